@@ -1,0 +1,65 @@
+// Command outlay is the whole product in one binary: the web server, the demo, and the
+// operator's commands for migrations and tenants.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `Outlay: self-hosted spend management.
+
+Usage:
+  outlay serve                    serve the web app (needs OUTLAY_DATABASE_URL, OUTLAY_SECRET_KEY)
+  outlay demo                     run with an embedded database and sample tenants acme and globex
+  outlay migrate                  migrate the control plane and every tenant database
+  outlay tenant create <slug> --name NAME --admin-email EMAIL [--admin-name NAME] [--admin-password P]
+  outlay tenant list              list tenants
+
+Every command takes -h for its flags. Settings come from OUTLAY_* variables or flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = cmdServe(ctx, args[1:], stdout, stderr)
+	case "demo":
+		err = cmdDemo(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		err = cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "tenant":
+		err = cmdTenant(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "outlay: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		if err != errSilent {
+			fmt.Fprintf(stderr, "outlay %s: %v\n", args[0], err)
+		}
+		return 1
+	}
+	return 0
+}
+
+// errSilent fails a command whose output already said what went wrong.
+var errSilent = fmt.Errorf("failed")

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay/config"
+	"outlay/handlers"
+	"outlay/mail"
+	"outlay/tenancy"
+)
+
+// parseConfig reads settings from the environment and flags for one command.
+func parseConfig(name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*config.Config, *flag.FlagSet, error) {
+	cfg := config.Defaults()
+	fs := flag.NewFlagSet("outlay "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	finish := config.Bind(fs, &cfg)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if err := finish(); err != nil {
+		return nil, nil, fmt.Errorf("invalid settings:\n%w", err)
+	}
+	return &cfg, fs, nil
+}
+
+func requireDatabase(cfg *config.Config) error {
+	if cfg.DatabaseURL == "" {
+		return errors.New("OUTLAY_DATABASE_URL: required (the control-plane database, e.g. postgres://user@host:5432/outlay)")
+	}
+	return nil
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseConfig("serve", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if err := requireDatabase(cfg); err != nil {
+		return err
+	}
+	if err := cfg.RequireSecretKey(); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	return serve(ctx, cfg, logger, nil)
+}
+
+// serve runs the web app until ctx ends, then lets in-flight requests finish. ready, when
+// set, is called once the server accepts connections.
+func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready func()) error {
+	counter := &tenancy.QueryCounter{}
+	registry, err := tenancy.OpenRegistry(ctx, cfg.DatabaseURL, logger, counter)
+	if err != nil {
+		return err
+	}
+	defer registry.Close()
+	pools := tenancy.NewPools(cfg.MaxDBConns, cfg.TenantPoolConns, counter, logger)
+	defer pools.Close()
+	mailer, err := mail.New(cfg.SMTPURL, cfg.MailFrom, logger)
+	if err != nil {
+		return err
+	}
+	app, _ := handlers.New(handlers.Deps{Config: cfg, Registry: registry, Pools: pools, Mailer: mailer, Logger: logger})
+
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go registry.Watch(watchCtx)
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("OUTLAY_LISTEN %s: %w", cfg.Listen, err)
+	}
+	if cfg.TLS() {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("OUTLAY_TLS_CERT/OUTLAY_TLS_KEY: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+	logger.Info("serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL.String())
+	if ready != nil {
+		ready()
+	}
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down; waiting for in-flight requests", "timeout", cfg.ShutdownTimeout)
+	if err := shutdown(app, cfg.ShutdownTimeout); err != nil {
+		return err
+	}
+	return <-served
+}
+
+func shutdown(app *fiber.App, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return app.ShutdownWithContext(ctx)
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"outlay"
+	"outlay/config"
+	"outlay/migrations"
+	"outlay/models"
+	"outlay/tenancy"
+)
+
+func openRegistry(ctx context.Context, cfg *config.Config, stderr io.Writer) (*tenancy.Registry, error) {
+	if err := requireDatabase(cfg); err != nil {
+		return nil, err
+	}
+	return tenancy.OpenRegistry(ctx, cfg.DatabaseURL, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseConfig("migrate", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	registry, err := openRegistry(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer registry.Close()
+	fmt.Fprintln(stdout, "control plane: migrated")
+	failed := 0
+	results := registry.MigrateAll(ctx, migrations.Tenant(), cfg.MigrateParallel, func(r tenancy.MigrationResult) {
+		if r.Err != nil {
+			fmt.Fprintf(stdout, "%s: FAILED: %v\n", r.Slug, r.Err)
+			return
+		}
+		fmt.Fprintf(stdout, "%s: migrated (version %d)\n", r.Slug, r.Version)
+	})
+	for _, r := range results {
+		if r.Err != nil {
+			failed++
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(stderr, "outlay migrate: %d of %d tenants failed; the others are migrated\n", failed, len(results))
+		return errSilent
+	}
+	fmt.Fprintf(stdout, "%d tenants migrated\n", len(results))
+	return nil
+}
+
+func cmdTenant(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: outlay tenant create|list")
+	}
+	switch args[0] {
+	case "create":
+		return cmdTenantCreate(ctx, args[1:], stdout, stderr)
+	case "list":
+		return cmdTenantList(ctx, args[1:], stdout, stderr)
+	default:
+		return fmt.Errorf("unknown tenant command %q (create, list)", args[0])
+	}
+}
+
+// splitPositional lets an operator write the slug before or after the flags.
+func splitPositional(args []string) (first string, rest []string) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return args[0], args[1:]
+	}
+	return "", args
+}
+
+func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	slug, args := splitPositional(args)
+	var name, adminEmail, adminName, adminPassword string
+	cfg, fs, err := parseConfig("tenant create", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&name, "name", "", "the organisation's name (required)")
+		fs.StringVar(&adminEmail, "admin-email", "", "email of the first admin (required)")
+		fs.StringVar(&adminName, "admin-name", "", "name of the first admin (default: from the email)")
+		fs.StringVar(&adminPassword, "admin-password", os.Getenv("OUTLAY_ADMIN_PASSWORD"), "the first admin's password (OUTLAY_ADMIN_PASSWORD); without it a set-password link is printed")
+	})
+	if err != nil {
+		return err
+	}
+	if slug == "" && fs.NArg() > 0 {
+		slug = fs.Arg(0)
+	}
+	if slug == "" {
+		return errors.New("usage: outlay tenant create <slug> --name NAME --admin-email EMAIL")
+	}
+	if adminEmail == "" {
+		return errors.New("--admin-email is required")
+	}
+	if adminName == "" {
+		adminName, _, _ = strings.Cut(adminEmail, "@")
+	}
+	registry, err := openRegistry(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer registry.Close()
+	var inviteLink string
+	t, err := registry.Create(ctx, tenancy.CreateTenant{Slug: slug, Name: name}, func(ctx context.Context, t tenancy.Tenant) error {
+		link, err := seedAdmin(ctx, cfg, t, models.NewUser{Email: adminEmail, Name: adminName, Password: adminPassword, Roles: []string{"admin"}})
+		inviteLink = link
+		return err
+	})
+	if err != nil {
+		return explain(err)
+	}
+	fmt.Fprintf(stdout, "tenant %s created: %s\n", t.Slug, cfg.TenantURL(t.Slug, "/login"))
+	if inviteLink != "" {
+		fmt.Fprintf(stdout, "the admin %s sets a password at (valid 72 hours): %s\n", adminEmail, inviteLink)
+	}
+	return nil
+}
+
+// seedAdmin creates a tenant's first user; without a password it returns a link to set one.
+func seedAdmin(ctx context.Context, cfg *config.Config, t tenancy.Tenant, u models.NewUser) (string, error) {
+	db, closeDB, err := tenancy.OpenOne(ctx, t)
+	if err != nil {
+		return "", err
+	}
+	defer closeDB()
+	if _, err := models.CreateUser(ctx, db, u); err != nil {
+		return "", err
+	}
+	if u.Password != "" {
+		return "", nil
+	}
+	_, token, err := models.CreatePasswordReset(ctx, db, u.Email, 72*time.Hour)
+	if err != nil {
+		return "", err
+	}
+	return cfg.TenantURL(t.Slug, "/password/reset/"+token), nil
+}
+
+// explain turns validation errors into lines an operator can act on.
+func explain(err error) error {
+	if v, ok := outlay.AsValidation(err); ok {
+		var lines []string
+		for field, msg := range v {
+			lines = append(lines, fmt.Sprintf("  %s: %s", field, msg))
+		}
+		return fmt.Errorf("refused:\n%s", strings.Join(lines, "\n"))
+	}
+	return err
+}
+
+func cmdTenantList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseConfig("tenant list", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	registry, err := openRegistry(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer registry.Close()
+	tenants, err := registry.List(ctx)
+	if err != nil {
+		return err
+	}
+	if len(tenants) == 0 {
+		fmt.Fprintln(stdout, "no tenants yet; create one with: outlay tenant create <slug> --name NAME --admin-email EMAIL")
+		return nil
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SLUG\tNAME\tSTATUS\tDATABASE\tCREATED")
+	for _, t := range tenants {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Name, t.Status, t.DatabaseName, t.CreatedAt.UTC().Format("2006-01-02 15:04"))
+	}
+	return w.Flush()
+}

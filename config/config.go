@@ -1,0 +1,251 @@
+// Package config reads Outlay's settings from OUTLAY_* environment variables and command-line
+// flags into one struct that is passed down at start-up.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of one Outlay process.
+type Config struct {
+	DatabaseURL string   // control-plane DSN (OUTLAY_DATABASE_URL)
+	Listen      string   // address to serve on (OUTLAY_LISTEN)
+	BaseDomain  string   // tenants live at <slug>.<BaseDomain> (OUTLAY_BASE_DOMAIN)
+	PublicURL   *url.URL // how users reach the server (OUTLAY_PUBLIC_URL)
+	BlobURL     string   // attachments store (OUTLAY_BLOB_URL)
+	SecretKey   []byte   // signs CSRF tokens and flashes, encrypts SSO secrets (OUTLAY_SECRET_KEY)
+	SMTPURL     string   // smtp://user:pass@host:port; empty writes mail to the log (OUTLAY_SMTP_URL)
+	MailFrom    string   // From address of outgoing mail (OUTLAY_MAIL_FROM)
+
+	GoogleClientID        string
+	GoogleClientSecret    string
+	MicrosoftClientID     string
+	MicrosoftClientSecret string
+
+	TLSCert string // certificate file (OUTLAY_TLS_CERT); with TLSKey, serve HTTPS
+	TLSKey  string // key file (OUTLAY_TLS_KEY)
+
+	TrustedProxies []string // CIDRs or IPs whose X-Forwarded-For is believed (OUTLAY_TRUSTED_PROXIES)
+
+	MaxDBConns       int           // global cap on open tenant connections (OUTLAY_MAX_DB_CONNS)
+	TenantPoolConns  int           // connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)
+	SessionIdle      time.Duration // a session ends after this long unused (OUTLAY_SESSION_IDLE)
+	SessionMax       time.Duration // and at the latest this long after sign-in (OUTLAY_SESSION_MAX)
+	ShutdownTimeout  time.Duration // how long in-flight requests may take at shutdown
+	MigrateParallel  int           // tenants migrated at once by `outlay migrate`
+	DemoDataDir      string        // where `outlay demo` keeps its embedded database
+	PasswordResetTTL time.Duration // how long a reset link works
+}
+
+// Defaults returns the settings of a development machine.
+func Defaults() Config {
+	return Config{
+		Listen:           ":8080",
+		BaseDomain:       "localhost",
+		BlobURL:          "file://./.outlay/blobs",
+		MailFrom:         "Outlay <no-reply@localhost>",
+		MaxDBConns:       200,
+		TenantPoolConns:  4,
+		SessionIdle:      2 * time.Hour,
+		SessionMax:       12 * time.Hour,
+		ShutdownTimeout:  30 * time.Second,
+		MigrateParallel:  4,
+		DemoDataDir:      ".outlay",
+		PasswordResetTTL: time.Hour,
+	}
+}
+
+// TLS reports whether the process serves HTTPS itself.
+func (c *Config) TLS() bool { return c.TLSCert != "" && c.TLSKey != "" }
+
+// Secure reports whether users reach Outlay over HTTPS, directly or through a proxy; cookies
+// are then marked Secure and HSTS is sent.
+func (c *Config) Secure() bool {
+	return c.TLS() || (c.PublicURL != nil && c.PublicURL.Scheme == "https")
+}
+
+// TenantURL is the address of a tenant's page, built from the public URL and never from a
+// request's Host header (which a client controls).
+func (c *Config) TenantURL(slug, path string) string {
+	u := *c.PublicURL
+	u.Host = slug + "." + u.Host
+	u.Path = path
+	u.RawQuery = ""
+	return u.String()
+}
+
+// Bind registers a flag for every setting on fs, each defaulting to the environment variable
+// of the same name (or the built-in default), and returns a function that validates and
+// finishes the Config once the flags are parsed.
+func Bind(fs *flag.FlagSet, c *Config) func() error {
+	env := func(name, def string) string {
+		if v, ok := os.LookupEnv(name); ok {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.DatabaseURL, "database-url", env("OUTLAY_DATABASE_URL", c.DatabaseURL), "control-plane Postgres URL (OUTLAY_DATABASE_URL)")
+	fs.StringVar(&c.Listen, "listen", env("OUTLAY_LISTEN", c.Listen), "address to listen on (OUTLAY_LISTEN)")
+	fs.StringVar(&c.BaseDomain, "base-domain", env("OUTLAY_BASE_DOMAIN", c.BaseDomain), "tenants are served at <slug>.<base domain> (OUTLAY_BASE_DOMAIN)")
+	publicURL := fs.String("public-url", env("OUTLAY_PUBLIC_URL", ""), "how users reach the server (OUTLAY_PUBLIC_URL)")
+	fs.StringVar(&c.BlobURL, "blob-url", env("OUTLAY_BLOB_URL", c.BlobURL), "attachment store URL (OUTLAY_BLOB_URL)")
+	secret := fs.String("secret-key", env("OUTLAY_SECRET_KEY", ""), "secret key, 32+ bytes as hex or base64 (OUTLAY_SECRET_KEY)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", env("OUTLAY_SMTP_URL", c.SMTPURL), "smtp://user:pass@host:port (OUTLAY_SMTP_URL)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("OUTLAY_MAIL_FROM", c.MailFrom), "From address (OUTLAY_MAIL_FROM)")
+	fs.StringVar(&c.GoogleClientID, "google-client-id", env("OUTLAY_GOOGLE_CLIENT_ID", c.GoogleClientID), "Google OAuth client id (OUTLAY_GOOGLE_CLIENT_ID)")
+	fs.StringVar(&c.GoogleClientSecret, "google-client-secret", env("OUTLAY_GOOGLE_CLIENT_SECRET", c.GoogleClientSecret), "Google OAuth client secret (OUTLAY_GOOGLE_CLIENT_SECRET)")
+	fs.StringVar(&c.MicrosoftClientID, "microsoft-client-id", env("OUTLAY_MICROSOFT_CLIENT_ID", c.MicrosoftClientID), "Microsoft client id (OUTLAY_MICROSOFT_CLIENT_ID)")
+	fs.StringVar(&c.MicrosoftClientSecret, "microsoft-client-secret", env("OUTLAY_MICROSOFT_CLIENT_SECRET", c.MicrosoftClientSecret), "Microsoft client secret (OUTLAY_MICROSOFT_CLIENT_SECRET)")
+	fs.StringVar(&c.TLSCert, "tls-cert", env("OUTLAY_TLS_CERT", c.TLSCert), "TLS certificate file (OUTLAY_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", env("OUTLAY_TLS_KEY", c.TLSKey), "TLS key file (OUTLAY_TLS_KEY)")
+	proxies := fs.String("trusted-proxies", env("OUTLAY_TRUSTED_PROXIES", ""), "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (OUTLAY_TRUSTED_PROXIES)")
+	maxConns := fs.String("max-db-conns", env("OUTLAY_MAX_DB_CONNS", strconv.Itoa(c.MaxDBConns)), "global cap on open tenant database connections (OUTLAY_MAX_DB_CONNS)")
+	poolConns := fs.String("tenant-pool-conns", env("OUTLAY_TENANT_POOL_CONNS", strconv.Itoa(c.TenantPoolConns)), "connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)")
+	idle := fs.String("session-idle", env("OUTLAY_SESSION_IDLE", c.SessionIdle.String()), "idle session timeout (OUTLAY_SESSION_IDLE)")
+	maxAge := fs.String("session-max", env("OUTLAY_SESSION_MAX", c.SessionMax.String()), "absolute session lifetime (OUTLAY_SESSION_MAX)")
+	fs.StringVar(&c.DemoDataDir, "data", env("OUTLAY_DEMO_DATA", c.DemoDataDir), "demo: folder for the embedded database (OUTLAY_DEMO_DATA)")
+
+	return func() error {
+		var errs []error
+		bad := func(name, format string, args ...any) {
+			errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+		}
+		if c.DatabaseURL != "" {
+			if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+				bad("OUTLAY_DATABASE_URL", "must be a postgres:// URL")
+			}
+		}
+		host, port, err := net.SplitHostPort(c.Listen)
+		if err != nil {
+			bad("OUTLAY_LISTEN", "must be host:port or :port, got %q", c.Listen)
+		}
+		_ = host
+		if !validDomain(c.BaseDomain) {
+			bad("OUTLAY_BASE_DOMAIN", "must be a domain name such as example.com, got %q", c.BaseDomain)
+		}
+		if *publicURL == "" {
+			scheme := "http"
+			if c.TLS() {
+				scheme = "https"
+			}
+			*publicURL = fmt.Sprintf("%s://%s:%s", scheme, c.BaseDomain, port)
+		}
+		if u, err := url.Parse(*publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("OUTLAY_PUBLIC_URL", "must be an http(s) URL with no path, such as https://example.com, got %q", *publicURL)
+		} else {
+			u.Path = ""
+			c.PublicURL = u
+		}
+		if *secret != "" {
+			key, err := DecodeSecretKey(*secret)
+			if err != nil {
+				bad("OUTLAY_SECRET_KEY", "%v", err)
+			}
+			c.SecretKey = key
+		}
+		if (c.TLSCert == "") != (c.TLSKey == "") {
+			bad("OUTLAY_TLS_CERT", "OUTLAY_TLS_CERT and OUTLAY_TLS_KEY must be set together")
+		}
+		if *proxies != "" {
+			for _, p := range strings.Split(*proxies, ",") {
+				p = strings.TrimSpace(p)
+				if net.ParseIP(p) == nil {
+					if _, _, err := net.ParseCIDR(p); err != nil {
+						bad("OUTLAY_TRUSTED_PROXIES", "%q is neither an IP nor a CIDR", p)
+						continue
+					}
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
+		positive := func(name, v string, dst *int) {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				bad(name, "must be a whole number of at least 1, got %q", v)
+				return
+			}
+			*dst = n
+		}
+		positive("OUTLAY_MAX_DB_CONNS", *maxConns, &c.MaxDBConns)
+		positive("OUTLAY_TENANT_POOL_CONNS", *poolConns, &c.TenantPoolConns)
+		duration := func(name, v string, dst *time.Duration) {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				bad(name, "must be a duration such as 30m or 12h, got %q", v)
+				return
+			}
+			*dst = d
+		}
+		duration("OUTLAY_SESSION_IDLE", *idle, &c.SessionIdle)
+		duration("OUTLAY_SESSION_MAX", *maxAge, &c.SessionMax)
+		if c.TenantPoolConns > c.MaxDBConns {
+			bad("OUTLAY_TENANT_POOL_CONNS", "must not exceed OUTLAY_MAX_DB_CONNS (%d)", c.MaxDBConns)
+		}
+		if c.SMTPURL != "" {
+			if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+				bad("OUTLAY_SMTP_URL", "must look like smtp://user:pass@host:port")
+			}
+		}
+		return errors.Join(errs...)
+	}
+}
+
+// RequireSecretKey fails when no secret key was configured; `serve` needs a stable one so that
+// tokens survive restarts and agree across app servers.
+func (c *Config) RequireSecretKey() error {
+	if len(c.SecretKey) == 0 {
+		return errors.New("OUTLAY_SECRET_KEY: required; generate one with `openssl rand -hex 32`")
+	}
+	return nil
+}
+
+// NewSecretKey returns a fresh random key in the hex form OUTLAY_SECRET_KEY accepts.
+func NewSecretKey() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// DecodeSecretKey reads a secret key written as hex or base64.
+func DecodeSecretKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if b, err := hex.DecodeString(s); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil && len(b) >= 32 {
+			return b, nil
+		}
+	}
+	return nil, errors.New("must be at least 32 random bytes, written as hex (64 characters) or base64")
+}
+
+func validDomain(d string) bool {
+	if d == "" || len(d) > 200 || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
+		return false
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}

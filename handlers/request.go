@@ -1,0 +1,180 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"outlay/models"
+	"outlay/tenancy"
+	"outlay/views"
+)
+
+// requestState is everything the middleware learns about a request, kept in one place so
+// handlers reach it through typed accessors rather than bare Locals lookups.
+type requestState struct {
+	requestID    string
+	tenant       *tenancy.Tenant
+	db           *gorm.DB
+	user         *models.SessionUser
+	sessionToken string
+	csrfToken    string
+}
+
+const stateKey = "outlay.request"
+
+func stateOf(c *fiber.Ctx) *requestState {
+	if st, ok := c.Locals(stateKey).(*requestState); ok {
+		return st
+	}
+	st := &requestState{}
+	c.Locals(stateKey, st)
+	return st
+}
+
+func requestIDOf(c *fiber.Ctx) string              { return stateOf(c).requestID }
+func tenantOf(c *fiber.Ctx) *tenancy.Tenant        { return stateOf(c).tenant }
+func tenantDB(c *fiber.Ctx) *gorm.DB               { return stateOf(c).db.WithContext(c.UserContext()) }
+func currentUser(c *fiber.Ctx) *models.SessionUser { return stateOf(c).user }
+
+// isHTMX reports whether htmx sent the request and wants only the changed part back. Boosted
+// navigation wants the whole page.
+func isHTMX(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-Boosted") != "true"
+}
+
+// cookieNames are host-only cookie names; under HTTPS they carry the __Host- prefix, which
+// browsers refuse to accept from a sibling subdomain, so one tenant's pages can never plant a
+// cookie on another's.
+type cookieNames struct{ session, csrf, flash string }
+
+func newCookieNames(secure bool) cookieNames {
+	prefix := ""
+	if secure {
+		prefix = "__Host-"
+	}
+	return cookieNames{session: prefix + "outlay_session", csrf: prefix + "outlay_csrf", flash: prefix + "outlay_flash"}
+}
+
+func (s *Server) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
+	ck := &fiber.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     "/",
+		HTTPOnly: true,
+		Secure:   s.cfg.Secure(),
+		SameSite: fiber.CookieSameSiteLaxMode,
+	}
+	if maxAge > 0 {
+		ck.MaxAge = int(maxAge.Seconds())
+	} else if maxAge < 0 {
+		ck.Expires = time.Unix(0, 0)
+		ck.MaxAge = -1
+	}
+	c.Cookie(ck)
+}
+
+func (s *Server) clearCookie(c *fiber.Ctx, name string) { s.setCookie(c, name, "", -1) }
+
+// setFlash leaves a message for the next full page the browser loads.
+func (s *Server) setFlash(c *fiber.Ctx, kind, message string) {
+	s.setCookie(c, s.cookies.flash, s.signer.Seal("flash", kind+"|"+message), time.Minute)
+}
+
+func (s *Server) takeFlash(c *fiber.Ctx) *views.Flash {
+	raw := c.Cookies(s.cookies.flash)
+	if raw == "" {
+		return nil
+	}
+	s.clearCookie(c, s.cookies.flash)
+	v, ok := s.signer.Open("flash", raw)
+	if !ok {
+		return nil
+	}
+	kind, msg, _ := strings.Cut(v, "|")
+	return &views.Flash{Kind: kind, Message: msg}
+}
+
+// redirect sends the browser to path: a 303 for a normal request, HX-Redirect for htmx.
+func redirect(c *fiber.Ctx, path string) error {
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Redirect", path)
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Redirect(path, fiber.StatusSeeOther)
+}
+
+// toastTrigger is an HX-Trigger header value that makes app.js show a toast.
+func toastTrigger(kind, message string) string {
+	b, _ := json.Marshal(map[string]any{"toast": map[string]string{"kind": kind, "message": message}})
+	return string(b)
+}
+
+// safeNext keeps a post-sign-in destination on this site: a local absolute path only.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return ""
+	}
+	return u.RequestURI()
+}
+
+func renderComponent(c *fiber.Ctx, comp templ.Component) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return comp.Render(c.UserContext(), c.Response().BodyWriter())
+}
+
+// page describes one page for render: its title, where it sits in the navigation, and its
+// content, which is also the partial htmx gets.
+type page struct {
+	Title   string
+	Nav     string // path of the navigation entry to mark current
+	Content templ.Component
+}
+
+// render sends a signed-in page: the content alone to htmx, the whole layout otherwise.
+func (s *Server) render(c *fiber.Ctx, status int, p page) error {
+	c.Status(status)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Vary("HX-Request")
+	if isHTMX(c) {
+		return renderComponent(c, p.Content)
+	}
+	return renderComponent(c, views.Page(s.shell(c, p), p.Content))
+}
+
+// renderAuth sends a page of the signed-out layout.
+func (s *Server) renderAuth(c *fiber.Ctx, status int, p page) error {
+	c.Status(status)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Vary("HX-Request")
+	if isHTMX(c) {
+		return renderComponent(c, p.Content)
+	}
+	return renderComponent(c, views.AuthPage(s.shell(c, p), p.Content))
+}
+
+func (s *Server) shell(c *fiber.Ctx, p page) views.Shell {
+	st := stateOf(c)
+	sh := views.Shell{Title: p.Title, CSRFToken: s.csrfToken(c), Flash: s.takeFlash(c)}
+	if st.tenant != nil {
+		sh.TenantName = st.tenant.Name
+	}
+	if st.user != nil {
+		sh.User = &views.ShellUser{Name: st.user.Name, Email: st.user.Email}
+		for _, r := range s.routes {
+			if r.NavLabel != "" && s.allowed(st.user, r) {
+				sh.Nav = append(sh.Nav, views.NavItem{Label: r.NavLabel, Href: r.Path, Current: r.Path == p.Nav})
+			}
+		}
+	}
+	return sh
+}

@@ -1,0 +1,176 @@
+// Package handlers is Outlay's HTTP layer: the Fiber app, its middleware (tenant, session,
+// CSRF, security headers), the route table with the access each route needs, and thin
+// handlers that parse a request, call the models and render a view.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"outlay"
+	"outlay/auth"
+	"outlay/config"
+	"outlay/mail"
+	"outlay/models"
+	"outlay/static"
+	"outlay/tenancy"
+	"outlay/views"
+)
+
+// Deps are what the HTTP layer is built from.
+type Deps struct {
+	Config   *config.Config
+	Registry *tenancy.Registry
+	Pools    *tenancy.Pools
+	Mailer   mail.Mailer
+	Logger   *slog.Logger
+	Throttle models.Throttle
+}
+
+// Server is the HTTP layer's state, shared by every request.
+type Server struct {
+	cfg      *config.Config
+	registry *tenancy.Registry
+	pools    *tenancy.Pools
+	mailer   mail.Mailer
+	logger   *slog.Logger
+	signer   *auth.Signer
+	throttle models.Throttle
+	sessions models.SessionPolicy
+	cookies  cookieNames
+	routes   []Route
+}
+
+// New builds the Fiber app with every route.
+func New(d Deps) (*fiber.App, *Server) {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Throttle == (models.Throttle{}) {
+		d.Throttle = models.DefaultThrottle
+	}
+	s := &Server{
+		cfg:      d.Config,
+		registry: d.Registry,
+		pools:    d.Pools,
+		mailer:   d.Mailer,
+		logger:   d.Logger,
+		signer:   auth.NewSigner(d.Config.SecretKey),
+		throttle: d.Throttle,
+		sessions: models.SessionPolicy{Idle: d.Config.SessionIdle, Max: d.Config.SessionMax},
+		cookies:  newCookieNames(d.Config.Secure()),
+	}
+	app := fiber.New(fiber.Config{
+		// Values from the request are copied, so handlers may keep them (fiber #2291).
+		Immutable:               true,
+		ErrorHandler:            s.handleError,
+		DisableStartupMessage:   true,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		BodyLimit:               30 << 20,
+		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
+		TrustedProxies:          d.Config.TrustedProxies,
+		ProxyHeader:             proxyHeader(d.Config),
+	})
+	app.Use(s.requestID, s.accessLog, recover.New(), s.securityHeaders)
+
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/readyz", s.readyz)
+	app.Get("/static/*", s.staticAsset)
+
+	tenant := app.Group("", s.resolveTenant, s.csrf, s.loadSession)
+	s.routes = s.routeTable()
+	for _, r := range s.routes {
+		tenant.Add(r.Method, r.Path, s.guard(r), r.Handler)
+	}
+	tenant.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return app, s
+}
+
+func proxyHeader(cfg *config.Config) string {
+	if len(cfg.TrustedProxies) > 0 {
+		return fiber.HeaderXForwardedFor
+	}
+	return ""
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.registry.Ping(ctx); err != nil {
+		s.logger.Warn("readiness check failed", "err", err)
+		return c.Status(http.StatusServiceUnavailable).SendString("control plane unreachable")
+	}
+	return c.SendString("ready")
+}
+
+func (s *Server) staticAsset(c *fiber.Ctx) error {
+	body, contentType, ok := static.Lookup(c.Path())
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, contentType)
+	// The URL names the content's hash, so the file can be cached for ever.
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	return c.Send(body)
+}
+
+// handleError turns any error into the page or partial the user sees. Only unexpected errors
+// are logged as errors, and their details never reach the response.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status := http.StatusInternalServerError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &fe):
+		status = fe.Code
+	case errors.Is(err, outlay.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(err, outlay.ErrConflict):
+		status = http.StatusConflict
+	case errors.Is(err, context.Canceled):
+		status = 499 // The client went away; nobody reads this response.
+	}
+	if _, ok := outlay.AsValidation(err); ok {
+		status = http.StatusUnprocessableEntity
+	}
+	view := views.ErrorView{Status: status, RequestID: requestIDOf(c)}
+	switch status {
+	case http.StatusNotFound:
+		view.Title, view.Message = "Page not found", "There is nothing at this address. Check the link, or start again from the dashboard."
+	case http.StatusForbidden:
+		view.Title, view.Message = "Request refused", "This form had expired or did not come from this site. Go back, reload the page and try again."
+	case http.StatusConflict:
+		view.Title, view.Message = "Changed in the meantime", "Someone else changed this first. Reload the page to see the current state."
+	case http.StatusRequestEntityTooLarge:
+		view.Title, view.Message = "Too large", "What you sent is larger than we accept."
+	case http.StatusUnprocessableEntity:
+		view.Title, view.Message = "Please check your input", err.Error()
+	default:
+		if status >= 500 {
+			s.logger.Error("request failed", "request_id", view.RequestID, "method", c.Method(), "path", c.Path(), "err", err)
+			view.Title, view.Message = "Something went wrong", "We could not complete this request. It has been logged; try again in a moment. If it keeps happening, contact support with the request ID below."
+		} else {
+			view.Title, view.Message = http.StatusText(status), "This request could not be completed."
+		}
+	}
+	if tenantOf(c) != nil {
+		view.Home = "/dashboard"
+	}
+	c.Status(status)
+	if isHTMX(c) {
+		c.Set("HX-Reswap", "none")
+		c.Set("HX-Trigger", toastTrigger("error", view.Title+": "+view.Message))
+		return c.SendString("")
+	}
+	return renderComponent(c, views.ErrorPage(view))
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,164 @@
+// Package mail sends the product's email: through SMTP when a server is configured, otherwise
+// into the log, so a development machine still shows every link a user would receive.
+package mail
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net"
+	"net/mail"
+	"net/smtp"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Message is one plain-text email.
+type Message struct {
+	To      string
+	Subject string
+	Body    string
+}
+
+// Mailer sends messages.
+type Mailer interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// New returns an SMTP mailer for smtpURL (smtp://user:pass@host:port, or smtps:// for
+// implicit TLS), or a log mailer when smtpURL is empty.
+func New(smtpURL, from string, logger *slog.Logger) (Mailer, error) {
+	if smtpURL == "" {
+		return &LogMailer{Logger: logger}, nil
+	}
+	u, err := url.Parse(smtpURL)
+	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+		return nil, fmt.Errorf("OUTLAY_SMTP_URL must look like smtp://user:pass@host:port")
+	}
+	addr, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil, fmt.Errorf("OUTLAY_MAIL_FROM %q is not an email address", from)
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"smtp": "587", "smtps": "465"}[u.Scheme]
+	}
+	s := &SMTPMailer{addr: net.JoinHostPort(u.Hostname(), port), host: u.Hostname(), from: addr, implicitTLS: u.Scheme == "smtps"}
+	if u.User != nil {
+		pass, _ := u.User.Password()
+		s.auth = smtp.PlainAuth("", u.User.Username(), pass, u.Hostname())
+	}
+	return s, nil
+}
+
+// LogMailer writes messages to the log instead of sending them.
+type LogMailer struct {
+	Logger *slog.Logger
+
+	mu   sync.Mutex
+	sent []Message
+}
+
+// Send logs m.
+func (l *LogMailer) Send(_ context.Context, m Message) error {
+	logger := l.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger.Info("mail (no OUTLAY_SMTP_URL set, so it is logged instead of sent)", "to", m.To, "subject", m.Subject, "body", m.Body)
+	l.mu.Lock()
+	l.sent = append(l.sent, m)
+	l.mu.Unlock()
+	return nil
+}
+
+// Sent returns the messages logged so far, oldest first.
+func (l *LogMailer) Sent() []Message {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Message(nil), l.sent...)
+}
+
+// SMTPMailer sends through an SMTP server, upgrading to TLS with STARTTLS when offered.
+type SMTPMailer struct {
+	addr        string
+	host        string
+	from        *mail.Address
+	auth        smtp.Auth
+	implicitTLS bool
+}
+
+// Send delivers m.
+func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
+	to, err := mail.ParseAddress(m.To)
+	if err != nil {
+		return fmt.Errorf("recipient %q: %w", m.To, err)
+	}
+	d := net.Dialer{Timeout: 10 * time.Second}
+	var conn net.Conn
+	if s.implicitTLS {
+		conn, err = (&tls.Dialer{NetDialer: &d, Config: &tls.Config{ServerName: s.host}}).DialContext(ctx, "tcp", s.addr)
+	} else {
+		conn, err = d.DialContext(ctx, "tcp", s.addr)
+	}
+	if err != nil {
+		return fmt.Errorf("connect to SMTP server: %w", err)
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	} else {
+		_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	}
+	c, err := smtp.NewClient(conn, s.host)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok && !s.implicitTLS {
+		if err := c.StartTLS(&tls.Config{ServerName: s.host}); err != nil {
+			return fmt.Errorf("STARTTLS: %w", err)
+		}
+	}
+	if s.auth != nil {
+		if err := c.Auth(s.auth); err != nil {
+			return fmt.Errorf("SMTP authentication: %w", err)
+		}
+	}
+	if err := c.Mail(s.from.Address); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to.Address); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(compose(s.from, to, m)); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+func compose(from, to *mail.Address, m Message) []byte {
+	var b strings.Builder
+	header := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
+	header("From", from.String())
+	header("To", to.String())
+	header("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
+	header("Date", time.Now().Format(time.RFC1123Z))
+	header("MIME-Version", "1.0")
+	header("Content-Type", "text/plain; charset=utf-8")
+	header("Content-Transfer-Encoding", "8bit")
+	b.WriteString("\r\n")
+	b.WriteString(strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n"))
+	return []byte(b.String())
+}

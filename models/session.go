@@ -1,0 +1,130 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/auth"
+)
+
+// Session is a signed-in browser. Its id is kept only as a digest.
+type Session struct {
+	IDHash     []byte `gorm:"primaryKey"`
+	UserID     int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	IP         string
+	UserAgent  string
+}
+
+// SessionPolicy sets how long sessions live.
+type SessionPolicy struct {
+	Idle time.Duration // unused this long, a session ends
+	Max  time.Duration // and at the latest this long after sign-in
+}
+
+// touchEvery limits last-seen writes to one a minute per session: idle expiry needs only
+// that precision, and most requests then cost no write.
+const touchEvery = time.Minute
+
+// CreateSession starts a session for user and returns the cookie value. A fresh id at every
+// sign-in defeats session fixation.
+func CreateSession(ctx context.Context, db *gorm.DB, userID int64, p SessionPolicy, ip, userAgent string) (string, error) {
+	token, digest := auth.NewToken()
+	now := time.Now().UTC()
+	if len(userAgent) > 500 {
+		userAgent = userAgent[:500]
+	}
+	s := Session{IDHash: digest, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(p.Max), IP: ip, UserAgent: userAgent}
+	if err := db.WithContext(ctx).Create(&s).Error; err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// SessionUser is the signed-in person behind a request.
+type SessionUser struct {
+	SessionHash []byte
+	UserID      int64
+	Email       string
+	Name        string
+	Roles       []string // role names, sorted
+	RoleLabels  []string // the same roles as people read them
+	LastSeenAt  time.Time
+}
+
+// HasRole reports whether the user holds role.
+func (u *SessionUser) HasRole(role string) bool {
+	for _, r := range u.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// LookupSession resolves a session cookie to its active user in one query, and refreshes the
+// session's last-seen time at most once a minute. An expired, idle or unknown session, or one
+// whose user is no longer active, is ErrNotFound.
+func LookupSession(ctx context.Context, db *gorm.DB, token string, p SessionPolicy) (*SessionUser, error) {
+	if token == "" || len(token) > 100 {
+		return nil, outlay.ErrNotFound
+	}
+	digest := auth.Digest(token)
+	var row struct {
+		UserID     int64
+		Email      string
+		Name       string
+		RolesJSON  string
+		LastSeenAt time.Time
+	}
+	err := db.WithContext(ctx).Raw(`
+		SELECT u.id AS user_id, u.email, u.name, s.last_seen_at,
+		       COALESCE((SELECT json_agg(json_build_object('name', r.name, 'label', r.label) ORDER BY r.name)
+		                 FROM user_roles ur JOIN roles r ON r.name = ur.role WHERE ur.user_id = u.id), '[]')::text AS roles_json
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id_hash = ? AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => ?)
+		  AND u.status = 'active'`, digest, p.Idle.Seconds()).Scan(&row).Error
+	if err != nil {
+		return nil, err
+	}
+	if row.UserID == 0 {
+		return nil, outlay.ErrNotFound
+	}
+	su := &SessionUser{SessionHash: digest, UserID: row.UserID, Email: row.Email, Name: row.Name, LastSeenAt: row.LastSeenAt}
+	var roles []Role
+	if err := json.Unmarshal([]byte(row.RolesJSON), &roles); err != nil {
+		return nil, fmt.Errorf("decode roles: %w", err)
+	}
+	for _, r := range roles {
+		su.Roles = append(su.Roles, r.Name)
+		su.RoleLabels = append(su.RoleLabels, r.Label)
+	}
+	if time.Since(row.LastSeenAt) > touchEvery {
+		if err := db.WithContext(ctx).Exec(`UPDATE sessions SET last_seen_at = now() WHERE id_hash = ?`, digest).Error; err != nil {
+			return nil, err
+		}
+	}
+	return su, nil
+}
+
+// DeleteSession ends one session (sign-out).
+func DeleteSession(ctx context.Context, db *gorm.DB, token string) error {
+	return db.WithContext(ctx).Exec(`DELETE FROM sessions WHERE id_hash = ?`, auth.Digest(token)).Error
+}
+
+// RevokeSessions ends every session of a user.
+func RevokeSessions(ctx context.Context, db *gorm.DB, userID int64) error {
+	return db.WithContext(ctx).Exec(`DELETE FROM sessions WHERE user_id = ?`, userID).Error
+}
+
+// PruneSessions deletes sessions that can no longer be used.
+func PruneSessions(ctx context.Context, db *gorm.DB, p SessionPolicy) error {
+	return db.WithContext(ctx).Exec(`DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => ?)`, p.Idle.Seconds()).Error
+}

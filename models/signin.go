@@ -1,0 +1,175 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/auth"
+)
+
+// Throttle limits repeated failed sign-ins: per account, against guessing one person's
+// password, and per client address, against trying many accounts.
+type Throttle struct {
+	Window     time.Duration
+	PerAccount int
+	PerIP      int
+}
+
+// DefaultThrottle allows 5 failures per account and 20 per address in 15 minutes.
+var DefaultThrottle = Throttle{Window: 15 * time.Minute, PerAccount: 5, PerIP: 20}
+
+// ErrThrottled says sign-in is paused; Scope tells for whom, and RetryAfter for how long.
+type ErrThrottled struct {
+	Scope      string // "account" or "ip"
+	RetryAfter time.Duration
+}
+
+func (e *ErrThrottled) Error() string { return "too many failed sign-in attempts (" + e.Scope + ")" }
+
+// CheckThrottle returns *ErrThrottled when email or ip has failed too often recently.
+func CheckThrottle(ctx context.Context, db *gorm.DB, t Throttle, email, ip string) error {
+	var row struct {
+		ByAccount     int
+		ByIP          int
+		OldestAccount *time.Time
+		OldestIP      *time.Time
+	}
+	err := db.WithContext(ctx).Raw(`
+		SELECT count(*) FILTER (WHERE lower(email) = lower(?)) AS by_account,
+		       count(*) FILTER (WHERE ip = ?) AS by_ip,
+		       min(at) FILTER (WHERE lower(email) = lower(?)) AS oldest_account,
+		       min(at) FILTER (WHERE ip = ?) AS oldest_ip
+		FROM login_failures
+		WHERE at > now() - make_interval(secs => ?) AND (lower(email) = lower(?) OR ip = ?)`,
+		email, ip, email, ip, t.Window.Seconds(), email, ip).Scan(&row).Error
+	if err != nil {
+		return err
+	}
+	retry := func(oldest *time.Time) time.Duration {
+		if oldest == nil {
+			return t.Window
+		}
+		return max(time.Until(oldest.Add(t.Window)), time.Second)
+	}
+	if row.ByAccount >= t.PerAccount {
+		return &ErrThrottled{Scope: "account", RetryAfter: retry(row.OldestAccount)}
+	}
+	if row.ByIP >= t.PerIP {
+		return &ErrThrottled{Scope: "ip", RetryAfter: retry(row.OldestIP)}
+	}
+	return nil
+}
+
+// RecordFailedSignIn notes a failed attempt.
+func RecordFailedSignIn(ctx context.Context, db *gorm.DB, email, ip string) error {
+	if len(email) > 254 {
+		email = email[:254]
+	}
+	return db.WithContext(ctx).Exec(`INSERT INTO login_failures (email, ip) VALUES (?, ?)`, email, ip).Error
+}
+
+// ClearFailedSignIns forgets an account's failures after it signs in, and prunes old rows.
+func ClearFailedSignIns(ctx context.Context, db *gorm.DB, t Throttle, email string) error {
+	return db.WithContext(ctx).Exec(`DELETE FROM login_failures WHERE lower(email) = lower(?) OR at <= now() - make_interval(secs => ?)`,
+		email, t.Window.Seconds()).Error
+}
+
+// ErrBadCredentials is the one answer to a wrong email, a wrong password, or an account
+// that may not sign in, so that the page reveals nothing about who has an account.
+var ErrBadCredentials = errors.New("bad credentials")
+
+// Authenticate checks an email and password. It spends the same time whether or not the
+// email belongs to anyone.
+func Authenticate(ctx context.Context, db *gorm.DB, email, password string) (*User, error) {
+	u, err := FindUserByEmail(ctx, db, email)
+	if errors.Is(err, outlay.ErrNotFound) {
+		auth.CheckNoUser(password)
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !auth.CheckPassword(u.PasswordHash, password) || u.Status != UserActive {
+		return nil, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// PasswordReset is a single-use link to set a new password.
+type PasswordReset struct {
+	TokenHash []byte `gorm:"primaryKey"`
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+// CreatePasswordReset issues a reset token for the active or invited user with this email.
+// It returns ErrNotFound for anyone else; callers must not reveal that to the requester.
+func CreatePasswordReset(ctx context.Context, db *gorm.DB, email string, ttl time.Duration) (*User, string, error) {
+	u, err := FindUserByEmail(ctx, db, email)
+	if err != nil {
+		return nil, "", err
+	}
+	if u.Status == UserDeactivated {
+		return nil, "", outlay.ErrNotFound
+	}
+	token, digest := auth.NewToken()
+	now := time.Now().UTC()
+	r := PasswordReset{TokenHash: digest, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if err := db.WithContext(ctx).Create(&r).Error; err != nil {
+		return nil, "", err
+	}
+	return u, token, nil
+}
+
+// FindPasswordReset returns the user a usable reset token belongs to, without using it up.
+func FindPasswordReset(ctx context.Context, db *gorm.DB, token string) (*User, error) {
+	var u User
+	err := db.WithContext(ctx).Raw(`
+		SELECT u.* FROM password_resets r JOIN users u ON u.id = r.user_id
+		WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > now() AND u.status <> 'deactivated'`,
+		auth.Digest(token)).Scan(&u).Error
+	if err != nil {
+		return nil, err
+	}
+	if u.ID == 0 {
+		return nil, outlay.ErrNotFound
+	}
+	return &u, nil
+}
+
+// ResetPassword uses a reset token to set a new password, all in one transaction: the token is
+// claimed with a conditional UPDATE, so two submissions of one link cannot both succeed; every
+// other link of the user is spent too, and all sessions end.
+func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*User, error) {
+	u, err := FindPasswordReset(ctx, db, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.ValidatePassword(password, u.Email); err != nil {
+		return nil, outlay.ValidationErrors{"password": err.Error()}
+	}
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE password_resets SET used_at = now()
+			WHERE token_hash = ? AND used_at IS NULL AND expires_at > now()`, auth.Digest(token))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return outlay.ErrNotFound
+		}
+		if err := tx.Exec(`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`, u.ID).Error; err != nil {
+			return err
+		}
+		return SetPassword(ctx, tx, u.ID, password)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}

@@ -1,0 +1,22 @@
+//go:build !unix
+
+package pgembed
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+)
+
+const exeSuffix = ".exe"
+
+// startChild is only needed for root, which these systems do not have.
+func startChild(context.Context, *setup) (*Server, error) {
+	return nil, errors.New("pgembed: running PostgreSQL as another user is only supported on Unix")
+}
+
+// stopLeftover does nothing here: without Unix signals a leftover server is
+// not stopped, and pg_ctl reports the data folder as busy instead.
+func stopLeftover(string, *slog.Logger) error {
+	return nil
+}

@@ -1,0 +1,169 @@
+/*
+ * Outlay browser behaviour. Plain ES2017, no build step, no dependencies.
+ * Load after htmx, both with `defer`:
+ *   <script src="…/htmx.min.<hash>.js" defer></script>
+ *   <script src="…/app.<hash>.js" defer></script>
+ * Everything is delegated from `document`, so it keeps working after htmx swaps.
+ */
+(function () {
+  'use strict';
+
+  var TOAST_MS = 5000;
+
+  // htmx would inject a <style> for .htmx-indicator; our CSP forbids inline
+  // style and app.css provides the rules. (A <meta name="htmx-config"> saying
+  // the same wins anyway; this is the safety net.)
+  if (window.htmx && window.htmx.config) {
+    window.htmx.config.includeIndicatorStyles = false;
+  }
+
+  /* ---- CSRF: every htmx request carries the token from <meta name="csrf-token"> */
+  document.addEventListener('htmx:configRequest', function (e) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    var token = meta && meta.getAttribute('content');
+    if (token) {
+      e.detail.headers['X-Csrf-Token'] = token;
+    }
+  });
+
+  /* ---- Navigation drawer (small screens) ---- */
+  function navOpen() {
+    return document.body.classList.contains('nav-open');
+  }
+
+  function setNav(open) {
+    document.body.classList.toggle('nav-open', open);
+    document.querySelectorAll('.menu-toggle').forEach(function (b) {
+      b.setAttribute('aria-expanded', open ? 'true' : 'false');
+    });
+    if (open) {
+      var first = document.querySelector('.sidebar a');
+      if (first) first.focus();
+    }
+  }
+
+  document.addEventListener('click', function (e) {
+    var t = e.target instanceof Element ? e.target : null;
+    if (!t) return;
+    if (t.closest('.menu-toggle')) {
+      setNav(!navOpen());
+    } else if (navOpen() && (!t.closest('.sidebar') || t.closest('.sidebar a'))) {
+      // Click on the backdrop, or a link was followed (hx-boost keeps <body>).
+      setNav(false);
+    }
+  });
+
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && navOpen()) {
+      setNav(false);
+      var toggle = document.querySelector('.menu-toggle');
+      if (toggle) toggle.focus();
+    }
+  });
+
+  /* ---- Toasts ---- */
+  function toastRegion() {
+    var region = document.getElementById('toasts');
+    if (!region) {
+      region = document.createElement('div');
+      region.id = 'toasts';
+      region.className = 'toasts';
+      region.setAttribute('role', 'status');
+      region.setAttribute('aria-live', 'polite');
+      document.body.appendChild(region);
+    }
+    return region;
+  }
+
+  function dismiss(toast) {
+    clearTimeout(toast._timer);
+    toast.classList.add('toast-hide');
+    setTimeout(function () { toast.remove(); }, 200);
+  }
+
+  function showToast(message, kind) {
+    message = message == null ? '' : String(message).trim();
+    if (!message) return;
+    var toast = document.createElement('div');
+    toast.className = 'toast' + (kind === 'success' || kind === 'error' ? ' toast-' + kind : '');
+    var text = document.createElement('span');
+    text.className = 'toast-message';
+    text.textContent = message;
+    var close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'toast-close';
+    close.setAttribute('aria-label', 'Dismiss');
+    close.textContent = '\u00d7';
+    toast.appendChild(text);
+    toast.appendChild(close);
+
+    var arm = function () {
+      clearTimeout(toast._timer);
+      toast._timer = setTimeout(function () { dismiss(toast); }, TOAST_MS);
+    };
+    toast.addEventListener('click', function () { dismiss(toast); });
+    // Don't vanish while someone is reading or focused on it.
+    var hold = function () { clearTimeout(toast._timer); };
+    toast.addEventListener('mouseenter', hold);
+    toast.addEventListener('focusin', hold);
+    toast.addEventListener('mouseleave', arm);
+    toast.addEventListener('focusout', arm);
+    toastRegion().appendChild(toast);
+    arm();
+  }
+
+  // HX-Trigger: {"toast": {"message": "Saved", "kind": "success"}} puts the
+  // object in event.detail; a bare string ({"toast": "Saved"}) arrives as
+  // event.detail.value. The event bubbles from the requesting element, so
+  // listening on document also catches events fired on <body>.
+  document.addEventListener('toast', function (e) {
+    var d = e.detail || {};
+    if (d.value !== undefined && d.message === undefined) d = d.value;
+    if (typeof d === 'string') d = { message: d };
+    if (d) showToast(d.message, d.kind);
+  });
+
+  // Server-rendered flashes: <p class="flash flash-success" data-toast="success">Saved</p>
+  // is shown as a toast instead (and stays a plain flash without JavaScript).
+  function convertToasts(root) {
+    if (!root || !root.querySelectorAll) return;
+    var els = Array.prototype.slice.call(root.querySelectorAll('[data-toast]'));
+    if (root.matches && root.matches('[data-toast]')) els.unshift(root);
+    els.forEach(function (el) {
+      showToast(el.textContent, el.getAttribute('data-toast'));
+      el.remove();
+    });
+  }
+
+  document.addEventListener('htmx:load', function (e) { convertToasts(e.target); });
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', function () { convertToasts(document); });
+  } else {
+    convertToasts(document);
+  }
+
+  /* ---- Confirmation: <form data-confirm="Delete this expense?"> ---- */
+  // Capture phase on document runs before htmx's own submit listener on the
+  // form, so a refusal stops both normal and htmx submissions.
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    var q = (e.submitter && e.submitter.getAttribute('data-confirm')) ||
+      (form.getAttribute && form.getAttribute('data-confirm'));
+    if (q && !window.confirm(q)) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }
+  }, true);
+
+  // Non-submit htmx triggers, e.g. <button hx-delete="…" data-confirm="…">.
+  document.addEventListener('htmx:confirm', function (e) {
+    var d = e.detail;
+    if (d.triggeringEvent && d.triggeringEvent.type === 'submit') return; // asked above
+    var elt = d.elt;
+    var q = elt.getAttribute('data-confirm') ||
+      (elt.form && elt.type === 'submit' ? elt.form.getAttribute('data-confirm') : null);
+    if (!q) return;
+    e.preventDefault();
+    if (window.confirm(q)) d.issueRequest(true);
+  });
+}());

@@ -1,0 +1,80 @@
+// Package views holds the templ components of every page: the layouts here, and one
+// sub-package per area. Components take view structs, never database handles.
+package views
+
+import "strings"
+
+// Shell is what the layout needs to know about the request.
+type Shell struct {
+	Title      string
+	TenantName string
+	CSRFToken  string
+	User       *ShellUser // nil on the sign-in pages
+	Nav        []NavItem
+	Flash      *Flash
+}
+
+// ShellUser is the signed-in person as the layout shows them.
+type ShellUser struct {
+	Name  string
+	Email string
+}
+
+// NavItem is one link of the navigation; only pages the user may reach are listed.
+type NavItem struct {
+	Label   string
+	Href    string
+	Current bool
+}
+
+// Flash is a one-time message carried across a redirect.
+type Flash struct {
+	Kind    string // "success", "error" or "info"
+	Message string
+}
+
+// FieldErrors are messages keyed by form field; the empty key is about the whole form.
+type FieldErrors map[string]string
+
+// Has reports whether field has a message.
+func (e FieldErrors) Has(field string) bool { _, ok := e[field]; return ok }
+
+// AriaInvalid is the aria-invalid value for field.
+func (e FieldErrors) AriaInvalid(field string) string {
+	if e.Has(field) {
+		return "true"
+	}
+	return "false"
+}
+
+// Initials returns up to two initials of a name, for the avatar.
+func Initials(name string) string {
+	var out []rune
+	for _, w := range strings.Fields(name) {
+		for _, r := range w {
+			out = append(out, r)
+			break
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return strings.ToUpper(string(out))
+}
+
+func title(s Shell) string {
+	parts := []string{}
+	if s.Title != "" {
+		parts = append(parts, s.Title)
+	}
+	if s.TenantName != "" {
+		parts = append(parts, s.TenantName)
+	}
+	parts = append(parts, "Outlay")
+	return strings.Join(parts, " · ")
+}
+
+// htmxConfig turns off the htmx features our Content-Security-Policy forbids (inline styles
+// and eval) and lets 422 answers swap in, so forms show their errors.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":false,"error":true}]}`
