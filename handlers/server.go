@@ -85,6 +85,9 @@ func New(d Deps) (*fiber.App, *Server) {
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", s.readyz)
 	app.Get("/static/*", s.staticAsset)
+	app.Get("/favicon.ico", func(c *fiber.Ctx) error {
+		return c.Redirect(static.Path("img/favicon.svg"), fiber.StatusMovedPermanently)
+	})
 
 	tenant := app.Group("", s.resolveTenant, s.csrf, s.loadSession)
 	s.routes = s.routeTable()
@@ -119,7 +122,7 @@ func (s *Server) staticAsset(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, contentType)
 	// The URL names the content's hash, so the file can be cached for ever.
-	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Set(fiber.HeaderCacheControl, static.CacheControl)
 	return c.Send(body)
 }
 

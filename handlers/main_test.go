@@ -1,0 +1,9 @@
+package handlers_test
+
+import (
+	"testing"
+
+	"outlay/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }

@@ -1,0 +1,261 @@
+// Package testutil gives tests a real Postgres and cheap tenants: each test gets its own
+// control database, and each tenant is a copy of a migrated template database.
+package testutil
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
+
+	"outlay/config"
+	"outlay/migrations"
+	"outlay/models"
+	"outlay/pgembed"
+	"outlay/tenancy"
+)
+
+// Password is the password of users made by CreateUser.
+const Password = "correct horse battery staple"
+
+var (
+	serverOnce sync.Once
+	serverDSN  string
+	serverErr  error
+	embedded   *pgembed.Server
+
+	templateOnce sync.Once
+	templateName string
+	templateErr  error
+)
+
+// ServerDSN is a superuser URL of the test Postgres server's maintenance database:
+// OUTLAY_TEST_DATABASE_URL when set, otherwise an embedded server started once per process.
+func ServerDSN(t testing.TB) string {
+	t.Helper()
+	serverOnce.Do(func() {
+		if v := os.Getenv("OUTLAY_TEST_DATABASE_URL"); v != "" {
+			serverDSN = v
+			return
+		}
+		dir, err := os.MkdirTemp("", "outlay-test-pg-")
+		if err != nil {
+			serverErr = err
+			return
+		}
+		embedded, serverErr = pgembed.Start(context.Background(), pgembed.Options{Dir: filepath.Join(dir, "pg")})
+		if serverErr == nil {
+			serverDSN = embedded.DSN("postgres")
+		}
+	})
+	if serverErr != nil {
+		t.Fatalf("test Postgres: %v (set OUTLAY_TEST_DATABASE_URL to use a running server)", serverErr)
+	}
+	return serverDSN
+}
+
+// Main runs a package's tests and stops the embedded server, if one was started.
+func Main(m *testing.M) {
+	code := m.Run()
+	if embedded != nil {
+		_ = embedded.Stop()
+	}
+	os.Exit(code)
+}
+
+// TemplateDatabase returns the name of a database migrated to the current tenant schema. It
+// is named after a hash of the migrations, made once per server and shared by every test
+// process (an advisory lock serialises its creation), and marked as a template that accepts
+// no connections, so cloning it never finds it busy.
+func TemplateDatabase(t testing.TB) string {
+	t.Helper()
+	dsn := ServerDSN(t)
+	templateOnce.Do(func() { templateName, templateErr = makeTemplate(dsn) })
+	if templateErr != nil {
+		t.Fatalf("tenant template database: %v", templateErr)
+	}
+	return templateName
+}
+
+func makeTemplate(dsn string) (string, error) {
+	ctx := context.Background()
+	h := sha256.New()
+	err := fs.WalkDir(migrations.Tenant(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(migrations.Tenant(), path)
+		h.Write([]byte(path))
+		h.Write(b)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	name := "outlaytpl_" + hex.EncodeToString(h.Sum(nil))[:16]
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(7245001)`); err != nil {
+		return "", err
+	}
+	defer conn.Exec(ctx, `SELECT pg_advisory_unlock(7245001)`)
+	var ready bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate)`, name).Scan(&ready); err != nil {
+		return "", err
+	}
+	if ready {
+		return name, nil
+	}
+	ident := pgx.Identifier{name}.Sanitize()
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+		return "", err
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
+		return "", err
+	}
+	tdsn, err := tenancy.WithDatabase(dsn, name)
+	if err != nil {
+		return "", err
+	}
+	if _, err := tenancy.MigrateDatabase(ctx, tdsn, migrations.Tenant()); err != nil {
+		return "", err
+	}
+	if _, err := conn.Exec(ctx, "ALTER DATABASE "+ident+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// Env is one isolated deployment: its own control database, registry and pools.
+type Env struct {
+	ControlDSN string
+	Config     *config.Config
+	Registry   *tenancy.Registry
+	Pools      *tenancy.Pools
+	Counter    *tenancy.QueryCounter
+	Logger     *slog.Logger
+	template   string
+}
+
+// NewEnv makes a fresh deployment, dropped with all its tenants when the test ends.
+func NewEnv(t testing.TB) *Env {
+	t.Helper()
+	ctx := context.Background()
+	dsn := ServerDSN(t)
+	template := TemplateDatabase(t)
+	control := "outlaytest_" + randomHex(5)
+	controlDSN, err := tenancy.WithDatabase(dsn, control)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := TestConfig(t, controlDSN)
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	counter := &tenancy.QueryCounter{}
+	registry, err := tenancy.OpenRegistry(ctx, controlDSN, logger, counter)
+	if err != nil {
+		t.Fatalf("open registry: %v", err)
+	}
+	e := &Env{ControlDSN: controlDSN, Config: cfg, Registry: registry, Counter: counter, Logger: logger, template: template,
+		Pools: tenancy.NewPools(cfg.MaxDBConns, cfg.TenantPoolConns, counter, logger)}
+	t.Cleanup(func() {
+		e.Pools.Close()
+		e.Registry.Close()
+		DropDatabases(t, dsn, control)
+	})
+	return e
+}
+
+// TestConfig is a configuration for tests against controlDSN.
+func TestConfig(t testing.TB, controlDSN string) *config.Config {
+	cfg := config.Defaults()
+	cfg.DatabaseURL = controlDSN
+	cfg.SecretKey = []byte(randomHex(32))
+	cfg.Listen = "127.0.0.1:0"
+	cfg.PublicURL, _ = url.Parse("http://localhost:8080")
+	cfg.MaxDBConns = 40
+	return &cfg
+}
+
+// DropDatabases drops the control database and every tenant database named after it.
+func DropDatabases(t testing.TB, serverDSN, control string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, serverDSN)
+	if err != nil {
+		t.Logf("cleanup: %v", err)
+		return
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $1 || '\_%'`, control)
+	if err != nil {
+		t.Logf("cleanup: %v", err)
+		return
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Logf("cleanup: %v", err)
+		return
+	}
+	for _, n := range names {
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{n}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Logf("cleanup: drop %s: %v", n, err)
+		}
+	}
+}
+
+// NewTenant creates a tenant from the template database.
+func (e *Env) NewTenant(t testing.TB, slug, name string) tenancy.Tenant {
+	t.Helper()
+	tn, err := e.Registry.Create(context.Background(), tenancy.CreateTenant{Slug: slug, Name: name, Template: e.template}, nil)
+	if err != nil {
+		t.Fatalf("create tenant %s: %v", slug, err)
+	}
+	return tn
+}
+
+// DB borrows the tenant's handle for the rest of the test.
+func (e *Env) DB(t testing.TB, tn tenancy.Tenant) *gorm.DB {
+	t.Helper()
+	db, release, err := e.Pools.Acquire(context.Background(), tn)
+	if err != nil {
+		t.Fatalf("acquire %s: %v", tn.Slug, err)
+	}
+	t.Cleanup(release)
+	return db
+}
+
+// CreateUser adds an active user with Password and the given roles.
+func (e *Env) CreateUser(t testing.TB, tn tenancy.Tenant, email, name string, roles ...string) *models.User {
+	t.Helper()
+	u, err := models.CreateUser(context.Background(), e.DB(t, tn), models.NewUser{Email: email, Name: name, Password: Password, Roles: roles})
+	if err != nil {
+		t.Fatalf("create user %s: %v", email, err)
+	}
+	return u
+}
+
+// NewTenant is the one call most tests need: a fresh deployment with one tenant.
+func NewTenant(t testing.TB) (*Env, tenancy.Tenant) {
+	e := NewEnv(t)
+	return e, e.NewTenant(t, "acme", "Acme Corporation")
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,136 @@
+package testutil
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gofiber/fiber/v2"
+
+	"outlay/handlers"
+	"outlay/mail"
+)
+
+// App is the real Fiber app over a test deployment.
+type App struct {
+	*Env
+	Fiber  *fiber.App
+	Server *handlers.Server
+	Mail   *mail.LogMailer
+}
+
+// NewApp builds the app over env.
+func NewApp(t testing.TB, env *Env) *App {
+	t.Helper()
+	mailer := &mail.LogMailer{Logger: env.Logger}
+	app, srv := handlers.New(handlers.Deps{Config: env.Config, Registry: env.Registry, Pools: env.Pools, Mailer: mailer, Logger: env.Logger})
+	return &App{Env: env, Fiber: app, Server: srv, Mail: mailer}
+}
+
+// Client is a browser-like client for one host: it keeps cookies and sends the page's CSRF
+// token with forms.
+type Client struct {
+	t       testing.TB
+	app     *App
+	Host    string
+	Cookies map[string]string
+	// CSRF is the token of the last page that carried one.
+	CSRF string
+	// Header is sent with every request.
+	Header http.Header
+}
+
+// Client returns a fresh client for the tenant slug's host.
+func (a *App) Client(t testing.TB, slug string) *Client {
+	return &Client{t: t, app: a, Host: slug + "." + a.Config.BaseDomain + ":8080", Cookies: map[string]string{}, Header: http.Header{}}
+}
+
+// Response is a finished request with its parsed HTML.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   string
+	Doc    *goquery.Document
+}
+
+// Location is where a redirect points, for a 3xx or an htmx redirect.
+func (r *Response) Location() string {
+	if l := r.Header.Get("HX-Redirect"); l != "" {
+		return l
+	}
+	return r.Header.Get("Location")
+}
+
+// Text is the trimmed text of the elements matching sel.
+func (r *Response) Text(sel string) string { return strings.TrimSpace(r.Doc.Find(sel).Text()) }
+
+// Do sends req and records cookies and the CSRF token of the answer.
+func (c *Client) Do(req *http.Request) *Response {
+	c.t.Helper()
+	req.Host = c.Host
+	for k, vs := range c.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	for name, value := range c.Cookies {
+		req.AddCookie(&http.Cookie{Name: name, Value: value})
+	}
+	res, err := c.app.Fiber.Test(req, -1)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	for _, ck := range res.Cookies() {
+		if ck.MaxAge < 0 || ck.Value == "" {
+			delete(c.Cookies, ck.Name)
+		} else {
+			c.Cookies[ck.Name] = ck.Value
+		}
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(body)))
+	if err != nil {
+		c.t.Fatalf("parse HTML: %v", err)
+	}
+	if tok, ok := doc.Find(`meta[name="csrf-token"]`).Attr("content"); ok {
+		c.CSRF = tok
+	} else if tok, ok := doc.Find(`input[name="_csrf"]`).Attr("value"); ok {
+		c.CSRF = tok
+	}
+	return &Response{Status: res.StatusCode, Header: res.Header, Body: string(body), Doc: doc}
+}
+
+// Get fetches path.
+func (c *Client) Get(path string) *Response {
+	c.t.Helper()
+	return c.Do(httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+// Post submits a form to path with the current CSRF token (unless form sets _csrf).
+func (c *Client) Post(path string, form url.Values) *Response {
+	c.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["_csrf"]; !ok {
+		form.Set("_csrf", c.CSRF)
+	}
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.Do(req)
+}
+
+// SignIn signs in through the real form and fails the test unless it lands on the dashboard.
+func (c *Client) SignIn(email, password string) {
+	c.t.Helper()
+	c.Get("/login")
+	res := c.Post("/login", url.Values{"email": {email}, "password": {password}})
+	if res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		c.t.Fatalf("sign in as %s: status %d, location %q, body %s", email, res.Status, res.Location(), res.Text(".flash, .field-error"))
+	}
+}
