@@ -45,8 +45,13 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
+	// A path with parameters may carry a secret (a reset token): log the route's pattern.
+	path := c.Path()
+	if r := c.Route(); r != nil && len(r.Params) > 0 {
+		path = r.Path
+	}
 	attrs := []any{
-		"request_id", requestIDOf(c), "method", c.Method(), "path", c.Path(), "status", status,
+		"request_id", requestIDOf(c), "method", c.Method(), "path", path, "status", status,
 		"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes", len(c.Response().Body()),
 		"ip", c.IP(),
 	}

@@ -94,7 +94,6 @@ func New(d Deps) (*fiber.App, *Server) {
 	for _, r := range s.routes {
 		tenant.Add(r.Method, r.Path, s.guard(r), r.Handler)
 	}
-	tenant.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, s
 }
 

@@ -55,6 +55,9 @@ func startChild(ctx context.Context, st *setup) (*Server, error) {
 	if err := stopLeftover(st.dataDir, st.log); err != nil {
 		return nil, err
 	}
+	if err := portFree(st.port); err != nil {
+		return nil, err
+	}
 
 	// Dir/run is ours to erase; starting empty guarantees no stale socket
 	// lock files.
@@ -88,7 +91,7 @@ func startChild(ctx context.Context, st *setup) (*Server, error) {
 
 	readyCtx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	if err := waitReady(readyCtx, srv.DSN("postgres"), c.exited); err != nil {
+	if err := waitReady(readyCtx, srv.DSN("postgres"), st.dataDir, c.exited); err != nil {
 		_ = c.stop()
 		return nil, st.out.withTail(err)
 	}

@@ -32,6 +32,9 @@ func startLibrary(ctx context.Context, st *setup) (*Server, error) {
 	if err := stopLeftover(st.dataDir, st.log); err != nil {
 		return nil, err
 	}
+	if err := portFree(st.port); err != nil {
+		return nil, err
+	}
 
 	var (
 		version embeddedpostgres.PostgresVersion
@@ -124,7 +127,7 @@ func startLibrary(ctx context.Context, st *setup) (*Server, error) {
 	}
 	readyCtx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	if err := waitReady(readyCtx, srv.DSN("postgres"), nil); err != nil {
+	if err := waitReady(readyCtx, srv.DSN("postgres"), st.dataDir, nil); err != nil {
 		_ = srv.stop()
 		return nil, err
 	}

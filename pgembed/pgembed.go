@@ -11,9 +11,9 @@
 //
 //   - As root (common in containers and CI), pgembed runs the installed
 //     initdb and postgres binaries as child processes under the unprivileged
-//     user "postgres" (or "nobody" when that user does not exist). The
-//     children get a parent-death signal, so a killed parent does not leave
-//     the server running. Root without installed binaries is an error.
+//     user "postgres" (or "nobody" when that user does not exist). On Linux
+//     the children get a parent-death signal, so a killed parent does not
+//     leave the server running. Root without installed binaries is an error.
 //   - Otherwise it uses github.com/fergusstrange/embedded-postgres, pointed at
 //     the installed binaries when there are any, and letting the library
 //     download binaries when there are none.
@@ -48,7 +48,8 @@ import (
 type Options struct {
 	// Dir is the root folder. Data lives in Dir/data and is kept across runs;
 	// sockets and other runtime files live in Dir/run, which is erased on
-	// every start.
+	// every start. Without root, Dir/binaries (or Dir/binaries-<version>
+	// for downloaded ones) holds the binaries embedded-postgres runs.
 	Dir string
 	// Port is the TCP port on 127.0.0.1; 0 picks a free one.
 	Port uint32
@@ -96,6 +97,10 @@ type setup struct {
 
 // Start starts a PostgreSQL server in opts.Dir and returns once it accepts
 // connections. The caller must call Stop.
+//
+// One server runs per Dir: a server still running in Dir, such as one left
+// by a crashed process, is shut down first. Processes that run at the same
+// time, like the test binaries of several packages, need a Dir each.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("pgembed: Options.Dir is empty")
@@ -171,6 +176,21 @@ func freePort() (uint32, error) {
 		return 0, fmt.Errorf("pgembed: pick a free port: %w", err)
 	}
 	return uint32(port), nil
+}
+
+// portFree checks that nothing listens on 127.0.0.1:port yet. PostgreSQL
+// would exit on the busy port, but a server already listening there must not
+// be mistaken for the one just started. It runs after stopLeftover, since a
+// leftover server of the same Dir typically holds the same fixed port.
+func portFree(port uint32) error {
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.FormatUint(uint64(port), 10)))
+	if err != nil {
+		return fmt.Errorf("pgembed: port %d on 127.0.0.1 is not available: %w", port, err)
+	}
+	if err := l.Close(); err != nil {
+		return fmt.Errorf("pgembed: %w", err)
+	}
+	return nil
 }
 
 // dataVersion reads the major version from dataDir/PG_VERSION. It returns 0
@@ -293,17 +313,23 @@ func socketDir(runDir string) string {
 	return runDir
 }
 
-// waitReady connects to the server until it answers a query, ctx ends or
-// exited is closed (a nil exited never is).
-func waitReady(ctx context.Context, dsn string, exited <-chan struct{}) error {
+// waitReady connects to the server until it answers, ctx ends or exited is
+// closed (a nil exited never is). It also checks that the server answering
+// is the one serving dataDir, not another one on the same port.
+func waitReady(ctx context.Context, dsn, dataDir string, exited <-chan struct{}) error {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return fmt.Errorf("pgembed: %w", err)
 	}
+	want := resolved(dataDir)
 	var lastErr error
 	for {
-		lastErr = tryQuery(ctx, cfg)
+		var got string
+		got, lastErr = serverDataDir(ctx, cfg)
 		if lastErr == nil {
+			if resolved(got) != want {
+				return fmt.Errorf("pgembed: port %d is served by another PostgreSQL (data directory %s)", cfg.Port, got)
+			}
 			return nil
 		}
 		select {
@@ -316,19 +342,30 @@ func waitReady(ctx context.Context, dsn string, exited <-chan struct{}) error {
 	}
 }
 
-// tryQuery makes one connection attempt and runs SELECT 1.
-func tryQuery(ctx context.Context, cfg *pgx.ConnConfig) error {
+// serverDataDir makes one connection attempt and asks for the server's data
+// directory.
+func serverDataDir(ctx context.Context, cfg *pgx.ConnConfig) (string, error) {
 	// The per-attempt timeout keeps a hung attempt from eating the whole
 	// startup budget.
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer conn.Close(ctx)
-	var one int
-	return conn.QueryRow(ctx, "SELECT 1").Scan(&one)
+	var dir string
+	err = conn.QueryRow(ctx, "SELECT current_setting('data_directory')").Scan(&dir)
+	return dir, err
+}
+
+// resolved returns path with symlinks evaluated when possible, so that two
+// spellings of a folder compare equal.
+func resolved(path string) string {
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		return r
+	}
+	return filepath.Clean(path)
 }
 
 // lineLog is an io.Writer that forwards the output of PostgreSQL processes

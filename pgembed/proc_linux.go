@@ -53,11 +53,7 @@ func inspect(pid int, dataDir string) procState {
 		// our own data folder's pid file is most likely ours.
 		return procOurs
 	}
-	want, err := filepath.EvalSymlinks(dataDir)
-	if err != nil {
-		want = dataDir
-	}
-	if filepath.Clean(cwd) != want {
+	if filepath.Clean(cwd) != resolved(dataDir) {
 		return procOther
 	}
 	if !permitted {

@@ -163,7 +163,7 @@ func NewEnv(t testing.TB) *Env {
 		t.Fatal(err)
 	}
 	cfg := TestConfig(t, controlDSN)
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	counter := &tenancy.QueryCounter{}
 	registry, err := tenancy.OpenRegistry(ctx, controlDSN, logger, counter)
 	if err != nil {

@@ -1,0 +1,9 @@
+package e2e
+
+import (
+	"testing"
+
+	"outlay/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }

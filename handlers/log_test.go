@@ -1,0 +1,55 @@
+package handlers_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"outlay/internal/testutil"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The access log names every request but never the secrets some URLs carry.
+func TestAccessLogKeepsResetTokensOut(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	var logs syncBuffer
+	env.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	path := requestReset(t, app, c, "ana@acme.example")
+	c.Get(path)
+	c.Post(path, url.Values{"password": {"x"}, "confirm": {"x"}})
+	token := strings.TrimPrefix(path, "/password/reset/")
+	out := logs.String()
+	if !strings.Contains(out, `"path":"/password/reset/:token"`) {
+		t.Errorf("reset requests not logged by route: %s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, `"msg":"request"`) && strings.Contains(line, token) {
+			t.Errorf("token in access log: %s", line)
+		}
+	}
+	if !strings.Contains(out, `"request_id"`) || !strings.Contains(out, `"tenant":"acme"`) {
+		t.Errorf("access log lacks request id or tenant: %s", out)
+	}
+}

@@ -1,0 +1,191 @@
+package handlers_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gofiber/fiber/v2"
+
+	"outlay/internal/testutil"
+	"outlay/static"
+)
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	app, c := newApp(t)
+	unknown := app.Client(t, "nosuch")
+	for name, res := range map[string]*testutil.Response{
+		"login":        c.Get("/login"),
+		"unknown host": unknown.Get("/"),
+		"not found":    c.Get("/no/such/page"),
+		"static":       c.Get(static.Path("css/app.css")),
+		"healthz":      c.Get("/healthz"),
+	} {
+		csp := res.Header.Get("Content-Security-Policy")
+		for _, want := range []string{"script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: CSP %q lacks %q", name, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+			t.Errorf("%s: CSP allows inline code: %q", name, csp)
+		}
+		if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Referrer-Policy") == "" || res.Header.Get("X-Request-Id") == "" {
+			t.Errorf("%s: headers %v", name, res.Header)
+		}
+		if res.Header.Get("Strict-Transport-Security") != "" {
+			t.Errorf("%s: HSTS sent over plain HTTP", name)
+		}
+	}
+	// Pages carry no inline script or style for the CSP to block.
+	page := c.Get("/login")
+	page.Doc.Find("script").Each(func(_ int, s *goquery.Selection) {
+		if src, _ := s.Attr("src"); src == "" {
+			t.Errorf("inline script: %s", s.Text())
+		}
+	})
+	if page.Doc.Find("style, [style]").Length() > 0 {
+		t.Error("inline style on the login page")
+	}
+}
+
+func TestHSTSAndSecureCookiesUnderHTTPS(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	env.Config.PublicURL.Scheme = "https"
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	res := c.Get("/login")
+	if !strings.HasPrefix(res.Header.Get("Strict-Transport-Security"), "max-age=") {
+		t.Errorf("no HSTS under HTTPS")
+	}
+	set := strings.Join(res.Header.Values("Set-Cookie"), "\n")
+	if !strings.Contains(set, "__Host-outlay_csrf=") || !strings.Contains(set, "secure") || strings.Contains(strings.ToLower(set), "domain=") {
+		t.Errorf("cookies under HTTPS: %s", set)
+	}
+}
+
+func TestStaticAssetsAreHashedAndCachedForever(t *testing.T) {
+	_, c := newApp(t)
+	for _, name := range []string{"css/app.css", "js/app.js", "vendor/htmx.min.js"} {
+		res := c.Get(static.Path(name))
+		if res.Status != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+			t.Errorf("%s: %d %q", name, res.Status, res.Header.Get("Cache-Control"))
+		}
+	}
+	if res := c.Get("/static/css/app.css"); res.Status != http.StatusNotFound {
+		t.Errorf("unhashed asset URL: %d", res.Status)
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	_, c := newApp(t)
+	if res := c.Get("/healthz"); res.Status != 200 {
+		t.Errorf("healthz %d", res.Status)
+	}
+	if res := c.Get("/readyz"); res.Status != 200 || res.Body != "ready" {
+		t.Errorf("readyz %d %q", res.Status, res.Body)
+	}
+	app, c2 := newApp(t)
+	app.Registry.Close() // the control plane is now out of reach
+	if res := c2.Get("/readyz"); res.Status != http.StatusServiceUnavailable {
+		t.Errorf("readyz without control plane: %d", res.Status)
+	}
+}
+
+func TestErrorsLeakNothing(t *testing.T) {
+	app, c := newApp(t)
+	app.Fiber.Get("/boom", func(c *fiber.Ctx) error {
+		return errors.New(`pq: relation "secret_table" does not exist at SELECT * FROM users`)
+	})
+	app.Fiber.Get("/panic", func(c *fiber.Ctx) error { panic("runtime detail") })
+	for _, path := range []string{"/boom", "/panic"} {
+		res := c.Get(path)
+		if res.Status != 500 {
+			t.Errorf("%s: %d", path, res.Status)
+		}
+		for _, leak := range []string{"secret_table", "SELECT", "runtime detail", "goroutine", ".go:"} {
+			if strings.Contains(res.Body, leak) {
+				t.Errorf("%s: response leaks %q", path, leak)
+			}
+		}
+		if !strings.Contains(res.Text(".request-id"), res.Header.Get("X-Request-Id")) {
+			t.Errorf("%s: error page does not show the request id", path)
+		}
+	}
+	if res := c.Get("/no/such/page"); res.Status != 404 || res.Text("h1") != "Page not found" {
+		t.Errorf("404 page: %d %q", res.Status, res.Text("h1"))
+	}
+}
+
+func TestSuspendedTenantSaysSo(t *testing.T) {
+	app, c := newApp(t)
+	c.SignIn("ana@acme.example", testutil.Password)
+	if err := app.Registry.SetStatus(context.Background(), "acme", "suspended"); err != nil {
+		t.Fatal(err)
+	}
+	res := c.Get("/dashboard")
+	if res.Status != http.StatusForbidden || !strings.Contains(res.Text("h1"), "suspended") {
+		t.Errorf("suspended tenant: %d %q", res.Status, res.Text("h1"))
+	}
+	if res := c.Get("/login"); res.Status != http.StatusForbidden {
+		t.Errorf("suspended tenant login page: %d", res.Status)
+	}
+}
+
+// A SIGTERM-style shutdown lets a request that is already running finish.
+func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
+	app, _ := newApp(t)
+	started := make(chan struct{})
+	app.Fiber.Get("/slow", func(c *fiber.Ctx) error {
+		close(started)
+		time.Sleep(500 * time.Millisecond)
+		return c.SendString("finished")
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- app.Fiber.Listener(ln) }()
+	got := make(chan string, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/slow", nil)
+		req.Host = "acme.localhost"
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			got <- "error: " + err.Error()
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		got <- string(b)
+	}()
+	select {
+	case <-started:
+	case body := <-got:
+		t.Fatalf("the slow request never started: %s", body)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow request never started")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := app.Fiber.ShutdownWithContext(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if body := <-got; body != "finished" {
+		t.Errorf("in-flight request got %q", body)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("listener: %v", err)
+	}
+	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+		t.Error("server still accepts requests after shutdown")
+	}
+}
