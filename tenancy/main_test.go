@@ -1,0 +1,9 @@
+package tenancy_test
+
+import (
+	"testing"
+
+	"outlay/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }
