@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"outlay/internal/testutil"
+	"outlay/tenancy"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newControlDSN is a control database of its own for this test, dropped at the end.
+func newControlDSN(t *testing.T) string {
+	t.Helper()
+	name := "outlaytest_cmd_" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	dsn, err := tenancy.WithDatabase(testutil.ServerDSN(t), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { testutil.DropDatabases(t, testutil.ServerDSN(t), name) })
+	return dsn
+}
+
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestTenantCommands(t *testing.T) {
+	t.Setenv("OUTLAY_DATABASE_URL", newControlDSN(t))
+	t.Setenv("OUTLAY_ADMIN_PASSWORD", "")
+
+	code, out, errs := runCmd(t, "tenant", "list")
+	if code != 0 || !strings.Contains(out, "no tenants yet") {
+		t.Fatalf("empty list: %d %q %q", code, out, errs)
+	}
+	code, out, errs = runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-password", "a long enough password")
+	if code != 0 || !strings.Contains(out, "tenant acme created: http://acme.localhost:8080/login") {
+		t.Fatalf("create: %d %q %q", code, out, errs)
+	}
+	// The password comes from the environment too; without one a set-password link is printed.
+	t.Setenv("OUTLAY_ADMIN_PASSWORD", "another long password")
+	if code, out, errs := runCmd(t, "tenant", "create", "--name", "Globex", "--admin-email", "gil@globex.example", "globex"); code != 0 {
+		t.Fatalf("create globex: %d %q %q", code, out, errs)
+	}
+	t.Setenv("OUTLAY_ADMIN_PASSWORD", "")
+	code, out, _ = runCmd(t, "tenant", "create", "initech", "--name", "Initech", "--admin-email", "bill@initech.example")
+	if code != 0 || !strings.Contains(out, "http://initech.localhost:8080/password/reset/") {
+		t.Errorf("create without password: %d %q", code, out)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tenant", "create", "acme", "--name", "Again", "--admin-email", "x@acme.example"}, `tenant "acme" already exists; nothing was changed`},
+		{[]string{"tenant", "create", "www", "--name", "W", "--admin-email", "x@w.example"}, `slug "www" is reserved`},
+		{[]string{"tenant", "create", "Bad_Slug", "--name", "B", "--admin-email", "x@b.example"}, "lowercase letters"},
+		{[]string{"tenant", "create", "noemail", "--name", "N"}, "--admin-email is required"},
+		{[]string{"tenant", "create", "weakpw", "--name", "W", "--admin-email", "x@w.example", "--admin-password", "short"}, "password: Use at least 10 characters."},
+		{[]string{"tenant", "create", "bademail", "--name", "B", "--admin-email", "not-an-email"}, "email:"},
+	} {
+		code, _, errs := runCmd(t, tc.args...)
+		if code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errs, tc.want)
+		}
+	}
+
+	code, out, _ = runCmd(t, "tenant", "list")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	for _, want := range []string{"acme", "Acme Corporation", "globex", "initech", "active"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list lacks %q:\n%s", want, out)
+		}
+	}
+	for _, refused := range []string{"www", "weakpw", "bademail", "noemail"} {
+		if strings.Contains(out, refused) {
+			t.Errorf("refused tenant %s is listed:\n%s", refused, out)
+		}
+	}
+
+	code, out, _ = runCmd(t, "migrate")
+	if code != 0 || !strings.Contains(out, "acme: migrated (version") || !strings.Contains(out, "3 tenants migrated") {
+		t.Errorf("migrate: %d %q", code, out)
+	}
+}
+
+func TestMalformedSettingsStopStartUp(t *testing.T) {
+	for name, env := range map[string][2]string{
+		"OUTLAY_MAX_DB_CONNS":    {"OUTLAY_MAX_DB_CONNS", "lots"},
+		"OUTLAY_SESSION_IDLE":    {"OUTLAY_SESSION_IDLE", "forever"},
+		"OUTLAY_PUBLIC_URL":      {"OUTLAY_PUBLIC_URL", "ftp://x"},
+		"OUTLAY_SECRET_KEY":      {"OUTLAY_SECRET_KEY", "tooshort"},
+		"OUTLAY_DATABASE_URL":    {"OUTLAY_DATABASE_URL", "mysql://x"},
+		"OUTLAY_LISTEN":          {"OUTLAY_LISTEN", "8080"},
+		"OUTLAY_BASE_DOMAIN":     {"OUTLAY_BASE_DOMAIN", "Not A Domain"},
+		"OUTLAY_SMTP_URL":        {"OUTLAY_SMTP_URL", "http://mail"},
+		"OUTLAY_TRUSTED_PROXIES": {"OUTLAY_TRUSTED_PROXIES", "somewhere"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(env[0], env[1])
+			code, _, errs := runCmd(t, "serve")
+			if code == 0 || !strings.Contains(errs, name) {
+				t.Errorf("exit %d, stderr %q: want a message naming %s", code, errs, name)
+			}
+		})
+	}
+	t.Run("missing database", func(t *testing.T) {
+		t.Setenv("OUTLAY_DATABASE_URL", "")
+		if code, _, errs := runCmd(t, "serve"); code == 0 || !strings.Contains(errs, "OUTLAY_DATABASE_URL: required") {
+			t.Errorf("exit %d, %q", code, errs)
+		}
+	})
+	if code, _, errs := runCmd(t, "nonsense"); code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Errorf("unknown command: %d %q", code, errs)
+	}
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// The demo, pointed at a database server, creates acme and globex with a user per role,
+// serves them, prints how to sign in, and on a second run reuses what it made.
+func TestDemo(t *testing.T) {
+	t.Setenv("OUTLAY_DATABASE_URL", newControlDSN(t))
+	dataDir := t.TempDir()
+	for round := 1; round <= 2; round++ {
+		port := freePort(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errs syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:" + strconv.Itoa(port), "--data", dataDir}, &out, &errs)
+		}()
+		deadline := time.Now().Add(60 * time.Second)
+		for !strings.Contains(out.String(), "Stop with Ctrl+C") {
+			if time.Now().After(deadline) {
+				cancel()
+				t.Fatalf("round %d: demo did not start:\n%s\n%s", round, out.String(), errs.String())
+			}
+			select {
+			case code := <-done:
+				t.Fatalf("round %d: demo exited %d:\n%s\n%s", round, code, out.String(), errs.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		printed := out.String()
+		for _, want := range []string{"http://acme.localhost:" + strconv.Itoa(port) + "/login", "http://globex.localhost:", "admin@acme.example", "ap@globex.example", "ap_clerk", "auditor", DemoPassword} {
+			if !strings.Contains(printed, want) {
+				t.Errorf("round %d: output lacks %q:\n%s", round, want, printed)
+			}
+		}
+		for _, who := range []string{"requester", "approver", "ap", "auditor", "admin"} {
+			signInOverHTTP(t, port, "acme", who+"@acme.example")
+		}
+		signInOverHTTP(t, port, "globex", "admin@globex.example")
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("round %d: demo exited %d after interrupt: %s", round, code, errs.String())
+			}
+		case <-time.After(40 * time.Second):
+			t.Fatalf("round %d: demo did not stop", round)
+		}
+	}
+}
+
+// signInOverHTTP signs in through the real sign-in form over TCP and checks the dashboard.
+func signInOverHTTP(t *testing.T, port int, slug, email string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	base := "http://" + slug + ".localhost:" + strconv.Itoa(port)
+	dial := &net.Dialer{}
+	client := &http.Client{Jar: jar, Transport: &http.Transport{
+		// Resolve every *.localhost to loopback, as browsers do.
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dial.DialContext(ctx, network, "127.0.0.1:"+strconv.Itoa(port))
+		},
+	}}
+	res, err := client.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := goquery.NewDocumentFromReader(res.Body)
+	res.Body.Close()
+	token, _ := doc.Find(`meta[name="csrf-token"]`).Attr("content")
+	res, err = client.PostForm(base+"/login", url.Values{"_csrf": {token}, "email": {email}, "password": {DemoPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.Request.URL.Path != "/dashboard" || !strings.Contains(string(body), "Welcome,") {
+		t.Errorf("%s on %s: ended at %s", email, slug, res.Request.URL)
+	}
+}
