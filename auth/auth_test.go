@@ -1,0 +1,84 @@
+package auth
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestPasswordHashRoundTrip(t *testing.T) {
+	h, err := HashPassword("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("hash format %q", h)
+	}
+	h2, _ := HashPassword("correct horse battery staple")
+	if h == h2 {
+		t.Error("two hashes of one password are equal: no salt")
+	}
+	if !CheckPassword(h, "correct horse battery staple") {
+		t.Error("right password refused")
+	}
+	for _, wrong := range []string{"", "correct horse battery stapl", "Correct horse battery staple", strings.Repeat("x", 300)} {
+		if CheckPassword(h, wrong) {
+			t.Errorf("wrong password %q accepted", wrong)
+		}
+	}
+	for _, bad := range []string{"", "plain", "$argon2id$v=19$m=1,t=1,p=0$AAAA$AAAA", "$bcrypt$x$y$z$w"} {
+		if CheckPassword(bad, "anything") {
+			t.Errorf("malformed hash %q accepted", bad)
+		}
+	}
+}
+
+func TestSignerSealAndVerify(t *testing.T) {
+	s := NewSigner([]byte("0123456789abcdef0123456789abcdef"))
+	other := NewSigner([]byte("fedcba9876543210fedcba9876543210"))
+	sig := s.Sign("csrf", "acme", "seed", "")
+	if !s.Verify(sig, "csrf", "acme", "seed", "") {
+		t.Error("own signature refused")
+	}
+	for name, ok := range map[string]bool{
+		"other purpose": s.Verify(sig, "flash", "acme", "seed", ""),
+		"other tenant":  s.Verify(sig, "csrf", "globex", "seed", ""),
+		"other key":     other.Verify(sig, "csrf", "acme", "seed", ""),
+		"shifted parts": s.Verify(sig, "csrf", "acmeseed", "", ""),
+	} {
+		if ok {
+			t.Errorf("%s: signature accepted", name)
+		}
+	}
+	sealed := s.Seal("flash", "success|Saved")
+	if v, ok := s.Open("flash", sealed); !ok || v != "success|Saved" {
+		t.Errorf("open: %q %v", v, ok)
+	}
+	if _, ok := s.Open("flash", sealed+"x"); ok {
+		t.Error("tampered seal opened")
+	}
+	if _, ok := other.Open("flash", sealed); ok {
+		t.Error("seal opened with another key")
+	}
+}
+
+func TestTokensAreRandomAndDigested(t *testing.T) {
+	a, da := NewToken()
+	b, _ := NewToken()
+	if a == b || len(a) != 43 {
+		t.Errorf("tokens %q %q", a, b)
+	}
+	if string(Digest(a)) != string(da) {
+		t.Error("digest mismatch")
+	}
+}
+
+func TestValidatePassword(t *testing.T) {
+	if ValidatePassword("long enough password", "a@b.example") != nil {
+		t.Error("good password refused")
+	}
+	for _, bad := range []string{"short", strings.Repeat("é", 9), strings.Repeat("x", 257), " A@b.example "} {
+		if ValidatePassword(bad, "a@b.example") == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

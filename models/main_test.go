@@ -1,0 +1,9 @@
+package models_test
+
+import (
+	"testing"
+
+	"outlay/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }
