@@ -206,8 +206,39 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	default:
 		st := stateOf(c)
 		st.user, st.sessionToken = u, token
+		if st.policy, err = s.policies.For(c.UserContext(), st.tenant.Slug, st.db, u.PolicyVersion); err != nil {
+			return err
+		}
 	}
 	return c.Next()
+}
+
+// loadBearer authenticates an API request by its bearer token. Cookies are never consulted.
+func (s *Server) loadBearer(c *fiber.Ctx) error {
+	scheme, token, _ := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="outlay"`)
+		return apiError(c, http.StatusUnauthorized, "send an API token as Authorization: Bearer <token>")
+	}
+	u, err := models.LookupToken(c.UserContext(), tenantDB(c), strings.TrimSpace(token))
+	if errors.Is(err, outlay.ErrNotFound) {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="outlay", error="invalid_token"`)
+		return apiError(c, http.StatusUnauthorized, "the API token is unknown, expired or revoked")
+	}
+	if err != nil {
+		return err
+	}
+	st := stateOf(c)
+	st.user = u
+	if st.policy, err = s.policies.For(c.UserContext(), st.tenant.Slug, st.db, u.PolicyVersion); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+// apiError answers an API request with a JSON error.
+func apiError(c *fiber.Ctx, status int, message string) error {
+	return c.Status(status).JSON(fiber.Map{"error": message})
 }
 
 // guard enforces a route's access rule before its handler runs.
@@ -217,6 +248,12 @@ func (s *Server) guard(r Route) fiber.Handler {
 			return c.Next()
 		}
 		u := currentUser(c)
+		if r.API {
+			if !s.allowed(c, r) {
+				return apiError(c, http.StatusForbidden, ForbiddenMessage)
+			}
+			return c.Next()
+		}
 		if u == nil {
 			if c.Method() == fiber.MethodGet && !isHTMX(c) {
 				return redirect(c, "/login?next="+urlQueryEscape(c.OriginalURL()))
@@ -224,7 +261,7 @@ func (s *Server) guard(r Route) fiber.Handler {
 			s.setFlash(c, "info", "Your session has ended. Sign in again to continue.")
 			return redirect(c, "/login")
 		}
-		if !s.allowed(u, r) {
+		if !s.allowed(c, r) {
 			s.setFlash(c, "error", ForbiddenMessage)
 			return redirect(c, "/dashboard")
 		}

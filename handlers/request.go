@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay/models"
+	"outlay/policy"
 	"outlay/tenancy"
 	"outlay/views"
 )
@@ -24,6 +25,7 @@ type requestState struct {
 	user         *models.SessionUser
 	sessionToken string
 	csrfToken    string
+	policy       *policy.Set
 }
 
 const stateKey = "outlay.request"
@@ -171,7 +173,7 @@ func (s *Server) shell(c *fiber.Ctx, p page) views.Shell {
 	if st.user != nil {
 		sh.User = &views.ShellUser{Name: st.user.Name, Email: st.user.Email}
 		for _, r := range s.routes {
-			if r.NavLabel != "" && s.allowed(st.user, r) {
+			if r.NavLabel != "" && s.allowed(c, r) {
 				sh.Nav = append(sh.Nav, views.NavItem{Label: r.NavLabel, Href: r.Path, Current: r.Path == p.Nav})
 			}
 		}

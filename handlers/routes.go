@@ -5,7 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"outlay/models"
+	"outlay/policy"
 )
 
 // Access says who may use a route.
@@ -14,46 +14,105 @@ type Access int
 const (
 	// Public routes need no sign-in (the sign-in pages themselves).
 	Public Access = iota
-	// SignedIn routes need any signed-in user.
+	// SignedIn routes need a signed-in user and nothing more (the dashboard, which every
+	// refused page returns to, so no policy may take it away).
 	SignedIn
+	// Permitted routes need the route's permission from one of the user's roles.
+	Permitted
 )
 
 // Route is one entry of the route table. The table is the product's map of pages: the
-// navigation is drawn from it, and tests walk it to prove every route's access rule.
+// navigation is drawn from it, the roles page lists its permissions, and tests walk it to
+// prove every route's access rule.
 type Route struct {
 	Method   string
 	Path     string
 	Access   Access
-	NavLabel string // non-empty: the route appears in the navigation under this label
+	Perm     policy.Permission // for Permitted routes
+	NavLabel string            // non-empty: the route appears in the navigation under this label
+	API      bool              // a JSON route under /api/v1, authenticated by bearer token
 	Handler  fiber.Handler
 }
+
+func public(method, path string, h fiber.Handler) Route {
+	return Route{Method: method, Path: path, Access: Public, Handler: h}
+}
+
+func signedIn(method, path string, h fiber.Handler) Route {
+	return Route{Method: method, Path: path, Access: SignedIn, Handler: h}
+}
+
+func permitted(method, path, object, action string, h fiber.Handler) Route {
+	return Route{Method: method, Path: path, Access: Permitted, Perm: policy.Permission{Object: object, Action: action}, Handler: h}
+}
+
+func (r Route) nav(label string) Route { r.NavLabel = label; return r }
+
+func (r Route) api() Route { r.API = true; return r }
 
 // Routes returns the route table, for tests and tools that check it.
 func (s *Server) Routes() []Route { return s.routes }
 
+const (
+	get  = fiber.MethodGet
+	post = fiber.MethodPost
+)
+
 func (s *Server) routeTable() []Route {
 	return []Route{
-		{Method: fiber.MethodGet, Path: "/", Access: Public, Handler: s.home},
-		{Method: fiber.MethodGet, Path: "/login", Access: Public, Handler: s.loginPage},
-		{Method: fiber.MethodPost, Path: "/login", Access: Public, Handler: s.login},
-		{Method: fiber.MethodPost, Path: "/logout", Access: Public, Handler: s.logout},
-		{Method: fiber.MethodGet, Path: "/password/forgot", Access: Public, Handler: s.forgotPage},
-		{Method: fiber.MethodPost, Path: "/password/forgot", Access: Public, Handler: s.forgot},
-		{Method: fiber.MethodGet, Path: "/password/reset/:token", Access: Public, Handler: s.resetPage},
-		{Method: fiber.MethodPost, Path: "/password/reset/:token", Access: Public, Handler: s.reset},
-		{Method: fiber.MethodGet, Path: "/dashboard", Access: SignedIn, NavLabel: "Dashboard", Handler: s.dashboard},
+		public(get, "/", s.home),
+		public(get, "/login", s.loginPage),
+		public(post, "/login", s.login),
+		public(post, "/logout", s.logout),
+		public(get, "/password/forgot", s.forgotPage),
+		public(post, "/password/forgot", s.forgot),
+		public(get, "/password/reset/:token", s.resetPage),
+		public(post, "/password/reset/:token", s.reset),
+		signedIn(get, "/dashboard", s.dashboard).nav("Dashboard"),
+
+		permitted(get, "/admin/roles", "admin.roles", policy.Read, s.rolesPage).nav("Roles"),
+		permitted(get, "/admin/roles/preview", "admin.roles", policy.Read, s.rolePreview),
+		permitted(post, "/admin/roles", "admin.roles", policy.Create, s.createRole),
+		permitted(post, "/admin/roles/:role/permissions", "admin.roles", policy.Update, s.togglePermission),
+		permitted(post, "/admin/roles/:role/rename", "admin.roles", policy.Update, s.renameRole),
+		permitted(post, "/admin/roles/:role/delete", "admin.roles", policy.Delete, s.deleteRole),
+
+		signedIn(get, "/api/v1/me", s.apiMe).api(),
 	}
 }
 
-// allowed reports whether u may use route r.
-func (s *Server) allowed(u *models.SessionUser, r Route) bool {
+// Permissions lists the distinct permissions the route table uses, in table order: the rows of
+// the roles page.
+func (s *Server) Permissions() []policy.Permission {
+	seen := map[policy.Permission]bool{}
+	var out []policy.Permission
+	for _, r := range s.routes {
+		if r.Access == Permitted && !seen[r.Perm] {
+			seen[r.Perm] = true
+			out = append(out, r.Perm)
+		}
+	}
+	return out
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// allowed reports whether the request's user may use route r.
+func (s *Server) allowed(c *fiber.Ctx, r Route) bool {
 	switch r.Access {
 	case Public:
 		return true
 	case SignedIn:
-		return u != nil
+		return currentUser(c) != nil
+	case Permitted:
+		return s.can(c, r.Perm)
 	}
 	return false
 }
 
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+// can reports whether the request's user holds p; views use it to show only the buttons of
+// actions the user may take.
+func (s *Server) can(c *fiber.Ctx, p policy.Permission) bool {
+	st := stateOf(c)
+	return st.user != nil && st.policy != nil && st.policy.Allowed(st.user.Roles, p)
+}

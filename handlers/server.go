@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,7 @@ import (
 	"outlay/config"
 	"outlay/mail"
 	"outlay/models"
+	"outlay/policy"
 	"outlay/static"
 	"outlay/tenancy"
 	"outlay/views"
@@ -32,6 +34,8 @@ type Deps struct {
 	Mailer   mail.Mailer
 	Logger   *slog.Logger
 	Throttle models.Throttle
+	// Policies caches each tenant's role policies; app servers each have their own.
+	Policies *policy.Engine
 }
 
 // Server is the HTTP layer's state, shared by every request.
@@ -46,12 +50,16 @@ type Server struct {
 	sessions models.SessionPolicy
 	cookies  cookieNames
 	routes   []Route
+	policies *policy.Engine
 }
 
 // New builds the Fiber app with every route.
 func New(d Deps) (*fiber.App, *Server) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.Policies == nil {
+		d.Policies = policy.NewEngine()
 	}
 	if d.Throttle == (models.Throttle{}) {
 		d.Throttle = models.DefaultThrottle
@@ -66,6 +74,7 @@ func New(d Deps) (*fiber.App, *Server) {
 		throttle: d.Throttle,
 		sessions: models.SessionPolicy{Idle: d.Config.SessionIdle, Max: d.Config.SessionMax},
 		cookies:  newCookieNames(d.Config.Secure()),
+		policies: d.Policies,
 	}
 	app := fiber.New(fiber.Config{
 		// Values from the request are copied, so handlers may keep them (fiber #2291).
@@ -89,10 +98,21 @@ func New(d Deps) (*fiber.App, *Server) {
 		return c.Redirect(static.Path("img/favicon.svg"), fiber.StatusMovedPermanently)
 	})
 
-	tenant := app.Group("", s.resolveTenant, s.csrf, s.loadSession)
 	s.routes = s.routeTable()
+	// The JSON API authenticates by bearer token only: it ignores cookies, so it needs no
+	// CSRF token and a browser session cannot be ridden into it.
+	api := app.Group("/api/v1", s.resolveTenant, s.loadBearer)
 	for _, r := range s.routes {
-		tenant.Add(r.Method, r.Path, s.guard(r), r.Handler)
+		if r.API {
+			api.Add(r.Method, strings.TrimPrefix(r.Path, "/api/v1"), s.guard(r), r.Handler)
+		}
+	}
+	api.Use(func(c *fiber.Ctx) error { return apiError(c, http.StatusNotFound, "no such API route") })
+	web := app.Group("", s.resolveTenant, s.csrf, s.loadSession)
+	for _, r := range s.routes {
+		if !r.API {
+			web.Add(r.Method, r.Path, s.guard(r), r.Handler)
+		}
 	}
 	return app, s
 }

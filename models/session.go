@@ -57,6 +57,10 @@ type SessionUser struct {
 	Roles       []string // role names, sorted
 	RoleLabels  []string // the same roles as people read them
 	LastSeenAt  time.Time
+	// PolicyVersion is the tenant's policy version as of this request, read in the same query.
+	PolicyVersion int64
+	// TokenID is set when the request authenticated with an API token instead of a session.
+	TokenID int64
 }
 
 // HasRole reports whether the user holds role.
@@ -77,27 +81,51 @@ func LookupSession(ctx context.Context, db *gorm.DB, token string, p SessionPoli
 		return nil, outlay.ErrNotFound
 	}
 	digest := auth.Digest(token)
+	su, err := lookupIdentity(ctx, db, "s.last_seen_at", "0", `FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id_hash = ? AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => ?)
+		  AND u.status = 'active'`, digest, p.Idle.Seconds())
+	if err != nil {
+		return nil, err
+	}
+	su.SessionHash = digest
+	if time.Since(su.LastSeenAt) > touchEvery {
+		if err := db.WithContext(ctx).Exec(`UPDATE sessions SET last_seen_at = now() WHERE id_hash = ?`, digest).Error; err != nil {
+			return nil, err
+		}
+	}
+	return su, nil
+}
+
+// lookupIdentity reads, in one query, the active user a credential belongs to with their
+// roles and the tenant's policy version. from is the query's FROM and WHERE, naming the user u;
+// lastUsed and credID are the credential's last-use and id columns.
+func lookupIdentity(ctx context.Context, db *gorm.DB, lastUsed, credID, from string, args ...any) (*SessionUser, error) {
 	var row struct {
-		UserID     int64
-		Email      string
-		Name       string
-		RolesJSON  string
-		LastSeenAt time.Time
+		UserID        int64
+		Email         string
+		Name          string
+		RolesJSON     string
+		LastSeenAt    *time.Time
+		PolicyVersion int64
+		CredentialID  int64
 	}
 	err := db.WithContext(ctx).Raw(`
-		SELECT u.id AS user_id, u.email, u.name, s.last_seen_at,
+		SELECT u.id AS user_id, u.email, u.name, `+lastUsed+` AS last_seen_at,
+		       (SELECT version FROM policy_state WHERE id = 1) AS policy_version,
 		       COALESCE((SELECT json_agg(json_build_object('name', r.name, 'label', r.label) ORDER BY r.name)
-		                 FROM user_roles ur JOIN roles r ON r.name = ur.role WHERE ur.user_id = u.id), '[]')::text AS roles_json
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id_hash = ? AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => ?)
-		  AND u.status = 'active'`, digest, p.Idle.Seconds()).Scan(&row).Error
+		                 FROM user_roles ur JOIN roles r ON r.name = ur.role WHERE ur.user_id = u.id), '[]')::text AS roles_json,
+		       `+credID+` AS credential_id
+		`+from, args...).Scan(&row).Error
 	if err != nil {
 		return nil, err
 	}
 	if row.UserID == 0 {
 		return nil, outlay.ErrNotFound
 	}
-	su := &SessionUser{SessionHash: digest, UserID: row.UserID, Email: row.Email, Name: row.Name, LastSeenAt: row.LastSeenAt}
+	su := &SessionUser{UserID: row.UserID, Email: row.Email, Name: row.Name, PolicyVersion: row.PolicyVersion, TokenID: row.CredentialID}
+	if row.LastSeenAt != nil {
+		su.LastSeenAt = *row.LastSeenAt
+	}
 	var roles []Role
 	if err := json.Unmarshal([]byte(row.RolesJSON), &roles); err != nil {
 		return nil, fmt.Errorf("decode roles: %w", err)
@@ -105,11 +133,6 @@ func LookupSession(ctx context.Context, db *gorm.DB, token string, p SessionPoli
 	for _, r := range roles {
 		su.Roles = append(su.Roles, r.Name)
 		su.RoleLabels = append(su.RoleLabels, r.Label)
-	}
-	if time.Since(row.LastSeenAt) > touchEvery {
-		if err := db.WithContext(ctx).Exec(`UPDATE sessions SET last_seen_at = now() WHERE id_hash = ?`, digest).Error; err != nil {
-			return nil, err
-		}
 	}
 	return su, nil
 }

@@ -57,6 +57,20 @@ type Registry struct {
 
 	mu     sync.RWMutex
 	bySlug map[string]Tenant
+
+	// OnPolicyChange, when set before Watch starts, is called with a tenant's slug whenever any
+	// app server announces that the tenant's role policies changed.
+	OnPolicyChange func(slug string)
+}
+
+// policyChannel carries, in the control database, the slugs of tenants whose policies
+// changed; one channel serves every tenant.
+const policyChannel = "outlay_policy"
+
+// NotifyPolicyChanged announces to every app server that a tenant's policies changed.
+func (r *Registry) NotifyPolicyChanged(ctx context.Context, slug string) error {
+	_, err := r.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, policyChannel, slug)
+	return err
 }
 
 // OpenRegistry connects to the control plane, creating its database when missing and
@@ -188,15 +202,22 @@ func (r *Registry) listen(ctx context.Context) error {
 	}
 	// The LISTEN state belongs to this connection; destroy it rather than return it.
 	defer func() { _ = conn.Conn().Close(context.Background()); conn.Release() }()
-	if _, err := conn.Exec(ctx, "LISTEN outlay_tenants"); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN outlay_tenants; LISTEN "+policyChannel); err != nil {
 		return err
 	}
 	if err := r.Refresh(ctx); err != nil {
 		return err
 	}
 	for {
-		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
 			return err
+		}
+		if n.Channel == policyChannel {
+			if r.OnPolicyChange != nil {
+				r.OnPolicyChange(n.Payload)
+			}
+			continue
 		}
 		if err := r.Refresh(ctx); err != nil {
 			return err

@@ -1,0 +1,236 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/roles"
+)
+
+// pagesFor lists the paths of the pages a permission opens.
+func (s *Server) pagesFor(p policy.Permission) string {
+	var paths []string
+	for _, r := range s.routes {
+		if r.Access == Permitted && r.Perm == p && r.Method == get {
+			paths = append(paths, r.Path)
+		}
+	}
+	if len(paths) == 0 {
+		return "actions only"
+	}
+	return strings.Join(paths, ", ")
+}
+
+func (s *Server) rolesPage(c *fiber.Ctx) error {
+	return s.renderRoles(c, http.StatusOK, "", nil)
+}
+
+func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel string, errs views.FieldErrors) error {
+	summaries, err := models.RoleSummaries(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	set := stateOf(c).policy
+	p := roles.Page{
+		CanEdit:   s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Update}),
+		CanCreate: s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Create}),
+		CanDelete: s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Delete}),
+		NewLabel:  newLabel,
+		NewRole:   errs,
+	}
+	for _, r := range summaries {
+		p.Roles = append(p.Roles, roles.Column{Name: r.Name, Label: r.Label, Builtin: r.Builtin, Members: r.Members})
+	}
+	for _, perm := range s.Permissions() {
+		row := roles.Row{Label: perm.Label(), Pages: s.pagesFor(perm)}
+		for _, r := range p.Roles {
+			row.Cells = append(row.Cells, roles.Cell{Role: r.Name, RoleLabel: r.Label, Object: perm.Object, Action: perm.Action,
+				PermLabel: perm.Label(), Granted: set.Allowed([]string{r.Name}, perm), CanEdit: p.CanEdit})
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	return s.render(c, status, page{Title: "Roles and permissions", Nav: "/admin/roles", Content: roles.Matrix(p)})
+}
+
+// knownPermission returns the permission named by a form, if the route table uses it.
+func (s *Server) knownPermission(object, action string) (policy.Permission, bool) {
+	p := policy.Permission{Object: object, Action: action}
+	for _, known := range s.Permissions() {
+		if known == p {
+			return p, true
+		}
+	}
+	return p, false
+}
+
+func (s *Server) togglePermission(c *fiber.Ctx) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	role := c.Params("role")
+	perm, ok := s.knownPermission(c.FormValue("object"), c.FormValue("action"))
+	if !ok {
+		return fiber.NewError(http.StatusUnprocessableEntity, "unknown permission")
+	}
+	granted := c.FormValue("granted") == "true"
+	summaries, err := models.RoleSummaries(ctx, db)
+	if err != nil {
+		return err
+	}
+	label := ""
+	for _, r := range summaries {
+		if r.Name == role {
+			label = r.Label
+		}
+	}
+	if label == "" {
+		return outlay.ErrNotFound
+	}
+	cell := roles.Cell{Role: role, RoleLabel: label, Object: perm.Object, Action: perm.Action, PermLabel: perm.Label(), Granted: granted, CanEdit: true}
+	err = models.SetPermission(ctx, db, role, perm, granted)
+	if errors.Is(err, models.ErrLastRoleEditor) {
+		cell.Granted = !granted
+		c.Set("HX-Trigger", toastTrigger("error", err.Error()))
+		c.Status(http.StatusUnprocessableEntity)
+		return renderComponent(c, roles.MatrixCell(cell))
+	}
+	if err != nil {
+		return err
+	}
+	s.policyChanged(c)
+	msg := fmt.Sprintf("%s can now %s.", label, strings.ToLower(perm.Label()))
+	if !granted {
+		msg = fmt.Sprintf("%s can no longer %s.", label, strings.ToLower(perm.Label()))
+	}
+	c.Set("HX-Trigger", toastTrigger("success", msg))
+	return renderComponent(c, roles.MatrixCell(cell))
+}
+
+// policyChanged tells every app server that this tenant's policies changed. Servers that
+// miss the message still notice on the next request, which reads the policy version.
+func (s *Server) policyChanged(c *fiber.Ctx) {
+	slug := tenantOf(c).Slug
+	s.policies.Invalidate(slug)
+	if err := s.registry.NotifyPolicyChanged(c.UserContext(), slug); err != nil {
+		s.logger.Warn("could not announce a policy change; other servers will notice on their next request", "tenant", slug, "err", err)
+	}
+}
+
+func (s *Server) createRole(c *fiber.Ctx) error {
+	label := c.FormValue("label")
+	r, err := models.CreateRole(c.UserContext(), tenantDB(c), label)
+	if v, ok := outlay.AsValidation(err); ok {
+		return s.renderRoles(c, http.StatusUnprocessableEntity, label, views.FieldErrors(v))
+	}
+	if err != nil {
+		return err
+	}
+	s.policyChanged(c)
+	s.setFlash(c, "success", fmt.Sprintf("Role %s added. Tick its permissions below.", r.Label))
+	return redirect(c, "/admin/roles")
+}
+
+func (s *Server) renameRole(c *fiber.Ctx) error {
+	err := models.RenameRole(c.UserContext(), tenantDB(c), c.Params("role"), c.FormValue("label"))
+	if v, ok := outlay.AsValidation(err); ok {
+		s.setFlash(c, "error", v.Error())
+		return redirect(c, "/admin/roles")
+	}
+	if err != nil {
+		return err
+	}
+	s.policyChanged(c)
+	s.setFlash(c, "success", "Role renamed.")
+	return redirect(c, "/admin/roles")
+}
+
+func (s *Server) deleteRole(c *fiber.Ctx) error {
+	err := models.DeleteRole(c.UserContext(), tenantDB(c), c.Params("role"))
+	if v, ok := outlay.AsValidation(err); ok {
+		s.setFlash(c, "error", v.Error())
+		return redirect(c, "/admin/roles")
+	}
+	if errors.Is(err, models.ErrLastRoleEditor) {
+		s.setFlash(c, "error", err.Error())
+		return redirect(c, "/admin/roles")
+	}
+	if err != nil {
+		return err
+	}
+	s.policyChanged(c)
+	s.setFlash(c, "success", "Role deleted.")
+	return redirect(c, "/admin/roles")
+}
+
+// rolePreview shows what a role or a person can reach now, and after a pending edit of one
+// permission of one role (the chosen role, or each of the person's roles).
+func (s *Server) rolePreview(c *fiber.Ctx) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	summaries, err := models.RoleSummaries(ctx, db)
+	if err != nil {
+		return err
+	}
+	people, err := models.UserChoices(ctx, db, 500)
+	if err != nil {
+		return err
+	}
+	p := roles.Preview{Role: c.Query("role"), Change: c.Query("change"), Grant: c.Query("grant", "1") == "1"}
+	p.UserID, _ = strconv.ParseInt(c.Query("user"), 10, 64)
+	var subjectRoles []string
+	for _, r := range summaries {
+		p.Roles = append(p.Roles, roles.Column{Name: r.Name, Label: r.Label, Builtin: r.Builtin})
+		if r.Name == p.Role && p.UserID == 0 {
+			subjectRoles, p.Subject, p.HasSubject = []string{r.Name}, "Role: "+r.Label, true
+		}
+	}
+	for _, u := range people {
+		p.Users = append(p.Users, roles.Person{ID: u.ID, Label: u.Name + " (" + u.Email + ")"})
+		if u.ID == p.UserID {
+			subjectRoles, p.Subject, p.HasSubject = strings.Split(u.Roles, ","), u.Name+" ("+u.Email+")", true
+		}
+	}
+	// The pending edit grants or takes one permission from the chosen role.
+	var change policy.Permission
+	if obj, act, ok := strings.Cut(p.Change, ":"); ok && p.Role != "" {
+		if change, ok = s.knownPermission(obj, act); !ok {
+			p.Change = ""
+		}
+	} else {
+		p.Change = ""
+	}
+	set := stateOf(c).policy
+	after := func(perm policy.Permission) bool {
+		for _, r := range subjectRoles {
+			if r == p.Role && perm == change && p.Change != "" {
+				if p.Grant {
+					return true
+				}
+				continue
+			}
+			if set.Allowed([]string{r}, perm) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, perm := range s.Permissions() {
+		p.Perms = append(p.Perms, roles.Option{Value: perm.String(), Label: perm.Label()})
+		if !p.HasSubject {
+			continue
+		}
+		row := roles.PreviewRow{Label: perm.Label(), Pages: s.pagesFor(perm), Now: set.Allowed(subjectRoles, perm), After: after(perm)}
+		row.Changed = row.Now != row.After
+		if row.Changed {
+			p.Changed++
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	return s.render(c, http.StatusOK, page{Title: "Preview access", Nav: "/admin/roles", Content: roles.PreviewPage(p)})
+}

@@ -1,0 +1,299 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/policy"
+)
+
+// ErrLastRoleEditor refuses a change that would leave no active person able to edit roles
+// and permissions: nobody could then give that power back.
+var ErrLastRoleEditor = outlay.Conflict("This would leave nobody able to change roles and permissions. At least one active person must keep that permission.")
+
+// accessLockKey serialises every change that can remove the power to edit roles, so that two
+// concurrent edits cannot each believe the other admin remains.
+const accessLockKey = 72450002
+
+func lockAccess(tx *gorm.DB) error {
+	return tx.Exec(`SELECT pg_advisory_xact_lock(?)`, accessLockKey).Error
+}
+
+// ensureRoleEditorRemains fails unless some active user still holds policy.RoleEditor.
+func ensureRoleEditorRemains(tx *gorm.DB) error {
+	var ok bool
+	err := tx.Raw(`SELECT EXISTS (
+		SELECT 1 FROM users u
+		JOIN user_roles ur ON ur.user_id = u.id
+		JOIN casbin_rule c ON c.ptype = 'p' AND c.v0 = ur.role AND c.v1 = ? AND c.v2 = ?
+		WHERE u.status = 'active')`, policy.RoleEditor.Object, policy.RoleEditor.Action).Scan(&ok).Error
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrLastRoleEditor
+	}
+	return nil
+}
+
+// guardedAccessChange runs fn in a transaction that holds the access lock and checks, before
+// committing, that someone can still edit roles.
+func guardedAccessChange(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockAccess(tx); err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return ensureRoleEditorRemains(tx)
+	})
+}
+
+// PolicyRule is one row of casbin_rule, the table Casbin's GORM adapter reads.
+type PolicyRule struct {
+	ID    int64
+	Ptype string
+	V0    string
+	V1    string
+	V2    string
+	V3    string
+	V4    string
+	V5    string
+}
+
+// TableName is the adapter's table.
+func (PolicyRule) TableName() string { return "casbin_rule" }
+
+// SetPermission grants or revokes one permission of a role.
+func SetPermission(ctx context.Context, db *gorm.DB, role string, p policy.Permission, granted bool) error {
+	return guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
+		if _, err := findRole(tx, role); err != nil {
+			return err
+		}
+		if granted {
+			return tx.Exec(`INSERT INTO casbin_rule (ptype, v0, v1, v2) VALUES ('p', ?, ?, ?) ON CONFLICT DO NOTHING`, role, p.Object, p.Action).Error
+		}
+		return tx.Where("ptype = 'p' AND v0 = ? AND v1 = ? AND v2 = ?", role, p.Object, p.Action).Delete(&PolicyRule{}).Error
+	})
+}
+
+func findRole(tx *gorm.DB, name string) (*Role, error) {
+	var r Role
+	err := tx.Where("name = ?", name).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, outlay.NotFound(fmt.Sprintf("no role %q", name))
+	}
+	return &r, err
+}
+
+var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+// roleName derives a stable key from a label: "Finance lead" → "finance_lead".
+func roleName(label string) string {
+	n := strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(label), "_"), "_")
+	if n == "" || n[0] < 'a' || n[0] > 'z' {
+		n = "role_" + n
+	}
+	if len(n) > 40 {
+		n = strings.TrimRight(n[:40], "_")
+	}
+	return n
+}
+
+func validateRoleLabel(label string) (string, error) {
+	label = strings.TrimSpace(label)
+	switch {
+	case label == "":
+		return "", outlay.ValidationErrors{"label": "Enter a name for the role."}
+	case len(label) > 60:
+		return "", outlay.ValidationErrors{"label": "Use at most 60 characters."}
+	}
+	return label, nil
+}
+
+// CreateRole adds a custom role with no permissions.
+func CreateRole(ctx context.Context, db *gorm.DB, label string) (*Role, error) {
+	label, err := validateRoleLabel(label)
+	if err != nil {
+		return nil, err
+	}
+	r := &Role{Name: roleName(label), Label: label}
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var clash int64
+		if err := tx.Model(&Role{}).Where("name = ? OR lower(label) = lower(?)", r.Name, label).Count(&clash).Error; err != nil {
+			return err
+		}
+		if clash > 0 {
+			return outlay.ValidationErrors{"label": "A role with this name already exists."}
+		}
+		err := tx.Create(r).Error
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return outlay.ValidationErrors{"label": "A role with this name already exists."}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RenameRole changes a custom role's label; its key, grants and members stay.
+func RenameRole(ctx context.Context, db *gorm.DB, name, label string) error {
+	label, err := validateRoleLabel(label)
+	if err != nil {
+		return err
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		r, err := findRole(tx, name)
+		if err != nil {
+			return err
+		}
+		if r.Builtin {
+			return outlay.ValidationErrors{"label": "Built-in roles keep their names."}
+		}
+		var clash int64
+		if err := tx.Model(&Role{}).Where("name <> ? AND lower(label) = lower(?)", name, label).Count(&clash).Error; err != nil {
+			return err
+		}
+		if clash > 0 {
+			return outlay.ValidationErrors{"label": "A role with this name already exists."}
+		}
+		return tx.Model(r).Update("label", label).Error
+	})
+}
+
+// DeleteRole removes a custom role, its grants and its memberships.
+func DeleteRole(ctx context.Context, db *gorm.DB, name string) error {
+	return guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
+		r, err := findRole(tx, name)
+		if err != nil {
+			return err
+		}
+		if r.Builtin {
+			return outlay.ValidationErrors{"": "Built-in roles cannot be deleted."}
+		}
+		if err := tx.Where("ptype = 'p' AND v0 = ?", name).Delete(&PolicyRule{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("role = ?", name).Delete(&UserRole{}).Error; err != nil {
+			return err
+		}
+		return tx.Delete(r).Error
+	})
+}
+
+// UserRole grants a role to a user.
+type UserRole struct {
+	UserID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Role   string `gorm:"primaryKey"`
+}
+
+// SetUserRoles replaces a user's roles.
+func SetUserRoles(ctx context.Context, db *gorm.DB, userID int64, roles []string) error {
+	roles = uniq(roles)
+	if len(roles) == 0 {
+		return outlay.ValidationErrors{"roles": "Choose at least one role."}
+	}
+	return guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
+		var known int64
+		if err := tx.Model(&Role{}).Where("name IN ?", roles).Count(&known).Error; err != nil {
+			return err
+		}
+		if int(known) != len(roles) {
+			return outlay.ValidationErrors{"roles": "Choose roles from the list."}
+		}
+		if err := tx.Where("user_id = ? AND role NOT IN ?", userID, roles).Delete(&UserRole{}).Error; err != nil {
+			return err
+		}
+		for _, r := range roles {
+			if err := tx.Exec(`INSERT INTO user_roles (user_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING`, userID, r).Error; err != nil {
+				return err
+			}
+		}
+		return touchPolicy(tx)
+	})
+}
+
+// touchPolicy bumps the policy version after a membership change, so cached decisions that
+// depend on it are re-read.
+func touchPolicy(tx *gorm.DB) error {
+	return tx.Exec(`UPDATE policy_state SET version = version + 1 WHERE id = 1`).Error
+}
+
+// DeactivateUser offboards a person at once: status, every session and every API token.
+// Their next request, on any app server, is refused.
+func DeactivateUser(ctx context.Context, db *gorm.DB, userID int64) error {
+	return guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ?", userID).Updates(map[string]any{"status": UserDeactivated, "updated_at": time.Now().UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return outlay.ErrNotFound
+		}
+		if err := RevokeSessions(ctx, tx, userID); err != nil {
+			return err
+		}
+		return tx.Exec(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = ? AND revoked_at IS NULL`, userID).Error
+	})
+}
+
+// ReactivateUser lets a deactivated person sign in again (their old tokens stay revoked).
+func ReactivateUser(ctx context.Context, db *gorm.DB, userID int64) error {
+	res := db.WithContext(ctx).Model(&User{}).Where("id = ? AND status = ?", userID, UserDeactivated).
+		Updates(map[string]any{"status": gorm.Expr("CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END"), "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return outlay.ErrNotFound
+	}
+	return nil
+}
+
+// RoleSummary is a role with how many active or invited people hold it.
+type RoleSummary struct {
+	Role
+	Members int
+}
+
+// RoleSummaries lists roles, built-in ones first, with their member counts.
+func RoleSummaries(ctx context.Context, db *gorm.DB) ([]RoleSummary, error) {
+	var out []RoleSummary
+	err := db.WithContext(ctx).Raw(`
+		SELECT r.name, r.label, r.builtin,
+		       (SELECT count(*) FROM user_roles ur JOIN users u ON u.id = ur.user_id
+		        WHERE ur.role = r.name AND u.status <> 'deactivated') AS members
+		FROM roles r
+		ORDER BY r.builtin DESC,
+		         array_position(ARRAY['requester','approver','ap_clerk','auditor','admin'], r.name), r.label`).Scan(&out).Error
+	return out, err
+}
+
+// UserChoice is a person to pick from a list.
+type UserChoice struct {
+	ID    int64
+	Name  string
+	Email string
+	Roles string // comma-separated role names
+}
+
+// UserChoices lists people who are not deactivated, by name, for pickers.
+func UserChoices(ctx context.Context, db *gorm.DB, limit int) ([]UserChoice, error) {
+	var out []UserChoice
+	err := db.WithContext(ctx).Raw(`
+		SELECT u.id, u.name, u.email, COALESCE(string_agg(ur.role, ',' ORDER BY ur.role), '') AS roles
+		FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id
+		WHERE u.status <> 'deactivated'
+		GROUP BY u.id ORDER BY lower(u.name), u.id LIMIT ?`, limit).Scan(&out).Error
+	return out, err
+}

@@ -1,0 +1,83 @@
+// Package roles holds the roles and permissions pages: the roles × permissions matrix and the
+// access preview.
+package roles
+
+import "outlay/views"
+
+// Page is the roles and permissions page.
+type Page struct {
+	Roles     []Column
+	Rows      []Row
+	CanEdit   bool
+	CanCreate bool
+	CanDelete bool
+	NewRole   views.FieldErrors
+	NewLabel  string
+}
+
+// Column is one role of the matrix.
+type Column struct {
+	Name    string
+	Label   string
+	Builtin bool
+	Members int
+}
+
+// Row is one permission of the matrix.
+type Row struct {
+	Label string // "Users: View"
+	Pages string // the pages it opens, e.g. "/admin/users"
+	Cells []Cell
+}
+
+// Cell is one checkbox: whether a role holds a permission.
+type Cell struct {
+	Role      string
+	RoleLabel string
+	Object    string
+	Action    string
+	PermLabel string
+	Granted   bool
+	CanEdit   bool
+}
+
+// Vals is the cell's hx-vals payload.
+func (c Cell) Vals() string {
+	return `{"object":"` + c.Object + `","action":"` + c.Action + `"}`
+}
+
+// Preview shows what a role or a person can reach, now and after a pending edit.
+type Preview struct {
+	Roles      []Column
+	Users      []Person
+	Perms      []Option
+	Role       string
+	UserID     int64
+	Change     string // "object:action" of the pending edit
+	Grant      bool
+	Subject    string // who is previewed, as a phrase
+	Rows       []PreviewRow
+	Changed    int
+	HasSubject bool
+}
+
+// Person is a user to pick.
+type Person struct {
+	ID    int64
+	Label string
+}
+
+// Option is a permission to pick.
+type Option struct {
+	Value string
+	Label string
+}
+
+// PreviewRow is one permission in the preview.
+type PreviewRow struct {
+	Label   string
+	Pages   string
+	Now     bool
+	After   bool
+	Changed bool
+}
