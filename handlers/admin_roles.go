@@ -105,9 +105,9 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 		return err
 	}
 	s.policyChanged(c)
-	msg := fmt.Sprintf("%s can now %s.", label, strings.ToLower(perm.Label()))
+	msg := fmt.Sprintf("%s now has “%s”.", label, perm.Label())
 	if !granted {
-		msg = fmt.Sprintf("%s can no longer %s.", label, strings.ToLower(perm.Label()))
+		msg = fmt.Sprintf("%s no longer has “%s”.", label, perm.Label())
 	}
 	c.Set("HX-Trigger", toastTrigger("success", msg))
 	return renderComponent(c, roles.MatrixCell(cell))

@@ -1,0 +1,107 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+	"outlay/policy"
+)
+
+func TestLastRoleEditorGuards(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	ctx := context.Background()
+	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
+	for name, change := range map[string]func() error{
+		"revoke roles:update from admin": func() error { return models.SetPermission(ctx, db, "admin", policy.RoleEditor, false) },
+		"deactivate the only admin":      func() error { return models.DeactivateUser(ctx, db, ana.ID) },
+		"take admin from the only admin": func() error { return models.SetUserRoles(ctx, db, ana.ID, []string{"requester"}) },
+	} {
+		if err := change(); !errors.Is(err, models.ErrLastRoleEditor) {
+			t.Errorf("%s: %v, want ErrLastRoleEditor", name, err)
+		}
+	}
+	// Nothing changed: Ana still signs in as an admin.
+	u, err := models.FindUserByEmail(ctx, db, "ana@acme.example")
+	if err != nil || u.Status != models.UserActive {
+		t.Fatalf("ana: %+v %v", u, err)
+	}
+	// With a second editor, the first may go.
+	bo := env.CreateUser(t, acme, "bo@acme.example", "Bo", "admin")
+	if err := models.SetUserRoles(ctx, db, ana.ID, []string{"requester"}); err != nil {
+		t.Errorf("demote ana with bo present: %v", err)
+	}
+	if err := models.DeactivateUser(ctx, db, bo.ID); !errors.Is(err, models.ErrLastRoleEditor) {
+		t.Errorf("deactivate bo, now the last: %v", err)
+	}
+	// A custom role holding the permission counts too.
+	if _, err := models.CreateRole(ctx, db, "Security officer"); err != nil {
+		t.Fatal(err)
+	}
+	if err := models.SetPermission(ctx, db, "security_officer", policy.RoleEditor, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := models.SetUserRoles(ctx, db, ana.ID, []string{"requester", "security_officer"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := models.SetPermission(ctx, db, "admin", policy.RoleEditor, false); err != nil {
+		t.Errorf("revoke from admin while security_officer holds it: %v", err)
+	}
+	if err := models.DeleteRole(ctx, db, "security_officer"); !errors.Is(err, models.ErrLastRoleEditor) {
+		t.Errorf("delete the last editing role: %v", err)
+	}
+}
+
+// Two admins removing each other at the same moment: exactly one change wins, and someone
+// can still edit roles afterwards. Repeated, because a race shows only sometimes.
+func TestLastRoleEditorGuardsHoldUnderConcurrency(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	ctx := context.Background()
+	for round := 0; round < 10; round++ {
+		if err := db.Exec(`DELETE FROM users`).Error; err != nil {
+			t.Fatal(err)
+		}
+		a := env.CreateUser(t, acme, "a@acme.example", "A", "admin")
+		b := env.CreateUser(t, acme, "b@acme.example", "B", "admin")
+		changes := []func() error{
+			func() error { return models.DeactivateUser(ctx, db, a.ID) },
+			func() error { return models.SetUserRoles(ctx, db, b.ID, []string{"requester"}) },
+		}
+		errs := make([]error, len(changes))
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i, change := range changes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = change()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		failed := 0
+		for _, err := range errs {
+			if errors.Is(err, models.ErrLastRoleEditor) {
+				failed++
+			} else if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if failed != 1 {
+			t.Fatalf("round %d: %d changes refused, want exactly 1", round, failed)
+		}
+		var editors int
+		db.Raw(`SELECT count(*) FROM users u JOIN user_roles ur ON ur.user_id = u.id
+			JOIN casbin_rule c ON c.v0 = ur.role AND c.v1 = 'admin.roles' AND c.v2 = 'update'
+			WHERE u.status = 'active'`).Scan(&editors)
+		if editors != 1 {
+			t.Fatalf("round %d: %d active role editors left, want 1", round, editors)
+		}
+	}
+}
