@@ -16,6 +16,7 @@ import (
 	"outlay/config"
 	"outlay/handlers"
 	"outlay/mail"
+	"outlay/policy"
 	"outlay/tenancy"
 )
 
@@ -74,7 +75,11 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready f
 	if err != nil {
 		return err
 	}
-	app, _ := handlers.New(handlers.Deps{Config: cfg, Registry: registry, Pools: pools, Mailer: mailer, Logger: logger})
+	policies := policy.NewEngine()
+	// Another server's policy edit drops this server's cached copy at once; requests would
+	// notice anyway, since each reads the policy version with its session.
+	registry.OnPolicyChange = policies.Invalidate
+	app, _ := handlers.New(handlers.Deps{Config: cfg, Registry: registry, Pools: pools, Mailer: mailer, Logger: logger, Policies: policies})
 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
