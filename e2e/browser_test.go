@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
@@ -59,8 +61,10 @@ type site struct {
 type testUser struct{ Email, Name, Role string }
 
 // startSite builds the deployment and serves the app on 127.0.0.1:0 until the test ends.
+// It skips the test first when there is no browser to drive.
 func startSite(t *testing.T) *site {
 	t.Helper()
+	chromiumPath(t)
 	env := testutil.NewEnv(t)
 	acme := env.NewTenant(t, "acme", "Acme Corporation")
 	u := testUser{Email: "ana@acme.example", Name: "Ana Admin", Role: "Admin"}
@@ -76,11 +80,39 @@ func startSite(t *testing.T) *site {
 		if err := app.Fiber.Shutdown(); err != nil {
 			t.Errorf("shut down the server: %v", err)
 		}
-		if err := <-served; err != nil {
-			t.Errorf("server: %v", err)
+		select {
+		case err := <-served:
+			if err != nil {
+				t.Errorf("server: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("the server did not stop within 10s of Shutdown")
 		}
 	})
-	return &site{App: app, Tenant: acme, Port: ln.Addr().(*net.TCPAddr).Port, User: u}
+	s := &site{App: app, Tenant: acme, Port: ln.Addr().(*net.TCPAddr).Port, User: u}
+	// A Shutdown that comes before the server started serving leaves it serving for ever,
+	// so wait until it answers.
+	waitServing(t, fmt.Sprintf("http://127.0.0.1:%d/healthz", s.Port))
+	return s
+}
+
+func waitServing(t *testing.T, url string) {
+	t.Helper()
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := client.Get(url)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not answer %s: %v", url, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // URL is the address of path on the tenant's host. Chromium resolves *.localhost to the
@@ -173,7 +205,7 @@ func newBrowser(t *testing.T) *browser {
 		t.Fatalf("start Chromium (%s): %v\n%s", exe, err, output.Tail(4000))
 	}
 	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch})
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch})
 		return err
 	}))
 	b.viewport(desktopWidth, desktopHeight)

@@ -37,7 +37,7 @@
       b.setAttribute('aria-expanded', open ? 'true' : 'false');
     });
     if (open) {
-      var first = document.querySelector('.sidebar a');
+      var first = document.querySelector('.sidebar .nav a[aria-current="page"]') || document.querySelector('.sidebar .nav a');
       if (first) first.focus();
     }
   }

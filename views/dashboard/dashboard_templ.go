@@ -62,7 +62,7 @@ func Page(d Dashboard) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</p></div></div><div class=\"cards\"><section class=\"card\" aria-labelledby=\"card-account\"><h2 class=\"card-title\" id=\"card-account\">Your account</h2><dl class=\"details\"><dt>Name</dt><dd>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</p></div></div><div class=\"cards cards-details\"><section class=\"card\" aria-labelledby=\"card-account\"><h2 class=\"card-title\" id=\"card-account\">Your account</h2><dl class=\"details\"><dt>Name</dt><dd>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
