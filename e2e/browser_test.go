@@ -45,6 +45,9 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
+	if os.Getenv("OUTLAY_REQUIRE_BROWSER") != "" {
+		t.Fatal("no Chromium installed, and OUTLAY_REQUIRE_BROWSER is set: install the chromium package")
+	}
 	t.Skip("no Chromium installed: install the chromium package to run browser tests")
 	return ""
 }

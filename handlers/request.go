@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -111,10 +113,23 @@ func redirect(c *fiber.Ctx, path string) error {
 	return c.Redirect(path, fiber.StatusSeeOther)
 }
 
-// toastTrigger is an HX-Trigger header value that makes app.js show a toast.
+// toastTrigger is an HX-Trigger header value that makes app.js show a toast. Header values
+// travel as Latin-1, so every other character is escaped as JSON \u sequences.
 func toastTrigger(kind, message string) string {
 	b, _ := json.Marshal(map[string]any{"toast": map[string]string{"kind": kind, "message": message}})
-	return string(b)
+	var out strings.Builder
+	for _, r := range string(b) {
+		switch {
+		case r < 0x80:
+			out.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&out, "\\u%04x\\u%04x", r1, r2)
+		default:
+			fmt.Fprintf(&out, "\\u%04x", r)
+		}
+	}
+	return out.String()
 }
 
 // safeNext keeps a post-sign-in destination on this site: a local absolute path only.

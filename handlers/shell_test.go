@@ -2,10 +2,12 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -187,5 +189,25 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
 		t.Error("server still accepts requests after shutdown")
+	}
+}
+
+// Header values are Latin-1 on the wire: a toast with typographic quotes must arrive intact.
+func TestToastHeaderIsASCII(t *testing.T) {
+	app, c := newApp(t)
+	c.SignIn("ana@acme.example", testutil.Password)
+	c.Get("/admin/roles")
+	c.Header.Set("HX-Request", "true")
+	res := c.Post("/admin/roles/approver/permissions", url.Values{"object": {"admin.roles"}, "action": {"read"}, "granted": {"true"}})
+	_ = app
+	h := res.Header.Get("HX-Trigger")
+	for _, r := range h {
+		if r > 127 {
+			t.Fatalf("non-ASCII in HX-Trigger: %q", h)
+		}
+	}
+	var trig map[string]map[string]string
+	if err := json.Unmarshal([]byte(h), &trig); err != nil || !strings.Contains(trig["toast"]["message"], "“Roles and permissions: View”") {
+		t.Errorf("toast %q decodes to %v (%v)", h, trig, err)
 	}
 }
