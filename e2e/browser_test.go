@@ -165,12 +165,18 @@ document.addEventListener('securitypolicyviolation', function (e) {
     ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber);
 }, true);`
 
-// newBrowser starts Chromium with its own profile and temporary directory under
-// t.TempDir, and closes it when the test ends.
+// newBrowser starts Chromium with its own profile and temporary directory, and closes it when
+// the test ends. The directory has a short name of its own rather than t.TempDir's, which
+// carries the test's name: Chromium puts a Unix socket in it, and socket paths are limited
+// to 107 bytes.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
 	exe := chromiumPath(t)
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "oe2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	profile, tmp := filepath.Join(dir, "profile"), filepath.Join(dir, "tmp")
 	for _, d := range []string{profile, tmp} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
