@@ -37,6 +37,7 @@ type Config struct {
 	TLSKey  string // key file (OUTLAY_TLS_KEY)
 
 	TrustedProxies []string // CIDRs or IPs whose X-Forwarded-For is believed (OUTLAY_TRUSTED_PROXIES)
+	MetricsToken   string   // when set, /metrics needs it as a bearer token (OUTLAY_METRICS_TOKEN)
 
 	MaxDBConns       int           // global cap on open tenant connections (OUTLAY_MAX_DB_CONNS)
 	TenantPoolConns  int           // connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)
@@ -109,6 +110,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	fs.StringVar(&c.MicrosoftClientSecret, "microsoft-client-secret", env("OUTLAY_MICROSOFT_CLIENT_SECRET", c.MicrosoftClientSecret), "Microsoft client secret (OUTLAY_MICROSOFT_CLIENT_SECRET)")
 	fs.StringVar(&c.TLSCert, "tls-cert", env("OUTLAY_TLS_CERT", c.TLSCert), "TLS certificate file (OUTLAY_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", env("OUTLAY_TLS_KEY", c.TLSKey), "TLS key file (OUTLAY_TLS_KEY)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", env("OUTLAY_METRICS_TOKEN", c.MetricsToken), "bearer token /metrics requires, if set (OUTLAY_METRICS_TOKEN)")
 	proxies := fs.String("trusted-proxies", env("OUTLAY_TRUSTED_PROXIES", ""), "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (OUTLAY_TRUSTED_PROXIES)")
 	maxConns := fs.String("max-db-conns", env("OUTLAY_MAX_DB_CONNS", strconv.Itoa(c.MaxDBConns)), "global cap on open tenant database connections (OUTLAY_MAX_DB_CONNS)")
 	poolConns := fs.String("tenant-pool-conns", env("OUTLAY_TENANT_POOL_CONNS", strconv.Itoa(c.TenantPoolConns)), "connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)")

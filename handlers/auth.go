@@ -132,8 +132,9 @@ func (s *Server) forgot(c *fiber.Ctx) error {
 	}
 	u, token, err := models.CreatePasswordReset(c.UserContext(), tenantDB(c), f.Email, s.cfg.PasswordResetTTL)
 	switch {
-	case errors.Is(err, outlay.ErrNotFound):
-		// Say the same as for a real account: the page must not reveal who has one.
+	case errors.Is(err, outlay.ErrNotFound), errors.Is(err, models.ErrTooManyResets):
+		// Say the same as for a real account: the page must not reveal who has one. A person
+		// sent many links already gets no more for a while.
 	case err != nil:
 		return err
 	default:

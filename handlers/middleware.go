@@ -45,6 +45,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
+	s.metrics.observe(c, status, time.Since(start))
 	// A path with parameters may carry a secret (a reset token): log the route's pattern.
 	path := c.Path()
 	if r := c.Route(); r != nil && len(r.Params) > 0 {

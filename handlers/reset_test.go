@@ -118,3 +118,17 @@ func TestPasswordResetExpiredAndUnknown(t *testing.T) {
 		t.Errorf("bad email: %d %q", res.Status, res.Text("#email-error"))
 	}
 }
+
+func TestPasswordResetMailIsCapped(t *testing.T) {
+	app, c := newApp(t)
+	for i := 0; i < 7; i++ {
+		c.Get("/password/forgot")
+		if res := c.Post("/password/forgot", url.Values{"email": {"ana@acme.example"}}); res.Status != 200 || res.Text("h1") != "Check your email" {
+			t.Fatalf("request %d: %d %q", i+1, res.Status, res.Text("h1"))
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(app.Mail.Sent()); n != 5 {
+		t.Errorf("%d reset mails sent for 7 requests in an hour, want 5", n)
+	}
+}

@@ -36,6 +36,8 @@ type Deps struct {
 	Throttle models.Throttle
 	// Policies caches each tenant's role policies; app servers each have their own.
 	Policies *policy.Engine
+	// Counter counts SQL statements, for /metrics; may be nil.
+	Counter *tenancy.QueryCounter
 }
 
 // Server is the HTTP layer's state, shared by every request.
@@ -51,6 +53,7 @@ type Server struct {
 	cookies  cookieNames
 	routes   []Route
 	policies *policy.Engine
+	metrics  *metrics
 }
 
 // New builds the Fiber app with every route.
@@ -75,6 +78,7 @@ func New(d Deps) (*fiber.App, *Server) {
 		sessions: models.SessionPolicy{Idle: d.Config.SessionIdle, Max: d.Config.SessionMax},
 		cookies:  newCookieNames(d.Config.Secure()),
 		policies: d.Policies,
+		metrics:  newMetrics(d.Counter, d.Pools),
 	}
 	app := fiber.New(fiber.Config{
 		// Values from the request are copied, so handlers may keep them (fiber #2291).
@@ -93,6 +97,7 @@ func New(d Deps) (*fiber.App, *Server) {
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", s.metricsHandler())
 	app.Get("/static/*", s.staticAsset)
 	app.Get("/favicon.ico", func(c *fiber.Ctx) error {
 		return c.Redirect(static.Path("img/favicon.svg"), fiber.StatusMovedPermanently)

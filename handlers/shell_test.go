@@ -211,3 +211,29 @@ func TestToastHeaderIsASCII(t *testing.T) {
 		t.Errorf("toast %q decodes to %v (%v)", h, trig, err)
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	app, c := newApp(t)
+	c.Get("/login")
+	c.Get("/password/reset/some-secret-token")
+	res := c.Get("/metrics")
+	if res.Status != 200 {
+		t.Fatalf("metrics: %d", res.Status)
+	}
+	for _, want := range []string{`outlay_http_requests_total{method="GET",route="/login",status="200"} 1`, `route="/password/reset/:token"`, `outlay_db_queries_total{database="tenant"}`, "outlay_tenant_pools_open"} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(res.Body, "some-secret-token") {
+		t.Error("metrics carry a raw path")
+	}
+	app.Config.MetricsToken = "scrape-me"
+	if res := c.Get("/metrics"); res.Status != 401 {
+		t.Errorf("metrics without the token: %d", res.Status)
+	}
+	c.Header.Set("Authorization", "Bearer scrape-me")
+	if res := c.Get("/metrics"); res.Status != 200 {
+		t.Errorf("metrics with the token: %d", res.Status)
+	}
+}

@@ -108,6 +108,12 @@ type PasswordReset struct {
 	UsedAt    *time.Time
 }
 
+// MaxResetsPerHour caps the reset links one person can be sent in an hour.
+const MaxResetsPerHour = 5
+
+// ErrTooManyResets means a person was sent MaxResetsPerHour links in the last hour already.
+var ErrTooManyResets = errors.New("too many password reset links requested")
+
 // CreatePasswordReset issues a reset token for the active or invited user with this email.
 // It returns ErrNotFound for anyone else; callers must not reveal that to the requester.
 func CreatePasswordReset(ctx context.Context, db *gorm.DB, email string, ttl time.Duration) (*User, string, error) {
@@ -117,6 +123,14 @@ func CreatePasswordReset(ctx context.Context, db *gorm.DB, email string, ttl tim
 	}
 	if u.Status == UserDeactivated {
 		return nil, "", outlay.ErrNotFound
+	}
+	// A few links an hour are plenty; more would let anyone flood a person's inbox.
+	var recent int64
+	if err := db.WithContext(ctx).Model(&PasswordReset{}).Where("user_id = ? AND created_at > now() - interval '1 hour'", u.ID).Count(&recent).Error; err != nil {
+		return nil, "", err
+	}
+	if recent >= MaxResetsPerHour {
+		return nil, "", ErrTooManyResets
 	}
 	token, digest := auth.NewToken()
 	now := time.Now().UTC()

@@ -79,7 +79,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready f
 	// Another server's policy edit drops this server's cached copy at once; requests would
 	// notice anyway, since each reads the policy version with its session.
 	registry.OnPolicyChange = policies.Invalidate
-	app, _ := handlers.New(handlers.Deps{Config: cfg, Registry: registry, Pools: pools, Mailer: mailer, Logger: logger, Policies: policies})
+	app, _ := handlers.New(handlers.Deps{Config: cfg, Registry: registry, Pools: pools, Mailer: mailer, Logger: logger, Policies: policies, Counter: counter})
 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()

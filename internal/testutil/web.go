@@ -27,7 +27,7 @@ type App struct {
 func NewApp(t testing.TB, env *Env) *App {
 	t.Helper()
 	mailer := &mail.LogMailer{Logger: env.Logger}
-	app, srv := handlers.New(handlers.Deps{Config: env.Config, Registry: env.Registry, Pools: env.Pools, Mailer: mailer, Logger: env.Logger})
+	app, srv := handlers.New(handlers.Deps{Config: env.Config, Registry: env.Registry, Pools: env.Pools, Mailer: mailer, Logger: env.Logger, Counter: env.Counter})
 	return &App{Env: env, Fiber: app, Server: srv, Mail: mailer}
 }
 

@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"crypto/subtle"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"outlay/tenancy"
+)
+
+// metrics are the server's Prometheus metrics. Each Server has its own registry, so several
+// servers in one process (tests) do not collide.
+type metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(counter *tenancy.QueryCounter, pools *tenancy.Pools) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "outlay_http_requests_total", Help: "HTTP requests by method, route pattern and status.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "outlay_http_request_duration_seconds", Help: "HTTP request latency by method and route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"method", "route"}),
+	}
+	m.registry.MustRegister(m.requests, m.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if counter != nil {
+		m.registry.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "outlay_db_queries_total", Help: "SQL statements sent, by database kind.", ConstLabels: prometheus.Labels{"database": "control"}},
+				func() float64 { return float64(counter.Control.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "outlay_db_queries_total", Help: "SQL statements sent, by database kind.", ConstLabels: prometheus.Labels{"database": "tenant"}},
+				func() float64 { return float64(counter.Tenant.Load()) }),
+		)
+	}
+	if pools != nil {
+		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "outlay_tenant_pools_open", Help: "Tenant database handles open."},
+			func() float64 { return float64(pools.Open()) }))
+	}
+	return m
+}
+
+// observe records one finished request under its route pattern (never its raw path, which
+// could carry ids or tokens and would make unbounded label values).
+func (m *metrics) observe(c *fiber.Ctx, status int, took time.Duration) {
+	// A request no route matched ends in a middleware registered on "/": count it apart.
+	route := "unmatched"
+	if r := c.Route(); r != nil && (r.Path != "/" || c.Path() == "/") {
+		route = r.Path
+	}
+	m.requests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(c.Method(), route).Observe(took.Seconds())
+}
+
+// metricsHandler serves /metrics, behind a bearer token when OUTLAY_METRICS_TOKEN is set.
+func (s *Server) metricsHandler() fiber.Handler {
+	h := adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	return func(c *fiber.Ctx) error {
+		if want := s.cfg.MetricsToken; want != "" {
+			got := c.Get(fiber.HeaderAuthorization)
+			if subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+want)) != 1 {
+				return c.Status(fiber.StatusUnauthorized).SendString("metrics need Authorization: Bearer <OUTLAY_METRICS_TOKEN>")
+			}
+		}
+		return h(c)
+	}
+}
