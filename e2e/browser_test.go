@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -481,23 +480,12 @@ var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }
 
 // lockedBuffer collects Chromium's output from its goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type lockedBuffer struct{ testutil.SyncBuffer }
 
 // Tail is the last n bytes written, without the complaints of a machine that has no D-Bus.
 func (l *lockedBuffer) Tail(n int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var keep []string
-	for _, line := range strings.Split(l.buf.String(), "\n") {
+	for _, line := range strings.Split(l.String(), "\n") {
 		if !strings.Contains(line, "dbus") && !strings.Contains(line, "D-Bus") {
 			keep = append(keep, line)
 		}

@@ -1,38 +1,19 @@
 package handlers_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"outlay/internal/testutil"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The access log names every request but never the secrets some URLs carry.
 func TestAccessLogKeepsResetTokensOut(t *testing.T) {
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	env.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	app := testutil.NewApp(t, env)
 	c := app.Client(t, "acme")

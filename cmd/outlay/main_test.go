@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,23 +20,6 @@ import (
 )
 
 func TestMain(m *testing.M) { testutil.Main(m) }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // newControlDSN is a control database of its own for this test, dropped at the end.
 func newControlDSN(t *testing.T) string {
@@ -167,7 +149,7 @@ func TestDemo(t *testing.T) {
 	for round := 1; round <= 2; round++ {
 		port := freePort(t)
 		ctx, cancel := context.WithCancel(context.Background())
-		var out, errs syncBuffer
+		var out, errs testutil.SyncBuffer
 		done := make(chan int, 1)
 		go func() {
 			done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:" + strconv.Itoa(port), "--data", dataDir}, &out, &errs)
