@@ -30,10 +30,11 @@ import (
 const Password = "correct horse battery staple"
 
 var (
-	serverOnce sync.Once
-	serverDSN  string
-	serverErr  error
-	embedded   *pgembed.Server
+	serverOnce  sync.Once
+	serverDSN   string
+	serverErr   error
+	embedded    *pgembed.Server
+	embeddedDir string
 
 	templateOnce sync.Once
 	templateName string
@@ -50,10 +51,15 @@ func ServerDSN(t testing.TB) string {
 			return
 		}
 		dir, err := os.MkdirTemp("", "outlay-test-pg-")
+		if err == nil {
+			// As root, Postgres runs as an unprivileged user who must be able to enter it.
+			err = os.Chmod(dir, 0o755)
+		}
 		if err != nil {
 			serverErr = err
 			return
 		}
+		embeddedDir = dir
 		embedded, serverErr = pgembed.Start(context.Background(), pgembed.Options{Dir: filepath.Join(dir, "pg")})
 		if serverErr == nil {
 			serverDSN = embedded.DSN("postgres")
@@ -70,6 +76,7 @@ func Main(m *testing.M) {
 	code := m.Run()
 	if embedded != nil {
 		_ = embedded.Stop()
+		_ = os.RemoveAll(embeddedDir)
 	}
 	os.Exit(code)
 }
