@@ -99,6 +99,12 @@ func throttleMessage(t *models.ErrThrottled) string {
 
 // startSession signs the user in with a fresh session id and a fresh CSRF cookie.
 func (s *Server) startSession(c *fiber.Ctx, userID int64) error {
+	// A session this browser already had (another account, say) ends here.
+	if old := c.Cookies(s.cookies.session); old != "" {
+		if err := models.DeleteSession(c.UserContext(), tenantDB(c), old); err != nil {
+			return err
+		}
+	}
 	token, err := models.CreateSession(c.UserContext(), tenantDB(c), userID, s.sessions, c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return err

@@ -320,3 +320,25 @@ func TestTenantsAreIsolated(t *testing.T) {
 		t.Errorf("acme dashboard: %q", got)
 	}
 }
+
+// Signing in again from the same browser ends the session it had, so a shared machine does
+// not keep the previous person's session alive behind the new one.
+func TestSignInEndsThePreviousSession(t *testing.T) {
+	app, c := newApp(t)
+	app.CreateUser(t, mustTenant(t, app, "acme"), "bo@acme.example", "Bo", "requester")
+	c.SignIn("ana@acme.example", testutil.Password)
+	first := c.Cookies["outlay_session"]
+	c.Get("/dashboard")
+	res := c.Post("/login", url.Values{"email": {"bo@acme.example"}, "password": {testutil.Password}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("second sign-in: %d", res.Status)
+	}
+	if got := c.Get("/dashboard").Text("h1"); got != "Welcome, Bo" {
+		t.Errorf("dashboard after second sign-in: %q", got)
+	}
+	old := app.Client(t, "acme")
+	old.Cookies["outlay_session"] = first
+	if res := old.Get("/dashboard"); res.Status != http.StatusSeeOther {
+		t.Errorf("the first session still works: %d", res.Status)
+	}
+}
