@@ -78,6 +78,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/admin/roles/:role/delete", "admin.roles", policy.Delete, s.deleteRole),
 
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
+		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),
 	}
 }
 
