@@ -110,6 +110,9 @@ func (s *Server) slugFromHost(host string) string {
 func (s *Server) resolveTenant(c *fiber.Ctx) error {
 	t, ok := s.registry.Lookup(s.slugFromHost(c.Hostname()))
 	if !ok || t.Status == tenancy.StatusProvisioning || t.Status == tenancy.StatusPurged {
+		if isAPI(c) {
+			return apiError(c, http.StatusNotFound, "there is no Outlay organisation at this address")
+		}
 		c.Status(http.StatusNotFound)
 		return renderComponent(c, views.ErrorPage(views.ErrorView{
 			Status: http.StatusNotFound, Title: "No organisation here",
@@ -117,6 +120,9 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 		}))
 	}
 	if t.Status == tenancy.StatusSuspended {
+		if isAPI(c) {
+			return apiError(c, http.StatusForbidden, t.Name+" is suspended")
+		}
 		c.Status(http.StatusForbidden)
 		return renderComponent(c, views.ErrorPage(views.ErrorView{
 			Status: http.StatusForbidden, Title: t.Name + " is suspended",
@@ -235,6 +241,13 @@ func (s *Server) loadBearer(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Next()
+}
+
+// isAPI reports whether the request is for the JSON API, whose answers, errors included,
+// are always JSON. Routing ignores case, so this does too.
+func isAPI(c *fiber.Ctx) bool {
+	p := strings.ToLower(c.Path())
+	return p == "/api/v1" || strings.HasPrefix(p, "/api/v1/")
 }
 
 // apiError answers an API request with a JSON error.

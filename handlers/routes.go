@@ -77,7 +77,14 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/admin/roles/:role/rename", "admin.roles", policy.Update, s.renameRole),
 		permitted(post, "/admin/roles/:role/delete", "admin.roles", policy.Delete, s.deleteRole),
 
+		permitted(get, "/settings/tokens", "tokens", policy.Read, s.ownTokensPage).nav("API tokens"),
+		permitted(post, "/settings/tokens", "tokens", policy.Create, s.createToken),
+		permitted(post, "/settings/tokens/:id/revoke", "tokens", policy.Delete, s.revokeOwnToken),
+		permitted(get, "/admin/tokens", "admin.tokens", policy.Read, s.adminTokensPage).nav("All API tokens"),
+		permitted(post, "/admin/tokens/:id/revoke", "admin.tokens", policy.Delete, s.revokeAnyToken),
+
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
+		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),
 	}
 }
 

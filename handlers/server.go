@@ -188,6 +188,15 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			view.Title, view.Message = http.StatusText(status), "This request could not be completed."
 		}
 	}
+	if isAPI(c) {
+		// Scripts get the kind of failure, and a validation message, which is written for
+		// people; never the error's detail.
+		msg := strings.ToLower(http.StatusText(status))
+		if status == http.StatusUnprocessableEntity {
+			msg = view.Message
+		}
+		return apiError(c, status, msg)
+	}
 	if tenantOf(c) != nil {
 		view.Home = "/dashboard"
 	}

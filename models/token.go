@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -37,8 +38,27 @@ const TokenPrefix = "olt_"
 // TokenLifetimes are the lifetimes, in days, people may choose.
 var TokenLifetimes = []int{7, 30, 90, 365}
 
+// Token statuses, as Status reports them.
+const (
+	TokenActive  = "active"
+	TokenExpired = "expired"
+	TokenRevoked = "revoked"
+)
+
 // Active reports whether the token still works.
 func (t *APIToken) Active() bool { return t.RevokedAt == nil && time.Now().Before(t.ExpiresAt) }
+
+// Status says whether the token works and, if not, why: revocation wins over expiry, since
+// it was someone's decision.
+func (t *APIToken) Status() string {
+	switch {
+	case t.RevokedAt != nil:
+		return TokenRevoked
+	case !time.Now().Before(t.ExpiresAt):
+		return TokenExpired
+	}
+	return TokenActive
+}
 
 // CreateToken makes a token for user, valid for days, and returns it with the token text.
 func CreateToken(ctx context.Context, db *gorm.DB, userID int64, name string, days int) (*APIToken, string, error) {
@@ -46,7 +66,7 @@ func CreateToken(ctx context.Context, db *gorm.DB, userID int64, name string, da
 	verr := outlay.ValidationErrors{}
 	if name == "" {
 		verr.Add("name", "Name the token after what will use it, such as “ERP sync”.")
-	} else if len(name) > 100 {
+	} else if utf8.RuneCountInString(name) > 100 {
 		verr.Add("name", "Use at most 100 characters.")
 	}
 	valid := false
@@ -69,26 +89,51 @@ func CreateToken(ctx context.Context, db *gorm.DB, userID int64, name string, da
 	return t, token, nil
 }
 
-// ListTokens lists tokens, newest first: one user's, or everyone's when userID is 0.
-func ListTokens(ctx context.Context, db *gorm.DB, userID int64) ([]TokenWithOwner, error) {
-	q := db.WithContext(ctx).Table("api_tokens t").
-		Select("t.*, u.name AS owner_name, u.email AS owner_email").
-		Joins("JOIN users u ON u.id = t.user_id").Order("t.created_at DESC, t.id DESC")
-	if userID != 0 {
-		q = q.Where("t.user_id = ?", userID)
+// TokenFilter chooses which tokens FindTokens lists.
+type TokenFilter struct {
+	UserID     int64 // one person's tokens; 0 for everyone's
+	ActiveOnly bool  // only tokens that still work
+	Offset     int
+	Limit      int // 0 for no limit
+}
+
+// FindTokens lists the tokens f chooses, newest first, with their owners, and counts all the
+// tokens f matches regardless of Offset and Limit, for paging.
+func FindTokens(ctx context.Context, db *gorm.DB, f TokenFilter) ([]TokenWithOwner, int, error) {
+	q := db.WithContext(ctx).Table("api_tokens t").Joins("JOIN users u ON u.id = t.user_id")
+	if f.UserID != 0 {
+		q = q.Where("t.user_id = ?", f.UserID)
+	}
+	if f.ActiveOnly {
+		q = q.Where("t.revoked_at IS NULL AND t.expires_at > now()")
+	}
+	var total int64
+	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	// The digest stays in the database: nothing that lists tokens needs it.
+	// The digest stays in the database: nothing that lists tokens needs it.
+	q = q.Select(`t.id, t.user_id, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
+		u.name AS owner_name, u.email AS owner_email`).Order("t.created_at DESC, t.id DESC").Offset(f.Offset)
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
 	}
 	var out []TokenWithOwner
-	return out, q.Scan(&out).Error
+	if err := q.Scan(&out).Error; err != nil {
+		return nil, 0, err
+	}
+	return out, int(total), nil
 }
 
 // RevokeToken ends a token: one of ownerID's, or anyone's when ownerID is 0 (admins).
-// Another person's token is ErrNotFound to a non-admin.
+// Another person's token is ErrNotFound to a non-admin. Revoking a revoked token succeeds and
+// keeps the first revocation's time, so a repeated click is not an error.
 func RevokeToken(ctx context.Context, db *gorm.DB, id, ownerID int64) error {
-	q := db.WithContext(ctx).Model(&APIToken{}).Where("id = ? AND revoked_at IS NULL", id)
+	q := db.WithContext(ctx).Model(&APIToken{}).Where("id = ?", id)
 	if ownerID != 0 {
 		q = q.Where("user_id = ?", ownerID)
 	}
-	res := q.Update("revoked_at", time.Now().UTC())
+	res := q.Update("revoked_at", gorm.Expr("COALESCE(revoked_at, now())"))
 	if res.Error != nil {
 		return res.Error
 	}
@@ -103,7 +148,8 @@ func LookupToken(ctx context.Context, db *gorm.DB, token string) (*SessionUser, 
 	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 100 {
 		return nil, outlay.ErrNotFound
 	}
-	su, err := lookupIdentity(ctx, db, "COALESCE(t.last_used_at, t.created_at)", "t.id", `FROM api_tokens t JOIN users u ON u.id = t.user_id
+	// A token never used reads as used long ago, so its first use is always recorded.
+	su, err := lookupIdentity(ctx, db, "COALESCE(t.last_used_at, 'epoch'::timestamptz)", "t.id", `FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > now() AND u.status = 'active'`, auth.Digest(token))
 	if err != nil {
 		return nil, err

@@ -142,6 +142,36 @@
     convertToasts(document);
   }
 
+  /* ---- Copy: <button data-copy="field-id" hidden>Copy</button> ---- */
+  // The button is hidden in the HTML and shown here, so it appears only where it works.
+  function showCopyButtons(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll('[data-copy]').forEach(function (b) { b.hidden = false; });
+  }
+
+  document.addEventListener('click', function (e) {
+    var b = e.target instanceof Element ? e.target.closest('[data-copy]') : null;
+    var field = b && document.getElementById(b.getAttribute('data-copy'));
+    if (!field) return;
+    field.focus();
+    field.select();
+    var copied = function () { showToast('Copied to the clipboard.', 'success'); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(copied, function () {
+        showToast('Could not copy: select the text and copy it yourself.', 'error');
+      });
+    } else if (document.execCommand && document.execCommand('copy')) {
+      copied();
+    }
+  });
+
+  document.addEventListener('htmx:load', function (e) { showCopyButtons(e.target); });
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', function () { showCopyButtons(document); });
+  } else {
+    showCopyButtons(document);
+  }
+
   /* ---- Confirmation: <form data-confirm="Delete this expense?"> ---- */
   // Capture phase on document runs before htmx's own submit listener on the
   // form, so a refusal stops both normal and htmx submissions.

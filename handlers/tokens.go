@@ -1,0 +1,122 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/tokens"
+)
+
+// adminTokensPerPage is how many tokens one page of everyone's tokens lists.
+const adminTokensPerPage = 50
+
+func (s *Server) ownTokensPage(c *fiber.Ctx) error {
+	return s.renderOwnTokens(c, http.StatusOK, tokens.NewTokenForm{Days: "30"}, nil)
+}
+
+func (s *Server) renderOwnTokens(c *fiber.Ctx, status int, form tokens.NewTokenForm, created *tokens.Created) error {
+	list, _, err := models.FindTokens(c.UserContext(), tenantDB(c), models.TokenFilter{UserID: currentUser(c).UserID})
+	if err != nil {
+		return err
+	}
+	p := tokens.OwnPage{
+		CSRFToken: s.csrfToken(c),
+		Tokens:    tokenRows(list),
+		CanCreate: s.can(c, policy.Permission{Object: "tokens", Action: policy.Create}),
+		CanRevoke: s.can(c, policy.Permission{Object: "tokens", Action: policy.Delete}),
+		Form:      form,
+		Lifetimes: models.TokenLifetimes,
+		Created:   created,
+		MeURL:     s.cfg.TenantURL(tenantOf(c).Slug, "/api/v1/me"),
+	}
+	return s.render(c, status, page{Title: "API tokens", Nav: tokens.OwnPath, Content: tokens.Own(p)})
+}
+
+// createToken makes a token and shows it in this response, the only time it is ever shown:
+// it is rendered rather than carried across a redirect, so it never rides in a cookie or a
+// URL, and render's Cache-Control: no-store keeps it out of caches.
+func (s *Server) createToken(c *fiber.Ctx) error {
+	var form tokens.NewTokenForm
+	if err := c.BodyParser(&form); err != nil {
+		return fiber.NewError(http.StatusBadRequest, "unreadable form")
+	}
+	days, _ := strconv.Atoi(form.Days) // not a number: the model says to choose a lifetime
+	t, secret, err := models.CreateToken(c.UserContext(), tenantDB(c), currentUser(c).UserID, form.Name, days)
+	if v, ok := outlay.AsValidation(err); ok {
+		form.Errors = views.FieldErrors(v)
+		return s.renderOwnTokens(c, http.StatusUnprocessableEntity, form, nil)
+	}
+	if err != nil {
+		return err
+	}
+	created := &tokens.Created{Name: t.Name, Secret: secret, Expires: t.ExpiresAt}
+	return s.renderOwnTokens(c, http.StatusCreated, tokens.NewTokenForm{Days: form.Days}, created)
+}
+
+// revokeOwnToken revokes one of the caller's tokens; anyone else's is not found.
+func (s *Server) revokeOwnToken(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return outlay.ErrNotFound
+	}
+	if err := models.RevokeToken(c.UserContext(), tenantDB(c), id, currentUser(c).UserID); err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Token revoked. Anything still using it is refused from its next request.")
+	return redirect(c, tokens.OwnPath)
+}
+
+func (s *Server) adminTokensPage(c *fiber.Ctx) error {
+	p := tokens.AdminPage{
+		CSRFToken:  s.csrfToken(c),
+		CanRevoke:  s.can(c, policy.Permission{Object: "admin.tokens", Action: policy.Delete}),
+		ActiveOnly: c.Query("status") != "all",
+		// Bounded, so that no page number can overflow the offset.
+		Page:    min(max(c.QueryInt("page", 1), 1), 1<<20),
+		PerPage: adminTokensPerPage,
+	}
+	list, total, err := models.FindTokens(c.UserContext(), tenantDB(c), models.TokenFilter{
+		ActiveOnly: p.ActiveOnly, Offset: (p.Page - 1) * p.PerPage, Limit: p.PerPage,
+	})
+	if err != nil {
+		return err
+	}
+	p.Tokens, p.Total = tokenRows(list), total
+	// A page past the end (the list shrank, or a hand-edited address) shows the last one.
+	if len(list) == 0 && p.Page > 1 {
+		return redirect(c, tokens.AdminURL(p.ActiveOnly, p.Pages()))
+	}
+	return s.render(c, http.StatusOK, page{Title: "All API tokens", Nav: tokens.AdminPath, Content: tokens.Admin(p)})
+}
+
+// revokeAnyToken lets an admin revoke anyone's token, then returns to the list as it was.
+func (s *Server) revokeAnyToken(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return outlay.ErrNotFound
+	}
+	if err := models.RevokeToken(c.UserContext(), tenantDB(c), id, 0); err != nil {
+		return err
+	}
+	pageNo, _ := strconv.Atoi(c.FormValue("page"))
+	s.setFlash(c, "success", "Token revoked. Anything still using it is refused from its next request.")
+	return redirect(c, tokens.AdminURL(c.FormValue("status") != "all", max(pageNo, 1)))
+}
+
+// tokenRows maps stored tokens onto the rows the pages list.
+func tokenRows(list []models.TokenWithOwner) []tokens.Token {
+	rows := make([]tokens.Token, 0, len(list))
+	for _, t := range list {
+		rows = append(rows, tokens.Token{
+			ID: t.ID, Name: t.Name, OwnerName: t.OwnerName, OwnerEmail: t.OwnerEmail,
+			Created: t.CreatedAt, Expires: t.ExpiresAt, LastUsed: t.LastUsedAt, Status: t.Status(),
+		})
+	}
+	return rows
+}
