@@ -18,7 +18,6 @@ import (
 	"gorm.io/gorm"
 )
 
-
 // Actions a policy can grant.
 const (
 	Read    = "read"
