@@ -226,6 +226,10 @@ func TestUsersListFiltersWithHTMX(t *testing.T) {
 	if names := rowNames(res); len(names) != 1 || names[0] != "Bo Approver" {
 		t.Errorf("htmx results rows %q", names)
 	}
+	// The address bar gets the canonical address: no empty filters, the page really shown.
+	if got := c.Get("/admin/users?q=bo&role=&status=&page=7").Header.Get("HX-Push-Url"); got != "/admin/users?q=bo" {
+		t.Errorf("HX-Push-Url = %q", got)
+	}
 	if !strings.Contains(res.Header.Get("Vary"), "HX-Request") {
 		t.Errorf("Vary = %q", res.Header.Get("Vary"))
 	}
