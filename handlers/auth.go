@@ -180,7 +180,7 @@ func (s *Server) resetPage(c *fiber.Ctx) error {
 		return err
 	}
 	return s.renderAuth(c, http.StatusOK, page{Title: "Set a new password", Content: authviews.ResetForm(authviews.Reset{
-		CSRFToken: s.csrfToken(c), Action: c.Path(), Email: u.Email,
+		CSRFToken: s.csrfToken(c), Action: c.Path(), Email: u.Email, Invited: u.Status == models.UserInvited,
 	})})
 }
 
@@ -193,7 +193,7 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := authviews.Reset{CSRFToken: s.csrfToken(c), Action: c.Path(), Email: u.Email, Errors: views.FieldErrors{}}
+	f := authviews.Reset{CSRFToken: s.csrfToken(c), Action: c.Path(), Email: u.Email, Invited: u.Status == models.UserInvited, Errors: views.FieldErrors{}}
 	password := c.FormValue("password")
 	if password != c.FormValue("confirm") {
 		f.Errors["confirm"] = "The two passwords do not match."
@@ -218,6 +218,10 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	if err := s.startSession(c, u.ID); err != nil {
 		return err
 	}
-	s.setFlash(c, "success", "Your password has been changed, and you are signed in.")
+	if f.Invited {
+		s.setFlash(c, "success", "Welcome to "+tenantOf(c).Name+": your password is set, and you are signed in.")
+	} else {
+		s.setFlash(c, "success", "Your password has been changed, and you are signed in.")
+	}
 	return redirect(c, "/dashboard")
 }

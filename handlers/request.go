@@ -47,9 +47,18 @@ func tenantDB(c *fiber.Ctx) *gorm.DB               { return stateOf(c).db.WithCo
 func currentUser(c *fiber.Ctx) *models.SessionUser { return stateOf(c).user }
 
 // isHTMX reports whether htmx sent the request and wants only the changed part back. Boosted
-// navigation wants the whole page.
+// navigation wants the whole page, and so does htmx restoring a page from history after its
+// cached copy is gone (it sends HX-Request too, then replaces the whole body).
 func isHTMX(c *fiber.Ctx) bool {
-	return c.Get("HX-Request") == "true" && c.Get("HX-Boosted") != "true"
+	return c.Get("HX-Request") == "true" && c.Get("HX-Boosted") != "true" && c.Get("HX-History-Restore-Request") != "true"
+}
+
+// htmxTarget is the id of the element an htmx request will swap, or "" for other requests.
+func htmxTarget(c *fiber.Ctx) string {
+	if !isHTMX(c) {
+		return ""
+	}
+	return c.Get("HX-Target")
 }
 
 // cookieNames are host-only cookie names; under HTTPS they carry the __Host- prefix, which
@@ -155,6 +164,9 @@ type page struct {
 	Title   string
 	Nav     string // path of the navigation entry to mark current
 	Content templ.Component
+	// Partial, when set, is what htmx gets instead of Content: the part of the page it asked
+	// for (a list's results, a form with its errors).
+	Partial templ.Component
 }
 
 // render sends a signed-in page: the content alone to htmx, the whole layout otherwise.
@@ -163,6 +175,9 @@ func (s *Server) render(c *fiber.Ctx, status int, p page) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Vary("HX-Request")
 	if isHTMX(c) {
+		if p.Partial != nil {
+			return renderComponent(c, p.Partial)
+		}
 		return renderComponent(c, p.Content)
 	}
 	return renderComponent(c, views.Page(s.shell(c, p), p.Content))

@@ -70,6 +70,15 @@ func (s *Server) routeTable() []Route {
 		public(post, "/password/reset/:token", s.reset),
 		signedIn(get, "/dashboard", s.dashboard).nav("Dashboard"),
 
+		permitted(get, "/admin/users", "admin.users", policy.Read, s.usersPage).nav("Users"),
+		permitted(get, "/admin/users/new", "admin.users", policy.Create, s.newUserPage),
+		permitted(post, "/admin/users", "admin.users", policy.Create, s.inviteUser),
+		permitted(get, "/admin/users/:id", "admin.users", policy.Read, s.userPage),
+		permitted(post, "/admin/users/:id", "admin.users", policy.Update, s.updateUser),
+		permitted(post, "/admin/users/:id/deactivate", "admin.users", policy.Update, s.deactivateUser),
+		permitted(post, "/admin/users/:id/reactivate", "admin.users", policy.Update, s.reactivateUser),
+		permitted(post, "/admin/users/:id/invitation", "admin.users", policy.Update, s.resendInvitation),
+
 		permitted(get, "/admin/roles", "admin.roles", policy.Read, s.rolesPage).nav("Roles"),
 		permitted(get, "/admin/roles/preview", "admin.roles", policy.Read, s.rolePreview),
 		permitted(post, "/admin/roles", "admin.roles", policy.Create, s.createRole),

@@ -204,23 +204,42 @@ func SetUserRoles(ctx context.Context, db *gorm.DB, userID int64, roles []string
 		return outlay.ValidationErrors{"roles": "Choose at least one role."}
 	}
 	return guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
-		var known int64
-		if err := tx.Model(&Role{}).Where("name IN ?", roles).Count(&known).Error; err != nil {
+		verr := outlay.ValidationErrors{}
+		if err := checkRolesExist(tx, verr, roles); err != nil {
 			return err
 		}
-		if int(known) != len(roles) {
-			return outlay.ValidationErrors{"roles": "Choose roles from the list."}
-		}
-		if err := tx.Where("user_id = ? AND role NOT IN ?", userID, roles).Delete(&UserRole{}).Error; err != nil {
+		if err := verr.Err(); err != nil {
 			return err
 		}
-		for _, r := range roles {
-			if err := tx.Exec(`INSERT INTO user_roles (user_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING`, userID, r).Error; err != nil {
-				return err
-			}
-		}
-		return touchPolicy(tx)
+		return replaceUserRoles(tx, userID, roles)
 	})
+}
+
+// checkRolesExist adds a message to verr unless every one of roles exists.
+func checkRolesExist(tx *gorm.DB, verr outlay.ValidationErrors, roles []string) error {
+	var known int64
+	if err := tx.Model(&Role{}).Where("name IN ?", roles).Count(&known).Error; err != nil {
+		return err
+	}
+	if int(known) != len(uniq(roles)) {
+		verr.Add("roles", "Choose roles from the list.")
+	}
+	return nil
+}
+
+// replaceUserRoles gives a user exactly roles. It must run inside guardedAccessChange, which
+// refuses the change if it leaves nobody able to edit roles.
+func replaceUserRoles(tx *gorm.DB, userID int64, roles []string) error {
+	roles = uniq(roles)
+	if err := tx.Where("user_id = ? AND role NOT IN ?", userID, roles).Delete(&UserRole{}).Error; err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if err := tx.Exec(`INSERT INTO user_roles (user_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING`, userID, r).Error; err != nil {
+			return err
+		}
+	}
+	return touchPolicy(tx)
 }
 
 // touchPolicy bumps the policy version after a membership change, so cached decisions that
@@ -229,8 +248,8 @@ func touchPolicy(tx *gorm.DB) error {
 	return tx.Exec(`UPDATE policy_state SET version = version + 1 WHERE id = 1`).Error
 }
 
-// DeactivateUser offboards a person at once: status, every session and every API token.
-// Their next request, on any app server, is refused.
+// DeactivateUser offboards a person at once: status, every session, every API token and
+// every unused set-password link. Their next request, on any app server, is refused.
 func DeactivateUser(ctx context.Context, db *gorm.DB, userID int64) error {
 	return guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ?", userID).Updates(map[string]any{"status": UserDeactivated, "updated_at": time.Now().UTC()})
@@ -241,6 +260,10 @@ func DeactivateUser(ctx context.Context, db *gorm.DB, userID int64) error {
 			return outlay.ErrNotFound
 		}
 		if err := RevokeSessions(ctx, tx, userID); err != nil {
+			return err
+		}
+		// A link mailed before the deactivation must not come back to life on reactivation.
+		if err := tx.Exec(`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`, userID).Error; err != nil {
 			return err
 		}
 		return tx.Exec(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = ? AND revoked_at IS NULL`, userID).Error

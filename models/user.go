@@ -5,6 +5,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"outlay"
 	"outlay/auth"
@@ -31,6 +33,8 @@ type User struct {
 	Name         string
 	Status       string
 	PasswordHash string `gorm:"default:null"`
+	DepartmentID *int64
+	ManagerID    *int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	Roles        []string `gorm:"-"`
@@ -49,6 +53,9 @@ type NewUser struct {
 	Name     string
 	Password string // empty: the user must set one through a link
 	Roles    []string
+	// DepartmentID and ManagerID place the person in the organisation; nil leaves them unset.
+	DepartmentID *int64
+	ManagerID    *int64
 }
 
 // NormalizeEmail trims an email for storage; comparisons are case-insensitive in queries.
@@ -75,11 +82,7 @@ func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (*User, error) {
 	if err := ValidateEmail(in.Email); err != nil {
 		verr.Add("email", err.Error())
 	}
-	if in.Name == "" {
-		verr.Add("name", "Enter a name.")
-	} else if len(in.Name) > 200 {
-		verr.Add("name", "Use at most 200 characters.")
-	}
+	validateName(verr, in.Name)
 	if in.Password != "" {
 		if err := auth.ValidatePassword(in.Password, in.Email); err != nil {
 			verr.Add("password", err.Error())
@@ -88,26 +91,41 @@ func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (*User, error) {
 	if len(in.Roles) == 0 {
 		verr.Add("roles", "Choose at least one role.")
 	}
-	if err := verr.Err(); err != nil {
-		return nil, err
-	}
-	u := &User{Email: in.Email, Name: in.Name, Status: UserActive}
-	if in.Password != "" {
+	// Without a password the person is invited: they set one through a link.
+	u := &User{Email: in.Email, Name: in.Name, Status: UserInvited, DepartmentID: in.DepartmentID, ManagerID: in.ManagerID}
+	if in.Password != "" && len(verr) == 0 {
 		h, err := auth.HashPassword(in.Password)
 		if err != nil {
 			return nil, err
 		}
-		u.PasswordHash = h
-	} else {
-		u.Status = UserInvited
+		u.PasswordHash, u.Status = h, UserActive
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var known []string
-		if err := tx.Model(&Role{}).Where("name IN ?", in.Roles).Pluck("name", &known).Error; err != nil {
+		// The checks that need the database run even when a field is already refused, so
+		// that the form shows every problem at once. The unique index still decides a race.
+		if _, refused := verr["email"]; !refused {
+			var taken bool
+			if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(?))`, in.Email).Scan(&taken).Error; err != nil {
+				return err
+			}
+			if taken {
+				verr.Add("email", "A user with this email already exists.")
+			}
+		}
+		if len(in.Roles) > 0 {
+			var known []string
+			if err := tx.Model(&Role{}).Where("name IN ?", in.Roles).Pluck("name", &known).Error; err != nil {
+				return err
+			}
+			if len(known) != len(uniq(in.Roles)) {
+				verr.Add("roles", fmt.Sprintf("Unknown role among %s.", strings.Join(in.Roles, ", ")))
+			}
+		}
+		if err := checkPlacement(tx, verr, 0, placement{}, placement{in.DepartmentID, in.ManagerID}); err != nil {
 			return err
 		}
-		if len(known) != len(uniq(in.Roles)) {
-			return outlay.ValidationErrors{"roles": fmt.Sprintf("Unknown role among %s.", strings.Join(in.Roles, ", "))}
+		if err := verr.Err(); err != nil {
+			return err
 		}
 		if err := tx.Create(u).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -127,6 +145,14 @@ func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (*User, error) {
 		return nil, err
 	}
 	return u, nil
+}
+
+func validateName(verr outlay.ValidationErrors, name string) {
+	if name == "" {
+		verr.Add("name", "Enter a name.")
+	} else if len(name) > 200 {
+		verr.Add("name", "Use at most 200 characters.")
+	}
 }
 
 func uniq(in []string) []string {
@@ -176,4 +202,285 @@ func Roles(ctx context.Context, db *gorm.DB) ([]Role, error) {
 	var roles []Role
 	err := db.WithContext(ctx).Order("builtin DESC, name").Find(&roles).Error
 	return roles, err
+}
+
+// InvitationTTL is how long the set-password link of an invitation works.
+const InvitationTTL = 72 * time.Hour
+
+// InviteUser adds a person without a password and issues the link with which they set one,
+// in one transaction: either both exist or neither does. It returns the link's token.
+func InviteUser(ctx context.Context, db *gorm.DB, in NewUser, ttl time.Duration) (*User, string, error) {
+	in.Password = ""
+	var u *User
+	var token string
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if u, err = CreateUser(ctx, tx, in); err != nil {
+			return err
+		}
+		_, token, err = CreatePasswordReset(ctx, tx, u.Email, ttl)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return u, token, nil
+}
+
+// placement is where a person sits: their department and their manager.
+type placement struct {
+	DepartmentID *int64
+	ManagerID    *int64
+}
+
+func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
+
+// checkPlacement adds a message to verr for a department or manager that may not be chosen
+// for user userID (0 for a new person). Only a change is checked against archived departments
+// and deactivated managers, so that editing someone's name does not force a choice about a
+// manager who left meanwhile.
+func checkPlacement(tx *gorm.DB, verr outlay.ValidationErrors, userID int64, was, now placement) error {
+	if d := now.DepartmentID; d != nil && !sameID(was.DepartmentID, d) {
+		var ok bool
+		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM departments WHERE id = ? AND archived_at IS NULL)`, *d).Scan(&ok).Error; err != nil {
+			return err
+		}
+		if !ok {
+			verr.Add("department", "Choose a department from the list.")
+		}
+	}
+	m := now.ManagerID
+	if m == nil {
+		return nil
+	}
+	if *m == userID {
+		verr.Add("manager", "A person cannot be their own manager.")
+		return nil
+	}
+	if sameID(was.ManagerID, m) {
+		return nil
+	}
+	var status string
+	if err := tx.Raw(`SELECT status FROM users WHERE id = ?`, *m).Scan(&status).Error; err != nil {
+		return err
+	}
+	switch status {
+	case "":
+		verr.Add("manager", "Choose a manager from the list.")
+		return nil
+	case UserDeactivated:
+		verr.Add("manager", "This person is deactivated; choose an active manager.")
+		return nil
+	}
+	if userID == 0 {
+		return nil
+	}
+	// Reporting lines must not loop: approval routing climbs them.
+	var loops bool
+	err := tx.Raw(`WITH RECURSIVE chain (id, manager_id) AS (
+			SELECT id, manager_id FROM users WHERE id = ?
+			UNION
+			SELECT u.id, u.manager_id FROM users u JOIN chain c ON u.id = c.manager_id)
+		SELECT EXISTS (SELECT 1 FROM chain WHERE id = ?)`, *m, userID).Scan(&loops).Error
+	if err != nil {
+		return err
+	}
+	if loops {
+		verr.Add("manager", "This person already reports to them, directly or through others; choose someone else.")
+	}
+	return nil
+}
+
+// UserFilter narrows a list of people; zero values match everyone.
+type UserFilter struct {
+	Query  string // part of a name or email, in any case
+	Role   string // a role name
+	Status string // UserInvited, UserActive or UserDeactivated
+	Offset int
+	Limit  int
+}
+
+// UserSummary is a person as a list shows them.
+type UserSummary struct {
+	ID             int64
+	Email          string
+	Name           string
+	Status         string
+	Roles          []Role `gorm:"-"` // in the order the roles page shows them
+	DepartmentName string
+	ManagerName    string
+	CreatedAt      time.Time
+}
+
+// UserList is one page of people, and how many match the filter in all.
+type UserList struct {
+	Users []UserSummary
+	Total int
+}
+
+// likePattern matches s anywhere, with LIKE's wildcards in s taken literally.
+func likePattern(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
+}
+
+func (f UserFilter) apply(q *gorm.DB) *gorm.DB {
+	if s := strings.TrimSpace(f.Query); s != "" {
+		p := likePattern(s)
+		q = q.Where("(u.name ILIKE ? OR u.email ILIKE ?)", p, p)
+	}
+	if f.Role != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM user_roles fr WHERE fr.user_id = u.id AND fr.role = ?)", f.Role)
+	}
+	if f.Status != "" {
+		q = q.Where("u.status = ?", f.Status)
+	}
+	return q
+}
+
+// roleOrder sorts built-in roles as people meet them, then custom roles by label.
+const roleOrder = `r.builtin DESC, array_position(ARRAY['requester','approver','ap_clerk','auditor','admin'], r.name), r.label`
+
+// rolesJSON is a subquery listing the roles of the user u as JSON.
+const rolesJSON = `COALESCE((SELECT json_agg(json_build_object('name', r.name, 'label', r.label) ORDER BY ` + roleOrder + `)
+	FROM user_roles ur JOIN roles r ON r.name = ur.role WHERE ur.user_id = u.id), '[]')::text`
+
+// ListUsers returns one page of the people who match f, by name, with the total that match.
+func ListUsers(ctx context.Context, db *gorm.DB, f UserFilter) (UserList, error) {
+	db = db.WithContext(ctx)
+	var total int64
+	if err := f.apply(db.Table("users u")).Count(&total).Error; err != nil {
+		return UserList{}, err
+	}
+	var rows []struct {
+		UserSummary
+		RolesJSON string
+	}
+	err := f.apply(db.Table("users u")).
+		Select(`u.id, u.email, u.name, u.status, u.created_at, COALESCE(d.name, '') AS department_name,
+			COALESCE(m.name, '') AS manager_name, ` + rolesJSON + ` AS roles_json`).
+		Joins("LEFT JOIN departments d ON d.id = u.department_id").
+		Joins("LEFT JOIN users m ON m.id = u.manager_id").
+		Order("lower(u.name), u.id").Offset(f.Offset).Limit(f.Limit).
+		Scan(&rows).Error
+	if err != nil {
+		return UserList{}, err
+	}
+	out := UserList{Total: int(total), Users: make([]UserSummary, 0, len(rows))}
+	for _, r := range rows {
+		if err := json.Unmarshal([]byte(r.RolesJSON), &r.UserSummary.Roles); err != nil {
+			return UserList{}, fmt.Errorf("decode roles: %w", err)
+		}
+		out.Users = append(out.Users, r.UserSummary)
+	}
+	return out, nil
+}
+
+// UserCounts is how many people there are in each status.
+type UserCounts struct {
+	Invited     int
+	Active      int
+	Deactivated int
+}
+
+// All is everyone, whatever their status.
+func (c UserCounts) All() int { return c.Invited + c.Active + c.Deactivated }
+
+// CountUsers counts the people in each status.
+func CountUsers(ctx context.Context, db *gorm.DB) (UserCounts, error) {
+	var c UserCounts
+	err := db.WithContext(ctx).Raw(`SELECT count(*) FILTER (WHERE status = 'invited') AS invited,
+		count(*) FILTER (WHERE status = 'active') AS active,
+		count(*) FILTER (WHERE status = 'deactivated') AS deactivated FROM users`).Scan(&c).Error
+	return c, err
+}
+
+// UserDetail is one person with their roles and where they sit.
+type UserDetail struct {
+	User
+	RoleList           []Role `gorm:"-"` // Roles with their labels, in the roles page's order
+	DepartmentName     string
+	DepartmentArchived bool
+	ManagerName        string
+	ManagerEmail       string
+	ManagerStatus      string
+}
+
+// GetUser returns the person with this id, or ErrNotFound.
+func GetUser(ctx context.Context, db *gorm.DB, id int64) (*UserDetail, error) {
+	var row struct {
+		UserDetail
+		RolesJSON string
+	}
+	err := db.WithContext(ctx).Raw(`
+		SELECT u.*, `+rolesJSON+` AS roles_json,
+		       COALESCE(d.name, '') AS department_name, d.archived_at IS NOT NULL AS department_archived,
+		       COALESCE(m.name, '') AS manager_name, COALESCE(m.email, '') AS manager_email, COALESCE(m.status, '') AS manager_status
+		FROM users u
+		LEFT JOIN departments d ON d.id = u.department_id
+		LEFT JOIN users m ON m.id = u.manager_id
+		WHERE u.id = ?`, id).Scan(&row).Error
+	if err != nil {
+		return nil, err
+	}
+	if row.ID == 0 {
+		return nil, outlay.ErrNotFound
+	}
+	d := row.UserDetail
+	if err := json.Unmarshal([]byte(row.RolesJSON), &d.RoleList); err != nil {
+		return nil, fmt.Errorf("decode roles: %w", err)
+	}
+	for _, r := range d.RoleList {
+		d.Roles = append(d.Roles, r.Name)
+	}
+	return &d, nil
+}
+
+// UserChange is an edit of a person: everything the edit form holds. Nil IDs clear the
+// department or manager.
+type UserChange struct {
+	Name         string
+	Roles        []string
+	DepartmentID *int64
+	ManagerID    *int64
+}
+
+// UpdateUser saves an edit of a person in one transaction, so that nothing is half-saved
+// when any part is refused. It holds the access lock and runs the same check as
+// SetUserRoles: taking the last role editor's admin role away is ErrLastRoleEditor.
+func UpdateUser(ctx context.Context, db *gorm.DB, id int64, ch UserChange) error {
+	ch.Name = strings.TrimSpace(ch.Name)
+	ch.Roles = uniq(ch.Roles)
+	verr := outlay.ValidationErrors{}
+	validateName(verr, ch.Name)
+	if len(ch.Roles) == 0 {
+		verr.Add("roles", "Choose at least one role.")
+	}
+	return guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
+		var cur User
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&cur, id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return outlay.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkPlacement(tx, verr, id, placement{cur.DepartmentID, cur.ManagerID}, placement{ch.DepartmentID, ch.ManagerID}); err != nil {
+			return err
+		}
+		if len(ch.Roles) > 0 {
+			if err := checkRolesExist(tx, verr, ch.Roles); err != nil {
+				return err
+			}
+		}
+		if err := verr.Err(); err != nil {
+			return err
+		}
+		err = tx.Model(&User{}).Where("id = ?", id).Updates(map[string]any{
+			"name": ch.Name, "department_id": ch.DepartmentID, "manager_id": ch.ManagerID, "updated_at": time.Now().UTC(),
+		}).Error
+		if err != nil {
+			return err
+		}
+		return replaceUserRoles(tx, id, ch.Roles)
+	})
 }

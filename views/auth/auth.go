@@ -24,5 +24,6 @@ type Reset struct {
 	CSRFToken string
 	Action    string
 	Email     string
+	Invited   bool // the link came with an invitation: the person chooses their first password
 	Errors    views.FieldErrors
 }

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+	"outlay/tenancy"
+)
+
+// tenantDB opens a tenant's database the way the commands do, for checking what they did.
+func tenantDB(t *testing.T, controlDSN, slug string) *gorm.DB {
+	t.Helper()
+	ctx := context.Background()
+	registry, err := tenancy.OpenRegistry(ctx, controlDSN, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer registry.Close()
+	tn, ok := registry.Lookup(slug)
+	if !ok {
+		t.Fatalf("no tenant %s", slug)
+	}
+	db, closeDB, err := tenancy.OpenOne(ctx, tn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeDB)
+	return db
+}
+
+func TestUserCommands(t *testing.T) {
+	dsn := newControlDSN(t)
+	t.Setenv("OUTLAY_DATABASE_URL", dsn)
+	t.Setenv("OUTLAY_USER_PASSWORD", "")
+	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-name", "Ana Admin", "--admin-password", testutil.Password); code != 0 {
+		t.Fatalf("tenant create: %d %q %q", code, out, errs)
+	}
+	ctx, db := context.Background(), tenantDB(t, dsn, "acme")
+
+	// With a password the person can sign in at once, with the roles given.
+	code, out, errs := runCmd(t, "user", "add", "acme", "bob@acme.example", "--name", "Bob Approver", "--role", "requester, approver", "--password", "bob's long password")
+	if code != 0 || !strings.Contains(out, "user bob@acme.example added to acme with roles requester, approver") {
+		t.Fatalf("add with password: %d %q %q", code, out, errs)
+	}
+	bob, err := models.Authenticate(ctx, db, "bob@acme.example", "bob's long password")
+	if err != nil || bob.Name != "Bob Approver" {
+		t.Fatalf("Bob cannot sign in: %+v %v", bob, err)
+	}
+	// Without one the person is invited, and the link to choose a password is printed.
+	code, out, errs = runCmd(t, "user", "add", "--name", "Ivy Invitee", "--role", "auditor", "acme", "ivy@acme.example")
+	if code != 0 || !strings.Contains(out, "user ivy@acme.example invited to acme") || !strings.Contains(out, "http://acme.localhost:8080/password/reset/") {
+		t.Fatalf("add without password: %d %q %q", code, out, errs)
+	}
+	token := out[strings.Index(out, "/password/reset/")+len("/password/reset/"):]
+	token = strings.Fields(token)[0]
+	if ivy, err := models.FindPasswordReset(ctx, db, token); err != nil || ivy.Email != "ivy@acme.example" || ivy.Status != models.UserInvited {
+		t.Errorf("the printed link: %+v %v", ivy, err)
+	}
+
+	users := func() (n int64) { db.Model(&models.User{}).Count(&n); return }
+	before := users()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"user", "add", "nosuch", "x@acme.example", "--name", "X", "--role", "requester"}, `no tenant "nosuch"`},
+		{[]string{"user", "add", "acme", "x@acme.example", "--name", "X", "--role", "emperor"}, `unknown role "emperor"; this tenant's roles are: admin, ap_clerk, approver, auditor, requester`},
+		{[]string{"user", "add", "acme", "x@acme.example", "--name", "X"}, "--role is required"},
+		{[]string{"user", "add", "acme", "not-an-email", "--name", "X", "--role", "requester"}, "email: Enter an email address like name@example.com."},
+		{[]string{"user", "add", "acme", "BOB@acme.example", "--name", "Bob Again", "--role", "requester"}, "email: A user with this email already exists."},
+		{[]string{"user", "add", "acme", "x@acme.example", "--role", "requester"}, "name: Enter a name."},
+		{[]string{"user", "add", "acme", "x@acme.example", "--name", "X", "--role", "requester", "--password", "short"}, "password: Use at least 10 characters."},
+		{[]string{"user", "add", "acme", "--name", "X", "--role", "requester"}, "usage: outlay user add <slug> <email>"},
+		{[]string{"user", "deactivate", "acme"}, "usage: outlay user deactivate <slug> <email>"},
+		{[]string{"user", "deactivate", "nosuch", "bob@acme.example"}, `no tenant "nosuch"`},
+		{[]string{"user", "deactivate", "acme", "nobody@acme.example"}, `no user "nobody@acme.example" in tenant acme`},
+		{[]string{"user", "deactivate", "acme", "ana@acme.example"}, "refused: ana@acme.example is the last active person who can edit roles."},
+		{[]string{"user", "rename", "acme"}, `unknown user command "rename"`},
+	} {
+		code, _, errs := runCmd(t, tc.args...)
+		if code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errs, tc.want)
+		}
+	}
+	if n := users(); n != before {
+		t.Errorf("refused commands added %d users", n-before)
+	}
+	if ana, _ := models.FindUserByEmail(ctx, db, "ana@acme.example"); ana.Status != models.UserActive {
+		t.Fatal("the last admin was deactivated")
+	}
+
+	// Deactivation ends sessions and tokens and stops sign-in, as the page does.
+	session, err := models.CreateSession(ctx, db, bob.ID, models.SessionPolicy{Idle: time.Hour, Max: time.Hour}, "127.0.0.1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, apiToken, err := models.CreateToken(ctx, db, bob.ID, "script", 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCmd(t, "user", "deactivate", "acme", "BOB@acme.example")
+	if code != 0 || !strings.Contains(out, "user bob@acme.example of acme deactivated") {
+		t.Fatalf("deactivate: %d %q %q", code, out, errs)
+	}
+	if _, err := models.LookupSession(ctx, db, session, models.SessionPolicy{Idle: time.Hour, Max: time.Hour}); err == nil {
+		t.Error("Bob's session survived")
+	}
+	if _, err := models.LookupToken(ctx, db, apiToken); err == nil {
+		t.Error("Bob's API token survived")
+	}
+	if _, err := models.Authenticate(ctx, db, "bob@acme.example", "bob's long password"); err == nil {
+		t.Error("Bob can still sign in")
+	}
+	if code, out, _ := runCmd(t, "user", "deactivate", "acme", "bob@acme.example"); code != 0 || !strings.Contains(out, "already deactivated; nothing changed") {
+		t.Errorf("deactivate again: %d %q", code, out)
+	}
+
+	// With a second admin, the first can be deactivated.
+	if code, _, errs := runCmd(t, "user", "add", "acme", "zed@acme.example", "--name", "Zed", "--role", "admin", "--password", "zed's long password"); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := runCmd(t, "user", "deactivate", "acme", "ana@acme.example"); code != 0 {
+		t.Errorf("deactivate Ana with Zed around: %d %q", code, errs)
+	}
+}

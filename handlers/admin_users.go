@@ -1,0 +1,372 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/mail"
+	"outlay/models"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/users"
+)
+
+var (
+	usersCreate = policy.Permission{Object: "admin.users", Action: policy.Create}
+	usersUpdate = policy.Permission{Object: "admin.users", Action: policy.Update}
+)
+
+// managerChoices caps the manager picker. The current manager is always offered, so a long
+// list never silently clears anyone's manager.
+const managerChoices = 1000
+
+// maxListPage keeps an absurd page number from overflowing the offset.
+const maxListPage = 1_000_000
+
+func (s *Server) usersPage(c *fiber.Ctx) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	roles, err := models.RoleSummaries(ctx, db)
+	if err != nil {
+		return err
+	}
+	counts, err := models.CountUsers(ctx, db)
+	if err != nil {
+		return err
+	}
+	f := users.Filter{Q: strings.TrimSpace(c.Query("q")), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	l := users.List{CSRF: s.csrfToken(c), CanCreate: s.can(c, usersCreate), CanUpdate: s.can(c, usersUpdate),
+		Counts: users.Counts{All: counts.All(), Active: counts.Active, Invited: counts.Invited, Deactivated: counts.Deactivated}}
+	for _, r := range roles {
+		l.Roles = append(l.Roles, users.Option{Value: r.Name, Label: r.Label})
+		if r.Name == c.Query("role") {
+			f.Role = r.Name
+		}
+	}
+	for _, st := range []struct {
+		status string
+		n      int
+	}{{models.UserActive, counts.Active}, {models.UserInvited, counts.Invited}, {models.UserDeactivated, counts.Deactivated}} {
+		l.Statuses = append(l.Statuses, users.Option{Value: st.status, Label: fmt.Sprintf("%s (%d)", users.StatusLabel(st.status), st.n)})
+		if st.status == c.Query("status") {
+			f.Status = st.status
+		}
+	}
+	list, err := listUsersPage(ctx, db, &f)
+	if err != nil {
+		return err
+	}
+	l.Filter, l.Total = f, list.Total
+	me := currentUser(c).UserID
+	for _, u := range list.Users {
+		row := users.Row{ID: u.ID, Name: u.Name, Email: u.Email, Status: u.Status, Department: u.DepartmentName, Manager: u.ManagerName, Self: u.ID == me}
+		for _, r := range u.Roles {
+			row.Roles = append(row.Roles, r.Label)
+		}
+		l.Rows = append(l.Rows, row)
+	}
+	p := page{Title: "Users", Nav: users.ListPath, Content: users.ListPage(l)}
+	if htmxTarget(c) == users.ResultsID {
+		p.Partial = users.Results(l)
+		// The address bar gets the canonical address of these results: no empty filters,
+		// and the page actually shown.
+		c.Set("HX-Push-Url", l.Filter.URL(l.Filter.Page))
+	}
+	return s.render(c, http.StatusOK, p)
+}
+
+// listUsersPage reads the filter's page of people; a page past the end shows the last one.
+func listUsersPage(ctx context.Context, db *gorm.DB, f *users.Filter) (models.UserList, error) {
+	mf := models.UserFilter{Query: f.Q, Role: f.Role, Status: f.Status, Offset: (f.Page - 1) * users.PerPage, Limit: users.PerPage}
+	list, err := models.ListUsers(ctx, db, mf)
+	if err != nil || len(list.Users) > 0 || list.Total == 0 {
+		return list, err
+	}
+	f.Page = (list.Total + users.PerPage - 1) / users.PerPage
+	mf.Offset = (f.Page - 1) * users.PerPage
+	return models.ListUsers(ctx, db, mf)
+}
+
+// userFromPath loads the person the URL names; an id that is not a number is as unknown as
+// one that names nobody.
+func userFromPath(c *fiber.Ctx) (*models.UserDetail, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, outlay.ErrNotFound
+	}
+	return models.GetUser(c.UserContext(), tenantDB(c), id)
+}
+
+// bindUserForm reads the invite or edit form as typed, for validation and to show it again.
+func bindUserForm(c *fiber.Ctx, id int64) users.Form {
+	f := users.Form{ID: id, Email: strings.TrimSpace(c.FormValue("email")), Name: c.FormValue("name"),
+		Department: c.FormValue("department"), Manager: c.FormValue("manager"), Errors: views.FieldErrors{}}
+	for _, r := range c.Request().PostArgs().PeekMulti("roles") {
+		f.Roles = append(f.Roles, string(r))
+	}
+	return f
+}
+
+// optionalID reads a select's id: "" chooses nothing; anything else must be a positive number.
+func optionalID(f users.Form, field, value string) *int64 {
+	if value == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(value, 10, 64)
+	if err != nil || n <= 0 {
+		f.Errors[field] = "Choose from the list."
+		return nil
+	}
+	return &n
+}
+
+// addFormErrors puts a refusal's messages beside the fields, or returns the error if it is
+// not a refusal.
+func addFormErrors(f users.Form, err error) error {
+	if v, ok := outlay.AsValidation(err); ok {
+		for k, msg := range v {
+			f.Errors[k] = msg
+		}
+		return nil
+	}
+	if errors.Is(err, models.ErrLastRoleEditor) {
+		f.Errors[""] = err.Error()
+		return nil
+	}
+	return err
+}
+
+// fillFormChoices adds the roles, departments and possible managers to a form. cur, when
+// editing, is the person as stored: their current department and manager stay offered even
+// when archived or deactivated, and they cannot manage themself.
+func fillFormChoices(ctx context.Context, db *gorm.DB, f *users.Form, cur *models.UserDetail) error {
+	roles, err := models.RoleSummaries(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		f.RoleOptions = append(f.RoleOptions, users.Option{Value: r.Name, Label: r.Label})
+	}
+	depts, err := models.Departments(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, d := range depts {
+		f.Departments = append(f.Departments, users.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
+	}
+	people, err := models.UserChoices(ctx, db, managerChoices)
+	if err != nil {
+		return err
+	}
+	hasManager := false
+	for _, p := range people {
+		if cur != nil && p.ID == cur.ID {
+			continue
+		}
+		hasManager = hasManager || (cur != nil && cur.ManagerID != nil && *cur.ManagerID == p.ID)
+		f.Managers = append(f.Managers, users.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Email + ")"})
+	}
+	if cur == nil {
+		return nil
+	}
+	if cur.DepartmentID != nil && cur.DepartmentArchived {
+		f.Departments = append(f.Departments, users.Option{Value: strconv.FormatInt(*cur.DepartmentID, 10), Label: cur.DepartmentName + " (archived)"})
+	}
+	if cur.ManagerID != nil && !hasManager {
+		label := cur.ManagerName + " (" + cur.ManagerEmail + ")"
+		if cur.ManagerStatus == models.UserDeactivated {
+			label += " — deactivated"
+		}
+		f.Managers = append(f.Managers, users.Option{Value: strconv.FormatInt(*cur.ManagerID, 10), Label: label})
+	}
+	return nil
+}
+
+func (s *Server) newUserPage(c *fiber.Ctx) error {
+	return s.renderNewUser(c, http.StatusOK, users.Form{Errors: views.FieldErrors{}})
+}
+
+func (s *Server) renderNewUser(c *fiber.Ctx, status int, f users.Form) error {
+	f.CSRF = s.csrfToken(c)
+	if err := fillFormChoices(c.UserContext(), tenantDB(c), &f, nil); err != nil {
+		return err
+	}
+	p := page{Title: "Invite people", Nav: users.ListPath, Content: users.NewPage(f)}
+	if htmxTarget(c) == users.FormID {
+		p.Partial = users.UserForm(f)
+	}
+	return s.render(c, status, p)
+}
+
+func (s *Server) inviteUser(c *fiber.Ctx) error {
+	f := bindUserForm(c, 0)
+	in := models.NewUser{Email: f.Email, Name: f.Name, Roles: f.Roles,
+		DepartmentID: optionalID(f, "department", f.Department), ManagerID: optionalID(f, "manager", f.Manager)}
+	if len(f.Errors) > 0 {
+		return s.renderNewUser(c, http.StatusUnprocessableEntity, f)
+	}
+	u, token, err := models.InviteUser(c.UserContext(), tenantDB(c), in, models.InvitationTTL)
+	if err := addFormErrors(f, err); err != nil {
+		return err
+	}
+	if len(f.Errors) > 0 {
+		return s.renderNewUser(c, http.StatusUnprocessableEntity, f)
+	}
+	s.flashInvitation(c, u.ID, u.Email, u.Name, token)
+	return redirect(c, users.UserPath(u.ID))
+}
+
+// flashInvitation mails a set-password link and says on the next page whether it went out.
+// It sends while the admin waits, so that a mail server's refusal is reported, not lost.
+func (s *Server) flashInvitation(c *fiber.Ctx, userID int64, email, name, token string) {
+	t := tenantOf(c)
+	msg := mail.Invitation(email, name, t.Name, currentUser(c).Name, s.cfg.TenantURL(t.Slug, "/password/reset/"+token), models.InvitationTTL)
+	ctx, cancel := context.WithTimeout(c.UserContext(), 30*time.Second)
+	defer cancel()
+	if err := s.mailer.Send(ctx, msg); err != nil {
+		s.logger.Error("sending an invitation failed", "tenant", t.Slug, "user_id", userID, "err", err)
+		s.setFlash(c, "error", fmt.Sprintf("%s is invited, but the email could not be sent. Try “Resend invitation” in a moment.", name))
+		return
+	}
+	s.setFlash(c, "success", fmt.Sprintf("Invitation sent to %s. The link works for 72 hours.", email))
+}
+
+func (s *Server) resendInvitation(c *fiber.Ctx) error {
+	d, err := userFromPath(c)
+	if err != nil {
+		return err
+	}
+	if d.Status != models.UserInvited {
+		s.setFlash(c, "info", fmt.Sprintf("%s is not waiting for an invitation.", d.Name))
+		return redirect(c, users.UserPath(d.ID))
+	}
+	_, token, err := models.CreatePasswordReset(c.UserContext(), tenantDB(c), d.Email, models.InvitationTTL)
+	if err != nil {
+		return err
+	}
+	s.flashInvitation(c, d.ID, d.Email, d.Name, token)
+	return redirect(c, users.UserPath(d.ID))
+}
+
+func (s *Server) userPage(c *fiber.Ctx) error {
+	d, err := userFromPath(c)
+	if err != nil {
+		return err
+	}
+	return s.renderUser(c, http.StatusOK, d, nil)
+}
+
+// renderUser shows a person's page; f, when set, is the edit form as submitted.
+func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *users.Form) error {
+	if f == nil {
+		f = &users.Form{ID: d.ID, Name: d.Name, Roles: d.Roles, Errors: views.FieldErrors{}}
+		if d.DepartmentID != nil {
+			f.Department = strconv.FormatInt(*d.DepartmentID, 10)
+		}
+		if d.ManagerID != nil {
+			f.Manager = strconv.FormatInt(*d.ManagerID, 10)
+		}
+	}
+	f.CSRF = s.csrfToken(c)
+	v := users.Detail{CSRF: f.CSRF, ID: d.ID, Name: d.Name, Email: d.Email, Status: d.Status, Department: d.DepartmentName,
+		Manager: d.ManagerName, Added: d.CreatedAt.UTC().Format("2 January 2006"), Self: d.ID == currentUser(c).UserID,
+		CanUpdate: s.can(c, usersUpdate)}
+	if d.ManagerID != nil {
+		v.ManagerID = *d.ManagerID
+	}
+	for _, r := range d.RoleList {
+		v.Roles = append(v.Roles, r.Label)
+	}
+	if v.CanUpdate {
+		if err := fillFormChoices(c.UserContext(), tenantDB(c), f, d); err != nil {
+			return err
+		}
+	}
+	v.Form = *f
+	p := page{Title: d.Name, Nav: users.ListPath, Content: users.DetailPage(v)}
+	if htmxTarget(c) == users.FormID {
+		p.Partial = users.UserForm(v.Form)
+	}
+	return s.render(c, status, p)
+}
+
+func (s *Server) updateUser(c *fiber.Ctx) error {
+	d, err := userFromPath(c)
+	if err != nil {
+		return err
+	}
+	f := bindUserForm(c, d.ID)
+	ch := models.UserChange{Name: f.Name, Roles: f.Roles,
+		DepartmentID: optionalID(f, "department", f.Department), ManagerID: optionalID(f, "manager", f.Manager)}
+	if len(f.Errors) == 0 {
+		if err := addFormErrors(f, models.UpdateUser(c.UserContext(), tenantDB(c), d.ID, ch)); err != nil {
+			return err
+		}
+	}
+	if len(f.Errors) > 0 {
+		return s.renderUser(c, http.StatusUnprocessableEntity, d, &f)
+	}
+	s.setFlash(c, "success", fmt.Sprintf("Saved the changes to %s.", strings.TrimSpace(f.Name)))
+	return redirect(c, users.UserPath(d.ID))
+}
+
+// backTo is where a status change returns: the page it was made from, or the person's page.
+func backTo(c *fiber.Ctx, id int64) string {
+	if next := safeNext(c.FormValue("next")); next != "" {
+		return next
+	}
+	return users.UserPath(id)
+}
+
+func (s *Server) deactivateUser(c *fiber.Ctx) error {
+	d, err := userFromPath(c)
+	if err != nil {
+		return err
+	}
+	if d.ID == currentUser(c).UserID {
+		s.setFlash(c, "error", "You cannot deactivate yourself. Another admin can.")
+		return redirect(c, backTo(c, d.ID))
+	}
+	if d.Status == models.UserDeactivated {
+		s.setFlash(c, "info", fmt.Sprintf("%s is already deactivated.", d.Name))
+		return redirect(c, backTo(c, d.ID))
+	}
+	err = models.DeactivateUser(c.UserContext(), tenantDB(c), d.ID)
+	if errors.Is(err, models.ErrLastRoleEditor) {
+		s.setFlash(c, "error", err.Error())
+		return redirect(c, backTo(c, d.ID))
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("%s is deactivated: signed out everywhere, their API tokens are revoked, and they can no longer sign in.", d.Name))
+	return redirect(c, backTo(c, d.ID))
+}
+
+func (s *Server) reactivateUser(c *fiber.Ctx) error {
+	d, err := userFromPath(c)
+	if err != nil {
+		return err
+	}
+	if d.Status != models.UserDeactivated {
+		s.setFlash(c, "info", fmt.Sprintf("%s is not deactivated.", d.Name))
+		return redirect(c, backTo(c, d.ID))
+	}
+	if err := models.ReactivateUser(c.UserContext(), tenantDB(c), d.ID); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%s can sign in again. Their old API tokens stay revoked.", d.Name)
+	if d.PasswordHash == "" {
+		msg = fmt.Sprintf("%s is reactivated and invited again: send them a new invitation to choose a password.", d.Name)
+	}
+	s.setFlash(c, "success", msg)
+	return redirect(c, backTo(c, d.ID))
+}

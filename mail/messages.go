@@ -1,0 +1,32 @@
+package mail
+
+import (
+	"fmt"
+	"time"
+)
+
+// Invitation is the email that asks a person to join an organisation: it carries the link
+// with which they choose a password, and says how long it works.
+func Invitation(to, name, orgName, inviter, link string, ttl time.Duration) Message {
+	who := "You are invited"
+	if inviter != "" {
+		who = inviter + " has invited you"
+	}
+	return Message{
+		To:      to,
+		Subject: "You are invited to " + orgName + " on Outlay",
+		Body: fmt.Sprintf("Hello %s,\n\n%s to %s on Outlay, its spend-management app. You sign in as %s.\n"+
+			"Open this link within %s to choose your password:\n\n%s\n\n"+
+			"The link works once. If you were not expecting this invitation, ignore this email.\n",
+			name, who, orgName, to, hoursText(ttl), link),
+	}
+}
+
+// hoursText says a duration in whole hours as people write it: "72 hours", "1 hour".
+func hoursText(d time.Duration) string {
+	h := int(d.Round(time.Hour).Hours())
+	if h == 1 {
+		return "1 hour"
+	}
+	return fmt.Sprintf("%d hours", h)
+}

@@ -1,0 +1,234 @@
+// Package users holds the user administration pages: the list of people with its search and
+// filters, the invitation form, and a person's page with the edit form.
+package users
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"outlay/views"
+)
+
+// Paths of the user pages, spelled once for the handlers and the templates.
+const (
+	ListPath = "/admin/users"
+	NewPath  = "/admin/users/new"
+)
+
+// UserPath is a person's page; the edit form posts to it.
+func UserPath(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
+
+// DeactivatePath ends a person's access.
+func DeactivatePath(id int64) string { return UserPath(id) + "/deactivate" }
+
+// ReactivatePath gives a deactivated person access again.
+func ReactivatePath(id int64) string { return UserPath(id) + "/reactivate" }
+
+// InvitationPath sends an invited person a fresh set-password link.
+func InvitationPath(id int64) string { return UserPath(id) + "/invitation" }
+
+// Element ids that htmx requests name in HX-Target, so handlers can answer with that part.
+const (
+	ResultsID = "user-results" // the list's results, replaced when the filters change
+	FormID    = "user-form"    // the invite and edit forms, replaced by their errors
+)
+
+// PerPage is how many people one page of the list shows.
+const PerPage = 25
+
+// Option is one choice of a select or a checkbox group.
+type Option struct {
+	Value string
+	Label string
+}
+
+// StatusLabel is how people read a user status.
+func StatusLabel(status string) string {
+	switch status {
+	case "active":
+		return "Active"
+	case "invited":
+		return "Invited"
+	case "deactivated":
+		return "Deactivated"
+	}
+	return status
+}
+
+func statusClass(status string) string {
+	switch status {
+	case "active":
+		return "badge badge-success"
+	case "invited":
+		return "badge badge-warning"
+	}
+	return "badge badge-muted"
+}
+
+// Filter is the list's search, filters and page, as the query string carries them.
+type Filter struct {
+	Q      string
+	Role   string
+	Status string
+	Page   int
+}
+
+// Active reports whether the filter narrows the list at all.
+func (f Filter) Active() bool { return f.Q != "" || f.Role != "" || f.Status != "" }
+
+// URL is the list's address with this filter at page.
+func (f Filter) URL(page int) string {
+	v := url.Values{}
+	if f.Q != "" {
+		v.Set("q", f.Q)
+	}
+	if f.Role != "" {
+		v.Set("role", f.Role)
+	}
+	if f.Status != "" {
+		v.Set("status", f.Status)
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return ListPath
+	}
+	return ListPath + "?" + v.Encode()
+}
+
+// Counts is how many people there are in each status.
+type Counts struct {
+	All, Active, Invited, Deactivated int
+}
+
+// Summary says the counts in a sentence.
+func (c Counts) Summary() string {
+	if c.All == 1 {
+		return "1 person."
+	}
+	return fmt.Sprintf("%d people: %d active, %d invited, %d deactivated.", c.All, c.Active, c.Invited, c.Deactivated)
+}
+
+// Row is one person in the list.
+type Row struct {
+	ID         int64
+	Name       string
+	Email      string
+	Status     string
+	Roles      []string // labels
+	Department string
+	Manager    string
+	Self       bool // the signed-in person, who cannot deactivate themself
+}
+
+// List is the users page.
+type List struct {
+	CSRF      string
+	Filter    Filter
+	Roles     []Option
+	Statuses  []Option
+	Rows      []Row
+	Total     int // people matching the filter
+	Counts    Counts
+	CanCreate bool
+	CanUpdate bool
+}
+
+// Pages is how many pages the matching people fill.
+func (l List) Pages() int { return (l.Total + PerPage - 1) / PerPage }
+
+// Showing says which of the matching people this page shows: "Showing 26–50 of 132".
+func (l List) Showing() string {
+	if l.Total == 0 {
+		return "Showing 0 of 0"
+	}
+	from := (l.Filter.Page-1)*PerPage + 1
+	to := min(l.Filter.Page*PerPage, l.Total)
+	return fmt.Sprintf("Showing %d–%d of %d", from, to, l.Total)
+}
+
+// PageLink is one entry of the pagination: a page, or a gap between distant pages.
+type PageLink struct {
+	Page    int
+	Href    string
+	Current bool
+	Gap     bool
+}
+
+// PageLinks lists the first and last pages and those around the current one, with gaps
+// between, so that a long list keeps a short navigation.
+func (l List) PageLinks() []PageLink {
+	var out []PageLink
+	last := 0
+	for p := 1; p <= l.Pages(); p++ {
+		if p != 1 && p != l.Pages() && (p < l.Filter.Page-2 || p > l.Filter.Page+2) {
+			continue
+		}
+		if last != 0 && p > last+1 {
+			out = append(out, PageLink{Gap: true})
+		}
+		out = append(out, PageLink{Page: p, Href: l.Filter.URL(p), Current: p == l.Filter.Page})
+		last = p
+	}
+	return out
+}
+
+// Form is the invite form (ID 0) or the edit form of a person, with what was typed and the
+// messages about it.
+type Form struct {
+	CSRF        string
+	ID          int64
+	Email       string // only asked when inviting
+	Name        string
+	Roles       []string // chosen role names
+	Department  string   // chosen department id, "" for none
+	Manager     string   // chosen manager's user id, "" for none
+	Errors      views.FieldErrors
+	RoleOptions []Option
+	Departments []Option
+	Managers    []Option
+}
+
+// Action is where the form posts.
+func (f Form) Action() string {
+	if f.ID == 0 {
+		return ListPath
+	}
+	return UserPath(f.ID)
+}
+
+// Chosen reports whether the form has role ticked.
+func (f Form) Chosen(role string) bool {
+	for _, r := range f.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Detail is a person's page.
+type Detail struct {
+	CSRF       string
+	ID         int64
+	Name       string
+	Email      string
+	Status     string
+	Roles      []string // labels
+	Department string
+	Manager    string
+	ManagerID  int64
+	Added      string
+	Self       bool
+	CanUpdate  bool
+	Form       Form
+}
+
+func matchText(n int) string {
+	if n == 1 {
+		return "1 person matches."
+	}
+	return fmt.Sprintf("%d people match.", n)
+}
