@@ -97,9 +97,9 @@ func (c *Client) Do(req *http.Request) *Response {
 	if err != nil {
 		c.t.Fatalf("parse HTML: %v", err)
 	}
-	if tok, ok := doc.Find(`meta[name="csrf-token"]`).Attr("content"); ok {
+	if tok, _ := doc.Find(`meta[name="csrf-token"]`).Attr("content"); tok != "" {
 		c.CSRF = tok
-	} else if tok, ok := doc.Find(`input[name="_csrf"]`).Attr("value"); ok {
+	} else if tok, _ := doc.Find(`input[name="_csrf"]`).Attr("value"); tok != "" {
 		c.CSRF = tok
 	}
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: string(body), Doc: doc}
