@@ -41,6 +41,7 @@ func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel string, errs vie
 	}
 	set := stateOf(c).policy
 	p := roles.Page{
+		CSRFToken: s.csrfToken(c),
 		CanEdit:   s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Update}),
 		CanCreate: s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Create}),
 		CanDelete: s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Delete}),

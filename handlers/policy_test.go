@@ -277,3 +277,51 @@ func TestAccessPreview(t *testing.T) {
 		t.Errorf("subject %q", res.Text("#preview-title"))
 	}
 }
+
+// Every form that posts carries the CSRF token of the page it is on: a plain browser form has
+// no other way to send it. (The test client adds tokens itself, so this is checked apart.)
+func TestEveryPostFormCarriesTheCSRFToken(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	admin := env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	other := env.CreateUser(t, acme, "bo@acme.example", "Bo", "requester")
+	if _, _, err := models.CreateToken(context.Background(), env.DB(t, acme), admin.ID, "ci", 7); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.CreateRole(context.Background(), env.DB(t, acme), "Finance lead"); err != nil {
+		t.Fatal(err)
+	}
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	pages := []string{"/login", "/password/forgot"}
+	for _, r := range app.Server.Routes() {
+		if r.Method == "GET" && !r.API && !strings.Contains(r.Path, ":") {
+			pages = append(pages, r.Path)
+		}
+	}
+	pages = append(pages, "/admin/users/"+itoa(other.ID))
+	checked := 0
+	for i, path := range pages {
+		if i == 2 {
+			c.SignIn("ana@acme.example", testutil.Password)
+		}
+		res := c.Get(path)
+		if res.Status != 200 {
+			continue
+		}
+		res.Doc.Find(`form`).Each(func(_ int, f *goquerySelection) {
+			method, _ := f.Attr("method")
+			if !strings.EqualFold(method, "post") {
+				return
+			}
+			checked++
+			tok, _ := f.Find(`input[type=hidden][name="_csrf"]`).Attr("value")
+			if tok == "" {
+				action, _ := f.Attr("action")
+				t.Errorf("%s: the form posting to %s has no CSRF token", path, action)
+			}
+		})
+	}
+	if checked < 8 {
+		t.Errorf("only %d post forms found; the crawl is not reaching the pages", checked)
+	}
+}

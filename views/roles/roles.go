@@ -6,6 +6,7 @@ import "outlay/views"
 
 // Page is the roles and permissions page.
 type Page struct {
+	CSRFToken string
 	Roles     []Column
 	Rows      []Row
 	CanEdit   bool
