@@ -78,6 +78,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/admin/users/:id/deactivate", "admin.users", policy.Update, s.deactivateUser),
 		permitted(post, "/admin/users/:id/reactivate", "admin.users", policy.Update, s.reactivateUser),
 		permitted(post, "/admin/users/:id/invitation", "admin.users", policy.Update, s.resendInvitation),
+		permitted(get, "/admin/users/:id/history", "admin.users", policy.Read, s.userHistory),
 
 		permitted(get, "/admin/roles", "admin.roles", policy.Read, s.rolesPage).nav("Roles"),
 		permitted(get, "/admin/roles/preview", "admin.roles", policy.Read, s.rolePreview),
@@ -85,6 +86,10 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/admin/roles/:role/permissions", "admin.roles", policy.Update, s.togglePermission),
 		permitted(post, "/admin/roles/:role/rename", "admin.roles", policy.Update, s.renameRole),
 		permitted(post, "/admin/roles/:role/delete", "admin.roles", policy.Delete, s.deleteRole),
+		permitted(get, "/admin/roles/:role/history", "admin.roles", policy.Read, s.roleHistory),
+
+		permitted(get, "/audit", "audit", policy.Read, s.auditPage).nav("Audit log"),
+		permitted(get, "/audit/export", "audit", policy.Export, s.auditExport),
 
 		permitted(get, "/settings/tokens", "tokens", policy.Read, s.ownTokensPage).nav("API tokens"),
 		permitted(post, "/settings/tokens", "tokens", policy.Create, s.createToken),

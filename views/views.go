@@ -2,7 +2,10 @@
 // sub-package per area. Components take view structs, never database handles.
 package views
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Shell is what the layout needs to know about the request.
 type Shell struct {
@@ -78,3 +81,6 @@ func title(s Shell) string {
 // and eval) and lets 422 answers swap in, so forms show their errors.
 const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":false,"error":true}]}`
+
+// Itoa writes an id for an attribute.
+func Itoa(n int64) string { return strconv.FormatInt(n, 10) }

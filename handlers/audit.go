@@ -1,0 +1,322 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay/audit"
+	"outlay/models"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/auditlog"
+)
+
+// maxExportRows bounds one export; a larger one asks for narrower filters.
+const maxExportRows = 1_000_000
+
+var auditActions = []auditlog.Option{
+	{Value: "create", Label: "Created"}, {Value: "update", Label: "Changed"},
+	{Value: "delete", Label: "Deleted"}, {Value: "event", Label: "Security events"},
+}
+
+// auditFilter reads the filter form; bad dates come back as field errors.
+func auditFilter(c *fiber.Ctx) (auditlog.Filter, models.AuditFilter, views.FieldErrors) {
+	form := auditlog.Filter{Actor: strings.TrimSpace(c.Query("actor")), Object: c.Query("object"), Action: c.Query("action"),
+		From: c.Query("from"), To: c.Query("to"), Q: strings.TrimSpace(c.Query("q"))}
+	f := models.AuditFilter{Actor: form.Actor, Object: form.Object, Text: form.Q}
+	errs := views.FieldErrors{}
+	for _, a := range auditActions {
+		if a.Value == form.Action {
+			f.Action = a.Value
+		}
+	}
+	if form.From != "" {
+		d, err := time.Parse(time.DateOnly, form.From)
+		if err != nil {
+			errs["from"] = "Enter a date like 2026-01-31."
+		}
+		f.From = d
+	}
+	if form.To != "" {
+		d, err := time.Parse(time.DateOnly, form.To)
+		if err != nil {
+			errs["to"] = "Enter a date like 2026-01-31."
+		}
+		f.To = d.AddDate(0, 0, 1) // "to" includes that whole day
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) && len(errs) == 0 {
+		errs["to"] = "The end date is before the start date."
+	}
+	f.Before, _ = strconv.ParseInt(c.Query("before"), 10, 64)
+	return form, f, errs
+}
+
+func (form filterQuery) encode(extra url.Values) string {
+	v := url.Values{}
+	for k, val := range map[string]string{"actor": form.Actor, "object": form.Object, "action": form.Action, "from": form.From, "to": form.To, "q": form.Q} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	for k, vals := range extra {
+		v[k] = vals
+	}
+	return v.Encode()
+}
+
+type filterQuery auditlog.Filter
+
+func (s *Server) auditPage(c *fiber.Ctx) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	form, f, errs := auditFilter(c)
+	p := auditlog.Page{Filter: form, Errors: errs, Actions: auditActions}
+	objects, err := models.AuditObjects(ctx, db)
+	if err != nil {
+		return err
+	}
+	p.Objects = append(p.Objects, auditlog.Option{Value: "event", Label: "Security events"})
+	for _, o := range objects {
+		p.Objects = append(p.Objects, auditlog.Option{Value: o, Label: tableLabel(o)})
+	}
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusUnprocessableEntity
+		return s.render(c, status, page{Title: "Audit log", Nav: "/audit", Content: auditlog.LogPage(p)})
+	}
+	entries, next, err := models.AuditEntries(ctx, db, f)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		p.Rows = append(p.Rows, auditRow(e))
+	}
+	q := filterQuery(form)
+	if next != 0 {
+		p.NextURL = "/audit?" + q.encode(url.Values{"before": {strconv.FormatInt(next, 10)}})
+	}
+	if f.Before != 0 {
+		p.FirstURL = "/audit?" + q.encode(nil)
+	}
+	if s.can(c, policy.Permission{Object: "audit", Action: policy.Export}) {
+		p.ExportURL = "/audit/export?" + q.encode(nil)
+	}
+	return s.render(c, status, page{Title: "Audit log", Nav: "/audit", Content: auditlog.LogPage(p)})
+}
+
+// csvSafe keeps a spreadsheet from running a cell as a formula: a value that starts with
+// = + - @ or a control character is prefixed with an apostrophe.
+func csvSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r\n", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+func (s *Server) auditExport(c *fiber.Ctx) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	form, f, errs := auditFilter(c)
+	if len(errs) > 0 {
+		return fiber.NewError(http.StatusUnprocessableEntity, "fix the filter's dates first")
+	}
+	f.Before = 0
+	var buf strings.Builder
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"id", "at_utc", "actor_type", "actor_id", "actor", "action", "event", "subject", "object", "record_id", "changed", "old", "new", "details", "request_id", "ip"})
+	jsonText := func(m map[string]any) string {
+		if m == nil {
+			return ""
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	n, err := models.EachAuditEntry(ctx, db, f, maxExportRows, func(e models.AuditEntry) error {
+		row := []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), e.ActorType, strconv.FormatInt(e.ActorID, 10), e.ActorLabel,
+			e.Action, e.Event, e.Subject, e.TableName, e.RecordID, strings.Join(e.Changed, " "), jsonText(e.Old), jsonText(e.New), jsonText(e.Details), e.RequestID, e.IP}
+		for i := range row {
+			row[i] = csvSafe(row[i])
+		}
+		return w.Write(row)
+	})
+	if err != nil {
+		return err
+	}
+	w.Flush()
+	if err := audit.Event(ctx, db, "export", "audit log", map[string]any{"rows": n, "filter": filterQuery(form).encode(nil)}); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="audit-%s-%s.csv"`, tenantOf(c).Slug, time.Now().UTC().Format("20060102-150405")))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString(buf.String())
+}
+
+// tableLabel names a table as people read it.
+func tableLabel(table string) string {
+	switch table {
+	case "users":
+		return "People"
+	case "user_roles":
+		return "Role memberships"
+	case "roles":
+		return "Roles"
+	case "casbin_rule":
+		return "Role permissions"
+	case "api_tokens":
+		return "API tokens"
+	case "departments":
+		return "Departments"
+	}
+	return fieldLabel(table)
+}
+
+// fieldLabel turns a column name into words: department_id → Department.
+func fieldLabel(col string) string {
+	switch col {
+	case "password_hash":
+		return "Password"
+	case "token_hash":
+		return "Token"
+	case "v0":
+		return "Role"
+	case "v1":
+		return "Area"
+	case "v2":
+		return "Action"
+	}
+	col = strings.TrimSuffix(col, "_id")
+	col = strings.ReplaceAll(col, "_", " ")
+	if col == "" {
+		return col
+	}
+	return strings.ToUpper(col[:1]) + col[1:]
+}
+
+// valueText shows a recorded value.
+func valueText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "—"
+	case string:
+		if x == "" {
+			return "—"
+		}
+		if x == audit.Redacted {
+			return "(secret)"
+		}
+		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+			return t.UTC().Format("2 Jan 2006 15:04")
+		}
+		return x
+	case bool:
+		if x {
+			return "Yes"
+		}
+		return "No"
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+}
+
+var actionLabels = map[string]string{"create": "Created", "update": "Changed", "delete": "Deleted"}
+
+// auditRow turns an entry into what the table shows.
+func auditRow(e models.AuditEntry) auditlog.Row {
+	r := auditlog.Row{ID: e.ID, When: e.At.UTC().Format("2 Jan 2006 15:04:05"), Who: e.ActorLabel, Kind: e.Action, RequestID: e.RequestID, IP: e.IP}
+	switch e.ActorType {
+	case "token":
+		r.WhoKind = "API token"
+	case "system":
+		r.WhoKind = "system"
+		if r.Who == "" {
+			r.Who = "Outlay"
+		}
+	default:
+		r.WhoKind = "person"
+	}
+	if e.Action == "event" {
+		r.Action, r.What = e.Event, e.Subject
+		keys := make([]string, 0, len(e.Details))
+		for k := range e.Details {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			r.Details = append(r.Details, auditlog.Change{Field: fieldLabel(k), New: valueText(e.Details[k])})
+		}
+		return r
+	}
+	r.Action = actionLabels[e.Action]
+	r.What = tableLabel(e.TableName) + " #" + e.RecordID
+	fields := e.Changed
+	if len(fields) == 0 {
+		// A create or delete lists every value it had.
+		src := e.New
+		if e.Action == "delete" {
+			src = e.Old
+		}
+		for k := range src {
+			fields = append(fields, k)
+		}
+		sort.Strings(fields)
+	}
+	for _, f := range fields {
+		if f == "created_at" || f == "updated_at" {
+			continue
+		}
+		r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: valueText(e.Old[f]), New: valueText(e.New[f])})
+	}
+	return r
+}
+
+// history renders an object's History tab.
+func (s *Server) history(c *fiber.Ctx, nav, title, backURL, backText string, h models.RecordHistory) error {
+	entries, err := models.History(c.UserContext(), tenantDB(c), h, 200)
+	if err != nil {
+		return err
+	}
+	v := auditlog.History{Title: title, BackURL: backURL, BackText: backText}
+	for _, e := range entries {
+		v.Rows = append(v.Rows, auditRow(e))
+	}
+	return s.render(c, http.StatusOK, page{Title: title, Nav: nav, Content: auditlog.HistoryPage(v)})
+}
+
+func (s *Server) userHistory(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	u, err := models.GetUser(c.UserContext(), tenantDB(c), id)
+	if err != nil {
+		return err
+	}
+	return s.history(c, "/admin/users", "History of "+u.Name, "/admin/users/"+c.Params("id"), "Back to "+u.Name,
+		models.RecordHistory{Table: "users", RecordID: c.Params("id"), RelatedTable: "user_roles", RelatedKey: "user_id"})
+}
+
+func (s *Server) roleHistory(c *fiber.Ctx) error {
+	role := c.Params("role")
+	summaries, err := models.RoleSummaries(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	for _, r := range summaries {
+		if r.Name == role {
+			return s.history(c, "/admin/roles", "History of the role "+r.Label, "/admin/roles", "Back to roles",
+				models.RecordHistory{Table: "roles", RecordID: role, RelatedTable: "casbin_rule", RelatedKey: "v0"})
+		}
+	}
+	return fiber.ErrNotFound
+}

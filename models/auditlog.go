@@ -1,0 +1,217 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// AuditEntry is one row of the audit log as people read it.
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	ActorType  string
+	ActorID    int64
+	ActorLabel string
+	Action     string // create, update, delete or event
+	Event      string // for action "event": signin.success, policy.changed, ...
+	Subject    string
+	TableName  string
+	RecordID   string
+	Old        map[string]any
+	New        map[string]any
+	Changed    []string
+	Details    map[string]any
+	RequestID  string
+	IP         string
+}
+
+// AuditFilter selects audit entries. Zero fields do not filter.
+type AuditFilter struct {
+	Actor  string    // part of the actor's label (an email, a token's name)
+	Object string    // a table name, or "event" for security events
+	Action string    // create, update, delete, event
+	From   time.Time // on or after
+	To     time.Time // before
+	Text   string    // free text in the event, subject, record id or values
+	Before int64     // keyset cursor: entries with a smaller id
+	Limit  int
+}
+
+// RecordHistory selects one record's history.
+type RecordHistory struct {
+	Table    string
+	RecordID string
+	// Also takes the rows of another table that point at the record, such as a role's
+	// policy rules: a JSON key of old/new that holds the record id.
+	RelatedTable string
+	RelatedKey   string
+}
+
+type auditRow struct {
+	ID          int64
+	At          time.Time
+	ActorType   string
+	ActorID     int64
+	ActorLabel  string
+	Action      string
+	Event       *string
+	Subject     *string
+	TableName   *string
+	RecordID    *string
+	OldJSON     *string
+	NewJSON     *string
+	ChangedJSON *string
+	DetailsJSON *string
+	RequestID   string
+	IP          string
+}
+
+const auditColumns = `id, at, actor_type, actor_id, actor_label, action, event, subject, table_name, record_id,
+	old::text AS old_json, new::text AS new_json, array_to_json(changed)::text AS changed_json, details::text AS details_json,
+	request_id, ip`
+
+func (r auditRow) entry() AuditEntry {
+	e := AuditEntry{ID: r.ID, At: r.At, ActorType: r.ActorType, ActorID: r.ActorID, ActorLabel: r.ActorLabel, Action: r.Action,
+		Event: deref(r.Event), Subject: deref(r.Subject), TableName: deref(r.TableName), RecordID: deref(r.RecordID), RequestID: r.RequestID, IP: r.IP}
+	decode := func(s *string, into any) {
+		if s != nil {
+			_ = json.Unmarshal([]byte(*s), into)
+		}
+	}
+	decode(r.OldJSON, &e.Old)
+	decode(r.NewJSON, &e.New)
+	decode(r.ChangedJSON, &e.Changed)
+	decode(r.DetailsJSON, &e.Details)
+	return e
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// escapeLike makes s match literally inside a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func (f AuditFilter) apply(q *gorm.DB) *gorm.DB {
+	if f.Actor != "" {
+		q = q.Where("actor_label ILIKE ?", "%"+escapeLike(f.Actor)+"%")
+	}
+	switch f.Object {
+	case "":
+	case "event":
+		q = q.Where("action = 'event'")
+	default:
+		q = q.Where("table_name = ?", f.Object)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("at >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		q = q.Where("at < ?", f.To)
+	}
+	if f.Text != "" {
+		like := "%" + escapeLike(f.Text) + "%"
+		q = q.Where(`(event ILIKE ? OR subject ILIKE ? OR record_id = ? OR actor_label ILIKE ? OR old::text ILIKE ? OR new::text ILIKE ? OR details::text ILIKE ?)`,
+			like, like, f.Text, like, like, like, like)
+	}
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	return q
+}
+
+// AuditEntries returns one page of entries, newest first, and the cursor of the next page
+// (0 when there is none). Paging is by id (keyset), so page 10,000 costs what page 1 does.
+func AuditEntries(ctx context.Context, db *gorm.DB, f AuditFilter) ([]AuditEntry, int64, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	var rows []auditRow
+	q := f.apply(db.WithContext(ctx).Table("audit_log").Select(auditColumns)).Order("id DESC").Limit(f.Limit + 1)
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		next = rows[len(rows)-1].ID
+	}
+	out := make([]AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = r.entry()
+	}
+	return out, next, nil
+}
+
+// EachAuditEntry calls fn for every entry the filter selects, newest first, reading in
+// batches so an export of any size holds little in memory. It stops after max entries.
+func EachAuditEntry(ctx context.Context, db *gorm.DB, f AuditFilter, max int, fn func(AuditEntry) error) (int, error) {
+	f.Limit = 500
+	n := 0
+	for {
+		page, next, err := AuditEntries(ctx, db, f)
+		if err != nil {
+			return n, err
+		}
+		for _, e := range page {
+			if n == max {
+				return n, nil
+			}
+			if err := fn(e); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if next == 0 {
+			return n, nil
+		}
+		f.Before = next
+	}
+}
+
+// History returns a record's audit entries, newest first.
+func History(ctx context.Context, db *gorm.DB, h RecordHistory, limit int) ([]AuditEntry, error) {
+	q := db.WithContext(ctx).Table("audit_log").Select(auditColumns)
+	if h.RelatedTable != "" {
+		q = q.Where("(table_name = ? AND record_id = ?) OR (table_name = ? AND (old->>? = ? OR new->>? = ?))",
+			h.Table, h.RecordID, h.RelatedTable, h.RelatedKey, h.RecordID, h.RelatedKey, h.RecordID)
+	} else {
+		q = q.Where("table_name = ? AND record_id = ?", h.Table, h.RecordID)
+	}
+	var rows []auditRow
+	if err := q.Order("id DESC").Limit(limit).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = r.entry()
+	}
+	return out, nil
+}
+
+// AuditObjects lists the object types present in the log, for the filter.
+func AuditObjects(ctx context.Context, db *gorm.DB) ([]string, error) {
+	var names []string
+	// A loose index scan: one index probe per distinct name, however many rows there are.
+	err := db.WithContext(ctx).Raw(`
+		WITH RECURSIVE t(name) AS (
+			(SELECT table_name FROM audit_log WHERE table_name IS NOT NULL ORDER BY table_name LIMIT 1)
+			UNION ALL
+			SELECT (SELECT table_name FROM audit_log WHERE table_name > t.name ORDER BY table_name LIMIT 1)
+			FROM t WHERE t.name IS NOT NULL
+		)
+		SELECT name FROM t WHERE name IS NOT NULL`).Scan(&names).Error
+	return names, err
+}
