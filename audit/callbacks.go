@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -202,7 +203,21 @@ func (a *auditor) create(db *gorm.DB) {
 		stmt.WriteString(" FOR UPDATE), ")
 	}
 	stmt.WriteString("audit_rows AS (")
-	stmt.Build("INSERT", "VALUES", "ON CONFLICT")
+	if upsert {
+		// Nothing else makes Postgres read audit_before before the INSERT overwrites a row
+		// (and a row this statement already changed cannot be locked and read as it was), so
+		// the conflict's WHERE depends on it: the first overwrite waits for the read.
+		original := stmt.Clauses["ON CONFLICT"]
+		c := original
+		onConflict := c.Expression.(clause.OnConflict)
+		onConflict.Where.Exprs = append(slices.Clone(onConflict.Where.Exprs), clause.Expr{SQL: "(SELECT count(*) FROM audit_before) >= 0"})
+		c.Expression = onConflict
+		stmt.Clauses["ON CONFLICT"] = c
+		stmt.Build("INSERT", "VALUES", "ON CONFLICT")
+		stmt.Clauses["ON CONFLICT"] = original
+	} else {
+		stmt.Build("INSERT", "VALUES", "ON CONFLICT")
+	}
 	writef(stmt, " RETURNING %s.*, NULL::jsonb AS outlay_audit_old, to_jsonb(%s.*) AS outlay_audit_new, (%s.xmax = '0'::xid) AS outlay_audit_inserted)", q, q, q)
 
 	rec := recordSource{
