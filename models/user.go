@@ -47,6 +47,13 @@ type Role struct {
 	Builtin bool   `json:"-"`
 }
 
+// UserRole grants a role to a user. Grants are written through this model, never raw SQL,
+// so that every grant and revocation is audited.
+type UserRole struct {
+	UserID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Role   string `gorm:"primaryKey"`
+}
+
 // NewUser is what creating a user asks for.
 type NewUser struct {
 	Email    string
@@ -133,12 +140,14 @@ func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (*User, error) {
 			}
 			return err
 		}
-		for _, r := range uniq(in.Roles) {
-			if err := tx.Exec(`INSERT INTO user_roles (user_id, role) VALUES (?, ?)`, u.ID, r).Error; err != nil {
-				return err
-			}
-		}
 		u.Roles = uniq(in.Roles)
+		grants := make([]UserRole, len(u.Roles))
+		for i, r := range u.Roles {
+			grants[i] = UserRole{UserID: u.ID, Role: r}
+		}
+		if err := tx.Create(&grants).Error; err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"outlay/audit"
 )
 
 // Pools holds one GORM handle per tenant, opened on first use and kept in a least-recently-used
@@ -28,7 +30,8 @@ type Pools struct {
 	maxHandles int
 	counter    *QueryCounter
 	logger     *slog.Logger
-	// OnOpen runs on each new handle before it is used (the audit callbacks register here).
+	// OnOpen runs on each new handle before it is used, after the audit callbacks are
+	// registered (open registers them on every handle, so no caller can forget).
 	OnOpen func(slug string, db *gorm.DB) error
 
 	mu      sync.Mutex
@@ -124,15 +127,13 @@ func (p *Pools) open(e *poolEntry) {
 	sqlDB.SetMaxOpenConns(p.perTenant)
 	sqlDB.SetMaxIdleConns(p.perTenant)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
-		// Single statements need no transaction of their own; multi-row changes open one
-		// explicitly. This halves the round trips of a plain write.
-		SkipDefaultTransaction: true,
-		TranslateError:         true,
-		Logger:                 logger.Discard,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-	})
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), GormConfig())
 	if err != nil {
+		_ = sqlDB.Close()
+		e.err = fmt.Errorf("open tenant %s database: %w", e.slug, err)
+		return
+	}
+	if err := audit.Register(db); err != nil {
 		_ = sqlDB.Close()
 		e.err = fmt.Errorf("open tenant %s database: %w", e.slug, err)
 		return
@@ -145,6 +146,20 @@ func (p *Pools) open(e *poolEntry) {
 		}
 	}
 	e.db, e.sqlDB = db, sqlDB
+}
+
+// GormConfig is the configuration of every tenant handle.
+func GormConfig() *gorm.Config {
+	return &gorm.Config{
+		// Single statements need no transaction of their own, and multi-row changes open one
+		// explicitly: a plain read or write is one round trip. An audited write stays one
+		// statement too, carrying its audit records with it (package audit), so it is atomic
+		// without a transaction.
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
 }
 
 func (p *Pools) release(e *poolEntry) {

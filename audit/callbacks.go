@@ -1,0 +1,544 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/callbacks"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/schema"
+)
+
+// Register installs the audit callbacks on a tenant's GORM handle (tenancy does this for every
+// handle it opens). Calling it again on the same handle does nothing.
+//
+// How a write is recorded. The callbacks run just before GORM's own create, update and delete
+// callbacks, prepare the statement the way GORM would (the same clauses, the same SET values,
+// the same primary-key conditions), and then build it into one SQL statement that also writes
+// the audit records, which GORM then executes as it would its own:
+//
+//	WITH audit_before AS MATERIALIZED (SELECT <key>, to_jsonb(t.*) FROM t WHERE <where> FOR UPDATE),
+//	     audit_rows AS (UPDATE t SET <set> FROM audit_before WHERE t.<key> = audit_before.<key>
+//	                    RETURNING t.*, <values before>, <values after>),
+//	     audit_records AS (INSERT INTO audit_log (...) SELECT <actor>, 'update', ... FROM audit_rows)
+//	SELECT <what GORM expects back> FROM audit_rows
+//
+// So the previous values are read, and the rows locked, before they change (SELECT ... FOR
+// UPDATE with the statement's own WHERE); the update touches exactly the rows that were read;
+// the new values come back from RETURNING; and a change and its records are one statement,
+// atomic with or without a transaction, at the cost of no extra round trip. Deletes return the
+// deleted rows; creates return the created ones (an upsert first locks and reads the rows it
+// may overwrite). Old and new values are Postgres's own JSON of the row, so the recorded diff
+// is the database's truth, not the Go model's; secret columns are redacted in SQL.
+//
+// Covered: Create (single and batch, ON CONFLICT DO NOTHING and DO UPDATE on columns it
+// inserts), Save, Update, Updates (map and struct), UpdateColumn(s), batch updates and deletes
+// with WHERE, delete by primary key, soft delete (gorm.DeletedAt) and hard delete. Not covered:
+// raw SQL (db.Exec, db.Raw) — write audited tables through GORM model operations — and an
+// update with a FROM join or through an aliased table, which are refused with an error.
+func Register(db *gorm.DB) error {
+	if db.Callback().Create().Get("audit:create") != nil {
+		return nil
+	}
+	a := &auditor{tables: map[string]*tableInfo{}}
+	cb := db.Callback()
+	for _, err := range []error{
+		cb.Create().Before("gorm:create").Register("audit:create", a.create),
+		cb.Update().Before("gorm:update").Register("audit:update", a.update),
+		cb.Update().After("gorm:update").Register("audit:update_done", a.updateDone),
+		cb.Delete().Before("gorm:delete").Register("audit:delete", a.delete),
+	} {
+		if err != nil {
+			return fmt.Errorf("audit: register callbacks: %w", err)
+		}
+	}
+	return nil
+}
+
+// auditor is one handle's callbacks, with what they learnt about its tables.
+type auditor struct {
+	mu     sync.Mutex
+	tables map[string]*tableInfo
+}
+
+// tableInfo is what the statements need to know about an audited table, read once from the
+// catalog: its primary key and which columns hold secrets.
+type tableInfo struct {
+	name    string
+	columns []string
+	pk      []string
+	secrets []string
+}
+
+// ErrNotAuditable is returned for a write on an audited table that the callbacks cannot record;
+// the write does not happen.
+var ErrNotAuditable = errors.New("audit: this write cannot be audited")
+
+// target returns the audited table a statement writes, or false when it is not to be audited
+// (not an audited table, a dry run, or the statement already failed).
+func (a *auditor) target(db *gorm.DB) (*tableInfo, bool) {
+	stmt := db.Statement
+	if db.Error != nil || db.DryRun || stmt.Table == "" {
+		return nil, false
+	}
+	if _, skip := notAudited[stmt.Table]; skip {
+		return nil, false
+	}
+	if stmt.TableExpr != nil && (stmt.TableExpr.SQL != stmt.Quote(stmt.Table) || len(stmt.TableExpr.Vars) > 0) {
+		db.AddError(fmt.Errorf("%w: %s is written through the table expression %q; use the plain table", ErrNotAuditable, stmt.Table, stmt.TableExpr.SQL))
+		return nil, false
+	}
+	info, err := a.table(stmt.Context, stmt.ConnPool, stmt.Table)
+	if err != nil {
+		db.AddError(err)
+		return nil, false
+	}
+	return info, true
+}
+
+func (a *auditor) table(ctx context.Context, pool gorm.ConnPool, name string) (*tableInfo, error) {
+	a.mu.Lock()
+	info, ok := a.tables[name]
+	a.mu.Unlock()
+	if ok {
+		return info, nil
+	}
+	rows, err := pool.QueryContext(ctx, `
+		SELECT a.attname, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey))
+		FROM pg_attribute a
+		WHERE a.attrelid = to_regclass(quote_ident($1)) AND a.attnum > 0 AND NOT a.attisdropped
+		ORDER BY a.attnum`, name)
+	if err != nil {
+		return nil, fmt.Errorf("audit: read the columns of %s: %w", name, err)
+	}
+	defer rows.Close()
+	info = &tableInfo{name: name}
+	for rows.Next() {
+		var column string
+		var pk bool
+		if err := rows.Scan(&column, &pk); err != nil {
+			return nil, err
+		}
+		info.columns = append(info.columns, column)
+		if pk {
+			info.pk = append(info.pk, column)
+		}
+		if IsSecretColumn(column) {
+			info.secrets = append(info.secrets, column)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(info.columns) == 0 {
+		return nil, fmt.Errorf("audit: table %s does not exist", name)
+	}
+	if len(info.pk) == 0 {
+		return nil, fmt.Errorf("%w: table %s has no primary key", ErrNotAuditable, name)
+	}
+	a.mu.Lock()
+	a.tables[name] = info
+	a.mu.Unlock()
+	return info, nil
+}
+
+// create prepares an INSERT as gorm:create would and builds it with its audit records.
+func (a *auditor) create(db *gorm.DB) {
+	info, ok := a.target(db)
+	if !ok {
+		return
+	}
+	stmt := db.Statement
+	if stmt.SQL.Len() != 0 {
+		db.AddError(fmt.Errorf("%w: the INSERT into %s was already built", ErrNotAuditable, info.name))
+		return
+	}
+	// As gorm:create: the schema's create clauses, and RETURNING for columns the database fills.
+	if stmt.Schema != nil {
+		if !stmt.Unscoped {
+			for _, c := range stmt.Schema.CreateClauses {
+				stmt.AddClause(c)
+			}
+		}
+		if _, ok := stmt.Clauses["RETURNING"]; !ok && len(stmt.Schema.FieldsWithDefaultDBValue) > 0 {
+			var columns []clause.Column
+			for _, f := range stmt.Schema.FieldsWithDefaultDBValue {
+				if f.Readable {
+					columns = append(columns, clause.Column{Name: f.DBName})
+				}
+			}
+			if len(columns) > 0 {
+				stmt.AddClause(clause.Returning{Columns: columns})
+			}
+		}
+	}
+	stmt.AddClauseIfNotExists(clause.Insert{})
+	values := callbacks.ConvertToCreateValues(stmt)
+	stmt.AddClause(values)
+	if db.Error != nil {
+		return
+	}
+
+	upsert, conflictColumns, err := conflictTarget(stmt, values)
+	if err != nil {
+		db.AddError(fmt.Errorf("%w: %s: %v", ErrNotAuditable, info.name, err))
+		return
+	}
+	q := stmt.Quote(info.name)
+	stmt.WriteString("WITH ")
+	if upsert {
+		// The rows an upsert may overwrite are locked and read first, like an update's.
+		stmt.WriteString("audit_before AS MATERIALIZED (SELECT ")
+		for i, c := range conflictColumns {
+			writef(stmt, "%s.%s AS audit_k%d, ", q, stmt.Quote(c), i)
+		}
+		writef(stmt, "to_jsonb(%s.*) AS outlay_audit_old FROM %s WHERE ", q, q)
+		stmt.AddVar(stmt, conflictValues(values, conflictColumns))
+		stmt.WriteString(" FOR UPDATE), ")
+	}
+	stmt.WriteString("audit_rows AS (")
+	if upsert {
+		// Nothing else makes Postgres read audit_before before the INSERT overwrites a row
+		// (and a row this statement already changed cannot be locked and read as it was), so
+		// the conflict's WHERE depends on it: the first overwrite waits for the read.
+		original := stmt.Clauses["ON CONFLICT"]
+		c := original
+		onConflict := c.Expression.(clause.OnConflict)
+		onConflict.Where.Exprs = append(slices.Clone(onConflict.Where.Exprs), clause.Expr{SQL: "(SELECT count(*) FROM audit_before) >= 0"})
+		c.Expression = onConflict
+		stmt.Clauses["ON CONFLICT"] = c
+		stmt.Build("INSERT", "VALUES", "ON CONFLICT")
+		stmt.Clauses["ON CONFLICT"] = original
+	} else {
+		stmt.Build("INSERT", "VALUES", "ON CONFLICT")
+	}
+	writef(stmt, " RETURNING %s.*, NULL::jsonb AS outlay_audit_old, to_jsonb(%s.*) AS outlay_audit_new, (%s.xmax = '0'::xid) AS outlay_audit_inserted)", q, q, q)
+
+	rec := recordSource{
+		action: "'create'",
+		old:    "r.outlay_audit_old",
+		new:    "r.outlay_audit_new",
+		from:   "audit_rows r",
+	}
+	if upsert {
+		// An inserted row is a create; a row the conflict clause updated is an update of the
+		// row read above. A conflict with a row committed after that read has no previous
+		// values: the action is then NULL, which the log refuses, failing the statement.
+		rec.action = "CASE WHEN r.outlay_audit_inserted THEN 'create' WHEN b.outlay_audit_old IS NOT NULL THEN 'update' END"
+		rec.old = "CASE WHEN r.outlay_audit_inserted THEN NULL ELSE b.outlay_audit_old END"
+		var on []string
+		for i, c := range conflictColumns {
+			on = append(on, fmt.Sprintf("r.%s = b.audit_k%d", stmt.Quote(c), i))
+		}
+		rec.from = "audit_rows r LEFT JOIN audit_before b ON " + strings.Join(on, " AND ")
+	}
+	a.writeRecords(stmt, info, rec)
+	writeResult(stmt, info)
+}
+
+// conflictTarget reports whether an INSERT is an upsert (ON CONFLICT DO UPDATE) and on which
+// columns. An upsert is auditable when its conflict columns are among the inserted columns, so
+// the rows it may overwrite can be found before it runs.
+func conflictTarget(stmt *gorm.Statement, values clause.Values) (bool, []string, error) {
+	c, ok := stmt.Clauses["ON CONFLICT"]
+	if !ok {
+		return false, nil, nil
+	}
+	onConflict, ok := c.Expression.(clause.OnConflict)
+	if !ok || onConflict.DoNothing || len(onConflict.DoUpdates) == 0 && !onConflict.UpdateAll {
+		return false, nil, nil
+	}
+	if onConflict.OnConstraint != "" || len(onConflict.Columns) == 0 {
+		return false, nil, errors.New("an upsert is audited only with ON CONFLICT on named columns")
+	}
+	var columns []string
+	for _, col := range onConflict.Columns {
+		found := false
+		for _, vc := range values.Columns {
+			found = found || vc.Name == col.Name
+		}
+		if !found {
+			return false, nil, fmt.Errorf("the conflict column %s is not among the inserted columns", col.Name)
+		}
+		columns = append(columns, col.Name)
+	}
+	return true, columns, nil
+}
+
+// conflictValues is the condition that finds the rows an upsert may overwrite: its conflict
+// columns equal to one of the inserted rows' values.
+func conflictValues(values clause.Values, columns []string) clause.Expression {
+	index := make([]int, len(columns))
+	cols := make([]clause.Column, len(columns))
+	for i, name := range columns {
+		cols[i] = clause.Column{Name: name}
+		for j, vc := range values.Columns {
+			if vc.Name == name {
+				index[i] = j
+			}
+		}
+	}
+	in := clause.IN{}
+	for _, row := range values.Values {
+		if len(columns) == 1 {
+			in.Values = append(in.Values, row[index[0]])
+			continue
+		}
+		tuple := make([]any, len(columns))
+		for i := range columns {
+			tuple[i] = row[index[i]]
+		}
+		in.Values = append(in.Values, tuple)
+	}
+	if len(columns) == 1 {
+		in.Column = cols[0]
+	} else {
+		in.Column = cols
+	}
+	return in
+}
+
+// update prepares an UPDATE as gorm:update would and builds it with its audit records.
+func (a *auditor) update(db *gorm.DB) {
+	info, ok := a.target(db)
+	if !ok {
+		return
+	}
+	stmt := db.Statement
+	if stmt.SQL.Len() != 0 {
+		db.AddError(fmt.Errorf("%w: the UPDATE of %s was already built", ErrNotAuditable, info.name))
+		return
+	}
+	// As gorm:update: the schema's update clauses (soft delete's condition), the SET values
+	// (which also adds the model's primary key to the WHERE).
+	if stmt.Schema != nil {
+		for _, c := range stmt.Schema.UpdateClauses {
+			stmt.AddClause(c)
+		}
+	}
+	stmt.AddClauseIfNotExists(clause.Update{})
+	if _, ok := stmt.Clauses["SET"]; !ok {
+		set := callbacks.ConvertToAssignments(stmt)
+		if len(set) == 0 || db.Error != nil {
+			return // gorm:update finds nothing to set either, and does nothing.
+		}
+		stmt.AddClause(set)
+		// gorm:update removes a SET it added once the statement ran; so do we (updateDone).
+		db.InstanceSet("audit:added_set", true)
+	}
+	if !hasConditions(db) {
+		return // gorm:update refuses an update without conditions.
+	}
+	if _, ok := stmt.Clauses["FROM"]; ok {
+		db.AddError(fmt.Errorf("%w: an UPDATE of %s with a FROM join", ErrNotAuditable, info.name))
+		return
+	}
+	a.buildUpdate(stmt, info, "'update'")
+}
+
+func (a *auditor) updateDone(db *gorm.DB) {
+	if _, ok := db.InstanceGet("audit:added_set"); ok {
+		delete(db.Statement.Clauses, "SET")
+	}
+}
+
+// delete prepares a DELETE as gorm:delete would and builds it with its audit records. A soft
+// delete is the UPDATE that sets deleted_at, recorded as a delete.
+func (a *auditor) delete(db *gorm.DB) {
+	info, ok := a.target(db)
+	if !ok {
+		return
+	}
+	stmt := db.Statement
+	if stmt.SQL.Len() != 0 {
+		db.AddError(fmt.Errorf("%w: the DELETE from %s was already built", ErrNotAuditable, info.name))
+		return
+	}
+	if stmt.Schema != nil {
+		for _, c := range stmt.Schema.DeleteClauses {
+			stmt.AddClause(c)
+		}
+	}
+	if stmt.SQL.Len() != 0 {
+		// A delete clause turned the statement into an UPDATE (soft delete); its SET and
+		// WHERE are in the clauses, so build it again, with its records.
+		if _, ok := stmt.Clauses["SET"]; !ok || !strings.HasPrefix(stmt.SQL.String(), "UPDATE") {
+			db.AddError(fmt.Errorf("%w: the DELETE from %s was rewritten as %q", ErrNotAuditable, info.name, stmt.SQL.String()))
+			return
+		}
+		if !hasConditions(db) {
+			return // gorm:delete refuses it.
+		}
+		stmt.SQL.Reset()
+		stmt.Vars = nil
+		a.buildUpdate(stmt, info, "'delete'")
+		return
+	}
+	// As gorm:delete: the primary keys of the value being deleted (and of the model) are
+	// conditions.
+	stmt.AddClauseIfNotExists(clause.Delete{})
+	if stmt.Schema != nil {
+		_, queryValues := schema.GetIdentityFieldValuesMap(stmt.Context, stmt.ReflectValue, stmt.Schema.PrimaryFields)
+		column, values := schema.ToQueryValues(stmt.Table, stmt.Schema.PrimaryFieldDBNames, queryValues)
+		if len(values) > 0 {
+			stmt.AddClause(clause.Where{Exprs: []clause.Expression{clause.IN{Column: column, Values: values}}})
+		}
+		if stmt.ReflectValue.CanAddr() && stmt.Dest != stmt.Model && stmt.Model != nil {
+			_, queryValues = schema.GetIdentityFieldValuesMap(stmt.Context, reflect.ValueOf(stmt.Model), stmt.Schema.PrimaryFields)
+			column, values = schema.ToQueryValues(stmt.Table, stmt.Schema.PrimaryFieldDBNames, queryValues)
+			if len(values) > 0 {
+				stmt.AddClause(clause.Where{Exprs: []clause.Expression{clause.IN{Column: column, Values: values}}})
+			}
+		}
+	}
+	stmt.AddClauseIfNotExists(clause.From{})
+	if !hasConditions(db) {
+		return
+	}
+	q := stmt.Quote(info.name)
+	writef(stmt, "WITH audit_rows AS (DELETE FROM %s ", q)
+	stmt.Build("WHERE")
+	writef(stmt, " RETURNING %s.*, to_jsonb(%s.*) AS outlay_audit_old, NULL::jsonb AS outlay_audit_new)", q, q)
+	a.writeRecords(stmt, info, recordSource{action: "'delete'", old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"})
+	writeResult(stmt, info)
+}
+
+// buildUpdate writes an UPDATE (or soft delete) that locks and reads the rows its WHERE
+// matches, updates exactly those, and records each.
+func (a *auditor) buildUpdate(stmt *gorm.Statement, info *tableInfo, action string) {
+	q := stmt.Quote(info.name)
+	stmt.WriteString("WITH audit_before AS MATERIALIZED (SELECT ")
+	for i, k := range info.pk {
+		writef(stmt, "%s.%s AS audit_k%d, ", q, stmt.Quote(k), i)
+	}
+	writef(stmt, "to_jsonb(%s.*) AS outlay_audit_old FROM %s", q, q)
+	if _, ok := stmt.Clauses["WHERE"]; ok {
+		stmt.WriteByte(' ')
+		stmt.Build("WHERE")
+	}
+	writef(stmt, " FOR UPDATE), audit_rows AS (UPDATE %s ", q)
+	stmt.Build("SET")
+	stmt.WriteString(" FROM audit_before WHERE ")
+	for i, k := range info.pk {
+		if i > 0 {
+			stmt.WriteString(" AND ")
+		}
+		writef(stmt, "%s.%s = audit_before.audit_k%d", q, stmt.Quote(k), i)
+	}
+	writef(stmt, " RETURNING %s.*, audit_before.outlay_audit_old, to_jsonb(%s.*) AS outlay_audit_new)", q, q)
+	a.writeRecords(stmt, info, recordSource{action: action, old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"})
+	writeResult(stmt, info)
+}
+
+// recordSource says, in SQL over the statement's returned rows, what each record holds.
+type recordSource struct {
+	action, old, new, from string
+}
+
+// writeRecords appends the CTE that writes one audit record per returned row. The records are
+// written in primary-key order after every row has been changed (the ORDER BY makes Postgres
+// finish the change first), so a statement that writes straight into audit_log takes the
+// chain lock only once it has no row lock left to wait for.
+func (a *auditor) writeRecords(stmt *gorm.Statement, info *tableInfo, src recordSource) {
+	actor := ActorFrom(stmt.Context)
+	if err := actor.validate(); err != nil {
+		stmt.AddError(err)
+		return
+	}
+	row := fmt.Sprintf("coalesce(%s, %s)", src.new, src.old)
+	var recordID string
+	if len(info.pk) == 1 {
+		recordID = fmt.Sprintf("(%s ->> %s)", row, quoteLiteral(info.pk[0]))
+	} else {
+		var parts []string
+		for _, k := range info.pk {
+			parts = append(parts, fmt.Sprintf("%s, %s -> %s", quoteLiteral(k), row, quoteLiteral(k)))
+		}
+		recordID = "jsonb_build_object(" + strings.Join(parts, ", ") + ")::text"
+	}
+	redact := func(v string) string {
+		if len(info.secrets) == 0 {
+			return v
+		}
+		return fmt.Sprintf("audit_redact(%s, %s::text[])", v, quoteLiteral(arrayLiteral(info.secrets)))
+	}
+	writef(stmt, ", audit_records AS (INSERT INTO %s (actor_type, actor_id, actor_label, request_id, ip, action, table_name, record_id, old, new, changed) SELECT ",
+		recordTable(stmt.ConnPool))
+	stmt.AddVar(stmt, actor.Type)
+	stmt.WriteString(", ")
+	stmt.AddVar(stmt, actor.ID)
+	stmt.WriteString(", ")
+	stmt.AddVar(stmt, actor.Label)
+	stmt.WriteString(", ")
+	stmt.AddVar(stmt, actor.RequestID)
+	stmt.WriteString(", ")
+	stmt.AddVar(stmt, actor.IP)
+	writef(stmt, ", %s, %s, %s, %s, %s, audit_changed(%s, %s) FROM %s ORDER BY %s COLLATE \"C\")",
+		src.action, quoteLiteral(info.name), recordID, redact(src.old), redact(src.new), src.old, src.new, src.from, recordID)
+}
+
+// writeResult ends the statement with what GORM expects back: the RETURNING columns it asked
+// for, or one row per changed row, whose count is the statement's RowsAffected.
+func writeResult(stmt *gorm.Statement, info *tableInfo) {
+	c, ok := stmt.Clauses["RETURNING"]
+	if !ok {
+		stmt.WriteString(" SELECT 1 FROM audit_rows")
+		return
+	}
+	returning, _ := c.Expression.(clause.Returning)
+	columns := returning.Columns
+	if len(columns) == 0 || len(columns) == 1 && columns[0].Name == "*" {
+		columns = nil
+		for _, name := range info.columns {
+			columns = append(columns, clause.Column{Name: name})
+		}
+	}
+	stmt.WriteString(" SELECT ")
+	for i, col := range columns {
+		if i > 0 {
+			stmt.WriteByte(',')
+		}
+		col.Table = ""
+		stmt.WriteQuoted(col)
+	}
+	stmt.WriteString(" FROM audit_rows")
+}
+
+// hasConditions mirrors GORM's refusal of a global update or delete: without conditions
+// (other than soft delete's), GORM refuses the statement unless AllowGlobalUpdate is set.
+func hasConditions(db *gorm.DB) bool {
+	if db.AllowGlobalUpdate {
+		return true
+	}
+	c, ok := db.Statement.Clauses["WHERE"]
+	if !ok {
+		return false
+	}
+	where, _ := c.Expression.(clause.Where)
+	if _, soft := db.Statement.Clauses["soft_delete_enabled"]; soft {
+		return len(where.Exprs) > 1
+	}
+	return len(where.Exprs) > 0
+}
+
+func writef(stmt *gorm.Statement, format string, args ...any) {
+	stmt.WriteString(fmt.Sprintf(format, args...))
+}
+
+// quoteLiteral quotes s as an SQL string literal (standard_conforming_strings is on).
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// arrayLiteral writes names as a Postgres array literal.
+func arrayLiteral(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(n) + `"`
+	}
+	return "{" + strings.Join(quoted, ",") + "}"
+}

@@ -1,0 +1,380 @@
+package audit_test
+
+import (
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// Each way GORM can write a row is recorded, with the diff the database saw.
+func TestEveryWritePathIsRecorded(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme).WithContext(asUser())
+	newUser := func(email string) *models.User {
+		u := &models.User{Email: email, Name: "Someone", Status: models.UserInvited}
+		if err := db.Create(u).Error; err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	id := func(u *models.User) string { return strconv.FormatInt(u.ID, 10) }
+
+	t.Run("Save", func(t *testing.T) {
+		u := newUser("save@acme.example")
+		u.Name, u.Status = "Saved", models.UserActive
+		mark := lastID(t, db)
+		if err := db.Save(u).Error; err != nil {
+			t.Fatal(err)
+		}
+		rec := expectOne(t, db, mark, "Save")
+		// Save writes every column; those whose values differ are listed. That includes
+		// password_hash: the model's empty PasswordHash replaces NULL with '' (redacted here).
+		checkChange(t, rec, "update", "users", id(u), "name", "status", "password_hash", "updated_at")
+	})
+	t.Run("Updates(map)", func(t *testing.T) {
+		u := newUser("map@acme.example")
+		mark := lastID(t, db)
+		if err := db.Model(u).Updates(map[string]any{"name": "Mapped", "status": models.UserActive}).Error; err != nil {
+			t.Fatal(err)
+		}
+		checkChange(t, expectOne(t, db, mark, "Updates(map)"), "update", "users", id(u), "name", "status", "updated_at")
+	})
+	t.Run("Updates(struct)", func(t *testing.T) {
+		u := newUser("struct@acme.example")
+		mark := lastID(t, db)
+		// Zero fields are skipped, as GORM documents: Status stays invited.
+		if err := db.Model(u).Updates(models.User{Name: "Structured"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		checkChange(t, expectOne(t, db, mark, "Updates(struct)"), "update", "users", id(u), "name", "updated_at")
+	})
+	t.Run("Update", func(t *testing.T) {
+		u := newUser("one@acme.example")
+		mark := lastID(t, db)
+		if err := db.Model(u).Update("name", "Single").Error; err != nil {
+			t.Fatal(err)
+		}
+		checkChange(t, expectOne(t, db, mark, "Update"), "update", "users", id(u), "name", "updated_at")
+	})
+	t.Run("Update with an expression", func(t *testing.T) {
+		u := newUser("expr@acme.example")
+		mark := lastID(t, db)
+		if err := db.Model(u).Update("name", gorm.Expr("upper(name)")).Error; err != nil {
+			t.Fatal(err)
+		}
+		rec := expectOne(t, db, mark, "Update(expr)")
+		checkChange(t, rec, "update", "users", id(u), "name", "updated_at")
+		if value(t, rec, false, "name") != "SOMEONE" {
+			t.Errorf("recorded %v", rec.New)
+		}
+	})
+	t.Run("UpdateColumn and UpdateColumns skip hooks but not the audit", func(t *testing.T) {
+		u := newUser("column@acme.example")
+		mark := lastID(t, db)
+		if err := db.Model(u).UpdateColumn("name", "Column").Error; err != nil {
+			t.Fatal(err)
+		}
+		checkChange(t, expectOne(t, db, mark, "UpdateColumn"), "update", "users", id(u), "name")
+		mark = lastID(t, db)
+		if err := db.Model(u).UpdateColumns(map[string]any{"name": "Columns", "status": models.UserActive}).Error; err != nil {
+			t.Fatal(err)
+		}
+		checkChange(t, expectOne(t, db, mark, "UpdateColumns"), "update", "users", id(u), "name", "status")
+	})
+	t.Run("batch update with WHERE", func(t *testing.T) {
+		a, b := newUser("batch-a@acme.example"), newUser("batch-b@acme.example")
+		newUser("other@acme.example")
+		mark := lastID(t, db)
+		res := db.Model(&models.User{}).Where("email LIKE ?", "batch-%").Updates(map[string]any{"status": models.UserDeactivated})
+		if res.Error != nil || res.RowsAffected != 2 {
+			t.Fatalf("batch update: %v, %d rows", res.Error, res.RowsAffected)
+		}
+		recs := since(t, db, mark)
+		if len(recs) != 2 {
+			t.Fatalf("%d records, want one per updated row: %+v", len(recs), recs)
+		}
+		// Records of one statement are in primary-key order.
+		checkChange(t, recs[0], "update", "users", id(a), "status", "updated_at")
+		checkChange(t, recs[1], "update", "users", id(b), "status", "updated_at")
+		if value(t, recs[0], true, "status") != "invited" || value(t, recs[0], false, "status") != "deactivated" {
+			t.Errorf("recorded old %v new %v", recs[0].Old, recs[0].New)
+		}
+	})
+	t.Run("an update matching nothing records nothing", func(t *testing.T) {
+		mark := lastID(t, db)
+		res := db.Model(&models.User{}).Where("email = ?", "nobody@acme.example").Update("name", "X")
+		if res.Error != nil || res.RowsAffected != 0 {
+			t.Fatalf("%v, %d rows", res.Error, res.RowsAffected)
+		}
+		if recs := since(t, db, mark); len(recs) != 0 {
+			t.Errorf("%d records", len(recs))
+		}
+	})
+	t.Run("a batch update without WHERE is still refused", func(t *testing.T) {
+		mark := lastID(t, db)
+		err := db.Model(&models.User{}).Update("name", "Everyone").Error
+		if !errors.Is(err, gorm.ErrMissingWhereClause) {
+			t.Errorf("global update: %v, want ErrMissingWhereClause", err)
+		}
+		if recs := since(t, db, mark); len(recs) != 0 {
+			t.Errorf("%d records", len(recs))
+		}
+	})
+	t.Run("delete by primary key", func(t *testing.T) {
+		u := newUser("pk@acme.example")
+		mark := lastID(t, db)
+		res := db.Delete(&models.User{}, u.ID)
+		if res.Error != nil || res.RowsAffected != 1 {
+			t.Fatalf("%v, %d rows", res.Error, res.RowsAffected)
+		}
+		rec := expectOne(t, db, mark, "Delete(pk)")
+		checkChange(t, rec, "delete", "users", id(u), "id", "email", "name", "status", "created_at", "updated_at")
+		if value(t, rec, true, "email") != "pk@acme.example" {
+			t.Errorf("recorded %v", rec.Old)
+		}
+	})
+	t.Run("batch delete", func(t *testing.T) {
+		a, b := newUser("gone-a@acme.example"), newUser("gone-b@acme.example")
+		mark := lastID(t, db)
+		res := db.Where("email LIKE ?", "gone-%").Delete(&models.User{})
+		if res.Error != nil || res.RowsAffected != 2 {
+			t.Fatalf("%v, %d rows", res.Error, res.RowsAffected)
+		}
+		recs := since(t, db, mark)
+		if len(recs) != 2 || recs[0].RecordID != id(a) || recs[1].RecordID != id(b) || recs[0].Action != "delete" {
+			t.Fatalf("records %+v", recs)
+		}
+	})
+	t.Run("delete of a slice", func(t *testing.T) {
+		us := []models.User{*newUser("slice-a@acme.example"), *newUser("slice-b@acme.example")}
+		mark := lastID(t, db)
+		if err := db.Delete(&us).Error; err != nil {
+			t.Fatal(err)
+		}
+		if recs := since(t, db, mark); len(recs) != 2 {
+			t.Fatalf("%d records", len(recs))
+		}
+	})
+	t.Run("batch create", func(t *testing.T) {
+		us := []models.User{{Email: "many-a@acme.example", Name: "A", Status: "active"}, {Email: "many-b@acme.example", Name: "B", Status: "active"}}
+		mark := lastID(t, db)
+		if err := db.Create(&us).Error; err != nil {
+			t.Fatal(err)
+		}
+		if us[0].ID == 0 || us[1].ID == 0 {
+			t.Fatalf("ids not returned: %+v", us)
+		}
+		recs := since(t, db, mark)
+		if len(recs) != 2 || recs[0].RecordID != id(&us[0]) || recs[1].RecordID != id(&us[1]) {
+			t.Fatalf("records %+v", recs)
+		}
+	})
+	t.Run("RETURNING still fills the model", func(t *testing.T) {
+		u := newUser("returning@acme.example")
+		var back models.User
+		back.ID = u.ID
+		mark := lastID(t, db)
+		if err := db.Model(&back).Clauses(clause.Returning{}).Update("name", "Returned").Error; err != nil {
+			t.Fatal(err)
+		}
+		if back.Email != "returning@acme.example" || back.Name != "Returned" {
+			t.Errorf("model after RETURNING: %+v", back)
+		}
+		expectOne(t, db, mark, "update returning")
+	})
+}
+
+// Save upserts: a new row is a create, an existing one an update, both with the right values.
+func TestUpsertsRecordCreatesAndUpdates(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme).WithContext(asUser())
+
+	mark := lastID(t, db)
+	if err := db.Save(&models.Role{Name: "buyer", Label: "Buyer"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	checkChange(t, expectOne(t, db, mark, "Save of a new row"), "create", "roles", "buyer", "name", "label", "builtin", "created_at")
+
+	mark = lastID(t, db)
+	roles := []models.Role{{Name: "buyer", Label: "Purchasing"}, {Name: "seller", Label: "Seller"}}
+	if err := db.Save(&roles).Error; err != nil {
+		t.Fatal(err)
+	}
+	recs := since(t, db, mark)
+	if len(recs) != 2 {
+		t.Fatalf("%d records: %+v", len(recs), recs)
+	}
+	checkChange(t, recs[0], "update", "roles", "buyer", "label")
+	if value(t, recs[0], true, "label") != "Buyer" || value(t, recs[0], false, "label") != "Purchasing" {
+		t.Errorf("upsert recorded old %v new %v", recs[0].Old, recs[0].New)
+	}
+	checkChange(t, recs[1], "create", "roles", "seller", "name", "label", "builtin", "created_at")
+
+	mark = lastID(t, db)
+	res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&models.Role{Name: "seller", Label: "Ignored"})
+	if res.Error != nil || res.RowsAffected != 0 {
+		t.Fatalf("insert-or-ignore: %v, %d rows", res.Error, res.RowsAffected)
+	}
+	if recs := since(t, db, mark); len(recs) != 0 {
+		t.Errorf("ignored insert left %d records", len(recs))
+	}
+}
+
+// A soft-deleted model's delete is an update of deleted_at, recorded as a delete; an unscoped
+// delete removes the row. No model of the schema soft-deletes yet, so the test makes a table.
+type Gadget struct {
+	ID        int64
+	Name      string
+	DeletedAt gorm.DeletedAt
+}
+
+func TestSoftAndHardDeletes(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme).WithContext(asUser())
+	mustExec(t, db, `CREATE TABLE gadgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, deleted_at timestamptz)`)
+	g := Gadget{Name: "Stapler"}
+	if err := db.Create(&g).Error; err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(g.ID, 10)
+
+	mark := lastID(t, db)
+	if err := db.Delete(&g).Error; err != nil {
+		t.Fatal(err)
+	}
+	rec := expectOne(t, db, mark, "soft delete")
+	checkChange(t, rec, "delete", "gadgets", id, "deleted_at")
+	if rec.Old["deleted_at"] != nil || rec.New["deleted_at"] == nil {
+		t.Errorf("soft delete recorded old %v new %v", rec.Old, rec.New)
+	}
+
+	// Deleting it again finds nothing (soft delete's condition) and records nothing.
+	mark = lastID(t, db)
+	if err := db.Delete(&Gadget{}, g.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if recs := since(t, db, mark); len(recs) != 0 {
+		t.Errorf("second soft delete left %d records", len(recs))
+	}
+
+	mark = lastID(t, db)
+	if err := db.Unscoped().Delete(&Gadget{}, g.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	rec = expectOne(t, db, mark, "hard delete")
+	checkChange(t, rec, "delete", "gadgets", id, "id", "name", "deleted_at")
+	if rec.New != nil {
+		t.Errorf("hard delete recorded new values %v", rec.New)
+	}
+}
+
+// Records ride in the transaction of their change: rolled back, neither is kept.
+func TestARolledBackTransactionLeavesNoRecord(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme).WithContext(asUser())
+	u := env.CreateUser(t, acme, "eve@acme.example", "Eve", "requester")
+	mark := lastID(t, db)
+	errUndo := errors.New("undo")
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&models.Role{Name: "temp", Label: "Temp"}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(u).Update("name", "Changed").Error; err != nil {
+			return err
+		}
+		if err := tx.Delete(&models.UserRole{UserID: u.ID, Role: "requester"}).Error; err != nil {
+			return err
+		}
+		return errUndo
+	})
+	if !errors.Is(err, errUndo) {
+		t.Fatal(err)
+	}
+	if recs := since(t, db, mark); len(recs) != 0 {
+		t.Errorf("rolled-back transaction left %d records: %+v", len(recs), recs)
+	}
+	var pending int64
+	db.Raw(`SELECT count(*) FROM audit_pending`).Scan(&pending)
+	if pending != 0 {
+		t.Errorf("%d pending records left", pending)
+	}
+
+	// A savepoint rolled back inside a committed transaction drops only its own records.
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(u).Update("name", "Kept").Error; err != nil {
+			return err
+		}
+		_ = tx.Transaction(func(tx2 *gorm.DB) error {
+			if err := tx2.Create(&models.Role{Name: "temp", Label: "Temp"}).Error; err != nil {
+				return err
+			}
+			return errUndo
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := expectOne(t, db, mark, "committed transaction with a rolled-back savepoint")
+	checkChange(t, rec, "update", "users", strconv.FormatInt(u.ID, 10), "name", "updated_at")
+}
+
+// In a transaction, records wait in audit_pending and are chained at COMMIT: the chain lock is
+// not held while a transaction still works, so auditing adds no deadlock. Here the second
+// transaction locks B; the first writes A, then waits for B; the second then writes B and
+// commits, which needs the chain lock. Had the first taken the chain lock when it wrote A,
+// each would wait for the other.
+func TestATransactionWaitingForARowDoesNotHoldTheChainLock(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme).WithContext(asUser())
+	a := env.CreateUser(t, acme, "a@acme.example", "A", "requester")
+	b := env.CreateUser(t, acme, "b@acme.example", "B", "requester")
+
+	second := db.Begin()
+	defer second.Rollback()
+	var locked models.User
+	if err := second.Clauses(clause.Locking{Strength: "UPDATE"}).First(&locked, b.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	firstDone := make(chan error, 1)
+	go func() {
+		firstDone <- db.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Model(a).Update("name", "A1").Error; err != nil {
+				return err
+			}
+			return tx.Model(b).Update("name", "B1").Error // waits for the second transaction
+		})
+	}()
+	time.Sleep(300 * time.Millisecond)
+	committed := make(chan error, 1)
+	go func() {
+		if err := second.Model(b).Update("name", "B2").Error; err != nil {
+			committed <- err
+			return
+		}
+		committed <- second.Commit().Error
+	}()
+	select {
+	case err := <-committed:
+		if err != nil {
+			t.Fatalf("second transaction: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second transaction could not commit while the first waited for its row")
+	}
+	if err := <-firstDone; err != nil {
+		t.Fatalf("first transaction: %v", err)
+	}
+	var name string
+	db.Raw(`SELECT name FROM users WHERE id = ?`, b.ID).Scan(&name)
+	if name != "B1" {
+		t.Errorf("B is %q, want the first transaction's B1 (it committed last)", name)
+	}
+}

@@ -1,0 +1,219 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Problem is what is wrong with the first broken row of a chain.
+type Problem string
+
+const (
+	// Altered: a row's contents no longer match its hash, or a row was replaced by one whose
+	// hash was recomputed (the row after it is then chained to a hash that no longer exists).
+	Altered Problem = "altered"
+	// Removed: rows are missing between two rows (their numbers are missing too).
+	Removed Problem = "removed"
+	// InsertedOutOfOrder: a row was not appended by the chain trigger after the row before it:
+	// it claims an earlier predecessor, skips numbers, or links to nothing.
+	InsertedOutOfOrder Problem = "inserted out of order"
+	// Unchained: records were written to audit_pending and committed without ever being
+	// chained into audit_log (the commit trigger was disabled).
+	Unchained Problem = "never chained"
+)
+
+// Result is what Verify found.
+type Result struct {
+	Rows     int64  // rows read, up to and including the first broken one
+	HeadID   int64  // the last intact row, and its hash: record them elsewhere to detect a
+	HeadHash []byte // later removal of the newest rows, which the chain alone cannot show
+	Problem  Problem
+	BadID    int64 // the first row that is wrong (for Removed: the first missing number)
+	Detail   string
+}
+
+// Intact reports whether the whole chain checked out.
+func (r Result) Intact() bool { return r.Problem == "" }
+
+func (r Result) String() string {
+	if r.Intact() {
+		return fmt.Sprintf("%d rows, chain intact", r.Rows)
+	}
+	return fmt.Sprintf("row %d %s: %s", r.BadID, r.Problem, r.Detail)
+}
+
+// genesis is the prev_hash of the first row.
+var genesis = make([]byte, sha256.Size)
+
+// chainRow is a row of audit_log as the canonical encoding reads it.
+type chainRow struct {
+	id                                  int64
+	at                                  time.Time
+	actorType                           string
+	actorID                             int64
+	actorLabel, action                  string
+	event, tableName, recordID, subject sql.NullString
+	old, new, changed, details          sql.NullString
+	requestID, ip                       string
+	prevHash, hash                      []byte
+}
+
+const selectChain = `SELECT id, at, actor_type, actor_id, actor_label, action, event, table_name, record_id, subject,
+	old::text, new::text, changed::text, details::text, request_id, ip, prev_hash, hash
+	FROM audit_log ORDER BY id`
+
+// canonical is the encoding the hash covers; audit_canonical in the migration writes the
+// same bytes: a version tag, then each field as '~' (NULL) or <byte length>:<text>.
+func (r *chainRow) canonical() []byte {
+	var b bytes.Buffer
+	b.WriteString("outlay-audit-v1")
+	text := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	nullable := func(s sql.NullString) {
+		if !s.Valid {
+			b.WriteByte('~')
+			return
+		}
+		text(s.String)
+	}
+	text(strconv.FormatInt(r.id, 10))
+	text(strconv.FormatInt(r.at.UnixMicro(), 10))
+	text(r.actorType)
+	text(strconv.FormatInt(r.actorID, 10))
+	text(r.actorLabel)
+	text(r.action)
+	nullable(r.event)
+	nullable(r.tableName)
+	nullable(r.recordID)
+	nullable(r.subject)
+	nullable(r.old)
+	nullable(r.new)
+	nullable(r.changed)
+	nullable(r.details)
+	text(r.requestID)
+	text(r.ip)
+	text(hex.EncodeToString(r.prevHash))
+	return b.Bytes()
+}
+
+func (r *chainRow) intact() bool {
+	sum := sha256.Sum256(r.canonical())
+	return bytes.Equal(sum[:], r.hash)
+}
+
+// Verify walks a tenant's audit log in order and checks that each row is numbered after the
+// one before it, carries that row's hash, and hashes to its own; it returns at the first row
+// that does not. The error is for failures to read the log, not for a broken chain.
+//
+// What the chain cannot show on its own: the newest rows removed together (the rest is still
+// a valid chain), or the whole log rewritten with new hashes by someone who can disable the
+// triggers. Result.HeadID and HeadHash are what to record outside the database (an operator's
+// log, the control plane) to catch those.
+func Verify(ctx context.Context, db *gorm.DB) (Result, error) {
+	db = db.WithContext(ctx)
+	rows, err := db.Raw(selectChain).Rows()
+	if err != nil {
+		return Result{}, fmt.Errorf("read the audit log: %w", err)
+	}
+	res := Result{HeadHash: genesis}
+	var broken *chainRow // a row whose link needs a second look, after the scan is closed
+	for rows.Next() {
+		var r chainRow
+		if err := rows.Scan(&r.id, &r.at, &r.actorType, &r.actorID, &r.actorLabel, &r.action, &r.event, &r.tableName,
+			&r.recordID, &r.subject, &r.old, &r.new, &r.changed, &r.details, &r.requestID, &r.ip, &r.prevHash, &r.hash); err != nil {
+			rows.Close()
+			return Result{}, fmt.Errorf("read the audit log: %w", err)
+		}
+		res.Rows++
+		linked := bytes.Equal(r.prevHash, res.HeadHash)
+		if r.id != res.HeadID+1 {
+			rows.Close()
+			switch {
+			case linked:
+				res.Problem, res.BadID = InsertedOutOfOrder, r.id
+				res.Detail = fmt.Sprintf("it is chained directly after row %d but numbered %d", res.HeadID, r.id)
+			case r.id > res.HeadID+1:
+				res.Problem, res.BadID = Removed, res.HeadID+1
+				if r.id == res.HeadID+2 {
+					res.Detail = fmt.Sprintf("row %d is missing: row %d follows row %d", res.HeadID+1, r.id, res.HeadID)
+				} else {
+					res.Detail = fmt.Sprintf("rows %d to %d are missing: row %d follows row %d", res.HeadID+1, r.id-1, r.id, res.HeadID)
+				}
+			default:
+				res.Problem, res.BadID = InsertedOutOfOrder, r.id
+				res.Detail = fmt.Sprintf("it is numbered %d after row %d", r.id, res.HeadID)
+			}
+			return res, nil
+		}
+		if !linked {
+			broken = &r
+			break
+		}
+		if !r.intact() {
+			rows.Close()
+			res.Problem, res.BadID = Altered, r.id
+			res.Detail = "its contents do not match its hash"
+			return res, nil
+		}
+		res.HeadID, res.HeadHash = r.id, r.hash
+	}
+	if err := rows.Close(); err != nil {
+		return Result{}, fmt.Errorf("read the audit log: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return Result{}, fmt.Errorf("read the audit log: %w", err)
+	}
+	if broken != nil {
+		return explainBrokenLink(db, res, broken)
+	}
+
+	var pending struct {
+		N     int64
+		First int64
+	}
+	if err := db.Raw(`SELECT count(*) AS n, coalesce(min(pending_id), 0) AS first FROM audit_pending`).Scan(&pending).Error; err != nil {
+		return Result{}, fmt.Errorf("read pending audit records: %w", err)
+	}
+	if pending.N > 0 {
+		res.Problem, res.BadID = Unchained, res.HeadID+1
+		res.Detail = fmt.Sprintf("%d committed records (from audit_pending id %d) were never chained into the log", pending.N, pending.First)
+	}
+	return res, nil
+}
+
+// explainBrokenLink names the row at fault when r, correctly numbered, does not carry the hash
+// of the row before it.
+func explainBrokenLink(db *gorm.DB, res Result, r *chainRow) (Result, error) {
+	var earlier []int64
+	err := db.Raw(`SELECT id FROM audit_log WHERE hash = ? AND id < ? ORDER BY id DESC LIMIT 1`, r.prevHash, r.id).Scan(&earlier).Error
+	if err != nil {
+		return Result{}, fmt.Errorf("read the audit log: %w", err)
+	}
+	switch {
+	case len(earlier) == 1:
+		res.Problem, res.BadID = InsertedOutOfOrder, r.id
+		res.Detail = fmt.Sprintf("it is chained after row %d but follows row %d", earlier[0], res.HeadID)
+	case bytes.Equal(r.prevHash, genesis):
+		res.Problem, res.BadID = InsertedOutOfOrder, r.id
+		res.Detail = fmt.Sprintf("it claims to be the first row but follows row %d", res.HeadID)
+	case r.intact() && res.HeadID > 0:
+		// r is as the trigger wrote it, but the row before it is not the one it was chained to.
+		res.Problem, res.BadID = Altered, res.HeadID
+		res.Detail = fmt.Sprintf("it was replaced and its hash recomputed: row %d was chained to a different row %d", r.id, res.HeadID)
+	default:
+		res.Problem, res.BadID = InsertedOutOfOrder, r.id
+		res.Detail = fmt.Sprintf("it is not chained to row %d and its contents do not match its hash", res.HeadID)
+	}
+	return res, nil
+}
