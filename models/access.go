@@ -191,12 +191,6 @@ func DeleteRole(ctx context.Context, db *gorm.DB, name string) error {
 	})
 }
 
-// UserRole grants a role to a user.
-type UserRole struct {
-	UserID int64  `gorm:"primaryKey;autoIncrement:false"`
-	Role   string `gorm:"primaryKey"`
-}
-
 // SetUserRoles replaces a user's roles.
 func SetUserRoles(ctx context.Context, db *gorm.DB, userID int64, roles []string) error {
 	roles = uniq(roles)
