@@ -33,6 +33,16 @@ type Config struct {
 	MicrosoftClientID     string
 	MicrosoftClientSecret string
 
+	// GoogleIssuer and MicrosoftAuthority are where the deployment-wide Google and Microsoft
+	// providers live. They are not settings: tests point them at an in-process provider.
+	GoogleIssuer       string
+	MicrosoftAuthority string // a tenant's issuer is <authority>/<Entra tenant id>/v2.0
+	// SSOAllowHTTPIssuers accepts http:// issuers on loopback addresses, for tests only: in
+	// production an issuer must be https.
+	SSOAllowHTTPIssuers bool
+	SSOTimeout          time.Duration // each request to an identity provider
+	SSOStateTTL         time.Duration // how long a user has to finish signing in at the provider
+
 	TLSCert string // certificate file (OUTLAY_TLS_CERT); with TLSKey, serve HTTPS
 	TLSKey  string // key file (OUTLAY_TLS_KEY)
 
@@ -64,6 +74,11 @@ func Defaults() Config {
 		MigrateParallel:  4,
 		DemoDataDir:      ".outlay",
 		PasswordResetTTL: time.Hour,
+
+		GoogleIssuer:       "https://accounts.google.com",
+		MicrosoftAuthority: "https://login.microsoftonline.com",
+		SSOTimeout:         10 * time.Second,
+		SSOStateTTL:        10 * time.Minute,
 	}
 }
 
@@ -84,6 +99,14 @@ func (c *Config) TenantURL(slug, path string) string {
 	u.Path = path
 	u.RawQuery = ""
 	return u.String()
+}
+
+// GoogleSSO reports whether the deployment has Google client credentials.
+func (c *Config) GoogleSSO() bool { return c.GoogleClientID != "" && c.GoogleClientSecret != "" }
+
+// MicrosoftSSO reports whether the deployment has Microsoft client credentials.
+func (c *Config) MicrosoftSSO() bool {
+	return c.MicrosoftClientID != "" && c.MicrosoftClientSecret != ""
 }
 
 // Bind registers a flag for every setting on fs, each defaulting to the environment variable
@@ -193,6 +216,12 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		duration("OUTLAY_SESSION_MAX", *maxAge, &c.SessionMax)
 		if c.TenantPoolConns > c.MaxDBConns {
 			bad("OUTLAY_TENANT_POOL_CONNS", "must not exceed OUTLAY_MAX_DB_CONNS (%d)", c.MaxDBConns)
+		}
+		if (c.GoogleClientID == "") != (c.GoogleClientSecret == "") {
+			bad("OUTLAY_GOOGLE_CLIENT_ID", "OUTLAY_GOOGLE_CLIENT_ID and OUTLAY_GOOGLE_CLIENT_SECRET must be set together")
+		}
+		if (c.MicrosoftClientID == "") != (c.MicrosoftClientSecret == "") {
+			bad("OUTLAY_MICROSOFT_CLIENT_ID", "OUTLAY_MICROSOFT_CLIENT_ID and OUTLAY_MICROSOFT_CLIENT_SECRET must be set together")
 		}
 		if c.SMTPURL != "" {
 			if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
