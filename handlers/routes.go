@@ -68,6 +68,8 @@ func (s *Server) routeTable() []Route {
 		public(post, "/password/forgot", s.forgot),
 		public(get, "/password/reset/:token", s.resetPage),
 		public(post, "/password/reset/:token", s.reset),
+		public(get, "/auth/:provider", s.ssoBegin),
+		public(get, "/auth/:provider/callback", s.ssoCallback),
 		signedIn(get, "/dashboard", s.dashboard).nav("Dashboard"),
 
 		permitted(get, "/admin/roles", "admin.roles", policy.Read, s.rolesPage).nav("Roles"),
@@ -76,6 +78,13 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/admin/roles/:role/permissions", "admin.roles", policy.Update, s.togglePermission),
 		permitted(post, "/admin/roles/:role/rename", "admin.roles", policy.Update, s.renameRole),
 		permitted(post, "/admin/roles/:role/delete", "admin.roles", policy.Delete, s.deleteRole),
+
+		permitted(get, "/admin/sso", "admin.sso", policy.Read, s.ssoAdminPage).nav("Single sign-on"),
+		permitted(post, "/admin/sso/providers", "admin.sso", policy.Update, s.createSSOProvider),
+		permitted(post, "/admin/sso/providers/:id", "admin.sso", policy.Update, s.updateSSOProvider),
+		permitted(post, "/admin/sso/providers/:id/delete", "admin.sso", policy.Update, s.deleteSSOProvider),
+		permitted(post, "/admin/sso/settings", "admin.sso", policy.Update, s.updateSSOSettings),
+		permitted(post, "/admin/users/:id/identities/:identity/unlink", "admin.sso", policy.Update, s.unlinkIdentity),
 
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
 	}
