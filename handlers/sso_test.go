@@ -593,3 +593,74 @@ func TestRequireSSO(t *testing.T) {
 	s.idp.SetUser(oidctest.User{Subject: "00u-bo", Email: "bo@acme.example", EmailVerified: true, Name: "Bo"})
 	signedInAs(t, b, ssoSignIn(t, b, "okta"), "Bo Requester")
 }
+
+// Google and Microsoft Entra ID use the deployment's credentials and the same code path as
+// any OpenID Connect provider; here their issuers point at test providers. Microsoft's
+// issuer is its directory's own (<authority>/<tenant id>/v2.0), and it gets PKCE although
+// its discovery document does not offer it.
+func TestSSOGoogleAndMicrosoft(t *testing.T) {
+	const tid = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	env := testutil.NewEnv(t)
+	acme := env.NewTenant(t, "acme", "Acme Corporation")
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	google := oidctest.Start(t, oidctest.Options{})
+	google.AddClient("deployment-google-id", "deployment-google-secret")
+	google.SetUser(oidctest.User{Subject: "1097", Email: "ana@acme.example", EmailVerified: true, Name: "Ana"})
+	microsoft := oidctest.Start(t, oidctest.Options{Path: "/" + tid + "/v2.0", NoPKCE: true})
+	microsoft.AddClient("deployment-ms-id", "deployment-ms-secret")
+	// Entra sends no email_verified; xms_edov says the directory owns the email's domain.
+	microsoft.SetUser(oidctest.User{Subject: "AAAA-ms", Email: "ana@acme.example", Name: "Ana", Claims: map[string]any{"xms_edov": true}})
+	cfg := env.Config
+	cfg.GoogleIssuer, cfg.GoogleClientID, cfg.GoogleClientSecret = google.Issuer, "deployment-google-id", "deployment-google-secret"
+	cfg.MicrosoftAuthority = strings.TrimSuffix(microsoft.Issuer, "/"+tid+"/v2.0")
+	cfg.MicrosoftClientID, cfg.MicrosoftClientSecret = "deployment-ms-id", "deployment-ms-secret"
+	app := testutil.NewApp(t, env)
+
+	admin := app.Client(t, "acme")
+	admin.SignIn("ana@acme.example", testutil.Password)
+	admin.Get("/admin/sso?add=google")
+	if res := admin.Post("/admin/sso/providers", url.Values{"kind": {"google"}, "label": {"Google"}, "enabled": {"true"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("add Google: %d %s", res.Status, res.Text(".field-error, .flash"))
+	}
+	admin.Get("/admin/sso?add=microsoft")
+	res := admin.Post("/admin/sso/providers", url.Values{"kind": {"microsoft"}, "label": {"Microsoft"}, "entra_tenant_id": {"common"}, "enabled": {"true"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#entra_tenant_id-error"), "GUID") {
+		t.Errorf("Microsoft with the common endpoint: %d %q", res.Status, res.Text(".field-error"))
+	}
+	if res := admin.Post("/admin/sso/providers", url.Values{"kind": {"microsoft"}, "label": {"Microsoft"}, "entra_tenant_id": {tid}, "enabled": {"true"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("add Microsoft: %d %s", res.Status, res.Text(".field-error, .flash"))
+	}
+
+	c := app.Client(t, "acme")
+	if got := c.Get("/login").Text(".sso-buttons"); !strings.Contains(got, "Sign in with Google") || !strings.Contains(got, "Sign in with Microsoft") {
+		t.Errorf("buttons %q", got)
+	}
+	authorize := startSSO(t, c, "/auth/google")
+	if !strings.HasPrefix(authorize.String(), google.Issuer+"/authorize?") || authorize.Query().Get("client_id") != "deployment-google-id" ||
+		authorize.Query().Get("redirect_uri") != "http://acme.localhost:8080/auth/google/callback" {
+		t.Errorf("Google authorization URL %s", authorize)
+	}
+	signedInAs(t, c, c.Get(approve(t, authorize, c.Host)), "Ana Admin")
+
+	d := app.Client(t, "acme")
+	authorize = startSSO(t, d, "/auth/microsoft")
+	if !strings.HasPrefix(authorize.String(), microsoft.Issuer+"/authorize?") || authorize.Query().Get("code_challenge") == "" {
+		t.Errorf("Microsoft authorization URL %s", authorize)
+	}
+	signedInAs(t, d, d.Get(approve(t, authorize, d.Host)), "Ana Admin")
+
+	// The same unverified email without xms_edov is refused.
+	microsoft.SetUser(oidctest.User{Subject: "BBBB-ms", Email: "bo@acme.example", Name: "Bo"})
+	app.CreateUser(t, acme, "bo@acme.example", "Bo", "requester")
+	e := app.Client(t, "acme")
+	refusedWith(t, e, ssoSignIn(t, e, "microsoft"), "Your email address at Microsoft is not verified.")
+
+	// Without the deployment's credentials the provider is shown as unavailable and has no button.
+	cfg.GoogleClientID, cfg.GoogleClientSecret = "", ""
+	if got := app.Client(t, "acme").Get("/login").Text(".sso-buttons"); strings.Contains(got, "Google") {
+		t.Errorf("Google button without credentials: %q", got)
+	}
+	if got := admin.Get("/admin/sso").Text("#provider-google"); !strings.Contains(got, "Unavailable") {
+		t.Errorf("Google row without credentials: %q", got)
+	}
+}

@@ -31,6 +31,16 @@ type User struct {
 	Email         string
 	EmailVerified bool
 	Name          string
+	// Claims are sent besides the standard ones, in the ID token and from userinfo.
+	Claims map[string]any
+}
+
+func (u User) claims() map[string]any {
+	c := map[string]any{"sub": u.Subject, "email": u.Email, "email_verified": u.EmailVerified, "name": u.Name}
+	for k, v := range u.Claims {
+		c[k] = v
+	}
+	return c
 }
 
 // Tamper makes the ID tokens issued from now on wrong in the ways set.
@@ -275,10 +285,11 @@ func (s *Server) refuse(w http.ResponseWriter, code, why string) {
 
 func (s *Server) idToken(clientID, access string, g *grant) string {
 	now := time.Now()
-	claims := map[string]any{
-		"iss": s.Issuer, "sub": g.user.Subject, "aud": clientID, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-		"nonce": g.nonce, "email": g.user.Email, "email_verified": g.user.EmailVerified, "name": g.user.Name,
-		"at_hash": atHash(access),
+	claims := g.user.claims()
+	for k, v := range map[string]any{
+		"iss": s.Issuer, "aud": clientID, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "nonce": g.nonce, "at_hash": atHash(access),
+	} {
+		claims[k] = v
 	}
 	t := g.tamper
 	if t.Audience != "" {
@@ -323,7 +334,7 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid token", http.StatusUnauthorized)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sub": u.Subject, "email": u.Email, "email_verified": u.EmailVerified, "name": u.Name})
+	writeJSON(w, http.StatusOK, u.claims())
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
