@@ -37,9 +37,9 @@ type Config struct {
 	// providers live. They are not settings: tests point them at an in-process provider.
 	GoogleIssuer       string
 	MicrosoftAuthority string // a tenant's issuer is <authority>/<Entra tenant id>/v2.0
-	// SSOAllowHTTPIssuers accepts http:// issuers on loopback addresses, for tests only: in
-	// production an issuer must be https.
-	SSOAllowHTTPIssuers bool
+	// SSOAllowHTTPIssuers accepts http:// issuers on loopback addresses, for development
+	// against a local provider (Keycloak on localhost) and tests; otherwise issuers are https.
+	SSOAllowHTTPIssuers bool          // OUTLAY_SSO_ALLOW_HTTP_ISSUERS
 	SSOTimeout          time.Duration // each request to an identity provider
 	SSOStateTTL         time.Duration // how long a user has to finish signing in at the provider
 
@@ -134,6 +134,8 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	fs.StringVar(&c.TLSCert, "tls-cert", env("OUTLAY_TLS_CERT", c.TLSCert), "TLS certificate file (OUTLAY_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", env("OUTLAY_TLS_KEY", c.TLSKey), "TLS key file (OUTLAY_TLS_KEY)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("OUTLAY_METRICS_TOKEN", c.MetricsToken), "bearer token /metrics requires, if set (OUTLAY_METRICS_TOKEN)")
+	allowHTTP := fs.String("sso-allow-http-issuers", env("OUTLAY_SSO_ALLOW_HTTP_ISSUERS", strconv.FormatBool(c.SSOAllowHTTPIssuers)),
+		"development only: accept http:// SSO issuers on loopback addresses, true or false (OUTLAY_SSO_ALLOW_HTTP_ISSUERS)")
 	proxies := fs.String("trusted-proxies", env("OUTLAY_TRUSTED_PROXIES", ""), "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (OUTLAY_TRUSTED_PROXIES)")
 	maxConns := fs.String("max-db-conns", env("OUTLAY_MAX_DB_CONNS", strconv.Itoa(c.MaxDBConns)), "global cap on open tenant database connections (OUTLAY_MAX_DB_CONNS)")
 	poolConns := fs.String("tenant-pool-conns", env("OUTLAY_TENANT_POOL_CONNS", strconv.Itoa(c.TenantPoolConns)), "connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)")
@@ -216,6 +218,11 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		duration("OUTLAY_SESSION_MAX", *maxAge, &c.SessionMax)
 		if c.TenantPoolConns > c.MaxDBConns {
 			bad("OUTLAY_TENANT_POOL_CONNS", "must not exceed OUTLAY_MAX_DB_CONNS (%d)", c.MaxDBConns)
+		}
+		if v, err := strconv.ParseBool(*allowHTTP); err != nil {
+			bad("OUTLAY_SSO_ALLOW_HTTP_ISSUERS", "must be true or false, got %q", *allowHTTP)
+		} else {
+			c.SSOAllowHTTPIssuers = v
 		}
 		if (c.GoogleClientID == "") != (c.GoogleClientSecret == "") {
 			bad("OUTLAY_GOOGLE_CLIENT_ID", "OUTLAY_GOOGLE_CLIENT_ID and OUTLAY_GOOGLE_CLIENT_SECRET must be set together")

@@ -19,6 +19,9 @@ Usage:
   outlay migrate                  migrate the control plane and every tenant database
   outlay tenant create <slug> --name NAME --admin-email EMAIL [--admin-name NAME] [--admin-password P]
   outlay tenant list              list tenants
+  outlay sso set <slug> <name> --issuer URL --client-id ID --client-secret S [--domains a.com,b.com] [--jit-role ROLE]
+                                  add or change a tenant's OpenID Connect provider (as its /admin/sso page does)
+  outlay sso list <slug>          list a tenant's SSO providers and sign-in policy
 
 Every command takes -h for its flags. Settings come from OUTLAY_* variables or flags.
 `
@@ -45,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(ctx, args[1:], stdout, stderr)
 	case "tenant":
 		err = cmdTenant(ctx, args[1:], stdout, stderr)
+	case "sso":
+		err = cmdSSO(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
