@@ -195,12 +195,17 @@ func (s *Server) ssoCallback(c *fiber.Ctx) error {
 	return redirect(c, "/dashboard")
 }
 
-// refuseSSO ends a sign-in that failed before the tenant's rules were asked: it is
-// recorded and logged with its cause, and the person is told what to do, not why.
+// refuseSSO ends a sign-in that failed before the tenant's rules were asked. It is logged
+// with its cause, and the person is told what to do, not why. Failures after a valid state
+// (the provider refused, or its answer did not verify) are also recorded; a bad state or an
+// unreachable provider is only logged, since anyone can cause those at will and they would
+// flood the audit log.
 func (s *Server) refuseSSO(ctx context.Context, c *fiber.Ctx, p *models.SSOProvider, reason string, cause error) error {
 	s.logger.Warn("sso sign-in failed", "tenant", tenantOf(c).Slug, "provider", p.Name, "reason", reason, "err", cause, "request_id", requestIDOf(c))
-	if err := models.RecordSSOEvent(ctx, tenantDB(c), "sso.sign_in_refused", "sso_provider:"+p.Name, map[string]any{"reason": reason, "error": cause.Error()}); err != nil {
-		return err
+	if reason == "provider" || reason == "verify" {
+		if err := models.RecordSSOEvent(ctx, tenantDB(c), "sso.sign_in_refused", "sso_provider:"+p.Name, map[string]any{"reason": reason, "error": cause.Error()}); err != nil {
+			return err
+		}
 	}
 	var msg string
 	switch reason {
