@@ -71,11 +71,8 @@ func (s *Server) renderSSOAdmin(c *fiber.Ctx, status int, form *ssoviews.Provide
 	if err != nil {
 		return err
 	}
-	roleLabel := map[string]string{}
-	for _, r := range roles {
-		roleLabel[r.Name] = r.Label
-	}
-	p := ssoviews.Page{CSRFToken: s.csrfToken(c), CanEdit: s.can(c, ssoEditor), Form: form}
+	p := ssoviews.Page{CSRFToken: s.csrfToken(c), CanEdit: s.can(c, ssoEditor), Form: form,
+		Providers: s.providerRows(slug, providers, roles), AddKinds: s.addKinds(providers)}
 	p.Settings = ssoviews.Settings{RequireSSO: settings.RequireSSO, Errors: settingsErrs}
 	if settings.BreakGlassUserID != nil {
 		p.Settings.BreakGlassID = *settings.BreakGlassUserID
@@ -88,18 +85,40 @@ func (s *Server) renderSSOAdmin(c *fiber.Ctx, status int, form *ssoviews.Provide
 	for _, u := range candidates {
 		p.Settings.Candidates = append(p.Settings.Candidates, ssoviews.Person{ID: u.ID, Label: u.Name + " (" + u.Email + ")"})
 	}
-	added := map[string]bool{}
+	identities, err := models.UserSSOIdentities(ctx, db, 0)
+	if err != nil {
+		return err
+	}
+	p.Identities = identitiesView(p.CSRFToken, 0, p.CanEdit, identities)
+	return s.render(c, status, page{Title: "Single sign-on", Nav: "/admin/sso", Content: ssoviews.AdminPage(p)})
+}
+
+// providerRows are the providers as the list shows them.
+func (s *Server) providerRows(slug string, providers []models.SSOProvider, roles []models.Role) []ssoviews.ProviderRow {
+	roleLabel := map[string]string{}
+	for _, r := range roles {
+		roleLabel[r.Name] = r.Label
+	}
+	var rows []ssoviews.ProviderRow
 	for _, pr := range providers {
-		added[pr.Kind] = true
 		row := ssoviews.ProviderRow{ID: pr.ID, Name: pr.Name, Label: pr.Label, KindLabel: models.SSOKindLabel(pr.Kind),
 			CallbackURL: s.cfg.TenantURL(slug, "/auth/"+pr.Name+"/callback"), Domains: pr.AllowedDomains.String(),
 			Enabled: pr.Enabled, Problem: s.ssoProblem(slug, &pr), NewPeople: "refused until invited"}
 		if pr.JITEnabled && pr.JITRole != nil {
 			row.NewPeople = "get an account as " + roleLabel[*pr.JITRole]
 		}
-		p.Providers = append(p.Providers, row)
+		rows = append(rows, row)
 	}
-	p.AddKinds = []ssoviews.AddKind{{Kind: models.SSOKindOIDC, Label: "OpenID Connect provider"}}
+	return rows
+}
+
+// addKinds are the kinds of provider the admin may add, with why not where they may not.
+func (s *Server) addKinds(providers []models.SSOProvider) []ssoviews.AddKind {
+	added := map[string]bool{}
+	for _, pr := range providers {
+		added[pr.Kind] = true
+	}
+	kinds := []ssoviews.AddKind{{Kind: models.SSOKindOIDC, Label: "OpenID Connect provider"}}
 	for _, k := range []struct {
 		kind, env string
 		ok        bool
@@ -111,14 +130,9 @@ func (s *Server) renderSSOAdmin(c *fiber.Ctx, status int, form *ssoviews.Provide
 		case !k.ok:
 			ak.Unavailable = "not available until the operator sets " + k.env + " and its secret for this deployment."
 		}
-		p.AddKinds = append(p.AddKinds, ak)
+		kinds = append(kinds, ak)
 	}
-	identities, err := models.UserSSOIdentities(ctx, db, 0)
-	if err != nil {
-		return err
-	}
-	p.Identities = identitiesView(p.CSRFToken, 0, p.CanEdit, identities)
-	return s.render(c, status, page{Title: "Single sign-on", Nav: "/admin/sso", Content: ssoviews.AdminPage(p)})
+	return kinds
 }
 
 func identitiesView(csrf string, userID int64, canEdit bool, ids []models.LinkedIdentity) ssoviews.UserIdentities {
