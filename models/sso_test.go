@@ -312,3 +312,28 @@ func fmtAny(v any) string {
 	}
 	return ""
 }
+
+// Removing the break-glass admin never fails; SSO stays required and nobody keeps a password.
+func TestBreakGlassAdminRemoved(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	ctx := context.Background()
+	env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
+	bg := env.CreateUser(t, acme, "bg@acme.example", "Break Glass", "admin")
+	if _, err := models.SaveSSOProvider(ctx, db, 0, okta, ssoRules(t, env)); err != nil {
+		t.Fatal(err)
+	}
+	if err := models.UpdateSSOSettings(ctx, db, true, bg.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec(`DELETE FROM users WHERE id = ?`, bg.ID).Error; err != nil {
+		t.Fatalf("delete the break-glass admin: %v", err)
+	}
+	s, _ := models.GetSSOSettings(ctx, db)
+	if !s.RequireSSO || s.BreakGlassUserID != nil {
+		t.Errorf("settings after the removal: %+v", s)
+	}
+	if ok, _ := models.PasswordSignInAllowed(ctx, db, "bg@acme.example"); ok {
+		t.Error("password sign-in allowed for a removed break-glass admin's email")
+	}
+}

@@ -31,11 +31,11 @@ CREATE TABLE sso_providers (
 -- One row: the tenant's sign-in policy.
 CREATE TABLE sso_settings (
     id                  int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
-    -- Password sign-in is off for everyone but the break-glass admin.
+    -- Password sign-in is off for everyone but the break-glass admin. (Saving requires one;
+    -- no constraint insists, so that removing that person never fails.)
     require_sso         boolean NOT NULL DEFAULT false,
     break_glass_user_id bigint REFERENCES users (id) ON DELETE SET NULL,
-    updated_at          timestamptz NOT NULL DEFAULT now(),
-    CHECK (NOT require_sso OR break_glass_user_id IS NOT NULL)
+    updated_at          timestamptz NOT NULL DEFAULT now()
 );
 
 INSERT INTO sso_settings (id) VALUES (1);
