@@ -1,5 +1,6 @@
 // Package auth holds the cryptography of signing in: password hashing, random tokens and
-// their digests, and the signed values (CSRF tokens, flashes) a browser carries.
+// their digests, the signed values (CSRF tokens, flashes) a browser carries, and the sealed
+// secrets (SSO client secrets) kept at rest.
 package auth
 
 import (

@@ -33,6 +33,16 @@ type Config struct {
 	MicrosoftClientID     string
 	MicrosoftClientSecret string
 
+	// GoogleIssuer and MicrosoftAuthority are where the deployment-wide Google and Microsoft
+	// providers live. They are not settings: tests point them at an in-process provider.
+	GoogleIssuer       string
+	MicrosoftAuthority string // a tenant's issuer is <authority>/<Entra tenant id>/v2.0
+	// SSOAllowHTTPIssuers accepts http:// issuers on loopback addresses, for development
+	// against a local provider (Keycloak on localhost) and tests; otherwise issuers are https.
+	SSOAllowHTTPIssuers bool          // OUTLAY_SSO_ALLOW_HTTP_ISSUERS
+	SSOTimeout          time.Duration // each request to an identity provider
+	SSOStateTTL         time.Duration // how long a user has to finish signing in at the provider
+
 	TLSCert string // certificate file (OUTLAY_TLS_CERT); with TLSKey, serve HTTPS
 	TLSKey  string // key file (OUTLAY_TLS_KEY)
 
@@ -64,6 +74,11 @@ func Defaults() Config {
 		MigrateParallel:  4,
 		DemoDataDir:      ".outlay",
 		PasswordResetTTL: time.Hour,
+
+		GoogleIssuer:       "https://accounts.google.com",
+		MicrosoftAuthority: "https://login.microsoftonline.com",
+		SSOTimeout:         10 * time.Second,
+		SSOStateTTL:        10 * time.Minute,
 	}
 }
 
@@ -84,6 +99,14 @@ func (c *Config) TenantURL(slug, path string) string {
 	u.Path = path
 	u.RawQuery = ""
 	return u.String()
+}
+
+// GoogleSSO reports whether the deployment has Google client credentials.
+func (c *Config) GoogleSSO() bool { return c.GoogleClientID != "" && c.GoogleClientSecret != "" }
+
+// MicrosoftSSO reports whether the deployment has Microsoft client credentials.
+func (c *Config) MicrosoftSSO() bool {
+	return c.MicrosoftClientID != "" && c.MicrosoftClientSecret != ""
 }
 
 // Bind registers a flag for every setting on fs, each defaulting to the environment variable
@@ -111,6 +134,8 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	fs.StringVar(&c.TLSCert, "tls-cert", env("OUTLAY_TLS_CERT", c.TLSCert), "TLS certificate file (OUTLAY_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", env("OUTLAY_TLS_KEY", c.TLSKey), "TLS key file (OUTLAY_TLS_KEY)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("OUTLAY_METRICS_TOKEN", c.MetricsToken), "bearer token /metrics requires, if set (OUTLAY_METRICS_TOKEN)")
+	allowHTTP := fs.String("sso-allow-http-issuers", env("OUTLAY_SSO_ALLOW_HTTP_ISSUERS", strconv.FormatBool(c.SSOAllowHTTPIssuers)),
+		"development only: accept http:// SSO issuers on loopback addresses, true or false (OUTLAY_SSO_ALLOW_HTTP_ISSUERS)")
 	proxies := fs.String("trusted-proxies", env("OUTLAY_TRUSTED_PROXIES", ""), "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (OUTLAY_TRUSTED_PROXIES)")
 	maxConns := fs.String("max-db-conns", env("OUTLAY_MAX_DB_CONNS", strconv.Itoa(c.MaxDBConns)), "global cap on open tenant database connections (OUTLAY_MAX_DB_CONNS)")
 	poolConns := fs.String("tenant-pool-conns", env("OUTLAY_TENANT_POOL_CONNS", strconv.Itoa(c.TenantPoolConns)), "connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)")
@@ -193,6 +218,17 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		duration("OUTLAY_SESSION_MAX", *maxAge, &c.SessionMax)
 		if c.TenantPoolConns > c.MaxDBConns {
 			bad("OUTLAY_TENANT_POOL_CONNS", "must not exceed OUTLAY_MAX_DB_CONNS (%d)", c.MaxDBConns)
+		}
+		if v, err := strconv.ParseBool(*allowHTTP); err != nil {
+			bad("OUTLAY_SSO_ALLOW_HTTP_ISSUERS", "must be true or false, got %q", *allowHTTP)
+		} else {
+			c.SSOAllowHTTPIssuers = v
+		}
+		if (c.GoogleClientID == "") != (c.GoogleClientSecret == "") {
+			bad("OUTLAY_GOOGLE_CLIENT_ID", "OUTLAY_GOOGLE_CLIENT_ID and OUTLAY_GOOGLE_CLIENT_SECRET must be set together")
+		}
+		if (c.MicrosoftClientID == "") != (c.MicrosoftClientSecret == "") {
+			bad("OUTLAY_MICROSOFT_CLIENT_ID", "OUTLAY_MICROSOFT_CLIENT_ID and OUTLAY_MICROSOFT_CLIENT_SECRET must be set together")
 		}
 		if c.SMTPURL != "" {
 			if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {

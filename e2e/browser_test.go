@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,11 +72,13 @@ func startSite(t *testing.T) *site {
 	acme := env.NewTenant(t, "acme", "Acme Corporation")
 	u := testUser{Email: "ana@acme.example", Name: "Ana Admin", Role: "Admin"}
 	env.CreateUser(t, acme, u.Email, u.Name, "admin")
-	app := testutil.NewApp(t, env)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
+	// Links the app builds (mail, SSO callbacks) lead to this very server.
+	env.Config.PublicURL, _ = url.Parse(fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port))
+	app := testutil.NewApp(t, env)
 	served := make(chan error, 1)
 	go func() { served <- app.Fiber.Listener(ln) }()
 	t.Cleanup(func() {

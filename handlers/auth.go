@@ -34,7 +34,25 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 
 func (s *Server) renderLogin(c *fiber.Ctx, status int, f authviews.Login) error {
 	f.CSRFToken = s.csrfToken(c)
-	return s.renderAuth(c, status, page{Title: "Sign in", Content: authviews.LoginForm(f)})
+	f.TenantName = tenantOf(c).Name
+	settings, err := models.GetSSOSettings(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	if f.Providers, err = s.ssoButtons(c, f.Next); err != nil {
+		return err
+	}
+	f.RequireSSO = settings.RequireSSO && len(f.Providers) > 0
+	content := authviews.LoginPage(f)
+	if isHTMX(c) {
+		content = authviews.LoginForm(f)
+	}
+	return s.renderAuth(c, status, page{Title: "Sign in", Content: content})
+}
+
+// ssoRequiredMessage refuses a password sign-in when the tenant requires single sign-on.
+func ssoRequiredMessage(tenant string) string {
+	return tenant + " signs in with single sign-on: use a “Sign in with …” button above. Only the break-glass admin may use a password."
 }
 
 // badCredentials is the one message for any failed sign-in, so the page does not reveal
@@ -54,6 +72,13 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
 	}
 	ctx, db, ip := c.UserContext(), tenantDB(c), c.IP()
+	// Under "require SSO" no password is even checked, except the break-glass admin's.
+	if ok, err := models.PasswordSignInAllowed(ctx, db, f.Email); err != nil {
+		return err
+	} else if !ok {
+		f.Errors[""] = ssoRequiredMessage(tenantOf(c).Name)
+		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
+	}
 	var throttled *models.ErrThrottled
 	if err := models.CheckThrottle(ctx, db, s.throttle, f.Email, ip); errors.As(err, &throttled) {
 		f.Errors[""] = throttleMessage(throttled)
@@ -136,7 +161,19 @@ func (s *Server) forgot(c *fiber.Ctx) error {
 		f.Errors["email"] = err.Error()
 		return s.renderAuth(c, http.StatusUnprocessableEntity, page{Title: "Reset your password", Content: authviews.ForgotForm(f)})
 	}
-	u, token, err := models.CreatePasswordReset(c.UserContext(), tenantDB(c), f.Email, s.cfg.PasswordResetTTL)
+	allowed, err := models.PasswordSignInAllowed(c.UserContext(), tenantDB(c), f.Email)
+	if err != nil {
+		return err
+	}
+	var u *models.User
+	var token string
+	if allowed {
+		u, token, err = models.CreatePasswordReset(c.UserContext(), tenantDB(c), f.Email, s.cfg.PasswordResetTTL)
+	} else {
+		// Under "require SSO" only the break-glass admin gets a link; the page says the same
+		// to everyone.
+		err = outlay.ErrNotFound
+	}
 	switch {
 	case errors.Is(err, outlay.ErrNotFound), errors.Is(err, models.ErrTooManyResets):
 		// Say the same as for a real account: the page must not reveal who has one. A person
@@ -179,9 +216,23 @@ func (s *Server) resetPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if refused, err := s.passwordsOff(c, u.Email); refused || err != nil {
+		return err
+	}
 	return s.renderAuth(c, http.StatusOK, page{Title: "Set a new password", Content: authviews.ResetForm(authviews.Reset{
 		CSRFToken: s.csrfToken(c), Action: c.Path(), Email: u.Email, Invited: u.Status == models.UserInvited,
 	})})
+}
+
+// passwordsOff answers a reset link with "passwords are not used here" when the tenant
+// requires SSO and email is not the break-glass admin's: a reset must not be a way around
+// single sign-on (it signs the person in).
+func (s *Server) passwordsOff(c *fiber.Ctx, email string) (bool, error) {
+	ok, err := models.PasswordSignInAllowed(c.UserContext(), tenantDB(c), email)
+	if err != nil || ok {
+		return false, err
+	}
+	return true, s.renderAuth(c, http.StatusForbidden, page{Title: "Passwords are not used", Content: authviews.PasswordsOff(tenantOf(c).Name)})
 }
 
 func (s *Server) reset(c *fiber.Ctx) error {
@@ -191,6 +242,9 @@ func (s *Server) reset(c *fiber.Ctx) error {
 		return s.renderAuth(c, http.StatusNotFound, page{Title: "Link expired", Content: authviews.ResetInvalid()})
 	}
 	if err != nil {
+		return err
+	}
+	if refused, err := s.passwordsOff(c, u.Email); refused || err != nil {
 		return err
 	}
 	f := authviews.Reset{CSRFToken: s.csrfToken(c), Action: c.Path(), Email: u.Email, Invited: u.Status == models.UserInvited, Errors: views.FieldErrors{}}

@@ -23,7 +23,7 @@ var signedInOnly = map[string]string{
 
 // concretePath fills a route's parameters with values that exist or are harmless.
 func concretePath(path string) string {
-	r := strings.NewReplacer(":role", "no_such_role", ":id", "999999", ":token", "no-such-token")
+	r := strings.NewReplacer(":role", "no_such_role", ":identity", "999998", ":id", "999999", ":token", "no-such-token")
 	return r.Replace(path)
 }
 

@@ -68,6 +68,8 @@ func (s *Server) routeTable() []Route {
 		public(post, "/password/forgot", s.forgot),
 		public(get, "/password/reset/:token", s.resetPage),
 		public(post, "/password/reset/:token", s.reset),
+		public(get, "/auth/:provider", s.ssoBegin),
+		public(get, "/auth/:provider/callback", s.ssoCallback),
 		signedIn(get, "/dashboard", s.dashboard).nav("Dashboard"),
 
 		permitted(get, "/admin/users", "admin.users", policy.Read, s.usersPage).nav("Users"),
@@ -96,6 +98,12 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/settings/tokens/:id/revoke", "tokens", policy.Delete, s.revokeOwnToken),
 		permitted(get, "/admin/tokens", "admin.tokens", policy.Read, s.adminTokensPage).nav("All API tokens"),
 		permitted(post, "/admin/tokens/:id/revoke", "admin.tokens", policy.Delete, s.revokeAnyToken),
+		permitted(get, "/admin/sso", "admin.sso", policy.Read, s.ssoAdminPage).nav("Single sign-on"),
+		permitted(post, "/admin/sso/providers", "admin.sso", policy.Update, s.createSSOProvider),
+		permitted(post, "/admin/sso/providers/:id", "admin.sso", policy.Update, s.updateSSOProvider),
+		permitted(post, "/admin/sso/providers/:id/delete", "admin.sso", policy.Update, s.deleteSSOProvider),
+		permitted(post, "/admin/sso/settings", "admin.sso", policy.Update, s.updateSSOSettings),
+		permitted(post, "/admin/users/:id/identities/:identity/unlink", "admin.sso", policy.Update, s.unlinkIdentity),
 
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
 		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),

@@ -17,6 +17,7 @@ import (
 
 	"outlay"
 	"outlay/auth"
+	"outlay/auth/sso"
 	"outlay/config"
 	"outlay/mail"
 	"outlay/models"
@@ -38,6 +39,8 @@ type Deps struct {
 	Policies *policy.Engine
 	// Counter counts SQL statements, for /metrics; may be nil.
 	Counter *tenancy.QueryCounter
+	// SSOEvents also receives every SSO change and sign-in (tests); they are always logged.
+	SSOEvents models.SSOEventSink
 }
 
 // Server is the HTTP layer's state, shared by every request.
@@ -54,6 +57,9 @@ type Server struct {
 	routes   []Route
 	policies *policy.Engine
 	metrics  *metrics
+	sso      *sso.Providers
+	secrets  *auth.SecretBox // nil without OUTLAY_SECRET_KEY: SSO secrets cannot be stored
+	events   models.SSOEventSink
 }
 
 // New builds the Fiber app with every route.
@@ -79,6 +85,13 @@ func New(d Deps) (*fiber.App, *Server) {
 		cookies:  newCookieNames(d.Config.Secure()),
 		policies: d.Policies,
 		metrics:  newMetrics(d.Counter, d.Pools),
+		sso:      sso.NewProviders(&http.Client{Timeout: d.Config.SSOTimeout}, 1000),
+		events:   d.SSOEvents,
+	}
+	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.SSOSecretPurpose); err == nil {
+		s.secrets = box
+	} else {
+		s.logger.Warn("single sign-on providers with client secrets cannot be used", "err", err)
 	}
 	app := fiber.New(fiber.Config{
 		// Values from the request are copied, so handlers may keep them (fiber #2291).

@@ -6,6 +6,7 @@ var objectLabels = map[string]string{
 	"admin.users":  "Users",
 	"admin.roles":  "Roles and permissions",
 	"admin.tokens": "Everyone's API tokens",
+	"admin.sso":    "Single sign-on",
 	"tokens":       "Own API tokens",
 	"audit":        "Audit log",
 }

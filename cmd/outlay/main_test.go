@@ -103,15 +103,17 @@ func TestTenantCommands(t *testing.T) {
 
 func TestMalformedSettingsStopStartUp(t *testing.T) {
 	for name, env := range map[string][2]string{
-		"OUTLAY_MAX_DB_CONNS":    {"OUTLAY_MAX_DB_CONNS", "lots"},
-		"OUTLAY_SESSION_IDLE":    {"OUTLAY_SESSION_IDLE", "forever"},
-		"OUTLAY_PUBLIC_URL":      {"OUTLAY_PUBLIC_URL", "ftp://x"},
-		"OUTLAY_SECRET_KEY":      {"OUTLAY_SECRET_KEY", "tooshort"},
-		"OUTLAY_DATABASE_URL":    {"OUTLAY_DATABASE_URL", "mysql://x"},
-		"OUTLAY_LISTEN":          {"OUTLAY_LISTEN", "8080"},
-		"OUTLAY_BASE_DOMAIN":     {"OUTLAY_BASE_DOMAIN", "Not A Domain"},
-		"OUTLAY_SMTP_URL":        {"OUTLAY_SMTP_URL", "http://mail"},
-		"OUTLAY_TRUSTED_PROXIES": {"OUTLAY_TRUSTED_PROXIES", "somewhere"},
+		"OUTLAY_MAX_DB_CONNS":           {"OUTLAY_MAX_DB_CONNS", "lots"},
+		"OUTLAY_SESSION_IDLE":           {"OUTLAY_SESSION_IDLE", "forever"},
+		"OUTLAY_PUBLIC_URL":             {"OUTLAY_PUBLIC_URL", "ftp://x"},
+		"OUTLAY_SECRET_KEY":             {"OUTLAY_SECRET_KEY", "tooshort"},
+		"OUTLAY_DATABASE_URL":           {"OUTLAY_DATABASE_URL", "mysql://x"},
+		"OUTLAY_LISTEN":                 {"OUTLAY_LISTEN", "8080"},
+		"OUTLAY_BASE_DOMAIN":            {"OUTLAY_BASE_DOMAIN", "Not A Domain"},
+		"OUTLAY_SMTP_URL":               {"OUTLAY_SMTP_URL", "http://mail"},
+		"OUTLAY_TRUSTED_PROXIES":        {"OUTLAY_TRUSTED_PROXIES", "somewhere"},
+		"OUTLAY_GOOGLE_CLIENT_ID":       {"OUTLAY_GOOGLE_CLIENT_ID", "an-id-without-its-secret"},
+		"OUTLAY_SSO_ALLOW_HTTP_ISSUERS": {"OUTLAY_SSO_ALLOW_HTTP_ISSUERS", "perhaps"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(env[0], env[1])

@@ -1,11 +1,13 @@
 package testutil
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -13,6 +15,7 @@ import (
 
 	"outlay/handlers"
 	"outlay/mail"
+	"outlay/models"
 )
 
 // App is the real Fiber app over a test deployment.
@@ -21,14 +24,53 @@ type App struct {
 	Fiber  *fiber.App
 	Server *handlers.Server
 	Mail   *mail.LogMailer
+	// Events are the SSO changes and sign-ins the app recorded.
+	Events *EventLog
 }
 
 // NewApp builds the app over env.
 func NewApp(t testing.TB, env *Env) *App {
 	t.Helper()
 	mailer := &mail.LogMailer{Logger: env.Logger}
-	app, srv := handlers.New(handlers.Deps{Config: env.Config, Registry: env.Registry, Pools: env.Pools, Mailer: mailer, Logger: env.Logger, Counter: env.Counter})
-	return &App{Env: env, Fiber: app, Server: srv, Mail: mailer}
+	events := &EventLog{}
+	app, srv := handlers.New(handlers.Deps{Config: env.Config, Registry: env.Registry, Pools: env.Pools, Mailer: mailer,
+		Logger: env.Logger, Counter: env.Counter, SSOEvents: events.Record})
+	return &App{Env: env, Fiber: app, Server: srv, Mail: mailer, Events: events}
+}
+
+// EventLog collects recorded SSO events.
+type EventLog struct {
+	mu     sync.Mutex
+	events []models.SSOEvent
+}
+
+// Record is a models.SSOEventSink.
+func (l *EventLog) Record(_ context.Context, e models.SSOEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, e)
+}
+
+// Named returns the events called name, oldest first.
+func (l *EventLog) Named(name string) []models.SSOEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []models.SSOEvent
+	for _, e := range l.events {
+		if e.Name == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Last is the newest event called name; ok is false when there is none.
+func (l *EventLog) Last(name string) (e models.SSOEvent, ok bool) {
+	all := l.Named(name)
+	if len(all) == 0 {
+		return e, false
+	}
+	return all[len(all)-1], true
 }
 
 // Client is a browser-like client for one host: it keeps cookies and sends the page's CSRF

@@ -3,12 +3,30 @@ package auth
 
 import "outlay/views"
 
-// Login is the sign-in form.
+// Login is the sign-in page: the tenant's single sign-on buttons and the password form.
 type Login struct {
 	CSRFToken string
 	Email     string
 	Next      string
 	Errors    views.FieldErrors
+	// Providers are the SSO buttons, in order; empty when the tenant has none enabled.
+	Providers []SSOButton
+	// RequireSSO puts the buttons first and the password form, for the break-glass admin,
+	// behind a disclosure.
+	RequireSSO bool
+	TenantName string
+}
+
+// SSOButton is one "Sign in with …" button.
+type SSOButton struct {
+	Label string
+	Href  string
+}
+
+// ShowPasswordForm reports whether the password form starts unfolded: always, unless SSO
+// is required and nobody has typed into it yet.
+func (f Login) ShowPasswordForm() bool {
+	return !f.RequireSSO || f.Email != "" || len(f.Errors) > 0
 }
 
 // Forgot is the form that asks for a reset link.
