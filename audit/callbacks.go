@@ -20,17 +20,19 @@ import (
 //
 // How a write is recorded. The callbacks run just before GORM's own create, update and delete
 // callbacks, prepare the statement the way GORM would (the same clauses, the same SET values,
-// the same primary-key conditions), and then build it into one SQL statement that also writes
-// the audit records, which GORM then executes as it would its own:
+// the same primary-key conditions), and build it into one SQL statement that also writes the
+// audit records, which GORM then executes as it would its own:
 //
-//	WITH audit_before AS MATERIALIZED (SELECT <key>, to_jsonb(t.*) FROM t WHERE <where> FOR UPDATE),
-//	     audit_rows AS (UPDATE t SET <set> FROM audit_before WHERE t.<key> = audit_before.<key>
-//	                    RETURNING t.*, <values before>, <values after>),
-//	     audit_records AS (INSERT INTO audit_log (...) SELECT <actor>, 'update', ... FROM audit_rows)
-//	SELECT <what GORM expects back> FROM audit_rows
+//	WITH audit_before AS MATERIALIZED (
+//	         SELECT <key>, to_jsonb(t.*) FROM t WHERE <where> FOR NO KEY UPDATE),
+//	     audit_rows AS (
+//	         UPDATE t SET <set> FROM audit_before WHERE t.<key> = audit_before.<key>
+//	         RETURNING <values before>, <values after>)
+//	INSERT INTO audit_log (...) SELECT <actor>, 'update', <record id>, <old>, <new>, <changed> FROM audit_rows
 //
-// So the previous values are read, and the rows locked, before they change (SELECT ... FOR
-// UPDATE with the statement's own WHERE); the update touches exactly the rows that were read;
+// (When GORM wants rows back, the INSERT becomes a CTE too and the statement ends by selecting
+// them from audit_rows.) So the previous values are read, and the rows locked, before they
+// change, with the statement's own WHERE; the update touches exactly the rows that were read;
 // the new values come back from RETURNING; and a change and its records are one statement,
 // atomic with or without a transaction, at the cost of no extra round trip. Deletes return the
 // deleted rows; creates return the created ones (an upsert first locks and reads the rows it
@@ -218,7 +220,11 @@ func (a *auditor) create(db *gorm.DB) {
 	} else {
 		stmt.Build("INSERT", "VALUES", "ON CONFLICT")
 	}
-	writef(stmt, " RETURNING %s.*, NULL::jsonb AS outlay_audit_old, to_jsonb(%s.*) AS outlay_audit_new, (%s.xmax = '0'::xid) AS outlay_audit_inserted)", q, q, q)
+	writef(stmt, " RETURNING %sNULL::jsonb AS outlay_audit_old, to_jsonb(%s.*) AS outlay_audit_new", rowColumns(stmt, q, upsert), q)
+	if upsert {
+		writef(stmt, ", (%s.xmax = '0'::xid) AS outlay_audit_inserted", q)
+	}
+	stmt.WriteByte(')')
 
 	rec := recordSource{
 		action: "'create'",
@@ -238,8 +244,7 @@ func (a *auditor) create(db *gorm.DB) {
 		}
 		rec.from = "audit_rows r LEFT JOIN audit_before b ON " + strings.Join(on, " AND ")
 	}
-	a.writeRecords(stmt, info, rec)
-	writeResult(stmt, info)
+	a.finish(stmt, info, rec, len(values.Values) == 1)
 }
 
 // conflictTarget reports whether an INSERT is an upsert (ON CONFLICT DO UPDATE) and on which
@@ -404,9 +409,8 @@ func (a *auditor) delete(db *gorm.DB) {
 	q := stmt.Quote(info.name)
 	writef(stmt, "WITH audit_rows AS (DELETE FROM %s ", q)
 	stmt.Build("WHERE")
-	writef(stmt, " RETURNING %s.*, to_jsonb(%s.*) AS outlay_audit_old, NULL::jsonb AS outlay_audit_new)", q, q)
-	a.writeRecords(stmt, info, recordSource{action: "'delete'", old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"})
-	writeResult(stmt, info)
+	writef(stmt, " RETURNING %sto_jsonb(%s.*) AS outlay_audit_old, NULL::jsonb AS outlay_audit_new)", rowColumns(stmt, q, false), q)
+	a.finish(stmt, info, recordSource{action: "'delete'", old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"}, atMostOneRow(stmt, info))
 }
 
 // buildUpdate writes an UPDATE (or soft delete) that locks and reads the rows its WHERE
@@ -422,7 +426,10 @@ func (a *auditor) buildUpdate(stmt *gorm.Statement, info *tableInfo, action stri
 		stmt.WriteByte(' ')
 		stmt.Build("WHERE")
 	}
-	writef(stmt, " FOR UPDATE), audit_rows AS (UPDATE %s ", q)
+	// FOR NO KEY UPDATE is the lock the UPDATE itself takes (unless it changes a key, when it
+	// takes the stronger one): it stops other writers of these rows without blocking foreign
+	// key checks against them, so reading first adds no lock waits the write would not have.
+	writef(stmt, " FOR NO KEY UPDATE), audit_rows AS (UPDATE %s ", q)
 	stmt.Build("SET")
 	stmt.WriteString(" FROM audit_before WHERE ")
 	for i, k := range info.pk {
@@ -431,9 +438,8 @@ func (a *auditor) buildUpdate(stmt *gorm.Statement, info *tableInfo, action stri
 		}
 		writef(stmt, "%s.%s = audit_before.audit_k%d", q, stmt.Quote(k), i)
 	}
-	writef(stmt, " RETURNING %s.*, audit_before.outlay_audit_old, to_jsonb(%s.*) AS outlay_audit_new)", q, q)
-	a.writeRecords(stmt, info, recordSource{action: action, old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"})
-	writeResult(stmt, info)
+	writef(stmt, " RETURNING %saudit_before.outlay_audit_old, to_jsonb(%s.*) AS outlay_audit_new)", rowColumns(stmt, q, false), q)
+	a.finish(stmt, info, recordSource{action: action, old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"}, atMostOneRow(stmt, info))
 }
 
 // recordSource says, in SQL over the statement's returned rows, what each record holds.
@@ -441,11 +447,14 @@ type recordSource struct {
 	action, old, new, from string
 }
 
-// writeRecords appends the CTE that writes one audit record per returned row. The records are
-// written in primary-key order after every row has been changed (the ORDER BY makes Postgres
-// finish the change first), so a statement that writes straight into audit_log takes the
-// chain lock only once it has no row lock left to wait for.
-func (a *auditor) writeRecords(stmt *gorm.Statement, info *tableInfo, src recordSource) {
+// finish ends the statement with the INSERT of one audit record per returned row, then what
+// GORM expects back: the RETURNING columns it asked for, or else nothing but the INSERT's row
+// count, which is the number of rows changed (RowsAffected).
+//
+// The records of a statement that may change several rows are written in primary-key order,
+// which also makes Postgres finish every change before the first record: a statement writing
+// straight into audit_log takes the chain lock only once it has no row lock left to wait for.
+func (a *auditor) finish(stmt *gorm.Statement, info *tableInfo, src recordSource, singleRow bool) {
 	actor := ActorFrom(stmt.Context)
 	if err := actor.validate(); err != nil {
 		stmt.AddError(err)
@@ -463,12 +472,26 @@ func (a *auditor) writeRecords(stmt *gorm.Statement, info *tableInfo, src record
 		recordID = "jsonb_build_object(" + strings.Join(parts, ", ") + ")::text"
 	}
 	redact := func(v string) string {
-		if len(info.secrets) == 0 {
-			return v
+		// Each secret column that has a value gets the marker instead.
+		for _, k := range info.secrets {
+			v = fmt.Sprintf("CASE WHEN nullif(%[1]s -> %[2]s, 'null') IS NULL THEN %[1]s ELSE %[1]s || jsonb_build_object(%[2]s, %[3]s) END",
+				v, quoteLiteral(k), quoteLiteral(Redacted))
 		}
-		return fmt.Sprintf("audit_redact(%s, %s::text[])", v, quoteLiteral(arrayLiteral(info.secrets)))
+		return v
 	}
-	writef(stmt, ", audit_records AS (INSERT INTO %s (actor_type, actor_id, actor_label, request_id, ip, action, table_name, record_id, old, new, changed) SELECT ",
+	// The columns whose values differ (a missing key and JSON null are the same), in byte
+	// order: for a created or deleted row, its non-null columns. Written into the statement
+	// rather than as a database function, which Postgres would plan again at every call.
+	changed := fmt.Sprintf(`(SELECT coalesce(array_agg(k ORDER BY k COLLATE "C"), '{}') FROM jsonb_object_keys(coalesce(%[1]s, '{}') || coalesce(%[2]s, '{}')) k `+
+		`WHERE nullif(%[1]s -> k, 'null') IS DISTINCT FROM nullif(%[2]s -> k, 'null'))`, src.old, src.new)
+
+	returning, wantsRows := stmt.Clauses["RETURNING"]
+	if wantsRows {
+		stmt.WriteString(", audit_records AS (")
+	} else {
+		stmt.WriteByte(' ')
+	}
+	writef(stmt, "INSERT INTO %s (actor_type, actor_id, actor_label, request_id, ip, action, table_name, record_id, old, new, changed) SELECT ",
 		recordTable(stmt.ConnPool))
 	stmt.AddVar(stmt, actor.Type)
 	stmt.WriteString(", ")
@@ -479,27 +502,21 @@ func (a *auditor) writeRecords(stmt *gorm.Statement, info *tableInfo, src record
 	stmt.AddVar(stmt, actor.RequestID)
 	stmt.WriteString(", ")
 	stmt.AddVar(stmt, actor.IP)
-	writef(stmt, ", %s, %s, %s, %s, %s, audit_changed(%s, %s) FROM %s ORDER BY %s COLLATE \"C\")",
-		src.action, quoteLiteral(info.name), recordID, redact(src.old), redact(src.new), src.old, src.new, src.from, recordID)
-}
-
-// writeResult ends the statement with what GORM expects back: the RETURNING columns it asked
-// for, or one row per changed row, whose count is the statement's RowsAffected.
-func writeResult(stmt *gorm.Statement, info *tableInfo) {
-	c, ok := stmt.Clauses["RETURNING"]
-	if !ok {
-		stmt.WriteString(" SELECT 1 FROM audit_rows")
+	writef(stmt, ", %s, %s, %s, %s, %s, %s FROM %s", src.action, quoteLiteral(info.name), recordID, redact(src.old), redact(src.new), changed, src.from)
+	if !singleRow {
+		writef(stmt, ` ORDER BY %s COLLATE "C"`, recordID)
+	}
+	if !wantsRows {
 		return
 	}
-	returning, _ := c.Expression.(clause.Returning)
-	columns := returning.Columns
+	stmt.WriteString(") SELECT ")
+	columns := returning.Expression.(clause.Returning).Columns
 	if len(columns) == 0 || len(columns) == 1 && columns[0].Name == "*" {
 		columns = nil
 		for _, name := range info.columns {
 			columns = append(columns, clause.Column{Name: name})
 		}
 	}
-	stmt.WriteString(" SELECT ")
 	for i, col := range columns {
 		if i > 0 {
 			stmt.WriteByte(',')
@@ -508,6 +525,57 @@ func writeResult(stmt *gorm.Statement, info *tableInfo) {
 		stmt.WriteQuoted(col)
 	}
 	stmt.WriteString(" FROM audit_rows")
+}
+
+// rowColumns is what audit_rows returns besides the values: the table's columns when GORM
+// reads them back (RETURNING) or an upsert joins on them.
+func rowColumns(stmt *gorm.Statement, q string, upsert bool) string {
+	if _, ok := stmt.Clauses["RETURNING"]; ok || upsert {
+		return q + ".*, "
+	}
+	return ""
+}
+
+// atMostOneRow reports whether a statement's conditions pin it to one row: among its
+// top-level conditions (joined by AND) an equality, or a one-value IN, on a single-column
+// primary key.
+func atMostOneRow(stmt *gorm.Statement, info *tableInfo) bool {
+	if len(info.pk) != 1 {
+		return false
+	}
+	c, ok := stmt.Clauses["WHERE"]
+	if !ok {
+		return false
+	}
+	where, _ := c.Expression.(clause.Where)
+	isPK := func(column any) bool {
+		switch col := column.(type) {
+		case string:
+			return col == info.pk[0]
+		case clause.Column:
+			if col.Name == clause.PrimaryKey {
+				return stmt.Schema != nil && stmt.Schema.PrioritizedPrimaryField != nil && stmt.Schema.PrioritizedPrimaryField.DBName == info.pk[0]
+			}
+			return col.Name == info.pk[0] && (col.Table == "" || col.Table == clause.CurrentTable || col.Table == info.name)
+		}
+		return false
+	}
+	pinned := false
+	for _, e := range where.Exprs {
+		switch e := e.(type) {
+		case clause.OrConditions:
+			return false // an OR among the top-level conditions: they are no longer all required
+		case clause.Eq:
+			if isPK(e.Column) {
+				if v := reflect.ValueOf(e.Value); !v.IsValid() || v.Kind() != reflect.Slice && v.Kind() != reflect.Array {
+					pinned = true
+				}
+			}
+		case clause.IN:
+			pinned = pinned || isPK(e.Column) && len(e.Values) == 1
+		}
+	}
+	return pinned
 }
 
 // hasConditions mirrors GORM's refusal of a global update or delete: without conditions
@@ -533,12 +601,3 @@ func writef(stmt *gorm.Statement, format string, args ...any) {
 
 // quoteLiteral quotes s as an SQL string literal (standard_conforming_strings is on).
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// arrayLiteral writes names as a Postgres array literal.
-func arrayLiteral(names []string) string {
-	quoted := make([]string, len(names))
-	for i, n := range names {
-		quoted[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(n) + `"`
-	}
-	return "{" + strings.Join(quoted, ",") + "}"
-}

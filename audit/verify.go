@@ -7,7 +7,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -53,7 +55,9 @@ func (r Result) String() string {
 // genesis is the prev_hash of the first row.
 var genesis = make([]byte, sha256.Size)
 
-// chainRow is a row of audit_log as the canonical encoding reads it.
+// chainRow is a row of audit_log as the canonical encoding reads it: scalar columns as
+// values, jsonb columns (and changed, as jsonb) in Postgres's text form, which is a function
+// of the stored value.
 type chainRow struct {
 	id                                  int64
 	at                                  time.Time
@@ -67,44 +71,100 @@ type chainRow struct {
 }
 
 const selectChain = `SELECT id, at, actor_type, actor_id, actor_label, action, event, table_name, record_id, subject,
-	old::text, new::text, changed::text, details::text, request_id, ip, prev_hash, hash
+	old::text, new::text, to_jsonb(changed)::text, details::text, request_id, ip, prev_hash, hash
 	FROM audit_log ORDER BY id`
 
-// canonical is the encoding the hash covers; audit_canonical in the migration writes the
-// same bytes: a version tag, then each field as '~' (NULL) or <byte length>:<text>.
+// canonical is the text the hash covers: the jsonb object audit_canonical builds in the
+// migration, as Postgres prints it. Keys are ordered by length, then bytes; pairs are
+// separated by ", " and keys from values by ": "; strings are escaped as Postgres escapes them.
 func (r *chainRow) canonical() []byte {
-	var b bytes.Buffer
-	b.WriteString("outlay-audit-v1")
-	text := func(s string) {
-		b.WriteString(strconv.Itoa(len(s)))
-		b.WriteByte(':')
-		b.WriteString(s)
-	}
-	nullable := func(s sql.NullString) {
-		if !s.Valid {
-			b.WriteByte('~')
-			return
+	str := func(s string) string { return quoteJSON(s) }
+	nullable := func(s sql.NullString, raw bool) string {
+		switch {
+		case !s.Valid:
+			return "null"
+		case raw:
+			return s.String
+		default:
+			return quoteJSON(s.String)
 		}
-		text(s.String)
 	}
-	text(strconv.FormatInt(r.id, 10))
-	text(strconv.FormatInt(r.at.UnixMicro(), 10))
-	text(r.actorType)
-	text(strconv.FormatInt(r.actorID, 10))
-	text(r.actorLabel)
-	text(r.action)
-	nullable(r.event)
-	nullable(r.tableName)
-	nullable(r.recordID)
-	nullable(r.subject)
-	nullable(r.old)
-	nullable(r.new)
-	nullable(r.changed)
-	nullable(r.details)
-	text(r.requestID)
-	text(r.ip)
-	text(hex.EncodeToString(r.prevHash))
+	fields := map[string]string{
+		"id":          strconv.FormatInt(r.id, 10),
+		"at":          strconv.FormatInt(r.at.UnixMicro(), 10),
+		"actor_type":  str(r.actorType),
+		"actor_id":    strconv.FormatInt(r.actorID, 10),
+		"actor_label": str(r.actorLabel),
+		"action":      str(r.action),
+		"event":       nullable(r.event, false),
+		"subject":     nullable(r.subject, false),
+		"details":     nullable(r.details, true),
+		"table_name":  nullable(r.tableName, false),
+		"record_id":   nullable(r.recordID, false),
+		"old":         nullable(r.old, true),
+		"new":         nullable(r.new, true),
+		"changed":     nullable(r.changed, true),
+		"request_id":  str(r.requestID),
+		"ip":          str(r.ip),
+		"prev_hash":   str(hex.EncodeToString(r.prevHash)),
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if len(keys[i]) != len(keys[j]) {
+			return len(keys[i]) < len(keys[j])
+		}
+		return keys[i] < keys[j]
+	})
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteJSON(k))
+		b.WriteString(": ")
+		b.WriteString(fields[k])
+	}
+	b.WriteByte('}')
 	return b.Bytes()
+}
+
+// quoteJSON quotes s as Postgres's escape_json does: the two-character escapes for ", \, and
+// \b \f \n \r \t, \u00xx for other control characters, everything else as it is.
+func quoteJSON(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if c < 0x20 {
+				fmt.Fprintf(&b, `\u%04x`, c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func (r *chainRow) intact() bool {

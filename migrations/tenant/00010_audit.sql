@@ -1,14 +1,15 @@
 -- The tamper-evident audit log: every audited change and security event, hash-chained.
 --
--- How a row gets here. The app (package audit) writes each record into audit_pending, in the
--- same transaction as the change it describes. At COMMIT a deferred constraint trigger moves
--- the transaction's pending records into audit_log, where a BEFORE INSERT trigger takes the
--- chain lock (a transaction-level advisory lock with one fixed key per tenant database),
--- numbers the row after the current head and computes its hash. The lock is therefore held
--- only from the moment the transaction commits until the commit completes: the chain is a
--- total order equal to commit order, and a transaction that waits for a row lock never holds
--- the chain lock, so auditing adds no deadlocks. A rolled-back transaction (or savepoint)
--- leaves nothing behind.
+-- How a row gets here. The app (package audit) writes a change and its records in one SQL
+-- statement. Outside a transaction that statement commits on its own, and its records go
+-- straight into audit_log, after every row it changes. Inside a transaction they go into
+-- audit_pending, and at COMMIT a deferred constraint trigger moves them into audit_log. Either
+-- way a BEFORE INSERT trigger on audit_log takes the chain lock (a transaction-level advisory
+-- lock with one fixed key per tenant database), numbers the row after the current head and
+-- computes its hash; the lock is held only from then until the commit completes. So the chain
+-- is a total order equal to commit order, a transaction that waits for a row lock never
+-- holds the chain lock (auditing adds no deadlocks), and a rolled-back transaction or
+-- savepoint leaves nothing behind.
 --
 -- Append-only. Triggers refuse UPDATE, DELETE and TRUNCATE on audit_log, for everyone,
 -- superusers included. Triggers are the enforcement because the app connects as a superuser
@@ -19,13 +20,12 @@
 -- audit_pending (and DELETE on audit_pending, which the commit trigger needs), so that it
 -- cannot disable the triggers or drop the table.
 --
--- Canonical encoding (the hash is SHA-256 of it; audit.Verify implements the same in Go):
---   'outlay-audit-v1' followed by, for each field in this order, '~' for NULL or
---   <length in bytes>:<text>:
---   id, at as microseconds since 1970-01-01 UTC, actor_type, actor_id, actor_label, action,
---   event, table_name, record_id, subject, old::text, new::text, changed::text,
---   details::text, request_id, ip, prev_hash as lowercase hex.
--- jsonb and text[] contribute Postgres's own text output, which is a function of the value.
+-- Canonical encoding: a row's hash is SHA-256 of the text of this jsonb object, whose keys
+-- Postgres orders by length, then bytes (audit.Verify rebuilds the same text in Go):
+--   {id, at (microseconds since 1970-01-01 UTC), actor_type, actor_id, actor_label, action,
+--    event, subject, details, table_name, record_id, old, new, changed, request_id, ip,
+--    prev_hash (lowercase hex)}
+-- Every column but hash itself, so altering any of them, or the order, breaks the chain.
 
 -- +goose Up
 CREATE TABLE audit_log (
@@ -89,56 +89,16 @@ CREATE TABLE audit_pending (
     CHECK (action = 'event' OR (table_name IS NOT NULL AND record_id IS NOT NULL))
 );
 
--- +goose StatementBegin
-CREATE FUNCTION audit_field(v text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN v IS NULL THEN '~' ELSE octet_length(v)::text || ':' || v END
-$$;
--- +goose StatementEnd
-
+-- The canonical text of a row (see the top of this file).
 -- +goose StatementBegin
 CREATE FUNCTION audit_canonical(r audit_log) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT 'outlay-audit-v1' || concat(
-        audit_field(r.id::text),
-        audit_field((extract(epoch FROM r.at) * 1000000)::bigint::text),
-        audit_field(r.actor_type),
-        audit_field(r.actor_id::text),
-        audit_field(r.actor_label),
-        audit_field(r.action),
-        audit_field(r.event),
-        audit_field(r.table_name),
-        audit_field(r.record_id),
-        audit_field(r.subject),
-        audit_field(r.old::text),
-        audit_field(r.new::text),
-        audit_field(r.changed::text),
-        audit_field(r.details::text),
-        audit_field(r.request_id),
-        audit_field(r.ip),
-        audit_field(encode(r.prev_hash, 'hex')))
-$$;
--- +goose StatementEnd
-
--- The columns whose values differ between two versions of a row (a missing key and JSON
--- null are the same), in byte order. For a created row: its non-null columns; for a deleted
--- row, likewise its non-null columns before.
--- +goose StatementBegin
-CREATE FUNCTION audit_changed(old jsonb, new jsonb) RETURNS text[]
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT coalesce(array_agg(k ORDER BY k COLLATE "C"), '{}')
-    FROM (SELECT jsonb_object_keys(coalesce(old, '{}')) UNION SELECT jsonb_object_keys(coalesce(new, '{}'))) keys (k)
-    WHERE nullif(old -> k, 'null') IS DISTINCT FROM nullif(new -> k, 'null')
-$$;
--- +goose StatementEnd
-
--- A row's values with each secret column's value (when it has one) replaced by a marker, so
--- that the log shows that a password hash changed but never the hash.
--- +goose StatementBegin
-CREATE FUNCTION audit_redact(j jsonb, secrets text[]) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT j || coalesce((SELECT jsonb_object_agg(k, '[redacted]') FROM unnest(secrets) k
-                          WHERE nullif(j -> k, 'null') IS NOT NULL), '{}')
+    SELECT jsonb_build_object(
+        'id', r.id, 'at', (extract(epoch FROM r.at) * 1000000)::bigint,
+        'actor_type', r.actor_type, 'actor_id', r.actor_id, 'actor_label', r.actor_label,
+        'action', r.action, 'event', r.event, 'subject', r.subject, 'details', r.details,
+        'table_name', r.table_name, 'record_id', r.record_id, 'old', r.old, 'new', r.new, 'changed', r.changed,
+        'request_id', r.request_id, 'ip', r.ip, 'prev_hash', encode(r.prev_hash, 'hex'))::text
 $$;
 -- +goose StatementEnd
 
@@ -157,7 +117,14 @@ BEGIN
     SELECT id, hash INTO head_id, head_hash FROM audit_log ORDER BY id DESC LIMIT 1;
     NEW.id := coalesce(head_id, 0) + 1;
     NEW.prev_hash := coalesce(head_hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea);
-    NEW.hash := sha256(convert_to(audit_canonical(NEW), 'UTF8'));
+    -- audit_canonical(NEW), written out: a function call here costs more than the rest of
+    -- the trigger (it is set up again in every transaction).
+    NEW.hash := sha256(convert_to(jsonb_build_object(
+        'id', NEW.id, 'at', (extract(epoch FROM NEW.at) * 1000000)::bigint,
+        'actor_type', NEW.actor_type, 'actor_id', NEW.actor_id, 'actor_label', NEW.actor_label,
+        'action', NEW.action, 'event', NEW.event, 'subject', NEW.subject, 'details', NEW.details,
+        'table_name', NEW.table_name, 'record_id', NEW.record_id, 'old', NEW.old, 'new', NEW.new, 'changed', NEW.changed,
+        'request_id', NEW.request_id, 'ip', NEW.ip, 'prev_hash', encode(NEW.prev_hash, 'hex'))::text, 'UTF8'));
     RETURN NEW;
 END
 $$;
@@ -210,6 +177,3 @@ DROP FUNCTION audit_pending_commit();
 DROP FUNCTION audit_log_refuse_change();
 DROP FUNCTION audit_log_chain();
 DROP FUNCTION audit_canonical(audit_log);
-DROP FUNCTION audit_redact(jsonb, text[]);
-DROP FUNCTION audit_changed(jsonb, jsonb);
-DROP FUNCTION audit_field(text);
