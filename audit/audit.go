@@ -144,7 +144,8 @@ func IsSecretColumn(name string) bool {
 	case "password", "secret", "password_hash", "token_hash", "client_secret":
 		return true
 	}
-	return strings.HasSuffix(name, "_hash") || strings.HasSuffix(name, "_secret") || strings.HasSuffix(name, "_password")
+	return strings.HasSuffix(name, "_hash") || strings.HasSuffix(name, "_secret") || strings.HasSuffix(name, "_password") ||
+		strings.HasSuffix(name, "_sealed") || strings.HasPrefix(name, "client_secret")
 }
 
 // notAudited are the tenant tables whose rows are deliberately not recorded one by one, and
@@ -159,6 +160,10 @@ var notAudited = map[string]string{
 	"goose_db_version": "migration bookkeeping, written by goose outside the app",
 	"audit_log":        "the log itself: append-only, chained by its own triggers",
 	"audit_pending":    "records waiting for their transaction to commit; moved into audit_log at COMMIT",
+	"policy_state": "a version counter that triggers bump on every policy or role change; " +
+		"the changes themselves are recorded (casbin_rule, roles, user_roles) with policy.changed and role.changed events",
+	"sso_auth_states": "single-use, ten-minute sign-in states (state stored as a digest); " +
+		"the sign-ins they lead to are recorded as SSO events",
 }
 
 // NotAudited lists the tables not audited row by row, each with the reason.

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
+	"outlay/audit"
 	"outlay/mail"
 	"outlay/models"
 	"outlay/views"
@@ -81,6 +82,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	var throttled *models.ErrThrottled
 	if err := models.CheckThrottle(ctx, db, s.throttle, f.Email, ip); errors.As(err, &throttled) {
+		if err := s.recordAs(c, 0, f.Email, audit.EventSignInFailure, f.Email, map[string]any{"reason": "throttled (" + throttled.Scope + ")"}); err != nil {
+			return err
+		}
 		f.Errors[""] = throttleMessage(throttled)
 		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(throttled.RetryAfter.Seconds())))
 		return s.renderLogin(c, http.StatusTooManyRequests, f)
@@ -90,6 +94,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	u, err := models.Authenticate(ctx, db, f.Email, password)
 	if errors.Is(err, models.ErrBadCredentials) {
 		if err := models.RecordFailedSignIn(ctx, db, f.Email, ip); err != nil {
+			return err
+		}
+		if err := s.recordAs(c, 0, f.Email, audit.EventSignInFailure, f.Email, map[string]any{"reason": "incorrect email or password"}); err != nil {
 			return err
 		}
 		f.Errors[""] = badCredentials
@@ -102,6 +109,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.startSession(c, u.ID); err != nil {
+		return err
+	}
+	if err := s.recordAs(c, u.ID, u.Email, audit.EventSignInSuccess, u.Email, map[string]any{"method": "password"}); err != nil {
 		return err
 	}
 	if f.Next != "" {
@@ -142,6 +152,11 @@ func (s *Server) startSession(c *fiber.Ctx, userID int64) error {
 func (s *Server) logout(c *fiber.Ctx) error {
 	if token := c.Cookies(s.cookies.session); token != "" {
 		if err := models.DeleteSession(c.UserContext(), tenantDB(c), token); err != nil {
+			return err
+		}
+	}
+	if u := currentUser(c); u != nil {
+		if err := audit.Event(c.UserContext(), tenantDB(c), audit.EventSignOut, u.Email, nil); err != nil {
 			return err
 		}
 	}
@@ -272,10 +287,21 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	if err := s.startSession(c, u.ID); err != nil {
 		return err
 	}
+	if err := s.recordAs(c, u.ID, u.Email, audit.EventPasswordReset, u.Email, map[string]any{"invitation": f.Invited}); err != nil {
+		return err
+	}
 	if f.Invited {
 		s.setFlash(c, "success", "Welcome to "+tenantOf(c).Name+": your password is set, and you are signed in.")
 	} else {
 		s.setFlash(c, "success", "Your password has been changed, and you are signed in.")
 	}
 	return redirect(c, "/dashboard")
+}
+
+// recordAs records a security event as the person it concerns (the email typed, for a failed
+// sign-in), keeping the request's id and address.
+func (s *Server) recordAs(c *fiber.Ctx, userID int64, email, name, subject string, details map[string]any) error {
+	a := audit.ActorFrom(c.UserContext())
+	a.Type, a.ID, a.Label = audit.ActorUser, userID, email
+	return audit.Event(audit.WithActor(c.UserContext(), a), tenantDB(c), name, subject, details)
 }

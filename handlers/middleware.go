@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
+	"outlay/audit"
 	"outlay/models"
 	"outlay/tenancy"
 	"outlay/views"
@@ -136,6 +138,8 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 	defer release()
 	st := stateOf(c)
 	st.tenant, st.db = &t, db
+	// Until a session or token says otherwise, changes are a signed-out visitor's.
+	c.SetUserContext(audit.WithActor(c.UserContext(), audit.Actor{Type: audit.ActorUser, RequestID: st.requestID, IP: c.IP()}))
 	return c.Next()
 }
 
@@ -213,6 +217,7 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	default:
 		st := stateOf(c)
 		st.user, st.sessionToken = u, token
+		c.SetUserContext(audit.WithActor(c.UserContext(), audit.Actor{Type: audit.ActorUser, ID: u.UserID, Label: u.Email, RequestID: st.requestID, IP: c.IP()}))
 		if st.policy, err = s.policies.For(c.UserContext(), st.tenant.Slug, st.db, u.PolicyVersion); err != nil {
 			return err
 		}
@@ -237,6 +242,8 @@ func (s *Server) loadBearer(c *fiber.Ctx) error {
 	}
 	st := stateOf(c)
 	st.user = u
+	c.SetUserContext(audit.WithActor(c.UserContext(), audit.Actor{Type: audit.ActorToken, ID: u.TokenID,
+		Label: fmt.Sprintf("%s (API token %d)", u.Email, u.TokenID), RequestID: st.requestID, IP: c.IP()}))
 	if st.policy, err = s.policies.For(c.UserContext(), st.tenant.Slug, st.db, u.PolicyVersion); err != nil {
 		return err
 	}

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"outlay"
+	"outlay/audit"
 	"outlay/policy"
 )
 
@@ -79,9 +83,15 @@ func SetPermission(ctx context.Context, db *gorm.DB, role string, p policy.Permi
 			return err
 		}
 		if granted {
-			return tx.Exec(`INSERT INTO casbin_rule (ptype, v0, v1, v2) VALUES ('p', ?, ?, ?) ON CONFLICT DO NOTHING`, role, p.Object, p.Action).Error
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&PolicyRule{Ptype: "p", V0: role, V1: p.Object, V2: p.Action}).Error; err != nil {
+				return err
+			}
+			return audit.Event(ctx, tx, audit.EventPolicyChanged, role, map[string]any{"permission": p.String(), "granted": true})
 		}
-		return tx.Where("ptype = 'p' AND v0 = ? AND v1 = ? AND v2 = ?", role, p.Object, p.Action).Delete(&PolicyRule{}).Error
+		if err := tx.Where("ptype = 'p' AND v0 = ? AND v1 = ? AND v2 = ?", role, p.Object, p.Action).Delete(&PolicyRule{}).Error; err != nil {
+			return err
+		}
+		return audit.Event(ctx, tx, audit.EventPolicyChanged, role, map[string]any{"permission": p.String(), "granted": false})
 	})
 }
 
@@ -138,7 +148,10 @@ func CreateRole(ctx context.Context, db *gorm.DB, label string) (*Role, error) {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return outlay.ValidationErrors{"label": "A role with this name already exists."}
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Event(ctx, tx, audit.EventRoleChanged, r.Name, map[string]any{"change": "created", "label": label})
 	})
 	if err != nil {
 		return nil, err
@@ -167,7 +180,11 @@ func RenameRole(ctx context.Context, db *gorm.DB, name, label string) error {
 		if clash > 0 {
 			return outlay.ValidationErrors{"label": "A role with this name already exists."}
 		}
-		return tx.Model(r).Update("label", label).Error
+		from := r.Label
+		if err := tx.Model(r).Update("label", label).Error; err != nil {
+			return err
+		}
+		return audit.Event(ctx, tx, audit.EventRoleChanged, name, map[string]any{"change": "renamed", "from": from, "to": label})
 	})
 }
 
@@ -187,7 +204,10 @@ func DeleteRole(ctx context.Context, db *gorm.DB, name string) error {
 		if err := tx.Where("role = ?", name).Delete(&UserRole{}).Error; err != nil {
 			return err
 		}
-		return tx.Delete(r).Error
+		if err := tx.Delete(r).Error; err != nil {
+			return err
+		}
+		return audit.Event(ctx, tx, audit.EventRoleChanged, name, map[string]any{"change": "deleted", "label": r.Label})
 	})
 }
 
@@ -228,8 +248,15 @@ func replaceUserRoles(tx *gorm.DB, userID int64, roles []string) error {
 	if err := tx.Where("user_id = ? AND role NOT IN ?", userID, roles).Delete(&UserRole{}).Error; err != nil {
 		return err
 	}
+	var have []string
+	if err := tx.Model(&UserRole{}).Where("user_id = ?", userID).Pluck("role", &have).Error; err != nil {
+		return err
+	}
 	for _, r := range roles {
-		if err := tx.Exec(`INSERT INTO user_roles (user_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING`, userID, r).Error; err != nil {
+		if slices.Contains(have, r) {
+			continue
+		}
+		if err := tx.Create(&UserRole{UserID: userID, Role: r}).Error; err != nil {
 			return err
 		}
 	}
@@ -260,7 +287,10 @@ func DeactivateUser(ctx context.Context, db *gorm.DB, userID int64) error {
 		if err := tx.Exec(`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`, userID).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = ? AND revoked_at IS NULL`, userID).Error
+		if err := tx.Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", time.Now().UTC()).Error; err != nil {
+			return err
+		}
+		return audit.Event(ctx, tx, audit.EventUserDeactivated, strconv.FormatInt(userID, 10), nil)
 	})
 }
 

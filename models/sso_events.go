@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"gorm.io/gorm"
+
+	"outlay/audit"
 )
 
 // SSOEvent is one SSO setting change or sign-in, as the audit log will record it.
@@ -32,9 +34,8 @@ func WithSSOEventSink(ctx context.Context, sink SSOEventSink) context.Context {
 // and the record commits or rolls back with the change. Until then the event goes to the
 // sink the context carries: the server logs it, tests collect it.
 func RecordSSOEvent(ctx context.Context, db *gorm.DB, name, subject string, details map[string]any) error {
-	_ = db
 	if sink, ok := ctx.Value(ssoSinkKey{}).(SSOEventSink); ok && sink != nil {
 		sink(ctx, SSOEvent{Name: name, Subject: subject, Details: details})
 	}
-	return nil
+	return audit.Event(ctx, db, name, subject, details)
 }

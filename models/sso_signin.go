@@ -259,12 +259,16 @@ func linkIdentity(tx *gorm.DB, userID int64, provider string, c SSOClaims) (int6
 // touchIdentity notes the sign-in, and activates an invited person: the provider has proved
 // the email their invitation went to.
 func touchIdentity(tx *gorm.DB, identityID int64, u *User, email string) error {
-	if err := tx.Exec(`UPDATE sso_identities SET last_signed_in = now(), email = COALESCE(NULLIF(?, ''), email) WHERE id = ?`, email, identityID).Error; err != nil {
+	changes := map[string]any{"last_signed_in": time.Now().UTC()}
+	if email != "" {
+		changes["email"] = email
+	}
+	if err := tx.Table("sso_identities").Where("id = ?", identityID).Updates(changes).Error; err != nil {
 		return err
 	}
 	if u.Status == UserInvited {
 		u.Status = UserActive
-		return tx.Exec(`UPDATE users SET status = 'active', updated_at = now() WHERE id = ? AND status = 'invited'`, u.ID).Error
+		return tx.Model(&User{}).Where("id = ? AND status = 'invited'", u.ID).Updates(map[string]any{"status": UserActive, "updated_at": time.Now().UTC()}).Error
 	}
 	return nil
 }
@@ -285,7 +289,7 @@ func provisionUser(tx *gorm.DB, c SSOClaims, role string) (*User, error) {
 	if err := tx.Create(u).Error; err != nil {
 		return nil, err
 	}
-	if err := tx.Exec(`INSERT INTO user_roles (user_id, role) VALUES (?, ?)`, u.ID, role).Error; err != nil {
+	if err := tx.Create(&UserRole{UserID: u.ID, Role: role}).Error; err != nil {
 		return nil, err
 	}
 	u.Roles = []string{role}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -9,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay"
+	"outlay/audit"
 	"outlay/auth"
 )
 
@@ -83,7 +85,13 @@ func CreateToken(ctx context.Context, db *gorm.DB, userID int64, name string, da
 	token := TokenPrefix + raw
 	now := time.Now().UTC()
 	t := &APIToken{UserID: userID, Name: name, TokenHash: auth.Digest(token), CreatedAt: now, ExpiresAt: now.AddDate(0, 0, days)}
-	if err := db.WithContext(ctx).Create(t).Error; err != nil {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(t).Error; err != nil {
+			return err
+		}
+		return audit.Event(ctx, tx, audit.EventTokenCreated, name, map[string]any{"token_id": t.ID, "owner_id": userID, "expires_at": t.ExpiresAt})
+	})
+	if err != nil {
 		return nil, "", err
 	}
 	return t, token, nil
@@ -129,18 +137,20 @@ func FindTokens(ctx context.Context, db *gorm.DB, f TokenFilter) ([]TokenWithOwn
 // Another person's token is ErrNotFound to a non-admin. Revoking a revoked token succeeds and
 // keeps the first revocation's time, so a repeated click is not an error.
 func RevokeToken(ctx context.Context, db *gorm.DB, id, ownerID int64) error {
-	q := db.WithContext(ctx).Model(&APIToken{}).Where("id = ?", id)
-	if ownerID != 0 {
-		q = q.Where("user_id = ?", ownerID)
-	}
-	res := q.Update("revoked_at", gorm.Expr("COALESCE(revoked_at, now())"))
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return outlay.ErrNotFound
-	}
-	return nil
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx.Model(&APIToken{}).Where("id = ?", id)
+		if ownerID != 0 {
+			q = q.Where("user_id = ?", ownerID)
+		}
+		res := q.Update("revoked_at", gorm.Expr("COALESCE(revoked_at, now())"))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return outlay.ErrNotFound
+		}
+		return audit.Event(ctx, tx, audit.EventTokenRevoked, strconv.FormatInt(id, 10), map[string]any{"token_id": id})
+	})
 }
 
 // LookupToken resolves a bearer token to its active user, like LookupSession.
