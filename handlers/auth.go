@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
 
 	"outlay"
+	"outlay/audit"
 	"outlay/mail"
 	"outlay/models"
 	"outlay/views"
@@ -67,6 +69,10 @@ func (s *Server) login(c *fiber.Ctx) error {
 		if err := models.RecordFailedSignIn(ctx, db, f.Email, ip); err != nil {
 			return err
 		}
+		// Recorded under the email that was tried, whether or not anyone has it.
+		if err := audit.Event(actingAs(c, 0, f.Email), db, audit.EventSignInFailure, f.Email, nil); err != nil {
+			return err
+		}
 		f.Errors[""] = badCredentials
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
 	}
@@ -77,6 +83,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.startSession(c, u.ID); err != nil {
+		return err
+	}
+	if err := audit.Event(actingAs(c, u.ID, u.Email), db, audit.EventSignInSuccess, u.Email, nil); err != nil {
 		return err
 	}
 	if f.Next != "" {
@@ -110,7 +119,16 @@ func (s *Server) startSession(c *fiber.Ctx, userID int64) error {
 
 func (s *Server) logout(c *fiber.Ctx) error {
 	if token := c.Cookies(s.cookies.session); token != "" {
-		if err := models.DeleteSession(c.UserContext(), tenantDB(c), token); err != nil {
+		err := tenantDB(c).Transaction(func(tx *gorm.DB) error {
+			if err := models.DeleteSession(c.UserContext(), tx, token); err != nil {
+				return err
+			}
+			if u := currentUser(c); u != nil {
+				return audit.Event(c.UserContext(), tx, audit.EventSignOut, u.Email, nil)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -192,7 +210,8 @@ func (s *Server) reset(c *fiber.Ctx) error {
 		f.Errors["confirm"] = "The two passwords do not match."
 		return s.renderAuth(c, http.StatusUnprocessableEntity, page{Title: "Set a new password", Content: authviews.ResetForm(f)})
 	}
-	u, err = models.ResetPassword(ctx, db, token, password)
+	// The link proves who this is: the new password, and the reset, are theirs.
+	u, err = models.ResetPassword(actingAs(c, u.ID, u.Email), db, token, password)
 	if v, ok := outlay.AsValidation(err); ok {
 		for k, msg := range v {
 			f.Errors[k] = msg

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
+	"outlay/audit"
 	"outlay/models"
 	"outlay/tenancy"
 	"outlay/views"
@@ -188,26 +190,41 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// loadSession attaches the signed-in user, if the session cookie names a live session.
+// anonymous labels the actor of a request nobody is signed in to (a sign-in page, a reset
+// link): an audit.ActorUser with ID 0, still with the request's id and address.
+const anonymous = "anonymous"
+
+// loadSession attaches the signed-in user, if the session cookie names a live session, and
+// puts the request's actor in the request context, so that every change the request makes
+// through tenantDB(c) is recorded as theirs.
 func (s *Server) loadSession(c *fiber.Ctx) error {
-	token := c.Cookies(s.cookies.session)
-	if token == "" {
-		return c.Next()
+	actor := audit.Actor{Type: audit.ActorUser, Label: anonymous, RequestID: requestIDOf(c), IP: c.IP()}
+	if token := c.Cookies(s.cookies.session); token != "" {
+		u, err := models.LookupSession(c.UserContext(), tenantDB(c), token, s.sessions)
+		switch {
+		case errors.Is(err, outlay.ErrNotFound):
+			// Forget the dead cookie for the rest of this request too, so the CSRF token of
+			// the page we render matches what the browser will send next.
+			s.clearCookie(c, s.cookies.session)
+			c.Request().Header.DelCookie(s.cookies.session)
+		case err != nil:
+			return err
+		default:
+			st := stateOf(c)
+			st.user, st.sessionToken = u, token
+			actor.ID, actor.Label = u.UserID, u.Email
+		}
 	}
-	u, err := models.LookupSession(c.UserContext(), tenantDB(c), token, s.sessions)
-	switch {
-	case errors.Is(err, outlay.ErrNotFound):
-		// Forget the dead cookie for the rest of this request too, so the CSRF token of the
-		// page we render matches what the browser will send next.
-		s.clearCookie(c, s.cookies.session)
-		c.Request().Header.DelCookie(s.cookies.session)
-	case err != nil:
-		return err
-	default:
-		st := stateOf(c)
-		st.user, st.sessionToken = u, token
-	}
+	c.SetUserContext(audit.WithActor(c.UserContext(), actor))
 	return c.Next()
+}
+
+// actingAs is the request's context with the actor changed to user: for the moments a
+// signed-out request proves who it is (a correct password, a reset link).
+func actingAs(c *fiber.Ctx, id int64, label string) context.Context {
+	a := audit.ActorFrom(c.UserContext())
+	a.Type, a.ID, a.Label = audit.ActorUser, id, label
+	return audit.WithActor(c.UserContext(), a)
 }
 
 // guard enforces a route's access rule before its handler runs.

@@ -1,5 +1,5 @@
 // Command outlay is the whole product in one binary: the web server, the demo, and the
-// operator's commands for migrations and tenants.
+// operator's commands for migrations, tenants and audit logs.
 package main
 
 import (
@@ -19,6 +19,8 @@ Usage:
   outlay migrate                  migrate the control plane and every tenant database
   outlay tenant create <slug> --name NAME --admin-email EMAIL [--admin-name NAME] [--admin-password P]
   outlay tenant list              list tenants
+  outlay audit verify <slug>      check a tenant's audit log: exits 1 naming the first altered,
+                                  removed or out-of-order row
 
 Every command takes -h for its flags. Settings come from OUTLAY_* variables or flags.
 `
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(ctx, args[1:], stdout, stderr)
 	case "tenant":
 		err = cmdTenant(ctx, args[1:], stdout, stderr)
+	case "audit":
+		err = cmdAudit(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
