@@ -92,6 +92,10 @@ func (a *auditor) target(db *gorm.DB) (*tableInfo, bool) {
 	if _, skip := notAudited[stmt.Table]; skip {
 		return nil, false
 	}
+	if err := ActorFrom(stmt.Context).validate(); err != nil {
+		db.AddError(err)
+		return nil, false
+	}
 	if stmt.TableExpr != nil && (stmt.TableExpr.SQL != stmt.Quote(stmt.Table) || len(stmt.TableExpr.Vars) > 0) {
 		db.AddError(fmt.Errorf("%w: %s is written through the table expression %q; use the plain table", ErrNotAuditable, stmt.Table, stmt.TableExpr.SQL))
 		return nil, false
@@ -456,10 +460,6 @@ type recordSource struct {
 // straight into audit_log takes the chain lock only once it has no row lock left to wait for.
 func (a *auditor) finish(stmt *gorm.Statement, info *tableInfo, src recordSource, singleRow bool) {
 	actor := ActorFrom(stmt.Context)
-	if err := actor.validate(); err != nil {
-		stmt.AddError(err)
-		return
-	}
 	row := fmt.Sprintf("coalesce(%s, %s)", src.new, src.old)
 	var recordID string
 	if len(info.pk) == 1 {

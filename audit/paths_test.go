@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"outlay/audit"
 	"outlay/internal/testutil"
 	"outlay/models"
 )
@@ -377,4 +379,99 @@ func TestATransactionWaitingForARowDoesNotHoldTheChainLock(t *testing.T) {
 	if name != "B1" {
 		t.Errorf("B is %q, want the first transaction's B1 (it committed last)", name)
 	}
+}
+
+// HookedGadget overrides its name in its BeforeSave hook: the record must show the value the
+// hook wrote, which proves the audit builds the statement after GORM's hooks ran.
+type HookedGadget struct {
+	ID   int64
+	Name string
+}
+
+func (HookedGadget) TableName() string { return "gadgets" }
+
+func (g *HookedGadget) BeforeSave(tx *gorm.DB) error {
+	tx.Statement.SetColumn("name", "set by hook")
+	return nil
+}
+
+func TestLessCommonWritesAreRecordedOrRefused(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme).WithContext(asUser())
+	mustExec(t, db, `CREATE TABLE gadgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, deleted_at timestamptz)`)
+
+	t.Run("through Table() without a model", func(t *testing.T) {
+		mark := lastID(t, db)
+		if err := db.Table("roles").Create(map[string]any{"name": "tabled", "label": "Tabled"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Table("roles").Where("name = ?", "tabled").Update("label", "Relabelled").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Table("roles").Where("name = ?", "tabled").Delete(nil).Error; err != nil {
+			t.Fatal(err)
+		}
+		recs := since(t, db, mark)
+		if len(recs) != 3 || recs[0].Action != "create" || recs[1].Action != "update" || recs[2].Action != "delete" {
+			t.Fatalf("records %+v", recs)
+		}
+		checkChange(t, recs[1], "update", "roles", "tabled", "label")
+	})
+	t.Run("a map through a model", func(t *testing.T) {
+		mark := lastID(t, db)
+		if err := db.Model(&models.Role{}).Create(map[string]any{"Name": "mapped", "Label": "Mapped"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		checkChange(t, expectOne(t, db, mark, "map create"), "create", "roles", "mapped", "name", "label", "builtin", "created_at")
+	})
+	t.Run("in batches", func(t *testing.T) {
+		mark := lastID(t, db)
+		roles := []models.Role{{Name: "b_one", Label: "1"}, {Name: "b_two", Label: "2"}, {Name: "b_three", Label: "3"}}
+		if err := db.CreateInBatches(&roles, 2).Error; err != nil {
+			t.Fatal(err)
+		}
+		if recs := since(t, db, mark); len(recs) != 3 {
+			t.Fatalf("%d records", len(recs))
+		}
+	})
+	t.Run("values a hook sets are the values recorded", func(t *testing.T) {
+		g := HookedGadget{Name: "lamp"}
+		if err := db.Create(&g).Error; err != nil {
+			t.Fatal(err)
+		}
+		mark := lastID(t, db)
+		if err := db.Model(&g).Update("name", "desk lamp").Error; err != nil {
+			t.Fatal(err)
+		}
+		rec := expectOne(t, db, mark, "hooked update")
+		var stored string
+		db.Raw(`SELECT name FROM gadgets WHERE id = ?`, g.ID).Scan(&stored)
+		if stored != "set by hook" || value(t, rec, false, "name") != stored {
+			t.Errorf("stored %q, recorded %v", stored, rec.New["name"])
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		mustExec(t, db, `CREATE TABLE keyless (label text)`)
+		mark := lastID(t, db)
+		if err := db.Table("keyless").Create(map[string]any{"label": "x"}).Error; !errors.Is(err, audit.ErrNotAuditable) {
+			t.Errorf("write to a table without a primary key: %v", err)
+		}
+		if err := db.Table("users u").Where("u.id = ?", 1).Update("name", "X").Error; !errors.Is(err, audit.ErrNotAuditable) {
+			t.Errorf("write through an alias: %v", err)
+		}
+		robot := audit.WithActor(context.Background(), audit.Actor{Type: "robot"})
+		if err := db.WithContext(robot).Create(&models.Role{Name: "robotic", Label: "R"}).Error; err == nil {
+			t.Error("write by an unknown actor type was accepted")
+		}
+		var n int64
+		db.Raw(`SELECT count(*) FROM keyless`).Scan(&n)
+		if recs := since(t, db, mark); len(recs) != 0 || n != 0 {
+			t.Errorf("refused writes left %d records and %d rows", len(recs), n)
+		}
+		var robotic int64
+		db.Model(&models.Role{}).Where("name = ?", "robotic").Count(&robotic)
+		if robotic != 0 {
+			t.Error("the write by an unknown actor type happened without its record")
+		}
+	})
 }

@@ -82,9 +82,6 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	var throttled *models.ErrThrottled
 	if err := models.CheckThrottle(ctx, db, s.throttle, f.Email, ip); errors.As(err, &throttled) {
-		if err := s.recordAs(c, 0, f.Email, audit.EventSignInFailure, f.Email, map[string]any{"reason": "throttled (" + throttled.Scope + ")"}); err != nil {
-			return err
-		}
 		f.Errors[""] = throttleMessage(throttled)
 		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(throttled.RetryAfter.Seconds())))
 		return s.renderLogin(c, http.StatusTooManyRequests, f)
@@ -268,7 +265,8 @@ func (s *Server) reset(c *fiber.Ctx) error {
 		f.Errors["confirm"] = "The two passwords do not match."
 		return s.renderAuth(c, http.StatusUnprocessableEntity, page{Title: "Set a new password", Content: authviews.ResetForm(f)})
 	}
-	u, err = models.ResetPassword(ctx, db, token, password)
+	// The new password is the person's own change, made by proving they hold the link.
+	u, err = models.ResetPassword(actingAs(c, u.ID, u.Email), db, token, password)
 	if v, ok := outlay.AsValidation(err); ok {
 		for k, msg := range v {
 			f.Errors[k] = msg
@@ -287,9 +285,6 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	if err := s.startSession(c, u.ID); err != nil {
 		return err
 	}
-	if err := s.recordAs(c, u.ID, u.Email, audit.EventPasswordReset, u.Email, map[string]any{"invitation": f.Invited}); err != nil {
-		return err
-	}
 	if f.Invited {
 		s.setFlash(c, "success", "Welcome to "+tenantOf(c).Name+": your password is set, and you are signed in.")
 	} else {
@@ -298,10 +293,16 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	return redirect(c, "/dashboard")
 }
 
-// recordAs records a security event as the person it concerns (the email typed, for a failed
-// sign-in), keeping the request's id and address.
-func (s *Server) recordAs(c *fiber.Ctx, userID int64, email, name, subject string, details map[string]any) error {
+// actingAs is the request's context with the actor changed to a person: for the moments a
+// signed-out request proves who it is (a correct password, a reset link) or names who it
+// tried to be (the email of a failed sign-in). The request's id and address stay.
+func actingAs(c *fiber.Ctx, userID int64, email string) context.Context {
 	a := audit.ActorFrom(c.UserContext())
 	a.Type, a.ID, a.Label = audit.ActorUser, userID, email
-	return audit.Event(audit.WithActor(c.UserContext(), a), tenantDB(c), name, subject, details)
+	return audit.WithActor(c.UserContext(), a)
+}
+
+// recordAs records a security event as the person it concerns.
+func (s *Server) recordAs(c *fiber.Ctx, userID int64, email, name, subject string, details map[string]any) error {
+	return audit.Event(actingAs(c, userID, email), tenantDB(c), name, subject, details)
 }

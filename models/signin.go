@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay"
+	"outlay/audit"
 	"outlay/auth"
 )
 
@@ -159,7 +160,8 @@ func FindPasswordReset(ctx context.Context, db *gorm.DB, token string) (*User, e
 
 // ResetPassword uses a reset token to set a new password, all in one transaction: the token is
 // claimed with a conditional UPDATE, so two submissions of one link cannot both succeed; every
-// other link of the user is spent too, and all sessions end.
+// other link of the user is spent too, all sessions end, and the reset is recorded in the
+// audit log (with the actor in ctx).
 func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*User, error) {
 	u, err := FindPasswordReset(ctx, db, token)
 	if err != nil {
@@ -180,7 +182,10 @@ func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*U
 		if err := tx.Exec(`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`, u.ID).Error; err != nil {
 			return err
 		}
-		return SetPassword(ctx, tx, u.ID, password)
+		if err := SetPassword(ctx, tx, u.ID, password); err != nil {
+			return err
+		}
+		return audit.Event(ctx, tx, audit.EventPasswordReset, u.Email, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
+	"outlay/audit"
 	"outlay/config"
 	"outlay/migrations"
 	"outlay/models"
@@ -105,6 +106,7 @@ func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer
 				return err
 			}
 			defer closeDB()
+			ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "outlay demo"})
 			for _, p := range demoPeople {
 				if _, err := models.CreateUser(ctx, db, models.NewUser{Email: demoEmail(p.local, dt.slug), Name: p.name, Password: DemoPassword, Roles: []string{p.role}}); err != nil {
 					return err

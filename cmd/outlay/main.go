@@ -1,5 +1,5 @@
 // Command outlay is the whole product in one binary: the web server, the demo, and the
-// operator's commands for migrations, tenants and their people.
+// operator's commands for migrations, tenants, their people and audit logs.
 package main
 
 import (
@@ -26,6 +26,8 @@ Usage:
   outlay sso set <slug> <name> --issuer URL --client-id ID --client-secret S [--domains a.com,b.com] [--jit-role ROLE]
                                   add or change a tenant's OpenID Connect provider (as its /admin/sso page does)
   outlay sso list <slug>          list a tenant's SSO providers and sign-in policy
+  outlay audit verify <slug>      check a tenant's audit log: exits 1 naming the first altered,
+                                  removed or out-of-order row
 
 Every command takes -h for its flags. Settings come from OUTLAY_* variables or flags.
 `
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdUser(ctx, args[1:], stdout, stderr)
 	case "sso":
 		err = cmdSSO(ctx, args[1:], stdout, stderr)
+	case "audit":
+		err = cmdAudit(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

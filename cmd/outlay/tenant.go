@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"outlay"
+	"outlay/audit"
 	"outlay/config"
 	"outlay/migrations"
 	"outlay/models"
@@ -132,6 +133,7 @@ func seedAdmin(ctx context.Context, cfg *config.Config, t tenancy.Tenant, u mode
 		return "", err
 	}
 	defer closeDB()
+	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "outlay tenant create"})
 	if _, err := models.CreateUser(ctx, db, u); err != nil {
 		return "", err
 	}
