@@ -239,7 +239,7 @@ func auditRow(e models.AuditEntry) auditlog.Row {
 		r.WhoKind = "API token"
 	case "system":
 		r.WhoKind = "system"
-		if r.Who == "" {
+		if r.Who == "" || r.Who == "system" {
 			r.Who = "Outlay"
 		}
 	default:
@@ -258,7 +258,7 @@ func auditRow(e models.AuditEntry) auditlog.Row {
 		return r
 	}
 	r.Action = actionLabels[e.Action]
-	r.What = tableLabel(e.TableName) + " #" + e.RecordID
+	r.What = tableLabel(e.TableName) + " " + recordLabel(e.RecordID)
 	fields := e.Changed
 	if len(fields) == 0 {
 		// A create or delete lists every value it had.
@@ -272,12 +272,37 @@ func auditRow(e models.AuditEntry) auditlog.Row {
 		sort.Strings(fields)
 	}
 	for _, f := range fields {
-		if f == "created_at" || f == "updated_at" {
+		if f == "created_at" || f == "updated_at" || (f == "id" && e.Action != "update") {
 			continue
 		}
-		r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: valueText(e.Old[f]), New: valueText(e.New[f])})
+		switch e.Action {
+		case "create":
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: valueText(e.New[f])})
+		case "delete":
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: valueText(e.Old[f])})
+		default:
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: valueText(e.Old[f]), New: valueText(e.New[f])})
+		}
 	}
 	return r
+}
+
+// recordLabel shows a record's id: "#12", or for a composite key "role requester, user 2".
+func recordLabel(id string) string {
+	var parts map[string]any
+	if !strings.HasPrefix(id, "{") || json.Unmarshal([]byte(id), &parts) != nil {
+		return "#" + id
+	}
+	keys := make([]string, 0, len(parts))
+	for k := range parts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = strings.ToLower(fieldLabel(k)) + " " + valueText(parts[k])
+	}
+	return strings.Join(out, ", ")
 }
 
 // history renders an object's History tab.
