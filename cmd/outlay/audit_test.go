@@ -8,22 +8,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"outlay/internal/testutil"
-	"outlay/tenancy"
 )
 
 // tamper runs SQL on a tenant's database as its owner would, triggers disabled.
 func tamper(t *testing.T, controlDSN, slug string, sqls ...string) {
 	t.Helper()
 	ctx := context.Background()
-	registry, err := tenancy.OpenRegistry(ctx, controlDSN, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer registry.Close()
-	tn, ok := registry.Lookup(slug)
-	if !ok {
-		t.Fatalf("no tenant %s", slug)
-	}
+	tn := lookupTenant(t, controlDSN, slug)
 	conn, err := pgx.Connect(ctx, tn.DSN)
 	if err != nil {
 		t.Fatal(err)

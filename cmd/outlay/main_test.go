@@ -219,3 +219,18 @@ func signInOverHTTP(t *testing.T, port int, slug, email string) {
 		t.Errorf("%s on %s: ended at %s", email, slug, res.Request.URL)
 	}
 }
+
+// lookupTenant reads a tenant from the registry the commands wrote, for checking what they did.
+func lookupTenant(t *testing.T, controlDSN, slug string) tenancy.Tenant {
+	t.Helper()
+	registry, err := tenancy.OpenRegistry(context.Background(), controlDSN, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer registry.Close()
+	tn, ok := registry.Lookup(slug)
+	if !ok {
+		t.Fatalf("no tenant %s", slug)
+	}
+	return tn
+}

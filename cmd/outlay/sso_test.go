@@ -48,7 +48,7 @@ func TestSSOCommands(t *testing.T) {
 	if code, out, errs := runCmd(t, "sso", "set", "--label", "Okta Workforce", "acme", "okta", "--no-jit"); code != 0 || !strings.Contains(out, "provider okta updated") {
 		t.Fatalf("update: %d %q %q", code, out, errs)
 	}
-	tn := lookupTenant(t, "acme")
+	tn := lookupTenant(t, os.Getenv("OUTLAY_DATABASE_URL"), "acme")
 	db, closeDB, err := tenancy.OpenOne(context.Background(), tn)
 	if err != nil {
 		t.Fatal(err)
@@ -87,18 +87,4 @@ func TestSSOCommands(t *testing.T) {
 	if code, _, errs := runCmd(t, "sso", "set", "acme", "okta", "--client-secret", "x"); code == 0 || !strings.Contains(errs, "OUTLAY_SECRET_KEY") {
 		t.Errorf("without a secret key: %d %q", code, errs)
 	}
-}
-
-func lookupTenant(t *testing.T, slug string) tenancy.Tenant {
-	t.Helper()
-	registry, err := tenancy.OpenRegistry(context.Background(), os.Getenv("OUTLAY_DATABASE_URL"), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer registry.Close()
-	tn, ok := registry.Lookup(slug)
-	if !ok {
-		t.Fatalf("no tenant %s", slug)
-	}
-	return tn
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -18,17 +16,7 @@ import (
 // tenantDB opens a tenant's database the way the commands do, for checking what they did.
 func tenantDB(t *testing.T, controlDSN, slug string) *gorm.DB {
 	t.Helper()
-	ctx := context.Background()
-	registry, err := tenancy.OpenRegistry(ctx, controlDSN, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer registry.Close()
-	tn, ok := registry.Lookup(slug)
-	if !ok {
-		t.Fatalf("no tenant %s", slug)
-	}
-	db, closeDB, err := tenancy.OpenOne(ctx, tn)
+	db, closeDB, err := tenancy.OpenOne(context.Background(), lookupTenant(t, controlDSN, slug))
 	if err != nil {
 		t.Fatal(err)
 	}
