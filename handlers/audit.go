@@ -345,3 +345,16 @@ func (s *Server) roleHistory(c *fiber.Ctx) error {
 	}
 	return fiber.ErrNotFound
 }
+
+func (s *Server) ssoProviderHistory(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	p, err := models.FindSSOProviderByID(c.UserContext(), tenantDB(c), id)
+	if err != nil {
+		return err
+	}
+	return s.history(c, "/admin/sso", "History of "+p.Label, "/admin/sso", "Back to single sign-on",
+		models.RecordHistory{Table: "sso_providers", RecordID: c.Params("id")})
+}

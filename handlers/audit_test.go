@@ -128,3 +128,29 @@ func TestAuditExportNeutralisesFormulas(t *testing.T) {
 		t.Error("the export was not recorded")
 	}
 }
+
+// An SSO provider's History page lists its changes, with the secret redacted.
+func TestSSOProviderHistory(t *testing.T) {
+	app, c := newApp(t)
+	db := app.DB(t, mustTenant(t, app, "acme"))
+	if err := db.Exec(`INSERT INTO sso_providers (name, kind, label, issuer, client_id, client_secret_sealed) VALUES ('okta', 'oidc', 'Okta', 'https://login.example', 'abc', 'first')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Table("sso_providers").Where("name = ?", "okta").Updates(map[string]any{"label": "Okta SSO", "client_secret_sealed": []byte("second-sealed")}).Error; err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	db.Raw(`SELECT id FROM sso_providers WHERE name = 'okta'`).Scan(&id)
+	c.SignIn("ana@acme.example", testutil.Password)
+	res := c.Get(fmt.Sprintf("/admin/sso/providers/%d/history", id))
+	if res.Status != 200 || !strings.Contains(res.Text("h1"), "Okta SSO") {
+		t.Fatalf("history: %d %q", res.Status, res.Text("h1"))
+	}
+	text := res.Text("table")
+	if !strings.Contains(text, "Okta SSO") || !strings.Contains(text, "(secret)") || strings.Contains(res.Body, "second-sealed") {
+		t.Errorf("history shows %q", text)
+	}
+	if res := c.Get("/admin/sso/providers/999999/history"); res.Status != http.StatusNotFound {
+		t.Errorf("unknown provider: %d", res.Status)
+	}
+}

@@ -101,6 +101,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, "/admin/sso", "admin.sso", policy.Read, s.ssoAdminPage).nav("Single sign-on"),
 		permitted(post, "/admin/sso/providers", "admin.sso", policy.Update, s.createSSOProvider),
 		permitted(post, "/admin/sso/providers/:id", "admin.sso", policy.Update, s.updateSSOProvider),
+		permitted(get, "/admin/sso/providers/:id/history", "admin.sso", policy.Read, s.ssoProviderHistory),
 		permitted(post, "/admin/sso/providers/:id/delete", "admin.sso", policy.Update, s.deleteSSOProvider),
 		permitted(post, "/admin/sso/settings", "admin.sso", policy.Update, s.updateSSOSettings),
 		permitted(post, "/admin/users/:id/identities/:identity/unlink", "admin.sso", policy.Update, s.unlinkIdentity),
