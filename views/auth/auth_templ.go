@@ -684,7 +684,7 @@ func ResetInvalid() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<div class=\"form\"><h1>This link no longer works</h1><p>Password reset links work once, and only for an hour. Ask for a new one.</p><p><a class=\"btn btn-primary\" href=\"/password/forgot\">Send a new link</a></p><p class=\"auth-footer\"><a href=\"/login\">Back to sign in</a></p></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<div class=\"form\"><h1>This link no longer works</h1><p>Password links work once and then expire: a reset link after an hour, an invitation after 72 hours. Ask for a new reset link below, or ask your administrator to send your invitation again.</p><p><a class=\"btn btn-primary\" href=\"/password/forgot\">Send a new link</a></p><p class=\"auth-footer\"><a href=\"/login\">Back to sign in</a></p></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
