@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -58,14 +59,15 @@ func HashPassword(password string) (string, error) {
 }
 
 // dummyHash is compared against when no user matches an email, so that a wrong email takes
-// as long as a wrong password and timing does not reveal who has an account.
-var dummyHash = func() string {
+// as long as a wrong password and timing does not reveal who has an account. It is made on
+// first use, so commands that never check a password do not pay for it.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("outlay-timing-equaliser")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
 // CheckPassword reports whether password matches hash in constant time. An empty hash (no
 // password set) never matches, but still costs a full hash computation.
@@ -75,7 +77,7 @@ func CheckPassword(hash, password string) bool {
 	}
 	ok := true
 	if hash == "" {
-		hash, ok = dummyHash, false
+		hash, ok = dummyHash(), false
 	}
 	var version, memory, time, threads int
 	var saltB64, keyB64 string
