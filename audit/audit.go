@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 
 	"gorm.io/gorm"
@@ -172,15 +171,5 @@ func NotAudited() map[string]string {
 	for k, v := range notAudited {
 		out[k] = v
 	}
-	return out
-}
-
-// NotAuditedTables is NotAudited's table names, sorted.
-func NotAuditedTables() []string {
-	out := make([]string, 0, len(notAudited))
-	for k := range notAudited {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

@@ -81,19 +81,11 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 		return fiber.NewError(http.StatusUnprocessableEntity, "unknown permission")
 	}
 	granted := c.FormValue("granted") == "true"
-	summaries, err := models.RoleSummaries(ctx, db)
+	r, err := models.FindRole(ctx, db, role)
 	if err != nil {
 		return err
 	}
-	label := ""
-	for _, r := range summaries {
-		if r.Name == role {
-			label = r.Label
-		}
-	}
-	if label == "" {
-		return outlay.ErrNotFound
-	}
+	label := r.Label
 	cell := roles.Cell{Role: role, RoleLabel: label, Object: perm.Object, Action: perm.Action, PermLabel: perm.Label(), Granted: granted, CanEdit: true}
 	err = models.SetPermission(ctx, db, role, perm, granted)
 	if errors.Is(err, models.ErrLastRoleEditor) {

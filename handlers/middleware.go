@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -277,7 +278,7 @@ func (s *Server) guard(r Route) fiber.Handler {
 		}
 		if u == nil {
 			if c.Method() == fiber.MethodGet && !isHTMX(c) {
-				return redirect(c, "/login?next="+urlQueryEscape(c.OriginalURL()))
+				return redirect(c, "/login?next="+url.QueryEscape(c.OriginalURL()))
 			}
 			s.setFlash(c, "info", "Your session has ended. Sign in again to continue.")
 			return redirect(c, "/login")

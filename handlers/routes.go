@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"net/url"
-
 	"github.com/gofiber/fiber/v2"
 
 	"outlay/policy"
@@ -124,8 +122,6 @@ func (s *Server) Permissions() []policy.Permission {
 	}
 	return out
 }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // allowed reports whether the request's user may use route r.
 func (s *Server) allowed(c *fiber.Ctx, r Route) bool {

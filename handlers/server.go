@@ -8,7 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -221,5 +220,3 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	return renderComponent(c, views.ErrorPage(view))
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

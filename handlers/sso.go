@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -73,7 +74,7 @@ func (s *Server) ssoButtons(c *fiber.Ctx, next string) ([]authviews.SSOButton, e
 		}
 		href := "/auth/" + p.Name
 		if next != "" {
-			href += "?next=" + urlQueryEscape(next)
+			href += "?next=" + url.QueryEscape(next)
 		}
 		out = append(out, authviews.SSOButton{Label: p.Label, Href: href})
 	}

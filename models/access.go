@@ -95,6 +95,11 @@ func SetPermission(ctx context.Context, db *gorm.DB, role string, p policy.Permi
 	})
 }
 
+// FindRole returns the role with this name.
+func FindRole(ctx context.Context, db *gorm.DB, name string) (*Role, error) {
+	return findRole(db.WithContext(ctx), name)
+}
+
 func findRole(tx *gorm.DB, name string) (*Role, error) {
 	var r Role
 	err := tx.Where("name = ?", name).Take(&r).Error

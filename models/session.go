@@ -45,6 +45,12 @@ func CreateSession(ctx context.Context, db *gorm.DB, userID int64, p SessionPoli
 	if err := db.WithContext(ctx).Create(&s).Error; err != nil {
 		return "", err
 	}
+	// The person's sessions that can no longer be used go now, so the table holds only live
+	// sessions plus, at most, what expired since each person last signed in.
+	if err := db.WithContext(ctx).Exec(`DELETE FROM sessions WHERE user_id = ? AND (expires_at <= now() OR last_seen_at <= now() - make_interval(secs => ?))`,
+		userID, p.Idle.Seconds()).Error; err != nil {
+		return "", err
+	}
 	return token, nil
 }
 
@@ -145,9 +151,4 @@ func DeleteSession(ctx context.Context, db *gorm.DB, token string) error {
 // RevokeSessions ends every session of a user.
 func RevokeSessions(ctx context.Context, db *gorm.DB, userID int64) error {
 	return db.WithContext(ctx).Exec(`DELETE FROM sessions WHERE user_id = ?`, userID).Error
-}
-
-// PruneSessions deletes sessions that can no longer be used.
-func PruneSessions(ctx context.Context, db *gorm.DB, p SessionPolicy) error {
-	return db.WithContext(ctx).Exec(`DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => ?)`, p.Idle.Seconds()).Error
 }

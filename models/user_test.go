@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"outlay"
 	"outlay/internal/testutil"
@@ -75,5 +76,28 @@ func TestConcurrentDuplicateEmailsCreateOneUser(t *testing.T) {
 	wg.Wait()
 	if created != 1 {
 		t.Errorf("%d creates succeeded, want 1", created)
+	}
+}
+
+// Signing in clears the person's own sessions that can no longer be used.
+func TestCreateSessionPrunesDeadSessions(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	u := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
+	p := models.SessionPolicy{Idle: time.Hour, Max: 12 * time.Hour}
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if _, err := models.CreateSession(ctx, db, u.ID, p, "", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Exec(`UPDATE sessions SET last_seen_at = now() - interval '2 hours'`)
+	if _, err := models.CreateSession(ctx, db, u.ID, p, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	db.Table("sessions").Count(&n)
+	if n != 1 {
+		t.Errorf("%d sessions left, want only the new one", n)
 	}
 }

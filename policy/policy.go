@@ -193,14 +193,6 @@ func (e *Engine) Invalidate(slug string) {
 	e.mu.Unlock()
 }
 
-// Cached returns the tenant's cached set, if any.
-func (e *Engine) Cached(slug string) (*Set, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, ok := e.sets[slug]
-	return s, ok
-}
-
 // Built-in roles, seeded into every tenant database by its migrations.
 const (
 	RoleRequester = "requester"

@@ -267,7 +267,7 @@ func (r *Registry) Create(ctx context.Context, in CreateTenant, seed func(ctx co
 	fail := func(err error) (Tenant, error) {
 		cleanup := context.WithoutCancel(ctx)
 		if created {
-			if derr := r.dropDatabase(cleanup, r.controlDSN, dbName); derr != nil {
+			if derr := r.dropDatabase(cleanup, dbName); derr != nil {
 				r.logger.Error("could not drop the database of a failed tenant creation", "db", dbName, "err", derr)
 			}
 		}
@@ -321,7 +321,7 @@ func (r *Registry) createDatabase(ctx context.Context, name, template string) er
 	return nil
 }
 
-func (r *Registry) dropDatabase(ctx context.Context, clusterDSN, name string) error {
+func (r *Registry) dropDatabase(ctx context.Context, name string) error {
 	_, err := r.pool.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 	return err
 }
