@@ -161,6 +161,8 @@ var notAudited = map[string]string{
 	"audit_pending":    "records waiting for their transaction to commit; moved into audit_log at COMMIT",
 	"policy_state": "a version counter that triggers bump on every policy or role change; " +
 		"the changes themselves are recorded (casbin_rule, roles, user_roles) with policy.changed and role.changed events",
+	"document_numbers": "a counter per kind of document, locked while a number is taken; " +
+		"each number is recorded where it lands, on its requisition or purchase order",
 	"sso_auth_states": "single-use, ten-minute sign-in states (state stored as a digest); " +
 		"the sign-ins they lead to are recorded as SSO events",
 }

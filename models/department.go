@@ -12,6 +12,8 @@ import (
 type Department struct {
 	ID         int64
 	Name       string
+	Code       string
+	HeadID     *int64
 	ArchivedAt *time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time

@@ -9,6 +9,18 @@ var objectLabels = map[string]string{
 	"admin.sso":    "Single sign-on",
 	"tokens":       "Own API tokens",
 	"audit":        "Audit log",
+
+	"requisitions":         "Requisitions",
+	"requisitions.all":     "Everyone's requisitions",
+	"approvals":            "Approvals",
+	"purchase_orders":      "Purchase orders",
+	"vendors":              "Vendors",
+	"admin.departments":    "Departments",
+	"admin.locations":      "Locations",
+	"admin.gl_accounts":    "GL accounts",
+	"admin.budgets":        "Budgets",
+	"admin.approval_rules": "Approval rules",
+	"admin.settings":       "Organisation settings",
 }
 
 var actionLabels = map[string]string{

@@ -1,0 +1,111 @@
+package models
+
+import (
+	"time"
+
+	"outlay/money"
+)
+
+// Approval step kinds: who a step waits for.
+const (
+	StepUser           = "user"            // a named person
+	StepRole           = "role"            // anyone holding a role
+	StepManager        = "manager"         // the requester's manager
+	StepDepartmentHead = "department_head" // the head of the document's department
+)
+
+// Approval step statuses.
+const (
+	StepWaiting   = "waiting"
+	StepPending   = "pending"
+	StepApproved  = "approved"
+	StepRejected  = "rejected"
+	StepSkipped   = "skipped"
+	StepCancelled = "cancelled"
+)
+
+// Budget check outcomes a rule asks for at the last approval.
+const (
+	BudgetCheckNone  = "none"
+	BudgetCheckWarn  = "warn"
+	BudgetCheckBlock = "block"
+)
+
+// ApprovalRule routes documents of one kind that meet its conditions through its steps.
+type ApprovalRule struct {
+	ID             int64
+	DocType        string
+	Name           string
+	Priority       int
+	DepartmentID   *int64
+	GLAccountID    *int64 `gorm:"column:gl_account_id"`
+	Currency       string
+	MinAmountMinor *int64
+	MaxAmountMinor *int64
+	BudgetCheck    string
+	Active         bool
+	ArchivedAt     *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Steps          []ApprovalRuleStep `gorm:"-"`
+}
+
+// ApprovalRuleStep is one step of a rule, in order.
+type ApprovalRuleStep struct {
+	ID       int64
+	RuleID   int64
+	Position int
+	Kind     string
+	UserID   *int64
+	Role     *string
+}
+
+// ApprovalStep is one step of one submitted document's route.
+type ApprovalStep struct {
+	ID         int64
+	DocType    string
+	DocID      int64
+	Round      int
+	Position   int
+	RuleID     *int64
+	Kind       string
+	ApproverID *int64
+	Role       *string
+	Status     string
+	ActedBy    *int64
+	OnBehalfOf *int64
+	Comment    string
+	ActedAt    *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ApprovalDelegation lets DelegateID act for UserID from StartsOn to EndsOn inclusive.
+type ApprovalDelegation struct {
+	ID         int64
+	UserID     int64
+	DelegateID int64
+	StartsOn   time.Time
+	EndsOn     time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ApprovalDocument is what the approval engine knows of a document: enough to route it and
+// to check its budget.
+type ApprovalDocument struct {
+	Type         string
+	ID           int64
+	Number       string
+	RequesterID  int64
+	DepartmentID *int64
+	Total        money.Money
+	// Lines' GL accounts and amounts, for GL conditions and the budget check.
+	Lines []ApprovalLine
+}
+
+// ApprovalLine is one line's share of a document's spend.
+type ApprovalLine struct {
+	GLAccountID *int64
+	Amount      int64 // minor units, tax included
+}

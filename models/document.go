@@ -1,0 +1,81 @@
+package models
+
+import (
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Kinds of documents. Approval steps, comments and attachments name their document by kind
+// and id.
+const (
+	DocRequisition   = "requisition"
+	DocPurchaseOrder = "purchase_order"
+)
+
+// Viewer is who is looking at documents: record-level access is decided from it in queries,
+// after the route's permission has let the person in at all.
+type Viewer struct {
+	UserID int64
+	Roles  []string
+	// SeeAll: the person's roles may read every submitted document of the kind (the
+	// 'requisitions.all' permission for requisitions). Drafts stay their requester's alone.
+	SeeAll bool
+}
+
+// routedTo is the condition "a step of this document's route is, or was, the viewer's to
+// act on": named as its approver, acted on by them, open to one of their roles, or named
+// for someone who has delegated to them today. docType and idColumn are constants of this
+// package, never input.
+func routedTo(v Viewer, docType, idColumn string) (string, map[string]any) {
+	roles := v.Roles
+	if len(roles) == 0 {
+		roles = []string{""}
+	}
+	return `EXISTS (SELECT 1 FROM approval_steps s WHERE s.doc_type = '` + docType + `' AND s.doc_id = ` + idColumn + `
+		AND s.status <> 'cancelled'
+		AND (s.approver_id = @viewer OR s.acted_by = @viewer OR (s.kind = 'role' AND s.role IN @viewer_roles)
+			OR s.approver_id IN (SELECT d.user_id FROM approval_delegations d
+				WHERE d.delegate_id = @viewer AND current_date BETWEEN d.starts_on AND d.ends_on)))`,
+		map[string]any{"viewer": v.UserID, "viewer_roles": roles}
+}
+
+// VisibleRequisitions limits a query on requisitions to those the viewer may see: their
+// own (drafts included), and submitted ones routed to them or, with SeeAll, every submitted
+// one. Every read of a requisition goes through it, so another person's requisition is
+// simply not found.
+func VisibleRequisitions(v Viewer) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		if v.SeeAll {
+			return db.Where("requisitions.requester_id = ? OR requisitions.status <> 'draft'", v.UserID)
+		}
+		routed, args := routedTo(v, DocRequisition, "requisitions.id")
+		args["me"] = v.UserID
+		return db.Where("requisitions.requester_id = @me OR (requisitions.status <> 'draft' AND "+routed+")", args)
+	}
+}
+
+// Comment is a note on a document, appended and never edited.
+type Comment struct {
+	ID        int64
+	DocType   string
+	DocID     int64
+	AuthorID  int64
+	Body      string
+	CreatedAt time.Time
+}
+
+// Attachment is a file on a document. Its bytes live in the blob store under StorageKey.
+type Attachment struct {
+	ID          int64
+	DocType     string
+	DocID       int64
+	UploadedBy  int64
+	Filename    string
+	ContentType string
+	SizeBytes   int64
+	SHA256      string `gorm:"column:sha256"`
+	StorageKey  string
+	DeletedAt   *time.Time
+	CreatedAt   time.Time
+}

@@ -1,0 +1,111 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay/money"
+)
+
+// OrgSettings is the one row of settings for the whole organisation.
+type OrgSettings struct {
+	ID              int
+	DefaultCurrency string
+	UpdatedAt       time.Time
+}
+
+// TableName is the settings table.
+func (OrgSettings) TableName() string { return "org_settings" }
+
+// Location is a place goods are delivered to.
+type Location struct {
+	ID         int64
+	Name       string
+	Address    string
+	ArchivedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Vendor statuses.
+const (
+	VendorActive = "active"
+	VendorOnHold = "on_hold"
+)
+
+// Vendor is a supplier the organisation buys from.
+type Vendor struct {
+	ID               int64
+	Name             string
+	ContactName      string
+	Email            string
+	Phone            string
+	TaxID            string
+	PaymentTermsDays int
+	Currency         string
+	Status           string
+	Address          string
+	ArchivedAt       *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// GLAccount is a general-ledger account spend is booked to.
+type GLAccount struct {
+	ID         int64
+	Code       string
+	Name       string
+	ArchivedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// TableName is the GL accounts table.
+func (GLAccount) TableName() string { return "gl_accounts" }
+
+// Budget is how much a department may spend on one GL account over a period.
+type Budget struct {
+	ID           int64
+	DepartmentID int64
+	GLAccountID  int64 `gorm:"column:gl_account_id"`
+	PeriodStart  time.Time
+	PeriodEnd    time.Time
+	AmountMinor  int64
+	Currency     string
+	ArchivedAt   *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Amount is the budget as money.
+func (b Budget) Amount() money.Money { return money.Money{Minor: b.AmountMinor, Currency: b.Currency} }
+
+// Settings reads the organisation's settings.
+func Settings(ctx context.Context, db *gorm.DB) (OrgSettings, error) {
+	var s OrgSettings
+	err := db.WithContext(ctx).First(&s, 1).Error
+	return s, err
+}
+
+// ActiveVendors lists the vendors new documents may name (active, not archived), by name.
+func ActiveVendors(ctx context.Context, db *gorm.DB) ([]Vendor, error) {
+	var out []Vendor
+	err := db.WithContext(ctx).Where("archived_at IS NULL AND status = ?", VendorActive).Order("lower(name), id").Find(&out).Error
+	return out, err
+}
+
+// ActiveLocations lists the locations that are not archived, by name.
+func ActiveLocations(ctx context.Context, db *gorm.DB) ([]Location, error) {
+	var out []Location
+	err := db.WithContext(ctx).Where("archived_at IS NULL").Order("lower(name), id").Find(&out).Error
+	return out, err
+}
+
+// ActiveGLAccounts lists the GL accounts that are not archived, by code.
+func ActiveGLAccounts(ctx context.Context, db *gorm.DB) ([]GLAccount, error) {
+	var out []GLAccount
+	err := db.WithContext(ctx).Where("archived_at IS NULL").Order("lower(code), id").Find(&out).Error
+	return out, err
+}

@@ -1,0 +1,225 @@
+// Package money holds amounts of money and quantities as integers: minor units (cents) beside
+// an ISO 4217 currency code, and thousandths of a unit. Nothing here uses floating point;
+// every operation that could overflow says so instead of wrapping.
+package money
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"strings"
+)
+
+// Money is an amount in a currency's minor unit (cents for USD, yen for JPY).
+type Money struct {
+	Minor    int64
+	Currency string
+}
+
+// ErrOverflow is returned when a result does not fit in an int64 of minor units.
+var ErrOverflow = errors.New("amount too large")
+
+// Max is the largest amount, in minor units, that documents accept: a ceiling far below
+// int64's so that totals of many lines, and tax on them, still fit.
+const Max = 1_000_000_000_000_00 // one trillion major units
+
+// exponents are the currencies whose minor unit is not a hundredth.
+var exponents = map[string]int{
+	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+	"RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}
+
+// Currencies offered in forms, most used first. Any well-formed ISO code is accepted.
+var Currencies = []string{"USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "SEK", "NOK", "DKK", "NZD", "SGD", "INR", "ZAR", "MXN", "BRL"}
+
+var symbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$"}
+
+// Exponent is the number of decimal places of a currency's minor unit.
+func Exponent(currency string) int {
+	if e, ok := exponents[currency]; ok {
+		return e
+	}
+	return 2
+}
+
+// ValidCurrency reports whether code looks like an ISO 4217 code (three capital letters).
+func ValidCurrency(code string) bool {
+	if len(code) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if code[i] < 'A' || code[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// Parse reads an amount as people type it ("1,234.56", "1234.5", "-20", "$ 12") in the given
+// currency. It refuses more decimal places than the currency has, rather than rounding.
+func Parse(s, currency string) (Money, error) {
+	if !ValidCurrency(currency) {
+		return Money{}, fmt.Errorf("Choose a currency.")
+	}
+	s = strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(s, currency); ok {
+		s = rest
+	} else if rest, ok := strings.CutPrefix(s, "-"+currency); ok {
+		s = "-" + rest
+	}
+	minor, err := parseFixed(s, Exponent(currency), symbols[currency])
+	if err != nil {
+		return Money{}, err
+	}
+	return Money{Minor: minor, Currency: currency}, nil
+}
+
+// parseFixed parses a decimal number into an integer scaled by 10^places.
+func parseFixed(s string, places int, symbol string) (int64, error) {
+	s = strings.TrimSpace(s)
+	neg := false
+	if strings.HasPrefix(s, "-") {
+		neg, s = true, strings.TrimSpace(s[1:])
+	}
+	if symbol != "" {
+		s = strings.TrimSpace(strings.TrimPrefix(s, symbol))
+	}
+	if s == "" {
+		return 0, errors.New("Enter a number.")
+	}
+	whole, frac, hasPoint := strings.Cut(s, ".")
+	if hasPoint && frac == "" && whole == "" {
+		return 0, errors.New("Enter a number.")
+	}
+	if len(frac) > places {
+		if places == 0 {
+			return 0, errors.New("Enter a whole number.")
+		}
+		return 0, fmt.Errorf("Use at most %d decimal places.", places)
+	}
+	if strings.Contains(whole, ",") {
+		// Thousands separators must be in the right places: 1,234,567.
+		groups := strings.Split(whole, ",")
+		if len(groups[0]) == 0 || len(groups[0]) > 3 {
+			return 0, errors.New("Enter a number like 1,234.50.")
+		}
+		for _, g := range groups[1:] {
+			if len(g) != 3 {
+				return 0, errors.New("Enter a number like 1,234.50.")
+			}
+		}
+		whole = strings.Join(groups, "")
+	}
+	var n int64
+	digits := 0
+	for _, part := range []string{whole, frac + strings.Repeat("0", places-len(frac))} {
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			if c < '0' || c > '9' {
+				return 0, errors.New("Enter a number like 1,234.50.")
+			}
+			if n > (math.MaxInt64-int64(c-'0'))/10 {
+				return 0, ErrOverflow
+			}
+			n = n*10 + int64(c-'0')
+			digits++
+		}
+	}
+	if digits == 0 {
+		return 0, errors.New("Enter a number.")
+	}
+	if neg {
+		n = -n
+	}
+	return n, nil
+}
+
+// String formats the amount for a reader: "$1,234.56", "€0.50", "¥1,200", "CHF 12.00",
+// "-$3.00".
+func (m Money) String() string {
+	sym, ok := symbols[m.Currency]
+	if !ok {
+		sym = m.Currency + " "
+	}
+	s := formatFixed(m.Minor, Exponent(m.Currency), true)
+	if strings.HasPrefix(s, "-") {
+		return "-" + sym + s[1:]
+	}
+	return sym + s
+}
+
+// Plain formats the amount without a currency sign or grouping, as a form field shows it:
+// "1234.56".
+func (m Money) Plain() string { return formatFixed(m.Minor, Exponent(m.Currency), false) }
+
+// formatFixed writes n / 10^places with exactly places decimals.
+func formatFixed(n int64, places int, group bool) string {
+	neg := n < 0
+	u := uint64(n)
+	if neg {
+		u = -u // two's complement: correct for MinInt64 too
+	}
+	digits := fmt.Sprintf("%0*d", places+1, u)
+	whole, frac := digits[:len(digits)-places], digits[len(digits)-places:]
+	if group && len(whole) > 3 {
+		var b strings.Builder
+		first := len(whole) % 3
+		if first > 0 {
+			b.WriteString(whole[:first])
+		}
+		for i := first; i < len(whole); i += 3 {
+			if b.Len() > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(whole[i : i+3])
+		}
+		whole = b.String()
+	}
+	out := whole
+	if places > 0 {
+		out += "." + frac
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// Add returns a+b; the currencies must match.
+func Add(a, b Money) (Money, error) {
+	if a.Currency != b.Currency {
+		return Money{}, fmt.Errorf("cannot add %s to %s", b.Currency, a.Currency)
+	}
+	s, ok := addInt(a.Minor, b.Minor)
+	if !ok {
+		return Money{}, ErrOverflow
+	}
+	return Money{Minor: s, Currency: a.Currency}, nil
+}
+
+func addInt(a, b int64) (int64, bool) {
+	s := a + b
+	if (a > 0 && b > 0 && s < 0) || (a < 0 && b < 0 && s >= 0) {
+		return 0, false
+	}
+	return s, true
+}
+
+// mulDivRound returns round(a*b/d), halves away from zero, for a, b ≥ 0 and d > 0, computed
+// in 128 bits so that the product cannot overflow.
+func mulDivRound(a, b, d uint64) (uint64, bool) {
+	hi, lo := bits.Mul64(a, b)
+	if hi >= d {
+		return 0, false
+	}
+	q, r := bits.Div64(hi, lo, d)
+	if r >= d-r { // r*2 >= d, written so that it cannot overflow
+		if q == math.MaxUint64 {
+			return 0, false
+		}
+		q++
+	}
+	return q, true
+}
