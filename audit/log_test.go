@@ -30,6 +30,24 @@ var tableCoverage = map[string]string{
 	"sso_providers":  "TestMoreTablesCreateUpdateDelete",
 	"sso_settings":   "TestMoreTablesCreateUpdateDelete",
 	"sso_identities": "TestMoreTablesCreateUpdateDelete",
+	// Reference data and spend documents.
+	"org_settings":         "TestSpendTablesCreateUpdateDelete",
+	"locations":            "TestSpendTablesCreateUpdateDelete",
+	"vendors":              "TestSpendTablesCreateUpdateDelete",
+	"gl_accounts":          "TestSpendTablesCreateUpdateDelete",
+	"budgets":              "TestSpendTablesCreateUpdateDelete",
+	"requisitions":         "TestSpendTablesCreateUpdateDelete",
+	"requisition_lines":    "TestSpendTablesCreateUpdateDelete",
+	"approval_rules":       "TestSpendTablesCreateUpdateDelete",
+	"approval_rule_steps":  "TestSpendTablesCreateUpdateDelete",
+	"approval_steps":       "TestSpendTablesCreateUpdateDelete",
+	"approval_delegations": "TestSpendTablesCreateUpdateDelete",
+	"purchase_orders":      "TestSpendTablesCreateUpdateDelete",
+	"purchase_order_lines": "TestSpendTablesCreateUpdateDelete",
+	"receipts":             "TestSpendTablesCreateUpdateDelete",
+	"receipt_lines":        "TestSpendTablesCreateUpdateDelete",
+	"comments":             "TestSpendTablesCreateUpdateDelete",
+	"attachments":          "TestSpendTablesCreateUpdateDelete",
 }
 
 // Every table of the tenant schema is either proven audited by a test or deliberately not
