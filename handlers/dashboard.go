@@ -2,19 +2,115 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
 	"outlay/views/dashboard"
 )
 
 func (s *Server) dashboard(c *fiber.Ctx) error {
 	u, t := currentUser(c), tenantOf(c)
-	return s.render(c, http.StatusOK, page{Title: "Dashboard", Nav: "/dashboard", Content: dashboard.Page(dashboard.Dashboard{
+	d := dashboard.Dashboard{
 		TenantName: t.Name,
 		TenantURL:  s.cfg.TenantURL(t.Slug, "/"),
 		UserName:   u.Name,
 		UserEmail:  u.Email,
 		Roles:      u.RoleLabels,
-	})})
+	}
+	mine, waiting := s.can(c, policy.Permission{Object: "requisitions", Action: policy.Read}), s.can(c, policy.Permission{Object: "approvals", Action: policy.Read})
+	spend := s.can(c, policy.Permission{Object: "purchase_orders", Action: policy.Read}) || s.can(c, policy.Permission{Object: "requisitions.all", Action: policy.Read})
+	if mine || waiting || spend {
+		now := time.Now().UTC()
+		sum, err := models.Dashboard(c.UserContext(), tenantDB(c), s.viewer(c), spend, now)
+		if err != nil {
+			return err
+		}
+		d.Cards = dashboardCards(sum, mine, waiting, spend, now)
+	}
+	return s.render(c, http.StatusOK, page{Title: "Dashboard", Nav: "/dashboard", Content: dashboard.Page(d)})
+}
+
+// viewer is the signed-in person as record-level queries see them.
+func (s *Server) viewer(c *fiber.Ctx) models.Viewer {
+	u := currentUser(c)
+	return models.Viewer{UserID: u.UserID, Roles: u.Roles, SeeAll: s.can(c, policy.Permission{Object: "requisitions.all", Action: policy.Read})}
+}
+
+// requisitionStatusLabels name requisition statuses as people read them, in the order the
+// dashboard lists them.
+var requisitionStatusLabels = []struct{ status, label string }{
+	{models.RequisitionRejected, "Returned to you"},
+	{models.RequisitionDraft, "Drafts"},
+	{models.RequisitionWithdrawn, "Withdrawn"},
+	{models.RequisitionPending, "Waiting for approval"},
+	{models.RequisitionApproved, "Approved, not yet ordered"},
+}
+
+func dashboardCards(sum models.DashboardSummary, mine, waiting, spend bool, now time.Time) []templ.Component {
+	var cards []templ.Component
+	if mine {
+		o := dashboard.OpenRequests{Total: sum.OpenTotal, ListURL: "/requisitions", NewURL: "/requisitions/new"}
+		for _, s := range requisitionStatusLabels {
+			if n := sum.OpenByStatus[s.status]; n > 0 {
+				o.ByStatus = append(o.ByStatus, dashboard.StatusCount{Label: s.label, Count: n, URL: "/requisitions?status=" + s.status})
+			}
+		}
+		cards = append(cards, dashboard.OpenRequestsCard(o))
+	}
+	if waiting {
+		cards = append(cards, dashboard.WaitingCard(sum.Waiting, "/approvals"))
+	}
+	if spend {
+		cards = append(cards, dashboard.SpendCard(spendChart(sum, now)))
+	}
+	return cards
+}
+
+// spendChart lays the month's spend out as horizontal bars, the largest spanning the track.
+func spendChart(sum models.DashboardSummary, now time.Time) dashboard.SpendChart {
+	ch := dashboard.SpendChart{Month: now.Format("January 2006"), OtherCurrencies: sum.OtherCurrencies}
+	total := money.Money{Currency: sum.Currency}
+	var largest int64
+	for _, b := range sum.Spend {
+		largest = max(largest, b.Amount.Minor)
+		if t, err := money.Add(total, b.Amount); err == nil {
+			total = t
+		}
+	}
+	ch.Total = total.String()
+	for i, b := range sum.Spend {
+		width := 0
+		if largest > 0 {
+			// At least a sliver, so that a small department still shows a bar.
+			a, l := b.Amount.Minor, largest
+			for l > 1<<40 { // keep a×ChartBarMax inside int64
+				a, l = a>>1, l>>1
+			}
+			width = max(2, int(a*dashboard.ChartBarMax/l))
+		}
+		ch.Bars = append(ch.Bars, dashboard.Bar{Label: shorten(b.Department, 22), Full: b.Department, Amount: b.Amount.String(), Width: width, Y: i * dashboard.ChartRowHeight})
+	}
+	descs := make([]string, len(ch.Bars))
+	for i, b := range ch.Bars {
+		descs[i] = b.Full + ": " + b.Amount
+	}
+	ch.Description = strings.Join(descs, "; ")
+	ch.Height = max(1, len(ch.Bars)) * dashboard.ChartRowHeight
+	return ch
+}
+
+// shorten cuts s to at most n characters, ending with an ellipsis when cut.
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }

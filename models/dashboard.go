@@ -1,0 +1,108 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay/money"
+)
+
+// DashboardSummary is what the dashboard's cards show one person.
+type DashboardSummary struct {
+	// OpenByStatus counts the viewer's own requisitions still in play (draft, pending,
+	// rejected, withdrawn, approved but not yet ordered), by status.
+	OpenByStatus map[string]int
+	OpenTotal    int
+	// Waiting is how many approval steps wait for the viewer now.
+	Waiting int
+	// Spend is this month's ordered spend by department in the organisation's currency,
+	// largest first; filled only when asked for (the viewer may see all spend).
+	Spend    []DepartmentSpend
+	Currency string
+	// OtherCurrencies counts this month's orders in other currencies, left out of Spend.
+	OtherCurrencies int
+}
+
+// DepartmentSpend is one bar of the spend chart.
+type DepartmentSpend struct {
+	Department string
+	Amount     money.Money
+}
+
+// openRequisitionStatuses are a requester's requisitions that have not yet become orders
+// or been cancelled.
+var openRequisitionStatuses = []string{RequisitionDraft, RequisitionPending, RequisitionRejected, RequisitionWithdrawn, RequisitionApproved}
+
+// waitingForSQL is the condition "approval step s is pending and the viewer may act on it
+// now": named as its approver, open to one of their roles, or named for someone who has
+// delegated to them today; never a step of the viewer's own document.
+const waitingForSQL = `s.status = 'pending'
+	AND (s.approver_id = @viewer OR (s.kind = 'role' AND s.approver_id IS NULL AND s.role IN @viewer_roles)
+		OR s.approver_id IN (SELECT d.user_id FROM approval_delegations d
+			WHERE d.delegate_id = @viewer AND current_date BETWEEN d.starts_on AND d.ends_on))
+	AND NOT EXISTS (SELECT 1 FROM requisitions own WHERE s.doc_type = 'requisition' AND own.id = s.doc_id AND own.requester_id = @viewer)`
+
+// Dashboard reads every card's figures in one query. Spend covers purchase orders made in
+// the calendar month (UTC) containing now, grouped by their requisition's department.
+func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend bool, now time.Time) (DashboardSummary, error) {
+	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	roles := v.Roles
+	if len(roles) == 0 {
+		roles = []string{""}
+	}
+	spendSQL := `NULL::json, 0`
+	if withSpend {
+		spendSQL = `(SELECT coalesce(json_agg(json_build_object('department', x.department, 'amount', x.amount) ORDER BY x.amount DESC, x.department), '[]')
+			FROM (SELECT coalesce(d.name, 'No department') AS department, sum(po.total_minor) AS amount
+				FROM purchase_orders po JOIN requisitions r ON r.id = po.requisition_id
+				LEFT JOIN departments d ON d.id = r.department_id
+				WHERE po.created_at >= @from AND po.created_at < @to AND po.status <> 'cancelled'
+					AND po.currency = (SELECT default_currency FROM org_settings WHERE id = 1)
+				GROUP BY 1) x),
+			(SELECT count(*) FROM purchase_orders po WHERE po.created_at >= @from AND po.created_at < @to
+				AND po.status <> 'cancelled' AND po.currency <> (SELECT default_currency FROM org_settings WHERE id = 1))`
+	}
+	var row struct {
+		Open            *string
+		Waiting         int
+		Spend           *string
+		OtherCurrencies int
+		Currency        string
+	}
+	err := db.WithContext(ctx).Raw(`SELECT
+		(SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM requisitions
+			WHERE requester_id = @viewer AND status IN @open GROUP BY status) o) AS open,
+		(SELECT count(*) FROM approval_steps s WHERE `+waitingForSQL+`) AS waiting,
+		`+spendSQL+`,
+		(SELECT default_currency FROM org_settings WHERE id = 1) AS currency`,
+		map[string]any{"viewer": v.UserID, "viewer_roles": roles, "open": openRequisitionStatuses, "from": monthStart, "to": monthStart.AddDate(0, 1, 0)},
+	).Row().Scan(&row.Open, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency)
+	if err != nil {
+		return DashboardSummary{}, err
+	}
+	out := DashboardSummary{OpenByStatus: map[string]int{}, Waiting: row.Waiting, Currency: row.Currency, OtherCurrencies: row.OtherCurrencies}
+	if row.Open != nil {
+		if err := json.Unmarshal([]byte(*row.Open), &out.OpenByStatus); err != nil {
+			return DashboardSummary{}, err
+		}
+	}
+	for _, n := range out.OpenByStatus {
+		out.OpenTotal += n
+	}
+	if row.Spend != nil {
+		var bars []struct {
+			Department string
+			Amount     int64
+		}
+		if err := json.Unmarshal([]byte(*row.Spend), &bars); err != nil {
+			return DashboardSummary{}, err
+		}
+		for _, b := range bars {
+			out.Spend = append(out.Spend, DepartmentSpend{Department: b.Department, Amount: money.Money{Minor: b.Amount, Currency: row.Currency}})
+		}
+	}
+	return out, nil
+}
