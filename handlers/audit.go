@@ -15,6 +15,7 @@ import (
 
 	"outlay/audit"
 	"outlay/models"
+	"outlay/money"
 	"outlay/policy"
 	"outlay/views"
 	"outlay/views/auditlog"
@@ -191,8 +192,14 @@ func fieldLabel(col string) string {
 		return "Area"
 	case "v2":
 		return "Action"
+	case "gl_account_id":
+		return "GL account"
+	case "tax_rate_bp":
+		return "Tax rate"
 	}
-	col = strings.TrimSuffix(col, "_id")
+	for _, unit := range []string{"_id", "_minor", "_milli"} {
+		col = strings.TrimSuffix(col, unit)
+	}
 	col = strings.ReplaceAll(col, "_", " ")
 	if col == "" {
 		return col
@@ -227,6 +234,26 @@ func valueText(v any) string {
 		b, _ := json.Marshal(x)
 		return string(b)
 	}
+}
+
+// fieldText shows column col of a recorded row: amounts in minor units as money in the row's
+// currency, quantities in thousandths as quantities, tax rates in basis points as percent.
+func fieldText(col string, row map[string]any) string {
+	v := row[col]
+	n, isNumber := v.(float64)
+	// JSON numbers arrive as float64; amounts stay far below 2^53, so the conversion is exact.
+	if isNumber && n == float64(int64(n)) {
+		currency, _ := row["currency"].(string)
+		switch {
+		case strings.HasSuffix(col, "_minor") && money.ValidCurrency(currency):
+			return money.Money{Minor: int64(n), Currency: currency}.String()
+		case strings.HasSuffix(col, "_milli"):
+			return money.Quantity(int64(n)).String()
+		case strings.HasSuffix(col, "_bp"):
+			return money.FormatRate(int(n)) + "%"
+		}
+	}
+	return valueText(v)
 }
 
 var actionLabels = map[string]string{"create": "Created", "update": "Changed", "delete": "Deleted"}
@@ -277,11 +304,11 @@ func auditRow(e models.AuditEntry) auditlog.Row {
 		}
 		switch e.Action {
 		case "create":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: valueText(e.New[f])})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(f, e.New)})
 		case "delete":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: valueText(e.Old[f])})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(f, e.Old)})
 		default:
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: valueText(e.Old[f]), New: valueText(e.New[f])})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: fieldText(f, e.Old), New: fieldText(f, e.New)})
 		}
 	}
 	return r

@@ -1,0 +1,36 @@
+package handlers
+
+import (
+	"testing"
+
+	"outlay/models"
+)
+
+// History shows amounts as money in the row's currency, quantities and tax rates as people
+// write them, and leaves other numbers alone.
+func TestHistoryFormatsMoneyQuantitiesAndRates(t *testing.T) {
+	e := models.AuditEntry{Action: "update", TableName: "requisition_lines", RecordID: "4",
+		Changed: []string{"amount_minor", "quantity_milli", "tax_rate_bp", "position"},
+		Old:     map[string]any{"amount_minor": 123456.0, "quantity_milli": 2500.0, "tax_rate_bp": 2000.0, "position": 1.0, "currency": "EUR"},
+		New:     map[string]any{"amount_minor": 1200.0, "quantity_milli": 3000.0, "tax_rate_bp": 725.0, "position": 2.0, "currency": "EUR"},
+	}
+	want := map[string][2]string{
+		"Amount":   {"€1,234.56", "€12.00"},
+		"Quantity": {"2.5", "3"},
+		"Tax rate": {"20%", "7.25%"},
+		"Position": {"1", "2"},
+	}
+	row := auditRow(e)
+	if len(row.Changes) != len(want) {
+		t.Fatalf("changes %+v", row.Changes)
+	}
+	for _, c := range row.Changes {
+		if w, ok := want[c.Field]; !ok || c.Old != w[0] || c.New != w[1] {
+			t.Errorf("%s: %q → %q, want %q → %q", c.Field, c.Old, c.New, w[0], w[1])
+		}
+	}
+	// Without a currency on the row an amount stays a plain number.
+	if got := fieldText("total_minor", map[string]any{"total_minor": 500.0}); got != "500" {
+		t.Errorf("amount without currency = %q", got)
+	}
+}
