@@ -174,6 +174,10 @@ func tableLabel(table string) string {
 		return "API tokens"
 	case "departments":
 		return "Departments"
+	case "gl_accounts":
+		return "GL accounts"
+	case "org_settings":
+		return "Organisation settings"
 	}
 	return fieldLabel(table)
 }
@@ -191,8 +195,12 @@ func fieldLabel(col string) string {
 		return "Area"
 	case "v2":
 		return "Action"
+	case "gl_account_id":
+		return "GL account"
+	case "tax_id":
+		return "Tax ID"
 	}
-	col = strings.TrimSuffix(col, "_id")
+	col = strings.TrimSuffix(strings.TrimSuffix(col, "_id"), "_minor")
 	col = strings.ReplaceAll(col, "_", " ")
 	if col == "" {
 		return col
@@ -227,6 +235,15 @@ func valueText(v any) string {
 		b, _ := json.Marshal(x)
 		return string(b)
 	}
+}
+
+// recordedText shows field of a recorded row: amounts of minor units as money in the row's
+// currency, anything else as valueText does.
+func recordedText(field string, row map[string]any) string {
+	if s, ok := auditlog.MoneyText(field, row[field], row); ok {
+		return s
+	}
+	return valueText(row[field])
 }
 
 var actionLabels = map[string]string{"create": "Created", "update": "Changed", "delete": "Deleted"}
@@ -277,11 +294,11 @@ func auditRow(e models.AuditEntry) auditlog.Row {
 		}
 		switch e.Action {
 		case "create":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: valueText(e.New[f])})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: recordedText(f, e.New)})
 		case "delete":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: valueText(e.Old[f])})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: recordedText(f, e.Old)})
 		default:
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: valueText(e.Old[f]), New: valueText(e.New[f])})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: recordedText(f, e.Old), New: recordedText(f, e.New)})
 		}
 	}
 	return r
