@@ -133,7 +133,10 @@ func TestBudgetAmountsAndChoicesAreChecked(t *testing.T) {
 	if err := models.UpdateSettings(ctx, f.db, "jpy"); err != nil {
 		t.Fatal(err)
 	}
-	if got := fieldError(t, func() error { _, err := models.SaveBudget(ctx, f.db, 0, f.budget("2026-01-01", "2026-12-31", "1.5")); return err }(), "amount"); got == "" {
+	if got := fieldError(t, func() error {
+		_, err := models.SaveBudget(ctx, f.db, 0, f.budget("2026-01-01", "2026-12-31", "1.5"))
+		return err
+	}(), "amount"); got == "" {
 		t.Error("1.5 yen was accepted")
 	}
 	id, err := models.SaveBudget(ctx, f.db, 0, f.budget("2026-01-01", "2026-12-31", "1,500,000"))
