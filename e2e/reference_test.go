@@ -102,6 +102,23 @@ func TestReferenceDataInTheBrowser(t *testing.T) {
 	assertNoHorizontalScroll(t, b)
 	b.screenshot("budgets-list")
 
+	// The budget's page: edit the amount, and History shows old and new as money.
+	b.pressAndLoad(`#ref-results tbody td a`)
+	b.do(chromedp.WaitVisible(chromedp.ID("ref-form")), chromedp.SetValue(chromedp.ID("amount"), "95,000"))
+	b.pressAndLoad(`#ref-form button[type=submit]`)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
+	b.screenshot("budget-detail")
+	b.pressAndLoad(`.page-header a[href$="/history"]`)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".changes")))
+	if got := b.text(".changes"); !strings.Contains(got, "$120,000.50") || !strings.Contains(got, "$95,000.00") {
+		t.Errorf("history shows %q", got)
+	}
+	b.screenshot("budget-history")
+	b.do(chromedp.Navigate(s.URL("/admin/departments")), chromedp.WaitVisible(chromedp.CSS("#ref-results table")))
+	b.screenshot("departments-list")
+	b.do(chromedp.Navigate(s.URL("/admin/settings")), chromedp.WaitVisible(chromedp.ID("ref-form")))
+	b.screenshot("settings")
+
 	b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
 	for _, p := range []string{"/vendors", "/vendors/new", "/admin/budgets", "/admin/budgets/new", "/admin/departments", "/admin/settings"} {
 		b.do(chromedp.Navigate(s.URL(p)), chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
