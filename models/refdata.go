@@ -131,6 +131,28 @@ func saveRef(tx *gorm.DB, rec any, id int64, fields map[string]any, dupField, du
 	return err
 }
 
+// uniqueRef is a unique column a save checks before it writes: field is the form field that
+// gets msg when value is taken by another row.
+type uniqueRef struct{ table, col, field, value, msg string }
+
+// saveUnique checks u and, when nothing is refused, creates rec (id 0) or updates row id
+// with fields, in one transaction. It returns the saved row's id; newID points at rec's id.
+func saveUnique(ctx context.Context, db *gorm.DB, verr outlay.ValidationErrors, rec any, newID *int64, id int64, u uniqueRef, fields map[string]any) (int64, error) {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := checkUnique(tx, verr, u.table, u.col, u.field, u.value, id, u.msg); err != nil {
+			return err
+		}
+		if err := verr.Err(); err != nil {
+			return err
+		}
+		return saveRef(tx, rec, id, fields, u.field, u.msg)
+	})
+	if id == 0 {
+		id = *newID
+	}
+	return id, err
+}
+
 // setArchived archives (or brings back) the row id of model's table. Archived records keep
 // their history and the documents that name them; they are only left out of new choices.
 func setArchived(ctx context.Context, db *gorm.DB, model any, id int64, archived bool) error {
@@ -279,19 +301,8 @@ func SaveLocation(ctx context.Context, db *gorm.DB, id int64, in LocationInput) 
 	validateName(verr, in.Name)
 	checkLength(verr, "address", in.Address, 1000)
 	l := &Location{Name: in.Name, Address: in.Address}
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := checkUnique(tx, verr, "locations", "name", "name", in.Name, id, "A location with this name already exists."); err != nil {
-			return err
-		}
-		if err := verr.Err(); err != nil {
-			return err
-		}
-		return saveRef(tx, l, id, map[string]any{"name": in.Name, "address": in.Address}, "name", "A location with this name already exists.")
-	})
-	if id == 0 {
-		id = l.ID
-	}
-	return id, err
+	return saveUnique(ctx, db, verr, l, &l.ID, id, uniqueRef{"locations", "name", "name", in.Name, "A location with this name already exists."},
+		map[string]any{"name": in.Name, "address": in.Address})
 }
 
 // ArchiveLocation archives a location, or brings it back when archived is false.
@@ -360,21 +371,9 @@ func SaveVendor(ctx context.Context, db *gorm.DB, id int64, in VendorInput) (int
 	terms := in.validate(verr)
 	v := &Vendor{Name: in.Name, ContactName: in.ContactName, Email: in.Email, Phone: in.Phone, TaxID: in.TaxID,
 		PaymentTermsDays: terms, Currency: in.Currency, Status: in.Status, Address: in.Address}
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := checkUnique(tx, verr, "vendors", "name", "name", in.Name, id, "A vendor with this name already exists."); err != nil {
-			return err
-		}
-		if err := verr.Err(); err != nil {
-			return err
-		}
-		return saveRef(tx, v, id, map[string]any{"name": v.Name, "contact_name": v.ContactName, "email": v.Email, "phone": v.Phone,
-			"tax_id": v.TaxID, "payment_terms_days": v.PaymentTermsDays, "currency": v.Currency, "status": v.Status, "address": v.Address},
-			"name", "A vendor with this name already exists.")
-	})
-	if id == 0 {
-		id = v.ID
-	}
-	return id, err
+	return saveUnique(ctx, db, verr, v, &v.ID, id, uniqueRef{"vendors", "name", "name", in.Name, "A vendor with this name already exists."},
+		map[string]any{"name": v.Name, "contact_name": v.ContactName, "email": v.Email, "phone": v.Phone, "tax_id": v.TaxID,
+			"payment_terms_days": v.PaymentTermsDays, "currency": v.Currency, "status": v.Status, "address": v.Address})
 }
 
 // ArchiveVendor archives a vendor, or brings it back when archived is false.
@@ -425,19 +424,8 @@ func SaveGLAccount(ctx context.Context, db *gorm.DB, id int64, in GLAccountInput
 	}
 	validateName(verr, in.Name)
 	g := &GLAccount{Code: in.Code, Name: in.Name}
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := checkUnique(tx, verr, "gl_accounts", "code", "code", in.Code, id, "Another GL account has this code."); err != nil {
-			return err
-		}
-		if err := verr.Err(); err != nil {
-			return err
-		}
-		return saveRef(tx, g, id, map[string]any{"code": in.Code, "name": in.Name}, "code", "Another GL account has this code.")
-	})
-	if id == 0 {
-		id = g.ID
-	}
-	return id, err
+	return saveUnique(ctx, db, verr, g, &g.ID, id, uniqueRef{"gl_accounts", "code", "code", in.Code, "Another GL account has this code."},
+		map[string]any{"code": in.Code, "name": in.Name})
 }
 
 // ArchiveGLAccount archives a GL account, or brings it back when archived is false.

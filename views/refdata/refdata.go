@@ -129,41 +129,9 @@ func (l List) NewPath() string { return l.Filter.Path + "/new" }
 // ItemPath is a record's page; its edit form posts to it.
 func ItemPath(list string, id int64) string { return list + "/" + strconv.FormatInt(id, 10) }
 
-// Pages is how many pages the matching records fill.
-func (l List) Pages() int { return (l.Total + PerPage - 1) / PerPage }
-
-// Showing says which of the matching records this page shows: "Showing 26–50 of 132".
-func (l List) Showing() string {
-	if l.Total == 0 {
-		return "Showing 0 of 0"
-	}
-	from := (l.Filter.Page-1)*PerPage + 1
-	return fmt.Sprintf("Showing %d–%d of %d", from, min(l.Filter.Page*PerPage, l.Total), l.Total)
-}
-
-// PageLink is one entry of the pagination: a page, or a gap between distant pages.
-type PageLink struct {
-	Page    int
-	Href    string
-	Current bool
-	Gap     bool
-}
-
-// PageLinks lists the first and last pages and those around the current one.
-func (l List) PageLinks() []PageLink {
-	var out []PageLink
-	last := 0
-	for p := 1; p <= l.Pages(); p++ {
-		if p != 1 && p != l.Pages() && (p < l.Filter.Page-2 || p > l.Filter.Page+2) {
-			continue
-		}
-		if last != 0 && p > last+1 {
-			out = append(out, PageLink{Gap: true})
-		}
-		out = append(out, PageLink{Page: p, Href: l.Filter.URL(p), Current: p == l.Filter.Page})
-		last = p
-	}
-	return out
+// Pager is where the list stands, for the shared pagination.
+func (l List) Pager() views.Pager {
+	return views.Pager{Page: l.Filter.Page, PerPage: PerPage, Total: l.Total, URL: l.Filter.URL, Target: ResultsID}
 }
 
 func (l List) matchText() string {
