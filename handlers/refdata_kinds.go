@@ -109,16 +109,17 @@ func countText(n int, one, many string) string {
 // ---------- Departments ----------
 
 func departmentFields(ctx context.Context, db *gorm.DB, cur *refRecord) ([]refdata.Field, error) {
-	people, err := models.UserChoices(ctx, db, managerChoices)
+	// Only active people may lead a department; invited ones have not signed in yet.
+	people, err := models.ListUsers(ctx, db, models.UserFilter{Status: models.UserActive, Limit: managerChoices})
 	if err != nil {
 		return nil, err
 	}
 	heads := []refdata.Option{{Value: "", Label: "No head"}}
-	for _, p := range people {
+	for _, p := range people.Users {
 		heads = append(heads, refdata.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Email + ")"})
 	}
 	if cur != nil && cur.Values["head"] != "" && !slices.ContainsFunc(heads, func(o refdata.Option) bool { return o.Value == cur.Values["head"] }) {
-		heads = append(heads, refdata.Option{Value: cur.Values["head"], Label: cur.Values["head_name"] + " (deactivated)"})
+		heads = append(heads, refdata.Option{Value: cur.Values["head"], Label: cur.Values["head_name"] + " (no longer active)"})
 	}
 	return []refdata.Field{
 		nameField(""),

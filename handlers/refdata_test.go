@@ -257,6 +257,24 @@ func TestDepartmentsShowHeadsAndMembers(t *testing.T) {
 	if r.Status != 422 || r.Text("#name-error") != "A department with this name already exists." || r.Text("#code-error") != "Another department has this code." {
 		t.Errorf("duplicate: %d %q %q", r.Status, r.Text("#name-error"), r.Text("#code-error"))
 	}
+	// Only active people are offered as heads; a head who leaves stays shown on the edit form.
+	invited, err := models.CreateUser(ctx, db, models.NewUser{Email: "new@acme.example", Name: "Nell New", Roles: []string{"requester"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Get("/admin/departments/new").Doc.Find(fmt.Sprintf(`#head option[value="%d"]`, invited.ID)).Length() != 0 {
+		t.Error("an invited person is offered as head")
+	}
+	if err := models.DeactivateUser(ctx, db, bo.ID); err != nil {
+		t.Fatal(err)
+	}
+	opt := c.Get(fmt.Sprintf("/admin/departments/%d", id)).Doc.Find(fmt.Sprintf(`#head option[value="%d"]`, bo.ID))
+	if _, sel := opt.Attr("selected"); !sel || !strings.Contains(opt.Text(), "no longer active") {
+		t.Errorf("the departed head is offered as %q (selected %v)", opt.Text(), sel)
+	}
+	if res := c.Post(fmt.Sprintf("/admin/departments/%d", id), url.Values{"name": {"Finance & Control"}, "code": {"FIN"}, "head": {ids(bo.ID)}}); res.Status != http.StatusSeeOther {
+		t.Errorf("renaming a department whose head left: %d %s", res.Status, res.Text(".field-error"))
+	}
 	// Archived, it is no longer offered on the people form.
 	c.Post(fmt.Sprintf("/admin/departments/%d/archive", id), nil)
 	if c.Get("/admin/users/new").Doc.Find(fmt.Sprintf(`#department option[value="%d"]`, id)).Length() != 0 {
