@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -175,6 +176,10 @@ func tableLabel(table string) string {
 		return "API tokens"
 	case "departments":
 		return "Departments"
+	case "gl_accounts":
+		return "GL accounts"
+	case "org_settings":
+		return "Organisation settings"
 	}
 	return fieldLabel(table)
 }
@@ -196,6 +201,8 @@ func fieldLabel(col string) string {
 		return "GL account"
 	case "tax_rate_bp":
 		return "Tax rate"
+	case "tax_id":
+		return "Tax ID"
 	}
 	for _, unit := range []string{"_id", "_minor", "_milli"} {
 		col = strings.TrimSuffix(col, unit)
@@ -242,7 +249,7 @@ func fieldText(col string, row map[string]any) string {
 	v := row[col]
 	n, isNumber := v.(float64)
 	// JSON numbers arrive as float64; amounts stay far below 2^53, so the conversion is exact.
-	if isNumber && n == float64(int64(n)) {
+	if isNumber && math.Abs(n) < 1<<53 && n == math.Trunc(n) {
 		currency, _ := row["currency"].(string)
 		switch {
 		case strings.HasSuffix(col, "_minor") && money.ValidCurrency(currency):

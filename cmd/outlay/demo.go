@@ -112,6 +112,9 @@ func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer
 					return err
 				}
 			}
+			if err := seedDemoReference(ctx, db, dt.slug); err != nil {
+				return err
+			}
 			return nil
 		})
 		if err != nil {

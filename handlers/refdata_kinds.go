@@ -1,0 +1,504 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/refdata"
+)
+
+// The kinds of reference data, each served by the shared handlers of refdata.go.
+var (
+	departmentsRef = &refKind{object: "admin.departments", path: "/admin/departments", table: "departments", noun: "department", title: "Departments",
+		intro:  "Departments group people for approvals and reporting, and budgets are set per department.",
+		fields: departmentFields, blank: noValues, load: loadDepartment, save: saveDepartment, archive: models.ArchiveDepartment}
+	locationsRef = &refKind{object: "admin.locations", path: "/admin/locations", table: "locations", noun: "location", title: "Locations",
+		intro:  "Places goods are delivered to. Purchase orders name one.",
+		fields: locationFields, blank: noValues, load: loadLocation, save: saveLocation, archive: models.ArchiveLocation}
+	vendorsRef = &refKind{object: "vendors", path: "/vendors", table: "vendors", noun: "vendor", title: "Vendors",
+		intro:  "A supplier your organisation buys from. Orders to it are in its currency and paid on its terms.",
+		fields: vendorFields, blank: vendorBlank, load: loadVendor, save: saveVendor, archive: models.ArchiveVendor}
+	glAccountsRef = &refKind{object: "admin.gl_accounts", path: "/admin/gl-accounts", table: "gl_accounts", noun: "GL account", title: "GL accounts",
+		intro:  "General-ledger accounts spend is booked to, as your chart of accounts names them.",
+		fields: glAccountFields, blank: noValues, load: loadGLAccount, save: saveGLAccount, archive: models.ArchiveGLAccount}
+	budgetsRef = &refKind{object: "admin.budgets", path: "/admin/budgets", table: "budgets", noun: "budget", title: "Budgets",
+		intro:  "How much a department may spend on one GL account over a period. Periods of the same department and account may not overlap.",
+		fields: budgetFields, blank: budgetBlank, load: loadBudget, save: saveBudget, archive: models.ArchiveBudget}
+)
+
+const settingsPath = "/admin/settings"
+
+var settingsUpdate = policy.Permission{Object: "admin.settings", Action: policy.Update}
+
+func noValues(context.Context, *gorm.DB) (map[string]string, error) { return map[string]string{}, nil }
+
+// idText writes an optional id as a select's value.
+func idText(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return strconv.FormatInt(*id, 10)
+}
+
+// selectedID reads a select's value: 0 for none or for anything that is not an id, which
+// the models refuse as "choose from the list".
+func selectedID(v string) int64 {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+func dayText(t time.Time) string { return t.Format("2 Jan 2006") }
+
+func archivedText(archived bool) string {
+	if archived {
+		return "Archived"
+	}
+	return "Active"
+}
+
+// stateCell shows a record's status: archived, or label in the given badge class.
+func stateCell(archived bool, label, class string) refdata.Cell {
+	if archived {
+		return refdata.Cell{Text: "Archived", Badge: "badge badge-muted"}
+	}
+	return refdata.Cell{Text: label, Badge: class}
+}
+
+func currencyOptions(current string) []refdata.Option {
+	codes := money.Currencies
+	if current != "" && !slices.Contains(codes, current) {
+		codes = append(slices.Clone(codes), current)
+	}
+	out := make([]refdata.Option, len(codes))
+	for i, c := range codes {
+		out[i] = refdata.Option{Value: c, Label: c}
+	}
+	return out
+}
+
+func currencyField(name, label string, cur string) refdata.Field {
+	return refdata.Field{Name: name, Label: label, Type: "select", Required: true, Options: currencyOptions(cur)}
+}
+
+func nameField(hint string) refdata.Field {
+	return refdata.Field{Name: "name", Label: "Name", Type: "text", Max: 200, Required: true, Hint: hint}
+}
+
+func countText(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// ---------- Departments ----------
+
+func departmentFields(ctx context.Context, db *gorm.DB, cur *refRecord) ([]refdata.Field, error) {
+	// Only active people may lead a department; invited ones have not signed in yet.
+	people, err := models.ListUsers(ctx, db, models.UserFilter{Status: models.UserActive, Limit: managerChoices})
+	if err != nil {
+		return nil, err
+	}
+	heads := []refdata.Option{{Value: "", Label: "No head"}}
+	for _, p := range people.Users {
+		heads = append(heads, refdata.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Email + ")"})
+	}
+	if cur != nil && cur.Values["head"] != "" && !slices.ContainsFunc(heads, func(o refdata.Option) bool { return o.Value == cur.Values["head"] }) {
+		heads = append(heads, refdata.Option{Value: cur.Values["head"], Label: cur.Values["head_name"] + " (no longer active)"})
+	}
+	return []refdata.Field{
+		nameField(""),
+		{Name: "code", Label: "Code", Type: "text", Max: 20, Hint: "Optional: how finance refers to it, such as ENG."},
+		{Name: "head", Label: "Head", Type: "select", Options: heads, Hint: "The person who leads it; approvals can be routed to them."},
+	}, nil
+}
+
+func loadDepartment(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error) {
+	d, err := models.GetDepartment(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	return &refRecord{ID: d.ID, Name: d.Name, Archived: d.ArchivedAt != nil,
+		Values: map[string]string{"name": d.Name, "code": d.Code, "head": idText(d.HeadID), "head_name": d.HeadName},
+		Facts: []refdata.Fact{{Label: "Code", Value: d.Code}, {Label: "Head", Value: d.HeadName}, {Label: "Members", Value: countText(d.Members, "person", "people")},
+			{Label: "Status", Value: archivedText(d.ArchivedAt != nil)}, {Label: "Added", Value: dayText(d.CreatedAt)}}}, nil
+}
+
+func saveDepartment(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
+	in := models.DepartmentInput{Name: v["name"], Code: v["code"]}
+	if v["head"] != "" {
+		head := selectedID(v["head"])
+		in.HeadID = &head
+	}
+	return models.SaveDepartment(ctx, db, id, in)
+}
+
+func (s *Server) departmentsPage(c *fiber.Ctx) error {
+	f, mf := refFilterOf(c, departmentsRef.path)
+	res, err := models.ListDepartments(c.UserContext(), tenantDB(c), mf)
+	if err != nil {
+		return err
+	}
+	l := refdata.List{Filter: f, Total: res.Total, Plural: "departments", SearchHint: "Name, code or head",
+		Summary: countText(res.Total, "department", "departments") + " shown. People and budgets belong to departments.",
+		Columns: []string{"Name", "Code", "Head", "Members", "Status"}, NumColumns: map[int]bool{3: true},
+		EmptyText: "Add the departments of your organisation, then place people in them from the users page."}
+	for _, d := range res.Rows {
+		l.Rows = append(l.Rows, refdata.Row{ID: d.ID, Name: d.Name, Archived: d.ArchivedAt != nil, Cells: []refdata.Cell{
+			{Text: d.Name, Href: refdata.ItemPath(f.Path, d.ID)}, {Text: d.Code}, {Text: d.HeadName},
+			{Text: strconv.Itoa(d.Members), Num: true}, stateCell(d.ArchivedAt != nil, "Active", "badge badge-success")}})
+	}
+	return s.renderRefList(c, departmentsRef, l, res.Offset)
+}
+
+// ---------- Locations ----------
+
+func locationFields(context.Context, *gorm.DB, *refRecord) ([]refdata.Field, error) {
+	return []refdata.Field{
+		nameField("Such as “Head office” or “Berlin warehouse”."),
+		{Name: "address", Label: "Address", Type: "textarea", Max: 1000, Hint: "Printed on purchase orders as the delivery address."},
+	}, nil
+}
+
+func loadLocation(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error) {
+	l, err := models.GetLocation(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	return &refRecord{ID: l.ID, Name: l.Name, Archived: l.ArchivedAt != nil, Values: map[string]string{"name": l.Name, "address": l.Address},
+		Facts: []refdata.Fact{{Label: "Address", Value: l.Address}, {Label: "Status", Value: archivedText(l.ArchivedAt != nil)}, {Label: "Added", Value: dayText(l.CreatedAt)}}}, nil
+}
+
+func saveLocation(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
+	return models.SaveLocation(ctx, db, id, models.LocationInput{Name: v["name"], Address: v["address"]})
+}
+
+func (s *Server) locationsPage(c *fiber.Ctx) error {
+	f, mf := refFilterOf(c, locationsRef.path)
+	res, err := models.ListLocations(c.UserContext(), tenantDB(c), mf)
+	if err != nil {
+		return err
+	}
+	l := refdata.List{Filter: f, Total: res.Total, Plural: "locations", SearchHint: "Name or address",
+		Summary: countText(res.Total, "location", "locations") + " shown. Goods are delivered to these places.",
+		Columns: []string{"Name", "Address", "Status"}, EmptyText: "Add the places your organisation takes deliveries at."}
+	for _, r := range res.Rows {
+		l.Rows = append(l.Rows, refdata.Row{ID: r.ID, Name: r.Name, Archived: r.ArchivedAt != nil, Cells: []refdata.Cell{
+			{Text: r.Name, Href: refdata.ItemPath(f.Path, r.ID)}, {Text: r.Address}, stateCell(r.ArchivedAt != nil, "Active", "badge badge-success")}})
+	}
+	return s.renderRefList(c, locationsRef, l, res.Offset)
+}
+
+// ---------- Vendors ----------
+
+func vendorStatusLabel(status string) string {
+	if status == models.VendorOnHold {
+		return "On hold"
+	}
+	return "Active"
+}
+
+func termsText(days int) string {
+	if days == 0 {
+		return "Due on receipt"
+	}
+	return fmt.Sprintf("Net %d", days)
+}
+
+func vendorFields(_ context.Context, _ *gorm.DB, cur *refRecord) ([]refdata.Field, error) {
+	currency := ""
+	if cur != nil {
+		currency = cur.Values["currency"]
+	}
+	return []refdata.Field{
+		nameField(""),
+		{Name: "contact_name", Label: "Contact", Type: "text", Max: 200},
+		{Name: "email", Label: "Email", Type: "email", Max: 254, Hint: "Where purchase orders are sent."},
+		{Name: "phone", Label: "Phone", Type: "text", Max: 50},
+		{Name: "tax_id", Label: "Tax ID", Type: "text", Max: 50, Hint: "VAT number, EIN or similar."},
+		{Name: "payment_terms", Label: "Payment terms (days)", Type: "number", Required: true, Hint: "Days after the invoice date that payment is due; 0 means on receipt."},
+		currencyField("currency", "Currency", currency),
+		{Name: "status", Label: "Status", Type: "select", Required: true, Options: []refdata.Option{{Value: models.VendorActive, Label: "Active"}, {Value: models.VendorOnHold, Label: "On hold: no new orders"}}},
+		{Name: "address", Label: "Address", Type: "textarea", Max: 1000},
+	}, nil
+}
+
+func vendorBlank(ctx context.Context, db *gorm.DB) (map[string]string, error) {
+	st, err := models.Settings(ctx, db)
+	return map[string]string{"payment_terms": "30", "currency": st.DefaultCurrency, "status": models.VendorActive}, err
+}
+
+func loadVendor(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error) {
+	v, err := models.GetVendor(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	status := vendorStatusLabel(v.Status)
+	if v.ArchivedAt != nil {
+		status = "Archived"
+	}
+	return &refRecord{ID: v.ID, Name: v.Name, Archived: v.ArchivedAt != nil,
+		Values: map[string]string{"name": v.Name, "contact_name": v.ContactName, "email": v.Email, "phone": v.Phone, "tax_id": v.TaxID,
+			"payment_terms": strconv.Itoa(v.PaymentTermsDays), "currency": v.Currency, "status": v.Status, "address": v.Address},
+		Facts: []refdata.Fact{{Label: "Contact", Value: v.ContactName}, {Label: "Email", Value: v.Email}, {Label: "Phone", Value: v.Phone},
+			{Label: "Tax ID", Value: v.TaxID}, {Label: "Payment terms", Value: termsText(v.PaymentTermsDays)}, {Label: "Currency", Value: v.Currency},
+			{Label: "Status", Value: status}, {Label: "Address", Value: v.Address}}}, nil
+}
+
+func saveVendor(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
+	return models.SaveVendor(ctx, db, id, models.VendorInput{Name: v["name"], ContactName: v["contact_name"], Email: v["email"], Phone: v["phone"],
+		TaxID: v["tax_id"], PaymentTerms: v["payment_terms"], Currency: v["currency"], Status: v["status"], Address: v["address"]})
+}
+
+func (s *Server) vendorsPage(c *fiber.Ctx) error {
+	f, mf := refFilterOf(c, vendorsRef.path)
+	res, err := models.ListVendors(c.UserContext(), tenantDB(c), mf)
+	if err != nil {
+		return err
+	}
+	l := refdata.List{Filter: f, Total: res.Total, Plural: "vendors", SearchHint: "Name, contact, email or tax ID",
+		Summary:   countText(res.Total, "vendor", "vendors") + " shown. Only active vendors can be ordered from.",
+		Columns:   []string{"Vendor", "Tax ID", "Terms", "Currency", "Status"},
+		EmptyText: "Add the suppliers you buy from, with their payment terms and currency."}
+	for _, v := range res.Rows {
+		hint := strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{v.ContactName, v.Email}, func(s string) bool { return s == "" }), " · "))
+		class := "badge badge-success"
+		if v.Status == models.VendorOnHold {
+			class = "badge badge-warning"
+		}
+		l.Rows = append(l.Rows, refdata.Row{ID: v.ID, Name: v.Name, Archived: v.ArchivedAt != nil, Cells: []refdata.Cell{
+			{Text: v.Name, Href: refdata.ItemPath(f.Path, v.ID), Hint: hint}, {Text: v.TaxID}, {Text: termsText(v.PaymentTermsDays)},
+			{Text: v.Currency}, stateCell(v.ArchivedAt != nil, vendorStatusLabel(v.Status), class)}})
+	}
+	return s.renderRefList(c, vendorsRef, l, res.Offset)
+}
+
+// ---------- GL accounts ----------
+
+func glAccountFields(context.Context, *gorm.DB, *refRecord) ([]refdata.Field, error) {
+	return []refdata.Field{
+		{Name: "code", Label: "Code", Type: "text", Max: 20, Required: true, Hint: "The account number in your ledger, such as 6000."},
+		nameField("Such as “Software”."),
+	}, nil
+}
+
+func loadGLAccount(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error) {
+	g, err := models.GetGLAccount(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	return &refRecord{ID: g.ID, Name: g.Code + " " + g.Name, Archived: g.ArchivedAt != nil, Values: map[string]string{"code": g.Code, "name": g.Name},
+		Facts: []refdata.Fact{{Label: "Code", Value: g.Code}, {Label: "Name", Value: g.Name}, {Label: "Status", Value: archivedText(g.ArchivedAt != nil)}}}, nil
+}
+
+func saveGLAccount(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
+	return models.SaveGLAccount(ctx, db, id, models.GLAccountInput{Code: v["code"], Name: v["name"]})
+}
+
+func (s *Server) glAccountsPage(c *fiber.Ctx) error {
+	f, mf := refFilterOf(c, glAccountsRef.path)
+	res, err := models.ListGLAccounts(c.UserContext(), tenantDB(c), mf)
+	if err != nil {
+		return err
+	}
+	l := refdata.List{Filter: f, Total: res.Total, Plural: "GL accounts", SearchHint: "Code or name",
+		Summary: countText(res.Total, "account", "accounts") + " shown. Requisition lines and budgets are booked to these.",
+		Columns: []string{"Code", "Name", "Status"}, EmptyText: "Add the expense accounts of your chart of accounts that spend is booked to."}
+	for _, g := range res.Rows {
+		l.Rows = append(l.Rows, refdata.Row{ID: g.ID, Name: g.Code + " " + g.Name, Archived: g.ArchivedAt != nil, Cells: []refdata.Cell{
+			{Text: g.Code, Href: refdata.ItemPath(f.Path, g.ID)}, {Text: g.Name}, stateCell(g.ArchivedAt != nil, "Active", "badge badge-success")}})
+	}
+	return s.renderRefList(c, glAccountsRef, l, res.Offset)
+}
+
+// ---------- Budgets ----------
+
+func budgetFields(ctx context.Context, db *gorm.DB, cur *refRecord) ([]refdata.Field, error) {
+	depts, err := models.Departments(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := models.ActiveGLAccounts(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	deptOpts := []refdata.Option{{Value: "", Label: "Choose a department"}}
+	for _, d := range depts {
+		deptOpts = append(deptOpts, refdata.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
+	}
+	glOpts := []refdata.Option{{Value: "", Label: "Choose a GL account"}}
+	for _, g := range accounts {
+		glOpts = append(glOpts, refdata.Option{Value: strconv.FormatInt(g.ID, 10), Label: g.Code + " " + g.Name})
+	}
+	currency := ""
+	if cur != nil {
+		// An edited budget keeps its department and account even if they were archived since.
+		deptOpts = keepOption(deptOpts, cur.Values["department"], cur.Values["department_label"])
+		glOpts = keepOption(glOpts, cur.Values["gl_account"], cur.Values["gl_account_label"])
+		currency = cur.Values["currency"]
+	}
+	return []refdata.Field{
+		{Name: "department", Label: "Department", Type: "select", Required: true, Options: deptOpts},
+		{Name: "gl_account", Label: "GL account", Type: "select", Required: true, Options: glOpts},
+		{Name: "period_start", Label: "Period starts", Type: "date", Required: true},
+		{Name: "period_end", Label: "Period ends", Type: "date", Required: true, Hint: "The last day the budget covers."},
+		{Name: "amount", Label: "Amount", Type: "text", Required: true, InputMode: "decimal", Max: 30, Hint: "In the budget's currency, such as 12,500.00."},
+		currencyField("currency", "Currency", currency),
+	}, nil
+}
+
+// keepOption adds value to opts under label when it is not offered already.
+func keepOption(opts []refdata.Option, value, label string) []refdata.Option {
+	if value == "" || slices.ContainsFunc(opts, func(o refdata.Option) bool { return o.Value == value }) {
+		return opts
+	}
+	return append(opts, refdata.Option{Value: value, Label: label + " (archived)"})
+}
+
+func budgetBlank(ctx context.Context, db *gorm.DB) (map[string]string, error) {
+	st, err := models.Settings(ctx, db)
+	y := time.Now().Year()
+	return map[string]string{"currency": st.DefaultCurrency,
+		"period_start": fmt.Sprintf("%d-01-01", y), "period_end": fmt.Sprintf("%d-12-31", y)}, err
+}
+
+func budgetName(b *models.BudgetRow) string {
+	return fmt.Sprintf("%s · %s · %s–%s", b.DepartmentName, b.GLLabel(), dayText(b.PeriodStart), dayText(b.PeriodEnd))
+}
+
+func loadBudget(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error) {
+	b, err := models.GetBudget(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	return &refRecord{ID: b.ID, Name: budgetName(b), Archived: b.ArchivedAt != nil,
+		Values: map[string]string{"department": strconv.FormatInt(b.DepartmentID, 10), "department_label": b.DepartmentName,
+			"gl_account": strconv.FormatInt(b.GLAccountID, 10), "gl_account_label": b.GLLabel(),
+			"period_start": b.PeriodStart.Format(models.DateLayout), "period_end": b.PeriodEnd.Format(models.DateLayout),
+			"amount": b.Amount().Plain(), "currency": b.Currency},
+		Facts: []refdata.Fact{{Label: "Department", Value: b.DepartmentName}, {Label: "GL account", Value: b.GLLabel()},
+			{Label: "Period", Value: dayText(b.PeriodStart) + " – " + dayText(b.PeriodEnd)}, {Label: "Amount", Value: b.Amount().String() + " " + b.Currency},
+			{Label: "Status", Value: archivedText(b.ArchivedAt != nil)}}}, nil
+}
+
+func saveBudget(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
+	return models.SaveBudget(ctx, db, id, models.BudgetInput{DepartmentID: selectedID(v["department"]), GLAccountID: selectedID(v["gl_account"]),
+		PeriodStart: v["period_start"], PeriodEnd: v["period_end"], Amount: v["amount"], Currency: v["currency"]})
+}
+
+// budgetFilters adds the department and year filters to the budgets list.
+func budgetFilters(c *fiber.Ctx, f *refdata.Filter, mf *models.BudgetFilter) error {
+	depts, err := models.AllDepartments(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	dept := refdata.Select{Name: "department", Label: "Department", Any: "All departments"}
+	for _, d := range depts {
+		v := strconv.FormatInt(d.ID, 10)
+		dept.Options = append(dept.Options, refdata.Option{Value: v, Label: d.Name})
+		if v == c.Query("department") {
+			dept.Value, mf.DepartmentID = v, d.ID
+		}
+	}
+	year := refdata.Select{Name: "year", Label: "Period", Any: "Any period"}
+	now := time.Now().Year()
+	for y := now + 1; y >= now-4; y-- {
+		v := strconv.Itoa(y)
+		year.Options = append(year.Options, refdata.Option{Value: v, Label: v})
+		if v == c.Query("year") {
+			year.Value, mf.Year = v, y
+		}
+	}
+	f.Extra = []refdata.Select{dept, year}
+	return nil
+}
+
+func (s *Server) budgetsPage(c *fiber.Ctx) error {
+	f, rf := refFilterOf(c, budgetsRef.path)
+	mf := models.BudgetFilter{RefFilter: rf}
+	if err := budgetFilters(c, &f, &mf); err != nil {
+		return err
+	}
+	res, err := models.ListBudgets(c.UserContext(), tenantDB(c), mf)
+	if err != nil {
+		return err
+	}
+	l := refdata.List{Filter: f, Total: res.Total, Plural: "budgets", SearchHint: "Department or GL account",
+		Summary: countText(res.Total, "budget", "budgets") + " shown. Each caps one department's spend on one GL account over a period.",
+		Columns: []string{"Department", "GL account", "Period", "Amount", "Status"}, NumColumns: map[int]bool{3: true},
+		EmptyText: "Set how much each department may spend on each GL account this year."}
+	for i := range res.Rows {
+		b := &res.Rows[i]
+		l.Rows = append(l.Rows, refdata.Row{ID: b.ID, Name: budgetName(b), Archived: b.ArchivedAt != nil, Cells: []refdata.Cell{
+			{Text: b.DepartmentName, Href: refdata.ItemPath(f.Path, b.ID)}, {Text: b.GLLabel()},
+			{Text: dayText(b.PeriodStart) + " – " + dayText(b.PeriodEnd)}, {Text: b.Amount().String(), Hint: b.Currency, Num: true},
+			stateCell(b.ArchivedAt != nil, "Active", "badge badge-success")}})
+	}
+	return s.renderRefList(c, budgetsRef, l, res.Offset)
+}
+
+// ---------- Organisation settings ----------
+
+func (s *Server) settingsPage(c *fiber.Ctx) error {
+	st, err := models.Settings(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	return s.renderSettings(c, http.StatusOK, st, st.DefaultCurrency, nil)
+}
+
+func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings, currency string, errs views.FieldErrors) error {
+	csrf := s.csrfToken(c)
+	f := refdata.Form{Action: settingsPath, CSRF: csrf, Submit: "Save settings", Errors: views.FieldErrors{}, Fields: []refdata.Field{
+		currencyField("default_currency", "Default currency", st.DefaultCurrency)}}
+	f.Fields[0].Value = currency
+	f.Fields[0].Hint = "New vendors, budgets and documents start in this currency. Amounts already recorded keep theirs."
+	if errs != nil {
+		f.Errors = errs
+	}
+	d := refdata.Detail{Title: "Organisation settings", Subtitle: "Defaults for the whole organisation.", ListPath: "/dashboard", ListLabel: "Dashboard",
+		HistoryPath: settingsPath + "/history", CSRF: csrf, CanUpdate: s.can(c, settingsUpdate), FormTitle: "Money", Form: f,
+		Facts: []refdata.Fact{{Label: "Default currency", Value: st.DefaultCurrency}, {Label: "Last changed", Value: dayText(st.UpdatedAt)}}}
+	p := page{Title: d.Title, Nav: settingsPath, Content: refdata.DetailPage(d)}
+	if htmxTarget(c) == refdata.FormID {
+		p.Partial = refdata.RecordForm(f)
+	}
+	return s.render(c, status, p)
+}
+
+func (s *Server) updateSettings(c *fiber.Ctx) error {
+	currency := c.FormValue("default_currency")
+	errs, err := refErrors(models.UpdateSettings(c.UserContext(), tenantDB(c), currency))
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		st, err := models.Settings(c.UserContext(), tenantDB(c))
+		if err != nil {
+			return err
+		}
+		return s.renderSettings(c, http.StatusUnprocessableEntity, st, currency, errs)
+	}
+	s.setFlash(c, "success", "Saved the settings.")
+	return redirect(c, settingsPath)
+}
+
+func (s *Server) settingsHistory(c *fiber.Ctx) error {
+	return s.history(c, settingsPath, "History of the organisation settings", settingsPath, "Back to settings",
+		models.RecordHistory{Table: "org_settings", RecordID: "1"})
+}
