@@ -99,13 +99,13 @@ func TestRequisitionInTheBrowser(t *testing.T) {
 	b.screenshot("requisition-draft")
 
 	// Submitting asks first.
-	b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function (q) { window.__asked = q; return true; }`))
+	b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function (q) { sessionStorage.setItem('asked', q); return true; }`))
 	b.pressAndLoad(`#requisition-form button[value="submit"]`)
 	b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if got := b.text(".flash"); !strings.HasPrefix(got, "REQ-000001 is") {
 		t.Errorf("after submit the page says %q", got)
 	}
-	if got := eval[string](b, `window.__asked || ''`); !strings.HasPrefix(got, "Submit this requisition") {
+	if got := eval[string](b, `sessionStorage.getItem('asked') || ''`); !strings.HasPrefix(got, "Submit this requisition") {
 		t.Errorf("submit asked %q", got)
 	}
 	b.screenshot("requisition-submitted")

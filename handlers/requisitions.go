@@ -120,7 +120,9 @@ func statusTabs(f requisitions.Filter, counts map[string]int, everyone bool) []r
 	}
 	tabs := []requisitions.Tab{{Label: "All", Count: all, Href: f.WithStatus("").URL(1), Current: f.Status == ""}}
 	for _, st := range requisitions.Statuses {
-		if everyone && st == models.RequisitionDraft {
+		// Empty statuses get no tab (the status filter still offers them), so that a phone
+		// shows a short row of tabs.
+		if (everyone && st == models.RequisitionDraft) || (counts[st] == 0 && f.Status != st) {
 			continue
 		}
 		tabs = append(tabs, requisitions.Tab{Status: st, Label: requisitions.StatusLabel(st), Count: counts[st],

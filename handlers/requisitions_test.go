@@ -353,3 +353,201 @@ func TestRequisitionsOfOthersAreNotFound(t *testing.T) {
 
 // context keeps the import used by helpers in other requisition tests.
 var _ = context.Background
+
+// withManager makes a requester who reports to a new approver, so that submissions are
+// routed to the approver (the engine's default route).
+func (s *reqSite) withManager(t *testing.T) (requester, manager *models.User) {
+	t.Helper()
+	ctx, db := context.Background(), s.db(t)
+	mgr, err := models.CreateUser(ctx, db, models.NewUser{Email: "mia@acme.example", Name: "Mia Manager", Password: testutil.Password, Roles: []string{"approver"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := models.CreateUser(ctx, db, models.NewUser{Email: "ron@acme.example", Name: "Ron Reports", Password: testutil.Password,
+		Roles: []string{"requester"}, ManagerID: &mgr.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req, mgr
+}
+
+func TestRequisitionSubmitWithdrawRejectAndResubmit(t *testing.T) {
+	s := newReqSite(t)
+	ron, mia := s.withManager(t)
+	c := s.client(t, ron)
+	c.Get("/requisitions/new")
+
+	// Submission needs a GL account on every line and a vendor that takes orders: refused,
+	// nothing is stored, not even the draft.
+	f := s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)}, [4]string{"Chair", "1", "50", ""})
+	f.Set("action", "submit")
+	f.Set("vendor", ids(s.onHold))
+	f.Set("needed_by", time.Now().AddDate(0, 0, -3).Format("2006-01-02"))
+	res := c.Post("/requisitions", f)
+	if res.Status != 422 || res.Text("#line-1-gl_account-error") != "Choose a GL account." || res.Text("#vendor-error") == "" || res.Text("#needed_by-error") == "" {
+		t.Fatalf("incomplete submit: %d gl %q vendor %q date %q", res.Status, res.Text("#line-1-gl_account-error"), res.Text("#vendor-error"), res.Text("#needed_by-error"))
+	}
+	if n := s.count(t); n != 0 {
+		t.Fatalf("a refused submit stored %d requisitions", n)
+	}
+
+	f = s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)}, [4]string{"Chair", "1", "50", ids(s.gl2)})
+	f.Set("action", "submit")
+	res = c.Post("/requisitions", f)
+	if got := flashAfter(t, c, res); got != "REQ-000001 is submitted for approval." {
+		t.Fatalf("submit: %q", got)
+	}
+	path := res.Location()
+	var r models.Requisition
+	if err := s.db(t).First(&r).Error; err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != models.RequisitionPending || r.Number == nil || *r.Number != "REQ-000001" || r.SubmittedAt == nil {
+		t.Fatalf("after submit %+v", r)
+	}
+	page := c.Get(path)
+	if page.Doc.Find("#requisition-form").Length() != 0 {
+		t.Error("a pending requisition is still editable")
+	}
+	if got := page.Text(".page-header p"); !strings.Contains(got, "Waiting for Mia Manager (manager)") {
+		t.Errorf("header says %q", got)
+	}
+	if got := page.Text(".req-step-pending .req-step-who"); got != "Mia Manager (manager)" {
+		t.Errorf("route shows %q", got)
+	}
+	// Saving over a pending requisition is refused.
+	if res := c.Post(path, s.reqForm([4]string{"Sneaky", "1", "1", ids(s.gl)})); res.Status != http.StatusConflict {
+		t.Errorf("save while pending: %d", res.Status)
+	}
+
+	// Withdrawn, it is editable again and its step is cancelled.
+	if got := flashAfter(t, c, c.Post(path+"/withdraw", nil)); !strings.HasPrefix(got, "REQ-000001 is withdrawn") {
+		t.Errorf("withdraw: %q", got)
+	}
+	var steps []models.ApprovalStep
+	s.db(t).Where("doc_id = ?", r.ID).Order("round, position").Find(&steps)
+	if len(steps) != 1 || steps[0].Status != models.StepCancelled {
+		t.Errorf("steps after withdraw %+v", steps)
+	}
+	if c.Get(path).Doc.Find("#requisition-form").Length() != 1 {
+		t.Error("a withdrawn requisition is not editable")
+	}
+	if res := c.Post(path+"/withdraw", nil); res.Status != http.StatusConflict {
+		t.Errorf("withdraw twice: %d", res.Status)
+	}
+
+	// Resubmitted, it keeps its number; the manager rejects it with a reason.
+	f.Set("justification", "Second try")
+	if got := flashAfter(t, c, c.Post(path, f)); got != "REQ-000001 is submitted for approval." {
+		t.Fatalf("resubmit: %q", got)
+	}
+	var pending models.ApprovalStep
+	if err := s.db(t).Where("doc_id = ? AND status = ?", r.ID, models.StepPending).First(&pending).Error; err != nil {
+		t.Fatal(err)
+	}
+	if pending.Round != 2 {
+		t.Errorf("resubmission round %d", pending.Round)
+	}
+	_, err := models.DecideStep(context.Background(), s.db(t), models.Viewer{UserID: mia.ID, Roles: []string{"approver"}}, pending.ID,
+		models.Decision{Comment: "Chairs come from facilities, drop that line."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := c.Get(path)
+	if got := edit.Text(".req-rejection blockquote"); got != "Chairs come from facilities, drop that line." {
+		t.Errorf("rejection comment shown as %q", got)
+	}
+	if !strings.HasPrefix(edit.Text(".req-rejection h2"), "Rejected by Mia Manager") {
+		t.Errorf("rejection heading %q", edit.Text(".req-rejection h2"))
+	}
+	if got := edit.Text(`#requisition-form button[value="submit"]`); got != "Resubmit for approval" {
+		t.Errorf("submit button says %q", got)
+	}
+	f = s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)})
+	f.Set("action", "submit")
+	if got := flashAfter(t, c, c.Post(path, f)); got != "REQ-000001 is submitted for approval." {
+		t.Fatalf("resubmit after rejection: %q", got)
+	}
+	if r := s.stored(t, r.ID); r.Status != models.RequisitionPending || *r.Number != "REQ-000001" || len(r.Lines) != 1 || r.TotalMinor != 10000 {
+		t.Errorf("after resubmission %+v", r)
+	}
+	// The manager sees it, read-only, with the whole history.
+	m := s.client(t, mia)
+	view := m.Get(path)
+	if view.Status != 200 || view.Doc.Find("#requisition-form").Length() != 0 || view.Doc.Find(`form[action$="/withdraw"]`).Length() != 0 {
+		t.Fatalf("manager's view: %d", view.Status)
+	}
+	if n := view.Doc.Find("h3.req-round").Length(); n != 3 {
+		t.Errorf("%d rounds shown", n)
+	}
+	if !strings.Contains(view.Text(".req-step-rejected"), "Chairs come from facilities") {
+		t.Error("the rejection is not in the route's history")
+	}
+	// And cannot withdraw it.
+	if res := m.Post(path+"/withdraw", nil); res.Status != 404 {
+		t.Errorf("manager withdraws: %d", res.Status)
+	}
+}
+
+func TestRequisitionWithoutApproverIsApprovedAtOnce(t *testing.T) {
+	s := newReqSite(t)
+	c := s.client(t, s.rita) // Rita has no manager and no rule matches
+	c.Get("/requisitions/new")
+	f := s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)})
+	f.Set("action", "submit")
+	res := c.Post("/requisitions", f)
+	if got := flashAfter(t, c, res); got != "REQ-000001 is approved: no approval was needed." {
+		t.Fatalf("submit: %q", got)
+	}
+	var r models.Requisition
+	s.db(t).First(&r)
+	if r.Status != models.RequisitionApproved || r.DecidedAt == nil {
+		t.Errorf("stored %+v", r)
+	}
+	if res := c.Post(res.Location()+"/withdraw", nil); res.Status != http.StatusConflict {
+		t.Errorf("withdraw an approved requisition: %d", res.Status)
+	}
+}
+
+// Auditors read every submitted requisition and change none.
+func TestAuditorReadsRequisitionsButChangesNothing(t *testing.T) {
+	s := newReqSite(t)
+	ron, _ := s.withManager(t)
+	c := s.client(t, ron)
+	c.Get("/requisitions/new")
+	f := s.reqForm([4]string{"Laptop", "1", "1500", ids(s.gl)})
+	f.Set("action", "submit")
+	path := c.Post("/requisitions", f).Location()
+	s.draft(t, c, [4]string{"Draft only", "1", "1", ""})
+
+	ada := s.client(t, s.ada)
+	all := ada.Get("/requisitions/all")
+	if all.Status != 200 || all.Doc.Find("#requisition-results tbody tr").Length() != 1 || !strings.Contains(all.Text("tbody"), "REQ-000001") {
+		t.Fatalf("everyone's list: %d %q", all.Status, all.Text("tbody"))
+	}
+	if got := all.Text(`.req-tabs a[aria-current="page"]`); got != "All 1" {
+		t.Errorf("current tab %q", got)
+	}
+	filtered := ada.Get("/requisitions/all?status=approved")
+	if filtered.Doc.Find("#requisition-results tbody tr").Length() != 0 || filtered.Text(".empty-state h2") != "No requisitions match" {
+		t.Errorf("status filter: %q", filtered.Text("#requisition-results"))
+	}
+	byPerson := ada.Get("/requisitions/all?requester=" + ids(ron.ID) + "&q=000001")
+	if byPerson.Doc.Find("#requisition-results tbody tr").Length() != 1 {
+		t.Errorf("requester and search filters: %q", byPerson.Text("#requisition-results"))
+	}
+	view := ada.Get(path)
+	if view.Status != 200 || view.Doc.Find("form").Length() != 1 { // only the sign-out form
+		t.Errorf("auditor's view: %d, %d forms", view.Status, view.Doc.Find("form").Length())
+	}
+	if res := ada.Post(path, s.reqForm([4]string{"x", "1", "1", ""})); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Errorf("auditor saves: %d %q", res.Status, res.Location())
+	}
+	if res := ada.Post(path+"/withdraw", nil); res.Location() != "/dashboard" {
+		t.Errorf("auditor withdraws: %d %q", res.Status, res.Location())
+	}
+	// A requester cannot open everyone's list.
+	if res := s.client(t, s.rita).Get("/requisitions/all"); res.Location() != "/dashboard" {
+		t.Errorf("requester opens everyone's list: %d", res.Status)
+	}
+}

@@ -239,8 +239,9 @@ func SubmitRequisition(ctx context.Context, db *gorm.DB, requesterID, id int64) 
 
 // submitLocked checks that the locked, stored requisition r may be submitted, gives it a
 // number if it has none (a resubmission keeps its own), marks it pending and hands it to the
-// approval engine. rows are the form rows of r's lines, for messages beside them. With no
-// approval asked for, it is approved at once.
+// approval engine. rows are the form rows of r's lines, for messages beside them. When no
+// one needs to approve it (no rule matched and the requester has no manager), the engine
+// approves it at once.
 func submitLocked(tx *gorm.DB, r *Requisition, rows []int) error {
 	if err := checkSubmittable(tx, r, rows); err != nil {
 		return err
@@ -268,10 +269,8 @@ func submitLocked(tx *gorm.DB, r *Requisition, rows []int) error {
 		return err
 	}
 	if outcome.Approved {
-		if err := tx.Model(r).Updates(map[string]any{"status": RequisitionApproved, "decided_at": now}).Error; err != nil {
-			return err
-		}
-		r.Status, r.DecidedAt = RequisitionApproved, &now
+		// The engine has recorded the approval on the requisition (requisitionApproval.finish).
+		return tx.Take(r, r.ID).Error
 	}
 	return nil
 }
