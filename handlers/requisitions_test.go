@@ -67,7 +67,7 @@ func (s *reqSite) client(t *testing.T, u *models.User) *testutil.Client {
 // reqForm is a complete requisition form with lines, each {description, quantity, price, gl}.
 func (s *reqSite) reqForm(lines ...[4]string) url.Values {
 	f := url.Values{"department": {ids(s.dept)}, "vendor": {ids(s.vendor)}, "needed_by": {time.Now().AddDate(0, 0, 7).Format("2006-01-02")},
-		"justification": {"New starters need desks"}, "action": {"save"}}
+		"justification": {"New starters need desks"}, "intent": {"save"}}
 	for _, l := range lines {
 		f.Add("description", l[0])
 		f.Add("quantity", l[1])
@@ -264,7 +264,7 @@ func TestRequisitionLinesAreAddedAndRemovedInline(t *testing.T) {
 		t.Errorf("total after add %q", got)
 	}
 	f.Del("op")
-	f.Set("remove", "0")
+	f.Set("remove_line", "0")
 	res = c.Post("/requisitions/lines", f)
 	if n := res.Doc.Find("fieldset.req-line").Length(); n != 1 {
 		t.Fatalf("%d rows after removing one of two", n)
@@ -323,7 +323,7 @@ func TestRequisitionsOfOthersAreNotFound(t *testing.T) {
 		}
 	}
 	f := s.reqForm()
-	f.Set("id", ids(id))
+	f.Set("requisition", ids(id))
 	f.Set("op", "add")
 	if res := rita.Post("/requisitions/lines", f); res.Status != 404 {
 		t.Errorf("lines of another's draft: %d", res.Status)
@@ -380,7 +380,7 @@ func TestRequisitionSubmitWithdrawRejectAndResubmit(t *testing.T) {
 	// Submission needs a GL account on every line and a vendor that takes orders: refused,
 	// nothing is stored, not even the draft.
 	f := s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)}, [4]string{"Chair", "1", "50", ""})
-	f.Set("action", "submit")
+	f.Set("intent", "submit")
 	f.Set("vendor", ids(s.onHold))
 	f.Set("needed_by", time.Now().AddDate(0, 0, -3).Format("2006-01-02"))
 	res := c.Post("/requisitions", f)
@@ -392,7 +392,7 @@ func TestRequisitionSubmitWithdrawRejectAndResubmit(t *testing.T) {
 	}
 
 	f = s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)}, [4]string{"Chair", "1", "50", ids(s.gl2)})
-	f.Set("action", "submit")
+	f.Set("intent", "submit")
 	res = c.Post("/requisitions", f)
 	if got := flashAfter(t, c, res); got != "REQ-000001 is submitted for approval." {
 		t.Fatalf("submit: %q", got)
@@ -464,7 +464,7 @@ func TestRequisitionSubmitWithdrawRejectAndResubmit(t *testing.T) {
 		t.Errorf("submit button says %q", got)
 	}
 	f = s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)})
-	f.Set("action", "submit")
+	f.Set("intent", "submit")
 	if got := flashAfter(t, c, c.Post(path, f)); got != "REQ-000001 is submitted for approval." {
 		t.Fatalf("resubmit after rejection: %q", got)
 	}
@@ -494,7 +494,7 @@ func TestRequisitionWithoutApproverIsApprovedAtOnce(t *testing.T) {
 	c := s.client(t, s.rita) // Rita has no manager and no rule matches
 	c.Get("/requisitions/new")
 	f := s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)})
-	f.Set("action", "submit")
+	f.Set("intent", "submit")
 	res := c.Post("/requisitions", f)
 	if got := flashAfter(t, c, res); got != "REQ-000001 is approved: no approval was needed." {
 		t.Fatalf("submit: %q", got)
@@ -516,7 +516,7 @@ func TestAuditorReadsRequisitionsButChangesNothing(t *testing.T) {
 	c := s.client(t, ron)
 	c.Get("/requisitions/new")
 	f := s.reqForm([4]string{"Laptop", "1", "1500", ids(s.gl)})
-	f.Set("action", "submit")
+	f.Set("intent", "submit")
 	path := c.Post("/requisitions", f).Location()
 	s.draft(t, c, [4]string{"Draft only", "1", "1", ""})
 
