@@ -133,8 +133,7 @@ func TestRequisitionDraftIsSavedWithServerTotals(t *testing.T) {
 	if got := flashAfter(t, c, res); got != "Draft saved." {
 		t.Errorf("flash %q", got)
 	}
-	id := s.draft(t, c, [4]string{"Lamp", "1", "10", ""})
-	_ = id
+	s.draft(t, c, [4]string{"Lamp", "1", "10", ""})
 	var first models.Requisition
 	if err := s.db(t).Order("id").First(&first).Error; err != nil {
 		t.Fatal(err)
@@ -275,6 +274,15 @@ func TestRequisitionLinesAreAddedAndRemovedInline(t *testing.T) {
 	if got := res.Text("#requisition-totals dd.req-total"); got != "$5.00" {
 		t.Errorf("total after remove %q", got)
 	}
+	// Without JavaScript the button posts the whole form and gets the whole page back.
+	c.Header.Del("HX-Target")
+	c.Header.Del("HX-Request")
+	f.Del("remove_line")
+	f.Set("op", "add")
+	res = c.Post("/requisitions/lines", f)
+	if res.Status != 200 || res.Doc.Find("form#requisition-form fieldset.req-line").Length() != 3 || res.Doc.Find(".sidebar").Length() != 1 {
+		t.Errorf("add without JavaScript: %d, %d rows", res.Status, res.Doc.Find("fieldset.req-line").Length())
+	}
 	if n := s.count(t); n != 0 {
 		t.Errorf("lines endpoint stored %d requisitions", n)
 	}
@@ -350,9 +358,6 @@ func TestRequisitionsOfOthersAreNotFound(t *testing.T) {
 		t.Errorf("%d requisitions left", n)
 	}
 }
-
-// context keeps the import used by helpers in other requisition tests.
-var _ = context.Background
 
 // withManager makes a requester who reports to a new approver, so that submissions are
 // routed to the approver (the engine's default route).
