@@ -152,9 +152,11 @@ func TestRequisitionInTheBrowser(t *testing.T) {
 	b.screenshot("requisition-rejected")
 	b.do(chromedp.Navigate(s.URL("/requisitions")), chromedp.WaitVisible(chromedp.CSS("#requisition-results table")))
 	b.screenshot("requisitions-list")
+	b.do(chromedp.Navigate(s.URL("/requisitions/all")), chromedp.WaitVisible(chromedp.CSS("#requisition-results table")))
+	b.screenshot("requisitions-all")
 
 	b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
-	for _, p := range []string{"/requisitions", fmt.Sprintf("/requisitions/%d", r.ID), "/requisitions/new"} {
+	for _, p := range []string{"/requisitions", "/requisitions/all", fmt.Sprintf("/requisitions/%d", r.ID), "/requisitions/new"} {
 		b.do(chromedp.Navigate(s.URL(p)), chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
 		assertNoHorizontalScroll(t, b)
 		assertInsideCards(t, b)
