@@ -37,12 +37,6 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	return s.render(c, http.StatusOK, page{Title: "Dashboard", Nav: "/dashboard", Content: dashboard.Page(d)})
 }
 
-// viewer is the signed-in person as record-level queries see them.
-func (s *Server) viewer(c *fiber.Ctx) models.Viewer {
-	u := currentUser(c)
-	return models.Viewer{UserID: u.UserID, Roles: u.Roles, SeeAll: s.can(c, policy.Permission{Object: "requisitions.all", Action: policy.Read})}
-}
-
 // requisitionStatusLabels name requisition statuses as people read them, in the order the
 // dashboard lists them.
 var requisitionStatusLabels = []struct{ status, label string }{

@@ -348,8 +348,8 @@ func budgetFields(ctx context.Context, db *gorm.DB, cur *refRecord) ([]refdata.F
 	currency := ""
 	if cur != nil {
 		// An edited budget keeps its department and account even if they were archived since.
-		deptOpts = keepOption(deptOpts, cur.Values["department"], cur.Values["department_label"])
-		glOpts = keepOption(glOpts, cur.Values["gl_account"], cur.Values["gl_account_label"])
+		deptOpts = views.KeepOption(deptOpts, cur.Values["department"], cur.Values["department_label"]+" (archived)")
+		glOpts = views.KeepOption(glOpts, cur.Values["gl_account"], cur.Values["gl_account_label"]+" (archived)")
 		currency = cur.Values["currency"]
 	}
 	return []refdata.Field{
@@ -360,14 +360,6 @@ func budgetFields(ctx context.Context, db *gorm.DB, cur *refRecord) ([]refdata.F
 		{Name: "amount", Label: "Amount", Type: "text", Required: true, InputMode: "decimal", Max: 30, Hint: "In the budget's currency, such as 12,500.00."},
 		currencyField("currency", "Currency", currency),
 	}, nil
-}
-
-// keepOption adds value to opts under label when it is not offered already.
-func keepOption(opts []refdata.Option, value, label string) []refdata.Option {
-	if value == "" || slices.ContainsFunc(opts, func(o refdata.Option) bool { return o.Value == value }) {
-		return opts
-	}
-	return append(opts, refdata.Option{Value: value, Label: label + " (archived)"})
 }
 
 func budgetBlank(ctx context.Context, db *gorm.DB) (map[string]string, error) {

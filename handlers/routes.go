@@ -148,6 +148,18 @@ func (s *Server) routeTable() []Route {
 		permitted(get, "/admin/settings", "admin.settings", policy.Read, s.settingsPage).nav("Settings"),
 		permitted(post, "/admin/settings", "admin.settings", policy.Update, s.updateSettings),
 		permitted(get, "/admin/settings/history", "admin.settings", policy.Read, s.settingsHistory),
+		// Requisitions: the requester's own list and form, everyone's submitted ones, and the
+		// form's live total and lines. Record-level rules (own drafts) live in the models.
+		permitted(get, "/requisitions", "requisitions", policy.Read, s.myRequisitions).nav("Requisitions"),
+		permitted(get, "/requisitions/new", "requisitions", policy.Create, s.newRequisitionPage),
+		permitted(get, "/requisitions/all", "requisitions.all", policy.Read, s.allRequisitions).nav("All requisitions"),
+		permitted(post, "/requisitions", "requisitions", policy.Create, s.createRequisition),
+		permitted(post, "/requisitions/lines", "requisitions", policy.Create, s.requisitionLines),
+		permitted(post, "/requisitions/totals", "requisitions", policy.Create, s.requisitionTotals),
+		permitted(get, "/requisitions/:id", "requisitions", policy.Read, s.requisitionPage),
+		permitted(post, "/requisitions/:id", "requisitions", policy.Update, s.updateRequisition),
+		permitted(post, "/requisitions/:id/withdraw", "requisitions", policy.Update, s.withdrawRequisition),
+		permitted(post, "/requisitions/:id/delete", "requisitions", policy.Update, s.deleteRequisition),
 
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
 		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),

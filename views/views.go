@@ -84,3 +84,23 @@ const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScri
 
 // Itoa writes an id for an attribute.
 func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Option is one choice of a select.
+type Option struct {
+	Value string
+	Label string
+}
+
+// KeepOption adds value to opts under label when it is not offered already, so that a form
+// still shows (and a save keeps) what a record names even after it left the choices.
+func KeepOption(opts []Option, value, label string) []Option {
+	if value == "" {
+		return opts
+	}
+	for _, o := range opts {
+		if o.Value == value {
+			return opts
+		}
+	}
+	return append(opts, Option{Value: value, Label: label})
+}

@@ -29,10 +29,7 @@ const (
 )
 
 // Option is one choice of a select.
-type Option struct {
-	Value string
-	Label string
-}
+type Option = views.Option
 
 // Select is an extra filter of a list (the budgets' department and year).
 type Select struct {
@@ -130,8 +127,8 @@ func (l List) NewPath() string { return l.Filter.Path + "/new" }
 func ItemPath(list string, id int64) string { return list + "/" + strconv.FormatInt(id, 10) }
 
 // Pager is where the list stands, for the shared pagination.
-func (l List) Pager() views.Pager {
-	return views.Pager{Page: l.Filter.Page, PerPage: PerPage, Total: l.Total, URL: l.Filter.URL, Target: ResultsID}
+func (l List) Pager() views.Pagination {
+	return views.Pagination{Page: l.Filter.Page, PerPage: PerPage, Total: l.Total, URL: l.Filter.URL, Target: ResultsID}
 }
 
 func (l List) matchText() string {
