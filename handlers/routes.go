@@ -104,6 +104,16 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/admin/sso/settings", "admin.sso", policy.Update, s.updateSSOSettings),
 		permitted(post, "/admin/users/:id/identities/:identity/unlink", "admin.sso", policy.Update, s.unlinkIdentity),
 
+		// Approvals: the approver's queue, decisions and out-of-office delegation.
+		permitted(get, "/approvals", "approvals", policy.Read, s.approvalsPage).nav("Approvals"),
+		permitted(post, "/approvals/bulk", "approvals", policy.Approve, s.bulkApprove),
+		permitted(get, "/approvals/delegation", "approvals", policy.Update, s.delegationPage),
+		permitted(post, "/approvals/delegation", "approvals", policy.Update, s.setDelegation),
+		permitted(post, "/approvals/delegation/:id/delete", "approvals", policy.Update, s.clearDelegation),
+		permitted(get, "/approvals/:step", "approvals", policy.Read, s.approvalDetails),
+		permitted(post, "/approvals/:step/approve", "approvals", policy.Approve, s.approveStep),
+		permitted(post, "/approvals/:step/reject", "approvals", policy.Approve, s.rejectStep),
+
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
 		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),
 	}

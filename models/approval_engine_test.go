@@ -106,54 +106,23 @@ type reqLine struct {
 // requisition makes a draft requisition by requester in dept with one line per amount.
 func (w *approvalWorld) requisition(requester *models.User, dept *models.Department, currency string, lines ...reqLine) *models.Requisition {
 	w.t.Helper()
-	r := &models.Requisition{RequesterID: requester.ID, Currency: currency, Status: models.RequisitionDraft, VendorID: &w.vendor.ID}
+	spec := testutil.Requisition{RequesterID: requester.ID, Currency: currency, VendorID: &w.vendor.ID}
 	if dept != nil {
-		r.DepartmentID = &dept.ID
+		spec.DepartmentID = &dept.ID
 	}
 	for _, l := range lines {
-		r.SubtotalMinor += l.amount
-		r.TotalMinor += l.amount
-	}
-	w.must(w.db.Create(r).Error)
-	for i, l := range lines {
-		line := models.RequisitionLine{RequisitionID: r.ID, Position: i + 1, Description: "Item", QuantityMilli: 1000,
-			UnitPriceMinor: l.amount, AmountMinor: l.amount}
+		line := testutil.RequisitionLine{Amount: l.amount}
 		if l.gl != nil {
 			line.GLAccountID = &l.gl.ID
 		}
-		w.must(w.db.Create(&line).Error)
-		r.Lines = append(r.Lines, line)
+		spec.Lines = append(spec.Lines, line)
 	}
-	return r
+	return testutil.CreateRequisition(w.t, w.db, spec)
 }
 
-// submit does what the requisitions page does: number the requisition, set it pending and
-// route it, in one transaction.
 func (w *approvalWorld) submit(r *models.Requisition) models.RouteOutcome {
 	w.t.Helper()
-	var out models.RouteOutcome
-	err := w.db.WithContext(as(&models.User{ID: r.RequesterID})).Transaction(func(tx *gorm.DB) error {
-		if r.Number == nil {
-			n, err := models.NextNumber(tx, models.NumberRequisition)
-			if err != nil {
-				return err
-			}
-			r.Number = &n
-		}
-		if err := tx.Model(r).Updates(map[string]any{"number": *r.Number, "status": models.RequisitionPending, "submitted_at": time.Now()}).Error; err != nil {
-			return err
-		}
-		doc := models.ApprovalDocument{Type: models.DocRequisition, ID: r.ID, Number: *r.Number, RequesterID: r.RequesterID,
-			DepartmentID: r.DepartmentID, Total: r.Total()}
-		for _, l := range r.Lines {
-			doc.Lines = append(doc.Lines, models.ApprovalLine{GLAccountID: l.GLAccountID, Amount: l.AmountMinor + l.TaxMinor})
-		}
-		var err error
-		out, err = models.SubmitForApproval(tx, doc)
-		return err
-	})
-	w.must(err)
-	return out
+	return testutil.SubmitRequisition(w.t, w.db, r)
 }
 
 func (w *approvalWorld) status(r *models.Requisition) string {
