@@ -171,7 +171,7 @@ func detailsView(d models.StepDetails) approvals.Details {
 	v := approvals.Details{StepID: it.StepID, DocType: it.DocType, DocID: it.DocID, Justification: it.Justification}
 	for _, l := range d.Lines {
 		v.Lines = append(v.Lines, approvals.Line{Description: l.Description, Quantity: l.QuantityMilli.String(),
-			UnitPrice: money.Money{Minor: l.UnitPriceMinor, Currency: cur}.String(), TaxRate: money.FormatRate(l.TaxRateBP),
+			UnitPrice: money.Money{Minor: l.UnitPriceMinor, Currency: cur}.String(), TaxRate: money.FormatRate(l.TaxRateBP) + "%",
 			GLCode: l.GLCode, Amount: money.Money{Minor: l.AmountMinor + l.TaxMinor, Currency: cur}.String()})
 	}
 	for _, a := range d.Attachments {
@@ -272,7 +272,7 @@ func (s *Server) decideStep(c *fiber.Ctx, approve bool) error {
 	if err := renderComponent(c, approvals.RowBody(s.csrfToken(c), s.can(c, approvalsApprove), row)); err != nil {
 		return err
 	}
-	return renderComponent(c, approvals.CountBadge(count, true))
+	return renderComponent(c, approvals.CountUpdate(count))
 }
 
 // decisionToast says what a decision did.
@@ -328,7 +328,7 @@ func (s *Server) bulkApprove(c *fiber.Ctx) error {
 	if err := renderComponent(c, approvals.Results(q)); err != nil {
 		return err
 	}
-	return renderComponent(c, approvals.CountBadge(q.Count, true))
+	return renderComponent(c, approvals.CountUpdate(q.Count))
 }
 
 // bulkSummary says what a bulk approval did: "3 approved, 1 already decided".

@@ -69,9 +69,10 @@ func DocTypeLabel(docType string) string {
 
 // Element ids htmx requests name in HX-Target.
 const (
-	ResultsID = "approval-results"
-	CountID   = "approvals-count"
-	FormID    = "delegation-form"
+	ResultsID   = "approval-results"
+	CountID     = "approvals-count"
+	CountTextID = "approvals-count-text"
+	FormID      = "delegation-form"
 )
 
 // RowID is the id of one queue item's rows (a <tbody>), which a decision replaces.
