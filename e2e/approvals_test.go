@@ -101,3 +101,41 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	b.do(chromedp.Navigate(s.URL("/approvals/delegation")), chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
 	b.screenshot("delegation-phone")
 }
+
+// The approval rules admin in a real browser: the list, and the steps editor adding a step
+// and showing the role choice once the kind asks for it, on a desktop and a phone.
+func TestApprovalRulesInTheBrowser(t *testing.T) {
+	s := startSite(t)
+	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
+	manager := models.RuleStepInput{Kind: models.StepManager}
+	for _, r := range []models.RuleInput{
+		{Name: "Under $1,000: the manager", Priority: "10", MaxAmount: "1000", Steps: []models.RuleStepInput{manager}},
+		{Name: "$1,000 and over: manager, then head", Priority: "20", MinAmount: "1000",
+			Steps: []models.RuleStepInput{manager, {Kind: models.StepDepartmentHead}}},
+	} {
+		r.DocType, r.Currency, r.BudgetCheck, r.Active = models.DocRequisition, "USD", models.BudgetCheckWarn, true
+		if _, err := models.CreateApprovalRule(ctx, db, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBrowser(t)
+	b.signIn(s, s.User.Email, testutil.Password)
+	b.do(chromedp.Navigate(s.URL("/admin/approval-rules")), chromedp.WaitVisible(chromedp.CSS(".rule-group table")))
+	assertNoHorizontalScroll(t, b)
+	b.screenshot("rules-desktop")
+	b.pressAndLoad(`.rule-group a[href^="/admin/approval-rules/"]`)
+	b.do(chromedp.WaitVisible(chromedp.ID("rule-steps")))
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__marker = 1`), b.press(`#rule-steps > button`))
+	b.waitJS(`document.querySelectorAll('#rule-steps select[name="step_kind"]').length === 2`)
+	b.do(chromedp.SetValue(chromedp.ID("step-1-kind"), "role"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('step-1-kind').dispatchEvent(new Event('change', {bubbles: true}))`))
+	b.waitJS(`!!document.getElementById('step-1-role')`)
+	if !eval[bool](b, `window.__marker === 1`) {
+		t.Error("the steps editor reloaded the page")
+	}
+	b.screenshot("rule-edit-desktop")
+	b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("rule-steps")))
+	assertNoHorizontalScroll(t, b)
+	b.screenshot("rule-edit-phone")
+}

@@ -104,7 +104,8 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/admin/sso/settings", "admin.sso", policy.Update, s.updateSSOSettings),
 		permitted(post, "/admin/users/:id/identities/:identity/unlink", "admin.sso", policy.Update, s.unlinkIdentity),
 
-		// Approvals: the approver's queue, decisions and out-of-office delegation.
+		// Approvals: the approver's queue, decisions and out-of-office delegation, and the
+		// approval rules admin.
 		permitted(get, "/approvals", "approvals", policy.Read, s.approvalsPage).nav("Approvals"),
 		permitted(post, "/approvals/bulk", "approvals", policy.Approve, s.bulkApprove),
 		permitted(get, "/approvals/delegation", "approvals", policy.Update, s.delegationPage),
@@ -113,6 +114,14 @@ func (s *Server) routeTable() []Route {
 		permitted(get, "/approvals/:step", "approvals", policy.Read, s.approvalDetails),
 		permitted(post, "/approvals/:step/approve", "approvals", policy.Approve, s.approveStep),
 		permitted(post, "/approvals/:step/reject", "approvals", policy.Approve, s.rejectStep),
+		permitted(get, "/admin/approval-rules", "admin.approval_rules", policy.Read, s.approvalRulesPage).nav("Approval rules"),
+		permitted(get, "/admin/approval-rules/new", "admin.approval_rules", policy.Create, s.newApprovalRulePage),
+		permitted(get, "/admin/approval-rules/steps", "admin.approval_rules", policy.Read, s.ruleSteps),
+		permitted(post, "/admin/approval-rules", "admin.approval_rules", policy.Create, s.createApprovalRule),
+		permitted(get, "/admin/approval-rules/:id", "admin.approval_rules", policy.Read, s.approvalRulePage),
+		permitted(post, "/admin/approval-rules/:id", "admin.approval_rules", policy.Update, s.updateApprovalRule),
+		permitted(post, "/admin/approval-rules/:id/archive", "admin.approval_rules", policy.Update, s.archiveApprovalRule),
+		permitted(get, "/admin/approval-rules/:id/history", "admin.approval_rules", policy.Read, s.approvalRuleHistory),
 
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
 		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),
