@@ -578,3 +578,47 @@ func TestApprovalRaceExactlyOneWins(t *testing.T) {
 		}
 	}
 }
+
+func TestApprovalDelegationRules(t *testing.T) {
+	w := newApprovalWorld(t)
+	ctx := as(w.max)
+	today := time.Now().Truncate(24 * time.Hour)
+	day := func(n int) time.Time { return today.AddDate(0, 0, n) }
+	for name, c := range map[string]struct {
+		in    models.NewDelegation
+		field string
+	}{
+		"to oneself":        {models.NewDelegation{DelegateID: w.max.ID, StartsOn: day(0), EndsOn: day(1)}, "delegate"},
+		"to nobody":         {models.NewDelegation{StartsOn: day(0), EndsOn: day(1)}, "delegate"},
+		"to someone absent": {models.NewDelegation{DelegateID: 999999, StartsOn: day(0), EndsOn: day(1)}, "delegate"},
+		"ends before start": {models.NewDelegation{DelegateID: w.al.ID, StartsOn: day(2), EndsOn: day(1)}, "ends_on"},
+		"already over":      {models.NewDelegation{DelegateID: w.al.ID, StartsOn: day(-5), EndsOn: day(-1)}, "ends_on"},
+		"no dates":          {models.NewDelegation{DelegateID: w.al.ID}, "starts_on"},
+	} {
+		_, err := models.SetDelegation(ctx, w.db, w.max.ID, c.in, today)
+		if v, ok := outlay.AsValidation(err); !ok || v[c.field] == "" {
+			t.Errorf("%s: %v, want a message on %s", name, err, c.field)
+		}
+	}
+	d, err := models.SetDelegation(ctx, w.db, w.max.ID, models.NewDelegation{DelegateID: w.al.ID, StartsOn: day(0), EndsOn: day(3)}, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An overlapping period is refused; a later one is fine.
+	if _, err := models.SetDelegation(ctx, w.db, w.max.ID, models.NewDelegation{DelegateID: w.hana.ID, StartsOn: day(3), EndsOn: day(5)}, today); err == nil {
+		t.Error("overlapping delegation accepted")
+	}
+	if _, err := models.SetDelegation(ctx, w.db, w.max.ID, models.NewDelegation{DelegateID: w.hana.ID, StartsOn: day(4), EndsOn: day(5)}, today); err != nil {
+		t.Errorf("later delegation: %v", err)
+	}
+	given, received, err := models.Delegations(context.Background(), w.db, w.max.ID)
+	if err != nil || len(given) != 2 || len(received) != 0 || given[0].DelegateName != "Al Approver" || !given[0].Current(time.Now()) {
+		t.Errorf("Max's delegations %+v %+v %v", given, received, err)
+	}
+	if err := models.ClearDelegation(as(w.al), w.db, w.al.ID, d.ID); !errors.Is(err, outlay.ErrNotFound) {
+		t.Errorf("Al clears Max's delegation: %v", err)
+	}
+	if err := models.ClearDelegation(ctx, w.db, w.max.ID, d.ID); err != nil {
+		t.Errorf("Max clears his delegation: %v", err)
+	}
+}
