@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -277,5 +278,42 @@ func TestApprovalsDelegation(t *testing.T) {
 	}
 	if res := s.maxC.Post(fmt.Sprintf("/approvals/delegation/%d/delete", d.ID), nil); res.Status != http.StatusSeeOther {
 		t.Errorf("Max clears his delegation: %d", res.Status)
+	}
+}
+
+// Two approvers holding the role click approve at the same moment: one decision counts, and
+// the other gets the row back as it now stands, naming who decided.
+func TestApprovalsRaceShowsTheWinner(t *testing.T) {
+	s := newApprovalSite(t)
+	if _, err := models.CreateApprovalRule(context.Background(), s.db, models.RuleInput{DocType: models.DocRequisition, Name: "Any approver",
+		Priority: "1", Currency: "USD", BudgetCheck: models.BudgetCheckNone, Active: true,
+		Steps: []models.RuleStepInput{{Kind: models.StepRole, Role: "approver"}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, step := s.pending(t, 1000)
+	clients := []*testutil.Client{s.maxC, s.alC}
+	bodies := make([]string, len(clients))
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := htmxPost(c, stepURL(step, "approve"), nil)
+			bodies[i] = res.Header.Get("HX-Trigger") + " " + res.Body
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, b := range bodies {
+		switch {
+		case strings.Contains(b, "fully approved"):
+			won++
+		case strings.Contains(b, "Max Manager already approved") || strings.Contains(b, "Al Approver already approved"):
+		default:
+			t.Errorf("neither the winner nor told who won: %s", b)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d winners", won)
 	}
 }
