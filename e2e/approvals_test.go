@@ -78,8 +78,10 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	// Reject the second: first without a reason (refused beside the field), then with one.
 	b.do(b.press(row(1) + ` button[hx-post$="/reject"]`))
 	b.waitJS(`!!document.querySelector('` + row(1) + ` .field-error')`)
+	// The swapped-in row is queried afresh; a toast may cover the old button's place, so the
+	// button is clicked through the DOM rather than at screen coordinates.
 	b.do(chromedp.SendKeys(chromedp.CSS(row(1)+` input[name="comment"]`), "Use the site licence instead"),
-		b.press(row(1)+` button[hx-post$="/reject"]`))
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('`+row(1)+` button[hx-post$="/reject"]').click()`))
 	b.waitJS(`!!document.querySelector('` + row(1) + `.approval-decided')`)
 	b.waitJS(`document.getElementById('approvals-count').textContent.trim() === '1'`)
 	if !eval[bool](b, `window.__marker === 1`) {
@@ -98,6 +100,9 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	}
 	b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
 	b.screenshot("queue-phone")
+	b.do(b.press(row(2)+" summary"), chromedp.WaitVisible(chromedp.CSS(row(2)+" .budget-impact table")))
+	assertNoHorizontalScroll(t, b)
+	b.screenshot("queue-details-phone")
 	b.do(chromedp.Navigate(s.URL("/approvals/delegation")), chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
 	b.screenshot("delegation-phone")
 }
