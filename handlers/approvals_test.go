@@ -258,7 +258,7 @@ func TestApprovalsDelegation(t *testing.T) {
 	}
 	// Al now sees Max's step, acts for him, and the step says so.
 	q := s.alC.Get("/approvals")
-	if !strings.Contains(q.Text(fmt.Sprintf("tbody#step-%d", step)), "For Max Manager") {
+	if !strings.Contains(q.Text(fmt.Sprintf("tbody#step-%d", step)), "On behalf of Max Manager") {
 		t.Fatalf("Al's queue: %q", q.Text("#approval-results"))
 	}
 	if res := htmxPost(s.alC, stepURL(step, "approve"), nil); res.Status != http.StatusOK {

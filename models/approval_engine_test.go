@@ -622,3 +622,25 @@ func TestApprovalDelegationRules(t *testing.T) {
 		t.Errorf("Max clears his delegation: %v", err)
 	}
 }
+
+// An approver deactivated while a step waits for them: the step falls to the admins, who
+// act on that person's behalf.
+func TestApprovalStepOfADeactivatedApproverFallsToAdmins(t *testing.T) {
+	w := newApprovalWorld(t)
+	r := w.requisition(w.rita, &w.eng, "USD", reqLine{&w.software, 1000})
+	step := w.submit(r).Steps[0]
+	if q, _ := models.ApprovalQueue(context.Background(), w.db, viewer(w.admin), models.QueueFilter{}); q.Total != 0 {
+		t.Fatalf("the admin's queue holds Max's step while he is active")
+	}
+	if _, err := w.decide(w.admin, step.ID, true, ""); !errors.Is(err, outlay.ErrNotFound) {
+		t.Fatalf("admin decides an active approver's step: %v", err)
+	}
+	w.must(models.DeactivateUser(context.Background(), w.db, w.max.ID))
+	if q, _ := models.ApprovalQueue(context.Background(), w.db, viewer(w.admin), models.QueueFilter{}); q.Total != 1 {
+		t.Fatalf("the admin's queue holds %d steps, want Max's", q.Total)
+	}
+	res, err := w.decide(w.admin, step.ID, true, "Max has left")
+	if err != nil || res.Step.OnBehalfOf == nil || *res.Step.OnBehalfOf != w.max.ID {
+		t.Fatalf("admin approves for Max: %+v %v", res.Step, err)
+	}
+}

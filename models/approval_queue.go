@@ -78,17 +78,19 @@ const queueSelect = `SELECT s.id AS step_id, s.doc_type, s.doc_id, COALESCE(r.nu
 	LEFT JOIN users xu ON xu.id = s.acted_by`
 
 // routedToMe is the condition "the step is the viewer's to act on": it names them, one of
-// their roles, or someone who delegated to them today; never a document they requested.
+// their roles, or someone who delegated to them today; or, for holders of the escalation
+// role, someone deactivated since the route was built. Never a document they requested.
 const routedToMe = `r.requester_id <> @me AND (s.approver_id = @me OR (s.kind = 'role' AND s.role IN @roles)
 	OR s.approver_id IN (SELECT dg.user_id FROM approval_delegations dg
-		WHERE dg.delegate_id = @me AND current_date BETWEEN dg.starts_on AND dg.ends_on))`
+		WHERE dg.delegate_id = @me AND current_date BETWEEN dg.starts_on AND dg.ends_on)
+	OR (@escalation IN @roles AND s.approver_id IN (SELECT du.id FROM users du WHERE du.status = 'deactivated')))`
 
 func queueArgs(v Viewer) map[string]any {
 	roles := v.Roles
 	if len(roles) == 0 {
 		roles = []string{""}
 	}
-	return map[string]any{"me": v.UserID, "roles": roles}
+	return map[string]any{"me": v.UserID, "roles": roles, "escalation": EscalationRole}
 }
 
 // ApprovalQueue lists the pending steps routed to v, oldest submission first.
