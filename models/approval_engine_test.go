@@ -307,6 +307,11 @@ func TestApprovalRejectionAndResubmission(t *testing.T) {
 	if s := w.status(r); s != models.RequisitionApproved {
 		t.Errorf("status after round 2: %s", s)
 	}
+	route, err := models.ApprovalRoute(context.Background(), w.db, models.DocRequisition, r.ID)
+	if err != nil || len(route) != 4 || route[0].Comment != "Too many licences" || route[0].ActedByName != "Max Manager" ||
+		route[3].Round != 2 || route[3].Status != models.StepApproved {
+		t.Errorf("route history %+v %v", route, err)
+	}
 	// A withdrawn route cancels its open steps.
 	r2 := w.requisition(w.rita, &w.eng, "USD", reqLine{&w.software, 1000})
 	o := w.submit(r2)

@@ -193,15 +193,29 @@ func ApprovalStepDetails(ctx context.Context, db *gorm.DB, v Viewer, stepID int6
 	if err != nil {
 		return out, err
 	}
-	err = tx.Raw(queueSelect+` WHERE s.doc_type = ? AND s.doc_id = ? AND s.round = ? ORDER BY s.position`,
-		item.DocType, item.DocID, item.Round).Scan(&out.Route).Error
+	route, err := ApprovalRoute(ctx, db, item.DocType, item.DocID)
 	if err != nil {
 		return out, err
+	}
+	for _, s := range route {
+		if s.Round == item.Round {
+			out.Route = append(out.Route, s)
+		}
 	}
 	doc := ApprovalDocument{Type: item.DocType, ID: item.DocID, RequesterID: item.RequesterID, DepartmentID: item.DepartmentID, Total: item.Total()}
 	for _, l := range out.Lines {
 		doc.Lines = append(doc.Lines, ApprovalLine{GLAccountID: l.GLAccountID, Amount: l.AmountMinor + l.TaxMinor})
 	}
 	out.Budget, err = BudgetImpact(tx, doc, time.Now())
+	return out, err
+}
+
+// ApprovalRoute lists every step of a document's route, every round, in order, with who
+// each waits for and who acted: the approval history a document's own page shows. It checks
+// no access: the caller has already found the document visible to the viewer.
+func ApprovalRoute(ctx context.Context, db *gorm.DB, docType string, docID int64) ([]QueueItem, error) {
+	var out []QueueItem
+	err := db.WithContext(ctx).Raw(queueSelect+` WHERE s.doc_type = ? AND s.doc_id = ? ORDER BY s.round, s.position`,
+		docType, docID).Scan(&out).Error
 	return out, err
 }
