@@ -71,13 +71,13 @@ func (s *approvalSite) pending(t *testing.T, amount int64) (*models.Requisition,
 	return r, out.Steps[0].ID
 }
 
-func htmxPost(c *testutil.Client, path string, form url.Values) *testutil.Response {
+func approvalPost(c *testutil.Client, path string, form url.Values) *testutil.Response {
 	c.Header.Set("HX-Request", "true")
 	defer c.Header.Del("HX-Request")
 	return c.Post(path, form)
 }
 
-func htmxGet(c *testutil.Client, path string) *testutil.Response {
+func approvalGet(c *testutil.Client, path string) *testutil.Response {
 	c.Header.Set("HX-Request", "true")
 	defer c.Header.Del("HX-Request")
 	return c.Get(path)
@@ -114,8 +114,8 @@ func TestApprovalsQueueShowsOnlyRoutedRequests(t *testing.T) {
 	}
 	for _, res := range []*testutil.Response{
 		s.alC.Get(stepURL(step, "")),
-		htmxPost(s.alC, stepURL(step, "approve"), nil),
-		htmxPost(s.alC, stepURL(step, "reject"), url.Values{"comment": {"no"}}),
+		approvalPost(s.alC, stepURL(step, "approve"), nil),
+		approvalPost(s.alC, stepURL(step, "reject"), url.Values{"comment": {"no"}}),
 		s.maxC.Get("/approvals/not-a-number"),
 	} {
 		if res.Status != http.StatusNotFound {
@@ -129,7 +129,7 @@ func TestApprovalsQueueShowsOnlyRoutedRequests(t *testing.T) {
 	// Filters narrow the queue.
 	for q, want := range map[string]int{"?q=" + *r.Number: 1, "?q=zzz": 0, "?min=2000": 0, "?min=1000": 1,
 		fmt.Sprintf("?department=%d", s.eng.ID): 1} {
-		res := htmxGet(s.maxC, "/approvals"+q)
+		res := approvalGet(s.maxC, "/approvals"+q)
 		if n := res.Doc.Find("tbody.approval-item").Length(); n != want {
 			t.Errorf("%s: %d rows, want %d", q, n, want)
 		}
@@ -153,7 +153,7 @@ func TestApprovalsInlineApproveRejectAndDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	d := htmxGet(s.maxC, stepURL(second, ""))
+	d := approvalGet(s.maxC, stepURL(second, ""))
 	if d.Status != http.StatusOK || !strings.Contains(d.Body, "quote.pdf") || !strings.Contains(d.Body, "Licences for the team") {
 		t.Fatalf("details: %d %s", d.Status, d.Body)
 	}
@@ -167,11 +167,11 @@ func TestApprovalsInlineApproveRejectAndDetails(t *testing.T) {
 	}
 
 	// Reject without a comment: the row comes back with the error beside the field.
-	res := htmxPost(s.maxC, stepURL(first, "reject"), url.Values{"comment": {" "}})
+	res := approvalPost(s.maxC, stepURL(first, "reject"), url.Values{"comment": {" "}})
 	if res.Status != http.StatusUnprocessableEntity || res.Text(fmt.Sprintf("#comment-%d-error", first)) == "" {
 		t.Fatalf("reject without comment: %d %s", res.Status, res.Body)
 	}
-	res = htmxPost(s.maxC, stepURL(first, "reject"), url.Values{"comment": {"Use the site licence"}})
+	res = approvalPost(s.maxC, stepURL(first, "reject"), url.Values{"comment": {"Use the site licence"}})
 	// A bare <tbody> is no HTML document: read the row's text from the body.
 	if res.Status != http.StatusOK || !strings.Contains(res.Body, fmt.Sprintf(`<tbody id="step-%d"`, first)) || !strings.Contains(res.Body, ">Rejected<") {
 		t.Fatalf("reject: %d %s", res.Status, res.Body)
@@ -183,11 +183,11 @@ func TestApprovalsInlineApproveRejectAndDetails(t *testing.T) {
 		t.Errorf("count badge after one decision: %q (oob %q)", res.Text("#approvals-count"), oob)
 	}
 	// Approve the other; approving it again tells who already did.
-	res = htmxPost(s.maxC, stepURL(second, "approve"), nil)
+	res = approvalPost(s.maxC, stepURL(second, "approve"), nil)
 	if res.Status != http.StatusOK || res.Text("#approvals-count") != "0" || !strings.Contains(res.Header.Get("HX-Trigger"), "over budget") {
 		t.Fatalf("approve: %d %q %s", res.Status, res.Header.Get("HX-Trigger"), res.Body)
 	}
-	res = htmxPost(s.maxC, stepURL(second, "approve"), nil)
+	res = approvalPost(s.maxC, stepURL(second, "approve"), nil)
 	if res.Status != http.StatusOK || !strings.Contains(res.Text(".outcome"), "Max Manager already approved") {
 		t.Errorf("approve twice: %d %q", res.Status, res.Text(".outcome"))
 	}
@@ -219,11 +219,11 @@ func TestApprovalsBulkApprove(t *testing.T) {
 		steps = append(steps, fmt.Sprint(step))
 	}
 	// Someone decided one in the meantime.
-	res := htmxPost(s.maxC, "/approvals/"+steps[3]+"/approve", nil)
+	res := approvalPost(s.maxC, "/approvals/"+steps[3]+"/approve", nil)
 	if res.Status != http.StatusOK {
 		t.Fatal(res.Status)
 	}
-	res = htmxPost(s.maxC, "/approvals/bulk", url.Values{"step": steps})
+	res = approvalPost(s.maxC, "/approvals/bulk", url.Values{"step": steps})
 	if res.Status != http.StatusOK || !strings.Contains(res.Header.Get("HX-Trigger"), "3 approved, 1 already decided") {
 		t.Fatalf("bulk: %d %q", res.Status, res.Header.Get("HX-Trigger"))
 	}
@@ -261,7 +261,7 @@ func TestApprovalsDelegation(t *testing.T) {
 	if !strings.Contains(q.Text(fmt.Sprintf("tbody#step-%d", step)), "On behalf of Max Manager") {
 		t.Fatalf("Al's queue: %q", q.Text("#approval-results"))
 	}
-	if res := htmxPost(s.alC, stepURL(step, "approve"), nil); res.Status != http.StatusOK {
+	if res := approvalPost(s.alC, stepURL(step, "approve"), nil); res.Status != http.StatusOK {
 		t.Fatalf("Al approves for Max: %d", res.Status)
 	}
 	var st models.ApprovalStep
@@ -298,7 +298,7 @@ func TestApprovalsRaceShowsTheWinner(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res := htmxPost(c, stepURL(step, "approve"), nil)
+			res := approvalPost(c, stepURL(step, "approve"), nil)
 			bodies[i] = res.Header.Get("HX-Trigger") + " " + res.Body
 		}()
 	}
