@@ -115,18 +115,8 @@ func bindUserForm(c *fiber.Ctx, id int64) users.Form {
 	return f
 }
 
-// optionalID reads a select's id: "" chooses nothing; anything else must be a positive number.
-func optionalID(f users.Form, field, value string) *int64 {
-	if value == "" {
-		return nil
-	}
-	n, err := strconv.ParseInt(value, 10, 64)
-	if err != nil || n <= 0 {
-		f.Errors[field] = "Choose from the list."
-		return nil
-	}
-	return &n
-}
+// optionalID reads a select's id into the user form: see formID.
+func optionalID(f users.Form, field, value string) *int64 { return formID(f.Errors, field, value) }
 
 // addFormErrors puts a refusal's messages beside the fields, or returns the error if it is
 // not a refusal.

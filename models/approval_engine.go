@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +36,9 @@ import (
 // rest of the route; an approval opens the next step, and the last one checks the budget
 // (the strictest budget_check among the route's rules; a default route warns) before the
 // document is approved. A requester never decides a step of their own document, whether the
-// step names them, one of their roles or someone who delegated to them.
+// step names them, one of their roles or someone who delegated to them. A step whose approver
+// is deactivated while it waits falls to the escalation role ('admin'), recorded as acted on
+// behalf of that person.
 
 // RouteOutcome is what submitting a document for approval led to.
 type RouteOutcome struct {
@@ -448,7 +451,20 @@ func routedToViewer(tx *gorm.DB, v Viewer, step ApprovalStep) (onBehalfOf *int64
 	var delegated bool
 	err = tx.Raw(`SELECT EXISTS (SELECT 1 FROM approval_delegations WHERE user_id = ? AND delegate_id = ?
 		AND current_date BETWEEN starts_on AND ends_on)`, *step.ApproverID, v.UserID).Scan(&delegated).Error
-	if err != nil || !delegated {
+	if err != nil {
+		return nil, false, err
+	}
+	if delegated {
+		return step.ApproverID, true, nil
+	}
+	// A step whose approver was deactivated after the route was built falls to the
+	// escalation role, so it never waits for someone who cannot sign in.
+	if !slices.Contains(v.Roles, EscalationRole) {
+		return nil, false, nil
+	}
+	var gone bool
+	err = tx.Raw(`SELECT EXISTS (SELECT 1 FROM users WHERE id = ? AND status = ?)`, *step.ApproverID, UserDeactivated).Scan(&gone).Error
+	if err != nil || !gone {
 		return nil, false, err
 	}
 	return step.ApproverID, true, nil

@@ -106,54 +106,23 @@ type reqLine struct {
 // requisition makes a draft requisition by requester in dept with one line per amount.
 func (w *approvalWorld) requisition(requester *models.User, dept *models.Department, currency string, lines ...reqLine) *models.Requisition {
 	w.t.Helper()
-	r := &models.Requisition{RequesterID: requester.ID, Currency: currency, Status: models.RequisitionDraft, VendorID: &w.vendor.ID}
+	spec := testutil.Requisition{RequesterID: requester.ID, Currency: currency, VendorID: &w.vendor.ID}
 	if dept != nil {
-		r.DepartmentID = &dept.ID
+		spec.DepartmentID = &dept.ID
 	}
 	for _, l := range lines {
-		r.SubtotalMinor += l.amount
-		r.TotalMinor += l.amount
-	}
-	w.must(w.db.Create(r).Error)
-	for i, l := range lines {
-		line := models.RequisitionLine{RequisitionID: r.ID, Position: i + 1, Description: "Item", QuantityMilli: 1000,
-			UnitPriceMinor: l.amount, AmountMinor: l.amount}
+		line := testutil.RequisitionLine{Amount: l.amount}
 		if l.gl != nil {
 			line.GLAccountID = &l.gl.ID
 		}
-		w.must(w.db.Create(&line).Error)
-		r.Lines = append(r.Lines, line)
+		spec.Lines = append(spec.Lines, line)
 	}
-	return r
+	return testutil.CreateRequisition(w.t, w.db, spec)
 }
 
-// submit does what the requisitions page does: number the requisition, set it pending and
-// route it, in one transaction.
 func (w *approvalWorld) submit(r *models.Requisition) models.RouteOutcome {
 	w.t.Helper()
-	var out models.RouteOutcome
-	err := w.db.WithContext(as(&models.User{ID: r.RequesterID})).Transaction(func(tx *gorm.DB) error {
-		if r.Number == nil {
-			n, err := models.NextNumber(tx, models.NumberRequisition)
-			if err != nil {
-				return err
-			}
-			r.Number = &n
-		}
-		if err := tx.Model(r).Updates(map[string]any{"number": *r.Number, "status": models.RequisitionPending, "submitted_at": time.Now()}).Error; err != nil {
-			return err
-		}
-		doc := models.ApprovalDocument{Type: models.DocRequisition, ID: r.ID, Number: *r.Number, RequesterID: r.RequesterID,
-			DepartmentID: r.DepartmentID, Total: r.Total()}
-		for _, l := range r.Lines {
-			doc.Lines = append(doc.Lines, models.ApprovalLine{GLAccountID: l.GLAccountID, Amount: l.AmountMinor + l.TaxMinor})
-		}
-		var err error
-		out, err = models.SubmitForApproval(tx, doc)
-		return err
-	})
-	w.must(err)
-	return out
+	return testutil.SubmitRequisition(w.t, w.db, r)
 }
 
 func (w *approvalWorld) status(r *models.Requisition) string {
@@ -337,6 +306,11 @@ func TestApprovalRejectionAndResubmission(t *testing.T) {
 	}
 	if s := w.status(r); s != models.RequisitionApproved {
 		t.Errorf("status after round 2: %s", s)
+	}
+	route, err := models.ApprovalRoute(context.Background(), w.db, models.DocRequisition, r.ID)
+	if err != nil || len(route) != 4 || route[0].Comment != "Too many licences" || route[0].ActedByName != "Max Manager" ||
+		route[3].Round != 2 || route[3].Status != models.StepApproved {
+		t.Errorf("route history %+v %v", route, err)
 	}
 	// A withdrawn route cancels its open steps.
 	r2 := w.requisition(w.rita, &w.eng, "USD", reqLine{&w.software, 1000})
@@ -607,5 +581,71 @@ func TestApprovalRaceExactlyOneWins(t *testing.T) {
 		if reqAudits != 1 {
 			t.Errorf("requisition decided %d times in the audit log", reqAudits)
 		}
+	}
+}
+
+func TestApprovalDelegationRules(t *testing.T) {
+	w := newApprovalWorld(t)
+	ctx := as(w.max)
+	today := time.Now().Truncate(24 * time.Hour)
+	day := func(n int) time.Time { return today.AddDate(0, 0, n) }
+	for name, c := range map[string]struct {
+		in    models.NewDelegation
+		field string
+	}{
+		"to oneself":        {models.NewDelegation{DelegateID: w.max.ID, StartsOn: day(0), EndsOn: day(1)}, "delegate"},
+		"to nobody":         {models.NewDelegation{StartsOn: day(0), EndsOn: day(1)}, "delegate"},
+		"to someone absent": {models.NewDelegation{DelegateID: 999999, StartsOn: day(0), EndsOn: day(1)}, "delegate"},
+		"ends before start": {models.NewDelegation{DelegateID: w.al.ID, StartsOn: day(2), EndsOn: day(1)}, "ends_on"},
+		"already over":      {models.NewDelegation{DelegateID: w.al.ID, StartsOn: day(-5), EndsOn: day(-1)}, "ends_on"},
+		"no dates":          {models.NewDelegation{DelegateID: w.al.ID}, "starts_on"},
+	} {
+		_, err := models.SetDelegation(ctx, w.db, w.max.ID, c.in, today)
+		if v, ok := outlay.AsValidation(err); !ok || v[c.field] == "" {
+			t.Errorf("%s: %v, want a message on %s", name, err, c.field)
+		}
+	}
+	d, err := models.SetDelegation(ctx, w.db, w.max.ID, models.NewDelegation{DelegateID: w.al.ID, StartsOn: day(0), EndsOn: day(3)}, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An overlapping period is refused; a later one is fine.
+	if _, err := models.SetDelegation(ctx, w.db, w.max.ID, models.NewDelegation{DelegateID: w.hana.ID, StartsOn: day(3), EndsOn: day(5)}, today); err == nil {
+		t.Error("overlapping delegation accepted")
+	}
+	if _, err := models.SetDelegation(ctx, w.db, w.max.ID, models.NewDelegation{DelegateID: w.hana.ID, StartsOn: day(4), EndsOn: day(5)}, today); err != nil {
+		t.Errorf("later delegation: %v", err)
+	}
+	given, received, err := models.Delegations(context.Background(), w.db, w.max.ID)
+	if err != nil || len(given) != 2 || len(received) != 0 || given[0].DelegateName != "Al Approver" || !given[0].Current(time.Now()) {
+		t.Errorf("Max's delegations %+v %+v %v", given, received, err)
+	}
+	if err := models.ClearDelegation(as(w.al), w.db, w.al.ID, d.ID); !errors.Is(err, outlay.ErrNotFound) {
+		t.Errorf("Al clears Max's delegation: %v", err)
+	}
+	if err := models.ClearDelegation(ctx, w.db, w.max.ID, d.ID); err != nil {
+		t.Errorf("Max clears his delegation: %v", err)
+	}
+}
+
+// An approver deactivated while a step waits for them: the step falls to the admins, who
+// act on that person's behalf.
+func TestApprovalStepOfADeactivatedApproverFallsToAdmins(t *testing.T) {
+	w := newApprovalWorld(t)
+	r := w.requisition(w.rita, &w.eng, "USD", reqLine{&w.software, 1000})
+	step := w.submit(r).Steps[0]
+	if q, _ := models.ApprovalQueue(context.Background(), w.db, viewer(w.admin), models.QueueFilter{}); q.Total != 0 {
+		t.Fatalf("the admin's queue holds Max's step while he is active")
+	}
+	if _, err := w.decide(w.admin, step.ID, true, ""); !errors.Is(err, outlay.ErrNotFound) {
+		t.Fatalf("admin decides an active approver's step: %v", err)
+	}
+	w.must(models.DeactivateUser(context.Background(), w.db, w.max.ID))
+	if q, _ := models.ApprovalQueue(context.Background(), w.db, viewer(w.admin), models.QueueFilter{}); q.Total != 1 {
+		t.Fatalf("the admin's queue holds %d steps, want Max's", q.Total)
+	}
+	res, err := w.decide(w.admin, step.ID, true, "Max has left")
+	if err != nil || res.Step.OnBehalfOf == nil || *res.Step.OnBehalfOf != w.max.ID {
+		t.Fatalf("admin approves for Max: %+v %v", res.Step, err)
 	}
 }

@@ -78,17 +78,19 @@ const queueSelect = `SELECT s.id AS step_id, s.doc_type, s.doc_id, COALESCE(r.nu
 	LEFT JOIN users xu ON xu.id = s.acted_by`
 
 // routedToMe is the condition "the step is the viewer's to act on": it names them, one of
-// their roles, or someone who delegated to them today; never a document they requested.
+// their roles, or someone who delegated to them today; or, for holders of the escalation
+// role, someone deactivated since the route was built. Never a document they requested.
 const routedToMe = `r.requester_id <> @me AND (s.approver_id = @me OR (s.kind = 'role' AND s.role IN @roles)
 	OR s.approver_id IN (SELECT dg.user_id FROM approval_delegations dg
-		WHERE dg.delegate_id = @me AND current_date BETWEEN dg.starts_on AND dg.ends_on))`
+		WHERE dg.delegate_id = @me AND current_date BETWEEN dg.starts_on AND dg.ends_on)
+	OR (@escalation IN @roles AND s.approver_id IN (SELECT du.id FROM users du WHERE du.status = 'deactivated')))`
 
 func queueArgs(v Viewer) map[string]any {
 	roles := v.Roles
 	if len(roles) == 0 {
 		roles = []string{""}
 	}
-	return map[string]any{"me": v.UserID, "roles": roles}
+	return map[string]any{"me": v.UserID, "roles": roles, "escalation": EscalationRole}
 }
 
 // ApprovalQueue lists the pending steps routed to v, oldest submission first.
@@ -191,15 +193,29 @@ func ApprovalStepDetails(ctx context.Context, db *gorm.DB, v Viewer, stepID int6
 	if err != nil {
 		return out, err
 	}
-	err = tx.Raw(queueSelect+` WHERE s.doc_type = ? AND s.doc_id = ? AND s.round = ? ORDER BY s.position`,
-		item.DocType, item.DocID, item.Round).Scan(&out.Route).Error
+	route, err := ApprovalRoute(ctx, db, item.DocType, item.DocID)
 	if err != nil {
 		return out, err
+	}
+	for _, s := range route {
+		if s.Round == item.Round {
+			out.Route = append(out.Route, s)
+		}
 	}
 	doc := ApprovalDocument{Type: item.DocType, ID: item.DocID, RequesterID: item.RequesterID, DepartmentID: item.DepartmentID, Total: item.Total()}
 	for _, l := range out.Lines {
 		doc.Lines = append(doc.Lines, ApprovalLine{GLAccountID: l.GLAccountID, Amount: l.AmountMinor + l.TaxMinor})
 	}
 	out.Budget, err = BudgetImpact(tx, doc, time.Now())
+	return out, err
+}
+
+// ApprovalRoute lists every step of a document's route, every round, in order, with who
+// each waits for and who acted: the approval history a document's own page shows. It checks
+// no access: the caller has already found the document visible to the viewer.
+func ApprovalRoute(ctx context.Context, db *gorm.DB, docType string, docID int64) ([]QueueItem, error) {
+	var out []QueueItem
+	err := db.WithContext(ctx).Raw(queueSelect+` WHERE s.doc_type = ? AND s.doc_id = ? ORDER BY s.round, s.position`,
+		docType, docID).Scan(&out).Error
 	return out, err
 }

@@ -1,0 +1,349 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/approvalrules"
+	"outlay/views/approvals"
+)
+
+var (
+	rulesCreate = policy.Permission{Object: "admin.approval_rules", Action: policy.Create}
+	rulesUpdate = policy.Permission{Object: "admin.approval_rules", Action: policy.Update}
+)
+
+// ruleNames resolves the names a rule list or form shows.
+type ruleNames struct {
+	departments, glAccounts, people map[int64]string
+}
+
+func loadRuleChoices(ctx context.Context, db *gorm.DB, f *approvalrules.Form) (ruleNames, error) {
+	n := ruleNames{departments: map[int64]string{}, glAccounts: map[int64]string{}, people: map[int64]string{}}
+	depts, err := models.Departments(ctx, db)
+	if err != nil {
+		return n, err
+	}
+	for _, d := range depts {
+		n.departments[d.ID] = d.Name
+		f.Departments = append(f.Departments, approvalrules.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
+	}
+	gls, err := models.ActiveGLAccounts(ctx, db)
+	if err != nil {
+		return n, err
+	}
+	for _, g := range gls {
+		n.glAccounts[g.ID] = g.Code
+		f.GLAccounts = append(f.GLAccounts, approvalrules.Option{Value: strconv.FormatInt(g.ID, 10), Label: g.Code + " " + g.Name})
+	}
+	people, err := models.UserChoices(ctx, db, managerChoices)
+	if err != nil {
+		return n, err
+	}
+	for _, p := range people {
+		n.people[p.ID] = p.Name
+		f.People = append(f.People, approvalrules.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Email + ")"})
+	}
+	roles, err := models.RoleSummaries(ctx, db)
+	if err != nil {
+		return n, err
+	}
+	for _, r := range roles {
+		f.Roles = append(f.Roles, approvalrules.Option{Value: r.Name, Label: r.Label})
+	}
+	for _, t := range models.ApprovalDocTypes {
+		f.DocTypes = append(f.DocTypes, approvalrules.Option{Value: t, Label: approvals.DocTypeLabel(t)})
+	}
+	for _, c := range money.Currencies {
+		f.Currencies = append(f.Currencies, approvalrules.Option{Value: c, Label: c})
+	}
+	return n, nil
+}
+
+// stepText says who a rule step asks for.
+func (n ruleNames) stepText(s models.ApprovalRuleStep) string {
+	switch s.Kind {
+	case models.StepUser:
+		if s.UserID != nil {
+			if name, ok := n.people[*s.UserID]; ok {
+				return name
+			}
+		}
+		return "A named person (deactivated)"
+	case models.StepRole:
+		return "Anyone with the role " + stepRole(s.Role)
+	}
+	for _, k := range approvalrules.StepKinds {
+		if k.Value == s.Kind {
+			return k.Label
+		}
+	}
+	return s.Kind
+}
+
+// stepRole is a step's role, or "" for steps of other kinds.
+func stepRole(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (s *Server) approvalRulesPage(c *fiber.Ctx) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	archived := c.Query("archived") == "1"
+	rules, err := models.ListApprovalRules(ctx, db, archived)
+	if err != nil {
+		return err
+	}
+	names, err := loadRuleChoices(ctx, db, &approvalrules.Form{})
+	if err != nil {
+		return err
+	}
+	l := approvalrules.List{Total: len(rules), Archived: archived, CanCreate: s.can(c, rulesCreate)}
+	for _, r := range rules {
+		if len(l.Groups) == 0 || l.Groups[len(l.Groups)-1].Label != approvals.DocTypeLabel(r.DocType) {
+			l.Groups = append(l.Groups, approvalrules.Group{Label: approvals.DocTypeLabel(r.DocType)})
+		}
+		row := approvalrules.Row{ID: r.ID, Name: r.Name, Priority: r.Priority, BudgetCheck: r.BudgetCheck, Active: r.Active,
+			Conditions: r.Describe(idName(names.departments, r.DepartmentID), idName(names.glAccounts, r.GLAccountID))}
+		for _, st := range r.Steps {
+			row.Steps = append(row.Steps, names.stepText(st))
+		}
+		g := &l.Groups[len(l.Groups)-1]
+		g.Rows = append(g.Rows, row)
+	}
+	return s.render(c, http.StatusOK, page{Title: "Approval rules", Nav: approvalrules.ListPath, Content: approvalrules.ListPage(l)})
+}
+
+func idName(names map[int64]string, id *int64) string {
+	if id == nil {
+		return ""
+	}
+	if n, ok := names[*id]; ok {
+		return n
+	}
+	return "#" + strconv.FormatInt(*id, 10)
+}
+
+// ruleForm fills the form from a stored rule.
+func ruleForm(r *models.ApprovalRule) approvalrules.Form {
+	f := approvalrules.Form{ID: r.ID, DocType: r.DocType, Name: r.Name, Priority: strconv.Itoa(r.Priority), Currency: r.Currency,
+		Department: idText(r.DepartmentID), GLAccount: idText(r.GLAccountID), BudgetCheck: r.BudgetCheck, Active: r.Active,
+		Errors: views.FieldErrors{}}
+	if r.MinAmountMinor != nil {
+		f.MinAmount = money.Money{Minor: *r.MinAmountMinor, Currency: r.Currency}.Plain()
+	}
+	if r.MaxAmountMinor != nil {
+		f.MaxAmount = money.Money{Minor: *r.MaxAmountMinor, Currency: r.Currency}.Plain()
+	}
+	for _, st := range r.Steps {
+		f.Steps = append(f.Steps, approvalrules.StepRow{Kind: st.Kind, User: idText(st.UserID), Role: stepRole(st.Role)})
+	}
+	return f
+}
+
+// bindRuleForm reads the rule form as typed.
+func bindRuleForm(c *fiber.Ctx, id int64) approvalrules.Form {
+	v := func(k string) string {
+		if c.Method() == fiber.MethodGet {
+			return strings.TrimSpace(c.Query(k))
+		}
+		return strings.TrimSpace(c.FormValue(k))
+	}
+	f := approvalrules.Form{ID: id, DocType: v("doc_type"), Name: v("name"), Priority: v("priority"), Department: v("department"),
+		GLAccount: v("gl_account"), Currency: v("currency"), MinAmount: v("min_amount"), MaxAmount: v("max_amount"),
+		BudgetCheck: v("budget_check"), Active: v("active") != "", Errors: views.FieldErrors{}}
+	args := c.Request().PostArgs()
+	if c.Method() == fiber.MethodGet {
+		args = c.Request().URI().QueryArgs()
+	}
+	kinds, users, roles := args.PeekMulti("step_kind"), args.PeekMulti("step_user"), args.PeekMulti("step_role")
+	for i, k := range kinds {
+		row := approvalrules.StepRow{Kind: string(k)}
+		if i < len(users) {
+			row.User = string(users[i])
+		}
+		if i < len(roles) {
+			row.Role = string(roles[i])
+		}
+		f.Steps = append(f.Steps, row)
+	}
+	return f
+}
+
+// ruleInput maps the form onto what the model validates.
+func ruleInput(f approvalrules.Form) models.RuleInput {
+	in := models.RuleInput{DocType: f.DocType, Name: f.Name, Priority: f.Priority, Currency: f.Currency, MinAmount: f.MinAmount,
+		MaxAmount: f.MaxAmount, BudgetCheck: f.BudgetCheck, Active: f.Active,
+		DepartmentID: formID(f.Errors, "department", f.Department), GLAccountID: formID(f.Errors, "gl_account", f.GLAccount)}
+	for i, st := range f.Steps {
+		step := models.RuleStepInput{Kind: st.Kind, Role: st.Role}
+		if st.Kind == models.StepUser {
+			step.UserID = formID(f.Errors, models.StepField(i, "user"), st.User)
+		}
+		in.Steps = append(in.Steps, step)
+	}
+	return in
+}
+
+// formID reads a select's id: "" chooses nothing; anything else must be a positive number.
+func formID(errs views.FieldErrors, field, value string) *int64 {
+	if value == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(value, 10, 64)
+	if err != nil || n <= 0 {
+		errs[field] = "Choose from the list."
+		return nil
+	}
+	return &n
+}
+
+func (s *Server) newApprovalRulePage(c *fiber.Ctx) error {
+	settings, err := models.Settings(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	f := approvalrules.Form{DocType: models.DocRequisition, Priority: "100", Currency: settings.DefaultCurrency,
+		BudgetCheck: models.BudgetCheckWarn, Active: true, Steps: []approvalrules.StepRow{{Kind: models.StepManager}}, Errors: views.FieldErrors{}}
+	return s.renderRuleForm(c, http.StatusOK, f, false)
+}
+
+func (s *Server) renderRuleForm(c *fiber.Ctx, status int, f approvalrules.Form, archived bool) error {
+	f.CSRF = s.csrfToken(c)
+	f.CanSave = !archived && ((f.ID == 0 && s.can(c, rulesCreate)) || (f.ID != 0 && s.can(c, rulesUpdate)))
+	if _, err := loadRuleChoices(c.UserContext(), tenantDB(c), &f); err != nil {
+		return err
+	}
+	title := "New approval rule"
+	if f.ID != 0 {
+		title = f.Name
+	}
+	p := page{Title: title, Nav: approvalrules.ListPath, Content: approvalrules.FormPage(f, archived)}
+	switch htmxTarget(c) {
+	case approvalrules.FormID:
+		p.Partial = approvalrules.RuleForm(f)
+	case approvalrules.StepsID:
+		p.Partial = approvalrules.StepsFieldset(f)
+	}
+	return s.render(c, status, p)
+}
+
+// ruleSteps re-renders the steps of a form being edited, with one step added, removed or
+// moved. Nothing is saved.
+func (s *Server) ruleSteps(c *fiber.Ctx) error {
+	f := bindRuleForm(c, 0)
+	i := c.QueryInt("index", -1)
+	switch op := c.Query("op"); {
+	case op == "add":
+		f.Steps = append(f.Steps, approvalrules.StepRow{})
+	case op == "remove" && i >= 0 && i < len(f.Steps):
+		f.Steps = append(f.Steps[:i], f.Steps[i+1:]...)
+	case op == "up" && i > 0 && i < len(f.Steps):
+		f.Steps[i-1], f.Steps[i] = f.Steps[i], f.Steps[i-1]
+	case op == "down" && i >= 0 && i < len(f.Steps)-1:
+		f.Steps[i], f.Steps[i+1] = f.Steps[i+1], f.Steps[i]
+	}
+	if _, err := loadRuleChoices(c.UserContext(), tenantDB(c), &f); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, page{Content: approvalrules.StepsFieldset(f)})
+}
+
+func (s *Server) createApprovalRule(c *fiber.Ctx) error {
+	f := bindRuleForm(c, 0)
+	in := ruleInput(f)
+	if len(f.Errors) == 0 {
+		r, err := models.CreateApprovalRule(c.UserContext(), tenantDB(c), in)
+		if err := addRuleErrors(f, err); err != nil {
+			return err
+		}
+		if len(f.Errors) == 0 {
+			s.setFlash(c, "success", fmt.Sprintf("Created the rule “%s”.", r.Name))
+			return redirect(c, approvalrules.ListPath)
+		}
+	}
+	return s.renderRuleForm(c, http.StatusUnprocessableEntity, f, false)
+}
+
+// addRuleErrors puts a refusal's messages beside the fields, or returns the error if it is
+// not a refusal.
+func addRuleErrors(f approvalrules.Form, err error) error {
+	if v, ok := outlay.AsValidation(err); ok {
+		for k, msg := range v {
+			f.Errors[k] = msg
+		}
+		return nil
+	}
+	return err
+}
+
+// ruleFromPath loads the rule the URL names.
+func ruleFromPath(c *fiber.Ctx) (*models.ApprovalRule, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, outlay.ErrNotFound
+	}
+	return models.GetApprovalRule(c.UserContext(), tenantDB(c), id)
+}
+
+func (s *Server) approvalRulePage(c *fiber.Ctx) error {
+	r, err := ruleFromPath(c)
+	if err != nil {
+		return err
+	}
+	return s.renderRuleForm(c, http.StatusOK, ruleForm(r), r.ArchivedAt != nil)
+}
+
+func (s *Server) updateApprovalRule(c *fiber.Ctx) error {
+	r, err := ruleFromPath(c)
+	if err != nil {
+		return err
+	}
+	f := bindRuleForm(c, r.ID)
+	f.DocType = r.DocType
+	in := ruleInput(f)
+	if len(f.Errors) == 0 {
+		if err := addRuleErrors(f, models.UpdateApprovalRule(c.UserContext(), tenantDB(c), r.ID, in)); err != nil {
+			return err
+		}
+		if len(f.Errors) == 0 {
+			s.setFlash(c, "success", fmt.Sprintf("Saved the rule “%s”.", strings.TrimSpace(f.Name)))
+			return redirect(c, approvalrules.ListPath)
+		}
+	}
+	return s.renderRuleForm(c, http.StatusUnprocessableEntity, f, false)
+}
+
+func (s *Server) archiveApprovalRule(c *fiber.Ctx) error {
+	r, err := ruleFromPath(c)
+	if err != nil {
+		return err
+	}
+	if err := models.ArchiveApprovalRule(c.UserContext(), tenantDB(c), r.ID); err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("Archived the rule “%s”: new documents no longer match it.", r.Name))
+	return redirect(c, approvalrules.ListPath)
+}
+
+func (s *Server) approvalRuleHistory(c *fiber.Ctx) error {
+	r, err := ruleFromPath(c)
+	if err != nil {
+		return err
+	}
+	return s.history(c, approvalrules.ListPath, "History of the rule "+r.Name, approvalrules.RulePath(r.ID), "Back to the rule",
+		models.RecordHistory{Table: "approval_rules", RecordID: c.Params("id"), RelatedTable: "approval_rule_steps", RelatedKey: "rule_id"})
+}

@@ -1,0 +1,124 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"outlay/models"
+)
+
+func ruleForm(name string, steps ...[3]string) url.Values {
+	f := url.Values{"doc_type": {"requisition"}, "name": {name}, "priority": {"10"}, "currency": {"USD"},
+		"budget_check": {"warn"}, "active": {"1"}}
+	for _, s := range steps {
+		f.Add("step_kind", s[0])
+		f.Add("step_user", s[1])
+		f.Add("step_role", s[2])
+	}
+	return f
+}
+
+func TestApprovalRulesAdmin(t *testing.T) {
+	s := newUsersSite(t)
+	db := s.db(t)
+	eng := s.department(t, "Engineering")
+	headOfIT := s.app.CreateUser(t, s.acme, "it@acme.example", "Ivy IT", "approver")
+
+	page := s.admin.Get("/admin/approval-rules")
+	if page.Status != http.StatusOK || !strings.Contains(page.Text(".empty-state"), "No approval rules yet") {
+		t.Fatalf("empty list: %d %q", page.Status, page.Text(".empty-state"))
+	}
+	if s.admin.Get("/admin/approval-rules/new").Doc.Find(`#rule-form input[name="_csrf"]`).Length() != 1 {
+		t.Error("rule form without a CSRF field")
+	}
+
+	// Everything wrong at once: each message beside its field, nothing saved.
+	bad := ruleForm(" ", [3]string{"user", "", ""}, [3]string{"role", "", ""})
+	bad.Set("min_amount", "1,000")
+	bad.Set("max_amount", "500")
+	bad.Set("priority", "first")
+	bad.Set("department", "999999")
+	s.admin.Header.Set("HX-Request", "true")
+	s.admin.Header.Set("HX-Target", "rule-form")
+	res := s.admin.Post("/admin/approval-rules", bad)
+	s.admin.Header.Del("HX-Request")
+	s.admin.Header.Del("HX-Target")
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad rule: %d", res.Status)
+	}
+	for _, id := range []string{"name-error", "priority-error", "max_amount-error", "department-error", "steps.0.user-error", "steps.1.role-error"} {
+		if res.Doc.Find(`[id="`+id+`"]`).Length() != 1 {
+			t.Errorf("no %s in %s", id, res.Body)
+		}
+	}
+	var n int64
+	db.Model(&models.ApprovalRule{}).Count(&n)
+	if n != 0 {
+		t.Fatalf("%d rules saved from a refused form", n)
+	}
+
+	// The steps editor: add, move and remove re-render the fieldset without saving.
+	q := ruleForm("x", [3]string{"manager", "", ""}, [3]string{"user", fmt.Sprint(headOfIT.ID), ""})
+	q.Set("op", "up")
+	q.Set("index", "1")
+	res = s.admin.Get("/admin/approval-rules/steps?" + q.Encode())
+	if kinds := res.Doc.Find(`select[name="step_kind"] option[selected]`); kinds.Length() != 2 || kinds.First().AttrOr("value", "") != "user" {
+		t.Errorf("after moving up: %s", res.Body)
+	}
+	q.Set("op", "add")
+	if n := s.admin.Get("/admin/approval-rules/steps?" + q.Encode()).Doc.Find(`select[name="step_kind"]`).Length(); n != 3 {
+		t.Errorf("after adding: %d steps", n)
+	}
+
+	good := ruleForm("Engineering from $1,000", [3]string{"manager", "", ""}, [3]string{"user", fmt.Sprint(headOfIT.ID), ""}, [3]string{"", "", ""})
+	good.Set("department", fmt.Sprint(eng))
+	good.Set("min_amount", "1,000")
+	res = s.admin.Post("/admin/approval-rules", good)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", res.Status, res.Text(".field-error"))
+	}
+	list := s.admin.Get(res.Location())
+	if got := list.Text("table"); !strings.Contains(got, "Engineering from $1,000") || !strings.Contains(got, "When department Engineering, total $1,000.00 or more") ||
+		!strings.Contains(got, "Ivy IT") {
+		t.Errorf("list: %q", got)
+	}
+	var rule models.ApprovalRule
+	if err := db.First(&rule).Error; err != nil {
+		t.Fatal(err)
+	}
+	stored, err := models.GetApprovalRule(context.Background(), db, rule.ID)
+	if err != nil || len(stored.Steps) != 2 || *stored.MinAmountMinor != 100000 || stored.Steps[1].Kind != models.StepUser {
+		t.Fatalf("stored %+v %v", stored, err)
+	}
+
+	// Edit: the steps are replaced, in the new order.
+	edit := ruleForm("Engineering from $1,000", [3]string{"role", "", "admin"}, [3]string{"manager", "", ""})
+	edit.Set("priority", "5")
+	if res := s.admin.Post(fmt.Sprintf("/admin/approval-rules/%d", rule.ID), edit); res.Status != http.StatusSeeOther {
+		t.Fatalf("edit: %d %s", res.Status, res.Text(".field-error"))
+	}
+	stored, _ = models.GetApprovalRule(context.Background(), db, rule.ID)
+	if len(stored.Steps) != 2 || stored.Steps[0].Kind != models.StepRole || stored.Priority != 5 || stored.MinAmountMinor != nil {
+		t.Errorf("after edit %+v", stored)
+	}
+	if h := s.admin.Get(fmt.Sprintf("/admin/approval-rules/%d/history", rule.ID)); h.Status != http.StatusOK || !strings.Contains(h.Text("h1"), "History of the rule") {
+		t.Errorf("history: %d", h.Status)
+	}
+	// Archive: it leaves the list and routes nothing more.
+	if res := s.admin.Post(fmt.Sprintf("/admin/approval-rules/%d/archive", rule.ID), nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("archive: %d", res.Status)
+	}
+	if got := s.admin.Get("/admin/approval-rules?archived=1").Text("table"); !strings.Contains(got, "Engineering from $1,000") {
+		t.Errorf("archived list %q", got)
+	}
+	if res := s.admin.Post(fmt.Sprintf("/admin/approval-rules/%d", rule.ID), edit); res.Status != http.StatusConflict {
+		t.Errorf("edit an archived rule: %d", res.Status)
+	}
+	if res := s.admin.Get("/admin/approval-rules/424242"); res.Status != http.StatusNotFound {
+		t.Errorf("no such rule: %d", res.Status)
+	}
+}

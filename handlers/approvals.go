@@ -1,0 +1,429 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/approvals"
+)
+
+var (
+	approvalsApprove  = policy.Permission{Object: "approvals", Action: policy.Approve}
+	approvalsDelegate = policy.Permission{Object: "approvals", Action: policy.Update}
+)
+
+// stepFromPath reads the step id of the URL; anything but a positive number names nothing.
+func stepFromPath(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("step"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, outlay.ErrNotFound
+	}
+	return id, nil
+}
+
+func (s *Server) approvalsPage(c *fiber.Ctx) error {
+	q, err := s.approvalQueue(c, s.viewer(c))
+	if err != nil {
+		return err
+	}
+	p := page{Title: "Approvals", Nav: approvals.QueuePath, Content: approvals.QueuePage(q)}
+	if htmxTarget(c) == approvals.ResultsID {
+		p.Partial = approvals.Results(q)
+		c.Set("HX-Push-Url", q.Filter.URL(q.Filter.Page))
+	}
+	return s.render(c, http.StatusOK, p)
+}
+
+// approvalQueue reads the queue page the query string asks for, with its choices.
+func (s *Server) approvalQueue(c *fiber.Ctx, v models.Viewer) (approvals.Queue, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	f := approvals.Filter{Q: strings.TrimSpace(c.Query("q")), MinAmount: strings.TrimSpace(c.Query("min")),
+		Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	q := approvals.Queue{CSRF: s.csrfToken(c), CanApprove: s.can(c, approvalsApprove), CanDelegate: s.can(c, approvalsDelegate),
+		DocTypes: []approvals.Option{{Value: models.DocRequisition, Label: approvals.DocTypeLabel(models.DocRequisition)}}}
+	mf := models.QueueFilter{Search: f.Q, PerPage: approvals.PerPage}
+	if c.Query("type") == models.DocRequisition {
+		f.DocType, mf.DocType = models.DocRequisition, models.DocRequisition
+	}
+	depts, err := models.Departments(ctx, db)
+	if err != nil {
+		return q, err
+	}
+	for _, d := range depts {
+		id := strconv.FormatInt(d.ID, 10)
+		q.Departments = append(q.Departments, approvals.Option{Value: id, Label: d.Name})
+		if id == c.Query("department") {
+			f.Department, mf.DepartmentID = id, d.ID
+		}
+	}
+	if f.MinAmount != "" {
+		settings, err := models.Settings(ctx, db)
+		if err != nil {
+			return q, err
+		}
+		m, err := money.Parse(f.MinAmount, settings.DefaultCurrency)
+		if err != nil || m.Minor < 0 {
+			q.FilterError = "Enter an amount like 1000 or 1,000.00."
+		} else {
+			mf.MinAmountMinor = m.Minor
+		}
+	}
+	if q.Count, err = models.QueueCount(ctx, db, v); err != nil {
+		return q, err
+	}
+	mf.Page = f.Page
+	list, err := models.ApprovalQueue(ctx, db, v, mf)
+	if err != nil {
+		return q, err
+	}
+	if len(list.Items) == 0 && list.Total > 0 {
+		// A page past the end shows the last one.
+		f.Page, mf.Page = list.Pages, list.Pages
+		if list, err = models.ApprovalQueue(ctx, db, v, mf); err != nil {
+			return q, err
+		}
+	}
+	q.Filter, q.Total, q.Pages = f, list.Total, list.Pages
+	for _, it := range list.Items {
+		q.Rows = append(q.Rows, queueRow(it, v))
+	}
+	return q, nil
+}
+
+// queueRow shows one queue item.
+func queueRow(it models.QueueItem, v models.Viewer) approvals.Row {
+	r := approvals.Row{StepID: it.StepID, DocType: it.DocType, DocID: it.DocID, Number: it.Number, Requester: it.RequesterName,
+		Department: it.DepartmentName, Vendor: it.VendorName, Total: it.Total().String(),
+		Step: fmt.Sprintf("Step %d of %d", it.Position, it.StepCount), Status: it.Status}
+	if it.SubmittedAt != nil {
+		r.Submitted = it.SubmittedAt.UTC().Format("2 Jan 2006")
+	}
+	if it.Role != nil {
+		r.Role = *it.Role
+	}
+	if it.ApproverID != nil && *it.ApproverID != v.UserID {
+		r.OnBehalfOf = it.ApproverName
+	}
+	if it.Status != models.StepPending {
+		r.Decided = true
+		r.Outcome = decidedText(it, v)
+	}
+	return r
+}
+
+// decidedText says who decided a step that is no longer waiting.
+func decidedText(it models.QueueItem, v models.Viewer) string {
+	who := it.ActedByName
+	switch {
+	case it.Status == models.StepWaiting:
+		return "An earlier step is still waiting."
+	case it.ActedByName == "":
+		return "This request was withdrawn or decided before you acted."
+	case it.ActedAt != nil:
+		who += " at " + it.ActedAt.UTC().Format("15:04")
+	}
+	text := fmt.Sprintf("%s by %s.", approvals.StatusLabel(it.Status), who)
+	if it.Comment != "" {
+		text += " “" + it.Comment + "”"
+	}
+	return text
+}
+
+func (s *Server) approvalDetails(c *fiber.Ctx) error {
+	id, err := stepFromPath(c)
+	if err != nil {
+		return err
+	}
+	v := s.viewer(c)
+	d, err := models.ApprovalStepDetails(c.UserContext(), tenantDB(c), v, id)
+	if err != nil {
+		return err
+	}
+	view := detailsView(d)
+	if isHTMX(c) {
+		return s.render(c, http.StatusOK, page{Content: approvals.DetailsPanel(view)})
+	}
+	return s.render(c, http.StatusOK, page{Title: d.Item.Number, Nav: approvals.QueuePath,
+		Content: approvals.DetailsPage(s.csrfToken(c), s.can(c, approvalsApprove), queueRow(d.Item, v), view)})
+}
+
+// detailsView shows an item's details.
+func detailsView(d models.StepDetails) approvals.Details {
+	it := d.Item
+	cur := it.Currency
+	v := approvals.Details{StepID: it.StepID, DocType: it.DocType, DocID: it.DocID, Justification: it.Justification}
+	for _, l := range d.Lines {
+		v.Lines = append(v.Lines, approvals.Line{Description: l.Description, Quantity: l.QuantityMilli.String(),
+			UnitPrice: money.Money{Minor: l.UnitPriceMinor, Currency: cur}.String(), TaxRate: money.FormatRate(l.TaxRateBP) + "%",
+			GLCode: l.GLCode, Amount: money.Money{Minor: l.AmountMinor + l.TaxMinor, Currency: cur}.String()})
+	}
+	for _, a := range d.Attachments {
+		v.Attachments = append(v.Attachments, approvals.Attachment{ID: a.ID, Name: a.Filename, Size: byteSize(a.SizeBytes)})
+	}
+	for _, st := range d.Route {
+		who := st.ApproverName
+		if st.Role != nil && who == "" {
+			who = "Anyone with the role " + *st.Role
+		}
+		rs := approvals.RouteStep{Position: st.Position, Who: who, Status: st.Status, ActedBy: st.ActedByName, Comment: st.Comment}
+		if st.ActedAt != nil {
+			rs.When = st.ActedAt.UTC().Format("2 Jan 2006 15:04")
+		}
+		v.Route = append(v.Route, rs)
+	}
+	v.Budget = budgetRows(d.Budget)
+	return v
+}
+
+// budgetRows shows the budget check's figures.
+func budgetRows(lines []models.BudgetLine) []approvals.BudgetRow {
+	var out []approvals.BudgetRow
+	for _, b := range lines {
+		out = append(out, approvals.BudgetRow{Label: b.DepartmentName + " · " + b.GLCode + " " + b.GLName,
+			Period: b.PeriodStart.Format("2 Jan 2006") + " – " + b.PeriodEnd.Format("2 Jan 2006"),
+			Budget: b.Budget.String(), Spent: b.Spent.String(), Committed: b.Committed.String(), This: b.ThisDocument.String(),
+			Remaining: b.Remaining.String(), Over: b.Over()})
+	}
+	return out
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func (s *Server) approveStep(c *fiber.Ctx) error { return s.decideStep(c, true) }
+
+func (s *Server) rejectStep(c *fiber.Ctx) error { return s.decideStep(c, false) }
+
+// decideStep approves or rejects one step. htmx gets the item's rows back (decided, or with
+// the comment's error, or as someone else left it), the new count and a toast; a plain form
+// post goes back to the queue with a flash.
+func (s *Server) decideStep(c *fiber.Ctx, approve bool) error {
+	id, err := stepFromPath(c)
+	if err != nil {
+		return err
+	}
+	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+	comment := c.FormValue("comment")
+	res, err := models.DecideStep(ctx, db, v, id, models.Decision{Approve: approve, Comment: comment})
+	kind, msg, status := "success", "", http.StatusOK
+	verr, invalid := outlay.AsValidation(err)
+	switch {
+	case err == nil:
+		msg = decisionToast(res)
+		if res.OverBudget {
+			kind = "error"
+		}
+	case invalid:
+		kind, msg, status = "error", verr["comment"], http.StatusUnprocessableEntity
+	case errors.Is(err, outlay.ErrConflict) && !errors.Is(err, outlay.ErrNotFound):
+		kind, msg = "error", err.Error()
+	default:
+		return err
+	}
+	if !isHTMX(c) {
+		s.setFlash(c, kind, msg)
+		return redirect(c, approvals.QueuePath)
+	}
+	it, err := models.QueueStep(ctx, db, v, id)
+	if err != nil {
+		return err
+	}
+	row := queueRow(it, v)
+	switch {
+	case invalid:
+		row.Comment, row.CommentError = comment, msg
+	case kind == "success" || row.Decided:
+		// Decided, by this person or (a lost race) by someone else, whom the row names.
+		row.Outcome = msg
+	default:
+		// Still open: a blocked budget, or a step not reached yet.
+		row.Notice = msg
+	}
+	count, err := models.QueueCount(ctx, db, v)
+	if err != nil {
+		return err
+	}
+	c.Set("HX-Trigger", toastTrigger(kind, msg))
+	c.Status(status)
+	if err := renderComponent(c, approvals.RowBody(s.csrfToken(c), s.can(c, approvalsApprove), row)); err != nil {
+		return err
+	}
+	return renderComponent(c, approvals.CountUpdate(count))
+}
+
+// decisionToast says what a decision did.
+func decisionToast(res models.Decided) string {
+	switch res.DocStatus {
+	case models.StepRejected:
+		return "Rejected: the request is back with its requester."
+	case models.StepPending:
+		return "Approved. It moves on to the next approver."
+	}
+	msg := "Approved: the request is fully approved."
+	for _, b := range res.Budget {
+		if b.Over() {
+			msg += fmt.Sprintf(" Warning: %s · %s is over budget (remaining %s).", b.DepartmentName, b.GLCode, b.Remaining)
+		}
+	}
+	return msg
+}
+
+// bulkApprove approves each ticked step on its own: one that someone else decided first, or
+// that a budget blocks, is counted and left as it is.
+func (s *Server) bulkApprove(c *fiber.Ctx) error {
+	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+	approved, decided, refused := 0, 0, 0
+	for _, raw := range c.Request().PostArgs().PeekMulti("step") {
+		id, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil || id <= 0 {
+			continue
+		}
+		_, err = models.DecideStep(ctx, db, v, id, models.Decision{Approve: true})
+		var over *models.BudgetExceededError
+		switch {
+		case err == nil:
+			approved++
+		case errors.As(err, &over), errors.Is(err, models.ErrOwnDocument), errors.Is(err, outlay.ErrNotFound):
+			refused++
+		case errors.Is(err, outlay.ErrConflict):
+			decided++
+		default:
+			return err
+		}
+	}
+	msg, kind := bulkSummary(approved, decided, refused)
+	if !isHTMX(c) {
+		s.setFlash(c, kind, msg)
+		return redirect(c, approvals.QueuePath)
+	}
+	q, err := s.approvalQueue(c, v)
+	if err != nil {
+		return err
+	}
+	c.Set("HX-Trigger", toastTrigger(kind, msg))
+	if err := renderComponent(c, approvals.Results(q)); err != nil {
+		return err
+	}
+	return renderComponent(c, approvals.CountUpdate(q.Count))
+}
+
+// bulkSummary says what a bulk approval did: "3 approved, 1 already decided".
+func bulkSummary(approved, decided, refused int) (msg, kind string) {
+	if approved+decided+refused == 0 {
+		return "Tick the requests to approve first.", "error"
+	}
+	parts := []string{fmt.Sprintf("%d approved", approved)}
+	if decided > 0 {
+		parts = append(parts, fmt.Sprintf("%d already decided", decided))
+	}
+	if refused > 0 {
+		parts = append(parts, fmt.Sprintf("%d refused (over budget or not yours to approve)", refused))
+	}
+	kind = "success"
+	if approved == 0 {
+		kind = "error"
+	}
+	return strings.Join(parts, ", ") + ".", kind
+}
+
+func (s *Server) delegationPage(c *fiber.Ctx) error {
+	return s.renderDelegation(c, http.StatusOK, approvals.DelegationForm{Errors: views.FieldErrors{}})
+}
+
+func (s *Server) renderDelegation(c *fiber.Ctx, status int, f approvals.DelegationForm) error {
+	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c).UserID
+	f.CSRF = s.csrfToken(c)
+	people, err := models.UserChoices(ctx, db, managerChoices)
+	if err != nil {
+		return err
+	}
+	for _, p := range people {
+		if p.ID != me {
+			f.People = append(f.People, approvals.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Email + ")"})
+		}
+	}
+	if htmxTarget(c) == approvals.FormID {
+		return s.render(c, status, page{Content: approvals.DelegationFormView(f)})
+	}
+	given, received, err := models.Delegations(ctx, db, me)
+	if err != nil {
+		return err
+	}
+	v := approvals.Delegation{CSRF: f.CSRF, Form: f}
+	now := time.Now()
+	for _, d := range given {
+		v.Given = append(v.Given, delegationRow(d, d.DelegateName, now))
+	}
+	for _, d := range received {
+		v.Received = append(v.Received, delegationRow(d, d.UserName, now))
+	}
+	return s.render(c, status, page{Title: "Out of office", Nav: approvals.QueuePath, Content: approvals.DelegationPage(v)})
+}
+
+func delegationRow(d models.DelegationView, person string, now time.Time) approvals.DelegationRow {
+	return approvals.DelegationRow{ID: d.ID, Person: person, From: d.StartsOn.Format("2 Jan 2006"), To: d.EndsOn.Format("2 Jan 2006"),
+		Current: d.Current(now)}
+}
+
+func (s *Server) setDelegation(c *fiber.Ctx) error {
+	f := approvals.DelegationForm{Delegate: c.FormValue("delegate"), StartsOn: strings.TrimSpace(c.FormValue("starts_on")),
+		EndsOn: strings.TrimSpace(c.FormValue("ends_on")), Errors: views.FieldErrors{}}
+	in := models.NewDelegation{}
+	in.DelegateID, _ = strconv.ParseInt(f.Delegate, 10, 64)
+	for field, p := range map[string]*time.Time{"starts_on": &in.StartsOn, "ends_on": &in.EndsOn} {
+		value := c.FormValue(field)
+		if value == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, strings.TrimSpace(value))
+		if err != nil {
+			f.Errors[field] = "Enter a date like 2026-03-31."
+		}
+		*p = t
+	}
+	if len(f.Errors) == 0 {
+		_, err := models.SetDelegation(c.UserContext(), tenantDB(c), currentUser(c).UserID, in, time.Now())
+		if v, ok := outlay.AsValidation(err); ok {
+			for k, msg := range v {
+				f.Errors[k] = msg
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(f.Errors) > 0 {
+		return s.renderDelegation(c, http.StatusUnprocessableEntity, f)
+	}
+	s.setFlash(c, "success", "Delegated: they approve for you on those days.")
+	return redirect(c, approvals.DelegationPath)
+}
+
+func (s *Server) clearDelegation(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return outlay.ErrNotFound
+	}
+	if err := models.ClearDelegation(c.UserContext(), tenantDB(c), currentUser(c).UserID, id); err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "The delegation is cleared: your approvals come to you again.")
+	return redirect(c, approvals.DelegationPath)
+}

@@ -1,0 +1,115 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+)
+
+// DelegationView is a delegation with the names of both people.
+type DelegationView struct {
+	ApprovalDelegation
+	UserName     string
+	DelegateName string
+}
+
+// Current reports whether the delegation is in force on day.
+func (d DelegationView) Current(day time.Time) bool {
+	date := day.Format(time.DateOnly)
+	return d.StartsOn.Format(time.DateOnly) <= date && date <= d.EndsOn.Format(time.DateOnly)
+}
+
+// Delegations lists the delegations that have not ended: those userID made (Given) and those
+// naming them as the delegate (Received), earliest first.
+func Delegations(ctx context.Context, db *gorm.DB, userID int64) (given, received []DelegationView, err error) {
+	q := `SELECT d.*, u.name AS user_name, du.name AS delegate_name FROM approval_delegations d
+		JOIN users u ON u.id = d.user_id JOIN users du ON du.id = d.delegate_id
+		WHERE d.ends_on >= current_date AND d.%s = ? ORDER BY d.starts_on, d.id`
+	tx := db.WithContext(ctx)
+	if err = tx.Raw(fmt.Sprintf(q, "user_id"), userID).Scan(&given).Error; err != nil {
+		return nil, nil, err
+	}
+	err = tx.Raw(fmt.Sprintf(q, "delegate_id"), userID).Scan(&received).Error
+	return given, received, err
+}
+
+// NewDelegation is what setting an out-of-office delegation asks for. Dates are days.
+type NewDelegation struct {
+	DelegateID int64
+	StartsOn   time.Time
+	EndsOn     time.Time
+}
+
+// SetDelegation lets the delegate act for userID on approvals from StartsOn to EndsOn
+// inclusive. A period overlapping one already set is refused: clear that one first.
+func SetDelegation(ctx context.Context, db *gorm.DB, userID int64, in NewDelegation, today time.Time) (*ApprovalDelegation, error) {
+	verr := outlay.ValidationErrors{}
+	if in.DelegateID == 0 {
+		verr.Add("delegate", "Choose who approves for you.")
+	} else if in.DelegateID == userID {
+		verr.Add("delegate", "Choose someone other than yourself.")
+	}
+	if in.StartsOn.IsZero() {
+		verr.Add("starts_on", "Enter the first day you are away.")
+	}
+	if in.EndsOn.IsZero() {
+		verr.Add("ends_on", "Enter the last day you are away.")
+	}
+	if !in.StartsOn.IsZero() && !in.EndsOn.IsZero() {
+		if in.EndsOn.Before(in.StartsOn) {
+			verr.Add("ends_on", "The last day cannot be before the first.")
+		} else if in.EndsOn.Format(time.DateOnly) < today.Format(time.DateOnly) {
+			verr.Add("ends_on", "The last day has already passed.")
+		}
+	}
+	d := &ApprovalDelegation{UserID: userID, DelegateID: in.DelegateID, StartsOn: in.StartsOn, EndsOn: in.EndsOn}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, refused := verr["delegate"]; !refused {
+			var delegate User
+			err := tx.Select("id", "status").First(&delegate, in.DelegateID).Error
+			if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && delegate.Status == UserDeactivated) {
+				verr.Add("delegate", "Choose an active person from the list.")
+			} else if err != nil {
+				return err
+			}
+		}
+		if err := verr.Err(); err != nil {
+			return err
+		}
+		// Lock the person's delegations so two overlapping ones cannot both be set.
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(7245014, ?::int)`, userID%(1<<31)).Error; err != nil {
+			return err
+		}
+		var overlap bool
+		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM approval_delegations WHERE user_id = ?
+			AND starts_on <= ?::date AND ends_on >= ?::date)`, userID, in.EndsOn.Format(time.DateOnly), in.StartsOn.Format(time.DateOnly)).
+			Scan(&overlap).Error; err != nil {
+			return err
+		}
+		if overlap {
+			return outlay.ValidationErrors{"starts_on": "You already delegate for some of these days. Clear that delegation first."}
+		}
+		return tx.Create(d).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// ClearDelegation removes one of userID's delegations; anyone else's is not found.
+func ClearDelegation(ctx context.Context, db *gorm.DB, userID, id int64) error {
+	res := db.WithContext(ctx).Where("user_id = ?", userID).Delete(&ApprovalDelegation{ID: id})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return outlay.NotFound("That delegation does not exist.")
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+// Package approvalrules holds the approval rules admin: the list of rules by document type
+// and priority, and the form that edits a rule's conditions and its ordered steps.
+package approvalrules
+
+import (
+	"strconv"
+
+	"outlay/views"
+)
+
+// Paths of the rule pages.
+const (
+	ListPath  = "/admin/approval-rules"
+	NewPath   = ListPath + "/new"
+	StepsPath = ListPath + "/steps"
+)
+
+// RulePath is a rule's edit page; its form posts there.
+func RulePath(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
+
+// ArchivePath retires a rule.
+func ArchivePath(id int64) string { return RulePath(id) + "/archive" }
+
+// HistoryPath is a rule's audit history.
+func HistoryPath(id int64) string { return RulePath(id) + "/history" }
+
+// Element ids htmx requests name in HX-Target.
+const (
+	FormID  = "rule-form"
+	StepsID = "rule-steps"
+)
+
+// Option is one choice of a select.
+type Option struct {
+	Value string
+	Label string
+}
+
+// Row is one rule in the list.
+type Row struct {
+	ID          int64
+	Name        string
+	Priority    int
+	Conditions  string
+	Steps       []string
+	BudgetCheck string
+	Active      bool
+}
+
+// Group is the rules of one kind of document, in priority order.
+type Group struct {
+	Label string
+	Rows  []Row
+}
+
+// List is the rules page.
+type List struct {
+	Groups    []Group
+	Total     int
+	Archived  bool // the list shows archived rules
+	CanCreate bool
+}
+
+// StepRow is one step of the form as typed.
+type StepRow struct {
+	Kind string
+	User string
+	Role string
+}
+
+// Form is the create (ID 0) or edit form of a rule.
+type Form struct {
+	CSRF        string
+	ID          int64
+	DocType     string
+	Name        string
+	Priority    string
+	Department  string
+	GLAccount   string
+	Currency    string
+	MinAmount   string
+	MaxAmount   string
+	BudgetCheck string
+	Active      bool
+	Steps       []StepRow
+	Errors      views.FieldErrors
+	CanSave     bool
+	DocTypes    []Option
+	Departments []Option
+	GLAccounts  []Option
+	Currencies  []Option
+	People      []Option
+	Roles       []Option
+}
+
+// Action is where the form posts.
+func (f Form) Action() string {
+	if f.ID == 0 {
+		return ListPath
+	}
+	return RulePath(f.ID)
+}
+
+// StepKinds are the kinds of step, as people read them.
+var StepKinds = []Option{
+	{Value: "manager", Label: "The requester's manager"},
+	{Value: "department_head", Label: "The department's head"},
+	{Value: "user", Label: "A named person"},
+	{Value: "role", Label: "Anyone with a role"},
+}
+
+// BudgetChecks are what the budget check at the last approval may do.
+var BudgetChecks = []Option{
+	{Value: "none", Label: "No budget check"},
+	{Value: "warn", Label: "Warn when over budget"},
+	{Value: "block", Label: "Block the last approval when over budget"},
+}
+
+// BudgetCheckLabel is how people read a budget check.
+func BudgetCheckLabel(v string) string {
+	for _, o := range BudgetChecks {
+		if o.Value == v {
+			return o.Label
+		}
+	}
+	return v
+}
+
+func stepField(i int, input string) string { return "steps." + strconv.Itoa(i) + "." + input }
+
+func stepID(i int, input string) string { return "step-" + strconv.Itoa(i) + "-" + input }
+
+func stepVals(op string, i int) string {
+	return `{"op":"` + op + `","index":"` + strconv.Itoa(i) + `"}`
+}

@@ -1,0 +1,292 @@
+// Package approvals holds the approver's pages: the queue of steps waiting for them, with
+// inline approve and reject, bulk approval and each document's details expandable in place,
+// and the out-of-office delegation page.
+package approvals
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"outlay/views"
+)
+
+// Paths of the approval pages, spelled once for the handlers and the templates.
+const (
+	QueuePath      = "/approvals"
+	BulkPath       = "/approvals/bulk"
+	DelegationPath = "/approvals/delegation"
+)
+
+// StepPath is one step's details (the expanded row).
+func StepPath(id int64) string { return QueuePath + "/" + strconv.FormatInt(id, 10) }
+
+// ApprovePath approves a step.
+func ApprovePath(id int64) string { return StepPath(id) + "/approve" }
+
+// RejectPath rejects a step.
+func RejectPath(id int64) string { return StepPath(id) + "/reject" }
+
+// ClearDelegationPath ends one of the signed-in person's delegations.
+func ClearDelegationPath(id int64) string {
+	return DelegationPath + "/" + strconv.FormatInt(id, 10) + "/delete"
+}
+
+// DocumentPath is a document's own page.
+func DocumentPath(docType string, id int64) string {
+	return "/" + docKindPath(docType) + "/" + strconv.FormatInt(id, 10)
+}
+
+// AttachmentPath downloads one attachment of a document.
+func AttachmentPath(docType string, docID, id int64) string {
+	return DocumentPath(docType, docID) + "/attachments/" + strconv.FormatInt(id, 10)
+}
+
+func docKindPath(docType string) string {
+	switch docType {
+	case "requisition":
+		return "requisitions"
+	case "purchase_order":
+		return "purchase-orders"
+	}
+	return docType + "s"
+}
+
+// DocTypeLabel is how people read a kind of document.
+func DocTypeLabel(docType string) string {
+	switch docType {
+	case "requisition":
+		return "Requisition"
+	case "expense":
+		return "Expense report"
+	case "travel":
+		return "Travel request"
+	case "bill":
+		return "Bill"
+	}
+	return docType
+}
+
+// Element ids htmx requests name in HX-Target.
+const (
+	ResultsID   = "approval-results"
+	CountID     = "approvals-count"
+	CountTextID = "approvals-count-text"
+	FormID      = "delegation-form"
+)
+
+// RowID is the id of one queue item's rows (a <tbody>), which a decision replaces.
+func RowID(stepID int64) string { return "step-" + strconv.FormatInt(stepID, 10) }
+
+// DetailsID is the id of the element an item's details load into.
+func DetailsID(stepID int64) string { return "details-" + strconv.FormatInt(stepID, 10) }
+
+// PerPage is how many items one page of the queue shows.
+const PerPage = 25
+
+// Option is one choice of a select.
+type Option struct {
+	Value string
+	Label string
+}
+
+// Filter is the queue's filters and page, as the query string carries them.
+type Filter struct {
+	DocType    string
+	Department string
+	MinAmount  string
+	Q          string
+	Page       int
+}
+
+// Active reports whether the filter narrows the queue.
+func (f Filter) Active() bool {
+	return f.DocType != "" || f.Department != "" || f.MinAmount != "" || f.Q != ""
+}
+
+// URL is the queue's address with this filter at page.
+func (f Filter) URL(page int) string {
+	v := url.Values{}
+	for k, val := range map[string]string{"type": f.DocType, "department": f.Department, "min": f.MinAmount, "q": f.Q} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return QueuePath
+	}
+	return QueuePath + "?" + v.Encode()
+}
+
+// Row is one step of one document in the queue, waiting or just decided.
+type Row struct {
+	StepID     int64
+	DocType    string
+	DocID      int64
+	Number     string
+	Requester  string
+	Department string
+	Vendor     string
+	Total      string
+	Submitted  string
+	Step       string // "Step 1 of 2"
+	OnBehalfOf string // the person the viewer acts for as a delegate
+	Role       string // the role a role step is open to
+	// Decided rows say what happened instead of offering buttons.
+	Decided bool
+	Status  string // the step's status
+	Outcome string // "Approved by you. Next: Hana Head.", "Ana Lopez already approved this."
+	// Notice explains why an open step could not be decided (a budget that blocks).
+	Notice string
+	// Comment and CommentError: what was typed and what is wrong with it (a reject with no reason).
+	Comment      string
+	CommentError string
+}
+
+// Queue is the approvals page.
+type Queue struct {
+	CSRF        string
+	Filter      Filter
+	FilterError string
+	DocTypes    []Option
+	Departments []Option
+	Rows        []Row
+	Total       int64 // items matching the filter
+	Count       int64 // every item waiting for the viewer: the badge
+	Pages       int
+	CanApprove  bool
+	CanDelegate bool
+}
+
+// Showing says which items this page shows.
+func (q Queue) Showing() string {
+	if q.Total == 0 {
+		return "Showing 0 of 0"
+	}
+	from := (q.Filter.Page-1)*PerPage + 1
+	to := min(int64(q.Filter.Page*PerPage), q.Total)
+	return fmt.Sprintf("Showing %d–%d of %d", from, to, q.Total)
+}
+
+// CountText says how many items wait, for the page heading.
+func CountText(n int64) string {
+	switch n {
+	case 0:
+		return "Nothing waits for you."
+	case 1:
+		return "1 request waits for you."
+	}
+	return fmt.Sprintf("%d requests wait for you.", n)
+}
+
+// Details is what an expanded row shows.
+type Details struct {
+	StepID        int64
+	DocType       string
+	DocID         int64
+	Justification string
+	Lines         []Line
+	Attachments   []Attachment
+	Route         []RouteStep
+	Budget        []BudgetRow
+}
+
+// Line is one line of the document.
+type Line struct {
+	Description string
+	Quantity    string
+	UnitPrice   string
+	TaxRate     string
+	GLCode      string
+	Amount      string
+}
+
+// Attachment is one file on the document.
+type Attachment struct {
+	ID   int64
+	Name string
+	Size string
+}
+
+// RouteStep is one step of the document's route in this round.
+type RouteStep struct {
+	Position int
+	Who      string
+	Status   string
+	ActedBy  string
+	Comment  string
+	When     string
+}
+
+// BudgetRow is one budget the document draws on.
+type BudgetRow struct {
+	Label     string // "Engineering · 6000 Software"
+	Period    string
+	Budget    string
+	Spent     string
+	Committed string
+	This      string
+	Remaining string
+	Over      bool
+}
+
+// StatusLabel is how people read a step status.
+func StatusLabel(status string) string {
+	switch status {
+	case "waiting":
+		return "Waiting"
+	case "pending":
+		return "Waiting for decision"
+	case "approved":
+		return "Approved"
+	case "rejected":
+		return "Rejected"
+	case "skipped":
+		return "Skipped"
+	case "cancelled":
+		return "Cancelled"
+	}
+	return status
+}
+
+func statusClass(status string) string {
+	switch status {
+	case "approved":
+		return "badge badge-success"
+	case "rejected":
+		return "badge badge-delete"
+	case "pending":
+		return "badge badge-warning"
+	}
+	return "badge badge-muted"
+}
+
+// Delegation is the out-of-office page.
+type Delegation struct {
+	CSRF     string
+	Given    []DelegationRow
+	Received []DelegationRow
+	Form     DelegationForm
+}
+
+// DelegationRow is one delegation.
+type DelegationRow struct {
+	ID      int64
+	Person  string // the delegate (given) or the person away (received)
+	From    string
+	To      string
+	Current bool
+}
+
+// DelegationForm sets a delegation.
+type DelegationForm struct {
+	CSRF     string
+	Delegate string
+	StartsOn string
+	EndsOn   string
+	People   []Option
+	Errors   views.FieldErrors
+}
