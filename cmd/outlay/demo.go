@@ -115,7 +115,7 @@ func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer
 			if err := seedDemoReference(ctx, db, dt.slug); err != nil {
 				return err
 			}
-			return nil
+			return seedDemoApprovals(ctx, db)
 		})
 		if err != nil {
 			return fmt.Errorf("create demo tenant %s: %w", dt.slug, explain(err))
