@@ -104,6 +104,21 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/admin/sso/settings", "admin.sso", policy.Update, s.updateSSOSettings),
 		permitted(post, "/admin/users/:id/identities/:identity/unlink", "admin.sso", policy.Update, s.unlinkIdentity),
 
+		// Purchasing: purchase orders and receiving; comments and attachments of requisitions and orders.
+		permitted(get, "/purchase-orders", "purchase_orders", policy.Read, s.purchaseOrdersPage).nav("Purchase orders"),
+		permitted(get, "/purchase-orders/:id", "purchase_orders", policy.Read, s.purchaseOrderPage),
+		permitted(get, "/purchase-orders/:id/print", "purchase_orders", policy.Read, s.purchaseOrderPrint),
+		permitted(post, "/requisitions/:id/purchase-order", "purchase_orders", policy.Create, s.createPurchaseOrder),
+		permitted(post, "/purchase-orders/:id/receipts", "purchase_orders", policy.Update, s.recordReceipt),
+		permitted(post, "/purchase-orders/:id/close", "purchase_orders", policy.Update, s.closePurchaseOrder),
+		permitted(post, "/purchase-orders/:id/email", "purchase_orders", policy.Update, s.emailPurchaseOrder),
+		permitted(post, "/purchase-orders/:id/comments", "purchase_orders", policy.Read, s.postComment(purchaseOrderDocs)),
+		permitted(post, "/purchase-orders/:id/attachments", "purchase_orders", policy.Read, s.postAttachment(purchaseOrderDocs)),
+		permitted(get, "/purchase-orders/:id/attachments/:attachment", "purchase_orders", policy.Read, s.downloadAttachment(purchaseOrderDocs)),
+		permitted(post, "/requisitions/:id/comments", "requisitions", policy.Read, s.postComment(requisitionDocs)),
+		permitted(post, "/requisitions/:id/attachments", "requisitions", policy.Read, s.postAttachment(requisitionDocs)),
+		permitted(get, "/requisitions/:id/attachments/:attachment", "requisitions", policy.Read, s.downloadAttachment(requisitionDocs)),
+
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
 		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),
 	}
