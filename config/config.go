@@ -26,9 +26,9 @@ type Config struct {
 	BlobURL     string   // attachments store (OUTLAY_BLOB_URL)
 	// MaxUploadBytes caps one attachment (OUTLAY_MAX_UPLOAD_MB, in megabytes).
 	MaxUploadBytes int64
-	SecretKey   []byte   // signs CSRF tokens and flashes, encrypts SSO secrets (OUTLAY_SECRET_KEY)
-	SMTPURL     string   // smtp://user:pass@host:port; empty writes mail to the log (OUTLAY_SMTP_URL)
-	MailFrom    string   // From address of outgoing mail (OUTLAY_MAIL_FROM)
+	SecretKey      []byte // signs CSRF tokens and flashes, encrypts SSO secrets (OUTLAY_SECRET_KEY)
+	SMTPURL        string // smtp://user:pass@host:port; empty writes mail to the log (OUTLAY_SMTP_URL)
+	MailFrom       string // From address of outgoing mail (OUTLAY_MAIL_FROM)
 
 	GoogleClientID        string
 	GoogleClientSecret    string

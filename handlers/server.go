@@ -99,12 +99,12 @@ func New(d Deps) (*fiber.App, *Server) {
 	}
 	app := fiber.New(fiber.Config{
 		// Values from the request are copied, so handlers may keep them (fiber #2291).
-		Immutable:               true,
-		ErrorHandler:            s.handleError,
-		DisableStartupMessage:   true,
-		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            60 * time.Second,
-		IdleTimeout:             120 * time.Second,
+		Immutable:             true,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
 		// Room for the largest attachment and its form around it, and never less than 30 MB.
 		BodyLimit:               int(max(30<<20, d.Config.MaxUploadBytes+1<<20)),
 		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,

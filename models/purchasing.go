@@ -109,7 +109,9 @@ func PurchaseOrderOf(ctx context.Context, db *gorm.DB, requisitionID int64) (*Pu
 }
 
 // Receivable reports whether goods may still be received against the order.
-func (p PurchaseOrder) Receivable() bool { return p.Status == POOpen || p.Status == POPartiallyReceived }
+func (p PurchaseOrder) Receivable() bool {
+	return p.Status == POOpen || p.Status == POPartiallyReceived
+}
 
 // Closable reports whether the order may be closed by hand.
 func (p PurchaseOrder) Closable() bool { return p.Receivable() }
