@@ -24,11 +24,9 @@ type Config struct {
 	BaseDomain  string   // tenants live at <slug>.<BaseDomain> (OUTLAY_BASE_DOMAIN)
 	PublicURL   *url.URL // how users reach the server (OUTLAY_PUBLIC_URL)
 	BlobURL     string   // attachments store (OUTLAY_BLOB_URL)
-	// MaxUploadBytes caps one attachment (OUTLAY_MAX_UPLOAD_MB, in megabytes).
-	MaxUploadBytes int64
-	SecretKey      []byte // signs CSRF tokens and flashes, encrypts SSO secrets (OUTLAY_SECRET_KEY)
-	SMTPURL        string // smtp://user:pass@host:port; empty writes mail to the log (OUTLAY_SMTP_URL)
-	MailFrom       string // From address of outgoing mail (OUTLAY_MAIL_FROM)
+	SecretKey   []byte   // signs CSRF tokens and flashes, encrypts SSO secrets (OUTLAY_SECRET_KEY)
+	SMTPURL     string   // smtp://user:pass@host:port; empty writes mail to the log (OUTLAY_SMTP_URL)
+	MailFrom    string   // From address of outgoing mail (OUTLAY_MAIL_FROM)
 
 	GoogleClientID        string
 	GoogleClientSecret    string
@@ -59,6 +57,7 @@ type Config struct {
 	MigrateParallel  int           // tenants migrated at once by `outlay migrate`
 	DemoDataDir      string        // where `outlay demo` keeps its embedded database
 	PasswordResetTTL time.Duration // how long a reset link works
+	MaxUploadBytes   int64         // largest attachment (OUTLAY_MAX_UPLOAD_MB, in megabytes)
 }
 
 // Defaults returns the settings of a development machine.

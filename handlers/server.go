@@ -99,14 +99,13 @@ func New(d Deps) (*fiber.App, *Server) {
 	}
 	app := fiber.New(fiber.Config{
 		// Values from the request are copied, so handlers may keep them (fiber #2291).
-		Immutable:             true,
-		ErrorHandler:          s.handleError,
-		DisableStartupMessage: true,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		// Room for the largest attachment and its form around it, and never less than 30 MB.
-		BodyLimit:               int(max(30<<20, d.Config.MaxUploadBytes+1<<20)),
+		Immutable:               true,
+		ErrorHandler:            s.handleError,
+		DisableStartupMessage:   true,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		BodyLimit:               bodyLimit(d.Config),
 		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
 		TrustedProxies:          d.Config.TrustedProxies,
 		ProxyHeader:             proxyHeader(d.Config),
@@ -139,6 +138,10 @@ func New(d Deps) (*fiber.App, *Server) {
 	}
 	return app, s
 }
+
+// bodyLimit leaves room for the largest attachment and the form around it, and is never
+// below 30 MB.
+func bodyLimit(cfg *config.Config) int { return int(max(30<<20, cfg.MaxUploadBytes+1<<20)) }
 
 func proxyHeader(cfg *config.Config) string {
 	if len(cfg.TrustedProxies) > 0 {
