@@ -93,7 +93,7 @@ func taxText(m money.Money, rateBP int) string {
 	if m.Minor == 0 {
 		return "—"
 	}
-	return m.String() + " (" + money.FormatRate(rateBP) + ")"
+	return m.String() + " (" + money.FormatRate(rateBP) + "%)"
 }
 
 // purchaseOrderDetail is an order's page; receive and close carry refused forms, if any.

@@ -192,10 +192,12 @@ func RecordReceipt(ctx context.Context, db *gorm.DB, userID, poID int64, in Rece
 				if err := tx.Create(&ReceiptLine{ReceiptID: receipt.ID, PurchaseOrderLineID: l.ID, QuantityMilli: q}).Error; err != nil {
 					return err
 				}
-				if err := tx.Model(l).Updates(map[string]any{"received_milli": l.ReceivedMilli + q, "updated_at": at}).Error; err != nil {
+				received := l.ReceivedMilli + q
+				if err := tx.Model(l).Updates(map[string]any{"received_milli": received, "updated_at": at}).Error; err != nil {
 					return err
 				}
-				l.ReceivedMilli += q
+				// GORM may or may not copy a map's values onto the model: say it once.
+				l.ReceivedMilli = received
 			}
 			complete = complete && l.Remaining() == 0
 		}
@@ -292,7 +294,7 @@ func PurchaseOrderMessage(d *PurchaseOrderDetail, orgName string) mail.Message {
 		fmt.Fprintf(&b, "%d. %s\n   %s × %s = %s", l.Position, l.Description, l.QuantityMilli,
 			d.Money(l.UnitPriceMinor), d.Money(l.AmountMinor))
 		if l.TaxMinor != 0 {
-			fmt.Fprintf(&b, " (tax %s at %s)", d.Money(l.TaxMinor), money.FormatRate(l.TaxRateBP))
+			fmt.Fprintf(&b, " (tax %s at %s)", d.Money(l.TaxMinor), money.FormatRate(l.TaxRateBP)+"%")
 		}
 		b.WriteString("\n")
 	}
@@ -323,7 +325,7 @@ func (d *PurchaseOrderDetail) Money(minor int64) money.Money {
 type ReceiptDetail struct {
 	Receipt
 	ReceivedByName string
-	Lines          []ReceiptLineDetail
+	Lines          []ReceiptLineDetail `gorm:"-"`
 }
 
 // ReceiptLineDetail is one line of a receipt with the order line it was for.
@@ -377,10 +379,7 @@ func GetPurchaseOrder(ctx context.Context, db *gorm.DB, id int64) (*PurchaseOrde
 	if err != nil {
 		return nil, err
 	}
-	var lines []struct {
-		ReceiptLineDetail
-		ReceiptID int64
-	}
+	var lines []ReceiptLineDetail
 	err = db.Table("receipt_lines").Select("receipt_lines.*, l.position, l.description").
 		Joins("JOIN purchase_order_lines l ON l.id = receipt_lines.purchase_order_line_id").
 		Joins("JOIN receipts ON receipts.id = receipt_lines.receipt_id").
@@ -390,8 +389,8 @@ func GetPurchaseOrder(ctx context.Context, db *gorm.DB, id int64) (*PurchaseOrde
 	}
 	for i := range receipts {
 		for _, l := range lines {
-			if l.ReceiptLineDetail.ReceiptID == receipts[i].ID {
-				receipts[i].Lines = append(receipts[i].Lines, l.ReceiptLineDetail)
+			if l.ReceiptID == receipts[i].ID {
+				receipts[i].Lines = append(receipts[i].Lines, l)
 			}
 		}
 	}
