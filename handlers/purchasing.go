@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -120,7 +121,8 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 		}
 		out.Receipts = append(out.Receipts, rc)
 	}
-	out.Receive = purchasing.ReceiveForm{CSRF: csrf, OrderID: d.ID, Lines: out.Lines, Quantities: map[int64]string{}, Errors: views.FieldErrors{}}
+	out.Receive = purchasing.ReceiveForm{CSRF: csrf, OrderID: d.ID, Lines: out.Lines, Quantities: map[int64]string{},
+		ReceivedOn: time.Now().UTC().Format(time.DateOnly), Errors: views.FieldErrors{}}
 	out.Close = purchasing.CloseForm{CSRF: csrf, OrderID: d.ID, Number: d.Number, Errors: views.FieldErrors{}}
 	var err error
 	if out.Comments, err = s.documentComments(c, purchaseOrderDocs, d.ID, "", nil); err != nil {
