@@ -136,44 +136,23 @@ type List struct {
 	CanUpdate bool
 }
 
+// Pager is the list's pagination.
+func (l List) Pager() views.Pager {
+	return views.Pager{Page: l.Filter.Page, PerPage: PerPage, Total: l.Total, Href: l.Filter.URL, Target: ResultsID}
+}
+
 // Pages is how many pages the matching people fill.
-func (l List) Pages() int { return (l.Total + PerPage - 1) / PerPage }
+func (l List) Pages() int { return l.Pager().Pages() }
 
 // Showing says which of the matching people this page shows: "Showing 26–50 of 132".
-func (l List) Showing() string {
-	if l.Total == 0 {
-		return "Showing 0 of 0"
-	}
-	from := (l.Filter.Page-1)*PerPage + 1
-	to := min(l.Filter.Page*PerPage, l.Total)
-	return fmt.Sprintf("Showing %d–%d of %d", from, to, l.Total)
-}
+func (l List) Showing() string { return l.Pager().Showing() }
 
 // PageLink is one entry of the pagination: a page, or a gap between distant pages.
-type PageLink struct {
-	Page    int
-	Href    string
-	Current bool
-	Gap     bool
-}
+type PageLink = views.PagerLink
 
 // PageLinks lists the first and last pages and those around the current one, with gaps
 // between, so that a long list keeps a short navigation.
-func (l List) PageLinks() []PageLink {
-	var out []PageLink
-	last := 0
-	for p := 1; p <= l.Pages(); p++ {
-		if p != 1 && p != l.Pages() && (p < l.Filter.Page-2 || p > l.Filter.Page+2) {
-			continue
-		}
-		if last != 0 && p > last+1 {
-			out = append(out, PageLink{Gap: true})
-		}
-		out = append(out, PageLink{Page: p, Href: l.Filter.URL(p), Current: p == l.Filter.Page})
-		last = p
-	}
-	return out
-}
+func (l List) PageLinks() []PageLink { return l.Pager().Links() }
 
 // Form is the invite form (ID 0) or the edit form of a person, with what was typed and the
 // messages about it.
