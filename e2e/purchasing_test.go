@@ -29,18 +29,15 @@ func TestPurchasingInTheBrowser(t *testing.T) {
 	b.allow(`status of 422`)
 	b.signIn(s, s.User.Email, testutil.Password)
 
-	// The requisition pages belong to another area; the order is made by the same POST their
-	// button sends, from a form the page builds with its own CSRF token.
-	createOrder := fmt.Sprintf(`(() => {
-		const f = document.createElement('form');
-		f.method = 'post'; f.action = '/requisitions/%d/purchase-order';
-		const t = document.createElement('input');
-		t.type = 'hidden'; t.name = '_csrf'; t.value = document.querySelector('meta[name="csrf-token"]').content;
-		f.appendChild(t); document.body.appendChild(f); f.submit();
-	})()`, r.Requisition.ID)
 	b.do(chromedp.Navigate(s.URL("/purchase-orders")), chromedp.WaitVisible(chromedp.CSS(".empty-state")))
 	b.screenshot("list-empty")
-	b.do(chromedp.Evaluate[chromedp.Void](createOrder), chromedp.WaitVisible(chromedp.ID("receive-form")))
+	// The approved requisition's page offers the order; the button asks first.
+	reqPath := fmt.Sprintf("/requisitions/%d", r.Requisition.ID)
+	b.do(chromedp.Navigate(s.URL(reqPath)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/purchase-order"] button`)))
+	b.screenshot("requisition-approved")
+	b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function (q) { window.__asked = q; return true; }`))
+	b.pressAndLoad(`form[action$="/purchase-order"] button`)
+	b.do(chromedp.WaitVisible(chromedp.ID("receive-form")))
 	if got := b.text(".flash"); !strings.HasPrefix(got, "Purchase order PO-000001 created") {
 		t.Errorf("flash %q", got)
 	}
@@ -114,6 +111,9 @@ func TestPurchasingInTheBrowser(t *testing.T) {
 
 	b.do(chromedp.Navigate(s.URL("/purchase-orders")), chromedp.WaitVisible(chromedp.CSS("#po-results table")))
 	b.screenshot("list")
+	// The requisition now links to its order.
+	b.do(chromedp.Navigate(s.URL(reqPath)), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`.page-header a[href="/purchase-orders/%d"]`, po.ID))))
+	b.screenshot("requisition-ordered")
 
 	b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
 	for _, p := range []string{"/purchase-orders", fmt.Sprintf("/purchase-orders/%d", po.ID), fmt.Sprintf("/purchase-orders/%d/print", po.ID)} {

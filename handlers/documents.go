@@ -11,14 +11,10 @@ import (
 
 	"outlay"
 	"outlay/models"
-	"outlay/policy"
 	"outlay/storage"
 	"outlay/views"
 	"outlay/views/documents"
 )
-
-// requisitionsAll lets a role see every submitted requisition.
-var requisitionsAll = policy.Permission{Object: "requisitions.all", Action: policy.Read}
 
 // docKind is a kind of document that has comments and attachments: its type as stored and
 // the path its pages live under.
@@ -35,12 +31,6 @@ var (
 // Path is a document's page.
 func (k docKind) Path(id int64) string { return k.Base + "/" + strconv.FormatInt(id, 10) }
 
-// documentViewer is who the request's user is to record-level access rules.
-func (s *Server) documentViewer(c *fiber.Ctx) models.Viewer {
-	u := currentUser(c)
-	return models.Viewer{UserID: u.UserID, Roles: u.Roles, SeeAll: s.can(c, requisitionsAll)}
-}
-
 // pathID reads a positive id parameter; anything else names nothing, so it is not found.
 func pathID(c *fiber.Ctx, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Params(name), 10, 64)
@@ -52,7 +42,7 @@ func pathID(c *fiber.Ctx, name string) (int64, error) {
 
 // documentComments builds a document's comments section; errs and body carry a refused one.
 func (s *Server) documentComments(c *fiber.Ctx, k docKind, id int64, body string, errs views.FieldErrors) (documents.Comments, error) {
-	list, err := models.Comments(c.UserContext(), tenantDB(c), s.documentViewer(c), k.Type, id)
+	list, err := models.Comments(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id)
 	if err != nil {
 		return documents.Comments{}, err
 	}
@@ -68,7 +58,7 @@ func (s *Server) documentComments(c *fiber.Ctx, k docKind, id int64, body string
 
 // documentAttachments builds a document's attachments section; errs carries a refusal.
 func (s *Server) documentAttachments(c *fiber.Ctx, k docKind, id int64, errs views.FieldErrors) (documents.Attachments, error) {
-	list, err := models.Attachments(c.UserContext(), tenantDB(c), s.documentViewer(c), k.Type, id)
+	list, err := models.Attachments(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id)
 	if err != nil {
 		return documents.Attachments{}, err
 	}
@@ -117,7 +107,7 @@ func (s *Server) postComment(k docKind) fiber.Handler {
 			return err
 		}
 		body := c.FormValue("body")
-		_, err = models.AddComment(c.UserContext(), tenantDB(c), s.documentViewer(c), k.Type, id, body)
+		_, err = models.AddComment(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, body)
 		status, errs := http.StatusOK, views.FieldErrors{}
 		if v, ok := outlay.AsValidation(err); ok {
 			status, errs = http.StatusUnprocessableEntity, views.FieldErrors(v)
@@ -148,7 +138,7 @@ func (s *Server) postComment(k docKind) fiber.Handler {
 // document's visibility is checked before any byte is stored.
 func (s *Server) postAttachment(k docKind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		ctx, db, v := c.UserContext(), tenantDB(c), s.documentViewer(c)
+		ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
 		id, err := pathID(c, "id")
 		if err != nil {
 			return err
@@ -219,7 +209,7 @@ func (s *Server) downloadAttachment(k docKind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		a, err := models.AttachmentForDownload(c.UserContext(), tenantDB(c), s.documentViewer(c), k.Type, id, aid)
+		a, err := models.AttachmentForDownload(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, aid)
 		if err != nil {
 			return err
 		}

@@ -15,7 +15,9 @@ import (
 	"outlay/money"
 	"outlay/policy"
 	"outlay/views"
+	"outlay/views/documents"
 	"outlay/views/purchasing"
+	"outlay/views/requisitions"
 )
 
 var purchaseOrdersUpdate = policy.Permission{Object: "purchase_orders", Action: policy.Update}
@@ -171,7 +173,7 @@ func (s *Server) createPurchaseOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	po, err := models.CreatePurchaseOrder(c.UserContext(), tenantDB(c), s.documentViewer(c), id)
+	po, err := models.CreatePurchaseOrder(c.UserContext(), tenantDB(c), s.viewer(c), id)
 	switch {
 	case errors.Is(err, models.ErrAlreadyOrdered) && po != nil:
 		s.setFlash(c, "info", "This requisition was already ordered as "+po.Number+".")
@@ -257,4 +259,36 @@ func (s *Server) emailPurchaseOrder(c *fiber.Ctx) error {
 		return err
 	}
 	return redirect(c, purchasing.OrderPath(d.ID))
+}
+
+var (
+	purchaseOrdersCreate = policy.Permission{Object: "purchase_orders", Action: policy.Create}
+	purchaseOrdersRead   = policy.Permission{Object: "purchase_orders", Action: policy.Read}
+)
+
+// addPurchasing puts on a requisition's page what the purchasing area adds: the button that
+// orders an approved requisition (or the link to its order), its comments and attachments.
+func (s *Server) addPurchasing(c *fiber.Ctx, d *models.RequisitionDetail, v *requisitions.Detail) error {
+	a := purchasing.OrderActions{CSRF: s.csrfToken(c), RequisitionID: d.ID,
+		CanCreate: d.Status == models.RequisitionApproved && s.can(c, purchaseOrdersCreate)}
+	if d.Status == models.RequisitionOrdered && s.can(c, purchaseOrdersRead) {
+		po, err := models.PurchaseOrderOf(c.UserContext(), tenantDB(c), d.ID)
+		if err != nil {
+			return err
+		}
+		if po != nil {
+			a.OrderID, a.OrderNumber = po.ID, po.Number
+		}
+	}
+	v.Actions = purchasing.RequisitionActions(a)
+	comments, err := s.documentComments(c, requisitionDocs, d.ID, "", nil)
+	if err != nil {
+		return err
+	}
+	files, err := s.documentAttachments(c, requisitionDocs, d.ID, nil)
+	if err != nil {
+		return err
+	}
+	v.Activity = documents.Activity(comments, files)
+	return nil
 }

@@ -305,3 +305,47 @@ func TestAttachmentsUploadAndDownloadOnlyForThoseWhoSeeTheDocument(t *testing.T)
 		t.Errorf("%d attachments stored", n)
 	}
 }
+
+// A requisition's page offers its order to those who may make one, once approved, then
+// links to it; everyone who sees the requisition sees its comments and attachments.
+func TestRequisitionPageOffersItsPurchaseOrder(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	env.CreateUser(t, acme, "aude@acme.example", "Aude Auditor", "auditor")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
+	app := testutil.NewApp(t, env)
+	path := "/requisitions/" + itoa(r.Requisition.ID)
+	button := `form[action="` + path + `/purchase-order"] button`
+
+	clients := map[string]*testutil.Client{}
+	for _, who := range []string{"rita", "carl", "aude"} {
+		c := app.Client(t, "acme")
+		c.SignIn(who+"@acme.example", testutil.Password)
+		clients[who] = c
+		page := c.Get(path)
+		if page.Status != 200 || page.Doc.Find("#comments form").Length() != 1 || page.Doc.Find("#attachments form").Length() != 1 {
+			t.Errorf("%s: status %d, comment and upload forms missing", who, page.Status)
+		}
+		if got, want := page.Doc.Find(button).Length(), map[string]int{"carl": 1}[who]; got != want {
+			t.Errorf("%s sees %d create buttons, want %d", who, got, want)
+		}
+	}
+	c := clients["carl"]
+	c.Get(path)
+	res := c.Post(path+"/purchase-order", nil)
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/purchase-orders/") {
+		t.Fatalf("create: %d %q", res.Status, res.Location())
+	}
+	for who, want := range map[string]int{"carl": 1, "aude": 1, "rita": 0} {
+		page := clients[who].Get(path)
+		link := page.Doc.Find(`.page-header a[href="` + res.Location() + `"]`)
+		if link.Length() != want || page.Doc.Find(button).Length() != 0 {
+			t.Errorf("%s: %d links to the order, want %d", who, link.Length(), want)
+		}
+		if want == 1 && strings.TrimSpace(link.Text()) != "View PO-000001" {
+			t.Errorf("%s: link says %q", who, link.Text())
+		}
+	}
+}

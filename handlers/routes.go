@@ -104,6 +104,19 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/admin/sso/settings", "admin.sso", policy.Update, s.updateSSOSettings),
 		permitted(post, "/admin/users/:id/identities/:identity/unlink", "admin.sso", policy.Update, s.unlinkIdentity),
 
+		// Requisitions: the requester's own list and form, everyone's submitted ones, and the
+		// form's live total and lines. Record-level rules (own drafts) live in the models.
+		permitted(get, "/requisitions", "requisitions", policy.Read, s.myRequisitions).nav("Requisitions"),
+		permitted(get, "/requisitions/new", "requisitions", policy.Create, s.newRequisitionPage),
+		permitted(get, "/requisitions/all", "requisitions.all", policy.Read, s.allRequisitions).nav("All requisitions"),
+		permitted(post, "/requisitions", "requisitions", policy.Create, s.createRequisition),
+		permitted(post, "/requisitions/lines", "requisitions", policy.Create, s.requisitionLines),
+		permitted(post, "/requisitions/totals", "requisitions", policy.Create, s.requisitionTotals),
+		permitted(get, "/requisitions/:id", "requisitions", policy.Read, s.requisitionPage),
+		permitted(post, "/requisitions/:id", "requisitions", policy.Update, s.updateRequisition),
+		permitted(post, "/requisitions/:id/withdraw", "requisitions", policy.Update, s.withdrawRequisition),
+		permitted(post, "/requisitions/:id/delete", "requisitions", policy.Update, s.deleteRequisition),
+
 		// Purchasing: purchase orders and receiving; comments and attachments of requisitions and orders.
 		permitted(get, "/purchase-orders", "purchase_orders", policy.Read, s.purchaseOrdersPage).nav("Purchase orders"),
 		permitted(get, "/purchase-orders/:id", "purchase_orders", policy.Read, s.purchaseOrderPage),

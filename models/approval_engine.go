@@ -1,29 +1,499 @@
 package models
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
+
+	"outlay"
 )
 
-// The approval engine's entry points. Documents call them inside their own transactions.
+// The approval engine. Documents call SubmitForApproval and CancelRoute inside their own
+// transactions; approvers act through DecideStep, which runs its own.
+//
+// How a route is built (SubmitForApproval):
+//   - Rules considered are the active, non-archived rules of the document's type, in priority
+//     order (lowest number first, then oldest). A rule matches when every condition it sets
+//     holds: its department is the document's; its GL account is on at least one line; the
+//     document's total lies in [min, max) of the rule's currency. A rule with an amount
+//     condition never matches a document in another currency.
+//   - The steps of every matching rule are concatenated in that order; a step whose approver
+//     (or role) already appears earlier is dropped, so nobody approves the same document twice.
+//   - user, manager and department_head steps are resolved to a person now. A step that would
+//     fall to the requester themself, to nobody, or to a deactivated person is escalated to the
+//     requester's manager or, without one, to anyone holding the 'admin' role.
+//   - When no rule matches, the default route is one step for the requester's manager; a
+//     requester with no manager is approved at once (RouteOutcome.Approved and .Default).
+//   - The first step is 'pending', the rest 'waiting'. Each resubmission is a new round.
+//
+// Deciding (DecideStep): a rejection returns the document to its requester and cancels the
+// rest of the route; an approval opens the next step, and the last one checks the budget
+// (the strictest budget_check among the route's rules; a default route warns) before the
+// document is approved. A requester never decides a step of their own document, whether the
+// step names them, one of their roles or someone who delegated to them.
 
 // RouteOutcome is what submitting a document for approval led to.
 type RouteOutcome struct {
-	// Approved: no rule asked for any approval, so the document is approved at once.
+	// Approved: nobody needs to approve, so the document was approved at once.
 	Approved bool
-	Steps    []ApprovalStep
+	// Default: no rule matched, so the default route (the requester's manager) was taken.
+	Default bool
+	// Round is the submission round: 1 at first submit, one more at each resubmission.
+	Round int
+	Steps []ApprovalStep
 }
 
-// SubmitForApproval builds the route of a new round for doc and opens its first step.
+// EscalationRole is the role a step falls to when it has nobody else to go to.
+const EscalationRole = "admin"
+
+// SubmitForApproval builds the route of a new round for doc and opens its first step. The
+// caller has already set the document to its 'pending' status in tx; when no approval is
+// needed the engine finishes it as approved straight away.
 func SubmitForApproval(tx *gorm.DB, doc ApprovalDocument) (RouteOutcome, error) {
-	return RouteOutcome{}, errors.New("approval engine: not built yet")
+	kind, ok := approvables[doc.Type]
+	if !ok {
+		return RouteOutcome{}, fmt.Errorf("approval engine: unknown document type %q", doc.Type)
+	}
+	var open int64
+	if err := tx.Model(&ApprovalStep{}).Where("doc_type = ? AND doc_id = ? AND status IN ?", doc.Type, doc.ID,
+		[]string{StepWaiting, StepPending}).Count(&open).Error; err != nil {
+		return RouteOutcome{}, err
+	}
+	if open > 0 {
+		return RouteOutcome{}, outlay.Conflict("This document is already waiting for approval.")
+	}
+	out := RouteOutcome{}
+	if err := tx.Raw(`SELECT COALESCE(MAX(round), 0) + 1 FROM approval_steps WHERE doc_type = ? AND doc_id = ?`,
+		doc.Type, doc.ID).Scan(&out.Round).Error; err != nil {
+		return RouteOutcome{}, err
+	}
+	steps, isDefault, err := planRoute(tx, doc)
+	if err != nil {
+		return RouteOutcome{}, err
+	}
+	out.Default = isDefault
+	now := time.Now()
+	if len(steps) == 0 {
+		out.Approved = true
+		return out, kind.finish(tx, doc.ID, StepApproved, now)
+	}
+	for i := range steps {
+		s := &steps[i]
+		s.DocType, s.DocID, s.Round, s.Position = doc.Type, doc.ID, out.Round, i+1
+		s.Status = StepWaiting
+		if i == 0 {
+			s.Status = StepPending
+		}
+		// One by one, so that each step is its own audit row.
+		if err := tx.Create(s).Error; err != nil {
+			return RouteOutcome{}, err
+		}
+	}
+	out.Steps = steps
+	return out, nil
 }
 
 // CancelRoute cancels the open steps of a document's route, when its requester withdraws it.
 func CancelRoute(tx *gorm.DB, docType string, docID int64) error {
-	return errors.New("approval engine: not built yet")
+	return tx.Model(&ApprovalStep{}).
+		Where("doc_type = ? AND doc_id = ? AND status IN ?", docType, docID, []string{StepWaiting, StepPending}).
+		Updates(map[string]any{"status": StepCancelled, "updated_at": time.Now()}).Error
+}
+
+// Matches reports whether every condition the rule sets holds for doc. See the package
+// notes above for the semantics.
+func (r ApprovalRule) Matches(doc ApprovalDocument) bool {
+	if r.DocType != doc.Type || !r.Active || r.ArchivedAt != nil {
+		return false
+	}
+	if r.DepartmentID != nil && (doc.DepartmentID == nil || *doc.DepartmentID != *r.DepartmentID) {
+		return false
+	}
+	if r.GLAccountID != nil {
+		found := false
+		for _, l := range doc.Lines {
+			if l.GLAccountID != nil && *l.GLAccountID == *r.GLAccountID {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	if r.MinAmountMinor != nil || r.MaxAmountMinor != nil {
+		if r.Currency != doc.Total.Currency {
+			return false
+		}
+		if r.MinAmountMinor != nil && doc.Total.Minor < *r.MinAmountMinor {
+			return false
+		}
+		if r.MaxAmountMinor != nil && doc.Total.Minor >= *r.MaxAmountMinor {
+			return false
+		}
+	}
+	return true
+}
+
+// MatchingRules lists the rules that route doc, in the order their steps are taken, each
+// with its steps.
+func MatchingRules(tx *gorm.DB, doc ApprovalDocument) ([]ApprovalRule, error) {
+	var rules []ApprovalRule
+	if err := tx.Where("doc_type = ? AND active AND archived_at IS NULL", doc.Type).
+		Order("priority, id").Find(&rules).Error; err != nil {
+		return nil, err
+	}
+	var matched []ApprovalRule
+	ids := []int64{}
+	for _, r := range rules {
+		if r.Matches(doc) {
+			matched = append(matched, r)
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(matched) == 0 {
+		return nil, nil
+	}
+	var steps []ApprovalRuleStep
+	if err := tx.Where("rule_id IN ?", ids).Order("rule_id, position").Find(&steps).Error; err != nil {
+		return nil, err
+	}
+	for i := range matched {
+		for _, s := range steps {
+			if s.RuleID == matched[i].ID {
+				matched[i].Steps = append(matched[i].Steps, s)
+			}
+		}
+	}
+	return matched, nil
+}
+
+// routePeople is who a route's steps may resolve to.
+type routePeople struct {
+	requester int64
+	manager   *int64
+	head      *int64
+	active    map[int64]bool // not deactivated
+}
+
+func loadRoutePeople(tx *gorm.DB, doc ApprovalDocument) (routePeople, error) {
+	p := routePeople{requester: doc.RequesterID, active: map[int64]bool{}}
+	var requester User
+	if err := tx.Select("id", "manager_id").First(&requester, doc.RequesterID).Error; err != nil {
+		return p, fmt.Errorf("approval route: requester: %w", err)
+	}
+	p.manager = requester.ManagerID
+	if doc.DepartmentID != nil {
+		var d Department
+		if err := tx.Select("id", "head_id").First(&d, *doc.DepartmentID).Error; err != nil {
+			return p, fmt.Errorf("approval route: department: %w", err)
+		}
+		p.head = d.HeadID
+	}
+	var active []int64
+	if err := tx.Model(&User{}).Where("status <> ?", UserDeactivated).Pluck("id", &active).Error; err != nil {
+		return p, err
+	}
+	for _, id := range active {
+		p.active[id] = true
+	}
+	return p, nil
+}
+
+// canAct reports whether id names someone other than the requester who may still act.
+func (p routePeople) canAct(id *int64) bool {
+	return id != nil && *id != p.requester && p.active[*id]
+}
+
+// resolve turns a rule step into a route step, escalating it when it would fall to the
+// requester or to nobody.
+func (p routePeople) resolve(ruleID *int64, kind string, userID *int64, role *string) ApprovalStep {
+	s := ApprovalStep{RuleID: ruleID, Kind: kind}
+	switch kind {
+	case StepRole:
+		s.Role = role
+		return s
+	case StepUser:
+		s.ApproverID = userID
+	case StepManager:
+		s.ApproverID = p.manager
+	case StepDepartmentHead:
+		s.ApproverID = p.head
+	}
+	if p.canAct(s.ApproverID) {
+		return s
+	}
+	if p.canAct(p.manager) {
+		s.ApproverID = p.manager
+		return s
+	}
+	admin := EscalationRole
+	return ApprovalStep{RuleID: ruleID, Kind: StepRole, Role: &admin}
+}
+
+// planRoute decides a document's steps (not yet numbered or stored). isDefault: no rule
+// matched.
+func planRoute(tx *gorm.DB, doc ApprovalDocument) (steps []ApprovalStep, isDefault bool, err error) {
+	rules, err := MatchingRules(tx, doc)
+	if err != nil {
+		return nil, false, err
+	}
+	people, err := loadRoutePeople(tx, doc)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(rules) == 0 {
+		if people.manager == nil || *people.manager == doc.RequesterID {
+			return nil, true, nil
+		}
+		return []ApprovalStep{people.resolve(nil, StepManager, nil, nil)}, true, nil
+	}
+	seen := map[string]bool{}
+	for _, r := range rules {
+		ruleID := r.ID
+		for _, rs := range r.Steps {
+			s := people.resolve(&ruleID, rs.Kind, rs.UserID, rs.Role)
+			key := "role:" + deref(s.Role)
+			if s.ApproverID != nil {
+				key = "user:" + strconv.FormatInt(*s.ApproverID, 10)
+			}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			steps = append(steps, s)
+		}
+	}
+	return steps, false, nil
+}
+
+// Decision is an approver's answer to one step.
+type Decision struct {
+	Approve bool
+	Comment string
+}
+
+// Decided is what a decision led to.
+type Decided struct {
+	Step ApprovalStep
+	// DocStatus is the route's state after the decision: StepPending (a next step is open),
+	// StepApproved or StepRejected.
+	DocStatus string
+	Next      *ApprovalStep
+	// Budget holds the budget check made at the last approval; OverBudget says that a line
+	// went over (the approval went through with a warning, since a blocking rule refuses it).
+	Budget     []BudgetLine
+	OverBudget bool
+}
+
+// ErrOwnDocument refuses a requester deciding a step of their own document.
+var ErrOwnDocument = outlay.Conflict("You cannot approve or reject your own request.")
+
+// maxCommentLength is approval_steps.comment's limit.
+const maxCommentLength = 2000
+
+// DecideStep approves or rejects one pending step as v. The document's row is locked first
+// and the step is then moved from 'pending' by a conditional update, so of two approvers
+// clicking at once exactly one decision counts; the other gets an outlay.Conflict naming who
+// decided. A step not routed to v (neither theirs, nor their role's, nor delegated to them
+// today) is not found.
+func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Decision) (Decided, error) {
+	d.Comment = strings.TrimSpace(d.Comment)
+	verr := outlay.ValidationErrors{}
+	if !d.Approve && d.Comment == "" {
+		verr.Add("comment", "Say why you reject it, so the requester can fix it.")
+	}
+	if len([]rune(d.Comment)) > maxCommentLength {
+		verr.Add("comment", fmt.Sprintf("Keep the comment under %d characters.", maxCommentLength))
+	}
+	if err := verr.Err(); err != nil {
+		return Decided{}, err
+	}
+	var out Decided
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var step ApprovalStep
+		if err := tx.First(&step, stepID).Error; err != nil {
+			return stepNotFound(err)
+		}
+		kind, ok := approvables[step.DocType]
+		if !ok {
+			return outlay.NotFound("That approval does not exist.")
+		}
+		// Locking the document serialises every decision on it; the step is read again
+		// under the lock, so it is current.
+		doc, err := kind.approvalDocument(tx, step.DocID)
+		if err != nil {
+			return err
+		}
+		if err := tx.First(&step, stepID).Error; err != nil {
+			return stepNotFound(err)
+		}
+		if doc.RequesterID == v.UserID {
+			return ErrOwnDocument
+		}
+		onBehalfOf, routed, err := routedToViewer(tx, v, step)
+		if err != nil {
+			return err
+		}
+		if !routed && (step.ActedBy == nil || *step.ActedBy != v.UserID) {
+			return outlay.NotFound("That approval is not routed to you.")
+		}
+		if step.Status != StepPending {
+			return stepStateConflict(tx, step)
+		}
+		now := time.Now()
+		status := StepApproved
+		if !d.Approve {
+			status = StepRejected
+		}
+		res := tx.Model(&ApprovalStep{ID: step.ID}).Where("status = ?", StepPending).Updates(map[string]any{
+			"status": status, "acted_by": v.UserID, "on_behalf_of": onBehalfOf, "comment": d.Comment,
+			"acted_at": now, "updated_at": now,
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			if err := tx.First(&step, stepID).Error; err != nil {
+				return err
+			}
+			return stepStateConflict(tx, step)
+		}
+		if err := tx.First(&step, stepID).Error; err != nil {
+			return err
+		}
+		out.Step = step
+		if !d.Approve {
+			out.DocStatus = StepRejected
+			if err := tx.Model(&ApprovalStep{}).
+				Where("doc_type = ? AND doc_id = ? AND round = ? AND status = ?", step.DocType, step.DocID, step.Round, StepWaiting).
+				Updates(map[string]any{"status": StepCancelled, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			return kind.finish(tx, step.DocID, StepRejected, now)
+		}
+		var next ApprovalStep
+		err = tx.Where("doc_type = ? AND doc_id = ? AND round = ? AND status = ?", step.DocType, step.DocID, step.Round, StepWaiting).
+			Order("position").Limit(1).Find(&next).Error
+		if err != nil {
+			return err
+		}
+		if next.ID != 0 {
+			if err := tx.Model(&ApprovalStep{ID: next.ID}).Where("status = ?", StepWaiting).
+				Updates(map[string]any{"status": StepPending, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			next.Status = StepPending
+			out.DocStatus, out.Next = StepPending, &next
+			return nil
+		}
+		// The last approval: check the budget, then approve the document.
+		check, err := routeBudgetCheck(tx, step)
+		if err != nil {
+			return err
+		}
+		if check != BudgetCheckNone {
+			lines, err := BudgetImpact(tx, doc, now)
+			if err != nil {
+				return err
+			}
+			out.Budget = lines
+			for _, l := range lines {
+				if l.Over() {
+					out.OverBudget = true
+				}
+			}
+			if out.OverBudget && check == BudgetCheckBlock {
+				return &BudgetExceededError{Lines: lines}
+			}
+		}
+		out.DocStatus = StepApproved
+		return kind.finish(tx, step.DocID, StepApproved, now)
+	})
+	if err != nil {
+		return Decided{}, err
+	}
+	return out, nil
+}
+
+func stepNotFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return outlay.NotFound("That approval does not exist.")
+	}
+	return err
+}
+
+// routedToViewer reports whether step is v's to act on, and for whom when v acts as a
+// delegate.
+func routedToViewer(tx *gorm.DB, v Viewer, step ApprovalStep) (onBehalfOf *int64, routed bool, err error) {
+	if step.Kind == StepRole && step.Role != nil {
+		for _, r := range v.Roles {
+			if r == *step.Role {
+				return nil, true, nil
+			}
+		}
+		return nil, false, nil
+	}
+	if step.ApproverID == nil {
+		return nil, false, nil
+	}
+	if *step.ApproverID == v.UserID {
+		return nil, true, nil
+	}
+	var delegated bool
+	err = tx.Raw(`SELECT EXISTS (SELECT 1 FROM approval_delegations WHERE user_id = ? AND delegate_id = ?
+		AND current_date BETWEEN starts_on AND ends_on)`, *step.ApproverID, v.UserID).Scan(&delegated).Error
+	if err != nil || !delegated {
+		return nil, false, err
+	}
+	return step.ApproverID, true, nil
+}
+
+// stepStateConflict explains why a step that is not pending cannot be decided.
+func stepStateConflict(tx *gorm.DB, step ApprovalStep) error {
+	switch step.Status {
+	case StepApproved, StepRejected:
+		var who string
+		if step.ActedBy != nil {
+			if err := tx.Model(&User{}).Where("id = ?", *step.ActedBy).Pluck("name", &who).Error; err != nil {
+				return err
+			}
+		}
+		if who == "" {
+			who = "Someone"
+		}
+		return outlay.Conflict(fmt.Sprintf("%s already %s this.", who, step.Status))
+	case StepWaiting:
+		return outlay.Conflict("This step is not open yet: an earlier approver has still to decide.")
+	default:
+		return outlay.Conflict("This request is no longer waiting for approval: it was withdrawn or decided.")
+	}
+}
+
+// routeBudgetCheck is the strictest budget check among the rules of step's round; a route
+// built without rules warns.
+func routeBudgetCheck(tx *gorm.DB, step ApprovalStep) (string, error) {
+	var checks []string
+	err := tx.Raw(`SELECT r.budget_check FROM approval_rules r WHERE r.id IN (SELECT s.rule_id FROM approval_steps s
+		WHERE s.doc_type = ? AND s.doc_id = ? AND s.round = ?)`, step.DocType, step.DocID, step.Round).Scan(&checks).Error
+	if err != nil {
+		return "", err
+	}
+	if len(checks) == 0 {
+		return BudgetCheckWarn, nil
+	}
+	strictest := BudgetCheckNone
+	for _, c := range checks {
+		if c == BudgetCheckBlock || (c == BudgetCheckWarn && strictest == BudgetCheckNone) {
+			strictest = c
+		}
+	}
+	return strictest, nil
 }
 
 // approvable is a kind of document the engine routes: it loads what routing needs and

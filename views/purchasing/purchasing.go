@@ -146,8 +146,8 @@ func (l List) Summary() string {
 }
 
 // Pager is the list's pagination.
-func (l List) Pager() views.Pager {
-	return views.Pager{Page: l.Filter.Page, PerPage: PerPage, Total: l.Total, Href: l.Filter.URL, Target: ResultsID}
+func (l List) Pager() views.Pagination {
+	return views.Pagination{Page: l.Filter.Page, PerPage: PerPage, Total: l.Total, URL: l.Filter.URL, Target: ResultsID}
 }
 
 func matchText(n int) string {
@@ -278,4 +278,13 @@ func totalSpan(receiving bool) string {
 		return "7"
 	}
 	return "5"
+}
+
+// OrderActions is what a requisition's page offers about its purchase order.
+type OrderActions struct {
+	CSRF          string
+	RequisitionID int64
+	CanCreate     bool  // approved, and the person may create orders
+	OrderID       int64 // the order made from it, when the person may see orders
+	OrderNumber   string
 }

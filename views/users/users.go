@@ -137,8 +137,8 @@ type List struct {
 }
 
 // Pager is the list's pagination.
-func (l List) Pager() views.Pager {
-	return views.Pager{Page: l.Filter.Page, PerPage: PerPage, Total: l.Total, Href: l.Filter.URL, Target: ResultsID}
+func (l List) Pager() views.Pagination {
+	return views.Pagination{Page: l.Filter.Page, PerPage: PerPage, Total: l.Total, URL: l.Filter.URL, Target: ResultsID}
 }
 
 // Pages is how many pages the matching people fill.
@@ -148,7 +148,7 @@ func (l List) Pages() int { return l.Pager().Pages() }
 func (l List) Showing() string { return l.Pager().Showing() }
 
 // PageLink is one entry of the pagination: a page, or a gap between distant pages.
-type PageLink = views.PagerLink
+type PageLink = views.PageLink
 
 // PageLinks lists the first and last pages and those around the current one, with gaps
 // between, so that a long list keeps a short navigation.

@@ -546,7 +546,7 @@ func Results(l List) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = views.Pagination(l.Pager()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = views.Pager(l.Pager()).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

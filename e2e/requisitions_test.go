@@ -1,0 +1,120 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"outlay/models"
+)
+
+// A requisition typed in a real browser: lines are added and removed in place, the total
+// follows the typing (computed by the server), the draft is saved and then submitted, and the
+// pages fit a desktop and a phone.
+func TestRequisitionInTheBrowser(t *testing.T) {
+	s := startSite(t)
+	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
+	dept := models.Department{Name: "Engineering"}
+	vendor := models.Vendor{Name: "Desk Depot", Currency: "USD", Status: models.VendorActive}
+	gl := models.GLAccount{Code: "6100", Name: "Office furniture"}
+	for _, v := range []any{&dept, &vendor, &gl} {
+		if err := db.WithContext(ctx).Create(v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBrowser(t)
+	b.signIn(s, s.User.Email, "correct horse battery staple")
+
+	b.do(chromedp.Navigate(s.URL("/requisitions")), chromedp.WaitVisible(chromedp.CSS(".empty-state")))
+	b.screenshot("requisitions-empty")
+	b.pressAndLoad(`.empty-state a[href="/requisitions/new"]`)
+	b.do(chromedp.WaitVisible(chromedp.ID("requisition-form")))
+
+	setValue := func(id, value string) {
+		b.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(function () { var e = document.getElementById(%q); e.value = %q;
+			e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); })()`, id, value)))
+	}
+	total := func() string { return b.text("#requisition-totals dd.req-total") }
+	waitTotal := func(want string) {
+		b.t.Helper()
+		b.waitJS(fmt.Sprintf(`document.querySelector('#requisition-totals dd.req-total')?.textContent.trim() === %q`, want))
+	}
+	setValue("department", fmt.Sprint(dept.ID))
+	setValue("vendor", fmt.Sprint(vendor.ID))
+	setValue("needed_by", time.Now().AddDate(0, 0, 14).Format("2006-01-02"))
+	b.do(chromedp.SendKeys(chromedp.ID("justification"), "Two new engineers start next month."))
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__marker = 1`))
+
+	b.do(chromedp.SendKeys(chromedp.ID("line-0-description"), "Standing desk"),
+		chromedp.SendKeys(chromedp.ID("line-0-quantity"), "2"),
+		chromedp.SendKeys(chromedp.ID("line-0-unit_price"), "250"))
+	waitTotal("$500.00")
+
+	// Adding a line brings a blank row with the focus in it.
+	b.do(b.press(`#requisition-lines button[value="add"]`), chromedp.WaitVisible(chromedp.ID("line-1-description")))
+	b.waitJS(`document.activeElement && document.activeElement.id === 'line-1-description'`)
+	b.do(chromedp.SendKeys(chromedp.ID("line-1-description"), "Monitor arm"),
+		chromedp.SendKeys(chromedp.ID("line-1-quantity"), "3"),
+		chromedp.SendKeys(chromedp.ID("line-1-unit_price"), "45.50"))
+	waitTotal("$636.50")
+	b.waitJS(`document.getElementById('line-1-amount').textContent.trim() === '$136.50'`)
+
+	// A third line, then removed again: the total goes up and comes back down.
+	b.do(b.press(`#requisition-lines button[value="add"]`), chromedp.WaitVisible(chromedp.ID("line-2-description")))
+	b.do(chromedp.SendKeys(chromedp.ID("line-2-description"), "Wrong item"),
+		chromedp.SendKeys(chromedp.ID("line-2-quantity"), "1"),
+		chromedp.SendKeys(chromedp.ID("line-2-unit_price"), "1000"))
+	waitTotal("$1,636.50")
+	b.screenshot("requisition-three-lines")
+	b.do(b.press(`#line-2 button[value="2"]`))
+	b.waitJS(`document.querySelectorAll('#requisition-lines fieldset.req-line').length === 2`)
+	waitTotal("$636.50")
+	if !eval[bool](b, `window.__marker === 1`) {
+		t.Error("adding or removing a line reloaded the page")
+	}
+	for _, id := range []string{"line-0-gl_account", "line-1-gl_account"} {
+		setValue(id, fmt.Sprint(gl.ID))
+	}
+	b.screenshot("requisition-form")
+
+	b.pressAndLoad(`#requisition-form button[value="save"]`)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := b.text(".flash"); got != "Draft saved." {
+		t.Errorf("after save the page says %q", got)
+	}
+	var r models.Requisition
+	if err := db.Order("id DESC").First(&r).Error; err != nil {
+		t.Fatal(err)
+	}
+	if r.TotalMinor != 63650 || r.Status != models.RequisitionDraft {
+		t.Errorf("stored total %d status %s", r.TotalMinor, r.Status)
+	}
+	if got := total(); got != "$636.50" {
+		t.Errorf("the saved draft shows %q", got)
+	}
+	b.screenshot("requisition-draft")
+
+	// Submitting asks first.
+	b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function (q) { sessionStorage.setItem('asked', q); return true; }`))
+	b.pressAndLoad(`#requisition-form button[value="submit"]`)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := b.text(".flash"); !strings.HasPrefix(got, "REQ-000001 is") {
+		t.Errorf("after submit the page says %q", got)
+	}
+	if got := eval[string](b, `sessionStorage.getItem('asked') || ''`); !strings.HasPrefix(got, "Submit this requisition") {
+		t.Errorf("submit asked %q", got)
+	}
+	b.screenshot("requisition-submitted")
+
+	b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	for _, p := range []string{"/requisitions", fmt.Sprintf("/requisitions/%d", r.ID), "/requisitions/new"} {
+		b.do(chromedp.Navigate(s.URL(p)), chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
+		assertNoHorizontalScroll(t, b)
+		assertInsideCards(t, b)
+		b.screenshot("phone-" + strings.ReplaceAll(strings.Trim(p, "/"), "/", "-"))
+	}
+}

@@ -1,0 +1,296 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/money"
+	"outlay/views"
+	"outlay/views/requisitions"
+)
+
+// bindRequisition reads the requisition form as typed. Each line's fields arrive as
+// repeated values in row order; a row missing a field (a tampered form) reads it as empty.
+func bindRequisition(c *fiber.Ctx) models.RequisitionInput {
+	in := models.RequisitionInput{Department: c.FormValue("department"), Vendor: c.FormValue("vendor"), Location: c.FormValue("location"),
+		NeededBy: c.FormValue("needed_by"), Justification: c.FormValue("justification")}
+	args := c.Request().PostArgs()
+	cols := map[string][][]byte{}
+	rows := 0
+	for _, name := range []string{"description", "quantity", "unit_price", "tax_rate", "gl_account"} {
+		cols[name] = args.PeekMulti(name)
+		rows = max(rows, len(cols[name]))
+	}
+	rows = min(rows, models.MaxRequisitionLines+1) // one more than allowed, so the limit is reported
+	at := func(name string, i int) string {
+		if i < len(cols[name]) {
+			return string(cols[name][i])
+		}
+		return ""
+	}
+	for i := 0; i < rows; i++ {
+		in.Lines = append(in.Lines, models.LineInput{Description: at("description", i), Quantity: at("quantity", i),
+			UnitPrice: at("unit_price", i), TaxRate: at("tax_rate", i), GLAccount: at("gl_account", i)})
+	}
+	return in
+}
+
+// formFromStored is a stored requisition as its form shows it.
+func formFromStored(d *models.RequisitionDetail) models.RequisitionInput {
+	in := models.RequisitionInput{Department: optionalValue(d.DepartmentID), Vendor: optionalValue(d.VendorID),
+		Location: optionalValue(d.LocationID), NeededBy: formatDateValue(d), Justification: d.Justification}
+	for _, l := range d.Lines {
+		line := models.LineInput{Description: l.Description, Quantity: l.QuantityMilli.String(),
+			UnitPrice: money.Money{Minor: l.UnitPriceMinor, Currency: d.Currency}.Plain(), GLAccount: optionalValue(l.GLAccountID)}
+		if l.TaxRateBP != 0 {
+			line.TaxRate = money.FormatRate(l.TaxRateBP)
+		}
+		in.Lines = append(in.Lines, line)
+	}
+	return in
+}
+
+func formatDateValue(d *models.RequisitionDetail) string {
+	if d.NeededBy == nil {
+		return ""
+	}
+	return d.NeededBy.UTC().Format("2006-01-02")
+}
+
+func optionalValue(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return strconv.FormatInt(*id, 10)
+}
+
+// requisitionForm builds the form's view: what was typed, the messages about it, the
+// choices and the totals. cur is the stored requisition when editing one: what it already
+// names stays offered even when no longer active.
+func (s *Server) requisitionForm(c *fiber.Ctx, in models.RequisitionInput, errs outlay.ValidationErrors, cur *models.RequisitionDetail) (requisitions.Form, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	if len(in.Lines) == 0 {
+		in.Lines = []models.LineInput{{}}
+	}
+	f := requisitions.Form{CSRF: s.csrfToken(c), Department: in.Department, Vendor: in.Vendor, Location: in.Location,
+		NeededBy: in.NeededBy, Justification: in.Justification, FocusRow: -1, Errors: views.FieldErrors{}}
+	for k, msg := range errs {
+		f.Errors[k] = msg
+	}
+	if err := s.fillRequisitionChoices(c, &f, cur); err != nil {
+		return f, err
+	}
+	if cur != nil {
+		f.ID, f.Status, f.CanDelete = cur.ID, cur.Status, cur.Status == models.RequisitionDraft && cur.Number == nil
+		if cur.Number != nil {
+			f.Number = *cur.Number
+		}
+		if rej := cur.Rejection(); rej != nil {
+			f.Rejection = &requisitions.Decision{By: rej.ActedByName, At: formatMoment(rej.ActedAt), Comment: rej.Comment}
+		}
+	}
+	priced, _, err := models.PriceRequisition(ctx, db, in)
+	if err != nil {
+		return f, err
+	}
+	f.Totals = liveTotals(priced, in)
+	for i, l := range in.Lines {
+		f.Lines = append(f.Lines, requisitions.FormLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
+			TaxRate: l.TaxRate, GLAccount: l.GLAccount, Amount: f.Totals.LineAmounts[i]})
+	}
+	return f, nil
+}
+
+// liveTotals formats priced lines for the form: the totals, and each row's amount where it
+// could be priced.
+func liveTotals(p models.PricedLines, in models.RequisitionInput) requisitions.Totals {
+	m := func(minor int64) string { return money.Money{Minor: minor, Currency: p.Currency}.String() }
+	t := requisitions.Totals{Currency: p.Currency, Subtotal: m(p.Totals.Subtotal), Tax: m(p.Totals.Tax), Total: m(p.Totals.Total),
+		LineAmounts: make([]string, len(in.Lines))}
+	for _, l := range p.Lines {
+		t.LineAmounts[l.Row] = m(l.Amount)
+	}
+	t.Note = fmt.Sprintf("Amounts in %s, your organisation's currency, until you choose a vendor.", p.Currency)
+	if in.Vendor != "" {
+		t.Note = fmt.Sprintf("Amounts in %s, the vendor's currency.", p.Currency)
+	}
+	return t
+}
+
+func (s *Server) fillRequisitionChoices(c *fiber.Ctx, f *requisitions.Form, cur *models.RequisitionDetail) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	depts, err := models.Departments(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, d := range depts {
+		f.Departments = append(f.Departments, requisitions.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
+	}
+	vendors, err := models.ActiveVendors(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, v := range vendors {
+		f.Vendors = append(f.Vendors, requisitions.Option{Value: strconv.FormatInt(v.ID, 10), Label: v.Name + " (" + v.Currency + ")"})
+	}
+	locations, err := models.ActiveLocations(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, l := range locations {
+		f.Locations = append(f.Locations, requisitions.Option{Value: strconv.FormatInt(l.ID, 10), Label: l.Name})
+	}
+	accounts, err := models.ActiveGLAccounts(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		f.GLAccounts = append(f.GLAccounts, requisitions.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Code + " " + a.Name})
+	}
+	if cur == nil {
+		return nil
+	}
+	// What the stored requisition names stays offered, marked, so a save never drops it.
+	f.Departments = keepOption(f.Departments, cur.DepartmentID, cur.DepartmentName+" (archived)")
+	f.Vendors = keepOption(f.Vendors, cur.VendorID, cur.VendorName+" (takes no new orders)")
+	f.Locations = keepOption(f.Locations, cur.LocationID, cur.LocationName+" (archived)")
+	for _, l := range cur.LineDetails {
+		f.GLAccounts = keepOption(f.GLAccounts, l.GLAccountID, l.GLCode+" "+l.GLName+" (archived)")
+	}
+	return nil
+}
+
+// keepOption adds id to options, labelled label, unless it is there already.
+func keepOption(options []requisitions.Option, id *int64, label string) []requisitions.Option {
+	if id == nil {
+		return options
+	}
+	v := strconv.FormatInt(*id, 10)
+	for _, o := range options {
+		if o.Value == v {
+			return options
+		}
+	}
+	return append(options, requisitions.Option{Value: v, Label: label})
+}
+
+// renderRequisitionForm sends the form page (new, or the requisition cur); htmx asking for
+// the form alone gets only the form.
+func (s *Server) renderRequisitionForm(c *fiber.Ctx, status int, f requisitions.Form, cur *models.RequisitionDetail) error {
+	p := page{Title: "New requisition", Nav: requisitions.ListPath, Content: requisitions.NewPage(f)}
+	if cur != nil {
+		d := s.requisitionDetail(c, cur)
+		if t := htmxTarget(c); t != requisitions.FormID && t != requisitions.LinesID {
+			if err := s.addPurchasing(c, cur, &d); err != nil {
+				return err
+			}
+		}
+		p.Title, p.Content = d.Title, requisitions.EditPage(f, d)
+	}
+	switch htmxTarget(c) {
+	case requisitions.FormID:
+		p.Partial = requisitions.RequisitionForm(f)
+	case requisitions.LinesID:
+		p.Partial = requisitions.Lines(f)
+	}
+	return s.render(c, status, p)
+}
+
+func (s *Server) newRequisitionPage(c *fiber.Ctx) error {
+	f, err := s.requisitionForm(c, models.RequisitionInput{}, nil, nil)
+	if err != nil {
+		return err
+	}
+	return s.renderRequisitionForm(c, http.StatusOK, f, nil)
+}
+
+func (s *Server) createRequisition(c *fiber.Ctx) error { return s.storeRequisition(c, 0) }
+
+func (s *Server) updateRequisition(c *fiber.Ctx) error {
+	id, err := requisitionID(c)
+	if err != nil {
+		return err
+	}
+	return s.storeRequisition(c, id)
+}
+
+// storeRequisition saves the form as a draft or, with action=submit, saves and submits it.
+// A refusal shows the form again with every message beside its field, and stores nothing.
+func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
+	in, submit := bindRequisition(c), c.FormValue("action") == "submit"
+	r, err := models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
+	if verr, ok := outlay.AsValidation(err); ok {
+		var cur *models.RequisitionDetail
+		if id != 0 {
+			if cur, err = models.GetRequisition(c.UserContext(), tenantDB(c), s.viewer(c), id); err != nil {
+				return err
+			}
+		}
+		f, err := s.requisitionForm(c, in, verr, cur)
+		if err != nil {
+			return err
+		}
+		if _, ok := verr[""]; !ok {
+			f.Errors[""] = "Please correct the fields marked below."
+		}
+		return s.renderRequisitionForm(c, http.StatusUnprocessableEntity, f, cur)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case !submit:
+		s.setFlash(c, "success", "Draft saved.")
+	case r.Status == models.RequisitionApproved:
+		s.setFlash(c, "success", fmt.Sprintf("%s is approved: no approval was needed.", *r.Number))
+	default:
+		s.setFlash(c, "success", fmt.Sprintf("%s is submitted for approval.", *r.Number))
+	}
+	return redirect(c, requisitions.Path(r.ID))
+}
+
+// requisitionLines adds a blank line to the form being typed, or removes one, and shows the
+// lines again (the whole form without JavaScript). Nothing is stored.
+func (s *Server) requisitionLines(c *fiber.Ctx) error {
+	in := bindRequisition(c)
+	focus := -1
+	if c.FormValue("op") == "add" && len(in.Lines) < models.MaxRequisitionLines {
+		in.Lines = append(in.Lines, models.LineInput{})
+		focus = len(in.Lines) - 1
+	} else if i, err := strconv.Atoi(c.FormValue("remove")); err == nil && i >= 0 && i < len(in.Lines) {
+		in.Lines = append(in.Lines[:i], in.Lines[i+1:]...)
+	}
+	var cur *models.RequisitionDetail
+	if id, _ := strconv.ParseInt(c.FormValue("id"), 10, 64); id != 0 {
+		d, err := models.GetRequisition(c.UserContext(), tenantDB(c), s.viewer(c), id)
+		if err != nil {
+			return err
+		}
+		if !s.editableByMe(c, d) {
+			return outlay.NotFound("That requisition does not exist.")
+		}
+		cur = d
+	}
+	f, err := s.requisitionForm(c, in, nil, cur)
+	if err != nil {
+		return err
+	}
+	f.FocusRow = focus
+	return s.renderRequisitionForm(c, http.StatusOK, f, cur)
+}
+
+// requisitionTotals prices the form being typed: the live total.
+func (s *Server) requisitionTotals(c *fiber.Ctx) error {
+	in := bindRequisition(c)
+	priced, _, err := models.PriceRequisition(c.UserContext(), tenantDB(c), in)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return renderComponent(c, requisitions.LiveTotals(liveTotals(priced, in)))
+}

@@ -1,0 +1,287 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/requisitions"
+)
+
+var (
+	requisitionsCreate = policy.Permission{Object: "requisitions", Action: policy.Create}
+	requisitionsAll    = policy.Permission{Object: "requisitions.all", Action: policy.Read}
+)
+
+// viewer is the signed-in person as record-level rules on documents see them.
+func (s *Server) viewer(c *fiber.Ctx) models.Viewer {
+	u := currentUser(c)
+	return models.Viewer{UserID: u.UserID, Roles: u.Roles, SeeAll: s.can(c, requisitionsAll)}
+}
+
+// requisitionID reads the :id of the path; one that is not a number names nothing.
+func requisitionID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, outlay.NotFound("That requisition does not exist.")
+	}
+	return id, nil
+}
+
+func (s *Server) myRequisitions(c *fiber.Ctx) error  { return s.requisitionList(c, false) }
+func (s *Server) allRequisitions(c *fiber.Ctx) error { return s.requisitionList(c, true) }
+
+// requisitionList shows the person's own requisitions, or (everyone) every submitted one
+// they may see, with status tabs, search, filters and pages.
+func (s *Server) requisitionList(c *fiber.Ctx, everyone bool) error {
+	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+	l := requisitions.List{Title: "My requisitions", Everyone: everyone, CanCreate: s.can(c, requisitionsCreate)}
+	f := requisitions.Filter{Base: requisitions.ListPath, Q: strings.TrimSpace(c.Query("q")), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	mf := models.RequisitionFilter{Mine: !everyone, Query: f.Q}
+	if everyone {
+		l.Title, f.Base = "All requisitions", requisitions.AllPath
+		if err := s.requisitionFilterChoices(c, &l, &f, &mf); err != nil {
+			return err
+		}
+	}
+	counts, err := models.CountRequisitionsByStatus(ctx, db, v, mf)
+	if err != nil {
+		return err
+	}
+	for _, st := range requisitions.Statuses {
+		if st == c.Query("status") && !(everyone && st == models.RequisitionDraft) {
+			f.Status, mf.Status = st, st
+		}
+	}
+	mf.Offset, mf.Limit = (f.Page-1)*requisitions.PerPage, requisitions.PerPage
+	list, err := models.ListRequisitions(ctx, db, v, mf)
+	if err == nil && len(list.Rows) == 0 && list.Total > 0 {
+		f.Page = (list.Total + requisitions.PerPage - 1) / requisitions.PerPage
+		mf.Offset = (f.Page - 1) * requisitions.PerPage
+		list, err = models.ListRequisitions(ctx, db, v, mf)
+	}
+	if err != nil {
+		return err
+	}
+	l.Filter, l.Total, l.Tabs, l.Summary = f, list.Total, statusTabs(f, counts, everyone), countsSummary(counts)
+	l.Pager = views.Pagination{Page: f.Page, PerPage: requisitions.PerPage, Total: list.Total, URL: f.URL, Target: requisitions.ResultsID}
+	for _, r := range list.Rows {
+		l.Rows = append(l.Rows, requisitionRow(r))
+	}
+	p := page{Title: l.Title, Nav: f.Base, Content: requisitions.ListPage(l)}
+	if htmxTarget(c) == requisitions.ResultsID {
+		p.Partial = requisitions.Results(l)
+		c.Set("HX-Push-Url", f.URL(f.Page))
+	}
+	return s.render(c, http.StatusOK, p)
+}
+
+// requisitionFilterChoices fills the department and requester filters of everyone's list.
+func (s *Server) requisitionFilterChoices(c *fiber.Ctx, l *requisitions.List, f *requisitions.Filter, mf *models.RequisitionFilter) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	depts, err := models.Departments(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, d := range depts {
+		id := strconv.FormatInt(d.ID, 10)
+		l.Departments = append(l.Departments, requisitions.Option{Value: id, Label: d.Name})
+		if id == c.Query("department") {
+			f.Department, mf.DepartmentID = id, d.ID
+		}
+	}
+	people, err := models.UserChoices(ctx, db, managerChoices)
+	if err != nil {
+		return err
+	}
+	for _, p := range people {
+		id := strconv.FormatInt(p.ID, 10)
+		l.Requesters = append(l.Requesters, requisitions.Option{Value: id, Label: p.Name})
+		if id == c.Query("requester") {
+			f.Requester, mf.RequesterID = id, p.ID
+		}
+	}
+	return nil
+}
+
+func statusTabs(f requisitions.Filter, counts map[string]int, everyone bool) []requisitions.Tab {
+	all := 0
+	for _, n := range counts {
+		all += n
+	}
+	tabs := []requisitions.Tab{{Label: "All", Count: all, Href: f.WithStatus("").URL(1), Current: f.Status == ""}}
+	for _, st := range requisitions.Statuses {
+		// Empty statuses get no tab (the status filter still offers them), so that a phone
+		// shows a short row of tabs.
+		if (everyone && st == models.RequisitionDraft) || (counts[st] == 0 && f.Status != st) {
+			continue
+		}
+		tabs = append(tabs, requisitions.Tab{Status: st, Label: requisitions.StatusLabel(st), Count: counts[st],
+			Href: f.WithStatus(st).URL(1), Current: f.Status == st})
+	}
+	return tabs
+}
+
+// countsSummary says the counts in a sentence: "12 requisitions: 3 pending approval, 1 rejected."
+func countsSummary(counts map[string]int) string {
+	all := 0
+	var parts []string
+	for _, st := range requisitions.Statuses {
+		all += counts[st]
+		if n := counts[st]; n > 0 && (st == models.RequisitionDraft || st == models.RequisitionPending || st == models.RequisitionRejected) {
+			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(requisitions.StatusLabel(st))))
+		}
+	}
+	s := fmt.Sprintf("%d requisitions", all)
+	if all == 1 {
+		s = "1 requisition"
+	}
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	return s + "."
+}
+
+func requisitionRow(r models.RequisitionSummary) requisitions.Row {
+	row := requisitions.Row{ID: r.ID, Status: r.Status, Justification: r.Justification, Requester: r.RequesterName,
+		Department: r.DepartmentName, Vendor: r.VendorName, Total: money.Money{Minor: r.TotalMinor, Currency: r.Currency}.String(),
+		Lines: r.LineCount, NeededBy: formatDate(r.NeededBy), Updated: r.UpdatedAt.UTC().Format("2 Jan 2006")}
+	if r.Number != nil {
+		row.Number = *r.Number
+	}
+	return row
+}
+
+func formatDate(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format("2 Jan 2006")
+}
+
+func formatMoment(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
+}
+
+// requisitionPage shows a requisition: the form when it is the viewer's own and still
+// editable, the read-only page otherwise.
+func (s *Server) requisitionPage(c *fiber.Ctx) error {
+	id, err := requisitionID(c)
+	if err != nil {
+		return err
+	}
+	d, err := models.GetRequisition(c.UserContext(), tenantDB(c), s.viewer(c), id)
+	if err != nil {
+		return err
+	}
+	if s.editableByMe(c, d) {
+		f, err := s.requisitionForm(c, formFromStored(d), nil, d)
+		if err != nil {
+			return err
+		}
+		return s.renderRequisitionForm(c, http.StatusOK, f, d)
+	}
+	v := s.requisitionDetail(c, d)
+	if err := s.addPurchasing(c, d, &v); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, page{Title: v.Title, Nav: requisitions.ListPath, Content: requisitions.DetailPage(v)})
+}
+
+func (s *Server) editableByMe(c *fiber.Ctx, d *models.RequisitionDetail) bool {
+	return d.RequesterID == currentUser(c).UserID && d.Editable()
+}
+
+// requisitionDetail is the read-only view of d.
+func (s *Server) requisitionDetail(c *fiber.Ctx, d *models.RequisitionDetail) requisitions.Detail {
+	cur := d.Currency
+	v := requisitions.Detail{CSRF: s.csrfToken(c), ID: d.ID, Title: requisitionTitle(d), Status: d.Status, Requester: d.RequesterName,
+		Department: d.DepartmentName, Vendor: d.VendorName, Location: d.LocationName, NeededBy: formatDate(d.NeededBy),
+		Submitted: formatMoment(d.SubmittedAt), Decided: formatMoment(d.DecidedAt), Justification: d.Justification, Currency: cur,
+		Subtotal: money.Money{Minor: d.SubtotalMinor, Currency: cur}.String(), Tax: money.Money{Minor: d.TaxMinor, Currency: cur}.String(),
+		Total:       d.Total().String(),
+		CanWithdraw: d.RequesterID == currentUser(c).UserID && d.Status == models.RequisitionPending}
+	if d.Number != nil {
+		v.Number = *d.Number
+	}
+	for _, l := range d.LineDetails {
+		line := requisitions.Line{Position: l.Position, Description: l.Description, Quantity: l.QuantityMilli.String(),
+			UnitPrice: money.Money{Minor: l.UnitPriceMinor, Currency: cur}.String(), TaxRate: money.FormatRate(l.TaxRateBP),
+			Amount: money.Money{Minor: l.AmountMinor, Currency: cur}.String()}
+		if l.GLCode != "" {
+			line.GLAccount = l.GLCode + " " + l.GLName
+		}
+		v.Lines = append(v.Lines, line)
+	}
+	for _, st := range d.Steps {
+		step := requisitions.Step{Round: st.Round, Position: st.Position, Who: stepWho(st), Status: st.Status,
+			ActedBy: st.ActedByName, At: formatMoment(st.ActedAt), Comment: st.Comment}
+		if st.OnBehalfOfName != "" {
+			step.ActedBy += " for " + st.OnBehalfOfName
+		}
+		if st.Status == models.StepPending {
+			v.WaitingFor = step.Who
+		}
+		v.Steps = append(v.Steps, step)
+	}
+	return v
+}
+
+func requisitionTitle(d *models.RequisitionDetail) string {
+	if d.Number != nil {
+		return "Requisition " + *d.Number
+	}
+	return "Draft requisition"
+}
+
+// stepWho says who an approval step waits for.
+func stepWho(st models.ApprovalStepDetail) string {
+	switch {
+	case st.Kind == models.StepRole && st.Role != nil:
+		return "Anyone with the role " + *st.Role
+	case st.ApproverName == "":
+		return "No one (unresolved)"
+	case st.Kind == models.StepManager:
+		return st.ApproverName + " (manager)"
+	case st.Kind == models.StepDepartmentHead:
+		return st.ApproverName + " (department head)"
+	}
+	return st.ApproverName
+}
+
+func (s *Server) withdrawRequisition(c *fiber.Ctx) error {
+	id, err := requisitionID(c)
+	if err != nil {
+		return err
+	}
+	r, err := models.WithdrawRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id)
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("%s is withdrawn. Change it and submit it again when it is ready.", *r.Number))
+	return redirect(c, requisitions.Path(id))
+}
+
+func (s *Server) deleteRequisition(c *fiber.Ctx) error {
+	id, err := requisitionID(c)
+	if err != nil {
+		return err
+	}
+	if err := models.DeleteRequisitionDraft(c.UserContext(), tenantDB(c), currentUser(c).UserID, id); err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "The draft is deleted.")
+	return redirect(c, requisitions.ListPath)
+}

@@ -1,0 +1,205 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/money"
+)
+
+// QueueFilter narrows an approver's queue.
+type QueueFilter struct {
+	DocType        string // "" for every kind
+	DepartmentID   int64  // 0 for every department
+	MinAmountMinor int64  // documents whose total is at least this, in their own currency's minor units
+	Search         string // number, requester, vendor or justification
+	Page, PerPage  int
+}
+
+// QueueItem is one step of one document as an approver sees it.
+type QueueItem struct {
+	StepID         int64
+	DocType        string
+	DocID          int64
+	Number         string
+	RequesterID    int64
+	RequesterName  string
+	DepartmentID   *int64
+	DepartmentName string
+	VendorName     string
+	Justification  string
+	Currency       string
+	TotalMinor     int64
+	SubmittedAt    *time.Time
+	Round          int
+	Position       int
+	StepCount      int
+	Kind           string
+	Role           *string
+	Status         string
+	// ApproverID/ApproverName: who the step names (empty for role steps). When it is not the
+	// viewer, the viewer acts as that person's delegate.
+	ApproverID   *int64
+	ApproverName string
+	ActedByName  string
+	ActedAt      *time.Time
+	Comment      string
+}
+
+// Total is the document's total as money.
+func (q QueueItem) Total() money.Money { return money.Money{Minor: q.TotalMinor, Currency: q.Currency} }
+
+// Queue is one page of an approver's queue and how many items match in all.
+type Queue struct {
+	Items []QueueItem
+	Total int64
+	Page  int
+	Pages int
+}
+
+// queueSelect reads steps of requisitions with what the queue shows. Other kinds of document
+// join in here as they arrive.
+const queueSelect = `SELECT s.id AS step_id, s.doc_type, s.doc_id, COALESCE(r.number, '') AS number,
+	r.requester_id, ru.name AS requester_name, r.department_id, COALESCE(d.name, '') AS department_name,
+	COALESCE(vd.name, '') AS vendor_name, r.justification, r.currency, r.total_minor, r.submitted_at,
+	s.round, s.position, (SELECT count(*) FROM approval_steps t WHERE t.doc_type = s.doc_type AND t.doc_id = s.doc_id AND t.round = s.round) AS step_count,
+	s.kind, s.role, s.status, s.approver_id, COALESCE(au.name, '') AS approver_name,
+	COALESCE(xu.name, '') AS acted_by_name, s.acted_at, s.comment
+	FROM approval_steps s
+	JOIN requisitions r ON s.doc_type = 'requisition' AND r.id = s.doc_id
+	JOIN users ru ON ru.id = r.requester_id
+	LEFT JOIN departments d ON d.id = r.department_id
+	LEFT JOIN vendors vd ON vd.id = r.vendor_id
+	LEFT JOIN users au ON au.id = s.approver_id
+	LEFT JOIN users xu ON xu.id = s.acted_by`
+
+// routedToMe is the condition "the step is the viewer's to act on": it names them, one of
+// their roles, or someone who delegated to them today; never a document they requested.
+const routedToMe = `r.requester_id <> @me AND (s.approver_id = @me OR (s.kind = 'role' AND s.role IN @roles)
+	OR s.approver_id IN (SELECT dg.user_id FROM approval_delegations dg
+		WHERE dg.delegate_id = @me AND current_date BETWEEN dg.starts_on AND dg.ends_on))`
+
+func queueArgs(v Viewer) map[string]any {
+	roles := v.Roles
+	if len(roles) == 0 {
+		roles = []string{""}
+	}
+	return map[string]any{"me": v.UserID, "roles": roles}
+}
+
+// ApprovalQueue lists the pending steps routed to v, oldest submission first.
+func ApprovalQueue(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter) (Queue, error) {
+	if f.PerPage <= 0 {
+		f.PerPage = 25
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	where := []string{"s.status = 'pending'", routedToMe}
+	args := queueArgs(v)
+	if f.DocType != "" {
+		where = append(where, "s.doc_type = @doc_type")
+		args["doc_type"] = f.DocType
+	}
+	if f.DepartmentID != 0 {
+		where = append(where, "r.department_id = @department")
+		args["department"] = f.DepartmentID
+	}
+	if f.MinAmountMinor > 0 {
+		where = append(where, "r.total_minor >= @min_amount")
+		args["min_amount"] = f.MinAmountMinor
+	}
+	if q := strings.TrimSpace(f.Search); q != "" {
+		where = append(where, `(r.number ILIKE @q OR ru.name ILIKE @q OR ru.email ILIKE @q OR vd.name ILIKE @q OR r.justification ILIKE @q)`)
+		args["q"] = "%" + escapeLike(q) + "%"
+	}
+	cond := " WHERE " + strings.Join(where, " AND ")
+	out := Queue{Page: f.Page}
+	tx := db.WithContext(ctx)
+	err := tx.Raw(`SELECT count(*) FROM (`+queueSelect+cond+`) q`, args).Scan(&out.Total).Error
+	if err != nil {
+		return out, err
+	}
+	out.Pages = int((out.Total + int64(f.PerPage) - 1) / int64(f.PerPage))
+	args["limit"], args["offset"] = f.PerPage, (f.Page-1)*f.PerPage
+	err = tx.Raw(queueSelect+cond+` ORDER BY r.submitted_at NULLS LAST, s.id LIMIT @limit OFFSET @offset`, args).Scan(&out.Items).Error
+	return out, err
+}
+
+// QueueCount is how many steps wait for v: the queue's badge.
+func QueueCount(ctx context.Context, db *gorm.DB, v Viewer) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Raw(`SELECT count(*) FROM approval_steps s
+		JOIN requisitions r ON s.doc_type = 'requisition' AND r.id = s.doc_id
+		WHERE s.status = 'pending' AND `+routedToMe, queueArgs(v)).Scan(&n).Error
+	return n, err
+}
+
+// QueueStep reads one step routed to v (or decided by v) in any state, for the queue to show
+// it again after a decision. Any other step is not found.
+func QueueStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64) (QueueItem, error) {
+	args := queueArgs(v)
+	args["step"] = stepID
+	var items []QueueItem
+	err := db.WithContext(ctx).Raw(queueSelect+` WHERE s.id = @step AND (s.acted_by = @me OR (`+routedToMe+`))`, args).
+		Scan(&items).Error
+	if err != nil {
+		return QueueItem{}, err
+	}
+	if len(items) == 0 {
+		return QueueItem{}, outlay.NotFound("That approval is not routed to you.")
+	}
+	return items[0], nil
+}
+
+// StepDetails is what the queue shows when a row is expanded: the document's lines, its
+// attachments, the route so far and the budget it draws on.
+type StepDetails struct {
+	Item        QueueItem
+	Lines       []DetailLine
+	Attachments []Attachment
+	Route       []QueueItem
+	Budget      []BudgetLine
+}
+
+// DetailLine is a document line with its GL account's code.
+type DetailLine struct {
+	RequisitionLine
+	GLCode string
+}
+
+// ApprovalStepDetails loads the details of a step routed to (or decided by) v.
+func ApprovalStepDetails(ctx context.Context, db *gorm.DB, v Viewer, stepID int64) (StepDetails, error) {
+	item, err := QueueStep(ctx, db, v, stepID)
+	if err != nil {
+		return StepDetails{}, err
+	}
+	out := StepDetails{Item: item}
+	tx := db.WithContext(ctx)
+	err = tx.Raw(`SELECT l.*, COALESCE(g.code, '') AS gl_code FROM requisition_lines l
+		LEFT JOIN gl_accounts g ON g.id = l.gl_account_id WHERE l.requisition_id = ? ORDER BY l.position`, item.DocID).
+		Scan(&out.Lines).Error
+	if err != nil {
+		return out, err
+	}
+	err = tx.Where("doc_type = ? AND doc_id = ? AND deleted_at IS NULL", item.DocType, item.DocID).Order("created_at, id").
+		Find(&out.Attachments).Error
+	if err != nil {
+		return out, err
+	}
+	err = tx.Raw(queueSelect+` WHERE s.doc_type = ? AND s.doc_id = ? AND s.round = ? ORDER BY s.position`,
+		item.DocType, item.DocID, item.Round).Scan(&out.Route).Error
+	if err != nil {
+		return out, err
+	}
+	doc := ApprovalDocument{Type: item.DocType, ID: item.DocID, RequesterID: item.RequesterID, DepartmentID: item.DepartmentID, Total: item.Total()}
+	for _, l := range out.Lines {
+		doc.Lines = append(doc.Lines, ApprovalLine{GLAccountID: l.GLAccountID, Amount: l.AmountMinor + l.TaxMinor})
+	}
+	out.Budget, err = BudgetImpact(tx, doc, time.Now())
+	return out, err
+}

@@ -1,0 +1,196 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+)
+
+// RequisitionFilter narrows a list of requisitions. Every list goes through
+// VisibleRequisitions first, so a filter can only narrow what the viewer may see.
+type RequisitionFilter struct {
+	// Mine: only the viewer's own requisitions (drafts included); otherwise only submitted
+	// ones (everyone's, as far as the viewer may see them).
+	Mine         bool
+	Status       string
+	Query        string // part of the number or of the justification
+	DepartmentID int64
+	RequesterID  int64
+	Offset       int
+	Limit        int
+}
+
+// RequisitionSummary is one requisition in a list.
+type RequisitionSummary struct {
+	ID             int64
+	Number         *string
+	Status         string
+	Justification  string
+	DepartmentName string
+	VendorName     string
+	RequesterName  string
+	Currency       string
+	TotalMinor     int64
+	LineCount      int
+	NeededBy       *time.Time
+	SubmittedAt    *time.Time
+	UpdatedAt      time.Time
+}
+
+// RequisitionList is one page of a list and how many match in all.
+type RequisitionList struct {
+	Rows  []RequisitionSummary
+	Total int
+}
+
+// scope applies the viewer's visibility and the filter's conditions, except the status
+// when withStatus is false (the status tabs count every status).
+func (f RequisitionFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
+	q := db.Table("requisitions").Scopes(VisibleRequisitions(v))
+	if f.Mine {
+		q = q.Where("requisitions.requester_id = ?", v.UserID)
+	} else {
+		q = q.Where("requisitions.status <> ?", RequisitionDraft)
+	}
+	if withStatus && f.Status != "" {
+		q = q.Where("requisitions.status = ?", f.Status)
+	}
+	if s := strings.TrimSpace(f.Query); s != "" {
+		like := "%" + escapeLike(s) + "%"
+		q = q.Where("(requisitions.number ILIKE ? OR requisitions.justification ILIKE ?)", like, like)
+	}
+	if f.DepartmentID != 0 {
+		q = q.Where("requisitions.department_id = ?", f.DepartmentID)
+	}
+	if f.RequesterID != 0 {
+		q = q.Where("requisitions.requester_id = ?", f.RequesterID)
+	}
+	return q
+}
+
+// ListRequisitions returns one page of the requisitions v may see that match f, newest
+// first, with how many match.
+func ListRequisitions(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionFilter) (RequisitionList, error) {
+	db = db.WithContext(ctx)
+	var total int64
+	if err := f.scope(db, v, true).Count(&total).Error; err != nil {
+		return RequisitionList{}, err
+	}
+	out := RequisitionList{Total: int(total)}
+	err := f.scope(db, v, true).
+		Select(`requisitions.id, requisitions.number, requisitions.status, requisitions.justification,
+			COALESCE(d.name, '') AS department_name, COALESCE(vd.name, '') AS vendor_name, u.name AS requester_name,
+			requisitions.currency, requisitions.total_minor, requisitions.needed_by, requisitions.submitted_at, requisitions.updated_at,
+			(SELECT count(*) FROM requisition_lines l WHERE l.requisition_id = requisitions.id) AS line_count`).
+		Joins("LEFT JOIN departments d ON d.id = requisitions.department_id").
+		Joins("LEFT JOIN vendors vd ON vd.id = requisitions.vendor_id").
+		Joins("JOIN users u ON u.id = requisitions.requester_id").
+		Order("requisitions.updated_at DESC, requisitions.id DESC").Offset(f.Offset).Limit(f.Limit).
+		Scan(&out.Rows).Error
+	return out, err
+}
+
+// CountRequisitionsByStatus counts the requisitions v may see that match f in each status,
+// whatever f.Status says: the numbers on the status tabs.
+func CountRequisitionsByStatus(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionFilter) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	err := f.scope(db.WithContext(ctx), v, false).Select("requisitions.status, count(*) AS n").Group("requisitions.status").Scan(&rows).Error
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, err
+}
+
+// RequisitionDetail is a requisition with the names of what it points at, its lines and
+// its approval route.
+type RequisitionDetail struct {
+	Requisition
+	RequesterName  string
+	RequesterEmail string
+	DepartmentName string
+	VendorName     string
+	VendorStatus   string
+	VendorArchived bool
+	LocationName   string
+	LineDetails    []RequisitionLineDetail `gorm:"-"`
+	Steps          []ApprovalStepDetail    `gorm:"-"`
+}
+
+// RequisitionLineDetail is a line with its GL account's code and name.
+type RequisitionLineDetail struct {
+	RequisitionLine
+	GLCode string
+	GLName string
+}
+
+// ApprovalStepDetail is a step of an approval route with the names of the people on it.
+type ApprovalStepDetail struct {
+	ApprovalStep
+	ApproverName   string
+	ActedByName    string
+	OnBehalfOfName string
+}
+
+// GetRequisition reads requisition id as viewer v may see it; one they may not see is not
+// found, exactly as one that does not exist.
+func GetRequisition(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*RequisitionDetail, error) {
+	db = db.WithContext(ctx)
+	var d RequisitionDetail
+	err := db.Table("requisitions").Scopes(VisibleRequisitions(v)).Where("requisitions.id = ?", id).
+		Select(`requisitions.*, u.name AS requester_name, u.email AS requester_email, COALESCE(d.name, '') AS department_name,
+			COALESCE(vd.name, '') AS vendor_name, COALESCE(vd.status, '') AS vendor_status, vd.archived_at IS NOT NULL AS vendor_archived,
+			COALESCE(loc.name, '') AS location_name`).
+		Joins("JOIN users u ON u.id = requisitions.requester_id").
+		Joins("LEFT JOIN departments d ON d.id = requisitions.department_id").
+		Joins("LEFT JOIN vendors vd ON vd.id = requisitions.vendor_id").
+		Joins("LEFT JOIN locations loc ON loc.id = requisitions.location_id").
+		Take(&d).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, outlay.NotFound("That requisition does not exist.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	err = db.Table("requisition_lines l").Where("l.requisition_id = ?", id).
+		Select("l.*, COALESCE(g.code, '') AS gl_code, COALESCE(g.name, '') AS gl_name").
+		Joins("LEFT JOIN gl_accounts g ON g.id = l.gl_account_id").Order("l.position").Scan(&d.LineDetails).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range d.LineDetails {
+		d.Lines = append(d.Lines, l.RequisitionLine)
+	}
+	err = db.Table("approval_steps s").Where("s.doc_type = ? AND s.doc_id = ?", DocRequisition, id).
+		Select(`s.*, COALESCE(a.name, '') AS approver_name, COALESCE(b.name, '') AS acted_by_name, COALESCE(o.name, '') AS on_behalf_of_name`).
+		Joins("LEFT JOIN users a ON a.id = s.approver_id").
+		Joins("LEFT JOIN users b ON b.id = s.acted_by").
+		Joins("LEFT JOIN users o ON o.id = s.on_behalf_of").
+		Order("s.round, s.position").Scan(&d.Steps).Error
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// Rejection is the step that rejected the requisition's latest round, if any: its comment
+// is what the requester must address before resubmitting.
+func (d *RequisitionDetail) Rejection() *ApprovalStepDetail {
+	if d.Status != RequisitionRejected {
+		return nil
+	}
+	for i := len(d.Steps) - 1; i >= 0; i-- {
+		if d.Steps[i].Status == StepRejected {
+			return &d.Steps[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,316 @@
+// Package requisitions holds the requisition pages: the requester's own list, everyone's
+// submitted requisitions, the form with its inline lines and live total, and the read-only
+// page with the approval route.
+package requisitions
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"github.com/a-h/templ"
+
+	"outlay/views"
+)
+
+// Paths of the requisition pages, spelled once for the handlers and the templates.
+const (
+	ListPath   = "/requisitions"
+	NewPath    = "/requisitions/new"
+	AllPath    = "/requisitions/all"
+	LinesPath  = "/requisitions/lines"  // adds or removes a line of the form being typed
+	TotalsPath = "/requisitions/totals" // prices the form being typed
+)
+
+// Path is a requisition's page; its edit form posts to it.
+func Path(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
+
+// WithdrawPath pulls a pending requisition back.
+func WithdrawPath(id int64) string { return Path(id) + "/withdraw" }
+
+// DeletePath removes a draft that was never submitted.
+func DeletePath(id int64) string { return Path(id) + "/delete" }
+
+// Element ids that htmx requests name in HX-Target, so handlers can answer with that part.
+const (
+	ResultsID = "requisition-results"
+	FormID    = "requisition-form"
+	LinesID   = "requisition-lines"
+	TotalsID  = "requisition-totals"
+)
+
+// PerPage is how many requisitions one page of a list shows.
+const PerPage = 25
+
+// Statuses in the order the tabs show them.
+var Statuses = []string{"draft", "pending", "approved", "rejected", "withdrawn", "ordered", "cancelled"}
+
+// StatusLabel is how people read a requisition status.
+func StatusLabel(status string) string {
+	switch status {
+	case "draft":
+		return "Draft"
+	case "pending":
+		return "Pending approval"
+	case "approved":
+		return "Approved"
+	case "rejected":
+		return "Rejected"
+	case "withdrawn":
+		return "Withdrawn"
+	case "ordered":
+		return "Ordered"
+	case "cancelled":
+		return "Cancelled"
+	}
+	return status
+}
+
+func statusClass(status string) string {
+	switch status {
+	case "approved", "ordered":
+		return "badge badge-success"
+	case "pending":
+		return "badge badge-warning"
+	case "rejected":
+		return "badge badge-revoked"
+	}
+	return "badge badge-muted"
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value string
+	Label string
+}
+
+// Filter is a list's search, filters and page, as the query string carries them.
+type Filter struct {
+	Base       string // ListPath or AllPath
+	Q          string
+	Status     string
+	Department string
+	Requester  string
+	Page       int
+}
+
+// Active reports whether the filter narrows the list (the status tab aside).
+func (f Filter) Active() bool { return f.Q != "" || f.Department != "" || f.Requester != "" }
+
+// URL is the list's address with this filter at page.
+func (f Filter) URL(page int) string {
+	v := url.Values{}
+	for _, p := range [][2]string{{"q", f.Q}, {"status", f.Status}, {"department", f.Department}, {"requester", f.Requester}} {
+		if p[1] != "" {
+			v.Set(p[0], p[1])
+		}
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return f.Base
+	}
+	return f.Base + "?" + v.Encode()
+}
+
+// WithStatus is the filter showing status ("" for all) from the first page.
+func (f Filter) WithStatus(status string) Filter { f.Status, f.Page = status, 1; return f }
+
+// Tab is one status tab with its count.
+type Tab struct {
+	Status  string // "" for every status
+	Label   string
+	Count   int
+	Href    string
+	Current bool
+}
+
+// Row is one requisition in a list.
+type Row struct {
+	ID            int64
+	Number        string // "" for a draft
+	Status        string
+	Justification string
+	Requester     string
+	Department    string
+	Vendor        string
+	Total         string
+	Lines         int
+	NeededBy      string
+	Updated       string
+}
+
+// List is a list page: the requester's own (Everyone false) or everyone's submitted ones.
+type List struct {
+	Title       string
+	Everyone    bool
+	Summary     string
+	Filter      Filter
+	Tabs        []Tab
+	Departments []Option
+	Requesters  []Option
+	Rows        []Row
+	Total       int
+	CanCreate   bool
+	Pager       views.Pagination
+}
+
+// FormLine is one row of the form's lines as typed, with its amount when it can be priced.
+type FormLine struct {
+	Description string
+	Quantity    string
+	UnitPrice   string
+	TaxRate     string
+	GLAccount   string
+	Amount      string // "" when the line cannot be priced yet
+}
+
+// Totals are the form's live totals.
+type Totals struct {
+	Currency string
+	Note     string // where the currency comes from
+	Subtotal string
+	Tax      string
+	Total    string
+	// Amounts of each row, swapped out of band beside their lines ("" when unpriced).
+	LineAmounts []string
+}
+
+// Decision is an approver's decision as the requester reads it.
+type Decision struct {
+	By      string
+	At      string
+	Comment string
+}
+
+// Form is the requisition form: a new one (ID 0) or the requester's editable one.
+type Form struct {
+	CSRF          string
+	ID            int64
+	Number        string
+	Status        string
+	Department    string
+	Vendor        string
+	Location      string
+	NeededBy      string
+	Justification string
+	Lines         []FormLine
+	FocusRow      int // the row whose description gets the focus after an add; -1 for none
+	Errors        views.FieldErrors
+	Departments   []Option
+	Vendors       []Option
+	Locations     []Option
+	GLAccounts    []Option
+	Totals        Totals
+	Rejection     *Decision
+	CanDelete     bool // a draft never submitted
+}
+
+// Action is where the form posts.
+func (f Form) Action() string {
+	if f.ID == 0 {
+		return ListPath
+	}
+	return Path(f.ID)
+}
+
+// LineKey is the errors key of a row's field; models.LineField spells the same.
+func LineKey(row int, field string) string { return fmt.Sprintf("line-%d-%s", row, field) }
+
+// LineError is the message about a row's field, if any.
+func (f Form) LineError(row int, field string) string { return f.Errors[LineKey(row, field)] }
+
+// Step is one step of an approval route as the detail page shows it.
+type Step struct {
+	Round    int
+	Position int
+	Who      string // the approver, or the role any holder of which may act
+	Status   string
+	ActedBy  string
+	At       string
+	Comment  string
+}
+
+// Line is a stored line, read-only.
+type Line struct {
+	Position    int
+	Description string
+	Quantity    string
+	UnitPrice   string
+	TaxRate     string
+	GLAccount   string
+	Amount      string
+}
+
+// Detail is a requisition's read-only page. Activity and Actions are slots other areas fill
+// (comments and attachments; a "Create purchase order" button).
+type Detail struct {
+	CSRF          string
+	ID            int64
+	Title         string
+	Number        string
+	Status        string
+	Requester     string
+	Department    string
+	Vendor        string
+	Location      string
+	NeededBy      string
+	Submitted     string
+	Decided       string
+	Justification string
+	Currency      string
+	Lines         []Line
+	Subtotal      string
+	Tax           string
+	Total         string
+	Steps         []Step
+	WaitingFor    string
+	CanWithdraw   bool
+	Actions       templ.Component
+	Activity      templ.Component
+}
+
+// Rounds groups the route's steps by submission round, the latest last.
+func (d Detail) Rounds() [][]Step {
+	var out [][]Step
+	for _, s := range d.Steps {
+		if len(out) == 0 || out[len(out)-1][0].Round != s.Round {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], s)
+	}
+	return out
+}
+
+// StepLabel is how people read an approval step's status.
+func StepLabel(status string) string {
+	switch status {
+	case "waiting":
+		return "Waiting"
+	case "pending":
+		return "Waiting for a decision"
+	case "approved":
+		return "Approved"
+	case "rejected":
+		return "Rejected"
+	case "skipped":
+		return "Skipped"
+	case "cancelled":
+		return "Cancelled"
+	}
+	return status
+}
+
+// stepClass colours a step's badge as a requisition's of the same name (approved, pending,
+// rejected).
+func stepClass(status string) string { return statusClass(status) }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func linesText(n int) string {
+	if n == 1 {
+		return "1 line"
+	}
+	return fmt.Sprintf("%d lines", n)
+}
