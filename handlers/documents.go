@@ -11,22 +11,37 @@ import (
 
 	"outlay"
 	"outlay/models"
+	"outlay/policy"
 	"outlay/storage"
 	"outlay/views"
 	"outlay/views/documents"
 )
 
-// docKind is a kind of document that has comments and attachments: its type as stored and
-// the path its pages live under.
+// docKind is a kind of document that has comments and attachments: its type as stored, the
+// path its pages live under, and the permission that lets a role read such documents.
 type docKind struct {
 	Type string
 	Base string // "/requisitions"
+	Read policy.Permission
 }
 
 var (
-	requisitionDocs   = docKind{Type: models.DocRequisition, Base: "/requisitions"}
-	purchaseOrderDocs = docKind{Type: models.DocPurchaseOrder, Base: "/purchase-orders"}
+	requisitionDocs   = docKind{Type: models.DocRequisition, Base: "/requisitions", Read: policy.Permission{Object: "requisitions", Action: policy.Read}}
+	purchaseOrderDocs = docKind{Type: models.DocPurchaseOrder, Base: "/purchase-orders", Read: policy.Permission{Object: "purchase_orders", Action: policy.Read}}
+
+	commentsCreate    = policy.Permission{Object: "comments", Action: policy.Create}
+	attachmentsCreate = policy.Permission{Object: "attachments", Action: policy.Create}
 )
+
+// readable fails with ErrNotFound unless the user's roles may read documents of kind k. The
+// routes that write comments and attachments need the comments or attachments permission,
+// which says nothing of the kind of document; a document its reader cannot open is not found.
+func (s *Server) readable(c *fiber.Ctx, k docKind) error {
+	if !s.can(c, k.Read) {
+		return outlay.ErrNotFound
+	}
+	return nil
+}
 
 // Path is a document's page.
 func (k docKind) Path(id int64) string { return k.Base + "/" + strconv.FormatInt(id, 10) }
@@ -46,7 +61,7 @@ func (s *Server) documentComments(c *fiber.Ctx, k docKind, id int64, body string
 	if err != nil {
 		return documents.Comments{}, err
 	}
-	out := documents.Comments{CSRF: s.csrfToken(c), Action: k.Path(id) + "/comments", Body: body, Errors: errs, CanPost: true}
+	out := documents.Comments{CSRF: s.csrfToken(c), Action: k.Path(id) + "/comments", Body: body, Errors: errs, CanPost: s.can(c, commentsCreate)}
 	if out.Errors == nil {
 		out.Errors = views.FieldErrors{}
 	}
@@ -62,7 +77,7 @@ func (s *Server) documentAttachments(c *fiber.Ctx, k docKind, id int64, errs vie
 	if err != nil {
 		return documents.Attachments{}, err
 	}
-	out := documents.Attachments{CSRF: s.csrfToken(c), Action: k.Path(id) + "/attachments", Errors: errs, CanUpload: true,
+	out := documents.Attachments{CSRF: s.csrfToken(c), Action: k.Path(id) + "/attachments", Errors: errs, CanUpload: s.can(c, attachmentsCreate),
 		MaxSize: storage.FormatSize(s.cfg.MaxUploadBytes), Allowed: "PDF, images, text, CSV or Office files", Accept: uploadAccept}
 	if out.Errors == nil {
 		out.Errors = views.FieldErrors{}
@@ -106,6 +121,9 @@ func (s *Server) postComment(k docKind) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		if err := s.readable(c, k); err != nil {
+			return err
+		}
 		body := c.FormValue("body")
 		_, err = models.AddComment(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, body)
 		status, errs := http.StatusOK, views.FieldErrors{}
@@ -141,6 +159,9 @@ func (s *Server) postAttachment(k docKind) fiber.Handler {
 		ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
 		id, err := pathID(c, "id")
 		if err != nil {
+			return err
+		}
+		if err := s.readable(c, k); err != nil {
 			return err
 		}
 		if err := models.DocumentVisible(ctx, db, v, k.Type, id); err != nil {

@@ -325,12 +325,18 @@ func TestRequisitionPageOffersItsPurchaseOrder(t *testing.T) {
 		c.SignIn(who+"@acme.example", testutil.Password)
 		clients[who] = c
 		page := c.Get(path)
-		if page.Status != 200 || page.Doc.Find("#comments form").Length() != 1 || page.Doc.Find("#attachments form").Length() != 1 {
-			t.Errorf("%s: status %d, comment and upload forms missing", who, page.Status)
+		// The auditor reads comments and files but adds none.
+		forms := map[string]int{"rita": 1, "carl": 1}[who]
+		if page.Status != 200 || page.Doc.Find("#comments").Length() != 1 || page.Doc.Find("#comments form").Length() != forms || page.Doc.Find("#attachments form").Length() != forms {
+			t.Errorf("%s: status %d, comment and upload forms %d/%d, want %d", who, page.Status,
+				page.Doc.Find("#comments form").Length(), page.Doc.Find("#attachments form").Length(), forms)
 		}
 		if got, want := page.Doc.Find(button).Length(), map[string]int{"carl": 1}[who]; got != want {
 			t.Errorf("%s sees %d create buttons, want %d", who, got, want)
 		}
+	}
+	if res := clients["aude"].Post(path+"/comments", url.Values{"body": {"Noted."}}); res.Location() != "/dashboard" {
+		t.Errorf("auditor comments: %d %q", res.Status, res.Location())
 	}
 	c := clients["carl"]
 	c.Get(path)
