@@ -355,3 +355,41 @@ func TestRequisitionPageOffersItsPurchaseOrder(t *testing.T) {
 		}
 	}
 }
+
+// What cannot be done to an order is explained in a flash, and offered by no button.
+func TestPurchaseOrderRefusalsAreExplained(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	clerk := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
+	po, err := models.CreatePurchaseOrder(context.Background(), db, models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAll: true}, r.Requisition.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("carl@acme.example", testutil.Password)
+	path := "/purchase-orders/" + itoa(po.ID)
+	if page := c.Get(path); page.Doc.Find(`form[action="` + path + `/email"]`).Length() != 0 || !strings.Contains(page.Text(".details"), "None on file") {
+		t.Error("an order to a vendor without email offers to email it")
+	}
+	c.Post(path+"/email", nil)
+	if got := c.Get(path).Text(".flash-error"); !strings.Contains(got, "has no email address") || len(app.Mail.Sent()) != 0 {
+		t.Errorf("email without an address: flash %q, %d sent", got, len(app.Mail.Sent()))
+	}
+	c.Post(path+"/close", url.Values{"reason": {"Cancelled by the requester"}})
+	c.Post(path+"/close", url.Values{"reason": {"Again"}})
+	if got := c.Get(path).Text(".flash-error"); got != "PO-000001 is already closed." {
+		t.Errorf("closing twice: flash %q", got)
+	}
+	c.Post(path+"/receipts", url.Values{"qty-1": {"1"}})
+	if got := c.Get(path).Text(".flash-error"); !strings.HasPrefix(got, "Nothing more can be received against PO-000001") {
+		t.Errorf("receiving against a closed order: flash %q", got)
+	}
+	for _, p := range []string{"/purchase-orders/999999", "/purchase-orders/abc", "/purchase-orders/999999/print"} {
+		if res := c.Get(p); res.Status != http.StatusNotFound {
+			t.Errorf("GET %s: %d", p, res.Status)
+		}
+	}
+}
