@@ -371,7 +371,7 @@ func TestPurchaseOrderRefusalsAreExplained(t *testing.T) {
 	c := app.Client(t, "acme")
 	c.SignIn("carl@acme.example", testutil.Password)
 	path := "/purchase-orders/" + itoa(po.ID)
-	if page := c.Get(path); page.Doc.Find(`form[action="` + path + `/email"]`).Length() != 0 || !strings.Contains(page.Text(".details"), "None on file") {
+	if page := c.Get(path); page.Doc.Find(`form[action="`+path+`/email"]`).Length() != 0 || !strings.Contains(page.Text(".details"), "None on file") {
 		t.Error("an order to a vendor without email offers to email it")
 	}
 	c.Post(path+"/email", nil)
