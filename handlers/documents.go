@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
@@ -126,29 +127,14 @@ func (s *Server) postComment(k docKind) fiber.Handler {
 		}
 		body := c.FormValue("body")
 		_, err = models.AddComment(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, body)
-		status, errs := http.StatusOK, views.FieldErrors{}
-		if v, ok := outlay.AsValidation(err); ok {
-			status, errs = http.StatusUnprocessableEntity, views.FieldErrors(v)
-		} else if err != nil {
-			return err
-		} else {
-			body = ""
-		}
-		if !isHTMX(c) {
-			if status != http.StatusOK {
-				s.setFlash(c, "error", errs["body"])
-			}
-			return redirect(c, k.Path(id)+"#"+documents.CommentsID)
-		}
-		section, err := s.documentComments(c, k, id, body, errs)
-		if err != nil {
-			return err
-		}
-		if status == http.StatusOK {
-			c.Set("HX-Trigger", toastTrigger("success", "Comment posted."))
-		}
-		c.Status(status)
-		return renderComponent(c, documents.CommentsSection(section))
+		return s.answerDocumentPost(c, err, "body", "Comment posted.", k.Path(id)+"#"+documents.CommentsID,
+			func(errs views.FieldErrors) (templ.Component, error) {
+				if len(errs) == 0 {
+					body = "" // posted: the box starts empty again
+				}
+				section, err := s.documentComments(c, k, id, body, errs)
+				return documents.CommentsSection(section), err
+			})
 	}
 }
 
@@ -168,31 +154,42 @@ func (s *Server) postAttachment(k docKind) fiber.Handler {
 			return err
 		}
 		err = s.receiveAttachment(c, k, id, v)
-		errs := views.FieldErrors{}
-		if ve, ok := outlay.AsValidation(err); ok {
-			errs = views.FieldErrors(ve)
-		} else if err != nil {
-			return err
-		}
-		if !isHTMX(c) {
-			if len(errs) > 0 {
-				s.setFlash(c, "error", errs["file"])
-			} else {
-				s.setFlash(c, "success", "File attached.")
-			}
-			return redirect(c, k.Path(id)+"#"+documents.AttachmentsID)
-		}
-		section, err := s.documentAttachments(c, k, id, errs)
-		if err != nil {
-			return err
-		}
-		if len(errs) > 0 {
-			c.Status(http.StatusUnprocessableEntity)
-		} else {
-			c.Set("HX-Trigger", toastTrigger("success", "File attached."))
-		}
-		return renderComponent(c, documents.AttachmentsSection(section))
+		return s.answerDocumentPost(c, err, "file", "File attached.", k.Path(id)+"#"+documents.AttachmentsID,
+			func(errs views.FieldErrors) (templ.Component, error) {
+				section, err := s.documentAttachments(c, k, id, errs)
+				return documents.AttachmentsSection(section), err
+			})
 	}
+}
+
+// answerDocumentPost says how a comment or an upload went. htmx gets the section again, built
+// by section: with the refusal beside field and status 422, or with a toast saying done. A
+// plain form post gets a flash and goes back to the document.
+func (s *Server) answerDocumentPost(c *fiber.Ctx, err error, field, done, back string, section func(views.FieldErrors) (templ.Component, error)) error {
+	errs := views.FieldErrors{}
+	if v, ok := outlay.AsValidation(err); ok {
+		errs = views.FieldErrors(v)
+	} else if err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		if len(errs) > 0 {
+			s.setFlash(c, "error", errs[field])
+		} else {
+			s.setFlash(c, "success", done)
+		}
+		return redirect(c, back)
+	}
+	comp, err := section(errs)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		c.Status(http.StatusUnprocessableEntity)
+	} else {
+		c.Set("HX-Trigger", toastTrigger("success", done))
+	}
+	return renderComponent(c, comp)
 }
 
 func (s *Server) receiveAttachment(c *fiber.Ctx, k docKind, id int64, v models.Viewer) error {
