@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"outlay/internal/testutil"
 	"outlay/models"
 )
 
@@ -26,8 +27,21 @@ func TestRequisitionInTheBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Ana reports to Mo, so her submission waits for him.
+	mo, err := models.CreateUser(ctx, db, models.NewUser{Email: "mo@acme.example", Name: "Mo Manager", Password: testutil.Password, Roles: []string{"approver"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ana models.User
+	if err := db.Where("email = ?", s.User.Email).First(&ana).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := models.UpdateUser(ctx, db, ana.ID, models.UserChange{Name: ana.Name, Roles: []string{"admin"}, ManagerID: &mo.ID}); err != nil {
+		t.Fatal(err)
+	}
 	b := newBrowser(t)
-	b.signIn(s, s.User.Email, "correct horse battery staple")
+	b.allow(`status of 422`)
+	b.signIn(s, s.User.Email, testutil.Password)
 
 	b.do(chromedp.Navigate(s.URL("/requisitions")), chromedp.WaitVisible(chromedp.CSS(".empty-state")))
 	b.screenshot("requisitions-empty")
@@ -70,15 +84,24 @@ func TestRequisitionInTheBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("line-2-unit_price"), "1000"))
 	waitTotal("$1,636.50")
 	b.screenshot("requisition-three-lines")
-	b.do(b.press(`#line-2 button[value="2"]`))
+	b.do(b.press(`#line-2 button[name="remove_line"][value="2"]`))
 	b.waitJS(`document.querySelectorAll('#requisition-lines fieldset.req-line').length === 2`)
 	waitTotal("$636.50")
 	if !eval[bool](b, `window.__marker === 1`) {
 		t.Error("adding or removing a line reloaded the page")
 	}
-	for _, id := range []string{"line-0-gl_account", "line-1-gl_account"} {
-		setValue(id, fmt.Sprint(gl.ID))
+	// Submitting without a GL account on the second line is refused in place, beside it.
+	setValue("line-0-gl_account", fmt.Sprint(gl.ID))
+	b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`))
+	b.do(b.press(`#requisition-form button[value="submit"]`), chromedp.WaitVisible(chromedp.ID("line-1-gl_account-error")))
+	if got := b.text("#line-1-gl_account-error"); got != "Choose a GL account." {
+		t.Errorf("GL account message %q", got)
 	}
+	if !eval[bool](b, `window.__marker === 1 && document.querySelectorAll('#requisition-form').length === 1`) {
+		t.Error("the refused submit was not swapped in place")
+	}
+	b.screenshot("requisition-refused")
+	setValue("line-1-gl_account", fmt.Sprint(gl.ID))
 	b.screenshot("requisition-form")
 
 	b.pressAndLoad(`#requisition-form button[value="save"]`)
@@ -102,16 +125,38 @@ func TestRequisitionInTheBrowser(t *testing.T) {
 	b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function (q) { sessionStorage.setItem('asked', q); return true; }`))
 	b.pressAndLoad(`#requisition-form button[value="submit"]`)
 	b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
-	if got := b.text(".flash"); !strings.HasPrefix(got, "REQ-000001 is") {
+	if got := b.text(".flash"); got != "REQ-000001 is submitted for approval." {
 		t.Errorf("after submit the page says %q", got)
 	}
 	if got := eval[string](b, `sessionStorage.getItem('asked') || ''`); !strings.HasPrefix(got, "Submit this requisition") {
 		t.Errorf("submit asked %q", got)
 	}
+	if got := b.text(".req-step-pending .req-step-who"); got != "Mo Manager (manager)" {
+		t.Errorf("the route waits for %q", got)
+	}
 	b.screenshot("requisition-submitted")
 
+	// Mo rejects it; Ana sees why above the form, ready to resubmit.
+	var step models.ApprovalStep
+	if err := db.Where("doc_id = ? AND status = ?", r.ID, models.StepPending).First(&step).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.DecideStep(ctx, db, models.Viewer{UserID: mo.ID, Roles: []string{"approver"}}, step.ID,
+		models.Decision{Comment: "One monitor arm per person: make it two."}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(s.URL(fmt.Sprintf("/requisitions/%d", r.ID))), chromedp.WaitVisible(chromedp.CSS(".req-rejection")))
+	if got := b.text(".req-rejection blockquote"); got != "One monitor arm per person: make it two." {
+		t.Errorf("rejection shown as %q", got)
+	}
+	b.screenshot("requisition-rejected")
+	b.do(chromedp.Navigate(s.URL("/requisitions")), chromedp.WaitVisible(chromedp.CSS("#requisition-results table")))
+	b.screenshot("requisitions-list")
+	b.do(chromedp.Navigate(s.URL("/requisitions/all")), chromedp.WaitVisible(chromedp.CSS("#requisition-results table")))
+	b.screenshot("requisitions-all")
+
 	b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
-	for _, p := range []string{"/requisitions", fmt.Sprintf("/requisitions/%d", r.ID), "/requisitions/new"} {
+	for _, p := range []string{"/requisitions", "/requisitions/all", fmt.Sprintf("/requisitions/%d", r.ID), "/requisitions/new"} {
 		b.do(chromedp.Navigate(s.URL(p)), chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
 		assertNoHorizontalScroll(t, b)
 		assertInsideCards(t, b)

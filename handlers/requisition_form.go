@@ -219,10 +219,10 @@ func (s *Server) updateRequisition(c *fiber.Ctx) error {
 	return s.storeRequisition(c, id)
 }
 
-// storeRequisition saves the form as a draft or, with action=submit, saves and submits it.
+// storeRequisition saves the form as a draft or, with intent=submit, saves and submits it.
 // A refusal shows the form again with every message beside its field, and stores nothing.
 func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
-	in, submit := bindRequisition(c), c.FormValue("action") == "submit"
+	in, submit := bindRequisition(c), c.FormValue("intent") == "submit"
 	r, err := models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
 	if verr, ok := outlay.AsValidation(err); ok {
 		var cur *models.RequisitionDetail
@@ -262,11 +262,11 @@ func (s *Server) requisitionLines(c *fiber.Ctx) error {
 	if c.FormValue("op") == "add" && len(in.Lines) < models.MaxRequisitionLines {
 		in.Lines = append(in.Lines, models.LineInput{})
 		focus = len(in.Lines) - 1
-	} else if i, err := strconv.Atoi(c.FormValue("remove")); err == nil && i >= 0 && i < len(in.Lines) {
+	} else if i, err := strconv.Atoi(c.FormValue("remove_line")); err == nil && i >= 0 && i < len(in.Lines) {
 		in.Lines = append(in.Lines[:i], in.Lines[i+1:]...)
 	}
 	var cur *models.RequisitionDetail
-	if id, _ := strconv.ParseInt(c.FormValue("id"), 10, 64); id != 0 {
+	if id, _ := strconv.ParseInt(c.FormValue("requisition"), 10, 64); id != 0 {
 		d, err := models.GetRequisition(c.UserContext(), tenantDB(c), s.viewer(c), id)
 		if err != nil {
 			return err

@@ -67,7 +67,7 @@ func (s *reqSite) client(t *testing.T, u *models.User) *testutil.Client {
 // reqForm is a complete requisition form with lines, each {description, quantity, price, gl}.
 func (s *reqSite) reqForm(lines ...[4]string) url.Values {
 	f := url.Values{"department": {ids(s.dept)}, "vendor": {ids(s.vendor)}, "needed_by": {time.Now().AddDate(0, 0, 7).Format("2006-01-02")},
-		"justification": {"New starters need desks"}, "action": {"save"}}
+		"justification": {"New starters need desks"}, "intent": {"save"}}
 	for _, l := range lines {
 		f.Add("description", l[0])
 		f.Add("quantity", l[1])
@@ -133,8 +133,7 @@ func TestRequisitionDraftIsSavedWithServerTotals(t *testing.T) {
 	if got := flashAfter(t, c, res); got != "Draft saved." {
 		t.Errorf("flash %q", got)
 	}
-	id := s.draft(t, c, [4]string{"Lamp", "1", "10", ""})
-	_ = id
+	s.draft(t, c, [4]string{"Lamp", "1", "10", ""})
 	var first models.Requisition
 	if err := s.db(t).Order("id").First(&first).Error; err != nil {
 		t.Fatal(err)
@@ -264,7 +263,7 @@ func TestRequisitionLinesAreAddedAndRemovedInline(t *testing.T) {
 		t.Errorf("total after add %q", got)
 	}
 	f.Del("op")
-	f.Set("remove", "0")
+	f.Set("remove_line", "0")
 	res = c.Post("/requisitions/lines", f)
 	if n := res.Doc.Find("fieldset.req-line").Length(); n != 1 {
 		t.Fatalf("%d rows after removing one of two", n)
@@ -274,6 +273,15 @@ func TestRequisitionLinesAreAddedAndRemovedInline(t *testing.T) {
 	}
 	if got := res.Text("#requisition-totals dd.req-total"); got != "$5.00" {
 		t.Errorf("total after remove %q", got)
+	}
+	// Without JavaScript the button posts the whole form and gets the whole page back.
+	c.Header.Del("HX-Target")
+	c.Header.Del("HX-Request")
+	f.Del("remove_line")
+	f.Set("op", "add")
+	res = c.Post("/requisitions/lines", f)
+	if res.Status != 200 || res.Doc.Find("form#requisition-form fieldset.req-line").Length() != 3 || res.Doc.Find(".sidebar").Length() != 1 {
+		t.Errorf("add without JavaScript: %d, %d rows", res.Status, res.Doc.Find("fieldset.req-line").Length())
 	}
 	if n := s.count(t); n != 0 {
 		t.Errorf("lines endpoint stored %d requisitions", n)
@@ -323,7 +331,7 @@ func TestRequisitionsOfOthersAreNotFound(t *testing.T) {
 		}
 	}
 	f := s.reqForm()
-	f.Set("id", ids(id))
+	f.Set("requisition", ids(id))
 	f.Set("op", "add")
 	if res := rita.Post("/requisitions/lines", f); res.Status != 404 {
 		t.Errorf("lines of another's draft: %d", res.Status)
@@ -351,9 +359,6 @@ func TestRequisitionsOfOthersAreNotFound(t *testing.T) {
 	}
 }
 
-// context keeps the import used by helpers in other requisition tests.
-var _ = context.Background
-
 // withManager makes a requester who reports to a new approver, so that submissions are
 // routed to the approver (the engine's default route).
 func (s *reqSite) withManager(t *testing.T) (requester, manager *models.User) {
@@ -380,7 +385,7 @@ func TestRequisitionSubmitWithdrawRejectAndResubmit(t *testing.T) {
 	// Submission needs a GL account on every line and a vendor that takes orders: refused,
 	// nothing is stored, not even the draft.
 	f := s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)}, [4]string{"Chair", "1", "50", ""})
-	f.Set("action", "submit")
+	f.Set("intent", "submit")
 	f.Set("vendor", ids(s.onHold))
 	f.Set("needed_by", time.Now().AddDate(0, 0, -3).Format("2006-01-02"))
 	res := c.Post("/requisitions", f)
@@ -392,7 +397,7 @@ func TestRequisitionSubmitWithdrawRejectAndResubmit(t *testing.T) {
 	}
 
 	f = s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)}, [4]string{"Chair", "1", "50", ids(s.gl2)})
-	f.Set("action", "submit")
+	f.Set("intent", "submit")
 	res = c.Post("/requisitions", f)
 	if got := flashAfter(t, c, res); got != "REQ-000001 is submitted for approval." {
 		t.Fatalf("submit: %q", got)
@@ -464,7 +469,7 @@ func TestRequisitionSubmitWithdrawRejectAndResubmit(t *testing.T) {
 		t.Errorf("submit button says %q", got)
 	}
 	f = s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)})
-	f.Set("action", "submit")
+	f.Set("intent", "submit")
 	if got := flashAfter(t, c, c.Post(path, f)); got != "REQ-000001 is submitted for approval." {
 		t.Fatalf("resubmit after rejection: %q", got)
 	}
@@ -494,7 +499,7 @@ func TestRequisitionWithoutApproverIsApprovedAtOnce(t *testing.T) {
 	c := s.client(t, s.rita) // Rita has no manager and no rule matches
 	c.Get("/requisitions/new")
 	f := s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)})
-	f.Set("action", "submit")
+	f.Set("intent", "submit")
 	res := c.Post("/requisitions", f)
 	if got := flashAfter(t, c, res); got != "REQ-000001 is approved: no approval was needed." {
 		t.Fatalf("submit: %q", got)
@@ -516,7 +521,7 @@ func TestAuditorReadsRequisitionsButChangesNothing(t *testing.T) {
 	c := s.client(t, ron)
 	c.Get("/requisitions/new")
 	f := s.reqForm([4]string{"Laptop", "1", "1500", ids(s.gl)})
-	f.Set("action", "submit")
+	f.Set("intent", "submit")
 	path := c.Post("/requisitions", f).Location()
 	s.draft(t, c, [4]string{"Draft only", "1", "1", ""})
 

@@ -136,23 +136,10 @@ type List struct {
 	CanUpdate bool
 }
 
-// Pager is the list's pagination.
+// Pager is where this page sits among the pages of matching people.
 func (l List) Pager() views.Pagination {
 	return views.Pagination{Page: l.Filter.Page, PerPage: PerPage, Total: l.Total, URL: l.Filter.URL, Target: ResultsID}
 }
-
-// Pages is how many pages the matching people fill.
-func (l List) Pages() int { return l.Pager().Pages() }
-
-// Showing says which of the matching people this page shows: "Showing 26–50 of 132".
-func (l List) Showing() string { return l.Pager().Showing() }
-
-// PageLink is one entry of the pagination: a page, or a gap between distant pages.
-type PageLink = views.PageLink
-
-// PageLinks lists the first and last pages and those around the current one, with gaps
-// between, so that a long list keeps a short navigation.
-func (l List) PageLinks() []PageLink { return l.Pager().Links() }
 
 // Form is the invite form (ID 0) or the edit form of a person, with what was typed and the
 // messages about it.

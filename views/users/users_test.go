@@ -41,11 +41,11 @@ func TestEmptyStatesSayWhy(t *testing.T) {
 
 func TestPaginationShowsARangeAndAShortRowOfLinks(t *testing.T) {
 	l := List{Filter: Filter{Role: "approver", Page: 2}, Total: 132, Rows: []Row{{ID: 1, Name: "A"}}}
-	if got := l.Showing(); got != "Showing 26–50 of 132" {
+	if got := l.Pager().Showing(); got != "Showing 26–50 of 132" {
 		t.Errorf("Showing() = %q", got)
 	}
 	var pages []string
-	for _, p := range l.PageLinks() {
+	for _, p := range l.Pager().Links() {
 		switch {
 		case p.Gap:
 			pages = append(pages, "…")
@@ -67,7 +67,7 @@ func TestPaginationShowsARangeAndAShortRowOfLinks(t *testing.T) {
 		t.Errorf("current page %q", got)
 	}
 	last := List{Filter: Filter{Page: 6}, Total: 132, Rows: []Row{{ID: 1}}}
-	if got := last.Showing(); got != "Showing 126–132 of 132" {
+	if got := last.Pager().Showing(); got != "Showing 126–132 of 132" {
 		t.Errorf("last page: %q", got)
 	}
 	if render(t, last).Find(`nav.pagination a[aria-disabled="true"]`).Text() != "Next" {
