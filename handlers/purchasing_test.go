@@ -393,3 +393,44 @@ func TestPurchaseOrderRefusalsAreExplained(t *testing.T) {
 		}
 	}
 }
+
+// An order's page costs the same few queries however many receipts and comments it has.
+func TestPurchaseOrderPageQueriesDoNotGrowWithItsHistory(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	clerk := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	v := models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAll: true}
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "", testutil.OrderLine{Description: "Paper", Quantity: "100", UnitPrice: 500})
+	po, err := models.CreatePurchaseOrder(context.Background(), db, v, r.Requisition.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("carl@acme.example", testutil.Password)
+	path := "/purchase-orders/" + itoa(po.ID)
+	cost := func() int64 {
+		c.Get(path)
+		before := app.Counter.Tenant.Load()
+		if res := c.Get(path); res.Status != 200 {
+			t.Fatalf("order page: %d", res.Status)
+		}
+		return app.Counter.Tenant.Load() - before
+	}
+	bare := cost()
+	d, _ := models.GetPurchaseOrder(context.Background(), db, po.ID)
+	for range 15 {
+		if _, err := models.RecordReceipt(context.Background(), db, clerk.ID, po.ID, models.ReceiptInput{Quantities: map[int64]string{d.Lines[0].ID: "2"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.AddComment(context.Background(), db, v, models.DocPurchaseOrder, po.ID, "Another delivery"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	busy := cost()
+	t.Logf("order page: %d tenant queries bare, %d with 15 receipts and 15 comments", bare, busy)
+	if busy != bare || bare > 14 {
+		t.Errorf("order page: %d queries bare, %d with history", bare, busy)
+	}
+}
