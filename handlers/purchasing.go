@@ -20,7 +20,10 @@ import (
 	"outlay/views/requisitions"
 )
 
-var purchaseOrdersUpdate = policy.Permission{Object: "purchase_orders", Action: policy.Update}
+var (
+	purchaseOrdersUpdate = policy.Permission{Object: "purchase_orders", Action: policy.Update}
+	vendorsRead          = policy.Permission{Object: "vendors", Action: policy.Read}
+)
 
 func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 	ctx, db := c.UserContext(), tenantDB(c)
@@ -109,6 +112,9 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 		CanUpdate: s.can(c, purchaseOrdersUpdate), Receivable: d.Receivable(), Closable: d.Closable()}
 	if d.Location != nil {
 		out.Location, out.LocationAddress = d.Location.Name, d.Location.Address
+	}
+	if s.can(c, vendorsRead) {
+		out.VendorHref = "/vendors/" + strconv.FormatInt(d.VendorID, 10)
 	}
 	if d.EmailedAt != nil {
 		out.Emailed = moment(*d.EmailedAt)

@@ -217,6 +217,7 @@ type Detail struct {
 	Number          string
 	Status          string
 	Vendor          string
+	VendorHref      string // the vendor's page, for those who may read vendors
 	VendorEmail     string
 	VendorAddress   string
 	Location        string
