@@ -57,6 +57,7 @@ type Config struct {
 	MigrateParallel  int           // tenants migrated at once by `outlay migrate`
 	DemoDataDir      string        // where `outlay demo` keeps its embedded database
 	PasswordResetTTL time.Duration // how long a reset link works
+	MaxUploadBytes   int64         // largest attachment (OUTLAY_MAX_UPLOAD_MB, in megabytes)
 }
 
 // Defaults returns the settings of a development machine.
@@ -65,6 +66,7 @@ func Defaults() Config {
 		Listen:           ":8080",
 		BaseDomain:       "localhost",
 		BlobURL:          "file://./.outlay/blobs",
+		MaxUploadBytes:   25 << 20,
 		MailFrom:         "Outlay <no-reply@localhost>",
 		MaxDBConns:       200,
 		TenantPoolConns:  4,
@@ -124,6 +126,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	fs.StringVar(&c.BaseDomain, "base-domain", env("OUTLAY_BASE_DOMAIN", c.BaseDomain), "tenants are served at <slug>.<base domain> (OUTLAY_BASE_DOMAIN)")
 	publicURL := fs.String("public-url", env("OUTLAY_PUBLIC_URL", ""), "how users reach the server (OUTLAY_PUBLIC_URL)")
 	fs.StringVar(&c.BlobURL, "blob-url", env("OUTLAY_BLOB_URL", c.BlobURL), "attachment store URL (OUTLAY_BLOB_URL)")
+	maxUpload := fs.String("max-upload-mb", env("OUTLAY_MAX_UPLOAD_MB", strconv.FormatInt(c.MaxUploadBytes>>20, 10)), "largest attachment in MB (OUTLAY_MAX_UPLOAD_MB)")
 	secret := fs.String("secret-key", env("OUTLAY_SECRET_KEY", ""), "secret key, 32+ bytes as hex or base64 (OUTLAY_SECRET_KEY)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", env("OUTLAY_SMTP_URL", c.SMTPURL), "smtp://user:pass@host:port (OUTLAY_SMTP_URL)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("OUTLAY_MAIL_FROM", c.MailFrom), "From address (OUTLAY_MAIL_FROM)")
@@ -205,6 +208,13 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 			*dst = n
 		}
 		positive("OUTLAY_MAX_DB_CONNS", *maxConns, &c.MaxDBConns)
+		var uploadMB int
+		if positive("OUTLAY_MAX_UPLOAD_MB", *maxUpload, &uploadMB); uploadMB > 0 {
+			if uploadMB > 1024 {
+				bad("OUTLAY_MAX_UPLOAD_MB", "must be at most 1024, got %d", uploadMB)
+			}
+			c.MaxUploadBytes = int64(uploadMB) << 20
+		}
 		positive("OUTLAY_TENANT_POOL_CONNS", *poolConns, &c.TenantPoolConns)
 		duration := func(name, v string, dst *time.Duration) {
 			d, err := time.ParseDuration(v)

@@ -171,6 +171,11 @@ func (s *Server) renderRequisitionForm(c *fiber.Ctx, status int, f requisitions.
 	p := page{Title: "New requisition", Nav: requisitions.ListPath, Content: requisitions.NewPage(f)}
 	if cur != nil {
 		d := s.requisitionDetail(c, cur)
+		if t := htmxTarget(c); t != requisitions.FormID && t != requisitions.LinesID {
+			if err := s.addPurchasing(c, cur, &d); err != nil {
+				return err
+			}
+		}
 		p.Title, p.Content = d.Title, requisitions.EditPage(f, d)
 	}
 	switch htmxTarget(c) {

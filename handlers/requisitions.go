@@ -194,6 +194,9 @@ func (s *Server) requisitionPage(c *fiber.Ctx) error {
 		return s.renderRequisitionForm(c, http.StatusOK, f, d)
 	}
 	v := s.requisitionDetail(c, d)
+	if err := s.addPurchasing(c, d, &v); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, page{Title: v.Title, Nav: requisitions.ListPath, Content: requisitions.DetailPage(v)})
 }
 

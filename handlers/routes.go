@@ -179,6 +179,21 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/admin/approval-rules/:id/archive", "admin.approval_rules", policy.Update, s.archiveApprovalRule),
 		permitted(get, "/admin/approval-rules/:id/history", "admin.approval_rules", policy.Read, s.approvalRuleHistory),
 
+		// Purchasing: purchase orders and receiving; comments and attachments of requisitions and orders.
+		permitted(get, "/purchase-orders", "purchase_orders", policy.Read, s.purchaseOrdersPage).nav("Purchase orders"),
+		permitted(get, "/purchase-orders/:id", "purchase_orders", policy.Read, s.purchaseOrderPage),
+		permitted(get, "/purchase-orders/:id/print", "purchase_orders", policy.Read, s.purchaseOrderPrint),
+		permitted(post, "/requisitions/:id/purchase-order", "purchase_orders", policy.Create, s.createPurchaseOrder),
+		permitted(post, "/purchase-orders/:id/receipts", "purchase_orders", policy.Update, s.recordReceipt),
+		permitted(post, "/purchase-orders/:id/close", "purchase_orders", policy.Update, s.closePurchaseOrder),
+		permitted(post, "/purchase-orders/:id/email", "purchase_orders", policy.Update, s.emailPurchaseOrder),
+		permitted(post, "/purchase-orders/:id/comments", "comments", policy.Create, s.postComment(purchaseOrderDocs)),
+		permitted(post, "/purchase-orders/:id/attachments", "attachments", policy.Create, s.postAttachment(purchaseOrderDocs)),
+		permitted(get, "/purchase-orders/:id/attachments/:attachment", "purchase_orders", policy.Read, s.downloadAttachment(purchaseOrderDocs)),
+		permitted(post, "/requisitions/:id/comments", "comments", policy.Create, s.postComment(requisitionDocs)),
+		permitted(post, "/requisitions/:id/attachments", "attachments", policy.Create, s.postAttachment(requisitionDocs)),
+		permitted(get, "/requisitions/:id/attachments/:attachment", "requisitions", policy.Read, s.downloadAttachment(requisitionDocs)),
+
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
 		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),
 	}

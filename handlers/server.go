@@ -22,6 +22,7 @@ import (
 	"outlay/models"
 	"outlay/policy"
 	"outlay/static"
+	"outlay/storage"
 	"outlay/tenancy"
 	"outlay/views"
 )
@@ -40,6 +41,8 @@ type Deps struct {
 	Counter *tenancy.QueryCounter
 	// SSOEvents also receives every SSO change and sign-in (tests); they are always logged.
 	SSOEvents models.SSOEventSink
+	// Blobs stores attachments.
+	Blobs *storage.Store
 }
 
 // Server is the HTTP layer's state, shared by every request.
@@ -59,6 +62,7 @@ type Server struct {
 	sso      *sso.Providers
 	secrets  *auth.SecretBox // nil without OUTLAY_SECRET_KEY: SSO secrets cannot be stored
 	events   models.SSOEventSink
+	blobs    *storage.Store
 }
 
 // New builds the Fiber app with every route.
@@ -86,6 +90,7 @@ func New(d Deps) (*fiber.App, *Server) {
 		metrics:  newMetrics(d.Counter, d.Pools),
 		sso:      sso.NewProviders(&http.Client{Timeout: d.Config.SSOTimeout}, 1000),
 		events:   d.SSOEvents,
+		blobs:    d.Blobs,
 	}
 	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.SSOSecretPurpose); err == nil {
 		s.secrets = box
@@ -100,7 +105,7 @@ func New(d Deps) (*fiber.App, *Server) {
 		ReadTimeout:             30 * time.Second,
 		WriteTimeout:            60 * time.Second,
 		IdleTimeout:             120 * time.Second,
-		BodyLimit:               30 << 20,
+		BodyLimit:               bodyLimit(d.Config),
 		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
 		TrustedProxies:          d.Config.TrustedProxies,
 		ProxyHeader:             proxyHeader(d.Config),
@@ -133,6 +138,10 @@ func New(d Deps) (*fiber.App, *Server) {
 	}
 	return app, s
 }
+
+// bodyLimit leaves room for the largest attachment and the form around it, and is never
+// below 30 MB.
+func bodyLimit(cfg *config.Config) int { return int(max(30<<20, cfg.MaxUploadBytes+1<<20)) }
 
 func proxyHeader(cfg *config.Config) string {
 	if len(cfg.TrustedProxies) > 0 {

@@ -21,6 +21,8 @@ var objectLabels = map[string]string{
 	"admin.budgets":        "Budgets",
 	"admin.approval_rules": "Approval rules",
 	"admin.settings":       "Organisation settings",
+	"comments":             "Comments on documents",
+	"attachments":          "Files on documents",
 }
 
 var actionLabels = map[string]string{

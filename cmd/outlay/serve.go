@@ -17,6 +17,7 @@ import (
 	"outlay/handlers"
 	"outlay/mail"
 	"outlay/policy"
+	"outlay/storage"
 	"outlay/tenancy"
 )
 
@@ -79,7 +80,12 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready f
 	// Another server's policy edit drops this server's cached copy at once; requests would
 	// notice anyway, since each reads the policy version with its session.
 	registry.OnPolicyChange = policies.Invalidate
-	app, _ := handlers.New(handlers.Deps{Config: cfg, Registry: registry, Pools: pools, Mailer: mailer, Logger: logger, Policies: policies, Counter: counter})
+	blobs, err := storage.Open(ctx, cfg.BlobURL)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
+	app, _ := handlers.New(handlers.Deps{Config: cfg, Registry: registry, Pools: pools, Mailer: mailer, Logger: logger, Policies: policies, Counter: counter, Blobs: blobs})
 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()

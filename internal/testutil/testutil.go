@@ -194,6 +194,8 @@ func TestConfig(t testing.TB, controlDSN string) *config.Config {
 	cfg.Listen = "127.0.0.1:0"
 	cfg.PublicURL, _ = url.Parse("http://localhost:8080")
 	cfg.MaxDBConns = 40
+	// Attachments go to a folder the test removes.
+	cfg.BlobURL = "file://" + filepath.ToSlash(t.TempDir())
 	// Test identity providers (internal/oidctest) serve plain HTTP on 127.0.0.1.
 	cfg.SSOAllowHTTPIssuers = true
 	return &cfg

@@ -16,6 +16,7 @@ import (
 	"outlay/handlers"
 	"outlay/mail"
 	"outlay/models"
+	"outlay/storage"
 )
 
 // App is the real Fiber app over a test deployment.
@@ -26,6 +27,8 @@ type App struct {
 	Mail   *mail.LogMailer
 	// Events are the SSO changes and sign-ins the app recorded.
 	Events *EventLog
+	// Blobs is the attachment store, a folder of the test's own.
+	Blobs *storage.Store
 }
 
 // NewApp builds the app over env.
@@ -33,9 +36,14 @@ func NewApp(t testing.TB, env *Env) *App {
 	t.Helper()
 	mailer := &mail.LogMailer{Logger: env.Logger}
 	events := &EventLog{}
+	blobs, err := storage.Open(context.Background(), env.Config.BlobURL)
+	if err != nil {
+		t.Fatalf("open the blob store: %v", err)
+	}
+	t.Cleanup(func() { _ = blobs.Close() })
 	app, srv := handlers.New(handlers.Deps{Config: env.Config, Registry: env.Registry, Pools: env.Pools, Mailer: mailer,
-		Logger: env.Logger, Counter: env.Counter, SSOEvents: events.Record})
-	return &App{Env: env, Fiber: app, Server: srv, Mail: mailer, Events: events}
+		Logger: env.Logger, Counter: env.Counter, SSOEvents: events.Record, Blobs: blobs})
+	return &App{Env: env, Fiber: app, Server: srv, Mail: mailer, Events: events, Blobs: blobs}
 }
 
 // EventLog collects recorded SSO events.

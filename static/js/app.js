@@ -197,3 +197,9 @@
     if (window.confirm(q)) d.issueRequest(true);
   });
 }());
+
+/* ---- Purchasing: the print page's Print button (<button data-print>) ---- */
+document.addEventListener('click', function (e) {
+  var t = e.target instanceof Element ? e.target.closest('[data-print]') : null;
+  if (t) window.print();
+});

@@ -1,0 +1,248 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/policy"
+	"outlay/storage"
+	"outlay/views"
+	"outlay/views/documents"
+)
+
+// docKind is a kind of document that has comments and attachments: its type as stored, the
+// path its pages live under, and the permission that lets a role read such documents.
+type docKind struct {
+	Type string
+	Base string // "/requisitions"
+	Read policy.Permission
+}
+
+var (
+	requisitionDocs   = docKind{Type: models.DocRequisition, Base: "/requisitions", Read: policy.Permission{Object: "requisitions", Action: policy.Read}}
+	purchaseOrderDocs = docKind{Type: models.DocPurchaseOrder, Base: "/purchase-orders", Read: policy.Permission{Object: "purchase_orders", Action: policy.Read}}
+
+	commentsCreate    = policy.Permission{Object: "comments", Action: policy.Create}
+	attachmentsCreate = policy.Permission{Object: "attachments", Action: policy.Create}
+)
+
+// readable fails with ErrNotFound unless the user's roles may read documents of kind k. The
+// routes that write comments and attachments need the comments or attachments permission,
+// which says nothing of the kind of document; a document its reader cannot open is not found.
+func (s *Server) readable(c *fiber.Ctx, k docKind) error {
+	if !s.can(c, k.Read) {
+		return outlay.ErrNotFound
+	}
+	return nil
+}
+
+// Path is a document's page.
+func (k docKind) Path(id int64) string { return k.Base + "/" + strconv.FormatInt(id, 10) }
+
+// pathID reads a positive id parameter; anything else names nothing, so it is not found.
+func pathID(c *fiber.Ctx, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, outlay.ErrNotFound
+	}
+	return id, nil
+}
+
+// documentComments builds a document's comments section; errs and body carry a refused one.
+func (s *Server) documentComments(c *fiber.Ctx, k docKind, id int64, body string, errs views.FieldErrors) (documents.Comments, error) {
+	list, err := models.Comments(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id)
+	if err != nil {
+		return documents.Comments{}, err
+	}
+	out := documents.Comments{CSRF: s.csrfToken(c), Action: k.Path(id) + "/comments", Body: body, Errors: errs, CanPost: s.can(c, commentsCreate)}
+	if out.Errors == nil {
+		out.Errors = views.FieldErrors{}
+	}
+	for _, cm := range list {
+		out.Comments = append(out.Comments, documents.Comment{Author: cm.AuthorName, Body: cm.Body, When: moment(cm.CreatedAt), At: cm.CreatedAt.UTC().Format(time.RFC3339)})
+	}
+	return out, nil
+}
+
+// documentAttachments builds a document's attachments section; errs carries a refusal.
+func (s *Server) documentAttachments(c *fiber.Ctx, k docKind, id int64, errs views.FieldErrors) (documents.Attachments, error) {
+	list, err := models.Attachments(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id)
+	if err != nil {
+		return documents.Attachments{}, err
+	}
+	out := documents.Attachments{CSRF: s.csrfToken(c), Action: k.Path(id) + "/attachments", Errors: errs, CanUpload: s.can(c, attachmentsCreate),
+		MaxSize: storage.FormatSize(s.cfg.MaxUploadBytes), Allowed: "PDF, images, text, CSV or Office files", Accept: uploadAccept}
+	if out.Errors == nil {
+		out.Errors = views.FieldErrors{}
+	}
+	for _, a := range list {
+		out.Files = append(out.Files, documents.Attachment{Filename: a.Filename, Href: k.Path(id) + "/attachments/" + strconv.FormatInt(a.ID, 10),
+			Size: storage.FormatSize(a.SizeBytes), Kind: kindLabel(a.ContentType), Uploader: a.UploaderName, When: moment(a.CreatedAt)})
+	}
+	return out, nil
+}
+
+// uploadAccept steers the browser's file picker; the server decides from the bytes.
+const uploadAccept = ".pdf,.png,.jpg,.jpeg,.gif,.webp,.txt,.csv,.docx,.xlsx,.pptx,application/pdf,image/png,image/jpeg,image/gif,image/webp,text/plain,text/csv"
+
+func kindLabel(contentType string) string {
+	switch contentType {
+	case storage.TypePDF:
+		return "PDF"
+	case storage.TypePNG, storage.TypeJPEG, storage.TypeGIF, storage.TypeWebP:
+		return strings.ToUpper(strings.TrimPrefix(contentType, "image/")) + " image"
+	case storage.TypeCSV:
+		return "CSV"
+	case storage.TypeText:
+		return "Text"
+	case storage.TypeDOCX:
+		return "Word document"
+	case storage.TypeXLSX:
+		return "Excel workbook"
+	case storage.TypePPTX:
+		return "PowerPoint"
+	}
+	return "File"
+}
+
+func moment(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
+
+// postComment appends a comment to a document of kind k.
+func (s *Server) postComment(k docKind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.readable(c, k); err != nil {
+			return err
+		}
+		body := c.FormValue("body")
+		_, err = models.AddComment(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, body)
+		return s.answerDocumentPost(c, err, "body", "Comment posted.", k.Path(id)+"#"+documents.CommentsID,
+			func(errs views.FieldErrors) (templ.Component, error) {
+				if len(errs) == 0 {
+					body = "" // posted: the box starts empty again
+				}
+				section, err := s.documentComments(c, k, id, body, errs)
+				return documents.CommentsSection(section), err
+			})
+	}
+}
+
+// postAttachment stores an uploaded file and attaches it to a document of kind k. The
+// document's visibility is checked before any byte is stored.
+func (s *Server) postAttachment(k docKind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.readable(c, k); err != nil {
+			return err
+		}
+		if err := models.DocumentVisible(ctx, db, v, k.Type, id); err != nil {
+			return err
+		}
+		err = s.receiveAttachment(c, k, id, v)
+		return s.answerDocumentPost(c, err, "file", "File attached.", k.Path(id)+"#"+documents.AttachmentsID,
+			func(errs views.FieldErrors) (templ.Component, error) {
+				section, err := s.documentAttachments(c, k, id, errs)
+				return documents.AttachmentsSection(section), err
+			})
+	}
+}
+
+// answerDocumentPost says how a comment or an upload went. htmx gets the section again, built
+// by section: with the refusal beside field and status 422, or with a toast saying done. A
+// plain form post gets a flash and goes back to the document.
+func (s *Server) answerDocumentPost(c *fiber.Ctx, err error, field, done, back string, section func(views.FieldErrors) (templ.Component, error)) error {
+	errs := views.FieldErrors{}
+	if v, ok := outlay.AsValidation(err); ok {
+		errs = views.FieldErrors(v)
+	} else if err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		if len(errs) > 0 {
+			s.setFlash(c, "error", errs[field])
+		} else {
+			s.setFlash(c, "success", done)
+		}
+		return redirect(c, back)
+	}
+	comp, err := section(errs)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		c.Status(http.StatusUnprocessableEntity)
+	} else {
+		c.Set("HX-Trigger", toastTrigger("success", done))
+	}
+	return renderComponent(c, comp)
+}
+
+func (s *Server) receiveAttachment(c *fiber.Ctx, k docKind, id int64, v models.Viewer) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return outlay.ValidationErrors{"file": "Choose a file to attach."}
+	}
+	// The upload's own Content-Type header is ignored: the kind is sniffed from the bytes.
+	if fh.Size > s.cfg.MaxUploadBytes {
+		return outlay.ValidationErrors{"file": "This file is larger than " + storage.FormatSize(s.cfg.MaxUploadBytes) + ", the most an attachment may be."}
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	up, err := s.blobs.Receive(c.UserContext(), tenantOf(c).Slug, f, fh.Filename, s.cfg.MaxUploadBytes)
+	if err != nil {
+		return err
+	}
+	_, err = models.AddAttachment(c.UserContext(), tenantDB(c), v, k.Type, id, models.NewAttachment{Filename: up.Filename,
+		ContentType: up.ContentType, SizeBytes: up.Size, SHA256: up.SHA256, StorageKey: up.Key})
+	return err
+}
+
+// downloadAttachment sends a document's file as a download, only to someone who may see the
+// document; every other case is the same 404.
+func (s *Server) downloadAttachment(k docKind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		aid, err := pathID(c, "attachment")
+		if err != nil {
+			return err
+		}
+		a, err := models.AttachmentForDownload(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, aid)
+		if err != nil {
+			return err
+		}
+		r, err := s.blobs.Open(c.UserContext(), a.StorageKey)
+		if errors.Is(err, storage.ErrNotFound) {
+			return outlay.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, a.ContentType)
+		c.Set(fiber.HeaderContentDisposition, storage.ContentDisposition(a.Filename))
+		c.Set("X-Content-Type-Options", "nosniff")
+		c.Set(fiber.HeaderCacheControl, "private, no-store")
+		// Fiber closes the reader once the body is sent.
+		return c.SendStream(r, int(a.SizeBytes))
+	}
+}

@@ -1,0 +1,300 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/documents"
+	"outlay/views/purchasing"
+	"outlay/views/requisitions"
+)
+
+var (
+	purchaseOrdersUpdate = policy.Permission{Object: "purchase_orders", Action: policy.Update}
+	vendorsRead          = policy.Permission{Object: "vendors", Action: policy.Read}
+)
+
+func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	counts, err := models.PurchaseOrderCounts(ctx, db)
+	if err != nil {
+		return err
+	}
+	vendors, err := models.PurchaseOrderVendors(ctx, db)
+	if err != nil {
+		return err
+	}
+	l := purchasing.List{Filter: purchasing.Filter{Q: strings.TrimSpace(c.Query("q")), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)},
+		Open: counts[models.POOpen] + counts[models.POPartiallyReceived]}
+	for _, st := range purchasing.Statuses {
+		l.All += counts[st]
+		l.Statuses = append(l.Statuses, purchasing.Option{Value: st, Label: fmt.Sprintf("%s (%d)", purchasing.StatusLabel(st), counts[st])})
+		if st == c.Query("status") {
+			l.Filter.Status = st
+		}
+	}
+	mf := models.PurchaseOrderFilter{Query: l.Filter.Q, Status: l.Filter.Status, Limit: purchasing.PerPage}
+	for _, v := range vendors {
+		id := strconv.FormatInt(v.ID, 10)
+		l.Vendors = append(l.Vendors, purchasing.Option{Value: id, Label: v.Name})
+		if id == c.Query("vendor") {
+			l.Filter.Vendor, mf.VendorID = id, v.ID
+		}
+	}
+	mf.Offset = (l.Filter.Page - 1) * purchasing.PerPage
+	list, err := models.ListPurchaseOrders(ctx, db, mf)
+	if err == nil && len(list.Rows) == 0 && list.Total > 0 {
+		// A page past the end shows the last one.
+		l.Filter.Page = (list.Total + purchasing.PerPage - 1) / purchasing.PerPage
+		mf.Offset = (l.Filter.Page - 1) * purchasing.PerPage
+		list, err = models.ListPurchaseOrders(ctx, db, mf)
+	}
+	if err != nil {
+		return err
+	}
+	l.Total = list.Total
+	for _, r := range list.Rows {
+		l.Rows = append(l.Rows, purchasing.Row{ID: r.ID, Number: r.Number, Vendor: r.VendorName, Requisition: r.RequisitionNumber,
+			Requester: r.RequesterName, Total: r.Total().String(), Status: r.Status, Created: r.CreatedAt.UTC().Format("2 Jan 2006")})
+	}
+	p := page{Title: "Purchase orders", Nav: purchasing.ListPath, Content: purchasing.ListPage(l)}
+	if htmxTarget(c) == purchasing.ResultsID {
+		p.Partial = purchasing.Results(l)
+		c.Set("HX-Push-Url", l.Filter.URL(l.Filter.Page))
+	}
+	return s.render(c, http.StatusOK, p)
+}
+
+// purchaseOrderFromPath loads the order the URL names.
+func purchaseOrderFromPath(c *fiber.Ctx) (*models.PurchaseOrderDetail, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return models.GetPurchaseOrder(c.UserContext(), tenantDB(c), id)
+}
+
+func poLines(d *models.PurchaseOrderDetail) []purchasing.Line {
+	var out []purchasing.Line
+	for _, l := range d.Lines {
+		out = append(out, purchasing.Line{ID: l.ID, Position: l.Position, Description: l.Description, Ordered: l.QuantityMilli.String(),
+			Received: l.ReceivedMilli.String(), Remaining: l.Remaining().String(), UnitPrice: d.Money(l.UnitPriceMinor).String(),
+			Amount: d.Money(l.AmountMinor).String(), Tax: taxText(d.Money(l.TaxMinor), l.TaxRateBP), Complete: l.Remaining() == 0})
+	}
+	return out
+}
+
+func taxText(m money.Money, rateBP int) string {
+	if m.Minor == 0 {
+		return "—"
+	}
+	return m.String() + " (" + money.FormatRate(rateBP) + "%)"
+}
+
+// purchaseOrderDetail is an order's page; receive and close carry refused forms, if any.
+func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail) (purchasing.Detail, error) {
+	csrf := s.csrfToken(c)
+	out := purchasing.Detail{CSRF: csrf, ID: d.ID, Number: d.Number, Status: d.Status, Vendor: d.Vendor.Name, VendorEmail: d.Vendor.Email,
+		VendorAddress: d.Vendor.Address, Requisition: d.RequisitionNumber, RequisitionHref: requisitionDocs.Path(d.RequisitionID),
+		Requester: d.RequesterName, CreatedBy: d.CreatedByName, Created: moment(d.CreatedAt), CloseReason: d.CloseReason, ClosedBy: d.ClosedByName,
+		Subtotal: d.Money(d.SubtotalMinor).String(), Tax: d.Money(d.TaxMinor).String(), Total: d.Total().String(), Lines: poLines(d),
+		CanUpdate: s.can(c, purchaseOrdersUpdate), Receivable: d.Receivable(), Closable: d.Closable()}
+	if d.Location != nil {
+		out.Location, out.LocationAddress = d.Location.Name, d.Location.Address
+	}
+	if s.can(c, vendorsRead) {
+		out.VendorHref = "/vendors/" + strconv.FormatInt(d.VendorID, 10)
+	}
+	if d.EmailedAt != nil {
+		out.Emailed = moment(*d.EmailedAt)
+	}
+	if d.ClosedAt != nil {
+		out.Closed = moment(*d.ClosedAt)
+	}
+	for _, r := range d.Receipts {
+		rc := purchasing.Receipt{On: r.ReceivedOn.Format("2 Jan 2006"), By: r.ReceivedByName, Note: r.Note}
+		for _, l := range r.Lines {
+			rc.Lines = append(rc.Lines, purchasing.ReceiptLine{Position: l.Position, Description: l.Description, Quantity: l.QuantityMilli.String()})
+		}
+		out.Receipts = append(out.Receipts, rc)
+	}
+	out.Receive = purchasing.ReceiveForm{CSRF: csrf, OrderID: d.ID, Lines: out.Lines, Quantities: map[int64]string{},
+		ReceivedOn: time.Now().UTC().Format(time.DateOnly), Errors: views.FieldErrors{}}
+	out.Close = purchasing.CloseForm{CSRF: csrf, OrderID: d.ID, Number: d.Number, Errors: views.FieldErrors{}}
+	var err error
+	if out.Comments, err = s.documentComments(c, purchaseOrderDocs, d.ID, "", nil); err != nil {
+		return out, err
+	}
+	out.Attachments, err = s.documentAttachments(c, purchaseOrderDocs, d.ID, nil)
+	return out, err
+}
+
+func (s *Server) purchaseOrderPage(c *fiber.Ctx) error {
+	d, err := purchaseOrderFromPath(c)
+	if err != nil {
+		return err
+	}
+	view, err := s.purchaseOrderDetail(c, d)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, page{Title: d.Number, Nav: purchasing.ListPath, Content: purchasing.DetailPage(view)})
+}
+
+func (s *Server) purchaseOrderPrint(c *fiber.Ctx) error {
+	d, err := purchaseOrderFromPath(c)
+	if err != nil {
+		return err
+	}
+	p := purchasing.Print{Organisation: tenantOf(c).Name, Number: d.Number, Date: d.CreatedAt.UTC().Format("2 January 2006"),
+		Vendor: d.Vendor.Name, VendorContact: d.Vendor.ContactName, VendorEmail: d.Vendor.Email, VendorAddress: d.Vendor.Address,
+		Requisition: d.RequisitionNumber, Requester: d.RequesterName, Lines: poLines(d), Subtotal: d.Money(d.SubtotalMinor).String(),
+		Tax: d.Money(d.TaxMinor).String(), Total: d.Total().String()}
+	if d.Status == models.POClosed || d.Status == models.POCancelled {
+		p.Status = purchasing.StatusLabel(d.Status)
+	}
+	if d.Location != nil {
+		p.Location, p.LocationAddress = d.Location.Name, d.Location.Address
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	sh := views.Shell{Title: d.Number, TenantName: tenantOf(c).Name}
+	return renderComponent(c, views.PrintPage(sh, purchasing.OrderPath(d.ID), purchasing.PrintView(p)))
+}
+
+// createPurchaseOrder makes the order of an approved requisition and shows it. A second
+// click, by anyone, lands on the order the first one made.
+func (s *Server) createPurchaseOrder(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	po, err := models.CreatePurchaseOrder(c.UserContext(), tenantDB(c), s.viewer(c), id)
+	switch {
+	case errors.Is(err, models.ErrAlreadyOrdered) && po != nil:
+		s.setFlash(c, "info", "This requisition was already ordered as "+po.Number+".")
+		return redirect(c, purchasing.OrderPath(po.ID))
+	case errors.Is(err, outlay.ErrConflict):
+		s.setFlash(c, "error", err.Error())
+		return redirect(c, requisitionDocs.Path(id))
+	case err != nil:
+		return err
+	}
+	s.setFlash(c, "success", "Purchase order "+po.Number+" created. Print it or email it to the vendor.")
+	return redirect(c, purchasing.OrderPath(po.ID))
+}
+
+func (s *Server) recordReceipt(c *fiber.Ctx) error {
+	d, err := purchaseOrderFromPath(c)
+	if err != nil {
+		return err
+	}
+	in := models.ReceiptInput{Quantities: map[int64]string{}, ReceivedOn: c.FormValue("received_on"), Note: c.FormValue("note")}
+	for _, l := range d.Lines {
+		in.Quantities[l.ID] = c.FormValue(models.ReceiptField(l.ID))
+	}
+	_, err = models.RecordReceipt(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID, in)
+	if v, ok := outlay.AsValidation(err); ok {
+		view, err := s.purchaseOrderDetail(c, d)
+		if err != nil {
+			return err
+		}
+		view.Receive.Quantities, view.Receive.ReceivedOn, view.Receive.Note, view.Receive.Errors = in.Quantities, in.ReceivedOn, in.Note, views.FieldErrors(v)
+		return s.render(c, http.StatusUnprocessableEntity, page{Title: d.Number, Nav: purchasing.ListPath,
+			Content: purchasing.DetailPage(view), Partial: purchasing.ReceiveFormView(view.Receive)})
+	}
+	if err := s.flashOutcome(c, err, "Receipt recorded."); err != nil {
+		return err
+	}
+	return redirect(c, purchasing.OrderPath(d.ID))
+}
+
+// flashOutcome says how a state change went in a flash: success, or why it was refused (a
+// conflict with the order's state). Other errors are returned.
+func (s *Server) flashOutcome(c *fiber.Ctx, err error, success string) error {
+	switch {
+	case err == nil:
+		s.setFlash(c, "success", success)
+	case errors.Is(err, outlay.ErrConflict):
+		s.setFlash(c, "error", err.Error())
+	default:
+		return err
+	}
+	return nil
+}
+
+func (s *Server) closePurchaseOrder(c *fiber.Ctx) error {
+	d, err := purchaseOrderFromPath(c)
+	if err != nil {
+		return err
+	}
+	reason := c.FormValue("reason")
+	err = models.ClosePurchaseOrder(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID, reason)
+	if v, ok := outlay.AsValidation(err); ok {
+		view, err := s.purchaseOrderDetail(c, d)
+		if err != nil {
+			return err
+		}
+		view.Close.Reason, view.Close.Errors = reason, views.FieldErrors(v)
+		return s.render(c, http.StatusUnprocessableEntity, page{Title: d.Number, Nav: purchasing.ListPath,
+			Content: purchasing.DetailPage(view), Partial: purchasing.CloseFormView(view.Close)})
+	}
+	if err := s.flashOutcome(c, err, d.Number+" is closed."); err != nil {
+		return err
+	}
+	return redirect(c, purchasing.OrderPath(d.ID))
+}
+
+func (s *Server) emailPurchaseOrder(c *fiber.Ctx) error {
+	d, err := purchaseOrderFromPath(c)
+	if err != nil {
+		return err
+	}
+	err = models.EmailPurchaseOrder(c.UserContext(), tenantDB(c), s.mailer, d.ID, tenantOf(c).Name)
+	if err := s.flashOutcome(c, err, d.Number+" was emailed to "+d.Vendor.Email+"."); err != nil {
+		return err
+	}
+	return redirect(c, purchasing.OrderPath(d.ID))
+}
+
+var (
+	purchaseOrdersCreate = policy.Permission{Object: "purchase_orders", Action: policy.Create}
+	purchaseOrdersRead   = policy.Permission{Object: "purchase_orders", Action: policy.Read}
+)
+
+// addPurchasing puts on a requisition's page what the purchasing area adds: the button that
+// orders an approved requisition (or the link to its order), its comments and attachments.
+func (s *Server) addPurchasing(c *fiber.Ctx, d *models.RequisitionDetail, v *requisitions.Detail) error {
+	a := purchasing.OrderActions{CSRF: s.csrfToken(c), RequisitionID: d.ID,
+		CanCreate: d.Status == models.RequisitionApproved && s.can(c, purchaseOrdersCreate)}
+	if d.Status == models.RequisitionOrdered && s.can(c, purchaseOrdersRead) {
+		po, err := models.PurchaseOrderOf(c.UserContext(), tenantDB(c), d.ID)
+		if err != nil {
+			return err
+		}
+		if po != nil {
+			a.OrderID, a.OrderNumber = po.ID, po.Number
+		}
+	}
+	v.Actions = purchasing.RequisitionActions(a)
+	comments, err := s.documentComments(c, requisitionDocs, d.ID, "", nil)
+	if err != nil {
+		return err
+	}
+	files, err := s.documentAttachments(c, requisitionDocs, d.ID, nil)
+	if err != nil {
+		return err
+	}
+	v.Activity = documents.Activity(comments, files)
+	return nil
+}

@@ -1,0 +1,436 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+var standAndCable = []testutil.OrderLine{
+	{Description: "Laptop stand", Quantity: "10", UnitPrice: 2500, TaxRateBP: 2000},
+	{Description: "USB-C cable", Quantity: "4", UnitPrice: 1000},
+}
+
+// An AP clerk turns an approved requisition into an order, receives part of it, is refused
+// an over-receipt beside the line, closes the rest by hand and emails the order.
+func TestPurchaseOrderFromRequisitionToClose(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "orders@vendor.example", standAndCable...)
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("carl@acme.example", testutil.Password)
+	c.Get("/dashboard") // the signed-in CSRF token
+
+	res := c.Post("/requisitions/"+itoa(r.Requisition.ID)+"/purchase-order", nil)
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/purchase-orders/") {
+		t.Fatalf("create: %d %q", res.Status, res.Location())
+	}
+	poPath := res.Location()
+	page := c.Get(poPath)
+	if page.Status != 200 || !strings.HasPrefix(page.Text(".page-header h1"), "PO-000001") || !strings.Contains(page.Text(".flash"), "Purchase order PO-000001 created") {
+		t.Fatalf("order page %d %q %q", page.Status, page.Text(".page-header h1"), page.Text(".flash"))
+	}
+	if got := page.Doc.Find("table.po-lines tbody tr").Length(); got != 2 {
+		t.Errorf("%d lines shown", got)
+	}
+	// A second click lands on the same order.
+	again := c.Post("/requisitions/"+itoa(r.Requisition.ID)+"/purchase-order", nil)
+	if again.Location() != poPath || !strings.Contains(c.Get(poPath).Text(".flash"), "already ordered as PO-000001") {
+		t.Errorf("second click: %d %q", again.Status, again.Location())
+	}
+
+	var lines []models.PurchaseOrderLine
+	db.Where("purchase_order_id = (SELECT id FROM purchase_orders WHERE number = 'PO-000001')").Order("position").Find(&lines)
+	stand, cable := models.ReceiptField(lines[0].ID), models.ReceiptField(lines[1].ID)
+	res = c.Post(poPath+"/receipts", url.Values{stand: {"4"}, cable: {""}, "note": {"First pallet"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("receipt: %d", res.Status)
+	}
+	page = c.Get(poPath)
+	if !strings.Contains(page.Text(".page-header h1"), "Partly received") || !strings.Contains(page.Text(".receipt-list"), "4 × Laptop stand") {
+		t.Errorf("after a partial receipt: %q / %q", page.Text(".page-header h1"), page.Text(".receipt-list"))
+	}
+
+	// Over-receipt through htmx: the form comes back with the message beside the line.
+	c.Header.Set("HX-Request", "true")
+	c.Header.Set("HX-Target", "receive-form")
+	res = c.Post(poPath+"/receipts", url.Values{stand: {"7"}, cable: {"1"}})
+	c.Header.Del("HX-Target")
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#"+stand+"-error") != "Line 1 (Laptop stand): only 6 remain to be received." {
+		t.Errorf("over-receipt: %d %q", res.Status, res.Text("#"+stand+"-error"))
+	}
+	if v, _ := res.Doc.Find("#" + cable).Attr("value"); v != "1" {
+		t.Errorf("the typed quantity was not kept: %q", v)
+	}
+	res = c.Post(poPath+"/close", url.Values{"reason": {" "}})
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#reason-error") != "Say why the order is closed." {
+		t.Errorf("close without a reason: %d %q", res.Status, res.Text("#reason-error"))
+	}
+	c.Header.Del("HX-Request")
+	var receipts int64
+	db.Model(&models.Receipt{}).Count(&receipts)
+	if receipts != 1 {
+		t.Errorf("%d receipts stored", receipts)
+	}
+
+	res = c.Post(poPath+"/email", nil)
+	if res.Status != http.StatusSeeOther || len(app.Mail.Sent()) != 1 || app.Mail.Sent()[0].To != "orders@vendor.example" {
+		t.Fatalf("email: %d, %d sent", res.Status, len(app.Mail.Sent()))
+	}
+	if body := app.Mail.Sent()[0].Body; !strings.Contains(body, "Total: $340.00") || !strings.Contains(body, "1. Laptop stand") {
+		t.Errorf("mail body %s", body)
+	}
+	if page = c.Get(poPath); !strings.Contains(page.Text(".flash"), "emailed to orders@vendor.example") {
+		t.Errorf("email flash %q", page.Text(".flash"))
+	}
+
+	c.Post(poPath+"/close", url.Values{"reason": {"Vendor cannot supply the rest"}})
+	page = c.Get(poPath)
+	if !strings.Contains(page.Text(".page-header h1"), "Closed") || page.Doc.Find("#receive-form").Length() != 0 || !strings.Contains(page.Text(".details"), "Vendor cannot supply the rest") {
+		t.Errorf("closed order page: %q", page.Text(".page-header h1"))
+	}
+
+	// The print page: its own layout, no navigation, the organisation, vendor and delivery.
+	print := c.Get(poPath + "/print")
+	if print.Status != 200 || print.Doc.Find("nav.nav").Length() != 0 || print.Text(".print-org") != "Acme Corporation" {
+		t.Fatalf("print: %d %q", print.Status, print.Text(".print-org"))
+	}
+	for _, want := range []string{"Purchase order PO-000001", r.Vendor.Name, r.Location.Name, "9 Dock Road", "$340.00", "Laptop stand"} {
+		if !strings.Contains(print.Text("main"), want) {
+			t.Errorf("print lacks %q", want)
+		}
+	}
+
+	// Rita, a requester, may not see purchase orders at all.
+	rc := app.Client(t, "acme")
+	rc.SignIn("rita@acme.example", testutil.Password)
+	rc.Get("/dashboard") // the signed-in CSRF token
+	if res := rc.Get(poPath); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Errorf("requester opens an order: %d %q", res.Status, res.Location())
+	}
+}
+
+func TestPurchaseOrderListFiltersAndCounts(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	clerk := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("carl@acme.example", testutil.Password)
+	c.Get("/dashboard") // the signed-in CSRF token
+	if res := c.Get("/purchase-orders"); res.Status != 200 || res.Text(".empty-state h2") != "No purchase orders yet" {
+		t.Fatalf("empty list: %d %q", res.Status, res.Text(".empty-state h2"))
+	}
+	v := models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAll: true}
+	var vendorID int64
+	for i := range 3 {
+		r := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
+		po, err := models.CreatePurchaseOrder(context.Background(), db, v, r.Requisition.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			vendorID = r.Vendor.ID
+			if err := models.ClosePurchaseOrder(context.Background(), db, clerk.ID, po.ID, "Not needed"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	res := c.Get("/purchase-orders")
+	if got := res.Doc.Find("#po-results tbody tr").Length(); got != 3 || res.Text(".page-header p") != "3 purchase orders, 2 waiting for goods." {
+		t.Errorf("list: %d rows, %q", got, res.Text(".page-header p"))
+	}
+	for query, want := range map[string]int{"status=closed": 1, "status=open": 2, "q=000002": 1, "q=po-00000": 3, "vendor=" + itoa(vendorID): 1, "q=nothing": 0} {
+		res := c.Get("/purchase-orders?" + query)
+		if got := res.Doc.Find("#po-results tbody tr").Length(); got != want {
+			t.Errorf("%s: %d rows, want %d", query, got, want)
+		}
+		if want == 0 && res.Text(".empty-state h2") != "No order matches" {
+			t.Errorf("%s: empty state %q", query, res.Text(".empty-state h2"))
+		}
+	}
+	c.Header.Set("HX-Request", "true")
+	c.Header.Set("HX-Target", "po-results")
+	res = c.Get("/purchase-orders?status=closed&q=")
+	if res.Doc.Find(".page-header").Length() != 0 || res.Doc.Find("#po-results tbody tr").Length() != 1 || res.Header.Get("HX-Push-Url") != "/purchase-orders?status=closed" {
+		t.Errorf("htmx results: push %q", res.Header.Get("HX-Push-Url"))
+	}
+}
+
+func TestCommentsAppendInline(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	env.CreateUser(t, acme, "olga@acme.example", "Olga Other", "requester")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("rita@acme.example", testutil.Password)
+	c.Get("/dashboard") // the signed-in CSRF token
+	path := "/requisitions/" + itoa(r.Requisition.ID) + "/comments"
+	c.Header.Set("HX-Request", "true")
+	res := c.Post(path, url.Values{"body": {"Please order before Friday."}})
+	if res.Status != 200 || res.Text(".comment-body") != "Please order before Friday." || res.Text("#comment-body") != "" || !strings.Contains(res.Header.Get("HX-Trigger"), "Comment posted") {
+		t.Fatalf("comment: %d %q", res.Status, res.Text(".comment-body"))
+	}
+	res = c.Post(path, url.Values{"body": {"And the cables too."}})
+	if got := res.Doc.Find(".comment").Length(); got != 2 || res.Text("#comments .count") != "2 comments" {
+		t.Errorf("%d comments after the second", got)
+	}
+	res = c.Post(path, url.Values{"body": {"  "}})
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#body-error") != "Write a comment first." || res.Doc.Find(".comment").Length() != 2 {
+		t.Errorf("empty comment: %d %q", res.Status, res.Text("#body-error"))
+	}
+	// Olga cannot see Rita's requisition, so cannot comment on it.
+	o := app.Client(t, "acme")
+	o.SignIn("olga@acme.example", testutil.Password)
+	o.Get("/dashboard") // the signed-in CSRF token
+	if res := o.Post(path, url.Values{"body": {"hello"}}); res.Status != http.StatusNotFound {
+		t.Errorf("comment on another's requisition: %d", res.Status)
+	}
+	var n int64
+	db.Model(&models.Comment{}).Count(&n)
+	if n != 2 {
+		t.Errorf("%d comments stored", n)
+	}
+}
+
+var pdfBytes = []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+func TestAttachmentsUploadAndDownloadOnlyForThoseWhoSeeTheDocument(t *testing.T) {
+	env := testutil.NewEnv(t)
+	acme := env.NewTenant(t, "acme", "Acme Corporation")
+	globex := env.NewTenant(t, "globex", "Globex")
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	env.CreateUser(t, acme, "olga@acme.example", "Olga Other", "requester")
+	env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
+	gina := env.CreateUser(t, globex, "gina@globex.example", "Gina Globex", "requester")
+	g := testutil.ApprovedRequisition(t, env.DB(t, globex), gina.ID, "", standAndCable...)
+	if g.Requisition.ID != r.Requisition.ID {
+		t.Fatalf("the tenants' requisitions should share an id: %d, %d", g.Requisition.ID, r.Requisition.ID)
+	}
+	env.Config.MaxUploadBytes = 2048
+	app := testutil.NewApp(t, env)
+	blobDir := strings.TrimPrefix(env.Config.BlobURL, "file://")
+	base := "/requisitions/" + itoa(r.Requisition.ID) + "/attachments"
+
+	c := app.Client(t, "acme")
+	c.SignIn("rita@acme.example", testutil.Password)
+	c.Get("/dashboard") // the signed-in CSRF token
+	c.Header.Set("HX-Request", "true")
+	// Too big: refused beside the field, nothing stored.
+	res := c.Upload(base, "file", "big.txt", "text/plain", []byte(strings.Repeat("a", 2049)))
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#file-error") != "This file is larger than 2 KB, the most an attachment may be." {
+		t.Errorf("too big: %d %q", res.Status, res.Text("#file-error"))
+	}
+	// HTML claiming to be a PDF: refused by its bytes.
+	res = c.Upload(base, "file", "invoice.pdf", "application/pdf", []byte("<html><script>alert(1)</script></html>"))
+	if res.Status != http.StatusUnprocessableEntity || !strings.HasPrefix(res.Text("#file-error"), "Files of this kind cannot be attached.") {
+		t.Errorf("html as pdf: %d %q", res.Status, res.Text("#file-error"))
+	}
+	if entries, _ := os.ReadDir(blobDir); len(entries) != 0 {
+		t.Errorf("refused uploads stored %d entries", len(entries))
+	}
+	// A PDF sent as an image is stored as the PDF it is, under a safe name.
+	res = c.Upload(base, "file", "../../Quote <final>.pdf", "image/png", pdfBytes)
+	if res.Status != 200 || res.Text(".attachment a") != "Quote _final_.pdf" || !strings.Contains(res.Text(".attachment .hint"), "PDF") {
+		t.Fatalf("upload: %d %q %q", res.Status, res.Text(".attachment a"), res.Text("#file-error"))
+	}
+	href, _ := res.Doc.Find(".attachment a").Attr("href")
+	c.Header.Del("HX-Request")
+
+	dl := c.Get(href)
+	if dl.Status != 200 || dl.Body != string(pdfBytes) {
+		t.Fatalf("download: %d, %d bytes", dl.Status, len(dl.Body))
+	}
+	for header, want := range map[string]string{
+		"Content-Type":           "application/pdf",
+		"Content-Disposition":    `attachment; filename="Quote _final_.pdf"; filename*=UTF-8''Quote%20_final_.pdf`,
+		"X-Content-Type-Options": "nosniff",
+	} {
+		if got := dl.Header.Get(header); got != want {
+			t.Errorf("%s: %q, want %q", header, got, want)
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(blobDir, "acme", "*")); len(files) == 0 {
+		t.Error("the blob is not under the tenant's prefix")
+	}
+	// The clerk, who sees every submitted requisition, may download it.
+	carl := app.Client(t, "acme")
+	carl.SignIn("carl@acme.example", testutil.Password)
+	carl.Get("/dashboard") // the signed-in CSRF token
+	if res := carl.Get(href); res.Status != 200 {
+		t.Errorf("clerk download: %d", res.Status)
+	}
+	// Olga, who cannot see Rita's requisition, gets the same 404 as for a file that does
+	// not exist, and cannot upload to it either.
+	o := app.Client(t, "acme")
+	o.SignIn("olga@acme.example", testutil.Password)
+	o.Get("/dashboard") // the signed-in CSRF token
+	missing := base + "/999999"
+	for _, path := range []string{href, missing, base + "/abc"} {
+		if res := o.Get(path); res.Status != http.StatusNotFound {
+			t.Errorf("olga GET %s: %d", path, res.Status)
+		}
+	}
+	if res := c.Get(missing); res.Status != http.StatusNotFound {
+		t.Errorf("rita GET a missing file: %d", res.Status)
+	}
+	if res := o.Upload(base, "file", "x.pdf", "application/pdf", pdfBytes); res.Status != http.StatusNotFound {
+		t.Errorf("olga uploads to Rita's requisition: %d", res.Status)
+	}
+	// Another tenant's user, on their own requisition with the very same ids, gets 404.
+	gc := app.Client(t, "globex")
+	gc.SignIn("gina@globex.example", testutil.Password)
+	gc.Get("/dashboard") // the signed-in CSRF token
+	if res := gc.Get(href); res.Status != http.StatusNotFound {
+		t.Errorf("cross-tenant download: %d", res.Status)
+	}
+	var n int64
+	db.Model(&models.Attachment{}).Count(&n)
+	if n != 1 {
+		t.Errorf("%d attachments stored", n)
+	}
+}
+
+// A requisition's page offers its order to those who may make one, once approved, then
+// links to it; everyone who sees the requisition sees its comments and attachments.
+func TestRequisitionPageOffersItsPurchaseOrder(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	env.CreateUser(t, acme, "aude@acme.example", "Aude Auditor", "auditor")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
+	app := testutil.NewApp(t, env)
+	path := "/requisitions/" + itoa(r.Requisition.ID)
+	button := `form[action="` + path + `/purchase-order"] button`
+
+	clients := map[string]*testutil.Client{}
+	for _, who := range []string{"rita", "carl", "aude"} {
+		c := app.Client(t, "acme")
+		c.SignIn(who+"@acme.example", testutil.Password)
+		clients[who] = c
+		page := c.Get(path)
+		// The auditor reads comments and files but adds none.
+		forms := map[string]int{"rita": 1, "carl": 1}[who]
+		if page.Status != 200 || page.Doc.Find("#comments").Length() != 1 || page.Doc.Find("#comments form").Length() != forms || page.Doc.Find("#attachments form").Length() != forms {
+			t.Errorf("%s: status %d, comment and upload forms %d/%d, want %d", who, page.Status,
+				page.Doc.Find("#comments form").Length(), page.Doc.Find("#attachments form").Length(), forms)
+		}
+		if got, want := page.Doc.Find(button).Length(), map[string]int{"carl": 1}[who]; got != want {
+			t.Errorf("%s sees %d create buttons, want %d", who, got, want)
+		}
+	}
+	if res := clients["aude"].Post(path+"/comments", url.Values{"body": {"Noted."}}); res.Location() != "/dashboard" {
+		t.Errorf("auditor comments: %d %q", res.Status, res.Location())
+	}
+	c := clients["carl"]
+	c.Get(path)
+	res := c.Post(path+"/purchase-order", nil)
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/purchase-orders/") {
+		t.Fatalf("create: %d %q", res.Status, res.Location())
+	}
+	for who, want := range map[string]int{"carl": 1, "aude": 1, "rita": 0} {
+		page := clients[who].Get(path)
+		link := page.Doc.Find(`.page-header a[href="` + res.Location() + `"]`)
+		if link.Length() != want || page.Doc.Find(button).Length() != 0 {
+			t.Errorf("%s: %d links to the order, want %d", who, link.Length(), want)
+		}
+		if want == 1 && strings.TrimSpace(link.Text()) != "View PO-000001" {
+			t.Errorf("%s: link says %q", who, link.Text())
+		}
+	}
+}
+
+// What cannot be done to an order is explained in a flash, and offered by no button.
+func TestPurchaseOrderRefusalsAreExplained(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	clerk := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
+	po, err := models.CreatePurchaseOrder(context.Background(), db, models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAll: true}, r.Requisition.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("carl@acme.example", testutil.Password)
+	path := "/purchase-orders/" + itoa(po.ID)
+	if page := c.Get(path); page.Doc.Find(`form[action="`+path+`/email"]`).Length() != 0 || !strings.Contains(page.Text(".details"), "None on file") {
+		t.Error("an order to a vendor without email offers to email it")
+	}
+	c.Post(path+"/email", nil)
+	if got := c.Get(path).Text(".flash-error"); !strings.Contains(got, "has no email address") || len(app.Mail.Sent()) != 0 {
+		t.Errorf("email without an address: flash %q, %d sent", got, len(app.Mail.Sent()))
+	}
+	c.Post(path+"/close", url.Values{"reason": {"Cancelled by the requester"}})
+	c.Post(path+"/close", url.Values{"reason": {"Again"}})
+	if got := c.Get(path).Text(".flash-error"); got != "PO-000001 is already closed." {
+		t.Errorf("closing twice: flash %q", got)
+	}
+	c.Post(path+"/receipts", url.Values{"qty-1": {"1"}})
+	if got := c.Get(path).Text(".flash-error"); !strings.HasPrefix(got, "Nothing more can be received against PO-000001") {
+		t.Errorf("receiving against a closed order: flash %q", got)
+	}
+	for _, p := range []string{"/purchase-orders/999999", "/purchase-orders/abc", "/purchase-orders/999999/print"} {
+		if res := c.Get(p); res.Status != http.StatusNotFound {
+			t.Errorf("GET %s: %d", p, res.Status)
+		}
+	}
+}
+
+// An order's page costs the same few queries however many receipts and comments it has.
+func TestPurchaseOrderPageQueriesDoNotGrowWithItsHistory(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	clerk := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	v := models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAll: true}
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "", testutil.OrderLine{Description: "Paper", Quantity: "100", UnitPrice: 500})
+	po, err := models.CreatePurchaseOrder(context.Background(), db, v, r.Requisition.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("carl@acme.example", testutil.Password)
+	path := "/purchase-orders/" + itoa(po.ID)
+	cost := func() int64 {
+		c.Get(path)
+		before := app.Counter.Tenant.Load()
+		if res := c.Get(path); res.Status != 200 {
+			t.Fatalf("order page: %d", res.Status)
+		}
+		return app.Counter.Tenant.Load() - before
+	}
+	bare := cost()
+	d, _ := models.GetPurchaseOrder(context.Background(), db, po.ID)
+	for range 15 {
+		if _, err := models.RecordReceipt(context.Background(), db, clerk.ID, po.ID, models.ReceiptInput{Quantities: map[int64]string{d.Lines[0].ID: "2"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.AddComment(context.Background(), db, v, models.DocPurchaseOrder, po.ID, "Another delivery"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	busy := cost()
+	t.Logf("order page: %d tenant queries bare, %d with 15 receipts and 15 comments", bare, busy)
+	if busy != bare || bare > 14 {
+		t.Errorf("order page: %d queries bare, %d with history", bare, busy)
+	}
+}

@@ -1,0 +1,469 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"outlay"
+	"outlay/mail"
+	"outlay/money"
+)
+
+// ErrAlreadyOrdered refuses a second purchase order for a requisition; CreatePurchaseOrder
+// returns the existing order with it, so a double click lands on the one order.
+var ErrAlreadyOrdered = outlay.Conflict("That requisition has already been ordered.")
+
+// CreatePurchaseOrder turns an approved requisition the viewer may see into a purchase order
+// with the next PO number, copying its vendor, delivery location, lines and totals, and marks
+// the requisition ordered. The requisition row is locked for the transaction, so two clerks
+// clicking at once make one order: the second gets ErrAlreadyOrdered and that order.
+func CreatePurchaseOrder(ctx context.Context, db *gorm.DB, v Viewer, requisitionID int64) (*PurchaseOrder, error) {
+	var po *PurchaseOrder
+	var existing *PurchaseOrder
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r Requisition
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Scopes(VisibleRequisitions(v)).
+			Where("requisitions.id = ?", requisitionID).First(&r).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return outlay.NotFound("There is no such requisition.")
+		}
+		if err != nil {
+			return err
+		}
+		if r.Status == RequisitionOrdered {
+			var prev PurchaseOrder
+			if err := tx.Where("requisition_id = ?", r.ID).First(&prev).Error; err != nil {
+				return err
+			}
+			existing = &prev
+			return ErrAlreadyOrdered
+		}
+		if r.Status != RequisitionApproved {
+			return outlay.Conflict("Only an approved requisition can be ordered; this one is " + strings.ReplaceAll(r.Status, "_", " ") + ".")
+		}
+		if r.VendorID == nil {
+			return outlay.Conflict("This requisition names no vendor. Ask the requester to choose one before it is ordered.")
+		}
+		var vendor Vendor
+		if err := tx.First(&vendor, *r.VendorID).Error; err != nil {
+			return err
+		}
+		if vendor.ArchivedAt != nil || vendor.Status != VendorActive {
+			return outlay.Conflict(vendor.Name + " is not an active vendor, so nothing can be ordered from them.")
+		}
+		var lines []RequisitionLine
+		if err := tx.Where("requisition_id = ?", r.ID).Order("position").Find(&lines).Error; err != nil {
+			return err
+		}
+		if len(lines) == 0 {
+			return outlay.Conflict("This requisition has no lines to order.")
+		}
+		number, err := NextNumber(tx, NumberPurchaseOrder)
+		if err != nil {
+			return err
+		}
+		po = &PurchaseOrder{Number: number, RequisitionID: r.ID, VendorID: vendor.ID, LocationID: r.LocationID, Currency: r.Currency,
+			SubtotalMinor: r.SubtotalMinor, TaxMinor: r.TaxMinor, TotalMinor: r.TotalMinor, Status: POOpen, CreatedBy: v.UserID}
+		if err := tx.Create(po).Error; err != nil {
+			return err
+		}
+		poLines := make([]PurchaseOrderLine, 0, len(lines))
+		for _, l := range lines {
+			poLines = append(poLines, PurchaseOrderLine{PurchaseOrderID: po.ID, RequisitionLineID: &l.ID, Position: l.Position,
+				Description: l.Description, QuantityMilli: l.QuantityMilli, UnitPriceMinor: l.UnitPriceMinor, TaxRateBP: l.TaxRateBP,
+				GLAccountID: l.GLAccountID, AmountMinor: l.AmountMinor, TaxMinor: l.TaxMinor})
+		}
+		if err := tx.Create(&poLines).Error; err != nil {
+			return err
+		}
+		return tx.Model(&r).Updates(map[string]any{"status": RequisitionOrdered, "updated_at": time.Now()}).Error
+	})
+	if errors.Is(err, ErrAlreadyOrdered) {
+		return existing, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return po, nil
+}
+
+// PurchaseOrderOf is the order made from a requisition, or nil when there is none.
+func PurchaseOrderOf(ctx context.Context, db *gorm.DB, requisitionID int64) (*PurchaseOrder, error) {
+	var po PurchaseOrder
+	err := db.WithContext(ctx).Where("requisition_id = ?", requisitionID).First(&po).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &po, nil
+}
+
+// Receivable reports whether goods may still be received against the order.
+func (p PurchaseOrder) Receivable() bool {
+	return p.Status == POOpen || p.Status == POPartiallyReceived
+}
+
+// Closable reports whether the order may be closed by hand.
+func (p PurchaseOrder) Closable() bool { return p.Receivable() }
+
+// Remaining is how much of the line has yet to arrive.
+func (l PurchaseOrderLine) Remaining() money.Quantity { return l.QuantityMilli - l.ReceivedMilli }
+
+// ReceiptInput is a receipt as typed: a quantity per order line id (blank or zero for none),
+// the day the goods came, and a note.
+type ReceiptInput struct {
+	Quantities map[int64]string
+	ReceivedOn string // YYYY-MM-DD; empty is today
+	Note       string
+}
+
+// ReceiptField is the form field of a line's quantity, the key of its error.
+func ReceiptField(lineID int64) string { return "qty-" + strconv.FormatInt(lineID, 10) }
+
+// RecordReceipt records goods arriving against an open or partly received order: a quantity
+// per line, at least one above zero, none above what remains of its line. The order row is
+// locked, so concurrent receipts are checked one after the other and cannot together receive
+// more than was ordered. Refusals name the field and write nothing.
+func RecordReceipt(ctx context.Context, db *gorm.DB, userID, poID int64, in ReceiptInput) (*Receipt, error) {
+	var receipt *Receipt
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		po, err := lockPurchaseOrder(tx, poID)
+		if err != nil {
+			return err
+		}
+		if !po.Receivable() {
+			return outlay.Conflict("Nothing more can be received against " + po.Number + ": it is " + strings.ReplaceAll(po.Status, "_", " ") + ".")
+		}
+		var lines []PurchaseOrderLine
+		if err := tx.Where("purchase_order_id = ?", po.ID).Order("position").Find(&lines).Error; err != nil {
+			return err
+		}
+		errs := outlay.ValidationErrors{}
+		on, err := receiptDate(in.ReceivedOn)
+		if err != nil {
+			errs.Add("received_on", err.Error())
+		}
+		note := strings.TrimSpace(in.Note)
+		if utf8.RuneCountInString(note) > 2000 {
+			errs.Add("note", "Keep the note under 2,000 characters.")
+		}
+		got := map[int64]money.Quantity{}
+		for _, l := range lines {
+			typed := strings.TrimSpace(in.Quantities[l.ID])
+			if typed == "" || isZero(typed) {
+				continue
+			}
+			q, err := money.ParseQuantity(typed)
+			if err != nil {
+				errs.Add(ReceiptField(l.ID), err.Error())
+				continue
+			}
+			if q > l.Remaining() {
+				errs.Add(ReceiptField(l.ID), fmt.Sprintf("Line %d (%s): only %s remain to be received.", l.Position, l.Description, l.Remaining()))
+				continue
+			}
+			got[l.ID] = q
+		}
+		if len(got) == 0 && len(errs) == 0 {
+			errs.Add("", "Enter the quantity received of at least one line.")
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		receipt = &Receipt{PurchaseOrderID: po.ID, ReceivedBy: userID, ReceivedOn: on, Note: note}
+		if err := tx.Create(receipt).Error; err != nil {
+			return err
+		}
+		at := time.Now()
+		complete := true
+		for i := range lines {
+			l := &lines[i]
+			if q, ok := got[l.ID]; ok {
+				if err := tx.Create(&ReceiptLine{ReceiptID: receipt.ID, PurchaseOrderLineID: l.ID, QuantityMilli: q}).Error; err != nil {
+					return err
+				}
+				received := l.ReceivedMilli + q
+				if err := tx.Model(l).Updates(map[string]any{"received_milli": received, "updated_at": at}).Error; err != nil {
+					return err
+				}
+				// GORM may or may not copy a map's values onto the model: say it once.
+				l.ReceivedMilli = received
+			}
+			complete = complete && l.Remaining() == 0
+		}
+		status := POPartiallyReceived
+		if complete {
+			status = POReceived
+		}
+		return tx.Model(po).Updates(map[string]any{"status": status, "updated_at": at}).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return receipt, nil
+}
+
+func isZero(s string) bool { return strings.Trim(s, "0.,") == "" }
+
+func receiptDate(s string) (time.Time, error) {
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	if strings.TrimSpace(s) == "" {
+		return today, nil
+	}
+	d, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+	if err != nil {
+		return today, errors.New("Enter the date as YYYY-MM-DD.")
+	}
+	if d.After(today.AddDate(0, 0, 1)) {
+		return today, errors.New("Goods cannot be received in the future.")
+	}
+	return d, nil
+}
+
+func lockPurchaseOrder(tx *gorm.DB, id int64) (*PurchaseOrder, error) {
+	var po PurchaseOrder
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&po, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, outlay.NotFound("There is no such purchase order.")
+	}
+	return &po, err
+}
+
+// ClosePurchaseOrder closes an open or partly received order by hand, with the reason.
+func ClosePurchaseOrder(ctx context.Context, db *gorm.DB, userID, poID int64, reason string) error {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return outlay.ValidationErrors{"reason": "Say why the order is closed."}
+	case utf8.RuneCountInString(reason) > 1000:
+		return outlay.ValidationErrors{"reason": "Keep the reason under 1,000 characters."}
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		po, err := lockPurchaseOrder(tx, poID)
+		if err != nil {
+			return err
+		}
+		if !po.Closable() {
+			return outlay.Conflict(po.Number + " is already " + strings.ReplaceAll(po.Status, "_", " ") + ".")
+		}
+		at := time.Now()
+		return tx.Model(po).Updates(map[string]any{"status": POClosed, "closed_at": at, "closed_by": userID, "close_reason": reason, "updated_at": at}).Error
+	})
+}
+
+// EmailPurchaseOrder sends the order to its vendor's email address as plain text, from
+// orgName, and records when it was sent.
+func EmailPurchaseOrder(ctx context.Context, db *gorm.DB, mailer mail.Mailer, poID int64, orgName string) error {
+	d, err := GetPurchaseOrder(ctx, db, poID)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(d.Vendor.Email) == "" {
+		return outlay.Conflict(d.Vendor.Name + " has no email address. Add one on the vendor's page, or print the order and send it.")
+	}
+	if err := mailer.Send(ctx, PurchaseOrderMessage(d, orgName)); err != nil {
+		return fmt.Errorf("email %s: %w", d.Number, err)
+	}
+	at := time.Now()
+	return db.WithContext(ctx).Model(&d.PurchaseOrder).Updates(map[string]any{"emailed_at": at, "updated_at": at}).Error
+}
+
+// PurchaseOrderMessage is the plain-text email of an order to its vendor.
+func PurchaseOrderMessage(d *PurchaseOrderDetail, orgName string) mail.Message {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Purchase order %s from %s\n\n", d.Number, orgName)
+	fmt.Fprintf(&b, "To: %s\nDate: %s\n", d.Vendor.Name, d.CreatedAt.UTC().Format("2 January 2006"))
+	if d.Location != nil {
+		fmt.Fprintf(&b, "Deliver to: %s\n", d.Location.Name)
+		if d.Location.Address != "" {
+			fmt.Fprintf(&b, "            %s\n", strings.ReplaceAll(d.Location.Address, "\n", "\n            "))
+		}
+	}
+	b.WriteString("\n")
+	for _, l := range d.Lines {
+		fmt.Fprintf(&b, "%d. %s\n   %s × %s = %s", l.Position, l.Description, l.QuantityMilli,
+			d.Money(l.UnitPriceMinor), d.Money(l.AmountMinor))
+		if l.TaxMinor != 0 {
+			fmt.Fprintf(&b, " (tax %s at %s)", d.Money(l.TaxMinor), money.FormatRate(l.TaxRateBP)+"%")
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "\nSubtotal: %s\nTax: %s\nTotal: %s\n", d.Money(d.SubtotalMinor), d.Money(d.TaxMinor), d.Total())
+	fmt.Fprintf(&b, "\nPlease quote %s on your invoice and delivery note.\n", d.Number)
+	return mail.Message{To: d.Vendor.Email, Subject: fmt.Sprintf("Purchase order %s from %s", d.Number, orgName), Body: b.String()}
+}
+
+// PurchaseOrderDetail is an order with everything its page and print show.
+type PurchaseOrderDetail struct {
+	PurchaseOrder
+	Vendor            Vendor
+	Location          *Location
+	Lines             []PurchaseOrderLine
+	Receipts          []ReceiptDetail
+	CreatedByName     string
+	ClosedByName      string
+	RequisitionNumber string
+	RequesterName     string
+}
+
+// Money is an amount in the order's currency.
+func (d *PurchaseOrderDetail) Money(minor int64) money.Money {
+	return money.Money{Minor: minor, Currency: d.Currency}
+}
+
+// ReceiptDetail is a receipt with its lines and who recorded it.
+type ReceiptDetail struct {
+	Receipt
+	ReceivedByName string
+	Lines          []ReceiptLineDetail `gorm:"-"`
+}
+
+// ReceiptLineDetail is one line of a receipt with the order line it was for.
+type ReceiptLineDetail struct {
+	ReceiptLine
+	Position    int
+	Description string
+}
+
+// GetPurchaseOrder reads an order with its vendor, location, lines and receipts.
+func GetPurchaseOrder(ctx context.Context, db *gorm.DB, id int64) (*PurchaseOrderDetail, error) {
+	db = db.WithContext(ctx)
+	var d PurchaseOrderDetail
+	err := db.First(&d.PurchaseOrder, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, outlay.NotFound("There is no such purchase order.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.First(&d.Vendor, d.VendorID).Error; err != nil {
+		return nil, err
+	}
+	if d.LocationID != nil {
+		d.Location = &Location{}
+		if err := db.First(d.Location, *d.LocationID).Error; err != nil {
+			return nil, err
+		}
+	}
+	if err := db.Where("purchase_order_id = ?", id).Order("position").Find(&d.Lines).Error; err != nil {
+		return nil, err
+	}
+	var names struct {
+		CreatedByName, ClosedByName, RequisitionNumber, RequesterName string
+	}
+	err = db.Raw(`SELECT cu.name AS created_by_name, COALESCE(xu.name, '') AS closed_by_name,
+			COALESCE(r.number, '') AS requisition_number, ru.name AS requester_name
+		FROM purchase_orders p
+		JOIN users cu ON cu.id = p.created_by
+		LEFT JOIN users xu ON xu.id = p.closed_by
+		JOIN requisitions r ON r.id = p.requisition_id
+		JOIN users ru ON ru.id = r.requester_id
+		WHERE p.id = ?`, id).Scan(&names).Error
+	if err != nil {
+		return nil, err
+	}
+	d.CreatedByName, d.ClosedByName, d.RequisitionNumber, d.RequesterName = names.CreatedByName, names.ClosedByName, names.RequisitionNumber, names.RequesterName
+	var receipts []ReceiptDetail
+	err = db.Table("receipts").Select("receipts.*, users.name AS received_by_name").Joins("JOIN users ON users.id = receipts.received_by").
+		Where("receipts.purchase_order_id = ?", id).Order("receipts.id DESC").Scan(&receipts).Error
+	if err != nil {
+		return nil, err
+	}
+	var lines []ReceiptLineDetail
+	err = db.Table("receipt_lines").Select("receipt_lines.*, l.position, l.description").
+		Joins("JOIN purchase_order_lines l ON l.id = receipt_lines.purchase_order_line_id").
+		Joins("JOIN receipts ON receipts.id = receipt_lines.receipt_id").
+		Where("receipts.purchase_order_id = ?", id).Order("l.position").Scan(&lines).Error
+	if err != nil {
+		return nil, err
+	}
+	for i := range receipts {
+		for _, l := range lines {
+			if l.ReceiptID == receipts[i].ID {
+				receipts[i].Lines = append(receipts[i].Lines, l)
+			}
+		}
+	}
+	d.Receipts = receipts
+	return &d, nil
+}
+
+// PurchaseOrderFilter narrows the list of orders.
+type PurchaseOrderFilter struct {
+	Status   string
+	VendorID int64
+	Query    string // part of the PO number
+	Offset   int
+	Limit    int
+}
+
+// PurchaseOrderRow is one order in the list.
+type PurchaseOrderRow struct {
+	PurchaseOrder
+	VendorName        string
+	RequisitionNumber string
+	RequesterName     string
+}
+
+// PurchaseOrderList is one page of orders and how many match in all.
+type PurchaseOrderList struct {
+	Rows  []PurchaseOrderRow
+	Total int
+}
+
+// ListPurchaseOrders lists orders matching the filter, newest first.
+func ListPurchaseOrders(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter) (PurchaseOrderList, error) {
+	q := db.WithContext(ctx).Table("purchase_orders").
+		Joins("JOIN vendors v ON v.id = purchase_orders.vendor_id").
+		Joins("JOIN requisitions r ON r.id = purchase_orders.requisition_id").
+		Joins("JOIN users u ON u.id = r.requester_id")
+	if f.Status != "" {
+		q = q.Where("purchase_orders.status = ?", f.Status)
+	}
+	if f.VendorID != 0 {
+		q = q.Where("purchase_orders.vendor_id = ?", f.VendorID)
+	}
+	if s := strings.TrimSpace(f.Query); s != "" {
+		q = q.Where("purchase_orders.number ILIKE ?", "%"+escapeLike(s)+"%")
+	}
+	var out PurchaseOrderList
+	var total int64
+	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return out, err
+	}
+	out.Total = int(total)
+	err := q.Select("purchase_orders.*, v.name AS vendor_name, COALESCE(r.number, '') AS requisition_number, u.name AS requester_name").
+		Order("purchase_orders.id DESC").Offset(f.Offset).Limit(f.Limit).Scan(&out.Rows).Error
+	return out, err
+}
+
+// PurchaseOrderCounts is how many orders there are in each status.
+func PurchaseOrderCounts(ctx context.Context, db *gorm.DB) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	err := db.WithContext(ctx).Table("purchase_orders").Select("status, count(*) AS n").Group("status").Scan(&rows).Error
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, err
+}
+
+// PurchaseOrderVendors lists the vendors that have orders, for the list's vendor filter.
+func PurchaseOrderVendors(ctx context.Context, db *gorm.DB) ([]Vendor, error) {
+	var out []Vendor
+	err := db.WithContext(ctx).Where("id IN (SELECT vendor_id FROM purchase_orders)").Order("lower(name), id").Find(&out).Error
+	return out, err
+}

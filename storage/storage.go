@@ -1,0 +1,168 @@
+// Package storage keeps attachment bytes in a blob store (gocloud.dev/blob): a local folder by
+// default, S3 or Google Cloud Storage by URL. Keys are "<tenant slug>/<sha256 hex>", so a
+// tenant's files sit under its own prefix and identical content is stored once.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/gcerrors"
+
+	// The S3 and GCS drivers register the s3:// and gs:// URL schemes.
+	_ "gocloud.dev/blob/gcsblob"
+	_ "gocloud.dev/blob/s3blob"
+)
+
+// ErrNotFound means no blob has the key.
+var ErrNotFound = errors.New("blob not found")
+
+// Store is the attachment blob store.
+type Store struct {
+	bucket *blob.Bucket
+}
+
+// Open opens the bucket at blobURL: file://<folder> (relative folders such as
+// file://./.outlay/blobs are resolved against the working directory and created), s3://bucket
+// or gs://bucket.
+func Open(ctx context.Context, blobURL string) (*Store, error) {
+	u, err := url.Parse(blobURL)
+	if err != nil || u.Scheme == "" {
+		return nil, fmt.Errorf("OUTLAY_BLOB_URL %q: must be a URL such as file://./.outlay/blobs, s3://bucket or gs://bucket", blobURL)
+	}
+	if u.Scheme == "file" {
+		dir := u.Host + u.Path
+		if dir == "" {
+			return nil, fmt.Errorf("OUTLAY_BLOB_URL %q: names no folder", blobURL)
+		}
+		if dir, err = filepath.Abs(dir); err != nil {
+			return nil, fmt.Errorf("OUTLAY_BLOB_URL %q: %w", blobURL, err)
+		}
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("OUTLAY_BLOB_URL: create %s: %w", dir, err)
+		}
+		// Temporary files go beside the blobs, so the final rename never crosses devices.
+		b, err := fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, DirFileMode: 0o750})
+		if err != nil {
+			return nil, fmt.Errorf("OUTLAY_BLOB_URL: %w", err)
+		}
+		return &Store{bucket: b}, nil
+	}
+	b, err := blob.OpenBucket(ctx, blobURL)
+	if err != nil {
+		return nil, fmt.Errorf("OUTLAY_BLOB_URL: %w", err)
+	}
+	return &Store{bucket: b}, nil
+}
+
+// Close releases the bucket.
+func (s *Store) Close() error { return s.bucket.Close() }
+
+var (
+	validSlug = regexp.MustCompile(`^[a-z0-9-]{1,63}$`)
+	validHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// Key is where content with the given SHA-256 (hex) of a tenant is stored.
+func Key(tenantSlug, sha256Hex string) string { return tenantSlug + "/" + sha256Hex }
+
+// checkKey refuses keys that Key did not make, so no caller can reach outside a tenant prefix.
+func checkKey(key string) error {
+	slug, hash, ok := strings.Cut(key, "/")
+	if !ok || !validSlug.MatchString(slug) || !validHash.MatchString(hash) {
+		return fmt.Errorf("storage: malformed key %q", key)
+	}
+	return nil
+}
+
+// Put stores r's bytes under key, unless a blob with that key is already there: keys are
+// content hashes, so it would hold the same bytes.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, contentType string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if ok, err := s.bucket.Exists(ctx, key); err != nil {
+		return fmt.Errorf("storage: look for %s: %w", key, err)
+	} else if ok {
+		return nil
+	}
+	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType})
+	if err != nil {
+		return fmt.Errorf("storage: write %s: %w", key, err)
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		_ = w.Close()
+		return fmt.Errorf("storage: write %s: %w", key, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("storage: write %s: %w", key, err)
+	}
+	return nil
+}
+
+// Open streams the blob under key; the caller closes it.
+func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	r, err := s.bucket.NewReader(ctx, key, nil)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: read %s: %w", key, err)
+	}
+	return r, nil
+}
+
+// Exists reports whether a blob is stored under key.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	if err := checkKey(key); err != nil {
+		return false, err
+	}
+	return s.bucket.Exists(ctx, key)
+}
+
+// Delete removes the blob under key; a missing blob is not an error. Callers make sure no
+// attachment row still names the key, since identical files share it.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	err := s.bucket.Delete(ctx, key)
+	if err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return fmt.Errorf("storage: delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// DeleteTenant removes every blob under a tenant's prefix, for a purge.
+func (s *Store) DeleteTenant(ctx context.Context, tenantSlug string) (int, error) {
+	if !validSlug.MatchString(tenantSlug) {
+		return 0, fmt.Errorf("storage: malformed tenant slug %q", tenantSlug)
+	}
+	it := s.bucket.List(&blob.ListOptions{Prefix: tenantSlug + "/"})
+	n := 0
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("storage: list %s: %w", tenantSlug, err)
+		}
+		if err := s.Delete(ctx, obj.Key); err != nil {
+			return n, err
+		}
+		n++
+	}
+}

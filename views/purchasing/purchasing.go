@@ -1,0 +1,291 @@
+// Package purchasing holds the purchase order pages: the list with its filters, an order's
+// page with receiving, closing and emailing, and the clean printable order.
+package purchasing
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"outlay/views"
+	"outlay/views/documents"
+)
+
+// ListPath is the list of purchase orders.
+const ListPath = "/purchase-orders"
+
+// OrderPath is an order's page.
+func OrderPath(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
+
+// PrintPath is an order's printable page.
+func PrintPath(id int64) string { return OrderPath(id) + "/print" }
+
+// ReceiptsPath records a receipt against an order.
+func ReceiptsPath(id int64) string { return OrderPath(id) + "/receipts" }
+
+// ClosePath closes an order by hand.
+func ClosePath(id int64) string { return OrderPath(id) + "/close" }
+
+// EmailPath emails an order to its vendor.
+func EmailPath(id int64) string { return OrderPath(id) + "/email" }
+
+// CreatePath makes an order from an approved requisition.
+func CreatePath(requisitionID int64) string {
+	return "/requisitions/" + strconv.FormatInt(requisitionID, 10) + "/purchase-order"
+}
+
+// Element ids htmx requests name in HX-Target.
+const (
+	ResultsID = "po-results"
+	ReceiveID = "receive-form"
+	CloseID   = "close-form"
+)
+
+// PerPage is how many orders one page of the list shows.
+const PerPage = 25
+
+// Statuses of an order, in the order people meet them.
+var Statuses = []string{"open", "partially_received", "received", "closed", "cancelled"}
+
+// StatusLabel is how people read an order status.
+func StatusLabel(status string) string {
+	switch status {
+	case "open":
+		return "Open"
+	case "partially_received":
+		return "Partly received"
+	case "received":
+		return "Received"
+	case "closed":
+		return "Closed"
+	case "cancelled":
+		return "Cancelled"
+	}
+	return status
+}
+
+func statusClass(status string) string {
+	switch status {
+	case "open":
+		return "badge badge-active"
+	case "partially_received":
+		return "badge badge-warning"
+	case "received":
+		return "badge badge-success"
+	}
+	return "badge badge-muted"
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value string
+	Label string
+}
+
+// Filter is the list's search, filters and page, as the query string carries them.
+type Filter struct {
+	Q      string
+	Status string
+	Vendor string // vendor id
+	Page   int
+}
+
+// Active reports whether the filter narrows the list at all.
+func (f Filter) Active() bool { return f.Q != "" || f.Status != "" || f.Vendor != "" }
+
+// URL is the list's address with this filter at page.
+func (f Filter) URL(page int) string {
+	v := url.Values{}
+	if f.Q != "" {
+		v.Set("q", f.Q)
+	}
+	if f.Status != "" {
+		v.Set("status", f.Status)
+	}
+	if f.Vendor != "" {
+		v.Set("vendor", f.Vendor)
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return ListPath
+	}
+	return ListPath + "?" + v.Encode()
+}
+
+// Row is one order in the list.
+type Row struct {
+	ID          int64
+	Number      string
+	Vendor      string
+	Requisition string
+	Requester   string
+	Total       string
+	Status      string
+	Created     string
+}
+
+// List is the purchase orders page.
+type List struct {
+	Filter   Filter
+	Statuses []Option
+	Vendors  []Option
+	Rows     []Row
+	Total    int // orders matching the filter
+	All      int // orders in all
+	Open     int // open or partly received
+}
+
+// Summary says the counts in a sentence.
+func (l List) Summary() string {
+	if l.All == 1 {
+		return "1 purchase order."
+	}
+	return fmt.Sprintf("%d purchase orders, %d waiting for goods.", l.All, l.Open)
+}
+
+// Pager is the list's pagination.
+func (l List) Pager() views.Pagination {
+	return views.Pagination{Page: l.Filter.Page, PerPage: PerPage, Total: l.Total, URL: l.Filter.URL, Target: ResultsID}
+}
+
+func matchText(n int) string {
+	if n == 1 {
+		return "1 order matches."
+	}
+	return fmt.Sprintf("%d orders match.", n)
+}
+
+// Line is one line of an order.
+type Line struct {
+	ID          int64
+	Position    int
+	Description string
+	Ordered     string
+	Received    string
+	Remaining   string
+	UnitPrice   string
+	Amount      string
+	Tax         string
+	Complete    bool
+}
+
+// Receipt is one receipt in the order's history.
+type Receipt struct {
+	On    string
+	By    string
+	Note  string
+	Lines []ReceiptLine
+}
+
+// ReceiptLine is what one receipt brought of one line.
+type ReceiptLine struct {
+	Position    int
+	Description string
+	Quantity    string
+}
+
+// ReceiveForm records goods received: a quantity per line still open.
+type ReceiveForm struct {
+	CSRF       string
+	OrderID    int64
+	Lines      []Line
+	Quantities map[int64]string
+	ReceivedOn string
+	Note       string
+	Errors     views.FieldErrors
+}
+
+// Field is the name of a line's quantity input.
+func (f ReceiveForm) Field(lineID int64) string { return "qty-" + strconv.FormatInt(lineID, 10) }
+
+// CloseForm closes an order by hand, with a reason.
+type CloseForm struct {
+	CSRF    string
+	OrderID int64
+	Number  string
+	Reason  string
+	Errors  views.FieldErrors
+	Open    bool // shown unfolded, after a refusal
+}
+
+// Detail is an order's page.
+type Detail struct {
+	CSRF            string
+	ID              int64
+	Number          string
+	Status          string
+	Vendor          string
+	VendorHref      string // the vendor's page, for those who may read vendors
+	VendorEmail     string
+	VendorAddress   string
+	Location        string
+	LocationAddress string
+	Requisition     string
+	RequisitionHref string
+	Requester       string
+	CreatedBy       string
+	Created         string
+	Emailed         string
+	Closed          string
+	ClosedBy        string
+	CloseReason     string
+	Subtotal        string
+	Tax             string
+	Total           string
+	Lines           []Line
+	Receipts        []Receipt
+	CanUpdate       bool
+	Receivable      bool
+	Closable        bool
+	Receive         ReceiveForm
+	Close           CloseForm
+	Comments        documents.Comments
+	Attachments     documents.Attachments
+}
+
+// EmailQuestion is what the email button asks before sending.
+func (d Detail) EmailQuestion() string {
+	if d.Emailed != "" {
+		return fmt.Sprintf("%s was already emailed on %s. Email it to %s again?", d.Number, d.Emailed, d.VendorEmail)
+	}
+	return fmt.Sprintf("Email %s to %s at %s?", d.Number, d.Vendor, d.VendorEmail)
+}
+
+// Print is the printable order.
+type Print struct {
+	Organisation    string
+	Number          string
+	Date            string
+	Status          string
+	Vendor          string
+	VendorContact   string
+	VendorEmail     string
+	VendorAddress   string
+	Location        string
+	LocationAddress string
+	Requisition     string
+	Requester       string
+	Lines           []Line
+	Subtotal        string
+	Tax             string
+	Total           string
+	Back            string
+}
+
+func totalSpan(receiving bool) string {
+	if receiving {
+		return "7"
+	}
+	return "5"
+}
+
+// OrderActions is what a requisition's page offers about its purchase order.
+type OrderActions struct {
+	CSRF          string
+	RequisitionID int64
+	CanCreate     bool  // approved, and the person may create orders
+	OrderID       int64 // the order made from it, when the person may see orders
+	OrderNumber   string
+}
