@@ -202,9 +202,11 @@ func (s *Server) shell(c *fiber.Ctx, p page) views.Shell {
 	}
 	if st.user != nil {
 		sh.User = &views.ShellUser{Name: st.user.Name, Email: st.user.Email}
-		for _, r := range s.routes {
-			if r.NavLabel != "" && s.allowed(c, r) {
-				sh.Nav = append(sh.Nav, views.NavItem{Label: r.NavLabel, Href: r.Path, Current: r.Path == p.Nav})
+		for _, sec := range navSections {
+			for _, path := range sec.Paths {
+				if r, ok := s.navRoutes[path]; ok && s.allowed(c, r) {
+					sh.Nav = append(sh.Nav, views.NavItem{Section: sec.Name, Label: r.NavLabel, Href: r.Path, Current: r.Path == p.Nav})
+				}
 			}
 		}
 	}

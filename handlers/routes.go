@@ -46,6 +46,19 @@ func permitted(method, path, object, action string, h fiber.Handler) Route {
 
 func (r Route) nav(label string) Route { r.NavLabel = label; return r }
 
+// navSections group the navigation: each page listed in the navigation belongs to one
+// section, shown in this order (the unnamed first section holds the dashboard).
+var navSections = []struct {
+	Name  string
+	Paths []string
+}{
+	{"", []string{"/dashboard"}},
+	{"Spend", []string{"/requisitions", "/approvals", "/purchase-orders", "/requisitions/all", "/vendors"}},
+	{"Setup", []string{"/admin/departments", "/admin/locations", "/admin/gl-accounts", "/admin/budgets", "/admin/approval-rules", "/admin/settings"}},
+	{"Administration", []string{"/admin/users", "/admin/roles", "/admin/sso", "/admin/tokens", "/audit"}},
+	{"You", []string{"/settings/tokens"}},
+}
+
 func (r Route) api() Route { r.API = true; return r }
 
 // Routes returns the route table, for tests and tools that check it.

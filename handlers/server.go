@@ -47,22 +47,23 @@ type Deps struct {
 
 // Server is the HTTP layer's state, shared by every request.
 type Server struct {
-	cfg      *config.Config
-	registry *tenancy.Registry
-	pools    *tenancy.Pools
-	mailer   mail.Mailer
-	logger   *slog.Logger
-	signer   *auth.Signer
-	throttle models.Throttle
-	sessions models.SessionPolicy
-	cookies  cookieNames
-	routes   []Route
-	policies *policy.Engine
-	metrics  *metrics
-	sso      *sso.Providers
-	secrets  *auth.SecretBox // nil without OUTLAY_SECRET_KEY: SSO secrets cannot be stored
-	events   models.SSOEventSink
-	blobs    *storage.Store
+	cfg       *config.Config
+	registry  *tenancy.Registry
+	pools     *tenancy.Pools
+	mailer    mail.Mailer
+	logger    *slog.Logger
+	signer    *auth.Signer
+	throttle  models.Throttle
+	sessions  models.SessionPolicy
+	cookies   cookieNames
+	routes    []Route
+	navRoutes map[string]Route // the routes listed in the navigation, by path
+	policies  *policy.Engine
+	metrics   *metrics
+	sso       *sso.Providers
+	secrets   *auth.SecretBox // nil without OUTLAY_SECRET_KEY: SSO secrets cannot be stored
+	events    models.SSOEventSink
+	blobs     *storage.Store
 }
 
 // New builds the Fiber app with every route.
@@ -121,6 +122,12 @@ func New(d Deps) (*fiber.App, *Server) {
 	})
 
 	s.routes = s.routeTable()
+	s.navRoutes = map[string]Route{}
+	for _, r := range s.routes {
+		if r.NavLabel != "" {
+			s.navRoutes[r.Path] = r
+		}
+	}
 	// The JSON API authenticates by bearer token only: it ignores cookies, so it needs no
 	// CSRF token and a browser session cannot be ridden into it.
 	api := app.Group("/api/v1", s.resolveTenant, s.loadBearer)

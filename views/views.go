@@ -25,6 +25,7 @@ type ShellUser struct {
 
 // NavItem is one link of the navigation; only pages the user may reach are listed.
 type NavItem struct {
+	Section string // the group it is listed under; "" for the top of the list
 	Label   string
 	Href    string
 	Current bool
