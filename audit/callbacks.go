@@ -1,7 +1,7 @@
 package audit
 
 import (
-	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -70,12 +70,21 @@ type auditor struct {
 }
 
 // tableInfo is what the statements need to know about an audited table, read once from the
-// catalog: its primary key and which columns hold secrets.
+// catalog: its primary key and which columns hold secrets; and the parts of its statements that
+// do not change from one write to the next, made once so that a write only puts them together.
 type tableInfo struct {
 	name    string
 	columns []string
 	pk      []string
 	secrets []string
+
+	quoted string // the table's name, quoted
+	// The update's lock-and-read CTE up to its WHERE, what follows that WHERE up to the SET,
+	// and the join of the UPDATE to the rows read.
+	updateRead, updateLock, updateJoin string
+
+	mu      sync.Mutex
+	records map[recordKey]recordText
 }
 
 // ErrNotAuditable is returned for a write on an audited table that the callbacks cannot record;
@@ -100,7 +109,7 @@ func (a *auditor) target(db *gorm.DB) (*tableInfo, bool) {
 		db.AddError(fmt.Errorf("%w: %s is written through the table expression %q; use the plain table", ErrNotAuditable, stmt.Table, stmt.TableExpr.SQL))
 		return nil, false
 	}
-	info, err := a.table(stmt.Context, stmt.ConnPool, stmt.Table)
+	info, err := a.table(stmt, stmt.Table)
 	if err != nil {
 		db.AddError(err)
 		return nil, false
@@ -108,14 +117,14 @@ func (a *auditor) target(db *gorm.DB) (*tableInfo, bool) {
 	return info, true
 }
 
-func (a *auditor) table(ctx context.Context, pool gorm.ConnPool, name string) (*tableInfo, error) {
+func (a *auditor) table(stmt *gorm.Statement, name string) (*tableInfo, error) {
 	a.mu.Lock()
 	info, ok := a.tables[name]
 	a.mu.Unlock()
 	if ok {
 		return info, nil
 	}
-	rows, err := pool.QueryContext(ctx, `
+	rows, err := stmt.ConnPool.QueryContext(stmt.Context, `
 		SELECT a.attname, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey))
 		FROM pg_attribute a
 		WHERE a.attrelid = to_regclass(quote_ident($1)) AND a.attnum > 0 AND NOT a.attisdropped
@@ -148,6 +157,7 @@ func (a *auditor) table(ctx context.Context, pool gorm.ConnPool, name string) (*
 	if len(info.pk) == 0 {
 		return nil, fmt.Errorf("%w: table %s has no primary key", ErrNotAuditable, name)
 	}
+	info.prepare(stmt.Quote)
 	a.mu.Lock()
 	a.tables[name] = info
 	a.mu.Unlock()
@@ -339,7 +349,7 @@ func (a *auditor) update(db *gorm.DB) {
 		}
 		stmt.AddClause(set)
 		// gorm:update removes a SET it added once the statement ran; so do we (updateDone).
-		db.InstanceSet("audit:added_set", true)
+		stmt.Settings.Store(addedSet{stmt}, true)
 	}
 	if !hasConditions(db) {
 		return // gorm:update refuses an update without conditions.
@@ -352,10 +362,14 @@ func (a *auditor) update(db *gorm.DB) {
 }
 
 func (a *auditor) updateDone(db *gorm.DB) {
-	if _, ok := db.InstanceGet("audit:added_set"); ok {
+	if _, ok := db.Statement.Settings.LoadAndDelete(addedSet{db.Statement}); ok {
 		delete(db.Statement.Clauses, "SET")
 	}
 }
+
+// addedSet marks a statement whose SET clause the update callback added (as InstanceSet
+// would, keyed by the statement, without formatting its address into a string).
+type addedSet struct{ stmt *gorm.Statement }
 
 // delete prepares a DELETE as gorm:delete would and builds it with its audit records. A soft
 // delete is the UPDATE that sets deleted_at, recorded as a delete.
@@ -420,12 +434,7 @@ func (a *auditor) delete(db *gorm.DB) {
 // buildUpdate writes an UPDATE (or soft delete) that locks and reads the rows its WHERE
 // matches, updates exactly those, and records each.
 func (a *auditor) buildUpdate(stmt *gorm.Statement, info *tableInfo, action string) {
-	q := stmt.Quote(info.name)
-	stmt.WriteString("WITH audit_before AS MATERIALIZED (SELECT ")
-	for i, k := range info.pk {
-		writef(stmt, "%s.%s AS audit_k%d, ", q, stmt.Quote(k), i)
-	}
-	writef(stmt, "to_jsonb(%s.*) AS outlay_audit_old FROM %s", q, q)
+	stmt.WriteString(info.updateRead)
 	if _, ok := stmt.Clauses["WHERE"]; ok {
 		stmt.WriteByte(' ')
 		stmt.Build("WHERE")
@@ -433,16 +442,14 @@ func (a *auditor) buildUpdate(stmt *gorm.Statement, info *tableInfo, action stri
 	// FOR NO KEY UPDATE is the lock the UPDATE itself takes (unless it changes a key, when it
 	// takes the stronger one): it stops other writers of these rows without blocking foreign
 	// key checks against them, so reading first adds no lock waits the write would not have.
-	writef(stmt, " FOR NO KEY UPDATE), audit_rows AS (UPDATE %s ", q)
+	stmt.WriteString(info.updateLock)
 	stmt.Build("SET")
-	stmt.WriteString(" FROM audit_before WHERE ")
-	for i, k := range info.pk {
-		if i > 0 {
-			stmt.WriteString(" AND ")
-		}
-		writef(stmt, "%s.%s = audit_before.audit_k%d", q, stmt.Quote(k), i)
-	}
-	writef(stmt, " RETURNING %saudit_before.outlay_audit_old, to_jsonb(%s.*) AS outlay_audit_new)", rowColumns(stmt, q, false), q)
+	stmt.WriteString(info.updateJoin)
+	stmt.WriteString(" RETURNING ")
+	stmt.WriteString(rowColumns(stmt, info.quoted, false))
+	stmt.WriteString("audit_before.outlay_audit_old, to_jsonb(")
+	stmt.WriteString(info.quoted)
+	stmt.WriteString(".*) AS outlay_audit_new)")
 	a.finish(stmt, info, recordSource{action: action, old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"}, atMostOneRow(stmt, info))
 }
 
@@ -451,48 +458,58 @@ type recordSource struct {
 	action, old, new, from string
 }
 
+// recordKey names one form of a table's record INSERT: what the records hold, where they go,
+// and whether they need ordering.
+type recordKey struct {
+	src       recordSource
+	pending   bool
+	singleRow bool
+}
+
+// recordText is a record INSERT's text around the actor's values, which are bind variables
+// (so that the statement's text, and the prepared statement the driver caches for it, is the
+// same whoever writes).
+type recordText struct {
+	head, tail string
+}
+
+// prepare makes the parts of the table's statements that are the same at every write.
+func (info *tableInfo) prepare(quote func(any) string) {
+	q := quote(info.name)
+	info.quoted = q
+	var b strings.Builder
+	b.WriteString("WITH audit_before AS MATERIALIZED (SELECT ")
+	for i, k := range info.pk {
+		fmt.Fprintf(&b, "%s.%s AS audit_k%d, ", q, quote(k), i)
+	}
+	fmt.Fprintf(&b, "to_jsonb(%s.*) AS outlay_audit_old FROM %s", q, q)
+	info.updateRead = b.String()
+	info.updateLock = " FOR NO KEY UPDATE), audit_rows AS (UPDATE " + q + " "
+	b.Reset()
+	b.WriteString(" FROM audit_before WHERE ")
+	for i, k := range info.pk {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		fmt.Fprintf(&b, "%s.%s = audit_before.audit_k%d", q, quote(k), i)
+	}
+	info.updateJoin = b.String()
+	info.records = map[recordKey]recordText{}
+}
+
 // finish ends the statement with the INSERT of one audit record per returned row, then what
 // GORM expects back: the RETURNING columns it asked for, or else nothing but the INSERT's row
 // count, which is the number of rows changed (RowsAffected).
-//
-// The records of a statement that may change several rows are written in primary-key order,
-// which also makes Postgres finish every change before the first record: a statement writing
-// straight into audit_log takes the chain lock only once it has no row lock left to wait for.
 func (a *auditor) finish(stmt *gorm.Statement, info *tableInfo, src recordSource, singleRow bool) {
 	actor := ActorFrom(stmt.Context)
-	row := fmt.Sprintf("coalesce(%s, %s)", src.new, src.old)
-	var recordID string
-	if len(info.pk) == 1 {
-		recordID = fmt.Sprintf("(%s ->> %s)", row, quoteLiteral(info.pk[0]))
-	} else {
-		var parts []string
-		for _, k := range info.pk {
-			parts = append(parts, fmt.Sprintf("%s, %s -> %s", quoteLiteral(k), row, quoteLiteral(k)))
-		}
-		recordID = "jsonb_build_object(" + strings.Join(parts, ", ") + ")::text"
-	}
-	redact := func(v string) string {
-		// Each secret column that has a value gets the marker instead.
-		for _, k := range info.secrets {
-			v = fmt.Sprintf("CASE WHEN nullif(%[1]s -> %[2]s, 'null') IS NULL THEN %[1]s ELSE %[1]s || jsonb_build_object(%[2]s, %[3]s) END",
-				v, quoteLiteral(k), quoteLiteral(Redacted))
-		}
-		return v
-	}
-	// The columns whose values differ (a missing key and JSON null are the same), in byte
-	// order: for a created or deleted row, its non-null columns. Written into the statement
-	// rather than as a database function, which Postgres would plan again at every call.
-	changed := fmt.Sprintf(`(SELECT coalesce(array_agg(k ORDER BY k COLLATE "C"), '{}') FROM jsonb_object_keys(coalesce(%[1]s, '{}') || coalesce(%[2]s, '{}')) k `+
-		`WHERE nullif(%[1]s -> k, 'null') IS DISTINCT FROM nullif(%[2]s -> k, 'null'))`, src.old, src.new)
-
 	returning, wantsRows := stmt.Clauses["RETURNING"]
 	if wantsRows {
 		stmt.WriteString(", audit_records AS (")
 	} else {
 		stmt.WriteByte(' ')
 	}
-	writef(stmt, "INSERT INTO %s (actor_type, actor_id, actor_label, request_id, ip, action, table_name, record_id, old, new, changed) SELECT ",
-		recordTable(stmt.ConnPool))
+	text := info.recordText(recordKey{src: src, pending: recordTable(stmt.ConnPool) == "audit_pending", singleRow: singleRow})
+	stmt.WriteString(text.head)
 	stmt.AddVar(stmt, actor.Type)
 	stmt.WriteString(", ")
 	stmt.AddVar(stmt, actor.ID)
@@ -502,10 +519,7 @@ func (a *auditor) finish(stmt *gorm.Statement, info *tableInfo, src recordSource
 	stmt.AddVar(stmt, actor.RequestID)
 	stmt.WriteString(", ")
 	stmt.AddVar(stmt, actor.IP)
-	writef(stmt, ", %s, %s, %s, %s, %s, %s FROM %s", src.action, quoteLiteral(info.name), recordID, redact(src.old), redact(src.new), changed, src.from)
-	if !singleRow {
-		writef(stmt, ` ORDER BY %s COLLATE "C"`, recordID)
-	}
+	stmt.WriteString(text.tail)
 	if !wantsRows {
 		return
 	}
@@ -525,6 +539,85 @@ func (a *auditor) finish(stmt *gorm.Statement, info *tableInfo, src recordSource
 		stmt.WriteQuoted(col)
 	}
 	stmt.WriteString(" FROM audit_rows")
+}
+
+// recordText returns the text of the table's record INSERT of one form, made on first use.
+func (info *tableInfo) recordText(key recordKey) recordText {
+	info.mu.Lock()
+	defer info.mu.Unlock()
+	text, ok := info.records[key]
+	if !ok {
+		text = info.makeRecordText(key)
+		info.records[key] = text
+	}
+	return text
+}
+
+// makeRecordText writes the INSERT of one audit record per returned row.
+//
+// The records of a statement that may change several rows are written in primary-key order,
+// which also makes Postgres finish every change before the first record: a statement writing
+// straight into audit_log takes the chain lock only once it has no row lock left to wait for.
+func (info *tableInfo) makeRecordText(key recordKey) recordText {
+	src := key.src
+	row := fmt.Sprintf("coalesce(%s, %s)", src.new, src.old)
+	var recordID string
+	if len(info.pk) == 1 {
+		recordID = fmt.Sprintf("(%s ->> %s)", row, quoteLiteral(info.pk[0]))
+	} else {
+		var parts []string
+		for _, k := range info.pk {
+			parts = append(parts, fmt.Sprintf("%s, %s -> %s", quoteLiteral(k), row, quoteLiteral(k)))
+		}
+		recordID = "jsonb_build_object(" + strings.Join(parts, ", ") + ")::text"
+	}
+	redact := func(v string) string {
+		// Each secret column that has a value gets the marker instead.
+		for _, k := range info.secrets {
+			marker, _ := json.Marshal(map[string]string{k: Redacted})
+			v = fmt.Sprintf("CASE WHEN nullif(%[1]s -> %[2]s, 'null') IS NULL THEN %[1]s ELSE %[1]s || %[3]s::jsonb END",
+				v, quoteLiteral(k), quoteLiteral(string(marker)))
+		}
+		return v
+	}
+	table := "audit_log"
+	if key.pending {
+		table = "audit_pending"
+	}
+	tail := fmt.Sprintf(", %s, %s, %s, %s, %s, %s FROM %s", src.action, quoteLiteral(info.name), recordID,
+		redact(src.old), redact(src.new), info.changed(src.old, src.new), src.from)
+	if !key.singleRow {
+		tail += fmt.Sprintf(` ORDER BY %s COLLATE "C"`, recordID)
+	}
+	return recordText{
+		head: "INSERT INTO " + table + " (actor_type, actor_id, actor_label, request_id, ip, action, table_name, record_id, old, new, changed) SELECT ",
+		tail: tail,
+	}
+}
+
+// changed is the SQL of the columns whose values differ between old and new (a missing key and
+// JSON null are the same), in byte order: for a created or deleted row, its non-null columns.
+//
+// Each of the table's columns is compared on its own, in an array built in byte order, which
+// costs Postgres less than listing the keys of the JSON (a set-returning subquery and a sort at
+// every write). Should the table have gained columns since its columns were read (a migration
+// run beside the app), the row has keys beyond them, and the keys are listed instead: the
+// result is the same either way. Written into the statement rather than as a database
+// function, which Postgres would plan again at every call.
+func (info *tableInfo) changed(old, new string) string {
+	columns := slices.Clone(info.columns)
+	slices.Sort(columns) // Go orders strings by their bytes, as COLLATE "C" does
+	known := make([]string, len(columns))
+	each := make([]string, len(columns))
+	for i, c := range columns {
+		k := quoteLiteral(c)
+		known[i] = k
+		each[i] = fmt.Sprintf("CASE WHEN nullif(%[1]s -> %[3]s, 'null') IS DISTINCT FROM nullif(%[2]s -> %[3]s, 'null') THEN %[3]s END", old, new, k)
+	}
+	listed := fmt.Sprintf(`ARRAY(SELECT k FROM jsonb_object_keys(coalesce(%[1]s, '{}') || coalesce(%[2]s, '{}')) k `+
+		`WHERE nullif(%[1]s -> k, 'null') IS DISTINCT FROM nullif(%[2]s -> k, 'null') ORDER BY k COLLATE "C")`, old, new)
+	return fmt.Sprintf("CASE WHEN coalesce(%s, %s) - ARRAY[%s]::text[] = '{}' THEN array_remove(ARRAY[%s]::text[], NULL) ELSE %s END",
+		old, new, strings.Join(known, ", "), strings.Join(each, ", "), listed)
 }
 
 // rowColumns is what audit_rows returns besides the values: the table's columns when GORM

@@ -450,6 +450,35 @@ func TestLessCommonWritesAreRecordedOrRefused(t *testing.T) {
 			t.Errorf("stored %q, recorded %v", stored, rec.New["name"])
 		}
 	})
+	t.Run("a column added after the handle read the table's columns", func(t *testing.T) {
+		// As when a migration runs beside the app: the handle's writes still list the new
+		// column among the changed ones.
+		if err := db.Table("gadgets").Create(map[string]any{"name": "chair"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		mustExec(t, db, `ALTER TABLE gadgets ADD COLUMN colour text NOT NULL DEFAULT 'grey'`)
+		mark := lastID(t, db)
+		if err := db.Table("gadgets").Create(map[string]any{"name": "stool"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Table("gadgets").Where("name = ?", "stool").Updates(map[string]any{"colour": "red"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Table("gadgets").Where("name = ?", "stool").Updates(map[string]any{"name": "tall stool"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		recs := since(t, db, mark)
+		if len(recs) != 3 {
+			t.Fatalf("%d records: %+v", len(recs), recs)
+		}
+		id := recs[0].RecordID
+		checkChange(t, recs[0], "create", "gadgets", id, "colour", "id", "name")
+		checkChange(t, recs[1], "update", "gadgets", id, "colour")
+		checkChange(t, recs[2], "update", "gadgets", id, "name")
+		if value(t, recs[1], true, "colour") != "grey" || value(t, recs[1], false, "colour") != "red" {
+			t.Errorf("colour recorded as %v -> %v", recs[1].Old["colour"], recs[1].New["colour"])
+		}
+	})
 	t.Run("refused", func(t *testing.T) {
 		mustExec(t, db, `CREATE TABLE keyless (label text)`)
 		mark := lastID(t, db)
