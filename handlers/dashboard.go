@@ -32,7 +32,9 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		d.Cards = dashboardCards(sum, mine, waiting, spend, now)
+		// Only people who may start a requisition are offered a link to do so.
+		canCreate := s.can(c, requisitionsCreate)
+		d.Cards = dashboardCards(sum, mine, waiting, spend, canCreate, now)
 	}
 	return s.render(c, http.StatusOK, page{Title: "Dashboard", Nav: "/dashboard", Content: dashboard.Page(d)})
 }
@@ -47,10 +49,13 @@ var requisitionStatusLabels = []struct{ status, label string }{
 	{models.RequisitionApproved, "Approved, not yet ordered"},
 }
 
-func dashboardCards(sum models.DashboardSummary, mine, waiting, spend bool, now time.Time) []templ.Component {
+func dashboardCards(sum models.DashboardSummary, mine, waiting, spend, canCreate bool, now time.Time) []templ.Component {
 	var cards []templ.Component
 	if mine {
-		o := dashboard.OpenRequests{Total: sum.OpenTotal, ListURL: "/requisitions", NewURL: "/requisitions/new"}
+		o := dashboard.OpenRequests{Total: sum.OpenTotal, ListURL: "/requisitions"}
+		if canCreate {
+			o.NewURL = "/requisitions/new"
+		}
 		for _, s := range requisitionStatusLabels {
 			if n := sum.OpenByStatus[s.status]; n > 0 {
 				o.ByStatus = append(o.ByStatus, dashboard.StatusCount{Label: s.label, Count: n, URL: "/requisitions?status=" + s.status})

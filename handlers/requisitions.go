@@ -131,13 +131,14 @@ func statusTabs(f requisitions.Filter, counts map[string]int, everyone bool) []r
 	return tabs
 }
 
-// countsSummary says the counts in a sentence: "12 requisitions: 3 pending approval, 1 rejected."
+// countsSummary says the counts in a sentence: "12 requisitions: 3 pending approval, 1
+// rejected, 8 ordered." Every status with any is named, so the parts add up to the whole.
 func countsSummary(counts map[string]int) string {
 	all := 0
 	var parts []string
 	for _, st := range requisitions.Statuses {
 		all += counts[st]
-		if n := counts[st]; n > 0 && (st == models.RequisitionDraft || st == models.RequisitionPending || st == models.RequisitionRejected) {
+		if n := counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(requisitions.StatusLabel(st))))
 		}
 	}

@@ -201,3 +201,11 @@ func archiveConfirm(noun, name string, archived bool) string {
 	}
 	return fmt.Sprintf("Archive the %s %s? It stays on existing documents and in history but is no longer offered for new ones.", noun, name)
 }
+
+// columnLabel is the heading of column i, which labels its cells on phones.
+func (l List) columnLabel(i int) string {
+	if i < len(l.Columns) {
+		return l.Columns[i]
+	}
+	return ""
+}
