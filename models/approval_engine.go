@@ -401,6 +401,13 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			return err
 		}
 		if check != BudgetCheckNone {
+			// Two last approvals drawing on the same budget must be checked one after the
+			// other, or each passes alone and together they overspend a blocking budget.
+			if doc.DepartmentID != nil {
+				if err := lockBudgets(tx, *doc.DepartmentID); err != nil {
+					return err
+				}
+			}
 			lines, err := BudgetImpact(tx, doc, now)
 			if err != nil {
 				return err
