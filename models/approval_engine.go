@@ -317,6 +317,8 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 	}
 	if len([]rune(d.Comment)) > maxCommentLength {
 		verr.Add("comment", fmt.Sprintf("Keep the comment under %d characters.", maxCommentLength))
+	} else if !plainText(d.Comment) {
+		verr.Add("comment", "Use plain text.")
 	}
 	if err := verr.Err(); err != nil {
 		return Decided{}, err
