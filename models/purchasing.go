@@ -169,6 +169,8 @@ func RecordReceipt(ctx context.Context, db *gorm.DB, userID, poID int64, in Rece
 		note := strings.TrimSpace(in.Note)
 		if utf8.RuneCountInString(note) > 2000 {
 			errs.Add("note", "Keep the note under 2,000 characters.")
+		} else if !plainText(note) {
+			errs.Add("note", "Use plain text.")
 		}
 		got := map[int64]money.Quantity{}
 		for _, l := range lines {
@@ -260,6 +262,8 @@ func ClosePurchaseOrder(ctx context.Context, db *gorm.DB, userID, poID int64, re
 		return outlay.ValidationErrors{"reason": "Say why the order is closed."}
 	case utf8.RuneCountInString(reason) > 1000:
 		return outlay.ValidationErrors{"reason": "Keep the reason under 1,000 characters."}
+	case !plainText(reason):
+		return outlay.ValidationErrors{"reason": "Use plain text."}
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		po, err := lockPurchaseOrder(tx, poID)

@@ -25,3 +25,20 @@ func TestCommentsRefuseWhatIsNotText(t *testing.T) {
 		t.Errorf("decision comment with NUL: %v", err)
 	}
 }
+
+// A receipt's note or an order's closing reason that is not plain text is refused beside its
+// field rather than failing in the database.
+func TestPurchaseOrderTextRefusesWhatIsNotText(t *testing.T) {
+	p := newPurchasing(t)
+	ctx := context.Background()
+	po, _ := p.order(t)
+	d, _ := models.GetPurchaseOrder(ctx, p.db, po.ID)
+	in := receive(d.Lines, "1")
+	in.Note = "pallet\x00"
+	if _, err := models.RecordReceipt(ctx, p.db, p.clerk.ID, po.ID, in); !isValidation(err, "note") {
+		t.Errorf("receipt note with NUL: %v", err)
+	}
+	if err := models.ClosePurchaseOrder(ctx, p.db, p.clerk.ID, po.ID, "no more\xff"); !isValidation(err, "reason") {
+		t.Errorf("closing reason not UTF-8: %v", err)
+	}
+}
