@@ -301,7 +301,7 @@ func (s *Server) bulkApprove(c *fiber.Ctx) error {
 		switch {
 		case err == nil:
 			approved++
-		case errors.As(err, &over), errors.Is(err, models.ErrOwnDocument), errors.Is(err, outlay.ErrNotFound):
+		case errors.As(err, &over), errors.Is(err, models.ErrOwnDocument), errors.Is(err, models.ErrSecondApproval), errors.Is(err, outlay.ErrNotFound):
 			refused++
 		case errors.Is(err, outlay.ErrConflict):
 			decided++

@@ -130,7 +130,7 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 		out.Receipts = append(out.Receipts, rc)
 	}
 	out.Receive = purchasing.ReceiveForm{CSRF: csrf, OrderID: d.ID, Lines: out.Lines, Quantities: map[int64]string{},
-		ReceivedOn: time.Now().UTC().Format(time.DateOnly), Errors: views.FieldErrors{}}
+		ReceivedOn: time.Now().UTC().Format(time.DateOnly), Receipts: len(d.Receipts), Errors: views.FieldErrors{}}
 	out.Close = purchasing.CloseForm{CSRF: csrf, OrderID: d.ID, Number: d.Number, Errors: views.FieldErrors{}}
 	var err error
 	if out.Comments, err = s.documentComments(c, purchaseOrderDocs, d.ID, "", nil); err != nil {
@@ -202,6 +202,9 @@ func (s *Server) recordReceipt(c *fiber.Ctx) error {
 	in := models.ReceiptInput{Quantities: map[int64]string{}, ReceivedOn: c.FormValue("received_on"), Note: c.FormValue("note")}
 	for _, l := range d.Lines {
 		in.Quantities[l.ID] = c.FormValue(models.ReceiptField(l.ID))
+	}
+	if n, err := strconv.Atoi(c.FormValue("receipts")); err == nil {
+		in.SeenReceipts = &n
 	}
 	_, err = models.RecordReceipt(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID, in)
 	if v, ok := outlay.AsValidation(err); ok {

@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -18,7 +21,7 @@ import (
 // repeated values in row order; a row missing a field (a tampered form) reads it as empty.
 func bindRequisition(c *fiber.Ctx) models.RequisitionInput {
 	in := models.RequisitionInput{Department: c.FormValue("department"), Vendor: c.FormValue("vendor"), Location: c.FormValue("location"),
-		NeededBy: c.FormValue("needed_by"), Justification: c.FormValue("justification")}
+		NeededBy: c.FormValue("needed_by"), Justification: c.FormValue("justification"), FormKey: c.FormValue("form_key")}
 	args := c.Request().PostArgs()
 	cols := map[string][][]byte{}
 	rows := 0
@@ -78,7 +81,7 @@ func (s *Server) requisitionForm(c *fiber.Ctx, in models.RequisitionInput, errs 
 		in.Lines = []models.LineInput{{}}
 	}
 	f := requisitions.Form{CSRF: s.csrfToken(c), Department: in.Department, Vendor: in.Vendor, Location: in.Location,
-		NeededBy: in.NeededBy, Justification: in.Justification, FocusRow: -1, Errors: views.FieldErrors{}}
+		NeededBy: in.NeededBy, Justification: in.Justification, FormKey: in.FormKey, FocusRow: -1, Errors: views.FieldErrors{}}
 	for k, msg := range errs {
 		f.Errors[k] = msg
 	}
@@ -188,7 +191,9 @@ func (s *Server) renderRequisitionForm(c *fiber.Ctx, status int, f requisitions.
 }
 
 func (s *Server) newRequisitionPage(c *fiber.Ctx) error {
-	f, err := s.requisitionForm(c, models.RequisitionInput{}, nil, nil)
+	key := make([]byte, 16)
+	_, _ = rand.Read(key)
+	f, err := s.requisitionForm(c, models.RequisitionInput{FormKey: hex.EncodeToString(key)}, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -210,6 +215,11 @@ func (s *Server) updateRequisition(c *fiber.Ctx) error {
 func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
 	in, submit := bindRequisition(c), c.FormValue("intent") == "submit"
 	r, err := models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
+	if errors.Is(err, models.ErrFormAlreadySaved) {
+		// The same form posted again (a double click): show what its first post made.
+		s.setFlash(c, "info", "This form was already saved; here is the requisition it made.")
+		return redirect(c, requisitions.Path(r.ID))
+	}
 	if verr, ok := outlay.AsValidation(err); ok {
 		var cur *models.RequisitionDetail
 		if id != 0 {

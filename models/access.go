@@ -203,6 +203,21 @@ func DeleteRole(ctx context.Context, db *gorm.DB, name string) error {
 		if r.Builtin {
 			return outlay.ValidationErrors{"": "Built-in roles cannot be deleted."}
 		}
+		// A role that approval rules name, or that open approval steps wait for, stays: its
+		// steps would otherwise wait for nobody.
+		var routed int64
+		if err := tx.Model(&ApprovalRuleStep{}).Where("role = ?", name).Count(&routed).Error; err != nil {
+			return err
+		}
+		if routed == 0 {
+			if err := tx.Model(&ApprovalStep{}).Where("kind = ? AND role = ? AND status IN ?", StepRole, name,
+				[]string{StepWaiting, StepPending}).Count(&routed).Error; err != nil {
+				return err
+			}
+		}
+		if routed > 0 {
+			return outlay.ValidationErrors{"": "Approval rules or open approvals route to this role. Change those rules, and let the open approvals finish, before deleting it."}
+		}
 		if err := tx.Where("ptype = 'p' AND v0 = ?", name).Delete(&PolicyRule{}).Error; err != nil {
 			return err
 		}

@@ -36,7 +36,8 @@ import (
 // rest of the route; an approval opens the next step, and the last one checks the budget
 // (the strictest budget_check among the route's rules; a default route warns) before the
 // document is approved. A requester never decides a step of their own document, whether the
-// step names them, one of their roles or someone who delegated to them. A step whose approver
+// step names them, one of their roles or someone who delegated to them; and whoever approved
+// one step of a round decides no other step of it. A step whose approver
 // is deactivated while it waits falls to the escalation role ('admin'), recorded as acted on
 // behalf of that person.
 
@@ -297,6 +298,9 @@ type Decided struct {
 // ErrOwnDocument refuses a requester deciding a step of their own document.
 var ErrOwnDocument = outlay.Conflict("You cannot approve or reject your own request.")
 
+// ErrSecondApproval refuses an approver deciding a second step of the same route.
+var ErrSecondApproval = outlay.Conflict("You already approved an earlier step of this request: someone else must decide this one.")
+
 // maxCommentLength is approval_steps.comment's limit.
 const maxCommentLength = 2000
 
@@ -313,6 +317,8 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 	}
 	if len([]rune(d.Comment)) > maxCommentLength {
 		verr.Add("comment", fmt.Sprintf("Keep the comment under %d characters.", maxCommentLength))
+	} else if !plainText(d.Comment) {
+		verr.Add("comment", "Use plain text.")
 	}
 	if err := verr.Err(); err != nil {
 		return Decided{}, err
@@ -348,6 +354,16 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		}
 		if step.Status != StepPending {
 			return stepStateConflict(tx, step)
+		}
+		// A route of several steps asks for several people: whoever approved one step of
+		// this round (for themselves or for someone else) may not approve another.
+		var earlier int64
+		if err := tx.Model(&ApprovalStep{}).Where("doc_type = ? AND doc_id = ? AND round = ? AND id <> ? AND acted_by = ? AND status = ?",
+			step.DocType, step.DocID, step.Round, step.ID, v.UserID, StepApproved).Count(&earlier).Error; err != nil {
+			return err
+		}
+		if earlier > 0 {
+			return ErrSecondApproval
 		}
 		now := time.Now()
 		status := StepApproved
@@ -401,6 +417,13 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			return err
 		}
 		if check != BudgetCheckNone {
+			// Two last approvals drawing on the same budget must be checked one after the
+			// other, or each passes alone and together they overspend a blocking budget.
+			if doc.DepartmentID != nil {
+				if err := lockBudgets(tx, *doc.DepartmentID); err != nil {
+					return err
+				}
+			}
 			lines, err := BudgetImpact(tx, doc, now)
 			if err != nil {
 				return err

@@ -182,6 +182,11 @@ func ApprovalStepDetails(ctx context.Context, db *gorm.DB, v Viewer, stepID int6
 	}
 	out := StepDetails{Item: item}
 	tx := db.WithContext(ctx)
+	// A step cancelled by a withdrawal no longer shows its approver the document, which its
+	// requester may since have changed: the details follow the document's own visibility.
+	if err := documentVisible(tx, v, item.DocType, item.DocID); err != nil {
+		return StepDetails{}, outlay.NotFound("That approval is not routed to you.")
+	}
 	err = tx.Raw(`SELECT l.*, COALESCE(g.code, '') AS gl_code FROM requisition_lines l
 		LEFT JOIN gl_accounts g ON g.id = l.gl_account_id WHERE l.requisition_id = ? ORDER BY l.position`, item.DocID).
 		Scan(&out.Lines).Error

@@ -42,6 +42,10 @@ func DocumentVisible(ctx context.Context, db *gorm.DB, v Viewer, docType string,
 	return documentVisible(db.WithContext(ctx), v, docType, docID)
 }
 
+// plainText reports whether s can be stored as text: valid UTF-8 without NUL bytes, which
+// Postgres refuses (a failed insert rather than a message beside the field).
+func plainText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
 // CommentView is a comment with its author's name, as pages show it.
 type CommentView struct {
 	Comment
@@ -56,6 +60,8 @@ func AddComment(ctx context.Context, db *gorm.DB, v Viewer, docType string, docI
 		return nil, outlay.ValidationErrors{"body": "Write a comment first."}
 	case utf8.RuneCountInString(body) > MaxCommentLength:
 		return nil, outlay.ValidationErrors{"body": "Keep a comment under 4,000 characters."}
+	case !plainText(body):
+		return nil, outlay.ValidationErrors{"body": "Use plain text."}
 	}
 	out := &CommentView{Comment: Comment{DocType: docType, DocID: docID, AuthorID: v.UserID, Body: body}}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -125,6 +125,10 @@ type ReceiptInput struct {
 	Quantities map[int64]string
 	ReceivedOn string // YYYY-MM-DD; empty is today
 	Note       string
+	// SeenReceipts, when set, is how many receipts the order had when the form was drawn:
+	// if another has been recorded since, this one is refused, so that a form posted twice
+	// does not receive the goods twice.
+	SeenReceipts *int
 }
 
 // ReceiptField is the form field of a line's quantity, the key of its error.
@@ -144,6 +148,15 @@ func RecordReceipt(ctx context.Context, db *gorm.DB, userID, poID int64, in Rece
 		if !po.Receivable() {
 			return outlay.Conflict("Nothing more can be received against " + po.Number + ": it is " + strings.ReplaceAll(po.Status, "_", " ") + ".")
 		}
+		if in.SeenReceipts != nil {
+			var n int64
+			if err := tx.Model(&Receipt{}).Where("purchase_order_id = ?", po.ID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n != int64(*in.SeenReceipts) {
+				return outlay.Conflict("A receipt was recorded on " + po.Number + " since this form was opened. Check the receipts, then enter only what is still to come.")
+			}
+		}
 		var lines []PurchaseOrderLine
 		if err := tx.Where("purchase_order_id = ?", po.ID).Order("position").Find(&lines).Error; err != nil {
 			return err
@@ -156,6 +169,8 @@ func RecordReceipt(ctx context.Context, db *gorm.DB, userID, poID int64, in Rece
 		note := strings.TrimSpace(in.Note)
 		if utf8.RuneCountInString(note) > 2000 {
 			errs.Add("note", "Keep the note under 2,000 characters.")
+		} else if !plainText(note) {
+			errs.Add("note", "Use plain text.")
 		}
 		got := map[int64]money.Quantity{}
 		for _, l := range lines {
@@ -247,6 +262,8 @@ func ClosePurchaseOrder(ctx context.Context, db *gorm.DB, userID, poID int64, re
 		return outlay.ValidationErrors{"reason": "Say why the order is closed."}
 	case utf8.RuneCountInString(reason) > 1000:
 		return outlay.ValidationErrors{"reason": "Keep the reason under 1,000 characters."}
+	case !plainText(reason):
+		return outlay.ValidationErrors{"reason": "Use plain text."}
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		po, err := lockPurchaseOrder(tx, poID)

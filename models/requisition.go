@@ -42,7 +42,10 @@ type Requisition struct {
 	DecidedAt     *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
-	Lines         []RequisitionLine `gorm:"-"`
+	// FormKey is the key of the new-requisition form that created it: posted again, that
+	// form finds this requisition instead of making another.
+	FormKey *string
+	Lines   []RequisitionLine `gorm:"-"`
 }
 
 // Total is the requisition's total as money.

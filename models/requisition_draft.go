@@ -59,7 +59,9 @@ func PriceRequisition(ctx context.Context, db *gorm.DB, in RequisitionInput) (Pr
 // withdrawn). Blank lines are dropped; totals are computed here. With submit, the same
 // transaction then submits it (SubmitRequisition), so a requisition refused for submission
 // is not saved either: the requester gets every message at once and nothing half-written.
-// Another person's requisition is not found.
+// Another person's requisition is not found. A new requisition's form posted again (same
+// in.FormKey) makes nothing: it returns the requisition of its first post and
+// ErrFormAlreadySaved.
 func SaveRequisition(ctx context.Context, db *gorm.DB, requesterID, id int64, in RequisitionInput, submit bool) (*Requisition, error) {
 	var r Requisition
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -73,6 +75,20 @@ func SaveRequisition(ctx context.Context, db *gorm.DB, requesterID, id int64, in
 		}
 		verr := outlay.ValidationErrors{}
 		h := parseHeader(verr, in)
+		if id == 0 && h.FormKey != nil {
+			// The same form posted again finds what its first post made; two posts at once
+			// are taken one after the other.
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('outlay.requisition_form:' || ?::bigint, 0))`, requesterID).Error; err != nil {
+				return err
+			}
+			err := tx.Where("requester_id = ? AND form_key = ?", requesterID, *h.FormKey).Take(&r).Error
+			if err == nil {
+				return ErrFormAlreadySaved
+			}
+			if !errors.Is(err, gorm.ErrRecordNotFound) {
+				return err
+			}
+		}
 		if err := checkReferences(tx, verr, h, in.Lines); err != nil {
 			return err
 		}
@@ -99,11 +115,18 @@ func SaveRequisition(ctx context.Context, db *gorm.DB, requesterID, id int64, in
 		}
 		return submitLocked(tx, &r, rows)
 	})
+	if errors.Is(err, ErrFormAlreadySaved) {
+		return &r, err
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &r, nil
 }
+
+// ErrFormAlreadySaved refuses a new-requisition form posted a second time; SaveRequisition
+// returns the requisition its first post made with it.
+var ErrFormAlreadySaved = outlay.Conflict("This form was already saved.")
 
 // lockOwnRequisition loads the requester's requisition id into r and locks it until the
 // transaction ends; anyone else's is not found.
@@ -167,7 +190,7 @@ func writeRequisition(tx *gorm.DB, requesterID int64, r *Requisition, h requisit
 	t := priced.Totals
 	if r.ID == 0 {
 		*r = Requisition{RequesterID: requesterID, DepartmentID: h.DepartmentID, VendorID: h.VendorID, LocationID: h.LocationID,
-			NeededBy: h.NeededBy, Justification: h.Justification, Currency: priced.Currency,
+			NeededBy: h.NeededBy, Justification: h.Justification, Currency: priced.Currency, FormKey: h.FormKey,
 			SubtotalMinor: t.Subtotal, TaxMinor: t.Tax, TotalMinor: t.Total, Status: RequisitionDraft}
 		if err := tx.Create(r).Error; err != nil {
 			return err

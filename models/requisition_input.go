@@ -22,6 +22,9 @@ type RequisitionInput struct {
 	NeededBy      string // YYYY-MM-DD, "" for none
 	Justification string
 	Lines         []LineInput
+	// FormKey identifies the new-requisition form this was typed in ("" for none): a form
+	// posted twice makes one requisition.
+	FormKey string
 }
 
 // LineInput is one line as typed.
@@ -183,6 +186,7 @@ type requisitionHeader struct {
 	LocationID    *int64
 	NeededBy      *time.Time
 	Justification string
+	FormKey       *string
 }
 
 // parseHeader reads the header's fields, adding a message for each malformed one.
@@ -205,6 +209,9 @@ func parseHeader(verr outlay.ValidationErrors, in RequisitionInput) requisitionH
 		} else {
 			h.NeededBy = &d
 		}
+	}
+	if k := strings.TrimSpace(in.FormKey); k != "" && len(k) <= 64 && utf8.ValidString(k) && !strings.ContainsRune(k, 0) {
+		h.FormKey = &k
 	}
 	h.Justification = strings.TrimSpace(in.Justification)
 	if utf8.RuneCountInString(h.Justification) > MaxJustificationRune {

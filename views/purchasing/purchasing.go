@@ -194,7 +194,10 @@ type ReceiveForm struct {
 	Quantities map[int64]string
 	ReceivedOn string
 	Note       string
-	Errors     views.FieldErrors
+	// Receipts is how many receipts the order had when the form was drawn, so that the same
+	// form posted twice (a double click, a resent request) records one receipt.
+	Receipts int
+	Errors   views.FieldErrors
 }
 
 // Field is the name of a line's quantity input.

@@ -192,16 +192,19 @@ type Form struct {
 	Location      string
 	NeededBy      string
 	Justification string
-	Lines         []FormLine
-	FocusRow      int // the row whose description gets the focus after an add; -1 for none
-	Errors        views.FieldErrors
-	Departments   []Option
-	Vendors       []Option
-	Locations     []Option
-	GLAccounts    []Option
-	Totals        Totals
-	Rejection     *Decision
-	CanDelete     bool // a draft never submitted
+	// FormKey is drawn when a new requisition's form is first shown and posted with it, so
+	// that the form posted twice makes one requisition.
+	FormKey     string
+	Lines       []FormLine
+	FocusRow    int // the row whose description gets the focus after an add; -1 for none
+	Errors      views.FieldErrors
+	Departments []Option
+	Vendors     []Option
+	Locations   []Option
+	GLAccounts  []Option
+	Totals      Totals
+	Rejection   *Decision
+	CanDelete   bool // a draft never submitted
 }
 
 // Action is where the form posts.
