@@ -494,23 +494,24 @@ func TestRequisitionSubmitWithdrawRejectAndResubmit(t *testing.T) {
 	}
 }
 
-func TestRequisitionWithoutApproverIsApprovedAtOnce(t *testing.T) {
+// A requester with no manager, where no rule applies, is never approved by nobody: the
+// requisition waits for the admins.
+func TestRequisitionWithoutAManagerWaitsForTheAdmins(t *testing.T) {
 	s := newReqSite(t)
 	c := s.client(t, s.rita) // Rita has no manager and no rule matches
 	c.Get("/requisitions/new")
 	f := s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)})
 	f.Set("intent", "submit")
 	res := c.Post("/requisitions", f)
-	if got := flashAfter(t, c, res); got != "REQ-000001 is approved: no approval was needed." {
+	if got := flashAfter(t, c, res); got != "REQ-000001 is submitted for approval." {
 		t.Fatalf("submit: %q", got)
 	}
 	var r models.Requisition
 	s.db(t).First(&r)
-	if r.Status != models.RequisitionApproved || r.DecidedAt == nil {
-		t.Errorf("stored %+v", r)
-	}
-	if res := c.Post(res.Location()+"/withdraw", nil); res.Status != http.StatusConflict {
-		t.Errorf("withdraw an approved requisition: %d", res.Status)
+	var step models.ApprovalStep
+	s.db(t).Where("doc_id = ?", r.ID).First(&step)
+	if r.Status != models.RequisitionPending || step.Status != models.StepPending || step.Role == nil || *step.Role != models.EscalationRole {
+		t.Errorf("stored %+v with step %+v", r, step)
 	}
 }
 

@@ -28,8 +28,9 @@ import (
 //   - user, manager and department_head steps are resolved to a person now. A step that would
 //     fall to the requester themself, to nobody, or to a deactivated person is escalated to the
 //     requester's manager or, without one, to anyone holding the 'admin' role.
-//   - When no rule matches, the default route is one step for the requester's manager; a
-//     requester with no manager is approved at once (RouteOutcome.Approved and .Default).
+//   - When no rule matches, the default route is one step for the requester's manager, or,
+//     for a requester with no manager, for the 'admin' role (RouteOutcome.Default). Nothing
+//     is ever approved without someone approving it.
 //   - The first step is 'pending', the rest 'waiting'. Each resubmission is a new round.
 //
 // Deciding (DecideStep): a rejection returns the document to its requester and cancels the
@@ -45,7 +46,8 @@ import (
 type RouteOutcome struct {
 	// Approved: nobody needs to approve, so the document was approved at once.
 	Approved bool
-	// Default: no rule matched, so the default route (the requester's manager) was taken.
+	// Default: no rule matched, so the default route (the requester's manager, else the
+	// admins) was taken.
 	Default bool
 	// Round is the submission round: 1 at first submit, one more at each resubmission.
 	Round int
@@ -252,9 +254,7 @@ func planRoute(tx *gorm.DB, doc ApprovalDocument) (steps []ApprovalStep, isDefau
 		return nil, false, err
 	}
 	if len(rules) == 0 {
-		if people.manager == nil || *people.manager == doc.RequesterID {
-			return nil, true, nil
-		}
+		// Never approved by nobody: without a manager the step falls to the admins.
 		return []ApprovalStep{people.resolve(nil, StepManager, nil, nil)}, true, nil
 	}
 	seen := map[string]bool{}

@@ -220,14 +220,15 @@ func TestApprovalRoutingByThresholdDepartmentAndGL(t *testing.T) {
 		})
 	}
 
-	// Someone with no manager and no rule: approved at once.
+	// Someone with no manager and no rule: never approved by nobody; the admins decide.
 	boss := w.user("boss@acme.example", "Boss", nil, "requester")
 	r := w.requisition(boss, nil, "USD", reqLine{nil, 500})
-	if out := w.submit(r); !out.Approved || !out.Default || len(out.Steps) != 0 {
+	out := w.submit(r)
+	if out.Approved || !out.Default || len(out.Steps) != 1 || out.Steps[0].Role == nil || *out.Steps[0].Role != models.EscalationRole || out.Steps[0].Status != models.StepPending {
 		t.Errorf("no manager, no rule: %+v", out)
 	}
-	if s := w.status(r); s != models.RequisitionApproved {
-		t.Errorf("status %s, want approved", s)
+	if s := w.status(r); s != models.RequisitionPending {
+		t.Errorf("status %s, want pending", s)
 	}
 }
 

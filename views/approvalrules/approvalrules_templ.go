@@ -122,7 +122,7 @@ func ListPage(l List) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<h2>No approval rules yet</h2><p>Without rules, each request goes to the requester's manager, and is approved at once for someone with no manager.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<h2>No approval rules yet</h2><p>Without rules, each request goes to the requester's manager, or to the admins for someone with no manager.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -472,7 +472,7 @@ func route(d Detail) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else if d.Status == "approved" || d.Status == "ordered" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<p class=\"muted\">Approved at once: no approval rule applied and the requester has no manager to ask.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<p class=\"muted\">Approved at once: no approval step was needed.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
