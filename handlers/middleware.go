@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -293,3 +295,36 @@ func (s *Server) guard(r Route) fiber.Handler {
 
 // ForbiddenMessage is the flash shown after a refused page.
 const ForbiddenMessage = "You do not have the proper permissions to access that page."
+
+// notTextMessage answers a form whose fields are not text.
+const notTextMessage = "The form contains characters that are not text (such as a NUL byte or broken UTF-8). Remove them and try again."
+
+// textOnly refuses, before any handler sees them, posted form fields that are not valid
+// UTF-8 or hold a NUL byte: Postgres would refuse to store them, and a person never types
+// them. Uploaded files are not form fields and pass untouched.
+func (s *Server) textOnly(c *fiber.Ctx) error {
+	if c.Method() != fiber.MethodPost {
+		return c.Next()
+	}
+	bad := false
+	check := func(k, v []byte) {
+		if !utf8.Valid(k) || !utf8.Valid(v) || bytes.IndexByte(k, 0) >= 0 || bytes.IndexByte(v, 0) >= 0 {
+			bad = true
+		}
+	}
+	if strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEMultipartForm) {
+		if form, err := c.MultipartForm(); err == nil {
+			for k, vs := range form.Value {
+				for _, v := range vs {
+					check([]byte(k), []byte(v))
+				}
+			}
+		}
+	} else {
+		c.Request().PostArgs().VisitAll(check)
+	}
+	if bad {
+		return fiber.NewError(http.StatusUnprocessableEntity, notTextMessage)
+	}
+	return c.Next()
+}

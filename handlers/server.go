@@ -137,7 +137,7 @@ func New(d Deps) (*fiber.App, *Server) {
 		}
 	}
 	api.Use(func(c *fiber.Ctx) error { return apiError(c, http.StatusNotFound, "no such API route") })
-	web := app.Group("", s.resolveTenant, s.csrf, s.loadSession)
+	web := app.Group("", s.resolveTenant, s.csrf, s.textOnly, s.loadSession)
 	for _, r := range s.routes {
 		if !r.API {
 			web.Add(r.Method, r.Path, s.guard(r), r.Handler)
