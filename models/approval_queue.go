@@ -79,11 +79,20 @@ const queueSelect = `SELECT s.id AS step_id, s.doc_type, s.doc_id, COALESCE(r.nu
 
 // routedToMe is the condition "the step is the viewer's to act on": it names them, one of
 // their roles, or someone who delegated to them today; or, for holders of the escalation
-// role, someone deactivated since the route was built. Never a document they requested.
+// role, someone deactivated since the route was built. Never a document they requested, nor
+// a step of a round in which they already approved one (nobody approves twice).
 const routedToMe = `r.requester_id <> @me AND (s.approver_id = @me OR (s.kind = 'role' AND s.role IN @roles)
 	OR s.approver_id IN (SELECT dg.user_id FROM approval_delegations dg
 		WHERE dg.delegate_id = @me AND current_date BETWEEN dg.starts_on AND dg.ends_on)
-	OR (@escalation IN @roles AND s.approver_id IN (SELECT du.id FROM users du WHERE du.status = 'deactivated')))`
+	OR (@escalation IN @roles AND s.approver_id IN (SELECT du.id FROM users du WHERE du.status = 'deactivated')))
+	AND NOT EXISTS (SELECT 1 FROM approval_steps mine WHERE mine.doc_type = s.doc_type AND mine.doc_id = s.doc_id
+		AND mine.round = s.round AND mine.status = 'approved' AND mine.acted_by = @me)`
+
+// queueCountSQL counts the steps waiting for the viewer (queueArgs); the queue's badge and the
+// dashboard's card read the same number.
+const queueCountSQL = `SELECT count(*) FROM approval_steps s
+		JOIN requisitions r ON s.doc_type = 'requisition' AND r.id = s.doc_id
+		WHERE s.status = 'pending' AND ` + routedToMe
 
 func queueArgs(v Viewer) map[string]any {
 	roles := v.Roles
@@ -135,9 +144,7 @@ func ApprovalQueue(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter) (Q
 // QueueCount is how many steps wait for v: the queue's badge.
 func QueueCount(ctx context.Context, db *gorm.DB, v Viewer) (int64, error) {
 	var n int64
-	err := db.WithContext(ctx).Raw(`SELECT count(*) FROM approval_steps s
-		JOIN requisitions r ON s.doc_type = 'requisition' AND r.id = s.doc_id
-		WHERE s.status = 'pending' AND `+routedToMe, queueArgs(v)).Scan(&n).Error
+	err := db.WithContext(ctx).Raw(queueCountSQL, queueArgs(v)).Scan(&n).Error
 	return n, err
 }
 

@@ -36,23 +36,10 @@ type DepartmentSpend struct {
 // or been cancelled.
 var openRequisitionStatuses = []string{RequisitionDraft, RequisitionPending, RequisitionRejected, RequisitionWithdrawn, RequisitionApproved}
 
-// waitingForSQL is the condition "approval step s is pending and the viewer may act on it
-// now": named as its approver, open to one of their roles, or named for someone who has
-// delegated to them today; never a step of the viewer's own document.
-const waitingForSQL = `s.status = 'pending'
-	AND (s.approver_id = @viewer OR (s.kind = 'role' AND s.approver_id IS NULL AND s.role IN @viewer_roles)
-		OR s.approver_id IN (SELECT d.user_id FROM approval_delegations d
-			WHERE d.delegate_id = @viewer AND current_date BETWEEN d.starts_on AND d.ends_on))
-	AND NOT EXISTS (SELECT 1 FROM requisitions own WHERE s.doc_type = 'requisition' AND own.id = s.doc_id AND own.requester_id = @viewer)`
-
 // Dashboard reads every card's figures in one query. Spend covers purchase orders made in
 // the calendar month (UTC) containing now, grouped by their requisition's department.
 func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend bool, now time.Time) (DashboardSummary, error) {
 	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-	roles := v.Roles
-	if len(roles) == 0 {
-		roles = []string{""}
-	}
 	spendSQL := `NULL::json, 0`
 	if withSpend {
 		spendSQL = `(SELECT coalesce(json_agg(json_build_object('department', x.department, 'amount', x.amount) ORDER BY x.amount DESC, x.department), '[]')
@@ -65,6 +52,8 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend bool, now t
 			(SELECT count(*) FROM purchase_orders po WHERE po.created_at >= @from AND po.created_at < @to
 				AND po.status <> 'cancelled' AND po.currency <> (SELECT default_currency FROM org_settings WHERE id = 1))`
 	}
+	args := queueArgs(v)
+	args["open"], args["from"], args["to"] = openRequisitionStatuses, monthStart, monthStart.AddDate(0, 1, 0)
 	var row struct {
 		Open            *string
 		Waiting         int
@@ -74,11 +63,11 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend bool, now t
 	}
 	err := db.WithContext(ctx).Raw(`SELECT
 		(SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM requisitions
-			WHERE requester_id = @viewer AND status IN @open GROUP BY status) o) AS open,
-		(SELECT count(*) FROM approval_steps s WHERE `+waitingForSQL+`) AS waiting,
+			WHERE requester_id = @me AND status IN @open GROUP BY status) o) AS open,
+		(`+queueCountSQL+`) AS waiting,
 		`+spendSQL+`,
 		(SELECT default_currency FROM org_settings WHERE id = 1) AS currency`,
-		map[string]any{"viewer": v.UserID, "viewer_roles": roles, "open": openRequisitionStatuses, "from": monthStart, "to": monthStart.AddDate(0, 1, 0)},
+		args,
 	).Row().Scan(&row.Open, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency)
 	if err != nil {
 		return DashboardSummary{}, err

@@ -1,8 +1,10 @@
 package models_test
 
 import (
+	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"outlay/models"
 )
@@ -20,6 +22,16 @@ func TestApprovalOnePersonApprovesOneStepOfARound(t *testing.T) {
 	}
 	if _, err := w.decide(w.max, out.Steps[0].ID, true, ""); err != nil {
 		t.Fatal(err)
+	}
+	// The step his role would reach is not offered to him, on the queue or the dashboard.
+	if n, err := models.QueueCount(context.Background(), w.db, viewer(w.max)); err != nil || n != 0 {
+		t.Errorf("Max's queue counts %d (%v) after his approval of step 1, want 0", n, err)
+	}
+	if sum, err := models.Dashboard(context.Background(), w.db, viewer(w.max), false, time.Now()); err != nil || sum.Waiting != 0 {
+		t.Errorf("Max's dashboard waits for %d (%v), want 0", sum.Waiting, err)
+	}
+	if n, _ := models.QueueCount(context.Background(), w.db, viewer(w.al)); n != 1 {
+		t.Errorf("Al's queue counts %d, want 1", n)
 	}
 	if _, err := w.decide(w.max, out.Steps[1].ID, true, ""); !errors.Is(err, models.ErrSecondApproval) {
 		t.Fatalf("the manager approved the role's step too: %v", err)
