@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
 
 	"outlay/audit"
 	"outlay/models"
@@ -98,8 +100,8 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		p.Rows = append(p.Rows, auditRow(e))
+	if p.Rows, err = auditRows(ctx, db, entries); err != nil {
+		return err
 	}
 	q := filterQuery(form)
 	if next != 0 {
@@ -243,19 +245,76 @@ func valueText(v any) string {
 	}
 }
 
+// referenceColumns are the columns that hold the id of a record of another table, by the
+// table they point at: History shows the record's name beside its id.
+var referenceColumns = map[string]string{
+	"department_id": "departments", "vendor_id": "vendors", "location_id": "locations",
+	"gl_account_id": "gl_accounts", "rule_id": "approval_rules", "requisition_id": "requisitions",
+	"user_id": "users", "manager_id": "users", "head_id": "users", "requester_id": "users",
+	"approver_id": "users", "acted_by": "users", "on_behalf_of": "users", "delegate_id": "users",
+	"created_by": "users", "closed_by": "users", "received_by": "users", "uploaded_by": "users",
+	"author_id": "users", "break_glass_user_id": "users",
+}
+
+// wholeNumber reads a recorded JSON number as an integer. JSON numbers arrive as float64;
+// ids and amounts stay far below 2^53, so the conversion is exact.
+func wholeNumber(v any) (int64, bool) {
+	n, ok := v.(float64)
+	if !ok || math.Abs(n) >= 1<<53 || n != math.Trunc(n) {
+		return 0, false
+	}
+	return int64(n), true
+}
+
+// referencedIDs gathers, by table, the ids the entries' recorded values point at.
+func referencedIDs(entries []models.AuditEntry) map[string][]int64 {
+	refs := map[string][]int64{}
+	for _, e := range entries {
+		for _, row := range []map[string]any{e.Old, e.New} {
+			for col, v := range row {
+				if table, ok := referenceColumns[col]; ok {
+					if id, ok := wholeNumber(v); ok {
+						refs[table] = append(refs[table], id)
+					}
+				}
+			}
+		}
+	}
+	return refs
+}
+
+// auditRows turns entries into what the log and History show, with the names of the records
+// they point at.
+func auditRows(ctx context.Context, db *gorm.DB, entries []models.AuditEntry) ([]auditlog.Row, error) {
+	names, err := models.ReferenceNames(ctx, db, referencedIDs(entries))
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]auditlog.Row, len(entries))
+	for i, e := range entries {
+		rows[i] = auditRow(e, names)
+	}
+	return rows, nil
+}
+
 // fieldText shows column col of a recorded row: amounts in minor units as money in the row's
-// currency, quantities in thousandths as quantities, tax rates in basis points as percent.
-func fieldText(col string, row map[string]any) string {
+// currency, quantities in thousandths as quantities, tax rates in basis points as percent,
+// and references to other records by name ("Engineering (#3)").
+func fieldText(col string, row map[string]any, names map[string]map[int64]string) string {
 	v := row[col]
-	n, isNumber := v.(float64)
-	// JSON numbers arrive as float64; amounts stay far below 2^53, so the conversion is exact.
-	if isNumber && math.Abs(n) < 1<<53 && n == math.Trunc(n) {
+	if n, ok := wholeNumber(v); ok {
+		if table, isRef := referenceColumns[col]; isRef {
+			if name, found := names[table][n]; found {
+				return name + " (#" + strconv.FormatInt(n, 10) + ")"
+			}
+			return "#" + strconv.FormatInt(n, 10)
+		}
 		currency, _ := row["currency"].(string)
 		switch {
 		case strings.HasSuffix(col, "_minor") && money.ValidCurrency(currency):
-			return money.Money{Minor: int64(n), Currency: currency}.String()
+			return money.Money{Minor: n, Currency: currency}.String()
 		case strings.HasSuffix(col, "_milli"):
-			return money.Quantity(int64(n)).String()
+			return money.Quantity(n).String()
 		case strings.HasSuffix(col, "_bp"):
 			return money.FormatRate(int(n)) + "%"
 		}
@@ -266,7 +325,7 @@ func fieldText(col string, row map[string]any) string {
 var actionLabels = map[string]string{"create": "Created", "update": "Changed", "delete": "Deleted"}
 
 // auditRow turns an entry into what the table shows.
-func auditRow(e models.AuditEntry) auditlog.Row {
+func auditRow(e models.AuditEntry, names map[string]map[int64]string) auditlog.Row {
 	r := auditlog.Row{ID: e.ID, When: e.At.UTC().Format("2 Jan 2006 15:04:05"), Who: e.ActorLabel, Kind: e.Action, RequestID: e.RequestID, IP: e.IP}
 	switch e.ActorType {
 	case "token":
@@ -311,11 +370,11 @@ func auditRow(e models.AuditEntry) auditlog.Row {
 		}
 		switch e.Action {
 		case "create":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(f, e.New)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(f, e.New, names)})
 		case "delete":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(f, e.Old)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(f, e.Old, names)})
 		default:
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: fieldText(f, e.Old), New: fieldText(f, e.New)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: fieldText(f, e.Old, names), New: fieldText(f, e.New, names)})
 		}
 	}
 	return r
@@ -346,8 +405,8 @@ func (s *Server) history(c *fiber.Ctx, nav, title, backURL, backText string, h m
 		return err
 	}
 	v := auditlog.History{Title: title, BackURL: backURL, BackText: backText}
-	for _, e := range entries {
-		v.Rows = append(v.Rows, auditRow(e))
+	if v.Rows, err = auditRows(c.UserContext(), tenantDB(c), entries); err != nil {
+		return err
 	}
 	return s.render(c, http.StatusOK, page{Title: title, Nav: nav, Content: auditlog.HistoryPage(v)})
 }

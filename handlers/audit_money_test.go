@@ -20,7 +20,7 @@ func TestHistoryFormatsMoneyQuantitiesAndRates(t *testing.T) {
 		"Tax rate": {"20%", "7.25%"},
 		"Position": {"1", "2"},
 	}
-	row := auditRow(e)
+	row := auditRow(e, nil)
 	if len(row.Changes) != len(want) {
 		t.Fatalf("changes %+v", row.Changes)
 	}
@@ -30,7 +30,23 @@ func TestHistoryFormatsMoneyQuantitiesAndRates(t *testing.T) {
 		}
 	}
 	// Without a currency on the row an amount stays a plain number.
-	if got := fieldText("total_minor", map[string]any{"total_minor": 500.0}); got != "500" {
+	if got := fieldText("total_minor", map[string]any{"total_minor": 500.0}, nil); got != "500" {
 		t.Errorf("amount without currency = %q", got)
+	}
+}
+
+// History names the records a change points at: "Engineering (#3)", or the bare id when the
+// record is gone.
+func TestHistoryNamesReferencedRecords(t *testing.T) {
+	e := models.AuditEntry{Action: "update", TableName: "users", RecordID: "9", Changed: []string{"department_id", "manager_id"},
+		Old: map[string]any{"department_id": 3.0, "manager_id": nil},
+		New: map[string]any{"department_id": 4.0, "manager_id": 7.0}}
+	names := map[string]map[int64]string{"departments": {3: "Engineering", 4: "Finance"}}
+	got := map[string][2]string{}
+	for _, c := range auditRow(e, names).Changes {
+		got[c.Field] = [2]string{c.Old, c.New}
+	}
+	if got["Department"] != [2]string{"Engineering (#3)", "Finance (#4)"} || got["Manager"] != [2]string{"—", "#7"} {
+		t.Errorf("changes %v", got)
 	}
 }

@@ -215,3 +215,39 @@ func AuditObjects(ctx context.Context, db *gorm.DB) ([]string, error) {
 		SELECT name FROM t WHERE name IS NOT NULL`).Scan(&names).Error
 	return names, err
 }
+
+// referenceNameSQL names a record of each table audit records may point at, for History to
+// show "Engineering" rather than "3". Keys are the only table names ever put into the query.
+var referenceNameSQL = map[string]string{
+	"users":          "SELECT id, name FROM users WHERE id IN ?",
+	"departments":    "SELECT id, name FROM departments WHERE id IN ?",
+	"vendors":        "SELECT id, name FROM vendors WHERE id IN ?",
+	"locations":      "SELECT id, name FROM locations WHERE id IN ?",
+	"gl_accounts":    "SELECT id, code || ' ' || name AS name FROM gl_accounts WHERE id IN ?",
+	"approval_rules": "SELECT id, name FROM approval_rules WHERE id IN ?",
+	"requisitions":   "SELECT id, coalesce(number, 'Draft #' || id) AS name FROM requisitions WHERE id IN ?",
+}
+
+// ReferenceNames looks up the names of the records refs points at (ids by table), one query
+// per table. Tables it does not know are left out.
+func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (map[string]map[int64]string, error) {
+	out := map[string]map[int64]string{}
+	for table, ids := range refs {
+		q, ok := referenceNameSQL[table]
+		if !ok || len(ids) == 0 {
+			continue
+		}
+		var rows []struct {
+			ID   int64
+			Name string
+		}
+		if err := db.WithContext(ctx).Raw(q, ids).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		out[table] = make(map[int64]string, len(rows))
+		for _, r := range rows {
+			out[table][r.ID] = r.Name
+		}
+	}
+	return out, nil
+}
