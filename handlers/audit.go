@@ -451,3 +451,28 @@ func (s *Server) ssoProviderHistory(c *fiber.Ctx) error {
 	return s.history(c, "/admin/sso", "History of "+p.Label, "/admin/sso", "Back to single sign-on",
 		models.RecordHistory{Table: "sso_providers", RecordID: c.Params("id")})
 }
+
+func (s *Server) requisitionHistory(c *fiber.Ctx) error {
+	id, err := requisitionID(c)
+	if err != nil {
+		return err
+	}
+	d, err := models.GetRequisition(c.UserContext(), tenantDB(c), s.viewer(c), id)
+	if err != nil {
+		return err
+	}
+	title := requisitionTitle(d)
+	return s.history(c, "/requisitions", "History of "+title, fmt.Sprintf("/requisitions/%d", d.ID), "Back to "+title,
+		models.RecordHistory{Table: "requisitions", RecordID: strconv.FormatInt(d.ID, 10), RelatedTable: "requisition_lines",
+			RelatedKey: "requisition_id", DocType: models.DocRequisition})
+}
+
+func (s *Server) purchaseOrderHistory(c *fiber.Ctx) error {
+	d, err := purchaseOrderFromPath(c)
+	if err != nil {
+		return err
+	}
+	return s.history(c, "/purchase-orders", "History of "+d.Number, fmt.Sprintf("/purchase-orders/%d", d.ID), "Back to "+d.Number,
+		models.RecordHistory{Table: "purchase_orders", RecordID: strconv.FormatInt(d.ID, 10), RelatedTable: "purchase_order_lines",
+			RelatedKey: "purchase_order_id", MoreRelated: []string{"receipts"}, DocType: models.DocPurchaseOrder})
+}

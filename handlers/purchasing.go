@@ -105,7 +105,7 @@ func taxText(m money.Money, rateBP int) string {
 // purchaseOrderDetail is an order's page; receive and close carry refused forms, if any.
 func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail) (purchasing.Detail, error) {
 	csrf := s.csrfToken(c)
-	out := purchasing.Detail{CSRF: csrf, ID: d.ID, Number: d.Number, Status: d.Status, Vendor: d.Vendor.Name, VendorEmail: d.Vendor.Email,
+	out := purchasing.Detail{HistoryURL: fmt.Sprintf("/purchase-orders/%d/history", d.ID), CSRF: csrf, ID: d.ID, Number: d.Number, Status: d.Status, Vendor: d.Vendor.Name, VendorEmail: d.Vendor.Email,
 		VendorAddress: d.Vendor.Address, Requisition: d.RequisitionNumber, RequisitionHref: requisitionDocs.Path(d.RequisitionID),
 		Requester: d.RequesterName, CreatedBy: d.CreatedByName, Created: moment(d.CreatedAt), CloseReason: d.CloseReason, ClosedBy: d.ClosedByName,
 		Subtotal: d.Money(d.SubtotalMinor).String(), Tax: d.Money(d.TaxMinor).String(), Total: d.Total().String(), Lines: poLines(d),

@@ -208,7 +208,7 @@ func (s *Server) editableByMe(c *fiber.Ctx, d *models.RequisitionDetail) bool {
 // requisitionDetail is the read-only view of d.
 func (s *Server) requisitionDetail(c *fiber.Ctx, d *models.RequisitionDetail) requisitions.Detail {
 	cur := d.Currency
-	v := requisitions.Detail{CSRF: s.csrfToken(c), ID: d.ID, Title: requisitionTitle(d), Status: d.Status, Requester: d.RequesterName,
+	v := requisitions.Detail{HistoryURL: fmt.Sprintf("/requisitions/%d/history", d.ID), CSRF: s.csrfToken(c), ID: d.ID, Title: requisitionTitle(d), Status: d.Status, Requester: d.RequesterName,
 		Department: d.DepartmentName, Vendor: d.VendorName, Location: d.LocationName, NeededBy: formatDate(d.NeededBy),
 		Submitted: formatMoment(d.SubmittedAt), Decided: formatMoment(d.DecidedAt), Justification: d.Justification, Currency: cur,
 		Subtotal: money.Money{Minor: d.SubtotalMinor, Currency: cur}.String(), Tax: money.Money{Minor: d.TaxMinor, Currency: cur}.String(),

@@ -170,6 +170,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/requisitions/lines", "requisitions", policy.Create, s.requisitionLines),
 		permitted(post, "/requisitions/totals", "requisitions", policy.Create, s.requisitionTotals),
 		permitted(get, "/requisitions/:id", "requisitions", policy.Read, s.requisitionPage),
+		permitted(get, "/requisitions/:id/history", "requisitions", policy.Read, s.requisitionHistory),
 		permitted(post, "/requisitions/:id", "requisitions", policy.Update, s.updateRequisition),
 		permitted(post, "/requisitions/:id/withdraw", "requisitions", policy.Update, s.withdrawRequisition),
 		permitted(post, "/requisitions/:id/delete", "requisitions", policy.Update, s.deleteRequisition),
@@ -195,6 +196,7 @@ func (s *Server) routeTable() []Route {
 		// Purchasing: purchase orders and receiving; comments and attachments of requisitions and orders.
 		permitted(get, "/purchase-orders", "purchase_orders", policy.Read, s.purchaseOrdersPage).nav("Purchase orders"),
 		permitted(get, "/purchase-orders/:id", "purchase_orders", policy.Read, s.purchaseOrderPage),
+		permitted(get, "/purchase-orders/:id/history", "purchase_orders", policy.Read, s.purchaseOrderHistory),
 		permitted(get, "/purchase-orders/:id/print", "purchase_orders", policy.Read, s.purchaseOrderPrint),
 		permitted(post, "/requisitions/:id/purchase-order", "purchase_orders", policy.Create, s.createPurchaseOrder),
 		permitted(post, "/purchase-orders/:id/receipts", "purchase_orders", policy.Update, s.recordReceipt),

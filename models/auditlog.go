@@ -49,6 +49,12 @@ type RecordHistory struct {
 	// policy rules: a JSON key of old/new that holds the record id.
 	RelatedTable string
 	RelatedKey   string
+	// MoreRelated are further tables whose rows point at the record by the same key (a
+	// purchase order's lines and its receipts).
+	MoreRelated []string
+	// DocType also takes the approval steps, comments and attachments of the document of
+	// this kind with the record's id.
+	DocType string
 }
 
 type auditRow struct {
@@ -184,12 +190,16 @@ func EachAuditEntry(ctx context.Context, db *gorm.DB, f AuditFilter, max int, fn
 // History returns a record's audit entries, newest first.
 func History(ctx context.Context, db *gorm.DB, h RecordHistory, limit int) ([]AuditEntry, error) {
 	q := db.WithContext(ctx).Table("audit_log").Select(auditColumns)
+	cond := db.Where("table_name = ? AND record_id = ?", h.Table, h.RecordID)
 	if h.RelatedTable != "" {
-		q = q.Where("(table_name = ? AND record_id = ?) OR (table_name = ? AND (old->>? = ? OR new->>? = ?))",
-			h.Table, h.RecordID, h.RelatedTable, h.RelatedKey, h.RecordID, h.RelatedKey, h.RecordID)
-	} else {
-		q = q.Where("table_name = ? AND record_id = ?", h.Table, h.RecordID)
+		related := append([]string{h.RelatedTable}, h.MoreRelated...)
+		cond = cond.Or("table_name IN ? AND (old->>? = ? OR new->>? = ?)", related, h.RelatedKey, h.RecordID, h.RelatedKey, h.RecordID)
 	}
+	if h.DocType != "" {
+		cond = cond.Or("table_name IN ? AND coalesce(new, old)->>'doc_type' = ? AND coalesce(new, old)->>'doc_id' = ?",
+			[]string{"approval_steps", "comments", "attachments"}, h.DocType, h.RecordID)
+	}
+	q = q.Where(cond)
 	var rows []auditRow
 	if err := q.Order("id DESC").Limit(limit).Scan(&rows).Error; err != nil {
 		return nil, err

@@ -215,6 +215,7 @@ type CloseForm struct {
 
 // Detail is an order's page.
 type Detail struct {
+	HistoryURL      string // the order's History page
 	CSRF            string
 	ID              int64
 	Number          string

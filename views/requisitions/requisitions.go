@@ -269,6 +269,7 @@ type Detail struct {
 	CanWithdraw   bool
 	Actions       templ.Component
 	Activity      templ.Component
+	HistoryURL    string // the requisition's History page
 }
 
 // Rounds groups the route's steps by submission round, the latest last.

@@ -1,0 +1,69 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// A requisition's History shows its own changes, its lines' and its comments', to those who
+// may see it and to nobody else; a purchase order's shows its receipts.
+func TestRequisitionAndOrderHistory(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	env.CreateUser(t, acme, "ron@acme.example", "Ron Requester", "requester")
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	p := testutil.ApprovedRequisition(t, db, rita.ID, "", testutil.OrderLine{Description: "Standing desk", Quantity: "2", UnitPrice: 48000})
+	ctx := context.Background()
+	if _, err := models.AddComment(ctx, db, models.Viewer{UserID: rita.ID, Roles: []string{"requester"}}, models.DocRequisition, p.Requisition.ID, "Please hurry."); err != nil {
+		t.Fatal(err)
+	}
+	app := testutil.NewApp(t, env)
+	reqPath := fmt.Sprintf("/requisitions/%d", p.Requisition.ID)
+
+	c := app.Client(t, "acme")
+	c.SignIn("rita@acme.example", testutil.Password)
+	if link := c.Get(reqPath).Doc.Find(`a[href="` + reqPath + `/history"]`); link.Length() != 1 {
+		t.Errorf("the requisition page has %d History links", link.Length())
+	}
+	page := c.Get(reqPath + "/history")
+	if page.Status != http.StatusOK {
+		t.Fatalf("history: %d", page.Status)
+	}
+	body := page.Text("main")
+	for _, want := range []string{"Requisitions", "Requisition lines", "Standing desk", "$960.00", "Comments", "Please hurry."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the requisition's History lacks %q", want)
+		}
+	}
+
+	ron := app.Client(t, "acme")
+	ron.SignIn("ron@acme.example", testutil.Password)
+	if res := ron.Get(reqPath + "/history"); res.Status != http.StatusNotFound {
+		t.Errorf("another requester opens the History: %d", res.Status)
+	}
+
+	ana := app.Client(t, "acme")
+	ana.SignIn("ana@acme.example", testutil.Password)
+	po, err := models.CreatePurchaseOrder(ctx, db, models.Viewer{UserID: rita.ID, Roles: []string{"admin"}, SeeAll: true}, p.Requisition.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := models.GetPurchaseOrder(ctx, db, po.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.RecordReceipt(ctx, db, rita.ID, po.ID, models.ReceiptInput{Quantities: map[int64]string{d.Lines[0].ID: "1"}, Note: "First desk"}); err != nil {
+		t.Fatal(err)
+	}
+	page = ana.Get(fmt.Sprintf("/purchase-orders/%d/history", po.ID))
+	if page.Status != http.StatusOK || !strings.Contains(page.Text("main"), "First desk") || !strings.Contains(page.Text("main"), po.Number) {
+		t.Errorf("the order's History (%d) lacks its receipt: %q", page.Status, page.Text("main"))
+	}
+}
