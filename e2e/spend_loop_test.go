@@ -123,12 +123,19 @@ func TestRequisitionToPartialReceiptInTheBrowser(t *testing.T) {
 		t.Errorf("received %+v (%v)", d.Lines, err)
 	}
 
+	// The requisition's History tells the whole story, its route and lines included.
+	ana.do(chromedp.Navigate(s.URL(fmt.Sprintf("/requisitions/%d/history", req.ID))), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if got := ana.text("main"); !strings.Contains(got, "Standing desk") || !strings.Contains(got, "Max Manager") {
+		t.Errorf("the requisition's History lacks its lines or approver")
+	}
+	ana.screenshot("loop-7-history")
+
 	// The month's spend shows on the admin's dashboard; Rita's open requests are done.
 	ana.do(chromedp.Navigate(s.URL("/dashboard")), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
 	if got := eval[string](ana, `document.getElementById('spend-desc').textContent.trim()`); got != "Engineering: $1,030.50" {
 		t.Errorf("spend chart describes %q", got)
 	}
-	ana.screenshot("loop-7-dashboard")
+	ana.screenshot("loop-8-dashboard")
 	rita.do(chromedp.Navigate(s.URL("/dashboard")), chromedp.WaitVisible(chromedp.CSS("[data-testid=open-requests]")))
 	if got := rita.text("[data-testid=open-requests]"); got != "0" {
 		t.Errorf("Rita's open requests after ordering: %q", got)

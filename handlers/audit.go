@@ -250,7 +250,8 @@ func valueText(v any) string {
 var referenceColumns = map[string]string{
 	"department_id": "departments", "vendor_id": "vendors", "location_id": "locations",
 	"gl_account_id": "gl_accounts", "rule_id": "approval_rules", "requisition_id": "requisitions",
-	"user_id": "users", "manager_id": "users", "head_id": "users", "requester_id": "users",
+	"purchase_order_id": "purchase_orders",
+	"user_id":           "users", "manager_id": "users", "head_id": "users", "requester_id": "users",
 	"approver_id": "users", "acted_by": "users", "on_behalf_of": "users", "delegate_id": "users",
 	"created_by": "users", "closed_by": "users", "received_by": "users", "uploaded_by": "users",
 	"author_id": "users", "break_glass_user_id": "users",
@@ -264,6 +265,22 @@ func wholeNumber(v any) (int64, bool) {
 		return 0, false
 	}
 	return int64(n), true
+}
+
+// rowCurrency is the currency a recorded row's amounts are in: its own, or that of the
+// document it belongs to (a line's requisition or purchase order).
+func rowCurrency(row map[string]any, names map[string]map[int64]models.Reference) string {
+	if c, ok := row["currency"].(string); ok {
+		return c
+	}
+	for _, col := range []string{"requisition_id", "purchase_order_id"} {
+		if id, ok := wholeNumber(row[col]); ok {
+			if ref, found := names[referenceColumns[col]][id]; found && ref.Currency != "" {
+				return ref.Currency
+			}
+		}
+	}
+	return ""
 }
 
 // referencedIDs gathers, by table, the ids the entries' recorded values point at.
@@ -300,16 +317,16 @@ func auditRows(ctx context.Context, db *gorm.DB, entries []models.AuditEntry) ([
 // fieldText shows column col of a recorded row: amounts in minor units as money in the row's
 // currency, quantities in thousandths as quantities, tax rates in basis points as percent,
 // and references to other records by name ("Engineering (#3)").
-func fieldText(col string, row map[string]any, names map[string]map[int64]string) string {
+func fieldText(col string, row map[string]any, names map[string]map[int64]models.Reference) string {
 	v := row[col]
 	if n, ok := wholeNumber(v); ok {
 		if table, isRef := referenceColumns[col]; isRef {
-			if name, found := names[table][n]; found {
-				return name + " (#" + strconv.FormatInt(n, 10) + ")"
+			if ref, found := names[table][n]; found {
+				return ref.Name + " (#" + strconv.FormatInt(n, 10) + ")"
 			}
 			return "#" + strconv.FormatInt(n, 10)
 		}
-		currency, _ := row["currency"].(string)
+		currency := rowCurrency(row, names)
 		switch {
 		case strings.HasSuffix(col, "_minor") && money.ValidCurrency(currency):
 			return money.Money{Minor: n, Currency: currency}.String()
@@ -325,7 +342,7 @@ func fieldText(col string, row map[string]any, names map[string]map[int64]string
 var actionLabels = map[string]string{"create": "Created", "update": "Changed", "delete": "Deleted"}
 
 // auditRow turns an entry into what the table shows.
-func auditRow(e models.AuditEntry, names map[string]map[int64]string) auditlog.Row {
+func auditRow(e models.AuditEntry, names map[string]map[int64]models.Reference) auditlog.Row {
 	r := auditlog.Row{ID: e.ID, When: e.At.UTC().Format("2 Jan 2006 15:04:05"), Who: e.ActorLabel, Kind: e.Action, RequestID: e.RequestID, IP: e.IP}
 	switch e.ActorType {
 	case "token":
@@ -365,7 +382,7 @@ func auditRow(e models.AuditEntry, names map[string]map[int64]string) auditlog.R
 		sort.Strings(fields)
 	}
 	for _, f := range fields {
-		if f == "created_at" || f == "updated_at" || (f == "id" && e.Action != "update") {
+		if f == "created_at" || f == "updated_at" || f == "form_key" || (f == "id" && e.Action != "update") {
 			continue
 		}
 		switch e.Action {

@@ -41,12 +41,24 @@ func TestHistoryNamesReferencedRecords(t *testing.T) {
 	e := models.AuditEntry{Action: "update", TableName: "users", RecordID: "9", Changed: []string{"department_id", "manager_id"},
 		Old: map[string]any{"department_id": 3.0, "manager_id": nil},
 		New: map[string]any{"department_id": 4.0, "manager_id": 7.0}}
-	names := map[string]map[int64]string{"departments": {3: "Engineering", 4: "Finance"}}
+	names := map[string]map[int64]models.Reference{"departments": {3: {Name: "Engineering"}, 4: {Name: "Finance"}}}
 	got := map[string][2]string{}
 	for _, c := range auditRow(e, names).Changes {
 		got[c.Field] = [2]string{c.Old, c.New}
 	}
 	if got["Department"] != [2]string{"Engineering (#3)", "Finance (#4)"} || got["Manager"] != [2]string{"—", "#7"} {
 		t.Errorf("changes %v", got)
+	}
+}
+
+// A line's amounts read as money in its document's currency.
+func TestHistoryShowsLinesInTheirDocumentsCurrency(t *testing.T) {
+	names := map[string]map[int64]models.Reference{"requisitions": {5: {Name: "REQ-000005", Currency: "EUR"}}}
+	row := map[string]any{"requisition_id": 5.0, "amount_minor": 96000.0}
+	if got := fieldText("amount_minor", row, names); got != "€960.00" {
+		t.Errorf("line amount %q", got)
+	}
+	if got := fieldText("requisition_id", row, names); got != "REQ-000005 (#5)" {
+		t.Errorf("line's requisition %q", got)
 	}
 }

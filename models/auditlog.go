@@ -227,36 +227,44 @@ func AuditObjects(ctx context.Context, db *gorm.DB) ([]string, error) {
 }
 
 // referenceNameSQL names a record of each table audit records may point at, for History to
-// show "Engineering" rather than "3". Keys are the only table names ever put into the query.
+// show "Engineering" rather than "3", with the currency of documents, so that their lines'
+// amounts read as money. Keys are the only table names ever put into the query.
 var referenceNameSQL = map[string]string{
-	"users":          "SELECT id, name FROM users WHERE id IN ?",
-	"departments":    "SELECT id, name FROM departments WHERE id IN ?",
-	"vendors":        "SELECT id, name FROM vendors WHERE id IN ?",
-	"locations":      "SELECT id, name FROM locations WHERE id IN ?",
-	"gl_accounts":    "SELECT id, code || ' ' || name AS name FROM gl_accounts WHERE id IN ?",
-	"approval_rules": "SELECT id, name FROM approval_rules WHERE id IN ?",
-	"requisitions":   "SELECT id, coalesce(number, 'Draft #' || id) AS name FROM requisitions WHERE id IN ?",
+	"users":           "SELECT id, name, '' AS currency FROM users WHERE id IN ?",
+	"departments":     "SELECT id, name, '' AS currency FROM departments WHERE id IN ?",
+	"vendors":         "SELECT id, name, currency FROM vendors WHERE id IN ?",
+	"locations":       "SELECT id, name, '' AS currency FROM locations WHERE id IN ?",
+	"gl_accounts":     "SELECT id, code || ' ' || name AS name, '' AS currency FROM gl_accounts WHERE id IN ?",
+	"approval_rules":  "SELECT id, name, currency FROM approval_rules WHERE id IN ?",
+	"requisitions":    "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM requisitions WHERE id IN ?",
+	"purchase_orders": "SELECT id, number AS name, currency FROM purchase_orders WHERE id IN ?",
 }
 
-// ReferenceNames looks up the names of the records refs points at (ids by table), one query
-// per table. Tables it does not know are left out.
-func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (map[string]map[int64]string, error) {
-	out := map[string]map[int64]string{}
+// Reference is a record an audit record points at: its name, and its currency if it has one.
+type Reference struct {
+	Name     string
+	Currency string
+}
+
+// ReferenceNames looks up the records refs points at (ids by table), one query per table.
+// Tables it does not know are left out.
+func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (map[string]map[int64]Reference, error) {
+	out := map[string]map[int64]Reference{}
 	for table, ids := range refs {
 		q, ok := referenceNameSQL[table]
 		if !ok || len(ids) == 0 {
 			continue
 		}
 		var rows []struct {
-			ID   int64
-			Name string
+			ID             int64
+			Name, Currency string
 		}
 		if err := db.WithContext(ctx).Raw(q, ids).Scan(&rows).Error; err != nil {
 			return nil, err
 		}
-		out[table] = make(map[int64]string, len(rows))
+		out[table] = make(map[int64]Reference, len(rows))
 		for _, r := range rows {
-			out[table][r.ID] = r.Name
+			out[table][r.ID] = Reference{Name: r.Name, Currency: r.Currency}
 		}
 	}
 	return out, nil

@@ -24,7 +24,7 @@ func TestReferenceNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if names["users"][bo.ID] != "Bo Buyer" || names["gl_accounts"][gl.ID] != "6000 Software" {
+	if names["users"][bo.ID].Name != "Bo Buyer" || names["gl_accounts"][gl.ID].Name != "6000 Software" {
 		t.Errorf("names %v", names)
 	}
 	if _, ok := names["users"][999999]; ok {
