@@ -21,8 +21,9 @@ import (
 //   - Rules considered are the active, non-archived rules of the document's type, in priority
 //     order (lowest number first, then oldest). A rule matches when every condition it sets
 //     holds: its department is the document's; its GL account is on at least one line; the
-//     document's total lies in [min, max) of the rule's currency. A rule with an amount
-//     condition never matches a document in another currency.
+//     document's total lies in [min, max) of the rule's currency. A document in another
+//     currency cannot be compared without exchange rates, so an amount condition holds for
+//     it: a foreign-currency document meets every amount rule's approvers, never fewer.
 //   - The steps of every matching rule are concatenated in that order; a step whose approver
 //     (or role) already appears earlier is dropped, so nobody approves the same document twice.
 //   - user, manager and department_head steps are resolved to a person now. A step that would
@@ -134,7 +135,9 @@ func (r ApprovalRule) Matches(doc ApprovalDocument) bool {
 	}
 	if r.MinAmountMinor != nil || r.MaxAmountMinor != nil {
 		if r.Currency != doc.Total.Currency {
-			return false
+			// Without exchange rates the amounts cannot be compared, so the rule applies:
+			// choosing a vendor that bills in another currency never means fewer approvers.
+			return true
 		}
 		if r.MinAmountMinor != nil && doc.Total.Minor < *r.MinAmountMinor {
 			return false

@@ -202,7 +202,9 @@ func TestApprovalRoutingByThresholdDepartmentAndGL(t *testing.T) {
 		{"sales", &w.sales, "USD", []reqLine{{&w.software, 5000}}, "user:Al Approver/pending", false},
 		{"a travel line among others", &w.sales, "USD", []reqLine{{&w.software, 5000}, {&w.travel, 100}},
 			"user:Al Approver/pending, user:Hana Head/waiting", false},
-		{"another currency skips amount rules", &w.eng, "EUR", []reqLine{{&w.software, 500000}}, "user:Max Manager/pending", true},
+		// Amounts in another currency cannot be compared: every amount rule applies.
+		{"another currency meets every amount rule", &w.eng, "EUR", []reqLine{{&w.software, 500}},
+			"user:Max Manager/pending, user:Hana Head/waiting, role:admin/waiting", false},
 		{"no department, no GL: default", nil, "USD", []reqLine{{nil, 500}}, "user:Max Manager/pending", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
