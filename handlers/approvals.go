@@ -190,10 +190,14 @@ func detailsView(d models.StepDetails) approvals.Details {
 func budgetRows(lines []models.BudgetLine) []approvals.BudgetRow {
 	var out []approvals.BudgetRow
 	for _, b := range lines {
-		out = append(out, approvals.BudgetRow{Label: b.DepartmentName + " · " + b.GLCode + " " + b.GLName,
+		row := approvals.BudgetRow{Label: b.DepartmentName + " · " + b.GLCode + " " + b.GLName,
 			Period: b.PeriodStart.Format("2 Jan 2006") + " – " + b.PeriodEnd.Format("2 Jan 2006"),
 			Budget: b.Budget.String(), Spent: b.Spent.String(), Committed: b.Committed.String(), This: b.ThisDocument.String(),
-			Remaining: b.Remaining.String(), Over: b.Over()})
+			Remaining: b.Remaining.String(), Over: b.Over()}
+		if b.Unchecked {
+			row.Spent, row.Committed, row.Remaining = "—", "—", "Not comparable: the budget is in "+b.Budget.Currency
+		}
+		out = append(out, row)
 	}
 	return out
 }
@@ -279,6 +283,9 @@ func decisionToast(res models.Decided) string {
 	}
 	msg := "Approved: the request is fully approved."
 	for _, b := range res.Budget {
+		if b.Unchecked {
+			msg += fmt.Sprintf(" Warning: %s · %s is budgeted in %s and could not be checked.", b.DepartmentName, b.GLCode, b.Budget.Currency)
+		}
 		if b.Over() {
 			msg += fmt.Sprintf(" Warning: %s · %s is over budget (remaining %s).", b.DepartmentName, b.GLCode, b.Remaining)
 		}

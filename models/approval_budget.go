@@ -30,10 +30,18 @@ type BudgetLine struct {
 	ThisDocument money.Money
 	// Remaining: Budget − Spent − Committed − ThisDocument; below zero means over budget.
 	Remaining money.Money
+	// Unchecked: the budget is kept in another currency than the document's, so without
+	// exchange rates the document cannot be checked against it (Spent, Committed and
+	// Remaining are then zero).
+	Unchecked bool
 }
 
 // Over reports whether the document takes the budget below zero.
-func (b BudgetLine) Over() bool { return b.Remaining.Minor < 0 }
+func (b BudgetLine) Over() bool { return !b.Unchecked && b.Remaining.Minor < 0 }
+
+// Flagged reports whether the budget check must warn or block over this line: the document
+// takes it below zero, or cannot be checked against it at all.
+func (b BudgetLine) Flagged() bool { return b.Over() || b.Unchecked }
 
 // BudgetExceededError refuses the last approval of a document over a budget whose rule
 // blocks. It is an outlay.ErrConflict whose message shows the figures.
@@ -42,19 +50,24 @@ type BudgetExceededError struct{ Lines []BudgetLine }
 func (e *BudgetExceededError) Error() string {
 	var parts []string
 	for _, l := range e.Lines {
+		if l.Unchecked {
+			parts = append(parts, fmt.Sprintf("%s %s: the budget is kept in %s and this request is in %s, so it cannot be checked",
+				l.DepartmentName, l.GLCode, l.Budget.Currency, l.ThisDocument.Currency))
+		}
 		if l.Over() {
 			parts = append(parts, fmt.Sprintf("%s %s: budget %s, spent %s, committed %s, this request %s, remaining %s",
 				l.DepartmentName, l.GLCode, l.Budget, l.Spent, l.Committed, l.ThisDocument, l.Remaining))
 		}
 	}
-	return "Over budget, so this approval is blocked. " + strings.Join(parts, "; ") + "."
+	return "Over budget or not checkable, so this approval is blocked. " + strings.Join(parts, "; ") + "."
 }
 
 // Is makes the error an outlay.ErrConflict.
 func (e *BudgetExceededError) Is(target error) bool { return target == outlay.ErrConflict }
 
-// BudgetImpact shows, for each active budget covering day that doc draws on in its own
-// currency, what is spent, committed and would remain after doc. A document without a
+// BudgetImpact shows, for each active budget covering day that doc draws on, what is spent,
+// committed and would remain after doc; a budget kept in another currency is listed as
+// Unchecked. A document without a
 // department, or whose lines have no GL account with a budget, has none.
 func BudgetImpact(tx *gorm.DB, doc ApprovalDocument, day time.Time) ([]BudgetLine, error) {
 	if doc.DepartmentID == nil {
@@ -84,14 +97,22 @@ func BudgetImpact(tx *gorm.DB, doc ApprovalDocument, day time.Time) ([]BudgetLin
 	}
 	err := tx.Raw(`SELECT b.*, d.name AS department_name, g.code AS gl_code, g.name AS gl_name
 		FROM budgets b JOIN departments d ON d.id = b.department_id JOIN gl_accounts g ON g.id = b.gl_account_id
-		WHERE b.archived_at IS NULL AND b.department_id = ? AND b.gl_account_id IN ? AND b.currency = ?
+		WHERE b.archived_at IS NULL AND b.department_id = ? AND b.gl_account_id IN ?
 		AND b.period_start <= ?::date AND b.period_end >= ?::date
-		ORDER BY g.code, b.id`, *doc.DepartmentID, gls, cur, date, date).Scan(&budgets).Error
+		ORDER BY g.code, b.id`, *doc.DepartmentID, gls, date, date).Scan(&budgets).Error
 	if err != nil {
 		return nil, err
 	}
 	out := make([]BudgetLine, 0, len(budgets))
 	for _, b := range budgets {
+		if b.Currency != cur {
+			out = append(out, BudgetLine{
+				BudgetID: b.ID, DepartmentName: b.DepartmentName, GLCode: b.GLCode, GLName: b.GLName,
+				PeriodStart: b.PeriodStart, PeriodEnd: b.PeriodEnd, Budget: b.Amount(),
+				ThisDocument: money.Money{Minor: thisDoc[b.GLAccountID], Currency: cur}, Unchecked: true,
+			})
+			continue
+		}
 		spent, ordered, err := orderedValue(tx, b.Budget)
 		if err != nil {
 			return nil, err

@@ -433,7 +433,7 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			}
 			out.Budget = lines
 			for _, l := range lines {
-				if l.Over() {
+				if l.Flagged() {
 					out.OverBudget = true
 				}
 			}

@@ -652,3 +652,37 @@ func TestApprovalStepOfADeactivatedApproverFallsToAdmins(t *testing.T) {
 		t.Fatalf("admin approves for Max: %+v %v", res.Step, err)
 	}
 }
+
+// A request in another currency than its budget cannot be checked against it without
+// exchange rates: a warning rule approves it and says so, a blocking rule refuses it.
+func TestApprovalBudgetInAnotherCurrencyIsNotCheckable(t *testing.T) {
+	for _, check := range []string{models.BudgetCheckWarn, models.BudgetCheckBlock} {
+		t.Run(check, func(t *testing.T) {
+			w := newApprovalWorld(t)
+			w.budgetWorld() // Engineering's Software budget is in USD
+			w.rule(models.ApprovalRule{Priority: 1, BudgetCheck: check}, models.ApprovalRuleStep{Kind: models.StepManager})
+			r := w.requisition(w.rita, &w.eng, "EUR", reqLine{&w.software, 100})
+			out := w.submit(r)
+			res, err := w.decide(w.max, out.Steps[0].ID, true, "")
+			if check == models.BudgetCheckBlock {
+				var blocked *models.BudgetExceededError
+				if !errors.As(err, &blocked) || !strings.Contains(err.Error(), "kept in USD and this request is in EUR, so it cannot be checked") {
+					t.Fatalf("block: %v", err)
+				}
+				if s := w.status(r); s != models.RequisitionPending {
+					t.Errorf("blocked requisition is %s", s)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.OverBudget || len(res.Budget) != 1 || !res.Budget[0].Unchecked || res.Budget[0].Over() || res.DocStatus != models.StepApproved {
+				t.Fatalf("warn: %+v", res)
+			}
+			if b := res.Budget[0]; b.Budget.Currency != "USD" || b.ThisDocument.Currency != "EUR" || b.ThisDocument.Minor != 100 {
+				t.Errorf("figures %+v", b)
+			}
+		})
+	}
+}
