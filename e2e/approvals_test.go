@@ -132,6 +132,9 @@ func TestApprovalRulesInTheBrowser(t *testing.T) {
 	b.do(chromedp.WaitVisible(chromedp.ID("rule-steps")))
 	b.do(chromedp.Evaluate[chromedp.Void](`window.__marker = 1`), b.press(`#rule-steps > button`))
 	b.waitJS(`document.querySelectorAll('#rule-steps select[name="step_kind"]').length === 2`)
+	// The swapped-in select must be bound by htmx before it changes, as it is long before a
+	// person could reach it.
+	b.waitJS(`!document.querySelector('.htmx-settling, .htmx-swapping') && !!document.getElementById('step-1-kind')['htmx-internal-data']`)
 	b.do(chromedp.SetValue(chromedp.ID("step-1-kind"), "role"),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('step-1-kind').dispatchEvent(new Event('change', {bubbles: true}))`))
 	b.waitJS(`!!document.getElementById('step-1-role')`)
