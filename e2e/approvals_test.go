@@ -78,6 +78,9 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	// Reject the second: first without a reason (refused beside the field), then with one.
 	b.do(b.press(row(1) + ` button[hx-post$="/reject"]`))
 	b.waitJS(`!!document.querySelector('` + row(1) + ` .field-error')`)
+	// The swapped-in row must be bound by htmx before its button is used, or it would post
+	// natively (as no person could click that fast).
+	b.waitJS(`!document.querySelector('.htmx-settling, .htmx-swapping') && !!document.querySelector('` + row(1) + ` button[hx-post$="/reject"]')['htmx-internal-data']`)
 	// The swapped-in row is queried afresh; a toast may cover the old button's place, so the
 	// button is clicked through the DOM rather than at screen coordinates.
 	b.do(chromedp.SendKeys(chromedp.CSS(row(1)+` input[name="comment"]`), "Use the site licence instead"),
