@@ -133,7 +133,7 @@ func decidedText(it models.QueueItem, v models.Viewer) string {
 	case it.ActedAt != nil:
 		who += " at " + it.ActedAt.UTC().Format("15:04")
 	}
-	text := fmt.Sprintf("%s by %s.", approvals.StatusLabel(it.Status), who)
+	text := fmt.Sprintf("%s by %s.", views.StepStatusLabel(it.Status), who)
 	if it.Comment != "" {
 		text += " “" + it.Comment + "”"
 	}

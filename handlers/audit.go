@@ -470,11 +470,7 @@ func (s *Server) ssoProviderHistory(c *fiber.Ctx) error {
 }
 
 func (s *Server) requisitionHistory(c *fiber.Ctx) error {
-	id, err := requisitionID(c)
-	if err != nil {
-		return err
-	}
-	d, err := models.GetRequisition(c.UserContext(), tenantDB(c), s.viewer(c), id)
+	d, err := s.requisitionFromPath(c)
 	if err != nil {
 		return err
 	}

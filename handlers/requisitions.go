@@ -178,12 +178,17 @@ func formatMoment(t *time.Time) string {
 
 // requisitionPage shows a requisition: the form when it is the viewer's own and still
 // editable, the read-only page otherwise.
-func (s *Server) requisitionPage(c *fiber.Ctx) error {
+// requisitionFromPath reads the requisition the path names, if the viewer may see it.
+func (s *Server) requisitionFromPath(c *fiber.Ctx) (*models.RequisitionDetail, error) {
 	id, err := requisitionID(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d, err := models.GetRequisition(c.UserContext(), tenantDB(c), s.viewer(c), id)
+	return models.GetRequisition(c.UserContext(), tenantDB(c), s.viewer(c), id)
+}
+
+func (s *Server) requisitionPage(c *fiber.Ctx) error {
+	d, err := s.requisitionFromPath(c)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@
 package views
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -104,4 +105,41 @@ func KeepOption(opts []Option, value, label string) []Option {
 		}
 	}
 	return append(opts, Option{Value: value, Label: label})
+}
+
+// ListURL is a list's address at page with its filters: params are name/value pairs, and
+// empty values and the first page are left out, so an unfiltered list keeps its plain path.
+func ListURL(path string, page int, params ...[2]string) string {
+	v := url.Values{}
+	for _, p := range params {
+		if p[1] != "" {
+			v.Set(p[0], p[1])
+		}
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// StepStatusLabel is how people read an approval step's status.
+func StepStatusLabel(status string) string {
+	switch status {
+	case "waiting":
+		return "Waiting"
+	case "pending":
+		return "Waiting for a decision"
+	case "approved":
+		return "Approved"
+	case "rejected":
+		return "Rejected"
+	case "skipped":
+		return "Skipped"
+	case "cancelled":
+		return "Cancelled"
+	}
+	return status
 }

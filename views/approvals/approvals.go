@@ -5,7 +5,6 @@ package approvals
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 
 	"outlay/views"
@@ -106,19 +105,7 @@ func (f Filter) Active() bool {
 
 // URL is the queue's address with this filter at page.
 func (f Filter) URL(page int) string {
-	v := url.Values{}
-	for k, val := range map[string]string{"type": f.DocType, "department": f.Department, "min": f.MinAmount, "q": f.Q} {
-		if val != "" {
-			v.Set(k, val)
-		}
-	}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
-	}
-	if len(v) == 0 {
-		return QueuePath
-	}
-	return QueuePath + "?" + v.Encode()
+	return views.ListURL(QueuePath, page, [2]string{"type", f.DocType}, [2]string{"department", f.Department}, [2]string{"min", f.MinAmount}, [2]string{"q", f.Q})
 }
 
 // Row is one step of one document in the queue, waiting or just decided.
@@ -231,25 +218,6 @@ type BudgetRow struct {
 	This      string
 	Remaining string
 	Over      bool
-}
-
-// StatusLabel is how people read a step status.
-func StatusLabel(status string) string {
-	switch status {
-	case "waiting":
-		return "Waiting"
-	case "pending":
-		return "Waiting for decision"
-	case "approved":
-		return "Approved"
-	case "rejected":
-		return "Rejected"
-	case "skipped":
-		return "Skipped"
-	case "cancelled":
-		return "Cancelled"
-	}
-	return status
 }
 
 func statusClass(status string) string {

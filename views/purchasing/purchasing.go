@@ -4,7 +4,6 @@ package purchasing
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 
 	"outlay/views"
@@ -95,23 +94,7 @@ func (f Filter) Active() bool { return f.Q != "" || f.Status != "" || f.Vendor !
 
 // URL is the list's address with this filter at page.
 func (f Filter) URL(page int) string {
-	v := url.Values{}
-	if f.Q != "" {
-		v.Set("q", f.Q)
-	}
-	if f.Status != "" {
-		v.Set("status", f.Status)
-	}
-	if f.Vendor != "" {
-		v.Set("vendor", f.Vendor)
-	}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
-	}
-	if len(v) == 0 {
-		return ListPath
-	}
-	return ListPath + "?" + v.Encode()
+	return views.ListURL(ListPath, page, [2]string{"q", f.Q}, [2]string{"status", f.Status}, [2]string{"vendor", f.Vendor})
 }
 
 // Row is one order in the list.

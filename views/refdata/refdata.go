@@ -6,7 +6,6 @@ package refdata
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 
 	"outlay/views"
@@ -64,25 +63,11 @@ func (f Filter) Active() bool {
 
 // URL is the list's address with this filter at page.
 func (f Filter) URL(page int) string {
-	v := url.Values{}
-	if f.Q != "" {
-		v.Set("q", f.Q)
-	}
-	if f.State != "" {
-		v.Set("state", f.State)
-	}
+	params := [][2]string{{"q", f.Q}, {"state", f.State}}
 	for _, s := range f.Extra {
-		if s.Value != "" {
-			v.Set(s.Name, s.Value)
-		}
+		params = append(params, [2]string{s.Name, s.Value})
 	}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
-	}
-	if len(v) == 0 {
-		return f.Path
-	}
-	return f.Path + "?" + v.Encode()
+	return views.ListURL(f.Path, page, params...)
 }
 
 // Cell is one value of a row.

@@ -5,7 +5,6 @@ package requisitions
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 
 	"github.com/a-h/templ"
@@ -96,19 +95,7 @@ func (f Filter) Active() bool { return f.Q != "" || f.Department != "" || f.Requ
 
 // URL is the list's address with this filter at page.
 func (f Filter) URL(page int) string {
-	v := url.Values{}
-	for _, p := range [][2]string{{"q", f.Q}, {"status", f.Status}, {"department", f.Department}, {"requester", f.Requester}} {
-		if p[1] != "" {
-			v.Set(p[0], p[1])
-		}
-	}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
-	}
-	if len(v) == 0 {
-		return f.Base
-	}
-	return f.Base + "?" + v.Encode()
+	return views.ListURL(f.Base, page, [2]string{"q", f.Q}, [2]string{"status", f.Status}, [2]string{"department", f.Department}, [2]string{"requester", f.Requester})
 }
 
 // WithStatus is the filter showing status ("" for all) from the first page.
@@ -282,25 +269,6 @@ func (d Detail) Rounds() [][]Step {
 		out[len(out)-1] = append(out[len(out)-1], s)
 	}
 	return out
-}
-
-// StepLabel is how people read an approval step's status.
-func StepLabel(status string) string {
-	switch status {
-	case "waiting":
-		return "Waiting"
-	case "pending":
-		return "Waiting for a decision"
-	case "approved":
-		return "Approved"
-	case "rejected":
-		return "Rejected"
-	case "skipped":
-		return "Skipped"
-	case "cancelled":
-		return "Cancelled"
-	}
-	return status
 }
 
 // stepClass colours a step's badge as a requisition's of the same name (approved, pending,

@@ -4,7 +4,6 @@ package users
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 
 	"outlay/views"
@@ -79,23 +78,7 @@ func (f Filter) Active() bool { return f.Q != "" || f.Role != "" || f.Status != 
 
 // URL is the list's address with this filter at page.
 func (f Filter) URL(page int) string {
-	v := url.Values{}
-	if f.Q != "" {
-		v.Set("q", f.Q)
-	}
-	if f.Role != "" {
-		v.Set("role", f.Role)
-	}
-	if f.Status != "" {
-		v.Set("status", f.Status)
-	}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
-	}
-	if len(v) == 0 {
-		return ListPath
-	}
-	return ListPath + "?" + v.Encode()
+	return views.ListURL(ListPath, page, [2]string{"q", f.Q}, [2]string{"role", f.Role}, [2]string{"status", f.Status})
 }
 
 // Counts is how many people there are in each status.
