@@ -47,7 +47,7 @@ type Config struct {
 	TLSKey  string // key file (OUTLAY_TLS_KEY)
 
 	TrustedProxies []string // CIDRs or IPs whose X-Forwarded-For is believed (OUTLAY_TRUSTED_PROXIES)
-	MetricsToken   string   // when set, /metrics needs it as a bearer token (OUTLAY_METRICS_TOKEN)
+	MetricsToken   string   // /metrics needs it as a bearer token; unset, there is no /metrics (OUTLAY_METRICS_TOKEN)
 
 	MaxDBConns       int           // global cap on open tenant connections (OUTLAY_MAX_DB_CONNS)
 	TenantPoolConns  int           // connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)
@@ -136,7 +136,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	fs.StringVar(&c.MicrosoftClientSecret, "microsoft-client-secret", env("OUTLAY_MICROSOFT_CLIENT_SECRET", c.MicrosoftClientSecret), "Microsoft client secret (OUTLAY_MICROSOFT_CLIENT_SECRET)")
 	fs.StringVar(&c.TLSCert, "tls-cert", env("OUTLAY_TLS_CERT", c.TLSCert), "TLS certificate file (OUTLAY_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", env("OUTLAY_TLS_KEY", c.TLSKey), "TLS key file (OUTLAY_TLS_KEY)")
-	fs.StringVar(&c.MetricsToken, "metrics-token", env("OUTLAY_METRICS_TOKEN", c.MetricsToken), "bearer token /metrics requires, if set (OUTLAY_METRICS_TOKEN)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", env("OUTLAY_METRICS_TOKEN", c.MetricsToken), "bearer token /metrics requires, 16+ characters; unset, /metrics is not served (OUTLAY_METRICS_TOKEN)")
 	allowHTTP := fs.String("sso-allow-http-issuers", env("OUTLAY_SSO_ALLOW_HTTP_ISSUERS", strconv.FormatBool(c.SSOAllowHTTPIssuers)),
 		"development only: accept http:// SSO issuers on loopback addresses, true or false (OUTLAY_SSO_ALLOW_HTTP_ISSUERS)")
 	proxies := fs.String("trusted-proxies", env("OUTLAY_TRUSTED_PROXIES", ""), "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (OUTLAY_TRUSTED_PROXIES)")
@@ -240,6 +240,9 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		if (c.MicrosoftClientID == "") != (c.MicrosoftClientSecret == "") {
 			bad("OUTLAY_MICROSOFT_CLIENT_ID", "OUTLAY_MICROSOFT_CLIENT_ID and OUTLAY_MICROSOFT_CLIENT_SECRET must be set together")
 		}
+		if c.MetricsToken != "" && len(c.MetricsToken) < MinMetricsTokenLen {
+			bad("OUTLAY_METRICS_TOKEN", "must be at least %d characters; generate one with `openssl rand -hex 16`", MinMetricsTokenLen)
+		}
 		if c.SMTPURL != "" {
 			if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
 				bad("OUTLAY_SMTP_URL", "must look like smtp://user:pass@host:port")
@@ -248,6 +251,9 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		return errors.Join(errs...)
 	}
 }
+
+// MinMetricsTokenLen is the shortest OUTLAY_METRICS_TOKEN accepted.
+const MinMetricsTokenLen = 16
 
 // RequireSecretKey fails when no secret key was configured; `serve` needs a stable one so that
 // tokens survive restarts and agree across app servers.

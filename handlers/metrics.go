@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -61,15 +63,22 @@ func (m *metrics) observe(c *fiber.Ctx, status int, took time.Duration) {
 	m.duration.WithLabelValues(c.Method(), route).Observe(took.Seconds())
 }
 
-// metricsHandler serves /metrics, behind a bearer token when OUTLAY_METRICS_TOKEN is set.
+// metricsHandler serves /metrics only to a scraper that sends OUTLAY_METRICS_TOKEN as a
+// bearer token. Without the setting there are no metrics to read: the page does not exist.
 func (s *Server) metricsHandler() fiber.Handler {
 	h := adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	return func(c *fiber.Ctx) error {
-		if want := s.cfg.MetricsToken; want != "" {
-			got := c.Get(fiber.HeaderAuthorization)
-			if subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+want)) != 1 {
-				return c.Status(fiber.StatusUnauthorized).SendString("metrics need Authorization: Bearer <OUTLAY_METRICS_TOKEN>")
-			}
+		want := s.cfg.MetricsToken
+		if want == "" {
+			return fiber.ErrNotFound
+		}
+		scheme, got, _ := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+		// Hashing both sides first makes the comparison take the same time whatever the
+		// lengths, so timing says nothing of the token.
+		gotSum, wantSum := sha256.Sum256([]byte(strings.TrimSpace(got))), sha256.Sum256([]byte(want))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(gotSum[:], wantSum[:]) != 1 {
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="outlay-metrics"`)
+			return c.Status(fiber.StatusUnauthorized).SendString("metrics need Authorization: Bearer <OUTLAY_METRICS_TOKEN>")
 		}
 		return h(c)
 	}

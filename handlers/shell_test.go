@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gofiber/fiber/v2"
 
+	"outlay/config"
 	"outlay/internal/testutil"
 	"outlay/static"
 )
@@ -214,8 +216,10 @@ func TestToastHeaderIsASCII(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	app, c := newApp(t)
+	app.Config.MetricsToken = "scrape-me-scrape-me"
 	c.Get("/login")
 	c.Get("/password/reset/some-secret-token")
+	c.Header.Set("Authorization", "Bearer scrape-me-scrape-me")
 	res := c.Get("/metrics")
 	if res.Status != 200 {
 		t.Fatalf("metrics: %d", res.Status)
@@ -228,12 +232,41 @@ func TestMetrics(t *testing.T) {
 	if strings.Contains(res.Body, "some-secret-token") {
 		t.Error("metrics carry a raw path")
 	}
-	app.Config.MetricsToken = "scrape-me"
-	if res := c.Get("/metrics"); res.Status != 401 {
-		t.Errorf("metrics without the token: %d", res.Status)
+}
+
+// /metrics does not exist until OUTLAY_METRICS_TOKEN is set, and then answers only the
+// bearer of that exact token.
+func TestMetricsNeedTheToken(t *testing.T) {
+	app, c := newApp(t)
+	if res := c.Get("/metrics"); res.Status != http.StatusNotFound || strings.Contains(res.Body, "outlay_http_requests_total") {
+		t.Errorf("metrics with no token configured: %d", res.Status)
 	}
-	c.Header.Set("Authorization", "Bearer scrape-me")
-	if res := c.Get("/metrics"); res.Status != 200 {
+	const token = "0123456789abcdef0123"
+	app.Config.MetricsToken = token
+	for _, auth := range []string{"", "Bearer", "Bearer " + token[:19], "Bearer " + token + "x", "Basic " + token, token} {
+		c.Header.Set("Authorization", auth)
+		if res := c.Get("/metrics"); res.Status != http.StatusUnauthorized || strings.Contains(res.Body, "outlay_http_requests_total") {
+			t.Errorf("metrics with Authorization %q: %d", auth, res.Status)
+		}
+	}
+	c.Header.Set("Authorization", "Bearer "+token)
+	if res := c.Get("/metrics"); res.Status != http.StatusOK || !strings.Contains(res.Body, "outlay_http_requests_total") {
 		t.Errorf("metrics with the token: %d", res.Status)
+	}
+}
+
+// A metrics token shorter than 16 characters is refused at start-up.
+func TestShortMetricsTokenIsRefused(t *testing.T) {
+	for token, ok := range map[string]bool{"short": false, "0123456789abcde": false, "0123456789abcdef": true} {
+		cfg := config.Defaults()
+		fs := flag.NewFlagSet("outlay", flag.ContinueOnError)
+		finish := config.Bind(fs, &cfg)
+		if err := fs.Parse([]string{"--metrics-token", token}); err != nil {
+			t.Fatal(err)
+		}
+		err := finish()
+		if got := err == nil || !strings.Contains(err.Error(), "OUTLAY_METRICS_TOKEN"); got != ok {
+			t.Errorf("metrics token %q: %v", token, err)
+		}
 	}
 }
