@@ -239,7 +239,7 @@ func (s *Server) downloadAttachment(k docKind) fiber.Handler {
 			return err
 		}
 		c.Set(fiber.HeaderContentType, a.ContentType)
-		c.Set(fiber.HeaderContentDisposition, storage.ContentDisposition(a.Filename))
+		c.Set(fiber.HeaderContentDisposition, storage.ContentDisposition(storage.DownloadName(a.Filename, a.ContentType)))
 		c.Set("X-Content-Type-Options", "nosniff")
 		c.Set(fiber.HeaderCacheControl, "private, no-store")
 		// Fiber closes the reader once the body is sent.

@@ -211,3 +211,34 @@ func TestContentDispositionOffersTheExactNameSafely(t *testing.T) {
 		}
 	}
 }
+
+// A download's name ends in an extension that matches the kind its bytes were detected as,
+// so a file that is plain text but named evil.html is not opened as a page.
+func TestDownloadNameMatchesTheDetectedType(t *testing.T) {
+	for _, tc := range []struct{ name, ctype, want string }{
+		{"evil.html", storage.TypeText, "evil.html.txt"},
+		{"notes.txt", storage.TypeText, "notes.txt"},
+		{"NOTES.TXT", storage.TypeText, "NOTES.TXT"},
+		{"server.log", storage.TypeText, "server.log"},
+		{"script.svg", storage.TypeText, "script.svg.txt"},
+		{"rows.csv", storage.TypeCSV, "rows.csv"},
+		{"quote.pdf", storage.TypePDF, "quote.pdf"},
+		{"quote.html", storage.TypePDF, "quote.html.pdf"},
+		{"scan", storage.TypePNG, "scan.png"},
+		{"photo.JPEG", storage.TypeJPEG, "photo.JPEG"},
+		{"photo.jpg", storage.TypeJPEG, "photo.jpg"},
+		{"photo.png", storage.TypeJPEG, "photo.png.jpg"},
+		{"anim.gif", storage.TypeGIF, "anim.gif"},
+		{"pic.webp", storage.TypeWebP, "pic.webp"},
+		{"report.docx", storage.TypeDOCX, "report.docx"},
+		{"report.zip", storage.TypeDOCX, "report.zip.docx"},
+		{"sheet.xlsx", storage.TypeXLSX, "sheet.xlsx"},
+		{"deck.pptx", storage.TypePPTX, "deck.pptx"},
+		{"", storage.TypePDF, "attachment.pdf"},
+		{"mystery.exe", "application/x-unknown", "mystery.exe.bin"},
+	} {
+		if got := storage.DownloadName(tc.name, tc.ctype); got != tc.want {
+			t.Errorf("DownloadName(%q, %q) = %q, want %q", tc.name, tc.ctype, got, tc.want)
+		}
+	}
+}

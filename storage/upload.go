@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -240,3 +241,43 @@ func FormatSize(n int64) string {
 }
 
 func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
+
+// extensions are the file name extensions that match each accepted kind, the usual one first.
+// Plain text keeps only extensions that no program opens as anything but text.
+var extensions = map[string][]string{
+	"application/pdf": {".pdf"},
+	"image/png":       {".png"},
+	"image/jpeg":      {".jpg", ".jpeg"},
+	"image/gif":       {".gif"},
+	"image/webp":      {".webp"},
+	"text/plain":      {".txt", ".text", ".log", ".md"},
+	"text/csv":        {".csv"},
+	TypeDOCX:          {".docx"},
+	TypeXLSX:          {".xlsx"},
+	TypePPTX:          {".pptx"},
+}
+
+// DownloadName is the name a file is downloaded under: name itself when its extension
+// matches detectedType (the kind sniffed from its bytes), otherwise name with that kind's
+// extension added, so that a text file named evil.html downloads as evil.html.txt and is
+// never opened as a page. A kind this package does not accept gets ".bin".
+func DownloadName(name, detectedType string) string {
+	if name == "" {
+		name = "attachment"
+	}
+	media, _, err := mime.ParseMediaType(detectedType)
+	if err != nil {
+		media = ""
+	}
+	exts, ok := extensions[media]
+	if !ok {
+		exts = []string{".bin"}
+	}
+	ext := strings.ToLower(path.Ext(name))
+	for _, e := range exts {
+		if ext == e {
+			return name
+		}
+	}
+	return name + exts[0]
+}
