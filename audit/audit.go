@@ -165,6 +165,10 @@ var notAudited = map[string]string{
 		"each number is recorded where it lands, on its requisition or purchase order",
 	"sso_auth_states": "single-use, ten-minute sign-in states (state stored as a digest); " +
 		"the sign-ins they lead to are recorded as SSO events",
+	"two_factor_recovery_codes": "digests of single-use recovery codes; their creation, regeneration and each use " +
+		"are recorded as two_factor events",
+	"two_factor_challenges": "single-use, five-minute half-signed-in states (stored as digests); " +
+		"the sign-ins and failed codes they lead to are recorded as events",
 }
 
 // NotAudited lists the tables not audited row by row, each with the reason.

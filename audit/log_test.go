@@ -48,6 +48,10 @@ var tableCoverage = map[string]string{
 	"receipt_lines":        "TestSpendTablesCreateUpdateDelete",
 	"comments":             "TestSpendTablesCreateUpdateDelete",
 	"attachments":          "TestSpendTablesCreateUpdateDelete",
+	// Two-factor sign-in.
+	"user_two_factor":           "TestTwoFactorTablesCreateUpdateDelete",
+	"two_factor_settings":       "TestTwoFactorTablesCreateUpdateDelete",
+	"two_factor_required_roles": "TestTwoFactorTablesCreateUpdateDelete",
 }
 
 // Every table of the tenant schema is either proven audited by a test or deliberately not
