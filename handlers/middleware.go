@@ -190,9 +190,11 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	if c.Get("Sec-Fetch-Site") == "cross-site" {
 		return errCSRF
 	}
+	// htmx sends the token as a header, plain forms as a field of the body; a token in the
+	// address would leak through logs, history and Referer, so the query string never counts.
 	sent := c.Get("X-Csrf-Token")
 	if sent == "" {
-		sent = c.FormValue("_csrf")
+		sent = bodyField(c, "_csrf")
 	}
 	seed := c.Cookies(s.cookies.csrf)
 	slug := tenantOf(c).Slug
@@ -200,6 +202,18 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 		return errCSRF
 	}
 	return c.Next()
+}
+
+// bodyField is a field of a posted form's body (URL-encoded or multipart), never of the
+// query string.
+func bodyField(c *fiber.Ctx, name string) string {
+	if strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEMultipartForm) {
+		if form, err := c.MultipartForm(); err == nil && len(form.Value[name]) > 0 {
+			return form.Value[name][0]
+		}
+		return ""
+	}
+	return string(c.Request().PostArgs().Peek(name))
 }
 
 // loadSession attaches the signed-in user, if the session cookie names a live session.

@@ -111,7 +111,7 @@ func New(d Deps) (*fiber.App, *Server) {
 		TrustedProxies:          d.Config.TrustedProxies,
 		ProxyHeader:             proxyHeader(d.Config),
 	})
-	app.Use(s.requestID, s.accessLog, recover.New(), s.securityHeaders)
+	app.Use(s.requestID, s.accessLog, recover.New(), s.securityHeaders, s.wellFormed)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", s.readyz)
@@ -204,6 +204,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		view.Title, view.Message = "Request refused", "This form had expired or did not come from this site. Go back, reload the page and try again."
 	case http.StatusConflict:
 		view.Title, view.Message = "Changed in the meantime", "Someone else changed this first. Reload the page to see the current state."
+	case http.StatusBadRequest:
+		view.Title, view.Message = "Request not understood", "This request could not be read."
+		if fe != nil {
+			view.Message = fe.Message
+		}
 	case http.StatusRequestEntityTooLarge:
 		view.Title, view.Message = "Too large", "What you sent is larger than we accept."
 	case http.StatusUnprocessableEntity:
@@ -220,7 +225,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		// Scripts get the kind of failure, and a validation message, which is written for
 		// people; never the error's detail.
 		msg := strings.ToLower(http.StatusText(status))
-		if status == http.StatusUnprocessableEntity {
+		if status == http.StatusUnprocessableEntity || status == http.StatusBadRequest {
 			msg = view.Message
 		}
 		return apiError(c, status, msg)

@@ -44,7 +44,7 @@ func (s *Server) renderOwnTokens(c *fiber.Ctx, status int, form tokens.NewTokenF
 func (s *Server) createToken(c *fiber.Ctx) error {
 	var form tokens.NewTokenForm
 	if err := c.BodyParser(&form); err != nil {
-		return fiber.NewError(http.StatusBadRequest, "unreadable form")
+		return fiber.NewError(http.StatusBadRequest, "The form could not be read. Reload the page and try again.")
 	}
 	days, _ := strconv.Atoi(form.Days) // not a number: the model says to choose a lifetime
 	t, secret, err := models.CreateToken(c.UserContext(), tenantDB(c), currentUser(c).UserID, form.Name, days)
