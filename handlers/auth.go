@@ -72,7 +72,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if len(f.Errors) > 0 {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
 	}
-	ctx, db, ip := c.UserContext(), tenantDB(c), c.IP()
+	ctx, db := c.UserContext(), tenantDB(c)
 	// Under "require SSO" no password is even checked, except the break-glass admin's.
 	if ok, err := models.PasswordSignInAllowed(ctx, db, f.Email); err != nil {
 		return err
@@ -81,7 +81,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
 	}
 	var throttled *models.ErrThrottled
-	if err := models.CheckThrottle(ctx, db, s.throttle, f.Email, ip); errors.As(err, &throttled) {
+	if err := s.checkSignInThrottle(c, f.Email); errors.As(err, &throttled) {
 		f.Errors[""] = throttleMessage(throttled)
 		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(throttled.RetryAfter.Seconds())))
 		return s.renderLogin(c, http.StatusTooManyRequests, f)
@@ -90,7 +90,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	u, err := models.Authenticate(ctx, db, f.Email, password)
 	if errors.Is(err, models.ErrBadCredentials) {
-		if err := models.RecordFailedSignIn(ctx, db, f.Email, ip); err != nil {
+		if err := s.recordFailedSignIn(c, f.Email); err != nil {
 			return err
 		}
 		if err := s.recordAs(c, 0, f.Email, audit.EventSignInFailure, f.Email, map[string]any{"reason": "incorrect email or password"}); err != nil {
@@ -102,7 +102,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := models.ClearFailedSignIns(ctx, db, s.throttle, f.Email); err != nil {
+	if err := s.rememberDevice(c, u); err != nil {
 		return err
 	}
 	if err := s.startSession(c, u.ID); err != nil {

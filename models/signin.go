@@ -67,10 +67,7 @@ func CheckThrottle(ctx context.Context, db *gorm.DB, t Throttle, email, ip strin
 
 // RecordFailedSignIn notes a failed attempt.
 func RecordFailedSignIn(ctx context.Context, db *gorm.DB, email, ip string) error {
-	if len(email) > 254 {
-		email = email[:254]
-	}
-	return db.WithContext(ctx).Exec(`INSERT INTO login_failures (email, ip) VALUES (?, ?)`, email, ip).Error
+	return RecordFailedDeviceSignIn(ctx, db, email, ip, "")
 }
 
 // ClearFailedSignIns forgets an account's failures after it signs in, and prunes old rows.
