@@ -10,7 +10,12 @@ import (
 // Sign-in failures and successes, sign-out and password resets are recorded with who did
 // them, from which request and address; so is the change a request makes to a row.
 func TestSecurityEventsAreAudited(t *testing.T) {
-	app, c := newApp(t)
+	env, tn := testutil.NewTenant(t)
+	env.CreateUser(t, tn, "ana@acme.example", "Ana Admin", "admin")
+	// The in-process peer stands for a trusted proxy, whose request id is kept.
+	env.Config.TrustedProxies = []string{"0.0.0.0"}
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
 	acme, _ := app.Registry.Lookup("acme")
 	db := app.DB(t, acme)
 	var ana struct{ ID int64 }

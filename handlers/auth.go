@@ -137,7 +137,7 @@ func (s *Server) startSession(c *fiber.Ctx, userID int64) error {
 			return err
 		}
 	}
-	token, err := models.CreateSession(c.UserContext(), tenantDB(c), userID, s.sessions, c.IP(), c.Get(fiber.HeaderUserAgent))
+	token, err := models.CreateSession(c.UserContext(), tenantDB(c), userID, s.sessions, clientIP(c), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return err
 	}

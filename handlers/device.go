@@ -74,7 +74,7 @@ func (s *Server) deviceOf(c *fiber.Ctx) (device, bool) {
 // the device has failed too often itself.
 func (s *Server) checkSignInThrottle(c *fiber.Ctx, email string) error {
 	ctx, db := c.UserContext(), tenantDB(c)
-	err := models.CheckThrottle(ctx, db, s.throttle, email, c.IP())
+	err := models.CheckThrottle(ctx, db, s.throttle, email, clientIP(c))
 	var throttled *models.ErrThrottled
 	if !errors.As(err, &throttled) {
 		return err
@@ -101,7 +101,7 @@ func (s *Server) checkSignInThrottle(c *fiber.Ctx, email string) error {
 // remembered browser, the device.
 func (s *Server) recordFailedSignIn(c *fiber.Ctx, email string) error {
 	d, _ := s.deviceOf(c)
-	return models.RecordFailedDeviceSignIn(c.UserContext(), tenantDB(c), email, c.IP(), d.id)
+	return models.RecordFailedDeviceSignIn(c.UserContext(), tenantDB(c), email, clientIP(c), d.id)
 }
 
 // rememberDevice follows a right password: it remembers this browser as u's device (keeping

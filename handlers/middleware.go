@@ -25,11 +25,11 @@ import (
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
 
-// requestID names every request, keeping one a proxy already assigned, so a user's report
-// and the logs of every hop can be matched.
+// requestID names every request, keeping one a trusted proxy already assigned, so a user's
+// report and the logs of every hop can be matched.
 func (s *Server) requestID(c *fiber.Ctx) error {
 	id := c.Get(fiber.HeaderXRequestID)
-	if !validRequestID.MatchString(id) {
+	if !stateOf(c).fromProxy || !validRequestID.MatchString(id) {
 		b := make([]byte, 8)
 		_, _ = rand.Read(b)
 		id = hex.EncodeToString(b)
@@ -59,7 +59,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	attrs := []any{
 		"request_id", requestIDOf(c), "method", c.Method(), "path", path, "status", status,
 		"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes", len(c.Response().Body()),
-		"ip", c.IP(),
+		"ip", clientIP(c),
 	}
 	if t := tenantOf(c); t != nil {
 		attrs = append(attrs, "tenant", t.Slug)
@@ -113,7 +113,7 @@ func (s *Server) slugFromHost(host string) string {
 // handle for the length of the request. An unknown host is a plain 404: never another
 // tenant, never a hint of which tenants exist.
 func (s *Server) resolveTenant(c *fiber.Ctx) error {
-	t, ok := s.registry.Lookup(s.slugFromHost(c.Hostname()))
+	t, ok := s.registry.Lookup(s.slugFromHost(requestHost(c)))
 	if !ok || t.Status == tenancy.StatusProvisioning || t.Status == tenancy.StatusPurged {
 		if isAPI(c) {
 			return apiError(c, http.StatusNotFound, "there is no Outlay organisation at this address")
@@ -142,7 +142,7 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 	st := stateOf(c)
 	st.tenant, st.db = &t, db
 	// Until a session or token says otherwise, changes are a signed-out visitor's.
-	c.SetUserContext(audit.WithActor(c.UserContext(), audit.Actor{Type: audit.ActorUser, RequestID: st.requestID, IP: c.IP()}))
+	c.SetUserContext(audit.WithActor(c.UserContext(), audit.Actor{Type: audit.ActorUser, RequestID: st.requestID, IP: clientIP(c)}))
 	return c.Next()
 }
 
@@ -234,7 +234,7 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	default:
 		st := stateOf(c)
 		st.user, st.sessionToken = u, token
-		c.SetUserContext(audit.WithActor(c.UserContext(), audit.Actor{Type: audit.ActorUser, ID: u.UserID, Label: u.Email, RequestID: st.requestID, IP: c.IP()}))
+		c.SetUserContext(audit.WithActor(c.UserContext(), audit.Actor{Type: audit.ActorUser, ID: u.UserID, Label: u.Email, RequestID: st.requestID, IP: clientIP(c)}))
 		if st.policy, err = s.policies.For(c.UserContext(), st.tenant.Slug, st.db, u.PolicyVersion); err != nil {
 			return err
 		}
@@ -260,7 +260,7 @@ func (s *Server) loadBearer(c *fiber.Ctx) error {
 	st := stateOf(c)
 	st.user = u
 	c.SetUserContext(audit.WithActor(c.UserContext(), audit.Actor{Type: audit.ActorToken, ID: u.TokenID,
-		Label: fmt.Sprintf("%s (API token %d)", u.Email, u.TokenID), RequestID: st.requestID, IP: c.IP()}))
+		Label: fmt.Sprintf("%s (API token %d)", u.Email, u.TokenID), RequestID: st.requestID, IP: clientIP(c)}))
 	if st.policy, err = s.policies.For(c.UserContext(), st.tenant.Slug, st.db, u.PolicyVersion); err != nil {
 		return err
 	}

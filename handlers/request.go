@@ -22,6 +22,8 @@ import (
 // handlers reach it through typed accessors rather than bare Locals lookups.
 type requestState struct {
 	requestID    string
+	fromProxy    bool   // the peer is a trusted proxy
+	clientIP     string // the client's address, as far as it can be believed
 	tenant       *tenancy.Tenant
 	db           *gorm.DB
 	user         *models.SessionUser

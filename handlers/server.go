@@ -64,6 +64,7 @@ type Server struct {
 	secrets   *auth.SecretBox // nil without OUTLAY_SECRET_KEY: SSO secrets cannot be stored
 	events    models.SSOEventSink
 	blobs     *storage.Store
+	proxies   proxies // whose forwarded headers are believed
 }
 
 // New builds the Fiber app with every route.
@@ -92,6 +93,7 @@ func New(d Deps) (*fiber.App, *Server) {
 		sso:      sso.NewProviders(&http.Client{Timeout: d.Config.SSOTimeout}, 1000),
 		events:   d.SSOEvents,
 		blobs:    d.Blobs,
+		proxies:  parseProxies(d.Config.TrustedProxies),
 	}
 	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.SSOSecretPurpose); err == nil {
 		s.secrets = box
@@ -100,18 +102,18 @@ func New(d Deps) (*fiber.App, *Server) {
 	}
 	app := fiber.New(fiber.Config{
 		// Values from the request are copied, so handlers may keep them (fiber #2291).
-		Immutable:               true,
-		ErrorHandler:            s.handleError,
-		DisableStartupMessage:   true,
-		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            60 * time.Second,
-		IdleTimeout:             120 * time.Second,
-		BodyLimit:               bodyLimit(d.Config),
-		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
-		TrustedProxies:          d.Config.TrustedProxies,
-		ProxyHeader:             proxyHeader(d.Config),
+		Immutable:             true,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		BodyLimit:             bodyLimit(d.Config),
+		// Fiber believes no forwarded header: c.IP() is the peer and c.Hostname() ignores
+		// X-Forwarded-Host. identifyRequest decides what a trusted proxy may tell us.
+		EnableTrustedProxyCheck: true,
 	})
-	app.Use(s.requestID, s.accessLog, recover.New(), s.securityHeaders, s.wellFormed)
+	app.Use(s.identifyRequest, s.requestID, s.accessLog, recover.New(), s.securityHeaders, s.wellFormed)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", s.readyz)
@@ -149,13 +151,6 @@ func New(d Deps) (*fiber.App, *Server) {
 // bodyLimit leaves room for the largest attachment and the form around it, and is never
 // below 30 MB.
 func bodyLimit(cfg *config.Config) int { return int(max(30<<20, cfg.MaxUploadBytes+1<<20)) }
-
-func proxyHeader(cfg *config.Config) string {
-	if len(cfg.TrustedProxies) > 0 {
-		return fiber.HeaderXForwardedFor
-	}
-	return ""
-}
 
 func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)

@@ -84,7 +84,7 @@ func (s *Server) ssoButtons(c *fiber.Ctx, next string) ([]authviews.SSOButton, e
 // ssoContext is the request's context with the sink that SSO events go to: the log, and
 // the sink tests gave.
 func (s *Server) ssoContext(c *fiber.Ctx) context.Context {
-	attrs := []any{"tenant", tenantOf(c).Slug, "request_id", requestIDOf(c), "ip", c.IP()}
+	attrs := []any{"tenant", tenantOf(c).Slug, "request_id", requestIDOf(c), "ip", clientIP(c)}
 	if u := currentUser(c); u != nil {
 		attrs = append(attrs, "actor_user_id", u.UserID)
 	}

@@ -2,7 +2,6 @@ package testutil
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -92,6 +91,8 @@ type Client struct {
 	CSRF string
 	// Header is sent with every request.
 	Header http.Header
+	// Addr, when set (App.Serve), sends requests over a real connection instead of in process.
+	Addr string
 }
 
 // Client returns a fresh client for the tenant slug's host.
@@ -130,12 +131,17 @@ func (c *Client) Do(req *http.Request) *Response {
 	for name, value := range c.Cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
 	}
-	res, err := c.app.Fiber.Test(req, -1)
+	var res *http.Response
+	var err error
+	if c.Addr != "" {
+		req.URL.Scheme, req.URL.Host, req.RequestURI = "http", c.Addr, ""
+		res, err = noRedirects.Do(req)
+	} else {
+		res, err = c.app.Fiber.Test(req, -1)
+	}
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
 	for _, ck := range res.Cookies() {
 		if ck.MaxAge < 0 || ck.Value == "" {
 			delete(c.Cookies, ck.Name)
@@ -143,17 +149,18 @@ func (c *Client) Do(req *http.Request) *Response {
 			c.Cookies[ck.Name] = ck.Value
 		}
 	}
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(body)))
-	if err != nil {
-		c.t.Fatalf("parse HTML: %v", err)
-	}
-	if tok, _ := doc.Find(`meta[name="csrf-token"]`).Attr("content"); tok != "" {
+	r := readResponse(c.t, res)
+	if tok, _ := r.Doc.Find(`meta[name="csrf-token"]`).Attr("content"); tok != "" {
 		c.CSRF = tok
-	} else if tok, _ := doc.Find(`input[name="_csrf"]`).Attr("value"); tok != "" {
+	} else if tok, _ := r.Doc.Find(`input[name="_csrf"]`).Attr("value"); tok != "" {
 		c.CSRF = tok
 	}
-	return &Response{Status: res.StatusCode, Header: res.Header, Body: string(body), Doc: doc}
+	return r
 }
+
+// noRedirects sends requests over the network and hands back redirects unfollowed, as
+// Fiber's in-process Test does.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // Get fetches path.
 func (c *Client) Get(path string) *Response {
