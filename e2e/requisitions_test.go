@@ -36,7 +36,7 @@ func TestRequisitionInTheBrowser(t *testing.T) {
 	if err := db.Where("email = ?", s.User.Email).First(&ana).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := models.UpdateUser(ctx, db, ana.ID, models.UserChange{Name: ana.Name, Roles: []string{"admin"}, ManagerID: &mo.ID}); err != nil {
+	if err := models.UpdateUser(ctx, db, models.ByOperator(), ana.ID, models.UserChange{Name: ana.Name, Roles: []string{"admin"}, ManagerID: &mo.ID}); err != nil {
 		t.Fatal(err)
 	}
 	b := newBrowser(t)

@@ -44,7 +44,7 @@ func TestUsersPageInTheBrowser(t *testing.T) {
 			bo = u
 		}
 		if i == 30 {
-			if err := models.DeactivateUser(ctx, db, u.ID); err != nil {
+			if err := models.DeactivateUser(ctx, db, models.ByOperator(), u.ID); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -40,6 +40,10 @@ func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel string, errs vie
 		return err
 	}
 	set := stateOf(c).policy
+	reach, err := grantor(c).Reach(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
 	p := roles.Page{
 		CSRFToken: s.csrfToken(c),
 		CanEdit:   s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Update}),
@@ -49,13 +53,14 @@ func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel string, errs vie
 		NewRole:   errs,
 	}
 	for _, r := range summaries {
-		p.Roles = append(p.Roles, roles.Column{Name: r.Name, Label: r.Label, Builtin: r.Builtin, Members: r.Members})
+		p.Roles = append(p.Roles, roles.Column{Name: r.Name, Label: r.Label, Builtin: r.Builtin, Members: r.Members, InReach: reach.Reaches(r.Name)})
 	}
 	for _, perm := range s.Permissions() {
 		row := roles.Row{Label: perm.Label(), Pages: s.pagesFor(perm)}
 		for _, r := range p.Roles {
 			row.Cells = append(row.Cells, roles.Cell{Role: r.Name, RoleLabel: r.Label, Object: perm.Object, Action: perm.Action,
-				PermLabel: perm.Label(), Granted: set.Allowed([]string{r.Name}, perm), CanEdit: p.CanEdit})
+				PermLabel: perm.Label(), Granted: set.Allowed([]string{r.Name}, perm),
+				CanEdit: p.CanEdit && reach.Holds(perm) && reach.Reaches(r.Name)})
 		}
 		p.Rows = append(p.Rows, row)
 	}
@@ -87,8 +92,8 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 	}
 	label := r.Label
 	cell := roles.Cell{Role: role, RoleLabel: label, Object: perm.Object, Action: perm.Action, PermLabel: perm.Label(), Granted: granted, CanEdit: true}
-	err = models.SetPermission(ctx, db, role, perm, granted)
-	if errors.Is(err, models.ErrLastRoleEditor) {
+	err = models.SetPermission(ctx, db, grantor(c), role, perm, granted)
+	if _, refused := models.AsGrantRefused(err); refused || errors.Is(err, models.ErrLastRoleEditor) {
 		cell.Granted = !granted
 		c.Set("HX-Trigger", toastTrigger("error", err.Error()))
 		c.Status(http.StatusUnprocessableEntity)
@@ -145,12 +150,12 @@ func (s *Server) renameRole(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteRole(c *fiber.Ctx) error {
-	err := models.DeleteRole(c.UserContext(), tenantDB(c), c.Params("role"))
+	err := models.DeleteRole(c.UserContext(), tenantDB(c), grantor(c), c.Params("role"))
 	if v, ok := outlay.AsValidation(err); ok {
 		s.setFlash(c, "error", v.Error())
 		return redirect(c, "/admin/roles")
 	}
-	if errors.Is(err, models.ErrLastRoleEditor) {
+	if _, refused := models.AsGrantRefused(err); refused || errors.Is(err, models.ErrLastRoleEditor) {
 		s.setFlash(c, "error", err.Error())
 		return redirect(c, "/admin/roles")
 	}

@@ -64,12 +64,17 @@ func (s *Server) usersPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	reach, err := grantor(c).Reach(ctx, db)
+	if err != nil {
+		return err
+	}
 	l.Filter, l.Total = f, list.Total
 	me := currentUser(c).UserID
 	for _, u := range list.Users {
-		row := users.Row{ID: u.ID, Name: u.Name, Email: u.Email, Status: u.Status, Department: u.DepartmentName, Manager: u.ManagerName, Self: u.ID == me}
+		row := users.Row{ID: u.ID, Name: u.Name, Email: u.Email, Status: u.Status, Department: u.DepartmentName, Manager: u.ManagerName, Self: u.ID == me, InReach: true}
 		for _, r := range u.Roles {
 			row.Roles = append(row.Roles, r.Label)
+			row.InReach = row.InReach && reach.Reaches(r.Name)
 		}
 		l.Rows = append(l.Rows, row)
 	}
@@ -115,6 +120,9 @@ func bindUserForm(c *fiber.Ctx, id int64) users.Form {
 	return f
 }
 
+// grantor is the signed-in person as one who gives and takes access.
+func grantor(c *fiber.Ctx) models.Grantor { return models.ByPerson(currentUser(c).UserID) }
+
 // optionalID reads a select's id into the user form: see formID.
 func optionalID(f users.Form, field, value string) *int64 { return formID(f.Errors, field, value) }
 
@@ -131,18 +139,25 @@ func addFormErrors(f users.Form, err error) error {
 		f.Errors[""] = err.Error()
 		return nil
 	}
+	if r, ok := models.AsGrantRefused(err); ok {
+		f.Errors[r.Field] = r.Message
+		return nil
+	}
 	return err
 }
 
-// fillFormChoices adds the roles, departments and possible managers to a form. cur, when
-// editing, is the person as stored: their current department and manager stay offered even
-// when archived or deactivated, and they cannot manage themself.
-func fillFormChoices(ctx context.Context, db *gorm.DB, f *users.Form, cur *models.UserDetail) error {
+// fillFormChoices adds the roles within the editor's reach, departments and possible managers
+// to a form. cur, when editing, is the person as stored: their current department and manager
+// stay offered even when archived or deactivated, and they cannot manage themself.
+func fillFormChoices(ctx context.Context, db *gorm.DB, reach *models.Reach, f *users.Form, cur *models.UserDetail) error {
 	roles, err := models.RoleSummaries(ctx, db)
 	if err != nil {
 		return err
 	}
 	for _, r := range roles {
+		if !reach.Reaches(r.Name) {
+			continue
+		}
 		f.RoleOptions = append(f.RoleOptions, users.Option{Value: r.Name, Label: r.Label})
 	}
 	depts, err := models.Departments(ctx, db)
@@ -186,7 +201,11 @@ func (s *Server) newUserPage(c *fiber.Ctx) error {
 
 func (s *Server) renderNewUser(c *fiber.Ctx, status int, f users.Form) error {
 	f.CSRF = s.csrfToken(c)
-	if err := fillFormChoices(c.UserContext(), tenantDB(c), &f, nil); err != nil {
+	reach, err := grantor(c).Reach(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	if err := fillFormChoices(c.UserContext(), tenantDB(c), reach, &f, nil); err != nil {
 		return err
 	}
 	p := page{Title: "Invite people", Nav: users.ListPath, Content: users.NewPage(f)}
@@ -203,7 +222,7 @@ func (s *Server) inviteUser(c *fiber.Ctx) error {
 	if len(f.Errors) > 0 {
 		return s.renderNewUser(c, http.StatusUnprocessableEntity, f)
 	}
-	u, token, err := models.InviteUser(c.UserContext(), tenantDB(c), in, models.InvitationTTL)
+	u, token, err := models.InviteUser(c.UserContext(), tenantDB(c), grantor(c), in, models.InvitationTTL)
 	if err := addFormErrors(f, err); err != nil {
 		return err
 	}
@@ -275,8 +294,17 @@ func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *u
 	for _, r := range d.RoleList {
 		v.Roles = append(v.Roles, r.Label)
 	}
+	reach, err := grantor(c).Reach(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	if v.CanUpdate && !reach.Reaches(d.Roles...) {
+		// Someone who holds more than the editor is theirs to see, not to change.
+		v.CanUpdate = false
+		v.OutOfReach = true
+	}
 	if v.CanUpdate {
-		if err := fillFormChoices(c.UserContext(), tenantDB(c), f, d); err != nil {
+		if err := fillFormChoices(c.UserContext(), tenantDB(c), reach, f, d); err != nil {
 			return err
 		}
 	}
@@ -297,7 +325,7 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 	ch := models.UserChange{Name: f.Name, Roles: f.Roles,
 		DepartmentID: optionalID(f, "department", f.Department), ManagerID: optionalID(f, "manager", f.Manager)}
 	if len(f.Errors) == 0 {
-		if err := addFormErrors(f, models.UpdateUser(c.UserContext(), tenantDB(c), d.ID, ch)); err != nil {
+		if err := addFormErrors(f, models.UpdateUser(c.UserContext(), tenantDB(c), grantor(c), d.ID, ch)); err != nil {
 			return err
 		}
 	}
@@ -329,8 +357,8 @@ func (s *Server) deactivateUser(c *fiber.Ctx) error {
 		s.setFlash(c, "info", fmt.Sprintf("%s is already deactivated.", d.Name))
 		return redirect(c, backTo(c, d.ID))
 	}
-	err = models.DeactivateUser(c.UserContext(), tenantDB(c), d.ID)
-	if errors.Is(err, models.ErrLastRoleEditor) {
+	err = models.DeactivateUser(c.UserContext(), tenantDB(c), grantor(c), d.ID)
+	if _, refused := models.AsGrantRefused(err); refused || errors.Is(err, models.ErrLastRoleEditor) {
 		s.setFlash(c, "error", err.Error())
 		return redirect(c, backTo(c, d.ID))
 	}
@@ -350,7 +378,12 @@ func (s *Server) reactivateUser(c *fiber.Ctx) error {
 		s.setFlash(c, "info", fmt.Sprintf("%s is not deactivated.", d.Name))
 		return redirect(c, backTo(c, d.ID))
 	}
-	if err := models.ReactivateUser(c.UserContext(), tenantDB(c), d.ID); err != nil {
+	err = models.ReactivateUser(c.UserContext(), tenantDB(c), grantor(c), d.ID)
+	if _, refused := models.AsGrantRefused(err); refused {
+		s.setFlash(c, "error", err.Error())
+		return redirect(c, backTo(c, d.ID))
+	}
+	if err != nil {
 		return err
 	}
 	msg := fmt.Sprintf("%s can sign in again. Their old API tokens stay revoked.", d.Name)

@@ -265,7 +265,7 @@ func TestDepartmentsShowHeadsAndMembers(t *testing.T) {
 	if c.Get("/admin/departments/new").Doc.Find(fmt.Sprintf(`#head option[value="%d"]`, invited.ID)).Length() != 0 {
 		t.Error("an invited person is offered as head")
 	}
-	if err := models.DeactivateUser(ctx, db, bo.ID); err != nil {
+	if err := models.DeactivateUser(ctx, db, models.ByOperator(), bo.ID); err != nil {
 		t.Fatal(err)
 	}
 	opt := c.Get(fmt.Sprintf("/admin/departments/%d", id)).Doc.Find(fmt.Sprintf(`#head option[value="%d"]`, bo.ID))

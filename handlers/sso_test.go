@@ -396,7 +396,7 @@ func TestSSOMatchingRules(t *testing.T) {
 		s.idp.SetUser(oidctest.User{Subject: "00u-bo", Email: "bo@acme.example", EmailVerified: true, Name: "Bo"})
 		c := s.app.Client(t, "acme")
 		signedInAs(t, c, ssoSignIn(t, c, "okta"), "Bo Requester")
-		if err := models.DeactivateUser(ctx, s.db, bo.ID); err != nil {
+		if err := models.DeactivateUser(ctx, s.db, models.ByOperator(), bo.ID); err != nil {
 			t.Fatal(err)
 		}
 		d := s.app.Client(t, "acme")

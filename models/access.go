@@ -76,10 +76,18 @@ type PolicyRule struct {
 // TableName is the adapter's table.
 func (PolicyRule) TableName() string { return "casbin_rule" }
 
-// SetPermission grants or revokes one permission of a role.
-func SetPermission(ctx context.Context, db *gorm.DB, role string, p policy.Permission, granted bool) error {
-	return guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
+// SetPermission grants or revokes one permission of a role. g may change only a role within
+// its reach, and only with a permission it holds; a refusal is a *GrantRefused, and is audited.
+func SetPermission(ctx context.Context, db *gorm.DB, g Grantor, role string, p policy.Permission, granted bool) error {
+	err := guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
 		if _, err := findRole(tx, role); err != nil {
+			return err
+		}
+		reach, err := g.Reach(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := reach.checkPermission(role, p, granted); err != nil {
 			return err
 		}
 		if granted {
@@ -93,6 +101,7 @@ func SetPermission(ctx context.Context, db *gorm.DB, role string, p policy.Permi
 		}
 		return audit.Event(ctx, tx, audit.EventPolicyChanged, role, map[string]any{"permission": p.String(), "granted": false})
 	})
+	return auditRefusal(ctx, db, err)
 }
 
 // FindRole returns the role with this name.
@@ -193,11 +202,20 @@ func RenameRole(ctx context.Context, db *gorm.DB, name, label string) error {
 	})
 }
 
-// DeleteRole removes a custom role, its grants and its memberships.
-func DeleteRole(ctx context.Context, db *gorm.DB, name string) error {
-	return guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
+// DeleteRole removes a custom role, its grants and its memberships. g may delete only a role
+// within its reach, since deleting it takes it away from everyone who holds it; a refusal is
+// a *GrantRefused, and is audited.
+func DeleteRole(ctx context.Context, db *gorm.DB, g Grantor, name string) error {
+	err := guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
 		r, err := findRole(tx, name)
 		if err != nil {
+			return err
+		}
+		reach, err := g.Reach(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := reach.checkRoles(tx, "delete role", name, []string{name}); err != nil {
 			return err
 		}
 		if r.Builtin {
@@ -229,6 +247,7 @@ func DeleteRole(ctx context.Context, db *gorm.DB, name string) error {
 		}
 		return audit.Event(ctx, tx, audit.EventRoleChanged, name, map[string]any{"change": "deleted", "label": r.Label})
 	})
+	return auditRefusal(ctx, db, err)
 }
 
 // SetUserRoles replaces a user's roles.
@@ -290,9 +309,13 @@ func touchPolicy(tx *gorm.DB) error {
 }
 
 // DeactivateUser offboards a person at once: status, every session, every API token and
-// every unused set-password link. Their next request, on any app server, is refused.
-func DeactivateUser(ctx context.Context, db *gorm.DB, userID int64) error {
-	return guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
+// every unused set-password link. Their next request, on any app server, is refused. g may
+// deactivate only a person within its reach; a refusal is a *GrantRefused, and is audited.
+func DeactivateUser(ctx context.Context, db *gorm.DB, g Grantor, userID int64) error {
+	err := guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
+		if _, err := g.mayChange(ctx, tx, "deactivate", userID); err != nil {
+			return err
+		}
 		res := tx.Model(&User{}).Where("id = ?", userID).Updates(map[string]any{"status": UserDeactivated, "updated_at": time.Now().UTC()})
 		if res.Error != nil {
 			return res.Error
@@ -312,19 +335,30 @@ func DeactivateUser(ctx context.Context, db *gorm.DB, userID int64) error {
 		}
 		return audit.Event(ctx, tx, audit.EventUserDeactivated, strconv.FormatInt(userID, 10), nil)
 	})
+	return auditRefusal(ctx, db, err)
 }
 
-// ReactivateUser lets a deactivated person sign in again (their old tokens stay revoked).
-func ReactivateUser(ctx context.Context, db *gorm.DB, userID int64) error {
-	res := db.WithContext(ctx).Model(&User{}).Where("id = ? AND status = ?", userID, UserDeactivated).
-		Updates(map[string]any{"status": gorm.Expr("CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END"), "updated_at": time.Now().UTC()})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return outlay.ErrNotFound
-	}
-	return nil
+// ReactivateUser lets a deactivated person sign in again (their old tokens stay revoked). g
+// may reactivate only a person within its reach; a refusal is a *GrantRefused, and is audited.
+func ReactivateUser(ctx context.Context, db *gorm.DB, g Grantor, userID int64) error {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockAccess(tx); err != nil {
+			return err
+		}
+		if _, err := g.mayChange(ctx, tx, "reactivate", userID); err != nil {
+			return err
+		}
+		res := tx.Model(&User{}).Where("id = ? AND status = ?", userID, UserDeactivated).
+			Updates(map[string]any{"status": gorm.Expr("CASE WHEN password_hash IS NULL THEN 'invited' ELSE 'active' END"), "updated_at": time.Now().UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return outlay.ErrNotFound
+		}
+		return nil
+	})
+	return auditRefusal(ctx, db, err)
 }
 
 // RoleSummary is a role with how many active or invited people hold it.

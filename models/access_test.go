@@ -17,8 +17,10 @@ func TestLastRoleEditorGuards(t *testing.T) {
 	ctx := context.Background()
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
 	for name, change := range map[string]func() error{
-		"revoke roles:update from admin": func() error { return models.SetPermission(ctx, db, "admin", policy.RoleEditor, false) },
-		"deactivate the only admin":      func() error { return models.DeactivateUser(ctx, db, ana.ID) },
+		"revoke roles:update from admin": func() error {
+			return models.SetPermission(ctx, db, models.ByOperator(), "admin", policy.RoleEditor, false)
+		},
+		"deactivate the only admin":      func() error { return models.DeactivateUser(ctx, db, models.ByOperator(), ana.ID) },
 		"take admin from the only admin": func() error { return models.SetUserRoles(ctx, db, ana.ID, []string{"requester"}) },
 	} {
 		if err := change(); !errors.Is(err, models.ErrLastRoleEditor) {
@@ -35,23 +37,23 @@ func TestLastRoleEditorGuards(t *testing.T) {
 	if err := models.SetUserRoles(ctx, db, ana.ID, []string{"requester"}); err != nil {
 		t.Errorf("demote ana with bo present: %v", err)
 	}
-	if err := models.DeactivateUser(ctx, db, bo.ID); !errors.Is(err, models.ErrLastRoleEditor) {
+	if err := models.DeactivateUser(ctx, db, models.ByOperator(), bo.ID); !errors.Is(err, models.ErrLastRoleEditor) {
 		t.Errorf("deactivate bo, now the last: %v", err)
 	}
 	// A custom role holding the permission counts too.
 	if _, err := models.CreateRole(ctx, db, "Security officer"); err != nil {
 		t.Fatal(err)
 	}
-	if err := models.SetPermission(ctx, db, "security_officer", policy.RoleEditor, true); err != nil {
+	if err := models.SetPermission(ctx, db, models.ByOperator(), "security_officer", policy.RoleEditor, true); err != nil {
 		t.Fatal(err)
 	}
 	if err := models.SetUserRoles(ctx, db, ana.ID, []string{"requester", "security_officer"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := models.SetPermission(ctx, db, "admin", policy.RoleEditor, false); err != nil {
+	if err := models.SetPermission(ctx, db, models.ByOperator(), "admin", policy.RoleEditor, false); err != nil {
 		t.Errorf("revoke from admin while security_officer holds it: %v", err)
 	}
-	if err := models.DeleteRole(ctx, db, "security_officer"); !errors.Is(err, models.ErrLastRoleEditor) {
+	if err := models.DeleteRole(ctx, db, models.ByOperator(), "security_officer"); !errors.Is(err, models.ErrLastRoleEditor) {
 		t.Errorf("delete the last editing role: %v", err)
 	}
 }
@@ -69,7 +71,7 @@ func TestLastRoleEditorGuardsHoldUnderConcurrency(t *testing.T) {
 		a := env.CreateUser(t, acme, "a@acme.example", "A", "admin")
 		b := env.CreateUser(t, acme, "b@acme.example", "B", "admin")
 		changes := []func() error{
-			func() error { return models.DeactivateUser(ctx, db, a.ID) },
+			func() error { return models.DeactivateUser(ctx, db, models.ByOperator(), a.ID) },
 			func() error { return models.SetUserRoles(ctx, db, b.ID, []string{"requester"}) },
 		}
 		errs := make([]error, len(changes))

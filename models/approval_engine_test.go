@@ -643,7 +643,7 @@ func TestApprovalStepOfADeactivatedApproverFallsToAdmins(t *testing.T) {
 	if _, err := w.decide(w.admin, step.ID, true, ""); !errors.Is(err, outlay.ErrNotFound) {
 		t.Fatalf("admin decides an active approver's step: %v", err)
 	}
-	w.must(models.DeactivateUser(context.Background(), w.db, w.max.ID))
+	w.must(models.DeactivateUser(context.Background(), w.db, models.ByOperator(), w.max.ID))
 	if q, _ := models.ApprovalQueue(context.Background(), w.db, viewer(w.admin), models.QueueFilter{}); q.Total != 1 {
 		t.Fatalf("the admin's queue holds %d steps, want Max's", q.Total)
 	}

@@ -24,7 +24,7 @@ func TestConcurrentDemotionsKeepOneAdmin(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = models.UpdateUser(context.Background(), db, u.ID, models.UserChange{Name: u.Name, Roles: []string{"requester"}})
+			errs[i] = models.UpdateUser(context.Background(), db, models.ByOperator(), u.ID, models.UserChange{Name: u.Name, Roles: []string{"requester"}})
 		}()
 	}
 	wg.Wait()
@@ -46,7 +46,7 @@ func TestUpdateUserOfNobodyIsNotFound(t *testing.T) {
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
-	err := models.UpdateUser(context.Background(), db, 4242, models.UserChange{Name: "X", Roles: []string{"requester"}})
+	err := models.UpdateUser(context.Background(), db, models.ByOperator(), 4242, models.UserChange{Name: "X", Roles: []string{"requester"}})
 	if !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("got %v, want ErrNotFound", err)
 	}
@@ -60,14 +60,14 @@ func TestInviteUserWritesBothOrNothing(t *testing.T) {
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
-	u, token, err := models.InviteUser(ctx, db, models.NewUser{Email: "ivy@acme.example", Name: "Ivy", Roles: []string{"requester"}, Password: "ignored for invitations"}, models.InvitationTTL)
+	u, token, err := models.InviteUser(ctx, db, models.ByOperator(), models.NewUser{Email: "ivy@acme.example", Name: "Ivy", Roles: []string{"requester"}, Password: "ignored for invitations"}, models.InvitationTTL)
 	if err != nil || token == "" || u.Status != models.UserInvited {
 		t.Fatalf("invite: %+v %q %v", u, token, err)
 	}
 	if found, err := models.FindPasswordReset(ctx, db, token); err != nil || found.ID != u.ID {
 		t.Errorf("the link does not lead to Ivy: %+v %v", found, err)
 	}
-	if _, _, err := models.InviteUser(ctx, db, models.NewUser{Email: "IVY@acme.example", Name: "Ivy 2", Roles: []string{"requester"}}, models.InvitationTTL); err == nil {
+	if _, _, err := models.InviteUser(ctx, db, models.ByOperator(), models.NewUser{Email: "IVY@acme.example", Name: "Ivy 2", Roles: []string{"requester"}}, models.InvitationTTL); err == nil {
 		t.Error("a second invitation to the same email was accepted")
 	}
 	var users, links int64

@@ -17,7 +17,7 @@ func TestDeleteRoleRefusedWhileApprovalsRouteToIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	rule := w.rule(models.ApprovalRule{Priority: 1}, models.ApprovalRuleStep{Kind: models.StepRole, Role: ptr("finance_reviewer")})
-	err := models.DeleteRole(ctx, w.db, "finance_reviewer")
+	err := models.DeleteRole(ctx, w.db, models.ByOperator(), "finance_reviewer")
 	if _, ok := outlay.AsValidation(err); !ok {
 		t.Fatalf("delete a role a rule names: %v", err)
 	}
@@ -27,14 +27,14 @@ func TestDeleteRoleRefusedWhileApprovalsRouteToIt(t *testing.T) {
 	}
 	// The rule no longer names the role, but the submitted requisition still waits for it.
 	w.must(w.db.Where("rule_id = ?", rule.ID).Delete(&models.ApprovalRuleStep{}).Error)
-	err = models.DeleteRole(ctx, w.db, "finance_reviewer")
+	err = models.DeleteRole(ctx, w.db, models.ByOperator(), "finance_reviewer")
 	if _, ok := outlay.AsValidation(err); !ok {
 		t.Fatalf("delete a role an open step waits for: %v", err)
 	}
 	if _, err := models.WithdrawRequisition(as(w.rita), w.db, w.rita.ID, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := models.DeleteRole(ctx, w.db, "finance_reviewer"); err != nil {
+	if err := models.DeleteRole(ctx, w.db, models.ByOperator(), "finance_reviewer"); err != nil {
 		t.Fatalf("delete a role nothing routes to: %v", err)
 	}
 }

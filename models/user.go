@@ -217,13 +217,23 @@ func Roles(ctx context.Context, db *gorm.DB) ([]Role, error) {
 const InvitationTTL = 72 * time.Hour
 
 // InviteUser adds a person without a password and issues the link with which they set one,
-// in one transaction: either both exist or neither does. It returns the link's token.
-func InviteUser(ctx context.Context, db *gorm.DB, in NewUser, ttl time.Duration) (*User, string, error) {
+// in one transaction: either both exist or neither does. It returns the link's token. g may
+// give only roles within its reach; a refusal is a *GrantRefused, and is audited.
+func InviteUser(ctx context.Context, db *gorm.DB, g Grantor, in NewUser, ttl time.Duration) (*User, string, error) {
 	in.Password = ""
 	var u *User
 	var token string
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
+		if err := lockAccess(tx); err != nil {
+			return err
+		}
+		reach, err := g.Reach(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := reach.checkRoles(tx, "invite", NormalizeEmail(in.Email), in.Roles); err != nil {
+			return err
+		}
 		if u, err = CreateUser(ctx, tx, in); err != nil {
 			return err
 		}
@@ -231,7 +241,7 @@ func InviteUser(ctx context.Context, db *gorm.DB, in NewUser, ttl time.Duration)
 		return err
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, "", auditRefusal(ctx, db, err)
 	}
 	return u, token, nil
 }
@@ -455,8 +465,10 @@ type UserChange struct {
 
 // UpdateUser saves an edit of a person in one transaction, so that nothing is half-saved
 // when any part is refused. It holds the access lock and runs the same check as
-// SetUserRoles: taking the last role editor's admin role away is ErrLastRoleEditor.
-func UpdateUser(ctx context.Context, db *gorm.DB, id int64, ch UserChange) error {
+// SetUserRoles: taking the last role editor's admin role away is ErrLastRoleEditor. g may
+// edit only a person within its reach, and give only roles within it; a refusal is a
+// *GrantRefused, and is audited.
+func UpdateUser(ctx context.Context, db *gorm.DB, g Grantor, id int64, ch UserChange) error {
 	ch.Name = strings.TrimSpace(ch.Name)
 	ch.Roles = uniq(ch.Roles)
 	verr := outlay.ValidationErrors{}
@@ -464,13 +476,20 @@ func UpdateUser(ctx context.Context, db *gorm.DB, id int64, ch UserChange) error
 	if len(ch.Roles) == 0 {
 		verr.Add("roles", "Choose at least one role.")
 	}
-	return guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
+	err := guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
 		var cur User
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&cur, id).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return outlay.ErrNotFound
 		}
 		if err != nil {
+			return err
+		}
+		reach, err := g.mayChange(ctx, tx, "update", id)
+		if err != nil {
+			return err
+		}
+		if err := reach.checkRoles(tx, "update", cur.Email, ch.Roles); err != nil {
 			return err
 		}
 		if err := checkPlacement(tx, verr, id, placement{cur.DepartmentID, cur.ManagerID}, placement{ch.DepartmentID, ch.ManagerID}); err != nil {
@@ -492,4 +511,5 @@ func UpdateUser(ctx context.Context, db *gorm.DB, id int64, ch UserChange) error
 		}
 		return replaceUserRoles(tx, id, ch.Roles)
 	})
+	return auditRefusal(ctx, db, err)
 }

@@ -52,7 +52,7 @@ func seedDemoReference(ctx context.Context, db *gorm.DB, slug string) error {
 		if local == "requester" {
 			ch.ManagerID = head("approver")
 		}
-		if err := models.UpdateUser(ctx, db, u.ID, ch); err != nil {
+		if err := models.UpdateUser(ctx, db, models.ByOperator(), u.ID, ch); err != nil {
 			return fmt.Errorf("place demo person %s: %w", local, err)
 		}
 	}

@@ -118,7 +118,7 @@ func cmdUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "user %s added to %s with roles %s; they sign in at %s\n", u.Email, t.Slug, strings.Join(u.Roles, ", "), cfg.TenantURL(t.Slug, "/login"))
 		return nil
 	}
-	u, token, err := models.InviteUser(ctx, db, in, models.InvitationTTL)
+	u, token, err := models.InviteUser(ctx, db, models.ByOperator(), in, models.InvitationTTL)
 	if err != nil {
 		return explain(err)
 	}
@@ -197,7 +197,7 @@ func cmdUserDeactivate(ctx context.Context, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stdout, "user %s of %s is already deactivated; nothing changed\n", u.Email, t.Slug)
 		return nil
 	}
-	if err := models.DeactivateUser(ctx, db, u.ID); err != nil {
+	if err := models.DeactivateUser(ctx, db, models.ByOperator(), u.ID); err != nil {
 		if errors.Is(err, models.ErrLastRoleEditor) {
 			return fmt.Errorf("refused: %s is the last active person who can edit roles. %w", u.Email, err)
 		}

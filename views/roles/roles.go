@@ -22,6 +22,7 @@ type Column struct {
 	Label   string
 	Builtin bool
 	Members int
+	InReach bool // the viewer holds every permission of the role, so may delete it
 }
 
 // Row is one permission of the matrix.

@@ -104,6 +104,7 @@ type Row struct {
 	Department string
 	Manager    string
 	Self       bool // the signed-in person, who cannot deactivate themself
+	InReach    bool // the viewer holds every permission this person holds, so may change them
 }
 
 // List is the users page.
@@ -172,6 +173,7 @@ type Detail struct {
 	Added      string
 	Self       bool
 	CanUpdate  bool
+	OutOfReach bool // the viewer may change people, but this one holds more than the viewer
 	Form       Form
 }
 

@@ -1,0 +1,241 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+	"outlay/policy"
+)
+
+// grantSite is a tenant with an admin (Ana), a "Helpdesk" role that may only read, invite
+// and edit people, and Hal who holds just that role, signed in.
+type grantSite struct {
+	*usersSite
+	hal      *models.User
+	helpdesk *testutil.Client
+}
+
+func newGrantSite(t *testing.T, perms ...policy.Permission) *grantSite {
+	t.Helper()
+	s := newUsersSite(t)
+	ctx, db := context.Background(), s.db(t)
+	r, err := models.CreateRole(ctx, db, "Helpdesk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range perms {
+		if err := models.SetPermission(ctx, db, models.ByOperator(), r.Name, p, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hal := s.app.CreateUser(t, s.acme, "hal@acme.example", "Hal Helpdesk", r.Name)
+	c := s.app.Client(t, "acme")
+	c.SignIn("hal@acme.example", testutil.Password)
+	c.Get("/dashboard")
+	return &grantSite{usersSite: s, hal: hal, helpdesk: c}
+}
+
+func (s *grantSite) roles(t *testing.T, id int64) []string {
+	t.Helper()
+	rs := s.user(t, id).Roles
+	slices.Sort(rs)
+	return rs
+}
+
+// refusals are the access.refused events recorded so far, as "subject: attempt".
+func refusals(t *testing.T, s *usersSite) []string {
+	t.Helper()
+	var rows []struct {
+		Subject string
+		Attempt string
+	}
+	err := s.db(t).Raw(`SELECT COALESCE(subject, '') AS subject, COALESCE(details->>'attempt', '') AS attempt
+		FROM audit_log WHERE event = 'access.refused' ORDER BY id`).Scan(&rows).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rows {
+		out = append(out, r.Subject+": "+r.Attempt)
+	}
+	return out
+}
+
+func roleChoices(res *testutil.Response) []string {
+	var out []string
+	res.Doc.Find(`#user-form input[name=roles]`).Each(func(_ int, s *goquery.Selection) {
+		v, _ := s.Attr("value")
+		out = append(out, v)
+	})
+	slices.Sort(out)
+	return out
+}
+
+func TestAdminUsersGrantOnlyWhatTheyHold(t *testing.T) {
+	s := newGrantSite(t,
+		policy.Permission{Object: "admin.users", Action: policy.Read},
+		policy.Permission{Object: "admin.users", Action: policy.Update},
+		policy.Permission{Object: "admin.users", Action: policy.Create},
+		policy.Permission{Object: "requisitions", Action: policy.Read},
+		policy.Permission{Object: "requisitions", Action: policy.Create},
+		policy.Permission{Object: "requisitions", Action: policy.Update},
+		policy.Permission{Object: "comments", Action: policy.Create},
+		policy.Permission{Object: "attachments", Action: policy.Create},
+	)
+	c := s.helpdesk
+	rita := s.app.CreateUser(t, s.acme, "rita@acme.example", "Rita Requester", "requester")
+
+	// The forms offer only the roles whose every permission Hal holds.
+	if got, want := roleChoices(c.Get("/admin/users/new")), []string{"helpdesk", "requester"}; !slices.Equal(got, want) {
+		t.Errorf("invite form offers %q, want %q", got, want)
+	}
+	if got, want := roleChoices(c.Get(path(rita.ID))), []string{"helpdesk", "requester"}; !slices.Equal(got, want) {
+		t.Errorf("edit form offers %q, want %q", got, want)
+	}
+
+	// Hal cannot make himself an admin: 422, the form kept, the message beside the roles.
+	res := c.Post(path(s.hal.ID), url.Values{"name": {"Hal Helpdesk"}, "roles": {"helpdesk", "admin"}})
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("self-grant of admin: status %d, want 422", res.Status)
+	}
+	if msg := res.Text("#roles-error"); !strings.Contains(msg, "Admin") || !strings.Contains(msg, "you do not hold") {
+		t.Errorf("roles error = %q", msg)
+	}
+	if got := res.Doc.Find(`#user-form input[name=name]`).AttrOr("value", ""); got != "Hal Helpdesk" {
+		t.Errorf("form lost the name: %q", got)
+	}
+	if got := s.roles(t, s.hal.ID); !slices.Equal(got, []string{"helpdesk"}) {
+		t.Errorf("Hal's roles = %q after a refused self-grant", got)
+	}
+
+	// Nor anyone else, nor by invitation.
+	if res := c.Post(path(rita.ID), url.Values{"name": {"Rita Requester"}, "roles": {"requester", "auditor"}}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("granting auditor to Rita: status %d, want 422", res.Status)
+	}
+	res = c.Post("/admin/users", url.Values{"email": {"mal@acme.example"}, "name": {"Mal"}, "roles": {"admin"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#roles-error"), "you do not hold") {
+		t.Errorf("inviting an admin: status %d, roles error %q", res.Status, res.Text("#roles-error"))
+	}
+	if got := res.Doc.Find(`#user-form input[name=email]`).AttrOr("value", ""); got != "mal@acme.example" {
+		t.Errorf("invite form lost the email: %q", got)
+	}
+	if _, err := models.FindUserByEmail(context.Background(), s.db(t), "mal@acme.example"); err == nil {
+		t.Error("a refused invitation created the person")
+	}
+
+	// People who hold more than Hal are out of his reach: he cannot edit, deactivate or
+	// reactivate Ana, and the page offers him no form for her.
+	page := c.Get(path(s.ana.ID))
+	if page.Doc.Find("#user-form").Length() != 0 || page.Doc.Find(`form[action$="/deactivate"]`).Length() != 0 {
+		t.Error("Ana's page offers Hal an edit form or a deactivate button")
+	}
+	if res := c.Post(path(s.ana.ID), url.Values{"name": {"Ana Demoted"}, "roles": {"requester"}}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("demoting Ana: status %d, want 422", res.Status)
+	}
+	flash := flashAfter(t, c, c.Post(path(s.ana.ID)+"/deactivate", nil))
+	if !strings.Contains(flash, "permissions you do not have") {
+		t.Errorf("deactivating Ana: flash %q", flash)
+	}
+	if d := s.user(t, s.ana.ID); d.Status != models.UserActive || d.Name != "Ana Admin" || !slices.Contains(d.Roles, "admin") {
+		t.Errorf("Ana after Hal's attempts: %s %q %q", d.Status, d.Name, d.Roles)
+	}
+	bob := s.app.CreateUser(t, s.acme, "bob@acme.example", "Bob Auditor", "auditor")
+	flashAfter(t, s.admin, s.admin.Post(path(bob.ID)+"/deactivate", nil))
+	if flash := flashAfter(t, c, c.Post(path(bob.ID)+"/reactivate", nil)); !strings.Contains(flash, "permissions you do not have") {
+		t.Errorf("reactivating an auditor: flash %q", flash)
+	}
+	if d := s.user(t, bob.ID); d.Status != models.UserDeactivated {
+		t.Errorf("Bob is %s after a refused reactivation", d.Status)
+	}
+
+	// What he holds, he may give and take.
+	flashAfter(t, c, c.Post(path(rita.ID), url.Values{"name": {"Rita R."}, "roles": {"requester", "helpdesk"}}))
+	if got := s.roles(t, rita.ID); !slices.Equal(got, []string{"helpdesk", "requester"}) {
+		t.Errorf("Rita's roles = %q", got)
+	}
+	flashAfter(t, c, c.Post(path(rita.ID)+"/deactivate", nil))
+	flashAfter(t, c, c.Post(path(rita.ID)+"/reactivate", nil))
+
+	// Every refusal is in the audit log with what was attempted.
+	want := []string{
+		"hal@acme.example: update", "rita@acme.example: update", "mal@acme.example: invite",
+		"ana@acme.example: update", "ana@acme.example: deactivate", "bob@acme.example: reactivate",
+	}
+	if got := refusals(t, s.usersSite); !slices.Equal(got, want) {
+		t.Errorf("audited refusals = %q, want %q", got, want)
+	}
+
+	// An admin who holds everything is unaffected.
+	flashAfter(t, s.admin, s.admin.Post(path(rita.ID), url.Values{"name": {"Rita R."}, "roles": {"admin"}}))
+	if got := s.roles(t, rita.ID); !slices.Equal(got, []string{"admin"}) {
+		t.Errorf("the admin could not grant admin: %q", got)
+	}
+}
+
+// A person who may edit roles can give or take only permissions they hold, and only on roles
+// whose every permission they hold: they cannot widen their own role.
+func TestRoleEditorsGrantOnlyPermissionsTheyHold(t *testing.T) {
+	s := newGrantSite(t,
+		policy.Permission{Object: "admin.roles", Action: policy.Read},
+		policy.Permission{Object: "admin.roles", Action: policy.Update},
+		policy.Permission{Object: "admin.roles", Action: policy.Delete},
+		policy.Permission{Object: "admin.users", Action: policy.Read},
+	)
+	c := s.helpdesk
+	ctx, db := context.Background(), s.db(t)
+	// A custom role that approves: deleting it would take it from everyone who holds it.
+	if _, err := models.CreateRole(ctx, db, "Finance"); err != nil {
+		t.Fatal(err)
+	}
+	if err := models.SetPermission(ctx, db, models.ByOperator(), "finance", policy.Permission{Object: "approvals", Action: policy.Approve}, true); err != nil {
+		t.Fatal(err)
+	}
+	res := c.Post("/admin/roles/helpdesk/permissions", url.Values{"object": {"approvals"}, "action": {"approve"}, "granted": {"true"}})
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("widening his own role: status %d, want 422", res.Status)
+	}
+	if !strings.Contains(res.Header.Get("HX-Trigger"), "you do not hold") {
+		t.Errorf("message = %q", res.Header.Get("HX-Trigger"))
+	}
+	// Taking from a role that holds more than he does is refused too.
+	if res := c.Post("/admin/roles/admin/permissions", url.Values{"object": {"admin.users"}, "action": {"read"}}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("taking from the admin role: status %d, want 422", res.Status)
+	}
+	var n int64
+	s.db(t).Raw(`SELECT count(*) FROM casbin_rule WHERE v0 = 'helpdesk' AND v1 = 'approvals'`).Scan(&n)
+	if n != 0 {
+		t.Error("the refused grant was stored")
+	}
+	if c.Get("/admin/roles").Doc.Find(`form[action="/admin/roles/finance/delete"]`).Length() != 0 {
+		t.Error("the roles page offers Hal to delete a role that holds more than he does")
+	}
+	if flash := flashAfter(t, c, c.Post("/admin/roles/finance/delete", nil)); !strings.Contains(flash, "you do not hold") {
+		t.Errorf("deleting Finance: flash %q", flash)
+	}
+	if _, err := models.FindRole(ctx, db, "finance"); err != nil {
+		t.Errorf("Finance after a refused delete: %v", err)
+	}
+	if got := refusals(t, s.usersSite); !slices.Equal(got, []string{"helpdesk: grant permission", "admin: revoke permission", "finance: delete role"}) {
+		t.Errorf("audited refusals = %q", got)
+	}
+	// The matrix does not offer what he may not change.
+	page := c.Get("/admin/roles")
+	if page.Doc.Find(`input[type=checkbox][hx-post="/admin/roles/helpdesk/permissions"][hx-vals*='"approvals"']:not([disabled])`).Length() != 0 {
+		t.Error("the matrix offers Hal approvals on his own role")
+	}
+	// What he holds he may give to a role within his reach.
+	if _, err := models.CreateRole(ctx, db, "Front desk"); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.Post("/admin/roles/front_desk/permissions", url.Values{"object": {"admin.users"}, "action": {"read"}, "granted": {"true"}}); res.Status != http.StatusOK {
+		t.Errorf("granting a held permission: status %d", res.Status)
+	}
+}

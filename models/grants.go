@@ -1,0 +1,245 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"outlay/audit"
+	"outlay/policy"
+)
+
+// EventAccessRefused records a change of access that was refused because the person asking
+// does not hold what they tried to give, take or touch.
+const EventAccessRefused = "access.refused"
+
+// Grantor is who changes access: a signed-in person, who may give or take away only what they
+// hold themselves, or the operator at the command line, who is not limited.
+//
+// The rule: a role may be given or taken away only by someone who holds every permission it
+// carries, and a person may be edited, deactivated or reactivated only by someone who holds
+// every permission that person holds. Roles are edited under the same rule: only roles the
+// editor could give, and only with permissions the editor holds.
+type Grantor struct {
+	operator bool
+	userID   int64
+}
+
+// ByOperator is the operator's command line, which may grant anything.
+func ByOperator() Grantor { return Grantor{operator: true} }
+
+// ByPerson is the signed-in person userID. Their permissions are read from the database in
+// the transaction that makes the change, so a change made meanwhile cannot be raced.
+func ByPerson(userID int64) Grantor { return Grantor{userID: userID} }
+
+// Reach is what a grantor may give and take: the permissions they hold, and the roles that
+// carry any permission they lack, with what those roles carry beyond them.
+type Reach struct {
+	all      bool
+	held     map[policy.Permission]bool
+	withheld map[string][]policy.Permission
+}
+
+// Reach reads what lies within the grantor's reach.
+func (g Grantor) Reach(ctx context.Context, db *gorm.DB) (*Reach, error) {
+	r := &Reach{all: g.operator, held: map[policy.Permission]bool{}, withheld: map[string][]policy.Permission{}}
+	if g.operator {
+		return r, nil
+	}
+	var rows []struct {
+		Role, Object, Action string
+		Held                 bool
+	}
+	err := db.WithContext(ctx).Raw(`
+		SELECT c.v0 AS role, c.v1 AS object, c.v2 AS action, EXISTS (
+			SELECT 1 FROM user_roles ur
+			JOIN casbin_rule h ON h.ptype = 'p' AND h.v0 = ur.role AND h.v1 = c.v1 AND h.v2 = c.v2
+			WHERE ur.user_id = ?) AS held
+		FROM casbin_rule c WHERE c.ptype = 'p'
+		ORDER BY c.v0, c.v1, c.v2`, g.userID).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range rows {
+		p := policy.Permission{Object: row.Object, Action: row.Action}
+		if row.Held {
+			r.held[p] = true
+		} else {
+			r.withheld[row.Role] = append(r.withheld[row.Role], p)
+		}
+	}
+	return r, nil
+}
+
+// Holds reports whether the grantor holds p.
+func (r *Reach) Holds(p policy.Permission) bool { return r.all || r.held[p] }
+
+// Reaches reports whether every one of roles is within the grantor's reach.
+func (r *Reach) Reaches(roles ...string) bool {
+	for _, name := range roles {
+		if len(r.withheld[name]) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// missing lists, without repeats, the permissions of roles that the grantor lacks.
+func (r *Reach) missing(roles []string) []policy.Permission {
+	var out []policy.Permission
+	for _, name := range roles {
+		for _, p := range r.withheld[name] {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// GrantRefused is a change of access refused under the grantor's rule. Field is the form
+// field the message belongs beside.
+type GrantRefused struct {
+	Field   string
+	Message string
+	subject string
+	details map[string]any
+}
+
+func (e *GrantRefused) Error() string { return e.Message }
+
+// AsGrantRefused extracts a GrantRefused from err's chain.
+func AsGrantRefused(err error) (*GrantRefused, bool) {
+	var r *GrantRefused
+	return r, errors.As(err, &r)
+}
+
+// permissionList reads permissions as people do, at most three named.
+func permissionList(ps []policy.Permission) string {
+	var names []string
+	for i, p := range ps {
+		if i == 3 {
+			names = append(names, fmt.Sprintf("and %d more", len(ps)-3))
+			break
+		}
+		names = append(names, p.Label())
+	}
+	return strings.Join(names, ", ")
+}
+
+func permissionNames(ps []policy.Permission) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+// roleLabels reads role names as their labels, for messages.
+func roleLabels(tx *gorm.DB, names []string) ([]string, error) {
+	var labels []string
+	err := tx.Model(&Role{}).Where("name IN ?", names).Order("label").Pluck("label", &labels).Error
+	return labels, err
+}
+
+// checkRoles refuses giving or taking away any of roles that lies beyond the grantor.
+func (r *Reach) checkRoles(tx *gorm.DB, attempt, subject string, roles []string) error {
+	var beyond []string
+	for _, name := range uniq(roles) {
+		if !r.Reaches(name) {
+			beyond = append(beyond, name)
+		}
+	}
+	if len(beyond) == 0 {
+		return nil
+	}
+	slices.Sort(beyond)
+	labels, err := roleLabels(tx, beyond)
+	if err != nil {
+		return err
+	}
+	missing := r.missing(beyond)
+	carries := "it carries"
+	if len(labels) > 1 {
+		carries = "they carry"
+	}
+	return &GrantRefused{Field: "roles",
+		Message: fmt.Sprintf("You cannot give or take away %s: %s permissions you do not hold (%s). Ask someone who holds them.",
+			strings.Join(labels, ", "), carries, permissionList(missing)),
+		subject: subject,
+		details: map[string]any{"attempt": attempt, "roles": beyond, "missing": permissionNames(missing)}}
+}
+
+// checkPerson refuses touching a person who holds permissions the grantor lacks.
+func (r *Reach) checkPerson(tx *gorm.DB, attempt string, userID int64) error {
+	if r.all {
+		return nil
+	}
+	var u User
+	if err := tx.Select("id", "email", "name").Take(&u, userID).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil // the change itself reports the person as not found
+		}
+		return err
+	}
+	var roles []string
+	if err := tx.Model(&UserRole{}).Where("user_id = ?", userID).Order("role").Pluck("role", &roles).Error; err != nil {
+		return err
+	}
+	if r.Reaches(roles...) {
+		return nil
+	}
+	missing := r.missing(roles)
+	return &GrantRefused{Field: "roles",
+		Message: fmt.Sprintf("%s holds permissions you do not have (%s), so only someone who holds them can edit, deactivate or reactivate them.",
+			u.Name, permissionList(missing)),
+		subject: u.Email,
+		details: map[string]any{"attempt": attempt, "user_id": userID, "roles": roles, "missing": permissionNames(missing)}}
+}
+
+// mayChange reads the grantor's reach and refuses changing person userID unless they lie
+// within it.
+func (g Grantor) mayChange(ctx context.Context, tx *gorm.DB, attempt string, userID int64) (*Reach, error) {
+	reach, err := g.Reach(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return reach, reach.checkPerson(tx, attempt, userID)
+}
+
+// checkPermission refuses changing perm on role unless the grantor holds perm and could give
+// the role.
+func (r *Reach) checkPermission(role string, perm policy.Permission, granted bool) error {
+	attempt := "grant permission"
+	if !granted {
+		attempt = "revoke permission"
+	}
+	details := map[string]any{"attempt": attempt, "permission": perm.String()}
+	if !r.Holds(perm) {
+		return &GrantRefused{Field: "", subject: role, details: details,
+			Message: fmt.Sprintf("You cannot give or take away “%s”: you do not hold it yourself.", perm.Label())}
+	}
+	if missing := r.withheld[role]; len(missing) > 0 {
+		details["missing"] = permissionNames(missing)
+		return &GrantRefused{Field: "", subject: role, details: details,
+			Message: fmt.Sprintf("You cannot change this role: it carries permissions you do not hold (%s).", permissionList(missing))}
+	}
+	return nil
+}
+
+// auditRefusal records a refused change of access. It runs after the change's transaction
+// rolled back, so the record stays.
+func auditRefusal(ctx context.Context, db *gorm.DB, err error) error {
+	r, ok := AsGrantRefused(err)
+	if !ok {
+		return err
+	}
+	if aerr := audit.Event(ctx, db, EventAccessRefused, r.subject, r.details); aerr != nil {
+		return aerr
+	}
+	return err
+}
