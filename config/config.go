@@ -4,12 +4,14 @@ package config
 
 import (
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -42,6 +44,15 @@ type Config struct {
 	SSOAllowHTTPIssuers bool          // OUTLAY_SSO_ALLOW_HTTP_ISSUERS
 	SSOTimeout          time.Duration // each request to an identity provider
 	SSOStateTTL         time.Duration // how long a user has to finish signing in at the provider
+
+	// Requests made on a tenant admin's behalf (package outbound) never reach internal
+	// addresses, except these host names and address ranges (OUTLAY_OUTBOUND_ALLOW), for an
+	// identity provider inside the operator's own network.
+	OutboundAllowHosts []string
+	OutboundAllowNets  []netip.Prefix
+	// OutboundRootCAs is not a setting: tests trust their own TLS servers with it. nil means
+	// the system's certificate authorities.
+	OutboundRootCAs *x509.CertPool
 
 	TLSCert string // certificate file (OUTLAY_TLS_CERT); with TLSKey, serve HTTPS
 	TLSKey  string // key file (OUTLAY_TLS_KEY)
@@ -139,6 +150,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("OUTLAY_METRICS_TOKEN", c.MetricsToken), "bearer token /metrics requires, 16+ characters; unset, /metrics is not served (OUTLAY_METRICS_TOKEN)")
 	allowHTTP := fs.String("sso-allow-http-issuers", env("OUTLAY_SSO_ALLOW_HTTP_ISSUERS", strconv.FormatBool(c.SSOAllowHTTPIssuers)),
 		"development only: accept http:// SSO issuers on loopback addresses, true or false (OUTLAY_SSO_ALLOW_HTTP_ISSUERS)")
+	outboundAllow := fs.String("outbound-allow", env("OUTLAY_OUTBOUND_ALLOW", ""), "comma-separated host names, IPs and CIDRs inside your network that requests for tenant admins (their SSO provider) may reach (OUTLAY_OUTBOUND_ALLOW)")
 	proxies := fs.String("trusted-proxies", env("OUTLAY_TRUSTED_PROXIES", ""), "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (OUTLAY_TRUSTED_PROXIES)")
 	maxConns := fs.String("max-db-conns", env("OUTLAY_MAX_DB_CONNS", strconv.Itoa(c.MaxDBConns)), "global cap on open tenant database connections (OUTLAY_MAX_DB_CONNS)")
 	poolConns := fs.String("tenant-pool-conns", env("OUTLAY_TENANT_POOL_CONNS", strconv.Itoa(c.TenantPoolConns)), "connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)")
@@ -197,6 +209,23 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 					}
 				}
 				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
+		if *outboundAllow != "" {
+			for _, a := range strings.Split(*outboundAllow, ",") {
+				a = strings.TrimSpace(a)
+				if p, err := netip.ParsePrefix(a); err == nil {
+					if p.Addr().Is4In6() && p.Bits() >= 96 { // addresses are checked unmapped
+						p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+					}
+					c.OutboundAllowNets = append(c.OutboundAllowNets, p.Masked())
+				} else if ip, err := netip.ParseAddr(a); err == nil {
+					c.OutboundAllowNets = append(c.OutboundAllowNets, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+				} else if h := strings.TrimSuffix(strings.ToLower(a), "."); validDomain(h) {
+					c.OutboundAllowHosts = append(c.OutboundAllowHosts, h)
+				} else {
+					bad("OUTLAY_OUTBOUND_ALLOW", "%q is neither a host name, an IP nor a CIDR", a)
+				}
 			}
 		}
 		positive := func(name, v string, dst *int) {

@@ -23,11 +23,11 @@ var ssoEditor = policy.Permission{Object: models.SSOObject, Action: policy.Updat
 
 // ssoRules are the rules a provider is saved under; `outlay sso set` uses the same ones.
 func (s *Server) ssoRules() models.SSORules {
-	hc := s.sso.HTTPClient()
+	hc, logger := s.outbound, s.logger
 	return models.SSORules{
 		Box: s.secrets, AllowHTTPIssuers: s.cfg.SSOAllowHTTPIssuers,
 		Google: s.cfg.GoogleSSO(), Microsoft: s.cfg.MicrosoftSSO(),
-		CheckIssuer: func(ctx context.Context, issuer string) error { return sso.CheckIssuer(ctx, hc, issuer) },
+		CheckIssuer: func(ctx context.Context, issuer string) error { return sso.CheckIssuer(ctx, hc, logger, issuer) },
 	}
 }
 

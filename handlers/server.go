@@ -20,6 +20,7 @@ import (
 	"outlay/config"
 	"outlay/mail"
 	"outlay/models"
+	"outlay/outbound"
 	"outlay/policy"
 	"outlay/static"
 	"outlay/storage"
@@ -61,6 +62,7 @@ type Server struct {
 	policies  *policy.Engine
 	metrics   *metrics
 	sso       *sso.Providers
+	outbound  *http.Client    // every request made on a tenant admin's behalf (package outbound)
 	secrets   *auth.SecretBox // nil without OUTLAY_SECRET_KEY: SSO secrets cannot be stored
 	events    models.SSOEventSink
 	blobs     *storage.Store
@@ -90,11 +92,12 @@ func New(d Deps) (*fiber.App, *Server) {
 		cookies:  newCookieNames(d.Config.Secure()),
 		policies: d.Policies,
 		metrics:  newMetrics(d.Counter, d.Pools),
-		sso:      sso.NewProviders(&http.Client{Timeout: d.Config.SSOTimeout}, 1000),
+		outbound: outbound.ForConfig(d.Config),
 		events:   d.SSOEvents,
 		blobs:    d.Blobs,
 		proxies:  parseProxies(d.Config.TrustedProxies),
 	}
+	s.sso = sso.NewProviders(s.outbound, 1000)
 	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.SSOSecretPurpose); err == nil {
 		s.secrets = box
 	} else {

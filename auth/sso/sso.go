@@ -20,7 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -31,6 +31,8 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/markbates/goth/providers/openidConnect"
 	"golang.org/x/oauth2"
+
+	"outlay/outbound"
 )
 
 // Provider kinds.
@@ -79,7 +81,9 @@ var ErrUnavailable = errors.New("the identity provider is unavailable")
 
 // build discovers the issuer and builds the provider. go-oidc does the discovery (it checks
 // that the document names the issuer exactly), and goth's provider is built from the
-// endpoints it found, so the issuer is fetched once and with our timeout.
+// endpoints it found, so the issuer is fetched once and with our timeout. hc is the outbound
+// client (package outbound): every request, discovery included, goes through it, and the
+// endpoints the document names are checked against its rules before any is used.
 func build(ctx context.Context, hc *http.Client, cfg Config) (*Client, error) {
 	ctx = oidc.ClientContext(ctx, hc)
 	op, err := oidc.NewProvider(ctx, cfg.Issuer)
@@ -89,12 +93,16 @@ func build(ctx context.Context, hc *http.Client, cfg Config) (*Client, error) {
 	var meta struct {
 		UserInfo   string   `json:"userinfo_endpoint"`
 		EndSession string   `json:"end_session_endpoint"`
+		JWKS       string   `json:"jwks_uri"`
 		Challenges []string `json:"code_challenge_methods_supported"`
 	}
 	if err := op.Claims(&meta); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrUnavailable, cfg.Issuer, err)
 	}
 	ep := op.Endpoint()
+	if err := checkEndpoints(ctx, hc, cfg.Issuer, ep.AuthURL, ep.TokenURL, meta.UserInfo, meta.JWKS); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrUnavailable, cfg.Issuer, err)
+	}
 	gp, err := openidConnect.NewCustomisedURL(cfg.ClientID, cfg.ClientSecret, cfg.CallbackURL,
 		ep.AuthURL, ep.TokenURL, cfg.Issuer, meta.UserInfo, meta.EndSession, "openid", "email", "profile")
 	if err != nil {
@@ -262,13 +270,10 @@ type cached struct {
 }
 
 // NewProviders returns an empty cache whose providers talk to identity providers through
-// hc, keeping at most max providers.
+// hc, the outbound client (package outbound), keeping at most max providers.
 func NewProviders(hc *http.Client, max int) *Providers {
 	return &Providers{http: hc, max: max, entries: map[string]*cached{}}
 }
-
-// HTTPClient is the client used for requests to identity providers.
-func (p *Providers) HTTPClient() *http.Client { return p.http }
 
 func cacheKey(tenant, name string) string { return tenant + "\x00" + name }
 
@@ -325,36 +330,82 @@ func (p *Providers) Cached(tenant, name string) bool {
 	return ok
 }
 
-// CheckIssuer reads an issuer's discovery document and explains, in words for the admin who
-// typed the issuer, what is wrong with it, if anything.
-func CheckIssuer(ctx context.Context, hc *http.Client, issuer string) error {
+// errEndpoint means a discovery document names an endpoint the outbound rules refuse.
+var errEndpoint = errors.New("the discovery document names an endpoint the outbound rules refuse")
+
+// checkEndpoints applies the outbound rules to the endpoints a discovery document names,
+// before any of them is used: the server posts the client secret to the token endpoint and
+// reads the userinfo and key endpoints. The authorization endpoint is only where the browser
+// is sent; it must be https, or http like a development issuer.
+func checkEndpoints(ctx context.Context, hc *http.Client, issuer, auth, token, userinfo, jwks string) error {
+	au, err := url.Parse(auth)
+	iu, _ := url.Parse(issuer)
+	if err != nil || !(au.Scheme == "https" || au.Scheme == "http" && iu != nil && iu.Scheme == "http") || au.Host == "" {
+		return fmt.Errorf("%w: authorization endpoint %q", errEndpoint, auth)
+	}
+	endpoints := []string{token, jwks}
+	if userinfo != "" { // the only optional one
+		endpoints = append(endpoints, userinfo)
+	}
+	for _, e := range endpoints {
+		if err := outbound.Check(ctx, hc, e); err != nil {
+			return fmt.Errorf("%w: %v", errEndpoint, err)
+		}
+	}
+	return nil
+}
+
+// Messages for the admin who typed an issuer. They never repeat what the server was told
+// (a status, a body, an address): the issuer could be inside the network.
+const (
+	msgIssuerURL       = "Enter the issuer as a URL, such as https://example.okta.com."
+	msgDiscovery       = "The issuer's discovery document could not be read. Check the issuer URL."
+	msgEndpoints       = "The provider's discovery document lacks its authorization, token or key endpoints."
+	msgRefusedEndpoint = "The provider's discovery document names an endpoint this server may not use. Check the issuer URL."
+)
+
+// CheckIssuer reads an issuer's discovery document through the outbound client hc and
+// explains, in words for the admin who typed the issuer, what is wrong with it, if anything.
+// Why a request failed goes to logger, not to the admin.
+func CheckIssuer(ctx context.Context, hc *http.Client, logger *slog.Logger, issuer string) error {
 	wellKnown := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, wellKnown, nil)
 	if err != nil {
-		return errors.New("Enter the issuer as a URL, such as https://example.okta.com.")
+		return errors.New(msgIssuerURL)
 	}
 	res, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("Could not reach %s. Check the issuer URL.", wellKnown)
+		logger.WarnContext(ctx, "sso discovery failed", "issuer", issuer, "err", err)
+		return errors.New(msgDiscovery)
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %d instead of a discovery document. Check the issuer URL.", wellKnown, res.StatusCode)
+		logger.WarnContext(ctx, "sso discovery failed", "issuer", issuer, "status", res.StatusCode)
+		return errors.New(msgDiscovery)
 	}
 	var doc struct {
-		Issuer string `json:"issuer"`
-		Auth   string `json:"authorization_endpoint"`
-		Token  string `json:"token_endpoint"`
-		JWKS   string `json:"jwks_uri"`
+		Issuer   string `json:"issuer"`
+		Auth     string `json:"authorization_endpoint"`
+		Token    string `json:"token_endpoint"`
+		UserInfo string `json:"userinfo_endpoint"`
+		JWKS     string `json:"jwks_uri"`
 	}
-	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&doc); err != nil {
-		return fmt.Errorf("%s is not an OpenID Connect discovery document. Check the issuer URL.", wellKnown)
+	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
+		logger.WarnContext(ctx, "sso discovery failed", "issuer", issuer, "err", err)
+		return errors.New(msgDiscovery)
 	}
 	if doc.Issuer != issuer {
+		if len(doc.Issuer) > 200 || !strings.HasPrefix(doc.Issuer, "https://") && !strings.HasPrefix(doc.Issuer, "http://") {
+			return errors.New(msgDiscovery)
+		}
 		return fmt.Errorf("The provider names its issuer “%s”. Enter exactly that, including any trailing slash.", doc.Issuer)
 	}
 	if doc.Auth == "" || doc.Token == "" || doc.JWKS == "" {
-		return errors.New("The provider's discovery document lacks its authorization, token or key endpoints.")
+		return errors.New(msgEndpoints)
+	}
+	if err := checkEndpoints(ctx, hc, issuer, doc.Auth, doc.Token, doc.UserInfo, doc.JWKS); err != nil {
+		logger.WarnContext(ctx, "sso discovery refused", "issuer", issuer, "err", err)
+		return errors.New(msgRefusedEndpoint)
 	}
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
+	"log/slog"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -18,6 +18,7 @@ import (
 	"outlay/auth/sso"
 	"outlay/config"
 	"outlay/models"
+	"outlay/outbound"
 	"outlay/tenancy"
 )
 
@@ -86,7 +87,7 @@ func cmdSSOSet(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	rules, err := ssoRules(cfg)
+	rules, err := ssoRules(cfg, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func cmdSSOSet(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // ssoRules are the rules the admin page saves providers under.
-func ssoRules(cfg *config.Config) (models.SSORules, error) {
+func ssoRules(cfg *config.Config, logger *slog.Logger) (models.SSORules, error) {
 	if err := cfg.RequireSecretKey(); err != nil {
 		return models.SSORules{}, fmt.Errorf("%w (client secrets are stored encrypted with it; use the servers' key)", err)
 	}
@@ -148,9 +149,9 @@ func ssoRules(cfg *config.Config) (models.SSORules, error) {
 	if err != nil {
 		return models.SSORules{}, err
 	}
-	hc := &http.Client{Timeout: cfg.SSOTimeout}
+	hc := outbound.ForConfig(cfg)
 	return models.SSORules{Box: box, AllowHTTPIssuers: cfg.SSOAllowHTTPIssuers, Google: cfg.GoogleSSO(), Microsoft: cfg.MicrosoftSSO(),
-		CheckIssuer: func(ctx context.Context, issuer string) error { return sso.CheckIssuer(ctx, hc, issuer) }}, nil
+		CheckIssuer: func(ctx context.Context, issuer string) error { return sso.CheckIssuer(ctx, hc, logger, issuer) }}, nil
 }
 
 func enabledWord(on bool) string {

@@ -12,12 +12,14 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -58,6 +60,10 @@ type Options struct {
 	Path string
 	// NoPKCE leaves S256 out of the discovery document.
 	NoPKCE bool
+	// TLS serves https, with a certificate for 127.0.0.1 that RootCAs trusts.
+	TLS bool
+	// Discovery replaces fields of the discovery document, such as "token_endpoint".
+	Discovery map[string]any
 }
 
 // Server is a running provider.
@@ -70,7 +76,7 @@ type Server struct {
 	foreign *rsa.PrivateKey
 	kid     string
 	opts    Options
-	srv     *http.Server
+	srv     *httptest.Server
 	ln      net.Listener
 
 	mu       sync.Mutex
@@ -104,7 +110,11 @@ func Start(t testing.TB, opts Options) *Server {
 	if s.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	s.Issuer = "http://" + s.ln.Addr().String() + strings.TrimSuffix(opts.Path, "/")
+	scheme := "http://"
+	if opts.TLS {
+		scheme = "https://"
+	}
+	s.Issuer = scheme + s.ln.Addr().String() + strings.TrimSuffix(opts.Path, "/")
 	mux := http.NewServeMux()
 	p := strings.TrimSuffix(opts.Path, "/")
 	mux.HandleFunc("GET "+p+"/.well-known/openid-configuration", s.discovery)
@@ -112,10 +122,25 @@ func Start(t testing.TB, opts Options) *Server {
 	mux.HandleFunc("GET "+p+"/authorize", s.authorize)
 	mux.HandleFunc("POST "+p+"/token", s.token)
 	mux.HandleFunc("GET "+p+"/userinfo", s.userinfo)
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = s.srv.Serve(s.ln) }()
-	t.Cleanup(func() { _ = s.srv.Close() })
+	s.srv = httptest.NewUnstartedServer(mux)
+	s.srv.Listener = s.ln
+	s.srv.Config.ReadHeaderTimeout = 5 * time.Second
+	if opts.TLS {
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
+	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// RootCAs trusts the provider's certificate (with Options.TLS).
+func (s *Server) RootCAs() *x509.CertPool {
+	p := x509.NewCertPool()
+	if c := s.srv.Certificate(); c != nil {
+		p.AddCert(c)
+	}
+	return p
 }
 
 // AddClient registers a client the provider accepts.
@@ -176,6 +201,9 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.opts.NoPKCE {
 		doc["code_challenge_methods_supported"] = []string{"S256"}
+	}
+	for k, v := range s.opts.Discovery {
+		doc[k] = v
 	}
 	writeJSON(w, http.StatusOK, doc)
 }

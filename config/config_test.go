@@ -1,0 +1,52 @@
+package config_test
+
+import (
+	"flag"
+	"io"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"outlay/config"
+)
+
+func bind(t *testing.T, args ...string) (config.Config, error) {
+	t.Helper()
+	c := config.Defaults()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	finish := config.Bind(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return c, finish()
+}
+
+func TestOutboundAllow(t *testing.T) {
+	c, err := bind(t, "--outbound-allow", " idp.corp.example , 10.20.0.0/16,192.168.1.7, ::ffff:172.16.0.9, fd00::/8, ::ffff:10.9.0.0/112, Keycloak.Internal. ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"idp.corp.example", "keycloak.internal"}; !slices.Equal(c.OutboundAllowHosts, want) {
+		t.Errorf("hosts %v, want %v", c.OutboundAllowHosts, want)
+	}
+	var nets []string
+	for _, p := range c.OutboundAllowNets {
+		nets = append(nets, p.String())
+	}
+	if want := []string{"10.20.0.0/16", "192.168.1.7/32", "172.16.0.9/32", "fd00::/8", "10.9.0.0/16"}; !slices.Equal(nets, want) {
+		t.Errorf("nets %v, want %v", nets, want)
+	}
+	if !c.OutboundAllowNets[2].Contains(netip.MustParseAddr("172.16.0.9")) {
+		t.Error("an IPv4-mapped entry does not match its IPv4 address")
+	}
+	for _, bad := range []string{"http://idp.example", "10.0.0.0/33", "idp example", "-x.example"} {
+		if _, err := bind(t, "--outbound-allow", bad); err == nil || !strings.Contains(err.Error(), "OUTLAY_OUTBOUND_ALLOW") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	if c, err := bind(t); err != nil || c.OutboundAllowHosts != nil || c.OutboundAllowNets != nil {
+		t.Errorf("unset: %v %v %v", c.OutboundAllowHosts, c.OutboundAllowNets, err)
+	}
+}
