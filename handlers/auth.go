@@ -51,11 +51,6 @@ func (s *Server) renderLogin(c *fiber.Ctx, status int, f authviews.Login) error 
 	return s.renderAuth(c, status, page{Title: "Sign in", Content: content})
 }
 
-// ssoRequiredMessage refuses a password sign-in when the tenant requires single sign-on.
-func ssoRequiredMessage(tenant string) string {
-	return tenant + " signs in with single sign-on: use a “Sign in with …” button above. Only the break-glass admin may use a password."
-}
-
 // badCredentials is the one message for any failed sign-in, so the page does not reveal
 // whether an email has an account.
 const badCredentials = "Incorrect email or password."
@@ -73,12 +68,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
 	}
 	ctx, db := c.UserContext(), tenantDB(c)
-	// Under "require SSO" no password is even checked, except the break-glass admin's.
-	if ok, err := models.PasswordSignInAllowed(ctx, db, f.Email); err != nil {
+	// Under "require SSO" only the break-glass admin may use a password. Everyone else is
+	// answered, throttled and timed exactly like a wrong password, so that the answer does not
+	// single out the break-glass admin's address.
+	allowed, err := models.PasswordSignInAllowed(ctx, db, f.Email)
+	if err != nil {
 		return err
-	} else if !ok {
-		f.Errors[""] = ssoRequiredMessage(tenantOf(c).Name)
-		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
 	}
 	var throttled *models.ErrThrottled
 	if err := s.checkSignInThrottle(c, f.Email); errors.As(err, &throttled) {
@@ -89,11 +84,15 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	u, err := models.Authenticate(ctx, db, f.Email, password)
+	reason := "incorrect email or password"
+	if err == nil && !allowed {
+		u, err, reason = nil, models.ErrBadCredentials, "password sign-in while single sign-on is required"
+	}
 	if errors.Is(err, models.ErrBadCredentials) {
 		if err := s.recordFailedSignIn(c, f.Email); err != nil {
 			return err
 		}
-		if err := s.recordAs(c, 0, f.Email, audit.EventSignInFailure, f.Email, map[string]any{"reason": "incorrect email or password"}); err != nil {
+		if err := s.recordAs(c, 0, f.Email, audit.EventSignInFailure, f.Email, map[string]any{"reason": reason}); err != nil {
 			return err
 		}
 		f.Errors[""] = badCredentials
