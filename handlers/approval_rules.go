@@ -62,8 +62,8 @@ func loadRuleChoices(ctx context.Context, db *gorm.DB, f *approvalrules.Form) (r
 	for _, r := range roles {
 		f.Roles = append(f.Roles, approvalrules.Option{Value: r.Name, Label: r.Label})
 	}
-	for _, t := range models.ApprovalDocTypes {
-		f.DocTypes = append(f.DocTypes, approvalrules.Option{Value: t, Label: approvals.DocTypeLabel(t)})
+	for _, k := range models.ApprovableKinds() {
+		f.DocTypes = append(f.DocTypes, approvalrules.Option{Value: k.Type, Label: k.Label})
 	}
 	for _, c := range money.Currencies {
 		f.Currencies = append(f.Currencies, approvalrules.Option{Value: c, Label: c})

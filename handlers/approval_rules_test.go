@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"outlay/models"
 )
 
@@ -120,5 +122,36 @@ func TestApprovalRulesAdmin(t *testing.T) {
 	}
 	if res := s.admin.Get("/admin/approval-rules/424242"); res.Status != http.StatusNotFound {
 		t.Errorf("no such rule: %d", res.Status)
+	}
+}
+
+// The rule form offers the kinds of documents something can route, and only those: a rule
+// for any other kind is refused beside its field and not saved.
+func TestApprovalRuleKindsAreTheApprovableOnes(t *testing.T) {
+	t.Parallel()
+	s := newUsersSite(t)
+	var offered []string
+	s.admin.Get("/admin/approval-rules/new").Doc.Find(`select[name="doc_type"] option`).Each(func(_ int, o *goquery.Selection) {
+		offered = append(offered, o.AttrOr("value", "")+"="+strings.TrimSpace(o.Text()))
+	})
+	var want []string
+	for _, k := range models.ApprovableKinds() {
+		want = append(want, k.Type+"="+k.Label)
+	}
+	if strings.Join(offered, ",") != strings.Join(want, ",") || strings.Join(want, ",") != "requisition=Requisition" {
+		t.Errorf("offered %v, want %v", offered, want)
+	}
+	for _, kind := range []string{"expense", "purchase_order"} {
+		f := ruleForm("Other kinds")
+		f.Set("doc_type", kind)
+		res := s.admin.Post("/admin/approval-rules", f)
+		if res.Status != http.StatusUnprocessableEntity || res.Doc.Find(`[id="doc_type-error"]`).Length() != 1 {
+			t.Errorf("rule for %s: %d, doc_type error %d", kind, res.Status, res.Doc.Find(`[id="doc_type-error"]`).Length())
+		}
+	}
+	var n int64
+	s.db(t).Model(&models.ApprovalRule{}).Count(&n)
+	if n != 0 {
+		t.Errorf("%d rules saved", n)
 	}
 }

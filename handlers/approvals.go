@@ -50,11 +50,13 @@ func (s *Server) approvalQueue(c *fiber.Ctx, v models.Viewer) (approvals.Queue, 
 	ctx, db := c.UserContext(), tenantDB(c)
 	f := approvals.Filter{Q: strings.TrimSpace(c.Query("q")), MinAmount: strings.TrimSpace(c.Query("min")),
 		Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
-	q := approvals.Queue{CSRF: s.csrfToken(c), CanApprove: s.can(c, approvalsApprove), CanDelegate: s.can(c, approvalsDelegate),
-		DocTypes: []approvals.Option{{Value: models.DocRequisition, Label: approvals.DocTypeLabel(models.DocRequisition)}}}
+	q := approvals.Queue{CSRF: s.csrfToken(c), CanApprove: s.can(c, approvalsApprove), CanDelegate: s.can(c, approvalsDelegate)}
 	mf := models.QueueFilter{Search: f.Q, PerPage: approvals.PerPage}
-	if c.Query("type") == models.DocRequisition {
-		f.DocType, mf.DocType = models.DocRequisition, models.DocRequisition
+	for _, k := range models.ApprovableKinds() {
+		q.DocTypes = append(q.DocTypes, approvals.Option{Value: k.Type, Label: k.Label})
+		if c.Query("type") == k.Type {
+			f.DocType, mf.DocType = k.Type, k.Type
+		}
 	}
 	depts, err := models.Departments(ctx, db)
 	if err != nil {

@@ -249,12 +249,18 @@ func valueText(v any) string {
 // table they point at: History shows the record's name beside its id.
 var referenceColumns = map[string]string{
 	"department_id": "departments", "vendor_id": "vendors", "location_id": "locations",
-	"gl_account_id": "gl_accounts", "rule_id": "approval_rules", "requisition_id": "requisitions",
-	"purchase_order_id": "purchase_orders",
-	"user_id":           "users", "manager_id": "users", "head_id": "users", "requester_id": "users",
+	"gl_account_id": "gl_accounts", "rule_id": "approval_rules",
+	"user_id": "users", "manager_id": "users", "head_id": "users", "requester_id": "users",
 	"approver_id": "users", "acted_by": "users", "on_behalf_of": "users", "delegate_id": "users",
 	"created_by": "users", "closed_by": "users", "received_by": "users", "uploaded_by": "users",
 	"author_id": "users", "break_glass_user_id": "users",
+}
+
+// A document's lines (and other rows of its History) point at it by its kind's key.
+func init() {
+	for _, k := range models.DocumentKinds() {
+		referenceColumns[k.History.LinesKey] = k.Table
+	}
 }
 
 // wholeNumber reads a recorded JSON number as an integer. JSON numbers arrive as float64;
@@ -273,7 +279,8 @@ func rowCurrency(row map[string]any, names map[string]map[int64]models.Reference
 	if c, ok := row["currency"].(string); ok {
 		return c
 	}
-	for _, col := range []string{"requisition_id", "purchase_order_id"} {
+	for _, k := range models.DocumentKinds() {
+		col := k.History.LinesKey
 		if id, ok := wholeNumber(row[col]); ok {
 			if ref, found := names[referenceColumns[col]][id]; found && ref.Currency != "" {
 				return ref.Currency
@@ -475,9 +482,8 @@ func (s *Server) requisitionHistory(c *fiber.Ctx) error {
 		return err
 	}
 	title := requisitionTitle(d)
-	return s.history(c, "/requisitions", "History of "+title, fmt.Sprintf("/requisitions/%d", d.ID), "Back to "+title,
-		models.RecordHistory{Table: "requisitions", RecordID: strconv.FormatInt(d.ID, 10), RelatedTable: "requisition_lines",
-			RelatedKey: "requisition_id", DocType: models.DocRequisition})
+	return s.history(c, requisitionDocs.Base, "History of "+title, requisitionDocs.Path(d.ID), "Back to "+title,
+		requisitionDocs.RecordHistory(strconv.FormatInt(d.ID, 10)))
 }
 
 func (s *Server) purchaseOrderHistory(c *fiber.Ctx) error {
@@ -485,7 +491,6 @@ func (s *Server) purchaseOrderHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.history(c, "/purchase-orders", "History of "+d.Number, fmt.Sprintf("/purchase-orders/%d", d.ID), "Back to "+d.Number,
-		models.RecordHistory{Table: "purchase_orders", RecordID: strconv.FormatInt(d.ID, 10), RelatedTable: "purchase_order_lines",
-			RelatedKey: "purchase_order_id", MoreRelated: []string{"receipts"}, DocType: models.DocPurchaseOrder})
+	return s.history(c, purchaseOrderDocs.Base, "History of "+d.Number, purchaseOrderDocs.Path(d.ID), "Back to "+d.Number,
+		purchaseOrderDocs.RecordHistory(strconv.FormatInt(d.ID, 10)))
 }

@@ -51,7 +51,7 @@ func TestRequisitionAndOrderHistory(t *testing.T) {
 
 	ana := app.Client(t, "acme")
 	ana.SignIn("ana@acme.example", testutil.Password)
-	po, err := models.CreatePurchaseOrder(ctx, db, models.Viewer{UserID: rita.ID, Roles: []string{"admin"}, SeeAll: true}, p.Requisition.ID)
+	po, err := models.CreatePurchaseOrder(ctx, db, models.Viewer{UserID: rita.ID, Roles: []string{"admin"}, SeeAllKinds: []string{models.DocRequisition}}, p.Requisition.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

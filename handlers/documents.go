@@ -18,17 +18,22 @@ import (
 	"outlay/views/documents"
 )
 
-// docKind is a kind of document that has comments and attachments: its type as stored, the
-// path its pages live under, and the permission that lets a role read such documents.
-type docKind struct {
-	Type string
-	Base string // "/requisitions"
-	Read policy.Permission
+// docKind is a kind of document as the registry describes it: its type as stored, the path
+// its pages live under, and the permission that lets a role read such documents.
+type docKind = *models.DocumentKind
+
+// registeredKind is the registry's descriptor of a kind the handlers serve.
+func registeredKind(docType string) docKind {
+	k, ok := models.FindDocumentKind(docType)
+	if !ok {
+		panic("handlers: no document kind " + docType)
+	}
+	return k
 }
 
 var (
-	requisitionDocs   = docKind{Type: models.DocRequisition, Base: "/requisitions", Read: policy.Permission{Object: "requisitions", Action: policy.Read}}
-	purchaseOrderDocs = docKind{Type: models.DocPurchaseOrder, Base: "/purchase-orders", Read: policy.Permission{Object: "purchase_orders", Action: policy.Read}}
+	requisitionDocs   = registeredKind(outlay.DocRequisition)
+	purchaseOrderDocs = registeredKind(outlay.DocPurchaseOrder)
 
 	commentsCreate    = policy.Permission{Object: "comments", Action: policy.Create}
 	attachmentsCreate = policy.Permission{Object: "attachments", Action: policy.Create}
@@ -43,9 +48,6 @@ func (s *Server) readable(c *fiber.Ctx, k docKind) error {
 	}
 	return nil
 }
-
-// Path is a document's page.
-func (k docKind) Path(id int64) string { return k.Base + "/" + strconv.FormatInt(id, 10) }
 
 // pathID reads a positive id parameter; anything else names nothing, so it is not found.
 func pathID(c *fiber.Ctx, name string) (int64, error) {

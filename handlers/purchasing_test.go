@@ -132,7 +132,7 @@ func TestPurchaseOrderListFiltersAndCounts(t *testing.T) {
 	if res := c.Get("/purchase-orders"); res.Status != 200 || res.Text(".empty-state h2") != "No purchase orders yet" {
 		t.Fatalf("empty list: %d %q", res.Status, res.Text(".empty-state h2"))
 	}
-	v := models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAll: true}
+	v := models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAllKinds: []string{models.DocRequisition}}
 	var vendorID int64
 	for i := range 3 {
 		r := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
@@ -363,7 +363,7 @@ func TestPurchaseOrderRefusalsAreExplained(t *testing.T) {
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
 	clerk := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
 	r := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
-	po, err := models.CreatePurchaseOrder(context.Background(), db, models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAll: true}, r.Requisition.ID)
+	po, err := models.CreatePurchaseOrder(context.Background(), db, models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAllKinds: []string{models.DocRequisition}}, r.Requisition.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +400,7 @@ func TestPurchaseOrderPageQueriesDoNotGrowWithItsHistory(t *testing.T) {
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
 	clerk := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
-	v := models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAll: true}
+	v := models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAllKinds: []string{models.DocRequisition}}
 	r := testutil.ApprovedRequisition(t, db, rita.ID, "", testutil.OrderLine{Description: "Paper", Quantity: "100", UnitPrice: 500})
 	po, err := models.CreatePurchaseOrder(context.Background(), db, v, r.Requisition.ID)
 	if err != nil {

@@ -19,13 +19,19 @@ import (
 
 var (
 	requisitionsCreate = policy.Permission{Object: "requisitions", Action: policy.Create}
-	requisitionsAll    = policy.Permission{Object: "requisitions.all", Action: policy.Read}
 )
 
-// viewer is the signed-in person as record-level rules on documents see them.
+// viewer is the signed-in person as record-level rules on documents see them: with, for each
+// kind of document, whether their roles may see every submitted one.
 func (s *Server) viewer(c *fiber.Ctx) models.Viewer {
 	u := currentUser(c)
-	return models.Viewer{UserID: u.UserID, Roles: u.Roles, SeeAll: s.can(c, requisitionsAll)}
+	v := models.Viewer{UserID: u.UserID, Roles: u.Roles}
+	for _, k := range models.DocumentKinds() {
+		if k.SeeAll != (policy.Permission{}) && s.can(c, k.SeeAll) {
+			v.SeeAllKinds = append(v.SeeAllKinds, k.Type)
+		}
+	}
+	return v
 }
 
 // requisitionID reads the :id of the path; one that is not a number names nothing.

@@ -21,10 +21,11 @@ type BudgetLine struct {
 	PeriodStart    time.Time
 	PeriodEnd      time.Time
 	Budget         money.Money
-	// Spent: value received on purchase orders of the department and GL account in the period.
-	Spent money.Money
-	// Committed: approved requisitions not yet ordered, plus ordered value not yet received
-	// (closed and cancelled orders commit nothing more).
+	// Spent and Committed: what every kind of document (its Budget) takes from the budget.
+	// Today: value received on purchase orders of the department and GL account in the
+	// period is spent; approved requisitions not yet ordered, plus ordered value not yet
+	// received, are committed (closed and cancelled orders commit nothing more).
+	Spent     money.Money
 	Committed money.Money
 	// ThisDocument: the document's lines on the GL account, tax included.
 	ThisDocument money.Money
@@ -113,22 +114,18 @@ func BudgetImpact(tx *gorm.DB, doc ApprovalDocument, day time.Time) ([]BudgetLin
 			})
 			continue
 		}
-		spent, ordered, err := orderedValue(tx, b.Budget)
-		if err != nil {
-			return nil, err
-		}
-		var approved int64
-		err = tx.Raw(`SELECT COALESCE(SUM(l.amount_minor + l.tax_minor), 0) FROM requisition_lines l
-			JOIN requisitions r ON r.id = l.requisition_id
-			WHERE r.status = ? AND r.department_id = ? AND l.gl_account_id = ? AND r.currency = ?
-			AND r.decided_at::date BETWEEN ?::date AND ?::date AND NOT (? = 'requisition' AND r.id = ?)`,
-			RequisitionApproved, b.DepartmentID, b.GLAccountID, b.Currency, b.PeriodStart.Format(time.DateOnly), b.PeriodEnd.Format(time.DateOnly), doc.Type, doc.ID).
-			Scan(&approved).Error
-		if err != nil {
-			return nil, err
+		var spent, committed int64
+		for _, k := range documentKinds {
+			if k.Budget == nil {
+				continue
+			}
+			sp, co, err := k.Budget(tx, b.Budget, doc)
+			if err != nil {
+				return nil, err
+			}
+			spent, committed = spent+sp, committed+co
 		}
 		m := func(minor int64) money.Money { return money.Money{Minor: minor, Currency: cur} }
-		committed := approved + ordered
 		mine := thisDoc[b.GLAccountID]
 		out = append(out, BudgetLine{
 			BudgetID: b.ID, DepartmentName: b.DepartmentName, GLCode: b.GLCode, GLName: b.GLName,

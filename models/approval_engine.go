@@ -62,7 +62,7 @@ const EscalationRole = "admin"
 // caller has already set the document to its 'pending' status in tx; when no approval is
 // needed the engine finishes it as approved straight away.
 func SubmitForApproval(tx *gorm.DB, doc ApprovalDocument) (RouteOutcome, error) {
-	kind, ok := approvables[doc.Type]
+	kind, ok := approvableKind(doc.Type)
 	if !ok {
 		return RouteOutcome{}, fmt.Errorf("approval engine: unknown document type %q", doc.Type)
 	}
@@ -332,7 +332,7 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		if err := tx.First(&step, stepID).Error; err != nil {
 			return stepNotFound(err)
 		}
-		kind, ok := approvables[step.DocType]
+		kind, ok := approvableKind(step.DocType)
 		if !ok {
 			return outlay.NotFound("That approval does not exist.")
 		}
@@ -547,7 +547,11 @@ type approvable interface {
 	finish(tx *gorm.DB, id int64, outcome string, at time.Time) error
 }
 
-// approvables are the kinds of documents the engine routes.
-var approvables = map[string]approvable{
-	DocRequisition: requisitionApproval{},
+// approvableKind is the engine's side of an approvable kind of document.
+func approvableKind(docType string) (approvable, bool) {
+	k, ok := FindDocumentKind(docType)
+	if !ok || k.Approval == nil {
+		return nil, false
+	}
+	return k.Approval, true
 }

@@ -61,38 +61,79 @@ type Queue struct {
 	Pages int
 }
 
-// queueSelect reads steps of requisitions with what the queue shows. Other kinds of document
-// join in here as they arrive.
-const queueSelect = `SELECT s.id AS step_id, s.doc_type, s.doc_id, COALESCE(r.number, '') AS number,
-	r.requester_id, ru.name AS requester_name, r.department_id, COALESCE(d.name, '') AS department_name,
-	COALESCE(vd.name, '') AS vendor_name, r.justification, r.currency, r.total_minor, r.submitted_at,
+// The queue is one SELECT per approvable kind, joined by UNION ALL. Each starts from the
+// steps of its kind and joins that kind's table as d; its columns come from the kind's
+// QueueColumns. The parts that do not depend on the request are built once, here.
+
+// queueBranch reads the steps of one kind's documents with what the queue shows, under the
+// conditions in where.
+func queueBranch(k *DocumentKind, where string) string {
+	q := k.Queue
+	return `SELECT s.id AS step_id, s.doc_type, s.doc_id, ` + q.Number + ` AS number,
+	` + q.Requester + ` AS requester_id, ru.name AS requester_name, ` + q.Department + ` AS department_id, COALESCE(dep.name, '') AS department_name,
+	` + q.Counterparty + ` AS vendor_name, ` + q.Summary + ` AS justification, ` + q.Currency + ` AS currency, ` + q.Total + ` AS total_minor, ` + q.SubmittedAt + ` AS submitted_at,
 	s.round, s.position, (SELECT count(*) FROM approval_steps t WHERE t.doc_type = s.doc_type AND t.doc_id = s.doc_id AND t.round = s.round) AS step_count,
 	s.kind, s.role, s.status, s.approver_id, COALESCE(au.name, '') AS approver_name,
 	COALESCE(xu.name, '') AS acted_by_name, s.acted_at, s.comment
-	FROM approval_steps s
-	JOIN requisitions r ON s.doc_type = 'requisition' AND r.id = s.doc_id
-	JOIN users ru ON ru.id = r.requester_id
-	LEFT JOIN departments d ON d.id = r.department_id
-	LEFT JOIN vendors vd ON vd.id = r.vendor_id
+	` + queueFrom(k) + `
+	LEFT JOIN departments dep ON dep.id = ` + q.Department + `
 	LEFT JOIN users au ON au.id = s.approver_id
-	LEFT JOIN users xu ON xu.id = s.acted_by`
+	LEFT JOIN users xu ON xu.id = s.acted_by
+	WHERE ` + where
+}
+
+// queueFrom joins one kind's steps to its documents, their requester and the kind's joins.
+func queueFrom(k *DocumentKind) string {
+	return `FROM approval_steps s
+	JOIN ` + k.Table + ` d ON s.doc_type = '` + k.Type + `' AND d.id = s.doc_id
+	JOIN users ru ON ru.id = ` + k.Queue.Requester + `
+	` + k.Queue.From
+}
 
 // routedToMe is the condition "the step is the viewer's to act on": it names them, one of
 // their roles, or someone who delegated to them today; or, for holders of the escalation
 // role, someone deactivated since the route was built. Never a document they requested, nor
-// a step of a round in which they already approved one (nobody approves twice).
-const routedToMe = `r.requester_id <> @me AND (s.approver_id = @me OR (s.kind = 'role' AND s.role IN @roles)
-	OR s.approver_id IN (SELECT dg.user_id FROM approval_delegations dg
-		WHERE dg.delegate_id = @me AND current_date BETWEEN dg.starts_on AND dg.ends_on)
-	OR (@escalation IN @roles AND s.approver_id IN (SELECT du.id FROM users du WHERE du.status = 'deactivated')))
+// a step of a round in which they already approved one (nobody approves twice). Each way in
+// is a condition an index of approval_steps answers (the lists of people are computed once).
+func routedToMe(k *DocumentKind) string {
+	return k.Queue.Requester + ` <> @me AND (s.approver_id = @me OR (s.kind = 'role' AND s.role IN @roles)
+	OR s.approver_id = ANY (ARRAY(SELECT dg.user_id FROM approval_delegations dg
+		WHERE dg.delegate_id = @me AND current_date BETWEEN dg.starts_on AND dg.ends_on))
+	OR s.approver_id = ANY (ARRAY(SELECT du.id FROM users du WHERE du.status = 'deactivated' AND @escalation IN @roles)))
 	AND NOT EXISTS (SELECT 1 FROM approval_steps mine WHERE mine.doc_type = s.doc_type AND mine.doc_id = s.doc_id
 		AND mine.round = s.round AND mine.status = 'approved' AND mine.acted_by = @me)`
+}
 
-// queueCountSQL counts the steps waiting for the viewer (queueArgs); the queue's badge and the
-// dashboard's card read the same number.
-const queueCountSQL = `SELECT count(*) FROM approval_steps s
-		JOIN requisitions r ON s.doc_type = 'requisition' AND r.id = s.doc_id
-		WHERE s.status = 'pending' AND ` + routedToMe
+// pendingForMe: the step is open and the viewer's to act on.
+func pendingForMe(k *DocumentKind) string { return `s.status = 'pending' AND ` + routedToMe(k) }
+
+// queueCountSQL counts the steps waiting for the viewer (queueArgs), over every approvable
+// kind; the queue's badge and the dashboard's card read the same number.
+var queueCountSQL = func() string {
+	var parts []string
+	for _, k := range ApprovableKinds() {
+		parts = append(parts, `SELECT count(*) AS n `+queueFrom(k)+` WHERE `+pendingForMe(k))
+	}
+	return `SELECT COALESCE(sum(n), 0)::bigint FROM (` + strings.Join(parts, "\nUNION ALL\n") + `) c`
+}()
+
+// queueByStep reads one step, routed to the viewer or decided by them, whatever its kind.
+var queueByStep = func() string {
+	var parts []string
+	for _, k := range ApprovableKinds() {
+		parts = append(parts, queueBranch(k, `s.id = @step AND (s.acted_by = @me OR (`+routedToMe(k)+`))`))
+	}
+	return strings.Join(parts, "\nUNION ALL\n")
+}()
+
+// queueRoute reads every step of one document's route.
+var queueRoute = func() string {
+	var parts []string
+	for _, k := range ApprovableKinds() {
+		parts = append(parts, queueBranch(k, `s.doc_type = @doc_type AND s.doc_id = @doc_id`))
+	}
+	return strings.Join(parts, "\nUNION ALL\n") + ` ORDER BY round, position`
+}()
 
 func queueArgs(v Viewer) map[string]any {
 	roles := v.Roles
@@ -100,6 +141,42 @@ func queueArgs(v Viewer) map[string]any {
 		roles = []string{""}
 	}
 	return map[string]any{"me": v.UserID, "roles": roles, "escalation": EscalationRole}
+}
+
+// queueSQL builds the queue's page query and its count for the filter: each approvable kind's
+// branch (only the chosen kind's when f names one), under the same conditions. Both are empty
+// when f names a kind that is not approved.
+func queueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any) {
+	args = queueArgs(v)
+	var pages, counts []string
+	for _, k := range ApprovableKinds() {
+		if f.DocType != "" && f.DocType != k.Type {
+			continue
+		}
+		q := k.Queue
+		where := []string{pendingForMe(k)}
+		if f.DepartmentID != 0 {
+			where = append(where, q.Department+" = @department")
+			args["department"] = f.DepartmentID
+		}
+		if f.MinAmountMinor > 0 {
+			where = append(where, q.Total+" >= @min_amount")
+			args["min_amount"] = f.MinAmountMinor
+		}
+		if text := strings.TrimSpace(f.Search); text != "" {
+			where = append(where, `(`+q.Number+` ILIKE @q OR ru.name ILIKE @q OR ru.email ILIKE @q OR `+q.Counterparty+` ILIKE @q OR `+q.Summary+` ILIKE @q)`)
+			args["q"] = "%" + escapeLike(text) + "%"
+		}
+		cond := strings.Join(where, " AND ")
+		pages = append(pages, queueBranch(k, cond))
+		counts = append(counts, `SELECT count(*) AS n `+queueFrom(k)+` WHERE `+cond)
+	}
+	if len(pages) == 0 { // a kind nothing approves
+		return "", "", args
+	}
+	page = strings.Join(pages, "\nUNION ALL\n") + ` ORDER BY submitted_at NULLS LAST, step_id LIMIT @limit OFFSET @offset`
+	count = `SELECT COALESCE(sum(n), 0)::bigint FROM (` + strings.Join(counts, "\nUNION ALL\n") + `) c`
+	return page, count, args
 }
 
 // ApprovalQueue lists the pending steps routed to v, oldest submission first.
@@ -110,34 +187,18 @@ func ApprovalQueue(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter) (Q
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	where := []string{"s.status = 'pending'", routedToMe}
-	args := queueArgs(v)
-	if f.DocType != "" {
-		where = append(where, "s.doc_type = @doc_type")
-		args["doc_type"] = f.DocType
-	}
-	if f.DepartmentID != 0 {
-		where = append(where, "r.department_id = @department")
-		args["department"] = f.DepartmentID
-	}
-	if f.MinAmountMinor > 0 {
-		where = append(where, "r.total_minor >= @min_amount")
-		args["min_amount"] = f.MinAmountMinor
-	}
-	if q := strings.TrimSpace(f.Search); q != "" {
-		where = append(where, `(r.number ILIKE @q OR ru.name ILIKE @q OR ru.email ILIKE @q OR vd.name ILIKE @q OR r.justification ILIKE @q)`)
-		args["q"] = "%" + escapeLike(q) + "%"
-	}
-	cond := " WHERE " + strings.Join(where, " AND ")
+	page, count, args := queueSQL(v, f)
 	out := Queue{Page: f.Page}
+	if page == "" {
+		return out, nil
+	}
 	tx := db.WithContext(ctx)
-	err := tx.Raw(`SELECT count(*) FROM (`+queueSelect+cond+`) q`, args).Scan(&out.Total).Error
-	if err != nil {
+	if err := tx.Raw(count, args).Scan(&out.Total).Error; err != nil {
 		return out, err
 	}
 	out.Pages = int((out.Total + int64(f.PerPage) - 1) / int64(f.PerPage))
 	args["limit"], args["offset"] = f.PerPage, (f.Page-1)*f.PerPage
-	err = tx.Raw(queueSelect+cond+` ORDER BY r.submitted_at NULLS LAST, s.id LIMIT @limit OFFSET @offset`, args).Scan(&out.Items).Error
+	err := tx.Raw(page, args).Scan(&out.Items).Error
 	return out, err
 }
 
@@ -154,8 +215,7 @@ func QueueStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64) (QueueI
 	args := queueArgs(v)
 	args["step"] = stepID
 	var items []QueueItem
-	err := db.WithContext(ctx).Raw(queueSelect+` WHERE s.id = @step AND (s.acted_by = @me OR (`+routedToMe+`))`, args).
-		Scan(&items).Error
+	err := db.WithContext(ctx).Raw(queueByStep, args).Scan(&items).Error
 	if err != nil {
 		return QueueItem{}, err
 	}
@@ -194,10 +254,8 @@ func ApprovalStepDetails(ctx context.Context, db *gorm.DB, v Viewer, stepID int6
 	if err := documentVisible(tx, v, item.DocType, item.DocID); err != nil {
 		return StepDetails{}, outlay.NotFound("That approval is not routed to you.")
 	}
-	err = tx.Raw(`SELECT l.*, COALESCE(g.code, '') AS gl_code FROM requisition_lines l
-		LEFT JOIN gl_accounts g ON g.id = l.gl_account_id WHERE l.requisition_id = ? ORDER BY l.position`, item.DocID).
-		Scan(&out.Lines).Error
-	if err != nil {
+	k, _ := FindDocumentKind(item.DocType)
+	if out.Lines, err = k.Details(tx, item.DocID); err != nil {
 		return out, err
 	}
 	err = tx.Where("doc_type = ? AND doc_id = ? AND deleted_at IS NULL", item.DocType, item.DocID).Order("created_at, id").
@@ -227,7 +285,6 @@ func ApprovalStepDetails(ctx context.Context, db *gorm.DB, v Viewer, stepID int6
 // no access: the caller has already found the document visible to the viewer.
 func ApprovalRoute(ctx context.Context, db *gorm.DB, docType string, docID int64) ([]QueueItem, error) {
 	var out []QueueItem
-	err := db.WithContext(ctx).Raw(queueSelect+` WHERE s.doc_type = ? AND s.doc_id = ? ORDER BY s.round, s.position`,
-		docType, docID).Scan(&out).Error
+	err := db.WithContext(ctx).Raw(queueRoute, map[string]any{"doc_type": docType, "doc_id": docID}).Scan(&out).Error
 	return out, err
 }

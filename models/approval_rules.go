@@ -14,9 +14,6 @@ import (
 	"outlay/money"
 )
 
-// ApprovalDocTypes are the kinds of documents rules can route, in the order admins see them.
-var ApprovalDocTypes = []string{DocRequisition, "expense", "travel", "bill"}
-
 // RuleInput is a rule as an admin typed it: amounts and priority are text, read here in the
 // rule's currency so that errors land beside their fields.
 type RuleInput struct {
@@ -186,11 +183,7 @@ func applyRuleInput(tx *gorm.DB, r *ApprovalRule, in RuleInput) ([]ApprovalRuleS
 		verr.Add("name", "Keep the name under 200 characters.")
 	}
 	if r.ID == 0 {
-		known := false
-		for _, t := range ApprovalDocTypes {
-			known = known || t == in.DocType
-		}
-		if !known {
+		if k, ok := FindDocumentKind(in.DocType); !ok || k.Approval == nil {
 			verr.Add("doc_type", "Choose a kind of document.")
 		}
 		r.DocType = in.DocType

@@ -230,14 +230,18 @@ func AuditObjects(ctx context.Context, db *gorm.DB) ([]string, error) {
 // show "Engineering" rather than "3", with the currency of documents, so that their lines'
 // amounts read as money. Keys are the only table names ever put into the query.
 var referenceNameSQL = map[string]string{
-	"users":           "SELECT id, name, '' AS currency FROM users WHERE id IN ?",
-	"departments":     "SELECT id, name, '' AS currency FROM departments WHERE id IN ?",
-	"vendors":         "SELECT id, name, currency FROM vendors WHERE id IN ?",
-	"locations":       "SELECT id, name, '' AS currency FROM locations WHERE id IN ?",
-	"gl_accounts":     "SELECT id, code || ' ' || name AS name, '' AS currency FROM gl_accounts WHERE id IN ?",
-	"approval_rules":  "SELECT id, name, currency FROM approval_rules WHERE id IN ?",
-	"requisitions":    "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM requisitions WHERE id IN ?",
-	"purchase_orders": "SELECT id, number AS name, currency FROM purchase_orders WHERE id IN ?",
+	"users":          "SELECT id, name, '' AS currency FROM users WHERE id IN ?",
+	"departments":    "SELECT id, name, '' AS currency FROM departments WHERE id IN ?",
+	"vendors":        "SELECT id, name, currency FROM vendors WHERE id IN ?",
+	"locations":      "SELECT id, name, '' AS currency FROM locations WHERE id IN ?",
+	"gl_accounts":    "SELECT id, code || ' ' || name AS name, '' AS currency FROM gl_accounts WHERE id IN ?",
+	"approval_rules": "SELECT id, name, currency FROM approval_rules WHERE id IN ?",
+}
+
+func init() {
+	for _, k := range documentKinds {
+		referenceNameSQL[k.Table] = k.History.NameSQL
+	}
 }
 
 // Reference is a record an audit record points at: its name, and its currency if it has one.

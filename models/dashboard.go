@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -12,6 +14,9 @@ import (
 
 // DashboardSummary is what the dashboard's cards show one person.
 type DashboardSummary struct {
+	// Open counts the viewer's own documents still in play, by kind and status (the kind's
+	// OpenStatuses).
+	Open map[string]map[string]int
 	// OpenByStatus counts the viewer's own requisitions still in play (draft, pending,
 	// rejected, withdrawn, approved but not yet ordered), by status.
 	OpenByStatus map[string]int
@@ -53,7 +58,21 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend bool, now t
 				AND po.status <> 'cancelled' AND po.currency <> (SELECT default_currency FROM org_settings WHERE id = 1))`
 	}
 	args := queueArgs(v)
-	args["open"], args["from"], args["to"] = openRequisitionStatuses, monthStart, monthStart.AddDate(0, 1, 0)
+	args["from"], args["to"] = monthStart, monthStart.AddDate(0, 1, 0)
+	openSQL := `NULL::json`
+	var open []string
+	for i, k := range documentKinds {
+		if len(k.OpenStatuses) == 0 {
+			continue
+		}
+		key := fmt.Sprintf("open%d", i)
+		args[key] = k.OpenStatuses
+		open = append(open, `'`+k.Type+`', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM `+k.Table+`
+			WHERE `+k.OwnerColumn+` = @me AND status IN @`+key+` GROUP BY status) o)`)
+	}
+	if len(open) > 0 {
+		openSQL = `json_build_object(` + strings.Join(open, ", ") + `)`
+	}
 	var row struct {
 		Open            *string
 		Waiting         int
@@ -62,8 +81,7 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend bool, now t
 		Currency        string
 	}
 	err := db.WithContext(ctx).Raw(`SELECT
-		(SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM requisitions
-			WHERE requester_id = @me AND status IN @open GROUP BY status) o) AS open,
+		`+openSQL+` AS open,
 		(`+queueCountSQL+`) AS waiting,
 		`+spendSQL+`,
 		(SELECT default_currency FROM org_settings WHERE id = 1) AS currency`,
@@ -72,11 +90,15 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend bool, now t
 	if err != nil {
 		return DashboardSummary{}, err
 	}
-	out := DashboardSummary{OpenByStatus: map[string]int{}, Waiting: row.Waiting, Currency: row.Currency, OtherCurrencies: row.OtherCurrencies}
+	out := DashboardSummary{Open: map[string]map[string]int{}, Waiting: row.Waiting, Currency: row.Currency, OtherCurrencies: row.OtherCurrencies}
 	if row.Open != nil {
-		if err := json.Unmarshal([]byte(*row.Open), &out.OpenByStatus); err != nil {
+		if err := json.Unmarshal([]byte(*row.Open), &out.Open); err != nil {
 			return DashboardSummary{}, err
 		}
+	}
+	out.OpenByStatus = out.Open[DocRequisition]
+	if out.OpenByStatus == nil {
+		out.OpenByStatus = map[string]int{}
 	}
 	for _, n := range out.OpenByStatus {
 		out.OpenTotal += n

@@ -14,21 +14,15 @@ import (
 // MaxCommentLength is the longest comment accepted, in characters.
 const MaxCommentLength = 4000
 
-// documentVisible fails with ErrNotFound unless the viewer may see the document. Requisitions
-// follow VisibleRequisitions; a purchase order is visible to everyone whom the route let in
-// with the purchase_orders read permission, so it only has to exist.
+// documentVisible fails with ErrNotFound unless the viewer may see the document, as its
+// kind's visibility says.
 func documentVisible(tx *gorm.DB, v Viewer, docType string, docID int64) error {
-	var n int64
-	var err error
-	switch docType {
-	case DocRequisition:
-		err = tx.Model(&Requisition{}).Scopes(VisibleRequisitions(v)).Where("requisitions.id = ?", docID).Count(&n).Error
-	case DocPurchaseOrder:
-		err = tx.Model(&PurchaseOrder{}).Where("id = ?", docID).Count(&n).Error
-	default:
+	k, ok := FindDocumentKind(docType)
+	if !ok {
 		return outlay.NotFound("There is no such document.")
 	}
-	if err != nil {
+	var n int64
+	if err := tx.Table(k.Table).Scopes(k.visible(v)).Where(k.Table+".id = ?", docID).Count(&n).Error; err != nil {
 		return err
 	}
 	if n == 0 {

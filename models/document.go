@@ -1,16 +1,18 @@
 package models
 
 import (
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
+
+	"outlay"
 )
 
-// Kinds of documents. Approval steps, comments and attachments name their document by kind
-// and id.
+// Kinds of documents (outlay's), named here too for the code of this package.
 const (
-	DocRequisition   = "requisition"
-	DocPurchaseOrder = "purchase_order"
+	DocRequisition   = outlay.DocRequisition
+	DocPurchaseOrder = outlay.DocPurchaseOrder
 )
 
 // Viewer is who is looking at documents: record-level access is decided from it in queries,
@@ -18,10 +20,13 @@ const (
 type Viewer struct {
 	UserID int64
 	Roles  []string
-	// SeeAll: the person's roles may read every submitted document of the kind (the
-	// 'requisitions.all' permission for requisitions). Drafts stay their requester's alone.
-	SeeAll bool
+	// SeeAllKinds are the kinds of documents of which the person's roles may read every
+	// submitted one (the kind's SeeAll permission). Drafts stay their owner's alone.
+	SeeAllKinds []string
 }
+
+// SeeAllOf reports whether the viewer may see every submitted document of the kind.
+func (v Viewer) SeeAllOf(docType string) bool { return slices.Contains(v.SeeAllKinds, docType) }
 
 // routedTo is the condition "a step of this document's route is, or was, the viewer's to
 // act on": named as its approver, acted on by them, open to one of their roles, or named
@@ -41,18 +46,11 @@ func routedTo(v Viewer, docType, idColumn string) (string, map[string]any) {
 }
 
 // VisibleRequisitions limits a query on requisitions to those the viewer may see: their
-// own (drafts included), and submitted ones routed to them or, with SeeAll, every submitted
-// one. Every read of a requisition goes through it, so another person's requisition is
-// simply not found.
+// own (drafts included), and submitted ones routed to them or, with the kind's SeeAll, every
+// submitted one.
 func VisibleRequisitions(v Viewer) func(*gorm.DB) *gorm.DB {
-	return func(db *gorm.DB) *gorm.DB {
-		if v.SeeAll {
-			return db.Where("requisitions.requester_id = ? OR requisitions.status <> 'draft'", v.UserID)
-		}
-		routed, args := routedTo(v, DocRequisition, "requisitions.id")
-		args["me"] = v.UserID
-		return db.Where("requisitions.requester_id = @me OR (requisitions.status <> 'draft' AND "+routed+")", args)
-	}
+	k, _ := FindDocumentKind(DocRequisition)
+	return k.visible(v)
 }
 
 // Comment is a note on a document, appended and never edited.

@@ -151,7 +151,7 @@ func TestRequisitionDraftIsItsRequestersAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := models.Viewer{UserID: f.routed, Roles: []string{"requester", "auditor"}, SeeAll: true}
+	other := models.Viewer{UserID: f.routed, Roles: []string{"requester", "auditor"}, SeeAllKinds: []string{models.DocRequisition}}
 	if _, err := models.GetRequisition(ctx, f.db, other, r.ID); !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("another reads the draft: %v", err)
 	}

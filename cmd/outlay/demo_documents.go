@@ -22,7 +22,11 @@ func seedDemoDocuments(ctx context.Context, db *gorm.DB, slug string) error {
 			return models.Viewer{}, fmt.Errorf("demo person %s: %w", local, err)
 		}
 		roles := map[string][]string{"requester": {"requester"}, "approver": {"approver"}, "ap": {"ap_clerk"}, "admin": {"admin"}}[local]
-		return models.Viewer{UserID: u.ID, Roles: roles, SeeAll: local == "admin" || local == "ap"}, nil
+		v := models.Viewer{UserID: u.ID, Roles: roles}
+		if local == "admin" || local == "ap" {
+			v.SeeAllKinds = []string{models.DocRequisition}
+		}
+		return v, nil
 	}
 	requester, err := person("requester")
 	if err != nil {

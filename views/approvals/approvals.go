@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"outlay"
 	"outlay/views"
 )
 
@@ -32,39 +33,15 @@ func ClearDelegationPath(id int64) string {
 }
 
 // DocumentPath is a document's own page.
-func DocumentPath(docType string, id int64) string {
-	return "/" + docKindPath(docType) + "/" + strconv.FormatInt(id, 10)
-}
+func DocumentPath(docType string, id int64) string { return outlay.DocumentPath(docType, id) }
 
 // AttachmentPath downloads one attachment of a document.
 func AttachmentPath(docType string, docID, id int64) string {
-	return DocumentPath(docType, docID) + "/attachments/" + strconv.FormatInt(id, 10)
-}
-
-func docKindPath(docType string) string {
-	switch docType {
-	case "requisition":
-		return "requisitions"
-	case "purchase_order":
-		return "purchase-orders"
-	}
-	return docType + "s"
+	return outlay.DocumentPath(docType, docID) + "/attachments/" + strconv.FormatInt(id, 10)
 }
 
 // DocTypeLabel is how people read a kind of document.
-func DocTypeLabel(docType string) string {
-	switch docType {
-	case "requisition":
-		return "Requisition"
-	case "expense":
-		return "Expense report"
-	case "travel":
-		return "Travel request"
-	case "bill":
-		return "Bill"
-	}
-	return docType
-}
+func DocTypeLabel(docType string) string { return outlay.KindLabel(docType) }
 
 // Element ids htmx requests name in HX-Target.
 const (

@@ -1,0 +1,201 @@
+package models
+
+import (
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/policy"
+)
+
+// DocumentKind describes one kind of document: everything the shared machinery (the approvals
+// queue, step details, budgets, visibility, comments and attachments, History, the dashboard)
+// needs to know of it. A new kind is one entry in documentKinds plus its own files.
+type DocumentKind struct {
+	// Kind is its type as stored, its label and the path its pages live under.
+	outlay.Kind
+	// Table holds the documents; its id column is what steps, comments and attachments name.
+	Table string
+	// Read lets a role open documents of the kind at all (the routes' permission).
+	Read policy.Permission
+	// Visibility says which of those documents a person sees.
+	Visibility Visibility
+	// SeeAll lets a role see every submitted document of the kind (VisibleToOwnerAndRoute).
+	SeeAll policy.Permission
+	// OwnerColumn names the person a document belongs to (VisibleToOwnerAndRoute).
+	OwnerColumn string
+	// DraftStatus is the status of a document its owner has not yet submitted: nobody else
+	// sees it (VisibleToOwnerAndRoute).
+	DraftStatus string
+	// OpenStatuses are the owner's documents still in play, which the dashboard counts.
+	OpenStatuses []string
+
+	// Approval routes the kind through approval rules; nil for a kind that is not approved.
+	Approval approvable
+	// Queue is how a document of the kind appears in the approvals queue (Approval set).
+	Queue QueueColumns
+	// Details lists a document's lines for its approver (Approval set).
+	Details func(tx *gorm.DB, id int64) ([]DetailLine, error)
+
+	// Budget is what the kind's documents take from a budget: the value spent and the value
+	// committed, leaving out the document doc (the one being checked); nil for none.
+	Budget func(tx *gorm.DB, b Budget, doc ApprovalDocument) (spent, committed int64, err error)
+
+	// History names the kind's tables for its History page.
+	History DocumentHistory
+}
+
+// Visibility is who sees documents of a kind, among those whose roles may read the kind.
+type Visibility int
+
+const (
+	// VisibleToReaders: everyone whose roles may read the kind sees every document of it.
+	VisibleToReaders Visibility = iota
+	// VisibleToOwnerAndRoute: the owner sees theirs, drafts included; anyone else sees a
+	// submitted document routed to them, or every submitted one with the kind's SeeAll.
+	VisibleToOwnerAndRoute
+)
+
+// QueueColumns are SQL expressions over the document's row (alias d) and the joins in From,
+// giving what the approvals queue shows of a document.
+type QueueColumns struct {
+	From         string // joins the other columns need, such as the vendor
+	Number       string
+	Requester    string // who asked: a users.id
+	Department   string // a departments.id, or NULL
+	Counterparty string // the vendor, merchant or destination
+	Summary      string // why: the justification or purpose
+	Currency     string
+	Total        string // in the currency's minor units
+	SubmittedAt  string
+}
+
+// DocumentHistory names the tables whose audit records make up a document's History.
+type DocumentHistory struct {
+	LinesTable  string   // the document's lines
+	LinesKey    string   // the column of a line (and of MoreRelated rows) that holds the document's id
+	MoreRelated []string // further tables whose rows point at the document by LinesKey
+	// NameSQL names documents of the kind for History ("REQ-000012"), with their currency:
+	// it selects id, name and currency for the ids in its one parameter.
+	NameSQL string
+}
+
+// documentKinds are the kinds of documents, in the order people see them.
+var documentKinds = []*DocumentKind{
+	{
+		Kind:         mustKind(outlay.DocRequisition),
+		Table:        "requisitions",
+		Read:         policy.Permission{Object: "requisitions", Action: policy.Read},
+		Visibility:   VisibleToOwnerAndRoute,
+		SeeAll:       policy.Permission{Object: "requisitions.all", Action: policy.Read},
+		OwnerColumn:  "requester_id",
+		DraftStatus:  RequisitionDraft,
+		OpenStatuses: openRequisitionStatuses,
+		Approval:     requisitionApproval{},
+		Queue: QueueColumns{
+			From:   "LEFT JOIN vendors vd ON vd.id = d.vendor_id",
+			Number: "COALESCE(d.number, '')", Requester: "d.requester_id", Department: "d.department_id",
+			Counterparty: "COALESCE(vd.name, '')", Summary: "d.justification",
+			Currency: "d.currency", Total: "d.total_minor", SubmittedAt: "d.submitted_at",
+		},
+		Details: requisitionDetails,
+		Budget:  requisitionBudgetUse,
+		History: DocumentHistory{LinesTable: "requisition_lines", LinesKey: "requisition_id",
+			NameSQL: "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM requisitions WHERE id IN ?"},
+	},
+	{
+		Kind:       mustKind(outlay.DocPurchaseOrder),
+		Table:      "purchase_orders",
+		Read:       policy.Permission{Object: "purchase_orders", Action: policy.Read},
+		Visibility: VisibleToReaders,
+		Budget:     purchaseOrderBudgetUse,
+		History: DocumentHistory{LinesTable: "purchase_order_lines", LinesKey: "purchase_order_id", MoreRelated: []string{"receipts"},
+			NameSQL: "SELECT id, number AS name, currency FROM purchase_orders WHERE id IN ?"},
+	},
+}
+
+func mustKind(docType string) outlay.Kind {
+	k, ok := outlay.KindOf(docType)
+	if !ok {
+		panic("models: no kind " + docType + " in outlay.Kinds")
+	}
+	return k
+}
+
+// DocumentKinds lists every kind of document, in the order people see them.
+func DocumentKinds() []*DocumentKind { return documentKinds }
+
+// FindDocumentKind returns the kind named docType.
+func FindDocumentKind(docType string) (*DocumentKind, bool) {
+	for _, k := range documentKinds {
+		if k.Type == docType {
+			return k, true
+		}
+	}
+	return nil, false
+}
+
+// ApprovableKinds are the kinds approval rules can route, in the order people see them.
+func ApprovableKinds() []*DocumentKind {
+	var out []*DocumentKind
+	for _, k := range documentKinds {
+		if k.Approval != nil {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// RecordHistory is what History reads for the document of this kind with id.
+func (k *DocumentKind) RecordHistory(id string) RecordHistory {
+	return RecordHistory{Table: k.Table, RecordID: id, RelatedTable: k.History.LinesTable, RelatedKey: k.History.LinesKey,
+		MoreRelated: k.History.MoreRelated, DocType: k.Type}
+}
+
+// visible limits a query on the kind's table to the documents the viewer may see. Every read
+// of a document goes through it, so another person's document is simply not found.
+func (k *DocumentKind) visible(v Viewer) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		if k.Visibility == VisibleToReaders {
+			return db
+		}
+		owner, draft := k.Table+"."+k.OwnerColumn, k.Table+".status <> '"+k.DraftStatus+"'"
+		if v.SeeAllOf(k.Type) {
+			return db.Where(owner+" = ? OR "+draft, v.UserID)
+		}
+		routed, args := routedTo(v, k.Type, k.Table+".id")
+		args["me"] = v.UserID
+		return db.Where(owner+" = @me OR ("+draft+" AND "+routed+")", args)
+	}
+}
+
+// requisitionDetails lists a requisition's lines with their GL accounts' codes.
+func requisitionDetails(tx *gorm.DB, id int64) ([]DetailLine, error) {
+	var out []DetailLine
+	err := tx.Raw(`SELECT l.*, COALESCE(g.code, '') AS gl_code FROM requisition_lines l
+		LEFT JOIN gl_accounts g ON g.id = l.gl_account_id WHERE l.requisition_id = ? ORDER BY l.position`, id).
+		Scan(&out).Error
+	return out, err
+}
+
+// requisitionBudgetUse: approved requisitions not yet ordered commit their lines, tax
+// included, from the day they were approved.
+func requisitionBudgetUse(tx *gorm.DB, b Budget, doc ApprovalDocument) (spent, committed int64, err error) {
+	var self int64 // the requisition being checked counts as itself, not as committed
+	if doc.Type == outlay.DocRequisition {
+		self = doc.ID
+	}
+	err = tx.Raw(`SELECT COALESCE(SUM(l.amount_minor + l.tax_minor), 0) FROM requisition_lines l
+			JOIN requisitions r ON r.id = l.requisition_id
+			WHERE r.status = ? AND r.department_id = ? AND l.gl_account_id = ? AND r.currency = ?
+			AND r.decided_at::date BETWEEN ?::date AND ?::date AND r.id <> ?`,
+		RequisitionApproved, b.DepartmentID, b.GLAccountID, b.Currency, b.PeriodStart.Format(time.DateOnly), b.PeriodEnd.Format(time.DateOnly), self).
+		Scan(&committed).Error
+	return 0, committed, err
+}
+
+// purchaseOrderBudgetUse: orders spend what was received and commit what is still to come.
+func purchaseOrderBudgetUse(tx *gorm.DB, b Budget, _ ApprovalDocument) (spent, committed int64, err error) {
+	return orderedValue(tx, b)
+}
