@@ -71,7 +71,7 @@ func (s *Server) usersPage(c *fiber.Ctx) error {
 	l.Filter, l.Total = f, list.Total
 	me := currentUser(c).UserID
 	for _, u := range list.Users {
-		row := users.Row{ID: u.ID, Name: u.Name, Email: u.Email, Status: u.Status, Department: u.DepartmentName, Manager: u.ManagerName, Self: u.ID == me, InReach: true}
+		row := users.Row{ID: u.ID, Name: u.Name, Email: u.Email, Status: u.Status, Department: u.DepartmentName, Manager: u.ManagerName, Self: u.ID == me, InReach: true, TwoFactor: u.TwoFactor}
 		for _, r := range u.Roles {
 			row.Roles = append(row.Roles, r.Label)
 			row.InReach = row.InReach && reach.Reaches(r.Name)
@@ -287,7 +287,12 @@ func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *u
 	f.CSRF = s.csrfToken(c)
 	v := users.Detail{CSRF: f.CSRF, ID: d.ID, Name: d.Name, Email: d.Email, Status: d.Status, Department: d.DepartmentName,
 		Manager: d.ManagerName, Added: d.CreatedAt.UTC().Format("2 January 2006"), Self: d.ID == currentUser(c).UserID,
-		CanUpdate: s.can(c, usersUpdate)}
+		CanUpdate: s.can(c, usersUpdate), CanResetTwoFactor: s.can(c, securityUpdate)}
+	tf, err := models.GetTwoFactor(c.UserContext(), tenantDB(c), d.ID)
+	if err != nil {
+		return err
+	}
+	v.TwoFactor = tf.Status()
 	if d.ManagerID != nil {
 		v.ManagerID = *d.ManagerID
 	}

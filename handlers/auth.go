@@ -101,6 +101,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if asked, err := s.twoFactorStep(c, u, methodPassword, f.Next); asked || err != nil {
+		return err
+	}
 	if err := s.rememberDevice(c, u); err != nil {
 		return err
 	}
@@ -276,6 +279,9 @@ func (s *Server) reset(c *fiber.Ctx) error {
 		return s.renderAuth(c, http.StatusNotFound, page{Title: "Link expired", Content: authviews.ResetInvalid()})
 	}
 	if err != nil {
+		return err
+	}
+	if asked, err := s.twoFactorStep(c, u, methodReset, ""); asked || err != nil {
 		return err
 	}
 	if err := models.ClearFailedSignIns(ctx, db, s.throttle, u.Email); err != nil {

@@ -19,6 +19,11 @@ import (
 var signedInOnly = map[string]string{
 	"GET /dashboard": "where refused pages land, so no policy may take it away",
 	"GET /api/v1/me": "tells a token's owner who they are",
+	// Every person manages their own second factor; the organisation's policy may require it.
+	"GET /settings/security":                 "each person's own two-factor sign-in",
+	"POST /settings/security/enrol":          "each person's own two-factor sign-in",
+	"POST /settings/security/recovery-codes": "each person's own two-factor sign-in",
+	"POST /settings/security/disable":        "each person's own two-factor sign-in",
 }
 
 // concretePath fills a route's parameters with values that exist or are harmless.

@@ -66,14 +66,15 @@ func htmxTarget(c *fiber.Ctx) string {
 // cookieNames are host-only cookie names; under HTTPS they carry the __Host- prefix, which
 // browsers refuse to accept from a sibling subdomain, so one tenant's pages can never plant a
 // cookie on another's.
-type cookieNames struct{ session, csrf, flash, ssoState string }
+type cookieNames struct{ session, csrf, flash, ssoState, twoFactor, remember string }
 
 func newCookieNames(secure bool) cookieNames {
 	prefix := ""
 	if secure {
 		prefix = "__Host-"
 	}
-	return cookieNames{session: prefix + "outlay_session", csrf: prefix + "outlay_csrf", flash: prefix + "outlay_flash", ssoState: prefix + "outlay_sso"}
+	return cookieNames{session: prefix + "outlay_session", csrf: prefix + "outlay_csrf", flash: prefix + "outlay_flash", ssoState: prefix + "outlay_sso",
+		twoFactor: prefix + "outlay_2fa", remember: prefix + "outlay_2fa_remember"}
 }
 
 func (s *Server) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {

@@ -55,8 +55,8 @@ var navSections = []struct {
 	{"", []string{"/dashboard"}},
 	{"Spend", []string{"/requisitions", "/approvals", "/purchase-orders", "/requisitions/all", "/vendors"}},
 	{"Setup", []string{"/admin/departments", "/admin/locations", "/admin/gl-accounts", "/admin/budgets", "/admin/approval-rules", "/admin/settings"}},
-	{"Administration", []string{"/admin/users", "/admin/roles", "/admin/sso", "/admin/tokens", "/audit"}},
-	{"You", []string{"/settings/tokens"}},
+	{"Administration", []string{"/admin/users", "/admin/roles", "/admin/sso", "/admin/security", "/admin/tokens", "/audit"}},
+	{"You", []string{"/settings/tokens", "/settings/security"}},
 }
 
 func (r Route) api() Route { r.API = true; return r }
@@ -81,6 +81,11 @@ func (s *Server) routeTable() []Route {
 		public(post, "/password/reset/:token", s.reset),
 		public(get, "/auth/:provider", s.ssoBegin),
 		public(get, "/auth/:provider/callback", s.ssoCallback),
+		// The second factor: these read only the half-signed-in state, never a session.
+		public(get, "/login/two-factor", s.twoFactorPage),
+		public(post, "/login/two-factor", s.twoFactorVerify),
+		public(get, "/login/two-factor/enrol", s.twoFactorEnrolPage),
+		public(post, "/login/two-factor/enrol", s.twoFactorEnrol),
 		signedIn(get, "/dashboard", s.dashboard).nav("Dashboard"),
 
 		permitted(get, "/admin/users", "admin.users", policy.Read, s.usersPage).nav("Users"),
@@ -109,6 +114,13 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/settings/tokens/:id/revoke", "tokens", policy.Delete, s.revokeOwnToken),
 		permitted(get, "/admin/tokens", "admin.tokens", policy.Read, s.adminTokensPage).nav("All API tokens"),
 		permitted(post, "/admin/tokens/:id/revoke", "admin.tokens", policy.Delete, s.revokeAnyToken),
+		signedIn(get, "/settings/security", s.securityPage).nav("Security"),
+		signedIn(post, "/settings/security/enrol", s.enrolOwn),
+		signedIn(post, "/settings/security/recovery-codes", s.regenerateRecoveryCodes),
+		signedIn(post, "/settings/security/disable", s.disableOwnTwoFactor),
+		permitted(get, "/admin/security", "admin.security", policy.Read, s.securityAdminPage).nav("Sign-in security"),
+		permitted(post, "/admin/security", "admin.security", policy.Update, s.updateSecurityPolicy),
+		permitted(post, "/admin/users/:id/two-factor/reset", "admin.security", policy.Update, s.resetUserTwoFactor),
 		permitted(get, "/admin/sso", "admin.sso", policy.Read, s.ssoAdminPage).nav("Single sign-on"),
 		permitted(post, "/admin/sso/providers", "admin.sso", policy.Update, s.createSSOProvider),
 		permitted(post, "/admin/sso/providers/:id", "admin.sso", policy.Update, s.updateSSOProvider),

@@ -64,6 +64,7 @@ type Server struct {
 	sso       *sso.Providers
 	outbound  *http.Client    // every request made on a tenant admin's behalf (package outbound)
 	secrets   *auth.SecretBox // nil without OUTLAY_SECRET_KEY: SSO secrets cannot be stored
+	totp      *auth.SecretBox // nil without OUTLAY_SECRET_KEY: nobody can enrol a second factor
 	events    models.SSOEventSink
 	blobs     *storage.Store
 	proxies   proxies // whose forwarded headers are believed
@@ -102,6 +103,9 @@ func New(d Deps) (*fiber.App, *Server) {
 		s.secrets = box
 	} else {
 		s.logger.Warn("single sign-on providers with client secrets cannot be used", "err", err)
+	}
+	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.TwoFactorSecretPurpose); err == nil {
+		s.totp = box
 	}
 	app := fiber.New(fiber.Config{
 		// Values from the request are copied, so handlers may keep them (fiber #2291).

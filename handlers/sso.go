@@ -184,6 +184,9 @@ func (s *Server) ssoCallback(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if asked, err := s.twoFactorStep(c, res.User, methodSSO, rec.Next); asked || err != nil {
+		return err
+	}
 	if err := s.startSession(c, res.User.ID); err != nil {
 		return err
 	}

@@ -324,6 +324,26 @@ func ResetTwoFactor(ctx context.Context, db *gorm.DB, userID int64) error {
 	})
 }
 
+// A person's two-factor status, as the users list shows it.
+const (
+	TwoFactorOn        = "on"
+	TwoFactorMustEnrol = "reset" // reset by an admin: enrols again at the next sign-in
+)
+
+// twoFactorStatus is the status of the person u, whose user_two_factor row is joined as tf.
+const twoFactorStatus = `CASE WHEN tf.confirmed_at IS NOT NULL THEN 'on' WHEN tf.must_enrol THEN 'reset' ELSE '' END`
+
+// Status is the person's two-factor status.
+func (t *TwoFactor) Status() string {
+	switch {
+	case t.Enabled():
+		return TwoFactorOn
+	case t.MustEnrolAgain():
+		return TwoFactorMustEnrol
+	}
+	return ""
+}
+
 // Organisation policies for two factors.
 const (
 	TwoFactorOptional = "off"
@@ -512,4 +532,12 @@ func LookupTwoFactorChallenge(ctx context.Context, db *gorm.DB, token string) (*
 func EndTwoFactorChallenge(ctx context.Context, db *gorm.DB, token string) (bool, error) {
 	res := db.WithContext(ctx).Exec(`DELETE FROM two_factor_challenges WHERE id_hash = ?`, auth.Digest(token))
 	return res.RowsAffected == 1, res.Error
+}
+
+// CountTwoFactor counts the active people with two-factor sign-in on, and all active people.
+func CountTwoFactor(ctx context.Context, db *gorm.DB) (enrolled, active int, err error) {
+	var row struct{ Enrolled, Active int }
+	err = db.WithContext(ctx).Raw(`SELECT count(t.confirmed_at) AS enrolled, count(*) AS active
+		FROM users u LEFT JOIN user_two_factor t ON t.user_id = u.id WHERE u.status = 'active'`).Scan(&row).Error
+	return row.Enrolled, row.Active, err
 }

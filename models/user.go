@@ -329,6 +329,7 @@ type UserSummary struct {
 	DepartmentName string
 	ManagerName    string
 	CreatedAt      time.Time
+	TwoFactor      string // TwoFactorOn, TwoFactorMustEnrol, or "" (off)
 }
 
 // UserList is one page of people, and how many match the filter in all.
@@ -376,8 +377,9 @@ func ListUsers(ctx context.Context, db *gorm.DB, f UserFilter) (UserList, error)
 	}
 	err := f.apply(db.Table("users u")).
 		Select(`u.id, u.email, u.name, u.status, u.created_at, COALESCE(d.name, '') AS department_name,
-			COALESCE(m.name, '') AS manager_name, ` + rolesJSON + ` AS roles_json`).
+			COALESCE(m.name, '') AS manager_name, ` + rolesJSON + ` AS roles_json, ` + twoFactorStatus + ` AS two_factor`).
 		Joins("LEFT JOIN departments d ON d.id = u.department_id").
+		Joins("LEFT JOIN user_two_factor tf ON tf.user_id = u.id").
 		Joins("LEFT JOIN users m ON m.id = u.manager_id").
 		Order("lower(u.name), u.id").Offset(f.Offset).Limit(f.Limit).
 		Scan(&rows).Error

@@ -3,12 +3,13 @@ package policy
 // objectLabels name the areas as the roles page shows them. An object without a label is
 // shown by its name.
 var objectLabels = map[string]string{
-	"admin.users":  "Users",
-	"admin.roles":  "Roles and permissions",
-	"admin.tokens": "Everyone's API tokens",
-	"admin.sso":    "Single sign-on",
-	"tokens":       "Own API tokens",
-	"audit":        "Audit log",
+	"admin.users":    "Users",
+	"admin.roles":    "Roles and permissions",
+	"admin.tokens":   "Everyone's API tokens",
+	"admin.sso":      "Single sign-on",
+	"admin.security": "Sign-in security",
+	"tokens":         "Own API tokens",
+	"audit":          "Audit log",
 
 	"requisitions":         "Requisitions",
 	"requisitions.all":     "Everyone's requisitions",

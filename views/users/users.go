@@ -105,6 +105,7 @@ type Row struct {
 	Manager    string
 	Self       bool // the signed-in person, who cannot deactivate themself
 	InReach    bool // the viewer holds every permission this person holds, so may change them
+	TwoFactor  string
 }
 
 // List is the users page.
@@ -175,6 +176,30 @@ type Detail struct {
 	CanUpdate  bool
 	OutOfReach bool // the viewer may change people, but this one holds more than the viewer
 	Form       Form
+	TwoFactor  string
+	// CanResetTwoFactor: the viewer may reset this person's second factor.
+	CanResetTwoFactor bool
+}
+
+// TwoFactorLabel reads a two-factor status.
+func TwoFactorLabel(status string) string {
+	switch status {
+	case "on":
+		return "On"
+	case "reset":
+		return "Reset: sets up again at next sign-in"
+	}
+	return "Off"
+}
+
+func twoFactorClass(status string) string {
+	switch status {
+	case "on":
+		return "badge badge-success"
+	case "reset":
+		return "badge badge-warning"
+	}
+	return "badge badge-muted"
 }
 
 func matchText(n int) string {

@@ -1,0 +1,197 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/auth"
+	"outlay/models"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/security"
+)
+
+var securityUpdate = policy.Permission{Object: models.SecurityObject, Action: policy.Update}
+
+// securityPage is a person's own security page: enrolment when two-factor sign-in is off,
+// recovery codes and turning it off when it is on.
+func (s *Server) securityPage(c *fiber.Ctx) error {
+	return s.renderSecurity(c, http.StatusOK, security.Settings{Errors: views.FieldErrors{}})
+}
+
+func (s *Server) renderSecurity(c *fiber.Ctx, status int, p security.Settings) error {
+	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c)
+	tf, err := models.GetTwoFactor(ctx, db, me.UserID)
+	if err != nil {
+		return err
+	}
+	if p.Required, err = models.TwoFactorRequired(ctx, db, me.UserID); err != nil {
+		return err
+	}
+	p.CSRFToken, p.Enabled = s.csrfToken(c), tf.Enabled()
+	if p.Enabled {
+		if p.Remaining, err = models.RemainingRecoveryCodes(ctx, db, me.UserID); err != nil {
+			return err
+		}
+		u, err := models.FindUserByEmail(ctx, db, me.Email)
+		if err != nil {
+			return err
+		}
+		p.PasswordSet = u.PasswordHash != ""
+	} else if p.Enrol == nil {
+		if p.Enrol, err = s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", views.FieldErrors{}); err != nil {
+			return err
+		}
+	}
+	return s.render(c, status, page{Title: "Security", Nav: security.SettingsPath, Content: security.SettingsPage(p)})
+}
+
+func (s *Server) enrolOwn(c *fiber.Ctx) error {
+	me := currentUser(c)
+	codes, err := models.ConfirmEnrolment(c.UserContext(), tenantDB(c), s.totp, me.UserID, me.Email, c.FormValue("code"), time.Now())
+	if v, ok := outlay.AsValidation(err); ok {
+		e, err := s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", views.FieldErrors(v))
+		if err != nil {
+			return err
+		}
+		return s.renderSecurity(c, http.StatusUnprocessableEntity, security.Settings{Enrol: e})
+	}
+	if errors.Is(err, models.ErrTwoFactorEnabled) {
+		return redirect(c, security.SettingsPath)
+	}
+	if err != nil {
+		return err
+	}
+	rc := recoveryCodes(codes, "")
+	return s.renderSecurity(c, http.StatusOK, security.Settings{Codes: &rc})
+}
+
+func (s *Server) regenerateRecoveryCodes(c *fiber.Ctx) error {
+	me := currentUser(c)
+	codes, err := models.RegenerateRecoveryCodes(c.UserContext(), tenantDB(c), me.UserID, me.Email)
+	if errors.Is(err, outlay.ErrNotFound) {
+		return redirect(c, security.SettingsPath)
+	}
+	if err != nil {
+		return err
+	}
+	rc := recoveryCodes(codes, "")
+	return s.renderSecurity(c, http.StatusOK, security.Settings{Codes: &rc})
+}
+
+// disableOwnTwoFactor turns the person's second factor off after they prove who they are
+// again, with their password or a code; failures count in the sign-in throttle. A person the
+// organisation requires to use two factors cannot.
+func (s *Server) disableOwnTwoFactor(c *fiber.Ctx) error {
+	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c)
+	p := security.Settings{Errors: views.FieldErrors{}}
+	if required, err := models.TwoFactorRequired(ctx, db, me.UserID); err != nil {
+		return err
+	} else if required {
+		s.setFlash(c, "error", "Your organisation requires two-factor sign-in, so it cannot be turned off.")
+		return redirect(c, security.SettingsPath)
+	}
+	if status, err := s.throttledCode(c, me.Email, p.Errors); status != 0 || err != nil {
+		if err != nil {
+			return err
+		}
+		return s.renderSecurity(c, status, p)
+	}
+	confirm := c.FormValue("confirm")
+	u, err := models.FindUserByEmail(ctx, db, me.Email)
+	if err != nil {
+		return err
+	}
+	ok := u.PasswordHash != "" && auth.CheckPassword(u.PasswordHash, confirm)
+	if !ok && confirm != "" {
+		_, err := models.VerifySecondFactor(ctx, db, s.totp, me.UserID, me.Email, confirm, time.Now())
+		if err != nil && !errors.Is(err, models.ErrBadSecondFactor) {
+			return err
+		}
+		ok = err == nil
+	}
+	if !ok {
+		if err := s.wrongCode(c, u, "turning two-factor sign-in off"); err != nil {
+			return err
+		}
+		p.Errors["confirm"] = "That is not your password nor a current code. Try again."
+		return s.renderSecurity(c, http.StatusUnprocessableEntity, p)
+	}
+	if err := models.DisableTwoFactor(ctx, db, me.UserID, me.Email); err != nil && !errors.Is(err, outlay.ErrNotFound) {
+		return err
+	}
+	s.setFlash(c, "success", "Two-factor sign-in is off. Sign-in now asks only for your password.")
+	return redirect(c, security.SettingsPath)
+}
+
+// securityAdminPage is the organisation's two-factor policy.
+func (s *Server) securityAdminPage(c *fiber.Ctx) error {
+	st, err := models.GetTwoFactorSettings(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	return s.renderSecurityAdmin(c, http.StatusOK, security.Admin{Required: st.Required, AllowRemember: st.AllowRemember, Errors: views.FieldErrors{}}, st.Roles)
+}
+
+func (s *Server) renderSecurityAdmin(c *fiber.Ctx, status int, p security.Admin, chosen []string) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	roles, err := models.RoleSummaries(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		p.Roles = append(p.Roles, security.RoleChoice{Name: r.Name, Label: r.Label, Chosen: slices.Contains(chosen, r.Name)})
+	}
+	if p.Enrolled, p.Active, err = models.CountTwoFactor(ctx, db); err != nil {
+		return err
+	}
+	p.CSRFToken, p.CanUpdate = s.csrfToken(c), s.can(c, securityUpdate)
+	return s.render(c, status, page{Title: "Security", Nav: security.AdminPath, Content: security.AdminPage(p)})
+}
+
+func (s *Server) updateSecurityPolicy(c *fiber.Ctx) error {
+	args := c.Request().PostArgs()
+	var roles []string
+	for _, r := range args.PeekMulti("roles") {
+		roles = append(roles, string(r))
+	}
+	required, remember := c.FormValue("required"), c.FormValue("allow_remember") != ""
+	err := models.UpdateTwoFactorSettings(c.UserContext(), tenantDB(c), required, roles, remember)
+	if v, ok := outlay.AsValidation(err); ok {
+		return s.renderSecurityAdmin(c, http.StatusUnprocessableEntity,
+			security.Admin{Required: required, AllowRemember: remember, Errors: views.FieldErrors(v)}, roles)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Two-factor policy saved. It applies from each person's next sign-in.")
+	return redirect(c, security.AdminPath)
+}
+
+// resetUserTwoFactor is an admin's recovery for a person who lost their phone and recovery
+// codes: their second factor is deleted, their sessions end, and they enrol again at their
+// next sign-in.
+func (s *Server) resetUserTwoFactor(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return outlay.ErrNotFound
+	}
+	back := "/admin/users/" + strconv.FormatInt(id, 10)
+	err = models.ResetTwoFactor(c.UserContext(), tenantDB(c), id)
+	if v, ok := outlay.AsValidation(err); ok {
+		s.setFlash(c, "error", strings.TrimSpace(v["two_factor"]))
+		return redirect(c, back)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Two-factor sign-in was reset: every session of theirs has ended, and they set it up again at their next sign-in.")
+	return redirect(c, back)
+}

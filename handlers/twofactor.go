@@ -1,0 +1,330 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/audit"
+	"outlay/auth"
+	"outlay/models"
+	"outlay/views"
+	"outlay/views/security"
+)
+
+// First factors, as sign-in events and half-signed-in states name them.
+const (
+	methodPassword = "password"
+	methodReset    = "password reset"
+	methodSSO      = "sso"
+)
+
+// rememberFor is how long "remember this browser" skips the code.
+const rememberFor = 30 * 24 * time.Hour
+
+// twoFactorStep is where a sign-in whose first factor is proven (a password, a reset link, or
+// SSO for the break-glass admin) turns to the second factor, before any session exists. It
+// returns true when it answered the request: the browser is now half signed in and sent to the
+// code form, or to enrolment when the organisation requires two factors of a person who has
+// none (or an admin reset theirs). Otherwise the caller signs the person in as before.
+//
+// Single sign-on is exempt, since the identity provider owns the second factor, except for
+// the break-glass admin, who is never exempt.
+func (s *Server) twoFactorStep(c *fiber.Ctx, u *models.User, method, next string) (bool, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	if method == methodSSO {
+		if bg, err := models.IsBreakGlassAdmin(ctx, db, u.ID); err != nil || !bg {
+			return false, err
+		}
+	}
+	tf, err := models.GetTwoFactor(ctx, db, u.ID)
+	if err != nil {
+		return false, err
+	}
+	kind := models.ChallengeCode
+	switch {
+	case tf.Enabled():
+		if ok, err := s.rememberedBrowser(c, u.ID, tf); err != nil || ok {
+			return false, err
+		}
+	case tf.MustEnrolAgain():
+		kind = models.ChallengeEnrol
+	default:
+		required, err := models.TwoFactorRequired(ctx, db, u.ID)
+		if err != nil || !required {
+			return false, err
+		}
+		kind = models.ChallengeEnrol
+	}
+	token, err := models.CreateTwoFactorChallenge(ctx, db, u.ID, kind, method, next)
+	if err != nil {
+		return false, err
+	}
+	s.setCookie(c, s.cookies.twoFactor, token, models.TwoFactorChallengeTTL)
+	if kind == models.ChallengeEnrol {
+		return true, redirect(c, security.EnrolPath)
+	}
+	return true, redirect(c, security.CodePath)
+}
+
+// pendingSignIn is the half-signed-in state of this browser, which only the code form and
+// sign-in enrolment read; every other route sees a signed-out visitor. When there is none
+// (expired, used, or the person was deactivated meanwhile) the browser is sent to sign in.
+func (s *Server) pendingSignIn(c *fiber.Ctx, kind string) (*models.TwoFactorChallenge, *models.User, string, error) {
+	token := c.Cookies(s.cookies.twoFactor)
+	ch, u, err := models.LookupTwoFactorChallenge(c.UserContext(), tenantDB(c), token)
+	if errors.Is(err, outlay.ErrNotFound) {
+		s.clearCookie(c, s.cookies.twoFactor)
+		s.setFlash(c, "info", "Your sign-in took too long or was already finished. Sign in again.")
+		return nil, nil, "", redirect(c, "/login")
+	}
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if ch.Kind != kind {
+		if ch.Kind == models.ChallengeEnrol {
+			return nil, nil, "", redirect(c, security.EnrolPath)
+		}
+		return nil, nil, "", redirect(c, security.CodePath)
+	}
+	return ch, u, token, nil
+}
+
+func (s *Server) allowRemember(c *fiber.Ctx) (bool, error) {
+	st, err := models.GetTwoFactorSettings(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return false, err
+	}
+	return st.AllowRemember, nil
+}
+
+// rememberedFor names what a remembered browser was remembered for: the tenant, the person
+// and their authenticator (by its confirmation time), so that a reset or a new enrolment
+// forgets every remembered browser.
+func rememberedFor(c *fiber.Ctx, userID int64, tf *models.TwoFactor) string {
+	return fmt.Sprintf("%s|%d|%d", tenantOf(c).Slug, userID, tf.ConfirmedAt.UnixMicro())
+}
+
+// rememberedBrowser reports whether this browser was remembered for the person within 30
+// days, and the organisation still lets browsers be remembered.
+func (s *Server) rememberedBrowser(c *fiber.Ctx, userID int64, tf *models.TwoFactor) (bool, error) {
+	raw, ok := s.signer.Open("2fa-remember", c.Cookies(s.cookies.remember))
+	what, untilText, found := strings.Cut(raw, "@")
+	until, err := strconv.ParseInt(untilText, 10, 64)
+	if !ok || !found || err != nil || time.Now().Unix() >= until || what != rememberedFor(c, userID, tf) {
+		return false, nil
+	}
+	return s.allowRemember(c)
+}
+
+func (s *Server) rememberBrowser(c *fiber.Ctx, userID int64) error {
+	tf, err := models.GetTwoFactor(c.UserContext(), tenantDB(c), userID)
+	if err != nil || !tf.Enabled() {
+		return err
+	}
+	value := rememberedFor(c, userID, tf) + "@" + strconv.FormatInt(time.Now().Add(rememberFor).Unix(), 10)
+	s.setCookie(c, s.cookies.remember, s.signer.Seal("2fa-remember", value), rememberFor)
+	return nil
+}
+
+// finishTwoFactorSignIn starts the session of a person who gave their second factor.
+func (s *Server) finishTwoFactorSignIn(c *fiber.Ctx, u *models.User, ch *models.TwoFactorChallenge, second string) error {
+	s.clearCookie(c, s.cookies.twoFactor)
+	// Only now are the account's failed attempts forgotten (and the browser remembered as the
+	// person's device): a right password alone must not reset the count of wrong codes.
+	if err := s.rememberDevice(c, u); err != nil {
+		return err
+	}
+	if err := s.startSession(c, u.ID); err != nil {
+		return err
+	}
+	return s.recordAs(c, u.ID, u.Email, audit.EventSignInSuccess, u.Email, map[string]any{"method": ch.Method, "second_factor": second})
+}
+
+// throttledCode refuses a code while the account or address is throttled, like a password.
+func (s *Server) throttledCode(c *fiber.Ctx, email string, errs views.FieldErrors) (int, error) {
+	var throttled *models.ErrThrottled
+	err := s.checkSignInThrottle(c, email)
+	if errors.As(err, &throttled) {
+		errs[""] = throttleMessage(throttled)
+		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(throttled.RetryAfter.Seconds())))
+		return http.StatusTooManyRequests, nil
+	}
+	return 0, err
+}
+
+// wrongCode counts a failed code in the sign-in throttle and records it.
+func (s *Server) wrongCode(c *fiber.Ctx, u *models.User, where string) error {
+	if err := s.recordFailedSignIn(c, u.Email); err != nil {
+		return err
+	}
+	return s.recordAs(c, u.ID, u.Email, models.EventTwoFactorCodeFailed, u.Email, map[string]any{"during": where})
+}
+
+const wrongCodeMessage = "That code is not right, or was already used. Enter the code your app shows now, or a recovery code."
+
+// codeStep reads the half-signed-in state that waits for a code, and the form that asks for
+// it. With no such state it has answered the request and returns a nil user.
+func (s *Server) codeStep(c *fiber.Ctx) (*models.TwoFactorChallenge, *models.User, string, security.Code, error) {
+	ch, u, token, err := s.pendingSignIn(c, models.ChallengeCode)
+	if u == nil {
+		return nil, nil, "", security.Code{}, err
+	}
+	remember, err := s.allowRemember(c)
+	f := security.Code{Email: u.Email, AllowRemember: remember, Errors: views.FieldErrors{}}
+	return ch, u, token, f, err
+}
+
+func (s *Server) twoFactorPage(c *fiber.Ctx) error {
+	_, u, _, f, err := s.codeStep(c)
+	if u == nil || err != nil {
+		return err
+	}
+	return s.renderCodePage(c, http.StatusOK, f)
+}
+
+func (s *Server) renderCodePage(c *fiber.Ctx, status int, f security.Code) error {
+	f.CSRFToken = s.csrfToken(c)
+	return s.renderAuth(c, status, page{Title: "Two-factor sign-in", Content: security.CodePage(f)})
+}
+
+func (s *Server) twoFactorVerify(c *fiber.Ctx) error {
+	ch, u, token, f, err := s.codeStep(c)
+	if u == nil || err != nil {
+		return err
+	}
+	f.Remember = c.FormValue("remember") != ""
+	if status, err := s.throttledCode(c, u.Email, f.Errors); status != 0 || err != nil {
+		if err != nil {
+			return err
+		}
+		return s.renderCodePage(c, status, f)
+	}
+	code := strings.TrimSpace(c.FormValue("code"))
+	if code == "" {
+		f.Errors["code"] = "Enter the code from your authenticator app."
+		return s.renderCodePage(c, http.StatusUnprocessableEntity, f)
+	}
+	second, err := models.VerifySecondFactor(actingAs(c, u.ID, u.Email), tenantDB(c), s.totp, u.ID, u.Email, code, time.Now())
+	if errors.Is(err, models.ErrBadSecondFactor) {
+		if err := s.wrongCode(c, u, "sign-in"); err != nil {
+			return err
+		}
+		f.Errors["code"] = wrongCodeMessage
+		return s.renderCodePage(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	if ended, err := models.EndTwoFactorChallenge(c.UserContext(), tenantDB(c), token); err != nil || !ended {
+		if err == nil {
+			err = redirect(c, "/login")
+		}
+		return err
+	}
+	if f.Remember && f.AllowRemember {
+		if err := s.rememberBrowser(c, u.ID); err != nil {
+			return err
+		}
+	}
+	if err := s.finishTwoFactorSignIn(c, u, ch, second); err != nil {
+		return err
+	}
+	if second == models.MethodRecoveryCode {
+		s.setFlash(c, "info", "You signed in with a recovery code, which now cannot be used again. If you lost your phone, make new recovery codes under Security.")
+	}
+	if ch.Next != "" {
+		return redirect(c, ch.Next)
+	}
+	return redirect(c, "/dashboard")
+}
+
+// enrolForm is the enrolment form with the secret of the person's enrolment in progress.
+func (s *Server) enrolForm(c *fiber.Ctx, userID int64, email, action string, errs views.FieldErrors) (*security.Enrol, error) {
+	if s.totp == nil {
+		return nil, errors.New("OUTLAY_SECRET_KEY is not set: two-factor secrets cannot be stored")
+	}
+	secret, err := models.BeginEnrolment(c.UserContext(), tenantDB(c), s.totp, userID)
+	if err != nil {
+		return nil, err
+	}
+	qr, err := security.QRCode(auth.TOTPURI("Outlay "+tenantOf(c).Name, email, secret))
+	if err != nil {
+		return nil, err
+	}
+	return &security.Enrol{CSRFToken: s.csrfToken(c), Action: action, QR: qr, Secret: secret, Errors: errs, Tenant: tenantOf(c).Name}, nil
+}
+
+func (s *Server) renderSignInEnrol(c *fiber.Ctx, status int, u *models.User, errs views.FieldErrors) error {
+	e, err := s.enrolForm(c, u.ID, u.Email, security.EnrolPath, errs)
+	if err != nil {
+		return err
+	}
+	tf, err := models.GetTwoFactor(c.UserContext(), tenantDB(c), u.ID)
+	if err != nil {
+		return err
+	}
+	e.Required, e.Reset = true, tf.MustEnrolAgain()
+	return s.renderAuth(c, status, page{Title: "Set up two-factor sign-in", Content: security.EnrolPage(*e)})
+}
+
+func (s *Server) twoFactorEnrolPage(c *fiber.Ctx) error {
+	_, u, _, err := s.pendingSignIn(c, models.ChallengeEnrol)
+	if u == nil {
+		return err
+	}
+	return s.renderSignInEnrol(c, http.StatusOK, u, views.FieldErrors{})
+}
+
+func (s *Server) twoFactorEnrol(c *fiber.Ctx) error {
+	ch, u, token, err := s.pendingSignIn(c, models.ChallengeEnrol)
+	if u == nil {
+		return err
+	}
+	errs := views.FieldErrors{}
+	if status, err := s.throttledCode(c, u.Email, errs); status != 0 || err != nil {
+		if err != nil {
+			return err
+		}
+		return s.renderSignInEnrol(c, status, u, errs)
+	}
+	codes, err := models.ConfirmEnrolment(actingAs(c, u.ID, u.Email), tenantDB(c), s.totp, u.ID, u.Email, c.FormValue("code"), time.Now())
+	if v, ok := outlay.AsValidation(err); ok {
+		if err := s.wrongCode(c, u, "enrolment"); err != nil {
+			return err
+		}
+		return s.renderSignInEnrol(c, http.StatusUnprocessableEntity, u, views.FieldErrors(v))
+	}
+	if err != nil {
+		return err
+	}
+	if ended, err := models.EndTwoFactorChallenge(c.UserContext(), tenantDB(c), token); err != nil || !ended {
+		if err == nil {
+			err = redirect(c, "/login")
+		}
+		return err
+	}
+	if err := s.finishTwoFactorSignIn(c, u, ch, models.MethodAuthenticator); err != nil {
+		return err
+	}
+	next := ch.Next
+	if next == "" {
+		next = "/dashboard"
+	}
+	return s.renderAuth(c, http.StatusOK, page{Title: "Two-factor sign-in is on", Content: security.SignedInCodes(recoveryCodes(codes, next))})
+}
+
+// recoveryCodes is the one-time display of codes, with a download of them as a text file
+// made in the page itself: the codes are never stored, so they cannot be fetched again.
+func recoveryCodes(codes []string, next string) security.RecoveryCodes {
+	text := "Outlay recovery codes. Each signs you in once if you lose your phone.\n\n" + strings.Join(codes, "\n") + "\n"
+	return security.RecoveryCodes{Codes: codes, Continue: next,
+		Download: "data:text/plain;charset=utf-8," + strings.ReplaceAll(url.QueryEscape(text), "+", "%20")}
+}

@@ -1,0 +1,355 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay/auth"
+	"outlay/handlers"
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// totpCode is the code an authenticator app shows for secret, offset steps from now.
+func totpCode(t *testing.T, secret string, steps int) string {
+	t.Helper()
+	c, err := auth.TOTPCode(secret, time.Now().Add(time.Duration(steps)*auth.TOTPPeriod*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// enrolThroughPage turns two-factor sign-in on from /settings/security, reading the secret
+// from the page as a person would type it, and returns it with the recovery codes shown.
+func enrolThroughPage(t *testing.T, c *testutil.Client) (string, []string) {
+	t.Helper()
+	page := c.Get("/settings/security")
+	secret := strings.ReplaceAll(page.Text("#totp-secret"), " ", "")
+	if len(secret) != 32 || page.Doc.Find("svg.qr path").Length() != 1 {
+		t.Fatalf("enrolment page: secret %q, QR %d", secret, page.Doc.Find("svg.qr").Length())
+	}
+	res := c.Post("/settings/security/enrol", url.Values{"code": {totpCode(t, secret, 0)}})
+	var codes []string
+	res.Doc.Find("#recovery-codes code").Each(func(_ int, s *goquerySelection) { codes = append(codes, s.Text()) })
+	if res.Status != http.StatusOK || len(codes) != models.RecoveryCodeCount {
+		t.Fatalf("confirm enrolment: %d, %d codes; %s", res.Status, len(codes), res.Text(".field-error"))
+	}
+	return secret, codes
+}
+
+// forgetUsedSteps lets a test sign in again within the same 30 seconds: in life the next
+// sign-in waits for the next code.
+func forgetUsedSteps(t *testing.T, db *gorm.DB) {
+	if err := db.Exec(`UPDATE user_two_factor SET last_used_step = 0`).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// passwordStep posts the password and expects to be sent to the second factor at path.
+func passwordStep(t *testing.T, c *testutil.Client, email, path string) {
+	t.Helper()
+	c.Get("/login")
+	res := c.Post("/login", url.Values{"email": {email}, "password": {testutil.Password}})
+	if res.Status != http.StatusSeeOther || res.Location() != path {
+		t.Fatalf("password step: %d %q, want %s; %s", res.Status, res.Location(), path, res.Text(".flash, .field-error"))
+	}
+	if _, ok := c.Cookies["outlay_session"]; ok {
+		t.Fatal("a session exists before the second factor")
+	}
+}
+
+func countEvents(t *testing.T, db *gorm.DB, name string) int {
+	var n int
+	if err := db.Raw(`SELECT count(*) FROM audit_log WHERE event = ?`, name).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestTwoFactorEnrolAndSignIn(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
+	db := env.DB(t, acme)
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("bo@acme.example", testutil.Password)
+	secret, codes := enrolThroughPage(t, c)
+	if countEvents(t, db, models.EventTwoFactorEnrolled) != 1 {
+		t.Error("enrolment not recorded")
+	}
+	if page := c.Get("/settings/security"); !strings.Contains(page.Text(".card"), "10 unused recovery codes") || page.Doc.Find("#recovery-codes").Length() != 0 {
+		t.Errorf("the settings page after enrolment: %q", page.Text(".card"))
+	}
+	c.Post("/logout", nil)
+
+	c2 := app.Client(t, "acme")
+	passwordStep(t, c2, "bo@acme.example", "/login/two-factor")
+	form := c2.Get("/login/two-factor")
+	if form.Status != 200 || form.Doc.Find(`input[name="code"][autocomplete="one-time-code"]`).Length() != 1 {
+		t.Fatalf("code form: %d", form.Status)
+	}
+	// The enrolment's code was used: it is refused as a replay.
+	res := c2.Post("/login/two-factor", url.Values{"code": {totpCode(t, secret, 0)}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#code-error"), "not right") {
+		t.Fatalf("replayed code: %d %q", res.Status, res.Text("#code-error"))
+	}
+	if countEvents(t, db, models.EventTwoFactorCodeFailed) != 1 {
+		t.Error("the failed code was not recorded")
+	}
+	res = c2.Post("/login/two-factor", url.Values{"code": {totpCode(t, secret, 1)}})
+	if res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Fatalf("right code: %d %q %s", res.Status, res.Location(), res.Text(".field-error"))
+	}
+	if c2.Get("/dashboard").Status != 200 {
+		t.Fatal("not signed in after the code")
+	}
+	// The half-signed-in state was used up.
+	if _, ok := c2.Cookies["outlay_2fa"]; ok {
+		t.Error("the half-signed-in cookie outlived the sign-in")
+	}
+
+	// A recovery code works once, in any spelling.
+	c3 := app.Client(t, "acme")
+	passwordStep(t, c3, "bo@acme.example", "/login/two-factor")
+	res = c3.Post("/login/two-factor", url.Values{"code": {strings.ToUpper(strings.ReplaceAll(codes[3], "-", " "))}})
+	if res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Fatalf("recovery code: %d %s", res.Status, res.Text(".field-error"))
+	}
+	c4 := app.Client(t, "acme")
+	passwordStep(t, c4, "bo@acme.example", "/login/two-factor")
+	if res := c4.Post("/login/two-factor", url.Values{"code": {codes[3]}}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a recovery code was accepted twice: %d", res.Status)
+	}
+	if countEvents(t, db, models.EventRecoveryCodeUsed) != 1 {
+		t.Error("the recovery code's use was not recorded")
+	}
+	var details string
+	db.Raw(`SELECT details->>'second_factor' FROM audit_log WHERE event = 'signin.success' ORDER BY id DESC LIMIT 1`).Scan(&details)
+	if details != models.MethodRecoveryCode {
+		t.Errorf("sign-in recorded second factor %q", details)
+	}
+
+	// New recovery codes replace the old; turning it off needs the password or a code.
+	regen := c2.Post("/settings/security/recovery-codes", nil)
+	var fresh []string
+	regen.Doc.Find("#recovery-codes code").Each(func(_ int, s *goquerySelection) { fresh = append(fresh, s.Text()) })
+	if len(fresh) != 10 || fresh[0] == codes[0] {
+		t.Fatalf("regenerated codes: %v", fresh)
+	}
+	if href, _ := regen.Doc.Find("#recovery-download").Attr("href"); !strings.HasPrefix(href, "data:text/plain") || !strings.Contains(href, fresh[9]) {
+		t.Errorf("download link %q", href)
+	}
+	c5 := app.Client(t, "acme")
+	passwordStep(t, c5, "bo@acme.example", "/login/two-factor")
+	if res := c5.Post("/login/two-factor", url.Values{"code": {codes[0]}}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("an old recovery code works after regenerating: %d", res.Status)
+	}
+	if res := c2.Post("/settings/security/disable", url.Values{"confirm": {"wrong password"}}); res.Status != http.StatusUnprocessableEntity || res.Text("#confirm-error") == "" {
+		t.Errorf("disable with a wrong password: %d", res.Status)
+	}
+	if res := c2.Post("/settings/security/disable", url.Values{"confirm": {testutil.Password}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("disable: %d", res.Status)
+	}
+	if countEvents(t, db, models.EventTwoFactorDisabled) != 1 {
+		t.Error("disabling was not recorded")
+	}
+	app.Client(t, "acme").SignIn("bo@acme.example", testutil.Password) // password alone again
+}
+
+// Wrong codes count in the sign-in throttle with wrong passwords: after the limit even the
+// right code is refused, and signing in with the password again does not reset the count.
+func TestTwoFactorCodesAreThrottled(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("bo@acme.example", testutil.Password)
+	secret, _ := enrolThroughPage(t, c)
+
+	g := app.Client(t, "acme")
+	passwordStep(t, g, "bo@acme.example", "/login/two-factor")
+	for i := range models.DefaultThrottle.PerAccount {
+		if i == 2 {
+			passwordStep(t, g, "bo@acme.example", "/login/two-factor") // the password again
+		}
+		if res := g.Post("/login/two-factor", url.Values{"code": {"000000"}}); res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong code %d: %d", i, res.Status)
+		}
+	}
+	res := g.Post("/login/two-factor", url.Values{"code": {totpCode(t, secret, 1)}})
+	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(res.Text(".form-error, .flash"), "Too many") {
+		t.Fatalf("code after the limit: %d %q", res.Status, res.Text("form"))
+	}
+	if _, ok := g.Cookies["outlay_session"]; ok {
+		t.Fatal("signed in while throttled")
+	}
+	// The password form is throttled for the account too.
+	g.Get("/login")
+	if res := g.Post("/login", url.Values{"email": {"bo@acme.example"}, "password": {testutil.Password}}); res.Status != http.StatusTooManyRequests {
+		t.Errorf("password after failed codes: %d", res.Status)
+	}
+}
+
+// The half-signed-in state reaches no page but the code form, and a person the policy
+// requires to enrol reaches nothing but enrolment: the whole route table is walked in both.
+func TestHalfSignedInReachesNothingElse(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "admin")
+	db := env.DB(t, acme)
+	app := testutil.NewApp(t, env)
+	ana := app.Client(t, "acme")
+	ana.SignIn("ana@acme.example", testutil.Password)
+	enrolThroughPage(t, ana)
+	// Admins must use two factors: Bo has none yet.
+	if res := ana.Post("/admin/security", url.Values{"required": {"roles"}, "roles": {"admin"}, "allow_remember": {"1"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("save policy: %d %s", res.Status, res.Text(".field-error, .form-error"))
+	}
+
+	pendingCode := app.Client(t, "acme")
+	passwordStep(t, pendingCode, "ana@acme.example", "/login/two-factor")
+	pendingEnrol := app.Client(t, "acme")
+	passwordStep(t, pendingEnrol, "bo@acme.example", "/login/two-factor/enrol")
+
+	for name, c := range map[string]*testutil.Client{"waiting for a code": pendingCode, "not yet enrolled": pendingEnrol} {
+		page := map[string]string{"waiting for a code": "/login/two-factor", "not yet enrolled": "/login/two-factor/enrol"}[name]
+		if res := c.Get(page); res.Status != 200 {
+			t.Fatalf("%s: %s answered %d", name, page, res.Status)
+		}
+		csrf := c.CSRF
+		for _, r := range app.Server.Routes() {
+			if r.Access == handlers.Public {
+				continue
+			}
+			path := concretePath(r.Path)
+			var res *testutil.Response
+			if r.Method == http.MethodGet {
+				res = c.Get(path)
+			} else {
+				res = c.Post(path, url.Values{"_csrf": {csrf}})
+			}
+			switch {
+			case r.API:
+				if res.Status != http.StatusUnauthorized {
+					t.Errorf("%s: %s %s answered %d, want 401", name, r.Method, path, res.Status)
+				}
+			case r.Method == http.MethodGet:
+				if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
+					t.Errorf("%s: %s %s answered %d %q, want sign-in", name, r.Method, path, res.Status, res.Location())
+				}
+			default:
+				if res.Status != http.StatusSeeOther || res.Location() != "/login" {
+					t.Errorf("%s: %s %s answered %d %q, want sign-in", name, r.Method, path, res.Status, res.Location())
+				}
+			}
+			c.Cookies["outlay_flash"] = ""
+			delete(c.Cookies, "outlay_flash")
+		}
+		// The other half-signed-in page sends back to the right one.
+		other := map[string]string{"waiting for a code": "/login/two-factor/enrol", "not yet enrolled": "/login/two-factor"}[name]
+		if res := c.Get(other); res.Status != http.StatusSeeOther || res.Location() != page {
+			t.Errorf("%s: %s answered %d %q", name, other, res.Status, res.Location())
+		}
+	}
+
+	// Bo enrols in the sign-in and is signed in with his recovery codes shown.
+	enrol := pendingEnrol.Get("/login/two-factor/enrol")
+	secret := strings.ReplaceAll(enrol.Text("#totp-secret"), " ", "")
+	res := pendingEnrol.Post("/login/two-factor/enrol", url.Values{"code": {"123"}})
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#code-error") == "" {
+		t.Fatalf("wrong enrolment code: %d", res.Status)
+	}
+	res = pendingEnrol.Post("/login/two-factor/enrol", url.Values{"code": {totpCode(t, secret, 0)}})
+	if res.Status != 200 || res.Doc.Find("#recovery-codes code").Length() != 10 {
+		t.Fatalf("enrolment in sign-in: %d %s", res.Status, res.Text(".field-error"))
+	}
+	if pendingEnrol.Get("/dashboard").Status != 200 {
+		t.Error("not signed in after enrolling")
+	}
+
+	var longest float64
+	db.Raw(`SELECT coalesce(max(extract(epoch FROM expires_at - created_at)), 0) FROM two_factor_challenges`).Scan(&longest)
+	if longest <= 0 || longest > 300 {
+		t.Errorf("a half-signed-in state lasts %v seconds", longest)
+	}
+	// The state lasts five minutes.
+	if err := db.Exec(`UPDATE two_factor_challenges SET expires_at = now() - interval '1 second'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if res := pendingCode.Post("/login/two-factor", url.Values{"code": {"000000"}}); res.Status != http.StatusSeeOther || res.Location() != "/login" {
+		t.Errorf("expired state: %d %q", res.Status, res.Location())
+	}
+}
+
+// An admin's reset ends every session of the person; they enrol again at their next sign-in.
+func TestAdminResetEndsSessions(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	bo := env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
+	db := env.DB(t, acme)
+	app := testutil.NewApp(t, env)
+	b1 := app.Client(t, "acme")
+	b1.SignIn("bo@acme.example", testutil.Password)
+	enrolThroughPage(t, b1)
+	users := app.Client(t, "acme")
+	users.SignIn("ana@acme.example", testutil.Password)
+	list := users.Get("/admin/users")
+	if !strings.Contains(list.Text(`tr:contains("Bo Buyer")`), "On") {
+		t.Errorf("users list row for Bo: %q", list.Text(`tr:contains("Bo Buyer")`))
+	}
+	page := users.Get("/admin/users/" + itoa(bo.ID))
+	if page.Doc.Find(`form[action="/admin/users/`+itoa(bo.ID)+`/two-factor/reset"]`).Length() != 1 {
+		t.Fatal("no reset button on Bo's page")
+	}
+	res := users.Post("/admin/users/"+itoa(bo.ID)+"/two-factor/reset", nil)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("reset: %d", res.Status)
+	}
+	if res := b1.Get("/dashboard"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
+		t.Errorf("Bo's session survived the reset: %d", res.Status)
+	}
+	if countEvents(t, db, models.EventTwoFactorReset) != 1 {
+		t.Error("the reset was not recorded")
+	}
+	var actor string
+	db.Raw(`SELECT actor_label FROM audit_log WHERE event = ?`, models.EventTwoFactorReset).Scan(&actor)
+	if actor != "ana@acme.example" {
+		t.Errorf("reset recorded as %q", actor)
+	}
+	passwordStep(t, app.Client(t, "acme"), "bo@acme.example", "/login/two-factor/enrol")
+}
+
+// A remembered browser skips the code for 30 days, unless the organisation turns that off.
+func TestRememberThisBrowser(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	db := env.DB(t, acme)
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+	secret, _ := enrolThroughPage(t, c)
+	c.Post("/logout", nil)
+	passwordStep(t, c, "ana@acme.example", "/login/two-factor")
+	if res := c.Post("/login/two-factor", url.Values{"code": {totpCode(t, secret, 1)}, "remember": {"1"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("code: %d", res.Status)
+	}
+	c.Get("/dashboard")
+	c.Post("/logout", nil)
+	c.SignIn("ana@acme.example", testutil.Password) // no code asked
+	if err := models.UpdateTwoFactorSettings(context.Background(), db, models.TwoFactorOptional, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	c.Get("/dashboard")
+	c.Post("/logout", nil)
+	passwordStep(t, c, "ana@acme.example", "/login/two-factor")
+	if c.Get("/login/two-factor").Doc.Find(`input[name="remember"]`).Length() != 0 {
+		t.Error("remember is offered when the organisation turned it off")
+	}
+}

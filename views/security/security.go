@@ -1,0 +1,126 @@
+// Package security holds the pages of two-factor sign-in: enrolment, the code asked at
+// sign-in, the recovery codes, a person's security settings and the organisation's policy.
+package security
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/boombuler/barcode/qr"
+
+	"outlay/views"
+)
+
+// Paths of the pages.
+const (
+	SettingsPath = "/settings/security"
+	AdminPath    = "/admin/security"
+	CodePath     = "/login/two-factor"
+	EnrolPath    = "/login/two-factor/enrol"
+)
+
+// QRCode draws content as a QR code in inline SVG: made here, so the secret it holds never
+// leaves the server for an image service.
+func QRCode(content string) (templ.Component, error) {
+	code, err := qr.Encode(content, qr.M, qr.Auto)
+	if err != nil {
+		return nil, err
+	}
+	const quiet = 4 // the blank margin readers need, in modules
+	n := code.Bounds().Dx()
+	size := n + 2*quiet
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="qr" viewBox="0 0 %d %d" role="img" aria-label="QR code to scan with your authenticator app" shape-rendering="crispEdges">`, size, size)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, size, size)
+	dark := func(x, y int) bool { r, _, _, _ := code.At(x, y).RGBA(); return r < 0x8000 }
+	for y := range n {
+		for x := 0; x < n; {
+			if !dark(x, y) {
+				x++
+				continue
+			}
+			run := 0
+			for x+run < n && dark(x+run, y) {
+				run++
+			}
+			fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", x+quiet, y+quiet, run, run)
+			x += run
+		}
+	}
+	b.WriteString(`"/></svg>`)
+	return templ.Raw(b.String()), nil
+}
+
+// GroupSecret shows a secret in groups of four, as people copy it.
+func GroupSecret(secret string) string {
+	var parts []string
+	for i := 0; i < len(secret); i += 4 {
+		parts = append(parts, secret[i:min(i+4, len(secret))])
+	}
+	return strings.Join(parts, " ")
+}
+
+// Enrol is the form that sets up an authenticator.
+type Enrol struct {
+	CSRFToken string
+	Action    string
+	QR        templ.Component
+	Secret    string
+	Errors    views.FieldErrors
+	// Required says the organisation requires two factors (or an admin reset them) and the
+	// person cannot go on without.
+	Required bool
+	Reset    bool // an admin reset the person's second factor
+	Tenant   string
+}
+
+// Code is the form that asks for the second factor at sign-in.
+type Code struct {
+	CSRFToken     string
+	Errors        views.FieldErrors
+	AllowRemember bool
+	Remember      bool
+	Email         string
+}
+
+// RecoveryCodes is the one-time display of new recovery codes.
+type RecoveryCodes struct {
+	Codes []string
+	// Download is a data: address of the codes as a text file, made in the page because the
+	// codes are never stored.
+	Download string
+	// Continue is where the person goes next: the app after a sign-in, nothing otherwise.
+	Continue string
+}
+
+// Settings is a person's own security page.
+type Settings struct {
+	CSRFToken string
+	Enabled   bool
+	Required  bool // the organisation requires two factors of this person
+	Remaining int  // unused recovery codes
+	Enrol     *Enrol
+	Codes     *RecoveryCodes
+	// PasswordSet: the person has a password (SSO-only people confirm with a code).
+	PasswordSet bool
+	Errors      views.FieldErrors
+}
+
+// Admin is the organisation's two-factor policy page.
+type Admin struct {
+	CSRFToken     string
+	CanUpdate     bool
+	Required      string
+	Roles         []RoleChoice
+	AllowRemember bool
+	Errors        views.FieldErrors
+	Enrolled      int
+	Active        int
+}
+
+// RoleChoice is one role of the policy form.
+type RoleChoice struct {
+	Name, Label string
+	Chosen      bool
+}
