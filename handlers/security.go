@@ -118,7 +118,7 @@ func (s *Server) disableOwnTwoFactor(c *fiber.Ctx) error {
 		ok = err == nil
 	}
 	if !ok {
-		if err := s.wrongCode(c, u, "turning two-factor sign-in off"); err != nil {
+		if err := s.wrongCode(c, u.ID, u.Email, "turning two-factor sign-in off"); err != nil {
 			return err
 		}
 		p.Errors["confirm"] = "That is not your password nor a current code. Try again."

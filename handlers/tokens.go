@@ -35,6 +35,11 @@ func (s *Server) renderOwnTokens(c *fiber.Ctx, status int, form tokens.NewTokenF
 		Created:   created,
 		MeURL:     s.cfg.TenantURL(tenantOf(c).Slug, "/api/v1/me"),
 	}
+	tf, err := models.GetTwoFactor(c.UserContext(), tenantDB(c), currentUser(c).UserID)
+	if err != nil {
+		return err
+	}
+	p.NeedsCode = tf.Enabled()
 	return s.render(c, status, page{Title: "API tokens", Nav: tokens.OwnPath, Content: tokens.Own(p)})
 }
 
@@ -45,6 +50,14 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	var form tokens.NewTokenForm
 	if err := c.BodyParser(&form); err != nil {
 		return fiber.NewError(http.StatusBadRequest, "The form could not be read. Reload the page and try again.")
+	}
+	// A token is a lasting key to the account: with two-factor sign-in on, making one needs a
+	// fresh second factor, not just a session.
+	if msg, err := s.freshSecondFactor(c, form.Code, "creating an API token"); err != nil {
+		return err
+	} else if msg != "" {
+		form.Errors = views.FieldErrors{"code": msg}
+		return s.renderOwnTokens(c, http.StatusUnprocessableEntity, form, nil)
 	}
 	days, _ := strconv.Atoi(form.Days) // not a number: the model says to choose a lifetime
 	t, secret, err := models.CreateToken(c.UserContext(), tenantDB(c), currentUser(c).UserID, form.Name, days)

@@ -161,11 +161,35 @@ func (s *Server) throttledCode(c *fiber.Ctx, email string, errs views.FieldError
 }
 
 // wrongCode counts a failed code in the sign-in throttle and records it.
-func (s *Server) wrongCode(c *fiber.Ctx, u *models.User, where string) error {
-	if err := s.recordFailedSignIn(c, u.Email); err != nil {
+func (s *Server) wrongCode(c *fiber.Ctx, userID int64, email, where string) error {
+	if err := s.recordFailedSignIn(c, email); err != nil {
 		return err
 	}
-	return s.recordAs(c, u.ID, u.Email, models.EventTwoFactorCodeFailed, u.Email, map[string]any{"during": where})
+	return s.recordAs(c, userID, email, models.EventTwoFactorCodeFailed, email, map[string]any{"during": where})
+}
+
+// freshSecondFactor asks a signed-in person with two-factor sign-in on for a current code
+// before an action that needs one (making an API token). It returns the message to show
+// beside the code field, or "" when the code was right or the person has no second factor.
+// Wrong codes count in the sign-in throttle.
+func (s *Server) freshSecondFactor(c *fiber.Ctx, code, where string) (string, error) {
+	me := currentUser(c)
+	tf, err := models.GetTwoFactor(c.UserContext(), tenantDB(c), me.UserID)
+	if err != nil || !tf.Enabled() {
+		return "", err
+	}
+	errs := views.FieldErrors{}
+	if status, err := s.throttledCode(c, me.Email, errs); status != 0 || err != nil {
+		return errs[""], err
+	}
+	if strings.TrimSpace(code) == "" {
+		return "Enter the code from your authenticator app.", nil
+	}
+	_, err = models.VerifySecondFactor(c.UserContext(), tenantDB(c), s.totp, me.UserID, me.Email, code, time.Now())
+	if errors.Is(err, models.ErrBadSecondFactor) {
+		return wrongCodeMessage, s.wrongCode(c, me.UserID, me.Email, where)
+	}
+	return "", err
 }
 
 const wrongCodeMessage = "That code is not right, or was already used. Enter the code your app shows now, or a recovery code."
@@ -214,7 +238,7 @@ func (s *Server) twoFactorVerify(c *fiber.Ctx) error {
 	}
 	second, err := models.VerifySecondFactor(actingAs(c, u.ID, u.Email), tenantDB(c), s.totp, u.ID, u.Email, code, time.Now())
 	if errors.Is(err, models.ErrBadSecondFactor) {
-		if err := s.wrongCode(c, u, "sign-in"); err != nil {
+		if err := s.wrongCode(c, u.ID, u.Email, "sign-in"); err != nil {
 			return err
 		}
 		f.Errors["code"] = wrongCodeMessage
@@ -297,7 +321,7 @@ func (s *Server) twoFactorEnrol(c *fiber.Ctx) error {
 	}
 	codes, err := models.ConfirmEnrolment(actingAs(c, u.ID, u.Email), tenantDB(c), s.totp, u.ID, u.Email, c.FormValue("code"), time.Now())
 	if v, ok := outlay.AsValidation(err); ok {
-		if err := s.wrongCode(c, u, "enrolment"); err != nil {
+		if err := s.wrongCode(c, u.ID, u.Email, "enrolment"); err != nil {
 			return err
 		}
 		return s.renderSignInEnrol(c, http.StatusUnprocessableEntity, u, views.FieldErrors(v))

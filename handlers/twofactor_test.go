@@ -353,3 +353,36 @@ func TestRememberThisBrowser(t *testing.T) {
 		t.Error("remember is offered when the organisation turned it off")
 	}
 }
+
+// Making an API token needs a fresh second factor from a person who has one; the token
+// itself then works without one.
+func TestTokenCreationNeedsSecondFactor(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+	if c.Get("/settings/tokens").Doc.Find(`input[name="code"]`).Length() != 0 {
+		t.Error("a code is asked of a person without two factors")
+	}
+	secret, _ := enrolThroughPage(t, c)
+	if c.Get("/settings/tokens").Doc.Find(`#token-code`).Length() != 1 {
+		t.Fatal("no code field on the token form")
+	}
+	for _, code := range []string{"", "000000", totpCode(t, secret, 0)} { // the last was used to enrol
+		res := c.Post("/settings/tokens", url.Values{"name": {"ci"}, "days": {"30"}, "code": {code}})
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#code-error") == "" || res.Doc.Find("#new-token").Length() != 0 {
+			t.Errorf("code %q: %d %q", code, res.Status, res.Text("#code-error"))
+		}
+	}
+	res := c.Post("/settings/tokens", url.Values{"name": {"ci"}, "days": {"30"}, "code": {totpCode(t, secret, 1)}})
+	token, _ := res.Doc.Find("#new-token").Attr("value")
+	if res.Status != http.StatusCreated || token == "" {
+		t.Fatalf("with a fresh code: %d %s", res.Status, res.Text(".field-error"))
+	}
+	api := app.Client(t, "acme")
+	api.Header.Set("Authorization", "Bearer "+token)
+	if res := api.Get("/api/v1/me"); res.Status != 200 {
+		t.Errorf("the token: %d", res.Status)
+	}
+}

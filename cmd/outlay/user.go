@@ -26,15 +26,17 @@ import (
 
 func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: outlay user add|deactivate")
+		return errors.New("usage: outlay user add|deactivate|reset-2fa")
 	}
 	switch args[0] {
 	case "add":
 		return cmdUserAdd(ctx, args[1:], stdout, stderr)
 	case "deactivate":
 		return cmdUserDeactivate(ctx, args[1:], stdout, stderr)
+	case "reset-2fa":
+		return cmdUserResetTwoFactor(ctx, args[1:], stdout, stderr)
 	default:
-		return fmt.Errorf("unknown user command %q (add, deactivate)", args[0])
+		return fmt.Errorf("unknown user command %q (add, deactivate, reset-2fa)", args[0])
 	}
 }
 
@@ -172,27 +174,11 @@ func sendInvitation(ctx context.Context, cfg *config.Config, stdout, stderr io.W
 const userDeactivateUsage = "outlay user deactivate <slug> <email>"
 
 func cmdUserDeactivate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	pos, args := leadingPositional(args)
-	cfg, fs, err := parseConfig("user deactivate", args, stderr, nil)
-	if err != nil {
-		return err
-	}
-	slug, email, err := slugAndEmail(pos, fs, userDeactivateUsage)
-	if err != nil {
-		return err
-	}
-	t, db, closeDB, err := openTenant(ctx, cfg, slug, stderr)
+	t, db, u, closeDB, err := tenantUser(ctx, "user deactivate", userDeactivateUsage, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	u, err := models.FindUserByEmail(ctx, db, email)
-	if errors.Is(err, outlay.ErrNotFound) {
-		return fmt.Errorf("no user %q in tenant %s", email, t.Slug)
-	}
-	if err != nil {
-		return err
-	}
 	if u.Status == models.UserDeactivated {
 		fmt.Fprintf(stdout, "user %s of %s is already deactivated; nothing changed\n", u.Email, t.Slug)
 		return nil
@@ -204,5 +190,53 @@ func cmdUserDeactivate(ctx context.Context, args []string, stdout, stderr io.Wri
 		return err
 	}
 	fmt.Fprintf(stdout, "user %s of %s deactivated: their sessions are ended, their API tokens revoked, and they can no longer sign in\n", u.Email, t.Slug)
+	return nil
+}
+
+// tenantUser opens the tenant and finds the person a user command names by slug and email.
+func tenantUser(ctx context.Context, name, usage string, args []string, stderr io.Writer) (tenancy.Tenant, *gorm.DB, *models.User, func(), error) {
+	pos, args := leadingPositional(args)
+	cfg, fs, err := parseConfig(name, args, stderr, nil)
+	if err != nil {
+		return tenancy.Tenant{}, nil, nil, nil, err
+	}
+	slug, email, err := slugAndEmail(pos, fs, usage)
+	if err != nil {
+		return tenancy.Tenant{}, nil, nil, nil, err
+	}
+	t, db, closeDB, err := openTenant(ctx, cfg, slug, stderr)
+	if err != nil {
+		return tenancy.Tenant{}, nil, nil, nil, err
+	}
+	u, err := models.FindUserByEmail(ctx, db, email)
+	if errors.Is(err, outlay.ErrNotFound) {
+		err = fmt.Errorf("no user %q in tenant %s", email, t.Slug)
+	}
+	if err != nil {
+		closeDB()
+		return tenancy.Tenant{}, nil, nil, nil, err
+	}
+	return t, db, u, closeDB, nil
+}
+
+const userResetTwoFactorUsage = "outlay user reset-2fa <slug> <email>"
+
+// cmdUserResetTwoFactor is the operator's recovery for a person who lost their second factor
+// (the break-glass admin, say, when no other admin can reset it): the same reset as the
+// admin's button, recorded as the operator's.
+func cmdUserResetTwoFactor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	t, db, u, closeDB, err := tenantUser(ctx, "user reset-2fa", userResetTwoFactorUsage, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	err = models.ResetTwoFactor(ctx, db, u.ID)
+	if v, ok := outlay.AsValidation(err); ok {
+		return fmt.Errorf("refused: %s", v["two_factor"])
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "two-factor sign-in of %s in %s reset: their sessions are ended, and they set it up again at their next sign-in\n", u.Email, t.Slug)
 	return nil
 }

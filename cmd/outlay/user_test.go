@@ -72,6 +72,9 @@ func TestUserCommands(t *testing.T) {
 		{[]string{"user", "deactivate", "acme", "nobody@acme.example"}, `no user "nobody@acme.example" in tenant acme`},
 		{[]string{"user", "deactivate", "acme", "ana@acme.example"}, "refused: ana@acme.example is the last active person who can edit roles."},
 		{[]string{"user", "rename", "acme"}, `unknown user command "rename"`},
+		{[]string{"user", "reset-2fa", "acme"}, "usage: outlay user reset-2fa <slug> <email>"},
+		{[]string{"user", "reset-2fa", "acme", "nobody@acme.example"}, `no user "nobody@acme.example" in tenant acme`},
+		{[]string{"user", "reset-2fa", "acme", "bob@acme.example"}, "refused: Bob Approver has no second factor to reset."},
 	} {
 		code, _, errs := runCmd(t, tc.args...)
 		if code == 0 || !strings.Contains(errs, tc.want) {
@@ -83,6 +86,32 @@ func TestUserCommands(t *testing.T) {
 	}
 	if ana, _ := models.FindUserByEmail(ctx, db, "ana@acme.example"); ana.Status != models.UserActive {
 		t.Fatal("the last admin was deactivated")
+	}
+
+	// The operator resets a lost second factor: sessions end, the person enrols again, and the
+	// reset is recorded as the operator's.
+	now := time.Now()
+	if err := db.Create(&models.TwoFactor{UserID: bob.ID, SecretSealed: []byte("sealed"), ConfirmedAt: &now}).Error; err != nil {
+		t.Fatal(err)
+	}
+	before2FA, err := models.CreateSession(ctx, db, bob.ID, models.SessionPolicy{Idle: time.Hour, Max: time.Hour}, "127.0.0.1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCmd(t, "user", "reset-2fa", "acme", "bob@acme.example")
+	if code != 0 || !strings.Contains(out, "two-factor sign-in of bob@acme.example in acme reset") {
+		t.Fatalf("reset-2fa: %d %q %q", code, out, errs)
+	}
+	if _, err := models.LookupSession(ctx, db, before2FA, models.SessionPolicy{Idle: time.Hour, Max: time.Hour}); err == nil {
+		t.Error("Bob's session survived the reset")
+	}
+	if tf, _ := models.GetTwoFactor(ctx, db, bob.ID); tf.Enabled() || !tf.MustEnrolAgain() {
+		t.Errorf("after reset-2fa: %+v", tf)
+	}
+	var actor string
+	db.Raw(`SELECT actor_type FROM audit_log WHERE event = ?`, models.EventTwoFactorReset).Scan(&actor)
+	if actor != "system" {
+		t.Errorf("reset recorded as %q", actor)
 	}
 
 	// Deactivation ends sessions and tokens and stops sign-in, as the page does.

@@ -45,6 +45,7 @@ func (t Token) Active() bool { return t.Status == StatusActive }
 type NewTokenForm struct {
 	Name   string            `form:"name"`
 	Days   string            `form:"days"`
+	Code   string            `form:"code"` // a current second factor, when the person has one
 	Errors views.FieldErrors `form:"-"`
 }
 
@@ -64,6 +65,8 @@ type OwnPage struct {
 	Form      NewTokenForm
 	Lifetimes []int // days a token may last, as the form offers them
 	Created   *Created
+	// NeedsCode: the person has two-factor sign-in, so making a token asks for a fresh code.
+	NeedsCode bool
 	// MeURL is this organisation's /api/v1/me address, for the example request.
 	MeURL string
 }
