@@ -2,8 +2,10 @@
 // every create, update and delete of an audited table — who did it, when, the row before and
 // after, and which columns changed — in the same SQL statement as the change itself, so the
 // record commits or rolls back with it. Security events (Event) are recorded in the same log.
-// The database chains the rows with SHA-256 and refuses to update or delete them; Verify walks
-// the chain and names the first row that was altered, removed or inserted out of order.
+// The database chains the rows with SHA-256, keys the chain with an HMAC under a per-tenant key
+// derived from OUTLAY_SECRET_KEY (key.go), and refuses to update or delete rows; Verify walks
+// the chain and names the first row that was altered, removed or inserted out of order, and
+// CheckHead compares it with a head recorded elsewhere.
 //
 // The schema, triggers and canonical encoding are in migrations/tenant/00010_audit.sql.
 package audit

@@ -187,7 +187,7 @@ func TestTheLogRefusesUpdateDeleteAndTruncate(t *testing.T) {
 			t.Errorf("%s: %v, want the append-only refusal", sql, err)
 		}
 	}
-	if res, err := audit.Verify(context.Background(), db); err != nil || !res.Intact() || res.Rows != 1 {
+	if res, err := audit.Verify(context.Background(), db, env.AuditKey(t, acme)); err != nil || !res.Intact() || res.Rows != 1 {
 		t.Errorf("after refused changes: %+v %v", res, err)
 	}
 }
@@ -197,7 +197,7 @@ func TestTheLogRefusesUpdateDeleteAndTruncate(t *testing.T) {
 func TestConcurrentWritersLeaveAnUnbrokenChain(t *testing.T) {
 	env, acme := testutil.NewTenant(t)
 	// A pool of its own, wide enough that many writers are in the database at once.
-	pools := tenancy.NewPools(16, 16, nil, nil)
+	pools := tenancy.NewPools(16, 16, env.Config.SecretKey, nil, nil)
 	defer pools.Close()
 	db, release, err := pools.Acquire(context.Background(), acme)
 	if err != nil {
@@ -240,7 +240,7 @@ func TestConcurrentWritersLeaveAnUnbrokenChain(t *testing.T) {
 	if len(recs) != writers*4 {
 		t.Errorf("%d records, want %d", len(recs), writers*4)
 	}
-	res, err := audit.Verify(context.Background(), db)
+	res, err := audit.Verify(context.Background(), db, env.AuditKey(t, acme))
 	if err != nil {
 		t.Fatal(err)
 	}

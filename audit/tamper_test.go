@@ -5,16 +5,20 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"gorm.io/gorm"
 
 	"outlay/audit"
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/tenancy"
 )
 
 // seedLog makes a log of six rows: a user, two grants, a role and two events.
-func seedLog(t *testing.T, env *testutil.Env, db *gorm.DB) {
+func seedLog(t *testing.T, env *testutil.Env, tn tenancy.Tenant, db *gorm.DB) {
 	t.Helper()
 	ctx := asUser()
 	if _, err := models.CreateUser(ctx, db, models.NewUser{Email: "gil@acme.example", Name: "Gil", Roles: []string{"requester", "approver"}}); err != nil {
@@ -28,7 +32,7 @@ func seedLog(t *testing.T, env *testutil.Env, db *gorm.DB) {
 			t.Fatal(err)
 		}
 	}
-	if res, err := audit.Verify(context.Background(), db); err != nil || !res.Intact() || res.Rows != 6 || res.HeadID != 6 {
+	if res, err := audit.Verify(context.Background(), db, env.AuditKey(t, tn)); err != nil || !res.Intact() || res.Rows != 6 || res.HeadID != 6 || res.KeyedFrom != 1 {
 		t.Fatalf("seeded log: %+v %v", res, err)
 	}
 }
@@ -51,7 +55,14 @@ func TestVerifyFindsTampering(t *testing.T) {
 		{"a row edited and its hash recomputed", []string{
 			`UPDATE audit_log SET actor_label = 'mallory' WHERE id = 3`,
 			`UPDATE audit_log SET hash = sha256(convert_to(audit_canonical(audit_log), 'UTF8')) WHERE id = 3`},
-			audit.Altered, 3, "replaced and its hash recomputed"},
+			audit.Altered, 3, "keyed hash does not match"},
+		{"a row edited and every hash after it recomputed", []string{
+			`UPDATE audit_log SET actor_label = 'mallory' WHERE id = 3`, rechainFrom(3)},
+			audit.Altered, 3, "keyed hash does not match"},
+		{"a row edited, every hash after it recomputed and the keyed hashes dropped", []string{
+			`UPDATE audit_log SET actor_label = 'mallory' WHERE id = 3`, rechainFrom(3),
+			`UPDATE audit_log SET keyed_hash = NULL WHERE id >= 3`},
+			audit.Altered, 3, "no keyed hash though the rows from 1 on have one"},
 		{"a row removed", []string{`DELETE FROM audit_log WHERE id = 3`},
 			audit.Removed, 3, "row 3 is missing"},
 		{"rows removed", []string{`DELETE FROM audit_log WHERE id IN (2, 3, 4)`},
@@ -75,12 +86,12 @@ func TestVerifyFindsTampering(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tn := env.NewTenant(t, fmt.Sprintf("tamper-%d", i), "Tampered")
 			db := env.DB(t, tn)
-			seedLog(t, env, db)
+			seedLog(t, env, tn, db)
 			mustExec(t, db, `ALTER TABLE audit_log DISABLE TRIGGER USER`)
 			for _, sql := range tc.tamper {
 				mustExec(t, db, sql)
 			}
-			res, err := audit.Verify(context.Background(), db)
+			res, err := audit.Verify(context.Background(), db, env.AuditKey(t, tn))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,17 +102,82 @@ func TestVerifyFindsTampering(t *testing.T) {
 	}
 }
 
+// rechainFrom is SQL that recomputes, as someone without the secret key can, the plain hash
+// of every row from id on, each chained to the one before.
+func rechainFrom(id int) string {
+	return fmt.Sprintf(`DO $$
+	DECLARE r record; prev bytea;
+	BEGIN
+		SELECT hash INTO prev FROM audit_log WHERE id = %[1]d - 1;
+		FOR r IN SELECT id FROM audit_log WHERE id >= %[1]d ORDER BY id LOOP
+			UPDATE audit_log SET prev_hash = prev WHERE id = r.id;
+			UPDATE audit_log SET hash = sha256(convert_to(audit_canonical(audit_log), 'UTF8')) WHERE id = r.id RETURNING hash INTO prev;
+		END LOOP;
+	END $$`, id)
+}
+
+// Rows written before the chain was keyed have no keyed hash and verify as before; the first
+// keyed row vouches for them, so rewriting one of them shows there.
+func TestRowsFromBeforeKeyingAreVouchedForByTheFirstKeyedRow(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	seedLog(t, env, acme, db)
+	key := env.AuditKey(t, acme)
+	mustExec(t, db, `ALTER TABLE audit_log DISABLE TRIGGER USER`)
+	mustExec(t, db, `UPDATE audit_log SET keyed_hash = NULL WHERE id <= 3`)
+	res, err := audit.Verify(context.Background(), db, key)
+	if err != nil || !res.Intact() || res.KeyedFrom != 4 || res.Rows != 6 {
+		t.Fatalf("older unkeyed rows: %s %+v %v", res, res, err)
+	}
+	mustExec(t, db, `UPDATE audit_log SET actor_label = 'mallory' WHERE id = 2`)
+	mustExec(t, db, rechainFrom(2))
+	res, err = audit.Verify(context.Background(), db, key)
+	if err != nil || res.Problem != audit.Altered || res.BadID != 4 || !strings.Contains(res.Detail, "or a row before it") {
+		t.Errorf("an unkeyed row rewritten: %s %v", res, err)
+	}
+}
+
+// The log checks out only under the key it was written with: another deployment's secret,
+// or another tenant's key, finds the first keyed row wrong.
+func TestVerifyNeedsTheKeyTheLogWasWrittenWith(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	seedLog(t, env, acme, db)
+	other, err := audit.TenantKey(env.Config.SecretKey, "globex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := audit.Verify(context.Background(), db, other)
+	if err != nil || res.Problem != audit.Altered || res.BadID != 1 || !strings.Contains(res.Detail, "not the one the log was written with") {
+		t.Errorf("Verify under another key: %s %v", res, err)
+	}
+}
+
+// A connection opened without the tenant's key cannot add to the log: the database refuses.
+func TestAConnectionWithoutTheKeyCannotWriteTheLog(t *testing.T) {
+	_, acme := testutil.NewTenant(t)
+	conn, err := pgx.Connect(context.Background(), acme.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(context.Background(), `INSERT INTO audit_log (actor_type, action, event, prev_hash, hash) VALUES ('system', 'event', 'export', '\x', '\x')`)
+	if err == nil || !strings.Contains(err.Error(), "no audit key") {
+		t.Errorf("insert without the key: %v, want a refusal naming the missing key", err)
+	}
+}
+
 // Records committed while the commit trigger was disabled never reach the chain.
 func TestVerifyFindsRecordsThatWereNeverChained(t *testing.T) {
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
-	seedLog(t, env, db)
+	seedLog(t, env, acme, db)
 	mustExec(t, db, `ALTER TABLE audit_pending DISABLE TRIGGER USER`)
 	err := db.Transaction(func(tx *gorm.DB) error { return audit.Event(asUser(), tx, audit.EventExport, "quiet.csv", nil) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := audit.Verify(context.Background(), db)
+	res, err := audit.Verify(context.Background(), db, env.AuditKey(t, acme))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,19 +191,26 @@ func TestVerifyFindsRecordsThatWereNeverChained(t *testing.T) {
 func TestRemovingTheNewestRowsShowsOnlyInTheHead(t *testing.T) {
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
-	seedLog(t, env, db)
-	before, err := audit.Verify(context.Background(), db)
+	seedLog(t, env, acme, db)
+	before, err := audit.Verify(context.Background(), db, env.AuditKey(t, acme))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if problem, err := audit.CheckHead(context.Background(), db, before, audit.Head{Slug: acme.Slug, ID: before.HeadID, Hash: before.HeadHash}); err != nil || problem != "" {
+		t.Errorf("the head against the log it was taken from: %q %v", problem, err)
+	}
 	mustExec(t, db, `ALTER TABLE audit_log DISABLE TRIGGER USER`)
 	mustExec(t, db, `DELETE FROM audit_log WHERE id >= 5`)
-	after, err := audit.Verify(context.Background(), db)
+	after, err := audit.Verify(context.Background(), db, env.AuditKey(t, acme))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !after.Intact() || after.HeadID != 4 || before.HeadID != 6 {
 		t.Errorf("before %+v, after %+v", before, after)
+	}
+	head := audit.Head{Slug: acme.Slug, ID: before.HeadID, Hash: before.HeadHash, At: time.Now()}
+	if problem, err := audit.CheckHead(context.Background(), db, after, head); err != nil || !strings.Contains(problem, "the newest rows were cut off: the log ends at row 4, but row 6 was its head") {
+		t.Errorf("the head after the newest rows were removed: %q %v", problem, err)
 	}
 }
 
@@ -144,7 +227,7 @@ func TestTheTriggerAndVerifyAgreeOnTheEncoding(t *testing.T) {
 	if err := db.WithContext(ctx).Create(&models.Role{Name: "emoji", Label: "🙂 ' \\ \u0001"}).Error; err != nil {
 		t.Fatal(err)
 	}
-	res, err := audit.Verify(context.Background(), db)
+	res, err := audit.Verify(context.Background(), db, env.AuditKey(t, acme))
 	if err != nil || !res.Intact() || res.Rows != 2 {
 		t.Errorf("Verify: %s %v", res, err)
 	}

@@ -3,9 +3,11 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -37,9 +39,12 @@ type Result struct {
 	Rows     int64  // rows read, up to and including the first broken one
 	HeadID   int64  // the last intact row, and its hash: record them elsewhere to detect a
 	HeadHash []byte // later removal of the newest rows, which the chain alone cannot show
-	Problem  Problem
-	BadID    int64 // the first row that is wrong (for Removed: the first missing number)
-	Detail   string
+	// KeyedFrom is the first row with a keyed hash (0: none yet). Rows before it were written
+	// before the chain was keyed; the first keyed row vouches for them.
+	KeyedFrom int64
+	Problem   Problem
+	BadID     int64 // the first row that is wrong (for Removed: the first missing number)
+	Detail    string
 }
 
 // Intact reports whether the whole chain checked out.
@@ -67,11 +72,11 @@ type chainRow struct {
 	event, tableName, recordID, subject sql.NullString
 	old, new, changed, details          sql.NullString
 	requestID, ip                       string
-	prevHash, hash                      []byte
+	prevHash, hash, keyedHash           []byte
 }
 
 const selectChain = `SELECT id, at, actor_type, actor_id, actor_label, action, event, table_name, record_id, subject,
-	old::text, new::text, to_jsonb(changed)::text, details::text, request_id, ip, prev_hash, hash
+	old::text, new::text, to_jsonb(changed)::text, details::text, request_id, ip, prev_hash, hash, keyed_hash
 	FROM audit_log ORDER BY id`
 
 // canonical is the text the hash covers: the jsonb object audit_canonical builds in the
@@ -180,7 +185,14 @@ func (r *chainRow) intact() bool {
 // a valid chain), or the whole log rewritten with new hashes by someone who can disable the
 // triggers. Result.HeadID and HeadHash are what to record outside the database (an operator's
 // log, the control plane) to catch those.
-func Verify(ctx context.Context, db *gorm.DB) (Result, error) {
+//
+// key is the tenant's audit key (TenantKey): each row's keyed hash must be the HMAC of its
+// hash under it, and once a row has one, every later row must too. So a row altered, and every
+// hash after it recomputed, by someone without OUTLAY_SECRET_KEY is reported as altered.
+func Verify(ctx context.Context, db *gorm.DB, key []byte) (Result, error) {
+	if len(key) == 0 {
+		return Result{}, ErrNoSecretKey
+	}
 	db = db.WithContext(ctx)
 	rows, err := db.Raw(selectChain).Rows()
 	if err != nil {
@@ -191,7 +203,7 @@ func Verify(ctx context.Context, db *gorm.DB) (Result, error) {
 	for rows.Next() {
 		var r chainRow
 		if err := rows.Scan(&r.id, &r.at, &r.actorType, &r.actorID, &r.actorLabel, &r.action, &r.event, &r.tableName,
-			&r.recordID, &r.subject, &r.old, &r.new, &r.changed, &r.details, &r.requestID, &r.ip, &r.prevHash, &r.hash); err != nil {
+			&r.recordID, &r.subject, &r.old, &r.new, &r.changed, &r.details, &r.requestID, &r.ip, &r.prevHash, &r.hash, &r.keyedHash); err != nil {
 			rows.Close()
 			return Result{}, fmt.Errorf("read the audit log: %w", err)
 		}
@@ -225,6 +237,21 @@ func Verify(ctx context.Context, db *gorm.DB) (Result, error) {
 			res.Problem, res.BadID = Altered, r.id
 			res.Detail = "its contents do not match its hash"
 			return res, nil
+		}
+		switch {
+		case r.keyedHash == nil && res.KeyedFrom != 0:
+			rows.Close()
+			res.Problem, res.BadID = Altered, r.id
+			res.Detail = fmt.Sprintf("it has no keyed hash though the rows from %d on have one: it was written or rewritten without the secret key", res.KeyedFrom)
+			return res, nil
+		case r.keyedHash != nil && !hmac.Equal(r.keyedHash, keyedHash(key, r.hash)):
+			rows.Close()
+			res.Problem, res.BadID = Altered, r.id
+			res.Detail = "its keyed hash does not match: it, or a row before it, was rewritten by someone without the secret key " +
+				"(or OUTLAY_SECRET_KEY is not the one the log was written with)"
+			return res, nil
+		case r.keyedHash != nil && res.KeyedFrom == 0:
+			res.KeyedFrom = r.id
 		}
 		res.HeadID, res.HeadHash = r.id, r.hash
 	}
@@ -276,4 +303,46 @@ func explainBrokenLink(db *gorm.DB, res Result, r *chainRow) (Result, error) {
 		res.Detail = fmt.Sprintf("it is not chained to row %d and its contents do not match its hash", res.HeadID)
 	}
 	return res, nil
+}
+
+// LatestHead is the newest row of a tenant's log and its hash, read without walking the chain
+// (an empty log has head 0 and the genesis hash).
+func LatestHead(ctx context.Context, db *gorm.DB, slug string) (Head, error) {
+	var rows []struct {
+		ID   int64
+		Hash []byte
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&rows).Error; err != nil {
+		return Head{}, fmt.Errorf("read the audit log's head: %w", err)
+	}
+	h := Head{Slug: slug, Hash: genesis, At: time.Now().UTC().Truncate(time.Second)}
+	if len(rows) == 1 {
+		h.ID, h.Hash = rows[0].ID, rows[0].Hash
+	}
+	return h, nil
+}
+
+// CheckHead compares a verified chain (res, from Verify) with a head recorded earlier. It
+// returns "" when the chain still reaches that row with that hash, or says what happened:
+// the newest rows were cut off, or the log was rewritten up to the head.
+func CheckHead(ctx context.Context, db *gorm.DB, res Result, h Head) (string, error) {
+	if h.ID == 0 {
+		return "", nil
+	}
+	when := h.At.UTC().Format("2006-01-02 15:04:05 UTC")
+	if res.HeadID < h.ID {
+		if res.Intact() {
+			return fmt.Sprintf("the newest rows were cut off: the log ends at row %d, but row %d was its head at %s", res.HeadID, h.ID, when), nil
+		}
+		return fmt.Sprintf("the log is broken before row %d, its head at %s", h.ID, when), nil
+	}
+	var hash []byte
+	err := db.WithContext(ctx).Raw(`SELECT hash FROM audit_log WHERE id = ?`, h.ID).Row().Scan(&hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read the audit log: %w", err)
+	}
+	if !bytes.Equal(hash, h.Hash) {
+		return fmt.Sprintf("row %d is not the row that was the head at %s: the log was rewritten up to it", h.ID, when), nil
+	}
+	return "", nil
 }

@@ -28,6 +28,7 @@ import (
 type Pools struct {
 	perTenant  int
 	maxHandles int
+	secret     []byte // OUTLAY_SECRET_KEY, from which each tenant's audit key is derived
 	counter    *QueryCounter
 	logger     *slog.Logger
 	// OnOpen runs on each new handle before it is used, after the audit callbacks are
@@ -52,8 +53,10 @@ type poolEntry struct {
 	elem    *list.Element
 }
 
-// NewPools makes an empty pool manager.
-func NewPools(maxConns, perTenant int, counter *QueryCounter, logger *slog.Logger) *Pools {
+// NewPools makes an empty pool manager. secret is OUTLAY_SECRET_KEY: every connection carries
+// the tenant's audit key derived from it (audit.ConnectionParameters), without which the
+// database refuses to add to the audit log.
+func NewPools(maxConns, perTenant int, secret []byte, counter *QueryCounter, logger *slog.Logger) *Pools {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -61,6 +64,7 @@ func NewPools(maxConns, perTenant int, counter *QueryCounter, logger *slog.Logge
 	return &Pools{
 		perTenant:  perTenant,
 		maxHandles: max(maxConns/perTenant, 1),
+		secret:     secret,
 		counter:    counter,
 		logger:     logger,
 		entries:    map[string]*poolEntry{},
@@ -119,6 +123,14 @@ func (p *Pools) open(e *poolEntry) {
 	if err != nil {
 		e.err = err
 		return
+	}
+	params, err := audit.ConnectionParameters(p.secret, e.slug)
+	if err != nil {
+		e.err = fmt.Errorf("open tenant %s database: %w", e.slug, err)
+		return
+	}
+	for k, v := range params {
+		cfg.RuntimeParams[k] = v
 	}
 	if p.counter != nil {
 		cfg.Tracer = countingTracer{&p.counter.Tenant}
@@ -232,6 +244,17 @@ func (p *Pools) Open() int {
 	return p.lru.Len()
 }
 
+// OpenSlugs lists the tenants whose handles are open, most recently used first.
+func (p *Pools) OpenSlugs() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]string, 0, p.lru.Len())
+	for el := p.lru.Front(); el != nil; el = el.Next() {
+		out = append(out, el.Value.(*poolEntry).slug)
+	}
+	return out
+}
+
 // Close retires every handle; borrowed ones close when given back.
 func (p *Pools) Close() {
 	p.mu.Lock()
@@ -243,9 +266,9 @@ func (p *Pools) Close() {
 }
 
 // OpenOne opens a short-lived handle on one tenant's database, for commands that run outside
-// the server (seeding, operator tools).
-func OpenOne(ctx context.Context, t Tenant) (*gorm.DB, func(), error) {
-	p := NewPools(1, 1, nil, nil)
+// the server (seeding, operator tools). secret is OUTLAY_SECRET_KEY, as for NewPools.
+func OpenOne(ctx context.Context, t Tenant, secret []byte) (*gorm.DB, func(), error) {
+	p := NewPools(1, 1, secret, nil, nil)
 	db, release, err := p.Acquire(ctx, t)
 	if err != nil {
 		return nil, nil, err

@@ -16,7 +16,7 @@ import (
 
 func TestConcurrentFirstRequestsOpenOneHandle(t *testing.T) {
 	env, acme := testutil.NewTenant(t)
-	pools := tenancy.NewPools(10, 2, nil, nil)
+	pools := tenancy.NewPools(10, 2, env.Config.SecretKey, nil, nil)
 	defer pools.Close()
 	var opens atomic.Int32
 	pools.OnOpen = func(string, *gorm.DB) error { opens.Add(1); return nil }
@@ -59,7 +59,7 @@ func TestPoolsStayUnderTheConnectionCapAndEvictCleanly(t *testing.T) {
 		tenants = append(tenants, env.NewTenant(t, fmt.Sprintf("tenant-%d", i), fmt.Sprintf("Tenant %d", i)))
 	}
 	// Two connections in all, one per tenant: at most two tenants' handles are open.
-	pools := tenancy.NewPools(2, 1, nil, nil)
+	pools := tenancy.NewPools(2, 1, env.Config.SecretKey, nil, nil)
 	defer pools.Close()
 
 	// A long query on tenant 0 is in flight when its handle is evicted; it must finish.
@@ -133,8 +133,8 @@ func TestPoolsStayUnderTheConnectionCapAndEvictCleanly(t *testing.T) {
 }
 
 func TestFailedOpenIsRetried(t *testing.T) {
-	_, acme := testutil.NewTenant(t)
-	pools := tenancy.NewPools(10, 1, nil, nil)
+	env, acme := testutil.NewTenant(t)
+	pools := tenancy.NewPools(10, 1, env.Config.SecretKey, nil, nil)
 	defer pools.Close()
 	broken := acme
 	broken.DSN = "postgres://postgres@127.0.0.1:1/nowhere?sslmode=disable&connect_timeout=2"

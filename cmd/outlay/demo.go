@@ -101,7 +101,7 @@ func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer
 			continue
 		}
 		_, err := registry.Create(ctx, tenancy.CreateTenant{Slug: dt.slug, Name: dt.name}, func(ctx context.Context, t tenancy.Tenant) error {
-			db, closeDB, err := tenancy.OpenOne(ctx, t)
+			db, closeDB, err := tenancy.OpenOne(ctx, t, cfg.SecretKey)
 			if err != nil {
 				return err
 			}

@@ -26,8 +26,12 @@ Usage:
   outlay sso set <slug> <name> --issuer URL --client-id ID --client-secret S [--domains a.com,b.com] [--jit-role ROLE]
                                   add or change a tenant's OpenID Connect provider (as its /admin/sso page does)
   outlay sso list <slug>          list a tenant's SSO providers and sign-in policy
-  outlay audit verify <slug>      check a tenant's audit log: exits 1 naming the first altered,
-                                  removed or out-of-order row
+  outlay audit verify <slug> [--head] [--signed-head LINE]
+                                  check a tenant's audit log: exits 1 naming the first altered,
+                                  removed or out-of-order row, or when the newest rows were cut
+                                  off since the control plane's (--head) or a printed head
+  outlay audit head <slug>        record a tenant's audit head and print it signed, to keep
+                                  outside the database
 
 Every command takes -h for its flags. Settings come from OUTLAY_* variables or flags.
 `

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"outlay/config"
 	"outlay/internal/testutil"
 	"outlay/tenancy"
 )
@@ -30,7 +32,22 @@ func newControlDSN(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { testutil.DropDatabases(t, testutil.ServerDSN(t), name) })
+	// Commands that open a tenant's database need the secret that keys its audit log.
+	t.Setenv("OUTLAY_SECRET_KEY", testSecretKey)
 	return dsn
+}
+
+// testSecretKey is OUTLAY_SECRET_KEY in these tests.
+const testSecretKey = "6f75746c61792074657374207365637265742c206e6f7420666f72207573652e"
+
+// secretKey is the OUTLAY_SECRET_KEY the commands see now, decoded.
+func secretKey(t *testing.T) []byte {
+	t.Helper()
+	key, err := config.DecodeSecretKey(os.Getenv("OUTLAY_SECRET_KEY"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
 
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {

@@ -70,7 +70,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready f
 		return err
 	}
 	defer registry.Close()
-	pools := tenancy.NewPools(cfg.MaxDBConns, cfg.TenantPoolConns, counter, logger)
+	pools := tenancy.NewPools(cfg.MaxDBConns, cfg.TenantPoolConns, cfg.SecretKey, counter, logger)
 	defer pools.Close()
 	mailer, err := mail.New(cfg.SMTPURL, cfg.MailFrom, logger)
 	if err != nil {
@@ -90,6 +90,8 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready f
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go registry.Watch(watchCtx)
+	// Each tenant's audit head goes to the control plane once a minute (tenancy.RecordAuditHeads).
+	go registry.RecordAuditHeads(watchCtx, pools, cfg.SecretKey, time.Minute)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -47,7 +47,7 @@ func openTenantDB(ctx context.Context, cfg *config.Config, slug string, stderr i
 	if !ok || t.Status == tenancy.StatusProvisioning || t.Status == tenancy.StatusPurged {
 		return nil, nil, fmt.Errorf("no tenant %q; see `outlay tenant list`", slug)
 	}
-	return tenancy.OpenOne(ctx, t)
+	return tenancy.OpenOne(ctx, t, cfg.SecretKey)
 }
 
 const ssoSetUsage = "usage: outlay sso set <slug> <name> --issuer URL --client-id ID --client-secret S [--label L] [--domains a.com,b.com] [--jit-role ROLE | --no-jit] [--disabled]"

@@ -49,7 +49,7 @@ func TestSSOCommands(t *testing.T) {
 		t.Fatalf("update: %d %q %q", code, out, errs)
 	}
 	tn := lookupTenant(t, os.Getenv("OUTLAY_DATABASE_URL"), "acme")
-	db, closeDB, err := tenancy.OpenOne(context.Background(), tn)
+	db, closeDB, err := tenancy.OpenOne(context.Background(), tn, secretKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,6 +102,9 @@ func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	if adminEmail == "" {
 		return errors.New("--admin-email is required")
 	}
+	if err := cfg.RequireSecretKey(); err != nil {
+		return err
+	}
 	if adminName == "" {
 		adminName, _, _ = strings.Cut(adminEmail, "@")
 	}
@@ -128,7 +131,7 @@ func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Write
 
 // seedAdmin creates a tenant's first user; without a password it returns a link to set one.
 func seedAdmin(ctx context.Context, cfg *config.Config, t tenancy.Tenant, u models.NewUser) (string, error) {
-	db, closeDB, err := tenancy.OpenOne(ctx, t)
+	db, closeDB, err := tenancy.OpenOne(ctx, t, cfg.SecretKey)
 	if err != nil {
 		return "", err
 	}

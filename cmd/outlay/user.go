@@ -70,7 +70,7 @@ func openTenant(ctx context.Context, cfg *config.Config, slug string, stderr io.
 	if !ok || t.Status == tenancy.StatusProvisioning || t.Status == tenancy.StatusPurged {
 		return tenancy.Tenant{}, nil, nil, fmt.Errorf("no tenant %q (outlay tenant list shows them)", slug)
 	}
-	db, closeDB, err := tenancy.OpenOne(ctx, t)
+	db, closeDB, err := tenancy.OpenOne(ctx, t, cfg.SecretKey)
 	if err != nil {
 		return tenancy.Tenant{}, nil, nil, err
 	}

@@ -16,7 +16,7 @@ import (
 // tenantDB opens a tenant's database the way the commands do, for checking what they did.
 func tenantDB(t *testing.T, controlDSN, slug string) *gorm.DB {
 	t.Helper()
-	db, closeDB, err := tenancy.OpenOne(context.Background(), lookupTenant(t, controlDSN, slug))
+	db, closeDB, err := tenancy.OpenOne(context.Background(), lookupTenant(t, controlDSN, slug), secretKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
+	"outlay/audit"
 	"outlay/config"
 	"outlay/migrations"
 	"outlay/models"
@@ -177,7 +178,7 @@ func NewEnv(t testing.TB) *Env {
 		t.Fatalf("open registry: %v", err)
 	}
 	e := &Env{ControlDSN: controlDSN, Config: cfg, Registry: registry, Counter: counter, Logger: logger, template: template,
-		Pools: tenancy.NewPools(cfg.MaxDBConns, cfg.TenantPoolConns, counter, logger)}
+		Pools: tenancy.NewPools(cfg.MaxDBConns, cfg.TenantPoolConns, cfg.SecretKey, counter, logger)}
 	t.Cleanup(func() {
 		e.Pools.Close()
 		e.Registry.Close()
@@ -247,6 +248,16 @@ func (e *Env) DB(t testing.TB, tn tenancy.Tenant) *gorm.DB {
 	}
 	t.Cleanup(release)
 	return db
+}
+
+// AuditKey is the key of a tenant's audit chain in this deployment, for audit.Verify.
+func (e *Env) AuditKey(t testing.TB, tn tenancy.Tenant) []byte {
+	t.Helper()
+	key, err := audit.TenantKey(e.Config.SecretKey, tn.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
 
 // CreateUser adds an active user with Password and the given roles.

@@ -1,0 +1,60 @@
+package tenancy_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"outlay/audit"
+	"outlay/internal/testutil"
+	"outlay/tenancy"
+)
+
+// waitForHead waits until the control plane holds a head of slug at row id.
+func waitForHead(t *testing.T, r *tenancy.Registry, slug string, secret []byte, id int64) audit.Head {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		h, ok, err := r.AuditHead(context.Background(), slug, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok && h.ID == id {
+			return h
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the head of %s never reached row %d (last: %+v, recorded %v)", slug, id, h, ok)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A server records the audit head of every tenant in use, again and again as its log grows,
+// and leaves alone the tenants nobody uses.
+func TestServersRecordTheHeadsOfTenantsInUse(t *testing.T) {
+	env := testutil.NewEnv(t)
+	acme := env.NewTenant(t, "acme", "Acme")
+	env.NewTenant(t, "globex", "Globex")
+	secret := env.Config.SecretKey
+	db := env.DB(t, acme)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { env.Registry.RecordAuditHeads(ctx, env.Pools, secret, 10*time.Millisecond); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	if err := audit.Event(ctx, db, audit.EventExport, "one.csv", nil); err != nil {
+		t.Fatal(err)
+	}
+	first := waitForHead(t, env.Registry, "acme", secret, 1)
+	if err := audit.Event(ctx, db, audit.EventExport, "two.csv", nil); err != nil {
+		t.Fatal(err)
+	}
+	second := waitForHead(t, env.Registry, "acme", secret, 2)
+	res, err := audit.Verify(ctx, db, env.AuditKey(t, acme))
+	if err != nil || !res.Intact() || string(res.HeadHash) != string(second.Hash) || string(first.Hash) == string(second.Hash) {
+		t.Errorf("recorded heads %x, %x; the log's head %+v %v", first.Hash, second.Hash, res, err)
+	}
+	if _, ok, err := env.Registry.AuditHead(ctx, "globex", secret); ok || err != nil {
+		t.Errorf("a tenant not in use got a head recorded: %v %v", ok, err)
+	}
+}
