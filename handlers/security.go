@@ -153,7 +153,7 @@ func (s *Server) renderSecurityAdmin(c *fiber.Ctx, status int, p security.Admin,
 		return err
 	}
 	p.CSRFToken, p.CanUpdate = s.csrfToken(c), s.can(c, securityUpdate)
-	return s.render(c, status, page{Title: "Security", Nav: security.AdminPath, Content: security.AdminPage(p)})
+	return s.render(c, status, page{Title: "Sign-in security", Nav: security.AdminPath, Content: security.AdminPage(p)})
 }
 
 func (s *Server) updateSecurityPolicy(c *fiber.Ctx) error {
