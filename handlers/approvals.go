@@ -364,8 +364,10 @@ func (s *Server) renderDelegation(c *fiber.Ctx, status int, f approvals.Delegati
 	if err != nil {
 		return err
 	}
+	// Only people who may approve can approve for someone else.
+	set := stateOf(c).policy
 	for _, p := range people {
-		if p.ID != me {
+		if p.ID != me && set.Allowed(strings.Split(p.Roles, ","), approvalsApprove) {
 			f.People = append(f.People, approvals.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Email + ")"})
 		}
 	}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -10,6 +11,18 @@ import (
 
 	"outlay"
 )
+
+// approvesSQL is the condition "person @me holds the permission to approve", read from the
+// tenant's policies at the moment of the query.
+const approvesSQL = `(SELECT 1 FROM user_roles ur
+	JOIN casbin_rule c ON c.ptype = 'p' AND c.v0 = ur.role AND c.v1 = 'approvals' AND c.v2 = 'approve'
+	WHERE ur.user_id = @me)`
+
+// delegatorsSQL is the set of people whose approvals @me may act on today: those who
+// delegated to them for today, while @me holds the permission to approve. A delegate acts
+// only on steps pending for the person away; callers add that condition.
+const delegatorsSQL = `(SELECT dg.user_id FROM approval_delegations dg
+	WHERE dg.delegate_id = @me AND current_date BETWEEN dg.starts_on AND dg.ends_on AND EXISTS ` + approvesSQL + `)`
 
 // DelegationView is a delegation with the names of both people.
 type DelegationView struct {
@@ -46,7 +59,9 @@ type NewDelegation struct {
 }
 
 // SetDelegation lets the delegate act for userID on approvals from StartsOn to EndsOn
-// inclusive. A period overlapping one already set is refused: clear that one first.
+// inclusive. The delegate must hold the permission to approve (and must still hold it
+// whenever they act: see delegatorsSQL). A period overlapping one already set is refused:
+// clear that one first.
 func SetDelegation(ctx context.Context, db *gorm.DB, userID int64, in NewDelegation, today time.Time) (*ApprovalDelegation, error) {
 	verr := outlay.ValidationErrors{}
 	if in.DelegateID == 0 {
@@ -71,11 +86,20 @@ func SetDelegation(ctx context.Context, db *gorm.DB, userID int64, in NewDelegat
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, refused := verr["delegate"]; !refused {
 			var delegate User
-			err := tx.Select("id", "status").First(&delegate, in.DelegateID).Error
+			err := tx.Select("id", "name", "status").First(&delegate, in.DelegateID).Error
 			if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && delegate.Status == UserDeactivated) {
 				verr.Add("delegate", "Choose an active person from the list.")
 			} else if err != nil {
 				return err
+			}
+			if _, refused := verr["delegate"]; !refused {
+				var approves bool
+				if err := tx.Raw(`SELECT EXISTS `+approvesSQL, sql.Named("me", delegate.ID)).Scan(&approves).Error; err != nil {
+					return err
+				}
+				if !approves {
+					verr.Add("delegate", delegate.Name+" cannot approve requests. Choose someone whose role lets them approve.")
+				}
 			}
 		}
 		if err := verr.Err(); err != nil {

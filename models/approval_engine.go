@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -475,8 +476,8 @@ func routedToViewer(tx *gorm.DB, v Viewer, step ApprovalStep) (onBehalfOf *int64
 		return nil, true, nil
 	}
 	var delegated bool
-	err = tx.Raw(`SELECT EXISTS (SELECT 1 FROM approval_delegations WHERE user_id = ? AND delegate_id = ?
-		AND current_date BETWEEN starts_on AND ends_on)`, *step.ApproverID, v.UserID).Scan(&delegated).Error
+	err = tx.Raw(`SELECT @approver IN `+delegatorsSQL, sql.Named("approver", *step.ApproverID), sql.Named("me", v.UserID)).
+		Scan(&delegated).Error
 	if err != nil {
 		return nil, false, err
 	}

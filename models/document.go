@@ -29,9 +29,9 @@ type Viewer struct {
 func (v Viewer) SeeAllOf(docType string) bool { return slices.Contains(v.SeeAllKinds, docType) }
 
 // routedTo is the condition "a step of this document's route is, or was, the viewer's to
-// act on": named as its approver, acted on by them, open to one of their roles, or named
-// for someone who has delegated to them today. docType and idColumn are constants of this
-// package, never input.
+// act on": named as its approver, acted on by them, open to one of their roles, or pending
+// for someone who has delegated to them today (see delegatorsSQL). docType and idColumn are
+// constants of this package, never input.
 func routedTo(v Viewer, docType, idColumn string) (string, map[string]any) {
 	roles := v.Roles
 	if len(roles) == 0 {
@@ -39,10 +39,9 @@ func routedTo(v Viewer, docType, idColumn string) (string, map[string]any) {
 	}
 	return `EXISTS (SELECT 1 FROM approval_steps s WHERE s.doc_type = '` + docType + `' AND s.doc_id = ` + idColumn + `
 		AND s.status <> 'cancelled'
-		AND (s.approver_id = @viewer OR s.acted_by = @viewer OR (s.kind = 'role' AND s.role IN @viewer_roles)
-			OR s.approver_id IN (SELECT d.user_id FROM approval_delegations d
-				WHERE d.delegate_id = @viewer AND current_date BETWEEN d.starts_on AND d.ends_on)))`,
-		map[string]any{"viewer": v.UserID, "viewer_roles": roles}
+		AND (s.approver_id = @me OR s.acted_by = @me OR (s.kind = 'role' AND s.role IN @viewer_roles)
+			OR (s.status = 'pending' AND s.approver_id IN ` + delegatorsSQL + `)))`,
+		map[string]any{"me": v.UserID, "viewer_roles": roles}
 }
 
 // VisibleRequisitions limits a query on requisitions to those the viewer may see: their
