@@ -288,6 +288,9 @@ func (s *Server) enrolForm(c *fiber.Ctx, userID int64, email, action string, err
 
 func (s *Server) renderSignInEnrol(c *fiber.Ctx, status int, u *models.User, errs views.FieldErrors) error {
 	e, err := s.enrolForm(c, u.ID, u.Email, security.EnrolPath, errs)
+	if errors.Is(err, models.ErrTwoFactorEnabled) {
+		return s.enrolledMeanwhile(c)
+	}
 	if err != nil {
 		return err
 	}
@@ -297,6 +300,17 @@ func (s *Server) renderSignInEnrol(c *fiber.Ctx, status int, u *models.User, err
 	}
 	e.Required, e.Reset = true, tf.MustEnrolAgain()
 	return s.renderAuth(c, status, page{Title: "Set up two-factor sign-in", Content: security.EnrolPage(*e)})
+}
+
+// enrolledMeanwhile answers a sign-in enrolment of a person who turned two-factor sign-in on
+// elsewhere in the meantime: the half-signed-in state ends, and they sign in with a code.
+func (s *Server) enrolledMeanwhile(c *fiber.Ctx) error {
+	if _, err := models.EndTwoFactorChallenge(c.UserContext(), tenantDB(c), c.Cookies(s.cookies.twoFactor)); err != nil {
+		return err
+	}
+	s.clearCookie(c, s.cookies.twoFactor)
+	s.setFlash(c, "info", "Two-factor sign-in is already on for your account. Sign in again, with a code from your app.")
+	return redirect(c, "/login")
 }
 
 func (s *Server) twoFactorEnrolPage(c *fiber.Ctx) error {
@@ -320,6 +334,9 @@ func (s *Server) twoFactorEnrol(c *fiber.Ctx) error {
 		return s.renderSignInEnrol(c, status, u, errs)
 	}
 	codes, err := models.ConfirmEnrolment(actingAs(c, u.ID, u.Email), tenantDB(c), s.totp, u.ID, u.Email, c.FormValue("code"), time.Now())
+	if errors.Is(err, models.ErrTwoFactorEnabled) {
+		return s.enrolledMeanwhile(c)
+	}
 	if v, ok := outlay.AsValidation(err); ok {
 		if err := s.wrongCode(c, u.ID, u.Email, "enrolment"); err != nil {
 			return err

@@ -386,3 +386,29 @@ func TestTokenCreationNeedsSecondFactor(t *testing.T) {
 		t.Errorf("the token: %d", res.Status)
 	}
 }
+
+// A person sent to enrol at sign-in who turned two factors on meanwhile, in a session from
+// before the policy, is sent to sign in again with a code rather than enrolling twice.
+func TestSignInEnrolmentAfterEnrollingElsewhere(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
+	db := env.DB(t, acme)
+	app := testutil.NewApp(t, env)
+	old := app.Client(t, "acme")
+	old.SignIn("bo@acme.example", testutil.Password)
+	if err := models.UpdateTwoFactorSettings(context.Background(), db, models.TwoFactorEveryone, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	pending := app.Client(t, "acme")
+	passwordStep(t, pending, "bo@acme.example", "/login/two-factor/enrol")
+	pending.Get("/login/two-factor/enrol")
+	enrolThroughPage(t, old) // the session from before the policy still works
+	res := pending.Post("/login/two-factor/enrol", url.Values{"code": {"000000"}})
+	if res.Status != http.StatusSeeOther || res.Location() != "/login" {
+		t.Fatalf("enrolling again: %d %q", res.Status, res.Location())
+	}
+	if msg := pending.Get("/login").Text(".flash"); !strings.Contains(msg, "already on") {
+		t.Errorf("flash %q", msg)
+	}
+	passwordStep(t, pending, "bo@acme.example", "/login/two-factor")
+}
