@@ -171,6 +171,8 @@ var notAudited = map[string]string{
 		"are recorded as two_factor events",
 	"two_factor_challenges": "single-use, five-minute half-signed-in states (stored as digests); " +
 		"the sign-ins and failed codes they lead to are recorded as events",
+	"mail_outbox": "outgoing mail, written with the change that causes it (which is recorded); " +
+		"a mail with a set-password link holds it only until it is sent",
 }
 
 // NotAudited lists the tables not audited row by row, each with the reason.

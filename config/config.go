@@ -69,6 +69,8 @@ type Config struct {
 	DemoDataDir      string        // where `outlay demo` keeps its embedded database
 	PasswordResetTTL time.Duration // how long a reset link works
 	MaxUploadBytes   int64         // largest attachment (OUTLAY_MAX_UPLOAD_MB, in megabytes)
+	JobWorkers       int           // background jobs worked at once per app server (OUTLAY_JOB_WORKERS)
+	MailAttempts     int           // tries of a mail before it is given up as failed (OUTLAY_MAIL_ATTEMPTS)
 }
 
 // Defaults returns the settings of a development machine.
@@ -87,6 +89,8 @@ func Defaults() Config {
 		MigrateParallel:  4,
 		DemoDataDir:      ".outlay",
 		PasswordResetTTL: time.Hour,
+		JobWorkers:       10,
+		MailAttempts:     10,
 
 		GoogleIssuer:       "https://accounts.google.com",
 		MicrosoftAuthority: "https://login.microsoftonline.com",
@@ -156,6 +160,8 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	poolConns := fs.String("tenant-pool-conns", env("OUTLAY_TENANT_POOL_CONNS", strconv.Itoa(c.TenantPoolConns)), "connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)")
 	idle := fs.String("session-idle", env("OUTLAY_SESSION_IDLE", c.SessionIdle.String()), "idle session timeout (OUTLAY_SESSION_IDLE)")
 	maxAge := fs.String("session-max", env("OUTLAY_SESSION_MAX", c.SessionMax.String()), "absolute session lifetime (OUTLAY_SESSION_MAX)")
+	jobWorkers := fs.String("job-workers", env("OUTLAY_JOB_WORKERS", strconv.Itoa(c.JobWorkers)), "background jobs worked at once by this process (OUTLAY_JOB_WORKERS)")
+	mailAttempts := fs.String("mail-attempts", env("OUTLAY_MAIL_ATTEMPTS", strconv.Itoa(c.MailAttempts)), "tries of a mail before it is given up as failed (OUTLAY_MAIL_ATTEMPTS)")
 	fs.StringVar(&c.DemoDataDir, "data", env("OUTLAY_DEMO_DATA", c.DemoDataDir), "demo: folder for the embedded database (OUTLAY_DEMO_DATA)")
 
 	return func() error {
@@ -245,6 +251,8 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 			c.MaxUploadBytes = int64(uploadMB) << 20
 		}
 		positive("OUTLAY_TENANT_POOL_CONNS", *poolConns, &c.TenantPoolConns)
+		positive("OUTLAY_JOB_WORKERS", *jobWorkers, &c.JobWorkers)
+		positive("OUTLAY_MAIL_ATTEMPTS", *mailAttempts, &c.MailAttempts)
 		duration := func(name, v string, dst *time.Duration) {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
@@ -222,30 +221,53 @@ func (s *Server) inviteUser(c *fiber.Ctx) error {
 	if len(f.Errors) > 0 {
 		return s.renderNewUser(c, http.StatusUnprocessableEntity, f)
 	}
-	u, token, err := models.InviteUser(c.UserContext(), tenantDB(c), grantor(c), in, models.InvitationTTL)
+	u, token, mailID, err := models.InviteUserWithMail(c.UserContext(), tenantDB(c), grantor(c), in, models.InvitationTTL, s.invitationMail(c))
 	if err := addFormErrors(f, err); err != nil {
 		return err
 	}
 	if len(f.Errors) > 0 {
 		return s.renderNewUser(c, http.StatusUnprocessableEntity, f)
 	}
-	s.flashInvitation(c, u.ID, u.Email, u.Name, token)
+	s.flashInvitation(c, mailID, u.Email, u.Name, token)
 	return redirect(c, users.UserPath(u.ID))
 }
 
-// flashInvitation mails a set-password link and says on the next page whether it went out.
-// It sends while the admin waits, so that a mail server's refusal is reported, not lost.
-func (s *Server) flashInvitation(c *fiber.Ctx, userID int64, email, name, token string) {
-	t := tenantOf(c)
-	msg := mail.Invitation(email, name, t.Name, currentUser(c).Name, s.cfg.TenantURL(t.Slug, "/password/reset/"+token), models.InvitationTTL)
-	ctx, cancel := context.WithTimeout(c.UserContext(), 30*time.Second)
-	defer cancel()
-	if err := s.mailer.Send(ctx, msg); err != nil {
-		s.logger.Error("sending an invitation failed", "tenant", t.Slug, "user_id", userID, "err", err)
-		s.setFlash(c, "error", fmt.Sprintf("%s is invited, but the email could not be sent. Try “Resend invitation” in a moment.", name))
+// invitationMail writes the invitation the signed-in admin sends.
+func (s *Server) invitationMail(c *fiber.Ctx) models.ComposeLinkMail {
+	t, inviter := tenantOf(c), currentUser(c).Name
+	return func(u *models.User, token string) mail.Message {
+		return mail.Invitation(u.Email, u.Name, t.Name, inviter, s.invitationLink(t.Slug, token), models.InvitationTTL)
+	}
+}
+
+func (s *Server) invitationLink(slug, token string) string {
+	return s.cfg.TenantURL(slug, "/password/reset/"+token)
+}
+
+// flashInvitation queues the delivery of a committed invitation and says on the next page
+// what happens to it. Without a mail server nothing reaches the person, so the admin is given
+// the link to pass on.
+func (s *Server) flashInvitation(c *fiber.Ctx, mailID int64, email, name, token string) {
+	s.deliverMail(c, mailID)
+	if !s.mailConfigured() {
+		s.setFlash(c, "info", fmt.Sprintf("%s is invited, but %s Pass this set-password link to %s yourself (it works for 72 hours, once): %s",
+			name, noMailNote, name, s.invitationLink(tenantOf(c).Slug, token)))
 		return
 	}
 	s.setFlash(c, "success", fmt.Sprintf("Invitation sent to %s. The link works for 72 hours.", email))
+}
+
+// noMailNote explains why no mail reaches anyone on a server without a mail server.
+const noMailNote = "this server has no mail server set up (OUTLAY_SMTP_URL), so its mail is written to the server's log instead of sent."
+
+func (s *Server) mailConfigured() bool { return s.cfg.SMTPURL != "" }
+
+// deliverMail queues the delivery of a mail the request committed to the outbox. Should
+// queueing fail, the mail is still sent by the outbox sweep, so the request goes on.
+func (s *Server) deliverMail(c *fiber.Ctx, mailID int64) {
+	if mailID != 0 {
+		_ = s.jobs.DeliverMail(c.UserContext(), tenantOf(c).Slug, mailID)
+	}
 }
 
 func (s *Server) resendInvitation(c *fiber.Ctx) error {
@@ -257,11 +279,11 @@ func (s *Server) resendInvitation(c *fiber.Ctx) error {
 		s.setFlash(c, "info", fmt.Sprintf("%s is not waiting for an invitation.", d.Name))
 		return redirect(c, users.UserPath(d.ID))
 	}
-	_, token, err := models.CreatePasswordReset(c.UserContext(), tenantDB(c), d.Email, models.InvitationTTL)
+	_, token, mailID, err := models.IssueLinkMail(c.UserContext(), tenantDB(c), d.Email, models.InvitationTTL, models.MailInvitation, s.invitationMail(c))
 	if err != nil {
 		return err
 	}
-	s.flashInvitation(c, d.ID, d.Email, d.Name, token)
+	s.flashInvitation(c, mailID, d.Email, d.Name, token)
 	return redirect(c, users.UserPath(d.ID))
 }
 

@@ -7,13 +7,11 @@ import (
 	"math"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
 	"outlay/audit"
-	"outlay/mail"
 	"outlay/models"
 	"outlay/views"
 	authviews "outlay/views/auth"
@@ -175,51 +173,14 @@ func (s *Server) forgot(c *fiber.Ctx) error {
 		f.Errors["email"] = err.Error()
 		return s.renderAuth(c, http.StatusUnprocessableEntity, page{Title: "Reset your password", Content: authviews.ForgotForm(f)})
 	}
-	allowed, err := models.PasswordSignInAllowed(c.UserContext(), tenantDB(c), f.Email)
-	if err != nil {
+	// Every address takes the same path: the request is queued and answered at once, and the
+	// job decides whether anyone gets a link. The page must not reveal who has an account,
+	// neither by what it says nor by how long it takes.
+	if err := s.jobs.RequestPasswordReset(c.UserContext(), tenantOf(c).Slug, f.Email); err != nil {
 		return err
-	}
-	var u *models.User
-	var token string
-	if allowed {
-		u, token, err = models.CreatePasswordReset(c.UserContext(), tenantDB(c), f.Email, s.cfg.PasswordResetTTL)
-	} else {
-		// Under "require SSO" only the break-glass admin gets a link; the page says the same
-		// to everyone.
-		err = outlay.ErrNotFound
-	}
-	switch {
-	case errors.Is(err, outlay.ErrNotFound), errors.Is(err, models.ErrTooManyResets):
-		// Say the same as for a real account: the page must not reveal who has one. A person
-		// sent many links already gets no more for a while.
-	case err != nil:
-		return err
-	default:
-		s.sendResetMail(tenantOf(c).Slug, tenantOf(c).Name, u, token)
 	}
 	f.Sent = true
 	return s.renderAuth(c, http.StatusOK, page{Title: "Check your email", Content: authviews.ForgotForm(f)})
-}
-
-// sendResetMail sends in the background, so the time the page takes does not reveal whether
-// an account exists.
-func (s *Server) sendResetMail(slug, tenantName string, u *models.User, token string) {
-	link := s.cfg.TenantURL(slug, "/password/reset/"+token)
-	msg := mail.Message{
-		To:      u.Email,
-		Subject: "Reset your Outlay password for " + tenantName,
-		Body: fmt.Sprintf("Hello %s,\n\nSomeone (we hope you) asked to reset your Outlay password for %s.\n"+
-			"Open this link within %s to choose a new one:\n\n%s\n\n"+
-			"The link works once. If you did not ask for it, ignore this email: your password stays as it is.\n",
-			u.Name, tenantName, s.cfg.PasswordResetTTL, link),
-	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := s.mailer.Send(ctx, msg); err != nil {
-			s.logger.Error("sending password reset mail failed", "tenant", slug, "user_id", u.ID, "err", err)
-		}
-	}()
 }
 
 func (s *Server) resetPage(c *fiber.Ctx) error {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"outlay/jobs"
 	"outlay/tenancy"
 )
 
@@ -24,7 +26,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics(counter *tenancy.QueryCounter, pools *tenancy.Pools) *metrics {
+func newMetrics(counter *tenancy.QueryCounter, pools *tenancy.Pools, queue *jobs.Queue) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -48,7 +50,33 @@ func newMetrics(counter *tenancy.QueryCounter, pools *tenancy.Pools) *metrics {
 		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "outlay_tenant_pools_open", Help: "Tenant database handles open."},
 			func() float64 { return float64(pools.Open()) }))
 	}
+	if queue != nil {
+		m.registry.MustRegister(jobsCollector{queue},
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "outlay_job_failures_total", Help: "Job attempts that failed on this server (each is retried, or given up as failed after its last attempt)."},
+				func() float64 { return float64(queue.Failures()) }))
+	}
 	return m
+}
+
+// jobsCollector reports the job queue's depth by state, read from the control database at
+// each scrape; state="discarded" are the jobs given up as failed.
+type jobsCollector struct{ queue *jobs.Queue }
+
+var jobsDesc = prometheus.NewDesc("outlay_jobs", "Background jobs by state (discarded: given up as failed).", []string{"state"}, nil)
+
+func (jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc }
+
+func (c jobsCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	depth, err := c.queue.Depth(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(jobsDesc, err)
+		return
+	}
+	for _, state := range jobs.States {
+		ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(depth[state]), state)
+	}
 }
 
 // observe records one finished request under its route pattern (never its raw path, which

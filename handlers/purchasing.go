@@ -263,10 +263,15 @@ func (s *Server) emailPurchaseOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = models.EmailPurchaseOrder(c.UserContext(), tenantDB(c), s.mailer, d.ID, tenantOf(c).Name)
-	if err := s.flashOutcome(c, err, d.Number+" was emailed to "+d.Vendor.Email+"."); err != nil {
+	mailID, err := models.EmailPurchaseOrder(c.UserContext(), tenantDB(c), d.ID, tenantOf(c).Name)
+	done := d.Number + " is being emailed to " + d.Vendor.Email + "."
+	if !s.mailConfigured() {
+		done = d.Number + " is queued for " + d.Vendor.Email + ", but " + noMailNote
+	}
+	if err := s.flashOutcome(c, err, done); err != nil {
 		return err
 	}
+	s.deliverMail(c, mailID)
 	return redirect(c, purchasing.OrderPath(d.ID))
 }
 

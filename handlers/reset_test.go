@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"outlay/internal/testutil"
 )
@@ -22,14 +21,7 @@ func requestReset(t *testing.T, app *testutil.App, c *testutil.Client, email str
 	if res.Status != 200 || res.Text("h1") != "Check your email" {
 		t.Fatalf("forgot: %d %q", res.Status, res.Text("h1"))
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(app.Mail.Sent()) == before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	sent := app.Mail.Sent()
-	if len(sent) == before {
-		t.Fatal("no reset mail was sent")
-	}
+	sent := app.WaitMail(t, before+1)
 	m := sent[len(sent)-1]
 	if m.To != email {
 		t.Fatalf("mail to %q", m.To)
@@ -109,7 +101,7 @@ func TestPasswordResetExpiredAndUnknown(t *testing.T) {
 	if res.Status != 200 || res.Text("h1") != "Check your email" {
 		t.Errorf("unknown email: %d %q", res.Status, res.Text("h1"))
 	}
-	time.Sleep(100 * time.Millisecond)
+	app.WaitJobs(t)
 	if len(app.Mail.Sent()) != before {
 		t.Error("mail sent for an unknown address")
 	}
@@ -127,7 +119,7 @@ func TestPasswordResetMailIsCapped(t *testing.T) {
 			t.Fatalf("request %d: %d %q", i+1, res.Status, res.Text("h1"))
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	app.WaitJobs(t)
 	if n := len(app.Mail.Sent()); n != 5 {
 		t.Errorf("%d reset mails sent for 7 requests in an hour, want 5", n)
 	}

@@ -18,7 +18,7 @@ import (
 	"outlay/auth"
 	"outlay/auth/sso"
 	"outlay/config"
-	"outlay/mail"
+	"outlay/jobs"
 	"outlay/models"
 	"outlay/outbound"
 	"outlay/policy"
@@ -33,7 +33,6 @@ type Deps struct {
 	Config   *config.Config
 	Registry *tenancy.Registry
 	Pools    *tenancy.Pools
-	Mailer   mail.Mailer
 	Logger   *slog.Logger
 	Throttle models.Throttle
 	// Policies caches each tenant's role policies; app servers each have their own.
@@ -44,6 +43,8 @@ type Deps struct {
 	SSOEvents models.SSOEventSink
 	// Blobs stores attachments.
 	Blobs *storage.Store
+	// Jobs queues background work: every mail is sent by a job.
+	Jobs *jobs.Queue
 }
 
 // Server is the HTTP layer's state, shared by every request.
@@ -51,7 +52,6 @@ type Server struct {
 	cfg       *config.Config
 	registry  *tenancy.Registry
 	pools     *tenancy.Pools
-	mailer    mail.Mailer
 	logger    *slog.Logger
 	signer    *auth.Signer
 	throttle  models.Throttle
@@ -68,6 +68,7 @@ type Server struct {
 	events    models.SSOEventSink
 	blobs     *storage.Store
 	proxies   proxies // whose forwarded headers are believed
+	jobs      *jobs.Queue
 }
 
 // New builds the Fiber app with every route.
@@ -85,18 +86,18 @@ func New(d Deps) (*fiber.App, *Server) {
 		cfg:      d.Config,
 		registry: d.Registry,
 		pools:    d.Pools,
-		mailer:   d.Mailer,
 		logger:   d.Logger,
 		signer:   auth.NewSigner(d.Config.SecretKey),
 		throttle: d.Throttle,
 		sessions: models.SessionPolicy{Idle: d.Config.SessionIdle, Max: d.Config.SessionMax},
 		cookies:  newCookieNames(d.Config.Secure()),
 		policies: d.Policies,
-		metrics:  newMetrics(d.Counter, d.Pools),
+		metrics:  newMetrics(d.Counter, d.Pools, d.Jobs),
 		outbound: outbound.ForConfig(d.Config),
 		events:   d.SSOEvents,
 		blobs:    d.Blobs,
 		proxies:  parseProxies(d.Config.TrustedProxies),
+		jobs:     d.Jobs,
 	}
 	s.sso = sso.NewProviders(s.outbound, 1000)
 	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.SSOSecretPurpose); err == nil {

@@ -581,7 +581,7 @@ func TestRequireSSO(t *testing.T) {
 	if res := b.Post("/password/forgot", url.Values{"email": {"bo@acme.example"}}); res.Text("h1") != "Check your email" {
 		t.Errorf("forgot page: %q", res.Text("h1"))
 	}
-	time.Sleep(100 * time.Millisecond)
+	s.app.WaitJobs(t)
 	if len(s.app.Mail.Sent()) != before {
 		t.Error("a reset link was mailed under “require SSO”")
 	}

@@ -6,12 +6,14 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net"
 	"net/mail"
 	"net/smtp"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -55,9 +57,11 @@ func New(smtpURL, from string, logger *slog.Logger) (Mailer, error) {
 	return s, nil
 }
 
-// LogMailer writes messages to the log instead of sending them.
+// LogMailer writes messages to the log instead of sending them; with Out set, it prints each
+// one's recipient, subject and links there instead (the demo's terminal).
 type LogMailer struct {
 	Logger *slog.Logger
+	Out    io.Writer
 
 	mu   sync.Mutex
 	sent []Message
@@ -65,16 +69,30 @@ type LogMailer struct {
 
 // Send logs m.
 func (l *LogMailer) Send(_ context.Context, m Message) error {
-	logger := l.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	logger.Info("mail (no OUTLAY_SMTP_URL set, so it is logged instead of sent)", "to", m.To, "subject", m.Subject, "body", m.Body)
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.Out != nil {
+		var b strings.Builder
+		fmt.Fprintf(&b, "\nMail (not sent: no OUTLAY_SMTP_URL)\n  To:      %s\n  Subject: %s\n", m.To, m.Subject)
+		for _, link := range Links(m.Body) {
+			fmt.Fprintf(&b, "  Link:    %s\n", link)
+		}
+		_, _ = io.WriteString(l.Out, b.String())
+	} else {
+		logger := l.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Info("mail (no OUTLAY_SMTP_URL set, so it is logged instead of sent)", "to", m.To, "subject", m.Subject, "body", m.Body)
+	}
 	l.sent = append(l.sent, m)
-	l.mu.Unlock()
 	return nil
 }
+
+var linkPattern = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// Links returns the web addresses in a mail's body, in order.
+func Links(body string) []string { return linkPattern.FindAllString(body, -1) }
 
 // Sent returns the messages logged so far, oldest first.
 func (l *LogMailer) Sent() []Message {

@@ -30,3 +30,15 @@ func hoursText(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d hours", h)
 }
+
+// PasswordReset is the mail with a link to choose a new password.
+func PasswordReset(to, name, orgName, link string, ttl time.Duration) Message {
+	return Message{
+		To:      to,
+		Subject: "Reset your Outlay password for " + orgName,
+		Body: fmt.Sprintf("Hello %s,\n\nSomeone (we hope you) asked to reset your Outlay password for %s.\n"+
+			"Open this link within %s to choose a new one:\n\n%s\n\n"+
+			"The link works once. If you did not ask for it, ignore this email: your password stays as it is.\n",
+			name, orgName, ttl, link),
+	}
+}

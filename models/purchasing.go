@@ -278,21 +278,26 @@ func ClosePurchaseOrder(ctx context.Context, db *gorm.DB, userID, poID int64, re
 	})
 }
 
-// EmailPurchaseOrder sends the order to its vendor's email address as plain text, from
-// orgName, and records when it was sent.
-func EmailPurchaseOrder(ctx context.Context, db *gorm.DB, mailer mail.Mailer, poID int64, orgName string) error {
-	d, err := GetPurchaseOrder(ctx, db, poID)
-	if err != nil {
-		return err
-	}
-	if strings.TrimSpace(d.Vendor.Email) == "" {
-		return outlay.Conflict(d.Vendor.Name + " has no email address. Add one on the vendor's page, or print the order and send it.")
-	}
-	if err := mailer.Send(ctx, PurchaseOrderMessage(d, orgName)); err != nil {
-		return fmt.Errorf("email %s: %w", d.Number, err)
-	}
-	at := time.Now()
-	return db.WithContext(ctx).Model(&d.PurchaseOrder).Updates(map[string]any{"emailed_at": at, "updated_at": at}).Error
+// EmailPurchaseOrder queues the order, as plain text from orgName, for its vendor's email
+// address and records when, in one transaction; a job sends it after the commit. It returns
+// the queued mail's id.
+func EmailPurchaseOrder(ctx context.Context, db *gorm.DB, poID int64, orgName string) (int64, error) {
+	var mailID int64
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		d, err := GetPurchaseOrder(ctx, tx, poID)
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(d.Vendor.Email) == "" {
+			return outlay.Conflict(d.Vendor.Name + " has no email address. Add one on the vendor's page, or print the order and send it.")
+		}
+		if mailID, err = QueueMail(ctx, tx, MailPurchaseOrder, PurchaseOrderMessage(d, orgName), false); err != nil {
+			return fmt.Errorf("email %s: %w", d.Number, err)
+		}
+		at := time.Now()
+		return tx.Model(&d.PurchaseOrder).Updates(map[string]any{"emailed_at": at, "updated_at": at}).Error
+	})
+	return mailID, err
 }
 
 // PurchaseOrderMessage is the plain-text email of an order to its vendor.

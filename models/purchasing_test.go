@@ -11,7 +11,6 @@ import (
 
 	"outlay"
 	"outlay/internal/testutil"
-	"outlay/mail"
 	"outlay/models"
 )
 
@@ -293,19 +292,22 @@ func TestClosingByHandNeedsAReason(t *testing.T) {
 	}
 }
 
-func TestEmailingAnOrderSendsItsLinesAndTotals(t *testing.T) {
+func TestEmailingAnOrderQueuesItsLinesAndTotals(t *testing.T) {
 	p := newPurchasing(t)
 	ctx := context.Background()
 	po, r := p.order(t)
-	mailer := &mail.LogMailer{}
-	if err := models.EmailPurchaseOrder(ctx, p.db, mailer, po.ID, "Acme Corporation"); err != nil {
+	id, err := models.EmailPurchaseOrder(ctx, p.db, po.ID, "Acme Corporation")
+	if err != nil {
 		t.Fatal(err)
 	}
-	sent := mailer.Sent()
-	if len(sent) != 1 {
-		t.Fatalf("%d messages", len(sent))
+	queued, err := models.GetMail(ctx, p.db, id)
+	if err != nil {
+		t.Fatal(err)
 	}
-	m := sent[0]
+	if queued.Status != models.MailQueued || queued.Kind != models.MailPurchaseOrder {
+		t.Errorf("queued mail %+v", queued)
+	}
+	m := queued.Message()
 	if m.To != "orders@vendor.example" || m.Subject != "Purchase order PO-000001 from Acme Corporation" {
 		t.Errorf("message to %q, subject %q", m.To, m.Subject)
 	}
@@ -325,8 +327,15 @@ func TestEmailingAnOrderSendsItsLinesAndTotals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := models.EmailPurchaseOrder(ctx, p.db, mailer, po2.ID, "Acme"); !errors.Is(err, outlay.ErrConflict) || len(mailer.Sent()) != 1 {
-		t.Errorf("emailing a vendor without email: %v, %d sent", err, len(mailer.Sent()))
+	var before int64
+	p.db.Raw(`SELECT count(*) FROM mail_outbox`).Scan(&before)
+	if _, err := models.EmailPurchaseOrder(ctx, p.db, po2.ID, "Acme"); !errors.Is(err, outlay.ErrConflict) {
+		t.Errorf("emailing a vendor without email: %v", err)
+	}
+	var after int64
+	p.db.Raw(`SELECT count(*) FROM mail_outbox`).Scan(&after)
+	if after != before {
+		t.Errorf("a refused email queued %d mails", after-before)
 	}
 }
 

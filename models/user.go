@@ -220,10 +220,15 @@ const InvitationTTL = 72 * time.Hour
 // in one transaction: either both exist or neither does. It returns the link's token. g may
 // give only roles within its reach; a refusal is a *GrantRefused, and is audited.
 func InviteUser(ctx context.Context, db *gorm.DB, g Grantor, in NewUser, ttl time.Duration) (*User, string, error) {
+	u, token, _, err := InviteUserWithMail(ctx, db, g, in, ttl, nil)
+	return u, token, err
+}
+
+// InviteUserWithMail is InviteUser that also queues the invitation compose writes, in the
+// same transaction; with a nil compose no mail is queued and mailID is 0.
+func InviteUserWithMail(ctx context.Context, db *gorm.DB, g Grantor, in NewUser, ttl time.Duration, compose ComposeLinkMail) (u *User, token string, mailID int64, err error) {
 	in.Password = ""
-	var u *User
-	var token string
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := lockAccess(tx); err != nil {
 			return err
 		}
@@ -237,13 +242,18 @@ func InviteUser(ctx context.Context, db *gorm.DB, g Grantor, in NewUser, ttl tim
 		if u, err = CreateUser(ctx, tx, in); err != nil {
 			return err
 		}
-		_, token, err = CreatePasswordReset(ctx, tx, u.Email, ttl)
+		if _, token, err = CreatePasswordReset(ctx, tx, u.Email, ttl); err != nil {
+			return err
+		}
+		if compose != nil {
+			mailID, err = QueueMail(ctx, tx, MailInvitation, compose(u, token), true)
+		}
 		return err
 	})
 	if err != nil {
-		return nil, "", auditRefusal(ctx, db, err)
+		return nil, "", 0, auditRefusal(ctx, db, err)
 	}
-	return u, token, nil
+	return u, token, mailID, nil
 }
 
 // placement is where a person sits: their department and their manager.

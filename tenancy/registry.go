@@ -20,6 +20,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"outlay"
 	"outlay/migrations"
@@ -86,8 +88,8 @@ func OpenRegistry(ctx context.Context, controlDSN string, logger *slog.Logger, c
 	if err := EnsureDatabase(ctx, controlDSN); err != nil {
 		return nil, fmt.Errorf("create control database: %w", err)
 	}
-	if _, err := MigrateDatabase(ctx, controlDSN, migrations.Control()); err != nil {
-		return nil, fmt.Errorf("migrate control database: %w", err)
+	if err := MigrateControl(ctx, controlDSN); err != nil {
+		return nil, err
 	}
 	cfg, err := pgxpool.ParseConfig(controlDSN)
 	if err != nil {
@@ -386,6 +388,42 @@ func (r *Registry) MigrateAll(ctx context.Context, fsys fs.FS, parallel int, rep
 	wg.Wait()
 	sort.Slice(results, func(i, j int) bool { return results[i].Slug < results[j].Slug })
 	return results
+}
+
+// riverMigrationLock is the advisory lock (in the control database) held while River's
+// migrations run, since River's migrator takes none itself.
+const riverMigrationLock = 7245002
+
+// MigrateControl brings the control database up to date: our own migrations, then the job
+// queue's tables with River's migrator, under a lock so two processes never migrate at once.
+func MigrateControl(ctx context.Context, controlDSN string) error {
+	if _, err := MigrateDatabase(ctx, controlDSN, migrations.Control()); err != nil {
+		return fmt.Errorf("migrate control database: %w", err)
+	}
+	pool, err := pgxpool.New(ctx, controlDSN)
+	if err != nil {
+		return fmt.Errorf("migrate job queue: %w", err)
+	}
+	defer pool.Close()
+	// Some of River's migrations cannot run inside an outer transaction, so a session lock on
+	// a connection of its own serialises them.
+	lockConn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate job queue: %w", err)
+	}
+	defer lockConn.Release()
+	if _, err := lockConn.Exec(ctx, `SELECT pg_advisory_lock($1)`, riverMigrationLock); err != nil {
+		return fmt.Errorf("migrate job queue: %w", err)
+	}
+	defer lockConn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, riverMigrationLock)
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err == nil {
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate job queue: %w", err)
+	}
+	return nil
 }
 
 // MigrateDatabase brings the database at dsn up to the newest migration in fsys and returns

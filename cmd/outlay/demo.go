@@ -68,7 +68,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := ensureDemoTenants(ctx, cfg, stderr); err != nil {
 		return err
 	}
-	return serve(ctx, cfg, logger, func() { printDemo(stdout, cfg) })
+	return serve(ctx, cfg, logger, stdout, func() { printDemo(stdout, cfg) })
 }
 
 // demoSecret keeps one secret key in the data folder, so sessions survive a restart.
@@ -145,4 +145,7 @@ func printDemo(w io.Writer, cfg *config.Config) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nPassword for every demo user: %s\n", DemoPassword)
 	fmt.Fprintf(w, "Data is kept in %s (delete it to start afresh). Stop with Ctrl+C.\n", cfg.DemoDataDir)
+	if cfg.SMTPURL == "" {
+		fmt.Fprintln(w, "No mail server is set (OUTLAY_SMTP_URL): every mail is printed here instead, with its links.")
+	}
 }

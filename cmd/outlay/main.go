@@ -26,6 +26,8 @@ Usage:
   outlay sso set <slug> <name> --issuer URL --client-id ID --client-secret S [--domains a.com,b.com] [--jit-role ROLE]
                                   add or change a tenant's OpenID Connect provider (as its /admin/sso page does)
   outlay sso list <slug>          list a tenant's SSO providers and sign-in policy
+  outlay jobs list [--failed]     list background jobs (sending mail, ...), newest first; --failed
+                                  shows those given up and those waiting to retry, with their error
   outlay audit verify <slug> [--head] [--signed-head LINE]
                                   check a tenant's audit log: exits 1 naming the first altered,
                                   removed or out-of-order row, or when the newest rows were cut
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdSSO(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, args[1:], stdout, stderr)
+	case "jobs":
+		err = cmdJobs(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -15,6 +15,7 @@ import (
 
 	"outlay/config"
 	"outlay/handlers"
+	"outlay/jobs"
 	"outlay/mail"
 	"outlay/policy"
 	"outlay/storage"
@@ -58,12 +59,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
-	return serve(ctx, cfg, logger, nil)
+	return serve(ctx, cfg, logger, nil, nil)
 }
 
-// serve runs the web app until ctx ends, then lets in-flight requests finish. ready, when
-// set, is called once the server accepts connections.
-func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready func()) error {
+// serve runs the web app and its job workers until ctx ends, then lets in-flight requests
+// and jobs finish. Without an SMTP server, mail is printed to mailOut when it is set (the
+// demo's terminal), otherwise logged. ready, when set, is called once the server accepts
+// connections.
+func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut io.Writer, ready func()) error {
 	counter := &tenancy.QueryCounter{}
 	registry, err := tenancy.OpenRegistry(ctx, cfg.DatabaseURL, logger, counter)
 	if err != nil {
@@ -76,6 +79,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready f
 	if err != nil {
 		return err
 	}
+	if lm, ok := mailer.(*mail.LogMailer); ok && mailOut != nil {
+		lm.Out = mailOut
+	}
 	policies := policy.NewEngine()
 	// Another server's policy edit drops this server's cached copy at once; requests would
 	// notice anyway, since each reads the policy version with its session.
@@ -85,7 +91,25 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready f
 		return err
 	}
 	defer blobs.Close()
-	app, _ := handlers.New(handlers.Deps{Config: cfg, Registry: registry, Pools: pools, Mailer: mailer, Logger: logger, Policies: policies, Counter: counter, Blobs: blobs})
+	queue, err := jobs.Open(ctx, jobs.Options{Config: cfg, Registry: registry, Pools: pools, Mailer: mailer, Logger: logger,
+		Workers: cfg.JobWorkers, MailAttempts: cfg.MailAttempts})
+	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	// Workers stop after the web server, so that mail queued by the last requests still goes.
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	if err := queue.Start(jobsCtx); err != nil {
+		return fmt.Errorf("job workers: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := queue.Stop(stopCtx); err != nil {
+			logger.Warn("job workers did not stop in time; their jobs will run again elsewhere", "err", err)
+		}
+	}()
+	app, _ := handlers.New(handlers.Deps{Config: cfg, Registry: registry, Pools: pools, Jobs: queue, Logger: logger, Policies: policies, Counter: counter, Blobs: blobs})
 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()

@@ -9,12 +9,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
 	"outlay"
 	"outlay/config"
+	"outlay/jobs"
 	"outlay/mail"
 	"outlay/models"
 	"outlay/tenancy"
@@ -120,15 +120,41 @@ func cmdUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "user %s added to %s with roles %s; they sign in at %s\n", u.Email, t.Slug, strings.Join(u.Roles, ", "), cfg.TenantURL(t.Slug, "/login"))
 		return nil
 	}
-	u, token, err := models.InviteUser(ctx, db, models.ByOperator(), in, models.InvitationTTL)
+	var compose models.ComposeLinkMail
+	if cfg.SMTPURL != "" {
+		compose = func(u *models.User, token string) mail.Message {
+			return mail.Invitation(u.Email, u.Name, t.Name, "", cfg.TenantURL(t.Slug, "/password/reset/"+token), models.InvitationTTL)
+		}
+	}
+	u, token, mailID, err := models.InviteUserWithMail(ctx, db, models.ByOperator(), in, models.InvitationTTL, compose)
 	if err != nil {
 		return explain(err)
 	}
 	link := cfg.TenantURL(t.Slug, "/password/reset/"+token)
 	fmt.Fprintf(stdout, "user %s invited to %s with roles %s\n", u.Email, t.Slug, strings.Join(u.Roles, ", "))
 	fmt.Fprintf(stdout, "they choose a password at (valid 72 hours): %s\n", link)
-	sendInvitation(ctx, cfg, stdout, stderr, mail.Invitation(u.Email, u.Name, t.Name, "", link, models.InvitationTTL))
+	if mailID == 0 {
+		fmt.Fprintln(stdout, "no OUTLAY_SMTP_URL is set, so no email was sent: pass them the link")
+		return nil
+	}
+	queueInvitation(ctx, cfg, stdout, stderr, t.Slug, u.Email, mailID)
 	return nil
+}
+
+// queueInvitation queues the delivery of a committed invitation, which the app servers' job
+// workers send. The link is printed either way, and the outbox sweep sends the mail even if
+// queueing fails here, so a failure only warns.
+func queueInvitation(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer, slug, email string, mailID int64) {
+	q, err := jobs.Open(ctx, jobs.Options{Config: cfg, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
+	if err == nil {
+		err = q.DeliverMail(ctx, slug, mailID)
+		_ = q.Stop(ctx)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: the invitation email is waiting in the outbox and goes out within minutes (%v)\n", err)
+		return
+	}
+	fmt.Fprintf(stdout, "invitation email to %s queued; the app servers send it\n", email)
 }
 
 // checkRoleNames refuses role names the tenant does not have, listing those it has.
@@ -149,26 +175,6 @@ func checkRoleNames(ctx context.Context, db *gorm.DB, names []string) error {
 		}
 	}
 	return nil
-}
-
-// sendInvitation mails the invitation when an SMTP server is configured. The link is printed
-// either way, so a failed send only warns.
-func sendInvitation(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer, m mail.Message) {
-	if cfg.SMTPURL == "" {
-		fmt.Fprintln(stdout, "no OUTLAY_SMTP_URL is set, so no email was sent: pass them the link")
-		return
-	}
-	mailer, err := mail.New(cfg.SMTPURL, cfg.MailFrom, slog.New(slog.NewTextHandler(stderr, nil)))
-	if err == nil {
-		sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		err = mailer.Send(sendCtx, m)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "warning: the invitation email was not sent (%v); pass them the link\n", err)
-		return
-	}
-	fmt.Fprintf(stdout, "invitation emailed to %s\n", m.To)
 }
 
 const userDeactivateUsage = "outlay user deactivate <slug> <email>"

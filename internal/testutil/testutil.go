@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
@@ -40,6 +41,10 @@ var (
 	templateOnce sync.Once
 	templateName string
 	templateErr  error
+
+	controlOnce     sync.Once
+	controlTemplate string
+	controlErr      error
 )
 
 // ServerDSN is a superuser URL of the test Postgres server's maintenance database:
@@ -89,21 +94,43 @@ func Main(m *testing.M) {
 func TemplateDatabase(t testing.TB) string {
 	t.Helper()
 	dsn := ServerDSN(t)
-	templateOnce.Do(func() { templateName, templateErr = makeTemplate(dsn) })
+	templateOnce.Do(func() {
+		templateName, templateErr = makeTemplate(dsn, "outlaytpl_", migrations.Tenant(), func(ctx context.Context, dsn string) error {
+			_, err := tenancy.MigrateDatabase(ctx, dsn, migrations.Tenant())
+			return err
+		})
+	})
 	if templateErr != nil {
 		t.Fatalf("tenant template database: %v", templateErr)
 	}
 	return templateName
 }
 
-func makeTemplate(dsn string) (string, error) {
+// ControlTemplate is like TemplateDatabase for the control plane: a database with the control
+// migrations and the job queue's tables, which every test's control database copies.
+func ControlTemplate(t testing.TB) string {
+	t.Helper()
+	dsn := ServerDSN(t)
+	controlOnce.Do(func() {
+		controlTemplate, controlErr = makeTemplate(dsn, "outlayctl_", migrations.Control(), tenancy.MigrateControl)
+	})
+	if controlErr != nil {
+		t.Fatalf("control template database: %v", controlErr)
+	}
+	return controlTemplate
+}
+
+// makeTemplate makes (once per server) a template database named prefix and a hash of the
+// migrations in fsys and of the job queue's version, migrated by migrate.
+func makeTemplate(dsn, prefix string, fsys fs.FS, migrate func(ctx context.Context, dsn string) error) (string, error) {
 	ctx := context.Background()
 	h := sha256.New()
-	err := fs.WalkDir(migrations.Tenant(), ".", func(path string, d fs.DirEntry, err error) error {
+	h.Write([]byte(riverVersion()))
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(migrations.Tenant(), path)
+		b, err := fs.ReadFile(fsys, path)
 		h.Write([]byte(path))
 		h.Write(b)
 		return err
@@ -111,7 +138,7 @@ func makeTemplate(dsn string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	name := "outlaytpl_" + hex.EncodeToString(h.Sum(nil))[:16]
+	name := prefix + hex.EncodeToString(h.Sum(nil))[:16]
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return "", err
@@ -139,7 +166,7 @@ func makeTemplate(dsn string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := tenancy.MigrateDatabase(ctx, tdsn, migrations.Tenant()); err != nil {
+	if err := migrate(ctx, tdsn); err != nil {
 		return "", err
 	}
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+ident+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
@@ -169,6 +196,9 @@ func NewEnv(t testing.TB) *Env {
 	controlDSN, err := tenancy.WithDatabase(dsn, control)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := cloneDatabase(ctx, dsn, ControlTemplate(t), control); err != nil {
+		t.Fatalf("control database: %v", err)
 	}
 	cfg := TestConfig(t, controlDSN)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
@@ -274,6 +304,29 @@ func (e *Env) CreateUser(t testing.TB, tn tenancy.Tenant, email, name string, ro
 func NewTenant(t testing.TB) (*Env, tenancy.Tenant) {
 	e := NewEnv(t)
 	return e, e.NewTenant(t, "acme", "Acme Corporation")
+}
+
+// cloneDatabase creates database name as a copy of template.
+func cloneDatabase(ctx context.Context, serverDSN, template, name string) error {
+	conn, err := pgx.Connect(ctx, serverDSN)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{template}.Sanitize())
+	return err
+}
+
+// riverVersion is the job queue library's module version, which decides its schema.
+func riverVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/riverqueue/river" {
+				return d.Version
+			}
+		}
+	}
+	return ""
 }
 
 func randomHex(n int) string {

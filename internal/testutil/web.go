@@ -8,11 +8,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gofiber/fiber/v2"
 
 	"outlay/handlers"
+	"outlay/jobs"
 	"outlay/mail"
 	"outlay/models"
 	"outlay/storage"
@@ -23,26 +25,77 @@ type App struct {
 	*Env
 	Fiber  *fiber.App
 	Server *handlers.Server
-	Mail   *mail.LogMailer
+	Mail   *mail.LogMailer // nil when built with NewAppMailer
+	Jobs   *jobs.Queue
 	// Events are the SSO changes and sign-ins the app recorded.
 	Events *EventLog
 	// Blobs is the attachment store, a folder of the test's own.
 	Blobs *storage.Store
 }
 
-// NewApp builds the app over env.
+// NewApp builds the app over env, with its job workers running and mail going to App.Mail.
 func NewApp(t testing.TB, env *Env) *App {
 	t.Helper()
 	mailer := &mail.LogMailer{Logger: env.Logger}
+	a := NewAppMailer(t, env, mailer)
+	a.Mail = mailer
+	return a
+}
+
+// NewAppMailer builds the app over env with its job workers sending through mailer.
+func NewAppMailer(t testing.TB, env *Env, mailer mail.Mailer) *App {
+	t.Helper()
+	queue := StartJobs(t, env, mailer)
 	events := &EventLog{}
 	blobs, err := storage.Open(context.Background(), env.Config.BlobURL)
 	if err != nil {
 		t.Fatalf("open the blob store: %v", err)
 	}
 	t.Cleanup(func() { _ = blobs.Close() })
-	app, srv := handlers.New(handlers.Deps{Config: env.Config, Registry: env.Registry, Pools: env.Pools, Mailer: mailer,
+	app, srv := handlers.New(handlers.Deps{Config: env.Config, Registry: env.Registry, Pools: env.Pools, Jobs: queue,
 		Logger: env.Logger, Counter: env.Counter, SSOEvents: events.Record, Blobs: blobs})
-	return &App{Env: env, Fiber: app, Server: srv, Mail: mailer, Events: events, Blobs: blobs}
+	return &App{Env: env, Fiber: app, Server: srv, Jobs: queue, Events: events, Blobs: blobs}
+}
+
+// StartJobs starts a job queue with workers over env, as an app server runs one, retrying
+// failures after a tenth of a second; it stops when the test ends.
+func StartJobs(t testing.TB, env *Env, mailer mail.Mailer) *jobs.Queue {
+	t.Helper()
+	q, err := jobs.Open(context.Background(), jobs.Options{Config: env.Config, Registry: env.Registry, Pools: env.Pools,
+		Mailer: mailer, Logger: env.Logger, Workers: 4, MailAttempts: env.Config.MailAttempts,
+		RetryPolicy: jobs.FixedRetry(100 * time.Millisecond), PollInterval: 50 * time.Millisecond,
+		SweepEvery: time.Second, SweepAfter: time.Second})
+	if err != nil {
+		t.Fatalf("open the job queue: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := q.Start(ctx); err != nil {
+		t.Fatalf("start the job queue: %v", err)
+	}
+	t.Cleanup(func() {
+		stopCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		_ = q.Stop(stopCtx)
+		cancel()
+	})
+	return q
+}
+
+// WaitMail waits until the app's log mailer holds at least n messages and returns them; the
+// test fails after 15 seconds.
+func (a *App) WaitMail(t testing.TB, n int) []mail.Message {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		sent := a.Mail.Sent()
+		if len(sent) >= n {
+			return sent
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited for %d mails, %d sent", n, len(sent))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // EventLog collects recorded SSO events.
@@ -189,5 +242,32 @@ func (c *Client) SignIn(email, password string) {
 	res := c.Post("/login", url.Values{"email": {email}, "password": {password}})
 	if res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
 		c.t.Fatalf("sign in as %s: status %d, location %q, body %s", email, res.Status, res.Location(), res.Text(".flash, .field-error"))
+	}
+}
+
+// WaitJobs waits until the app's job queue has nothing left to do now: no job waiting, running
+// or due for a retry. The test fails after 15 seconds.
+func (a *App) WaitJobs(t testing.TB) {
+	t.Helper()
+	WaitJobs(t, a.Jobs)
+}
+
+// WaitJobs waits until q has no job waiting, running or due for a retry.
+func WaitJobs(t testing.TB, q *jobs.Queue) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		depth, err := q.Depth(context.Background())
+		if err != nil {
+			t.Fatalf("job queue depth: %v", err)
+		}
+		busy := depth["available"] + depth["running"] + depth["retryable"] + depth["pending"]
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jobs still busy after 15 s: %v", depth)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

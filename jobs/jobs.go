@@ -1,0 +1,370 @@
+// Package jobs runs Outlay's background work on a Postgres-backed queue (River) in the
+// control-plane database: every app server both queues jobs and works them, each job runs on
+// one server at a time, a job whose server died is picked up again, and a failing job is
+// retried with backoff until it is given up as failed.
+//
+// Every job names its tenant by slug. Mail is the first user: a change writes its mail to the
+// tenant's outbox in its own transaction, and after the commit a deliver_mail job sends it. A
+// periodic sweep_mail job queues any outbox row still waiting (a process that stopped between
+// its commit and queueing the job), so no committed mail is lost.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/config"
+	"outlay/mail"
+	"outlay/models"
+	"outlay/tenancy"
+)
+
+// Options are what a Queue is built from.
+type Options struct {
+	Config   *config.Config
+	Registry *tenancy.Registry
+	Pools    *tenancy.Pools
+	Mailer   mail.Mailer
+	Logger   *slog.Logger
+	// Workers is how many jobs this process works at once; 0 only queues (a command-line tool).
+	Workers int
+	// MailAttempts is how many times a mail is tried before it is given up as failed.
+	MailAttempts int
+	// RetryPolicy spaces out retries; nil is River's backoff (attempt⁴ seconds).
+	RetryPolicy river.ClientRetryPolicy
+	// SweepEvery is how often waiting outbox rows are looked for, and SweepAfter how old a
+	// waiting row must be before the sweep queues it (its own job normally does first).
+	SweepEvery, SweepAfter time.Duration
+	// PollInterval is how often workers look for jobs without being told (River's default
+	// is 1 s); tests shorten it.
+	PollInterval time.Duration
+}
+
+// Queue queues and works jobs.
+type Queue struct {
+	opts     Options
+	pool     *pgxpool.Pool
+	client   *river.Client[pgx.Tx]
+	failures atomic.Int64
+}
+
+// Job kinds.
+const (
+	KindDeliverMail    = "deliver_mail"
+	KindPasswordReset  = "password_reset_requested"
+	KindSweepMail      = "sweep_mail"
+	mailSweepBatchSize = 500
+)
+
+// MailArgs delivers one outbox mail of a tenant.
+type MailArgs struct {
+	Tenant string `json:"tenant" river:"unique"`
+	MailID int64  `json:"mail_id" river:"unique"`
+}
+
+// Kind is the job kind.
+func (MailArgs) Kind() string { return KindDeliverMail }
+
+// ResetArgs handles one request for a password reset link: the request page queues it for
+// every address alike and answers at once, so its time says nothing about who has an account.
+type ResetArgs struct {
+	Tenant string `json:"tenant"`
+	Email  string `json:"email"`
+}
+
+// Kind is the job kind.
+func (ResetArgs) Kind() string { return KindPasswordReset }
+
+// SweepArgs queues every tenant's outbox mail that is still waiting.
+type SweepArgs struct {
+	Tenant string `json:"tenant,omitempty"` // empty: every tenant
+}
+
+// Kind is the job kind.
+func (SweepArgs) Kind() string { return KindSweepMail }
+
+// Open connects to the control database (whose job tables the control migrations made) and
+// builds the queue; Start starts its workers.
+func Open(ctx context.Context, o Options) (*Queue, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MailAttempts < 1 {
+		o.MailAttempts = 10
+	}
+	if o.SweepEvery <= 0 {
+		o.SweepEvery = time.Minute
+	}
+	if o.SweepAfter <= 0 {
+		o.SweepAfter = time.Minute
+	}
+	pcfg, err := pgxpool.ParseConfig(o.Config.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("control database URL: %w", err)
+	}
+	pcfg.MaxConns = int32(min(o.Workers, 20) + 4)
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, err
+	}
+	q := &Queue{opts: o, pool: pool}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &mailWorker{q: q})
+	river.AddWorker(workers, &resetWorker{q: q})
+	river.AddWorker(workers, &sweepWorker{q: q})
+	rc := &river.Config{
+		Logger:               o.Logger.With("component", "jobs"),
+		Workers:              workers,
+		RetryPolicy:          o.RetryPolicy,
+		JobTimeout:           2 * time.Minute,
+		RescueStuckJobsAfter: 10 * time.Minute,
+		FetchPollInterval:    o.PollInterval,
+	}
+	if o.PollInterval > 0 && o.PollInterval < river.FetchCooldownDefault {
+		rc.FetchCooldown = o.PollInterval
+	}
+	if o.Workers > 0 {
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}
+		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(o.SweepEvery),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return SweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: o.SweepEvery}}
+			}, &river.PeriodicJobOpts{RunOnStart: true})}
+	}
+	if q.client, err = river.NewClient(riverpgxv5.New(pool), rc); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return q, nil
+}
+
+// Start starts the workers; they stop when Stop is called or ctx ends.
+func (q *Queue) Start(ctx context.Context) error {
+	if q.opts.Workers == 0 {
+		return nil
+	}
+	return q.client.Start(ctx)
+}
+
+// Stop lets running jobs finish (until ctx ends) and closes the queue.
+func (q *Queue) Stop(ctx context.Context) error {
+	var err error
+	if q.opts.Workers > 0 {
+		err = q.client.Stop(ctx)
+	}
+	q.pool.Close()
+	return err
+}
+
+// Failures counts the job attempts that failed in this process.
+func (q *Queue) Failures() int64 { return q.failures.Load() }
+
+// DeliverMail queues the delivery of outbox mails the tenant committed. When queueing fails
+// the mails still go out: the sweep finds them.
+func (q *Queue) DeliverMail(ctx context.Context, slug string, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: MailArgs{Tenant: slug, MailID: id}, InsertOpts: q.mailOpts()}
+	}
+	_, err := q.client.InsertMany(ctx, params)
+	if err != nil {
+		q.opts.Logger.Warn("queueing mail delivery failed; the outbox sweep will send it", "tenant", slug, "mail_ids", ids, "err", err)
+	}
+	return err
+}
+
+func (q *Queue) mailOpts() *river.InsertOpts {
+	return &river.InsertOpts{MaxAttempts: q.opts.MailAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// RequestPasswordReset queues a reset request for whatever address was typed.
+func (q *Queue) RequestPasswordReset(ctx context.Context, slug, email string) error {
+	_, err := q.client.Insert(ctx, ResetArgs{Tenant: slug, Email: email}, &river.InsertOpts{MaxAttempts: 5})
+	return err
+}
+
+// SweepNow queues a sweep of one tenant's outbox (all tenants when slug is empty).
+func (q *Queue) SweepNow(ctx context.Context, slug string) error {
+	_, err := q.client.Insert(ctx, SweepArgs{Tenant: slug}, nil)
+	return err
+}
+
+// tenantDB borrows a tenant's database handle for a job.
+func (q *Queue) tenantDB(ctx context.Context, slug string) (tenancy.Tenant, *gorm.DB, func(), error) {
+	t, ok := q.opts.Registry.Lookup(slug)
+	if !ok {
+		// Made by another server a moment ago, and not yet announced to this one.
+		if err := q.opts.Registry.Refresh(ctx); err != nil {
+			return t, nil, nil, err
+		}
+		if t, ok = q.opts.Registry.Lookup(slug); !ok {
+			return t, nil, nil, river.JobCancel(fmt.Errorf("tenant %q does not exist", slug))
+		}
+	}
+	db, release, err := q.opts.Pools.Acquire(ctx, t)
+	if err != nil {
+		return t, nil, nil, err
+	}
+	return t, db, release, nil
+}
+
+// failed counts a failed attempt and passes its error on.
+func (q *Queue) failed(err error) error {
+	if err != nil {
+		q.failures.Add(1)
+	}
+	return err
+}
+
+type mailWorker struct {
+	river.WorkerDefaults[MailArgs]
+	q *Queue
+}
+
+func (w *mailWorker) Timeout(*river.Job[MailArgs]) time.Duration { return time.Minute }
+
+// Work sends one mail while holding its outbox row, so a second delivery of the same mail
+// (the sweep's, racing this one) finds it sent and does nothing.
+func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
+	q, a := w.q, job.Args
+	_, db, release, err := q.tenantDB(ctx, a.Tenant)
+	if err != nil {
+		return q.failed(err)
+	}
+	defer release()
+	var sendErr error
+	var sent *models.OutboxMail
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		m, ok, err := models.ClaimMail(ctx, tx, a.MailID)
+		if err != nil || !ok {
+			return err
+		}
+		if sendErr = q.opts.Mailer.Send(ctx, m.Message()); sendErr != nil {
+			return nil
+		}
+		sent = m
+		return models.MarkMailSent(ctx, tx, a.MailID)
+	})
+	if err != nil {
+		return q.failed(err)
+	}
+	if sendErr != nil {
+		final := job.Attempt >= job.MaxAttempts
+		if err := models.MarkMailAttemptFailed(context.WithoutCancel(ctx), db, a.MailID, sendErr.Error(), final); err != nil {
+			q.opts.Logger.Error("recording a failed mail", "tenant", a.Tenant, "mail_id", a.MailID, "err", err)
+		}
+		level := slog.LevelWarn
+		if final {
+			level = slog.LevelError
+		}
+		q.opts.Logger.Log(ctx, level, "sending mail failed", "tenant", a.Tenant, "mail_id", a.MailID,
+			"attempt", job.Attempt, "max_attempts", job.MaxAttempts, "given_up", final, "err", sendErr)
+		return q.failed(sendErr)
+	}
+	if sent != nil {
+		q.opts.Logger.Info("mail sent", "tenant", a.Tenant, "mail_id", a.MailID, "kind", sent.Kind)
+	}
+	return nil
+}
+
+type resetWorker struct {
+	river.WorkerDefaults[ResetArgs]
+	q *Queue
+}
+
+// Work issues a reset link and queues its mail, when the address belongs to someone who may
+// use a password; for anyone else it does nothing. Retrying never sends a second link: once
+// the link's mail is committed, queueing its delivery may fail and the sweep still sends it.
+func (w *resetWorker) Work(ctx context.Context, job *river.Job[ResetArgs]) error {
+	q, a := w.q, job.Args
+	t, db, release, err := q.tenantDB(ctx, a.Tenant)
+	if err != nil {
+		return q.failed(err)
+	}
+	defer release()
+	allowed, err := models.PasswordSignInAllowed(ctx, db, a.Email)
+	if err != nil {
+		return q.failed(err)
+	}
+	if !allowed {
+		// Under "require SSO" only the break-glass admin gets a link.
+		return nil
+	}
+	ttl := q.opts.Config.PasswordResetTTL
+	_, _, mailID, err := models.IssueLinkMail(ctx, db, a.Email, ttl, models.MailPasswordReset, func(u *models.User, token string) mail.Message {
+		return mail.PasswordReset(u.Email, u.Name, t.Name, q.opts.Config.TenantURL(t.Slug, "/password/reset/"+token), ttl)
+	})
+	switch {
+	case errors.Is(err, outlay.ErrNotFound), errors.Is(err, models.ErrTooManyResets):
+		return nil
+	case err != nil:
+		return q.failed(err)
+	}
+	_ = q.DeliverMail(ctx, t.Slug, mailID)
+	return nil
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	q *Queue
+}
+
+// Work queues the delivery of every mail that has waited longer than SweepAfter.
+func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
+	q := w.q
+	var slugs []string
+	if job.Args.Tenant != "" {
+		slugs = []string{job.Args.Tenant}
+	} else {
+		tenants, err := q.opts.Registry.List(ctx)
+		if err != nil {
+			return q.failed(err)
+		}
+		for _, t := range tenants {
+			if t.Status == tenancy.StatusActive || t.Status == tenancy.StatusSuspended {
+				slugs = append(slugs, t.Slug)
+			}
+		}
+	}
+	var errs []error
+	for _, slug := range slugs {
+		if err := q.sweepTenant(ctx, slug); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", slug, err))
+		}
+	}
+	return q.failed(errors.Join(errs...))
+}
+
+func (q *Queue) sweepTenant(ctx context.Context, slug string) error {
+	_, db, release, err := q.tenantDB(ctx, slug)
+	if err != nil {
+		return err
+	}
+	defer release()
+	ids, err := models.QueuedMail(ctx, db, time.Now().Add(-q.opts.SweepAfter), mailSweepBatchSize)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	q.opts.Logger.Info("queueing waiting mail", "tenant", slug, "count", len(ids))
+	return q.DeliverMail(ctx, slug, ids...)
+}
+
+// FixedRetry retries a failed job after a fixed delay (tests; production uses backoff).
+type FixedRetry time.Duration
+
+// NextRetry is a river.ClientRetryPolicy.
+func (d FixedRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(time.Duration(d)) }

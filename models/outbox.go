@@ -1,0 +1,129 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/mail"
+)
+
+// Kinds of outgoing mail.
+const (
+	MailInvitation    = "invitation"
+	MailPasswordReset = "password_reset"
+	MailPurchaseOrder = "purchase_order"
+)
+
+// Statuses of an outgoing mail.
+const (
+	MailQueued = "queued"
+	MailSent   = "sent"
+	MailFailed = "failed"
+)
+
+// OutboxMail is one email in the tenant's outbox.
+type OutboxMail struct {
+	ID        int64
+	Kind      string
+	Recipient string
+	Subject   string
+	Body      string
+	Secret    bool
+	Status    string
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	SentAt    *time.Time
+	FailedAt  *time.Time
+}
+
+// TableName is the outbox table.
+func (OutboxMail) TableName() string { return "mail_outbox" }
+
+// Message is the mail as the mailer sends it.
+func (m *OutboxMail) Message() mail.Message {
+	return mail.Message{To: m.Recipient, Subject: m.Subject, Body: m.Body}
+}
+
+// QueueMail writes m to the outbox through tx, so it is sent if and only if tx commits; a job
+// delivers it after the commit. secret marks a mail carrying a sign-in link. Models never send
+// mail themselves.
+func QueueMail(ctx context.Context, tx *gorm.DB, kind string, m mail.Message, secret bool) (int64, error) {
+	var id int64
+	err := tx.WithContext(ctx).Raw(`INSERT INTO mail_outbox (kind, recipient, subject, body, secret)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, kind, m.To, m.Subject, m.Body, secret).Scan(&id).Error
+	return id, err
+}
+
+// QueuedMail returns the ids of mails still waiting that were queued before the cutoff,
+// oldest first, at most limit of them.
+func QueuedMail(ctx context.Context, db *gorm.DB, before time.Time, limit int) ([]int64, error) {
+	var ids []int64
+	err := db.WithContext(ctx).Raw(`SELECT id FROM mail_outbox WHERE status = 'queued' AND created_at < ?
+		ORDER BY created_at LIMIT ?`, before, limit).Scan(&ids).Error
+	return ids, err
+}
+
+// ClaimMail locks a waiting mail in tx for delivery; ok is false when it was sent or given up
+// on already (another delivery got there first).
+func ClaimMail(ctx context.Context, tx *gorm.DB, id int64) (m *OutboxMail, ok bool, err error) {
+	var row OutboxMail
+	res := tx.WithContext(ctx).Raw(`SELECT * FROM mail_outbox WHERE id = ? AND status = 'queued' FOR UPDATE`, id).Scan(&row)
+	if res.Error != nil {
+		return nil, false, res.Error
+	}
+	return &row, row.ID != 0, nil
+}
+
+// MarkMailSent records a delivered mail, erasing a secret one's body.
+func MarkMailSent(ctx context.Context, tx *gorm.DB, id int64) error {
+	return tx.WithContext(ctx).Exec(`UPDATE mail_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1,
+		last_error = '', body = CASE WHEN secret THEN '' ELSE body END WHERE id = ?`, id).Error
+}
+
+// MarkMailAttemptFailed records a failed delivery; final gives the mail up as failed.
+func MarkMailAttemptFailed(ctx context.Context, db *gorm.DB, id int64, reason string, final bool) error {
+	if len(reason) > 1000 {
+		reason = reason[:1000]
+	}
+	if final {
+		return db.WithContext(ctx).Exec(`UPDATE mail_outbox SET status = 'failed', failed_at = now(), attempts = attempts + 1,
+			last_error = ?, body = CASE WHEN secret THEN '' ELSE body END WHERE id = ? AND status = 'queued'`, reason, id).Error
+	}
+	return db.WithContext(ctx).Exec(`UPDATE mail_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ? AND status = 'queued'`, reason, id).Error
+}
+
+// GetMail returns one outbox mail.
+func GetMail(ctx context.Context, db *gorm.DB, id int64) (*OutboxMail, error) {
+	var m OutboxMail
+	if err := db.WithContext(ctx).Raw(`SELECT * FROM mail_outbox WHERE id = ?`, id).Scan(&m).Error; err != nil {
+		return nil, err
+	}
+	if m.ID == 0 {
+		return nil, outlay.ErrNotFound
+	}
+	return &m, nil
+}
+
+// ComposeLinkMail writes the mail carrying a person's set-password link.
+type ComposeLinkMail func(u *User, token string) mail.Message
+
+// IssueLinkMail issues a set-password link for the active or invited person with this email
+// and queues the mail compose writes for it, in one transaction. It returns ErrNotFound for
+// anyone else and ErrTooManyResets when the person was sent enough links for now.
+func IssueLinkMail(ctx context.Context, db *gorm.DB, email string, ttl time.Duration, kind string, compose ComposeLinkMail) (u *User, token string, mailID int64, err error) {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if u, token, err = CreatePasswordReset(ctx, tx, email, ttl); err != nil {
+			return err
+		}
+		mailID, err = QueueMail(ctx, tx, kind, compose(u, token), true)
+		return err
+	})
+	if err != nil {
+		return nil, "", 0, err
+	}
+	return u, token, mailID, nil
+}
