@@ -269,7 +269,10 @@ func TestAMailThatKeepsFailingIsListedAsFailed(t *testing.T) {
 	if q.Failures() < 3 {
 		t.Errorf("%d failures counted", q.Failures())
 	}
-	metrics := app.Client(t, "acme").Get("/metrics").Body
+	app.Config.MetricsToken = "scrape-me-scrape-me"
+	scraper := app.Client(t, "acme")
+	scraper.Header.Set("Authorization", "Bearer scrape-me-scrape-me")
+	metrics := scraper.Get("/metrics").Body
 	for _, want := range []string{`outlay_jobs{state="discarded"} 1`, `outlay_jobs{state="available"} 0`, `outlay_job_failures_total 3`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

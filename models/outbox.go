@@ -116,6 +116,11 @@ type ComposeLinkMail func(u *User, token string) mail.Message
 // anyone else and ErrTooManyResets when the person was sent enough links for now.
 func IssueLinkMail(ctx context.Context, db *gorm.DB, email string, ttl time.Duration, kind string, compose ComposeLinkMail) (u *User, token string, mailID int64, err error) {
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Requests for one address are handled one at a time, so the cap on links an hour
+		// holds when several arrive at once.
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('password_reset:' || lower(?)))`, email).Error; err != nil {
+			return err
+		}
 		if u, token, err = CreatePasswordReset(ctx, tx, email, ttl); err != nil {
 			return err
 		}
