@@ -208,7 +208,7 @@ func TestRolledBackChangesMailNobodyAndCommittedOnesAlwaysMail(t *testing.T) {
 	}
 	rollback := errors.New("the rest of the change failed")
 	err := db.Transaction(func(tx *gorm.DB) error {
-		if _, _, _, err := models.InviteUserWithMail(ctx, tx, models.NewUser{Email: "ivy@acme.example", Name: "Ivy", Roles: []string{"requester"}}, models.InvitationTTL, compose); err != nil {
+		if _, _, _, err := models.InviteUserWithMail(ctx, tx, models.ByOperator(), models.NewUser{Email: "ivy@acme.example", Name: "Ivy", Roles: []string{"requester"}}, models.InvitationTTL, compose); err != nil {
 			return err
 		}
 		return rollback
@@ -217,7 +217,7 @@ func TestRolledBackChangesMailNobodyAndCommittedOnesAlwaysMail(t *testing.T) {
 		t.Fatalf("transaction: %v", err)
 	}
 	// Committed, but its delivery never queued.
-	if _, _, _, err := models.InviteUserWithMail(ctx, db, models.NewUser{Email: "bo@acme.example", Name: "Bo", Roles: []string{"requester"}}, models.InvitationTTL, compose); err != nil {
+	if _, _, _, err := models.InviteUserWithMail(ctx, db, models.ByOperator(), models.NewUser{Email: "bo@acme.example", Name: "Bo", Roles: []string{"requester"}}, models.InvitationTTL, compose); err != nil {
 		t.Fatal(err)
 	}
 	got := srv.Wait(t, 1, 20*time.Second) // the sweep runs every second in tests
