@@ -152,7 +152,7 @@ func TestTwoServersDeliverEachMailOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(registry.Close)
-	pools := tenancy.NewPools(20, 4, nil, env.Logger)
+	pools := tenancy.NewPools(20, 4, env.Config.SecretKey, nil, env.Logger)
 	t.Cleanup(pools.Close)
 	second := testutil.StartJobs(t, &testutil.Env{ControlDSN: env.ControlDSN, Config: env.Config, Registry: registry, Pools: pools, Logger: env.Logger}, mailer)
 
