@@ -195,20 +195,13 @@ func (s *Server) answerDocumentPost(c *fiber.Ctx, err error, field, done, back s
 }
 
 func (s *Server) receiveAttachment(c *fiber.Ctx, k docKind, id int64, v models.Viewer) error {
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return outlay.ValidationErrors{"file": "Choose a file to attach."}
-	}
+	// The file streams from the connection: Receive reads at most one byte past the cap.
 	// The upload's own Content-Type header is ignored: the kind is sniffed from the bytes.
-	if fh.Size > s.cfg.MaxUploadBytes {
-		return outlay.ValidationErrors{"file": "This file is larger than " + storage.FormatSize(s.cfg.MaxUploadBytes) + ", the most an attachment may be."}
-	}
-	f, err := fh.Open()
+	f, err := s.uploadedFile(c, "file")
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	up, err := s.blobs.Receive(c.UserContext(), tenantOf(c).Slug, f, fh.Filename, s.cfg.MaxUploadBytes)
+	up, err := s.blobs.Receive(c.UserContext(), tenantOf(c).Slug, f, f.FileName(), s.cfg.MaxUploadBytes)
 	if err != nil {
 		return err
 	}

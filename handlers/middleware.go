@@ -194,7 +194,7 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	// address would leak through logs, history and Referer, so the query string never counts.
 	sent := c.Get("X-Csrf-Token")
 	if sent == "" {
-		sent = bodyField(c, "_csrf")
+		sent = s.bodyField(c, "_csrf")
 	}
 	seed := c.Cookies(s.cookies.csrf)
 	slug := tenantOf(c).Slug
@@ -206,10 +206,10 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 
 // bodyField is a field of a posted form's body (URL-encoded or multipart), never of the
 // query string.
-func bodyField(c *fiber.Ctx, name string) string {
-	if strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEMultipartForm) {
-		if form, err := c.MultipartForm(); err == nil && len(form.Value[name]) > 0 {
-			return form.Value[name][0]
+func (s *Server) bodyField(c *fiber.Ctx, name string) string {
+	if isMultipart(c) {
+		if v := s.multipartFields(c)[name]; len(v) > 0 {
+			return v[0]
 		}
 		return ""
 	}
@@ -326,12 +326,10 @@ func (s *Server) textOnly(c *fiber.Ctx) error {
 			bad = true
 		}
 	}
-	if strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEMultipartForm) {
-		if form, err := c.MultipartForm(); err == nil {
-			for k, vs := range form.Value {
-				for _, v := range vs {
-					check([]byte(k), []byte(v))
-				}
+	if isMultipart(c) {
+		for k, vs := range s.multipartFields(c) {
+			for _, v := range vs {
+				check([]byte(k), []byte(v))
 			}
 		}
 	} else {

@@ -22,8 +22,9 @@ import (
 // handlers reach it through typed accessors rather than bare Locals lookups.
 type requestState struct {
 	requestID    string
-	fromProxy    bool   // the peer is a trusted proxy
-	clientIP     string // the client's address, as far as it can be believed
+	fromProxy    bool        // the peer is a trusted proxy
+	clientIP     string      // the client's address, as far as it can be believed
+	upload       *uploadForm // an upload's multipart body, read up to its file
 	tenant       *tenancy.Tenant
 	db           *gorm.DB
 	user         *models.SessionUser

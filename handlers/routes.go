@@ -29,6 +29,7 @@ type Route struct {
 	Perm     policy.Permission // for Permitted routes
 	NavLabel string            // non-empty: the route appears in the navigation under this label
 	API      bool              // a JSON route under /api/v1, authenticated by bearer token
+	Upload   bool              // takes a file: its body is streamed, and read only by the handler
 	Handler  fiber.Handler
 }
 
@@ -60,6 +61,8 @@ var navSections = []struct {
 }
 
 func (r Route) api() Route { r.API = true; return r }
+
+func (r Route) upload() Route { r.Upload = true; return r }
 
 // Routes returns the route table, for tests and tools that check it.
 func (s *Server) Routes() []Route { return s.routes }
@@ -215,10 +218,10 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/purchase-orders/:id/close", "purchase_orders", policy.Update, s.closePurchaseOrder),
 		permitted(post, "/purchase-orders/:id/email", "purchase_orders", policy.Update, s.emailPurchaseOrder),
 		permitted(post, "/purchase-orders/:id/comments", "comments", policy.Create, s.postComment(purchaseOrderDocs)),
-		permitted(post, "/purchase-orders/:id/attachments", "attachments", policy.Create, s.postAttachment(purchaseOrderDocs)),
+		permitted(post, "/purchase-orders/:id/attachments", "attachments", policy.Create, s.postAttachment(purchaseOrderDocs)).upload(),
 		permitted(get, "/purchase-orders/:id/attachments/:attachment", "purchase_orders", policy.Read, s.downloadAttachment(purchaseOrderDocs)),
 		permitted(post, "/requisitions/:id/comments", "comments", policy.Create, s.postComment(requisitionDocs)),
-		permitted(post, "/requisitions/:id/attachments", "attachments", policy.Create, s.postAttachment(requisitionDocs)),
+		permitted(post, "/requisitions/:id/attachments", "attachments", policy.Create, s.postAttachment(requisitionDocs)).upload(),
 		permitted(get, "/requisitions/:id/attachments/:attachment", "requisitions", policy.Read, s.downloadAttachment(requisitionDocs)),
 
 		signedIn(get, "/api/v1/me", s.apiMe).api(),

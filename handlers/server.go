@@ -69,6 +69,8 @@ type Server struct {
 	blobs     *storage.Store
 	proxies   proxies // whose forwarded headers are believed
 	jobs      *jobs.Queue
+	// uploadPaths are the routes that take files (Route.Upload).
+	uploadPaths []string
 }
 
 // New builds the Fiber app with every route.
@@ -116,12 +118,17 @@ func New(d Deps) (*fiber.App, *Server) {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		BodyLimit:             bodyLimit(d.Config),
+		// Bodies are read only when asked for (see bodies.go): limitBody holds every route but
+		// an upload to smallBodyLimit, and an upload is read after its checks.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    smallBodyLimit,
 		// Fiber believes no forwarded header: c.IP() is the peer and c.Hostname() ignores
 		// X-Forwarded-Host. identifyRequest decides what a trusted proxy may tell us.
 		EnableTrustedProxyCheck: true,
 	})
-	app.Use(s.identifyRequest, s.requestID, s.accessLog, recover.New(), s.securityHeaders, s.wellFormed)
+	app.Server().ContinueHandler = s.expectContinue(app.Config())
+	app.Use(s.identifyRequest, s.requestID, s.accessLog, recover.New(), s.securityHeaders, s.wellFormed, s.limitBody)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", s.readyz)
@@ -134,6 +141,9 @@ func New(d Deps) (*fiber.App, *Server) {
 	s.routes = s.routeTable()
 	s.navRoutes = map[string]Route{}
 	for _, r := range s.routes {
+		if r.Upload {
+			s.uploadPaths = append(s.uploadPaths, r.Path)
+		}
 		if r.NavLabel != "" {
 			s.navRoutes[r.Path] = r
 		}
@@ -155,10 +165,6 @@ func New(d Deps) (*fiber.App, *Server) {
 	}
 	return app, s
 }
-
-// bodyLimit leaves room for the largest attachment and the form around it, and is never
-// below 30 MB.
-func bodyLimit(cfg *config.Config) int { return int(max(30<<20, cfg.MaxUploadBytes+1<<20)) }
 
 func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
