@@ -148,14 +148,20 @@ func identitiesView(csrf string, userID int64, canEdit bool, ids []models.Linked
 	return v
 }
 
-func (s *Server) roleOptions(ctx context.Context, c *fiber.Ctx) ([]ssoviews.Option, error) {
+// roleOptions are the roles new people may be given: not admin, and only roles within the
+// editor's reach, besides keep, the role a provider already gives.
+func (s *Server) roleOptions(ctx context.Context, c *fiber.Ctx, keep string) ([]ssoviews.Option, error) {
 	roles, err := models.Roles(ctx, tenantDB(c))
+	if err != nil {
+		return nil, err
+	}
+	reach, err := grantor(c).Reach(ctx, tenantDB(c))
 	if err != nil {
 		return nil, err
 	}
 	var out []ssoviews.Option
 	for _, r := range roles {
-		if r.Name != "admin" {
+		if r.Name == keep || r.Name != "admin" && reach.Reaches(r.Name) {
 			out = append(out, ssoviews.Option{Value: r.Name, Label: r.Label})
 		}
 	}
@@ -169,7 +175,7 @@ func (s *Server) newProviderForm(c *fiber.Ctx, kind string) (*ssoviews.ProviderF
 	default:
 		return nil, outlay.ErrNotFound
 	}
-	roles, err := s.roleOptions(c.UserContext(), c)
+	roles, err := s.roleOptions(c.UserContext(), c, "")
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +192,11 @@ func (s *Server) newProviderForm(c *fiber.Ctx, kind string) (*ssoviews.ProviderF
 
 // providerForm is the edit form of a stored provider.
 func (s *Server) providerForm(c *fiber.Ctx, p *models.SSOProvider) (*ssoviews.ProviderForm, error) {
-	roles, err := s.roleOptions(c.UserContext(), c)
+	keep := ""
+	if p.JITRole != nil {
+		keep = *p.JITRole
+	}
+	roles, err := s.roleOptions(c.UserContext(), c, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +233,9 @@ func (s *Server) saveSSOProvider(c *fiber.Ctx, id int64) error {
 	in := providerInput(c)
 	ctx, cancel := context.WithTimeout(s.ssoContext(c), 2*s.cfg.SSOTimeout)
 	defer cancel()
-	p, err := models.SaveSSOProvider(ctx, tenantDB(c), id, in, s.ssoRules())
+	rules := s.ssoRules()
+	rules.Grantor = grantor(c)
+	p, err := models.SaveSSOProvider(ctx, tenantDB(c), id, in, rules)
 	if v, ok := outlay.AsValidation(err); ok {
 		return s.rerenderProviderForm(c, id, in, v)
 	}

@@ -239,3 +239,36 @@ func TestRoleEditorsGrantOnlyPermissionsTheyHold(t *testing.T) {
 		t.Errorf("granting a held permission: status %d", res.Status)
 	}
 }
+
+// The role single sign-on gives new people is a grant too: someone who may edit single
+// sign-on can choose only a role within their reach.
+func TestSSONewPeopleGetOnlyARoleTheEditorCouldGive(t *testing.T) {
+	s := newGrantSite(t,
+		policy.Permission{Object: "admin.sso", Action: policy.Read},
+		policy.Permission{Object: "admin.sso", Action: policy.Update},
+	)
+	c := s.helpdesk
+	page := c.Get("/admin/sso?add=oidc")
+	var offered []string
+	page.Doc.Find(`select[name=jit_role] option`).Each(func(_ int, o *goquery.Selection) {
+		if v := o.AttrOr("value", ""); v != "" {
+			offered = append(offered, v)
+		}
+	})
+	if !slices.Equal(offered, []string{"helpdesk"}) {
+		t.Errorf("roles offered for new people = %q, want only helpdesk", offered)
+	}
+	form := url.Values{"kind": {"oidc"}, "name": {"okta"}, "label": {"Okta"}, "issuer": {"https://idp.acme.example"},
+		"client_id": {"outlay"}, "client_secret": {"s3cret"}, "domains": {"acme.example"}, "jit": {"true"}, "jit_role": {"approver"}}
+	res := c.Post("/admin/sso/providers", form)
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#jit_role-error"), "you do not hold") {
+		t.Fatalf("new people as approvers: %d %q", res.Status, res.Text(".field-error"))
+	}
+	if got := refusals(t, s.usersSite); !slices.Equal(got, []string{"okta: single sign-on role"}) {
+		t.Errorf("audited refusals = %q", got)
+	}
+	form.Set("jit_role", "helpdesk")
+	if res := c.Post("/admin/sso/providers", form); res.Status != http.StatusSeeOther {
+		t.Errorf("new people with his own role: %d %q", res.Status, res.Text(".field-error"))
+	}
+}

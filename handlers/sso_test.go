@@ -57,7 +57,7 @@ func (s *ssoSite) rules(t *testing.T) models.SSORules {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return models.SSORules{Box: box, AllowHTTPIssuers: true, Google: s.app.Config.GoogleSSO(), Microsoft: s.app.Config.MicrosoftSSO()}
+	return models.SSORules{Box: box, AllowHTTPIssuers: true, Google: s.app.Config.GoogleSSO(), Microsoft: s.app.Config.MicrosoftSSO(), Grantor: models.ByOperator()}
 }
 
 func (s *ssoSite) addProvider(t *testing.T, db *gorm.DB, in models.SSOProviderInput) *models.SSOProvider {

@@ -201,6 +201,16 @@ func (r *Reach) checkPerson(tx *gorm.DB, attempt string, userID int64) error {
 		details: map[string]any{"attempt": attempt, "user_id": userID, "roles": roles, "missing": permissionNames(missing)}}
 }
 
+// mayGive refuses, and audits the refusal, giving roles unless they lie within the grantor's
+// reach. subject names what would give them.
+func (g Grantor) mayGive(ctx context.Context, db *gorm.DB, attempt, subject string, roles ...string) error {
+	reach, err := g.Reach(ctx, db)
+	if err != nil {
+		return err
+	}
+	return auditRefusal(ctx, db, reach.checkRoles(db.WithContext(ctx), attempt, subject, roles))
+}
+
 // mayChange reads the grantor's reach and refuses changing person userID unless they lie
 // within it.
 func (g Grantor) mayChange(ctx context.Context, tx *gorm.DB, attempt string, userID int64) (*Reach, error) {

@@ -164,6 +164,9 @@ type SSORules struct {
 	Google, Microsoft bool
 	// CheckIssuer, when set, reads an enabled provider's discovery document before saving.
 	CheckIssuer func(ctx context.Context, issuer string) error
+	// Grantor is who saves: the role new people get must lie within their reach. The zero
+	// value reaches no role that carries any permission.
+	Grantor Grantor
 }
 
 var (
@@ -337,6 +340,16 @@ func SaveSSOProvider(ctx context.Context, db *gorm.DB, id int64, in SSOProviderI
 	domains, verr := in.validate(existing, rules)
 	if len(verr) > 0 {
 		return nil, verr
+	}
+	// Giving new people a role is granting it: a role chosen or switched on here must be
+	// within the saver's reach.
+	if in.JIT && (existing == nil || !existing.JITEnabled || existing.JITRole == nil || *existing.JITRole != in.JITRole) {
+		if err := rules.Grantor.mayGive(ctx, db, "single sign-on role", in.Name, in.JITRole); err != nil {
+			if r, ok := AsGrantRefused(err); ok {
+				return nil, outlay.ValidationErrors{"jit_role": r.Message}
+			}
+			return nil, err
+		}
 	}
 	issuerChanged := existing == nil || existing.Issuer != in.Issuer || !existing.Enabled
 	if in.Kind == SSOKindOIDC && in.Enabled && issuerChanged && rules.CheckIssuer != nil {

@@ -20,7 +20,7 @@ func ssoRules(t *testing.T, env *testutil.Env) models.SSORules {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return models.SSORules{Box: box, Google: true}
+	return models.SSORules{Box: box, Google: true, Grantor: models.ByOperator()}
 }
 
 var okta = models.SSOProviderInput{Kind: models.SSOKindOIDC, Name: "okta", Label: "Okta", Issuer: "https://acme.okta.com",

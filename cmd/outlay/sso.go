@@ -151,7 +151,7 @@ func ssoRules(cfg *config.Config, logger *slog.Logger) (models.SSORules, error) 
 	}
 	hc := outbound.ForConfig(cfg)
 	return models.SSORules{Box: box, AllowHTTPIssuers: cfg.SSOAllowHTTPIssuers, Google: cfg.GoogleSSO(), Microsoft: cfg.MicrosoftSSO(),
-		CheckIssuer: func(ctx context.Context, issuer string) error { return sso.CheckIssuer(ctx, hc, logger, issuer) }}, nil
+		Grantor: models.ByOperator(), CheckIssuer: func(ctx context.Context, issuer string) error { return sso.CheckIssuer(ctx, hc, logger, issuer) }}, nil
 }
 
 func enabledWord(on bool) string {
