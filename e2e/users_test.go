@@ -11,6 +11,7 @@ import (
 
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/policy"
 )
 
 // The users page in a real browser: the filters update the results through htmx and keep
@@ -124,4 +125,56 @@ func TestUsersPageInTheBrowser(t *testing.T) {
 	}
 	b.do(chromedp.Navigate(s.URL("/admin/users")), chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
 	b.screenshot("users-list-phone")
+}
+
+// Someone who may edit people but holds less than an admin: the forms offer only the roles
+// within their reach, a role given anyway (changed meanwhile, or forged) is refused beside
+// the roles with the form kept, and an admin's page is theirs to read, not to change.
+func TestGrantRefusalsInTheBrowser(t *testing.T) {
+	s := startSite(t)
+	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
+	r, err := models.CreateRole(ctx, db, "Helpdesk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []policy.Permission{{Object: "admin.users", Action: policy.Read}, {Object: "admin.users", Action: policy.Update}} {
+		if err := models.SetPermission(ctx, db, models.ByOperator(), r.Name, p, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hal, err := models.CreateUser(ctx, db, models.NewUser{Email: "hal@acme.example", Name: "Hal Helpdesk", Password: testutil.Password, Roles: []string{r.Name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.allow(`status of 422`)
+	b.signIn(s, hal.Email, testutil.Password)
+
+	b.do(chromedp.Navigate(s.URL(fmt.Sprintf("/admin/users/%d", hal.ID))), chromedp.WaitVisible(chromedp.ID("user-form")))
+	if got := eval[[]string](b, `[...document.querySelectorAll('#user-form input[name=roles]')].map(i => i.value)`); len(got) != 1 || got[0] != r.Name {
+		t.Errorf("roles offered %q, want only %s", got, r.Name)
+	}
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__marker = 1;
+		document.querySelector('#user-form .checks').insertAdjacentHTML('beforeend', '<input type="checkbox" name="roles" value="admin" checked>')`),
+		chromedp.Click(chromedp.CSS(`#user-form button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("roles-error")))
+	if got := b.text("#roles-error"); !strings.Contains(got, "You cannot give or take away Admin") {
+		t.Errorf("roles error %q", got)
+	}
+	if !eval[bool](b, `window.__marker === 1 && document.getElementById('name').value === 'Hal Helpdesk'`) {
+		t.Error("the refusal was not swapped in place with the form kept")
+	}
+	b.screenshot("self-grant-refused")
+
+	ana, err := models.FindUserByEmail(ctx, db, s.User.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(s.URL(fmt.Sprintf("/admin/users/%d", ana.ID))), chromedp.WaitVisible(chromedp.CSS(".page-header h1")))
+	if eval[bool](b, `!!document.getElementById('user-form') || !!document.querySelector('form[action$="/deactivate"]')`) {
+		t.Error("an admin's page offers Hal a form or a deactivate button")
+	}
+	if got := b.text(".details"); !strings.Contains(got, "holds permissions you do not have") {
+		t.Errorf("the admin's page does not say why: %q", got)
+	}
+	b.screenshot("admin-out-of-reach")
 }
