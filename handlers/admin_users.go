@@ -262,6 +262,20 @@ const noMailNote = "this server has no mail server set up (OUTLAY_SMTP_URL), so 
 
 func (s *Server) mailConfigured() bool { return s.cfg.SMTPURL != "" }
 
+// notifications lets the models record notifications in the transactions of the changes
+// that cause them, and queues the delivery of those that a request committed once it is done
+// (a rolled-back one's delivery finds nothing to send).
+func (s *Server) notifications(c *fiber.Ctx) error {
+	t := tenantOf(c)
+	n := &models.Notifier{OrgName: t.Name, BaseURL: s.cfg.TenantURL(t.Slug, "")}
+	c.SetUserContext(models.WithNotifier(c.UserContext(), n))
+	err := c.Next()
+	if ids := n.TakeQueued(); len(ids) > 0 {
+		_ = s.jobs.DeliverMail(context.WithoutCancel(c.UserContext()), t.Slug, ids...)
+	}
+	return err
+}
+
 // deliverMail queues the delivery of a mail the request committed to the outbox. Should
 // queueing fail, the mail is still sent by the outbox sweep, so the request goes on.
 func (s *Server) deliverMail(c *fiber.Ctx, mailID int64) {

@@ -150,14 +150,14 @@ func New(d Deps) (*fiber.App, *Server) {
 	}
 	// The JSON API authenticates by bearer token only: it ignores cookies, so it needs no
 	// CSRF token and a browser session cannot be ridden into it.
-	api := app.Group("/api/v1", s.resolveTenant, s.loadBearer)
+	api := app.Group("/api/v1", s.resolveTenant, s.notifications, s.loadBearer)
 	for _, r := range s.routes {
 		if r.API {
 			api.Add(r.Method, strings.TrimPrefix(r.Path, "/api/v1"), s.guard(r), r.Handler)
 		}
 	}
 	api.Use(func(c *fiber.Ctx) error { return apiError(c, http.StatusNotFound, "no such API route") })
-	web := app.Group("", s.resolveTenant, s.csrf, s.textOnly, s.loadSession)
+	web := app.Group("", s.resolveTenant, s.notifications, s.csrf, s.textOnly, s.loadSession)
 	for _, r := range s.routes {
 		if !r.API {
 			web.Add(r.Method, r.Path, s.guard(r), r.Handler)

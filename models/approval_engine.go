@@ -103,7 +103,7 @@ func SubmitForApproval(tx *gorm.DB, doc ApprovalDocument) (RouteOutcome, error) 
 		}
 	}
 	out.Steps = steps
-	return out, nil
+	return out, notifyStepWaiting(tx, doc, steps[0])
 }
 
 // CancelRoute cancels the open steps of a document's route, when its requester withdraws it.
@@ -398,7 +398,10 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 				Updates(map[string]any{"status": StepCancelled, "updated_at": now}).Error; err != nil {
 				return err
 			}
-			return kind.finish(tx, step.DocID, StepRejected, now)
+			if err := kind.finish(tx, step.DocID, StepRejected, now); err != nil {
+				return err
+			}
+			return notifyDecided(tx, doc, StepRejected, step)
 		}
 		var next ApprovalStep
 		err = tx.Where("doc_type = ? AND doc_id = ? AND round = ? AND status = ?", step.DocType, step.DocID, step.Round, StepWaiting).
@@ -413,7 +416,7 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			}
 			next.Status = StepPending
 			out.DocStatus, out.Next = StepPending, &next
-			return nil
+			return notifyStepWaiting(tx, doc, next)
 		}
 		// The last approval: check the budget, then approve the document.
 		check, err := routeBudgetCheck(tx, step)
@@ -443,7 +446,10 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			}
 		}
 		out.DocStatus = StepApproved
-		return kind.finish(tx, step.DocID, StepApproved, now)
+		if err := kind.finish(tx, step.DocID, StepApproved, now); err != nil {
+			return err
+		}
+		return notifyDecided(tx, doc, StepApproved, step)
 	})
 	if err != nil {
 		return Decided{}, err

@@ -56,7 +56,12 @@ func CreateRequisition(t testing.TB, db *gorm.DB, spec Requisition) *models.Requ
 // requisition, sets it pending and routes it, in one transaction.
 func SubmitRequisition(t testing.TB, db *gorm.DB, r *models.Requisition) models.RouteOutcome {
 	t.Helper()
-	ctx := audit.WithActor(t.Context(), audit.Actor{Type: audit.ActorUser, ID: r.RequesterID})
+	// The context db carries (a notifier, say) stays; the actor is the requester.
+	base := db.Statement.Context
+	if base == nil {
+		base = t.Context()
+	}
+	ctx := audit.WithActor(base, audit.Actor{Type: audit.ActorUser, ID: r.RequesterID})
 	var out models.RouteOutcome
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if r.Number == nil {

@@ -1,0 +1,230 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/mail"
+)
+
+// Kinds of notification mail.
+const (
+	MailStepWaiting = "notify_step_waiting"
+	MailDecided     = "notify_decided"
+)
+
+// Notifier carries what notifications need from the request that causes them, the
+// organisation's name and the address its pages live at, and collects the mails they queue
+// so that the caller has them delivered after the commit. Notifications are recorded in the
+// outbox in the transaction of the change that causes them: a rolled-back change leaves none,
+// and delivering the id of a rolled-back mail does nothing. Without a Notifier in the context
+// (seeding sample data, for one) nothing is recorded.
+type Notifier struct {
+	OrgName string
+	BaseURL string // the tenant's address, without a trailing slash
+
+	mu     sync.Mutex
+	queued []int64
+}
+
+type notifierKey struct{}
+
+// WithNotifier returns ctx carrying n.
+func WithNotifier(ctx context.Context, n *Notifier) context.Context {
+	return context.WithValue(ctx, notifierKey{}, n)
+}
+
+func notifierFrom(ctx context.Context) *Notifier {
+	if ctx == nil {
+		return nil
+	}
+	n, _ := ctx.Value(notifierKey{}).(*Notifier)
+	return n
+}
+
+// TakeQueued returns the ids of the mails queued so far and forgets them.
+func (n *Notifier) TakeQueued() []int64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ids := n.queued
+	n.queued = nil
+	return ids
+}
+
+func (n *Notifier) link(path string) string { return strings.TrimRight(n.BaseURL, "/") + path }
+
+// recipient is a person a notification goes to.
+type recipient struct {
+	ID    int64
+	Name  string
+	Email string
+}
+
+// queue writes one notification mail to each person in to (skipping duplicates).
+func (n *Notifier) queue(tx *gorm.DB, kind string, to []recipient, write func(r recipient) mail.Message) error {
+	seen := map[int64]bool{}
+	for _, r := range to {
+		if seen[r.ID] {
+			continue
+		}
+		seen[r.ID] = true
+		id, err := QueueMail(tx.Statement.Context, tx, kind, write(r), false)
+		if err != nil {
+			return err
+		}
+		n.mu.Lock()
+		n.queued = append(n.queued, id)
+		n.mu.Unlock()
+	}
+	return nil
+}
+
+// activePeople returns the active people among ids.
+func activePeople(tx *gorm.DB, where string, args ...any) ([]recipient, error) {
+	var out []recipient
+	err := tx.Raw(`SELECT u.id, u.name, u.email FROM users u WHERE u.status = 'active' AND (`+where+`) ORDER BY u.id`, args...).Scan(&out).Error
+	return out, err
+}
+
+// docSummary names a document in a notification: its kind, number, requester and amount.
+type docSummary struct {
+	Label     string // "requisition"
+	Number    string
+	Requester recipient
+	Total     string
+	Path      string
+}
+
+// notification is the request's notifier and the document's summary; the notifier is nil
+// when the change is made without one, and nothing is to be recorded.
+func notification(tx *gorm.DB, doc ApprovalDocument) (*Notifier, docSummary, error) {
+	n := notifierFrom(tx.Statement.Context)
+	if n == nil {
+		return nil, docSummary{}, nil
+	}
+	s, err := summarize(tx, doc)
+	return n, s, err
+}
+
+func userName(tx *gorm.DB, id int64) (string, error) {
+	var name string
+	err := tx.Raw(`SELECT name FROM users WHERE id = ?`, id).Scan(&name).Error
+	return name, err
+}
+
+func summarize(tx *gorm.DB, doc ApprovalDocument) (docSummary, error) {
+	k, ok := outlay.KindOf(doc.Type)
+	if !ok {
+		return docSummary{}, fmt.Errorf("notify: unknown document type %q", doc.Type)
+	}
+	s := docSummary{Label: strings.ToLower(k.Label), Number: doc.Number, Total: doc.Total.String(),
+		Path: k.Base + "/" + strconv.FormatInt(doc.ID, 10)}
+	err := tx.Raw(`SELECT id, name, email FROM users WHERE id = ?`, doc.RequesterID).Scan(&s.Requester).Error
+	return s, err
+}
+
+// notifyStepWaiting tells the people who may decide a step that it waits for them: its
+// approver and whoever stands in for them today, or everyone holding its role. The requester
+// is never told, since they cannot decide their own document.
+func notifyStepWaiting(tx *gorm.DB, doc ApprovalDocument, step ApprovalStep) error {
+	n, s, err := notification(tx, doc)
+	if n == nil || err != nil {
+		return err
+	}
+	var to []recipient
+	switch {
+	case step.Kind == StepRole && step.Role != nil:
+		to, err = activePeople(tx, `u.id IN (SELECT user_id FROM user_roles WHERE role = ?) AND u.id <> ?`, *step.Role, doc.RequesterID)
+	case step.ApproverID != nil:
+		if to, err = activePeople(tx, `u.id = ? AND u.id <> ?`, *step.ApproverID, doc.RequesterID); err != nil {
+			return err
+		}
+		if err := notifyDelegates(tx, n, s, doc, *step.ApproverID); err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return n.queue(tx, MailStepWaiting, to, func(r recipient) mail.Message { return stepWaitingMail(n, s, r, "") })
+}
+
+// notifyDelegates tells whoever stands in for approverID today, while holding the permission
+// to approve, that a step of theirs waits.
+func notifyDelegates(tx *gorm.DB, n *Notifier, s docSummary, doc ApprovalDocument, approverID int64) error {
+	delegates, err := activePeople(tx, `u.id <> ? AND u.id IN (SELECT dg.delegate_id FROM approval_delegations dg
+		WHERE dg.user_id = ? AND current_date BETWEEN dg.starts_on AND dg.ends_on AND EXISTS `+
+		strings.ReplaceAll(approvesSQL, "@me", "dg.delegate_id")+`)`, doc.RequesterID, approverID)
+	if err != nil || len(delegates) == 0 {
+		return err
+	}
+	approver, err := userName(tx, approverID)
+	if err != nil {
+		return err
+	}
+	return n.queue(tx, MailStepWaiting, delegates, func(r recipient) mail.Message { return stepWaitingMail(n, s, r, approver) })
+}
+
+func stepWaitingMail(n *Notifier, s docSummary, r recipient, onBehalfOf string) mail.Message {
+	whose := "your approval"
+	if onBehalfOf != "" {
+		whose = "approval by " + onBehalfOf + ", who has asked you to stand in for them"
+	}
+	return mail.Message{
+		To:      r.Email,
+		Subject: fmt.Sprintf("%s %s from %s waits for your approval", upperFirst(s.Label), s.Number, s.Requester.Name),
+		Body: fmt.Sprintf("Hello %s,\n\n%s's %s %s for %s waits for %s in %s.\n\nOpen it to approve or reject it:\n%s\n\n"+
+			"All the requests waiting for you: %s\n",
+			r.Name, s.Requester.Name, s.Label, s.Number, s.Total, whose, n.OrgName, n.link(s.Path), n.link("/approvals")),
+	}
+}
+
+// notifyDecided tells the requester that their document was approved or rejected (returned
+// to them to change), by whom and with the approver's comment.
+func notifyDecided(tx *gorm.DB, doc ApprovalDocument, outcome string, step ApprovalStep) error {
+	n, s, err := notification(tx, doc)
+	if n == nil || err != nil {
+		return err
+	}
+	to, err := activePeople(tx, `u.id = ?`, doc.RequesterID)
+	if err != nil {
+		return err
+	}
+	var by string
+	if step.ActedBy != nil {
+		if by, err = userName(tx, *step.ActedBy); err != nil {
+			return err
+		}
+	}
+	return n.queue(tx, MailDecided, to, func(r recipient) mail.Message {
+		var b strings.Builder
+		subject := fmt.Sprintf("Your %s %s was approved", s.Label, s.Number)
+		fmt.Fprintf(&b, "Hello %s,\n\n", r.Name)
+		if outcome == StepApproved {
+			fmt.Fprintf(&b, "Your %s %s for %s is approved; %s gave the last approval.\n", s.Label, s.Number, s.Total, by)
+		} else {
+			subject = fmt.Sprintf("Your %s %s was rejected and returned to you", s.Label, s.Number)
+			fmt.Fprintf(&b, "%s rejected your %s %s for %s. It is back with you to change and submit again.\n", by, s.Label, s.Number, s.Total)
+		}
+		if step.Comment != "" {
+			fmt.Fprintf(&b, "\n%s's comment:\n%s\n", by, quote(step.Comment))
+		}
+		fmt.Fprintf(&b, "\nOpen it: %s\n", n.link(s.Path))
+		return mail.Message{To: r.Email, Subject: subject, Body: b.String()}
+	})
+}
+
+func quote(s string) string { return "> " + strings.ReplaceAll(s, "\n", "\n> ") }
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
