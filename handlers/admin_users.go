@@ -339,10 +339,10 @@ func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *u
 	if err != nil {
 		return err
 	}
-	if v.CanUpdate && !reach.Reaches(d.Roles...) {
+	if !reach.Reaches(d.Roles...) {
 		// Someone who holds more than the editor is theirs to see, not to change.
-		v.CanUpdate = false
-		v.OutOfReach = true
+		v.OutOfReach = v.CanUpdate || v.CanResetTwoFactor
+		v.CanUpdate, v.CanResetTwoFactor = false, false
 	}
 	if v.CanUpdate {
 		if err := fillFormChoices(c.UserContext(), tenantDB(c), reach, f, d); err != nil {

@@ -272,3 +272,27 @@ func TestSSONewPeopleGetOnlyARoleTheEditorCouldGive(t *testing.T) {
 		t.Errorf("new people with his own role: %d %q", res.Status, res.Text(".field-error"))
 	}
 }
+
+// Resetting someone's second factor changes that person: someone who may reset second factors
+// but holds less than an admin cannot weaken an admin's sign-in.
+func TestTwoFactorResetReachesOnlyWhoTheResetterCovers(t *testing.T) {
+	s := newGrantSite(t,
+		policy.Permission{Object: "admin.users", Action: policy.Read},
+		policy.Permission{Object: "admin.security", Action: policy.Read},
+		policy.Permission{Object: "admin.security", Action: policy.Update},
+	)
+	enrolThroughPage(t, s.admin)
+	c := s.helpdesk
+	if c.Get(path(s.ana.ID)).Doc.Find(`form[action$="/two-factor/reset"]`).Length() != 0 {
+		t.Error("Ana's page offers Hal to reset her second factor")
+	}
+	if flash := flashAfter(t, c, c.Post(path(s.ana.ID)+"/two-factor/reset", nil)); !strings.Contains(flash, "permissions you do not have") {
+		t.Errorf("resetting Ana's second factor: flash %q", flash)
+	}
+	if res := s.admin.Get("/dashboard"); res.Status != http.StatusOK {
+		t.Errorf("Ana was signed out by a refused reset: %d", res.Status)
+	}
+	if got := refusals(t, s.usersSite); !slices.Equal(got, []string{"ana@acme.example: reset two-factor"}) {
+		t.Errorf("audited refusals = %q", got)
+	}
+}

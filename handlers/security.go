@@ -184,9 +184,13 @@ func (s *Server) resetUserTwoFactor(c *fiber.Ctx) error {
 		return outlay.ErrNotFound
 	}
 	back := "/admin/users/" + strconv.FormatInt(id, 10)
-	err = models.ResetTwoFactor(c.UserContext(), tenantDB(c), id)
+	err = models.ResetTwoFactor(c.UserContext(), tenantDB(c), grantor(c), id)
 	if v, ok := outlay.AsValidation(err); ok {
 		s.setFlash(c, "error", strings.TrimSpace(v["two_factor"]))
+		return redirect(c, back)
+	}
+	if r, refused := models.AsGrantRefused(err); refused {
+		s.setFlash(c, "error", r.Message)
 		return redirect(c, back)
 	}
 	if err != nil {

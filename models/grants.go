@@ -195,7 +195,7 @@ func (r *Reach) checkPerson(tx *gorm.DB, attempt string, userID int64) error {
 	}
 	missing := r.missing(roles)
 	return &GrantRefused{Field: "roles",
-		Message: fmt.Sprintf("%s holds permissions you do not have (%s), so only someone who holds them can edit, deactivate or reactivate them.",
+		Message: fmt.Sprintf("%s holds permissions you do not have (%s), so only someone who holds them can change their account.",
 			u.Name, permissionList(missing)),
 		subject: u.Email,
 		details: map[string]any{"attempt": attempt, "user_id": userID, "roles": roles, "missing": permissionNames(missing)}}

@@ -294,9 +294,13 @@ func DisableTwoFactor(ctx context.Context, db *gorm.DB, userID int64, email stri
 
 // ResetTwoFactor is the recovery for a person who lost their authenticator and recovery
 // codes: their secret and codes are deleted, every session of theirs ends, and they enrol
-// again at their next sign-in. The actor in ctx (an admin or the operator) is recorded.
-func ResetTwoFactor(ctx context.Context, db *gorm.DB, userID int64) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// again at their next sign-in. The actor in ctx (an admin or the operator) is recorded. g may
+// reset only a person within its reach; a refusal is a *GrantRefused, and is audited.
+func ResetTwoFactor(ctx context.Context, db *gorm.DB, g Grantor, userID int64) error {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := g.mayChange(ctx, tx, "reset two-factor", userID); err != nil {
+			return err
+		}
 		var u User
 		if err := tx.Where("id = ?", userID).Take(&u).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return outlay.ErrNotFound
@@ -322,6 +326,7 @@ func ResetTwoFactor(ctx context.Context, db *gorm.DB, userID int64) error {
 		}
 		return audit.Event(ctx, tx, EventTwoFactorReset, u.Email, map[string]any{"sessions_ended": true})
 	})
+	return auditRefusal(ctx, db, err)
 }
 
 // A person's two-factor status, as the users list shows it.

@@ -122,7 +122,7 @@ func TestTwoFactorLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := models.ResetTwoFactor(ctx, db, ana.ID); err != nil {
+	if err := models.ResetTwoFactor(ctx, db, models.ByOperator(), ana.ID); err != nil {
 		t.Fatal(err)
 	}
 	var sessions int
@@ -137,7 +137,7 @@ func TestTwoFactorLifecycle(t *testing.T) {
 	if err := verify(fresh[2], later); !errors.Is(err, models.ErrBadSecondFactor) {
 		t.Error("a recovery code works after the reset")
 	}
-	if err := models.ResetTwoFactor(ctx, db, ana.ID); err == nil {
+	if err := models.ResetTwoFactor(ctx, db, models.ByOperator(), ana.ID); err == nil {
 		t.Error("a reset of nothing succeeded")
 	}
 	if _, err := models.BeginEnrolment(ctx, db, box, ana.ID); err != nil {

@@ -236,7 +236,7 @@ func cmdUserResetTwoFactor(ctx context.Context, args []string, stdout, stderr io
 		return err
 	}
 	defer closeDB()
-	err = models.ResetTwoFactor(ctx, db, u.ID)
+	err = models.ResetTwoFactor(ctx, db, models.ByOperator(), u.ID)
 	if v, ok := outlay.AsValidation(err); ok {
 		return fmt.Errorf("refused: %s", v["two_factor"])
 	}
