@@ -11,7 +11,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 	"outlay/tenancy"
 )
@@ -31,7 +31,7 @@ import (
 // for comparison, the ratio of the totals. The other two sub-benchmarks measure each side on
 // its own.
 func BenchmarkWrite(b *testing.B) {
-	env, acme := testutil.NewTenant(b)
+	env, acme := dbtest.NewTenant(b)
 	audited := env.DB(b, acme)
 	unaudited := openUnaudited(b, acme)
 	u := env.CreateUser(b, acme, "bench@acme.example", "Bench", "requester")

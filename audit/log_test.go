@@ -13,7 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay/audit"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 	"outlay/tenancy"
 )
@@ -57,7 +57,7 @@ var tableCoverage = map[string]string{
 // Every table of the tenant schema is either proven audited by a test or deliberately not
 // audited, with a reason. A new table fails here until it is one or the other.
 func TestEveryTenantTableIsAuditedOrListedAsNot(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	var tables []string
 	err := db.Raw(`SELECT table_name FROM information_schema.tables
@@ -87,10 +87,10 @@ func TestEveryTenantTableIsAuditedOrListedAsNot(t *testing.T) {
 // Secrets are recorded as changed, never stored: neither a password hash nor a detail that
 // is named like a secret appears anywhere in the log.
 func TestSecretsAreRecordedAsChangedButNeverStored(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := asUser()
-	u, err := models.CreateUser(ctx, db, models.NewUser{Email: "fay@acme.example", Name: "Fay", Password: testutil.Password, Roles: []string{"admin"}})
+	u, err := models.CreateUser(ctx, db, models.NewUser{Email: "fay@acme.example", Name: "Fay", Password: dbtest.Password, Roles: []string{"admin"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestSecretsAreRecordedAsChangedButNeverStored(t *testing.T) {
 }
 
 func TestEventsAreRecordedWithTheActorAndRideInTransactions(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	mark := lastID(t, db)
 	if err := audit.Event(asUser(), db, audit.EventExport, "requisitions.csv", map[string]any{"rows": 42}); err != nil {
@@ -169,7 +169,7 @@ func TestEventsAreRecordedWithTheActorAndRideInTransactions(t *testing.T) {
 
 // The log is append-only for everyone, superusers included (the tests connect as one).
 func TestTheLogRefusesUpdateDeleteAndTruncate(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	if err := audit.Event(asUser(), db, audit.EventExport, "x", nil); err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func TestTheLogRefusesUpdateDeleteAndTruncate(t *testing.T) {
 // Many writers at once, in and out of transactions, leave one unbroken chain in which every
 // record appears once.
 func TestConcurrentWritersLeaveAnUnbrokenChain(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	// A pool of its own, wide enough that many writers are in the database at once.
 	pools := tenancy.NewPools(16, 16, env.Config.SecretKey, nil, nil)
 	defer pools.Close()

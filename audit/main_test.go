@@ -10,10 +10,10 @@ import (
 	"gorm.io/gorm"
 
 	"outlay/audit"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 )
 
-func TestMain(m *testing.M) { testutil.Main(m) }
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // record is an audit_log row as tests read it.
 type record struct {

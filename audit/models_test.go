@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"outlay/audit"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
@@ -16,7 +16,7 @@ import (
 // tables these tests cover.
 
 func TestUsersCreateUpdateDelete(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 
 	mark := lastID(t, db)
@@ -54,7 +54,7 @@ func TestUsersCreateUpdateDelete(t *testing.T) {
 }
 
 func TestRolesCreateUpdateDelete(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 
 	mark := lastID(t, db)
@@ -97,7 +97,7 @@ func TestRolesCreateUpdateDelete(t *testing.T) {
 }
 
 func TestUserRolesCreateUpdateDelete(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	u := env.CreateUser(t, acme, "cy@acme.example", "Cy", "requester")
 	key := func(role string) string { return fmt.Sprintf(`{"role": "%s", "user_id": %d}`, role, u.ID) }
@@ -133,10 +133,10 @@ func TestUserRolesCreateUpdateDelete(t *testing.T) {
 // CreateUser writes a user and its grants in one transaction: one record each, all committed
 // together.
 func TestCreateUserRecordsTheUserAndEachGrant(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	mark := lastID(t, db)
-	u, err := models.CreateUser(asUser(), db, models.NewUser{Email: "di@acme.example", Name: "Di", Password: testutil.Password, Roles: []string{"requester", "approver"}})
+	u, err := models.CreateUser(asUser(), db, models.NewUser{Email: "di@acme.example", Name: "Di", Password: dbtest.Password, Roles: []string{"requester", "approver"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestCreateUserRecordsTheUserAndEachGrant(t *testing.T) {
 
 // Without an actor in the context, a change is the system's.
 func TestChangesWithoutAnActorAreTheSystems(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	mark := lastID(t, db)
 	if err := db.WithContext(context.Background()).Create(&models.Role{Name: "clerk", Label: "Clerk"}).Error; err != nil {

@@ -11,13 +11,13 @@ import (
 	"gorm.io/gorm/clause"
 
 	"outlay/audit"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
 // Each way GORM can write a row is recorded, with the diff the database saw.
 func TestEveryWritePathIsRecorded(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	newUser := func(email string) *models.User {
 		u := &models.User{Email: email, Name: "Someone", Status: models.UserInvited}
@@ -195,7 +195,7 @@ func TestEveryWritePathIsRecorded(t *testing.T) {
 
 // Save upserts: a new row is a create, an existing one an update, both with the right values.
 func TestUpsertsRecordCreatesAndUpdates(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 
 	mark := lastID(t, db)
@@ -238,7 +238,7 @@ type Gadget struct {
 }
 
 func TestSoftAndHardDeletes(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	mustExec(t, db, `CREATE TABLE gadgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, deleted_at timestamptz)`)
 	g := Gadget{Name: "Stapler"}
@@ -279,7 +279,7 @@ func TestSoftAndHardDeletes(t *testing.T) {
 
 // Records ride in the transaction of their change: rolled back, neither is kept.
 func TestARolledBackTransactionLeavesNoRecord(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	u := env.CreateUser(t, acme, "eve@acme.example", "Eve", "requester")
 	mark := lastID(t, db)
@@ -334,7 +334,7 @@ func TestARolledBackTransactionLeavesNoRecord(t *testing.T) {
 // commits, which needs the chain lock. Had the first taken the chain lock when it wrote A,
 // each would wait for the other.
 func TestATransactionWaitingForARowDoesNotHoldTheChainLock(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	a := env.CreateUser(t, acme, "a@acme.example", "A", "requester")
 	b := env.CreateUser(t, acme, "b@acme.example", "B", "requester")
@@ -396,7 +396,7 @@ func (g *HookedGadget) BeforeSave(tx *gorm.DB) error {
 }
 
 func TestLessCommonWritesAreRecordedOrRefused(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	mustExec(t, db, `CREATE TABLE gadgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, deleted_at timestamptz)`)
 

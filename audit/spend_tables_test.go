@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
@@ -14,7 +14,7 @@ import (
 // exactly one record with the record's id and exactly the changed columns, in dependency
 // order (deletes in reverse).
 func TestSpendTablesCreateUpdateDelete(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	owner := models.User{Email: "bo@acme.example", Name: "Bo", Status: models.UserActive}
 	if err := db.Create(&owner).Error; err != nil {

@@ -8,7 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay/audit"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
@@ -54,7 +54,7 @@ func (auditSettings) TableName() string { return "sso_settings" }
 // Create, update and delete of each table added after the first ones leave exactly one
 // record each, with the right record id, the actor, and secrets redacted.
 func TestMoreTablesCreateUpdateDelete(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	owner := models.User{Email: "bo@acme.example", Name: "Bo", Status: models.UserActive}
 	if err := db.Create(&owner).Error; err != nil {

@@ -12,13 +12,13 @@ import (
 	"gorm.io/gorm"
 
 	"outlay/audit"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 	"outlay/tenancy"
 )
 
 // seedLog makes a log of six rows: a user, two grants, a role and two events.
-func seedLog(t *testing.T, env *testutil.Env, tn tenancy.Tenant, db *gorm.DB) {
+func seedLog(t *testing.T, env *dbtest.Env, tn tenancy.Tenant, db *gorm.DB) {
 	t.Helper()
 	ctx := asUser()
 	if _, err := models.CreateUser(ctx, db, models.NewUser{Email: "gil@acme.example", Name: "Gil", Roles: []string{"requester", "approver"}}); err != nil {
@@ -40,7 +40,7 @@ func seedLog(t *testing.T, env *testutil.Env, tn tenancy.Tenant, db *gorm.DB) {
 // Someone with the database's owner or superuser rights disables the triggers and changes
 // the log behind the app's back; Verify names the first row that is wrong, and how.
 func TestVerifyFindsTampering(t *testing.T) {
-	env := testutil.NewEnv(t)
+	env := dbtest.NewEnv(t)
 	for i, tc := range []struct {
 		name    string
 		tamper  []string
@@ -119,7 +119,7 @@ func rechainFrom(id int) string {
 // Rows written before the chain was keyed have no keyed hash and verify as before; the first
 // keyed row vouches for them, so rewriting one of them shows there.
 func TestRowsFromBeforeKeyingAreVouchedForByTheFirstKeyedRow(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	seedLog(t, env, acme, db)
 	key := env.AuditKey(t, acme)
@@ -140,7 +140,7 @@ func TestRowsFromBeforeKeyingAreVouchedForByTheFirstKeyedRow(t *testing.T) {
 // The log checks out only under the key it was written with: another deployment's secret,
 // or another tenant's key, finds the first keyed row wrong.
 func TestVerifyNeedsTheKeyTheLogWasWrittenWith(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	seedLog(t, env, acme, db)
 	other, err := audit.TenantKey(env.Config.SecretKey, "globex")
@@ -155,7 +155,7 @@ func TestVerifyNeedsTheKeyTheLogWasWrittenWith(t *testing.T) {
 
 // A connection opened without the tenant's key cannot add to the log: the database refuses.
 func TestAConnectionWithoutTheKeyCannotWriteTheLog(t *testing.T) {
-	_, acme := testutil.NewTenant(t)
+	_, acme := dbtest.NewTenant(t)
 	conn, err := pgx.Connect(context.Background(), acme.DSN)
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +169,7 @@ func TestAConnectionWithoutTheKeyCannotWriteTheLog(t *testing.T) {
 
 // Records committed while the commit trigger was disabled never reach the chain.
 func TestVerifyFindsRecordsThatWereNeverChained(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	seedLog(t, env, acme, db)
 	mustExec(t, db, `ALTER TABLE audit_pending DISABLE TRIGGER USER`)
@@ -189,7 +189,7 @@ func TestVerifyFindsRecordsThatWereNeverChained(t *testing.T) {
 // What the chain alone cannot show: the newest rows removed together leave a shorter valid
 // chain. The head Verify reports, recorded outside the database, is what shows it.
 func TestRemovingTheNewestRowsShowsOnlyInTheHead(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	seedLog(t, env, acme, db)
 	before, err := audit.Verify(context.Background(), db, env.AuditKey(t, acme))
@@ -217,7 +217,7 @@ func TestRemovingTheNewestRowsShowsOnlyInTheHead(t *testing.T) {
 // The canonical encoding in Go and in the database agree: every hash the trigger computed
 // checks out, including for values that need escaping, unicode and large numbers.
 func TestTheTriggerAndVerifyAgreeOnTheEncoding(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorToken, ID: 3, Label: "Zoë's \"CI\" token\n", RequestID: "r", IP: "2001:db8::1"})
 	details := map[string]any{"a": 1e21, "b": 1.5, "c": "tab\there", "ü": []any{nil, true, "x"}, "n": map[string]any{"z": 0, "a": -0.0001}}

@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"outlay/audit"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
 // The tables of two-factor sign-in: create, update and delete each leave one record with the
 // record's id; a person's sealed TOTP secret never reaches the log.
 func TestTwoFactorTablesCreateUpdateDelete(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	owner := models.User{Email: "bo@acme.example", Name: "Bo", Status: models.UserActive}
 	if err := db.Create(&owner).Error; err != nil {

@@ -6,13 +6,13 @@ import (
 	"sync"
 	"testing"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 	"outlay/policy"
 )
 
 func TestLastRoleEditorGuards(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
@@ -61,7 +61,7 @@ func TestLastRoleEditorGuards(t *testing.T) {
 // Two admins removing each other at the same moment: exactly one change wins, and someone
 // can still edit roles afterwards. Repeated, because a race shows only sometimes.
 func TestLastRoleEditorGuardsHoldUnderConcurrency(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	for round := 0; round < 10; round++ {

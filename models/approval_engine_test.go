@@ -13,7 +13,7 @@ import (
 
 	"outlay"
 	"outlay/audit"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
@@ -21,7 +21,7 @@ import (
 // Hana) and Sales, a requester Rita reporting to Max, and a few approvers.
 type approvalWorld struct {
 	t                   *testing.T
-	env                 *testutil.Env
+	env                 *dbtest.Env
 	db                  *gorm.DB
 	eng, sales          models.Department
 	software, travel    models.GLAccount
@@ -32,7 +32,7 @@ type approvalWorld struct {
 
 func newApprovalWorld(t *testing.T) *approvalWorld {
 	t.Helper()
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	w := &approvalWorld{t: t, env: env, db: env.DB(t, acme)}
 	w.max = w.user("max@acme.example", "Max Manager", nil, "approver")
 	w.hana = w.user("hana@acme.example", "Hana Head", nil, "approver")
@@ -63,7 +63,7 @@ func (w *approvalWorld) must(err error) {
 func (w *approvalWorld) user(email, name string, manager *int64, roles ...string) *models.User {
 	w.t.Helper()
 	u, err := models.CreateUser(context.Background(), w.db, models.NewUser{Email: email, Name: name,
-		Password: testutil.Password, Roles: roles, ManagerID: manager})
+		Password: dbtest.Password, Roles: roles, ManagerID: manager})
 	w.must(err)
 	u.Roles = roles
 	return u
@@ -106,23 +106,23 @@ type reqLine struct {
 // requisition makes a draft requisition by requester in dept with one line per amount.
 func (w *approvalWorld) requisition(requester *models.User, dept *models.Department, currency string, lines ...reqLine) *models.Requisition {
 	w.t.Helper()
-	spec := testutil.Requisition{RequesterID: requester.ID, Currency: currency, VendorID: &w.vendor.ID}
+	spec := dbtest.Requisition{RequesterID: requester.ID, Currency: currency, VendorID: &w.vendor.ID}
 	if dept != nil {
 		spec.DepartmentID = &dept.ID
 	}
 	for _, l := range lines {
-		line := testutil.RequisitionLine{Amount: l.amount}
+		line := dbtest.RequisitionLine{Amount: l.amount}
 		if l.gl != nil {
 			line.GLAccountID = &l.gl.ID
 		}
 		spec.Lines = append(spec.Lines, line)
 	}
-	return testutil.CreateRequisition(w.t, w.db, spec)
+	return dbtest.CreateRequisition(w.t, w.db, spec)
 }
 
 func (w *approvalWorld) submit(r *models.Requisition) models.RouteOutcome {
 	w.t.Helper()
-	return testutil.SubmitRequisition(w.t, w.db, r)
+	return dbtest.SubmitRequisition(w.t, w.db, r)
 }
 
 func (w *approvalWorld) status(r *models.Requisition) string {

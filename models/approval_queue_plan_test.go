@@ -7,7 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
@@ -18,7 +18,7 @@ import (
 // the planner rightly reads requisitions in one pass rather than by 2,000 lookups.)
 func TestApprovalQueuePlansUseIndexes(t *testing.T) {
 	t.Parallel()
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	max := env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
 	seedQueueVolume(t, db, max.ID)

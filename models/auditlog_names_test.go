@@ -4,14 +4,14 @@ import (
 	"context"
 	"testing"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
 // ReferenceNames finds each referenced record's name with one query per table, names GL
 // accounts by code and name, and leaves out records that are gone and tables it does not know.
 func TestReferenceNames(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	bo := env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
 	gl := models.GLAccount{Code: "6000", Name: "Software"}

@@ -7,14 +7,14 @@ import (
 	"testing"
 
 	"outlay"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
 // Two admins demoting each other at the same moment cannot both succeed: the access lock
 // serialises them, and the second sees that it would leave nobody able to edit roles.
 func TestConcurrentDemotionsKeepOneAdmin(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
 	zed := env.CreateUser(t, acme, "zed@acme.example", "Zed", "admin")
@@ -43,7 +43,7 @@ func TestConcurrentDemotionsKeepOneAdmin(t *testing.T) {
 }
 
 func TestUpdateUserOfNobodyIsNotFound(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
 	err := models.UpdateUser(context.Background(), db, models.ByOperator(), 4242, models.UserChange{Name: "X", Roles: []string{"requester"}})
@@ -57,7 +57,7 @@ func TestUpdateUserOfNobodyIsNotFound(t *testing.T) {
 
 // An invitation is the person and their link together, or neither.
 func TestInviteUserWritesBothOrNothing(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	u, token, err := models.InviteUser(ctx, db, models.ByOperator(), models.NewUser{Email: "ivy@acme.example", Name: "Ivy", Roles: []string{"requester"}, Password: "ignored for invitations"}, models.InvitationTTL)

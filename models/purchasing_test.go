@@ -10,14 +10,14 @@ import (
 	"gorm.io/gorm"
 
 	"outlay"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
 // purchasing is a tenant with a requester, an AP clerk (who sees every submitted
 // requisition) and a second requester.
 type purchasing struct {
-	env                *testutil.Env
+	env                *dbtest.Env
 	db                 *gorm.DB
 	requester, clerk   *models.User
 	other              *models.User
@@ -26,7 +26,7 @@ type purchasing struct {
 }
 
 func newPurchasing(t *testing.T) *purchasing {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	p := &purchasing{env: env, db: env.DB(t, acme)}
 	p.requester = env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
 	p.clerk = env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
@@ -37,14 +37,14 @@ func newPurchasing(t *testing.T) *purchasing {
 	return p
 }
 
-var twoLines = []testutil.OrderLine{
+var twoLines = []dbtest.OrderLine{
 	{Description: "Laptop stand", Quantity: "10", UnitPrice: 2500, TaxRateBP: 2000},
 	{Description: "USB-C cable", Quantity: "2.5", UnitPrice: 1000},
 }
 
-func (p *purchasing) order(t *testing.T) (*models.PurchaseOrder, testutil.Purchase) {
+func (p *purchasing) order(t *testing.T) (*models.PurchaseOrder, dbtest.Purchase) {
 	t.Helper()
-	r := testutil.ApprovedRequisition(t, p.db, p.requester.ID, "orders@vendor.example", twoLines...)
+	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "orders@vendor.example", twoLines...)
 	po, err := models.CreatePurchaseOrder(context.Background(), p.db, p.clerkV, r.Requisition.ID)
 	if err != nil {
 		t.Fatalf("create purchase order: %v", err)
@@ -88,20 +88,20 @@ func TestOnlyApprovedVisibleRequisitionsWithAnActiveVendorAreOrdered(t *testing.
 	p := newPurchasing(t)
 	ctx := context.Background()
 	for _, status := range []string{models.RequisitionPending, models.RequisitionRejected, models.RequisitionCancelled} {
-		r := testutil.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
+		r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 		p.db.Model(&r.Requisition).Update("status", status)
 		po, err := models.CreatePurchaseOrder(ctx, p.db, p.clerkV, r.Requisition.ID)
 		if !errors.Is(err, outlay.ErrConflict) || po != nil || !strings.Contains(err.Error(), "Only an approved requisition") {
 			t.Errorf("%s requisition: %+v %v", status, po, err)
 		}
 	}
-	onHold := testutil.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
+	onHold := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	p.db.Model(&onHold.Vendor).Update("status", models.VendorOnHold)
 	if _, err := models.CreatePurchaseOrder(ctx, p.db, p.clerkV, onHold.Requisition.ID); !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "not an active vendor") {
 		t.Errorf("vendor on hold: %v", err)
 	}
 	// Another requester cannot see, so cannot order, Rita's requisition.
-	r := testutil.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
+	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	if _, err := models.CreatePurchaseOrder(ctx, p.db, p.otherV, r.Requisition.ID); !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("another requester ordering: %v", err)
 	}
@@ -122,7 +122,7 @@ func TestOnlyApprovedVisibleRequisitionsWithAnActiveVendorAreOrdered(t *testing.
 
 func TestTwoClerksOrderingAtOnceMakeOneOrder(t *testing.T) {
 	p := newPurchasing(t)
-	r := testutil.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
+	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	const clicks = 6
 	var wg sync.WaitGroup
 	ids := make([]int64, clicks)
@@ -322,7 +322,7 @@ func TestEmailingAnOrderQueuesItsLinesAndTotals(t *testing.T) {
 		t.Error("emailed_at not recorded")
 	}
 	// A vendor without an email address cannot be emailed.
-	noEmail := testutil.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
+	noEmail := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	po2, err := models.CreatePurchaseOrder(ctx, p.db, p.clerkV, noEmail.Requisition.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -342,7 +342,7 @@ func TestEmailingAnOrderQueuesItsLinesAndTotals(t *testing.T) {
 func TestCommentsAppendOnDocumentsTheViewerSees(t *testing.T) {
 	p := newPurchasing(t)
 	ctx := context.Background()
-	r := testutil.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
+	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	id := r.Requisition.ID
 	if _, err := models.AddComment(ctx, p.db, p.requesterV, models.DocRequisition, id, " \n "); !isValidation(err, "body") {
 		t.Errorf("empty comment: %v", err)
@@ -376,7 +376,7 @@ func TestCommentsAppendOnDocumentsTheViewerSees(t *testing.T) {
 func TestAttachmentsFollowTheirDocumentsVisibility(t *testing.T) {
 	p := newPurchasing(t)
 	ctx := context.Background()
-	r := testutil.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
+	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	id := r.Requisition.ID
 	in := models.NewAttachment{Filename: "quote.pdf", ContentType: "application/pdf", SizeBytes: 10, SHA256: strings.Repeat("a", 64), StorageKey: "acme/" + strings.Repeat("a", 64)}
 	a, err := models.AddAttachment(ctx, p.db, p.requesterV, models.DocRequisition, id, in)

@@ -10,7 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
@@ -23,7 +23,7 @@ type refFixture struct {
 
 func newRefFixture(t *testing.T) refFixture {
 	t.Helper()
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	dept, err := models.SaveDepartment(ctx, db, 0, models.DepartmentInput{Name: "Engineering", Code: "ENG"})
@@ -284,7 +284,7 @@ func TestReferenceListsSearchFilterAndPage(t *testing.T) {
 
 // A list page and a search over many vendors: go test -run '^$' -bench ListVendors ./models/
 func BenchmarkListVendors(b *testing.B) {
-	env, acme := testutil.NewTenant(b)
+	env, acme := dbtest.NewTenant(b)
 	db := env.DB(b, acme)
 	// Seeding through SQL is quicker than 10,000 audited creates; the list reads the same rows.
 	if err := db.Exec(`INSERT INTO vendors (name, contact_name, email, tax_id, currency)

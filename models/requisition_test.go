@@ -13,7 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
@@ -27,12 +27,12 @@ type reqFixture struct {
 
 func newReqFixture(t *testing.T) reqFixture {
 	t.Helper()
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	alone := env.CreateUser(t, acme, "alone@acme.example", "Alone Requester", "requester")
 	mgr := env.CreateUser(t, acme, "mgr@acme.example", "Mo Manager", "approver")
 	routed, err := models.CreateUser(context.Background(), db, models.NewUser{Email: "routed@acme.example", Name: "Routed Requester",
-		Password: testutil.Password, Roles: []string{"requester"}, ManagerID: &mgr.ID})
+		Password: dbtest.Password, Roles: []string{"requester"}, ManagerID: &mgr.ID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
@@ -12,7 +12,7 @@ import (
 // refused beside its field rather than failing in the database.
 func TestCommentsRefuseWhatIsNotText(t *testing.T) {
 	p := newPurchasing(t)
-	r := testutil.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
+	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	for _, body := range []string{"before\x00after", "caf\xe9"} {
 		if _, err := models.AddComment(context.Background(), p.db, p.requesterV, models.DocRequisition, r.Requisition.ID, body); !isValidation(err, "body") {
 			t.Errorf("comment %q: %v", body, err)

@@ -10,11 +10,11 @@ import (
 
 	"outlay"
 	"outlay/auth"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
-func ssoRules(t *testing.T, env *testutil.Env) models.SSORules {
+func ssoRules(t *testing.T, env *dbtest.Env) models.SSORules {
 	t.Helper()
 	box, err := auth.NewSecretBox(env.Config.SecretKey, models.SSOSecretPurpose)
 	if err != nil {
@@ -27,7 +27,7 @@ var okta = models.SSOProviderInput{Kind: models.SSOKindOIDC, Name: "okta", Label
 	ClientID: "client-1", ClientSecret: "s3cret-value-123", Enabled: true}
 
 func TestSSOProviderValidation(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	rules := ssoRules(t, env)
@@ -95,7 +95,7 @@ func TestSSOProviderValidation(t *testing.T) {
 // The client secret is stored sealed, never in plain, opens only under the deployment's
 // key, and an edit without a new secret keeps it.
 func TestSSOClientSecretAtRest(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	rules := ssoRules(t, env)
@@ -141,7 +141,7 @@ func TestSSOClientSecretAtRest(t *testing.T) {
 }
 
 func TestRequireSSOGuards(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	rules := ssoRules(t, env)
@@ -212,7 +212,7 @@ func errString(err error) string {
 // Two first sign-ins of one person at once link one identity, and two of a new person with
 // provisioning on create one account.
 func TestSSOFirstSignInsAtOnce(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
@@ -252,7 +252,7 @@ func TestSSOFirstSignInsAtOnce(t *testing.T) {
 
 // Every change to SSO settings goes through RecordSSOEvent, and the secret is never in it.
 func TestSSOChangesAreRecorded(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	var events []models.SSOEvent
 	ctx := models.WithSSOEventSink(context.Background(), func(_ context.Context, e models.SSOEvent) { events = append(events, e) })
@@ -315,7 +315,7 @@ func fmtAny(v any) string {
 
 // Removing the break-glass admin never fails; SSO stays required and nobody keeps a password.
 func TestBreakGlassAdminRemoved(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")

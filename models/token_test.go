@@ -7,12 +7,12 @@ import (
 	"testing"
 
 	"outlay"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
 func TestCreateTokenValidates(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
 	ctx := context.Background()
@@ -38,7 +38,7 @@ func TestCreateTokenValidates(t *testing.T) {
 }
 
 func TestFindTokensFiltersAndPages(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
@@ -94,7 +94,7 @@ func TestFindTokensFiltersAndPages(t *testing.T) {
 }
 
 func TestRevokeTokenIsScopedToItsOwner(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
@@ -125,7 +125,7 @@ func TestRevokeTokenIsScopedToItsOwner(t *testing.T) {
 }
 
 func TestLookupTokenRecordsItsFirstUse(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")

@@ -9,7 +9,7 @@ import (
 
 	"outlay"
 	"outlay/auth"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
@@ -24,7 +24,7 @@ func twoFactorBox(t *testing.T) *auth.SecretBox {
 // Enrolment is confirmed by a code; sign-in codes are accepted once within ±1 step; recovery
 // codes work once and a new set invalidates the old; a reset ends every session.
 func TestTwoFactorLifecycle(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx, box := context.Background(), twoFactorBox(t)
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "requester")
@@ -148,7 +148,7 @@ func TestTwoFactorLifecycle(t *testing.T) {
 // Who must use two factors: everyone, holders of the chosen roles, and under any requirement
 // the break-glass admin whatever their roles.
 func TestTwoFactorRequirement(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")

@@ -7,12 +7,12 @@ import (
 	"time"
 
 	"outlay"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
 func TestCreateUserValidates(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	if _, err := models.CreateUser(ctx, db, models.NewUser{Email: " Ana@Acme.example ", Name: " Ana ", Password: "long enough password", Roles: []string{"admin", "admin", "requester"}}); err != nil {
@@ -54,7 +54,7 @@ func TestCreateUserValidates(t *testing.T) {
 }
 
 func TestConcurrentDuplicateEmailsCreateOneUser(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -81,7 +81,7 @@ func TestConcurrentDuplicateEmailsCreateOneUser(t *testing.T) {
 
 // Signing in clears the person's own sessions that can no longer be used.
 func TestCreateSessionPrunesDeadSessions(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	u := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
 	p := models.SessionPolicy{Idle: time.Hour, Max: 12 * time.Hour}

@@ -8,11 +8,11 @@ import (
 
 	"gorm.io/gorm"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/policy"
 )
 
-func TestMain(m *testing.M) { testutil.Main(m) }
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // seedPolicies replaces a tenant's policies with n generated ones over roles r0..r9.
 func seedPolicies(t testing.TB, db *gorm.DB, n int) {
@@ -31,7 +31,7 @@ func seedPolicies(t testing.TB, db *gorm.DB, n int) {
 
 // The permission set answers exactly as Casbin does, for granted and refused requests alike.
 func TestPermissionSetAgreesWithCasbin(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	seedPolicies(t, db, 300)
 	set, err := policy.Load(context.Background(), db)
@@ -61,7 +61,7 @@ func TestPermissionSetAgreesWithCasbin(t *testing.T) {
 
 // The engine reloads a tenant's set only when the policy version moves.
 func TestEngineReloadsOnNewVersion(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	e := policy.NewEngine()
@@ -97,7 +97,7 @@ func TestEngineReloadsOnNewVersion(t *testing.T) {
 // permission set (what requests use) and through Casbin's own Enforce, for a request that
 // matches the last policy and one that is denied (Casbin's worst cases).
 func BenchmarkPolicyCheck(b *testing.B) {
-	env, acme := testutil.NewTenant(b)
+	env, acme := dbtest.NewTenant(b)
 	db := env.DB(b, acme)
 	seedPolicies(b, db, 1000)
 	set, err := policy.Load(context.Background(), db)

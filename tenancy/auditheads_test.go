@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"outlay/audit"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/tenancy"
 )
 
@@ -32,7 +32,7 @@ func waitForHead(t *testing.T, r *tenancy.Registry, slug string, secret []byte, 
 // A server records the audit head of every tenant in use, again and again as its log grows,
 // and leaves alone the tenants nobody uses.
 func TestServersRecordTheHeadsOfTenantsInUse(t *testing.T) {
-	env := testutil.NewEnv(t)
+	env := dbtest.NewEnv(t)
 	acme := env.NewTenant(t, "acme", "Acme")
 	env.NewTenant(t, "globex", "Globex")
 	secret := env.Config.SecretKey

@@ -3,7 +3,7 @@ package tenancy_test
 import (
 	"testing"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 )
 
-func TestMain(m *testing.M) { testutil.Main(m) }
+func TestMain(m *testing.M) { dbtest.Main(m) }

@@ -10,12 +10,12 @@ import (
 
 	"gorm.io/gorm"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/tenancy"
 )
 
 func TestConcurrentFirstRequestsOpenOneHandle(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	pools := tenancy.NewPools(10, 2, env.Config.SecretKey, nil, nil)
 	defer pools.Close()
 	var opens atomic.Int32
@@ -53,7 +53,7 @@ func TestConcurrentFirstRequestsOpenOneHandle(t *testing.T) {
 
 func TestPoolsStayUnderTheConnectionCapAndEvictCleanly(t *testing.T) {
 	ctx := context.Background()
-	env := testutil.NewEnv(t)
+	env := dbtest.NewEnv(t)
 	var tenants []tenancy.Tenant
 	for i := 0; i < 6; i++ {
 		tenants = append(tenants, env.NewTenant(t, fmt.Sprintf("tenant-%d", i), fmt.Sprintf("Tenant %d", i)))
@@ -133,7 +133,7 @@ func TestPoolsStayUnderTheConnectionCapAndEvictCleanly(t *testing.T) {
 }
 
 func TestFailedOpenIsRetried(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	pools := tenancy.NewPools(10, 1, env.Config.SecretKey, nil, nil)
 	defer pools.Close()
 	broken := acme

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"outlay"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/migrations"
 	"outlay/tenancy"
 )
@@ -49,7 +49,7 @@ func TestValidateSlug(t *testing.T) {
 
 func dbExists(t *testing.T, name string) bool {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), testutil.ServerDSN(t))
+	conn, err := pgx.Connect(context.Background(), dbtest.ServerDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func dbExists(t *testing.T, name string) bool {
 
 func TestCreateTenant(t *testing.T) {
 	ctx := context.Background()
-	env := testutil.NewEnv(t)
+	env := dbtest.NewEnv(t)
 	control := env.Registry.ControlDatabase()
 
 	// Created from the real migrations (no template), named <control>_<slug>, active.
@@ -142,7 +142,7 @@ func withExtraMigration(t *testing.T) fs.FS {
 
 func TestMigrateAllIsIdempotentAndSurvivesABrokenTenant(t *testing.T) {
 	ctx := context.Background()
-	env := testutil.NewEnv(t)
+	env := dbtest.NewEnv(t)
 	for _, slug := range []string{"alpha", "bravo", "charlie", "delta", "echo"} {
 		env.NewTenant(t, slug, strings.ToUpper(slug))
 	}

@@ -5,13 +5,13 @@ import (
 	"testing"
 	"time"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/tenancy"
 )
 
 // Registry changes and policy announcements made by one process reach another's Watch.
 func TestWatchSeesOtherProcessesChanges(t *testing.T) {
-	env := testutil.NewEnv(t)
+	env := dbtest.NewEnv(t)
 	other, err := tenancy.OpenRegistry(context.Background(), env.ControlDSN, nil, nil)
 	if err != nil {
 		t.Fatal(err)

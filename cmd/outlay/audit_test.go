@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 )
 
 // tamper runs SQL on a tenant's database as its owner would, triggers disabled.
@@ -34,7 +34,7 @@ func TestAuditVerify(t *testing.T) {
 	t.Setenv("OUTLAY_DATABASE_URL", controlDSN)
 	for _, slug := range []string{"acme", "globex", "initech", "hooli"} {
 		// Each tenant's log starts with its first admin and the admin's role grant.
-		if code, out, errs := runCmd(t, "tenant", "create", slug, "--name", slug, "--admin-email", "admin@"+slug+".example", "--admin-password", testutil.Password); code != 0 {
+		if code, out, errs := runCmd(t, "tenant", "create", slug, "--name", slug, "--admin-email", "admin@"+slug+".example", "--admin-password", dbtest.Password); code != 0 {
 			t.Fatalf("create %s: %d %q %q", slug, code, out, errs)
 		}
 	}
@@ -84,7 +84,7 @@ func controlExec(t *testing.T, controlDSN, sql string) {
 func TestAuditVerifyCatchesARewriteWithoutTheSecret(t *testing.T) {
 	controlDSN := newControlDSN(t)
 	t.Setenv("OUTLAY_DATABASE_URL", controlDSN)
-	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme", "--admin-email", "admin@acme.example", "--admin-password", testutil.Password); code != 0 {
+	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme", "--admin-email", "admin@acme.example", "--admin-password", dbtest.Password); code != 0 {
 		t.Fatalf("create: %d %q %q", code, out, errs)
 	}
 	tamper(t, controlDSN, "acme", `UPDATE audit_log SET actor_label = 'mallory' WHERE id = 1`, `DO $$
@@ -107,7 +107,7 @@ func TestAuditVerifyCatchesARewriteWithoutTheSecret(t *testing.T) {
 func TestAuditHeads(t *testing.T) {
 	controlDSN := newControlDSN(t)
 	t.Setenv("OUTLAY_DATABASE_URL", controlDSN)
-	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme", "--admin-email", "admin@acme.example", "--admin-password", testutil.Password); code != 0 {
+	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme", "--admin-email", "admin@acme.example", "--admin-password", dbtest.Password); code != 0 {
 		t.Fatalf("create: %d %q %q", code, out, errs)
 	}
 	if code, out, errs := runCmd(t, "audit", "verify", "acme", "--head"); code != 0 || !strings.Contains(out, "no head of acme is recorded in the control plane yet") {
@@ -117,7 +117,7 @@ func TestAuditHeads(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(first, "outlay-audit-head-v1 acme 2 ") {
 		t.Fatalf("audit head: exit %d, %q %q", code, first, errs)
 	}
-	if code, out, errs := runCmd(t, "user", "add", "acme", "bo@acme.example", "--name", "Bo", "--role", "requester", "--password", testutil.Password); code != 0 {
+	if code, out, errs := runCmd(t, "user", "add", "acme", "bo@acme.example", "--name", "Bo", "--role", "requester", "--password", dbtest.Password); code != 0 {
 		t.Fatalf("user add: %d %q %q", code, out, errs)
 	}
 	code, second, errs := runCmd(t, "audit", "head", "acme")

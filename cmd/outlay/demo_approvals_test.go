@@ -4,14 +4,14 @@ import (
 	"context"
 	"testing"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
 // The demo's rules route a large requisition through the manager, the department head and
 // an admin, and seeding twice adds nothing.
 func TestSeedDemoApprovals(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	for range 2 {
@@ -29,7 +29,7 @@ func TestSeedDemoApprovals(t *testing.T) {
 	if err := db.Create(&dept).Error; err != nil {
 		t.Fatal(err)
 	}
-	rita, err := models.CreateUser(ctx, db, models.NewUser{Email: "rita@acme.example", Name: "Rita", Password: testutil.Password,
+	rita, err := models.CreateUser(ctx, db, models.NewUser{Email: "rita@acme.example", Name: "Rita", Password: dbtest.Password,
 		Roles: []string{"requester"}, ManagerID: &boss.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -38,9 +38,9 @@ func TestSeedDemoApprovals(t *testing.T) {
 		amount int64
 		steps  int
 	}{{99_999, 1}, {100_000, 2}, {1_500_000, 3}} {
-		r := testutil.CreateRequisition(t, db, testutil.Requisition{RequesterID: rita.ID, DepartmentID: &dept.ID,
-			Lines: []testutil.RequisitionLine{{Amount: c.amount}}})
-		out := testutil.SubmitRequisition(t, db, r)
+		r := dbtest.CreateRequisition(t, db, dbtest.Requisition{RequesterID: rita.ID, DepartmentID: &dept.ID,
+			Lines: []dbtest.RequisitionLine{{Amount: c.amount}}})
+		out := dbtest.SubmitRequisition(t, db, r)
 		if len(out.Steps) != c.steps {
 			t.Errorf("%d: %d steps, want %d", c.amount, len(out.Steps), c.steps)
 		}

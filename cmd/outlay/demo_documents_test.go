@@ -4,14 +4,14 @@ import (
 	"context"
 	"testing"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
 // The demo's documents are in the states a first visit should meet: a draft, one waiting
 // for the approver, one returned with a comment, and one ordered and partly received.
 func TestSeedDemoDocuments(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	ctx, db := context.Background(), env.DB(t, acme)
 	for _, p := range demoPeople {
 		env.CreateUser(t, acme, demoEmail(p.local, acme.Slug), p.name, p.role)

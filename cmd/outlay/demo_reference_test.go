@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 	"outlay/tenancy"
 )
@@ -12,7 +12,7 @@ import (
 // The demo's reference data is complete and consistent: every department has a head, the
 // requester reports to the approver, and this year's budgets are in the tenant's currency.
 func TestSeedDemoReference(t *testing.T) {
-	env, acme := testutil.NewTenant(t)
+	env, acme := dbtest.NewTenant(t)
 	globex := env.NewTenant(t, "globex", "Globex")
 	ctx := context.Background()
 	for _, tc := range []struct {

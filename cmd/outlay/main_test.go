@@ -17,21 +17,21 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"outlay/config"
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/tenancy"
 )
 
-func TestMain(m *testing.M) { testutil.Main(m) }
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // newControlDSN is a control database of its own for this test, dropped at the end.
 func newControlDSN(t *testing.T) string {
 	t.Helper()
 	name := "outlaytest_cmd_" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
-	dsn, err := tenancy.WithDatabase(testutil.ServerDSN(t), name)
+	dsn, err := tenancy.WithDatabase(dbtest.ServerDSN(t), name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { testutil.DropDatabases(t, testutil.ServerDSN(t), name) })
+	t.Cleanup(func() { dbtest.DropDatabases(t, dbtest.ServerDSN(t), name) })
 	// Commands that open a tenant's database need the secret that keys its audit log.
 	t.Setenv("OUTLAY_SECRET_KEY", testSecretKey)
 	return dsn
@@ -168,7 +168,7 @@ func TestDemo(t *testing.T) {
 	for round := 1; round <= 2; round++ {
 		port := freePort(t)
 		ctx, cancel := context.WithCancel(context.Background())
-		var out, errs testutil.SyncBuffer
+		var out, errs dbtest.SyncBuffer
 		done := make(chan int, 1)
 		go func() {
 			done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:" + strconv.Itoa(port), "--data", dataDir}, &out, &errs)

@@ -8,7 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"outlay/internal/testutil"
+	"outlay/internal/dbtest"
 	"outlay/models"
 	"outlay/tenancy"
 )
@@ -28,7 +28,7 @@ func TestUserCommands(t *testing.T) {
 	dsn := newControlDSN(t)
 	t.Setenv("OUTLAY_DATABASE_URL", dsn)
 	t.Setenv("OUTLAY_USER_PASSWORD", "")
-	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-name", "Ana Admin", "--admin-password", testutil.Password); code != 0 {
+	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-name", "Ana Admin", "--admin-password", dbtest.Password); code != 0 {
 		t.Fatalf("tenant create: %d %q %q", code, out, errs)
 	}
 	ctx, db := context.Background(), tenantDB(t, dsn, "acme")

@@ -1,13 +1,7 @@
-package testutil
+package dbtest
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"mime/multipart"
-	"net/http"
-	"net/http/httptest"
-	"net/textproto"
 	"testing"
 
 	"gorm.io/gorm"
@@ -92,27 +86,4 @@ func ApprovedRequisition(t testing.TB, db *gorm.DB, requesterID int64, vendorEma
 		t.Fatalf("approved requisition: %v", err)
 	}
 	return p
-}
-
-// Upload posts a multipart form to path with one file under field, declared with
-// contentType (which the server must ignore), and the current CSRF token.
-func (c *Client) Upload(path, field, filename, contentType string, body []byte) *Response {
-	c.t.Helper()
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	_ = w.WriteField("_csrf", c.CSRF)
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, field, filename))
-	h.Set("Content-Type", contentType)
-	part, err := w.CreatePart(h)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	part.Write(body)
-	if err := w.Close(); err != nil {
-		c.t.Fatal(err)
-	}
-	req := httptest.NewRequest(http.MethodPost, path, &buf)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	return c.Do(req)
 }

@@ -1,6 +1,7 @@
-// Package testutil gives tests a real Postgres and cheap tenants: each test gets its own
-// control database, and each tenant is a copy of a migrated template database.
-package testutil
+// Package dbtest gives tests a real Postgres and cheap tenants: each test gets its own
+// control database, and each tenant is a copy of a migrated template database. It links no
+// web layer: models, audit, policy and tenancy tests use it directly; web tests use testutil.
+package dbtest
 
 import (
 	"context"
