@@ -11,6 +11,7 @@ import (
 
 // A printed head reads back only as it was signed, and only under the same secret.
 func TestSignedHeads(t *testing.T) {
+	t.Parallel()
 	secret := bytes.Repeat([]byte{7}, 32)
 	h := audit.Head{Slug: "acme", ID: 42, Hash: bytes.Repeat([]byte{0xab}, 32), At: time.Date(2026, 12, 3, 6, 0, 0, 0, time.UTC)}
 	line, err := h.Sign(secret)

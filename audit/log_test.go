@@ -57,6 +57,7 @@ var tableCoverage = map[string]string{
 // Every table of the tenant schema is either proven audited by a test or deliberately not
 // audited, with a reason. A new table fails here until it is one or the other.
 func TestEveryTenantTableIsAuditedOrListedAsNot(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	var tables []string
@@ -87,6 +88,7 @@ func TestEveryTenantTableIsAuditedOrListedAsNot(t *testing.T) {
 // Secrets are recorded as changed, never stored: neither a password hash nor a detail that
 // is named like a secret appears anywhere in the log.
 func TestSecretsAreRecordedAsChangedButNeverStored(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := asUser()
@@ -131,6 +133,7 @@ func TestSecretsAreRecordedAsChangedButNeverStored(t *testing.T) {
 }
 
 func TestEventsAreRecordedWithTheActorAndRideInTransactions(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	mark := lastID(t, db)
@@ -169,6 +172,7 @@ func TestEventsAreRecordedWithTheActorAndRideInTransactions(t *testing.T) {
 
 // The log is append-only for everyone, superusers included (the tests connect as one).
 func TestTheLogRefusesUpdateDeleteAndTruncate(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	if err := audit.Event(asUser(), db, audit.EventExport, "x", nil); err != nil {
@@ -195,6 +199,7 @@ func TestTheLogRefusesUpdateDeleteAndTruncate(t *testing.T) {
 // Many writers at once, in and out of transactions, leave one unbroken chain in which every
 // record appears once.
 func TestConcurrentWritersLeaveAnUnbrokenChain(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	// A pool of its own, wide enough that many writers are in the database at once.
 	pools := tenancy.NewPools(16, 16, env.Config.SecretKey, nil, nil)

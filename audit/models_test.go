@@ -16,6 +16,7 @@ import (
 // tables these tests cover.
 
 func TestUsersCreateUpdateDelete(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 
@@ -54,6 +55,7 @@ func TestUsersCreateUpdateDelete(t *testing.T) {
 }
 
 func TestRolesCreateUpdateDelete(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 
@@ -97,6 +99,7 @@ func TestRolesCreateUpdateDelete(t *testing.T) {
 }
 
 func TestUserRolesCreateUpdateDelete(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	u := env.CreateUser(t, acme, "cy@acme.example", "Cy", "requester")
@@ -133,6 +136,7 @@ func TestUserRolesCreateUpdateDelete(t *testing.T) {
 // CreateUser writes a user and its grants in one transaction: one record each, all committed
 // together.
 func TestCreateUserRecordsTheUserAndEachGrant(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	mark := lastID(t, db)
@@ -153,6 +157,7 @@ func TestCreateUserRecordsTheUserAndEachGrant(t *testing.T) {
 
 // Without an actor in the context, a change is the system's.
 func TestChangesWithoutAnActorAreTheSystems(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	mark := lastID(t, db)

@@ -17,6 +17,7 @@ import (
 
 // Each way GORM can write a row is recorded, with the diff the database saw.
 func TestEveryWritePathIsRecorded(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	newUser := func(email string) *models.User {
@@ -195,6 +196,7 @@ func TestEveryWritePathIsRecorded(t *testing.T) {
 
 // Save upserts: a new row is a create, an existing one an update, both with the right values.
 func TestUpsertsRecordCreatesAndUpdates(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 
@@ -238,6 +240,7 @@ type Gadget struct {
 }
 
 func TestSoftAndHardDeletes(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	mustExec(t, db, `CREATE TABLE gadgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, deleted_at timestamptz)`)
@@ -279,6 +282,7 @@ func TestSoftAndHardDeletes(t *testing.T) {
 
 // Records ride in the transaction of their change: rolled back, neither is kept.
 func TestARolledBackTransactionLeavesNoRecord(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	u := env.CreateUser(t, acme, "eve@acme.example", "Eve", "requester")
@@ -334,6 +338,7 @@ func TestARolledBackTransactionLeavesNoRecord(t *testing.T) {
 // commits, which needs the chain lock. Had the first taken the chain lock when it wrote A,
 // each would wait for the other.
 func TestATransactionWaitingForARowDoesNotHoldTheChainLock(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	a := env.CreateUser(t, acme, "a@acme.example", "A", "requester")
@@ -396,6 +401,7 @@ func (g *HookedGadget) BeforeSave(tx *gorm.DB) error {
 }
 
 func TestLessCommonWritesAreRecordedOrRefused(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	mustExec(t, db, `CREATE TABLE gadgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, deleted_at timestamptz)`)

@@ -14,6 +14,7 @@ import (
 // exactly one record with the record's id and exactly the changed columns, in dependency
 // order (deletes in reverse).
 func TestSpendTablesCreateUpdateDelete(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	owner := models.User{Email: "bo@acme.example", Name: "Bo", Status: models.UserActive}

@@ -54,6 +54,7 @@ func (auditSettings) TableName() string { return "sso_settings" }
 // Create, update and delete of each table added after the first ones leave exactly one
 // record each, with the right record id, the actor, and secrets redacted.
 func TestMoreTablesCreateUpdateDelete(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	owner := models.User{Email: "bo@acme.example", Name: "Bo", Status: models.UserActive}

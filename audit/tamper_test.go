@@ -40,6 +40,7 @@ func seedLog(t *testing.T, env *dbtest.Env, tn tenancy.Tenant, db *gorm.DB) {
 // Someone with the database's owner or superuser rights disables the triggers and changes
 // the log behind the app's back; Verify names the first row that is wrong, and how.
 func TestVerifyFindsTampering(t *testing.T) {
+	t.Parallel()
 	env := dbtest.NewEnv(t)
 	for i, tc := range []struct {
 		name    string
@@ -119,6 +120,7 @@ func rechainFrom(id int) string {
 // Rows written before the chain was keyed have no keyed hash and verify as before; the first
 // keyed row vouches for them, so rewriting one of them shows there.
 func TestRowsFromBeforeKeyingAreVouchedForByTheFirstKeyedRow(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	seedLog(t, env, acme, db)
@@ -140,6 +142,7 @@ func TestRowsFromBeforeKeyingAreVouchedForByTheFirstKeyedRow(t *testing.T) {
 // The log checks out only under the key it was written with: another deployment's secret,
 // or another tenant's key, finds the first keyed row wrong.
 func TestVerifyNeedsTheKeyTheLogWasWrittenWith(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	seedLog(t, env, acme, db)
@@ -155,6 +158,7 @@ func TestVerifyNeedsTheKeyTheLogWasWrittenWith(t *testing.T) {
 
 // A connection opened without the tenant's key cannot add to the log: the database refuses.
 func TestAConnectionWithoutTheKeyCannotWriteTheLog(t *testing.T) {
+	t.Parallel()
 	_, acme := dbtest.NewTenant(t)
 	conn, err := pgx.Connect(context.Background(), acme.DSN)
 	if err != nil {
@@ -169,6 +173,7 @@ func TestAConnectionWithoutTheKeyCannotWriteTheLog(t *testing.T) {
 
 // Records committed while the commit trigger was disabled never reach the chain.
 func TestVerifyFindsRecordsThatWereNeverChained(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	seedLog(t, env, acme, db)
@@ -189,6 +194,7 @@ func TestVerifyFindsRecordsThatWereNeverChained(t *testing.T) {
 // What the chain alone cannot show: the newest rows removed together leave a shorter valid
 // chain. The head Verify reports, recorded outside the database, is what shows it.
 func TestRemovingTheNewestRowsShowsOnlyInTheHead(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	seedLog(t, env, acme, db)
@@ -217,6 +223,7 @@ func TestRemovingTheNewestRowsShowsOnlyInTheHead(t *testing.T) {
 // The canonical encoding in Go and in the database agree: every hash the trigger computed
 // checks out, including for values that need escaping, unicode and large numbers.
 func TestTheTriggerAndVerifyAgreeOnTheEncoding(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorToken, ID: 3, Label: "Zoë's \"CI\" token\n", RequestID: "r", IP: "2001:db8::1"})

@@ -12,6 +12,7 @@ import (
 // The tables of two-factor sign-in: create, update and delete each leave one record with the
 // record's id; a person's sealed TOTP secret never reaches the log.
 func TestTwoFactorTablesCreateUpdateDelete(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme).WithContext(asUser())
 	owner := models.User{Email: "bo@acme.example", Name: "Bo", Status: models.UserActive}

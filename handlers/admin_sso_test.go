@@ -20,6 +20,7 @@ func providerForm(issuer, secret string) url.Values {
 }
 
 func TestSSOAdminProviders(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	idp := oidctest.Start(t, oidctest.Options{})
@@ -143,6 +144,7 @@ func TestSSOAdminProviders(t *testing.T) {
 }
 
 func TestSSOAdminPolicy(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	aud := s.app.CreateUser(t, s.acme, "aud@acme.example", "Audrey Auditor", "auditor")
 	c := s.app.Client(t, "acme")
@@ -199,6 +201,7 @@ func TestSSOAdminPolicy(t *testing.T) {
 
 // The linked-accounts partial for the user pages: unlinking from it swaps it in place.
 func TestSSOUnlinkPartial(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	c := s.app.Client(t, "acme")
 	signedInAs(t, c, ssoSignIn(t, c, "okta"), "Ana Admin")

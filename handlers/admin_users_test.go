@@ -82,6 +82,7 @@ func rowNames(res *testutil.Response) []string {
 }
 
 func TestUsersListSearchesFiltersAndPaginates(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	ctx, db := context.Background(), s.db(t)
 	// Thirty people: odd ones request, even ones approve; 26 and 27 are invited, 28–30 have left.
@@ -199,6 +200,7 @@ func TestUsersListSearchesFiltersAndPaginates(t *testing.T) {
 }
 
 func TestUsersListFiltersWithHTMX(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	s.app.CreateUser(t, s.acme, "bo@acme.example", "Bo Approver", "approver")
 	c := s.admin
@@ -244,6 +246,7 @@ func TestUsersListFiltersWithHTMX(t *testing.T) {
 var inviteLink = regexp.MustCompile(`http://acme\.localhost:8080(/password/reset/[A-Za-z0-9_-]+)`)
 
 func TestInviteSendsALinkToChooseAPassword(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	db := s.db(t)
 	finance := s.department(t, "Finance")
@@ -326,6 +329,7 @@ func TestInviteSendsALinkToChooseAPassword(t *testing.T) {
 }
 
 func TestInviteRefusesBadInputAndKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	db := s.db(t)
 	c := s.admin
@@ -394,6 +398,7 @@ func TestInviteRefusesBadInputAndKeepsWhatWasTyped(t *testing.T) {
 }
 
 func TestEditUserNameRolesDepartmentAndManager(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	finance, ops := s.department(t, "Finance"), s.department(t, "Operations")
 	bo := s.app.CreateUser(t, s.acme, "bo@acme.example", "Bo Boss", "approver")
@@ -489,6 +494,7 @@ func TestEditUserNameRolesDepartmentAndManager(t *testing.T) {
 }
 
 func TestTheLastAdminCannotLoseAdminOrBeDeactivated(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	ctx, db := context.Background(), s.db(t)
 	c := s.admin
@@ -554,6 +560,7 @@ func apiMe(t *testing.T, app *testutil.App, token string) int {
 }
 
 func TestDeactivationEndsSessionsAndTokensAtOnce(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	ctx, db := context.Background(), s.db(t)
 	bob := s.app.CreateUser(t, s.acme, "bob@acme.example", "Bob Leaver", "requester")
@@ -612,6 +619,7 @@ func TestDeactivationEndsSessionsAndTokensAtOnce(t *testing.T) {
 // Two app servers over one database: a deactivation through one is refused by the other on
 // its very next request, with no message between them.
 func TestDeactivationHoldsOnEveryServer(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	ctx, db := context.Background(), s.db(t)
 	a, b := s.app, testutil.NewApp(t, s.app.Env)
@@ -644,6 +652,7 @@ func TestDeactivationHoldsOnEveryServer(t *testing.T) {
 }
 
 func TestAuditorSeesUsersButChangesNothing(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	bob := s.app.CreateUser(t, s.acme, "bob@acme.example", "Bob Requester", "requester")
 	s.app.CreateUser(t, s.acme, "aud@acme.example", "Audrey Auditor", "auditor")
@@ -706,6 +715,7 @@ func TestAuditorSeesUsersButChangesNothing(t *testing.T) {
 }
 
 func TestUserPagesOfAnotherTenantOrUnknownAreNotFound(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	globex := s.app.NewTenant(t, "globex", "Globex Industries")
 	// Globex gets more people than acme, so its last id names nobody at acme.
@@ -736,6 +746,7 @@ func TestUserPagesOfAnotherTenantOrUnknownAreNotFound(t *testing.T) {
 }
 
 func TestResendInvitation(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	c := s.admin
 	c.Get("/admin/users/new")

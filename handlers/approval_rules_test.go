@@ -25,6 +25,7 @@ func ruleForm(name string, steps ...[3]string) url.Values {
 }
 
 func TestApprovalRulesAdmin(t *testing.T) {
+	t.Parallel()
 	s := newUsersSite(t)
 	db := s.db(t)
 	eng := s.department(t, "Engineering")

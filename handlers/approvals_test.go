@@ -91,6 +91,7 @@ func stepURL(id int64, action string) string {
 }
 
 func TestApprovalsQueueShowsOnlyRoutedRequests(t *testing.T) {
+	t.Parallel()
 	s := newApprovalSite(t)
 	r, step := s.pending(t, 123456)
 	page := s.maxC.Get("/approvals")
@@ -140,6 +141,7 @@ func TestApprovalsQueueShowsOnlyRoutedRequests(t *testing.T) {
 }
 
 func TestApprovalsInlineApproveRejectAndDetails(t *testing.T) {
+	t.Parallel()
 	s := newApprovalSite(t)
 	_, first := s.pending(t, 1000)
 	r2, second := s.pending(t, 2000)
@@ -212,6 +214,7 @@ func attachmentID(t *testing.T, db *gorm.DB, docID int64) int64 {
 }
 
 func TestApprovalsBulkApprove(t *testing.T) {
+	t.Parallel()
 	s := newApprovalSite(t)
 	var steps []string
 	for i := 0; i < 4; i++ {
@@ -233,6 +236,7 @@ func TestApprovalsBulkApprove(t *testing.T) {
 }
 
 func TestApprovalsDelegation(t *testing.T) {
+	t.Parallel()
 	s := newApprovalSite(t)
 	_, step := s.pending(t, 1000)
 	page := s.maxC.Get("/approvals/delegation")
@@ -284,6 +288,7 @@ func TestApprovalsDelegation(t *testing.T) {
 // Two approvers holding the role click approve at the same moment: one decision counts, and
 // the other gets the row back as it now stands, naming who decided.
 func TestApprovalsRaceShowsTheWinner(t *testing.T) {
+	t.Parallel()
 	s := newApprovalSite(t)
 	if _, err := models.CreateApprovalRule(context.Background(), s.db, models.RuleInput{DocType: models.DocRequisition, Name: "Any approver",
 		Priority: "1", Currency: "USD", BudgetCheck: models.BudgetCheckNone, Active: true,

@@ -10,6 +10,7 @@ import (
 // Sign-in failures and successes, sign-out and password resets are recorded with who did
 // them, from which request and address; so is the change a request makes to a row.
 func TestSecurityEventsAreAudited(t *testing.T) {
+	t.Parallel()
 	env, tn := testutil.NewTenant(t)
 	env.CreateUser(t, tn, "ana@acme.example", "Ana Admin", "admin")
 	// The in-process peer stands for a trusted proxy, whose request id is kept.

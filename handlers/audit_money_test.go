@@ -9,6 +9,7 @@ import (
 // History shows amounts as money in the row's currency, quantities and tax rates as people
 // write them, and leaves other numbers alone.
 func TestHistoryFormatsMoneyQuantitiesAndRates(t *testing.T) {
+	t.Parallel()
 	e := models.AuditEntry{Action: "update", TableName: "requisition_lines", RecordID: "4",
 		Changed: []string{"amount_minor", "quantity_milli", "tax_rate_bp", "position"},
 		Old:     map[string]any{"amount_minor": 123456.0, "quantity_milli": 2500.0, "tax_rate_bp": 2000.0, "position": 1.0, "currency": "EUR"},
@@ -38,6 +39,7 @@ func TestHistoryFormatsMoneyQuantitiesAndRates(t *testing.T) {
 // History names the records a change points at: "Engineering (#3)", or the bare id when the
 // record is gone.
 func TestHistoryNamesReferencedRecords(t *testing.T) {
+	t.Parallel()
 	e := models.AuditEntry{Action: "update", TableName: "users", RecordID: "9", Changed: []string{"department_id", "manager_id"},
 		Old: map[string]any{"department_id": 3.0, "manager_id": nil},
 		New: map[string]any{"department_id": 4.0, "manager_id": 7.0}}
@@ -53,6 +55,7 @@ func TestHistoryNamesReferencedRecords(t *testing.T) {
 
 // A line's amounts read as money in its document's currency.
 func TestHistoryShowsLinesInTheirDocumentsCurrency(t *testing.T) {
+	t.Parallel()
 	names := map[string]map[int64]models.Reference{"requisitions": {5: {Name: "REQ-000005", Currency: "EUR"}}}
 	row := map[string]any{"requisition_id": 5.0, "amount_minor": 96000.0}
 	if got := fieldText("amount_minor", row, names); got != "€960.00" {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestAuditLogPageShowsChangesWithFilters(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	acme := mustTenant(t, app, "acme")
 	db := app.DB(t, acme)
@@ -63,6 +64,7 @@ func TestAuditLogPageShowsChangesWithFilters(t *testing.T) {
 }
 
 func TestAuditLogPagesByKeyset(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	acme := mustTenant(t, app, "acme")
 	db := app.DB(t, acme)
@@ -98,6 +100,7 @@ func TestAuditLogPagesByKeyset(t *testing.T) {
 }
 
 func TestAuditExportNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	acme := mustTenant(t, app, "acme")
 	app.CreateUser(t, acme, "eve@acme.example", `=HYPERLINK("http://evil.example","click")`, "requester")
@@ -131,6 +134,7 @@ func TestAuditExportNeutralisesFormulas(t *testing.T) {
 
 // An SSO provider's History page lists its changes, with the secret redacted.
 func TestSSOProviderHistory(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	db := app.DB(t, mustTenant(t, app, "acme"))
 	if err := db.Exec(`INSERT INTO sso_providers (name, kind, label, issuer, client_id, client_secret_sealed) VALUES ('okta', 'oidc', 'Okta', 'https://login.example', 'abc', 'first')`).Error; err != nil {

@@ -22,6 +22,7 @@ func newApp(t *testing.T) (*testutil.App, *testutil.Client) {
 }
 
 func TestUnknownHostIsNotFound(t *testing.T) {
+	t.Parallel()
 	app, _ := newApp(t)
 	for _, host := range []string{"nosuch.localhost:8080", "localhost:8080", "acme.evil.localhost:8080", "acme.example.com", "127.0.0.1:8080"} {
 		c := app.Client(t, "x")
@@ -40,6 +41,7 @@ func TestUnknownHostIsNotFound(t *testing.T) {
 }
 
 func TestSignInAndOut(t *testing.T) {
+	t.Parallel()
 	_, c := newApp(t)
 	res := c.Get("/dashboard")
 	if res.Status != http.StatusSeeOther || res.Location() != "/login?next=%2Fdashboard" {
@@ -96,6 +98,7 @@ func TestSignInAndOut(t *testing.T) {
 }
 
 func TestSignInHonoursLocalNextOnly(t *testing.T) {
+	t.Parallel()
 	_, c := newApp(t)
 	for next, want := range map[string]string{
 		"/dashboard?x=1":        "/dashboard?x=1",
@@ -113,6 +116,7 @@ func TestSignInHonoursLocalNextOnly(t *testing.T) {
 }
 
 func TestSignInFailureIsGeneric(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	ctx := context.Background()
 	db := app.DB(t, mustTenant(t, app, "acme"))
@@ -157,6 +161,7 @@ func mustTenant(t *testing.T, app *testutil.App, slug string) (tn tenancy.Tenant
 }
 
 func TestThrottlePerAccountAndPerIP(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	// Five wrong passwords lock the account for a while, even with the right password...
 	for i := 0; i < 5; i++ {
@@ -197,6 +202,7 @@ func TestThrottlePerAccountAndPerIP(t *testing.T) {
 }
 
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	db := app.DB(t, mustTenant(t, app, "acme"))
 	for name, expire := range map[string]string{
@@ -234,6 +240,7 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	_, c := newApp(t)
 	c.Get("/login")
 	good := c.CSRF
@@ -279,6 +286,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestTenantsAreIsolated(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	globex := env.NewTenant(t, "globex", "Globex Industries")
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
@@ -324,6 +332,7 @@ func TestTenantsAreIsolated(t *testing.T) {
 // Signing in again from the same browser ends the session it had, so a shared machine does
 // not keep the previous person's session alive behind the new one.
 func TestSignInEndsThePreviousSession(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	app.CreateUser(t, mustTenant(t, app, "acme"), "bo@acme.example", "Bo", "requester")
 	c.SignIn("ana@acme.example", testutil.Password)

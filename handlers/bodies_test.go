@@ -91,6 +91,7 @@ const smallBody = 1 << 20
 // as soon as its head says so, without the server waiting for (or keeping) the rest; a
 // chunked one is refused once it passes the limit.
 func TestLargeBodyIsRefusedUnread(t *testing.T) {
+	t.Parallel()
 	env, _ := testutil.NewTenant(t)
 	app := testutil.NewApp(t, env)
 	addr := app.Serve(t)
@@ -125,6 +126,7 @@ func TestLargeBodyIsRefusedUnread(t *testing.T) {
 // document's visibility are checked, and then streamed to the blob store: a 20 MB file does
 // not pass through memory, and a refused upload is answered before its file is sent.
 func TestLargeUploadBodyStreamsAfterTheChecks(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
@@ -211,6 +213,7 @@ func TestLargeUploadBodyStreamsAfterTheChecks(t *testing.T) {
 // An upload route takes a large body only as a multipart form: sent any other way, its body
 // is held to the small limit like every other route's.
 func TestUploadRouteTakesOnlyMultipartBodiesLarge(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
 	r := testutil.ApprovedRequisition(t, env.DB(t, acme), rita.ID, "", standAndCable...)
@@ -226,6 +229,7 @@ func TestUploadRouteTakesOnlyMultipartBodiesLarge(t *testing.T) {
 // A client that asks before sending a large body (Expect: 100-continue) is told no at once,
 // and never sends it, unless it is an upload.
 func TestLargeBodyIsRefusedBeforeItIsSent(t *testing.T) {
+	t.Parallel()
 	env, _ := testutil.NewTenant(t)
 	app := testutil.NewApp(t, env)
 	addr := app.Serve(t)

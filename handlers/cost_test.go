@@ -9,6 +9,7 @@ import (
 // A signed-in page must not pay for the platform's bookkeeping: the tenant comes from the
 // in-memory registry, and the session, user and roles from one query.
 func TestDashboardCostsAtMostTwoQueriesAndNoControlPlane(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	c.SignIn("ana@acme.example", testutil.Password)
 	c.Get("/dashboard") // warm the tenant pool

@@ -15,6 +15,7 @@ import (
 // for them (not those of their own documents), and chart this month's ordered spend by
 // department for those who may see all spend.
 func TestDashboardCards(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	admin := env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")

@@ -17,6 +17,7 @@ import (
 // act; while it lasts they see what is pending for the person away, not everything that was
 // ever routed to that person.
 func TestApprovalsDelegateMustApproveAndSeesOnlyWhatIsPending(t *testing.T) {
+	t.Parallel()
 	s := newApprovalSite(t)
 	ctx := context.Background()
 	today := time.Now().Format(time.DateOnly)

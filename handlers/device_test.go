@@ -31,6 +31,7 @@ func signOut(t *testing.T, c *testutil.Client) {
 // Someone who knows Ana's address locks her account with five wrong guesses; the browser she
 // signed in from before still lets her right password through, and nothing else gets through.
 func TestDeviceCookieLetsTheOwnerThroughALockout(t *testing.T) {
+	t.Parallel()
 	app, ana := newApp(t)
 	env := app.Env
 	acme := mustTenant(t, app, "acme")
@@ -116,6 +117,7 @@ func TestDeviceCookieLetsTheOwnerThroughALockout(t *testing.T) {
 
 // The per-address throttle gives way to a remembered device in the same way.
 func TestDeviceCookieLetsTheOwnerThroughAnAddressThrottle(t *testing.T) {
+	t.Parallel()
 	app, ana := newApp(t)
 	ana.SignIn("ana@acme.example", testutil.Password)
 	signOut(t, ana)

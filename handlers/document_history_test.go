@@ -14,6 +14,7 @@ import (
 // A requisition's History shows its own changes, its lines' and its comments', to those who
 // may see it and to nobody else; a purchase order's shows its receipts.
 func TestRequisitionAndOrderHistory(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")

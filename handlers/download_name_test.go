@@ -12,6 +12,7 @@ import (
 // A file detected as plain text but named evil.html downloads as evil.html.txt, so no
 // browser or desktop opens it as a page; the list still shows the name it was given.
 func TestDownloadNameMatchesTheDetectedType(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
 	r := testutil.ApprovedRequisition(t, env.DB(t, acme), rita.ID, "", standAndCable...)

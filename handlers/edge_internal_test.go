@@ -13,6 +13,7 @@ import (
 // X-Forwarded-For entry that is not a trusted proxy, if it is an IP address, else the peer.
 // (In-process requests come from 0.0.0.0.)
 func TestClientAddressFromForwardedFor(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		trusted []string
 		xff     []string

@@ -20,6 +20,7 @@ import (
 // A CSRF token counts only from the form's body or the X-CSRF-Token header: the same valid
 // token in the query string is refused, for a plain form and for a multipart one.
 func TestCSRFTokenInTheQueryStringIsIgnored(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	c.SignIn("ana@acme.example", testutil.Password)
 	c.Get("/admin/locations/new")
@@ -56,6 +57,7 @@ func TestCSRFTokenInTheQueryStringIsIgnored(t *testing.T) {
 // A query string that is not text (NUL, control characters, broken UTF-8), in a value or a
 // name, is refused with a 400 that says why, on every route, before any handler runs.
 func TestQueryStringsThatAreNotTextAreRefused(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	c.SignIn("ana@acme.example", testutil.Password)
 	c.Get("/admin/locations/new")
@@ -121,6 +123,7 @@ func proxiedApp(t *testing.T, env *testutil.Env, proxied bool) (*testutil.App, s
 // X-Forwarded-For), with and without a trusted proxy in front: the Host header alone picks the
 // tenant, so globex answers and refuses acme's credentials; two Host headers are a 400.
 func TestForwardedHeadersOnEveryRoute(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.NewTenant(t, "globex", "Globex Industries")
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
@@ -230,6 +233,7 @@ func TestForwardedHeadersOnEveryRoute(t *testing.T) {
 // a new X-Forwarded-For on every guess is throttled all the same, with or without a trusted
 // proxy, and what it wrote never becomes the address audited.
 func TestForwardedForCannotDodgeTheSignInThrottle(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	for _, proxied := range []bool{false, true} {
 		t.Run(fmt.Sprintf("proxied=%v", proxied), func(t *testing.T) {
@@ -283,6 +287,7 @@ func TestForwardedForCannotDodgeTheSignInThrottle(t *testing.T) {
 // A proxy's request id is kept only when the proxy is trusted; otherwise the server names the
 // request itself.
 func TestRequestIDKeptOnlyFromTrustedProxies(t *testing.T) {
+	t.Parallel()
 	env, _ := testutil.NewTenant(t)
 	const sent = "proxy-request-0001"
 	for _, proxied := range []bool{false, true} {

@@ -80,6 +80,7 @@ func roleChoices(res *testutil.Response) []string {
 }
 
 func TestAdminUsersGrantOnlyWhatTheyHold(t *testing.T) {
+	t.Parallel()
 	s := newGrantSite(t,
 		policy.Permission{Object: "admin.users", Action: policy.Read},
 		policy.Permission{Object: "admin.users", Action: policy.Update},
@@ -183,6 +184,7 @@ func TestAdminUsersGrantOnlyWhatTheyHold(t *testing.T) {
 // A person who may edit roles can give or take only permissions they hold, and only on roles
 // whose every permission they hold: they cannot widen their own role.
 func TestRoleEditorsGrantOnlyPermissionsTheyHold(t *testing.T) {
+	t.Parallel()
 	s := newGrantSite(t,
 		policy.Permission{Object: "admin.roles", Action: policy.Read},
 		policy.Permission{Object: "admin.roles", Action: policy.Update},
@@ -243,6 +245,7 @@ func TestRoleEditorsGrantOnlyPermissionsTheyHold(t *testing.T) {
 // The role single sign-on gives new people is a grant too: someone who may edit single
 // sign-on can choose only a role within their reach.
 func TestSSONewPeopleGetOnlyARoleTheEditorCouldGive(t *testing.T) {
+	t.Parallel()
 	s := newGrantSite(t,
 		policy.Permission{Object: "admin.sso", Action: policy.Read},
 		policy.Permission{Object: "admin.sso", Action: policy.Update},

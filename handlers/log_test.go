@@ -11,6 +11,7 @@ import (
 
 // The access log names every request but never the secrets some URLs carry.
 func TestAccessLogKeepsResetTokensOut(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	var logs testutil.SyncBuffer

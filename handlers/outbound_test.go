@@ -25,6 +25,7 @@ const unreadDiscovery = "The issuer's discovery document could not be read. Chec
 // needs, never the status, body or address the server met; with the operator's allow
 // setting the server reaches it, and still repeats nothing of what it answered.
 func TestSSOAdminRefusesInternalIssuers(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	inside := tlstest.Start(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -79,6 +80,7 @@ func TestSSOAdminRefusesInternalIssuers(t *testing.T) {
 // contacted, so the client secret is never posted there. The same provider with its own
 // endpoints signs people in over https under the operator's allow setting.
 func TestSSOInternalTokenEndpointGetsNothing(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	var received atomic.Int64

@@ -36,6 +36,7 @@ func concretePath(path string) string {
 // signs in a person with that role and sends every route a request: the outcome must match
 // what Casbin says of the role's policy, and a refusal must look the same everywhere.
 func TestEveryRouteEnforcesItsPolicy(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	app := testutil.NewApp(t, env)
 	db := env.DB(t, acme)
@@ -139,6 +140,7 @@ func TestEveryRouteEnforcesItsPolicy(t *testing.T) {
 
 // An edit made through one app server is enforced by another on its very next request.
 func TestPolicyEditReachesOtherServers(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	env.CreateUser(t, acme, "aud@acme.example", "Audrey Auditor", "auditor")
@@ -171,6 +173,7 @@ func TestPolicyEditReachesOtherServers(t *testing.T) {
 }
 
 func TestRolesMatrix(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	app := testutil.NewApp(t, env)
@@ -250,6 +253,7 @@ func TestRolesMatrix(t *testing.T) {
 }
 
 func TestAccessPreview(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	aud := env.CreateUser(t, acme, "aud@acme.example", "Audrey Auditor", "auditor")
@@ -286,6 +290,7 @@ func TestAccessPreview(t *testing.T) {
 // Every form that posts carries the CSRF token of the page it is on: a plain browser form has
 // no other way to send it. (The test client adds tokens itself, so this is checked apart.)
 func TestEveryPostFormCarriesTheCSRFToken(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	admin := env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	other := env.CreateUser(t, acme, "bo@acme.example", "Bo", "requester")

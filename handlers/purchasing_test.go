@@ -21,6 +21,7 @@ var standAndCable = []testutil.OrderLine{
 // An AP clerk turns an approved requisition into an order, receives part of it, is refused
 // an over-receipt beside the line, closes the rest by hand and emails the order.
 func TestPurchaseOrderFromRequisitionToClose(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
@@ -121,6 +122,7 @@ func TestPurchaseOrderFromRequisitionToClose(t *testing.T) {
 }
 
 func TestPurchaseOrderListFiltersAndCounts(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
@@ -169,6 +171,7 @@ func TestPurchaseOrderListFiltersAndCounts(t *testing.T) {
 }
 
 func TestCommentsAppendInline(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
@@ -209,6 +212,7 @@ func TestCommentsAppendInline(t *testing.T) {
 var pdfBytes = []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 
 func TestAttachmentsUploadAndDownloadOnlyForThoseWhoSeeTheDocument(t *testing.T) {
+	t.Parallel()
 	env := testutil.NewEnv(t)
 	acme := env.NewTenant(t, "acme", "Acme Corporation")
 	globex := env.NewTenant(t, "globex", "Globex")
@@ -309,6 +313,7 @@ func TestAttachmentsUploadAndDownloadOnlyForThoseWhoSeeTheDocument(t *testing.T)
 // A requisition's page offers its order to those who may make one, once approved, then
 // links to it; everyone who sees the requisition sees its comments and attachments.
 func TestRequisitionPageOffersItsPurchaseOrder(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
@@ -358,6 +363,7 @@ func TestRequisitionPageOffersItsPurchaseOrder(t *testing.T) {
 
 // What cannot be done to an order is explained in a flash, and offered by no button.
 func TestPurchaseOrderRefusalsAreExplained(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
@@ -397,6 +403,7 @@ func TestPurchaseOrderRefusalsAreExplained(t *testing.T) {
 
 // An order's page costs the same few queries however many receipts and comments it has.
 func TestPurchaseOrderPageQueriesDoNotGrowWithItsHistory(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")

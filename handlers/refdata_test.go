@@ -64,6 +64,7 @@ func vendorForm(name string) url.Values {
 }
 
 func TestVendorsCreateEditSearchArchive(t *testing.T) {
+	t.Parallel()
 	s := newRefSite(t)
 	c := s.admin
 
@@ -183,6 +184,7 @@ func TestVendorsCreateEditSearchArchive(t *testing.T) {
 }
 
 func TestBudgetPagesFormatMoneyAndRefuseOverlap(t *testing.T) {
+	t.Parallel()
 	s := newRefSite(t)
 	c, ctx, db := s.admin, context.Background(), s.db(t)
 	eng, _ := models.SaveDepartment(ctx, db, 0, models.DepartmentInput{Name: "Engineering"})
@@ -230,6 +232,7 @@ func TestBudgetPagesFormatMoneyAndRefuseOverlap(t *testing.T) {
 }
 
 func TestDepartmentsShowHeadsAndMembers(t *testing.T) {
+	t.Parallel()
 	s := newRefSite(t)
 	c, ctx, db := s.admin, context.Background(), s.db(t)
 	bo := s.env.CreateUser(t, s.acme, "bo@acme.example", "Bo Boss", "approver")
@@ -285,6 +288,7 @@ func TestDepartmentsShowHeadsAndMembers(t *testing.T) {
 // The auditor reads every reference page but sees no controls, and every change they send
 // is refused by the route table.
 func TestAuditorReadsReferenceDataOnly(t *testing.T) {
+	t.Parallel()
 	s := newRefSite(t)
 	ctx, db := context.Background(), s.db(t)
 	vid, _ := models.SaveVendor(ctx, db, 0, models.VendorInput{Name: "Initech", PaymentTerms: "30", Currency: "USD", Status: "active"})
@@ -318,6 +322,7 @@ func TestAuditorReadsReferenceDataOnly(t *testing.T) {
 
 // Another tenant's record ids are unknown here: 404, never the other tenant's data.
 func TestReferenceRecordsOfAnotherTenantAreNotFound(t *testing.T) {
+	t.Parallel()
 	s := newRefSite(t)
 	globex := s.env.NewTenant(t, "globex", "Globex")
 	gdb := s.app.DB(t, globex)
@@ -355,6 +360,7 @@ func TestReferenceRecordsOfAnotherTenantAreNotFound(t *testing.T) {
 }
 
 func TestSettingsChangeTheDefaultCurrency(t *testing.T) {
+	t.Parallel()
 	s := newRefSite(t)
 	c := s.admin
 	r := htmxPost(c, "/admin/settings", "ref-form", url.Values{"default_currency": {"E"}})

@@ -15,6 +15,7 @@ import (
 // get "Incorrect email or password." and a 422, and all count towards the throttle. Only the
 // break-glass admin's right password signs in.
 func TestRequireSSOAnswersEveryPasswordAlike(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	s.app.CreateUser(t, s.acme, "bo@acme.example", "Bo Requester", "requester")
 	if err := models.UpdateSSOSettings(context.Background(), s.db, true, s.ana.ID); err != nil {

@@ -115,6 +115,7 @@ func (s *reqSite) draft(t *testing.T, c *testutil.Client, lines ...[4]string) in
 }
 
 func TestRequisitionDraftIsSavedWithServerTotals(t *testing.T) {
+	t.Parallel()
 	s := newReqSite(t)
 	c := s.client(t, s.rita)
 	empty := c.Get("/requisitions")
@@ -185,6 +186,7 @@ func TestRequisitionDraftIsSavedWithServerTotals(t *testing.T) {
 }
 
 func TestRequisitionRefusalShowsErrorsBesideFieldsAndStoresNothing(t *testing.T) {
+	t.Parallel()
 	s := newReqSite(t)
 	c := s.client(t, s.rita)
 	c.Get("/requisitions/new")
@@ -238,6 +240,7 @@ func TestRequisitionRefusalShowsErrorsBesideFieldsAndStoresNothing(t *testing.T)
 }
 
 func TestRequisitionLinesAreAddedAndRemovedInline(t *testing.T) {
+	t.Parallel()
 	s := newReqSite(t)
 	c := s.client(t, s.rita)
 	c.Get("/requisitions/new")
@@ -289,6 +292,7 @@ func TestRequisitionLinesAreAddedAndRemovedInline(t *testing.T) {
 }
 
 func TestRequisitionLiveTotalIsComputedOnTheServer(t *testing.T) {
+	t.Parallel()
 	s := newReqSite(t)
 	c := s.client(t, s.rita)
 	c.Get("/requisitions/new")
@@ -317,6 +321,7 @@ func TestRequisitionLiveTotalIsComputedOnTheServer(t *testing.T) {
 
 // A requester cannot reach another requester's draft in any way: by URL, by form, or by list.
 func TestRequisitionsOfOthersAreNotFound(t *testing.T) {
+	t.Parallel()
 	s := newReqSite(t)
 	rob := s.client(t, s.rob)
 	id := s.draft(t, rob, [4]string{"Rob's secret desk", "1", "10", ids(s.gl)})
@@ -377,6 +382,7 @@ func (s *reqSite) withManager(t *testing.T) (requester, manager *models.User) {
 }
 
 func TestRequisitionSubmitWithdrawRejectAndResubmit(t *testing.T) {
+	t.Parallel()
 	s := newReqSite(t)
 	ron, mia := s.withManager(t)
 	c := s.client(t, ron)
@@ -497,6 +503,7 @@ func TestRequisitionSubmitWithdrawRejectAndResubmit(t *testing.T) {
 // A requester with no manager, where no rule applies, is never approved by nobody: the
 // requisition waits for the admins.
 func TestRequisitionWithoutAManagerWaitsForTheAdmins(t *testing.T) {
+	t.Parallel()
 	s := newReqSite(t)
 	c := s.client(t, s.rita) // Rita has no manager and no rule matches
 	c.Get("/requisitions/new")
@@ -517,6 +524,7 @@ func TestRequisitionWithoutAManagerWaitsForTheAdmins(t *testing.T) {
 
 // Auditors read every submitted requisition and change none.
 func TestAuditorReadsRequisitionsButChangesNothing(t *testing.T) {
+	t.Parallel()
 	s := newReqSite(t)
 	ron, _ := s.withManager(t)
 	c := s.client(t, ron)

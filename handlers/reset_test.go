@@ -34,6 +34,7 @@ func requestReset(t *testing.T, app *testutil.App, c *testutil.Client, email str
 }
 
 func TestPasswordReset(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	other := app.Client(t, "acme")
 	other.SignIn("ana@acme.example", testutil.Password)
@@ -79,6 +80,7 @@ func TestPasswordReset(t *testing.T) {
 }
 
 func TestPasswordResetExpiredAndUnknown(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	path := requestReset(t, app, c, "ana@acme.example")
 	db := app.DB(t, mustTenant(t, app, "acme"))
@@ -112,6 +114,7 @@ func TestPasswordResetExpiredAndUnknown(t *testing.T) {
 }
 
 func TestPasswordResetMailIsCapped(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	for i := 0; i < 7; i++ {
 		c.Get("/password/forgot")

@@ -15,6 +15,7 @@ import (
 // The receive form posted twice (a double click, a resent request) records one receipt: the
 // second is refused with a message, and the goods are not received twice.
 func TestReceiptFormPostedTwiceRecordsOnce(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")

@@ -11,6 +11,7 @@ import (
 // one requisition waiting for approval, not two that could both be approved and ordered; the
 // second post lands on the first one's page.
 func TestNewRequisitionFormPostedTwiceMakesOne(t *testing.T) {
+	t.Parallel()
 	s := newReqSite(t)
 	c := s.client(t, s.rita)
 	page := c.Get("/requisitions/new")

@@ -22,6 +22,7 @@ import (
 )
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	unknown := app.Client(t, "nosuch")
 	for name, res := range map[string]*testutil.Response{
@@ -60,6 +61,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 }
 
 func TestHSTSAndSecureCookiesUnderHTTPS(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	env.Config.PublicURL.Scheme = "https"
@@ -76,6 +78,7 @@ func TestHSTSAndSecureCookiesUnderHTTPS(t *testing.T) {
 }
 
 func TestStaticAssetsAreHashedAndCachedForever(t *testing.T) {
+	t.Parallel()
 	_, c := newApp(t)
 	for _, name := range []string{"css/app.css", "js/app.js", "vendor/htmx.min.js"} {
 		res := c.Get(static.Path(name))
@@ -89,6 +92,7 @@ func TestStaticAssetsAreHashedAndCachedForever(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	_, c := newApp(t)
 	if res := c.Get("/healthz"); res.Status != 200 {
 		t.Errorf("healthz %d", res.Status)
@@ -104,6 +108,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestErrorsLeakNothing(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	app.Fiber.Get("/boom", func(c *fiber.Ctx) error {
 		return errors.New(`pq: relation "secret_table" does not exist at SELECT * FROM users`)
@@ -129,6 +134,7 @@ func TestErrorsLeakNothing(t *testing.T) {
 }
 
 func TestSuspendedTenantSaysSo(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	c.SignIn("ana@acme.example", testutil.Password)
 	if err := app.Registry.SetStatus(context.Background(), "acme", "suspended"); err != nil {
@@ -145,6 +151,7 @@ func TestSuspendedTenantSaysSo(t *testing.T) {
 
 // A SIGTERM-style shutdown lets a request that is already running finish.
 func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
+	t.Parallel()
 	app, _ := newApp(t)
 	started := make(chan struct{})
 	app.Fiber.Get("/slow", func(c *fiber.Ctx) error {
@@ -196,6 +203,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 
 // Header values are Latin-1 on the wire: a toast with typographic quotes must arrive intact.
 func TestToastHeaderIsASCII(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	c.SignIn("ana@acme.example", testutil.Password)
 	c.Get("/admin/roles")
@@ -215,6 +223,7 @@ func TestToastHeaderIsASCII(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	app.Config.MetricsToken = "scrape-me-scrape-me"
 	c.Get("/login")
@@ -237,6 +246,7 @@ func TestMetrics(t *testing.T) {
 // /metrics does not exist until OUTLAY_METRICS_TOKEN is set, and then answers only the
 // bearer of that exact token.
 func TestMetricsNeedTheToken(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	if res := c.Get("/metrics"); res.Status != http.StatusNotFound || strings.Contains(res.Body, "outlay_http_requests_total") {
 		t.Errorf("metrics with no token configured: %d", res.Status)
@@ -257,6 +267,7 @@ func TestMetricsNeedTheToken(t *testing.T) {
 
 // A metrics token shorter than 16 characters is refused at start-up.
 func TestShortMetricsTokenIsRefused(t *testing.T) {
+	t.Parallel()
 	for token, ok := range map[string]bool{"short": false, "0123456789abcde": false, "0123456789abcdef": true} {
 		cfg := config.Defaults()
 		fs := flag.NewFlagSet("outlay", flag.ContinueOnError)

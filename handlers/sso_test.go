@@ -161,6 +161,7 @@ func signedInAs(t *testing.T, c *testutil.Client, res *testutil.Response, name s
 }
 
 func TestSSOSignIn(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	c := s.app.Client(t, "acme")
 	login := c.Get("/login")
@@ -237,6 +238,7 @@ func TestSSOSignIn(t *testing.T) {
 // The state must come back to the browser that started the sign-in, be known to the server,
 // unused and fresh. Nothing a caller makes up is accepted.
 func TestSSORefusesBadState(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	const msg = "That sign-in had expired or was already used"
 
@@ -288,6 +290,7 @@ func TestSSORefusesBadState(t *testing.T) {
 }
 
 func TestSSORefusesReplayedCode(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	c := s.app.Client(t, "acme")
 	callback := approve(t, startSSO(t, c, "/auth/okta"), c.Host)
@@ -314,6 +317,7 @@ func TestSSORefusesReplayedCode(t *testing.T) {
 
 // A PKCE verifier that does not match the challenge sent is refused by the provider.
 func TestSSOUsesPKCE(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	c := s.app.Client(t, "acme")
 	callback := approve(t, startSSO(t, c, "/auth/okta"), c.Host)
@@ -344,6 +348,7 @@ func TestSSOUsesPKCE(t *testing.T) {
 // ID tokens that fail any check goth does not make are refused: audience, expiry, signature,
 // nonce and issuer.
 func TestSSORefusesBadIDTokens(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	for _, tc := range []struct {
 		name   string
@@ -375,6 +380,7 @@ func TestSSORefusesBadIDTokens(t *testing.T) {
 }
 
 func TestSSOMatchingRules(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	ctx := context.Background()
 	bo := s.app.CreateUser(t, s.acme, "bo@acme.example", "Bo Requester", "requester")
@@ -443,6 +449,7 @@ func TestSSOMatchingRules(t *testing.T) {
 // A linked identity names its person even when the email changes; a second account with the
 // same email is refused until the first is unlinked.
 func TestSSOLinkedIdentityTakesPrecedence(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	c := s.app.Client(t, "acme")
 	signedInAs(t, c, ssoSignIn(t, c, "okta"), "Ana Admin")
@@ -481,6 +488,7 @@ func TestSSOLinkedIdentityTakesPrecedence(t *testing.T) {
 
 // An invited person (no password yet) who proves their email through SSO becomes active.
 func TestSSOActivatesInvitedPerson(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	if _, err := models.CreateUser(context.Background(), s.db, models.NewUser{Email: "ivy@acme.example", Name: "Ivy Invited", Roles: []string{"requester"}}); err != nil {
 		t.Fatal(err)
@@ -498,6 +506,7 @@ func TestSSOActivatesInvitedPerson(t *testing.T) {
 // acme cannot be finished on globex, even where globex has a provider of the same name at
 // the same issuer.
 func TestSSOProviderOfOneTenantRefusedOnAnother(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	globex := s.app.NewTenant(t, "globex", "Globex Industries")
 	gdb := s.app.DB(t, globex)
@@ -537,6 +546,7 @@ func TestSSOProviderOfOneTenantRefusedOnAnother(t *testing.T) {
 // With "require SSO", the password form refuses everyone but the break-glass admin, and a
 // reset link is no way around it.
 func TestRequireSSO(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	ctx := context.Background()
 	s.app.CreateUser(t, s.acme, "bo@acme.example", "Bo Requester", "requester")
@@ -595,6 +605,7 @@ func TestRequireSSO(t *testing.T) {
 // issuer is its directory's own (<authority>/<tenant id>/v2.0), and it gets PKCE although
 // its discovery document does not offer it.
 func TestSSOGoogleAndMicrosoft(t *testing.T) {
+	t.Parallel()
 	const tid = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 	env := testutil.NewEnv(t)
 	acme := env.NewTenant(t, "acme", "Acme Corporation")
@@ -663,6 +674,7 @@ func TestSSOGoogleAndMicrosoft(t *testing.T) {
 
 // When the person declines at the provider, they are told so, and nothing is exchanged.
 func TestSSOProviderDenies(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	s.idp.Deny("access_denied")
 	c := s.app.Client(t, "acme")

@@ -17,6 +17,7 @@ import (
 // sign in, forms are refused for their CSRF token, the API answers 401. No answer carries
 // the other tenant's name or data.
 func TestEveryRouteRefusesAnotherTenantsCredentials(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	globex := env.NewTenant(t, "globex", "Globex Industries")
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")

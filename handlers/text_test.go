@@ -13,6 +13,7 @@ import (
 // Form fields that are not text (a NUL byte, broken UTF-8) are refused with a clear message
 // before any handler runs, on every form, and nothing is stored.
 func TestFormsRefuseWhatIsNotText(t *testing.T) {
+	t.Parallel()
 	app, c := newApp(t)
 	c.SignIn("ana@acme.example", testutil.Password)
 	c.Get("/admin/locations/new")

@@ -102,6 +102,7 @@ func rowOf(res *testutil.Response, name string) *goquery.Selection {
 }
 
 func TestCreatedTokenIsShownOnceAndStoredAsADigest(t *testing.T) {
+	t.Parallel()
 	s := newTokenSite(t)
 	c := s.signedIn(t, "cas@acme.example")
 
@@ -199,6 +200,7 @@ func TestCreatedTokenIsShownOnceAndStoredAsADigest(t *testing.T) {
 }
 
 func TestCreateTokenRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	s := newTokenSite(t)
 	c := s.signedIn(t, "cas@acme.example")
 	for name, tc := range map[string]struct {
@@ -237,6 +239,7 @@ func TestCreateTokenRejectsBadInput(t *testing.T) {
 }
 
 func TestBearerTokenRefusals(t *testing.T) {
+	t.Parallel()
 	s := newTokenSite(t)
 	c := s.signedIn(t, "cas@acme.example")
 	expired := createToken(t, c, "expired")
@@ -298,6 +301,7 @@ func TestBearerTokenRefusals(t *testing.T) {
 }
 
 func TestAPIAnswersInJSONUnderTheSamePolicies(t *testing.T) {
+	t.Parallel()
 	s := newTokenSite(t)
 	clerkToken := createToken(t, s.signedIn(t, "cas@acme.example"), "clerk script")
 	// A requester holds no token permission; a token made for them before a policy change,
@@ -346,6 +350,7 @@ func httpRequest(method, path string) *http.Request {
 }
 
 func TestTokenPagesFollowPolicies(t *testing.T) {
+	t.Parallel()
 	s := newTokenSite(t)
 	rq := s.signedIn(t, "riley@acme.example")
 	dash := rq.Get("/dashboard")
@@ -382,6 +387,7 @@ func TestTokenPagesFollowPolicies(t *testing.T) {
 }
 
 func TestOnlyAdminsRevokeOthersTokens(t *testing.T) {
+	t.Parallel()
 	s := newTokenSite(t)
 	cas := s.signedIn(t, "cas@acme.example")
 	tok := createToken(t, cas, "Casey's sync")
@@ -436,6 +442,7 @@ func TestOnlyAdminsRevokeOthersTokens(t *testing.T) {
 }
 
 func TestAuditorSeesAllTokensButRevokesNone(t *testing.T) {
+	t.Parallel()
 	s := newTokenSite(t)
 	tok := createToken(t, s.signedIn(t, "cas@acme.example"), "Casey's sync")
 	id := s.tokenID(t, "Casey's sync")
@@ -463,6 +470,7 @@ func TestAuditorSeesAllTokensButRevokesNone(t *testing.T) {
 }
 
 func TestAllTokensPagesByFifty(t *testing.T) {
+	t.Parallel()
 	s := newTokenSite(t)
 	db := s.app.DB(t, s.acme)
 	ctx := context.Background()

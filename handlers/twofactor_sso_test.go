@@ -11,6 +11,7 @@ import (
 // Single sign-on is exempt from the second factor (the identity provider owns it), even
 // under a policy that requires two factors of everyone; the break-glass admin is not.
 func TestSSOSignInAndTwoFactor(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t)
 	c := s.app.Client(t, "acme")
 	c.SignIn("ana@acme.example", testutil.Password)

@@ -74,6 +74,7 @@ func countEvents(t *testing.T, db *gorm.DB, name string) int {
 }
 
 func TestTwoFactorEnrolAndSignIn(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
 	db := env.DB(t, acme)
@@ -166,6 +167,7 @@ func TestTwoFactorEnrolAndSignIn(t *testing.T) {
 // Wrong codes count in the sign-in throttle with wrong passwords: after the limit even the
 // right code is refused, and signing in with the password again does not reset the count.
 func TestTwoFactorCodesAreThrottled(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
 	app := testutil.NewApp(t, env)
@@ -200,6 +202,7 @@ func TestTwoFactorCodesAreThrottled(t *testing.T) {
 // The half-signed-in state reaches no page but the code form, and a person the policy
 // requires to enrol reaches nothing but enrolment: the whole route table is walked in both.
 func TestHalfSignedInReachesNothingElse(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "admin")
@@ -290,6 +293,7 @@ func TestHalfSignedInReachesNothingElse(t *testing.T) {
 
 // An admin's reset ends every session of the person; they enrol again at their next sign-in.
 func TestAdminResetEndsSessions(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	bo := env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
@@ -328,6 +332,7 @@ func TestAdminResetEndsSessions(t *testing.T) {
 
 // A remembered browser skips the code for 30 days, unless the organisation turns that off.
 func TestRememberThisBrowser(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	db := env.DB(t, acme)
@@ -357,6 +362,7 @@ func TestRememberThisBrowser(t *testing.T) {
 // Making an API token needs a fresh second factor from a person who has one; the token
 // itself then works without one.
 func TestTokenCreationNeedsSecondFactor(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	app := testutil.NewApp(t, env)
@@ -390,6 +396,7 @@ func TestTokenCreationNeedsSecondFactor(t *testing.T) {
 // A person sent to enrol at sign-in who turned two factors on meanwhile, in a session from
 // before the policy, is sent to sign in again with a code rather than enrolling twice.
 func TestSignInEnrolmentAfterEnrollingElsewhere(t *testing.T) {
+	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
 	db := env.DB(t, acme)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestLastRoleEditorGuards(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
@@ -61,6 +62,7 @@ func TestLastRoleEditorGuards(t *testing.T) {
 // Two admins removing each other at the same moment: exactly one change wins, and someone
 // can still edit roles afterwards. Repeated, because a race shows only sometimes.
 func TestLastRoleEditorGuardsHoldUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()

@@ -168,6 +168,7 @@ func orEmpty(s *string) *string {
 }
 
 func TestApprovalRoutingByThresholdDepartmentAndGL(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	w.rule(models.ApprovalRule{Priority: 10, DepartmentID: &w.eng.ID, MaxAmountMinor: ptr[int64](100000)},
 		models.ApprovalRuleStep{Kind: models.StepManager})
@@ -235,6 +236,7 @@ func TestApprovalRoutingByThresholdDepartmentAndGL(t *testing.T) {
 }
 
 func TestApprovalMultiStepInOrder(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	w.rule(models.ApprovalRule{Priority: 1}, models.ApprovalRuleStep{Kind: models.StepManager},
 		models.ApprovalRuleStep{Kind: models.StepDepartmentHead}, models.ApprovalRuleStep{Kind: models.StepUser, UserID: &w.al.ID})
@@ -273,6 +275,7 @@ func TestApprovalMultiStepInOrder(t *testing.T) {
 }
 
 func TestApprovalRejectionAndResubmission(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	w.rule(models.ApprovalRule{Priority: 1}, models.ApprovalRuleStep{Kind: models.StepManager}, models.ApprovalRuleStep{Kind: models.StepDepartmentHead})
 	r := w.requisition(w.rita, &w.eng, "USD", reqLine{&w.software, 1000})
@@ -328,6 +331,7 @@ func TestApprovalRejectionAndResubmission(t *testing.T) {
 }
 
 func TestApprovalDelegation(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	dee := w.user("dee@acme.example", "Dee Delegate", nil, "approver")
 	old := w.user("old@acme.example", "Olle Old", nil, "approver")
@@ -363,6 +367,7 @@ func TestApprovalDelegation(t *testing.T) {
 }
 
 func TestApprovalNeverByTheRequester(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	// Hana, head of Engineering, requests: the department-head step falls to her manager
 	// (Max); a named step naming her falls to Max too (collapsed); and a role step she holds
@@ -406,6 +411,7 @@ func TestApprovalNeverByTheRequester(t *testing.T) {
 }
 
 func TestApprovalNonRoutedApproverCannotAct(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	r := w.requisition(w.rita, &w.eng, "USD", reqLine{&w.software, 1000})
 	out := w.submit(r)
@@ -471,6 +477,7 @@ func (w *approvalWorld) budgetWorld() {
 }
 
 func TestApprovalBudgetWarnAndBlock(t *testing.T) {
+	t.Parallel()
 	for _, check := range []string{models.BudgetCheckWarn, models.BudgetCheckBlock} {
 		t.Run(check, func(t *testing.T) {
 			w := newApprovalWorld(t)
@@ -521,6 +528,7 @@ func TestApprovalBudgetWarnAndBlock(t *testing.T) {
 // Many approvers holding the role click approve on the same step at once: exactly one
 // decision counts, the others learn who made it, and the audit log holds one decision.
 func TestApprovalRaceExactlyOneWins(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	w.rule(models.ApprovalRule{Priority: 1}, models.ApprovalRuleStep{Kind: models.StepRole, Role: ptr("approver")})
 	const n = 8
@@ -588,6 +596,7 @@ func TestApprovalRaceExactlyOneWins(t *testing.T) {
 }
 
 func TestApprovalDelegationRules(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	ctx := as(w.max)
 	today := time.Now().Truncate(24 * time.Hour)
@@ -634,6 +643,7 @@ func TestApprovalDelegationRules(t *testing.T) {
 // An approver deactivated while a step waits for them: the step falls to the admins, who
 // act on that person's behalf.
 func TestApprovalStepOfADeactivatedApproverFallsToAdmins(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	r := w.requisition(w.rita, &w.eng, "USD", reqLine{&w.software, 1000})
 	step := w.submit(r).Steps[0]
@@ -656,6 +666,7 @@ func TestApprovalStepOfADeactivatedApproverFallsToAdmins(t *testing.T) {
 // A request in another currency than its budget cannot be checked against it without
 // exchange rates: a warning rule approves it and says so, a blocking rule refuses it.
 func TestApprovalBudgetInAnotherCurrencyIsNotCheckable(t *testing.T) {
+	t.Parallel()
 	for _, check := range []string{models.BudgetCheckWarn, models.BudgetCheckBlock} {
 		t.Run(check, func(t *testing.T) {
 			w := newApprovalWorld(t)

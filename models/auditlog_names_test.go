@@ -11,6 +11,7 @@ import (
 // ReferenceNames finds each referenced record's name with one query per table, names GL
 // accounts by code and name, and leaves out records that are gone and tables it does not know.
 func TestReferenceNames(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	bo := env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")

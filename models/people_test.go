@@ -14,6 +14,7 @@ import (
 // Two admins demoting each other at the same moment cannot both succeed: the access lock
 // serialises them, and the second sees that it would leave nobody able to edit roles.
 func TestConcurrentDemotionsKeepOneAdmin(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
@@ -43,6 +44,7 @@ func TestConcurrentDemotionsKeepOneAdmin(t *testing.T) {
 }
 
 func TestUpdateUserOfNobodyIsNotFound(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
@@ -57,6 +59,7 @@ func TestUpdateUserOfNobodyIsNotFound(t *testing.T) {
 
 // An invitation is the person and their link together, or neither.
 func TestInviteUserWritesBothOrNothing(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()

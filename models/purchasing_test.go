@@ -53,6 +53,7 @@ func (p *purchasing) order(t *testing.T) (*models.PurchaseOrder, dbtest.Purchase
 }
 
 func TestCreatePurchaseOrderCopiesTheApprovedRequisition(t *testing.T) {
+	t.Parallel()
 	p := newPurchasing(t)
 	ctx := context.Background()
 	po, r := p.order(t)
@@ -85,6 +86,7 @@ func TestCreatePurchaseOrderCopiesTheApprovedRequisition(t *testing.T) {
 }
 
 func TestOnlyApprovedVisibleRequisitionsWithAnActiveVendorAreOrdered(t *testing.T) {
+	t.Parallel()
 	p := newPurchasing(t)
 	ctx := context.Background()
 	for _, status := range []string{models.RequisitionPending, models.RequisitionRejected, models.RequisitionCancelled} {
@@ -121,6 +123,7 @@ func TestOnlyApprovedVisibleRequisitionsWithAnActiveVendorAreOrdered(t *testing.
 }
 
 func TestTwoClerksOrderingAtOnceMakeOneOrder(t *testing.T) {
+	t.Parallel()
 	p := newPurchasing(t)
 	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	const clicks = 6
@@ -167,6 +170,7 @@ func receive(lines []models.PurchaseOrderLine, qty ...string) models.ReceiptInpu
 }
 
 func TestReceiptsFillTheOrderAndRefuseOverReceipt(t *testing.T) {
+	t.Parallel()
 	p := newPurchasing(t)
 	ctx := context.Background()
 	po, _ := p.order(t)
@@ -240,6 +244,7 @@ func isValidation(err error, field string) bool {
 }
 
 func TestConcurrentReceiptsCannotOverReceive(t *testing.T) {
+	t.Parallel()
 	p := newPurchasing(t)
 	ctx := context.Background()
 	po, _ := p.order(t)
@@ -271,6 +276,7 @@ func TestConcurrentReceiptsCannotOverReceive(t *testing.T) {
 }
 
 func TestClosingByHandNeedsAReason(t *testing.T) {
+	t.Parallel()
 	p := newPurchasing(t)
 	ctx := context.Background()
 	po, _ := p.order(t)
@@ -293,6 +299,7 @@ func TestClosingByHandNeedsAReason(t *testing.T) {
 }
 
 func TestEmailingAnOrderQueuesItsLinesAndTotals(t *testing.T) {
+	t.Parallel()
 	p := newPurchasing(t)
 	ctx := context.Background()
 	po, r := p.order(t)
@@ -340,6 +347,7 @@ func TestEmailingAnOrderQueuesItsLinesAndTotals(t *testing.T) {
 }
 
 func TestCommentsAppendOnDocumentsTheViewerSees(t *testing.T) {
+	t.Parallel()
 	p := newPurchasing(t)
 	ctx := context.Background()
 	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
@@ -374,6 +382,7 @@ func TestCommentsAppendOnDocumentsTheViewerSees(t *testing.T) {
 }
 
 func TestAttachmentsFollowTheirDocumentsVisibility(t *testing.T) {
+	t.Parallel()
 	p := newPurchasing(t)
 	ctx := context.Background()
 	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)

@@ -52,6 +52,7 @@ func fieldError(t *testing.T, err error, field string) string {
 }
 
 func TestBudgetsMayNotOverlap(t *testing.T) {
+	t.Parallel()
 	f := newRefFixture(t)
 	ctx := context.Background()
 	id, err := models.SaveBudget(ctx, f.db, 0, f.budget("2026-01-01", "2026-12-31", "120,000.50"))
@@ -101,6 +102,7 @@ func TestBudgetsMayNotOverlap(t *testing.T) {
 }
 
 func TestBudgetAmountsAndChoicesAreChecked(t *testing.T) {
+	t.Parallel()
 	f := newRefFixture(t)
 	ctx := context.Background()
 	if err := models.ArchiveGLAccount(ctx, f.db, f.glAcct, true); err != nil {
@@ -151,6 +153,7 @@ func TestBudgetAmountsAndChoicesAreChecked(t *testing.T) {
 // Two admins creating overlapping budgets at the same moment cannot both succeed: the
 // per-department lock makes the second one see the first.
 func TestConcurrentOverlappingBudgetsOneWins(t *testing.T) {
+	t.Parallel()
 	f := newRefFixture(t)
 	for round := 0; round < 5; round++ {
 		year := 2030 + round
@@ -181,6 +184,7 @@ func TestConcurrentOverlappingBudgetsOneWins(t *testing.T) {
 }
 
 func TestReferenceDataRefusesDuplicatesAndBadFields(t *testing.T) {
+	t.Parallel()
 	f := newRefFixture(t)
 	ctx := context.Background()
 	_, err := models.SaveDepartment(ctx, f.db, 0, models.DepartmentInput{Name: "engineering "})
@@ -243,6 +247,7 @@ func TestReferenceDataRefusesDuplicatesAndBadFields(t *testing.T) {
 }
 
 func TestReferenceListsSearchFilterAndPage(t *testing.T) {
+	t.Parallel()
 	f := newRefFixture(t)
 	ctx := context.Background()
 	for i := 1; i <= 30; i++ {

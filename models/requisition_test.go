@@ -55,6 +55,7 @@ func (f reqFixture) input(desc string) models.RequisitionInput {
 
 // Twenty requesters' submits at once take REQ-000001 to REQ-000020: no gaps, no duplicates.
 func TestConcurrentSubmitsTakeGapFreeNumbers(t *testing.T) {
+	t.Parallel()
 	f := newReqFixture(t)
 	ctx := context.Background()
 	const n = 20
@@ -114,6 +115,7 @@ func TestConcurrentSubmitsTakeGapFreeNumbers(t *testing.T) {
 // A submit that fails after taking its number rolls back whole: the number is given back and
 // the requisition is still a draft without one.
 func TestRolledBackSubmitGivesItsNumberBack(t *testing.T) {
+	t.Parallel()
 	f := newReqFixture(t)
 	ctx := context.Background()
 	first, err := models.SaveRequisition(ctx, f.db, f.routed, 0, f.input("First"), false)
@@ -145,6 +147,7 @@ func TestRolledBackSubmitGivesItsNumberBack(t *testing.T) {
 
 // Only the requester reads or changes their draft; their own list counts it.
 func TestRequisitionDraftIsItsRequestersAlone(t *testing.T) {
+	t.Parallel()
 	f := newReqFixture(t)
 	ctx := context.Background()
 	r, err := models.SaveRequisition(ctx, f.db, f.alone, 0, f.input("Mine"), false)

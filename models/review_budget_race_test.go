@@ -12,6 +12,7 @@ import (
 // it, are checked one after the other: exactly one goes through. The budgets' lock is held
 // here first, so both decisions reach the check at once; without the lock both would pass.
 func TestApprovalBudgetBlockSerialisesLastApprovals(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	w.budgetWorld() // $5,000 budget; $3,000 approved or ordered: $2,000 remains
 	w.rule(models.ApprovalRule{Priority: 1, BudgetCheck: models.BudgetCheckBlock}, models.ApprovalRuleStep{Kind: models.StepManager})

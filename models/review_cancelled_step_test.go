@@ -12,6 +12,7 @@ import (
 // Once a requisition is withdrawn, the approver whose step was cancelled no longer sees it:
 // neither on its own page nor through the details of the cancelled step in the queue.
 func TestApprovalCancelledStepShowsNothingMore(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	r := w.requisition(w.rita, &w.eng, "USD", reqLine{&w.software, 1000})
 	out := w.submit(r)

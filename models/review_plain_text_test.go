@@ -11,6 +11,7 @@ import (
 // A comment, or an approver's comment, holding a NUL byte or bytes that are not UTF-8 is
 // refused beside its field rather than failing in the database.
 func TestCommentsRefuseWhatIsNotText(t *testing.T) {
+	t.Parallel()
 	p := newPurchasing(t)
 	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	for _, body := range []string{"before\x00after", "caf\xe9"} {
@@ -29,6 +30,7 @@ func TestCommentsRefuseWhatIsNotText(t *testing.T) {
 // A receipt's note or an order's closing reason that is not plain text is refused beside its
 // field rather than failing in the database.
 func TestPurchaseOrderTextRefusesWhatIsNotText(t *testing.T) {
+	t.Parallel()
 	p := newPurchasing(t)
 	ctx := context.Background()
 	po, _ := p.order(t)

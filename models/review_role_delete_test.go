@@ -11,6 +11,7 @@ import (
 // deleted: the refusal says why, instead of failing on the rule's reference or leaving the
 // step waiting for nobody.
 func TestDeleteRoleRefusedWhileApprovalsRouteToIt(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	ctx := as(w.admin)
 	if _, err := models.CreateRole(ctx, w.db, "Finance reviewer"); err != nil {

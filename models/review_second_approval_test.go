@@ -12,6 +12,7 @@ import (
 // A route of a manager's step and then a role's asks for two people: the manager, who also
 // holds the role, cannot approve the role's step too, whoever they act for.
 func TestApprovalOnePersonApprovesOneStepOfARound(t *testing.T) {
+	t.Parallel()
 	w := newApprovalWorld(t)
 	w.rule(models.ApprovalRule{Priority: 1}, models.ApprovalRuleStep{Kind: models.StepManager},
 		models.ApprovalRuleStep{Kind: models.StepRole, Role: ptr("approver")})

@@ -27,6 +27,7 @@ var okta = models.SSOProviderInput{Kind: models.SSOKindOIDC, Name: "okta", Label
 	ClientID: "client-1", ClientSecret: "s3cret-value-123", Enabled: true}
 
 func TestSSOProviderValidation(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
@@ -95,6 +96,7 @@ func TestSSOProviderValidation(t *testing.T) {
 // The client secret is stored sealed, never in plain, opens only under the deployment's
 // key, and an edit without a new secret keeps it.
 func TestSSOClientSecretAtRest(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
@@ -141,6 +143,7 @@ func TestSSOClientSecretAtRest(t *testing.T) {
 }
 
 func TestRequireSSOGuards(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
@@ -212,6 +215,7 @@ func errString(err error) string {
 // Two first sign-ins of one person at once link one identity, and two of a new person with
 // provisioning on create one account.
 func TestSSOFirstSignInsAtOnce(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
@@ -252,6 +256,7 @@ func TestSSOFirstSignInsAtOnce(t *testing.T) {
 
 // Every change to SSO settings goes through RecordSSOEvent, and the secret is never in it.
 func TestSSOChangesAreRecorded(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	var events []models.SSOEvent
@@ -315,6 +320,7 @@ func fmtAny(v any) string {
 
 // Removing the break-glass admin never fails; SSO stays required and nobody keeps a password.
 func TestBreakGlassAdminRemoved(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()

@@ -12,6 +12,7 @@ import (
 )
 
 func TestCreateTokenValidates(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
@@ -38,6 +39,7 @@ func TestCreateTokenValidates(t *testing.T) {
 }
 
 func TestFindTokensFiltersAndPages(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
@@ -94,6 +96,7 @@ func TestFindTokensFiltersAndPages(t *testing.T) {
 }
 
 func TestRevokeTokenIsScopedToItsOwner(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
@@ -125,6 +128,7 @@ func TestRevokeTokenIsScopedToItsOwner(t *testing.T) {
 }
 
 func TestLookupTokenRecordsItsFirstUse(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()

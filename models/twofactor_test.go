@@ -24,6 +24,7 @@ func twoFactorBox(t *testing.T) *auth.SecretBox {
 // Enrolment is confirmed by a code; sign-in codes are accepted once within ±1 step; recovery
 // codes work once and a new set invalidates the old; a reset ends every session.
 func TestTwoFactorLifecycle(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx, box := context.Background(), twoFactorBox(t)
@@ -148,6 +149,7 @@ func TestTwoFactorLifecycle(t *testing.T) {
 // Who must use two factors: everyone, holders of the chosen roles, and under any requirement
 // the break-glass admin whatever their roles.
 func TestTwoFactorRequirement(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()

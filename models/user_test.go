@@ -12,6 +12,7 @@ import (
 )
 
 func TestCreateUserValidates(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()
@@ -54,6 +55,7 @@ func TestCreateUserValidates(t *testing.T) {
 }
 
 func TestConcurrentDuplicateEmailsCreateOneUser(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	var wg sync.WaitGroup
@@ -81,6 +83,7 @@ func TestConcurrentDuplicateEmailsCreateOneUser(t *testing.T) {
 
 // Signing in clears the person's own sessions that can no longer be used.
 func TestCreateSessionPrunesDeadSessions(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	u := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")

@@ -31,6 +31,7 @@ func seedPolicies(t testing.TB, db *gorm.DB, n int) {
 
 // The permission set answers exactly as Casbin does, for granted and refused requests alike.
 func TestPermissionSetAgreesWithCasbin(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	seedPolicies(t, db, 300)
@@ -61,6 +62,7 @@ func TestPermissionSetAgreesWithCasbin(t *testing.T) {
 
 // The engine reloads a tenant's set only when the policy version moves.
 func TestEngineReloadsOnNewVersion(t *testing.T) {
+	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	ctx := context.Background()

@@ -32,6 +32,7 @@ func waitForHead(t *testing.T, r *tenancy.Registry, slug string, secret []byte, 
 // A server records the audit head of every tenant in use, again and again as its log grows,
 // and leaves alone the tenants nobody uses.
 func TestServersRecordTheHeadsOfTenantsInUse(t *testing.T) {
+	t.Parallel()
 	env := dbtest.NewEnv(t)
 	acme := env.NewTenant(t, "acme", "Acme")
 	env.NewTenant(t, "globex", "Globex")

@@ -17,6 +17,7 @@ import (
 )
 
 func TestValidateSlug(t *testing.T) {
+	t.Parallel()
 	for slug, want := range map[string]string{
 		"acme":                  "",
 		"acme-corp-2":           "",
@@ -62,6 +63,7 @@ func dbExists(t *testing.T, name string) bool {
 }
 
 func TestCreateTenant(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	env := dbtest.NewEnv(t)
 	control := env.Registry.ControlDatabase()
@@ -141,6 +143,7 @@ func withExtraMigration(t *testing.T) fs.FS {
 }
 
 func TestMigrateAllIsIdempotentAndSurvivesABrokenTenant(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	env := dbtest.NewEnv(t)
 	for _, slug := range []string{"alpha", "bravo", "charlie", "delta", "echo"} {

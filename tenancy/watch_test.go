@@ -11,6 +11,7 @@ import (
 
 // Registry changes and policy announcements made by one process reach another's Watch.
 func TestWatchSeesOtherProcessesChanges(t *testing.T) {
+	t.Parallel()
 	env := dbtest.NewEnv(t)
 	other, err := tenancy.OpenRegistry(context.Background(), env.ControlDSN, nil, nil)
 	if err != nil {
