@@ -359,7 +359,14 @@ func TestATransactionWaitingForARowDoesNotHoldTheChainLock(t *testing.T) {
 			return tx.Model(b).Update("name", "B1").Error // waits for the second transaction
 		})
 	}()
-	time.Sleep(300 * time.Millisecond)
+	// The first transaction is now waiting for B's row lock: pg_locks shows a lock not granted.
+	probe := env.DB(t, acme)
+	dbtest.WaitFor(t, 10*time.Second, "saw the first transaction wait for the row lock", func() bool {
+		var waiting int64
+		err := probe.Raw(`SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE NOT l.granted AND a.datname = current_database()`).Scan(&waiting).Error
+		return err == nil && waiting > 0
+	})
 	committed := make(chan error, 1)
 	go func() {
 		if err := second.Model(b).Update("name", "B2").Error; err != nil {

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"outlay/internal/dbtest"
 	"outlay/tenancy"
 )
@@ -23,31 +25,30 @@ func TestWatchSeesOtherProcessesChanges(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go other.Watch(ctx)
-	time.Sleep(300 * time.Millisecond) // let it LISTEN
+	control, err := pgx.Connect(context.Background(), env.ControlDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer control.Close(context.Background())
+	dbtest.WaitFor(t, 10*time.Second, "started listening", func() bool {
+		var n int
+		err := control.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND query LIKE 'LISTEN outlay_tenants%'`).Scan(&n)
+		return err == nil && n > 0
+	})
 
 	env.NewTenant(t, "acme", "Acme")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, ok := other.Lookup("acme"); ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the other registry never saw the new tenant")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	dbtest.WaitFor(t, 5*time.Second, "saw the new tenant in the other registry", func() bool {
+		_, ok := other.Lookup("acme")
+		return ok
+	})
 	if err := env.Registry.SetStatus(context.Background(), "acme", tenancy.StatusSuspended); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if tn, _ := other.Lookup("acme"); tn.Status == tenancy.StatusSuspended {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the other registry never saw the suspension")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	dbtest.WaitFor(t, 5*time.Second, "saw the suspension in the other registry", func() bool {
+		tn, _ := other.Lookup("acme")
+		return tn.Status == tenancy.StatusSuspended
+	})
 	if err := env.Registry.NotifyPolicyChanged(context.Background(), "acme"); err != nil {
 		t.Fatal(err)
 	}

@@ -29,4 +29,5 @@ var (
 	CreateRequisition   = dbtest.CreateRequisition
 	SubmitRequisition   = dbtest.SubmitRequisition
 	ApprovedRequisition = dbtest.ApprovedRequisition
+	WaitFor             = dbtest.WaitFor
 )
