@@ -80,7 +80,7 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	b.waitJS(`!!document.querySelector('` + row(1) + ` .field-error')`)
 	// The swapped-in row must be bound by htmx before its button is used, or it would post
 	// natively (as no person could click that fast).
-	b.waitJS(`!document.querySelector('.htmx-settling, .htmx-swapping') && !!document.querySelector('` + row(1) + ` button[hx-post$="/reject"]')['htmx-internal-data']`)
+	b.waitBound(row(1) + ` button[hx-post$="/reject"]`)
 	// The swapped-in row is queried afresh; a toast may cover the old button's place, so the
 	// button is clicked through the DOM rather than at screen coordinates.
 	b.do(chromedp.SendKeys(chromedp.CSS(row(1)+` input[name="comment"]`), "Use the site licence instead"),
@@ -137,7 +137,7 @@ func TestApprovalRulesInTheBrowser(t *testing.T) {
 	b.waitJS(`document.querySelectorAll('#rule-steps select[name="step_kind"]').length === 2`)
 	// The swapped-in select must be bound by htmx before it changes, as it is long before a
 	// person could reach it.
-	b.waitJS(`!document.querySelector('.htmx-settling, .htmx-swapping') && !!document.getElementById('step-1-kind')['htmx-internal-data']`)
+	b.waitBound(`#step-1-kind`)
 	b.do(chromedp.SetValue(chromedp.ID("step-1-kind"), "role"),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('step-1-kind').dispatchEvent(new Event('change', {bubbles: true}))`))
 	b.waitJS(`!!document.getElementById('step-1-role')`)

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -156,6 +157,11 @@ type request struct {
 // ever missed. DevTools scripts are exempt from the page's policy.
 //
 // It also defines describe(el), a short name of an element for the tests' messages.
+// htmxWatch remembers the elements htmx has bound, from its public htmx:afterProcessNode
+// event, so that a test can wait until a swapped-in control is live (waitBound).
+const htmxWatch = `window.__htmxBound = new WeakSet();
+document.addEventListener('htmx:afterProcessNode', function (e) { window.__htmxBound.add(e.target); });`
+
 const cspWatch = `window.describe = function (e) {
   var s = e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
     (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\s+/).join('.') : '');
@@ -216,8 +222,12 @@ func newBrowser(t *testing.T) *browser {
 		t.Fatalf("start Chromium (%s): %v\n%s", exe, err, output.Tail(4000))
 	}
 	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch})
-		return err
+		for _, script := range []string{cspWatch, htmxWatch} {
+			if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
+				return err
+			}
+		}
+		return nil
 	}))
 	b.viewport(desktopWidth, desktopHeight)
 	return b
@@ -460,8 +470,8 @@ func (b *browser) signIn(s *site, email, password string) {
 // directory, and logs its path.
 func (b *browser) screenshot(name string) string {
 	b.t.Helper()
-	// Let transitions (drawer, toasts) finish so the picture shows the settled page.
-	b.do(chromedp.Sleep(300 * time.Millisecond))
+	// Let swaps and transitions (drawer, toasts) finish so the picture shows the settled page.
+	b.waitJS(settled)
 	png := get(b, chromedp.FullScreenshot(100))
 	dir := os.Getenv("OUTLAY_SCREENSHOT_DIR")
 	if dir == "" {
@@ -505,3 +515,15 @@ func (b *browser) waitJS(expr string) {
 	b.t.Helper()
 	get(b, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(5*time.Second)))
 }
+
+// waitBound waits until the element sel names has been swapped in and settled and htmx has
+// bound it: used before then, it would act natively (as no person could click that fast).
+func (b *browser) waitBound(sel string) {
+	b.t.Helper()
+	b.waitJS(`!document.querySelector('.htmx-settling, .htmx-swapping') && window.__htmxBound.has(document.querySelector(` + strconv.Quote(sel) + `))`)
+}
+
+// settled is true when no htmx swap is under way and no finite animation or transition
+// (a drawer, a toast) is still running: the page as a person would see it.
+const settled = `!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping') && document.fonts.status === 'loaded' &&
+	document.getAnimations().every(function (a) { return a.playState !== 'running' || a.effect.getComputedTiming().iterations === Infinity; })`

@@ -89,7 +89,7 @@ func TestPurchasingInTheBrowser(t *testing.T) {
 		t.Errorf("refused upload says %q", got)
 	}
 	// The form swapped in must be bound by htmx before it is used, or it would post natively.
-	b.waitJS(`!document.querySelector('.htmx-settling, .htmx-swapping') && !!document.querySelector('.upload-form')['htmx-internal-data']`)
+	b.waitBound(`.upload-form`)
 	b.do(chromedp.SetUploadFiles(chromedp.ID("attachment-file"), []string{good}), b.press(`.upload-form button[type=submit]`))
 	b.waitJS(`document.querySelectorAll('#attachments .attachment').length === 1`)
 	if got := b.text("#attachments .attachment a"); got != "delivery-note.pdf" {
