@@ -29,5 +29,4 @@ var (
 	CreateRequisition   = dbtest.CreateRequisition
 	SubmitRequisition   = dbtest.SubmitRequisition
 	ApprovedRequisition = dbtest.ApprovedRequisition
-	WaitFor             = dbtest.WaitFor
 )
