@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"github.com/a-h/templ"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,6 +45,8 @@ type refKind struct {
 	load    func(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error)
 	save    func(ctx context.Context, db *gorm.DB, id int64, vals map[string]string) (int64, error)
 	archive func(ctx context.Context, db *gorm.DB, id int64, archived bool) error
+	// extra, if set, adds more about a record to its page.
+	extra func(s *Server, c *fiber.Ctx, rec *refRecord) (templ.Component, error)
 }
 
 func (k *refKind) perm(action string) policy.Permission {
@@ -177,6 +180,13 @@ func (s *Server) renderRefDetail(c *fiber.Ctx, k *refKind, status int, rec *refR
 	d := refdata.Detail{Title: rec.Name, ListPath: k.path, ListLabel: "All " + strings.ToLower(k.title), HistoryPath: item + "/history",
 		ItemPath: item, Archived: rec.Archived, Noun: k.noun, CSRF: s.csrfToken(c), CanUpdate: s.can(c, k.perm(policy.Update)),
 		Facts: rec.Facts, FormTitle: "Edit " + k.noun}
+	if k.extra != nil {
+		x, err := k.extra(s, c, rec)
+		if err != nil {
+			return err
+		}
+		d.Extra = x
+	}
 	if d.CanUpdate {
 		f, err := refForm(c.UserContext(), tenantDB(c), k, rec, vals)
 		if err != nil {

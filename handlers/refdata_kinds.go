@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"github.com/a-h/templ"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,11 +13,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
 
+	"outlay"
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
 	"outlay/views"
+	"outlay/views/purchasing"
 	"outlay/views/refdata"
+	"outlay/views/requisitions"
 )
 
 // The kinds of reference data, each served by the shared handlers of refdata.go.
@@ -35,7 +39,8 @@ var (
 		fields: glAccountFields, blank: noValues, load: loadGLAccount, save: saveGLAccount, archive: models.ArchiveGLAccount}
 	budgetsRef = &refKind{object: "admin.budgets", path: "/admin/budgets", table: "budgets", noun: "budget", title: "Budgets",
 		intro:  "How much a department may spend on one GL account over a period. Periods of the same department and account may not overlap.",
-		fields: budgetFields, blank: budgetBlank, load: loadBudget, save: saveBudget, archive: models.ArchiveBudget}
+		fields: budgetFields, blank: budgetBlank, load: loadBudget, save: saveBudget, archive: models.ArchiveBudget,
+		extra: budgetUseCard}
 )
 
 const settingsPath = "/admin/settings"
@@ -430,18 +435,89 @@ func (s *Server) budgetsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(res.Rows))
+	for i := range res.Rows {
+		ids[i] = res.Rows[i].ID
+	}
+	totals, err := models.BudgetTotals(c.UserContext(), tenantDB(c), ids)
+	if err != nil {
+		return err
+	}
 	l := refdata.List{Filter: f, Total: res.Total, Plural: "budgets", SearchHint: "Department or GL account",
-		Summary: countText(res.Total, "budget", "budgets") + " shown. Each caps one department's spend on one GL account over a period.",
-		Columns: []string{"Department", "GL account", "Period", "Amount", "Status"}, NumColumns: map[int]bool{3: true},
-		EmptyText: "Set how much each department may spend on each GL account this year."}
+		Summary: countText(res.Total, "budget", "budgets") + " shown. Each caps one department's spend on one GL account over a period. " +
+			"Spent is what has been received; committed is approved or ordered but not yet received.",
+		Columns:    []string{"Department", "GL account", "Period", "Amount", "Spent", "Committed", "Remaining", "Status"},
+		NumColumns: map[int]bool{3: true, 4: true, 5: true, 6: true},
+		EmptyText:  "Set how much each department may spend on each GL account this year."}
 	for i := range res.Rows {
 		b := &res.Rows[i]
+		fig := budgetFiguresOf(b.Budget, totals[b.ID])
 		l.Rows = append(l.Rows, refdata.Row{ID: b.ID, Name: budgetName(b), Archived: b.ArchivedAt != nil, Cells: []refdata.Cell{
 			{Text: b.DepartmentName, Href: refdata.ItemPath(f.Path, b.ID)}, {Text: b.GLLabel()},
 			{Text: dayText(b.PeriodStart) + " – " + dayText(b.PeriodEnd)}, {Text: b.Amount().String(), Hint: b.Currency, Num: true},
+			{Text: fig.Spent.String(), Num: true}, {Text: fig.Committed.String(), Num: true},
+			{Text: fig.Remaining.String(), Num: true, Meter: &fig.Meter},
 			stateCell(b.ArchivedAt != nil, "Active", "badge badge-success")}})
 	}
 	return s.renderRefList(c, budgetsRef, l, res.Offset)
+}
+
+// budgetFigures is a budget's figures as its pages show them.
+type budgetFigures struct {
+	Spent, Committed, Remaining money.Money
+	Meter                       views.BudgetMeter
+}
+
+func budgetFiguresOf(b models.Budget, t models.BudgetTotal) budgetFigures {
+	m := func(minor int64) money.Money { return money.Money{Minor: minor, Currency: b.Currency} }
+	return budgetFigures{Spent: m(t.Spent), Committed: m(t.Committed), Remaining: m(b.AmountMinor - t.Used()),
+		Meter: views.BudgetMeter{Percent: t.Percent(b.AmountMinor), Level: t.Level(b.AmountMinor)}}
+}
+
+// budgetUseCard shows a budget's figures and the documents that make them up; a document's
+// number links to it where the viewer may open it.
+func budgetUseCard(s *Server, c *fiber.Ctx, rec *refRecord) (templ.Component, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	b, err := models.GetBudget(ctx, db, rec.ID)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := models.BudgetDocuments(ctx, db, rec.ID)
+	if err != nil {
+		return nil, err
+	}
+	var t models.BudgetTotal
+	ids := map[string][]int64{}
+	for _, d := range docs {
+		t.Spent, t.Committed = t.Spent+d.Spent, t.Committed+d.Committed
+		ids[d.DocType] = append(ids[d.DocType], d.DocID)
+	}
+	v, visible := s.viewer(c), map[string]map[int64]bool{}
+	for docType, list := range ids {
+		if k, ok := models.FindDocumentKind(docType); ok && s.can(c, k.Read) {
+			if visible[docType], err = models.VisibleDocuments(ctx, db, v, docType, list); err != nil {
+				return nil, err
+			}
+		}
+	}
+	fig := budgetFiguresOf(b.Budget, t)
+	u := views.BudgetUse{Amount: b.Amount().String(), Spent: fig.Spent.String(), Committed: fig.Committed.String(),
+		Remaining: fig.Remaining.String(), Meter: fig.Meter}
+	m := func(minor int64) string { return money.Money{Minor: minor, Currency: b.Currency}.String() }
+	for _, d := range docs {
+		row := views.BudgetDocument{Number: d.Number, Spent: m(d.Spent), Committed: m(d.Committed), StatusClass: "badge badge-muted"}
+		switch d.DocType {
+		case models.DocRequisition:
+			row.Kind, row.Status = "Requisition", requisitions.StatusLabel(d.Status)
+		case models.DocPurchaseOrder:
+			row.Kind, row.Status = "Purchase order", purchasing.StatusLabel(d.Status)
+		}
+		if visible[d.DocType][d.DocID] {
+			row.Href = outlay.DocumentPath(d.DocType, d.DocID)
+		}
+		u.Documents = append(u.Documents, row)
+	}
+	return views.BudgetUseCard(u), nil
 }
 
 // ---------- Organisation settings ----------

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -104,6 +105,16 @@ func BudgetImpact(tx *gorm.DB, doc ApprovalDocument, day time.Time) ([]BudgetLin
 	if err != nil {
 		return nil, err
 	}
+	var ids []int64
+	for _, b := range budgets {
+		if b.Currency == cur {
+			ids = append(ids, b.ID)
+		}
+	}
+	uses, err := budgetTotals(tx, ids, doc)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]BudgetLine, 0, len(budgets))
 	for _, b := range budgets {
 		if b.Currency != cur {
@@ -114,17 +125,8 @@ func BudgetImpact(tx *gorm.DB, doc ApprovalDocument, day time.Time) ([]BudgetLin
 			})
 			continue
 		}
-		var spent, committed int64
-		for _, k := range documentKinds {
-			if k.Budget == nil {
-				continue
-			}
-			sp, co, err := k.Budget(tx, b.Budget, doc)
-			if err != nil {
-				return nil, err
-			}
-			spent, committed = spent+sp, committed+co
-		}
+		use := uses[b.ID]
+		spent, committed := use.Spent, use.Committed
 		m := func(minor int64) money.Money { return money.Money{Minor: minor, Currency: cur} }
 		mine := thisDoc[b.GLAccountID]
 		out = append(out, BudgetLine{
@@ -137,12 +139,77 @@ func BudgetImpact(tx *gorm.DB, doc ApprovalDocument, day time.Time) ([]BudgetLin
 	return out, nil
 }
 
-// orderedValue sums, over the purchase orders of the budget's department and GL account
+// BudgetUse is what one document takes from one budget, in the budget's currency.
+type BudgetUse struct {
+	BudgetID  int64
+	DocType   string
+	DocID     int64
+	Number    string
+	Status    string
+	Spent     int64
+	Committed int64
+}
+
+// BudgetTotal is what every document takes from one budget.
+type BudgetTotal struct{ Spent, Committed int64 }
+
+// budgetUses lists, for the budgets ids, what each document of every kind takes from them,
+// leaving out doc: one query per kind, whatever the number of budgets.
+func budgetUses(tx *gorm.DB, ids []int64, doc ApprovalDocument) ([]BudgetUse, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var out []BudgetUse
+	for _, k := range documentKinds {
+		if k.Budget == nil {
+			continue
+		}
+		uses, err := k.Budget(tx, ids, doc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, uses...)
+	}
+	return out, nil
+}
+
+// budgetTotals sums budgetUses per budget.
+func budgetTotals(tx *gorm.DB, ids []int64, doc ApprovalDocument) (map[int64]BudgetTotal, error) {
+	uses, err := budgetUses(tx, ids, doc)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]BudgetTotal, len(ids))
+	for _, u := range uses {
+		t := out[u.BudgetID]
+		t.Spent += u.Spent
+		t.Committed += u.Committed
+		out[u.BudgetID] = t
+	}
+	return out, nil
+}
+
+// BudgetTotals is what is spent and committed against each of the budgets ids, as the
+// approver's budget check counts it.
+func BudgetTotals(ctx context.Context, db *gorm.DB, ids []int64) (map[int64]BudgetTotal, error) {
+	return budgetTotals(db.WithContext(ctx), ids, ApprovalDocument{})
+}
+
+// BudgetDocuments lists the documents that make up the budget id's spent and committed
+// figures, as the approver's budget check counts them.
+func BudgetDocuments(ctx context.Context, db *gorm.DB, id int64) ([]BudgetUse, error) {
+	return budgetUses(db.WithContext(ctx), []int64{id}, ApprovalDocument{})
+}
+
+// orderedValue sums, over the purchase orders of each budget's department and GL account
 // made in its period, the value received (spent) and the value ordered but not yet received
 // on orders still open (committed). Received value is priced like the line: quantity ×
 // unit price, plus tax, each rounded as money.LineAmount and money.Tax round.
-func orderedValue(tx *gorm.DB, b Budget) (spent, committed int64, err error) {
+func orderedValue(tx *gorm.DB, ids []int64) ([]BudgetUse, error) {
 	var lines []struct {
+		BudgetID       int64
+		DocID          int64
+		Number         string
 		ReceivedMilli  money.Quantity
 		UnitPriceMinor int64
 		TaxRateBP      int `gorm:"column:tax_rate_bp"`
@@ -150,31 +217,91 @@ func orderedValue(tx *gorm.DB, b Budget) (spent, committed int64, err error) {
 		TaxMinor       int64
 		Status         string
 	}
-	err = tx.Raw(`SELECT pol.received_milli, pol.unit_price_minor, pol.tax_rate_bp, pol.amount_minor, pol.tax_minor, po.status
-		FROM purchase_order_lines pol JOIN purchase_orders po ON po.id = pol.purchase_order_id
-		JOIN requisitions r ON r.id = po.requisition_id
-		WHERE r.department_id = ? AND pol.gl_account_id = ? AND po.currency = ? AND po.status <> ?
-		AND po.created_at::date BETWEEN ?::date AND ?::date`,
-		b.DepartmentID, b.GLAccountID, b.Currency, POCancelled, b.PeriodStart.Format(time.DateOnly), b.PeriodEnd.Format(time.DateOnly)).Scan(&lines).Error
+	err := tx.Raw(`SELECT b.id AS budget_id, po.id AS doc_id, po.number, pol.received_milli, pol.unit_price_minor,
+			pol.tax_rate_bp, pol.amount_minor, pol.tax_minor, po.status
+		FROM budgets b
+		JOIN requisitions r ON r.department_id = b.department_id
+		JOIN purchase_orders po ON po.requisition_id = r.id AND po.currency = b.currency
+		JOIN purchase_order_lines pol ON pol.purchase_order_id = po.id AND pol.gl_account_id = b.gl_account_id
+		WHERE b.id IN ? AND po.status <> ? AND po.created_at::date BETWEEN b.period_start AND b.period_end
+		ORDER BY b.id, po.id, pol.id`, ids, POCancelled).Scan(&lines).Error
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
+	var out []BudgetUse
 	for _, l := range lines {
 		amount, err := money.LineAmount(l.ReceivedMilli, l.UnitPriceMinor)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		tax, err := money.Tax(amount, l.TaxRateBP)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
+		if n := len(out); n == 0 || out[n-1].BudgetID != l.BudgetID || out[n-1].DocID != l.DocID {
+			out = append(out, BudgetUse{BudgetID: l.BudgetID, DocType: outlay.DocPurchaseOrder, DocID: l.DocID, Number: l.Number, Status: l.Status})
+		}
+		u := &out[len(out)-1]
 		received := amount + tax
-		spent += received
+		u.Spent += received
 		if l.Status != POClosed {
 			if open := l.AmountMinor + l.TaxMinor - received; open > 0 {
-				committed += open
+				u.Committed += open
 			}
 		}
 	}
-	return spent, committed, nil
+	return out, nil
+}
+
+// BudgetNearPercent is the share of a budget, spent and committed together, from which it
+// is near its limit.
+const BudgetNearPercent = 80
+
+// Budget use levels.
+const (
+	BudgetUnder = "under"
+	BudgetNear  = "near"
+	BudgetOver  = "over"
+)
+
+// Used is what is spent and committed together.
+func (t BudgetTotal) Used() int64 { return t.Spent + t.Committed }
+
+// Percent is Used as a whole percentage of amount, rounded down (100 for a budget of zero
+// that something uses).
+func (t BudgetTotal) Percent(amount int64) int {
+	if amount <= 0 {
+		if t.Used() > 0 {
+			return 100
+		}
+		return 0
+	}
+	return int(t.Used() * 100 / amount)
+}
+
+// Level says whether the budget amount is over (more used than it holds), near (at least
+// BudgetNearPercent used) or under its limit.
+func (t BudgetTotal) Level(amount int64) string {
+	switch {
+	case t.Used() > amount:
+		return BudgetOver
+	case t.Used()*100 >= amount*BudgetNearPercent && t.Used() > 0:
+		return BudgetNear
+	}
+	return BudgetUnder
+}
+
+// VisibleDocuments reports which of the documents ids of kind docType the viewer may open.
+func VisibleDocuments(ctx context.Context, db *gorm.DB, v Viewer, docType string, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	k, ok := FindDocumentKind(docType)
+	if !ok || len(ids) == 0 {
+		return out, nil
+	}
+	var seen []int64
+	err := db.WithContext(ctx).Table(k.Table).Scopes(k.visible(v)).Where(k.Table+".id IN ?", ids).Pluck(k.Table+".id", &seen).Error
+	for _, id := range seen {
+		out[id] = true
+	}
+	return out, err
 }

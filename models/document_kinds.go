@@ -1,8 +1,6 @@
 package models
 
 import (
-	"time"
-
 	"gorm.io/gorm"
 
 	"outlay"
@@ -38,9 +36,10 @@ type DocumentKind struct {
 	// Details lists a document's lines for its approver (Approval set).
 	Details func(tx *gorm.DB, id int64) ([]DetailLine, error)
 
-	// Budget is what the kind's documents take from a budget: the value spent and the value
-	// committed, leaving out the document doc (the one being checked); nil for none.
-	Budget func(tx *gorm.DB, b Budget, doc ApprovalDocument) (spent, committed int64, err error)
+	// Budget is what the kind's documents take from the budgets ids: one BudgetUse per
+	// document and budget (the value spent and the value committed, in the budget's
+	// currency), leaving out the document doc (the one being checked); nil for none.
+	Budget func(tx *gorm.DB, ids []int64, doc ApprovalDocument) ([]BudgetUse, error)
 
 	// History names the kind's tables for its History page.
 	History DocumentHistory
@@ -181,21 +180,26 @@ func requisitionDetails(tx *gorm.DB, id int64) ([]DetailLine, error) {
 
 // requisitionBudgetUse: approved requisitions not yet ordered commit their lines, tax
 // included, from the day they were approved.
-func requisitionBudgetUse(tx *gorm.DB, b Budget, doc ApprovalDocument) (spent, committed int64, err error) {
+func requisitionBudgetUse(tx *gorm.DB, ids []int64, doc ApprovalDocument) ([]BudgetUse, error) {
 	var self int64 // the requisition being checked counts as itself, not as committed
 	if doc.Type == outlay.DocRequisition {
 		self = doc.ID
 	}
-	err = tx.Raw(`SELECT COALESCE(SUM(l.amount_minor + l.tax_minor), 0) FROM requisition_lines l
-			JOIN requisitions r ON r.id = l.requisition_id
-			WHERE r.status = ? AND r.department_id = ? AND l.gl_account_id = ? AND r.currency = ?
-			AND r.decided_at::date BETWEEN ?::date AND ?::date AND r.id <> ?`,
-		RequisitionApproved, b.DepartmentID, b.GLAccountID, b.Currency, b.PeriodStart.Format(time.DateOnly), b.PeriodEnd.Format(time.DateOnly), self).
-		Scan(&committed).Error
-	return 0, committed, err
+	var out []BudgetUse
+	err := tx.Raw(`SELECT b.id AS budget_id, r.id AS doc_id, COALESCE(r.number, '') AS number, r.status,
+			SUM(l.amount_minor + l.tax_minor) AS committed
+		FROM budgets b
+		JOIN requisitions r ON r.department_id = b.department_id AND r.currency = b.currency
+		JOIN requisition_lines l ON l.requisition_id = r.id AND l.gl_account_id = b.gl_account_id
+		WHERE b.id IN ? AND r.status = ? AND r.decided_at::date BETWEEN b.period_start AND b.period_end AND r.id <> ?
+		GROUP BY b.id, r.id ORDER BY b.id, r.id`, ids, RequisitionApproved, self).Scan(&out).Error
+	for i := range out {
+		out[i].DocType = outlay.DocRequisition
+	}
+	return out, err
 }
 
 // purchaseOrderBudgetUse: orders spend what was received and commit what is still to come.
-func purchaseOrderBudgetUse(tx *gorm.DB, b Budget, _ ApprovalDocument) (spent, committed int64, err error) {
-	return orderedValue(tx, b)
+func purchaseOrderBudgetUse(tx *gorm.DB, ids []int64, _ ApprovalDocument) ([]BudgetUse, error) {
+	return orderedValue(tx, ids)
 }

@@ -5,6 +5,8 @@
 package refdata
 
 import (
+	"github.com/a-h/templ"
+
 	"fmt"
 	"strconv"
 
@@ -73,10 +75,11 @@ func (f Filter) URL(page int) string {
 // Cell is one value of a row.
 type Cell struct {
 	Text  string
-	Href  string // links the value to the record
-	Hint  string // a second, quieter line
-	Badge string // shows the value as a badge of this class ("badge badge-success")
-	Num   bool   // right-aligned figures
+	Href  string             // links the value to the record
+	Hint  string             // a second, quieter line
+	Badge string             // shows the value as a badge of this class ("badge badge-success")
+	Num   bool               // right-aligned figures
+	Meter *views.BudgetMeter // a budget's use, as a bar under the value
 }
 
 // Row is one record in a list.
@@ -169,6 +172,7 @@ type Detail struct {
 	Facts       []Fact
 	FormTitle   string
 	Form        Form
+	Extra       templ.Component // more about the record, under its details
 }
 
 // NewPage is a create form's page.
