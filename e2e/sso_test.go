@@ -35,7 +35,7 @@ func TestSSOButtonSignsIn(t *testing.T) {
 	if _, err := models.SaveSSOProvider(context.Background(), s.App.DB(t, s.Tenant), 0, models.SSOProviderInput{
 		Kind: models.SSOKindOIDC, Name: "okta", Label: "Okta", Issuer: idp.Issuer, ClientID: "acme-client",
 		ClientSecret: "acme-secret-e2e", Enabled: true,
-	}, models.SSORules{Box: box, AllowHTTPIssuers: true}); err != nil {
+	}, models.SSORules{Box: box, AllowHTTPIssuers: true, Grantor: models.ByOperator()}); err != nil {
 		t.Fatal(err)
 	}
 	b := newBrowser(t)

@@ -270,9 +270,24 @@ func TestSSONewPeopleGetOnlyARoleTheEditorCouldGive(t *testing.T) {
 	if got := refusals(t, s.usersSite); !slices.Equal(got, []string{"okta: single sign-on role"}) {
 		t.Errorf("audited refusals = %q", got)
 	}
+	// A provider signs in anyone it matches by address, Ana the admin included, so setting one
+	// up is vouching for everyone: Hal may not, even giving new people only his own role.
 	form.Set("jit_role", "helpdesk")
-	if res := c.Post("/admin/sso/providers", form); res.Status != http.StatusSeeOther {
-		t.Errorf("new people with his own role: %d %q", res.Status, res.Text(".field-error"))
+	res = c.Post("/admin/sso/providers", form)
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "only someone who holds them can set one up") {
+		t.Fatalf("Hal setting up a provider: %d %q", res.Status, res.Text(".field-error"))
+	}
+	if got := refusals(t, s.usersSite); !slices.Equal(got, []string{"okta: single sign-on role", "sso_provider:okta: change sign-in provider"}) {
+		t.Errorf("audited refusals = %q", got)
+	}
+	var providers int64
+	if err := s.db(t).Raw(`SELECT count(*) FROM sso_providers`).Scan(&providers).Error; err != nil || providers != 0 {
+		t.Fatalf("providers after refusals = %d (%v)", providers, err)
+	}
+	s.admin.Get("/admin/sso?add=oidc")
+	form.Del("_csrf") // Hal's token, not Ana's
+	if res := s.admin.Post("/admin/sso/providers", form); res.Status != http.StatusSeeOther {
+		t.Errorf("the admin setting up the same provider: %d %q", res.Status, res.Text(".field-error"))
 	}
 }
 

@@ -112,7 +112,7 @@ func TestSSOInternalTokenEndpointGetsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := models.SaveSSOProvider(context.Background(), app.DB(t, acme), 0, models.SSOProviderInput{Kind: models.SSOKindOIDC, Name: "okta",
-		Label: "Okta", Issuer: idp.Issuer, ClientID: acmeClient, ClientSecret: acmeSecret, Enabled: true}, models.SSORules{Box: box}); err != nil {
+		Label: "Okta", Issuer: idp.Issuer, ClientID: acmeClient, ClientSecret: acmeSecret, Enabled: true}, models.SSORules{Box: box, Grantor: models.ByOperator()}); err != nil {
 		t.Fatal(err)
 	}
 	b := app.Client(t, "acme")

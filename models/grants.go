@@ -201,6 +201,30 @@ func (r *Reach) checkPerson(tx *gorm.DB, attempt string, userID int64) error {
 		details: map[string]any{"attempt": attempt, "user_id": userID, "roles": roles, "missing": permissionNames(missing)}}
 }
 
+// mayVouchForEveryone refuses, and audits the refusal, setting up or changing a way to sign
+// in (a single sign-on provider) unless the grantor could change every person who is not
+// deactivated: a provider signs people in by their address, so whoever controls it can sign
+// in as any of them. subject names the provider.
+func (g Grantor) mayVouchForEveryone(ctx context.Context, db *gorm.DB, subject string) error {
+	reach, err := g.Reach(ctx, db)
+	if err != nil || reach.all {
+		return err
+	}
+	var roles []string
+	err = db.WithContext(ctx).Raw(`SELECT DISTINCT ur.role FROM user_roles ur
+		JOIN users u ON u.id = ur.user_id WHERE u.status <> ? ORDER BY ur.role`, UserDeactivated).
+		Scan(&roles).Error
+	if err != nil || reach.Reaches(roles...) {
+		return err
+	}
+	missing := reach.missing(roles)
+	return auditRefusal(ctx, db, &GrantRefused{Field: "",
+		Message: fmt.Sprintf("A sign-in provider can sign in anyone here, and some people hold permissions you do not (%s), so only someone who holds them can set one up or change it.",
+			permissionList(missing)),
+		subject: subject,
+		details: map[string]any{"attempt": "change sign-in provider", "missing": permissionNames(missing)}})
+}
+
 // mayGive refuses, and audits the refusal, giving roles unless they lie within the grantor's
 // reach. subject names what would give them.
 func (g Grantor) mayGive(ctx context.Context, db *gorm.DB, attempt, subject string, roles ...string) error {

@@ -351,6 +351,13 @@ func SaveSSOProvider(ctx context.Context, db *gorm.DB, id int64, in SSOProviderI
 			return nil, err
 		}
 	}
+	// Whoever controls a provider can sign in as anyone it matches by address.
+	if err := rules.Grantor.mayVouchForEveryone(ctx, db, "sso_provider:"+in.Name); err != nil {
+		if r, ok := AsGrantRefused(err); ok {
+			return nil, outlay.ValidationErrors{"": r.Message}
+		}
+		return nil, err
+	}
 	issuerChanged := existing == nil || existing.Issuer != in.Issuer || !existing.Enabled
 	if in.Kind == SSOKindOIDC && in.Enabled && issuerChanged && rules.CheckIssuer != nil {
 		if err := rules.CheckIssuer(ctx, in.Issuer); err != nil {
