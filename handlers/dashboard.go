@@ -13,6 +13,7 @@ import (
 	"outlay/money"
 	"outlay/policy"
 	"outlay/views/dashboard"
+	"outlay/views/requisitions"
 )
 
 func (s *Server) dashboard(c *fiber.Ctx) error {
@@ -39,15 +40,10 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	return s.render(c, http.StatusOK, page{Title: "Dashboard", Nav: "/dashboard", Content: dashboard.Page(d)})
 }
 
-// requisitionStatusLabels name requisition statuses as people read them, in the order the
-// dashboard lists them.
-var requisitionStatusLabels = []struct{ status, label string }{
-	{models.RequisitionRejected, "Returned to you"},
-	{models.RequisitionDraft, "Drafts"},
-	{models.RequisitionWithdrawn, "Withdrawn"},
-	{models.RequisitionPending, "Waiting for approval"},
-	{models.RequisitionApproved, "Approved, not yet ordered"},
-}
+// dashboardStatuses are the requisition statuses the dashboard counts, in its order; each is
+// named as the lists name it.
+var dashboardStatuses = []string{models.RequisitionRejected, models.RequisitionDraft, models.RequisitionWithdrawn,
+	models.RequisitionPending, models.RequisitionApproved}
 
 func dashboardCards(sum models.DashboardSummary, mine, waiting, spend, canCreate bool, now time.Time) []templ.Component {
 	var cards []templ.Component
@@ -56,9 +52,9 @@ func dashboardCards(sum models.DashboardSummary, mine, waiting, spend, canCreate
 		if canCreate {
 			o.NewURL = "/requisitions/new"
 		}
-		for _, s := range requisitionStatusLabels {
-			if n := sum.OpenByStatus[s.status]; n > 0 {
-				o.ByStatus = append(o.ByStatus, dashboard.StatusCount{Label: s.label, Count: n, URL: "/requisitions?status=" + s.status})
+		for _, st := range dashboardStatuses {
+			if n := sum.OpenByStatus[st]; n > 0 {
+				o.ByStatus = append(o.ByStatus, dashboard.StatusCount{Label: requisitions.StatusLabel(st), Count: n, URL: "/requisitions?status=" + st})
 			}
 		}
 		cards = append(cards, dashboard.OpenRequestsCard(o))

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"outlay/audit"
 	"outlay/internal/testutil"
 	"outlay/models"
@@ -78,9 +80,22 @@ func TestDashboardCards(t *testing.T) {
 	if got := page.Text("[data-testid=open-requests]"); got != "3" {
 		t.Errorf("Rita's open requests = %q, want 3 (draft, returned, pending)", got)
 	}
-	if got := page.Text(".stat-breakdown"); !strings.Contains(got, "Returned to you") || !strings.Contains(got, "Drafts") {
+	if got := page.Text(".stat-breakdown"); !strings.Contains(got, "Returned") || !strings.Contains(got, "Draft") {
 		t.Errorf("breakdown %q", got)
 	}
+	// Each status is named on the dashboard as on the list it links to.
+	links := page.Doc.Find(".stat-breakdown a")
+	if links.Length() != 3 {
+		t.Errorf("breakdown has %d links, want 3", links.Length())
+	}
+	links.Each(func(_ int, a *goquery.Selection) {
+		label := strings.TrimSpace(a.Text())
+		list := c.Get(a.AttrOr("href", ""))
+		tab := strings.TrimSpace(list.Doc.Find(".req-tabs a[aria-current=page]").Contents().First().Text())
+		if tab != label {
+			t.Errorf("the dashboard names a status %q, its list %q", label, tab)
+		}
+	})
 	if page.Doc.Find("#card-spend").Length() != 0 || page.Doc.Find("#card-waiting").Length() != 0 {
 		t.Error("a requester sees the spend chart or the approval card")
 	}

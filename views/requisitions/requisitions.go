@@ -44,7 +44,9 @@ const PerPage = 25
 // Statuses in the order the tabs show them.
 var Statuses = []string{"draft", "pending", "approved", "rejected", "withdrawn", "ordered", "cancelled"}
 
-// StatusLabel is how people read a requisition status.
+// StatusLabel is how people read a requisition status, on every page that names one (the
+// lists, a requisition's page, the dashboard). A rejected requisition is back with its
+// requester to change, hence "Returned".
 func StatusLabel(status string) string {
 	switch status {
 	case "draft":
@@ -54,7 +56,7 @@ func StatusLabel(status string) string {
 	case "approved":
 		return "Approved"
 	case "rejected":
-		return "Rejected"
+		return "Returned"
 	case "withdrawn":
 		return "Withdrawn"
 	case "ordered":
