@@ -272,7 +272,10 @@ func (s *Server) decideStep(c *fiber.Ctx, approve bool) error {
 	if err := renderComponent(c, approvals.RowBody(s.csrfToken(c), s.can(c, approvalsApprove), row)); err != nil {
 		return err
 	}
-	return renderComponent(c, approvals.CountUpdate(count))
+	if err := renderComponent(c, approvals.CountUpdate(count)); err != nil {
+		return err
+	}
+	return s.renderBell(c, true)
 }
 
 // decisionToast says what a decision did.
@@ -331,7 +334,10 @@ func (s *Server) bulkApprove(c *fiber.Ctx) error {
 	if err := renderComponent(c, approvals.Results(q)); err != nil {
 		return err
 	}
-	return renderComponent(c, approvals.CountUpdate(q.Count))
+	if err := renderComponent(c, approvals.CountUpdate(q.Count)); err != nil {
+		return err
+	}
+	return s.renderBell(c, true)
 }
 
 // bulkSummary says what a bulk approval did: "3 approved, 1 already decided".

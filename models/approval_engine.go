@@ -108,9 +108,13 @@ func SubmitForApproval(tx *gorm.DB, doc ApprovalDocument) (RouteOutcome, error) 
 
 // CancelRoute cancels the open steps of a document's route, when its requester withdraws it.
 func CancelRoute(tx *gorm.DB, docType string, docID int64) error {
-	return tx.Model(&ApprovalStep{}).
+	if err := tx.Model(&ApprovalStep{}).
 		Where("doc_type = ? AND doc_id = ? AND status IN ?", docType, docID, []string{StepWaiting, StepPending}).
-		Updates(map[string]any{"status": StepCancelled, "updated_at": time.Now()}).Error
+		Updates(map[string]any{"status": StepCancelled, "updated_at": time.Now()}).Error; err != nil {
+		return err
+	}
+	// A withdrawn document waits for nobody: nor do its notifications.
+	return resolveWaiting(tx, docType, docID)
 }
 
 // Matches reports whether every condition the rule sets holds for doc. See the package
@@ -391,6 +395,9 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			return err
 		}
 		out.Step = step
+		if err := resolveWaiting(tx, step.DocType, step.DocID); err != nil {
+			return err
+		}
 		if !d.Approve {
 			out.DocStatus = StepRejected
 			if err := tx.Model(&ApprovalStep{}).

@@ -66,16 +66,38 @@ type recipient struct {
 	Email string
 }
 
-// queue writes one notification mail to each person in to (skipping duplicates).
-func (n *Notifier) queue(tx *gorm.DB, kind string, to []recipient, write func(r recipient) mail.Message) error {
+// notice is one notification as its recipient receives it: by mail, and in the app.
+type notice struct {
+	Mail    mail.Message
+	Title   string // names the document, the person and the amount
+	Summary string
+}
+
+// queue tells each person in to (skipping duplicates and anyone who may not open the
+// document): it writes the notification mail to the outbox and the in-app notification, in
+// the transaction of the change. This is the one place both are written, so the mail and the
+// bell always agree on who is told.
+func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient, write func(r recipient) notice) error {
 	seen := map[int64]bool{}
 	for _, r := range to {
 		if seen[r.ID] {
 			continue
 		}
 		seen[r.ID] = true
-		id, err := QueueMail(tx.Statement.Context, tx, kind, write(r), false)
+		ok, err := mayOpen(tx, s, r.ID)
 		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		m := write(r)
+		id, err := QueueMail(tx.Statement.Context, tx, kind, m.Mail, false)
+		if err != nil {
+			return err
+		}
+		if err := tx.Create(&Notification{RecipientID: r.ID, Kind: kind, DocType: s.DocType, DocID: s.DocID,
+			Title: m.Title, Summary: m.Summary, LinkPath: s.Path}).Error; err != nil {
 			return err
 		}
 		n.mu.Lock()
@@ -99,6 +121,8 @@ type docSummary struct {
 	Requester recipient
 	Total     string
 	Path      string
+	DocType   string
+	DocID     int64
 }
 
 // notification is the request's notifier and the document's summary; the notifier is nil
@@ -124,7 +148,7 @@ func summarize(tx *gorm.DB, doc ApprovalDocument) (docSummary, error) {
 		return docSummary{}, fmt.Errorf("notify: unknown document type %q", doc.Type)
 	}
 	s := docSummary{Label: strings.ToLower(k.Label), Number: doc.Number, Total: doc.Total.String(),
-		Path: k.Base + "/" + strconv.FormatInt(doc.ID, 10)}
+		Path: k.Base + "/" + strconv.FormatInt(doc.ID, 10), DocType: doc.Type, DocID: doc.ID}
 	err := tx.Raw(`SELECT id, name, email FROM users WHERE id = ?`, doc.RequesterID).Scan(&s.Requester).Error
 	return s, err
 }
@@ -152,7 +176,7 @@ func notifyStepWaiting(tx *gorm.DB, doc ApprovalDocument, step ApprovalStep) err
 	if err != nil {
 		return err
 	}
-	return n.queue(tx, MailStepWaiting, to, func(r recipient) mail.Message { return stepWaitingMail(n, s, r, "") })
+	return n.queue(tx, MailStepWaiting, s, to, func(r recipient) notice { return stepWaiting(n, s, r, "") })
 }
 
 // notifyDelegates tells whoever stands in for approverID today, while holding the permission
@@ -168,21 +192,23 @@ func notifyDelegates(tx *gorm.DB, n *Notifier, s docSummary, doc ApprovalDocumen
 	if err != nil {
 		return err
 	}
-	return n.queue(tx, MailStepWaiting, delegates, func(r recipient) mail.Message { return stepWaitingMail(n, s, r, approver) })
+	return n.queue(tx, MailStepWaiting, s, delegates, func(r recipient) notice { return stepWaiting(n, s, r, approver) })
 }
 
-func stepWaitingMail(n *Notifier, s docSummary, r recipient, onBehalfOf string) mail.Message {
-	whose := "your approval"
+func stepWaiting(n *Notifier, s docSummary, r recipient, onBehalfOf string) notice {
+	whose, summary := "your approval", "Open it to approve or reject it."
 	if onBehalfOf != "" {
 		whose = "approval by " + onBehalfOf + ", who has asked you to stand in for them"
+		summary = "You stand in for " + onBehalfOf + ". " + summary
 	}
-	return mail.Message{
+	title := fmt.Sprintf("%s %s from %s for %s waits for your approval", upperFirst(s.Label), s.Number, s.Requester.Name, s.Total)
+	return notice{Title: title, Summary: summary, Mail: mail.Message{
 		To:      r.Email,
 		Subject: fmt.Sprintf("%s %s from %s waits for your approval", upperFirst(s.Label), s.Number, s.Requester.Name),
 		Body: fmt.Sprintf("Hello %s,\n\n%s's %s %s for %s waits for %s in %s.\n\nOpen it to approve or reject it:\n%s\n\n"+
 			"All the requests waiting for you: %s\n",
 			r.Name, s.Requester.Name, s.Label, s.Number, s.Total, whose, n.OrgName, n.link(s.Path), n.link("/approvals")),
-	}
+	}}
 }
 
 // notifyDecided tells the requester that their document was approved or rejected (returned
@@ -202,21 +228,25 @@ func notifyDecided(tx *gorm.DB, doc ApprovalDocument, outcome string, step Appro
 			return err
 		}
 	}
-	return n.queue(tx, MailDecided, to, func(r recipient) mail.Message {
+	return n.queue(tx, MailDecided, s, to, func(r recipient) notice {
 		var b strings.Builder
 		subject := fmt.Sprintf("Your %s %s was approved", s.Label, s.Number)
+		title := fmt.Sprintf("Your %s %s for %s was approved by %s", s.Label, s.Number, s.Total, by)
 		fmt.Fprintf(&b, "Hello %s,\n\n", r.Name)
 		if outcome == StepApproved {
 			fmt.Fprintf(&b, "Your %s %s for %s is approved; %s gave the last approval.\n", s.Label, s.Number, s.Total, by)
 		} else {
 			subject = fmt.Sprintf("Your %s %s was rejected and returned to you", s.Label, s.Number)
+			title = fmt.Sprintf("Your %s %s for %s was rejected by %s and returned to you", s.Label, s.Number, s.Total, by)
 			fmt.Fprintf(&b, "%s rejected your %s %s for %s. It is back with you to change and submit again.\n", by, s.Label, s.Number, s.Total)
 		}
+		var summary string
 		if step.Comment != "" {
 			fmt.Fprintf(&b, "\n%s's comment:\n%s\n", by, quote(step.Comment))
+			summary = by + "'s comment: " + step.Comment
 		}
 		fmt.Fprintf(&b, "\nOpen it: %s\n", n.link(s.Path))
-		return mail.Message{To: r.Email, Subject: subject, Body: b.String()}
+		return notice{Title: title, Summary: summary, Mail: mail.Message{To: r.Email, Subject: subject, Body: b.String()}}
 	})
 }
 

@@ -16,6 +16,7 @@ type Shell struct {
 	User       *ShellUser // nil on the sign-in pages
 	Nav        []NavItem
 	Flash      *Flash
+	Unread     int64 // the signed-in person's unread notifications
 }
 
 // ShellUser is the signed-in person as the layout shows them.

@@ -1,0 +1,93 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/views"
+	"outlay/views/notifications"
+)
+
+// Each person sees and marks only their own notifications: every query names the signed-in
+// person as the recipient. Marking one read is not audited: it changes nothing of the
+// organisation's, only what the person's own bell counts.
+
+func notificationsPageURL(page int) string {
+	if page <= 1 {
+		return notifications.Path
+	}
+	return notifications.Path + "?page=" + strconv.Itoa(page)
+}
+
+// notificationsPage lists the person's notifications, newest first, a page at a time.
+func (s *Server) notificationsPage(c *fiber.Ctx) error {
+	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c)
+	pg := max(c.QueryInt("page", 1), 1)
+	p, err := models.ListNotifications(ctx, db, me.UserID, (pg-1)*notifications.PerPage, notifications.PerPage)
+	if err != nil {
+		return err
+	}
+	l := notifications.List{CSRFToken: s.csrfToken(c), Unread: p.Unread,
+		Pager: views.Pagination{Page: pg, PerPage: notifications.PerPage, Total: int(p.Total), URL: notificationsPageURL, Target: notifications.ListID}}
+	for _, n := range p.Rows {
+		l.Items = append(l.Items, notificationItem(n))
+	}
+	return s.render(c, http.StatusOK, page{Title: "Notifications", Content: notifications.Page(l), Partial: notifications.Results(l)})
+}
+
+func notificationItem(n models.Notification) notifications.Item {
+	return notifications.Item{ID: n.ID, Title: n.Title, Summary: n.Summary, Link: n.LinkPath,
+		When: n.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"), Read: n.ReadAt != nil}
+}
+
+// notificationsBell is the bell alone, which it asks for every 30 seconds.
+func (s *Server) notificationsBell(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.renderBell(c, false)
+}
+
+// renderBell writes the person's bell with its unread count; oob to refresh it from the
+// response to an action.
+func (s *Server) renderBell(c *fiber.Ctx, oob bool) error {
+	n, err := models.UnreadNotifications(c.UserContext(), tenantDB(c), currentUser(c).UserID)
+	if err != nil {
+		return err
+	}
+	return renderComponent(c, views.Bell(n, oob))
+}
+
+// markNotificationRead marks one of the person's notifications read; htmx gets the row back
+// with the bell. Someone else's is not found, exactly as one that does not exist.
+func (s *Server) markNotificationRead(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return outlay.NotFound("That notification does not exist.")
+	}
+	n, err := models.MarkNotificationRead(c.UserContext(), tenantDB(c), currentUser(c).UserID, id)
+	if err != nil {
+		return err
+	}
+	if n == nil {
+		return outlay.NotFound("That notification does not exist.")
+	}
+	if !isHTMX(c) {
+		return redirect(c, notifications.Path)
+	}
+	if err := renderComponent(c, notifications.Row(s.csrfToken(c), notificationItem(*n))); err != nil {
+		return err
+	}
+	return s.renderBell(c, true)
+}
+
+// markAllNotificationsRead marks every one of the person's notifications read.
+func (s *Server) markAllNotificationsRead(c *fiber.Ctx) error {
+	if err := models.MarkAllNotificationsRead(c.UserContext(), tenantDB(c), currentUser(c).UserID); err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Every notification is marked read.")
+	return redirect(c, notifications.Path)
+}

@@ -1,0 +1,139 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"outlay/models"
+)
+
+// submitNotified submits a requisition of Rita's with notifications on, as the web does.
+func (s *approvalSite) submitNotified(t *testing.T, amount int64) (*models.Requisition, int64) {
+	t.Helper()
+	saved := s.db
+	s.db = s.db.WithContext(models.WithNotifier(context.Background(), &models.Notifier{OrgName: "Acme", BaseURL: "http://acme.localhost:8080"}))
+	defer func() { s.db = saved }()
+	return s.pending(t, amount)
+}
+
+// The approver's bell counts the request waiting for them, their page names the document,
+// the requester and the amount; nobody else sees it or can mark it read. Deciding the step
+// resolves the approver's notification and tells the requester, in the app as by mail.
+func TestNotificationsAreEachPersonsOwn(t *testing.T) {
+	s := newApprovalSite(t)
+	r, step := s.submitNotified(t, 125000)
+	rita := s.client(t, "rita@acme.example")
+
+	if got := s.maxC.Get("/notifications/bell").Text(".bell-count"); got != "1" {
+		t.Fatalf("Max's bell shows %q, want 1", got)
+	}
+	if got := s.alC.Get("/notifications/bell").Text(".bell-count"); got != "" {
+		t.Errorf("Al's bell shows %q, want nothing", got)
+	}
+	page := s.maxC.Get("/notifications")
+	title := page.Text(".notification-title")
+	for _, want := range []string{*r.Number, "Rita Requester", "1,250.00", "waits for your approval"} {
+		if !strings.Contains(title, want) {
+			t.Errorf("Max's notification %q does not name %q", title, want)
+		}
+	}
+	if href, _ := page.Doc.Find(".notification-title").Attr("href"); href != fmt.Sprintf("/requisitions/%d", r.ID) {
+		t.Errorf("notification links to %q", href)
+	}
+	if got := page.Text(".bell-count"); got != "1" {
+		t.Errorf("the top bar's bell on a page shows %q", got)
+	}
+	al := s.alC.Get("/notifications")
+	if al.Doc.Find(".notification").Length() != 0 || !strings.Contains(al.Text(".empty-state"), "No notifications yet") {
+		t.Errorf("Al sees someone else's notifications: %q", al.Text("main"))
+	}
+	var id int64
+	if err := s.db.Raw(`SELECT id FROM notifications WHERE recipient_id = ?`, s.max.ID).Scan(&id).Error; err != nil || id == 0 {
+		t.Fatalf("Max's notification: %d %v", id, err)
+	}
+	// Al cannot mark Max's notification read: it does not exist for him.
+	if res := s.alC.Post(fmt.Sprintf("/notifications/%d/read", id), url.Values{}); res.Status != http.StatusNotFound {
+		t.Errorf("Al marking Max's notification read: %d, want 404", res.Status)
+	}
+	s.alC.Post("/notifications/read-all", url.Values{})
+	if got := s.maxC.Get("/notifications/bell").Text(".bell-count"); got != "1" {
+		t.Errorf("after Al's actions Max's bell shows %q, want 1", got)
+	}
+
+	// Max approves: the response refreshes his bell out of band, to none waiting.
+	res := approvalPost(s.maxC, stepURL(step, "approve"), url.Values{"comment": {"Fine for this quarter"}})
+	if res.Status != http.StatusOK {
+		t.Fatalf("approve: %d", res.Status)
+	}
+	bell := res.Doc.Find("#notifications-bell")
+	if oob, _ := bell.Attr("hx-swap-oob"); oob != "true" || strings.TrimSpace(bell.Find(".bell-count").Text()) != "" {
+		t.Errorf("the approval's response carries bell %q oob=%q, want it emptied out of band", bell.Text(), oob)
+	}
+	// Rita is told, with the approver and the comment.
+	if got := rita.Get("/notifications/bell").Text(".bell-count"); got != "1" {
+		t.Fatalf("Rita's bell shows %q, want 1", got)
+	}
+	rp := rita.Get("/notifications")
+	if title := rp.Text(".notification-title"); !strings.Contains(title, *r.Number) || !strings.Contains(title, "approved by Max Manager") {
+		t.Errorf("Rita's notification %q", title)
+	}
+	if sum := rp.Text(".notification-summary"); !strings.Contains(sum, "Fine for this quarter") {
+		t.Errorf("Rita's notification summary %q lacks the comment", sum)
+	}
+	var ritaID int64
+	s.db.Raw(`SELECT id FROM notifications WHERE recipient_id = ?`, s.rita.ID).Scan(&ritaID)
+	rita.Header.Set("HX-Request", "true")
+	mr := rita.Post(fmt.Sprintf("/notifications/%d/read", ritaID), url.Values{})
+	rita.Header.Del("HX-Request")
+	if mr.Status != http.StatusOK || mr.Doc.Find(".notification-read").Length() != 1 || mr.Doc.Find("#notifications-bell .bell-count").Length() != 0 {
+		t.Errorf("marking read: %d %q", mr.Status, mr.Body)
+	}
+	if got := rita.Get("/notifications/bell").Text(".bell-count"); got != "" {
+		t.Errorf("after marking read Rita's bell shows %q", got)
+	}
+}
+
+// Mark all read clears the bell, and the page pages newest first.
+func TestMarkAllNotificationsRead(t *testing.T) {
+	s := newApprovalSite(t)
+	for i := range 27 {
+		s.submitNotified(t, int64(1000+i))
+	}
+	if got := s.maxC.Get("/notifications/bell").Text(".bell-count"); got != "27" {
+		t.Fatalf("bell %q, want 27", got)
+	}
+	first := s.maxC.Get("/notifications")
+	if n := first.Doc.Find(".notification").Length(); n != 25 {
+		t.Errorf("first page lists %d, want 25", n)
+	}
+	if !strings.Contains(first.Text(".notification-title"), "10.26") {
+		t.Errorf("first page does not start with the newest: %q", first.Doc.Find(".notification-title").First().Text())
+	}
+	if n := s.maxC.Get("/notifications?page=2").Doc.Find(".notification").Length(); n != 2 {
+		t.Errorf("second page lists %d, want 2", n)
+	}
+	s.maxC.Post("/notifications/read-all", url.Values{})
+	if got := s.maxC.Get("/notifications/bell").Text(".bell-count"); got != "" {
+		t.Errorf("after marking all read the bell shows %q", got)
+	}
+}
+
+// Someone whose roles may not read requisitions is told nothing about one, by mail or in
+// the app, even when its step is theirs.
+func TestNobodyIsToldOfADocumentTheyMayNotSee(t *testing.T) {
+	s := newApprovalSite(t)
+	if err := s.db.Exec(`DELETE FROM casbin_rule WHERE ptype = 'p' AND v0 = 'approver' AND v1 = 'requisitions' AND v2 = 'read'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	s.submitNotified(t, 5000)
+	var notes, mails int64
+	s.db.Raw(`SELECT count(*) FROM notifications WHERE recipient_id = ?`, s.max.ID).Scan(&notes)
+	s.db.Raw(`SELECT count(*) FROM mail_outbox WHERE recipient = 'max@acme.example'`).Scan(&mails)
+	if notes != 0 || mails != 0 {
+		t.Errorf("Max, who may not read requisitions, got %d notifications and %d mails", notes, mails)
+	}
+}

@@ -1,0 +1,105 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Notification is one thing a person is told in the app: the bell counts the unread ones.
+// Notifications are written only by Notifier.queue, beside the mail of the same event.
+type Notification struct {
+	ID          int64
+	RecipientID int64
+	Kind        string
+	DocType     string
+	DocID       int64
+	Title       string
+	Summary     string
+	LinkPath    string
+	CreatedAt   time.Time
+	ReadAt      *time.Time
+}
+
+// mayOpen reports whether person userID may open the document s names: their roles may read
+// its kind, and the document is visible to them. Nobody is told about a document they may
+// not see.
+func mayOpen(tx *gorm.DB, s docSummary, userID int64) (bool, error) {
+	k, ok := FindDocumentKind(s.DocType)
+	if !ok {
+		return false, nil
+	}
+	var roles []string
+	if err := tx.Raw(`SELECT role FROM user_roles WHERE user_id = ? ORDER BY role`, userID).Scan(&roles).Error; err != nil {
+		return false, err
+	}
+	var perms struct{ Read, SeeAll bool }
+	err := tx.Raw(`SELECT
+		EXISTS (SELECT 1 FROM casbin_rule WHERE ptype = 'p' AND v0 IN ? AND v1 = ? AND v2 = ?) AS read,
+		EXISTS (SELECT 1 FROM casbin_rule WHERE ptype = 'p' AND v0 IN ? AND v1 = ? AND v2 = ?) AS see_all`,
+		append(roles, ""), k.Read.Object, k.Read.Action, append(roles, ""), k.SeeAll.Object, k.SeeAll.Action).Scan(&perms).Error
+	if err != nil || !perms.Read {
+		return false, err
+	}
+	v := Viewer{UserID: userID, Roles: roles}
+	if perms.SeeAll {
+		v.SeeAllKinds = []string{k.Type}
+	}
+	var n int64
+	err = tx.Table(k.Table).Scopes(k.visible(v)).Where(k.Table+".id = ?", s.DocID).Count(&n).Error
+	return n > 0, err
+}
+
+// resolveWaiting marks read every unread "waits for your approval" notification of a
+// document: once its step is decided (or the document leaves approval) it waits for nobody.
+func resolveWaiting(tx *gorm.DB, docType string, docID int64) error {
+	return tx.Exec(`UPDATE notifications SET read_at = now() WHERE doc_type = ? AND doc_id = ? AND kind = ? AND read_at IS NULL`,
+		docType, docID, MailStepWaiting).Error
+}
+
+// NotificationPage is one page of a person's notifications, newest first.
+type NotificationPage struct {
+	Rows   []Notification
+	Total  int64
+	Unread int64
+}
+
+// ListNotifications returns one page of userID's own notifications, newest first.
+func ListNotifications(ctx context.Context, db *gorm.DB, userID int64, offset, limit int) (NotificationPage, error) {
+	db = db.WithContext(ctx)
+	var p NotificationPage
+	if err := db.Model(&Notification{}).Where("recipient_id = ?", userID).Count(&p.Total).Error; err != nil {
+		return p, err
+	}
+	var err error
+	if p.Unread, err = UnreadNotifications(ctx, db, userID); err != nil {
+		return p, err
+	}
+	err = db.Where("recipient_id = ?", userID).Order("created_at DESC, id DESC").Offset(offset).Limit(limit).Find(&p.Rows).Error
+	return p, err
+}
+
+// UnreadNotifications counts userID's unread notifications: the bell's number.
+func UnreadNotifications(ctx context.Context, db *gorm.DB, userID int64) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&Notification{}).Where("recipient_id = ? AND read_at IS NULL", userID).Count(&n).Error
+	return n, err
+}
+
+// MarkNotificationRead marks one of userID's notifications read; another person's is left
+// alone, exactly as one that does not exist. It returns the notification (nil if not theirs).
+func MarkNotificationRead(ctx context.Context, db *gorm.DB, userID, id int64) (*Notification, error) {
+	var n Notification
+	res := db.WithContext(ctx).Raw(`UPDATE notifications SET read_at = COALESCE(read_at, now())
+		WHERE id = ? AND recipient_id = ? RETURNING *`, id, userID).Scan(&n)
+	if res.Error != nil || n.ID == 0 {
+		return nil, res.Error
+	}
+	return &n, nil
+}
+
+// MarkAllNotificationsRead marks every one of userID's notifications read.
+func MarkAllNotificationsRead(ctx context.Context, db *gorm.DB, userID int64) error {
+	return db.WithContext(ctx).Exec(`UPDATE notifications SET read_at = now() WHERE recipient_id = ? AND read_at IS NULL`, userID).Error
+}
