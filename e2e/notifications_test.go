@@ -1,0 +1,98 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// bellCount is the JavaScript for the number on the bell ("" when none is unread).
+const bellCount = `(function () { var c = document.querySelector('#notifications-bell .bell-count'); return c ? c.textContent.trim() : ''; })()`
+
+// The approver's bell in a real browser: it counts up, without a reload, when a request is
+// submitted to them (the bell asks again every 30 seconds), and down the moment they approve
+// it; the notifications page lists it and fits a desktop and a phone.
+func TestBellCountsWhatWaitsInTheBrowser(t *testing.T) {
+	s := startSite(t)
+	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
+	eng := models.Department{Name: "Engineering", Code: "ENG"}
+	software := models.GLAccount{Code: "6000", Name: "Software"}
+	for _, rec := range []any{&eng, &software} {
+		if err := db.Create(rec).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	max, err := models.CreateUser(ctx, db, models.NewUser{Email: "max@acme.example", Name: "Max Manager", Password: testutil.Password, Roles: []string{"approver"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rita, err := models.CreateUser(ctx, db, models.NewUser{Email: "rita@acme.example", Name: "Rita Requester", Password: testutil.Password,
+		Roles: []string{"requester"}, ManagerID: &max.ID, DepartmentID: &eng.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t)
+	b.viewport(desktopWidth, 900)
+	b.signIn(s, "max@acme.example", testutil.Password)
+	b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.CSS("#notifications-bell")))
+	if got := eval[string](b, bellCount); got != "" {
+		t.Fatalf("bell shows %q before anything was submitted", got)
+	}
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__marker = 1`))
+
+	// Rita submits a request; the notifier is what the web's requests carry.
+	notified := db.WithContext(models.WithNotifier(ctx, &models.Notifier{OrgName: s.Tenant.Name, BaseURL: s.URL("")}))
+	r := testutil.CreateRequisition(t, notified, testutil.Requisition{RequesterID: rita.ID, DepartmentID: &eng.ID,
+		Justification: "Licences for the new starters", Lines: []testutil.RequisitionLine{{GLAccountID: &software.ID, Amount: 129900}}})
+	step := testutil.SubmitRequisition(t, notified, r).Steps[0].ID
+
+	// The bell counts it within its 30-second round, without a reload.
+	waitLong(b, bellCount+` === '1'`, 45*time.Second)
+	if !eval[bool](b, `window.__marker === 1`) {
+		t.Error("the bell's count changed by reloading the page")
+	}
+	if label := eval[string](b, `document.getElementById('notifications-bell').getAttribute('aria-label')`); label != "Notifications, 1 unread" {
+		t.Errorf("bell label %q", label)
+	}
+	b.screenshot("bell-desktop")
+
+	b.pressAndLoad("#notifications-bell")
+	b.do(chromedp.WaitVisible(chromedp.CSS(".notification-list")))
+	if got := b.text(".notification-title"); !strings.Contains(got, *r.Number) || !strings.Contains(got, "Rita Requester") || !strings.Contains(got, "1,299.00") {
+		t.Errorf("notification %q", got)
+	}
+	assertNoHorizontalScroll(t, b)
+	b.screenshot("notifications-desktop")
+
+	// Approving it, inline in the queue, empties the bell at once.
+	b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.CSS("#approval-results table")))
+	row := fmt.Sprintf("tbody#step-%d", step)
+	b.do(b.press(row + ` button[hx-post$="/approve"]`))
+	b.waitJS(`!!document.querySelector('` + row + `.approval-decided')`)
+	b.waitJS(bellCount + ` === ''`)
+	b.screenshot("bell-after-approval")
+
+	b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	b.do(chromedp.Navigate(s.URL("/notifications")), chromedp.WaitVisible(chromedp.CSS(".notification-list")))
+	assertNoHorizontalScroll(t, b)
+	b.screenshot("notifications-phone")
+}
+
+// waitLong waits until the JavaScript expression is true, for up to d: for what the page
+// does on a timer of its own.
+func waitLong(b *browser, expr string, d time.Duration) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, d+5*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(d))); err != nil {
+		b.t.Fatalf("browser: waiting for %s: %v", expr, err)
+	}
+}
