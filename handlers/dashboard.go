@@ -29,13 +29,19 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	spend := s.can(c, policy.Permission{Object: "purchase_orders", Action: policy.Read}) || s.can(c, policy.Permission{Object: "requisitions.all", Action: policy.Read})
 	if mine || waiting || spend {
 		now := time.Now().UTC()
-		sum, err := models.Dashboard(c.UserContext(), tenantDB(c), s.viewer(c), spend, now)
+		scope := s.budgetScope(c)
+		sum, err := models.Dashboard(c.UserContext(), tenantDB(c), s.viewer(c), spend, scope, now)
 		if err != nil {
 			return err
 		}
 		// Only people who may start a requisition are offered a link to do so.
 		canCreate := s.can(c, requisitionsCreate)
 		d.Cards = dashboardCards(sum, mine, waiting, spend, canCreate, now)
+		if card, err := s.budgetsCard(c, scope, sum.BudgetIDs); err != nil {
+			return err
+		} else if card != nil {
+			d.Cards = append(d.Cards, card)
+		}
 	}
 	return s.render(c, http.StatusOK, page{Title: "Dashboard", Nav: "/dashboard", Content: dashboard.Page(d)})
 }
