@@ -22,6 +22,9 @@ import (
 	"outlay/policy"
 	"outlay/views"
 	"outlay/views/auditlog"
+	"outlay/views/purchasing"
+	"outlay/views/requisitions"
+	"outlay/views/users"
 )
 
 // maxExportRows bounds one export; a larger one asks for narrower filters.
@@ -290,10 +293,14 @@ func rowCurrency(row map[string]any, names map[string]map[int64]models.Reference
 	return ""
 }
 
-// referencedIDs gathers, by table, the ids the entries' recorded values point at.
+// referencedIDs gathers, by table, the ids of the entries' own records and those their
+// recorded values point at.
 func referencedIDs(entries []models.AuditEntry) map[string][]int64 {
 	refs := map[string][]int64{}
 	for _, e := range entries {
+		if id, err := strconv.ParseInt(e.RecordID, 10, 64); err == nil && e.TableName != "" {
+			refs[e.TableName] = append(refs[e.TableName], id)
+		}
 		for _, row := range []map[string]any{e.Old, e.New} {
 			for col, v := range row {
 				if table, ok := referenceColumns[col]; ok {
@@ -321,11 +328,25 @@ func auditRows(ctx context.Context, db *gorm.DB, entries []models.AuditEntry) ([
 	return rows, nil
 }
 
-// fieldText shows column col of a recorded row: amounts in minor units as money in the row's
-// currency, quantities in thousandths as quantities, tax rates in basis points as percent,
-// and references to other records by name ("Engineering (#3)").
-func fieldText(col string, row map[string]any, names map[string]map[int64]models.Reference) string {
+// statusLabels read the status of a row of each table as the pages do: the one label each
+// kind of record has.
+var statusLabels = map[string]func(string) string{
+	"requisitions":    requisitions.StatusLabel,
+	"purchase_orders": purchasing.StatusLabel,
+	"approval_steps":  views.StepStatusLabel,
+	"users":           users.StatusLabel,
+}
+
+// fieldText shows column col of a recorded row of table: amounts in minor units as money in
+// the row's currency, quantities in thousandths as quantities, tax rates in basis points as
+// percent, statuses by their labels, and references to other records by name ("Engineering (#3)").
+func fieldText(table, col string, row map[string]any, names map[string]map[int64]models.Reference) string {
 	v := row[col]
+	if label, ok := statusLabels[table]; ok && col == "status" {
+		if st, ok := v.(string); ok && st != "" {
+			return label(st)
+		}
+	}
 	if n, ok := wholeNumber(v); ok {
 		if table, isRef := referenceColumns[col]; isRef {
 			if ref, found := names[table][n]; found {
@@ -375,7 +396,13 @@ func auditRow(e models.AuditEntry, names map[string]map[int64]models.Reference) 
 		return r
 	}
 	r.Action = actionLabels[e.Action]
-	r.What = tableLabel(e.TableName) + " " + recordLabel(e.RecordID)
+	r.Object = tableLabel(e.TableName)
+	r.What = r.Object + " " + recordLabel(e.RecordID)
+	if id, err := strconv.ParseInt(e.RecordID, 10, 64); err == nil {
+		if ref, found := names[e.TableName][id]; found {
+			r.What = ref.Name
+		}
+	}
 	fields := e.Changed
 	if len(fields) == 0 {
 		// A create or delete lists every value it had.
@@ -394,11 +421,11 @@ func auditRow(e models.AuditEntry, names map[string]map[int64]models.Reference) 
 		}
 		switch e.Action {
 		case "create":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(f, e.New, names)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(e.TableName, f, e.New, names)})
 		case "delete":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(f, e.Old, names)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(e.TableName, f, e.Old, names)})
 		default:
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: fieldText(f, e.Old, names), New: fieldText(f, e.New, names)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: fieldText(e.TableName, f, e.Old, names), New: fieldText(e.TableName, f, e.New, names)})
 		}
 	}
 	return r

@@ -31,7 +31,7 @@ func TestHistoryFormatsMoneyQuantitiesAndRates(t *testing.T) {
 		}
 	}
 	// Without a currency on the row an amount stays a plain number.
-	if got := fieldText("total_minor", map[string]any{"total_minor": 500.0}, nil); got != "500" {
+	if got := fieldText("requisitions", "total_minor", map[string]any{"total_minor": 500.0}, nil); got != "500" {
 		t.Errorf("amount without currency = %q", got)
 	}
 }
@@ -58,10 +58,10 @@ func TestHistoryShowsLinesInTheirDocumentsCurrency(t *testing.T) {
 	t.Parallel()
 	names := map[string]map[int64]models.Reference{"requisitions": {5: {Name: "REQ-000005", Currency: "EUR"}}}
 	row := map[string]any{"requisition_id": 5.0, "amount_minor": 96000.0}
-	if got := fieldText("amount_minor", row, names); got != "€960.00" {
+	if got := fieldText("requisition_lines", "amount_minor", row, names); got != "€960.00" {
 		t.Errorf("line amount %q", got)
 	}
-	if got := fieldText("requisition_id", row, names); got != "REQ-000005 (#5)" {
+	if got := fieldText("requisition_lines", "requisition_id", row, names); got != "REQ-000005 (#5)" {
 		t.Errorf("line's requisition %q", got)
 	}
 }

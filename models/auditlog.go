@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -238,10 +240,33 @@ var referenceNameSQL = map[string]string{
 	"approval_rules": "SELECT id, name, currency FROM approval_rules WHERE id IN ?",
 }
 
+// partNameSQL names records that belong to a document: an approval step, a line. Each
+// selects id, the document's type and id, the part's label ("Step 2") and what follows the
+// document's name (" (Max Manager)"), making "Step 2 of REQ-000006 (Max Manager)".
+var partNameSQL = map[string]string{
+	"approval_steps": `SELECT s.id, s.doc_type, s.doc_id, 'Step ' || s.position AS label,
+		coalesce(' (' || coalesce(u.name, r.label, s.role) || ')', '') AS suffix
+		FROM approval_steps s LEFT JOIN users u ON u.id = s.approver_id LEFT JOIN roles r ON r.name = s.role
+		WHERE s.id IN ?`,
+}
+
 func init() {
 	for _, k := range documentKinds {
 		referenceNameSQL[k.Table] = k.History.NameSQL
+		if k.History.LinesTable != "" {
+			partNameSQL[k.History.LinesTable] = fmt.Sprintf(`SELECT id, '%s' AS doc_type, %s AS doc_id,
+				'Line ' || position AS label, ': ' || description AS suffix FROM %s WHERE id IN ?`,
+				k.Type, k.History.LinesKey, k.History.LinesTable)
+		}
 	}
+}
+
+// documentPart is a record that belongs to a document, as partNameSQL finds it.
+type documentPart struct {
+	ID            int64
+	DocType       string
+	DocID         int64
+	Label, Suffix string
 }
 
 // Reference is a record an audit record points at: its name, and its currency if it has one.
@@ -254,7 +279,29 @@ type Reference struct {
 // Tables it does not know are left out.
 func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (map[string]map[int64]Reference, error) {
 	out := map[string]map[int64]Reference{}
+	// Parts of documents are named after their documents: look those up with the rest.
+	parts := map[string][]documentPart{}
+	docs := make(map[string][]int64, len(refs))
 	for table, ids := range refs {
+		docs[table] = append(docs[table], ids...)
+	}
+	for table, ids := range refs {
+		q, ok := partNameSQL[table]
+		if !ok || len(ids) == 0 {
+			continue
+		}
+		var rows []documentPart
+		if err := db.WithContext(ctx).Raw(q, ids).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		parts[table] = rows
+		for _, r := range rows {
+			if k, ok := FindDocumentKind(r.DocType); ok {
+				docs[k.Table] = append(docs[k.Table], r.DocID)
+			}
+		}
+	}
+	for table, ids := range docs {
 		q, ok := referenceNameSQL[table]
 		if !ok || len(ids) == 0 {
 			continue
@@ -269,6 +316,19 @@ func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (
 		out[table] = make(map[int64]Reference, len(rows))
 		for _, r := range rows {
 			out[table][r.ID] = Reference{Name: r.Name, Currency: r.Currency}
+		}
+	}
+	for table, rows := range parts {
+		out[table] = make(map[int64]Reference, len(rows))
+		for _, r := range rows {
+			doc := Reference{Name: r.DocType + " #" + strconv.FormatInt(r.DocID, 10)}
+			if k, ok := FindDocumentKind(r.DocType); ok {
+				doc.Name = strings.ToLower(k.Label) + " #" + strconv.FormatInt(r.DocID, 10)
+				if found, ok := out[k.Table][r.DocID]; ok {
+					doc = found
+				}
+			}
+			out[table][r.ID] = Reference{Name: r.Label + " of " + doc.Name + r.Suffix, Currency: doc.Currency}
 		}
 	}
 	return out, nil

@@ -39,7 +39,8 @@ type Row struct {
 	WhoKind   string // "user", "API token" or "system"
 	Action    string // Created, Changed, Deleted, or the event's name
 	Kind      string // create, update, delete, event (for the badge)
-	What      string // "Users #12", or the event's subject
+	What      string // the record's name ("REQ-000006"), or the event's subject
+	Object    string // what kind of record it is ("Requisitions"); empty for an event
 	Changes   []Change
 	Details   []Change
 	RequestID string
