@@ -13,6 +13,7 @@ import (
 	"outlay/money"
 	"outlay/policy"
 	"outlay/views/dashboard"
+	"outlay/views/purchasing"
 	"outlay/views/requisitions"
 )
 
@@ -27,20 +28,18 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	}
 	mine, waiting := s.can(c, policy.Permission{Object: "requisitions", Action: policy.Read}), s.can(c, policy.Permission{Object: "approvals", Action: policy.Read})
 	spend := s.can(c, policy.Permission{Object: "purchase_orders", Action: policy.Read}) || s.can(c, policy.Permission{Object: "requisitions.all", Action: policy.Read})
-	if mine || waiting || spend {
+	toOrder := s.can(c, purchaseOrdersCreate)
+	if mine || waiting || spend || toOrder {
 		now := time.Now().UTC()
-		scope := s.budgetScope(c)
-		sum, err := models.Dashboard(c.UserContext(), tenantDB(c), s.viewer(c), spend, scope, now)
+		sum, err := models.Dashboard(c.UserContext(), tenantDB(c), s.viewer(c), spend, toOrder, now)
 		if err != nil {
 			return err
 		}
 		// Only people who may start a requisition are offered a link to do so.
 		canCreate := s.can(c, requisitionsCreate)
 		d.Cards = dashboardCards(sum, mine, waiting, spend, canCreate, now)
-		if card, err := s.budgetsCard(c, scope, sum.BudgetIDs); err != nil {
-			return err
-		} else if card != nil {
-			d.Cards = append(d.Cards, card)
+		if toOrder {
+			d.Cards = append(d.Cards, purchasing.ToOrderCard(sum.ToOrder))
 		}
 	}
 	return s.render(c, http.StatusOK, page{Title: "Dashboard", Nav: "/dashboard", Content: dashboard.Page(d)})

@@ -54,7 +54,7 @@ var navSections = []struct {
 	Paths []string
 }{
 	{"", []string{"/dashboard"}},
-	{"Spend", []string{"/requisitions", "/approvals", "/purchase-orders", "/requisitions/all", "/vendors"}},
+	{"Spend", []string{"/requisitions", "/approvals", "/purchase-orders", "/purchase-orders/to-order", "/requisitions/all", "/vendors"}},
 	{"Setup", []string{"/admin/departments", "/admin/locations", "/admin/gl-accounts", "/admin/budgets", "/admin/approval-rules", "/admin/settings"}},
 	{"Administration", []string{"/admin/users", "/admin/roles", "/admin/sso", "/admin/security", "/admin/tokens", "/audit"}},
 	{"You", []string{"/settings/tokens", "/settings/security"}},
@@ -214,6 +214,7 @@ func (s *Server) routeTable() []Route {
 
 		// Purchasing: purchase orders and receiving; comments and attachments of requisitions and orders.
 		permitted(get, "/purchase-orders", "purchase_orders", policy.Read, s.purchaseOrdersPage).nav("Purchase orders"),
+		permitted(get, "/purchase-orders/to-order", "purchase_orders", policy.Create, s.toOrderPage).nav("To order"),
 		permitted(get, "/purchase-orders/:id", "purchase_orders", policy.Read, s.purchaseOrderPage),
 		permitted(get, "/purchase-orders/:id/history", "purchase_orders", policy.Read, s.purchaseOrderHistory),
 		permitted(get, "/purchase-orders/:id/print", "purchase_orders", policy.Read, s.purchaseOrderPrint),

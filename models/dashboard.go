@@ -29,19 +29,10 @@ type DashboardSummary struct {
 	Currency string
 	// OtherCurrencies counts this month's orders in other currencies, left out of Spend.
 	OtherCurrencies int
-	// BudgetIDs are the active budgets of today the viewer watches (see BudgetScope).
-	BudgetIDs []int64
+	// ToOrder is how many approved requisitions the viewer may see wait for their order;
+	// counted only when asked for (the viewer may make orders).
+	ToOrder int
 }
-
-// BudgetScope is whose budgets the dashboard watches: none, the viewer's own department
-// and the departments they head, or every department's.
-type BudgetScope int
-
-const (
-	NoBudgets BudgetScope = iota
-	OwnBudgets
-	AllBudgets
-)
 
 // DepartmentSpend is one bar of the spend chart.
 type DepartmentSpend struct {
@@ -55,7 +46,7 @@ var openRequisitionStatuses = []string{RequisitionDraft, RequisitionPending, Req
 
 // Dashboard reads every card's figures in one query. Spend covers purchase orders made in
 // the calendar month (UTC) containing now, grouped by their requisition's department.
-func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend bool, budgets BudgetScope, now time.Time) (DashboardSummary, error) {
+func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrder bool, now time.Time) (DashboardSummary, error) {
 	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	spendSQL := `NULL::json, 0`
 	if withSpend {
@@ -85,44 +76,35 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend bool, budge
 	if len(open) > 0 {
 		openSQL = `json_build_object(` + strings.Join(open, ", ") + `)`
 	}
-	budgetSQL := `NULL::json`
-	if budgets != NoBudgets {
-		args["today"] = now.Format(time.DateOnly)
-		scope := ``
-		if budgets == OwnBudgets {
-			scope = ` AND b.department_id IN (SELECT department_id FROM users WHERE id = @me AND department_id IS NOT NULL
-				UNION SELECT id FROM departments WHERE head_id = @me)`
-		}
-		budgetSQL = `(SELECT json_agg(b.id ORDER BY b.id) FROM budgets b WHERE b.archived_at IS NULL
-			AND b.period_start <= CAST(@today AS date) AND b.period_end >= CAST(@today AS date)` + scope + `)`
+	toOrderSQL := `0`
+	if withToOrder {
+		args["to_order"] = db.Table("requisitions").Scopes(VisibleRequisitions(v)).
+			Where("requisitions.status = ?", RequisitionApproved).Select("count(*)")
+		toOrderSQL = `(@to_order)`
 	}
 	var row struct {
-		Budgets         *string
 		Open            *string
 		Waiting         int
 		Spend           *string
 		OtherCurrencies int
 		Currency        string
+		ToOrder         int
 	}
 	err := db.WithContext(ctx).Raw(`SELECT
 		`+openSQL+` AS open,
 		(`+queueCountSQL+`) AS waiting,
 		`+spendSQL+`,
 		(SELECT default_currency FROM org_settings WHERE id = 1) AS currency,
-		`+budgetSQL+` AS budgets`,
+		`+toOrderSQL+` AS to_order`,
 		args,
-	).Row().Scan(&row.Open, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency, &row.Budgets)
+	).Row().Scan(&row.Open, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency, &row.ToOrder)
 	if err != nil {
 		return DashboardSummary{}, err
 	}
-	out := DashboardSummary{Open: map[string]map[string]int{}, Waiting: row.Waiting, Currency: row.Currency, OtherCurrencies: row.OtherCurrencies}
+	out := DashboardSummary{Open: map[string]map[string]int{}, Waiting: row.Waiting, Currency: row.Currency, OtherCurrencies: row.OtherCurrencies,
+		ToOrder: row.ToOrder}
 	if row.Open != nil {
 		if err := json.Unmarshal([]byte(*row.Open), &out.Open); err != nil {
-			return DashboardSummary{}, err
-		}
-	}
-	if row.Budgets != nil {
-		if err := json.Unmarshal([]byte(*row.Budgets), &out.BudgetIDs); err != nil {
 			return DashboardSummary{}, err
 		}
 	}

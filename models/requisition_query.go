@@ -21,6 +21,7 @@ type RequisitionFilter struct {
 	Query        string // part of the number or of the justification
 	DepartmentID int64
 	RequesterID  int64
+	OldestFirst  bool // least recently changed first (a queue), instead of newest first
 	Offset       int
 	Limit        int
 }
@@ -82,6 +83,10 @@ func ListRequisitions(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionF
 		return RequisitionList{}, err
 	}
 	out := RequisitionList{Total: int(total)}
+	order := "requisitions.updated_at DESC, requisitions.id DESC"
+	if f.OldestFirst {
+		order = "requisitions.updated_at, requisitions.id"
+	}
 	err := f.scope(db, v, true).
 		Select(`requisitions.id, requisitions.number, requisitions.status, requisitions.justification,
 			COALESCE(d.name, '') AS department_name, COALESCE(vd.name, '') AS vendor_name, u.name AS requester_name,
@@ -90,7 +95,7 @@ func ListRequisitions(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionF
 		Joins("LEFT JOIN departments d ON d.id = requisitions.department_id").
 		Joins("LEFT JOIN vendors vd ON vd.id = requisitions.vendor_id").
 		Joins("JOIN users u ON u.id = requisitions.requester_id").
-		Order("requisitions.updated_at DESC, requisitions.id DESC").Offset(f.Offset).Limit(f.Limit).
+		Order(order).Offset(f.Offset).Limit(f.Limit).
 		Scan(&out.Rows).Error
 	return out, err
 }
@@ -138,9 +143,6 @@ type ApprovalStepDetail struct {
 	ApproverName   string
 	ActedByName    string
 	OnBehalfOfName string
-	// RuleName names the approval rule that put the step on the route; empty on the default
-	// route, which applies when no rule matches.
-	RuleName string
 }
 
 // GetRequisition reads requisition id as viewer v may see it; one they may not see is not
@@ -173,10 +175,8 @@ func GetRequisition(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Requ
 		d.Lines = append(d.Lines, l.RequisitionLine)
 	}
 	err = db.Table("approval_steps s").Where("s.doc_type = ? AND s.doc_id = ?", DocRequisition, id).
-		Select(`s.*, COALESCE(a.name, '') AS approver_name, COALESCE(b.name, '') AS acted_by_name, COALESCE(o.name, '') AS on_behalf_of_name,
-			COALESCE(ru.name, '') AS rule_name`).
+		Select(`s.*, COALESCE(a.name, '') AS approver_name, COALESCE(b.name, '') AS acted_by_name, COALESCE(o.name, '') AS on_behalf_of_name`).
 		Joins("LEFT JOIN users a ON a.id = s.approver_id").
-		Joins("LEFT JOIN approval_rules ru ON ru.id = s.rule_id").
 		Joins("LEFT JOIN users b ON b.id = s.acted_by").
 		Joins("LEFT JOIN users o ON o.id = s.on_behalf_of").
 		Order("s.round, s.position").Scan(&d.Steps).Error

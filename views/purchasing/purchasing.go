@@ -276,3 +276,48 @@ type OrderActions struct {
 	OrderID       int64 // the order made from it, when the person may see orders
 	OrderNumber   string
 }
+
+// ToOrderPath is the list of approved requisitions waiting for their order.
+const ToOrderPath = ListPath + "/to-order"
+
+// ToOrderResultsID is the element of the waiting list that its pages replace.
+const ToOrderResultsID = "to-order-results"
+
+// ToOrderRow is one approved requisition waiting for its order.
+type ToOrderRow struct {
+	ID            int64
+	Href          string
+	Number        string
+	Justification string
+	Requester     string
+	Department    string
+	Vendor        string
+	Total         string
+	Approved      string
+	NeededBy      string
+}
+
+// ToOrder is the page of approved requisitions waiting for their order.
+type ToOrder struct {
+	CSRF  string
+	Page  int
+	Rows  []ToOrderRow
+	Total int
+}
+
+// Summary says how many wait, in a sentence.
+func (l ToOrder) Summary() string {
+	switch l.Total {
+	case 0:
+		return "No approved requisition is waiting for an order."
+	case 1:
+		return "1 approved requisition is waiting for its order."
+	}
+	return fmt.Sprintf("%d approved requisitions are waiting for their orders, longest waiting first.", l.Total)
+}
+
+// Pager is the waiting list's pagination.
+func (l ToOrder) Pager() views.Pagination {
+	return views.Pagination{Page: l.Page, PerPage: PerPage, Total: l.Total, Target: ToOrderResultsID,
+		URL: func(page int) string { return views.ListURL(ToOrderPath, page) }}
+}
