@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"outlay/internal/testutil"
 	"outlay/models"
 )
 
@@ -135,5 +136,61 @@ func TestNobodyIsToldOfADocumentTheyMayNotSee(t *testing.T) {
 	s.db.Raw(`SELECT count(*) FROM mail_outbox WHERE recipient = 'max@acme.example'`).Scan(&mails)
 	if notes != 0 || mails != 0 {
 		t.Errorf("Max, who may not read requisitions, got %d notifications and %d mails", notes, mails)
+	}
+}
+
+// The requester is told, by mail and in the app, when an order is made from their
+// requisition and when goods are received against it; the clerk who did it is not.
+func TestRequesterIsToldOfTheOrderAndTheGoods(t *testing.T) {
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	carl := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "orders@vendor.example", standAndCable...)
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("carl@acme.example", testutil.Password)
+	c.Get("/dashboard")
+	res := c.Post("/requisitions/"+itoa(r.Requisition.ID)+"/purchase-order", nil)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d", res.Status)
+	}
+	poPath := res.Location()
+	var lines []models.PurchaseOrderLine
+	db.Where("purchase_order_id = (SELECT id FROM purchase_orders WHERE number = 'PO-000001')").Order("position").Find(&lines)
+	if res := c.Post(poPath+"/receipts", url.Values{models.ReceiptField(lines[0].ID): {"4"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("receipt: %d", res.Status)
+	}
+
+	rc := app.Client(t, "acme")
+	rc.SignIn("rita@acme.example", testutil.Password)
+	page := rc.Get("/notifications")
+	titles := page.Doc.Find(".notification-title")
+	if titles.Length() != 2 {
+		t.Fatalf("Rita has %d notifications, want 2: %q", titles.Length(), page.Text(".notification-list"))
+	}
+	number := *r.Requisition.Number
+	received, ordered := strings.TrimSpace(titles.Eq(0).Text()), strings.TrimSpace(titles.Eq(1).Text())
+	if !strings.Contains(ordered, "Your requisition "+number) || !strings.Contains(ordered, "as PO-000001 by Carl Clerk") {
+		t.Errorf("order notification %q", ordered)
+	}
+	if !strings.Contains(received, "Goods received against your requisition "+number) || !strings.Contains(received, "Carl Clerk") {
+		t.Errorf("receipt notification %q", received)
+	}
+	if sum := page.Doc.Find(".notification-summary").Eq(0).Text(); !strings.Contains(sum, "Laptop stand: 4 received") || !strings.Contains(sum, "still to come") {
+		t.Errorf("receipt summary %q", sum)
+	}
+	if href, _ := titles.Eq(0).Attr("href"); href != "/requisitions/"+itoa(r.Requisition.ID) {
+		t.Errorf("receipt notification links to %q", href)
+	}
+	var mails []string
+	db.Raw(`SELECT subject FROM mail_outbox WHERE recipient = 'rita@acme.example' ORDER BY id`).Scan(&mails)
+	if len(mails) != 2 || mails[0] != "Your requisition "+number+" was ordered as PO-000001" || mails[1] != "Goods received against your requisition "+number {
+		t.Errorf("Rita's mails %q", mails)
+	}
+	var carls int64
+	db.Raw(`SELECT count(*) FROM notifications WHERE recipient_id = ?`, carl.ID).Scan(&carls)
+	if carls != 0 {
+		t.Errorf("the clerk was told of his own actions %d times", carls)
 	}
 }

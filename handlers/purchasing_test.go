@@ -85,10 +85,21 @@ func TestPurchaseOrderFromRequisitionToClose(t *testing.T) {
 	}
 
 	res = c.Post(poPath+"/email", nil)
-	if res.Status != http.StatusSeeOther || len(app.WaitMail(t, 1)) != 1 || app.Mail.Sent()[0].To != "orders@vendor.example" {
-		t.Fatalf("email: %d, %d sent", res.Status, len(app.Mail.Sent()))
+	// Three mails: the order to the vendor, and the requester's two notifications (the order
+	// made from her requisition, the goods received against it).
+	sent := app.WaitMail(t, 3)
+	var toVendor []string
+	for _, m := range sent {
+		if m.To == "orders@vendor.example" {
+			toVendor = append(toVendor, m.Body)
+		} else if m.To != "rita@acme.example" {
+			t.Errorf("a mail to %s", m.To)
+		}
 	}
-	if body := app.Mail.Sent()[0].Body; !strings.Contains(body, "Total: $340.00") || !strings.Contains(body, "1. Laptop stand") {
+	if res.Status != http.StatusSeeOther || len(sent) != 3 || len(toVendor) != 1 {
+		t.Fatalf("email: %d, %d sent, %d to the vendor", res.Status, len(sent), len(toVendor))
+	}
+	if body := toVendor[0]; !strings.Contains(body, "Total: $340.00") || !strings.Contains(body, "1. Laptop stand") {
 		t.Errorf("mail body %s", body)
 	}
 	if page = c.Get(poPath); !strings.Contains(page.Text(".flash"), "queued for orders@vendor.example, but this server has no mail server") {

@@ -17,6 +17,8 @@ import (
 const (
 	MailStepWaiting = "notify_step_waiting"
 	MailDecided     = "notify_decided"
+	MailOrdered     = "notify_ordered"
+	MailReceived    = "notify_received"
 )
 
 // Notifier carries what notifications need from the request that causes them, the
@@ -247,6 +249,77 @@ func notifyDecided(tx *gorm.DB, doc ApprovalDocument, outcome string, step Appro
 		}
 		fmt.Fprintf(&b, "\nOpen it: %s\n", n.link(s.Path))
 		return notice{Title: title, Summary: summary, Mail: mail.Message{To: r.Email, Subject: subject, Body: b.String()}}
+	})
+}
+
+// requisitionNotice is the notifier and summary of requisition r, for telling its requester
+// what became of it; the notifier is nil when nothing is to be recorded, or when the requester
+// is the one acting (nobody is told what they did themselves).
+func requisitionNotice(tx *gorm.DB, r Requisition, actorID int64) (*Notifier, docSummary, []recipient, error) {
+	if r.RequesterID == actorID {
+		return nil, docSummary{}, nil, nil
+	}
+	doc := ApprovalDocument{Type: DocRequisition, ID: r.ID, RequesterID: r.RequesterID, Total: r.Total()}
+	if r.Number != nil {
+		doc.Number = *r.Number
+	}
+	n, s, err := notification(tx, doc)
+	if n == nil || err != nil {
+		return nil, s, nil, err
+	}
+	to, err := activePeople(tx, `u.id = ?`, r.RequesterID)
+	return n, s, to, err
+}
+
+// notifyOrdered tells a requisition's requester that an order was made from it.
+func notifyOrdered(tx *gorm.DB, r Requisition, po *PurchaseOrder, vendor string, byID int64) error {
+	n, s, to, err := requisitionNotice(tx, r, byID)
+	if n == nil || err != nil {
+		return err
+	}
+	by, err := userName(tx, byID)
+	if err != nil {
+		return err
+	}
+	return n.queue(tx, MailOrdered, s, to, func(rc recipient) notice {
+		title := fmt.Sprintf("Your %s %s for %s was ordered from %s as %s by %s", s.Label, s.Number, s.Total, vendor, po.Number, by)
+		return notice{Title: title, Summary: "The goods are on their way; you are told when they are received.", Mail: mail.Message{
+			To:      rc.Email,
+			Subject: fmt.Sprintf("Your %s %s was ordered as %s", s.Label, s.Number, po.Number),
+			Body: fmt.Sprintf("Hello %s,\n\n%s ordered your %s %s for %s from %s as purchase order %s.\n\nOpen it: %s\n",
+				rc.Name, by, s.Label, s.Number, s.Total, vendor, po.Number, n.link(s.Path)),
+		}}
+	})
+}
+
+// notifyReceived tells a requisition's requester that goods were received against the order
+// made from it: what came, and whether everything has.
+func notifyReceived(tx *gorm.DB, po *PurchaseOrder, byID int64, received []string, complete bool) error {
+	var r Requisition
+	if err := tx.First(&r, po.RequisitionID).Error; err != nil {
+		return err
+	}
+	n, s, to, err := requisitionNotice(tx, r, byID)
+	if n == nil || err != nil {
+		return err
+	}
+	by, err := userName(tx, byID)
+	if err != nil {
+		return err
+	}
+	state := "Part of the order is received; the rest is still to come."
+	if complete {
+		state = "Everything ordered is now received."
+	}
+	what := strings.Join(received, "; ")
+	return n.queue(tx, MailReceived, s, to, func(rc recipient) notice {
+		title := fmt.Sprintf("Goods received against your %s %s for %s (%s), recorded by %s", s.Label, s.Number, s.Total, po.Number, by)
+		return notice{Title: title, Summary: what + ". " + state, Mail: mail.Message{
+			To:      rc.Email,
+			Subject: fmt.Sprintf("Goods received against your %s %s", s.Label, s.Number),
+			Body: fmt.Sprintf("Hello %s,\n\n%s recorded goods received against purchase order %s, made from your %s %s for %s:\n\n%s\n\n%s\n\nOpen it: %s\n",
+				rc.Name, by, po.Number, s.Label, s.Number, s.Total, "- "+strings.Join(received, "\n- "), state, n.link(s.Path)),
+		}}
 	})
 }
 

@@ -84,7 +84,10 @@ func CreatePurchaseOrder(ctx context.Context, db *gorm.DB, v Viewer, requisition
 		if err := tx.Create(&poLines).Error; err != nil {
 			return err
 		}
-		return tx.Model(&r).Updates(map[string]any{"status": RequisitionOrdered, "updated_at": time.Now()}).Error
+		if err := tx.Model(&r).Updates(map[string]any{"status": RequisitionOrdered, "updated_at": time.Now()}).Error; err != nil {
+			return err
+		}
+		return notifyOrdered(tx, r, po, vendor.Name, v.UserID)
 	})
 	if errors.Is(err, ErrAlreadyOrdered) {
 		return existing, err
@@ -201,9 +204,11 @@ func RecordReceipt(ctx context.Context, db *gorm.DB, userID, poID int64, in Rece
 		}
 		at := time.Now()
 		complete := true
+		var received []string
 		for i := range lines {
 			l := &lines[i]
 			if q, ok := got[l.ID]; ok {
+				received = append(received, fmt.Sprintf("%s: %s received", l.Description, q))
 				if err := tx.Create(&ReceiptLine{ReceiptID: receipt.ID, PurchaseOrderLineID: l.ID, QuantityMilli: q}).Error; err != nil {
 					return err
 				}
@@ -220,7 +225,10 @@ func RecordReceipt(ctx context.Context, db *gorm.DB, userID, poID int64, in Rece
 		if complete {
 			status = POReceived
 		}
-		return tx.Model(po).Updates(map[string]any{"status": status, "updated_at": at}).Error
+		if err := tx.Model(po).Updates(map[string]any{"status": status, "updated_at": at}).Error; err != nil {
+			return err
+		}
+		return notifyReceived(tx, po, userID, received, complete)
 	})
 	if err != nil {
 		return nil, err
