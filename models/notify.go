@@ -252,35 +252,44 @@ func notifyDecided(tx *gorm.DB, doc ApprovalDocument, outcome string, step Appro
 	})
 }
 
-// requisitionNotice is the notifier and summary of requisition r, for telling its requester
-// what became of it; the notifier is nil when nothing is to be recorded, or when the requester
-// is the one acting (nobody is told what they did themselves).
-func requisitionNotice(tx *gorm.DB, r Requisition, actorID int64) (*Notifier, docSummary, []recipient, error) {
+// requisitionNotice is what telling requisition r's requester what became of it needs: the
+// notifier, the summary, the requester and the name of the person acting. The notifier is nil
+// when nothing is to be recorded, or when the requester is the one acting (nobody is told
+// what they did themselves).
+type requisitionNotice struct {
+	n  *Notifier
+	s  docSummary
+	to []recipient
+	by string
+}
+
+func noticeToRequester(tx *gorm.DB, r Requisition, actorID int64) (requisitionNotice, error) {
 	if r.RequesterID == actorID {
-		return nil, docSummary{}, nil, nil
+		return requisitionNotice{}, nil
 	}
 	doc := ApprovalDocument{Type: DocRequisition, ID: r.ID, RequesterID: r.RequesterID, Total: r.Total()}
 	if r.Number != nil {
 		doc.Number = *r.Number
 	}
-	n, s, err := notification(tx, doc)
-	if n == nil || err != nil {
-		return nil, s, nil, err
+	var rn requisitionNotice
+	var err error
+	if rn.n, rn.s, err = notification(tx, doc); rn.n == nil || err != nil {
+		return requisitionNotice{}, err
 	}
-	to, err := activePeople(tx, `u.id = ?`, r.RequesterID)
-	return n, s, to, err
+	if rn.to, err = activePeople(tx, `u.id = ?`, r.RequesterID); err != nil {
+		return rn, err
+	}
+	rn.by, err = userName(tx, actorID)
+	return rn, err
 }
 
 // notifyOrdered tells a requisition's requester that an order was made from it.
 func notifyOrdered(tx *gorm.DB, r Requisition, po *PurchaseOrder, vendor string, byID int64) error {
-	n, s, to, err := requisitionNotice(tx, r, byID)
-	if n == nil || err != nil {
+	rn, err := noticeToRequester(tx, r, byID)
+	if rn.n == nil || err != nil {
 		return err
 	}
-	by, err := userName(tx, byID)
-	if err != nil {
-		return err
-	}
+	n, s, to, by := rn.n, rn.s, rn.to, rn.by
 	return n.queue(tx, MailOrdered, s, to, func(rc recipient) notice {
 		title := fmt.Sprintf("Your %s %s for %s was ordered from %s as %s by %s", s.Label, s.Number, s.Total, vendor, po.Number, by)
 		return notice{Title: title, Summary: "The goods are on their way; you are told when they are received.", Mail: mail.Message{
@@ -299,14 +308,11 @@ func notifyReceived(tx *gorm.DB, po *PurchaseOrder, byID int64, received []strin
 	if err := tx.First(&r, po.RequisitionID).Error; err != nil {
 		return err
 	}
-	n, s, to, err := requisitionNotice(tx, r, byID)
-	if n == nil || err != nil {
+	rn, err := noticeToRequester(tx, r, byID)
+	if rn.n == nil || err != nil {
 		return err
 	}
-	by, err := userName(tx, byID)
-	if err != nil {
-		return err
-	}
+	n, s, to, by := rn.n, rn.s, rn.to, rn.by
 	state := "Part of the order is received; the rest is still to come."
 	if complete {
 		state = "Everything ordered is now received."
