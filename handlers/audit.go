@@ -514,7 +514,7 @@ func (s *Server) requisitionHistory(c *fiber.Ctx) error {
 }
 
 func (s *Server) purchaseOrderHistory(c *fiber.Ctx) error {
-	d, err := purchaseOrderFromPath(c)
+	d, err := s.purchaseOrderFromPath(c)
 	if err != nil {
 		return err
 	}

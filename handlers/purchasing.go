@@ -77,12 +77,12 @@ func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 }
 
 // purchaseOrderFromPath loads the order the URL names.
-func purchaseOrderFromPath(c *fiber.Ctx) (*models.PurchaseOrderDetail, error) {
+func (s *Server) purchaseOrderFromPath(c *fiber.Ctx) (*models.PurchaseOrderDetail, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, err
 	}
-	return models.GetPurchaseOrder(c.UserContext(), tenantDB(c), id)
+	return models.GetVisiblePurchaseOrder(c.UserContext(), tenantDB(c), s.viewer(c), id)
 }
 
 func poLines(d *models.PurchaseOrderDetail) []purchasing.Line {
@@ -137,11 +137,20 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 		return out, err
 	}
 	out.Attachments, err = s.documentAttachments(c, purchaseOrderDocs, d.ID, nil)
+	if !s.can(c, purchaseOrdersRead) {
+		// The requester reading the order made from their requisition: read-only, no links
+		// to pages of purchase orders they may not open.
+		out.HistoryURL, out.CanUpdate = "", false
+		out.Comments.CanPost, out.Attachments.CanUpload = false, false
+		for i := range out.Attachments.Files {
+			out.Attachments.Files[i].Href = ""
+		}
+	}
 	return out, err
 }
 
 func (s *Server) purchaseOrderPage(c *fiber.Ctx) error {
-	d, err := purchaseOrderFromPath(c)
+	d, err := s.purchaseOrderFromPath(c)
 	if err != nil {
 		return err
 	}
@@ -153,7 +162,7 @@ func (s *Server) purchaseOrderPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) purchaseOrderPrint(c *fiber.Ctx) error {
-	d, err := purchaseOrderFromPath(c)
+	d, err := s.purchaseOrderFromPath(c)
 	if err != nil {
 		return err
 	}
@@ -195,7 +204,7 @@ func (s *Server) createPurchaseOrder(c *fiber.Ctx) error {
 }
 
 func (s *Server) recordReceipt(c *fiber.Ctx) error {
-	d, err := purchaseOrderFromPath(c)
+	d, err := s.purchaseOrderFromPath(c)
 	if err != nil {
 		return err
 	}
@@ -237,7 +246,7 @@ func (s *Server) flashOutcome(c *fiber.Ctx, err error, success string) error {
 }
 
 func (s *Server) closePurchaseOrder(c *fiber.Ctx) error {
-	d, err := purchaseOrderFromPath(c)
+	d, err := s.purchaseOrderFromPath(c)
 	if err != nil {
 		return err
 	}
@@ -259,7 +268,7 @@ func (s *Server) closePurchaseOrder(c *fiber.Ctx) error {
 }
 
 func (s *Server) emailPurchaseOrder(c *fiber.Ctx) error {
-	d, err := purchaseOrderFromPath(c)
+	d, err := s.purchaseOrderFromPath(c)
 	if err != nil {
 		return err
 	}
@@ -285,7 +294,9 @@ var (
 func (s *Server) addPurchasing(c *fiber.Ctx, d *models.RequisitionDetail, v *requisitions.Detail) error {
 	a := purchasing.OrderActions{CSRF: s.csrfToken(c), RequisitionID: d.ID,
 		CanCreate: d.Status == models.RequisitionApproved && s.can(c, purchaseOrdersCreate)}
-	if d.Status == models.RequisitionOrdered && s.can(c, purchaseOrdersRead) {
+	// The order is shown to whoever may read orders and to the requester (see the purchase
+	// order kind's visibility).
+	if d.Status == models.RequisitionOrdered && (s.can(c, purchaseOrdersRead) || d.RequesterID == currentUser(c).UserID) {
 		po, err := models.PurchaseOrderOf(c.UserContext(), tenantDB(c), d.ID)
 		if err != nil {
 			return err

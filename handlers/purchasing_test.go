@@ -123,12 +123,82 @@ func TestPurchaseOrderFromRequisitionToClose(t *testing.T) {
 		}
 	}
 
-	// Rita, a requester, may not see purchase orders at all.
+	// Rita, a requester, may not list purchase orders.
 	rc := app.Client(t, "acme")
 	rc.SignIn("rita@acme.example", testutil.Password)
 	rc.Get("/dashboard") // the signed-in CSRF token
-	if res := rc.Get(poPath); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
-		t.Errorf("requester opens an order: %d %q", res.Status, res.Location())
+	if res := rc.Get("/purchase-orders"); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Errorf("requester lists orders: %d %q", res.Status, res.Location())
+	}
+}
+
+// A requester follows their ordered requisition to its order and reads it: its lines with
+// what was received and the receipts, and nothing to act on. Another requester's order, or
+// its history and print pages, are not theirs to open.
+func TestRequesterReadsTheOrderOfTheirRequisition(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	env.CreateUser(t, acme, "rob@acme.example", "Rob Requester", "requester")
+	env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "orders@vendor.example", standAndCable...)
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("carl@acme.example", testutil.Password)
+	c.Get("/dashboard")
+	res := c.Post("/requisitions/"+itoa(r.Requisition.ID)+"/purchase-order", nil)
+	poPath := res.Location()
+	var lines []models.PurchaseOrderLine
+	db.Where("purchase_order_id = (SELECT id FROM purchase_orders WHERE number = 'PO-000001')").Order("position").Find(&lines)
+	if res := c.Post(poPath+"/receipts", url.Values{models.ReceiptField(lines[0].ID): {"4"}, "note": {"First pallet"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("receipt: %d", res.Status)
+	}
+	c.Post(poPath+"/comments", url.Values{"body": {"Second pallet next week."}})
+
+	rc := app.Client(t, "acme")
+	rc.SignIn("rita@acme.example", testutil.Password)
+	rc.Get("/dashboard")
+	req := rc.Get("/requisitions/" + itoa(r.Requisition.ID))
+	link := req.Doc.Find(`a[href="` + poPath + `"]`)
+	if link.Length() != 1 || !strings.Contains(link.Text(), "PO-000001") {
+		t.Fatalf("the requisition's page does not link its order: %q", req.Text("main"))
+	}
+	page := rc.Get(poPath)
+	if page.Status != 200 || !strings.HasPrefix(page.Text(".page-header h1"), "PO-000001") {
+		t.Fatalf("requester's order page: %d %q", page.Status, page.Text(".page-header h1"))
+	}
+	if got := page.Text(`table.po-lines tbody tr:first-child td[data-label="Received"]`); got != "4" {
+		t.Errorf("received shown as %q", got)
+	}
+	if !strings.Contains(page.Text(".receipt-list"), "4 × Laptop stand") || !strings.Contains(page.Text(".receipt-list"), "First pallet") {
+		t.Errorf("receipts shown as %q", page.Text(".receipt-list"))
+	}
+	if !strings.Contains(page.Text("main"), "Second pallet next week.") {
+		t.Error("the order's comments are not shown")
+	}
+	for _, sel := range []string{"main form", "#receive-form", "textarea", `a[href$="/history"]`, `a[href$="/print"]`} {
+		if n := page.Doc.Find(sel).Length(); n != 0 {
+			t.Errorf("the requester is offered %s (%d)", sel, n)
+		}
+	}
+	for _, p := range []string{poPath + "/history", poPath + "/print"} {
+		if res := rc.Get(p); res.Status == 200 {
+			t.Errorf("requester opens %s", p)
+		}
+	}
+	if res := rc.Post(poPath+"/comments", url.Values{"body": {"Hello"}}); res.Status != http.StatusNotFound {
+		t.Errorf("requester comments on the order: %d", res.Status)
+	}
+
+	other := app.Client(t, "acme")
+	other.SignIn("rob@acme.example", testutil.Password)
+	other.Get("/dashboard")
+	if res := other.Get(poPath); res.Status != http.StatusNotFound {
+		t.Errorf("another requester opens the order: %d", res.Status)
+	}
+	if res := other.Get("/purchase-orders/999999"); res.Status != http.StatusNotFound {
+		t.Errorf("a missing order: %d", res.Status)
 	}
 }
 
@@ -419,7 +489,7 @@ func TestPurchaseOrderPageQueriesDoNotGrowWithItsHistory(t *testing.T) {
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
 	clerk := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
-	v := models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAllKinds: []string{models.DocRequisition}}
+	v := models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}, SeeAllKinds: []string{models.DocRequisition, models.DocPurchaseOrder}}
 	r := testutil.ApprovedRequisition(t, db, rita.ID, "", testutil.OrderLine{Description: "Paper", Quantity: "100", UnitPrice: 500})
 	po, err := models.CreatePurchaseOrder(context.Background(), db, v, r.Requisition.ID)
 	if err != nil {

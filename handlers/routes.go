@@ -215,7 +215,9 @@ func (s *Server) routeTable() []Route {
 		// Purchasing: purchase orders and receiving; comments and attachments of requisitions and orders.
 		permitted(get, "/purchase-orders", "purchase_orders", policy.Read, s.purchaseOrdersPage).nav("Purchase orders"),
 		permitted(get, "/purchase-orders/to-order", "purchase_orders", policy.Create, s.toOrderPage).nav("To order"),
-		permitted(get, "/purchase-orders/:id", "purchase_orders", policy.Read, s.purchaseOrderPage),
+		// Requesters may open the orders made from their own requisitions, read-only; the
+		// kind's visibility finds no other for them.
+		permitted(get, "/purchase-orders/:id", "requisitions", policy.Read, s.purchaseOrderPage),
 		permitted(get, "/purchase-orders/:id/history", "purchase_orders", policy.Read, s.purchaseOrderHistory),
 		permitted(get, "/purchase-orders/:id/print", "purchase_orders", policy.Read, s.purchaseOrderPrint),
 		permitted(post, "/requisitions/:id/purchase-order", "purchase_orders", policy.Create, s.createPurchaseOrder),

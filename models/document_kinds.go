@@ -26,6 +26,10 @@ type DocumentKind struct {
 	// DraftStatus is the status of a document its owner has not yet submitted: nobody else
 	// sees it (VisibleToOwnerAndRoute).
 	DraftStatus string
+	// Origin is the document another is made from, whose owner may read what was made of it
+	// (VisibleToReadersAndOriginOwner): a column of the table naming a document of the kind
+	// Origin.Type.
+	Origin Origin
 	// OpenStatuses are the owner's documents still in play, which the dashboard counts.
 	OpenStatuses []string
 
@@ -54,7 +58,16 @@ const (
 	// VisibleToOwnerAndRoute: the owner sees theirs, drafts included; anyone else sees a
 	// submitted document routed to them, or every submitted one with the kind's SeeAll.
 	VisibleToOwnerAndRoute
+	// VisibleToReadersAndOriginOwner: those with the kind's SeeAll see every document of it;
+	// anyone else sees those made from a document of theirs (Origin), read-only.
+	VisibleToReadersAndOriginOwner
 )
+
+// Origin names the document a document was made from.
+type Origin struct {
+	Type   string // its kind
+	Column string // the column of the made document holding its id
+}
 
 // QueueColumns are SQL expressions over the document's row (alias d) and the joins in From,
 // giving what the approvals queue shows of a document.
@@ -107,7 +120,9 @@ var documentKinds = []*DocumentKind{
 		Kind:       mustKind(outlay.DocPurchaseOrder),
 		Table:      "purchase_orders",
 		Read:       policy.Permission{Object: "purchase_orders", Action: policy.Read},
-		Visibility: VisibleToReaders,
+		Visibility: VisibleToReadersAndOriginOwner,
+		SeeAll:     policy.Permission{Object: "purchase_orders", Action: policy.Read},
+		Origin:     Origin{Type: outlay.DocRequisition, Column: "requisition_id"},
 		Budget:     purchaseOrderBudgetUse,
 		History: DocumentHistory{LinesTable: "purchase_order_lines", LinesKey: "purchase_order_id", MoreRelated: []string{"receipts"},
 			NameSQL: "SELECT id, number AS name, currency FROM purchase_orders WHERE id IN ?"},
@@ -156,8 +171,15 @@ func (k *DocumentKind) RecordHistory(id string) RecordHistory {
 // of a document goes through it, so another person's document is simply not found.
 func (k *DocumentKind) visible(v Viewer) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
-		if k.Visibility == VisibleToReaders {
+		switch {
+		case k.Visibility == VisibleToReaders:
 			return db
+		case k.Visibility == VisibleToReadersAndOriginOwner && v.SeeAllOf(k.Type):
+			return db
+		case k.Visibility == VisibleToReadersAndOriginOwner:
+			o, _ := FindDocumentKind(k.Origin.Type)
+			return db.Where("EXISTS (SELECT 1 FROM "+o.Table+" o WHERE o.id = "+k.Table+"."+k.Origin.Column+
+				" AND o."+o.OwnerColumn+" = ?)", v.UserID)
 		}
 		owner, draft := k.Table+"."+k.OwnerColumn, k.Table+".status <> '"+k.DraftStatus+"'"
 		if v.SeeAllOf(k.Type) {

@@ -365,6 +365,20 @@ type ReceiptLineDetail struct {
 	Description string
 }
 
+// GetVisiblePurchaseOrder reads order id as viewer v may see it; one they may not see is
+// not found, exactly as one that does not exist.
+func GetVisiblePurchaseOrder(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*PurchaseOrderDetail, error) {
+	k, _ := FindDocumentKind(DocPurchaseOrder)
+	var n int64
+	if err := db.WithContext(ctx).Table(k.Table).Scopes(k.visible(v)).Where(k.Table+".id = ?", id).Count(&n).Error; err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, outlay.NotFound("There is no such purchase order.")
+	}
+	return GetPurchaseOrder(ctx, db, id)
+}
+
 // GetPurchaseOrder reads an order with its vendor, location, lines and receipts.
 func GetPurchaseOrder(ctx context.Context, db *gorm.DB, id int64) (*PurchaseOrderDetail, error) {
 	db = db.WithContext(ctx)

@@ -31,7 +31,7 @@ func newPurchasing(t *testing.T) *purchasing {
 	p.requester = env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
 	p.clerk = env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
 	p.other = env.CreateUser(t, acme, "olga@acme.example", "Olga Other", "requester")
-	p.clerkV = models.Viewer{UserID: p.clerk.ID, Roles: []string{"ap_clerk"}, SeeAllKinds: []string{models.DocRequisition}}
+	p.clerkV = models.Viewer{UserID: p.clerk.ID, Roles: []string{"ap_clerk"}, SeeAllKinds: []string{models.DocRequisition, models.DocPurchaseOrder}}
 	p.requesterV = models.Viewer{UserID: p.requester.ID, Roles: []string{"requester"}}
 	p.otherV = models.Viewer{UserID: p.other.ID, Roles: []string{"requester"}}
 	return p

@@ -24,7 +24,7 @@ func seedDemoDocuments(ctx context.Context, db *gorm.DB, slug string) error {
 		roles := map[string][]string{"requester": {"requester"}, "approver": {"approver"}, "ap": {"ap_clerk"}, "admin": {"admin"}}[local]
 		v := models.Viewer{UserID: u.ID, Roles: roles}
 		if local == "admin" || local == "ap" {
-			v.SeeAllKinds = []string{models.DocRequisition}
+			v.SeeAllKinds = []string{models.DocRequisition, models.DocPurchaseOrder}
 		}
 		return v, nil
 	}
