@@ -9,6 +9,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"outlay/audit"
+	"outlay/internal/testutil"
 	"outlay/models"
 )
 
@@ -100,5 +101,64 @@ func TestBudgetsShowSpentCommittedAndTheirDocuments(t *testing.T) {
 	audited := s.auditor.Get(fmt.Sprintf("/admin/budgets/%d", id))
 	if audited.Status != 200 || audited.Doc.Find("#budget-documents tbody tr").Length() != 2 {
 		t.Fatalf("auditor %d", audited.Status)
+	}
+}
+
+// The dashboard's budget card lists the budgets near or over their limit of the viewer's own
+// department and of the departments they head; whoever reads budgets sees every one.
+func TestDashboardBudgetsCardShowsOnlyTheViewersDepartments(t *testing.T) {
+	s := newRefSite(t)
+	rita := s.env.CreateUser(t, s.acme, "rita@acme.example", "Rita Requester", "requester")
+	hugo := s.env.CreateUser(t, s.acme, "hugo@acme.example", "Hugo Head", "approver")
+	s.env.CreateUser(t, s.acme, "nora@acme.example", "Nora Nobody", "requester")
+	budgetSpend(t, s, rita.ID) // Engineering 6000 Software: 80 % used
+	db := s.db(t).WithContext(audit.WithActor(t.Context(), audit.Actor{Type: audit.ActorSystem, Label: "test"}))
+	var eng models.Department
+	db.Where("name = ?", "Engineering").First(&eng)
+	var gl models.GLAccount
+	db.Where("code = ?", "6000").First(&gl)
+	db.Model(rita).Update("department_id", eng.ID)
+	// Sales, headed by Hugo: its budget of $0.50 is over by the $1.00 approved on it;
+	// Operations' budget is barely used and listed to nobody.
+	sales, ops := models.Department{Name: "Sales", HeadID: &hugo.ID}, models.Department{Name: "Operations"}
+	db.Create(&sales)
+	db.Create(&ops)
+	year := time.Now().Year()
+	for _, b := range []models.Budget{{DepartmentID: sales.ID, AmountMinor: 50}, {DepartmentID: ops.ID, AmountMinor: 1000000}} {
+		b.GLAccountID, b.Currency = gl.ID, "USD"
+		b.PeriodStart, b.PeriodEnd = time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
+		if err := db.Create(&b).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, dept := range []int64{sales.ID, ops.ID} {
+		num := fmt.Sprintf("REQ-D%d", dept)
+		r := models.Requisition{RequesterID: rita.ID, Status: models.RequisitionApproved, Currency: "USD", DepartmentID: &dept, Number: &num, TotalMinor: 100}
+		db.Create(&r)
+		db.Model(&r).Update("decided_at", time.Now())
+		db.Create(&models.RequisitionLine{RequisitionID: r.ID, Position: 1, Description: "Pens", QuantityMilli: 1000, UnitPriceMinor: 100, GLAccountID: &gl.ID, AmountMinor: 100})
+	}
+	card := func(email string) []string {
+		c := s.app.Client(t, "acme")
+		c.SignIn(email, testutil.Password)
+		res := c.Get("/dashboard")
+		if res.Status != 200 {
+			t.Fatalf("%s: dashboard %d", email, res.Status)
+		}
+		if res.Doc.Find("#budgets-card").Length() == 0 {
+			return nil
+		}
+		return cellTexts(res.Doc.Find("#budgets-card li .budget-watch-name"))
+	}
+	for email, want := range map[string]string{
+		"rita@acme.example": "[Engineering · 6000 Software · P]",
+		"hugo@acme.example": "[Sales · 6000 Software · P]",
+		"nora@acme.example": "[]",
+		"ana@acme.example":  "[Sales · 6000 Software · P Engineering · 6000 Software · P]",
+	} {
+		want = strings.ReplaceAll(want, " · P", fmt.Sprintf(" · 1 Jan %d–31 Dec %d", year, year))
+		if got := fmt.Sprint(card(email)); got != want {
+			t.Errorf("%s sees %s, want %s", email, got, want)
+		}
 	}
 }

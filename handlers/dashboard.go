@@ -31,7 +31,8 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	toOrder := s.can(c, purchaseOrdersCreate)
 	if mine || waiting || spend || toOrder {
 		now := time.Now().UTC()
-		sum, err := models.Dashboard(c.UserContext(), tenantDB(c), s.viewer(c), spend, toOrder, now)
+		scope := s.budgetScope(c)
+		sum, err := models.Dashboard(c.UserContext(), tenantDB(c), s.viewer(c), spend, toOrder, scope, now)
 		if err != nil {
 			return err
 		}
@@ -40,6 +41,11 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		d.Cards = dashboardCards(sum, mine, waiting, spend, canCreate, now)
 		if toOrder {
 			d.Cards = append(d.Cards, purchasing.ToOrderCard(sum.ToOrder))
+		}
+		if card, err := s.budgetsCard(c, scope, sum.BudgetIDs); err != nil {
+			return err
+		} else if card != nil {
+			d.Cards = append(d.Cards, card)
 		}
 	}
 	return s.render(c, http.StatusOK, page{Title: "Dashboard", Nav: "/dashboard", Content: dashboard.Page(d)})

@@ -32,7 +32,19 @@ type DashboardSummary struct {
 	// ToOrder is how many approved requisitions the viewer may see wait for their order;
 	// counted only when asked for (the viewer may make orders).
 	ToOrder int
+	// BudgetIDs are the active budgets of today the viewer watches (see BudgetScope).
+	BudgetIDs []int64
 }
+
+// BudgetScope is whose budgets the dashboard watches: none, the viewer's own department
+// and the departments they head, or every department's.
+type BudgetScope int
+
+const (
+	NoBudgets BudgetScope = iota
+	OwnBudgets
+	AllBudgets
+)
 
 // DepartmentSpend is one bar of the spend chart.
 type DepartmentSpend struct {
@@ -46,7 +58,7 @@ var openRequisitionStatuses = []string{RequisitionDraft, RequisitionPending, Req
 
 // Dashboard reads every card's figures in one query. Spend covers purchase orders made in
 // the calendar month (UTC) containing now, grouped by their requisition's department.
-func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrder bool, now time.Time) (DashboardSummary, error) {
+func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrder bool, budgets BudgetScope, now time.Time) (DashboardSummary, error) {
 	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	spendSQL := `NULL::json, 0`
 	if withSpend {
@@ -82,7 +94,19 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 			Where("requisitions.status = ?", RequisitionApproved).Select("count(*)")
 		toOrderSQL = `(@to_order)`
 	}
+	budgetSQL := `NULL::json`
+	if budgets != NoBudgets {
+		args["today"] = now.Format(time.DateOnly)
+		scope := ``
+		if budgets == OwnBudgets {
+			scope = ` AND b.department_id IN (SELECT department_id FROM users WHERE id = @me AND department_id IS NOT NULL
+				UNION SELECT id FROM departments WHERE head_id = @me)`
+		}
+		budgetSQL = `(SELECT json_agg(b.id ORDER BY b.id) FROM budgets b WHERE b.archived_at IS NULL
+			AND b.period_start <= CAST(@today AS date) AND b.period_end >= CAST(@today AS date)` + scope + `)`
+	}
 	var row struct {
+		Budgets         *string
 		Open            *string
 		Waiting         int
 		Spend           *string
@@ -95,9 +119,10 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		(`+queueCountSQL+`) AS waiting,
 		`+spendSQL+`,
 		(SELECT default_currency FROM org_settings WHERE id = 1) AS currency,
-		`+toOrderSQL+` AS to_order`,
+		`+toOrderSQL+` AS to_order,
+		`+budgetSQL+` AS budgets`,
 		args,
-	).Row().Scan(&row.Open, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency, &row.ToOrder)
+	).Row().Scan(&row.Open, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency, &row.ToOrder, &row.Budgets)
 	if err != nil {
 		return DashboardSummary{}, err
 	}
@@ -105,6 +130,11 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		ToOrder: row.ToOrder}
 	if row.Open != nil {
 		if err := json.Unmarshal([]byte(*row.Open), &out.Open); err != nil {
+			return DashboardSummary{}, err
+		}
+	}
+	if row.Budgets != nil {
+		if err := json.Unmarshal([]byte(*row.Budgets), &out.BudgetIDs); err != nil {
 			return DashboardSummary{}, err
 		}
 	}
