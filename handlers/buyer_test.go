@@ -90,3 +90,38 @@ func TestBuyersDeskListsApprovedRequisitionsToOrder(t *testing.T) {
 		t.Errorf("requester opens the list: %d %q", res.Status, res.Location())
 	}
 }
+
+// On an order just made, closing it stays out of the way: a secondary button folded away
+// behind "Close this order…", which asks before it closes; after a refusal it stays open
+// with the message.
+func TestCloseOrderStaysOutOfTheWay(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("carl@acme.example", testutil.Password)
+	c.Get("/dashboard")
+	poPath := c.Post("/requisitions/"+itoa(r.Requisition.ID)+"/purchase-order", nil).Location()
+
+	page := c.Get(poPath)
+	button := page.Doc.Find("#close-form button[type=submit]")
+	if button.Length() != 1 || button.HasClass("btn-danger") || button.HasClass("btn-primary") || !button.HasClass("btn-secondary") {
+		cls, _ := button.Attr("class")
+		t.Errorf("close button class %q, want a secondary button", cls)
+	}
+	if q, _ := page.Doc.Find("#close-form").Attr("data-confirm"); !strings.Contains(q, "Close PO-000001?") {
+		t.Errorf("close asks %q", q)
+	}
+	fold := page.Doc.Find("details.close-order")
+	if _, open := fold.Attr("open"); fold.Length() != 1 || open || fold.Find("#close-form").Length() != 1 {
+		t.Errorf("the close form is not folded away: %d details, open=%v", fold.Length(), open)
+	}
+	res := c.Post(poPath+"/close", nil)
+	if _, open := res.Doc.Find("details.close-order").Attr("open"); res.Status != http.StatusUnprocessableEntity || !open || res.Text("#reason-error") == "" {
+		t.Errorf("refused close: %d open=%v %q", res.Status, open, res.Text("#reason-error"))
+	}
+}
