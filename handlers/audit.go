@@ -103,7 +103,12 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if p.Rows, err = auditRows(ctx, db, entries); err != nil {
+	loc, err := orgZone(ctx, db)
+	if err != nil {
+		return err
+	}
+	p.Zone = loc.String()
+	if p.Rows, err = auditRows(ctx, db, entries, loc); err != nil {
 		return err
 	}
 	q := filterQuery(form)
@@ -315,17 +320,26 @@ func referencedIDs(entries []models.AuditEntry) map[string][]int64 {
 }
 
 // auditRows turns entries into what the log and History show, with the names of the records
-// they point at.
-func auditRows(ctx context.Context, db *gorm.DB, entries []models.AuditEntry) ([]auditlog.Row, error) {
+// they point at, at times read in the organisation's time zone loc.
+func auditRows(ctx context.Context, db *gorm.DB, entries []models.AuditEntry, loc *time.Location) ([]auditlog.Row, error) {
 	names, err := models.ReferenceNames(ctx, db, referencedIDs(entries))
 	if err != nil {
 		return nil, err
 	}
 	rows := make([]auditlog.Row, len(entries))
 	for i, e := range entries {
-		rows[i] = auditRow(e, names)
+		rows[i] = auditRow(e, names, loc)
 	}
 	return rows, nil
+}
+
+// orgZone is the organisation's time zone, in which History and the audit log show times.
+func orgZone(ctx context.Context, db *gorm.DB) (*time.Location, error) {
+	st, err := models.Settings(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return st.Location(), nil
 }
 
 // statusLabels read the status of a row of each table as the pages do: the one label each
@@ -370,8 +384,8 @@ func fieldText(table, col string, row map[string]any, names map[string]map[int64
 var actionLabels = map[string]string{"create": "Created", "update": "Changed", "delete": "Deleted"}
 
 // auditRow turns an entry into what the table shows.
-func auditRow(e models.AuditEntry, names map[string]map[int64]models.Reference) auditlog.Row {
-	r := auditlog.Row{ID: e.ID, When: e.At.UTC().Format("2 Jan 2006 15:04:05"), Who: e.ActorLabel, Kind: e.Action, RequestID: e.RequestID, IP: e.IP}
+func auditRow(e models.AuditEntry, names map[string]map[int64]models.Reference, loc *time.Location) auditlog.Row {
+	r := auditlog.Row{ID: e.ID, When: e.At.In(loc).Format("2 Jan 2006 15:04:05"), Who: e.ActorLabel, Kind: e.Action, RequestID: e.RequestID, IP: e.IP}
 	switch e.ActorType {
 	case "token":
 		r.WhoKind = "API token"
@@ -455,8 +469,12 @@ func (s *Server) history(c *fiber.Ctx, nav, title, backURL, backText string, h m
 	if err != nil {
 		return err
 	}
-	v := auditlog.History{Title: title, BackURL: backURL, BackText: backText}
-	if v.Rows, err = auditRows(c.UserContext(), tenantDB(c), entries); err != nil {
+	loc, err := orgZone(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	v := auditlog.History{Title: title, BackURL: backURL, BackText: backText, Zone: loc.String()}
+	if v.Rows, err = auditRows(c.UserContext(), tenantDB(c), entries, loc); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, page{Title: title, Nav: nav, Content: auditlog.HistoryPage(v)})

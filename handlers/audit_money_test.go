@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"time"
+
 	"testing"
 
 	"outlay/models"
@@ -21,7 +23,7 @@ func TestHistoryFormatsMoneyQuantitiesAndRates(t *testing.T) {
 		"Tax rate": {"20%", "7.25%"},
 		"Position": {"1", "2"},
 	}
-	row := auditRow(e, nil)
+	row := auditRow(e, nil, time.UTC)
 	if len(row.Changes) != len(want) {
 		t.Fatalf("changes %+v", row.Changes)
 	}
@@ -45,7 +47,7 @@ func TestHistoryNamesReferencedRecords(t *testing.T) {
 		New: map[string]any{"department_id": 4.0, "manager_id": 7.0}}
 	names := map[string]map[int64]models.Reference{"departments": {3: {Name: "Engineering"}, 4: {Name: "Finance"}}}
 	got := map[string][2]string{}
-	for _, c := range auditRow(e, names).Changes {
+	for _, c := range auditRow(e, names, time.UTC).Changes {
 		got[c.Field] = [2]string{c.Old, c.New}
 	}
 	if got["Department"] != [2]string{"Engineering (#3)", "Finance (#4)"} || got["Manager"] != [2]string{"—", "#7"} {

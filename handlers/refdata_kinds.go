@@ -527,21 +527,24 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSettings(c, http.StatusOK, st, st.DefaultCurrency, nil)
+	return s.renderSettings(c, http.StatusOK, st, models.SettingsInput{DefaultCurrency: st.DefaultCurrency, TimeZone: st.TimeZone}, nil)
 }
 
-func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings, currency string, errs views.FieldErrors) error {
+func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings, in models.SettingsInput, errs views.FieldErrors) error {
 	csrf := s.csrfToken(c)
 	f := refdata.Form{Action: settingsPath, CSRF: csrf, Submit: "Save settings", Errors: views.FieldErrors{}, Fields: []refdata.Field{
-		currencyField("default_currency", "Default currency", st.DefaultCurrency)}}
-	f.Fields[0].Value = currency
+		currencyField("default_currency", "Default currency", st.DefaultCurrency),
+		{Name: "time_zone", Label: "Time zone", Type: "text", Value: in.TimeZone, Max: 64, Required: true,
+			Hint: "History, the audit log and notification digests show times in this zone: an IANA name such as Europe/Berlin, America/New_York or UTC."}}}
+	f.Fields[0].Value = in.DefaultCurrency
 	f.Fields[0].Hint = "New vendors, budgets and documents start in this currency. Amounts already recorded keep theirs."
 	if errs != nil {
 		f.Errors = errs
 	}
 	d := refdata.Detail{Title: "Organisation settings", Subtitle: "Defaults for the whole organisation.", ListPath: "/dashboard", ListLabel: "Dashboard",
 		HistoryPath: settingsPath + "/history", CSRF: csrf, CanUpdate: s.can(c, settingsUpdate), FormTitle: "Money", Form: f,
-		Facts: []refdata.Fact{{Label: "Default currency", Value: st.DefaultCurrency}, {Label: "Last changed", Value: dayText(st.UpdatedAt)}}}
+		Facts: []refdata.Fact{{Label: "Default currency", Value: st.DefaultCurrency}, {Label: "Time zone", Value: st.TimeZone},
+			{Label: "Last changed", Value: dayText(st.UpdatedAt)}}}
 	p := page{Title: d.Title, Nav: settingsPath, Content: refdata.DetailPage(d)}
 	if htmxTarget(c) == refdata.FormID {
 		p.Partial = refdata.RecordForm(f)
@@ -550,8 +553,8 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 }
 
 func (s *Server) updateSettings(c *fiber.Ctx) error {
-	currency := c.FormValue("default_currency")
-	errs, err := refErrors(models.UpdateSettings(c.UserContext(), tenantDB(c), currency))
+	in := models.SettingsInput{DefaultCurrency: c.FormValue("default_currency"), TimeZone: c.FormValue("time_zone")}
+	errs, err := refErrors(models.UpdateSettings(c.UserContext(), tenantDB(c), in))
 	if err != nil {
 		return err
 	}
@@ -560,7 +563,7 @@ func (s *Server) updateSettings(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.renderSettings(c, http.StatusUnprocessableEntity, st, currency, errs)
+		return s.renderSettings(c, http.StatusUnprocessableEntity, st, in, errs)
 	}
 	s.setFlash(c, "success", "Saved the settings.")
 	return redirect(c, settingsPath)

@@ -363,11 +363,11 @@ func TestSettingsChangeTheDefaultCurrency(t *testing.T) {
 	t.Parallel()
 	s := newRefSite(t)
 	c := s.admin
-	r := htmxPost(c, "/admin/settings", "ref-form", url.Values{"default_currency": {"E"}})
+	r := htmxPost(c, "/admin/settings", "ref-form", url.Values{"default_currency": {"E"}, "time_zone": {"UTC"}})
 	if r.Status != 422 || r.Text("#default_currency-error") == "" {
 		t.Errorf("bad currency: %d", r.Status)
 	}
-	if got := flashAfter(t, c, c.Post("/admin/settings", url.Values{"default_currency": {"EUR"}})); got != "Saved the settings." {
+	if got := flashAfter(t, c, c.Post("/admin/settings", url.Values{"default_currency": {"EUR"}, "time_zone": {"UTC"}})); got != "Saved the settings." {
 		t.Errorf("flash %q", got)
 	}
 	if v, _ := c.Get("/vendors/new").Doc.Find("#currency option[selected]").Attr("value"); v != "EUR" {

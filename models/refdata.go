@@ -665,13 +665,28 @@ func ArchiveBudget(ctx context.Context, db *gorm.DB, id int64, archived bool) er
 
 // ---------- Organisation settings ----------
 
+// SettingsInput is the settings form as typed.
+type SettingsInput struct {
+	DefaultCurrency string
+	TimeZone        string
+}
+
 // UpdateSettings changes the organisation's default currency, the one new documents and
-// budgets start in. Amounts already recorded keep their own currency.
-func UpdateSettings(ctx context.Context, db *gorm.DB, defaultCurrency string) error {
-	defaultCurrency = strings.ToUpper(strings.TrimSpace(defaultCurrency))
-	if !money.ValidCurrency(defaultCurrency) {
-		return outlay.ValidationErrors{"default_currency": "Choose a currency: a three-letter ISO code such as USD."}
+// budgets start in (amounts already recorded keep their own), and its time zone, in which
+// people read times. Nothing changes unless both are valid.
+func UpdateSettings(ctx context.Context, db *gorm.DB, in SettingsInput) error {
+	currency := strings.ToUpper(strings.TrimSpace(in.DefaultCurrency))
+	zone := strings.TrimSpace(in.TimeZone)
+	errs := outlay.ValidationErrors{}
+	if !money.ValidCurrency(currency) {
+		errs["default_currency"] = "Choose a currency: a three-letter ISO code such as USD."
+	}
+	if _, err := LoadTimeZone(zone); err != nil || len(zone) > 64 {
+		errs["time_zone"] = "Enter a time zone by its IANA name, such as Europe/Berlin or America/New_York."
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	return db.WithContext(ctx).Model(&OrgSettings{}).Where("id = 1").
-		Updates(map[string]any{"default_currency": defaultCurrency, "updated_at": time.Now().UTC()}).Error
+		Updates(map[string]any{"default_currency": currency, "time_zone": zone, "updated_at": time.Now().UTC()}).Error
 }

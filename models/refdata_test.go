@@ -132,7 +132,7 @@ func TestBudgetAmountsAndChoicesAreChecked(t *testing.T) {
 	if err := models.ArchiveGLAccount(ctx, f.db, f.glAcct, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := models.UpdateSettings(ctx, f.db, "jpy"); err != nil {
+	if err := models.UpdateSettings(ctx, f.db, models.SettingsInput{DefaultCurrency: "jpy", TimeZone: "UTC"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := fieldError(t, func() error {

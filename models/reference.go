@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"time"
+	_ "time/tzdata" // time zones load wherever the server runs
 
 	"gorm.io/gorm"
 
@@ -13,7 +15,25 @@ import (
 type OrgSettings struct {
 	ID              int
 	DefaultCurrency string
+	TimeZone        string // an IANA name: "Europe/Berlin", "UTC"
 	UpdatedAt       time.Time
+}
+
+// Location is the organisation's time zone, in which people read times; UTC should the
+// stored name not load.
+func (s OrgSettings) Location() *time.Location {
+	if loc, err := LoadTimeZone(s.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// LoadTimeZone loads an IANA time zone by name. "Local", the server's own zone, is not one.
+func LoadTimeZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("models: no time zone %q", name)
+	}
+	return time.LoadLocation(name)
 }
 
 // TableName is the settings table.

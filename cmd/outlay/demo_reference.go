@@ -18,7 +18,7 @@ import (
 // books in euros, to show a second currency.
 func seedDemoReference(ctx context.Context, db *gorm.DB, slug string) error {
 	if slug == "globex" {
-		if err := models.UpdateSettings(ctx, db, "EUR"); err != nil {
+		if err := models.UpdateSettings(ctx, db, models.SettingsInput{DefaultCurrency: "EUR", TimeZone: "Europe/Berlin"}); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ type Page struct {
 	NextURL   string // older entries, if any
 	FirstURL  string // back to the newest, when not on the first page
 	ExportURL string // empty when the user may not export
+	Zone      string // the time zone the times are in: "Europe/Berlin"
 }
 
 // Filter is the filter form as typed.
@@ -59,5 +60,6 @@ type History struct {
 	Title    string
 	BackURL  string
 	BackText string
+	Zone     string // the time zone the times are in
 	Rows     []Row
 }
