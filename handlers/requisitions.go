@@ -239,7 +239,7 @@ func (s *Server) requisitionDetail(c *fiber.Ctx, d *models.RequisitionDetail) re
 	}
 	for _, st := range d.Steps {
 		step := requisitions.Step{Round: st.Round, Position: st.Position, Who: stepWho(st), Status: st.Status,
-			ActedBy: st.ActedByName, At: formatMoment(st.ActedAt), Comment: st.Comment}
+			ActedBy: st.ActedByName, At: formatMoment(st.ActedAt), Comment: st.Comment, Rule: st.RuleName}
 		if st.OnBehalfOfName != "" {
 			step.ActedBy += " for " + st.OnBehalfOfName
 		}

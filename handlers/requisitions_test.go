@@ -565,3 +565,62 @@ func TestAuditorReadsRequisitionsButChangesNothing(t *testing.T) {
 		t.Errorf("requester opens everyone's list: %d", res.Status)
 	}
 }
+
+// A requisition's page says of each step who decided it, when, with their comment, and
+// which rule put it on the route (or that none matched and the default route applied).
+func TestRequisitionStepsShowDecisionAndRule(t *testing.T) {
+	t.Parallel()
+	s := newReqSite(t)
+	ron, mia := s.withManager(t)
+	db := s.db(t)
+	minimum := int64(5000)
+	rule := models.ApprovalRule{DocType: models.DocRequisition, Name: "Desks over $50", Priority: 10, Currency: "USD", MinAmountMinor: &minimum,
+		BudgetCheck: "none", Active: true}
+	if err := db.Create(&rule).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(&models.ApprovalRuleStep{RuleID: rule.ID, Position: 1, Kind: models.StepManager}).Error; err != nil {
+		t.Fatal(err)
+	}
+	c := s.client(t, ron)
+	submit := func(price string) string {
+		c.Get("/requisitions/new")
+		f := s.reqForm([4]string{"Desk", "1", price, ids(s.gl)})
+		f.Set("intent", "submit")
+		res := c.Post("/requisitions", f)
+		if !strings.Contains(flashAfter(t, c, res), "is submitted for approval") {
+			t.Fatalf("submit at %s: %s", price, res.Text(".field-error, .flash"))
+		}
+		return res.Location()
+	}
+	ruled, plain := submit("100"), submit("10")
+
+	var step models.ApprovalStep
+	if err := db.Where("status = ? AND rule_id = ?", models.StepPending, rule.ID).First(&step).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.DecideStep(context.Background(), db, models.Viewer{UserID: mia.ID, Roles: []string{"approver"}}, step.ID,
+		models.Decision{Approve: true, Comment: "Fine for the new starters."}); err != nil {
+		t.Fatal(err)
+	}
+	db.First(&step, step.ID)
+
+	page := c.Get(ruled)
+	done := page.Doc.Find(".req-step-approved")
+	if done.Length() != 1 {
+		t.Fatalf("%d approved steps shown", done.Length())
+	}
+	if got := strings.TrimSpace(done.Find(".req-step-rule").Text()); got != "Rule: Desks over $50" {
+		t.Errorf("rule shown as %q", got)
+	}
+	if got := strings.TrimSpace(done.Find(".req-step-acted").Text()); got != "Mia Manager, "+step.ActedAt.UTC().Format("2 Jan 2006, 15:04 UTC") {
+		t.Errorf("who and when shown as %q", got)
+	}
+	if got := strings.TrimSpace(done.Find(".req-step-comment").Text()); got != "Fine for the new starters." {
+		t.Errorf("comment shown as %q", got)
+	}
+	page = c.Get(plain)
+	if got := strings.TrimSpace(page.Text(".req-step-pending .req-step-rule")); got != "No rule matched: the default route" {
+		t.Errorf("default route shown as %q", got)
+	}
+}

@@ -143,6 +143,9 @@ type ApprovalStepDetail struct {
 	ApproverName   string
 	ActedByName    string
 	OnBehalfOfName string
+	// RuleName names the approval rule that put the step on the route; empty on the default
+	// route, which applies when no rule matches.
+	RuleName string
 }
 
 // GetRequisition reads requisition id as viewer v may see it; one they may not see is not
@@ -175,8 +178,10 @@ func GetRequisition(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Requ
 		d.Lines = append(d.Lines, l.RequisitionLine)
 	}
 	err = db.Table("approval_steps s").Where("s.doc_type = ? AND s.doc_id = ?", DocRequisition, id).
-		Select(`s.*, COALESCE(a.name, '') AS approver_name, COALESCE(b.name, '') AS acted_by_name, COALESCE(o.name, '') AS on_behalf_of_name`).
+		Select(`s.*, COALESCE(a.name, '') AS approver_name, COALESCE(b.name, '') AS acted_by_name, COALESCE(o.name, '') AS on_behalf_of_name,
+			COALESCE(ru.name, '') AS rule_name`).
 		Joins("LEFT JOIN users a ON a.id = s.approver_id").
+		Joins("LEFT JOIN approval_rules ru ON ru.id = s.rule_id").
 		Joins("LEFT JOIN users b ON b.id = s.acted_by").
 		Joins("LEFT JOIN users o ON o.id = s.on_behalf_of").
 		Order("s.round, s.position").Scan(&d.Steps).Error

@@ -219,6 +219,7 @@ type Step struct {
 	ActedBy  string
 	At       string
 	Comment  string
+	Rule     string // the approval rule that put the step there; empty on the default route
 }
 
 // Line is a stored line, read-only.
