@@ -206,9 +206,7 @@ func (s *Server) shell(c *fiber.Ctx, p page) views.Shell {
 	}
 	if st.user != nil {
 		sh.User = &views.ShellUser{Name: st.user.Name, Email: st.user.Email}
-		if n, err := models.UnreadNotifications(c.UserContext(), st.db, st.user.UserID); err == nil {
-			sh.Unread = n
-		}
+		sh.Unread = st.user.Unread
 		for _, sec := range navSections {
 			for _, path := range sec.Paths {
 				if r, ok := s.navRoutes[path]; ok && s.allowed(c, r) {

@@ -67,6 +67,9 @@ type SessionUser struct {
 	PolicyVersion int64
 	// TokenID is set when the request authenticated with an API token instead of a session.
 	TokenID int64
+	// Unread is how many of the person's notifications are unread as the request starts
+	// (the bell's number), read in the same query.
+	Unread int64
 }
 
 // HasRole reports whether the user holds role.
@@ -114,12 +117,14 @@ func lookupIdentity(ctx context.Context, db *gorm.DB, lastUsed, credID, from str
 		LastSeenAt    *time.Time
 		PolicyVersion int64
 		CredentialID  int64
+		Unread        int64
 	}
 	err := db.WithContext(ctx).Raw(`
 		SELECT u.id AS user_id, u.email, u.name, `+lastUsed+` AS last_seen_at,
 		       (SELECT version FROM policy_state WHERE id = 1) AS policy_version,
 		       COALESCE((SELECT json_agg(json_build_object('name', r.name, 'label', r.label) ORDER BY r.name)
 		                 FROM user_roles ur JOIN roles r ON r.name = ur.role WHERE ur.user_id = u.id), '[]')::text AS roles_json,
+		       (SELECT count(*) FROM notifications n WHERE n.recipient_id = u.id AND n.read_at IS NULL) AS unread,
 		       `+credID+` AS credential_id
 		`+from, args...).Scan(&row).Error
 	if err != nil {
@@ -128,7 +133,7 @@ func lookupIdentity(ctx context.Context, db *gorm.DB, lastUsed, credID, from str
 	if row.UserID == 0 {
 		return nil, outlay.ErrNotFound
 	}
-	su := &SessionUser{UserID: row.UserID, Email: row.Email, Name: row.Name, PolicyVersion: row.PolicyVersion, TokenID: row.CredentialID}
+	su := &SessionUser{UserID: row.UserID, Email: row.Email, Name: row.Name, PolicyVersion: row.PolicyVersion, TokenID: row.CredentialID, Unread: row.Unread}
 	if row.LastSeenAt != nil {
 		su.LastSeenAt = *row.LastSeenAt
 	}
