@@ -224,8 +224,8 @@ func fieldLabel(col string) string {
 	return strings.ToUpper(col[:1]) + col[1:]
 }
 
-// valueText shows a recorded value.
-func valueText(v any) string {
+// valueText shows a recorded value; a time reads in loc, the organisation's time zone.
+func valueText(v any, loc *time.Location) string {
 	switch x := v.(type) {
 	case nil:
 		return "—"
@@ -237,7 +237,7 @@ func valueText(v any) string {
 			return "(secret)"
 		}
 		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
-			return t.UTC().Format("2 Jan 2006 15:04")
+			return t.In(loc).Format("2 Jan 2006 15:04")
 		}
 		return x
 	case bool:
@@ -354,7 +354,7 @@ var statusLabels = map[string]func(string) string{
 // fieldText shows column col of a recorded row of table: amounts in minor units as money in
 // the row's currency, quantities in thousandths as quantities, tax rates in basis points as
 // percent, statuses by their labels, and references to other records by name ("Engineering (#3)").
-func fieldText(table, col string, row map[string]any, names map[string]map[int64]models.Reference) string {
+func fieldText(table, col string, row map[string]any, names map[string]map[int64]models.Reference, loc *time.Location) string {
 	v := row[col]
 	if label, ok := statusLabels[table]; ok && col == "status" {
 		if st, ok := v.(string); ok && st != "" {
@@ -378,7 +378,7 @@ func fieldText(table, col string, row map[string]any, names map[string]map[int64
 			return money.FormatRate(int(n)) + "%"
 		}
 	}
-	return valueText(v)
+	return valueText(v, loc)
 }
 
 var actionLabels = map[string]string{"create": "Created", "update": "Changed", "delete": "Deleted"}
@@ -405,7 +405,7 @@ func auditRow(e models.AuditEntry, names map[string]map[int64]models.Reference, 
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			r.Details = append(r.Details, auditlog.Change{Field: fieldLabel(k), New: valueText(e.Details[k])})
+			r.Details = append(r.Details, auditlog.Change{Field: fieldLabel(k), New: valueText(e.Details[k], loc)})
 		}
 		return r
 	}
@@ -435,11 +435,11 @@ func auditRow(e models.AuditEntry, names map[string]map[int64]models.Reference, 
 		}
 		switch e.Action {
 		case "create":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(e.TableName, f, e.New, names)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(e.TableName, f, e.New, names, loc)})
 		case "delete":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(e.TableName, f, e.Old, names)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(e.TableName, f, e.Old, names, loc)})
 		default:
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: fieldText(e.TableName, f, e.Old, names), New: fieldText(e.TableName, f, e.New, names)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: fieldText(e.TableName, f, e.Old, names, loc), New: fieldText(e.TableName, f, e.New, names, loc)})
 		}
 	}
 	return r
@@ -458,7 +458,7 @@ func recordLabel(id string) string {
 	sort.Strings(keys)
 	out := make([]string, len(keys))
 	for i, k := range keys {
-		out[i] = strings.ToLower(fieldLabel(k)) + " " + valueText(parts[k])
+		out[i] = strings.ToLower(fieldLabel(k)) + " " + valueText(parts[k], time.UTC)
 	}
 	return strings.Join(out, ", ")
 }

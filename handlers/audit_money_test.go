@@ -33,7 +33,7 @@ func TestHistoryFormatsMoneyQuantitiesAndRates(t *testing.T) {
 		}
 	}
 	// Without a currency on the row an amount stays a plain number.
-	if got := fieldText("requisitions", "total_minor", map[string]any{"total_minor": 500.0}, nil); got != "500" {
+	if got := fieldText("requisitions", "total_minor", map[string]any{"total_minor": 500.0}, nil, time.UTC); got != "500" {
 		t.Errorf("amount without currency = %q", got)
 	}
 }
@@ -60,10 +60,25 @@ func TestHistoryShowsLinesInTheirDocumentsCurrency(t *testing.T) {
 	t.Parallel()
 	names := map[string]map[int64]models.Reference{"requisitions": {5: {Name: "REQ-000005", Currency: "EUR"}}}
 	row := map[string]any{"requisition_id": 5.0, "amount_minor": 96000.0}
-	if got := fieldText("requisition_lines", "amount_minor", row, names); got != "€960.00" {
+	if got := fieldText("requisition_lines", "amount_minor", row, names, time.UTC); got != "€960.00" {
 		t.Errorf("line amount %q", got)
 	}
-	if got := fieldText("requisition_lines", "requisition_id", row, names); got != "REQ-000005 (#5)" {
+	if got := fieldText("requisition_lines", "requisition_id", row, names, time.UTC); got != "REQ-000005 (#5)" {
 		t.Errorf("line's requisition %q", got)
+	}
+}
+
+// A recorded time reads in the organisation's time zone, as the When column does.
+func TestRecordedTimesReadInTheOrganisationsZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := map[string]any{"acted_at": "2026-12-03T06:00:00Z"}
+	if got := fieldText("approval_steps", "acted_at", row, nil, berlin); got != "3 Dec 2026 07:00" {
+		t.Errorf("in Berlin %q", got)
+	}
+	if got := fieldText("approval_steps", "acted_at", row, nil, time.UTC); got != "3 Dec 2026 06:00" {
+		t.Errorf("in UTC %q", got)
 	}
 }
