@@ -190,10 +190,15 @@ func (s *Server) renderRequisitionForm(c *fiber.Ctx, status int, f requisitions.
 	return s.render(c, status, p)
 }
 
-func (s *Server) newRequisitionPage(c *fiber.Ctx) error {
+// newFormKey names a new-requisition form, so that posting it twice makes one requisition.
+func newFormKey() string {
 	key := make([]byte, 16)
 	_, _ = rand.Read(key)
-	f, err := s.requisitionForm(c, models.RequisitionInput{FormKey: hex.EncodeToString(key)}, nil, nil)
+	return hex.EncodeToString(key)
+}
+
+func (s *Server) newRequisitionPage(c *fiber.Ctx) error {
+	f, err := s.requisitionForm(c, models.RequisitionInput{FormKey: newFormKey()}, nil, nil)
 	if err != nil {
 		return err
 	}

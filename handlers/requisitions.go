@@ -224,7 +224,8 @@ func (s *Server) requisitionDetail(c *fiber.Ctx, d *models.RequisitionDetail) re
 		Submitted: formatMoment(d.SubmittedAt), Decided: formatMoment(d.DecidedAt), Justification: d.Justification, Currency: cur,
 		Subtotal: money.Money{Minor: d.SubtotalMinor, Currency: cur}.String(), Tax: money.Money{Minor: d.TaxMinor, Currency: cur}.String(),
 		Total:       d.Total().String(),
-		CanWithdraw: d.RequesterID == currentUser(c).UserID && d.Status == models.RequisitionPending}
+		CanWithdraw: d.RequesterID == currentUser(c).UserID && d.Status == models.RequisitionPending,
+		CanCopy:     s.can(c, requisitionsCreate)}
 	if d.Number != nil {
 		v.Number = *d.Number
 	}

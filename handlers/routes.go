@@ -193,6 +193,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/requisitions/:id", "requisitions", policy.Update, s.updateRequisition),
 		permitted(post, "/requisitions/:id/withdraw", "requisitions", policy.Update, s.withdrawRequisition),
 		permitted(post, "/requisitions/:id/delete", "requisitions", policy.Update, s.deleteRequisition),
+		permitted(post, "/requisitions/:id/copy", "requisitions", policy.Create, s.copyRequisition),
 		// Approvals: the approver's queue, decisions and out-of-office delegation, and the
 		// approval rules admin.
 		permitted(get, "/approvals", "approvals", policy.Read, s.approvalsPage).nav("Approvals"),

@@ -27,6 +27,9 @@ func Path(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
 // WithdrawPath pulls a pending requisition back.
 func WithdrawPath(id int64) string { return Path(id) + "/withdraw" }
 
+// CopyPath starts a new draft from a requisition.
+func CopyPath(id int64) string { return Path(id) + "/copy" }
+
 // DeletePath removes a draft that was never submitted.
 func DeletePath(id int64) string { return Path(id) + "/delete" }
 
@@ -257,6 +260,7 @@ type Detail struct {
 	Steps         []Step
 	WaitingFor    string
 	CanWithdraw   bool
+	CanCopy       bool // the viewer may start a new draft from it
 	Actions       templ.Component
 	Activity      templ.Component
 	HistoryURL    string // the requisition's History page
