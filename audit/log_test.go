@@ -52,6 +52,8 @@ var tableCoverage = map[string]string{
 	"user_two_factor":           "TestTwoFactorTablesCreateUpdateDelete",
 	"two_factor_settings":       "TestTwoFactorTablesCreateUpdateDelete",
 	"two_factor_required_roles": "TestTwoFactorTablesCreateUpdateDelete",
+	// Notification preferences.
+	"notification_preferences": "TestNotificationPreferencesCreateUpdateDelete",
 }
 
 // Every table of the tenant schema is either proven audited by a test or deliberately not

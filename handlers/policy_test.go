@@ -29,6 +29,9 @@ var signedInOnly = map[string]string{
 	"GET /notifications/bell":      "each person's own notifications",
 	"POST /notifications/read-all": "each person's own notifications",
 	"POST /notifications/:id/read": "each person's own notifications",
+	// Each person chooses how they are told.
+	"GET /settings/notifications":  "each person's own notification preferences",
+	"POST /settings/notifications": "each person's own notification preferences",
 }
 
 // concretePath fills a route's parameters with values that exist or are harmless.

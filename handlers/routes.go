@@ -57,7 +57,7 @@ var navSections = []struct {
 	{"Spend", []string{"/requisitions", "/approvals", "/purchase-orders", "/purchase-orders/to-order", "/requisitions/all", "/vendors"}},
 	{"Setup", []string{"/admin/departments", "/admin/locations", "/admin/gl-accounts", "/admin/budgets", "/admin/approval-rules", "/admin/settings"}},
 	{"Administration", []string{"/admin/users", "/admin/roles", "/admin/sso", "/admin/security", "/admin/tokens", "/audit"}},
-	{"You", []string{"/settings/tokens", "/settings/security"}},
+	{"You", []string{"/settings/tokens", "/settings/security", "/settings/notifications"}},
 }
 
 func (r Route) api() Route { r.API = true; return r }
@@ -118,6 +118,8 @@ func (s *Server) routeTable() []Route {
 		permitted(get, "/admin/tokens", "admin.tokens", policy.Read, s.adminTokensPage).nav("All API tokens"),
 		permitted(post, "/admin/tokens/:id/revoke", "admin.tokens", policy.Delete, s.revokeAnyToken),
 		signedIn(get, "/settings/security", s.securityPage).nav("Security"),
+		signedIn(get, "/settings/notifications", s.notificationPrefsPage).nav("Notifications"),
+		signedIn(post, "/settings/notifications", s.updateNotificationPrefs),
 		signedIn(get, "/notifications", s.notificationsPage),
 		signedIn(get, "/notifications/bell", s.notificationsBell),
 		signedIn(post, "/notifications/read-all", s.markAllNotificationsRead),

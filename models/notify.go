@@ -76,7 +76,8 @@ type notice struct {
 }
 
 // queue tells each person in to (skipping duplicates and anyone who may not open the
-// document): it writes the notification mail to the outbox and the in-app notification, in
+// document): it writes the notification mail to the outbox (unless the person turned mail of
+// this kind off) and the in-app notification, in
 // the transaction of the change. This is the one place both are written, so the mail and the
 // bell always agree on who is told.
 func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient, write func(r recipient) notice) error {
@@ -94,17 +95,23 @@ func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient,
 			continue
 		}
 		m := write(r)
-		id, err := QueueMail(tx.Statement.Context, tx, kind, m.Mail, false)
+		wanted, err := mailWanted(tx, r.ID, kind)
 		if err != nil {
 			return err
+		}
+		if wanted {
+			id, err := QueueMail(tx.Statement.Context, tx, kind, m.Mail, false)
+			if err != nil {
+				return err
+			}
+			n.mu.Lock()
+			n.queued = append(n.queued, id)
+			n.mu.Unlock()
 		}
 		if err := tx.Create(&Notification{RecipientID: r.ID, Kind: kind, DocType: s.DocType, DocID: s.DocID,
 			Title: m.Title, Summary: m.Summary, LinkPath: s.Path}).Error; err != nil {
 			return err
 		}
-		n.mu.Lock()
-		n.queued = append(n.queued, id)
-		n.mu.Unlock()
 	}
 	return nil
 }
