@@ -173,6 +173,8 @@ var notAudited = map[string]string{
 		"the sign-ins and failed codes they lead to are recorded as events",
 	"mail_outbox": "outgoing mail, written with the change that causes it (which is recorded); " +
 		"a mail with a set-password link holds it only until it is sent",
+	"notifications": "what a person is told in the app, written with the change that causes it (which is recorded); " +
+		"marking one read changes only that person's own count",
 }
 
 // NotAudited lists the tables not audited row by row, each with the reason.

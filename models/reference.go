@@ -15,7 +15,7 @@ import (
 type OrgSettings struct {
 	ID              int
 	DefaultCurrency string
-	TimeZone        string // an IANA name: "Europe/Berlin", "UTC"
+	TimeZone        string `gorm:"default:UTC"` // an IANA name: "Europe/Berlin", "UTC"; unset, the database's default
 	UpdatedAt       time.Time
 }
 
