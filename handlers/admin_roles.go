@@ -55,14 +55,18 @@ func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel string, errs vie
 	for _, r := range summaries {
 		p.Roles = append(p.Roles, roles.Column{Name: r.Name, Label: r.Label, Builtin: r.Builtin, Members: r.Members, InReach: reach.Reaches(r.Name)})
 	}
-	for _, perm := range s.Permissions() {
-		row := roles.Row{Label: perm.Label(), Pages: s.pagesFor(perm)}
-		for _, r := range p.Roles {
-			row.Cells = append(row.Cells, roles.Cell{Role: r.Name, RoleLabel: r.Label, Object: perm.Object, Action: perm.Action,
-				PermLabel: perm.Label(), Granted: set.Allowed([]string{r.Name}, perm),
-				CanEdit: p.CanEdit && reach.Holds(perm) && reach.Reaches(r.Name)})
+	for _, area := range policy.ByArea(s.Permissions()) {
+		g := roles.Group{Area: area.Area}
+		for _, perm := range area.Perms {
+			row := roles.Row{Label: perm.Phrase()}
+			for _, r := range p.Roles {
+				row.Cells = append(row.Cells, roles.Cell{Role: r.Name, RoleLabel: r.Label, Object: perm.Object, Action: perm.Action,
+					PermLabel: perm.Phrase(), Granted: set.Allowed([]string{r.Name}, perm),
+					CanEdit: p.CanEdit && reach.Holds(perm) && reach.Reaches(r.Name)})
+			}
+			g.Rows = append(g.Rows, row)
 		}
-		p.Rows = append(p.Rows, row)
+		p.Groups = append(p.Groups, g)
 	}
 	return s.render(c, status, page{Title: "Roles and permissions", Nav: "/admin/roles", Content: roles.Matrix(p)})
 }
@@ -91,7 +95,7 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 		return err
 	}
 	label := r.Label
-	cell := roles.Cell{Role: role, RoleLabel: label, Object: perm.Object, Action: perm.Action, PermLabel: perm.Label(), Granted: granted, CanEdit: true}
+	cell := roles.Cell{Role: role, RoleLabel: label, Object: perm.Object, Action: perm.Action, PermLabel: perm.Phrase(), Granted: granted, CanEdit: true}
 	err = models.SetPermission(ctx, db, grantor(c), role, perm, granted)
 	if _, refused := models.AsGrantRefused(err); refused || errors.Is(err, models.ErrLastRoleEditor) {
 		cell.Granted = !granted

@@ -108,7 +108,13 @@
     toast.addEventListener('focusin', hold);
     toast.addEventListener('mouseleave', arm);
     toast.addEventListener('focusout', arm);
-    toastRegion().appendChild(toast);
+    // A new toast replaces the one showing, so they never pile up over the page.
+    var region = toastRegion();
+    Array.prototype.forEach.call(region.querySelectorAll('.toast'), function (old) {
+      clearTimeout(old._timer);
+      old.remove();
+    });
+    region.appendChild(toast);
     arm();
   }
 

@@ -8,7 +8,7 @@ import "outlay/views"
 type Page struct {
 	CSRFToken string
 	Roles     []Column
-	Rows      []Row
+	Groups    []Group
 	CanEdit   bool
 	CanCreate bool
 	CanDelete bool
@@ -25,10 +25,15 @@ type Column struct {
 	InReach bool // the viewer holds every permission of the role, so may delete it
 }
 
+// Group is the permissions of one area of the product ("Buying", "Setup").
+type Group struct {
+	Area string
+	Rows []Row
+}
+
 // Row is one permission of the matrix.
 type Row struct {
-	Label string // "Users: View"
-	Pages string // the pages it opens, e.g. "/admin/users"
+	Label string // what it lets people do: "Edit users"
 	Cells []Cell
 }
 
