@@ -132,6 +132,12 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 	out.Receive = purchasing.ReceiveForm{CSRF: csrf, OrderID: d.ID, Lines: out.Lines, Quantities: map[int64]string{},
 		ReceivedOn: time.Now().UTC().Format(time.DateOnly), Receipts: len(d.Receipts), Errors: views.FieldErrors{}}
 	out.Close = purchasing.CloseForm{CSRF: csrf, OrderID: d.ID, Number: d.Number, Errors: views.FieldErrors{}}
+	out.Terms, out.TermsEditable = orderTerms(d), d.Status == models.POOpen
+	out.TermsForm = purchasing.TermsForm{CSRF: csrf, OrderID: d.ID, PaymentTerms: d.PaymentTerms, BillToAddress: d.BillToAddress,
+		VendorNotes: d.VendorNotes, Errors: views.FieldErrors{}}
+	if d.ExpectedOn != nil {
+		out.TermsForm.ExpectedOn = d.ExpectedOn.Format(time.DateOnly)
+	}
 	var err error
 	if out.Comments, err = s.documentComments(c, purchaseOrderDocs, d.ID, "", nil); err != nil {
 		return out, err
@@ -147,6 +153,15 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 		}
 	}
 	return out, err
+}
+
+// orderTerms is what the order tells the vendor besides its lines, as shown.
+func orderTerms(d *models.PurchaseOrderDetail) purchasing.Terms {
+	t := purchasing.Terms{PaymentTerms: d.PaymentTerms, BillToAddress: d.BillToAddress, VendorNotes: d.VendorNotes}
+	if d.ExpectedOn != nil {
+		t.Expected = d.ExpectedOn.Format("2 Jan 2006")
+	}
+	return t
 }
 
 func (s *Server) purchaseOrderPage(c *fiber.Ctx) error {
@@ -169,7 +184,7 @@ func (s *Server) purchaseOrderPrint(c *fiber.Ctx) error {
 	p := purchasing.Print{Organisation: tenantOf(c).Name, Number: d.Number, Date: d.CreatedAt.UTC().Format("2 January 2006"),
 		Vendor: d.Vendor.Name, VendorContact: d.Vendor.ContactName, VendorEmail: d.Vendor.Email, VendorAddress: d.Vendor.Address,
 		Requisition: d.RequisitionNumber, Requester: d.RequesterName, Lines: poLines(d), Subtotal: d.Money(d.SubtotalMinor).String(),
-		Tax: d.Money(d.TaxMinor).String(), Total: d.Total().String()}
+		Tax: d.Money(d.TaxMinor).String(), Total: d.Total().String(), Terms: orderTerms(d)}
 	if d.Status == models.POClosed || d.Status == models.POCancelled {
 		p.Status = purchasing.StatusLabel(d.Status)
 	}
@@ -264,6 +279,38 @@ func (s *Server) closePurchaseOrder(c *fiber.Ctx) error {
 	if err := s.flashOutcome(c, err, d.Number+" is closed."); err != nil {
 		return err
 	}
+	return redirect(c, purchasing.OrderPath(d.ID))
+}
+
+// updateOrderTerms changes the order's terms, bill-to address, expected delivery and notes.
+// Bad input and a refusal (goods already received) come back beside the form, as typed.
+func (s *Server) updateOrderTerms(c *fiber.Ctx) error {
+	d, err := s.purchaseOrderFromPath(c)
+	if err != nil {
+		return err
+	}
+	in := models.OrderTermsInput{PaymentTerms: c.FormValue("payment_terms"), BillToAddress: c.FormValue("bill_to_address"),
+		ExpectedOn: c.FormValue("expected_on"), VendorNotes: c.FormValue("vendor_notes")}
+	err = models.UpdateOrderTerms(c.UserContext(), tenantDB(c), d.ID, in)
+	errs, status := views.FieldErrors(nil), http.StatusUnprocessableEntity
+	if v, ok := outlay.AsValidation(err); ok {
+		errs = views.FieldErrors(v)
+	} else if errors.Is(err, outlay.ErrConflict) {
+		errs, status = views.FieldErrors{"": err.Error()}, http.StatusConflict
+	} else if err != nil {
+		return err
+	}
+	if errs != nil {
+		view, err := s.purchaseOrderDetail(c, d)
+		if err != nil {
+			return err
+		}
+		f := &view.TermsForm
+		f.PaymentTerms, f.BillToAddress, f.ExpectedOn, f.VendorNotes, f.Errors = in.PaymentTerms, in.BillToAddress, in.ExpectedOn, in.VendorNotes, errs
+		return s.render(c, status, page{Title: d.Number, Nav: purchasing.ListPath,
+			Content: purchasing.DetailPage(view), Partial: purchasing.TermsFormView(view.TermsForm)})
+	}
+	s.setFlash(c, "success", "Saved the terms and notes of "+d.Number+".")
 	return redirect(c, purchasing.OrderPath(d.ID))
 }
 

@@ -527,7 +527,7 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSettings(c, http.StatusOK, st, models.SettingsInput{DefaultCurrency: st.DefaultCurrency, TimeZone: st.TimeZone}, nil)
+	return s.renderSettings(c, http.StatusOK, st, models.SettingsInput{DefaultCurrency: st.DefaultCurrency, TimeZone: st.TimeZone, BillToAddress: st.BillToAddress}, nil)
 }
 
 func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings, in models.SettingsInput, errs views.FieldErrors) error {
@@ -535,7 +535,9 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 	f := refdata.Form{Action: settingsPath, CSRF: csrf, Submit: "Save settings", Errors: views.FieldErrors{}, Fields: []refdata.Field{
 		currencyField("default_currency", "Default currency", st.DefaultCurrency),
 		{Name: "time_zone", Label: "Time zone", Type: "text", Value: in.TimeZone, Max: 64, Required: true,
-			Hint: "History, the audit log and notification digests show times in this zone: an IANA name such as Europe/Berlin, America/New_York or UTC."}}}
+			Hint: "History, the audit log and notification digests show times in this zone: an IANA name such as Europe/Berlin, America/New_York or UTC."},
+		{Name: "bill_to_address", Label: "Bill-to address", Type: "textarea", Value: in.BillToAddress, Max: 500,
+			Hint: "Where vendors send invoices. New purchase orders carry it; each order's copy can be changed on its page."}}}
 	f.Fields[0].Value = in.DefaultCurrency
 	f.Fields[0].Hint = "New vendors, budgets and documents start in this currency. Amounts already recorded keep theirs."
 	if errs != nil {
@@ -544,6 +546,7 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 	d := refdata.Detail{Title: "Organisation settings", Subtitle: "Defaults for the whole organisation.", ListPath: "/dashboard", ListLabel: "Dashboard",
 		HistoryPath: settingsPath + "/history", CSRF: csrf, CanUpdate: s.can(c, settingsUpdate), FormTitle: "Money", Form: f,
 		Facts: []refdata.Fact{{Label: "Default currency", Value: st.DefaultCurrency}, {Label: "Time zone", Value: st.TimeZone},
+			{Label: "Bill-to address", Value: st.BillToAddress},
 			{Label: "Last changed", Value: dayText(st.UpdatedAt)}}}
 	p := page{Title: d.Title, Nav: settingsPath, Content: refdata.DetailPage(d)}
 	if htmxTarget(c) == refdata.FormID {
@@ -553,7 +556,8 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 }
 
 func (s *Server) updateSettings(c *fiber.Ctx) error {
-	in := models.SettingsInput{DefaultCurrency: c.FormValue("default_currency"), TimeZone: c.FormValue("time_zone")}
+	in := models.SettingsInput{DefaultCurrency: c.FormValue("default_currency"), TimeZone: c.FormValue("time_zone"),
+		BillToAddress: c.FormValue("bill_to_address")}
 	errs, err := refErrors(models.UpdateSettings(c.UserContext(), tenantDB(c), in))
 	if err != nil {
 		return err

@@ -226,6 +226,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/requisitions/:id/purchase-order", "purchase_orders", policy.Create, s.createPurchaseOrder),
 		permitted(post, "/purchase-orders/:id/receipts", "purchase_orders", policy.Update, s.recordReceipt),
 		permitted(post, "/purchase-orders/:id/close", "purchase_orders", policy.Update, s.closePurchaseOrder),
+		permitted(post, "/purchase-orders/:id/terms", "purchase_orders", policy.Update, s.updateOrderTerms),
 		permitted(post, "/purchase-orders/:id/email", "purchase_orders", policy.Update, s.emailPurchaseOrder),
 		permitted(post, "/purchase-orders/:id/comments", "comments", policy.Create, s.postComment(purchaseOrderDocs)),
 		permitted(post, "/purchase-orders/:id/attachments", "attachments", policy.Create, s.postAttachment(purchaseOrderDocs)).upload(),

@@ -32,6 +32,10 @@ type PurchaseOrder struct {
 	ClosedAt      *time.Time
 	ClosedBy      *int64
 	CloseReason   string
+	PaymentTerms  string
+	BillToAddress string
+	ExpectedOn    *time.Time
+	VendorNotes   string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }

@@ -70,8 +70,13 @@ func CreatePurchaseOrder(ctx context.Context, db *gorm.DB, v Viewer, requisition
 		if err != nil {
 			return err
 		}
+		var settings OrgSettings
+		if err := tx.First(&settings, 1).Error; err != nil {
+			return err
+		}
 		po = &PurchaseOrder{Number: number, RequisitionID: r.ID, VendorID: vendor.ID, LocationID: r.LocationID, Currency: r.Currency,
-			SubtotalMinor: r.SubtotalMinor, TaxMinor: r.TaxMinor, TotalMinor: r.TotalMinor, Status: POOpen, CreatedBy: v.UserID}
+			SubtotalMinor: r.SubtotalMinor, TaxMinor: r.TaxMinor, TotalMinor: r.TotalMinor, Status: POOpen, CreatedBy: v.UserID,
+			PaymentTerms: VendorTerms(vendor.PaymentTermsDays), BillToAddress: settings.BillToAddress}
 		if err := tx.Create(po).Error; err != nil {
 			return err
 		}
@@ -283,6 +288,70 @@ func ClosePurchaseOrder(ctx context.Context, db *gorm.DB, userID, poID int64, re
 		}
 		at := time.Now()
 		return tx.Model(po).Updates(map[string]any{"status": POClosed, "closed_at": at, "closed_by": userID, "close_reason": reason, "updated_at": at}).Error
+	})
+}
+
+// VendorTerms is how an order states a vendor's payment terms.
+func VendorTerms(days int) string {
+	if days == 0 {
+		return "Due on receipt"
+	}
+	return "Net " + strconv.Itoa(days) + " days"
+}
+
+// OrderTermsInput is the form of what an order tells the vendor besides its lines, as typed.
+type OrderTermsInput struct {
+	PaymentTerms  string
+	BillToAddress string
+	ExpectedOn    string // YYYY-MM-DD or empty
+	VendorNotes   string
+}
+
+// Limits of the order's terms, in characters.
+const (
+	MaxPaymentTerms = 200
+	MaxBillTo       = 500
+	MaxVendorNotes  = 2000
+)
+
+// UpdateOrderTerms changes an order's payment terms, bill-to address, expected delivery date
+// and notes to the vendor. They may change until goods are received; after that (or once the
+// order is closed) the order is what the vendor was sent and the edit is refused.
+func UpdateOrderTerms(ctx context.Context, db *gorm.DB, poID int64, in OrderTermsInput) error {
+	terms, billTo, notes := strings.TrimSpace(in.PaymentTerms), strings.TrimSpace(in.BillToAddress), strings.TrimSpace(in.VendorNotes)
+	errs := outlay.ValidationErrors{}
+	if utf8.RuneCountInString(terms) > MaxPaymentTerms || !plainText(terms) {
+		errs["payment_terms"] = "Keep the payment terms to 200 characters of plain text."
+	}
+	if utf8.RuneCountInString(billTo) > MaxBillTo || !plainText(billTo) {
+		errs["bill_to_address"] = "Keep the bill-to address to 500 characters of plain text."
+	}
+	if utf8.RuneCountInString(notes) > MaxVendorNotes || !plainText(notes) {
+		errs["vendor_notes"] = "Keep the notes to the vendor under 2,000 characters of plain text."
+	}
+	var expected *time.Time
+	if s := strings.TrimSpace(in.ExpectedOn); s != "" {
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil || t.Year() < 2000 || t.Year() > 2200 {
+			errs["expected_on"] = "Enter the expected delivery date as a date, such as 2026-12-24."
+		} else {
+			expected = &t
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		po, err := lockPurchaseOrder(tx, poID)
+		if err != nil {
+			return err
+		}
+		if po.Status != POOpen {
+			return outlay.Conflict(po.Number + " is " + strings.ReplaceAll(po.Status, "_", " ") +
+				", so its terms, dates and notes stay as they were sent.")
+		}
+		return tx.Model(po).Updates(map[string]any{"payment_terms": terms, "bill_to_address": billTo, "expected_on": expected,
+			"vendor_notes": notes, "updated_at": time.Now()}).Error
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -669,6 +670,7 @@ func ArchiveBudget(ctx context.Context, db *gorm.DB, id int64, archived bool) er
 type SettingsInput struct {
 	DefaultCurrency string
 	TimeZone        string
+	BillToAddress   string
 }
 
 // UpdateSettings changes the organisation's default currency, the one new documents and
@@ -684,9 +686,13 @@ func UpdateSettings(ctx context.Context, db *gorm.DB, in SettingsInput) error {
 	if _, err := LoadTimeZone(zone); err != nil || len(zone) > 64 {
 		errs["time_zone"] = "Enter a time zone by its IANA name, such as Europe/Berlin or America/New_York."
 	}
+	billTo := strings.TrimSpace(in.BillToAddress)
+	if utf8.RuneCountInString(billTo) > 500 || !plainText(billTo) {
+		errs["bill_to_address"] = "Keep the bill-to address to 500 characters of plain text."
+	}
 	if len(errs) > 0 {
 		return errs
 	}
 	return db.WithContext(ctx).Model(&OrgSettings{}).Where("id = 1").
-		Updates(map[string]any{"default_currency": currency, "time_zone": zone, "updated_at": time.Now().UTC()}).Error
+		Updates(map[string]any{"default_currency": currency, "time_zone": zone, "bill_to_address": billTo, "updated_at": time.Now().UTC()}).Error
 }

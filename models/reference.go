@@ -16,6 +16,7 @@ type OrgSettings struct {
 	ID              int
 	DefaultCurrency string
 	TimeZone        string `gorm:"default:UTC"` // an IANA name: "Europe/Berlin", "UTC"; unset, the database's default
+	BillToAddress   string // where vendors send invoices; printed on each order
 	UpdatedAt       time.Time
 }
 

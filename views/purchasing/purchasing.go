@@ -25,6 +25,9 @@ func ReceiptsPath(id int64) string { return OrderPath(id) + "/receipts" }
 // ClosePath closes an order by hand.
 func ClosePath(id int64) string { return OrderPath(id) + "/close" }
 
+// TermsPath changes an order's terms, bill-to address, delivery date and notes.
+func TermsPath(id int64) string { return OrderPath(id) + "/terms" }
+
 // EmailPath emails an order to its vendor.
 func EmailPath(id int64) string { return OrderPath(id) + "/email" }
 
@@ -38,6 +41,7 @@ const (
 	ResultsID = "po-results"
 	ReceiveID = "receive-form"
 	CloseID   = "close-form"
+	TermsID   = "terms-form"
 )
 
 // PerPage is how many orders one page of the list shows.
@@ -196,6 +200,25 @@ type CloseForm struct {
 	Open    bool // shown unfolded, after a refusal
 }
 
+// TermsForm edits what the order tells the vendor besides its lines.
+type TermsForm struct {
+	CSRF          string
+	OrderID       int64
+	PaymentTerms  string
+	BillToAddress string
+	ExpectedOn    string // YYYY-MM-DD as typed
+	VendorNotes   string
+	Errors        views.FieldErrors
+}
+
+// Terms is the order's terms as the page shows them.
+type Terms struct {
+	PaymentTerms  string
+	BillToAddress string
+	Expected      string // "24 Dec 2026", or empty
+	VendorNotes   string
+}
+
 // Detail is an order's page.
 type Detail struct {
 	HistoryURL      string // the order's History page
@@ -228,6 +251,9 @@ type Detail struct {
 	Closable        bool
 	Receive         ReceiveForm
 	Close           CloseForm
+	Terms           Terms
+	TermsEditable   bool // nothing received yet and the order not closed
+	TermsForm       TermsForm
 	Comments        documents.Comments
 	Attachments     documents.Attachments
 }
@@ -259,6 +285,7 @@ type Print struct {
 	Tax             string
 	Total           string
 	Back            string
+	Terms           Terms
 }
 
 func totalSpan(receiving bool) string {
@@ -320,4 +347,12 @@ func (l ToOrder) Summary() string {
 func (l ToOrder) Pager() views.Pagination {
 	return views.Pagination{Page: l.Page, PerPage: PerPage, Total: l.Total, Target: ToOrderResultsID,
 		URL: func(page int) string { return views.ListURL(ToOrderPath, page) }}
+}
+
+// orDash is a value, or a dash where there is none.
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
 }
