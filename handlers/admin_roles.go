@@ -31,10 +31,10 @@ func (s *Server) pagesFor(p policy.Permission) string {
 }
 
 func (s *Server) rolesPage(c *fiber.Ctx) error {
-	return s.renderRoles(c, http.StatusOK, "", nil)
+	return s.renderRoles(c, http.StatusOK, "", "", nil)
 }
 
-func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel string, errs views.FieldErrors) error {
+func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel, newTemplate string, errs views.FieldErrors) error {
 	summaries, err := models.RoleSummaries(c.UserContext(), tenantDB(c))
 	if err != nil {
 		return err
@@ -45,12 +45,16 @@ func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel string, errs vie
 		return err
 	}
 	p := roles.Page{
-		CSRFToken: s.csrfToken(c),
-		CanEdit:   s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Update}),
-		CanCreate: s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Create}),
-		CanDelete: s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Delete}),
-		NewLabel:  newLabel,
-		NewRole:   errs,
+		CSRFToken:   s.csrfToken(c),
+		CanEdit:     s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Update}),
+		CanCreate:   s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Create}),
+		CanDelete:   s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Delete}),
+		NewLabel:    newLabel,
+		NewTemplate: newTemplate,
+		NewRole:     errs,
+	}
+	for _, t := range policy.RoleTemplates {
+		p.Templates = append(p.Templates, roles.Template{Key: t.Key, Label: t.Label, Summary: t.Summary})
 	}
 	for _, r := range summaries {
 		p.Roles = append(p.Roles, roles.Column{Name: r.Name, Label: r.Label, Builtin: r.Builtin, Members: r.Members, InReach: reach.Reaches(r.Name)})
@@ -126,16 +130,47 @@ func (s *Server) policyChanged(c *fiber.Ctx) {
 }
 
 func (s *Server) createRole(c *fiber.Ctx) error {
-	label := c.FormValue("label")
-	r, err := models.CreateRole(c.UserContext(), tenantDB(c), label)
+	ctx, db := c.UserContext(), tenantDB(c)
+	label, key := c.FormValue("label"), c.FormValue("template")
+	tmpl, ok := policy.FindRoleTemplate(key)
+	if key != "" && !ok {
+		return s.renderRoles(c, http.StatusUnprocessableEntity, label, key, views.FieldErrors{"template": "Choose one of the templates offered."})
+	}
+	r, err := models.CreateRole(ctx, db, label)
 	if v, ok := outlay.AsValidation(err); ok {
-		return s.renderRoles(c, http.StatusUnprocessableEntity, label, views.FieldErrors(v))
+		return s.renderRoles(c, http.StatusUnprocessableEntity, label, key, views.FieldErrors(v))
 	}
 	if err != nil {
 		return err
 	}
+	// The template's permissions go through the grant rule one by one, as ticking them would:
+	// each grant is audited, and what the maker does not hold is refused and audited.
+	var given int
+	var refused []string
+	for _, perm := range tmpl.Perms {
+		if _, known := s.knownPermission(perm.Object, perm.Action); !known {
+			continue
+		}
+		err := models.SetPermission(ctx, db, grantor(c), r.Name, perm, true)
+		if _, no := models.AsGrantRefused(err); no {
+			refused = append(refused, perm.Phrase())
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		given++
+	}
 	s.policyChanged(c)
-	s.setFlash(c, "success", fmt.Sprintf("Role %s added. Tick its permissions below.", r.Label))
+	switch {
+	case !ok:
+		s.setFlash(c, "success", fmt.Sprintf("Role %s added. Tick its permissions below.", r.Label))
+	case len(refused) == 0:
+		s.setFlash(c, "success", fmt.Sprintf("Role %s added with %d permissions from the %s template.", r.Label, given, tmpl.Label))
+	default:
+		s.setFlash(c, "error", fmt.Sprintf("Role %s added with %d permissions from the %s template. Not given, because you do not hold them yourself: %s.",
+			r.Label, given, tmpl.Label, strings.Join(refused, ", ")))
+	}
 	return redirect(c, "/admin/roles")
 }
 

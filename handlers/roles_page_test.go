@@ -1,12 +1,18 @@
 package handlers_test
 
 import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 
 	"outlay/internal/testutil"
+	"outlay/models"
+	"outlay/policy"
 )
 
 // The roles page reads as what people may do, grouped by area, never as the addresses of
@@ -62,5 +68,75 @@ func TestRolesPageGroupsPermissionsInPlainWords(t *testing.T) {
 	box := matrix.Find(`input[type=checkbox][hx-post="/admin/roles/approver/permissions"][hx-vals*='"approvals"'][hx-vals*='"approve"']`)
 	if got := box.AttrOr("aria-label", ""); got != "Approver — Approve requests" {
 		t.Errorf("checkbox label %q", got)
+	}
+}
+
+// A role made from a template gets the template's permissions through the grant rule: the
+// ones its maker holds, each audited; the others are refused, audited, and named.
+func TestRoleTemplateGivesOnlyWhatTheMakerHolds(t *testing.T) {
+	t.Parallel()
+	s := newGrantSite(t,
+		policy.Permission{Object: "admin.roles", Action: policy.Read},
+		policy.Permission{Object: "admin.roles", Action: policy.Create},
+		policy.Permission{Object: "admin.roles", Action: policy.Update},
+		policy.Permission{Object: "requisitions", Action: policy.Read},
+		policy.Permission{Object: "requisitions", Action: policy.Create},
+		policy.Permission{Object: "vendors", Action: policy.Read},
+	)
+	held := func(role string) []string {
+		var got []string
+		s.db(t).Raw(`SELECT v1 || ':' || v2 FROM casbin_rule WHERE ptype = 'p' AND v0 = ? ORDER BY 1`, role).Scan(&got)
+		return got
+	}
+	// The admin gets the whole Buyer template.
+	s.admin.Get("/admin/roles")
+	if res := s.admin.Post("/admin/roles", url.Values{"label": {"Buyers"}, "template": {"buyer"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("admin making a Buyer role: %d %q", res.Status, res.Text(".field-error"))
+	}
+	var want []string
+	for _, p := range policy.RoleTemplates[0].Perms {
+		want = append(want, p.String())
+	}
+	slices.Sort(want)
+	if got := held("buyers"); !slices.Equal(got, want) {
+		t.Errorf("Buyers holds %q, want %q", got, want)
+	}
+	var granted int64
+	s.db(t).Raw(`SELECT count(*) FROM audit_log WHERE event = 'policy.changed' AND subject = 'buyers'`).Scan(&granted)
+	if granted != int64(len(want)) {
+		t.Errorf("%d grants audited for Buyers, want %d", granted, len(want))
+	}
+
+	// Hal holds only some of them: the role gets those, the rest are refused.
+	c := s.helpdesk
+	c.Get("/admin/roles")
+	res := c.Post("/admin/roles", url.Values{"label": {"Desk buyers"}, "template": {"buyer"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("Hal making a Buyer role: %d %q", res.Status, res.Text(".field-error"))
+	}
+	if got := held("desk_buyers"); !slices.Equal(got, []string{"requisitions:create", "requisitions:read", "vendors:read"}) {
+		t.Errorf("Desk buyers holds %q", got)
+	}
+	flash := c.Get("/admin/roles").Text(".flash")
+	if !strings.Contains(flash, "Desk buyers added with 3 permissions") || !strings.Contains(flash, "you do not hold") || !strings.Contains(flash, "Order approved requests") {
+		t.Errorf("flash %q", flash)
+	}
+	var refused []string
+	for _, r := range refusals(t, s.usersSite) {
+		if r != "desk_buyers: grant permission" {
+			t.Errorf("refusal %q", r)
+		}
+		refused = append(refused, r)
+	}
+	if len(refused) != len(want)-3 {
+		t.Errorf("%d refusals audited, want %d", len(refused), len(want)-3)
+	}
+	// An unknown template is an error beside the field, and nothing is made.
+	res = c.Post("/admin/roles", url.Values{"label": {"Odd"}, "template": {"wizard"}})
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#template-error") == "" || res.Doc.Find(`#new-label[value="Odd"]`).Length() != 1 {
+		t.Errorf("unknown template: %d %q", res.Status, res.Text("#template-error"))
+	}
+	if _, err := models.FindRole(context.Background(), s.db(t), "odd"); err == nil {
+		t.Error("a role was made from an unknown template")
 	}
 }

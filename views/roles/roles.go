@@ -14,6 +14,16 @@ type Page struct {
 	CanDelete bool
 	NewRole   views.FieldErrors
 	NewLabel  string
+	// Templates are ready-made roles to start from; NewTemplate is the one chosen.
+	Templates   []Template
+	NewTemplate string
+}
+
+// Template is a ready-made role offered when adding one.
+type Template struct {
+	Key     string
+	Label   string
+	Summary string
 }
 
 // Column is one role of the matrix.
