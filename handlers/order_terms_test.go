@@ -111,3 +111,29 @@ func TestOrderTermsEditedUntilReceiptAudited(t *testing.T) {
 		t.Errorf("edit after receipt saved: %q", stored.PaymentTerms)
 	}
 }
+
+// The bill-to address is an organisation setting, saved with the others and in their History;
+// one too long comes back beside the field with everything typed kept.
+func TestBillToAddressIsAnOrganisationSetting(t *testing.T) {
+	t.Parallel()
+	s := newRefSite(t)
+	c := s.admin
+	long := strings.Repeat("x", 501)
+	r := htmxPost(c, "/admin/settings", "ref-form", url.Values{"default_currency": {"EUR"}, "time_zone": {"Europe/Berlin"}, "bill_to_address": {long}})
+	if r.Status != http.StatusUnprocessableEntity || r.Text("#bill_to_address-error") == "" || r.Text("#bill_to_address") != long {
+		t.Errorf("a long bill-to address: %d %q", r.Status, r.Text("#bill_to_address-error"))
+	}
+	if v, _ := r.Doc.Find("#time_zone").Attr("value"); v != "Europe/Berlin" {
+		t.Errorf("the typed time zone was lost: %q", v)
+	}
+	if got := flashAfter(t, c, c.Post("/admin/settings", url.Values{"default_currency": {"EUR"}, "time_zone": {"Europe/Berlin"},
+		"bill_to_address": {"Accounts payable, 1 Main Street"}})); got != "Saved the settings." {
+		t.Errorf("flash %q", got)
+	}
+	if got := c.Get("/admin/settings").Text("#bill_to_address"); got != "Accounts payable, 1 Main Street" {
+		t.Errorf("the settings form shows %q", got)
+	}
+	if h := c.Get("/admin/settings/history").Text(".changes"); !strings.Contains(h, "Accounts payable, 1 Main Street") {
+		t.Errorf("history %q", h)
+	}
+}
