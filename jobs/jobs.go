@@ -240,6 +240,7 @@ func (w *mailWorker) Timeout(*river.Job[MailArgs]) time.Duration { return time.M
 // Work sends one mail while holding its outbox row, so a second delivery of the same mail
 // (the sweep's, racing this one) finds it sent and does nothing.
 func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
+	ctx = tenancy.Background(ctx)
 	q, a := w.q, job.Args
 	_, db, release, err := q.tenantDB(ctx, a.Tenant)
 	if err != nil {
@@ -290,6 +291,7 @@ type resetWorker struct {
 // use a password; for anyone else it does nothing. Retrying never sends a second link: once
 // the link's mail is committed, queueing its delivery may fail and the sweep still sends it.
 func (w *resetWorker) Work(ctx context.Context, job *river.Job[ResetArgs]) error {
+	ctx = tenancy.Background(ctx)
 	q, a := w.q, job.Args
 	t, db, release, err := q.tenantDB(ctx, a.Tenant)
 	if err != nil {
@@ -325,6 +327,7 @@ type sweepWorker struct {
 
 // Work queues the delivery of every mail that has waited longer than SweepAfter.
 func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
+	ctx = tenancy.Background(ctx)
 	q := w.q
 	var slugs []string
 	if job.Args.Tenant != "" {

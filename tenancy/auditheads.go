@@ -76,6 +76,7 @@ func (r *Registry) RecordAuditHead(ctx context.Context, db *gorm.DB, slug string
 // has an open handle in pools (the tenants in use; the others' logs are not being written).
 // A log that no longer reaches its recorded head is reported as an error each time.
 func (r *Registry) RecordAuditHeads(ctx context.Context, pools *Pools, secret []byte, every time.Duration) {
+	ctx = Background(ctx)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {

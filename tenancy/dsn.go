@@ -78,15 +78,30 @@ func EnsureDatabase(ctx context.Context, dsn string) error {
 
 // QueryCounter counts the statements sent to Postgres, split by control plane and tenants.
 // It is exported as metrics and lets tests prove how many round trips a page costs.
+//
+// Statements sent on a context marked by Background (jobs, the audit-head recorder) are counted
+// apart, so that a request's own count is not disturbed by work that happens beside it.
 type QueryCounter struct {
-	Control atomic.Int64
-	Tenant  atomic.Int64
+	Control    atomic.Int64
+	Tenant     atomic.Int64
+	Background atomic.Int64
 }
 
-type countingTracer struct{ n *atomic.Int64 }
+type backgroundKey struct{}
+
+// Background marks ctx as background work: its statements count in QueryCounter.Background.
+func Background(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
+}
+
+type countingTracer struct{ n, background *atomic.Int64 }
 
 func (t countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	t.n.Add(1)
+	if bg, _ := ctx.Value(backgroundKey{}).(bool); bg {
+		t.background.Add(1)
+	} else {
+		t.n.Add(1)
+	}
 	return ctx
 }
 

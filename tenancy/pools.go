@@ -133,7 +133,7 @@ func (p *Pools) open(e *poolEntry) {
 		cfg.RuntimeParams[k] = v
 	}
 	if p.counter != nil {
-		cfg.Tracer = countingTracer{&p.counter.Tenant}
+		cfg.Tracer = countingTracer{&p.counter.Tenant, &p.counter.Background}
 	}
 	sqlDB := stdlib.OpenDB(*cfg)
 	sqlDB.SetMaxOpenConns(p.perTenant)

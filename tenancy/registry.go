@@ -97,7 +97,7 @@ func OpenRegistry(ctx context.Context, controlDSN string, logger *slog.Logger, c
 	}
 	cfg.MaxConns = 4
 	if counter != nil {
-		cfg.ConnConfig.Tracer = countingTracer{&counter.Control}
+		cfg.ConnConfig.Tracer = countingTracer{&counter.Control, &counter.Background}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
