@@ -165,11 +165,17 @@ func detailsView(d models.StepDetails) approvals.Details {
 	it := d.Item
 	cur := it.Currency
 	v := approvals.Details{StepID: it.StepID, DocType: it.DocType, DocID: it.DocID, Justification: it.Justification}
+	// A line's amount is before tax, as on the requisition's and the order's pages; the tax
+	// is added once, in the totals under the lines.
+	var subtotal, tax int64
 	for _, l := range d.Lines {
 		v.Lines = append(v.Lines, approvals.Line{Description: l.Description, Quantity: l.QuantityMilli.String(),
 			UnitPrice: money.Money{Minor: l.UnitPriceMinor, Currency: cur}.String(), TaxRate: money.FormatRate(l.TaxRateBP) + "%",
-			GLCode: l.GLCode, Amount: money.Money{Minor: l.AmountMinor + l.TaxMinor, Currency: cur}.String()})
+			GLCode: l.GLCode, Amount: money.Money{Minor: l.AmountMinor, Currency: cur}.String()})
+		subtotal, tax = subtotal+l.AmountMinor, tax+l.TaxMinor
 	}
+	v.Subtotal, v.Tax = money.Money{Minor: subtotal, Currency: cur}.String(), money.Money{Minor: tax, Currency: cur}.String()
+	v.Total = money.Money{Minor: subtotal + tax, Currency: cur}.String()
 	for _, a := range d.Attachments {
 		v.Attachments = append(v.Attachments, approvals.Attachment{ID: a.ID, Name: a.Filename, Size: byteSize(a.SizeBytes)})
 	}

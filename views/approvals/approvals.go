@@ -153,6 +153,9 @@ type Details struct {
 	DocID         int64
 	Justification string
 	Lines         []Line
+	Subtotal      string // the lines' amounts before tax
+	Tax           string
+	Total         string
 	Attachments   []Attachment
 	Route         []RouteStep
 	Budget        []BudgetRow
