@@ -7,6 +7,11 @@
 // tenant's outbox in its own transaction, and after the commit a deliver_mail job sends it. A
 // periodic sweep_mail job queues any outbox row still waiting (a process that stopped between
 // its commit and queueing the job), so no committed mail is lost.
+//
+// A periodic daily_mail job sends what goes out once a day, from DailyMailHour in each
+// organisation's time zone: the digest of the notifications people chose to read that way.
+// Each person's daily mail is marked in the tenant's database with the mail that carries it,
+// so it is sent once a local day however often, and on however many servers, the job runs.
 package jobs
 
 import (
@@ -50,6 +55,11 @@ type Options struct {
 	// PollInterval is how often workers look for jobs without being told (River's default
 	// is 1 s); tests shorten it.
 	PollInterval time.Duration
+	// DailyEvery is how often the daily mails are looked for (15 minutes when zero): each
+	// goes out within this long after its local hour.
+	DailyEvery time.Duration
+	// Now is the clock the daily mails read; nil is time.Now (tests set the day).
+	Now func() time.Time
 }
 
 // Queue queues and works jobs.
@@ -65,6 +75,7 @@ const (
 	KindDeliverMail    = "deliver_mail"
 	KindPasswordReset  = "password_reset_requested"
 	KindSweepMail      = "sweep_mail"
+	KindDailyMail      = "daily_mail"
 	mailSweepBatchSize = 500
 )
 
@@ -95,6 +106,14 @@ type SweepArgs struct {
 // Kind is the job kind.
 func (SweepArgs) Kind() string { return KindSweepMail }
 
+// DailyArgs sends the daily mails that are due in a tenant (every tenant when empty).
+type DailyArgs struct {
+	Tenant string `json:"tenant,omitempty"`
+}
+
+// Kind is the job kind.
+func (DailyArgs) Kind() string { return KindDailyMail }
+
 // Open connects to the control database (whose job tables the control migrations made) and
 // builds the queue; Start starts its workers.
 func Open(ctx context.Context, o Options) (*Queue, error) {
@@ -110,6 +129,12 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	if o.SweepAfter <= 0 {
 		o.SweepAfter = time.Minute
 	}
+	if o.DailyEvery <= 0 {
+		o.DailyEvery = 15 * time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	pcfg, err := pgxpool.ParseConfig(o.Config.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("control database URL: %w", err)
@@ -124,6 +149,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	river.AddWorker(workers, &mailWorker{q: q})
 	river.AddWorker(workers, &resetWorker{q: q})
 	river.AddWorker(workers, &sweepWorker{q: q})
+	river.AddWorker(workers, &dailyWorker{q: q})
 	rc := &river.Config{
 		Logger:               o.Logger.With("component", "jobs"),
 		Workers:              workers,
@@ -137,10 +163,17 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	}
 	if o.Workers > 0 {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}
-		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(o.SweepEvery),
-			func() (river.JobArgs, *river.InsertOpts) {
-				return SweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: o.SweepEvery}}
-			}, &river.PeriodicJobOpts{RunOnStart: true})}
+		rc.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(o.SweepEvery),
+				func() (river.JobArgs, *river.InsertOpts) {
+					return SweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: o.SweepEvery}}
+				}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(o.DailyEvery),
+				func() (river.JobArgs, *river.InsertOpts) {
+					// The next run comes soon enough: a failing one is not retried for long.
+					return DailyArgs{}, &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: o.DailyEvery}}
+				}, &river.PeriodicJobOpts{RunOnStart: true}),
+		}
 	}
 	if q.client, err = river.NewClient(riverpgxv5.New(pool), rc); err != nil {
 		pool.Close()
@@ -200,6 +233,12 @@ func (q *Queue) RequestPasswordReset(ctx context.Context, slug, email string) er
 // SweepNow queues a sweep of one tenant's outbox (all tenants when slug is empty).
 func (q *Queue) SweepNow(ctx context.Context, slug string) error {
 	_, err := q.client.Insert(ctx, SweepArgs{Tenant: slug}, nil)
+	return err
+}
+
+// DailyMailNow queues a run of the daily mails of one tenant (all tenants when slug is empty).
+func (q *Queue) DailyMailNow(ctx context.Context, slug string) error {
+	_, err := q.client.Insert(ctx, DailyArgs{Tenant: slug}, &river.InsertOpts{MaxAttempts: 3})
 	return err
 }
 
@@ -328,24 +367,29 @@ type sweepWorker struct {
 // Work queues the delivery of every mail that has waited longer than SweepAfter.
 func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
 	ctx = tenancy.Background(ctx)
-	q := w.q
+	return w.q.eachTenant(ctx, job.Args.Tenant, true, w.q.sweepTenant)
+}
+
+// eachTenant runs work for one tenant, or for every active one (and suspended ones too when
+// suspended is set) when slug is empty; one tenant's failure does not stop the others.
+func (q *Queue) eachTenant(ctx context.Context, slug string, suspended bool, work func(context.Context, string) error) error {
 	var slugs []string
-	if job.Args.Tenant != "" {
-		slugs = []string{job.Args.Tenant}
+	if slug != "" {
+		slugs = []string{slug}
 	} else {
 		tenants, err := q.opts.Registry.List(ctx)
 		if err != nil {
 			return q.failed(err)
 		}
 		for _, t := range tenants {
-			if t.Status == tenancy.StatusActive || t.Status == tenancy.StatusSuspended {
+			if t.Status == tenancy.StatusActive || (suspended && t.Status == tenancy.StatusSuspended) {
 				slugs = append(slugs, t.Slug)
 			}
 		}
 	}
 	var errs []error
 	for _, slug := range slugs {
-		if err := q.sweepTenant(ctx, slug); err != nil {
+		if err := work(ctx, slug); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", slug, err))
 		}
 	}
@@ -364,6 +408,35 @@ func (q *Queue) sweepTenant(ctx context.Context, slug string) error {
 	}
 	q.opts.Logger.Info("queueing waiting mail", "tenant", slug, "count", len(ids))
 	return q.DeliverMail(ctx, slug, ids...)
+}
+
+type dailyWorker struct {
+	river.WorkerDefaults[DailyArgs]
+	q *Queue
+}
+
+// Work sends the daily mails due in each active tenant. Suspended organisations get none.
+func (w *dailyWorker) Work(ctx context.Context, job *river.Job[DailyArgs]) error {
+	ctx = tenancy.Background(ctx)
+	return w.q.eachTenant(ctx, job.Args.Tenant, false, w.q.dailyTenant)
+}
+
+func (q *Queue) dailyTenant(ctx context.Context, slug string) error {
+	t, db, release, err := q.tenantDB(ctx, slug)
+	if err != nil {
+		return err
+	}
+	defer release()
+	n := &models.Notifier{OrgName: t.Name, BaseURL: q.opts.Config.TenantURL(t.Slug, "")}
+	sent, err := models.SendDigests(ctx, db, n, q.opts.Now())
+	if ids := n.TakeQueued(); len(ids) > 0 {
+		// Committed: should queueing fail, the outbox sweep sends them.
+		_ = q.DeliverMail(ctx, slug, ids...)
+	}
+	if sent > 0 {
+		q.opts.Logger.Info("daily digests queued", "tenant", slug, "count", sent)
+	}
+	return err
 }
 
 // FixedRetry retries a failed job after a fixed delay (tests; production uses backoff).

@@ -20,6 +20,10 @@ type Notification struct {
 	LinkPath    string
 	CreatedAt   time.Time
 	ReadAt      *time.Time
+	// DigestPending marks a notification its recipient reads in the daily digest, until the
+	// digest (DigestID) lists it.
+	DigestPending bool
+	DigestID      *int64
 }
 
 // mayOpen reports whether person userID may open the document s names: their roles may read

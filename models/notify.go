@@ -76,8 +76,9 @@ type notice struct {
 }
 
 // queue tells each person in to (skipping duplicates and anyone who may not open the
-// document): it writes the notification mail to the outbox (unless the person turned mail of
-// this kind off) and the in-app notification, in
+// document): it writes the notification mail to the outbox (when the person reads this kind
+// instantly; in a daily digest, the notification waits for the digest; off, no mail) and the
+// in-app notification, in
 // the transaction of the change. This is the one place both are written, so the mail and the
 // bell always agree on who is told.
 func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient, write func(r recipient) notice) error {
@@ -95,11 +96,11 @@ func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient,
 			continue
 		}
 		m := write(r)
-		wanted, err := mailWanted(tx, r.ID, kind)
+		delivery, err := mailDelivery(tx, r.ID, kind)
 		if err != nil {
 			return err
 		}
-		if wanted {
+		if delivery == DeliverInstantly {
 			id, err := QueueMail(tx.Statement.Context, tx, kind, m.Mail, false)
 			if err != nil {
 				return err
@@ -108,8 +109,9 @@ func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient,
 			n.queued = append(n.queued, id)
 			n.mu.Unlock()
 		}
+		// A kind read in the daily digest is not mailed now: the notification waits for it.
 		if err := tx.Create(&Notification{RecipientID: r.ID, Kind: kind, DocType: s.DocType, DocID: s.DocID,
-			Title: m.Title, Summary: m.Summary, LinkPath: s.Path}).Error; err != nil {
+			Title: m.Title, Summary: m.Summary, LinkPath: s.Path, DigestPending: delivery == DeliverDigest}).Error; err != nil {
 			return err
 		}
 	}

@@ -124,10 +124,13 @@ func TurnOffNotification(ctx context.Context, db *gorm.DB, userID int64, kind st
 	return SetNotificationPreferences(ctx, db, userID, map[string]string{kind: DeliverOff})
 }
 
-// mailWanted reports whether person userID wants mail of kind; the in-app notification is
-// written either way.
-func mailWanted(tx *gorm.DB, userID int64, kind string) (bool, error) {
+// mailDelivery is how person userID reads mail of kind: instantly, in the daily digest or
+// not at all. The in-app notification is written whichever it is.
+func mailDelivery(tx *gorm.DB, userID int64, kind string) (string, error) {
 	var d string
 	err := tx.Raw(`SELECT delivery FROM notification_preferences WHERE user_id = ? AND kind = ?`, userID, kind).Scan(&d).Error
-	return d != DeliverOff, err
+	if d == "" {
+		d = DeliverInstantly
+	}
+	return d, err
 }

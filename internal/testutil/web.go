@@ -61,10 +61,20 @@ func NewAppMailer(t testing.TB, env *Env, mailer mail.Mailer) *App {
 // failures after a tenth of a second; it stops when the test ends.
 func StartJobs(t testing.TB, env *Env, mailer mail.Mailer) *jobs.Queue {
 	t.Helper()
-	q, err := jobs.Open(context.Background(), jobs.Options{Config: env.Config, Registry: env.Registry, Pools: env.Pools,
+	return StartJobsWith(t, env, mailer, nil)
+}
+
+// StartJobsWith is StartJobs with the options changed by set first (a test's clock, say).
+func StartJobsWith(t testing.TB, env *Env, mailer mail.Mailer, set func(*jobs.Options)) *jobs.Queue {
+	t.Helper()
+	o := jobs.Options{Config: env.Config, Registry: env.Registry, Pools: env.Pools,
 		Mailer: mailer, Logger: env.Logger, Workers: 4, MailAttempts: env.Config.MailAttempts,
 		RetryPolicy: jobs.FixedRetry(100 * time.Millisecond), PollInterval: 50 * time.Millisecond,
-		SweepEvery: time.Second, SweepAfter: time.Second})
+		SweepEvery: time.Second, SweepAfter: time.Second}
+	if set != nil {
+		set(&o)
+	}
+	q, err := jobs.Open(context.Background(), o)
 	if err != nil {
 		t.Fatalf("open the job queue: %v", err)
 	}

@@ -53,7 +53,7 @@ func PrefsPage(p Prefs) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-header\"><div><h1>Notification preferences</h1><p class=\"muted\">Choose, for each kind of event, whether you are sent a mail. Whatever you choose, it still shows under the bell in the app. A daily digest is sent as soon as the event happens for now, as instantly is.</p></div></div><form method=\"post\" action=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-header\"><div><h1>Notification preferences</h1><p class=\"muted\">Choose, for each kind of event, whether you are sent a mail. Whatever you choose, it still shows under the bell in the app. With a daily digest, the events of a day come together in one mail each morning, from 8:00 in the organisation’s time zone.</p></div></div><form method=\"post\" action=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
