@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -97,11 +98,11 @@ func (s *Server) requisitionForm(c *fiber.Ctx, in models.RequisitionInput, errs 
 			f.Rejection = &requisitions.Decision{By: rej.ActedByName, At: formatMoment(rej.ActedAt), Comment: rej.Comment}
 		}
 	}
-	priced, _, err := models.PriceRequisition(ctx, db, in)
+	priced, lineErrs, err := models.PriceRequisition(ctx, db, in)
 	if err != nil {
 		return f, err
 	}
-	f.Totals = liveTotals(priced, in)
+	f.Totals = liveTotals(priced, lineErrs, in)
 	for i, l := range in.Lines {
 		f.Lines = append(f.Lines, requisitions.FormLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
 			TaxRate: l.TaxRate, GLAccount: l.GLAccount, Amount: f.Totals.LineAmounts[i]})
@@ -109,14 +110,42 @@ func (s *Server) requisitionForm(c *fiber.Ctx, in models.RequisitionInput, errs 
 	return f, nil
 }
 
-// liveTotals formats priced lines for the form: the totals, and each row's amount where it
-// could be priced.
-func liveTotals(p models.PricedLines, in models.RequisitionInput) requisitions.Totals {
+// numberFields are a line's fields typed as numbers, checked as they are typed.
+var numberFields = []string{"quantity", "unit_price", "tax_rate"}
+
+// liveTotals formats priced lines for the form: the totals, each row's amount where it could
+// be priced, and the message beside each number typed that cannot be read (lineErrs from
+// pricing). An empty field gets no message while typing: it is asked for when saving.
+func liveTotals(p models.PricedLines, lineErrs outlay.ValidationErrors, in models.RequisitionInput) requisitions.Totals {
 	m := func(minor int64) string { return money.Money{Minor: minor, Currency: p.Currency}.String() }
 	t := requisitions.Totals{Currency: p.Currency, Subtotal: m(p.Totals.Subtotal), Tax: m(p.Totals.Tax), Total: m(p.Totals.Total),
 		LineAmounts: make([]string, len(in.Lines))}
 	for _, l := range p.Lines {
 		t.LineAmounts[l.Row] = m(l.Amount)
+	}
+	var unread []string
+	for i, l := range in.Lines {
+		typed := map[string]string{"quantity": l.Quantity, "unit_price": l.UnitPrice, "tax_rate": l.TaxRate}
+		bad := false
+		for _, field := range numberFields {
+			key := models.LineField(i, field)
+			c := requisitions.Check{Key: key}
+			if strings.TrimSpace(typed[field]) != "" {
+				c.Message = lineErrs[key]
+			}
+			bad = bad || c.Message != ""
+			t.Checks = append(t.Checks, c)
+		}
+		if bad {
+			unread = append(unread, strconv.Itoa(i+1))
+		}
+	}
+	switch len(unread) {
+	case 0:
+	case 1:
+		t.Unpriced = "Line " + unread[0] + " is not in the total: a number on it cannot be read."
+	default:
+		t.Unpriced = "Lines " + strings.Join(unread, ", ") + " are not in the total: numbers on them cannot be read."
 	}
 	t.Note = fmt.Sprintf("Amounts in %s, your organisation's currency, until you choose a vendor.", p.Currency)
 	if in.Vendor != "" {
@@ -288,10 +317,10 @@ func (s *Server) requisitionLines(c *fiber.Ctx) error {
 // requisitionTotals prices the form being typed: the live total.
 func (s *Server) requisitionTotals(c *fiber.Ctx) error {
 	in := bindRequisition(c)
-	priced, _, err := models.PriceRequisition(c.UserContext(), tenantDB(c), in)
+	priced, lineErrs, err := models.PriceRequisition(c.UserContext(), tenantDB(c), in)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return renderComponent(c, requisitions.LiveTotals(liveTotals(priced, in)))
+	return renderComponent(c, requisitions.LiveTotals(liveTotals(priced, lineErrs, in)))
 }

@@ -178,6 +178,18 @@
     showCopyButtons(document);
   }
 
+  /* ---- Live messages beside fields: <div data-invalid-for="field-id"> ---- */
+  // The server sends a field's message again as the form is typed (out of band); the
+  // field's aria-invalid follows whether a message is there.
+  function syncInvalid() {
+    document.querySelectorAll('[data-invalid-for]').forEach(function (box) {
+      var field = document.getElementById(box.getAttribute('data-invalid-for'));
+      if (field) field.setAttribute('aria-invalid', box.querySelector('.field-error') ? 'true' : 'false');
+    });
+  }
+  document.addEventListener('htmx:oobAfterSwap', syncInvalid);
+  document.addEventListener('htmx:afterSwap', syncInvalid);
+
   /* ---- Confirmation: <form data-confirm="Delete this expense?"> ---- */
   // Capture phase on document runs before htmx's own submit listener on the
   // form, so a refusal stops both normal and htmx submissions.

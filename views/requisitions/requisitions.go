@@ -164,6 +164,18 @@ type Totals struct {
 	Total    string
 	// Amounts of each row, swapped out of band beside their lines ("" when unpriced).
 	LineAmounts []string
+	// Unpriced says which typed lines the total leaves out because a number on them cannot
+	// be read ("" when none).
+	Unpriced string
+	// Checks are the messages beside every number field of the lines as typed ("" where the
+	// number reads well or nothing is typed yet), swapped out of band.
+	Checks []Check
+}
+
+// Check is the message beside one field, by its errors key.
+type Check struct {
+	Key     string
+	Message string
 }
 
 // Decision is an approver's decision as the requester reads it.

@@ -1,0 +1,103 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// formSite is a site with what a requisition names: a department, a vendor and a GL account.
+type formSite struct {
+	*site
+	dept   models.Department
+	vendor models.Vendor
+	gl     models.GLAccount
+}
+
+func startFormSite(t *testing.T) *formSite {
+	t.Helper()
+	s := &formSite{site: startSite(t), dept: models.Department{Name: "Engineering"},
+		vendor: models.Vendor{Name: "Desk Depot", Currency: "USD", Status: models.VendorActive}, gl: models.GLAccount{Code: "6100", Name: "Office furniture"}}
+	db := s.App.DB(t, s.Tenant)
+	for _, v := range []any{&s.dept, &s.vendor, &s.gl} {
+		if err := db.WithContext(context.Background()).Create(v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// sizes are the two viewports the form is tried at.
+var sizes = []struct {
+	name  string
+	phone bool
+}{{"desktop", false}, {"phone", true}}
+
+func (b *browser) size(phone bool) {
+	b.t.Helper()
+	if phone {
+		b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	} else {
+		b.viewport(1280, 900)
+	}
+}
+
+// typeInto replaces a field's value as typing does, firing input and change.
+func (b *browser) typeInto(id, value string) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(function () { var e = document.getElementById(%q); e.value = %q;
+		e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); })()`, id, value)))
+}
+
+// A number that cannot be read is named beside its field while typing, at 1280×900 and on a
+// phone; corrected, the message goes and the total counts the line. Saved anyway, the
+// server refuses it beside the field and keeps what was typed.
+func TestUnreadableNumberIsNamedWhileTypingInTheBrowser(t *testing.T) {
+	s := startFormSite(t)
+	b := newBrowser(t)
+	b.allow(`status of 422`)
+	b.signIn(s.site, s.User.Email, testutil.Password)
+	for _, sz := range sizes {
+		b.size(sz.phone)
+		b.do(chromedp.Navigate(s.URL("/requisitions/new")), chromedp.WaitVisible(chromedp.ID("requisition-form")))
+		b.typeInto("line-0-description", "Standing desk")
+		b.typeInto("line-0-unit_price", "250")
+		b.typeInto("line-0-quantity", "2,5")
+		b.waitJS(`document.getElementById('line-0-quantity-error')?.textContent.trim() === 'Enter a number like 1,234.50.'`)
+		b.waitJS(`document.getElementById('line-0-quantity').getAttribute('aria-invalid') === 'true'`)
+		if got := b.text(".req-unpriced"); got != "Line 1 is not in the total: a number on it cannot be read." {
+			t.Errorf("%s: the total says %q", sz.name, got)
+		}
+		assertNoHorizontalScroll(t, b)
+		b.screenshot(sz.name + "-unreadable-quantity")
+
+		b.typeInto("line-0-quantity", "2.5")
+		b.waitJS(`!document.getElementById('line-0-quantity-error') && document.querySelector('#requisition-totals dd.req-total').textContent.trim() === '$625.00'`)
+		if eval[string](b, `document.getElementById('line-0-quantity').getAttribute('aria-invalid')`) != "false" {
+			t.Errorf("%s: the corrected quantity is still marked invalid", sz.name)
+		}
+
+		// Saved anyway with a price that cannot be read: refused beside it, nothing lost.
+		b.typeInto("line-0-unit_price", "250 dollars")
+		b.waitJS(`!!document.getElementById('line-0-unit_price-error')`)
+		b.do(b.press(`#requisition-form button[value="save"]`))
+		b.waitJS(`!!document.querySelector('#requisition-form .flash-error')`)
+		if got := b.text("#line-0-unit_price-error"); got != "Enter a number like 1,234.50." {
+			t.Errorf("%s: refused with %q", sz.name, got)
+		}
+		if got := eval[string](b, `document.getElementById('line-0-unit_price').value + '|' + document.getElementById('line-0-description').value`); got != "250 dollars|Standing desk" {
+			t.Errorf("%s: shown again as %q", sz.name, got)
+		}
+		b.screenshot(sz.name + "-refused-on-save")
+	}
+	var n int64
+	s.App.DB(t, s.Tenant).Model(&models.Requisition{}).Count(&n)
+	if n != 0 {
+		t.Errorf("%d requisitions stored", n)
+	}
+}
