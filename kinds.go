@@ -7,6 +7,7 @@ import "strconv"
 const (
 	DocRequisition   = "requisition"
 	DocPurchaseOrder = "purchase_order"
+	DocTravel        = "travel"
 )
 
 // Kind is how people and addresses name a kind of document: the part of a kind that pages
@@ -22,6 +23,7 @@ type Kind struct {
 var Kinds = []Kind{
 	{Type: DocRequisition, Label: "Requisition", Base: "/requisitions"},
 	{Type: DocPurchaseOrder, Label: "Purchase order", Base: "/purchase-orders"},
+	{Type: DocTravel, Label: "Travel request", Base: "/travel"},
 }
 
 // KindOf returns the kind named docType; ok is false for a kind that does not exist.

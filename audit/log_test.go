@@ -54,6 +54,9 @@ var tableCoverage = map[string]string{
 	"two_factor_required_roles": "TestTwoFactorTablesCreateUpdateDelete",
 	// Notification preferences.
 	"notification_preferences": "TestNotificationPreferencesCreateUpdateDelete",
+	// Travel requests.
+	"travel_requests": "TestTravelTablesCreateUpdateDelete",
+	"travel_legs":     "TestTravelTablesCreateUpdateDelete",
 }
 
 // Every table of the tenant schema is either proven audited by a test or deliberately not

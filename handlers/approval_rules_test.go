@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -139,7 +140,7 @@ func TestApprovalRuleKindsAreTheApprovableOnes(t *testing.T) {
 	for _, k := range models.ApprovableKinds() {
 		want = append(want, k.Type+"="+k.Label)
 	}
-	if strings.Join(offered, ",") != strings.Join(want, ",") || strings.Join(want, ",") != "requisition=Requisition" {
+	if strings.Join(offered, ",") != strings.Join(want, ",") || !slices.Contains(want, "requisition=Requisition") || !slices.Contains(want, "travel=Travel request") {
 		t.Errorf("offered %v, want %v", offered, want)
 	}
 	for _, kind := range []string{"expense", "purchase_order"} {

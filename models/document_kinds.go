@@ -23,6 +23,9 @@ type DocumentKind struct {
 	SeeAll policy.Permission
 	// OwnerColumn names the person a document belongs to (VisibleToOwnerAndRoute).
 	OwnerColumn string
+	// FilerColumn, when set, names a second person the document belongs to for visibility:
+	// whoever filed it for its owner (VisibleToOwnerAndRoute).
+	FilerColumn string
 	// DraftStatus is the status of a document its owner has not yet submitted: nobody else
 	// sees it (VisibleToOwnerAndRoute).
 	DraftStatus string
@@ -127,6 +130,7 @@ var documentKinds = []*DocumentKind{
 		History: DocumentHistory{LinesTable: "purchase_order_lines", LinesKey: "purchase_order_id", MoreRelated: []string{"receipts"},
 			NameSQL: "SELECT id, number AS name, currency FROM purchase_orders WHERE id IN ?"},
 	},
+	travelKind,
 }
 
 func mustKind(docType string) outlay.Kind {
@@ -181,13 +185,16 @@ func (k *DocumentKind) visible(v Viewer) func(*gorm.DB) *gorm.DB {
 			return db.Where("EXISTS (SELECT 1 FROM "+o.Table+" o WHERE o.id = "+k.Table+"."+k.Origin.Column+
 				" AND o."+o.OwnerColumn+" = ?)", v.UserID)
 		}
-		owner, draft := k.Table+"."+k.OwnerColumn, k.Table+".status <> '"+k.DraftStatus+"'"
+		mine, draft := k.Table+"."+k.OwnerColumn+" = @me", k.Table+".status <> '"+k.DraftStatus+"'"
+		if k.FilerColumn != "" {
+			mine = "(" + mine + " OR " + k.Table + "." + k.FilerColumn + " = @me)"
+		}
 		if v.SeeAllOf(k.Type) {
-			return db.Where(owner+" = ? OR "+draft, v.UserID)
+			return db.Where(mine+" OR "+draft, map[string]any{"me": v.UserID})
 		}
 		routed, args := routedTo(v, k.Type, k.Table+".id")
 		args["me"] = v.UserID
-		return db.Where(owner+" = @me OR ("+draft+" AND "+routed+")", args)
+		return db.Where(mine+" OR ("+draft+" AND "+routed+")", args)
 	}
 }
 

@@ -177,18 +177,26 @@ func GetRequisition(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Requ
 	for _, l := range d.LineDetails {
 		d.Lines = append(d.Lines, l.RequisitionLine)
 	}
-	err = db.Table("approval_steps s").Where("s.doc_type = ? AND s.doc_id = ?", DocRequisition, id).
+	if d.Steps, err = approvalStepDetails(db, DocRequisition, id); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// approvalStepDetails lists every step of a document's route, every round, with the names of
+// the people on it and of the rule that put it there. It checks no access: the caller has
+// already found the document visible.
+func approvalStepDetails(db *gorm.DB, docType string, id int64) ([]ApprovalStepDetail, error) {
+	var out []ApprovalStepDetail
+	err := db.Table("approval_steps s").Where("s.doc_type = ? AND s.doc_id = ?", docType, id).
 		Select(`s.*, COALESCE(a.name, '') AS approver_name, COALESCE(b.name, '') AS acted_by_name, COALESCE(o.name, '') AS on_behalf_of_name,
 			COALESCE(ru.name, '') AS rule_name`).
 		Joins("LEFT JOIN users a ON a.id = s.approver_id").
 		Joins("LEFT JOIN approval_rules ru ON ru.id = s.rule_id").
 		Joins("LEFT JOIN users b ON b.id = s.acted_by").
 		Joins("LEFT JOIN users o ON o.id = s.on_behalf_of").
-		Order("s.round, s.position").Scan(&d.Steps).Error
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
+		Order("s.round, s.position").Scan(&out).Error
+	return out, err
 }
 
 // Rejection is the step that rejected the requisition's latest round, if any: its comment
@@ -197,9 +205,14 @@ func (d *RequisitionDetail) Rejection() *ApprovalStepDetail {
 	if d.Status != RequisitionRejected {
 		return nil
 	}
-	for i := len(d.Steps) - 1; i >= 0; i-- {
-		if d.Steps[i].Status == StepRejected {
-			return &d.Steps[i]
+	return lastRejectedStep(d.Steps)
+}
+
+// lastRejectedStep is the latest rejected step of a route, if any.
+func lastRejectedStep(steps []ApprovalStepDetail) *ApprovalStepDetail {
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i].Status == StepRejected {
+			return &steps[i]
 		}
 	}
 	return nil

@@ -1,0 +1,352 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"outlay"
+	"outlay/money"
+)
+
+// TravelFiler is who saves a travel request: the person, and whether they may file trips for
+// other people (travel.others create).
+type TravelFiler struct {
+	UserID    int64
+	ForOthers bool
+}
+
+// ErrTravelFormAlreadySaved refuses a new-request form posted a second time; SaveTravel
+// returns the request its first post made with it.
+var ErrTravelFormAlreadySaved = outlay.Conflict("This form was already saved.")
+
+// SaveTravel stores a travel request as typed: a new draft filed by f when id is 0,
+// otherwise the request id, which must be f's (as traveller or filer) and still editable.
+// Blank legs are dropped. Every refusal comes back at once as outlay.ValidationErrors keyed
+// by field, and nothing is stored. With submit, the same transaction then submits it, so a
+// request refused for submission is not saved either. A trip of someone else's is not found.
+func SaveTravel(ctx context.Context, db *gorm.DB, f TravelFiler, id int64, in TravelInput, submit bool) (*TravelRequest, error) {
+	var t TravelRequest
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if id != 0 {
+			if err := lockOwnTravel(tx, f.UserID, id, &t); err != nil {
+				return err
+			}
+			if !t.Editable() {
+				return outlay.Conflict("This travel request is no longer editable: it is waiting for approval or was decided.")
+			}
+		}
+		verr := outlay.ValidationErrors{}
+		currency, err := travelCurrency(tx, verr, in.Currency)
+		if err != nil {
+			return err
+		}
+		today := time.Now().UTC().Truncate(24 * time.Hour)
+		p := parseTravel(verr, in, currency, today)
+		if id == 0 && p.FormKey != nil {
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('outlay.travel_form:' || ?::bigint, 0))`, f.UserID).Error; err != nil {
+				return err
+			}
+			err := tx.Where("filed_by_id = ? AND form_key = ?", f.UserID, *p.FormKey).Take(&t).Error
+			if err == nil {
+				return ErrTravelFormAlreadySaved
+			}
+			if !errors.Is(err, gorm.ErrRecordNotFound) {
+				return err
+			}
+		}
+		traveller, err := checkTraveller(tx, verr, f, &t, p.TravellerID)
+		if err != nil {
+			return err
+		}
+		if err := checkTravelReferences(tx, verr, p); err != nil {
+			return err
+		}
+		if err := verr.Err(); err != nil {
+			return err
+		}
+		if err := writeTravel(tx, f.UserID, traveller, &t, p); err != nil {
+			return err
+		}
+		if !submit {
+			return nil
+		}
+		return submitTravelLocked(tx, &t, p.LegRows, today)
+	})
+	if errors.Is(err, ErrTravelFormAlreadySaved) {
+		return &t, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// travelCurrency is the currency typed, or the organisation's default when none is.
+func travelCurrency(tx *gorm.DB, verr outlay.ValidationErrors, typed string) (string, error) {
+	if typed != "" {
+		if money.ValidCurrency(typed) {
+			return typed, nil
+		}
+		verr.Add("currency", "Choose a currency from the list.")
+	}
+	var s OrgSettings
+	if err := tx.Select("default_currency").Take(&s, 1).Error; err != nil {
+		return "", err
+	}
+	return s.DefaultCurrency, nil
+}
+
+// checkTraveller decides who travels: the person named, who must not be deactivated; naming
+// anyone but oneself needs f.ForOthers. With nobody named, a new request is the filer's own
+// trip and an existing one keeps its traveller.
+func checkTraveller(tx *gorm.DB, verr outlay.ValidationErrors, f TravelFiler, t *TravelRequest, named *int64) (int64, error) {
+	traveller := f.UserID
+	if t.ID != 0 {
+		traveller = t.TravellerID
+	}
+	if named == nil {
+		return traveller, nil
+	}
+	if *named != f.UserID && !f.ForOthers {
+		verr.Add("traveller", "You may file trips only for yourself.")
+		return traveller, nil
+	}
+	var status string
+	err := tx.Model(&User{}).Where("id = ?", *named).Pluck("status", &status).Error
+	if err != nil {
+		return 0, err
+	}
+	if status == "" || status == UserDeactivated {
+		verr.Add("traveller", "Choose someone from the list.")
+		return traveller, nil
+	}
+	return *named, nil
+}
+
+// checkTravelReferences refuses a department or GL account that does not exist. Whether
+// they may still be used is checked at submit.
+func checkTravelReferences(tx *gorm.DB, verr outlay.ValidationErrors, p parsedTravel) error {
+	for _, ref := range []struct {
+		field, table string
+		id           *int64
+	}{{"department", "departments", p.DepartmentID}, {"gl_account", "gl_accounts", p.GLAccountID}} {
+		if ref.id == nil {
+			continue
+		}
+		var n int64
+		if err := tx.Table(ref.table).Where("id = ?", *ref.id).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			verr.Add(ref.field, "Choose from the list.")
+		}
+	}
+	return nil
+}
+
+// lockOwnTravel loads request id into t and locks it until the transaction ends, when
+// userID is its traveller or filer; anyone else's is not found.
+func lockOwnTravel(tx *gorm.DB, userID, id int64, t *TravelRequest) error {
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("traveller_id = ? OR filed_by_id = ?", userID, userID).Take(t, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return outlay.NotFound("That travel request does not exist.")
+	}
+	return err
+}
+
+// writeTravel creates t (when new) or updates it, then brings its stored legs in line with
+// p's, matched by position so that History shows what changed on each.
+func writeTravel(tx *gorm.DB, filer, traveller int64, t *TravelRequest, p parsedTravel) error {
+	first, last := span(p.Legs)
+	e := p.Estimates
+	if t.ID == 0 {
+		*t = TravelRequest{TravellerID: traveller, FiledByID: filer, Status: TravelDraft, FormKey: p.FormKey}
+	}
+	t.TravellerID, t.DepartmentID, t.GLAccountID, t.Purpose, t.Currency = traveller, p.DepartmentID, p.GLAccountID, p.Purpose, p.Currency
+	t.Destinations, t.FirstDay, t.LastDay = destinations(p.Legs), first, last
+	t.AirfareMinor, t.LodgingMinor, t.GroundMinor, t.MealsMinor, t.OtherMinor = e[CostAirfare], e[CostLodging], e[CostGround], e[CostMeals], e[CostOther]
+	t.EstimateTotalMinor, t.AdvanceMinor = p.Total, p.Advance
+	if t.ID == 0 {
+		if err := tx.Create(t).Error; err != nil {
+			return err
+		}
+	} else {
+		t.UpdatedAt = time.Now()
+		err := tx.Model(t).Select("traveller_id", "department_id", "gl_account_id", "purpose", "currency", "destinations", "first_day", "last_day",
+			"airfare_minor", "lodging_minor", "ground_minor", "meals_minor", "other_minor", "estimate_total_minor", "advance_minor", "updated_at").
+			Updates(t).Error
+		if err != nil {
+			return err
+		}
+	}
+	var old []TravelLeg
+	if err := tx.Where("travel_request_id = ?", t.ID).Order("position").Find(&old).Error; err != nil {
+		return err
+	}
+	if len(old) > len(p.Legs) {
+		if err := tx.Where("travel_request_id = ? AND position > ?", t.ID, len(p.Legs)).Delete(&TravelLeg{}).Error; err != nil {
+			return err
+		}
+	}
+	t.Legs = make([]TravelLeg, len(p.Legs))
+	for i, l := range p.Legs {
+		l.TravelRequestID, l.Position = t.ID, i+1
+		if i < len(old) {
+			l.ID, l.CreatedAt, l.UpdatedAt = old[i].ID, old[i].CreatedAt, time.Now()
+			err := tx.Model(&old[i]).Select("from_place", "to_place", "depart_on", "return_on", "mode", "updated_at").Updates(&l).Error
+			if err != nil {
+				return err
+			}
+		} else if err := tx.Create(&l).Error; err != nil {
+			return err
+		}
+		t.Legs[i] = l
+	}
+	return nil
+}
+
+// SubmitTravel sends a stored, editable request of the user's into approval, as SaveTravel
+// does with submit.
+func SubmitTravel(ctx context.Context, db *gorm.DB, userID, id int64) (*TravelRequest, error) {
+	var t TravelRequest
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockOwnTravel(tx, userID, id, &t); err != nil {
+			return err
+		}
+		if !t.Editable() {
+			return outlay.Conflict("This travel request was already submitted.")
+		}
+		if err := tx.Where("travel_request_id = ?", id).Order("position").Find(&t.Legs).Error; err != nil {
+			return err
+		}
+		rows := make([]int, len(t.Legs))
+		for i := range rows {
+			rows[i] = i
+		}
+		return submitTravelLocked(tx, &t, rows, time.Now().UTC().Truncate(24*time.Hour))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// submitTravelLocked checks that the locked, stored request t may be submitted, numbers it if
+// it has no number yet, marks it submitted and hands it to the approval engine. rows are the
+// form rows of t's legs, for messages beside them.
+func submitTravelLocked(tx *gorm.DB, t *TravelRequest, rows []int, today time.Time) error {
+	if err := checkTravelSubmittable(tx, t, rows, today); err != nil {
+		return err
+	}
+	now := time.Now()
+	changes := map[string]any{"status": TravelSubmitted, "submitted_at": now, "decided_at": nil, "updated_at": now}
+	if t.Number == nil {
+		n, err := NextNumber(tx, NumberTravel)
+		if err != nil {
+			return err
+		}
+		t.Number = &n
+		changes["number"] = n
+	}
+	if err := tx.Model(t).Updates(changes).Error; err != nil {
+		return err
+	}
+	t.Status, t.SubmittedAt, t.DecidedAt = TravelSubmitted, &now, nil
+	doc, err := travelApproval{}.approvalDocument(tx, t.ID)
+	if err != nil {
+		return err
+	}
+	outcome, err := SubmitForApproval(tx, doc)
+	if err != nil {
+		return err
+	}
+	if outcome.Approved {
+		return tx.Take(t, t.ID).Error
+	}
+	return nil
+}
+
+// checkTravelSubmittable is what a trip needs before anyone is asked to approve it.
+func checkTravelSubmittable(tx *gorm.DB, t *TravelRequest, rows []int, today time.Time) error {
+	verr := outlay.ValidationErrors{}
+	if t.Purpose == "" {
+		verr.Add("purpose", "Say what the trip is for.")
+	}
+	if t.DepartmentID == nil {
+		verr.Add("department", "Choose the department paying for the trip.")
+	} else if archived, err := isArchived(tx, "departments", *t.DepartmentID); err != nil {
+		return err
+	} else if archived {
+		verr.Add("department", "This department is archived: choose another.")
+	}
+	if t.GLAccountID == nil {
+		verr.Add("gl_account", "Choose the GL account the trip is charged to.")
+	} else if archived, err := isArchived(tx, "gl_accounts", *t.GLAccountID); err != nil {
+		return err
+	} else if archived {
+		verr.Add("gl_account", "This account is archived: choose another.")
+	}
+	if len(t.Legs) == 0 {
+		verr.Add("legs", "Add at least one leg: where the trip starts, where it goes and when.")
+	}
+	for i, l := range t.Legs {
+		if l.DepartOn.Before(today) {
+			verr.Add(LegField(rows[i], "depart_on"), "This departure is in the past: choose a date from today on.")
+		}
+	}
+	if t.EstimateTotalMinor == 0 {
+		verr.Add("estimates", "Estimate what the trip costs, in at least one category.")
+	}
+	var status string
+	if err := tx.Model(&User{}).Where("id = ?", t.TravellerID).Pluck("status", &status).Error; err != nil {
+		return err
+	}
+	if status == UserDeactivated {
+		verr.Add("traveller", "This person is deactivated: choose someone else.")
+	}
+	return verr.Err()
+}
+
+// WithdrawTravel pulls the user's submitted request back out of approval: its open steps are
+// cancelled and it can be changed and submitted again.
+func WithdrawTravel(ctx context.Context, db *gorm.DB, userID, id int64) (*TravelRequest, error) {
+	var t TravelRequest
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockOwnTravel(tx, userID, id, &t); err != nil {
+			return err
+		}
+		if t.Status != TravelSubmitted {
+			return outlay.Conflict("Only a travel request waiting for approval can be withdrawn.")
+		}
+		if err := tx.Model(&t).Updates(map[string]any{"status": TravelWithdrawn, "updated_at": time.Now()}).Error; err != nil {
+			return err
+		}
+		return CancelRoute(tx, DocTravel, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// DeleteTravelDraft removes the user's draft that was never submitted, with its legs. A
+// request that has a number stays, for the record.
+func DeleteTravelDraft(ctx context.Context, db *gorm.DB, userID, id int64) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var t TravelRequest
+		if err := lockOwnTravel(tx, userID, id, &t); err != nil {
+			return err
+		}
+		if t.Status != TravelDraft || t.Number != nil {
+			return outlay.Conflict("Only a draft that was never submitted can be deleted.")
+		}
+		if err := tx.Where("travel_request_id = ?", id).Delete(&TravelLeg{}).Error; err != nil {
+			return err
+		}
+		return tx.Delete(&t).Error
+	})
+}
