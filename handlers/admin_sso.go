@@ -222,7 +222,7 @@ func providerInput(c *fiber.Ctx) models.SSOProviderInput {
 func (s *Server) createSSOProvider(c *fiber.Ctx) error { return s.saveSSOProvider(c, 0) }
 
 func (s *Server) updateSSOProvider(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return outlay.ErrNotFound
 	}
@@ -278,7 +278,7 @@ func (s *Server) rerenderProviderForm(c *fiber.Ctx, id int64, in models.SSOProvi
 }
 
 func (s *Server) deleteSSOProvider(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return outlay.ErrNotFound
 	}
@@ -311,8 +311,8 @@ func (s *Server) updateSSOSettings(c *fiber.Ctx) error {
 // unlinkIdentity removes one person's linked account. From htmx (the user pages' partial)
 // it answers with that person's refreshed list; otherwise it returns to the SSO page.
 func (s *Server) unlinkIdentity(c *fiber.Ctx) error {
-	userID, err1 := strconv.ParseInt(c.Params("id"), 10, 64)
-	identityID, err2 := strconv.ParseInt(c.Params("identity"), 10, 64)
+	userID, err1 := pathID(c, "id")
+	identityID, err2 := pathID(c, "identity")
 	if err1 != nil || err2 != nil {
 		return outlay.ErrNotFound
 	}

@@ -102,8 +102,8 @@ func listUsersPage(ctx context.Context, db *gorm.DB, f *users.Filter) (models.Us
 // userFromPath loads the person the URL names; an id that is not a number is as unknown as
 // one that names nobody.
 func userFromPath(c *fiber.Ctx) (*models.UserDetail, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, err := pathID(c, "id")
+	if err != nil {
 		return nil, outlay.ErrNotFound
 	}
 	return models.GetUser(c.UserContext(), tenantDB(c), id)

@@ -292,8 +292,8 @@ func addRuleErrors(f approvalrules.Form, err error) error {
 
 // ruleFromPath loads the rule the URL names.
 func ruleFromPath(c *fiber.Ctx) (*models.ApprovalRule, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, err := pathID(c, "id")
+	if err != nil {
 		return nil, outlay.ErrNotFound
 	}
 	return models.GetApprovalRule(c.UserContext(), tenantDB(c), id)

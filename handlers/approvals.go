@@ -25,8 +25,8 @@ var (
 
 // stepFromPath reads the step id of the URL; anything but a positive number names nothing.
 func stepFromPath(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("step"), 10, 64)
-	if err != nil || id <= 0 {
+	id, err := pathID(c, "step")
+	if err != nil {
 		return 0, outlay.ErrNotFound
 	}
 	return id, nil
@@ -440,8 +440,8 @@ func (s *Server) setDelegation(c *fiber.Ctx) error {
 }
 
 func (s *Server) clearDelegation(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, err := pathID(c, "id")
+	if err != nil {
 		return outlay.ErrNotFound
 	}
 	if err := models.ClearDelegation(c.UserContext(), tenantDB(c), currentUser(c).UserID, id); err != nil {

@@ -481,7 +481,7 @@ func (s *Server) history(c *fiber.Ctx, nav, title, backURL, backText string, h m
 }
 
 func (s *Server) userHistory(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return fiber.ErrNotFound
 	}
@@ -509,7 +509,7 @@ func (s *Server) roleHistory(c *fiber.Ctx) error {
 }
 
 func (s *Server) ssoProviderHistory(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return fiber.ErrNotFound
 	}

@@ -63,8 +63,8 @@ func (s *Server) renderBell(c *fiber.Ctx, oob bool) error {
 // markNotificationRead marks one of the person's notifications read; htmx gets the row back
 // with the bell. Someone else's is not found, exactly as one that does not exist.
 func (s *Server) markNotificationRead(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, err := pathID(c, "id")
+	if err != nil {
 		return outlay.NotFound("That notification does not exist.")
 	}
 	n, err := models.MarkNotificationRead(c.UserContext(), tenantDB(c), currentUser(c).UserID, id)

@@ -158,8 +158,8 @@ func (s *Server) refCreate(k *refKind) fiber.Handler {
 // refFromPath loads the record the URL names; an id that is not a number is as unknown as
 // one that names nothing.
 func refFromPath(c *fiber.Ctx, k *refKind) (*refRecord, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, err := pathID(c, "id")
+	if err != nil {
 		return nil, outlay.ErrNotFound
 	}
 	return k.load(c.UserContext(), tenantDB(c), id)

@@ -36,8 +36,8 @@ func (s *Server) viewer(c *fiber.Ctx) models.Viewer {
 
 // requisitionID reads the :id of the path; one that is not a number names nothing.
 func requisitionID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, err := pathID(c, "id")
+	if err != nil {
 		return 0, outlay.NotFound("That requisition does not exist.")
 	}
 	return id, nil

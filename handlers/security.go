@@ -179,7 +179,7 @@ func (s *Server) updateSecurityPolicy(c *fiber.Ctx) error {
 // codes: their second factor is deleted, their sessions end, and they enrol again at their
 // next sign-in.
 func (s *Server) resetUserTwoFactor(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return outlay.ErrNotFound
 	}

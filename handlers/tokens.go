@@ -74,7 +74,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 
 // revokeOwnToken revokes one of the caller's tokens; anyone else's is not found.
 func (s *Server) revokeOwnToken(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return outlay.ErrNotFound
 	}
@@ -110,7 +110,7 @@ func (s *Server) adminTokensPage(c *fiber.Ctx) error {
 
 // revokeAnyToken lets an admin revoke anyone's token, then returns to the list as it was.
 func (s *Server) revokeAnyToken(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return outlay.ErrNotFound
 	}
