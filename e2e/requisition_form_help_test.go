@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"outlay/internal/testutil"
@@ -99,5 +101,58 @@ func TestUnreadableNumberIsNamedWhileTypingInTheBrowser(t *testing.T) {
 	s.App.DB(t, s.Tenant).Model(&models.Requisition{}).Count(&n)
 	if n != 0 {
 		t.Errorf("%d requisitions stored", n)
+	}
+}
+
+// Submit asks "Submit this requisition?" only of a form that will be accepted: an incomplete
+// one is sent at once and comes back with its messages, no question asked; once complete,
+// the question comes, "Cancel" sends nothing, and "OK" submits it. At 1280×900 and on a
+// phone.
+func TestSubmitAsksOnlyOnceTheFormIsValidInTheBrowser(t *testing.T) {
+	s := startFormSite(t)
+	b := newBrowser(t)
+	b.allow(`status of 422`)
+	b.signIn(s.site, s.User.Email, testutil.Password)
+	for i, sz := range sizes {
+		b.size(sz.phone)
+		b.do(chromedp.Navigate(s.URL("/requisitions/new")), chromedp.WaitVisible(chromedp.ID("requisition-form")))
+		b.do(chromedp.Evaluate[chromedp.Void](`window.__asked = []; window.__answer = false;
+			window.confirm = function (q) { window.__asked.push(q); return window.__answer; };`))
+		b.typeInto("line-0-description", "Standing desk")
+		b.typeInto("line-0-quantity", "2")
+		b.typeInto("line-0-unit_price", "250")
+		b.do(b.press(`#requisition-form button[value="submit"]`))
+		b.waitJS(`!!document.getElementById('justification-error') && !!document.getElementById('line-0-gl_account-error')`)
+		if n := eval[int](b, `window.__asked.length`); n != 0 {
+			t.Errorf("%s: asked %d times about a form that was refused", sz.name, n)
+		}
+		b.screenshot(sz.name + "-refused-without-asking")
+
+		b.typeInto("department", fmt.Sprint(s.dept.ID))
+		b.typeInto("vendor", fmt.Sprint(s.vendor.ID))
+		b.typeInto("needed_by", time.Now().AddDate(0, 0, 14).Format("2006-01-02"))
+		b.typeInto("justification", "Two new engineers start next month.")
+		b.typeInto("line-0-gl_account", fmt.Sprint(s.gl.ID))
+		b.waitBound(`#requisition-form button[value="submit"]`)
+		posts := len(b.requestsTo("POST", "/requisitions"))
+		b.do(b.press(`#requisition-form button[value="submit"]`))
+		b.waitJS(`window.__asked.length === 1`)
+		if got := eval[string](b, `window.__asked[0]`); got != "Submit this requisition for approval? You can withdraw it while it waits." {
+			t.Errorf("%s: asked %q", sz.name, got)
+		}
+		b.waitJS(settled)
+		if n := len(b.requestsTo("POST", "/requisitions")); n != posts {
+			t.Errorf("%s: cancelling the question still posted the form", sz.name)
+		}
+		b.do(chromedp.Evaluate[chromedp.Void](`window.__answer = true`))
+		get(b, chromedp.WaitEvent(page.LoadEventFired, nil, b.press(`#requisition-form button[value="submit"]`)))
+		b.do(chromedp.WaitVisible(chromedp.CSS(".req-route")))
+		if got, want := b.text(".page-header h1"), fmt.Sprintf("Requisition REQ-%06d", i+1); got != want {
+			t.Errorf("%s: after submitting the page is %q, want %q", sz.name, got, want)
+		}
+		if n := eval[int](b, `window.__asked ? window.__asked.length : -1`); n != -1 {
+			t.Errorf("%s: the page did not load anew (%d)", sz.name, n)
+		}
+		b.screenshot(sz.name + "-submitted")
 	}
 }

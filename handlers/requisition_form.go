@@ -324,3 +324,19 @@ func (s *Server) requisitionTotals(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return renderComponent(c, requisitions.LiveTotals(liveTotals(priced, lineErrs, in)))
 }
+
+// checkRequisitionSubmission answers whether the form being typed would be accepted for
+// submission (204) or refused (422), storing nothing: the form asks for confirmation only
+// when it would be accepted, and otherwise posts at once to show the messages beside the
+// fields.
+func (s *Server) checkRequisitionSubmission(c *fiber.Ctx) error {
+	err := models.CheckSubmission(c.UserContext(), tenantDB(c), bindRequisition(c))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if _, ok := outlay.AsValidation(err); ok {
+		return c.SendStatus(http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	return c.SendStatus(http.StatusNoContent)
+}

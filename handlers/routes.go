@@ -190,6 +190,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/requisitions", "requisitions", policy.Create, s.createRequisition),
 		permitted(post, "/requisitions/lines", "requisitions", policy.Create, s.requisitionLines),
 		permitted(post, "/requisitions/totals", "requisitions", policy.Create, s.requisitionTotals),
+		permitted(post, "/requisitions/check", "requisitions", policy.Create, s.checkRequisitionSubmission),
 		permitted(get, "/requisitions/:id", "requisitions", policy.Read, s.requisitionPage),
 		permitted(get, "/requisitions/:id/history", "requisitions", policy.Read, s.requisitionHistory),
 		permitted(post, "/requisitions/:id", "requisitions", policy.Update, s.updateRequisition),

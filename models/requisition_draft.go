@@ -89,16 +89,9 @@ func SaveRequisition(ctx context.Context, db *gorm.DB, requesterID, id int64, in
 				return err
 			}
 		}
-		if err := checkReferences(tx, verr, h, in.Lines); err != nil {
-			return err
-		}
-		currency, err := requisitionCurrency(tx, h.VendorID)
+		priced, err := checkAndPrice(tx, verr, h, in)
 		if err != nil {
 			return err
-		}
-		priced, lineErrs := PriceLines(in.Lines, currency)
-		for k, msg := range lineErrs {
-			verr.Add(k, msg)
 		}
 		if err := verr.Err(); err != nil {
 			return err
@@ -109,11 +102,7 @@ func SaveRequisition(ctx context.Context, db *gorm.DB, requesterID, id int64, in
 		if !submit {
 			return nil
 		}
-		rows := make([]int, len(priced.Lines))
-		for i, l := range priced.Lines {
-			rows[i] = l.Row
-		}
-		return submitLocked(tx, &r, rows)
+		return submitLocked(tx, &r, formRows(priced))
 	})
 	if errors.Is(err, ErrFormAlreadySaved) {
 		return &r, err
@@ -122,6 +111,54 @@ func SaveRequisition(ctx context.Context, db *gorm.DB, requesterID, id int64, in
 		return nil, err
 	}
 	return &r, nil
+}
+
+// checkAndPrice checks that what the header and lines name exists and prices the lines in
+// the requisition's currency, adding a message to verr for each field that is refused.
+func checkAndPrice(tx *gorm.DB, verr outlay.ValidationErrors, h requisitionHeader, in RequisitionInput) (PricedLines, error) {
+	if err := checkReferences(tx, verr, h, in.Lines); err != nil {
+		return PricedLines{}, err
+	}
+	currency, err := requisitionCurrency(tx, h.VendorID)
+	if err != nil {
+		return PricedLines{}, err
+	}
+	priced, lineErrs := PriceLines(in.Lines, currency)
+	for k, msg := range lineErrs {
+		verr.Add(k, msg)
+	}
+	return priced, nil
+}
+
+// formRows are the form rows of priced lines, for messages beside them.
+func formRows(priced PricedLines) []int {
+	rows := make([]int, len(priced.Lines))
+	for i, l := range priced.Lines {
+		rows[i] = l.Row
+	}
+	return rows
+}
+
+// CheckSubmission says whether in, as typed, would be accepted for submission: the same
+// ValidationErrors SaveRequisition with submit would return for it, and nil when it would
+// go into approval. It writes nothing, so the form can ask "Submit?" only of a requisition
+// that will not be refused.
+func CheckSubmission(ctx context.Context, db *gorm.DB, in RequisitionInput) error {
+	tx := db.WithContext(ctx)
+	verr := outlay.ValidationErrors{}
+	h := parseHeader(verr, in)
+	priced, err := checkAndPrice(tx, verr, h, in)
+	if err != nil {
+		return err
+	}
+	if err := verr.Err(); err != nil {
+		return err
+	}
+	r := Requisition{DepartmentID: h.DepartmentID, VendorID: h.VendorID, LocationID: h.LocationID, NeededBy: h.NeededBy, Justification: h.Justification}
+	for _, l := range priced.Lines {
+		r.Lines = append(r.Lines, RequisitionLine{GLAccountID: l.GLAccountID})
+	}
+	return checkSubmittable(tx, &r, formRows(priced))
 }
 
 // ErrFormAlreadySaved refuses a new-requisition form posted a second time; SaveRequisition

@@ -195,13 +195,42 @@
   // form, so a refusal stops both normal and htmx submissions.
   document.addEventListener('submit', function (e) {
     var form = e.target;
-    var q = (e.submitter && e.submitter.getAttribute('data-confirm')) ||
+    var submitter = e.submitter;
+    if (form._confirmed) return; // asked already (askWhenValid)
+    var q = (submitter && submitter.getAttribute('data-confirm')) ||
       (form.getAttribute && form.getAttribute('data-confirm'));
-    if (q && !window.confirm(q)) {
+    var check = submitter && submitter.getAttribute('data-confirm-check');
+    if (q && check) {
+      // Ask only once the server says the form would be accepted; a form it would refuse
+      // is sent at once, so its messages show beside the fields without a question first.
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      askWhenValid(form, submitter, q, check);
+    } else if (q && !window.confirm(q)) {
       e.preventDefault();
       e.stopImmediatePropagation();
     }
   }, true);
+
+  function askWhenValid(form, submitter, question, check) {
+    var body = new URLSearchParams(new FormData(form));
+    if (submitter.name) body.set(submitter.name, submitter.value);
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    var headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    if (meta) headers['X-Csrf-Token'] = meta.getAttribute('content');
+    fetch(check, { method: 'POST', body: body.toString(), headers: headers, credentials: 'same-origin' })
+      .then(function (res) { return res.status; }, function () { return 0; })
+      .then(function (status) {
+        // 204: it would be accepted, so ask; 422: send it to be refused with its messages;
+        // anything else (offline, an error): ask, as without the check.
+        if (status !== 422 && !window.confirm(question)) return;
+        form._confirmed = true;
+        // A click again, so that htmx sends the button's name and value as it does for any
+        // click on it.
+        submitter.click();
+        form._confirmed = false;
+      });
+  }
 
   // Non-submit htmx triggers, e.g. <button hx-delete="…" data-confirm="…">.
   document.addEventListener('htmx:confirm', function (e) {

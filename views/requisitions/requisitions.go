@@ -19,6 +19,7 @@ const (
 	AllPath    = "/requisitions/all"
 	LinesPath  = "/requisitions/lines"  // adds or removes a line of the form being typed
 	TotalsPath = "/requisitions/totals" // prices the form being typed
+	CheckPath  = "/requisitions/check"  // says whether the form being typed may be submitted
 )
 
 // Path is a requisition's page; its edit form posts to it.
