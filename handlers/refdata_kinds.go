@@ -527,7 +527,8 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderSettings(c, http.StatusOK, st, models.SettingsInput{DefaultCurrency: st.DefaultCurrency, TimeZone: st.TimeZone, BillToAddress: st.BillToAddress}, nil)
+	return s.renderSettings(c, http.StatusOK, st, models.SettingsInput{DefaultCurrency: st.DefaultCurrency, TimeZone: st.TimeZone,
+		BillToAddress: st.BillToAddress, RemindApproversAfter: strconv.Itoa(st.RemindApproversAfterDays)}, nil)
 }
 
 func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings, in models.SettingsInput, errs views.FieldErrors) error {
@@ -536,6 +537,8 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 		currencyField("default_currency", "Default currency", st.DefaultCurrency),
 		{Name: "time_zone", Label: "Time zone", Type: "text", Value: in.TimeZone, Max: 64, Required: true,
 			Hint: "History, the audit log and notification digests show times in this zone: an IANA name such as Europe/Berlin, America/New_York or UTC."},
+		{Name: "remind_approvers_after", Label: "Remind approvers after (days)", Type: "number", Value: in.RemindApproversAfter,
+			Hint: "An approver whose request has waited longer than this many days is reminded by mail once a day, from 8:00 in the time zone above. 0 or empty: no reminders."},
 		{Name: "bill_to_address", Label: "Bill-to address", Type: "textarea", Value: in.BillToAddress, Max: 500,
 			Hint: "Where vendors send invoices. New purchase orders carry it; each order's copy can be changed on its page."}}}
 	f.Fields[0].Value = in.DefaultCurrency
@@ -546,6 +549,7 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 	d := refdata.Detail{Title: "Organisation settings", Subtitle: "Defaults for the whole organisation.", ListPath: "/dashboard", ListLabel: "Dashboard",
 		HistoryPath: settingsPath + "/history", CSRF: csrf, CanUpdate: s.can(c, settingsUpdate), FormTitle: "Money", Form: f,
 		Facts: []refdata.Fact{{Label: "Default currency", Value: st.DefaultCurrency}, {Label: "Time zone", Value: st.TimeZone},
+			{Label: "Approver reminders", Value: reminderText(st.RemindApproversAfterDays)},
 			{Label: "Bill-to address", Value: st.BillToAddress},
 			{Label: "Last changed", Value: dayText(st.UpdatedAt)}}}
 	p := page{Title: d.Title, Nav: settingsPath, Content: refdata.DetailPage(d)}
@@ -557,7 +561,7 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 
 func (s *Server) updateSettings(c *fiber.Ctx) error {
 	in := models.SettingsInput{DefaultCurrency: c.FormValue("default_currency"), TimeZone: c.FormValue("time_zone"),
-		BillToAddress: c.FormValue("bill_to_address")}
+		BillToAddress: c.FormValue("bill_to_address"), RemindApproversAfter: c.FormValue("remind_approvers_after")}
 	errs, err := refErrors(models.UpdateSettings(c.UserContext(), tenantDB(c), in))
 	if err != nil {
 		return err
@@ -571,6 +575,17 @@ func (s *Server) updateSettings(c *fiber.Ctx) error {
 	}
 	s.setFlash(c, "success", "Saved the settings.")
 	return redirect(c, settingsPath)
+}
+
+// reminderText says when approvers are reminded.
+func reminderText(days int) string {
+	switch days {
+	case 0:
+		return "Off"
+	case 1:
+		return "After 1 day of waiting"
+	}
+	return "After " + strconv.Itoa(days) + " days of waiting"
 }
 
 func (s *Server) settingsHistory(c *fiber.Ctx) error {

@@ -9,7 +9,8 @@
 // its commit and queueing the job), so no committed mail is lost.
 //
 // A periodic daily_mail job sends what goes out once a day, from DailyMailHour in each
-// organisation's time zone: the digest of the notifications people chose to read that way.
+// organisation's time zone: the digest of the notifications people chose to read that way, and
+// the reminders to approvers of steps that have waited longer than the organisation allows.
 // Each person's daily mail is marked in the tenant's database with the mail that carries it,
 // so it is sent once a local day however often, and on however many servers, the job runs.
 package jobs
@@ -428,15 +429,17 @@ func (q *Queue) dailyTenant(ctx context.Context, slug string) error {
 	}
 	defer release()
 	n := &models.Notifier{OrgName: t.Name, BaseURL: q.opts.Config.TenantURL(t.Slug, "")}
-	sent, err := models.SendDigests(ctx, db, n, q.opts.Now())
+	now := q.opts.Now()
+	digests, err := models.SendDigests(ctx, db, n, now)
+	reminders, rerr := models.SendReminders(ctx, db, n, now)
 	if ids := n.TakeQueued(); len(ids) > 0 {
 		// Committed: should queueing fail, the outbox sweep sends them.
 		_ = q.DeliverMail(ctx, slug, ids...)
 	}
-	if sent > 0 {
-		q.opts.Logger.Info("daily digests queued", "tenant", slug, "count", sent)
+	if digests+reminders > 0 {
+		q.opts.Logger.Info("daily mails queued", "tenant", slug, "digests", digests, "reminders", reminders)
 	}
-	return err
+	return errors.Join(err, rerr)
 }
 
 // FixedRetry retries a failed job after a fixed delay (tests; production uses backoff).

@@ -19,6 +19,9 @@ const (
 	MailDecided     = "notify_decided"
 	MailOrdered     = "notify_ordered"
 	MailReceived    = "notify_received"
+	// MailApprovalReminder reminds an approver, once a day, of the steps that have waited for
+	// them longer than the organisation allows (a daily mail, not an event).
+	MailApprovalReminder = "notify_approval_reminder"
 )
 
 // Notifier carries what notifications need from the request that causes them, the
@@ -172,30 +175,42 @@ func notifyStepWaiting(tx *gorm.DB, doc ApprovalDocument, step ApprovalStep) err
 	if n == nil || err != nil {
 		return err
 	}
-	var to []recipient
-	switch {
-	case step.Kind == StepRole && step.Role != nil:
-		to, err = activePeople(tx, `u.id IN (SELECT user_id FROM user_roles WHERE role = ?) AND u.id <> ?`, *step.Role, doc.RequesterID)
-	case step.ApproverID != nil:
-		if to, err = activePeople(tx, `u.id = ? AND u.id <> ?`, *step.ApproverID, doc.RequesterID); err != nil {
-			return err
-		}
+	to, err := stepDeciders(tx, doc.RequesterID, step)
+	if err != nil {
+		return err
+	}
+	if !(step.Kind == StepRole && step.Role != nil) && step.ApproverID != nil {
 		if err := notifyDelegates(tx, n, s, doc, *step.ApproverID); err != nil {
 			return err
 		}
 	}
-	if err != nil {
-		return err
-	}
 	return n.queue(tx, MailStepWaiting, s, to, func(r recipient) notice { return stepWaiting(n, s, r, "") })
+}
+
+// stepDeciders are the people a step waits for, besides those standing in for its approver:
+// everyone holding its role, or its approver; never the document's requester.
+func stepDeciders(tx *gorm.DB, requesterID int64, step ApprovalStep) ([]recipient, error) {
+	switch {
+	case step.Kind == StepRole && step.Role != nil:
+		return activePeople(tx, `u.id IN (SELECT user_id FROM user_roles WHERE role = ?) AND u.id <> ?`, *step.Role, requesterID)
+	case step.ApproverID != nil:
+		return activePeople(tx, `u.id = ? AND u.id <> ?`, *step.ApproverID, requesterID)
+	}
+	return nil, nil
+}
+
+// stepDelegates are whoever stands in for approverID today while holding the permission to
+// approve; never the document's requester.
+func stepDelegates(tx *gorm.DB, requesterID, approverID int64) ([]recipient, error) {
+	return activePeople(tx, `u.id <> ? AND u.id IN (SELECT dg.delegate_id FROM approval_delegations dg
+		WHERE dg.user_id = ? AND current_date BETWEEN dg.starts_on AND dg.ends_on AND EXISTS `+
+		strings.ReplaceAll(approvesSQL, "@me", "dg.delegate_id")+`)`, requesterID, approverID)
 }
 
 // notifyDelegates tells whoever stands in for approverID today, while holding the permission
 // to approve, that a step of theirs waits.
 func notifyDelegates(tx *gorm.DB, n *Notifier, s docSummary, doc ApprovalDocument, approverID int64) error {
-	delegates, err := activePeople(tx, `u.id <> ? AND u.id IN (SELECT dg.delegate_id FROM approval_delegations dg
-		WHERE dg.user_id = ? AND current_date BETWEEN dg.starts_on AND dg.ends_on AND EXISTS `+
-		strings.ReplaceAll(approvesSQL, "@me", "dg.delegate_id")+`)`, doc.RequesterID, approverID)
+	delegates, err := stepDelegates(tx, doc.RequesterID, approverID)
 	if err != nil || len(delegates) == 0 {
 		return err
 	}

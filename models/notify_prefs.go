@@ -32,6 +32,7 @@ var NotificationKinds = []NotificationKind{
 	{MailDecided, "Your request is approved or rejected"},
 	{MailOrdered, "Your request is ordered"},
 	{MailReceived, "Goods are received against your request"},
+	{MailApprovalReminder, "Reminder of requests that have waited long for your approval (once a day at most)"},
 }
 
 // IsNotificationKind reports whether kind is one of NotificationKinds.

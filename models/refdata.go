@@ -671,11 +671,17 @@ type SettingsInput struct {
 	DefaultCurrency string
 	TimeZone        string
 	BillToAddress   string
+	// RemindApproversAfter is a whole number of days from 0 (off) to 365; empty is off.
+	RemindApproversAfter string
 }
 
+// MaxReminderDays is the longest wait after which approvers can be reminded.
+const MaxReminderDays = 365
+
 // UpdateSettings changes the organisation's default currency, the one new documents and
-// budgets start in (amounts already recorded keep their own), and its time zone, in which
-// people read times. Nothing changes unless both are valid.
+// budgets start in (amounts already recorded keep their own), its time zone, in which
+// people read times, its bill-to address and after how many days approvers are reminded of
+// the steps waiting for them. Nothing changes unless all are valid.
 func UpdateSettings(ctx context.Context, db *gorm.DB, in SettingsInput) error {
 	currency := strings.ToUpper(strings.TrimSpace(in.DefaultCurrency))
 	zone := strings.TrimSpace(in.TimeZone)
@@ -690,9 +696,18 @@ func UpdateSettings(ctx context.Context, db *gorm.DB, in SettingsInput) error {
 	if utf8.RuneCountInString(billTo) > 500 || !plainText(billTo) {
 		errs["bill_to_address"] = "Keep the bill-to address to 500 characters of plain text."
 	}
+	remind := 0
+	if typed := strings.TrimSpace(in.RemindApproversAfter); typed != "" {
+		n, err := strconv.Atoi(typed)
+		if err != nil || n < 0 || n > MaxReminderDays {
+			errs["remind_approvers_after"] = fmt.Sprintf("Enter a whole number of days from 0 to %d; 0 or empty sends no reminders.", MaxReminderDays)
+		}
+		remind = n
+	}
 	if len(errs) > 0 {
 		return errs
 	}
 	return db.WithContext(ctx).Model(&OrgSettings{}).Where("id = 1").
-		Updates(map[string]any{"default_currency": currency, "time_zone": zone, "bill_to_address": billTo, "updated_at": time.Now().UTC()}).Error
+		Updates(map[string]any{"default_currency": currency, "time_zone": zone, "bill_to_address": billTo,
+			"remind_approvers_after_days": remind, "updated_at": time.Now().UTC()}).Error
 }

@@ -17,7 +17,10 @@ type OrgSettings struct {
 	DefaultCurrency string
 	TimeZone        string `gorm:"default:UTC"` // an IANA name: "Europe/Berlin", "UTC"; unset, the database's default
 	BillToAddress   string // where vendors send invoices; printed on each order
-	UpdatedAt       time.Time
+	// RemindApproversAfterDays: approvers of a step that has waited longer than this many
+	// days are reminded once a day; 0 is off.
+	RemindApproversAfterDays int
+	UpdatedAt                time.Time
 }
 
 // Location is the organisation's time zone, in which people read times; UTC should the
