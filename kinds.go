@@ -8,6 +8,7 @@ const (
 	DocRequisition   = "requisition"
 	DocPurchaseOrder = "purchase_order"
 	DocTravel        = "travel"
+	DocExpense       = "expense"
 )
 
 // Kind is how people and addresses name a kind of document: the part of a kind that pages
@@ -24,6 +25,7 @@ var Kinds = []Kind{
 	{Type: DocRequisition, Label: "Requisition", Base: "/requisitions"},
 	{Type: DocPurchaseOrder, Label: "Purchase order", Base: "/purchase-orders"},
 	{Type: DocTravel, Label: "Travel request", Base: "/travel"},
+	{Type: DocExpense, Label: "Expense report", Base: "/expenses"},
 }
 
 // KindOf returns the kind named docType; ok is false for a kind that does not exist.

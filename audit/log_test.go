@@ -52,6 +52,12 @@ var tableCoverage = map[string]string{
 	"user_two_factor":           "TestTwoFactorTablesCreateUpdateDelete",
 	"two_factor_settings":       "TestTwoFactorTablesCreateUpdateDelete",
 	"two_factor_required_roles": "TestTwoFactorTablesCreateUpdateDelete",
+	// Expense reports and their reference data.
+	"expense_categories": "TestExpenseTablesCreateUpdateDelete",
+	"mileage_rates":      "TestExpenseTablesCreateUpdateDelete",
+	"per_diem_rates":     "TestExpenseTablesCreateUpdateDelete",
+	"expense_reports":    "TestExpenseTablesCreateUpdateDelete",
+	"expense_lines":      "TestExpenseTablesCreateUpdateDelete",
 	// Notification preferences.
 	"notification_preferences": "TestNotificationPreferencesCreateUpdateDelete",
 	// Travel requests.

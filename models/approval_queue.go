@@ -239,6 +239,11 @@ type StepDetails struct {
 type DetailLine struct {
 	RequisitionLine
 	GLCode string
+	// ReceiptID is the line's receipt (an attachment of the document), with its type.
+	ReceiptID   *int64
+	ReceiptType string
+	// Notes are what the approver should look at on the line (over a limit, a duplicate).
+	Notes []string
 }
 
 // ApprovalStepDetails loads the details of a step routed to (or decided by) v.

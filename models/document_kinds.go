@@ -131,6 +131,7 @@ var documentKinds = []*DocumentKind{
 			NameSQL: "SELECT id, number AS name, currency FROM purchase_orders WHERE id IN ?"},
 	},
 	travelKind,
+	expenseKind,
 }
 
 func mustKind(docType string) outlay.Kind {

@@ -30,6 +30,9 @@ var objectLabels = map[string]string{
 	"admin.budgets":        "Budgets",
 	"admin.approval_rules": "Approval rules",
 	"admin.settings":       "Organisation settings",
+	"expenses":             "Expense reports",
+	"expenses.all":         "Everyone's expense reports",
+	"admin.expense_policy": "Expense policy",
 	"comments":             "Comments on documents",
 	"attachments":          "Files on documents",
 }
@@ -98,6 +101,10 @@ var catalog = []struct {
 	{p("vendors", Read), described{AreaBuying, "See vendors"}},
 	{p("vendors", Create), described{AreaBuying, "Add vendors"}},
 	{p("vendors", Update), described{AreaBuying, "Edit vendors"}},
+	{p("expenses", Read), described{AreaBuying, "See own expense reports"}},
+	{p("expenses", Create), described{AreaBuying, "Create expense reports"}},
+	{p("expenses", Update), described{AreaBuying, "Edit and submit own expense reports"}},
+	{p("expenses.all", Read), described{AreaBuying, "See everyone's expense reports"}},
 	{p("comments", Create), described{AreaBuying, "Comment on documents"}},
 	{p("attachments", Create), described{AreaBuying, "Attach files to documents"}},
 
@@ -116,6 +123,9 @@ var catalog = []struct {
 	{p("admin.approval_rules", Read), described{AreaSetup, "See approval rules"}},
 	{p("admin.approval_rules", Create), described{AreaSetup, "Add approval rules"}},
 	{p("admin.approval_rules", Update), described{AreaSetup, "Edit approval rules"}},
+	{p("admin.expense_policy", Read), described{AreaSetup, "See expense categories, rates and receipt rules"}},
+	{p("admin.expense_policy", Create), described{AreaSetup, "Add expense categories and rates"}},
+	{p("admin.expense_policy", Update), described{AreaSetup, "Edit expense categories, rates and receipt rules"}},
 	{p("admin.settings", Read), described{AreaSetup, "See organisation settings"}},
 	{p("admin.settings", Update), described{AreaSetup, "Change organisation settings"}},
 

@@ -1,0 +1,435 @@
+package models
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/money"
+)
+
+// ExpenseInput is an expense report as its owner typed it, every field a raw string, so that
+// the same input can be saved or shown again beside its errors.
+type ExpenseInput struct {
+	Title      string
+	Purpose    string
+	Department string // department id, "" for none
+	PeriodFrom string // YYYY-MM-DD
+	PeriodTo   string
+	Currency   string
+	Lines      []ExpenseLineInput
+}
+
+// ExpenseLineInput is one line as typed. Which fields count depends on its kind.
+type ExpenseLineInput struct {
+	Kind     string // LineExpense, LineMileage or LinePerDiem
+	Date     string // YYYY-MM-DD
+	Category string // category id
+	// Expense lines.
+	Merchant string
+	Amount   string
+	Tax      string
+	Currency string // "" for the report's
+	// Report-currency units per unit of the line's currency, when they differ.
+	Rate          string
+	Note          string
+	Justification string
+	Receipt       string // the id of the report's attachment that is this line's receipt
+	// Mileage.
+	From     string
+	To       string
+	Distance string
+	Unit     string
+	// Per diem: days at the destination's rate (a per diem rate id).
+	Days        string
+	Destination string
+}
+
+// Blank reports whether nothing was typed on the line: such a line is left out.
+func (l ExpenseLineInput) Blank() bool {
+	for _, s := range []string{l.Date, l.Category, l.Merchant, l.Amount, l.Tax, l.Rate, l.Note, l.Justification,
+		l.Receipt, l.From, l.To, l.Distance, l.Days, l.Destination} {
+		if strings.TrimSpace(s) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Limits of an expense report.
+const (
+	MaxExpenseLines = 200
+	// MaxFutureDays is how far after today a line's date may be: expenses are spent, not
+	// planned, and a day of slack allows for time zones.
+	MaxFutureDays  = 1
+	maxPerDiemDays = 366
+)
+
+// ExpenseField is the key of a line's field in ValidationErrors: "expense-2-amount" is the
+// amount of the form's third row.
+func ExpenseField(row int, field string) string { return fmt.Sprintf("expense-%d-%s", row, field) }
+
+// expenseHeader is the parsed header of a report.
+type expenseHeader struct {
+	Title, Purpose       string
+	DepartmentID         *int64
+	PeriodFrom, PeriodTo *time.Time
+	Currency             string
+}
+
+// pricedExpense is a report parsed and priced against the stored rates: what is stored.
+type pricedExpense struct {
+	expenseHeader
+	Lines []ExpenseLine
+	Rows  []int // the form row of each line, for messages
+	Total int64
+}
+
+// priceExpense parses in and prices every line: mileage at the rate in effect on its date,
+// per diem at its destination's rate, a line in another currency at the rate typed, and
+// marks the lines over their category's limit. reportID names the stored report (0 for a
+// new one), whose attachments a line's receipt must be. It writes nothing.
+func priceExpense(tx *gorm.DB, reportID int64, in ExpenseInput, today time.Time) (pricedExpense, outlay.ValidationErrors, error) {
+	verr := outlay.ValidationErrors{}
+	var p pricedExpense
+	p.Title = strings.TrimSpace(in.Title)
+	p.Purpose = strings.TrimSpace(strings.ReplaceAll(in.Purpose, "\r\n", "\n"))
+	switch {
+	case p.Title == "":
+		verr.Add("title", "Give the report a title, such as “Berlin client visit”.")
+	case utf8.RuneCountInString(p.Title) > 200 || !plainText(p.Title):
+		verr.Add("title", "Keep the title to 200 characters of plain text.")
+	}
+	if utf8.RuneCountInString(p.Purpose) > 4000 || !plainText(p.Purpose) {
+		verr.Add("purpose", "Keep the business purpose to 4,000 characters of plain text.")
+	}
+	if id, err := optionalID(strings.TrimSpace(in.Department)); err != nil {
+		verr.Add("department", "Choose from the list.")
+	} else if id != nil {
+		if err := checkChoice(tx, verr, "departments", "department", *id, "Choose an active department from the list."); err != nil {
+			return p, nil, err
+		}
+		p.DepartmentID = id
+	}
+	p.PeriodFrom = optionalDate(verr, "period_from", in.PeriodFrom)
+	p.PeriodTo = optionalDate(verr, "period_to", in.PeriodTo)
+	if p.PeriodFrom != nil && p.PeriodTo != nil && p.PeriodTo.Before(*p.PeriodFrom) {
+		verr.Add("period_to", "The period ends on or after the day it starts.")
+	}
+	p.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
+	if !money.ValidCurrency(p.Currency) {
+		verr.Add("currency", "Choose a currency: a three-letter ISO code such as USD.")
+		return p, verr, nil // nothing can be priced without it
+	}
+	var kept int
+	for row, li := range in.Lines {
+		if li.Blank() {
+			continue
+		}
+		if kept++; kept > MaxExpenseLines {
+			verr.Add("lines", fmt.Sprintf("A report has at most %d lines.", MaxExpenseLines))
+			break
+		}
+		l, err := priceExpenseLine(tx, verr, row, reportID, li, p.Currency, today)
+		if err != nil {
+			return p, nil, err
+		}
+		p.Lines = append(p.Lines, l)
+		p.Rows = append(p.Rows, row)
+	}
+	if len(verr) > 0 {
+		return p, verr, nil
+	}
+	if err := markOverLimit(tx, p.Lines, p.Currency); err != nil {
+		return p, nil, err
+	}
+	for _, l := range p.Lines {
+		if p.Total += l.ReportMinor; p.Total > money.Max {
+			verr.Add("lines", "The report's total is too large.")
+			break
+		}
+	}
+	return p, verr, nil
+}
+
+// optionalDate parses a date that may be left empty.
+func optionalDate(verr outlay.ValidationErrors, field, s string) *time.Time {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	t := parseDate(verr, field, s)
+	if _, bad := verr[field]; bad {
+		return nil
+	}
+	return &t
+}
+
+// priceExpenseLine parses and prices one line; its refusals are added to verr beside the
+// line's fields.
+func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, reportID int64, in ExpenseLineInput, reportCurrency string, today time.Time) (ExpenseLine, error) {
+	f := func(name string) string { return ExpenseField(row, name) }
+	l := ExpenseLine{Kind: in.Kind, Currency: reportCurrency, RateMicro: 1_000_000}
+	switch in.Kind {
+	case LineExpense, LineMileage, LinePerDiem:
+	default:
+		verr.Add(f("kind"), "Choose an expense, mileage or per diem line.")
+		return l, nil
+	}
+	l.SpentOn = parseDate(verr, f("date"), in.Date)
+	if _, bad := verr[f("date")]; !bad {
+		switch {
+		case l.SpentOn.After(today.AddDate(0, 0, MaxFutureDays)):
+			verr.Add(f("date"), "This date is in the future: enter the day the money was spent.")
+		case l.SpentOn.Year() < 2000:
+			verr.Add(f("date"), "Enter a date from 2000 on.")
+		}
+	}
+	var cat ExpenseCategory
+	if id, err := optionalID(strings.TrimSpace(in.Category)); err != nil || id == nil {
+		verr.Add(f("category"), "Choose a category from the list.")
+	} else if err := tx.Where("archived_at IS NULL").Limit(1).Find(&cat, *id).Error; err != nil {
+		return l, err
+	} else if cat.ID == 0 {
+		verr.Add(f("category"), "Choose a category from the list.")
+	} else {
+		l.CategoryID, l.GLAccountID = cat.ID, &cat.GLAccountID
+	}
+	l.Note = strings.TrimSpace(in.Note)
+	l.Justification = strings.TrimSpace(in.Justification)
+	for name, v := range map[string]string{"note": l.Note, "justification": l.Justification} {
+		if utf8.RuneCountInString(v) > 1000 || !plainText(v) {
+			verr.Add(f(name), "Keep this to 1,000 characters of plain text.")
+		}
+	}
+	switch in.Kind {
+	case LineExpense:
+		l.Merchant = strings.TrimSpace(in.Merchant)
+		if l.Merchant == "" {
+			verr.Add(f("merchant"), "Say where the money was spent.")
+		} else if utf8.RuneCountInString(l.Merchant) > 200 || !plainText(l.Merchant) {
+			verr.Add(f("merchant"), "Keep the merchant to 200 characters.")
+		}
+		if c := strings.ToUpper(strings.TrimSpace(in.Currency)); c != "" {
+			if !money.ValidCurrency(c) {
+				verr.Add(f("currency"), "Choose a currency: a three-letter ISO code such as EUR.")
+			} else {
+				l.Currency = c
+			}
+		}
+		l.AmountMinor = parseAmount(verr, f("amount"), in.Amount, l.Currency, true)
+		if strings.TrimSpace(in.Tax) != "" {
+			l.TaxMinor = parseAmount(verr, f("tax"), in.Tax, l.Currency, false)
+			if _, bad := verr[f("amount")]; !bad && l.TaxMinor > l.AmountMinor {
+				verr.Add(f("tax"), "Tax is part of the amount, so it cannot be more than the amount.")
+			}
+		}
+	case LineMileage:
+		l.FromPlace, l.ToPlace = strings.TrimSpace(in.From), strings.TrimSpace(in.To)
+		if l.FromPlace == "" {
+			verr.Add(f("from"), "Say where the trip started.")
+		}
+		if l.ToPlace == "" {
+			verr.Add(f("to"), "Say where the trip went.")
+		}
+		for name, v := range map[string]string{"from": l.FromPlace, "to": l.ToPlace} {
+			if utf8.RuneCountInString(v) > 200 || !plainText(v) {
+				verr.Add(f(name), "Keep this to 200 characters.")
+			}
+		}
+		d, err := money.ParseQuantity(in.Distance)
+		if err != nil {
+			verr.Add(f("distance"), err.Error())
+		} else if d > 100_000_000 {
+			verr.Add(f("distance"), "Enter a distance of at most 100,000.")
+		}
+		unit := strings.TrimSpace(in.Unit)
+		if unit != UnitKm && unit != UnitMile {
+			verr.Add(f("unit"), "Choose km or miles.")
+		}
+		if _, bad := verr[f("date")]; bad || verr[f("distance")] != "" || verr[f("unit")] != "" {
+			break
+		}
+		rate, err := MileageRateOn(tx, unit, l.SpentOn)
+		if err != nil {
+			return l, err
+		}
+		if rate == nil {
+			verr.Add(f("distance"), fmt.Sprintf("No mileage rate per %s is in effect on %s: ask an admin to set one.", unitName(unit), l.SpentOn.Format("2 Jan 2006")))
+			break
+		}
+		amount, err := money.Distance(d, rate.RateMilli)
+		if err != nil {
+			verr.Add(f("distance"), "Enter a shorter distance.")
+			break
+		}
+		l.DistanceMilli, l.Unit, l.MileageRateID, l.UnitRate = &d, &unit, &rate.ID, &rate.RateMilli
+		l.Currency, l.AmountMinor = rate.Currency, amount
+	case LinePerDiem:
+		days, err := strconv.Atoi(strings.TrimSpace(in.Days))
+		if err != nil || days < 1 || days > maxPerDiemDays {
+			verr.Add(f("days"), fmt.Sprintf("Enter a whole number of days from 1 to %d.", maxPerDiemDays))
+		}
+		var rate PerDiemRate
+		if id, err := optionalID(strings.TrimSpace(in.Destination)); err != nil || id == nil {
+			verr.Add(f("destination"), "Choose a destination from the list.")
+		} else if err := tx.Where("archived_at IS NULL").Limit(1).Find(&rate, *id).Error; err != nil {
+			return l, err
+		} else if rate.ID == 0 {
+			verr.Add(f("destination"), "Choose a destination from the list.")
+		}
+		if verr[f("days")] != "" || rate.ID == 0 {
+			break
+		}
+		l.Days, l.PerDiemRateID, l.UnitRate = &days, &rate.ID, &rate.DailyMinor
+		l.Merchant, l.Currency, l.AmountMinor = rate.Destination, rate.Currency, int64(days)*rate.DailyMinor
+	}
+	if l.Currency != reportCurrency {
+		if strings.TrimSpace(in.Rate) == "" {
+			verr.Add(f("rate"), fmt.Sprintf("Enter the exchange rate: how many %s one %s was worth.", reportCurrency, l.Currency))
+		} else if r, err := money.ParseExchangeRate(in.Rate); err != nil {
+			verr.Add(f("rate"), err.Error())
+		} else {
+			l.RateMicro = r
+		}
+	}
+	if r, err := optionalID(strings.TrimSpace(in.Receipt)); err != nil {
+		verr.Add(f("receipt"), "Choose a receipt attached to this report.")
+	} else if r != nil {
+		var n int64
+		if err := tx.Model(&Attachment{}).Where("id = ? AND doc_type = ? AND doc_id = ? AND deleted_at IS NULL", *r, DocExpense, reportID).
+			Count(&n).Error; err != nil {
+			return l, err
+		}
+		if n == 0 {
+			verr.Add(f("receipt"), "Choose a receipt attached to this report.")
+		}
+		l.ReceiptID = r
+	}
+	for _, k := range []string{"amount", "distance", "days", "destination", "rate", "currency"} {
+		if verr[f(k)] != "" {
+			return l, nil
+		}
+	}
+	converted, err := money.Convert(l.Amount(), l.RateMicro, reportCurrency)
+	if err != nil {
+		verr.Add(f("amount"), "Enter a smaller amount.")
+		return l, nil
+	}
+	l.ReportMinor = converted.Minor
+	return l, nil
+}
+
+func unitName(unit string) string {
+	if unit == UnitMile {
+		return "mile"
+	}
+	return "km"
+}
+
+// parseAmount reads a money amount of a line; required amounts must be above zero.
+func parseAmount(verr outlay.ValidationErrors, field, s, currency string, required bool) int64 {
+	if strings.TrimSpace(s) == "" {
+		if required {
+			verr.Add(field, "Enter the amount.")
+		}
+		return 0
+	}
+	m, err := money.Parse(s, currency)
+	switch {
+	case err != nil:
+		verr.Add(field, err.Error())
+	case m.Minor < 0:
+		verr.Add(field, "An amount cannot be negative.")
+	case m.Minor == 0 && required:
+		verr.Add(field, "Enter an amount above zero.")
+	case m.Minor > money.Max:
+		verr.Add(field, "Enter a smaller amount.")
+	default:
+		return m.Minor
+	}
+	return 0
+}
+
+// MileageRateOn is the rate per unit in effect on day: the one with the latest day of
+// effect on or before it; nil when there is none.
+func MileageRateOn(tx *gorm.DB, unit string, day time.Time) (*MileageRate, error) {
+	var r MileageRate
+	err := tx.Where("unit = ? AND effective_from <= ? AND archived_at IS NULL", unit, day.Format(DateLayout)).
+		Order("effective_from DESC").Limit(1).Find(&r).Error
+	if err != nil || r.ID == 0 {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// markOverLimit marks the lines over their category's limit. A limit is compared with the
+// line in the limit's currency: the report's amount when the report is in it, otherwise the
+// line's own amount when the line is in it; a line in neither cannot be compared and is not
+// marked. A per-day limit applies to the report's lines of one category and date together:
+// when they add up to more, each of them is marked.
+func markOverLimit(tx *gorm.DB, lines []ExpenseLine, reportCurrency string) error {
+	ids := map[int64]bool{}
+	for _, l := range lines {
+		ids[l.CategoryID] = true
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var cats []ExpenseCategory
+	keys := make([]int64, 0, len(ids))
+	for id := range ids {
+		keys = append(keys, id)
+	}
+	if err := tx.Where("id IN ?", keys).Find(&cats).Error; err != nil {
+		return err
+	}
+	byID := map[int64]ExpenseCategory{}
+	for _, c := range cats {
+		byID[c.ID] = c
+	}
+	type dayKey struct {
+		cat int64
+		day string
+	}
+	inLimit := func(l ExpenseLine, c ExpenseCategory) (int64, bool) {
+		switch c.Currency {
+		case reportCurrency:
+			return l.ReportMinor, true
+		case l.Currency:
+			return l.AmountMinor, true
+		}
+		return 0, false
+	}
+	perDay := map[dayKey]int64{}
+	for _, l := range lines {
+		c := byID[l.CategoryID]
+		if c.LimitPer == nil || *c.LimitPer != LimitPerDay {
+			continue
+		}
+		if v, ok := inLimit(l, c); ok {
+			perDay[dayKey{c.ID, l.SpentOn.Format(DateLayout)}] += v
+		}
+	}
+	for i := range lines {
+		l := &lines[i]
+		c := byID[l.CategoryID]
+		l.OverLimit = false
+		if c.LimitMinor == nil || c.LimitPer == nil {
+			continue
+		}
+		v, ok := inLimit(*l, c)
+		if !ok {
+			continue
+		}
+		if *c.LimitPer == LimitPerDay {
+			v = perDay[dayKey{c.ID, l.SpentOn.Format(DateLayout)}]
+		}
+		l.OverLimit = v > *c.LimitMinor
+	}
+	return nil
+}

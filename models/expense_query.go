@@ -1,0 +1,163 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+)
+
+// VisibleExpenses limits a query on expense reports to those the viewer may see: their own
+// (drafts included), and submitted ones routed to them or, with "everyone's expenses",
+// every submitted one.
+func VisibleExpenses(v Viewer) func(*gorm.DB) *gorm.DB {
+	k, _ := FindDocumentKind(DocExpense)
+	return k.visible(v)
+}
+
+// ExpenseFilter narrows a list of expense reports; every list goes through VisibleExpenses
+// first, so a filter only narrows what the viewer may see.
+type ExpenseFilter struct {
+	// Mine: only the viewer's own reports (drafts included); otherwise only submitted ones.
+	Mine         bool
+	Status       string
+	Query        string // part of the number, title or purpose
+	DepartmentID int64
+	OwnerID      int64
+	Offset       int
+	Limit        int
+}
+
+// ExpenseSummary is one report in a list.
+type ExpenseSummary struct {
+	ID             int64
+	Number         *string
+	Status         string
+	Title          string
+	DepartmentName string
+	OwnerName      string
+	Currency       string
+	TotalMinor     int64
+	LineCount      int
+	PeriodFrom     *time.Time
+	PeriodTo       *time.Time
+	UpdatedAt      time.Time
+}
+
+// ExpenseList is one page of a list and how many match in all.
+type ExpenseList struct {
+	Rows  []ExpenseSummary
+	Total int
+}
+
+func (f ExpenseFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
+	q := db.Table("expense_reports").Scopes(VisibleExpenses(v))
+	if f.Mine {
+		q = q.Where("expense_reports.owner_id = ?", v.UserID)
+	} else {
+		q = q.Where("expense_reports.status <> ?", ExpenseDraft)
+	}
+	if withStatus && f.Status != "" {
+		q = q.Where("expense_reports.status = ?", f.Status)
+	}
+	if s := strings.TrimSpace(f.Query); s != "" {
+		like := "%" + escapeLike(s) + "%"
+		q = q.Where("(expense_reports.number ILIKE ? OR expense_reports.title ILIKE ? OR expense_reports.purpose ILIKE ?)", like, like, like)
+	}
+	if f.DepartmentID != 0 {
+		q = q.Where("expense_reports.department_id = ?", f.DepartmentID)
+	}
+	if f.OwnerID != 0 {
+		q = q.Where("expense_reports.owner_id = ?", f.OwnerID)
+	}
+	return q
+}
+
+// ListExpenses returns one page of the reports v may see that match f, newest first.
+func ListExpenses(ctx context.Context, db *gorm.DB, v Viewer, f ExpenseFilter) (ExpenseList, error) {
+	db = db.WithContext(ctx)
+	var out ExpenseList
+	var total int64
+	if err := f.scope(db, v, true).Count(&total).Error; err != nil {
+		return out, err
+	}
+	out.Total = int(total)
+	err := f.scope(db, v, true).
+		Select(`expense_reports.*, u.name AS owner_name, COALESCE(d.name, '') AS department_name,
+			(SELECT count(*) FROM expense_lines l WHERE l.report_id = expense_reports.id) AS line_count`).
+		Joins("JOIN users u ON u.id = expense_reports.owner_id").
+		Joins("LEFT JOIN departments d ON d.id = expense_reports.department_id").
+		Order("expense_reports.updated_at DESC, expense_reports.id DESC").Offset(f.Offset).Limit(max(f.Limit, 1)).
+		Scan(&out.Rows).Error
+	return out, err
+}
+
+// CountExpensesByStatus counts the reports v may see that match f, by status.
+func CountExpensesByStatus(ctx context.Context, db *gorm.DB, v Viewer, f ExpenseFilter) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	err := f.scope(db.WithContext(ctx), v, false).Select("expense_reports.status, count(*) AS n").
+		Group("expense_reports.status").Scan(&rows).Error
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, err
+}
+
+// ExpenseDetail is a report as its pages show it.
+type ExpenseDetail struct {
+	ExpenseReport
+	OwnerName      string
+	DepartmentName string
+	LineDetails    []ExpenseLineDetail  `gorm:"-"`
+	Steps          []ApprovalStepDetail `gorm:"-"`
+}
+
+// GetExpense reads report id as v may see it; one they may not see is not found, exactly as
+// one that does not exist.
+func GetExpense(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*ExpenseDetail, error) {
+	db = db.WithContext(ctx)
+	var d ExpenseDetail
+	err := db.Table("expense_reports").Scopes(VisibleExpenses(v)).Where("expense_reports.id = ?", id).
+		Select(`expense_reports.*, u.name AS owner_name, COALESCE(d.name, '') AS department_name`).
+		Joins("JOIN users u ON u.id = expense_reports.owner_id").
+		Joins("LEFT JOIN departments d ON d.id = expense_reports.department_id").
+		Take(&d).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, outlay.NotFound("That expense report does not exist.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d.LineDetails, err = expenseLineDetails(db, id); err != nil {
+		return nil, err
+	}
+	for _, l := range d.LineDetails {
+		d.Lines = append(d.Lines, l.ExpenseLine)
+	}
+	if d.Steps, err = approvalStepDetails(db, DocExpense, id); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// Returned is the step that returned the report's latest round, if any: its comment is what
+// the owner must address before submitting again.
+func (d *ExpenseDetail) Returned() *ApprovalStepDetail {
+	if d.Status != ExpenseReturned {
+		return nil
+	}
+	for i := len(d.Steps) - 1; i >= 0; i-- {
+		if d.Steps[i].Status == StepRejected {
+			return &d.Steps[i]
+		}
+	}
+	return nil
+}

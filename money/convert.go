@@ -1,0 +1,103 @@
+package money
+
+import (
+	"errors"
+	"strings"
+)
+
+// RatePlaces is how many decimal places an exchange rate may have: rates are kept in
+// millionths (1.085 = 1085000).
+const RatePlaces = 6
+
+// MaxRate is the largest exchange rate accepted (one million).
+const MaxRate = 1_000_000 * 1_000_000
+
+// ParseExchangeRate reads an exchange rate as typed ("1.0853", "150") into millionths. It
+// must be above zero and have at most six decimal places.
+func ParseExchangeRate(s string) (int64, error) {
+	n, err := parseFixed(strings.TrimSpace(s), RatePlaces, "")
+	if errors.Is(err, ErrOverflow) || n > MaxRate {
+		return 0, errors.New("Enter a smaller rate.")
+	}
+	if err != nil {
+		return 0, errors.New("Enter a rate like 1.0853.")
+	}
+	if n <= 0 {
+		return 0, errors.New("Enter a rate above zero.")
+	}
+	return n, nil
+}
+
+// FormatExchangeRate writes a rate in millionths with only the decimals it needs: "1.0853".
+func FormatExchangeRate(micro int64) string {
+	s := formatFixed(micro, RatePlaces, false)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// Convert turns amount into currency to at rateMicro (units of to per unit of amount's
+// currency, in millionths). The rounding rule: the exact product is rounded once, to the
+// minor unit of to, halves away from zero; a report converts each line this way and adds
+// the converted lines (it never converts a sum). amount must be non-negative.
+func Convert(amount Money, rateMicro int64, to string) (Money, error) {
+	if amount.Minor < 0 || rateMicro <= 0 {
+		return Money{}, errors.New("conversion needs a non-negative amount and a rate above zero")
+	}
+	num, den := uint64(rateMicro), uint64(1_000_000)
+	for e := Exponent(to) - Exponent(amount.Currency); e > 0; e-- {
+		num *= 10
+	}
+	for e := Exponent(amount.Currency) - Exponent(to); e > 0; e-- {
+		den *= 10
+	}
+	v, ok := mulDivRound(uint64(amount.Minor), num, den)
+	if !ok || v > Max {
+		return Money{}, ErrOverflow
+	}
+	return Money{Minor: int64(v), Currency: to}, nil
+}
+
+// Distance prices a distance in thousandths of a unit at rateMilli thousandths of a minor
+// unit per unit: distance × rate, rounded to the minor unit, halves away from zero.
+func Distance(distance Quantity, rateMilli int64) (int64, error) {
+	if distance < 0 || rateMilli < 0 {
+		return 0, errors.New("distance and rate must not be negative")
+	}
+	v, ok := mulDivRound(uint64(distance), uint64(rateMilli), 1_000_000)
+	if !ok || v > Max {
+		return 0, ErrOverflow
+	}
+	return int64(v), nil
+}
+
+// ParseUnitRate reads a price per unit with up to three decimals of the minor unit ("0.585"
+// dollars a mile) into thousandths of the currency's minor unit (58500).
+func ParseUnitRate(s, currency string) (int64, error) {
+	n, err := parseFixed(strings.TrimSpace(s), Exponent(currency)+3, symbols[currency])
+	if errors.Is(err, ErrOverflow) || n > Max {
+		return 0, errors.New("Enter a smaller rate.")
+	}
+	if err != nil {
+		return 0, errors.New("Enter a rate like 0.585.")
+	}
+	if n <= 0 {
+		return 0, errors.New("Enter a rate above zero.")
+	}
+	return n, nil
+}
+
+// FormatUnitRate writes a rate in thousandths of a minor unit as an amount of currency with
+// only the decimals it needs beyond the currency's own: "$0.585", "€0.30".
+func FormatUnitRate(milli int64, currency string) string {
+	e := Exponent(currency)
+	s := formatFixed(milli, e+3, true)
+	for i := 0; i < 3 && strings.HasSuffix(s, "0"); i++ {
+		s = s[:len(s)-1]
+	}
+	s = strings.TrimSuffix(s, ".")
+	sym, ok := symbols[currency]
+	if !ok {
+		sym = currency + " "
+	}
+	return sym + s
+}

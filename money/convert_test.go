@@ -1,0 +1,68 @@
+package money
+
+import "testing"
+
+// Conversion rounds once, to the target's minor unit, halves away from zero, across
+// currencies of different exponents.
+func TestConvertRounding(t *testing.T) {
+	for _, c := range []struct {
+		amount Money
+		rate   string
+		to     string
+		want   string
+	}{
+		{Money{1001, "EUR"}, "1.085", "USD", "$10.86"},   // 10.860850
+		{Money{5, "EUR"}, "1.5", "USD", "$0.08"},         // 0.075: the half goes up
+		{Money{5, "EUR"}, "1.49", "USD", "$0.07"},        // 0.0745
+		{Money{1234, "JPY"}, "0.006789", "USD", "$8.38"}, // 8.377626
+		{Money{1234, "USD"}, "150.5", "JPY", "¥1,857"},   // 1857.17
+		{Money{1000, "USD"}, "0.3771", "KWD", "KWD 3.771"},
+		{Money{0, "EUR"}, "1.2", "USD", "$0.00"},
+	} {
+		rate, err := ParseExchangeRate(c.rate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Convert(c.amount, rate, c.to)
+		if err != nil || got.String() != c.want {
+			t.Errorf("%s at %s: %s %v, want %s", c.amount, c.rate, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"0", "-1", "abc", "1.0000001", "2000000"} {
+		if _, err := ParseExchangeRate(bad); err == nil {
+			t.Errorf("rate %q accepted", bad)
+		}
+	}
+	if FormatExchangeRate(1085000) != "1.085" || FormatExchangeRate(150000000) != "150" {
+		t.Errorf("format: %s %s", FormatExchangeRate(1085000), FormatExchangeRate(150000000))
+	}
+}
+
+func TestDistanceAndUnitRates(t *testing.T) {
+	rate, err := ParseUnitRate("0.585", "USD")
+	if err != nil || rate != 58500 {
+		t.Fatalf("rate %d %v", rate, err)
+	}
+	if got := FormatUnitRate(rate, "USD"); got != "$0.585" {
+		t.Errorf("format %s", got)
+	}
+	if got := FormatUnitRate(30000, "EUR"); got != "€0.30" {
+		t.Errorf("format %s", got)
+	}
+	for _, c := range []struct {
+		dist Quantity
+		rate int64
+		want int64
+	}{
+		{100_000, 58500, 5850}, // 100 mi at $0.585
+		{12_300, 58500, 720},   // 12.3 × 58.5 = 719.55 → 720
+		{1_000, 30000, 30},
+	} {
+		if got, err := Distance(c.dist, c.rate); err != nil || got != c.want {
+			t.Errorf("%d at %d: %d %v, want %d", c.dist, c.rate, got, err, c.want)
+		}
+	}
+	if _, err := ParseUnitRate("-1", "USD"); err == nil {
+		t.Error("negative rate accepted")
+	}
+}
