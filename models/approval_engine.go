@@ -332,6 +332,8 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		return Decided{}, err
 	}
 	var out Decided
+	// A blocked last approval rolls back, so what tells of it is recorded after, on its own.
+	var blocked func(tx *gorm.DB) error
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var step ApprovalStep
 		if err := tx.First(&step, stepID).Error; err != nil {
@@ -449,6 +451,7 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 				}
 			}
 			if out.OverBudget && check == BudgetCheckBlock {
+				blocked = func(tx *gorm.DB) error { return notifyBudget(tx, doc, step, v.UserID, lines, true) }
 				return &BudgetExceededError{Lines: lines}
 			}
 		}
@@ -456,9 +459,19 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		if err := kind.finish(tx, step.DocID, StepApproved, now); err != nil {
 			return err
 		}
+		if out.OverBudget {
+			if err := notifyBudget(tx, doc, step, v.UserID, out.Budget, false); err != nil {
+				return err
+			}
+		}
 		return notifyDecided(tx, doc, StepApproved, step)
 	})
 	if err != nil {
+		if blocked != nil {
+			if nerr := db.WithContext(ctx).Transaction(blocked); nerr != nil {
+				return Decided{}, errors.Join(err, nerr)
+			}
+		}
 		return Decided{}, err
 	}
 	return out, nil

@@ -46,7 +46,8 @@ type CommentView struct {
 	AuthorName string
 }
 
-// AddComment appends a comment by the viewer to a document they may see.
+// AddComment appends a comment by the viewer to a document they may see, and tells the
+// people taking part in it and those it mentions (see notifyComment).
 func AddComment(ctx context.Context, db *gorm.DB, v Viewer, docType string, docID int64, body string) (*CommentView, error) {
 	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
 	switch {
@@ -63,6 +64,9 @@ func AddComment(ctx context.Context, db *gorm.DB, v Viewer, docType string, docI
 			return err
 		}
 		if err := tx.Create(&out.Comment).Error; err != nil {
+			return err
+		}
+		if err := notifyComment(tx, out.Comment); err != nil {
 			return err
 		}
 		return tx.Model(&User{}).Select("name").Where("id = ?", v.UserID).Scan(&out.AuthorName).Error

@@ -50,6 +50,10 @@ type DocumentKind struct {
 
 	// History names the kind's tables for its History page.
 	History DocumentHistory
+
+	// Participants names a document as notifications do (number, requester, total) and lists
+	// the people taking part in it, who are told of its comments.
+	Participants func(tx *gorm.DB, id int64) (ApprovalDocument, []int64, error)
 }
 
 // Visibility is who sees documents of a kind, among those whose roles may read the kind.
@@ -114,19 +118,21 @@ var documentKinds = []*DocumentKind{
 			Counterparty: "COALESCE(vd.name, '')", Summary: "d.justification",
 			Currency: "d.currency", Total: "d.total_minor", SubmittedAt: "d.submitted_at",
 		},
-		Details: requisitionDetails,
-		Budget:  requisitionBudgetUse,
+		Details:      requisitionDetails,
+		Budget:       requisitionBudgetUse,
+		Participants: requisitionParticipants,
 		History: DocumentHistory{LinesTable: "requisition_lines", LinesKey: "requisition_id",
 			NameSQL: "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM requisitions WHERE id IN ?"},
 	},
 	{
-		Kind:       mustKind(outlay.DocPurchaseOrder),
-		Table:      "purchase_orders",
-		Read:       policy.Permission{Object: "purchase_orders", Action: policy.Read},
-		Visibility: VisibleToReadersAndOriginOwner,
-		SeeAll:     policy.Permission{Object: "purchase_orders", Action: policy.Read},
-		Origin:     Origin{Type: outlay.DocRequisition, Column: "requisition_id"},
-		Budget:     purchaseOrderBudgetUse,
+		Kind:         mustKind(outlay.DocPurchaseOrder),
+		Table:        "purchase_orders",
+		Read:         policy.Permission{Object: "purchase_orders", Action: policy.Read},
+		Visibility:   VisibleToReadersAndOriginOwner,
+		SeeAll:       policy.Permission{Object: "purchase_orders", Action: policy.Read},
+		Origin:       Origin{Type: outlay.DocRequisition, Column: "requisition_id"},
+		Budget:       purchaseOrderBudgetUse,
+		Participants: purchaseOrderParticipants,
 		History: DocumentHistory{LinesTable: "purchase_order_lines", LinesKey: "purchase_order_id", MoreRelated: []string{"receipts"},
 			NameSQL: "SELECT id, number AS name, currency FROM purchase_orders WHERE id IN ?"},
 	},

@@ -43,8 +43,22 @@ func mayOpen(tx *gorm.DB, s docSummary, userID int64) (bool, error) {
 		EXISTS (SELECT 1 FROM casbin_rule WHERE ptype = 'p' AND v0 IN ? AND v1 = ? AND v2 = ?) AS read,
 		EXISTS (SELECT 1 FROM casbin_rule WHERE ptype = 'p' AND v0 IN ? AND v1 = ? AND v2 = ?) AS see_all`,
 		append(roles, ""), k.Read.Object, k.Read.Action, append(roles, ""), k.SeeAll.Object, k.SeeAll.Action).Scan(&perms).Error
-	if err != nil || !perms.Read {
+	if err != nil {
 		return false, err
+	}
+	if !perms.Read && k.Visibility == VisibleToReadersAndOriginOwner {
+		// The owner of the document it was made from opens it under that kind's permission
+		// (a requester, the order made from their requisition); visibility keeps it theirs.
+		if o, ok := FindDocumentKind(k.Origin.Type); ok {
+			err = tx.Raw(`SELECT EXISTS (SELECT 1 FROM casbin_rule WHERE ptype = 'p' AND v0 IN ? AND v1 = ? AND v2 = ?)`,
+				append(roles, ""), o.Read.Object, o.Read.Action).Scan(&perms.Read).Error
+			if err != nil {
+				return false, err
+			}
+		}
+	}
+	if !perms.Read {
+		return false, nil
 	}
 	v := Viewer{UserID: userID, Roles: roles}
 	if perms.SeeAll {

@@ -33,6 +33,9 @@ var NotificationKinds = []NotificationKind{
 	{MailOrdered, "Your request is ordered"},
 	{MailReceived, "Goods are received against your request"},
 	{MailApprovalReminder, "Reminder of requests that have waited long for your approval (once a day at most)"},
+	{MailComment, "Someone comments on a request or order you take part in"},
+	{MailMention, "Someone mentions you in a comment"},
+	{MailBudget, "A request you requested or approve is over budget at its last approval"},
 }
 
 // IsNotificationKind reports whether kind is one of NotificationKinds.
