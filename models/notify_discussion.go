@@ -20,11 +20,22 @@ const (
 // commentAnchor is where a document's page shows its comments.
 const commentAnchor = "#comments"
 
-// requisitionParticipants names a requisition for notifications and lists who takes part in
-// it: its requester; everyone its route named (approvers, whoever acted on a step, the
-// holders of a role its open step waits for, and whoever stands in today for the approver of
-// an open step); the buyers of the orders made from it; and whoever commented on it.
-func requisitionParticipants(tx *gorm.DB, id int64) (ApprovalDocument, []int64, error) {
+// routeParticipantsSQL lists, for the document @type @id, everyone its route named:
+// approvers, whoever acted on a step, the holders of a role its open step waits for, and
+// whoever stands in today for the approver of an open step; and whoever commented on it.
+const routeParticipantsSQL = `SELECT approver_id FROM approval_steps WHERE doc_type = @type AND doc_id = @id AND approver_id IS NOT NULL
+	UNION SELECT acted_by FROM approval_steps WHERE doc_type = @type AND doc_id = @id AND acted_by IS NOT NULL
+	UNION SELECT ur.user_id FROM approval_steps s JOIN user_roles ur ON ur.role = s.role
+		WHERE s.doc_type = @type AND s.doc_id = @id AND s.kind = @role AND s.status = @pending
+	UNION SELECT dg.delegate_id FROM approval_steps s JOIN approval_delegations dg ON dg.user_id = s.approver_id
+		WHERE s.doc_type = @type AND s.doc_id = @id AND s.status = @pending AND current_date BETWEEN dg.starts_on AND dg.ends_on
+	UNION SELECT author_id FROM comments WHERE doc_type = @type AND doc_id = @id`
+
+// routedParticipants names an approvable document for notifications and lists who takes part
+// in it: the people the query own selects (its requester, say: it may use @id), everyone
+// routeParticipantsSQL lists, and whoever commented on it. head selects its id, number,
+// requester_id, total_minor and currency for the id in its one parameter.
+func routedParticipants(tx *gorm.DB, docType string, id int64, head, own string) (ApprovalDocument, []int64, error) {
 	var row struct {
 		ID          int64
 		Number      *string
@@ -32,26 +43,34 @@ func requisitionParticipants(tx *gorm.DB, id int64) (ApprovalDocument, []int64, 
 		TotalMinor  int64
 		Currency    string
 	}
-	if err := tx.Raw(`SELECT id, number, requester_id, total_minor, currency FROM requisitions WHERE id = ?`, id).Scan(&row).Error; err != nil {
+	if err := tx.Raw(head, id).Scan(&row).Error; err != nil {
 		return ApprovalDocument{}, nil, err
 	}
-	doc := ApprovalDocument{Type: DocRequisition, ID: row.ID, RequesterID: row.RequesterID}
+	doc := ApprovalDocument{Type: docType, ID: row.ID, RequesterID: row.RequesterID}
 	doc.Total.Minor, doc.Total.Currency = row.TotalMinor, row.Currency
 	if row.Number != nil {
 		doc.Number = *row.Number
 	}
 	var people []int64
-	err := tx.Raw(`SELECT requester_id FROM requisitions WHERE id = @id
-		UNION SELECT approver_id FROM approval_steps WHERE doc_type = @type AND doc_id = @id AND approver_id IS NOT NULL
-		UNION SELECT acted_by FROM approval_steps WHERE doc_type = @type AND doc_id = @id AND acted_by IS NOT NULL
-		UNION SELECT ur.user_id FROM approval_steps s JOIN user_roles ur ON ur.role = s.role
-			WHERE s.doc_type = @type AND s.doc_id = @id AND s.kind = @role AND s.status = @pending
-		UNION SELECT dg.delegate_id FROM approval_steps s JOIN approval_delegations dg ON dg.user_id = s.approver_id
-			WHERE s.doc_type = @type AND s.doc_id = @id AND s.status = @pending AND current_date BETWEEN dg.starts_on AND dg.ends_on
-		UNION SELECT created_by FROM purchase_orders WHERE requisition_id = @id
-		UNION SELECT author_id FROM comments WHERE doc_type = @type AND doc_id = @id`,
-		map[string]any{"id": id, "type": DocRequisition, "role": StepRole, "pending": StepPending}).Scan(&people).Error
+	err := tx.Raw(own+" UNION "+routeParticipantsSQL,
+		map[string]any{"id": id, "type": docType, "role": StepRole, "pending": StepPending}).Scan(&people).Error
 	return doc, people, err
+}
+
+// requisitionParticipants: a requisition's requester, its route, the buyers of the orders
+// made from it and its commenters (see routedParticipants).
+func requisitionParticipants(tx *gorm.DB, id int64) (ApprovalDocument, []int64, error) {
+	return routedParticipants(tx, DocRequisition, id,
+		`SELECT id, number, requester_id, total_minor, currency FROM requisitions WHERE id = ?`,
+		`SELECT requester_id FROM requisitions WHERE id = @id UNION SELECT created_by FROM purchase_orders WHERE requisition_id = @id`)
+}
+
+// travelParticipants: a trip's traveller, whoever filed it for them, its route and its
+// commenters (see routedParticipants).
+func travelParticipants(tx *gorm.DB, id int64) (ApprovalDocument, []int64, error) {
+	return routedParticipants(tx, DocTravel, id,
+		`SELECT id, number, traveller_id AS requester_id, estimate_total_minor AS total_minor, currency FROM travel_requests WHERE id = ?`,
+		`SELECT traveller_id FROM travel_requests WHERE id = @id UNION SELECT filed_by_id FROM travel_requests WHERE id = @id`)
 }
 
 // purchaseOrderParticipants names a purchase order for notifications (with the requester of

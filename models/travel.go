@@ -184,8 +184,9 @@ var travelKind = &DocumentKind{
 		Counterparty: "d.destinations", Summary: "d.purpose", Currency: "d.currency", Total: "d.estimate_total_minor",
 		SubmittedAt: "d.submitted_at",
 	},
-	Details: travelDetails,
-	Budget:  travelBudgetUse,
+	Details:      travelDetails,
+	Budget:       travelBudgetUse,
+	Participants: travelParticipants,
 	History: DocumentHistory{LinesTable: "travel_legs", LinesKey: "travel_request_id",
 		NameSQL: "SELECT id, coalesce(number, 'Draft trip #' || id) AS name, currency FROM travel_requests WHERE id IN ?"},
 }
