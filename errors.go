@@ -36,6 +36,30 @@ func (v ValidationErrors) Error() string {
 	return strings.Join(parts, "; ")
 }
 
+// Has reports whether field has a message.
+func (v ValidationErrors) Has(field string) bool { _, ok := v[field]; return ok }
+
+// AriaInvalid is the aria-invalid value for field.
+func (v ValidationErrors) AriaInvalid(field string) string {
+	if v.Has(field) {
+		return "true"
+	}
+	return "false"
+}
+
+// Absorb puts the messages of a refusal beside v's own and returns nil; any other error is
+// returned as it is. A nil v takes nothing and returns the refusal.
+func (v ValidationErrors) Absorb(err error) error {
+	r, ok := AsValidation(err)
+	if !ok || v == nil {
+		return err
+	}
+	for k, msg := range r {
+		v[k] = msg
+	}
+	return nil
+}
+
 // Add records a message for field unless one is already there, so the first problem found
 // is the one shown.
 func (v ValidationErrors) Add(field, message string) {

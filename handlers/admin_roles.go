@@ -138,7 +138,7 @@ func (s *Server) createRole(c *fiber.Ctx) error {
 	}
 	r, err := models.CreateRole(ctx, db, label)
 	if v, ok := outlay.AsValidation(err); ok {
-		return s.renderRoles(c, http.StatusUnprocessableEntity, label, key, views.FieldErrors(v))
+		return s.renderRoles(c, http.StatusUnprocessableEntity, label, key, v)
 	}
 	if err != nil {
 		return err

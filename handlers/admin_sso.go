@@ -273,7 +273,7 @@ func (s *Server) rerenderProviderForm(c *fiber.Ctx, id int64, in models.SSOProvi
 		f.Name = strings.TrimSpace(in.Name)
 	}
 	f.Label, f.Issuer, f.ClientID, f.EntraTenantID = in.Label, in.Issuer, in.ClientID, in.EntraTenantID
-	f.Domains, f.JIT, f.JITRole, f.Enabled, f.Errors = in.Domains, in.JIT, in.JITRole, in.Enabled, views.FieldErrors(errs)
+	f.Domains, f.JIT, f.JITRole, f.Enabled, f.Errors = in.Domains, in.JIT, in.JITRole, in.Enabled, errs
 	return s.renderSSOAdmin(c, http.StatusUnprocessableEntity, f, nil)
 }
 
@@ -299,7 +299,7 @@ func (s *Server) updateSSOSettings(c *fiber.Ctx) error {
 	breakGlass, _ := strconv.ParseInt(c.FormValue("break_glass"), 10, 64)
 	err := models.UpdateSSOSettings(s.ssoContext(c), tenantDB(c), c.FormValue("require_sso") == "true", breakGlass)
 	if v, ok := outlay.AsValidation(err); ok {
-		return s.renderSSOAdmin(c, http.StatusUnprocessableEntity, nil, views.FieldErrors(v))
+		return s.renderSSOAdmin(c, http.StatusUnprocessableEntity, nil, v)
 	}
 	if err != nil {
 		return err

@@ -128,11 +128,8 @@ func optionalID(f users.Form, field, value string) *int64 { return formID(f.Erro
 // addFormErrors puts a refusal's messages beside the fields, or returns the error if it is
 // not a refusal.
 func addFormErrors(f users.Form, err error) error {
-	if v, ok := outlay.AsValidation(err); ok {
-		for k, msg := range v {
-			f.Errors[k] = msg
-		}
-		return nil
+	if _, ok := outlay.AsValidation(err); ok {
+		return f.Errors.Absorb(err)
 	}
 	if errors.Is(err, models.ErrLastRoleEditor) {
 		f.Errors[""] = err.Error()

@@ -281,13 +281,7 @@ func (s *Server) createApprovalRule(c *fiber.Ctx) error {
 // addRuleErrors puts a refusal's messages beside the fields, or returns the error if it is
 // not a refusal.
 func addRuleErrors(f approvalrules.Form, err error) error {
-	if v, ok := outlay.AsValidation(err); ok {
-		for k, msg := range v {
-			f.Errors[k] = msg
-		}
-		return nil
-	}
-	return err
+	return f.Errors.Absorb(err)
 }
 
 // ruleFromPath loads the rule the URL names.

@@ -424,11 +424,7 @@ func (s *Server) setDelegation(c *fiber.Ctx) error {
 	}
 	if len(f.Errors) == 0 {
 		_, err := models.SetDelegation(c.UserContext(), tenantDB(c), currentUser(c).UserID, in, time.Now())
-		if v, ok := outlay.AsValidation(err); ok {
-			for k, msg := range v {
-				f.Errors[k] = msg
-			}
-		} else if err != nil {
+		if err := f.Errors.Absorb(err); err != nil {
 			return err
 		}
 	}

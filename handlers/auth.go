@@ -230,10 +230,8 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	}
 	// The new password is the person's own change, made by proving they hold the link.
 	u, err = models.ResetPassword(actingAs(c, u.ID, u.Email), db, token, password)
-	if v, ok := outlay.AsValidation(err); ok {
-		for k, msg := range v {
-			f.Errors[k] = msg
-		}
+	if _, ok := outlay.AsValidation(err); ok {
+		_ = f.Errors.Absorb(err)
 		return s.renderAuth(c, http.StatusUnprocessableEntity, page{Title: "Set a new password", Content: authviews.ResetForm(f)})
 	}
 	if errors.Is(err, outlay.ErrNotFound) {

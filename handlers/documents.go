@@ -170,7 +170,7 @@ func (s *Server) postAttachment(k docKind) fiber.Handler {
 func (s *Server) answerDocumentPost(c *fiber.Ctx, err error, field, done, back string, section func(views.FieldErrors) (templ.Component, error)) error {
 	errs := views.FieldErrors{}
 	if v, ok := outlay.AsValidation(err); ok {
-		errs = views.FieldErrors(v)
+		errs = v
 	} else if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func (s *Server) updateNotificationPrefs(c *fiber.Ctx) error {
 		for k, d := range choices {
 			prefs[k] = d
 		}
-		return s.renderNotificationPrefs(c, http.StatusUnprocessableEntity, prefs, views.FieldErrors(v))
+		return s.renderNotificationPrefs(c, http.StatusUnprocessableEntity, prefs, v)
 	}
 	if err != nil {
 		return err

@@ -236,7 +236,7 @@ func (s *Server) recordReceipt(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		view.Receive.Quantities, view.Receive.ReceivedOn, view.Receive.Note, view.Receive.Errors = in.Quantities, in.ReceivedOn, in.Note, views.FieldErrors(v)
+		view.Receive.Quantities, view.Receive.ReceivedOn, view.Receive.Note, view.Receive.Errors = in.Quantities, in.ReceivedOn, in.Note, v
 		return s.render(c, http.StatusUnprocessableEntity, page{Title: d.Number, Nav: purchasing.ListPath,
 			Content: purchasing.DetailPage(view), Partial: purchasing.ReceiveFormView(view.Receive)})
 	}
@@ -272,7 +272,7 @@ func (s *Server) closePurchaseOrder(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		view.Close.Reason, view.Close.Errors = reason, views.FieldErrors(v)
+		view.Close.Reason, view.Close.Errors = reason, v
 		return s.render(c, http.StatusUnprocessableEntity, page{Title: d.Number, Nav: purchasing.ListPath,
 			Content: purchasing.DetailPage(view), Partial: purchasing.CloseFormView(view.Close)})
 	}
@@ -294,7 +294,7 @@ func (s *Server) updateOrderTerms(c *fiber.Ctx) error {
 	err = models.UpdateOrderTerms(c.UserContext(), tenantDB(c), d.ID, in)
 	errs, status := views.FieldErrors(nil), http.StatusUnprocessableEntity
 	if v, ok := outlay.AsValidation(err); ok {
-		errs = views.FieldErrors(v)
+		errs = v
 	} else if errors.Is(err, outlay.ErrConflict) {
 		errs, status = views.FieldErrors{"": err.Error()}, http.StatusConflict
 	} else if err != nil {

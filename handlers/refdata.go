@@ -99,7 +99,7 @@ func bindRef(c *fiber.Ctx, k *refKind, cur *refRecord) (map[string]string, error
 // refErrors turns a refusal into messages beside the fields; any other error is returned.
 func refErrors(err error) (views.FieldErrors, error) {
 	if v, ok := outlay.AsValidation(err); ok {
-		return views.FieldErrors(v), nil
+		return v, nil
 	}
 	return nil, err
 }

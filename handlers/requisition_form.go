@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,9 +84,7 @@ func (s *Server) requisitionForm(c *fiber.Ctx, in models.RequisitionInput, errs 
 	}
 	f := requisitions.Form{CSRF: s.csrfToken(c), Department: in.Department, Vendor: in.Vendor, Location: in.Location,
 		NeededBy: in.NeededBy, Justification: in.Justification, FormKey: in.FormKey, FocusRow: -1, Errors: views.FieldErrors{}}
-	for k, msg := range errs {
-		f.Errors[k] = msg
-	}
+	maps.Copy(f.Errors, errs)
 	if err := s.fillRequisitionChoices(c, &f, cur); err != nil {
 		return f, err
 	}

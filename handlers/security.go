@@ -57,7 +57,7 @@ func (s *Server) enrolOwn(c *fiber.Ctx) error {
 	me := currentUser(c)
 	codes, err := models.ConfirmEnrolment(c.UserContext(), tenantDB(c), s.totp, me.UserID, me.Email, c.FormValue("code"), time.Now())
 	if v, ok := outlay.AsValidation(err); ok {
-		e, err := s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", views.FieldErrors(v))
+		e, err := s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", v)
 		if err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func (s *Server) updateSecurityPolicy(c *fiber.Ctx) error {
 	err := models.UpdateTwoFactorSettings(c.UserContext(), tenantDB(c), required, roles, remember)
 	if v, ok := outlay.AsValidation(err); ok {
 		return s.renderSecurityAdmin(c, http.StatusUnprocessableEntity,
-			security.Admin{Required: required, AllowRemember: remember, Errors: views.FieldErrors(v)}, roles)
+			security.Admin{Required: required, AllowRemember: remember, Errors: v}, roles)
 	}
 	if err != nil {
 		return err

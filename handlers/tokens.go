@@ -62,7 +62,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	days, _ := strconv.Atoi(form.Days) // not a number: the model says to choose a lifetime
 	t, secret, err := models.CreateToken(c.UserContext(), tenantDB(c), currentUser(c).UserID, form.Name, days)
 	if v, ok := outlay.AsValidation(err); ok {
-		form.Errors = views.FieldErrors(v)
+		form.Errors = v
 		return s.renderOwnTokens(c, http.StatusUnprocessableEntity, form, nil)
 	}
 	if err != nil {

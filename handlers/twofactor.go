@@ -341,7 +341,7 @@ func (s *Server) twoFactorEnrol(c *fiber.Ctx) error {
 		if err := s.wrongCode(c, u.ID, u.Email, "enrolment"); err != nil {
 			return err
 		}
-		return s.renderSignInEnrol(c, http.StatusUnprocessableEntity, u, views.FieldErrors(v))
+		return s.renderSignInEnrol(c, http.StatusUnprocessableEntity, u, v)
 	}
 	if err != nil {
 		return err

@@ -3,6 +3,8 @@
 package views
 
 import (
+	"outlay"
+
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,19 +41,9 @@ type Flash struct {
 	Message string
 }
 
-// FieldErrors are messages keyed by form field; the empty key is about the whole form.
-type FieldErrors map[string]string
-
-// Has reports whether field has a message.
-func (e FieldErrors) Has(field string) bool { _, ok := e[field]; return ok }
-
-// AriaInvalid is the aria-invalid value for field.
-func (e FieldErrors) AriaInvalid(field string) string {
-	if e.Has(field) {
-		return "true"
-	}
-	return "false"
-}
+// FieldErrors are messages keyed by form field; the empty key is about the whole form. They
+// are the refusals the models return, shown as they are.
+type FieldErrors = outlay.ValidationErrors
 
 // Initials returns up to two initials of a name, for the avatar.
 func Initials(name string) string {
