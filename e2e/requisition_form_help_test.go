@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,5 +155,67 @@ func TestSubmitAsksOnlyOnceTheFormIsValidInTheBrowser(t *testing.T) {
 			t.Errorf("%s: the page did not load anew (%d)", sz.name, n)
 		}
 		b.screenshot(sz.name + "-submitted")
+	}
+}
+
+// An admin gives Engineering a default GL account on its page; a requester of Engineering
+// then opens a new requisition already in Engineering with its line on that account, and
+// choosing another department moves the line to that department's default. At 1280×900
+// and on a phone.
+func TestDepartmentStartsTheRequisitionInTheBrowser(t *testing.T) {
+	s := startFormSite(t)
+	db := s.App.DB(t, s.Tenant)
+	ops := models.Department{Name: "Operations"}
+	travel := models.GLAccount{Code: "6300", Name: "Travel"}
+	for _, v := range []any{&ops, &travel} {
+		if err := db.Create(v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Model(&ops).Update("default_gl_account_id", travel.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Model(&models.User{}).Where("email = ?", s.User.Email).Update("department_id", s.dept.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.allow(`status of 422`)
+	b.signIn(s.site, s.User.Email, testutil.Password)
+	selected := func(id string) string { return eval[string](b, `document.getElementById(`+jsString(id)+`).value`) }
+	for _, sz := range sizes {
+		b.size(sz.phone)
+		deptPath := fmt.Sprintf("/admin/departments/%d", s.dept.ID)
+		b.do(chromedp.Navigate(s.URL(deptPath)), chromedp.WaitVisible(chromedp.ID("default_gl_account")))
+		assertNoHorizontalScroll(t, b)
+		if sz.phone {
+			// The desktop round set it; the phone one sees it on the page and in History.
+			if got := b.text(".details"); !strings.Contains(got, "6100 Office furniture") {
+				t.Errorf("phone: the department page says %q", got)
+			}
+		} else {
+			b.typeInto("default_gl_account", fmt.Sprint(s.gl.ID))
+			b.screenshot(sz.name + "-department-form")
+			b.pressAndLoad(`#ref-form button[type="submit"]`)
+			b.do(chromedp.WaitVisible(chromedp.CSS(".details")))
+			if got := b.text(".details"); !strings.Contains(got, "6100 Office furniture") {
+				t.Errorf("the department page says %q", got)
+			}
+		}
+		b.screenshot(sz.name + "-department")
+
+		b.do(chromedp.Navigate(s.URL("/requisitions/new")), chromedp.WaitVisible(chromedp.ID("requisition-form")))
+		if got := selected("department") + "|" + selected("line-0-gl_account"); got != fmt.Sprintf("%d|%d", s.dept.ID, s.gl.ID) {
+			t.Errorf("%s: the new requisition starts on department|GL %q", sz.name, got)
+		}
+		b.screenshot(sz.name + "-new-requisition")
+		b.waitBound("#department")
+		b.typeInto("department", fmt.Sprint(ops.ID))
+		b.waitJS(`document.getElementById('line-0-gl_account').value === ` + jsString(fmt.Sprint(travel.ID)))
+		b.do(b.press(`#requisition-lines button[value="add"]`), chromedp.WaitVisible(chromedp.ID("line-1-gl_account")))
+		if got := selected("line-1-gl_account"); got != fmt.Sprint(travel.ID) {
+			t.Errorf("%s: an added line starts on %q", sz.name, got)
+		}
+		assertNoHorizontalScroll(t, b)
+		b.screenshot(sz.name + "-department-changed")
 	}
 }

@@ -209,6 +209,8 @@ func fieldLabel(col string) string {
 		return "Action"
 	case "gl_account_id":
 		return "GL account"
+	case "default_gl_account_id":
+		return "Default GL account"
 	case "tax_rate_bp":
 		return "Tax rate"
 	case "tax_id":
@@ -257,7 +259,7 @@ func valueText(v any, loc *time.Location) string {
 // table they point at: History shows the record's name beside its id.
 var referenceColumns = map[string]string{
 	"department_id": "departments", "vendor_id": "vendors", "location_id": "locations",
-	"gl_account_id": "gl_accounts", "rule_id": "approval_rules",
+	"gl_account_id": "gl_accounts", "default_gl_account_id": "gl_accounts", "rule_id": "approval_rules",
 	"user_id": "users", "manager_id": "users", "head_id": "users", "requester_id": "users",
 	"approver_id": "users", "acted_by": "users", "on_behalf_of": "users", "delegate_id": "users",
 	"created_by": "users", "closed_by": "users", "received_by": "users", "uploaded_by": "users",

@@ -126,10 +126,23 @@ func departmentFields(ctx context.Context, db *gorm.DB, cur *refRecord) ([]refda
 	if cur != nil && cur.Values["head"] != "" && !slices.ContainsFunc(heads, func(o refdata.Option) bool { return o.Value == cur.Values["head"] }) {
 		heads = append(heads, refdata.Option{Value: cur.Values["head"], Label: cur.Values["head_name"] + " (no longer active)"})
 	}
+	accounts, err := models.ActiveGLAccounts(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	gls := []refdata.Option{{Value: "", Label: "None"}}
+	for _, a := range accounts {
+		gls = append(gls, refdata.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Code + " " + a.Name})
+	}
+	if cur != nil {
+		gls = views.KeepOption(gls, cur.Values["default_gl_account"], cur.Values["default_gl_label"]+" (archived)")
+	}
 	return []refdata.Field{
 		nameField(""),
 		{Name: "code", Label: "Code", Type: "text", Max: 20, Hint: "Optional: how finance refers to it, such as ENG."},
 		{Name: "head", Label: "Head", Type: "select", Options: heads, Hint: "The person who leads it; approvals can be routed to them."},
+		{Name: "default_gl_account", Label: "Default GL account", Type: "select", Options: gls,
+			Hint: "Optional: the lines of a requisition for this department start on this account."},
 	}, nil
 }
 
@@ -139,9 +152,18 @@ func loadDepartment(ctx context.Context, db *gorm.DB, id int64) (*refRecord, err
 		return nil, err
 	}
 	return &refRecord{ID: d.ID, Name: d.Name, Archived: d.ArchivedAt != nil,
-		Values: map[string]string{"name": d.Name, "code": d.Code, "head": idText(d.HeadID), "head_name": d.HeadName},
+		Values: map[string]string{"name": d.Name, "code": d.Code, "head": idText(d.HeadID), "head_name": d.HeadName,
+			"default_gl_account": idText(d.DefaultGLAccountID), "default_gl_label": d.DefaultGLLabel},
 		Facts: []refdata.Fact{{Label: "Code", Value: d.Code}, {Label: "Head", Value: d.HeadName}, {Label: "Members", Value: countText(d.Members, "person", "people")},
+			{Label: "Default GL account", Value: defaultGLText(d)},
 			{Label: "Status", Value: archivedText(d.ArchivedAt != nil)}, {Label: "Added", Value: dayText(d.CreatedAt)}}}, nil
+}
+
+func defaultGLText(d *models.DepartmentRow) string {
+	if d.DefaultGLArchived {
+		return d.DefaultGLLabel + " (archived)"
+	}
+	return d.DefaultGLLabel
 }
 
 func saveDepartment(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
@@ -149,6 +171,10 @@ func saveDepartment(ctx context.Context, db *gorm.DB, id int64, v map[string]str
 	if v["head"] != "" {
 		head := selectedID(v["head"])
 		in.HeadID = &head
+	}
+	if v["default_gl_account"] != "" {
+		gl := selectedID(v["default_gl_account"])
+		in.DefaultGLAccountID = &gl
 	}
 	return models.SaveDepartment(ctx, db, id, in)
 }

@@ -88,6 +88,10 @@ func (s *Server) requisitionForm(c *fiber.Ctx, in models.RequisitionInput, errs 
 	if err := s.fillRequisitionChoices(c, &f, cur); err != nil {
 		return f, err
 	}
+	var err error
+	if f.DepartmentGL, err = departmentGL(c, in.Department); err != nil {
+		return f, err
+	}
 	if cur != nil {
 		f.ID, f.Status, f.CanDelete = cur.ID, cur.Status, cur.Status == models.RequisitionDraft && cur.Number == nil
 		if cur.Number != nil {
@@ -225,8 +229,15 @@ func newFormKey() string {
 	return hex.EncodeToString(key)
 }
 
+// newRequisitionPage starts a requisition in the requester's department, its lines on the
+// department's default GL account.
 func (s *Server) newRequisitionPage(c *fiber.Ctx) error {
-	f, err := s.requisitionForm(c, models.RequisitionInput{FormKey: newFormKey()}, nil, nil)
+	dept, gl, err := models.RequisitionStart(c.UserContext(), tenantDB(c), currentUser(c).UserID)
+	if err != nil {
+		return err
+	}
+	in := models.RequisitionInput{FormKey: newFormKey(), Department: idText(dept), Lines: []models.LineInput{{GLAccount: idText(gl)}}}
+	f, err := s.requisitionForm(c, in, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -283,16 +294,43 @@ func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
 	return redirect(c, requisitions.Path(r.ID))
 }
 
-// requisitionLines adds a blank line to the form being typed, or removes one, and shows the
-// lines again (the whole form without JavaScript). Nothing is stored.
+// departmentGL is the default GL account of the department the form names, as a select's
+// value ("" for none).
+func departmentGL(c *fiber.Ctx, department string) (string, error) {
+	id, err := strconv.ParseInt(department, 10, 64)
+	if err != nil || id <= 0 {
+		return "", nil
+	}
+	gl, err := models.DefaultGLAccount(c.UserContext(), tenantDB(c), id)
+	return idText(gl), err
+}
+
+// requisitionLines adds a line to the form being typed (on the department's default GL
+// account), or removes one, or, when the department was changed (op=department), moves the
+// lines still on no account or on the previous department's default onto the new one's; it
+// shows the lines again (the whole form without JavaScript). Nothing is stored.
 func (s *Server) requisitionLines(c *fiber.Ctx) error {
 	in := bindRequisition(c)
+	gl, err := departmentGL(c, in.Department)
+	if err != nil {
+		return err
+	}
 	focus := -1
-	if c.FormValue("op") == "add" && len(in.Lines) < models.MaxRequisitionLines {
-		in.Lines = append(in.Lines, models.LineInput{})
+	switch op := c.FormValue("op"); {
+	case op == "add" && len(in.Lines) < models.MaxRequisitionLines:
+		in.Lines = append(in.Lines, models.LineInput{GLAccount: gl})
 		focus = len(in.Lines) - 1
-	} else if i, err := strconv.Atoi(c.FormValue("remove_line")); err == nil && i >= 0 && i < len(in.Lines) {
-		in.Lines = append(in.Lines[:i], in.Lines[i+1:]...)
+	case op == "department":
+		previous := c.FormValue("department_gl")
+		for i, l := range in.Lines {
+			if l.GLAccount == "" || l.GLAccount == previous {
+				in.Lines[i].GLAccount = gl
+			}
+		}
+	default:
+		if i, err := strconv.Atoi(c.FormValue("remove_line")); err == nil && i >= 0 && i < len(in.Lines) {
+			in.Lines = append(in.Lines[:i], in.Lines[i+1:]...)
+		}
 	}
 	var cur *models.RequisitionDetail
 	if id, _ := strconv.ParseInt(c.FormValue("requisition"), 10, 64); id != 0 {

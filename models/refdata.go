@@ -185,6 +185,9 @@ type DepartmentRow struct {
 	HeadName   string
 	HeadStatus string
 	Members    int
+	// DefaultGLLabel names the default GL account ("6100 Office furniture"), "" for none.
+	DefaultGLLabel    string
+	DefaultGLArchived bool
 }
 
 // DepartmentInput is what the department form asks for.
@@ -192,13 +195,17 @@ type DepartmentInput struct {
 	Name   string
 	Code   string
 	HeadID *int64
+	// DefaultGLAccountID is the GL account its requisitions' lines start on; nil for none.
+	DefaultGLAccountID *int64
 }
 
 const departmentColumns = `d.*, COALESCE(h.name, '') AS head_name, COALESCE(h.status, '') AS head_status,
-	(SELECT count(*) FROM users m WHERE m.department_id = d.id AND m.status <> 'deactivated') AS members`
+	(SELECT count(*) FROM users m WHERE m.department_id = d.id AND m.status <> 'deactivated') AS members,
+	COALESCE(g.code || ' ' || g.name, '') AS default_gl_label, COALESCE(g.archived_at IS NOT NULL, false) AS default_gl_archived`
 
 func departmentQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
-	return db.WithContext(ctx).Table("departments d").Joins("LEFT JOIN users h ON h.id = d.head_id")
+	return db.WithContext(ctx).Table("departments d").Joins("LEFT JOIN users h ON h.id = d.head_id").
+		Joins("LEFT JOIN gl_accounts g ON g.id = d.default_gl_account_id")
 }
 
 // ListDepartments returns one page of the departments matching f, by name.
@@ -219,7 +226,7 @@ func SaveDepartment(ctx context.Context, db *gorm.DB, id int64, in DepartmentInp
 	verr := outlay.ValidationErrors{}
 	validateName(verr, in.Name)
 	checkLength(verr, "code", in.Code, 20)
-	d := &Department{Name: in.Name, Code: in.Code, HeadID: in.HeadID}
+	d := &Department{Name: in.Name, Code: in.Code, HeadID: in.HeadID, DefaultGLAccountID: in.DefaultGLAccountID}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var cur Department
 		if id != 0 {
@@ -242,10 +249,21 @@ func SaveDepartment(ctx context.Context, db *gorm.DB, id int64, in DepartmentInp
 				verr.Add("head", "Choose an active person as the head.")
 			}
 		}
+		// A default account archived since may stay while other fields change.
+		if in.DefaultGLAccountID != nil && !sameID(cur.DefaultGLAccountID, in.DefaultGLAccountID) {
+			var active []bool
+			if err := tx.Raw(`SELECT archived_at IS NULL FROM gl_accounts WHERE id = ?`, *in.DefaultGLAccountID).Scan(&active).Error; err != nil {
+				return err
+			}
+			if len(active) == 0 || !active[0] {
+				verr.Add("default_gl_account", "Choose an active GL account from the list.")
+			}
+		}
 		if err := verr.Err(); err != nil {
 			return err
 		}
-		return saveRef(tx, d, id, map[string]any{"name": in.Name, "code": in.Code, "head_id": in.HeadID}, "name", "A department with this name or code already exists.")
+		return saveRef(tx, d, id, map[string]any{"name": in.Name, "code": in.Code, "head_id": in.HeadID, "default_gl_account_id": in.DefaultGLAccountID},
+			"name", "A department with this name or code already exists.")
 	})
 	if id == 0 {
 		id = d.ID

@@ -37,10 +37,11 @@ type LineInput struct {
 }
 
 // Blank reports whether nothing was typed on the line: such a line is left out, not refused,
-// so an unused new row never stops a save.
+// so an unused new row never stops a save. Its GL account does not count: a new row starts
+// on the department's default account before anything is typed on it.
 func (l LineInput) Blank() bool {
 	return strings.TrimSpace(l.Description) == "" && strings.TrimSpace(l.Quantity) == "" &&
-		strings.TrimSpace(l.UnitPrice) == "" && strings.TrimSpace(l.TaxRate) == "" && l.GLAccount == ""
+		strings.TrimSpace(l.UnitPrice) == "" && strings.TrimSpace(l.TaxRate) == ""
 }
 
 // Limits of a requisition's text and size.

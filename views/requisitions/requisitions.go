@@ -199,17 +199,20 @@ type Form struct {
 	Justification string
 	// FormKey is drawn when a new requisition's form is first shown and posted with it, so
 	// that the form posted twice makes one requisition.
-	FormKey     string
-	Lines       []FormLine
-	FocusRow    int // the row whose description gets the focus after an add; -1 for none
-	Errors      views.FieldErrors
-	Departments []Option
-	Vendors     []Option
-	Locations   []Option
-	GLAccounts  []Option
-	Totals      Totals
-	Rejection   *Decision
-	CanDelete   bool // a draft never submitted
+	FormKey string
+	// DepartmentGL is the default GL account of the department chosen ("" for none): when the
+	// department changes, lines still on it move to the new department's default.
+	DepartmentGL string
+	Lines        []FormLine
+	FocusRow     int // the row whose description gets the focus after an add; -1 for none
+	Errors       views.FieldErrors
+	Departments  []Option
+	Vendors      []Option
+	Locations    []Option
+	GLAccounts   []Option
+	Totals       Totals
+	Rejection    *Decision
+	CanDelete    bool // a draft never submitted
 }
 
 // Action is where the form posts.
