@@ -52,7 +52,9 @@ type DocumentKind struct {
 	History DocumentHistory
 
 	// Participants names a document as notifications do (number, requester, total) and lists
-	// the people taking part in it, who are told of its comments.
+	// the people taking part in it, who are told of its comments. When nil, an approvable
+	// kind's are read from its Queue columns: its requester (and FilerColumn), its route and
+	// its commenters (see TakingPart).
 	Participants func(tx *gorm.DB, id int64) (ApprovalDocument, []int64, error)
 }
 

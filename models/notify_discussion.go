@@ -65,12 +65,26 @@ func requisitionParticipants(tx *gorm.DB, id int64) (ApprovalDocument, []int64, 
 		`SELECT requester_id FROM requisitions WHERE id = @id UNION SELECT created_by FROM purchase_orders WHERE requisition_id = @id`)
 }
 
-// travelParticipants: a trip's traveller, whoever filed it for them, its route and its
-// commenters (see routedParticipants).
-func travelParticipants(tx *gorm.DB, id int64) (ApprovalDocument, []int64, error) {
-	return routedParticipants(tx, DocTravel, id,
-		`SELECT id, number, traveller_id AS requester_id, estimate_total_minor AS total_minor, currency FROM travel_requests WHERE id = ?`,
-		`SELECT traveller_id FROM travel_requests WHERE id = @id UNION SELECT filed_by_id FROM travel_requests WHERE id = @id`)
+// TakingPart names the document id of the kind as notifications do and lists the people
+// taking part in it: the kind's Participants, or for an approvable kind without, its
+// requester (and the person in FilerColumn), its route and its commenters. A kind neither
+// approvable nor with Participants has nobody taking part.
+func (k *DocumentKind) TakingPart(tx *gorm.DB, id int64) (ApprovalDocument, []int64, error) {
+	if k.Participants != nil {
+		return k.Participants(tx, id)
+	}
+	q := k.Queue
+	if k.Approval == nil || q.Requester == "" {
+		return ApprovalDocument{}, nil, nil
+	}
+	from := " FROM " + k.Table + " d " + q.From + " WHERE d.id = "
+	head := "SELECT d.id, NULLIF(" + q.Number + ", '') AS number, " + q.Requester + " AS requester_id, " +
+		q.Total + " AS total_minor, " + q.Currency + " AS currency" + from + "?"
+	own := "SELECT " + q.Requester + from + "@id"
+	if k.FilerColumn != "" {
+		own += " UNION SELECT d." + k.FilerColumn + from + "@id"
+	}
+	return routedParticipants(tx, k.Type, id, head, own)
 }
 
 // purchaseOrderParticipants names a purchase order for notifications (with the requester of
@@ -108,11 +122,11 @@ func notifyComment(tx *gorm.DB, c Comment) error {
 		return nil
 	}
 	k, ok := FindDocumentKind(c.DocType)
-	if !ok || k.Participants == nil {
+	if !ok {
 		return nil
 	}
-	doc, people, err := k.Participants(tx, c.DocID)
-	if err != nil {
+	doc, people, err := k.TakingPart(tx, c.DocID)
+	if err != nil || doc.ID == 0 {
 		return err
 	}
 	s, err := summarize(tx, doc)

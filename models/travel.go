@@ -184,9 +184,8 @@ var travelKind = &DocumentKind{
 		Counterparty: "d.destinations", Summary: "d.purpose", Currency: "d.currency", Total: "d.estimate_total_minor",
 		SubmittedAt: "d.submitted_at",
 	},
-	Details:      travelDetails,
-	Budget:       travelBudgetUse,
-	Participants: travelParticipants,
+	Details: travelDetails,
+	Budget:  travelBudgetUse,
 	History: DocumentHistory{LinesTable: "travel_legs", LinesKey: "travel_request_id",
 		NameSQL: "SELECT id, coalesce(number, 'Draft trip #' || id) AS name, currency FROM travel_requests WHERE id IN ?"},
 }
