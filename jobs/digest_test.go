@@ -139,6 +139,9 @@ func TestDailyDigestGroupsTheDaysEventsOncePerLocalDay(t *testing.T) {
 			t.Errorf("the digest lacks %q:\n%s", want, digest.Body)
 		}
 	}
+	if strings.Join(digest.Parts, " ") != "text/plain text/html" || strings.Count(digest.HTML, "<li") != 3 {
+		t.Errorf("the digest: parts %v, HTML:\n%s", digest.Parts, digest.HTML)
+	}
 	if strings.Contains(digest.Body, *own.Number) || strings.Contains(digest.Body, "approved") {
 		t.Errorf("the digest lists an event Avery reads instantly:\n%s", digest.Body)
 	}

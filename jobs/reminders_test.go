@@ -78,6 +78,10 @@ func TestApproversAreRemindedOnceADayOfLongWaitingSteps(t *testing.T) {
 				t.Errorf("the reminder to %s lacks %q:\n%s", m.To[0], want, m.Body)
 			}
 		}
+		if strings.Join(m.Parts, " ") != "text/plain text/html" || !strings.Contains(m.HTML, "Riley &lt;b&gt;Requester&lt;/b&gt;") ||
+			strings.Contains(m.HTML, "<b>Requester") {
+			t.Errorf("the reminder to %s: parts %v, HTML:\n%s", m.To[0], m.Parts, m.HTML)
+		}
 		stands := strings.Contains(m.Body, "You stand in for Avery Approver")
 		if stands != (m.To[0] == "dana@acme.example") {
 			t.Errorf("the reminder to %s says whom it stands in for: %v\n%s", m.To[0], stands, m.Body)

@@ -4,7 +4,9 @@ package mail
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,11 +21,16 @@ import (
 	"time"
 )
 
-// Message is one plain-text email.
+// Message is one email: plain text, and, when HTML is set, an HTML version of the same text
+// (sent together as multipart/alternative).
 type Message struct {
 	To      string
 	Subject string
 	Body    string
+	HTML    string
+	// Unsubscribe is the address that stops mail of this kind (List-Unsubscribe, one click
+	// by POST as RFC 8058 describes); empty for mail that is not a notification.
+	Unsubscribe string
 }
 
 // Mailer sends messages.
@@ -174,9 +181,40 @@ func compose(from, to *mail.Address, m Message) []byte {
 	header("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
 	header("Date", time.Now().Format(time.RFC1123Z))
 	header("MIME-Version", "1.0")
-	header("Content-Type", "text/plain; charset=utf-8")
-	header("Content-Transfer-Encoding", "8bit")
+	if m.Unsubscribe != "" && !strings.ContainsAny(m.Unsubscribe, "\r\n<>") {
+		header("List-Unsubscribe", "<"+m.Unsubscribe+">")
+		header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
+	if m.HTML == "" {
+		header("Content-Type", "text/plain; charset=utf-8")
+		header("Content-Transfer-Encoding", "8bit")
+		b.WriteString("\r\n")
+		b.WriteString(crlf(m.Body))
+		return []byte(b.String())
+	}
+	boundary := newBoundary()
+	header("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
 	b.WriteString("\r\n")
-	b.WriteString(strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n"))
+	for _, part := range []struct{ contentType, text string }{{"text/plain", m.Body}, {"text/html", m.HTML}} {
+		b.WriteString("--" + boundary + "\r\n")
+		header("Content-Type", part.contentType+"; charset=utf-8")
+		header("Content-Transfer-Encoding", "8bit")
+		b.WriteString("\r\n")
+		b.WriteString(crlf(part.text))
+		b.WriteString("\r\n")
+	}
+	b.WriteString("--" + boundary + "--\r\n")
 	return []byte(b.String())
+}
+
+// crlf ends every line with CRLF, as SMTP wants.
+func crlf(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
+}
+
+// newBoundary is a random multipart boundary, which no text of a mail contains.
+func newBoundary() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return "outlay-" + hex.EncodeToString(b)
 }

@@ -121,7 +121,8 @@ func sendDigest(tx *gorm.DB, n *Notifier, userID int64, round DailyRound, loc *t
 	if len(keep) == 0 {
 		return false, nil
 	}
-	mailID, err := QueueMail(tx.Statement.Context, tx, MailDigest, digestMail(n, recipient{ID: person.ID, Name: person.Name, Email: person.Email}, keep, loc), false)
+	mailID, err := QueueMail(tx.Statement.Context, tx, MailDigest,
+		n.finish(digestMail(n, recipient{ID: person.ID, Name: person.Name, Email: person.Email}, keep, loc)), false)
 	if err != nil {
 		return false, err
 	}

@@ -62,6 +62,12 @@ func (n *Notifier) TakeQueued() []int64 {
 	return ids
 }
 
+// finish completes a notification mail: it adds the HTML version of its text.
+func (n *Notifier) finish(m mail.Message) mail.Message {
+	m.HTML = mail.TextToHTML(m.Subject, m.Body)
+	return m
+}
+
 func (n *Notifier) link(path string) string { return strings.TrimRight(n.BaseURL, "/") + path }
 
 // recipient is a person a notification goes to.
@@ -104,7 +110,7 @@ func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient,
 			return err
 		}
 		if delivery == DeliverInstantly {
-			id, err := QueueMail(tx.Statement.Context, tx, kind, m.Mail, false)
+			id, err := QueueMail(tx.Statement.Context, tx, kind, n.finish(m.Mail), false)
 			if err != nil {
 				return err
 			}

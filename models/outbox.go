@@ -31,13 +31,17 @@ type OutboxMail struct {
 	Recipient string
 	Subject   string
 	Body      string
-	Secret    bool
-	Status    string
-	Attempts  int
-	LastError string
-	CreatedAt time.Time
-	SentAt    *time.Time
-	FailedAt  *time.Time
+	// HTML is the HTML version of Body (empty: plain text only); Unsubscribe the address that
+	// stops mail of this kind.
+	HTML        string
+	Unsubscribe string
+	Secret      bool
+	Status      string
+	Attempts    int
+	LastError   string
+	CreatedAt   time.Time
+	SentAt      *time.Time
+	FailedAt    *time.Time
 }
 
 // TableName is the outbox table.
@@ -45,7 +49,7 @@ func (OutboxMail) TableName() string { return "mail_outbox" }
 
 // Message is the mail as the mailer sends it.
 func (m *OutboxMail) Message() mail.Message {
-	return mail.Message{To: m.Recipient, Subject: m.Subject, Body: m.Body}
+	return mail.Message{To: m.Recipient, Subject: m.Subject, Body: m.Body, HTML: m.HTML, Unsubscribe: m.Unsubscribe}
 }
 
 // QueueMail writes m to the outbox through tx, so it is sent if and only if tx commits; a job
@@ -53,8 +57,8 @@ func (m *OutboxMail) Message() mail.Message {
 // mail themselves.
 func QueueMail(ctx context.Context, tx *gorm.DB, kind string, m mail.Message, secret bool) (int64, error) {
 	var id int64
-	err := tx.WithContext(ctx).Raw(`INSERT INTO mail_outbox (kind, recipient, subject, body, secret)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, kind, m.To, m.Subject, m.Body, secret).Scan(&id).Error
+	err := tx.WithContext(ctx).Raw(`INSERT INTO mail_outbox (kind, recipient, subject, body, html, unsubscribe, secret)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, kind, m.To, m.Subject, m.Body, m.HTML, m.Unsubscribe, secret).Scan(&id).Error
 	return id, err
 }
 
@@ -81,7 +85,7 @@ func ClaimMail(ctx context.Context, tx *gorm.DB, id int64) (m *OutboxMail, ok bo
 // MarkMailSent records a delivered mail, erasing a secret one's body.
 func MarkMailSent(ctx context.Context, tx *gorm.DB, id int64) error {
 	return tx.WithContext(ctx).Exec(`UPDATE mail_outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1,
-		last_error = '', body = CASE WHEN secret THEN '' ELSE body END WHERE id = ?`, id).Error
+		last_error = '', body = CASE WHEN secret THEN '' ELSE body END, html = CASE WHEN secret THEN '' ELSE html END WHERE id = ?`, id).Error
 }
 
 // MarkMailAttemptFailed records a failed delivery; final gives the mail up as failed.
@@ -91,7 +95,8 @@ func MarkMailAttemptFailed(ctx context.Context, db *gorm.DB, id int64, reason st
 	}
 	if final {
 		return db.WithContext(ctx).Exec(`UPDATE mail_outbox SET status = 'failed', failed_at = now(), attempts = attempts + 1,
-			last_error = ?, body = CASE WHEN secret THEN '' ELSE body END WHERE id = ? AND status = 'queued'`, reason, id).Error
+			last_error = ?, body = CASE WHEN secret THEN '' ELSE body END, html = CASE WHEN secret THEN '' ELSE html END
+			WHERE id = ? AND status = 'queued'`, reason, id).Error
 	}
 	return db.WithContext(ctx).Exec(`UPDATE mail_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ? AND status = 'queued'`, reason, id).Error
 }

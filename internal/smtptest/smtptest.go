@@ -5,6 +5,9 @@ package smtptest
 import (
 	"bufio"
 	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/mail"
 	"strings"
@@ -18,8 +21,14 @@ type Message struct {
 	From    string
 	To      []string
 	Subject string
-	Body    string
-	Raw     string
+	// Body is the plain text: the whole body of a plain message, the text/plain part of a
+	// multipart/alternative one, whose text/html part is HTML.
+	Body   string
+	HTML   string
+	Header mail.Header
+	// Parts are the content types of a multipart message's parts, in order.
+	Parts []string
+	Raw   string
 }
 
 // Server is a running (or stopped) test SMTP server.
@@ -156,10 +165,8 @@ func (s *Server) handle(conn net.Conn) {
 			}
 			m.Raw = b.String()
 			if parsed, err := mail.ReadMessage(strings.NewReader(m.Raw)); err == nil {
-				m.Subject = parsed.Header.Get("Subject")
-				var body strings.Builder
-				_, _ = bufio.NewReader(parsed.Body).WriteTo(&body)
-				m.Body = strings.ReplaceAll(body.String(), "\r\n", "\n")
+				m.Subject, m.Header = parsed.Header.Get("Subject"), parsed.Header
+				readBody(&m, parsed)
 			}
 			s.mu.Lock()
 			s.messages = append(s.messages, m)
@@ -174,6 +181,35 @@ func (s *Server) handle(conn net.Conn) {
 			return
 		default:
 			reply("502 not implemented")
+		}
+	}
+}
+
+// readBody fills m's text (and HTML) from a parsed message: a multipart/alternative body is
+// split into its parts.
+func readBody(m *Message, parsed *mail.Message) {
+	mediaType, params, _ := mime.ParseMediaType(parsed.Header.Get("Content-Type"))
+	if !strings.HasPrefix(mediaType, "multipart/") {
+		var body strings.Builder
+		_, _ = bufio.NewReader(parsed.Body).WriteTo(&body)
+		m.Body = strings.ReplaceAll(body.String(), "\r\n", "\n")
+		return
+	}
+	r := multipart.NewReader(parsed.Body, params["boundary"])
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			return
+		}
+		b, _ := io.ReadAll(p)
+		text := strings.ReplaceAll(string(b), "\r\n", "\n")
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		m.Parts = append(m.Parts, ct)
+		switch ct {
+		case "text/plain":
+			m.Body = text
+		case "text/html":
+			m.HTML = text
 		}
 	}
 }
