@@ -347,3 +347,53 @@ func TestOverBudgetApprovalsTellTheRequesterAndTheApprover(t *testing.T) {
 		t.Errorf("trying again after Rita read hers told %q", w)
 	}
 }
+
+// A step waiting for someone who has delegated tells their stand-in too, under the bell and
+// by mail, saying for whom; a delegation that has ended tells nobody. Deciding the step
+// resolves both.
+func TestAStepWaitingForSomeoneAwayTellsTheirStandIn(t *testing.T) {
+	s := newApprovalSite(t)
+	db := s.db
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	ended := models.ApprovalDelegation{UserID: s.max.ID, DelegateID: s.al.ID, StartsOn: today.AddDate(0, 0, -9), EndsOn: today.AddDate(0, 0, -2)}
+	if err := db.Create(&ended).Error; err != nil {
+		t.Fatal(err)
+	}
+	m := mark(t, db)
+	s.submitNotified(t, 1000)
+	if w := toldSince(t, db, m).who(); w != "max@acme.example notify_step_waiting" {
+		t.Errorf("with the delegation ended, submitting told %q", w)
+	}
+	if err := db.Create(&models.ApprovalDelegation{UserID: s.max.ID, DelegateID: s.al.ID, StartsOn: today.AddDate(0, 0, -1), EndsOn: today.AddDate(0, 0, 1)}).Error; err != nil {
+		t.Fatal(err)
+	}
+	m = mark(t, db)
+	r, step := s.submitNotified(t, 2500)
+	got := toldSince(t, db, m)
+	if w := got.who(); w != "al@acme.example notify_step_waiting, max@acme.example notify_step_waiting" {
+		t.Errorf("with Al standing in, submitting told %q", w)
+	}
+	if w := got.whoMailed(); w != "al@acme.example notify_step_waiting, max@acme.example notify_step_waiting" {
+		t.Errorf("with Al standing in, submitting mailed %q", w)
+	}
+	if n := got.notes["al@acme.example"]; len(n) != 1 || !strings.Contains(n[0].Title, *r.Number) || !strings.Contains(n[0].Summary, "You stand in for Max Manager") {
+		t.Errorf("Al's notification %+v", n)
+	}
+	if ml := got.mails["al@acme.example"]; len(ml) != 1 || !strings.Contains(ml[0].Body, "approval by Max Manager, who has asked you to stand in") {
+		t.Errorf("Al's mail %+v", ml)
+	}
+	if got := s.alC.Get("/notifications/bell").Text(".bell-count"); got != "1" {
+		t.Errorf("Al's bell shows %q, want 1", got)
+	}
+	if res := approvalPost(s.alC, stepURL(step, "approve"), nil); res.Status != http.StatusOK {
+		t.Fatalf("Al approves for Max: %d", res.Status)
+	}
+	if got := s.alC.Get("/notifications/bell").Text(".bell-count"); got != "" {
+		t.Errorf("after approving, Al's bell shows %q", got)
+	}
+	var unread int64
+	db.Raw(`SELECT count(*) FROM notifications WHERE recipient_id = ? AND doc_id = ? AND read_at IS NULL`, s.max.ID, r.ID).Scan(&unread)
+	if unread != 0 {
+		t.Errorf("Max still has %d unread notifications of the step Al decided", unread)
+	}
+}
