@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
@@ -153,12 +154,21 @@ func (s *Server) approvalDetails(c *fiber.Ctx) error {
 		return err
 	}
 	view := detailsView(d)
+	if extra := approvalExtras[d.Item.DocType]; extra != nil {
+		if view.Extra, err = extra(s, c, d.Item.DocID); err != nil {
+			return err
+		}
+	}
 	if isHTMX(c) {
 		return s.render(c, http.StatusOK, page{Content: approvals.DetailsPanel(view)})
 	}
 	return s.render(c, http.StatusOK, page{Title: d.Item.Number, Nav: approvals.QueuePath,
 		Content: approvals.DetailsPage(s.csrfToken(c), s.can(c, approvalsApprove), queueRow(d.Item, v), view)})
 }
+
+// approvalExtras show, for a kind of document, what its approver reads of it beside its
+// lines (a trip's legs), from the document's id; the document is already found visible.
+var approvalExtras = map[string]func(s *Server, c *fiber.Ctx, docID int64) (templ.Component, error){}
 
 // detailsView shows an item's details.
 func detailsView(d models.StepDetails) approvals.Details {

@@ -28,8 +28,8 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	}
 	mine, waiting := s.can(c, policy.Permission{Object: "requisitions", Action: policy.Read}), s.can(c, policy.Permission{Object: "approvals", Action: policy.Read})
 	spend := s.can(c, policy.Permission{Object: "purchase_orders", Action: policy.Read}) || s.can(c, policy.Permission{Object: "requisitions.all", Action: policy.Read})
-	toOrder := s.can(c, purchaseOrdersCreate)
-	if mine || waiting || spend || toOrder {
+	toOrder, trips := s.can(c, purchaseOrdersCreate), s.can(c, travelDocs.Read)
+	if mine || waiting || spend || toOrder || trips {
 		now := time.Now().UTC()
 		scope := s.budgetScope(c)
 		sum, err := models.Dashboard(c.UserContext(), tenantDB(c), s.viewer(c), spend, toOrder, scope, now)
@@ -41,6 +41,9 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		d.Cards = dashboardCards(sum, mine, waiting, spend, canCreate, now)
 		if toOrder {
 			d.Cards = append(d.Cards, purchasing.ToOrderCard(sum.ToOrder))
+		}
+		if trips {
+			d.Cards = append(d.Cards, s.tripsCard(c, sum))
 		}
 		if card, err := s.budgetsCard(c, scope, sum.BudgetIDs); err != nil {
 			return err

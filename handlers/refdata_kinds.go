@@ -21,6 +21,7 @@ import (
 	"outlay/views/purchasing"
 	"outlay/views/refdata"
 	"outlay/views/requisitions"
+	"outlay/views/travel"
 )
 
 // The kinds of reference data, each served by the shared handlers of refdata.go.
@@ -537,6 +538,8 @@ func budgetUseCard(s *Server, c *fiber.Ctx, rec *refRecord) (templ.Component, er
 			row.Kind, row.Status = "Requisition", requisitions.StatusLabel(d.Status)
 		case models.DocPurchaseOrder:
 			row.Kind, row.Status = "Purchase order", purchasing.StatusLabel(d.Status)
+		case models.DocTravel:
+			row.Kind, row.Status = outlay.KindLabel(d.DocType), travel.StatusLabel(d.Status)
 		}
 		if visible[d.DocType][d.DocID] {
 			row.Href = outlay.DocumentPath(d.DocType, d.DocID)

@@ -238,18 +238,24 @@ func (s *Server) requisitionDetail(c *fiber.Ctx, d *models.RequisitionDetail) re
 		}
 		v.Lines = append(v.Lines, line)
 	}
-	for _, st := range d.Steps {
+	v.Steps, v.WaitingFor = routeSteps(d.Steps)
+	return v
+}
+
+// routeSteps shows a document's approval route, and who it waits for now ("" for nobody).
+func routeSteps(steps []models.ApprovalStepDetail) (out []requisitions.Step, waitingFor string) {
+	for _, st := range steps {
 		step := requisitions.Step{Round: st.Round, Position: st.Position, Who: stepWho(st), Status: st.Status,
 			ActedBy: st.ActedByName, At: formatMoment(st.ActedAt), Comment: st.Comment, Rule: st.RuleName}
 		if st.OnBehalfOfName != "" {
 			step.ActedBy += " for " + st.OnBehalfOfName
 		}
 		if st.Status == models.StepPending {
-			v.WaitingFor = step.Who
+			waitingFor = step.Who
 		}
-		v.Steps = append(v.Steps, step)
+		out = append(out, step)
 	}
-	return v
+	return out, waitingFor
 }
 
 func requisitionTitle(d *models.RequisitionDetail) string {

@@ -54,7 +54,7 @@ var navSections = []struct {
 	Paths []string
 }{
 	{"", []string{"/dashboard"}},
-	{"Spend", []string{"/requisitions", "/approvals", "/purchase-orders", "/purchase-orders/to-order", "/requisitions/all", "/vendors"}},
+	{"Spend", []string{"/requisitions", "/travel", "/approvals", "/purchase-orders", "/purchase-orders/to-order", "/requisitions/all", "/travel/all", "/vendors"}},
 	{"Setup", []string{"/admin/departments", "/admin/locations", "/admin/gl-accounts", "/admin/budgets", "/admin/approval-rules", "/admin/settings"}},
 	{"Administration", []string{"/admin/users", "/admin/roles", "/admin/sso", "/admin/security", "/admin/tokens", "/audit"}},
 	{"You", []string{"/settings/tokens", "/settings/security", "/settings/notifications"}},
@@ -197,6 +197,22 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/requisitions/:id/withdraw", "requisitions", policy.Update, s.withdrawRequisition),
 		permitted(post, "/requisitions/:id/delete", "requisitions", policy.Update, s.deleteRequisition),
 		permitted(post, "/requisitions/:id/copy", "requisitions", policy.Create, s.copyRequisition),
+		// Travel requests: the traveller's (or filer's) own trips and form, everyone's
+		// submitted ones, the form's legs, and a trip's comments and files. Record-level rules
+		// live in the models.
+		permitted(get, "/travel", "travel", policy.Read, s.myTrips).nav("Travel"),
+		permitted(get, "/travel/new", "travel", policy.Create, s.newTripPage),
+		permitted(get, "/travel/all", "travel.all", policy.Read, s.allTrips).nav("All travel"),
+		permitted(post, "/travel", "travel", policy.Create, s.createTrip),
+		permitted(post, "/travel/legs", "travel", policy.Create, s.tripLegsEdit),
+		permitted(get, "/travel/:id", "travel", policy.Read, s.tripPage),
+		permitted(get, "/travel/:id/history", "travel", policy.Read, s.tripHistory),
+		permitted(post, "/travel/:id", "travel", policy.Update, s.updateTrip),
+		permitted(post, "/travel/:id/withdraw", "travel", policy.Update, s.withdrawTrip),
+		permitted(post, "/travel/:id/delete", "travel", policy.Update, s.deleteTrip),
+		permitted(post, "/travel/:id/comments", "comments", policy.Create, s.postComment(travelDocs)),
+		permitted(post, "/travel/:id/attachments", "attachments", policy.Create, s.postAttachment(travelDocs)).upload(),
+		permitted(get, "/travel/:id/attachments/:attachment", "travel", policy.Read, s.downloadAttachment(travelDocs)),
 		// Approvals: the approver's queue, decisions and out-of-office delegation, and the
 		// approval rules admin.
 		permitted(get, "/approvals", "approvals", policy.Read, s.approvalsPage).nav("Approvals"),

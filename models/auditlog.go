@@ -254,9 +254,16 @@ func init() {
 	for _, k := range documentKinds {
 		referenceNameSQL[k.Table] = k.History.NameSQL
 		if k.History.LinesTable != "" {
+			label, description := k.History.LineLabel, k.History.LineDescription
+			if label == "" {
+				label = `'Line ' || position`
+			}
+			if description == "" {
+				description = `description`
+			}
 			partNameSQL[k.History.LinesTable] = fmt.Sprintf(`SELECT id, '%s' AS doc_type, %s AS doc_id,
-				'Line ' || position AS label, ': ' || description AS suffix FROM %s WHERE id IN ?`,
-				k.Type, k.History.LinesKey, k.History.LinesTable)
+				%s AS label, ': ' || %s AS suffix FROM %s WHERE id IN ?`,
+				k.Type, k.History.LinesKey, label, description, k.History.LinesTable)
 		}
 	}
 }

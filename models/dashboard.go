@@ -82,8 +82,12 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		}
 		key := fmt.Sprintf("open%d", i)
 		args[key] = k.OpenStatuses
+		cond := ``
+		if k.OpenCondition != "" {
+			cond = ` AND (` + k.OpenCondition + `)`
+		}
 		open = append(open, `'`+k.Type+`', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM `+k.Table+`
-			WHERE `+k.OwnerColumn+` = @me AND status IN @`+key+` GROUP BY status) o)`)
+			WHERE `+k.OwnerColumn+` = @me AND status IN @`+key+cond+` GROUP BY status) o)`)
 	}
 	if len(open) > 0 {
 		openSQL = `json_build_object(` + strings.Join(open, ", ") + `)`

@@ -33,8 +33,10 @@ type DocumentKind struct {
 	// (VisibleToReadersAndOriginOwner): a column of the table naming a document of the kind
 	// Origin.Type.
 	Origin Origin
-	// OpenStatuses are the owner's documents still in play, which the dashboard counts.
-	OpenStatuses []string
+	// OpenStatuses are the owner's documents still in play, which the dashboard counts;
+	// OpenCondition, when set, narrows them further (an SQL condition on the kind's row).
+	OpenStatuses  []string
+	OpenCondition string
 
 	// Approval routes the kind through approval rules; nil for a kind that is not approved.
 	Approval approvable
@@ -97,6 +99,9 @@ type DocumentHistory struct {
 	LinesTable  string   // the document's lines
 	LinesKey    string   // the column of a line (and of MoreRelated rows) that holds the document's id
 	MoreRelated []string // further tables whose rows point at the document by LinesKey
+	// LineLabel and LineDescription are SQL expressions over a line naming it for History
+	// ("Line 2", ": Desk"); empty, a line is "Line <position>: <description>".
+	LineLabel, LineDescription string
 	// NameSQL names documents of the kind for History ("REQ-000012"), with their currency:
 	// it selects id, name and currency for the ids in its one parameter.
 	NameSQL string

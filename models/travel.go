@@ -36,8 +36,8 @@ const (
 // TravelStatuses in the order lists show them.
 var TravelStatuses = []string{TravelDraft, TravelSubmitted, TravelApproved, TravelRejected, TravelWithdrawn}
 
-// openTravelStatuses are the traveller's trips the dashboard counts: every one, since an
-// approved trip is still ahead of them or being taken.
+// openTravelStatuses are the traveller's trips the dashboard counts (approved ones only until
+// they are over: the kind's OpenCondition).
 var openTravelStatuses = []string{TravelDraft, TravelSubmitted, TravelRejected, TravelWithdrawn, TravelApproved}
 
 // NumberTravel is the kind of numbered document of travel requests (document_numbers).
@@ -178,7 +178,9 @@ var travelKind = &DocumentKind{
 	FilerColumn:  "filed_by_id",
 	DraftStatus:  TravelDraft,
 	OpenStatuses: openTravelStatuses,
-	Approval:     travelApproval{},
+	// An approved trip is counted until its last day has passed.
+	OpenCondition: "status <> 'approved' OR last_day >= current_date",
+	Approval:      travelApproval{},
 	Queue: QueueColumns{
 		Number: "COALESCE(d.number, '')", Requester: "d.traveller_id", Department: "d.department_id",
 		Counterparty: "d.destinations", Summary: "d.purpose", Currency: "d.currency", Total: "d.estimate_total_minor",
@@ -187,6 +189,7 @@ var travelKind = &DocumentKind{
 	Details: travelDetails,
 	Budget:  travelBudgetUse,
 	History: DocumentHistory{LinesTable: "travel_legs", LinesKey: "travel_request_id",
+		LineLabel: `'Leg ' || position`, LineDescription: `from_place || ' → ' || to_place`,
 		NameSQL: "SELECT id, coalesce(number, 'Draft trip #' || id) AS name, currency FROM travel_requests WHERE id IN ?"},
 }
 

@@ -224,3 +224,21 @@ func destinations(legs []TravelLeg) string {
 	}
 	return s
 }
+
+// TravelEstimateTotal is the estimate typed in in, summed in its currency; ok is false while
+// any category cannot be read.
+func TravelEstimateTotal(in TravelInput) (total money.Money, ok bool) {
+	total.Currency = in.Currency
+	for _, c := range TravelCostCategories {
+		s := strings.TrimSpace(in.Estimates[c])
+		if s == "" {
+			continue
+		}
+		m, err := money.Parse(s, in.Currency)
+		if err != nil || m.Minor < 0 || m.Minor > money.Max {
+			return total, false
+		}
+		total.Minor += m.Minor
+	}
+	return total, total.Minor <= money.Max
+}

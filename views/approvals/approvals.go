@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/a-h/templ"
+
 	"outlay"
 	"outlay/views"
 )
@@ -152,13 +154,15 @@ type Details struct {
 	DocType       string
 	DocID         int64
 	Justification string
-	Lines         []Line
-	Subtotal      string // the lines' amounts before tax
-	Tax           string
-	Total         string
-	Attachments   []Attachment
-	Route         []RouteStep
-	Budget        []BudgetRow
+	// Extra is what a kind of document shows of its own before its lines (a trip's legs).
+	Extra       templ.Component
+	Lines       []Line
+	Subtotal    string // the lines' amounts before tax
+	Tax         string
+	Total       string
+	Attachments []Attachment
+	Route       []RouteStep
+	Budget      []BudgetRow
 }
 
 // Line is one line of the document.

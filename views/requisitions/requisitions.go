@@ -283,9 +283,11 @@ type Detail struct {
 }
 
 // Rounds groups the route's steps by submission round, the latest last.
-func (d Detail) Rounds() [][]Step {
+func (d Detail) Rounds() [][]Step { return rounds(d.Steps) }
+
+func rounds(steps []Step) [][]Step {
 	var out [][]Step
-	for _, s := range d.Steps {
+	for _, s := range steps {
 		if len(out) == 0 || out[len(out)-1][0].Round != s.Round {
 			out = append(out, nil)
 		}

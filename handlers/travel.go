@@ -1,0 +1,590 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/documents"
+	"outlay/views/travel"
+)
+
+var (
+	travelDocs = registeredKind(outlay.DocTravel)
+
+	travelCreate    = policy.Permission{Object: "travel", Action: policy.Create}
+	travelForOthers = policy.Permission{Object: "travel.others", Action: policy.Create}
+)
+
+func init() {
+	approvalExtras[outlay.DocTravel] = tripApprovalPanel
+}
+
+// tripID reads the :id of the path; one that is not a number names nothing.
+func tripID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, outlay.NotFound("That travel request does not exist.")
+	}
+	return id, nil
+}
+
+func (s *Server) myTrips(c *fiber.Ctx) error  { return s.tripList(c, false) }
+func (s *Server) allTrips(c *fiber.Ctx) error { return s.tripList(c, true) }
+
+// tripList shows the trips the person travels on or filed, or (everyone) every submitted
+// trip they may see, with status tabs, search, filters and pages.
+func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
+	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+	l := travel.List{Title: "My trips", Everyone: everyone, CanCreate: s.can(c, travelCreate)}
+	f := travel.Filter{Base: travel.ListPath, Q: strings.TrimSpace(c.Query("q")), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	mf := models.TravelFilter{Mine: !everyone, Query: f.Q}
+	if everyone {
+		l.Title, f.Base = "All travel", travel.AllPath
+		if err := s.tripFilterChoices(c, &l, &f, &mf); err != nil {
+			return err
+		}
+	}
+	counts, err := models.CountTravelByStatus(ctx, db, v, mf)
+	if err != nil {
+		return err
+	}
+	for _, st := range travel.Statuses {
+		if st == c.Query("status") && !(everyone && st == models.TravelDraft) {
+			f.Status, mf.Status = st, st
+		}
+	}
+	mf.Offset, mf.Limit = (f.Page-1)*travel.PerPage, travel.PerPage
+	list, err := models.ListTravel(ctx, db, v, mf)
+	if err == nil && len(list.Rows) == 0 && list.Total > 0 {
+		f.Page = (list.Total + travel.PerPage - 1) / travel.PerPage
+		mf.Offset = (f.Page - 1) * travel.PerPage
+		list, err = models.ListTravel(ctx, db, v, mf)
+	}
+	if err != nil {
+		return err
+	}
+	l.Filter, l.Total, l.Tabs, l.Summary = f, list.Total, tripTabs(f, counts, everyone), tripCountsSummary(counts)
+	l.Pager = views.Pagination{Page: f.Page, PerPage: travel.PerPage, Total: list.Total, URL: f.URL, Target: travel.ResultsID}
+	for _, r := range list.Rows {
+		row := travel.Row{ID: r.ID, Status: r.Status, Purpose: r.Purpose, Destinations: r.Destinations, Traveller: r.TravellerName,
+			Department: r.DepartmentName, Dates: tripDates(r.FirstDay, r.LastDay),
+			Total: money.Money{Minor: r.EstimateTotalMinor, Currency: r.Currency}.String(), Updated: r.UpdatedAt.UTC().Format("2 Jan 2006")}
+		if r.Number != nil {
+			row.Number = *r.Number
+		}
+		if r.FiledByID != r.TravellerID {
+			row.FiledBy = r.FiledByName
+		}
+		l.Rows = append(l.Rows, row)
+	}
+	p := page{Title: l.Title, Nav: f.Base, Content: travel.ListPage(l)}
+	if htmxTarget(c) == travel.ResultsID {
+		p.Partial = travel.Results(l)
+		c.Set("HX-Push-Url", f.URL(f.Page))
+	}
+	return s.render(c, http.StatusOK, p)
+}
+
+// tripFilterChoices fills the department and traveller filters of everyone's list.
+func (s *Server) tripFilterChoices(c *fiber.Ctx, l *travel.List, f *travel.Filter, mf *models.TravelFilter) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	depts, err := models.Departments(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, d := range depts {
+		id := strconv.FormatInt(d.ID, 10)
+		l.Departments = append(l.Departments, travel.Option{Value: id, Label: d.Name})
+		if id == c.Query("department") {
+			f.Department, mf.DepartmentID = id, d.ID
+		}
+	}
+	people, err := models.UserChoices(ctx, db, managerChoices)
+	if err != nil {
+		return err
+	}
+	for _, p := range people {
+		id := strconv.FormatInt(p.ID, 10)
+		l.Travellers = append(l.Travellers, travel.Option{Value: id, Label: p.Name})
+		if id == c.Query("traveller") {
+			f.Traveller, mf.TravellerID = id, p.ID
+		}
+	}
+	return nil
+}
+
+func tripTabs(f travel.Filter, counts map[string]int, everyone bool) []travel.Tab {
+	all := 0
+	for _, n := range counts {
+		all += n
+	}
+	tabs := []travel.Tab{{Label: "All", Count: all, Href: f.WithStatus("").URL(1), Current: f.Status == ""}}
+	for _, st := range travel.Statuses {
+		if (everyone && st == models.TravelDraft) || (counts[st] == 0 && f.Status != st) {
+			continue
+		}
+		tabs = append(tabs, travel.Tab{Status: st, Label: travel.StatusLabel(st), Count: counts[st], Href: f.WithStatus(st).URL(1), Current: f.Status == st})
+	}
+	return tabs
+}
+
+// tripCountsSummary says the counts in a sentence: "3 trips: 1 submitted, 2 approved."
+func tripCountsSummary(counts map[string]int) string {
+	all := 0
+	var parts []string
+	for _, st := range travel.Statuses {
+		all += counts[st]
+		if n := counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(travel.StatusLabel(st))))
+		}
+	}
+	out := fmt.Sprintf("%d trips", all)
+	if all == 1 {
+		out = "1 trip"
+	}
+	if len(parts) > 0 {
+		out += ": " + strings.Join(parts, ", ")
+	}
+	return out + "."
+}
+
+// tripDates says when a trip is: "3 Mar 2027 – 7 Mar 2027", one day alone, or "".
+func tripDates(first, last *time.Time) string {
+	switch {
+	case first == nil:
+		return ""
+	case last == nil || last.Equal(*first):
+		return formatDate(first)
+	}
+	return formatDate(first) + " – " + formatDate(last)
+}
+
+func (s *Server) tripFromPath(c *fiber.Ctx) (*models.TravelDetail, error) {
+	id, err := tripID(c)
+	if err != nil {
+		return nil, err
+	}
+	return models.GetTravel(c.UserContext(), tenantDB(c), s.viewer(c), id)
+}
+
+// tripPage shows a trip: the form when it is the viewer's (as traveller or filer) and still
+// editable, the read-only page otherwise.
+func (s *Server) tripPage(c *fiber.Ctx) error {
+	d, err := s.tripFromPath(c)
+	if err != nil {
+		return err
+	}
+	if s.tripEditableByMe(c, d) {
+		f, err := s.tripForm(c, tripFormFromStored(d), nil, d)
+		if err != nil {
+			return err
+		}
+		return s.renderTripForm(c, http.StatusOK, f, d)
+	}
+	v, err := s.tripDetail(c, d, true)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, page{Title: v.Title, Nav: travel.ListPath, Content: travel.DetailPage(v)})
+}
+
+func (s *Server) tripEditableByMe(c *fiber.Ctx, d *models.TravelDetail) bool {
+	return d.BelongsTo(currentUser(c).UserID) && d.Editable() && s.can(c, policy.Permission{Object: "travel", Action: policy.Update})
+}
+
+func tripTitle(d *models.TravelDetail) string {
+	if d.Number != nil {
+		return "Trip " + *d.Number
+	}
+	return "Draft trip"
+}
+
+// tripDetail is the read-only view of d; with activity, its comments and attachments.
+func (s *Server) tripDetail(c *fiber.Ctx, d *models.TravelDetail, activity bool) (travel.Detail, error) {
+	m := func(minor int64) string { return money.Money{Minor: minor, Currency: d.Currency}.String() }
+	v := travel.Detail{CSRF: s.csrfToken(c), ID: d.ID, Title: tripTitle(d), Status: d.Status, Traveller: d.TravellerName,
+		Department: d.DepartmentName, Purpose: d.Purpose, Dates: tripDates(d.FirstDay, d.LastDay), Days: d.Days(),
+		Submitted: formatMoment(d.SubmittedAt), Decided: formatMoment(d.DecidedAt), Currency: d.Currency, Total: m(d.EstimateTotalMinor),
+		HistoryURL: travel.HistoryPath(d.ID), Destinations: d.Destinations,
+		CanWithdraw: d.BelongsTo(currentUser(c).UserID) && d.Status == models.TravelSubmitted}
+	if d.Number != nil {
+		v.Number = *d.Number
+	}
+	if d.FiledByID != d.TravellerID {
+		v.FiledBy = d.FiledByName
+	}
+	if d.GLCode != "" {
+		v.GLAccount = d.GLCode + " " + d.GLName
+	}
+	if d.AdvanceMinor > 0 {
+		v.Advance = m(d.AdvanceMinor)
+	}
+	v.Legs = tripLegs(d.Legs)
+	for _, cat := range models.TravelCostCategories {
+		v.Estimates = append(v.Estimates, travel.Amount{Label: models.TravelCostLabel(cat), Amount: m(d.Estimate(cat))})
+	}
+	v.Steps, v.WaitingFor = routeSteps(d.Steps)
+	if !activity {
+		return v, nil
+	}
+	comments, err := s.documentComments(c, travelDocs, d.ID, "", nil)
+	if err != nil {
+		return v, err
+	}
+	files, err := s.documentAttachments(c, travelDocs, d.ID, nil)
+	if err != nil {
+		return v, err
+	}
+	v.Activity = documents.Activity(comments, files)
+	return v, nil
+}
+
+func tripLegs(legs []models.TravelLeg) []travel.Leg {
+	var out []travel.Leg
+	for _, l := range legs {
+		out = append(out, travel.Leg{Position: l.Position, From: l.FromPlace, To: l.ToPlace, DepartOn: formatDate(&l.DepartOn),
+			ReturnOn: formatDate(l.ReturnOn), Mode: l.Mode})
+	}
+	return out
+}
+
+// tripApprovalPanel shows an approver the trip's legs, dates and advance beside its estimate.
+func tripApprovalPanel(s *Server, c *fiber.Ctx, id int64) (templ.Component, error) {
+	t, err := models.TravelLegs(c.UserContext(), tenantDB(c), s.viewer(c), id)
+	if err != nil {
+		return nil, err
+	}
+	p := travel.Panel{Legs: tripLegs(t.Legs), Dates: tripDates(t.FirstDay, t.LastDay), Days: t.Days()}
+	if t.AdvanceMinor > 0 {
+		p.Advance = money.Money{Minor: t.AdvanceMinor, Currency: t.Currency}.String()
+	}
+	return travel.ApprovalPanel(p), nil
+}
+
+// bindTrip reads the travel form as typed. Each leg's fields arrive as repeated values in row
+// order; a row missing a field (a tampered form) reads it as empty.
+func bindTrip(c *fiber.Ctx) models.TravelInput {
+	in := models.TravelInput{Traveller: c.FormValue("traveller"), Department: c.FormValue("department"), GLAccount: c.FormValue("gl_account"),
+		Purpose: c.FormValue("purpose"), Currency: c.FormValue("currency"), Advance: c.FormValue("advance"), FormKey: c.FormValue("form_key"),
+		Estimates: map[string]string{}}
+	for _, cat := range models.TravelCostCategories {
+		in.Estimates[cat] = c.FormValue(models.EstimateField(cat))
+	}
+	args := c.Request().PostArgs()
+	cols := map[string][][]byte{}
+	rows := 0
+	for _, name := range []string{"from", "to", "depart_on", "return_on", "mode"} {
+		cols[name] = args.PeekMulti(name)
+		rows = max(rows, len(cols[name]))
+	}
+	rows = min(rows, models.MaxTravelLegs+1) // one more than allowed, so the limit is reported
+	at := func(name string, i int) string {
+		if i < len(cols[name]) {
+			return string(cols[name][i])
+		}
+		return ""
+	}
+	for i := 0; i < rows; i++ {
+		in.Legs = append(in.Legs, models.LegInput{From: at("from", i), To: at("to", i), DepartOn: at("depart_on", i),
+			ReturnOn: at("return_on", i), Mode: at("mode", i)})
+	}
+	return in
+}
+
+// tripFormFromStored is a stored trip as its form shows it.
+func tripFormFromStored(d *models.TravelDetail) models.TravelInput {
+	in := models.TravelInput{Traveller: strconv.FormatInt(d.TravellerID, 10), Department: optionalValue(d.DepartmentID),
+		GLAccount: optionalValue(d.GLAccountID), Purpose: d.Purpose, Currency: d.Currency, Estimates: map[string]string{}}
+	plain := func(minor int64) string {
+		if minor == 0 {
+			return ""
+		}
+		return money.Money{Minor: minor, Currency: d.Currency}.Plain()
+	}
+	for _, cat := range models.TravelCostCategories {
+		in.Estimates[cat] = plain(d.Estimate(cat))
+	}
+	in.Advance = plain(d.AdvanceMinor)
+	for _, l := range d.Legs {
+		leg := models.LegInput{From: l.FromPlace, To: l.ToPlace, DepartOn: l.DepartOn.Format(time.DateOnly), Mode: l.Mode}
+		if l.ReturnOn != nil {
+			leg.ReturnOn = l.ReturnOn.Format(time.DateOnly)
+		}
+		in.Legs = append(in.Legs, leg)
+	}
+	return in
+}
+
+// tripForm builds the form's view: what was typed, the messages about it and the choices.
+// cur is the stored trip when editing one: what it already names stays offered.
+func (s *Server) tripForm(c *fiber.Ctx, in models.TravelInput, errs outlay.ValidationErrors, cur *models.TravelDetail) (travel.Form, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	if len(in.Legs) == 0 {
+		in.Legs = []models.LegInput{{Mode: models.ModeAir}}
+	}
+	if in.Currency == "" {
+		st, err := models.Settings(ctx, db)
+		if err != nil {
+			return travel.Form{}, err
+		}
+		in.Currency = st.DefaultCurrency
+	}
+	f := travel.Form{CSRF: s.csrfToken(c), Traveller: in.Traveller, Department: in.Department, GLAccount: in.GLAccount, Purpose: in.Purpose,
+		Currency: in.Currency, Advance: in.Advance, FormKey: in.FormKey, FocusRow: -1, Errors: views.FieldErrors{}, ForOthers: s.can(c, travelForOthers)}
+	for k, msg := range errs {
+		f.Errors[k] = msg
+	}
+	for _, l := range in.Legs {
+		f.Legs = append(f.Legs, travel.FormLeg{From: l.From, To: l.To, DepartOn: l.DepartOn, ReturnOn: l.ReturnOn, Mode: l.Mode})
+	}
+	for _, cat := range models.TravelCostCategories {
+		f.Estimates = append(f.Estimates, travel.Estimate{Category: cat, Label: models.TravelCostLabel(cat), Value: in.Estimates[cat]})
+	}
+	if total, ok := models.TravelEstimateTotal(in); ok {
+		f.Total = total.String()
+	}
+	for _, cur := range money.Currencies {
+		f.Currencies = append(f.Currencies, travel.Option{Value: cur, Label: cur})
+	}
+	if err := s.fillTripChoices(c, &f, cur); err != nil {
+		return f, err
+	}
+	if cur != nil {
+		f.ID, f.Status, f.CanDelete = cur.ID, cur.Status, cur.Status == models.TravelDraft && cur.Number == nil
+		if cur.Number != nil {
+			f.Number = *cur.Number
+		}
+		if rej := cur.Rejection(); rej != nil {
+			f.Rejection = &travel.Decision{By: rej.ActedByName, At: formatMoment(rej.ActedAt), Comment: rej.Comment}
+		}
+	}
+	return f, nil
+}
+
+func (s *Server) fillTripChoices(c *fiber.Ctx, f *travel.Form, cur *models.TravelDetail) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	depts, err := models.Departments(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, d := range depts {
+		f.Departments = append(f.Departments, travel.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
+	}
+	accounts, err := models.ActiveGLAccounts(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		f.GLAccounts = append(f.GLAccounts, travel.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Code + " " + a.Name})
+	}
+	if f.ForOthers {
+		people, err := models.UserChoices(ctx, db, managerChoices)
+		if err != nil {
+			return err
+		}
+		me := currentUser(c).UserID
+		if f.Traveller == "" {
+			f.Traveller = strconv.FormatInt(me, 10)
+		}
+		for _, p := range people {
+			label := p.Name
+			if p.ID == me {
+				label += " (you)"
+			}
+			f.Travellers = append(f.Travellers, travel.Option{Value: strconv.FormatInt(p.ID, 10), Label: label})
+		}
+	}
+	if cur != nil {
+		f.Departments = views.KeepOption(f.Departments, idText(cur.DepartmentID), cur.DepartmentName+" (archived)")
+		f.GLAccounts = views.KeepOption(f.GLAccounts, idText(cur.GLAccountID), cur.GLCode+" "+cur.GLName+" (archived)")
+		if f.ForOthers {
+			f.Travellers = views.KeepOption(f.Travellers, strconv.FormatInt(cur.TravellerID, 10), cur.TravellerName)
+		}
+	}
+	return nil
+}
+
+// renderTripForm sends the form page (new, or the trip cur); htmx asking for the form or the
+// legs alone gets only that.
+func (s *Server) renderTripForm(c *fiber.Ctx, status int, f travel.Form, cur *models.TravelDetail) error {
+	p := page{Title: "New travel request", Nav: travel.ListPath, Content: travel.NewPage(f)}
+	if cur != nil {
+		t := htmxTarget(c)
+		d, err := s.tripDetail(c, cur, t != travel.FormID && t != travel.LegsID)
+		if err != nil {
+			return err
+		}
+		p.Title, p.Content = d.Title, travel.EditPage(f, d)
+	}
+	switch htmxTarget(c) {
+	case travel.FormID:
+		p.Partial = travel.TravelForm(f)
+	case travel.LegsID:
+		p.Partial = travel.Legs(f)
+	}
+	return s.render(c, status, p)
+}
+
+func (s *Server) newTripPage(c *fiber.Ctx) error {
+	f, err := s.tripForm(c, models.TravelInput{FormKey: newFormKey()}, nil, nil)
+	if err != nil {
+		return err
+	}
+	return s.renderTripForm(c, http.StatusOK, f, nil)
+}
+
+func (s *Server) createTrip(c *fiber.Ctx) error { return s.storeTrip(c, 0) }
+
+func (s *Server) updateTrip(c *fiber.Ctx) error {
+	id, err := tripID(c)
+	if err != nil {
+		return err
+	}
+	return s.storeTrip(c, id)
+}
+
+// storeTrip saves the form as a draft or, with intent=submit, saves and submits it. A refusal
+// shows the form again with every message beside its field, and stores nothing.
+func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
+	in, submit := bindTrip(c), c.FormValue("intent") == "submit"
+	filer := models.TravelFiler{UserID: currentUser(c).UserID, ForOthers: s.can(c, travelForOthers)}
+	t, err := models.SaveTravel(c.UserContext(), tenantDB(c), filer, id, in, submit)
+	if errors.Is(err, models.ErrTravelFormAlreadySaved) {
+		s.setFlash(c, "info", "This form was already saved; here is the trip it made.")
+		return redirect(c, travel.Path(t.ID))
+	}
+	if verr, ok := outlay.AsValidation(err); ok {
+		var cur *models.TravelDetail
+		if id != 0 {
+			if cur, err = models.GetTravel(c.UserContext(), tenantDB(c), s.viewer(c), id); err != nil {
+				return err
+			}
+		}
+		f, err := s.tripForm(c, in, verr, cur)
+		if err != nil {
+			return err
+		}
+		if _, ok := verr[""]; !ok {
+			f.Errors[""] = "Please correct the fields marked below."
+		}
+		return s.renderTripForm(c, http.StatusUnprocessableEntity, f, cur)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case !submit:
+		s.setFlash(c, "success", "Draft saved.")
+	case t.Status == models.TravelApproved:
+		s.setFlash(c, "success", fmt.Sprintf("%s is approved: no approval was needed.", *t.Number))
+	default:
+		s.setFlash(c, "success", fmt.Sprintf("%s is submitted for approval.", *t.Number))
+	}
+	return redirect(c, travel.Path(t.ID))
+}
+
+// tripLegsEdit adds a blank leg to the form being typed, or removes one, and shows the legs
+// again (the whole form without JavaScript). Nothing is stored.
+func (s *Server) tripLegsEdit(c *fiber.Ctx) error {
+	in := bindTrip(c)
+	focus := -1
+	if c.FormValue("op") == "add" && len(in.Legs) < models.MaxTravelLegs {
+		mode := models.ModeAir
+		if n := len(in.Legs); n > 0 && in.Legs[n-1].Mode != "" {
+			mode = in.Legs[n-1].Mode
+		}
+		in.Legs = append(in.Legs, models.LegInput{Mode: mode})
+		focus = len(in.Legs) - 1
+	} else if i, err := strconv.Atoi(c.FormValue("remove_leg")); err == nil && i >= 0 && i < len(in.Legs) {
+		in.Legs = append(in.Legs[:i], in.Legs[i+1:]...)
+	}
+	var cur *models.TravelDetail
+	if id, _ := strconv.ParseInt(c.FormValue("trip"), 10, 64); id != 0 {
+		d, err := models.GetTravel(c.UserContext(), tenantDB(c), s.viewer(c), id)
+		if err != nil {
+			return err
+		}
+		if !s.tripEditableByMe(c, d) {
+			return outlay.NotFound("That travel request does not exist.")
+		}
+		cur = d
+	}
+	f, err := s.tripForm(c, in, nil, cur)
+	if err != nil {
+		return err
+	}
+	f.FocusRow = focus
+	return s.renderTripForm(c, http.StatusOK, f, cur)
+}
+
+func (s *Server) withdrawTrip(c *fiber.Ctx) error {
+	id, err := tripID(c)
+	if err != nil {
+		return err
+	}
+	t, err := models.WithdrawTravel(c.UserContext(), tenantDB(c), currentUser(c).UserID, id)
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("%s is withdrawn. Change it and submit it again when it is ready.", *t.Number))
+	return redirect(c, travel.Path(id))
+}
+
+func (s *Server) deleteTrip(c *fiber.Ctx) error {
+	id, err := tripID(c)
+	if err != nil {
+		return err
+	}
+	if err := models.DeleteTravelDraft(c.UserContext(), tenantDB(c), currentUser(c).UserID, id); err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "The draft is deleted.")
+	return redirect(c, travel.ListPath)
+}
+
+func (s *Server) tripHistory(c *fiber.Ctx) error {
+	d, err := s.tripFromPath(c)
+	if err != nil {
+		return err
+	}
+	title := tripTitle(d)
+	return s.history(c, travelDocs.Base, "History of "+title, travelDocs.Path(d.ID), "Back to "+title,
+		travelDocs.RecordHistory(strconv.FormatInt(d.ID, 10)))
+}
+
+// tripCardStatuses are the trip statuses the dashboard's card counts, in its order; an
+// approved trip is counted as upcoming until it is over.
+var tripCardStatuses = []string{models.TravelRejected, models.TravelDraft, models.TravelWithdrawn, models.TravelSubmitted, models.TravelApproved}
+
+// tripsCard is the dashboard's "My trips" card, from the counts the dashboard's one query read.
+func (s *Server) tripsCard(c *fiber.Ctx, sum models.DashboardSummary) templ.Component {
+	t := travel.TripsCard{}
+	if s.can(c, travelCreate) {
+		t.NewURL = travel.NewPath
+	}
+	for _, st := range tripCardStatuses {
+		n := sum.Open[models.DocTravel][st]
+		if n == 0 {
+			continue
+		}
+		label := travel.StatusLabel(st)
+		if st == models.TravelApproved {
+			label = "Upcoming"
+		}
+		t.Total += n
+		t.ByStatus = append(t.ByStatus, travel.TripCount{Label: label, Count: n, URL: travel.ListPath + "?status=" + st})
+	}
+	return travel.MyTripsCard(t)
+}

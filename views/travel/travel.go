@@ -1,0 +1,280 @@
+// Package travel holds the travel request pages: the traveller's own trips, everyone's
+// submitted trips, the form with its legs added and removed inline and its estimate, and the
+// trip's read-only page with its approval route.
+package travel
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/a-h/templ"
+
+	"outlay/views"
+	"outlay/views/requisitions"
+)
+
+// Paths of the travel pages, spelled once for the handlers and the templates.
+const (
+	ListPath = "/travel"
+	NewPath  = "/travel/new"
+	AllPath  = "/travel/all"
+	LegsPath = "/travel/legs" // adds or removes a leg of the form being typed
+)
+
+// Path is a trip's page; its edit form posts to it.
+func Path(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
+
+// WithdrawPath pulls a submitted trip back.
+func WithdrawPath(id int64) string { return Path(id) + "/withdraw" }
+
+// DeletePath removes a draft that was never submitted.
+func DeletePath(id int64) string { return Path(id) + "/delete" }
+
+// HistoryPath is a trip's History.
+func HistoryPath(id int64) string { return Path(id) + "/history" }
+
+// Element ids that htmx requests name in HX-Target.
+const (
+	ResultsID = "travel-results"
+	FormID    = "travel-form"
+	LegsID    = "travel-legs"
+)
+
+// PerPage is how many trips one page of a list shows.
+const PerPage = 25
+
+// Statuses in the order tabs show them.
+var Statuses = []string{"draft", "submitted", "approved", "rejected", "withdrawn"}
+
+// StatusLabel is how people read a trip's status. A rejected trip is back with its
+// traveller to change, hence "Returned", as for requisitions.
+func StatusLabel(status string) string {
+	switch status {
+	case "draft":
+		return "Draft"
+	case "submitted":
+		return "Submitted"
+	case "approved":
+		return "Approved"
+	case "rejected":
+		return "Returned"
+	case "withdrawn":
+		return "Withdrawn"
+	}
+	return status
+}
+
+func statusClass(status string) string {
+	switch status {
+	case "approved":
+		return "badge badge-success"
+	case "submitted":
+		return "badge badge-warning"
+	case "rejected":
+		return "badge badge-revoked"
+	}
+	return "badge badge-muted"
+}
+
+// ModeLabel is how people read a leg's mode.
+func ModeLabel(mode string) string {
+	switch mode {
+	case "air":
+		return "Air"
+	case "rail":
+		return "Rail"
+	case "car":
+		return "Car"
+	case "other":
+		return "Other"
+	}
+	return mode
+}
+
+// Modes are the modes a leg may take, in the order the form offers them.
+var Modes = []string{"air", "rail", "car", "other"}
+
+// Option is one choice of a select.
+type Option = views.Option
+
+// Filter is a list's search, filters and page, as the query string carries them.
+type Filter struct {
+	Base       string // ListPath or AllPath
+	Q          string
+	Status     string
+	Department string
+	Traveller  string
+	Page       int
+}
+
+// Active reports whether the filter narrows the list (the status tab aside).
+func (f Filter) Active() bool { return f.Q != "" || f.Department != "" || f.Traveller != "" }
+
+// URL is the list's address with this filter at page.
+func (f Filter) URL(page int) string {
+	return views.ListURL(f.Base, page, [2]string{"q", f.Q}, [2]string{"status", f.Status}, [2]string{"department", f.Department},
+		[2]string{"traveller", f.Traveller})
+}
+
+// WithStatus is the filter showing status ("" for all) from the first page.
+func (f Filter) WithStatus(status string) Filter { f.Status, f.Page = status, 1; return f }
+
+// Tab is one status tab with its count.
+type Tab = requisitions.Tab
+
+// Row is one trip in a list.
+type Row struct {
+	ID           int64
+	Number       string // "" for a draft
+	Status       string
+	Purpose      string
+	Destinations string
+	Traveller    string
+	FiledBy      string // "" when the traveller filed it
+	Department   string
+	Dates        string
+	Total        string
+	Updated      string
+}
+
+// List is a list page: the viewer's own trips (Everyone false) or everyone's submitted ones.
+type List struct {
+	Title       string
+	Everyone    bool
+	Summary     string
+	Filter      Filter
+	Tabs        []Tab
+	Departments []Option
+	Travellers  []Option
+	Rows        []Row
+	Total       int
+	CanCreate   bool
+	Pager       views.Pagination
+}
+
+// FormLeg is one leg of the form as typed.
+type FormLeg struct {
+	From, To, DepartOn, ReturnOn, Mode string
+}
+
+// Estimate is one category of the estimate: its field and amount as typed, or as stored.
+type Estimate struct {
+	Category string
+	Label    string
+	Value    string
+}
+
+// Decision is an approver's decision as the traveller reads it.
+type Decision = requisitions.Decision
+
+// Form is the travel request form: a new one (ID 0) or an editable one of the viewer's.
+type Form struct {
+	CSRF       string
+	ID         int64
+	Number     string
+	Status     string
+	Traveller  string
+	Department string
+	GLAccount  string
+	Purpose    string
+	Currency   string
+	Legs       []FormLeg
+	Estimates  []Estimate
+	Advance    string
+	Total      string // the estimate's total as last computed, "" when it cannot be
+	FormKey    string
+	FocusRow   int // the leg whose first field gets the focus after an add; -1 for none
+	Errors     views.FieldErrors
+	// ForOthers: the viewer may file trips for other people, so the form asks who travels.
+	ForOthers   bool
+	Travellers  []Option
+	Departments []Option
+	GLAccounts  []Option
+	Currencies  []Option
+	Rejection   *Decision
+	CanDelete   bool
+}
+
+// Action is where the form posts.
+func (f Form) Action() string {
+	if f.ID == 0 {
+		return ListPath
+	}
+	return Path(f.ID)
+}
+
+// LegKey is the errors key of a leg's field; models.LegField spells the same.
+func LegKey(row int, field string) string { return fmt.Sprintf("leg-%d-%s", row, field) }
+
+// EstimateKey is the errors key of an estimate category; models.EstimateField spells the same.
+func EstimateKey(category string) string { return "estimate-" + category }
+
+// Leg is a stored leg, read-only.
+type Leg struct {
+	Position int
+	From     string
+	To       string
+	DepartOn string
+	ReturnOn string
+	Mode     string
+}
+
+// Amount is one line of a read-only estimate.
+type Amount struct {
+	Label  string
+	Amount string
+}
+
+// Detail is a trip's read-only page.
+type Detail struct {
+	CSRF         string
+	ID           int64
+	Title        string
+	Number       string
+	Status       string
+	Traveller    string
+	FiledBy      string // "" when the traveller filed it
+	Department   string
+	GLAccount    string
+	Purpose      string
+	Dates        string
+	Days         int
+	Submitted    string
+	Decided      string
+	Currency     string
+	Legs         []Leg
+	Estimates    []Amount
+	Total        string
+	Advance      string
+	Steps        []requisitions.Step
+	WaitingFor   string
+	CanWithdraw  bool
+	Actions      templ.Component // more buttons other areas add (an expense report from the trip)
+	Activity     templ.Component // comments and attachments
+	HistoryURL   string
+	Destinations string
+}
+
+// Panel is what the approvals queue shows of a trip beside its estimate: legs and advance.
+type Panel struct {
+	Legs    []Leg
+	Dates   string
+	Days    int
+	Advance string
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func legsText(n int) string {
+	if n == 1 {
+		return "1 leg"
+	}
+	return fmt.Sprintf("%d legs", n)
+}
+
+func daysText(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
