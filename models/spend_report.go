@@ -14,8 +14,9 @@ import (
 
 // Stages of spend the spend report shows. They are the budgets' definitions, split by where
 // the money stands:
-//   - committed: approved requisitions not yet ordered, their lines with tax, dated the day
-//     they were approved (what requisitionBudgetUse commits);
+//   - committed: what each kind of document commits before anything is ordered (its
+//     Committed, as its Budget counts it): approved requisitions not yet ordered, their lines
+//     with tax, and approved trips' estimates, dated the day they were approved;
 //   - ordered: purchase orders that are not cancelled, their lines with tax, dated the day
 //     the order was made (closed orders count in full: they were ordered);
 //   - received: goods receipts on those orders, each receipt line valued at its order line's
@@ -105,23 +106,33 @@ type SpendReport struct {
 	Sections        []SpendSection
 }
 
-// spendGroup says how one grouping reads each stage's rows: the group expression over the
-// stage's aliases (r requisition, l its line or pol the order line, po the order, rc the
-// receipt), and how the group is named.
+// CommittedSpend is SQL over a kind's documents (aliased r in From) giving, for each row
+// that commits money (Where), its department, vendor and GL account ids (NULL for none), when
+// it was committed, its currency and the amount in minor units. Every part is a constant of
+// this package, never input.
+type CommittedSpend struct {
+	From, Where                                         string
+	Department, Vendor, GLAccount, At, Currency, Amount string
+}
+
+// spendGroup says how one grouping reads each stage's rows: the group expression of the
+// committed documents, and over the order stages' aliases (r requisition, pol the order
+// line, po the order, rc the receipt), and how the group is named.
 type spendGroup struct {
-	committed, ordered, received string
-	labelJoin, label             string
-	groupBy, order               string
+	committed         func(CommittedSpend) string
+	ordered, received string
+	labelJoin, label  string
+	groupBy, order    string
 }
 
 var spendGroups = map[string]spendGroup{
-	SpendByDepartment: {"r.department_id", "r.department_id", "r.department_id",
+	SpendByDepartment: {func(c CommittedSpend) string { return c.Department }, "r.department_id", "r.department_id",
 		"LEFT JOIN departments n ON n.id = s.grp", "coalesce(n.name, 'No department')", "n.id", "s.grp IS NULL, lower(n.name), s.grp"},
-	SpendByVendor: {"r.vendor_id", "po.vendor_id", "po.vendor_id",
+	SpendByVendor: {func(c CommittedSpend) string { return c.Vendor }, "po.vendor_id", "po.vendor_id",
 		"LEFT JOIN vendors n ON n.id = s.grp", "coalesce(n.name, 'No vendor')", "n.id", "s.grp IS NULL, lower(n.name), s.grp"},
-	SpendByGLAccount: {"l.gl_account_id", "pol.gl_account_id", "pol.gl_account_id",
+	SpendByGLAccount: {func(c CommittedSpend) string { return c.GLAccount }, "pol.gl_account_id", "pol.gl_account_id",
 		"LEFT JOIN gl_accounts n ON n.id = s.grp", "coalesce(n.code || ' ' || n.name, 'No GL account')", "n.id", "s.grp IS NULL, lower(n.code), s.grp"},
-	SpendByMonth: {"to_char(r.decided_at AT TIME ZONE @tz, 'YYYY-MM')", "to_char(po.created_at AT TIME ZONE @tz, 'YYYY-MM')",
+	SpendByMonth: {func(c CommittedSpend) string { return "to_char(" + c.At + " AT TIME ZONE @tz, 'YYYY-MM')" }, "to_char(po.created_at AT TIME ZONE @tz, 'YYYY-MM')",
 		"to_char(rc.received_on, 'YYYY-MM')", "", "s.grp", "s.grp", "s.grp"},
 }
 
@@ -152,35 +163,44 @@ func SpendReportOf(ctx context.Context, db *gorm.DB, f SpendFilter) (SpendReport
 	args := map[string]any{
 		"from": from, "until": until, "tz": f.Zone.String(),
 		"from_day": f.From.Format(time.DateOnly), "to_day": f.To.Format(time.DateOnly),
-		"approved": RequisitionApproved, "cancelled": POCancelled, "me": f.ViewerID,
+		"cancelled": POCancelled, "me": f.ViewerID,
 	}
-	// Which requisitions (r) count: those of the departments in scope and chosen, in the
-	// chosen currency.
-	var where []string
-	if !f.AllDepartments {
-		where = append(where, "r.department_id IN ("+ownDepartmentsSQL+")")
+	// Which documents count: those of the departments in scope and chosen, in the chosen
+	// currency.
+	scope := func(department, currency string) string {
+		var where []string
+		if !f.AllDepartments {
+			where = append(where, department+" IN ("+ownDepartmentsSQL+")")
+		}
+		if f.DepartmentID != nil {
+			where = append(where, department+" = @department")
+			args["department"] = *f.DepartmentID
+		}
+		if f.Currency != "" {
+			where = append(where, currency+" = @currency")
+			args["currency"] = f.Currency
+		}
+		if len(where) == 0 {
+			return ""
+		}
+		return " AND " + strings.Join(where, " AND ")
 	}
-	if f.DepartmentID != nil {
-		where = append(where, "r.department_id = @department")
-		args["department"] = *f.DepartmentID
+	var committed []string
+	for _, k := range documentKinds {
+		if c := k.Committed; c != nil {
+			committed = append(committed, `SELECT 'committed' AS stage, `+c.Currency+` AS currency, `+g.committed(*c)+` AS grp, sum(`+c.Amount+`) AS amount
+			FROM `+c.From+`
+			WHERE `+c.Where+` AND `+c.At+` >= @from AND `+c.At+` < @until`+scope(c.Department, c.Currency)+`
+			GROUP BY 2, 3`)
+		}
 	}
-	if f.Currency != "" {
-		where = append(where, "r.currency = @currency")
-		args["currency"] = f.Currency
-	}
-	scope := ""
-	if len(where) > 0 {
-		scope = " AND " + strings.Join(where, " AND ")
-	}
+	orders := scope("r.department_id", "po.currency")
 	stages := map[string]string{
-		StageCommitted: `SELECT 'committed' AS stage, r.currency, ` + g.committed + ` AS grp, sum(l.amount_minor + l.tax_minor) AS amount
-			FROM requisitions r JOIN requisition_lines l ON l.requisition_id = r.id
-			WHERE r.status = @approved AND r.decided_at >= @from AND r.decided_at < @until` + scope + `
-			GROUP BY 2, 3`,
+		StageCommitted: strings.Join(committed, "\nUNION ALL\n"),
 		StageOrdered: `SELECT 'ordered' AS stage, po.currency, ` + g.ordered + ` AS grp, sum(pol.amount_minor + pol.tax_minor) AS amount
 			FROM purchase_orders po JOIN requisitions r ON r.id = po.requisition_id
 			JOIN purchase_order_lines pol ON pol.purchase_order_id = po.id
-			WHERE po.status <> @cancelled AND po.created_at >= @from AND po.created_at < @until` + scope + `
+			WHERE po.status <> @cancelled AND po.created_at >= @from AND po.created_at < @until` + orders + `
 			GROUP BY 2, 3`,
 		// Rounded halves away from zero, as money.LineAmount and money.Tax round; numeric keeps
 		// quantity × price from overflowing.
@@ -190,7 +210,7 @@ func SpendReportOf(ctx context.Context, db *gorm.DB, f SpendFilter) (SpendReport
 			JOIN purchase_order_lines pol ON pol.id = rl.purchase_order_line_id
 			JOIN purchase_orders po ON po.id = rc.purchase_order_id JOIN requisitions r ON r.id = po.requisition_id
 			CROSS JOIN LATERAL (SELECT div(rl.quantity_milli::numeric * pol.unit_price_minor + 500, 1000) AS amount) v
-			WHERE po.status <> @cancelled AND rc.received_on BETWEEN CAST(@from_day AS date) AND CAST(@to_day AS date)` + scope + `
+			WHERE po.status <> @cancelled AND rc.received_on BETWEEN CAST(@from_day AS date) AND CAST(@to_day AS date)` + orders + `
 			GROUP BY 2, 3`,
 	}
 	var parts []string

@@ -350,3 +350,40 @@ func TestSpendReportScopeIsOwnDepartments(t *testing.T) {
 		t.Errorf("Sales by vendor: %v, want %v", got, want)
 	}
 }
+
+// An approved trip commits its estimate in the spend report as it does against its budget:
+// the report's committed figure for the trip's department and GL account is the budget's.
+func TestSpendReportCommitsApprovedTripsAsBudgetsDo(t *testing.T) {
+	t.Parallel()
+	f := newTripFixture(t)
+	ctx := context.Background()
+	trip, err := models.SaveTravel(ctx, f.db, f.self(f.traveller), 0, f.input(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var step models.ApprovalStep
+	if err := f.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocTravel, trip.ID, models.StepPending).Take(&step).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.DecideStep(ctx, f.db, models.Viewer{UserID: f.manager.ID, Roles: []string{"approver"}}, step.ID, models.Decision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	totals, err := models.BudgetTotals(ctx, f.db, []int64{f.budget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if totals[f.budget].Committed == 0 {
+		t.Fatal("the approved trip commits nothing against its budget")
+	}
+	from, to := thisYear()
+	for _, grouping := range []string{models.SpendByDepartment, models.SpendByGLAccount} {
+		rep, err := models.SpendReportOf(ctx, f.db, models.SpendFilter{From: from, To: to, Zone: time.UTC, GroupBy: grouping,
+			DefaultCurrency: "USD", AllDepartments: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Sections) != 1 || len(rep.Sections[0].Rows) != 1 || rep.Sections[0].Rows[0].Committed != totals[f.budget].Committed {
+			t.Errorf("by %s: %+v, budget committed %d", grouping, rep.Sections, totals[f.budget].Committed)
+		}
+	}
+}
