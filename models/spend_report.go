@@ -16,7 +16,8 @@ import (
 // the money stands:
 //   - committed: what each kind of document commits before anything is ordered (its
 //     Committed, as its Budget counts it): approved requisitions not yet ordered, their lines
-//     with tax, and approved trips' estimates, dated the day they were approved;
+//     with tax, approved trips' estimates and approved or scheduled expense reports' lines,
+//     dated the day they were approved (paid expenses are spent without an order: not shown);
 //   - ordered: purchase orders that are not cancelled, their lines with tax, dated the day
 //     the order was made (closed orders count in full: they were ordered);
 //   - received: goods receipts on those orders, each receipt line valued at its order line's
