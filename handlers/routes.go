@@ -92,6 +92,10 @@ func (s *Server) routeTable() []Route {
 		public(post, "/password/forgot", s.forgot),
 		public(get, "/password/reset/:token", s.resetPage),
 		public(post, "/password/reset/:token", s.reset),
+		// A notification mail's unsubscribe link: signed, naming the person and the kind, no
+		// sign-in. GET asks, POST stops (also in one click from a mail program).
+		public(get, "/unsubscribe/:token", s.unsubscribePage),
+		public(post, "/unsubscribe/:token", s.unsubscribe),
 		public(get, "/auth/:provider", s.ssoBegin),
 		public(get, "/auth/:provider/callback", s.ssoCallback),
 		// The second factor: these read only the half-signed-in state, never a session.
