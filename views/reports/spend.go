@@ -96,7 +96,7 @@ const (
 	ChartBarH     = 14
 	ChartBarGap   = 4
 	ChartGroupGap = 14
-	// ChartBarMaxPercent is the longest bar's share of the width; the amounts sit right of it.
+	// ChartBarMaxPercent is the longest bar's share of the width; each amount follows its bar.
 	ChartBarMaxPercent = 68
 )
 
