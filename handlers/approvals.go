@@ -179,9 +179,13 @@ func detailsView(d models.StepDetails) approvals.Details {
 	// is added once, in the totals under the lines.
 	var subtotal, tax int64
 	for _, l := range d.Lines {
-		v.Lines = append(v.Lines, approvals.Line{Description: l.Description, Quantity: l.QuantityMilli.String(),
+		line := approvals.Line{Description: l.Description, Quantity: l.QuantityMilli.String(),
 			UnitPrice: money.Money{Minor: l.UnitPriceMinor, Currency: cur}.String(), TaxRate: money.FormatRate(l.TaxRateBP) + "%",
-			GLCode: l.GLCode, Amount: money.Money{Minor: l.AmountMinor, Currency: cur}.String()})
+			GLCode: l.GLCode, Amount: money.Money{Minor: l.AmountMinor, Currency: cur}.String(), Notes: l.Notes}
+		if l.ReceiptID != nil {
+			line.Receipt, line.ReceiptImage = *l.ReceiptID, strings.HasPrefix(l.ReceiptType, "image/")
+		}
+		v.Lines = append(v.Lines, line)
 		subtotal, tax = subtotal+l.AmountMinor, tax+l.TaxMinor
 	}
 	v.Subtotal, v.Tax = money.Money{Minor: subtotal, Currency: cur}.String(), money.Money{Minor: tax, Currency: cur}.String()

@@ -22,6 +22,7 @@ import (
 	"outlay/policy"
 	"outlay/views"
 	"outlay/views/auditlog"
+	"outlay/views/expenses"
 	"outlay/views/purchasing"
 	"outlay/views/requisitions"
 	"outlay/views/users"
@@ -349,6 +350,7 @@ func orgZone(ctx context.Context, db *gorm.DB) (*time.Location, error) {
 var statusLabels = map[string]func(string) string{
 	"requisitions":    requisitions.StatusLabel,
 	"purchase_orders": purchasing.StatusLabel,
+	"expense_reports": expenses.StatusLabel,
 	"approval_steps":  views.StepStatusLabel,
 	"users":           users.StatusLabel,
 }

@@ -28,8 +28,8 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	}
 	mine, waiting := s.can(c, policy.Permission{Object: "requisitions", Action: policy.Read}), s.can(c, policy.Permission{Object: "approvals", Action: policy.Read})
 	spend := s.can(c, policy.Permission{Object: "purchase_orders", Action: policy.Read}) || s.can(c, policy.Permission{Object: "requisitions.all", Action: policy.Read})
-	toOrder, trips := s.can(c, purchaseOrdersCreate), s.can(c, travelDocs.Read)
-	if mine || waiting || spend || toOrder || trips {
+	toOrder, trips, myExpenses := s.can(c, purchaseOrdersCreate), s.can(c, travelDocs.Read), s.can(c, expenseDocs.Read)
+	if mine || waiting || spend || toOrder || trips || myExpenses {
 		now := time.Now().UTC()
 		scope := s.budgetScope(c)
 		sum, err := models.Dashboard(c.UserContext(), tenantDB(c), s.viewer(c), spend, toOrder, scope, now)
@@ -44,6 +44,9 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		}
 		if trips {
 			d.Cards = append(d.Cards, s.tripsCard(c, sum))
+		}
+		if myExpenses {
+			d.Cards = append(d.Cards, s.openExpensesCard(c, sum))
 		}
 		if card, err := s.budgetsCard(c, scope, sum.BudgetIDs); err != nil {
 			return err

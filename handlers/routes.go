@@ -3,9 +3,7 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"outlay"
 	"outlay/policy"
-	"outlay/views/reports"
 )
 
 // Access says who may use a route.
@@ -25,16 +23,13 @@ const (
 // navigation is drawn from it, the roles page lists its permissions, and tests walk it to
 // prove every route's access rule.
 type Route struct {
-	Method string
-	Path   string
-	Access Access
-	Perm   policy.Permission // for Permitted routes
-	// Widen is a permission that widens what the route shows (everyone's figures instead of
-	// the person's own); the roles page lists it with the route's own.
-	Widen    policy.Permission
-	NavLabel string // non-empty: the route appears in the navigation under this label
-	API      bool   // a JSON route under /api/v1, authenticated by bearer token
-	Upload   bool   // takes a file: its body is streamed, and read only by the handler
+	Method   string
+	Path     string
+	Access   Access
+	Perm     policy.Permission // for Permitted routes
+	NavLabel string            // non-empty: the route appears in the navigation under this label
+	API      bool              // a JSON route under /api/v1, authenticated by bearer token
+	Upload   bool              // takes a file: its body is streamed, and read only by the handler
 	Handler  fiber.Handler
 }
 
@@ -59,15 +54,10 @@ var navSections = []struct {
 	Paths []string
 }{
 	{"", []string{"/dashboard"}},
-	{"Spend", []string{"/requisitions", "/travel", "/approvals", "/purchase-orders", "/purchase-orders/to-order", "/requisitions/all", "/travel/all", "/vendors", reports.SpendPath}},
-	{"Setup", []string{"/admin/departments", "/admin/locations", "/admin/gl-accounts", "/admin/budgets", "/admin/approval-rules", "/admin/settings"}},
+	{"Spend", []string{"/requisitions", "/travel", "/expenses", "/approvals", "/purchase-orders", "/purchase-orders/to-order", "/requisitions/all", "/travel/all", "/expenses/all", "/vendors"}},
+	{"Setup", []string{"/admin/departments", "/admin/locations", "/admin/gl-accounts", "/admin/budgets", "/admin/approval-rules", "/admin/expense-categories", "/admin/mileage-rates", "/admin/per-diem-rates", "/admin/settings"}},
 	{"Administration", []string{"/admin/users", "/admin/roles", "/admin/sso", "/admin/security", "/admin/tokens", "/audit"}},
 	{"You", []string{"/settings/tokens", "/settings/security", "/settings/notifications"}},
-}
-
-func (r Route) widenedBy(object, action string) Route {
-	r.Widen = policy.Permission{Object: object, Action: action}
-	return r
 }
 
 func (r Route) api() Route { r.API = true; return r }
@@ -92,10 +82,6 @@ func (s *Server) routeTable() []Route {
 		public(post, "/password/forgot", s.forgot),
 		public(get, "/password/reset/:token", s.resetPage),
 		public(post, "/password/reset/:token", s.reset),
-		// A notification mail's unsubscribe link: signed, naming the person and the kind, no
-		// sign-in. GET asks, POST stops (also in one click from a mail program).
-		public(get, "/unsubscribe/:token", s.unsubscribePage),
-		public(post, "/unsubscribe/:token", s.unsubscribe),
 		public(get, "/auth/:provider", s.ssoBegin),
 		public(get, "/auth/:provider/callback", s.ssoCallback),
 		// The second factor: these read only the half-signed-in state, never a session.
@@ -227,6 +213,46 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/travel/:id/comments", "comments", policy.Create, s.postComment(travelDocs)),
 		permitted(post, "/travel/:id/attachments", "attachments", policy.Create, s.postAttachment(travelDocs)).upload(),
 		permitted(get, "/travel/:id/attachments/:attachment", "travel", policy.Read, s.downloadAttachment(travelDocs)),
+		// Expense reports: the owner's list and form (receipts per line), everyone's submitted
+		// ones, and the admin's expense policy. Record-level rules live in the models.
+		permitted(get, "/expenses", "expenses", policy.Read, s.myExpenses).nav("Expenses"),
+		permitted(get, "/expenses/new", "expenses", policy.Create, s.newExpensePage),
+		permitted(get, "/expenses/all", "expenses.all", policy.Read, s.allExpenses).nav("All expenses"),
+		permitted(post, "/expenses", "expenses", policy.Create, s.createExpense),
+		permitted(get, "/expenses/:id", "expenses", policy.Read, s.expensePage),
+		permitted(get, "/expenses/:id/history", "expenses", policy.Read, s.expenseHistory),
+		permitted(post, "/expenses/:id", "expenses", policy.Update, s.updateExpense),
+		permitted(post, "/expenses/:id/delete", "expenses", policy.Update, s.deleteExpense),
+		permitted(post, "/expenses/:id/lines/:line/receipt", "expenses", policy.Update, s.attachExpenseReceipt).upload(),
+		permitted(post, "/expenses/:id/comments", "comments", policy.Create, s.postComment(expenseDocs)),
+		permitted(post, "/expenses/:id/attachments", "attachments", policy.Create, s.postAttachment(expenseDocs)).upload(),
+		permitted(get, "/expenses/:id/attachments/:attachment", "expenses", policy.Read, s.downloadAttachment(expenseDocs)),
+		permitted(get, "/admin/expense-categories", "admin.expense_policy", policy.Read, s.expenseCategoriesPage).nav("Expense categories"),
+		permitted(get, "/admin/expense-categories/new", "admin.expense_policy", policy.Create, s.refNew(expenseCategoriesRef)),
+		permitted(post, "/admin/expense-categories", "admin.expense_policy", policy.Create, s.refCreate(expenseCategoriesRef)),
+		permitted(get, "/admin/expense-categories/:id", "admin.expense_policy", policy.Read, s.refShow(expenseCategoriesRef)),
+		permitted(post, "/admin/expense-categories/:id", "admin.expense_policy", policy.Update, s.refUpdate(expenseCategoriesRef)),
+		permitted(post, "/admin/expense-categories/:id/archive", "admin.expense_policy", policy.Update, s.refArchive(expenseCategoriesRef, true)),
+		permitted(post, "/admin/expense-categories/:id/unarchive", "admin.expense_policy", policy.Update, s.refArchive(expenseCategoriesRef, false)),
+		permitted(get, "/admin/expense-categories/:id/history", "admin.expense_policy", policy.Read, s.refHistory(expenseCategoriesRef)),
+		permitted(get, "/admin/mileage-rates", "admin.expense_policy", policy.Read, s.mileageRatesPage).nav("Mileage rates"),
+		permitted(get, "/admin/mileage-rates/new", "admin.expense_policy", policy.Create, s.refNew(mileageRatesRef)),
+		permitted(post, "/admin/mileage-rates", "admin.expense_policy", policy.Create, s.refCreate(mileageRatesRef)),
+		permitted(get, "/admin/mileage-rates/:id", "admin.expense_policy", policy.Read, s.refShow(mileageRatesRef)),
+		permitted(post, "/admin/mileage-rates/:id", "admin.expense_policy", policy.Update, s.refUpdate(mileageRatesRef)),
+		permitted(post, "/admin/mileage-rates/:id/archive", "admin.expense_policy", policy.Update, s.refArchive(mileageRatesRef, true)),
+		permitted(post, "/admin/mileage-rates/:id/unarchive", "admin.expense_policy", policy.Update, s.refArchive(mileageRatesRef, false)),
+		permitted(get, "/admin/mileage-rates/:id/history", "admin.expense_policy", policy.Read, s.refHistory(mileageRatesRef)),
+		permitted(get, "/admin/per-diem-rates", "admin.expense_policy", policy.Read, s.perDiemRatesPage).nav("Per diem rates"),
+		permitted(get, "/admin/per-diem-rates/new", "admin.expense_policy", policy.Create, s.refNew(perDiemRatesRef)),
+		permitted(post, "/admin/per-diem-rates", "admin.expense_policy", policy.Create, s.refCreate(perDiemRatesRef)),
+		permitted(get, "/admin/per-diem-rates/:id", "admin.expense_policy", policy.Read, s.refShow(perDiemRatesRef)),
+		permitted(post, "/admin/per-diem-rates/:id", "admin.expense_policy", policy.Update, s.refUpdate(perDiemRatesRef)),
+		permitted(post, "/admin/per-diem-rates/:id/archive", "admin.expense_policy", policy.Update, s.refArchive(perDiemRatesRef, true)),
+		permitted(post, "/admin/per-diem-rates/:id/unarchive", "admin.expense_policy", policy.Update, s.refArchive(perDiemRatesRef, false)),
+		permitted(get, "/admin/per-diem-rates/:id/history", "admin.expense_policy", policy.Read, s.refHistory(perDiemRatesRef)),
+		permitted(get, "/admin/receipt-threshold", "admin.expense_policy", policy.Read, s.receiptThresholdPage),
+		permitted(post, "/admin/receipt-threshold", "admin.expense_policy", policy.Update, s.updateReceiptThreshold),
 		// Approvals: the approver's queue, decisions and out-of-office delegation, and the
 		// approval rules admin.
 		permitted(get, "/approvals", "approvals", policy.Read, s.approvalsPage).nav("Approvals"),
@@ -266,11 +292,6 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/requisitions/:id/attachments", "attachments", policy.Create, s.postAttachment(requisitionDocs)).upload(),
 		permitted(get, "/requisitions/:id/attachments/:attachment", "requisitions", policy.Read, s.downloadAttachment(requisitionDocs)),
 
-		// Reports: spend of the person's own departments, or of every one with the wider permission.
-		permitted(get, reports.SpendPath, outlay.ObjSpendReport, policy.Read, s.spendReport).nav("Spend report").
-			widenedBy(outlay.ObjSpendReportAll, policy.Read),
-		permitted(get, reports.SpendCSVPath, outlay.ObjSpendReport, policy.Export, s.spendCSV),
-
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
 		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),
 	}
@@ -282,14 +303,9 @@ func (s *Server) Permissions() []policy.Permission {
 	seen := map[policy.Permission]bool{}
 	var out []policy.Permission
 	for _, r := range s.routes {
-		if r.Access != Permitted {
-			continue
-		}
-		for _, p := range []policy.Permission{r.Perm, r.Widen} {
-			if p.Object != "" && !seen[p] {
-				seen[p] = true
-				out = append(out, p)
-			}
+		if r.Access == Permitted && !seen[r.Perm] {
+			seen[r.Perm] = true
+			out = append(out, r.Perm)
 		}
 	}
 	return out

@@ -31,7 +31,6 @@ import (
 	"gorm.io/gorm"
 
 	"outlay"
-	"outlay/auth"
 	"outlay/config"
 	"outlay/mail"
 	"outlay/models"
@@ -429,8 +428,7 @@ func (q *Queue) dailyTenant(ctx context.Context, slug string) error {
 		return err
 	}
 	defer release()
-	n := &models.Notifier{OrgName: t.Name, BaseURL: q.opts.Config.TenantURL(t.Slug, ""), Slug: t.Slug,
-		Signer: auth.NewSigner(q.opts.Config.SecretKey)}
+	n := &models.Notifier{OrgName: t.Name, BaseURL: q.opts.Config.TenantURL(t.Slug, "")}
 	now := q.opts.Now()
 	digests, err := models.SendDigests(ctx, db, n, now)
 	reminders, rerr := models.SendReminders(ctx, db, n, now)

@@ -17,6 +17,9 @@ type DashboardSummary struct {
 	// Open counts the viewer's own documents still in play, by kind and status (the kind's
 	// OpenStatuses).
 	Open map[string]map[string]int
+	// OpenTotals adds up the viewer's own open documents of each kind by currency (minor
+	// units), for the kinds whose queue names a total.
+	OpenTotals map[string]map[string]int64
 	// OpenByStatus counts the viewer's own requisitions still in play (draft, pending,
 	// rejected, withdrawn, approved but not yet ordered), by status.
 	OpenByStatus map[string]int
@@ -74,8 +77,8 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 	}
 	args := queueArgs(v)
 	args["from"], args["to"] = monthStart, monthStart.AddDate(0, 1, 0)
-	openSQL := `NULL::json`
-	var open []string
+	openSQL, totalsSQL := `NULL::json`, `NULL::json`
+	var open, totals []string
 	for i, k := range documentKinds {
 		if len(k.OpenStatuses) == 0 {
 			continue
@@ -88,9 +91,16 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		}
 		open = append(open, `'`+k.Type+`', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM `+k.Table+`
 			WHERE `+k.OwnerColumn+` = @me AND status IN @`+key+cond+` GROUP BY status) o)`)
+		if k.Queue.Total != "" {
+			totals = append(totals, `'`+k.Type+`', (SELECT json_object_agg(currency, total) FROM (SELECT `+k.Queue.Currency+` AS currency,
+				sum(`+k.Queue.Total+`) AS total FROM `+k.Table+` d WHERE d.`+k.OwnerColumn+` = @me AND d.status IN @`+key+cond+` GROUP BY 1) t)`)
+		}
 	}
 	if len(open) > 0 {
 		openSQL = `json_build_object(` + strings.Join(open, ", ") + `)`
+	}
+	if len(totals) > 0 {
+		totalsSQL = `json_build_object(` + strings.Join(totals, ", ") + `)`
 	}
 	toOrderSQL := `0`
 	if withToOrder {
@@ -103,7 +113,8 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		args["today"] = now.Format(time.DateOnly)
 		scope := ``
 		if budgets == OwnBudgets {
-			scope = ` AND b.department_id IN (` + ownDepartmentsSQL + `)`
+			scope = ` AND b.department_id IN (SELECT department_id FROM users WHERE id = @me AND department_id IS NOT NULL
+				UNION SELECT id FROM departments WHERE head_id = @me)`
 		}
 		budgetSQL = `(SELECT json_agg(b.id ORDER BY b.id) FROM budgets b WHERE b.archived_at IS NULL
 			AND b.period_start <= CAST(@today AS date) AND b.period_end >= CAST(@today AS date)` + scope + `)`
@@ -111,6 +122,7 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 	var row struct {
 		Budgets         *string
 		Open            *string
+		OpenTotals      *string
 		Waiting         int
 		Spend           *string
 		OtherCurrencies int
@@ -119,13 +131,14 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 	}
 	err := db.WithContext(ctx).Raw(`SELECT
 		`+openSQL+` AS open,
+		`+totalsSQL+` AS open_totals,
 		(`+queueCountSQL+`) AS waiting,
 		`+spendSQL+`,
 		(SELECT default_currency FROM org_settings WHERE id = 1) AS currency,
 		`+toOrderSQL+` AS to_order,
 		`+budgetSQL+` AS budgets`,
 		args,
-	).Row().Scan(&row.Open, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency, &row.ToOrder, &row.Budgets)
+	).Row().Scan(&row.Open, &row.OpenTotals, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency, &row.ToOrder, &row.Budgets)
 	if err != nil {
 		return DashboardSummary{}, err
 	}
@@ -133,6 +146,11 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		ToOrder: row.ToOrder}
 	if row.Open != nil {
 		if err := json.Unmarshal([]byte(*row.Open), &out.Open); err != nil {
+			return DashboardSummary{}, err
+		}
+	}
+	if row.OpenTotals != nil {
+		if err := json.Unmarshal([]byte(*row.OpenTotals), &out.OpenTotals); err != nil {
 			return DashboardSummary{}, err
 		}
 	}

@@ -173,6 +173,12 @@ type Line struct {
 	TaxRate     string
 	GLCode      string
 	Amount      string
+	// Receipt is the line's receipt (an attachment of the document); ReceiptImage: shown as
+	// a thumbnail.
+	Receipt      int64
+	ReceiptImage bool
+	// Notes are what the approver should look at: over a limit, a possible duplicate.
+	Notes []string
 }
 
 // Attachment is one file on the document.

@@ -1,0 +1,579 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
+	"outlay/storage"
+	"outlay/views"
+	"outlay/views/expenses"
+)
+
+var (
+	expenseDocs    = registeredKind(outlay.DocExpense)
+	expensesCreate = policy.Permission{Object: "expenses", Action: policy.Create}
+)
+
+// maxReceiptBytes is the largest receipt: a phone photo or a scanned PDF.
+const maxReceiptBytes = 10 << 20
+
+func (s *Server) myExpenses(c *fiber.Ctx) error  { return s.expenseList(c, false) }
+func (s *Server) allExpenses(c *fiber.Ctx) error { return s.expenseList(c, true) }
+
+// expenseList shows the person's own reports, or (everyone) every submitted one they may
+// see, with search, filters and pages.
+func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
+	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+	l := expenses.List{Title: "My expenses", Everyone: everyone, CanCreate: s.can(c, expensesCreate)}
+	f := expenses.Filter{Base: expenses.ListPath, Q: strings.TrimSpace(c.Query("q")), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	mf := models.ExpenseFilter{Mine: !everyone, Query: f.Q}
+	if everyone {
+		l.Title, f.Base = "All expense reports", expenses.AllPath
+		depts, err := models.Departments(ctx, db)
+		if err != nil {
+			return err
+		}
+		for _, d := range depts {
+			id := strconv.FormatInt(d.ID, 10)
+			l.Departments = append(l.Departments, expenses.Option{Value: id, Label: d.Name})
+			if id == c.Query("department") {
+				f.Department, mf.DepartmentID = id, d.ID
+			}
+		}
+	}
+	for _, st := range expenses.Statuses {
+		if st == c.Query("status") && !(everyone && st == models.ExpenseDraft) {
+			f.Status, mf.Status = st, st
+		}
+	}
+	counts, err := models.CountExpensesByStatus(ctx, db, v, mf)
+	if err != nil {
+		return err
+	}
+	mf.Offset, mf.Limit = (f.Page-1)*expenses.PerPage, expenses.PerPage
+	list, err := models.ListExpenses(ctx, db, v, mf)
+	if err == nil && len(list.Rows) == 0 && list.Total > 0 {
+		f.Page = (list.Total + expenses.PerPage - 1) / expenses.PerPage
+		mf.Offset = (f.Page - 1) * expenses.PerPage
+		list, err = models.ListExpenses(ctx, db, v, mf)
+	}
+	if err != nil {
+		return err
+	}
+	l.Filter, l.Total, l.Summary = f, list.Total, expenseCountsSummary(counts)
+	l.Pager = views.Pagination{Page: f.Page, PerPage: expenses.PerPage, Total: list.Total, URL: f.URL, Target: expenses.ResultsID}
+	for _, r := range list.Rows {
+		row := expenses.Row{ID: r.ID, Title: r.Title, Status: r.Status, Owner: r.OwnerName, Department: r.DepartmentName,
+			Period: periodText(r.PeriodFrom, r.PeriodTo), Total: money.Money{Minor: r.TotalMinor, Currency: r.Currency}.String(),
+			Lines: r.LineCount, Updated: r.UpdatedAt.UTC().Format("2 Jan 2006")}
+		if r.Number != nil {
+			row.Number = *r.Number
+		}
+		l.Rows = append(l.Rows, row)
+	}
+	p := page{Title: l.Title, Nav: f.Base, Content: expenses.ListPage(l)}
+	if htmxTarget(c) == expenses.ResultsID {
+		p.Partial = expenses.Results(l)
+		c.Set("HX-Push-Url", f.URL(f.Page))
+	}
+	return s.render(c, http.StatusOK, p)
+}
+
+// expenseCountsSummary says the counts in a sentence: "3 expense reports: 1 draft, 2 paid."
+func expenseCountsSummary(counts map[string]int) string {
+	all := 0
+	var parts []string
+	for _, st := range expenses.Statuses {
+		all += counts[st]
+		if n := counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(expenses.StatusLabel(st))))
+		}
+	}
+	s := countText(all, "expense report", "expense reports")
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	return s + "."
+}
+
+func periodText(from, to *time.Time) string {
+	switch {
+	case from == nil && to == nil:
+		return ""
+	case to == nil:
+		return "From " + formatDate(from)
+	case from == nil:
+		return "Until " + formatDate(to)
+	}
+	return formatDate(from) + " – " + formatDate(to)
+}
+
+// bindExpense reads the report form as typed. Each line's fields arrive as repeated values
+// in row order; a row missing a field (a tampered form) reads it as empty.
+func bindExpense(c *fiber.Ctx) models.ExpenseInput {
+	in := models.ExpenseInput{Title: c.FormValue("title"), Purpose: c.FormValue("purpose"), Department: c.FormValue("department"),
+		PeriodFrom: c.FormValue("period_from"), PeriodTo: c.FormValue("period_to"), Currency: c.FormValue("currency")}
+	args := c.Request().PostArgs()
+	names := []string{"kind", "date", "category", "merchant", "amount", "tax", "currency", "rate", "note", "justification",
+		"receipt", "from", "to", "distance", "unit", "days", "destination"}
+	cols := map[string][][]byte{}
+	rows := len(args.PeekMulti("kind"))
+	for _, name := range names {
+		cols[name] = args.PeekMulti(name)
+	}
+	// The header's currency comes first among the values named currency.
+	if len(cols["currency"]) > 0 {
+		cols["currency"] = cols["currency"][1:]
+	}
+	rows = min(rows, models.MaxExpenseLines+1)
+	at := func(name string, i int) string {
+		if i < len(cols[name]) {
+			return string(cols[name][i])
+		}
+		return ""
+	}
+	for i := 0; i < rows; i++ {
+		in.Lines = append(in.Lines, models.ExpenseLineInput{Kind: at("kind", i), Date: at("date", i), Category: at("category", i),
+			Merchant: at("merchant", i), Amount: at("amount", i), Tax: at("tax", i), Currency: at("currency", i), Rate: at("rate", i),
+			Note: at("note", i), Justification: at("justification", i), Receipt: at("receipt", i), From: at("from", i), To: at("to", i),
+			Distance: at("distance", i), Unit: at("unit", i), Days: at("days", i), Destination: at("destination", i)})
+	}
+	return in
+}
+
+// expenseInputOf is a stored report as its form shows it.
+func expenseInputOf(d *models.ExpenseDetail) models.ExpenseInput {
+	in := models.ExpenseInput{Title: d.Title, Purpose: d.Purpose, Department: optionalValue(d.DepartmentID),
+		PeriodFrom: dateValue(d.PeriodFrom), PeriodTo: dateValue(d.PeriodTo), Currency: d.Currency}
+	for _, l := range d.Lines {
+		li := models.ExpenseLineInput{Kind: l.Kind, Date: l.SpentOn.Format(models.DateLayout), Category: strconv.FormatInt(l.CategoryID, 10),
+			Note: l.Note, Justification: l.Justification, Receipt: optionalValue(l.ReceiptID), From: l.FromPlace, To: l.ToPlace}
+		if l.RateMicro != 1_000_000 || l.Currency != d.Currency {
+			li.Rate = money.FormatExchangeRate(l.RateMicro)
+		}
+		switch l.Kind {
+		case models.LineExpense:
+			li.Merchant, li.Amount, li.Currency = l.Merchant, l.Amount().Plain(), l.Currency
+			if l.TaxMinor != 0 {
+				li.Tax = money.Money{Minor: l.TaxMinor, Currency: l.Currency}.Plain()
+			}
+		case models.LineMileage:
+			if l.DistanceMilli != nil && l.Unit != nil {
+				li.Distance, li.Unit = l.DistanceMilli.String(), *l.Unit
+			}
+		case models.LinePerDiem:
+			li.Destination = optionalValue(l.PerDiemRateID)
+			if l.Days != nil {
+				li.Days = strconv.Itoa(*l.Days)
+			}
+		}
+		in.Lines = append(in.Lines, li)
+	}
+	return in
+}
+
+func dateValue(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(models.DateLayout)
+}
+
+// expenseForm builds the form's view: what was typed, its messages and its choices. cur is
+// the stored report when editing one.
+func (s *Server) expenseForm(c *fiber.Ctx, in models.ExpenseInput, errs outlay.ValidationErrors, cur *models.ExpenseDetail) (expenses.Form, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	f := expenses.Form{CSRF: s.csrfToken(c), Title: in.Title, Purpose: in.Purpose, Department: in.Department, PeriodFrom: in.PeriodFrom,
+		PeriodTo: in.PeriodTo, Currency: in.Currency, Errors: views.FieldErrors{}}
+	for k, msg := range errs {
+		f.Errors[k] = msg
+	}
+	threshold, err := models.ReceiptThreshold(ctx, db)
+	if err != nil {
+		return f, err
+	}
+	f.Threshold = threshold.String()
+	if f.Currency == "" {
+		f.Currency = threshold.Currency
+	}
+	depts, err := models.Departments(ctx, db)
+	if err != nil {
+		return f, err
+	}
+	for _, d := range depts {
+		f.Departments = append(f.Departments, expenses.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
+	}
+	cats, err := models.ActiveExpenseCategories(ctx, db)
+	if err != nil {
+		return f, err
+	}
+	for _, k := range cats {
+		label := k.Name
+		if lt := k.LimitText(); lt != "" {
+			label += " (up to " + lt + ")"
+		}
+		f.Categories = append(f.Categories, expenses.Option{Value: strconv.FormatInt(k.ID, 10), Label: label})
+	}
+	rates, err := models.ActivePerDiemRates(ctx, db)
+	if err != nil {
+		return f, err
+	}
+	for _, r := range rates {
+		f.Destinations = append(f.Destinations, expenses.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Destination + " (" + r.Daily().String() + " a day)"})
+	}
+	f.Currencies = currencyOptions(f.Currency)
+	total := int64(0)
+	if cur != nil {
+		f.ID, f.Status, f.CanDelete = cur.ID, cur.Status, cur.Status == models.ExpenseDraft && cur.Number == nil
+		f.HistoryURL = expenseDocs.Path(cur.ID) + "/history"
+		if cur.Number != nil {
+			f.Number = *cur.Number
+		}
+		if r := cur.Returned(); r != nil {
+			f.Returned = &expenses.Decision{By: r.ActedByName, At: formatMoment(r.ActedAt), Comment: r.Comment}
+		}
+		f.Steps = expenseSteps(cur.Steps)
+		total = cur.TotalMinor
+		comments, err := s.documentComments(c, expenseDocs, cur.ID, "", nil)
+		if err != nil {
+			return f, err
+		}
+		attachments, err := s.documentAttachments(c, expenseDocs, cur.ID, nil)
+		if err != nil {
+			return f, err
+		}
+		f.Comments, f.Attachments = &comments, &attachments
+	}
+	f.Total = money.Money{Minor: total, Currency: f.Currency}.String()
+	for i, l := range in.Lines {
+		fl := expenses.FormLine{Kind: l.Kind, Date: l.Date, Category: l.Category, Merchant: l.Merchant, Amount: l.Amount, Tax: l.Tax,
+			Currency: l.Currency, Rate: l.Rate, Note: l.Note, Justification: l.Justification, Receipt: l.Receipt, From: l.From, To: l.To,
+			Distance: l.Distance, Unit: l.Unit, Days: l.Days, Destination: l.Destination}
+		if cur != nil && i < len(cur.LineDetails) && cur.LineDetails[i].Kind == l.Kind {
+			d := cur.LineDetails[i]
+			fl.LineID, fl.Flags = d.ID, d.Flags()
+			fl.Priced = money.Money{Minor: d.ReportMinor, Currency: cur.Currency}.String()
+			if d.ReceiptID != nil && d.ReceiptName != "" {
+				fl.ReceiptName, fl.ReceiptHref = d.ReceiptName, expenses.AttachmentPath(cur.ID, *d.ReceiptID)
+			}
+			fl.ReceiptNeeded = models.ReceiptRequired(d.ExpenseLine, cur.Currency, threshold)
+		}
+		f.Lines = append(f.Lines, fl)
+	}
+	return f, nil
+}
+
+func expenseSteps(steps []models.ApprovalStepDetail) []expenses.Step {
+	var out []expenses.Step
+	for _, st := range steps {
+		step := expenses.Step{Round: st.Round, Position: st.Position, Who: stepWho(st), Status: st.Status,
+			ActedBy: st.ActedByName, At: formatMoment(st.ActedAt), Comment: st.Comment, Rule: st.RuleName}
+		if st.OnBehalfOfName != "" {
+			step.ActedBy += " for " + st.OnBehalfOfName
+		}
+		out = append(out, step)
+	}
+	return out
+}
+
+func (s *Server) renderExpenseForm(c *fiber.Ctx, status int, f expenses.Form) error {
+	title := "New expense report"
+	if f.Number != "" {
+		title = "Expense report " + f.Number
+	} else if f.ID != 0 {
+		title = "Draft expense report"
+	}
+	return s.render(c, status, page{Title: title, Nav: expenses.ListPath, Content: expenses.FormPage(f)})
+}
+
+func (s *Server) newExpensePage(c *fiber.Ctx) error {
+	f, err := s.expenseForm(c, models.ExpenseInput{Lines: []models.ExpenseLineInput{{Kind: models.LineExpense}}}, nil, nil)
+	if err != nil {
+		return err
+	}
+	return s.renderExpenseForm(c, http.StatusOK, f)
+}
+
+func (s *Server) createExpense(c *fiber.Ctx) error { return s.saveExpense(c, nil) }
+
+func (s *Server) updateExpense(c *fiber.Ctx) error {
+	d, err := s.expenseFromPath(c)
+	if err != nil {
+		return err
+	}
+	if !s.expenseEditableByMe(c, d) {
+		return outlay.Conflict("This expense report is no longer editable: it is waiting for approval or was decided.")
+	}
+	return s.saveExpense(c, d)
+}
+
+// saveExpense answers the form: add or remove a line (nothing saved), save the draft, or save
+// and submit it. A refusal shows the form again with every message beside its field and
+// nothing saved.
+func (s *Server) saveExpense(c *fiber.Ctx, cur *models.ExpenseDetail) error {
+	in := bindExpense(c)
+	intent := c.FormValue("intent")
+	if kind, ok := strings.CutPrefix(intent, "add-"); ok {
+		switch kind {
+		case models.LineExpense, models.LineMileage, models.LinePerDiem:
+			in.Lines = append(in.Lines, models.ExpenseLineInput{Kind: kind})
+		}
+		f, err := s.expenseForm(c, in, nil, cur)
+		if err != nil {
+			return err
+		}
+		return s.renderExpenseForm(c, http.StatusOK, f)
+	}
+	if n, ok := strings.CutPrefix(intent, "remove-"); ok {
+		if i, err := strconv.Atoi(n); err == nil && i >= 0 && i < len(in.Lines) {
+			in.Lines = append(in.Lines[:i], in.Lines[i+1:]...)
+		}
+		f, err := s.expenseForm(c, in, nil, nil)
+		if err != nil {
+			return err
+		}
+		if cur != nil {
+			// Rows moved: stored ids no longer match rows until it is saved.
+			f.ID, f.Status, f.Number, f.HistoryURL = cur.ID, cur.Status, strOr(cur.Number), expenseDocs.Path(cur.ID)+"/history"
+		}
+		return s.renderExpenseForm(c, http.StatusOK, f)
+	}
+	var id int64
+	if cur != nil {
+		id = cur.ID
+	}
+	submit := intent == "submit"
+	r, err := models.SaveExpense(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
+	if verr, ok := outlay.AsValidation(err); ok {
+		f, err := s.expenseForm(c, in, verr, cur)
+		if err != nil {
+			return err
+		}
+		return s.renderExpenseForm(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case submit && r.Status == models.ExpenseApproved:
+		s.setFlash(c, "success", fmt.Sprintf("%s is submitted and approved: nobody else needs to approve it.", *r.Number))
+	case submit:
+		s.setFlash(c, "success", fmt.Sprintf("%s is submitted for approval.", *r.Number))
+	default:
+		s.setFlash(c, "success", "Saved the draft.")
+	}
+	return redirect(c, expenses.Path(r.ID))
+}
+
+func strOr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// expenseFromPath reads the report the path names, if the viewer may see it.
+func (s *Server) expenseFromPath(c *fiber.Ctx) (*models.ExpenseDetail, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return models.GetExpense(c.UserContext(), tenantDB(c), s.viewer(c), id)
+}
+
+func (s *Server) expenseEditableByMe(c *fiber.Ctx, d *models.ExpenseDetail) bool {
+	return d.OwnerID == currentUser(c).UserID && d.Editable()
+}
+
+// expensePage shows a report: the form when it is the viewer's own and still editable, the
+// read-only page otherwise.
+func (s *Server) expensePage(c *fiber.Ctx) error {
+	d, err := s.expenseFromPath(c)
+	if err != nil {
+		return err
+	}
+	if s.expenseEditableByMe(c, d) {
+		f, err := s.expenseForm(c, expenseInputOf(d), nil, d)
+		if err != nil {
+			return err
+		}
+		return s.renderExpenseForm(c, http.StatusOK, f)
+	}
+	v, err := s.expenseDetail(c, d)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, page{Title: v.Title, Nav: expenses.ListPath, Content: expenses.DetailPage(v)})
+}
+
+func expenseTitle(d *models.ExpenseDetail) string {
+	if d.Number != nil {
+		return "Expense report " + *d.Number
+	}
+	return "Draft expense report"
+}
+
+// expenseLines are a report's lines as its pages show them.
+func expenseLines(d *models.ExpenseDetail) []expenses.Line {
+	var out []expenses.Line
+	for _, l := range d.LineDetails {
+		line := expenses.Line{Position: l.Position, Date: l.SpentOn.Format("2 Jan 2006"), Kind: l.Kind, Description: l.Describe(),
+			Category: l.CategoryName, GLAccount: l.GLCode, Amount: l.Amount().String(), Note: l.Note, Flags: l.Flags()}
+		if l.Currency != d.Currency {
+			line.Converted = money.Money{Minor: l.ReportMinor, Currency: d.Currency}.String()
+			line.Rate = money.FormatExchangeRate(l.RateMicro)
+		}
+		if l.TaxMinor != 0 {
+			line.Tax = money.Money{Minor: l.TaxMinor, Currency: l.Currency}.String()
+		}
+		if l.ReceiptID != nil && l.ReceiptName != "" {
+			line.Receipt = &expenses.Receipt{Href: expenses.AttachmentPath(d.ID, *l.ReceiptID), Name: l.ReceiptName,
+				Image: strings.HasPrefix(l.ReceiptType, "image/")}
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// expenseDetail is the read-only view of d.
+func (s *Server) expenseDetail(c *fiber.Ctx, d *models.ExpenseDetail) (expenses.Detail, error) {
+	v := expenses.Detail{ID: d.ID, CSRF: s.csrfToken(c), Title: expenseTitle(d), Number: strOr(d.Number), Status: d.Status,
+		Owner: d.OwnerName, Department: d.DepartmentName, Period: periodText(d.PeriodFrom, d.PeriodTo), Purpose: d.Purpose,
+		Total: d.Total().String(), Currency: d.Currency, Submitted: formatMoment(d.SubmittedAt), Decided: formatMoment(d.DecidedAt),
+		Lines: expenseLines(d), Steps: expenseSteps(d.Steps), HistoryURL: expenseDocs.Path(d.ID) + "/history"}
+	for _, st := range d.Steps {
+		if st.Status == models.StepPending {
+			v.WaitingFor = stepWho(st)
+		}
+	}
+	var err error
+	if v.Comments, err = s.documentComments(c, expenseDocs, d.ID, "", nil); err != nil {
+		return v, err
+	}
+	v.Attachments, err = s.documentAttachments(c, expenseDocs, d.ID, nil)
+	return v, err
+}
+
+func (s *Server) deleteExpense(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := models.DeleteExpenseDraft(c.UserContext(), tenantDB(c), currentUser(c).UserID, id); err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "The draft is deleted.")
+	return redirect(c, expenses.ListPath)
+}
+
+func (s *Server) expenseHistory(c *fiber.Ctx) error {
+	d, err := s.expenseFromPath(c)
+	if err != nil {
+		return err
+	}
+	title := expenseTitle(d)
+	return s.history(c, expenseDocs.Base, "History of "+title, expenseDocs.Path(d.ID), "Back to "+title,
+		expenseDocs.RecordHistory(strconv.FormatInt(d.ID, 10)))
+}
+
+// attachExpenseReceipt stores a photo or PDF as the receipt of one line of the owner's
+// editable report. The report is checked before any byte is stored; a refused file (too
+// large, empty, not a photo or PDF) is named beside the line's receipt and nothing changes.
+func (s *Server) attachExpenseReceipt(c *fiber.Ctx) error {
+	v := s.viewer(c)
+	d, err := s.expenseFromPath(c)
+	if err != nil {
+		return err
+	}
+	lineID, err := pathID(c, "line")
+	if err != nil {
+		return err
+	}
+	row := -1
+	for i, l := range d.Lines {
+		if l.ID == lineID {
+			row = i
+		}
+	}
+	if d.OwnerID != v.UserID || row < 0 {
+		return outlay.NotFound("That line does not exist.")
+	}
+	if !d.Editable() {
+		return outlay.Conflict("This expense report is no longer editable: it is waiting for approval or was decided.")
+	}
+	err = s.receiveReceipt(c, d.ID, lineID, v)
+	if verr, ok := outlay.AsValidation(err); ok {
+		msg := verr["file"]
+		if msg == "" {
+			msg = verr["receipt"]
+		}
+		if msg == "" {
+			msg = "Choose a photo or PDF of the receipt."
+		}
+		f, err := s.expenseForm(c, expenseInputOf(d), outlay.ValidationErrors{models.ExpenseField(row, "receipt"): msg}, d)
+		if err != nil {
+			return err
+		}
+		return s.renderExpenseForm(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("Receipt attached to line %d.", row+1))
+	return redirect(c, expenses.Path(d.ID)+"#line-"+strconv.Itoa(row))
+}
+
+func (s *Server) receiveReceipt(c *fiber.Ctx, id, lineID int64, v models.Viewer) error {
+	f, err := s.uploadedFile(c, "file")
+	if err != nil {
+		return err
+	}
+	up, err := s.blobs.Receive(c.UserContext(), tenantOf(c).Slug, f, f.FileName(), min(s.cfg.MaxUploadBytes, maxReceiptBytes))
+	if err != nil {
+		var verr outlay.ValidationErrors
+		if errors.As(err, &verr) && strings.HasPrefix(verr["file"], "This file is larger") {
+			return outlay.ValidationErrors{"file": "This receipt is larger than " + storage.FormatSize(min(s.cfg.MaxUploadBytes, maxReceiptBytes)) + ": take the photo again at a smaller size, or attach a PDF."}
+		}
+		if errors.As(err, &verr) && strings.HasPrefix(verr["file"], "Files of this kind") {
+			return outlay.ValidationErrors{"file": "A receipt must be a photo (JPEG, PNG, WebP or GIF) or a PDF."}
+		}
+		return err
+	}
+	_, err = models.AttachReceipt(c.UserContext(), tenantDB(c), v, id, lineID, models.NewAttachment{Filename: up.Filename,
+		ContentType: up.ContentType, SizeBytes: up.Size, SHA256: up.SHA256, StorageKey: up.Key})
+	return err
+}
+
+// openExpensesCard is the dashboard's card of the person's reports not yet paid: how many,
+// and their total in each currency ("2 · $310.50").
+func (s *Server) openExpensesCard(c *fiber.Ctx, sum models.DashboardSummary) templ.Component {
+	card := expenses.OpenCard{}
+	for _, n := range sum.Open[models.DocExpense] {
+		card.Count += n
+	}
+	totals := sum.OpenTotals[models.DocExpense]
+	currencies := make([]string, 0, len(totals))
+	for cur := range totals {
+		currencies = append(currencies, cur)
+	}
+	slices.Sort(currencies)
+	for _, cur := range currencies {
+		card.Totals = append(card.Totals, money.Money{Minor: totals[cur], Currency: cur}.String())
+	}
+	if s.can(c, expensesCreate) {
+		card.NewURL = expenses.NewPath
+	}
+	return expenses.OpenExpensesCard(card)
+}

@@ -1,0 +1,236 @@
+// Package expenses shows expense reports: the owner's list and everyone's, the form with its
+// expense, mileage and per diem lines and a receipt per line, and the read-only page.
+package expenses
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/a-h/templ"
+
+	"outlay/views"
+	"outlay/views/documents"
+)
+
+// Addresses of the expense pages.
+const (
+	ListPath  = "/expenses"
+	AllPath   = "/expenses/all"
+	NewPath   = "/expenses/new"
+	FormID    = "expense-form"
+	ResultsID = "expense-results"
+	PerPage   = 25
+)
+
+// Path is a report's page.
+func Path(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
+
+// ReceiptPath is where a line's receipt is uploaded.
+func ReceiptPath(id, line int64) string {
+	return fmt.Sprintf("%s/lines/%d/receipt", Path(id), line)
+}
+
+// AttachmentPath downloads one of a report's files.
+func AttachmentPath(id, attachment int64) string {
+	return fmt.Sprintf("%s/attachments/%d", Path(id), attachment)
+}
+
+// Statuses are the statuses in list order.
+var Statuses = []string{"draft", "submitted", "returned", "approved", "scheduled", "paid"}
+
+// StatusLabel is how a status reads.
+func StatusLabel(status string) string {
+	switch status {
+	case "draft":
+		return "Draft"
+	case "submitted":
+		return "Waiting for approval"
+	case "returned":
+		return "Returned"
+	case "approved":
+		return "Approved"
+	case "scheduled":
+		return "Scheduled for payment"
+	case "paid":
+		return "Paid"
+	}
+	return status
+}
+
+func statusClass(status string) string {
+	switch status {
+	case "approved", "scheduled", "paid":
+		return "badge badge-success"
+	case "submitted":
+		return "badge badge-warning"
+	case "returned":
+		return "badge badge-revoked"
+	}
+	return "badge badge-muted"
+}
+
+// Option is one choice of a select.
+type Option = views.Option
+
+// Filter is a list's search, filters and page, as the query string carries them.
+type Filter struct {
+	Base       string
+	Q          string
+	Status     string
+	Department string
+	Page       int
+}
+
+// Active reports whether the filter narrows the list (the status aside).
+func (f Filter) Active() bool { return f.Q != "" || f.Department != "" }
+
+// URL is the list's address with this filter at page.
+func (f Filter) URL(page int) string {
+	return views.ListURL(f.Base, page, [2]string{"q", f.Q}, [2]string{"status", f.Status}, [2]string{"department", f.Department})
+}
+
+// Row is one report in a list.
+type Row struct {
+	ID         int64
+	Number     string
+	Title      string
+	Status     string
+	Owner      string
+	Department string
+	Period     string
+	Total      string
+	Lines      int
+	Updated    string
+}
+
+// List is a list page: the owner's own (Everyone false) or everyone's submitted ones.
+type List struct {
+	Title       string
+	Everyone    bool
+	Summary     string
+	Filter      Filter
+	Departments []Option
+	Rows        []Row
+	Total       int
+	Pager       views.Pagination
+	CanCreate   bool
+}
+
+// FormLine is one line of the form as typed, with its stored id (0 when new), its receipt
+// and what the owner should know of it.
+type FormLine struct {
+	Kind, Date, Category, Merchant, Amount, Tax, Currency, Rate, Note, Justification string
+	From, To, Distance, Unit, Days, Destination, Receipt                             string
+	LineID                                                                           int64
+	ReceiptName                                                                      string
+	ReceiptHref                                                                      string
+	Priced                                                                           string // the stored line's amount in the report's currency
+	Flags                                                                            []string
+	ReceiptNeeded                                                                    bool
+}
+
+// Form is the report form.
+type Form struct {
+	ID                                                         int64
+	CSRF                                                       string
+	Title, Purpose, Department, PeriodFrom, PeriodTo, Currency string
+	Status                                                     string
+	Number                                                     string
+	Lines                                                      []FormLine
+	Errors                                                     views.FieldErrors
+	Departments, Categories, Destinations, Currencies          []Option
+	Total                                                      string
+	Threshold                                                  string
+	CanDelete                                                  bool
+	Returned                                                   *Decision
+	Comments                                                   *documents.Comments
+	Attachments                                                *documents.Attachments
+	Steps                                                      []Step
+	HistoryURL                                                 string
+}
+
+// Action is where the form posts.
+func (f Form) Action() string {
+	if f.ID == 0 {
+		return ListPath
+	}
+	return Path(f.ID)
+}
+
+// Decision is who returned the report and why.
+type Decision struct{ By, At, Comment string }
+
+// Step is one step of the approval route.
+type Step struct {
+	Round, Position      int
+	Who, Status, ActedBy string
+	At, Comment, Rule    string
+}
+
+// Line is one line on the read-only page.
+type Line struct {
+	Position    int
+	Date        string
+	Kind        string
+	Description string
+	Category    string
+	GLAccount   string
+	Amount      string // in its own currency
+	Converted   string // in the report's, when the currencies differ
+	Rate        string
+	Tax         string
+	Note        string
+	Receipt     *Receipt
+	Flags       []string
+}
+
+// Receipt is a line's receipt: an image shown as a thumbnail, or a file linked.
+type Receipt struct {
+	Href  string
+	Name  string
+	Image bool
+}
+
+// Detail is the read-only page.
+type Detail struct {
+	ID                                       int64
+	CSRF                                     string
+	Title, Number, Status, Owner, Department string
+	Period, Purpose, Total, Currency         string
+	Submitted, Decided, WaitingFor           string
+	Lines                                    []Line
+	Steps                                    []Step
+	HistoryURL                               string
+	Comments                                 documents.Comments
+	Attachments                              documents.Attachments
+}
+
+// OpenCard is the dashboard's card of the person's open reports.
+type OpenCard struct {
+	Count  int
+	Totals []string
+	NewURL string
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func linesText(n int) string {
+	if n == 1 {
+		return "1 line"
+	}
+	return itoa(n) + " lines"
+}
+
+func kindLabel(kind string) string {
+	switch kind {
+	case "mileage":
+		return "Mileage"
+	case "per_diem":
+		return "Per diem"
+	}
+	return "Expense"
+}
+
+func rowField(i int, name string) string { return fmt.Sprintf("expense-%d-%s", i, name) }
+
+var _ templ.Component
