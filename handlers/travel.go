@@ -352,7 +352,7 @@ func (s *Server) tripForm(c *fiber.Ctx, in models.TravelInput, errs outlay.Valid
 	for _, cat := range models.TravelCostCategories {
 		f.Estimates = append(f.Estimates, travel.Estimate{Category: cat, Label: models.TravelCostLabel(cat), Value: in.Estimates[cat]})
 	}
-	if total, ok := models.TravelEstimateTotal(in); ok {
+	if total, ok := models.TravelEstimateTotal(in); ok && total.Minor > 0 {
 		f.Total = total.String()
 	}
 	for _, cur := range money.Currencies {

@@ -1,0 +1,163 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// A trip from the form to approved in a real browser, on a 1280×900 desktop and on a 390×844
+// phone: the traveller types it (legs added and removed in place) and submits it, her manager
+// reads its legs, estimate and advance in the queue and approves it, and she finds it
+// approved on its page and on her dashboard.
+func TestTravelFromFormToApprovedInTheBrowser(t *testing.T) {
+	s := startSite(t)
+	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
+	sales := models.Department{Name: "Sales"}
+	gl := models.GLAccount{Code: "6500", Name: "Travel"}
+	for _, v := range []any{&sales, &gl} {
+		if err := db.WithContext(ctx).Create(v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Ana reports to Mo, so her trips wait for him.
+	mo, err := models.CreateUser(ctx, db, models.NewUser{Email: "mo@acme.example", Name: "Mo Manager", Password: testutil.Password, Roles: []string{"approver"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ana models.User
+	if err := db.Where("email = ?", s.User.Email).First(&ana).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := models.UpdateUser(ctx, db, models.ByOperator(), ana.ID, models.UserChange{Name: ana.Name, Roles: []string{"admin"}, ManagerID: &mo.ID}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.allow(`status of 422`)
+	signOut := func() {
+		t.Helper()
+		get(b, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Evaluate[chromedp.Void](`document.querySelector('.logout-form').submit()`)))
+		b.do(chromedp.WaitVisible(chromedp.ID("email")))
+	}
+	setValue := func(id, value string) {
+		b.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(function () { var e = document.getElementById(%q); e.value = %q;
+			e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); })()`, id, value)))
+	}
+	day := func(n int) string { return time.Now().AddDate(0, 0, n).Format(time.DateOnly) }
+
+	for i, vp := range []struct {
+		name   string
+		w, h   int64
+		mobile bool
+	}{{"desktop", desktopWidth, 900, false}, {"phone", phoneWidth, phoneHeight, true}} {
+		number := fmt.Sprintf("TRV-%06d", i+1)
+		shot := func(name string) { b.screenshot(vp.name + "-" + name) }
+		if vp.mobile {
+			b.viewport(vp.w, vp.h, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+		} else {
+			b.viewport(vp.w, vp.h)
+		}
+		b.signIn(s, s.User.Email, testutil.Password)
+
+		// Ana types the trip.
+		b.do(chromedp.Navigate(s.URL("/travel/new")), chromedp.WaitVisible(chromedp.ID("travel-form")))
+		b.do(chromedp.SendKeys(chromedp.ID("purpose"), "Meet the Lyon distributor and the Geneva trade fair."))
+		setValue("department", fmt.Sprint(sales.ID))
+		setValue("gl_account", fmt.Sprint(gl.ID))
+		b.do(chromedp.SendKeys(chromedp.ID("leg-0-from"), "London"), chromedp.SendKeys(chromedp.ID("leg-0-to"), "Lyon"))
+		setValue("leg-0-depart_on", day(20))
+		setValue("leg-0-mode", "rail")
+		b.do(chromedp.Evaluate[chromedp.Void](`window.__marker = 1`))
+		b.do(b.press(`#travel-legs button[value="add"]`), chromedp.WaitVisible(chromedp.ID("leg-1-from")))
+		b.waitJS(`document.activeElement && document.activeElement.id === 'leg-1-from'`)
+		if got := eval[string](b, `document.getElementById('leg-0-to').value`); got != "Lyon" {
+			t.Errorf("%s: adding a leg lost the first one's destination: %q", vp.name, got)
+		}
+		b.do(chromedp.SendKeys(chromedp.ID("leg-1-from"), "Lyon"), chromedp.SendKeys(chromedp.ID("leg-1-to"), "Geneva"))
+		setValue("leg-1-depart_on", day(22))
+		setValue("leg-1-return_on", day(24))
+		b.waitBound(`#travel-legs button[value="add"]`)
+		b.do(b.press(`#travel-legs button[value="add"]`), chromedp.WaitVisible(chromedp.ID("leg-2-from")))
+		b.waitBound(`#leg-2 button[name="remove_leg"]`)
+		b.do(b.press(`#leg-2 button[name="remove_leg"]`))
+		b.waitJS(`document.querySelectorAll('#travel-legs fieldset.trip-leg').length === 2`)
+		if !eval[bool](b, `window.__marker === 1`) {
+			t.Errorf("%s: adding or removing a leg reloaded the page", vp.name)
+		}
+		b.do(chromedp.SendKeys(chromedp.ID("estimate-airfare"), "180"), chromedp.SendKeys(chromedp.ID("estimate-lodging"), "420"),
+			chromedp.SendKeys(chromedp.ID("estimate-meals"), "150"), chromedp.SendKeys(chromedp.ID("advance"), "100"))
+		assertNoHorizontalScroll(t, b)
+		shot("form")
+
+		b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`))
+		b.pressAndLoad(`#travel-form button[value="submit"]`)
+		b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
+		if got := b.text(".flash"); got != number+" is submitted for approval." {
+			t.Errorf("%s: after submit the page says %q", vp.name, got)
+		}
+		if got := b.text(".req-step-pending .req-step-who"); got != "Mo Manager (manager)" {
+			t.Errorf("%s: the route waits for %q", vp.name, got)
+		}
+		assertNoHorizontalScroll(t, b)
+		shot("submitted")
+		var trip models.TravelRequest
+		if err := db.Where("number = ?", number).First(&trip).Error; err != nil {
+			t.Fatal(err)
+		}
+		if trip.EstimateTotalMinor != 75000 || trip.AdvanceMinor != 10000 || trip.Destinations != "Lyon, Geneva" {
+			t.Errorf("%s: stored %+v", vp.name, trip)
+		}
+		var step models.ApprovalStep
+		if err := db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocTravel, trip.ID, models.StepPending).First(&step).Error; err != nil {
+			t.Fatal(err)
+		}
+		row := fmt.Sprintf("tbody#step-%d", step.ID)
+
+		// Mo reads it in his queue and approves it.
+		signOut()
+		b.signIn(s, "mo@acme.example", testutil.Password)
+		b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.CSS(row)))
+		b.do(b.press(row+" summary"), chromedp.WaitVisible(chromedp.CSS(row+" .trip-panel")))
+		panel := b.text(row + " .details-grid")
+		for _, want := range []string{"London → Lyon", "Lyon → Geneva", "Cash advance: $100.00", "Lodging", "$420.00"} {
+			if !strings.Contains(panel, want) {
+				t.Errorf("%s: the queue's details lack %q: %s", vp.name, want, panel)
+			}
+		}
+		assertNoHorizontalScroll(t, b)
+		shot("queue-details")
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('` + row + ` button[hx-post$="/approve"]').click()`))
+		b.waitJS(`!!document.querySelector('` + row + `.approval-decided')`)
+		shot("queue-approved")
+
+		// Ana finds it approved.
+		signOut()
+		b.signIn(s, s.User.Email, testutil.Password)
+		if got := b.text("[data-testid=my-trips]"); got != "1" && got != "2" {
+			t.Errorf("%s: dashboard counts %q trips", vp.name, got)
+		}
+		shot("dashboard")
+		b.do(chromedp.Navigate(s.URL(fmt.Sprintf("/travel/%d", trip.ID))), chromedp.WaitVisible(chromedp.ID("trip-legs")))
+		if got := b.text(".page-header .badge"); got != "Approved" {
+			t.Errorf("%s: the trip's status reads %q", vp.name, got)
+		}
+		if got := b.text("#trip-estimates tfoot"); !strings.Contains(got, "$750.00") {
+			t.Errorf("%s: estimate total %q", vp.name, got)
+		}
+		assertNoHorizontalScroll(t, b)
+		assertInsideCards(t, b)
+		shot("approved")
+		b.do(chromedp.Navigate(s.URL("/travel")), chromedp.WaitVisible(chromedp.CSS("#travel-results table")))
+		assertNoHorizontalScroll(t, b)
+		shot("list")
+		signOut()
+	}
+}
