@@ -294,6 +294,33 @@ func TestOverBudgetApprovalsTellTheRequesterAndTheApprover(t *testing.T) {
 		}
 	}
 
+	// A budget kept in another currency cannot be checked: approved, saying so.
+	hardware := models.GLAccount{Code: "6100", Name: "Hardware"}
+	if err := db.Create(&hardware).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(&models.Budget{DepartmentID: s.eng.ID, GLAccountID: hardware.ID, AmountMinor: 900000, Currency: "EUR",
+		PeriodStart: time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)}).Error; err != nil {
+		t.Fatal(err)
+	}
+	rh := testutil.CreateRequisition(t, db, testutil.Requisition{RequesterID: s.rita.ID, DepartmentID: &s.eng.ID,
+		Lines: []testutil.RequisitionLine{{GLAccountID: &hardware.ID, Amount: 5000}}})
+	stepH := testutil.SubmitRequisition(t, db, rh).Steps[0].ID
+	m = mark(t, db)
+	if res := approvalPost(s.maxC, stepURL(stepH, "approve"), nil); res.Status != http.StatusOK {
+		t.Fatalf("approve: %d", res.Status)
+	}
+	got = toldSince(t, db, m)
+	if w := got.who(); w != "max@acme.example notify_budget, rita@acme.example notify_budget, rita@acme.example notify_decided" {
+		t.Errorf("an approval without a budget check told %q", w)
+	}
+	for _, n := range got.notes["rita@acme.example"] {
+		if n.Kind == models.MailBudget && (n.Title != "Requisition "+*rh.Number+" from Rita Requester for $50.00 was approved by Max Manager though it could not be checked against its budget" ||
+			!strings.Contains(n.Summary, "the budget is kept in EUR and this requisition is in USD")) {
+			t.Errorf("Rita's notification %q: %q", n.Title, n.Summary)
+		}
+	}
+
 	// A rule that blocks; Max is away and Al stands in for him.
 	rule := models.ApprovalRule{DocType: models.DocRequisition, Name: "Engineering blocks", Priority: 1, DepartmentID: &s.eng.ID,
 		Currency: "USD", BudgetCheck: models.BudgetCheckBlock, Active: true}

@@ -42,7 +42,9 @@ func notifyBudget(tx *gorm.DB, doc ApprovalDocument, step ApprovalStep, actorID 
 		return err
 	}
 	var figures []string
+	over := false
 	for _, l := range lines {
+		over = over || l.Over()
 		switch {
 		case l.Unchecked:
 			figures = append(figures, fmt.Sprintf("%s %s %s: the budget is kept in %s and this %s is in %s, so it could not be checked",
@@ -56,17 +58,24 @@ func notifyBudget(tx *gorm.DB, doc ApprovalDocument, step ApprovalStep, actorID 
 	title := fmt.Sprintf("%s was approved over budget by %s", what, by)
 	subject := fmt.Sprintf("%s %s was approved over budget", upperFirst(s.Label), s.Number)
 	outcome := fmt.Sprintf("%s gave the last approval with a budget warning; it is approved.", by)
+	state := "is over budget"
+	if !over {
+		// Only budgets kept in another currency: not over, but not checked either.
+		state = "could not be checked against its budget"
+		title = fmt.Sprintf("%s was approved by %s though it could not be checked against its budget", what, by)
+		subject = fmt.Sprintf("%s %s was approved without a budget check", upperFirst(s.Label), s.Number)
+	}
 	if blocked {
-		title = fmt.Sprintf("%s is over budget: %s's approval was blocked", what, by)
-		subject = fmt.Sprintf("%s %s is over budget: its approval was blocked", upperFirst(s.Label), s.Number)
+		title = fmt.Sprintf("%s %s: %s's approval was blocked", what, state, by)
+		subject = fmt.Sprintf("%s %s %s: its approval was blocked", upperFirst(s.Label), s.Number, state)
 		outcome = fmt.Sprintf("%s's last approval was blocked by the budget; it still waits for approval until the budget allows it or the %s is changed.", by, s.Label)
 	}
 	return n.queue(tx, MailBudget, s, to, func(r recipient) notice {
 		return notice{Title: title, Summary: strings.Join(figures, "; ") + ". " + outcome, Mail: mail.Message{
 			To:      r.Email,
 			Subject: subject,
-			Body: fmt.Sprintf("Hello %s,\n\n%s's %s %s for %s in %s is over budget.\n\n%s\n\n- %s\n\nOpen it: %s\n",
-				r.Name, s.Requester.Name, s.Label, s.Number, s.Total, n.OrgName, outcome, strings.Join(figures, "\n- "), n.link(s.Path)),
+			Body: fmt.Sprintf("Hello %s,\n\n%s's %s %s for %s in %s %s.\n\n%s\n\n- %s\n\nOpen it: %s\n",
+				r.Name, s.Requester.Name, s.Label, s.Number, s.Total, n.OrgName, state, outcome, strings.Join(figures, "\n- "), n.link(s.Path)),
 		}}
 	})
 }
