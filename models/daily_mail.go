@@ -39,6 +39,12 @@ func DailyRoundAt(now time.Time, loc *time.Location) DailyRound {
 	return DailyRound{Day: cut.Format(time.DateOnly), Cutoff: cut}
 }
 
+// digestDueSQL finds the people with notifications waiting for a digest from before the
+// cutoff, from the pending notifications' partial index. Once a person's digest of the day is
+// queued they have none left before the cutoff, so later runs find nobody; whether a person
+// had the day's digest is looked up person by person, by the daily mails' unique index.
+const digestDueSQL = `SELECT DISTINCT recipient_id FROM notifications WHERE digest_pending AND created_at < ? ORDER BY 1`
+
 // SendDigests queues, for each person with notifications waiting for their digest from
 // before the cutoff of the round due at now, one mail listing them all, and remembers that
 // the person had their digest that local day: a second run the same day (a retry, another
@@ -54,10 +60,7 @@ func SendDigests(ctx context.Context, db *gorm.DB, n *Notifier, now time.Time) (
 	loc := st.Location()
 	round := DailyRoundAt(now, loc)
 	var due []int64
-	if err := db.Raw(`SELECT DISTINCT n.recipient_id FROM notifications n
-		WHERE n.digest_pending AND n.created_at < ?
-		AND NOT EXISTS (SELECT 1 FROM daily_mails d WHERE d.user_id = n.recipient_id AND d.kind = ? AND d.local_day = ?)
-		ORDER BY 1`, round.Cutoff, DailyDigest, round.Day).Scan(&due).Error; err != nil {
+	if err := db.Raw(digestDueSQL, round.Cutoff).Scan(&due).Error; err != nil {
 		return 0, err
 	}
 	sent := 0
@@ -77,11 +80,23 @@ func SendDigests(ctx context.Context, db *gorm.DB, n *Notifier, now time.Time) (
 }
 
 // markDailyMail records that person userID has their daily mail of kind on the round's day;
-// ok is false when they already had it.
+// id is 0 when they already had it (the unique index settles two servers racing).
 func markDailyMail(tx *gorm.DB, userID int64, kind string, round DailyRound) (id int64, err error) {
+	if had, err := hadDailyMail(tx, userID, kind, round); had || err != nil {
+		return 0, err
+	}
 	err = tx.Raw(`INSERT INTO daily_mails (user_id, kind, local_day) VALUES (?, ?, ?)
 		ON CONFLICT (user_id, kind, local_day) DO NOTHING RETURNING id`, userID, kind, round.Day).Scan(&id).Error
 	return id, err
+}
+
+const hadDailyMailSQL = `SELECT EXISTS (SELECT 1 FROM daily_mails WHERE user_id = ? AND kind = ? AND local_day = ?)`
+
+// hadDailyMail reports whether person userID had their daily mail of kind on the round's day.
+func hadDailyMail(tx *gorm.DB, userID int64, kind string, round DailyRound) (bool, error) {
+	var had bool
+	err := tx.Raw(hadDailyMailSQL, userID, kind, round.Day).Scan(&had).Error
+	return had, err
 }
 
 func sendDigest(tx *gorm.DB, n *Notifier, userID int64, round DailyRound, loc *time.Location) (bool, error) {

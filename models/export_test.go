@@ -9,3 +9,12 @@ func QueueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any)
 
 // QueueCountSQL is the badge's and dashboard's count, with its arguments for v.
 func QueueCountSQL(v Viewer) (string, map[string]any) { return queueCountSQL, queueArgs(v) }
+
+// DigestDueSQL finds the people with notifications waiting for a digest (argument: cutoff).
+const DigestDueSQL = digestDueSQL
+
+// StaleStepsSQL reads the steps waiting since before @before.
+var StaleStepsSQL = staleSteps
+
+// HadDailyMailSQL looks up one person's daily mail of a kind on a day.
+const HadDailyMailSQL = hadDailyMailSQL

@@ -57,8 +57,22 @@ func SendReminders(ctx context.Context, db *gorm.DB, n *Notifier, now time.Time)
 	}
 	people := map[int64]recipient{}
 	entries := map[int64][]reminderEntry{}
+	// Later runs the same day skip whoever was reminded already before checking anything else
+	// of them.
+	reminded := map[int64]bool{}
+	due := func(userID int64) (bool, error) {
+		done, seen := reminded[userID]
+		if !seen {
+			var err error
+			if done, err = hadDailyMail(db, userID, DailyReminder, round); err != nil {
+				return false, err
+			}
+			reminded[userID] = done
+		}
+		return !done, nil
+	}
 	for _, it := range steps {
-		if err := remindFor(db, it, people, entries); err != nil {
+		if err := remindFor(db, it, due, people, entries); err != nil {
 			return 0, err
 		}
 	}
@@ -99,8 +113,8 @@ func SendReminders(ctx context.Context, db *gorm.DB, n *Notifier, now time.Time)
 	return sent, nil
 }
 
-// remindFor adds step it to the reminders of everyone it waits for.
-func remindFor(tx *gorm.DB, it staleStep, people map[int64]recipient, entries map[int64][]reminderEntry) error {
+// remindFor adds step it to the reminders of everyone it waits for who is due one.
+func remindFor(tx *gorm.DB, it staleStep, due func(int64) (bool, error), people map[int64]recipient, entries map[int64][]reminderEntry) error {
 	s, err := summarize(tx, ApprovalDocument{Type: it.DocType, ID: it.DocID, Number: it.Number, RequesterID: it.RequesterID, Total: it.Total()})
 	if err != nil {
 		return err
@@ -108,7 +122,10 @@ func remindFor(tx *gorm.DB, it staleStep, people map[int64]recipient, entries ma
 	step := ApprovalStep{Kind: it.Kind, Role: it.Role, ApproverID: it.ApproverID}
 	add := func(to []recipient, onBehalfOf string) error {
 		for _, r := range to {
-			ok, err := mayOpen(tx, s, r.ID)
+			ok, err := due(r.ID)
+			if err == nil && ok {
+				ok, err = mayOpen(tx, s, r.ID)
+			}
 			if err != nil {
 				return err
 			}
