@@ -118,7 +118,10 @@ func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer
 			if err := seedDemoApprovals(ctx, db); err != nil {
 				return err
 			}
-			return seedDemoDocuments(ctx, db, dt.slug)
+			if err := seedDemoDocuments(ctx, db, dt.slug); err != nil {
+				return err
+			}
+			return seedDemoTravel(ctx, db, dt.slug)
 		})
 		if err != nil {
 			return fmt.Errorf("create demo tenant %s: %w", dt.slug, explain(err))
