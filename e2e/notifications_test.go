@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"outlay/internal/testutil"
@@ -95,4 +96,62 @@ func waitLong(b *browser, expr string, d time.Duration) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(d))); err != nil {
 		b.t.Fatalf("browser: waiting for %s: %v", expr, err)
 	}
+}
+
+// A mention in a real browser: Rita comments on her requisition mentioning her approver; on
+// his next page his bell counts it, the notifications page names the requisition, Rita and
+// the amount, and following it opens the requisition at its comments, on a desktop and a
+// phone.
+func TestAMentionReachesTheBellInTheBrowser(t *testing.T) {
+	s := startSite(t)
+	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
+	max, err := models.CreateUser(ctx, db, models.NewUser{Email: "max@acme.example", Name: "Max Manager", Password: testutil.Password, Roles: []string{"approver"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rita, err := models.CreateUser(ctx, db, models.NewUser{Email: "rita@acme.example", Name: "Rita Requester", Password: testutil.Password,
+		Roles: []string{"requester"}, ManagerID: &max.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := testutil.CreateRequisition(t, db, testutil.Requisition{RequesterID: rita.ID, Justification: "Chairs for the meeting room",
+		Lines: []testutil.RequisitionLine{{Amount: 48000}}})
+	testutil.SubmitRequisition(t, db, r)
+	path := fmt.Sprintf("/requisitions/%d", r.ID)
+
+	b := newBrowser(t)
+	b.viewport(desktopWidth, 900)
+	b.signIn(s, "rita@acme.example", testutil.Password)
+	b.do(chromedp.Navigate(s.URL(path)), chromedp.WaitVisible(chromedp.ID("comment-body")),
+		chromedp.SendKeys(chromedp.ID("comment-body"), "@Max Manager the chairs are in stock until Friday."),
+		b.press(`.comment-form button[type=submit]`))
+	b.waitJS(`document.querySelectorAll('#comments .comment').length === 1`)
+	get(b, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Evaluate[chromedp.Void](`document.querySelector('.logout-form').submit()`)))
+	b.do(chromedp.WaitVisible(chromedp.ID("email")))
+
+	b.signIn(s, "max@acme.example", testutil.Password)
+	if got := eval[string](b, bellCount); got != "1" {
+		t.Fatalf("Max's bell shows %q, want 1 for the mention", got)
+	}
+	b.pressAndLoad("#notifications-bell")
+	b.do(chromedp.WaitVisible(chromedp.CSS(".notification-list")))
+	title := b.text(".notification-title")
+	if want := "Rita Requester mentioned you on requisition " + *r.Number + " for $480.00"; title != want {
+		t.Errorf("notification %q, want %q", title, want)
+	}
+	if sum := b.text(".notification-summary"); !strings.Contains(sum, "in stock until Friday") {
+		t.Errorf("notification summary %q", sum)
+	}
+	assertNoHorizontalScroll(t, b)
+	b.screenshot("mention-desktop")
+	b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	b.do(chromedp.Navigate(s.URL("/notifications")), chromedp.WaitVisible(chromedp.CSS(".notification-list")))
+	assertNoHorizontalScroll(t, b)
+	b.screenshot("mention-phone")
+	b.pressAndLoad(".notification-title")
+	b.do(chromedp.WaitVisible(chromedp.CSS("#comments .comment")))
+	if p, hash := b.path(), eval[string](b, `location.hash`); p != path || hash != "#comments" {
+		t.Errorf("following the notification opened %s%s, want %s#comments", p, hash, path)
+	}
+	b.screenshot("mention-followed-phone")
 }

@@ -205,11 +205,11 @@ func TestCommentsAndMentionsTellThoseTakingPart(t *testing.T) {
 	if w := got.who(); w != "carl.clerk@acme.example notify_comment, fay@acme.example notify_mention, max@acme.example notify_mention" {
 		t.Errorf("Rita's comment told %q", w)
 	}
-	if n := got.notes["fay@acme.example"]; len(n) == 1 && n[0].Title != "Rita Requester mentioned you on requisition "+number+" from Rita Requester for $1,234.56" {
+	if n := got.notes["fay@acme.example"]; len(n) == 1 && n[0].Title != "Rita Requester mentioned you on requisition "+number+" for $1,234.56" {
 		t.Errorf("Fay's notification %q", n[0].Title)
 	}
 	if ml := got.mails["fay@acme.example"]; len(ml) != 1 || ml[0].Subject != "Rita Requester mentioned you on requisition "+number ||
-		!strings.Contains(ml[0].Body, "mentioned you in a comment on") {
+		!strings.Contains(ml[0].Body, "Rita Requester mentioned you in a comment on their requisition "+number+" for $1,234.56") {
 		t.Errorf("Fay's mail %+v", ml)
 	}
 

@@ -169,7 +169,12 @@ func notifyComment(tx *gorm.DB, c Comment) error {
 		}
 	}
 	s.Path += commentAnchor
+	// A requester commenting on their own document is not named twice.
 	what := fmt.Sprintf("%s %s from %s for %s", s.Label, s.Number, s.Requester.Name, s.Total)
+	whose := s.Requester.Name + "'s"
+	if c.AuthorID == doc.RequesterID {
+		what, whose = fmt.Sprintf("%s %s for %s", s.Label, s.Number, s.Total), "their"
+	}
 	excerpt := commentExcerpt(c.Body)
 	write := func(mention bool) func(r recipient) notice {
 		return func(r recipient) notice {
@@ -184,8 +189,8 @@ func notifyComment(tx *gorm.DB, c Comment) error {
 			return notice{Title: title, Summary: excerpt, Mail: mail.Message{
 				To:      r.Email,
 				Subject: subject,
-				Body: fmt.Sprintf("Hello %s,\n\n%s %s %s's %s %s for %s in %s:\n\n%s\n\nOpen it to reply: %s\n",
-					r.Name, author, verb, s.Requester.Name, s.Label, s.Number, s.Total, n.OrgName, quote(c.Body), n.link(s.Path)),
+				Body: fmt.Sprintf("Hello %s,\n\n%s %s %s %s %s for %s in %s:\n\n%s\n\nOpen it to reply: %s\n",
+					r.Name, author, verb, whose, s.Label, s.Number, s.Total, n.OrgName, quote(c.Body), n.link(s.Path)),
 			}}
 		}
 	}
