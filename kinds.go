@@ -56,3 +56,11 @@ func DocumentPath(docType string, id int64) string {
 	}
 	return ""
 }
+
+// Permission objects of the spend report. ObjSpendReport opens the report (read) on the
+// departments a person belongs to or heads, and downloads it (export); ObjSpendReportAll
+// (read) widens it to every department.
+const (
+	ObjSpendReport    = "reports.spend"
+	ObjSpendReportAll = "reports.spend.all"
+)

@@ -19,7 +19,8 @@ const bellCount = `(function () { var c = document.querySelector('#notifications
 
 // The approver's bell in a real browser: it counts up, without a reload, when a request is
 // submitted to them (the bell asks again every 30 seconds), and down the moment they approve
-// it; the notifications page lists it and fits a desktop and a phone.
+// it, on a desktop (1280×900) and on a phone (390×844); the notifications page lists it and
+// fits both.
 func TestBellCountsWhatWaitsInTheBrowser(t *testing.T) {
 	s := startSite(t)
 	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
@@ -81,7 +82,28 @@ func TestBellCountsWhatWaitsInTheBrowser(t *testing.T) {
 	b.waitJS(bellCount + ` === ''`)
 	b.screenshot("bell-after-approval")
 
+	// On a phone, the same: the bell counts the next request within its round, and falls
+	// back when it is approved.
 	b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.CSS("#notifications-bell")))
+	if got := eval[string](b, bellCount); got != "" {
+		t.Fatalf("on the phone the bell shows %q before the next request", got)
+	}
+	r2 := testutil.CreateRequisition(t, notified, testutil.Requisition{RequesterID: rita.ID, DepartmentID: &eng.ID,
+		Justification: "A monitor for the new starter", Lines: []testutil.RequisitionLine{{GLAccountID: &software.ID, Amount: 24900}}})
+	step2 := testutil.SubmitRequisition(t, notified, r2).Steps[0].ID
+	waitLong(b, bellCount+` === '1'`, 45*time.Second)
+	if !eval[bool](b, `(function () { var r = document.getElementById('notifications-bell').getBoundingClientRect(); return r.width > 0 && r.right <= window.innerWidth; })()`) {
+		t.Error("on the phone the bell is not in view")
+	}
+	b.screenshot("bell-phone")
+	b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.CSS("#approval-results")))
+	row2 := fmt.Sprintf("tbody#step-%d", step2)
+	b.do(b.press(row2 + ` button[hx-post$="/approve"]`))
+	b.waitJS(`!!document.querySelector('` + row2 + `.approval-decided')`)
+	b.waitJS(bellCount + ` === ''`)
+	b.screenshot("bell-after-approval-phone")
+
 	b.do(chromedp.Navigate(s.URL("/notifications")), chromedp.WaitVisible(chromedp.CSS(".notification-list")))
 	assertNoHorizontalScroll(t, b)
 	b.screenshot("notifications-phone")

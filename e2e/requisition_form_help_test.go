@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +219,46 @@ func TestDepartmentStartsTheRequisitionInTheBrowser(t *testing.T) {
 		}
 		assertNoHorizontalScroll(t, b)
 		b.screenshot(sz.name + "-department-changed")
+	}
+}
+
+// A file is attached while drafting, at 1280×900 and on a phone: the new requisition's
+// "Save draft and attach files" saves the draft and opens its page at the attachments, where
+// a quote is uploaded in place and listed.
+func TestFileIsAttachedWhileDraftingInTheBrowser(t *testing.T) {
+	s := startFormSite(t)
+	quote := filepath.Join(t.TempDir(), "desk-quote.txt")
+	if err := os.WriteFile(quote, []byte("Desk Depot quote: 2 standing desks, $500."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.signIn(s.site, s.User.Email, testutil.Password)
+	for _, sz := range sizes {
+		b.size(sz.phone)
+		b.do(chromedp.Navigate(s.URL("/requisitions/new")), chromedp.WaitVisible(chromedp.CSS(".req-attach")))
+		b.typeInto("line-0-description", "Standing desk ("+sz.name+")")
+		b.typeInto("line-0-quantity", "2")
+		b.typeInto("line-0-unit_price", "250")
+		b.waitJS(`document.querySelector('#requisition-totals dd.req-total').textContent.trim() === '$500.00'`)
+		b.screenshot(sz.name + "-new-with-attachments")
+		b.pressAndLoad(`.req-attach button[value="attach"]`)
+		b.do(chromedp.WaitVisible(chromedp.CSS("#attachments form.upload-form")))
+		if p := eval[string](b, `location.pathname + location.hash`); !strings.HasPrefix(p, "/requisitions/") || !strings.HasSuffix(p, "#attachments") {
+			t.Errorf("%s: after saving the browser is at %s", sz.name, p)
+		}
+		if got := b.text(".page-header h1"); got != "Draft requisition" {
+			t.Errorf("%s: the page is %q", sz.name, got)
+		}
+		b.do(chromedp.SetUploadFiles(chromedp.ID("attachment-file"), []string{quote}))
+		b.waitBound(`#attachments form.upload-form`)
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#attachments form.upload-form button[type="submit"]').click()`))
+		b.waitJS(`!!document.querySelector('#attachments .attachment a') && document.querySelector('#attachments .attachment a').textContent.trim() === 'desk-quote.txt'`)
+		assertNoHorizontalScroll(t, b)
+		b.screenshot(sz.name + "-draft-with-file")
+	}
+	var n int64
+	s.App.DB(t, s.Tenant).Model(&models.Attachment{}).Count(&n)
+	if n != 2 {
+		t.Errorf("%d attachments stored, want 2", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
@@ -72,7 +73,17 @@ func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel, newTemplate str
 		}
 		p.Groups = append(p.Groups, g)
 	}
-	return s.render(c, status, page{Title: "Roles and permissions", Nav: "/admin/roles", Content: roles.Matrix(p)})
+	p.Chosen = p.Roles[0].Name
+	for _, r := range p.Roles {
+		if r.Name == c.Query("role") {
+			p.Chosen = r.Name
+		}
+	}
+	pg := page{Title: "Roles and permissions", Nav: "/admin/roles", Content: roles.Matrix(p)}
+	if htmxTarget(c) == roles.RolePermissionsID {
+		pg.Partial = roles.RolePermissions(p)
+	}
+	return s.render(c, status, pg)
 }
 
 // knownPermission returns the permission named by a form, if the route table uses it.
@@ -105,7 +116,7 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 		cell.Granted = !granted
 		c.Set("HX-Trigger", toastTrigger("error", err.Error()))
 		c.Status(http.StatusUnprocessableEntity)
-		return renderComponent(c, roles.MatrixCell(cell))
+		return renderComponent(c, permissionBox(c, cell))
 	}
 	if err != nil {
 		return err
@@ -116,7 +127,16 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 		msg = fmt.Sprintf("%s no longer has “%s”.", label, perm.Label())
 	}
 	c.Set("HX-Trigger", toastTrigger("success", msg))
-	return renderComponent(c, roles.MatrixCell(cell))
+	return renderComponent(c, permissionBox(c, cell))
+}
+
+// permissionBox is the toggled checkbox as the page that sent it shows it: a cell of the
+// matrix, or an item of the phone's list.
+func permissionBox(c *fiber.Ctx, cell roles.Cell) templ.Component {
+	if c.FormValue("view") == "list" {
+		return roles.PermissionItem(cell)
+	}
+	return roles.MatrixCell(cell)
 }
 
 // policyChanged tells every app server that this tenant's policies changed. Servers that

@@ -264,7 +264,7 @@ func (s *Server) mailConfigured() bool { return s.cfg.SMTPURL != "" }
 // (a rolled-back one's delivery finds nothing to send).
 func (s *Server) notifications(c *fiber.Ctx) error {
 	t := tenantOf(c)
-	n := &models.Notifier{OrgName: t.Name, BaseURL: s.cfg.TenantURL(t.Slug, "")}
+	n := &models.Notifier{OrgName: t.Name, BaseURL: s.cfg.TenantURL(t.Slug, ""), Slug: t.Slug, Signer: s.signer}
 	c.SetUserContext(models.WithNotifier(c.UserContext(), n))
 	err := c.Next()
 	if ids := n.TakeQueued(); len(ids) > 0 {

@@ -81,7 +81,7 @@ func (s *Server) documentAttachments(c *fiber.Ctx, k docKind, id int64, errs vie
 		return documents.Attachments{}, err
 	}
 	out := documents.Attachments{CSRF: s.csrfToken(c), Action: k.Path(id) + "/attachments", Errors: errs, CanUpload: s.can(c, attachmentsCreate),
-		MaxSize: storage.FormatSize(s.cfg.MaxUploadBytes), Allowed: "PDF, images, text, CSV or Office files", Accept: uploadAccept}
+		MaxSize: storage.FormatSize(s.cfg.MaxUploadBytes), Allowed: uploadAllowed, Accept: uploadAccept}
 	if out.Errors == nil {
 		out.Errors = views.FieldErrors{}
 	}
@@ -91,6 +91,17 @@ func (s *Server) documentAttachments(c *fiber.Ctx, k docKind, id int64, errs vie
 	}
 	return out, nil
 }
+
+// attachHint says what may be attached, for someone who may attach files; "" otherwise.
+func (s *Server) attachHint(c *fiber.Ctx) string {
+	if !s.can(c, attachmentsCreate) {
+		return ""
+	}
+	return uploadAllowed + "; up to " + storage.FormatSize(s.cfg.MaxUploadBytes)
+}
+
+// uploadAllowed names the kinds of files an attachment may be.
+const uploadAllowed = "PDF, images, text, CSV or Office files"
 
 // uploadAccept steers the browser's file picker; the server decides from the bytes.
 const uploadAccept = ".pdf,.png,.jpg,.jpeg,.gif,.webp,.txt,.csv,.docx,.xlsx,.pptx,application/pdf,image/png,image/jpeg,image/gif,image/webp,text/plain,text/csv"

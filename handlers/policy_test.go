@@ -191,7 +191,7 @@ func TestRolesMatrix(t *testing.T) {
 	if page.Status != 200 {
 		t.Fatalf("roles page: %d", page.Status)
 	}
-	box := page.Doc.Find(`input[type=checkbox][hx-post="/admin/roles/auditor/permissions"][hx-vals*='"admin.roles"'][hx-vals*='"read"']`)
+	box := page.Doc.Find(`table.matrix input[type=checkbox][hx-post="/admin/roles/auditor/permissions"][hx-vals*='"admin.roles"'][hx-vals*='"read"']`)
 	if box.Length() != 1 {
 		t.Fatalf("no checkbox for auditor / admin.roles:read")
 	}

@@ -16,6 +16,7 @@ import (
 	"outlay/models"
 	"outlay/money"
 	"outlay/views"
+	"outlay/views/documents"
 	"outlay/views/requisitions"
 )
 
@@ -82,7 +83,7 @@ func (s *Server) requisitionForm(c *fiber.Ctx, in models.RequisitionInput, errs 
 	if len(in.Lines) == 0 {
 		in.Lines = []models.LineInput{{}}
 	}
-	f := requisitions.Form{CSRF: s.csrfToken(c), Department: in.Department, Vendor: in.Vendor, Location: in.Location,
+	f := requisitions.Form{CSRF: s.csrfToken(c), Attach: s.attachHint(c), Department: in.Department, Vendor: in.Vendor, Location: in.Location,
 		NeededBy: in.NeededBy, Justification: in.Justification, FormKey: in.FormKey, FocusRow: -1, Errors: views.FieldErrors{}}
 	maps.Copy(f.Errors, errs)
 	if err := s.fillRequisitionChoices(c, &f, cur); err != nil {
@@ -257,7 +258,7 @@ func (s *Server) updateRequisition(c *fiber.Ctx) error {
 // storeRequisition saves the form as a draft or, with intent=submit, saves and submits it.
 // A refusal shows the form again with every message beside its field, and stores nothing.
 func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
-	in, submit := bindRequisition(c), c.FormValue("intent") == "submit"
+	in, submit, attach := bindRequisition(c), c.FormValue("intent") == "submit", c.FormValue("intent") == "attach"
 	r, err := models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
 	if errors.Is(err, models.ErrFormAlreadySaved) {
 		// The same form posted again (a double click): show what its first post made.
@@ -284,6 +285,10 @@ func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
 		return err
 	}
 	switch {
+	case attach:
+		// The draft's own page has the attachments section; it opens there.
+		s.setFlash(c, "success", "Draft saved. Attach its files below.")
+		return redirect(c, requisitions.Path(r.ID)+"#"+documents.AttachmentsID)
 	case !submit:
 		s.setFlash(c, "success", "Draft saved.")
 	case r.Status == models.RequisitionApproved:

@@ -3,7 +3,9 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"outlay"
 	"outlay/policy"
+	"outlay/views/reports"
 )
 
 // Access says who may use a route.
@@ -23,13 +25,16 @@ const (
 // navigation is drawn from it, the roles page lists its permissions, and tests walk it to
 // prove every route's access rule.
 type Route struct {
-	Method   string
-	Path     string
-	Access   Access
-	Perm     policy.Permission // for Permitted routes
-	NavLabel string            // non-empty: the route appears in the navigation under this label
-	API      bool              // a JSON route under /api/v1, authenticated by bearer token
-	Upload   bool              // takes a file: its body is streamed, and read only by the handler
+	Method string
+	Path   string
+	Access Access
+	Perm   policy.Permission // for Permitted routes
+	// Widen is a permission that widens what the route shows (everyone's figures instead of
+	// the person's own); the roles page lists it with the route's own.
+	Widen    policy.Permission
+	NavLabel string // non-empty: the route appears in the navigation under this label
+	API      bool   // a JSON route under /api/v1, authenticated by bearer token
+	Upload   bool   // takes a file: its body is streamed, and read only by the handler
 	Handler  fiber.Handler
 }
 
@@ -54,10 +59,15 @@ var navSections = []struct {
 	Paths []string
 }{
 	{"", []string{"/dashboard"}},
-	{"Spend", []string{"/requisitions", "/travel", "/expenses", "/approvals", "/purchase-orders", "/purchase-orders/to-order", "/requisitions/all", "/travel/all", "/expenses/all", "/vendors"}},
+	{"Spend", []string{"/requisitions", "/travel", "/expenses", "/approvals", "/purchase-orders", "/purchase-orders/to-order", "/requisitions/all", "/travel/all", "/expenses/all", "/vendors", reports.SpendPath}},
 	{"Setup", []string{"/admin/departments", "/admin/locations", "/admin/gl-accounts", "/admin/budgets", "/admin/approval-rules", "/admin/expense-categories", "/admin/mileage-rates", "/admin/per-diem-rates", "/admin/settings"}},
 	{"Administration", []string{"/admin/users", "/admin/roles", "/admin/sso", "/admin/security", "/admin/tokens", "/audit"}},
 	{"You", []string{"/settings/tokens", "/settings/security", "/settings/notifications"}},
+}
+
+func (r Route) widenedBy(object, action string) Route {
+	r.Widen = policy.Permission{Object: object, Action: action}
+	return r
 }
 
 func (r Route) api() Route { r.API = true; return r }
@@ -82,6 +92,10 @@ func (s *Server) routeTable() []Route {
 		public(post, "/password/forgot", s.forgot),
 		public(get, "/password/reset/:token", s.resetPage),
 		public(post, "/password/reset/:token", s.reset),
+		// A notification mail's unsubscribe link: signed, naming the person and the kind, no
+		// sign-in. GET asks, POST stops (also in one click from a mail program).
+		public(get, "/unsubscribe/:token", s.unsubscribePage),
+		public(post, "/unsubscribe/:token", s.unsubscribe),
 		public(get, "/auth/:provider", s.ssoBegin),
 		public(get, "/auth/:provider/callback", s.ssoCallback),
 		// The second factor: these read only the half-signed-in state, never a session.
@@ -292,6 +306,11 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/requisitions/:id/attachments", "attachments", policy.Create, s.postAttachment(requisitionDocs)).upload(),
 		permitted(get, "/requisitions/:id/attachments/:attachment", "requisitions", policy.Read, s.downloadAttachment(requisitionDocs)),
 
+		// Reports: spend of the person's own departments, or of every one with the wider permission.
+		permitted(get, reports.SpendPath, outlay.ObjSpendReport, policy.Read, s.spendReport).nav("Spend report").
+			widenedBy(outlay.ObjSpendReportAll, policy.Read),
+		permitted(get, reports.SpendCSVPath, outlay.ObjSpendReport, policy.Export, s.spendCSV),
+
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
 		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),
 	}
@@ -303,9 +322,14 @@ func (s *Server) Permissions() []policy.Permission {
 	seen := map[policy.Permission]bool{}
 	var out []policy.Permission
 	for _, r := range s.routes {
-		if r.Access == Permitted && !seen[r.Perm] {
-			seen[r.Perm] = true
-			out = append(out, r.Perm)
+		if r.Access != Permitted {
+			continue
+		}
+		for _, p := range []policy.Permission{r.Perm, r.Widen} {
+			if p.Object != "" && !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
 		}
 	}
 	return out

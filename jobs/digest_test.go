@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay/audit"
+	"outlay/auth"
 	"outlay/internal/smtptest"
 	"outlay/internal/testutil"
 	"outlay/jobs"
@@ -145,6 +146,17 @@ func TestDailyDigestGroupsTheDaysEventsOncePerLocalDay(t *testing.T) {
 	if strings.Contains(digest.Body, *own.Number) || strings.Contains(digest.Body, "approved") {
 		t.Errorf("the digest lists an event Avery reads instantly:\n%s", digest.Body)
 	}
+	// The digest's own unsubscribe link stops the kinds read in it, and only those.
+	link := strings.Trim(digest.Header.Get("List-Unsubscribe"), "<>")
+	if !strings.Contains(digest.Body, "Stop the daily digest: "+link) || !strings.HasPrefix(link, "http://acme.") || digest.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Errorf("the digest's unsubscribe link %q:\n%s", link, digest.Body)
+	}
+	_, token, _ := strings.Cut(link, "/unsubscribe/")
+	u, err := models.ReadUnsubscribe(ctx, db, auth.NewSigner(env.Config.SecretKey), tn.Slug, token)
+	if err != nil || u.UserID != avery.ID || u.Kind != models.MailDigest || strings.Join(u.Labels, ";") != "A request waits for your approval" {
+		t.Errorf("the digest's link reads %+v, %v", u, err)
+	}
+
 	var day string
 	db.Raw(`SELECT local_day::text FROM daily_mails WHERE user_id = ? AND kind = 'digest' AND mail_id IS NOT NULL`, avery.ID).Scan(&day)
 	if day != "2026-03-10" {

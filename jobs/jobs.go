@@ -31,6 +31,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay"
+	"outlay/auth"
 	"outlay/config"
 	"outlay/mail"
 	"outlay/models"
@@ -428,7 +429,8 @@ func (q *Queue) dailyTenant(ctx context.Context, slug string) error {
 		return err
 	}
 	defer release()
-	n := &models.Notifier{OrgName: t.Name, BaseURL: q.opts.Config.TenantURL(t.Slug, "")}
+	n := &models.Notifier{OrgName: t.Name, BaseURL: q.opts.Config.TenantURL(t.Slug, ""), Slug: t.Slug,
+		Signer: auth.NewSigner(q.opts.Config.SecretKey)}
 	now := q.opts.Now()
 	digests, err := models.SendDigests(ctx, db, n, now)
 	reminders, rerr := models.SendReminders(ctx, db, n, now)

@@ -82,6 +82,9 @@ func TestApproversAreRemindedOnceADayOfLongWaitingSteps(t *testing.T) {
 			strings.Contains(m.HTML, "<b>Requester") {
 			t.Errorf("the reminder to %s: parts %v, HTML:\n%s", m.To[0], m.Parts, m.HTML)
 		}
+		if l := m.Header.Get("List-Unsubscribe"); !strings.Contains(l, "/unsubscribe/") || !strings.Contains(m.Body, "Stop mail of this kind (reminder of requests") {
+			t.Errorf("the reminder to %s: List-Unsubscribe %q\n%s", m.To[0], l, m.Body)
+		}
 		stands := strings.Contains(m.Body, "You stand in for Avery Approver")
 		if stands != (m.To[0] == "dana@acme.example") {
 			t.Errorf("the reminder to %s says whom it stands in for: %v\n%s", m.To[0], stands, m.Body)

@@ -137,7 +137,7 @@ func sendDigest(tx *gorm.DB, n *Notifier, userID int64, round DailyRound, loc *t
 		return false, nil
 	}
 	mailID, err := QueueMail(tx.Statement.Context, tx, MailDigest,
-		n.finish(digestMail(n, recipient{ID: person.ID, Name: person.Name, Email: person.Email}, keep, loc)), false)
+		n.finish(digestMail(n, recipient{ID: person.ID, Name: person.Name, Email: person.Email}, keep, loc), person.ID, MailDigest), false)
 	if err != nil {
 		return false, err
 	}
@@ -181,8 +181,7 @@ func digestMail(n *Notifier, to recipient, items []Notification, loc *time.Locat
 			fmt.Fprintf(&b, "  %s, %s\n", it.CreatedAt.In(loc).Format("Mon 2 Jan 15:04"), n.link(it.LinkPath))
 		}
 	}
-	fmt.Fprintf(&b, "\nYou get this digest because you chose to read these notifications once a day. "+
-		"Choose how you are told of each kind: %s\n", n.link("/settings/notifications"))
+	b.WriteString("\nYou get this digest because you chose to read these notifications once a day.\n")
 	what := "1 notification"
 	if len(items) != 1 {
 		what = fmt.Sprintf("%d notifications", len(items))

@@ -113,8 +113,7 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		args["today"] = now.Format(time.DateOnly)
 		scope := ``
 		if budgets == OwnBudgets {
-			scope = ` AND b.department_id IN (SELECT department_id FROM users WHERE id = @me AND department_id IS NOT NULL
-				UNION SELECT id FROM departments WHERE head_id = @me)`
+			scope = ` AND b.department_id IN (` + ownDepartmentsSQL + `)`
 		}
 		budgetSQL = `(SELECT json_agg(b.id ORDER BY b.id) FROM budgets b WHERE b.archived_at IS NULL
 			AND b.period_start <= CAST(@today AS date) AND b.period_end >= CAST(@today AS date)` + scope + `)`

@@ -49,6 +49,9 @@ type DocumentKind struct {
 	// document and budget (the value spent and the value committed, in the budget's
 	// currency), leaving out the document doc (the one being checked); nil for none.
 	Budget func(tx *gorm.DB, ids []int64, doc ApprovalDocument) ([]BudgetUse, error)
+	// Committed is how the spend report reads what the kind's documents commit before any
+	// order is made, as Budget counts it; nil for none.
+	Committed *CommittedSpend
 
 	// History names the kind's tables for its History page.
 	History DocumentHistory
@@ -128,6 +131,9 @@ var documentKinds = []*DocumentKind{
 		Details:      requisitionDetails,
 		Budget:       requisitionBudgetUse,
 		Participants: requisitionParticipants,
+		Committed: &CommittedSpend{From: "requisitions r JOIN requisition_lines l ON l.requisition_id = r.id",
+			Where: "r.status = '" + RequisitionApproved + "'", Department: "r.department_id", Vendor: "r.vendor_id",
+			GLAccount: "l.gl_account_id", At: "r.decided_at", Currency: "r.currency", Amount: "l.amount_minor + l.tax_minor"},
 		History: DocumentHistory{LinesTable: "requisition_lines", LinesKey: "requisition_id",
 			NameSQL: "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM requisitions WHERE id IN ?"},
 	},

@@ -392,18 +392,14 @@ var expenseKind = &DocumentKind{
 		Number: "COALESCE(d.number, '')", Requester: "d.owner_id", Department: "d.department_id",
 		Counterparty: "d.title", Summary: "d.purpose", Currency: "d.currency", Total: "d.total_minor", SubmittedAt: "d.submitted_at",
 	},
-	Details:      expenseDetails,
-	Budget:       expenseBudgetUse,
-	Participants: expenseParticipants,
+	Details: expenseDetails,
+	Budget:  expenseBudgetUse,
+	// Approved and scheduled reports commit their lines; paid ones are spent, a stage the
+	// spend report does not show.
+	Committed: &CommittedSpend{From: "expense_reports r JOIN expense_lines l ON l.report_id = r.id",
+		Where: "r.status IN ('" + ExpenseApproved + "', '" + ExpenseScheduled + "')", Department: "r.department_id",
+		Vendor: "NULL::bigint", GLAccount: "l.gl_account_id", At: "r.decided_at", Currency: "r.currency", Amount: "l.report_minor"},
 	History: DocumentHistory{LinesTable: "expense_lines", LinesKey: "report_id",
 		LineDescription: `CASE kind WHEN 'mileage' THEN from_place || ' → ' || to_place ELSE merchant END`,
 		NameSQL:         "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM expense_reports WHERE id IN ?"},
-}
-
-// expenseParticipants: a report's owner, its route and its commenters (see
-// routedParticipants).
-func expenseParticipants(tx *gorm.DB, id int64) (ApprovalDocument, []int64, error) {
-	return routedParticipants(tx, DocExpense, id,
-		`SELECT id, number, owner_id AS requester_id, total_minor, currency FROM expense_reports WHERE id = ?`,
-		`SELECT owner_id FROM expense_reports WHERE id = @id`)
 }

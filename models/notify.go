@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay"
+	"outlay/auth"
 	"outlay/mail"
 )
 
@@ -33,6 +34,9 @@ const (
 type Notifier struct {
 	OrgName string
 	BaseURL string // the tenant's address, without a trailing slash
+	// Slug and Signer make each mail's unsubscribe link; without a Signer mails carry none.
+	Slug   string
+	Signer *auth.Signer
 
 	mu     sync.Mutex
 	queued []int64
@@ -62,8 +66,23 @@ func (n *Notifier) TakeQueued() []int64 {
 	return ids
 }
 
-// finish completes a notification mail: it adds the HTML version of its text.
-func (n *Notifier) finish(m mail.Message) mail.Message {
+// finish completes the notification mail of kind to person userID: a footer with the link
+// that stops mail of this kind (also sent as List-Unsubscribe) and the way to the person's
+// preferences, and the HTML version of the whole text.
+func (n *Notifier) finish(m mail.Message, userID int64, kind string) mail.Message {
+	var b strings.Builder
+	b.WriteString(strings.TrimRight(m.Body, "\n"))
+	b.WriteString("\n\n-- \n")
+	if n.Signer != nil {
+		m.Unsubscribe = n.link("/unsubscribe/" + UnsubscribeToken(n.Signer, n.Slug, userID, kind))
+		what := "mail of this kind (" + strings.ToLower(kindLabel(kind)) + ")"
+		if kind == MailDigest {
+			what = "the daily digest"
+		}
+		fmt.Fprintf(&b, "Stop %s: %s\n", what, m.Unsubscribe)
+	}
+	fmt.Fprintf(&b, "Choose how you are told of each kind of event: %s\n", n.link("/settings/notifications"))
+	m.Body = b.String()
 	m.HTML = mail.TextToHTML(m.Subject, m.Body)
 	return m
 }
@@ -110,7 +129,7 @@ func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient,
 			return err
 		}
 		if delivery == DeliverInstantly {
-			id, err := QueueMail(tx.Statement.Context, tx, kind, n.finish(m.Mail), false)
+			id, err := QueueMail(tx.Statement.Context, tx, kind, n.finish(m.Mail, r.ID, kind), false)
 			if err != nil {
 				return err
 			}

@@ -122,12 +122,6 @@ func setNotificationPreference(tx *gorm.DB, userID int64, kind, delivery string)
 	return tx.Model(&p).Update("delivery", delivery).Error
 }
 
-// TurnOffNotification turns mail of one kind off for person userID, as an unsubscribe link
-// does.
-func TurnOffNotification(ctx context.Context, db *gorm.DB, userID int64, kind string) error {
-	return SetNotificationPreferences(ctx, db, userID, map[string]string{kind: DeliverOff})
-}
-
 // mailDelivery is how person userID reads mail of kind: instantly, in the daily digest or
 // not at all. The in-app notification is written whichever it is.
 func mailDelivery(tx *gorm.DB, userID int64, kind string) (string, error) {

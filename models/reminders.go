@@ -92,7 +92,7 @@ func SendReminders(ctx context.Context, db *gorm.DB, n *Notifier, now time.Time)
 				return err
 			}
 			// A reminder is itself once a day: read "in the digest", it still comes on its own.
-			m := n.finish(reminderMail(n, people[id], entries[id], st.RemindApproversAfterDays, loc))
+			m := n.finish(reminderMail(n, people[id], entries[id], st.RemindApproversAfterDays, loc), id, MailApprovalReminder)
 			mailID, err := QueueMail(ctx, tx, MailApprovalReminder, m, false)
 			if err != nil {
 				return err

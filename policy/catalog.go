@@ -3,6 +3,8 @@ package policy
 import (
 	"slices"
 	"strings"
+
+	"outlay"
 )
 
 // objectLabels name the areas as the roles page shows them. An object without a label is
@@ -35,6 +37,9 @@ var objectLabels = map[string]string{
 	"admin.expense_policy": "Expense policy",
 	"comments":             "Comments on documents",
 	"attachments":          "Files on documents",
+
+	outlay.ObjSpendReport:    "Spend report",
+	outlay.ObjSpendReportAll: "Every department's spend",
 }
 
 var actionLabels = map[string]string{
@@ -107,6 +112,9 @@ var catalog = []struct {
 	{p("expenses.all", Read), described{AreaBuying, "See everyone's expense reports"}},
 	{p("comments", Create), described{AreaBuying, "Comment on documents"}},
 	{p("attachments", Create), described{AreaBuying, "Attach files to documents"}},
+	{p(outlay.ObjSpendReport, Read), described{AreaBuying, "See the spend report of own departments"}},
+	{p(outlay.ObjSpendReport, Export), described{AreaBuying, "Download the spend report"}},
+	{p(outlay.ObjSpendReportAll, Read), described{AreaBuying, "See every department's spend"}},
 
 	{p("admin.departments", Read), described{AreaSetup, "See departments"}},
 	{p("admin.departments", Create), described{AreaSetup, "Add departments"}},

@@ -213,6 +213,9 @@ type Form struct {
 	Totals       Totals
 	Rejection    *Decision
 	CanDelete    bool // a draft never submitted
+	// Attach says what may be attached ("PDF, images…; up to 25 MB") when the requester may
+	// attach files; "" when they may not. A new requisition offers to save the draft first.
+	Attach string
 }
 
 // Action is where the form posts.

@@ -17,6 +17,44 @@ type Page struct {
 	// Templates are ready-made roles to start from; NewTemplate is the one chosen.
 	Templates   []Template
 	NewTemplate string
+	// Chosen is the role whose permissions the phone's list shows.
+	Chosen string
+}
+
+// RolePermissionsID is the phone's list of one role's permissions, replaced when another
+// role is chosen.
+const RolePermissionsID = "role-permissions"
+
+// ChosenGroups are the permissions of the chosen role, area by area: the matrix's column of
+// that role.
+func (p Page) ChosenGroups() []Group {
+	col := -1
+	for i, r := range p.Roles {
+		if r.Name == p.Chosen {
+			col = i
+		}
+	}
+	if col < 0 {
+		return nil
+	}
+	out := make([]Group, len(p.Groups))
+	for i, g := range p.Groups {
+		out[i].Area = g.Area
+		for _, row := range g.Rows {
+			out[i].Rows = append(out[i].Rows, Row{Label: row.Label, Cells: []Cell{row.Cells[col]}})
+		}
+	}
+	return out
+}
+
+// ChosenLabel is the chosen role's name as people read it.
+func (p Page) ChosenLabel() string {
+	for _, r := range p.Roles {
+		if r.Name == p.Chosen {
+			return r.Label
+		}
+	}
+	return ""
 }
 
 // Template is a ready-made role offered when adding one.
@@ -61,6 +99,11 @@ type Cell struct {
 // Vals is the cell's hx-vals payload.
 func (c Cell) Vals() string {
 	return `{"object":"` + c.Object + `","action":"` + c.Action + `"}`
+}
+
+// ListVals are Vals for the checkbox of the phone's list, whose answer is a list item.
+func (c Cell) ListVals() string {
+	return `{"object":"` + c.Object + `","action":"` + c.Action + `","view":"list"}`
 }
 
 // Preview shows what a role or a person can reach, now and after a pending edit.

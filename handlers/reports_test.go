@@ -1,0 +1,256 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"outlay"
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// spendFixture is an organisation with spend at each stage: Engineering (headed by Hana) has
+// a USD requisition approved and not ordered and one in EUR; Sales has a USD order from a
+// vendor whose name looks like a spreadsheet formula, half of its stands received.
+type spendFixture struct {
+	env        *testutil.Env
+	app        *testutil.App
+	eng, sales models.Department
+	vendor     string
+	year       int
+}
+
+func newSpendFixture(t *testing.T) *spendFixture {
+	t.Helper()
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	f := &spendFixture{env: env, year: time.Now().UTC().Year(), vendor: `=HYPERLINK("http://evil.example","Stands")`}
+	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	hana := env.CreateUser(t, acme, "hana@acme.example", "Hana Head", "approver")
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	env.CreateUser(t, acme, "aud@acme.example", "Audrey Auditor", "auditor")
+	f.eng = models.Department{Name: "Engineering", Code: "ENG", HeadID: &hana.ID}
+	f.sales = models.Department{Name: "Sales", Code: "SAL"}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.Create(&f.eng).Error)
+	must(db.Create(&f.sales).Error)
+	approved := func(dept models.Department, currency string) testutil.Purchase {
+		p := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
+		must(db.Model(&p.Requisition).Updates(map[string]any{"department_id": dept.ID, "currency": currency, "decided_at": time.Now()}).Error)
+		return p
+	}
+	approved(f.eng, "USD")
+	approved(f.eng, "EUR")
+	sold := approved(f.sales, "USD")
+	must(db.Model(&sold.Vendor).Update("name", f.vendor).Error)
+	ctx := context.Background()
+	po, err := models.CreatePurchaseOrder(ctx, db, models.Viewer{UserID: ana.ID, Roles: []string{"admin"}, SeeAllKinds: []string{outlay.DocRequisition}}, sold.Requisition.ID)
+	must(err)
+	var stand models.PurchaseOrderLine
+	must(db.Where("purchase_order_id = ? AND position = 1", po.ID).First(&stand).Error)
+	_, err = models.RecordReceipt(ctx, db, ana.ID, po.ID, models.ReceiptInput{Quantities: map[int64]string{stand.ID: "5"}})
+	must(err)
+	f.app = testutil.NewApp(t, env)
+	return f
+}
+
+func (f *spendFixture) client(t *testing.T, email string) *testutil.Client {
+	c := f.app.Client(t, "acme")
+	c.SignIn(email, testutil.Password)
+	return c
+}
+
+// spendTable reads a section's table: row label → its amounts.
+func spendTable(res *testutil.Response, section string) map[string][]string {
+	out := map[string][]string{}
+	res.Doc.Find("#" + section + " table tr").Each(func(_ int, tr *goquerySelection) {
+		label := strings.TrimSpace(tr.Find("th").First().Text())
+		var amounts []string
+		tr.Find("td").Each(func(_ int, td *goquerySelection) { amounts = append(amounts, strings.TrimSpace(td.Text())) })
+		if len(amounts) > 0 {
+			out[label] = amounts
+		}
+	})
+	return out
+}
+
+// Whoever may see every department's spend sees each department at each stage; the EUR
+// requisition has a section of its own and is in no USD figure; the chart names its bars.
+func TestSpendReportShowsEachStageAndKeepsCurrenciesApart(t *testing.T) {
+	t.Parallel()
+	f := newSpendFixture(t)
+	c := f.client(t, "ana@acme.example")
+	res := c.Get("/reports/spend")
+	if res.Status != http.StatusOK {
+		t.Fatalf("report: %d %s", res.Status, res.Body)
+	}
+	// Each requisition: 10 stands at $25 + 20% tax and 4 cables at $10 = $340.00; half the
+	// stands received = $150.00.
+	usd := spendTable(res, "spend-usd")
+	want := map[string][]string{
+		"Engineering": {"$340.00", "$0.00", "$0.00"},
+		"Sales":       {"$0.00", "$340.00", "$150.00"},
+		"Total":       {"$340.00", "$340.00", "$150.00"},
+	}
+	for label, amounts := range want {
+		if strings.Join(usd[label], " ") != strings.Join(amounts, " ") {
+			t.Errorf("USD %s: %v, want %v", label, usd[label], amounts)
+		}
+	}
+	if len(usd) != len(want) {
+		t.Errorf("USD rows %v", usd)
+	}
+	eur := spendTable(res, "spend-eur")
+	if strings.Join(eur["Engineering"], " ") != "€340.00 €0.00 €0.00" || strings.Join(eur["Total"], " ") != "€340.00 €0.00 €0.00" {
+		t.Errorf("EUR rows %v", eur)
+	}
+	if !strings.Contains(res.Text("#spend-eur .spend-note"), "not converted") {
+		t.Errorf("EUR note %q", res.Text("#spend-eur .spend-note"))
+	}
+	if res.Doc.Find("#spend-usd").Index() > res.Doc.Find("#spend-eur").Index() {
+		t.Error("the default currency does not come first")
+	}
+	svg := res.Doc.Find("#spend-usd svg[role=img]")
+	if svg.Find("title").Text() != "Spend in USD by department" || !strings.Contains(svg.Find("desc").Text(), "Sales: committed $0.00, ordered $340.00, received $150.00") {
+		t.Errorf("chart title %q desc %q", svg.Find("title").Text(), svg.Find("desc").Text())
+	}
+	if n := svg.Find("rect.spend-bar").Length(); n != 6 {
+		t.Errorf("%d bars, want 2 departments × 3 stages", n)
+	}
+	// The page is in the navigation, and the download keeps the filters.
+	if c.Get("/dashboard").Doc.Find(`nav.nav a[href="/reports/spend"]`).Length() != 1 {
+		t.Error("no navigation link")
+	}
+	res = c.Get("/reports/spend?group=month&stage=received&currency=usd")
+	if res.Status != http.StatusOK || res.Text("h1") != "Spend by month" {
+		t.Fatalf("by month: %d %q", res.Status, res.Text("h1"))
+	}
+	month := time.Now().UTC().Format("January 2006")
+	if got := spendTable(res, "spend-usd"); strings.Join(got[month], " ") != "$150.00" || res.Doc.Find("#spend-eur").Length() != 0 {
+		t.Errorf("received by month in USD: %v", got)
+	}
+	if href, _ := res.Doc.Find("#spend-csv").Attr("href"); !strings.HasPrefix(href, "/reports/spend.csv?") || !strings.Contains(href, "group=month") || !strings.Contains(href, "currency=USD") {
+		t.Errorf("download link %q", href)
+	}
+}
+
+// Wrong filter values are named beside their fields with a 422, never an error page.
+func TestSpendReportRefusesBadFiltersBesideTheField(t *testing.T) {
+	t.Parallel()
+	f := newSpendFixture(t)
+	c := f.client(t, "ana@acme.example")
+	for _, tc := range []struct{ query, field, msg string }{
+		{"group=colour", "#group-error", "Choose a grouping"},
+		{"stage=paid", "#stage-error", "Choose a stage"},
+		{"from=2026-13-01&to=2026-12-31", "#from-error", "Enter a date"},
+		{"from=2026-01-01", "#to-error", "Enter the last day"},
+		{"from=2026-02-01&to=2026-01-01", "#to-error", "before the first"},
+		{"from=2000-01-01&to=2026-01-01", "#to-error", "at most 10 years"},
+		{"currency=dollars", "#currency-error", "three-letter"},
+		{"department=999999", "#department-error", "Choose one of the departments"},
+		{"department=x'%3B--", "#department-error", "Choose one of the departments"},
+		{"period=forever", ".flash-error", "no such period"},
+	} {
+		res := c.Get("/reports/spend?" + tc.query)
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text(tc.field), tc.msg) {
+			t.Errorf("%s: %d %q", tc.query, res.Status, res.Text(tc.field))
+		}
+		if res.Doc.Find(".spend-section").Length() != 0 || res.Doc.Find("#spend-csv").Length() != 0 {
+			t.Errorf("%s: figures shown under a wrong filter", tc.query)
+		}
+		if res := c.Get("/reports/spend.csv?" + tc.query); res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("CSV %s: %d", tc.query, res.Status)
+		}
+	}
+}
+
+// A department head sees their own department's spend only: Sales is in no table, no chart
+// and no choice, and asking for it is refused.
+func TestSpendReportShowsADepartmentHeadOnlyTheirDepartment(t *testing.T) {
+	t.Parallel()
+	f := newSpendFixture(t)
+	c := f.client(t, "hana@acme.example")
+	res := c.Get("/reports/spend")
+	if res.Status != http.StatusOK {
+		t.Fatalf("head: %d", res.Status)
+	}
+	usd := spendTable(res, "spend-usd")
+	if strings.Join(usd["Engineering"], " ") != "$340.00 $0.00 $0.00" || len(usd) != 2 {
+		t.Errorf("head's USD rows %v", usd)
+	}
+	if strings.Contains(res.Body, "Sales") || strings.Contains(res.Body, "HYPERLINK") {
+		t.Error("the head sees Sales' spend")
+	}
+	if !strings.Contains(res.Text("#spend-scope"), "Engineering") {
+		t.Errorf("scope note %q", res.Text("#spend-scope"))
+	}
+	for _, group := range []string{"vendor", "gl_account", "month"} {
+		if body := c.Get("/reports/spend?group=" + group).Body; strings.Contains(body, "$340.00") && strings.Contains(body, "$150.00") {
+			t.Errorf("by %s the head sees the Sales order", group)
+		}
+	}
+	if res := c.Get("/reports/spend?department=" + strconv.FormatInt(f.sales.ID, 10)); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("head asking for Sales: %d", res.Status)
+	}
+	// The auditor reads every department's.
+	if usd := spendTable(f.client(t, "aud@acme.example").Get("/reports/spend"), "spend-usd"); len(usd) != 3 {
+		t.Errorf("auditor's USD rows %v", usd)
+	}
+}
+
+// The download is the table: same rows and totals per currency, plain amounts, a safe file
+// name, and a cell that starts like a formula is escaped.
+func TestSpendReportCSVExport(t *testing.T) {
+	t.Parallel()
+	f := newSpendFixture(t)
+	c := f.client(t, "ana@acme.example")
+	res := c.Get("/reports/spend.csv?group=vendor&period=this-year")
+	if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("csv: %d %q", res.Status, res.Header.Get("Content-Type"))
+	}
+	wantName := `attachment; filename="spend-by-vendor-` + strconv.Itoa(f.year) + `-01-01-to-` + strconv.Itoa(f.year) + `-12-31.csv"`
+	if got := res.Header.Get("Content-Disposition"); got != wantName {
+		t.Errorf("disposition %q, want %q", got, wantName)
+	}
+	rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows[0], ",") != "Currency,Vendor,Committed,Ordered,Received" {
+		t.Errorf("header %v", rows[0])
+	}
+	byVendor := map[string]string{}
+	for _, r := range rows[1:] {
+		byVendor[r[0]+" "+r[1]] = strings.Join(r[2:], " ")
+		if strings.ContainsAny(r[1][:1], "=+-@") {
+			t.Errorf("cell %q runs as a formula", r[1])
+		}
+	}
+	if byVendor["USD '"+f.vendor] != "0.00 340.00 150.00" || byVendor["USD Total"] != "340.00 340.00 150.00" || byVendor["EUR Total"] != "340.00 0.00 0.00" {
+		t.Errorf("rows %v", byVendor)
+	}
+	if len(rows) != 1+3+2 { // USD: two vendors and the total; EUR: one vendor and the total
+		t.Errorf("%d rows: %v", len(rows), rows)
+	}
+	// The page's table says the same.
+	page := spendTable(c.Get("/reports/spend?group=vendor&period=this-year"), "spend-usd")
+	if strings.Join(page[f.vendor], " ") != "$0.00 $340.00 $150.00" {
+		t.Errorf("page row %v", page[f.vendor])
+	}
+	// One stage: one amount column.
+	res = c.Get("/reports/spend.csv?stage=ordered&currency=USD")
+	rows, _ = csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	if len(rows) == 0 || strings.Join(rows[0], ",") != "Currency,Department,Ordered" || strings.Join(rows[len(rows)-1], ",") != "USD,Total,340.00" {
+		t.Errorf("ordered only: %v", rows)
+	}
+}

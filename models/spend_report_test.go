@@ -1,0 +1,389 @@
+package models_test
+
+import (
+	"context"
+	"maps"
+	"strconv"
+	"testing"
+	"time"
+
+	"outlay"
+	"outlay/models"
+	"outlay/money"
+)
+
+// spendLine is a requisition line of the spend world: quantity, unit price, tax and GL account.
+type spendLine struct {
+	gl       *models.GLAccount
+	quantity string
+	price    int64
+	taxBP    int
+}
+
+// spendWorld is the approval world with documents at every stage, in two currencies, made
+// the way people make them: submitted, approved by the manager, ordered and received.
+type spendWorld struct {
+	*approvalWorld
+	globex models.Vendor
+	sam    *models.User // a Sales requester reporting to Max
+	buyer  models.Viewer
+}
+
+func newSpendWorld(t *testing.T) *spendWorld {
+	w := &spendWorld{approvalWorld: newApprovalWorld(t)}
+	w.globex = models.Vendor{Name: "Globex", Currency: "USD", Status: models.VendorActive}
+	w.must(w.db.Create(&w.globex).Error)
+	w.sam = w.user("sam@acme.example", "Sam Sales", &w.max.ID, "requester")
+	w.must(w.db.Model(w.sam).Update("department_id", w.sales.ID).Error)
+	w.buyer = models.Viewer{UserID: w.admin.ID, Roles: w.admin.Roles, SeeAllKinds: []string{outlay.DocRequisition}}
+	return w
+}
+
+// approved makes a requisition with lines, submits it and has Max approve it.
+func (w *spendWorld) approved(requester *models.User, dept *models.Department, vendor *models.Vendor, currency string, lines ...spendLine) *models.Requisition {
+	w.t.Helper()
+	r := &models.Requisition{RequesterID: requester.ID, DepartmentID: &dept.ID, VendorID: &vendor.ID, Currency: currency,
+		Justification: "Spend report test", Status: models.RequisitionDraft}
+	w.must(w.db.Create(r).Error)
+	for i, l := range lines {
+		q, err := money.ParseQuantity(l.quantity)
+		w.must(err)
+		amount, err := money.LineAmount(q, l.price)
+		w.must(err)
+		tax, err := money.Tax(amount, l.taxBP)
+		w.must(err)
+		line := models.RequisitionLine{RequisitionID: r.ID, Position: i + 1, Description: "Item " + strconv.Itoa(i+1),
+			QuantityMilli: q, UnitPriceMinor: l.price, TaxRateBP: l.taxBP, AmountMinor: amount, TaxMinor: tax}
+		if l.gl != nil {
+			line.GLAccountID = &l.gl.ID
+		}
+		w.must(w.db.Create(&line).Error)
+		r.Lines = append(r.Lines, line)
+		r.SubtotalMinor, r.TaxMinor = r.SubtotalMinor+amount, r.TaxMinor+tax
+	}
+	r.TotalMinor = r.SubtotalMinor + r.TaxMinor
+	w.must(w.db.Model(r).Updates(map[string]any{"subtotal_minor": r.SubtotalMinor, "tax_minor": r.TaxMinor, "total_minor": r.TotalMinor}).Error)
+	out := w.submit(r)
+	if len(out.Steps) != 1 {
+		w.t.Fatalf("route %+v", out)
+	}
+	if _, err := w.decide(w.max, out.Steps[0].ID, true, ""); err != nil {
+		w.t.Fatal(err)
+	}
+	if st := w.status(r); st != models.RequisitionApproved {
+		w.t.Fatalf("requisition %d is %s", r.ID, st)
+	}
+	return r
+}
+
+// order makes the purchase order of an approved requisition.
+func (w *spendWorld) order(r *models.Requisition) *models.PurchaseOrder {
+	w.t.Helper()
+	po, err := models.CreatePurchaseOrder(context.Background(), w.db, w.buyer, r.ID)
+	w.must(err)
+	return po
+}
+
+// receive records a receipt of quantities by line position on day.
+func (w *spendWorld) receive(po *models.PurchaseOrder, day time.Time, byPosition map[int]string) {
+	w.t.Helper()
+	var lines []models.PurchaseOrderLine
+	w.must(w.db.Where("purchase_order_id = ?", po.ID).Find(&lines).Error)
+	in := models.ReceiptInput{Quantities: map[int64]string{}, ReceivedOn: day.Format(time.DateOnly)}
+	for _, l := range lines {
+		in.Quantities[l.ID] = byPosition[l.Position]
+	}
+	_, err := models.RecordReceipt(context.Background(), w.db, w.admin.ID, po.ID, in)
+	w.must(err)
+}
+
+// documents makes the spend: in USD, Engineering's requisition approved and not ordered, an
+// order from Globex received in two receipts on two days (fractions and tax that round), and
+// Sales' order not yet received; in EUR, an order received in full and a requisition only
+// approved. A requisition still pending counts nowhere.
+func (w *spendWorld) documents() {
+	w.approved(w.rita, &w.eng, &w.vendor, "USD", spendLine{&w.software, "2.5", 3333, 2000}, spendLine{&w.travel, "1", 50000, 0})
+	r2 := w.approved(w.rita, &w.eng, &w.globex, "USD", spendLine{&w.software, "3", 10001, 725}, spendLine{nil, "1", 999, 0})
+	po2 := w.order(r2)
+	today := time.Now().UTC()
+	w.receive(po2, today.AddDate(0, 0, -1), map[int]string{1: "1.5"})
+	w.receive(po2, today, map[int]string{1: "0.5", 2: "1"})
+	r3 := w.approved(w.sam, &w.sales, &w.vendor, "USD", spendLine{&w.travel, "4", 2500, 1000})
+	w.order(r3)
+	r4 := w.approved(w.rita, &w.eng, &w.vendor, "EUR", spendLine{&w.software, "1", 70000, 2000})
+	w.receive(w.order(r4), today, map[int]string{1: "1"})
+	w.approved(w.sam, &w.sales, &w.vendor, "EUR", spendLine{&w.software, "2", 1250, 0})
+	pending := w.requisition(w.rita, &w.eng, "USD", reqLine{&w.software, 999999})
+	w.submit(pending)
+}
+
+// figures are a report's amounts: currency → group key → committed, ordered, received.
+type figures map[string]map[string][3]int64
+
+func (f figures) add(currency, key string, stage int, amount int64) {
+	if f[currency] == nil {
+		f[currency] = map[string][3]int64{}
+	}
+	v := f[currency][key]
+	v[stage] += amount
+	f[currency][key] = v
+}
+
+func idKey(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return strconv.FormatInt(*id, 10)
+}
+
+// expectedSpend sums the stored documents in Go, one document and line at a time, as the
+// report should: approved requisitions' lines, orders' lines and receipts' lines priced at
+// their order line. keep says which requisitions (the origin of every order) count.
+func (w *spendWorld) expectedSpend(grouping string, from, to time.Time, keep func(models.Requisition) bool) figures {
+	w.t.Helper()
+	inPeriod := func(at time.Time) bool {
+		d := at.UTC().Format(time.DateOnly)
+		return d >= from.Format(time.DateOnly) && d <= to.Format(time.DateOnly)
+	}
+	var reqs []models.Requisition
+	w.must(w.db.Find(&reqs).Error)
+	byID := map[int64]models.Requisition{}
+	for _, r := range reqs {
+		byID[r.ID] = r
+	}
+	out := figures{}
+	key := func(r models.Requisition, vendor int64, gl *int64, at time.Time) string {
+		switch grouping {
+		case models.SpendByDepartment:
+			return idKey(r.DepartmentID)
+		case models.SpendByVendor:
+			return idKey(&vendor)
+		case models.SpendByGLAccount:
+			return idKey(gl)
+		}
+		return at.UTC().Format("2006-01")
+	}
+	for _, r := range reqs {
+		if r.Status != models.RequisitionApproved || !keep(r) || !inPeriod(*r.DecidedAt) {
+			continue
+		}
+		var lines []models.RequisitionLine
+		w.must(w.db.Where("requisition_id = ?", r.ID).Find(&lines).Error)
+		for _, l := range lines {
+			out.add(r.Currency, key(r, *r.VendorID, l.GLAccountID, *r.DecidedAt), 0, l.AmountMinor+l.TaxMinor)
+		}
+	}
+	var orders []models.PurchaseOrder
+	w.must(w.db.Where("status <> ?", models.POCancelled).Find(&orders).Error)
+	for _, po := range orders {
+		r := byID[po.RequisitionID]
+		if !keep(r) {
+			continue
+		}
+		var lines []models.PurchaseOrderLine
+		w.must(w.db.Where("purchase_order_id = ?", po.ID).Find(&lines).Error)
+		line := map[int64]models.PurchaseOrderLine{}
+		for _, l := range lines {
+			line[l.ID] = l
+			if inPeriod(po.CreatedAt) {
+				out.add(po.Currency, key(r, po.VendorID, l.GLAccountID, po.CreatedAt), 1, l.AmountMinor+l.TaxMinor)
+			}
+		}
+		var receipts []models.Receipt
+		w.must(w.db.Where("purchase_order_id = ?", po.ID).Find(&receipts).Error)
+		for _, rc := range receipts {
+			if !inPeriod(rc.ReceivedOn) {
+				continue
+			}
+			var rls []models.ReceiptLine
+			w.must(w.db.Where("receipt_id = ?", rc.ID).Find(&rls).Error)
+			for _, rl := range rls {
+				l := line[rl.PurchaseOrderLineID]
+				amount, err := money.LineAmount(rl.QuantityMilli, l.UnitPriceMinor)
+				w.must(err)
+				tax, err := money.Tax(amount, l.TaxRateBP)
+				w.must(err)
+				out.add(po.Currency, key(r, po.VendorID, l.GLAccountID, rc.ReceivedOn), 2, amount+tax)
+			}
+		}
+	}
+	return out
+}
+
+// figuresOf reads a report back as figures, checking each section's total is its rows' sum.
+func figuresOf(t *testing.T, rep models.SpendReport) figures {
+	t.Helper()
+	out := figures{}
+	for _, s := range rep.Sections {
+		var sum [3]int64
+		for _, r := range s.Rows {
+			if _, dup := out[s.Currency][r.Key]; dup {
+				t.Errorf("%s: group %q listed twice", s.Currency, r.Key)
+			}
+			for i, st := range models.SpendStages {
+				out.add(s.Currency, r.Key, i, r.Amount(st))
+				sum[i] += r.Amount(st)
+			}
+		}
+		if got := [3]int64{s.Total.Committed, s.Total.Ordered, s.Total.Received}; got != sum {
+			t.Errorf("%s total %v, rows sum to %v", s.Currency, got, sum)
+		}
+	}
+	return out
+}
+
+func thisYear() (time.Time, time.Time) {
+	y := time.Now().UTC().Year()
+	return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)
+}
+
+// The spend report's figures are the sums of the documents under them, for every grouping and
+// every stage; money in EUR is kept in its own section, never added to the USD figures.
+func TestSpendReportTotalsEqualTheDocuments(t *testing.T) {
+	t.Parallel()
+	w := newSpendWorld(t)
+	w.documents()
+	from, to := thisYear()
+	all := func(models.Requisition) bool { return true }
+	ctx := context.Background()
+	for _, grouping := range models.SpendGroupings {
+		t.Run(grouping, func(t *testing.T) {
+			want := w.expectedSpend(grouping, from, to, all)
+			for _, cur := range []string{"USD", "EUR"} {
+				for i := range models.SpendStages {
+					var n int64
+					for _, v := range want[cur] {
+						n += v[i]
+					}
+					if n == 0 {
+						t.Fatalf("the documents have no %s %s spend: the test proves nothing", cur, models.SpendStages[i])
+					}
+				}
+			}
+			rep, err := models.SpendReportOf(ctx, w.db, models.SpendFilter{From: from, To: to, Zone: time.UTC, GroupBy: grouping,
+				DefaultCurrency: "USD", AllDepartments: true})
+			w.must(err)
+			if got := figuresOf(t, rep); !maps.EqualFunc(got, want, maps.Equal) {
+				t.Errorf("report %v\nwant   %v", got, want)
+			}
+			if len(rep.Sections) != 2 || rep.Sections[0].Currency != "USD" || rep.Sections[1].Currency != "EUR" {
+				t.Errorf("sections %+v, want USD then EUR", rep.Sections)
+			}
+			// One stage: the others read zero, that one as before.
+			for i, st := range models.SpendStages {
+				one, err := models.SpendReportOf(ctx, w.db, models.SpendFilter{From: from, To: to, Zone: time.UTC, GroupBy: grouping,
+					Stage: st, DefaultCurrency: "USD", AllDepartments: true, Currency: "EUR"})
+				w.must(err)
+				got := figuresOf(t, one)
+				if len(got) != 1 || got["EUR"] == nil {
+					t.Fatalf("EUR only, %s: %v", st, got)
+				}
+				for k, v := range got["EUR"] {
+					wantV := [3]int64{}
+					wantV[i] = want["EUR"][k][i]
+					if v != wantV {
+						t.Errorf("EUR %s, group %q: %v, want %v", st, k, v, wantV)
+					}
+				}
+			}
+		})
+	}
+	// Last year holds nothing of this.
+	rep, err := models.SpendReportOf(ctx, w.db, models.SpendFilter{From: from.AddDate(-1, 0, 0), To: to.AddDate(-1, 0, 0), Zone: time.UTC,
+		GroupBy: models.SpendByMonth, DefaultCurrency: "USD", AllDepartments: true})
+	w.must(err)
+	if len(rep.Sections) != 0 {
+		t.Errorf("last year: %+v", rep.Sections)
+	}
+}
+
+// A department head sees their own department's spend and no other; a member of Sales sees
+// Sales'; choosing a department narrows the report to it.
+func TestSpendReportScopeIsOwnDepartments(t *testing.T) {
+	t.Parallel()
+	w := newSpendWorld(t)
+	w.documents()
+	from, to := thisYear()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		who  *models.User
+		dept models.Department
+	}{{w.hana, w.eng}, {w.sam, w.sales}} {
+		t.Run(tc.who.Name, func(t *testing.T) {
+			own := func(r models.Requisition) bool { return r.DepartmentID != nil && *r.DepartmentID == tc.dept.ID }
+			for _, grouping := range []string{models.SpendByDepartment, models.SpendByGLAccount} {
+				rep, err := models.SpendReportOf(ctx, w.db, models.SpendFilter{From: from, To: to, Zone: time.UTC, GroupBy: grouping,
+					DefaultCurrency: "USD", ViewerID: tc.who.ID})
+				w.must(err)
+				want := w.expectedSpend(grouping, from, to, own)
+				if got := figuresOf(t, rep); !maps.EqualFunc(got, want, maps.Equal) {
+					t.Errorf("%s by %s: %v\nwant %v", tc.who.Name, grouping, got, want)
+				}
+				if grouping == models.SpendByDepartment {
+					for _, s := range rep.Sections {
+						if len(s.Rows) != 1 || s.Rows[0].Label != tc.dept.Name {
+							t.Errorf("%s sees %+v", tc.who.Name, s.Rows)
+						}
+					}
+				}
+			}
+			depts, err := models.SpendDepartments(ctx, w.db, false, tc.who.ID)
+			w.must(err)
+			if len(depts) != 1 || depts[0].ID != tc.dept.ID {
+				t.Errorf("%s may choose %+v", tc.who.Name, depts)
+			}
+		})
+	}
+	// Max belongs to no department and heads none: he sees nothing.
+	rep, err := models.SpendReportOf(ctx, w.db, models.SpendFilter{From: from, To: to, Zone: time.UTC, GroupBy: models.SpendByDepartment,
+		DefaultCurrency: "USD", ViewerID: w.max.ID})
+	w.must(err)
+	if len(rep.Sections) != 0 {
+		t.Errorf("Max sees %+v", rep.Sections)
+	}
+	// Everyone's report narrowed to Sales is Sales' own.
+	rep, err = models.SpendReportOf(ctx, w.db, models.SpendFilter{From: from, To: to, Zone: time.UTC, GroupBy: models.SpendByVendor,
+		DefaultCurrency: "USD", AllDepartments: true, DepartmentID: &w.sales.ID})
+	w.must(err)
+	sales := func(r models.Requisition) bool { return r.DepartmentID != nil && *r.DepartmentID == w.sales.ID }
+	if got, want := figuresOf(t, rep), w.expectedSpend(models.SpendByVendor, from, to, sales); !maps.EqualFunc(got, want, maps.Equal) {
+		t.Errorf("Sales by vendor: %v, want %v", got, want)
+	}
+}
+
+// An approved trip commits its estimate in the spend report as it does against its budget:
+// the report's committed figure for the trip's department and GL account is the budget's.
+func TestSpendReportCommitsApprovedTripsAsBudgetsDo(t *testing.T) {
+	t.Parallel()
+	f := newTripFixture(t)
+	ctx := context.Background()
+	trip, err := models.SaveTravel(ctx, f.db, f.self(f.traveller), 0, f.input(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var step models.ApprovalStep
+	if err := f.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocTravel, trip.ID, models.StepPending).Take(&step).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.DecideStep(ctx, f.db, models.Viewer{UserID: f.manager.ID, Roles: []string{"approver"}}, step.ID, models.Decision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	totals, err := models.BudgetTotals(ctx, f.db, []int64{f.budget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if totals[f.budget].Committed == 0 {
+		t.Fatal("the approved trip commits nothing against its budget")
+	}
+	from, to := thisYear()
+	for _, grouping := range []string{models.SpendByDepartment, models.SpendByGLAccount} {
+		rep, err := models.SpendReportOf(ctx, f.db, models.SpendFilter{From: from, To: to, Zone: time.UTC, GroupBy: grouping,
+			DefaultCurrency: "USD", AllDepartments: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Sections) != 1 || len(rep.Sections[0].Rows) != 1 || rep.Sections[0].Rows[0].Committed != totals[f.budget].Committed {
+			t.Errorf("by %s: %+v, budget committed %d", grouping, rep.Sections, totals[f.budget].Committed)
+		}
+	}
+}
