@@ -137,13 +137,23 @@ func TestNewRequisitionStartsFromTheRequestersDepartment(t *testing.T) {
 	moved.Set("op", "department")
 	moved.Set("department", ids(ops.ID))
 	moved.Set("department_gl", ids(s.gl))
+	// The department select answers with only the GL accounts that move, out of band, so
+	// nothing being typed on the lines is swapped.
+	c.Header.Set("HX-Target", "department-gl")
 	res = c.Post("/requisitions/lines", moved)
-	for i, want := range []string{ids(s.gl2), ids(s.gl2), ids(s.gl2)} {
+	c.Header.Set("HX-Target", "requisition-lines")
+	if res.Doc.Find("#line-0-description, #requisition-lines").Length() != 0 {
+		t.Errorf("the department change swaps more than the GL accounts: %s", res.Body)
+	}
+	if n := res.Doc.Find(`[id$="-gl_account-field"][hx-swap-oob="true"]`).Length(); n != 2 {
+		t.Errorf("%d GL accounts swapped, want 2 (the third is already on the new default)", n)
+	}
+	for i, want := range []string{ids(s.gl2), ids(s.gl2)} {
 		if got := selected(res, fmt.Sprintf("#line-%d-gl_account", i)); got != want {
 			t.Errorf("after the department changed, line %d on %q, want %q", i, got, want)
 		}
 	}
-	if v, _ := res.Doc.Find(`input[name="department_gl"]`).Attr("value"); v != ids(s.gl2) {
+	if v, _ := res.Doc.Find(`input#department-gl[name="department_gl"]`).Attr("value"); v != ids(s.gl2) {
 		t.Errorf("the form remembers default %q, want %q", v, ids(s.gl2))
 	}
 	// Back to Engineering: the line on Operations' default follows; a hand-picked one stays.

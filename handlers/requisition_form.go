@@ -321,6 +321,7 @@ func (s *Server) requisitionLines(c *fiber.Ctx) error {
 		return err
 	}
 	focus := -1
+	var moved []int // lines moved to the new department's default
 	switch op := c.FormValue("op"); {
 	case op == "add" && len(in.Lines) < models.MaxRequisitionLines:
 		in.Lines = append(in.Lines, models.LineInput{GLAccount: gl})
@@ -328,8 +329,9 @@ func (s *Server) requisitionLines(c *fiber.Ctx) error {
 	case op == "department":
 		previous := c.FormValue("department_gl")
 		for i, l := range in.Lines {
-			if l.GLAccount == "" || l.GLAccount == previous {
+			if (l.GLAccount == "" || l.GLAccount == previous) && l.GLAccount != gl {
 				in.Lines[i].GLAccount = gl
+				moved = append(moved, i)
 			}
 		}
 	default:
@@ -353,6 +355,9 @@ func (s *Server) requisitionLines(c *fiber.Ctx) error {
 		return err
 	}
 	f.FocusRow = focus
+	if htmxTarget(c) == requisitions.DepartmentGLID {
+		return renderComponent(c, requisitions.DepartmentDefaults(f, moved))
+	}
 	return s.renderRequisitionForm(c, http.StatusOK, f, cur)
 }
 

@@ -40,6 +40,8 @@ const (
 	FormID    = "requisition-form"
 	LinesID   = "requisition-lines"
 	TotalsID  = "requisition-totals"
+	// DepartmentGLID holds the default GL account of the department chosen.
+	DepartmentGLID = "department-gl"
 )
 
 // PerPage is how many requisitions one page of a list shows.
