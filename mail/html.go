@@ -15,7 +15,7 @@ func TextToHTML(subject, body string) string {
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>`)
 	b.WriteString(html.EscapeString(subject))
 	b.WriteString(`</title></head>
-<body style="font-family: -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; font-size: 15px; line-height: 1.5; color: #1f2933; max-width: 40em; margin: 0 auto; padding: 16px;">
+<body style="font-family: -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; font-size: 15px; line-height: 1.5; color: #1f2933; max-width: 40em; margin: 0 auto; padding: 16px; overflow-wrap: anywhere;">
 `)
 	inList := false
 	for _, block := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n\n") {
