@@ -127,6 +127,10 @@ func TestSpendReportShowsEachStageAndKeepsCurrenciesApart(t *testing.T) {
 	if n := svg.Find("rect.spend-bar").Length(); n != 6 {
 		t.Errorf("%d bars, want 2 departments × 3 stages", n)
 	}
+	// The roles page offers the permission that widens the report, though no route needs it alone.
+	if roles := c.Get("/admin/roles"); roles.Doc.Find(`table.matrix th[scope="row"]:contains("See every department's spend")`).Length() != 1 {
+		t.Error("the roles page does not offer every department's spend")
+	}
 	// The page is in the navigation, and the download keeps the filters.
 	if c.Get("/dashboard").Doc.Find(`nav.nav a[href="/reports/spend"]`).Length() != 1 {
 		t.Error("no navigation link")
