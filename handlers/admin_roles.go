@@ -79,10 +79,8 @@ func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel, newTemplate str
 			p.Chosen = r.Name
 		}
 	}
-	pg := page{Title: "Roles and permissions", Nav: "/admin/roles", Content: roles.Matrix(p)}
-	if htmxTarget(c) == roles.RolePermissionsID {
-		pg.Partial = roles.RolePermissions(p)
-	}
+	pg := page{Title: "Roles and permissions", Nav: "/admin/roles", Content: roles.Matrix(p),
+		Partials: partials{roles.RolePermissionsID: roles.RolePermissions(p)}}
 	return s.render(c, status, pg)
 }
 
@@ -116,7 +114,7 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 		cell.Granted = !granted
 		c.Set("HX-Trigger", toastTrigger("error", err.Error()))
 		c.Status(http.StatusUnprocessableEntity)
-		return renderComponent(c, permissionBox(c, cell))
+		return sendHTML(c, permissionBox(c, cell))
 	}
 	if err != nil {
 		return err
@@ -127,7 +125,7 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 		msg = fmt.Sprintf("%s no longer has “%s”.", label, perm.Label())
 	}
 	c.Set("HX-Trigger", toastTrigger("success", msg))
-	return renderComponent(c, permissionBox(c, cell))
+	return sendHTML(c, permissionBox(c, cell))
 }
 
 // permissionBox is the toggled checkbox as the page that sent it shows it: a cell of the

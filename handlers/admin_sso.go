@@ -326,7 +326,7 @@ func (s *Server) unlinkIdentity(c *fiber.Ctx) error {
 			return err
 		}
 		c.Set("HX-Trigger", toastTrigger("success", "Account unlinked."))
-		return renderComponent(c, s.userIdentitiesPartial(c, userID, ids))
+		return sendHTML(c, s.userIdentitiesPartial(c, userID, ids))
 	}
 	s.setFlash(c, "success", "Account unlinked. Their next sign-in with that provider links the account that proves their email.")
 	return redirect(c, "/admin/sso")

@@ -28,9 +28,6 @@ var (
 // list never silently clears anyone's manager.
 const managerChoices = 1000
 
-// maxListPage keeps an absurd page number from overflowing the offset.
-const maxListPage = 1_000_000
-
 func (s *Server) usersPage(c *fiber.Ctx) error {
 	ctx, db := c.UserContext(), tenantDB(c)
 	roles, err := models.RoleSummaries(ctx, db)
@@ -41,7 +38,8 @@ func (s *Server) usersPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := users.Filter{Q: strings.TrimSpace(c.Query("q")), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	f := users.Filter{}
+	f.Q, f.Page = listQuery(c)
 	l := users.List{CSRF: s.csrfToken(c), CanCreate: s.can(c, usersCreate), CanUpdate: s.can(c, usersUpdate),
 		Counts: users.Counts{All: counts.All(), Active: counts.Active, Invited: counts.Invited, Deactivated: counts.Deactivated}}
 	for _, r := range roles {
@@ -77,26 +75,18 @@ func (s *Server) usersPage(c *fiber.Ctx) error {
 		}
 		l.Rows = append(l.Rows, row)
 	}
-	p := page{Title: "Users", Nav: users.ListPath, Content: users.ListPage(l)}
-	if htmxTarget(c) == users.ResultsID {
-		p.Partial = users.Results(l)
-		// The address bar gets the canonical address of these results: no empty filters,
-		// and the page actually shown.
-		c.Set("HX-Push-Url", l.Filter.URL(l.Filter.Page))
-	}
+	p := page{Title: "Users", Nav: users.ListPath, Content: users.ListPage(l),
+		Partials: partials{users.ResultsID: users.Results(l)}, PushURL: l.Filter.URL(l.Filter.Page)}
 	return s.render(c, http.StatusOK, p)
 }
 
 // listUsersPage reads the filter's page of people; a page past the end shows the last one.
 func listUsersPage(ctx context.Context, db *gorm.DB, f *users.Filter) (models.UserList, error) {
-	mf := models.UserFilter{Query: f.Q, Role: f.Role, Status: f.Status, Offset: (f.Page - 1) * users.PerPage, Limit: users.PerPage}
-	list, err := models.ListUsers(ctx, db, mf)
-	if err != nil || len(list.Users) > 0 || list.Total == 0 {
-		return list, err
-	}
-	f.Page = (list.Total + users.PerPage - 1) / users.PerPage
-	mf.Offset = (f.Page - 1) * users.PerPage
-	return models.ListUsers(ctx, db, mf)
+	mf := models.UserFilter{Query: f.Q, Role: f.Role, Status: f.Status, Limit: users.PerPage}
+	return fetchPage(&f.Page, users.PerPage, func(offset int) (models.UserList, error) {
+		mf.Offset = offset
+		return models.ListUsers(ctx, db, mf)
+	}, func(l models.UserList) (int, int) { return len(l.Users), l.Total })
 }
 
 // userFromPath loads the person the URL names; an id that is not a number is as unknown as
@@ -204,10 +194,8 @@ func (s *Server) renderNewUser(c *fiber.Ctx, status int, f users.Form) error {
 	if err := fillFormChoices(c.UserContext(), tenantDB(c), reach, &f, nil); err != nil {
 		return err
 	}
-	p := page{Title: "Invite people", Nav: users.ListPath, Content: users.NewPage(f)}
-	if htmxTarget(c) == users.FormID {
-		p.Partial = users.UserForm(f)
-	}
+	p := page{Title: "Invite people", Nav: users.ListPath, Content: users.NewPage(f),
+		Partials: partials{users.FormID: users.UserForm(f)}}
 	return s.render(c, status, p)
 }
 
@@ -347,10 +335,8 @@ func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *u
 		}
 	}
 	v.Form = *f
-	p := page{Title: d.Name, Nav: users.ListPath, Content: users.DetailPage(v)}
-	if htmxTarget(c) == users.FormID {
-		p.Partial = users.UserForm(v.Form)
-	}
+	p := page{Title: d.Name, Nav: users.ListPath, Content: users.DetailPage(v),
+		Partials: partials{users.FormID: users.UserForm(v.Form)}}
 	return s.render(c, status, p)
 }
 

@@ -231,13 +231,8 @@ func (s *Server) renderRuleForm(c *fiber.Ctx, status int, f approvalrules.Form, 
 	if f.ID != 0 {
 		title = f.Name
 	}
-	p := page{Title: title, Nav: approvalrules.ListPath, Content: approvalrules.FormPage(f, archived)}
-	switch htmxTarget(c) {
-	case approvalrules.FormID:
-		p.Partial = approvalrules.RuleForm(f)
-	case approvalrules.StepsID:
-		p.Partial = approvalrules.StepsFieldset(f)
-	}
+	p := page{Title: title, Nav: approvalrules.ListPath, Content: approvalrules.FormPage(f, archived),
+		Partials: partials{approvalrules.FormID: approvalrules.RuleForm(f), approvalrules.StepsID: approvalrules.StepsFieldset(f)}}
 	return s.render(c, status, p)
 }
 

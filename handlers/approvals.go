@@ -38,19 +38,16 @@ func (s *Server) approvalsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := page{Title: "Approvals", Nav: approvals.QueuePath, Content: approvals.QueuePage(q)}
-	if htmxTarget(c) == approvals.ResultsID {
-		p.Partial = approvals.Results(q)
-		c.Set("HX-Push-Url", q.Filter.URL(q.Filter.Page))
-	}
+	p := page{Title: "Approvals", Nav: approvals.QueuePath, Content: approvals.QueuePage(q),
+		Partials: partials{approvals.ResultsID: approvals.Results(q)}, PushURL: q.Filter.URL(q.Filter.Page)}
 	return s.render(c, http.StatusOK, p)
 }
 
 // approvalQueue reads the queue page the query string asks for, with its choices.
 func (s *Server) approvalQueue(c *fiber.Ctx, v models.Viewer) (approvals.Queue, error) {
 	ctx, db := c.UserContext(), tenantDB(c)
-	f := approvals.Filter{Q: strings.TrimSpace(c.Query("q")), MinAmount: strings.TrimSpace(c.Query("min")),
-		Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	f := approvals.Filter{MinAmount: strings.TrimSpace(c.Query("min"))}
+	f.Q, f.Page = listQuery(c)
 	q := approvals.Queue{CSRF: s.csrfToken(c), CanApprove: s.can(c, approvalsApprove), CanDelegate: s.can(c, approvalsDelegate)}
 	mf := models.QueueFilter{Search: f.Q, PerPage: approvals.PerPage}
 	for _, k := range models.ApprovableKinds() {
@@ -289,10 +286,7 @@ func (s *Server) decideStep(c *fiber.Ctx, approve bool) error {
 	}
 	c.Set("HX-Trigger", toastTrigger(kind, msg))
 	c.Status(status)
-	if err := renderComponent(c, approvals.RowBody(s.csrfToken(c), s.can(c, approvalsApprove), row)); err != nil {
-		return err
-	}
-	if err := renderComponent(c, approvals.CountUpdate(count)); err != nil {
+	if err := sendHTML(c, approvals.RowBody(s.csrfToken(c), s.can(c, approvalsApprove), row), approvals.CountUpdate(count)); err != nil {
 		return err
 	}
 	return s.renderBell(c, true)
@@ -351,10 +345,7 @@ func (s *Server) bulkApprove(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set("HX-Trigger", toastTrigger(kind, msg))
-	if err := renderComponent(c, approvals.Results(q)); err != nil {
-		return err
-	}
-	if err := renderComponent(c, approvals.CountUpdate(q.Count)); err != nil {
+	if err := sendHTML(c, approvals.Results(q), approvals.CountUpdate(q.Count)); err != nil {
 		return err
 	}
 	return s.renderBell(c, true)

@@ -20,16 +20,14 @@ func toOrderFilter() models.RequisitionFilter {
 // the button that makes it.
 func (s *Server) toOrderPage(c *fiber.Ctx) error {
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
-	l := purchasing.ToOrder{CSRF: s.csrfToken(c), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	l := purchasing.ToOrder{CSRF: s.csrfToken(c)}
+	_, l.Page = listQuery(c)
 	mf := toOrderFilter()
-	mf.Offset, mf.Limit = (l.Page-1)*purchasing.PerPage, purchasing.PerPage
-	list, err := models.ListRequisitions(ctx, db, v, mf)
-	if err == nil && len(list.Rows) == 0 && list.Total > 0 {
-		// A page past the end shows the last one.
-		l.Page = (list.Total + purchasing.PerPage - 1) / purchasing.PerPage
-		mf.Offset = (l.Page - 1) * purchasing.PerPage
-		list, err = models.ListRequisitions(ctx, db, v, mf)
-	}
+	mf.Limit = purchasing.PerPage
+	list, err := fetchPage(&l.Page, purchasing.PerPage, func(offset int) (models.RequisitionList, error) {
+		mf.Offset = offset
+		return models.ListRequisitions(ctx, db, v, mf)
+	}, requisitionListSize)
 	if err != nil {
 		return err
 	}
@@ -44,10 +42,7 @@ func (s *Server) toOrderPage(c *fiber.Ctx) error {
 		}
 		l.Rows = append(l.Rows, row)
 	}
-	p := page{Title: "To order", Nav: purchasing.ToOrderPath, Content: purchasing.ToOrderPage(l)}
-	if htmxTarget(c) == purchasing.ToOrderResultsID {
-		p.Partial = purchasing.ToOrderResults(l)
-		c.Set("HX-Push-Url", l.Pager().URL(l.Page))
-	}
+	p := page{Title: "To order", Nav: purchasing.ToOrderPath, Content: purchasing.ToOrderPage(l),
+		Partials: partials{purchasing.ToOrderResultsID: purchasing.ToOrderResults(l)}, PushURL: l.Pager().URL(l.Page)}
 	return s.render(c, http.StatusOK, p)
 }

@@ -202,7 +202,7 @@ func (s *Server) answerDocumentPost(c *fiber.Ctx, err error, field, done, back s
 	} else {
 		c.Set("HX-Trigger", toastTrigger("success", done))
 	}
-	return renderComponent(c, comp)
+	return sendHTML(c, comp)
 }
 
 func (s *Server) receiveAttachment(c *fiber.Ctx, k docKind, id int64, v models.Viewer) error {

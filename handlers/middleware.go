@@ -119,7 +119,7 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 			return apiError(c, http.StatusNotFound, "there is no Outlay organisation at this address")
 		}
 		c.Status(http.StatusNotFound)
-		return renderComponent(c, views.ErrorPage(views.ErrorView{
+		return sendHTML(c, views.ErrorPage(views.ErrorView{
 			Status: http.StatusNotFound, Title: "No organisation here",
 			Message: "There is no Outlay organisation at this address. Check the address your administrator gave you.",
 		}))
@@ -129,7 +129,7 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 			return apiError(c, http.StatusForbidden, t.Name+" is suspended")
 		}
 		c.Status(http.StatusForbidden)
-		return renderComponent(c, views.ErrorPage(views.ErrorView{
+		return sendHTML(c, views.ErrorPage(views.ErrorView{
 			Status: http.StatusForbidden, Title: t.Name + " is suspended",
 			Message: "Sign-in to this organisation is paused. Your data is safe; your administrator can contact Outlay support to restore access.",
 		}))

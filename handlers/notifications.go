@@ -26,8 +26,10 @@ func notificationsPageURL(page int) string {
 // notificationsPage lists the person's notifications, newest first, a page at a time.
 func (s *Server) notificationsPage(c *fiber.Ctx) error {
 	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c)
-	pg := max(c.QueryInt("page", 1), 1)
-	p, err := models.ListNotifications(ctx, db, me.UserID, (pg-1)*notifications.PerPage, notifications.PerPage)
+	_, pg := listQuery(c)
+	p, err := fetchPage(&pg, notifications.PerPage, func(offset int) (models.NotificationPage, error) {
+		return models.ListNotifications(ctx, db, me.UserID, offset, notifications.PerPage)
+	}, func(p models.NotificationPage) (int, int) { return len(p.Rows), int(p.Total) })
 	if err != nil {
 		return err
 	}
@@ -36,7 +38,8 @@ func (s *Server) notificationsPage(c *fiber.Ctx) error {
 	for _, n := range p.Rows {
 		l.Items = append(l.Items, notificationItem(n))
 	}
-	return s.render(c, http.StatusOK, page{Title: "Notifications", Content: notifications.Page(l), Partial: notifications.Results(l)})
+	return s.render(c, http.StatusOK, page{Title: "Notifications", Content: notifications.Page(l),
+		Partials: partials{notifications.ListID: notifications.Results(l)}, PushURL: notificationsPageURL(pg)})
 }
 
 func notificationItem(n models.Notification) notifications.Item {
@@ -57,7 +60,7 @@ func (s *Server) renderBell(c *fiber.Ctx, oob bool) error {
 	if err != nil {
 		return err
 	}
-	return renderComponent(c, views.Bell(n, oob))
+	return sendHTML(c, views.Bell(n, oob))
 }
 
 // markNotificationRead marks one of the person's notifications read; htmx gets the row back
@@ -77,7 +80,7 @@ func (s *Server) markNotificationRead(c *fiber.Ctx) error {
 	if !isHTMX(c) {
 		return redirect(c, notifications.Path)
 	}
-	if err := renderComponent(c, notifications.Row(s.csrfToken(c), notificationItem(*n))); err != nil {
+	if err := sendHTML(c, notifications.Row(s.csrfToken(c), notificationItem(*n))); err != nil {
 		return err
 	}
 	return s.renderBell(c, true)

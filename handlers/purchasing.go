@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -35,8 +34,8 @@ func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := purchasing.List{Filter: purchasing.Filter{Q: strings.TrimSpace(c.Query("q")), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)},
-		Open: counts[models.POOpen] + counts[models.POPartiallyReceived]}
+	l := purchasing.List{Open: counts[models.POOpen] + counts[models.POPartiallyReceived]}
+	l.Filter.Q, l.Filter.Page = listQuery(c)
 	for _, st := range purchasing.Statuses {
 		l.All += counts[st]
 		l.Statuses = append(l.Statuses, purchasing.Option{Value: st, Label: fmt.Sprintf("%s (%d)", purchasing.StatusLabel(st), counts[st])})
@@ -52,14 +51,10 @@ func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 			l.Filter.Vendor, mf.VendorID = id, v.ID
 		}
 	}
-	mf.Offset = (l.Filter.Page - 1) * purchasing.PerPage
-	list, err := models.ListPurchaseOrders(ctx, db, mf)
-	if err == nil && len(list.Rows) == 0 && list.Total > 0 {
-		// A page past the end shows the last one.
-		l.Filter.Page = (list.Total + purchasing.PerPage - 1) / purchasing.PerPage
-		mf.Offset = (l.Filter.Page - 1) * purchasing.PerPage
-		list, err = models.ListPurchaseOrders(ctx, db, mf)
-	}
+	list, err := fetchPage(&l.Filter.Page, purchasing.PerPage, func(offset int) (models.PurchaseOrderList, error) {
+		mf.Offset = offset
+		return models.ListPurchaseOrders(ctx, db, mf)
+	}, func(l models.PurchaseOrderList) (int, int) { return len(l.Rows), l.Total })
 	if err != nil {
 		return err
 	}
@@ -68,11 +63,8 @@ func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 		l.Rows = append(l.Rows, purchasing.Row{ID: r.ID, Number: r.Number, Vendor: r.VendorName, Requisition: r.RequisitionNumber,
 			Requester: r.RequesterName, Total: r.Total().String(), Status: r.Status, Created: r.CreatedAt.UTC().Format("2 Jan 2006")})
 	}
-	p := page{Title: "Purchase orders", Nav: purchasing.ListPath, Content: purchasing.ListPage(l)}
-	if htmxTarget(c) == purchasing.ResultsID {
-		p.Partial = purchasing.Results(l)
-		c.Set("HX-Push-Url", l.Filter.URL(l.Filter.Page))
-	}
+	p := page{Title: "Purchase orders", Nav: purchasing.ListPath, Content: purchasing.ListPage(l),
+		Partials: partials{purchasing.ResultsID: purchasing.Results(l)}, PushURL: l.Filter.URL(l.Filter.Page)}
 	return s.render(c, http.StatusOK, p)
 }
 
@@ -193,7 +185,7 @@ func (s *Server) purchaseOrderPrint(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	sh := views.Shell{Title: d.Number, TenantName: tenantOf(c).Name}
-	return renderComponent(c, views.PrintPage(sh, purchasing.OrderPath(d.ID), purchasing.PrintView(p)))
+	return sendHTML(c, views.PrintPage(sh, purchasing.OrderPath(d.ID), purchasing.PrintView(p)))
 }
 
 // createPurchaseOrder makes the order of an approved requisition and shows it. A second
@@ -238,7 +230,7 @@ func (s *Server) recordReceipt(c *fiber.Ctx) error {
 		}
 		view.Receive.Quantities, view.Receive.ReceivedOn, view.Receive.Note, view.Receive.Errors = in.Quantities, in.ReceivedOn, in.Note, v
 		return s.render(c, http.StatusUnprocessableEntity, page{Title: d.Number, Nav: purchasing.ListPath,
-			Content: purchasing.DetailPage(view), Partial: purchasing.ReceiveFormView(view.Receive)})
+			Content: purchasing.DetailPage(view), Partials: partials{purchasing.ReceiveID: purchasing.ReceiveFormView(view.Receive)}})
 	}
 	if err := s.flashOutcome(c, err, "Receipt recorded."); err != nil {
 		return err
@@ -274,7 +266,7 @@ func (s *Server) closePurchaseOrder(c *fiber.Ctx) error {
 		}
 		view.Close.Reason, view.Close.Errors = reason, v
 		return s.render(c, http.StatusUnprocessableEntity, page{Title: d.Number, Nav: purchasing.ListPath,
-			Content: purchasing.DetailPage(view), Partial: purchasing.CloseFormView(view.Close)})
+			Content: purchasing.DetailPage(view), Partials: partials{purchasing.CloseID: purchasing.CloseFormView(view.Close)}})
 	}
 	if err := s.flashOutcome(c, err, d.Number+" is closed."); err != nil {
 		return err
@@ -308,7 +300,7 @@ func (s *Server) updateOrderTerms(c *fiber.Ctx) error {
 		f := &view.TermsForm
 		f.PaymentTerms, f.BillToAddress, f.ExpectedOn, f.VendorNotes, f.Errors = in.PaymentTerms, in.BillToAddress, in.ExpectedOn, in.VendorNotes, errs
 		return s.render(c, status, page{Title: d.Number, Nav: purchasing.ListPath,
-			Content: purchasing.DetailPage(view), Partial: purchasing.TermsFormView(view.TermsForm)})
+			Content: purchasing.DetailPage(view), Partials: partials{purchasing.TermsID: purchasing.TermsFormView(view.TermsForm)}})
 	}
 	s.setFlash(c, "success", "Saved the terms and notes of "+d.Number+".")
 	return redirect(c, purchasing.OrderPath(d.ID))

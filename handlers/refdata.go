@@ -55,7 +55,8 @@ func (k *refKind) perm(action string) policy.Permission {
 
 // refFilterOf reads a list's search, archive state and page from the query string.
 func refFilterOf(c *fiber.Ctx, path string) (refdata.Filter, models.RefFilter) {
-	f := refdata.Filter{Path: path, Q: strings.TrimSpace(c.Query("q")), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	f := refdata.Filter{Path: path}
+	f.Q, f.Page = listQuery(c)
 	switch c.Query("state") {
 	case refdata.StateArchived, refdata.StateAll:
 		f.State = c.Query("state")
@@ -69,11 +70,8 @@ func (s *Server) renderRefList(c *fiber.Ctx, k *refKind, l refdata.List, offset 
 	l.Filter.Page = offset/refdata.PerPage + 1
 	l.Title, l.Noun, l.CSRF = k.title, k.noun, s.csrfToken(c)
 	l.CanCreate, l.CanUpdate = s.can(c, k.perm(policy.Create)), s.can(c, k.perm(policy.Update))
-	p := page{Title: k.title, Nav: k.path, Content: refdata.ListPage(l)}
-	if htmxTarget(c) == refdata.ResultsID {
-		p.Partial = refdata.Results(l)
-		c.Set("HX-Push-Url", l.Filter.URL(l.Filter.Page))
-	}
+	p := page{Title: k.title, Nav: k.path, Content: refdata.ListPage(l),
+		Partials: partials{refdata.ResultsID: refdata.Results(l)}, PushURL: l.Filter.URL(l.Filter.Page)}
 	return s.render(c, http.StatusOK, p)
 }
 
@@ -124,10 +122,8 @@ func (s *Server) renderRefNew(c *fiber.Ctx, k *refKind, status int, vals map[str
 		f.Errors = errs
 	}
 	title := "New " + k.noun
-	p := page{Title: title, Nav: k.path, Content: refdata.CreatePage(refdata.NewPage{Title: title, Intro: k.intro, ListPath: k.path, ListLabel: "Back to " + strings.ToLower(k.title), Form: f})}
-	if htmxTarget(c) == refdata.FormID {
-		p.Partial = refdata.RecordForm(f)
-	}
+	p := page{Title: title, Nav: k.path, Content: refdata.CreatePage(refdata.NewPage{Title: title, Intro: k.intro, ListPath: k.path, ListLabel: "Back to " + strings.ToLower(k.title), Form: f}),
+		Partials: partials{refdata.FormID: refdata.RecordForm(f)}}
 	return s.render(c, status, p)
 }
 
@@ -198,10 +194,8 @@ func (s *Server) renderRefDetail(c *fiber.Ctx, k *refKind, status int, rec *refR
 		}
 		d.Form = f
 	}
-	p := page{Title: rec.Name, Nav: k.path, Content: refdata.DetailPage(d)}
-	if htmxTarget(c) == refdata.FormID {
-		p.Partial = refdata.RecordForm(d.Form)
-	}
+	p := page{Title: rec.Name, Nav: k.path, Content: refdata.DetailPage(d),
+		Partials: partials{refdata.FormID: refdata.RecordForm(d.Form)}}
 	return s.render(c, status, p)
 }
 

@@ -581,10 +581,8 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 			{Label: "Approver reminders", Value: reminderText(st.RemindApproversAfterDays)},
 			{Label: "Bill-to address", Value: st.BillToAddress},
 			{Label: "Last changed", Value: dayText(st.UpdatedAt)}}}
-	p := page{Title: d.Title, Nav: settingsPath, Content: refdata.DetailPage(d)}
-	if htmxTarget(c) == refdata.FormID {
-		p.Partial = refdata.RecordForm(f)
-	}
+	p := page{Title: d.Title, Nav: settingsPath, Content: refdata.DetailPage(d),
+		Partials: partials{refdata.FormID: refdata.RecordForm(f)}}
 	return s.render(c, status, p)
 }
 

@@ -157,45 +157,62 @@ func safeNext(next string) string {
 	return u.RequestURI()
 }
 
-func renderComponent(c *fiber.Ctx, comp templ.Component) error {
+// sendHTML is the one way markup reaches a response: pages through render and renderAuth,
+// and the fragments an htmx action answers with (a row, a count out of band). Every answer is
+// personal, so none is stored by a cache, and each varies with HX-Request.
+func sendHTML(c *fiber.Ctx, parts ...templ.Component) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return comp.Render(c.UserContext(), c.Response().BodyWriter())
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Vary("HX-Request")
+	for _, part := range parts {
+		if err := part.Render(c.UserContext(), c.Response().BodyWriter()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// page describes one page for render: its title, where it sits in the navigation, and its
-// content, which is also the partial htmx gets.
+// page describes one page for render: its title, where it sits in the navigation, its
+// content, and the parts of it htmx may ask for.
 type page struct {
 	Title   string
 	Nav     string // path of the navigation entry to mark current
 	Content templ.Component
-	// Partial, when set, is what htmx gets instead of Content: the part of the page it asked
-	// for (a list's results, a form with its errors).
-	Partial templ.Component
+	// Partials are the parts of the page htmx may swap alone (a list's results, a form with
+	// its errors), by the id of the element it targets (HX-Target). An htmx request for any
+	// other target gets Content.
+	Partials partials
+	// PushURL, when set, is put in the browser's history with a partial: the canonical
+	// address of the results shown (no empty filters, the page actually shown).
+	PushURL string
 }
 
-// render sends a signed-in page: the content alone to htmx, the whole layout otherwise.
+// partials are the parts of a page htmx may ask for, by target id.
+type partials = map[string]templ.Component
+
+// render sends a signed-in page: the part htmx asked for, or the content alone to htmx, or
+// the whole layout.
 func (s *Server) render(c *fiber.Ctx, status int, p page) error {
 	c.Status(status)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Vary("HX-Request")
 	if isHTMX(c) {
-		if p.Partial != nil {
-			return renderComponent(c, p.Partial)
+		if part, ok := p.Partials[htmxTarget(c)]; ok {
+			if p.PushURL != "" {
+				c.Set("HX-Push-Url", p.PushURL)
+			}
+			return sendHTML(c, part)
 		}
-		return renderComponent(c, p.Content)
+		return sendHTML(c, p.Content)
 	}
-	return renderComponent(c, views.Page(s.shell(c, p), p.Content))
+	return sendHTML(c, views.Page(s.shell(c, p), p.Content))
 }
 
 // renderAuth sends a page of the signed-out layout.
 func (s *Server) renderAuth(c *fiber.Ctx, status int, p page) error {
 	c.Status(status)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Vary("HX-Request")
 	if isHTMX(c) {
-		return renderComponent(c, p.Content)
+		return sendHTML(c, p.Content)
 	}
-	return renderComponent(c, views.AuthPage(s.shell(c, p), p.Content))
+	return sendHTML(c, views.AuthPage(s.shell(c, p), p.Content))
 }
 
 func (s *Server) shell(c *fiber.Ctx, p page) views.Shell {

@@ -204,7 +204,8 @@ func (s *Server) fillRequisitionChoices(c *fiber.Ctx, f *requisitions.Form, cur 
 // renderRequisitionForm sends the form page (new, or the requisition cur); htmx asking for
 // the form alone gets only the form.
 func (s *Server) renderRequisitionForm(c *fiber.Ctx, status int, f requisitions.Form, cur *models.RequisitionDetail) error {
-	p := page{Title: "New requisition", Nav: requisitions.ListPath, Content: requisitions.NewPage(f)}
+	p := page{Title: "New requisition", Nav: requisitions.ListPath, Content: requisitions.NewPage(f),
+		Partials: partials{requisitions.FormID: requisitions.RequisitionForm(f), requisitions.LinesID: requisitions.Lines(f)}}
 	if cur != nil {
 		d := s.requisitionDetail(c, cur)
 		if t := htmxTarget(c); t != requisitions.FormID && t != requisitions.LinesID {
@@ -213,12 +214,6 @@ func (s *Server) renderRequisitionForm(c *fiber.Ctx, status int, f requisitions.
 			}
 		}
 		p.Title, p.Content = d.Title, requisitions.EditPage(f, d)
-	}
-	switch htmxTarget(c) {
-	case requisitions.FormID:
-		p.Partial = requisitions.RequisitionForm(f)
-	case requisitions.LinesID:
-		p.Partial = requisitions.Lines(f)
 	}
 	return s.render(c, status, p)
 }
@@ -369,7 +364,7 @@ func (s *Server) requisitionTotals(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return renderComponent(c, requisitions.LiveTotals(liveTotals(priced, lineErrs, in)))
+	return sendHTML(c, requisitions.LiveTotals(liveTotals(priced, lineErrs, in)))
 }
 
 // checkRequisitionSubmission answers whether the form being typed would be accepted for

@@ -51,7 +51,8 @@ func (s *Server) allRequisitions(c *fiber.Ctx) error { return s.requisitionList(
 func (s *Server) requisitionList(c *fiber.Ctx, everyone bool) error {
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
 	l := requisitions.List{Title: "My requisitions", Everyone: everyone, CanCreate: s.can(c, requisitionsCreate)}
-	f := requisitions.Filter{Base: requisitions.ListPath, Q: strings.TrimSpace(c.Query("q")), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	f := requisitions.Filter{Base: requisitions.ListPath}
+	f.Q, f.Page = listQuery(c)
 	mf := models.RequisitionFilter{Mine: !everyone, Query: f.Q}
 	if everyone {
 		l.Title, f.Base = "All requisitions", requisitions.AllPath
@@ -68,13 +69,11 @@ func (s *Server) requisitionList(c *fiber.Ctx, everyone bool) error {
 			f.Status, mf.Status = st, st
 		}
 	}
-	mf.Offset, mf.Limit = (f.Page-1)*requisitions.PerPage, requisitions.PerPage
-	list, err := models.ListRequisitions(ctx, db, v, mf)
-	if err == nil && len(list.Rows) == 0 && list.Total > 0 {
-		f.Page = (list.Total + requisitions.PerPage - 1) / requisitions.PerPage
-		mf.Offset = (f.Page - 1) * requisitions.PerPage
-		list, err = models.ListRequisitions(ctx, db, v, mf)
-	}
+	mf.Limit = requisitions.PerPage
+	list, err := fetchPage(&f.Page, requisitions.PerPage, func(offset int) (models.RequisitionList, error) {
+		mf.Offset = offset
+		return models.ListRequisitions(ctx, db, v, mf)
+	}, requisitionListSize)
 	if err != nil {
 		return err
 	}
@@ -83,11 +82,8 @@ func (s *Server) requisitionList(c *fiber.Ctx, everyone bool) error {
 	for _, r := range list.Rows {
 		l.Rows = append(l.Rows, requisitionRow(r))
 	}
-	p := page{Title: l.Title, Nav: f.Base, Content: requisitions.ListPage(l)}
-	if htmxTarget(c) == requisitions.ResultsID {
-		p.Partial = requisitions.Results(l)
-		c.Set("HX-Push-Url", f.URL(f.Page))
-	}
+	p := page{Title: l.Title, Nav: f.Base, Content: requisitions.ListPage(l),
+		Partials: partials{requisitions.ResultsID: requisitions.Results(l)}, PushURL: f.URL(f.Page)}
 	return s.render(c, http.StatusOK, p)
 }
 
@@ -304,3 +300,6 @@ func (s *Server) deleteRequisition(c *fiber.Ctx) error {
 	s.setFlash(c, "success", "The draft is deleted.")
 	return redirect(c, requisitions.ListPath)
 }
+
+// requisitionListSize is how many requisitions a page read, of how many in all.
+func requisitionListSize(l models.RequisitionList) (int, int) { return len(l.Rows), l.Total }

@@ -248,5 +248,5 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Set("HX-Trigger", toastTrigger("error", view.Title+": "+view.Message))
 		return c.SendString("")
 	}
-	return renderComponent(c, views.ErrorPage(view))
+	return sendHTML(c, views.ErrorPage(view))
 }

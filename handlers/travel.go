@@ -33,8 +33,8 @@ func init() {
 
 // tripID reads the :id of the path; one that is not a number names nothing.
 func tripID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, err := pathID(c, "id")
+	if err != nil {
 		return 0, outlay.NotFound("That travel request does not exist.")
 	}
 	return id, nil
@@ -48,7 +48,8 @@ func (s *Server) allTrips(c *fiber.Ctx) error { return s.tripList(c, true) }
 func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
 	l := travel.List{Title: "My trips", Everyone: everyone, CanCreate: s.can(c, travelCreate)}
-	f := travel.Filter{Base: travel.ListPath, Q: strings.TrimSpace(c.Query("q")), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	f := travel.Filter{Base: travel.ListPath}
+	f.Q, f.Page = listQuery(c)
 	mf := models.TravelFilter{Mine: !everyone, Query: f.Q}
 	if everyone {
 		l.Title, f.Base = "All travel", travel.AllPath
@@ -65,13 +66,11 @@ func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 			f.Status, mf.Status = st, st
 		}
 	}
-	mf.Offset, mf.Limit = (f.Page-1)*travel.PerPage, travel.PerPage
-	list, err := models.ListTravel(ctx, db, v, mf)
-	if err == nil && len(list.Rows) == 0 && list.Total > 0 {
-		f.Page = (list.Total + travel.PerPage - 1) / travel.PerPage
-		mf.Offset = (f.Page - 1) * travel.PerPage
-		list, err = models.ListTravel(ctx, db, v, mf)
-	}
+	mf.Limit = travel.PerPage
+	list, err := fetchPage(&f.Page, travel.PerPage, func(offset int) (models.TravelList, error) {
+		mf.Offset = offset
+		return models.ListTravel(ctx, db, v, mf)
+	}, func(l models.TravelList) (int, int) { return len(l.Rows), l.Total })
 	if err != nil {
 		return err
 	}
@@ -89,11 +88,8 @@ func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 		}
 		l.Rows = append(l.Rows, row)
 	}
-	p := page{Title: l.Title, Nav: f.Base, Content: travel.ListPage(l)}
-	if htmxTarget(c) == travel.ResultsID {
-		p.Partial = travel.Results(l)
-		c.Set("HX-Push-Url", f.URL(f.Page))
-	}
+	p := page{Title: l.Title, Nav: f.Base, Content: travel.ListPage(l),
+		Partials: partials{travel.ResultsID: travel.Results(l)}, PushURL: f.URL(f.Page)}
 	return s.render(c, http.StatusOK, p)
 }
 
@@ -428,12 +424,7 @@ func (s *Server) renderTripForm(c *fiber.Ctx, status int, f travel.Form, cur *mo
 		}
 		p.Title, p.Content = d.Title, travel.EditPage(f, d)
 	}
-	switch htmxTarget(c) {
-	case travel.FormID:
-		p.Partial = travel.TravelForm(f)
-	case travel.LegsID:
-		p.Partial = travel.Legs(f)
-	}
+	p.Partials = partials{travel.FormID: travel.TravelForm(f), travel.LegsID: travel.Legs(f)}
 	return s.render(c, status, p)
 }
 
