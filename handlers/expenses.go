@@ -37,7 +37,8 @@ func (s *Server) allExpenses(c *fiber.Ctx) error { return s.expenseList(c, true)
 func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
 	l := expenses.List{Title: "My expenses", Everyone: everyone, CanCreate: s.can(c, expensesCreate)}
-	f := expenses.Filter{Base: expenses.ListPath, Q: strings.TrimSpace(c.Query("q")), Page: min(max(c.QueryInt("page", 1), 1), maxListPage)}
+	f := expenses.Filter{Base: expenses.ListPath}
+	f.Q, f.Page = listQuery(c)
 	mf := models.ExpenseFilter{Mine: !everyone, Query: f.Q}
 	if everyone {
 		l.Title, f.Base = "All expense reports", expenses.AllPath
@@ -62,13 +63,11 @@ func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	mf.Offset, mf.Limit = (f.Page-1)*expenses.PerPage, expenses.PerPage
-	list, err := models.ListExpenses(ctx, db, v, mf)
-	if err == nil && len(list.Rows) == 0 && list.Total > 0 {
-		f.Page = (list.Total + expenses.PerPage - 1) / expenses.PerPage
-		mf.Offset = (f.Page - 1) * expenses.PerPage
-		list, err = models.ListExpenses(ctx, db, v, mf)
-	}
+	mf.Limit = expenses.PerPage
+	list, err := fetchPage(&f.Page, expenses.PerPage, func(offset int) (models.ExpenseList, error) {
+		mf.Offset = offset
+		return models.ListExpenses(ctx, db, v, mf)
+	}, func(l models.ExpenseList) (int, int) { return len(l.Rows), l.Total })
 	if err != nil {
 		return err
 	}
@@ -83,11 +82,8 @@ func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
 		}
 		l.Rows = append(l.Rows, row)
 	}
-	p := page{Title: l.Title, Nav: f.Base, Content: expenses.ListPage(l)}
-	if htmxTarget(c) == expenses.ResultsID {
-		p.Partial = expenses.Results(l)
-		c.Set("HX-Push-Url", f.URL(f.Page))
-	}
+	p := page{Title: l.Title, Nav: f.Base, Content: expenses.ListPage(l),
+		Partials: partials{expenses.ResultsID: expenses.Results(l)}, PushURL: f.URL(f.Page)}
 	return s.render(c, http.StatusOK, p)
 }
 

@@ -351,7 +351,7 @@ func (s *Server) requisitionLines(c *fiber.Ctx) error {
 	}
 	f.FocusRow = focus
 	if htmxTarget(c) == requisitions.DepartmentGLID {
-		return renderComponent(c, requisitions.DepartmentDefaults(f, moved))
+		return sendHTML(c, requisitions.DepartmentDefaults(f, moved))
 	}
 	return s.renderRequisitionForm(c, http.StatusOK, f, cur)
 }
