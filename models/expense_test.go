@@ -357,3 +357,31 @@ func TestExpenseApprovalAndBudget(t *testing.T) {
 		t.Errorf("budget once paid %+v", totals[budget.ID])
 	}
 }
+
+// Approval rules route expense reports by their lines' category (through its GL account)
+// and by department: a rule for the Travel account sends Rita's report to Al.
+func TestExpenseRoutedByCategoryRule(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	for _, r := range []struct {
+		rule models.ApprovalRule
+		to   int64
+	}{
+		{models.ApprovalRule{Name: "Travel spend", GLAccountID: &w.travel.ID, DepartmentID: &w.eng.ID}, w.al.ID},
+		{models.ApprovalRule{Name: "Sales only", DepartmentID: &w.sales.ID}, w.hana.ID},
+		{models.ApprovalRule{Name: "Software", GLAccountID: &w.software.ID}, w.hana.ID},
+	} {
+		rule := r.rule
+		rule.DocType, rule.Currency, rule.Active, rule.BudgetCheck = models.DocExpense, "USD", true, models.BudgetCheckNone
+		w.must(w.db.Create(&rule).Error)
+		to := r.to
+		w.must(w.db.Create(&models.ApprovalRuleStep{RuleID: rule.ID, Position: 1, Kind: models.StepUser, UserID: &to}).Error)
+	}
+	r, err := w.save(w.rita.ID, 0, w.input(w.expense(w.day(1), w.meals, "Cafe", "20.00")), true)
+	w.must(err)
+	var steps []models.ApprovalStep
+	w.must(w.db.Where("doc_type = ? AND doc_id = ?", models.DocExpense, r.ID).Order("position").Find(&steps).Error)
+	if len(steps) != 1 || steps[0].ApproverID == nil || *steps[0].ApproverID != w.al.ID || steps[0].RuleID == nil {
+		t.Errorf("route %+v", steps)
+	}
+}
