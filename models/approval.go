@@ -94,10 +94,13 @@ type ApprovalDelegation struct {
 // ApprovalDocument is what the approval engine knows of a document: enough to route it and
 // to check its budget.
 type ApprovalDocument struct {
-	Type         string
-	ID           int64
-	Number       string
-	RequesterID  int64
+	Type        string
+	ID          int64
+	Number      string
+	RequesterID int64
+	// FiledBy is whoever filed the document for its requester (0 when the requester did):
+	// like the requester, they never approve it.
+	FiledBy      int64
 	DepartmentID *int64
 	Total        money.Money
 	// Lines' GL accounts and amounts, for GL conditions and the budget check.

@@ -28,7 +28,8 @@ import (
 //   - The steps of every matching rule are concatenated in that order; a step whose approver
 //     (or role) already appears earlier is dropped, so nobody approves the same document twice.
 //   - user, manager and department_head steps are resolved to a person now. A step that would
-//     fall to the requester themself, to nobody, or to a deactivated person is escalated to the
+//     fall to the requester themself (or whoever filed it for them), to nobody, or to a
+//     deactivated person is escalated to the
 //     requester's manager or, without one, to anyone holding the 'admin' role.
 //   - When no rule matches, the default route is one step for the requester's manager, or,
 //     for a requester with no manager, for the 'admin' role (RouteOutcome.Default). Nothing
@@ -38,7 +39,8 @@ import (
 // Deciding (DecideStep): a rejection returns the document to its requester and cancels the
 // rest of the route; an approval opens the next step, and the last one checks the budget
 // (the strictest budget_check among the route's rules; a default route warns) before the
-// document is approved. A requester never decides a step of their own document, whether the
+// document is approved. A requester (or whoever filed the document for them) never decides a
+// step of their own document, whether the
 // step names them, one of their roles or someone who delegated to them; and whoever approved
 // one step of a round decides no other step of it. A step whose approver
 // is deactivated while it waits falls to the escalation role ('admin'), recorded as acted on
@@ -190,13 +192,14 @@ func MatchingRules(tx *gorm.DB, doc ApprovalDocument) ([]ApprovalRule, error) {
 // routePeople is who a route's steps may resolve to.
 type routePeople struct {
 	requester int64
+	filedBy   int64 // whoever filed the document for the requester, or 0
 	manager   *int64
 	head      *int64
 	active    map[int64]bool // not deactivated
 }
 
 func loadRoutePeople(tx *gorm.DB, doc ApprovalDocument) (routePeople, error) {
-	p := routePeople{requester: doc.RequesterID, active: map[int64]bool{}}
+	p := routePeople{requester: doc.RequesterID, filedBy: doc.FiledBy, active: map[int64]bool{}}
 	var requester User
 	if err := tx.Select("id", "manager_id").First(&requester, doc.RequesterID).Error; err != nil {
 		return p, fmt.Errorf("approval route: requester: %w", err)
@@ -221,7 +224,7 @@ func loadRoutePeople(tx *gorm.DB, doc ApprovalDocument) (routePeople, error) {
 
 // canAct reports whether id names someone other than the requester who may still act.
 func (p routePeople) canAct(id *int64) bool {
-	return id != nil && *id != p.requester && p.active[*id]
+	return id != nil && *id != p.requester && *id != p.filedBy && p.active[*id]
 }
 
 // resolve turns a rule step into a route step, escalating it when it would fall to the
@@ -352,7 +355,7 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		if err := tx.First(&step, stepID).Error; err != nil {
 			return stepNotFound(err)
 		}
-		if doc.RequesterID == v.UserID {
+		if doc.RequesterID == v.UserID || doc.FiledBy == v.UserID {
 			return ErrOwnDocument
 		}
 		onBehalfOf, routed, err := routedToViewer(tx, v, step)

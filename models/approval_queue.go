@@ -93,11 +93,15 @@ func queueFrom(k *DocumentKind) string {
 // routedToMe is the condition "the step is the viewer's to act on": it names them, one of
 // their roles, or, while pending, someone who delegated to them today (see delegatorsSQL);
 // or, for holders of the escalation role, someone deactivated since the route was built.
-// Never a document they requested, nor a step of a round in which they already approved one
+// Never a document they requested or filed for someone else, nor a step of a round in which they already approved one
 // (nobody approves twice). Each way in is a condition an index of approval_steps answers (the
 // lists of people are computed once).
 func routedToMe(k *DocumentKind) string {
-	return k.Queue.Requester + ` <> @me AND (s.approver_id = @me OR (s.kind = 'role' AND s.role IN @roles)
+	mine := k.Queue.Requester + ` <> @me`
+	if k.FilerColumn != "" {
+		mine += ` AND d.` + k.FilerColumn + ` <> @me`
+	}
+	return mine + ` AND (s.approver_id = @me OR (s.kind = 'role' AND s.role IN @roles)
 	OR (s.status = 'pending' AND s.approver_id = ANY (ARRAY` + delegatorsSQL + `))
 	OR s.approver_id = ANY (ARRAY(SELECT du.id FROM users du WHERE du.status = 'deactivated' AND @escalation IN @roles)))
 	AND NOT EXISTS (SELECT 1 FROM approval_steps mine WHERE mine.doc_type = s.doc_type AND mine.doc_id = s.doc_id

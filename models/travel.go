@@ -197,7 +197,8 @@ var travelKind = &DocumentKind{
 }
 
 // travelApproval lets the approval engine route travel requests. The traveller is the
-// requester: their manager approves by default, and they never approve their own trip.
+// requester: their manager approves by default, and neither they nor whoever filed the trip
+// for them ever approves it.
 type travelApproval struct{}
 
 func (travelApproval) approvalDocument(tx *gorm.DB, id int64) (ApprovalDocument, error) {
@@ -210,6 +211,9 @@ func (travelApproval) approvalDocument(tx *gorm.DB, id int64) (ApprovalDocument,
 	}
 	doc := ApprovalDocument{Type: DocTravel, ID: t.ID, RequesterID: t.TravellerID, DepartmentID: t.DepartmentID, Total: t.Total(),
 		Lines: []ApprovalLine{{GLAccountID: t.GLAccountID, Amount: t.EstimateTotalMinor}}}
+	if t.FiledByID != t.TravellerID {
+		doc.FiledBy = t.FiledByID
+	}
 	if t.Number != nil {
 		doc.Number = *t.Number
 	}

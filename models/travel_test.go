@@ -208,6 +208,7 @@ func TestTravelFiledForSomeoneElse(t *testing.T) {
 		t.Fatalf("submitted: %s %v", sub.Status, sub.Number)
 	}
 	var step models.ApprovalStep
+	step = models.ApprovalStep{}
 	if err := f.db.Where("doc_type = ? AND doc_id = ?", models.DocTravel, trip.ID).Take(&step).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -344,5 +345,62 @@ func TestTravelWithdrawAndVisibility(t *testing.T) {
 	}
 	if err := models.DeleteTravelDraft(ctx, f.db, f.traveller.ID, other.ID); err != nil {
 		t.Errorf("delete own draft: %v", err)
+	}
+}
+
+// Whoever filed a trip for someone else never approves it: a step that would name them goes
+// to the traveller's manager, the queue leaves it out for them, and deciding it is refused,
+// even through a role they hold.
+func TestTravelFilerNeverApprovesTheTrip(t *testing.T) {
+	t.Parallel()
+	f := newTripFixture(t)
+	ctx := context.Background()
+	other, err := models.CreateUser(ctx, f.db, models.NewUser{Email: "ada@acme.example", Name: "Ada Admin", Password: dbtest.Password, Roles: []string{"admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cole has no manager: his trip goes to the admins, among whom is Asa, who filed it.
+	in := f.input()
+	in.Traveller = strconv.FormatInt(f.colleague.ID, 10)
+	trip, err := models.SaveTravel(ctx, f.db, models.TravelFiler{UserID: f.assistant.ID, ForOthers: true}, 0, in, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var step models.ApprovalStep
+	if err := f.db.Where("doc_type = ? AND doc_id = ?", models.DocTravel, trip.ID).Take(&step).Error; err != nil {
+		t.Fatal(err)
+	}
+	asa := models.Viewer{UserID: f.assistant.ID, Roles: []string{"admin"}}
+	if n, _ := models.QueueCount(ctx, f.db, asa); n != 0 {
+		t.Errorf("the filer's queue counts %d", n)
+	}
+	if _, err := models.DecideStep(ctx, f.db, asa, step.ID, models.Decision{Approve: true}); !errors.Is(err, models.ErrOwnDocument) {
+		t.Errorf("the filer approves the trip they filed: %v", err)
+	}
+	ada := models.Viewer{UserID: other.ID, Roles: []string{"admin"}}
+	if n, _ := models.QueueCount(ctx, f.db, ada); n != 1 {
+		t.Errorf("another admin's queue counts %d, want 1", n)
+	}
+	if _, err := models.DecideStep(ctx, f.db, ada, step.ID, models.Decision{Approve: true}); err != nil {
+		t.Errorf("another admin approves: %v", err)
+	}
+	// A rule naming the filer falls to the traveller's manager instead.
+	rule, err := models.CreateApprovalRule(ctx, f.db, models.RuleInput{Name: "Asa checks trips", DocType: models.DocTravel, Priority: "10",
+		Currency: "USD", BudgetCheck: models.BudgetCheckWarn, Active: true,
+		Steps: []models.RuleStepInput{{Kind: models.StepUser, UserID: &f.assistant.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Traveller = strconv.FormatInt(f.traveller.ID, 10)
+	trip, err = models.SaveTravel(ctx, f.db, models.TravelFiler{UserID: f.assistant.ID, ForOthers: true}, 0, in, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step = models.ApprovalStep{}
+	if err := f.db.Where("doc_type = ? AND doc_id = ?", models.DocTravel, trip.ID).Take(&step).Error; err != nil {
+		t.Fatal(err)
+	}
+	if step.ApproverID == nil || *step.ApproverID != f.manager.ID || step.RuleID == nil || *step.RuleID != rule.ID {
+		t.Errorf("a step naming the filer waits for %v (rule %v), want the manager %d", step.ApproverID, step.RuleID, f.manager.ID)
 	}
 }
