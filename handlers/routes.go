@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"slices"
+
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
@@ -74,6 +76,21 @@ func (r Route) api() Route { r.API = true; return r }
 
 func (r Route) upload() Route { r.Upload = true; return r }
 
+// refRoutes are the routes of one kind of reference data: its list (in the navigation under
+// its title), create, show, update, archive and unarchive, and History.
+func (s *Server) refRoutes(k *refKind, list fiber.Handler) []Route {
+	return []Route{
+		permitted(get, k.path, k.object, policy.Read, list).nav(k.title),
+		permitted(get, k.path+"/new", k.object, policy.Create, s.refNew(k)),
+		permitted(post, k.path, k.object, policy.Create, s.refCreate(k)),
+		permitted(get, k.path+"/:id", k.object, policy.Read, s.refShow(k)),
+		permitted(post, k.path+"/:id", k.object, policy.Update, s.refUpdate(k)),
+		permitted(post, k.path+"/:id/archive", k.object, policy.Update, s.refArchive(k, true)),
+		permitted(post, k.path+"/:id/unarchive", k.object, policy.Update, s.refArchive(k, false)),
+		permitted(get, k.path+"/:id/history", k.object, policy.Read, s.refHistory(k)),
+	}
+}
+
 // Routes returns the route table, for tests and tools that check it.
 func (s *Server) Routes() []Route { return s.routes }
 
@@ -83,7 +100,7 @@ const (
 )
 
 func (s *Server) routeTable() []Route {
-	return []Route{
+	return slices.Concat([]Route{
 		public(get, "/", s.home),
 		public(get, "/login", s.loginPage),
 		public(post, "/login", s.login),
@@ -153,46 +170,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/admin/users/:id/identities/:identity/unlink", "admin.sso", policy.Update, s.unlinkIdentity),
 
 		// Reference data: departments, locations, vendors, GL accounts, budgets, settings.
-		permitted(get, "/admin/departments", "admin.departments", policy.Read, s.departmentsPage).nav("Departments"),
-		permitted(get, "/admin/departments/new", "admin.departments", policy.Create, s.refNew(departmentsRef)),
-		permitted(post, "/admin/departments", "admin.departments", policy.Create, s.refCreate(departmentsRef)),
-		permitted(get, "/admin/departments/:id", "admin.departments", policy.Read, s.refShow(departmentsRef)),
-		permitted(post, "/admin/departments/:id", "admin.departments", policy.Update, s.refUpdate(departmentsRef)),
-		permitted(post, "/admin/departments/:id/archive", "admin.departments", policy.Update, s.refArchive(departmentsRef, true)),
-		permitted(post, "/admin/departments/:id/unarchive", "admin.departments", policy.Update, s.refArchive(departmentsRef, false)),
-		permitted(get, "/admin/departments/:id/history", "admin.departments", policy.Read, s.refHistory(departmentsRef)),
-		permitted(get, "/admin/locations", "admin.locations", policy.Read, s.locationsPage).nav("Locations"),
-		permitted(get, "/admin/locations/new", "admin.locations", policy.Create, s.refNew(locationsRef)),
-		permitted(post, "/admin/locations", "admin.locations", policy.Create, s.refCreate(locationsRef)),
-		permitted(get, "/admin/locations/:id", "admin.locations", policy.Read, s.refShow(locationsRef)),
-		permitted(post, "/admin/locations/:id", "admin.locations", policy.Update, s.refUpdate(locationsRef)),
-		permitted(post, "/admin/locations/:id/archive", "admin.locations", policy.Update, s.refArchive(locationsRef, true)),
-		permitted(post, "/admin/locations/:id/unarchive", "admin.locations", policy.Update, s.refArchive(locationsRef, false)),
-		permitted(get, "/admin/locations/:id/history", "admin.locations", policy.Read, s.refHistory(locationsRef)),
-		permitted(get, "/vendors", "vendors", policy.Read, s.vendorsPage).nav("Vendors"),
-		permitted(get, "/vendors/new", "vendors", policy.Create, s.refNew(vendorsRef)),
-		permitted(post, "/vendors", "vendors", policy.Create, s.refCreate(vendorsRef)),
-		permitted(get, "/vendors/:id", "vendors", policy.Read, s.refShow(vendorsRef)),
-		permitted(post, "/vendors/:id", "vendors", policy.Update, s.refUpdate(vendorsRef)),
-		permitted(post, "/vendors/:id/archive", "vendors", policy.Update, s.refArchive(vendorsRef, true)),
-		permitted(post, "/vendors/:id/unarchive", "vendors", policy.Update, s.refArchive(vendorsRef, false)),
-		permitted(get, "/vendors/:id/history", "vendors", policy.Read, s.refHistory(vendorsRef)),
-		permitted(get, "/admin/gl-accounts", "admin.gl_accounts", policy.Read, s.glAccountsPage).nav("GL accounts"),
-		permitted(get, "/admin/gl-accounts/new", "admin.gl_accounts", policy.Create, s.refNew(glAccountsRef)),
-		permitted(post, "/admin/gl-accounts", "admin.gl_accounts", policy.Create, s.refCreate(glAccountsRef)),
-		permitted(get, "/admin/gl-accounts/:id", "admin.gl_accounts", policy.Read, s.refShow(glAccountsRef)),
-		permitted(post, "/admin/gl-accounts/:id", "admin.gl_accounts", policy.Update, s.refUpdate(glAccountsRef)),
-		permitted(post, "/admin/gl-accounts/:id/archive", "admin.gl_accounts", policy.Update, s.refArchive(glAccountsRef, true)),
-		permitted(post, "/admin/gl-accounts/:id/unarchive", "admin.gl_accounts", policy.Update, s.refArchive(glAccountsRef, false)),
-		permitted(get, "/admin/gl-accounts/:id/history", "admin.gl_accounts", policy.Read, s.refHistory(glAccountsRef)),
-		permitted(get, "/admin/budgets", "admin.budgets", policy.Read, s.budgetsPage).nav("Budgets"),
-		permitted(get, "/admin/budgets/new", "admin.budgets", policy.Create, s.refNew(budgetsRef)),
-		permitted(post, "/admin/budgets", "admin.budgets", policy.Create, s.refCreate(budgetsRef)),
-		permitted(get, "/admin/budgets/:id", "admin.budgets", policy.Read, s.refShow(budgetsRef)),
-		permitted(post, "/admin/budgets/:id", "admin.budgets", policy.Update, s.refUpdate(budgetsRef)),
-		permitted(post, "/admin/budgets/:id/archive", "admin.budgets", policy.Update, s.refArchive(budgetsRef, true)),
-		permitted(post, "/admin/budgets/:id/unarchive", "admin.budgets", policy.Update, s.refArchive(budgetsRef, false)),
-		permitted(get, "/admin/budgets/:id/history", "admin.budgets", policy.Read, s.refHistory(budgetsRef)),
+	}, s.refRoutes(departmentsRef, s.departmentsPage), []Route{}, s.refRoutes(locationsRef, s.locationsPage), []Route{}, s.refRoutes(vendorsRef, s.vendorsPage), []Route{}, s.refRoutes(glAccountsRef, s.glAccountsPage), []Route{}, s.refRoutes(budgetsRef, s.budgetsPage), []Route{
 		permitted(get, "/admin/settings", "admin.settings", policy.Read, s.settingsPage).nav("Settings"),
 		permitted(post, "/admin/settings", "admin.settings", policy.Update, s.updateSettings),
 		permitted(get, "/admin/settings/history", "admin.settings", policy.Read, s.settingsHistory),
@@ -241,30 +219,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, "/expenses/:id/comments", "comments", policy.Create, s.postComment(expenseDocs)),
 		permitted(post, "/expenses/:id/attachments", "attachments", policy.Create, s.postAttachment(expenseDocs)).upload(),
 		permitted(get, "/expenses/:id/attachments/:attachment", "expenses", policy.Read, s.downloadAttachment(expenseDocs)),
-		permitted(get, "/admin/expense-categories", "admin.expense_policy", policy.Read, s.expenseCategoriesPage).nav("Expense categories"),
-		permitted(get, "/admin/expense-categories/new", "admin.expense_policy", policy.Create, s.refNew(expenseCategoriesRef)),
-		permitted(post, "/admin/expense-categories", "admin.expense_policy", policy.Create, s.refCreate(expenseCategoriesRef)),
-		permitted(get, "/admin/expense-categories/:id", "admin.expense_policy", policy.Read, s.refShow(expenseCategoriesRef)),
-		permitted(post, "/admin/expense-categories/:id", "admin.expense_policy", policy.Update, s.refUpdate(expenseCategoriesRef)),
-		permitted(post, "/admin/expense-categories/:id/archive", "admin.expense_policy", policy.Update, s.refArchive(expenseCategoriesRef, true)),
-		permitted(post, "/admin/expense-categories/:id/unarchive", "admin.expense_policy", policy.Update, s.refArchive(expenseCategoriesRef, false)),
-		permitted(get, "/admin/expense-categories/:id/history", "admin.expense_policy", policy.Read, s.refHistory(expenseCategoriesRef)),
-		permitted(get, "/admin/mileage-rates", "admin.expense_policy", policy.Read, s.mileageRatesPage).nav("Mileage rates"),
-		permitted(get, "/admin/mileage-rates/new", "admin.expense_policy", policy.Create, s.refNew(mileageRatesRef)),
-		permitted(post, "/admin/mileage-rates", "admin.expense_policy", policy.Create, s.refCreate(mileageRatesRef)),
-		permitted(get, "/admin/mileage-rates/:id", "admin.expense_policy", policy.Read, s.refShow(mileageRatesRef)),
-		permitted(post, "/admin/mileage-rates/:id", "admin.expense_policy", policy.Update, s.refUpdate(mileageRatesRef)),
-		permitted(post, "/admin/mileage-rates/:id/archive", "admin.expense_policy", policy.Update, s.refArchive(mileageRatesRef, true)),
-		permitted(post, "/admin/mileage-rates/:id/unarchive", "admin.expense_policy", policy.Update, s.refArchive(mileageRatesRef, false)),
-		permitted(get, "/admin/mileage-rates/:id/history", "admin.expense_policy", policy.Read, s.refHistory(mileageRatesRef)),
-		permitted(get, "/admin/per-diem-rates", "admin.expense_policy", policy.Read, s.perDiemRatesPage).nav("Per diem rates"),
-		permitted(get, "/admin/per-diem-rates/new", "admin.expense_policy", policy.Create, s.refNew(perDiemRatesRef)),
-		permitted(post, "/admin/per-diem-rates", "admin.expense_policy", policy.Create, s.refCreate(perDiemRatesRef)),
-		permitted(get, "/admin/per-diem-rates/:id", "admin.expense_policy", policy.Read, s.refShow(perDiemRatesRef)),
-		permitted(post, "/admin/per-diem-rates/:id", "admin.expense_policy", policy.Update, s.refUpdate(perDiemRatesRef)),
-		permitted(post, "/admin/per-diem-rates/:id/archive", "admin.expense_policy", policy.Update, s.refArchive(perDiemRatesRef, true)),
-		permitted(post, "/admin/per-diem-rates/:id/unarchive", "admin.expense_policy", policy.Update, s.refArchive(perDiemRatesRef, false)),
-		permitted(get, "/admin/per-diem-rates/:id/history", "admin.expense_policy", policy.Read, s.refHistory(perDiemRatesRef)),
+	}, s.refRoutes(expenseCategoriesRef, s.expenseCategoriesPage), []Route{}, s.refRoutes(mileageRatesRef, s.mileageRatesPage), []Route{}, s.refRoutes(perDiemRatesRef, s.perDiemRatesPage), []Route{
 		permitted(get, "/admin/receipt-threshold", "admin.expense_policy", policy.Read, s.receiptThresholdPage),
 		permitted(post, "/admin/receipt-threshold", "admin.expense_policy", policy.Update, s.updateReceiptThreshold),
 		// Approvals: the approver's queue, decisions and out-of-office delegation, and the
@@ -313,7 +268,7 @@ func (s *Server) routeTable() []Route {
 
 		signedIn(get, "/api/v1/me", s.apiMe).api(),
 		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),
-	}
+	})
 }
 
 // Permissions lists the distinct permissions the route table uses, in table order: the rows of
