@@ -14,7 +14,7 @@ import (
 // TestApprovalQueuePlansUseIndexes reads the plans (EXPLAIN, no timing) of the queue, its
 // filtered pages and its count for an approver with 2,000 open steps among 30,000 steps of
 // 10,000 requisitions: none scans approval_steps whole, and the queue and its count start
-// from the open steps' indexes. (With a fifth of all requisitions in one person's queue,
+// from indexes that hold only the open steps. (With a fifth of all requisitions in one person's queue,
 // the planner rightly reads requisitions in one pass rather than by 2,000 lookups.)
 func TestApprovalQueuePlansUseIndexes(t *testing.T) {
 	t.Parallel()
@@ -63,11 +63,14 @@ func TestApprovalQueuePlansUseIndexes(t *testing.T) {
 				t.Errorf("%s scans %s whole:\n%s", name, rel, plan)
 			}
 		}
-		for _, index := range []string{"approval_steps_pending_approver_idx", "approval_steps_pending_role_idx"} {
-			// A search may start from the documents instead; the whole queue starts from the steps.
-			if !strings.HasPrefix(name, "search") && !strings.Contains(plan, `"Index Name": "`+index+`"`) {
-				t.Errorf("%s does not use %s:\n%s", name, index, plan)
-			}
+		// A search may start from the documents instead; the whole queue starts from the
+		// steps, through the indexes that hold only open steps: the approver's and the role's
+		// together, or the one of every open step by age (the reminders' index), which the
+		// planner may find cheaper when a person's share of the open steps is large.
+		uses := func(index string) bool { return strings.Contains(plan, `"Index Name": "`+index+`"`) }
+		byPerson := uses("approval_steps_pending_approver_idx") && uses("approval_steps_pending_role_idx")
+		if !strings.HasPrefix(name, "search") && !byPerson && !uses("approval_steps_pending_since") {
+			t.Errorf("%s does not start from the open steps' indexes:\n%s", name, plan)
 		}
 	}
 }
