@@ -102,7 +102,7 @@ func userFromPath(c *fiber.Ctx) (*models.UserDetail, error) {
 // bindUserForm reads the invite or edit form as typed, for validation and to show it again.
 func bindUserForm(c *fiber.Ctx, id int64) users.Form {
 	f := users.Form{ID: id, Email: strings.TrimSpace(c.FormValue("email")), Name: c.FormValue("name"),
-		Department: c.FormValue("department"), Manager: c.FormValue("manager"), Errors: views.FieldErrors{}}
+		Department: c.FormValue("department"), Manager: c.FormValue("manager"), Location: c.FormValue("location"), Errors: views.FieldErrors{}}
 	for _, r := range c.Request().PostArgs().PeekMulti("roles") {
 		f.Roles = append(f.Roles, string(r))
 	}
@@ -167,6 +167,16 @@ func fillFormChoices(ctx context.Context, db *gorm.DB, reach *models.Reach, f *u
 	}
 	if cur == nil {
 		return nil
+	}
+	locs, err := models.ActiveLocations(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, l := range locs {
+		f.Locations = append(f.Locations, users.Option{Value: strconv.FormatInt(l.ID, 10), Label: l.Name})
+	}
+	if cur.LocationID != nil && cur.LocationArchived {
+		f.Locations = append(f.Locations, users.Option{Value: strconv.FormatInt(*cur.LocationID, 10), Label: cur.LocationName + " (archived)"})
 	}
 	if cur.DepartmentID != nil && cur.DepartmentArchived {
 		f.Departments = append(f.Departments, users.Option{Value: strconv.FormatInt(*cur.DepartmentID, 10), Label: cur.DepartmentName + " (archived)"})
@@ -304,10 +314,13 @@ func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *u
 		if d.ManagerID != nil {
 			f.Manager = strconv.FormatInt(*d.ManagerID, 10)
 		}
+		if d.LocationID != nil {
+			f.Location = strconv.FormatInt(*d.LocationID, 10)
+		}
 	}
 	f.CSRF = s.csrfToken(c)
 	v := users.Detail{CSRF: f.CSRF, ID: d.ID, Name: d.Name, Email: d.Email, Status: d.Status, Department: d.DepartmentName,
-		Manager: d.ManagerName, Added: d.CreatedAt.UTC().Format("2 January 2006"), Self: d.ID == currentUser(c).UserID,
+		Location: d.LocationName, Manager: d.ManagerName, Added: d.CreatedAt.UTC().Format("2 January 2006"), Self: d.ID == currentUser(c).UserID,
 		CanUpdate: s.can(c, usersUpdate), CanResetTwoFactor: s.can(c, securityUpdate)}
 	tf, err := models.GetTwoFactor(c.UserContext(), tenantDB(c), d.ID)
 	if err != nil {
@@ -347,7 +360,8 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 	}
 	f := bindUserForm(c, d.ID)
 	ch := models.UserChange{Name: f.Name, Roles: f.Roles,
-		DepartmentID: optionalID(f, "department", f.Department), ManagerID: optionalID(f, "manager", f.Manager)}
+		DepartmentID: optionalID(f, "department", f.Department), ManagerID: optionalID(f, "manager", f.Manager),
+		LocationID: optionalID(f, "location", f.Location)}
 	if len(f.Errors) == 0 {
 		if err := addFormErrors(f, models.UpdateUser(c.UserContext(), tenantDB(c), grantor(c), d.ID, ch)); err != nil {
 			return err

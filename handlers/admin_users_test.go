@@ -769,3 +769,93 @@ func TestResendInvitation(t *testing.T) {
 		t.Errorf("resend to an active person: %q", got)
 	}
 }
+
+// A person's location is set on the edit form: only an active location is accepted, refused
+// beside the field with what was typed kept; the one they have stays theirs when archived.
+func TestEditUserLocation(t *testing.T) {
+	t.Parallel()
+	s := newUsersSite(t)
+	db := s.db(t)
+	warehouse, depot, office := models.Location{Name: "Warehouse"}, models.Location{Name: "Old depot"}, models.Location{Name: "Head office"}
+	for _, l := range []*models.Location{&warehouse, &depot, &office} {
+		if err := db.Create(l).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Model(&depot).Update("archived_at", time.Now()).Error; err != nil {
+		t.Fatal(err)
+	}
+	cy := s.app.CreateUser(t, s.acme, "cy@acme.example", "Cy Clerk", "requester")
+	c := s.admin
+	page := c.Get(path(cy.ID))
+	if page.Doc.Find(`#location option[value="`+ids(warehouse.ID)+`"]`).Length() != 1 || page.Doc.Find(`#location option[value="`+ids(depot.ID)+`"]`).Length() != 0 {
+		t.Errorf("location choices %q", page.Text("#location"))
+	}
+	if v, _ := page.Doc.Find("#location option[selected]").Attr("value"); v != "" {
+		t.Errorf("a location is chosen before any is set: %q", v)
+	}
+	if c.Get("/admin/users/new").Doc.Find("#location").Length() != 0 {
+		t.Error("the invitation asks for a location")
+	}
+
+	flashAfter(t, c, c.Post(path(cy.ID), url.Values{"name": {"Cy Clerk"}, "roles": {"requester"}, "location": {ids(warehouse.ID)}}))
+	if got := s.user(t, cy.ID); got.LocationID == nil || *got.LocationID != warehouse.ID || got.LocationName != "Warehouse" {
+		t.Fatalf("stored %+v", got)
+	}
+	if v, _ := c.Get(path(cy.ID)).Doc.Find("#location option[selected]").Attr("value"); v != ids(warehouse.ID) {
+		t.Errorf("location shown %q", v)
+	}
+
+	for name, tc := range map[string]struct {
+		form  url.Values
+		field string
+		msg   string
+	}{
+		"archived location": {url.Values{"name": {"Cy Renamed"}, "roles": {"requester"}, "location": {ids(depot.ID)}}, "location", "Choose a location from the list."},
+		"unknown location":  {url.Values{"name": {"Cy Renamed"}, "roles": {"requester"}, "location": {"987654"}}, "location", "Choose a location from the list."},
+		"not a number":      {url.Values{"name": {"Cy Renamed"}, "roles": {"requester"}, "location": {"x'--"}}, "location", "Choose from the list."},
+		// Another field refused: the location typed is kept.
+		"empty name": {url.Values{"name": {""}, "roles": {"requester"}, "location": {ids(office.ID)}}, "name", "Enter a name."},
+	} {
+		res := c.Post(path(cy.ID), tc.form)
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#"+tc.field+"-error") != tc.msg {
+			t.Errorf("%s: %d %q, want %q", name, res.Status, res.Text("#"+tc.field+"-error"), tc.msg)
+		}
+		if v, _ := res.Doc.Find("#name").Attr("value"); v != tc.form.Get("name") {
+			t.Errorf("%s: name field keeps %q", name, v)
+		}
+		if name == "empty name" {
+			if v, _ := res.Doc.Find("#location option[selected]").Attr("value"); v != ids(office.ID) {
+				t.Errorf("%s: location field keeps %q", name, v)
+			}
+		}
+		if got := s.user(t, cy.ID); got.Name != "Cy Clerk" || got.LocationID == nil || *got.LocationID != warehouse.ID {
+			t.Errorf("%s: half-saved %+v", name, got)
+		}
+	}
+
+	// Archived later, the location stays on the form, marked, and saving keeps it.
+	if err := db.Model(&warehouse).Update("archived_at", time.Now()).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Get(path(cy.ID)).Text("#location option[selected]"); got != "Warehouse (archived)" {
+		t.Errorf("an archived location is shown as %q", got)
+	}
+	flashAfter(t, c, c.Post(path(cy.ID), url.Values{"name": {"Cy C."}, "roles": {"requester"}, "location": {ids(warehouse.ID)}}))
+	if got := s.user(t, cy.ID); got.Name != "Cy C." || got.LocationID == nil || *got.LocationID != warehouse.ID {
+		t.Errorf("stored %+v", got)
+	}
+	// Clearing it is allowed, and the change is in the audit log.
+	flashAfter(t, c, c.Post(path(cy.ID), url.Values{"name": {"Cy C."}, "roles": {"requester"}, "location": {""}}))
+	if got := s.user(t, cy.ID); got.LocationID != nil {
+		t.Errorf("not cleared: %+v", got)
+	}
+	var changes int64
+	if err := db.Raw(`SELECT count(*) FROM audit_log WHERE table_name = 'users' AND record_id = ? AND action = 'update' AND 'location_id' = ANY (changed)`, ids(cy.ID)).Scan(&changes).Error; err != nil {
+		t.Fatal(err)
+	}
+	// Set, then cleared: the refusals and the save that kept it changed nothing.
+	if changes != 2 {
+		t.Errorf("%d audited location changes, want 2", changes)
+	}
+}

@@ -87,6 +87,8 @@ type spendQuery struct {
 	errs   views.FieldErrors
 	filter models.SpendFilter
 	depts  []models.Department
+	locs   []models.Location
+	ownLoc *models.Location // the viewer's location, whose deliveries are in their scope
 	report models.SpendReport
 	today  time.Time
 }
@@ -138,12 +140,21 @@ func (s *Server) readSpend(c *fiber.Ctx) (*spendQuery, error) {
 	q := &spendQuery{errs: views.FieldErrors{}, today: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC),
 		form: reports.SpendFilter{Period: c.Query("period"), From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")),
 			Group: c.Query("group", models.SpendByDepartment), Stage: c.Query("stage"), Department: c.Query("department"),
+			Location: c.Query("location"),
 			Currency: strings.ToUpper(strings.TrimSpace(c.Query("currency")))}}
 	all := s.can(c, seeAllSpend)
 	q.filter = models.SpendFilter{Zone: zone, GroupBy: q.form.Group, Stage: q.form.Stage, Currency: q.form.Currency,
 		DefaultCurrency: settings.DefaultCurrency, AllDepartments: all, ViewerID: me.UserID}
 	if q.depts, err = models.SpendDepartments(ctx, db, all, me.UserID); err != nil {
 		return nil, err
+	}
+	if q.locs, err = models.SpendLocations(ctx, db, all, me.UserID); err != nil {
+		return nil, err
+	}
+	if !all {
+		if q.ownLoc, err = models.SpendLocationOf(ctx, db, me.UserID); err != nil {
+			return nil, err
+		}
 	}
 	q.readPeriod()
 	if !slices.Contains(models.SpendGroupings, q.form.Group) {
@@ -155,20 +166,32 @@ func (s *Server) readSpend(c *fiber.Ctx) (*spendQuery, error) {
 	if q.form.Currency != "" && !currencyCode.MatchString(q.form.Currency) {
 		q.errs["currency"] = "Enter a three-letter currency code, such as USD, or leave it empty for every currency."
 	}
-	if q.form.Department != "" {
-		id, _ := strconv.ParseInt(q.form.Department, 10, 64)
-		if !slices.ContainsFunc(q.depts, func(d models.Department) bool { return d.ID == id }) {
-			q.errs["department"] = "Choose one of the departments listed."
-		} else {
-			q.filter.DepartmentID = &id
-		}
-	}
+	q.filter.DepartmentID = q.chosen("department", q.form.Department, "Choose one of the departments listed.", func(id int64) bool {
+		return slices.ContainsFunc(q.depts, func(d models.Department) bool { return d.ID == id })
+	})
+	q.filter.LocationID = q.chosen("location", q.form.Location, "Choose one of the locations listed.", func(id int64) bool {
+		return slices.ContainsFunc(q.locs, func(l models.Location) bool { return l.ID == id })
+	})
 	if len(q.errs) == 0 {
 		if q.report, err = models.SpendReportOf(ctx, db, q.filter); err != nil {
 			return nil, err
 		}
 	}
 	return q, nil
+}
+
+// chosen reads a choice of the address: nil for none, the id when listed offers it, else nil
+// with msg beside field.
+func (q *spendQuery) chosen(field, value, msg string, listed func(int64) bool) *int64 {
+	if value == "" {
+		return nil
+	}
+	id, _ := strconv.ParseInt(value, 10, 64)
+	if !listed(id) {
+		q.errs[field] = msg
+		return nil
+	}
+	return &id
 }
 
 // readPeriod takes the period from a preset (the days typed, if any, being the preset's), else
@@ -219,7 +242,7 @@ func (q *spendQuery) readPeriod() {
 func (q *spendQuery) query(extra url.Values) url.Values {
 	v := url.Values{}
 	for k, val := range map[string]string{"period": q.form.Period, "from": q.form.From, "to": q.form.To, "group": q.form.Group,
-		"stage": q.form.Stage, "department": q.form.Department, "currency": q.form.Currency} {
+		"stage": q.form.Stage, "department": q.form.Department, "location": q.form.Location, "currency": q.form.Currency} {
 		if val != "" {
 			v.Set(k, val)
 		}
@@ -284,10 +307,19 @@ func spendPage(q *spendQuery) reports.SpendPage {
 		p.Departments = append(p.Departments, reports.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
 		names = append(names, d.Name)
 	}
+	for _, l := range q.locs {
+		p.Locations = append(p.Locations, reports.Option{Value: strconv.FormatInt(l.ID, 10), Label: l.Name})
+	}
 	if !q.filter.AllDepartments {
-		p.Scope = "Only your departments' spend: " + strings.Join(names, ", ") + "."
-		if len(names) == 0 {
-			p.Scope = "You belong to no department and head none, so there is no spend of yours to show."
+		switch {
+		case len(names) == 0 && q.ownLoc == nil:
+			p.Scope = "You belong to no department, head none and have no location, so there is no spend of yours to show."
+		case q.ownLoc == nil:
+			p.Scope = "Only your departments' spend: " + strings.Join(names, ", ") + "."
+		case len(names) == 0:
+			p.Scope = "Only spend delivered to your location: " + q.ownLoc.Name + "."
+		default:
+			p.Scope = "Only your departments' spend: " + strings.Join(names, ", ") + "; and spend delivered to your location: " + q.ownLoc.Name + "."
 		}
 	}
 	if len(q.errs) > 0 {

@@ -12,6 +12,8 @@ import (
 	"outlay"
 	"outlay/internal/testutil"
 	"outlay/models"
+
+	"gorm.io/gorm"
 )
 
 // spendFixture is an organisation with spend at each stage: Engineering (headed by Hana) has
@@ -20,6 +22,11 @@ import (
 type spendFixture struct {
 	env        *testutil.Env
 	app        *testutil.App
+	db         *gorm.DB
+	hana       *models.User
+	engUSD     testutil.Purchase
+	engEUR     testutil.Purchase
+	sold       testutil.Purchase
 	eng, sales models.Department
 	vendor     string
 	year       int
@@ -49,9 +56,11 @@ func newSpendFixture(t *testing.T) *spendFixture {
 		must(db.Model(&p.Requisition).Updates(map[string]any{"department_id": dept.ID, "currency": currency, "decided_at": time.Now()}).Error)
 		return p
 	}
-	approved(f.eng, "USD")
-	approved(f.eng, "EUR")
+	f.db, f.hana = db, hana
+	f.engUSD = approved(f.eng, "USD")
+	f.engEUR = approved(f.eng, "EUR")
 	sold := approved(f.sales, "USD")
+	f.sold = sold
 	must(db.Model(&sold.Vendor).Update("name", f.vendor).Error)
 	ctx := context.Background()
 	po, err := models.CreatePurchaseOrder(ctx, db, models.Viewer{UserID: ana.ID, Roles: []string{"admin"}, SeeAllKinds: []string{outlay.DocRequisition}}, sold.Requisition.ID)
@@ -256,5 +265,78 @@ func TestSpendReportCSVExport(t *testing.T) {
 	rows, _ = csv.NewReader(strings.NewReader(res.Body)).ReadAll()
 	if len(rows) == 0 || strings.Join(rows[0], ",") != "Currency,Department,Ordered" || strings.Join(rows[len(rows)-1], ",") != "USD,Total,340.00" {
 		t.Errorf("ordered only: %v", rows)
+	}
+}
+
+// A department head whose location is the warehouse also sees the Sales order delivered
+// there. The location filter narrows the report to one location's deliveries; a location
+// outside what the person may see is refused beside the field.
+func TestSpendReportLocationScopeAndFilter(t *testing.T) {
+	t.Parallel()
+	f := newSpendFixture(t)
+	warehouse, office, depot := models.Location{Name: "Warehouse"}, models.Location{Name: "Head office"}, models.Location{Name: "Depot"}
+	for _, l := range []*models.Location{&warehouse, &office, &depot} {
+		if err := f.db.Create(l).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []struct {
+		model any
+		loc   int64
+	}{{&f.sold.Requisition, warehouse.ID}, {&f.engUSD.Requisition, office.ID}, {f.hana, warehouse.ID}} {
+		if err := f.db.Model(u.model).Update("location_id", u.loc).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := f.client(t, "hana@acme.example")
+	res := c.Get("/reports/spend")
+	usd := spendTable(res, "spend-usd")
+	if res.Status != http.StatusOK || strings.Join(usd["Engineering"], " ") != "$340.00 $0.00 $0.00" ||
+		strings.Join(usd["Sales"], " ") != "$0.00 $340.00 $150.00" || len(usd) != 3 {
+		t.Errorf("head at the warehouse: %d %v", res.Status, usd)
+	}
+	if got := res.Text("#spend-scope"); !strings.Contains(got, "Engineering") || !strings.Contains(got, "Warehouse") {
+		t.Errorf("scope note %q", got)
+	}
+	var choices []string
+	res.Doc.Find("#location option").Each(func(_ int, o *goquerySelection) { choices = append(choices, strings.TrimSpace(o.Text())) })
+	// Hana's own, and those of Engineering's requisitions (the EUR one's is still its own).
+	if strings.Join(choices, ",") != "Every location,Head office,Warehouse,"+f.engEUR.Location.Name {
+		t.Errorf("location choices %v", choices)
+	}
+	for loc, want := range map[int64]map[string]string{
+		warehouse.ID: {"Sales": "$0.00 $340.00 $150.00", "Total": "$0.00 $340.00 $150.00"},
+		office.ID:    {"Engineering": "$340.00 $0.00 $0.00", "Total": "$340.00 $0.00 $0.00"},
+	} {
+		res := c.Get("/reports/spend?location=" + strconv.FormatInt(loc, 10))
+		got := map[string]string{}
+		for k, v := range spendTable(res, "spend-usd") {
+			got[k] = strings.Join(v, " ")
+		}
+		if res.Status != http.StatusOK || len(got) != len(want) || res.Doc.Find("#spend-eur").Length() != 0 {
+			t.Errorf("location %d: %d %v, want %v", loc, res.Status, got, want)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("location %d, %s: %q, want %q", loc, k, got[k], v)
+			}
+		}
+		if v, _ := res.Doc.Find("#location option[selected]").Attr("value"); v != strconv.FormatInt(loc, 10) {
+			t.Errorf("location %d: the filter shows %q", loc, v)
+		}
+		if href, _ := res.Doc.Find("#spend-csv").Attr("href"); !strings.Contains(href, "location="+strconv.FormatInt(loc, 10)) {
+			t.Errorf("location %d: CSV link %q", loc, href)
+		}
+	}
+	for _, q := range []string{"location=" + strconv.FormatInt(depot.ID, 10), "location=999999", "location=x'%3B--"} {
+		res := c.Get("/reports/spend?" + q)
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#location-error"), "Choose one of the locations") {
+			t.Errorf("%s: %d %q", q, res.Status, res.Text("#location-error"))
+		}
+	}
+	// Whoever sees all spend may choose any location, one with no deliveries included.
+	res = f.client(t, "ana@acme.example").Get("/reports/spend?location=" + strconv.FormatInt(depot.ID, 10))
+	if res.Status != http.StatusOK || res.Doc.Find(".spend-section").Length() != 0 {
+		t.Errorf("admin at the depot: %d, %d sections", res.Status, res.Doc.Find(".spend-section").Length())
 	}
 }

@@ -48,6 +48,20 @@ var SpendGroupings = []string{SpendByDepartment, SpendByVendor, SpendByGLAccount
 const ownDepartmentsSQL = `SELECT department_id FROM users WHERE id = @me AND department_id IS NOT NULL
 	UNION SELECT id FROM departments WHERE head_id = @me`
 
+// ownLocationSQL is the location a person (@me) works at, if any: spend delivered there is
+// theirs to watch too.
+const ownLocationSQL = `SELECT location_id FROM users WHERE id = @me`
+
+// scopeSQL is the condition that a document of department and location (an SQL expression,
+// or "" for a kind delivered nowhere) is in a person's (@me) scope.
+func scopeSQL(department, location string) string {
+	in := department + " IN (" + ownDepartmentsSQL + ")"
+	if location == "" {
+		return in
+	}
+	return "(" + in + " OR " + location + " = (" + ownLocationSQL + "))"
+}
+
 // SpendFilter chooses what the spend report sums.
 type SpendFilter struct {
 	From, To time.Time // the first and last day, inclusive (only the date counts)
@@ -56,11 +70,13 @@ type SpendFilter struct {
 	Stage    string // one of SpendStages, or empty for all
 	// DepartmentID limits the report to one department; nil for every one in scope.
 	DepartmentID *int64
-	Currency     string // empty: every currency, each apart
+	// LocationID limits the report to documents delivered to one location; nil for all.
+	LocationID *int64
+	Currency   string // empty: every currency, each apart
 	// DefaultCurrency is the organisation's, whose section comes first.
 	DefaultCurrency string
 	// AllDepartments: the viewer sees every department's spend; otherwise only that of the
-	// departments they belong to or head (ViewerID).
+	// departments they belong to or head (ViewerID), and that delivered to their location.
 	AllDepartments bool
 	ViewerID       int64
 }
@@ -109,11 +125,13 @@ type SpendReport struct {
 
 // CommittedSpend is SQL over a kind's documents (aliased r in From) giving, for each row
 // that commits money (Where), its department, vendor and GL account ids (NULL for none), when
-// it was committed, its currency and the amount in minor units. Every part is a constant of
-// this package, never input.
+// it was committed, its currency and the amount in minor units, and the location it is
+// delivered to (empty for a kind delivered nowhere). Every part is a constant of this
+// package, never input.
 type CommittedSpend struct {
 	From, Where                                         string
 	Department, Vendor, GLAccount, At, Currency, Amount string
+	Location                                            string
 }
 
 // spendGroup says how one grouping reads each stage's rows: the group expression of the
@@ -166,16 +184,23 @@ func SpendReportOf(ctx context.Context, db *gorm.DB, f SpendFilter) (SpendReport
 		"from_day": f.From.Format(time.DateOnly), "to_day": f.To.Format(time.DateOnly),
 		"cancelled": POCancelled, "me": f.ViewerID,
 	}
-	// Which documents count: those of the departments in scope and chosen, in the chosen
-	// currency.
-	scope := func(department, currency string) string {
+	// Which documents count: those in scope (of the viewer's departments or delivered to
+	// their location), of the department and location chosen, in the chosen currency.
+	scope := func(department, location, currency string) string {
 		var where []string
 		if !f.AllDepartments {
-			where = append(where, department+" IN ("+ownDepartmentsSQL+")")
+			where = append(where, scopeSQL(department, location))
 		}
 		if f.DepartmentID != nil {
 			where = append(where, department+" = @department")
 			args["department"] = *f.DepartmentID
+		}
+		if f.LocationID != nil {
+			args["location"] = *f.LocationID
+			if location == "" {
+				location = "NULL::bigint"
+			}
+			where = append(where, location+" = @location")
 		}
 		if f.Currency != "" {
 			where = append(where, currency+" = @currency")
@@ -191,11 +216,11 @@ func SpendReportOf(ctx context.Context, db *gorm.DB, f SpendFilter) (SpendReport
 		if c := k.Committed; c != nil {
 			committed = append(committed, `SELECT 'committed' AS stage, `+c.Currency+` AS currency, `+g.committed(*c)+` AS grp, sum(`+c.Amount+`) AS amount
 			FROM `+c.From+`
-			WHERE `+c.Where+` AND `+c.At+` >= @from AND `+c.At+` < @until`+scope(c.Department, c.Currency)+`
+			WHERE `+c.Where+` AND `+c.At+` >= @from AND `+c.At+` < @until`+scope(c.Department, c.Location, c.Currency)+`
 			GROUP BY 2, 3`)
 		}
 	}
-	orders := scope("r.department_id", "po.currency")
+	orders := scope("r.department_id", "r.location_id", "po.currency")
 	stages := map[string]string{
 		StageCommitted: strings.Join(committed, "\nUNION ALL\n"),
 		StageOrdered: `SELECT 'ordered' AS stage, po.currency, ` + g.ordered + ` AS grp, sum(pol.amount_minor + pol.tax_minor) AS amount
@@ -274,4 +299,27 @@ func SpendDepartments(ctx context.Context, db *gorm.DB, all bool, viewer int64) 
 	}
 	var out []Department
 	return out, q.Find(&out).Error
+}
+
+// SpendLocations are the locations a viewer may narrow the spend report to, archived ones
+// included: every location with all, otherwise the viewer's own and those their
+// departments' requisitions are delivered to.
+func SpendLocations(ctx context.Context, db *gorm.DB, all bool, viewer int64) ([]Location, error) {
+	q := db.WithContext(ctx).Order("lower(name), id")
+	if !all {
+		q = q.Where("id IN ("+ownLocationSQL+" UNION SELECT location_id FROM requisitions WHERE department_id IN ("+ownDepartmentsSQL+"))",
+			map[string]any{"me": viewer})
+	}
+	var out []Location
+	return out, q.Find(&out).Error
+}
+
+// SpendLocationOf is the location whose deliveries a viewer sees beyond their departments' spend, or nil.
+func SpendLocationOf(ctx context.Context, db *gorm.DB, viewer int64) (*Location, error) {
+	var out []Location
+	err := db.WithContext(ctx).Where("id IN ("+ownLocationSQL+")", map[string]any{"me": viewer}).Find(&out).Error
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	return &out[0], nil
 }

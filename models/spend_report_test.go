@@ -387,3 +387,78 @@ func TestSpendReportCommitsApprovedTripsAsBudgetsDo(t *testing.T) {
 		}
 	}
 }
+
+// A person's location widens their scope: Sam of Sales, working at the warehouse, sees
+// Sales' spend and Engineering's spend delivered to the warehouse (committed, ordered and
+// received), and none of Engineering's delivered elsewhere. Max, of no department but at the
+// head office, sees only what is delivered there. Choosing a location narrows to it.
+func TestSpendReportScopeIncludesOwnLocation(t *testing.T) {
+	t.Parallel()
+	w := newSpendWorld(t)
+	w.documents()
+	ctx := context.Background()
+	warehouse := models.Location{Name: "Warehouse"}
+	office := models.Location{Name: "Head office"}
+	w.must(w.db.Create(&warehouse).Error)
+	w.must(w.db.Create(&office).Error)
+	w.must(w.db.Exec(`UPDATE requisitions SET location_id = ? WHERE department_id = ? AND currency = 'USD'`, warehouse.ID, w.eng.ID).Error)
+	w.must(w.db.Exec(`UPDATE requisitions SET location_id = ? WHERE department_id = ? AND currency = 'EUR'`, office.ID, w.eng.ID).Error)
+	w.must(models.UpdateUser(ctx, w.db, models.ByOperator(), w.sam.ID, models.UserChange{Name: w.sam.Name, Roles: []string{"requester"},
+		DepartmentID: &w.sales.ID, ManagerID: &w.max.ID, LocationID: &warehouse.ID}))
+	w.must(models.UpdateUser(ctx, w.db, models.ByOperator(), w.max.ID, models.UserChange{Name: w.max.Name, Roles: []string{"approver"},
+		LocationID: &office.ID}))
+	from, to := thisYear()
+	at := func(l models.Location) func(models.Requisition) bool {
+		return func(r models.Requisition) bool { return r.LocationID != nil && *r.LocationID == l.ID }
+	}
+	report := func(f models.SpendFilter) figures {
+		t.Helper()
+		f.From, f.To, f.Zone, f.DefaultCurrency = from, to, time.UTC, "USD"
+		rep, err := models.SpendReportOf(ctx, w.db, f)
+		w.must(err)
+		return figuresOf(t, rep)
+	}
+	for _, tc := range []struct {
+		name   string
+		filter models.SpendFilter
+		keep   func(models.Requisition) bool
+	}{
+		{"Sam", models.SpendFilter{ViewerID: w.sam.ID}, func(r models.Requisition) bool {
+			return (r.DepartmentID != nil && *r.DepartmentID == w.sales.ID) || at(warehouse)(r)
+		}},
+		{"Sam at the warehouse", models.SpendFilter{ViewerID: w.sam.ID, LocationID: &warehouse.ID}, at(warehouse)},
+		{"Sam at the head office", models.SpendFilter{ViewerID: w.sam.ID, LocationID: &office.ID}, func(models.Requisition) bool { return false }},
+		{"Max", models.SpendFilter{ViewerID: w.max.ID}, at(office)},
+		{"everyone at the warehouse", models.SpendFilter{AllDepartments: true, LocationID: &warehouse.ID}, at(warehouse)},
+	} {
+		for _, grouping := range []string{models.SpendByDepartment, models.SpendByVendor} {
+			tc.filter.GroupBy = grouping
+			want := w.expectedSpend(grouping, from, to, tc.keep)
+			if got := report(tc.filter); !maps.EqualFunc(got, want, maps.Equal) {
+				t.Errorf("%s by %s: %v\nwant %v", tc.name, grouping, got, want)
+			}
+		}
+	}
+	// Sam's report shows Engineering's warehouse spend at every stage: the test proves something.
+	eng := w.expectedSpend(models.SpendByDepartment, from, to, at(warehouse))["USD"][idKey(&w.eng.ID)]
+	if eng[0] == 0 || eng[1] == 0 || eng[2] == 0 {
+		t.Fatalf("Engineering's warehouse spend %v: some stage is empty", eng)
+	}
+	// Sam may narrow to the warehouse only; everyone, to any location.
+	locs, err := models.SpendLocations(ctx, w.db, false, w.sam.ID)
+	w.must(err)
+	if len(locs) != 1 || locs[0].ID != warehouse.ID {
+		t.Errorf("Sam may choose %+v", locs)
+	}
+	locs, err = models.SpendLocations(ctx, w.db, true, w.sam.ID)
+	w.must(err)
+	if len(locs) != 2 {
+		t.Errorf("everyone may choose %+v", locs)
+	}
+	// Hana heads Engineering: its requisitions' locations are hers to choose, though she has none.
+	locs, err = models.SpendLocations(ctx, w.db, false, w.hana.ID)
+	w.must(err)
+	if len(locs) != 2 {
+		t.Errorf("Hana may choose %+v", locs)
+	}
+}

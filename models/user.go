@@ -35,6 +35,7 @@ type User struct {
 	PasswordHash string `gorm:"default:null"`
 	DepartmentID *int64
 	ManagerID    *int64
+	LocationID   *int64 // where the person works; nil for none
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	Roles        []string `gorm:"-"`
@@ -264,6 +265,22 @@ type placement struct {
 
 func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
 
+// checkLocation adds a message to verr for a location that may not be chosen: a change must
+// name an active location; the one a person already has stays theirs when it is archived.
+func checkLocation(tx *gorm.DB, verr outlay.ValidationErrors, was, now *int64) error {
+	if now == nil || sameID(was, now) {
+		return nil
+	}
+	var ok bool
+	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM locations WHERE id = ? AND archived_at IS NULL)`, *now).Scan(&ok).Error; err != nil {
+		return err
+	}
+	if !ok {
+		verr.Add("location", "Choose a location from the list.")
+	}
+	return nil
+}
+
 // checkPlacement adds a message to verr for a department or manager that may not be chosen
 // for user userID (0 for a new person). Only a change is checked against archived departments
 // and deactivated managers, so that editing someone's name does not force a choice about a
@@ -431,6 +448,8 @@ type UserDetail struct {
 	RoleList           []Role `gorm:"-"` // Roles with their labels, in the roles page's order
 	DepartmentName     string
 	DepartmentArchived bool
+	LocationName       string
+	LocationArchived   bool
 	ManagerName        string
 	ManagerEmail       string
 	ManagerStatus      string
@@ -445,9 +464,11 @@ func GetUser(ctx context.Context, db *gorm.DB, id int64) (*UserDetail, error) {
 	err := db.WithContext(ctx).Raw(`
 		SELECT u.*, `+rolesJSON+` AS roles_json,
 		       COALESCE(d.name, '') AS department_name, d.archived_at IS NOT NULL AS department_archived,
+		       COALESCE(l.name, '') AS location_name, l.archived_at IS NOT NULL AS location_archived,
 		       COALESCE(m.name, '') AS manager_name, COALESCE(m.email, '') AS manager_email, COALESCE(m.status, '') AS manager_status
 		FROM users u
 		LEFT JOIN departments d ON d.id = u.department_id
+		LEFT JOIN locations l ON l.id = u.location_id
 		LEFT JOIN users m ON m.id = u.manager_id
 		WHERE u.id = ?`, id).Scan(&row).Error
 	if err != nil {
@@ -467,12 +488,13 @@ func GetUser(ctx context.Context, db *gorm.DB, id int64) (*UserDetail, error) {
 }
 
 // UserChange is an edit of a person: everything the edit form holds. Nil IDs clear the
-// department or manager.
+// department, manager or location.
 type UserChange struct {
 	Name         string
 	Roles        []string
 	DepartmentID *int64
 	ManagerID    *int64
+	LocationID   *int64
 }
 
 // UpdateUser saves an edit of a person in one transaction, so that nothing is half-saved
@@ -507,6 +529,9 @@ func UpdateUser(ctx context.Context, db *gorm.DB, g Grantor, id int64, ch UserCh
 		if err := checkPlacement(tx, verr, id, placement{cur.DepartmentID, cur.ManagerID}, placement{ch.DepartmentID, ch.ManagerID}); err != nil {
 			return err
 		}
+		if err := checkLocation(tx, verr, cur.LocationID, ch.LocationID); err != nil {
+			return err
+		}
 		if len(ch.Roles) > 0 {
 			if err := checkRolesExist(tx, verr, ch.Roles); err != nil {
 				return err
@@ -516,7 +541,8 @@ func UpdateUser(ctx context.Context, db *gorm.DB, g Grantor, id int64, ch UserCh
 			return err
 		}
 		err = tx.Model(&User{}).Where("id = ?", id).Updates(map[string]any{
-			"name": ch.Name, "department_id": ch.DepartmentID, "manager_id": ch.ManagerID, "updated_at": time.Now().UTC(),
+			"name": ch.Name, "department_id": ch.DepartmentID, "manager_id": ch.ManagerID, "location_id": ch.LocationID,
+			"updated_at": time.Now().UTC(),
 		}).Error
 		if err != nil {
 			return err

@@ -26,7 +26,7 @@ type Preset struct {
 
 // SpendFilter is the report's filter as typed into the address.
 type SpendFilter struct {
-	Period, From, To, Group, Stage, Department, Currency string
+	Period, From, To, Group, Stage, Department, Location, Currency string
 }
 
 // SpendPage is the spend report.
@@ -36,6 +36,7 @@ type SpendPage struct {
 	Groupings   []Option
 	Stages      []Option
 	Departments []Option
+	Locations   []Option
 	Presets     []Preset
 	Title       string // "Spend by department"
 	Period      string // "1 Jan 2026 – 31 Dec 2026"

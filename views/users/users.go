@@ -136,10 +136,12 @@ type Form struct {
 	Roles       []string // chosen role names
 	Department  string   // chosen department id, "" for none
 	Manager     string   // chosen manager's user id, "" for none
+	Location    string   // chosen location id, "" for none (edit form only)
 	Errors      views.FieldErrors
 	RoleOptions []Option
 	Departments []Option
 	Managers    []Option
+	Locations   []Option
 }
 
 // Action is where the form posts.
@@ -169,6 +171,7 @@ type Detail struct {
 	Status     string
 	Roles      []string // labels
 	Department string
+	Location   string
 	Manager    string
 	ManagerID  int64
 	Added      string
