@@ -7,10 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
+	"outlay/internal/dbtest"
 	"outlay/internal/smtptest"
 	"outlay/internal/testutil"
+	"outlay/jobs"
 	"outlay/models"
 	"outlay/tenancy"
 )
@@ -22,6 +25,7 @@ import (
 type twoServers struct {
 	srv      *smtptest.Server
 	db       *gorm.DB
+	control  string // the control database's DSN, where the job queue lives
 	apps     [2]*testutil.App
 	max      [2]*testutil.Client
 	steps    []int64
@@ -38,6 +42,7 @@ func startTwoServers(t *testing.T, pending int) *twoServers {
 	env.Config.MailAttempts = 60
 	mailer := smtpMailer(t, env, ts.srv)
 	ts.apps[0] = testutil.NewAppMailer(t, env, mailer)
+	ts.control = env.ControlDSN
 	registry, err := tenancy.OpenRegistry(context.Background(), env.ControlDSN, env.Logger, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -89,8 +94,9 @@ func (ts *twoServers) wantEachApprovalMailedOnce(t *testing.T) {
 	for _, app := range ts.apps {
 		app.WaitJobs(t)
 	}
-	// A duplicate would come after the sweep's next round: give both servers' sweeps time.
-	time.Sleep(1500 * time.Millisecond)
+	// A duplicate would come from a sweep after the sends: wait for two sweeps queued since
+	// to have run.
+	ts.waitSweeps(t, 2)
 	for _, app := range ts.apps {
 		app.WaitJobs(t)
 	}
@@ -119,6 +125,30 @@ func (ts *twoServers) wantEachApprovalMailedOnce(t *testing.T) {
 	}
 }
 
+// waitSweeps waits until n outbox sweeps queued from now on have completed, on either server.
+func (ts *twoServers) waitSweeps(t *testing.T, n int) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, ts.control)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var mark int64
+	if err := conn.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM river_job`).Scan(&mark); err != nil {
+		t.Fatal(err)
+	}
+	dbtest.WaitFor(t, 30*time.Second, fmt.Sprintf("%d outbox sweeps ran", n), func() bool {
+		var done int
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed' AND id > $2`,
+			jobs.KindSweepMail, mark).Scan(&done)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return done >= n
+	})
+}
+
 // Two app servers serve the approvals, alternately, while both work the one queue and sweep
 // the outbox every second: each approval's mail arrives exactly once.
 func TestTwoServersMailEachApprovalOnce(t *testing.T) {
@@ -134,19 +164,12 @@ func TestMailQueuedWhileSMTPIsDownArrivesOnceWhenItReturns(t *testing.T) {
 	ts := startTwoServers(t, 12)
 	ts.srv.Stop()
 	ts.approveAll(t)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	dbtest.WaitFor(t, 20*time.Second, "every mail refused twice", func() bool {
 		var refused int
 		ts.db.Raw(`SELECT count(*) FROM mail_outbox WHERE kind = ? AND status = ? AND attempts >= 2 AND last_error LIKE '%connect to SMTP server%'`,
 			models.MailDecided, models.MailQueued).Scan(&refused)
-		if refused == len(ts.steps) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d mails were refused twice", refused, len(ts.steps))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return refused == len(ts.steps)
+	})
 	if n := len(ts.srv.Messages()); n != 0 {
 		t.Fatalf("%d mails arrived while the server was down", n)
 	}
