@@ -20,6 +20,7 @@ import (
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
+	"outlay/sheet"
 	"outlay/views"
 	"outlay/views/auditlog"
 	"outlay/views/expenses"
@@ -125,15 +126,6 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	return s.render(c, status, page{Title: "Audit log", Nav: "/audit", Content: auditlog.LogPage(p)})
 }
 
-// csvSafe keeps a spreadsheet from running a cell as a formula: a value that starts with
-// = + - @ or a control character is prefixed with an apostrophe.
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r\n", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
 func (s *Server) auditExport(c *fiber.Ctx) error {
 	ctx, db := c.UserContext(), tenantDB(c)
 	form, f, errs := auditFilter(c)
@@ -155,7 +147,7 @@ func (s *Server) auditExport(c *fiber.Ctx) error {
 		row := []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), e.ActorType, strconv.FormatInt(e.ActorID, 10), e.ActorLabel,
 			e.Action, e.Event, e.Subject, e.TableName, e.RecordID, strings.Join(e.Changed, " "), jsonText(e.Old), jsonText(e.New), jsonText(e.Details), e.RequestID, e.IP}
 		for i := range row {
-			row[i] = csvSafe(row[i])
+			row[i] = sheet.Neutralise(row[i])
 		}
 		return w.Write(row)
 	})

@@ -17,6 +17,7 @@ import (
 	"outlay/audit"
 	"outlay/models"
 	"outlay/policy"
+	"outlay/sheet"
 	"outlay/views"
 	"outlay/views/reports"
 )
@@ -64,7 +65,7 @@ func (s *Server) spendCSV(c *fiber.Ctx) error {
 				row = append(row, sec.Money(r.Amount(st)).Plain())
 			}
 			for i := range row {
-				row[i] = csvSafe(row[i])
+				row[i] = sheet.Neutralise(row[i])
 			}
 			_ = w.Write(row)
 		}

@@ -1,0 +1,105 @@
+// Package sheet writes and reads the spreadsheet-shaped files Outlay exchanges with people:
+// CSV, XLSX (through excelize) and JSON Lines. Writers stream: each row goes out as it is
+// given, so an export of any size holds one row at a time (XLSX through excelize's stream
+// writer). Text that a spreadsheet would run as a formula is neutralised in CSV and XLSX.
+package sheet
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+)
+
+// Format is a kind of file a list is exported as.
+type Format string
+
+// The formats Outlay writes.
+const (
+	CSV   Format = "csv"
+	XLSX  Format = "xlsx"
+	JSONL Format = "jsonl"
+)
+
+// Formats are the formats offered, in the order they are offered.
+var Formats = []Format{CSV, XLSX, JSONL}
+
+// ParseFormat reads a format's name as written in an address ("csv", "xlsx", "jsonl").
+func ParseFormat(s string) (Format, bool) {
+	for _, f := range Formats {
+		if string(f) == strings.ToLower(strings.TrimSpace(s)) {
+			return f, true
+		}
+	}
+	return "", false
+}
+
+// Label names the format as people read it.
+func (f Format) Label() string {
+	switch f {
+	case XLSX:
+		return "Excel (XLSX)"
+	case JSONL:
+		return "JSON Lines"
+	}
+	return "CSV"
+}
+
+// ContentType is the media type of a file in the format.
+func (f Format) ContentType() string {
+	switch f {
+	case XLSX:
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case JSONL:
+		return "application/jsonl; charset=utf-8"
+	}
+	return "text/csv; charset=utf-8"
+}
+
+// Ext is the file name extension of the format, without the dot.
+func (f Format) Ext() string { return string(f) }
+
+// Column is one column of a written file: Key names it in JSON Lines, Title heads it in CSV
+// and XLSX.
+type Column struct {
+	Key   string
+	Title string
+}
+
+// Writer writes rows, one value per column, in the order of the columns it was made with.
+// A value is a string, an integer, a float, a bool, a time.Time, a Decimal or nil. Close
+// finishes the file (for XLSX, writes it out); it does not close the underlying writer.
+type Writer interface {
+	Row(values []any) error
+	Close() error
+}
+
+// NewWriter starts a file of format f on w with the given columns (the header is written at
+// once for CSV).
+func NewWriter(f Format, w io.Writer, cols []Column) (Writer, error) {
+	switch f {
+	case CSV:
+		return newCSVWriter(w, cols)
+	case XLSX:
+		return newXLSXWriter(w, cols)
+	case JSONL:
+		return newJSONLWriter(w, cols), nil
+	}
+	return nil, fmt.Errorf("sheet: unknown format %q", f)
+}
+
+// Decimal is a number already formatted in decimal (an amount such as "-12.50"): CSV and JSON
+// Lines write it as it is, and XLSX as a number.
+type Decimal string
+
+var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
+
+// Neutralise keeps a spreadsheet from running a text cell as a formula: text starting with
+// = + - @, a tab, a carriage return or a line feed is prefixed with an apostrophe, which
+// spreadsheets show as text. A plain number ("-12.50") is left alone: it is not a formula.
+func Neutralise(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r\n", rune(v[0])) && !plainNumber.MatchString(v) {
+		return "'" + v
+	}
+	return v
+}

@@ -1,0 +1,238 @@
+package sheet
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// text renders a value as CSV shows it; neutralise says whether text (not numbers) is
+// neutralised.
+func text(v any, neutralise bool) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		if neutralise {
+			return Neutralise(x)
+		}
+		return x
+	case Decimal:
+		return string(x)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case []byte:
+		if neutralise {
+			return Neutralise(string(x))
+		}
+		return string(x)
+	case fmt.Stringer:
+		if neutralise {
+			return Neutralise(x.String())
+		}
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
+
+type csvWriter struct {
+	w   *csv.Writer
+	buf *bufio.Writer
+	row []string
+}
+
+func newCSVWriter(w io.Writer, cols []Column) (*csvWriter, error) {
+	buf := bufio.NewWriterSize(w, 64<<10)
+	cw := &csvWriter{w: csv.NewWriter(buf), buf: buf, row: make([]string, len(cols))}
+	for i, c := range cols {
+		cw.row[i] = Neutralise(c.Title)
+	}
+	return cw, cw.w.Write(cw.row)
+}
+
+func (cw *csvWriter) Row(values []any) error {
+	for i, v := range values {
+		cw.row[i] = text(v, true)
+	}
+	return cw.w.Write(cw.row[:len(values)])
+}
+
+func (cw *csvWriter) Close() error {
+	cw.w.Flush()
+	if err := cw.w.Error(); err != nil {
+		return err
+	}
+	return cw.buf.Flush()
+}
+
+// MaxXLSXRows is the most data rows an XLSX sheet holds (the format's limit less the header).
+const MaxXLSXRows = 1_048_575
+
+// ErrTooManyRows is returned when an XLSX file would pass the format's row limit.
+var ErrTooManyRows = errors.New("sheet: more rows than an XLSX sheet holds; export as CSV or JSON Lines")
+
+type xlsxWriter struct {
+	out  io.Writer
+	file *excelize.File
+	sw   *excelize.StreamWriter
+	next int // the next row's number, from 1
+	row  []any
+}
+
+func newXLSXWriter(w io.Writer, cols []Column) (*xlsxWriter, error) {
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return nil, err
+	}
+	xw := &xlsxWriter{out: w, file: f, sw: sw, next: 1, row: make([]any, len(cols))}
+	header := make([]any, len(cols))
+	for i, c := range cols {
+		header[i] = Neutralise(c.Title)
+	}
+	return xw, xw.put(header)
+}
+
+func (xw *xlsxWriter) put(values []any) error {
+	if xw.next > MaxXLSXRows+1 {
+		return ErrTooManyRows
+	}
+	cell, err := excelize.CoordinatesToCellName(1, xw.next)
+	if err != nil {
+		return err
+	}
+	xw.next++
+	return xw.sw.SetRow(cell, values)
+}
+
+func (xw *xlsxWriter) Row(values []any) error {
+	row := xw.row[:len(values)]
+	for i, v := range values {
+		switch x := v.(type) {
+		case string:
+			row[i] = Neutralise(x)
+		case []byte:
+			row[i] = Neutralise(string(x))
+		case Decimal:
+			if n, err := strconv.ParseFloat(string(x), 64); err == nil {
+				row[i] = n
+			} else {
+				row[i] = Neutralise(string(x))
+			}
+		case time.Time:
+			row[i] = x.UTC()
+		case nil, int, int64, int32, float64, bool:
+			row[i] = x
+		default:
+			row[i] = text(x, true)
+		}
+	}
+	return xw.put(row)
+}
+
+func (xw *xlsxWriter) Close() error {
+	defer xw.file.Close()
+	if err := xw.sw.Flush(); err != nil {
+		return err
+	}
+	_, err := xw.file.WriteTo(xw.out)
+	return err
+}
+
+type jsonlWriter struct {
+	buf  *bufio.Writer
+	keys [][]byte // each column's key, quoted, with its colon
+	line []byte
+}
+
+func newJSONLWriter(w io.Writer, cols []Column) *jsonlWriter {
+	jw := &jsonlWriter{buf: bufio.NewWriterSize(w, 64<<10)}
+	for _, c := range cols {
+		k, _ := json.Marshal(c.Key)
+		jw.keys = append(jw.keys, append(k, ':'))
+	}
+	return jw
+}
+
+func (jw *jsonlWriter) Row(values []any) error {
+	line := append(jw.line[:0], '{')
+	for i, v := range values {
+		if i > 0 {
+			line = append(line, ',')
+		}
+		line = append(line, jw.keys[i]...)
+		var err error
+		if line, err = appendJSON(line, v); err != nil {
+			return err
+		}
+	}
+	line = append(line, '}', '\n')
+	jw.line = line
+	_, err := jw.buf.Write(line)
+	return err
+}
+
+// appendJSON appends v as JSON: text as a string, numbers as numbers, times in RFC 3339 (UTC).
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendJSONString(b, x), nil
+	case Decimal:
+		if !plainNumber.MatchString(string(x)) {
+			return appendJSONString(b, string(x)), nil
+		}
+		return append(b, x...), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case time.Time:
+		return appendJSONString(b, x.UTC().Format(time.RFC3339Nano)), nil
+	case json.RawMessage:
+		if len(x) == 0 {
+			return append(b, "null"...), nil
+		}
+		return append(b, x...), nil
+	}
+	raw, err := json.Marshal(v)
+	return append(b, raw...), err
+}
+
+// appendJSONString appends s as a JSON string; plain ASCII is copied as it is, anything else
+// goes through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			raw, _ := json.Marshal(s)
+			return append(b, raw...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func (jw *jsonlWriter) Close() error { return jw.buf.Flush() }
