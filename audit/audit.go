@@ -175,6 +175,8 @@ var notAudited = map[string]string{
 		"a mail with a set-password link holds it only until it is sent",
 	"notifications": "what a person is told in the app, written with the change that causes it (which is recorded); " +
 		"marking one read changes only that person's own count",
+	"imports": "an uploaded import file, its column mapping and its progress, bookkeeping of the import page; " +
+		"every record the import writes is recorded row by row (request id import-<id>) with an import event",
 	"daily_mails": "marks that a person's daily digest or reminder went to the outbox on a local day, written by the " +
 		"daily job so it is sent once; the mail itself is in the outbox, and nobody changes the marks",
 }

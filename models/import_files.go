@@ -1,0 +1,231 @@
+package models
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/audit"
+	"outlay/sheet"
+)
+
+// Statuses of an uploaded import.
+const (
+	ImportUploaded = "uploaded" // read and previewed; not committed
+	ImportQueued   = "queued"   // committed by the admin, waiting for the job
+	ImportRunning  = "running"  // the job is writing it
+	ImportDone     = "done"     // written
+	ImportFailed   = "failed"   // the job could not finish (nothing was written)
+	// ImportRefused (an outcome of a row) is also the status of an import whose commit
+	// found refused rows: nothing was written.
+)
+
+// ImportJobRows is the size from which a committed import runs as a background job, with a
+// progress bar, instead of inside the request.
+const ImportJobRows = 1000
+
+// Import is an uploaded import file and what became of it.
+type Import struct {
+	ID             int64
+	Kind           string
+	Filename       string
+	File           []byte `gorm:"default:null"`
+	HeaderRow      int
+	Mapping        []string `gorm:"serializer:json"`
+	Status         string
+	TotalRows      int
+	DoneRows       int
+	CreatedCount   int
+	UpdatedCount   int
+	UnchangedCount int
+	RefusedCount   int
+	Result         *ImportResult `gorm:"serializer:json"`
+	Message        string
+	CreatedBy      int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	FinishedAt     *time.Time
+}
+
+// Plan is the import's header row and mapping.
+func (m *Import) Plan() ImportPlan { return ImportPlan{HeaderRow: m.HeaderRow - 1, Mapping: m.Mapping} }
+
+// Finished reports whether the import has its outcome.
+func (m *Import) Finished() bool {
+	return m.Status == ImportDone || m.Status == ImportRefused || m.Status == ImportFailed
+}
+
+// Percent is how far the import is, 0–100.
+func (m *Import) Percent() int {
+	if m.TotalRows == 0 {
+		return 0
+	}
+	return m.DoneRows * 100 / m.TotalRows
+}
+
+// ReadImportFile reads an uploaded file for kind k and works out its header and mapping.
+// A file that cannot be read, or has no rows under its header, is refused beside the file.
+func ReadImportFile(k *ImportKind, data []byte, filename string) (*sheet.Table, ImportPlan, error) {
+	t, err := sheet.Read(bytesReader(data), filename, sheet.DefaultLimits)
+	if msg, ok := sheet.IsFileError(err); ok {
+		return nil, ImportPlan{}, outlay.ValidationErrors{"file": msg}
+	}
+	if err != nil {
+		return nil, ImportPlan{}, err
+	}
+	p := k.DetectPlan(t.Rows)
+	if len(t.Rows) <= p.HeaderRow+1 {
+		return nil, p, outlay.ValidationErrors{"file": "This file has a header row but no rows to import."}
+	}
+	return t, p, nil
+}
+
+// SaveImportUpload keeps an uploaded file that was read, with its plan, for its preview.
+func SaveImportUpload(ctx context.Context, db *gorm.DB, userID int64, k *ImportKind, filename string, data []byte, t *sheet.Table, p ImportPlan) (*Import, error) {
+	m := &Import{Kind: k.Name, Filename: filename, File: data, HeaderRow: p.HeaderRow + 1, Mapping: p.Mapping,
+		Status: ImportUploaded, TotalRows: len(t.Rows) - p.HeaderRow - 1, CreatedBy: userID}
+	return m, db.WithContext(ctx).Create(m).Error
+}
+
+// GetImport reads import id, without its file.
+func GetImport(ctx context.Context, db *gorm.DB, id int64) (*Import, error) {
+	var m Import
+	err := db.WithContext(ctx).Omit("file").Take(&m, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, outlay.NotFound("That import does not exist.")
+	}
+	return &m, err
+}
+
+// importFile reads import id's file.
+func importFile(ctx context.Context, db *gorm.DB, id int64) ([]byte, error) {
+	var f []byte
+	err := db.WithContext(ctx).Model(&Import{}).Where("id = ?", id).Select("file").Scan(&f).Error
+	return f, err
+}
+
+// RecentImports lists the latest imports, newest first, without their files.
+func RecentImports(ctx context.Context, db *gorm.DB, limit int) ([]Import, error) {
+	var out []Import
+	err := db.WithContext(ctx).Omit("file", "result").Order("id DESC").Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// SetImportPlan changes the header row and mapping of an import not yet committed.
+func SetImportPlan(ctx context.Context, db *gorm.DB, id int64, p ImportPlan) error {
+	res := db.WithContext(ctx).Model(&Import{}).Where("id = ? AND status = ?", id, ImportUploaded).
+		Updates(map[string]any{"header_row": p.HeaderRow + 1, "mapping": jsonValue(p.Mapping), "updated_at": time.Now().UTC()})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return outlay.Conflict("This import was already committed; upload the file again to change it.")
+	}
+	return res.Error
+}
+
+// ImportActor is the actor of the changes an import makes: whoever ctx carries, with the
+// import's own request id ("import-<id>"), which its import event carries too, so the audit
+// log ties every row it wrote to the import.
+func ImportActor(ctx context.Context, ref string) context.Context {
+	a := audit.ActorFrom(ctx)
+	a.RequestID = "import-" + ref
+	return audit.WithActor(ctx, a)
+}
+
+// PreviewImport checks every row of import m's file as the commit would, writing nothing.
+func PreviewImport(ctx context.Context, db *gorm.DB, m *Import, g Grantor) (*sheet.Table, *ImportResult, error) {
+	k, t, err := loadImport(ctx, db, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{DryRun: true, Grantor: g})
+	return t, res, err
+}
+
+func loadImport(ctx context.Context, db *gorm.DB, m *Import) (*ImportKind, *sheet.Table, error) {
+	k, ok := FindImportKind(m.Kind)
+	if !ok {
+		return nil, nil, fmt.Errorf("import %d: unknown kind %q", m.ID, m.Kind)
+	}
+	data, err := importFile(ctx, db, m.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if data == nil {
+		return nil, nil, outlay.Conflict("This import's file is no longer kept; upload it again.")
+	}
+	t, err := sheet.Read(bytesReader(data), m.Filename, sheet.DefaultLimits)
+	return k, t, err
+}
+
+// QueueImport marks import m as committed and to be run by a job; false when it was
+// already committed (a second click).
+func QueueImport(ctx context.Context, db *gorm.DB, id int64) (bool, error) {
+	res := db.WithContext(ctx).Model(&Import{}).Where("id = ? AND status = ?", id, ImportUploaded).
+		Updates(map[string]any{"status": ImportQueued, "done_rows": 0, "updated_at": time.Now().UTC()})
+	return res.RowsAffected == 1, res.Error
+}
+
+// CommitImport runs import id for real: every row in one transaction, recorded in the audit
+// log as the actor's import. progress (which may be nil) is told how far it is; its writes go
+// through progressDB, outside the import's transaction, so others see them. The outcome is
+// kept on the import, and the file is let go once it is written.
+func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Grantor) (*Import, error) {
+	m, err := GetImport(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.Finished() {
+		return m, nil
+	}
+	now := time.Now().UTC()
+	if err := progressDB.WithContext(ctx).Model(&Import{}).Where("id = ?", id).
+		Updates(map[string]any{"status": ImportRunning, "done_rows": 0, "updated_at": now}).Error; err != nil {
+		return nil, err
+	}
+	k, t, err := loadImport(ctx, db, m)
+	if err != nil {
+		return nil, err
+	}
+	progress := func(done, _ int) {
+		progressDB.WithContext(ctx).Model(&Import{}).Where("id = ?", id).Updates(map[string]any{"done_rows": done, "updated_at": time.Now().UTC()})
+	}
+	ctx = ImportActor(ctx, fmt.Sprint(id))
+	res, runErr := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{Grantor: g, Progress: progress, Source: m.Filename})
+	fields := map[string]any{"updated_at": time.Now().UTC(), "finished_at": time.Now().UTC()}
+	switch {
+	case runErr == nil:
+		fields["status"], fields["file"] = ImportDone, nil
+	case errors.Is(runErr, ErrImportRefused):
+		fields["status"] = ImportRefused
+	default:
+		fields["status"], fields["message"] = ImportFailed, "The import could not be finished; nothing was written."
+	}
+	if res != nil {
+		fields["created_count"], fields["updated_count"], fields["unchanged_count"], fields["refused_count"] = res.Created, res.Updated, res.Unchanged, res.Refused
+		fields["result"] = jsonValue(res)
+	}
+	if err := progressDB.WithContext(ctx).Model(&Import{ID: id}).Updates(fields).Error; err != nil {
+		return nil, err
+	}
+	m, err = GetImport(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.Status == ImportFailed {
+		return m, runErr
+	}
+	return m, nil
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// jsonValue is v as a jsonb value of an update (a map update does not run serializers).
+func jsonValue(v any) any {
+	b, _ := json.Marshal(v)
+	return gorm.Expr("?::jsonb", string(b))
+}

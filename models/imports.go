@@ -1,0 +1,638 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/audit"
+	"outlay/money"
+)
+
+// An import brings setup data in from a spreadsheet: each row becomes a record of one kind,
+// created or updated by the kind's natural key (a person's email, a GL account's code, a
+// vendor's name...). Every row goes through the same model function as the kind's form, so a
+// row is refused for exactly what the form refuses, and the whole file is one transaction:
+// one refused row and nothing is written.
+
+// ImportColumn is one column a kind's file may have.
+type ImportColumn struct {
+	Name     string // as in templates and the mapping: "payment_terms"
+	Label    string // as people read it: "Payment terms (days)"
+	Required bool
+	Example  string
+	Help     string   // what goes in it, for the template's notes and the page
+	Aliases  []string // other headers people give it
+	compare  compareAs
+}
+
+type compareAs int
+
+const (
+	compareText   compareAs = iota // trimmed, exactly
+	compareFold                    // trimmed, in any case
+	compareAmount                  // an amount in the row's currency
+	compareList                    // a list separated by commas or semicolons, in any order and case
+)
+
+// ImportKind is one kind of setup data an import takes.
+type ImportKind struct {
+	Name    string // in addresses and on the command line: "vendors"
+	Label   string // "Vendors"
+	Columns []ImportColumn
+	// Key names the columns whose values together name a record (lower-cased).
+	Key []string
+	// records reads every record of the kind, archived ones too, as a file writes them.
+	records func(ctx context.Context, tx *gorm.DB) ([]ImportRecord, error)
+	// save creates (id 0) or changes record id from a row's values, through the kind's own
+	// model function; it returns the record's id.
+	save func(ctx context.Context, tx *gorm.DB, id int64, v ImportValues, refs *importRefs) (int64, error)
+}
+
+// ImportRecord is a record as a file writes it: its values by column name.
+type ImportRecord struct {
+	ID     int64
+	Values ImportValues
+}
+
+// ImportValues are a row's cells by column name.
+type ImportValues map[string]string
+
+// Get returns the trimmed value of column name.
+func (v ImportValues) Get(name string) string { return strings.TrimSpace(v[name]) }
+
+// Column returns the kind's column name.
+func (k *ImportKind) Column(name string) (ImportColumn, bool) {
+	for _, c := range k.Columns {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return ImportColumn{}, false
+}
+
+// keyOf returns the natural key of a row, lower-cased, or "" when a key column is empty.
+func (k *ImportKind) keyOf(v ImportValues) string {
+	parts := make([]string, len(k.Key))
+	for i, c := range k.Key {
+		if parts[i] = strings.ToLower(v.Get(c)); parts[i] == "" {
+			return ""
+		}
+	}
+	return strings.Join(parts, "\x00")
+}
+
+// ImportKinds are the kinds an import takes, in the order the page offers them.
+func ImportKinds() []*ImportKind { return importKinds }
+
+// FindImportKind returns the kind called name.
+func FindImportKind(name string) (*ImportKind, bool) {
+	for _, k := range importKinds {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return nil, false
+}
+
+// ImportKindNames lists the kinds' names, for messages.
+func ImportKindNames() string {
+	names := make([]string, len(importKinds))
+	for i, k := range importKinds {
+		names[i] = k.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// ---------- Mapping the file's columns ----------
+
+// ImportPlan is how a file's rows are read: which of its rows is the header (-1 for none,
+// the rows then being in the template's column order) and which column of the kind each of
+// the file's columns holds ("" for a column left out).
+type ImportPlan struct {
+	HeaderRow int
+	Mapping   []string
+}
+
+// headerWord reduces a header to letters and digits, lower-cased, for matching.
+func headerWord(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// matchHeader returns the column a header cell names, or "".
+func (k *ImportKind) matchHeader(cell string) string {
+	w := headerWord(cell)
+	if w == "" {
+		return ""
+	}
+	for _, c := range k.Columns {
+		if w == headerWord(c.Name) || w == headerWord(c.Label) {
+			return c.Name
+		}
+		for _, a := range c.Aliases {
+			if w == headerWord(a) {
+				return c.Name
+			}
+		}
+	}
+	return ""
+}
+
+// DetectPlan finds the header among the first rows (the row naming the most columns of the
+// kind) and maps each of its cells to the column it names. A file without any such row is
+// read as the template's columns in order.
+func (k *ImportKind) DetectPlan(rows [][]string) ImportPlan {
+	best, bestHits := -1, 0
+	for i := range min(len(rows), 10) {
+		hits := 0
+		for _, cell := range rows[i] {
+			if k.matchHeader(cell) != "" {
+				hits++
+			}
+		}
+		if hits > bestHits {
+			best, bestHits = i, hits
+		}
+	}
+	width := 0
+	for _, r := range rows[:min(len(rows), 50)] {
+		width = max(width, len(r))
+	}
+	p := ImportPlan{HeaderRow: best, Mapping: make([]string, width)}
+	if best < 0 {
+		for i := range min(width, len(k.Columns)) {
+			p.Mapping[i] = k.Columns[i].Name
+		}
+		return p
+	}
+	used := map[string]bool{}
+	for i, cell := range rows[best] {
+		if c := k.matchHeader(cell); c != "" && !used[c] {
+			p.Mapping[i], used[c] = c, true
+		}
+	}
+	return p
+}
+
+// CheckPlan explains what is wrong with a mapping: a column mapped twice or a required column
+// not mapped at all.
+func (k *ImportKind) CheckPlan(p ImportPlan) error {
+	seen := map[string]bool{}
+	var msgs []string
+	for _, name := range p.Mapping {
+		if name == "" {
+			continue
+		}
+		c, ok := k.Column(name)
+		switch {
+		case !ok:
+			msgs = append(msgs, fmt.Sprintf("%s has no column %q.", k.Label, name))
+		case seen[name]:
+			msgs = append(msgs, fmt.Sprintf("Two columns of the file are read as “%s”; choose one.", c.Label))
+		}
+		seen[name] = true
+	}
+	for _, c := range k.Columns {
+		if c.Required && !seen[c.Name] {
+			msgs = append(msgs, fmt.Sprintf("No column of the file is read as “%s”, which every row needs.", c.Label))
+		}
+	}
+	if len(msgs) > 0 {
+		return outlay.ValidationErrors{"mapping": strings.Join(msgs, " ")}
+	}
+	return nil
+}
+
+// ---------- Running an import ----------
+
+// Outcomes of a row.
+const (
+	ImportCreated   = "created"
+	ImportUpdated   = "updated"
+	ImportUnchanged = "unchanged"
+	ImportRefused   = "refused"
+)
+
+// ImportRow is what became of one row of the file.
+type ImportRow struct {
+	Line    int // the row's line in the file (its row on the sheet)
+	Values  ImportValues
+	Outcome string
+	// Errors are the row's problems by column ("" for the row as a whole).
+	Errors outlay.ValidationErrors
+}
+
+// ImportResult is what an import did, or would do.
+type ImportResult struct {
+	Kind                        string
+	Rows                        int
+	Created, Updated, Unchanged int
+	Refused                     int
+	// Sample is every refused row and the first rows of the file, in file order, for the
+	// preview (a file of 100,000 good rows is not shown whole).
+	Sample []ImportRow
+}
+
+// ImportSampleRows is how many rows the preview shows besides the refused ones.
+const ImportSampleRows = 100
+
+// maxSampleRefused caps how many refused rows are kept for the preview.
+const maxSampleRefused = 1000
+
+// ImportOptions say how an import runs.
+type ImportOptions struct {
+	// DryRun checks every row as the commit would and then writes nothing: the preview.
+	DryRun bool
+	// Grantor is who gives roles to imported people (ByPerson for the admin who imports).
+	Grantor Grantor
+	// Progress, when set, is told every few hundred rows how many are done.
+	Progress func(done, total int)
+	// Source names the file in the import's audit event.
+	Source string
+}
+
+// ErrImportRefused is returned (wrapped) by RunImport when any row is refused: nothing was
+// written, and the result names every refused row.
+var ErrImportRefused = errors.New("import refused")
+
+var errDryRun = errors.New("dry run")
+
+// RunImport reads the rows of a file (as the plan says) into records of kind k, in one
+// transaction: every row is checked by the kind's own model function, and unless every row
+// passes, or when opts.DryRun, nothing is written. A row whose record exists (by natural key)
+// updates it; one that would change nothing leaves it alone. ctx carries the actor that the
+// audit log records for every change.
+func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string, lines []int, p ImportPlan, opts ImportOptions) (*ImportResult, error) {
+	if err := k.CheckPlan(p); err != nil {
+		return nil, err
+	}
+	data := rows[p.HeaderRow+1:]
+	if len(data) == 0 {
+		return nil, outlay.ValidationErrors{"file": "This file has a header row but no rows to import."}
+	}
+	res := &ImportResult{Kind: k.Name, Rows: len(data)}
+	// No savepoints: the model functions' own transactions run inside this one as they are
+	// (a savepoint per row would hold a lock per row until the commit, and run out of them).
+	err := db.WithContext(ctx).Session(&gorm.Session{DisableNestedTransaction: true}).Transaction(func(tx *gorm.DB) error {
+		existing, err := k.records(ctx, tx)
+		if err != nil {
+			return err
+		}
+		byKey := make(map[string]ImportRecord, len(existing))
+		for _, r := range existing {
+			byKey[k.keyOf(r.Values)] = r
+		}
+		refs := &importRefs{tx: tx, grantor: opts.Grantor}
+		firstLine := map[string]int{}
+		for i, cells := range data {
+			row := ImportRow{Line: lines[p.HeaderRow+1+i], Values: ImportValues{}, Errors: outlay.ValidationErrors{}}
+			for j, name := range p.Mapping {
+				if name != "" && j < len(cells) {
+					row.Values[name] = cells[j]
+				}
+			}
+			if err := k.importRow(ctx, tx, &row, byKey, firstLine, refs); err != nil {
+				return err
+			}
+			res.count(row)
+			if opts.Progress != nil && ((i+1)%250 == 0 || i+1 == len(data)) {
+				opts.Progress(i+1, len(data))
+			}
+		}
+		switch {
+		case res.Refused > 0:
+			return ErrImportRefused
+		case opts.DryRun:
+			return errDryRun
+		}
+		return audit.Event(ctx, tx, audit.EventImport, opts.Source, map[string]any{"kind": k.Name, "rows": res.Rows,
+			"created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged})
+	})
+	switch {
+	case errors.Is(err, errDryRun):
+		return res, nil
+	case errors.Is(err, ErrImportRefused):
+		return res, fmt.Errorf("%w: %d of %d rows", ErrImportRefused, res.Refused, res.Rows)
+	case err != nil:
+		return nil, err
+	}
+	return res, nil
+}
+
+func (r *ImportResult) count(row ImportRow) {
+	switch row.Outcome {
+	case ImportCreated:
+		r.Created++
+	case ImportUpdated:
+		r.Updated++
+	case ImportUnchanged:
+		r.Unchanged++
+	case ImportRefused:
+		r.Refused++
+	}
+	if row.Outcome == ImportRefused && r.Refused <= maxSampleRefused || len(r.Sample)-min(r.Refused, maxSampleRefused) < ImportSampleRows {
+		r.Sample = append(r.Sample, row)
+	}
+}
+
+// importRow checks one row and writes it. The model functions check a row before they write
+// it, so a refused row writes nothing; and a file with any refused row is rolled back whole.
+func (k *ImportKind) importRow(ctx context.Context, tx *gorm.DB, row *ImportRow, byKey map[string]ImportRecord, firstLine map[string]int, refs *importRefs) error {
+	for _, c := range k.Columns {
+		if c.Required && row.Values.Get(c.Name) == "" {
+			row.Errors.Add(c.Name, "Enter "+strings.ToLower(c.Label[:1])+c.Label[1:]+".")
+		}
+	}
+	key := k.keyOf(row.Values)
+	if key != "" {
+		if first, dup := firstLine[key]; dup {
+			row.Errors.Add(k.Key[0], fmt.Sprintf("Line %d already has this %s; each record may appear once.", first, k.keyLabel()))
+		} else {
+			firstLine[key] = row.Line
+		}
+	}
+	if len(row.Errors) > 0 {
+		row.Outcome = ImportRefused
+		return nil
+	}
+	rec, exists := byKey[key]
+	if exists && k.same(rec.Values, row.Values) {
+		row.Outcome = ImportUnchanged
+		return nil
+	}
+	// A column the file does not have keeps the record's value.
+	values := ImportValues{}
+	for c, v := range rec.Values {
+		values[c] = v
+	}
+	for c, v := range row.Values {
+		values[c] = v
+	}
+	id, err := k.save(ctx, tx, rec.ID, values, refs)
+	if verr, ok := importRefusal(err); ok {
+		k.placeErrors(row, verr)
+		row.Outcome = ImportRefused
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if exists {
+		row.Outcome = ImportUpdated
+	} else {
+		row.Outcome = ImportCreated
+		byKey[key] = ImportRecord{ID: id, Values: row.Values}
+	}
+	return nil
+}
+
+// importRefusal reads a model's refusal of a row: its field errors, or a refused grant,
+// conflict or missing record as a message about the row.
+func importRefusal(err error) (outlay.ValidationErrors, bool) {
+	if err == nil {
+		return nil, false
+	}
+	if verr, ok := outlay.AsValidation(err); ok {
+		return verr, true
+	}
+	if r, ok := AsGrantRefused(err); ok {
+		return outlay.ValidationErrors{r.Field: r.Message}, true
+	}
+	if errors.Is(err, outlay.ErrConflict) || errors.Is(err, outlay.ErrNotFound) {
+		msg := err.Error()
+		if err == outlay.ErrNotFound || err == outlay.ErrConflict {
+			msg = "The record this row names changed meanwhile; try the import again."
+		}
+		return outlay.ValidationErrors{"": msg}, true
+	}
+	return nil, false
+}
+
+// placeErrors puts a model's field errors beside the row's columns; a field the kind has no
+// column for ("steps.2.user") goes to the column it starts with, or to the row.
+func (k *ImportKind) placeErrors(row *ImportRow, verr outlay.ValidationErrors) {
+	for field, msg := range verr {
+		col, _, _ := strings.Cut(field, ".")
+		if _, ok := k.Column(col); !ok {
+			col = ""
+		}
+		row.Errors.Add(col, msg)
+	}
+	if len(row.Errors) == 0 {
+		row.Errors.Add("", "This row was refused.")
+	}
+}
+
+func (k *ImportKind) keyLabel() string {
+	labels := make([]string, len(k.Key))
+	for i, name := range k.Key {
+		c, _ := k.Column(name)
+		labels[i] = strings.ToLower(c.Label)
+	}
+	return strings.Join(labels, ", ")
+}
+
+// same reports whether a row would leave a record as it is: every column the file has holds
+// what the record holds.
+func (k *ImportKind) same(have, row ImportValues) bool {
+	for _, c := range k.Columns {
+		v, given := row[c.Name]
+		if !given {
+			continue
+		}
+		a, b := strings.TrimSpace(have[c.Name]), strings.TrimSpace(v)
+		switch c.compare {
+		case compareFold:
+			if !strings.EqualFold(a, b) {
+				return false
+			}
+		case compareAmount:
+			cur := row.Get("currency")
+			if cur == "" {
+				cur = have["currency"]
+			}
+			ma, ea := money.Parse(a, strings.ToUpper(cur))
+			mb, eb := money.Parse(b, strings.ToUpper(cur))
+			if a == "" || b == "" || ea != nil || eb != nil {
+				if a != b {
+					return false
+				}
+			} else if ma.Minor != mb.Minor {
+				return false
+			}
+		case compareList:
+			if !slices.Equal(normalList(a), normalList(b)) {
+				return false
+			}
+		default:
+			if a != b {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// splitList reads a cell holding a list: "admin, approver" or "admin;approver".
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func normalList(s string) []string {
+	l := splitList(strings.ToLower(s))
+	slices.Sort(l)
+	return slices.Compact(l)
+}
+
+// ---------- Records named in cells ----------
+
+// importRefs finds the records a row names (a department by name or code, a GL account by
+// code, a person by email, a location by name), read once per import.
+type importRefs struct {
+	tx                                    *gorm.DB
+	grantor                               Grantor
+	departments, glAccounts, users, sites map[string]int64
+	currency                              string
+}
+
+// defaultCurrency is the organisation's default currency, for rows that name none.
+func (r *importRefs) defaultCurrency() (string, error) {
+	if r.currency == "" {
+		s, err := Settings(r.tx.Statement.Context, r.tx)
+		if err != nil {
+			return "", err
+		}
+		r.currency = s.DefaultCurrency
+	}
+	return r.currency, nil
+}
+
+func (r *importRefs) load(into *map[string]int64, query string) error {
+	if *into != nil {
+		return nil
+	}
+	var rows []struct {
+		Name string
+		ID   int64
+	}
+	if err := r.tx.Raw(query).Scan(&rows).Error; err != nil {
+		return err
+	}
+	m := make(map[string]int64, len(rows))
+	for _, row := range rows {
+		if _, ok := m[row.Name]; !ok {
+			m[row.Name] = row.ID
+		}
+	}
+	*into = m
+	return nil
+}
+
+// find returns the id of the record a cell names, nil for an empty cell, or a message for
+// column col when nothing by that name exists.
+func (r *importRefs) find(verr outlay.ValidationErrors, col, what, cell string, m *map[string]int64, query string) (*int64, error) {
+	cell = strings.TrimSpace(cell)
+	if cell == "" {
+		return nil, nil
+	}
+	if err := r.load(m, query); err != nil {
+		return nil, err
+	}
+	id, ok := (*m)[strings.ToLower(cell)]
+	if !ok {
+		verr.Add(col, fmt.Sprintf("There is no %s “%s”.", what, cell))
+		return nil, nil
+	}
+	return &id, nil
+}
+
+func (r *importRefs) department(verr outlay.ValidationErrors, col, cell string) (*int64, error) {
+	return r.find(verr, col, "department", cell, &r.departments,
+		`SELECT lower(name) AS name, id FROM departments UNION ALL SELECT lower(code), id FROM departments WHERE code <> '' ORDER BY 1, 2`)
+}
+
+func (r *importRefs) glAccount(verr outlay.ValidationErrors, col, cell string) (*int64, error) {
+	return r.find(verr, col, "GL account", cell, &r.glAccounts, `SELECT lower(code) AS name, id FROM gl_accounts ORDER BY 1, 2`)
+}
+
+func (r *importRefs) user(verr outlay.ValidationErrors, col, cell string) (*int64, error) {
+	return r.find(verr, col, "person with the email", cell, &r.users, `SELECT lower(email) AS name, id FROM users ORDER BY 1, 2`)
+}
+
+// learnUser makes a person created by the import known to the rows after it (as a manager).
+func (r *importRefs) learnUser(email string, id int64) {
+	if r.users != nil {
+		r.users[strings.ToLower(email)] = id
+	}
+}
+
+func (r *importRefs) location(verr outlay.ValidationErrors, col, cell string) (*int64, error) {
+	return r.find(verr, col, "location", cell, &r.sites, `SELECT lower(name) AS name, id FROM locations ORDER BY 1, 2`)
+}
+
+// resolve runs the lookups of a row, each adding its message to verr; it returns verr as
+// the row's refusal when any failed.
+func resolve(verr outlay.ValidationErrors, lookups ...func() error) error {
+	for _, l := range lookups {
+		if err := l(); err != nil {
+			return err
+		}
+	}
+	return verr.Err()
+}
+
+// readRecords reads rows of query, each with an id column and one column per import column.
+func readRecords(ctx context.Context, tx *gorm.DB, query string) ([]ImportRecord, error) {
+	rows, err := tx.WithContext(ctx).Raw(query).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []ImportRecord
+	vals := make([]any, len(cols))
+	for rows.Next() {
+		var id int64
+		cells := make([]string, len(cols)-1)
+		vals[0] = &id
+		for i := range cells {
+			vals[i+1] = &cells[i]
+		}
+		if err := rows.Scan(vals...); err != nil {
+			return nil, err
+		}
+		v := make(ImportValues, len(cells))
+		for i, c := range cells {
+			v[cols[i+1]] = c
+		}
+		out = append(out, ImportRecord{ID: id, Values: v})
+	}
+	return out, rows.Err()
+}
+
+// ImportRecords reads every record of kind k as an import file would hold it, in the order
+// the records were made: what an export of setup data writes, and what a template shows.
+func ImportRecords(ctx context.Context, db *gorm.DB, k *ImportKind) ([]ImportRecord, error) {
+	return k.records(ctx, db.WithContext(ctx))
+}

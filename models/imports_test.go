@@ -1,0 +1,187 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"outlay/audit"
+	"outlay/internal/dbtest"
+	"outlay/models"
+	"outlay/sheet"
+)
+
+// importText runs an import of kind from CSV text as an admin would commit it (dry: preview).
+func importText(t *testing.T, ctx context.Context, db *gorm.DB, kind, text string, dry bool) (*models.ImportResult, error) {
+	t.Helper()
+	k, ok := models.FindImportKind(kind)
+	if !ok {
+		t.Fatalf("no import kind %s", kind)
+	}
+	tbl, err := sheet.Read(strings.NewReader(text), kind+".csv", sheet.DefaultLimits)
+	if err != nil {
+		t.Fatalf("read %s: %v", kind, err)
+	}
+	g := models.ByOperator()
+	if a := audit.ActorFrom(ctx); a.Type == audit.ActorUser {
+		g = models.ByPerson(a.ID)
+	}
+	return models.RunImport(ctx, db, k, tbl.Rows, tbl.Lines, k.DetectPlan(tbl.Rows), models.ImportOptions{DryRun: dry, Grantor: g, Source: kind + ".csv"})
+}
+
+func importAdmin(t *testing.T) (context.Context, *gorm.DB, *dbtest.Env) {
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	admin := env.CreateUser(t, acme, "admin@acme.example", "Ada Admin", "admin")
+	return audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorUser, ID: admin.ID, Label: admin.Email}), db, env
+}
+
+func count(t *testing.T, db *gorm.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.Raw(`SELECT count(*) FROM ` + table).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Insert-or-update by natural key: a second file creates what is new, updates what changed
+// and leaves alone what is the same; the counts say which.
+func TestImportUpsertCounts(t *testing.T) {
+	t.Parallel()
+	ctx, db, _ := importAdmin(t)
+	first := "Name,Payment terms (days),Currency,Email\nAcme,30,USD,a@acme.example\nBeta,15,EUR,\nGamma,0,USD,\n"
+	res, err := importText(t, ctx, db, "vendors", first, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 3 || res.Updated != 0 || res.Unchanged != 0 {
+		t.Fatalf("first import: %+v", res)
+	}
+	second := "name;payment_terms;currency;email\nAcme;30;usd;A@acme.example\nBeta;45;EUR;\nGamma;0;USD;\nDelta;10;USD;\n"
+	res, err = importText(t, ctx, db, "vendors", second, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 1 || res.Updated != 1 || res.Unchanged != 2 {
+		t.Fatalf("second import: created %d updated %d unchanged %d, want 1 1 2", res.Created, res.Updated, res.Unchanged)
+	}
+	if n := count(t, db, "vendors"); n != 4 {
+		t.Fatalf("%d vendors, want 4", n)
+	}
+	var terms int
+	db.Raw(`SELECT payment_terms_days FROM vendors WHERE name = 'Beta'`).Scan(&terms)
+	if terms != 45 {
+		t.Fatalf("Beta's terms are %d, want 45", terms)
+	}
+}
+
+// A file of 10,000 rows whose row 9,999 is refused writes nothing, and says which row and why.
+func TestImportAllOrNothing(t *testing.T) {
+	t.Parallel()
+	ctx, db, _ := importAdmin(t)
+	var b strings.Builder
+	b.WriteString("name,payment_terms,currency\n")
+	for i := 1; i <= 10000; i++ {
+		terms := "30"
+		if i == 9999 {
+			terms = "thirty"
+		}
+		fmt.Fprintf(&b, "Vendor %05d,%s,USD\n", i, terms)
+	}
+	before := count(t, db, "audit_log")
+	res, err := importText(t, ctx, db, "vendors", b.String(), false)
+	if !errors.Is(err, models.ErrImportRefused) {
+		t.Fatalf("err = %v, want ErrImportRefused", err)
+	}
+	if res.Refused != 1 || res.Rows != 10000 {
+		t.Fatalf("refused %d of %d", res.Refused, res.Rows)
+	}
+	var bad *models.ImportRow
+	for i := range res.Sample {
+		if res.Sample[i].Outcome == models.ImportRefused {
+			bad = &res.Sample[i]
+		}
+	}
+	if bad == nil || bad.Line != 10000 || !strings.Contains(bad.Errors["payment_terms"], "whole number of days") {
+		t.Fatalf("refused row: %+v", bad)
+	}
+	if n := count(t, db, "vendors"); n != 0 {
+		t.Fatalf("%d vendors written by a refused import", n)
+	}
+	if n := count(t, db, "audit_log"); n != before {
+		t.Fatalf("audit log grew by %d rows for a refused import", n-before)
+	}
+}
+
+// Each row's problems are named beside their columns, as the kind's form names them.
+func TestImportRowErrors(t *testing.T) {
+	t.Parallel()
+	ctx, db, _ := importAdmin(t)
+	if _, err := importText(t, ctx, db, "departments", "name,code\nEngineering,ENG\n", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importText(t, ctx, db, "gl-accounts", "code,name\n6100,Software\n", false); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		kind, text    string
+		line          int
+		column, words string
+	}{
+		{"users", "email,name,roles\nnot-an-email,Bo,requester\n", 2, "email", "email address like"},
+		{"users", "email,name,roles,department\nbo@acme.example,Bo,requester,Marketing\n", 2, "department", "no department “Marketing”"},
+		{"users", "email,name,roles\nbo@acme.example,Bo,requester\nBO@acme.example,Bo,requester\n", 3, "email", "Line 2 already has this email"},
+		{"users", "email,name,roles\nbo@acme.example,Bo,wizard\n", 2, "roles", "Unknown role"},
+		{"budgets", "department,gl_account,period_start,period_end,amount\nENG,6100,2026-01-01,2026-12-31,12.345\n", 2, "amount", ""},
+		{"budgets", "department,gl_account,period_start,period_end,amount\nENG,6100,2026-01-01,2026-12-31,100\nEngineering,6100,2026-06-01,2027-05-31,100\n", 3, "period_start", "may not overlap"},
+		{"expense-categories", "name,gl_account,currency\nMeals,9999,USD\n", 2, "gl_account", "no GL account “9999”"},
+		{"approval-rules", "doc_type,name,priority,currency,steps\nrequisition,Big,10,USD,role:nobody\n", 2, "steps", "Choose a role from the list"},
+	}
+	for _, c := range cases {
+		res, err := importText(t, ctx, db, c.kind, c.text, true)
+		if err != nil && !errors.Is(err, models.ErrImportRefused) {
+			t.Fatalf("%s: %v", c.kind, err)
+		}
+		var found bool
+		for _, r := range res.Sample {
+			if r.Line == c.line && r.Outcome == models.ImportRefused && r.Errors[c.column] != "" && strings.Contains(r.Errors[c.column], c.words) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s %q: want line %d refused on %s (%q); got %+v", c.kind, c.text, c.line, c.column, c.words, res.Sample)
+		}
+	}
+}
+
+// Every row an import writes is in the audit log as the admin's, with the import's request
+// id, beside one import event naming the file and its counts.
+func TestImportAudited(t *testing.T) {
+	t.Parallel()
+	ctx, db, _ := importAdmin(t)
+	ctx = models.ImportActor(ctx, "test1234")
+	if _, err := importText(t, ctx, db, "locations", "name,address\nBerlin,Mitte\nParis,Marais\n", false); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Action, TableName, ActorLabel, RequestID string
+		Event                                    *string
+	}
+	db.Raw(`SELECT action, COALESCE(table_name, '') AS table_name, actor_label, request_id, event FROM audit_log WHERE request_id = 'import-test1234' ORDER BY id`).Scan(&rows)
+	if len(rows) != 3 {
+		t.Fatalf("audit rows of the import: %+v", rows)
+	}
+	for _, r := range rows[:2] {
+		if r.Action != "create" || r.TableName != "locations" || r.ActorLabel != "admin@acme.example" {
+			t.Fatalf("audit row %+v", r)
+		}
+	}
+	if rows[2].Event == nil || *rows[2].Event != audit.EventImport {
+		t.Fatalf("no import event: %+v", rows[2])
+	}
+}

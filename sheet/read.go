@@ -1,0 +1,341 @@
+package sheet
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Table is a file read as rows of text, its first row being (in files people make) the
+// header. Encoding and Delimiter say how a CSV file was read, for the preview.
+type Table struct {
+	Format    string // "CSV" or "XLSX"
+	Encoding  string // "UTF-8", "UTF-8 with BOM", "UTF-16LE", "UTF-16BE", "Windows-1252"; "" for XLSX
+	Delimiter rune   // ',', ';', '\t' or '|'; 0 for XLSX
+	Rows      [][]string
+	Lines     []int // each row's line in the file (CSV) or row on the sheet (XLSX), from 1
+}
+
+// Limits bound what Read accepts. A workbook is a zip archive: its parts are counted and
+// their unpacked sizes added up from the archive's directory before excelize opens it
+// (archive/zip refuses a part that unpacks to more than its directory says), so a small
+// file that would unpack to gigabytes is refused without unpacking anything.
+type Limits struct {
+	MaxBytes    int64 // the file itself
+	MaxRows     int   // rows, header included
+	MaxUnzipped int64 // the parts of a workbook, unpacked, added up
+	MaxParts    int   // the parts of a workbook
+}
+
+// DefaultLimits are the limits of an import: 20 MB of file, 200,000 rows, a workbook of at
+// most 200 parts unpacking to at most 256 MB.
+var DefaultLimits = Limits{MaxBytes: 20 << 20, MaxRows: 200_000, MaxUnzipped: 256 << 20, MaxParts: 200}
+
+// FileError says, for the person who sent it, why a file cannot be read.
+type FileError struct{ Msg string }
+
+func (e *FileError) Error() string { return e.Msg }
+
+func refuse(format string, args ...any) error { return &FileError{Msg: fmt.Sprintf(format, args...)} }
+
+// IsFileError reports whether err is a FileError, and its message.
+func IsFileError(err error) (string, bool) {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return fe.Msg, true
+	}
+	return "", false
+}
+
+// Read reads a CSV or XLSX file whatever it is named: its bytes decide. CSV may be UTF-8
+// (with or without a byte-order mark), UTF-16 with a byte-order mark, or Windows-1252 (which
+// covers Latin-1's printable characters), delimited by commas, semicolons, tabs or pipes;
+// both are detected. Blank rows are dropped and trailing empty cells trimmed. Anything else
+// is a *FileError saying what is wrong.
+func Read(r io.Reader, name string, lim Limits) (*Table, error) {
+	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > lim.MaxBytes {
+		return nil, refuse("This file is larger than %d MB, the most an import may be. Split it into smaller files.", lim.MaxBytes>>20)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, refuse("This file is empty.")
+	}
+	ext := strings.ToLower(path.Ext(name))
+	var t *Table
+	switch {
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		t, err = readXLSX(data, lim)
+	case ext == ".xlsx" || ext == ".xlsm":
+		return nil, refuse("This file is named %s but is not an Excel workbook. Save it from your spreadsheet as .xlsx, or as CSV.", ext)
+	case ext == ".xls" || bytes.HasPrefix(data, []byte("\xD0\xCF\x11\xE0")):
+		return nil, refuse("This is an old-style Excel file (.xls). Save it as an Excel workbook (.xlsx) or as CSV.")
+	default:
+		t, err = readCSV(data, lim)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.trim()
+	switch {
+	case len(t.Rows) == 0:
+		return nil, refuse("This file is empty.")
+	case len(t.Rows) > lim.MaxRows:
+		return nil, refuse("This file has more than %d rows, the most one import takes. Split it into smaller files.", lim.MaxRows-1)
+	}
+	return t, nil
+}
+
+// trim drops blank rows and the empty cells at the end of each row.
+func (t *Table) trim() {
+	rows, lines := t.Rows[:0], t.Lines[:0]
+	for i, r := range t.Rows {
+		n := len(r)
+		for n > 0 && strings.TrimSpace(r[n-1]) == "" {
+			n--
+		}
+		if n > 0 {
+			rows, lines = append(rows, r[:n]), append(lines, t.Lines[i])
+		}
+	}
+	t.Rows, t.Lines = rows, lines
+}
+
+// ---------- CSV ----------
+
+func readCSV(data []byte, lim Limits) (*Table, error) {
+	text, enc, err := decodeText(data)
+	if err != nil {
+		return nil, err
+	}
+	delim := detectDelimiter(text)
+	cr := csv.NewReader(strings.NewReader(text))
+	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = delim, -1, true, false
+	t := &Table{Format: "CSV", Encoding: enc, Delimiter: delim}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			line, _ := cr.FieldPos(0)
+			return nil, refuse("This file could not be read as CSV near line %d. Check its quotes, or save it again from your spreadsheet.", line)
+		}
+		line, _ := cr.FieldPos(0)
+		t.Rows, t.Lines = append(t.Rows, rec), append(t.Lines, line)
+		if len(t.Rows) > lim.MaxRows {
+			break
+		}
+	}
+	return t, nil
+}
+
+// decodeText returns the file as UTF-8 text and the name of the encoding it was in.
+func decodeText(data []byte) (string, string, error) {
+	switch {
+	case bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")):
+		rest := data[3:]
+		if !utf8.Valid(rest) {
+			return "", "", refuse("This file says it is UTF-8 but is not: save it again as CSV UTF-8.")
+		}
+		return checkText(string(rest), "UTF-8 with BOM")
+	case bytes.HasPrefix(data, []byte("\xFF\xFE")):
+		return decodeUTF16(data[2:], false)
+	case bytes.HasPrefix(data, []byte("\xFE\xFF")):
+		return decodeUTF16(data[2:], true)
+	}
+	if looksUTF16(data) {
+		return "", "", refuse("This file looks like UTF-16 text without a byte-order mark, which we cannot read reliably. Save it as CSV UTF-8.")
+	}
+	if !textLike(data) {
+		return "", "", refuse("This is not a CSV or Excel (.xlsx) file: it holds binary data (%s).", http.DetectContentType(data))
+	}
+	if utf8.Valid(data) {
+		return checkText(string(data), "UTF-8")
+	}
+	s, err := charmap.Windows1252.NewDecoder().String(string(data))
+	if err != nil || strings.ContainsRune(s, utf8.RuneError) {
+		return "", "", refuse("This file's text is in an encoding we cannot read. Save it as CSV UTF-8.")
+	}
+	return checkText(s, "Windows-1252")
+}
+
+func decodeUTF16(data []byte, bigEndian bool) (string, string, error) {
+	name := "UTF-16LE"
+	if bigEndian {
+		name = "UTF-16BE"
+	}
+	if len(data)%2 != 0 {
+		return "", "", refuse("This file says it is %s but has an odd number of bytes. Save it as CSV UTF-8.", name)
+	}
+	u := make([]uint16, len(data)/2)
+	for i := range u {
+		if bigEndian {
+			u[i] = uint16(data[2*i])<<8 | uint16(data[2*i+1])
+		} else {
+			u[i] = uint16(data[2*i+1])<<8 | uint16(data[2*i])
+		}
+	}
+	s := string(utf16.Decode(u))
+	if strings.ContainsRune(s, utf8.RuneError) {
+		return "", "", refuse("This file says it is %s but is not. Save it as CSV UTF-8.", name)
+	}
+	return checkText(s, name)
+}
+
+// checkText refuses decoded text holding control characters other than tab and line ends:
+// random bytes that happened to decode.
+func checkText(s, enc string) (string, string, error) {
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return "", "", refuse("This is not a CSV or Excel (.xlsx) file: it holds control characters that text does not.")
+		}
+	}
+	return s, enc, nil
+}
+
+// looksUTF16 reports whether every other byte of the start is a zero, as in UTF-16 text of
+// Latin letters.
+func looksUTF16(data []byte) bool {
+	n := min(len(data), 512) &^ 1
+	if n < 4 {
+		return false
+	}
+	even, odd := 0, 0
+	for i := 0; i < n; i += 2 {
+		if data[i] == 0 {
+			even++
+		}
+		if data[i+1] == 0 {
+			odd++
+		}
+	}
+	half := n / 2
+	return even > half*4/5 && odd < half/5 || odd > half*4/5 && even < half/5
+}
+
+// textLike reports whether the start of data has no bytes that text never has.
+func textLike(data []byte) bool {
+	for _, b := range data[:min(len(data), 8192)] {
+		if b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' || b == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// Delimiters are the separators a CSV file may use, in the order a tie is broken.
+var Delimiters = []rune{',', ';', '\t', '|'}
+
+// detectDelimiter picks the separator that splits the first lines into the same number of
+// cells, more than one, most consistently; the most cells breaks a tie; a comma by default.
+func detectDelimiter(text string) rune {
+	sample := text
+	for i, lines := 0, 0; i < len(text); i++ {
+		if text[i] == '\n' {
+			if lines++; lines == 20 {
+				sample = text[:i+1]
+				break
+			}
+		}
+	}
+	best, bestScore, bestCells := ',', 0, 0
+	for _, d := range Delimiters {
+		cr := csv.NewReader(strings.NewReader(sample))
+		cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes = d, -1, true
+		recs, _ := cr.ReadAll()
+		if len(recs) == 0 || len(recs[0]) < 2 {
+			continue
+		}
+		score := 0
+		for _, r := range recs {
+			if len(r) == len(recs[0]) {
+				score++
+			}
+		}
+		if score > bestScore || score == bestScore && len(recs[0]) > bestCells {
+			best, bestScore, bestCells = d, score, len(recs[0])
+		}
+	}
+	return best
+}
+
+// DelimiterName names a separator as people read it.
+func DelimiterName(d rune) string {
+	switch d {
+	case ',':
+		return "comma"
+	case ';':
+		return "semicolon"
+	case '\t':
+		return "tab"
+	case '|':
+		return "pipe"
+	}
+	return ""
+}
+
+// ---------- XLSX ----------
+
+func readXLSX(data []byte, lim Limits) (*Table, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, refuse("This file is damaged: it starts like an Excel workbook but cannot be opened.")
+	}
+	if len(zr.File) > lim.MaxParts {
+		return nil, refuse("This workbook has %d parts, more than an Excel workbook has (at most %d); it is not one we open.", len(zr.File), lim.MaxParts)
+	}
+	var total uint64
+	workbook := false
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if total > uint64(lim.MaxUnzipped) {
+			return nil, refuse("This workbook would unpack to more than %d MB; it is not one we open. Save the sheet as CSV, or split it.", lim.MaxUnzipped>>20)
+		}
+		if f.Name == "xl/workbook.xml" {
+			workbook = true
+		}
+	}
+	if !workbook {
+		return nil, refuse("This is a zip file, not an Excel workbook. Upload a .xlsx or .csv file.")
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: lim.MaxUnzipped, UnzipXMLSizeLimit: lim.MaxUnzipped})
+	if err != nil {
+		return nil, refuse("This Excel workbook could not be opened; save it again from your spreadsheet.")
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, refuse("This Excel workbook has no sheets.")
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		return nil, refuse("The first sheet of this workbook could not be read; save it again from your spreadsheet.")
+	}
+	defer rows.Close()
+	t := &Table{Format: "XLSX"}
+	for rows.Next() {
+		cells, err := rows.Columns()
+		if err != nil {
+			return nil, refuse("Row %d of the first sheet could not be read; save it again from your spreadsheet.", len(t.Rows)+1)
+		}
+		t.Rows, t.Lines = append(t.Rows, cells), append(t.Lines, len(t.Rows)+1)
+		if len(t.Rows) > lim.MaxRows {
+			break
+		}
+	}
+	return t, nil
+}
