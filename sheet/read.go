@@ -20,7 +20,7 @@ import (
 // Table is a file read as rows of text, its first row being (in files people make) the
 // header. Encoding and Delimiter say how a CSV file was read, for the preview.
 type Table struct {
-	Format    string // "CSV" or "XLSX"
+	Format    Format // CSV or XLSX
 	Encoding  string // "UTF-8", "UTF-8 with BOM", "UTF-16LE", "UTF-16BE", "Windows-1252"; "" for XLSX
 	Delimiter rune   // ',', ';', '\t' or '|'; 0 for XLSX
 	Rows      [][]string
@@ -124,7 +124,7 @@ func readCSV(data []byte, lim Limits) (*Table, error) {
 	delim := detectDelimiter(text)
 	cr := csv.NewReader(strings.NewReader(text))
 	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = delim, -1, true, false
-	t := &Table{Format: "CSV", Encoding: enc, Delimiter: delim}
+	t := &Table{Format: CSV, Encoding: enc, Delimiter: delim}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -326,7 +326,7 @@ func readXLSX(data []byte, lim Limits) (*Table, error) {
 		return nil, refuse("The first sheet of this workbook could not be read; save it again from your spreadsheet.")
 	}
 	defer rows.Close()
-	t := &Table{Format: "XLSX"}
+	t := &Table{Format: XLSX}
 	for rows.Next() {
 		cells, err := rows.Columns()
 		if err != nil {

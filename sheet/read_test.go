@@ -88,7 +88,7 @@ func TestReadXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tbl.Format != "XLSX" || len(tbl.Rows) != 3 || tbl.Rows[2][0] != "Beta" || tbl.Lines[2] != 4 {
+	if tbl.Format != sheet.XLSX || len(tbl.Rows) != 3 || tbl.Rows[2][0] != "Beta" || tbl.Lines[2] != 4 {
 		t.Fatalf("read %+v", tbl)
 	}
 }
