@@ -23,6 +23,10 @@ Usage:
                                   add a person to a tenant (without a password: invite them)
   outlay user deactivate <slug> <email>
                                   end a person's sessions and API tokens and stop their sign-in
+  outlay import <slug> <kind> FILE [--dry-run]
+                                  import setup data from CSV or XLSX (kinds: users, departments,
+                                  locations, vendors, gl-accounts, budgets, expense-categories,
+                                  approval-rules), all or nothing; --dry-run only checks
   outlay sso set <slug> <name> --issuer URL --client-id ID --client-secret S [--domains a.com,b.com] [--jit-role ROLE]
                                   add or change a tenant's OpenID Connect provider (as its /admin/sso page does)
   outlay sso list <slug>          list a tenant's SSO providers and sign-in policy
@@ -62,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdTenant(ctx, args[1:], stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, args[1:], stdout, stderr)
+	case "import":
+		err = cmdImport(ctx, args[1:], stdout, stderr)
 	case "sso":
 		err = cmdSSO(ctx, args[1:], stdout, stderr)
 	case "audit":

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"outlay/internal/dbtest"
+)
+
+// outlay import checks a file, prints each refused row, and writes all of it or nothing.
+func TestImportCommand(t *testing.T) {
+	dsn := newControlDSN(t)
+	t.Setenv("OUTLAY_DATABASE_URL", dsn)
+	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-password", dbtest.Password); code != 0 {
+		t.Fatalf("tenant create: %d %q %q", code, out, errs)
+	}
+	db := tenantDB(t, dsn, "acme")
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	vendors := func() (n int) { db.Raw(`SELECT count(*) FROM vendors`).Scan(&n); return }
+
+	good := write("vendors.csv", "Name;Payment terms (days);Currency\nAcme;30;USD\nBeta;15;EUR\n")
+	code, out, errs := runCmd(t, "import", "acme", "vendors", good, "--dry-run")
+	if code != 0 || !strings.Contains(out, "semicolon-separated") || !strings.Contains(out, "dry run: would create 2, update 0, leave 0 unchanged") || vendors() != 0 {
+		t.Fatalf("dry run: %d %q %q, %d vendors", code, out, errs, vendors())
+	}
+	code, out, errs = runCmd(t, "import", "acme", "vendors", good)
+	if code != 0 || !strings.Contains(out, "Vendors imported into acme: 2 created, 0 updated, 0 unchanged") || vendors() != 2 {
+		t.Fatalf("import: %d %q %q, %d vendors", code, out, errs, vendors())
+	}
+	var label string
+	db.Raw(`SELECT actor_label FROM audit_log WHERE table_name = 'vendors' AND request_id LIKE 'import-cli-%' LIMIT 1`).Scan(&label)
+	if label != "outlay import" {
+		t.Errorf("audited as %q", label)
+	}
+
+	bad := write("more.csv", "name,payment_terms\nGamma,30\nDelta,forever\n")
+	code, out, _ = runCmd(t, "import", "acme", "vendors", bad)
+	if code != 1 || !strings.Contains(out, "line 3: Payment terms (days): Enter a whole number of days") || !strings.Contains(out, "1 of 2 rows refused; nothing was written") || vendors() != 2 {
+		t.Fatalf("refused import: %d %q, %d vendors", code, out, vendors())
+	}
+	code, _, errs = runCmd(t, "import", "acme", "vendors", write("empty.csv", ""))
+	if code != 1 || !strings.Contains(errs, "This file is empty.") {
+		t.Fatalf("empty file: %d %q", code, errs)
+	}
+	code, _, errs = runCmd(t, "import", "acme", "planets", good)
+	if code != 1 || !strings.Contains(errs, `unknown kind "planets"`) {
+		t.Fatalf("unknown kind: %d %q", code, errs)
+	}
+}
