@@ -63,7 +63,18 @@ func expenseCategoryFields(ctx context.Context, db *gorm.DB, cur *refRecord) ([]
 		{Name: "limit", Label: "Limit", Type: "text", InputMode: "decimal", Max: 30, Hint: "Optional: the most a line or a day may claim without a justification."},
 		{Name: "limit_per", Label: "Limit applies", Type: "select", Options: []refdata.Option{{Value: models.LimitPerDay, Label: "Per day"}, {Value: models.LimitPerLine, Label: "Per line"}}},
 		currencyField("currency", "Currency of the limit", currency),
+		{Name: "trip_cost", Label: "Counts on a trip as", Type: "select", Options: tripCostOptions(),
+			Hint: "Which of a trip's estimated costs this category is compared with on a report started from a trip."},
 	}, nil
+}
+
+// tripCostOptions are the trip estimate categories an expense category may count towards.
+func tripCostOptions() []refdata.Option {
+	opts := []refdata.Option{{Value: "", Label: "By the line's kind (expenses as other)"}}
+	for _, c := range models.TripCostChoices() {
+		opts = append(opts, refdata.Option{Value: c[0], Label: c[1]})
+	}
+	return opts
 }
 
 func loadExpenseCategory(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error) {
@@ -79,16 +90,21 @@ func loadExpenseCategory(ctx context.Context, db *gorm.DB, id int64) (*refRecord
 		per = *c.LimitPer
 	}
 	gl := c.GLCode + " " + c.GLName
+	tripCost, tripCostText := "", "By the line's kind"
+	if c.TripCost != nil {
+		tripCost, tripCostText = *c.TripCost, models.TravelCostLabel(*c.TripCost)
+	}
 	return &refRecord{ID: c.ID, Name: c.Name, Archived: c.ArchivedAt != nil,
 		Values: map[string]string{"name": c.Name, "gl_account": strconv.FormatInt(c.GLAccountID, 10), "gl_account_label": gl,
-			"limit": limit, "limit_per": per, "currency": c.Currency},
+			"limit": limit, "limit_per": per, "currency": c.Currency, "trip_cost": tripCost},
 		Facts: []refdata.Fact{{Label: "GL account", Value: gl}, {Label: "Limit", Value: c.LimitText()},
+			{Label: "Counts on a trip as", Value: tripCostText},
 			{Label: "Status", Value: archivedText(c.ArchivedAt != nil)}}}, nil
 }
 
 func saveExpenseCategory(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
 	return models.SaveExpenseCategory(ctx, db, id, models.ExpenseCategoryInput{Name: v["name"], GLAccountID: selectedID(v["gl_account"]),
-		Limit: v["limit"], LimitPer: v["limit_per"], Currency: v["currency"]})
+		Limit: v["limit"], LimitPer: v["limit_per"], Currency: v["currency"], TripCost: v["trip_cost"]})
 }
 
 func (s *Server) expenseCategoriesPage(c *fiber.Ctx) error {

@@ -251,6 +251,9 @@ func (s *Server) expenseForm(c *fiber.Ctx, in models.ExpenseInput, errs outlay.V
 			return f, err
 		}
 		f.Comments, f.Attachments = &comments, &attachments
+		if f.Trip, err = tripCosts(c, cur.ID, true); err != nil {
+			return f, err
+		}
 	}
 	f.Total = money.Money{Minor: total, Currency: f.Currency}.String()
 	for i, l := range in.Lines {
@@ -401,9 +404,20 @@ func (s *Server) expensePage(c *fiber.Ctx) error {
 		return err
 	}
 	if s.expenseEditableByMe(c, d) {
-		f, err := s.expenseForm(c, expenseInputOf(d), nil, d)
+		in, hints := expenseInputOf(d), map[int]string{}
+		note, err := offerTripPerDiem(c, d, &in, hints)
 		if err != nil {
 			return err
+		}
+		f, err := s.expenseForm(c, in, nil, d)
+		if err != nil {
+			return err
+		}
+		for i, h := range hints {
+			f.Lines[i].Hint = h
+		}
+		if f.Trip != nil {
+			f.Trip.PerDiemNote = note
 		}
 		return s.renderExpenseForm(c, http.StatusOK, f)
 	}
@@ -455,6 +469,9 @@ func (s *Server) expenseDetail(c *fiber.Ctx, d *models.ExpenseDetail) (expenses.
 		}
 	}
 	var err error
+	if v.Trip, err = tripCosts(c, d.ID, true); err != nil {
+		return v, err
+	}
 	if v.Comments, err = s.documentComments(c, expenseDocs, d.ID, "", nil); err != nil {
 		return v, err
 	}

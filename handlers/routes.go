@@ -7,7 +7,9 @@ import (
 
 	"outlay"
 	"outlay/policy"
+	"outlay/views/expenses"
 	"outlay/views/reports"
+	"outlay/views/travel"
 )
 
 // Access says who may use a route.
@@ -197,11 +199,14 @@ func (s *Server) routeTable() []Route {
 		permitted(get, "/travel/all", "travel.all", policy.Read, s.allTrips).nav("All travel"),
 		permitted(post, "/travel", "travel", policy.Create, s.createTrip),
 		permitted(post, "/travel/legs", "travel", policy.Create, s.tripLegsEdit),
+		permitted(post, travel.TotalsPath, "travel", policy.Create, s.tripTotals),
 		permitted(get, "/travel/:id", "travel", policy.Read, s.tripPage),
 		permitted(get, "/travel/:id/history", "travel", policy.Read, s.tripHistory),
 		permitted(post, "/travel/:id", "travel", policy.Update, s.updateTrip),
 		permitted(post, "/travel/:id/withdraw", "travel", policy.Update, s.withdrawTrip),
 		permitted(post, "/travel/:id/delete", "travel", policy.Update, s.deleteTrip),
+		// An approved trip starts its expense report (the traveller's or filer's, in the model).
+		permitted(post, "/travel/:id/expense-report", "expenses", policy.Create, s.startTripExpense),
 		permitted(post, "/travel/:id/comments", "comments", policy.Create, s.postComment(travelDocs)),
 		permitted(post, "/travel/:id/attachments", "attachments", policy.Create, s.postAttachment(travelDocs)).upload(),
 		permitted(get, "/travel/:id/attachments/:attachment", "travel", policy.Read, s.downloadAttachment(travelDocs)),
@@ -211,6 +216,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, "/expenses/new", "expenses", policy.Create, s.newExpensePage),
 		permitted(get, "/expenses/all", "expenses.all", policy.Read, s.allExpenses).nav("All expenses"),
 		permitted(post, "/expenses", "expenses", policy.Create, s.createExpense),
+		permitted(post, expenses.TotalsPath, "expenses", policy.Create, s.expenseTotals),
 		permitted(get, "/expenses/:id", "expenses", policy.Read, s.expensePage),
 		permitted(get, "/expenses/:id/history", "expenses", policy.Read, s.expenseHistory),
 		permitted(post, "/expenses/:id", "expenses", policy.Update, s.updateExpense),

@@ -232,6 +232,10 @@ func (s *Server) tripDetail(c *fiber.Ctx, d *models.TravelDetail, activity bool)
 		v.Estimates = append(v.Estimates, travel.Amount{Label: models.TravelCostLabel(cat), Amount: m(d.Estimate(cat))})
 	}
 	v.Steps, v.WaitingFor = routeSteps(d.Steps)
+	var err error
+	if v.Actions, err = s.tripExpenseAction(c, d); err != nil {
+		return v, err
+	}
 	if !activity {
 		return v, nil
 	}
@@ -348,9 +352,7 @@ func (s *Server) tripForm(c *fiber.Ctx, in models.TravelInput, errs outlay.Valid
 	for _, cat := range models.TravelCostCategories {
 		f.Estimates = append(f.Estimates, travel.Estimate{Category: cat, Label: models.TravelCostLabel(cat), Value: in.Estimates[cat]})
 	}
-	if total, ok := models.TravelEstimateTotal(in); ok && total.Minor > 0 {
-		f.Total = total.String()
-	}
+	f.Total, f.TotalNote = tripEstimateTotal(in)
 	for _, cur := range money.Currencies {
 		f.Currencies = append(f.Currencies, travel.Option{Value: cur, Label: cur})
 	}

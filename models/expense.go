@@ -70,9 +70,11 @@ type ExpenseReport struct {
 	SubmittedAt  *time.Time
 	DecidedAt    *time.Time
 	PaidAt       *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Lines        []ExpenseLine `gorm:"-"`
+	// The approved trip the report was started from, if any.
+	TravelRequestID *int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Lines           []ExpenseLine `gorm:"-"`
 }
 
 // Total is the report's total in its currency.
@@ -130,9 +132,12 @@ type ExpenseCategory struct {
 	LimitMinor  *int64
 	LimitPer    *string
 	Currency    string
-	ArchivedAt  *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// TripCost is the trip estimate category (CostAirfare…) the category counts towards; nil
+	// counts by the line's kind (tripCostOf).
+	TripCost   *string
+	ArchivedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // MileageRate is the organisation's price per km or mile from a day on.

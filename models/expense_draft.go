@@ -73,7 +73,8 @@ func writeExpense(tx *gorm.DB, ownerID int64, r *ExpenseReport, p pricedExpense)
 	now := time.Now()
 	if r.ID == 0 {
 		*r = ExpenseReport{OwnerID: ownerID, DepartmentID: p.DepartmentID, Title: p.Title, Purpose: p.Purpose,
-			PeriodFrom: p.PeriodFrom, PeriodTo: p.PeriodTo, Currency: p.Currency, TotalMinor: p.Total, Status: ExpenseDraft}
+			PeriodFrom: p.PeriodFrom, PeriodTo: p.PeriodTo, Currency: p.Currency, TotalMinor: p.Total, Status: ExpenseDraft,
+			TravelRequestID: r.TravelRequestID}
 		if err := tx.Create(r).Error; err != nil {
 			return err
 		}

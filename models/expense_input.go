@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -432,4 +433,54 @@ func markOverLimit(tx *gorm.DB, lines []ExpenseLine, reportCurrency string) erro
 		l.OverLimit = v > *c.LimitMinor
 	}
 	return nil
+}
+
+// ExpenseLive is a report priced as it is being typed, for the form's live total: each form
+// row's amount in the report's currency (nil while the row cannot be priced yet, or is blank)
+// and the total of the rows that can. Saving prices the report again and is the truth.
+type ExpenseLive struct {
+	Currency   string // "" while the report's currency cannot be read
+	Lines      []*int64
+	Total      int64
+	Incomplete int // rows typed into that cannot be priced yet
+}
+
+// PriceExpenseLive prices in as priceExpense would, row by row, ignoring every refusal but
+// those that keep a row from being priced. It writes nothing.
+func PriceExpenseLive(ctx context.Context, db *gorm.DB, in ExpenseInput) (ExpenseLive, error) {
+	tx := db.WithContext(ctx)
+	var out ExpenseLive
+	cur := strings.ToUpper(strings.TrimSpace(in.Currency))
+	if !money.ValidCurrency(cur) {
+		return out, nil
+	}
+	out.Currency = cur
+	day := today()
+	for row, li := range in.Lines {
+		if row >= MaxExpenseLines || li.Blank() {
+			out.Lines = append(out.Lines, nil)
+			continue
+		}
+		verr := outlay.ValidationErrors{}
+		l, err := priceExpenseLine(tx, verr, row, 0, li, cur, day)
+		if err != nil {
+			return out, err
+		}
+		priced := true
+		for _, k := range []string{"kind", "amount", "distance", "unit", "days", "destination", "rate", "currency"} {
+			priced = priced && !verr.Has(ExpenseField(row, k))
+		}
+		if li.Kind == LineMileage && verr.Has(ExpenseField(row, "date")) {
+			priced = false // its rate is the one of its date
+		}
+		if !priced || out.Total+l.ReportMinor > money.Max {
+			out.Lines = append(out.Lines, nil)
+			out.Incomplete++
+			continue
+		}
+		amount := l.ReportMinor
+		out.Lines = append(out.Lines, &amount)
+		out.Total += amount
+	}
+	return out, nil
 }

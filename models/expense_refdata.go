@@ -29,6 +29,7 @@ type ExpenseCategoryInput struct {
 	Limit       string // "" for no limit
 	LimitPer    string // LimitPerLine or LimitPerDay, with a limit
 	Currency    string
+	TripCost    string // the trip estimate category it counts towards, "" for none
 }
 
 const categorySelect = "c.*, g.code AS gl_code, g.name AS gl_name"
@@ -63,7 +64,7 @@ func SaveExpenseCategory(ctx context.Context, db *gorm.DB, id int64, in ExpenseC
 	if !money.ValidCurrency(in.Currency) {
 		verr.Add("currency", "Choose a currency: a three-letter ISO code such as USD.")
 	}
-	c := &ExpenseCategory{Name: in.Name, GLAccountID: in.GLAccountID, Currency: in.Currency}
+	c := &ExpenseCategory{Name: in.Name, GLAccountID: in.GLAccountID, Currency: in.Currency, TripCost: validTripCost(verr, in.TripCost)}
 	if strings.TrimSpace(in.Limit) != "" && verr["currency"] == "" {
 		m, err := money.Parse(in.Limit, in.Currency)
 		switch {
@@ -97,7 +98,7 @@ func SaveExpenseCategory(ctx context.Context, db *gorm.DB, id int64, in ExpenseC
 			return err
 		}
 		return saveRef(tx, c, id, map[string]any{"name": c.Name, "gl_account_id": c.GLAccountID, "limit_minor": c.LimitMinor,
-			"limit_per": c.LimitPer, "currency": c.Currency}, "name", "Another category has this name.")
+			"limit_per": c.LimitPer, "currency": c.Currency, "trip_cost": c.TripCost}, "name", "Another category has this name.")
 	})
 	if id == 0 {
 		id = c.ID

@@ -19,7 +19,10 @@ const (
 	NewPath   = "/expenses/new"
 	FormID    = "expense-form"
 	ResultsID = "expense-results"
-	PerPage   = 25
+	// TotalsPath prices the form being typed; TotalsID is the total it answers with.
+	TotalsPath = "/expenses/totals"
+	TotalsID   = "expense-totals"
+	PerPage    = 25
 )
 
 // Path is a report's page.
@@ -127,6 +130,7 @@ type FormLine struct {
 	Priced                                                                           string // the stored line's amount in the report's currency
 	Flags                                                                            []string
 	ReceiptNeeded                                                                    bool
+	Hint                                                                             string // what to complete on a line offered, not yet saved
 }
 
 // Form is the report form.
@@ -147,6 +151,7 @@ type Form struct {
 	Attachments                                                *documents.Attachments
 	Steps                                                      []Step
 	HistoryURL                                                 string
+	Trip                                                       *TripCosts
 }
 
 // Action is where the form posts.
@@ -201,6 +206,7 @@ type Detail struct {
 	Lines                                    []Line
 	Steps                                    []Step
 	HistoryURL                               string
+	Trip                                     *TripCosts
 	Comments                                 documents.Comments
 	Attachments                              documents.Attachments
 }
@@ -234,3 +240,29 @@ func kindLabel(kind string) string {
 func rowField(i int, name string) string { return fmt.Sprintf("expense-%d-%s", i, name) }
 
 var _ templ.Component
+
+// TripCosts is a report started from a trip: what it claims against the trip's estimate,
+// per estimate category.
+type TripCosts struct {
+	TripNumber string
+	TripHref   string // "" when the trip is not linked
+	// Note replaces the table when the amounts cannot be compared (another currency).
+	Note  string
+	Rows  []TripCostRow
+	Total TripCostRow
+	// PerDiemNote says when the trip's per diem can be claimed, on a report started early.
+	PerDiemNote string
+}
+
+// TripCostRow is one category: estimate, actual and the difference in words.
+type TripCostRow struct {
+	Label, Estimate, Actual, Difference string
+	Over                                bool
+}
+
+// Totals is the report's total as typed, each line's amount in the report's currency by form
+// row ("" for a line not yet complete), and a note on the lines left out.
+type Totals struct {
+	Total, Threshold, Note string
+	Lines                  []string
+}

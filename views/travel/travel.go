@@ -38,6 +38,9 @@ const (
 	ResultsID = "travel-results"
 	FormID    = "travel-form"
 	LegsID    = "travel-legs"
+	// TotalsPath adds up the estimate being typed; TotalsID is the total it answers with.
+	TotalsPath = "/travel/totals"
+	TotalsID   = "trip-estimate-totals"
 )
 
 // PerPage is how many trips one page of a list shows.
@@ -182,6 +185,7 @@ type Form struct {
 	Estimates  []Estimate
 	Advance    string
 	Total      string // the estimate's total as last computed, "" when it cannot be
+	TotalNote  string // why the total cannot be added up yet
 	FormKey    string
 	FocusRow   int // the leg whose first field gets the focus after an add; -1 for none
 	Errors     views.FieldErrors
@@ -277,4 +281,13 @@ func daysText(n int) string {
 		return "1 day"
 	}
 	return fmt.Sprintf("%d days", n)
+}
+
+// ExpenseReportAction is what a trip's page offers its traveller or filer once it is
+// approved: start its expense report, or open the one it has.
+type ExpenseReportAction struct {
+	CSRF      string
+	StartPath string // "" when a report exists
+	// The report it has: its name, its address ("" when the viewer cannot open it) and status.
+	Report, ReportHref, ReportStatus string
 }
