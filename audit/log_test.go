@@ -63,6 +63,8 @@ var tableCoverage = map[string]string{
 	// Travel requests.
 	"travel_requests": "TestTravelTablesCreateUpdateDelete",
 	"travel_legs":     "TestTravelTablesCreateUpdateDelete",
+	// Vendors' bank details.
+	"vendor_bank_accounts": "TestVendorBankAccountsCreateUpdateDelete",
 }
 
 // Every table of the tenant schema is either proven audited by a test or deliberately not

@@ -1,7 +1,8 @@
 // Package bankfile writes the files a bank takes payment instructions in, and checks the
-// account numbers that go into them: IBANs (ISO 13616) and BICs (ISO 9362), and ISO 20022
-// pain.001.001.03 credit transfers. It knows nothing of Outlay's records: callers hand it
-// the debtor, the creditors and the amounts, and it refuses anything a bank would refuse.
+// account numbers that go into them: IBANs (ISO 13616), BICs (ISO 9362) and ABA routing
+// numbers; ISO 20022 pain.001.001.03 credit transfers and NACHA (US ACH) files. It knows
+// nothing of Outlay's records: callers hand it the debtor, the creditors and the amounts,
+// and it refuses anything a bank would refuse.
 package bankfile
 
 import (

@@ -1,6 +1,3 @@
-// Package bankfile writes the files banks take to pay people: ISO 20022 pain.001 credit
-// transfers for euro payments and NACHA (ACH) files for US payments, and checks the bank
-// details they carry (IBAN, BIC, ABA routing numbers).
 package bankfile
 
 import (

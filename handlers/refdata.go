@@ -47,6 +47,9 @@ type refKind struct {
 	archive func(ctx context.Context, db *gorm.DB, id int64, archived bool) error
 	// extra, if set, adds more about a record to its page.
 	extra func(s *Server, c *fiber.Ctx, rec *refRecord) (templ.Component, error)
+	// relatedTable and relatedKey, if set, name a table whose rows belong to a record (by
+	// that column) and whose changes its History shows too (a vendor's bank details).
+	relatedTable, relatedKey string
 }
 
 func (k *refKind) perm(action string) policy.Permission {
@@ -267,6 +270,6 @@ func (s *Server) refHistory(k *refKind) fiber.Handler {
 		}
 		id := strconv.FormatInt(rec.ID, 10)
 		return s.history(c, k.path, "History of "+rec.Name, refdata.ItemPath(k.path, rec.ID), "Back to "+rec.Name,
-			models.RecordHistory{Table: k.table, RecordID: id})
+			models.RecordHistory{Table: k.table, RecordID: id, RelatedTable: k.relatedTable, RelatedKey: k.relatedKey})
 	}
 }

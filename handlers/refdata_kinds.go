@@ -34,7 +34,8 @@ var (
 		fields: locationFields, blank: noValues, load: loadLocation, save: saveLocation, archive: models.ArchiveLocation}
 	vendorsRef = &refKind{object: "vendors", path: "/vendors", table: "vendors", noun: "vendor", title: "Vendors",
 		intro:  "A supplier your organisation buys from. Orders to it are in its currency and paid on its terms.",
-		fields: vendorFields, blank: vendorBlank, load: loadVendor, save: saveVendor, archive: models.ArchiveVendor}
+		fields: vendorFields, blank: vendorBlank, load: loadVendor, save: saveVendor, archive: models.ArchiveVendor,
+		extra: vendorExtra, relatedTable: "vendor_bank_accounts", relatedKey: "vendor_id"}
 	glAccountsRef = &refKind{object: "admin.gl_accounts", path: "/admin/gl-accounts", table: "gl_accounts", noun: "GL account", title: "GL accounts",
 		intro:  "General-ledger accounts spend is booked to, as your chart of accounts names them.",
 		fields: glAccountFields, blank: noValues, load: loadGLAccount, save: saveGLAccount, archive: models.ArchiveGLAccount}

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
+	"outlay/models"
 	"outlay/policy"
 	"outlay/views/expenses"
 	"outlay/views/reports"
@@ -173,6 +174,10 @@ func (s *Server) routeTable() []Route {
 
 		// Reference data: departments, locations, vendors, GL accounts, budgets, settings.
 	}, s.refRoutes(departmentsRef, s.departmentsPage), []Route{}, s.refRoutes(locationsRef, s.locationsPage), []Route{}, s.refRoutes(vendorsRef, s.vendorsPage), []Route{}, s.refRoutes(glAccountsRef, s.glAccountsPage), []Route{}, s.refRoutes(budgetsRef, s.budgetsPage), []Route{
+		// A vendor's bank details: kept encrypted, shown masked.
+		permitted(get, "/vendors/:id/bank", models.ObjVendorBank, policy.Update, s.vendorBankPage),
+		permitted(post, "/vendors/:id/bank", models.ObjVendorBank, policy.Update, s.saveVendorBank),
+		permitted(post, "/vendors/:id/bank/remove", models.ObjVendorBank, policy.Update, s.removeVendorBank),
 		permitted(get, "/admin/settings", "admin.settings", policy.Read, s.settingsPage).nav("Settings"),
 		permitted(post, "/admin/settings", "admin.settings", policy.Update, s.updateSettings),
 		permitted(get, "/admin/settings/history", "admin.settings", policy.Read, s.settingsHistory),

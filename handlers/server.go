@@ -65,6 +65,7 @@ type Server struct {
 	outbound  *http.Client    // every request made on a tenant admin's behalf (package outbound)
 	secrets   *auth.SecretBox // nil without OUTLAY_SECRET_KEY: SSO secrets cannot be stored
 	totp      *auth.SecretBox // nil without OUTLAY_SECRET_KEY: nobody can enrol a second factor
+	bankBox   *auth.SecretBox // nil without OUTLAY_SECRET_KEY: vendors' bank details cannot be kept
 	events    models.SSOEventSink
 	blobs     *storage.Store
 	proxies   proxies // whose forwarded headers are believed
@@ -109,6 +110,9 @@ func New(d Deps) (*fiber.App, *Server) {
 	}
 	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.TwoFactorSecretPurpose); err == nil {
 		s.totp = box
+	}
+	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.VendorBankSecretPurpose); err == nil {
+		s.bankBox = box
 	}
 	app := fiber.New(fiber.Config{
 		// Values from the request are copied, so handlers may keep them (fiber #2291).

@@ -1,0 +1,124 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/payables"
+	"outlay/views/refdata"
+)
+
+var (
+	vendorBankRead   = policy.Permission{Object: models.ObjVendorBank, Action: policy.Read}
+	vendorBankUpdate = policy.Permission{Object: models.ObjVendorBank, Action: policy.Update}
+)
+
+// vendorExtra is what a vendor's page shows under its details: its bank details, masked, to
+// those who may see them.
+func vendorExtra(s *Server, c *fiber.Ctx, rec *refRecord) (templ.Component, error) {
+	if !s.can(c, vendorBankRead) {
+		return templ.NopComponent, nil
+	}
+	b := payables.VendorBank{VendorID: rec.ID, CanUpdate: s.can(c, vendorBankUpdate), CSRF: s.csrfToken(c)}
+	a, err := models.GetVendorBankAccount(c.UserContext(), tenantDB(c), rec.ID)
+	switch {
+	case errors.Is(err, outlay.ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		b.Has, b.Scheme, b.Holder, b.Account, b.BIC, b.Routing, b.Type = true, a.SchemeLabel(), a.HolderName, a.AccountMasked,
+			a.BIC, a.RoutingNumber, a.AccountType
+	}
+	return payables.BankCard(b), nil
+}
+
+// vendorBankFields are the bank details form's inputs. The account number and IBAN are never
+// filled back in: what is kept is shown masked, and a change types them again.
+func vendorBankFields(vals map[string]string) []refdata.Field {
+	fields := []refdata.Field{
+		{Name: "scheme", Label: "Paid by", Type: "select", Required: true, Options: []refdata.Option{
+			{Value: models.BankIBAN, Label: "IBAN (SEPA transfer, pain.001)"}, {Value: models.BankUSACH, Label: "US bank account (ACH, NACHA)"}}},
+		{Name: "holder_name", Label: "Account holder", Type: "text", Max: 140, Required: true, Hint: "As the bank knows the account."},
+		{Name: "iban", Label: "IBAN", Type: "text", Max: 42, Hint: "For IBAN: spaces are fine."},
+		{Name: "bic", Label: "BIC (optional)", Type: "text", Max: 11, Hint: "For IBAN: 8 or 11 characters."},
+		{Name: "routing_number", Label: "Routing number", Type: "text", Max: 9, InputMode: "numeric", Hint: "For a US account: the nine-digit ABA number."},
+		{Name: "account_number", Label: "Account number", Type: "text", Max: 17, InputMode: "numeric", Hint: "For a US account."},
+		{Name: "account_type", Label: "Account type", Type: "select", Options: []refdata.Option{
+			{Value: models.AccountChecking, Label: "Checking"}, {Value: models.AccountSavings, Label: "Savings"}}, Hint: "For a US account."},
+	}
+	for i := range fields {
+		fields[i].Value = vals[fields[i].Name]
+	}
+	return fields
+}
+
+func (s *Server) vendorBankPage(c *fiber.Ctx) error {
+	rec, err := refFromPath(c, vendorsRef)
+	if err != nil {
+		return err
+	}
+	vals := map[string]string{"scheme": models.BankIBAN, "holder_name": rec.Name}
+	if a, err := models.GetVendorBankAccount(c.UserContext(), tenantDB(c), rec.ID); err == nil {
+		vals = map[string]string{"scheme": a.Scheme, "holder_name": a.HolderName, "bic": a.BIC,
+			"routing_number": a.RoutingNumber, "account_type": a.AccountType}
+	} else if !errors.Is(err, outlay.ErrNotFound) {
+		return err
+	}
+	return s.renderVendorBank(c, http.StatusOK, rec, vals, nil)
+}
+
+func (s *Server) renderVendorBank(c *fiber.Ctx, status int, rec *refRecord, vals map[string]string, errs views.FieldErrors) error {
+	item := refdata.ItemPath(vendorsRef.path, rec.ID)
+	f := refdata.Form{ID: rec.ID, Action: payables.BankPath(rec.ID), CSRF: s.csrfToken(c), Fields: vendorBankFields(vals),
+		Errors: errs, Submit: "Save bank details", Cancel: item}
+	if f.Errors == nil {
+		f.Errors = views.FieldErrors{}
+	}
+	title := "Bank details of " + rec.Name
+	p := page{Title: title, Nav: vendorsRef.path, Content: refdata.CreatePage(refdata.NewPage{Title: title,
+		Intro:    "Where payments to this vendor go. The account number is stored encrypted and shown masked from now on; a change is recorded in the vendor's History without it.",
+		ListPath: item, ListLabel: "Back to " + rec.Name, Form: f}),
+		Partials: partials{refdata.FormID: refdata.RecordForm(f)}}
+	return s.render(c, status, p)
+}
+
+func (s *Server) saveVendorBank(c *fiber.Ctx) error {
+	rec, err := refFromPath(c, vendorsRef)
+	if err != nil {
+		return err
+	}
+	vals := map[string]string{}
+	for _, f := range vendorBankFields(nil) {
+		vals[f.Name] = c.FormValue(f.Name)
+	}
+	err = models.SaveVendorBankAccount(c.UserContext(), tenantDB(c), s.bankBox, rec.ID, models.VendorBankInput{
+		Scheme: vals["scheme"], HolderName: vals["holder_name"], IBAN: vals["iban"], BIC: vals["bic"],
+		RoutingNumber: vals["routing_number"], AccountNumber: vals["account_number"], AccountType: vals["account_type"]})
+	if errs, ok := outlay.AsValidation(err); ok {
+		vals["iban"], vals["account_number"] = "", "" // never echoed back
+		return s.renderVendorBank(c, http.StatusUnprocessableEntity, rec, vals, errs)
+	} else if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Saved the bank details of "+rec.Name+".")
+	return redirect(c, refdata.ItemPath(vendorsRef.path, rec.ID))
+}
+
+func (s *Server) removeVendorBank(c *fiber.Ctx) error {
+	rec, err := refFromPath(c, vendorsRef)
+	if err != nil {
+		return err
+	}
+	if err := models.RemoveVendorBankAccount(c.UserContext(), tenantDB(c), rec.ID); err != nil && !errors.Is(err, outlay.ErrNotFound) {
+		return err
+	}
+	s.setFlash(c, "success", "Removed the bank details of "+rec.Name+".")
+	return redirect(c, refdata.ItemPath(vendorsRef.path, rec.ID))
+}
