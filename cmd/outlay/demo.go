@@ -15,6 +15,7 @@ import (
 	"outlay/migrations"
 	"outlay/models"
 	"outlay/pgembed"
+	"outlay/storage"
 	"outlay/tenancy"
 )
 
@@ -96,6 +97,11 @@ func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer
 		return err
 	}
 	defer registry.Close()
+	blobs, err := storage.Open(ctx, cfg.BlobURL)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
 	for _, dt := range demoTenants {
 		if _, ok := registry.Lookup(dt.slug); ok {
 			continue
@@ -121,7 +127,10 @@ func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer
 			if err := seedDemoDocuments(ctx, db, dt.slug); err != nil {
 				return err
 			}
-			return seedDemoTravel(ctx, db, dt.slug)
+			if err := seedDemoTravel(ctx, db, dt.slug); err != nil {
+				return err
+			}
+			return seedDemoExpenses(ctx, db, blobs, dt.slug)
 		})
 		if err != nil {
 			return fmt.Errorf("create demo tenant %s: %w", dt.slug, explain(err))

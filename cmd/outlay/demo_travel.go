@@ -73,13 +73,7 @@ func seedDemoTravel(ctx context.Context, db *gorm.DB, slug string) error {
 		return t, nil
 	}
 	decide := func(t *models.TravelRequest, d models.Decision) error {
-		var step models.ApprovalStep
-		if err := db.WithContext(ctx).Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocTravel, t.ID, models.StepPending).
-			First(&step).Error; err != nil {
-			return fmt.Errorf("demo approval of trip %d: %w", t.ID, err)
-		}
-		_, err := models.DecideStep(ctx, db, models.Viewer{UserID: approver, Roles: []string{"approver"}}, step.ID, d)
-		return err
+		return decideDemoStep(ctx, db, models.Viewer{UserID: approver, Roles: []string{"approver"}}, models.DocTravel, t.ID, d)
 	}
 	riley := models.TravelFiler{UserID: requester}
 
@@ -127,5 +121,16 @@ func seedDemoTravel(ctx context.Context, db *gorm.DB, slug string) error {
 		"330", "400", "50", "120", "")
 	forRiley.Traveller = ids(requester)
 	_, err = save(models.TravelFiler{UserID: admin, ForOthers: true}, forRiley, true)
+	return err
+}
+
+// decideDemoStep decides, as v, the step of document id of docType now waiting for a decision.
+func decideDemoStep(ctx context.Context, db *gorm.DB, v models.Viewer, docType string, id int64, d models.Decision) error {
+	var step models.ApprovalStep
+	if err := db.WithContext(ctx).Where("doc_type = ? AND doc_id = ? AND status = ?", docType, id, models.StepPending).
+		First(&step).Error; err != nil {
+		return fmt.Errorf("demo approval of %s %d: %w", docType, id, err)
+	}
+	_, err := models.DecideStep(ctx, db, v, step.ID, d)
 	return err
 }
