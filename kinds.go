@@ -9,6 +9,7 @@ const (
 	DocPurchaseOrder = "purchase_order"
 	DocTravel        = "travel"
 	DocExpense       = "expense"
+	DocBill          = "bill"
 )
 
 // Kind is how people and addresses name a kind of document: the part of a kind that pages
@@ -26,6 +27,7 @@ var Kinds = []Kind{
 	{Type: DocPurchaseOrder, Label: "Purchase order", Base: "/purchase-orders"},
 	{Type: DocTravel, Label: "Travel request", Base: "/travel"},
 	{Type: DocExpense, Label: "Expense report", Base: "/expenses"},
+	{Type: DocBill, Label: "Bill", Base: "/bills"},
 }
 
 // KindOf returns the kind named docType; ok is false for a kind that does not exist.
@@ -63,4 +65,13 @@ func DocumentPath(docType string, id int64) string {
 const (
 	ObjSpendReport    = "reports.spend"
 	ObjSpendReportAll = "reports.spend.all"
+)
+
+// Permission objects of bills. ObjBills opens bills (read: those routed to one; create and
+// update: enter and change them); ObjBillsAll (read) sees every bill; ObjBillsRelease
+// (approve) releases a bill held by its match, with a reason.
+const (
+	ObjBills        = "bills"
+	ObjBillsAll     = "bills.all"
+	ObjBillsRelease = "bills.release"
 )

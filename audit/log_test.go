@@ -65,6 +65,9 @@ var tableCoverage = map[string]string{
 	"travel_legs":     "TestTravelTablesCreateUpdateDelete",
 	// Vendors' bank details.
 	"vendor_bank_accounts": "TestVendorBankAccountsCreateUpdateDelete",
+	// Bills.
+	"bills":      "TestBillTablesCreateUpdateDelete",
+	"bill_lines": "TestBillTablesCreateUpdateDelete",
 }
 
 // Every table of the tenant schema is either proven audited by a test or deliberately not

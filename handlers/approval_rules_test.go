@@ -140,10 +140,10 @@ func TestApprovalRuleKindsAreTheApprovableOnes(t *testing.T) {
 	for _, k := range models.ApprovableKinds() {
 		want = append(want, k.Type+"="+k.Label)
 	}
-	if strings.Join(offered, ",") != strings.Join(want, ",") || !slices.Contains(want, "requisition=Requisition") || !slices.Contains(want, "travel=Travel request") || !slices.Contains(want, "expense=Expense report") {
+	if strings.Join(offered, ",") != strings.Join(want, ",") || !slices.Contains(want, "requisition=Requisition") || !slices.Contains(want, "travel=Travel request") || !slices.Contains(want, "expense=Expense report") || !slices.Contains(want, "bill=Bill") {
 		t.Errorf("offered %v, want %v", offered, want)
 	}
-	for _, kind := range []string{"bill", "purchase_order"} {
+	for _, kind := range []string{"purchase_order", "invoice"} {
 		f := ruleForm("Other kinds")
 		f.Set("doc_type", kind)
 		res := s.admin.Post("/admin/approval-rules", f)

@@ -42,12 +42,17 @@ type ApprovalRule struct {
 	Currency       string
 	MinAmountMinor *int64
 	MaxAmountMinor *int64
-	BudgetCheck    string
-	Active         bool
-	ArchivedAt     *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Steps          []ApprovalRuleStep `gorm:"-"`
+	// Bill conditions: the vendor; whether the bill is held by its match (nil: either); the
+	// least unit-price variance over the order, in basis points.
+	VendorID      *int64
+	Held          *bool
+	MinVarianceBP *int `gorm:"column:min_variance_bp"`
+	BudgetCheck   string
+	Active        bool
+	ArchivedAt    *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Steps         []ApprovalRuleStep `gorm:"-"`
 }
 
 // ApprovalRuleStep is one step of a rule, in order.
@@ -105,6 +110,12 @@ type ApprovalDocument struct {
 	Total        money.Money
 	// Lines' GL accounts and amounts, for GL conditions and the budget check.
 	Lines []ApprovalLine
+	// VendorID, Held and VarianceBP are what vendor and variance conditions read (bills):
+	// the counterparty, whether the match held the document, and its largest unit-price
+	// variance over the order in basis points.
+	VendorID   *int64
+	Held       bool
+	VarianceBP int
 }
 
 // ApprovalLine is one line's share of a document's spend.

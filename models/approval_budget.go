@@ -202,9 +202,11 @@ func BudgetDocuments(ctx context.Context, db *gorm.DB, id int64) ([]BudgetUse, e
 }
 
 // orderedValue sums, over the purchase orders of each budget's department and GL account
-// made in its period, the value received (spent) and the value ordered but not yet received
-// on orders still open (committed). Received value is priced like the line: quantity ×
-// unit price, plus tax, each rounded as money.LineAmount and money.Tax round.
+// made in its period, the value spent and the value ordered but not yet spent on orders
+// still open (committed). What is spent follows the organisation's budget_spent_basis: the
+// value received, priced like the line (quantity × unit price, plus tax, each rounded as
+// money.LineAmount and money.Tax round), or the value billed (the billed bills' lines on
+// the order line, tax included).
 func orderedValue(tx *gorm.DB, ids []int64) ([]BudgetUse, error) {
 	var lines []struct {
 		BudgetID       int64
@@ -216,15 +218,22 @@ func orderedValue(tx *gorm.DB, ids []int64) ([]BudgetUse, error) {
 		AmountMinor    int64
 		TaxMinor       int64
 		Status         string
+		BilledMinor    int64
+	}
+	var basis string
+	if err := tx.Raw(`SELECT budget_spent_basis FROM org_settings WHERE id = 1`).Scan(&basis).Error; err != nil {
+		return nil, err
 	}
 	err := tx.Raw(`SELECT b.id AS budget_id, po.id AS doc_id, po.number, pol.received_milli, pol.unit_price_minor,
-			pol.tax_rate_bp, pol.amount_minor, pol.tax_minor, po.status
+			pol.tax_rate_bp, pol.amount_minor, pol.tax_minor, po.status,
+			COALESCE((SELECT SUM(bl.amount_minor + bl.tax_minor) FROM bill_lines bl JOIN bills bi ON bi.id = bl.bill_id
+				WHERE bl.purchase_order_line_id = pol.id AND bi.status IN ?), 0) AS billed_minor
 		FROM budgets b
 		JOIN requisitions r ON r.department_id = b.department_id
 		JOIN purchase_orders po ON po.requisition_id = r.id AND po.currency = b.currency
 		JOIN purchase_order_lines pol ON pol.purchase_order_id = po.id AND pol.gl_account_id = b.gl_account_id
 		WHERE b.id IN ? AND po.status <> ? AND po.created_at::date BETWEEN b.period_start AND b.period_end
-		ORDER BY b.id, po.id, pol.id`, ids, POCancelled).Scan(&lines).Error
+		ORDER BY b.id, po.id, pol.id`, billedStatuses, ids, POCancelled).Scan(&lines).Error
 	if err != nil {
 		return nil, err
 	}
@@ -242,10 +251,13 @@ func orderedValue(tx *gorm.DB, ids []int64) ([]BudgetUse, error) {
 			out = append(out, BudgetUse{BudgetID: l.BudgetID, DocType: outlay.DocPurchaseOrder, DocID: l.DocID, Number: l.Number, Status: l.Status})
 		}
 		u := &out[len(out)-1]
-		received := amount + tax
-		u.Spent += received
+		spent := amount + tax
+		if basis == SpentBilled {
+			spent = l.BilledMinor
+		}
+		u.Spent += spent
 		if l.Status != POClosed {
-			if open := l.AmountMinor + l.TaxMinor - received; open > 0 {
+			if open := l.AmountMinor + l.TaxMinor - spent; open > 0 {
 				u.Committed += open
 			}
 		}

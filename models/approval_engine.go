@@ -21,8 +21,9 @@ import (
 // How a route is built (SubmitForApproval):
 //   - Rules considered are the active, non-archived rules of the document's type, in priority
 //     order (lowest number first, then oldest). A rule matches when every condition it sets
-//     holds: its department is the document's; its GL account is on at least one line; the
-//     document's total lies in [min, max) of the rule's currency. A document in another
+//     holds: its department is the document's; its GL account is on at least one line; its
+//     vendor is the document's; its held condition is the document's match (bills); the
+//     document's unit-price variance is at least its minimum (bills); the document's total lies in [min, max) of the rule's currency. A document in another
 //     currency cannot be compared without exchange rates, so an amount condition holds for
 //     it: a foreign-currency document meets every amount rule's approvers, never fewer.
 //   - The steps of every matching rule are concatenated in that order; a step whose approver
@@ -139,6 +140,15 @@ func (r ApprovalRule) Matches(doc ApprovalDocument) bool {
 		if !found {
 			return false
 		}
+	}
+	if r.VendorID != nil && (doc.VendorID == nil || *doc.VendorID != *r.VendorID) {
+		return false
+	}
+	if r.Held != nil && *r.Held != doc.Held {
+		return false
+	}
+	if r.MinVarianceBP != nil && doc.VarianceBP < *r.MinVarianceBP {
+		return false
 	}
 	if r.MinAmountMinor != nil || r.MaxAmountMinor != nil {
 		if r.Currency != doc.Total.Currency {
@@ -584,4 +594,23 @@ func approvableKind(docType string) (approvable, bool) {
 		return nil, false
 	}
 	return k.Approval, true
+}
+
+// finishDecided records a route's outcome on a document of a kind whose statuses are
+// submitted → approved or rejected: model is the kind's model holding the document's id,
+// label names the kind in the message of a document no longer waiting.
+func finishDecided(tx *gorm.DB, model any, outcome string, at time.Time, submitted, approved, rejected, label string) error {
+	status := approved
+	if outcome == StepRejected {
+		status = rejected
+	}
+	res := tx.Model(model).Where("status = ?", submitted).
+		Updates(map[string]any{"status": status, "decided_at": at, "updated_at": at})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return outlay.Conflict("That " + label + " is no longer waiting for approval.")
+	}
+	return nil
 }

@@ -246,13 +246,8 @@ func checkRuleReferences(tx *gorm.DB, verr outlay.ValidationErrors, in RuleInput
 		if ref.id == nil {
 			continue
 		}
-		var ok bool
-		// ref.table is one of the constants above, never input.
-		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM `+ref.table+` WHERE id = ? AND archived_at IS NULL)`, *ref.id).Scan(&ok).Error; err != nil {
+		if err := checkActiveReference(tx, verr, ref.field, ref.table, *ref.id); err != nil {
 			return err
-		}
-		if !ok {
-			verr.Add(ref.field, "Choose from the list.")
 		}
 	}
 	return nil
@@ -327,4 +322,17 @@ func (r ApprovalRule) Describe(department, glAccount string) string {
 		return "Every document"
 	}
 	return "When " + strings.Join(parts, ", ")
+}
+
+// checkActiveReference adds "Choose from the list." beside field unless the row id of table
+// (a constant of this package, never input) exists and is not archived.
+func checkActiveReference(tx *gorm.DB, verr outlay.ValidationErrors, field, table string, id int64) error {
+	var ok bool
+	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = ? AND archived_at IS NULL)`, id).Scan(&ok).Error; err != nil {
+		return err
+	}
+	if !ok {
+		verr.Add(field, "Choose from the list.")
+	}
+	return nil
 }

@@ -152,6 +152,7 @@ var documentKinds = []*DocumentKind{
 	},
 	travelKind,
 	expenseKind,
+	billKind,
 }
 
 func mustKind(docType string) outlay.Kind {

@@ -189,19 +189,7 @@ func (expenseApproval) approvalDocument(tx *gorm.DB, id int64) (ApprovalDocument
 }
 
 func (expenseApproval) finish(tx *gorm.DB, id int64, outcome string, at time.Time) error {
-	status := ExpenseApproved
-	if outcome == StepRejected {
-		status = ExpenseReturned
-	}
-	res := tx.Model(&ExpenseReport{ID: id}).Where("status = ?", ExpenseSubmitted).
-		Updates(map[string]any{"status": status, "decided_at": at, "updated_at": at})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return outlay.Conflict("That expense report is no longer waiting for approval.")
-	}
-	return nil
+	return finishDecided(tx, &ExpenseReport{ID: id}, outcome, at, ExpenseSubmitted, ExpenseApproved, ExpenseReturned, "expense report")
 }
 
 // expenseBudgetUse: approved and scheduled reports commit their lines from the day they

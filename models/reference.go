@@ -20,7 +20,14 @@ type OrgSettings struct {
 	// RemindApproversAfterDays: approvers of a step that has waited longer than this many
 	// days are reminded once a day; 0 is off.
 	RemindApproversAfterDays int
-	UpdatedAt                time.Time
+	// How bills are matched to orders (see BillTolerance), and whether budgets count what
+	// was received or what was billed as spent.
+	BillMatchMode           string
+	BillPriceToleranceBP    int `gorm:"column:bill_price_tolerance_bp"`
+	BillPriceToleranceMinor *int64
+	BillQuantityToleranceBP int `gorm:"column:bill_quantity_tolerance_bp"`
+	BudgetSpentBasis        string
+	UpdatedAt               time.Time
 }
 
 // Location is the organisation's time zone, in which people read times; UTC should the
@@ -71,9 +78,12 @@ type Vendor struct {
 	Currency         string
 	Status           string
 	Address          string
-	ArchivedAt       *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// MatchMode is how the vendor's bills are matched (MatchTwoWay, MatchThreeWay); nil
+	// follows the organisation's.
+	MatchMode  *string
+	ArchivedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // GLAccount is a general-ledger account spend is booked to.

@@ -221,19 +221,7 @@ func (travelApproval) approvalDocument(tx *gorm.DB, id int64) (ApprovalDocument,
 }
 
 func (travelApproval) finish(tx *gorm.DB, id int64, outcome string, at time.Time) error {
-	status := TravelApproved
-	if outcome == StepRejected {
-		status = TravelRejected
-	}
-	res := tx.Model(&TravelRequest{ID: id}).Where("status = ?", TravelSubmitted).
-		Updates(map[string]any{"status": status, "decided_at": at, "updated_at": at})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return outlay.Conflict("That travel request is no longer waiting for approval.")
-	}
-	return nil
+	return finishDecided(tx, &TravelRequest{ID: id}, outcome, at, TravelSubmitted, TravelApproved, TravelRejected, "travel request")
 }
 
 // travelDetails lists a trip's estimate for its approver: one line per category with an

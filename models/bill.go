@@ -1,0 +1,243 @@
+package models
+
+import (
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"outlay"
+	"outlay/money"
+	"outlay/policy"
+)
+
+// A bill is a vendor's invoice, keyed in by an AP clerk: against a purchase order (its lines
+// bill the order's lines and are matched to what was ordered and received) or coded straight
+// to GL accounts and departments. It is saved as a draft (taking its BILL- number at once, so
+// the invoice file can be attached to it), then submitted: the match decides whether it is
+// matched or held, and bill approval rules route it. A matched bill no rule routes is approved
+// at once; a held bill always goes to approval, unless someone holding bills.release releases
+// it with a reason. Approved bills are paid (partially_paid, paid) by payments.
+
+// DocBill is the kind of document of bills.
+const DocBill = outlay.DocBill
+
+// Bill statuses.
+const (
+	BillDraft         = "draft"
+	BillSubmitted     = "submitted" // in bill approval
+	BillApproved      = "approved"
+	BillRejected      = "rejected" // returned to the clerk by an approver, editable
+	BillPartiallyPaid = "partially_paid"
+	BillPaid          = "paid"
+	BillVoid          = "void"
+)
+
+// BillStatuses in the order lists show them.
+var BillStatuses = []string{BillDraft, BillSubmitted, BillApproved, BillRejected, BillPartiallyPaid, BillPaid, BillVoid}
+
+// billedStatuses are the statuses of bills that count as billed: against their order's
+// quantities, in stage figures and in budgets. Drafts, returned and void bills do not.
+var billedStatuses = []string{BillSubmitted, BillApproved, BillPartiallyPaid, BillPaid}
+
+// openBillStatuses are the clerk's bills the dashboard counts.
+var openBillStatuses = []string{BillDraft, BillSubmitted, BillRejected}
+
+// Match modes: how a bill's order lines are compared.
+const (
+	MatchTwoWay   = "two_way"   // bill against order
+	MatchThreeWay = "three_way" // bill against order and what was received
+)
+
+// Match statuses of a bill (and, but for released, of its lines).
+const (
+	MatchNone     = "none"    // no order, or not yet matched
+	MatchMatched  = "matched" // within tolerance
+	MatchHeld     = "held"    // outside tolerance: the reason is on each held line
+	MatchReleased = "released"
+)
+
+// What a budget counts as spent (org_settings.budget_spent_basis).
+const (
+	SpentReceived = "received"
+	SpentBilled   = "billed"
+)
+
+// NumberBill is the kind of numbered document of bills (document_numbers).
+const NumberBill = "bill"
+
+// Bill is a vendor's invoice: its header; Lines are loaded apart.
+type Bill struct {
+	ID                  int64
+	Number              string
+	VendorID            int64
+	PurchaseOrderID     *int64
+	VendorInvoiceNumber string
+	InvoiceDate         time.Time
+	DueDate             time.Time
+	Currency            string
+	SubtotalMinor       int64
+	TaxMinor            int64
+	TotalMinor          int64
+	PaidMinor           int64
+	Status              string
+	MatchMode           *string
+	MatchStatus         string
+	VarianceBP          int `gorm:"column:variance_bp"`
+	DuplicateConfirmed  bool
+	InvoiceAttachmentID *int64
+	Memo                string
+	EnteredByID         int64
+	SubmittedAt         *time.Time
+	DecidedAt           *time.Time
+	ReleasedByID        *int64
+	ReleasedAt          *time.Time
+	ReleaseReason       string
+	FormKey             *string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	Lines               []BillLine `gorm:"-"`
+}
+
+// Total is the bill's total as money.
+func (b Bill) Total() money.Money { return money.Money{Minor: b.TotalMinor, Currency: b.Currency} }
+
+// Open is what is still to be paid.
+func (b Bill) Open() money.Money {
+	return money.Money{Minor: b.TotalMinor - b.PaidMinor, Currency: b.Currency}
+}
+
+// Money is minor units of the bill's currency.
+func (b Bill) Money(minor int64) money.Money { return money.Money{Minor: minor, Currency: b.Currency} }
+
+// Editable reports whether the clerk may still change the bill.
+func (b Bill) Editable() bool { return b.Status == BillDraft || b.Status == BillRejected }
+
+// Releasable reports whether the bill waits in approval because its match held it.
+func (b Bill) Releasable() bool { return b.Status == BillSubmitted && b.MatchStatus == MatchHeld }
+
+// BillLine is one line of a bill.
+type BillLine struct {
+	ID                  int64
+	BillID              int64
+	Position            int
+	PurchaseOrderLineID *int64
+	Description         string
+	QuantityMilli       money.Quantity
+	UnitPriceMinor      int64
+	TaxRateBP           int `gorm:"column:tax_rate_bp"`
+	AmountMinor         int64
+	TaxMinor            int64
+	GLAccountID         *int64 `gorm:"column:gl_account_id"`
+	DepartmentID        *int64
+	MatchStatus         string
+	MatchNote           string
+	PriceVarianceBP     int `gorm:"column:price_variance_bp"`
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// billKind is the registry's entry for bills (documentKinds).
+var billKind = &DocumentKind{
+	Kind:         mustKind(DocBill),
+	Table:        "bills",
+	Read:         policy.Permission{Object: outlay.ObjBills, Action: policy.Read},
+	Visibility:   VisibleToOwnerAndRoute,
+	SeeAll:       policy.Permission{Object: outlay.ObjBillsAll, Action: policy.Read},
+	OwnerColumn:  "entered_by_id",
+	DraftStatus:  BillDraft,
+	OpenStatuses: openBillStatuses,
+	Approval:     billApproval{},
+	Queue: QueueColumns{
+		From:   "JOIN vendors vd ON vd.id = d.vendor_id",
+		Number: "d.number", Requester: "d.entered_by_id",
+		Department:   "(SELECT bl.department_id FROM bill_lines bl WHERE bl.bill_id = d.id AND bl.department_id IS NOT NULL ORDER BY bl.position LIMIT 1)",
+		Counterparty: "vd.name",
+		Summary:      "'Invoice ' || d.vendor_invoice_number || CASE d.match_status WHEN 'held' THEN ' · held by its match' WHEN 'matched' THEN ' · matched' ELSE '' END",
+		Currency:     "d.currency", Total: "d.total_minor", SubmittedAt: "d.submitted_at",
+	},
+	Details: billDetails,
+	Budget:  billBudgetUse,
+	History: DocumentHistory{LinesTable: "bill_lines", LinesKey: "bill_id",
+		NameSQL: "SELECT id, number AS name, currency FROM bills WHERE id IN ?"},
+}
+
+// billApproval lets the approval engine route bills. The clerk who entered a bill is its
+// requester: their manager approves by default, and they never approve it themselves.
+type billApproval struct{}
+
+func (billApproval) approvalDocument(tx *gorm.DB, id int64) (ApprovalDocument, error) {
+	var b Bill
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&b, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ApprovalDocument{}, outlay.NotFound("That bill does not exist.")
+		}
+		return ApprovalDocument{}, err
+	}
+	var lines []BillLine
+	if err := tx.Where("bill_id = ?", id).Order("position").Find(&lines).Error; err != nil {
+		return ApprovalDocument{}, err
+	}
+	return billApprovalDocument(b, lines), nil
+}
+
+// billApprovalDocument is what routing reads of a bill: its first line's department, every
+// line's GL account, its vendor, whether the match held it and its largest price variance.
+func billApprovalDocument(b Bill, lines []BillLine) ApprovalDocument {
+	vendor := b.VendorID
+	doc := ApprovalDocument{Type: DocBill, ID: b.ID, Number: b.Number, RequesterID: b.EnteredByID, Total: b.Total(),
+		VendorID: &vendor, Held: b.MatchStatus == MatchHeld, VarianceBP: b.VarianceBP}
+	for _, l := range lines {
+		if doc.DepartmentID == nil && l.DepartmentID != nil {
+			d := *l.DepartmentID
+			doc.DepartmentID = &d
+		}
+		doc.Lines = append(doc.Lines, ApprovalLine{GLAccountID: l.GLAccountID, Amount: l.AmountMinor + l.TaxMinor})
+	}
+	return doc
+}
+
+func (billApproval) finish(tx *gorm.DB, id int64, outcome string, at time.Time) error {
+	return finishDecided(tx, &Bill{ID: id}, outcome, at, BillSubmitted, BillApproved, BillRejected, "bill")
+}
+
+// billDetails lists a bill's lines for its approver, each held line with its reason.
+func billDetails(tx *gorm.DB, id int64) ([]DetailLine, error) {
+	var lines []struct {
+		BillLine
+		GLCode string
+	}
+	if err := tx.Raw(`SELECT l.*, COALESCE(g.code, '') AS gl_code FROM bill_lines l
+		LEFT JOIN gl_accounts g ON g.id = l.gl_account_id WHERE l.bill_id = ? ORDER BY l.position`, id).Scan(&lines).Error; err != nil {
+		return nil, err
+	}
+	out := make([]DetailLine, len(lines))
+	for i, l := range lines {
+		out[i] = DetailLine{GLCode: l.GLCode, RequisitionLine: RequisitionLine{ID: l.ID, Position: l.Position, Description: l.Description,
+			QuantityMilli: l.QuantityMilli, UnitPriceMinor: l.UnitPriceMinor, TaxRateBP: l.TaxRateBP, GLAccountID: l.GLAccountID,
+			AmountMinor: l.AmountMinor, TaxMinor: l.TaxMinor}}
+		if l.MatchStatus == MatchHeld && l.MatchNote != "" {
+			out[i].Notes = []string{"Held: " + l.MatchNote}
+		}
+	}
+	return out, nil
+}
+
+// billBudgetUse: bills without an order spend their lines, tax included, against the budget
+// of each line's department and GL account, from their invoice date. Bills of an order are
+// counted with the order (orderedValue), never twice.
+func billBudgetUse(tx *gorm.DB, ids []int64, _ ApprovalDocument) ([]BudgetUse, error) {
+	var out []BudgetUse
+	err := tx.Raw(`SELECT b.id AS budget_id, bl.id AS doc_id, bl.number, bl.status, SUM(l.amount_minor + l.tax_minor) AS spent
+		FROM budgets b
+		JOIN bill_lines l ON l.department_id = b.department_id AND l.gl_account_id = b.gl_account_id
+		JOIN bills bl ON bl.id = l.bill_id AND bl.currency = b.currency
+		WHERE b.id IN ? AND bl.purchase_order_id IS NULL AND bl.status IN ?
+			AND bl.invoice_date BETWEEN b.period_start AND b.period_end
+		GROUP BY b.id, bl.id ORDER BY b.id, bl.id`, ids, billedStatuses).Scan(&out).Error
+	for i := range out {
+		out[i].DocType = DocBill
+	}
+	return out, err
+}

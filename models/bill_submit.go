@@ -1,0 +1,282 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"outlay"
+	"outlay/money"
+)
+
+// BillSubmission is what submitting a bill led to.
+type BillSubmission struct {
+	Bill *Bill
+	// Held: a line is outside tolerance, so the bill waits for approval or release.
+	Held bool
+	// Route is the approval route taken; Route.Approved with no steps when a matched bill
+	// is routed by no rule.
+	Route RouteOutcome
+}
+
+// SubmitBill matches a draft (or returned) bill to its order and sends it to bill approval.
+// The order's row is locked while its lines are matched, so two bills of one order submitted
+// at once are matched one after the other, each seeing what the other billed. A matched
+// bill that no bill approval rule routes is approved at once; a held bill always goes to
+// approval (by its rules, or else to the clerk's manager).
+func SubmitBill(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*BillSubmission, error) {
+	out := &BillSubmission{}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var b Bill
+		if err := lockEditableBill(tx, v, id, &b); err != nil {
+			return err
+		}
+		var lines []BillLine
+		if err := tx.Where("bill_id = ?", id).Order("position").Find(&lines).Error; err != nil {
+			return err
+		}
+		if len(lines) == 0 {
+			return outlay.Conflict("This bill has no lines. Add what the invoice bills before submitting it.")
+		}
+		if b.PurchaseOrderID != nil {
+			if err := matchBill(tx, &b, lines); err != nil {
+				return err
+			}
+		}
+		now := time.Now()
+		b.Status, b.SubmittedAt, b.UpdatedAt = BillSubmitted, &now, now
+		if err := tx.Model(&Bill{ID: b.ID}).Select("status", "submitted_at", "match_status", "match_mode", "variance_bp", "updated_at").
+			Updates(&b).Error; err != nil {
+			return err
+		}
+		doc := billApprovalDocument(b, lines)
+		out.Held = doc.Held
+		if !doc.Held {
+			rules, err := MatchingRules(tx, doc)
+			if err != nil {
+				return err
+			}
+			if len(rules) == 0 {
+				out.Route = RouteOutcome{Approved: true}
+				return billApproval{}.finish(tx, b.ID, StepApproved, now)
+			}
+		}
+		route, err := SubmitForApproval(tx, doc)
+		out.Route = route
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	b, err := GetBill(ctx, db, id)
+	out.Bill = b
+	return out, err
+}
+
+// BillMatchSettings is how the organisation matches bills, read from its settings.
+func billMatchSettings(tx *gorm.DB) (OrgSettings, BillTolerance, error) {
+	var s OrgSettings
+	if err := tx.First(&s, 1).Error; err != nil {
+		return s, BillTolerance{}, err
+	}
+	return s, BillTolerance{PriceBP: s.BillPriceToleranceBP, PriceMinor: s.BillPriceToleranceMinor,
+		AbsoluteCurrency: s.DefaultCurrency, QuantityBP: s.BillQuantityToleranceBP}, nil
+}
+
+// matchBill matches each of b's lines to its order line, writing each line's outcome and
+// the bill's (match mode, status, largest variance) onto b.
+func matchBill(tx *gorm.DB, b *Bill, lines []BillLine) error {
+	po, err := lockPurchaseOrder(tx, *b.PurchaseOrderID)
+	if err != nil {
+		return err
+	}
+	if po.Status == POClosed || po.Status == POCancelled {
+		return outlay.ValidationErrors{"purchase_order": po.Number + " is " + po.Status + ", so it can no longer be billed."}
+	}
+	settings, tol, err := billMatchSettings(tx)
+	if err != nil {
+		return err
+	}
+	mode := settings.BillMatchMode
+	var vendorMode *string
+	if err := tx.Raw(`SELECT match_mode FROM vendors WHERE id = ?`, b.VendorID).Scan(&vendorMode).Error; err != nil {
+		return err
+	}
+	if vendorMode != nil {
+		mode = *vendorMode
+	}
+	facts, err := orderLineFacts(tx, po.ID, b.ID)
+	if err != nil {
+		return err
+	}
+	b.MatchMode, b.MatchStatus, b.VarianceBP = &mode, MatchMatched, 0
+	now := time.Now()
+	for i := range lines {
+		l := &lines[i]
+		if l.PurchaseOrderLineID == nil {
+			continue
+		}
+		f := facts[*l.PurchaseOrderLineID]
+		m := MatchBillLine(mode, tol, b.Currency, l.QuantityMilli, l.UnitPriceMinor, f)
+		l.MatchStatus, l.MatchNote, l.PriceVarianceBP, l.UpdatedAt = MatchMatched, "", m.PriceVarianceBP, now
+		if m.Held {
+			l.MatchStatus, l.MatchNote, b.MatchStatus = MatchHeld, m.Note, MatchHeld
+		}
+		b.VarianceBP = max(b.VarianceBP, m.PriceVarianceBP)
+		// Two lines of one bill on the same order line count together.
+		f.BilledMilli += l.QuantityMilli
+		facts[*l.PurchaseOrderLineID] = f
+		if err := tx.Model(&BillLine{ID: l.ID}).Select("match_status", "match_note", "price_variance_bp", "updated_at").
+			Updates(l).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// orderLineFacts reads, for each line of order poID, what was ordered and received, its unit
+// price and what billed bills other than bill billID bill of it.
+func orderLineFacts(tx *gorm.DB, poID, billID int64) (map[int64]OrderLineFacts, error) {
+	var rows []struct {
+		ID             int64
+		QuantityMilli  money.Quantity
+		ReceivedMilli  money.Quantity
+		UnitPriceMinor int64
+		BilledMilli    money.Quantity
+	}
+	err := tx.Raw(`SELECT pol.id, pol.quantity_milli, pol.received_milli, pol.unit_price_minor,
+			COALESCE((SELECT SUM(bl.quantity_milli) FROM bill_lines bl JOIN bills b ON b.id = bl.bill_id
+				WHERE bl.purchase_order_line_id = pol.id AND b.id <> ? AND b.status IN ?), 0) AS billed_milli
+		FROM purchase_order_lines pol WHERE pol.purchase_order_id = ? ORDER BY pol.position`, billID, billedStatuses, poID).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]OrderLineFacts, len(rows))
+	for _, r := range rows {
+		out[r.ID] = OrderLineFacts{OrderedMilli: r.QuantityMilli, ReceivedMilli: r.ReceivedMilli, BilledMilli: r.BilledMilli,
+			UnitPriceMinor: r.UnitPriceMinor}
+	}
+	return out, nil
+}
+
+// BillableLine is an order line as a new bill offers it: its quantity received and not yet
+// billed (ordered and not yet billed, for two-way matching) at the ordered price.
+type BillableLine struct {
+	PurchaseOrderLine
+	BilledMilli   money.Quantity
+	BillableMilli money.Quantity
+}
+
+// BillableOrderLines lists the lines of order poID with what remains to be billed of each,
+// leaving out what bill billID (the bill being edited, or 0) bills.
+func BillableOrderLines(ctx context.Context, db *gorm.DB, poID, billID int64) ([]BillableLine, error) {
+	tx := db.WithContext(ctx)
+	var po PurchaseOrder
+	if err := tx.First(&po, poID).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, outlay.NotFound("There is no such order.")
+		}
+		return nil, err
+	}
+	settings, _, err := billMatchSettings(tx)
+	if err != nil {
+		return nil, err
+	}
+	mode := settings.BillMatchMode
+	var vendorMode *string
+	if err := tx.Raw(`SELECT match_mode FROM vendors WHERE id = ?`, po.VendorID).Scan(&vendorMode).Error; err != nil {
+		return nil, err
+	}
+	if vendorMode != nil {
+		mode = *vendorMode
+	}
+	var lines []PurchaseOrderLine
+	if err := tx.Where("purchase_order_id = ?", poID).Order("position").Find(&lines).Error; err != nil {
+		return nil, err
+	}
+	facts, err := orderLineFacts(tx, poID, billID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]BillableLine, len(lines))
+	for i, l := range lines {
+		f := facts[l.ID]
+		limit := f.ReceivedMilli
+		if mode == MatchTwoWay {
+			limit = f.OrderedMilli
+		}
+		out[i] = BillableLine{PurchaseOrderLine: l, BilledMilli: f.BilledMilli, BillableMilli: max(limit-f.BilledMilli, 0)}
+	}
+	return out, nil
+}
+
+// ReleaseBill releases a bill its match held, with the reason: its approval route is
+// cancelled and it is approved. Only someone holding bills.release may (the route says so);
+// the clerk who entered the bill never releases it.
+func ReleaseBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, reason string) error {
+	reason = strings.TrimSpace(reason)
+	switch n := utf8.RuneCountInString(reason); {
+	case n == 0:
+		return outlay.ValidationErrors{"reason": "Say why the bill may be paid despite its match."}
+	case n > MaxReleaseReason:
+		return outlay.ValidationErrors{"reason": "Keep the reason under 1,000 characters."}
+	case !plainText(reason):
+		return outlay.ValidationErrors{"reason": "Use plain text."}
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var b Bill
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Scopes(billKind.visible(v)).Where("bills.id = ?", id).First(&b).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return outlay.NotFound("There is no such bill.")
+		}
+		if err != nil {
+			return err
+		}
+		if !b.Releasable() {
+			return outlay.Conflict("Only a bill held by its match and waiting for approval can be released.")
+		}
+		if b.EnteredByID == v.UserID {
+			return outlay.Conflict("You entered this bill, so someone else must release it.")
+		}
+		if err := CancelRoute(tx, DocBill, b.ID); err != nil {
+			return err
+		}
+		now := time.Now()
+		return tx.Model(&Bill{ID: b.ID}).Updates(map[string]any{"status": BillApproved, "match_status": MatchReleased,
+			"released_by_id": v.UserID, "released_at": now, "release_reason": reason, "decided_at": now, "updated_at": now}).Error
+	})
+}
+
+// GetBill reads a bill with its lines, whoever may see it (callers check visibility first).
+func GetBill(ctx context.Context, db *gorm.DB, id int64) (*Bill, error) {
+	tx := db.WithContext(ctx)
+	var b Bill
+	if err := tx.First(&b, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, outlay.NotFound("There is no such bill.")
+		}
+		return nil, err
+	}
+	if err := tx.Where("bill_id = ?", id).Order("position").Find(&b.Lines).Error; err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// GetVisibleBill reads a bill the viewer may see; any other is not found.
+func GetVisibleBill(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Bill, error) {
+	var found int64
+	err := db.WithContext(ctx).Model(&Bill{}).Scopes(billKind.visible(v)).Where("bills.id = ?", id).Count(&found).Error
+	if err != nil {
+		return nil, err
+	}
+	if found == 0 {
+		return nil, outlay.NotFound("There is no such bill.")
+	}
+	return GetBill(ctx, db, id)
+}

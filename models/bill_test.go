@@ -1,0 +1,410 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"outlay"
+	"outlay/models"
+	"outlay/money"
+)
+
+// billWorld is the approval world with an AP clerk (Clara, reporting to Max) and helpers to
+// make orders and key in bills.
+type billWorld struct {
+	*approvalWorld
+	clara *models.User
+}
+
+func newBillWorld(t *testing.T) *billWorld {
+	w := &billWorld{approvalWorld: newApprovalWorld(t)}
+	w.clara = w.user("clara@acme.example", "Clara Clerk", &w.max.ID, "ap_clerk")
+	return w
+}
+
+func (w *billWorld) clerk() models.Viewer {
+	return models.Viewer{UserID: w.clara.ID, Roles: w.clara.Roles, SeeAllKinds: []string{models.DocBill}}
+}
+
+type orderSpec struct {
+	qty, received string // "10"
+	price         int64  // minor units
+}
+
+// order stores an order from w.vendor, made from an approved Engineering requisition, whose
+// lines are booked to Software and received as given.
+func (w *billWorld) order(currency string, lines ...orderSpec) (*models.PurchaseOrder, []models.PurchaseOrderLine) {
+	w.t.Helper()
+	r := w.requisition(w.rita, &w.eng, currency, reqLine{&w.software, 100})
+	number := "REQ-B" + strconv.FormatInt(r.ID, 10)
+	w.must(w.db.Model(r).Updates(map[string]any{"number": number, "status": models.RequisitionOrdered, "decided_at": time.Now()}).Error)
+	po := &models.PurchaseOrder{Number: "PO-B" + strconv.FormatInt(r.ID, 10), RequisitionID: r.ID, VendorID: w.vendor.ID,
+		Currency: currency, Status: models.POPartiallyReceived, CreatedBy: w.admin.ID}
+	var rows []models.PurchaseOrderLine
+	for i, l := range lines {
+		q, _ := money.ParseQuantity(l.qty)
+		rec := money.Quantity(0)
+		if l.received != "0" {
+			rec, _ = money.ParseQuantity(l.received)
+		}
+		amount, _ := money.LineAmount(q, l.price)
+		po.SubtotalMinor += amount
+		rows = append(rows, models.PurchaseOrderLine{Position: i + 1, Description: "Item " + strconv.Itoa(i+1), QuantityMilli: q,
+			UnitPriceMinor: l.price, GLAccountID: &w.software.ID, AmountMinor: amount, ReceivedMilli: rec})
+	}
+	po.TotalMinor = po.SubtotalMinor
+	w.must(w.db.Create(po).Error)
+	for i := range rows {
+		rows[i].PurchaseOrderID = po.ID
+		w.must(w.db.Create(&rows[i]).Error)
+	}
+	return po, rows
+}
+
+// orderBill is what a clerk types for a bill of po: one line per order line billed, as
+// (quantity, unit price) pairs.
+func orderBill(po *models.PurchaseOrder, invoice string, lines []models.PurchaseOrderLine, typed ...[2]string) models.BillInput {
+	in := models.BillInput{Vendor: strconv.FormatInt(po.VendorID, 10), PurchaseOrder: strconv.FormatInt(po.ID, 10),
+		VendorInvoiceNumber: invoice, InvoiceDate: "2026-03-02"}
+	for i, t := range typed {
+		in.Lines = append(in.Lines, models.BillLineInput{OrderLine: strconv.FormatInt(lines[i].ID, 10),
+			LineInput: models.LineInput{Quantity: t[0], UnitPrice: t[1]}})
+	}
+	return in
+}
+
+func (w *billWorld) setTolerance(priceBP int, priceMinor *int64, qtyBP int) {
+	w.t.Helper()
+	w.must(w.db.Model(&models.OrgSettings{ID: 1}).Updates(map[string]any{"bill_price_tolerance_bp": priceBP,
+		"bill_price_tolerance_minor": priceMinor, "bill_quantity_tolerance_bp": qtyBP}).Error)
+}
+
+// enter saves and submits a bill as Clara.
+func (w *billWorld) enter(in models.BillInput) *models.BillSubmission {
+	w.t.Helper()
+	b, err := models.SaveBill(as(w.clara), w.db, w.clerk(), 0, in)
+	w.must(err)
+	out, err := models.SubmitBill(as(w.clara), w.db, w.clerk(), b.ID)
+	w.must(err)
+	return out
+}
+
+// Each tolerance at its boundary: one minor unit (or one thousandth) inside is matched, on it
+// is matched, one past it is held with the reason in the clerk's words.
+func TestBillMatchAtToleranceBoundaries(t *testing.T) {
+	t.Parallel()
+	abs := int64(50)
+	pct := models.BillTolerance{PriceBP: 500, QuantityBP: 1000}
+	both := models.BillTolerance{PriceBP: 1000, PriceMinor: &abs, AbsoluteCurrency: "USD"}
+	order := models.OrderLineFacts{OrderedMilli: 12000, ReceivedMilli: 10000, UnitPriceMinor: 10000}
+	cases := []struct {
+		name      string
+		mode      string
+		tol       models.BillTolerance
+		currency  string
+		qty       money.Quantity
+		price     int64
+		facts     models.OrderLineFacts
+		held      bool
+		note      string
+		varianceB int
+	}{
+		{"price 5% just inside", models.MatchThreeWay, pct, "USD", 10000, 10499, order, false, "", 499},
+		{"price 5% on it", models.MatchThreeWay, pct, "USD", 10000, 10500, order, false, "", 500},
+		{"price 5% just outside", models.MatchThreeWay, pct, "USD", 10000, 10501, order, true, "unit price 105.01 vs 100.00 ordered, +5.0%", 501},
+		{"price below ordered", models.MatchThreeWay, pct, "USD", 10000, 9000, order, false, "", 0},
+		{"absolute just inside", models.MatchTwoWay, both, "USD", 10000, 10049, order, false, "", 49},
+		{"absolute on it", models.MatchTwoWay, both, "USD", 10000, 10050, order, false, "", 50},
+		{"absolute just outside", models.MatchTwoWay, both, "USD", 10000, 10051, order, true, "unit price 100.51 vs 100.00 ordered, +0.5%", 51},
+		{"absolute only in its currency", models.MatchTwoWay, both, "EUR", 10000, 10900, order, false, "", 900},
+		{"the issue's price", models.MatchThreeWay, pct, "USD", 1000, 420, models.OrderLineFacts{OrderedMilli: 1000, ReceivedMilli: 1000, UnitPriceMinor: 399},
+			true, "unit price 4.20 vs 3.99 ordered, +5.3%", 526},
+		{"three-way quantity just inside", models.MatchThreeWay, pct, "USD", 10999, 10000, order, false, "", 0},
+		{"three-way quantity on it", models.MatchThreeWay, pct, "USD", 11000, 10000, order, false, "", 0},
+		{"three-way quantity just outside", models.MatchThreeWay, pct, "USD", 11001, 10000, order, true, "billed 11.001, received 10", 0},
+		{"three-way exact, no tolerance", models.MatchThreeWay, models.BillTolerance{}, "USD", 12000, 10000, order, true, "billed 12, received 10", 0},
+		{"two-way bills what was ordered", models.MatchTwoWay, models.BillTolerance{}, "USD", 12000, 10000, order, false, "", 0},
+		{"two-way quantity on it", models.MatchTwoWay, pct, "USD", 13200, 10000, order, false, "", 0},
+		{"two-way quantity just outside", models.MatchTwoWay, pct, "USD", 13201, 10000, order, true, "billed 13.201, ordered 12", 0},
+		{"earlier bills count", models.MatchThreeWay, models.BillTolerance{}, "USD", 3000, 10000,
+			models.OrderLineFacts{OrderedMilli: 12000, ReceivedMilli: 10000, BilledMilli: 8000, UnitPriceMinor: 10000},
+			true, "billed 11 with earlier bills, received 10", 0},
+	}
+	for _, c := range cases {
+		got := models.MatchBillLine(c.mode, c.tol, c.currency, c.qty, c.price, c.facts)
+		if got.Held != c.held || got.Note != c.note || got.PriceVarianceBP != c.varianceB {
+			t.Errorf("%s: got %+v, want held %v %q variance %d", c.name, got, c.held, c.note, c.varianceB)
+		}
+	}
+}
+
+// Through the real submission: a bill within tolerance is matched (and, routed by no rule,
+// approved at once); one past it is held with the reason on its line and waits for approval
+// by Clara's manager; the vendor's two-way setting wins over the organisation's three-way.
+func TestSubmitBillMatchesOrHolds(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	w.setTolerance(500, nil, 0)
+	po, lines := w.order("USD", orderSpec{"10", "10", 399}, orderSpec{"5", "5", 2000})
+	ok := w.enter(orderBill(po, "INV-OK", lines, [2]string{"4", "4.18"}, [2]string{"5", "20.00"}))
+	if ok.Held || ok.Bill.Status != models.BillApproved || ok.Bill.MatchStatus != models.MatchMatched || *ok.Bill.MatchMode != models.MatchThreeWay {
+		t.Fatalf("within tolerance: %+v %+v", ok, ok.Bill)
+	}
+	held := w.enter(orderBill(po, "INV-HELD", lines, [2]string{"6", "4.20"}, [2]string{"1", "20.00"}))
+	b := held.Bill
+	if !held.Held || b.Status != models.BillSubmitted || b.MatchStatus != models.MatchHeld || b.VarianceBP != 526 {
+		t.Fatalf("held: %+v", b)
+	}
+	if b.Lines[0].MatchNote != "unit price 4.20 vs 3.99 ordered, +5.3%" || b.Lines[1].MatchNote != "billed 6 with earlier bills, received 5" {
+		t.Errorf("notes %q / %q", b.Lines[0].MatchNote, b.Lines[1].MatchNote)
+	}
+	if len(held.Route.Steps) != 1 || held.Route.Steps[0].ApproverID == nil || *held.Route.Steps[0].ApproverID != w.max.ID {
+		t.Errorf("held route %+v", held.Route)
+	}
+
+	w.must(w.db.Model(&w.vendor).Update("match_mode", models.MatchTwoWay).Error)
+	po2, lines2 := w.order("USD", orderSpec{"12", "0", 1000})
+	two := w.enter(orderBill(po2, "INV-2WAY", lines2, [2]string{"12", "10.00"}))
+	if two.Held || *two.Bill.MatchMode != models.MatchTwoWay {
+		t.Errorf("two-way: %+v", two.Bill)
+	}
+}
+
+// An order billed in three bills: each new bill offers what was received and not yet billed,
+// the first two together bill it all and are matched, and a third is held as over-billing.
+func TestPartialBillingAcrossBills(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	ctx := context.Background()
+	po, lines := w.order("USD", orderSpec{"10", "10", 1000}, orderSpec{"4", "2", 500})
+	billable := func() (money.Quantity, money.Quantity) {
+		t.Helper()
+		bl, err := models.BillableOrderLines(ctx, w.db, po.ID, 0)
+		w.must(err)
+		return bl[0].BillableMilli, bl[1].BillableMilli
+	}
+	if a, b := billable(); a != 10000 || b != 2000 {
+		t.Fatalf("before any bill: %v %v", a, b)
+	}
+	first := w.enter(orderBill(po, "P-1", lines, [2]string{"4", "10.00"}, [2]string{"1", "5.00"}))
+	if a, b := billable(); first.Held || a != 6000 || b != 1000 {
+		t.Fatalf("after the first: held %v, %v %v", first.Held, a, b)
+	}
+	// A draft bills nothing yet.
+	_, err := models.SaveBill(as(w.clara), w.db, w.clerk(), 0, orderBill(po, "P-DRAFT", lines, [2]string{"6", "10.00"}))
+	w.must(err)
+	if a, _ := billable(); a != 6000 {
+		t.Fatalf("a draft counted: %v", a)
+	}
+	second := w.enter(orderBill(po, "P-2", lines, [2]string{"6", "10.00"}, [2]string{"1", "5.00"}))
+	if a, b := billable(); second.Held || a != 0 || b != 0 {
+		t.Fatalf("after the second: held %v, %v %v", second.Held, a, b)
+	}
+	third := w.enter(orderBill(po, "P-3", lines, [2]string{"1", "10.00"}))
+	if !third.Held || third.Bill.Lines[0].MatchNote != "billed 11 with earlier bills, received 10" {
+		t.Fatalf("over-billing: %+v", third.Bill.Lines)
+	}
+}
+
+// The same vendor's invoice number is refused (whatever its case), beside the field; a bill
+// of the same vendor and total dated within three days of another waits for the clerk to
+// tick that it is a different invoice; four days apart it does not.
+func TestBillDuplicates(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	ctx := as(w.clara)
+	plain := func(invoice, date, amount string) models.BillInput {
+		return models.BillInput{Vendor: strconv.FormatInt(w.vendor.ID, 10), VendorInvoiceNumber: invoice, InvoiceDate: date,
+			Lines: []models.BillLineInput{{LineInput: models.LineInput{Description: "Support", Quantity: "1", UnitPrice: amount,
+				GLAccount: strconv.FormatInt(w.software.ID, 10)}, Department: strconv.FormatInt(w.eng.ID, 10)}}}
+	}
+	first, err := models.SaveBill(ctx, w.db, w.clerk(), 0, plain("INV-100", "2026-03-10", "1200.00"))
+	w.must(err)
+	_, err = models.SaveBill(ctx, w.db, w.clerk(), 0, plain(" inv-100 ", "2026-05-01", "50.00"))
+	var verr outlay.ValidationErrors
+	if !errors.As(err, &verr) || verr[models.BillInvoiceNumberField] != "Initech's invoice INV-100 is already entered as "+first.Number+"." {
+		t.Fatalf("same invoice number: %v", err)
+	}
+	for _, date := range []string{"2026-03-07", "2026-03-13"} {
+		_, err = models.SaveBill(ctx, w.db, w.clerk(), 0, plain("INV-101-"+date, date, "1200.00"))
+		if !errors.As(err, &verr) || !strings.HasPrefix(verr[models.BillDuplicateField], first.Number+" from Initech is also $1,200.00, dated 10 Mar 2026.") {
+			t.Fatalf("%s: possible duplicate not flagged: %v", date, err)
+		}
+	}
+	var n int64
+	w.must(w.db.Model(&models.Bill{}).Count(&n).Error)
+	if n != 1 {
+		t.Fatalf("%d bills stored after refusals", n)
+	}
+	confirmed := plain("INV-102", "2026-03-13", "1200.00")
+	confirmed.ConfirmDuplicate = true
+	b, err := models.SaveBill(ctx, w.db, w.clerk(), 0, confirmed)
+	w.must(err)
+	if !b.DuplicateConfirmed {
+		t.Error("confirmation not recorded")
+	}
+	if _, err := models.SaveBill(ctx, w.db, w.clerk(), 0, plain("INV-103", "2026-03-06", "1200.00")); err != nil {
+		t.Errorf("four days apart: %v", err)
+	}
+}
+
+// The due date follows the vendor's payment terms unless the clerk types one; none before
+// the invoice date is accepted.
+func TestBillDueDateFromTerms(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	ctx := as(w.clara)
+	for _, c := range []struct {
+		terms         int
+		invoice, want string
+	}{{30, "2026-01-31", "2026-03-02"}, {0, "2026-02-28", "2026-02-28"}, {45, "2026-12-20", "2027-02-03"}} {
+		w.must(w.db.Model(&w.vendor).Update("payment_terms_days", c.terms).Error)
+		in := models.BillInput{Vendor: strconv.FormatInt(w.vendor.ID, 10), VendorInvoiceNumber: "T-" + c.invoice, InvoiceDate: c.invoice,
+			Lines: []models.BillLineInput{{LineInput: models.LineInput{Description: "Rent", Quantity: "1", UnitPrice: "10",
+				GLAccount: strconv.FormatInt(w.software.ID, 10)}, Department: strconv.FormatInt(w.eng.ID, 10)}}}
+		b, err := models.SaveBill(ctx, w.db, w.clerk(), 0, in)
+		w.must(err)
+		if got := b.DueDate.Format(time.DateOnly); got != c.want {
+			t.Errorf("net %d from %s: due %s, want %s", c.terms, c.invoice, got, c.want)
+		}
+	}
+	over := models.BillInput{Vendor: strconv.FormatInt(w.vendor.ID, 10), VendorInvoiceNumber: "T-OVERRIDE", InvoiceDate: "2026-04-01",
+		DueDate: "2026-04-10", Lines: []models.BillLineInput{{LineInput: models.LineInput{Description: "Rent", Quantity: "1", UnitPrice: "11",
+			GLAccount: strconv.FormatInt(w.software.ID, 10)}, Department: strconv.FormatInt(w.eng.ID, 10)}}}
+	b, err := models.SaveBill(ctx, w.db, w.clerk(), 0, over)
+	w.must(err)
+	if b.DueDate.Format(time.DateOnly) != "2026-04-10" {
+		t.Errorf("override: %s", b.DueDate)
+	}
+}
+
+// Bad input is refused beside its field and stores nothing: a closed or cancelled order, a
+// negative quantity, a due date before the invoice date, another currency than the order's.
+func TestBillBadInput(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	ctx := as(w.clara)
+	po, lines := w.order("USD", orderSpec{"10", "10", 1000})
+	closed, closedLines := w.order("USD", orderSpec{"1", "1", 1000})
+	w.must(w.db.Model(closed).Update("status", models.POClosed).Error)
+	cancelled, cancelledLines := w.order("USD", orderSpec{"1", "0", 1000})
+	w.must(w.db.Model(cancelled).Update("status", models.POCancelled).Error)
+	cases := []struct {
+		name, field, message string
+		in                   models.BillInput
+	}{
+		{"closed order", "purchase_order", closed.Number + " is closed, so it can no longer be billed.",
+			orderBill(closed, "BAD-1", closedLines, [2]string{"1", "10"})},
+		{"cancelled order", "purchase_order", cancelled.Number + " is cancelled, so it can no longer be billed.",
+			orderBill(cancelled, "BAD-2", cancelledLines, [2]string{"1", "10"})},
+		{"negative quantity", "line-0-quantity", "A quantity cannot be negative. Enter what the invoice bills, above zero.",
+			orderBill(po, "BAD-3", lines, [2]string{"-2", "10"})},
+		{"due before invoice", "due_date", "The due date cannot be before the invoice date (2026-03-02).",
+			func() models.BillInput {
+				in := orderBill(po, "BAD-4", lines, [2]string{"1", "10"})
+				in.DueDate = "2026-03-01"
+				return in
+			}()},
+		{"another currency", "currency", po.Number + " is in USD: a bill for it must be in USD too.",
+			func() models.BillInput {
+				in := orderBill(po, "BAD-5", lines, [2]string{"1", "10"})
+				in.Currency = "EUR"
+				return in
+			}()},
+	}
+	for _, c := range cases {
+		_, err := models.SaveBill(ctx, w.db, w.clerk(), 0, c.in)
+		var verr outlay.ValidationErrors
+		if !errors.As(err, &verr) || verr[c.field] != c.message {
+			t.Errorf("%s: got %v, want %s: %q", c.name, err, c.field, c.message)
+		}
+	}
+	var n int64
+	w.must(w.db.Model(&models.Bill{}).Count(&n).Error)
+	var numbered int64
+	w.must(w.db.Raw(`SELECT last FROM document_numbers WHERE kind = 'bill'`).Scan(&numbered).Error)
+	if n != 0 || numbered != 0 {
+		t.Errorf("bad input stored %d bills and took %d numbers", n, numbered)
+	}
+}
+
+// Bill approval rules condition on the vendor and on the match: a rule for held bills of
+// Initech routes them to Al; a held bill of another vendor takes the default route. A held
+// bill is released with a reason by an admin (never by the clerk who entered it): its route
+// is cancelled and it is approved.
+func TestBillApprovalRulesAndRelease(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	rule := models.ApprovalRule{DocType: models.DocBill, Name: "Held Initech bills", Priority: 1, Currency: "USD",
+		VendorID: &w.vendor.ID, Held: ptr(true), BudgetCheck: models.BudgetCheckNone, Active: true}
+	w.must(w.db.Create(&rule).Error)
+	w.must(w.db.Create(&models.ApprovalRuleStep{RuleID: rule.ID, Position: 1, Kind: models.StepUser, UserID: &w.al.ID}).Error)
+
+	po, lines := w.order("USD", orderSpec{"10", "10", 1000})
+	held := w.enter(orderBill(po, "R-1", lines, [2]string{"12", "10.00"}))
+	if len(held.Route.Steps) != 1 || *held.Route.Steps[0].ApproverID != w.al.ID || held.Route.Steps[0].RuleID == nil {
+		t.Fatalf("rule not applied: %+v", held.Route)
+	}
+	po2, lines2 := w.order("USD", orderSpec{"10", "10", 1000})
+	matched := w.enter(orderBill(po2, "R-2", lines2, [2]string{"1", "10.00"}))
+	if matched.Bill.Status != models.BillApproved {
+		t.Errorf("a matched bill no rule routes: %s", matched.Bill.Status)
+	}
+	// Varying the variance condition: a rule for bills at least 5% over routes a bill 4% over
+	// nowhere, so it is matched within a 5% tolerance and approved.
+	if !(models.ApprovalRule{DocType: models.DocBill, Active: true, MinVarianceBP: ptr(500)}).Matches(models.ApprovalDocument{Type: models.DocBill, VarianceBP: 500}) ||
+		(models.ApprovalRule{DocType: models.DocBill, Active: true, MinVarianceBP: ptr(500)}).Matches(models.ApprovalDocument{Type: models.DocBill, VarianceBP: 499}) {
+		t.Error("variance condition")
+	}
+
+	ctx := context.Background()
+	err := models.ReleaseBill(ctx, w.db, w.clerk(), held.Bill.ID, "Price rise agreed by phone")
+	if !errors.Is(err, outlay.ErrConflict) {
+		t.Errorf("the clerk released their own bill: %v", err)
+	}
+	admin := models.Viewer{UserID: w.admin.ID, Roles: w.admin.Roles, SeeAllKinds: []string{models.DocBill}}
+	var verr outlay.ValidationErrors
+	if err := models.ReleaseBill(ctx, w.db, admin, held.Bill.ID, "  "); !errors.As(err, &verr) || verr["reason"] == "" {
+		t.Errorf("release without a reason: %v", err)
+	}
+	w.must(models.ReleaseBill(as(w.admin), w.db, admin, held.Bill.ID, "Two extra delivered and kept"))
+	b, err := models.GetBill(ctx, w.db, held.Bill.ID)
+	w.must(err)
+	if b.Status != models.BillApproved || b.MatchStatus != models.MatchReleased || b.ReleaseReason != "Two extra delivered and kept" {
+		t.Errorf("released: %+v", b)
+	}
+	var open int64
+	w.must(w.db.Model(&models.ApprovalStep{}).Where("doc_type = ? AND doc_id = ? AND status IN ?", models.DocBill, b.ID,
+		[]string{models.StepPending, models.StepWaiting}).Count(&open).Error)
+	if open != 0 {
+		t.Errorf("%d steps still open after release", open)
+	}
+}
+
+// Who sees bills: the clerk's role sees every one; a requester sees none (not found), unless
+// a bill is routed to them.
+func TestBillVisibility(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	po, lines := w.order("USD", orderSpec{"10", "10", 1000})
+	b := w.enter(orderBill(po, "V-1", lines, [2]string{"1", "10.00"})).Bill
+	ctx := context.Background()
+	auditor := w.user("aud@acme.example", "Audrey Auditor", nil, "auditor")
+	for _, v := range []models.Viewer{w.clerk(), {UserID: auditor.ID, Roles: auditor.Roles, SeeAllKinds: []string{models.DocBill}}} {
+		if _, err := models.GetVisibleBill(ctx, w.db, v, b.ID); err != nil {
+			t.Errorf("%d: %v", v.UserID, err)
+		}
+	}
+	if _, err := models.GetVisibleBill(ctx, w.db, viewer(w.rita), b.ID); !errors.Is(err, outlay.ErrNotFound) {
+		t.Errorf("requester: %v", err)
+	}
+	list, err := models.ListBills(ctx, w.db, viewer(w.rita), models.BillFilter{Limit: 10})
+	w.must(err)
+	if list.Total != 0 {
+		t.Errorf("requester lists %d bills", list.Total)
+	}
+}
