@@ -75,3 +75,7 @@ const (
 	ObjBillsAll     = "bills.all"
 	ObjBillsRelease = "bills.release"
 )
+
+// ObjImport is the permission object of importing setup data from spreadsheets (action
+// import): the /admin/import pages. Admins hold it.
+const ObjImport = "admin.import"

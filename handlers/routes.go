@@ -9,6 +9,7 @@ import (
 	"outlay/models"
 	"outlay/policy"
 	"outlay/views/expenses"
+	"outlay/views/imports"
 	"outlay/views/reports"
 	"outlay/views/travel"
 )
@@ -66,7 +67,7 @@ var navSections = []struct {
 	{"", []string{"/dashboard"}},
 	{"Spend", []string{"/requisitions", "/travel", "/expenses", "/approvals", "/purchase-orders", "/purchase-orders/to-order", "/requisitions/all", "/travel/all", "/expenses/all", "/vendors", reports.SpendPath}},
 	{"Setup", []string{"/admin/departments", "/admin/locations", "/admin/gl-accounts", "/admin/budgets", "/admin/approval-rules", "/admin/expense-categories", "/admin/mileage-rates", "/admin/per-diem-rates", "/admin/settings"}},
-	{"Administration", []string{"/admin/users", "/admin/roles", "/admin/sso", "/admin/security", "/admin/tokens", "/audit"}},
+	{"Administration", []string{"/admin/users", "/admin/roles", "/admin/sso", "/admin/security", "/admin/tokens", "/audit", imports.Path}},
 	{"You", []string{"/settings/tokens", "/settings/security", "/settings/notifications"}},
 }
 
@@ -145,6 +146,16 @@ func (s *Server) routeTable() []Route {
 
 		permitted(get, "/audit", "audit", policy.Read, s.auditPage).nav("Audit log"),
 		permitted(get, "/audit/export", "audit", policy.Export, s.auditExport),
+
+		// Imports of setup data: the page and templates, the upload, its preview (with the
+		// column mapping), the commit, and the progress a large one shows.
+		permitted(get, imports.Path, outlay.ObjImport, policy.Import, s.importPage).nav("Import"),
+		permitted(post, imports.Path, outlay.ObjImport, policy.Import, s.uploadImport).upload(),
+		permitted(get, imports.Path+"/templates/:file", outlay.ObjImport, policy.Import, s.importTemplate),
+		permitted(get, imports.Path+"/:id", outlay.ObjImport, policy.Import, s.importItem),
+		permitted(post, imports.Path+"/:id/mapping", outlay.ObjImport, policy.Import, s.importMapping),
+		permitted(post, imports.Path+"/:id/commit", outlay.ObjImport, policy.Import, s.commitImport),
+		permitted(get, imports.Path+"/:id/progress", outlay.ObjImport, policy.Import, s.importProgress),
 
 		permitted(get, "/settings/tokens", "tokens", policy.Read, s.ownTokensPage).nav("API tokens"),
 		permitted(post, "/settings/tokens", "tokens", policy.Create, s.createToken),

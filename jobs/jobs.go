@@ -152,6 +152,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	river.AddWorker(workers, &resetWorker{q: q})
 	river.AddWorker(workers, &sweepWorker{q: q})
 	river.AddWorker(workers, &dailyWorker{q: q})
+	river.AddWorker(workers, &importWorker{q: q})
 	rc := &river.Config{
 		Logger:               o.Logger.With("component", "jobs"),
 		Workers:              workers,

@@ -3,9 +3,11 @@ package models
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"gorm.io/gorm"
@@ -106,7 +108,10 @@ func GetImport(ctx context.Context, db *gorm.DB, id int64) (*Import, error) {
 // importFile reads import id's file.
 func importFile(ctx context.Context, db *gorm.DB, id int64) ([]byte, error) {
 	var f []byte
-	err := db.WithContext(ctx).Model(&Import{}).Where("id = ?", id).Select("file").Scan(&f).Error
+	err := db.WithContext(ctx).Raw(`SELECT file FROM imports WHERE id = ?`, id).Row().Scan(&f)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, outlay.NotFound("That import does not exist.")
+	}
 	return f, err
 }
 
@@ -228,4 +233,36 @@ func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 func jsonValue(v any) any {
 	b, _ := json.Marshal(v)
 	return gorm.Expr("?::jsonb", string(b))
+}
+
+// WriteImportFile writes rows of kind k as a file the import reads back: a header of the
+// columns' labels, then a row each. A template is the file of one example row.
+func WriteImportFile(w io.Writer, f sheet.Format, k *ImportKind, rows []ImportValues) error {
+	cols := make([]sheet.Column, len(k.Columns))
+	for i, c := range k.Columns {
+		cols[i] = sheet.Column{Key: c.Name, Title: c.Label}
+	}
+	sw, err := sheet.NewWriter(f, w, cols)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		vals := make([]any, len(k.Columns))
+		for i, c := range k.Columns {
+			vals[i] = r[c.Name]
+		}
+		if err := sw.Row(vals); err != nil {
+			return err
+		}
+	}
+	return sw.Close()
+}
+
+// ImportExample is kind k's example row, for its template.
+func ImportExample(k *ImportKind) ImportValues {
+	v := ImportValues{}
+	for _, c := range k.Columns {
+		v[c.Name] = c.Example
+	}
+	return v
 }

@@ -41,6 +41,7 @@ var objectLabels = map[string]string{
 
 	outlay.ObjSpendReport:    "Spend report",
 	outlay.ObjSpendReportAll: "Every department's spend",
+	outlay.ObjImport:         "Imports",
 }
 
 var actionLabels = map[string]string{
@@ -155,6 +156,7 @@ var catalog = []struct {
 	{p("admin.tokens", Delete), described{AreaAdministration, "Revoke anyone's API tokens"}},
 	{p("audit", Read), described{AreaAdministration, "Read the audit log"}},
 	{p("audit", Export), described{AreaAdministration, "Export the audit log"}},
+	{p(outlay.ObjImport, Import), described{AreaAdministration, "Import setup data from spreadsheets"}},
 
 	{p("tokens", Read), described{AreaAccount, "See own API tokens"}},
 	{p("tokens", Create), described{AreaAccount, "Create own API tokens"}},

@@ -99,10 +99,17 @@ func Read(r io.Reader, name string, lim Limits) (*Table, error) {
 	return t, nil
 }
 
-// trim drops blank rows and the empty cells at the end of each row.
+// trim drops blank rows and the empty cells at the end of each row, and takes off the
+// apostrophe Neutralise puts before text a spreadsheet would run, so that a file Outlay wrote
+// reads back as it was.
 func (t *Table) trim() {
 	rows, lines := t.Rows[:0], t.Lines[:0]
 	for i, r := range t.Rows {
+		for j, cell := range r {
+			if len(cell) > 1 && cell[0] == '\'' && Neutralise(cell[1:]) == cell {
+				r[j] = cell[1:]
+			}
+		}
 		n := len(r)
 		for n > 0 && strings.TrimSpace(r[n-1]) == "" {
 			n--

@@ -1,0 +1,295 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/audit"
+	"outlay/models"
+	"outlay/sheet"
+	"outlay/storage"
+	"outlay/views"
+	"outlay/views/imports"
+)
+
+// The import pages: /admin/import offers the kinds, their templates and the upload; an
+// uploaded file gets a page of its own that checks every row (the preview, whose column
+// mapping the admin may correct), commits it, and then shows its progress and result.
+
+func importKindView(k *models.ImportKind) imports.Kind {
+	v := imports.Kind{Name: k.Name, Label: k.Label}
+	var key []string
+	for _, name := range k.Key {
+		c, _ := k.Column(name)
+		key = append(key, strings.ToLower(strings.TrimSuffix(strings.SplitN(c.Label, " (", 2)[0], " ")))
+	}
+	v.Key = strings.Join(key, ", ")
+	for _, c := range k.Columns {
+		v.Columns = append(v.Columns, imports.Column{Name: c.Name, Label: c.Label, Help: c.Help, Required: c.Required})
+	}
+	return v
+}
+
+func (s *Server) importPage(c *fiber.Ctx) error {
+	return s.renderImportPage(c, http.StatusOK, c.Query("kind"), nil)
+}
+
+func (s *Server) renderImportPage(c *fiber.Ctx, status int, kind string, errs views.FieldErrors) error {
+	recent, err := models.RecentImports(c.UserContext(), tenantDB(c), 10)
+	if err != nil {
+		return err
+	}
+	p := imports.Page{CSRFToken: s.csrfToken(c), Kind: kind, Errors: errs, MaxMB: sheet.DefaultLimits.MaxBytes >> 20}
+	for _, k := range models.ImportKinds() {
+		p.Kinds = append(p.Kinds, importKindView(k))
+	}
+	for _, m := range recent {
+		p.Recent = append(p.Recent, imports.Recent{ID: m.ID, Kind: m.Kind, Filename: m.Filename, Status: m.Status, When: moment(m.CreatedAt),
+			Rows: m.TotalRows, Created: m.CreatedCount, Updated: m.UpdatedCount, Unchanged: m.UnchangedCount, Refused: m.RefusedCount})
+	}
+	return s.render(c, status, page{Title: "Import", Nav: imports.Path, Content: imports.ImportPage(p)})
+}
+
+// importTemplate sends a kind's template, as CSV or XLSX: its columns and an example row.
+func (s *Server) importTemplate(c *fiber.Ctx) error {
+	name, ext, _ := strings.Cut(c.Params("file"), ".")
+	k, ok := models.FindImportKind(name)
+	f, okFormat := sheet.ParseFormat(ext)
+	if !ok || !okFormat || f == sheet.JSONL {
+		return outlay.ErrNotFound
+	}
+	var b bytes.Buffer
+	if err := models.WriteImportFile(&b, f, k, []models.ImportValues{models.ImportExample(k)}); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, f.ContentType())
+	c.Set(fiber.HeaderContentDisposition, storage.ContentDisposition(k.Name+"-template."+f.Ext()))
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(b.Bytes())
+}
+
+// uploadImport reads an uploaded file (streamed from the connection, cut off past the
+// import's size cap), checks that it is a file it claims to be, keeps it, and opens its
+// preview. A file that cannot be read comes back beside the form with what is wrong.
+func (s *Server) uploadImport(c *fiber.Ctx) error {
+	kind := ""
+	if v := s.multipartFields(c)["kind"]; len(v) > 0 {
+		kind = v[0]
+	}
+	k, ok := models.FindImportKind(kind)
+	if !ok {
+		return s.renderImportPage(c, http.StatusUnprocessableEntity, kind, views.FieldErrors{"kind": "Choose what the file holds."})
+	}
+	f, err := s.uploadedFile(c, "file")
+	if v, refused := outlay.AsValidation(err); refused {
+		v["file"] = "Choose a CSV or Excel file to import."
+		return s.renderImportPage(c, http.StatusUnprocessableEntity, kind, v)
+	}
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, sheet.DefaultLimits.MaxBytes+1))
+	if err != nil {
+		return err
+	}
+	t, plan, err := models.ReadImportFile(k, data, f.FileName())
+	if v, refused := outlay.AsValidation(err); refused {
+		return s.renderImportPage(c, http.StatusUnprocessableEntity, kind, v)
+	}
+	if err != nil {
+		return err
+	}
+	m, err := models.SaveImportUpload(c.UserContext(), tenantDB(c), currentUser(c).UserID, k, storage.SanitizeFilename(f.FileName()), data, t, plan)
+	if err != nil {
+		return err
+	}
+	return redirect(c, imports.ItemPath(m.ID))
+}
+
+// importItem shows an import: its preview until committed, then its progress and result.
+func (s *Server) importItem(c *fiber.Ctx) error {
+	m, err := s.importOf(c)
+	if err != nil {
+		return err
+	}
+	if m.Status != models.ImportUploaded {
+		return s.render(c, http.StatusOK, page{Title: "Import", Nav: imports.Path, Content: imports.ProgressPage(importProgressView(m))})
+	}
+	return s.renderImportPreview(c, http.StatusOK, m, nil)
+}
+
+func (s *Server) importOf(c *fiber.Ctx) (*models.Import, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return models.GetImport(c.UserContext(), tenantDB(c), id)
+}
+
+func (s *Server) renderImportPreview(c *fiber.Ctx, status int, m *models.Import, planErr error) error {
+	k, _ := models.FindImportKind(m.Kind)
+	t, res, err := models.PreviewImport(c.UserContext(), tenantDB(c), m, grantor(c))
+	v, refused := outlay.AsValidation(err)
+	if err != nil && !refused && !errors.Is(err, models.ErrImportRefused) {
+		return err
+	}
+	p := imports.Preview{ID: m.ID, CSRFToken: s.csrfToken(c), Kind: importKindView(k), Filename: m.Filename,
+		Background: m.TotalRows > models.ImportJobRows}
+	if t != nil {
+		p.FileInfo = fileInfo(t, m.TotalRows)
+		p.FileColumns = fileColumns(t, m.Plan())
+	}
+	if planErr != nil {
+		v, refused = outlay.AsValidation(planErr)
+	}
+	if refused {
+		p.MappingError = strings.TrimSpace(v["mapping"] + " " + v["file"])
+		status = http.StatusUnprocessableEntity
+	}
+	if res != nil {
+		p.Total, p.Created, p.Updated, p.Unchanged, p.Refused = res.Rows, res.Created, res.Updated, res.Unchanged, res.Refused
+		p.Shown, p.Rows = importRowsView(k, m.Plan(), res.Sample)
+	}
+	return s.render(c, status, page{Title: "Import " + k.Label, Nav: imports.Path, Content: imports.PreviewPage(p),
+		Partials: partials{imports.PreviewID: imports.PreviewSection(p)}})
+}
+
+// fileInfo describes how a file was read: "CSV (Windows-1252, semicolon-separated), 12 rows".
+func fileInfo(t *sheet.Table, rows int) string {
+	info := t.Format.Label()
+	if t.Format == sheet.CSV {
+		info += fmt.Sprintf(" (%s, %s-separated)", t.Encoding, sheet.DelimiterName(t.Delimiter))
+	}
+	return info + ", " + imports.Plural(rows, "row", "rows")
+}
+
+func fileColumns(t *sheet.Table, p models.ImportPlan) []imports.FileColumn {
+	out := make([]imports.FileColumn, len(p.Mapping))
+	for i := range out {
+		out[i] = imports.FileColumn{Index: i, Header: "Column " + strconv.Itoa(i+1), Mapped: p.Mapping[i]}
+		if p.HeaderRow >= 0 && i < len(t.Rows[p.HeaderRow]) && strings.TrimSpace(t.Rows[p.HeaderRow][i]) != "" {
+			out[i].Header = t.Rows[p.HeaderRow][i]
+		}
+	}
+	return out
+}
+
+// importRowsView lays out rows under the kind's columns that the file has.
+func importRowsView(k *models.ImportKind, p models.ImportPlan, rows []models.ImportRow) ([]imports.Column, []imports.Row) {
+	var shown []imports.Column
+	for _, c := range importKindView(k).Columns {
+		for _, m := range p.Mapping {
+			if m == c.Name {
+				shown = append(shown, c)
+				break
+			}
+		}
+	}
+	out := make([]imports.Row, len(rows))
+	for i, r := range rows {
+		out[i] = imports.Row{Line: r.Line, Outcome: r.Outcome, RowError: r.Errors[""]}
+		for _, c := range shown {
+			out[i].Cells = append(out[i].Cells, imports.Cell{Value: r.Values[c.Name], Error: r.Errors[c.Name]})
+		}
+		for field, msg := range r.Errors {
+			if _, ok := k.Column(field); ok && field != "" && !slicesHasColumn(shown, field) {
+				out[i].RowError = strings.TrimSpace(out[i].RowError + " " + msg)
+			}
+		}
+	}
+	return shown, out
+}
+
+func slicesHasColumn(cols []imports.Column, name string) bool {
+	for _, c := range cols {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// importMapping takes a corrected mapping (a select per column of the file) and checks the
+// file again with it.
+func (s *Server) importMapping(c *fiber.Ctx) error {
+	m, err := s.importOf(c)
+	if err != nil {
+		return err
+	}
+	for i := range m.Mapping {
+		m.Mapping[i] = strings.TrimSpace(c.FormValue("col_" + strconv.Itoa(i)))
+	}
+	k, _ := models.FindImportKind(m.Kind)
+	planErr := k.CheckPlan(m.Plan())
+	if planErr == nil {
+		if err := models.SetImportPlan(c.UserContext(), tenantDB(c), m.ID, m.Plan()); err != nil {
+			return err
+		}
+	}
+	if !isHTMX(c) && planErr == nil {
+		return redirect(c, imports.ItemPath(m.ID))
+	}
+	return s.renderImportPreview(c, http.StatusOK, m, planErr)
+}
+
+// commitImport writes an import: a small file at once, a large one through a job whose
+// progress its page shows.
+func (s *Server) commitImport(c *fiber.Ctx) error {
+	m, err := s.importOf(c)
+	if err != nil {
+		return err
+	}
+	if m.Status != models.ImportUploaded {
+		return redirect(c, imports.ItemPath(m.ID))
+	}
+	if m.TotalRows > models.ImportJobRows && s.jobs != nil {
+		queued, err := models.QueueImport(c.UserContext(), tenantDB(c), m.ID)
+		if err != nil {
+			return err
+		}
+		if queued {
+			if err := s.jobs.RunImport(c.UserContext(), tenantOf(c).Slug, m.ID, audit.ActorFrom(c.UserContext())); err != nil {
+				return err
+			}
+		}
+		return redirect(c, imports.ItemPath(m.ID))
+	}
+	if _, err := models.CommitImport(c.UserContext(), tenantDB(c), tenantDB(c), m.ID, grantor(c)); err != nil {
+		return err
+	}
+	return redirect(c, imports.ItemPath(m.ID))
+}
+
+// importProgress is the progress bar (or, once done, the result) that the page polls.
+func (s *Server) importProgress(c *fiber.Ctx) error {
+	m, err := s.importOf(c)
+	if err != nil {
+		return err
+	}
+	return sendHTML(c, imports.ProgressPanel(importProgressView(m)))
+}
+
+func importProgressView(m *models.Import) imports.Progress {
+	k, _ := models.FindImportKind(m.Kind)
+	p := imports.Progress{ID: m.ID, Kind: k.Label, Filename: m.Filename, Status: m.Status, Message: m.Message,
+		Done: m.DoneRows, Total: m.TotalRows, Percent: m.Percent(), Finished: m.Finished(),
+		Created: m.CreatedCount, Updated: m.UpdatedCount, Unchanged: m.UnchangedCount, Refused: m.RefusedCount}
+	if m.Result != nil {
+		var refused []models.ImportRow
+		for _, r := range m.Result.Sample {
+			if r.Outcome == models.ImportRefused {
+				refused = append(refused, r)
+			}
+		}
+		p.Shown, p.Rows = importRowsView(k, m.Plan(), refused)
+	}
+	return p
+}

@@ -1,0 +1,184 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+	"outlay/sheet"
+)
+
+func importAsAdmin(t *testing.T) (*testutil.App, *testutil.Client, *testutil.Env) {
+	env, acme := testutil.NewTenant(t)
+	app := testutil.NewApp(t, env)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	c := app.Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+	c.Get("/admin/import")
+	return app, c, env
+}
+
+// importResult reads an import's result counts: "Rows 2, Created 2, ...".
+func importResult(res *testutil.Response) string {
+	var parts []string
+	res.Doc.Find("#import-result li").Each(func(_ int, li *goquerySelection) {
+		parts = append(parts, strings.Join(strings.Fields(li.Text()), " "))
+	})
+	return strings.Join(parts, ", ")
+}
+
+func uploadImport(c *testutil.Client, kind, filename string, body []byte) *testutil.Response {
+	return c.UploadWith("/admin/import", url.Values{"kind": {kind}}, "file", filename, "application/octet-stream", body)
+}
+
+// An admin uploads a file, reads every row's problems beside it in the preview, corrects
+// the column mapping there, imports, and reads the counts.
+func TestImportPreviewMappingAndCommit(t *testing.T) {
+	t.Parallel()
+	_, c, _ := importAsAdmin(t)
+	// Windows-1252, semicolons, a header the kind does not know ("Lieferant").
+	file := []byte("Lieferant;Payment terms (days);Currency\nM\xfcller GmbH;30;EUR\nAcme;soon;USD\n")
+	res := uploadImport(c, "vendors", "vendors.csv", file)
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/admin/import/") {
+		t.Fatalf("upload: %d %q %s", res.Status, res.Location(), res.Text(".field-error"))
+	}
+	item := res.Location()
+	page := c.Get(item)
+	if info := page.Text(".page-header p"); !strings.Contains(info, "Windows-1252, semicolon-separated") || !strings.Contains(info, "2 rows") {
+		t.Errorf("file info: %q", info)
+	}
+	// Without a name column nothing can be checked: the preview says so.
+	if msg := page.Text("#mapping-error"); !strings.Contains(msg, "“Name”") {
+		t.Fatalf("mapping error: %q", msg)
+	}
+	c.Header.Set("HX-Request", "true")
+	c.Header.Set("HX-Target", "import-preview")
+	res = c.Post(item+"/mapping", url.Values{"col_0": {"name"}, "col_1": {"payment_terms"}, "col_2": {"currency"}})
+	c.Header.Del("HX-Request")
+	c.Header.Del("HX-Target")
+	if res.Status != http.StatusOK || res.Doc.Find("#import-preview").Length() != 1 || res.Doc.Find(".page-header").Length() != 0 {
+		t.Fatalf("mapping answer: %d %s", res.Status, res.Body)
+	}
+	bad := res.Doc.Find(`tr[data-line="3"]`)
+	if !strings.Contains(bad.Find(".field-error").Text(), "whole number of days") {
+		t.Fatalf("row 3's problem: %q", bad.Text())
+	}
+	if res.Doc.Find("#commit-button").Length() != 0 || !strings.Contains(res.Text("#commit-refused"), "1 row has problems") {
+		t.Fatalf("a file with a refused row may be imported: %s", res.Text("#import-preview"))
+	}
+	// The mapping was kept: the page shows it, and a good file imports.
+	if v, _ := c.Get(item).Doc.Find("#map-0 option[selected]").Attr("value"); v != "name" {
+		t.Errorf("mapping kept: %q", v)
+	}
+	res = uploadImport(c, "vendors", "good.csv", []byte("Name,Payment terms (days),Currency\nAcme,30,USD\nBeta,15,EUR\n"))
+	item = res.Location()
+	page = c.Get(item)
+	if got := page.Text("#commit-button"); got != "Import 2 rows" {
+		t.Fatalf("commit button %q; preview %s", got, page.Text("#import-preview"))
+	}
+	res = c.Post(item+"/commit", url.Values{})
+	if res.Status != http.StatusSeeOther || res.Location() != item {
+		t.Fatalf("commit: %d %q", res.Status, res.Location())
+	}
+	result := c.Get(item)
+	if got := importResult(result); got != "Rows 2, Created 2, Updated 0, Unchanged 0" {
+		t.Fatalf("result: %q", got)
+	}
+	// Again: nothing to change.
+	res = uploadImport(c, "vendors", "again.csv", []byte("name,payment_terms,currency\nAcme,30,USD\nBeta,20,EUR\n"))
+	c.Post(res.Location()+"/commit", url.Values{})
+	if got := importResult(c.Get(res.Location())); got != "Rows 2, Created 0, Updated 1, Unchanged 1" {
+		t.Fatalf("second result: %q", got)
+	}
+}
+
+// A file that is not what it claims is refused beside the upload form, with what is wrong.
+func TestImportRefusesBadFiles(t *testing.T) {
+	t.Parallel()
+	_, c, env := importAsAdmin(t)
+	acme, _ := env.Registry.Lookup("acme")
+	garbage := make([]byte, 1<<20)
+	for i := range garbage {
+		garbage[i] = byte(i*7919 + i/13)
+	}
+	cases := []struct {
+		name, filename string
+		data           []byte
+		words          string
+	}{
+		{"empty", "v.csv", nil, "This file is empty."},
+		{"blank", "v.csv", []byte("\n\n"), "This file is empty."},
+		{"header only", "v.csv", []byte("name,payment_terms\n"), "a header row but no rows"},
+		{"binary", "v.csv", garbage, "binary data"},
+		{"50 MB", "v.csv", make([]byte, 50<<20), "larger than 20 MB"},
+		{"text named xlsx", "v.xlsx", []byte("name\nAcme\n"), "not an Excel workbook"},
+		{"utf-16 without bom", "v.csv", []byte("n\x00a\x00m\x00e\x00\n\x00A\x00c\x00m\x00e\x00\n\x00"), "UTF-16"},
+		{"pdf", "v.pdf", []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00"), "not a CSV or Excel"},
+	}
+	for _, tc := range cases {
+		res := uploadImport(c, "vendors", tc.filename, tc.data)
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#file-error"), tc.words) {
+			t.Errorf("%s: %d %q, want 422 with %q", tc.name, res.Status, res.Text("#file-error"), tc.words)
+		}
+	}
+	var n int
+	env.DB(t, acme).Raw(`SELECT count(*) FROM imports`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d refused files kept", n)
+	}
+}
+
+// Templates download as CSV and XLSX, and read back as the kind's columns.
+func TestImportTemplates(t *testing.T) {
+	t.Parallel()
+	_, c, _ := importAsAdmin(t)
+	for _, k := range models.ImportKinds() {
+		for _, ext := range []string{"csv", "xlsx"} {
+			res := c.Get("/admin/import/templates/" + k.Name + "." + ext)
+			if res.Status != http.StatusOK {
+				t.Fatalf("%s.%s: %d", k.Name, ext, res.Status)
+			}
+			tbl, err := sheet.Read(strings.NewReader(res.Body), k.Name+"."+ext, sheet.DefaultLimits)
+			if err != nil {
+				t.Fatalf("%s.%s: %v", k.Name, ext, err)
+			}
+			plan := k.DetectPlan(tbl.Rows)
+			if plan.HeaderRow != 0 || k.CheckPlan(plan) != nil || len(tbl.Rows) != 2 {
+				t.Errorf("%s.%s reads as %+v (%v)", k.Name, ext, plan, k.CheckPlan(plan))
+			}
+		}
+	}
+	if res := c.Get("/admin/import/templates/planets.csv"); res.Status != http.StatusNotFound {
+		t.Errorf("unknown kind: %d", res.Status)
+	}
+}
+
+// A file over a thousand rows is imported by a job; its page shows the progress fragment
+// until the job is done, then the result.
+func TestImportLargeFileRunsAsJob(t *testing.T) {
+	t.Parallel()
+	app, c, _ := importAsAdmin(t)
+	var b strings.Builder
+	b.WriteString("name,payment_terms,currency\n")
+	for i := range 1500 {
+		fmt.Fprintf(&b, "Vendor %04d,30,USD\n", i)
+	}
+	item := uploadImport(c, "vendors", "many.csv", []byte(b.String())).Location()
+	if !strings.Contains(c.Get(item).Text("#import-preview"), "imported in the background") {
+		t.Fatal("the preview does not say the import runs in the background")
+	}
+	c.Post(item+"/commit", url.Values{})
+	page := c.Get(item)
+	if page.Doc.Find("#import-progress").Length() != 1 {
+		t.Fatalf("no progress panel: %s", page.Body)
+	}
+	app.WaitJobs(t)
+	frag := c.Get(item + "/progress")
+	if frag.Doc.Find("progress").Length() != 0 || !strings.Contains(importResult(frag), "Created 1500") {
+		t.Fatalf("progress after the job: %s", frag.Body)
+	}
+}

@@ -1,0 +1,64 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"outlay/audit"
+	"outlay/models"
+	"outlay/tenancy"
+)
+
+// KindImport commits a large import of setup data.
+const KindImport = "import"
+
+// ImportArgs commits import ImportID of a tenant, as the admin who committed it.
+type ImportArgs struct {
+	Tenant   string `json:"tenant"`
+	ImportID int64  `json:"import_id"`
+	UserID   int64  `json:"user_id"`
+	Label    string `json:"label"` // the admin's email, as the audit log shows them
+	IP       string `json:"ip"`
+}
+
+// Kind is the job kind.
+func (ImportArgs) Kind() string { return KindImport }
+
+// RunImport queues the commit of an import the admin committed (a large file: the page
+// shows its progress meanwhile).
+func (q *Queue) RunImport(ctx context.Context, slug string, id int64, by audit.Actor) error {
+	_, err := q.client.Insert(ctx, ImportArgs{Tenant: slug, ImportID: id, UserID: by.ID, Label: by.Label, IP: by.IP},
+		&river.InsertOpts{MaxAttempts: 3})
+	return err
+}
+
+type importWorker struct {
+	river.WorkerDefaults[ImportArgs]
+	q *Queue
+}
+
+// Timeout allows an import of the largest file (200,000 rows) to finish.
+func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 30 * time.Minute }
+
+// Work writes the import in one transaction, reporting progress on the import's row through
+// another connection. A run cut short (a server that stopped) wrote nothing and is run again.
+func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
+	ctx = tenancy.Background(ctx)
+	q, a := w.q, job.Args
+	_, db, release, err := q.tenantDB(ctx, a.Tenant)
+	if err != nil {
+		return q.failed(err)
+	}
+	defer release()
+	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorUser, ID: a.UserID, Label: a.Label, IP: a.IP})
+	m, err := models.CommitImport(ctx, db, db, a.ImportID, models.ByPerson(a.UserID))
+	if err != nil {
+		q.opts.Logger.Error("import failed", "tenant", a.Tenant, "import_id", a.ImportID, "err", err)
+		return q.failed(err)
+	}
+	q.opts.Logger.Info("import finished", "tenant", a.Tenant, "import_id", a.ImportID, "status", m.Status,
+		"created", m.CreatedCount, "updated", m.UpdatedCount, "unchanged", m.UnchangedCount, "refused", m.RefusedCount)
+	return nil
+}

@@ -1,0 +1,121 @@
+// Package imports holds the import pages: choosing a kind and a file (with templates to start
+// from), the preview that maps the file's columns and shows every row's problems beside it,
+// the progress of a large import, and its result.
+package imports
+
+import (
+	"strconv"
+
+	"outlay/views"
+)
+
+// Path is the import page; the rest hang under it.
+const Path = "/admin/import"
+
+// Element ids htmx targets.
+const (
+	PreviewID  = "import-preview"  // the preview, replaced when the mapping changes
+	ProgressID = "import-progress" // the progress bar, polled until the import is done
+)
+
+// ItemPath is an import's page: its preview, progress or result.
+func ItemPath(id int64) string { return Path + "/" + strconv.FormatInt(id, 10) }
+
+// MappingPath takes a corrected mapping.
+func MappingPath(id int64) string { return ItemPath(id) + "/mapping" }
+
+// CommitPath commits an import.
+func CommitPath(id int64) string { return ItemPath(id) + "/commit" }
+
+// ProgressPath is the progress fragment.
+func ProgressPath(id int64) string { return ItemPath(id) + "/progress" }
+
+// TemplatePath is kind's template in format ("csv" or "xlsx").
+func TemplatePath(kind, format string) string { return Path + "/templates/" + kind + "." + format }
+
+// Column is one column of a kind.
+type Column struct {
+	Name, Label, Help string
+	Required          bool
+}
+
+// Kind is a kind of setup data the page offers.
+type Kind struct {
+	Name, Label string
+	Key         string // what names a record, as people read it: "email"
+	Columns     []Column
+}
+
+// Recent is an earlier import in the list.
+type Recent struct {
+	ID                                         int64
+	Kind, Filename, Status, When               string
+	Rows, Created, Updated, Unchanged, Refused int
+}
+
+// Page is the import page.
+type Page struct {
+	CSRFToken string
+	Kinds     []Kind
+	Kind      string // the kind chosen
+	Errors    views.FieldErrors
+	Recent    []Recent
+	MaxMB     int64
+}
+
+// FileColumn is a column of the uploaded file and what it is read as.
+type FileColumn struct {
+	Index  int
+	Header string // the file's header cell, or "Column 3" without a header
+	Mapped string // a kind's column name, or "" to leave it out
+}
+
+// Cell is one value of a row, with its problem.
+type Cell struct {
+	Value, Error string
+}
+
+// Row is one row of the preview.
+type Row struct {
+	Line     int
+	Outcome  string
+	Cells    []Cell // in the order of Preview.Shown
+	RowError string
+}
+
+// Preview is an uploaded file checked row by row.
+type Preview struct {
+	ID                                 int64
+	CSRFToken                          string
+	Kind                               Kind
+	Filename, FileInfo                 string
+	FileColumns                        []FileColumn
+	MappingError                       string
+	Shown                              []Column // the kind's columns the file has
+	Rows                               []Row
+	Total, Created, Updated, Unchanged int
+	Refused                            int
+	Background                         bool // the commit runs as a job, with a progress bar
+	Done                               bool // already committed: show its outcome instead
+}
+
+// Progress is a committed import: its bar while it runs, its result once done.
+type Progress struct {
+	ID                                   int64
+	Kind, Filename, Status, Message      string
+	Done, Total, Percent                 int
+	Finished                             bool
+	Created, Updated, Unchanged, Refused int
+	Rows                                 []Row
+	Shown                                []Column
+}
+
+// Plural writes n with its noun: "1 row", "2 rows".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
