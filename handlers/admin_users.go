@@ -30,33 +30,11 @@ const managerChoices = 1000
 
 func (s *Server) usersPage(c *fiber.Ctx) error {
 	ctx, db := c.UserContext(), tenantDB(c)
-	roles, err := models.RoleSummaries(ctx, db)
+	l, f, err := s.userFilter(c)
 	if err != nil {
 		return err
 	}
-	counts, err := models.CountUsers(ctx, db)
-	if err != nil {
-		return err
-	}
-	f := users.Filter{}
-	f.Q, f.Page = listQuery(c)
-	l := users.List{CSRF: s.csrfToken(c), CanCreate: s.can(c, usersCreate), CanUpdate: s.can(c, usersUpdate),
-		Counts: users.Counts{All: counts.All(), Active: counts.Active, Invited: counts.Invited, Deactivated: counts.Deactivated}}
-	for _, r := range roles {
-		l.Roles = append(l.Roles, users.Option{Value: r.Name, Label: r.Label})
-		if r.Name == c.Query("role") {
-			f.Role = r.Name
-		}
-	}
-	for _, st := range []struct {
-		status string
-		n      int
-	}{{models.UserActive, counts.Active}, {models.UserInvited, counts.Invited}, {models.UserDeactivated, counts.Deactivated}} {
-		l.Statuses = append(l.Statuses, users.Option{Value: st.status, Label: fmt.Sprintf("%s (%d)", users.StatusLabel(st.status), st.n)})
-		if st.status == c.Query("status") {
-			f.Status = st.status
-		}
-	}
+	l.ExportURL = exportURL(c, users.ListPath)
 	list, err := listUsersPage(ctx, db, &f)
 	if err != nil {
 		return err
@@ -78,6 +56,60 @@ func (s *Server) usersPage(c *fiber.Ctx) error {
 	p := page{Title: "Users", Nav: users.ListPath, Content: users.ListPage(l),
 		Partials: partials{users.ResultsID: users.Results(l)}, PushURL: l.Filter.URL(l.Filter.Page)}
 	return s.render(c, http.StatusOK, p)
+}
+
+// userFilter reads the people list's filters from the address, with the choices its filters
+// offer: the list page and its export read them here.
+func (s *Server) userFilter(c *fiber.Ctx) (users.List, users.Filter, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	var l users.List
+	var f users.Filter
+	roles, err := models.RoleSummaries(ctx, db)
+	if err != nil {
+		return l, f, err
+	}
+	counts, err := models.CountUsers(ctx, db)
+	if err != nil {
+		return l, f, err
+	}
+	f.Q, f.Page = listQuery(c)
+	l = users.List{CSRF: s.csrfToken(c), CanCreate: s.can(c, usersCreate), CanUpdate: s.can(c, usersUpdate),
+		Counts: users.Counts{All: counts.All(), Active: counts.Active, Invited: counts.Invited, Deactivated: counts.Deactivated}}
+	for _, r := range roles {
+		l.Roles = append(l.Roles, users.Option{Value: r.Name, Label: r.Label})
+		if r.Name == c.Query("role") {
+			f.Role = r.Name
+		}
+	}
+	for _, st := range []struct {
+		status string
+		n      int
+	}{{models.UserActive, counts.Active}, {models.UserInvited, counts.Invited}, {models.UserDeactivated, counts.Deactivated}} {
+		l.Statuses = append(l.Statuses, users.Option{Value: st.status, Label: fmt.Sprintf("%s (%d)", users.StatusLabel(st.status), st.n)})
+		if st.status == c.Query("status") {
+			f.Status = st.status
+		}
+	}
+	return l, f, nil
+}
+
+// userExport exports the people list.
+var userExport = &listExport{name: "users",
+	columns: cols("id", "ID", "name", "Name", "email", "Email", "status", "Status", "roles", "Roles", "department", "Department",
+		"manager", "Manager", "two_factor", "Two-factor", "created_at", "Added"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		_, f, err := s.userFilter(c)
+		ctx, db := c.UserContext(), tenantDB(c)
+		return func(emit func(...any) error) (int, error) {
+			return models.EachUser(ctx, db, models.UserFilter{Query: f.Q, Role: f.Role, Status: f.Status}, func(u models.UserSummary) error {
+				roles := make([]string, len(u.Roles))
+				for i, r := range u.Roles {
+					roles[i] = r.Label
+				}
+				return emit(u.ID, u.Name, u.Email, users.StatusLabel(u.Status), strings.Join(roles, ", "), u.DepartmentName, u.ManagerName, u.TwoFactor, u.CreatedAt)
+			})
+		}, err
+	},
 }
 
 // listUsersPage reads the filter's page of people; a page past the end shows the last one.

@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -16,11 +14,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
 
+	"outlay"
 	"outlay/audit"
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
-	"outlay/sheet"
 	"outlay/views"
 	"outlay/views/auditlog"
 	"outlay/views/expenses"
@@ -28,9 +26,6 @@ import (
 	"outlay/views/requisitions"
 	"outlay/views/users"
 )
-
-// maxExportRows bounds one export; a larger one asks for narrower filters.
-const maxExportRows = 1_000_000
 
 var auditActions = []auditlog.Option{
 	{Value: "create", Label: "Created"}, {Value: "update", Label: "Changed"},
@@ -121,47 +116,31 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 		p.FirstURL = "/audit?" + q.encode(nil)
 	}
 	if s.can(c, policy.Permission{Object: "audit", Action: policy.Export}) {
-		p.ExportURL = "/audit/export?" + q.encode(nil)
+		p.ExportURL = exportURL(c, "/audit")
 	}
 	return s.render(c, status, page{Title: "Audit log", Nav: "/audit", Content: auditlog.LogPage(p)})
 }
 
-func (s *Server) auditExport(c *fiber.Ctx) error {
-	ctx, db := c.UserContext(), tenantDB(c)
-	form, f, errs := auditFilter(c)
-	if len(errs) > 0 {
-		return fiber.NewError(http.StatusUnprocessableEntity, "fix the filter's dates first")
-	}
-	f.Before = 0
-	var buf strings.Builder
-	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"id", "at_utc", "actor_type", "actor_id", "actor", "action", "event", "subject", "object", "record_id", "changed", "old", "new", "details", "request_id", "ip"})
-	jsonText := func(m map[string]any) string {
-		if m == nil {
-			return ""
+// auditExport is the audit log's export: every row the filter selects, newest first, values
+// as stored (JSON as JSON text), read in one query and written as they come.
+var auditExport = &listExport{name: "audit-log",
+	columns: cols("id", "id", "at_utc", "at_utc", "actor_type", "actor_type", "actor_id", "actor_id", "actor", "actor",
+		"action", "action", "event", "event", "subject", "subject", "object", "object", "record_id", "record_id",
+		"changed", "changed", "old", "old", "new", "new", "details", "details", "request_id", "request_id", "ip", "ip"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		_, f, errs := auditFilter(c)
+		if len(errs) > 0 {
+			return nil, outlay.ValidationErrors(errs)
 		}
-		b, _ := json.Marshal(m)
-		return string(b)
-	}
-	n, err := models.EachAuditEntry(ctx, db, f, maxExportRows, func(e models.AuditEntry) error {
-		row := []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), e.ActorType, strconv.FormatInt(e.ActorID, 10), e.ActorLabel,
-			e.Action, e.Event, e.Subject, e.TableName, e.RecordID, strings.Join(e.Changed, " "), jsonText(e.Old), jsonText(e.New), jsonText(e.Details), e.RequestID, e.IP}
-		for i := range row {
-			row[i] = sheet.Neutralise(row[i])
-		}
-		return w.Write(row)
-	})
-	if err != nil {
-		return err
-	}
-	w.Flush()
-	if err := audit.Event(ctx, db, "export", "audit log", map[string]any{"rows": n, "filter": filterQuery(form).encode(nil)}); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="audit-%s-%s.csv"`, tenantOf(c).Slug, time.Now().UTC().Format("20060102-150405")))
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(buf.String())
+		f.Before = 0
+		ctx, db := c.UserContext(), tenantDB(c)
+		return func(emit func(...any) error) (int, error) {
+			return models.StreamAuditLog(ctx, db, f, func(r *models.AuditRecord) error {
+				return emit(r.ID, r.At, r.ActorType, r.ActorID, r.ActorLabel, r.Action, r.Event.String, r.Subject.String,
+					r.TableName.String, r.RecordID.String, r.Changed.String, r.Old.String, r.New.String, r.Details.String, r.RequestID, r.IP)
+			})
+		}, nil
+	},
 }
 
 // tableLabel names a table as people read it.

@@ -32,19 +32,18 @@ const maxReceiptBytes = 10 << 20
 func (s *Server) myExpenses(c *fiber.Ctx) error  { return s.expenseList(c, false) }
 func (s *Server) allExpenses(c *fiber.Ctx) error { return s.expenseList(c, true) }
 
-// expenseList shows the person's own reports, or (everyone) every submitted one they may
-// see, with search, filters and pages.
-func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
-	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+// expenseFilter reads an expense list's filters from the address: the list page and its
+// export read them here, so an export holds what the page shows.
+func (s *Server) expenseFilter(c *fiber.Ctx, everyone bool) (expenses.List, expenses.Filter, models.ExpenseFilter, error) {
 	l := expenses.List{Title: "My expenses", Everyone: everyone, CanCreate: s.can(c, expensesCreate)}
 	f := expenses.Filter{Base: expenses.ListPath}
 	f.Q, f.Page = listQuery(c)
 	mf := models.ExpenseFilter{Mine: !everyone, Query: f.Q}
 	if everyone {
 		l.Title, f.Base = "All expense reports", expenses.AllPath
-		depts, err := models.Departments(ctx, db)
+		depts, err := models.Departments(c.UserContext(), tenantDB(c))
 		if err != nil {
-			return err
+			return l, f, mf, err
 		}
 		for _, d := range depts {
 			id := strconv.FormatInt(d.ID, 10)
@@ -59,6 +58,40 @@ func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
 			f.Status, mf.Status = st, st
 		}
 	}
+	return l, f, mf, nil
+}
+
+// expenseExport exports an expense list (the person's own reports, or everyone's).
+func expenseExport(everyone bool) *listExport {
+	name := "expenses"
+	if everyone {
+		name = "all-expenses"
+	}
+	return &listExport{name: name,
+		columns: cols("id", "ID", "number", "Number", "status", "Status", "title", "Title", "owner", "Owner", "department", "Department",
+			"period_from", "From", "period_to", "To", "currency", "Currency", "total", "Total", "lines", "Lines", "updated_at", "Updated"),
+		rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+			_, _, mf, err := s.expenseFilter(c, everyone)
+			ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+			return func(emit func(...any) error) (int, error) {
+				return models.EachExpense(ctx, db, v, mf, func(r models.ExpenseSummary) error {
+					return emit(r.ID, r.Number, expenses.StatusLabel(r.Status), r.Title, r.OwnerName, r.DepartmentName,
+						r.PeriodFrom, r.PeriodTo, r.Currency, amount(r.TotalMinor, r.Currency), r.LineCount, r.UpdatedAt)
+				})
+			}, err
+		},
+	}
+}
+
+// expenseList shows the person's own reports, or (everyone) every submitted one they may
+// see, with search, filters and pages.
+func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
+	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+	l, f, mf, err := s.expenseFilter(c, everyone)
+	if err != nil {
+		return err
+	}
+	l.ExportURL = exportURL(c, f.Base)
 	counts, err := models.CountExpensesByStatus(ctx, db, v, mf)
 	if err != nil {
 		return err

@@ -26,31 +26,11 @@ var (
 
 func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 	ctx, db := c.UserContext(), tenantDB(c)
-	counts, err := models.PurchaseOrderCounts(ctx, db)
+	l, mf, err := purchaseOrderFilter(c)
 	if err != nil {
 		return err
 	}
-	vendors, err := models.PurchaseOrderVendors(ctx, db)
-	if err != nil {
-		return err
-	}
-	l := purchasing.List{Open: counts[models.POOpen] + counts[models.POPartiallyReceived]}
-	l.Filter.Q, l.Filter.Page = listQuery(c)
-	for _, st := range purchasing.Statuses {
-		l.All += counts[st]
-		l.Statuses = append(l.Statuses, purchasing.Option{Value: st, Label: fmt.Sprintf("%s (%d)", purchasing.StatusLabel(st), counts[st])})
-		if st == c.Query("status") {
-			l.Filter.Status = st
-		}
-	}
-	mf := models.PurchaseOrderFilter{Query: l.Filter.Q, Status: l.Filter.Status, Limit: purchasing.PerPage}
-	for _, v := range vendors {
-		id := strconv.FormatInt(v.ID, 10)
-		l.Vendors = append(l.Vendors, purchasing.Option{Value: id, Label: v.Name})
-		if id == c.Query("vendor") {
-			l.Filter.Vendor, mf.VendorID = id, v.ID
-		}
-	}
+	l.ExportURL, mf.Limit = exportURL(c, purchasing.ListPath), purchasing.PerPage
 	list, err := fetchPage(&l.Filter.Page, purchasing.PerPage, func(offset int) (models.PurchaseOrderList, error) {
 		mf.Offset = offset
 		return models.ListPurchaseOrders(ctx, db, mf)
@@ -66,6 +46,54 @@ func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 	p := page{Title: "Purchase orders", Nav: purchasing.ListPath, Content: purchasing.ListPage(l),
 		Partials: partials{purchasing.ResultsID: purchasing.Results(l)}, PushURL: l.Filter.URL(l.Filter.Page)}
 	return s.render(c, http.StatusOK, p)
+}
+
+// purchaseOrderFilter reads the order list's filters from the address, with the choices its
+// filters offer: the list page and its export read them here.
+func purchaseOrderFilter(c *fiber.Ctx) (purchasing.List, models.PurchaseOrderFilter, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	counts, err := models.PurchaseOrderCounts(ctx, db)
+	if err != nil {
+		return purchasing.List{}, models.PurchaseOrderFilter{}, err
+	}
+	vendors, err := models.PurchaseOrderVendors(ctx, db)
+	if err != nil {
+		return purchasing.List{}, models.PurchaseOrderFilter{}, err
+	}
+	l := purchasing.List{Open: counts[models.POOpen] + counts[models.POPartiallyReceived]}
+	l.Filter.Q, l.Filter.Page = listQuery(c)
+	for _, st := range purchasing.Statuses {
+		l.All += counts[st]
+		l.Statuses = append(l.Statuses, purchasing.Option{Value: st, Label: fmt.Sprintf("%s (%d)", purchasing.StatusLabel(st), counts[st])})
+		if st == c.Query("status") {
+			l.Filter.Status = st
+		}
+	}
+	mf := models.PurchaseOrderFilter{Query: l.Filter.Q, Status: l.Filter.Status}
+	for _, v := range vendors {
+		id := strconv.FormatInt(v.ID, 10)
+		l.Vendors = append(l.Vendors, purchasing.Option{Value: id, Label: v.Name})
+		if id == c.Query("vendor") {
+			l.Filter.Vendor, mf.VendorID = id, v.ID
+		}
+	}
+	return l, mf, nil
+}
+
+// purchaseOrderExport exports the purchase order list.
+var purchaseOrderExport = &listExport{name: "purchase-orders",
+	columns: cols("id", "ID", "number", "Number", "status", "Status", "vendor", "Vendor", "requisition", "Requisition", "requester", "Requester",
+		"currency", "Currency", "subtotal", "Subtotal", "tax", "Tax", "total", "Total", "expected_on", "Expected on", "created_at", "Created"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		_, mf, err := purchaseOrderFilter(c)
+		ctx, db := c.UserContext(), tenantDB(c)
+		return func(emit func(...any) error) (int, error) {
+			return models.EachPurchaseOrder(ctx, db, mf, func(r models.PurchaseOrderRow) error {
+				return emit(r.ID, r.Number, purchasing.StatusLabel(r.Status), r.VendorName, r.RequisitionNumber, r.RequesterName, r.Currency,
+					amount(r.SubtotalMinor, r.Currency), amount(r.TaxMinor, r.Currency), amount(r.TotalMinor, r.Currency), r.ExpectedOn, r.CreatedAt)
+			})
+		}, err
+	},
 }
 
 // purchaseOrderFromPath loads the order the URL names.

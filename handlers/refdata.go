@@ -45,6 +45,8 @@ type refKind struct {
 	load    func(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error)
 	save    func(ctx context.Context, db *gorm.DB, id int64, vals map[string]string) (int64, error)
 	archive func(ctx context.Context, db *gorm.DB, id int64, archived bool) error
+	// export downloads the kind's list with its filters (set in refdata_export.go).
+	export *listExport
 	// extra, if set, adds more about a record to its page.
 	extra func(s *Server, c *fiber.Ctx, rec *refRecord) (templ.Component, error)
 	// relatedTable and relatedKey, if set, name a table whose rows belong to a record (by
@@ -73,6 +75,9 @@ func (s *Server) renderRefList(c *fiber.Ctx, k *refKind, l refdata.List, offset 
 	l.Filter.Page = offset/refdata.PerPage + 1
 	l.Title, l.Noun, l.CSRF = k.title, k.noun, s.csrfToken(c)
 	l.CanCreate, l.CanUpdate = s.can(c, k.perm(policy.Create)), s.can(c, k.perm(policy.Update))
+	if k.export != nil {
+		l.ExportURL = exportURL(c, k.path)
+	}
 	p := page{Title: k.title, Nav: k.path, Content: refdata.ListPage(l),
 		Partials: partials{refdata.ResultsID: refdata.Results(l)}, PushURL: l.Filter.URL(l.Filter.Page)}
 	return s.render(c, http.StatusOK, p)

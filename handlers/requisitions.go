@@ -50,25 +50,15 @@ func (s *Server) allRequisitions(c *fiber.Ctx) error { return s.requisitionList(
 // they may see, with status tabs, search, filters and pages.
 func (s *Server) requisitionList(c *fiber.Ctx, everyone bool) error {
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
-	l := requisitions.List{Title: "My requisitions", Everyone: everyone, CanCreate: s.can(c, requisitionsCreate)}
-	f := requisitions.Filter{Base: requisitions.ListPath}
-	f.Q, f.Page = listQuery(c)
-	mf := models.RequisitionFilter{Mine: !everyone, Query: f.Q}
-	if everyone {
-		l.Title, f.Base = "All requisitions", requisitions.AllPath
-		if err := s.requisitionFilterChoices(c, &l, &f, &mf); err != nil {
-			return err
-		}
+	l, f, mf, err := s.requisitionFilter(c, everyone)
+	if err != nil {
+		return err
 	}
 	counts, err := models.CountRequisitionsByStatus(ctx, db, v, mf)
 	if err != nil {
 		return err
 	}
-	for _, st := range requisitions.Statuses {
-		if st == c.Query("status") && !(everyone && st == models.RequisitionDraft) {
-			f.Status, mf.Status = st, st
-		}
-	}
+	l.ExportURL = exportURL(c, f.Base)
 	mf.Limit = requisitions.PerPage
 	list, err := fetchPage(&f.Page, requisitions.PerPage, func(offset int) (models.RequisitionList, error) {
 		mf.Offset = offset
@@ -88,6 +78,50 @@ func (s *Server) requisitionList(c *fiber.Ctx, everyone bool) error {
 }
 
 // requisitionFilterChoices fills the department and requester filters of everyone's list.
+// requisitionFilter reads a requisition list's filters from the address: the list page and
+// its export read them here, so an export holds what the page shows.
+func (s *Server) requisitionFilter(c *fiber.Ctx, everyone bool) (requisitions.List, requisitions.Filter, models.RequisitionFilter, error) {
+	l := requisitions.List{Title: "My requisitions", Everyone: everyone, CanCreate: s.can(c, requisitionsCreate)}
+	f := requisitions.Filter{Base: requisitions.ListPath}
+	f.Q, f.Page = listQuery(c)
+	mf := models.RequisitionFilter{Mine: !everyone, Query: f.Q}
+	if everyone {
+		l.Title, f.Base = "All requisitions", requisitions.AllPath
+		if err := s.requisitionFilterChoices(c, &l, &f, &mf); err != nil {
+			return l, f, mf, err
+		}
+	}
+	for _, st := range requisitions.Statuses {
+		if st == c.Query("status") && !(everyone && st == models.RequisitionDraft) {
+			f.Status, mf.Status = st, st
+		}
+	}
+	return l, f, mf, nil
+}
+
+// requisitionExport exports a requisition list (the person's own, or everyone's).
+func requisitionExport(everyone bool) *listExport {
+	name := "requisitions"
+	if everyone {
+		name = "all-requisitions"
+	}
+	return &listExport{name: name,
+		columns: cols("id", "ID", "number", "Number", "status", "Status", "justification", "Justification", "requester", "Requester",
+			"department", "Department", "vendor", "Vendor", "currency", "Currency", "total", "Total", "lines", "Lines",
+			"needed_by", "Needed by", "submitted_at", "Submitted", "updated_at", "Updated"),
+		rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+			_, _, mf, err := s.requisitionFilter(c, everyone)
+			ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+			return func(emit func(...any) error) (int, error) {
+				return models.EachRequisition(ctx, db, v, mf, func(r models.RequisitionSummary) error {
+					return emit(r.ID, r.Number, requisitions.StatusLabel(r.Status), r.Justification, r.RequesterName, r.DepartmentName,
+						r.VendorName, r.Currency, amount(r.TotalMinor, r.Currency), r.LineCount, r.NeededBy, r.SubmittedAt, r.UpdatedAt)
+				})
+			}, err
+		},
+	}
+}
+
 func (s *Server) requisitionFilterChoices(c *fiber.Ctx, l *requisitions.List, f *requisitions.Filter, mf *models.RequisitionFilter) error {
 	ctx, db := c.UserContext(), tenantDB(c)
 	depts, err := models.Departments(ctx, db)

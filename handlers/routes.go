@@ -81,10 +81,11 @@ func (r Route) api() Route { r.API = true; return r }
 func (r Route) upload() Route { r.Upload = true; return r }
 
 // refRoutes are the routes of one kind of reference data: its list (in the navigation under
-// its title), create, show, update, archive and unarchive, and History.
+// its title) and its export, create, show, update, archive and unarchive, and History.
 func (s *Server) refRoutes(k *refKind, list fiber.Handler) []Route {
 	return []Route{
 		permitted(get, k.path, k.object, policy.Read, list).nav(k.title),
+		s.exportRoute(k.path, k.object, policy.Read, k.export),
 		permitted(get, k.path+"/new", k.object, policy.Create, s.refNew(k)),
 		permitted(post, k.path, k.object, policy.Create, s.refCreate(k)),
 		permitted(get, k.path+"/:id", k.object, policy.Read, s.refShow(k)),
@@ -127,6 +128,7 @@ func (s *Server) routeTable() []Route {
 		signedIn(get, "/dashboard", s.dashboard).nav("Dashboard"),
 
 		permitted(get, "/admin/users", "admin.users", policy.Read, s.usersPage).nav("Users"),
+		s.exportRoute("/admin/users", "admin.users", policy.Read, userExport),
 		permitted(get, "/admin/users/new", "admin.users", policy.Create, s.newUserPage),
 		permitted(post, "/admin/users", "admin.users", policy.Create, s.inviteUser),
 		permitted(get, "/admin/users/:id", "admin.users", policy.Read, s.userPage),
@@ -145,7 +147,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, "/admin/roles/:role/history", "admin.roles", policy.Read, s.roleHistory),
 
 		permitted(get, "/audit", "audit", policy.Read, s.auditPage).nav("Audit log"),
-		permitted(get, "/audit/export", "audit", policy.Export, s.auditExport),
+		s.exportRoute("/audit", "audit", policy.Export, auditExport),
 
 		// Imports of setup data: the page and templates, the upload, its preview (with the
 		// column mapping), the commit, and the progress a large one shows.
@@ -197,6 +199,8 @@ func (s *Server) routeTable() []Route {
 		permitted(get, "/requisitions", "requisitions", policy.Read, s.myRequisitions).nav("Requisitions"),
 		permitted(get, "/requisitions/new", "requisitions", policy.Create, s.newRequisitionPage),
 		permitted(get, "/requisitions/all", "requisitions.all", policy.Read, s.allRequisitions).nav("All requisitions"),
+		s.exportRoute("/requisitions", "requisitions", policy.Read, requisitionExport(false)),
+		s.exportRoute("/requisitions/all", "requisitions.all", policy.Read, requisitionExport(true)),
 		permitted(post, "/requisitions", "requisitions", policy.Create, s.createRequisition),
 		permitted(post, "/requisitions/lines", "requisitions", policy.Create, s.requisitionLines),
 		permitted(post, "/requisitions/totals", "requisitions", policy.Create, s.requisitionTotals),
@@ -213,6 +217,8 @@ func (s *Server) routeTable() []Route {
 		permitted(get, "/travel", "travel", policy.Read, s.myTrips).nav("Travel"),
 		permitted(get, "/travel/new", "travel", policy.Create, s.newTripPage),
 		permitted(get, "/travel/all", "travel.all", policy.Read, s.allTrips).nav("All travel"),
+		s.exportRoute("/travel", "travel", policy.Read, tripExport(false)),
+		s.exportRoute("/travel/all", "travel.all", policy.Read, tripExport(true)),
 		permitted(post, "/travel", "travel", policy.Create, s.createTrip),
 		permitted(post, "/travel/legs", "travel", policy.Create, s.tripLegsEdit),
 		permitted(post, travel.TotalsPath, "travel", policy.Create, s.tripTotals),
@@ -231,6 +237,8 @@ func (s *Server) routeTable() []Route {
 		permitted(get, "/expenses", "expenses", policy.Read, s.myExpenses).nav("Expenses"),
 		permitted(get, "/expenses/new", "expenses", policy.Create, s.newExpensePage),
 		permitted(get, "/expenses/all", "expenses.all", policy.Read, s.allExpenses).nav("All expenses"),
+		s.exportRoute("/expenses", "expenses", policy.Read, expenseExport(false)),
+		s.exportRoute("/expenses/all", "expenses.all", policy.Read, expenseExport(true)),
 		permitted(post, "/expenses", "expenses", policy.Create, s.createExpense),
 		permitted(post, expenses.TotalsPath, "expenses", policy.Create, s.expenseTotals),
 		permitted(get, "/expenses/:id", "expenses", policy.Read, s.expensePage),
@@ -265,6 +273,7 @@ func (s *Server) routeTable() []Route {
 
 		// Purchasing: purchase orders and receiving; comments and attachments of requisitions and orders.
 		permitted(get, "/purchase-orders", "purchase_orders", policy.Read, s.purchaseOrdersPage).nav("Purchase orders"),
+		s.exportRoute("/purchase-orders", "purchase_orders", policy.Read, purchaseOrderExport),
 		permitted(get, "/purchase-orders/to-order", "purchase_orders", policy.Create, s.toOrderPage).nav("To order"),
 		// Requesters may open the orders made from their own requisitions, read-only; the
 		// kind's visibility finds no other for them.

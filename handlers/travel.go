@@ -47,25 +47,15 @@ func (s *Server) allTrips(c *fiber.Ctx) error { return s.tripList(c, true) }
 // trip they may see, with status tabs, search, filters and pages.
 func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
-	l := travel.List{Title: "My trips", Everyone: everyone, CanCreate: s.can(c, travelCreate)}
-	f := travel.Filter{Base: travel.ListPath}
-	f.Q, f.Page = listQuery(c)
-	mf := models.TravelFilter{Mine: !everyone, Query: f.Q}
-	if everyone {
-		l.Title, f.Base = "All travel", travel.AllPath
-		if err := s.tripFilterChoices(c, &l, &f, &mf); err != nil {
-			return err
-		}
+	l, f, mf, err := s.tripFilter(c, everyone)
+	if err != nil {
+		return err
 	}
 	counts, err := models.CountTravelByStatus(ctx, db, v, mf)
 	if err != nil {
 		return err
 	}
-	for _, st := range travel.Statuses {
-		if st == c.Query("status") && !(everyone && st == models.TravelDraft) {
-			f.Status, mf.Status = st, st
-		}
-	}
+	l.ExportURL = exportURL(c, f.Base)
 	mf.Limit = travel.PerPage
 	list, err := fetchPage(&f.Page, travel.PerPage, func(offset int) (models.TravelList, error) {
 		mf.Offset = offset
@@ -91,6 +81,50 @@ func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 	p := page{Title: l.Title, Nav: f.Base, Content: travel.ListPage(l),
 		Partials: partials{travel.ResultsID: travel.Results(l)}, PushURL: f.URL(f.Page)}
 	return s.render(c, http.StatusOK, p)
+}
+
+// tripFilter reads a travel list's filters from the address: the list page and its export
+// read them here, so an export holds what the page shows.
+func (s *Server) tripFilter(c *fiber.Ctx, everyone bool) (travel.List, travel.Filter, models.TravelFilter, error) {
+	l := travel.List{Title: "My trips", Everyone: everyone, CanCreate: s.can(c, travelCreate)}
+	f := travel.Filter{Base: travel.ListPath}
+	f.Q, f.Page = listQuery(c)
+	mf := models.TravelFilter{Mine: !everyone, Query: f.Q}
+	if everyone {
+		l.Title, f.Base = "All travel", travel.AllPath
+		if err := s.tripFilterChoices(c, &l, &f, &mf); err != nil {
+			return l, f, mf, err
+		}
+	}
+	for _, st := range travel.Statuses {
+		if st == c.Query("status") && !(everyone && st == models.TravelDraft) {
+			f.Status, mf.Status = st, st
+		}
+	}
+	return l, f, mf, nil
+}
+
+// tripExport exports a travel list (the person's own trips, or everyone's).
+func tripExport(everyone bool) *listExport {
+	name := "travel"
+	if everyone {
+		name = "all-travel"
+	}
+	return &listExport{name: name,
+		columns: cols("id", "ID", "number", "Number", "status", "Status", "purpose", "Purpose", "destinations", "Destinations",
+			"traveller", "Traveller", "filed_by", "Filed by", "department", "Department", "first_day", "First day", "last_day", "Last day",
+			"currency", "Currency", "estimate", "Estimate", "updated_at", "Updated"),
+		rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+			_, _, mf, err := s.tripFilter(c, everyone)
+			ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+			return func(emit func(...any) error) (int, error) {
+				return models.EachTrip(ctx, db, v, mf, func(r models.TravelSummary) error {
+					return emit(r.ID, r.Number, travel.StatusLabel(r.Status), r.Purpose, r.Destinations, r.TravellerName, r.FiledByName,
+						r.DepartmentName, r.FirstDay, r.LastDay, r.Currency, amount(r.EstimateTotalMinor, r.Currency), r.UpdatedAt)
+				})
+			}, err
+		},
+	}
 }
 
 // tripFilterChoices fills the department and traveller filters of everyone's list.

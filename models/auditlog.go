@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -163,32 +164,6 @@ func AuditEntries(ctx context.Context, db *gorm.DB, f AuditFilter) ([]AuditEntry
 	return out, next, nil
 }
 
-// EachAuditEntry calls fn for every entry the filter selects, newest first, reading in
-// batches so an export of any size holds little in memory. It stops after max entries.
-func EachAuditEntry(ctx context.Context, db *gorm.DB, f AuditFilter, max int, fn func(AuditEntry) error) (int, error) {
-	f.Limit = 500
-	n := 0
-	for {
-		page, next, err := AuditEntries(ctx, db, f)
-		if err != nil {
-			return n, err
-		}
-		for _, e := range page {
-			if n == max {
-				return n, nil
-			}
-			if err := fn(e); err != nil {
-				return n, err
-			}
-			n++
-		}
-		if next == 0 {
-			return n, nil
-		}
-		f.Before = next
-	}
-}
-
 // History returns a record's audit entries, newest first.
 func History(ctx context.Context, db *gorm.DB, h RecordHistory, limit int) ([]AuditEntry, error) {
 	q := db.WithContext(ctx).Table("audit_log").Select(auditColumns)
@@ -339,4 +314,43 @@ func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (
 		}
 	}
 	return out, nil
+}
+
+// AuditRecord is one row of the audit log as stored, for export: its JSON values as the
+// database writes them, changed columns separated by spaces.
+type AuditRecord struct {
+	ID                                  int64
+	At                                  time.Time
+	ActorType                           string
+	ActorID                             int64
+	ActorLabel, Action                  string
+	Event, Subject, TableName, RecordID sql.NullString
+	Changed, Old, New, Details          sql.NullString
+	RequestID, IP                       string
+}
+
+// StreamAuditLog calls fn with every row the filter selects, newest first, read one at a
+// time from a single query: an export of a log of any size holds one row at a time. fn's
+// record is reused for the next row.
+func StreamAuditLog(ctx context.Context, db *gorm.DB, f AuditFilter, fn func(*AuditRecord) error) (int, error) {
+	q := f.apply(db.WithContext(ctx).Table("audit_log").Select(`id, at, actor_type, actor_id, actor_label, action, event, subject,
+		table_name, record_id, array_to_string(changed, ' '), old::text, new::text, details::text, request_id, ip`)).Order("id DESC")
+	rows, err := q.Rows()
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var r AuditRecord
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(&r.ID, &r.At, &r.ActorType, &r.ActorID, &r.ActorLabel, &r.Action, &r.Event, &r.Subject,
+			&r.TableName, &r.RecordID, &r.Changed, &r.Old, &r.New, &r.Details, &r.RequestID, &r.IP); err != nil {
+			return n, err
+		}
+		if err := fn(&r); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, rows.Err()
 }

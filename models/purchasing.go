@@ -536,7 +536,32 @@ type PurchaseOrderList struct {
 
 // ListPurchaseOrders lists orders matching the filter, newest first.
 func ListPurchaseOrders(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter) (PurchaseOrderList, error) {
-	q := db.WithContext(ctx).Table("purchase_orders").
+	q := f.scope(db.WithContext(ctx))
+	var out PurchaseOrderList
+	var total int64
+	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return out, err
+	}
+	out.Total = int(total)
+	err := f.rows(q).Offset(f.Offset).Limit(f.Limit).Scan(&out.Rows).Error
+	return out, err
+}
+
+// EachPurchaseOrder calls fn with every order that matches f, in the list's order, reading
+// them one at a time from the database (an export of any size).
+func EachPurchaseOrder(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter, fn func(PurchaseOrderRow) error) (int, error) {
+	return eachRow(f.rows(f.scope(db.WithContext(ctx))), fn)
+}
+
+// rows is the list's query: what it reads of each order, in its order, without paging.
+func (f PurchaseOrderFilter) rows(q *gorm.DB) *gorm.DB {
+	return q.Select("purchase_orders.*, v.name AS vendor_name, COALESCE(r.number, '') AS requisition_number, u.name AS requester_name").
+		Order("purchase_orders.id DESC")
+}
+
+// scope is the orders the filter matches, joined to what the list shows of them.
+func (f PurchaseOrderFilter) scope(db *gorm.DB) *gorm.DB {
+	q := db.Table("purchase_orders").
 		Joins("JOIN vendors v ON v.id = purchase_orders.vendor_id").
 		Joins("JOIN requisitions r ON r.id = purchase_orders.requisition_id").
 		Joins("JOIN users u ON u.id = r.requester_id")
@@ -549,15 +574,7 @@ func ListPurchaseOrders(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter)
 	if s := strings.TrimSpace(f.Query); s != "" {
 		q = q.Where("purchase_orders.number ILIKE ?", "%"+escapeLike(s)+"%")
 	}
-	var out PurchaseOrderList
-	var total int64
-	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
-		return out, err
-	}
-	out.Total = int(total)
-	err := q.Select("purchase_orders.*, v.name AS vendor_name, COALESCE(r.number, '') AS requisition_number, u.name AS requester_name").
-		Order("purchase_orders.id DESC").Offset(f.Offset).Limit(f.Limit).Scan(&out.Rows).Error
-	return out, err
+	return q
 }
 
 // PurchaseOrderCounts is how many orders there are in each status.

@@ -29,6 +29,10 @@ type RefFilter struct {
 	State  string // RefActive, RefArchived or RefAll
 	Offset int
 	Limit  int
+	// Each, when set, takes every matching record (of the list's row type) in the list's
+	// order, read one at a time from the database, instead of one page being returned: an
+	// export of any size. The page then holds no rows and Total is how many Each took.
+	Each func(row any) error
 }
 
 // RefPage is one page of a list and how many records match in all. Offset is the offset
@@ -63,6 +67,10 @@ func (f RefFilter) apply(q *gorm.DB, alias string, cols ...string) *gorm.DB {
 // readPage counts what base() matches and reads the filter's page of it. base is called
 // twice because a GORM query that has counted cannot be reused for the rows.
 func readPage[T any](base func() *gorm.DB, f RefFilter, sel, order string) (RefPage[T], error) {
+	if f.Each != nil {
+		n, err := eachRow(base().Select(sel).Order(order), func(r T) error { return f.Each(r) })
+		return RefPage[T]{Total: n}, err
+	}
 	var total int64
 	if err := base().Count(&total).Error; err != nil {
 		return RefPage[T]{}, err

@@ -83,11 +83,23 @@ func ListRequisitions(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionF
 		return RequisitionList{}, err
 	}
 	out := RequisitionList{Total: int(total)}
+	err := f.rows(db, v).Offset(f.Offset).Limit(f.Limit).Scan(&out.Rows).Error
+	return out, err
+}
+
+// EachRequisition calls fn with every requisition v may see that matches f, in the list's
+// order, reading them one at a time from the database (an export of any size).
+func EachRequisition(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionFilter, fn func(RequisitionSummary) error) (int, error) {
+	return eachRow(f.rows(db.WithContext(ctx), v), fn)
+}
+
+// rows is the list's query: what it reads of each requisition, in its order, without paging.
+func (f RequisitionFilter) rows(db *gorm.DB, v Viewer) *gorm.DB {
 	order := "requisitions.updated_at DESC, requisitions.id DESC"
 	if f.OldestFirst {
 		order = "requisitions.updated_at, requisitions.id"
 	}
-	err := f.scope(db, v, true).
+	return f.scope(db, v, true).
 		Select(`requisitions.id, requisitions.number, requisitions.status, requisitions.justification,
 			COALESCE(d.name, '') AS department_name, COALESCE(vd.name, '') AS vendor_name, u.name AS requester_name,
 			requisitions.currency, requisitions.total_minor, requisitions.needed_by, requisitions.submitted_at, requisitions.updated_at,
@@ -95,9 +107,7 @@ func ListRequisitions(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionF
 		Joins("LEFT JOIN departments d ON d.id = requisitions.department_id").
 		Joins("LEFT JOIN vendors vd ON vd.id = requisitions.vendor_id").
 		Joins("JOIN users u ON u.id = requisitions.requester_id").
-		Order(order).Offset(f.Offset).Limit(f.Limit).
-		Scan(&out.Rows).Error
-	return out, err
+		Order(order)
 }
 
 // CountRequisitionsByStatus counts the requisitions v may see that match f in each status,

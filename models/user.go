@@ -398,29 +398,55 @@ func ListUsers(ctx context.Context, db *gorm.DB, f UserFilter) (UserList, error)
 	if err := f.apply(db.Table("users u")).Count(&total).Error; err != nil {
 		return UserList{}, err
 	}
-	var rows []struct {
-		UserSummary
-		RolesJSON string
+	var rows []userListRow
+	if err := f.rows(db).Offset(f.Offset).Limit(f.Limit).Scan(&rows).Error; err != nil {
+		return UserList{}, err
 	}
-	err := f.apply(db.Table("users u")).
+	out := UserList{Total: int(total), Users: make([]UserSummary, 0, len(rows))}
+	for _, r := range rows {
+		u, err := r.summary()
+		if err != nil {
+			return UserList{}, err
+		}
+		out.Users = append(out.Users, u)
+	}
+	return out, nil
+}
+
+// EachUser calls fn with every person who matches f, in the list's order, reading them one
+// at a time from the database (an export of any size).
+func EachUser(ctx context.Context, db *gorm.DB, f UserFilter, fn func(UserSummary) error) (int, error) {
+	return eachRow(f.rows(db.WithContext(ctx)), func(r userListRow) error {
+		u, err := r.summary()
+		if err != nil {
+			return err
+		}
+		return fn(u)
+	})
+}
+
+// userListRow is a person as the list's query reads them, their roles as JSON.
+type userListRow struct {
+	UserSummary
+	RolesJSON string
+}
+
+func (r userListRow) summary() (UserSummary, error) {
+	if err := json.Unmarshal([]byte(r.RolesJSON), &r.UserSummary.Roles); err != nil {
+		return UserSummary{}, fmt.Errorf("decode roles: %w", err)
+	}
+	return r.UserSummary, nil
+}
+
+// rows is the list's query: what it reads of each person, by name, without paging.
+func (f UserFilter) rows(db *gorm.DB) *gorm.DB {
+	return f.apply(db.Table("users u")).
 		Select(`u.id, u.email, u.name, u.status, u.created_at, COALESCE(d.name, '') AS department_name,
 			COALESCE(m.name, '') AS manager_name, ` + rolesJSON + ` AS roles_json, ` + twoFactorStatus + ` AS two_factor`).
 		Joins("LEFT JOIN departments d ON d.id = u.department_id").
 		Joins("LEFT JOIN user_two_factor tf ON tf.user_id = u.id").
 		Joins("LEFT JOIN users m ON m.id = u.manager_id").
-		Order("lower(u.name), u.id").Offset(f.Offset).Limit(f.Limit).
-		Scan(&rows).Error
-	if err != nil {
-		return UserList{}, err
-	}
-	out := UserList{Total: int(total), Users: make([]UserSummary, 0, len(rows))}
-	for _, r := range rows {
-		if err := json.Unmarshal([]byte(r.RolesJSON), &r.UserSummary.Roles); err != nil {
-			return UserList{}, fmt.Errorf("decode roles: %w", err)
-		}
-		out.Users = append(out.Users, r.UserSummary)
-	}
-	return out, nil
+		Order("lower(u.name), u.id")
 }
 
 // UserCounts is how many people there are in each status.

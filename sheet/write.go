@@ -13,10 +13,39 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
+// deref turns a pointer to a value the writers know into the value, or nil.
+func deref(v any) any {
+	switch x := v.(type) {
+	case *string:
+		if x != nil {
+			return *x
+		}
+	case *time.Time:
+		if x != nil {
+			return *x
+		}
+	case *int64:
+		if x != nil {
+			return *x
+		}
+	case *int:
+		if x != nil {
+			return *x
+		}
+	case *bool:
+		if x != nil {
+			return *x
+		}
+	default:
+		return v
+	}
+	return nil
+}
+
 // text renders a value as CSV shows it; neutralise says whether text (not numbers) is
 // neutralised.
 func text(v any, neutralise bool) string {
-	switch x := v.(type) {
+	switch x := deref(v).(type) {
 	case nil:
 		return ""
 	case string:
@@ -125,7 +154,7 @@ func (xw *xlsxWriter) put(values []any) error {
 func (xw *xlsxWriter) Row(values []any) error {
 	row := xw.row[:len(values)]
 	for i, v := range values {
-		switch x := v.(type) {
+		switch x := deref(v).(type) {
 		case string:
 			row[i] = Neutralise(x)
 		case []byte:
@@ -191,7 +220,7 @@ func (jw *jsonlWriter) Row(values []any) error {
 
 // appendJSON appends v as JSON: text as a string, numbers as numbers, times in RFC 3339 (UTC).
 func appendJSON(b []byte, v any) ([]byte, error) {
-	switch x := v.(type) {
+	switch x := deref(v).(type) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:

@@ -115,13 +115,15 @@ type Row struct {
 
 // List is the purchase orders page.
 type List struct {
-	Filter   Filter
-	Statuses []Option
-	Vendors  []Option
-	Rows     []Row
-	Total    int // orders matching the filter
-	All      int // orders in all
-	Open     int // open or partly received
+	// ExportURL downloads the whole list with its filters (every page); empty: no export.
+	ExportURL string
+	Filter    Filter
+	Statuses  []Option
+	Vendors   []Option
+	Rows      []Row
+	Total     int // orders matching the filter
+	All       int // orders in all
+	Open      int // open or partly received
 }
 
 // Summary says the counts in a sentence.

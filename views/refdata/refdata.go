@@ -92,6 +92,8 @@ type Row struct {
 
 // List is a reference-data list page.
 type List struct {
+	// ExportURL downloads the whole list with its filters (every page); empty: no export.
+	ExportURL  string
 	Title      string
 	Summary    string // a sentence under the title
 	Noun       string // "vendor"

@@ -135,6 +135,8 @@ type Row struct {
 
 // List is a list page: the requester's own (Everyone false) or everyone's submitted ones.
 type List struct {
+	// ExportURL downloads the whole list with its filters (every page); empty: no export.
+	ExportURL   string
 	Title       string
 	Everyone    bool
 	Summary     string

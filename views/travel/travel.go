@@ -142,6 +142,8 @@ type Row struct {
 
 // List is a list page: the viewer's own trips (Everyone false) or everyone's submitted ones.
 type List struct {
+	// ExportURL downloads the whole list with its filters (every page); empty: no export.
+	ExportURL   string
 	Title       string
 	Everyone    bool
 	Summary     string

@@ -110,6 +110,8 @@ type Row struct {
 
 // List is the users page.
 type List struct {
+	// ExportURL downloads the whole list with its filters (every page); empty: no export.
+	ExportURL string
 	CSRF      string
 	Filter    Filter
 	Roles     []Option

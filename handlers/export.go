@@ -1,0 +1,124 @@
+package handlers
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay/audit"
+	"outlay/money"
+	"outlay/sheet"
+)
+
+// listExport describes how one list is exported; one handler (exportList) serves every list
+// from its description. The export holds what the list's page shows with the same filters,
+// every page of it, streamed: rows are read from the database one at a time and written to
+// the response as they come, so memory stays flat however long the list.
+type listExport struct {
+	name    string // names the file and the audit entry: "requisitions", "all-requisitions"
+	columns []sheet.Column
+	// rows reads the request's filters exactly as the list's page does and returns what
+	// writes every row they match. A refused filter is returned at once, before any byte of
+	// the file is sent.
+	rows func(s *Server, c *fiber.Ctx) (rowStream, error)
+}
+
+// rowStream writes a list's rows through emit, one value per column, and says how many.
+type rowStream func(emit func(values ...any) error) (int, error)
+
+// exportPath is the address of a list's export.
+func exportPath(list string) string { return strings.TrimSuffix(list, "/") + "/export" }
+
+// exportRoute is the route of list's export, needing the permission its page needs.
+func (s *Server) exportRoute(list, object, action string, x *listExport) Route {
+	return permitted(get, exportPath(list), object, action, s.exportList(x))
+}
+
+// exportURL is the export address of the list on screen, with the page's filters (not its
+// page number: an export holds every page).
+func exportURL(c *fiber.Ctx, list string) string {
+	q := exportFilters(c)
+	if q == "" {
+		return exportPath(list)
+	}
+	return exportPath(list) + "?" + q
+}
+
+// exportFilters are the request's filters as a query string, without the page and format.
+func exportFilters(c *fiber.Ctx) string {
+	v, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	for _, k := range []string{"page", "format", "before"} {
+		v.Del(k)
+	}
+	return v.Encode()
+}
+
+func (s *Server) exportList(x *listExport) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		format, ok := sheet.ParseFormat(c.Query("format", string(sheet.CSV)))
+		if !ok {
+			return fiber.NewError(http.StatusBadRequest, "Export as csv, xlsx or jsonl.")
+		}
+		stream, err := x.rows(s, c)
+		if err != nil {
+			return err
+		}
+		ctx, db, filters := c.UserContext(), tenantDB(c), exportFilters(c)
+		name := fmt.Sprintf("%s-%s-%s.%s", tenantOf(c).Slug, x.name, time.Now().UTC().Format("20060102-150405"), format.Ext())
+		c.Set(fiber.HeaderContentType, format.ContentType())
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		// The body is written after the handler returns, so the stream takes only values
+		// captured here, never c.
+		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+			n, err := writeList(w, format, x.columns, stream)
+			if err == nil {
+				err = w.Flush()
+			}
+			details := map[string]any{"list": x.name, "format": string(format), "rows": n, "filter": filters}
+			if err != nil {
+				details["incomplete"] = true
+				slog.Warn("export stopped", "list", x.name, "rows", n, "err", err)
+			}
+			if err := audit.Event(ctx, db, "export", x.name, details); err != nil {
+				slog.Error("audit of an export", "list", x.name, "err", err)
+			}
+		})
+		return nil
+	}
+}
+
+// writeList writes the rows of stream to w as a file of format f with the given columns.
+func writeList(w io.Writer, f sheet.Format, cols []sheet.Column, stream rowStream) (int, error) {
+	sw, err := sheet.NewWriter(f, w, cols)
+	if err != nil {
+		return 0, err
+	}
+	n, err := stream(func(values ...any) error { return sw.Row(values) })
+	if err != nil {
+		return n, err
+	}
+	return n, sw.Close()
+}
+
+// cols builds column specs from key/title pairs.
+func cols(pairs ...string) []sheet.Column {
+	out := make([]sheet.Column, 0, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = append(out, sheet.Column{Key: pairs[i], Title: pairs[i+1]})
+	}
+	return out
+}
+
+// amount is an amount in minor units of currency as an export writes it: a plain decimal
+// number ("-12.50") that spreadsheets read as a number.
+func amount(minor int64, currency string) sheet.Decimal {
+	return sheet.Decimal(money.Money{Minor: minor, Currency: currency}.Plain())
+}

@@ -1,0 +1,26 @@
+package models
+
+import "gorm.io/gorm"
+
+// eachRow runs q and calls fn with each row scanned into a T, one at a time: however many
+// rows match, one is held in memory (exports stream this way). It returns how many rows fn
+// took.
+func eachRow[T any](q *gorm.DB, fn func(T) error) (int, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var r T
+		if err := q.ScanRows(rows, &r); err != nil {
+			return n, err
+		}
+		if err := fn(r); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, rows.Err()
+}
