@@ -21,13 +21,23 @@ type Kind struct {
 	Base  string // where its pages live: "/requisitions"
 }
 
+// Where each kind's pages live: its list, and below it its form and each document's page.
+// The views name their paths from these and the routes are built from the views' paths.
+const (
+	RequisitionsPath   = "/requisitions"
+	PurchaseOrdersPath = "/purchase-orders"
+	TravelPath         = "/travel"
+	ExpensesPath       = "/expenses"
+	BillsPath          = "/bills"
+)
+
 // Kinds are the kinds of documents, in the order people see them.
 var Kinds = []Kind{
-	{Type: DocRequisition, Label: "Requisition", Base: "/requisitions"},
-	{Type: DocPurchaseOrder, Label: "Purchase order", Base: "/purchase-orders"},
-	{Type: DocTravel, Label: "Travel request", Base: "/travel"},
-	{Type: DocExpense, Label: "Expense report", Base: "/expenses"},
-	{Type: DocBill, Label: "Bill", Base: "/bills"},
+	{Type: DocRequisition, Label: "Requisition", Base: RequisitionsPath},
+	{Type: DocPurchaseOrder, Label: "Purchase order", Base: PurchaseOrdersPath},
+	{Type: DocTravel, Label: "Travel request", Base: TravelPath},
+	{Type: DocExpense, Label: "Expense report", Base: ExpensesPath},
+	{Type: DocBill, Label: "Bill", Base: BillsPath},
 }
 
 // KindOf returns the kind named docType; ok is false for a kind that does not exist.
@@ -58,24 +68,3 @@ func DocumentPath(docType string, id int64) string {
 	}
 	return ""
 }
-
-// Permission objects of the spend report. ObjSpendReport opens the report (read) on the
-// departments a person belongs to or heads, and downloads it (export); ObjSpendReportAll
-// (read) widens it to every department.
-const (
-	ObjSpendReport    = "reports.spend"
-	ObjSpendReportAll = "reports.spend.all"
-)
-
-// Permission objects of bills. ObjBills opens bills (read: those routed to one; create and
-// update: enter and change them); ObjBillsAll (read) sees every bill; ObjBillsRelease
-// (approve) releases a bill held by its match, with a reason.
-const (
-	ObjBills        = "bills"
-	ObjBillsAll     = "bills.all"
-	ObjBillsRelease = "bills.release"
-)
-
-// ObjImport is the permission object of importing setup data from spreadsheets (action
-// import): the /admin/import pages. Admins hold it.
-const ObjImport = "admin.import"

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"outlay"
 	"outlay/internal/testutil"
 	"outlay/models"
 	"outlay/policy"
@@ -137,7 +138,7 @@ func TestGrantRefusalsInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []policy.Permission{{Object: "admin.users", Action: policy.Read}, {Object: "admin.users", Action: policy.Update}} {
+	for _, p := range []policy.Permission{{Object: "admin.users", Action: outlay.ActRead}, {Object: "admin.users", Action: outlay.ActUpdate}} {
 		if err := models.SetPermission(ctx, db, models.ByOperator(), r.Name, p, true); err != nil {
 			t.Fatal(err)
 		}

@@ -47,9 +47,9 @@ func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel, newTemplate str
 	}
 	p := roles.Page{
 		CSRFToken:   s.csrfToken(c),
-		CanEdit:     s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Update}),
-		CanCreate:   s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Create}),
-		CanDelete:   s.can(c, policy.Permission{Object: "admin.roles", Action: policy.Delete}),
+		CanEdit:     s.can(c, policy.Permission{Object: outlay.ObjRoles, Action: outlay.ActUpdate}),
+		CanCreate:   s.can(c, policy.Permission{Object: outlay.ObjRoles, Action: outlay.ActCreate}),
+		CanDelete:   s.can(c, policy.Permission{Object: outlay.ObjRoles, Action: outlay.ActDelete}),
 		NewLabel:    newLabel,
 		NewTemplate: newTemplate,
 		NewRole:     errs,
@@ -79,7 +79,7 @@ func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel, newTemplate str
 			p.Chosen = r.Name
 		}
 	}
-	pg := page{Title: "Roles and permissions", Nav: "/admin/roles", Content: roles.Matrix(p),
+	pg := page{Title: "Roles and permissions", Nav: roles.ListPath, Content: roles.Matrix(p),
 		Partials: partials{roles.RolePermissionsID: roles.RolePermissions(p)}}
 	return s.render(c, status, pg)
 }
@@ -189,39 +189,39 @@ func (s *Server) createRole(c *fiber.Ctx) error {
 		s.setFlash(c, "error", fmt.Sprintf("Role %s added with %d permissions from the %s template. Not given, because you do not hold them yourself: %s.",
 			r.Label, given, tmpl.Label, strings.Join(refused, ", ")))
 	}
-	return redirect(c, "/admin/roles")
+	return redirect(c, roles.ListPath)
 }
 
 func (s *Server) renameRole(c *fiber.Ctx) error {
 	err := models.RenameRole(c.UserContext(), tenantDB(c), c.Params("role"), c.FormValue("label"))
 	if v, ok := outlay.AsValidation(err); ok {
 		s.setFlash(c, "error", v.Error())
-		return redirect(c, "/admin/roles")
+		return redirect(c, roles.ListPath)
 	}
 	if err != nil {
 		return err
 	}
 	s.policyChanged(c)
 	s.setFlash(c, "success", "Role renamed.")
-	return redirect(c, "/admin/roles")
+	return redirect(c, roles.ListPath)
 }
 
 func (s *Server) deleteRole(c *fiber.Ctx) error {
 	err := models.DeleteRole(c.UserContext(), tenantDB(c), grantor(c), c.Params("role"))
 	if v, ok := outlay.AsValidation(err); ok {
 		s.setFlash(c, "error", v.Error())
-		return redirect(c, "/admin/roles")
+		return redirect(c, roles.ListPath)
 	}
 	if _, refused := models.AsGrantRefused(err); refused || errors.Is(err, models.ErrLastRoleEditor) {
 		s.setFlash(c, "error", err.Error())
-		return redirect(c, "/admin/roles")
+		return redirect(c, roles.ListPath)
 	}
 	if err != nil {
 		return err
 	}
 	s.policyChanged(c)
 	s.setFlash(c, "success", "Role deleted.")
-	return redirect(c, "/admin/roles")
+	return redirect(c, roles.ListPath)
 }
 
 // rolePreview shows what a role or a person can reach now, and after a pending edit of one
@@ -287,5 +287,5 @@ func (s *Server) rolePreview(c *fiber.Ctx) error {
 		}
 		p.Rows = append(p.Rows, row)
 	}
-	return s.render(c, http.StatusOK, page{Title: "Preview access", Nav: "/admin/roles", Content: roles.PreviewPage(p)})
+	return s.render(c, http.StatusOK, page{Title: "Preview access", Nav: roles.ListPath, Content: roles.PreviewPage(p)})
 }

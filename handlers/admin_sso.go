@@ -16,10 +16,11 @@ import (
 	"outlay/models"
 	"outlay/policy"
 	"outlay/views"
+	authviews "outlay/views/auth"
 	ssoviews "outlay/views/sso"
 )
 
-var ssoEditor = policy.Permission{Object: models.SSOObject, Action: policy.Update}
+var ssoEditor = policy.Permission{Object: outlay.ObjSSO, Action: outlay.ActUpdate}
 
 // ssoRules are the rules a provider is saved under; `outlay sso set` uses the same ones.
 func (s *Server) ssoRules() models.SSORules {
@@ -90,7 +91,7 @@ func (s *Server) renderSSOAdmin(c *fiber.Ctx, status int, form *ssoviews.Provide
 		return err
 	}
 	p.Identities = identitiesView(p.CSRFToken, 0, p.CanEdit, identities)
-	return s.render(c, status, page{Title: "Single sign-on", Nav: "/admin/sso", Content: ssoviews.AdminPage(p)})
+	return s.render(c, status, page{Title: "Single sign-on", Nav: ssoviews.Path, Content: ssoviews.AdminPage(p)})
 }
 
 // providerRows are the providers as the list shows them.
@@ -102,7 +103,7 @@ func (s *Server) providerRows(slug string, providers []models.SSOProvider, roles
 	var rows []ssoviews.ProviderRow
 	for _, pr := range providers {
 		row := ssoviews.ProviderRow{ID: pr.ID, Name: pr.Name, Label: pr.Label, KindLabel: models.SSOKindLabel(pr.Kind),
-			CallbackURL: s.cfg.TenantURL(slug, "/auth/"+pr.Name+"/callback"), Domains: pr.AllowedDomains.String(),
+			CallbackURL: s.cfg.TenantURL(slug, authviews.SSOPath+"/"+pr.Name+"/callback"), Domains: pr.AllowedDomains.String(),
 			Enabled: pr.Enabled, Problem: s.ssoProblem(slug, &pr), NewPeople: "refused until invited"}
 		if pr.JITEnabled && pr.JITRole != nil {
 			row.NewPeople = "get an account as " + roleLabel[*pr.JITRole]
@@ -180,7 +181,7 @@ func (s *Server) newProviderForm(c *fiber.Ctx, kind string) (*ssoviews.ProviderF
 		return nil, err
 	}
 	f := &ssoviews.ProviderForm{Kind: kind, KindLabel: models.SSOKindLabel(kind), Enabled: true, Roles: roles, JITRole: "requester",
-		CallbackBase: s.cfg.TenantURL(tenantOf(c).Slug, "/auth/")}
+		CallbackBase: s.cfg.TenantURL(tenantOf(c).Slug, authviews.SSOPath+"/")}
 	switch kind {
 	case models.SSOKindGoogle:
 		f.Label = "Google"
@@ -203,7 +204,7 @@ func (s *Server) providerForm(c *fiber.Ctx, p *models.SSOProvider) (*ssoviews.Pr
 	f := &ssoviews.ProviderForm{ID: p.ID, Kind: p.Kind, KindLabel: models.SSOKindLabel(p.Kind), Name: p.Name, Label: p.Label,
 		Issuer: p.Issuer, ClientID: p.ClientID, HasSecret: p.HasSecret(), EntraTenantID: p.EntraTenantID,
 		Domains: p.AllowedDomains.String(), JIT: p.JITEnabled, Enabled: p.Enabled, Roles: roles,
-		CallbackURL: s.cfg.TenantURL(tenantOf(c).Slug, "/auth/"+p.Name+"/callback")}
+		CallbackURL: s.cfg.TenantURL(tenantOf(c).Slug, authviews.SSOPath+"/"+p.Name+"/callback")}
 	if p.JITRole != nil {
 		f.JITRole = *p.JITRole
 	}
@@ -248,7 +249,7 @@ func (s *Server) saveSSOProvider(c *fiber.Ctx, id int64) error {
 		verb = "added"
 	}
 	s.setFlash(c, "success", fmt.Sprintf("%s %s.", p.Label, verb))
-	return redirect(c, "/admin/sso")
+	return redirect(c, ssoviews.Path)
 }
 
 // rerenderProviderForm shows the submitted form again with its errors; the typed secret is
@@ -285,14 +286,14 @@ func (s *Server) deleteSSOProvider(c *fiber.Ctx) error {
 	p, err := models.DeleteSSOProvider(s.ssoContext(c), tenantDB(c), id)
 	if v, ok := outlay.AsValidation(err); ok {
 		s.setFlash(c, "error", v.Error())
-		return redirect(c, "/admin/sso")
+		return redirect(c, ssoviews.Path)
 	}
 	if err != nil {
 		return err
 	}
 	s.sso.Forget(tenantOf(c).Slug)
 	s.setFlash(c, "success", p.Label+" deleted.")
-	return redirect(c, "/admin/sso")
+	return redirect(c, ssoviews.Path)
 }
 
 func (s *Server) updateSSOSettings(c *fiber.Ctx) error {
@@ -305,7 +306,7 @@ func (s *Server) updateSSOSettings(c *fiber.Ctx) error {
 		return err
 	}
 	s.setFlash(c, "success", "Sign-in policy saved.")
-	return redirect(c, "/admin/sso")
+	return redirect(c, ssoviews.Path)
 }
 
 // unlinkIdentity removes one person's linked account. From htmx (the user pages' partial)
@@ -329,7 +330,7 @@ func (s *Server) unlinkIdentity(c *fiber.Ctx) error {
 		return sendHTML(c, s.userIdentitiesPartial(c, userID, ids))
 	}
 	s.setFlash(c, "success", "Account unlinked. Their next sign-in with that provider links the account that proves their email.")
-	return redirect(c, "/admin/sso")
+	return redirect(c, ssoviews.Path)
 }
 
 // userIdentitiesPartial is one person's linked accounts, for the user pages to include:

@@ -16,12 +16,13 @@ import (
 	"outlay/models"
 	"outlay/policy"
 	"outlay/views"
+	authviews "outlay/views/auth"
 	"outlay/views/users"
 )
 
 var (
-	usersCreate = policy.Permission{Object: "admin.users", Action: policy.Create}
-	usersUpdate = policy.Permission{Object: "admin.users", Action: policy.Update}
+	usersCreate = policy.Permission{Object: outlay.ObjUsers, Action: outlay.ActCreate}
+	usersUpdate = policy.Permission{Object: outlay.ObjUsers, Action: outlay.ActUpdate}
 )
 
 // managerChoices caps the manager picker. The current manager is always offered, so a long
@@ -268,7 +269,7 @@ func (s *Server) invitationMail(c *fiber.Ctx) models.ComposeLinkMail {
 }
 
 func (s *Server) invitationLink(slug, token string) string {
-	return s.cfg.TenantURL(slug, "/password/reset/"+token)
+	return s.cfg.TenantURL(slug, authviews.ResetPath+"/"+token)
 }
 
 // flashInvitation queues the delivery of a committed invitation and says on the next page

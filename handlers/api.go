@@ -8,6 +8,9 @@ import (
 	"outlay/models"
 )
 
+// apiPrefix is where the JSON API lives; its routes are registered below it.
+const apiPrefix = "/api/v1"
+
 // apiMe describes the caller: who the token belongs to, in which organisation, with which roles.
 func (s *Server) apiMe(c *fiber.Ctx) error {
 	u, t := currentUser(c), tenantOf(c)

@@ -20,8 +20,8 @@ import (
 )
 
 var (
-	rulesCreate = policy.Permission{Object: "admin.approval_rules", Action: policy.Create}
-	rulesUpdate = policy.Permission{Object: "admin.approval_rules", Action: policy.Update}
+	rulesCreate = policy.Permission{Object: outlay.ObjApprovalRules, Action: outlay.ActCreate}
+	rulesUpdate = policy.Permission{Object: outlay.ObjApprovalRules, Action: outlay.ActUpdate}
 )
 
 // ruleNames resolves the names a rule list or form shows.

@@ -20,8 +20,8 @@ import (
 )
 
 var (
-	approvalsApprove  = policy.Permission{Object: "approvals", Action: policy.Approve}
-	approvalsDelegate = policy.Permission{Object: "approvals", Action: policy.Update}
+	approvalsApprove  = policy.Permission{Object: outlay.ObjApprovals, Action: outlay.ActApprove}
+	approvalsDelegate = policy.Permission{Object: outlay.ObjApprovals, Action: outlay.ActUpdate}
 )
 
 // stepFromPath reads the step id of the URL; anything but a positive number names nothing.

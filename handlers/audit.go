@@ -24,6 +24,8 @@ import (
 	"outlay/views/expenses"
 	"outlay/views/purchasing"
 	"outlay/views/requisitions"
+	"outlay/views/roles"
+	ssoviews "outlay/views/sso"
 	"outlay/views/users"
 )
 
@@ -94,7 +96,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	status := http.StatusOK
 	if len(errs) > 0 {
 		status = http.StatusUnprocessableEntity
-		return s.render(c, status, page{Title: "Audit log", Nav: "/audit", Content: auditlog.LogPage(p)})
+		return s.render(c, status, page{Title: "Audit log", Nav: auditlog.Path, Content: auditlog.LogPage(p)})
 	}
 	entries, next, err := models.AuditEntries(ctx, db, f)
 	if err != nil {
@@ -110,15 +112,15 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	}
 	q := filterQuery(form)
 	if next != 0 {
-		p.NextURL = "/audit?" + q.encode(url.Values{"before": {strconv.FormatInt(next, 10)}})
+		p.NextURL = auditlog.Path + "?" + q.encode(url.Values{"before": {strconv.FormatInt(next, 10)}})
 	}
 	if f.Before != 0 {
-		p.FirstURL = "/audit?" + q.encode(nil)
+		p.FirstURL = auditlog.Path + "?" + q.encode(nil)
 	}
-	if s.can(c, policy.Permission{Object: "audit", Action: policy.Export}) {
-		p.ExportURL = exportURL(c, "/audit")
+	if s.can(c, policy.Permission{Object: outlay.ObjAudit, Action: outlay.ActExport}) {
+		p.ExportURL = exportURL(c, auditlog.Path)
 	}
-	return s.render(c, status, page{Title: "Audit log", Nav: "/audit", Content: auditlog.LogPage(p)})
+	return s.render(c, status, page{Title: "Audit log", Nav: auditlog.Path, Content: auditlog.LogPage(p)})
 }
 
 // auditExport is the audit log's export: every row the filter selects, newest first, values
@@ -464,7 +466,7 @@ func (s *Server) userHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.history(c, "/admin/users", "History of "+u.Name, "/admin/users/"+c.Params("id"), "Back to "+u.Name,
+	return s.history(c, users.ListPath, "History of "+u.Name, users.ListPath+"/"+c.Params("id"), "Back to "+u.Name,
 		models.RecordHistory{Table: "users", RecordID: c.Params("id"), RelatedTable: "user_roles", RelatedKey: "user_id"})
 }
 
@@ -476,7 +478,7 @@ func (s *Server) roleHistory(c *fiber.Ctx) error {
 	}
 	for _, r := range summaries {
 		if r.Name == role {
-			return s.history(c, "/admin/roles", "History of the role "+r.Label, "/admin/roles", "Back to roles",
+			return s.history(c, roles.ListPath, "History of the role "+r.Label, roles.ListPath, "Back to roles",
 				models.RecordHistory{Table: "roles", RecordID: role, RelatedTable: "casbin_rule", RelatedKey: "v0"})
 		}
 	}
@@ -492,7 +494,7 @@ func (s *Server) ssoProviderHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.history(c, "/admin/sso", "History of "+p.Label, "/admin/sso", "Back to single sign-on",
+	return s.history(c, ssoviews.Path, "History of "+p.Label, ssoviews.Path, "Back to single sign-on",
 		models.RecordHistory{Table: "sso_providers", RecordID: c.Params("id")})
 }
 

@@ -15,18 +15,19 @@ import (
 	"outlay/models"
 	"outlay/views"
 	authviews "outlay/views/auth"
+	"outlay/views/dashboard"
 )
 
 func (s *Server) home(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
-		return redirect(c, "/dashboard")
+		return redirect(c, dashboard.Path)
 	}
-	return redirect(c, "/login")
+	return redirect(c, authviews.LoginPath)
 }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
-		return redirect(c, "/dashboard")
+		return redirect(c, dashboard.Path)
 	}
 	return s.renderLogin(c, http.StatusOK, authviews.Login{Next: safeNext(c.Query("next"))})
 }
@@ -114,7 +115,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if f.Next != "" {
 		return redirect(c, f.Next)
 	}
-	return redirect(c, "/dashboard")
+	return redirect(c, dashboard.Path)
 }
 
 func throttleMessage(t *models.ErrThrottled) string {
@@ -160,7 +161,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	s.clearCookie(c, s.cookies.session)
 	s.clearCookie(c, s.cookies.csrf)
 	s.setFlash(c, "success", "You have signed out.")
-	return redirect(c, "/login")
+	return redirect(c, authviews.LoginPath)
 }
 
 func (s *Server) forgotPage(c *fiber.Ctx) error {
@@ -254,7 +255,7 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	} else {
 		s.setFlash(c, "success", "Your password has been changed, and you are signed in.")
 	}
-	return redirect(c, "/dashboard")
+	return redirect(c, dashboard.Path)
 }
 
 // actingAs is the request's context with the actor changed to a person: for the moments a

@@ -9,9 +9,11 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"outlay"
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
+	"outlay/views/approvals"
 	"outlay/views/dashboard"
 	"outlay/views/purchasing"
 	"outlay/views/requisitions"
@@ -26,8 +28,8 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		UserEmail:  u.Email,
 		Roles:      u.RoleLabels,
 	}
-	mine, waiting := s.can(c, policy.Permission{Object: "requisitions", Action: policy.Read}), s.can(c, policy.Permission{Object: "approvals", Action: policy.Read})
-	spend := s.can(c, policy.Permission{Object: "purchase_orders", Action: policy.Read}) || s.can(c, policy.Permission{Object: "requisitions.all", Action: policy.Read})
+	mine, waiting := s.can(c, policy.Permission{Object: outlay.ObjRequisitions, Action: outlay.ActRead}), s.can(c, policy.Permission{Object: outlay.ObjApprovals, Action: outlay.ActRead})
+	spend := s.can(c, policy.Permission{Object: outlay.ObjPurchaseOrders, Action: outlay.ActRead}) || s.can(c, policy.Permission{Object: outlay.ObjRequisitionsAll, Action: outlay.ActRead})
 	toOrder, trips, myExpenses := s.can(c, purchaseOrdersCreate), s.can(c, travelDocs.Read), s.can(c, expenseDocs.Read)
 	if mine || waiting || spend || toOrder || trips || myExpenses {
 		now := time.Now().UTC()
@@ -54,7 +56,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 			d.Cards = append(d.Cards, card)
 		}
 	}
-	return s.render(c, http.StatusOK, page{Title: "Dashboard", Nav: "/dashboard", Content: dashboard.Page(d)})
+	return s.render(c, http.StatusOK, page{Title: "Dashboard", Nav: dashboard.Path, Content: dashboard.Page(d)})
 }
 
 // dashboardStatuses are the requisition statuses the dashboard counts, in its order; each is
@@ -65,19 +67,19 @@ var dashboardStatuses = []string{models.RequisitionRejected, models.RequisitionD
 func dashboardCards(sum models.DashboardSummary, mine, waiting, spend, canCreate bool, now time.Time) []templ.Component {
 	var cards []templ.Component
 	if mine {
-		o := dashboard.OpenRequests{Total: sum.OpenTotal, ListURL: "/requisitions"}
+		o := dashboard.OpenRequests{Total: sum.OpenTotal, ListURL: requisitions.ListPath}
 		if canCreate {
-			o.NewURL = "/requisitions/new"
+			o.NewURL = requisitions.NewPath
 		}
 		for _, st := range dashboardStatuses {
 			if n := sum.OpenByStatus[st]; n > 0 {
-				o.ByStatus = append(o.ByStatus, dashboard.StatusCount{Label: requisitions.StatusLabel(st), Count: n, URL: "/requisitions?status=" + st})
+				o.ByStatus = append(o.ByStatus, dashboard.StatusCount{Label: requisitions.StatusLabel(st), Count: n, URL: requisitions.ListPath + "?status=" + st})
 			}
 		}
 		cards = append(cards, dashboard.OpenRequestsCard(o))
 	}
 	if waiting {
-		cards = append(cards, dashboard.WaitingCard(sum.Waiting, "/approvals"))
+		cards = append(cards, dashboard.WaitingCard(sum.Waiting, approvals.QueuePath))
 	}
 	if spend {
 		cards = append(cards, dashboard.SpendCard(spendChart(sum, now)))

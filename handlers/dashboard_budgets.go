@@ -4,9 +4,9 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"outlay"
 	"outlay/models"
 	"outlay/money"
-	"outlay/policy"
 	"outlay/views/dashboard"
 	"outlay/views/refdata"
 )
@@ -14,7 +14,7 @@ import (
 // budgetScope is whose budgets the viewer's dashboard watches: whoever may read budgets
 // watches every department's, anyone else their own department's and those they head.
 func (s *Server) budgetScope(c *fiber.Ctx) models.BudgetScope {
-	if s.can(c, budgetsRef.perm(policy.Read)) {
+	if s.can(c, budgetsRef.perm(outlay.ActRead)) {
 		return models.AllBudgets
 	}
 	return models.OwnBudgets

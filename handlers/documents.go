@@ -35,8 +35,8 @@ var (
 	requisitionDocs   = registeredKind(outlay.DocRequisition)
 	purchaseOrderDocs = registeredKind(outlay.DocPurchaseOrder)
 
-	commentsCreate    = policy.Permission{Object: "comments", Action: policy.Create}
-	attachmentsCreate = policy.Permission{Object: "attachments", Action: policy.Create}
+	commentsCreate    = policy.Permission{Object: outlay.ObjComments, Action: outlay.ActCreate}
+	attachmentsCreate = policy.Permission{Object: outlay.ObjAttachments, Action: outlay.ActCreate}
 )
 
 // readable fails with ErrNotFound unless the user's roles may read documents of kind k. The

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
 
+	"outlay"
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
@@ -18,15 +19,15 @@ import (
 // The expense policy the admin keeps: categories, mileage rates, per diem rates (reference
 // kinds served by the shared handlers of refdata.go) and the receipt threshold.
 var (
-	expenseCategoriesRef = &refKind{object: "admin.expense_policy", path: "/admin/expense-categories", table: "expense_categories",
+	expenseCategoriesRef = &refKind{object: outlay.ObjExpensePolicy, path: "/admin/expense-categories", table: "expense_categories",
 		noun: "expense category", title: "Expense categories",
 		intro:  "What people spend on, booked to a GL account. A limit per line or per day marks lines over it for the approver and asks for a justification.",
 		fields: expenseCategoryFields, blank: defaultCurrencyBlank, load: loadExpenseCategory, save: saveExpenseCategory, archive: models.ArchiveExpenseCategory}
-	mileageRatesRef = &refKind{object: "admin.expense_policy", path: "/admin/mileage-rates", table: "mileage_rates", noun: "mileage rate",
+	mileageRatesRef = &refKind{object: outlay.ObjExpensePolicy, path: "/admin/mileage-rates", table: "mileage_rates", noun: "mileage rate",
 		title:  "Mileage rates",
 		intro:  "The price per km or mile of trips in a person's own vehicle, from the day it takes effect. Reports already priced keep their rate.",
 		fields: mileageRateFields, blank: defaultCurrencyBlank, load: loadMileageRate, save: saveMileageRate, archive: models.ArchiveMileageRate}
-	perDiemRatesRef = &refKind{object: "admin.expense_policy", path: "/admin/per-diem-rates", table: "per_diem_rates", noun: "per diem rate",
+	perDiemRatesRef = &refKind{object: outlay.ObjExpensePolicy, path: "/admin/per-diem-rates", table: "per_diem_rates", noun: "per diem rate",
 		title:  "Per diem rates",
 		intro:  "The daily allowance for a destination.",
 		fields: perDiemRateFields, blank: defaultCurrencyBlank, load: loadPerDiemRate, save: savePerDiemRate, archive: models.ArchivePerDiemRate}
@@ -34,7 +35,7 @@ var (
 
 const receiptThresholdPath = "/admin/receipt-threshold"
 
-var expensePolicyUpdate = policy.Permission{Object: "admin.expense_policy", Action: policy.Update}
+var expensePolicyUpdate = policy.Permission{Object: outlay.ObjExpensePolicy, Action: outlay.ActUpdate}
 
 func defaultCurrencyBlank(ctx context.Context, db *gorm.DB) (map[string]string, error) {
 	st, err := models.Settings(ctx, db)

@@ -23,7 +23,7 @@ import (
 
 var (
 	expenseDocs    = registeredKind(outlay.DocExpense)
-	expensesCreate = policy.Permission{Object: "expenses", Action: policy.Create}
+	expensesCreate = policy.Permission{Object: outlay.ObjExpenses, Action: outlay.ActCreate}
 )
 
 // maxReceiptBytes is the largest receipt: a phone photo or a scanned PDF.
@@ -53,7 +53,7 @@ func (s *Server) expenseFilter(c *fiber.Ctx, everyone bool) (expenses.List, expe
 			}
 		}
 	}
-	for _, st := range expenses.Statuses {
+	for _, st := range outlay.ExpenseStatuses {
 		if st == c.Query("status") && !(everyone && st == models.ExpenseDraft) {
 			f.Status, mf.Status = st, st
 		}
@@ -124,7 +124,7 @@ func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
 func expenseCountsSummary(counts map[string]int) string {
 	all := 0
 	var parts []string
-	for _, st := range expenses.Statuses {
+	for _, st := range outlay.ExpenseStatuses {
 		all += counts[st]
 		if n := counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(expenses.StatusLabel(st))))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"outlay"
 	"outlay/internal/testutil"
 	"outlay/models"
 	"outlay/policy"
@@ -97,9 +98,9 @@ func TestAdminUsersGrantOnlyWhatTheyHold(t *testing.T) {
 	t.Parallel()
 	// Hal holds the users pages and everything a requester holds, whatever that grows to.
 	s := newGrantSiteHolding(t, "requester",
-		policy.Permission{Object: "admin.users", Action: policy.Read},
-		policy.Permission{Object: "admin.users", Action: policy.Update},
-		policy.Permission{Object: "admin.users", Action: policy.Create},
+		policy.Permission{Object: "admin.users", Action: outlay.ActRead},
+		policy.Permission{Object: "admin.users", Action: outlay.ActUpdate},
+		policy.Permission{Object: "admin.users", Action: outlay.ActCreate},
 	)
 	c := s.helpdesk
 	rita := s.app.CreateUser(t, s.acme, "rita@acme.example", "Rita Requester", "requester")
@@ -196,10 +197,10 @@ func TestAdminUsersGrantOnlyWhatTheyHold(t *testing.T) {
 func TestRoleEditorsGrantOnlyPermissionsTheyHold(t *testing.T) {
 	t.Parallel()
 	s := newGrantSite(t,
-		policy.Permission{Object: "admin.roles", Action: policy.Read},
-		policy.Permission{Object: "admin.roles", Action: policy.Update},
-		policy.Permission{Object: "admin.roles", Action: policy.Delete},
-		policy.Permission{Object: "admin.users", Action: policy.Read},
+		policy.Permission{Object: "admin.roles", Action: outlay.ActRead},
+		policy.Permission{Object: "admin.roles", Action: outlay.ActUpdate},
+		policy.Permission{Object: "admin.roles", Action: outlay.ActDelete},
+		policy.Permission{Object: "admin.users", Action: outlay.ActRead},
 	)
 	c := s.helpdesk
 	ctx, db := context.Background(), s.db(t)
@@ -207,7 +208,7 @@ func TestRoleEditorsGrantOnlyPermissionsTheyHold(t *testing.T) {
 	if _, err := models.CreateRole(ctx, db, "Finance"); err != nil {
 		t.Fatal(err)
 	}
-	if err := models.SetPermission(ctx, db, models.ByOperator(), "finance", policy.Permission{Object: "approvals", Action: policy.Approve}, true); err != nil {
+	if err := models.SetPermission(ctx, db, models.ByOperator(), "finance", policy.Permission{Object: "approvals", Action: outlay.ActApprove}, true); err != nil {
 		t.Fatal(err)
 	}
 	res := c.Post("/admin/roles/helpdesk/permissions", url.Values{"object": {"approvals"}, "action": {"approve"}, "granted": {"true"}})
@@ -257,8 +258,8 @@ func TestRoleEditorsGrantOnlyPermissionsTheyHold(t *testing.T) {
 func TestSSONewPeopleGetOnlyARoleTheEditorCouldGive(t *testing.T) {
 	t.Parallel()
 	s := newGrantSite(t,
-		policy.Permission{Object: "admin.sso", Action: policy.Read},
-		policy.Permission{Object: "admin.sso", Action: policy.Update},
+		policy.Permission{Object: "admin.sso", Action: outlay.ActRead},
+		policy.Permission{Object: "admin.sso", Action: outlay.ActUpdate},
 	)
 	c := s.helpdesk
 	page := c.Get("/admin/sso?add=oidc")
@@ -305,9 +306,9 @@ func TestSSONewPeopleGetOnlyARoleTheEditorCouldGive(t *testing.T) {
 // but holds less than an admin cannot weaken an admin's sign-in.
 func TestTwoFactorResetReachesOnlyWhoTheResetterCovers(t *testing.T) {
 	s := newGrantSite(t,
-		policy.Permission{Object: "admin.users", Action: policy.Read},
-		policy.Permission{Object: "admin.security", Action: policy.Read},
-		policy.Permission{Object: "admin.security", Action: policy.Update},
+		policy.Permission{Object: "admin.users", Action: outlay.ActRead},
+		policy.Permission{Object: "admin.security", Action: outlay.ActRead},
+		policy.Permission{Object: "admin.security", Action: outlay.ActUpdate},
 	)
 	enrolThroughPage(t, s.admin)
 	c := s.helpdesk

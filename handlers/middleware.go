@@ -21,6 +21,8 @@ import (
 	"outlay/models"
 	"outlay/tenancy"
 	"outlay/views"
+	authviews "outlay/views/auth"
+	"outlay/views/dashboard"
 )
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
@@ -275,7 +277,7 @@ func (s *Server) loadBearer(c *fiber.Ctx) error {
 // are always JSON. Routing ignores case, so this does too.
 func isAPI(c *fiber.Ctx) bool {
 	p := strings.ToLower(c.Path())
-	return p == "/api/v1" || strings.HasPrefix(p, "/api/v1/")
+	return p == apiPrefix || strings.HasPrefix(p, apiPrefix+"/")
 }
 
 // apiError answers an API request with a JSON error.
@@ -298,14 +300,14 @@ func (s *Server) guard(r Route) fiber.Handler {
 		}
 		if u == nil {
 			if c.Method() == fiber.MethodGet && !isHTMX(c) {
-				return redirect(c, "/login?next="+url.QueryEscape(c.OriginalURL()))
+				return redirect(c, authviews.LoginPath+"?next="+url.QueryEscape(c.OriginalURL()))
 			}
 			s.setFlash(c, "info", "Your session has ended. Sign in again to continue.")
-			return redirect(c, "/login")
+			return redirect(c, authviews.LoginPath)
 		}
 		if !s.allowed(c, r) {
 			s.setFlash(c, "error", ForbiddenMessage)
-			return redirect(c, "/dashboard")
+			return redirect(c, dashboard.Path)
 		}
 		return c.Next()
 	}

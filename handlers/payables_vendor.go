@@ -16,8 +16,8 @@ import (
 )
 
 var (
-	vendorBankRead   = policy.Permission{Object: models.ObjVendorBank, Action: policy.Read}
-	vendorBankUpdate = policy.Permission{Object: models.ObjVendorBank, Action: policy.Update}
+	vendorBankRead   = policy.Permission{Object: outlay.ObjVendorBank, Action: outlay.ActRead}
+	vendorBankUpdate = policy.Permission{Object: outlay.ObjVendorBank, Action: outlay.ActUpdate}
 )
 
 // vendorExtra is what a vendor's page shows under its details: its bank details, masked, to

@@ -20,8 +20,8 @@ import (
 )
 
 var (
-	purchaseOrdersUpdate = policy.Permission{Object: "purchase_orders", Action: policy.Update}
-	vendorsRead          = policy.Permission{Object: "vendors", Action: policy.Read}
+	purchaseOrdersUpdate = policy.Permission{Object: outlay.ObjPurchaseOrders, Action: outlay.ActUpdate}
+	vendorsRead          = policy.Permission{Object: outlay.ObjVendors, Action: outlay.ActRead}
 )
 
 func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
@@ -62,7 +62,7 @@ func purchaseOrderFilter(c *fiber.Ctx) (purchasing.List, models.PurchaseOrderFil
 	}
 	l := purchasing.List{Open: counts[models.POOpen] + counts[models.POPartiallyReceived]}
 	l.Filter.Q, l.Filter.Page = listQuery(c)
-	for _, st := range purchasing.Statuses {
+	for _, st := range outlay.PurchaseOrderStatuses {
 		l.All += counts[st]
 		l.Statuses = append(l.Statuses, purchasing.Option{Value: st, Label: fmt.Sprintf("%s (%d)", purchasing.StatusLabel(st), counts[st])})
 		if st == c.Query("status") {
@@ -125,7 +125,7 @@ func taxText(m money.Money, rateBP int) string {
 // purchaseOrderDetail is an order's page; receive and close carry refused forms, if any.
 func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail) (purchasing.Detail, error) {
 	csrf := s.csrfToken(c)
-	out := purchasing.Detail{HistoryURL: fmt.Sprintf("/purchase-orders/%d/history", d.ID), CSRF: csrf, ID: d.ID, Number: d.Number, Status: d.Status, Vendor: d.Vendor.Name, VendorEmail: d.Vendor.Email,
+	out := purchasing.Detail{HistoryURL: purchaseOrderDocs.Path(d.ID) + "/history", CSRF: csrf, ID: d.ID, Number: d.Number, Status: d.Status, Vendor: d.Vendor.Name, VendorEmail: d.Vendor.Email,
 		VendorAddress: d.Vendor.Address, Requisition: d.RequisitionNumber, RequisitionHref: requisitionDocs.Path(d.RequisitionID),
 		Requester: d.RequesterName, CreatedBy: d.CreatedByName, Created: moment(d.CreatedAt), CloseReason: d.CloseReason, ClosedBy: d.ClosedByName,
 		Subtotal: d.Money(d.SubtotalMinor).String(), Tax: d.Money(d.TaxMinor).String(), Total: d.Total().String(), Lines: poLines(d),
@@ -134,7 +134,7 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 		out.Location, out.LocationAddress = d.Location.Name, d.Location.Address
 	}
 	if s.can(c, vendorsRead) {
-		out.VendorHref = "/vendors/" + strconv.FormatInt(d.VendorID, 10)
+		out.VendorHref = vendorsRef.path + "/" + strconv.FormatInt(d.VendorID, 10)
 	}
 	if d.EmailedAt != nil {
 		out.Emailed = moment(*d.EmailedAt)
@@ -352,8 +352,8 @@ func (s *Server) emailPurchaseOrder(c *fiber.Ctx) error {
 }
 
 var (
-	purchaseOrdersCreate = policy.Permission{Object: "purchase_orders", Action: policy.Create}
-	purchaseOrdersRead   = policy.Permission{Object: "purchase_orders", Action: policy.Read}
+	purchaseOrdersCreate = policy.Permission{Object: outlay.ObjPurchaseOrders, Action: outlay.ActCreate}
+	purchaseOrdersRead   = policy.Permission{Object: outlay.ObjPurchaseOrders, Action: outlay.ActRead}
 )
 
 // addPurchasing puts on a requisition's page what the purchasing area adds: the button that

@@ -74,7 +74,7 @@ func refFilterOf(c *fiber.Ctx, path string) (refdata.Filter, models.RefFilter) {
 func (s *Server) renderRefList(c *fiber.Ctx, k *refKind, l refdata.List, offset int) error {
 	l.Filter.Page = offset/refdata.PerPage + 1
 	l.Title, l.Noun, l.CSRF = k.title, k.noun, s.csrfToken(c)
-	l.CanCreate, l.CanUpdate = s.can(c, k.perm(policy.Create)), s.can(c, k.perm(policy.Update))
+	l.CanCreate, l.CanUpdate = s.can(c, k.perm(outlay.ActCreate)), s.can(c, k.perm(outlay.ActUpdate))
 	if k.export != nil {
 		l.ExportURL = exportURL(c, k.path)
 	}
@@ -182,7 +182,7 @@ func (s *Server) refShow(k *refKind) fiber.Handler {
 func (s *Server) renderRefDetail(c *fiber.Ctx, k *refKind, status int, rec *refRecord, vals map[string]string, errs views.FieldErrors) error {
 	item := refdata.ItemPath(k.path, rec.ID)
 	d := refdata.Detail{Title: rec.Name, ListPath: k.path, ListLabel: "All " + strings.ToLower(k.title), HistoryPath: item + "/history",
-		ItemPath: item, Archived: rec.Archived, Noun: k.noun, CSRF: s.csrfToken(c), CanUpdate: s.can(c, k.perm(policy.Update)),
+		ItemPath: item, Archived: rec.Archived, Noun: k.noun, CSRF: s.csrfToken(c), CanUpdate: s.can(c, k.perm(outlay.ActUpdate)),
 		Facts: rec.Facts, FormTitle: "Edit " + k.noun}
 	if k.extra != nil {
 		x, err := k.extra(s, c, rec)

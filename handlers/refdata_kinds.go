@@ -3,13 +3,13 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"github.com/a-h/templ"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
 
@@ -18,6 +18,7 @@ import (
 	"outlay/money"
 	"outlay/policy"
 	"outlay/views"
+	"outlay/views/dashboard"
 	"outlay/views/purchasing"
 	"outlay/views/refdata"
 	"outlay/views/requisitions"
@@ -26,20 +27,20 @@ import (
 
 // The kinds of reference data, each served by the shared handlers of refdata.go.
 var (
-	departmentsRef = &refKind{object: "admin.departments", path: "/admin/departments", table: "departments", noun: "department", title: "Departments",
+	departmentsRef = &refKind{object: outlay.ObjDepartments, path: "/admin/departments", table: "departments", noun: "department", title: "Departments",
 		intro:  "Departments group people for approvals and reporting, and budgets are set per department.",
 		fields: departmentFields, blank: noValues, load: loadDepartment, save: saveDepartment, archive: models.ArchiveDepartment}
-	locationsRef = &refKind{object: "admin.locations", path: "/admin/locations", table: "locations", noun: "location", title: "Locations",
+	locationsRef = &refKind{object: outlay.ObjLocations, path: "/admin/locations", table: "locations", noun: "location", title: "Locations",
 		intro:  "Places goods are delivered to. Purchase orders name one.",
 		fields: locationFields, blank: noValues, load: loadLocation, save: saveLocation, archive: models.ArchiveLocation}
-	vendorsRef = &refKind{object: "vendors", path: "/vendors", table: "vendors", noun: "vendor", title: "Vendors",
+	vendorsRef = &refKind{object: outlay.ObjVendors, path: "/vendors", table: "vendors", noun: "vendor", title: "Vendors",
 		intro:  "A supplier your organisation buys from. Orders to it are in its currency and paid on its terms.",
 		fields: vendorFields, blank: vendorBlank, load: loadVendor, save: saveVendor, archive: models.ArchiveVendor,
 		extra: vendorExtra, relatedTable: "vendor_bank_accounts", relatedKey: "vendor_id"}
-	glAccountsRef = &refKind{object: "admin.gl_accounts", path: "/admin/gl-accounts", table: "gl_accounts", noun: "GL account", title: "GL accounts",
+	glAccountsRef = &refKind{object: outlay.ObjGLAccounts, path: "/admin/gl-accounts", table: "gl_accounts", noun: "GL account", title: "GL accounts",
 		intro:  "General-ledger accounts spend is booked to, as your chart of accounts names them.",
 		fields: glAccountFields, blank: noValues, load: loadGLAccount, save: saveGLAccount, archive: models.ArchiveGLAccount}
-	budgetsRef = &refKind{object: "admin.budgets", path: "/admin/budgets", table: "budgets", noun: "budget", title: "Budgets",
+	budgetsRef = &refKind{object: outlay.ObjBudgets, path: "/admin/budgets", table: "budgets", noun: "budget", title: "Budgets",
 		intro:  "How much a department may spend on one GL account over a period. Periods of the same department and account may not overlap.",
 		fields: budgetFields, blank: budgetBlank, load: loadBudget, save: saveBudget, archive: models.ArchiveBudget,
 		extra: budgetUseCard}
@@ -47,7 +48,7 @@ var (
 
 const settingsPath = "/admin/settings"
 
-var settingsUpdate = policy.Permission{Object: "admin.settings", Action: policy.Update}
+var settingsUpdate = policy.Permission{Object: outlay.ObjSettings, Action: outlay.ActUpdate}
 
 func noValues(context.Context, *gorm.DB) (map[string]string, error) { return map[string]string{}, nil }
 
@@ -576,7 +577,7 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 	if errs != nil {
 		f.Errors = errs
 	}
-	d := refdata.Detail{Title: "Organisation settings", Subtitle: "Defaults for the whole organisation.", ListPath: "/dashboard", ListLabel: "Dashboard",
+	d := refdata.Detail{Title: "Organisation settings", Subtitle: "Defaults for the whole organisation.", ListPath: dashboard.Path, ListLabel: "Dashboard",
 		HistoryPath: settingsPath + "/history", CSRF: csrf, CanUpdate: s.can(c, settingsUpdate), FormTitle: "Money", Form: f,
 		Facts: []refdata.Fact{{Label: "Default currency", Value: st.DefaultCurrency}, {Label: "Time zone", Value: st.TimeZone},
 			{Label: "Approver reminders", Value: reminderText(st.RemindApproversAfterDays)},

@@ -22,7 +22,7 @@ import (
 	"outlay/views/reports"
 )
 
-var seeAllSpend = policy.Permission{Object: outlay.ObjSpendReportAll, Action: policy.Read}
+var seeAllSpend = policy.Permission{Object: outlay.ObjSpendReportAll, Action: outlay.ActRead}
 
 // spendReport shows spend of a period as charts and tables, one section per currency.
 func (s *Server) spendReport(c *fiber.Ctx) error {
@@ -34,7 +34,7 @@ func (s *Server) spendReport(c *fiber.Ctx) error {
 	status := http.StatusOK
 	if len(q.errs) > 0 {
 		status = http.StatusUnprocessableEntity
-	} else if s.can(c, policy.Permission{Object: outlay.ObjSpendReport, Action: policy.Export}) {
+	} else if s.can(c, policy.Permission{Object: outlay.ObjSpendReport, Action: outlay.ActExport}) {
 		p.CSVURL = reports.SpendCSVPath + "?" + q.query(nil).Encode()
 	}
 	return s.render(c, status, page{Title: "Spend report", Nav: reports.SpendPath, Content: reports.SpendReportPage(p)})

@@ -18,7 +18,7 @@ import (
 )
 
 var (
-	requisitionsCreate = policy.Permission{Object: "requisitions", Action: policy.Create}
+	requisitionsCreate = policy.Permission{Object: outlay.ObjRequisitions, Action: outlay.ActCreate}
 )
 
 // viewer is the signed-in person as record-level rules on documents see them: with, for each
@@ -91,7 +91,7 @@ func (s *Server) requisitionFilter(c *fiber.Ctx, everyone bool) (requisitions.Li
 			return l, f, mf, err
 		}
 	}
-	for _, st := range requisitions.Statuses {
+	for _, st := range outlay.RequisitionStatuses {
 		if st == c.Query("status") && !(everyone && st == models.RequisitionDraft) {
 			f.Status, mf.Status = st, st
 		}
@@ -155,7 +155,7 @@ func statusTabs(f requisitions.Filter, counts map[string]int, everyone bool) []r
 		all += n
 	}
 	tabs := []requisitions.Tab{{Label: "All", Count: all, Href: f.WithStatus("").URL(1), Current: f.Status == ""}}
-	for _, st := range requisitions.Statuses {
+	for _, st := range outlay.RequisitionStatuses {
 		// Empty statuses get no tab (the status filter still offers them), so that a phone
 		// shows a short row of tabs.
 		if (everyone && st == models.RequisitionDraft) || (counts[st] == 0 && f.Status != st) {
@@ -172,7 +172,7 @@ func statusTabs(f requisitions.Filter, counts map[string]int, everyone bool) []r
 func countsSummary(counts map[string]int) string {
 	all := 0
 	var parts []string
-	for _, st := range requisitions.Statuses {
+	for _, st := range outlay.RequisitionStatuses {
 		all += counts[st]
 		if n := counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(requisitions.StatusLabel(st))))
@@ -249,7 +249,7 @@ func (s *Server) editableByMe(c *fiber.Ctx, d *models.RequisitionDetail) bool {
 // requisitionDetail is the read-only view of d.
 func (s *Server) requisitionDetail(c *fiber.Ctx, d *models.RequisitionDetail) requisitions.Detail {
 	cur := d.Currency
-	v := requisitions.Detail{HistoryURL: fmt.Sprintf("/requisitions/%d/history", d.ID), CSRF: s.csrfToken(c), ID: d.ID, Title: requisitionTitle(d), Status: d.Status, Requester: d.RequesterName,
+	v := requisitions.Detail{HistoryURL: requisitionDocs.Path(d.ID) + "/history", CSRF: s.csrfToken(c), ID: d.ID, Title: requisitionTitle(d), Status: d.Status, Requester: d.RequesterName,
 		Department: d.DepartmentName, Vendor: d.VendorName, Location: d.LocationName, NeededBy: formatDate(d.NeededBy),
 		Submitted: formatMoment(d.SubmittedAt), Decided: formatMoment(d.DecidedAt), Justification: d.Justification, Currency: cur,
 		Subtotal: money.Money{Minor: d.SubtotalMinor, Currency: cur}.String(), Tax: money.Money{Minor: d.TaxMinor, Currency: cur}.String(),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"outlay"
 	"outlay/internal/testutil"
 	"outlay/models"
 	"outlay/policy"
@@ -76,12 +77,12 @@ func TestRolesPageGroupsPermissionsInPlainWords(t *testing.T) {
 func TestRoleTemplateGivesOnlyWhatTheMakerHolds(t *testing.T) {
 	t.Parallel()
 	s := newGrantSite(t,
-		policy.Permission{Object: "admin.roles", Action: policy.Read},
-		policy.Permission{Object: "admin.roles", Action: policy.Create},
-		policy.Permission{Object: "admin.roles", Action: policy.Update},
-		policy.Permission{Object: "requisitions", Action: policy.Read},
-		policy.Permission{Object: "requisitions", Action: policy.Create},
-		policy.Permission{Object: "vendors", Action: policy.Read},
+		policy.Permission{Object: "admin.roles", Action: outlay.ActRead},
+		policy.Permission{Object: "admin.roles", Action: outlay.ActCreate},
+		policy.Permission{Object: "admin.roles", Action: outlay.ActUpdate},
+		policy.Permission{Object: "requisitions", Action: outlay.ActRead},
+		policy.Permission{Object: "requisitions", Action: outlay.ActCreate},
+		policy.Permission{Object: "vendors", Action: outlay.ActRead},
 	)
 	held := func(role string) []string {
 		var got []string

@@ -8,8 +8,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"outlay"
 	"outlay/internal/testutil"
-	"outlay/policy"
 )
 
 // On a phone the roles page is one role at a time: a select of the roles and the chosen
@@ -87,7 +87,7 @@ func TestRolesPageListsOneRolesPermissionsForPhones(t *testing.T) {
 		t.Errorf("the swapped item posts %q", v)
 	}
 	var n int64
-	app.DB(t, acme).Raw(`SELECT count(*) FROM casbin_rule WHERE ptype = 'p' AND v0 = 'auditor' AND v1 = ? AND v2 = ?`, "vendors", policy.Update).Scan(&n)
+	app.DB(t, acme).Raw(`SELECT count(*) FROM casbin_rule WHERE ptype = 'p' AND v0 = 'auditor' AND v1 = ? AND v2 = ?`, "vendors", outlay.ActUpdate).Scan(&n)
 	if n != 1 {
 		t.Errorf("auditor holds vendors:update %d times", n)
 	}

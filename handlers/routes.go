@@ -6,12 +6,24 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
-	"outlay/models"
 	"outlay/policy"
+	"outlay/views/approvalrules"
+	"outlay/views/approvals"
+	"outlay/views/auditlog"
+	authviews "outlay/views/auth"
+	"outlay/views/dashboard"
 	"outlay/views/expenses"
 	"outlay/views/imports"
+	"outlay/views/notifications"
+	"outlay/views/purchasing"
 	"outlay/views/reports"
+	"outlay/views/requisitions"
+	"outlay/views/roles"
+	"outlay/views/security"
+	ssoviews "outlay/views/sso"
+	"outlay/views/tokens"
 	"outlay/views/travel"
+	"outlay/views/users"
 )
 
 // Access says who may use a route.
@@ -64,11 +76,11 @@ var navSections = []struct {
 	Name  string
 	Paths []string
 }{
-	{"", []string{"/dashboard"}},
-	{"Spend", []string{"/requisitions", "/travel", "/expenses", "/approvals", "/purchase-orders", "/purchase-orders/to-order", "/requisitions/all", "/travel/all", "/expenses/all", "/vendors", reports.SpendPath}},
-	{"Setup", []string{"/admin/departments", "/admin/locations", "/admin/gl-accounts", "/admin/budgets", "/admin/approval-rules", "/admin/expense-categories", "/admin/mileage-rates", "/admin/per-diem-rates", "/admin/settings"}},
-	{"Administration", []string{"/admin/users", "/admin/roles", "/admin/sso", "/admin/security", "/admin/tokens", "/audit", imports.Path}},
-	{"You", []string{"/settings/tokens", "/settings/security", "/settings/notifications"}},
+	{"", []string{dashboard.Path}},
+	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, vendorsRef.path, reports.SpendPath}},
+	{"Setup", []string{departmentsRef.path, locationsRef.path, glAccountsRef.path, budgetsRef.path, approvalrules.ListPath, expenseCategoriesRef.path, mileageRatesRef.path, perDiemRatesRef.path, settingsPath}},
+	{"Administration", []string{users.ListPath, roles.ListPath, ssoviews.Path, security.AdminPath, tokens.AdminPath, auditlog.Path, imports.Path}},
+	{"You", []string{tokens.OwnPath, security.SettingsPath, notifications.PrefsPath}},
 }
 
 func (r Route) widenedBy(object, action string) Route {
@@ -84,15 +96,25 @@ func (r Route) upload() Route { r.Upload = true; return r }
 // its title) and its export, create, show, update, archive and unarchive, and History.
 func (s *Server) refRoutes(k *refKind, list fiber.Handler) []Route {
 	return []Route{
-		permitted(get, k.path, k.object, policy.Read, list).nav(k.title),
-		s.exportRoute(k.path, k.object, policy.Read, k.export),
-		permitted(get, k.path+"/new", k.object, policy.Create, s.refNew(k)),
-		permitted(post, k.path, k.object, policy.Create, s.refCreate(k)),
-		permitted(get, k.path+"/:id", k.object, policy.Read, s.refShow(k)),
-		permitted(post, k.path+"/:id", k.object, policy.Update, s.refUpdate(k)),
-		permitted(post, k.path+"/:id/archive", k.object, policy.Update, s.refArchive(k, true)),
-		permitted(post, k.path+"/:id/unarchive", k.object, policy.Update, s.refArchive(k, false)),
-		permitted(get, k.path+"/:id/history", k.object, policy.Read, s.refHistory(k)),
+		permitted(get, k.path, k.object, outlay.ActRead, list).nav(k.title),
+		s.exportRoute(k.path, k.object, outlay.ActRead, k.export),
+		permitted(get, k.path+"/new", k.object, outlay.ActCreate, s.refNew(k)),
+		permitted(post, k.path, k.object, outlay.ActCreate, s.refCreate(k)),
+		permitted(get, k.path+"/:id", k.object, outlay.ActRead, s.refShow(k)),
+		permitted(post, k.path+"/:id", k.object, outlay.ActUpdate, s.refUpdate(k)),
+		permitted(post, k.path+"/:id/archive", k.object, outlay.ActUpdate, s.refArchive(k, true)),
+		permitted(post, k.path+"/:id/unarchive", k.object, outlay.ActUpdate, s.refArchive(k, false)),
+		permitted(get, k.path+"/:id/history", k.object, outlay.ActRead, s.refHistory(k)),
+	}
+}
+
+// discussionRoutes are the routes every kind of document has below its own page: comments
+// and files posted to it, and a file downloaded by whoever may read the kind.
+func (s *Server) discussionRoutes(k docKind) []Route {
+	return []Route{
+		permitted(post, k.Base+idParam+"/comments", outlay.ObjComments, outlay.ActCreate, s.postComment(k)),
+		permitted(post, k.Base+idParam+"/attachments", outlay.ObjAttachments, outlay.ActCreate, s.postAttachment(k)).upload(),
+		permitted(get, k.Base+idParam+"/attachments/:attachment", k.Read.Object, k.Read.Action, s.downloadAttachment(k)),
 	}
 }
 
@@ -102,203 +124,194 @@ func (s *Server) Routes() []Route { return s.routes }
 const (
 	get  = fiber.MethodGet
 	post = fiber.MethodPost
+	// id is the part of a route's path that names one record below a list.
+	idParam = "/:id"
 )
 
 func (s *Server) routeTable() []Route {
 	return slices.Concat([]Route{
 		public(get, "/", s.home),
-		public(get, "/login", s.loginPage),
-		public(post, "/login", s.login),
-		public(post, "/logout", s.logout),
-		public(get, "/password/forgot", s.forgotPage),
-		public(post, "/password/forgot", s.forgot),
-		public(get, "/password/reset/:token", s.resetPage),
-		public(post, "/password/reset/:token", s.reset),
+		public(get, authviews.LoginPath, s.loginPage),
+		public(post, authviews.LoginPath, s.login),
+		public(post, authviews.LogoutPath, s.logout),
+		public(get, authviews.ForgotPath, s.forgotPage),
+		public(post, authviews.ForgotPath, s.forgot),
+		public(get, authviews.ResetPath+"/:token", s.resetPage),
+		public(post, authviews.ResetPath+"/:token", s.reset),
 		// A notification mail's unsubscribe link: signed, naming the person and the kind, no
 		// sign-in. GET asks, POST stops (also in one click from a mail program).
-		public(get, "/unsubscribe/:token", s.unsubscribePage),
-		public(post, "/unsubscribe/:token", s.unsubscribe),
-		public(get, "/auth/:provider", s.ssoBegin),
-		public(get, "/auth/:provider/callback", s.ssoCallback),
+		public(get, notifications.UnsubscribePath+"/:token", s.unsubscribePage),
+		public(post, notifications.UnsubscribePath+"/:token", s.unsubscribe),
+		public(get, authviews.SSOPath+"/:provider", s.ssoBegin),
+		public(get, authviews.SSOPath+"/:provider/callback", s.ssoCallback),
 		// The second factor: these read only the half-signed-in state, never a session.
-		public(get, "/login/two-factor", s.twoFactorPage),
-		public(post, "/login/two-factor", s.twoFactorVerify),
-		public(get, "/login/two-factor/enrol", s.twoFactorEnrolPage),
-		public(post, "/login/two-factor/enrol", s.twoFactorEnrol),
-		signedIn(get, "/dashboard", s.dashboard).nav("Dashboard"),
+		public(get, security.CodePath, s.twoFactorPage),
+		public(post, security.CodePath, s.twoFactorVerify),
+		public(get, security.EnrolPath, s.twoFactorEnrolPage),
+		public(post, security.EnrolPath, s.twoFactorEnrol),
+		signedIn(get, dashboard.Path, s.dashboard).nav("Dashboard"),
 
-		permitted(get, "/admin/users", "admin.users", policy.Read, s.usersPage).nav("Users"),
-		s.exportRoute("/admin/users", "admin.users", policy.Read, userExport),
-		permitted(get, "/admin/users/new", "admin.users", policy.Create, s.newUserPage),
-		permitted(post, "/admin/users", "admin.users", policy.Create, s.inviteUser),
-		permitted(get, "/admin/users/:id", "admin.users", policy.Read, s.userPage),
-		permitted(post, "/admin/users/:id", "admin.users", policy.Update, s.updateUser),
-		permitted(post, "/admin/users/:id/deactivate", "admin.users", policy.Update, s.deactivateUser),
-		permitted(post, "/admin/users/:id/reactivate", "admin.users", policy.Update, s.reactivateUser),
-		permitted(post, "/admin/users/:id/invitation", "admin.users", policy.Update, s.resendInvitation),
-		permitted(get, "/admin/users/:id/history", "admin.users", policy.Read, s.userHistory),
+		permitted(get, users.ListPath, outlay.ObjUsers, outlay.ActRead, s.usersPage).nav("Users"),
+		s.exportRoute(users.ListPath, outlay.ObjUsers, outlay.ActRead, userExport),
+		permitted(get, users.NewPath, outlay.ObjUsers, outlay.ActCreate, s.newUserPage),
+		permitted(post, users.ListPath, outlay.ObjUsers, outlay.ActCreate, s.inviteUser),
+		permitted(get, users.ListPath+idParam, outlay.ObjUsers, outlay.ActRead, s.userPage),
+		permitted(post, users.ListPath+idParam, outlay.ObjUsers, outlay.ActUpdate, s.updateUser),
+		permitted(post, users.ListPath+idParam+"/deactivate", outlay.ObjUsers, outlay.ActUpdate, s.deactivateUser),
+		permitted(post, users.ListPath+idParam+"/reactivate", outlay.ObjUsers, outlay.ActUpdate, s.reactivateUser),
+		permitted(post, users.ListPath+idParam+"/invitation", outlay.ObjUsers, outlay.ActUpdate, s.resendInvitation),
+		permitted(get, users.ListPath+idParam+"/history", outlay.ObjUsers, outlay.ActRead, s.userHistory),
 
-		permitted(get, "/admin/roles", "admin.roles", policy.Read, s.rolesPage).nav("Roles"),
-		permitted(get, "/admin/roles/preview", "admin.roles", policy.Read, s.rolePreview),
-		permitted(post, "/admin/roles", "admin.roles", policy.Create, s.createRole),
-		permitted(post, "/admin/roles/:role/permissions", "admin.roles", policy.Update, s.togglePermission),
-		permitted(post, "/admin/roles/:role/rename", "admin.roles", policy.Update, s.renameRole),
-		permitted(post, "/admin/roles/:role/delete", "admin.roles", policy.Delete, s.deleteRole),
-		permitted(get, "/admin/roles/:role/history", "admin.roles", policy.Read, s.roleHistory),
+		permitted(get, roles.ListPath, outlay.ObjRoles, outlay.ActRead, s.rolesPage).nav("Roles"),
+		permitted(get, roles.PreviewPath, outlay.ObjRoles, outlay.ActRead, s.rolePreview),
+		permitted(post, roles.ListPath, outlay.ObjRoles, outlay.ActCreate, s.createRole),
+		permitted(post, roles.ListPath+"/:role/permissions", outlay.ObjRoles, outlay.ActUpdate, s.togglePermission),
+		permitted(post, roles.ListPath+"/:role/rename", outlay.ObjRoles, outlay.ActUpdate, s.renameRole),
+		permitted(post, roles.ListPath+"/:role/delete", outlay.ObjRoles, outlay.ActDelete, s.deleteRole),
+		permitted(get, roles.ListPath+"/:role/history", outlay.ObjRoles, outlay.ActRead, s.roleHistory),
 
-		permitted(get, "/audit", "audit", policy.Read, s.auditPage).nav("Audit log"),
-		s.exportRoute("/audit", "audit", policy.Export, auditExport),
+		permitted(get, auditlog.Path, outlay.ObjAudit, outlay.ActRead, s.auditPage).nav("Audit log"),
+		s.exportRoute(auditlog.Path, outlay.ObjAudit, outlay.ActExport, auditExport),
 
 		// Imports of setup data: the page and templates, the upload, its preview (with the
 		// column mapping), the commit, and the progress a large one shows.
-		permitted(get, imports.Path, outlay.ObjImport, policy.Import, s.importPage).nav("Import"),
-		permitted(post, imports.Path, outlay.ObjImport, policy.Import, s.uploadImport).upload(),
-		permitted(get, imports.Path+"/templates/:file", outlay.ObjImport, policy.Import, s.importTemplate),
-		permitted(get, imports.Path+"/:id", outlay.ObjImport, policy.Import, s.importItem),
-		permitted(post, imports.Path+"/:id/mapping", outlay.ObjImport, policy.Import, s.importMapping),
-		permitted(post, imports.Path+"/:id/commit", outlay.ObjImport, policy.Import, s.commitImport),
-		permitted(get, imports.Path+"/:id/progress", outlay.ObjImport, policy.Import, s.importProgress),
+		permitted(get, imports.Path, outlay.ObjImport, outlay.ActImport, s.importPage).nav("Import"),
+		permitted(post, imports.Path, outlay.ObjImport, outlay.ActImport, s.uploadImport).upload(),
+		permitted(get, imports.Path+"/templates/:file", outlay.ObjImport, outlay.ActImport, s.importTemplate),
+		permitted(get, imports.Path+idParam, outlay.ObjImport, outlay.ActImport, s.importItem),
+		permitted(post, imports.Path+idParam+"/mapping", outlay.ObjImport, outlay.ActImport, s.importMapping),
+		permitted(post, imports.Path+idParam+"/commit", outlay.ObjImport, outlay.ActImport, s.commitImport),
+		permitted(get, imports.Path+idParam+"/progress", outlay.ObjImport, outlay.ActImport, s.importProgress),
 
-		permitted(get, "/settings/tokens", "tokens", policy.Read, s.ownTokensPage).nav("API tokens"),
-		permitted(post, "/settings/tokens", "tokens", policy.Create, s.createToken),
-		permitted(post, "/settings/tokens/:id/revoke", "tokens", policy.Delete, s.revokeOwnToken),
-		permitted(get, "/admin/tokens", "admin.tokens", policy.Read, s.adminTokensPage).nav("All API tokens"),
-		permitted(post, "/admin/tokens/:id/revoke", "admin.tokens", policy.Delete, s.revokeAnyToken),
-		signedIn(get, "/settings/security", s.securityPage).nav("Security"),
-		signedIn(get, "/settings/notifications", s.notificationPrefsPage).nav("Notifications"),
-		signedIn(post, "/settings/notifications", s.updateNotificationPrefs),
-		signedIn(get, "/notifications", s.notificationsPage),
-		signedIn(get, "/notifications/bell", s.notificationsBell),
-		signedIn(post, "/notifications/read-all", s.markAllNotificationsRead),
-		signedIn(post, "/notifications/:id/read", s.markNotificationRead),
-		signedIn(post, "/settings/security/enrol", s.enrolOwn),
-		signedIn(post, "/settings/security/recovery-codes", s.regenerateRecoveryCodes),
-		signedIn(post, "/settings/security/disable", s.disableOwnTwoFactor),
-		permitted(get, "/admin/security", "admin.security", policy.Read, s.securityAdminPage).nav("Sign-in security"),
-		permitted(post, "/admin/security", "admin.security", policy.Update, s.updateSecurityPolicy),
-		permitted(post, "/admin/users/:id/two-factor/reset", "admin.security", policy.Update, s.resetUserTwoFactor),
-		permitted(get, "/admin/sso", "admin.sso", policy.Read, s.ssoAdminPage).nav("Single sign-on"),
-		permitted(post, "/admin/sso/providers", "admin.sso", policy.Update, s.createSSOProvider),
-		permitted(post, "/admin/sso/providers/:id", "admin.sso", policy.Update, s.updateSSOProvider),
-		permitted(get, "/admin/sso/providers/:id/history", "admin.sso", policy.Read, s.ssoProviderHistory),
-		permitted(post, "/admin/sso/providers/:id/delete", "admin.sso", policy.Update, s.deleteSSOProvider),
-		permitted(post, "/admin/sso/settings", "admin.sso", policy.Update, s.updateSSOSettings),
-		permitted(post, "/admin/users/:id/identities/:identity/unlink", "admin.sso", policy.Update, s.unlinkIdentity),
+		permitted(get, tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActRead, s.ownTokensPage).nav("API tokens"),
+		permitted(post, tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActCreate, s.createToken),
+		permitted(post, tokens.OwnPath+idParam+"/revoke", outlay.ObjOwnTokens, outlay.ActDelete, s.revokeOwnToken),
+		permitted(get, tokens.AdminPath, outlay.ObjAllTokens, outlay.ActRead, s.adminTokensPage).nav("All API tokens"),
+		permitted(post, tokens.AdminPath+idParam+"/revoke", outlay.ObjAllTokens, outlay.ActDelete, s.revokeAnyToken),
+		signedIn(get, security.SettingsPath, s.securityPage).nav("Security"),
+		signedIn(get, notifications.PrefsPath, s.notificationPrefsPage).nav("Notifications"),
+		signedIn(post, notifications.PrefsPath, s.updateNotificationPrefs),
+		signedIn(get, notifications.Path, s.notificationsPage),
+		signedIn(get, notifications.BellPath, s.notificationsBell),
+		signedIn(post, notifications.ReadAllPath, s.markAllNotificationsRead),
+		signedIn(post, notifications.Path+idParam+"/read", s.markNotificationRead),
+		signedIn(post, security.SettingsPath+"/enrol", s.enrolOwn),
+		signedIn(post, security.SettingsPath+"/recovery-codes", s.regenerateRecoveryCodes),
+		signedIn(post, security.SettingsPath+"/disable", s.disableOwnTwoFactor),
+		permitted(get, security.AdminPath, outlay.ObjSecurity, outlay.ActRead, s.securityAdminPage).nav("Sign-in security"),
+		permitted(post, security.AdminPath, outlay.ObjSecurity, outlay.ActUpdate, s.updateSecurityPolicy),
+		permitted(post, users.ListPath+idParam+"/two-factor/reset", outlay.ObjSecurity, outlay.ActUpdate, s.resetUserTwoFactor),
+		permitted(get, ssoviews.Path, outlay.ObjSSO, outlay.ActRead, s.ssoAdminPage).nav("Single sign-on"),
+		permitted(post, ssoviews.ProvidersPath, outlay.ObjSSO, outlay.ActUpdate, s.createSSOProvider),
+		permitted(post, ssoviews.ProvidersPath+idParam, outlay.ObjSSO, outlay.ActUpdate, s.updateSSOProvider),
+		permitted(get, ssoviews.ProvidersPath+idParam+"/history", outlay.ObjSSO, outlay.ActRead, s.ssoProviderHistory),
+		permitted(post, ssoviews.ProvidersPath+idParam+"/delete", outlay.ObjSSO, outlay.ActUpdate, s.deleteSSOProvider),
+		permitted(post, ssoviews.SettingsPath, outlay.ObjSSO, outlay.ActUpdate, s.updateSSOSettings),
+		permitted(post, users.ListPath+idParam+"/identities/:identity/unlink", outlay.ObjSSO, outlay.ActUpdate, s.unlinkIdentity),
 
 		// Reference data: departments, locations, vendors, GL accounts, budgets, settings.
-	}, s.refRoutes(departmentsRef, s.departmentsPage), []Route{}, s.refRoutes(locationsRef, s.locationsPage), []Route{}, s.refRoutes(vendorsRef, s.vendorsPage), []Route{}, s.refRoutes(glAccountsRef, s.glAccountsPage), []Route{}, s.refRoutes(budgetsRef, s.budgetsPage), []Route{
+	}, s.refRoutes(departmentsRef, s.departmentsPage), s.refRoutes(locationsRef, s.locationsPage), s.refRoutes(vendorsRef, s.vendorsPage), s.refRoutes(glAccountsRef, s.glAccountsPage), s.refRoutes(budgetsRef, s.budgetsPage), []Route{
 		// A vendor's bank details: kept encrypted, shown masked.
-		permitted(get, "/vendors/:id/bank", models.ObjVendorBank, policy.Update, s.vendorBankPage),
-		permitted(post, "/vendors/:id/bank", models.ObjVendorBank, policy.Update, s.saveVendorBank),
-		permitted(post, "/vendors/:id/bank/remove", models.ObjVendorBank, policy.Update, s.removeVendorBank),
-		permitted(get, "/admin/settings", "admin.settings", policy.Read, s.settingsPage).nav("Settings"),
-		permitted(post, "/admin/settings", "admin.settings", policy.Update, s.updateSettings),
-		permitted(get, "/admin/settings/history", "admin.settings", policy.Read, s.settingsHistory),
+		permitted(get, vendorsRef.path+idParam+"/bank", outlay.ObjVendorBank, outlay.ActUpdate, s.vendorBankPage),
+		permitted(post, vendorsRef.path+idParam+"/bank", outlay.ObjVendorBank, outlay.ActUpdate, s.saveVendorBank),
+		permitted(post, vendorsRef.path+idParam+"/bank/remove", outlay.ObjVendorBank, outlay.ActUpdate, s.removeVendorBank),
+		permitted(get, settingsPath, outlay.ObjSettings, outlay.ActRead, s.settingsPage).nav("Settings"),
+		permitted(post, settingsPath, outlay.ObjSettings, outlay.ActUpdate, s.updateSettings),
+		permitted(get, settingsPath+"/history", outlay.ObjSettings, outlay.ActRead, s.settingsHistory),
 		// Requisitions: the requester's own list and form, everyone's submitted ones, and the
 		// form's live total and lines. Record-level rules (own drafts) live in the models.
-		permitted(get, "/requisitions", "requisitions", policy.Read, s.myRequisitions).nav("Requisitions"),
-		permitted(get, "/requisitions/new", "requisitions", policy.Create, s.newRequisitionPage),
-		permitted(get, "/requisitions/all", "requisitions.all", policy.Read, s.allRequisitions).nav("All requisitions"),
-		s.exportRoute("/requisitions", "requisitions", policy.Read, requisitionExport(false)),
-		s.exportRoute("/requisitions/all", "requisitions.all", policy.Read, requisitionExport(true)),
-		permitted(post, "/requisitions", "requisitions", policy.Create, s.createRequisition),
-		permitted(post, "/requisitions/lines", "requisitions", policy.Create, s.requisitionLines),
-		permitted(post, "/requisitions/totals", "requisitions", policy.Create, s.requisitionTotals),
-		permitted(post, "/requisitions/check", "requisitions", policy.Create, s.checkRequisitionSubmission),
-		permitted(get, "/requisitions/:id", "requisitions", policy.Read, s.requisitionPage),
-		permitted(get, "/requisitions/:id/history", "requisitions", policy.Read, s.requisitionHistory),
-		permitted(post, "/requisitions/:id", "requisitions", policy.Update, s.updateRequisition),
-		permitted(post, "/requisitions/:id/withdraw", "requisitions", policy.Update, s.withdrawRequisition),
-		permitted(post, "/requisitions/:id/delete", "requisitions", policy.Update, s.deleteRequisition),
-		permitted(post, "/requisitions/:id/copy", "requisitions", policy.Create, s.copyRequisition),
+		permitted(get, requisitions.ListPath, outlay.ObjRequisitions, outlay.ActRead, s.myRequisitions).nav("Requisitions"),
+		permitted(get, requisitions.NewPath, outlay.ObjRequisitions, outlay.ActCreate, s.newRequisitionPage),
+		permitted(get, requisitions.AllPath, outlay.ObjRequisitionsAll, outlay.ActRead, s.allRequisitions).nav("All requisitions"),
+		s.exportRoute(requisitions.ListPath, outlay.ObjRequisitions, outlay.ActRead, requisitionExport(false)),
+		s.exportRoute(requisitions.AllPath, outlay.ObjRequisitionsAll, outlay.ActRead, requisitionExport(true)),
+		permitted(post, requisitions.ListPath, outlay.ObjRequisitions, outlay.ActCreate, s.createRequisition),
+		permitted(post, requisitions.LinesPath, outlay.ObjRequisitions, outlay.ActCreate, s.requisitionLines),
+		permitted(post, requisitions.TotalsPath, outlay.ObjRequisitions, outlay.ActCreate, s.requisitionTotals),
+		permitted(post, requisitions.CheckPath, outlay.ObjRequisitions, outlay.ActCreate, s.checkRequisitionSubmission),
+		permitted(get, requisitions.ListPath+idParam, outlay.ObjRequisitions, outlay.ActRead, s.requisitionPage),
+		permitted(get, requisitions.ListPath+idParam+"/history", outlay.ObjRequisitions, outlay.ActRead, s.requisitionHistory),
+		permitted(post, requisitions.ListPath+idParam, outlay.ObjRequisitions, outlay.ActUpdate, s.updateRequisition),
+		permitted(post, requisitions.ListPath+idParam+"/withdraw", outlay.ObjRequisitions, outlay.ActUpdate, s.withdrawRequisition),
+		permitted(post, requisitions.ListPath+idParam+"/delete", outlay.ObjRequisitions, outlay.ActUpdate, s.deleteRequisition),
+		permitted(post, requisitions.ListPath+idParam+"/copy", outlay.ObjRequisitions, outlay.ActCreate, s.copyRequisition),
 		// Travel requests: the traveller's (or filer's) own trips and form, everyone's
 		// submitted ones, the form's legs, and a trip's comments and files. Record-level rules
 		// live in the models.
-		permitted(get, "/travel", "travel", policy.Read, s.myTrips).nav("Travel"),
-		permitted(get, "/travel/new", "travel", policy.Create, s.newTripPage),
-		permitted(get, "/travel/all", "travel.all", policy.Read, s.allTrips).nav("All travel"),
-		s.exportRoute("/travel", "travel", policy.Read, tripExport(false)),
-		s.exportRoute("/travel/all", "travel.all", policy.Read, tripExport(true)),
-		permitted(post, "/travel", "travel", policy.Create, s.createTrip),
-		permitted(post, "/travel/legs", "travel", policy.Create, s.tripLegsEdit),
-		permitted(post, travel.TotalsPath, "travel", policy.Create, s.tripTotals),
-		permitted(get, "/travel/:id", "travel", policy.Read, s.tripPage),
-		permitted(get, "/travel/:id/history", "travel", policy.Read, s.tripHistory),
-		permitted(post, "/travel/:id", "travel", policy.Update, s.updateTrip),
-		permitted(post, "/travel/:id/withdraw", "travel", policy.Update, s.withdrawTrip),
-		permitted(post, "/travel/:id/delete", "travel", policy.Update, s.deleteTrip),
+		permitted(get, travel.ListPath, outlay.ObjTravel, outlay.ActRead, s.myTrips).nav("Travel"),
+		permitted(get, travel.NewPath, outlay.ObjTravel, outlay.ActCreate, s.newTripPage),
+		permitted(get, travel.AllPath, outlay.ObjTravelAll, outlay.ActRead, s.allTrips).nav("All travel"),
+		s.exportRoute(travel.ListPath, outlay.ObjTravel, outlay.ActRead, tripExport(false)),
+		s.exportRoute(travel.AllPath, outlay.ObjTravelAll, outlay.ActRead, tripExport(true)),
+		permitted(post, travel.ListPath, outlay.ObjTravel, outlay.ActCreate, s.createTrip),
+		permitted(post, travel.LegsPath, outlay.ObjTravel, outlay.ActCreate, s.tripLegsEdit),
+		permitted(post, travel.TotalsPath, outlay.ObjTravel, outlay.ActCreate, s.tripTotals),
+		permitted(get, travel.ListPath+idParam, outlay.ObjTravel, outlay.ActRead, s.tripPage),
+		permitted(get, travel.ListPath+idParam+"/history", outlay.ObjTravel, outlay.ActRead, s.tripHistory),
+		permitted(post, travel.ListPath+idParam, outlay.ObjTravel, outlay.ActUpdate, s.updateTrip),
+		permitted(post, travel.ListPath+idParam+"/withdraw", outlay.ObjTravel, outlay.ActUpdate, s.withdrawTrip),
+		permitted(post, travel.ListPath+idParam+"/delete", outlay.ObjTravel, outlay.ActUpdate, s.deleteTrip),
 		// An approved trip starts its expense report (the traveller's or filer's, in the model).
-		permitted(post, "/travel/:id/expense-report", "expenses", policy.Create, s.startTripExpense),
-		permitted(post, "/travel/:id/comments", "comments", policy.Create, s.postComment(travelDocs)),
-		permitted(post, "/travel/:id/attachments", "attachments", policy.Create, s.postAttachment(travelDocs)).upload(),
-		permitted(get, "/travel/:id/attachments/:attachment", "travel", policy.Read, s.downloadAttachment(travelDocs)),
+		permitted(post, travel.ListPath+idParam+"/expense-report", outlay.ObjExpenses, outlay.ActCreate, s.startTripExpense),
+	}, s.discussionRoutes(travelDocs), []Route{
 		// Expense reports: the owner's list and form (receipts per line), everyone's submitted
 		// ones, and the admin's expense policy. Record-level rules live in the models.
-		permitted(get, "/expenses", "expenses", policy.Read, s.myExpenses).nav("Expenses"),
-		permitted(get, "/expenses/new", "expenses", policy.Create, s.newExpensePage),
-		permitted(get, "/expenses/all", "expenses.all", policy.Read, s.allExpenses).nav("All expenses"),
-		s.exportRoute("/expenses", "expenses", policy.Read, expenseExport(false)),
-		s.exportRoute("/expenses/all", "expenses.all", policy.Read, expenseExport(true)),
-		permitted(post, "/expenses", "expenses", policy.Create, s.createExpense),
-		permitted(post, expenses.TotalsPath, "expenses", policy.Create, s.expenseTotals),
-		permitted(get, "/expenses/:id", "expenses", policy.Read, s.expensePage),
-		permitted(get, "/expenses/:id/history", "expenses", policy.Read, s.expenseHistory),
-		permitted(post, "/expenses/:id", "expenses", policy.Update, s.updateExpense),
-		permitted(post, "/expenses/:id/delete", "expenses", policy.Update, s.deleteExpense),
-		permitted(post, "/expenses/:id/lines/:line/receipt", "expenses", policy.Update, s.attachExpenseReceipt).upload(),
-		permitted(post, "/expenses/:id/comments", "comments", policy.Create, s.postComment(expenseDocs)),
-		permitted(post, "/expenses/:id/attachments", "attachments", policy.Create, s.postAttachment(expenseDocs)).upload(),
-		permitted(get, "/expenses/:id/attachments/:attachment", "expenses", policy.Read, s.downloadAttachment(expenseDocs)),
-	}, s.refRoutes(expenseCategoriesRef, s.expenseCategoriesPage), []Route{}, s.refRoutes(mileageRatesRef, s.mileageRatesPage), []Route{}, s.refRoutes(perDiemRatesRef, s.perDiemRatesPage), []Route{
-		permitted(get, "/admin/receipt-threshold", "admin.expense_policy", policy.Read, s.receiptThresholdPage),
-		permitted(post, "/admin/receipt-threshold", "admin.expense_policy", policy.Update, s.updateReceiptThreshold),
+		permitted(get, expenses.ListPath, outlay.ObjExpenses, outlay.ActRead, s.myExpenses).nav("Expenses"),
+		permitted(get, expenses.NewPath, outlay.ObjExpenses, outlay.ActCreate, s.newExpensePage),
+		permitted(get, expenses.AllPath, outlay.ObjExpensesAll, outlay.ActRead, s.allExpenses).nav("All expenses"),
+		s.exportRoute(expenses.ListPath, outlay.ObjExpenses, outlay.ActRead, expenseExport(false)),
+		s.exportRoute(expenses.AllPath, outlay.ObjExpensesAll, outlay.ActRead, expenseExport(true)),
+		permitted(post, expenses.ListPath, outlay.ObjExpenses, outlay.ActCreate, s.createExpense),
+		permitted(post, expenses.TotalsPath, outlay.ObjExpenses, outlay.ActCreate, s.expenseTotals),
+		permitted(get, expenses.ListPath+idParam, outlay.ObjExpenses, outlay.ActRead, s.expensePage),
+		permitted(get, expenses.ListPath+idParam+"/history", outlay.ObjExpenses, outlay.ActRead, s.expenseHistory),
+		permitted(post, expenses.ListPath+idParam, outlay.ObjExpenses, outlay.ActUpdate, s.updateExpense),
+		permitted(post, expenses.ListPath+idParam+"/delete", outlay.ObjExpenses, outlay.ActUpdate, s.deleteExpense),
+		permitted(post, expenses.ListPath+idParam+"/lines/:line/receipt", outlay.ObjExpenses, outlay.ActUpdate, s.attachExpenseReceipt).upload(),
+	}, s.discussionRoutes(expenseDocs), s.refRoutes(expenseCategoriesRef, s.expenseCategoriesPage), s.refRoutes(mileageRatesRef, s.mileageRatesPage), s.refRoutes(perDiemRatesRef, s.perDiemRatesPage), []Route{
+		permitted(get, receiptThresholdPath, outlay.ObjExpensePolicy, outlay.ActRead, s.receiptThresholdPage),
+		permitted(post, receiptThresholdPath, outlay.ObjExpensePolicy, outlay.ActUpdate, s.updateReceiptThreshold),
 		// Approvals: the approver's queue, decisions and out-of-office delegation, and the
 		// approval rules admin.
-		permitted(get, "/approvals", "approvals", policy.Read, s.approvalsPage).nav("Approvals"),
-		permitted(post, "/approvals/bulk", "approvals", policy.Approve, s.bulkApprove),
-		permitted(get, "/approvals/delegation", "approvals", policy.Update, s.delegationPage),
-		permitted(post, "/approvals/delegation", "approvals", policy.Update, s.setDelegation),
-		permitted(post, "/approvals/delegation/:id/delete", "approvals", policy.Update, s.clearDelegation),
-		permitted(get, "/approvals/:step", "approvals", policy.Read, s.approvalDetails),
-		permitted(post, "/approvals/:step/approve", "approvals", policy.Approve, s.approveStep),
-		permitted(post, "/approvals/:step/reject", "approvals", policy.Approve, s.rejectStep),
-		permitted(get, "/admin/approval-rules", "admin.approval_rules", policy.Read, s.approvalRulesPage).nav("Approval rules"),
-		permitted(get, "/admin/approval-rules/new", "admin.approval_rules", policy.Create, s.newApprovalRulePage),
-		permitted(get, "/admin/approval-rules/steps", "admin.approval_rules", policy.Read, s.ruleSteps),
-		permitted(post, "/admin/approval-rules", "admin.approval_rules", policy.Create, s.createApprovalRule),
-		permitted(get, "/admin/approval-rules/:id", "admin.approval_rules", policy.Read, s.approvalRulePage),
-		permitted(post, "/admin/approval-rules/:id", "admin.approval_rules", policy.Update, s.updateApprovalRule),
-		permitted(post, "/admin/approval-rules/:id/archive", "admin.approval_rules", policy.Update, s.archiveApprovalRule),
-		permitted(get, "/admin/approval-rules/:id/history", "admin.approval_rules", policy.Read, s.approvalRuleHistory),
+		permitted(get, approvals.QueuePath, outlay.ObjApprovals, outlay.ActRead, s.approvalsPage).nav("Approvals"),
+		permitted(post, approvals.BulkPath, outlay.ObjApprovals, outlay.ActApprove, s.bulkApprove),
+		permitted(get, approvals.DelegationPath, outlay.ObjApprovals, outlay.ActUpdate, s.delegationPage),
+		permitted(post, approvals.DelegationPath, outlay.ObjApprovals, outlay.ActUpdate, s.setDelegation),
+		permitted(post, approvals.DelegationPath+idParam+"/delete", outlay.ObjApprovals, outlay.ActUpdate, s.clearDelegation),
+		permitted(get, approvals.QueuePath+"/:step", outlay.ObjApprovals, outlay.ActRead, s.approvalDetails),
+		permitted(post, approvals.QueuePath+"/:step/approve", outlay.ObjApprovals, outlay.ActApprove, s.approveStep),
+		permitted(post, approvals.QueuePath+"/:step/reject", outlay.ObjApprovals, outlay.ActApprove, s.rejectStep),
+		permitted(get, approvalrules.ListPath, outlay.ObjApprovalRules, outlay.ActRead, s.approvalRulesPage).nav("Approval rules"),
+		permitted(get, approvalrules.NewPath, outlay.ObjApprovalRules, outlay.ActCreate, s.newApprovalRulePage),
+		permitted(get, approvalrules.StepsPath, outlay.ObjApprovalRules, outlay.ActRead, s.ruleSteps),
+		permitted(post, approvalrules.ListPath, outlay.ObjApprovalRules, outlay.ActCreate, s.createApprovalRule),
+		permitted(get, approvalrules.ListPath+idParam, outlay.ObjApprovalRules, outlay.ActRead, s.approvalRulePage),
+		permitted(post, approvalrules.ListPath+idParam, outlay.ObjApprovalRules, outlay.ActUpdate, s.updateApprovalRule),
+		permitted(post, approvalrules.ListPath+idParam+"/archive", outlay.ObjApprovalRules, outlay.ActUpdate, s.archiveApprovalRule),
+		permitted(get, approvalrules.ListPath+idParam+"/history", outlay.ObjApprovalRules, outlay.ActRead, s.approvalRuleHistory),
 
 		// Purchasing: purchase orders and receiving; comments and attachments of requisitions and orders.
-		permitted(get, "/purchase-orders", "purchase_orders", policy.Read, s.purchaseOrdersPage).nav("Purchase orders"),
-		s.exportRoute("/purchase-orders", "purchase_orders", policy.Read, purchaseOrderExport),
-		permitted(get, "/purchase-orders/to-order", "purchase_orders", policy.Create, s.toOrderPage).nav("To order"),
+		permitted(get, purchasing.ListPath, outlay.ObjPurchaseOrders, outlay.ActRead, s.purchaseOrdersPage).nav("Purchase orders"),
+		s.exportRoute(purchasing.ListPath, outlay.ObjPurchaseOrders, outlay.ActRead, purchaseOrderExport),
+		permitted(get, purchasing.ToOrderPath, outlay.ObjPurchaseOrders, outlay.ActCreate, s.toOrderPage).nav("To order"),
 		// Requesters may open the orders made from their own requisitions, read-only; the
 		// kind's visibility finds no other for them.
-		permitted(get, "/purchase-orders/:id", "requisitions", policy.Read, s.purchaseOrderPage),
-		permitted(get, "/purchase-orders/:id/history", "purchase_orders", policy.Read, s.purchaseOrderHistory),
-		permitted(get, "/purchase-orders/:id/print", "purchase_orders", policy.Read, s.purchaseOrderPrint),
-		permitted(post, "/requisitions/:id/purchase-order", "purchase_orders", policy.Create, s.createPurchaseOrder),
-		permitted(post, "/purchase-orders/:id/receipts", "purchase_orders", policy.Update, s.recordReceipt),
-		permitted(post, "/purchase-orders/:id/close", "purchase_orders", policy.Update, s.closePurchaseOrder),
-		permitted(post, "/purchase-orders/:id/terms", "purchase_orders", policy.Update, s.updateOrderTerms),
-		permitted(post, "/purchase-orders/:id/email", "purchase_orders", policy.Update, s.emailPurchaseOrder),
-		permitted(post, "/purchase-orders/:id/comments", "comments", policy.Create, s.postComment(purchaseOrderDocs)),
-		permitted(post, "/purchase-orders/:id/attachments", "attachments", policy.Create, s.postAttachment(purchaseOrderDocs)).upload(),
-		permitted(get, "/purchase-orders/:id/attachments/:attachment", "purchase_orders", policy.Read, s.downloadAttachment(purchaseOrderDocs)),
-		permitted(post, "/requisitions/:id/comments", "comments", policy.Create, s.postComment(requisitionDocs)),
-		permitted(post, "/requisitions/:id/attachments", "attachments", policy.Create, s.postAttachment(requisitionDocs)).upload(),
-		permitted(get, "/requisitions/:id/attachments/:attachment", "requisitions", policy.Read, s.downloadAttachment(requisitionDocs)),
-
+		permitted(get, purchasing.ListPath+idParam, outlay.ObjRequisitions, outlay.ActRead, s.purchaseOrderPage),
+		permitted(get, purchasing.ListPath+idParam+"/history", outlay.ObjPurchaseOrders, outlay.ActRead, s.purchaseOrderHistory),
+		permitted(get, purchasing.ListPath+idParam+"/print", outlay.ObjPurchaseOrders, outlay.ActRead, s.purchaseOrderPrint),
+		permitted(post, requisitions.ListPath+idParam+"/purchase-order", outlay.ObjPurchaseOrders, outlay.ActCreate, s.createPurchaseOrder),
+		permitted(post, purchasing.ListPath+idParam+"/receipts", outlay.ObjPurchaseOrders, outlay.ActUpdate, s.recordReceipt),
+		permitted(post, purchasing.ListPath+idParam+"/close", outlay.ObjPurchaseOrders, outlay.ActUpdate, s.closePurchaseOrder),
+		permitted(post, purchasing.ListPath+idParam+"/terms", outlay.ObjPurchaseOrders, outlay.ActUpdate, s.updateOrderTerms),
+		permitted(post, purchasing.ListPath+idParam+"/email", outlay.ObjPurchaseOrders, outlay.ActUpdate, s.emailPurchaseOrder),
+	}, s.discussionRoutes(purchaseOrderDocs), s.discussionRoutes(requisitionDocs), []Route{
 		// Reports: spend of the person's own departments, or of every one with the wider permission.
-		permitted(get, reports.SpendPath, outlay.ObjSpendReport, policy.Read, s.spendReport).nav("Spend report").
-			widenedBy(outlay.ObjSpendReportAll, policy.Read),
-		permitted(get, reports.SpendCSVPath, outlay.ObjSpendReport, policy.Export, s.spendCSV),
+		permitted(get, reports.SpendPath, outlay.ObjSpendReport, outlay.ActRead, s.spendReport).nav("Spend report").
+			widenedBy(outlay.ObjSpendReportAll, outlay.ActRead),
+		permitted(get, reports.SpendCSVPath, outlay.ObjSpendReport, outlay.ActExport, s.spendCSV),
 
-		signedIn(get, "/api/v1/me", s.apiMe).api(),
-		permitted(get, "/api/v1/tokens", "tokens", policy.Read, s.apiTokens).api(),
+		signedIn(get, apiPrefix+"/me", s.apiMe).api(),
+		permitted(get, apiPrefix+"/tokens", outlay.ObjOwnTokens, outlay.ActRead, s.apiTokens).api(),
 	})
 }
 

@@ -16,9 +16,10 @@ import (
 	"outlay/policy"
 	"outlay/views"
 	"outlay/views/security"
+	"outlay/views/users"
 )
 
-var securityUpdate = policy.Permission{Object: models.SecurityObject, Action: policy.Update}
+var securityUpdate = policy.Permission{Object: outlay.ObjSecurity, Action: outlay.ActUpdate}
 
 // securityPage is a person's own security page: enrolment when two-factor sign-in is off,
 // recovery codes and turning it off when it is on.
@@ -183,7 +184,7 @@ func (s *Server) resetUserTwoFactor(c *fiber.Ctx) error {
 	if err != nil {
 		return outlay.ErrNotFound
 	}
-	back := "/admin/users/" + strconv.FormatInt(id, 10)
+	back := users.ListPath + "/" + strconv.FormatInt(id, 10)
 	err = models.ResetTwoFactor(c.UserContext(), tenantDB(c), grantor(c), id)
 	if v, ok := outlay.AsValidation(err); ok {
 		s.setFlash(c, "error", strings.TrimSpace(v["two_factor"]))

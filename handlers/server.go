@@ -26,6 +26,7 @@ import (
 	"outlay/storage"
 	"outlay/tenancy"
 	"outlay/views"
+	"outlay/views/dashboard"
 )
 
 // Deps are what the HTTP layer is built from.
@@ -154,10 +155,10 @@ func New(d Deps) (*fiber.App, *Server) {
 	}
 	// The JSON API authenticates by bearer token only: it ignores cookies, so it needs no
 	// CSRF token and a browser session cannot be ridden into it.
-	api := app.Group("/api/v1", s.resolveTenant, s.notifications, s.loadBearer)
+	api := app.Group(apiPrefix, s.resolveTenant, s.notifications, s.loadBearer)
 	for _, r := range s.routes {
 		if r.API {
-			api.Add(r.Method, strings.TrimPrefix(r.Path, "/api/v1"), s.guard(r), r.Handler)
+			api.Add(r.Method, strings.TrimPrefix(r.Path, apiPrefix), s.guard(r), r.Handler)
 		}
 	}
 	api.Use(func(c *fiber.Ctx) error { return apiError(c, http.StatusNotFound, "no such API route") })
@@ -244,7 +245,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return apiError(c, status, msg)
 	}
 	if tenantOf(c) != nil {
-		view.Home = "/dashboard"
+		view.Home = dashboard.Path
 	}
 	c.Status(status)
 	if isHTMX(c) {

@@ -14,6 +14,7 @@ import (
 	"outlay/auth/sso"
 	"outlay/models"
 	authviews "outlay/views/auth"
+	"outlay/views/dashboard"
 )
 
 // errSSOUnusable means a provider row exists but cannot be used now: the deployment lacks
@@ -23,7 +24,7 @@ var errSSOUnusable = errors.New("provider unusable")
 // ssoConfig is what the tenant's provider p is built from. Google and Microsoft use the
 // deployment's credentials; every callback URL comes from the public URL.
 func (s *Server) ssoConfig(slug string, p *models.SSOProvider) (sso.Config, error) {
-	c := sso.Config{Tenant: slug, Name: p.Name, Kind: p.Kind, CallbackURL: s.cfg.TenantURL(slug, "/auth/"+p.Name+"/callback")}
+	c := sso.Config{Tenant: slug, Name: p.Name, Kind: p.Kind, CallbackURL: s.cfg.TenantURL(slug, authviews.SSOPath+"/"+p.Name+"/callback")}
 	switch p.Kind {
 	case models.SSOKindGoogle:
 		if !s.cfg.GoogleSSO() {
@@ -72,7 +73,7 @@ func (s *Server) ssoButtons(c *fiber.Ctx, next string) ([]authviews.SSOButton, e
 		if !p.Enabled || s.ssoProblem(tenantOf(c).Slug, &p) != "" {
 			continue
 		}
-		href := "/auth/" + p.Name
+		href := authviews.SSOPath + "/" + p.Name
 		if next != "" {
 			href += "?next=" + url.QueryEscape(next)
 		}
@@ -179,7 +180,7 @@ func (s *Server) ssoCallback(c *fiber.Ctx) error {
 	var refusal *models.SSORefusal
 	if errors.As(err, &refusal) {
 		s.setFlash(c, "error", s.refusalMessage(c, p, refusal))
-		return redirect(c, "/login")
+		return redirect(c, authviews.LoginPath)
 	}
 	if err != nil {
 		return err
@@ -196,7 +197,7 @@ func (s *Server) ssoCallback(c *fiber.Ctx) error {
 	if rec.Next != "" {
 		return redirect(c, rec.Next)
 	}
-	return redirect(c, "/dashboard")
+	return redirect(c, dashboard.Path)
 }
 
 // refuseSSO ends a sign-in that failed before the tenant's rules were asked. It is logged
@@ -223,7 +224,7 @@ func (s *Server) refuseSSO(ctx context.Context, c *fiber.Ctx, p *models.SSOProvi
 		msg = p.Label + "'s answer could not be verified, so you were not signed in. Try again; if it keeps failing, tell your administrator."
 	}
 	s.setFlash(c, "error", msg)
-	return redirect(c, "/login")
+	return redirect(c, authviews.LoginPath)
 }
 
 // refusalMessage tells a person why the tenant refused their verified identity.

@@ -28,12 +28,12 @@ func (s *Server) renderOwnTokens(c *fiber.Ctx, status int, form tokens.NewTokenF
 	p := tokens.OwnPage{
 		CSRFToken: s.csrfToken(c),
 		Tokens:    tokenRows(list),
-		CanCreate: s.can(c, policy.Permission{Object: "tokens", Action: policy.Create}),
-		CanRevoke: s.can(c, policy.Permission{Object: "tokens", Action: policy.Delete}),
+		CanCreate: s.can(c, policy.Permission{Object: outlay.ObjOwnTokens, Action: outlay.ActCreate}),
+		CanRevoke: s.can(c, policy.Permission{Object: outlay.ObjOwnTokens, Action: outlay.ActDelete}),
 		Form:      form,
 		Lifetimes: models.TokenLifetimes,
 		Created:   created,
-		MeURL:     s.cfg.TenantURL(tenantOf(c).Slug, "/api/v1/me"),
+		MeURL:     s.cfg.TenantURL(tenantOf(c).Slug, apiPrefix+"/me"),
 	}
 	tf, err := models.GetTwoFactor(c.UserContext(), tenantDB(c), currentUser(c).UserID)
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *Server) revokeOwnToken(c *fiber.Ctx) error {
 func (s *Server) adminTokensPage(c *fiber.Ctx) error {
 	p := tokens.AdminPage{
 		CSRFToken:  s.csrfToken(c),
-		CanRevoke:  s.can(c, policy.Permission{Object: "admin.tokens", Action: policy.Delete}),
+		CanRevoke:  s.can(c, policy.Permission{Object: outlay.ObjAllTokens, Action: outlay.ActDelete}),
 		ActiveOnly: c.Query("status") != "all",
 		// Bounded, so that no page number can overflow the offset.
 		Page:    min(max(c.QueryInt("page", 1), 1), 1<<20),

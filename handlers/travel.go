@@ -23,8 +23,8 @@ import (
 var (
 	travelDocs = registeredKind(outlay.DocTravel)
 
-	travelCreate    = policy.Permission{Object: "travel", Action: policy.Create}
-	travelForOthers = policy.Permission{Object: "travel.others", Action: policy.Create}
+	travelCreate    = policy.Permission{Object: outlay.ObjTravel, Action: outlay.ActCreate}
+	travelForOthers = policy.Permission{Object: outlay.ObjTravelOthers, Action: outlay.ActCreate}
 )
 
 func init() {
@@ -96,7 +96,7 @@ func (s *Server) tripFilter(c *fiber.Ctx, everyone bool) (travel.List, travel.Fi
 			return l, f, mf, err
 		}
 	}
-	for _, st := range travel.Statuses {
+	for _, st := range outlay.TravelStatuses {
 		if st == c.Query("status") && !(everyone && st == models.TravelDraft) {
 			f.Status, mf.Status = st, st
 		}
@@ -161,7 +161,7 @@ func tripTabs(f travel.Filter, counts map[string]int, everyone bool) []travel.Ta
 		all += n
 	}
 	tabs := []travel.Tab{{Label: "All", Count: all, Href: f.WithStatus("").URL(1), Current: f.Status == ""}}
-	for _, st := range travel.Statuses {
+	for _, st := range outlay.TravelStatuses {
 		if (everyone && st == models.TravelDraft) || (counts[st] == 0 && f.Status != st) {
 			continue
 		}
@@ -174,7 +174,7 @@ func tripTabs(f travel.Filter, counts map[string]int, everyone bool) []travel.Ta
 func tripCountsSummary(counts map[string]int) string {
 	all := 0
 	var parts []string
-	for _, st := range travel.Statuses {
+	for _, st := range outlay.TravelStatuses {
 		all += counts[st]
 		if n := counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(travel.StatusLabel(st))))
@@ -231,7 +231,7 @@ func (s *Server) tripPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) tripEditableByMe(c *fiber.Ctx, d *models.TravelDetail) bool {
-	return d.BelongsTo(currentUser(c).UserID) && d.Editable() && s.can(c, policy.Permission{Object: "travel", Action: policy.Update})
+	return d.BelongsTo(currentUser(c).UserID) && d.Editable() && s.can(c, policy.Permission{Object: outlay.ObjTravel, Action: outlay.ActUpdate})
 }
 
 func tripTitle(d *models.TravelDetail) string {

@@ -16,6 +16,8 @@ import (
 	"outlay/auth"
 	"outlay/models"
 	"outlay/views"
+	authviews "outlay/views/auth"
+	"outlay/views/dashboard"
 	"outlay/views/security"
 )
 
@@ -83,7 +85,7 @@ func (s *Server) pendingSignIn(c *fiber.Ctx, kind string) (*models.TwoFactorChal
 	if errors.Is(err, outlay.ErrNotFound) {
 		s.clearCookie(c, s.cookies.twoFactor)
 		s.setFlash(c, "info", "Your sign-in took too long or was already finished. Sign in again.")
-		return nil, nil, "", redirect(c, "/login")
+		return nil, nil, "", redirect(c, authviews.LoginPath)
 	}
 	if err != nil {
 		return nil, nil, "", err
@@ -249,7 +251,7 @@ func (s *Server) twoFactorVerify(c *fiber.Ctx) error {
 	}
 	if ended, err := models.EndTwoFactorChallenge(c.UserContext(), tenantDB(c), token); err != nil || !ended {
 		if err == nil {
-			err = redirect(c, "/login")
+			err = redirect(c, authviews.LoginPath)
 		}
 		return err
 	}
@@ -267,7 +269,7 @@ func (s *Server) twoFactorVerify(c *fiber.Ctx) error {
 	if ch.Next != "" {
 		return redirect(c, ch.Next)
 	}
-	return redirect(c, "/dashboard")
+	return redirect(c, dashboard.Path)
 }
 
 // enrolForm is the enrolment form with the secret of the person's enrolment in progress.
@@ -310,7 +312,7 @@ func (s *Server) enrolledMeanwhile(c *fiber.Ctx) error {
 	}
 	s.clearCookie(c, s.cookies.twoFactor)
 	s.setFlash(c, "info", "Two-factor sign-in is already on for your account. Sign in again, with a code from your app.")
-	return redirect(c, "/login")
+	return redirect(c, authviews.LoginPath)
 }
 
 func (s *Server) twoFactorEnrolPage(c *fiber.Ctx) error {
@@ -348,7 +350,7 @@ func (s *Server) twoFactorEnrol(c *fiber.Ctx) error {
 	}
 	if ended, err := models.EndTwoFactorChallenge(c.UserContext(), tenantDB(c), token); err != nil || !ended {
 		if err == nil {
-			err = redirect(c, "/login")
+			err = redirect(c, authviews.LoginPath)
 		}
 		return err
 	}
@@ -357,7 +359,7 @@ func (s *Server) twoFactorEnrol(c *fiber.Ctx) error {
 	}
 	next := ch.Next
 	if next == "" {
-		next = "/dashboard"
+		next = dashboard.Path
 	}
 	return s.renderAuth(c, http.StatusOK, page{Title: "Two-factor sign-in is on", Content: security.SignedInCodes(recoveryCodes(codes, next))})
 }

@@ -73,4 +73,4 @@ func oneClickUnsubscribe(c *fiber.Ctx) bool {
 		string(c.Request().PostArgs().Peek("List-Unsubscribe")) == "One-Click"
 }
 
-const unsubscribePrefix = "/unsubscribe/"
+const unsubscribePrefix = notifications.UnsubscribePath + "/"

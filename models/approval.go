@@ -3,6 +3,7 @@ package models
 import (
 	"time"
 
+	"outlay"
 	"outlay/money"
 )
 
@@ -14,14 +15,14 @@ const (
 	StepDepartmentHead = "department_head" // the head of the document's department
 )
 
-// Approval step statuses.
+// Approval step statuses, as the vocabulary names them (package outlay).
 const (
-	StepWaiting   = "waiting"
-	StepPending   = "pending"
-	StepApproved  = "approved"
-	StepRejected  = "rejected"
-	StepSkipped   = "skipped"
-	StepCancelled = "cancelled"
+	StepWaiting   = outlay.StepWaiting
+	StepPending   = outlay.StepPending
+	StepApproved  = outlay.StepApproved
+	StepRejected  = outlay.StepRejected
+	StepSkipped   = outlay.StepSkipped
+	StepCancelled = outlay.StepCancelled
 )
 
 // Budget check outcomes a rule asks for at the last approval.

@@ -23,19 +23,16 @@ import (
 // DocBill is the kind of document of bills.
 const DocBill = outlay.DocBill
 
-// Bill statuses.
+// Bill statuses, as the vocabulary names them (package outlay).
 const (
-	BillDraft         = "draft"
-	BillSubmitted     = "submitted" // in bill approval
-	BillApproved      = "approved"
-	BillRejected      = "rejected" // returned to the clerk by an approver, editable
-	BillPartiallyPaid = "partially_paid"
-	BillPaid          = "paid"
-	BillVoid          = "void"
+	BillDraft         = outlay.BillDraft
+	BillSubmitted     = outlay.BillSubmitted
+	BillApproved      = outlay.BillApproved
+	BillRejected      = outlay.BillRejected
+	BillPartiallyPaid = outlay.BillPartiallyPaid
+	BillPaid          = outlay.BillPaid
+	BillVoid          = outlay.BillVoid
 )
-
-// BillStatuses in the order lists show them.
-var BillStatuses = []string{BillDraft, BillSubmitted, BillApproved, BillRejected, BillPartiallyPaid, BillPaid, BillVoid}
 
 // billedStatuses are the statuses of bills that count as billed: against their order's
 // quantities, in stage figures and in budgets. Drafts, returned and void bills do not.
@@ -142,9 +139,9 @@ type BillLine struct {
 var billKind = &DocumentKind{
 	Kind:         mustKind(DocBill),
 	Table:        "bills",
-	Read:         policy.Permission{Object: outlay.ObjBills, Action: policy.Read},
+	Read:         policy.Permission{Object: outlay.ObjBills, Action: outlay.ActRead},
 	Visibility:   VisibleToOwnerAndRoute,
-	SeeAll:       policy.Permission{Object: outlay.ObjBillsAll, Action: policy.Read},
+	SeeAll:       policy.Permission{Object: outlay.ObjBillsAll, Action: outlay.ActRead},
 	OwnerColumn:  "entered_by_id",
 	DraftStatus:  BillDraft,
 	OpenStatuses: openBillStatuses,

@@ -115,9 +115,9 @@ var documentKinds = []*DocumentKind{
 	{
 		Kind:         mustKind(outlay.DocRequisition),
 		Table:        "requisitions",
-		Read:         policy.Permission{Object: "requisitions", Action: policy.Read},
+		Read:         policy.Permission{Object: outlay.ObjRequisitions, Action: outlay.ActRead},
 		Visibility:   VisibleToOwnerAndRoute,
-		SeeAll:       policy.Permission{Object: "requisitions.all", Action: policy.Read},
+		SeeAll:       policy.Permission{Object: outlay.ObjRequisitionsAll, Action: outlay.ActRead},
 		OwnerColumn:  "requester_id",
 		DraftStatus:  RequisitionDraft,
 		OpenStatuses: openRequisitionStatuses,
@@ -141,9 +141,9 @@ var documentKinds = []*DocumentKind{
 	{
 		Kind:         mustKind(outlay.DocPurchaseOrder),
 		Table:        "purchase_orders",
-		Read:         policy.Permission{Object: "purchase_orders", Action: policy.Read},
+		Read:         policy.Permission{Object: outlay.ObjPurchaseOrders, Action: outlay.ActRead},
 		Visibility:   VisibleToReadersAndOriginOwner,
-		SeeAll:       policy.Permission{Object: "purchase_orders", Action: policy.Read},
+		SeeAll:       policy.Permission{Object: outlay.ObjPurchaseOrders, Action: outlay.ActRead},
 		Origin:       Origin{Type: outlay.DocRequisition, Column: "requisition_id"},
 		Budget:       purchaseOrderBudgetUse,
 		Participants: purchaseOrderParticipants,

@@ -17,20 +17,15 @@ import (
 // DocExpense is the kind of expense reports, as the registry names it.
 const DocExpense = outlay.DocExpense
 
-// Expense report statuses: a draft is its owner's alone; submitted is in approval; an
-// approver approves it or returns it (the owner changes it and submits again); approved
-// reports are scheduled into a reimbursement batch and then paid.
+// Expense report statuses, as the vocabulary names them (package outlay).
 const (
-	ExpenseDraft     = "draft"
-	ExpenseSubmitted = "submitted"
-	ExpenseApproved  = "approved"
-	ExpenseReturned  = "returned"
-	ExpenseScheduled = "scheduled"
-	ExpensePaid      = "paid"
+	ExpenseDraft     = outlay.ExpenseDraft
+	ExpenseSubmitted = outlay.ExpenseSubmitted
+	ExpenseApproved  = outlay.ExpenseApproved
+	ExpenseReturned  = outlay.ExpenseReturned
+	ExpenseScheduled = outlay.ExpenseScheduled
+	ExpensePaid      = outlay.ExpensePaid
 )
-
-// ExpenseStatuses are the statuses in the order lists show them.
-var ExpenseStatuses = []string{ExpenseDraft, ExpenseSubmitted, ExpenseReturned, ExpenseApproved, ExpenseScheduled, ExpensePaid}
 
 // openExpenseStatuses are an owner's reports not yet paid back.
 var openExpenseStatuses = []string{ExpenseDraft, ExpenseSubmitted, ExpenseReturned, ExpenseApproved, ExpenseScheduled}
@@ -374,9 +369,9 @@ func ExpenseDuplicates(ctx context.Context, db *gorm.DB, id int64) (map[int64][]
 var expenseKind = &DocumentKind{
 	Kind:         mustKind(outlay.DocExpense),
 	Table:        "expense_reports",
-	Read:         policy.Permission{Object: "expenses", Action: policy.Read},
+	Read:         policy.Permission{Object: outlay.ObjExpenses, Action: outlay.ActRead},
 	Visibility:   VisibleToOwnerAndRoute,
-	SeeAll:       policy.Permission{Object: "expenses.all", Action: policy.Read},
+	SeeAll:       policy.Permission{Object: outlay.ObjExpensesAll, Action: outlay.ActRead},
 	OwnerColumn:  "owner_id",
 	DraftStatus:  ExpenseDraft,
 	OpenStatuses: openExpenseStatuses,

@@ -3,16 +3,17 @@ package models
 import (
 	"time"
 
+	"outlay"
 	"outlay/money"
 )
 
-// Purchase order statuses.
+// Purchase order statuses, as the vocabulary names them (package outlay).
 const (
-	POOpen              = "open"
-	POPartiallyReceived = "partially_received"
-	POReceived          = "received"
-	POClosed            = "closed"
-	POCancelled         = "cancelled"
+	POOpen              = outlay.POOpen
+	POPartiallyReceived = outlay.POPartiallyReceived
+	POReceived          = outlay.POReceived
+	POClosed            = outlay.POClosed
+	POCancelled         = outlay.POCancelled
 )
 
 // PurchaseOrder is an order sent to a vendor, made from one approved requisition.

@@ -12,15 +12,15 @@ import (
 	"outlay/money"
 )
 
-// Requisition statuses.
+// Requisition statuses, as the vocabulary names them (package outlay).
 const (
-	RequisitionDraft     = "draft"
-	RequisitionPending   = "pending"
-	RequisitionApproved  = "approved"
-	RequisitionRejected  = "rejected"
-	RequisitionWithdrawn = "withdrawn"
-	RequisitionOrdered   = "ordered"
-	RequisitionCancelled = "cancelled"
+	RequisitionDraft     = outlay.RequisitionDraft
+	RequisitionPending   = outlay.RequisitionPending
+	RequisitionApproved  = outlay.RequisitionApproved
+	RequisitionRejected  = outlay.RequisitionRejected
+	RequisitionWithdrawn = outlay.RequisitionWithdrawn
+	RequisitionOrdered   = outlay.RequisitionOrdered
+	RequisitionCancelled = outlay.RequisitionCancelled
 )
 
 // Requisition is a request to buy: a header and its lines.

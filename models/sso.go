@@ -26,10 +26,6 @@ const (
 	SSOKindMicrosoft = "microsoft"
 )
 
-// SSOObject is the policy object of the SSO admin pages. The break-glass admin must hold
-// its update action, so that they can repair the settings when a provider fails.
-const SSOObject = "admin.sso"
-
 // SSOSecretPurpose derives the key that seals providers' client secrets from
 // OUTLAY_SECRET_KEY (auth.NewSecretBox).
 const SSOSecretPurpose = "sso provider client secrets"
@@ -536,7 +532,7 @@ func BreakGlassCandidates(ctx context.Context, db *gorm.DB) ([]UserChoice, error
 		WHERE u.status = 'active' AND EXISTS (
 			SELECT 1 FROM user_roles ur JOIN casbin_rule c ON c.ptype = 'p' AND c.v0 = ur.role AND c.v1 = ? AND c.v2 = 'update'
 			WHERE ur.user_id = u.id)
-		ORDER BY lower(u.name), u.id`, SSOObject).Scan(&out).Error
+		ORDER BY lower(u.name), u.id`, outlay.ObjSSO).Scan(&out).Error
 	return out, err
 }
 

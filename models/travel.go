@@ -24,17 +24,14 @@ import (
 // DocTravel is the kind of document of travel requests.
 const DocTravel = outlay.DocTravel
 
-// Travel request statuses.
+// Travel request statuses, as the vocabulary names them (package outlay).
 const (
-	TravelDraft     = "draft"
-	TravelSubmitted = "submitted"
-	TravelApproved  = "approved"
-	TravelRejected  = "rejected" // returned to the traveller by an approver
-	TravelWithdrawn = "withdrawn"
+	TravelDraft     = outlay.TravelDraft
+	TravelSubmitted = outlay.TravelSubmitted
+	TravelApproved  = outlay.TravelApproved
+	TravelRejected  = outlay.TravelRejected
+	TravelWithdrawn = outlay.TravelWithdrawn
 )
-
-// TravelStatuses in the order lists show them.
-var TravelStatuses = []string{TravelDraft, TravelSubmitted, TravelApproved, TravelRejected, TravelWithdrawn}
 
 // openTravelStatuses are the traveller's trips the dashboard counts (approved ones only until
 // they are over: the kind's OpenCondition).
@@ -171,9 +168,9 @@ type TravelLeg struct {
 var travelKind = &DocumentKind{
 	Kind:         mustKind(DocTravel),
 	Table:        "travel_requests",
-	Read:         policy.Permission{Object: "travel", Action: policy.Read},
+	Read:         policy.Permission{Object: outlay.ObjTravel, Action: outlay.ActRead},
 	Visibility:   VisibleToOwnerAndRoute,
-	SeeAll:       policy.Permission{Object: "travel.all", Action: policy.Read},
+	SeeAll:       policy.Permission{Object: outlay.ObjTravelAll, Action: outlay.ActRead},
 	OwnerColumn:  "traveller_id",
 	FilerColumn:  "filed_by_id",
 	DraftStatus:  TravelDraft,

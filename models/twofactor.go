@@ -22,9 +22,6 @@ import (
 // OUTLAY_SECRET_KEY (a key of its own, not the one of SSO client secrets).
 const TwoFactorSecretPurpose = "two-factor totp secrets"
 
-// SecurityObject is the policy object of the organisation's security page.
-const SecurityObject = "admin.security"
-
 // RecoveryCodeCount is how many recovery codes a person gets at a time.
 const RecoveryCodeCount = 10
 

@@ -19,9 +19,6 @@ import (
 // OUTLAY_SECRET_KEY (auth.NewSecretBox).
 const VendorBankSecretPurpose = "vendor bank account numbers"
 
-// Permission object of vendors' bank details: read shows them masked, update changes them.
-const ObjVendorBank = "vendors.bank"
-
 // Bank account schemes: an IBAN (euro transfers, pain.001) or a US routing and account
 // number (ACH, NACHA).
 const (

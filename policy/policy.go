@@ -16,17 +16,8 @@ import (
 	"github.com/casbin/casbin/v2/model"
 	gormadapter "github.com/casbin/gorm-adapter/v3"
 	"gorm.io/gorm"
-)
 
-// Actions a policy can grant.
-const (
-	Read    = "read"
-	Create  = "create"
-	Update  = "update"
-	Approve = "approve"
-	Delete  = "delete"
-	Export  = "export"
-	Import  = "import"
+	"outlay"
 )
 
 // Permission is an action on an object.
@@ -39,7 +30,7 @@ func (p Permission) String() string { return p.Object + ":" + p.Action }
 
 // RoleEditor is the permission that must always remain with at least one active person, or
 // nobody could ever change access again.
-var RoleEditor = Permission{Object: "admin.roles", Action: Update}
+var RoleEditor = Permission{Object: outlay.ObjRoles, Action: outlay.ActUpdate}
 
 //go:embed model.conf
 var modelText string

@@ -121,17 +121,17 @@ func ListURL(path string, page int, params ...[2]string) string {
 // StepStatusLabel is how people read an approval step's status.
 func StepStatusLabel(status string) string {
 	switch status {
-	case "waiting":
+	case outlay.StepWaiting:
 		return "Waiting"
-	case "pending":
+	case outlay.StepPending:
 		return "Waiting for a decision"
-	case "approved":
+	case outlay.StepApproved:
 		return "Approved"
-	case "rejected":
+	case outlay.StepRejected:
 		return "Rejected"
-	case "skipped":
+	case outlay.StepSkipped:
 		return "Skipped"
-	case "cancelled":
+	case outlay.StepCancelled:
 		return "Cancelled"
 	}
 	return status

@@ -8,6 +8,7 @@ import (
 	_ "image/png"
 	"testing"
 
+	"outlay"
 	"outlay/internal/dbtest"
 	"outlay/models"
 	"outlay/storage"
@@ -44,7 +45,7 @@ func TestSeedDemoExpenses(t *testing.T) {
 	for _, r := range reports {
 		got[r.Status]++
 	}
-	for _, st := range models.ExpenseStatuses {
+	for _, st := range outlay.ExpenseStatuses {
 		if got[st] == 0 {
 			t.Errorf("no demo report is %s: %v", st, got)
 		}

@@ -212,11 +212,11 @@ type BudgetRow struct {
 
 func statusClass(status string) string {
 	switch status {
-	case "approved":
+	case outlay.StepApproved:
 		return "badge badge-success"
-	case "rejected":
+	case outlay.StepRejected:
 		return "badge badge-delete"
-	case "pending":
+	case outlay.StepPending:
 		return "badge badge-warning"
 	}
 	return "badge badge-muted"

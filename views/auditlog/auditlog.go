@@ -3,6 +3,12 @@ package auditlog
 
 import "outlay/views"
 
+// Paths of the audit log.
+const (
+	Path       = "/audit"
+	ExportPath = Path + "/export"
+)
+
 // Page is the audit log with its filters.
 type Page struct {
 	Filter    Filter

@@ -3,6 +3,16 @@ package auth
 
 import "outlay/views"
 
+// Paths of the pages before sign-in, spelled once for the routes and the templates.
+const (
+	LoginPath  = "/login"
+	LogoutPath = "/logout"
+	ForgotPath = "/password/forgot"
+	ResetPath  = "/password/reset" // + "/" + the token the link carries
+	// SSOPath + "/" + a provider's name starts signing in with it; its callback is below that.
+	SSOPath = "/auth"
+)
+
 // Login is the sign-in page: the tenant's single sign-on buttons and the password form.
 type Login struct {
 	CSRFToken string

@@ -8,19 +8,20 @@ import (
 
 	"github.com/a-h/templ"
 
+	"outlay"
 	"outlay/views"
 	"outlay/views/documents"
 )
 
 // Addresses of the expense pages.
 const (
-	ListPath  = "/expenses"
-	AllPath   = "/expenses/all"
-	NewPath   = "/expenses/new"
+	ListPath  = outlay.ExpensesPath
+	AllPath   = ListPath + "/all"
+	NewPath   = ListPath + "/new"
 	FormID    = "expense-form"
 	ResultsID = "expense-results"
 	// TotalsPath prices the form being typed; TotalsID is the total it answers with.
-	TotalsPath = "/expenses/totals"
+	TotalsPath = ListPath + "/totals"
 	TotalsID   = "expense-totals"
 	PerPage    = 25
 )
@@ -38,23 +39,20 @@ func AttachmentPath(id, attachment int64) string {
 	return fmt.Sprintf("%s/attachments/%d", Path(id), attachment)
 }
 
-// Statuses are the statuses in list order.
-var Statuses = []string{"draft", "submitted", "returned", "approved", "scheduled", "paid"}
-
 // StatusLabel is how a status reads.
 func StatusLabel(status string) string {
 	switch status {
-	case "draft":
+	case outlay.ExpenseDraft:
 		return "Draft"
-	case "submitted":
+	case outlay.ExpenseSubmitted:
 		return "Waiting for approval"
-	case "returned":
+	case outlay.ExpenseReturned:
 		return "Returned"
-	case "approved":
+	case outlay.ExpenseApproved:
 		return "Approved"
-	case "scheduled":
+	case outlay.ExpenseScheduled:
 		return "Scheduled for payment"
-	case "paid":
+	case outlay.ExpensePaid:
 		return "Paid"
 	}
 	return status
@@ -62,11 +60,11 @@ func StatusLabel(status string) string {
 
 func statusClass(status string) string {
 	switch status {
-	case "approved", "scheduled", "paid":
+	case outlay.ExpenseApproved, outlay.ExpenseScheduled, outlay.ExpensePaid:
 		return "badge badge-success"
-	case "submitted":
+	case outlay.ExpenseSubmitted:
 		return "badge badge-warning"
-	case "returned":
+	case outlay.ExpenseReturned:
 		return "badge badge-revoked"
 	}
 	return "badge badge-muted"

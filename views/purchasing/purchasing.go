@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"strconv"
 
+	"outlay"
 	"outlay/views"
 	"outlay/views/documents"
 )
 
 // ListPath is the list of purchase orders.
-const ListPath = "/purchase-orders"
+const ListPath = outlay.PurchaseOrdersPath
 
 // OrderPath is an order's page.
 func OrderPath(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
@@ -47,21 +48,18 @@ const (
 // PerPage is how many orders one page of the list shows.
 const PerPage = 25
 
-// Statuses of an order, in the order people meet them.
-var Statuses = []string{"open", "partially_received", "received", "closed", "cancelled"}
-
 // StatusLabel is how people read an order status.
 func StatusLabel(status string) string {
 	switch status {
-	case "open":
+	case outlay.POOpen:
 		return "Open"
-	case "partially_received":
+	case outlay.POPartiallyReceived:
 		return "Partly received"
-	case "received":
+	case outlay.POReceived:
 		return "Received"
-	case "closed":
+	case outlay.POClosed:
 		return "Closed"
-	case "cancelled":
+	case outlay.POCancelled:
 		return "Cancelled"
 	}
 	return status
@@ -69,11 +67,11 @@ func StatusLabel(status string) string {
 
 func statusClass(status string) string {
 	switch status {
-	case "open":
+	case outlay.POOpen:
 		return "badge badge-active"
-	case "partially_received":
+	case outlay.POPartiallyReceived:
 		return "badge badge-warning"
-	case "received":
+	case outlay.POReceived:
 		return "badge badge-success"
 	}
 	return "badge badge-muted"

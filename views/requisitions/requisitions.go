@@ -9,17 +9,18 @@ import (
 
 	"github.com/a-h/templ"
 
+	"outlay"
 	"outlay/views"
 )
 
 // Paths of the requisition pages, spelled once for the handlers and the templates.
 const (
-	ListPath   = "/requisitions"
-	NewPath    = "/requisitions/new"
-	AllPath    = "/requisitions/all"
-	LinesPath  = "/requisitions/lines"  // adds or removes a line of the form being typed
-	TotalsPath = "/requisitions/totals" // prices the form being typed
-	CheckPath  = "/requisitions/check"  // says whether the form being typed may be submitted
+	ListPath   = outlay.RequisitionsPath
+	NewPath    = ListPath + "/new"
+	AllPath    = ListPath + "/all"
+	LinesPath  = ListPath + "/lines"  // adds or removes a line of the form being typed
+	TotalsPath = ListPath + "/totals" // prices the form being typed
+	CheckPath  = ListPath + "/check"  // says whether the form being typed may be submitted
 )
 
 // Path is a requisition's page; its edit form posts to it.
@@ -47,27 +48,24 @@ const (
 // PerPage is how many requisitions one page of a list shows.
 const PerPage = 25
 
-// Statuses in the order the tabs show them.
-var Statuses = []string{"draft", "pending", "approved", "rejected", "withdrawn", "ordered", "cancelled"}
-
 // StatusLabel is how people read a requisition status, on every page that names one (the
 // lists, a requisition's page, the dashboard). A rejected requisition is back with its
 // requester to change, hence "Returned".
 func StatusLabel(status string) string {
 	switch status {
-	case "draft":
+	case outlay.RequisitionDraft:
 		return "Draft"
-	case "pending":
+	case outlay.RequisitionPending:
 		return "Pending approval"
-	case "approved":
+	case outlay.RequisitionApproved:
 		return "Approved"
-	case "rejected":
+	case outlay.RequisitionRejected:
 		return "Returned"
-	case "withdrawn":
+	case outlay.RequisitionWithdrawn:
 		return "Withdrawn"
-	case "ordered":
+	case outlay.RequisitionOrdered:
 		return "Ordered"
-	case "cancelled":
+	case outlay.RequisitionCancelled:
 		return "Cancelled"
 	}
 	return status
@@ -75,11 +73,11 @@ func StatusLabel(status string) string {
 
 func statusClass(status string) string {
 	switch status {
-	case "approved", "ordered":
+	case outlay.RequisitionApproved, outlay.RequisitionOrdered:
 		return "badge badge-success"
-	case "pending":
+	case outlay.RequisitionPending:
 		return "badge badge-warning"
-	case "rejected":
+	case outlay.RequisitionRejected:
 		return "badge badge-revoked"
 	}
 	return "badge badge-muted"

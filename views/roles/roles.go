@@ -4,6 +4,12 @@ package roles
 
 import "outlay/views"
 
+// Paths of the roles pages.
+const (
+	ListPath    = "/admin/roles"
+	PreviewPath = ListPath + "/preview"
+)
+
 // Page is the roles and permissions page.
 type Page struct {
 	CSRFToken string

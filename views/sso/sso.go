@@ -9,6 +9,13 @@ import (
 	"outlay/views"
 )
 
+// Paths of the single sign-on admin page.
+const (
+	Path          = "/admin/sso"
+	ProvidersPath = Path + "/providers"
+	SettingsPath  = Path + "/settings"
+)
+
 // Page is /admin/sso.
 type Page struct {
 	CSRFToken  string

@@ -9,16 +9,17 @@ import (
 
 	"github.com/a-h/templ"
 
+	"outlay"
 	"outlay/views"
 	"outlay/views/requisitions"
 )
 
 // Paths of the travel pages, spelled once for the handlers and the templates.
 const (
-	ListPath = "/travel"
-	NewPath  = "/travel/new"
-	AllPath  = "/travel/all"
-	LegsPath = "/travel/legs" // adds or removes a leg of the form being typed
+	ListPath = outlay.TravelPath
+	NewPath  = ListPath + "/new"
+	AllPath  = ListPath + "/all"
+	LegsPath = ListPath + "/legs" // adds or removes a leg of the form being typed
 )
 
 // Path is a trip's page; its edit form posts to it.
@@ -39,29 +40,26 @@ const (
 	FormID    = "travel-form"
 	LegsID    = "travel-legs"
 	// TotalsPath adds up the estimate being typed; TotalsID is the total it answers with.
-	TotalsPath = "/travel/totals"
+	TotalsPath = ListPath + "/totals"
 	TotalsID   = "trip-estimate-totals"
 )
 
 // PerPage is how many trips one page of a list shows.
 const PerPage = 25
 
-// Statuses in the order tabs show them.
-var Statuses = []string{"draft", "submitted", "approved", "rejected", "withdrawn"}
-
 // StatusLabel is how people read a trip's status. A rejected trip is back with its
 // traveller to change, hence "Returned", as for requisitions.
 func StatusLabel(status string) string {
 	switch status {
-	case "draft":
+	case outlay.TravelDraft:
 		return "Draft"
-	case "submitted":
+	case outlay.TravelSubmitted:
 		return "Submitted"
-	case "approved":
+	case outlay.TravelApproved:
 		return "Approved"
-	case "rejected":
+	case outlay.TravelRejected:
 		return "Returned"
-	case "withdrawn":
+	case outlay.TravelWithdrawn:
 		return "Withdrawn"
 	}
 	return status
@@ -69,11 +67,11 @@ func StatusLabel(status string) string {
 
 func statusClass(status string) string {
 	switch status {
-	case "approved":
+	case outlay.TravelApproved:
 		return "badge badge-success"
-	case "submitted":
+	case outlay.TravelSubmitted:
 		return "badge badge-warning"
-	case "rejected":
+	case outlay.TravelRejected:
 		return "badge badge-revoked"
 	}
 	return "badge badge-muted"

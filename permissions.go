@@ -1,0 +1,62 @@
+package outlay
+
+// Actions a role policy can grant on an object.
+const (
+	ActRead    = "read"
+	ActCreate  = "create"
+	ActUpdate  = "update"
+	ActApprove = "approve"
+	ActDelete  = "delete"
+	ActExport  = "export"
+	ActImport  = "import"
+)
+
+// Permission objects: the named areas a role policy grants actions on. Every route names
+// one (with an action), the roles page lists them, and the role templates are built of them.
+const (
+	// Documents. An ".all" object widens a kind's list from the person's own documents to
+	// everyone's submitted ones.
+	ObjRequisitions    = "requisitions"
+	ObjRequisitionsAll = "requisitions.all"
+	ObjTravel          = "travel"
+	ObjTravelAll       = "travel.all"
+	ObjTravelOthers    = "travel.others" // filing a trip for someone else
+	ObjExpenses        = "expenses"
+	ObjExpensesAll     = "expenses.all"
+	ObjPurchaseOrders  = "purchase_orders"
+	ObjApprovals       = "approvals"
+	ObjComments        = "comments"    // comments on any kind of document
+	ObjAttachments     = "attachments" // files on any kind of document
+	// ObjBills opens bills (read: those routed to one; create and update: enter and change
+	// them); ObjBillsAll (read) sees every bill; ObjBillsRelease (approve) releases a bill
+	// held by its match, with a reason.
+	ObjBills        = "bills"
+	ObjBillsAll     = "bills.all"
+	ObjBillsRelease = "bills.release"
+	ObjVendors      = "vendors"
+	ObjVendorBank   = "vendors.bank" // vendors' bank details: read shows them masked, update changes them
+
+	// ObjSpendReport opens the spend report (read) on the departments a person belongs to or
+	// heads, and downloads it (export); ObjSpendReportAll (read) widens it to every department.
+	ObjSpendReport    = "reports.spend"
+	ObjSpendReportAll = "reports.spend.all"
+
+	// Setup: reference data and the organisation's settings.
+	ObjDepartments   = "admin.departments"
+	ObjLocations     = "admin.locations"
+	ObjGLAccounts    = "admin.gl_accounts"
+	ObjBudgets       = "admin.budgets"
+	ObjApprovalRules = "admin.approval_rules"
+	ObjExpensePolicy = "admin.expense_policy" // expense categories, rates and receipt rules
+	ObjSettings      = "admin.settings"
+
+	// Administration.
+	ObjUsers     = "admin.users"
+	ObjRoles     = "admin.roles"
+	ObjSecurity  = "admin.security" // sign-in security and second factors
+	ObjSSO       = "admin.sso"
+	ObjAllTokens = "admin.tokens" // everyone's API tokens
+	ObjAudit     = "audit"
+	ObjImport    = "admin.import" // importing setup data from spreadsheets (action import)
+	ObjOwnTokens = "tokens"       // a person's own API tokens
+)
