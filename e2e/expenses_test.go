@@ -113,6 +113,9 @@ func TestExpenseFromFormToApprovedInTheBrowser(t *testing.T) {
 		b.do(chromedp.SendKeys(chromedp.ID("expense-0-merchant"), "Bouchon Lyonnais"),
 			chromedp.SendKeys(chromedp.ID("expense-0-amount"), "64.50"),
 			chromedp.SendKeys(chromedp.ID("expense-0-justification"), "Client dinner for two"))
+		// The line's amount and the total follow the typing, priced on the server.
+		b.waitJS(`document.querySelector('#expense-totals .exp-total').textContent === '$64.50' &&
+			document.getElementById('expense-0-priced').textContent.trim() === '$64.50'`)
 		assertNoHorizontalScroll(t, b)
 		shot("form")
 		b.pressAndLoad(`#expense-form button[value="save"]`)

@@ -28,6 +28,17 @@ func TestTravelFromFormToApprovedInTheBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A report started from a trip prices its per diem days at Geneva's rate, and claims
+	// flights and per diem against the trip's estimate.
+	meals, air := models.CostMeals, models.CostAirfare
+	perDiem := models.ExpenseCategory{Name: "Per diem", GLAccountID: gl.ID, Currency: "USD", TripCost: &meals}
+	airfare := models.ExpenseCategory{Name: "Airfare", GLAccountID: gl.ID, Currency: "USD", TripCost: &air}
+	geneva := models.PerDiemRate{Destination: "Geneva", DailyMinor: 9500, Currency: "USD"}
+	for _, v := range []any{&perDiem, &airfare, &geneva} {
+		if err := db.WithContext(ctx).Create(v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Ana reports to Mo, so her trips wait for him.
 	mo, err := models.CreateUser(ctx, db, models.NewUser{Email: "mo@acme.example", Name: "Mo Manager", Password: testutil.Password, Roles: []string{"approver"}})
 	if err != nil {
@@ -73,7 +84,7 @@ func TestTravelFromFormToApprovedInTheBrowser(t *testing.T) {
 		setValue("department", fmt.Sprint(sales.ID))
 		setValue("gl_account", fmt.Sprint(gl.ID))
 		b.do(chromedp.SendKeys(chromedp.ID("leg-0-from"), "London"), chromedp.SendKeys(chromedp.ID("leg-0-to"), "Lyon"))
-		setValue("leg-0-depart_on", day(20))
+		setValue("leg-0-depart_on", day(1))
 		setValue("leg-0-mode", "rail")
 		b.do(chromedp.Evaluate[chromedp.Void](`window.__marker = 1`))
 		b.do(b.press(`#travel-legs button[value="add"]`), chromedp.WaitVisible(chromedp.ID("leg-1-from")))
@@ -82,8 +93,8 @@ func TestTravelFromFormToApprovedInTheBrowser(t *testing.T) {
 			t.Errorf("%s: adding a leg lost the first one's destination: %q", vp.name, got)
 		}
 		b.do(chromedp.SendKeys(chromedp.ID("leg-1-from"), "Lyon"), chromedp.SendKeys(chromedp.ID("leg-1-to"), "Geneva"))
-		setValue("leg-1-depart_on", day(22))
-		setValue("leg-1-return_on", day(24))
+		setValue("leg-1-depart_on", day(2))
+		setValue("leg-1-return_on", day(3))
 		b.waitBound(`#travel-legs button[value="add"]`)
 		b.do(b.press(`#travel-legs button[value="add"]`), chromedp.WaitVisible(chromedp.ID("leg-2-from")))
 		b.waitBound(`#leg-2 button[name="remove_leg"]`)
@@ -94,6 +105,8 @@ func TestTravelFromFormToApprovedInTheBrowser(t *testing.T) {
 		}
 		b.do(chromedp.SendKeys(chromedp.ID("estimate-airfare"), "180"), chromedp.SendKeys(chromedp.ID("estimate-lodging"), "420"),
 			chromedp.SendKeys(chromedp.ID("estimate-meals"), "150"), chromedp.SendKeys(chromedp.ID("advance"), "100"))
+		// The estimate's total follows the typing.
+		b.waitJS(`document.getElementById('trip-estimate-total').textContent.trim() === '$750.00'`)
 		assertNoHorizontalScroll(t, b)
 		shot("form")
 
@@ -155,6 +168,73 @@ func TestTravelFromFormToApprovedInTheBrowser(t *testing.T) {
 		assertNoHorizontalScroll(t, b)
 		assertInsideCards(t, b)
 		shot("approved")
+
+		// She starts the trip's expense report: a draft with the trip's purpose, dates and
+		// per diem days at Geneva's rate, compared with the estimate.
+		b.pressAndLoad(`form[action$="/expense-report"] button`)
+		b.do(chromedp.WaitVisible(chromedp.ID("expense-form")))
+		if got := b.text(".flash"); !strings.HasPrefix(got, "Started the trip's expense report") {
+			t.Errorf("%s: after starting the report the page says %q", vp.name, got)
+		}
+		for id, want := range map[string]string{"title": "Trip " + number + ": Lyon, Geneva", "purpose": "Meet the Lyon distributor and the Geneva trade fair.",
+			"department": fmt.Sprint(sales.ID), "period_from": day(1), "period_to": day(3), "expense-0-days": "3",
+			"expense-0-destination": fmt.Sprint(geneva.ID), "expense-0-category": fmt.Sprint(perDiem.ID)} {
+			if got := eval[string](b, `document.getElementById('`+id+`').value`); got != want {
+				t.Errorf("%s: the started report's %s is %q, want %q", vp.name, id, got, want)
+			}
+		}
+		costs := b.text("#trip-costs")
+		for _, want := range []string{"Meals and per diem", "$150.00", "$285.00", "$135.00 over", "Airfare", "$180.00 under"} {
+			if !strings.Contains(costs, want) {
+				t.Errorf("%s: actual against estimate lacks %q: %s", vp.name, want, costs)
+			}
+		}
+		if got := b.text("#expense-totals .exp-total"); got != "$285.00" {
+			t.Errorf("%s: the started report's total reads %q", vp.name, got)
+		}
+		assertNoHorizontalScroll(t, b)
+		assertInsideCards(t, b)
+		shot("report-started")
+		b.do(chromedp.Navigate(s.URL(fmt.Sprintf("/travel/%d", trip.ID))), chromedp.WaitVisible(chromedp.CSS("a.trip-report-link")))
+		if got := b.text("a.trip-report-link"); got != "Expense report: Draft (Draft)" {
+			t.Errorf("%s: the trip's link to its report reads %q", vp.name, got)
+		}
+
+		// Submitted as it is, Mo reads it against the estimate in his queue.
+		b.pressAndLoad(`a.trip-report-link`)
+		b.do(chromedp.WaitVisible(chromedp.ID("expense-form")))
+		report := fmt.Sprintf("EXP-%06d", i+1)
+		b.pressAndLoad(`#expense-form button[value="submit"]`)
+		b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
+		if got := b.text(".flash"); got != report+" is submitted for approval." {
+			t.Fatalf("%s: after submitting the trip's report the page says %q", vp.name, got)
+		}
+		var r models.ExpenseReport
+		if err := db.Where("number = ?", report).First(&r).Error; err != nil {
+			t.Fatal(err)
+		}
+		var reportStep models.ApprovalStep
+		if err := db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocExpense, r.ID, models.StepPending).First(&reportStep).Error; err != nil {
+			t.Fatal(err)
+		}
+		row = fmt.Sprintf("tbody#step-%d", reportStep.ID)
+		signOut()
+		b.signIn(s, "mo@acme.example", testutil.Password)
+		b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.CSS(row)))
+		b.do(b.press(row+" summary"), chromedp.WaitVisible(chromedp.CSS(row+" #trip-costs")))
+		if got := b.text(row + " #trip-costs"); !strings.Contains(got, "$135.00 over") || !strings.Contains(got, "$465.00 under") {
+			t.Errorf("%s: the approver's comparison reads %q", vp.name, got)
+		}
+		assertNoHorizontalScroll(t, b)
+		shot("queue-report-details")
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('` + row + ` button[hx-post$="/approve"]').click()`))
+		b.waitJS(`!!document.querySelector('` + row + `.approval-decided')`)
+		signOut()
+		b.signIn(s, s.User.Email, testutil.Password)
+		b.do(chromedp.Navigate(s.URL(fmt.Sprintf("/travel/%d", trip.ID))), chromedp.WaitVisible(chromedp.CSS("a.trip-report-link")))
+		if got := b.text("a.trip-report-link"); got != "Expense report: "+report+" (Approved)" {
+			t.Errorf("%s: the trip's link to its approved report reads %q", vp.name, got)
+		}
 		b.do(chromedp.Navigate(s.URL("/travel")), chromedp.WaitVisible(chromedp.CSS("#travel-results table")))
 		assertNoHorizontalScroll(t, b)
 		shot("list")

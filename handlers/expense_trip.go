@@ -103,7 +103,9 @@ func tripCosts(c *fiber.Ctx, id int64, link bool) (*expenses.TripCosts, error) {
 			Difference: differenceText(actual-estimate, cmp.Currency), Over: actual > estimate}
 	}
 	for _, k := range cmp.Costs {
-		v.Rows = append(v.Rows, row(models.TravelCostLabel(k.Category), k.Estimate, k.Actual))
+		if k.Estimate != 0 || k.Actual != 0 { // a category neither estimated nor claimed says nothing
+			v.Rows = append(v.Rows, row(models.TravelCostLabel(k.Category), k.Estimate, k.Actual))
+		}
 	}
 	v.Total = row("Total", cmp.Estimate, cmp.Actual)
 	return v, nil
