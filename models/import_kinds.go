@@ -77,6 +77,9 @@ var importLocations = &ImportKind{
 	save: func(ctx context.Context, tx *gorm.DB, id int64, v ImportValues, _ *importRefs) (int64, error) {
 		return SaveLocation(ctx, tx, id, LocationInput{Name: v.Get("name"), Address: v.Get("address")})
 	},
+	bulk: bulkOf(func(v ImportValues, _ *importRefs, verr outlay.ValidationErrors) (*Location, error) {
+		return locationRecord(&LocationInput{Name: v["name"], Address: v["address"]}, verr), nil
+	}),
 }
 
 var importGLAccounts = &ImportKind{
@@ -91,6 +94,9 @@ var importGLAccounts = &ImportKind{
 	save: func(ctx context.Context, tx *gorm.DB, id int64, v ImportValues, _ *importRefs) (int64, error) {
 		return SaveGLAccount(ctx, tx, id, GLAccountInput{Code: v.Get("code"), Name: v.Get("name")})
 	},
+	bulk: bulkOf(func(v ImportValues, _ *importRefs, verr outlay.ValidationErrors) (*GLAccount, error) {
+		return glAccountRecord(&GLAccountInput{Code: v["code"], Name: v["name"]}, verr), nil
+	}),
 }
 
 var importVendors = &ImportKind{
@@ -117,6 +123,10 @@ var importVendors = &ImportKind{
 		}
 		return SaveVendor(ctx, tx, id, in)
 	},
+	bulk: bulkOf(func(v ImportValues, refs *importRefs, verr outlay.ValidationErrors) (*Vendor, error) {
+		in, err := vendorInput(v, refs)
+		return vendorRecord(&in, verr), err
+	}),
 }
 
 // vendorInput reads a vendor row as the form's input: an empty status is active, an empty

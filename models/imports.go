@@ -53,7 +53,38 @@ type ImportKind struct {
 	// save creates (id 0) or changes record id from a row's values, through the kind's own
 	// model function; it returns the record's id.
 	save func(ctx context.Context, tx *gorm.DB, id int64, v ImportValues, refs *importRefs) (int64, error)
+	// bulk, for kinds whose every check but the natural key's uniqueness needs no database,
+	// checks a new row as save would without writing it; the new records are then created
+	// many to a statement. Nil: every row goes through save.
+	bulk *importBulk
 }
+
+// importBulk creates a kind's new records in batches.
+type importBulk struct {
+	// build checks a new row as the kind's save does and returns the record it describes.
+	build func(v ImportValues, refs *importRefs, verr outlay.ValidationErrors) (any, error)
+	// create writes records build returned, in one statement (audited as any create).
+	create func(tx *gorm.DB, recs []any) error
+}
+
+// bulkOf is an importBulk for records of type T built by build.
+func bulkOf[T any](build func(v ImportValues, refs *importRefs, verr outlay.ValidationErrors) (*T, error)) *importBulk {
+	return &importBulk{
+		build: func(v ImportValues, refs *importRefs, verr outlay.ValidationErrors) (any, error) {
+			return build(v, refs, verr)
+		},
+		create: func(tx *gorm.DB, recs []any) error {
+			batch := make([]T, len(recs))
+			for i, r := range recs {
+				batch[i] = *r.(*T)
+			}
+			return tx.Create(&batch).Error
+		},
+	}
+}
+
+// importBatchSize is how many new records one statement creates.
+const importBatchSize = 1000
 
 // ImportRecord is a record as a file writes it: its values by column name.
 type ImportRecord struct {
@@ -296,6 +327,15 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 		}
 		refs := &importRefs{tx: tx, grantor: opts.Grantor}
 		firstLine := map[string]int{}
+		var batch []any
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			err := k.bulk.create(tx, batch)
+			batch = batch[:0]
+			return err
+		}
 		for i, cells := range data {
 			row := ImportRow{Line: lines[p.HeaderRow+1+i], Values: ImportValues{}, Errors: outlay.ValidationErrors{}}
 			for j, name := range p.Mapping {
@@ -303,13 +343,24 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 					row.Values[name] = cells[j]
 				}
 			}
-			if err := k.importRow(ctx, tx, &row, byKey, firstLine, refs); err != nil {
+			built, err := k.importRow(ctx, tx, &row, byKey, firstLine, refs)
+			if err != nil {
 				return err
+			}
+			if built != nil && res.Refused == 0 {
+				if batch = append(batch, built); len(batch) == importBatchSize {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
 			}
 			res.count(row)
 			if opts.Progress != nil && ((i+1)%250 == 0 || i+1 == len(data)) {
 				opts.Progress(i+1, len(data))
 			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		switch {
 		case res.Refused > 0:
@@ -347,9 +398,10 @@ func (r *ImportResult) count(row ImportRow) {
 	}
 }
 
-// importRow checks one row and writes it. The model functions check a row before they write
-// it, so a refused row writes nothing; and a file with any refused row is rolled back whole.
-func (k *ImportKind) importRow(ctx context.Context, tx *gorm.DB, row *ImportRow, byKey map[string]ImportRecord, firstLine map[string]int, refs *importRefs) error {
+// importRow checks one row and writes it, or (for a new record of a kind created in bulk)
+// returns the record to create. The model functions check a row before they write it, so a
+// refused row writes nothing; and a file with any refused row is rolled back whole.
+func (k *ImportKind) importRow(ctx context.Context, tx *gorm.DB, row *ImportRow, byKey map[string]ImportRecord, firstLine map[string]int, refs *importRefs) (any, error) {
 	for _, c := range k.Columns {
 		if c.Required && row.Values.Get(c.Name) == "" {
 			row.Errors.Add(c.Name, "Enter "+strings.ToLower(c.Label[:1])+c.Label[1:]+".")
@@ -365,12 +417,21 @@ func (k *ImportKind) importRow(ctx context.Context, tx *gorm.DB, row *ImportRow,
 	}
 	if len(row.Errors) > 0 {
 		row.Outcome = ImportRefused
-		return nil
+		return nil, nil
 	}
 	rec, exists := byKey[key]
 	if exists && k.same(rec.Values, row.Values) {
 		row.Outcome = ImportUnchanged
-		return nil
+		return nil, nil
+	}
+	if !exists && k.bulk != nil {
+		built, err := k.bulk.build(row.Values, refs, row.Errors)
+		if err != nil || len(row.Errors) > 0 {
+			row.Outcome = ImportRefused
+			return nil, err
+		}
+		row.Outcome = ImportCreated
+		return built, nil
 	}
 	// A column the file does not have keeps the record's value.
 	values := ImportValues{}
@@ -384,10 +445,10 @@ func (k *ImportKind) importRow(ctx context.Context, tx *gorm.DB, row *ImportRow,
 	if verr, ok := importRefusal(err); ok {
 		k.placeErrors(row, verr)
 		row.Outcome = ImportRefused
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if exists {
 		row.Outcome = ImportUpdated
@@ -395,7 +456,7 @@ func (k *ImportKind) importRow(ctx context.Context, tx *gorm.DB, row *ImportRow,
 		row.Outcome = ImportCreated
 		byKey[key] = ImportRecord{ID: id, Values: row.Values}
 	}
-	return nil
+	return nil, nil
 }
 
 // importRefusal reads a model's refusal of a row: its field errors, or a refused grant,

@@ -323,13 +323,19 @@ func GetLocation(ctx context.Context, db *gorm.DB, id int64) (*Location, error) 
 
 // SaveLocation creates a location (id 0) or changes location id.
 func SaveLocation(ctx context.Context, db *gorm.DB, id int64, in LocationInput) (int64, error) {
-	in.Name, in.Address = strings.TrimSpace(in.Name), strings.TrimSpace(in.Address)
 	verr := outlay.ValidationErrors{}
-	validateName(verr, in.Name)
-	checkLength(verr, "address", in.Address, 1000)
-	l := &Location{Name: in.Name, Address: in.Address}
+	l := locationRecord(&in, verr)
 	return saveUnique(ctx, db, verr, l, &l.ID, id, uniqueRef{"locations", "name", "name", in.Name, "A location with this name already exists."},
 		map[string]any{"name": in.Name, "address": in.Address})
+}
+
+// locationRecord checks in as the location form does (all but the name's uniqueness) and
+// returns the location it describes.
+func locationRecord(in *LocationInput, verr outlay.ValidationErrors) *Location {
+	in.Name, in.Address = strings.TrimSpace(in.Name), strings.TrimSpace(in.Address)
+	validateName(verr, in.Name)
+	checkLength(verr, "address", in.Address, 1000)
+	return &Location{Name: in.Name, Address: in.Address}
 }
 
 // ArchiveLocation archives a location, or brings it back when archived is false.
@@ -395,12 +401,18 @@ func (in *VendorInput) validate(verr outlay.ValidationErrors) int {
 // SaveVendor creates a vendor (id 0) or changes vendor id.
 func SaveVendor(ctx context.Context, db *gorm.DB, id int64, in VendorInput) (int64, error) {
 	verr := outlay.ValidationErrors{}
-	terms := in.validate(verr)
-	v := &Vendor{Name: in.Name, ContactName: in.ContactName, Email: in.Email, Phone: in.Phone, TaxID: in.TaxID,
-		PaymentTermsDays: terms, Currency: in.Currency, Status: in.Status, Address: in.Address}
+	v := vendorRecord(&in, verr)
 	return saveUnique(ctx, db, verr, v, &v.ID, id, uniqueRef{"vendors", "name", "name", in.Name, "A vendor with this name already exists."},
 		map[string]any{"name": v.Name, "contact_name": v.ContactName, "email": v.Email, "phone": v.Phone, "tax_id": v.TaxID,
 			"payment_terms_days": v.PaymentTermsDays, "currency": v.Currency, "status": v.Status, "address": v.Address})
+}
+
+// vendorRecord checks in as the vendor form does (all but the name's uniqueness) and returns
+// the vendor it describes.
+func vendorRecord(in *VendorInput, verr outlay.ValidationErrors) *Vendor {
+	terms := in.validate(verr)
+	return &Vendor{Name: in.Name, ContactName: in.ContactName, Email: in.Email, Phone: in.Phone, TaxID: in.TaxID,
+		PaymentTermsDays: terms, Currency: in.Currency, Status: in.Status, Address: in.Address}
 }
 
 // ArchiveVendor archives a vendor, or brings it back when archived is false.
@@ -442,17 +454,23 @@ func validGLCode(code string) bool {
 
 // SaveGLAccount creates a GL account (id 0) or changes account id.
 func SaveGLAccount(ctx context.Context, db *gorm.DB, id int64, in GLAccountInput) (int64, error) {
-	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
 	verr := outlay.ValidationErrors{}
+	g := glAccountRecord(&in, verr)
+	return saveUnique(ctx, db, verr, g, &g.ID, id, uniqueRef{"gl_accounts", "code", "code", in.Code, "Another GL account has this code."},
+		map[string]any{"code": in.Code, "name": in.Name})
+}
+
+// glAccountRecord checks in as the GL account form does (all but the code's uniqueness) and
+// returns the account it describes.
+func glAccountRecord(in *GLAccountInput, verr outlay.ValidationErrors) *GLAccount {
+	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
 	if in.Code == "" {
 		verr.Add("code", "Enter the account code, such as 6000.")
 	} else if !validGLCode(in.Code) {
 		verr.Add("code", "Use up to 20 letters, digits, dots or dashes, starting with a letter or digit.")
 	}
 	validateName(verr, in.Name)
-	g := &GLAccount{Code: in.Code, Name: in.Name}
-	return saveUnique(ctx, db, verr, g, &g.ID, id, uniqueRef{"gl_accounts", "code", "code", in.Code, "Another GL account has this code."},
-		map[string]any{"code": in.Code, "name": in.Name})
+	return &GLAccount{Code: in.Code, Name: in.Name}
 }
 
 // ArchiveGLAccount archives a GL account, or brings it back when archived is false.

@@ -1,0 +1,71 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"outlay/internal/testutil"
+)
+
+// An admin uploads a file of 4,000 departments, reads the check, imports it, and watches the
+// progress bar move in place (the page polls its fragment and swaps it; the page itself is
+// never loaded again) until the result replaces it: 4,000 created.
+func TestImportProgressAndResult(t *testing.T) {
+	s := startSite(t)
+	b := newBrowser(t)
+	b.signIn(s, s.User.Email, testutil.Password)
+	var csv strings.Builder
+	csv.WriteString("Department;Code\n")
+	for i := range 4000 {
+		fmt.Fprintf(&csv, "Department %04d;D%04d\n", i, i)
+	}
+	file := filepath.Join(t.TempDir(), "departments.csv")
+	if err := os.WriteFile(file, []byte(csv.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.do(
+		chromedp.Navigate(s.URL("/admin/import")),
+		chromedp.WaitVisible(chromedp.ID("import-file")),
+		chromedp.SetValue(chromedp.ID("import-kind"), "departments"),
+		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{file}),
+	)
+	b.screenshot("upload")
+	b.pressAndLoad("#upload-button")
+	b.do(chromedp.WaitVisible(chromedp.ID("commit-button")))
+	if info := b.text(".page-header p"); !strings.Contains(info, "semicolon-separated") || !strings.Contains(info, "4000 rows") {
+		t.Errorf("file info: %q", info)
+	}
+	b.screenshot("check")
+
+	b.pressAndLoad("#commit-button")
+	b.do(chromedp.WaitVisible(chromedp.ID("import-progress")))
+	// Mark this document: a page load would lose the mark.
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__importPage = true`))
+	// The bar shows a part done, then a larger part, without the page loading.
+	b.waitJS(`(function () { var p = document.getElementById('import-bar'); return !!p && p.value > 0 && p.value < p.max; })()`)
+	first := eval[float64](b, `document.getElementById('import-bar').value`)
+	b.screenshot("progress")
+	get(b, chromedp.Poll[bool](fmt.Sprintf(`!document.getElementById('import-bar') || document.getElementById('import-bar').value > %v`, first),
+		chromedp.WithPollingTimeout(60e9)))
+	get(b, chromedp.Poll[bool](`!!document.getElementById('import-result')`, chromedp.WithPollingTimeout(120e9)))
+	if !eval[bool](b, `window.__importPage === true`) {
+		t.Error("the page was loaded again: the progress did not update in place")
+	}
+	if got := strings.Join(strings.Fields(b.text("#import-result")), " "); !strings.Contains(got, "Created 4000") {
+		t.Errorf("result: %q", got)
+	}
+	if got := b.text("#result-title"); got != "Imported" {
+		t.Errorf("result title %q", got)
+	}
+	b.screenshot("result")
+	var n int
+	s.App.DB(t, s.Tenant).Raw(`SELECT count(*) FROM departments`).Scan(&n)
+	if n != 4000 {
+		t.Errorf("%d departments, want 4000", n)
+	}
+}
