@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
+	"gorm.io/gorm"
+
 	"outlay/audit"
 	"outlay/config"
 	"outlay/migrations"
@@ -91,6 +93,30 @@ func demoSecret(dir string) ([]byte, error) {
 	return key, nil
 }
 
+// seedDemoTenant fills a new tenant's database with the demo's people (one per role, with the
+// demo password), reference data, approval rules and documents in every state.
+func seedDemoTenant(ctx context.Context, db *gorm.DB, blobs *storage.Store, slug string) error {
+	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "outlay demo"})
+	for _, p := range demoPeople {
+		if _, err := models.CreateUser(ctx, db, models.NewUser{Email: demoEmail(p.local, slug), Name: p.name, Password: DemoPassword, Roles: []string{p.role}}); err != nil {
+			return err
+		}
+	}
+	if err := seedDemoReference(ctx, db, slug); err != nil {
+		return err
+	}
+	if err := seedDemoApprovals(ctx, db); err != nil {
+		return err
+	}
+	if err := seedDemoDocuments(ctx, db, slug); err != nil {
+		return err
+	}
+	if err := seedDemoTravel(ctx, db, slug); err != nil {
+		return err
+	}
+	return seedDemoExpenses(ctx, db, blobs, slug)
+}
+
 func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	registry, err := openRegistry(ctx, cfg, stderr)
 	if err != nil {
@@ -112,25 +138,7 @@ func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer
 				return err
 			}
 			defer closeDB()
-			ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "outlay demo"})
-			for _, p := range demoPeople {
-				if _, err := models.CreateUser(ctx, db, models.NewUser{Email: demoEmail(p.local, dt.slug), Name: p.name, Password: DemoPassword, Roles: []string{p.role}}); err != nil {
-					return err
-				}
-			}
-			if err := seedDemoReference(ctx, db, dt.slug); err != nil {
-				return err
-			}
-			if err := seedDemoApprovals(ctx, db); err != nil {
-				return err
-			}
-			if err := seedDemoDocuments(ctx, db, dt.slug); err != nil {
-				return err
-			}
-			if err := seedDemoTravel(ctx, db, dt.slug); err != nil {
-				return err
-			}
-			return seedDemoExpenses(ctx, db, blobs, dt.slug)
+			return seedDemoTenant(ctx, db, blobs, dt.slug)
 		})
 		if err != nil {
 			return fmt.Errorf("create demo tenant %s: %w", dt.slug, explain(err))

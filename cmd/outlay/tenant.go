@@ -61,15 +61,19 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 func cmdTenant(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: outlay tenant create|list")
+		return errors.New("usage: outlay tenant create|list|export|import-archive")
 	}
 	switch args[0] {
 	case "create":
 		return cmdTenantCreate(ctx, args[1:], stdout, stderr)
 	case "list":
 		return cmdTenantList(ctx, args[1:], stdout, stderr)
+	case "export":
+		return cmdTenantExport(ctx, args[1:], stdout, stderr)
+	case "import-archive":
+		return cmdTenantImportArchive(ctx, args[1:], stdout, stderr)
 	default:
-		return fmt.Errorf("unknown tenant command %q (create, list)", args[0])
+		return fmt.Errorf("unknown tenant command %q (create, list, export, import-archive)", args[0])
 	}
 }
 
