@@ -10,6 +10,7 @@ import (
 	"outlay/views/approvalrules"
 	"outlay/views/approvals"
 	"outlay/views/auditlog"
+	"outlay/views/bills"
 	authviews "outlay/views/auth"
 	"outlay/views/dashboard"
 	"outlay/views/expenses"
@@ -77,8 +78,8 @@ var navSections = []struct {
 	Paths []string
 }{
 	{"", []string{dashboard.Path}},
-	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, vendorsRef.path, reports.SpendPath}},
-	{"Setup", []string{departmentsRef.path, locationsRef.path, glAccountsRef.path, budgetsRef.path, approvalrules.ListPath, expenseCategoriesRef.path, mileageRatesRef.path, perDiemRatesRef.path, settingsPath}},
+	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, bills.ListPath, vendorsRef.path, reports.SpendPath}},
+	{"Setup", []string{departmentsRef.path, locationsRef.path, glAccountsRef.path, budgetsRef.path, approvalrules.ListPath, expenseCategoriesRef.path, mileageRatesRef.path, perDiemRatesRef.path, bills.SettingsPath, settingsPath}},
 	{"Administration", []string{users.ListPath, roles.ListPath, ssoviews.Path, security.AdminPath, tokens.AdminPath, auditlog.Path, imports.Path}},
 	{"You", []string{tokens.OwnPath, security.SettingsPath, notifications.PrefsPath}},
 }
@@ -304,7 +305,22 @@ func (s *Server) routeTable() []Route {
 		permitted(post, purchasing.ListPath+idParam+"/close", outlay.ObjPurchaseOrders, outlay.ActUpdate, s.closePurchaseOrder),
 		permitted(post, purchasing.ListPath+idParam+"/terms", outlay.ObjPurchaseOrders, outlay.ActUpdate, s.updateOrderTerms),
 		permitted(post, purchasing.ListPath+idParam+"/email", outlay.ObjPurchaseOrders, outlay.ActUpdate, s.emailPurchaseOrder),
-	}, s.discussionRoutes(purchaseOrderDocs), s.discussionRoutes(requisitionDocs), []Route{
+
+		// Bills: AP clerks key in vendors' invoices (against an order or coded to GL accounts)
+		// with the invoice file beside the form; bills are matched, approved or released.
+		// Fixed paths under /bills come before /bills/:id. Record-level rules live in the models.
+		permitted(get, bills.ListPath, outlay.ObjBills, outlay.ActRead, s.billsPage).nav("Bills").widenedBy(outlay.ObjBillsAll, outlay.ActRead),
+		permitted(get, bills.NewPath, outlay.ObjBills, outlay.ActCreate, s.newBillPage),
+		permitted(post, bills.ListPath, outlay.ObjBills, outlay.ActCreate, s.createBill),
+		permitted(get, bills.ListPath+idParam, outlay.ObjBills, outlay.ActRead, s.billPage),
+		permitted(get, bills.ListPath+idParam+"/history", outlay.ObjBills, outlay.ActRead, s.billHistory),
+		permitted(post, bills.ListPath+idParam, outlay.ObjBills, outlay.ActUpdate, s.updateBill),
+		permitted(post, bills.ListPath+idParam+"/release", outlay.ObjBillsRelease, outlay.ActApprove, s.releaseBill),
+		permitted(get, bills.ListPath+idParam+"/invoice", outlay.ObjBills, outlay.ActRead, s.billInvoice),
+		permitted(post, bills.ListPath+idParam+"/invoice", outlay.ObjBills, outlay.ActUpdate, s.uploadInvoice).upload(),
+		permitted(get, bills.SettingsPath, outlay.ObjSettings, outlay.ActRead, s.billMatchingPage).nav("Bill matching"),
+		permitted(post, bills.SettingsPath, outlay.ObjSettings, outlay.ActUpdate, s.updateBillMatching),
+	}, s.discussionRoutes(purchaseOrderDocs), s.discussionRoutes(requisitionDocs), s.discussionRoutes(billDocs), []Route{
 		// Reports: spend of the person's own departments, or of every one with the wider permission.
 		permitted(get, reports.SpendPath, outlay.ObjSpendReport, outlay.ActRead, s.spendReport).nav("Spend report").
 			widenedBy(outlay.ObjSpendReportAll, outlay.ActRead),

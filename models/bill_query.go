@@ -2,9 +2,15 @@ package models
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/money"
 )
 
 // VisibleBills limits a query on bills to those the viewer may see: every bill with
@@ -71,4 +77,167 @@ func BillableOrders(ctx context.Context, db *gorm.DB) ([]PurchaseOrderRow, error
 		Where("purchase_orders.status NOT IN ?", []string{POClosed, POCancelled}).
 		Select("purchase_orders.*, v.name AS vendor_name").Order("purchase_orders.id DESC").Limit(500).Scan(&out).Error
 	return out, err
+}
+
+// BillDetail is a bill as its page shows it: the bill, its lines with their accounts, who
+// entered and released it, the invoice file and the approval route.
+type BillDetail struct {
+	Bill
+	VendorName     string
+	OrderNumber    string
+	EnteredByName  string
+	ReleasedByName string
+	LineDetails    []BillLineDetail     `gorm:"-"`
+	Invoice        *Attachment          `gorm:"-"`
+	Steps          []ApprovalStepDetail `gorm:"-"`
+}
+
+// BillLineDetail is a bill line with the names of its GL account and department and, for a
+// line of an order, what was ordered and received of it.
+type BillLineDetail struct {
+	BillLine
+	GLCode, GLName, DepartmentName string
+	OrderedMilli, ReceivedMilli    money.Quantity
+	OrderedPriceMinor              int64
+}
+
+// GetBillDetail reads bill id for a viewer who may see it; any other is not found.
+func GetBillDetail(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*BillDetail, error) {
+	tx := db.WithContext(ctx)
+	var d BillDetail
+	err := tx.Table("bills").Scopes(VisibleBills(v)).Where("bills.id = ?", id).
+		Select(`bills.*, vd.name AS vendor_name, COALESCE(po.number, '') AS order_number, eu.name AS entered_by_name,
+			COALESCE(ru.name, '') AS released_by_name`).
+		Joins("JOIN vendors vd ON vd.id = bills.vendor_id").
+		Joins("LEFT JOIN purchase_orders po ON po.id = bills.purchase_order_id").
+		Joins("JOIN users eu ON eu.id = bills.entered_by_id").
+		Joins("LEFT JOIN users ru ON ru.id = bills.released_by_id").
+		Take(&d).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, outlay.NotFound("There is no such bill.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Raw(`SELECT l.*, COALESCE(g.code, '') AS gl_code, COALESCE(g.name, '') AS gl_name, COALESCE(dp.name, '') AS department_name,
+			COALESCE(pol.quantity_milli, 0) AS ordered_milli, COALESCE(pol.received_milli, 0) AS received_milli,
+			COALESCE(pol.unit_price_minor, 0) AS ordered_price_minor
+		FROM bill_lines l LEFT JOIN gl_accounts g ON g.id = l.gl_account_id LEFT JOIN departments dp ON dp.id = l.department_id
+		LEFT JOIN purchase_order_lines pol ON pol.id = l.purchase_order_line_id
+		WHERE l.bill_id = ? ORDER BY l.position`, id).Scan(&d.LineDetails).Error; err != nil {
+		return nil, err
+	}
+	for _, l := range d.LineDetails {
+		d.Lines = append(d.Lines, l.BillLine)
+	}
+	if d.InvoiceAttachmentID != nil {
+		var a Attachment
+		if err := tx.Where("id = ? AND deleted_at IS NULL", *d.InvoiceAttachmentID).Take(&a).Error; err == nil {
+			d.Invoice = &a
+		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, err
+		}
+	}
+	if d.Steps, err = approvalStepDetails(tx, DocBill, id); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// Rejection is the step that returned the bill's latest round, if it was returned.
+func (d *BillDetail) Rejection() *ApprovalStepDetail {
+	if d.Status != BillRejected {
+		return nil
+	}
+	return lastRejectedStep(d.Steps)
+}
+
+// InvoiceKinds are the kinds of file an invoice may be: shown beside the form as it is keyed.
+var InvoiceKinds = []string{"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
+
+// AttachInvoice attaches the invoice file to bill id (one the viewer may see and change) and
+// makes it the file shown beside the bill. A file of another kind is refused.
+func AttachInvoice(ctx context.Context, db *gorm.DB, v Viewer, id int64, in NewAttachment) (*Attachment, error) {
+	if !slices.Contains(InvoiceKinds, in.ContentType) {
+		return nil, outlay.ValidationErrors{"file": "An invoice must be a PDF or an image (PNG, JPEG, GIF or WebP)."}
+	}
+	var a *Attachment
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var b Bill
+		if err := lockEditableBill(tx, v, id, &b); err != nil {
+			return err
+		}
+		a = &Attachment{DocType: DocBill, DocID: id, UploadedBy: v.UserID, Filename: in.Filename, ContentType: in.ContentType,
+			SizeBytes: in.SizeBytes, SHA256: in.SHA256, StorageKey: in.StorageKey}
+		if err := tx.Create(a).Error; err != nil {
+			return err
+		}
+		return tx.Model(&Bill{ID: id}).Updates(map[string]any{"invoice_attachment_id": a.ID, "updated_at": time.Now()}).Error
+	})
+	return a, err
+}
+
+// BillInvoice is the invoice file of bill id, for a viewer who may see the bill.
+func BillInvoice(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Attachment, error) {
+	d, err := GetBillDetail(ctx, db, v, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.Invoice == nil {
+		return nil, outlay.NotFound("This bill has no invoice file.")
+	}
+	return d.Invoice, nil
+}
+
+// BillMatchInput is the matching settings as an admin typed them: percentages ("5", "2.5"),
+// the price amount in the organisation's currency ("" for no limit).
+type BillMatchInput struct {
+	Mode, PricePercent, PriceAmount, QuantityPercent, SpentBasis string
+}
+
+// UpdateBillMatchSettings checks and stores how bills are matched and what budgets count as
+// spent; every bad field is reported beside it and nothing is stored.
+func UpdateBillMatchSettings(ctx context.Context, db *gorm.DB, in BillMatchInput) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var s OrgSettings
+		if err := tx.First(&s, 1).Error; err != nil {
+			return err
+		}
+		verr := outlay.ValidationErrors{}
+		if in.Mode != MatchTwoWay && in.Mode != MatchThreeWay {
+			verr.Add("mode", "Choose two-way or three-way matching.")
+		}
+		if in.SpentBasis != SpentReceived && in.SpentBasis != SpentBilled {
+			verr.Add("spent_basis", "Choose what a budget counts as spent.")
+		}
+		percent := func(field, text string) int {
+			bp, err := money.ParseRate(strings.TrimSpace(text))
+			if strings.TrimSpace(text) == "" {
+				return 0
+			}
+			if err != nil {
+				verr.Add(field, "Enter a percentage from 0 to 100, such as 5 or 2.5.")
+			}
+			return bp
+		}
+		priceBP, qtyBP := percent("price_percent", in.PricePercent), percent("quantity_percent", in.QuantityPercent)
+		var amount *int64
+		if t := strings.TrimSpace(in.PriceAmount); t != "" {
+			m, err := money.Parse(t, s.DefaultCurrency)
+			switch {
+			case err != nil:
+				verr.Add("price_amount", err.Error())
+			case m.Minor < 0:
+				verr.Add("price_amount", "Enter an amount of zero or more, or leave it empty.")
+			default:
+				amount = &m.Minor
+			}
+		}
+		if err := verr.Err(); err != nil {
+			return err
+		}
+		return tx.Model(&OrgSettings{ID: 1}).Updates(map[string]any{"bill_match_mode": in.Mode, "bill_price_tolerance_bp": priceBP,
+			"bill_price_tolerance_minor": amount, "bill_quantity_tolerance_bp": qtyBP, "budget_spent_basis": in.SpentBasis,
+			"updated_at": time.Now()}).Error
+	})
 }

@@ -87,3 +87,36 @@ func ApprovedRequisition(t testing.TB, db *gorm.DB, requesterID int64, vendorEma
 	}
 	return p
 }
+
+// ReceivedOrder makes an approved requisition of requester's (through ApprovedRequisition),
+// orders it as buyerID and receives received[i] of line i ("" or "0" for none), as a clerk
+// would through the order's page. The order is read back with its lines.
+func ReceivedOrder(t testing.TB, db *gorm.DB, requesterID, buyerID int64, received []string, lines ...OrderLine) (Purchase, *models.PurchaseOrderDetail) {
+	t.Helper()
+	ctx := context.Background()
+	p := ApprovedRequisition(t, db, requesterID, "", lines...)
+	buyer := models.Viewer{UserID: buyerID, SeeAllKinds: []string{models.DocRequisition}}
+	po, err := models.CreatePurchaseOrder(ctx, db, buyer, p.Requisition.ID)
+	if err != nil {
+		t.Fatalf("order: %v", err)
+	}
+	d, err := models.GetPurchaseOrder(ctx, db, po.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := models.ReceiptInput{Quantities: map[int64]string{}}
+	for i, q := range received {
+		if q != "" && q != "0" {
+			in.Quantities[d.Lines[i].ID] = q
+		}
+	}
+	if len(in.Quantities) > 0 {
+		if _, err := models.RecordReceipt(ctx, db, buyerID, po.ID, in); err != nil {
+			t.Fatalf("receipt: %v", err)
+		}
+	}
+	if d, err = models.GetPurchaseOrder(ctx, db, po.ID); err != nil {
+		t.Fatal(err)
+	}
+	return p, d
+}

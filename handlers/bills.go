@@ -1,0 +1,559 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
+	"outlay/storage"
+	"outlay/views"
+	"outlay/views/bills"
+	"outlay/views/documents"
+)
+
+var (
+	billDocs = registeredKind(outlay.DocBill)
+
+	billsCreate  = policy.Permission{Object: outlay.ObjBills, Action: outlay.ActCreate}
+	billsUpdate  = policy.Permission{Object: outlay.ObjBills, Action: outlay.ActUpdate}
+	billsRelease = policy.Permission{Object: outlay.ObjBillsRelease, Action: outlay.ActApprove}
+	settingsEdit = policy.Permission{Object: outlay.ObjSettings, Action: outlay.ActUpdate}
+)
+
+// billsPage lists the bills the viewer may see, with status tabs, search and a match filter.
+func (s *Server) billsPage(c *fiber.Ctx) error {
+	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+	l := bills.List{CanCreate: s.can(c, billsCreate)}
+	f := bills.Filter{Match: c.Query("match")}
+	f.Q, f.Page = listQuery(c)
+	if bills.MatchLabel(f.Match) == "" {
+		f.Match = ""
+	}
+	mf := models.BillFilter{Query: f.Q, MatchStatus: f.Match, Limit: bills.PerPage}
+	counts := map[string]int{}
+	for _, st := range bills.Statuses {
+		cf := mf
+		cf.Status, cf.Limit = st, 0
+		list, err := models.ListBills(ctx, db, v, cf)
+		if err != nil {
+			return err
+		}
+		counts[st] = list.Total
+		if st == c.Query("status") {
+			f.Status, mf.Status = st, st
+		}
+	}
+	list, err := fetchPage(&f.Page, bills.PerPage, func(offset int) (models.BillList, error) {
+		mf.Offset = offset
+		return models.ListBills(ctx, db, v, mf)
+	}, func(l models.BillList) (int, int) { return len(l.Rows), l.Total })
+	if err != nil {
+		return err
+	}
+	all := 0
+	l.Tabs = []bills.Tab{{Label: "All", Href: f.WithStatus("").URL(1), Current: f.Status == ""}}
+	for _, st := range bills.Statuses {
+		all += counts[st]
+		if counts[st] > 0 || f.Status == st {
+			l.Tabs = append(l.Tabs, bills.Tab{Status: st, Label: bills.StatusLabel(st), Count: counts[st], Href: f.WithStatus(st).URL(1), Current: f.Status == st})
+		}
+	}
+	l.Tabs[0].Count = all
+	l.Summary = fmt.Sprintf("%d bills.", all)
+	if all == 1 {
+		l.Summary = "1 bill."
+	}
+	l.Filter, l.Total = f, list.Total
+	l.Pager = views.Pagination{Page: f.Page, PerPage: bills.PerPage, Total: list.Total, URL: f.URL, Target: bills.ResultsID}
+	for _, r := range list.Rows {
+		l.Rows = append(l.Rows, bills.Row{ID: r.ID, Number: r.Number, Vendor: r.VendorName, Invoice: r.VendorInvoiceNumber, Order: r.OrderNumber,
+			InvoiceDate: formatDate(&r.InvoiceDate), DueDate: formatDate(&r.DueDate), Total: r.Total().String(), Open: r.Open().String(),
+			Status: r.Status, Match: r.MatchStatus})
+	}
+	return s.render(c, http.StatusOK, page{Title: "Bills", Nav: bills.ListPath, Content: bills.ListPage(l),
+		Partials: partials{bills.ResultsID: bills.Results(l)}, PushURL: f.URL(f.Page)})
+}
+
+// newBillPage starts a bill: of the order ?order= names (its lines with what is received and
+// not yet billed), or without one.
+func (s *Server) newBillPage(c *fiber.Ctx) error {
+	in := models.BillInput{FormKey: newFormKey()}
+	if o := c.Query("order"); o != "" && o != "none" {
+		in.PurchaseOrder = o
+	}
+	f, err := s.billForm(c, in, nil, nil)
+	if err != nil {
+		return err
+	}
+	return s.renderBillForm(c, http.StatusOK, f, nil)
+}
+
+// billForm builds the form's view from what was typed (or is stored) and the messages about
+// it. With an order, every order line is offered with what may still be billed of it;
+// without, the typed lines and a few blank rows.
+func (s *Server) billForm(c *fiber.Ctx, in models.BillInput, errs outlay.ValidationErrors, cur *models.BillDetail) (bills.Form, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	f := bills.Form{CSRF: s.csrfToken(c), FormKey: in.FormKey, Vendor: in.Vendor, Order: in.PurchaseOrder, InvoiceNumber: in.VendorInvoiceNumber,
+		InvoiceDate: in.InvoiceDate, DueDate: in.DueDate, Currency: in.Currency, Memo: in.Memo, ConfirmDuplicate: in.ConfirmDuplicate,
+		Errors: views.FieldErrors{}, DueHint: "Leave empty to take the vendor's payment terms."}
+	for k, msg := range errs {
+		f.Errors[k] = msg
+	}
+	var billID int64
+	if cur != nil {
+		billID, f.ID, f.Number, f.Status = cur.ID, cur.ID, cur.Number, cur.Status
+		if rej := cur.Rejection(); rej != nil {
+			f.Rejection = &bills.Decision{By: rej.ActedByName, At: formatMoment(rej.ActedAt), Comment: rej.Comment}
+		}
+	}
+	orders, err := models.BillableOrders(ctx, db)
+	if err != nil {
+		return f, err
+	}
+	for _, o := range orders {
+		f.Orders = append(f.Orders, bills.Option{Value: strconv.FormatInt(o.ID, 10), Label: o.Number + " · " + o.VendorName})
+	}
+	if f.Order != "" {
+		if err := s.billOrderLines(c, &f, in, billID); err != nil {
+			return f, err
+		}
+	} else if err := s.billCodedLines(c, &f, in); err != nil {
+		return f, err
+	}
+	if priced, err := models.PriceBill(ctx, db, billID, in); priced != nil && priced.Header.Currency != "" && len(priced.Lines) > 0 {
+		f.Total = money.Money{Minor: priced.Totals.Total, Currency: priced.Header.Currency}.String()
+	} else if err != nil && !isValidation(err) {
+		return f, err
+	}
+	return f, nil
+}
+
+func isValidation(err error) bool { _, ok := outlay.AsValidation(err); return ok }
+
+// billOrderLines fills the form of a bill of an order: the order's vendor and currency, and
+// each of its lines with what may be billed; a line typed keeps what was typed.
+func (s *Server) billOrderLines(c *fiber.Ctx, f *bills.Form, in models.BillInput, billID int64) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	poID, err := strconv.ParseInt(f.Order, 10, 64)
+	if err != nil {
+		return outlay.NotFound("There is no such order.")
+	}
+	po, err := models.GetPurchaseOrder(ctx, db, poID)
+	if err != nil {
+		return err
+	}
+	f.OrderNumber, f.VendorName, f.Vendor, f.Currency = po.Number, po.Vendor.Name, strconv.FormatInt(po.VendorID, 10), po.Currency
+	vendor := po.Vendor
+	f.DueHint = fmt.Sprintf("Leave empty for %s's terms: %s.", vendor.Name, models.VendorTerms(vendor.PaymentTermsDays))
+	lines, err := models.BillableOrderLines(ctx, db, poID, billID)
+	if err != nil {
+		return err
+	}
+	typed := map[string]models.BillLineInput{}
+	for _, l := range in.Lines {
+		typed[l.OrderLine] = l
+	}
+	m := func(minor int64) money.Money { return money.Money{Minor: minor, Currency: po.Currency} }
+	for _, l := range lines {
+		id := strconv.FormatInt(l.ID, 10)
+		fl := bills.FormLine{OrderLine: id, Description: l.Description, Ordered: l.QuantityMilli.String(), Received: l.ReceivedMilli.String(),
+			Billed: l.BilledMilli.String(), Price: m(l.UnitPriceMinor).String()}
+		if t, ok := typed[id]; ok || len(in.Lines) > 0 {
+			fl.Quantity, fl.UnitPrice, fl.TaxRate = t.Quantity, t.UnitPrice, t.TaxRate
+		} else {
+			fl.UnitPrice, fl.TaxRate = m(l.UnitPriceMinor).Plain(), rateText(l.TaxRateBP)
+			if l.BillableMilli > 0 {
+				fl.Quantity = plainQuantity(l.BillableMilli)
+			}
+		}
+		f.Lines = append(f.Lines, fl)
+	}
+	return nil
+}
+
+// billCodedLines fills the choices of a bill without an order and its lines, with blank rows
+// to type more.
+func (s *Server) billCodedLines(c *fiber.Ctx, f *bills.Form, in models.BillInput) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	vendors, err := models.ActiveVendors(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, v := range vendors {
+		f.Vendors = append(f.Vendors, bills.Option{Value: strconv.FormatInt(v.ID, 10), Label: v.Name})
+	}
+	depts, err := models.Departments(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, d := range depts {
+		f.Departments = append(f.Departments, bills.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
+	}
+	accounts, err := models.ActiveGLAccounts(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		f.GLAccounts = append(f.GLAccounts, bills.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Code + " " + a.Name})
+	}
+	if f.Currency == "" {
+		st, err := models.Settings(ctx, db)
+		if err != nil {
+			return err
+		}
+		f.Currency = st.DefaultCurrency
+	}
+	for _, cur := range money.Currencies {
+		f.Currencies = append(f.Currencies, bills.Option{Value: cur, Label: cur})
+	}
+	for _, l := range in.Lines {
+		f.Lines = append(f.Lines, bills.FormLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: l.UnitPrice, TaxRate: l.TaxRate,
+			GLAccount: l.GLAccount, Department: l.Department})
+	}
+	for range max(2, 4-len(in.Lines)) {
+		f.Lines = append(f.Lines, bills.FormLine{})
+	}
+	return nil
+}
+
+func rateText(bp int) string {
+	if bp == 0 {
+		return ""
+	}
+	return money.FormatRate(bp)
+}
+
+// plainQuantity is a quantity as a form field takes it back: no thousands separators.
+func plainQuantity(q money.Quantity) string { return strings.ReplaceAll(q.String(), ",", "") }
+
+// renderBillForm sends the new-bill page, or the page of the editable bill cur.
+func (s *Server) renderBillForm(c *fiber.Ctx, status int, f bills.Form, cur *models.BillDetail) error {
+	p := page{Title: "New bill", Nav: bills.ListPath, Content: bills.NewPage(f)}
+	if cur != nil {
+		d, err := s.billDetail(c, cur, htmxTarget(c) != bills.FormID)
+		if err != nil {
+			return err
+		}
+		p.Title, p.Content = d.Title, bills.EditPage(f, d)
+	}
+	p.Partials = partials{bills.FormID: bills.BillForm(f)}
+	return s.render(c, status, p)
+}
+
+// bindBill reads the bill form as typed. Each line's fields arrive as repeated values in row
+// order; a row missing a field (a tampered form) reads it as empty.
+func bindBill(c *fiber.Ctx) models.BillInput {
+	in := models.BillInput{Vendor: c.FormValue("vendor"), PurchaseOrder: c.FormValue("purchase_order"),
+		VendorInvoiceNumber: c.FormValue("vendor_invoice_number"), InvoiceDate: c.FormValue("invoice_date"), DueDate: c.FormValue("due_date"),
+		Currency: c.FormValue("currency"), Memo: c.FormValue("memo"), ConfirmDuplicate: c.FormValue("confirm_duplicate") == "1",
+		FormKey: c.FormValue("form_key")}
+	args := c.Request().PostArgs()
+	cols := map[string][][]byte{}
+	rows := 0
+	for _, name := range []string{"order_line", "description", "quantity", "unit_price", "tax_rate", "gl_account", "department"} {
+		cols[name] = args.PeekMulti(name)
+		rows = max(rows, len(cols[name]))
+	}
+	rows = min(rows, models.MaxBillLines+1) // one more than allowed, so the limit is reported
+	at := func(name string, i int) string {
+		if i < len(cols[name]) {
+			return string(cols[name][i])
+		}
+		return ""
+	}
+	for i := range rows {
+		in.Lines = append(in.Lines, models.BillLineInput{OrderLine: at("order_line", i), Department: at("department", i),
+			LineInput: models.LineInput{Description: at("description", i), Quantity: at("quantity", i), UnitPrice: at("unit_price", i),
+				TaxRate: at("tax_rate", i), GLAccount: at("gl_account", i)}})
+	}
+	return in
+}
+
+// billInputOf is a stored bill as its form shows it.
+func billInputOf(d *models.BillDetail) models.BillInput {
+	in := models.BillInput{Vendor: strconv.FormatInt(d.VendorID, 10), PurchaseOrder: optionalValue(d.PurchaseOrderID),
+		VendorInvoiceNumber: d.VendorInvoiceNumber, InvoiceDate: d.InvoiceDate.Format(time.DateOnly), DueDate: d.DueDate.Format(time.DateOnly),
+		Currency: d.Currency, Memo: d.Memo, ConfirmDuplicate: d.DuplicateConfirmed}
+	for _, l := range d.LineDetails {
+		in.Lines = append(in.Lines, models.BillLineInput{OrderLine: optionalValue(l.PurchaseOrderLineID), Department: optionalValue(l.DepartmentID),
+			LineInput: models.LineInput{Description: l.Description, Quantity: plainQuantity(l.QuantityMilli),
+				UnitPrice: d.Money(l.UnitPriceMinor).Plain(), TaxRate: rateText(l.TaxRateBP), GLAccount: optionalValue(l.GLAccountID)}})
+	}
+	return in
+}
+
+func (s *Server) billFromPath(c *fiber.Ctx) (*models.BillDetail, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, outlay.NotFound("There is no such bill.")
+	}
+	return models.GetBillDetail(c.UserContext(), tenantDB(c), s.viewer(c), id)
+}
+
+// billPage shows a bill: the form while it can change and the viewer may change it, the
+// read-only page otherwise.
+func (s *Server) billPage(c *fiber.Ctx) error {
+	d, err := s.billFromPath(c)
+	if err != nil {
+		return err
+	}
+	if d.Editable() && s.can(c, billsUpdate) {
+		f, err := s.billForm(c, billInputOf(d), nil, d)
+		if err != nil {
+			return err
+		}
+		return s.renderBillForm(c, http.StatusOK, f, d)
+	}
+	v, err := s.billDetail(c, d, true)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, page{Title: v.Title, Nav: bills.ListPath, Content: bills.DetailPage(v)})
+}
+
+// billDetail is the read-only view of d; with activity, its comments and attachments.
+func (s *Server) billDetail(c *fiber.Ctx, d *models.BillDetail, activity bool) (bills.Detail, error) {
+	m := func(minor int64) string { return d.Money(minor).String() }
+	v := bills.Detail{CSRF: s.csrfToken(c), ID: d.ID, Title: "Bill " + d.Number, Status: d.Status, Match: d.MatchStatus, Vendor: d.VendorName,
+		Invoice: d.VendorInvoiceNumber, Order: d.OrderNumber, InvoiceDate: formatDate(&d.InvoiceDate), DueDate: formatDate(&d.DueDate),
+		Currency: d.Currency, Subtotal: m(d.SubtotalMinor), Tax: m(d.TaxMinor), Total: m(d.TotalMinor), Paid: m(d.PaidMinor), Open: d.Open().String(),
+		EnteredBy: d.EnteredByName, Submitted: formatMoment(d.SubmittedAt), Decided: formatMoment(d.DecidedAt), Memo: d.Memo,
+		Duplicate: d.DuplicateConfirmed, HistoryURL: bills.HistoryPath(d.ID),
+		CanRelease: d.Releasable() && s.can(c, billsRelease) && d.EnteredByID != currentUser(c).UserID}
+	if d.PurchaseOrderID != nil {
+		v.OrderURL = purchaseOrderDocs.Path(*d.PurchaseOrderID)
+	}
+	if d.MatchMode != nil {
+		v.MatchMode = *d.MatchMode
+	}
+	if d.ReleasedAt != nil {
+		v.Released = fmt.Sprintf("By %s on %s: %s", d.ReleasedByName, formatMoment(d.ReleasedAt), d.ReleaseReason)
+	}
+	for _, l := range d.LineDetails {
+		line := bills.Line{Position: l.Position, Description: l.Description, Quantity: l.QuantityMilli.String(), UnitPrice: m(l.UnitPriceMinor),
+			Amount: m(l.AmountMinor), Tax: m(l.TaxMinor), Match: l.MatchStatus, Note: l.MatchNote}
+		if l.GLCode != "" {
+			line.Account = l.GLCode + " " + l.GLName
+			if l.DepartmentName != "" {
+				line.Account += " · " + l.DepartmentName
+			}
+		}
+		if l.PurchaseOrderLineID != nil {
+			line.Ordered = fmt.Sprintf("Ordered %s at %s · received %s", l.OrderedMilli, m(l.OrderedPriceMinor), l.ReceivedMilli)
+		}
+		v.Lines = append(v.Lines, line)
+	}
+	v.Steps, v.WaitingFor = routeSteps(d.Steps)
+	if d.Invoice != nil {
+		v.File = &bills.Invoice{URL: bills.InvoicePath(d.ID), Name: d.Invoice.Filename, Image: strings.HasPrefix(d.Invoice.ContentType, "image/")}
+	}
+	if d.Editable() && s.can(c, billsUpdate) {
+		v.Upload = &bills.Upload{CSRF: v.CSRF, Action: bills.InvoicePath(d.ID)}
+	}
+	if !activity {
+		return v, nil
+	}
+	comments, err := s.documentComments(c, billDocs, d.ID, "", nil)
+	if err != nil {
+		return v, err
+	}
+	files, err := s.documentAttachments(c, billDocs, d.ID, nil)
+	if err != nil {
+		return v, err
+	}
+	v.Activity = documents.Activity(comments, files)
+	return v, nil
+}
+
+func (s *Server) createBill(c *fiber.Ctx) error { return s.storeBill(c, 0) }
+
+func (s *Server) updateBill(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return outlay.NotFound("There is no such bill.")
+	}
+	return s.storeBill(c, id)
+}
+
+// storeBill saves the form as a draft or, with intent=submit, saves it and submits it to be
+// matched and approved. A refusal shows the form again with every message beside its field,
+// and stores nothing.
+func (s *Server) storeBill(c *fiber.Ctx, id int64) error {
+	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+	in, submit := bindBill(c), c.FormValue("intent") == "submit"
+	b, err := models.SaveBill(ctx, db, v, id, in)
+	var sub *models.BillSubmission
+	if err == nil && submit {
+		sub, err = models.SubmitBill(ctx, db, v, b.ID)
+	}
+	if verr, ok := outlay.AsValidation(err); ok {
+		var cur *models.BillDetail
+		if id != 0 {
+			if cur, err = models.GetBillDetail(ctx, db, v, id); err != nil {
+				return err
+			}
+		}
+		f, err := s.billForm(c, in, verr, cur)
+		if err != nil {
+			return err
+		}
+		if _, ok := verr[""]; !ok {
+			f.Errors[""] = "Please correct the fields marked below."
+		}
+		return s.renderBillForm(c, http.StatusUnprocessableEntity, f, cur)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case sub == nil && id == 0:
+		s.setFlash(c, "success", b.Number+" is saved as a draft. Attach the invoice file beside the form.")
+	case sub == nil:
+		s.setFlash(c, "success", "Draft saved.")
+	case sub.Held:
+		s.setFlash(c, "warning", b.Number+" is held by its match and waits for approval: the reason is on each held line.")
+	case sub.Bill.Status == models.BillApproved:
+		s.setFlash(c, "success", b.Number+" is matched and approved: no approval rule routes it.")
+	default:
+		s.setFlash(c, "success", b.Number+" is submitted for approval.")
+	}
+	return redirect(c, bills.Path(b.ID))
+}
+
+// releaseBill releases a held bill with the reason typed.
+func (s *Server) releaseBill(c *fiber.Ctx) error {
+	d, err := s.billFromPath(c)
+	if err != nil {
+		return err
+	}
+	err = models.ReleaseBill(c.UserContext(), tenantDB(c), s.viewer(c), d.ID, c.FormValue("reason"))
+	if verr, ok := outlay.AsValidation(err); ok {
+		v, err := s.billDetail(c, d, true)
+		if err != nil {
+			return err
+		}
+		v.ReleaseError, v.ReleaseReason = verr["reason"], c.FormValue("reason")
+		return s.render(c, http.StatusUnprocessableEntity, page{Title: v.Title, Nav: bills.ListPath, Content: bills.DetailPage(v)})
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", d.Number+" is released and approved.")
+	return redirect(c, bills.Path(d.ID))
+}
+
+// billInvoice sends a bill's invoice file to be shown in the page beside the bill (inline,
+// framed only by our own pages), only to someone who may see the bill.
+func (s *Server) billInvoice(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	a, err := models.BillInvoice(c.UserContext(), tenantDB(c), s.viewer(c), id)
+	if err != nil {
+		return err
+	}
+	r, err := s.blobs.Open(c.UserContext(), a.StorageKey)
+	if errors.Is(err, storage.ErrNotFound) {
+		return outlay.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, a.ContentType)
+	c.Set(fiber.HeaderContentDisposition, "inline")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "SAMEORIGIN")
+	c.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.SendStream(r, int(a.SizeBytes))
+}
+
+// uploadInvoice attaches the invoice file to a bill that can still change.
+func (s *Server) uploadInvoice(c *fiber.Ctx) error {
+	d, err := s.billFromPath(c)
+	if err != nil {
+		return err
+	}
+	if !d.Editable() {
+		return outlay.Conflict("This bill can no longer be changed.")
+	}
+	err = s.receiveInvoice(c, d.ID)
+	if verr, ok := outlay.AsValidation(err); ok {
+		s.setFlash(c, "error", verr["file"])
+		return redirect(c, bills.Path(d.ID))
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Invoice file attached.")
+	return redirect(c, bills.Path(d.ID))
+}
+
+func (s *Server) receiveInvoice(c *fiber.Ctx, id int64) error {
+	f, err := s.uploadedFile(c, "file")
+	if err != nil {
+		return err
+	}
+	up, err := s.blobs.Receive(c.UserContext(), tenantOf(c).Slug, f, f.FileName(), s.cfg.MaxUploadBytes)
+	if err != nil {
+		return err
+	}
+	_, err = models.AttachInvoice(c.UserContext(), tenantDB(c), s.viewer(c), id, models.NewAttachment{Filename: up.Filename,
+		ContentType: up.ContentType, SizeBytes: up.Size, SHA256: up.SHA256, StorageKey: up.Key})
+	return err
+}
+
+func (s *Server) billHistory(c *fiber.Ctx) error {
+	d, err := s.billFromPath(c)
+	if err != nil {
+		return err
+	}
+	title := "Bill " + d.Number
+	return s.history(c, billDocs.Base, "History of "+title, billDocs.Path(d.ID), "Back to "+title,
+		billDocs.RecordHistory(strconv.FormatInt(d.ID, 10)))
+}
+
+// billMatchingPage shows the organisation's matching settings; admins change them.
+func (s *Server) billMatchingPage(c *fiber.Ctx) error {
+	st, err := models.Settings(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	v := bills.Settings{CSRF: s.csrfToken(c), CanEdit: s.can(c, settingsEdit), Mode: st.BillMatchMode, Currency: st.DefaultCurrency,
+		PricePercent: money.FormatRate(st.BillPriceToleranceBP), QtyPercent: money.FormatRate(st.BillQuantityToleranceBP), SpentBasis: st.BudgetSpentBasis}
+	if st.BillPriceToleranceMinor != nil {
+		v.PriceAmount = money.Money{Minor: *st.BillPriceToleranceMinor, Currency: st.DefaultCurrency}.Plain()
+	}
+	return s.render(c, http.StatusOK, page{Title: "Bill matching", Nav: bills.SettingsPath, Content: bills.SettingsPage(v)})
+}
+
+func (s *Server) updateBillMatching(c *fiber.Ctx) error {
+	in := models.BillMatchInput{Mode: c.FormValue("mode"), PricePercent: c.FormValue("price_percent"), PriceAmount: c.FormValue("price_amount"),
+		QuantityPercent: c.FormValue("quantity_percent"), SpentBasis: c.FormValue("spent_basis")}
+	err := models.UpdateBillMatchSettings(c.UserContext(), tenantDB(c), in)
+	if verr, ok := outlay.AsValidation(err); ok {
+		st, err := models.Settings(c.UserContext(), tenantDB(c))
+		if err != nil {
+			return err
+		}
+		v := bills.Settings{CSRF: s.csrfToken(c), CanEdit: true, Mode: in.Mode, PricePercent: in.PricePercent, PriceAmount: in.PriceAmount,
+			QtyPercent: in.QuantityPercent, SpentBasis: in.SpentBasis, Currency: st.DefaultCurrency, Errors: verr}
+		v.Errors[""] = "Please correct the fields marked below."
+		return s.render(c, http.StatusUnprocessableEntity, page{Title: "Bill matching", Nav: bills.SettingsPath, Content: bills.SettingsPage(v)})
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Bill matching saved.")
+	return redirect(c, bills.SettingsPath)
+}

@@ -1,0 +1,242 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"outlay/internal/dbtest"
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// billSite is a tenant where Cleo keys bills in (AP clerk, reporting to Mo), Audi audits,
+// Rae requests, Asa administers, and an order of Rae's was received in part.
+type billSite struct {
+	app                      *testutil.App
+	db                       *gorm.DB
+	cleo, audi, rae, asa, mo *models.User
+	order                    *models.PurchaseOrderDetail
+	cleoC, audiC, raeC, asaC *testutil.Client
+}
+
+func newBillSite(t *testing.T) *billSite {
+	t.Helper()
+	env, acme := testutil.NewTenant(t)
+	s := &billSite{db: env.DB(t, acme)}
+	s.mo = env.CreateUser(t, acme, "mo@acme.example", "Mo Manager", "approver")
+	s.audi = env.CreateUser(t, acme, "audi@acme.example", "Audi Auditor", "auditor")
+	s.rae = env.CreateUser(t, acme, "rae@acme.example", "Rae Requester", "requester")
+	s.asa = env.CreateUser(t, acme, "asa@acme.example", "Asa Admin", "admin")
+	cleo, err := models.CreateUser(context.Background(), s.db, models.NewUser{Email: "cleo@acme.example", Name: "Cleo Clerk",
+		Password: testutil.Password, Roles: []string{"ap_clerk"}, ManagerID: &s.mo.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cleo = cleo
+	_, s.order = dbtest.ReceivedOrder(t, s.db, s.rae.ID, s.asa.ID, []string{"10", "2"},
+		dbtest.OrderLine{Description: "Toner", Quantity: "10", UnitPrice: 399}, dbtest.OrderLine{Description: "Paper", Quantity: "5", UnitPrice: 2000})
+	s.app = testutil.NewApp(t, env)
+	for _, p := range []struct {
+		u *models.User
+		c **testutil.Client
+	}{{s.cleo, &s.cleoC}, {s.audi, &s.audiC}, {s.rae, &s.raeC}, {s.asa, &s.asaC}} {
+		*p.c = s.app.Client(t, "acme")
+		(*p.c).SignIn(p.u.Email, testutil.Password)
+		(*p.c).Get("/dashboard") // for its CSRF token
+	}
+	return s
+}
+
+// orderForm is the bill form of the site's order as the new-bill page fills it, with the
+// invoice number and date typed; lines sets (quantity, unit price) per order line.
+func (s *billSite) orderForm(invoice string, lines ...[2]string) url.Values {
+	f := url.Values{"vendor": {strconv.FormatInt(s.order.VendorID, 10)}, "purchase_order": {strconv.FormatInt(s.order.ID, 10)},
+		"vendor_invoice_number": {invoice}, "invoice_date": {"2026-03-02"}, "currency": {"USD"}, "form_key": {"k-" + invoice}}
+	for i, l := range s.order.Lines {
+		q, p := "", ""
+		if i < len(lines) {
+			q, p = lines[i][0], lines[i][1]
+		}
+		for k, v := range map[string]string{"order_line": strconv.FormatInt(l.ID, 10), "description": l.Description, "quantity": q,
+			"unit_price": p, "tax_rate": "", "gl_account": "", "department": ""} {
+			f.Add(k, v)
+		}
+	}
+	return f
+}
+
+func (s *billSite) count(t *testing.T) int64 {
+	t.Helper()
+	var n int64
+	if err := s.db.Model(&models.Bill{}).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The clerk starts a bill from the order: the form offers each line with what was received
+// and not yet billed at the ordered price; saved and submitted within tolerance it is matched
+// and approved; the invoice file attached to a draft shows beside its form, inline.
+func TestBillFromOrderThroughTheForm(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	page := s.cleoC.Get(fmt.Sprintf("/bills/new?order=%d", s.order.ID))
+	if page.Status != http.StatusOK {
+		t.Fatalf("new bill: %d", page.Status)
+	}
+	if q := page.Doc.Find(`#line-0-quantity`).AttrOr("value", ""); q != "10" {
+		t.Errorf("toner offered %q, want 10 (received, not billed)", q)
+	}
+	if q, p := page.Doc.Find(`#line-1-quantity`).AttrOr("value", ""), page.Doc.Find(`#line-1-unit_price`).AttrOr("value", ""); q != "2" || p != "20.00" {
+		t.Errorf("paper offered %q at %q", q, p)
+	}
+	if hint := page.Text("#due_date-hint"); !strings.HasSuffix(hint, "'s terms: Due on receipt.") {
+		t.Errorf("due hint %q", hint)
+	}
+
+	f := s.orderForm("INV-7", [2]string{"4", "3.99"}, [2]string{"2", "20.00"})
+	f.Set("intent", "save")
+	res := s.cleoC.Post("/bills", f)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", res.Status, res.Text(".field-error"))
+	}
+	draft := res.Location()
+	pdf := []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+	if up := s.cleoC.Upload(draft+"/invoice", "file", "inv-7.pdf", "application/pdf", pdf); up.Status != http.StatusSeeOther {
+		t.Fatalf("upload: %d", up.Status)
+	}
+	edit := s.cleoC.Get(draft)
+	if src := edit.Doc.Find(`iframe.bill-invoice-frame`).AttrOr("src", ""); src != draft+"/invoice" {
+		t.Errorf("invoice frame %q", src)
+	}
+	inv := s.cleoC.Get(draft + "/invoice")
+	if inv.Status != http.StatusOK || inv.Header.Get("Content-Type") != "application/pdf" || inv.Header.Get("Content-Disposition") != "inline" ||
+		inv.Header.Get("X-Frame-Options") != "SAMEORIGIN" {
+		t.Errorf("invoice served %d %v", inv.Status, inv.Header)
+	}
+	if txt := s.cleoC.Upload(draft+"/invoice", "file", "notes.txt", "text/plain", []byte("hello")); txt.Status != http.StatusSeeOther ||
+		!strings.Contains(s.cleoC.Get(draft).Text(".flash-error"), "An invoice must be a PDF or an image") {
+		t.Errorf("a text file as invoice: %d", txt.Status)
+	}
+
+	f = s.orderForm("INV-7", [2]string{"4", "3.99"}, [2]string{"2", "20.00"})
+	f.Set("intent", "submit")
+	if res := s.cleoC.Post(draft, f); res.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d %s", res.Status, res.Text(".field-error"))
+	}
+	shown := s.cleoC.Get(draft)
+	if got := shown.Text("#bill-match"); got != "Matched" {
+		t.Errorf("match %q", got)
+	}
+	if st := shown.Text(".page-header .badge"); !strings.HasPrefix(st, "Approved") {
+		t.Errorf("status %q", st)
+	}
+	// What is left to bill: 6 toner, no paper.
+	again := s.cleoC.Get(fmt.Sprintf("/bills/new?order=%d", s.order.ID))
+	if q0, q1 := again.Doc.Find(`#line-0-quantity`).AttrOr("value", ""), again.Doc.Find(`#line-1-quantity`).AttrOr("value", ""); q0 != "6" || q1 != "" {
+		t.Errorf("after the bill: toner %q paper %q", q0, q1)
+	}
+}
+
+// Bad input comes back beside its field with a 422, and nothing is saved.
+func TestBillBadInputThroughTheForm(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	cases := []struct {
+		name, field string
+		form        func() url.Values
+	}{
+		{"negative quantity", "line-0-quantity", func() url.Values { return s.orderForm("B-1", [2]string{"-3", "3.99"}) }},
+		{"due before invoice", "due_date", func() url.Values {
+			f := s.orderForm("B-2", [2]string{"1", "3.99"})
+			f.Set("due_date", "2026-03-01")
+			return f
+		}},
+		{"another currency", "currency", func() url.Values {
+			f := s.orderForm("B-3", [2]string{"1", "3.99"})
+			f.Set("currency", "EUR")
+			return f
+		}},
+		{"no invoice number", "vendor_invoice_number", func() url.Values { return s.orderForm("", [2]string{"1", "3.99"}) }},
+	}
+	for _, c := range cases {
+		f := c.form()
+		f.Set("intent", "save")
+		res := s.cleoC.Post("/bills", f)
+		if res.Status != http.StatusUnprocessableEntity || res.Text(`[id="`+c.field+`-error"]`) == "" {
+			t.Errorf("%s: %d, error beside %s %q", c.name, res.Status, c.field, res.Text(`[id="`+c.field+`-error"]`))
+		}
+	}
+	if err := s.db.Model(&models.PurchaseOrder{ID: s.order.ID}).Update("status", models.POClosed).Error; err != nil {
+		t.Fatal(err)
+	}
+	f := s.orderForm("B-5", [2]string{"1", "3.99"})
+	f.Set("intent", "save")
+	if res := s.cleoC.Post("/bills", f); res.Status != http.StatusUnprocessableEntity ||
+		res.Text(`[id="purchase_order-error"]`) != s.order.Number+" is closed, so it can no longer be billed." {
+		t.Errorf("closed order: %d %q", res.Status, res.Text(`[id="purchase_order-error"]`))
+	}
+	if n := s.count(t); n != 0 {
+		t.Errorf("%d bills saved from bad input", n)
+	}
+}
+
+// AP clerks and auditors see bills; a requester gets 404 for one and an empty list; a held
+// bill is released by the admin with a reason from its page.
+func TestBillAccessAndRelease(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	f := s.orderForm("H-1", [2]string{"12", "3.99"})
+	f.Set("intent", "submit")
+	res := s.cleoC.Post("/bills", f)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d %s", res.Status, res.Text(".field-error"))
+	}
+	path := res.Location()
+	held := s.cleoC.Get(path)
+	if got := held.Text("#bill-lines .line-note"); got != "billed 12, received 10" {
+		t.Errorf("held note %q", got)
+	}
+	if held.Doc.Find(`form[action="`+path+`/release"]`).Length() != 0 {
+		t.Error("the clerk who entered it is offered the release")
+	}
+	for name, c := range map[string]*testutil.Client{"auditor": s.audiC, "admin": s.asaC} {
+		if r := c.Get(path); r.Status != http.StatusOK {
+			t.Errorf("%s: %d", name, r.Status)
+		}
+	}
+	if r := s.raeC.Get(path); r.Status != http.StatusNotFound {
+		t.Errorf("requester: %d", r.Status)
+	}
+	if r := s.raeC.Get(path + "/invoice"); r.Status != http.StatusNotFound {
+		t.Errorf("requester's invoice: %d", r.Status)
+	}
+	if list := s.raeC.Get("/bills"); list.Status != http.StatusOK || strings.Contains(list.Body, "H-1") {
+		t.Errorf("requester's list: %d", list.Status)
+	}
+	if list := s.audiC.Get("/bills"); !strings.Contains(list.Text("#bills-table"), "H-1") {
+		t.Error("auditor's list misses the bill")
+	}
+
+	page := s.asaC.Get(path)
+	if page.Doc.Find(`form[action="`+path+`/release"]`).Length() != 1 {
+		t.Fatal("admin not offered the release")
+	}
+	if r := s.asaC.Post(path+"/release", url.Values{"reason": {" "}}); r.Status != http.StatusUnprocessableEntity || r.Text("#reason-error") == "" {
+		t.Errorf("release without reason: %d", r.Status)
+	}
+	if r := s.asaC.Post(path+"/release", url.Values{"reason": {"Two extra kept, agreed with the vendor"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("release: %d", r.Status)
+	}
+	after := s.audiC.Get(path)
+	if after.Text("#bill-match") != "Released" || !strings.Contains(after.Body, "Two extra kept, agreed with the vendor") {
+		t.Errorf("after release: %q", after.Text("#bill-match"))
+	}
+}
