@@ -10,6 +10,7 @@ const (
 	DocTravel        = "travel"
 	DocExpense       = "expense"
 	DocBill          = "bill"
+	DocPayment       = "payment"
 )
 
 // Kind is how people and addresses name a kind of document: the part of a kind that pages
@@ -29,6 +30,7 @@ const (
 	TravelPath         = "/travel"
 	ExpensesPath       = "/expenses"
 	BillsPath          = "/bills"
+	PaymentsPath       = "/payments"
 )
 
 // Kinds are the kinds of documents, in the order people see them.
@@ -38,6 +40,7 @@ var Kinds = []Kind{
 	{Type: DocTravel, Label: "Travel request", Base: TravelPath},
 	{Type: DocExpense, Label: "Expense report", Base: ExpensesPath},
 	{Type: DocBill, Label: "Bill", Base: BillsPath},
+	{Type: DocPayment, Label: "Payment", Base: PaymentsPath},
 }
 
 // KindOf returns the kind named docType; ok is false for a kind that does not exist.

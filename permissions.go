@@ -33,8 +33,16 @@ const (
 	ObjBills        = "bills"
 	ObjBillsAll     = "bills.all"
 	ObjBillsRelease = "bills.release"
-	ObjVendors      = "vendors"
-	ObjVendorBank   = "vendors.bank" // vendors' bank details: read shows them masked, update changes them
+	// ObjPayments opens payment runs (read: those routed to one; create and update: put them
+	// together, submit them, mark them paid; export: download their bank files);
+	// ObjPaymentsAll (read) sees every run.
+	ObjPayments    = "payments"
+	ObjPaymentsAll = "payments.all"
+	// ObjAccounting shows the accounting export page (read), makes batches (create) and
+	// downloads them (export).
+	ObjAccounting = "accounting"
+	ObjVendors    = "vendors"
+	ObjVendorBank = "vendors.bank" // vendors' bank details: read shows them masked, update changes them
 
 	// ObjSpendReport opens the spend report (read) on the departments a person belongs to or
 	// heads, and downloads it (export); ObjSpendReportAll (read) widens it to every department.

@@ -83,3 +83,29 @@ const (
 
 // BillStatuses are the bill statuses in the order lists offer them.
 var BillStatuses = []string{BillDraft, BillSubmitted, BillApproved, BillRejected, BillPartiallyPaid, BillPaid, BillVoid}
+
+// Payment run statuses: a draft is the AP clerk's; submitted is in payment approval; an
+// approver approves it or rejects it (back to the clerk, who submits it again or cancels
+// it); an approved run is marked paid, or cancelled, which frees the bills it held.
+const (
+	PaymentDraft     = "draft"
+	PaymentSubmitted = "submitted" // in payment approval
+	PaymentApproved  = "approved"
+	PaymentRejected  = "rejected" // returned to the clerk by an approver
+	PaymentPaid      = "paid"
+	PaymentCancelled = "cancelled"
+)
+
+// PaymentStatuses are the payment run statuses in the order lists offer them.
+var PaymentStatuses = []string{PaymentDraft, PaymentSubmitted, PaymentApproved, PaymentRejected, PaymentPaid, PaymentCancelled}
+
+// Payment methods.
+const (
+	MethodACH    = "ach"
+	MethodWire   = "wire"
+	MethodCheque = "cheque"
+	MethodCard   = "card"
+)
+
+// PaymentMethods are the methods, in the order forms offer them.
+var PaymentMethods = []string{MethodACH, MethodWire, MethodCheque, MethodCard}

@@ -65,6 +65,10 @@ var tableCoverage = map[string]string{
 	"travel_legs":     "TestTravelTablesCreateUpdateDelete",
 	// Vendors' bank details.
 	"vendor_bank_accounts": "TestVendorBankAccountsCreateUpdateDelete",
+	// Payments.
+	"payment_runs":     "TestPaymentTablesCreateUpdateDelete",
+	"payment_lines":    "TestPaymentTablesCreateUpdateDelete",
+	"payment_settings": "TestPaymentTablesCreateUpdateDelete",
 	// Bills.
 	"bills":      "TestBillTablesCreateUpdateDelete",
 	"bill_lines": "TestBillTablesCreateUpdateDelete",

@@ -48,6 +48,8 @@ type ApprovalRule struct {
 	VendorID      *int64
 	Held          *bool
 	MinVarianceBP *int `gorm:"column:min_variance_bp"`
+	// PaymentMethod, on a payment rule, limits it to runs paid that way (nil: any).
+	PaymentMethod *string
 	BudgetCheck   string
 	Active        bool
 	ArchivedAt    *time.Time
@@ -117,6 +119,8 @@ type ApprovalDocument struct {
 	VendorID   *int64
 	Held       bool
 	VarianceBP int
+	// PaymentMethod is what a payment rule's method condition reads (payments).
+	PaymentMethod string
 }
 
 // ApprovalLine is one line's share of a document's spend.

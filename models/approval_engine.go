@@ -23,7 +23,8 @@ import (
 //     order (lowest number first, then oldest). A rule matches when every condition it sets
 //     holds: its department is the document's; its GL account is on at least one line; its
 //     vendor is the document's; its held condition is the document's match (bills); the
-//     document's unit-price variance is at least its minimum (bills); the document's total lies in [min, max) of the rule's currency. A document in another
+//     document's unit-price variance is at least its minimum (bills); its payment method is the
+//     document's (payments); the document's total lies in [min, max) of the rule's currency. A document in another
 //     currency cannot be compared without exchange rates, so an amount condition holds for
 //     it: a foreign-currency document meets every amount rule's approvers, never fewer.
 //   - The steps of every matching rule are concatenated in that order; a step whose approver
@@ -148,6 +149,9 @@ func (r ApprovalRule) Matches(doc ApprovalDocument) bool {
 		return false
 	}
 	if r.MinVarianceBP != nil && doc.VarianceBP < *r.MinVarianceBP {
+		return false
+	}
+	if r.PaymentMethod != nil && *r.PaymentMethod != doc.PaymentMethod {
 		return false
 	}
 	if r.MinAmountMinor != nil || r.MaxAmountMinor != nil {

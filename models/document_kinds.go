@@ -153,6 +153,7 @@ var documentKinds = []*DocumentKind{
 	travelKind,
 	expenseKind,
 	billKind,
+	paymentKind,
 }
 
 func mustKind(docType string) outlay.Kind {

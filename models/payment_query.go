@@ -1,0 +1,119 @@
+package models
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"outlay"
+)
+
+// PaymentFilter narrows the list of payment runs.
+type PaymentFilter struct {
+	Status string
+	Offset int
+	Limit  int
+}
+
+// PaymentRow is one run in the list, with the vendors it pays.
+type PaymentRow struct {
+	PaymentRun
+	Vendors     string
+	VendorCount int
+	CreatedBy   string
+}
+
+// PaymentList is one page of runs and how many match in all.
+type PaymentList struct {
+	Rows  []PaymentRow
+	Total int
+}
+
+// ListPaymentRuns lists the runs the viewer may see, newest first.
+func ListPaymentRuns(ctx context.Context, db *gorm.DB, v Viewer, f PaymentFilter) (PaymentList, error) {
+	q := db.WithContext(ctx).Table("payment_runs").Scopes(paymentKind.visible(v)).
+		Joins("JOIN users u ON u.id = payment_runs.created_by_id")
+	if f.Status != "" {
+		q = q.Where("payment_runs.status = ?", f.Status)
+	}
+	var out PaymentList
+	var total int64
+	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return out, err
+	}
+	out.Total = int(total)
+	err := q.Select(`payment_runs.*, u.name AS created_by,
+			(SELECT string_agg(DISTINCT v.name, ', ') FROM payment_lines pl JOIN vendors v ON v.id = pl.vendor_id WHERE pl.payment_run_id = payment_runs.id) AS vendors,
+			(SELECT count(DISTINCT pl.vendor_id) FROM payment_lines pl WHERE pl.payment_run_id = payment_runs.id) AS vendor_count`).
+		Order("payment_runs.id DESC").Offset(f.Offset).Limit(f.Limit).Scan(&out.Rows).Error
+	return out, err
+}
+
+// PaymentRunDetail is a run with its payments per vendor and the people who made and paid it.
+type PaymentRunDetail struct {
+	Run       PaymentRun
+	Vendors   []VendorPayment
+	CreatedBy string
+	PaidBy    string
+}
+
+// GetVisiblePaymentRun reads a run the viewer may see; any other is not found.
+func GetVisiblePaymentRun(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*PaymentRunDetail, error) {
+	tx := db.WithContext(ctx)
+	var d PaymentRunDetail
+	err := tx.Scopes(paymentKind.visible(v)).Where("payment_runs.id = ?", id).First(&d.Run).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, outlay.NotFound("There is no such payment.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &d, fillPaymentRun(tx, &d)
+}
+
+func fillPaymentRun(tx *gorm.DB, d *PaymentRunDetail) error {
+	lines, err := paymentLineRows(tx, d.Run.ID)
+	if err != nil {
+		return err
+	}
+	d.Vendors = groupByVendor(lines)
+	return tx.Raw(`SELECT (SELECT name FROM users WHERE id = ?) AS created_by, COALESCE((SELECT name FROM users WHERE id = ?), '') AS paid_by`,
+		d.Run.CreatedByID, d.Run.PaidByID).Row().Scan(&d.CreatedBy, &d.PaidBy)
+}
+
+// BillPayment is a payment made (or under way) of one bill, as the bill's page and the
+// vendor's page list them.
+type BillPayment struct {
+	RunID       int64
+	Number      string
+	Status      string
+	Method      string
+	PaidOn      *string
+	Reference   string
+	BillID      int64
+	BillNumber  string
+	Currency    string
+	AmountMinor int64
+}
+
+// PaymentsOfBills lists the runs (not cancelled) that pay the bills ids, newest first.
+func PaymentsOfBills(ctx context.Context, db *gorm.DB, ids []int64) ([]BillPayment, error) {
+	return billPayments(db.WithContext(ctx).Where("pl.bill_id IN ?", ids))
+}
+
+// PaymentsToVendor lists the runs (not cancelled) that pay the vendor, newest first, at
+// most limit of them.
+func PaymentsToVendor(ctx context.Context, db *gorm.DB, vendorID int64, limit int) ([]BillPayment, error) {
+	return billPayments(db.WithContext(ctx).Where("pl.vendor_id = ?", vendorID).Limit(limit))
+}
+
+func billPayments(q *gorm.DB) ([]BillPayment, error) {
+	var out []BillPayment
+	err := q.Table("payment_lines pl").Joins("JOIN payment_runs pr ON pr.id = pl.payment_run_id").Joins("JOIN bills b ON b.id = pl.bill_id").
+		Where("pr.status <> ?", PaymentCancelled).
+		Select(`pr.id AS run_id, pr.number, pr.status, COALESCE(pr.paid_method, pr.method) AS method, to_char(pr.paid_on, 'YYYY-MM-DD') AS paid_on,
+			pr.reference, b.id AS bill_id, b.number AS bill_number, pr.currency, pl.amount_minor`).
+		Order("pr.id DESC, b.id").Scan(&out).Error
+	return out, err
+}

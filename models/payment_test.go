@@ -1,0 +1,258 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"outlay"
+	"outlay/models"
+)
+
+// payWorld is the approval world with an AP clerk (managed by Max) and approved bills.
+type payWorld struct {
+	*approvalWorld
+	clerk  *models.User
+	acme   models.Vendor
+	billNo int
+}
+
+func newPayWorld(t *testing.T) *payWorld {
+	w := &payWorld{approvalWorld: newApprovalWorld(t)}
+	w.clerk = w.user("cleo@acme.example", "Cleo Clerk", &w.max.ID, "ap_clerk")
+	w.acme = models.Vendor{Name: "Acme Supplies", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 30}
+	w.must(w.db.Create(&w.acme).Error)
+	return w
+}
+
+// bill stores an approved bill of vendor for total, due in dueIn days.
+func (w *payWorld) bill(vendor models.Vendor, currency string, total int64, dueIn int) *models.Bill {
+	w.t.Helper()
+	w.billNo++
+	due := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, dueIn)
+	b := &models.Bill{Number: fmt.Sprintf("BILL-T%03d", w.billNo), VendorID: vendor.ID, VendorInvoiceNumber: fmt.Sprintf("INV-%d", w.billNo),
+		InvoiceDate: due.AddDate(0, 0, -30), DueDate: due, Currency: currency, SubtotalMinor: total, TotalMinor: total,
+		Status: models.BillApproved, MatchStatus: "none", EnteredByID: w.clerk.ID}
+	w.must(w.db.Create(b).Error)
+	return b
+}
+
+func (w *payWorld) run(method string, dueBy int, pay map[*models.Bill]string) (*models.PaymentRun, error) {
+	in := models.PaymentRunInput{Currency: "USD", Method: method, DueBy: time.Now().AddDate(0, 0, dueBy).Format(time.DateOnly),
+		PayOn: time.Now().Format(time.DateOnly)}
+	for b, amount := range pay {
+		in.Bills = append(in.Bills, models.PaymentBillInput{BillID: b.ID, Amount: amount})
+	}
+	return models.CreatePaymentRun(as(w.clerk), w.db, viewer(w.clerk), in)
+}
+
+func (w *payWorld) billState(b *models.Bill) (paid int64, status string) {
+	w.t.Helper()
+	var got models.Bill
+	w.must(w.db.First(&got, b.ID).Error)
+	return got.PaidMinor, got.Status
+}
+
+// approveAndPay submits run, lets Max (the clerk's manager) approve it and marks it paid.
+func (w *payWorld) approveAndPay(run *models.PaymentRun) {
+	w.t.Helper()
+	out, err := models.SubmitPaymentRun(as(w.clerk), w.db, viewer(w.clerk), run.ID)
+	w.must(err)
+	for _, s := range out.Steps {
+		_, err := w.decide(w.max, s.ID, true, "")
+		w.must(err)
+	}
+	w.must(models.MarkPaymentPaid(as(w.clerk), w.db, viewer(w.clerk), run.ID, models.PaidInput{
+		PaidOn: time.Now().Format(time.DateOnly), Method: models.MethodACH, Reference: "ACH-" + strconv.FormatInt(run.ID, 10)}))
+}
+
+// Part payments across several runs leave each bill's open amount right: a run may pay at most
+// what is open less what other unpaid runs hold, the bill is partially paid until nothing is
+// open, and a cancelled run gives back what it held.
+func TestPartialPaymentsLeaveTheRightOpenAmounts(t *testing.T) {
+	t.Parallel()
+	w := newPayWorld(t)
+	a := w.bill(w.acme, "USD", 1000_00, 5)
+	b := w.bill(w.vendor, "USD", 250_00, 0)
+
+	first, err := w.run(models.MethodACH, 10, map[*models.Bill]string{a: "400.00", b: "250"})
+	w.must(err)
+	if first.TotalMinor != 650_00 || first.Status != models.PaymentDraft || first.Number == "" {
+		t.Fatalf("first run %+v", first)
+	}
+	// While the first run holds 400.00 of A, only 600.00 of it may go into another run.
+	_, err = w.run(models.MethodACH, 10, map[*models.Bill]string{a: "600.01"})
+	if v, ok := outlay.AsValidation(err); !ok || v[models.PaymentAmountField(a.ID)] != "At most $600.00 of this bill is open." {
+		t.Fatalf("over the open amount: %v", err)
+	}
+	second, err := w.run(models.MethodWire, 10, map[*models.Bill]string{a: "600.00"})
+	w.must(err)
+	// B is wholly held by the first run: nothing is offered of it any more.
+	payable, err := models.PayableBills(context.Background(), w.db, "USD", time.Now().AddDate(0, 0, 30))
+	w.must(err)
+	if len(payable) != 0 {
+		t.Fatalf("payable while every cent is held: %+v", payable)
+	}
+
+	w.approveAndPay(first)
+	if paid, status := w.billState(a); paid != 400_00 || status != models.BillPartiallyPaid {
+		t.Errorf("A after the first run: paid %d, %s", paid, status)
+	}
+	if paid, status := w.billState(b); paid != 250_00 || status != models.BillPaid {
+		t.Errorf("B after the first run: paid %d, %s", paid, status)
+	}
+	// Cancelling the second run gives its 600.00 back to A.
+	w.must(models.CancelPaymentRun(as(w.clerk), w.db, viewer(w.clerk), second.ID))
+	payable, err = models.PayableBills(context.Background(), w.db, "USD", time.Now().AddDate(0, 0, 30))
+	w.must(err)
+	if len(payable) != 1 || payable[0].BillID != a.ID || payable[0].AvailableMinor() != 600_00 {
+		t.Fatalf("payable after the cancel: %+v", payable)
+	}
+	third, err := w.run(models.MethodCheque, 10, map[*models.Bill]string{a: "599.99"})
+	w.must(err)
+	w.approveAndPay(third)
+	if paid, status := w.billState(a); paid != 999_99 || status != models.BillPartiallyPaid {
+		t.Errorf("A after the third run: paid %d, %s", paid, status)
+	}
+	last, err := w.run(models.MethodCard, 10, map[*models.Bill]string{a: "0.01"})
+	w.must(err)
+	w.approveAndPay(last)
+	if paid, status := w.billState(a); paid != 1000_00 || status != models.BillPaid {
+		t.Errorf("A paid in full: paid %d, %s", paid, status)
+	}
+	// Marking a paid run paid again changes nothing.
+	err = models.MarkPaymentPaid(as(w.clerk), w.db, viewer(w.clerk), last.ID, models.PaidInput{PaidOn: time.Now().Format(time.DateOnly), Method: models.MethodCard})
+	if !errors.Is(err, outlay.ErrConflict) {
+		t.Errorf("paid twice: %v", err)
+	}
+	if paid, _ := w.billState(a); paid != 1000_00 {
+		t.Errorf("A after a second mark: paid %d", paid)
+	}
+}
+
+// What a run refuses, beside the field it concerns, keeping nothing.
+func TestPaymentRunRefusals(t *testing.T) {
+	t.Parallel()
+	w := newPayWorld(t)
+	later := w.bill(w.acme, "USD", 100_00, 40)
+	euro := w.bill(w.acme, "EUR", 100_00, 0)
+	ok := w.bill(w.acme, "USD", 100_00, 0)
+	draft := w.bill(w.acme, "USD", 100_00, 0)
+	w.must(w.db.Model(draft).Update("status", models.BillDraft).Error)
+	for name, tc := range map[string]struct {
+		pay   map[*models.Bill]string
+		field string
+	}{
+		"due after the run's date": {map[*models.Bill]string{later: "1"}, models.PaymentAmountField(later.ID)},
+		"another currency":         {map[*models.Bill]string{euro: "1"}, models.PaymentAmountField(euro.ID)},
+		"not approved":             {map[*models.Bill]string{draft: "1"}, models.PaymentAmountField(draft.ID)},
+		"negative":                 {map[*models.Bill]string{ok: "-5"}, models.PaymentAmountField(ok.ID)},
+		"zero":                     {map[*models.Bill]string{ok: "0"}, models.PaymentAmountField(ok.ID)},
+		"too many decimals":        {map[*models.Bill]string{ok: "1.005"}, models.PaymentAmountField(ok.ID)},
+		"more than the bill":       {map[*models.Bill]string{ok: "100.01"}, models.PaymentAmountField(ok.ID)},
+		"no bills":                 {map[*models.Bill]string{}, ""},
+	} {
+		_, err := w.run(models.MethodACH, 10, tc.pay)
+		if v, isV := outlay.AsValidation(err); !isV || !v.Has(tc.field) {
+			t.Errorf("%s: %v, want a message beside %q", name, err, tc.field)
+		}
+	}
+	in := models.PaymentRunInput{Currency: "USD", Method: "bitcoin", DueBy: "soon", PayOn: time.Now().AddDate(0, 0, -1).Format(time.DateOnly),
+		Bills: []models.PaymentBillInput{{BillID: ok.ID, Amount: "1"}}}
+	_, err := models.CreatePaymentRun(as(w.clerk), w.db, viewer(w.clerk), in)
+	if v, _ := outlay.AsValidation(err); !v.Has("method") || !v.Has("due_by") || !v.Has("pay_on") {
+		t.Errorf("bad header: %v", err)
+	}
+	var runs int64
+	w.must(w.db.Model(&models.PaymentRun{}).Count(&runs).Error)
+	if runs != 0 {
+		t.Errorf("%d runs kept from refused input", runs)
+	}
+	// Marking paid: only an approved run, on a day not to come, with a reference.
+	run, err := w.run(models.MethodACH, 10, map[*models.Bill]string{ok: "10"})
+	w.must(err)
+	err = models.MarkPaymentPaid(as(w.clerk), w.db, viewer(w.clerk), run.ID, models.PaidInput{PaidOn: time.Now().Format(time.DateOnly), Method: models.MethodACH, Reference: "X"})
+	if !errors.Is(err, outlay.ErrConflict) {
+		t.Errorf("a draft marked paid: %v", err)
+	}
+	err = models.MarkPaymentPaid(as(w.clerk), w.db, viewer(w.clerk), run.ID, models.PaidInput{PaidOn: time.Now().AddDate(0, 0, 2).Format(time.DateOnly), Method: models.MethodACH})
+	if v, _ := outlay.AsValidation(err); !v.Has("paid_on") || !v.Has("reference") {
+		t.Errorf("paid in the future without a reference: %v", err)
+	}
+	// Another clerk's draft is not found; an approver may not see it either.
+	other := w.user("cal@acme.example", "Cal Clerk", nil, "ap_clerk")
+	if _, err := models.GetVisiblePaymentRun(context.Background(), w.db, viewer(other), run.ID); !errors.Is(err, outlay.ErrNotFound) {
+		t.Errorf("another clerk reads a draft: %v", err)
+	}
+}
+
+// Payment approval rules route runs by total and method, apart from requisition rules, and
+// delegation reaches payments as it does any document.
+func TestPaymentApprovalRouting(t *testing.T) {
+	t.Parallel()
+	w := newPayWorld(t)
+	wire := models.MethodWire
+	big := int64(5000_00)
+	// A requisition rule never routes payments.
+	w.rule(models.ApprovalRule{Priority: 1}, models.ApprovalRuleStep{Kind: models.StepUser, UserID: &w.al.ID})
+	payRule := func(r models.ApprovalRule, steps ...models.ApprovalRuleStep) {
+		r = w.rule(r, steps...)
+		w.must(w.db.Model(&r).Update("doc_type", models.DocPayment).Error)
+	}
+	payRule(models.ApprovalRule{Priority: 2, Name: "wires", PaymentMethod: &wire}, models.ApprovalRuleStep{Kind: models.StepUser, UserID: &w.hana.ID})
+	payRule(models.ApprovalRule{Priority: 3, Name: "large", MinAmountMinor: &big}, models.ApprovalRuleStep{Kind: models.StepRole, Role: ptr("admin")})
+
+	route := func(method, amount string) string {
+		t.Helper()
+		b := w.bill(w.acme, "USD", 10000_00, 0)
+		run, err := w.run(method, 1, map[*models.Bill]string{b: amount})
+		w.must(err)
+		out, err := models.SubmitPaymentRun(as(w.clerk), w.db, viewer(w.clerk), run.ID)
+		w.must(err)
+		return w.describe(out.Steps)
+	}
+	for _, tc := range []struct{ method, amount, want string }{
+		{models.MethodACH, "100", "user:Max Manager/pending"}, // no payment rule: the clerk's manager
+		{models.MethodWire, "100", "user:Hana Head/pending"},
+		{models.MethodACH, "4999.99", "user:Max Manager/pending"},
+		{models.MethodACH, "5000", "role:admin/pending"},
+		{models.MethodWire, "5000", "user:Hana Head/pending, role:admin/waiting"},
+	} {
+		if got := route(tc.method, tc.amount); got != tc.want {
+			t.Errorf("%s of %s routed %s, want %s", tc.method, tc.amount, got, tc.want)
+		}
+	}
+
+	// Max is away: Dee decides the run for him, and it is approved.
+	dee := w.user("dee@acme.example", "Dee Delegate", nil, "approver")
+	w.must(w.db.Create(&models.ApprovalDelegation{UserID: w.max.ID, DelegateID: dee.ID, StartsOn: time.Now().AddDate(0, 0, -1), EndsOn: time.Now().AddDate(0, 0, 1)}).Error)
+	b := w.bill(w.acme, "USD", 100_00, 0)
+	run, err := w.run(models.MethodCheque, 1, map[*models.Bill]string{b: "100"})
+	w.must(err)
+	out, err := models.SubmitPaymentRun(as(w.clerk), w.db, viewer(w.clerk), run.ID)
+	w.must(err)
+	q, err := models.ApprovalQueue(context.Background(), w.db, viewer(dee), models.QueueFilter{})
+	w.must(err)
+	var found *models.QueueItem
+	for i, it := range q.Items {
+		if it.DocType == models.DocPayment && it.DocID == run.ID {
+			found = &q.Items[i]
+		}
+	}
+	if found == nil || found.VendorName != "Acme Supplies" || found.TotalMinor != 100_00 || found.Number != run.Number {
+		t.Fatalf("Dee's queue: %+v", q.Items)
+	}
+	res, err := w.decide(dee, out.Steps[0].ID, true, "For Max")
+	w.must(err)
+	if res.Step.OnBehalfOf == nil || *res.Step.OnBehalfOf != w.max.ID {
+		t.Errorf("decided on behalf of %v", res.Step.OnBehalfOf)
+	}
+	var status string
+	w.must(w.db.Raw(`SELECT status FROM payment_runs WHERE id = ?`, run.ID).Scan(&status).Error)
+	if status != models.PaymentApproved {
+		t.Errorf("run after Dee's approval: %s", status)
+	}
+}
