@@ -379,6 +379,9 @@ func (s *Server) saveExpense(c *fiber.Ctx, cur *models.ExpenseDetail) error {
 		if cur != nil {
 			// Rows moved: stored ids no longer match rows until it is saved.
 			f.ID, f.Status, f.Number, f.HistoryURL = cur.ID, cur.Status, strOr(cur.Number), expenseDocs.Path(cur.ID)+"/history"
+			if f.Trip, err = tripCosts(c, cur.ID, true); err != nil {
+				return err
+			}
 		}
 		return s.renderExpenseForm(c, http.StatusOK, f)
 	}
