@@ -26,11 +26,11 @@ var (
 
 // ruleNames resolves the names a rule list or form shows.
 type ruleNames struct {
-	departments, glAccounts, people map[int64]string
+	departments, glAccounts, people, vendors map[int64]string
 }
 
 func loadRuleChoices(ctx context.Context, db *gorm.DB, f *approvalrules.Form) (ruleNames, error) {
-	n := ruleNames{departments: map[int64]string{}, glAccounts: map[int64]string{}, people: map[int64]string{}}
+	n := ruleNames{departments: map[int64]string{}, glAccounts: map[int64]string{}, people: map[int64]string{}, vendors: map[int64]string{}}
 	depts, err := models.Departments(ctx, db)
 	if err != nil {
 		return n, err
@@ -46,6 +46,14 @@ func loadRuleChoices(ctx context.Context, db *gorm.DB, f *approvalrules.Form) (r
 	for _, g := range gls {
 		n.glAccounts[g.ID] = g.Code
 		f.GLAccounts = append(f.GLAccounts, approvalrules.Option{Value: strconv.FormatInt(g.ID, 10), Label: g.Code + " " + g.Name})
+	}
+	vendors, err := models.ActiveVendors(ctx, db)
+	if err != nil {
+		return n, err
+	}
+	for _, v := range vendors {
+		n.vendors[v.ID] = v.Name
+		f.Vendors = append(f.Vendors, approvalrules.Option{Value: strconv.FormatInt(v.ID, 10), Label: v.Name})
 	}
 	people, err := models.UserChoices(ctx, db, managerChoices)
 	if err != nil {
@@ -117,7 +125,7 @@ func (s *Server) approvalRulesPage(c *fiber.Ctx) error {
 			l.Groups = append(l.Groups, approvalrules.Group{Label: approvals.DocTypeLabel(r.DocType)})
 		}
 		row := approvalrules.Row{ID: r.ID, Name: r.Name, Priority: r.Priority, BudgetCheck: r.BudgetCheck, Active: r.Active,
-			Conditions: r.Describe(idName(names.departments, r.DepartmentID), idName(names.glAccounts, r.GLAccountID))}
+			Conditions: r.Describe(idName(names.departments, r.DepartmentID), idName(names.glAccounts, r.GLAccountID), idName(names.vendors, r.VendorID))}
 		for _, st := range r.Steps {
 			row.Steps = append(row.Steps, names.stepText(st))
 		}
@@ -142,6 +150,15 @@ func ruleForm(r *models.ApprovalRule) approvalrules.Form {
 	f := approvalrules.Form{ID: r.ID, DocType: r.DocType, Name: r.Name, Priority: strconv.Itoa(r.Priority), Currency: r.Currency,
 		Department: idText(r.DepartmentID), GLAccount: idText(r.GLAccountID), BudgetCheck: r.BudgetCheck, Active: r.Active,
 		Errors: views.FieldErrors{}}
+	f.Vendor = idText(r.VendorID)
+	if r.Held != nil && *r.Held {
+		f.Match = models.RuleHeld
+	} else if r.Held != nil {
+		f.Match = models.RuleMatched
+	}
+	if r.MinVarianceBP != nil {
+		f.MinVariance = money.FormatRate(*r.MinVarianceBP)
+	}
 	if r.MinAmountMinor != nil {
 		f.MinAmount = money.Money{Minor: *r.MinAmountMinor, Currency: r.Currency}.Plain()
 	}
@@ -164,7 +181,8 @@ func bindRuleForm(c *fiber.Ctx, id int64) approvalrules.Form {
 	}
 	f := approvalrules.Form{ID: id, DocType: v("doc_type"), Name: v("name"), Priority: v("priority"), Department: v("department"),
 		GLAccount: v("gl_account"), Currency: v("currency"), MinAmount: v("min_amount"), MaxAmount: v("max_amount"),
-		BudgetCheck: v("budget_check"), Active: v("active") != "", Errors: views.FieldErrors{}}
+		BudgetCheck: v("budget_check"), Active: v("active") != "", Vendor: v("vendor"), Match: v("match"), MinVariance: v("min_variance"),
+		Errors: views.FieldErrors{}}
 	args := c.Request().PostArgs()
 	if c.Method() == fiber.MethodGet {
 		args = c.Request().URI().QueryArgs()
@@ -187,7 +205,8 @@ func bindRuleForm(c *fiber.Ctx, id int64) approvalrules.Form {
 func ruleInput(f approvalrules.Form) models.RuleInput {
 	in := models.RuleInput{DocType: f.DocType, Name: f.Name, Priority: f.Priority, Currency: f.Currency, MinAmount: f.MinAmount,
 		MaxAmount: f.MaxAmount, BudgetCheck: f.BudgetCheck, Active: f.Active,
-		DepartmentID: formID(f.Errors, "department", f.Department), GLAccountID: formID(f.Errors, "gl_account", f.GLAccount)}
+		DepartmentID: formID(f.Errors, "department", f.Department), GLAccountID: formID(f.Errors, "gl_account", f.GLAccount),
+		VendorID: formID(f.Errors, "vendor", f.Vendor), Match: f.Match, MinVariance: f.MinVariance}
 	for i, st := range f.Steps {
 		step := models.RuleStepInput{Kind: st.Kind, Role: st.Role}
 		if st.Kind == models.StepUser {

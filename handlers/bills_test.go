@@ -240,3 +240,40 @@ func TestBillAccessAndRelease(t *testing.T) {
 		t.Errorf("after release: %q", after.Text("#bill-match"))
 	}
 }
+
+// The rule editor offers bills with their own conditions: a rule for held bills of a vendor
+// over a price variance routes such a bill to the admins; the same conditions on a
+// requisition rule are refused beside their fields.
+func TestBillApprovalRuleFromTheEditor(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	s.asaC.Get("/admin/approval-rules/new")
+	f := ruleForm("Held Toner bills", [3]string{"role", "", "admin"})
+	f.Set("doc_type", "bill")
+	f.Set("vendor", strconv.FormatInt(s.order.VendorID, 10))
+	f.Set("match", "held")
+	f.Set("min_variance", "5")
+	if res := s.asaC.Post("/admin/approval-rules", f); res.Status != http.StatusSeeOther {
+		t.Fatalf("bill rule: %d %s", res.Status, res.Text(".field-error"))
+	}
+	list := s.asaC.Get("/admin/approval-rules").Text("table")
+	if !strings.Contains(list, "held by its match") || !strings.Contains(list, "a price 5% or more over the order") {
+		t.Errorf("rule list %q", list)
+	}
+	req := ruleForm("Held requisitions", [3]string{"role", "", "admin"})
+	req.Set("match", "held")
+	if res := s.asaC.Post("/admin/approval-rules", req); res.Status != http.StatusUnprocessableEntity ||
+		res.Text(`[id="match-error"]`) != "Only bill rules can have this condition." {
+		t.Errorf("requisition rule with a match: %d %q", res.Status, res.Text(`[id="match-error"]`))
+	}
+
+	held := s.orderForm("RV-1", [2]string{"1", "4.20"})
+	held.Set("intent", "submit")
+	res := s.cleoC.Post("/bills", held)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d", res.Status)
+	}
+	if got := s.cleoC.Get(res.Location()).Text(".page-header p"); !strings.Contains(got, "Waiting for Anyone with the role") {
+		t.Errorf("route %q", got)
+	}
+}

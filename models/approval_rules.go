@@ -28,7 +28,18 @@ type RuleInput struct {
 	BudgetCheck  string
 	Active       bool
 	Steps        []RuleStepInput
+	// Bill conditions: the vendor, the match (RuleHeld, RuleMatched or "" for either) and the
+	// least price variance in percent ("5", "2.5"; "" for any).
+	VendorID    *int64
+	Match       string
+	MinVariance string
 }
+
+// The match conditions of a bill approval rule (RuleInput.Match).
+const (
+	RuleHeld    = "held"
+	RuleMatched = "matched"
+)
 
 // RuleStepInput is one step as typed; a step with no kind is a blank row and is dropped.
 type RuleStepInput struct {
@@ -130,7 +141,7 @@ func UpdateApprovalRule(ctx context.Context, db *gorm.DB, id int64, in RuleInput
 		}
 		r.UpdatedAt = time.Now()
 		if err := tx.Model(&ApprovalRule{ID: id}).Select("name", "priority", "department_id", "gl_account_id", "currency",
-			"min_amount_minor", "max_amount_minor", "budget_check", "active", "updated_at").Updates(&r).Error; err != nil {
+			"min_amount_minor", "max_amount_minor", "vendor_id", "held", "min_variance_bp", "budget_check", "active", "updated_at").Updates(&r).Error; err != nil {
 			return err
 		}
 		var old []ApprovalRuleStep
@@ -225,6 +236,12 @@ func applyRuleInput(tx *gorm.DB, r *ApprovalRule, in RuleInput) ([]ApprovalRuleS
 	if err := checkRuleReferences(tx, verr, in); err != nil {
 		return nil, err
 	}
+	held, minVariance := billRuleConditions(verr, in)
+	if in.VendorID != nil {
+		if err := checkActiveReference(tx, verr, "vendor", "vendors", *in.VendorID); err != nil {
+			return nil, err
+		}
+	}
 	steps, err := ruleSteps(tx, verr, in.Steps)
 	if err != nil {
 		return nil, err
@@ -234,7 +251,40 @@ func applyRuleInput(tx *gorm.DB, r *ApprovalRule, in RuleInput) ([]ApprovalRuleS
 	}
 	r.Name, r.Priority, r.DepartmentID, r.GLAccountID, r.Currency = in.Name, priority, in.DepartmentID, in.GLAccountID, in.Currency
 	r.MinAmountMinor, r.MaxAmountMinor, r.BudgetCheck, r.Active = minAmount, maxAmount, in.BudgetCheck, in.Active
+	r.VendorID, r.Held, r.MinVarianceBP = in.VendorID, held, minVariance
 	return steps, nil
+}
+
+// billRuleConditions reads the conditions only bills have: whether the match held the bill
+// and the least price variance. They are refused on rules for other kinds, which have no
+// match to compare.
+func billRuleConditions(verr outlay.ValidationErrors, in RuleInput) (held *bool, minVariance *int) {
+	docType := in.DocType
+	bill := docType == DocBill
+	switch in.Match {
+	case "":
+	case RuleHeld, RuleMatched:
+		h := in.Match == RuleHeld
+		held = &h
+	default:
+		verr.Add("match", "Choose held, matched or either.")
+	}
+	if t := strings.TrimSpace(in.MinVariance); t != "" {
+		bp, err := money.ParseRate(t)
+		if err != nil {
+			verr.Add("min_variance", "Enter a percentage from 0 to 100, such as 5 or 2.5.")
+		} else {
+			minVariance = &bp
+		}
+	}
+	if !bill {
+		for field, set := range map[string]bool{"vendor": in.VendorID != nil, "match": held != nil, "min_variance": minVariance != nil} {
+			if set {
+				verr.Add(field, "Only bill rules can have this condition.")
+			}
+		}
+	}
+	return held, minVariance
 }
 
 // checkRuleReferences refuses a department or GL account that does not exist or is archived.
@@ -300,9 +350,21 @@ func ruleSteps(tx *gorm.DB, verr outlay.ValidationErrors, in []RuleStepInput) ([
 	return out, nil
 }
 
-// Describe says a rule's conditions in words, with names for its department and GL account.
-func (r ApprovalRule) Describe(department, glAccount string) string {
+// Describe says a rule's conditions in words, with names for its department, GL account and
+// vendor.
+func (r ApprovalRule) Describe(department, glAccount, vendor string) string {
 	var parts []string
+	if vendor != "" {
+		parts = append(parts, "vendor "+vendor)
+	}
+	if r.Held != nil && *r.Held {
+		parts = append(parts, "held by its match")
+	} else if r.Held != nil {
+		parts = append(parts, "matched within tolerance")
+	}
+	if r.MinVarianceBP != nil {
+		parts = append(parts, "a price "+money.FormatRate(*r.MinVarianceBP)+"% or more over the order")
+	}
 	if department != "" {
 		parts = append(parts, "department "+department)
 	}

@@ -82,12 +82,18 @@ type Form struct {
 	MaxAmount   string
 	BudgetCheck string
 	Active      bool
+	// Bill conditions: the vendor, the match ("held", "matched" or "" for either) and the
+	// least price variance in percent.
+	Vendor      string
+	Match       string
+	MinVariance string
 	Steps       []StepRow
 	Errors      views.FieldErrors
 	CanSave     bool
 	DocTypes    []Option
 	Departments []Option
 	GLAccounts  []Option
+	Vendors     []Option
 	Currencies  []Option
 	People      []Option
 	Roles       []Option
@@ -133,3 +139,6 @@ func stepID(i int, input string) string { return "step-" + strconv.Itoa(i) + "-"
 func stepVals(op string, i int) string {
 	return `{"op":"` + op + `","index":"` + strconv.Itoa(i) + `"}`
 }
+
+// Matches are the match conditions a bill rule offers.
+var Matches = []Option{{Value: "held", Label: "Held by its match"}, {Value: "matched", Label: "Matched within tolerance"}}
