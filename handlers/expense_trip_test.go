@@ -193,3 +193,79 @@ func TestFormsTotalsFollowTheTyping(t *testing.T) {
 		t.Error("the trip form does not ask for its total as it is typed")
 	}
 }
+
+// approvedTripTo is an approved trip of Tess's from Boston to place and back, leaving in
+// `from` days for three days.
+func (s *tripReportSite) approvedTripTo(t *testing.T, place string, from int) models.TravelRequest {
+	t.Helper()
+	f := s.tripForm()
+	f.Set("intent", "submit")
+	f["to"] = []string{place, "Boston"}
+	f["from"] = []string{"Boston", place}
+	f["depart_on"] = []string{tripDay(from), tripDay(from + 2)}
+	trip := s.save(t, s.tessC, f)
+	if res := approvalPost(s.moC, stepURL(s.pendingStep(t, trip.ID).ID, "approve"), nil); res.Status != http.StatusOK {
+		t.Fatalf("approve the trip: %d", res.Status)
+	}
+	return trip
+}
+
+// What the start could not price is offered to complete: with no rate for the destination,
+// the per diem line comes with its days and a note to choose the rate, and saving it as it is
+// names the destination and saves nothing; before the trip, a blank line and from when the
+// per diem can be claimed.
+func TestTripReportOffersWhatItCouldNotPrice(t *testing.T) {
+	t.Parallel()
+	s := newTripReportSite(t)
+	lisbon := s.approvedTripTo(t, "Lisbon", 1)
+	res := s.tessC.Post("/travel/"+ids(lisbon.ID)+"/expense-report", url.Values{})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("start: %d", res.Status)
+	}
+	report := res.Location()
+	form := s.tessC.Get(report)
+	if got := form.Text("#line-0 .exp-line-hint"); !strings.Contains(got, "3 days in Lisbon") || !strings.Contains(got, "No per diem rate matches “Lisbon”") {
+		t.Errorf("the offered line's hint: %q", got)
+	}
+	if form.Doc.Find("#expense-0-days").AttrOr("value", "") != "3" || form.Doc.Find("#expense-0-destination option[selected]").AttrOr("value", "") != "" {
+		t.Errorf("offered line: days %q", form.Doc.Find("#expense-0-days").AttrOr("value", ""))
+	}
+	var lines int64
+	s.db(t).Model(&models.ExpenseLine{}).Count(&lines)
+	if lines != 0 {
+		t.Fatalf("%d lines stored", lines)
+	}
+	// Saved as it is shown, the destination is asked for and nothing is stored.
+	in := url.Values{"intent": {"save"}}
+	form.Doc.Find("#expense-form input, #expense-form select, #expense-form textarea").Each(func(_ int, e *goquerySelection) {
+		name, ok := e.Attr("name")
+		if !ok || name == "intent" || e.AttrOr("form", "") != "" {
+			return
+		}
+		v := e.AttrOr("value", "")
+		if tag := e.Nodes[0].Data; tag == "select" {
+			v = e.Find("option[selected]").AttrOr("value", "")
+		} else if tag == "textarea" {
+			v = e.Text()
+		}
+		in.Add(name, v)
+	})
+	saved := s.tessC.Post(report, in)
+	if saved.Status != http.StatusUnprocessableEntity || saved.Text("#expense-0-destination-error") != "Choose a destination from the list." {
+		t.Errorf("saving the offered line as it is: %d %q", saved.Status, saved.Text("#expense-0-destination-error"))
+	}
+	s.db(t).Model(&models.ExpenseLine{}).Count(&lines)
+	if lines != 0 {
+		t.Errorf("%d lines stored from a refused save", lines)
+	}
+
+	later := s.approvedTripTo(t, "Paris", 20)
+	res = s.tessC.Post("/travel/"+ids(later.ID)+"/expense-report", url.Values{})
+	form = s.tessC.Get(res.Location())
+	if got := form.Text(".trip-costs .notice-info"); !strings.Contains(got, "3 days in Paris") || !strings.Contains(got, "can be claimed from") {
+		t.Errorf("a report started before the trip says %q", got)
+	}
+	if kind := form.Doc.Find(`#line-0 input[name="kind"]`).AttrOr("value", ""); kind != models.LineExpense || form.Doc.Find("#line-1").Length() != 0 {
+		t.Errorf("a report started before the trip offers %q", kind)
+	}
+}
