@@ -23,10 +23,14 @@ const (
 	ObjTravelOthers    = "travel.others" // filing a trip for someone else
 	ObjExpenses        = "expenses"
 	ObjExpensesAll     = "expenses.all"
-	ObjPurchaseOrders  = "purchase_orders"
-	ObjApprovals       = "approvals"
-	ObjComments        = "comments"    // comments on any kind of document
-	ObjAttachments     = "attachments" // files on any kind of document
+	// ObjReimbursements: see reimbursement batches (read), schedule approved expense reports
+	// into one (create), take reports out and mark a batch paid (update), and download its
+	// CSV and SEPA payment file (export).
+	ObjReimbursements = "expenses.reimburse"
+	ObjPurchaseOrders = "purchase_orders"
+	ObjApprovals      = "approvals"
+	ObjComments       = "comments"    // comments on any kind of document
+	ObjAttachments    = "attachments" // files on any kind of document
 	// ObjBills opens bills (read: those routed to one; create and update: enter and change
 	// them); ObjBillsAll (read) sees every bill; ObjBillsRelease (approve) releases a bill
 	// held by its match, with a reason.

@@ -43,19 +43,28 @@ const (
 var TravelStatuses = []string{TravelDraft, TravelSubmitted, TravelApproved, TravelRejected, TravelWithdrawn}
 
 // Expense report statuses: a draft is its owner's alone; submitted is in approval; an
-// approver approves it or returns it (the owner changes it and submits again); approved
-// reports are scheduled into a reimbursement batch and then paid.
+// approver approves it or returns it (the owner changes it and submits again), or the owner
+// withdraws it while it waits (and may change it and submit it again); approved reports are
+// scheduled into a reimbursement batch and then paid.
 const (
 	ExpenseDraft     = "draft"
 	ExpenseSubmitted = "submitted"
 	ExpenseApproved  = "approved"
 	ExpenseReturned  = "returned"
+	ExpenseWithdrawn = "withdrawn"
 	ExpenseScheduled = "scheduled"
 	ExpensePaid      = "paid"
 )
 
 // ExpenseStatuses are the expense report statuses in the order lists offer them.
-var ExpenseStatuses = []string{ExpenseDraft, ExpenseSubmitted, ExpenseReturned, ExpenseApproved, ExpenseScheduled, ExpensePaid}
+var ExpenseStatuses = []string{ExpenseDraft, ExpenseSubmitted, ExpenseReturned, ExpenseWithdrawn, ExpenseApproved, ExpenseScheduled, ExpensePaid}
+
+// Reimbursement batch statuses: scheduled (its reports wait to be paid and may still be taken
+// out), then paid.
+const (
+	BatchScheduled = "scheduled"
+	BatchPaid      = "paid"
+)
 
 // Approval step statuses: a step waits for the ones before it, is pending while its
 // approver may decide it, and ends approved, rejected, skipped or cancelled.

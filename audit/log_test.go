@@ -72,6 +72,10 @@ var tableCoverage = map[string]string{
 	// Bills.
 	"bills":      "TestBillTablesCreateUpdateDelete",
 	"bill_lines": "TestBillTablesCreateUpdateDelete",
+	// Reimbursements: bank accounts, batches and cash advances netted.
+	"user_bank_accounts":         "TestReimbursementTablesCreateUpdateDelete",
+	"reimbursement_batches":      "TestReimbursementTablesCreateUpdateDelete",
+	"expense_advance_deductions": "TestReimbursementTablesCreateUpdateDelete",
 }
 
 // Every table of the tenant schema is either proven audited by a test or deliberately not

@@ -15,6 +15,9 @@ import (
 // transfer initiation, version 3), the version SEPA credit transfers are sent in.
 const Pain001Namespace = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 
+// SEPACurrency is the currency of SEPA credit transfers.
+const SEPACurrency = "EUR"
+
 // Account is a party to a transfer and its bank account.
 type Account struct {
 	Name string

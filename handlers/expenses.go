@@ -504,8 +504,12 @@ func (s *Server) expenseDetail(c *fiber.Ctx, d *models.ExpenseDetail) (expenses.
 			v.WaitingFor = stepWho(st)
 		}
 	}
+	v.CanWithdraw = d.OwnerID == currentUser(c).UserID && d.Status == models.ExpenseSubmitted
 	var err error
 	if v.Trip, err = tripCosts(c, d.ID, true); err != nil {
+		return v, err
+	}
+	if v.Settlement, err = s.expenseSettlement(c, d); err != nil {
 		return v, err
 	}
 	if v.Comments, err = s.documentComments(c, expenseDocs, d.ID, "", nil); err != nil {

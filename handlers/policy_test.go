@@ -32,6 +32,10 @@ var signedInOnly = map[string]string{
 	// Each person chooses how they are told.
 	"GET /settings/notifications":  "each person's own notification preferences",
 	"POST /settings/notifications": "each person's own notification preferences",
+	// Each person keeps the bank account their expenses are paid back into.
+	"GET /settings/bank-account":         "each person's own bank account",
+	"POST /settings/bank-account":        "each person's own bank account",
+	"POST /settings/bank-account/remove": "each person's own bank account",
 }
 
 // concretePath fills a route's parameters with values that exist or are harmless.

@@ -76,10 +76,7 @@ func (s *Server) spendCSV(c *fiber.Ctx) error {
 	}
 	name := fmt.Sprintf("spend-by-%s-%s-to-%s.csv", strings.ReplaceAll(q.filter.GroupBy, "_", "-"),
 		q.filter.From.Format(time.DateOnly), q.filter.To.Format(time.DateOnly))
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(buf.String())
+	return sendDownload(c, "text/csv; charset=utf-8", name, []byte(buf.String()))
 }
 
 // spendQuery is a spend report request: the filter as typed, what it means, and the report.

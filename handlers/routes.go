@@ -78,10 +78,10 @@ var navSections = []struct {
 	Paths []string
 }{
 	{"", []string{dashboard.Path}},
-	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, bills.ListPath, vendorsRef.path, reports.SpendPath}},
-	{"Setup", []string{departmentsRef.path, locationsRef.path, glAccountsRef.path, budgetsRef.path, approvalrules.ListPath, expenseCategoriesRef.path, mileageRatesRef.path, perDiemRatesRef.path, bills.SettingsPath, settingsPath}},
+	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, expenses.ReimbursementsPath, bills.ListPath, vendorsRef.path, reports.SpendPath}},
+	{"Setup", []string{departmentsRef.path, locationsRef.path, glAccountsRef.path, budgetsRef.path, approvalrules.ListPath, expenseCategoriesRef.path, mileageRatesRef.path, perDiemRatesRef.path, bills.SettingsPath, settingsPath, expenses.OrgBankAccountPath}},
 	{"Administration", []string{users.ListPath, roles.ListPath, ssoviews.Path, security.AdminPath, tokens.AdminPath, auditlog.Path, imports.Path}},
-	{"You", []string{tokens.OwnPath, security.SettingsPath, notifications.PrefsPath}},
+	{"You", []string{tokens.OwnPath, security.SettingsPath, notifications.PrefsPath, expenses.BankAccountPath}},
 }
 
 func (r Route) widenedBy(object, action string) Route {
@@ -192,6 +192,10 @@ func (s *Server) routeTable() []Route {
 		signedIn(get, security.SettingsPath, s.securityPage).nav("Security"),
 		signedIn(get, notifications.PrefsPath, s.notificationPrefsPage).nav("Notifications"),
 		signedIn(post, notifications.PrefsPath, s.updateNotificationPrefs),
+		// Each person keeps the bank account they are paid back into.
+		signedIn(get, expenses.BankAccountPath, s.bankAccountPage).nav("Bank account"),
+		signedIn(post, expenses.BankAccountPath, s.updateBankAccount),
+		signedIn(post, expenses.BankAccountPath+"/remove", s.removeBankAccount),
 		signedIn(get, notifications.Path, s.notificationsPage),
 		signedIn(get, notifications.BellPath, s.notificationsBell),
 		signedIn(post, notifications.ReadAllPath, s.markAllNotificationsRead),
@@ -219,6 +223,8 @@ func (s *Server) routeTable() []Route {
 		permitted(get, settingsPath, outlay.ObjSettings, outlay.ActRead, s.settingsPage).nav("Settings"),
 		permitted(post, settingsPath, outlay.ObjSettings, outlay.ActUpdate, s.updateSettings),
 		permitted(get, settingsPath+"/history", outlay.ObjSettings, outlay.ActRead, s.settingsHistory),
+		permitted(get, expenses.OrgBankAccountPath, outlay.ObjSettings, outlay.ActRead, s.orgBankAccountPage).nav("Organisation bank account"),
+		permitted(post, expenses.OrgBankAccountPath, outlay.ObjSettings, outlay.ActUpdate, s.updateOrgBankAccount),
 		// Requisitions: the requester's own list and form, everyone's submitted ones, and the
 		// form's live total and lines. Record-level rules (own drafts) live in the models.
 		permitted(get, requisitions.ListPath, outlay.ObjRequisitions, outlay.ActRead, s.myRequisitions).nav("Requisitions"),
@@ -262,12 +268,23 @@ func (s *Server) routeTable() []Route {
 		permitted(get, expenses.AllPath, outlay.ObjExpensesAll, outlay.ActRead, s.allExpenses).nav("All expenses"),
 		s.exportRoute(expenses.ListPath, outlay.ObjExpenses, outlay.ActRead, expenseExport(false)),
 		s.exportRoute(expenses.AllPath, outlay.ObjExpensesAll, outlay.ActRead, expenseExport(true)),
+		// Reimbursements: approved reports grouped into batches, paid, and exported as CSV and
+		// as a SEPA credit-transfer file. Registered before /expenses/:id, which would take them.
+		permitted(get, expenses.ReimbursementsPath, outlay.ObjReimbursements, outlay.ActRead, s.reimbursementsPage).nav("Reimbursements"),
+		permitted(get, expenses.NewReimbursementPath, outlay.ObjReimbursements, outlay.ActCreate, s.newReimbursementPage),
+		permitted(post, expenses.ReimbursementsPath, outlay.ObjReimbursements, outlay.ActCreate, s.createReimbursement),
+		permitted(get, expenses.ReimbursementsPath+idParam, outlay.ObjReimbursements, outlay.ActRead, s.reimbursementPage),
+		permitted(post, expenses.ReimbursementsPath+idParam+"/remove", outlay.ObjReimbursements, outlay.ActUpdate, s.removeFromReimbursement),
+		permitted(post, expenses.ReimbursementsPath+idParam+"/paid", outlay.ObjReimbursements, outlay.ActUpdate, s.markReimbursementPaid),
+		permitted(get, expenses.ReimbursementsPath+idParam+"/csv", outlay.ObjReimbursements, outlay.ActExport, s.reimbursementCSV),
+		permitted(get, expenses.ReimbursementsPath+idParam+"/pain001", outlay.ObjReimbursements, outlay.ActExport, s.reimbursementPain001),
 		permitted(post, expenses.ListPath, outlay.ObjExpenses, outlay.ActCreate, s.createExpense),
 		permitted(post, expenses.TotalsPath, outlay.ObjExpenses, outlay.ActCreate, s.expenseTotals),
 		permitted(get, expenses.ListPath+idParam, outlay.ObjExpenses, outlay.ActRead, s.expensePage),
 		permitted(get, expenses.ListPath+idParam+"/history", outlay.ObjExpenses, outlay.ActRead, s.expenseHistory),
 		permitted(post, expenses.ListPath+idParam, outlay.ObjExpenses, outlay.ActUpdate, s.updateExpense),
 		permitted(post, expenses.ListPath+idParam+"/delete", outlay.ObjExpenses, outlay.ActUpdate, s.deleteExpense),
+		permitted(post, expenses.ListPath+idParam+"/withdraw", outlay.ObjExpenses, outlay.ActUpdate, s.withdrawExpense),
 		permitted(post, expenses.ListPath+idParam+"/lines/:line/receipt", outlay.ObjExpenses, outlay.ActUpdate, s.attachExpenseReceipt).upload(),
 	}, s.discussionRoutes(expenseDocs), s.refRoutes(expenseCategoriesRef, s.expenseCategoriesPage), s.refRoutes(mileageRatesRef, s.mileageRatesPage), s.refRoutes(perDiemRatesRef, s.perDiemRatesPage), []Route{
 		permitted(get, receiptThresholdPath, outlay.ObjExpensePolicy, outlay.ActRead, s.receiptThresholdPage),

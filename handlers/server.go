@@ -67,10 +67,12 @@ type Server struct {
 	secrets   *auth.SecretBox // nil without OUTLAY_SECRET_KEY: SSO secrets cannot be stored
 	totp      *auth.SecretBox // nil without OUTLAY_SECRET_KEY: nobody can enrol a second factor
 	bankBox   *auth.SecretBox // nil without OUTLAY_SECRET_KEY: vendors' bank details cannot be kept
-	events    models.SSOEventSink
-	blobs     *storage.Store
-	proxies   proxies // whose forwarded headers are believed
-	jobs      *jobs.Queue
+	// personalBank seals people's and the organisation's IBANs; nil without OUTLAY_SECRET_KEY.
+	personalBank *auth.SecretBox
+	events       models.SSOEventSink
+	blobs        *storage.Store
+	proxies      proxies // whose forwarded headers are believed
+	jobs         *jobs.Queue
 	// uploadPaths are the routes that take files (Route.Upload).
 	uploadPaths []string
 }
@@ -114,6 +116,9 @@ func New(d Deps) (*fiber.App, *Server) {
 	}
 	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.VendorBankSecretPurpose); err == nil {
 		s.bankBox = box
+	}
+	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.BankAccountPurpose); err == nil {
+		s.personalBank = box
 	}
 	app := fiber.New(fiber.Config{
 		// Values from the request are copied, so handlers may keep them (fiber #2291).

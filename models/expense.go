@@ -23,12 +23,13 @@ const (
 	ExpenseSubmitted = outlay.ExpenseSubmitted
 	ExpenseApproved  = outlay.ExpenseApproved
 	ExpenseReturned  = outlay.ExpenseReturned
+	ExpenseWithdrawn = outlay.ExpenseWithdrawn
 	ExpenseScheduled = outlay.ExpenseScheduled
 	ExpensePaid      = outlay.ExpensePaid
 )
 
 // openExpenseStatuses are an owner's reports not yet paid back.
-var openExpenseStatuses = []string{ExpenseDraft, ExpenseSubmitted, ExpenseReturned, ExpenseApproved, ExpenseScheduled}
+var openExpenseStatuses = []string{ExpenseDraft, ExpenseSubmitted, ExpenseReturned, ExpenseWithdrawn, ExpenseApproved, ExpenseScheduled}
 
 // Kinds of expense lines.
 const (
@@ -67,9 +68,12 @@ type ExpenseReport struct {
 	PaidAt       *time.Time
 	// The approved trip the report was started from, if any.
 	TravelRequestID *int64
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	Lines           []ExpenseLine `gorm:"-"`
+	// The batch that schedules or paid the report, and the cash advances netted against it.
+	ReimbursementBatchID *int64
+	AdvanceMinor         int64
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+	Lines                []ExpenseLine `gorm:"-"`
 }
 
 // Total is the report's total in its currency.
@@ -79,7 +83,18 @@ func (r ExpenseReport) Total() money.Money {
 
 // Editable reports whether the owner may still change the report.
 func (r ExpenseReport) Editable() bool {
-	return r.Status == ExpenseDraft || r.Status == ExpenseReturned
+	return r.Status == ExpenseDraft || r.Status == ExpenseReturned || r.Status == ExpenseWithdrawn
+}
+
+// Advance is what cash advances took off the report.
+func (r ExpenseReport) Advance() money.Money {
+	return money.Money{Minor: r.AdvanceMinor, Currency: r.Currency}
+}
+
+// Reimbursable is what the owner is paid back: the total less the advances netted against
+// it (never below zero: an advance larger than the report stays outstanding for the next).
+func (r ExpenseReport) Reimbursable() money.Money {
+	return money.Money{Minor: r.TotalMinor - r.AdvanceMinor, Currency: r.Currency}
 }
 
 // ExpenseLine is one claimed item of a report.
@@ -184,7 +199,14 @@ func (expenseApproval) approvalDocument(tx *gorm.DB, id int64) (ApprovalDocument
 }
 
 func (expenseApproval) finish(tx *gorm.DB, id int64, outcome string, at time.Time) error {
-	return finishDecided(tx, &ExpenseReport{ID: id}, outcome, at, ExpenseSubmitted, ExpenseApproved, ExpenseReturned, "expense report")
+	if err := finishDecided(tx, &ExpenseReport{ID: id}, outcome, at, ExpenseSubmitted, ExpenseApproved, ExpenseReturned, "expense report"); err != nil {
+		return err
+	}
+	if outcome != StepRejected {
+		// An approved report is what follows a trip: it nets the owner's outstanding advances.
+		return netAdvances(tx, id)
+	}
+	return nil
 }
 
 // expenseBudgetUse: approved and scheduled reports commit their lines from the day they

@@ -331,3 +331,25 @@ func SetReceiptThreshold(ctx context.Context, db *gorm.DB, amount string) error 
 		return tx.Model(&OrgSettings{ID: 1}).Updates(map[string]any{"receipt_threshold_minor": m.Minor, "updated_at": time.Now()}).Error
 	})
 }
+
+// WithdrawExpense pulls the owner's submitted report back out of approval: its open steps
+// are cancelled, and the owner may change it and submit it again under the same number.
+func WithdrawExpense(ctx context.Context, db *gorm.DB, ownerID, id int64) (*ExpenseReport, error) {
+	var r ExpenseReport
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockOwnExpense(tx, ownerID, id, &r); err != nil {
+			return err
+		}
+		if r.Status != ExpenseSubmitted {
+			return outlay.Conflict("Only an expense report waiting for approval can be withdrawn.")
+		}
+		if err := tx.Model(&r).Updates(map[string]any{"status": ExpenseWithdrawn, "updated_at": time.Now()}).Error; err != nil {
+			return err
+		}
+		return CancelRoute(tx, DocExpense, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}

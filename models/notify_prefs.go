@@ -32,6 +32,7 @@ var NotificationKinds = []NotificationKind{
 	{MailDecided, "Your request is approved or rejected"},
 	{MailOrdered, "Your request is ordered"},
 	{MailReceived, "Goods are received against your request"},
+	{MailReimbursed, "Your expense report is paid"},
 	{MailApprovalReminder, "Reminder of requests that have waited long for your approval (once a day at most)"},
 	{MailComment, "Someone comments on a request or order you take part in"},
 	{MailMention, "Someone mentions you in a comment"},

@@ -48,6 +48,8 @@ func StatusLabel(status string) string {
 		return "Waiting for approval"
 	case outlay.ExpenseReturned:
 		return "Returned"
+	case outlay.ExpenseWithdrawn:
+		return "Withdrawn"
 	case outlay.ExpenseApproved:
 		return "Approved"
 	case outlay.ExpenseScheduled:
@@ -209,6 +211,10 @@ type Detail struct {
 	Trip                                     *TripCosts
 	Comments                                 documents.Comments
 	Attachments                              documents.Attachments
+	// CanWithdraw: the viewer owns the report and it waits for approval.
+	CanWithdraw bool
+	// Settlement is what the report pays back, once it is approved.
+	Settlement *Settlement
 }
 
 // OpenCard is the dashboard's card of the person's open reports.

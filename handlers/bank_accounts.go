@@ -1,0 +1,119 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/views"
+	"outlay/views/expenses"
+	"outlay/views/refdata"
+)
+
+// bankAccountPage shows the person's own bank account, masked, and the form that changes it.
+func (s *Server) bankAccountPage(c *fiber.Ctx) error {
+	return s.renderBankAccount(c, http.StatusOK, models.BankDetailsInput{}, nil)
+}
+
+func (s *Server) renderBankAccount(c *fiber.Ctx, status int, in models.BankDetailsInput, errs views.FieldErrors) error {
+	a := expenses.BankAccount{CSRF: s.csrfToken(c), Holder: in.Holder, IBAN: in.IBAN, BIC: in.BIC, Errors: errs}
+	if a.Errors == nil {
+		a.Errors = views.FieldErrors{}
+	}
+	cur, err := models.GetBankAccount(c.UserContext(), tenantDB(c), s.personalBank, currentUser(c).UserID)
+	switch {
+	case errors.Is(err, models.ErrNoSecretKey) || (err == nil && s.personalBank == nil):
+		a.Unavailable = models.ErrNoSecretKey.Error()
+	case err != nil:
+		return err
+	case cur != nil:
+		a.Masked, a.StoredH, a.StoredB = cur.IBAN.Masked(), cur.Holder, cur.BIC
+		if a.Holder == "" && len(errs) == 0 {
+			a.Holder = cur.Holder
+		}
+	default:
+		if a.Holder == "" && len(errs) == 0 {
+			a.Holder = currentUser(c).Name
+		}
+	}
+	return s.render(c, status, page{Title: "Bank account", Nav: expenses.BankAccountPath, Content: expenses.BankAccountPage(a)})
+}
+
+// updateBankAccount keeps the account typed; a mistake is shown beside its field and
+// nothing is stored.
+func (s *Server) updateBankAccount(c *fiber.Ctx) error {
+	in := models.BankDetailsInput{Holder: c.FormValue("holder"), IBAN: c.FormValue("iban"), BIC: c.FormValue("bic")}
+	d, err := models.SetBankAccount(c.UserContext(), tenantDB(c), s.personalBank, currentUser(c).UserID, in)
+	if verr, ok := outlay.AsValidation(err); ok {
+		return s.renderBankAccount(c, http.StatusUnprocessableEntity, in, verr)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Saved your bank account "+d.IBAN.Masked()+".")
+	return redirect(c, expenses.BankAccountPath)
+}
+
+func (s *Server) removeBankAccount(c *fiber.Ctx) error {
+	if err := models.RemoveBankAccount(c.UserContext(), tenantDB(c), currentUser(c).UserID); err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Your bank account is removed.")
+	return redirect(c, expenses.BankAccountPath)
+}
+
+// orgBankAccountPage shows the account the organisation pays reimbursements from (the
+// debtor of its SEPA files), masked, with the form that sets it.
+func (s *Server) orgBankAccountPage(c *fiber.Ctx) error {
+	return s.renderOrgBankAccount(c, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderOrgBankAccount(c *fiber.Ctx, status int, in *models.BankDetailsInput, errs views.FieldErrors) error {
+	cur, err := models.GetOrgBankAccount(c.UserContext(), tenantDB(c), s.personalBank)
+	if err != nil && !errors.Is(err, models.ErrNoSecretKey) {
+		return err
+	}
+	facts := []refdata.Fact{{Label: "Account holder"}, {Label: "IBAN"}, {Label: "BIC"}}
+	if in == nil {
+		in = &models.BankDetailsInput{}
+		if cur != nil {
+			in.Holder, in.BIC = cur.Holder, cur.BIC
+		}
+	}
+	if cur != nil {
+		facts[0].Value, facts[1].Value, facts[2].Value = cur.Holder, cur.IBAN.Masked(), cur.BIC
+	}
+	csrf := s.csrfToken(c)
+	f := refdata.Form{Action: expenses.OrgBankAccountPath, CSRF: csrf, Submit: "Save", Errors: views.FieldErrors{}, Fields: []refdata.Field{
+		{Name: "holder", Label: "Account holder", Type: "text", Value: in.Holder, Max: 140, Required: true,
+			Hint: "The organisation's name as its bank knows it: the payer named in payment files."},
+		{Name: "iban", Label: "IBAN", Type: "text", Value: in.IBAN, Max: 50, Required: true,
+			Hint: "Typed again to change it; it is stored encrypted and shown only masked."},
+		{Name: "bic", Label: "BIC", Type: "text", Value: in.BIC, Max: 20, Hint: "Optional: 8 or 11 characters."}}}
+	if errs != nil {
+		f.Errors = errs
+	}
+	if errors.Is(err, models.ErrNoSecretKey) || s.personalBank == nil {
+		f.Errors["iban"] = models.ErrNoSecretKey.Error()
+	}
+	d := refdata.Detail{Title: "Bank account", Subtitle: "The account expense reimbursements are paid from.", ListPath: settingsPath,
+		ListLabel: "Settings", HistoryPath: settingsPath + "/history", CSRF: csrf, CanUpdate: s.can(c, settingsUpdate),
+		FormTitle: "Change the bank account", Form: f, Facts: facts}
+	return s.render(c, status, page{Title: d.Title, Nav: settingsPath, Content: refdata.DetailPage(d)})
+}
+
+func (s *Server) updateOrgBankAccount(c *fiber.Ctx) error {
+	in := models.BankDetailsInput{Holder: c.FormValue("holder"), IBAN: c.FormValue("iban"), BIC: c.FormValue("bic")}
+	d, err := models.SetOrgBankAccount(c.UserContext(), tenantDB(c), s.personalBank, in)
+	if verr, ok := outlay.AsValidation(err); ok {
+		return s.renderOrgBankAccount(c, http.StatusUnprocessableEntity, &in, verr)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Saved the organisation's bank account "+d.IBAN.Masked()+".")
+	return redirect(c, expenses.OrgBankAccountPath)
+}

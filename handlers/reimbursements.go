@@ -1,0 +1,380 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/audit"
+	"outlay/bankfile"
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
+	"outlay/sheet"
+	"outlay/views"
+	"outlay/views/expenses"
+)
+
+// The permissions of reimbursement batches: see them (read), schedule reports (create), take
+// reports out and mark batches paid (update), and download their files (export).
+var (
+	reimburseCreate = policy.Permission{Object: outlay.ObjReimbursements, Action: outlay.ActCreate}
+	reimburseUpdate = policy.Permission{Object: outlay.ObjReimbursements, Action: outlay.ActUpdate}
+	reimburseExport = policy.Permission{Object: outlay.ObjReimbursements, Action: outlay.ActExport}
+)
+
+// maxNewBatchRows is how many approved reports the new batch page offers at once.
+const maxNewBatchRows = 200
+
+// reimbursementsPage lists the batches, the newest first, with a search and pages.
+func (s *Server) reimbursementsPage(c *fiber.Ctx) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	q, pageNo := listQuery(c)
+	list, err := fetchPage(&pageNo, expenses.BatchesPerPage, func(offset int) (models.BatchList, error) {
+		return models.ListReimbursementBatches(ctx, db, q, offset, expenses.BatchesPerPage)
+	}, func(l models.BatchList) (int, int) { return len(l.Rows), l.Total })
+	if err != nil {
+		return err
+	}
+	url := func(p int) string { return views.ListURL(expenses.ReimbursementsPath, p, [2]string{"q", q}) }
+	l := expenses.BatchList{Q: q, Total: list.Total, CanCreate: s.can(c, reimburseCreate),
+		Pager: views.Pagination{Page: pageNo, PerPage: expenses.BatchesPerPage, Total: list.Total, URL: url, Target: expenses.ReimbursementsID}}
+	if l.CanCreate {
+		if _, l.Ready, err = models.ReimbursableReports(ctx, db, 0); err != nil {
+			return err
+		}
+	}
+	for _, b := range list.Rows {
+		row := expenses.BatchRow{ID: b.ID, Number: b.Number, Status: b.Status, Reports: b.Reports, Created: formatDate(&b.CreatedAt)}
+		for _, t := range b.Totals {
+			row.Totals = append(row.Totals, t.String())
+		}
+		if b.PaidOn != nil && b.Method != nil {
+			row.Paid = formatDate(b.PaidOn) + " · " + models.PaymentMethodLabel(*b.Method)
+		}
+		l.Rows = append(l.Rows, row)
+	}
+	p := page{Title: "Reimbursements", Nav: expenses.ReimbursementsPath, Content: expenses.BatchesPage(l),
+		Partials: partials{expenses.ReimbursementsID: expenses.BatchResults(l)}, PushURL: url(pageNo)}
+	return s.render(c, http.StatusOK, p)
+}
+
+// batchLine is a report as reimbursement pages list it.
+func batchLine(r models.BatchReport) expenses.BatchLine {
+	l := expenses.BatchLine{ID: r.ID, Number: r.Number, Title: r.Title, Href: expenses.Path(r.ID), Owner: r.OwnerName,
+		Email: r.OwnerEmail, Total: r.Total().String(), Net: r.Net().String(), Currency: r.Currency, NoAccount: !r.HasBankAccount,
+		Approved: formatDate(r.DecidedAt)}
+	if r.AdvanceMinor > 0 {
+		l.Advance = r.Advance().String()
+	}
+	return l
+}
+
+func (s *Server) newReimbursementPage(c *fiber.Ctx) error {
+	return s.renderNewBatch(c, http.StatusOK, nil, nil)
+}
+
+// renderNewBatch offers the approved reports waiting for a batch, those in chosen ticked.
+func (s *Server) renderNewBatch(c *fiber.Ctx, status int, chosen []int64, errs views.FieldErrors) error {
+	reports, total, err := models.ReimbursableReports(c.UserContext(), tenantDB(c), maxNewBatchRows)
+	if err != nil {
+		return err
+	}
+	n := expenses.NewBatch{CSRF: s.csrfToken(c), More: total - len(reports), Errors: errs}
+	for _, r := range reports {
+		l := batchLine(r)
+		for _, id := range chosen {
+			l.IsSelected = l.IsSelected || id == r.ID
+		}
+		n.Lines = append(n.Lines, l)
+	}
+	return s.render(c, status, page{Title: "New reimbursement batch", Nav: expenses.ReimbursementsPath, Content: expenses.NewBatchPage(n)})
+}
+
+// formIDs reads the ids ticked in a form's field name; anything that is not an id is
+// dropped (a tampered form finds nothing).
+func formIDs(c *fiber.Ctx, name string) []int64 {
+	var ids []int64
+	for _, v := range c.Request().PostArgs().PeekMulti(name) {
+		if id, err := strconv.ParseInt(string(v), 10, 64); err == nil && id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// createReimbursement schedules the ticked reports in a new batch; a refusal shows the list
+// again with the message above it and the choice kept.
+func (s *Server) createReimbursement(c *fiber.Ctx) error {
+	ids := formIDs(c, "report")
+	b, err := models.CreateReimbursementBatch(c.UserContext(), tenantDB(c), currentUser(c).UserID, ids)
+	if verr, ok := outlay.AsValidation(err); ok {
+		return s.renderNewBatch(c, http.StatusUnprocessableEntity, ids, verr)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("%s schedules %s for payment.", b.Number, countText(len(ids), "report", "reports")))
+	return redirect(c, expenses.BatchPath(b.ID))
+}
+
+// batchFromPath reads the batch the path names.
+func (s *Server) batchFromPath(c *fiber.Ctx) (*models.BatchDetail, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return models.GetReimbursementBatch(c.UserContext(), tenantDB(c), id)
+}
+
+func (s *Server) reimbursementPage(c *fiber.Ctx) error {
+	d, err := s.batchFromPath(c)
+	if err != nil {
+		return err
+	}
+	return s.renderBatch(c, http.StatusOK, d, expenses.PayForm{PaidOn: time.Now().UTC().Format(models.DateLayout)})
+}
+
+// renderBatch shows batch d with the mark-paid form as typed.
+func (s *Server) renderBatch(c *fiber.Ctx, status int, d *models.BatchDetail, pay expenses.PayForm) error {
+	b := expenses.Batch{ID: d.ID, CSRF: s.csrfToken(c), Number: d.Number, Status: d.Status, CreatedBy: d.CreatedByName,
+		Created: formatDate(&d.CreatedAt), Missing: d.MissingBankAccounts(bankfile.SEPACurrency), CanUpdate: s.can(c, reimburseUpdate),
+		CanExport: s.can(c, reimburseExport), Pay: pay}
+	if b.Pay.Errors == nil {
+		b.Pay.Errors = views.FieldErrors{}
+	}
+	for _, m := range models.PaymentMethods {
+		b.Pay.Methods = append(b.Pay.Methods, expenses.Option{Value: m, Label: capitalise(models.PaymentMethodLabel(m))})
+	}
+	for _, r := range d.Reports {
+		l := batchLine(r)
+		l.CanRemove = d.Status == models.BatchScheduled
+		b.Lines = append(b.Lines, l)
+		b.HasEuro = b.HasEuro || r.Currency == bankfile.SEPACurrency
+	}
+	for _, t := range d.Totals {
+		b.Totals = append(b.Totals, expenses.Fact{Label: t.Currency, Value: t.String()})
+	}
+	if d.Status == models.BatchPaid && d.Method != nil {
+		b.Paid = []expenses.Fact{{Label: "Paid on", Value: formatDate(d.PaidOn)},
+			{Label: "Paid by", Value: capitalise(models.PaymentMethodLabel(*d.Method))},
+			{Label: "Reference", Value: d.Reference}, {Label: "Recorded by", Value: d.PaidByName + ", " + formatMoment(d.PaidAt)}}
+	}
+	return s.render(c, status, page{Title: "Reimbursement batch " + d.Number, Nav: expenses.ReimbursementsPath, Content: expenses.BatchPage(b)})
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// removeFromReimbursement takes one report out of an unpaid batch.
+func (s *Server) removeFromReimbursement(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	reportID, err := strconv.ParseInt(c.FormValue("report"), 10, 64)
+	if err != nil {
+		return outlay.NotFound("That report is not in this batch.")
+	}
+	r, err := models.RemoveFromBatch(c.UserContext(), tenantDB(c), id, reportID)
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("%s is out of the batch and approved again.", strOr(r.Number)))
+	return redirect(c, expenses.BatchPath(id))
+}
+
+// markReimbursementPaid records the batch's payment; a refusal shows the batch again with
+// each message beside its field.
+func (s *Server) markReimbursementPaid(c *fiber.Ctx) error {
+	d, err := s.batchFromPath(c)
+	if err != nil {
+		return err
+	}
+	in := models.BatchPaymentInput{PaidOn: c.FormValue("paid_on"), Method: c.FormValue("method"), Reference: c.FormValue("reference")}
+	_, err = models.MarkBatchPaid(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID, in, time.Now().UTC().Truncate(24*time.Hour))
+	if verr, ok := outlay.AsValidation(err); ok {
+		return s.renderBatch(c, http.StatusUnprocessableEntity, d, expenses.PayForm{PaidOn: in.PaidOn, Method: in.Method,
+			Reference: in.Reference, Errors: verr})
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("%s is paid: its %s are paid and their owners are told.", d.Number,
+		countText(len(d.Reports), "report", "reports")))
+	return redirect(c, expenses.BatchPath(d.ID))
+}
+
+// reimbursementCSV is the batch for the AP clerk's records: a row per report with the person,
+// the amounts and the account it is paid into, masked (the full IBAN goes only into the
+// bank's file). Cells a spreadsheet would run as formulas are neutralised.
+func (s *Server) reimbursementCSV(c *fiber.Ctx) error {
+	d, err := s.batchFromPath(c)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"Batch", "Report", "Title", "Person", "Email", "Currency", "Total", "Advance deducted", "Amount to pay",
+		"Account holder", "IBAN", "BIC", "Status"})
+	accounts := map[int64]*models.BankDetails{}
+	for _, r := range d.Reports {
+		acct, ok := accounts[r.OwnerID]
+		if !ok && r.HasBankAccount {
+			if acct, err = models.GetBankAccount(c.UserContext(), tenantDB(c), s.personalBank, r.OwnerID); err != nil {
+				return err
+			}
+			accounts[r.OwnerID] = acct
+		}
+		holder, iban, bic := "", "none", ""
+		if acct != nil {
+			holder, iban, bic = acct.Holder, acct.IBAN.Masked(), acct.BIC
+		}
+		row := []string{d.Number, r.Number, r.Title, r.OwnerName, r.OwnerEmail, r.Currency, r.Total().Plain(), r.Advance().Plain(),
+			r.Net().Plain(), holder, iban, bic, r.Status}
+		for i := range row {
+			row[i] = sheet.Neutralise(row[i])
+		}
+		_ = w.Write(row)
+	}
+	w.Flush()
+	if err := audit.Event(c.UserContext(), tenantDB(c), "export", "reimbursement batch "+d.Number, map[string]any{"format": "csv"}); err != nil {
+		return err
+	}
+	return sendDownload(c, "text/csv; charset=utf-8", d.Number+".csv", buf.Bytes())
+}
+
+// reimbursementPain001 is the SEPA credit-transfer file of the batch's euro reports, paid
+// from the organisation's account to each person's. It is refused, with the reason as a
+// message on the batch's page, while the organisation's account is not set or anyone paid
+// in euros keeps no bank account (they are named).
+func (s *Server) reimbursementPain001(c *fiber.Ctx) error {
+	d, err := s.batchFromPath(c)
+	if err != nil {
+		return err
+	}
+	file, err := s.batchTransfers(c, d)
+	if err != nil {
+		if errors.Is(err, outlay.ErrConflict) {
+			s.setFlash(c, "error", err.Error())
+			return redirect(c, expenses.BatchPath(d.ID))
+		}
+		return err
+	}
+	var buf bytes.Buffer
+	if err := bankfile.WritePain001(&buf, file); err != nil {
+		s.setFlash(c, "error", "The SEPA file could not be made: "+err.Error())
+		return redirect(c, expenses.BatchPath(d.ID))
+	}
+	if err := audit.Event(c.UserContext(), tenantDB(c), "export", "reimbursement batch "+d.Number,
+		map[string]any{"format": "pain.001.001.03", "transfers": len(file.Transfers)}); err != nil {
+		return err
+	}
+	return sendDownload(c, "application/xml", d.Number+"-pain001.xml", buf.Bytes())
+}
+
+// batchTransfers gathers the credit transfers of batch d's euro reports that pay something.
+func (s *Server) batchTransfers(c *fiber.Ctx, d *models.BatchDetail) (bankfile.CreditTransfers, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	if missing := d.MissingBankAccounts(bankfile.SEPACurrency); len(missing) > 0 {
+		return bankfile.CreditTransfers{}, outlay.Conflict("The SEPA file cannot be made: " + strings.Join(missing, ", ") +
+			" keep no bank account on their profile. Ask them to add one under Bank account, or take their reports out of the batch.")
+	}
+	debtor, err := models.GetOrgBankAccount(ctx, db, s.personalBank)
+	if err != nil {
+		return bankfile.CreditTransfers{}, err
+	}
+	if debtor == nil {
+		return bankfile.CreditTransfers{}, outlay.Conflict("The SEPA file cannot be made: set the organisation's bank account first, under Settings.")
+	}
+	now := time.Now().UTC()
+	file := bankfile.CreditTransfers{MessageID: d.Number + "-" + now.Format("20060102150405"), CreatedAt: now, ExecutionDate: now,
+		Initiator: tenantOf(c).Name, Debtor: bankfile.Account{Name: debtor.Holder, IBAN: debtor.IBAN, BIC: debtor.BIC}}
+	for _, r := range d.Reports {
+		if r.Currency != bankfile.SEPACurrency || r.Net().Minor <= 0 {
+			continue
+		}
+		acct, err := models.GetBankAccount(ctx, db, s.personalBank, r.OwnerID)
+		if err != nil {
+			return file, err
+		}
+		file.Transfers = append(file.Transfers, bankfile.Transfer{EndToEndID: r.Number, Amount: r.Net(),
+			Creditor:   bankfile.Account{Name: acct.Holder, IBAN: acct.IBAN, BIC: acct.BIC},
+			Remittance: "Expense report " + r.Number + " " + r.Title})
+	}
+	if len(file.Transfers) == 0 {
+		return file, outlay.Conflict("The SEPA file cannot be made: no report in euros is left to pay in this batch.")
+	}
+	return file, nil
+}
+
+// sendDownload sends body as a file to save, never kept by a cache.
+func sendDownload(c *fiber.Ctx, contentType, name string, body []byte) error {
+	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(body)
+}
+
+// expenseSettlement is what an approved report's page says of its payment: its total, the
+// advances it nets (with their trips), what is paid back, and the batch that pays it. A
+// report not yet approved has none.
+func (s *Server) expenseSettlement(c *fiber.Ctx, d *models.ExpenseDetail) (*expenses.Settlement, error) {
+	switch d.Status {
+	case models.ExpenseApproved, models.ExpenseScheduled, models.ExpensePaid:
+	default:
+		return nil, nil
+	}
+	ctx, db := c.UserContext(), tenantDB(c)
+	st := &expenses.Settlement{Total: d.Total().String(), Reimburse: d.Reimbursable().String()}
+	if d.AdvanceMinor > 0 {
+		st.Advance = d.Advance().String()
+		nets, err := models.ExpenseAdvances(ctx, db, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range nets {
+			st.Trips = append(st.Trips, fmt.Sprintf("%s: %s of its cash advance", n.TripNumber,
+				money.Money{Minor: n.AmountMinor, Currency: d.Currency}))
+		}
+	}
+	b, err := models.ExpenseBatch(ctx, db, d.ID)
+	if err != nil || b == nil {
+		return st, err
+	}
+	st.Batch = b.Number + ", scheduled for payment"
+	if b.Status == models.BatchPaid && b.Method != nil {
+		st.Batch = fmt.Sprintf("%s, paid on %s by %s (reference %s)", b.Number, formatDate(b.PaidOn),
+			models.PaymentMethodLabel(*b.Method), b.Reference)
+	}
+	if s.can(c, policy.Permission{Object: outlay.ObjReimbursements, Action: outlay.ActRead}) {
+		st.BatchHref = expenses.BatchPath(b.ID)
+	}
+	return st, nil
+}
+
+// withdrawExpense pulls the owner's report out of approval.
+func (s *Server) withdrawExpense(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := models.WithdrawExpense(c.UserContext(), tenantDB(c), currentUser(c).UserID, id)
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("%s is withdrawn. Change it and submit it again when it is ready.", strOr(r.Number)))
+	return redirect(c, expenses.Path(id))
+}

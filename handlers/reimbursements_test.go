@@ -1,0 +1,220 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"outlay/bankfile/bankfiletest"
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// approvedReport stores an approved report of owner's, as its approver left it.
+func (s *expenseSite) approvedReport(t *testing.T, owner *models.User, number, currency string, total int64) *models.ExpenseReport {
+	t.Helper()
+	decided := time.Now().Add(-time.Hour)
+	r := &models.ExpenseReport{Number: &number, OwnerID: owner.ID, DepartmentID: &s.eng.ID, Title: "Trip " + number, Currency: currency,
+		TotalMinor: total, Status: models.ExpenseApproved, SubmittedAt: &decided, DecidedAt: &decided}
+	if err := s.db.Create(r).Error; err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// An AP clerk schedules approved reports into a batch from the list of approved reports,
+// reads the batch (people, amounts per currency), downloads its CSV and, once everyone paid
+// in euros keeps an IBAN and the organisation's account is set, its SEPA file, which the
+// ISO 20022 schema accepts; then marks it paid, refused beside each field until the form is
+// right. Requesters are refused the batch pages; a batch that does not exist is not found.
+func TestReimbursementBatchFromListToPaid(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	clerk := s.person(t, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	admin := s.person(t, "ann@acme.example", "Ann Admin", "admin")
+	ritaEUR := s.approvedReport(t, s.rita, "EXP-000101", "EUR", 12345)
+	robEUR := s.approvedReport(t, s.rob, "EXP-000102", "EUR", 2000)
+	ritaUSD := s.approvedReport(t, s.rita, "EXP-000103", "USD", 5050)
+	notYet := s.approvedReport(t, s.rob, "EXP-000104", "EUR", 999)
+	if err := s.db.Model(notYet).Update("status", models.ExpenseSubmitted).Error; err != nil {
+		t.Fatal(err)
+	}
+	c := s.client(t, clerk)
+
+	// The new batch page offers the approved reports, with a checkbox each.
+	res := c.Get("/expenses/reimbursements/new")
+	var offered []string
+	res.Doc.Find(`input[type=checkbox][name=report]`).Each(func(_ int, in *goquerySelection) { v, _ := in.Attr("value"); offered = append(offered, v) })
+	slices.Sort(offered)
+	if want := []string{ids(ritaEUR.ID), ids(robEUR.ID), ids(ritaUSD.ID)}; !slices.Equal(offered, sorted(want)) {
+		t.Errorf("offered %v, want %v", offered, want)
+	}
+	// A report not approved is refused, and nothing is scheduled.
+	res = c.Post("/expenses/reimbursements", url.Values{"report": {ids(ritaEUR.ID), ids(notYet.ID)}})
+	if res.Status != http.StatusConflict {
+		t.Errorf("batching a submitted report: %d", res.Status)
+	}
+	if res = c.Post("/expenses/reimbursements", url.Values{}); res.Status != http.StatusUnprocessableEntity || res.Text("#reports-error") == "" {
+		t.Errorf("an empty batch: %d %q", res.Status, res.Text("#reports-error"))
+	}
+	res = c.Post("/expenses/reimbursements", url.Values{"report": {ids(ritaEUR.ID), ids(robEUR.ID), ids(ritaUSD.ID)}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", res.Status, res.Text(".flash"))
+	}
+	batchPath := res.Location()
+	page := c.Get(batchPath)
+	if page.Status != http.StatusOK || !strings.Contains(page.Text("h1"), "RB-000001") {
+		t.Fatalf("batch page %d %q", page.Status, page.Text("h1"))
+	}
+	if got := page.Text("#batch-summary-title + dl"); !strings.Contains(got, "€143.45") || !strings.Contains(got, "$50.50") {
+		t.Errorf("totals per currency: %q", got)
+	}
+	if got := page.Text(".batch-table"); !strings.Contains(got, "Rita Requester") || !strings.Contains(got, "Rob Requester") {
+		t.Errorf("people: %q", got)
+	}
+	// Nobody keeps a bank account yet: the page says who, and the SEPA file is refused naming them.
+	if got := page.Text(".flash-error"); !strings.Contains(got, "Rita Requester") || !strings.Contains(got, "Rob Requester") {
+		t.Errorf("missing accounts warning: %q", got)
+	}
+	if msg := flashAfter(t, c, c.Get(batchPath+"/pain001")); !strings.Contains(msg, "Rita Requester, Rob Requester") {
+		t.Errorf("SEPA file without IBANs: %q", msg)
+	}
+
+	// Requesters never reach the batch pages; a batch that does not exist is not found.
+	rob := s.client(t, s.rob)
+	for _, p := range []string{"/expenses/reimbursements", batchPath, batchPath + "/csv"} {
+		if res := rob.Get(p); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+			t.Errorf("requester GET %s: %d %s", p, res.Status, res.Location())
+		}
+	}
+	if res := c.Get("/expenses/reimbursements/999999"); res.Status != http.StatusNotFound {
+		t.Errorf("unknown batch: %d", res.Status)
+	}
+
+	// People keep their IBAN on their profile: a wrong one is refused beside the field.
+	rita := s.client(t, s.rita)
+	res = rita.Post("/settings/bank-account", url.Values{"holder": {"Rita Requester"}, "iban": {"DE89 3704 0044 0532 0130 01"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#iban-error"), "check digits") {
+		t.Errorf("bad IBAN: %d %q", res.Status, res.Text("#iban-error"))
+	}
+	if msg := flashAfter(t, rita, rita.Post("/settings/bank-account", url.Values{"holder": {"Rita Réquester"}, "iban": {"de89 3704 0044 0532 0130 00"}})); !strings.Contains(msg, "DE89 •••• •••• •••• 3000") {
+		t.Errorf("saved: %q", msg)
+	}
+	if got := rita.Get("/settings/bank-account").Text(".iban-masked"); got != "DE89 •••• •••• •••• 3000" {
+		t.Errorf("shown as %q", got)
+	}
+	flashAfter(t, rob, rob.Post("/settings/bank-account", url.Values{"holder": {"Rob Requester"}, "iban": {"FR14 2004 1010 0505 0001 3M02 606"}, "bic": {"BNPAFRPP"}}))
+	// Still no organisation account.
+	if msg := flashAfter(t, c, c.Get(batchPath+"/pain001")); !strings.Contains(msg, "organisation's bank account") {
+		t.Errorf("SEPA file without the organisation's account: %q", msg)
+	}
+	ann := s.client(t, admin)
+	flashAfter(t, ann, ann.Post("/admin/settings/bank-account", url.Values{"holder": {"Acme GmbH"}, "iban": {"DE02120300000000202051"}, "bic": {"BYLADEM1001"}}))
+
+	// The SEPA file: euro reports only, valid against the ISO 20022 schema, with the right counts.
+	res = c.Get(batchPath + "/pain001")
+	if res.Status != http.StatusOK || !strings.Contains(res.Header.Get("Content-Disposition"), "RB-000001") {
+		t.Fatalf("pain.001: %d %q %s", res.Status, res.Header.Get("Content-Disposition"), res.Text(".flash"))
+	}
+	bankfiletest.ValidatePain001(t, []byte(res.Body))
+	var doc struct {
+		NbOfTxs string   `xml:"CstmrCdtTrfInitn>GrpHdr>NbOfTxs"`
+		CtrlSum string   `xml:"CstmrCdtTrfInitn>GrpHdr>CtrlSum"`
+		Debtor  string   `xml:"CstmrCdtTrfInitn>PmtInf>DbtrAcct>Id>IBAN"`
+		IBANs   []string `xml:"CstmrCdtTrfInitn>PmtInf>CdtTrfTxInf>CdtrAcct>Id>IBAN"`
+		Names   []string `xml:"CstmrCdtTrfInitn>PmtInf>CdtTrfTxInf>Cdtr>Nm"`
+	}
+	if err := xml.Unmarshal([]byte(res.Body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.NbOfTxs != "2" || doc.CtrlSum != "143.45" || doc.Debtor != "DE02120300000000202051" ||
+		!slices.Equal(doc.IBANs, []string{"DE89370400440532013000", "FR1420041010050500013M02606"}) || doc.Names[0] != "Rita Requester" {
+		t.Errorf("pain.001 content %+v", doc)
+	}
+
+	// The CSV: a row per report, IBANs masked.
+	res = c.Get(batchPath + "/csv")
+	rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	if err != nil || res.Status != http.StatusOK {
+		t.Fatalf("csv %d: %v", res.Status, err)
+	}
+	want := [][]string{
+		{"Batch", "Report", "Title", "Person", "Email", "Currency", "Total", "Advance deducted", "Amount to pay", "Account holder", "IBAN", "BIC", "Status"},
+		{"RB-000001", "EXP-000101", "Trip EXP-000101", "Rita Requester", "rita@acme.example", "EUR", "123.45", "0.00", "123.45", "Rita Réquester", "DE89 •••• •••• •••• 3000", "", "scheduled"},
+		{"RB-000001", "EXP-000103", "Trip EXP-000103", "Rita Requester", "rita@acme.example", "USD", "50.50", "0.00", "50.50", "Rita Réquester", "DE89 •••• •••• •••• 3000", "", "scheduled"},
+		{"RB-000001", "EXP-000102", "Trip EXP-000102", "Rob Requester", "rob@acme.example", "EUR", "20.00", "0.00", "20.00", "Rob Requester", "FR14 •••• •••• •••• •••• 2606", "BNPAFRPP", "scheduled"},
+	}
+	if !slices.EqualFunc(rows, want, slices.Equal[[]string]) {
+		t.Errorf("csv rows\n got %q\nwant %q", rows, want)
+	}
+
+	// Taken out before payment, a report is approved again.
+	if msg := flashAfter(t, c, c.Post(batchPath+"/remove", url.Values{"report": {ids(ritaUSD.ID)}})); !strings.Contains(msg, "EXP-000103") {
+		t.Errorf("remove: %q", msg)
+	}
+	// Mark paid: every mistake beside its field, then paid.
+	res = c.Post(batchPath+"/paid", url.Values{"paid_on": {time.Now().UTC().AddDate(0, 0, 2).Format("2006-01-02")}, "method": {"cash"}})
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#paid_on-error") == "" || res.Text("#method-error") == "" || res.Text("#reference-error") == "" {
+		t.Errorf("mark paid refused: %d %q %q %q", res.Status, res.Text("#paid_on-error"), res.Text("#method-error"), res.Text("#reference-error"))
+	}
+	res = c.Post(batchPath+"/paid", url.Values{"paid_on": {time.Now().UTC().Format("2006-01-02")}, "method": {models.PayBankTransfer}, "reference": {"SEPA-77"}})
+	if msg := flashAfter(t, c, res); !strings.Contains(msg, "is paid") {
+		t.Errorf("paid: %q", msg)
+	}
+	if res := c.Post(batchPath+"/paid", url.Values{"paid_on": {time.Now().UTC().Format("2006-01-02")}, "method": {models.PayCheque}, "reference": {"1"}}); res.Status != http.StatusConflict {
+		t.Errorf("paid twice: %d", res.Status)
+	}
+	var statuses []string
+	s.db.Model(&models.ExpenseReport{}).Where("id IN ?", []int64{ritaEUR.ID, robEUR.ID, ritaUSD.ID}).Order("id").Pluck("status", &statuses)
+	if !slices.Equal(statuses, []string{models.ExpensePaid, models.ExpensePaid, models.ExpenseApproved}) {
+		t.Errorf("statuses %v", statuses)
+	}
+	// The owner reads on their report how it was paid.
+	if got := rita.Get("/expenses/" + ids(ritaEUR.ID)).Text("#exp-settlement-title + dl"); !strings.Contains(got, "RB-000001, paid on") || !strings.Contains(got, "SEPA-77") {
+		t.Errorf("settlement on the report: %q", got)
+	}
+	if got := c.Get("/expenses/reimbursements?q=EXP-000102").Text("#reimbursement-results"); !strings.Contains(got, "RB-000001") {
+		t.Errorf("search by report number: %q", got)
+	}
+}
+
+
+func (s *expenseSite) person(t *testing.T, email, name, role string) *models.User {
+	t.Helper()
+	u, err := models.CreateUser(context.Background(), s.db, models.NewUser{Email: email, Name: name, Password: testutil.Password, Roles: []string{role}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// The owner withdraws a report waiting for approval from its page.
+func TestWithdrawExpenseFromItsPage(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	rita := s.client(t, s.rita)
+	res := rita.Post("/expenses", s.expenseForm("submit", [4]string{day(1), ids(s.meals.ID), "Cafe", "12.00"}))
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d %s", res.Status, res.Text(".field-error"))
+	}
+	path := res.Location()
+	page := rita.Get(path)
+	if page.Doc.Find(`form[action$="/withdraw"]`).Length() != 1 {
+		t.Fatal("no Withdraw button on a report waiting for approval")
+	}
+	if res := s.client(t, s.rob).Post(path+"/withdraw", nil); res.Status != http.StatusNotFound {
+		t.Errorf("someone else withdraws it: %d", res.Status)
+	}
+	if msg := flashAfter(t, rita, rita.Post(path+"/withdraw", nil)); !strings.Contains(msg, "is withdrawn") {
+		t.Errorf("withdraw: %q", msg)
+	}
+	if got := rita.Get(path).Text("button[value=submit]"); got != "Resubmit for approval" {
+		t.Errorf("after withdrawing, the form offers %q", got)
+	}
+}

@@ -1,0 +1,188 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"outlay"
+	"outlay/auth"
+	"outlay/bankfile"
+)
+
+// BankAccountPurpose derives the key that seals the IBANs of people and of the organisation
+// from OUTLAY_SECRET_KEY.
+const BankAccountPurpose = "bank account numbers"
+
+// ErrNoSecretKey means bank accounts cannot be stored or read: the deployment has no
+// OUTLAY_SECRET_KEY to seal them with.
+var ErrNoSecretKey = outlay.Conflict("Bank accounts cannot be kept here: the server has no OUTLAY_SECRET_KEY to encrypt them with. Ask the operator to set one.")
+
+// BankAccount is the account a person is paid back into. The IBAN is sealed for its owner,
+// so the audit log records its changes redacted and a copied value opens for nobody else.
+type BankAccount struct {
+	UserID        int64 `gorm:"primaryKey;autoIncrement:false"`
+	AccountHolder string
+	IBANSealed    []byte `gorm:"column:iban_sealed"`
+	BIC           string `gorm:"column:bic"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// TableName is where people's bank accounts are kept.
+func (BankAccount) TableName() string { return "user_bank_accounts" }
+
+func bankAccountContext(userID int64) string {
+	return "user_bank_accounts.iban_sealed:" + strconv.FormatInt(userID, 10)
+}
+
+// orgBankContext binds the organisation's sealed IBAN to its settings row.
+const orgBankContext = "org_settings.bank_iban_sealed"
+
+// BankDetails is an account as pages and bank files use it: opened, never stored like this.
+type BankDetails struct {
+	Holder string
+	IBAN   bankfile.IBAN
+	BIC    string
+}
+
+// BankDetailsInput is the bank account form as typed.
+type BankDetailsInput struct {
+	Holder string
+	IBAN   string
+	BIC    string
+}
+
+// validate checks the form: a holder's name, an IBAN whose country, length and check digits
+// are right, and a BIC if one is given. Each mistake is named beside its field.
+func (in BankDetailsInput) validate() (BankDetails, error) {
+	verr := outlay.ValidationErrors{}
+	d := BankDetails{Holder: strings.TrimSpace(in.Holder)}
+	switch n := len([]rune(d.Holder)); {
+	case n == 0:
+		verr.Add("holder", "Enter the name the account is held in.")
+	case n > 140:
+		verr.Add("holder", "Shorten the name to 140 characters.")
+	}
+	iban, err := bankfile.ParseIBAN(in.IBAN)
+	switch {
+	case strings.TrimSpace(in.IBAN) == "":
+		verr.Add("iban", "Enter the IBAN.")
+	case err != nil:
+		verr.Add("iban", err.Error())
+	}
+	d.IBAN = iban
+	if strings.TrimSpace(in.BIC) != "" {
+		bic, err := bankfile.ParseBIC(in.BIC)
+		if err != nil {
+			verr.Add("bic", err.Error())
+		}
+		d.BIC = bic
+	}
+	return d, verr.Err()
+}
+
+// GetBankAccount opens the person's bank account; nil when they keep none.
+func GetBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userID int64) (*BankDetails, error) {
+	var a BankAccount
+	err := db.WithContext(ctx).Where("user_id = ?", userID).Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if box == nil {
+		return nil, ErrNoSecretKey
+	}
+	iban, err := box.Open(a.IBANSealed, bankAccountContext(userID))
+	if err != nil {
+		return nil, err
+	}
+	return &BankDetails{Holder: a.AccountHolder, IBAN: bankfile.IBAN(iban), BIC: a.BIC}, nil
+}
+
+// SetBankAccount keeps the person's bank account as typed, replacing the one they had. A
+// mistake is named beside its field and nothing is stored.
+func SetBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userID int64, in BankDetailsInput) (*BankDetails, error) {
+	d, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	if box == nil {
+		return nil, ErrNoSecretKey
+	}
+	sealed := box.Seal(string(d.IBAN), bankAccountContext(userID))
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cur BankAccount
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("user_id = ?", userID).Take(&cur).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return tx.Create(&BankAccount{UserID: userID, AccountHolder: d.Holder, IBANSealed: sealed, BIC: d.BIC}).Error
+		}
+		if err != nil {
+			return err
+		}
+		return tx.Model(&cur).Updates(map[string]any{"account_holder": d.Holder, "iban_sealed": sealed, "bic": d.BIC,
+			"updated_at": time.Now()}).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// RemoveBankAccount forgets the person's bank account.
+func RemoveBankAccount(ctx context.Context, db *gorm.DB, userID int64) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return tx.Where("user_id = ?", userID).Delete(&BankAccount{}).Error
+	})
+}
+
+// orgBankRow is the organisation's account as its settings row keeps it.
+type orgBankRow struct {
+	BankAccountName string
+	BankIBANSealed  []byte `gorm:"column:bank_iban_sealed"`
+	BankBIC         string `gorm:"column:bank_bic"`
+}
+
+// GetOrgBankAccount opens the account the organisation pays from; nil when none is set.
+func GetOrgBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox) (*BankDetails, error) {
+	var row orgBankRow
+	err := db.WithContext(ctx).Raw(`SELECT bank_account_name, bank_iban_sealed, bank_bic FROM org_settings WHERE id = 1`).Scan(&row).Error
+	if err != nil || len(row.BankIBANSealed) == 0 {
+		return nil, err
+	}
+	if box == nil {
+		return nil, ErrNoSecretKey
+	}
+	iban, err := box.Open(row.BankIBANSealed, orgBankContext)
+	if err != nil {
+		return nil, err
+	}
+	return &BankDetails{Holder: row.BankAccountName, IBAN: bankfile.IBAN(iban), BIC: row.BankBIC}, nil
+}
+
+// SetOrgBankAccount keeps the account the organisation pays reimbursements from (the debtor
+// of its payment files), checked as a person's is.
+func SetOrgBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, in BankDetailsInput) (*BankDetails, error) {
+	d, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	if box == nil {
+		return nil, ErrNoSecretKey
+	}
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return tx.Model(&OrgSettings{ID: 1}).Updates(map[string]any{"bank_account_name": d.Holder,
+			"bank_iban_sealed": box.Seal(string(d.IBAN), orgBankContext), "bank_bic": d.BIC, "updated_at": time.Now()}).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
