@@ -66,6 +66,17 @@ const (
 	BatchPaid      = "paid"
 )
 
+// How a reimbursement batch is paid.
+const (
+	ReimburseByBankTransfer = "bank_transfer"
+	ReimburseByCheque       = "cheque"
+	ReimburseByPayroll      = "payroll"
+	ReimburseOtherwise      = "other"
+)
+
+// ReimbursementMethods are the ways a batch is paid, in the order forms offer them.
+var ReimbursementMethods = []string{ReimburseByBankTransfer, ReimburseByCheque, ReimburseByPayroll, ReimburseOtherwise}
+
 // Approval step statuses: a step waits for the ones before it, is pending while its
 // approver may decide it, and ends approved, rejected, skipped or cancelled.
 const (

@@ -58,7 +58,7 @@ func (s *Server) reimbursementsPage(c *fiber.Ctx) error {
 			row.Totals = append(row.Totals, t.String())
 		}
 		if b.PaidOn != nil && b.Method != nil {
-			row.Paid = formatDate(b.PaidOn) + " · " + models.PaymentMethodLabel(*b.Method)
+			row.Paid = formatDate(b.PaidOn) + " · " + models.ReimbursementMethodLabel(*b.Method)
 		}
 		l.Rows = append(l.Rows, row)
 	}
@@ -151,8 +151,8 @@ func (s *Server) renderBatch(c *fiber.Ctx, status int, d *models.BatchDetail, pa
 	if b.Pay.Errors == nil {
 		b.Pay.Errors = views.FieldErrors{}
 	}
-	for _, m := range models.PaymentMethods {
-		b.Pay.Methods = append(b.Pay.Methods, expenses.Option{Value: m, Label: capitalise(models.PaymentMethodLabel(m))})
+	for _, m := range models.ReimbursementMethods {
+		b.Pay.Methods = append(b.Pay.Methods, expenses.Option{Value: m, Label: capitalise(models.ReimbursementMethodLabel(m))})
 	}
 	for _, r := range d.Reports {
 		l := batchLine(r)
@@ -165,7 +165,7 @@ func (s *Server) renderBatch(c *fiber.Ctx, status int, d *models.BatchDetail, pa
 	}
 	if d.Status == models.BatchPaid && d.Method != nil {
 		b.Paid = []expenses.Fact{{Label: "Paid on", Value: formatDate(d.PaidOn)},
-			{Label: "Paid by", Value: capitalise(models.PaymentMethodLabel(*d.Method))},
+			{Label: "Paid by", Value: capitalise(models.ReimbursementMethodLabel(*d.Method))},
 			{Label: "Reference", Value: d.Reference}, {Label: "Recorded by", Value: d.PaidByName + ", " + formatMoment(d.PaidAt)}}
 	}
 	return s.render(c, status, page{Title: "Reimbursement batch " + d.Number, Nav: expenses.ReimbursementsPath, Content: expenses.BatchPage(b)})
@@ -357,7 +357,7 @@ func (s *Server) expenseSettlement(c *fiber.Ctx, d *models.ExpenseDetail) (*expe
 	st.Batch = b.Number + ", scheduled for payment"
 	if b.Status == models.BatchPaid && b.Method != nil {
 		st.Batch = fmt.Sprintf("%s, paid on %s by %s (reference %s)", b.Number, formatDate(b.PaidOn),
-			models.PaymentMethodLabel(*b.Method), b.Reference)
+			models.ReimbursementMethodLabel(*b.Method), b.Reference)
 	}
 	if s.can(c, policy.Permission{Object: outlay.ObjReimbursements, Action: outlay.ActRead}) {
 		st.BatchHref = expenses.BatchPath(b.ID)

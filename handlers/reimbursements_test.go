@@ -184,7 +184,6 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 	}
 }
 
-
 func (s *expenseSite) person(t *testing.T, email, name, role string) *models.User {
 	t.Helper()
 	u, err := models.CreateUser(context.Background(), s.db, models.NewUser{Email: email, Name: name, Password: testutil.Password, Roles: []string{role}})

@@ -16,8 +16,8 @@ var paymentMethodLabels = map[string]string{
 	PayBankTransfer: "bank transfer", PayCheque: "cheque", PayPayroll: "payroll", PayOther: "another way",
 }
 
-// PaymentMethodLabel is how a payment method reads ("bank transfer").
-func PaymentMethodLabel(method string) string {
+// ReimbursementMethodLabel is how a payment method reads ("bank transfer").
+func ReimbursementMethodLabel(method string) string {
 	if l, ok := paymentMethodLabels[method]; ok {
 		return l
 	}
@@ -44,7 +44,7 @@ func notifyReimbursed(tx *gorm.DB, r ExpenseReport, b *ReimbursementBatch, actor
 	}
 	how := ""
 	if b.Method != nil {
-		how = PaymentMethodLabel(*b.Method)
+		how = ReimbursementMethodLabel(*b.Method)
 	}
 	day := ""
 	if b.PaidOn != nil {

@@ -30,16 +30,16 @@ const (
 	BatchPaid      = outlay.BatchPaid
 )
 
-// Ways a batch is paid.
+// Ways a batch is paid (outlay's).
 const (
-	PayBankTransfer = "bank_transfer"
-	PayCheque       = "cheque"
-	PayPayroll      = "payroll"
-	PayOther        = "other"
+	PayBankTransfer = outlay.ReimburseByBankTransfer
+	PayCheque       = outlay.ReimburseByCheque
+	PayPayroll      = outlay.ReimburseByPayroll
+	PayOther        = outlay.ReimburseOtherwise
 )
 
-// PaymentMethods are the ways a batch is paid, in the order the form offers them.
-var PaymentMethods = []string{PayBankTransfer, PayCheque, PayPayroll, PayOther}
+// ReimbursementMethods are the ways a batch is paid, in the order the form offers them.
+var ReimbursementMethods = outlay.ReimbursementMethods
 
 // MaxBatchReports is the most reports one batch takes.
 const MaxBatchReports = 500
@@ -242,7 +242,7 @@ func MarkBatchPaid(ctx context.Context, db *gorm.DB, actorID, id int64, in Batch
 	case paidOn.Before(today.AddDate(-1, 0, 0)):
 		verr.Add("paid_on", "Enter a day within the last year.")
 	}
-	if !slices.Contains(PaymentMethods, in.Method) {
+	if !slices.Contains(ReimbursementMethods, in.Method) {
 		verr.Add("method", "Choose how it was paid.")
 	}
 	ref := strings.TrimSpace(in.Reference)
