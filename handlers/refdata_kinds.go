@@ -18,6 +18,7 @@ import (
 	"outlay/money"
 	"outlay/policy"
 	"outlay/views"
+	"outlay/views/bills"
 	"outlay/views/dashboard"
 	"outlay/views/purchasing"
 	"outlay/views/refdata"
@@ -532,6 +533,13 @@ func budgetUseCard(s *Server, c *fiber.Ctx, rec *refRecord) (templ.Component, er
 	fig := budgetFiguresOf(b.Budget, t)
 	u := views.BudgetUse{Amount: b.Amount().String(), Spent: fig.Spent.String(), Committed: fig.Committed.String(),
 		Remaining: fig.Remaining.String(), Meter: fig.Meter}
+	stages, err := models.BudgetStages(ctx, db, []int64{rec.ID})
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range stages[rec.ID].Stages() {
+		u.Stages = append(u.Stages, views.BudgetStage{Name: st.Name, Amount: st.Amount.String()})
+	}
 	m := func(minor int64) string { return money.Money{Minor: minor, Currency: b.Currency}.String() }
 	for _, d := range docs {
 		row := views.BudgetDocument{Number: d.Number, Spent: m(d.Spent), Committed: m(d.Committed), StatusClass: "badge badge-muted"}
@@ -542,6 +550,8 @@ func budgetUseCard(s *Server, c *fiber.Ctx, rec *refRecord) (templ.Component, er
 			row.Kind, row.Status = "Purchase order", purchasing.StatusLabel(d.Status)
 		case models.DocTravel:
 			row.Kind, row.Status = outlay.KindLabel(d.DocType), travel.StatusLabel(d.Status)
+		case models.DocBill:
+			row.Kind, row.Status = outlay.KindLabel(d.DocType), bills.StatusLabel(d.Status)
 		}
 		if visible[d.DocType][d.DocID] {
 			row.Href = outlay.DocumentPath(d.DocType, d.DocID)

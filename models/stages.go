@@ -1,0 +1,230 @@
+package models
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"outlay/money"
+)
+
+// Where money stands: a requisition, an order or a budget's spend moves through the stages
+// pending (in approval) → approved (not yet ordered) → purchased (ordered, not yet received)
+// → received (not yet billed) → billed (not yet paid) → paid. Each figure is what stands in
+// that stage now, and none counts what a later one does, so a document's figures add up to
+// its value at every point of its life (a line billed beyond what was received counts as
+// billed; an order closed or cancelled commits nothing it did not receive or bill). Values
+// are tax included, in the document's (or budget's) currency.
+
+// StageFigures is what stands in each stage, in minor units of Currency.
+type StageFigures struct {
+	Currency                                             string
+	Pending, Approved, Purchased, Received, Billed, Paid int64
+}
+
+// Total is every stage together.
+func (s StageFigures) Total() int64 {
+	return s.Pending + s.Approved + s.Purchased + s.Received + s.Billed + s.Paid
+}
+
+// Stage is one stage's figure, for pages.
+type Stage struct {
+	Name   string
+	Amount money.Money
+}
+
+// Stages lists the figures in order, with their names as people read them.
+func (s StageFigures) Stages() []Stage {
+	m := func(v int64) money.Money { return money.Money{Minor: v, Currency: s.Currency} }
+	return []Stage{{"Pending", m(s.Pending)}, {"Approved", m(s.Approved)}, {"Purchased", m(s.Purchased)},
+		{"Received", m(s.Received)}, {"Billed", m(s.Billed)}, {"Paid", m(s.Paid)}}
+}
+
+func (s *StageFigures) add(o StageFigures) {
+	s.Pending += o.Pending
+	s.Approved += o.Approved
+	s.Purchased += o.Purchased
+	s.Received += o.Received
+	s.Billed += o.Billed
+	s.Paid += o.Paid
+}
+
+// RequisitionStages is where requisition id's value stands: pending or approved while it is
+// in approval or approved, its order's stages once ordered, nothing while a draft, returned,
+// withdrawn or cancelled.
+func RequisitionStages(ctx context.Context, db *gorm.DB, id int64) (StageFigures, error) {
+	tx := db.WithContext(ctx)
+	var r Requisition
+	if err := tx.First(&r, id).Error; err != nil {
+		return StageFigures{}, err
+	}
+	out := StageFigures{Currency: r.Currency}
+	switch r.Status {
+	case RequisitionPending:
+		out.Pending = r.TotalMinor
+	case RequisitionApproved:
+		out.Approved = r.TotalMinor
+	case RequisitionOrdered:
+		var poID int64
+		if err := tx.Raw(`SELECT id FROM purchase_orders WHERE requisition_id = ?`, id).Scan(&poID).Error; err != nil {
+			return out, err
+		}
+		return OrderStages(ctx, db, poID)
+	}
+	return out, nil
+}
+
+// OrderStages is where order id's value stands, line by line: what is paid and billed of
+// each line (its billed bills' lines, paid in the share each bill is paid), what was received
+// beyond that, and what is still to come on an order that is open.
+func OrderStages(ctx context.Context, db *gorm.DB, id int64) (StageFigures, error) {
+	var po PurchaseOrder
+	if err := db.WithContext(ctx).First(&po, id).Error; err != nil {
+		return StageFigures{}, err
+	}
+	lines, err := orderLineStages(db.WithContext(ctx), id, nil)
+	if err != nil {
+		return StageFigures{}, err
+	}
+	out := StageFigures{Currency: po.Currency}
+	for _, l := range lines {
+		out.add(l.StageFigures)
+	}
+	return out, nil
+}
+
+// lineStages is one order line's stages, with the budget it falls in (budget queries).
+type lineStages struct {
+	StageFigures
+	BudgetID int64
+}
+
+// orderLineStages reads the stages of the lines of order orderID or, with budgets, of the
+// lines falling in each of those budgets (their department, GL account, currency and period).
+func orderLineStages(tx *gorm.DB, orderID int64, budgets []int64) ([]lineStages, error) {
+	var rows []struct {
+		BudgetID       int64
+		Currency       string
+		Status         string
+		ReceivedMilli  money.Quantity
+		UnitPriceMinor int64
+		TaxRateBP      int `gorm:"column:tax_rate_bp"`
+		AmountMinor    int64
+		TaxMinor       int64
+		BilledMinor    int64
+		PaidMinor      int64
+	}
+	budgetJoin, budgetID, where, arg := "", "0", "pol.purchase_order_id = ?", any(orderID)
+	if budgets != nil {
+		budgetJoin = `JOIN requisitions r ON r.id = po.requisition_id
+			JOIN budgets b ON b.department_id = r.department_id AND b.gl_account_id = pol.gl_account_id AND b.currency = po.currency
+				AND po.created_at::date BETWEEN b.period_start AND b.period_end`
+		budgetID, where, arg = "b.id", "b.id IN ?", budgets
+	}
+	err := tx.Raw(`SELECT `+budgetID+` AS budget_id, po.currency, po.status, pol.received_milli, pol.unit_price_minor, pol.tax_rate_bp,
+			pol.amount_minor, pol.tax_minor,
+			COALESCE(bl.billed, 0) AS billed_minor, COALESCE(bl.paid, 0) AS paid_minor
+		FROM purchase_order_lines pol JOIN purchase_orders po ON po.id = pol.purchase_order_id `+budgetJoin+`
+		LEFT JOIN LATERAL (SELECT SUM(l.amount_minor + l.tax_minor) AS billed,
+				SUM(CASE WHEN bi.total_minor = 0 THEN 0
+					ELSE ROUND((l.amount_minor + l.tax_minor)::numeric * bi.paid_minor / bi.total_minor) END) AS paid
+			FROM bill_lines l JOIN bills bi ON bi.id = l.bill_id
+			WHERE l.purchase_order_line_id = pol.id AND bi.status IN ?) bl ON true
+		WHERE `+where+` AND po.status <> ? ORDER BY pol.id`, billedStatuses, arg, POCancelled).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]lineStages, len(rows))
+	for i, r := range rows {
+		amount, err := money.LineAmount(r.ReceivedMilli, r.UnitPriceMinor)
+		if err != nil {
+			return nil, err
+		}
+		tax, err := money.Tax(amount, r.TaxRateBP)
+		if err != nil {
+			return nil, err
+		}
+		received, ordered := amount+tax, r.AmountMinor+r.TaxMinor
+		s := StageFigures{Currency: r.Currency, Paid: r.PaidMinor, Billed: r.BilledMinor - r.PaidMinor}
+		s.Received = max(received-r.BilledMinor, 0)
+		if r.Status != POClosed {
+			s.Purchased = max(ordered-max(received, r.BilledMinor), 0)
+		}
+		out[i] = lineStages{StageFigures: s, BudgetID: r.BudgetID}
+	}
+	return out, nil
+}
+
+// BudgetStages is where the spend on each of the budgets ids stands: requisitions of its
+// department with lines on its GL account, pending or approved in its period; the lines of
+// orders made from them in its period; and bills without an order coded to its department
+// and GL account, dated in its period. Only documents in the budget's currency count.
+func BudgetStages(ctx context.Context, db *gorm.DB, ids []int64) (map[int64]StageFigures, error) {
+	tx := db.WithContext(ctx)
+	out := map[int64]StageFigures{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var budgets []Budget
+	if err := tx.Where("id IN ?", ids).Find(&budgets).Error; err != nil {
+		return nil, err
+	}
+	for _, b := range budgets {
+		out[b.ID] = StageFigures{Currency: b.Currency}
+	}
+	var reqs []struct {
+		BudgetID       int64
+		Status         string
+		Pending, Total int64
+	}
+	err := tx.Raw(`SELECT b.id AS budget_id, r.status, SUM(l.amount_minor + l.tax_minor) AS total
+		FROM budgets b
+		JOIN requisitions r ON r.department_id = b.department_id AND r.currency = b.currency
+		JOIN requisition_lines l ON l.requisition_id = r.id AND l.gl_account_id = b.gl_account_id
+		WHERE b.id IN ? AND r.status IN ? AND COALESCE(r.decided_at, r.submitted_at)::date BETWEEN b.period_start AND b.period_end
+		GROUP BY b.id, r.status`, ids, []string{RequisitionPending, RequisitionApproved}).Scan(&reqs).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range reqs {
+		s := out[r.BudgetID]
+		if r.Status == RequisitionPending {
+			s.Pending += r.Total
+		} else {
+			s.Approved += r.Total
+		}
+		out[r.BudgetID] = s
+	}
+	lines, err := orderLineStages(tx, 0, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		s := out[l.BudgetID]
+		s.add(l.StageFigures)
+		out[l.BudgetID] = s
+	}
+	var billed []struct {
+		BudgetID     int64
+		Billed, Paid int64
+	}
+	err = tx.Raw(`SELECT b.id AS budget_id, SUM(l.amount_minor + l.tax_minor) AS billed,
+			SUM(CASE WHEN bi.total_minor = 0 THEN 0
+				ELSE ROUND((l.amount_minor + l.tax_minor)::numeric * bi.paid_minor / bi.total_minor) END) AS paid
+		FROM budgets b
+		JOIN bill_lines l ON l.department_id = b.department_id AND l.gl_account_id = b.gl_account_id
+		JOIN bills bi ON bi.id = l.bill_id AND bi.currency = b.currency
+		WHERE b.id IN ? AND bi.purchase_order_id IS NULL AND bi.status IN ?
+			AND bi.invoice_date BETWEEN b.period_start AND b.period_end
+		GROUP BY b.id`, ids, billedStatuses).Scan(&billed).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range billed {
+		s := out[b.BudgetID]
+		s.Billed += b.Billed - b.Paid
+		s.Paid += b.Paid
+		out[b.BudgetID] = s
+	}
+	return out, nil
+}
