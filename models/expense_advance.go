@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,7 +14,7 @@ import (
 // Cash advances. An approved travel request's advance is paid out to the traveller before
 // the trip; the expense reports that follow it pay it back by netting. When a report is
 // approved it takes, in its own currency, what is still outstanding of its owner's approved
-// advances (the oldest trip first) up to its own total: the report then pays its owner only
+// advances (the trip it was started from first, then the oldest) up to its own total: the report then pays its owner only
 // the difference, never less than nothing, and whatever it could not absorb stays
 // outstanding for the owner's next report. Each deduction is a row, audited like any other.
 
@@ -48,6 +49,8 @@ func netAdvances(tx *gorm.DB, id int64) error {
 	if err != nil || len(trips) == 0 {
 		return err
 	}
+	// The report's own trip first.
+	slices.SortStableFunc(trips, func(a, b TravelRequest) int { return boolRank(linkedTo(r, b)) - boolRank(linkedTo(r, a)) })
 	taken := r.AdvanceMinor
 	for _, t := range trips {
 		out, err := outstandingAdvance(tx, t)
@@ -71,6 +74,10 @@ func netAdvances(tx *gorm.DB, id int64) error {
 		return nil
 	}
 	return tx.Model(&r).Updates(map[string]any{"advance_minor": taken, "updated_at": time.Now()}).Error
+}
+
+func linkedTo(r ExpenseReport, t TravelRequest) bool {
+	return r.TravelRequestID != nil && *r.TravelRequestID == t.ID
 }
 
 // outstandingAdvance is what of trip t's advance no report has netted yet.

@@ -18,9 +18,21 @@ import (
 // below the receipt threshold) and has her manager approve it.
 func (w *expenseWorld) approved(amount string) *models.ExpenseReport {
 	w.t.Helper()
+	return w.approvedFor(nil, amount)
+}
+
+// approvedFor is approved for a report started from trip (nil for none).
+func (w *expenseWorld) approvedFor(trip *int64, amount string) *models.ExpenseReport {
+	w.t.Helper()
 	w.must(w.db.Exec(`UPDATE org_settings SET receipt_threshold_minor = 100000000`).Error)
-	r, err := w.save(w.rita.ID, 0, w.input(w.expense(w.day(1), w.mileage, "Supplies "+amount, amount)), true)
+	r, err := w.save(w.rita.ID, 0, w.input(w.expense(w.day(1), w.mileage, "Supplies "+amount, amount)), false)
 	w.must(err)
+	if trip != nil {
+		w.must(w.db.Model(r).Update("travel_request_id", *trip).Error)
+	}
+	if r, err = models.SubmitExpense(as(w.rita), w.db, w.rita.ID, r.ID); err != nil {
+		w.t.Fatal(err)
+	}
 	var step models.ApprovalStep
 	w.must(w.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocExpense, r.ID, models.StepPending).Take(&step).Error)
 	if _, err := w.decide(w.max, step.ID, true, ""); err != nil {
@@ -81,6 +93,16 @@ func TestCashAdvanceNetting(t *testing.T) {
 	}
 	fourth := w.approved("12.00")
 	check(fourth, 0, 1200)
+
+	// A report linked to its trip nets that trip's advance before older ones.
+	w.trip("USD", 2000, 30) // the oldest, $20.00
+	linked := w.trip("USD", 1500, 1)
+	own := w.approvedFor(&linked.ID, "10.00")
+	nets, err = models.ExpenseAdvances(ctx, w.db, own.ID)
+	w.must(err)
+	if len(nets) != 1 || nets[0].TravelRequestID != linked.ID || nets[0].AmountMinor != 1000 {
+		t.Errorf("a report of its own trip nets %+v, want $10.00 of that trip", nets)
+	}
 
 	b, err := models.CreateReimbursementBatch(as(w.admin), w.db, w.admin.ID, []int64{first.ID, third.ID, fourth.ID})
 	w.must(err)
