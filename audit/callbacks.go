@@ -77,6 +77,9 @@ type tableInfo struct {
 	columns []string
 	pk      []string
 	secrets []string
+	// oneSpelling holds the columns whose values JSON writes one way only, so that two of
+	// them are the same JSON value exactly when their texts are equal.
+	oneSpelling map[string]bool
 
 	quoted string // the table's name, quoted
 	// The update's lock-and-read CTE up to its WHERE, what follows that WHERE up to the SET,
@@ -124,23 +127,31 @@ func (a *auditor) table(stmt *gorm.Statement, name string) (*tableInfo, error) {
 	if ok {
 		return info, nil
 	}
+	// A column's JSON has one spelling per value when it is a built-in scalar other than
+	// numeric (whose JSON keeps the scale: 1.0 and 1.00 are the same JSON number) and json or
+	// jsonb (containers), or an enum: strings, booleans, integers, floats (printed in their
+	// shortest exact form), dates and times (printed in the session's time zone, one per
+	// statement).
 	rows, err := stmt.ConnPool.QueryContext(stmt.Context, `
-		SELECT a.attname, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey))
-		FROM pg_attribute a
+		SELECT a.attname, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey)),
+		       (t.typnamespace = 'pg_catalog'::regnamespace AND t.typtype = 'b' AND t.typcategory <> 'A'
+		        AND t.typname NOT IN ('numeric', 'json', 'jsonb')) OR t.typtype = 'e'
+		FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		WHERE a.attrelid = to_regclass(quote_ident($1)) AND a.attnum > 0 AND NOT a.attisdropped
 		ORDER BY a.attnum`, name)
 	if err != nil {
 		return nil, fmt.Errorf("audit: read the columns of %s: %w", name, err)
 	}
 	defer rows.Close()
-	info = &tableInfo{name: name}
+	info = &tableInfo{name: name, oneSpelling: map[string]bool{}}
 	for rows.Next() {
 		var column string
-		var pk bool
-		if err := rows.Scan(&column, &pk); err != nil {
+		var pk, oneSpelling bool
+		if err := rows.Scan(&column, &pk, &oneSpelling); err != nil {
 			return nil, err
 		}
 		info.columns = append(info.columns, column)
+		info.oneSpelling[column] = oneSpelling
 		if pk {
 			info.pk = append(info.pk, column)
 		}
@@ -572,10 +583,11 @@ func (info *tableInfo) makeRecordText(key recordKey) recordText {
 		recordID = "jsonb_build_object(" + strings.Join(parts, ", ") + ")::text"
 	}
 	redact := func(v string) string {
-		// Each secret column that has a value gets the marker instead.
+		// Each secret column that has a value gets the marker instead (->> reads a missing
+		// key and JSON null alike as NULL).
 		for _, k := range info.secrets {
 			marker, _ := json.Marshal(map[string]string{k: Redacted})
-			v = fmt.Sprintf("CASE WHEN nullif(%[1]s -> %[2]s, 'null') IS NULL THEN %[1]s ELSE %[1]s || %[3]s::jsonb END",
+			v = fmt.Sprintf("CASE WHEN %[1]s ->> %[2]s IS NULL THEN %[1]s ELSE %[1]s || %[3]s::jsonb END",
 				v, quoteLiteral(k), quoteLiteral(string(marker)))
 		}
 		return v
@@ -600,10 +612,14 @@ func (info *tableInfo) makeRecordText(key recordKey) recordText {
 //
 // Each of the table's columns is compared on its own, in an array built in byte order, which
 // costs Postgres less than listing the keys of the JSON (a set-returning subquery and a sort at
-// every write). Should the table have gained columns since its columns were read (a migration
-// run beside the app), the row has keys beyond them, and the keys are listed instead: the
-// result is the same either way. Written into the statement rather than as a database
-// function, which Postgres would plan again at every call.
+// every write). A column whose JSON has one spelling per value is compared as text (->>, which
+// also reads a missing key and JSON null alike as NULL), far cheaper than comparing two jsonb
+// values; the others (numeric, json, jsonb, arrays, composites, domains, types of extensions)
+// as JSON values. Should the table have gained columns since its columns were read (a
+// migration run beside the app), the row has keys beyond them, and audit_changed_columns lists
+// the keys instead (migrations/tenant/00051_audit_cheaper_records.sql): the result is the same
+// either way. Written into the statement rather than as a database function, which Postgres
+// would run as a separate call at every write.
 func (info *tableInfo) changed(old, new string) string {
 	columns := slices.Clone(info.columns)
 	slices.Sort(columns) // Go orders strings by their bytes, as COLLATE "C" does
@@ -612,12 +628,14 @@ func (info *tableInfo) changed(old, new string) string {
 	for i, c := range columns {
 		k := quoteLiteral(c)
 		known[i] = k
-		each[i] = fmt.Sprintf("CASE WHEN nullif(%[1]s -> %[3]s, 'null') IS DISTINCT FROM nullif(%[2]s -> %[3]s, 'null') THEN %[3]s END", old, new, k)
+		if info.oneSpelling[c] {
+			each[i] = fmt.Sprintf("CASE WHEN %[1]s ->> %[3]s IS DISTINCT FROM %[2]s ->> %[3]s THEN %[3]s END", old, new, k)
+		} else {
+			each[i] = fmt.Sprintf("CASE WHEN nullif(%[1]s -> %[3]s, 'null') IS DISTINCT FROM nullif(%[2]s -> %[3]s, 'null') THEN %[3]s END", old, new, k)
+		}
 	}
-	listed := fmt.Sprintf(`ARRAY(SELECT k FROM jsonb_object_keys(coalesce(%[1]s, '{}') || coalesce(%[2]s, '{}')) k `+
-		`WHERE nullif(%[1]s -> k, 'null') IS DISTINCT FROM nullif(%[2]s -> k, 'null') ORDER BY k COLLATE "C")`, old, new)
-	return fmt.Sprintf("CASE WHEN coalesce(%s, %s) - ARRAY[%s]::text[] = '{}' THEN array_remove(ARRAY[%s]::text[], NULL) ELSE %s END",
-		old, new, strings.Join(known, ", "), strings.Join(each, ", "), listed)
+	return fmt.Sprintf("CASE WHEN coalesce(%[1]s, %[2]s) - ARRAY[%[3]s]::text[] = '{}' THEN array_remove(ARRAY[%[4]s]::text[], NULL) ELSE audit_changed_columns(%[1]s, %[2]s) END",
+		old, new, strings.Join(known, ", "), strings.Join(each, ", "))
 }
 
 // rowColumns is what audit_rows returns besides the values: the table's columns when GORM

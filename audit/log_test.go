@@ -220,6 +220,42 @@ func TestTheLogRefusesUpdateDeleteAndTruncate(t *testing.T) {
 	}
 }
 
+// The rules on a record's shape hold for every insert, straight into audit_log (a write outside
+// a transaction) or into audit_pending (inside one), whoever writes it: a malformed record is
+// refused where it is written, and a well-formed one is chained.
+func TestTheLogRefusesMalformedRecords(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	const columns = ` (actor_type, action, event, table_name, record_id) VALUES `
+	malformed := map[string]string{
+		"an unknown actor type":       `('robot', 'event', 'test.x', NULL, NULL)`,
+		"an unknown action":           `('user', 'upsert', NULL, 'users', '1')`,
+		"a change naming an event":    `('user', 'update', 'test.x', 'users', '1')`,
+		"an event naming no event":    `('user', 'event', NULL, NULL, NULL)`,
+		"a change without its table":  `('user', 'update', NULL, NULL, '1')`,
+		"a change without its record": `('system', 'delete', NULL, 'users', NULL)`,
+	}
+	for what, values := range malformed {
+		for _, table := range []string{"audit_log", "audit_pending"} {
+			err := db.Transaction(func(tx *gorm.DB) error { return tx.Exec(`INSERT INTO ` + table + columns + values).Error })
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) || pgErr.Code != "23514" {
+				t.Errorf("%s, into %s: %v; want a check violation", what, table, err)
+			}
+		}
+	}
+	mustExec(t, db, `INSERT INTO audit_log`+columns+`('system', 'event', 'test.direct', NULL, NULL)`)
+	if err := db.Transaction(func(tx *gorm.DB) error {
+		return tx.Exec(`INSERT INTO audit_pending` + columns + `('user', 'update', NULL, 'users', '1')`).Error
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := audit.Verify(context.Background(), db, env.AuditKey(t, acme)); err != nil || !res.Intact() || res.Rows != 2 {
+		t.Errorf("after two well-formed records: %+v %v", res, err)
+	}
+}
+
 // Many writers at once, in and out of transactions, leave one unbroken chain in which every
 // record appears once.
 func TestConcurrentWritersLeaveAnUnbrokenChain(t *testing.T) {

@@ -239,3 +239,46 @@ func TestTheTriggerAndVerifyAgreeOnTheEncoding(t *testing.T) {
 		t.Errorf("Verify: %s %v", res, err)
 	}
 }
+
+// The chain trigger writes the canonical text itself (rather than printing audit_canonical's
+// jsonb, which costs more): for records of every shape, written in and out of transactions, the
+// hash it stores is the hash of audit_canonical's text.
+func TestTheTriggersTextIsAuditCanonical(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorUser, ID: 9, Label: "Zoë \"Q\" <q@acme.example>\t", RequestID: "r\u2028", IP: "192.0.2.7"})
+	details := map[string]any{"long": strings.Repeat("é", 300), "nested": map[string]any{"b": []any{1, "2", nil, false}, "a": 1e-7}, "": "empty key"}
+	if err := audit.Event(ctx, db, "test.encoding", "subject with \"quotes\", \\ and \u0007", details); err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.Event(context.Background(), db, "test.bare", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	role := models.Role{Name: "odd", Label: "🙂 \u2028 '\"\\"}
+	if err := db.WithContext(ctx).Create(&role).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&role).Update("label", strings.Repeat("long label ", 40)).Error; err != nil {
+			return err
+		}
+		return audit.Event(ctx, tx, "test.in_transaction", "s", map[string]any{"n": -0.5})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.WithContext(ctx).Delete(&role).Error; err != nil {
+		t.Fatal(err)
+	}
+	var rows, mismatched int64
+	if err := db.Raw(`SELECT count(*), count(*) FILTER (WHERE hash <> sha256(convert_to(audit_canonical(audit_log), 'UTF8'))) FROM audit_log`).
+		Row().Scan(&rows, &mismatched); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 6 || mismatched != 0 {
+		t.Errorf("%d rows, %d of them hashed over another text than audit_canonical's", rows, mismatched)
+	}
+	if res, err := audit.Verify(context.Background(), db, env.AuditKey(t, acme)); err != nil || !res.Intact() || res.Rows != 6 {
+		t.Errorf("Verify: %s %v", res, err)
+	}
+}
