@@ -19,6 +19,7 @@ import (
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
+	"outlay/sheet"
 	"outlay/views"
 	"outlay/views/auditlog"
 	"outlay/views/expenses"
@@ -125,24 +126,45 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 
 // auditExport is the audit log's export: every row the filter selects, newest first, values
 // as stored (JSON as JSON text), read in one query and written as they come.
-var auditExport = &listExport{name: "audit-log",
-	columns: cols("id", "id", "at_utc", "at_utc", "actor_type", "actor_type", "actor_id", "actor_id", "actor", "actor",
-		"action", "action", "event", "event", "subject", "subject", "object", "object", "record_id", "record_id",
-		"changed", "changed", "old", "old", "new", "new", "details", "details", "request_id", "request_id", "ip", "ip"),
+var auditExport = &listExport{name: "audit-log", columns: cols(auditColumnPairs()...),
 	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
 		_, f, errs := auditFilter(c)
 		if len(errs) > 0 {
 			return nil, outlay.ValidationErrors(errs)
 		}
 		f.Before = 0
-		ctx, db := c.UserContext(), tenantDB(c)
-		return func(emit func(...any) error) (int, error) {
-			return models.StreamAuditLog(ctx, db, f, func(r *models.AuditRecord) error {
-				return emit(r.ID, r.At, r.ActorType, r.ActorID, r.ActorLabel, r.Action, r.Event.String, r.Subject.String,
-					r.TableName.String, r.RecordID.String, r.Changed.String, r.Old.String, r.New.String, r.Details.String, r.RequestID, r.IP)
-			})
-		}, nil
+		return auditExportRows(c.UserContext(), tenantDB(c), f), nil
 	},
+}
+
+// auditColumnPairs keys and titles the export's columns by the same names.
+func auditColumnPairs() []string {
+	var out []string
+	for _, c := range models.AuditExportColumns {
+		out = append(out, c, c)
+	}
+	return out
+}
+
+// auditExportRows streams the audit log's rows the filter selects, as the export writes them:
+// the ids as numbers, everything else as the text the database sent.
+func auditExportRows(ctx context.Context, db *gorm.DB, f models.AuditFilter) rowStream {
+	return func(emit func(...any) error) (int, error) {
+		values := make([]any, len(models.AuditExportColumns))
+		return models.StreamAuditLog(ctx, db, f, func(raw [][]byte) error {
+			for i, v := range raw {
+				switch {
+				case v == nil:
+					values[i] = nil
+				case i == 0 || i == 3: // id, actor_id
+					values[i] = sheet.Decimal(v)
+				default:
+					values[i] = v
+				}
+			}
+			return emit(values...)
+		})
+	}
 }
 
 // tableLabel names a table as people read it.

@@ -98,8 +98,17 @@ var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 // = + - @, a tab, a carriage return or a line feed is prefixed with an apostrophe, which
 // spreadsheets show as text. A plain number ("-12.50") is left alone: it is not a formula.
 func Neutralise(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r\n", rune(v[0])) && !plainNumber.MatchString(v) {
+	if v != "" && isFormulaStart(v[0]) && !plainNumber.MatchString(v) {
 		return "'" + v
 	}
 	return v
+}
+
+// isFormulaStart reports whether a cell starting with c may be run as a formula.
+func isFormulaStart(c byte) bool {
+	switch c {
+	case '=', '+', '-', '@', '\t', '\r', '\n':
+		return true
+	}
+	return false
 }

@@ -2,7 +2,6 @@ package sheet
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,35 +80,85 @@ func text(v any, neutralise bool) string {
 	return fmt.Sprint(v)
 }
 
+// csvWriter writes RFC 4180 CSV as encoding/csv does (fields quoted when they hold a comma,
+// a quote or a line break, or start with a space), straight from strings and byte slices
+// into one buffer, so a million rows cost no more than their bytes.
 type csvWriter struct {
-	w   *csv.Writer
-	buf *bufio.Writer
-	row []string
+	buf  *bufio.Writer
+	line []byte
 }
 
 func newCSVWriter(w io.Writer, cols []Column) (*csvWriter, error) {
-	buf := bufio.NewWriterSize(w, 64<<10)
-	cw := &csvWriter{w: csv.NewWriter(buf), buf: buf, row: make([]string, len(cols))}
+	cw := &csvWriter{buf: bufio.NewWriterSize(w, 64<<10)}
+	header := make([]any, len(cols))
 	for i, c := range cols {
-		cw.row[i] = Neutralise(c.Title)
+		header[i] = c.Title
 	}
-	return cw, cw.w.Write(cw.row)
+	return cw, cw.Row(header)
 }
 
 func (cw *csvWriter) Row(values []any) error {
+	line := cw.line[:0]
 	for i, v := range values {
-		cw.row[i] = text(v, true)
+		if i > 0 {
+			line = append(line, ',')
+		}
+		switch x := v.(type) {
+		case []byte:
+			line = appendCSVField(line, x, true)
+		case string:
+			line = appendCSVField(line, x, true)
+		default:
+			line = appendCSVField(line, text(x, true), false)
+		}
 	}
-	return cw.w.Write(cw.row[:len(values)])
+	line = append(line, '\n')
+	cw.line = line
+	_, err := cw.buf.Write(line)
+	return err
 }
 
-func (cw *csvWriter) Close() error {
-	cw.w.Flush()
-	if err := cw.w.Error(); err != nil {
-		return err
+// appendCSVField appends one field, neutralised (when asked) and quoted as needed.
+func appendCSVField[T ~string | ~[]byte](line []byte, v T, neutralise bool) []byte {
+	if neutralise && len(v) > 0 && isFormulaStart(v[0]) && !plainNumber.MatchString(string(v)) {
+		line = append(line, '"', '\'')
+		return appendQuoted(line, v)
 	}
-	return cw.buf.Flush()
+	if !needsQuotes(v) {
+		return append(line, v...)
+	}
+	line = append(line, '"')
+	return appendQuoted(line, v)
 }
+
+// appendQuoted appends v with its quotes doubled, and the closing quote.
+func appendQuoted[T ~string | ~[]byte](line []byte, v T) []byte {
+	for i := 0; i < len(v); i++ {
+		if v[i] == '"' {
+			line = append(line, '"')
+		}
+		line = append(line, v[i])
+	}
+	return append(line, '"')
+}
+
+func needsQuotes[T ~string | ~[]byte](v T) bool {
+	if len(v) == 0 {
+		return false
+	}
+	if v[0] == ' ' || v[0] == '\t' {
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
+	}
+	return false
+}
+
+func (cw *csvWriter) Close() error { return cw.buf.Flush() }
 
 // MaxXLSXRows is the most data rows an XLSX sheet holds (the format's limit less the header).
 const MaxXLSXRows = 1_048_575
@@ -225,6 +274,8 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return append(b, "null"...), nil
 	case string:
 		return appendJSONString(b, x), nil
+	case []byte:
+		return appendJSONString(b, string(x)), nil
 	case Decimal:
 		if !plainNumber.MatchString(string(x)) {
 			return appendJSONString(b, string(x)), nil
