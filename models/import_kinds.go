@@ -25,6 +25,8 @@ func (c ImportColumn) as(how compareAs) ImportColumn { c.compare = how; return c
 
 func (c ImportColumn) help(s string) ImportColumn { c.Help = s; return c }
 
+func (c ImportColumn) orEmpty(def string) ImportColumn { c.Default = def; return c }
+
 // amountText writes minor units as a file holds them: "1500.00".
 func amountText(minor int64, currency string) string {
 	return money.Money{Minor: minor, Currency: currency}.Plain()
@@ -109,7 +111,7 @@ var importVendors = &ImportKind{
 		col("tax_id", "Tax ID", "GB123456789", false, "vat", "vat number", "tax number"),
 		col("payment_terms", "Payment terms (days)", "30", true, "terms", "payment terms days"),
 		col("currency", "Currency", "USD", false).as(compareFold).help("A three-letter ISO code; empty for the organisation's default."),
-		col("status", "Status", VendorActive, false).as(compareFold).help("active or on_hold; empty for active."),
+		col("status", "Status", VendorActive, false).as(compareFold).help("active or on_hold; empty for active.").orEmpty(VendorActive),
 		col("address", "Address", "1 Main St, Springfield", false),
 	},
 	records: func(ctx context.Context, tx *gorm.DB) ([]ImportRecord, error) {
@@ -288,8 +290,8 @@ var importApprovalRules = &ImportKind{
 		col("currency", "Currency", "USD", true).as(compareFold),
 		col("min_amount", "From amount", "10000.00", false, "min", "minimum").as(compareAmount),
 		col("max_amount", "Below amount", "", false, "max", "maximum").as(compareAmount),
-		col("budget_check", "Budget check", BudgetCheckNone, false).as(compareFold).help("none, warn or block; empty for none."),
-		col("active", "Active", "yes", false).as(compareFold).help("yes or no; empty for yes."),
+		col("budget_check", "Budget check", BudgetCheckNone, false).as(compareFold).help("none, warn or block; empty for none.").orEmpty(BudgetCheckNone),
+		col("active", "Active", "yes", false).as(compareFold).help("yes or no; empty for yes.").orEmpty("yes"),
 		col("steps", "Steps", "manager; role:admin", true, "approvers").as(compareFold).
 			help("In order, separated by semicolons: manager, department_head, role:NAME or user:EMAIL."),
 	},

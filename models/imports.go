@@ -29,7 +29,10 @@ type ImportColumn struct {
 	Example  string
 	Help     string   // what goes in it, for the template's notes and the page
 	Aliases  []string // other headers people give it
-	compare  compareAs
+	// Default is what an empty cell means ("active" for a vendor's status), so that such a
+	// row matches a record holding it.
+	Default string
+	compare compareAs
 }
 
 type compareAs int
@@ -347,7 +350,8 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 			if err != nil {
 				return err
 			}
-			if built != nil && res.Refused == 0 {
+			// A check writes nothing: new records need no statement to be checked.
+			if built != nil && res.Refused == 0 && !opts.DryRun {
 				if batch = append(batch, built); len(batch) == importBatchSize {
 					if err := flush(); err != nil {
 						return err
@@ -514,6 +518,9 @@ func (k *ImportKind) same(have, row ImportValues) bool {
 			continue
 		}
 		a, b := strings.TrimSpace(have[c.Name]), strings.TrimSpace(v)
+		if b == "" {
+			b = c.Default
+		}
 		switch c.compare {
 		case compareFold:
 			if !strings.EqualFold(a, b) {

@@ -62,7 +62,8 @@ func TestImportUpsertCounts(t *testing.T) {
 	if res.Created != 3 || res.Updated != 0 || res.Unchanged != 0 {
 		t.Fatalf("first import: %+v", res)
 	}
-	second := "name;payment_terms;currency;email\nAcme;30;usd;A@acme.example\nBeta;45;EUR;\nGamma;0;USD;\nDelta;10;USD;\n"
+	// Case aside, Acme is the same; Gamma's empty status is the active it has.
+	second := "name;payment_terms;currency;email;status\nAcme;30;usd;A@acme.example;Active\nBeta;45;EUR;;\nGamma;0;USD;;\nDelta;10;USD;;\n"
 	res, err = importText(t, ctx, db, "vendors", second, false)
 	if err != nil {
 		t.Fatal(err)
