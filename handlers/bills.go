@@ -473,7 +473,7 @@ func (s *Server) billInvoice(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, "inline")
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "SAMEORIGIN")
-	c.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox")
+	c.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'")
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return c.SendStream(r, int(a.SizeBytes))
 }
