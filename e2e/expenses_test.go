@@ -43,11 +43,13 @@ func receiptPhoto(t *testing.T) string {
 	return file
 }
 
-// An expense report from the form to approved in a real browser, on a 1280×900 desktop and on
-// a 390×844 phone: Ana types a line over its category's limit with a justification, saves,
-// attaches the receipt photo from the line, submits; her manager reads the line's flag and
-// receipt thumbnail in his queue and approves; she finds it approved and counted.
-func TestExpenseFromFormToApprovedInTheBrowser(t *testing.T) {
+// An expense report from the form to paid in a real browser, on a 1280×900 desktop and on
+// a 390×844 phone: Ana types a line over its category's limit with a justification (its
+// amount and the total follow the typing), saves, attaches the receipt photo from the line's
+// camera input, submits; her manager reads the line's flag and receipt thumbnail in his queue
+// and approves; she finds it approved and counted; the AP clerk schedules it in a
+// reimbursement batch and marks the batch paid; she finds it paid.
+func TestExpenseFromFormToPaidInTheBrowser(t *testing.T) {
 	s := startSite(t)
 	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
 	sales := models.Department{Name: "Sales"}
@@ -64,6 +66,10 @@ func TestExpenseFromFormToApprovedInTheBrowser(t *testing.T) {
 	}
 	mo, err := models.CreateUser(ctx, db, models.NewUser{Email: "mo@acme.example", Name: "Mo Manager", Password: testutil.Password, Roles: []string{"approver"}})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// Cas, an AP clerk, pays approved reports back.
+	if _, err := models.CreateUser(ctx, db, models.NewUser{Email: "cas@acme.example", Name: "Cas Clerk", Password: testutil.Password, Roles: []string{"ap_clerk"}}); err != nil {
 		t.Fatal(err)
 	}
 	var ana models.User
@@ -186,7 +192,8 @@ func TestExpenseFromFormToApprovedInTheBrowser(t *testing.T) {
 		// Ana finds it approved, and counted on her dashboard.
 		signOut()
 		b.signIn(s, s.User.Email, testutil.Password)
-		if got := strings.Join(strings.Fields(b.text(".dash-expenses")), " "); !strings.HasPrefix(got, fmt.Sprint(i+1)+" · $") {
+		// The report of the round before is paid by now: one report is open.
+		if got := strings.Join(strings.Fields(b.text(".dash-expenses")), " "); !strings.HasPrefix(got, "1 · $") {
 			t.Errorf("%s: dashboard card reads %q", vp.name, got)
 		}
 		shot("dashboard")
@@ -199,6 +206,51 @@ func TestExpenseFromFormToApprovedInTheBrowser(t *testing.T) {
 		b.do(chromedp.Navigate(s.URL("/expenses")), chromedp.WaitVisible(chromedp.CSS("#expense-results table")))
 		assertNoHorizontalScroll(t, b)
 		shot("list")
+
+		// Cas schedules it for payment in a batch, and marks the batch paid.
+		status := func() string {
+			var got models.ExpenseReport
+			if err := db.Select("status").Take(&got, r.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			return got.Status
+		}
+		signOut()
+		b.signIn(s, "cas@acme.example", testutil.Password)
+		pick := fmt.Sprintf("report-%d", r.ID)
+		b.do(chromedp.Navigate(s.URL("/expenses/reimbursements/new")), chromedp.WaitVisible(chromedp.ID(pick)))
+		b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('` + pick + `').checked = true`))
+		assertNoHorizontalScroll(t, b)
+		shot("reimbursement-new")
+		b.pressAndLoad(`form[action="/expenses/reimbursements"] button[type="submit"]`)
+		b.do(chromedp.WaitVisible(chromedp.ID("batch-pay-form")))
+		if got := status(); got != models.ExpenseScheduled {
+			t.Errorf("%s: after scheduling the report is %s", vp.name, got)
+		}
+		assertNoHorizontalScroll(t, b)
+		shot("scheduled")
+		setValue("paid_on", day(0))
+		b.do(chromedp.Evaluate[chromedp.Void](`(function () { var m = document.getElementById('method'); m.value = m.options[1].value;
+			m.dispatchEvent(new Event('change', {bubbles: true})); })()`))
+		b.do(chromedp.SendKeys(chromedp.ID("reference"), "BT-"+vp.name))
+		b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`))
+		b.pressAndLoad(`#batch-pay-form button[type="submit"]`)
+		b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
+		if got := status(); got != models.ExpensePaid {
+			t.Fatalf("%s: after marking the batch paid the report is %s; the page says %q", vp.name, got, b.text(".flash"))
+		}
+		assertNoHorizontalScroll(t, b)
+		shot("batch-paid")
+
+		// Ana finds it paid.
+		signOut()
+		b.signIn(s, s.User.Email, testutil.Password)
+		b.do(chromedp.Navigate(s.URL(fmt.Sprintf("/expenses/%d", r.ID))), chromedp.WaitVisible(chromedp.CSS(".exp-lines-table")))
+		if got := b.text(".page-header .badge"); got != "Paid" {
+			t.Errorf("%s: the paid report's status reads %q", vp.name, got)
+		}
+		assertNoHorizontalScroll(t, b)
+		shot("paid")
 		signOut()
 	}
 }

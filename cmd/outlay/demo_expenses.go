@@ -13,6 +13,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"outlay"
 	"outlay/models"
 	"outlay/storage"
 )
@@ -20,8 +21,9 @@ import (
 // seedDemoExpenses gives a demo tenant its expense policy (categories booked to GL accounts
 // and counted against a trip's estimate, mileage rates, per diem rates) and the requester's
 // expense reports in every state: a draft, one waiting for the approver, one returned with a
-// comment, one approved, one scheduled for reimbursement and one paid, with receipts that are
-// small real photos and scans attached to their lines. A trip leaving tomorrow is approved
+// comment, one withdrawn by its owner, one approved, one scheduled for reimbursement in a batch and one in a batch the AP
+// clerk marked paid, with receipts that are small real photos and scans attached to their
+// lines. A trip leaving tomorrow is approved
 // and its report started from it (its per diem days filled in), so that actual against
 // estimate shows. Everything goes through the functions the pages call.
 func seedDemoExpenses(ctx context.Context, db *gorm.DB, blobs *storage.Store, slug string) error {
@@ -40,6 +42,11 @@ func seedDemoExpenses(ctx context.Context, db *gorm.DB, blobs *storage.Store, sl
 	if err != nil {
 		return err
 	}
+	casey, err := user("ap")
+	if err != nil {
+		return err
+	}
+	casey.Roles = []string{"ap_clerk"}
 	settings, err := models.Settings(ctx, db)
 	if err != nil {
 		return err
@@ -135,6 +142,14 @@ func seedDemoExpenses(ctx context.Context, db *gorm.DB, blobs *storage.Store, sl
 	if err := decide(returned, models.Decision{Comment: "Team dinners go on the team budget: split out your own share and resubmit."}); err != nil {
 		return err
 	}
+	withdrawn, err := submit(report("Train to the Sacramento office", "Quarterly planning at the Sacramento office.", -8, -8,
+		expense(day(-8), "Ground transport", "Amtrak", "58.00")))
+	if err != nil {
+		return err
+	}
+	if _, err := models.WithdrawExpense(ctx, db, riley.UserID, withdrawn.ID); err != nil {
+		return fmt.Errorf("demo withdrawal: %w", err)
+	}
 	if _, err := approved(report("Recruiting fair in Austin", "Staffing the booth at the recruiting fair.", -45, -44,
 		expense(day(-45), "Hotel", "Hotel San José", "214.00"),
 		expense(day(-44), "Ground transport", "Lyft", "26.75"))); err != nil {
@@ -145,7 +160,7 @@ func seedDemoExpenses(ctx context.Context, db *gorm.DB, blobs *storage.Store, sl
 	if err != nil {
 		return err
 	}
-	if err := demoReimbursed(ctx, db, scheduled, models.ExpenseScheduled); err != nil {
+	if err := demoReimbursed(ctx, db, casey, scheduled, false, ""); err != nil {
 		return err
 	}
 	paid, err := approved(report("Security conference in Denver", "Talks on supply-chain security.", -70, -68,
@@ -155,7 +170,7 @@ func seedDemoExpenses(ctx context.Context, db *gorm.DB, blobs *storage.Store, sl
 	if err != nil {
 		return err
 	}
-	if err := demoReimbursed(ctx, db, paid, models.ExpensePaid); err != nil {
+	if err := demoReimbursed(ctx, db, casey, paid, true, "BT-2026-0917"); err != nil {
 		return err
 	}
 	return seedDemoTripReport(ctx, db, blobs, slug, riley, avery, cats, dept)
@@ -270,21 +285,24 @@ func seedDemoExpensePolicy(ctx context.Context, db *gorm.DB, cur string) (map[st
 	return ids, nil
 }
 
-// demoReimbursed moves an approved report on to scheduled for reimbursement, or to paid, as
-// the reimbursement pages would, so the demo shows those states too.
-func demoReimbursed(ctx context.Context, db *gorm.DB, r *models.ExpenseReport, status string) error {
-	now := time.Now()
-	changes := map[string]any{"status": status, "updated_at": now}
-	if status == models.ExpensePaid {
-		changes["paid_at"] = now
+// demoReimbursed puts approved report r in a reimbursement batch of its own, made by the AP
+// clerk, and with paid marks the batch paid, through the functions the reimbursement pages
+// call.
+func demoReimbursed(ctx context.Context, db *gorm.DB, clerk models.Viewer, r *models.ExpenseReport, paid bool, ref string) error {
+	b, err := models.CreateReimbursementBatch(ctx, db, clerk.UserID, []int64{r.ID})
+	if err != nil {
+		return fmt.Errorf("demo reimbursement of report %d: %w", r.ID, err)
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&models.ExpenseReport{ID: r.ID}).Where("status = ?", models.ExpenseApproved).Updates(changes)
-		if res.Error == nil && res.RowsAffected != 1 {
-			return fmt.Errorf("demo report %d is not approved", r.ID)
-		}
-		return res.Error
-	})
+	if !paid {
+		return nil
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	_, err = models.MarkBatchPaid(ctx, db, clerk.UserID, b.ID, models.BatchPaymentInput{PaidOn: today.Format(time.DateOnly),
+		Method: outlay.ReimburseByBankTransfer, Reference: ref}, today)
+	if err != nil {
+		return fmt.Errorf("demo payment of %s: %w", b.Number, err)
+	}
+	return nil
 }
 
 // attachDemoReceipt stores a small receipt picture (a JPEG photo or a PNG scan, alternately)

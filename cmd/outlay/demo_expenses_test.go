@@ -50,6 +50,10 @@ func TestSeedDemoExpenses(t *testing.T) {
 			t.Errorf("no demo report is %s: %v", st, got)
 		}
 	}
+	var batches []models.ReimbursementBatch
+	if err := db.Order("id").Find(&batches).Error; err != nil || len(batches) != 2 || batches[0].Status != outlay.BatchScheduled || batches[1].Status != outlay.BatchPaid {
+		t.Errorf("reimbursement batches: %+v %v", batches, err)
+	}
 	var lines []models.ExpenseLine
 	if err := db.Where("kind = ?", models.LineExpense).Find(&lines).Error; err != nil {
 		t.Fatal(err)
