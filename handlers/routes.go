@@ -16,6 +16,7 @@ import (
 	"outlay/views/expenses"
 	"outlay/views/imports"
 	"outlay/views/notifications"
+	"outlay/views/payables"
 	"outlay/views/purchasing"
 	"outlay/views/reports"
 	"outlay/views/requisitions"
@@ -78,8 +79,8 @@ var navSections = []struct {
 	Paths []string
 }{
 	{"", []string{dashboard.Path}},
-	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, expenses.ReimbursementsPath, bills.ListPath, vendorsRef.path, reports.SpendPath}},
-	{"Setup", []string{departmentsRef.path, locationsRef.path, glAccountsRef.path, budgetsRef.path, approvalrules.ListPath, expenseCategoriesRef.path, mileageRatesRef.path, perDiemRatesRef.path, bills.SettingsPath, settingsPath, expenses.OrgBankAccountPath}},
+	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, expenses.ReimbursementsPath, bills.ListPath, payables.PaymentsPath, vendorsRef.path, reports.SpendPath}},
+	{"Setup", []string{departmentsRef.path, locationsRef.path, glAccountsRef.path, budgetsRef.path, approvalrules.ListPath, expenseCategoriesRef.path, mileageRatesRef.path, perDiemRatesRef.path, bills.SettingsPath, payables.PaymentSettingsPath, settingsPath, expenses.OrgBankAccountPath}},
 	{"Administration", []string{users.ListPath, roles.ListPath, ssoviews.Path, security.AdminPath, tokens.AdminPath, auditlog.Path, imports.Path}},
 	{"You", []string{tokens.OwnPath, security.SettingsPath, notifications.PrefsPath, expenses.BankAccountPath}},
 }
@@ -323,6 +324,19 @@ func (s *Server) routeTable() []Route {
 		permitted(post, purchasing.ListPath+idParam+"/terms", outlay.ObjPurchaseOrders, outlay.ActUpdate, s.updateOrderTerms),
 		permitted(post, purchasing.ListPath+idParam+"/email", outlay.ObjPurchaseOrders, outlay.ActUpdate, s.emailPurchaseOrder),
 
+		// Payments: runs of approved bills, payment approval, paid, bank files; the
+		// organisation's own bank account. Record-level rules live in the models.
+		permitted(get, payables.PaymentsPath, outlay.ObjPayments, outlay.ActRead, s.paymentsPage).nav("Payments").widenedBy(outlay.ObjPaymentsAll, outlay.ActRead),
+		permitted(get, payables.NewPaymentPath, outlay.ObjPayments, outlay.ActCreate, s.newPaymentPage),
+		permitted(post, payables.PaymentsPath, outlay.ObjPayments, outlay.ActCreate, s.createPayment),
+		permitted(get, payables.PaymentSettingsPath, outlay.ObjSettings, outlay.ActRead, s.paymentSettingsPage).nav("Payment settings"),
+		permitted(post, payables.PaymentSettingsPath, outlay.ObjSettings, outlay.ActUpdate, s.savePaymentSettings),
+		permitted(get, payables.PaymentsPath+idParam, outlay.ObjPayments, outlay.ActRead, s.paymentPage),
+		permitted(get, payables.PaymentsPath+idParam+"/history", outlay.ObjPayments, outlay.ActRead, s.paymentHistory),
+		permitted(post, payables.PaymentsPath+idParam+"/submit", outlay.ObjPayments, outlay.ActUpdate, s.paymentAction(s.submitPayment)),
+		permitted(post, payables.PaymentsPath+idParam+"/cancel", outlay.ObjPayments, outlay.ActUpdate, s.paymentAction(s.cancelPayment)),
+		permitted(post, payables.PaymentsPath+idParam+"/paid", outlay.ObjPayments, outlay.ActUpdate, s.markPaymentPaid),
+		permitted(get, payables.PaymentsPath+idParam+"/bank-file", outlay.ObjPayments, outlay.ActExport, s.paymentBankFile),
 		// Bills: AP clerks key in vendors' invoices (against an order or coded to GL accounts)
 		// with the invoice file beside the form; bills are matched, approved or released.
 		// Fixed paths under /bills come before /bills/:id. Record-level rules live in the models.

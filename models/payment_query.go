@@ -56,6 +56,7 @@ type PaymentRunDetail struct {
 	Vendors   []VendorPayment
 	CreatedBy string
 	PaidBy    string
+	Steps     []ApprovalStepDetail
 }
 
 // GetVisiblePaymentRun reads a run the viewer may see; any other is not found.
@@ -78,6 +79,9 @@ func fillPaymentRun(tx *gorm.DB, d *PaymentRunDetail) error {
 		return err
 	}
 	d.Vendors = groupByVendor(lines)
+	if d.Steps, err = approvalStepDetails(tx, DocPayment, d.Run.ID); err != nil {
+		return err
+	}
 	return tx.Raw(`SELECT (SELECT name FROM users WHERE id = ?) AS created_by, COALESCE((SELECT name FROM users WHERE id = ?), '') AS paid_by`,
 		d.Run.CreatedByID, d.Run.PaidByID).Row().Scan(&d.CreatedBy, &d.PaidBy)
 }

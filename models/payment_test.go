@@ -1,14 +1,18 @@
 package models_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"outlay"
+	"outlay/bankfile"
+	"outlay/bankfile/bankfiletest"
 	"outlay/models"
 )
 
@@ -254,5 +258,82 @@ func TestPaymentApprovalRouting(t *testing.T) {
 	w.must(w.db.Raw(`SELECT status FROM payment_runs WHERE id = ?`, run.ID).Scan(&status).Error)
 	if status != models.PaymentApproved {
 		t.Errorf("run after Dee's approval: %s", status)
+	}
+}
+
+// An approved run's bank file: pain.001 for euros, valid against the ISO 20022 schema, one
+// transfer per vendor of what the run pays it; NACHA for dollars by ACH, whose controls add
+// up to the run; a vendor without bank details of the file's kind is named, and cheques have
+// no bank file.
+func TestPaymentBankFiles(t *testing.T) {
+	t.Parallel()
+	w := newPayWorld(t)
+	box := bankBox(t)
+	ctx := context.Background()
+	w.must(models.SavePaymentSettings(ctx, w.db, models.PaymentSettings{CompanyName: "Acme Corp", IBAN: "DE89 3704 0044 0532 0130 00",
+		BIC: "COBADEFFXXX", ACHRoutingNumber: "021000021", ACHBankName: "JPMorgan Chase", ACHCompanyID: "1234567890"}))
+	euro := models.Vendor{Name: "Société Générale Fournitures", Currency: "EUR", Status: models.VendorActive}
+	w.must(w.db.Create(&euro).Error)
+	w.must(models.SaveVendorBankAccount(ctx, w.db, box, euro.ID, models.VendorBankInput{Scheme: models.BankIBAN,
+		HolderName: "Société Générale Fournitures", IBAN: "FR14 2004 1010 0505 0001 3M02 606"}))
+	w.must(models.SaveVendorBankAccount(ctx, w.db, box, w.acme.ID, models.VendorBankInput{Scheme: models.BankIBAN,
+		HolderName: "Acme Supplies GmbH", IBAN: "DE89370400440532013000"}))
+
+	approved := func(currency, method string, pay map[*models.Bill]string) *models.PaymentRun {
+		t.Helper()
+		in := models.PaymentRunInput{Currency: currency, Method: method, DueBy: time.Now().AddDate(0, 0, 5).Format(time.DateOnly),
+			PayOn: time.Now().AddDate(0, 0, 1).Format(time.DateOnly)}
+		for b, amount := range pay {
+			in.Bills = append(in.Bills, models.PaymentBillInput{BillID: b.ID, Amount: amount})
+		}
+		run, err := models.CreatePaymentRun(as(w.clerk), w.db, viewer(w.clerk), in)
+		w.must(err)
+		out, err := models.SubmitPaymentRun(as(w.clerk), w.db, viewer(w.clerk), run.ID)
+		w.must(err)
+		_, err = w.decide(w.max, out.Steps[0].ID, true, "")
+		w.must(err)
+		return run
+	}
+	e1, e2 := w.bill(euro, "EUR", 1200_00, 0), w.bill(euro, "EUR", 300_50, 1)
+	a1 := w.bill(w.acme, "EUR", 999_99, 0)
+	run := approved("EUR", models.MethodWire, map[*models.Bill]string{e1: "1200", e2: "100.25", a1: "999.99"})
+	f, err := models.PaymentBankFile(ctx, w.db, box, viewer(w.clerk), run.ID)
+	w.must(err)
+	bankfiletest.ValidatePain001(t, f.Data)
+	xml := string(f.Data)
+	for _, want := range []string{"<NbOfTxs>2</NbOfTxs>", "<CtrlSum>2300.24</CtrlSum>", "FR1420041010050500013M02606", "DE89370400440532013000",
+		"<InstdAmt Ccy=\"EUR\">1300.25</InstdAmt>", "Invoices " + e1.VendorInvoiceNumber + " " + e2.VendorInvoiceNumber} {
+		if !strings.Contains(xml, want) {
+			t.Errorf("pain.001 lacks %s", want)
+		}
+	}
+
+	us := models.Vendor{Name: "Globex", Currency: "USD", Status: models.VendorActive}
+	w.must(w.db.Create(&us).Error)
+	w.must(models.SaveVendorBankAccount(ctx, w.db, box, us.ID, models.VendorBankInput{Scheme: models.BankUSACH, HolderName: "Globex",
+		RoutingNumber: "011000015", AccountNumber: "9876543210", AccountType: models.AccountSavings}))
+	u1, u2 := w.bill(us, "USD", 500_00, 0), w.bill(us, "USD", 70_07, 0)
+	ach := approved("USD", models.MethodACH, map[*models.Bill]string{u1: "250", u2: "70.07"})
+	f, err = models.PaymentBankFile(ctx, w.db, box, viewer(w.clerk), ach.ID)
+	w.must(err)
+	parsed, err := bankfile.ParseNACHA(bytes.NewReader(f.Data))
+	w.must(err)
+	if c := parsed.FileControl(); c.TotalCreditCents != 320_07 || c.EntryAddendaCount != 2 || len(parsed.Batches[0].Entries) != 1 {
+		t.Errorf("NACHA controls %+v", c)
+	}
+	if e := parsed.Batches[0].Entries[0]; e.AccountNumber != "9876543210" || e.TransactionCode != bankfile.ACHSavingsCredit || e.RoutingNumber != "011000015" {
+		t.Errorf("NACHA entry %+v", e)
+	}
+
+	// Acme has an IBAN, not a US account: its dollar ACH run names it.
+	b := w.bill(w.acme, "USD", 10_00, 0)
+	noACH := approved("USD", models.MethodACH, map[*models.Bill]string{b: "10"})
+	if _, err := models.PaymentBankFile(ctx, w.db, box, viewer(w.clerk), noACH.ID); !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "Acme Supplies") {
+		t.Errorf("a vendor without a US account: %v", err)
+	}
+	c := w.bill(w.acme, "USD", 10_00, 0)
+	cheque := approved("USD", models.MethodCheque, map[*models.Bill]string{c: "10"})
+	if _, err := models.PaymentBankFile(ctx, w.db, box, viewer(w.clerk), cheque.ID); !errors.Is(err, outlay.ErrConflict) {
+		t.Errorf("a cheque run's bank file: %v", err)
 	}
 }

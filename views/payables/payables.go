@@ -3,7 +3,14 @@
 // vendors, and accounting export batches.
 package payables
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/a-h/templ"
+
+	"outlay"
+	"outlay/views"
+)
 
 // VendorBank is a vendor's bank details as its page shows them: masked, never whole.
 type VendorBank struct {
@@ -24,3 +31,148 @@ func BankPath(vendorID int64) string { return "/vendors/" + strconv.FormatInt(ve
 
 // BankRemovePath forgets the vendor's bank details.
 func BankRemovePath(vendorID int64) string { return BankPath(vendorID) + "/remove" }
+
+// Where payments live.
+const (
+	PaymentsPath        = outlay.PaymentsPath
+	NewPaymentPath      = PaymentsPath + "/new"
+	PaymentSettingsPath = PaymentsPath + "/settings"
+	PaymentBillsID      = "payment-bills" // the new run's bills, replaced as its header changes
+	PaymentFormID       = "payment-form"
+	PaidFormID          = "paid-form"
+)
+
+// PaymentPath is a run's page; its actions are below it.
+func PaymentPath(id int64) string { return PaymentsPath + "/" + strconv.FormatInt(id, 10) }
+
+// PaymentRow is one run in the list.
+type PaymentRow struct {
+	ID      int64
+	Number  string
+	Vendors string
+	Method  string
+	PayOn   string
+	Total   string
+	Status  string
+	Label   string
+}
+
+// PaymentList is the list of runs.
+type PaymentList struct {
+	Rows      []PaymentRow
+	Total     int
+	CanCreate bool
+	Pager     views.Pagination
+}
+
+// PayableBill is a bill offered to a new run, with the amount to pay typed or proposed.
+type PayableBill struct {
+	ID        int64
+	Number    string
+	Invoice   string
+	Due       string
+	Overdue   bool
+	Total     string
+	Open      string // what may still be paid of it
+	Amount    string // the amount field's value
+	Chosen    bool
+	AmountErr string
+}
+
+// PayableVendor groups the bills offered of one vendor.
+type PayableVendor struct {
+	Name  string
+	Bills []PayableBill
+}
+
+// NewPayment is the new run's form.
+type NewPayment struct {
+	CSRF       string
+	Currency   string
+	Currencies []views.Option
+	Method     string
+	Methods    []views.Option
+	DueBy      string
+	PayOn      string
+	Memo       string
+	Vendors    []PayableVendor
+	Looked     bool // the bills were looked up (currency and date given)
+	Errors     views.FieldErrors
+}
+
+// VendorPayment is what a run pays one vendor.
+type VendorPayment struct {
+	Name  string
+	Href  string
+	Total string
+	Lines []PaymentLine
+}
+
+// PaymentLine is one bill a run pays.
+type PaymentLine struct {
+	Bill     string
+	BillHref string
+	Invoice  string
+	Due      string
+	Amount   string
+	Open     string // what was open on the bill before this run, for a part payment
+	Part     bool
+}
+
+// PaymentDetail is a run's page.
+type PaymentDetail struct {
+	ID          int64
+	Number      string
+	Status      string
+	Label       string
+	Method      string
+	Currency    string
+	DueBy       string
+	PayOn       string
+	Total       string
+	CreatedBy   string
+	Memo        string
+	Paid        string // "3 Dec 2026 by ACH, reference …, marked by …"
+	BankFile    string // "pain.001" or "NACHA" when one can be downloaded
+	Vendors     []VendorPayment
+	CSRF        string
+	CanSubmit   bool
+	CanCancel   bool
+	CanMarkPaid bool
+	PaidForm    PaidForm
+	HistoryPath string
+	Route       templ.Component // the approval route, as every document shows it
+}
+
+// PaidForm marks an approved run paid.
+type PaidForm struct {
+	Action    string
+	CSRF      string
+	PaidOn    string
+	Method    string
+	Methods   []views.Option
+	Reference string
+	Errors    views.FieldErrors
+}
+
+// Page addresses of a run's actions.
+func PaymentSubmitPath(id int64) string   { return PaymentPath(id) + "/submit" }
+func PaymentCancelPath(id int64) string   { return PaymentPath(id) + "/cancel" }
+func PaymentPaidPath(id int64) string     { return PaymentPath(id) + "/paid" }
+func PaymentBankFilePath(id int64) string { return PaymentPath(id) + "/bank-file" }
+func PaymentHistoryPath(id int64) string  { return PaymentPath(id) + "/history" }
+
+// PaymentStatusClass is the badge of a run's status.
+func PaymentStatusClass(status string) string {
+	switch status {
+	case outlay.PaymentPaid:
+		return "badge badge-success"
+	case outlay.PaymentApproved:
+		return "badge badge-active"
+	case outlay.PaymentSubmitted:
+		return "badge badge-warning"
+	case outlay.PaymentRejected:
+		return "badge badge-off"
+	}
+	return "badge badge-muted"
+}

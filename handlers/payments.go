@@ -1,0 +1,347 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
+	"outlay/views"
+	"outlay/views/bills"
+	"outlay/views/payables"
+	"outlay/views/refdata"
+	"outlay/views/requisitions"
+)
+
+var (
+	paymentDocs     = registeredKind(outlay.DocPayment)
+	paymentsCreate  = policy.Permission{Object: outlay.ObjPayments, Action: outlay.ActCreate}
+	paymentsUpdate  = policy.Permission{Object: outlay.ObjPayments, Action: outlay.ActUpdate}
+	paymentsExport  = policy.Permission{Object: outlay.ObjPayments, Action: outlay.ActExport}
+	paymentsPerPage = 25
+)
+
+func methodOptions() []views.Option {
+	out := make([]views.Option, len(models.PaymentMethods))
+	for i, m := range models.PaymentMethods {
+		out[i] = views.Option{Value: m, Label: models.PaymentMethodLabel(m)}
+	}
+	return out
+}
+
+// paymentsPage lists the runs the person may see.
+func (s *Server) paymentsPage(c *fiber.Ctx) error {
+	_, pg := listQuery(c)
+	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+	list, err := fetchPage(&pg, paymentsPerPage, func(offset int) (models.PaymentList, error) {
+		return models.ListPaymentRuns(ctx, db, v, models.PaymentFilter{Offset: offset, Limit: paymentsPerPage})
+	}, func(l models.PaymentList) (int, int) { return len(l.Rows), l.Total })
+	if err != nil {
+		return err
+	}
+	l := payables.PaymentList{Total: list.Total, CanCreate: s.can(c, paymentsCreate),
+		Pager: views.Pagination{Page: pg, PerPage: paymentsPerPage, Total: list.Total,
+			URL: func(p int) string { return views.ListURL(payables.PaymentsPath, p) }}}
+	for _, r := range list.Rows {
+		l.Rows = append(l.Rows, payables.PaymentRow{ID: r.ID, Number: r.Number, Vendors: r.Vendors, Method: models.PaymentMethodLabel(r.Method),
+			PayOn: dayText(r.PayOn), Total: r.Total().String(), Status: r.Status, Label: models.PaymentStatusLabel(r.Status)})
+	}
+	return s.render(c, http.StatusOK, page{Title: "Payments", Nav: payables.PaymentsPath, Content: payables.ListPage(l)})
+}
+
+// newPaymentPage is the new run's form; with a currency and a date it lists the bills due.
+// htmx asks it again for the bills alone when either changes.
+func (s *Server) newPaymentPage(c *fiber.Ctx) error {
+	st, err := models.Settings(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	n := payables.NewPayment{Currency: c.Query("currency", st.DefaultCurrency), Method: c.Query("method", models.MethodACH),
+		DueBy: c.Query("due_by", time.Now().AddDate(0, 0, 7).Format(time.DateOnly)), PayOn: c.Query("pay_on", time.Now().Format(time.DateOnly)),
+		Errors: views.FieldErrors{}}
+	if err := s.fillPayableBills(c, &n, nil, nil); err != nil {
+		return err
+	}
+	return s.renderNewPayment(c, http.StatusOK, n)
+}
+
+func (s *Server) renderNewPayment(c *fiber.Ctx, status int, n payables.NewPayment) error {
+	n.CSRF, n.Methods = s.csrfToken(c), methodOptions()
+	n.Currencies = views.KeepOption(currencyOptions(n.Currency), n.Currency, n.Currency)
+	return s.render(c, status, page{Title: "New payment run", Nav: payables.PaymentsPath, Content: payables.NewPage(n),
+		Partials: partials{payables.PaymentFormID: payables.PaymentForm(n), payables.PaymentBillsID: payables.PayableBills(n)}})
+}
+
+// fillPayableBills lists the bills a run in n's currency due by its date may pay; chosen and
+// typed, when given, are what the clerk posted (every bill is proposed in full otherwise).
+func (s *Server) fillPayableBills(c *fiber.Ctx, n *payables.NewPayment, chosen map[int64]bool, typed map[int64]string) error {
+	due, err := models.ParsePaymentDate(n.DueBy)
+	if err != nil || !money.ValidCurrency(n.Currency) {
+		return nil
+	}
+	rows, err := models.PayableBills(c.UserContext(), tenantDB(c), n.Currency, due)
+	if err != nil {
+		return err
+	}
+	n.Looked = true
+	today := time.Now().UTC().Format(time.DateOnly)
+	for _, r := range rows {
+		if len(n.Vendors) == 0 || n.Vendors[len(n.Vendors)-1].Name != r.VendorName {
+			n.Vendors = append(n.Vendors, payables.PayableVendor{Name: r.VendorName})
+		}
+		open := money.Money{Minor: r.AvailableMinor(), Currency: r.Currency}
+		b := payables.PayableBill{ID: r.BillID, Number: r.Number, Invoice: r.InvoiceNumber, Due: dayText(r.DueDate),
+			Overdue: r.DueDate.Format(time.DateOnly) < today, Total: money.Money{Minor: r.TotalMinor, Currency: r.Currency}.String(),
+			Open: open.String(), Amount: open.Plain(), Chosen: chosen == nil || chosen[r.BillID]}
+		if t, ok := typed[r.BillID]; ok {
+			b.Amount = t
+		}
+		g := &n.Vendors[len(n.Vendors)-1]
+		g.Bills = append(g.Bills, b)
+	}
+	return nil
+}
+
+// createPayment keeps the run as a draft and opens it; a refusal comes back beside its field.
+func (s *Server) createPayment(c *fiber.Ctx) error {
+	n := payables.NewPayment{Currency: c.FormValue("currency"), Method: c.FormValue("method"), DueBy: c.FormValue("due_by"),
+		PayOn: c.FormValue("pay_on"), Memo: c.FormValue("memo")}
+	in := models.PaymentRunInput{Currency: n.Currency, Method: n.Method, DueBy: n.DueBy, PayOn: n.PayOn, Memo: n.Memo}
+	chosen, typed := map[int64]bool{}, map[int64]string{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		key := string(k)
+		if id, ok := strings.CutPrefix(key, "amount."); ok {
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+				typed[n] = string(v)
+			}
+		} else if key == "bill" {
+			if n, err := strconv.ParseInt(string(v), 10, 64); err == nil && !chosen[n] {
+				chosen[n] = true
+				in.Bills = append(in.Bills, models.PaymentBillInput{BillID: n})
+			}
+		}
+	})
+	for i := range in.Bills {
+		in.Bills[i].Amount = typed[in.Bills[i].BillID]
+	}
+	run, err := models.CreatePaymentRun(c.UserContext(), tenantDB(c), s.viewer(c), in)
+	if errs, ok := outlay.AsValidation(err); ok {
+		n.Errors = errs
+		if err := s.fillPayableBills(c, &n, chosen, typed); err != nil {
+			return err
+		}
+		return s.renderNewPayment(c, http.StatusUnprocessableEntity, n)
+	} else if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("Payment run %s made: %s. Submit it for approval when it is right.", run.Number, run.Total()))
+	return redirect(c, payables.PaymentPath(run.ID))
+}
+
+func (s *Server) paymentFromPath(c *fiber.Ctx) (*models.PaymentRunDetail, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, outlay.ErrNotFound
+	}
+	return models.GetVisiblePaymentRun(c.UserContext(), tenantDB(c), s.viewer(c), id)
+}
+
+// paymentPage shows a run and what the person may do with it.
+func (s *Server) paymentPage(c *fiber.Ctx) error {
+	d, err := s.paymentFromPath(c)
+	if err != nil {
+		return err
+	}
+	return s.renderPayment(c, http.StatusOK, d, nil)
+}
+
+func (s *Server) renderPayment(c *fiber.Ctx, status int, d *models.PaymentRunDetail, paid *payables.PaidForm) error {
+	r := d.Run
+	v := payables.PaymentDetail{ID: r.ID, Number: r.Number, Status: r.Status, Label: models.PaymentStatusLabel(r.Status),
+		Method: models.PaymentMethodLabel(r.Method), Currency: r.Currency, DueBy: dayText(r.DueBy), PayOn: dayText(r.PayOn),
+		Total: r.Total().String(), CreatedBy: d.CreatedBy, Memo: r.Memo, CSRF: s.csrfToken(c), HistoryPath: payables.PaymentHistoryPath(r.ID)}
+	mine := r.CreatedByID == currentUser(c).UserID
+	v.CanSubmit = r.Submittable() && s.can(c, paymentsUpdate) && mine
+	v.CanCancel = r.Cancellable() && s.can(c, paymentsUpdate)
+	v.CanMarkPaid = r.Status == models.PaymentApproved && s.can(c, paymentsUpdate)
+	if kind := models.BankFileKind(r); kind != "" && (r.Status == models.PaymentApproved || r.Status == models.PaymentPaid) && s.can(c, paymentsExport) {
+		v.BankFile = kind
+	}
+	if r.Status == models.PaymentPaid && r.PaidOn != nil && r.PaidMethod != nil {
+		v.Paid = fmt.Sprintf("%s by %s", dayText(*r.PaidOn), models.PaymentMethodLabel(*r.PaidMethod))
+		if r.Reference != "" {
+			v.Paid += ", reference " + r.Reference
+		}
+		v.Paid += "; marked by " + d.PaidBy
+	}
+	if paid == nil {
+		paid = &payables.PaidForm{PaidOn: time.Now().Format(time.DateOnly), Method: r.Method, Errors: views.FieldErrors{}}
+	}
+	paid.Action, paid.CSRF, paid.Methods = payables.PaymentPaidPath(r.ID), v.CSRF, methodOptions()
+	v.PaidForm = *paid
+	for _, vp := range d.Vendors {
+		g := payables.VendorPayment{Name: vp.VendorName, Href: refdata.ItemPath(vendorsRef.path, vp.VendorID), Total: r.Money(vp.Total).String()}
+		for _, l := range vp.Lines {
+			// What was open before this run: for a paid run, its own share is in the bill's paid amount.
+			open := l.BillTotalMinor - l.BillPaidMinor
+			if r.Status == models.PaymentPaid {
+				open += l.AmountMinor
+			}
+			g.Lines = append(g.Lines, payables.PaymentLine{Bill: l.BillNumber, BillHref: bills.Path(l.BillID), Invoice: l.InvoiceNumber,
+				Due: dayText(l.DueDate), Amount: r.Money(l.AmountMinor).String(), Open: r.Money(open).String(), Part: l.AmountMinor < open})
+		}
+		v.Vendors = append(v.Vendors, g)
+	}
+	steps, _ := routeSteps(d.Steps)
+	v.Route = requisitions.ApprovalRoute(steps, r.Status)
+	return s.render(c, status, page{Title: "Payment " + r.Number, Nav: payables.PaymentsPath, Content: payables.DetailPage(v),
+		Partials: partials{payables.PaidFormID: payables.PaidFormView(v.PaidForm)}})
+}
+
+// paymentAction runs act on the run in the path and returns to it with what happened, or
+// with the refusal as an error message.
+func (s *Server) paymentAction(act func(c *fiber.Ctx, v models.Viewer, id int64) (string, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return outlay.ErrNotFound
+		}
+		msg, err := act(c, s.viewer(c), id)
+		switch {
+		case errors.Is(err, outlay.ErrConflict):
+			s.setFlash(c, "error", err.Error())
+		case err != nil:
+			return err
+		default:
+			s.setFlash(c, "success", msg)
+		}
+		return redirect(c, payables.PaymentPath(id))
+	}
+}
+
+func (s *Server) submitPayment(c *fiber.Ctx, v models.Viewer, id int64) (string, error) {
+	out, err := models.SubmitPaymentRun(c.UserContext(), tenantDB(c), v, id)
+	if err != nil {
+		return "", err
+	}
+	if out.Approved {
+		return "Approved: no approval step was needed.", nil
+	}
+	return "Submitted for payment approval.", nil
+}
+
+func (s *Server) cancelPayment(c *fiber.Ctx, v models.Viewer, id int64) (string, error) {
+	return "Payment run cancelled; its bills are free to pay again.", models.CancelPaymentRun(c.UserContext(), tenantDB(c), v, id)
+}
+
+// markPaymentPaid records how an approved run was paid; a refusal comes back beside its field.
+func (s *Server) markPaymentPaid(c *fiber.Ctx) error {
+	d, err := s.paymentFromPath(c)
+	if err != nil {
+		return err
+	}
+	f := payables.PaidForm{PaidOn: c.FormValue("paid_on"), Method: c.FormValue("paid_method"), Reference: c.FormValue("reference")}
+	err = models.MarkPaymentPaid(c.UserContext(), tenantDB(c), s.viewer(c), d.Run.ID, models.PaidInput{PaidOn: f.PaidOn, Method: f.Method, Reference: f.Reference})
+	if errs, ok := outlay.AsValidation(err); ok {
+		f.Errors = errs
+		return s.renderPayment(c, http.StatusUnprocessableEntity, d, &f)
+	} else if errors.Is(err, outlay.ErrConflict) {
+		s.setFlash(c, "error", err.Error())
+		return redirect(c, payables.PaymentPath(d.Run.ID))
+	} else if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("Payment %s marked paid: %s.", d.Run.Number, d.Run.Total()))
+	return redirect(c, payables.PaymentPath(d.Run.ID))
+}
+
+// paymentBankFile downloads an approved run's bank file; what stops it is said on the run's page.
+func (s *Server) paymentBankFile(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return outlay.ErrNotFound
+	}
+	f, err := models.PaymentBankFile(c.UserContext(), tenantDB(c), s.bankBox, s.viewer(c), id)
+	if errors.Is(err, outlay.ErrConflict) {
+		s.setFlash(c, "error", err.Error())
+		return redirect(c, payables.PaymentPath(id))
+	} else if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, f.ContentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+f.Name+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(f.Data)
+}
+
+func (s *Server) paymentHistory(c *fiber.Ctx) error {
+	d, err := s.paymentFromPath(c)
+	if err != nil {
+		return err
+	}
+	title := "Payment " + d.Run.Number
+	return s.history(c, paymentDocs.Base, "History of "+title, paymentDocs.Path(d.Run.ID), "Back to "+title,
+		paymentDocs.RecordHistory(strconv.FormatInt(d.Run.ID, 10)))
+}
+
+// paymentSettingsFields are the organisation's bank account's inputs.
+func paymentSettingsFields(vals map[string]string) []refdata.Field {
+	fields := []refdata.Field{
+		{Name: "company_name", Label: "Organisation name", Type: "text", Max: 140, Hint: "As your bank knows the account."},
+		{Name: "iban", Label: "IBAN", Type: "text", Max: 42, Hint: "Euro payments (pain.001) leave from it."},
+		{Name: "bic", Label: "BIC", Type: "text", Max: 11},
+		{Name: "ach_routing_number", Label: "Bank routing number (ACH)", Type: "text", Max: 9, InputMode: "numeric", Hint: "US dollar ACH payments (NACHA files) go to this bank."},
+		{Name: "ach_bank_name", Label: "Bank name (ACH)", Type: "text", Max: 23},
+		{Name: "ach_company_id", Label: "ACH company ID", Type: "text", Max: 10, Hint: "The ten characters your bank gave you, often 1 and your EIN."},
+	}
+	for i := range fields {
+		fields[i].Value = vals[fields[i].Name]
+	}
+	return fields
+}
+
+func (s *Server) paymentSettingsPage(c *fiber.Ctx) error {
+	st, err := models.GetPaymentSettings(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	return s.renderPaymentSettings(c, http.StatusOK, map[string]string{"company_name": st.CompanyName, "iban": st.IBAN, "bic": st.BIC,
+		"ach_routing_number": st.ACHRoutingNumber, "ach_bank_name": st.ACHBankName, "ach_company_id": st.ACHCompanyID}, nil)
+}
+
+func (s *Server) renderPaymentSettings(c *fiber.Ctx, status int, vals map[string]string, errs views.FieldErrors) error {
+	if errs == nil {
+		errs = views.FieldErrors{}
+	}
+	f := refdata.Form{Action: payables.PaymentSettingsPath, CSRF: s.csrfToken(c), Fields: paymentSettingsFields(vals), Errors: errs,
+		Submit: "Save payment settings", Cancel: payables.PaymentsPath}
+	title := "Payment settings"
+	return s.render(c, status, page{Title: title, Nav: payables.PaymentSettingsPath, Content: refdata.CreatePage(refdata.NewPage{Title: title,
+		Intro:    "The organisation's own bank account, which payments leave from: the debtor of pain.001 files and the originator of NACHA files.",
+		ListPath: payables.PaymentsPath, ListLabel: "Payments", Form: f}),
+		Partials: partials{refdata.FormID: refdata.RecordForm(f)}})
+}
+
+func (s *Server) savePaymentSettings(c *fiber.Ctx) error {
+	vals := map[string]string{}
+	for _, f := range paymentSettingsFields(nil) {
+		vals[f.Name] = c.FormValue(f.Name)
+	}
+	err := models.SavePaymentSettings(c.UserContext(), tenantDB(c), models.PaymentSettings{CompanyName: vals["company_name"], IBAN: vals["iban"],
+		BIC: vals["bic"], ACHRoutingNumber: vals["ach_routing_number"], ACHBankName: vals["ach_bank_name"], ACHCompanyID: vals["ach_company_id"]})
+	if errs, ok := outlay.AsValidation(err); ok {
+		return s.renderPaymentSettings(c, http.StatusUnprocessableEntity, vals, errs)
+	} else if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Saved the payment settings.")
+	return redirect(c, payables.PaymentSettingsPath)
+}

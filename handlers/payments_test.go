@@ -1,0 +1,147 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay/audit"
+	"outlay/bankfile"
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// approvedBill stores an approved bill of vendor due today.
+func approvedBill(t *testing.T, db *gorm.DB, vendorID, clerkID int64, invoice string, total int64) *models.Bill {
+	t.Helper()
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	b := &models.Bill{Number: "BILL-" + invoice, VendorID: vendorID, VendorInvoiceNumber: invoice, InvoiceDate: day.AddDate(0, 0, -30), DueDate: day,
+		Currency: "USD", SubtotalMinor: total, TotalMinor: total, Status: models.BillApproved, MatchStatus: models.MatchNone, EnteredByID: clerkID}
+	if err := db.Create(b).Error; err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// A clerk puts a run together from the bills due (one paid in part), a wrong amount is refused
+// beside its bill with nothing kept; the clerk's manager approves it from the queue; the
+// clerk downloads its NACHA file and marks it paid. A requester, who may open runs routed to
+// them, gets 404 for this one; another tenant never sees it.
+func TestPaymentRunPages(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	max := env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
+	clerkUser := env.CreateUser(t, acme, "cleo@acme.example", "Cleo Clerk", "ap_clerk")
+	env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	app := testutil.NewApp(t, env)
+	db := app.DB(t, acme).WithContext(audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"}))
+	if err := db.Model(&models.User{}).Where("id = ?", clerkUser.ID).Update("manager_id", max.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	v := models.Vendor{Name: "Globex", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 30}
+	if err := db.Create(&v).Error; err != nil {
+		t.Fatal(err)
+	}
+	a := approvedBill(t, db, v.ID, clerkUser.ID, "INV-A", 1000_00)
+	b := approvedBill(t, db, v.ID, clerkUser.ID, "INV-B", 250_00)
+
+	clerk := app.Client(t, "acme")
+	clerk.SignIn("cleo@acme.example", testutil.Password)
+	res := clerk.Get("/payments/new?currency=USD&due_by=" + time.Now().Format(time.DateOnly))
+	if got := res.Doc.Find(".payable-bills tbody tr").Length(); got != 2 {
+		t.Fatalf("%d bills offered, want 2", got)
+	}
+	form := url.Values{"currency": {"USD"}, "method": {"ach"}, "due_by": {time.Now().Format(time.DateOnly)}, "pay_on": {time.Now().Format(time.DateOnly)},
+		"bill": {fmt.Sprint(a.ID), fmt.Sprint(b.ID)}, "amount." + fmt.Sprint(a.ID): {"1000.01"}, "amount." + fmt.Sprint(b.ID): {"250"}}
+	res = htmxPost(clerk, "/payments", "payment-form", form)
+	if res.Status != http.StatusUnprocessableEntity || res.Text(fmt.Sprintf(`[id="amount.%d-error"]`, a.ID)) != "At most $1,000.00 of this bill is open." {
+		t.Fatalf("over-payment: %d %q", res.Status, res.Text(".field-error"))
+	}
+	var runs int64
+	db.Model(&models.PaymentRun{}).Count(&runs)
+	if runs != 0 {
+		t.Fatal("a refused run was kept")
+	}
+	form.Set("amount."+fmt.Sprint(a.ID), "400")
+	res = clerk.Post("/payments", form)
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/payments/") {
+		t.Fatalf("create: %d %q %s", res.Status, res.Location(), res.Text(".field-error, .flash"))
+	}
+	page := res.Location()
+	res = clerk.Get(page)
+	if res.Text("#payment-total") != "$650.00" || !strings.Contains(res.Text(".payment-lines"), "of $1,000.00 open") {
+		t.Errorf("run page: total %q, lines %q", res.Text("#payment-total"), res.Text(".payment-lines"))
+	}
+	clerk.Post(page+"/submit", nil)
+
+	rita := app.Client(t, "acme")
+	rita.SignIn("rita@acme.example", testutil.Password)
+	for _, p := range []string{page, page + "/history"} {
+		if res := rita.Get(p); res.Status != http.StatusNotFound {
+			t.Errorf("requester on %s: %d", p, res.Status)
+		}
+	}
+
+	mgr := app.Client(t, "acme")
+	mgr.SignIn("max@acme.example", testutil.Password)
+	if res := mgr.Get(page); res.Status != http.StatusOK {
+		t.Fatalf("approver opens the run routed to him: %d", res.Status)
+	}
+	var step int64
+	db.Raw(`SELECT id FROM approval_steps WHERE doc_type = 'payment' AND status = 'pending'`).Scan(&step)
+	mgr.Get("/approvals")
+	if res := mgr.Post(fmt.Sprintf("/approvals/%d/approve", step), nil); res.Status >= 400 {
+		t.Fatalf("approve: %d", res.Status)
+	}
+
+	// No bank details yet: the bank file says who lacks them.
+	res = clerk.Get(page + "/bank-file")
+	if res.Status != http.StatusSeeOther || !strings.Contains(clerk.Get(page).Text(".flash-error"), "Globex") {
+		t.Errorf("bank file without bank details: %d", res.Status)
+	}
+	admin := app.Client(t, "acme")
+	admin.SignIn("ana@acme.example", testutil.Password)
+	admin.Get("/payments/settings")
+	if res := admin.Post("/payments/settings", url.Values{"company_name": {"Acme Corp"}, "ach_routing_number": {"021000021"},
+		"ach_bank_name": {"Chase"}, "ach_company_id": {"1234567890"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("payment settings: %d %s", res.Status, res.Text(".field-error"))
+	}
+	clerk.Get(fmt.Sprintf("/vendors/%d/bank", v.ID))
+	clerk.Post(fmt.Sprintf("/vendors/%d/bank", v.ID), url.Values{"scheme": {"us_ach"}, "holder_name": {"Globex"}, "routing_number": {"011000015"},
+		"account_number": {"123456789"}, "account_type": {"checking"}})
+	res = clerk.Get(page + "/bank-file")
+	if res.Status != http.StatusOK || !strings.Contains(res.Header.Get("Content-Disposition"), ".ach") {
+		t.Fatalf("bank file: %d %q", res.Status, res.Header.Get("Content-Disposition"))
+	}
+	f, err := bankfile.ParseNACHA(bytes.NewReader([]byte(res.Body)))
+	if err != nil || f.FileControl().TotalCreditCents != 650_00 {
+		t.Fatalf("NACHA read back: %v %+v", err, f.FileControl())
+	}
+
+	clerk.Get(page)
+	res = htmxPost(clerk, page+"/paid", "paid-form", url.Values{"paid_on": {time.Now().Format(time.DateOnly)}, "paid_method": {"ach"}})
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#reference-error") == "" {
+		t.Fatalf("paid without a reference: %d", res.Status)
+	}
+	res = clerk.Post(page+"/paid", url.Values{"paid_on": {time.Now().Format(time.DateOnly)}, "paid_method": {"ach"}, "reference": {"TRACE 0210"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("mark paid: %d", res.Status)
+	}
+	if got := clerk.Get(page).Text("#payment-status"); got != "Paid" {
+		t.Errorf("status after paying: %q", got)
+	}
+	var paidA, paidB int64
+	db.Raw(`SELECT paid_minor FROM bills WHERE id = ?`, a.ID).Scan(&paidA)
+	db.Raw(`SELECT paid_minor FROM bills WHERE id = ?`, b.ID).Scan(&paidB)
+	if paidA != 400_00 || paidB != 250_00 {
+		t.Errorf("paid: A %d, B %d", paidA, paidB)
+	}
+}

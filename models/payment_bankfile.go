@@ -1,0 +1,142 @@
+package models
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/auth"
+	"outlay/bankfile"
+	"outlay/money"
+)
+
+// BankFile is a payment run written for the bank: a file name, its media type and its bytes.
+type BankFile struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// BankFileKind says which bank file a run is written as: pain.001 for euro transfers (ACH
+// or wire), NACHA for US dollar ACH; "" for a run no bank file carries (cheques, cards,
+// other currencies).
+func BankFileKind(r PaymentRun) string {
+	switch {
+	case r.Currency == "EUR" && (r.Method == MethodWire || r.Method == MethodACH):
+		return "pain.001"
+	case r.Currency == "USD" && r.Method == MethodACH:
+		return "NACHA"
+	}
+	return ""
+}
+
+// PaymentBankFile writes an approved (or paid) run as its bank file: one transfer (or ACH
+// entry) per vendor, of what the run pays it, with the invoices paid as the remittance text.
+// Each vendor needs bank details of the file's kind, and the organisation its own account;
+// what is missing is named in the refusal. box opens the vendors' account numbers.
+func PaymentBankFile(ctx context.Context, db *gorm.DB, box *auth.SecretBox, v Viewer, runID int64) (BankFile, error) {
+	d, err := GetVisiblePaymentRun(ctx, db, v, runID)
+	if err != nil {
+		return BankFile{}, err
+	}
+	r := d.Run
+	if r.Status != PaymentApproved && r.Status != PaymentPaid {
+		return BankFile{}, outlay.Conflict("A bank file is made once the payment is approved.")
+	}
+	kind := BankFileKind(r)
+	if kind == "" {
+		return BankFile{}, outlay.Conflict(PaymentMethodLabel(r.Method) + " payments in " + r.Currency +
+			" have no bank file: bank files are pain.001 for euro transfers and NACHA for US dollar ACH.")
+	}
+	settings, err := GetPaymentSettings(ctx, db)
+	if err != nil {
+		return BankFile{}, err
+	}
+	accounts := make([]VendorBankAccount, len(d.Vendors))
+	var missing []string
+	for i, vp := range d.Vendors {
+		a, err := GetVendorBankAccount(ctx, db, vp.VendorID)
+		want := BankIBAN
+		if kind == "NACHA" {
+			want = BankUSACH
+		}
+		if err != nil || a.Scheme != want {
+			missing = append(missing, vp.VendorName)
+			continue
+		}
+		accounts[i] = *a
+	}
+	if len(missing) > 0 {
+		scheme := "an IBAN"
+		if kind == "NACHA" {
+			scheme = "a US bank account"
+		}
+		return BankFile{}, outlay.Conflict("These vendors have no " + scheme + " on file: " + strings.Join(missing, ", ") + ".")
+	}
+	var buf bytes.Buffer
+	if kind == "NACHA" {
+		err = writeRunNACHA(&buf, box, settings, d, accounts)
+	} else {
+		err = writeRunPain001(&buf, box, settings, d, accounts)
+	}
+	if err != nil {
+		return BankFile{}, err
+	}
+	if kind == "NACHA" {
+		return BankFile{Name: r.Number + ".ach", ContentType: "text/plain; charset=us-ascii", Data: buf.Bytes()}, nil
+	}
+	return BankFile{Name: r.Number + ".xml", ContentType: "application/xml", Data: buf.Bytes()}, nil
+}
+
+func writeRunPain001(buf *bytes.Buffer, box *auth.SecretBox, s PaymentSettings, d *PaymentRunDetail, accounts []VendorBankAccount) error {
+	if s.IBAN == "" || s.CompanyName == "" {
+		return outlay.Conflict("Set the organisation's name and IBAN in the payment settings before making a pain.001 file.")
+	}
+	p := bankfile.CreditTransfers{MessageID: d.Run.Number + "-" + strconv.FormatInt(time.Now().Unix(), 36), CreatedAt: time.Now(),
+		ExecutionDate: d.Run.PayOn, Debtor: bankfile.Account{Name: s.CompanyName, IBAN: bankfile.IBAN(s.IBAN), BIC: s.BIC}}
+	for i, vp := range d.Vendors {
+		iban, err := accounts[i].Account(box)
+		if err != nil {
+			return fmt.Errorf("open the IBAN of %s: %w", vp.VendorName, err)
+		}
+		p.Transfers = append(p.Transfers, bankfile.Transfer{EndToEndID: d.Run.Number + "-" + strconv.Itoa(i+1),
+			Amount:     money.Money{Minor: vp.Total, Currency: d.Run.Currency},
+			Creditor:   bankfile.Account{Name: accounts[i].HolderName, IBAN: bankfile.IBAN(iban), BIC: accounts[i].BIC},
+			Remittance: "Invoices " + vp.InvoiceNumbers()})
+	}
+	return bankfile.WritePain001(buf, p)
+}
+
+func writeRunNACHA(buf *bytes.Buffer, box *auth.SecretBox, s PaymentSettings, d *PaymentRunDetail, accounts []VendorBankAccount) error {
+	if s.ACHRoutingNumber == "" || s.ACHCompanyID == "" || s.CompanyName == "" {
+		return outlay.Conflict("Set the organisation's name, its bank's routing number and its ACH company ID in the payment settings before making a NACHA file.")
+	}
+	f := &bankfile.ACHFile{ImmediateDestination: s.ACHRoutingNumber, ImmediateDestinationName: s.ACHBankName,
+		ImmediateOrigin: s.ACHCompanyID, ImmediateOriginName: s.CompanyName, CreatedAt: time.Now(), ReferenceCode: d.Run.Number}
+	batch := bankfile.ACHBatch{CompanyName: s.CompanyName, CompanyID: s.ACHCompanyID, SEC: bankfile.SECCCD,
+		EntryDescription: "PAYMENT", EffectiveDate: d.Run.PayOn, OriginatingDFI: s.ACHRoutingNumber[:8]}
+	for i, vp := range d.Vendors {
+		number, err := accounts[i].Account(box)
+		if err != nil {
+			return fmt.Errorf("open the account number of %s: %w", vp.VendorName, err)
+		}
+		code := bankfile.ACHCheckingCredit
+		if accounts[i].AccountType == AccountSavings {
+			code = bankfile.ACHSavingsCredit
+		}
+		batch.Entries = append(batch.Entries, bankfile.ACHEntry{TransactionCode: code, RoutingNumber: accounts[i].RoutingNumber,
+			AccountNumber: number, AmountCents: vp.Total, IdentificationNumber: "V" + strconv.FormatInt(vp.VendorID, 10),
+			ReceiverName: accounts[i].HolderName, Addenda: "INVOICES " + vp.InvoiceNumbers()})
+	}
+	f.Batches = []bankfile.ACHBatch{batch}
+	if err := bankfile.WriteNACHA(buf, f); err != nil {
+		return outlay.Conflict("The NACHA file cannot be made: " + err.Error())
+	}
+	return nil
+}
