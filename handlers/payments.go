@@ -269,7 +269,7 @@ func (s *Server) paymentBankFile(c *fiber.Ctx) error {
 	if err != nil {
 		return outlay.ErrNotFound
 	}
-	f, err := models.PaymentBankFile(c.UserContext(), tenantDB(c), s.bankBox, s.viewer(c), id)
+	f, err := models.PaymentBankFile(c.UserContext(), tenantDB(c), s.bankBox, s.personalBank, s.viewer(c), id)
 	if errors.Is(err, outlay.ErrConflict) {
 		s.setFlash(c, "error", err.Error())
 		return redirect(c, payables.PaymentPath(id))
@@ -295,9 +295,7 @@ func (s *Server) paymentHistory(c *fiber.Ctx) error {
 // paymentSettingsFields are the organisation's bank account's inputs.
 func paymentSettingsFields(vals map[string]string) []refdata.Field {
 	fields := []refdata.Field{
-		{Name: "company_name", Label: "Organisation name", Type: "text", Max: 140, Hint: "As your bank knows the account."},
-		{Name: "iban", Label: "IBAN", Type: "text", Max: 42, Hint: "Euro payments (pain.001) leave from it."},
-		{Name: "bic", Label: "BIC", Type: "text", Max: 11},
+		{Name: "company_name", Label: "Organisation name", Type: "text", Max: 140, Hint: "As your bank knows you."},
 		{Name: "ach_routing_number", Label: "Bank routing number (ACH)", Type: "text", Max: 9, InputMode: "numeric", Hint: "US dollar ACH payments (NACHA files) go to this bank."},
 		{Name: "ach_bank_name", Label: "Bank name (ACH)", Type: "text", Max: 23},
 		{Name: "ach_company_id", Label: "ACH company ID", Type: "text", Max: 10, Hint: "The ten characters your bank gave you, often 1 and your EIN."},
@@ -313,7 +311,7 @@ func (s *Server) paymentSettingsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderPaymentSettings(c, http.StatusOK, map[string]string{"company_name": st.CompanyName, "iban": st.IBAN, "bic": st.BIC,
+	return s.renderPaymentSettings(c, http.StatusOK, map[string]string{"company_name": st.CompanyName,
 		"ach_routing_number": st.ACHRoutingNumber, "ach_bank_name": st.ACHBankName, "ach_company_id": st.ACHCompanyID}, nil)
 }
 
@@ -325,7 +323,7 @@ func (s *Server) renderPaymentSettings(c *fiber.Ctx, status int, vals map[string
 		Submit: "Save payment settings", Cancel: payables.PaymentsPath}
 	title := "Payment settings"
 	return s.render(c, status, page{Title: title, Nav: payables.PaymentSettingsPath, Content: refdata.CreatePage(refdata.NewPage{Title: title,
-		Intro:    "The organisation's own bank account, which payments leave from: the debtor of pain.001 files and the originator of NACHA files.",
+		Intro:    "How the organisation originates US dollar ACH payments (NACHA files). Euro payments (pain.001) leave from the organisation's bank account, kept under Setup.",
 		ListPath: payables.PaymentsPath, ListLabel: "Payments", Form: f}),
 		Partials: partials{refdata.FormID: refdata.RecordForm(f)}})
 }
@@ -335,8 +333,8 @@ func (s *Server) savePaymentSettings(c *fiber.Ctx) error {
 	for _, f := range paymentSettingsFields(nil) {
 		vals[f.Name] = c.FormValue(f.Name)
 	}
-	err := models.SavePaymentSettings(c.UserContext(), tenantDB(c), models.PaymentSettings{CompanyName: vals["company_name"], IBAN: vals["iban"],
-		BIC: vals["bic"], ACHRoutingNumber: vals["ach_routing_number"], ACHBankName: vals["ach_bank_name"], ACHCompanyID: vals["ach_company_id"]})
+	err := models.SavePaymentSettings(c.UserContext(), tenantDB(c), models.PaymentSettings{CompanyName: vals["company_name"],
+		ACHRoutingNumber: vals["ach_routing_number"], ACHBankName: vals["ach_bank_name"], ACHCompanyID: vals["ach_company_id"]})
 	if errs, ok := outlay.AsValidation(err); ok {
 		return s.renderPaymentSettings(c, http.StatusUnprocessableEntity, vals, errs)
 	} else if err != nil {

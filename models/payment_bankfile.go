@@ -40,7 +40,9 @@ func BankFileKind(r PaymentRun) string {
 // entry) per vendor, of what the run pays it, with the invoices paid as the remittance text.
 // Each vendor needs bank details of the file's kind, and the organisation its own account;
 // what is missing is named in the refusal. box opens the vendors' account numbers.
-func PaymentBankFile(ctx context.Context, db *gorm.DB, box *auth.SecretBox, v Viewer, runID int64) (BankFile, error) {
+//
+// box opens vendors' account numbers; orgBox the organisation's own IBAN (GetOrgBankAccount).
+func PaymentBankFile(ctx context.Context, db *gorm.DB, box, orgBox *auth.SecretBox, v Viewer, runID int64) (BankFile, error) {
 	d, err := GetVisiblePaymentRun(ctx, db, v, runID)
 	if err != nil {
 		return BankFile{}, err
@@ -83,7 +85,10 @@ func PaymentBankFile(ctx context.Context, db *gorm.DB, box *auth.SecretBox, v Vi
 	if kind == "NACHA" {
 		err = writeRunNACHA(&buf, box, settings, d, accounts)
 	} else {
-		err = writeRunPain001(&buf, box, settings, d, accounts)
+		var debtor *BankDetails
+		if debtor, err = GetOrgBankAccount(ctx, db, orgBox); err == nil {
+			err = writeRunPain001(&buf, box, debtor, d, accounts)
+		}
 	}
 	if err != nil {
 		return BankFile{}, err
@@ -94,12 +99,12 @@ func PaymentBankFile(ctx context.Context, db *gorm.DB, box *auth.SecretBox, v Vi
 	return BankFile{Name: r.Number + ".xml", ContentType: "application/xml", Data: buf.Bytes()}, nil
 }
 
-func writeRunPain001(buf *bytes.Buffer, box *auth.SecretBox, s PaymentSettings, d *PaymentRunDetail, accounts []VendorBankAccount) error {
-	if s.IBAN == "" || s.CompanyName == "" {
-		return outlay.Conflict("Set the organisation's name and IBAN in the payment settings before making a pain.001 file.")
+func writeRunPain001(buf *bytes.Buffer, box *auth.SecretBox, debtor *BankDetails, d *PaymentRunDetail, accounts []VendorBankAccount) error {
+	if debtor == nil {
+		return outlay.Conflict("Set the organisation's bank account (its IBAN) before making a pain.001 file.")
 	}
 	p := bankfile.CreditTransfers{MessageID: d.Run.Number + "-" + strconv.FormatInt(time.Now().Unix(), 36), CreatedAt: time.Now(),
-		ExecutionDate: d.Run.PayOn, Debtor: bankfile.Account{Name: s.CompanyName, IBAN: bankfile.IBAN(s.IBAN), BIC: s.BIC}}
+		ExecutionDate: d.Run.PayOn, Debtor: bankfile.Account{Name: debtor.Holder, IBAN: debtor.IBAN, BIC: debtor.BIC}}
 	for i, vp := range d.Vendors {
 		iban, err := accounts[i].Account(box)
 		if err != nil {

@@ -11,13 +11,13 @@ import (
 	"outlay/bankfile"
 )
 
-// PaymentSettings is the organisation's own bank account, which payments leave from: the
-// debtor of a pain.001 file and the originator of a NACHA file.
+// PaymentSettings is how the organisation originates US ACH payments (NACHA files): its
+// name, its bank and the company identification the bank gave it. Its IBAN, the debtor of
+// pain.001 files, is the organisation's bank account kept for reimbursements
+// (GetOrgBankAccount).
 type PaymentSettings struct {
 	ID               int
 	CompanyName      string
-	IBAN             string `gorm:"column:iban"`
-	BIC              string `gorm:"column:bic"`
 	ACHRoutingNumber string `gorm:"column:ach_routing_number"`
 	ACHBankName      string `gorm:"column:ach_bank_name"`
 	ACHCompanyID     string `gorm:"column:ach_company_id"`
@@ -31,27 +31,13 @@ func GetPaymentSettings(ctx context.Context, db *gorm.DB) (PaymentSettings, erro
 	return s, err
 }
 
-// SavePaymentSettings checks and keeps the organisation's bank account. Each part may be left
-// empty until the bank files that need it are made; what is typed must be well formed.
+// SavePaymentSettings checks and keeps the organisation's ACH details. Each may be left empty
+// until a NACHA file is made; what is typed must be well formed.
 func SavePaymentSettings(ctx context.Context, db *gorm.DB, in PaymentSettings) error {
 	verr := outlay.ValidationErrors{}
 	s := PaymentSettings{ID: 1, CompanyName: strings.TrimSpace(in.CompanyName), ACHRoutingNumber: strings.TrimSpace(in.ACHRoutingNumber),
 		ACHBankName: strings.TrimSpace(in.ACHBankName), ACHCompanyID: strings.TrimSpace(in.ACHCompanyID), UpdatedAt: time.Now()}
 	checkLength(verr, "company_name", s.CompanyName, 140)
-	if strings.TrimSpace(in.IBAN) != "" {
-		iban, err := bankfile.ParseIBAN(in.IBAN)
-		if err != nil {
-			verr.Add("iban", err.Error())
-		}
-		s.IBAN = string(iban)
-	}
-	if strings.TrimSpace(in.BIC) != "" {
-		bic, err := bankfile.ParseBIC(in.BIC)
-		if err != nil {
-			verr.Add("bic", err.Error())
-		}
-		s.BIC = bic
-	}
 	if s.ACHRoutingNumber != "" && !bankfile.ValidRoutingNumber(s.ACHRoutingNumber) {
 		verr.Add("ach_routing_number", "Enter your bank's nine-digit ABA routing number; this one's check digit is wrong.")
 	}
@@ -63,5 +49,5 @@ func SavePaymentSettings(ctx context.Context, db *gorm.DB, in PaymentSettings) e
 		return err
 	}
 	return db.WithContext(ctx).Model(&PaymentSettings{ID: 1}).
-		Select("company_name", "iban", "bic", "ach_routing_number", "ach_bank_name", "ach_company_id", "updated_at").Updates(&s).Error
+		Select("company_name", "ach_routing_number", "ach_bank_name", "ach_company_id", "updated_at").Updates(&s).Error
 }

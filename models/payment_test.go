@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"outlay"
+	"outlay/auth"
 	"outlay/bankfile"
 	"outlay/bankfile/bankfiletest"
 	"outlay/models"
@@ -270,8 +271,12 @@ func TestPaymentBankFiles(t *testing.T) {
 	w := newPayWorld(t)
 	box := bankBox(t)
 	ctx := context.Background()
-	w.must(models.SavePaymentSettings(ctx, w.db, models.PaymentSettings{CompanyName: "Acme Corp", IBAN: "DE89 3704 0044 0532 0130 00",
-		BIC: "COBADEFFXXX", ACHRoutingNumber: "021000021", ACHBankName: "JPMorgan Chase", ACHCompanyID: "1234567890"}))
+	w.must(models.SavePaymentSettings(ctx, w.db, models.PaymentSettings{CompanyName: "Acme Corp",
+		ACHRoutingNumber: "021000021", ACHBankName: "JPMorgan Chase", ACHCompanyID: "1234567890"}))
+	orgBox, err := auth.NewSecretBox(bytes.Repeat([]byte{7}, 32), models.BankAccountPurpose)
+	w.must(err)
+	_, err = models.SetOrgBankAccount(ctx, w.db, orgBox, models.BankDetailsInput{Holder: "Acme Corp", IBAN: "DE02 1203 0000 0000 2020 51", BIC: "BYLADEM1001"})
+	w.must(err)
 	euro := models.Vendor{Name: "Société Générale Fournitures", Currency: "EUR", Status: models.VendorActive}
 	w.must(w.db.Create(&euro).Error)
 	w.must(models.SaveVendorBankAccount(ctx, w.db, box, euro.ID, models.VendorBankInput{Scheme: models.BankIBAN,
@@ -297,7 +302,7 @@ func TestPaymentBankFiles(t *testing.T) {
 	e1, e2 := w.bill(euro, "EUR", 1200_00, 0), w.bill(euro, "EUR", 300_50, 1)
 	a1 := w.bill(w.acme, "EUR", 999_99, 0)
 	run := approved("EUR", models.MethodWire, map[*models.Bill]string{e1: "1200", e2: "100.25", a1: "999.99"})
-	f, err := models.PaymentBankFile(ctx, w.db, box, viewer(w.clerk), run.ID)
+	f, err := models.PaymentBankFile(ctx, w.db, box, orgBox, viewer(w.clerk), run.ID)
 	w.must(err)
 	bankfiletest.ValidatePain001(t, f.Data)
 	xml := string(f.Data)
@@ -314,7 +319,7 @@ func TestPaymentBankFiles(t *testing.T) {
 		RoutingNumber: "011000015", AccountNumber: "9876543210", AccountType: models.AccountSavings}))
 	u1, u2 := w.bill(us, "USD", 500_00, 0), w.bill(us, "USD", 70_07, 0)
 	ach := approved("USD", models.MethodACH, map[*models.Bill]string{u1: "250", u2: "70.07"})
-	f, err = models.PaymentBankFile(ctx, w.db, box, viewer(w.clerk), ach.ID)
+	f, err = models.PaymentBankFile(ctx, w.db, box, orgBox, viewer(w.clerk), ach.ID)
 	w.must(err)
 	parsed, err := bankfile.ParseNACHA(bytes.NewReader(f.Data))
 	w.must(err)
@@ -328,12 +333,12 @@ func TestPaymentBankFiles(t *testing.T) {
 	// Acme has an IBAN, not a US account: its dollar ACH run names it.
 	b := w.bill(w.acme, "USD", 10_00, 0)
 	noACH := approved("USD", models.MethodACH, map[*models.Bill]string{b: "10"})
-	if _, err := models.PaymentBankFile(ctx, w.db, box, viewer(w.clerk), noACH.ID); !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "Acme Supplies") {
+	if _, err := models.PaymentBankFile(ctx, w.db, box, orgBox, viewer(w.clerk), noACH.ID); !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "Acme Supplies") {
 		t.Errorf("a vendor without a US account: %v", err)
 	}
 	c := w.bill(w.acme, "USD", 10_00, 0)
 	cheque := approved("USD", models.MethodCheque, map[*models.Bill]string{c: "10"})
-	if _, err := models.PaymentBankFile(ctx, w.db, box, viewer(w.clerk), cheque.ID); !errors.Is(err, outlay.ErrConflict) {
+	if _, err := models.PaymentBankFile(ctx, w.db, box, orgBox, viewer(w.clerk), cheque.ID); !errors.Is(err, outlay.ErrConflict) {
 		t.Errorf("a cheque run's bank file: %v", err)
 	}
 }
