@@ -46,6 +46,15 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, actorKey{}, a)
 }
 
+// AsUser returns ctx with its actor changed to a person, keeping the request's id and address:
+// for the moments a signed-out request proves who it is (a correct password, a reset link) or
+// names who it tried to be (the email of a failed sign-in, with userID 0).
+func AsUser(ctx context.Context, userID int64, label string) context.Context {
+	a := ActorFrom(ctx)
+	a.Type, a.ID, a.Label = ActorUser, userID, label
+	return WithActor(ctx, a)
+}
+
 // ActorFrom returns the actor ctx carries; without one, the change is the system's.
 func ActorFrom(ctx context.Context) Actor {
 	if ctx != nil {

@@ -66,52 +66,21 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if len(f.Errors) > 0 {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
 	}
-	ctx, db := c.UserContext(), tenantDB(c)
-	// Under "require SSO" only the break-glass admin may use a password. Everyone else is
-	// answered, throttled and timed exactly like a wrong password, so that the answer does not
-	// single out the break-glass admin's address.
-	allowed, err := models.PasswordSignInAllowed(ctx, db, f.Email)
-	if err != nil {
-		return err
-	}
+	res, err := models.SignInWithPassword(c.UserContext(), tenantDB(c), s.signInPolicy(), f.Email, password, s.browserOf(c),
+		func(u *models.User) (bool, error) { return s.twoFactorStep(c, u, methodPassword, f.Next) })
 	var throttled *models.ErrThrottled
-	if err := s.checkSignInThrottle(c, f.Email); errors.As(err, &throttled) {
+	switch {
+	case errors.As(err, &throttled):
 		f.Errors[""] = throttleMessage(throttled)
 		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(throttled.RetryAfter.Seconds())))
 		return s.renderLogin(c, http.StatusTooManyRequests, f)
-	} else if err != nil {
-		return err
-	}
-	u, err := models.Authenticate(ctx, db, f.Email, password)
-	reason := "incorrect email or password"
-	if err == nil && !allowed {
-		u, err, reason = nil, models.ErrBadCredentials, "password sign-in while single sign-on is required"
-	}
-	if errors.Is(err, models.ErrBadCredentials) {
-		if err := s.recordFailedSignIn(c, f.Email); err != nil {
-			return err
-		}
-		if err := s.recordAs(c, 0, f.Email, audit.EventSignInFailure, f.Email, map[string]any{"reason": reason}); err != nil {
-			return err
-		}
+	case errors.Is(err, models.ErrBadCredentials):
 		f.Errors[""] = badCredentials
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
-	}
-	if err != nil {
+	case err != nil || res == nil: // res is nil when the second factor was asked for
 		return err
 	}
-	if asked, err := s.twoFactorStep(c, u, methodPassword, f.Next); asked || err != nil {
-		return err
-	}
-	if err := s.rememberDevice(c, u); err != nil {
-		return err
-	}
-	if err := s.startSession(c, u.ID); err != nil {
-		return err
-	}
-	if err := s.recordAs(c, u.ID, u.Email, audit.EventSignInSuccess, u.Email, map[string]any{"method": "password"}); err != nil {
-		return err
-	}
+	s.signedIn(c, res)
 	if f.Next != "" {
 		return redirect(c, f.Next)
 	}
@@ -132,19 +101,18 @@ func throttleMessage(t *models.ErrThrottled) string {
 
 // startSession signs the user in with a fresh session id and a fresh CSRF cookie.
 func (s *Server) startSession(c *fiber.Ctx, userID int64) error {
-	// A session this browser already had (another account, say) ends here.
-	if old := c.Cookies(s.cookies.session); old != "" {
-		if err := models.DeleteSession(c.UserContext(), tenantDB(c), old); err != nil {
-			return err
-		}
-	}
-	token, err := models.CreateSession(c.UserContext(), tenantDB(c), userID, s.sessions, clientIP(c), c.Get(fiber.HeaderUserAgent))
+	token, err := models.StartSession(c.UserContext(), tenantDB(c), s.sessions, userID, s.browserOf(c))
 	if err != nil {
 		return err
 	}
+	s.setSessionCookies(c, token)
+	return nil
+}
+
+// setSessionCookies gives the browser its new session, and a fresh CSRF cookie with it.
+func (s *Server) setSessionCookies(c *fiber.Ctx, token string) {
 	s.setCookie(c, s.cookies.session, token, s.cfg.SessionMax)
 	s.clearCookie(c, s.cookies.csrf)
-	return nil
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
@@ -258,13 +226,9 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	return redirect(c, dashboard.Path)
 }
 
-// actingAs is the request's context with the actor changed to a person: for the moments a
-// signed-out request proves who it is (a correct password, a reset link) or names who it
-// tried to be (the email of a failed sign-in). The request's id and address stay.
+// actingAs is the request's context with the actor changed to a person (audit.AsUser).
 func actingAs(c *fiber.Ctx, userID int64, email string) context.Context {
-	a := audit.ActorFrom(c.UserContext())
-	a.Type, a.ID, a.Label = audit.ActorUser, userID, email
-	return audit.WithActor(c.UserContext(), a)
+	return audit.AsUser(c.UserContext(), userID, email)
 }
 
 // recordAs records a security event as the person it concerns.

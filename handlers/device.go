@@ -1,15 +1,12 @@
 package handlers
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"outlay"
-	"outlay/auth"
 	"outlay/models"
 )
 
@@ -26,12 +23,10 @@ import (
 const (
 	deviceCookieLife    = 365 * 24 * time.Hour
 	deviceCookiePurpose = "device cookie"
-	// eventSignInTrustedDevice records a sign-in that a device cookie let through a throttle.
-	eventSignInTrustedDevice = "signin.trusted_device"
 )
 
 // deviceThrottleScope is the c.Locals key of the throttle ("account" or "ip") a remembered
-// browser was let through on this request.
+// browser was let through on this request (by a code form, which finishes the sign-in).
 type deviceThrottleScope struct{}
 
 type device struct {
@@ -69,60 +64,41 @@ func (s *Server) deviceOf(c *fiber.Ctx) (device, bool) {
 	return device{id: parts[2], userID: userID}, true
 }
 
-// checkSignInThrottle is models.CheckThrottle for a password sign-in as email, except that a
-// browser remembered as that person's device passes a throttled account or address, unless
-// the device has failed too often itself.
+// browserOf is what a sign-in from this request knows of the browser (models.SignInBrowser).
+func (s *Server) browserOf(c *fiber.Ctx) models.SignInBrowser {
+	b := models.SignInBrowser{IP: clientIP(c), UserAgent: c.Get(fiber.HeaderUserAgent), Session: c.Cookies(s.cookies.session)}
+	if d, ok := s.deviceOf(c); ok {
+		b.DeviceID, b.DeviceUserID = d.id, d.userID
+	}
+	return b
+}
+
+func (s *Server) signInPolicy() models.SignInPolicy {
+	return models.SignInPolicy{Throttle: s.throttle, Sessions: s.sessions}
+}
+
+// checkSignInThrottle is models.CheckSignInThrottle for this browser; the throttle a remembered
+// browser passed is kept for finishing the sign-in in this request.
 func (s *Server) checkSignInThrottle(c *fiber.Ctx, email string) error {
-	ctx, db := c.UserContext(), tenantDB(c)
-	err := models.CheckThrottle(ctx, db, s.throttle, email, clientIP(c))
-	var throttled *models.ErrThrottled
-	if !errors.As(err, &throttled) {
-		return err
+	bypassed, err := models.CheckSignInThrottle(c.UserContext(), tenantDB(c), s.throttle, email, s.browserOf(c))
+	if bypassed != "" {
+		c.Locals(deviceThrottleScope{}, bypassed)
 	}
-	d, ok := s.deviceOf(c)
-	if !ok {
-		return err
-	}
-	u, ferr := models.FindUserByEmail(ctx, db, email)
-	if errors.Is(ferr, outlay.ErrNotFound) || (ferr == nil && u.ID != d.userID) {
-		return err
-	}
-	if ferr != nil {
-		return ferr
-	}
-	if derr := models.CheckDeviceThrottle(ctx, db, s.throttle, d.id); derr != nil {
-		return derr
-	}
-	c.Locals(deviceThrottleScope{}, throttled.Scope)
-	return nil
+	return err
 }
 
 // recordFailedSignIn counts a wrong password against the account, the address and, from a
 // remembered browser, the device.
 func (s *Server) recordFailedSignIn(c *fiber.Ctx, email string) error {
-	d, _ := s.deviceOf(c)
-	return models.RecordFailedDeviceSignIn(c.UserContext(), tenantDB(c), email, clientIP(c), d.id)
+	b := s.browserOf(c)
+	return models.RecordFailedDeviceSignIn(c.UserContext(), tenantDB(c), email, b.IP, b.DeviceID)
 }
 
-// rememberDevice follows a right password: it remembers this browser as u's device (keeping
-// the device id it had, if it was already u's) and forgets the account's failed sign-ins,
-// except when the device let the sign-in through a throttle: then the throttle stays for
-// everyone else, and the sign-in is recorded as the device's.
-func (s *Server) rememberDevice(c *fiber.Ctx, u *models.User) error {
-	d, ok := s.deviceOf(c)
-	if !ok || d.userID != u.ID {
-		token, _ := auth.NewToken()
-		d = device{id: token[:22], userID: u.ID}
-	}
-	if scope, bypassed := c.Locals(deviceThrottleScope{}).(string); bypassed {
-		if err := s.recordAs(c, u.ID, u.Email, eventSignInTrustedDevice, u.Email, map[string]any{"throttled": scope, "device": d.id}); err != nil {
-			return err
-		}
-	} else if err := models.ClearFailedSignIns(c.UserContext(), tenantDB(c), s.throttle, u.Email); err != nil {
-		return err
-	}
+// signedIn gives the browser what a finished sign-in made: its session (with a fresh CSRF
+// cookie) and the device cookie that remembers it as the person's device.
+func (s *Server) signedIn(c *fiber.Ctx, res *models.SignedIn) {
 	expires := time.Now().Add(deviceCookieLife).Unix()
-	value := strings.Join([]string{tenantOf(c).Slug, strconv.FormatInt(u.ID, 10), d.id, strconv.FormatInt(expires, 10)}, "|")
+	value := strings.Join([]string{tenantOf(c).Slug, strconv.FormatInt(res.User.ID, 10), res.DeviceID, strconv.FormatInt(expires, 10)}, "|")
 	s.setCookie(c, s.deviceCookieName(), s.signer.Seal(deviceCookiePurpose, value), deviceCookieLife)
-	return nil
+	s.setSessionCookies(c, res.Session)
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
-	"outlay/audit"
 	"outlay/auth"
 	"outlay/models"
 	"outlay/views"
@@ -141,13 +140,14 @@ func (s *Server) finishTwoFactorSignIn(c *fiber.Ctx, u *models.User, ch *models.
 	s.clearCookie(c, s.cookies.twoFactor)
 	// Only now are the account's failed attempts forgotten (and the browser remembered as the
 	// person's device): a right password alone must not reset the count of wrong codes.
-	if err := s.rememberDevice(c, u); err != nil {
+	bypassed, _ := c.Locals(deviceThrottleScope{}).(string)
+	res, err := models.FinishSignIn(c.UserContext(), tenantDB(c), s.signInPolicy(), u, s.browserOf(c), bypassed,
+		map[string]any{"method": ch.Method, "second_factor": second})
+	if err != nil {
 		return err
 	}
-	if err := s.startSession(c, u.ID); err != nil {
-		return err
-	}
-	return s.recordAs(c, u.ID, u.Email, audit.EventSignInSuccess, u.Email, map[string]any{"method": ch.Method, "second_factor": second})
+	s.signedIn(c, res)
+	return nil
 }
 
 // throttledCode refuses a code while the account or address is throttled, like a password.

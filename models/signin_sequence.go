@@ -1,0 +1,149 @@
+package models
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/audit"
+	"outlay/auth"
+)
+
+// EventSignInTrustedDevice records a sign-in that a remembered browser let through a throttle.
+const EventSignInTrustedDevice = "signin.trusted_device"
+
+// SignInPolicy is a deployment's sign-in settings: the throttle and how long sessions live.
+type SignInPolicy struct {
+	Throttle Throttle
+	Sessions SessionPolicy
+}
+
+// SignInBrowser is what a sign-in knows of the browser it comes from: its address and user
+// agent, the session it already had (ended by a new sign-in), and the device it was
+// remembered as, from a good device cookie of this tenant (DeviceID "" when there is none).
+type SignInBrowser struct {
+	IP, UserAgent string
+	Session       string
+	DeviceID      string
+	DeviceUserID  int64
+}
+
+// SignedIn is a finished sign-in: who, the new session's token, and the device id to remember
+// the browser by.
+type SignedIn struct {
+	User     *User
+	Session  string
+	DeviceID string
+}
+
+// SignInWithPassword is the whole of a sign-in with a password:
+//
+//   - under "require SSO" only the break-glass admin may use a password; everyone else is
+//     answered, throttled and timed exactly like a wrong password, so that the answer does not
+//     single out the break-glass admin's address;
+//   - the throttle refuses an account or address that failed too often (*ErrThrottled), except
+//     for a browser remembered as that person's device (CheckSignInThrottle);
+//   - a wrong password (ErrBadCredentials) is counted against the account, the address and the
+//     device, and recorded as a signin.failure event under the email tried;
+//   - the right one goes to the second factor: secondFactor reports whether it asked for one
+//     (and then answered the request), in which case the sign-in stops there with a nil result
+//     and the error secondFactor returned;
+//   - otherwise FinishSignIn remembers the device, makes the session and records the sign-in.
+func SignInWithPassword(ctx context.Context, db *gorm.DB, p SignInPolicy, email, password string, b SignInBrowser,
+	secondFactor func(*User) (bool, error)) (*SignedIn, error) {
+	allowed, err := PasswordSignInAllowed(ctx, db, email)
+	if err != nil {
+		return nil, err
+	}
+	bypassed, err := CheckSignInThrottle(ctx, db, p.Throttle, email, b)
+	if err != nil {
+		return nil, err
+	}
+	u, err := Authenticate(ctx, db, email, password)
+	reason := "incorrect email or password"
+	if err == nil && !allowed {
+		u, err, reason = nil, ErrBadCredentials, "password sign-in while single sign-on is required"
+	}
+	if errors.Is(err, ErrBadCredentials) {
+		if err := RecordFailedDeviceSignIn(ctx, db, email, b.IP, b.DeviceID); err != nil {
+			return nil, err
+		}
+		if err := audit.Event(audit.AsUser(ctx, 0, email), db, audit.EventSignInFailure, email, map[string]any{"reason": reason}); err != nil {
+			return nil, err
+		}
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	if asked, err := secondFactor(u); asked || err != nil {
+		return nil, err
+	}
+	return FinishSignIn(ctx, db, p, u, b, bypassed, map[string]any{"method": "password"})
+}
+
+// CheckSignInThrottle is CheckThrottle for a sign-in as email, except that a browser
+// remembered as that person's device passes a throttled account or address, unless the
+// device has failed too often itself. It returns the throttle the device passed ("account"
+// or "ip"), or "".
+func CheckSignInThrottle(ctx context.Context, db *gorm.DB, t Throttle, email string, b SignInBrowser) (string, error) {
+	err := CheckThrottle(ctx, db, t, email, b.IP)
+	var throttled *ErrThrottled
+	if !errors.As(err, &throttled) || b.DeviceID == "" {
+		return "", err
+	}
+	u, ferr := FindUserByEmail(ctx, db, email)
+	if errors.Is(ferr, outlay.ErrNotFound) || (ferr == nil && u.ID != b.DeviceUserID) {
+		return "", err
+	}
+	if ferr != nil {
+		return "", ferr
+	}
+	if derr := CheckDeviceThrottle(ctx, db, t, b.DeviceID); derr != nil {
+		return "", derr
+	}
+	return throttled.Scope, nil
+}
+
+// FinishSignIn signs in a person who proved who they are with a password (and their second
+// factor, where they have one). It remembers the browser as their device (keeping the device
+// id it had, if it was already theirs) and forgets the account's failed sign-ins, except when
+// the device let the sign-in through a throttle (bypassed, from CheckSignInThrottle): then the
+// throttle stays for everyone else, and the sign-in is recorded as the device's. Then it makes
+// the session and records the sign-in (signin.success, with details).
+func FinishSignIn(ctx context.Context, db *gorm.DB, p SignInPolicy, u *User, b SignInBrowser, bypassed string, details map[string]any) (*SignedIn, error) {
+	as := audit.AsUser(ctx, u.ID, u.Email)
+	device := b.DeviceID
+	if device == "" || b.DeviceUserID != u.ID {
+		token, _ := auth.NewToken()
+		device = token[:22]
+	}
+	if bypassed != "" {
+		if err := audit.Event(as, db, EventSignInTrustedDevice, u.Email, map[string]any{"throttled": bypassed, "device": device}); err != nil {
+			return nil, err
+		}
+	} else if err := ClearFailedSignIns(ctx, db, p.Throttle, u.Email); err != nil {
+		return nil, err
+	}
+	session, err := StartSession(ctx, db, p.Sessions, u.ID, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := audit.Event(as, db, audit.EventSignInSuccess, u.Email, details); err != nil {
+		return nil, err
+	}
+	return &SignedIn{User: u, Session: session, DeviceID: device}, nil
+}
+
+// StartSession ends the session the browser had (another account's, say) and starts one for
+// userID with a fresh id.
+func StartSession(ctx context.Context, db *gorm.DB, p SessionPolicy, userID int64, b SignInBrowser) (string, error) {
+	if b.Session != "" {
+		if err := DeleteSession(ctx, db, b.Session); err != nil {
+			return "", err
+		}
+	}
+	return CreateSession(ctx, db, userID, p, b.IP, b.UserAgent)
+}
