@@ -114,7 +114,10 @@ func seedDemoTenant(ctx context.Context, db *gorm.DB, blobs *storage.Store, slug
 	if err := seedDemoTravel(ctx, db, slug); err != nil {
 		return err
 	}
-	return seedDemoExpenses(ctx, db, blobs, slug)
+	if err := seedDemoExpenses(ctx, db, blobs, slug); err != nil {
+		return err
+	}
+	return seedDemoBills(ctx, db, slug)
 }
 
 func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
