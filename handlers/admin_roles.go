@@ -252,40 +252,27 @@ func (s *Server) rolePreview(c *fiber.Ctx) error {
 		}
 	}
 	// The pending edit grants or takes one permission from the chosen role.
-	var change policy.Permission
+	var edit *policy.Edit
 	if obj, act, ok := strings.Cut(p.Change, ":"); ok && p.Role != "" {
-		if change, ok = s.knownPermission(obj, act); !ok {
-			p.Change = ""
+		if change, known := s.knownPermission(obj, act); known {
+			edit = &policy.Edit{Role: p.Role, Perm: change, Grant: p.Grant}
 		}
-	} else {
+	}
+	if edit == nil {
 		p.Change = ""
 	}
-	set := stateOf(c).policy
-	after := func(perm policy.Permission) bool {
-		for _, r := range subjectRoles {
-			if r == p.Role && perm == change && p.Change != "" {
-				if p.Grant {
-					return true
-				}
-				continue
-			}
-			if set.Allowed([]string{r}, perm) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, perm := range s.Permissions() {
+	perms := s.Permissions()
+	for _, perm := range perms {
 		p.Perms = append(p.Perms, roles.Option{Value: perm.String(), Label: perm.Label()})
-		if !p.HasSubject {
-			continue
+	}
+	if p.HasSubject {
+		for _, a := range stateOf(c).policy.Preview(subjectRoles, edit, perms) {
+			row := roles.PreviewRow{Label: a.Perm.Label(), Pages: s.pagesFor(a.Perm), Now: a.Now, After: a.After, Changed: a.Changed()}
+			if row.Changed {
+				p.Changed++
+			}
+			p.Rows = append(p.Rows, row)
 		}
-		row := roles.PreviewRow{Label: perm.Label(), Pages: s.pagesFor(perm), Now: set.Allowed(subjectRoles, perm), After: after(perm)}
-		row.Changed = row.Now != row.After
-		if row.Changed {
-			p.Changed++
-		}
-		p.Rows = append(p.Rows, row)
 	}
 	return s.render(c, http.StatusOK, page{Title: "Preview access", Nav: roles.ListPath, Content: roles.PreviewPage(p)})
 }
