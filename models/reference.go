@@ -22,11 +22,11 @@ type OrgSettings struct {
 	RemindApproversAfterDays int
 	// How bills are matched to orders (see BillTolerance), and whether budgets count what
 	// was received or what was billed as spent.
-	BillMatchMode           string
-	BillPriceToleranceBP    int `gorm:"column:bill_price_tolerance_bp"`
+	BillMatchMode           string `gorm:"default:three_way"`
+	BillPriceToleranceBP    int    `gorm:"column:bill_price_tolerance_bp"`
 	BillPriceToleranceMinor *int64
-	BillQuantityToleranceBP int `gorm:"column:bill_quantity_tolerance_bp"`
-	BudgetSpentBasis        string
+	BillQuantityToleranceBP int    `gorm:"column:bill_quantity_tolerance_bp"`
+	BudgetSpentBasis        string `gorm:"default:received"`
 	UpdatedAt               time.Time
 }
 
