@@ -20,23 +20,32 @@ var (
 	vendorBankUpdate = policy.Permission{Object: outlay.ObjVendorBank, Action: outlay.ActUpdate}
 )
 
-// vendorExtra is what a vendor's page shows under its details: its bank details, masked, to
+// vendorExtra is what a vendor's page shows under its details: what it is owed (its aging,
+// open bills and payments) to those who see every bill, and its bank details, masked, to
 // those who may see them.
 func vendorExtra(s *Server, c *fiber.Ctx, rec *refRecord) (templ.Component, error) {
-	if !s.can(c, vendorBankRead) {
-		return templ.NopComponent, nil
+	var parts []templ.Component
+	if s.can(c, billsAll) {
+		ap, err := vendorAPCard(c, rec.ID)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, ap)
 	}
-	b := payables.VendorBank{VendorID: rec.ID, CanUpdate: s.can(c, vendorBankUpdate), CSRF: s.csrfToken(c)}
-	a, err := models.GetVendorBankAccount(c.UserContext(), tenantDB(c), rec.ID)
-	switch {
-	case errors.Is(err, outlay.ErrNotFound):
-	case err != nil:
-		return nil, err
-	default:
-		b.Has, b.Scheme, b.Holder, b.Account, b.BIC, b.Routing, b.Type = true, a.SchemeLabel(), a.HolderName, a.AccountMasked,
-			a.BIC, a.RoutingNumber, a.AccountType
+	if s.can(c, vendorBankRead) {
+		b := payables.VendorBank{VendorID: rec.ID, CanUpdate: s.can(c, vendorBankUpdate), CSRF: s.csrfToken(c)}
+		a, err := models.GetVendorBankAccount(c.UserContext(), tenantDB(c), rec.ID)
+		switch {
+		case errors.Is(err, outlay.ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			b.Has, b.Scheme, b.Holder, b.Account, b.BIC, b.Routing, b.Type = true, a.SchemeLabel(), a.HolderName, a.AccountMasked,
+				a.BIC, a.RoutingNumber, a.AccountType
+		}
+		parts = append(parts, payables.BankCard(b))
 	}
-	return payables.BankCard(b), nil
+	return templ.Join(parts...), nil
 }
 
 // vendorBankFields are the bank details form's inputs. The account number and IBAN are never

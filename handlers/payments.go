@@ -188,7 +188,7 @@ func (s *Server) renderPayment(c *fiber.Ctx, status int, d *models.PaymentRunDet
 	paid.Action, paid.CSRF, paid.Methods = payables.PaymentPaidPath(r.ID), v.CSRF, methodOptions()
 	v.PaidForm = *paid
 	for _, vp := range d.Vendors {
-		g := payables.VendorPayment{Name: vp.VendorName, Href: refdata.ItemPath(vendorsRef.path, vp.VendorID), Total: r.Money(vp.Total).String()}
+		g := payables.VendorPayment{Name: vp.VendorName, Href: refdata.ItemPath(vendorsPath, vp.VendorID), Total: r.Money(vp.Total).String()}
 		for _, l := range vp.Lines {
 			// What was open before this run: for a paid run, its own share is in the bill's paid amount.
 			open := l.BillTotalMinor - l.BillPaidMinor

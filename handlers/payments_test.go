@@ -145,3 +145,43 @@ func TestPaymentRunPages(t *testing.T) {
 		t.Errorf("paid: A %d, B %d", paidA, paidB)
 	}
 }
+
+// /bills/aging shows every vendor's open bills by days past due to those who see every bill,
+// and a vendor's page shows its own aging, open bills and payments; a requester has neither.
+func TestAgingPageAndVendorCard(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	clerkUser := env.CreateUser(t, acme, "cleo@acme.example", "Cleo Clerk", "ap_clerk")
+	env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	app := testutil.NewApp(t, env)
+	db := app.DB(t, acme).WithContext(audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"}))
+	v := models.Vendor{Name: "Globex", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 30}
+	if err := db.Create(&v).Error; err != nil {
+		t.Fatal(err)
+	}
+	approvedBill(t, db, v.ID, clerkUser.ID, "INV-NOW", 100_00)
+	late := approvedBill(t, db, v.ID, clerkUser.ID, "INV-LATE", 40_00)
+	if err := db.Model(late).Updates(map[string]any{"invoice_date": time.Now().UTC().AddDate(0, 0, -75),
+		"due_date": time.Now().UTC().AddDate(0, 0, -45)}).Error; err != nil {
+		t.Fatal(err)
+	}
+	clerk := app.Client(t, "acme")
+	clerk.SignIn("cleo@acme.example", testutil.Password)
+	res := clerk.Get("/bills/aging")
+	if res.Status != http.StatusOK {
+		t.Fatalf("aging: %d", res.Status)
+	}
+	cells := cellTexts(res.Doc.Find("#aging tbody tr").First().Find("td"))
+	if want := []string{"Globex", "$100.00", "$0.00", "$40.00", "$0.00", "$0.00", "$140.00"}; strings.Join(cells, "|") != strings.Join(want, "|") {
+		t.Errorf("aging row %q, want %q", cells, want)
+	}
+	res = clerk.Get(fmt.Sprintf("/vendors/%d", v.ID))
+	if got := res.Doc.Find("#vendor-open-bills tbody tr").Length(); got != 2 || !strings.Contains(res.Text("#vendor-aging"), "$140.00") {
+		t.Errorf("vendor card: %d open bills, aging %q", got, res.Text("#vendor-aging"))
+	}
+	rita := app.Client(t, "acme")
+	rita.SignIn("rita@acme.example", testutil.Password)
+	if res := rita.Get("/bills/aging"); res.Status != http.StatusSeeOther {
+		t.Errorf("requester on the aging page: %d", res.Status)
+	}
+}

@@ -34,7 +34,7 @@ var (
 	locationsRef = &refKind{object: outlay.ObjLocations, path: "/admin/locations", table: "locations", noun: "location", title: "Locations",
 		intro:  "Places goods are delivered to. Purchase orders name one.",
 		fields: locationFields, blank: noValues, load: loadLocation, save: saveLocation, archive: models.ArchiveLocation}
-	vendorsRef = &refKind{object: outlay.ObjVendors, path: "/vendors", table: "vendors", noun: "vendor", title: "Vendors",
+	vendorsRef = &refKind{object: outlay.ObjVendors, path: vendorsPath, table: "vendors", noun: "vendor", title: "Vendors",
 		intro:  "A supplier your organisation buys from. Orders to it are in its currency and paid on its terms.",
 		fields: vendorFields, blank: vendorBlank, load: loadVendor, save: saveVendor, archive: models.ArchiveVendor,
 		extra: vendorExtra, relatedTable: "vendor_bank_accounts", relatedKey: "vendor_id"}
@@ -46,6 +46,10 @@ var (
 		fields: budgetFields, blank: budgetBlank, load: loadBudget, save: saveBudget, archive: models.ArchiveBudget,
 		extra: budgetUseCard}
 )
+
+// vendorsPath is where vendors live (a constant, so that pages about vendors link to them
+// without reading vendorsRef).
+const vendorsPath = "/vendors"
 
 const settingsPath = "/admin/settings"
 

@@ -79,7 +79,7 @@ var navSections = []struct {
 	Paths []string
 }{
 	{"", []string{dashboard.Path}},
-	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, expenses.ReimbursementsPath, bills.ListPath, payables.PaymentsPath, vendorsRef.path, reports.SpendPath}},
+	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, expenses.ReimbursementsPath, bills.ListPath, payables.AgingPath, payables.PaymentsPath, vendorsRef.path, reports.SpendPath}},
 	{"Setup", []string{departmentsRef.path, locationsRef.path, glAccountsRef.path, budgetsRef.path, approvalrules.ListPath, expenseCategoriesRef.path, mileageRatesRef.path, perDiemRatesRef.path, bills.SettingsPath, payables.PaymentSettingsPath, settingsPath, expenses.OrgBankAccountPath}},
 	{"Administration", []string{users.ListPath, roles.ListPath, ssoviews.Path, security.AdminPath, tokens.AdminPath, auditlog.Path, imports.Path}},
 	{"You", []string{tokens.OwnPath, security.SettingsPath, notifications.PrefsPath, expenses.BankAccountPath}},
@@ -343,6 +343,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, bills.ListPath, outlay.ObjBills, outlay.ActRead, s.billsPage).nav("Bills").widenedBy(outlay.ObjBillsAll, outlay.ActRead),
 		permitted(get, bills.NewPath, outlay.ObjBills, outlay.ActCreate, s.newBillPage),
 		permitted(post, bills.ListPath, outlay.ObjBills, outlay.ActCreate, s.createBill),
+		permitted(get, payables.AgingPath, outlay.ObjBillsAll, outlay.ActRead, s.agingPage).nav("Aging"),
 		permitted(get, bills.ListPath+idParam, outlay.ObjBills, outlay.ActRead, s.billPage),
 		permitted(get, bills.ListPath+idParam+"/history", outlay.ObjBills, outlay.ActRead, s.billHistory),
 		permitted(post, bills.ListPath+idParam, outlay.ObjBills, outlay.ActUpdate, s.updateBill),

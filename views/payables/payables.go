@@ -176,3 +176,40 @@ func PaymentStatusClass(status string) string {
 	}
 	return "badge badge-muted"
 }
+
+// AgingPath is the aging of open bills across vendors.
+const AgingPath = "/bills/aging"
+
+// AgingRow is one vendor's open bills in one currency, by bucket.
+type AgingRow struct {
+	Vendor  string
+	Href    string
+	Buckets []string
+	Total   string
+}
+
+// Aging is an aging table: its bucket headings and rows.
+type Aging struct {
+	AsOf    string
+	Labels  []string
+	Rows    []AgingRow
+	Summary string
+}
+
+// VendorAP is what a vendor's page shows of what is owed to it.
+type VendorAP struct {
+	OpenBills []OpenBill
+	Payments  []VendorPaymentRow
+	Aging     Aging
+}
+
+// OpenBill is an owed bill on the vendor's page.
+type OpenBill struct {
+	Number, Href, Invoice, Due, Total, Open string
+	Overdue                                 bool
+}
+
+// VendorPaymentRow is a payment to the vendor on its page.
+type VendorPaymentRow struct {
+	Number, Href, Bill, BillHref, Amount, Status, Label, Paid string
+}
