@@ -277,3 +277,35 @@ func TestBillApprovalRuleFromTheEditor(t *testing.T) {
 		t.Errorf("route %q", got)
 	}
 }
+
+// A vendor's bills may be matched two-way though the organisation matches three-way: set on
+// the vendor's form, said on its page, and used by the next bill, which may then bill what was
+// ordered but not yet received.
+func TestVendorMatchModeFromItsForm(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	path := fmt.Sprintf("/vendors/%d", s.order.VendorID)
+	page := s.cleoC.Get(path)
+	if page.Doc.Find(`select[name="match_mode"]`).Length() != 1 {
+		t.Fatalf("no matching choice on the vendor's form: %d", page.Status)
+	}
+	v := s.order.Vendor
+	form := url.Values{"name": {v.Name}, "contact_name": {v.ContactName}, "email": {v.Email}, "phone": {v.Phone}, "tax_id": {v.TaxID},
+		"payment_terms": {"30"}, "currency": {v.Currency}, "status": {v.Status}, "address": {v.Address}, "match_mode": {models.MatchTwoWay}}
+	if res := s.cleoC.Post(path, form); res.Status != http.StatusSeeOther {
+		t.Fatalf("save vendor: %d %s", res.Status, res.Text(".field-error"))
+	}
+	if got := s.cleoC.Get(path).Body; !strings.Contains(got, "Two-way (bill against order)") {
+		t.Error("the vendor's page does not say how its bills are matched")
+	}
+	// Three paper boxes were ordered beyond the two received: two-way, all five may be billed.
+	f := s.orderForm("TW-1", [2]string{"", ""}, [2]string{"5", "20.00"})
+	f.Set("intent", "submit")
+	res := s.cleoC.Post("/bills", f)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d %s", res.Status, res.Text(".field-error"))
+	}
+	if got := s.cleoC.Get(res.Location()).Text("#bill-match"); got != "Matched" {
+		t.Errorf("two-way bill of what was ordered: %q", got)
+	}
+}

@@ -274,6 +274,9 @@ func vendorFields(_ context.Context, _ *gorm.DB, cur *refRecord) ([]refdata.Fiel
 		currencyField("currency", "Currency", currency),
 		{Name: "status", Label: "Status", Type: "select", Required: true, Options: []refdata.Option{{Value: models.VendorActive, Label: "Active"}, {Value: models.VendorOnHold, Label: "On hold: no new orders"}}},
 		{Name: "address", Label: "Address", Type: "textarea", Max: 1000},
+		{Name: "match_mode", Label: "Bill matching", Type: "select", Options: []refdata.Option{{Value: "", Label: "As the organisation matches"},
+			{Value: models.MatchThreeWay, Label: "Three-way: bill against order and receipt"}, {Value: models.MatchTwoWay, Label: "Two-way: bill against order"}},
+			Hint: "How this vendor's bills are compared with their orders (the organisation's way is set under Bill matching)."},
 	}, nil
 }
 
@@ -293,16 +296,28 @@ func loadVendor(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error) 
 	}
 	return &refRecord{ID: v.ID, Name: v.Name, Archived: v.ArchivedAt != nil,
 		Values: map[string]string{"name": v.Name, "contact_name": v.ContactName, "email": v.Email, "phone": v.Phone, "tax_id": v.TaxID,
-			"payment_terms": strconv.Itoa(v.PaymentTermsDays), "currency": v.Currency, "status": v.Status, "address": v.Address},
+			"payment_terms": strconv.Itoa(v.PaymentTermsDays), "currency": v.Currency, "status": v.Status, "address": v.Address,
+			"match_mode": strOr(v.MatchMode)},
 		Facts: []refdata.Fact{{Label: "Contact", Value: v.ContactName}, {Label: "Email", Value: v.Email}, {Label: "Phone", Value: v.Phone},
 			{Label: "Tax ID", Value: v.TaxID}, {Label: "Payment terms", Value: termsText(v.PaymentTermsDays)}, {Label: "Currency", Value: v.Currency},
-			{Label: "Status", Value: status}, {Label: "Address", Value: v.Address}}}, nil
+			{Label: "Status", Value: status}, {Label: "Address", Value: v.Address}, {Label: "Bill matching", Value: matchModeText(v.MatchMode)}}}, nil
 }
 
 func saveVendor(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
 	return models.SaveVendor(ctx, db, id, models.VendorInput{Name: v["name"], ContactName: v["contact_name"], Email: v["email"], Phone: v["phone"],
-		TaxID: v["tax_id"], PaymentTerms: v["payment_terms"], Currency: v["currency"], Status: v["status"], Address: v["address"]})
+		TaxID: v["tax_id"], PaymentTerms: v["payment_terms"], Currency: v["currency"], Status: v["status"], Address: v["address"],
+		MatchMode: ptrTo(v["match_mode"])})
 }
+
+// matchModeText says how a vendor's bills are matched.
+func matchModeText(mode *string) string {
+	if mode == nil {
+		return "As the organisation matches"
+	}
+	return bills.ModeLabel(*mode)
+}
+
+func ptrTo(s string) *string { return &s }
 
 func (s *Server) vendorsPage(c *fiber.Ctx) error {
 	f, mf := refFilterOf(c, vendorsRef.path)

@@ -356,6 +356,9 @@ type VendorInput struct {
 	Currency     string
 	Status       string
 	Address      string
+	// MatchMode is how the vendor's bills are matched: MatchTwoWay, MatchThreeWay, or "" for
+	// the organisation's way; nil leaves it as it is (imports do not carry it).
+	MatchMode *string
 }
 
 // ListVendors returns one page of the vendors matching f, by name.
@@ -402,17 +405,30 @@ func (in *VendorInput) validate(verr outlay.ValidationErrors) int {
 func SaveVendor(ctx context.Context, db *gorm.DB, id int64, in VendorInput) (int64, error) {
 	verr := outlay.ValidationErrors{}
 	v := vendorRecord(&in, verr)
-	return saveUnique(ctx, db, verr, v, &v.ID, id, uniqueRef{"vendors", "name", "name", in.Name, "A vendor with this name already exists."},
-		map[string]any{"name": v.Name, "contact_name": v.ContactName, "email": v.Email, "phone": v.Phone, "tax_id": v.TaxID,
-			"payment_terms_days": v.PaymentTermsDays, "currency": v.Currency, "status": v.Status, "address": v.Address})
+	fields := map[string]any{"name": v.Name, "contact_name": v.ContactName, "email": v.Email, "phone": v.Phone, "tax_id": v.TaxID,
+		"payment_terms_days": v.PaymentTermsDays, "currency": v.Currency, "status": v.Status, "address": v.Address}
+	if in.MatchMode != nil {
+		fields["match_mode"] = v.MatchMode
+	}
+	return saveUnique(ctx, db, verr, v, &v.ID, id, uniqueRef{"vendors", "name", "name", in.Name, "A vendor with this name already exists."}, fields)
 }
 
 // vendorRecord checks in as the vendor form does (all but the name's uniqueness) and returns
 // the vendor it describes.
 func vendorRecord(in *VendorInput, verr outlay.ValidationErrors) *Vendor {
 	terms := in.validate(verr)
-	return &Vendor{Name: in.Name, ContactName: in.ContactName, Email: in.Email, Phone: in.Phone, TaxID: in.TaxID,
+	v := &Vendor{Name: in.Name, ContactName: in.ContactName, Email: in.Email, Phone: in.Phone, TaxID: in.TaxID,
 		PaymentTermsDays: terms, Currency: in.Currency, Status: in.Status, Address: in.Address}
+	if in.MatchMode != nil {
+		switch mode := *in.MatchMode; mode {
+		case "":
+		case MatchTwoWay, MatchThreeWay:
+			v.MatchMode = &mode
+		default:
+			verr.Add("match_mode", "Choose how this vendor's bills are matched.")
+		}
+	}
+	return v
 }
 
 // ArchiveVendor archives a vendor, or brings it back when archived is false.

@@ -97,7 +97,7 @@ func seedDemoBills(ctx context.Context, db *gorm.DB, slug string) error {
 		return err
 	}
 	if err := enter(models.BillInput{Vendor: vendor, PurchaseOrder: order, VendorInvoiceNumber: "NW-2317", InvoiceDate: day(-2),
-		Memo: "Second invoice for the quarter: the price went up and storage was billed before it was provisioned.",
+		Memo:  "Second invoice for the quarter: the price went up and storage was billed before it was provisioned.",
 		Lines: []models.BillLineInput{orderLine(lines[0], "1", price(lines[0], 5)), orderLine(lines[1], "1", price(lines[1], 0))}}, true); err != nil {
 		return err
 	}
