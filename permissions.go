@@ -70,5 +70,7 @@ const (
 	ObjAllTokens = "admin.tokens" // everyone's API tokens
 	ObjAudit     = "audit"
 	ObjImport    = "admin.import" // importing setup data from spreadsheets (action import)
-	ObjOwnTokens = "tokens"       // a person's own API tokens
+	// ObjTenantExport: the archive of the whole tenant, "Export everything" (action export).
+	ObjTenantExport = "admin.export"
+	ObjOwnTokens    = "tokens" // a person's own API tokens
 )

@@ -23,6 +23,7 @@ import (
 	"outlay/views/roles"
 	"outlay/views/security"
 	ssoviews "outlay/views/sso"
+	"outlay/views/tenantexport"
 	"outlay/views/tokens"
 	"outlay/views/travel"
 	"outlay/views/users"
@@ -81,7 +82,7 @@ var navSections = []struct {
 	{"", []string{dashboard.Path}},
 	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, expenses.ReimbursementsPath, bills.ListPath, payables.AgingPath, payables.PaymentsPath, vendorsRef.path, reports.SpendPath}},
 	{"Setup", []string{departmentsRef.path, locationsRef.path, glAccountsRef.path, budgetsRef.path, approvalrules.ListPath, expenseCategoriesRef.path, mileageRatesRef.path, perDiemRatesRef.path, bills.SettingsPath, payables.PaymentSettingsPath, settingsPath, expenses.OrgBankAccountPath}},
-	{"Administration", []string{users.ListPath, roles.ListPath, ssoviews.Path, security.AdminPath, tokens.AdminPath, auditlog.Path, imports.Path}},
+	{"Administration", []string{users.ListPath, roles.ListPath, ssoviews.Path, security.AdminPath, tokens.AdminPath, auditlog.Path, imports.Path, tenantexport.Path}},
 	{"You", []string{tokens.OwnPath, security.SettingsPath, notifications.PrefsPath, expenses.BankAccountPath}},
 }
 
@@ -178,6 +179,9 @@ func (s *Server) routeTable() []Route {
 		// Imports of setup data: the page and templates, the upload, its preview (with the
 		// column mapping), the commit, and the progress a large one shows.
 		permitted(get, imports.Path, outlay.ObjImport, outlay.ActImport, s.importPage).nav("Import"),
+		permitted(get, tenantexport.Path, outlay.ObjTenantExport, outlay.ActExport, s.tenantExportPage).nav("Export everything"),
+		permitted(post, tenantexport.Path, outlay.ObjTenantExport, outlay.ActExport, s.exportEverything),
+		permitted(get, tenantexport.Path+"/:id/download", outlay.ObjTenantExport, outlay.ActExport, s.downloadTenantExport),
 		permitted(post, imports.Path, outlay.ObjImport, outlay.ActImport, s.uploadImport).upload(),
 		permitted(get, imports.Path+"/templates/:file", outlay.ObjImport, outlay.ActImport, s.importTemplate),
 		permitted(get, imports.Path+idParam, outlay.ObjImport, outlay.ActImport, s.importItem),

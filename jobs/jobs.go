@@ -153,6 +153,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	river.AddWorker(workers, &sweepWorker{q: q})
 	river.AddWorker(workers, &dailyWorker{q: q})
 	river.AddWorker(workers, &importWorker{q: q})
+	river.AddWorker(workers, &exportWorker{q: q})
 	rc := &river.Config{
 		Logger:               o.Logger.With("component", "jobs"),
 		Workers:              workers,

@@ -10,14 +10,15 @@ import (
 // objectLabels name the areas as the roles page shows them. An object without a label is
 // shown by its name.
 var objectLabels = map[string]string{
-	outlay.ObjUsers:     "Users",
-	outlay.ObjRoles:     "Roles and permissions",
-	outlay.ObjAllTokens: "Everyone's API tokens",
-	outlay.ObjSSO:       "Single sign-on",
-	outlay.ObjSecurity:  "Sign-in security",
-	outlay.ObjOwnTokens: "Own API tokens",
-	outlay.ObjAudit:     "Audit log",
-	outlay.ObjImport:    "Imports",
+	outlay.ObjUsers:        "Users",
+	outlay.ObjRoles:        "Roles and permissions",
+	outlay.ObjAllTokens:    "Everyone's API tokens",
+	outlay.ObjSSO:          "Single sign-on",
+	outlay.ObjSecurity:     "Sign-in security",
+	outlay.ObjOwnTokens:    "Own API tokens",
+	outlay.ObjAudit:        "Audit log",
+	outlay.ObjImport:       "Imports",
+	outlay.ObjTenantExport: "Export of everything",
 
 	outlay.ObjRequisitions:    "Requisitions",
 	outlay.ObjRequisitionsAll: "Everyone's requisitions",
@@ -173,6 +174,7 @@ var catalog = []struct {
 	{p(outlay.ObjAudit, outlay.ActRead), described{AreaAdministration, "Read the audit log"}},
 	{p(outlay.ObjAudit, outlay.ActExport), described{AreaAdministration, "Export the audit log"}},
 	{p(outlay.ObjImport, outlay.ActImport), described{AreaAdministration, "Import setup data from spreadsheets"}},
+	{p(outlay.ObjTenantExport, outlay.ActExport), described{AreaAdministration, "Export everything: the whole organisation's data in one archive"}},
 
 	{p(outlay.ObjOwnTokens, outlay.ActRead), described{AreaAccount, "See own API tokens"}},
 	{p(outlay.ObjOwnTokens, outlay.ActCreate), described{AreaAccount, "Create own API tokens"}},

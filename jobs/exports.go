@@ -1,0 +1,130 @@
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"outlay/archive"
+	"outlay/audit"
+	"outlay/models"
+	"outlay/storage"
+	"outlay/tenancy"
+)
+
+// KindTenantExport writes the archive of a whole tenant.
+const KindTenantExport = "tenant_export"
+
+// TenantExportPath is the page that lists a tenant's exports and their download links.
+const TenantExportPath = "/admin/export"
+
+// TenantExportArgs writes export ExportID of a tenant, for the admin who asked.
+type TenantExportArgs struct {
+	Tenant   string `json:"tenant"`
+	ExportID int64  `json:"export_id"`
+	UserID   int64  `json:"user_id"`
+	Label    string `json:"label"`
+	IP       string `json:"ip"`
+}
+
+// Kind is the job kind.
+func (TenantExportArgs) Kind() string { return KindTenantExport }
+
+// ExportTenant records and queues an export of everything of tenant slug, asked for by.
+func (q *Queue) ExportTenant(ctx context.Context, slug string, by audit.Actor) (int64, error) {
+	id, err := q.opts.Registry.QueueExport(ctx, slug, by.ID, by.Label)
+	if err != nil {
+		return 0, err
+	}
+	_, err = q.client.Insert(ctx, TenantExportArgs{Tenant: slug, ExportID: id, UserID: by.ID, Label: by.Label, IP: by.IP},
+		&river.InsertOpts{MaxAttempts: 3})
+	return id, err
+}
+
+type exportWorker struct {
+	river.WorkerDefaults[TenantExportArgs]
+	q *Queue
+}
+
+// Timeout allows a large tenant's archive to be written.
+func (w *exportWorker) Timeout(*river.Job[TenantExportArgs]) time.Duration { return 2 * time.Hour }
+
+// Work writes the archive to a temporary file, stores it in the blob store under the
+// tenant's prefix and records it in the control plane. It only reads the tenant's database,
+// so it works whatever the tenant's state; telling the admin in the app and the audit entry
+// are written afterwards, and their failure (a tenant that cannot be written) leaves the
+// export ready on its page.
+func (w *exportWorker) Work(ctx context.Context, job *river.Job[TenantExportArgs]) error {
+	ctx = tenancy.Background(ctx)
+	q, a, reg := w.q, job.Args, w.q.opts.Registry
+	t, db, release, err := q.tenantDB(ctx, a.Tenant)
+	if err != nil {
+		return q.failed(err)
+	}
+	defer release()
+	if err := reg.StartExport(ctx, a.ExportID); err != nil {
+		return q.failed(err)
+	}
+	res, err := writeTenantArchive(ctx, q, t, db)
+	if err == nil {
+		err = reg.FinishExport(ctx, a.ExportID, res)
+	}
+	if err != nil {
+		q.opts.Logger.Error("tenant export failed", "tenant", a.Tenant, "export_id", a.ExportID, "err", err)
+		if ferr := reg.FailExport(context.WithoutCancel(ctx), a.ExportID, "The archive could not be written; try again, or ask your operator."); ferr != nil {
+			q.opts.Logger.Error("record a failed export", "err", ferr)
+		}
+		return q.failed(err)
+	}
+	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorUser, ID: a.UserID, Label: a.Label, IP: a.IP})
+	summary := fmt.Sprintf("%d tables, %d rows, %d attachments, %.1f MB.", res.Tables, res.Rows, res.Attachments, float64(res.SizeBytes)/(1<<20))
+	if err := models.NotifyTenantExportReady(ctx, db, a.UserID, a.ExportID, TenantExportPath, summary); err != nil {
+		q.opts.Logger.Warn("tell the admin an export is ready", "tenant", a.Tenant, "err", err)
+	}
+	if err := audit.Event(ctx, db, "export", "everything", map[string]any{"export_id": a.ExportID, "rows": res.Rows,
+		"tables": res.Tables, "attachments": res.Attachments, "bytes": res.SizeBytes, "sha256": res.SHA256}); err != nil {
+		q.opts.Logger.Warn("audit a tenant export", "tenant", a.Tenant, "err", err)
+	}
+	return nil
+}
+
+// writeTenantArchive writes tenant t's archive and stores it as a blob named by its SHA-256.
+func writeTenantArchive(ctx context.Context, q *Queue, t tenancy.Tenant, db *gorm.DB) (tenancy.ExportResult, error) {
+	var res tenancy.ExportResult
+	blobs, err := storage.Open(ctx, q.opts.Config.BlobURL)
+	if err != nil {
+		return res, err
+	}
+	defer blobs.Close()
+	f, err := os.CreateTemp("", "outlay-export-*.zip")
+	if err != nil {
+		return res, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	h := sha256.New()
+	m, err := archive.Write(ctx, archive.Source{Slug: t.Slug, Name: t.Name, DB: db, Blobs: blobs}, io.MultiWriter(f, h))
+	if err != nil {
+		return res, err
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return res, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return res, err
+	}
+	res.SHA256, res.SizeBytes, res.Tables, res.Attachments = hex.EncodeToString(h.Sum(nil)), size, len(m.Tables), m.Blobs
+	for _, tb := range m.Tables {
+		res.Rows += tb.Rows
+	}
+	res.BlobKey = storage.Key(t.Slug, res.SHA256)
+	return res, blobs.Put(ctx, res.BlobKey, f, "application/zip")
+}
