@@ -120,14 +120,14 @@ func Plural(n int, one, many string) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// columnText is a column as the templates table lists it: "Name *," (needed, not the last).
+// columnText is a column as the templates table lists it: "Name *, " (needed, not the last).
 func columnText(c Column, last bool) string {
 	t := c.Label
 	if c.Required {
 		t += " *"
 	}
 	if !last {
-		t += ","
+		t += ", "
 	}
 	return t
 }
