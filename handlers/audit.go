@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -92,7 +91,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	}
 	p.Objects = append(p.Objects, auditlog.Option{Value: "event", Label: "Security events"})
 	for _, o := range objects {
-		p.Objects = append(p.Objects, auditlog.Option{Value: o, Label: tableLabel(o)})
+		p.Objects = append(p.Objects, auditlog.Option{Value: o, Label: models.AuditTableLabel(o)})
 	}
 	status := http.StatusOK
 	if len(errs) > 0 {
@@ -167,61 +166,6 @@ func auditExportRows(ctx context.Context, db *gorm.DB, f models.AuditFilter) row
 	}
 }
 
-// tableLabel names a table as people read it.
-func tableLabel(table string) string {
-	switch table {
-	case "users":
-		return "People"
-	case "user_roles":
-		return "Role memberships"
-	case "roles":
-		return "Roles"
-	case "casbin_rule":
-		return "Role permissions"
-	case "api_tokens":
-		return "API tokens"
-	case "departments":
-		return "Departments"
-	case "gl_accounts":
-		return "GL accounts"
-	case "org_settings":
-		return "Organisation settings"
-	}
-	return fieldLabel(table)
-}
-
-// fieldLabel turns a column name into words: department_id → Department.
-func fieldLabel(col string) string {
-	switch col {
-	case "password_hash":
-		return "Password"
-	case "token_hash":
-		return "Token"
-	case "v0":
-		return "Role"
-	case "v1":
-		return "Area"
-	case "v2":
-		return "Action"
-	case "gl_account_id":
-		return "GL account"
-	case "default_gl_account_id":
-		return "Default GL account"
-	case "tax_rate_bp":
-		return "Tax rate"
-	case "tax_id":
-		return "Tax ID"
-	}
-	for _, unit := range []string{"_id", "_minor", "_milli"} {
-		col = strings.TrimSuffix(col, unit)
-	}
-	col = strings.ReplaceAll(col, "_", " ")
-	if col == "" {
-		return col
-	}
-	return strings.ToUpper(col[:1]) + col[1:]
-}
-
 // valueText shows a recorded value; a time reads in loc, the organisation's time zone.
 func valueText(v any, loc *time.Location) string {
 	switch x := v.(type) {
@@ -251,76 +195,10 @@ func valueText(v any, loc *time.Location) string {
 	}
 }
 
-// referenceColumns are the columns that hold the id of a record of another table, by the
-// table they point at: History shows the record's name beside its id.
-var referenceColumns = map[string]string{
-	"department_id": "departments", "vendor_id": "vendors", "location_id": "locations",
-	"gl_account_id": "gl_accounts", "default_gl_account_id": "gl_accounts", "rule_id": "approval_rules",
-	"user_id": "users", "manager_id": "users", "head_id": "users", "requester_id": "users",
-	"approver_id": "users", "acted_by": "users", "on_behalf_of": "users", "delegate_id": "users",
-	"created_by": "users", "closed_by": "users", "received_by": "users", "uploaded_by": "users",
-	"author_id": "users", "break_glass_user_id": "users",
-}
-
-// A document's lines (and other rows of its History) point at it by its kind's key.
-func init() {
-	for _, k := range models.DocumentKinds() {
-		referenceColumns[k.History.LinesKey] = k.Table
-	}
-}
-
-// wholeNumber reads a recorded JSON number as an integer. JSON numbers arrive as float64;
-// ids and amounts stay far below 2^53, so the conversion is exact.
-func wholeNumber(v any) (int64, bool) {
-	n, ok := v.(float64)
-	if !ok || math.Abs(n) >= 1<<53 || n != math.Trunc(n) {
-		return 0, false
-	}
-	return int64(n), true
-}
-
-// rowCurrency is the currency a recorded row's amounts are in: its own, or that of the
-// document it belongs to (a line's requisition or purchase order).
-func rowCurrency(row map[string]any, names map[string]map[int64]models.Reference) string {
-	if c, ok := row["currency"].(string); ok {
-		return c
-	}
-	for _, k := range models.DocumentKinds() {
-		col := k.History.LinesKey
-		if id, ok := wholeNumber(row[col]); ok {
-			if ref, found := names[referenceColumns[col]][id]; found && ref.Currency != "" {
-				return ref.Currency
-			}
-		}
-	}
-	return ""
-}
-
-// referencedIDs gathers, by table, the ids of the entries' own records and those their
-// recorded values point at.
-func referencedIDs(entries []models.AuditEntry) map[string][]int64 {
-	refs := map[string][]int64{}
-	for _, e := range entries {
-		if id, err := strconv.ParseInt(e.RecordID, 10, 64); err == nil && e.TableName != "" {
-			refs[e.TableName] = append(refs[e.TableName], id)
-		}
-		for _, row := range []map[string]any{e.Old, e.New} {
-			for col, v := range row {
-				if table, ok := referenceColumns[col]; ok {
-					if id, ok := wholeNumber(v); ok {
-						refs[table] = append(refs[table], id)
-					}
-				}
-			}
-		}
-	}
-	return refs
-}
-
 // auditRows turns entries into what the log and History show, with the names of the records
 // they point at, at times read in the organisation's time zone loc.
 func auditRows(ctx context.Context, db *gorm.DB, entries []models.AuditEntry, loc *time.Location) ([]auditlog.Row, error) {
-	names, err := models.ReferenceNames(ctx, db, referencedIDs(entries))
+	names, err := models.AuditReferences(ctx, db, entries)
 	if err != nil {
 		return nil, err
 	}
@@ -360,14 +238,14 @@ func fieldText(table, col string, row map[string]any, names map[string]map[int64
 			return label(st)
 		}
 	}
-	if n, ok := wholeNumber(v); ok {
-		if table, isRef := referenceColumns[col]; isRef {
+	if n, ok := models.WholeNumber(v); ok {
+		if table, isRef := models.ReferencedTable(col); isRef {
 			if ref, found := names[table][n]; found {
 				return ref.Name + " (#" + strconv.FormatInt(n, 10) + ")"
 			}
 			return "#" + strconv.FormatInt(n, 10)
 		}
-		currency := rowCurrency(row, names)
+		currency := models.RowCurrency(row, names)
 		switch {
 		case strings.HasSuffix(col, "_minor") && money.ValidCurrency(currency):
 			return money.Money{Minor: n, Currency: currency}.String()
@@ -404,41 +282,26 @@ func auditRow(e models.AuditEntry, names map[string]map[int64]models.Reference, 
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			r.Details = append(r.Details, auditlog.Change{Field: fieldLabel(k), New: valueText(e.Details[k], loc)})
+			r.Details = append(r.Details, auditlog.Change{Field: models.AuditFieldLabel(k), New: valueText(e.Details[k], loc)})
 		}
 		return r
 	}
 	r.Action = actionLabels[e.Action]
-	r.Object = tableLabel(e.TableName)
+	r.Object = models.AuditTableLabel(e.TableName)
 	r.What = r.Object + " " + recordLabel(e.RecordID)
 	if id, err := strconv.ParseInt(e.RecordID, 10, 64); err == nil {
 		if ref, found := names[e.TableName][id]; found {
 			r.What = ref.Name
 		}
 	}
-	fields := e.Changed
-	if len(fields) == 0 {
-		// A create or delete lists every value it had.
-		src := e.New
-		if e.Action == "delete" {
-			src = e.Old
-		}
-		for k := range src {
-			fields = append(fields, k)
-		}
-		sort.Strings(fields)
-	}
-	for _, f := range fields {
-		if f == "created_at" || f == "updated_at" || f == "form_key" || (f == "id" && e.Action != "update") {
-			continue
-		}
+	for _, f := range models.HistoryFields(e) {
 		switch e.Action {
 		case "create":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(e.TableName, f, e.New, names, loc)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: models.AuditFieldLabel(f), New: fieldText(e.TableName, f, e.New, names, loc)})
 		case "delete":
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), New: fieldText(e.TableName, f, e.Old, names, loc)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: models.AuditFieldLabel(f), New: fieldText(e.TableName, f, e.Old, names, loc)})
 		default:
-			r.Changes = append(r.Changes, auditlog.Change{Field: fieldLabel(f), Old: fieldText(e.TableName, f, e.Old, names, loc), New: fieldText(e.TableName, f, e.New, names, loc)})
+			r.Changes = append(r.Changes, auditlog.Change{Field: models.AuditFieldLabel(f), Old: fieldText(e.TableName, f, e.Old, names, loc), New: fieldText(e.TableName, f, e.New, names, loc)})
 		}
 	}
 	return r
@@ -457,7 +320,7 @@ func recordLabel(id string) string {
 	sort.Strings(keys)
 	out := make([]string, len(keys))
 	for i, k := range keys {
-		out[i] = strings.ToLower(fieldLabel(k)) + " " + valueText(parts[k], time.UTC)
+		out[i] = strings.ToLower(models.AuditFieldLabel(k)) + " " + valueText(parts[k], time.UTC)
 	}
 	return strings.Join(out, ", ")
 }
@@ -489,7 +352,7 @@ func (s *Server) userHistory(c *fiber.Ctx) error {
 		return err
 	}
 	return s.history(c, users.ListPath, "History of "+u.Name, users.ListPath+"/"+c.Params("id"), "Back to "+u.Name,
-		models.RecordHistory{Table: "users", RecordID: c.Params("id"), RelatedTable: "user_roles", RelatedKey: "user_id"})
+		models.UserHistory(c.Params("id")))
 }
 
 func (s *Server) roleHistory(c *fiber.Ctx) error {
@@ -501,7 +364,7 @@ func (s *Server) roleHistory(c *fiber.Ctx) error {
 	for _, r := range summaries {
 		if r.Name == role {
 			return s.history(c, roles.ListPath, "History of the role "+r.Label, roles.ListPath, "Back to roles",
-				models.RecordHistory{Table: "roles", RecordID: role, RelatedTable: "casbin_rule", RelatedKey: "v0"})
+				models.RoleHistory(role))
 		}
 	}
 	return fiber.ErrNotFound
@@ -517,7 +380,7 @@ func (s *Server) ssoProviderHistory(c *fiber.Ctx) error {
 		return err
 	}
 	return s.history(c, ssoviews.Path, "History of "+p.Label, ssoviews.Path, "Back to single sign-on",
-		models.RecordHistory{Table: "sso_providers", RecordID: c.Params("id")})
+		models.SSOProviderHistory(c.Params("id")))
 }
 
 func (s *Server) requisitionHistory(c *fiber.Ctx) error {
