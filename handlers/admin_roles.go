@@ -95,14 +95,30 @@ func (s *Server) knownPermission(object, action string) (policy.Permission, bool
 	return p, false
 }
 
+// permissionPost is a checkbox of the roles page: the permission, and whether it is now
+// granted.
+type permissionPost struct {
+	Object  string `form:"object"`
+	Action  string `form:"action"`
+	Granted bool   `form:"granted"`
+}
+
+// rolePost is the new-role and rename forms: the role's name, and the template it starts from.
+type rolePost struct {
+	Label    string `form:"label"`
+	Template string `form:"template"`
+}
+
 func (s *Server) togglePermission(c *fiber.Ctx) error {
 	ctx, db := c.UserContext(), tenantDB(c)
 	role := c.Params("role")
-	perm, ok := s.knownPermission(c.FormValue("object"), c.FormValue("action"))
+	var post permissionPost
+	bindForm(c, &post)
+	perm, ok := s.knownPermission(post.Object, post.Action)
 	if !ok {
 		return fiber.NewError(http.StatusUnprocessableEntity, "unknown permission")
 	}
-	granted := c.FormValue("granted") == "true"
+	granted := post.Granted
 	r, err := models.FindRole(ctx, db, role)
 	if err != nil {
 		return err
@@ -131,7 +147,11 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 // permissionBox is the toggled checkbox as the page that sent it shows it: a cell of the
 // matrix, or an item of the phone's list.
 func permissionBox(c *fiber.Ctx, cell roles.Cell) templ.Component {
-	if c.FormValue("view") == "list" {
+	var post struct {
+		View string `form:"view"` // "list": the phone's list, else the matrix
+	}
+	bindForm(c, &post)
+	if post.View == "list" {
 		return roles.PermissionItem(cell)
 	}
 	return roles.MatrixCell(cell)
@@ -149,7 +169,9 @@ func (s *Server) policyChanged(c *fiber.Ctx) {
 
 func (s *Server) createRole(c *fiber.Ctx) error {
 	ctx, db := c.UserContext(), tenantDB(c)
-	label, key := c.FormValue("label"), c.FormValue("template")
+	var post rolePost
+	bindForm(c, &post)
+	label, key := post.Label, post.Template
 	tmpl, ok := policy.FindRoleTemplate(key)
 	if key != "" && !ok {
 		return s.renderRoles(c, http.StatusUnprocessableEntity, label, key, views.FieldErrors{"template": "Choose one of the templates offered."})
@@ -193,7 +215,9 @@ func (s *Server) createRole(c *fiber.Ctx) error {
 }
 
 func (s *Server) renameRole(c *fiber.Ctx) error {
-	err := models.RenameRole(c.UserContext(), tenantDB(c), c.Params("role"), c.FormValue("label"))
+	var post rolePost
+	bindForm(c, &post)
+	err := models.RenameRole(c.UserContext(), tenantDB(c), c.Params("role"), post.Label)
 	if v, ok := outlay.AsValidation(err); ok {
 		s.setFlash(c, "error", v.Error())
 		return redirect(c, roles.ListPath)

@@ -80,8 +80,9 @@ func (s *Server) renderSSOAdmin(c *fiber.Ctx, status int, form *ssoviews.Provide
 	}
 	if settingsErrs != nil {
 		// Show what was submitted, not what is stored.
-		p.Settings.RequireSSO = c.FormValue("require_sso") == "true"
-		p.Settings.BreakGlassID, _ = strconv.ParseInt(c.FormValue("break_glass"), 10, 64)
+		var post ssoSettingsPost
+		bindForm(c, &post)
+		p.Settings.RequireSSO, p.Settings.BreakGlassID = post.RequireSSO, post.BreakGlass
 	}
 	for _, u := range candidates {
 		p.Settings.Candidates = append(p.Settings.Candidates, ssoviews.Person{ID: u.ID, Label: u.Name + " (" + u.Email + ")"})
@@ -213,11 +214,16 @@ func (s *Server) providerForm(c *fiber.Ctx, p *models.SSOProvider) (*ssoviews.Pr
 
 // providerInput binds the provider form. Nothing is bound onto the model.
 func providerInput(c *fiber.Ctx) models.SSOProviderInput {
-	return models.SSOProviderInput{
-		Kind: c.FormValue("kind"), Name: c.FormValue("name"), Label: c.FormValue("label"), Issuer: c.FormValue("issuer"),
-		ClientID: c.FormValue("client_id"), ClientSecret: c.FormValue("client_secret"), EntraTenantID: c.FormValue("entra_tenant_id"),
-		Domains: c.FormValue("domains"), JIT: c.FormValue("jit") == "true", JITRole: c.FormValue("jit_role"), Enabled: c.FormValue("enabled") == "true",
-	}
+	var in models.SSOProviderInput
+	bindForm(c, &in)
+	return in
+}
+
+// ssoSettingsPost is the sign-in policy form: whether SSO is required, and who may still sign
+// in with a password (the break-glass admin, a user id; 0 for none).
+type ssoSettingsPost struct {
+	RequireSSO bool  `form:"require_sso"`
+	BreakGlass int64 `form:"break_glass"`
 }
 
 func (s *Server) createSSOProvider(c *fiber.Ctx) error { return s.saveSSOProvider(c, 0) }
@@ -297,8 +303,9 @@ func (s *Server) deleteSSOProvider(c *fiber.Ctx) error {
 }
 
 func (s *Server) updateSSOSettings(c *fiber.Ctx) error {
-	breakGlass, _ := strconv.ParseInt(c.FormValue("break_glass"), 10, 64)
-	err := models.UpdateSSOSettings(s.ssoContext(c), tenantDB(c), c.FormValue("require_sso") == "true", breakGlass)
+	var post ssoSettingsPost
+	bindForm(c, &post)
+	err := models.UpdateSSOSettings(s.ssoContext(c), tenantDB(c), post.RequireSSO, post.BreakGlass)
 	if v, ok := outlay.AsValidation(err); ok {
 		return s.renderSSOAdmin(c, http.StatusUnprocessableEntity, nil, v)
 	}

@@ -134,11 +134,8 @@ func userFromPath(c *fiber.Ctx) (*models.UserDetail, error) {
 
 // bindUserForm reads the invite or edit form as typed, for validation and to show it again.
 func bindUserForm(c *fiber.Ctx, id int64) users.Form {
-	f := users.Form{ID: id, Email: strings.TrimSpace(c.FormValue("email")), Name: c.FormValue("name"),
-		Department: c.FormValue("department"), Manager: c.FormValue("manager"), Location: c.FormValue("location"), Errors: views.FieldErrors{}}
-	for _, r := range c.Request().PostArgs().PeekMulti("roles") {
-		f.Roles = append(f.Roles, string(r))
-	}
+	f := users.Form{ID: id, Errors: views.FieldErrors{}}
+	bindForm(c, &f)
 	return f
 }
 
@@ -409,7 +406,9 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 
 // backTo is where a status change returns: the page it was made from, or the person's page.
 func backTo(c *fiber.Ctx, id int64) string {
-	if next := safeNext(c.FormValue("next")); next != "" {
+	var post nextPost
+	bindForm(c, &post)
+	if next := safeNext(post.Next); next != "" {
 		return next
 	}
 	return users.UserPath(id)

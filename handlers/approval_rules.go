@@ -173,31 +173,8 @@ func ruleForm(r *models.ApprovalRule) approvalrules.Form {
 
 // bindRuleForm reads the rule form as typed.
 func bindRuleForm(c *fiber.Ctx, id int64) approvalrules.Form {
-	v := func(k string) string {
-		if c.Method() == fiber.MethodGet {
-			return strings.TrimSpace(c.Query(k))
-		}
-		return strings.TrimSpace(c.FormValue(k))
-	}
-	f := approvalrules.Form{ID: id, DocType: v("doc_type"), Name: v("name"), Priority: v("priority"), Department: v("department"),
-		GLAccount: v("gl_account"), Currency: v("currency"), MinAmount: v("min_amount"), MaxAmount: v("max_amount"),
-		BudgetCheck: v("budget_check"), Active: v("active") != "", Vendor: v("vendor"), Match: v("match"), MinVariance: v("min_variance"),
-		Errors: views.FieldErrors{}}
-	args := c.Request().PostArgs()
-	if c.Method() == fiber.MethodGet {
-		args = c.Request().URI().QueryArgs()
-	}
-	kinds, users, roles := args.PeekMulti("step_kind"), args.PeekMulti("step_user"), args.PeekMulti("step_role")
-	for i, k := range kinds {
-		row := approvalrules.StepRow{Kind: string(k)}
-		if i < len(users) {
-			row.User = string(users[i])
-		}
-		if i < len(roles) {
-			row.Role = string(roles[i])
-		}
-		f.Steps = append(f.Steps, row)
-	}
+	f := approvalrules.Form{ID: id, Errors: views.FieldErrors{}}
+	bindForm(c, &f)
 	return f
 }
 

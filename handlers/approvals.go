@@ -244,7 +244,11 @@ func (s *Server) decideStep(c *fiber.Ctx, approve bool) error {
 		return err
 	}
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
-	comment := c.FormValue("comment")
+	var post struct {
+		Comment string `form:"comment"`
+	}
+	bindForm(c, &post)
+	comment := post.Comment
 	res, err := models.DecideStep(ctx, db, v, id, models.Decision{Approve: approve, Comment: comment})
 	kind, msg, status := "success", "", http.StatusOK
 	verr, invalid := outlay.AsValidation(err)
@@ -317,8 +321,12 @@ func decisionToast(res models.Decided) string {
 func (s *Server) bulkApprove(c *fiber.Ctx) error {
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
 	approved, decided, refused := 0, 0, 0
-	for _, raw := range c.Request().PostArgs().PeekMulti("step") {
-		id, err := strconv.ParseInt(string(raw), 10, 64)
+	var post struct {
+		Steps []string `form:"step"` // the ticked steps' ids
+	}
+	bindForm(c, &post)
+	for _, raw := range post.Steps {
+		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || id <= 0 {
 			continue
 		}
@@ -412,16 +420,19 @@ func delegationRow(d models.DelegationView, person string, now time.Time) approv
 }
 
 func (s *Server) setDelegation(c *fiber.Ctx) error {
-	f := approvals.DelegationForm{Delegate: c.FormValue("delegate"), StartsOn: strings.TrimSpace(c.FormValue("starts_on")),
-		EndsOn: strings.TrimSpace(c.FormValue("ends_on")), Errors: views.FieldErrors{}}
+	f := approvals.DelegationForm{Errors: views.FieldErrors{}}
+	bindForm(c, &f)
 	in := models.NewDelegation{}
 	in.DelegateID, _ = strconv.ParseInt(f.Delegate, 10, 64)
-	for field, p := range map[string]*time.Time{"starts_on": &in.StartsOn, "ends_on": &in.EndsOn} {
-		value := c.FormValue(field)
+	for _, d := range []struct {
+		field, value string
+		at           *time.Time
+	}{{"starts_on", f.StartsOn, &in.StartsOn}, {"ends_on", f.EndsOn, &in.EndsOn}} {
+		field, value, p := d.field, d.value, d.at
 		if value == "" {
 			continue
 		}
-		t, err := time.Parse(time.DateOnly, strings.TrimSpace(value))
+		t, err := time.Parse(time.DateOnly, value)
 		if err != nil {
 			f.Errors[field] = "Enter a date like 2026-03-31."
 		}

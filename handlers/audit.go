@@ -129,7 +129,7 @@ var auditExport = &listExport{name: "audit-log", columns: cols(auditColumnPairs(
 	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
 		_, f, errs := auditFilter(c)
 		if len(errs) > 0 {
-			return nil, outlay.ValidationErrors(errs)
+			return nil, errs
 		}
 		f.Before = 0
 		return auditExportRows(c.UserContext(), tenantDB(c), f), nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -54,9 +53,24 @@ func (s *Server) renderLogin(c *fiber.Ctx, status int, f authviews.Login) error 
 // whether an email has an account.
 const badCredentials = "Incorrect email or password."
 
+// signInPost is the sign-in form; the password is kept exactly as typed.
+type signInPost struct {
+	Email    string `form:"email"`
+	Next     string `form:"next"`
+	Password string `form:"password,raw"`
+}
+
+// newPasswordPost is the form that sets a password from a link, typed twice.
+type newPasswordPost struct {
+	Password string `form:"password,raw"`
+	Confirm  string `form:"confirm,raw"`
+}
+
 func (s *Server) login(c *fiber.Ctx) error {
-	f := authviews.Login{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next")), Errors: views.FieldErrors{}}
-	password := c.FormValue("password")
+	var post signInPost
+	bindForm(c, &post)
+	f := authviews.Login{Email: post.Email, Next: safeNext(post.Next), Errors: views.FieldErrors{}}
+	password := post.Password
 	if f.Email == "" {
 		f.Errors["email"] = "Enter your email address."
 	}
@@ -137,7 +151,8 @@ func (s *Server) forgotPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) forgot(c *fiber.Ctx) error {
-	f := authviews.Forgot{CSRFToken: s.csrfToken(c), Email: strings.TrimSpace(c.FormValue("email")), Errors: views.FieldErrors{}}
+	f := authviews.Forgot{CSRFToken: s.csrfToken(c), Errors: views.FieldErrors{}}
+	bindForm(c, &f)
 	if err := models.ValidateEmail(f.Email); err != nil {
 		f.Errors["email"] = err.Error()
 		return s.renderAuth(c, http.StatusUnprocessableEntity, page{Title: "Reset your password", Content: authviews.ForgotForm(f)})
@@ -192,8 +207,10 @@ func (s *Server) reset(c *fiber.Ctx) error {
 		return err
 	}
 	f := authviews.Reset{CSRFToken: s.csrfToken(c), Action: c.Path(), Email: u.Email, Invited: u.Status == models.UserInvited, Errors: views.FieldErrors{}}
-	password := c.FormValue("password")
-	if password != c.FormValue("confirm") {
+	var post newPasswordPost
+	bindForm(c, &post)
+	password := post.Password
+	if password != post.Confirm {
 		f.Errors["confirm"] = "The two passwords do not match."
 		return s.renderAuth(c, http.StatusUnprocessableEntity, page{Title: "Set a new password", Content: authviews.ResetForm(f)})
 	}

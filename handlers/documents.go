@@ -138,7 +138,11 @@ func (s *Server) postComment(k docKind) fiber.Handler {
 		if err := s.readable(c, k); err != nil {
 			return err
 		}
-		body := c.FormValue("body")
+		var post struct {
+			Body string `form:"body"`
+		}
+		bindForm(c, &post)
+		body := post.Body
 		_, err = models.AddComment(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, body)
 		return s.answerDocumentPost(c, err, "body", "Comment posted.", k.Path(id)+"#"+documents.CommentsID,
 			func(errs views.FieldErrors) (templ.Component, error) {

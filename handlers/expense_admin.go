@@ -257,7 +257,11 @@ func (s *Server) renderReceiptThreshold(c *fiber.Ctx, status int, t money.Money,
 }
 
 func (s *Server) updateReceiptThreshold(c *fiber.Ctx) error {
-	value := c.FormValue("receipt_threshold")
+	var post struct {
+		Threshold string `form:"receipt_threshold"`
+	}
+	bindForm(c, &post)
+	value := post.Threshold
 	errs, err := refErrors(models.SetReceiptThreshold(c.UserContext(), tenantDB(c), value))
 	if err != nil {
 		return err

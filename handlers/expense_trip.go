@@ -172,7 +172,8 @@ func plural(n int, one, many string) string {
 
 // expenseTotals prices the report form being typed: the live total and each line's amount.
 func (s *Server) expenseTotals(c *fiber.Ctx) error {
-	in := bindExpense(c)
+	var in models.ExpenseInput
+	bindForm(c, &in)
 	live, err := models.PriceExpenseLive(c.UserContext(), tenantDB(c), in)
 	if err != nil {
 		return err
@@ -201,7 +202,8 @@ func (s *Server) expenseTotals(c *fiber.Ctx) error {
 
 // tripTotals adds up the trip estimate being typed.
 func (s *Server) tripTotals(c *fiber.Ctx) error {
-	in := bindTrip(c)
+	var in models.TravelInput
+	bindForm(c, &in)
 	total, note := tripEstimateTotal(in)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return sendHTML(c, travel.EstimateTotal(total, note))

@@ -149,39 +149,6 @@ func periodText(from, to *time.Time) string {
 	return formatDate(from) + " – " + formatDate(to)
 }
 
-// bindExpense reads the report form as typed. Each line's fields arrive as repeated values
-// in row order; a row missing a field (a tampered form) reads it as empty.
-func bindExpense(c *fiber.Ctx) models.ExpenseInput {
-	in := models.ExpenseInput{Title: c.FormValue("title"), Purpose: c.FormValue("purpose"), Department: c.FormValue("department"),
-		PeriodFrom: c.FormValue("period_from"), PeriodTo: c.FormValue("period_to"), Currency: c.FormValue("currency")}
-	args := c.Request().PostArgs()
-	names := []string{"kind", "date", "category", "merchant", "amount", "tax", "currency", "rate", "note", "justification",
-		"receipt", "from", "to", "distance", "unit", "days", "destination"}
-	cols := map[string][][]byte{}
-	rows := len(args.PeekMulti("kind"))
-	for _, name := range names {
-		cols[name] = args.PeekMulti(name)
-	}
-	// The header's currency comes first among the values named currency.
-	if len(cols["currency"]) > 0 {
-		cols["currency"] = cols["currency"][1:]
-	}
-	rows = min(rows, models.MaxExpenseLines+1)
-	at := func(name string, i int) string {
-		if i < len(cols[name]) {
-			return string(cols[name][i])
-		}
-		return ""
-	}
-	for i := 0; i < rows; i++ {
-		in.Lines = append(in.Lines, models.ExpenseLineInput{Kind: at("kind", i), Date: at("date", i), Category: at("category", i),
-			Merchant: at("merchant", i), Amount: at("amount", i), Tax: at("tax", i), Currency: at("currency", i), Rate: at("rate", i),
-			Note: at("note", i), Justification: at("justification", i), Receipt: at("receipt", i), From: at("from", i), To: at("to", i),
-			Distance: at("distance", i), Unit: at("unit", i), Days: at("days", i), Destination: at("destination", i)})
-	}
-	return in
-}
-
 // expenseInputOf is a stored report as its form shows it.
 func expenseInputOf(d *models.ExpenseDetail) models.ExpenseInput {
 	in := models.ExpenseInput{Title: d.Title, Purpose: d.Purpose, Department: optionalValue(d.DepartmentID),
@@ -351,12 +318,20 @@ func (s *Server) updateExpense(c *fiber.Ctx) error {
 	return s.saveExpense(c, d)
 }
 
+// expensePost is the report form as posted: what was typed, and which button sent it
+// ("add-" and a kind of line, "remove-" and a line's number, "submit", or "" to save).
+type expensePost struct {
+	models.ExpenseInput
+	Intent string `form:"intent"`
+}
+
 // saveExpense answers the form: add or remove a line (nothing saved), save the draft, or save
 // and submit it. A refusal shows the form again with every message beside its field and
 // nothing saved.
 func (s *Server) saveExpense(c *fiber.Ctx, cur *models.ExpenseDetail) error {
-	in := bindExpense(c)
-	intent := c.FormValue("intent")
+	var post expensePost
+	bindForm(c, &post)
+	in, intent := post.ExpenseInput, post.Intent
 	if kind, ok := strings.CutPrefix(intent, "add-"); ok {
 		switch kind {
 		case models.LineExpense, models.LineMileage, models.LinePerDiem:

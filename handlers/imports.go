@@ -224,8 +224,12 @@ func (s *Server) importMapping(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var post struct {
+		Columns map[int64]string `form:"col_*"` // the field each column of the file fills, by column
+	}
+	bindForm(c, &post)
 	for i := range m.Mapping {
-		m.Mapping[i] = strings.TrimSpace(c.FormValue("col_" + strconv.Itoa(i)))
+		m.Mapping[i] = post.Columns[int64(i)]
 	}
 	k, _ := models.FindImportKind(m.Kind)
 	planErr := k.CheckPlan(m.Plan())

@@ -31,9 +31,11 @@ func (s *Server) renderNotificationPrefs(c *fiber.Ctx, status int, prefs map[str
 // updateNotificationPrefs records the person's choices; a bad one is shown beside its kind,
 // with every other choice as they made it.
 func (s *Server) updateNotificationPrefs(c *fiber.Ctx) error {
+	var post namedFields
+	bindForm(c, &post)
 	choices := map[string]string{}
 	for _, k := range models.NotificationKinds {
-		if v := c.FormValue(k.Kind); v != "" {
+		if v := post.Values[k.Kind]; v != "" {
 			choices[k.Kind] = v
 		}
 	}

@@ -103,9 +103,11 @@ func (s *Server) saveVendorBank(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var post namedFields
+	bindForm(c, &post)
 	vals := map[string]string{}
 	for _, f := range vendorBankFields(nil) {
-		vals[f.Name] = c.FormValue(f.Name)
+		vals[f.Name] = post.Values[f.Name]
 	}
 	err = models.SaveVendorBankAccount(c.UserContext(), tenantDB(c), s.bankBox, rec.ID, models.VendorBankInput{
 		Scheme: vals["scheme"], HolderName: vals["holder_name"], IBAN: vals["iban"], BIC: vals["bic"],

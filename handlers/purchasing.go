@@ -238,16 +238,22 @@ func (s *Server) createPurchaseOrder(c *fiber.Ctx) error {
 	return redirect(c, purchasing.OrderPath(po.ID))
 }
 
+// receiptPost is the receiving form: what arrived, and how many receipts the order had when
+// the form was drawn.
+type receiptPost struct {
+	models.ReceiptInput
+	Receipts string `form:"receipts"`
+}
+
 func (s *Server) recordReceipt(c *fiber.Ctx) error {
 	d, err := s.purchaseOrderFromPath(c)
 	if err != nil {
 		return err
 	}
-	in := models.ReceiptInput{Quantities: map[int64]string{}, ReceivedOn: c.FormValue("received_on"), Note: c.FormValue("note")}
-	for _, l := range d.Lines {
-		in.Quantities[l.ID] = c.FormValue(models.ReceiptField(l.ID))
-	}
-	if n, err := strconv.Atoi(c.FormValue("receipts")); err == nil {
+	var post receiptPost
+	bindForm(c, &post)
+	in := post.ReceiptInput
+	if n, err := strconv.Atoi(post.Receipts); err == nil {
 		in.SeenReceipts = &n
 	}
 	_, err = models.RecordReceipt(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID, in)
@@ -285,7 +291,11 @@ func (s *Server) closePurchaseOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	reason := c.FormValue("reason")
+	var post struct {
+		Reason string `form:"reason"`
+	}
+	bindForm(c, &post)
+	reason := post.Reason
 	err = models.ClosePurchaseOrder(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID, reason)
 	if v, ok := outlay.AsValidation(err); ok {
 		view, err := s.purchaseOrderDetail(c, d)
@@ -309,10 +319,11 @@ func (s *Server) updateOrderTerms(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := models.OrderTermsInput{PaymentTerms: c.FormValue("payment_terms"), BillToAddress: c.FormValue("bill_to_address"),
-		ExpectedOn: c.FormValue("expected_on"), VendorNotes: c.FormValue("vendor_notes")}
+	var in models.OrderTermsInput
+	bindForm(c, &in)
 	err = models.UpdateOrderTerms(c.UserContext(), tenantDB(c), d.ID, in)
-	errs, status := views.FieldErrors(nil), http.StatusUnprocessableEntity
+	var errs views.FieldErrors
+	status := http.StatusUnprocessableEntity
 	if v, ok := outlay.AsValidation(err); ok {
 		errs = v
 	} else if errors.Is(err, outlay.ErrConflict) {

@@ -95,9 +95,11 @@ func refForm(ctx context.Context, db *gorm.DB, k *refKind, cur *refRecord, vals 
 // bindRef reads the submitted values of a kind's fields.
 func bindRef(c *fiber.Ctx, k *refKind, cur *refRecord) (map[string]string, error) {
 	fields, err := k.fields(c.UserContext(), tenantDB(c), cur)
+	var post namedFields
+	bindForm(c, &post)
 	vals := map[string]string{}
 	for _, f := range fields {
-		vals[f.Name] = c.FormValue(f.Name)
+		vals[f.Name] = post.Values[f.Name]
 	}
 	return vals, err
 }
@@ -241,7 +243,9 @@ func (s *Server) refArchive(k *refKind, archived bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		back := safeNext(c.FormValue("next"))
+		var post nextPost
+		bindForm(c, &post)
+		back := safeNext(post.Next)
 		if back == "" {
 			back = refdata.ItemPath(k.path, rec.ID)
 		}

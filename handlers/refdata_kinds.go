@@ -618,8 +618,8 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 }
 
 func (s *Server) updateSettings(c *fiber.Ctx) error {
-	in := models.SettingsInput{DefaultCurrency: c.FormValue("default_currency"), TimeZone: c.FormValue("time_zone"),
-		BillToAddress: c.FormValue("bill_to_address"), RemindApproversAfter: c.FormValue("remind_approvers_after")}
+	var in models.SettingsInput
+	bindForm(c, &in)
 	errs, err := refErrors(models.UpdateSettings(c.UserContext(), tenantDB(c), in))
 	if err != nil {
 		return err

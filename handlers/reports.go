@@ -48,7 +48,7 @@ func (s *Server) spendCSV(c *fiber.Ctx) error {
 		return err
 	}
 	if len(q.errs) > 0 {
-		return outlay.ValidationErrors(q.errs)
+		return q.errs
 	}
 	var buf strings.Builder
 	w := csv.NewWriter(&buf)

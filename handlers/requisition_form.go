@@ -20,30 +20,23 @@ import (
 	"outlay/views/requisitions"
 )
 
-// bindRequisition reads the requisition form as typed. Each line's fields arrive as
-// repeated values in row order; a row missing a field (a tampered form) reads it as empty.
-func bindRequisition(c *fiber.Ctx) models.RequisitionInput {
-	in := models.RequisitionInput{Department: c.FormValue("department"), Vendor: c.FormValue("vendor"), Location: c.FormValue("location"),
-		NeededBy: c.FormValue("needed_by"), Justification: c.FormValue("justification"), FormKey: c.FormValue("form_key")}
-	args := c.Request().PostArgs()
-	cols := map[string][][]byte{}
-	rows := 0
-	for _, name := range []string{"description", "quantity", "unit_price", "tax_rate", "gl_account"} {
-		cols[name] = args.PeekMulti(name)
-		rows = max(rows, len(cols[name]))
-	}
-	rows = min(rows, models.MaxRequisitionLines+1) // one more than allowed, so the limit is reported
-	at := func(name string, i int) string {
-		if i < len(cols[name]) {
-			return string(cols[name][i])
-		}
-		return ""
-	}
-	for i := 0; i < rows; i++ {
-		in.Lines = append(in.Lines, models.LineInput{Description: at("description", i), Quantity: at("quantity", i),
-			UnitPrice: at("unit_price", i), TaxRate: at("tax_rate", i), GLAccount: at("gl_account", i)})
-	}
-	return in
+// requisitionPost is the requisition form as posted: what was typed, and which button sent
+// it ("submit", "attach" to save and go to the draft's files, or "" to save a draft).
+type requisitionPost struct {
+	models.RequisitionInput
+	Intent string `form:"intent"`
+}
+
+// requisitionLinesPost is the form being typed and the change asked of its lines: add one
+// (op=add), follow a change of department (op=department, with the previous department's
+// default GL account), or remove the line numbered remove_line. Requisition names the draft
+// being edited, if any.
+type requisitionLinesPost struct {
+	models.RequisitionInput
+	Op           string `form:"op"`
+	DepartmentGL string `form:"department_gl"`
+	RemoveLine   string `form:"remove_line"`
+	Requisition  string `form:"requisition"`
 }
 
 // formFromStored is a stored requisition as its form shows it.
@@ -253,7 +246,9 @@ func (s *Server) updateRequisition(c *fiber.Ctx) error {
 // storeRequisition saves the form as a draft or, with intent=submit, saves and submits it.
 // A refusal shows the form again with every message beside its field, and stores nothing.
 func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
-	in, submit, attach := bindRequisition(c), c.FormValue("intent") == "submit", c.FormValue("intent") == "attach"
+	var post requisitionPost
+	bindForm(c, &post)
+	in, submit, attach := post.RequisitionInput, post.Intent == "submit", post.Intent == "attach"
 	r, err := models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
 	if errors.Is(err, models.ErrFormAlreadySaved) {
 		// The same form posted again (a double click): show what its first post made.
@@ -310,19 +305,21 @@ func departmentGL(c *fiber.Ctx, department string) (string, error) {
 // lines still on no account or on the previous department's default onto the new one's; it
 // shows the lines again (the whole form without JavaScript). Nothing is stored.
 func (s *Server) requisitionLines(c *fiber.Ctx) error {
-	in := bindRequisition(c)
+	var post requisitionLinesPost
+	bindForm(c, &post)
+	in := post.RequisitionInput
 	gl, err := departmentGL(c, in.Department)
 	if err != nil {
 		return err
 	}
 	focus := -1
 	var moved []int // lines moved to the new department's default
-	switch op := c.FormValue("op"); {
+	switch op := post.Op; {
 	case op == "add" && len(in.Lines) < models.MaxRequisitionLines:
 		in.Lines = append(in.Lines, models.LineInput{GLAccount: gl})
 		focus = len(in.Lines) - 1
 	case op == "department":
-		previous := c.FormValue("department_gl")
+		previous := post.DepartmentGL
 		for i, l := range in.Lines {
 			if (l.GLAccount == "" || l.GLAccount == previous) && l.GLAccount != gl {
 				in.Lines[i].GLAccount = gl
@@ -330,12 +327,12 @@ func (s *Server) requisitionLines(c *fiber.Ctx) error {
 			}
 		}
 	default:
-		if i, err := strconv.Atoi(c.FormValue("remove_line")); err == nil && i >= 0 && i < len(in.Lines) {
+		if i, err := strconv.Atoi(post.RemoveLine); err == nil && i >= 0 && i < len(in.Lines) {
 			in.Lines = append(in.Lines[:i], in.Lines[i+1:]...)
 		}
 	}
 	var cur *models.RequisitionDetail
-	if id, _ := strconv.ParseInt(c.FormValue("requisition"), 10, 64); id != 0 {
+	if id, _ := strconv.ParseInt(post.Requisition, 10, 64); id != 0 {
 		d, err := models.GetRequisition(c.UserContext(), tenantDB(c), s.viewer(c), id)
 		if err != nil {
 			return err
@@ -358,7 +355,8 @@ func (s *Server) requisitionLines(c *fiber.Ctx) error {
 
 // requisitionTotals prices the form being typed: the live total.
 func (s *Server) requisitionTotals(c *fiber.Ctx) error {
-	in := bindRequisition(c)
+	var in models.RequisitionInput
+	bindForm(c, &in)
 	priced, lineErrs, err := models.PriceRequisition(c.UserContext(), tenantDB(c), in)
 	if err != nil {
 		return err
@@ -372,7 +370,9 @@ func (s *Server) requisitionTotals(c *fiber.Ctx) error {
 // when it would be accepted, and otherwise posts at once to show the messages beside the
 // fields.
 func (s *Server) checkRequisitionSubmission(c *fiber.Ctx) error {
-	err := models.CheckSubmission(c.UserContext(), tenantDB(c), bindRequisition(c))
+	var in models.RequisitionInput
+	bindForm(c, &in)
+	err := models.CheckSubmission(c.UserContext(), tenantDB(c), in)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if _, ok := outlay.AsValidation(err); ok {
 		return c.SendStatus(http.StatusUnprocessableEntity)

@@ -56,7 +56,9 @@ func (s *Server) renderSecurity(c *fiber.Ctx, status int, p security.Settings) e
 
 func (s *Server) enrolOwn(c *fiber.Ctx) error {
 	me := currentUser(c)
-	codes, err := models.ConfirmEnrolment(c.UserContext(), tenantDB(c), s.totp, me.UserID, me.Email, c.FormValue("code"), time.Now())
+	var post codePost
+	bindForm(c, &post)
+	codes, err := models.ConfirmEnrolment(c.UserContext(), tenantDB(c), s.totp, me.UserID, me.Email, post.Code, time.Now())
 	if v, ok := outlay.AsValidation(err); ok {
 		e, err := s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", v)
 		if err != nil {
@@ -105,7 +107,11 @@ func (s *Server) disableOwnTwoFactor(c *fiber.Ctx) error {
 		}
 		return s.renderSecurity(c, status, p)
 	}
-	confirm := c.FormValue("confirm")
+	var post struct {
+		Confirm string `form:"confirm,raw"` // the person's password or a current code
+	}
+	bindForm(c, &post)
+	confirm := post.Confirm
 	u, err := models.FindUserByEmail(ctx, db, me.Email)
 	if err != nil {
 		return err
@@ -158,12 +164,13 @@ func (s *Server) renderSecurityAdmin(c *fiber.Ctx, status int, p security.Admin,
 }
 
 func (s *Server) updateSecurityPolicy(c *fiber.Ctx) error {
-	args := c.Request().PostArgs()
-	var roles []string
-	for _, r := range args.PeekMulti("roles") {
-		roles = append(roles, string(r))
+	var post struct {
+		Required      string   `form:"required"`
+		Roles         []string `form:"roles"`
+		AllowRemember bool     `form:"allow_remember"`
 	}
-	required, remember := c.FormValue("required"), c.FormValue("allow_remember") != ""
+	bindForm(c, &post)
+	required, roles, remember := post.Required, post.Roles, post.AllowRemember
 	err := models.UpdateTwoFactorSettings(c.UserContext(), tenantDB(c), required, roles, remember)
 	if v, ok := outlay.AsValidation(err); ok {
 		return s.renderSecurityAdmin(c, http.StatusUnprocessableEntity,

@@ -48,9 +48,7 @@ func (s *Server) renderOwnTokens(c *fiber.Ctx, status int, form tokens.NewTokenF
 // URL, and render's Cache-Control: no-store keeps it out of caches.
 func (s *Server) createToken(c *fiber.Ctx) error {
 	var form tokens.NewTokenForm
-	if err := c.BodyParser(&form); err != nil {
-		return fiber.NewError(http.StatusBadRequest, "The form could not be read. Reload the page and try again.")
-	}
+	bindForm(c, &form)
 	// A token is a lasting key to the account: with two-factor sign-in on, making one needs a
 	// fresh second factor, not just a session.
 	if msg, err := s.freshSecondFactor(c, form.Code, "creating an API token"); err != nil {
@@ -117,9 +115,13 @@ func (s *Server) revokeAnyToken(c *fiber.Ctx) error {
 	if err := models.RevokeToken(c.UserContext(), tenantDB(c), id, 0); err != nil {
 		return err
 	}
-	pageNo, _ := strconv.Atoi(c.FormValue("page"))
+	var post struct {
+		Page   int    `form:"page"`   // the page of the list it was revoked from
+		Status string `form:"status"` // "all" when the list showed revoked tokens too
+	}
+	bindForm(c, &post)
 	s.setFlash(c, "success", "Token revoked. Anything still using it is refused from its next request.")
-	return redirect(c, tokens.AdminURL(c.FormValue("status") != "all", max(pageNo, 1)))
+	return redirect(c, tokens.AdminURL(post.Status != "all", max(post.Page, 1)))
 }
 
 // tokenRows maps stored tokens onto the rows the pages list.

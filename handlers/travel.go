@@ -307,36 +307,6 @@ func tripApprovalPanel(s *Server, c *fiber.Ctx, id int64) (templ.Component, erro
 	return travel.ApprovalPanel(p), nil
 }
 
-// bindTrip reads the travel form as typed. Each leg's fields arrive as repeated values in row
-// order; a row missing a field (a tampered form) reads it as empty.
-func bindTrip(c *fiber.Ctx) models.TravelInput {
-	in := models.TravelInput{Traveller: c.FormValue("traveller"), Department: c.FormValue("department"), GLAccount: c.FormValue("gl_account"),
-		Purpose: c.FormValue("purpose"), Currency: c.FormValue("currency"), Advance: c.FormValue("advance"), FormKey: c.FormValue("form_key"),
-		Estimates: map[string]string{}}
-	for _, cat := range models.TravelCostCategories {
-		in.Estimates[cat] = c.FormValue(models.EstimateField(cat))
-	}
-	args := c.Request().PostArgs()
-	cols := map[string][][]byte{}
-	rows := 0
-	for _, name := range []string{"from", "to", "depart_on", "return_on", "mode"} {
-		cols[name] = args.PeekMulti(name)
-		rows = max(rows, len(cols[name]))
-	}
-	rows = min(rows, models.MaxTravelLegs+1) // one more than allowed, so the limit is reported
-	at := func(name string, i int) string {
-		if i < len(cols[name]) {
-			return string(cols[name][i])
-		}
-		return ""
-	}
-	for i := 0; i < rows; i++ {
-		in.Legs = append(in.Legs, models.LegInput{From: at("from", i), To: at("to", i), DepartOn: at("depart_on", i),
-			ReturnOn: at("return_on", i), Mode: at("mode", i)})
-	}
-	return in
-}
-
 // tripFormFromStored is a stored trip as its form shows it.
 func tripFormFromStored(d *models.TravelDetail) models.TravelInput {
 	in := models.TravelInput{Traveller: strconv.FormatInt(d.TravellerID, 10), Department: optionalValue(d.DepartmentID),
@@ -482,10 +452,27 @@ func (s *Server) updateTrip(c *fiber.Ctx) error {
 	return s.storeTrip(c, id)
 }
 
+// tripPost is the travel form as posted: what was typed, and whether to submit it.
+type tripPost struct {
+	models.TravelInput
+	Intent string `form:"intent"` // "submit", or "" to save a draft
+}
+
+// tripLegsPost is the travel form being typed and the change asked of its legs: add one
+// (op=add) or remove the one numbered remove_leg. Trip names the draft being edited, if any.
+type tripLegsPost struct {
+	models.TravelInput
+	Op        string `form:"op"`
+	RemoveLeg string `form:"remove_leg"`
+	Trip      string `form:"trip"`
+}
+
 // storeTrip saves the form as a draft or, with intent=submit, saves and submits it. A refusal
 // shows the form again with every message beside its field, and stores nothing.
 func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
-	in, submit := bindTrip(c), c.FormValue("intent") == "submit"
+	var post tripPost
+	bindForm(c, &post)
+	in, submit := post.TravelInput, post.Intent == "submit"
 	filer := models.TravelFiler{UserID: currentUser(c).UserID, ForOthers: s.can(c, travelForOthers)}
 	t, err := models.SaveTravel(c.UserContext(), tenantDB(c), filer, id, in, submit)
 	if errors.Is(err, models.ErrTravelFormAlreadySaved) {
@@ -525,20 +512,22 @@ func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
 // tripLegsEdit adds a blank leg to the form being typed, or removes one, and shows the legs
 // again (the whole form without JavaScript). Nothing is stored.
 func (s *Server) tripLegsEdit(c *fiber.Ctx) error {
-	in := bindTrip(c)
+	var post tripLegsPost
+	bindForm(c, &post)
+	in := post.TravelInput
 	focus := -1
-	if c.FormValue("op") == "add" && len(in.Legs) < models.MaxTravelLegs {
+	if post.Op == "add" && len(in.Legs) < models.MaxTravelLegs {
 		mode := models.ModeAir
 		if n := len(in.Legs); n > 0 && in.Legs[n-1].Mode != "" {
 			mode = in.Legs[n-1].Mode
 		}
 		in.Legs = append(in.Legs, models.LegInput{Mode: mode})
 		focus = len(in.Legs) - 1
-	} else if i, err := strconv.Atoi(c.FormValue("remove_leg")); err == nil && i >= 0 && i < len(in.Legs) {
+	} else if i, err := strconv.Atoi(post.RemoveLeg); err == nil && i >= 0 && i < len(in.Legs) {
 		in.Legs = append(in.Legs[:i], in.Legs[i+1:]...)
 	}
 	var cur *models.TravelDetail
-	if id, _ := strconv.ParseInt(c.FormValue("trip"), 10, 64); id != 0 {
+	if id, _ := strconv.ParseInt(post.Trip, 10, 64); id != 0 {
 		d, err := models.GetTravel(c.UserContext(), tenantDB(c), s.viewer(c), id)
 		if err != nil {
 			return err

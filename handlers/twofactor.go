@@ -226,14 +226,19 @@ func (s *Server) twoFactorVerify(c *fiber.Ctx) error {
 	if u == nil || err != nil {
 		return err
 	}
-	f.Remember = c.FormValue("remember") != ""
+	var post struct {
+		Remember bool   `form:"remember"`
+		Code     string `form:"code"`
+	}
+	bindForm(c, &post)
+	f.Remember = post.Remember
 	if status, err := s.throttledCode(c, u.Email, f.Errors); status != 0 || err != nil {
 		if err != nil {
 			return err
 		}
 		return s.renderCodePage(c, status, f)
 	}
-	code := strings.TrimSpace(c.FormValue("code"))
+	code := post.Code
 	if code == "" {
 		f.Errors["code"] = "Enter the code from your authenticator app."
 		return s.renderCodePage(c, http.StatusUnprocessableEntity, f)
@@ -335,7 +340,9 @@ func (s *Server) twoFactorEnrol(c *fiber.Ctx) error {
 		}
 		return s.renderSignInEnrol(c, status, u, errs)
 	}
-	codes, err := models.ConfirmEnrolment(actingAs(c, u.ID, u.Email), tenantDB(c), s.totp, u.ID, u.Email, c.FormValue("code"), time.Now())
+	var post codePost
+	bindForm(c, &post)
+	codes, err := models.ConfirmEnrolment(actingAs(c, u.ID, u.Email), tenantDB(c), s.totp, u.ID, u.Email, post.Code, time.Now())
 	if errors.Is(err, models.ErrTwoFactorEnabled) {
 		return s.enrolledMeanwhile(c)
 	}

@@ -17,38 +17,38 @@ import (
 // ExpenseInput is an expense report as its owner typed it, every field a raw string, so that
 // the same input can be saved or shown again beside its errors.
 type ExpenseInput struct {
-	Title      string
-	Purpose    string
-	Department string // department id, "" for none
-	PeriodFrom string // YYYY-MM-DD
-	PeriodTo   string
-	Currency   string
-	Lines      []ExpenseLineInput
+	Title      string             `form:"title"`
+	Purpose    string             `form:"purpose"`
+	Department string             `form:"department"`  // department id, "" for none
+	PeriodFrom string             `form:"period_from"` // YYYY-MM-DD
+	PeriodTo   string             `form:"period_to"`
+	Currency   string             `form:"currency"`
+	Lines      []ExpenseLineInput `form:"lines,rows=kind"`
 }
 
 // ExpenseLineInput is one line as typed. Which fields count depends on its kind.
 type ExpenseLineInput struct {
-	Kind     string // LineExpense, LineMileage or LinePerDiem
-	Date     string // YYYY-MM-DD
-	Category string // category id
+	Kind     string `form:"kind"`     // LineExpense, LineMileage or LinePerDiem
+	Date     string `form:"date"`     // YYYY-MM-DD
+	Category string `form:"category"` // category id
 	// Expense lines.
-	Merchant string
-	Amount   string
-	Tax      string
-	Currency string // "" for the report's
+	Merchant string `form:"merchant"`
+	Amount   string `form:"amount"`
+	Tax      string `form:"tax"`
+	Currency string `form:"currency"` // "" for the report's
 	// Report-currency units per unit of the line's currency, when they differ.
-	Rate          string
-	Note          string
-	Justification string
-	Receipt       string // the id of the report's attachment that is this line's receipt
+	Rate          string `form:"rate"`
+	Note          string `form:"note"`
+	Justification string `form:"justification"`
+	Receipt       string `form:"receipt"` // the id of the report's attachment that is this line's receipt
 	// Mileage.
-	From     string
-	To       string
-	Distance string
-	Unit     string
+	From     string `form:"from"`
+	To       string `form:"to"`
+	Distance string `form:"distance"`
+	Unit     string `form:"unit"`
 	// Per diem: days at the destination's rate (a per diem rate id).
-	Days        string
-	Destination string
+	Days        string `form:"days"`
+	Destination string `form:"destination"`
 }
 
 // Blank reports whether nothing was typed on the line: such a line is left out.

@@ -130,9 +130,9 @@ func (l PurchaseOrderLine) Remaining() money.Quantity { return l.QuantityMilli -
 // ReceiptInput is a receipt as typed: a quantity per order line id (blank or zero for none),
 // the day the goods came, and a note.
 type ReceiptInput struct {
-	Quantities map[int64]string
-	ReceivedOn string // YYYY-MM-DD; empty is today
-	Note       string
+	Quantities map[int64]string `form:"qty-*"`
+	ReceivedOn string           `form:"received_on"` // YYYY-MM-DD; empty is today
+	Note       string           `form:"note"`
 	// SeenReceipts, when set, is how many receipts the order had when the form was drawn:
 	// if another has been recorded since, this one is refused, so that a form posted twice
 	// does not receive the goods twice.
@@ -301,10 +301,10 @@ func VendorTerms(days int) string {
 
 // OrderTermsInput is the form of what an order tells the vendor besides its lines, as typed.
 type OrderTermsInput struct {
-	PaymentTerms  string
-	BillToAddress string
-	ExpectedOn    string // YYYY-MM-DD or empty
-	VendorNotes   string
+	PaymentTerms  string `form:"payment_terms"`
+	BillToAddress string `form:"bill_to_address"`
+	ExpectedOn    string `form:"expected_on"` // YYYY-MM-DD or empty
+	VendorNotes   string `form:"vendor_notes"`
 }
 
 // Limits of the order's terms, in characters.

@@ -728,11 +728,11 @@ func ArchiveBudget(ctx context.Context, db *gorm.DB, id int64, archived bool) er
 
 // SettingsInput is the settings form as typed.
 type SettingsInput struct {
-	DefaultCurrency string
-	TimeZone        string
-	BillToAddress   string
+	DefaultCurrency string `form:"default_currency"`
+	TimeZone        string `form:"time_zone"`
+	BillToAddress   string `form:"bill_to_address"`
 	// RemindApproversAfter is a whole number of days from 0 (off) to 365; empty is off.
-	RemindApproversAfter string
+	RemindApproversAfter string `form:"remind_approvers_after"`
 }
 
 // MaxReminderDays is the longest wait after which approvers can be reminded.

@@ -16,24 +16,24 @@ import (
 // that the same input can be priced for the live total, saved as a draft, or shown again
 // beside its errors.
 type RequisitionInput struct {
-	Department    string // department id, "" for none
-	Vendor        string // vendor id, "" for none
-	Location      string // delivery location id, "" for none
-	NeededBy      string // YYYY-MM-DD, "" for none
-	Justification string
-	Lines         []LineInput
+	Department    string      `form:"department"` // department id, "" for none
+	Vendor        string      `form:"vendor"`     // vendor id, "" for none
+	Location      string      `form:"location"`   // delivery location id, "" for none
+	NeededBy      string      `form:"needed_by"`  // YYYY-MM-DD, "" for none
+	Justification string      `form:"justification"`
+	Lines         []LineInput `form:"lines"`
 	// FormKey identifies the new-requisition form this was typed in ("" for none): a form
 	// posted twice makes one requisition.
-	FormKey string
+	FormKey string `form:"form_key"`
 }
 
 // LineInput is one line as typed.
 type LineInput struct {
-	Description string
-	Quantity    string
-	UnitPrice   string
-	TaxRate     string // percent, "" for none
-	GLAccount   string // GL account id, "" for none
+	Description string `form:"description"`
+	Quantity    string `form:"quantity"`
+	UnitPrice   string `form:"unit_price"`
+	TaxRate     string `form:"tax_rate"`   // percent, "" for none
+	GLAccount   string `form:"gl_account"` // GL account id, "" for none
 }
 
 // Blank reports whether nothing was typed on the line: such a line is left out, not refused,

@@ -138,17 +138,17 @@ func ParseDomains(s string) (Domains, error) {
 // SSOProviderInput is a provider as the admin page and `outlay sso set` send it. The client
 // secret is empty to keep the stored one.
 type SSOProviderInput struct {
-	Kind          string
-	Name          string
-	Label         string
-	Issuer        string
-	ClientID      string
-	ClientSecret  string
-	EntraTenantID string
-	Domains       string
-	JIT           bool
-	JITRole       string
-	Enabled       bool
+	Kind          string `form:"kind"`
+	Name          string `form:"name"`
+	Label         string `form:"label"`
+	Issuer        string `form:"issuer"`
+	ClientID      string `form:"client_id"`
+	ClientSecret  string `form:"client_secret,raw"`
+	EntraTenantID string `form:"entra_tenant_id"`
+	Domains       string `form:"domains"`
+	JIT           bool   `form:"jit"`
+	JITRole       string `form:"jit_role"`
+	Enabled       bool   `form:"enabled"`
 }
 
 // SSORules are what validating and storing a provider depends on beyond its own fields.

@@ -14,27 +14,27 @@ import (
 // TravelInput is a travel request as typed: every field a raw string, so that the same input
 // can be saved, submitted, or shown again beside its errors.
 type TravelInput struct {
-	Traveller  string // user id; "" for the person filing
-	Department string // department id, "" for none
-	GLAccount  string // GL account id the trip is charged to, "" for none
-	Purpose    string
-	Currency   string // "" for the organisation's default
-	Legs       []LegInput
+	Traveller  string     `form:"traveller"`  // user id; "" for the person filing
+	Department string     `form:"department"` // department id, "" for none
+	GLAccount  string     `form:"gl_account"` // GL account id the trip is charged to, "" for none
+	Purpose    string     `form:"purpose"`
+	Currency   string     `form:"currency"` // "" for the organisation's default
+	Legs       []LegInput `form:"legs"`
 	// Estimates by category (TravelCostCategories), amounts as typed; a missing one is 0.
-	Estimates map[string]string
-	Advance   string
+	Estimates map[string]string `form:"estimate-*"`
+	Advance   string            `form:"advance"`
 	// FormKey identifies the new-request form this was typed in: posted twice, it makes one
 	// request.
-	FormKey string
+	FormKey string `form:"form_key"`
 }
 
 // LegInput is one leg as typed.
 type LegInput struct {
-	From     string
-	To       string
-	DepartOn string // YYYY-MM-DD
-	ReturnOn string // YYYY-MM-DD, "" for one way
-	Mode     string
+	From     string `form:"from"`
+	To       string `form:"to"`
+	DepartOn string `form:"depart_on"` // YYYY-MM-DD
+	ReturnOn string `form:"return_on"` // YYYY-MM-DD, "" for one way
+	Mode     string `form:"mode"`
 }
 
 // Blank reports whether nothing was typed on the leg (the mode aside, which a select always

@@ -63,31 +63,31 @@ type List struct {
 
 // StepRow is one step of the form as typed.
 type StepRow struct {
-	Kind string
-	User string
-	Role string
+	Kind string `form:"step_kind"`
+	User string `form:"step_user"`
+	Role string `form:"step_role"`
 }
 
 // Form is the create (ID 0) or edit form of a rule.
 type Form struct {
 	CSRF        string
 	ID          int64
-	DocType     string
-	Name        string
-	Priority    string
-	Department  string
-	GLAccount   string
-	Currency    string
-	MinAmount   string
-	MaxAmount   string
-	BudgetCheck string
-	Active      bool
+	DocType     string `form:"doc_type"`
+	Name        string `form:"name"`
+	Priority    string `form:"priority"`
+	Department  string `form:"department"`
+	GLAccount   string `form:"gl_account"`
+	Currency    string `form:"currency"`
+	MinAmount   string `form:"min_amount"`
+	MaxAmount   string `form:"max_amount"`
+	BudgetCheck string `form:"budget_check"`
+	Active      bool   `form:"active"`
 	// Bill conditions: the vendor, the match ("held", "matched" or "" for either) and the
 	// least price variance in percent.
-	Vendor      string
-	Match       string
-	MinVariance string
-	Steps       []StepRow
+	Vendor      string    `form:"vendor"`
+	Match       string    `form:"match"`
+	MinVariance string    `form:"min_variance"`
+	Steps       []StepRow `form:"steps,rows=step_kind"`
 	Errors      views.FieldErrors
 	CanSave     bool
 	DocTypes    []Option

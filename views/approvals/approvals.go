@@ -242,9 +242,9 @@ type DelegationRow struct {
 // DelegationForm sets a delegation.
 type DelegationForm struct {
 	CSRF     string
-	Delegate string
-	StartsOn string
-	EndsOn   string
+	Delegate string `form:"delegate"`
+	StartsOn string `form:"starts_on"`
+	EndsOn   string `form:"ends_on"`
 	People   []Option
 	Errors   views.FieldErrors
 }

@@ -133,12 +133,12 @@ func (l List) Pager() views.Pagination {
 type Form struct {
 	CSRF        string
 	ID          int64
-	Email       string // only asked when inviting
-	Name        string
-	Roles       []string // chosen role names
-	Department  string   // chosen department id, "" for none
-	Manager     string   // chosen manager's user id, "" for none
-	Location    string   // chosen location id, "" for none (edit form only)
+	Email       string   `form:"email"` // only asked when inviting
+	Name        string   `form:"name"`
+	Roles       []string `form:"roles"`      // chosen role names
+	Department  string   `form:"department"` // chosen department id, "" for none
+	Manager     string   `form:"manager"`    // chosen manager's user id, "" for none
+	Location    string   `form:"location"`   // chosen location id, "" for none (edit form only)
 	Errors      views.FieldErrors
 	RoleOptions []Option
 	Departments []Option
