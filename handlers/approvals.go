@@ -56,17 +56,11 @@ func (s *Server) approvalQueue(c *fiber.Ctx, v models.Viewer) (approvals.Queue, 
 			f.DocType, mf.DocType = k.Type, k.Type
 		}
 	}
-	depts, err := models.Departments(ctx, db)
+	ch, err := s.listChoices(c, "")
 	if err != nil {
 		return q, err
 	}
-	for _, d := range depts {
-		id := strconv.FormatInt(d.ID, 10)
-		q.Departments = append(q.Departments, approvals.Option{Value: id, Label: d.Name})
-		if id == c.Query("department") {
-			f.Department, mf.DepartmentID = id, d.ID
-		}
-	}
+	q.Departments, f.Department, mf.DepartmentID = ch.Departments, ch.Department, ch.DepartmentID
 	if f.MinAmount != "" {
 		settings, err := models.Settings(ctx, db)
 		if err != nil {

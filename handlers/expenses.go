@@ -41,23 +41,14 @@ func (s *Server) expenseFilter(c *fiber.Ctx, everyone bool) (expenses.List, expe
 	mf := models.ExpenseFilter{Mine: !everyone, Query: f.Q}
 	if everyone {
 		l.Title, f.Base = "All expense reports", expenses.AllPath
-		depts, err := models.Departments(c.UserContext(), tenantDB(c))
+		ch, err := s.listChoices(c, "")
 		if err != nil {
 			return l, f, mf, err
 		}
-		for _, d := range depts {
-			id := strconv.FormatInt(d.ID, 10)
-			l.Departments = append(l.Departments, expenses.Option{Value: id, Label: d.Name})
-			if id == c.Query("department") {
-				f.Department, mf.DepartmentID = id, d.ID
-			}
-		}
+		l.Departments, f.Department, mf.DepartmentID = ch.Departments, ch.Department, ch.DepartmentID
 	}
-	for _, st := range outlay.ExpenseStatuses {
-		if st == c.Query("status") && !(everyone && st == models.ExpenseDraft) {
-			f.Status, mf.Status = st, st
-		}
-	}
+	f.Status = expenseStatuses.chosen(c, everyone)
+	mf.Status = f.Status
 	return l, f, mf, nil
 }
 
@@ -104,7 +95,7 @@ func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	l.Filter, l.Total, l.Summary = f, list.Total, expenseCountsSummary(counts)
+	l.Filter, l.Total, l.Summary = f, list.Total, expenseStatuses.summary(counts)
 	l.Pager = views.Pagination{Page: f.Page, PerPage: expenses.PerPage, Total: list.Total, URL: f.URL, Target: expenses.ResultsID}
 	for _, r := range list.Rows {
 		row := expenses.Row{ID: r.ID, Title: r.Title, Status: r.Status, Owner: r.OwnerName, Department: r.DepartmentName,
@@ -118,23 +109,6 @@ func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
 	p := page{Title: l.Title, Nav: f.Base, Content: expenses.ListPage(l),
 		Partials: partials{expenses.ResultsID: expenses.Results(l)}, PushURL: f.URL(f.Page)}
 	return s.render(c, http.StatusOK, p)
-}
-
-// expenseCountsSummary says the counts in a sentence: "3 expense reports: 1 draft, 2 paid."
-func expenseCountsSummary(counts map[string]int) string {
-	all := 0
-	var parts []string
-	for _, st := range outlay.ExpenseStatuses {
-		all += counts[st]
-		if n := counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(expenses.StatusLabel(st))))
-		}
-	}
-	s := countText(all, "expense report", "expense reports")
-	if len(parts) > 0 {
-		s += ": " + strings.Join(parts, ", ")
-	}
-	return s + "."
 }
 
 func periodText(from, to *time.Time) string {

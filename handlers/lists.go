@@ -1,9 +1,18 @@
 package handlers
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/models"
+	"outlay/views"
+	"outlay/views/expenses"
+	"outlay/views/requisitions"
+	"outlay/views/travel"
 )
 
 // maxListPage keeps an absurd page number from overflowing the offset.
@@ -29,4 +38,107 @@ func fetchPage[L any](page *int, perPage int, fetch func(offset int) (L, error),
 		return fetch((*page - 1) * perPage)
 	}
 	return l, nil
+}
+
+// docStatuses is how a kind of document's lists name its statuses: the statuses in list
+// order, how each reads, what one and many documents are called, and the status only its
+// owner sees (drafts), which everyone's list leaves out.
+type docStatuses struct {
+	all       []string
+	label     func(status string) string
+	one, many string
+	own       string
+}
+
+var (
+	requisitionStatuses = docStatuses{outlay.RequisitionStatuses, requisitions.StatusLabel, "requisition", "requisitions", outlay.RequisitionDraft}
+	tripStatuses        = docStatuses{outlay.TravelStatuses, travel.StatusLabel, "trip", "trips", outlay.TravelDraft}
+	expenseStatuses     = docStatuses{outlay.ExpenseStatuses, expenses.StatusLabel, "expense report", "expense reports", outlay.ExpenseDraft}
+)
+
+// chosen is the status the list's address asks for, if the list offers it.
+func (d docStatuses) chosen(c *fiber.Ctx, everyone bool) string {
+	for _, st := range d.all {
+		if st == c.Query("status") && !(everyone && st == d.own) {
+			return st
+		}
+	}
+	return ""
+}
+
+// tabs are the status tabs of a list: All, then each status with any documents (or chosen),
+// each linking to href(status).
+func (d docStatuses) tabs(counts map[string]int, current string, everyone bool, href func(status string) string) []views.StatusTab {
+	all := 0
+	for _, n := range counts {
+		all += n
+	}
+	tabs := []views.StatusTab{{Label: "All", Count: all, Href: href(""), Current: current == ""}}
+	for _, st := range d.all {
+		// Empty statuses get no tab (the status filter still offers them), so that a phone
+		// shows a short row of tabs.
+		if (everyone && st == d.own) || (counts[st] == 0 && current != st) {
+			continue
+		}
+		tabs = append(tabs, views.StatusTab{Status: st, Label: d.label(st), Count: counts[st], Href: href(st), Current: current == st})
+	}
+	return tabs
+}
+
+// summary says the counts in a sentence: "12 requisitions: 3 pending approval, 1 returned,
+// 8 ordered." Every status with any is named, so the parts add up to the whole.
+func (d docStatuses) summary(counts map[string]int) string {
+	all := 0
+	var parts []string
+	for _, st := range d.all {
+		all += counts[st]
+		if n := counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(d.label(st))))
+		}
+	}
+	s := countText(all, d.one, d.many)
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	return s + "."
+}
+
+// listChoices are the department and person filters of a list of documents: the
+// options, and those the address chose (personParam names the person's filter: requester,
+// traveller; "" for a list without one).
+type listChoices struct {
+	Departments, People    []views.Option
+	Department, Person     string // as chosen, "" for any
+	DepartmentID, PersonID int64
+}
+
+func (s *Server) listChoices(c *fiber.Ctx, personParam string) (listChoices, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	var out listChoices
+	depts, err := models.Departments(ctx, db)
+	if err != nil {
+		return out, err
+	}
+	for _, d := range depts {
+		id := strconv.FormatInt(d.ID, 10)
+		out.Departments = append(out.Departments, views.Option{Value: id, Label: d.Name})
+		if id == c.Query("department") {
+			out.Department, out.DepartmentID = id, d.ID
+		}
+	}
+	if personParam == "" {
+		return out, nil
+	}
+	people, err := models.UserChoices(ctx, db, managerChoices)
+	if err != nil {
+		return out, err
+	}
+	for _, p := range people {
+		id := strconv.FormatInt(p.ID, 10)
+		out.People = append(out.People, views.Option{Value: id, Label: p.Name})
+		if id == c.Query(personParam) {
+			out.Person, out.PersonID = id, p.ID
+		}
+	}
+	return out, nil
 }

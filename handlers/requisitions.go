@@ -3,8 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -67,7 +65,8 @@ func (s *Server) requisitionList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	l.Filter, l.Total, l.Tabs, l.Summary = f, list.Total, statusTabs(f, counts, everyone), countsSummary(counts)
+	tabs := requisitionStatuses.tabs(counts, f.Status, everyone, func(st string) string { return f.WithStatus(st).URL(1) })
+	l.Filter, l.Total, l.Tabs, l.Summary = f, list.Total, tabs, requisitionStatuses.summary(counts)
 	l.Pager = views.Pagination{Page: f.Page, PerPage: requisitions.PerPage, Total: list.Total, URL: f.URL, Target: requisitions.ResultsID}
 	for _, r := range list.Rows {
 		l.Rows = append(l.Rows, requisitionRow(r))
@@ -77,7 +76,6 @@ func (s *Server) requisitionList(c *fiber.Ctx, everyone bool) error {
 	return s.render(c, http.StatusOK, p)
 }
 
-// requisitionFilterChoices fills the department and requester filters of everyone's list.
 // requisitionFilter reads a requisition list's filters from the address: the list page and
 // its export read them here, so an export holds what the page shows.
 func (s *Server) requisitionFilter(c *fiber.Ctx, everyone bool) (requisitions.List, requisitions.Filter, models.RequisitionFilter, error) {
@@ -87,15 +85,15 @@ func (s *Server) requisitionFilter(c *fiber.Ctx, everyone bool) (requisitions.Li
 	mf := models.RequisitionFilter{Mine: !everyone, Query: f.Q}
 	if everyone {
 		l.Title, f.Base = "All requisitions", requisitions.AllPath
-		if err := s.requisitionFilterChoices(c, &l, &f, &mf); err != nil {
+		ch, err := s.listChoices(c, "requester")
+		if err != nil {
 			return l, f, mf, err
 		}
+		l.Departments, f.Department, mf.DepartmentID = ch.Departments, ch.Department, ch.DepartmentID
+		l.Requesters, f.Requester, mf.RequesterID = ch.People, ch.Person, ch.PersonID
 	}
-	for _, st := range outlay.RequisitionStatuses {
-		if st == c.Query("status") && !(everyone && st == models.RequisitionDraft) {
-			f.Status, mf.Status = st, st
-		}
-	}
+	f.Status = requisitionStatuses.chosen(c, everyone)
+	mf.Status = f.Status
 	return l, f, mf, nil
 }
 
@@ -120,72 +118,6 @@ func requisitionExport(everyone bool) *listExport {
 			}, err
 		},
 	}
-}
-
-func (s *Server) requisitionFilterChoices(c *fiber.Ctx, l *requisitions.List, f *requisitions.Filter, mf *models.RequisitionFilter) error {
-	ctx, db := c.UserContext(), tenantDB(c)
-	depts, err := models.Departments(ctx, db)
-	if err != nil {
-		return err
-	}
-	for _, d := range depts {
-		id := strconv.FormatInt(d.ID, 10)
-		l.Departments = append(l.Departments, requisitions.Option{Value: id, Label: d.Name})
-		if id == c.Query("department") {
-			f.Department, mf.DepartmentID = id, d.ID
-		}
-	}
-	people, err := models.UserChoices(ctx, db, managerChoices)
-	if err != nil {
-		return err
-	}
-	for _, p := range people {
-		id := strconv.FormatInt(p.ID, 10)
-		l.Requesters = append(l.Requesters, requisitions.Option{Value: id, Label: p.Name})
-		if id == c.Query("requester") {
-			f.Requester, mf.RequesterID = id, p.ID
-		}
-	}
-	return nil
-}
-
-func statusTabs(f requisitions.Filter, counts map[string]int, everyone bool) []requisitions.Tab {
-	all := 0
-	for _, n := range counts {
-		all += n
-	}
-	tabs := []requisitions.Tab{{Label: "All", Count: all, Href: f.WithStatus("").URL(1), Current: f.Status == ""}}
-	for _, st := range outlay.RequisitionStatuses {
-		// Empty statuses get no tab (the status filter still offers them), so that a phone
-		// shows a short row of tabs.
-		if (everyone && st == models.RequisitionDraft) || (counts[st] == 0 && f.Status != st) {
-			continue
-		}
-		tabs = append(tabs, requisitions.Tab{Status: st, Label: requisitions.StatusLabel(st), Count: counts[st],
-			Href: f.WithStatus(st).URL(1), Current: f.Status == st})
-	}
-	return tabs
-}
-
-// countsSummary says the counts in a sentence: "12 requisitions: 3 pending approval, 1
-// rejected, 8 ordered." Every status with any is named, so the parts add up to the whole.
-func countsSummary(counts map[string]int) string {
-	all := 0
-	var parts []string
-	for _, st := range outlay.RequisitionStatuses {
-		all += counts[st]
-		if n := counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(requisitions.StatusLabel(st))))
-		}
-	}
-	s := fmt.Sprintf("%d requisitions", all)
-	if all == 1 {
-		s = "1 requisition"
-	}
-	if len(parts) > 0 {
-		s += ": " + strings.Join(parts, ", ")
-	}
-	return s + "."
 }
 
 func requisitionRow(r models.RequisitionSummary) requisitions.Row {

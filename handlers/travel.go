@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -64,7 +63,8 @@ func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	l.Filter, l.Total, l.Tabs, l.Summary = f, list.Total, tripTabs(f, counts, everyone), tripCountsSummary(counts)
+	tabs := tripStatuses.tabs(counts, f.Status, everyone, func(st string) string { return f.WithStatus(st).URL(1) })
+	l.Filter, l.Total, l.Tabs, l.Summary = f, list.Total, tabs, tripStatuses.summary(counts)
 	l.Pager = views.Pagination{Page: f.Page, PerPage: travel.PerPage, Total: list.Total, URL: f.URL, Target: travel.ResultsID}
 	for _, r := range list.Rows {
 		row := travel.Row{ID: r.ID, Status: r.Status, Purpose: r.Purpose, Destinations: r.Destinations, Traveller: r.TravellerName,
@@ -92,15 +92,15 @@ func (s *Server) tripFilter(c *fiber.Ctx, everyone bool) (travel.List, travel.Fi
 	mf := models.TravelFilter{Mine: !everyone, Query: f.Q}
 	if everyone {
 		l.Title, f.Base = "All travel", travel.AllPath
-		if err := s.tripFilterChoices(c, &l, &f, &mf); err != nil {
+		ch, err := s.listChoices(c, "traveller")
+		if err != nil {
 			return l, f, mf, err
 		}
+		l.Departments, f.Department, mf.DepartmentID = ch.Departments, ch.Department, ch.DepartmentID
+		l.Travellers, f.Traveller, mf.TravellerID = ch.People, ch.Person, ch.PersonID
 	}
-	for _, st := range outlay.TravelStatuses {
-		if st == c.Query("status") && !(everyone && st == models.TravelDraft) {
-			f.Status, mf.Status = st, st
-		}
-	}
+	f.Status = tripStatuses.chosen(c, everyone)
+	mf.Status = f.Status
 	return l, f, mf, nil
 }
 
@@ -125,69 +125,6 @@ func tripExport(everyone bool) *listExport {
 			}, err
 		},
 	}
-}
-
-// tripFilterChoices fills the department and traveller filters of everyone's list.
-func (s *Server) tripFilterChoices(c *fiber.Ctx, l *travel.List, f *travel.Filter, mf *models.TravelFilter) error {
-	ctx, db := c.UserContext(), tenantDB(c)
-	depts, err := models.Departments(ctx, db)
-	if err != nil {
-		return err
-	}
-	for _, d := range depts {
-		id := strconv.FormatInt(d.ID, 10)
-		l.Departments = append(l.Departments, travel.Option{Value: id, Label: d.Name})
-		if id == c.Query("department") {
-			f.Department, mf.DepartmentID = id, d.ID
-		}
-	}
-	people, err := models.UserChoices(ctx, db, managerChoices)
-	if err != nil {
-		return err
-	}
-	for _, p := range people {
-		id := strconv.FormatInt(p.ID, 10)
-		l.Travellers = append(l.Travellers, travel.Option{Value: id, Label: p.Name})
-		if id == c.Query("traveller") {
-			f.Traveller, mf.TravellerID = id, p.ID
-		}
-	}
-	return nil
-}
-
-func tripTabs(f travel.Filter, counts map[string]int, everyone bool) []travel.Tab {
-	all := 0
-	for _, n := range counts {
-		all += n
-	}
-	tabs := []travel.Tab{{Label: "All", Count: all, Href: f.WithStatus("").URL(1), Current: f.Status == ""}}
-	for _, st := range outlay.TravelStatuses {
-		if (everyone && st == models.TravelDraft) || (counts[st] == 0 && f.Status != st) {
-			continue
-		}
-		tabs = append(tabs, travel.Tab{Status: st, Label: travel.StatusLabel(st), Count: counts[st], Href: f.WithStatus(st).URL(1), Current: f.Status == st})
-	}
-	return tabs
-}
-
-// tripCountsSummary says the counts in a sentence: "3 trips: 1 submitted, 2 approved."
-func tripCountsSummary(counts map[string]int) string {
-	all := 0
-	var parts []string
-	for _, st := range outlay.TravelStatuses {
-		all += counts[st]
-		if n := counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(travel.StatusLabel(st))))
-		}
-	}
-	out := fmt.Sprintf("%d trips", all)
-	if all == 1 {
-		out = "1 trip"
-	}
-	if len(parts) > 0 {
-		out += ": " + strings.Join(parts, ", ")
-	}
-	return out + "."
 }
 
 // tripDates says when a trip is: "3 Mar 2027 – 7 Mar 2027", one day alone, or "".

@@ -80,6 +80,16 @@ const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScri
 // Itoa writes an id for an attribute.
 func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// StatusTab is one status tab of a document list, with its count; Status is "" for the tab
+// of every status.
+type StatusTab struct {
+	Status  string
+	Label   string
+	Count   int
+	Href    string
+	Current bool
+}
+
 // Option is one choice of a select.
 type Option struct {
 	Value string

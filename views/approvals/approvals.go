@@ -63,10 +63,7 @@ func DetailsID(stepID int64) string { return "details-" + strconv.FormatInt(step
 const PerPage = 25
 
 // Option is one choice of a select.
-type Option struct {
-	Value string
-	Label string
-}
+type Option = views.Option
 
 // Filter is the queue's filters and page, as the query string carries them.
 type Filter struct {

@@ -108,13 +108,7 @@ func (f Filter) URL(page int) string {
 func (f Filter) WithStatus(status string) Filter { f.Status, f.Page = status, 1; return f }
 
 // Tab is one status tab with its count.
-type Tab struct {
-	Status  string // "" for every status
-	Label   string
-	Count   int
-	Href    string
-	Current bool
-}
+type Tab = views.StatusTab
 
 // Row is one requisition in a list.
 type Row struct {
