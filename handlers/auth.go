@@ -53,17 +53,17 @@ func (s *Server) renderLogin(c *fiber.Ctx, status int, f authviews.Login) error 
 // whether an email has an account.
 const badCredentials = "Incorrect email or password."
 
-// signInPost is the sign-in form; the password is kept exactly as typed.
+// signInPost is the sign-in form.
 type signInPost struct {
-	Email    string `form:"email"`
+	Email    string `form:"email,trim"`
 	Next     string `form:"next"`
-	Password string `form:"password,raw"`
+	Password string `form:"password"`
 }
 
 // newPasswordPost is the form that sets a password from a link, typed twice.
 type newPasswordPost struct {
-	Password string `form:"password,raw"`
-	Confirm  string `form:"confirm,raw"`
+	Password string `form:"password"`
+	Confirm  string `form:"confirm"`
 }
 
 func (s *Server) login(c *fiber.Ctx) error {

@@ -45,7 +45,8 @@ func (s *Server) renderBankAccount(c *fiber.Ctx, status int, in models.BankDetai
 // updateBankAccount keeps the account typed; a mistake is shown beside its field and
 // nothing is stored.
 func (s *Server) updateBankAccount(c *fiber.Ctx) error {
-	in := models.BankDetailsInput{Holder: c.FormValue("holder"), IBAN: c.FormValue("iban"), BIC: c.FormValue("bic")}
+	var in models.BankDetailsInput
+	bindForm(c, &in)
 	d, err := models.SetBankAccount(c.UserContext(), tenantDB(c), s.personalBank, currentUser(c).UserID, in)
 	if verr, ok := outlay.AsValidation(err); ok {
 		return s.renderBankAccount(c, http.StatusUnprocessableEntity, in, verr)
@@ -106,7 +107,8 @@ func (s *Server) renderOrgBankAccount(c *fiber.Ctx, status int, in *models.BankD
 }
 
 func (s *Server) updateOrgBankAccount(c *fiber.Ctx) error {
-	in := models.BankDetailsInput{Holder: c.FormValue("holder"), IBAN: c.FormValue("iban"), BIC: c.FormValue("bic")}
+	var in models.BankDetailsInput
+	bindForm(c, &in)
 	d, err := models.SetOrgBankAccount(c.UserContext(), tenantDB(c), s.personalBank, in)
 	if verr, ok := outlay.AsValidation(err); ok {
 		return s.renderOrgBankAccount(c, http.StatusUnprocessableEntity, &in, verr)

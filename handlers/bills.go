@@ -249,33 +249,10 @@ func (s *Server) renderBillForm(c *fiber.Ctx, status int, f bills.Form, cur *mod
 	return s.render(c, status, p)
 }
 
-// bindBill reads the bill form as typed. Each line's fields arrive as repeated values in row
-// order; a row missing a field (a tampered form) reads it as empty.
-func bindBill(c *fiber.Ctx) models.BillInput {
-	in := models.BillInput{Vendor: c.FormValue("vendor"), PurchaseOrder: c.FormValue("purchase_order"),
-		VendorInvoiceNumber: c.FormValue("vendor_invoice_number"), InvoiceDate: c.FormValue("invoice_date"), DueDate: c.FormValue("due_date"),
-		Currency: c.FormValue("currency"), Memo: c.FormValue("memo"), ConfirmDuplicate: c.FormValue("confirm_duplicate") == "1",
-		FormKey: c.FormValue("form_key")}
-	args := c.Request().PostArgs()
-	cols := map[string][][]byte{}
-	rows := 0
-	for _, name := range []string{"order_line", "description", "quantity", "unit_price", "tax_rate", "gl_account", "department"} {
-		cols[name] = args.PeekMulti(name)
-		rows = max(rows, len(cols[name]))
-	}
-	rows = min(rows, models.MaxBillLines+1) // one more than allowed, so the limit is reported
-	at := func(name string, i int) string {
-		if i < len(cols[name]) {
-			return string(cols[name][i])
-		}
-		return ""
-	}
-	for i := range rows {
-		in.Lines = append(in.Lines, models.BillLineInput{OrderLine: at("order_line", i), Department: at("department", i),
-			LineInput: models.LineInput{Description: at("description", i), Quantity: at("quantity", i), UnitPrice: at("unit_price", i),
-				TaxRate: at("tax_rate", i), GLAccount: at("gl_account", i)}})
-	}
-	return in
+// billPost is the bill form as posted: what was typed, and whether to submit it.
+type billPost struct {
+	models.BillInput
+	Intent string `form:"intent"` // "submit", or "" to save a draft
 }
 
 // billInputOf is a stored bill as its form shows it.
@@ -389,7 +366,9 @@ func (s *Server) updateBill(c *fiber.Ctx) error {
 // and stores nothing.
 func (s *Server) storeBill(c *fiber.Ctx, id int64) error {
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
-	in, submit := bindBill(c), c.FormValue("intent") == "submit"
+	var post billPost
+	bindForm(c, &post)
+	in, submit := post.BillInput, post.Intent == "submit"
 	b, err := models.SaveBill(ctx, db, v, id, in)
 	var sub *models.BillSubmission
 	if err == nil && submit {
@@ -435,13 +414,17 @@ func (s *Server) releaseBill(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = models.ReleaseBill(c.UserContext(), tenantDB(c), s.viewer(c), d.ID, c.FormValue("reason"))
+	var post struct {
+		Reason string `form:"reason"`
+	}
+	bindForm(c, &post)
+	err = models.ReleaseBill(c.UserContext(), tenantDB(c), s.viewer(c), d.ID, post.Reason)
 	if verr, ok := outlay.AsValidation(err); ok {
 		v, err := s.billDetail(c, d, true)
 		if err != nil {
 			return err
 		}
-		v.ReleaseError, v.ReleaseReason = verr["reason"], c.FormValue("reason")
+		v.ReleaseError, v.ReleaseReason = verr["reason"], post.Reason
 		return s.render(c, http.StatusUnprocessableEntity, page{Title: v.Title, Nav: bills.ListPath, Content: bills.DetailPage(v)})
 	}
 	if err != nil {
@@ -538,8 +521,8 @@ func (s *Server) billMatchingPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) updateBillMatching(c *fiber.Ctx) error {
-	in := models.BillMatchInput{Mode: c.FormValue("mode"), PricePercent: c.FormValue("price_percent"), PriceAmount: c.FormValue("price_amount"),
-		QuantityPercent: c.FormValue("quantity_percent"), SpentBasis: c.FormValue("spent_basis")}
+	var in models.BillMatchInput
+	bindForm(c, &in)
 	err := models.UpdateBillMatchSettings(c.UserContext(), tenantDB(c), in)
 	if verr, ok := outlay.AsValidation(err); ok {
 		st, err := models.Settings(c.UserContext(), tenantDB(c))

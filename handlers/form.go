@@ -16,13 +16,13 @@ import (
 // left alone.
 //
 //   - A string takes the field's value (from the query string or the body, as a form may
-//     carry its state in its address), trimmed of surrounding white space unless the tag
-//     says `raw` (passwords, which are kept exactly as typed).
+//     carry its state in its address) exactly as typed, so that a form shown again keeps it;
+//     the tag option `trim` trims surrounding white space first (an email address).
 //   - A bool is true when the field is sent with a value other than "" and "false" (a
 //     checked checkbox, or a hidden "true").
 //   - An int or int64 is the field's number, 0 when empty; a value that is not a whole number
 //     is 0 and refused beside the field.
-//   - A []string takes every value of a repeated field, trimmed (the roles ticked).
+//   - A []string takes every value of a repeated field (the roles ticked).
 //   - A slice of structs is the rows of a table (a document's lines): each of the element's
 //     tagged fields arrives as a repeated field, and the n-th values make the n-th row; a row
 //     missing a field (a tampered form) reads it as empty. There are as many rows as the
@@ -30,7 +30,8 @@ import (
 //     are read. A column named like a scalar field of dst (the header's currency beside each
 //     line's) gives its first value to the scalar and the rest to the rows.
 //   - A map[string]string or map[int64]string tagged `PREFIX*` takes every field whose name
-//     starts with PREFIX, keyed by the rest of its name ("estimate-*": estimate-airfare).
+//     starts with PREFIX, keyed by the rest of its name ("estimate-*": estimate-airfare);
+//     "*" alone takes every field.
 //
 // The refusals it returns are keyed by form field, to be shown beside it; a handler that
 // validates further adds its own to them (outlay.ValidationErrors.Absorb).
@@ -67,10 +68,10 @@ func (b formSource) fields(v reflect.Value, rows bool, errs outlay.ValidationErr
 		case table:
 			b.rows(f, opts["rows"])
 		case f.Kind() == reflect.Map:
-			b.prefixed(f, strings.TrimSuffix(name, "*"))
+			b.prefixed(f, strings.TrimSuffix(name, "*"), opts)
 		case f.Kind() == reflect.Slice:
 			for _, s := range b.all(name) {
-				f.Set(reflect.Append(f, reflect.ValueOf(strings.TrimSpace(s))))
+				f.Set(reflect.Append(f, reflect.ValueOf(s)))
 			}
 		default:
 			b.scalar(f, name, b.one(name), opts, errs)
@@ -90,9 +91,9 @@ type nextPost struct {
 	Next string `form:"next"`
 }
 
-// codePost is a form that confirms a new authenticator with its first code, passed on as typed.
+// codePost is a form that confirms a new authenticator with its first code.
 type codePost struct {
-	Code string `form:"code,raw"`
+	Code string `form:"code"`
 }
 
 // maxFormRows bounds the rows of a table read from a form: more than any document allows,
@@ -141,7 +142,7 @@ func (b formSource) all(name string) []string {
 }
 
 func (b formSource) scalar(f reflect.Value, name, s string, opts map[string]string, errs outlay.ValidationErrors) {
-	if _, raw := opts["raw"]; !raw {
+	if _, trim := opts["trim"]; trim {
 		s = strings.TrimSpace(s)
 	}
 	switch f.Kind() {
@@ -165,18 +166,13 @@ func (b formSource) scalar(f reflect.Value, name, s string, opts map[string]stri
 }
 
 func (b formSource) rows(f reflect.Value, countBy string) {
-	et := f.Type().Elem()
+	columns := rowColumns(f.Type().Elem(), nil)
 	cols := map[string][]string{}
 	n := 0
-	for j := 0; j < et.NumField(); j++ {
-		tag, ok := et.Field(j).Tag.Lookup("form")
-		if !ok || tag == "-" {
-			continue
-		}
-		name, _ := parseFormTag(tag)
-		vals := b.all(name)
-		vals = vals[min(b.used[name], len(vals)):]
-		cols[name] = vals
+	for _, col := range columns {
+		vals := b.all(col.name)
+		vals = vals[min(b.used[col.name], len(vals)):]
+		cols[col.name] = vals
 		if countBy == "" {
 			n = max(n, len(vals))
 		}
@@ -187,24 +183,44 @@ func (b formSource) rows(f reflect.Value, countBy string) {
 	n = min(n, maxFormRows)
 	rows := reflect.MakeSlice(f.Type(), n, n)
 	for i := 0; i < n; i++ {
-		row := rows.Index(i)
-		for j := 0; j < et.NumField(); j++ {
-			tag, ok := et.Field(j).Tag.Lookup("form")
-			if !ok || tag == "-" {
-				continue
-			}
-			name, opts := parseFormTag(tag)
+		for _, col := range columns {
 			s := ""
-			if i < len(cols[name]) {
-				s = cols[name][i]
+			if i < len(cols[col.name]) {
+				s = cols[col.name][i]
 			}
-			b.scalar(row.Field(j), name, s, opts, outlay.ValidationErrors{})
+			b.scalar(rows.Index(i).FieldByIndex(col.index), col.name, s, col.opts, outlay.ValidationErrors{})
 		}
 	}
 	f.Set(rows)
 }
 
-func (b formSource) prefixed(f reflect.Value, prefix string) {
+// rowColumn is a tagged field of a table's row, where it is in the row (through the structs
+// the row embeds) and the form field it is read from.
+type rowColumn struct {
+	index []int
+	name  string
+	opts  map[string]string
+}
+
+func rowColumns(t reflect.Type, at []int) []rowColumn {
+	var out []rowColumn
+	for j := 0; j < t.NumField(); j++ {
+		index := append(append([]int{}, at...), j)
+		if t.Field(j).Anonymous && t.Field(j).Type.Kind() == reflect.Struct {
+			out = append(out, rowColumns(t.Field(j).Type, index)...)
+			continue
+		}
+		tag, ok := t.Field(j).Tag.Lookup("form")
+		if !ok || tag == "-" {
+			continue
+		}
+		name, opts := parseFormTag(tag)
+		out = append(out, rowColumn{index: index, name: name, opts: opts})
+	}
+	return out
+}
+
+func (b formSource) prefixed(f reflect.Value, prefix string, opts map[string]string) {
 	if f.IsNil() {
 		f.Set(reflect.MakeMap(f.Type()))
 	}
@@ -222,7 +238,11 @@ func (b formSource) prefixed(f reflect.Value, prefix string) {
 			key = reflect.ValueOf(n)
 		}
 		if !f.MapIndex(key).IsValid() { // the first of repeated values, as FormValue
-			f.SetMapIndex(key, reflect.ValueOf(strings.TrimSpace(string(v))))
+			value := string(v)
+			if _, trim := opts["trim"]; trim {
+				value = strings.TrimSpace(value)
+			}
+			f.SetMapIndex(key, reflect.ValueOf(value))
 		}
 	})
 }

@@ -20,7 +20,7 @@ type formLine struct {
 
 type formUnderTest struct {
 	Name     string            `form:"name"`
-	Password string            `form:"password,raw"`
+	Email    string            `form:"email,trim"`
 	Active   bool              `form:"active"`
 	Off      bool              `form:"off"`
 	Page     int               `form:"page"`
@@ -38,14 +38,14 @@ type embeddingForm struct {
 	Intent string `form:"intent"`
 }
 
-// bindForm reads every kind of field a form has: trimmed text (passwords as typed), ticked
+// bindForm reads every kind of field a form has: text as typed (trimmed where asked), ticked
 // boxes, numbers (refusing what is not one beside its field), repeated fields, the rows of a
 // table (a header's value first among values it shares a name with) and fields named at run
 // time; from the query string too, as FormValue.
 func TestBindFormReadsEveryKindOfField(t *testing.T) {
 	t.Parallel()
 	body := url.Values{
-		"name": {"  Ada  "}, "password": {" secret "}, "active": {"1"}, "off": {"false"}, "page": {"3"}, "bad": {"x"},
+		"name": {"  Ada  "}, "email": {" ada@example.com "}, "active": {"1"}, "off": {"false"}, "page": {"3"}, "bad": {"x"},
 		"roles": {"admin", " buyer "}, "currency": {"EUR", "USD", ""}, "kind": {"expense", "mileage"}, "note": {" lunch "},
 		"estimate-air": {"800"}, "qty-12": {"2"}, "qty-x": {"9"}, "intent": {"submit"}, "Ignored": {"no"},
 	}
@@ -61,16 +61,16 @@ func TestBindFormReadsEveryKindOfField(t *testing.T) {
 	}
 	_, _ = io.Copy(io.Discard, res.Body)
 	f := got.formUnderTest
-	if f.Name != "Ada" || f.Password != " secret " || !f.Active || f.Off || f.Page != 3 || f.Bad != 0 || got.Intent != "submit" || f.Ignored != "" {
+	if f.Name != "  Ada  " || f.Email != "ada@example.com" || !f.Active || f.Off || f.Page != 3 || f.Bad != 0 || got.Intent != "submit" || f.Ignored != "" {
 		t.Errorf("scalars: %+v intent %q", f, got.Intent)
 	}
 	if errs["bad"] != "Enter a whole number." || len(errs) != 1 {
 		t.Errorf("refusals: %v", errs)
 	}
-	if strings.Join(f.Roles, ",") != "admin,buyer" {
+	if strings.Join(f.Roles, ",") != "admin, buyer " {
 		t.Errorf("roles: %q", f.Roles)
 	}
-	want := []formLine{{Kind: "expense", Currency: "USD", Note: "lunch"}, {Kind: "mileage"}}
+	want := []formLine{{Kind: "expense", Currency: "USD", Note: " lunch "}, {Kind: "mileage"}}
 	if f.Currency != "EUR" || len(f.Lines) != 2 || f.Lines[0] != want[0] || f.Lines[1] != want[1] {
 		t.Errorf("header currency %q, lines %+v", f.Currency, f.Lines)
 	}

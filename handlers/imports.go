@@ -225,7 +225,7 @@ func (s *Server) importMapping(c *fiber.Ctx) error {
 		return err
 	}
 	var post struct {
-		Columns map[int64]string `form:"col_*"` // the field each column of the file fills, by column
+		Columns map[int64]string `form:"col_*,trim"` // the field each column of the file fills, by column
 	}
 	bindForm(c, &post)
 	for i := range m.Mapping {

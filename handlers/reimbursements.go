@@ -99,12 +99,16 @@ func (s *Server) renderNewBatch(c *fiber.Ctx, status int, chosen []int64, errs v
 	return s.render(c, status, page{Title: "New reimbursement batch", Nav: expenses.ReimbursementsPath, Content: expenses.NewBatchPage(n)})
 }
 
-// formIDs reads the ids ticked in a form's field name; anything that is not an id is
-// dropped (a tampered form finds nothing).
-func formIDs(c *fiber.Ctx, name string) []int64 {
+// reportIDs reads the reports ticked in the form; anything that is not an id is dropped (a
+// tampered form finds nothing).
+func reportIDs(c *fiber.Ctx) []int64 {
+	var post struct {
+		Reports []string `form:"report"`
+	}
+	bindForm(c, &post)
 	var ids []int64
-	for _, v := range c.Request().PostArgs().PeekMulti(name) {
-		if id, err := strconv.ParseInt(string(v), 10, 64); err == nil && id > 0 {
+	for _, v := range post.Reports {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
 			ids = append(ids, id)
 		}
 	}
@@ -114,7 +118,7 @@ func formIDs(c *fiber.Ctx, name string) []int64 {
 // createReimbursement schedules the ticked reports in a new batch; a refusal shows the list
 // again with the message above it and the choice kept.
 func (s *Server) createReimbursement(c *fiber.Ctx) error {
-	ids := formIDs(c, "report")
+	ids := reportIDs(c)
 	b, err := models.CreateReimbursementBatch(c.UserContext(), tenantDB(c), currentUser(c).UserID, ids)
 	if verr, ok := outlay.AsValidation(err); ok {
 		return s.renderNewBatch(c, http.StatusUnprocessableEntity, ids, verr)
@@ -184,7 +188,11 @@ func (s *Server) removeFromReimbursement(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	reportID, err := strconv.ParseInt(c.FormValue("report"), 10, 64)
+	var post struct {
+		Report string `form:"report"`
+	}
+	bindForm(c, &post)
+	reportID, err := strconv.ParseInt(post.Report, 10, 64)
 	if err != nil {
 		return outlay.NotFound("That report is not in this batch.")
 	}
@@ -203,7 +211,8 @@ func (s *Server) markReimbursementPaid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := models.BatchPaymentInput{PaidOn: c.FormValue("paid_on"), Method: c.FormValue("method"), Reference: c.FormValue("reference")}
+	var in models.BatchPaymentInput
+	bindForm(c, &in)
 	_, err = models.MarkBatchPaid(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID, in, time.Now().UTC().Truncate(24*time.Hour))
 	if verr, ok := outlay.AsValidation(err); ok {
 		return s.renderBatch(c, http.StatusUnprocessableEntity, d, expenses.PayForm{PaidOn: in.PaidOn, Method: in.Method,

@@ -108,7 +108,7 @@ func (s *Server) disableOwnTwoFactor(c *fiber.Ctx) error {
 		return s.renderSecurity(c, status, p)
 	}
 	var post struct {
-		Confirm string `form:"confirm,raw"` // the person's password or a current code
+		Confirm string `form:"confirm"` // the person's password or a current code, as typed
 	}
 	bindForm(c, &post)
 	confirm := post.Confirm

@@ -228,7 +228,7 @@ func (s *Server) twoFactorVerify(c *fiber.Ctx) error {
 	}
 	var post struct {
 		Remember bool   `form:"remember"`
-		Code     string `form:"code"`
+		Code     string `form:"code,trim"`
 	}
 	bindForm(c, &post)
 	f.Remember = post.Remember

@@ -53,9 +53,9 @@ type BankDetails struct {
 
 // BankDetailsInput is the bank account form as typed.
 type BankDetailsInput struct {
-	Holder string
-	IBAN   string
-	BIC    string
+	Holder string `form:"holder"`
+	IBAN   string `form:"iban"`
+	BIC    string `form:"bic"`
 }
 
 // validate checks the form: a holder's name, an IBAN whose country, length and check digits

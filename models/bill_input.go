@@ -19,17 +19,17 @@ import (
 // BillInput is a bill as the clerk typed it: every field a raw string, so that the form can
 // be shown again beside its errors.
 type BillInput struct {
-	Vendor              string // vendor id
-	PurchaseOrder       string // order id, "" for a bill without an order
-	VendorInvoiceNumber string
-	InvoiceDate         string // YYYY-MM-DD
-	DueDate             string // YYYY-MM-DD; "" takes the vendor's payment terms
-	Currency            string // "" takes the order's, else the vendor's
-	Memo                string
+	Vendor              string `form:"vendor"`         // vendor id
+	PurchaseOrder       string `form:"purchase_order"` // order id, "" for a bill without an order
+	VendorInvoiceNumber string `form:"vendor_invoice_number"`
+	InvoiceDate         string `form:"invoice_date"` // YYYY-MM-DD
+	DueDate             string `form:"due_date"`     // YYYY-MM-DD; "" takes the vendor's payment terms
+	Currency            string `form:"currency"`     // "" takes the order's, else the vendor's
+	Memo                string `form:"memo"`
 	// ConfirmDuplicate: the clerk ticked that a bill flagged as a possible duplicate is not.
-	ConfirmDuplicate bool
-	Lines            []BillLineInput
-	FormKey          string
+	ConfirmDuplicate bool            `form:"confirm_duplicate"`
+	Lines            []BillLineInput `form:"lines"`
+	FormKey          string          `form:"form_key"`
 }
 
 // BillLineInput is one line as typed. On a bill of an order each line names its order line
@@ -37,8 +37,8 @@ type BillInput struct {
 // coded to a GL account and a department.
 type BillLineInput struct {
 	LineInput
-	OrderLine  string // purchase order line id
-	Department string // department id
+	OrderLine  string `form:"order_line"` // purchase order line id
+	Department string `form:"department"` // department id
 }
 
 // Blank reports whether nothing was billed on the line.

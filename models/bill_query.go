@@ -192,7 +192,11 @@ func BillInvoice(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Attachm
 // BillMatchInput is the matching settings as an admin typed them: percentages ("5", "2.5"),
 // the price amount in the organisation's currency ("" for no limit).
 type BillMatchInput struct {
-	Mode, PricePercent, PriceAmount, QuantityPercent, SpentBasis string
+	Mode            string `form:"mode"`
+	PricePercent    string `form:"price_percent"`
+	PriceAmount     string `form:"price_amount"`
+	QuantityPercent string `form:"quantity_percent"`
+	SpentBasis      string `form:"spent_basis"`
 }
 
 // UpdateBillMatchSettings checks and stores how bills are matched and what budgets count as

@@ -221,9 +221,9 @@ func RemoveFromBatch(ctx context.Context, db *gorm.DB, batchID, reportID int64) 
 
 // BatchPaymentInput is the mark-paid form as typed.
 type BatchPaymentInput struct {
-	PaidOn    string
-	Method    string
-	Reference string
+	PaidOn    string `form:"paid_on"`
+	Method    string `form:"method"`
+	Reference string `form:"reference"`
 }
 
 // MarkBatchPaid records that batch id was paid (on a day no later than today, by one of

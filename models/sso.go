@@ -143,7 +143,7 @@ type SSOProviderInput struct {
 	Label         string `form:"label"`
 	Issuer        string `form:"issuer"`
 	ClientID      string `form:"client_id"`
-	ClientSecret  string `form:"client_secret,raw"`
+	ClientSecret  string `form:"client_secret"`
 	EntraTenantID string `form:"entra_tenant_id"`
 	Domains       string `form:"domains"`
 	JIT           bool   `form:"jit"`

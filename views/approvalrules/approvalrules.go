@@ -72,21 +72,21 @@ type StepRow struct {
 type Form struct {
 	CSRF        string
 	ID          int64
-	DocType     string `form:"doc_type"`
-	Name        string `form:"name"`
-	Priority    string `form:"priority"`
-	Department  string `form:"department"`
-	GLAccount   string `form:"gl_account"`
-	Currency    string `form:"currency"`
-	MinAmount   string `form:"min_amount"`
-	MaxAmount   string `form:"max_amount"`
-	BudgetCheck string `form:"budget_check"`
+	DocType     string `form:"doc_type,trim"`
+	Name        string `form:"name,trim"`
+	Priority    string `form:"priority,trim"`
+	Department  string `form:"department,trim"`
+	GLAccount   string `form:"gl_account,trim"`
+	Currency    string `form:"currency,trim"`
+	MinAmount   string `form:"min_amount,trim"`
+	MaxAmount   string `form:"max_amount,trim"`
+	BudgetCheck string `form:"budget_check,trim"`
 	Active      bool   `form:"active"`
 	// Bill conditions: the vendor, the match ("held", "matched" or "" for either) and the
 	// least price variance in percent.
-	Vendor      string    `form:"vendor"`
-	Match       string    `form:"match"`
-	MinVariance string    `form:"min_variance"`
+	Vendor      string    `form:"vendor,trim"`
+	Match       string    `form:"match,trim"`
+	MinVariance string    `form:"min_variance,trim"`
 	Steps       []StepRow `form:"steps,rows=step_kind"`
 	Errors      views.FieldErrors
 	CanSave     bool

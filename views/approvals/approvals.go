@@ -240,8 +240,8 @@ type DelegationRow struct {
 type DelegationForm struct {
 	CSRF     string
 	Delegate string `form:"delegate"`
-	StartsOn string `form:"starts_on"`
-	EndsOn   string `form:"ends_on"`
+	StartsOn string `form:"starts_on,trim"`
+	EndsOn   string `form:"ends_on,trim"`
 	People   []Option
 	Errors   views.FieldErrors
 }

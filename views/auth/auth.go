@@ -42,7 +42,7 @@ func (f Login) ShowPasswordForm() bool {
 // Forgot is the form that asks for a reset link.
 type Forgot struct {
 	CSRFToken string
-	Email     string `form:"email"`
+	Email     string `form:"email,trim"`
 	Sent      bool
 	Errors    views.FieldErrors
 }

@@ -133,7 +133,7 @@ func (l List) Pager() views.Pagination {
 type Form struct {
 	CSRF        string
 	ID          int64
-	Email       string   `form:"email"` // only asked when inviting
+	Email       string   `form:"email,trim"` // only asked when inviting
 	Name        string   `form:"name"`
 	Roles       []string `form:"roles"`      // chosen role names
 	Department  string   `form:"department"` // chosen department id, "" for none
