@@ -69,6 +69,9 @@ var tableCoverage = map[string]string{
 	"payment_runs":     "TestPaymentTablesCreateUpdateDelete",
 	"payment_lines":    "TestPaymentTablesCreateUpdateDelete",
 	"payment_settings": "TestPaymentTablesCreateUpdateDelete",
+	// Accounting export batches.
+	"export_batches":         "TestExportBatchTablesCreateUpdateDelete",
+	"export_batch_documents": "TestExportBatchTablesCreateUpdateDelete",
 	// Bills.
 	"bills":      "TestBillTablesCreateUpdateDelete",
 	"bill_lines": "TestBillTablesCreateUpdateDelete",

@@ -3,9 +3,11 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -183,5 +185,78 @@ func TestAgingPageAndVendorCard(t *testing.T) {
 	rita.SignIn("rita@acme.example", testutil.Password)
 	if res := rita.Get("/bills/aging"); res.Status != http.StatusSeeOther {
 		t.Errorf("requester on the aging page: %d", res.Status)
+	}
+}
+
+// The accounting export page lists what is new since the last batch; exporting records a
+// batch of it, after which nothing is new; the batch's journal downloads balanced and reads
+// back as CSV; re-exporting makes a batch of its own; an auditor downloads but cannot export.
+func TestAccountingExportPage(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	clerkUser := env.CreateUser(t, acme, "cleo@acme.example", "Cleo Clerk", "ap_clerk")
+	env.CreateUser(t, acme, "otto@acme.example", "Otto Auditor", "auditor")
+	app := testutil.NewApp(t, env)
+	db := app.DB(t, acme).WithContext(audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"}))
+	v := models.Vendor{Name: "Globex", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 30}
+	gl := models.GLAccount{Code: "6100", Name: "Office Supplies"}
+	for _, row := range []any{&v, &gl} {
+		if err := db.Create(row).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, total := range []int64{120_00, 80_50} {
+		b := approvedBill(t, db, v.ID, clerkUser.ID, fmt.Sprintf("INV-%d", i), total)
+		if err := db.Create(&models.BillLine{BillID: b.ID, Position: 1, Description: "=cmd|' /C calc'!A0", QuantityMilli: 1000,
+			UnitPriceMinor: total, AmountMinor: total, GLAccountID: &gl.ID, MatchStatus: "none"}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	clerk := app.Client(t, "acme")
+	clerk.SignIn("cleo@acme.example", testutil.Password)
+	res := clerk.Get("/accounting/exports")
+	if !strings.Contains(res.Text("#export-new-title"), "(2)") {
+		t.Fatalf("new since the last batch: %q", res.Text("#export-new-title"))
+	}
+	if res := clerk.Post("/accounting/exports", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("export: %d", res.Status)
+	}
+	res = clerk.Get("/accounting/exports")
+	if !strings.Contains(res.Text("#export-new-title"), "(0)") || res.Doc.Find("#export-batches tbody tr").Length() != 1 {
+		t.Fatalf("after exporting: %q, %d batches", res.Text("#export-new-title"), res.Doc.Find("#export-batches tbody tr").Length())
+	}
+	href, _ := res.Doc.Find(`#export-batches a[href$="/journal"]`).Attr("href")
+	aud := app.Client(t, "acme")
+	aud.SignIn("otto@acme.example", testutil.Password)
+	file := aud.Get(href)
+	if file.Status != http.StatusOK {
+		t.Fatalf("auditor downloads the journal: %d", file.Status)
+	}
+	rows, err := csv.NewReader(strings.NewReader(file.Body)).ReadAll()
+	if err != nil || len(rows) != 5 {
+		t.Fatalf("journal read back: %v, %d rows", err, len(rows))
+	}
+	var debit, credit float64
+	for _, r := range rows[1:] {
+		d, _ := strconv.ParseFloat(r[2], 64)
+		c, _ := strconv.ParseFloat(r[3], 64)
+		debit, credit = debit+d, credit+c
+		if strings.HasPrefix(r[4], "=") {
+			t.Errorf("a formula reached the journal: %q", r[4])
+		}
+	}
+	if debit != 200.5 || credit != 200.5 {
+		t.Errorf("journal debits %.2f, credits %.2f", debit, credit)
+	}
+	aud.Get("/accounting/exports")
+	if res := aud.Post("/accounting/exports", nil); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Errorf("auditor exports: %d %q", res.Status, res.Location())
+	}
+	id := strings.Split(href, "/")[3]
+	if res := clerk.Post("/accounting/exports/"+id+"/reexport", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("re-export: %d", res.Status)
+	}
+	if res := clerk.Get("/accounting/exports"); !strings.Contains(res.Text("#export-batches"), "re-export of batch "+id) {
+		t.Errorf("batches after re-export: %q", res.Text("#export-batches"))
 	}
 }

@@ -80,7 +80,7 @@ var navSections = []struct {
 	Paths []string
 }{
 	{"", []string{dashboard.Path}},
-	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, expenses.ReimbursementsPath, bills.ListPath, payables.AgingPath, payables.PaymentsPath, vendorsRef.path, reports.SpendPath}},
+	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, expenses.ReimbursementsPath, bills.ListPath, payables.AgingPath, payables.PaymentsPath, payables.ExportsPath, vendorsRef.path, reports.SpendPath}},
 	{"Setup", []string{departmentsRef.path, locationsRef.path, glAccountsRef.path, budgetsRef.path, approvalrules.ListPath, expenseCategoriesRef.path, mileageRatesRef.path, perDiemRatesRef.path, bills.SettingsPath, payables.PaymentSettingsPath, settingsPath, expenses.OrgBankAccountPath}},
 	{"Administration", []string{users.ListPath, roles.ListPath, ssoviews.Path, security.AdminPath, tokens.AdminPath, auditlog.Path, imports.Path, tenantexport.Path}},
 	{"You", []string{tokens.OwnPath, security.SettingsPath, notifications.PrefsPath, expenses.BankAccountPath}},
@@ -328,6 +328,11 @@ func (s *Server) routeTable() []Route {
 		permitted(post, purchasing.ListPath+idParam+"/terms", outlay.ObjPurchaseOrders, outlay.ActUpdate, s.updateOrderTerms),
 		permitted(post, purchasing.ListPath+idParam+"/email", outlay.ObjPurchaseOrders, outlay.ActUpdate, s.emailPurchaseOrder),
 
+		// Accounting export: batches of approved bills, expense reports and paid payments.
+		permitted(get, payables.ExportsPath, outlay.ObjAccounting, outlay.ActRead, s.exportsPage).nav("Accounting export"),
+		permitted(post, payables.ExportsPath, outlay.ObjAccounting, outlay.ActCreate, s.createExportBatch),
+		permitted(post, payables.ExportsPath+idParam+"/reexport", outlay.ObjAccounting, outlay.ActCreate, s.reexportBatch),
+		permitted(get, payables.ExportsPath+idParam+"/:format", outlay.ObjAccounting, outlay.ActExport, s.exportBatchFile),
 		// Payments: runs of approved bills, payment approval, paid, bank files; the
 		// organisation's own bank account. Record-level rules live in the models.
 		permitted(get, payables.PaymentsPath, outlay.ObjPayments, outlay.ActRead, s.paymentsPage).nav("Payments").widenedBy(outlay.ObjPaymentsAll, outlay.ActRead),

@@ -213,3 +213,39 @@ type OpenBill struct {
 type VendorPaymentRow struct {
 	Number, Href, Bill, BillHref, Amount, Status, Label, Paid string
 }
+
+// ExportsPath is the accounting export page.
+const ExportsPath = "/accounting/exports"
+
+// ExportBatchPath is a batch's address; its files and re-export are below it.
+func ExportBatchPath(id int64) string { return ExportsPath + "/" + strconv.FormatInt(id, 10) }
+
+// ExportDoc is a document waiting for the next batch.
+type ExportDoc struct {
+	Kind, Number, Href, Party, Date, Total string
+}
+
+// ExportFile is one of a batch's downloads.
+type ExportFile struct {
+	Label, Href string
+}
+
+// ExportBatch is a recorded batch.
+type ExportBatch struct {
+	ID        int64
+	Name      string
+	Created   string
+	By        string
+	Documents int
+	Reexport  string // "Re-export of batch 3", when it is one
+	Files     []ExportFile
+}
+
+// Exports is the accounting export page.
+type Exports struct {
+	CSRF        string
+	New         []ExportDoc
+	Batches     []ExportBatch
+	CanCreate   bool
+	CanDownload bool
+}

@@ -1,0 +1,108 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"outlay"
+	"outlay/accounting"
+	"outlay/models"
+	"outlay/money"
+	"outlay/policy"
+	"outlay/views/payables"
+)
+
+var (
+	accountingCreate = policy.Permission{Object: outlay.ObjAccounting, Action: outlay.ActCreate}
+	accountingExport = policy.Permission{Object: outlay.ObjAccounting, Action: outlay.ActExport}
+)
+
+// exportsPage shows what is new since the last batch and the batches made.
+func (s *Server) exportsPage(c *fiber.Ctx) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	fresh, err := models.NewSinceLastBatch(ctx, db)
+	if err != nil {
+		return err
+	}
+	batches, err := models.ListExportBatches(ctx, db, 100)
+	if err != nil {
+		return err
+	}
+	e := payables.Exports{CSRF: s.csrfToken(c), CanCreate: s.can(c, accountingCreate), CanDownload: s.can(c, accountingExport)}
+	for _, d := range fresh {
+		e.New = append(e.New, payables.ExportDoc{Kind: outlay.KindLabel(d.DocType), Number: d.Number, Href: outlay.DocumentPath(d.DocType, d.DocID),
+			Party: d.Party, Date: dayText(d.Date), Total: money.Money{Minor: d.TotalMinor, Currency: d.Currency}.String()})
+	}
+	for _, b := range batches {
+		v := payables.ExportBatch{ID: b.ID, Name: "Batch " + strconv.FormatInt(b.ID, 10), Created: formatMoment(&b.CreatedAt), By: b.CreatedBy,
+			Documents: b.DocumentCount}
+		if b.ReexportOfID != nil {
+			v.Reexport = fmt.Sprintf("re-export of batch %d", *b.ReexportOfID)
+		}
+		for _, f := range accounting.Formats {
+			v.Files = append(v.Files, payables.ExportFile{Label: f.Label(), Href: payables.ExportBatchPath(b.ID) + "/" + string(f)})
+		}
+		e.Batches = append(e.Batches, v)
+	}
+	return s.render(c, http.StatusOK, page{Title: "Accounting export", Nav: payables.ExportsPath, Content: payables.ExportsPage(e)})
+}
+
+// createExportBatch records a batch of everything new and returns to the page.
+func (s *Server) createExportBatch(c *fiber.Ctx) error {
+	b, err := models.CreateExportBatch(c.UserContext(), tenantDB(c), currentUser(c).UserID)
+	return s.afterExportBatch(c, b, err, "Batch %d: %d documents exported. Download its file for your accounting system below.")
+}
+
+// reexportBatch records a new batch of an old batch's documents.
+func (s *Server) reexportBatch(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return outlay.ErrNotFound
+	}
+	b, err := models.ReexportBatch(c.UserContext(), tenantDB(c), currentUser(c).UserID, id)
+	return s.afterExportBatch(c, b, err, "Batch %d re-exports %d documents.")
+}
+
+func (s *Server) afterExportBatch(c *fiber.Ctx, b *models.ExportBatch, err error, done string) error {
+	switch {
+	case errors.Is(err, outlay.ErrConflict):
+		s.setFlash(c, "info", err.Error())
+	case err != nil:
+		return err
+	default:
+		s.setFlash(c, "success", fmt.Sprintf(done, b.ID, b.DocumentCount))
+	}
+	return redirect(c, payables.ExportsPath)
+}
+
+// exportBatchFile downloads a batch in one of the accounting formats.
+func (s *Server) exportBatchFile(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return outlay.ErrNotFound
+	}
+	f, ok := accounting.ParseFormat(c.Params("format"))
+	if !ok {
+		return outlay.ErrNotFound
+	}
+	if _, err := models.GetExportBatch(c.UserContext(), tenantDB(c), id); err != nil {
+		return err
+	}
+	docs, err := models.BatchDocuments(c.UserContext(), tenantDB(c), id)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := accounting.Write(&buf, f, docs, accounting.DefaultAccounts); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="batch-%d-%s.csv"`, id, f))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
+}
