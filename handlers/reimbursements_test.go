@@ -93,6 +93,16 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 			t.Errorf("requester GET %s: %d %s", p, res.Status, res.Location())
 		}
 	}
+	// Auditors read everything: the batch and its CSV, but they cannot mark it paid.
+	audra := s.client(t, s.person(t, "audra@acme.example", "Audra Auditor", "auditor"))
+	for _, p := range []string{"/expenses/reimbursements", batchPath} {
+		if res := audra.Get(p); res.Status != http.StatusOK || !strings.Contains(res.Body, "RB-") {
+			t.Errorf("auditor GET %s: %d", p, res.Status)
+		}
+	}
+	if res := audra.Get(batchPath + "/csv"); res.Status != http.StatusSeeOther {
+		t.Errorf("auditor downloads the batch CSV without export: %d", res.Status)
+	}
 	if res := c.Get("/expenses/reimbursements/999999"); res.Status != http.StatusNotFound {
 		t.Errorf("unknown batch: %d", res.Status)
 	}
