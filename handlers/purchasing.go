@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,6 +15,7 @@ import (
 	"outlay/money"
 	"outlay/policy"
 	"outlay/views"
+	"outlay/views/bills"
 	"outlay/views/documents"
 	"outlay/views/purchasing"
 	"outlay/views/requisitions"
@@ -133,6 +135,14 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 	if d.Location != nil {
 		out.Location, out.LocationAddress = d.Location.Name, d.Location.Address
 	}
+	stages, err := models.OrderStages(c.UserContext(), tenantDB(c), d.ID)
+	if err != nil {
+		return out, err
+	}
+	out.Stages = stagesText(stages)
+	if s.can(c, billsCreate) && d.Status != models.POClosed && d.Status != models.POCancelled {
+		out.BillURL = bills.NewForOrderPath(d.ID)
+	}
 	if s.can(c, vendorsRead) {
 		out.VendorHref = vendorsRef.path + "/" + strconv.FormatInt(d.VendorID, 10)
 	}
@@ -158,7 +168,6 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 	if d.ExpectedOn != nil {
 		out.TermsForm.ExpectedOn = d.ExpectedOn.Format(time.DateOnly)
 	}
-	var err error
 	if out.Comments, err = s.documentComments(c, purchaseOrderDocs, d.ID, "", nil); err != nil {
 		return out, err
 	}
@@ -394,4 +403,16 @@ func (s *Server) addPurchasing(c *fiber.Ctx, d *models.RequisitionDetail, v *req
 	}
 	v.Activity = documents.Activity(comments, files)
 	return nil
+}
+
+// stagesText says where a document's value stands, leaving out the stages that hold nothing:
+// "Purchased $40.00 · Received $60.00".
+func stagesText(f models.StageFigures) string {
+	var parts []string
+	for _, st := range f.Stages() {
+		if st.Amount.Minor != 0 {
+			parts = append(parts, st.Name+" "+st.Amount.String())
+		}
+	}
+	return strings.Join(parts, " · ")
 }

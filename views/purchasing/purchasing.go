@@ -256,6 +256,10 @@ type Detail struct {
 	TermsForm       TermsForm
 	Comments        documents.Comments
 	Attachments     documents.Attachments
+	// Stages says where the order's value stands ("Purchased $40.00 · Received $60.00");
+	// BillURL starts a bill of the order, for those who enter bills.
+	Stages  string
+	BillURL string
 }
 
 // EmailQuestion is what the email button asks before sending.
