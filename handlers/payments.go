@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -110,25 +109,27 @@ func (s *Server) fillPayableBills(c *fiber.Ctx, n *payables.NewPayment, chosen m
 	return nil
 }
 
+// paymentRunPost is the new payment run form: the run's terms, the bills ticked (in the order
+// ticked) and the amount typed against each, by bill.
+type paymentRunPost struct {
+	payables.NewPayment
+	Bills   []string         `form:"bill"`
+	Amounts map[int64]string `form:"amount.*"`
+}
+
 // createPayment keeps the run as a draft and opens it; a refusal comes back beside its field.
 func (s *Server) createPayment(c *fiber.Ctx) error {
-	n := payables.NewPayment{Currency: c.FormValue("currency"), Method: c.FormValue("method"), DueBy: c.FormValue("due_by"),
-		PayOn: c.FormValue("pay_on"), Memo: c.FormValue("memo")}
+	var post paymentRunPost
+	bindForm(c, &post)
+	n := post.NewPayment
 	in := models.PaymentRunInput{Currency: n.Currency, Method: n.Method, DueBy: n.DueBy, PayOn: n.PayOn, Memo: n.Memo}
-	chosen, typed := map[int64]bool{}, map[int64]string{}
-	c.Request().PostArgs().VisitAll(func(k, v []byte) {
-		key := string(k)
-		if id, ok := strings.CutPrefix(key, "amount."); ok {
-			if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-				typed[n] = string(v)
-			}
-		} else if key == "bill" {
-			if n, err := strconv.ParseInt(string(v), 10, 64); err == nil && !chosen[n] {
-				chosen[n] = true
-				in.Bills = append(in.Bills, models.PaymentBillInput{BillID: n})
-			}
+	chosen, typed := map[int64]bool{}, post.Amounts
+	for _, raw := range post.Bills {
+		if id, err := strconv.ParseInt(raw, 10, 64); err == nil && !chosen[id] {
+			chosen[id] = true
+			in.Bills = append(in.Bills, models.PaymentBillInput{BillID: id})
 		}
-	})
+	}
 	for i := range in.Bills {
 		in.Bills[i].Amount = typed[in.Bills[i].BillID]
 	}
@@ -248,7 +249,8 @@ func (s *Server) markPaymentPaid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := payables.PaidForm{PaidOn: c.FormValue("paid_on"), Method: c.FormValue("paid_method"), Reference: c.FormValue("reference")}
+	var f payables.PaidForm
+	bindForm(c, &f)
 	err = models.MarkPaymentPaid(c.UserContext(), tenantDB(c), s.viewer(c), d.Run.ID, models.PaidInput{PaidOn: f.PaidOn, Method: f.Method, Reference: f.Reference})
 	if errs, ok := outlay.AsValidation(err); ok {
 		f.Errors = errs
@@ -329,9 +331,11 @@ func (s *Server) renderPaymentSettings(c *fiber.Ctx, status int, vals map[string
 }
 
 func (s *Server) savePaymentSettings(c *fiber.Ctx) error {
+	var post namedFields
+	bindForm(c, &post)
 	vals := map[string]string{}
 	for _, f := range paymentSettingsFields(nil) {
-		vals[f.Name] = c.FormValue(f.Name)
+		vals[f.Name] = post.Values[f.Name]
 	}
 	err := models.SavePaymentSettings(c.UserContext(), tenantDB(c), models.PaymentSettings{CompanyName: vals["company_name"],
 		ACHRoutingNumber: vals["ach_routing_number"], ACHBankName: vals["ach_bank_name"], ACHCompanyID: vals["ach_company_id"]})

@@ -88,13 +88,13 @@ type PayableVendor struct {
 // NewPayment is the new run's form.
 type NewPayment struct {
 	CSRF       string
-	Currency   string
+	Currency   string `form:"currency"`
 	Currencies []views.Option
-	Method     string
+	Method     string `form:"method"`
 	Methods    []views.Option
-	DueBy      string
-	PayOn      string
-	Memo       string
+	DueBy      string `form:"due_by"`
+	PayOn      string `form:"pay_on"`
+	Memo       string `form:"memo"`
 	Vendors    []PayableVendor
 	Looked     bool // the bills were looked up (currency and date given)
 	Errors     views.FieldErrors
@@ -148,10 +148,10 @@ type PaymentDetail struct {
 type PaidForm struct {
 	Action    string
 	CSRF      string
-	PaidOn    string
-	Method    string
+	PaidOn    string `form:"paid_on"`
+	Method    string `form:"paid_method"`
 	Methods   []views.Option
-	Reference string
+	Reference string `form:"reference"`
 	Errors    views.FieldErrors
 }
 
