@@ -143,7 +143,7 @@ func TestBillFromOrderThroughTheForm(t *testing.T) {
 	if got := s.cleoC.Get(fmt.Sprintf("/purchase-orders/%d", s.order.ID)).Text("#order-stages"); got != "Purchased $60.00 · Received $23.94 · Billed $55.96" {
 		t.Errorf("order stages %q", got)
 	}
-		// What is left to bill: 6 toner, no paper.
+	// What is left to bill: 6 toner, no paper.
 	again := s.cleoC.Get(fmt.Sprintf("/bills/new?order=%d", s.order.ID))
 	if q0, q1 := again.Doc.Find(`#line-0-quantity`).AttrOr("value", ""), again.Doc.Find(`#line-1-quantity`).AttrOr("value", ""); q0 != "6" || q1 != "" {
 		t.Errorf("after the bill: toner %q paper %q", q0, q1)
