@@ -46,33 +46,11 @@ func (s *Server) approvalsPage(c *fiber.Ctx) error {
 // approvalQueue reads the queue page the query string asks for, with its choices.
 func (s *Server) approvalQueue(c *fiber.Ctx, v models.Viewer) (approvals.Queue, error) {
 	ctx, db := c.UserContext(), tenantDB(c)
-	f := approvals.Filter{MinAmount: strings.TrimSpace(c.Query("min"))}
-	f.Q, f.Page = listQuery(c)
-	q := approvals.Queue{CSRF: s.csrfToken(c), CanApprove: s.can(c, approvalsApprove), CanDelegate: s.can(c, approvalsDelegate)}
-	mf := models.QueueFilter{Search: f.Q, PerPage: approvals.PerPage}
-	for _, k := range models.ApprovableKinds() {
-		q.DocTypes = append(q.DocTypes, approvals.Option{Value: k.Type, Label: k.Label})
-		if c.Query("type") == k.Type {
-			f.DocType, mf.DocType = k.Type, k.Type
-		}
-	}
-	ch, err := s.listChoices(c, "")
+	q, f, mf, err := s.approvalFilter(c)
 	if err != nil {
 		return q, err
 	}
-	q.Departments, f.Department, mf.DepartmentID = ch.Departments, ch.Department, ch.DepartmentID
-	if f.MinAmount != "" {
-		settings, err := models.Settings(ctx, db)
-		if err != nil {
-			return q, err
-		}
-		m, err := money.Parse(f.MinAmount, settings.DefaultCurrency)
-		if err != nil || m.Minor < 0 {
-			q.FilterError = "Enter an amount like 1000 or 1,000.00."
-		} else {
-			mf.MinAmountMinor = m.Minor
-		}
-	}
+	q.ExportURL = exportURL(c, approvals.QueuePath)
 	if q.Count, err = models.QueueCount(ctx, db, v); err != nil {
 		return q, err
 	}
@@ -93,6 +71,63 @@ func (s *Server) approvalQueue(c *fiber.Ctx, v models.Viewer) (approvals.Queue, 
 		q.Rows = append(q.Rows, queueRow(it, v))
 	}
 	return q, nil
+}
+
+// approvalExport exports the person's approval queue with its filters.
+var approvalExport = &listExport{name: "approvals",
+	columns: cols("step_id", "Step ID", "kind", "Kind", "number", "Number", "requester", "Requester", "department", "Department",
+		"vendor", "Vendor", "currency", "Currency", "total", "Total", "submitted_at", "Submitted", "step", "Step", "of", "Steps", "approver", "Approver"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		q, _, mf, err := s.approvalFilter(c)
+		if err == nil && q.FilterError != "" {
+			err = outlay.ValidationErrors{"min": q.FilterError}
+		}
+		ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+		return func(emit func(...any) error) (int, error) {
+			return models.EachQueueItem(ctx, db, v, mf, func(it models.QueueItem) error {
+				label := it.DocType
+				if k, ok := models.FindDocumentKind(it.DocType); ok {
+					label = k.Label
+				}
+				return emit(it.StepID, label, it.Number, it.RequesterName, it.DepartmentName, it.VendorName, it.Currency,
+					amount(it.TotalMinor, it.Currency), it.SubmittedAt, it.Position, it.StepCount, it.ApproverName)
+			})
+		}, err
+	},
+}
+
+// approvalFilter reads the queue's filters from the address, with the choices they offer:
+// the queue page and its export read them here.
+func (s *Server) approvalFilter(c *fiber.Ctx) (approvals.Queue, approvals.Filter, models.QueueFilter, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	f := approvals.Filter{MinAmount: strings.TrimSpace(c.Query("min"))}
+	f.Q, f.Page = listQuery(c)
+	q := approvals.Queue{CSRF: s.csrfToken(c), CanApprove: s.can(c, approvalsApprove), CanDelegate: s.can(c, approvalsDelegate)}
+	mf := models.QueueFilter{Search: f.Q, PerPage: approvals.PerPage}
+	for _, k := range models.ApprovableKinds() {
+		q.DocTypes = append(q.DocTypes, approvals.Option{Value: k.Type, Label: k.Label})
+		if c.Query("type") == k.Type {
+			f.DocType, mf.DocType = k.Type, k.Type
+		}
+	}
+	ch, err := s.listChoices(c, "")
+	if err != nil {
+		return q, f, mf, err
+	}
+	q.Departments, f.Department, mf.DepartmentID = ch.Departments, ch.Department, ch.DepartmentID
+	if f.MinAmount != "" {
+		settings, err := models.Settings(ctx, db)
+		if err != nil {
+			return q, f, mf, err
+		}
+		m, err := money.Parse(f.MinAmount, settings.DefaultCurrency)
+		if err != nil || m.Minor < 0 {
+			q.FilterError = "Enter an amount like 1000 or 1,000.00."
+		} else {
+			mf.MinAmountMinor = m.Minor
+		}
+	}
+	return q, f, mf, nil
 }
 
 // queueRow shows one queue item.

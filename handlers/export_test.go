@@ -103,6 +103,7 @@ func TestListExportsHonourTheirFilters(t *testing.T) {
 		{"/requisitions/all/export?status=rejected", "Status", nil},
 		{"/purchase-orders/export", "Number", nil},
 		{"/admin/departments/export?q=nothing-matches", "Name", nil},
+		{"/approvals/export?type=requisition", "Step ID", nil}, // nothing waits for Ana
 	} {
 		head, rows := csvExport(t, s.admin, tc.path)
 		got := column(head, rows, tc.col)
@@ -113,6 +114,9 @@ func TestListExportsHonourTheirFilters(t *testing.T) {
 		if strings.Join(sorted(got), "|") != strings.Join(sorted(tc.want), "|") {
 			t.Errorf("%s: %s = %q, want %q", tc.path, tc.col, got, tc.want)
 		}
+	}
+	if res := s.admin.Get("/approvals/export?min=lots"); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a refused filter: %d", res.Status)
 	}
 	// A requester's own list holds their requisitions; everyone's is not theirs to read.
 	if _, rows := csvExport(t, s.rita, "/requisitions/export"); len(rows) != 2 {

@@ -297,6 +297,7 @@ func (s *Server) routeTable() []Route {
 		// Approvals: the approver's queue, decisions and out-of-office delegation, and the
 		// approval rules admin.
 		permitted(get, approvals.QueuePath, outlay.ObjApprovals, outlay.ActRead, s.approvalsPage).nav("Approvals"),
+		s.exportRoute(approvals.QueuePath, outlay.ObjApprovals, outlay.ActRead, approvalExport),
 		permitted(post, approvals.BulkPath, outlay.ObjApprovals, outlay.ActApprove, s.bulkApprove),
 		permitted(get, approvals.DelegationPath, outlay.ObjApprovals, outlay.ActUpdate, s.delegationPage),
 		permitted(post, approvals.DelegationPath, outlay.ObjApprovals, outlay.ActUpdate, s.setDelegation),

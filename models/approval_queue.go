@@ -206,6 +206,17 @@ func ApprovalQueue(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter) (Q
 	return out, err
 }
 
+// EachQueueItem calls fn with every pending step routed to v that matches f, in the queue's
+// order, read one at a time from the database (an export of the whole queue).
+func EachQueueItem(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter, fn func(QueueItem) error) (int, error) {
+	page, _, args := queueSQL(v, f)
+	if page == "" {
+		return 0, nil
+	}
+	args["limit"], args["offset"] = nil, 0 // LIMIT NULL: every row
+	return eachRow(db.WithContext(ctx).Raw(page, args), fn)
+}
+
 // QueueCount is how many steps wait for v: the queue's badge.
 func QueueCount(ctx context.Context, db *gorm.DB, v Viewer) (int64, error) {
 	var n int64

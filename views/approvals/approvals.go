@@ -111,6 +111,8 @@ type Row struct {
 
 // Queue is the approvals page.
 type Queue struct {
+	// ExportURL downloads the whole queue with its filters (every page).
+	ExportURL   string
 	CSRF        string
 	Filter      Filter
 	FilterError string
