@@ -408,3 +408,46 @@ func TestBillVisibility(t *testing.T) {
 		t.Errorf("requester lists %d bills", list.Total)
 	}
 }
+
+// Delegation works for bills as for requests: while Max is away, the held bill waiting for
+// him is decided by the delegate he named, recorded on his behalf; the clerk who entered it
+// cannot decide it, and a bill returned by its approver can be changed and submitted again.
+func TestBillApprovalByDelegate(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	w.must(w.db.Create(&models.ApprovalDelegation{UserID: w.max.ID, DelegateID: w.al.ID, StartsOn: today.AddDate(0, 0, -1), EndsOn: today.AddDate(0, 0, 1)}).Error)
+	po, lines := w.order("USD", orderSpec{"10", "10", 1000})
+	held := w.enter(orderBill(po, "D-1", lines, [2]string{"11", "10.00"}))
+	step := held.Route.Steps[0]
+	if *step.ApproverID != w.max.ID {
+		t.Fatalf("held bill waits for %d", *step.ApproverID)
+	}
+	if _, err := models.DecideStep(as(w.clara), w.db, w.clerk(), step.ID, models.Decision{Approve: true}); err == nil {
+		t.Error("the clerk decided their own bill")
+	}
+	d, err := w.decide(w.al, step.ID, false, "Ask the vendor for a credit note for the extra unit.")
+	w.must(err)
+	if d.DocStatus != models.StepRejected || d.Step.OnBehalfOf == nil || *d.Step.OnBehalfOf != w.max.ID {
+		t.Fatalf("delegate's decision %+v", d)
+	}
+	b, err := models.GetBill(context.Background(), w.db, held.Bill.ID)
+	w.must(err)
+	if b.Status != models.BillRejected || !b.Editable() {
+		t.Fatalf("returned bill %s", b.Status)
+	}
+	again := w.enterAgain(b.ID, orderBill(po, "D-1", lines, [2]string{"10", "10.00"}))
+	if again.Held || again.Bill.Status != models.BillApproved {
+		t.Errorf("corrected bill: held %v, %s", again.Held, again.Bill.Status)
+	}
+}
+
+// enterAgain changes bill id as Clara and submits it again.
+func (w *billWorld) enterAgain(id int64, in models.BillInput) *models.BillSubmission {
+	w.t.Helper()
+	_, err := models.SaveBill(as(w.clara), w.db, w.clerk(), id, in)
+	w.must(err)
+	out, err := models.SubmitBill(as(w.clara), w.db, w.clerk(), id)
+	w.must(err)
+	return out
+}
