@@ -40,7 +40,7 @@ func (s *Server) billsPage(c *fiber.Ctx) error {
 	}
 	mf := models.BillFilter{Query: f.Q, MatchStatus: f.Match, Limit: bills.PerPage}
 	counts := map[string]int{}
-	for _, st := range bills.Statuses {
+	for _, st := range outlay.BillStatuses {
 		cf := mf
 		cf.Status, cf.Limit = st, 0
 		list, err := models.ListBills(ctx, db, v, cf)
@@ -61,7 +61,7 @@ func (s *Server) billsPage(c *fiber.Ctx) error {
 	}
 	all := 0
 	l.Tabs = []bills.Tab{{Label: "All", Href: f.WithStatus("").URL(1), Current: f.Status == ""}}
-	for _, st := range bills.Statuses {
+	for _, st := range outlay.BillStatuses {
 		all += counts[st]
 		if counts[st] > 0 || f.Status == st {
 			l.Tabs = append(l.Tabs, bills.Tab{Status: st, Label: bills.StatusLabel(st), Count: counts[st], Href: f.WithStatus(st).URL(1), Current: f.Status == st})

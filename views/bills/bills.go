@@ -8,6 +8,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"outlay"
 	"outlay/views"
 	"outlay/views/requisitions"
 )
@@ -43,25 +44,22 @@ const (
 // PerPage is how many bills one page of the list shows.
 const PerPage = 25
 
-// Statuses in the order tabs show them.
-var Statuses = []string{"draft", "submitted", "approved", "rejected", "partially_paid", "paid", "void"}
-
 // StatusLabel is how people read a bill's status.
 func StatusLabel(status string) string {
 	switch status {
-	case "draft":
+	case outlay.BillDraft:
 		return "Draft"
-	case "submitted":
+	case outlay.BillSubmitted:
 		return "In approval"
-	case "approved":
+	case outlay.BillApproved:
 		return "Approved"
-	case "rejected":
+	case outlay.BillRejected:
 		return "Returned"
-	case "partially_paid":
+	case outlay.BillPartiallyPaid:
 		return "Partly paid"
-	case "paid":
+	case outlay.BillPaid:
 		return "Paid"
-	case "void":
+	case outlay.BillVoid:
 		return "Void"
 	}
 	return status
@@ -69,11 +67,11 @@ func StatusLabel(status string) string {
 
 func statusClass(status string) string {
 	switch status {
-	case "approved", "paid":
+	case outlay.BillApproved, outlay.BillPaid:
 		return "badge badge-success"
-	case "submitted", "partially_paid":
+	case outlay.BillSubmitted, outlay.BillPartiallyPaid:
 		return "badge badge-warning"
-	case "rejected":
+	case outlay.BillRejected:
 		return "badge badge-revoked"
 	}
 	return "badge badge-muted"
