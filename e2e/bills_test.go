@@ -23,6 +23,9 @@ import (
 // with each invoice file beside the form, one within tolerance (matched and approved at once)
 // and one priced over it (held, the reason on its line, routed to the clerk's manager); the
 // manager approves the held bill from the queue. At 1280×900, then the bill pages on a phone.
+// Then both are paid: a payment run pays the first in full and the second in part, the
+// manager approves it, the clerk marks it paid by cheque, reads the aging and exports the
+// bills and the payment to accounting as a batch; the payment pages on a phone.
 func TestBillsFromOrderToApprovalInTheBrowser(t *testing.T) {
 	s := startSite(t)
 	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
@@ -159,6 +162,61 @@ func TestBillsFromOrderToApprovalInTheBrowser(t *testing.T) {
 	cleo.screenshot("new-phone")
 	cleo.do(chromedp.Navigate(s.URL(second)), chromedp.WaitVisible(chromedp.CSS("h1")))
 	cleo.screenshot("held-phone")
+
+	// Both bills are approved and due: the clerk pays the first in full and the second in
+	// part, the manager approves the run, the clerk marks it paid and exports to accounting.
+	cleo.viewport(1280, 900)
+	cleo.do(chromedp.Navigate(s.URL("/payments/new?currency=USD&due_by=2099-12-31")), chromedp.WaitVisible(chromedp.CSS(".payable-bills")))
+	if n := eval[int](cleo, `document.querySelectorAll('.payable-bills tbody tr').length`); n != 2 {
+		t.Fatalf("%d bills offered for payment, want the two approved", n)
+	}
+	secondID := second[strings.LastIndex(second, "/")+1:]
+	cleo.do(chromedp.SetValue(chromedp.CSS(`[id="amount.`+secondID+`"]`), "10.00"))
+	cleo.screenshot("payment-new")
+	cleo.pressAndLoad(`#create-payment`)
+	cleo.do(chromedp.WaitVisible(chromedp.ID("payment-status")))
+	run := cleo.path()
+	if got := cleo.text(".payment-lines"); !strings.Contains(got, "of $25.20 open") {
+		t.Errorf("the part payment does not say what was open: %q", got)
+	}
+	cleo.pressAndLoad(`#submit-payment`)
+	cleo.do(chromedp.WaitVisible(chromedp.ID("payment-status")))
+	if got := cleo.text("#payment-status"); got != "Waiting for approval" {
+		t.Errorf("submitted run is %q", got)
+	}
+	cleo.screenshot("payment-submitted")
+
+	mob.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.CSS("#approval-results table")))
+	mob.screenshot("queue-payment")
+	mob.do(mob.press(`#approval-results button[hx-post$="/approve"]`))
+	mob.waitJS(`!!document.querySelector('#approval-results .approval-decided')`)
+
+	cleo.do(chromedp.Navigate(s.URL(run)), chromedp.WaitVisible(chromedp.ID("paid-form")),
+		chromedp.SetValue(chromedp.ID("paid_method"), "cheque"), chromedp.SendKeys(chromedp.ID("reference"), "CHQ 1042"))
+	cleo.screenshot("payment-approved")
+	cleo.pressAndLoad(`#mark-paid`)
+	cleo.do(chromedp.WaitVisible(chromedp.ID("payment-paid")))
+	if got := cleo.text("#payment-status"); got != "Paid" {
+		t.Errorf("run after marking paid is %q", got)
+	}
+	cleo.screenshot("payment-paid")
+	cleo.do(chromedp.Navigate(s.URL("/bills/aging")), chromedp.WaitVisible(chromedp.CSS("h1")))
+	cleo.screenshot("aging")
+	cleo.do(chromedp.Navigate(s.URL("/accounting/exports")), chromedp.WaitVisible(chromedp.ID("export-new")))
+	cleo.screenshot("export-new")
+	cleo.pressAndLoad(`#export-batch`)
+	cleo.do(chromedp.WaitVisible(chromedp.ID("export-batches")))
+	if got := cleo.text("#export-new-title"); !strings.Contains(got, "(0)") {
+		t.Errorf("after exporting, new since the last batch: %q", got)
+	}
+	cleo.screenshot("export-batch")
+	cleo.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	for _, p := range []string{run, "/payments", "/accounting/exports", "/bills/aging"} {
+		cleo.do(chromedp.Navigate(s.URL(p)), chromedp.WaitVisible(chromedp.CSS("h1")))
+		assertNoHorizontalScroll(t, cleo)
+	}
+	cleo.do(chromedp.Navigate(s.URL(run)), chromedp.WaitVisible(chromedp.CSS("h1")))
+	cleo.screenshot("payment-phone")
 }
 
 // minimalPDF is a one-page PDF that says text, enough for a browser's viewer to draw.
