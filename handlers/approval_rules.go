@@ -55,6 +55,9 @@ func loadRuleChoices(ctx context.Context, db *gorm.DB, f *approvalrules.Form) (r
 		n.vendors[v.ID] = v.Name
 		f.Vendors = append(f.Vendors, approvalrules.Option{Value: strconv.FormatInt(v.ID, 10), Label: v.Name})
 	}
+	for _, m := range models.PaymentMethods {
+		f.PaymentMethods = append(f.PaymentMethods, approvalrules.Option{Value: m, Label: models.PaymentMethodLabel(m)})
+	}
 	people, err := models.UserChoices(ctx, db, managerChoices)
 	if err != nil {
 		return n, err
@@ -151,6 +154,9 @@ func ruleForm(r *models.ApprovalRule) approvalrules.Form {
 		Department: idText(r.DepartmentID), GLAccount: idText(r.GLAccountID), BudgetCheck: r.BudgetCheck, Active: r.Active,
 		Errors: views.FieldErrors{}}
 	f.Vendor = idText(r.VendorID)
+	if r.PaymentMethod != nil {
+		f.PaymentMethod = *r.PaymentMethod
+	}
 	if r.Held != nil && *r.Held {
 		f.Match = models.RuleHeld
 	} else if r.Held != nil {
@@ -183,7 +189,7 @@ func ruleInput(f approvalrules.Form) models.RuleInput {
 	in := models.RuleInput{DocType: f.DocType, Name: f.Name, Priority: f.Priority, Currency: f.Currency, MinAmount: f.MinAmount,
 		MaxAmount: f.MaxAmount, BudgetCheck: f.BudgetCheck, Active: f.Active,
 		DepartmentID: formID(f.Errors, "department", f.Department), GLAccountID: formID(f.Errors, "gl_account", f.GLAccount),
-		VendorID: formID(f.Errors, "vendor", f.Vendor), Match: f.Match, MinVariance: f.MinVariance}
+		VendorID: formID(f.Errors, "vendor", f.Vendor), Match: f.Match, MinVariance: f.MinVariance, PaymentMethod: f.PaymentMethod}
 	for i, st := range f.Steps {
 		step := models.RuleStepInput{Kind: st.Kind, Role: st.Role}
 		if st.Kind == models.StepUser {

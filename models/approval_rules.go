@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,8 @@ type RuleInput struct {
 	VendorID    *int64
 	Match       string
 	MinVariance string
+	// Payment condition: the method a run is paid by ("" for any).
+	PaymentMethod string
 }
 
 // The match conditions of a bill approval rule (RuleInput.Match).
@@ -237,6 +240,13 @@ func applyRuleInput(tx *gorm.DB, r *ApprovalRule, in RuleInput) ([]ApprovalRuleS
 		return nil, err
 	}
 	held, minVariance := billRuleConditions(verr, in)
+	switch {
+	case in.PaymentMethod == "":
+	case !slices.Contains(PaymentMethods, in.PaymentMethod):
+		verr.Add("payment_method", "Choose a method from the list.")
+	case in.DocType != DocPayment:
+		verr.Add("payment_method", "Only payment rules can have this condition.")
+	}
 	if in.VendorID != nil {
 		if err := checkActiveReference(tx, verr, "vendor", "vendors", *in.VendorID); err != nil {
 			return nil, err
@@ -252,6 +262,11 @@ func applyRuleInput(tx *gorm.DB, r *ApprovalRule, in RuleInput) ([]ApprovalRuleS
 	r.Name, r.Priority, r.DepartmentID, r.GLAccountID, r.Currency = in.Name, priority, in.DepartmentID, in.GLAccountID, in.Currency
 	r.MinAmountMinor, r.MaxAmountMinor, r.BudgetCheck, r.Active = minAmount, maxAmount, in.BudgetCheck, in.Active
 	r.VendorID, r.Held, r.MinVarianceBP = in.VendorID, held, minVariance
+	r.PaymentMethod = nil
+	if in.PaymentMethod != "" {
+		m := in.PaymentMethod
+		r.PaymentMethod = &m
+	}
 	return steps, nil
 }
 
@@ -364,6 +379,9 @@ func (r ApprovalRule) Describe(department, glAccount, vendor string) string {
 	}
 	if r.MinVarianceBP != nil {
 		parts = append(parts, "a price "+money.FormatRate(*r.MinVarianceBP)+"% or more over the order")
+	}
+	if r.PaymentMethod != nil {
+		parts = append(parts, "paid by "+PaymentMethodLabel(*r.PaymentMethod))
 	}
 	if department != "" {
 		parts = append(parts, "department "+department)

@@ -342,3 +342,28 @@ func TestPaymentBankFiles(t *testing.T) {
 		t.Errorf("a cheque run's bank file: %v", err)
 	}
 }
+
+// The rule editor's payment condition: a payment rule keeps the method it names; any other
+// kind of rule, or a method that does not exist, is refused beside the field.
+func TestPaymentRuleMethodCondition(t *testing.T) {
+	t.Parallel()
+	w := newPayWorld(t)
+	ctx := as(w.admin)
+	in := models.RuleInput{DocType: models.DocPayment, Name: "Wires", Priority: "10", Currency: "USD", BudgetCheck: models.BudgetCheckNone,
+		Active: true, PaymentMethod: models.MethodWire, Steps: []models.RuleStepInput{{Kind: models.StepUser, UserID: &w.hana.ID}}}
+	r, err := models.CreateApprovalRule(ctx, w.db, in)
+	w.must(err)
+	if r.PaymentMethod == nil || *r.PaymentMethod != models.MethodWire || r.Describe("", "", "") != "When paid by Wire transfer" {
+		t.Errorf("stored %v, described %q", r.PaymentMethod, r.Describe("", "", ""))
+	}
+	for name, change := range map[string]func(*models.RuleInput){
+		"a requisition rule": func(in *models.RuleInput) { in.DocType = models.DocRequisition },
+		"no such method":     func(in *models.RuleInput) { in.PaymentMethod = "bitcoin" },
+	} {
+		bad := in
+		change(&bad)
+		if _, err := models.CreateApprovalRule(ctx, w.db, bad); !func() bool { v, ok := outlay.AsValidation(err); return ok && v.Has("payment_method") }() {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

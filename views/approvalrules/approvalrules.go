@@ -84,19 +84,22 @@ type Form struct {
 	Active      bool   `form:"active"`
 	// Bill conditions: the vendor, the match ("held", "matched" or "" for either) and the
 	// least price variance in percent.
-	Vendor      string    `form:"vendor,trim"`
-	Match       string    `form:"match,trim"`
-	MinVariance string    `form:"min_variance,trim"`
-	Steps       []StepRow `form:"steps,rows=step_kind"`
-	Errors      views.FieldErrors
-	CanSave     bool
-	DocTypes    []Option
-	Departments []Option
-	GLAccounts  []Option
-	Vendors     []Option
-	Currencies  []Option
-	People      []Option
-	Roles       []Option
+	Vendor      string `form:"vendor,trim"`
+	Match       string `form:"match,trim"`
+	MinVariance string `form:"min_variance,trim"`
+	// Payment condition: the method ("" for any).
+	PaymentMethod  string `form:"payment_method,trim"`
+	PaymentMethods []Option
+	Steps          []StepRow `form:"steps,rows=step_kind"`
+	Errors         views.FieldErrors
+	CanSave        bool
+	DocTypes       []Option
+	Departments    []Option
+	GLAccounts     []Option
+	Vendors        []Option
+	Currencies     []Option
+	People         []Option
+	Roles          []Option
 }
 
 // Action is where the form posts.
