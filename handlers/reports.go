@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"encoding/csv"
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,14 +35,19 @@ func (s *Server) spendReport(c *fiber.Ctx) error {
 	if len(q.errs) > 0 {
 		status = http.StatusUnprocessableEntity
 	} else if s.can(c, policy.Permission{Object: outlay.ObjSpendReport, Action: outlay.ActExport}) {
-		p.CSVURL = reports.SpendCSVPath + "?" + q.query(nil).Encode()
+		p.ExportURL = reports.SpendExportPath + "?" + q.query(nil).Encode()
 	}
 	return s.render(c, status, page{Title: "Spend report", Nav: reports.SpendPath, Content: reports.SpendReportPage(p)})
 }
 
-// spendCSV downloads the spend report's table: the same rows and totals, amounts as plain
-// numbers in their own currency, every cell safe to open in a spreadsheet.
-func (s *Server) spendCSV(c *fiber.Ctx) error {
+// spendExport downloads the spend report's table as CSV, XLSX or JSON Lines: the same rows
+// and totals, amounts as plain numbers in their own currency, every cell safe to open in a
+// spreadsheet.
+func (s *Server) spendExport(c *fiber.Ctx) error {
+	format, ok := sheet.ParseFormat(c.Query("format", string(sheet.CSV)))
+	if !ok {
+		return fiber.NewError(http.StatusBadRequest, "Export as csv, xlsx or jsonl.")
+	}
 	q, err := s.readSpend(c)
 	if err != nil {
 		return err
@@ -50,33 +55,38 @@ func (s *Server) spendCSV(c *fiber.Ctx) error {
 	if len(q.errs) > 0 {
 		return q.errs
 	}
-	var buf strings.Builder
-	w := csv.NewWriter(&buf)
-	head := []string{"Currency", groupLabel(q.filter.GroupBy)}
 	stages := q.stages()
+	columns := cols("currency", "Currency", "group", groupLabel(q.filter.GroupBy))
 	for _, st := range stages {
-		head = append(head, stageLabel(st))
+		columns = append(columns, sheet.Column{Key: st, Title: stageLabel(st)})
 	}
-	_ = w.Write(head)
-	for _, sec := range q.report.Sections {
-		for _, r := range append(slices.Clone(sec.Rows), sec.Total) {
-			row := []string{sec.Currency, rowLabel(q.filter.GroupBy, r)}
-			for _, st := range stages {
-				row = append(row, sec.Money(r.Amount(st)).Plain())
+	var buf bytes.Buffer
+	n, err := writeList(&buf, format, columns, func(emit func(values ...any) error) (int, error) {
+		n := 0
+		for _, sec := range q.report.Sections {
+			for _, r := range append(slices.Clone(sec.Rows), sec.Total) {
+				row := []any{sec.Currency, rowLabel(q.filter.GroupBy, r)}
+				for _, st := range stages {
+					row = append(row, amount(r.Amount(st), sec.Currency))
+				}
+				if err := emit(row...); err != nil {
+					return n, err
+				}
+				n++
 			}
-			for i := range row {
-				row[i] = sheet.Neutralise(row[i])
-			}
-			_ = w.Write(row)
 		}
-	}
-	w.Flush()
-	if err := audit.Event(c.UserContext(), tenantDB(c), "export", "spend report", map[string]any{"filter": q.query(nil).Encode()}); err != nil {
+		return n, nil
+	})
+	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("spend-by-%s-%s-to-%s.csv", strings.ReplaceAll(q.filter.GroupBy, "_", "-"),
-		q.filter.From.Format(time.DateOnly), q.filter.To.Format(time.DateOnly))
-	return sendDownload(c, "text/csv; charset=utf-8", name, []byte(buf.String()))
+	details := map[string]any{"list": "spend report", "format": string(format), "rows": n, "filter": q.query(nil).Encode()}
+	if err := audit.Event(c.UserContext(), tenantDB(c), "export", "spend report", details); err != nil {
+		return err
+	}
+	name := fmt.Sprintf("spend-by-%s-%s-to-%s.%s", strings.ReplaceAll(q.filter.GroupBy, "_", "-"),
+		q.filter.From.Format(time.DateOnly), q.filter.To.Format(time.DateOnly), format.Ext())
+	return sendDownload(c, format.ContentType(), name, buf.Bytes())
 }
 
 // spendQuery is a spend report request: the filter as typed, what it means, and the report.

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"outlay/internal/testutil"
 	"outlay/models"
 
+	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 )
 
@@ -152,7 +154,7 @@ func TestSpendReportShowsEachStageAndKeepsCurrenciesApart(t *testing.T) {
 	if got := spendTable(res, "spend-usd"); strings.Join(got[month], " ") != "$150.00" || res.Doc.Find("#spend-eur").Length() != 0 {
 		t.Errorf("received by month in USD: %v", got)
 	}
-	if href, _ := res.Doc.Find("#spend-csv").Attr("href"); !strings.HasPrefix(href, "/reports/spend.csv?") || !strings.Contains(href, "group=month") || !strings.Contains(href, "currency=USD") {
+	if href, _ := res.Doc.Find(`#spend-export a[data-format="csv"]`).Attr("href"); !strings.HasPrefix(href, "/reports/spend/export?") || !strings.Contains(href, "group=month") || !strings.Contains(href, "currency=USD") {
 		t.Errorf("download link %q", href)
 	}
 }
@@ -178,10 +180,10 @@ func TestSpendReportRefusesBadFiltersBesideTheField(t *testing.T) {
 		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text(tc.field), tc.msg) {
 			t.Errorf("%s: %d %q", tc.query, res.Status, res.Text(tc.field))
 		}
-		if res.Doc.Find(".spend-section").Length() != 0 || res.Doc.Find("#spend-csv").Length() != 0 {
+		if res.Doc.Find(".spend-section").Length() != 0 || res.Doc.Find("#spend-export").Length() != 0 {
 			t.Errorf("%s: figures shown under a wrong filter", tc.query)
 		}
-		if res := c.Get("/reports/spend.csv?" + tc.query); res.Status != http.StatusUnprocessableEntity {
+		if res := c.Get("/reports/spend/export?" + tc.query); res.Status != http.StatusUnprocessableEntity {
 			t.Errorf("CSV %s: %d", tc.query, res.Status)
 		}
 	}
@@ -227,7 +229,7 @@ func TestSpendReportCSVExport(t *testing.T) {
 	t.Parallel()
 	f := newSpendFixture(t)
 	c := f.client(t, "ana@acme.example")
-	res := c.Get("/reports/spend.csv?group=vendor&period=this-year")
+	res := c.Get("/reports/spend/export?group=vendor&period=this-year")
 	if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("csv: %d %q", res.Status, res.Header.Get("Content-Type"))
 	}
@@ -260,8 +262,34 @@ func TestSpendReportCSVExport(t *testing.T) {
 	if strings.Join(page[f.vendor], " ") != "$0.00 $340.00 $150.00" {
 		t.Errorf("page row %v", page[f.vendor])
 	}
+	// The same table as a workbook and as JSON Lines, amounts as numbers.
+	res = c.Get("/reports/spend/export?group=vendor&period=this-year&format=xlsx")
+	if res.Status != http.StatusOK || !strings.Contains(res.Header.Get("Content-Type"), "spreadsheetml") ||
+		!strings.HasSuffix(res.Header.Get("Content-Disposition"), `.xlsx"`) {
+		t.Fatalf("xlsx: %d %v", res.Status, res.Header)
+	}
+	book, err := excelize.OpenReader(strings.NewReader(res.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	if sheetRows, _ := book.GetRows("Sheet1"); len(sheetRows) != len(rows) || strings.Join(sheetRows[len(sheetRows)-1], " ") != "EUR Total 340 0 0" {
+		t.Errorf("xlsx rows %q, csv rows %q", sheetRows, rows)
+	}
+	res = c.Get("/reports/spend/export?group=vendor&period=this-year&format=jsonl")
+	lines := strings.Split(strings.TrimSpace(res.Body), "\n")
+	var last map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || len(lines) != len(rows)-1 {
+		t.Fatalf("jsonl %d lines: %v %q", len(lines), err, res.Body)
+	}
+	if last["currency"] != "EUR" || last["group"] != "Total" || last["committed"] != 340.0 {
+		t.Errorf("jsonl total %v", last)
+	}
+	if res := c.Get("/reports/spend/export?format=pdf"); res.Status != http.StatusBadRequest {
+		t.Errorf("unknown format: %d", res.Status)
+	}
 	// One stage: one amount column.
-	res = c.Get("/reports/spend.csv?stage=ordered&currency=USD")
+	res = c.Get("/reports/spend/export?stage=ordered&currency=USD")
 	rows, _ = csv.NewReader(strings.NewReader(res.Body)).ReadAll()
 	if len(rows) == 0 || strings.Join(rows[0], ",") != "Currency,Department,Ordered" || strings.Join(rows[len(rows)-1], ",") != "USD,Total,340.00" {
 		t.Errorf("ordered only: %v", rows)
@@ -324,7 +352,7 @@ func TestSpendReportLocationScopeAndFilter(t *testing.T) {
 		if v, _ := res.Doc.Find("#location option[selected]").Attr("value"); v != strconv.FormatInt(loc, 10) {
 			t.Errorf("location %d: the filter shows %q", loc, v)
 		}
-		if href, _ := res.Doc.Find("#spend-csv").Attr("href"); !strings.Contains(href, "location="+strconv.FormatInt(loc, 10)) {
+		if href, _ := res.Doc.Find(`#spend-export a[data-format="csv"]`).Attr("href"); !strings.Contains(href, "location="+strconv.FormatInt(loc, 10)) {
 			t.Errorf("location %d: CSV link %q", loc, href)
 		}
 	}

@@ -366,7 +366,7 @@ func (s *Server) routeTable() []Route {
 		// Reports: spend of the person's own departments, or of every one with the wider permission.
 		permitted(get, reports.SpendPath, outlay.ObjSpendReport, outlay.ActRead, s.spendReport).nav("Spend report").
 			widenedBy(outlay.ObjSpendReportAll, outlay.ActRead),
-		permitted(get, reports.SpendCSVPath, outlay.ObjSpendReport, outlay.ActExport, s.spendCSV),
+		permitted(get, reports.SpendExportPath, outlay.ObjSpendReport, outlay.ActExport, s.spendExport),
 
 		signedIn(get, apiPrefix+"/me", s.apiMe).api(),
 		permitted(get, apiPrefix+"/tokens", outlay.ObjOwnTokens, outlay.ActRead, s.apiTokens).api(),

@@ -8,10 +8,10 @@ import (
 	"outlay/views"
 )
 
-// SpendPath is the spend report; SpendCSVPath downloads its table.
+// SpendPath is the spend report; SpendExportPath downloads its table (?format=csv|xlsx|jsonl).
 const (
-	SpendPath    = "/reports/spend"
-	SpendCSVPath = "/reports/spend.csv"
+	SpendPath       = "/reports/spend"
+	SpendExportPath = "/reports/spend/export"
 )
 
 // Option is one choice of a filter.
@@ -42,7 +42,7 @@ type SpendPage struct {
 	Period      string // "1 Jan 2026 – 31 Dec 2026"
 	Scope       string // which departments a scoped viewer sees; empty for everyone's
 	Sections    []SpendSection
-	CSVURL      string // empty: the viewer may not download it, or the filter is wrong
+	ExportURL   string // empty: the viewer may not download it, or the filter is wrong
 }
 
 // SpendSection is the report in one currency: never added to another.
