@@ -43,7 +43,7 @@ func (s *Server) agingPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, page{Title: "Aging of open bills", Nav: bills.ListPath, Content: payables.AgingPage(a)})
+	return s.render(c, http.StatusOK, page{Title: "Aging of open bills", Nav: payables.AgingPath, Content: payables.AgingPage(a)})
 }
 
 // vendorAPCard is what a vendor's page shows those who see every bill: its aging, its open
