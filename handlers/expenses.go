@@ -340,25 +340,13 @@ func (s *Server) saveExpense(c *fiber.Ctx, cur *models.ExpenseDetail) error {
 	}
 	submit := intent == "submit"
 	r, err := models.SaveExpense(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
-	if verr, ok := outlay.AsValidation(err); ok {
+	return expenseFlow.answerSave(s, c, r, err, submit, func(verr outlay.ValidationErrors) error {
 		f, err := s.expenseForm(c, in, verr, cur)
 		if err != nil {
 			return err
 		}
 		return s.renderExpenseForm(c, http.StatusUnprocessableEntity, f)
-	}
-	if err != nil {
-		return err
-	}
-	switch {
-	case submit && r.Status == models.ExpenseApproved:
-		s.setFlash(c, "success", fmt.Sprintf("%s is submitted and approved: nobody else needs to approve it.", *r.Number))
-	case submit:
-		s.setFlash(c, "success", fmt.Sprintf("%s is submitted for approval.", *r.Number))
-	default:
-		s.setFlash(c, "success", "Saved the draft.")
-	}
-	return redirect(c, expenses.Path(r.ID))
+	})
 }
 
 func strOr(s *string) string {
@@ -468,17 +456,7 @@ func (s *Server) expenseDetail(c *fiber.Ctx, d *models.ExpenseDetail) (expenses.
 	return v, err
 }
 
-func (s *Server) deleteExpense(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := models.DeleteExpenseDraft(c.UserContext(), tenantDB(c), currentUser(c).UserID, id); err != nil {
-		return err
-	}
-	s.setFlash(c, "success", "The draft is deleted.")
-	return redirect(c, expenses.ListPath)
-}
+func (s *Server) deleteExpense(c *fiber.Ctx) error { return expenseFlow.deleteDraft(s, c) }
 
 func (s *Server) expenseHistory(c *fiber.Ctx) error {
 	d, err := s.expenseFromPath(c)

@@ -375,15 +375,4 @@ func (s *Server) expenseSettlement(c *fiber.Ctx, d *models.ExpenseDetail) (*expe
 }
 
 // withdrawExpense pulls the owner's report out of approval.
-func (s *Server) withdrawExpense(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := models.WithdrawExpense(c.UserContext(), tenantDB(c), currentUser(c).UserID, id)
-	if err != nil {
-		return err
-	}
-	s.setFlash(c, "success", fmt.Sprintf("%s is withdrawn. Change it and submit it again when it is ready.", strOr(r.Number)))
-	return redirect(c, expenses.Path(id))
-}
+func (s *Server) withdrawExpense(c *fiber.Ctx) error { return expenseFlow.withdrawDraft(s, c) }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -250,12 +249,12 @@ func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
 	bindForm(c, &post)
 	in, submit, attach := post.RequisitionInput, post.Intent == "submit", post.Intent == "attach"
 	r, err := models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
-	if errors.Is(err, models.ErrFormAlreadySaved) {
-		// The same form posted again (a double click): show what its first post made.
-		s.setFlash(c, "info", "This form was already saved; here is the requisition it made.")
-		return redirect(c, requisitions.Path(r.ID))
+	if err == nil && attach {
+		// The draft's own page has the attachments section; it opens there.
+		s.setFlash(c, "success", "Draft saved. Attach its files below.")
+		return redirect(c, requisitions.Path(r.ID)+"#"+documents.AttachmentsID)
 	}
-	if verr, ok := outlay.AsValidation(err); ok {
+	return requisitionFlow.answerSave(s, c, r, err, submit, func(verr outlay.ValidationErrors) error {
 		var cur *models.RequisitionDetail
 		if id != 0 {
 			if cur, err = models.GetRequisition(c.UserContext(), tenantDB(c), s.viewer(c), id); err != nil {
@@ -266,27 +265,9 @@ func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
 		if err != nil {
 			return err
 		}
-		if _, ok := verr[""]; !ok {
-			f.Errors[""] = "Please correct the fields marked below."
-		}
+		markRefused(f.Errors, verr)
 		return s.renderRequisitionForm(c, http.StatusUnprocessableEntity, f, cur)
-	}
-	if err != nil {
-		return err
-	}
-	switch {
-	case attach:
-		// The draft's own page has the attachments section; it opens there.
-		s.setFlash(c, "success", "Draft saved. Attach its files below.")
-		return redirect(c, requisitions.Path(r.ID)+"#"+documents.AttachmentsID)
-	case !submit:
-		s.setFlash(c, "success", "Draft saved.")
-	case r.Status == models.RequisitionApproved:
-		s.setFlash(c, "success", fmt.Sprintf("%s is approved: no approval was needed.", *r.Number))
-	default:
-		s.setFlash(c, "success", fmt.Sprintf("%s is submitted for approval.", *r.Number))
-	}
-	return redirect(c, requisitions.Path(r.ID))
+	})
 }
 
 // departmentGL is the default GL account of the department the form names, as a select's

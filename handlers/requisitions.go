@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -242,30 +241,8 @@ func stepWho(st models.ApprovalStepDetail) string {
 	return st.ApproverName
 }
 
-func (s *Server) withdrawRequisition(c *fiber.Ctx) error {
-	id, err := requisitionID(c)
-	if err != nil {
-		return err
-	}
-	r, err := models.WithdrawRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id)
-	if err != nil {
-		return err
-	}
-	s.setFlash(c, "success", fmt.Sprintf("%s is withdrawn. Change it and submit it again when it is ready.", *r.Number))
-	return redirect(c, requisitions.Path(id))
-}
-
-func (s *Server) deleteRequisition(c *fiber.Ctx) error {
-	id, err := requisitionID(c)
-	if err != nil {
-		return err
-	}
-	if err := models.DeleteRequisitionDraft(c.UserContext(), tenantDB(c), currentUser(c).UserID, id); err != nil {
-		return err
-	}
-	s.setFlash(c, "success", "The draft is deleted.")
-	return redirect(c, requisitions.ListPath)
-}
+func (s *Server) withdrawRequisition(c *fiber.Ctx) error { return requisitionFlow.withdrawDraft(s, c) }
+func (s *Server) deleteRequisition(c *fiber.Ctx) error   { return requisitionFlow.deleteDraft(s, c) }
 
 // requisitionListSize is how many requisitions a page read, of how many in all.
 func requisitionListSize(l models.RequisitionList) (int, int) { return len(l.Rows), l.Total }

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -412,11 +410,7 @@ func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
 	in, submit := post.TravelInput, post.Intent == "submit"
 	filer := models.TravelFiler{UserID: currentUser(c).UserID, ForOthers: s.can(c, travelForOthers)}
 	t, err := models.SaveTravel(c.UserContext(), tenantDB(c), filer, id, in, submit)
-	if errors.Is(err, models.ErrTravelFormAlreadySaved) {
-		s.setFlash(c, "info", "This form was already saved; here is the trip it made.")
-		return redirect(c, travel.Path(t.ID))
-	}
-	if verr, ok := outlay.AsValidation(err); ok {
+	return tripFlow.answerSave(s, c, t, err, submit, func(verr outlay.ValidationErrors) error {
 		var cur *models.TravelDetail
 		if id != 0 {
 			if cur, err = models.GetTravel(c.UserContext(), tenantDB(c), s.viewer(c), id); err != nil {
@@ -427,23 +421,9 @@ func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
 		if err != nil {
 			return err
 		}
-		if _, ok := verr[""]; !ok {
-			f.Errors[""] = "Please correct the fields marked below."
-		}
+		markRefused(f.Errors, verr)
 		return s.renderTripForm(c, http.StatusUnprocessableEntity, f, cur)
-	}
-	if err != nil {
-		return err
-	}
-	switch {
-	case !submit:
-		s.setFlash(c, "success", "Draft saved.")
-	case t.Status == models.TravelApproved:
-		s.setFlash(c, "success", fmt.Sprintf("%s is approved: no approval was needed.", *t.Number))
-	default:
-		s.setFlash(c, "success", fmt.Sprintf("%s is submitted for approval.", *t.Number))
-	}
-	return redirect(c, travel.Path(t.ID))
+	})
 }
 
 // tripLegsEdit adds a blank leg to the form being typed, or removes one, and shows the legs
@@ -482,30 +462,8 @@ func (s *Server) tripLegsEdit(c *fiber.Ctx) error {
 	return s.renderTripForm(c, http.StatusOK, f, cur)
 }
 
-func (s *Server) withdrawTrip(c *fiber.Ctx) error {
-	id, err := tripID(c)
-	if err != nil {
-		return err
-	}
-	t, err := models.WithdrawTravel(c.UserContext(), tenantDB(c), currentUser(c).UserID, id)
-	if err != nil {
-		return err
-	}
-	s.setFlash(c, "success", fmt.Sprintf("%s is withdrawn. Change it and submit it again when it is ready.", *t.Number))
-	return redirect(c, travel.Path(id))
-}
-
-func (s *Server) deleteTrip(c *fiber.Ctx) error {
-	id, err := tripID(c)
-	if err != nil {
-		return err
-	}
-	if err := models.DeleteTravelDraft(c.UserContext(), tenantDB(c), currentUser(c).UserID, id); err != nil {
-		return err
-	}
-	s.setFlash(c, "success", "The draft is deleted.")
-	return redirect(c, travel.ListPath)
-}
+func (s *Server) withdrawTrip(c *fiber.Ctx) error { return tripFlow.withdrawDraft(s, c) }
+func (s *Server) deleteTrip(c *fiber.Ctx) error   { return tripFlow.deleteDraft(s, c) }
 
 func (s *Server) tripHistory(c *fiber.Ctx) error {
 	d, err := s.tripFromPath(c)
