@@ -377,7 +377,8 @@ var (
 )
 
 // addPurchasing puts on a requisition's page what the purchasing area adds: the button that
-// orders an approved requisition (or the link to its order), its comments and attachments.
+// orders an approved requisition (or the link to its order), where its value stands, its
+// comments and attachments.
 func (s *Server) addPurchasing(c *fiber.Ctx, d *models.RequisitionDetail, v *requisitions.Detail) error {
 	a := purchasing.OrderActions{CSRF: s.csrfToken(c), RequisitionID: d.ID,
 		CanCreate: d.Status == models.RequisitionApproved && s.can(c, purchaseOrdersCreate)}
@@ -393,6 +394,13 @@ func (s *Server) addPurchasing(c *fiber.Ctx, d *models.RequisitionDetail, v *req
 		}
 	}
 	v.Actions = purchasing.RequisitionActions(a)
+	if d.Status != models.RequisitionDraft {
+		stages, err := models.RequisitionStages(c.UserContext(), tenantDB(c), d.ID)
+		if err != nil {
+			return err
+		}
+		v.Stages = stagesText(stages)
+	}
 	comments, err := s.documentComments(c, requisitionDocs, d.ID, "", nil)
 	if err != nil {
 		return err

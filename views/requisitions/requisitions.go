@@ -279,6 +279,8 @@ type Detail struct {
 	Actions       templ.Component
 	Activity      templ.Component
 	HistoryURL    string // the requisition's History page
+	// Stages says where its value stands once past draft ("Approved $40.00"), "" for none.
+	Stages string
 }
 
 // Rounds groups the route's steps by submission round, the latest last.
