@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,13 +33,9 @@ var (
 // billsPage lists the bills the viewer may see, with status tabs, search and a match filter.
 func (s *Server) billsPage(c *fiber.Ctx) error {
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
-	l := bills.List{CanCreate: s.can(c, billsCreate)}
-	f := bills.Filter{Match: c.Query("match")}
-	f.Q, f.Page = listQuery(c)
-	if bills.MatchLabel(f.Match) == "" {
-		f.Match = ""
-	}
-	mf := models.BillFilter{Query: f.Q, MatchStatus: f.Match, Limit: bills.PerPage}
+	l := bills.List{CanCreate: s.can(c, billsCreate), ExportURL: exportURL(c, bills.ListPath)}
+	f, mf := billFilter(c)
+	mf.Limit = bills.PerPage
 	counts := map[string]int{}
 	for _, st := range outlay.BillStatuses {
 		cf := mf
@@ -48,9 +45,6 @@ func (s *Server) billsPage(c *fiber.Ctx) error {
 			return err
 		}
 		counts[st] = list.Total
-		if st == c.Query("status") {
-			f.Status, mf.Status = st, st
-		}
 	}
 	list, err := fetchPage(&f.Page, bills.PerPage, func(offset int) (models.BillList, error) {
 		mf.Offset = offset
@@ -81,6 +75,38 @@ func (s *Server) billsPage(c *fiber.Ctx) error {
 	}
 	return s.render(c, http.StatusOK, page{Title: "Bills", Nav: bills.ListPath, Content: bills.ListPage(l),
 		Partials: partials{bills.ResultsID: bills.Results(l)}, PushURL: f.URL(f.Page)})
+}
+
+// billFilter reads the bill list's filters from the address (its status tab, search and
+// match filter): the list page and its export read them here.
+func billFilter(c *fiber.Ctx) (bills.Filter, models.BillFilter) {
+	f := bills.Filter{Match: c.Query("match")}
+	f.Q, f.Page = listQuery(c)
+	if bills.MatchLabel(f.Match) == "" {
+		f.Match = ""
+	}
+	if st := c.Query("status"); slices.Contains(outlay.BillStatuses, st) {
+		f.Status = st
+	}
+	return f, models.BillFilter{Query: f.Q, MatchStatus: f.Match, Status: f.Status}
+}
+
+// billExport exports the bill list: the bills the viewer may see, with the page's filters.
+var billExport = &listExport{name: "bills",
+	columns: cols("id", "ID", "number", "Number", "status", "Status", "match_status", "Match", "vendor", "Vendor",
+		"vendor_invoice_number", "Vendor invoice", "order", "Order", "invoice_date", "Invoice date", "due_date", "Due date",
+		"currency", "Currency", "total", "Total", "open", "Open", "created_at", "Created"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		_, mf := billFilter(c)
+		ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+		return func(emit func(...any) error) (int, error) {
+			return models.EachBill(ctx, db, v, mf, func(r models.BillRow) error {
+				return emit(r.ID, r.Number, bills.StatusLabel(r.Status), bills.MatchLabel(r.MatchStatus), r.VendorName,
+					r.VendorInvoiceNumber, r.OrderNumber, r.InvoiceDate, r.DueDate, r.Currency,
+					amount(r.Total().Minor, r.Currency), amount(r.Open().Minor, r.Currency), r.CreatedAt)
+			})
+		}, nil
+	},
 }
 
 // newBillPage starts a bill: of the order ?order= names (its lines with what is received and

@@ -314,3 +314,45 @@ func TestVendorMatchModeFromItsForm(t *testing.T) {
 		t.Errorf("two-way bill of what was ordered: %q", got)
 	}
 }
+
+// The bill list's export holds what the page shows with its status tab, search and match
+// filter, and only the bills the viewer may see: none of the clerk's for a requester.
+func TestBillExportHonoursFiltersAndVisibility(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	held := s.orderForm("H-1", [2]string{"12", "3.99"})
+	held.Set("intent", "submit")
+	draft := s.orderForm("D-2", [2]string{"1", "3.99"})
+	draft.Set("intent", "save")
+	for _, f := range []url.Values{held, draft} {
+		if res := s.cleoC.Post("/bills", f); res.Status != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", f.Get("vendor_invoice_number"), res.Status, res.Text(".field-error"))
+		}
+	}
+	if page := s.cleoC.Get("/bills?status=draft&q=D"); page.Doc.Find(`[data-export="/bills/export?q=D&status=draft"]`).Length() != 1 {
+		t.Errorf("the list offers no export of its filters: %s", page.Text("#bill-results"))
+	}
+	for _, tc := range []struct {
+		c    *testutil.Client
+		path string
+		want []string // the "Vendor invoice" column, in any order
+	}{
+		{s.cleoC, "/bills/export", []string{"D-2", "H-1"}},
+		{s.cleoC, "/bills/export?match=held", []string{"H-1"}},
+		{s.cleoC, "/bills/export?status=draft", []string{"D-2"}},
+		{s.audiC, "/bills/export?q=H-1", []string{"H-1"}},
+		{s.audiC, "/bills/export?status=paid", nil},
+		{s.raeC, "/bills/export", nil}, // Rae sees no bill of the clerk's
+		{s.raeC, "/bills/export?q=H-1", nil},
+	} {
+		head, rows := csvExport(t, tc.c, tc.path)
+		got := column(head, rows, "Vendor invoice")
+		if head == nil || (got == nil && len(rows) > 0) || len(head) < 10 {
+			t.Errorf("%s: no column in %q", tc.path, head)
+			continue
+		}
+		if strings.Join(sorted(got), "|") != strings.Join(sorted(tc.want), "|") {
+			t.Errorf("%s: %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}

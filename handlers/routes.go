@@ -351,6 +351,7 @@ func (s *Server) routeTable() []Route {
 		// with the invoice file beside the form; bills are matched, approved or released.
 		// Fixed paths under /bills come before /bills/:id. Record-level rules live in the models.
 		permitted(get, bills.ListPath, outlay.ObjBills, outlay.ActRead, s.billsPage).nav("Bills").widenedBy(outlay.ObjBillsAll, outlay.ActRead),
+		s.exportRoute(bills.ListPath, outlay.ObjBills, outlay.ActRead, billExport),
 		permitted(get, bills.NewPath, outlay.ObjBills, outlay.ActCreate, s.newBillPage),
 		permitted(post, bills.ListPath, outlay.ObjBills, outlay.ActCreate, s.createBill),
 		permitted(get, payables.AgingPath, outlay.ObjBillsAll, outlay.ActRead, s.agingPage).nav("Aging"),

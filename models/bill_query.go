@@ -42,7 +42,25 @@ type BillList struct {
 
 // ListBills lists the bills the viewer may see that match the filter, newest first.
 func ListBills(ctx context.Context, db *gorm.DB, v Viewer, f BillFilter) (BillList, error) {
-	q := db.WithContext(ctx).Table("bills").Scopes(VisibleBills(v)).
+	rows, total, err := pageOf[BillRow](f.scope(db.WithContext(ctx), v), f.rows, f.Offset, f.Limit)
+	return BillList{Rows: rows, Total: total}, err
+}
+
+// EachBill calls fn with every bill the viewer may see that matches f, in the list's order,
+// reading them one at a time from the database (an export of any size).
+func EachBill(ctx context.Context, db *gorm.DB, v Viewer, f BillFilter, fn func(BillRow) error) (int, error) {
+	return eachRow(f.rows(f.scope(db.WithContext(ctx), v)), fn)
+}
+
+// rows is the list's query: what it reads of each bill, in its order, without paging.
+func (f BillFilter) rows(q *gorm.DB) *gorm.DB {
+	return q.Select("bills.*, v.name AS vendor_name, COALESCE(po.number, '') AS order_number").Order("bills.id DESC")
+}
+
+// scope is the bills the viewer may see that the filter matches, joined to what the list
+// shows of them.
+func (f BillFilter) scope(db *gorm.DB, v Viewer) *gorm.DB {
+	q := db.Table("bills").Scopes(VisibleBills(v)).
 		Joins("JOIN vendors v ON v.id = bills.vendor_id").
 		Joins("LEFT JOIN purchase_orders po ON po.id = bills.purchase_order_id")
 	if f.Status != "" {
@@ -58,15 +76,7 @@ func ListBills(ctx context.Context, db *gorm.DB, v Viewer, f BillFilter) (BillLi
 		like := "%" + escapeLike(s) + "%"
 		q = q.Where("(bills.number ILIKE ? OR bills.vendor_invoice_number ILIKE ? OR v.name ILIKE ?)", like, like, like)
 	}
-	var out BillList
-	var total int64
-	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
-		return out, err
-	}
-	out.Total = int(total)
-	err := q.Select("bills.*, v.name AS vendor_name, COALESCE(po.number, '') AS order_number").
-		Order("bills.id DESC").Offset(f.Offset).Limit(f.Limit).Scan(&out.Rows).Error
-	return out, err
+	return q
 }
 
 // BillableOrders lists the orders a new bill may be for: not closed or cancelled, newest

@@ -536,15 +536,8 @@ type PurchaseOrderList struct {
 
 // ListPurchaseOrders lists orders matching the filter, newest first.
 func ListPurchaseOrders(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter) (PurchaseOrderList, error) {
-	q := f.scope(db.WithContext(ctx))
-	var out PurchaseOrderList
-	var total int64
-	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
-		return out, err
-	}
-	out.Total = int(total)
-	err := f.rows(q).Offset(f.Offset).Limit(f.Limit).Scan(&out.Rows).Error
-	return out, err
+	rows, total, err := pageOf[PurchaseOrderRow](f.scope(db.WithContext(ctx)), f.rows, f.Offset, f.Limit)
+	return PurchaseOrderList{Rows: rows, Total: total}, err
 }
 
 // EachPurchaseOrder calls fn with every order that matches f, in the list's order, reading

@@ -24,3 +24,15 @@ func eachRow[T any](q *gorm.DB, fn func(T) error) (int, error) {
 	}
 	return n, rows.Err()
 }
+
+// pageOf reads one page of a list: how many rows scope matches in all, and those of rows(scope)
+// from offset, at most limit (0: all).
+func pageOf[T any](scope *gorm.DB, rows func(*gorm.DB) *gorm.DB, offset, limit int) ([]T, int, error) {
+	var total int64
+	if err := scope.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var out []T
+	err := rows(scope).Offset(offset).Limit(limit).Scan(&out).Error
+	return out, int(total), err
+}

@@ -162,6 +162,7 @@ type List struct {
 	Total     int
 	Pager     views.Pagination
 	CanCreate bool
+	ExportURL string // the list with its filters as a file
 }
 
 // Invoice is the invoice file shown beside the bill.
