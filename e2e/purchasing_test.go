@@ -34,6 +34,9 @@ func TestPurchasingInTheBrowser(t *testing.T) {
 	// The approved requisition's page offers the order; the button asks first.
 	reqPath := fmt.Sprintf("/requisitions/%d", r.Requisition.ID)
 	b.do(chromedp.Navigate(s.URL(reqPath)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/purchase-order"] button`)))
+	if got := b.text("#requisition-stages"); got != "Approved $1,525.08" {
+		t.Errorf("approved requisition stands at %q", got)
+	}
 	b.screenshot("requisition-approved")
 	b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function (q) { window.__asked = q; return true; }`))
 	b.pressAndLoad(`form[action$="/purchase-order"] button`)
@@ -113,6 +116,10 @@ func TestPurchasingInTheBrowser(t *testing.T) {
 	b.screenshot("list")
 	// The requisition now links to its order.
 	b.do(chromedp.Navigate(s.URL(reqPath)), chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`.page-header a[href="/purchase-orders/%d"]`, po.ID))))
+	// and says where its value stands: six stands, two docks and the cables still to come.
+	if got := b.text("#requisition-stages"); got != "Purchased $867.48 · Received $657.60" {
+		t.Errorf("ordered requisition stands at %q", got)
+	}
 	b.screenshot("requisition-ordered")
 
 	b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
@@ -123,4 +130,7 @@ func TestPurchasingInTheBrowser(t *testing.T) {
 	b.screenshot("print-phone")
 	b.do(chromedp.Navigate(s.URL(fmt.Sprintf("/purchase-orders/%d", po.ID))), chromedp.WaitVisible(chromedp.CSS("h1")))
 	b.screenshot("order-phone")
+	b.do(chromedp.Navigate(s.URL(reqPath)), chromedp.WaitVisible(chromedp.ID("requisition-stages")))
+	assertNoHorizontalScroll(t, b)
+	b.screenshot("requisition-ordered-phone")
 }
