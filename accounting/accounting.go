@@ -21,9 +21,13 @@ const (
 	KindBill          = "bill"
 	KindReimbursement = "reimbursement" // an approved expense report owed to its employee
 	KindPayment       = "payment"
+	// KindReimbursementPayment is a reimbursement paid to an employee: one report of a paid
+	// reimbursement batch.
+	KindReimbursementPayment = "reimbursement_payment"
 )
 
-// Document is one bill, expense reimbursement or payment, as the ledger reads it.
+// Document is one bill, expense reimbursement or payment (to a vendor, or of a reimbursement
+// to an employee), as the ledger reads it.
 type Document struct {
 	Kind      string
 	Number    string // Outlay's own number (BILL-000012), the document column of the journal
@@ -65,6 +69,12 @@ type Accounts struct {
 var DefaultAccounts = Accounts{Payable: "Accounts Payable", EmployeePayable: "Employee Reimbursements Payable",
 	Tax: "Tax Receivable", Bank: "Bank"}
 
+// IsPayment says whether d pays money out (to a vendor or an employee) rather than records
+// what is owed.
+func (d Document) IsPayment() bool {
+	return d.Kind == KindPayment || d.Kind == KindReimbursementPayment
+}
+
 // Total is the document's amount: its lines' net and tax together.
 func (d Document) Total() int64 {
 	var t int64
@@ -77,7 +87,7 @@ func (d Document) Total() int64 {
 // Validate names the first thing about d that would make a file its ledger refuses.
 func (d Document) Validate() error {
 	switch {
-	case d.Kind != KindBill && d.Kind != KindReimbursement && d.Kind != KindPayment:
+	case d.Kind != KindBill && d.Kind != KindReimbursement && !d.IsPayment():
 		return fmt.Errorf("%s: unknown kind %q", d.Number, d.Kind)
 	case d.Number == "":
 		return errors.New("a document has no number")
@@ -91,7 +101,7 @@ func (d Document) Validate() error {
 		return fmt.Errorf("%s: no lines", d.Number)
 	}
 	for i, l := range d.Lines {
-		if d.Kind != KindPayment && l.Account == "" {
+		if !d.IsPayment() && l.Account == "" {
 			return fmt.Errorf("%s line %d: no GL account", d.Number, i+1)
 		}
 		if l.Net < 0 || l.Tax < 0 {
@@ -138,8 +148,9 @@ func (f Format) Label() string {
 	return "General journal"
 }
 
-// CarriesPayments says whether the format has rows for payments: only the journal does;
-// the three bill imports carry bills and reimbursements.
+// CarriesPayments says whether the format has rows for payments (to vendors and of
+// reimbursements to employees): only the journal does; the three bill imports carry bills
+// and reimbursements owed.
 func (f Format) CarriesPayments() bool { return f == Journal }
 
 // Write writes docs in format f. Payments are left out of the bill imports (see
@@ -170,7 +181,7 @@ func writeBills(w io.Writer, titles []string, rowsOf func(Document) [][]any, doc
 		return err
 	}
 	for _, d := range docs {
-		if d.Kind == KindPayment {
+		if d.IsPayment() {
 			continue
 		}
 		for _, row := range rowsOf(d) {

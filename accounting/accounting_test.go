@@ -12,8 +12,8 @@ import (
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
-// sampleDocs are a two-line bill (one line with a formula for a description), a reimbursement
-// and a payment of part of the bill.
+// sampleDocs are a two-line bill (one line with a formula for a description), a reimbursement,
+// a payment of part of the bill and the reimbursement paid (less a 10.00 advance).
 func sampleDocs() []Document {
 	return []Document{
 		{Kind: KindBill, Number: "BILL-000001", Reference: "INV-77", Party: "Acme Supplies", PartyID: "V-00012",
@@ -28,6 +28,8 @@ func sampleDocs() []Document {
 			Currency: "EUR", Lines: []Line{{Account: "6400", AccountName: "Travel", Description: "Train", Net: 89_90, Tax: 9_00}}},
 		{Kind: KindPayment, Number: "PAY-000002", Reference: "ACH 0412", Party: "Acme Supplies", Date: day(2026, 11, 20),
 			Currency: "USD", Lines: []Line{{Description: "INV-77", Net: 400_00}}},
+		{Kind: KindReimbursementPayment, Number: "RB-000003", Reference: "SEPA 19", Party: "Jane Doe", Date: day(2026, 11, 24),
+			Currency: "EUR", Lines: []Line{{Description: "EXP-000004 less advance 10.00", Net: 88_90}}},
 	}
 }
 
@@ -99,6 +101,8 @@ func TestJournalReadBackAndBalanced(t *testing.T) {
 		{"2026-11-10", "Employee Reimbursements Payable", "", "98.90", "Jane Doe: EXP-000004", "EXP-000004", "EUR"},
 		{"2026-11-20", "Accounts Payable", "400.00", "", "Payment to Acme Supplies: INV-77", "PAY-000002", "USD"},
 		{"2026-11-20", "Bank", "", "400.00", "Payment to Acme Supplies (ACH 0412)", "PAY-000002", "USD"},
+		{"2026-11-24", "Employee Reimbursements Payable", "88.90", "", "Reimbursement to Jane Doe: EXP-000004 less advance 10.00", "RB-000003", "EUR"},
+		{"2026-11-24", "Bank", "", "88.90", "Reimbursement to Jane Doe (SEPA 19)", "RB-000003", "EUR"},
 	}
 	got := write(t, Journal, sampleDocs())
 	if !reflect.DeepEqual(got, want) {
@@ -117,11 +121,17 @@ func TestJournalReadBackAndBalanced(t *testing.T) {
 }
 
 func TestJournalBalancesEveryDocument(t *testing.T) {
-	// Many lines with awkward amounts: each document's debits still equal its credits.
+	// Many lines with awkward amounts, payments to vendors and reimbursements paid among them:
+	// each document's debits still equal its credits.
 	var docs []Document
 	for i := 1; i <= 50; i++ {
 		d := Document{Kind: KindBill, Number: "BILL-" + strconv.Itoa(i), Party: "V", Date: day(2026, 1, 1), Currency: "JPY"}
-		if i%3 == 0 {
+		switch {
+		case i%10 == 0:
+			d.Kind, d.Currency = KindReimbursementPayment, "EUR"
+		case i%5 == 0:
+			d.Kind = KindPayment
+		case i%3 == 0:
 			d.Kind, d.Currency = KindReimbursement, "KWD"
 		}
 		for j := 0; j < i%7+1; j++ {

@@ -27,7 +27,8 @@ var journalColumns = []string{"Date", "Account", "Debit", "Credit", "Memo", "Doc
 //     tax, and credits accounts payable with its total;
 //   - a reimbursement does the same against what is owed to employees;
 //   - a payment debits accounts payable with each bill it pays and credits the bank with its
-//     total.
+//     total;
+//   - a reimbursement payment does the same against what is owed to employees.
 func JournalLines(docs []Document, acc Accounts) []JournalLine {
 	var out []JournalLine
 	for _, d := range docs {
@@ -40,11 +41,15 @@ func JournalLines(docs []Document, acc Accounts) []JournalLine {
 		}
 		owedTo := d.Party
 		switch d.Kind {
-		case KindPayment:
-			for _, l := range d.Lines {
-				line(acc.Payable, l.Net+l.Tax, 0, "Payment to "+owedTo+": "+l.Description)
+		case KindPayment, KindReimbursementPayment:
+			payable, what := acc.Payable, "Payment to "
+			if d.Kind == KindReimbursementPayment {
+				payable, what = acc.EmployeePayable, "Reimbursement to "
 			}
-			line(acc.Bank, 0, d.Total(), "Payment to "+owedTo+paymentReference(d))
+			for _, l := range d.Lines {
+				line(payable, l.Net+l.Tax, 0, what+owedTo+": "+l.Description)
+			}
+			line(acc.Bank, 0, d.Total(), what+owedTo+paymentReference(d))
 		default:
 			payable := acc.Payable
 			if d.Kind == KindReimbursement {

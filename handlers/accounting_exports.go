@@ -14,6 +14,7 @@ import (
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
+	"outlay/views/expenses"
 	"outlay/views/payables"
 )
 
@@ -35,8 +36,11 @@ func (s *Server) exportsPage(c *fiber.Ctx) error {
 	}
 	e := payables.Exports{CSRF: s.csrfToken(c), CanCreate: s.can(c, accountingCreate), CanDownload: s.can(c, accountingExport)}
 	for _, d := range fresh {
-		e.New = append(e.New, payables.ExportDoc{Kind: outlay.KindLabel(d.DocType), Number: d.Number, Href: outlay.DocumentPath(d.DocType, d.DocID),
-			Party: d.Party, Date: dayText(d.Date), Total: money.Money{Minor: d.TotalMinor, Currency: d.Currency}.String()})
+		kind, href := outlay.KindLabel(d.DocType), outlay.DocumentPath(d.DocType, d.DocID)
+		if d.DocType == models.DocReimbursement { // a paid reimbursement batch, not a kind of document
+			kind, href = "Reimbursement payment", expenses.BatchPath(d.DocID)
+		}
+		e.New = append(e.New, payables.ExportDoc{Kind: kind, Number: d.Number, Href: href, Party: d.Party, Date: dayText(d.Date), Total: money.Money{Minor: d.TotalMinor, Currency: d.Currency}.String()})
 	}
 	for _, b := range batches {
 		v := payables.ExportBatch{ID: b.ID, Name: "Batch " + strconv.FormatInt(b.ID, 10), Created: formatMoment(&b.CreatedAt), By: b.CreatedBy,

@@ -18,6 +18,7 @@ import (
 	"outlay/bankfile"
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/views/expenses"
 )
 
 // approvedBill stores an approved bill of vendor due today.
@@ -212,11 +213,37 @@ func TestAccountingExportPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Cleo's approved report of $30.00, paid back to her in a reimbursement batch.
+	cat := models.ExpenseCategory{Name: "Supplies", GLAccountID: gl.ID, Currency: "USD"}
+	if err := db.Create(&cat).Error; err != nil {
+		t.Fatal(err)
+	}
+	n := "EXP-000001"
+	report := models.ExpenseReport{Number: &n, OwnerID: clerkUser.ID, Title: "Supplies", Currency: "USD", TotalMinor: 30_00,
+		Status: models.ExpenseApproved}
+	if err := db.Create(&report).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(&models.ExpenseLine{ReportID: report.ID, Position: 1, Kind: "expense", SpentOn: time.Now(), CategoryID: cat.ID,
+		GLAccountID: &gl.ID, AmountMinor: 30_00, Currency: "USD", RateMicro: 1_000_000, ReportMinor: 30_00}).Error; err != nil {
+		t.Fatal(err)
+	}
+	rb, err := models.CreateReimbursementBatch(db.Statement.Context, db, clerkUser.ID, []int64{report.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.MarkBatchPaid(db.Statement.Context, db, clerkUser.ID, rb.ID, models.BatchPaymentInput{
+		PaidOn: time.Now().Format(time.DateOnly), Method: models.PayBankTransfer, Reference: "SEPA-1"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	clerk := app.Client(t, "acme")
 	clerk.SignIn("cleo@acme.example", testutil.Password)
 	res := clerk.Get("/accounting/exports")
-	if !strings.Contains(res.Text("#export-new-title"), "(2)") {
+	if !strings.Contains(res.Text("#export-new-title"), "(4)") {
 		t.Fatalf("new since the last batch: %q", res.Text("#export-new-title"))
+	}
+	if href, _ := res.Doc.Find(`a:contains("` + rb.Number + `")`).Attr("href"); href != expenses.BatchPath(rb.ID) {
+		t.Errorf("the paid reimbursement batch is not listed as new, linking to its page: %q", href)
 	}
 	if res := clerk.Post("/accounting/exports", nil); res.Status != http.StatusSeeOther {
 		t.Fatalf("export: %d", res.Status)
@@ -233,7 +260,7 @@ func TestAccountingExportPage(t *testing.T) {
 		t.Fatalf("auditor downloads the journal: %d", file.Status)
 	}
 	rows, err := csv.NewReader(strings.NewReader(file.Body)).ReadAll()
-	if err != nil || len(rows) != 5 {
+	if err != nil || len(rows) != 9 { // the heading, two bills, the report owed and the reimbursement paid, two lines each
 		t.Fatalf("journal read back: %v, %d rows", err, len(rows))
 	}
 	var debit, credit float64
@@ -245,7 +272,7 @@ func TestAccountingExportPage(t *testing.T) {
 			t.Errorf("a formula reached the journal: %q", r[4])
 		}
 	}
-	if debit != 200.5 || credit != 200.5 {
+	if debit != 260.5 || credit != 260.5 {
 		t.Errorf("journal debits %.2f, credits %.2f", debit, credit)
 	}
 	aud.Get("/accounting/exports")

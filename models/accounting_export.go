@@ -45,7 +45,8 @@ type ExportDoc struct {
 }
 
 // exportableSQL lists the documents accounting exports carry: approved bills (paid or not),
-// expense reports approved for reimbursement, and paid payment runs.
+// expense reports approved for reimbursement, paid payment runs and paid reimbursement
+// batches (a row per currency a batch paid in, what it paid in it).
 const exportableSQL = `SELECT 'bill' AS doc_type, b.id AS doc_id, b.number, v.name AS party, b.invoice_date AS date, b.currency, b.total_minor
 		FROM bills b JOIN vendors v ON v.id = b.vendor_id WHERE b.status IN @bills
 	UNION ALL
@@ -54,11 +55,16 @@ const exportableSQL = `SELECT 'bill' AS doc_type, b.id AS doc_id, b.number, v.na
 	UNION ALL
 	SELECT 'payment', p.id, p.number, COALESCE((SELECT string_agg(DISTINCT v.name, ', ') FROM payment_lines pl JOIN vendors v ON v.id = pl.vendor_id WHERE pl.payment_run_id = p.id), ''),
 		p.paid_on, p.currency, p.total_minor
-		FROM payment_runs p WHERE p.status = @paid`
+		FROM payment_runs p WHERE p.status = @paid
+	UNION ALL
+	SELECT 'reimbursement', b.id, b.number, string_agg(DISTINCT u.name, ', '), b.paid_on, r.currency, SUM(r.total_minor - r.advance_minor)
+		FROM reimbursement_batches b JOIN expense_reports r ON r.reimbursement_batch_id = b.id JOIN users u ON u.id = r.owner_id
+		WHERE b.status = @batchPaid GROUP BY b.id, b.number, b.paid_on, r.currency`
 
 func exportableArgs() map[string]any {
 	return map[string]any{"bills": []string{BillApproved, BillPartiallyPaid, BillPaid},
-		"expenses": []string{ExpenseApproved, ExpenseScheduled, ExpensePaid}, "paid": PaymentPaid}
+		"expenses": []string{ExpenseApproved, ExpenseScheduled, ExpensePaid}, "paid": PaymentPaid,
+		"batchPaid": BatchPaid}
 }
 
 // NewSinceLastBatch lists the documents no batch has carried yet, oldest first: what the next
@@ -90,7 +96,7 @@ func CreateExportBatch(ctx context.Context, db *gorm.DB, userID int64) (*ExportB
 			return err
 		}
 		if len(docs) == 0 {
-			return outlay.Conflict("Nothing new to export: every approved bill, expense report and paid payment is in a batch already.")
+			return outlay.Conflict("Nothing new to export: every approved bill and expense report, paid payment and paid reimbursement is in a batch already.")
 		}
 		return writeBatch(tx, &batch, userID, nil, docs)
 	})
@@ -124,14 +130,24 @@ func ReexportBatch(ctx context.Context, db *gorm.DB, userID, id int64) (*ExportB
 	return &batch, nil
 }
 
+// writeBatch records a batch of docs; a document listed once per currency (a reimbursement
+// batch paid in two) is recorded once.
 func writeBatch(tx *gorm.DB, batch *ExportBatch, userID int64, reexportOf *int64, docs []ExportDoc) error {
-	*batch = ExportBatch{ReexportOfID: reexportOf, DocumentCount: len(docs), CreatedByID: userID}
+	var rows []ExportBatchDocument
+	seen := map[ExportDoc]bool{}
+	for _, d := range docs {
+		key := ExportDoc{DocType: d.DocType, DocID: d.DocID}
+		if !seen[key] {
+			seen[key] = true
+			rows = append(rows, ExportBatchDocument{DocType: d.DocType, DocID: d.DocID, Reexport: reexportOf != nil})
+		}
+	}
+	*batch = ExportBatch{ReexportOfID: reexportOf, DocumentCount: len(rows), CreatedByID: userID}
 	if err := tx.Create(batch).Error; err != nil {
 		return err
 	}
-	rows := make([]ExportBatchDocument, len(docs))
-	for i, d := range docs {
-		rows[i] = ExportBatchDocument{BatchID: batch.ID, DocType: d.DocType, DocID: d.DocID, Reexport: reexportOf != nil}
+	for i := range rows {
+		rows[i].BatchID = batch.ID
 	}
 	return tx.Create(&rows).Error
 }
@@ -162,7 +178,8 @@ func GetExportBatch(ctx context.Context, db *gorm.DB, id int64) (*ExportBatch, e
 
 // BatchDocuments reads a batch's documents as the accounting files carry them: bills with
 // their lines coded to GL accounts and departments, expense reports owed to their
-// employees, and paid runs, one document per vendor paid.
+// employees, paid runs, one document per vendor paid, and paid reimbursement batches, one
+// document per report paid.
 func BatchDocuments(ctx context.Context, db *gorm.DB, id int64) ([]accounting.Document, error) {
 	tx := db.WithContext(ctx)
 	ids := map[string][]int64{}
@@ -186,7 +203,11 @@ func BatchDocuments(ctx context.Context, db *gorm.DB, id int64) ([]accounting.Do
 	if err != nil {
 		return nil, err
 	}
-	out = append(append(append(out, bills...), expenses...), payments...)
+	reimbursements, err := reimbursementDocuments(tx, ids[DocReimbursement])
+	if err != nil {
+		return nil, err
+	}
+	out = append(append(append(append(out, bills...), expenses...), payments...), reimbursements...)
 	return out, nil
 }
 
@@ -299,6 +320,35 @@ func paymentDocuments(tx *gorm.DB, ids []int64) ([]accounting.Document, error) {
 			}
 			out = append(out, d)
 		}
+	}
+	return out, nil
+}
+
+// reimbursementDocuments reads paid reimbursement batches as payments to employees: one per
+// report, of what it paid (the report's total less the advances netted against it).
+func reimbursementDocuments(tx *gorm.DB, ids []int64) ([]accounting.Document, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []struct {
+		Number, Reference, Report, Owner, Currency string
+		PaidOn                                     time.Time
+		TotalMinor, AdvanceMinor                   int64
+	}
+	if err := tx.Raw(`SELECT b.number, b.reference, COALESCE(r.number, '') AS report, u.name AS owner, r.currency, b.paid_on,
+			r.total_minor, r.advance_minor
+		FROM reimbursement_batches b JOIN expense_reports r ON r.reimbursement_batch_id = b.id JOIN users u ON u.id = r.owner_id
+		WHERE b.id IN ? AND b.status = ? ORDER BY b.id, u.name, r.number, r.id`, ids, BatchPaid).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]accounting.Document, len(rows))
+	for i, r := range rows {
+		what := r.Report
+		if r.AdvanceMinor != 0 {
+			what += " less advance " + money.Money{Minor: r.AdvanceMinor, Currency: r.Currency}.Plain()
+		}
+		out[i] = accounting.Document{Kind: accounting.KindReimbursementPayment, Number: r.Number, Reference: r.Reference, Party: r.Owner,
+			Date: r.PaidOn, Currency: r.Currency, Lines: []accounting.Line{{Description: what, Net: r.TotalMinor - r.AdvanceMinor}}}
 	}
 	return out, nil
 }

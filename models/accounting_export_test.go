@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"outlay"
 	"outlay/accounting"
 	"outlay/models"
 )
 
-// Export batches never repeat a document: a batch takes every approved bill and paid payment
-// not yet exported, the next takes only what came since (and refuses to be empty), the
+// Export batches never repeat a document: a batch takes every approved bill, approved expense
+// report, paid payment run and paid reimbursement batch not yet exported, the next takes only what came since (and refuses to be empty), the
 // database refuses a document in two batches, and only an explicit re-export carries a
 // batch's documents again, as a batch of its own. Each batch's files come out in the four
 // formats, its journal balanced per document.
@@ -33,15 +37,41 @@ func TestExportBatchesNeverRepeatADocument(t *testing.T) {
 	run, err := w.run(models.MethodACH, 5, map[*models.Bill]string{a: "100"})
 	w.must(err)
 	w.approveAndPay(run)
+	// A reimbursement batch paying Cleo $40.00 less a $10.00 advance and Max €25.00: listed
+	// once per currency, recorded once.
+	cat := models.ExpenseCategory{Name: "Supplies", GLAccountID: w.software.ID, Currency: "USD"}
+	w.must(w.db.Create(&cat).Error)
+	report := func(owner *models.User, currency string, total, advance int64) int64 {
+		n := fmt.Sprintf("EXP-T%d", owner.ID)
+		r := models.ExpenseReport{Number: &n, OwnerID: owner.ID, Title: "Supplies", Currency: currency, TotalMinor: total,
+			AdvanceMinor: advance, Status: models.ExpenseApproved}
+		w.must(w.db.Create(&r).Error)
+		w.must(w.db.Create(&models.ExpenseLine{ReportID: r.ID, Position: 1, Kind: "expense", SpentOn: time.Now(), CategoryID: cat.ID,
+			GLAccountID: &w.software.ID, AmountMinor: total, Currency: currency, RateMicro: 1_000_000, ReportMinor: total}).Error)
+		return r.ID
+	}
+	rb, err := models.CreateReimbursementBatch(ctx, w.db, w.clerk.ID, []int64{report(w.clerk, "USD", 40_00, 10_00), report(w.max, "EUR", 25_00, 0)})
+	w.must(err)
+	_, err = models.MarkBatchPaid(ctx, w.db, w.clerk.ID, rb.ID, models.BatchPaymentInput{PaidOn: time.Now().Format(time.DateOnly),
+		Method: models.PayBankTransfer, Reference: "SEPA-7"}, time.Now())
+	w.must(err)
 
 	fresh, err := models.NewSinceLastBatch(ctx, w.db)
 	w.must(err)
-	if len(fresh) != 3 { // A, B and the paid run; not the draft
+	paidBack := map[string]int64{}
+	for _, d := range fresh {
+		if d.DocType == models.DocReimbursement {
+			paidBack[d.Currency] = d.TotalMinor
+		}
+	}
+	// A, B, the paid run, the two reports and the reimbursement batch twice (dollars and
+	// euros); not the draft.
+	if len(fresh) != 7 || paidBack["USD"] != 30_00 || paidBack["EUR"] != 25_00 {
 		t.Fatalf("new since the last batch: %+v", fresh)
 	}
 	first, err := models.CreateExportBatch(ctx, w.db, w.clerk.ID)
 	w.must(err)
-	if first.DocumentCount != 3 {
+	if first.DocumentCount != 6 {
 		t.Fatalf("first batch carries %d documents", first.DocumentCount)
 	}
 	if _, err := models.CreateExportBatch(ctx, w.db, w.clerk.ID); !errors.Is(err, outlay.ErrConflict) {
@@ -60,9 +90,13 @@ func TestExportBatchesNeverRepeatADocument(t *testing.T) {
 	if err == nil {
 		t.Fatal("a bill went into a second batch")
 	}
+	err = w.db.Create(&models.ExportBatchDocument{BatchID: second.ID, DocType: models.DocReimbursement, DocID: rb.ID}).Error
+	if err == nil {
+		t.Fatal("a reimbursement batch went into a second batch")
+	}
 	again, err := models.ReexportBatch(ctx, w.db, w.clerk.ID, first.ID)
 	w.must(err)
-	if again.ReexportOfID == nil || *again.ReexportOfID != first.ID || again.DocumentCount != 3 {
+	if again.ReexportOfID == nil || *again.ReexportOfID != first.ID || again.DocumentCount != 6 {
 		t.Fatalf("re-export %+v", again)
 	}
 	if fresh, _ := models.NewSinceLastBatch(ctx, w.db); len(fresh) != 0 {
@@ -83,12 +117,29 @@ func TestExportBatchesNeverRepeatADocument(t *testing.T) {
 		if err := accounting.Write(&buf, f, docs, accounting.DefaultAccounts); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
+		// The bill imports leave payments out, to vendors and to employees alike.
+		if carries := strings.Contains(buf.String(), rb.Number); carries != f.CarriesPayments() {
+			t.Errorf("%s carries %s: %v", f, rb.Number, carries)
+		}
 	}
+	// The reimbursement batch posts an entry per report paid: what was owed to the employee
+	// against the bank, for what was paid (less the advance).
+	var reimbursed []string
 	sums := map[string]int64{}
 	for _, l := range accounting.JournalLines(docs, accounting.DefaultAccounts) {
-		sums[l.Document] += l.Debit - l.Credit
+		sums[l.Document+" "+l.Currency] += l.Debit - l.Credit
+		if l.Document == rb.Number {
+			reimbursed = append(reimbursed, fmt.Sprintf("%s %d %d %s", l.Account, l.Debit, l.Credit, l.Currency))
+		}
 	}
-	if len(sums) != 3 {
+	wantReimbursed := []string{
+		"Employee Reimbursements Payable 3000 0 USD", "Bank 0 3000 USD",
+		"Employee Reimbursements Payable 2500 0 EUR", "Bank 0 2500 EUR",
+	}
+	if !slices.Equal(reimbursed, wantReimbursed) {
+		t.Errorf("reimbursement batch in the journal:\n%q\nwant\n%q", reimbursed, wantReimbursed)
+	}
+	if len(sums) != 7 { // two bills, two reports, the run, the reimbursement batch in two currencies
 		t.Errorf("journal documents %v", sums)
 	}
 	for doc, s := range sums {
