@@ -47,13 +47,30 @@ func (s *Server) paymentsPage(c *fiber.Ctx) error {
 		return err
 	}
 	l := payables.PaymentList{Total: list.Total, CanCreate: s.can(c, paymentsCreate),
-		Pager: views.Pagination{Page: pg, PerPage: paymentsPerPage, Total: list.Total,
+		ExportURL: exportURL(c, payables.PaymentsPath), Pager: views.Pagination{Page: pg, PerPage: paymentsPerPage, Total: list.Total,
 			URL: func(p int) string { return views.ListURL(payables.PaymentsPath, p) }}}
 	for _, r := range list.Rows {
 		l.Rows = append(l.Rows, payables.PaymentRow{ID: r.ID, Number: r.Number, Vendors: r.Vendors, Method: models.PaymentMethodLabel(r.Method),
 			PayOn: dayText(r.PayOn), Total: r.Total().String(), Status: r.Status, Label: models.PaymentStatusLabel(r.Status)})
 	}
 	return s.render(c, http.StatusOK, page{Title: "Payments", Nav: payables.PaymentsPath, Content: payables.ListPage(l)})
+}
+
+// paymentExport exports the payment runs the viewer may see (the list has no filter but its
+// pages; an export holds every page).
+var paymentExport = &listExport{name: "payments",
+	columns: cols("id", "ID", "number", "Number", "status", "Status", "method", "Method", "vendors", "Vendors", "vendor_count", "Vendor count",
+		"due_by", "Due by", "pay_on", "Pay on", "currency", "Currency", "total", "Total", "created_by", "Created by", "paid_on", "Paid on",
+		"reference", "Reference", "created_at", "Created"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+		return func(emit func(...any) error) (int, error) {
+			return models.EachPaymentRun(ctx, db, v, models.PaymentFilter{}, func(r models.PaymentRow) error {
+				return emit(r.ID, r.Number, models.PaymentStatusLabel(r.Status), models.PaymentMethodLabel(r.Method), r.Vendors, r.VendorCount,
+					r.DueBy, r.PayOn, r.Currency, amount(r.TotalMinor, r.Currency), r.CreatedBy, r.PaidOn, r.Reference, r.CreatedAt)
+			})
+		}, nil
+	},
 }
 
 // newPaymentPage is the new run's form; with a currency and a date it lists the bills due.

@@ -92,6 +92,17 @@ func TestPaymentRunPages(t *testing.T) {
 			t.Errorf("requester on %s: %d", p, res.Status)
 		}
 	}
+	// The list's export: the run for the clerk, with its total; nothing for the requester.
+	if clerk.Get("/payments").Doc.Find(`[data-export="/payments/export"]`).Length() != 1 {
+		t.Error("the payments list offers no export")
+	}
+	head, rows := csvExport(t, clerk, "/payments/export?page=2")
+	if got := column(head, rows, "Total"); len(got) != 1 || got[0] != "650.00" || column(head, rows, "Vendors")[0] != "Globex" {
+		t.Errorf("clerk's payments export: %q %q", head, rows)
+	}
+	if _, rows := csvExport(t, rita, "/payments/export"); len(rows) != 0 {
+		t.Errorf("requester's payments export: %q", rows)
+	}
 
 	mgr := app.Client(t, "acme")
 	mgr.SignIn("max@acme.example", testutil.Password)

@@ -45,7 +45,7 @@ func (s *Server) reimbursementsPage(c *fiber.Ctx) error {
 		return err
 	}
 	url := func(p int) string { return views.ListURL(expenses.ReimbursementsPath, p, [2]string{"q", q}) }
-	l := expenses.BatchList{Q: q, Total: list.Total, CanCreate: s.can(c, reimburseCreate),
+	l := expenses.BatchList{Q: q, Total: list.Total, CanCreate: s.can(c, reimburseCreate), ExportURL: exportURL(c, expenses.ReimbursementsPath),
 		Pager: views.Pagination{Page: pageNo, PerPage: expenses.BatchesPerPage, Total: list.Total, URL: url, Target: expenses.ReimbursementsID}}
 	if l.CanCreate {
 		if _, l.Ready, err = models.ReimbursableReports(ctx, db, 0); err != nil {
@@ -65,6 +65,27 @@ func (s *Server) reimbursementsPage(c *fiber.Ctx) error {
 	p := page{Title: "Reimbursements", Nav: expenses.ReimbursementsPath, Content: expenses.BatchesPage(l),
 		Partials: partials{expenses.ReimbursementsID: expenses.BatchResults(l)}, PushURL: url(pageNo)}
 	return s.render(c, http.StatusOK, p)
+}
+
+// reimbursementExport exports the reimbursement batches the list's search matches: a row per
+// batch and currency, with the net amount the batch pays in it.
+var reimbursementExport = &listExport{name: "reimbursements",
+	columns: cols("id", "ID", "number", "Number", "status", "Status", "reports", "Reports", "currency", "Currency", "net", "Net to pay",
+		"paid_on", "Paid on", "method", "Method", "created_at", "Created"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		ctx, db := c.UserContext(), tenantDB(c)
+		q, _ := listQuery(c)
+		return func(emit func(...any) error) (int, error) {
+			return models.EachReimbursementBatch(ctx, db, q, func(r models.BatchCurrencyRow) error {
+				method := ""
+				if r.Method != nil {
+					method = models.ReimbursementMethodLabel(*r.Method)
+				}
+				return emit(r.ID, r.Number, expenses.BatchStatusLabel(r.Status), r.Reports, r.Currency, amount(r.NetMinor, r.Currency),
+					r.PaidOn, method, r.CreatedAt)
+			})
+		}, nil
+	},
 }
 
 // batchLine is a report as reimbursement pages list it.

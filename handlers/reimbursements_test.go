@@ -192,6 +192,22 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 	if got := c.Get("/expenses/reimbursements?q=EXP-000102").Text("#reimbursement-results"); !strings.Contains(got, "RB-000001") {
 		t.Errorf("search by report number: %q", got)
 	}
+	// The list's export, with its search: the batch, a row per currency it pays in (the USD
+	// report was taken out); a search that matches nothing exports no row; requesters are refused.
+	if c.Get("/expenses/reimbursements?q=EXP").Doc.Find(`[data-export="/expenses/reimbursements/export?q=EXP"]`).Length() != 1 {
+		t.Error("the batch list offers no export of its search")
+	}
+	head, rows := csvExport(t, c, "/expenses/reimbursements/export?q=EXP-000102")
+	if len(rows) != 1 || column(head, rows, "Number")[0] != "RB-000001" || column(head, rows, "Currency")[0] != "EUR" ||
+		column(head, rows, "Net to pay")[0] != "143.45" || column(head, rows, "Status")[0] != "Paid" {
+		t.Errorf("batch export: %q %q", head, rows)
+	}
+	if _, rows := csvExport(t, c, "/expenses/reimbursements/export?q=no-such-batch"); len(rows) != 0 {
+		t.Errorf("batch export of a search matching nothing: %q", rows)
+	}
+	if res := rob.Get("/expenses/reimbursements/export"); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Errorf("requester's batch export: %d", res.Status)
+	}
 }
 
 func (s *expenseSite) person(t *testing.T, email, name, role string) *models.User {

@@ -276,6 +276,7 @@ func (s *Server) routeTable() []Route {
 		// Reimbursements: approved reports grouped into batches, paid, and exported as CSV and
 		// as a SEPA credit-transfer file. Registered before /expenses/:id, which would take them.
 		permitted(get, expenses.ReimbursementsPath, outlay.ObjReimbursements, outlay.ActRead, s.reimbursementsPage).nav("Reimbursements"),
+		s.exportRoute(expenses.ReimbursementsPath, outlay.ObjReimbursements, outlay.ActRead, reimbursementExport),
 		permitted(get, expenses.NewReimbursementPath, outlay.ObjReimbursements, outlay.ActCreate, s.newReimbursementPage),
 		permitted(post, expenses.ReimbursementsPath, outlay.ObjReimbursements, outlay.ActCreate, s.createReimbursement),
 		permitted(get, expenses.ReimbursementsPath+idParam, outlay.ObjReimbursements, outlay.ActRead, s.reimbursementPage),
@@ -337,6 +338,7 @@ func (s *Server) routeTable() []Route {
 		// Payments: runs of approved bills, payment approval, paid, bank files; the
 		// organisation's own bank account. Record-level rules live in the models.
 		permitted(get, payables.PaymentsPath, outlay.ObjPayments, outlay.ActRead, s.paymentsPage).nav("Payments").widenedBy(outlay.ObjPaymentsAll, outlay.ActRead),
+		s.exportRoute(payables.PaymentsPath, outlay.ObjPayments, outlay.ActRead, paymentExport),
 		permitted(get, payables.NewPaymentPath, outlay.ObjPayments, outlay.ActCreate, s.newPaymentPage),
 		permitted(post, payables.PaymentsPath, outlay.ObjPayments, outlay.ActCreate, s.createPayment),
 		permitted(get, payables.PaymentSettingsPath, outlay.ObjSettings, outlay.ActRead, s.paymentSettingsPage).nav("Payment settings"),

@@ -32,22 +32,32 @@ type PaymentList struct {
 
 // ListPaymentRuns lists the runs the viewer may see, newest first.
 func ListPaymentRuns(ctx context.Context, db *gorm.DB, v Viewer, f PaymentFilter) (PaymentList, error) {
-	q := db.WithContext(ctx).Table("payment_runs").Scopes(paymentKind.visible(v)).
+	rows, total, err := pageOf[PaymentRow](f.scope(db.WithContext(ctx), v), f.rows, f.Offset, f.Limit)
+	return PaymentList{Rows: rows, Total: total}, err
+}
+
+// EachPaymentRun calls fn with every run the viewer may see that matches f, in the list's
+// order, reading them one at a time from the database (an export of any size).
+func EachPaymentRun(ctx context.Context, db *gorm.DB, v Viewer, f PaymentFilter, fn func(PaymentRow) error) (int, error) {
+	return eachRow(f.rows(f.scope(db.WithContext(ctx), v)), fn)
+}
+
+// rows is the list's query: what it reads of each run, in its order, without paging.
+func (f PaymentFilter) rows(q *gorm.DB) *gorm.DB {
+	return q.Select(`payment_runs.*, u.name AS created_by,
+			(SELECT string_agg(DISTINCT v.name, ', ') FROM payment_lines pl JOIN vendors v ON v.id = pl.vendor_id WHERE pl.payment_run_id = payment_runs.id) AS vendors,
+			(SELECT count(DISTINCT pl.vendor_id) FROM payment_lines pl WHERE pl.payment_run_id = payment_runs.id) AS vendor_count`).
+		Order("payment_runs.id DESC")
+}
+
+// scope is the runs the viewer may see that the filter matches, joined to who made them.
+func (f PaymentFilter) scope(db *gorm.DB, v Viewer) *gorm.DB {
+	q := db.Table("payment_runs").Scopes(paymentKind.visible(v)).
 		Joins("JOIN users u ON u.id = payment_runs.created_by_id")
 	if f.Status != "" {
 		q = q.Where("payment_runs.status = ?", f.Status)
 	}
-	var out PaymentList
-	var total int64
-	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
-		return out, err
-	}
-	out.Total = int(total)
-	err := q.Select(`payment_runs.*, u.name AS created_by,
-			(SELECT string_agg(DISTINCT v.name, ', ') FROM payment_lines pl JOIN vendors v ON v.id = pl.vendor_id WHERE pl.payment_run_id = payment_runs.id) AS vendors,
-			(SELECT count(DISTINCT pl.vendor_id) FROM payment_lines pl WHERE pl.payment_run_id = payment_runs.id) AS vendor_count`).
-		Order("payment_runs.id DESC").Offset(f.Offset).Limit(f.Limit).Scan(&out.Rows).Error
-	return out, err
+	return q
 }
 
 // PaymentRunDetail is a run with its payments per vendor and the people who made and paid it.

@@ -315,24 +315,9 @@ type BatchList struct {
 // to those whose number, reference or reports' numbers or owners match.
 func ListReimbursementBatches(ctx context.Context, db *gorm.DB, query string, offset, limit int) (BatchList, error) {
 	db = db.WithContext(ctx)
-	scope := func() *gorm.DB {
-		q := db.Table("reimbursement_batches b")
-		if s := strings.TrimSpace(query); s != "" {
-			like := "%" + escapeLike(s) + "%"
-			q = q.Where(`b.number ILIKE ? OR b.reference ILIKE ? OR EXISTS (SELECT 1 FROM expense_reports r JOIN users u ON u.id = r.owner_id
-				WHERE r.reimbursement_batch_id = b.id AND (r.number ILIKE ? OR u.name ILIKE ?))`, like, like, like, like)
-		}
-		return q
-	}
 	var out BatchList
-	var total int64
-	if err := scope().Count(&total).Error; err != nil {
-		return out, err
-	}
-	out.Total = int(total)
-	err := scope().Select(`b.id, b.number, b.status, b.paid_on, b.method, b.created_at,
-			(SELECT count(*) FROM expense_reports r WHERE r.reimbursement_batch_id = b.id) AS reports`).
-		Order("b.id DESC").Offset(offset).Limit(max(limit, 1)).Scan(&out.Rows).Error
+	var err error
+	out.Rows, out.Total, err = pageOf[BatchSummary](batchScope(db, query), batchRows, offset, max(limit, 1))
 	if err != nil || len(out.Rows) == 0 {
 		return out, err
 	}
@@ -345,6 +330,44 @@ func ListReimbursementBatches(ctx context.Context, db *gorm.DB, query string, of
 		out.Rows[i].Totals = totals[out.Rows[i].ID]
 	}
 	return out, err
+}
+
+// batchScope is the batches whose number, reference or reports' numbers or owners match
+// query (all of them for an empty query).
+func batchScope(db *gorm.DB, query string) *gorm.DB {
+	q := db.Table("reimbursement_batches b")
+	if s := strings.TrimSpace(query); s != "" {
+		like := "%" + escapeLike(s) + "%"
+		q = q.Where(`b.number ILIKE ? OR b.reference ILIKE ? OR EXISTS (SELECT 1 FROM expense_reports r JOIN users u ON u.id = r.owner_id
+			WHERE r.reimbursement_batch_id = b.id AND (r.number ILIKE ? OR u.name ILIKE ?))`, like, like, like, like)
+	}
+	return q
+}
+
+// batchRows is the batch list's query: what it reads of each batch, newest first, without paging.
+func batchRows(q *gorm.DB) *gorm.DB { return q.Select(batchColumns).Order("b.id DESC") }
+
+// batchColumns are what the batch list reads of each batch.
+const batchColumns = `b.id, b.number, b.status, b.paid_on, b.method, b.created_at,
+	(SELECT count(*) FROM expense_reports r WHERE r.reimbursement_batch_id = b.id) AS reports`
+
+// BatchCurrencyRow is a batch with the net amount it pays in one currency: an export has a
+// row per batch and currency.
+type BatchCurrencyRow struct {
+	BatchSummary
+	Currency string
+	NetMinor int64
+}
+
+// EachReimbursementBatch calls fn with every batch that matches query, in the list's order, a
+// row per currency its reports are in (one row without a currency for an empty batch),
+// reading them one at a time from the database (an export of any size).
+func EachReimbursementBatch(ctx context.Context, db *gorm.DB, query string, fn func(BatchCurrencyRow) error) (int, error) {
+	q := batchRows(batchScope(db.WithContext(ctx), query)).
+		Select(batchColumns + ", COALESCE(t.currency, '') AS currency, COALESCE(t.net, 0) AS net_minor").
+		Joins(`LEFT JOIN LATERAL (SELECT currency, SUM(total_minor - advance_minor) AS net FROM expense_reports
+			WHERE reimbursement_batch_id = b.id GROUP BY currency) t ON true`).Order("t.currency")
+	return eachRow(q, fn)
 }
 
 // batchTotals sums the net amounts of each batch's reports by currency.

@@ -50,7 +50,8 @@ type BatchList struct {
 	Total     int
 	Pager     views.Pagination
 	CanCreate bool
-	Ready     int // approved reports waiting for a batch
+	Ready     int    // approved reports waiting for a batch
+	ExportURL string // the list with its search as a file
 }
 
 // BatchLine is one report of a batch, or one offered for a new batch.

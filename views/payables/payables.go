@@ -63,6 +63,7 @@ type PaymentList struct {
 	Total     int
 	CanCreate bool
 	Pager     views.Pagination
+	ExportURL string // the list as a file
 }
 
 // PayableBill is a bill offered to a new run, with the amount to pay typed or proposed.
