@@ -285,7 +285,7 @@ type billPost struct {
 func billInputOf(d *models.BillDetail) models.BillInput {
 	in := models.BillInput{Vendor: strconv.FormatInt(d.VendorID, 10), PurchaseOrder: optionalValue(d.PurchaseOrderID),
 		VendorInvoiceNumber: d.VendorInvoiceNumber, InvoiceDate: d.InvoiceDate.Format(time.DateOnly), DueDate: d.DueDate.Format(time.DateOnly),
-		Currency: d.Currency, Memo: d.Memo, ConfirmDuplicate: d.DuplicateConfirmed}
+		Currency: d.Currency, Memo: d.Memo} // a confirmed duplicate stays confirmed while it is the same bill (models.SaveBill)
 	for _, l := range d.LineDetails {
 		in.Lines = append(in.Lines, models.BillLineInput{OrderLine: optionalValue(l.PurchaseOrderLineID), Department: optionalValue(l.DepartmentID),
 			LineInput: models.LineInput{Description: l.Description, Quantity: plainQuantity(l.QuantityMilli),

@@ -83,18 +83,21 @@ type Bill struct {
 	MatchStatus         string
 	VarianceBP          int `gorm:"column:variance_bp"`
 	DuplicateConfirmed  bool
-	InvoiceAttachmentID *int64
-	Memo                string
-	EnteredByID         int64
-	SubmittedAt         *time.Time
-	DecidedAt           *time.Time
-	ReleasedByID        *int64
-	ReleasedAt          *time.Time
-	ReleaseReason       string
-	FormKey             *string
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
-	Lines               []BillLine `gorm:"-"`
+	// DuplicateConfirmedOfID is the bill it was confirmed not to duplicate (nil for a
+	// confirmation older than this column: whichever was found then).
+	DuplicateConfirmedOfID *int64
+	InvoiceAttachmentID    *int64
+	Memo                   string
+	EnteredByID            int64
+	SubmittedAt            *time.Time
+	DecidedAt              *time.Time
+	ReleasedByID           *int64
+	ReleasedAt             *time.Time
+	ReleaseReason          string
+	FormKey                *string
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+	Lines                  []BillLine `gorm:"-"`
 }
 
 // Total is the bill's total as money.

@@ -398,6 +398,7 @@ func checkInvoiceNumber(tx *gorm.DB, id int64, h *billHeader) error {
 // PossibleDuplicate is another bill of the same vendor and total, dated within
 // DuplicateWindowDays of this one.
 type PossibleDuplicate struct {
+	ID          int64
 	Number      string
 	InvoiceDate time.Time
 	Total       money.Money
@@ -406,30 +407,45 @@ type PossibleDuplicate struct {
 // possibleDuplicate finds the bill that makes this one look like a duplicate, if any.
 func possibleDuplicate(tx *gorm.DB, id, vendorID int64, total money.Money, invoiceDate time.Time) (*PossibleDuplicate, error) {
 	var rows []struct {
+		ID          int64
 		Number      string
 		InvoiceDate time.Time
 	}
-	err := tx.Raw(`SELECT number, invoice_date FROM bills WHERE vendor_id = ? AND total_minor = ? AND currency = ? AND id <> ?
+	err := tx.Raw(`SELECT id, number, invoice_date FROM bills WHERE vendor_id = ? AND total_minor = ? AND currency = ? AND id <> ?
 		AND status <> ? AND invoice_date BETWEEN (?::date - ?::int) AND (?::date + ?::int) ORDER BY invoice_date, id LIMIT 1`,
 		vendorID, total.Minor, total.Currency, id, BillVoid, invoiceDate, DuplicateWindowDays, invoiceDate, DuplicateWindowDays).Scan(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	return &PossibleDuplicate{Number: rows[0].Number, InvoiceDate: rows[0].InvoiceDate, Total: total}, nil
+	return &PossibleDuplicate{ID: rows[0].ID, Number: rows[0].Number, InvoiceDate: rows[0].InvoiceDate, Total: total}, nil
+}
+
+// checkDuplicate looks for a bill that b (with vendor, total and invoice date as given) may
+// duplicate, and refuses b unless the clerk confirms it now (confirm) or confirmed it before
+// against that same bill: a bill changed since its confirmation, or one another bill now
+// looks like, is asked again; one already confirmed is not. It gives the bill confirmed
+// against, nil when there is none.
+func checkDuplicate(tx *gorm.DB, b *Bill, vendor Vendor, total money.Money, invoiceDate time.Time, confirm bool) (*int64, error) {
+	dup, err := possibleDuplicate(tx, b.ID, vendor.ID, total, invoiceDate)
+	if err != nil || dup == nil {
+		return nil, err
+	}
+	already := b.DuplicateConfirmed && (b.DuplicateConfirmedOfID == nil || *b.DuplicateConfirmedOfID == dup.ID)
+	if !confirm && !already {
+		return nil, outlay.ValidationErrors{BillDuplicateField: fmt.Sprintf(
+			"%s from %s is also %s, dated %s. Tick this box if this invoice is a different one.",
+			dup.Number, vendor.Name, total, dup.InvoiceDate.Format("2 Jan 2006"))}
+	}
+	return &dup.ID, nil
 }
 
 // writeBill stores the checked draft onto b (a new bill when b.ID is 0), replacing its lines.
 func writeBill(tx *gorm.DB, v Viewer, b *Bill, d *PricedBill, confirmed bool) error {
 	h := d.Header
 	total := money.Money{Minor: d.Totals.Total, Currency: h.Currency}
-	dup, err := possibleDuplicate(tx, b.ID, h.Vendor.ID, total, h.InvoiceDate)
+	dupOf, err := checkDuplicate(tx, b, h.Vendor, total, h.InvoiceDate, confirmed)
 	if err != nil {
 		return err
-	}
-	if dup != nil && !confirmed {
-		return outlay.ValidationErrors{BillDuplicateField: fmt.Sprintf(
-			"%s from %s is also %s, dated %s. Tick this box if this invoice is a different one.",
-			dup.Number, h.Vendor.Name, total, dup.InvoiceDate.Format("2 Jan 2006"))}
 	}
 	now := time.Now()
 	b.VendorID, b.VendorInvoiceNumber, b.InvoiceDate, b.DueDate, b.Currency = h.Vendor.ID, h.InvoiceNumber, h.InvoiceDate, h.DueDate, h.Currency
@@ -438,7 +454,7 @@ func writeBill(tx *gorm.DB, v Viewer, b *Bill, d *PricedBill, confirmed bool) er
 		b.PurchaseOrderID = &h.Order.ID
 	}
 	b.SubtotalMinor, b.TaxMinor, b.TotalMinor = d.Totals.Subtotal, d.Totals.Tax, d.Totals.Total
-	b.Memo, b.DuplicateConfirmed, b.UpdatedAt = h.Memo, dup != nil && confirmed, now
+	b.Memo, b.DuplicateConfirmed, b.DuplicateConfirmedOfID, b.UpdatedAt = h.Memo, dupOf != nil, dupOf, now
 	b.MatchStatus, b.MatchMode, b.VarianceBP = MatchNone, nil, 0
 	if b.ID == 0 {
 		number, err := NextNumber(tx, NumberBill)
@@ -451,7 +467,7 @@ func writeBill(tx *gorm.DB, v Viewer, b *Bill, d *PricedBill, confirmed bool) er
 		}
 	} else {
 		if err := tx.Model(&Bill{ID: b.ID}).Select("vendor_id", "purchase_order_id", "vendor_invoice_number", "invoice_date", "due_date",
-			"currency", "subtotal_minor", "tax_minor", "total_minor", "memo", "duplicate_confirmed", "match_status", "match_mode",
+			"currency", "subtotal_minor", "tax_minor", "total_minor", "memo", "duplicate_confirmed", "duplicate_confirmed_of_id", "match_status", "match_mode",
 			"variance_bp", "updated_at").Updates(b).Error; err != nil {
 			return err
 		}

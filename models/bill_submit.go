@@ -28,7 +28,8 @@ type BillSubmission struct {
 // The order's row is locked while its lines are matched, so two bills of one order submitted
 // at once are matched one after the other, each seeing what the other billed. A matched
 // bill that no bill approval rule routes is approved at once; a held bill always goes to
-// approval (by its rules, or else to the clerk's manager).
+// approval (by its rules, or else to the clerk's manager). A bill that looks like a duplicate
+// of another, and is not confirmed as different from that one, is refused as when saved.
 func SubmitBill(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*BillSubmission, error) {
 	out := &BillSubmission{}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -42,6 +43,14 @@ func SubmitBill(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*BillSubm
 		}
 		if len(lines) == 0 {
 			return outlay.Conflict("This bill has no lines. Add what the invoice bills before submitting it.")
+		}
+		// The possible-duplicate check again: another bill may have come since it was saved.
+		var vendor Vendor
+		if err := tx.Take(&vendor, b.VendorID).Error; err != nil {
+			return err
+		}
+		if _, err := checkDuplicate(tx, &b, vendor, b.Total(), b.InvoiceDate, false); err != nil {
+			return err
 		}
 		if b.PurchaseOrderID != nil {
 			if err := matchBill(tx, &b, lines); err != nil {

@@ -83,6 +83,13 @@ func (w *billWorld) setTolerance(priceBP int, priceMinor *int64, qtyBP int) {
 		"bill_price_tolerance_minor": priceMinor, "bill_quantity_tolerance_bp": qtyBP}).Error)
 }
 
+// plainBill is a one-line bill of Initech without an order, for amount.
+func (w *billWorld) plainBill(invoice, date, amount string) models.BillInput {
+	return models.BillInput{Vendor: strconv.FormatInt(w.vendor.ID, 10), VendorInvoiceNumber: invoice, InvoiceDate: date,
+		Lines: []models.BillLineInput{{LineInput: models.LineInput{Description: "Support", Quantity: "1", UnitPrice: amount,
+			GLAccount: strconv.FormatInt(w.software.ID, 10)}, Department: strconv.FormatInt(w.eng.ID, 10)}}}
+}
+
 // enter saves and submits a bill as Clara.
 func (w *billWorld) enter(in models.BillInput) *models.BillSubmission {
 	w.t.Helper()
@@ -217,11 +224,7 @@ func TestBillDuplicates(t *testing.T) {
 	t.Parallel()
 	w := newBillWorld(t)
 	ctx := as(w.clara)
-	plain := func(invoice, date, amount string) models.BillInput {
-		return models.BillInput{Vendor: strconv.FormatInt(w.vendor.ID, 10), VendorInvoiceNumber: invoice, InvoiceDate: date,
-			Lines: []models.BillLineInput{{LineInput: models.LineInput{Description: "Support", Quantity: "1", UnitPrice: amount,
-				GLAccount: strconv.FormatInt(w.software.ID, 10)}, Department: strconv.FormatInt(w.eng.ID, 10)}}}
-	}
+	plain := w.plainBill
 	first, err := models.SaveBill(ctx, w.db, w.clerk(), 0, plain("INV-100", "2026-03-10", "1200.00"))
 	w.must(err)
 	_, err = models.SaveBill(ctx, w.db, w.clerk(), 0, plain(" inv-100 ", "2026-05-01", "50.00"))
@@ -249,6 +252,67 @@ func TestBillDuplicates(t *testing.T) {
 	}
 	if _, err := models.SaveBill(ctx, w.db, w.clerk(), 0, plain("INV-103", "2026-03-06", "1200.00")); err != nil {
 		t.Errorf("four days apart: %v", err)
+	}
+}
+
+// The possible-duplicate check runs again at submit: a bill saved while another of the same
+// vendor, total and date was being saved (neither saw the other) is refused at submit until
+// the clerk confirms it, and nothing is submitted; once confirmed against that bill it is not
+// asked again, on saving or submitting; a bill changed since its confirmation, or one another
+// bill has come to look like since, is asked again.
+func TestBillDuplicateCheckedAgainAtSubmit(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	ctx := as(w.clara)
+	plain := w.plainBill
+	// Stored as another clerk's save would have, at the same moment.
+	other := func(number, date string, total int64) *models.Bill {
+		d, err := time.Parse(time.DateOnly, date)
+		w.must(err)
+		b := &models.Bill{Number: number, VendorID: w.vendor.ID, VendorInvoiceNumber: "X-" + number, InvoiceDate: d, DueDate: d,
+			Currency: "USD", SubtotalMinor: total, TotalMinor: total, Status: models.BillDraft, MatchStatus: models.MatchNone, EnteredByID: w.clara.ID}
+		w.must(w.db.Create(b).Error)
+		return b
+	}
+	refused := func(err error, dup *models.Bill) {
+		t.Helper()
+		var verr outlay.ValidationErrors
+		if !errors.As(err, &verr) || !strings.HasPrefix(verr[models.BillDuplicateField], dup.Number+" from Initech is also") {
+			t.Fatalf("not asked about %s: %v", dup.Number, err)
+		}
+	}
+	earlier, err := models.SaveBill(ctx, w.db, w.clerk(), 0, plain("INV-300", "2026-03-01", "700.00"))
+	w.must(err)
+	a, err := models.SaveBill(ctx, w.db, w.clerk(), 0, plain("INV-301", "2026-03-20", "1200.00"))
+	w.must(err)
+	b := other("BILL-X1", "2026-03-21", 1200_00)
+	_, err = models.SubmitBill(ctx, w.db, w.clerk(), a.ID)
+	refused(err, b)
+	if got, _ := models.GetBill(ctx, w.db, a.ID); got.Status != models.BillDraft {
+		t.Fatalf("a refused bill went on as %s", got.Status)
+	}
+
+	confirm := plain("INV-301", "2026-03-20", "1200.00")
+	confirm.ConfirmDuplicate = true
+	_, err = models.SaveBill(ctx, w.db, w.clerk(), a.ID, confirm)
+	w.must(err)
+	// Saved again without the tick (the memo changed): still confirmed against the same bill.
+	again := plain("INV-301", "2026-03-20", "1200.00")
+	again.Memo = "Annual support"
+	_, err = models.SaveBill(ctx, w.db, w.clerk(), a.ID, again)
+	w.must(err)
+	// Changed to look like another bill: asked again.
+	_, err = models.SaveBill(ctx, w.db, w.clerk(), a.ID, plain("INV-301", "2026-03-02", "700.00"))
+	refused(err, earlier)
+	// Another bill that looks like it came since it was confirmed: asked again at submit.
+	c := other("BILL-X2", "2026-03-19", 1200_00)
+	_, err = models.SubmitBill(ctx, w.db, w.clerk(), a.ID)
+	refused(err, c)
+	w.must(w.db.Model(c).Update("status", models.BillVoid).Error)
+	out, err := models.SubmitBill(ctx, w.db, w.clerk(), a.ID)
+	w.must(err)
+	if out.Bill.Status == models.BillDraft || !out.Bill.DuplicateConfirmed || *out.Bill.DuplicateConfirmedOfID != b.ID {
+		t.Errorf("confirmed bill submitted as %s, confirmed %v of %v", out.Bill.Status, out.Bill.DuplicateConfirmed, out.Bill.DuplicateConfirmedOfID)
 	}
 }
 
