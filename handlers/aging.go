@@ -43,7 +43,27 @@ func (s *Server) agingPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.ExportURL = exportURL(c, payables.AgingPath)
 	return s.render(c, http.StatusOK, page{Title: "Aging of open bills", Nav: payables.AgingPath, Content: payables.AgingPage(a)})
+}
+
+// agingExport exports the aging table: a row per vendor and currency, what is open in each
+// bucket of days past due, today.
+var agingExport = &listExport{name: "aging",
+	columns: cols("as_of", "As of", "vendor_id", "Vendor ID", "vendor", "Vendor", "currency", "Currency", "current", models.AgingLabels[0],
+		"days_1_30", models.AgingLabels[1], "days_31_60", models.AgingLabels[2], "days_61_90", models.AgingLabels[3],
+		"over_90", models.AgingLabels[4], "total", "Total"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		ctx, db, asOf := c.UserContext(), tenantDB(c), time.Now().UTC()
+		day := asOf.Format(time.DateOnly)
+		return func(emit func(...any) error) (int, error) {
+			return models.EachAging(ctx, db, asOf, 0, func(r models.AgingRow) error {
+				b := r.Buckets
+				return emit(day, r.VendorID, r.VendorName, r.Currency, amount(b[0], r.Currency), amount(b[1], r.Currency),
+					amount(b[2], r.Currency), amount(b[3], r.Currency), amount(b[4], r.Currency), amount(r.Total, r.Currency))
+			})
+		}, nil
+	},
 }
 
 // vendorAPCard is what a vendor's page shows those who see every bill: its aging, its open

@@ -198,6 +198,17 @@ func TestAgingPageAndVendorCard(t *testing.T) {
 	if res := rita.Get("/bills/aging"); res.Status != http.StatusSeeOther {
 		t.Errorf("requester on the aging page: %d", res.Status)
 	}
+	// The aging table's export: the same row, amounts as plain numbers; a requester is refused.
+	if clerk.Get("/bills/aging").Doc.Find(`[data-export="/bills/aging/export"]`).Length() != 1 {
+		t.Error("the aging page offers no export")
+	}
+	head, rows := csvExport(t, clerk, "/bills/aging/export")
+	if len(rows) != 1 || strings.Join(rows[0][2:], "|") != "Globex|USD|100.00|0.00|40.00|0.00|0.00|140.00" || head[6] != "31–60 days" {
+		t.Errorf("aging export: %q %q", head, rows)
+	}
+	if res := rita.Get("/bills/aging/export"); res.Status != http.StatusSeeOther {
+		t.Errorf("requester's aging export: %d", res.Status)
+	}
 }
 
 // The accounting export page lists what is new since the last batch; exporting records a

@@ -357,6 +357,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, bills.NewPath, outlay.ObjBills, outlay.ActCreate, s.newBillPage),
 		permitted(post, bills.ListPath, outlay.ObjBills, outlay.ActCreate, s.createBill),
 		permitted(get, payables.AgingPath, outlay.ObjBillsAll, outlay.ActRead, s.agingPage).nav("Aging"),
+		s.exportRoute(payables.AgingPath, outlay.ObjBillsAll, outlay.ActRead, agingExport),
 		permitted(get, bills.ListPath+idParam, outlay.ObjBills, outlay.ActRead, s.billPage),
 		permitted(get, bills.ListPath+idParam+"/history", outlay.ObjBills, outlay.ActRead, s.billHistory),
 		permitted(post, bills.ListPath+idParam, outlay.ObjBills, outlay.ActUpdate, s.updateBill),

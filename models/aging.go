@@ -70,22 +70,30 @@ const agingSQL = `SELECT b.vendor_id, v.name AS vendor_name, b.currency,
 // Aging is what is open on owed bills on asOf, per vendor (or only vendorID's, when not 0)
 // and currency, by how long past due.
 func Aging(ctx context.Context, db *gorm.DB, asOf time.Time, vendorID int64) ([]AgingRow, error) {
-	var rows []struct {
+	out := []AgingRow{}
+	_, err := EachAging(ctx, db, asOf, vendorID, func(r AgingRow) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// EachAging calls fn with each row of the aging on asOf (of vendorID alone, when not 0), in
+// the table's order, reading them one at a time from the database (an export of any size).
+func EachAging(ctx context.Context, db *gorm.DB, asOf time.Time, vendorID int64, fn func(AgingRow) error) (int, error) {
+	q := db.WithContext(ctx).Raw(agingSQL, map[string]any{"asof": asOf.Format(time.DateOnly), "owed": owedBillStatuses, "vendor": vendorID})
+	return eachRow(q, func(r struct {
 		VendorID           int64
 		VendorName         string
 		Currency           string
 		B0, B1, B2, B3, B4 int64
-	}
-	err := db.WithContext(ctx).Raw(agingSQL, map[string]any{"asof": asOf.Format(time.DateOnly), "owed": owedBillStatuses, "vendor": vendorID}).
-		Scan(&rows).Error
-	out := make([]AgingRow, len(rows))
-	for i, r := range rows {
-		out[i] = AgingRow{VendorID: r.VendorID, VendorName: r.VendorName, Currency: r.Currency, Buckets: [agingBuckets]int64{r.B0, r.B1, r.B2, r.B3, r.B4}}
-		for _, b := range out[i].Buckets {
-			out[i].Total += b
+	}) error {
+		row := AgingRow{VendorID: r.VendorID, VendorName: r.VendorName, Currency: r.Currency, Buckets: [agingBuckets]int64{r.B0, r.B1, r.B2, r.B3, r.B4}}
+		for _, b := range row.Buckets {
+			row.Total += b
 		}
-	}
-	return out, err
+		return fn(row)
+	})
 }
 
 // OpenBill is a bill still owed, as the vendor's page lists it.

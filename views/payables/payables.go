@@ -191,10 +191,11 @@ type AgingRow struct {
 
 // Aging is an aging table: its bucket headings and rows.
 type Aging struct {
-	AsOf    string
-	Labels  []string
-	Rows    []AgingRow
-	Summary string
+	AsOf      string
+	Labels    []string
+	Rows      []AgingRow
+	Summary   string
+	ExportURL string // the aging page's table as a file (not on a vendor's card)
 }
 
 // VendorAP is what a vendor's page shows of what is owed to it.
