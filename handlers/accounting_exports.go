@@ -35,6 +35,7 @@ func (s *Server) exportsPage(c *fiber.Ctx) error {
 		return err
 	}
 	e := payables.Exports{CSRF: s.csrfToken(c), CanCreate: s.can(c, accountingCreate), CanDownload: s.can(c, accountingExport)}
+	e.Documents = models.CountExportDocs(fresh)
 	for _, d := range fresh {
 		kind, href := outlay.KindLabel(d.DocType), outlay.DocumentPath(d.DocType, d.DocID)
 		if d.DocType == models.DocReimbursement { // a paid reimbursement batch, not a kind of document

@@ -130,17 +130,29 @@ func ReexportBatch(ctx context.Context, db *gorm.DB, userID, id int64) (*ExportB
 	return &batch, nil
 }
 
-// writeBatch records a batch of docs; a document listed once per currency (a reimbursement
-// batch paid in two) is recorded once.
-func writeBatch(tx *gorm.DB, batch *ExportBatch, userID int64, reexportOf *int64, docs []ExportDoc) error {
-	var rows []ExportBatchDocument
+// distinctDocs lists each document of docs once: a document listed once per currency (a
+// reimbursement batch paid in two) is one document.
+func distinctDocs(docs []ExportDoc) []ExportDoc {
+	var out []ExportDoc
 	seen := map[ExportDoc]bool{}
 	for _, d := range docs {
 		key := ExportDoc{DocType: d.DocType, DocID: d.DocID}
 		if !seen[key] {
 			seen[key] = true
-			rows = append(rows, ExportBatchDocument{DocType: d.DocType, DocID: d.DocID, Reexport: reexportOf != nil})
+			out = append(out, key)
 		}
+	}
+	return out
+}
+
+// CountExportDocs is how many documents docs lists, each counted once.
+func CountExportDocs(docs []ExportDoc) int { return len(distinctDocs(docs)) }
+
+// writeBatch records a batch of docs, each document once.
+func writeBatch(tx *gorm.DB, batch *ExportBatch, userID int64, reexportOf *int64, docs []ExportDoc) error {
+	var rows []ExportBatchDocument
+	for _, d := range distinctDocs(docs) {
+		rows = append(rows, ExportBatchDocument{DocType: d.DocType, DocID: d.DocID, Reexport: reexportOf != nil})
 	}
 	*batch = ExportBatch{ReexportOfID: reexportOf, DocumentCount: len(rows), CreatedByID: userID}
 	if err := tx.Create(batch).Error; err != nil {

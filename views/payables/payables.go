@@ -247,6 +247,7 @@ type ExportBatch struct {
 type Exports struct {
 	CSRF        string
 	New         []ExportDoc
+	Documents   int // how many documents New lists: a reimbursement batch paid in two currencies is one
 	Batches     []ExportBatch
 	CanCreate   bool
 	CanDownload bool
