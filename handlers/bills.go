@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -15,7 +14,6 @@ import (
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
-	"outlay/storage"
 	"outlay/views"
 	"outlay/views/bills"
 	"outlay/views/documents"
@@ -471,20 +469,9 @@ func (s *Server) billInvoice(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.blobs.Open(c.UserContext(), a.StorageKey)
-	if errors.Is(err, storage.ErrNotFound) {
-		return outlay.ErrNotFound
-	}
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, a.ContentType)
-	c.Set(fiber.HeaderContentDisposition, "inline")
-	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "SAMEORIGIN")
 	c.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'")
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.SendStream(r, int(a.SizeBytes))
+	return s.sendAttachment(c, a, "inline")
 }
 
 // uploadInvoice attaches the invoice file to a bill that can still change.

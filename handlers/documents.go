@@ -241,18 +241,25 @@ func (s *Server) downloadAttachment(k docKind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		r, err := s.blobs.Open(c.UserContext(), a.StorageKey)
-		if errors.Is(err, storage.ErrNotFound) {
-			return outlay.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		c.Set(fiber.HeaderContentType, a.ContentType)
-		c.Set(fiber.HeaderContentDisposition, storage.ContentDisposition(storage.DownloadName(a.Filename, a.ContentType)))
-		c.Set("X-Content-Type-Options", "nosniff")
-		c.Set(fiber.HeaderCacheControl, "private, no-store")
-		// Fiber closes the reader once the body is sent.
-		return c.SendStream(r, int(a.SizeBytes))
+		return s.sendAttachment(c, a, storage.ContentDisposition(storage.DownloadName(a.Filename, a.ContentType)))
 	}
+}
+
+// sendAttachment sends an attachment's stored file with the given Content-Disposition, not
+// cached and not sniffed; a file missing from storage is the same 404 as a document one may
+// not see. Headers the caller set before (framing, CSP) are kept.
+func (s *Server) sendAttachment(c *fiber.Ctx, a *models.Attachment, disposition string) error {
+	r, err := s.blobs.Open(c.UserContext(), a.StorageKey)
+	if errors.Is(err, storage.ErrNotFound) {
+		return outlay.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, a.ContentType)
+	c.Set(fiber.HeaderContentDisposition, disposition)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	// Fiber closes the reader once the body is sent.
+	return c.SendStream(r, int(a.SizeBytes))
 }
