@@ -163,16 +163,11 @@ func cmdTenantImportArchive(ctx context.Context, args []string, stdout, stderr i
 	if err != nil {
 		return fmt.Errorf("%s refused, nothing was created: %w", args[0], err)
 	}
-	registry, err := openRegistry(ctx, cfg, stderr)
+	registry, blobs, closeAll, err := openRegistryAndBlobs(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	defer registry.Close()
-	blobs, err := storage.Open(ctx, cfg.BlobURL)
-	if err != nil {
-		return err
-	}
-	defer blobs.Close()
+	defer closeAll()
 	t, err := registry.Create(ctx, tenancy.CreateTenant{Slug: slug, Name: a.Manifest.Name}, func(ctx context.Context, t tenancy.Tenant) error {
 		db, closeDB, err := tenancy.OpenOne(ctx, t, cfg.SecretKey)
 		if err != nil {

@@ -121,16 +121,11 @@ func seedDemoTenant(ctx context.Context, db *gorm.DB, blobs *storage.Store, slug
 }
 
 func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
-	registry, err := openRegistry(ctx, cfg, stderr)
+	registry, blobs, closeAll, err := openRegistryAndBlobs(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	defer registry.Close()
-	blobs, err := storage.Open(ctx, cfg.BlobURL)
-	if err != nil {
-		return err
-	}
-	defer blobs.Close()
+	defer closeAll()
 	for _, dt := range demoTenants {
 		if _, ok := registry.Lookup(dt.slug); ok {
 			continue

@@ -17,6 +17,7 @@ import (
 	"outlay/config"
 	"outlay/migrations"
 	"outlay/models"
+	"outlay/storage"
 	"outlay/tenancy"
 )
 
@@ -25,6 +26,21 @@ func openRegistry(ctx context.Context, cfg *config.Config, stderr io.Writer) (*t
 		return nil, err
 	}
 	return tenancy.OpenRegistry(ctx, cfg.DatabaseURL, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+}
+
+// openRegistryAndBlobs opens the tenant registry and the blob store, for commands that create
+// tenants with files in them; closeAll closes both.
+func openRegistryAndBlobs(ctx context.Context, cfg *config.Config, stderr io.Writer) (*tenancy.Registry, *storage.Store, func(), error) {
+	registry, err := openRegistry(ctx, cfg, stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	blobs, err := storage.Open(ctx, cfg.BlobURL)
+	if err != nil {
+		registry.Close()
+		return nil, nil, nil, err
+	}
+	return registry, blobs, func() { blobs.Close(); registry.Close() }, nil
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
