@@ -11,6 +11,7 @@ import (
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
+	"outlay/views"
 	"outlay/views/bills"
 	"outlay/views/payables"
 	"outlay/views/refdata"
@@ -25,7 +26,7 @@ func agingView(c *fiber.Ctx, vendorID int64) (payables.Aging, error) {
 	if err != nil {
 		return payables.Aging{}, err
 	}
-	a := payables.Aging{AsOf: dayText(asOf), Labels: models.AgingLabels[:], Summary: countText(len(rows), "vendor", "vendors") + " owed."}
+	a := payables.Aging{AsOf: dayText(asOf), Labels: models.AgingLabels[:], Summary: views.Plural(len(rows), "vendor", "vendors") + " owed."}
 	for _, r := range rows {
 		m := func(minor int64) string { return money.Money{Minor: minor, Currency: r.Currency}.String() }
 		row := payables.AgingRow{Vendor: r.VendorName, Href: refdata.ItemPath(vendorsPath, r.VendorID), Total: m(r.Total)}

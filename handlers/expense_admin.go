@@ -115,7 +115,7 @@ func (s *Server) expenseCategoriesPage(c *fiber.Ctx) error {
 		return err
 	}
 	l := refdata.List{Filter: f, Total: res.Total, Plural: "expense categories", SearchHint: "Name or GL account",
-		Summary: countText(res.Total, "category", "categories") + " shown. Expense lines are booked to their category's GL account.",
+		Summary: views.Plural(res.Total, "category", "categories") + " shown. Expense lines are booked to their category's GL account.",
 		Columns: []string{"Name", "GL account", "Limit", "Status"}, EmptyText: "Add what people may claim, such as meals, taxis and hotels."}
 	for _, r := range res.Rows {
 		l.Rows = append(l.Rows, refdata.Row{ID: r.ID, Name: r.Name, Archived: r.ArchivedAt != nil, Cells: []refdata.Cell{
@@ -177,7 +177,7 @@ func (s *Server) mileageRatesPage(c *fiber.Ctx) error {
 		return err
 	}
 	l := refdata.List{Filter: f, Total: res.Total, Plural: "mileage rates", SearchHint: "km or mi",
-		Summary: countText(res.Total, "rate", "rates") + " shown. A trip takes the rate of its unit in effect on its date.",
+		Summary: views.Plural(res.Total, "rate", "rates") + " shown. A trip takes the rate of its unit in effect on its date.",
 		Columns: []string{"Rate", "Per", "Takes effect on", "Status"}, EmptyText: "Add the rate per km or mile your organisation pays."}
 	for _, r := range res.Rows {
 		l.Rows = append(l.Rows, refdata.Row{ID: r.ID, Name: r.Label(), Archived: r.ArchivedAt != nil, Cells: []refdata.Cell{
@@ -222,7 +222,7 @@ func (s *Server) perDiemRatesPage(c *fiber.Ctx) error {
 		return err
 	}
 	l := refdata.List{Filter: f, Total: res.Total, Plural: "per diem rates", SearchHint: "Destination",
-		Summary: countText(res.Total, "rate", "rates") + " shown.",
+		Summary: views.Plural(res.Total, "rate", "rates") + " shown.",
 		Columns: []string{"Destination", "Daily rate", "Status"}, EmptyText: "Add the daily allowance of the places people travel to."}
 	for _, r := range res.Rows {
 		l.Rows = append(l.Rows, refdata.Row{ID: r.ID, Name: r.Destination, Archived: r.ArchivedAt != nil, Cells: []refdata.Cell{

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -11,6 +10,7 @@ import (
 	"outlay"
 	"outlay/models"
 	"outlay/money"
+	"outlay/views"
 	"outlay/views/expenses"
 	"outlay/views/travel"
 )
@@ -144,7 +144,7 @@ func offerTripPerDiem(c *fiber.Ctx, d *models.ExpenseDetail, in *models.ExpenseI
 	if err != nil || pd == nil {
 		return "", err
 	}
-	what := fmt.Sprintf("%s in %s", plural(pd.Days, "day", "days"), pd.Place)
+	what := fmt.Sprintf("%s in %s", views.Plural(pd.Days, "day", "days"), pd.Place)
 	if !pd.ClaimableToday() {
 		in.Lines = append(in.Lines, models.ExpenseLineInput{Kind: models.LineExpense})
 		return fmt.Sprintf("The trip's per diem (%s) can be claimed from %s.", what, formatDate(&pd.From)), nil
@@ -161,13 +161,6 @@ func offerTripPerDiem(c *fiber.Ctx, d *models.ExpenseDetail, in *models.ExpenseI
 	hints[len(in.Lines)] = hint
 	in.Lines = append(in.Lines, pd.Line)
 	return "", nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }
 
 // expenseTotals prices the report form being typed: the live total and each line's amount.
@@ -194,7 +187,7 @@ func (s *Server) expenseTotals(c *fiber.Ctx) error {
 		}
 	}
 	if live.Incomplete > 0 {
-		t.Note = fmt.Sprintf("(%s not complete yet, left out.)", plural(live.Incomplete, "line", "lines"))
+		t.Note = fmt.Sprintf("(%s not complete yet, left out.)", views.Plural(live.Incomplete, "line", "lines"))
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return sendHTML(c, expenses.LiveTotals(t))

@@ -168,7 +168,7 @@ func fileInfo(t *sheet.Table, rows int) string {
 	if t.Format == sheet.CSV {
 		info += fmt.Sprintf(" (%s, %s-separated)", t.Encoding, sheet.DelimiterName(t.Delimiter))
 	}
-	return info + ", " + imports.Plural(rows, "row", "rows")
+	return info + ", " + views.Plural(rows, "row", "rows")
 }
 
 func fileColumns(t *sheet.Table, p models.ImportPlan) []imports.FileColumn {

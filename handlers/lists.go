@@ -96,7 +96,7 @@ func (d docStatuses) summary(counts map[string]int) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(d.label(st))))
 		}
 	}
-	s := countText(all, d.one, d.many)
+	s := views.Plural(all, d.one, d.many)
 	if len(parts) > 0 {
 		s += ": " + strings.Join(parts, ", ")
 	}

@@ -112,13 +112,6 @@ func nameField(hint string) refdata.Field {
 	return refdata.Field{Name: "name", Label: "Name", Type: "text", Max: 200, Required: true, Hint: hint}
 }
 
-func countText(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // ---------- Departments ----------
 
 func departmentFields(ctx context.Context, db *gorm.DB, cur *refRecord) ([]refdata.Field, error) {
@@ -162,7 +155,7 @@ func loadDepartment(ctx context.Context, db *gorm.DB, id int64) (*refRecord, err
 	return &refRecord{ID: d.ID, Name: d.Name, Archived: d.ArchivedAt != nil,
 		Values: map[string]string{"name": d.Name, "code": d.Code, "head": idText(d.HeadID), "head_name": d.HeadName,
 			"default_gl_account": idText(d.DefaultGLAccountID), "default_gl_label": d.DefaultGLLabel},
-		Facts: []refdata.Fact{{Label: "Code", Value: d.Code}, {Label: "Head", Value: d.HeadName}, {Label: "Members", Value: countText(d.Members, "person", "people")},
+		Facts: []refdata.Fact{{Label: "Code", Value: d.Code}, {Label: "Head", Value: d.HeadName}, {Label: "Members", Value: views.Plural(d.Members, "person", "people")},
 			{Label: "Default GL account", Value: defaultGLText(d)},
 			{Label: "Status", Value: archivedText(d.ArchivedAt != nil)}, {Label: "Added", Value: dayText(d.CreatedAt)}}}, nil
 }
@@ -194,7 +187,7 @@ func (s *Server) departmentsPage(c *fiber.Ctx) error {
 		return err
 	}
 	l := refdata.List{Filter: f, Total: res.Total, Plural: "departments", SearchHint: "Name, code or head",
-		Summary: countText(res.Total, "department", "departments") + " shown. People and budgets belong to departments.",
+		Summary: views.Plural(res.Total, "department", "departments") + " shown. People and budgets belong to departments.",
 		Columns: []string{"Name", "Code", "Head", "Members", "Status"}, NumColumns: map[int]bool{3: true},
 		EmptyText: "Add the departments of your organisation, then place people in them from the users page."}
 	for _, d := range res.Rows {
@@ -234,7 +227,7 @@ func (s *Server) locationsPage(c *fiber.Ctx) error {
 		return err
 	}
 	l := refdata.List{Filter: f, Total: res.Total, Plural: "locations", SearchHint: "Name or address",
-		Summary: countText(res.Total, "location", "locations") + " shown. Goods are delivered to these places.",
+		Summary: views.Plural(res.Total, "location", "locations") + " shown. Goods are delivered to these places.",
 		Columns: []string{"Name", "Address", "Status"}, EmptyText: "Add the places your organisation takes deliveries at."}
 	for _, r := range res.Rows {
 		l.Rows = append(l.Rows, refdata.Row{ID: r.ID, Name: r.Name, Archived: r.ArchivedAt != nil, Cells: []refdata.Cell{
@@ -326,7 +319,7 @@ func (s *Server) vendorsPage(c *fiber.Ctx) error {
 		return err
 	}
 	l := refdata.List{Filter: f, Total: res.Total, Plural: "vendors", SearchHint: "Name, contact, email or tax ID",
-		Summary:   countText(res.Total, "vendor", "vendors") + " shown. Only active vendors can be ordered from.",
+		Summary:   views.Plural(res.Total, "vendor", "vendors") + " shown. Only active vendors can be ordered from.",
 		Columns:   []string{"Vendor", "Tax ID", "Terms", "Currency", "Status"},
 		EmptyText: "Add the suppliers you buy from, with their payment terms and currency."}
 	for _, v := range res.Rows {
@@ -371,7 +364,7 @@ func (s *Server) glAccountsPage(c *fiber.Ctx) error {
 		return err
 	}
 	l := refdata.List{Filter: f, Total: res.Total, Plural: "GL accounts", SearchHint: "Code or name",
-		Summary: countText(res.Total, "account", "accounts") + " shown. Requisition lines and budgets are booked to these.",
+		Summary: views.Plural(res.Total, "account", "accounts") + " shown. Requisition lines and budgets are booked to these.",
 		Columns: []string{"Code", "Name", "Status"}, EmptyText: "Add the expense accounts of your chart of accounts that spend is booked to."}
 	for _, g := range res.Rows {
 		l.Rows = append(l.Rows, refdata.Row{ID: g.ID, Name: g.Code + " " + g.Name, Archived: g.ArchivedAt != nil, Cells: []refdata.Cell{
@@ -493,7 +486,7 @@ func (s *Server) budgetsPage(c *fiber.Ctx) error {
 		return err
 	}
 	l := refdata.List{Filter: f, Total: res.Total, Plural: "budgets", SearchHint: "Department or GL account",
-		Summary: countText(res.Total, "budget", "budgets") + " shown. Each caps one department's spend on one GL account over a period. " +
+		Summary: views.Plural(res.Total, "budget", "budgets") + " shown. Each caps one department's spend on one GL account over a period. " +
 			"Spent is what has been received; committed is approved or ordered but not yet received.",
 		Columns:    []string{"Department", "GL account", "Period", "Amount", "Spent", "Committed", "Remaining", "Status"},
 		NumColumns: map[int]bool{3: true, 4: true, 5: true, 6: true},

@@ -147,7 +147,7 @@ func (s *Server) createReimbursement(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "success", fmt.Sprintf("%s schedules %s for payment.", b.Number, countText(len(ids), "report", "reports")))
+	s.setFlash(c, "success", fmt.Sprintf("%s schedules %s for payment.", b.Number, views.Plural(len(ids), "report", "reports")))
 	return redirect(c, expenses.BatchPath(b.ID))
 }
 
@@ -242,8 +242,8 @@ func (s *Server) markReimbursementPaid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "success", fmt.Sprintf("%s is paid: its %s are paid and their owners are told.", d.Number,
-		countText(len(d.Reports), "report", "reports")))
+	s.setFlash(c, "success", fmt.Sprintf("%s is paid: %s paid, and their owners are told.", d.Number,
+		views.Plural(len(d.Reports), "report", "reports")))
 	return redirect(c, expenses.BatchPath(d.ID))
 }
 

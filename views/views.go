@@ -80,6 +80,14 @@ const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScri
 // Itoa writes an id for an attribute.
 func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// Plural writes n with its noun: "1 row", "2 rows".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
 // StatusTab is one status tab of a document list, with its count; Status is "" for the tab
 // of every status.
 type StatusTab struct {

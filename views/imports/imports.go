@@ -110,14 +110,6 @@ type Progress struct {
 	Shown                                []Column
 }
 
-// Plural writes n with its noun: "1 row", "2 rows".
-func Plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // columnText is a column as the templates table lists it: "Name *, " (needed, not the last).
