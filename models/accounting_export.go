@@ -310,16 +310,32 @@ func expenseDocuments(tx *gorm.DB, ids []int64) ([]accounting.Document, error) {
 }
 
 func paymentDocuments(tx *gorm.DB, ids []int64) ([]accounting.Document, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var runs []PaymentRun
+	if err := tx.Where("id IN ?", ids).Find(&runs).Error; err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]PaymentRun, len(runs))
+	for _, r := range runs {
+		byID[r.ID] = r
+	}
+	all, err := paymentLineRows(tx, ids...)
+	if err != nil {
+		return nil, err
+	}
+	linesOf := make(map[int64][]PaymentLineRow, len(ids))
+	for _, l := range all {
+		linesOf[l.PaymentRunID] = append(linesOf[l.PaymentRunID], l)
+	}
 	var out []accounting.Document
 	for _, id := range ids {
-		var r PaymentRun
-		if err := tx.First(&r, id).Error; err != nil {
-			return nil, err
+		r, ok := byID[id]
+		if !ok {
+			return nil, gorm.ErrRecordNotFound
 		}
-		lines, err := paymentLineRows(tx, id)
-		if err != nil {
-			return nil, err
-		}
+		lines := linesOf[id]
 		paidOn := r.PayOn
 		if r.PaidOn != nil {
 			paidOn = *r.PaidOn

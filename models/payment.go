@@ -217,12 +217,12 @@ type PaymentLineRow struct {
 	VendorName     string
 }
 
-func paymentLineRows(tx *gorm.DB, runID int64) ([]PaymentLineRow, error) {
+func paymentLineRows(tx *gorm.DB, runIDs ...int64) ([]PaymentLineRow, error) {
 	var out []PaymentLineRow
 	err := tx.Raw(`SELECT pl.*, b.number AS bill_number, b.vendor_invoice_number AS invoice_number, b.invoice_date, b.due_date,
 			b.currency, b.total_minor AS bill_total_minor, b.paid_minor AS bill_paid_minor, v.name AS vendor_name
 		FROM payment_lines pl JOIN bills b ON b.id = pl.bill_id JOIN vendors v ON v.id = pl.vendor_id
-		WHERE pl.payment_run_id = ? ORDER BY lower(v.name), v.id, b.due_date, b.id`, runID).Scan(&out).Error
+		WHERE pl.payment_run_id IN ? ORDER BY pl.payment_run_id, lower(v.name), v.id, b.due_date, b.id`, runIDs).Scan(&out).Error
 	return out, err
 }
 
