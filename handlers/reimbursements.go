@@ -259,15 +259,12 @@ func (s *Server) reimbursementCSV(c *fiber.Ctx) error {
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"Batch", "Report", "Title", "Person", "Email", "Currency", "Total", "Advance deducted", "Amount to pay",
 		"Account holder", "IBAN", "BIC", "Status"})
-	accounts := map[int64]*models.BankDetails{}
+	accounts, err := s.batchBankAccounts(c, d)
+	if err != nil {
+		return err
+	}
 	for _, r := range d.Reports {
-		acct, ok := accounts[r.OwnerID]
-		if !ok && r.HasBankAccount {
-			if acct, err = models.GetBankAccount(c.UserContext(), tenantDB(c), s.personalBank, r.OwnerID); err != nil {
-				return err
-			}
-			accounts[r.OwnerID] = acct
-		}
+		acct := accounts[r.OwnerID]
 		holder, iban, bic := "", "none", ""
 		if acct != nil {
 			holder, iban, bic = acct.Holder, acct.IBAN.Masked(), acct.BIC
@@ -332,14 +329,15 @@ func (s *Server) batchTransfers(c *fiber.Ctx, d *models.BatchDetail) (bankfile.C
 	now := time.Now().UTC()
 	file := bankfile.CreditTransfers{MessageID: d.Number + "-" + now.Format("20060102150405"), CreatedAt: now, ExecutionDate: now,
 		Initiator: tenantOf(c).Name, Debtor: bankfile.Account{Name: debtor.Holder, IBAN: debtor.IBAN, BIC: debtor.BIC}}
+	accounts, err := s.batchBankAccounts(c, d)
+	if err != nil {
+		return file, err
+	}
 	for _, r := range d.Reports {
 		if r.Currency != bankfile.SEPACurrency || r.Net().Minor <= 0 {
 			continue
 		}
-		acct, err := models.GetBankAccount(ctx, db, s.personalBank, r.OwnerID)
-		if err != nil {
-			return file, err
-		}
+		acct := accounts[r.OwnerID]
 		file.Transfers = append(file.Transfers, bankfile.Transfer{EndToEndID: r.Number, Amount: r.Net(),
 			Creditor:   bankfile.Account{Name: acct.Holder, IBAN: acct.IBAN, BIC: acct.BIC},
 			Remittance: "Expense report " + r.Number + " " + r.Title})
@@ -348,6 +346,20 @@ func (s *Server) batchTransfers(c *fiber.Ctx, d *models.BatchDetail) (bankfile.C
 		return file, outlay.Conflict("The SEPA file cannot be made: no report in euros is left to pay in this batch.")
 	}
 	return file, nil
+}
+
+// batchBankAccounts opens, in one query, the bank accounts of the people the batch pays.
+func (s *Server) batchBankAccounts(c *fiber.Ctx, d *models.BatchDetail) (map[int64]*models.BankDetails, error) {
+	var owners []int64
+	for _, r := range d.Reports {
+		if r.HasBankAccount {
+			owners = append(owners, r.OwnerID)
+		}
+	}
+	if len(owners) == 0 {
+		return nil, nil
+	}
+	return models.GetBankAccounts(c.UserContext(), tenantDB(c), s.personalBank, owners)
 }
 
 // sendDownload sends body as a file to save, never kept by a cache.

@@ -89,22 +89,32 @@ func (in BankDetailsInput) validate() (BankDetails, error) {
 
 // GetBankAccount opens the person's bank account; nil when they keep none.
 func GetBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userID int64) (*BankDetails, error) {
-	var a BankAccount
-	err := db.WithContext(ctx).Where("user_id = ?", userID).Take(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
-	}
-	if err != nil {
+	accounts, err := GetBankAccounts(ctx, db, box, []int64{userID})
+	return accounts[userID], err
+}
+
+// GetBankAccounts opens the bank accounts of the people given, in one query: a person who
+// keeps none is not in the map.
+func GetBankAccounts(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userIDs []int64) (map[int64]*BankDetails, error) {
+	var rows []BankAccount
+	if err := db.WithContext(ctx).Where("user_id IN ?", userIDs).Find(&rows).Error; err != nil {
 		return nil, err
+	}
+	out := make(map[int64]*BankDetails, len(rows))
+	if len(rows) == 0 {
+		return out, nil
 	}
 	if box == nil {
 		return nil, ErrNoSecretKey
 	}
-	iban, err := box.Open(a.IBANSealed, bankAccountContext(userID))
-	if err != nil {
-		return nil, err
+	for _, a := range rows {
+		iban, err := box.Open(a.IBANSealed, bankAccountContext(a.UserID))
+		if err != nil {
+			return nil, err
+		}
+		out[a.UserID] = &BankDetails{Holder: a.AccountHolder, IBAN: bankfile.IBAN(iban), BIC: a.BIC}
 	}
-	return &BankDetails{Holder: a.AccountHolder, IBAN: bankfile.IBAN(iban), BIC: a.BIC}, nil
+	return out, nil
 }
 
 // SetBankAccount keeps the person's bank account as typed, replacing the one they had. A
