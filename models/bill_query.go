@@ -188,15 +188,20 @@ func AttachInvoice(ctx context.Context, db *gorm.DB, v Viewer, id int64, in NewA
 }
 
 // BillInvoice is the invoice file of bill id, for a viewer who may see the bill.
+// It reads only the file's record (the bill's page frames it, so it is asked for on every
+// view of the bill), not the whole bill.
 func BillInvoice(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Attachment, error) {
-	d, err := GetBillDetail(ctx, db, v, id)
+	var a Attachment
+	err := db.WithContext(ctx).Table("bills").Scopes(VisibleBills(v)).Where("bills.id = ?", id).
+		Joins("JOIN attachments inv ON inv.id = bills.invoice_attachment_id AND inv.deleted_at IS NULL").
+		Select("inv.*").Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, outlay.NotFound("This bill has no invoice file.")
+	}
 	if err != nil {
 		return nil, err
 	}
-	if d.Invoice == nil {
-		return nil, outlay.NotFound("This bill has no invoice file.")
-	}
-	return d.Invoice, nil
+	return &a, nil
 }
 
 // BillMatchInput is the matching settings as an admin typed them: percentages ("5", "2.5"),
