@@ -106,8 +106,5 @@ func (s *Server) exportBatchFile(c *fiber.Ctx) error {
 	if err := accounting.Write(&buf, f, docs, accounting.DefaultAccounts); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="batch-%d-%s.csv"`, id, f))
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(buf.Bytes())
+	return sendDownload(c, "text/csv; charset=utf-8", fmt.Sprintf("batch-%d-%s.csv", id, f), buf.Bytes())
 }

@@ -122,3 +122,11 @@ func cols(pairs ...string) []sheet.Column {
 func amount(minor int64, currency string) sheet.Decimal {
 	return sheet.Decimal(money.Money{Minor: minor, Currency: currency}.Plain())
 }
+
+// sendDownload sends body as a file to save, never kept by a cache.
+func sendDownload(c *fiber.Ctx, contentType, name string, body []byte) error {
+	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(body)
+}

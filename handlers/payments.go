@@ -295,10 +295,7 @@ func (s *Server) paymentBankFile(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, f.ContentType)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+f.Name+`"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(f.Data)
+	return sendDownload(c, f.ContentType, f.Name, f.Data)
 }
 
 func (s *Server) paymentHistory(c *fiber.Ctx) error {

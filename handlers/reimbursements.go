@@ -362,14 +362,6 @@ func (s *Server) batchBankAccounts(c *fiber.Ctx, d *models.BatchDetail) (map[int
 	return models.GetBankAccounts(c.UserContext(), tenantDB(c), s.personalBank, owners)
 }
 
-// sendDownload sends body as a file to save, never kept by a cache.
-func sendDownload(c *fiber.Ctx, contentType, name string, body []byte) error {
-	c.Set(fiber.HeaderContentType, contentType)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(body)
-}
-
 // expenseSettlement is what an approved report's page says of its payment: its total, the
 // advances it nets (with their trips), what is paid back, and the batch that pays it. A
 // report not yet approved has none.
