@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"path/filepath"
 )
 
 const exeSuffix = ".exe"
@@ -19,4 +20,10 @@ func startChild(context.Context, *setup) (*Server, error) {
 // not stopped, and pg_ctl reports the data folder as busy instead.
 func stopLeftover(string, *slog.Logger) error {
 	return nil
+}
+
+// PlaceDir returns dir: without root, PostgreSQL runs as the current user,
+// who can reach it.
+func PlaceDir(dir string, _ *slog.Logger) (string, error) {
+	return filepath.Abs(dir)
 }

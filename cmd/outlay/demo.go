@@ -50,10 +50,22 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.MkdirAll(cfg.DemoDataDir, 0o755); err != nil {
 		return fmt.Errorf("demo data folder: %w", err)
 	}
+	movedDB := "" // where the embedded database lives when not in the data folder
 	if cfg.DatabaseURL == "" {
-		dir, err := filepath.Abs(filepath.Join(cfg.DemoDataDir, "postgres"))
+		// As root, Postgres runs as user postgres, who may not be able to enter the data
+		// folder (a clone under /root, a mktemp -d); the database then lives where it can.
+		want, err := filepath.Abs(filepath.Join(cfg.DemoDataDir, "postgres"))
 		if err != nil {
 			return err
+		}
+		dir, err := pgembed.PlaceDir(want, logger)
+		if err != nil {
+			return fmt.Errorf("embedded Postgres: %w", err)
+		}
+		if dir != want {
+			movedDB = dir
+			fmt.Fprintf(stdout, "PostgreSQL does not run as root, and the user it runs as cannot reach %s: "+
+				"the embedded database is kept in %s instead (%s links to it).\n", cfg.DemoDataDir, dir, want)
 		}
 		fmt.Fprintf(stdout, "Starting the embedded Postgres in %s ...\n", dir)
 		pg, err := pgembed.Start(ctx, pgembed.Options{Dir: dir, Logger: logger})
@@ -71,7 +83,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := ensureDemoTenants(ctx, cfg, stderr); err != nil {
 		return err
 	}
-	return serve(ctx, cfg, logger, stdout, func() { printDemo(stdout, cfg) })
+	return serve(ctx, cfg, logger, stdout, func() { printDemo(stdout, cfg, movedDB) })
 }
 
 // demoSecret keeps one secret key in the data folder, so sessions survive a restart.
@@ -151,7 +163,7 @@ func ensureDemoTenants(ctx context.Context, cfg *config.Config, stderr io.Writer
 	return nil
 }
 
-func printDemo(w io.Writer, cfg *config.Config) {
+func printDemo(w io.Writer, cfg *config.Config, movedDB string) {
 	fmt.Fprintln(w, "\nOutlay demo is running.")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, dt := range demoTenants {
@@ -162,7 +174,11 @@ func printDemo(w io.Writer, cfg *config.Config) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nPassword for every demo user: %s\n", DemoPassword)
-	fmt.Fprintf(w, "Data is kept in %s (delete it to start afresh). Stop with Ctrl+C.\n", cfg.DemoDataDir)
+	if movedDB != "" {
+		fmt.Fprintf(w, "Data is kept in %s, its database in %s (delete %s to start afresh). Stop with Ctrl+C.\n", cfg.DemoDataDir, movedDB, cfg.DemoDataDir)
+	} else {
+		fmt.Fprintf(w, "Data is kept in %s (delete it to start afresh). Stop with Ctrl+C.\n", cfg.DemoDataDir)
+	}
 	if cfg.SMTPURL == "" {
 		fmt.Fprintln(w, "No mail server is set (OUTLAY_SMTP_URL): every mail is printed here instead, with its links.")
 	}

@@ -167,25 +167,7 @@ func TestDemo(t *testing.T) {
 	dataDir := t.TempDir()
 	for round := 1; round <= 2; round++ {
 		port := freePort(t)
-		ctx, cancel := context.WithCancel(context.Background())
-		var out, errs dbtest.SyncBuffer
-		done := make(chan int, 1)
-		go func() {
-			done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:" + strconv.Itoa(port), "--data", dataDir}, &out, &errs)
-		}()
-		deadline := time.Now().Add(60 * time.Second)
-		for !strings.Contains(out.String(), "Stop with Ctrl+C") {
-			if time.Now().After(deadline) {
-				cancel()
-				t.Fatalf("round %d: demo did not start:\n%s\n%s", round, out.String(), errs.String())
-			}
-			select {
-			case code := <-done:
-				t.Fatalf("round %d: demo exited %d:\n%s\n%s", round, code, out.String(), errs.String())
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-		printed := out.String()
+		printed, stop := startDemo(t, "--listen", "127.0.0.1:"+strconv.Itoa(port), "--data", dataDir)
 		for _, want := range []string{"http://acme.localhost:" + strconv.Itoa(port) + "/login", "http://globex.localhost:", "admin@acme.example", "ap@globex.example", "ap_clerk", "auditor", DemoPassword} {
 			if !strings.Contains(printed, want) {
 				t.Errorf("round %d: output lacks %q:\n%s", round, want, printed)
@@ -195,14 +177,42 @@ func TestDemo(t *testing.T) {
 			signInOverHTTP(t, port, "acme", who+"@acme.example")
 		}
 		signInOverHTTP(t, port, "globex", "admin@globex.example")
+		stop()
+	}
+}
+
+// startDemo runs `outlay demo` with args until it says it is serving, and returns what it
+// printed and a function that interrupts it and checks that it stops cleanly.
+func startDemo(t *testing.T, args ...string) (printed string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs dbtest.SyncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, append([]string{"demo"}, args...), &out, &errs) }()
+	deadline := time.Now().Add(90 * time.Second)
+	for !strings.Contains(out.String(), "Stop with Ctrl+C") {
+		if time.Now().After(deadline) {
+			cancel()
+			<-done
+			t.Fatalf("demo did not start:\n%s\n%s", out.String(), errs.String())
+		}
+		select {
+		case code := <-done:
+			cancel()
+			t.Fatalf("demo exited %d:\n%s\n%s", code, out.String(), errs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return out.String(), func() {
+		t.Helper()
 		cancel()
 		select {
 		case code := <-done:
 			if code != 0 {
-				t.Errorf("round %d: demo exited %d after interrupt: %s", round, code, errs.String())
+				t.Errorf("demo exited %d after interrupt: %s", code, errs.String())
 			}
 		case <-time.After(40 * time.Second):
-			t.Fatalf("round %d: demo did not stop", round)
+			t.Fatalf("demo did not stop")
 		}
 	}
 }
