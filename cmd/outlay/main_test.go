@@ -164,6 +164,7 @@ func freePort(t *testing.T) int {
 // serves them, prints how to sign in, and on a second run reuses what it made.
 func TestDemo(t *testing.T) {
 	t.Setenv("OUTLAY_DATABASE_URL", newControlDSN(t))
+	t.Setenv("OUTLAY_BLOB_URL", "file://"+t.TempDir())
 	dataDir := t.TempDir()
 	for round := 1; round <= 2; round++ {
 		port := freePort(t)
