@@ -288,6 +288,9 @@ func apiError(c *fiber.Ctx, status int, message string) error {
 // guard enforces a route's access rule before its handler runs.
 func (s *Server) guard(r Route) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if err := refuseWhileReadOnly(c, r); err != nil {
+			return err
+		}
 		if r.Access == Public {
 			return c.Next()
 		}

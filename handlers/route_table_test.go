@@ -30,6 +30,9 @@ func routeLine(r Route) string {
 	if r.Upload {
 		line += " upload"
 	}
+	if r.WhileReadOnly {
+		line += " while-read-only"
+	}
 	return line
 }
 

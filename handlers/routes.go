@@ -56,7 +56,10 @@ type Route struct {
 	NavLabel string // non-empty: the route appears in the navigation under this label
 	API      bool   // a JSON route under /api/v1, authenticated by bearer token
 	Upload   bool   // takes a file: its body is streamed, and read only by the handler
-	Handler  fiber.Handler
+	// WhileReadOnly marks a change a lapsed (read-only) organisation still allows: signing in
+	// and out, and exporting its data. Every other POST is refused while it is lapsed.
+	WhileReadOnly bool
+	Handler       fiber.Handler
 }
 
 func public(method, path string, h fiber.Handler) Route {
@@ -94,6 +97,8 @@ func (r Route) widenedBy(object, action string) Route {
 func (r Route) api() Route { r.API = true; return r }
 
 func (r Route) upload() Route { r.Upload = true; return r }
+
+func (r Route) whileReadOnly() Route { r.WhileReadOnly = true; return r }
 
 // refRoutes are the routes of one kind of reference data: its list (in the navigation under
 // its title) and its export, create, show, update, archive and unarchive, and History.
@@ -135,8 +140,8 @@ func (s *Server) routeTable() []Route {
 	return slices.Concat([]Route{
 		public(get, "/", s.home),
 		public(get, authviews.LoginPath, s.loginPage),
-		public(post, authviews.LoginPath, s.login),
-		public(post, authviews.LogoutPath, s.logout),
+		public(post, authviews.LoginPath, s.login).whileReadOnly(),
+		public(post, authviews.LogoutPath, s.logout).whileReadOnly(),
 		public(get, authviews.ForgotPath, s.forgotPage),
 		public(post, authviews.ForgotPath, s.forgot),
 		public(get, authviews.ResetPath+"/:token", s.resetPage),
@@ -149,9 +154,9 @@ func (s *Server) routeTable() []Route {
 		public(get, authviews.SSOPath+"/:provider/callback", s.ssoCallback),
 		// The second factor: these read only the half-signed-in state, never a session.
 		public(get, security.CodePath, s.twoFactorPage),
-		public(post, security.CodePath, s.twoFactorVerify),
+		public(post, security.CodePath, s.twoFactorVerify).whileReadOnly(),
 		public(get, security.EnrolPath, s.twoFactorEnrolPage),
-		public(post, security.EnrolPath, s.twoFactorEnrol),
+		public(post, security.EnrolPath, s.twoFactorEnrol).whileReadOnly(),
 		signedIn(get, dashboard.Path, s.dashboard).nav("Dashboard"),
 
 		permitted(get, users.ListPath, outlay.ObjUsers, outlay.ActRead, s.usersPage).nav("Users"),
@@ -180,7 +185,7 @@ func (s *Server) routeTable() []Route {
 		// column mapping), the commit, and the progress a large one shows.
 		permitted(get, imports.Path, outlay.ObjImport, outlay.ActImport, s.importPage).nav("Import"),
 		permitted(get, tenantexport.Path, outlay.ObjTenantExport, outlay.ActExport, s.tenantExportPage).nav("Export everything"),
-		permitted(post, tenantexport.Path, outlay.ObjTenantExport, outlay.ActExport, s.exportEverything),
+		permitted(post, tenantexport.Path, outlay.ObjTenantExport, outlay.ActExport, s.exportEverything).whileReadOnly(),
 		permitted(get, tenantexport.Path+"/:id/download", outlay.ObjTenantExport, outlay.ActExport, s.downloadTenantExport),
 		permitted(post, imports.Path, outlay.ObjImport, outlay.ActImport, s.uploadImport).upload(),
 		permitted(get, imports.Path+"/templates/:file", outlay.ObjImport, outlay.ActImport, s.importTemplate),

@@ -216,21 +216,28 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		status = http.StatusUnprocessableEntity
 	}
 	view := views.ErrorView{Status: status, RequestID: requestIDOf(c)}
-	switch status {
-	case http.StatusNotFound:
+	refused := false
+	if st, title, msg, ok := lifecycleRefusal(c, err); ok {
+		refused, status = true, st
+		view.Status, view.Title, view.Message = st, title, msg
+	}
+	switch {
+	case refused:
+		// The organisation cannot be changed now; the message says why and until when.
+	case status == http.StatusNotFound:
 		view.Title, view.Message = "Page not found", "There is nothing at this address. Check the link, or start again from the dashboard."
-	case http.StatusForbidden:
+	case status == http.StatusForbidden:
 		view.Title, view.Message = "Request refused", "This form had expired or did not come from this site. Go back, reload the page and try again."
-	case http.StatusConflict:
+	case status == http.StatusConflict:
 		view.Title, view.Message = "Changed in the meantime", "Someone else changed this first. Reload the page to see the current state."
-	case http.StatusBadRequest:
+	case status == http.StatusBadRequest:
 		view.Title, view.Message = "Request not understood", "This request could not be read."
 		if fe != nil {
 			view.Message = fe.Message
 		}
-	case http.StatusRequestEntityTooLarge:
+	case status == http.StatusRequestEntityTooLarge:
 		view.Title, view.Message = "Too large", "What you sent is larger than we accept."
-	case http.StatusUnprocessableEntity:
+	case status == http.StatusUnprocessableEntity:
 		view.Title, view.Message = "Please check your input", err.Error()
 	default:
 		if status >= 500 {
@@ -244,7 +251,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		// Scripts get the kind of failure, and a validation message, which is written for
 		// people; never the error's detail.
 		msg := strings.ToLower(http.StatusText(status))
-		if status == http.StatusUnprocessableEntity || status == http.StatusBadRequest {
+		if refused || status == http.StatusUnprocessableEntity || status == http.StatusBadRequest {
 			msg = view.Message
 		}
 		return apiError(c, status, msg)

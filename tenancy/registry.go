@@ -46,6 +46,9 @@ type Tenant struct {
 	// DSN reaches the tenant's database; it is derived from its cluster, never stored.
 	DSN       string
 	CreatedAt time.Time
+	// LapsedAt and PurgeAfter are set while the tenant is lapsed: its data may be exported
+	// until PurgeAfter, when the purge job deletes it.
+	LapsedAt, PurgeAfter *time.Time
 }
 
 // Registry is the control plane's tenant registry with an in-memory copy, so that resolving a
@@ -121,7 +124,8 @@ func (r *Registry) Ping(ctx context.Context) error { return r.pool.Ping(ctx) }
 func (r *Registry) ControlDatabase() string { return r.controlDB }
 
 const selectTenants = `
-SELECT t.slug, t.name, t.status, t.database_name, t.cluster_id, COALESCE(c.dsn, ''), t.created_at
+SELECT t.slug, t.name, t.status, t.database_name, t.cluster_id, COALESCE(c.dsn, ''), t.created_at,
+       t.lapsed_at, t.purge_after
 FROM tenants t JOIN clusters c ON c.id = t.cluster_id`
 
 func (r *Registry) scanTenants(ctx context.Context, where string, args ...any) ([]Tenant, error) {
@@ -134,7 +138,7 @@ func (r *Registry) scanTenants(ctx context.Context, where string, args ...any) (
 	for rows.Next() {
 		var t Tenant
 		var clusterDSN string
-		if err := rows.Scan(&t.Slug, &t.Name, &t.Status, &t.DatabaseName, &t.ClusterID, &clusterDSN, &t.CreatedAt); err != nil {
+		if err := rows.Scan(&t.Slug, &t.Name, &t.Status, &t.DatabaseName, &t.ClusterID, &clusterDSN, &t.CreatedAt, &t.LapsedAt, &t.PurgeAfter); err != nil {
 			return nil, err
 		}
 		if clusterDSN == "" {
