@@ -1,0 +1,333 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"outlay/migrations"
+	"outlay/tenancy"
+)
+
+// bench is one run's state.
+type bench struct {
+	o      options
+	d      *deployment
+	secret []byte
+	work   string // a folder of the run's own (binary, logs, attachments)
+	log    io.Writer
+	logger *slog.Logger
+	report Report
+}
+
+func (b *bench) step(format string, args ...any) {
+	fmt.Fprintf(b.log, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// page is one measured page: who fetches it, and whether as htmx.
+type page struct {
+	name string
+	user string // email of the bench user whose sessions fetch it
+	path string
+}
+
+func (b *bench) all(ctx context.Context) error {
+	tpl := b.o.control + "_tpl"
+	if err := b.d.makeTemplate(ctx, tpl, migrations.Tenant()); err != nil {
+		return fmt.Errorf("template database: %w", err)
+	}
+	registry, err := tenancy.OpenRegistry(ctx, b.d.ControlDSN, b.logger, nil)
+	if err != nil {
+		return err
+	}
+	t, err := registry.Create(ctx, tenancy.CreateTenant{Slug: "bench", Name: "Bench Ltd", Template: tpl}, nil)
+	registry.Close()
+	if err != nil {
+		return fmt.Errorf("create the tenant: %w", err)
+	}
+	vol := VolumeAt(b.o.scale)
+	b.step("seeding %d requisitions of %d lines, %d vendors, %d orders, %d audit rows, %d pending …", vol.Requisitions, vol.LinesPer, vol.Vendors, vol.Orders, vol.AuditRows, vol.Pending)
+	var logf func(string, ...any)
+	if b.o.verbose {
+		logf = b.step
+	}
+	seeded, err := seedTenant(ctx, t, b.secret, vol, logf)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	b.report.Volume, b.report.SeedTook = vol, seeded.Took
+	b.step("seeded in %s", seeded.Took.Round(time.Millisecond))
+
+	if b.o.auditRounds > 0 {
+		b.step("audit overhead: %d interleaved write pairs …", b.o.auditRounds)
+		if b.report.Audit, err = auditOverhead(ctx, t, b.secret, b.o.auditRounds); err != nil {
+			return fmt.Errorf("audit overhead: %w", err)
+		}
+	}
+
+	pages := []page{
+		{"dashboard", financeEmail, "/dashboard"},
+		{"all requisitions", financeEmail, "/requisitions/all"},
+		{"all requisitions, pending", financeEmail, "/requisitions/all?status=pending"},
+		{"my requisitions", requesterEmail, "/requisitions"},
+		{"my requisitions, approved", requesterEmail, "/requisitions?status=approved"},
+		{"approvals queue", approverEmail, "/approvals"},
+		{"approvals queue, min 1000", approverEmail, "/approvals?min=1000"},
+		{"purchase orders", financeEmail, "/purchase-orders"},
+		{"purchase orders, open", financeEmail, "/purchase-orders?status=open"},
+		{"vendors", financeEmail, "/vendors"},
+		{"vendors, search", financeEmail, "/vendors?q=000123"},
+		{"audit log", financeEmail, "/audit"},
+		{"audit log, updates", financeEmail, "/audit?action=update"},
+		{"requisition detail", requesterEmail, "/requisitions/" + strconv.FormatInt(seeded.DetailID, 10)},
+	}
+	captured, err := b.capturePages(ctx, t, pages)
+	if err != nil {
+		return err
+	}
+
+	b.step("starting outlay serve …")
+	srv, err := startServer(ctx, b.o.outlay, b.d.ControlDSN, b.secret, filepath.Join(b.work, "blobs"), filepath.Join(b.work, "serve.log"), nil)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	client := newHTTPClient(b.o.sessions)
+	sessions := map[string][]*Session{}
+	for _, email := range []string{financeEmail, approverEmail, requesterEmail} {
+		b.step("signing in %d sessions as %s …", b.o.sessions, email)
+		ss := make([]*Session, b.o.sessions)
+		err := parallel(ctx, len(ss), 4, func(i int) error {
+			ss[i] = newSession(client, srv.Addr, srv.Host(t.Slug))
+			return ss[i].SignIn(ctx, email, benchPassword)
+		})
+		if err != nil {
+			return err
+		}
+		sessions[email] = ss
+	}
+	pool, err := replayPool(ctx, t, b.secret, tenancyPoolConns())
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	healthz := newSession(client, srv.Addr, srv.Host(t.Slug))
+	b.step("floor: /healthz")
+	hz := closedLoop(ctx, "/healthz", b.o.sessions, b.o.warmup, b.o.duration, getOp([]*Session{healthz}, "/healthz", false))
+	b.report.Healthz = hz
+	for _, p := range pages {
+		b.step("page: %s", p.path)
+		row := PageRow{Name: p.name, Path: p.path, Statements: len(captured[p.path].stmts), Counted: captured[p.path].counted}
+		row.Page = closedLoop(ctx, p.path, b.o.sessions, b.o.warmup, b.o.duration, getOp(sessions[p.user], p.path, false))
+		rp := closedLoop(ctx, p.path+" (SQL)", b.o.sessions, b.o.warmup, b.o.duration, replayOp(pool, captured[p.path].stmts))
+		row.SQL = &rp
+		b.report.Pages = append(b.report.Pages, row)
+	}
+
+	b.step("write: submit a requisition")
+	b.report.Pages = append(b.report.Pages, PageRow{Name: "submit requisition", Path: "POST /requisitions",
+		Page: closedLoop(ctx, "submit", b.o.sessions, b.o.warmup, b.o.duration, submitOp(sessions[requesterEmail], seeded))})
+	b.step("write: inline approve")
+	b.report.Pages = append(b.report.Pages, PageRow{Name: "inline approve", Path: "POST /approvals/:step/approve",
+		Page: closedLoop(ctx, "approve", b.o.sessions, b.o.warmup, b.o.duration, approveOp(sessions[approverEmail], seeded.PendingSteps))})
+	if rss, err := srv.RSS(); err == nil {
+		b.report.SingleRSS = rss
+	}
+	srv.Stop()
+
+	if b.o.tenants > 0 {
+		if err := b.roundRobin(ctx, tpl); err != nil {
+			return fmt.Errorf("round-robin: %w", err)
+		}
+	}
+	return nil
+}
+
+// tenancyPoolConns is the connections per tenant pool the server runs with.
+func tenancyPoolConns() int {
+	if n, err := strconv.Atoi(os.Getenv("OUTLAY_TENANT_POOL_CONNS")); err == nil && n > 0 {
+		return n
+	}
+	return controlConfig("", nil, "", 0).TenantPoolConns
+}
+
+type capturedPage struct {
+	stmts   []statement
+	counted int64
+}
+
+// capturePages records each page's statements through the in-process app.
+func (b *bench) capturePages(ctx context.Context, t tenancy.Tenant, pages []page) (map[string]capturedPage, error) {
+	b.step("capturing each page's SQL …")
+	app, err := startCaptureApp(ctx, controlConfig(b.d.ControlDSN, b.secret, filepath.Join(b.work, "blobs"), 0))
+	if err != nil {
+		return nil, err
+	}
+	defer app.shutdown()
+	client := newHTTPClient(4)
+	sessions := map[string]*Session{}
+	out := map[string]capturedPage{}
+	for _, p := range pages {
+		s := sessions[p.user]
+		if s == nil {
+			s = newSession(client, app.Addr, app.Host(t.Slug))
+			if err := s.SignIn(ctx, p.user, benchPassword); err != nil {
+				return nil, err
+			}
+			sessions[p.user] = s
+		}
+		// One unrecorded fetch first, so that what each process caches (policies, the pool)
+		// is warm, as it is under load.
+		if _, _, err := app.capture(ctx, s, p.path, false); err != nil {
+			return nil, err
+		}
+		stmts, counted, err := app.capture(ctx, s, p.path, false)
+		if err != nil {
+			return nil, err
+		}
+		out[p.path] = capturedPage{stmts: stmts, counted: counted}
+		if b.o.verbose {
+			for i, st := range stmts {
+				fmt.Fprintf(b.log, "    %s [%d] %s\n        args %v\n", p.path, i+1, st.SQL, st.Args)
+			}
+		}
+	}
+	return out, nil
+}
+
+// submitOp saves and submits a new three-line requisition through the form, as the requester.
+func submitOp(sessions []*Session, s *Seeded) op {
+	neededBy := time.Now().AddDate(0, 1, 0).Format("2006-01-02")
+	gl := strconv.FormatInt(s.GLID, 10)
+	return func(ctx context.Context, w int) (int, bool, string, bool) {
+		f := url.Values{"department": {strconv.FormatInt(s.DepartmentID, 10)}, "vendor": {strconv.FormatInt(s.VendorID, 10)},
+			"needed_by": {neededBy}, "justification": {"Bench submission"}, "intent": {"submit"}}
+		for i := range 3 {
+			f.Add("description", fmt.Sprintf("Bench item %d", i+1))
+			f.Add("quantity", "2")
+			f.Add("unit_price", "125.50")
+			f.Add("tax_rate", "")
+			f.Add("gl_account", gl)
+		}
+		st, body, err := sessions[w%len(sessions)].Do(ctx, http.MethodPost, "/requisitions", f, false)
+		if err != nil {
+			return 0, false, err.Error(), false
+		}
+		if st != http.StatusSeeOther {
+			return len(body), false, fmt.Sprintf("submit: status %d", st), false
+		}
+		return len(body), true, "", false
+	}
+}
+
+// approveOp approves the approver's pending steps inline (htmx), each step once; a worker
+// stops when none are left.
+func approveOp(sessions []*Session, steps []int64) op {
+	var next atomic.Int64
+	return func(ctx context.Context, w int) (int, bool, string, bool) {
+		i := int(next.Add(1)) - 1
+		if i >= len(steps) {
+			return 0, false, "", true
+		}
+		st, body, err := sessions[w%len(sessions)].Do(ctx, http.MethodPost, fmt.Sprintf("/approvals/%d/approve", steps[i]), url.Values{"comment": {""}}, true)
+		if err != nil {
+			return 0, false, err.Error(), false
+		}
+		if st != http.StatusOK {
+			return len(body), false, fmt.Sprintf("approve: status %d", st), false
+		}
+		return len(body), true, "", false
+	}
+}
+
+// roundRobin serves many small tenants, each request going to the next tenant.
+func (b *bench) roundRobin(ctx context.Context, tpl string) error {
+	rrtpl := b.o.control + "_rrtpl"
+	token, err := b.d.signedInTemplate(ctx, tpl, rrtpl)
+	if err != nil {
+		return err
+	}
+	b.step("creating %d tenants (CREATE DATABASE … TEMPLATE) …", b.o.tenants)
+	t0 := time.Now()
+	slugs, err := b.d.cloneTenants(ctx, rrtpl, "rr", b.o.tenants)
+	if err != nil {
+		return err
+	}
+	rr := &RoundRobin{Tenants: len(slugs), CreateTook: time.Since(t0)}
+	b.report.RoundRobin = rr
+	b.step("created in %s; starting outlay serve …", rr.CreateTook.Round(time.Millisecond))
+	srv, err := startServer(ctx, b.o.outlay, b.d.ControlDSN, b.secret, filepath.Join(b.work, "blobs"), filepath.Join(b.work, "serve-rr.log"), nil)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	client := newHTTPClient(b.o.sessions)
+	sessions := make([]*Session, len(slugs))
+	for i, slug := range slugs {
+		sessions[i] = newSession(client, srv.Addr, srv.Host(slug))
+		sessions[i].cookies["outlay_session"] = token
+	}
+	b.step("one tenant: /dashboard")
+	rr.Single = closedLoop(ctx, "one tenant", b.o.sessions, b.o.warmup, b.o.duration, getOp(sessions[:1], "/dashboard", false))
+	b.step("%d tenants round-robin: /dashboard for %s …", len(slugs), b.o.tenantDuration)
+	var next atomic.Int64
+	stop := b.d.sampleConnections(ctx, srv)
+	rr.Many = closedLoop(ctx, "round-robin", b.o.sessions, b.o.warmup, b.o.tenantDuration, func(ctx context.Context, w int) (int, bool, string, bool) {
+		s := sessions[int(next.Add(1)-1)%len(sessions)]
+		return getOp([]*Session{s}, "/dashboard", false)(ctx, w)
+	})
+	rr.MaxConns, rr.MaxRSS = stop()
+	return nil
+}
+
+// timeMigrate times `outlay migrate` across tenants one migration behind, then again with
+// nothing to do.
+func (b *bench) timeMigrate(ctx context.Context) error {
+	older, newest, err := tenantMigrationsBut()
+	if err != nil {
+		return err
+	}
+	tpl := b.o.control + "_tplprev"
+	if err := b.d.makeTemplate(ctx, tpl, older); err != nil {
+		return err
+	}
+	b.step("creating %d tenants without %s …", b.o.migrateTenants, newest)
+	t0 := time.Now()
+	if _, err := b.d.cloneTenants(ctx, tpl, "mt", b.o.migrateTenants); err != nil {
+		return err
+	}
+	m := &MigrateTiming{Tenants: b.o.migrateTenants, Newest: newest, CreateTook: time.Since(t0), Parallel: controlConfig("", nil, "", 0).MigrateParallel}
+	b.report.Migrate = m
+	migrate := func() (time.Duration, error) {
+		cmd := exec.CommandContext(ctx, b.o.outlay, "migrate")
+		cmd.Env = append(os.Environ(), "OUTLAY_DATABASE_URL="+b.d.ControlDSN)
+		out, err := os.Create(filepath.Join(b.work, "migrate.log"))
+		if err != nil {
+			return 0, err
+		}
+		defer out.Close()
+		cmd.Stdout, cmd.Stderr = out, out
+		t0 := time.Now()
+		if err := cmd.Run(); err != nil {
+			return 0, fmt.Errorf("outlay migrate: %w (see %s)", err, out.Name())
+		}
+		return time.Since(t0), nil
+	}
+	b.step("outlay migrate (applies %s to each) …", newest)
+	if m.Apply, err = migrate(); err != nil {
+		return err
+	}
+	b.step("outlay migrate again (nothing to apply) …")
+	m.Noop, err = migrate()
+	return err
+}
