@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 
-	"outlay/audit"
 	"outlay/config"
 	"outlay/handlers"
 	"outlay/jobs"
@@ -180,12 +179,8 @@ func replayPool(ctx context.Context, t tenancy.Tenant, secret []byte, conns int)
 	if err != nil {
 		return nil, err
 	}
-	params, err := audit.ConnectionParameters(secret, t.Slug)
-	if err != nil {
+	if cfg.ConnConfig, err = auditedConnConfig(t, secret); err != nil {
 		return nil, err
-	}
-	for k, v := range params {
-		cfg.ConnConfig.RuntimeParams[k] = v
 	}
 	cfg.MaxConns = int32(conns)
 	cfg.MinConns = int32(conns)

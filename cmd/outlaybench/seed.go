@@ -87,16 +87,9 @@ func seedTenant(ctx context.Context, t tenancy.Tenant, secret []byte, v Volume, 
 	if err != nil {
 		return nil, fmt.Errorf("seed users: %w", err)
 	}
-	cfg, err := pgx.ParseConfig(t.DSN)
+	cfg, err := auditedConnConfig(t, secret)
 	if err != nil {
 		return nil, err
-	}
-	params, err := audit.ConnectionParameters(secret, t.Slug)
-	if err != nil {
-		return nil, err
-	}
-	for k, val := range params {
-		cfg.RuntimeParams[k] = val
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
@@ -116,6 +109,23 @@ func seedTenant(ctx context.Context, t tenancy.Tenant, secret []byte, v Volume, 
 	}
 	s.Took = time.Since(start)
 	return s, nil
+}
+
+// auditedConnConfig is the connection configuration of the tenant's database carrying its
+// audit key, as the app's connections do (the chain trigger refuses rows without it).
+func auditedConnConfig(t tenancy.Tenant, secret []byte) (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(t.DSN)
+	if err != nil {
+		return nil, err
+	}
+	params, err := audit.ConnectionParameters(secret, t.Slug)
+	if err != nil {
+		return nil, err
+	}
+	for k, val := range params {
+		cfg.RuntimeParams[k] = val
+	}
+	return cfg, nil
 }
 
 func seedUsers(ctx context.Context, db *gorm.DB, s *Seeded) error {
