@@ -37,12 +37,14 @@ type BankAccount struct {
 // TableName is where people's bank accounts are kept.
 func (BankAccount) TableName() string { return "user_bank_accounts" }
 
-func bankAccountContext(userID int64) string {
+// BankAccountContext binds a person's sealed IBAN to them, so a value copied onto another
+// person's row does not open there.
+func BankAccountContext(userID int64) string {
 	return "user_bank_accounts.iban_sealed:" + strconv.FormatInt(userID, 10)
 }
 
-// orgBankContext binds the organisation's sealed IBAN to its settings row.
-const orgBankContext = "org_settings.bank_iban_sealed"
+// OrgBankContext binds the organisation's sealed IBAN to its settings row.
+const OrgBankContext = "org_settings.bank_iban_sealed"
 
 // BankDetails is an account as pages and bank files use it: opened, never stored like this.
 type BankDetails struct {
@@ -108,7 +110,7 @@ func GetBankAccounts(ctx context.Context, db *gorm.DB, box *auth.SecretBox, user
 		return nil, ErrNoSecretKey
 	}
 	for _, a := range rows {
-		iban, err := box.Open(a.IBANSealed, bankAccountContext(a.UserID))
+		iban, err := box.Open(a.IBANSealed, BankAccountContext(a.UserID))
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +129,7 @@ func SetBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userI
 	if box == nil {
 		return nil, ErrNoSecretKey
 	}
-	sealed := box.Seal(string(d.IBAN), bankAccountContext(userID))
+	sealed := box.Seal(string(d.IBAN), BankAccountContext(userID))
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var cur BankAccount
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("user_id = ?", userID).Take(&cur).Error
@@ -170,7 +172,7 @@ func GetOrgBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox) (*
 	if box == nil {
 		return nil, ErrNoSecretKey
 	}
-	iban, err := box.Open(row.BankIBANSealed, orgBankContext)
+	iban, err := box.Open(row.BankIBANSealed, OrgBankContext)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +191,7 @@ func SetOrgBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, in
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return tx.Model(&OrgSettings{ID: 1}).Updates(map[string]any{"bank_account_name": d.Holder,
-			"bank_iban_sealed": box.Seal(string(d.IBAN), orgBankContext), "bank_bic": d.BIC, "updated_at": time.Now()}).Error
+			"bank_iban_sealed": box.Seal(string(d.IBAN), OrgBankContext), "bank_bic": d.BIC, "updated_at": time.Now()}).Error
 	})
 	if err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ type SSOProvider struct {
 func (SSOProvider) TableName() string { return "sso_providers" }
 
 // secretContext binds a sealed client secret to its provider, so it opens nowhere else.
-func (p *SSOProvider) secretContext() string { return "sso_providers.client_secret_sealed:" + p.Name }
+func (p *SSOProvider) SecretContext() string { return "sso_providers.client_secret_sealed:" + p.Name }
 
 // ClientSecret decrypts the provider's client secret.
 func (p *SSOProvider) ClientSecret(box *auth.SecretBox) (string, error) {
@@ -62,7 +62,7 @@ func (p *SSOProvider) ClientSecret(box *auth.SecretBox) (string, error) {
 	if box == nil {
 		return "", auth.ErrUnsealable
 	}
-	return box.Open(p.ClientSecretSealed, p.secretContext())
+	return box.Open(p.ClientSecretSealed, p.SecretContext())
 }
 
 // HasSecret reports whether a client secret is stored.
@@ -373,7 +373,7 @@ func SaveSSOProvider(ctx context.Context, db *gorm.DB, id int64, in SSOProviderI
 		p.JITRole = &role
 	}
 	if in.ClientSecret != "" {
-		p.ClientSecretSealed = rules.Box.Seal(in.ClientSecret, p.secretContext())
+		p.ClientSecretSealed = rules.Box.Seal(in.ClientSecret, p.SecretContext())
 	}
 	if in.Kind != SSOKindOIDC {
 		p.ClientSecretSealed = nil

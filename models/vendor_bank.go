@@ -47,9 +47,9 @@ type VendorBankAccount struct {
 	UpdatedAt     time.Time
 }
 
-// secretContext binds a sealed account number to its vendor, so a value copied onto another
+// SecretContext binds a sealed account number to its vendor, so a value copied onto another
 // vendor's row does not open there.
-func (a *VendorBankAccount) secretContext() string {
+func (a *VendorBankAccount) SecretContext() string {
 	return "vendor_bank_accounts.account_secret:" + strconv.FormatInt(a.VendorID, 10)
 }
 
@@ -58,7 +58,7 @@ func (a *VendorBankAccount) Account(box *auth.SecretBox) (string, error) {
 	if box == nil {
 		return "", auth.ErrUnsealable
 	}
-	return box.Open(a.AccountSecret, a.secretContext())
+	return box.Open(a.AccountSecret, a.SecretContext())
 }
 
 // SchemeLabel names how the vendor is paid.
@@ -134,14 +134,14 @@ func SaveVendorBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox
 		if a.AccountType != AccountChecking && a.AccountType != AccountSavings {
 			verr.Add("account_type", "Choose checking or savings.")
 		}
-		a.AccountMasked = maskTail(account)
+		a.AccountMasked = MaskAccountNumber(account)
 	default:
 		verr.Add("scheme", "Choose IBAN or US bank account.")
 	}
 	if err := verr.Err(); err != nil {
 		return err
 	}
-	a.AccountSecret = box.Seal(account, a.secretContext())
+	a.AccountSecret = box.Seal(account, a.SecretContext())
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := GetVendor(ctx, tx, vendorID); err != nil {
 			return err
@@ -170,8 +170,8 @@ func RemoveVendorBankAccount(ctx context.Context, db *gorm.DB, vendorID int64) e
 	return res.Error
 }
 
-// maskTail shows only the last four characters of an account number: "•••• 6789".
-func maskTail(s string) string {
+// MaskAccountNumber shows only the last four characters of an account number: "•••• 6789".
+func MaskAccountNumber(s string) string {
 	if len(s) <= 4 {
 		return "••••"
 	}

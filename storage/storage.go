@@ -147,22 +147,30 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 
 // DeleteTenant removes every blob under a tenant's prefix, for a purge.
 func (s *Store) DeleteTenant(ctx context.Context, tenantSlug string) (int, error) {
+	keys, err := s.Keys(ctx, tenantSlug)
+	for n, key := range keys {
+		if err := s.Delete(ctx, key); err != nil {
+			return n, err
+		}
+	}
+	return len(keys), err
+}
+
+// Keys lists the keys of every blob under a tenant's prefix.
+func (s *Store) Keys(ctx context.Context, tenantSlug string) ([]string, error) {
 	if !validSlug.MatchString(tenantSlug) {
-		return 0, fmt.Errorf("storage: malformed tenant slug %q", tenantSlug)
+		return nil, fmt.Errorf("storage: malformed tenant slug %q", tenantSlug)
 	}
 	it := s.bucket.List(&blob.ListOptions{Prefix: tenantSlug + "/"})
-	n := 0
+	var keys []string
 	for {
 		obj, err := it.Next(ctx)
 		if errors.Is(err, io.EOF) {
-			return n, nil
+			return keys, nil
 		}
 		if err != nil {
-			return n, fmt.Errorf("storage: list %s: %w", tenantSlug, err)
+			return keys, fmt.Errorf("storage: list %s: %w", tenantSlug, err)
 		}
-		if err := s.Delete(ctx, obj.Key); err != nil {
-			return n, err
-		}
-		n++
+		keys = append(keys, obj.Key)
 	}
 }

@@ -238,6 +238,9 @@ type CreateTenant struct {
 	// Template, when set, names a database already at the current tenant schema to copy
 	// (CREATE DATABASE ... TEMPLATE); tests use it to make tenants in milliseconds.
 	Template string
+	// Fill, when set, fills the new, empty database before it is migrated (a restore from a
+	// dump, say); it gets the database's URL.
+	Fill func(ctx context.Context, dsn string) error
 }
 
 // Create registers a tenant, creates and migrates its database, runs seed on it (the first
@@ -291,6 +294,11 @@ func (r *Registry) Create(ctx context.Context, in CreateTenant, seed func(ctx co
 	dsn, err := WithDatabase(r.controlDSN, dbName)
 	if err != nil {
 		return fail(err)
+	}
+	if in.Fill != nil {
+		if err := in.Fill(ctx, dsn); err != nil {
+			return fail(err)
+		}
 	}
 	if _, err := MigrateDatabase(ctx, dsn, migrations.Tenant()); err != nil {
 		return fail(fmt.Errorf("migrate tenant database: %w", err))

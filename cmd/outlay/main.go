@@ -19,6 +19,11 @@ Usage:
   outlay migrate                  migrate the control plane and every tenant database
   outlay tenant create <slug> --name NAME --admin-email EMAIL [--admin-name NAME] [--admin-password P]
   outlay tenant list              list tenants
+  outlay tenant clone-sanitized <slug> --as NEW-SLUG
+                                  copy a tenant for staging with its personal data replaced by
+                                  fakes (the same each time), files by placeholders, passwords
+                                  and sessions dropped and the audit log re-chained; the copy is
+                                  kept only if no original email, name or phone is left in it
   outlay user add <slug> <email> --name NAME --role ROLE[,ROLE] [--password P]
                                   add a person to a tenant (without a password: invite them)
   outlay user deactivate <slug> <email>

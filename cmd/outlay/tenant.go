@@ -77,7 +77,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 func cmdTenant(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: outlay tenant create|list|export|import-archive")
+		return errors.New("usage: outlay tenant create|list|export|import-archive|clone-sanitized")
 	}
 	switch args[0] {
 	case "create":
@@ -88,8 +88,10 @@ func cmdTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return cmdTenantExport(ctx, args[1:], stdout, stderr)
 	case "import-archive":
 		return cmdTenantImportArchive(ctx, args[1:], stdout, stderr)
+	case "clone-sanitized":
+		return cmdTenantCloneSanitized(ctx, args[1:], stdout, stderr)
 	default:
-		return fmt.Errorf("unknown tenant command %q (create, list, export, import-archive)", args[0])
+		return fmt.Errorf("unknown tenant command %q (create, list, export, import-archive, clone-sanitized)", args[0])
 	}
 }
 

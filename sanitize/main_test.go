@@ -1,0 +1,9 @@
+package sanitize
+
+import (
+	"testing"
+
+	"outlay/internal/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
