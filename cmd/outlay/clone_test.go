@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
@@ -202,7 +203,9 @@ func TestCloneSanitized(t *testing.T) {
 		t.Fatalf("the search finds only %d values in the source", len(found))
 	}
 
+	began := time.Now()
 	code, out, errs := runCmd(t, "tenant", "clone-sanitized", "acme", "--as", "stage1")
+	t.Logf("copy by template took %v", time.Since(began).Round(time.Millisecond))
 	if code != 0 {
 		t.Fatalf("clone-sanitized exited %d:\n%s\n%s", code, out, errs)
 	}
@@ -217,7 +220,9 @@ func TestCloneSanitized(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	began = time.Now()
 	code, out, errs = runCmd(t, "tenant", "clone-sanitized", "acme", "--as", "stage2")
+	t.Logf("copy by dump and restore took %v", time.Since(began).Round(time.Millisecond))
 	busy.Close(context.Background())
 	if code != 0 || !strings.Contains(out, "pg_dump") {
 		t.Fatalf("clone-sanitized of a busy tenant exited %d:\n%s\n%s", code, out, errs)
