@@ -4,16 +4,21 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"outlay/auth"
 	"outlay/migrations"
 	"outlay/tenancy"
 )
@@ -27,6 +32,8 @@ type bench struct {
 	log    io.Writer
 	logger *slog.Logger
 	report Report
+	// closers run when the run ends, last first.
+	closers []func()
 }
 
 func (b *bench) step(format string, args ...any) {
@@ -90,6 +97,15 @@ func (b *bench) all(ctx context.Context) error {
 		{"audit log, updates", financeEmail, "/audit?action=update"},
 		{"requisition detail", requesterEmail, "/requisitions/" + strconv.FormatInt(seeded.DetailID, 10)},
 	}
+	measured := func(path string) bool { return true }
+	if b.o.only != "" {
+		re, err := regexp.Compile(b.o.only)
+		if err != nil {
+			return fmt.Errorf("-pages: %w", err)
+		}
+		measured = re.MatchString
+		pages = slices.DeleteFunc(pages, func(p page) bool { return !measured(p.path) })
+	}
 	captured, err := b.capturePages(ctx, t, pages)
 	if err != nil {
 		return err
@@ -134,19 +150,23 @@ func (b *bench) all(ctx context.Context) error {
 		b.report.Pages = append(b.report.Pages, row)
 	}
 
-	b.step("write: submit a requisition")
-	b.report.Pages = append(b.report.Pages, PageRow{Name: "submit requisition", Path: "POST /requisitions",
-		Page: closedLoop(ctx, "submit", b.o.sessions, b.o.warmup, b.o.duration, submitOp(sessions[requesterEmail], seeded))})
-	b.step("write: inline approve")
-	b.report.Pages = append(b.report.Pages, PageRow{Name: "inline approve", Path: "POST /approvals/:step/approve",
-		Page: closedLoop(ctx, "approve", b.o.sessions, b.o.warmup, b.o.duration, approveOp(sessions[approverEmail], seeded.PendingSteps))})
+	if measured("POST /requisitions") {
+		b.step("write: submit a requisition")
+		b.report.Pages = append(b.report.Pages, PageRow{Name: "submit requisition", Path: "POST /requisitions",
+			Page: closedLoop(ctx, "submit", b.o.sessions, b.o.warmup, b.o.duration, submitOp(sessions[requesterEmail], seeded))})
+	}
+	if measured("POST /approvals/:step/approve") {
+		b.step("write: inline approve")
+		b.report.Pages = append(b.report.Pages, PageRow{Name: "inline approve", Path: "POST /approvals/:step/approve",
+			Page: closedLoop(ctx, "approve", b.o.sessions, b.o.warmup, b.o.duration, approveOp(sessions[approverEmail], seeded.PendingSteps))})
+	}
 	if rss, err := srv.RSS(); err == nil {
 		b.report.SingleRSS = rss
 	}
 	srv.Stop()
 
 	if b.o.tenants > 0 {
-		if err := b.roundRobin(ctx, tpl); err != nil {
+		if err := b.roundRobin(ctx); err != nil {
 			return fmt.Errorf("round-robin: %w", err)
 		}
 	}
@@ -250,27 +270,20 @@ func approveOp(sessions []*Session, steps []int64) op {
 	}
 }
 
-// roundRobin serves many small tenants, each request going to the next tenant.
-func (b *bench) roundRobin(ctx context.Context, tpl string) error {
-	rrtpl := b.o.control + "_rrtpl"
-	token, err := b.d.signedInTemplate(ctx, tpl, rrtpl)
+// roundRobin serves many small tenants, each request going to the next tenant. The tenants
+// live in a deployment of their own that is kept between runs (see manyTenants).
+func (b *bench) roundRobin(ctx context.Context) error {
+	rrd, slugs, token, err := b.manyTenants(ctx, b.o.tenants)
 	if err != nil {
 		return err
 	}
-	b.step("creating %d tenants (CREATE DATABASE … TEMPLATE) …", b.o.tenants)
-	t0 := time.Now()
-	slugs, err := b.d.cloneTenants(ctx, rrtpl, "rr", b.o.tenants)
-	if err != nil {
-		return err
-	}
-	rr := &RoundRobin{Tenants: len(slugs), CreateTook: time.Since(t0)}
-	b.report.RoundRobin = rr
-	b.step("created in %s; starting outlay serve …", rr.CreateTook.Round(time.Millisecond))
-	srv, err := startServer(ctx, b.o.outlay, b.d.ControlDSN, b.secret, filepath.Join(b.work, "blobs"), filepath.Join(b.work, "serve-rr.log"), nil)
+	b.step("starting outlay serve over %d tenants …", len(slugs))
+	srv, err := startServer(ctx, b.o.outlay, rrd.ControlDSN, b.secret, filepath.Join(b.work, "blobs"), filepath.Join(b.work, "serve-rr.log"), nil)
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
+	rr := b.report.RoundRobin
 	client := newHTTPClient(b.o.sessions)
 	sessions := make([]*Session, len(slugs))
 	for i, slug := range slugs {
@@ -281,7 +294,7 @@ func (b *bench) roundRobin(ctx context.Context, tpl string) error {
 	rr.Single = closedLoop(ctx, "one tenant", b.o.sessions, b.o.warmup, b.o.duration, getOp(sessions[:1], "/dashboard", false))
 	b.step("%d tenants round-robin: /dashboard for %s …", len(slugs), b.o.tenantDuration)
 	var next atomic.Int64
-	stop := b.d.sampleConnections(ctx, srv)
+	stop := rrd.sampleConnections(ctx, srv)
 	rr.Many = closedLoop(ctx, "round-robin", b.o.sessions, b.o.warmup, b.o.tenantDuration, func(ctx context.Context, w int) (int, bool, string, bool) {
 		s := sessions[int(next.Add(1)-1)%len(sessions)]
 		return getOp([]*Session{s}, "/dashboard", false)(ctx, w)
@@ -290,27 +303,65 @@ func (b *bench) roundRobin(ctx context.Context, tpl string) error {
 	return nil
 }
 
-// timeMigrate times `outlay migrate` across tenants one migration behind, then again with
-// nothing to do.
+// manyTenants readies n small tenants, each with one requester and a live session whose
+// cookie is token, in the deployment <control>rr. Creating a thousand databases and dropping
+// them again costs minutes and a checkpoint per drop on the whole server, so this deployment
+// is kept after the run (-drop-tenants removes it): the next run only brings each tenant up to
+// the current schema and gives it a fresh session.
+func (b *bench) manyTenants(ctx context.Context, n int) (*deployment, []string, string, error) {
+	rrd, err := newDeployment(ctx, b.o.dsn, b.o.control+"rr")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	b.closers = append(b.closers, rrd.admin.Close)
+	if b.o.dropTenants {
+		b.closers = append(b.closers, func() {
+			b.step("dropping the many-tenant deployment %s …", rrd.control)
+			if err := rrd.drop(context.WithoutCancel(ctx)); err != nil {
+				b.step("dropping %s: %v", rrd.control, err)
+			}
+		})
+	}
+	if err := rrd.ensure(ctx); err != nil {
+		return nil, nil, "", err
+	}
+	tpl := rrd.control + "_rrtpl"
+	if err := rrd.userTemplate(ctx, tpl); err != nil {
+		return nil, nil, "", fmt.Errorf("template %s: %w", tpl, err)
+	}
+	b.step("readying %d tenants in %s (created from %s where missing, kept afterwards) …", n, rrd.control, tpl)
+	token, _ := auth.NewToken()
+	t0 := time.Now()
+	slugs, created, err := rrd.prepareTenants(ctx, tpl, "rr", n, token)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	b.report.RoundRobin = &RoundRobin{Tenants: len(slugs), Created: created, ReadyTook: time.Since(t0)}
+	b.step("ready in %s (%d created)", b.report.RoundRobin.ReadyTook.Round(time.Millisecond), created)
+	return rrd, slugs, token, nil
+}
+
+// timeMigrate times `outlay migrate` across the many tenants, with the newest tenant
+// migration first rolled back in each so that migrate applies it, then again with nothing to
+// apply.
 func (b *bench) timeMigrate(ctx context.Context) error {
-	older, newest, err := tenantMigrationsBut()
+	rrd, slugs, _, err := b.manyTenants(ctx, b.o.migrateTenants)
 	if err != nil {
 		return err
 	}
-	tpl := b.o.control + "_tplprev"
-	if err := b.d.makeTemplate(ctx, tpl, older); err != nil {
+	m := &MigrateTiming{Tenants: len(slugs), Parallel: controlConfig("", nil, "", 0).MigrateParallel, ReadyTook: b.report.RoundRobin.ReadyTook}
+	b.report.RoundRobin = nil
+	if m.Newest, err = newestTenantMigration(); err != nil {
 		return err
 	}
-	b.step("creating %d tenants without %s …", b.o.migrateTenants, newest)
-	t0 := time.Now()
-	if _, err := b.d.cloneTenants(ctx, tpl, "mt", b.o.migrateTenants); err != nil {
-		return err
-	}
-	m := &MigrateTiming{Tenants: b.o.migrateTenants, Newest: newest, CreateTook: time.Since(t0), Parallel: controlConfig("", nil, "", 0).MigrateParallel}
 	b.report.Migrate = m
+	b.step("rolling back %s in each tenant …", m.Newest)
+	if err := rrd.rollBackNewest(ctx, slugs); err != nil {
+		return err
+	}
 	migrate := func() (time.Duration, error) {
 		cmd := exec.CommandContext(ctx, b.o.outlay, "migrate")
-		cmd.Env = append(os.Environ(), "OUTLAY_DATABASE_URL="+b.d.ControlDSN)
+		cmd.Env = append(os.Environ(), "OUTLAY_DATABASE_URL="+rrd.ControlDSN)
 		out, err := os.Create(filepath.Join(b.work, "migrate.log"))
 		if err != nil {
 			return 0, err
@@ -321,13 +372,37 @@ func (b *bench) timeMigrate(ctx context.Context) error {
 		if err := cmd.Run(); err != nil {
 			return 0, fmt.Errorf("outlay migrate: %w (see %s)", err, out.Name())
 		}
-		return time.Since(t0), nil
+		took := time.Since(t0)
+		// It says how many tenants it migrated: all of them, or the timing means nothing.
+		log, err := os.ReadFile(out.Name())
+		if err != nil {
+			return 0, err
+		}
+		if want := fmt.Sprintf("\n%d tenants migrated", len(slugs)); !strings.Contains("\n"+string(log), want) {
+			return 0, fmt.Errorf("outlay migrate did not report %q (see %s)", strings.TrimSpace(want), out.Name())
+		}
+		return took, nil
 	}
-	b.step("outlay migrate (applies %s to each) …", newest)
+	b.step("outlay migrate (applies %s to each) …", m.Newest)
 	if m.Apply, err = migrate(); err != nil {
 		return err
 	}
 	b.step("outlay migrate again (nothing to apply) …")
 	m.Noop, err = migrate()
 	return err
+}
+
+// newestTenantMigration is the file name of the newest tenant migration.
+func newestTenantMigration() (string, error) {
+	entries, err := fs.ReadDir(migrations.Tenant(), ".")
+	if err != nil {
+		return "", err
+	}
+	newest := ""
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") && e.Name() > newest {
+			newest = e.Name()
+		}
+	}
+	return newest, nil
 }

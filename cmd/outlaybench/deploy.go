@@ -2,17 +2,18 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
-	"path"
 	"slices"
 	"sync"
 	"sync/atomic"
-	"testing/fstest"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for goose
+	"github.com/pressly/goose/v3"
 
 	"outlay/auth"
 	"outlay/migrations"
@@ -121,14 +122,6 @@ func parallel(ctx context.Context, n, workers int, f func(i int) error) error {
 	return first
 }
 
-// setUp creates the control database, migrated, and a template database migrated with fsys.
-func (d *deployment) setUp(ctx context.Context) error {
-	if _, err := d.admin.Exec(ctx, "CREATE DATABASE "+ident(d.control)); err != nil {
-		return err
-	}
-	return tenancy.MigrateControl(ctx, d.ControlDSN)
-}
-
 // makeTemplate creates database name migrated with fsys and marks it a template.
 func (d *deployment) makeTemplate(ctx context.Context, name string, fsys fs.FS) error {
 	if _, err := d.admin.Exec(ctx, "CREATE DATABASE "+ident(name)); err != nil {
@@ -145,60 +138,137 @@ func (d *deployment) makeTemplate(ctx context.Context, name string, fsys fs.FS) 
 	return err
 }
 
-// cloneTenants registers n active tenants <prefix>0001… whose databases are copies of
-// template (CREATE DATABASE … TEMPLATE), a few at a time, and returns their slugs.
-func (d *deployment) cloneTenants(ctx context.Context, template, prefix string, n int) ([]string, error) {
+// ensure creates the control database if it is missing and brings it up to date.
+func (d *deployment) ensure(ctx context.Context) error {
+	exists, err := d.exists(ctx, d.control)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		if _, err := d.admin.Exec(ctx, "CREATE DATABASE "+ident(d.control)); err != nil {
+			return err
+		}
+	}
+	return tenancy.MigrateControl(ctx, d.ControlDSN)
+}
+
+func (d *deployment) exists(ctx context.Context, name string) (bool, error) {
+	var ok bool
+	err := d.admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&ok)
+	return ok, err
+}
+
+// userTemplate makes, unless it exists, template database name: the tenant schema with one
+// requester, written straight into its tables. It is brought up to the current schema either
+// way.
+func (d *deployment) userTemplate(ctx context.Context, name string) error {
+	dsn, err := tenancy.WithDatabase(d.serverDSN, name)
+	if err != nil {
+		return err
+	}
+	exists, err := d.exists(ctx, name)
+	if err != nil || exists {
+		if err == nil {
+			_, err = tenancy.MigrateDatabase(ctx, dsn, migrations.Tenant())
+		}
+		return err
+	}
+	if _, err := d.admin.Exec(ctx, "CREATE DATABASE "+ident(name)); err != nil {
+		return err
+	}
+	if _, err := tenancy.MigrateDatabase(ctx, dsn, migrations.Tenant()); err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(benchPassword)
+	if err != nil {
+		conn.Close(ctx)
+		return err
+	}
+	_, err = conn.Exec(ctx, `WITH u AS (INSERT INTO users (email, name, password_hash) VALUES ($1, 'Rita Requester', $2) RETURNING id)
+		INSERT INTO user_roles (user_id, role) SELECT id, $3 FROM u`, requesterEmail, hash, policy.RoleRequester)
+	conn.Close(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = d.admin.Exec(ctx, "ALTER DATABASE "+ident(name)+" WITH IS_TEMPLATE true")
+	return err
+}
+
+// prepareTenants makes sure n active tenants <prefix>0001… are registered with a database
+// each, creating the missing ones as copies of template (CREATE DATABASE … TEMPLATE) and
+// bringing the others up to the current schema, a few at a time. Each gets one live session
+// of its requester whose cookie is token, written straight into its sessions table, so that
+// n tenants need no n sign-ins. It returns the slugs and how many databases it created.
+func (d *deployment) prepareTenants(ctx context.Context, template, prefix string, n int, token string) ([]string, int, error) {
 	ctl, err := pgxpool.New(ctx, d.ControlDSN)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer ctl.Close()
 	slugs := make([]string, n)
 	for i := range slugs {
 		slugs[i] = fmt.Sprintf("%s%04d", prefix, i+1)
 	}
+	var created atomic.Int64
 	err = parallel(ctx, n, 4, func(i int) error {
 		db := d.control + "_" + slugs[i]
-		if _, err := d.admin.Exec(ctx, "CREATE DATABASE "+ident(db)+" TEMPLATE "+ident(template)); err != nil {
-			return fmt.Errorf("create %s: %w", db, err)
+		exists, err := d.exists(ctx, db)
+		if err != nil {
+			return err
 		}
-		_, err := ctl.Exec(ctx, `INSERT INTO tenants (slug, name, database_name, status) VALUES ($1, $2, $3, 'active')`, slugs[i], "Tenant "+slugs[i], db)
+		dsn, err := tenancy.WithDatabase(d.serverDSN, db)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			if _, err := d.admin.Exec(ctx, "CREATE DATABASE "+ident(db)+" TEMPLATE "+ident(template)); err != nil {
+				return fmt.Errorf("create %s: %w", db, err)
+			}
+			created.Add(1)
+		} else if _, err := tenancy.MigrateDatabase(ctx, dsn, migrations.Tenant()); err != nil {
+			return fmt.Errorf("migrate %s: %w", db, err)
+		}
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		_, err = conn.Exec(ctx, `WITH gone AS (DELETE FROM sessions)
+			INSERT INTO sessions (id_hash, user_id, expires_at) SELECT $1, id, now() + interval '12 hours' FROM users WHERE email = $2`,
+			auth.Digest(token), requesterEmail)
+		conn.Close(ctx)
+		if err != nil {
+			return fmt.Errorf("session in %s: %w", db, err)
+		}
+		_, err = ctl.Exec(ctx, `INSERT INTO tenants (slug, name, database_name, status) VALUES ($1, $2, $3, 'active')
+			ON CONFLICT (slug) DO UPDATE SET status = 'active', database_name = $3`, slugs[i], "Tenant "+slugs[i], db)
 		return err
 	})
-	return slugs, err
+	return slugs, int(created.Load()), err
 }
 
-// signedInTemplate makes template name from base with one requester and one live session,
-// written straight into its tables so that every copy of it has a signed-in person without
-// n sign-ins. It returns the session's cookie value.
-func (d *deployment) signedInTemplate(ctx context.Context, base, name string) (string, error) {
-	if _, err := d.admin.Exec(ctx, "CREATE DATABASE "+ident(name)+" TEMPLATE "+ident(base)); err != nil {
-		return "", err
-	}
-	dsn, err := tenancy.WithDatabase(d.serverDSN, name)
-	if err != nil {
-		return "", err
-	}
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return "", err
-	}
-	hash, err := auth.HashPassword(benchPassword)
-	if err != nil {
-		conn.Close(ctx)
-		return "", err
-	}
-	token, digest := auth.NewToken()
-	_, err = conn.Exec(ctx, `WITH u AS (INSERT INTO users (email, name, password_hash) VALUES ($1, 'Rita Requester', $2) RETURNING id),
-		r AS (INSERT INTO user_roles (user_id, role) SELECT id, $3 FROM u)
-		INSERT INTO sessions (id_hash, user_id, expires_at) SELECT $4, id, now() + interval '12 hours' FROM u`,
-		requesterEmail, hash, policy.RoleRequester, digest)
-	conn.Close(ctx)
-	if err != nil {
-		return "", err
-	}
-	_, err = d.admin.Exec(ctx, "ALTER DATABASE "+ident(name)+" WITH IS_TEMPLATE true")
-	return token, err
+// rollBackNewest undoes the newest tenant migration in each tenant's database.
+func (d *deployment) rollBackNewest(ctx context.Context, slugs []string) error {
+	return parallel(ctx, len(slugs), 4, func(i int) error {
+		dsn, err := tenancy.WithDatabase(d.serverDSN, d.control+"_"+slugs[i])
+		if err != nil {
+			return err
+		}
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.Tenant(), goose.WithDisableGlobalRegistry(true))
+		if err != nil {
+			return err
+		}
+		_, err = p.Down(ctx)
+		return err
+	})
 }
 
 // connections counts the server's connections to the deployment's databases.
@@ -238,30 +308,4 @@ func (d *deployment) sampleConnections(ctx context.Context, server *childServer)
 		wg.Wait()
 		return mConns, mRSS
 	}
-}
-
-// tenantMigrationsBut returns the tenant migrations without the newest one, and its name.
-func tenantMigrationsBut() (fs.FS, string, error) {
-	all := migrations.Tenant()
-	out := fstest.MapFS{}
-	var newest string
-	err := fs.WalkDir(all, ".", func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(all, p)
-		if err != nil {
-			return err
-		}
-		out[p] = &fstest.MapFile{Data: b}
-		if path.Ext(p) == ".sql" && p > newest {
-			newest = p
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	delete(out, newest)
-	return out, path.Base(newest), nil
 }

@@ -11,8 +11,10 @@
 //	go run ./cmd/outlaybench -scale 10          # ten times the volume
 //	go run ./cmd/outlaybench -migrate-tenants 1000   # time `outlay migrate` across 1,000 tenants
 //
-// It works on its own databases (outlaybench and outlaybench_*) of the Postgres server named by
-// -dsn (OUTLAY_TEST_DATABASE_URL), dropping them before and after the run.
+// It works on its own databases of the Postgres server named by -dsn
+// (OUTLAY_TEST_DATABASE_URL): outlaybench and outlaybench_*, dropped before and after the run,
+// and the many tenants in outlaybenchrr and outlaybenchrr_*, kept for the next run (about
+// 11 MB each; -drop-tenants drops them).
 package main
 
 import (
@@ -45,6 +47,8 @@ type options struct {
 	keep           bool
 	control        string
 	verbose        bool
+	only           string
+	dropTenants    bool
 }
 
 func main() {
@@ -71,8 +75,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.auditRounds, "audit-rounds", 2000, "interleaved write pairs for the audit overhead (0 skips it)")
 	fs.IntVar(&o.migrateTenants, "migrate-tenants", 0, "instead of the load: time `outlay migrate` across this many tenants one migration behind")
 	fs.StringVar(&o.markdown, "md", "", "also write the results as Markdown to this file")
-	fs.BoolVar(&o.keep, "keep", false, "keep the databases afterwards (they are dropped at the next run)")
-	fs.StringVar(&o.control, "control", "outlaybench", "name of the bench's control database; tenant databases are named after it")
+	fs.BoolVar(&o.keep, "keep", false, "keep the volume tenant's databases afterwards (they are dropped at the next run)")
+	fs.BoolVar(&o.dropTenants, "drop-tenants", false, "drop the many tenants (<control>rr and its databases, kept between runs by default) at the end")
+	fs.StringVar(&o.control, "control", "outlaybench", "name of the bench's control database; tenant databases are named after it, and the many tenants' control database is this plus rr")
+	fs.StringVar(&o.only, "pages", "", "measure only the pages whose path matches this regular expression (writes are named POST /requisitions and POST /approvals)")
 	fs.BoolVar(&o.verbose, "v", false, "print each page's captured statements and the seeding's steps")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -109,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}()
 	}
-	if err := d.setUp(ctx); err != nil {
+	if err := d.ensure(ctx); err != nil {
 		return fmt.Errorf("control database: %w", err)
 	}
 	secret := make([]byte, 32)
@@ -118,6 +124,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	b.report.Started = time.Now().UTC()
 	b.report.Machine = describeMachine(ctx, d)
+	defer func() {
+		for i := len(b.closers) - 1; i >= 0; i-- {
+			b.closers[i]()
+		}
+	}()
 	if o.migrateTenants > 0 {
 		if err := b.timeMigrate(ctx); err != nil {
 			return err

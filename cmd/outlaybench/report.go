@@ -40,22 +40,23 @@ type PageRow struct {
 
 // RoundRobin is the many-tenants part.
 type RoundRobin struct {
-	Tenants    int
-	CreateTook time.Duration
-	Single     Result // one tenant's dashboard, same server
-	Many       Result // every tenant's dashboard, round-robin
-	MaxConns   int    // most connections to the bench's databases seen (pg_stat_activity)
-	MaxRSS     int64
+	Tenants   int
+	Created   int           // databases created for this run (the others were kept from before)
+	ReadyTook time.Duration // creating the missing tenants and readying the others
+	Single    Result        // one tenant's dashboard, same server
+	Many      Result        // every tenant's dashboard, round-robin
+	MaxConns  int           // most connections to the bench's databases seen (pg_stat_activity)
+	MaxRSS    int64
 }
 
 // MigrateTiming is `outlay migrate` across many tenants.
 type MigrateTiming struct {
-	Tenants    int
-	Newest     string
-	Parallel   int
-	CreateTook time.Duration
-	Apply      time.Duration // applying the newest migration to each
-	Noop       time.Duration // again, with nothing to apply
+	Tenants   int
+	Newest    string
+	Parallel  int
+	ReadyTook time.Duration // readying the tenants beforehand (not part of the timing)
+	Apply     time.Duration // applying the newest migration to each
+	Noop      time.Duration // again, with nothing to apply
 }
 
 func ms(d time.Duration) string {
@@ -125,14 +126,14 @@ func (rep *Report) summary() []string {
 		if rr.Single.PerSecond() > 0 {
 			ratio = 100 * rr.Many.PerSecond() / rr.Single.PerSecond()
 		}
-		lines = append(lines, fmt.Sprintf("%d tenants round-robin (/dashboard, created in %s): %.0f req/s (p50 %s, p99 %s, errors %s) against %.0f req/s for one tenant (%.0f%%); at most %d Postgres connections; server RSS at most %s.",
-			rr.Tenants, rr.CreateTook.Round(time.Second), rr.Many.PerSecond(), ms(rr.Many.P50), ms(rr.Many.P99), rr.Many.errs(), rr.Single.PerSecond(), ratio, rr.MaxConns, mb(rr.MaxRSS)))
+		lines = append(lines, fmt.Sprintf("%d tenants round-robin (/dashboard; %d created, all readied in %s): %.0f req/s (p50 %s, p99 %s, errors %s) against %.0f req/s for one tenant (%.0f%%); at most %d Postgres connections; server RSS at most %s.",
+			rr.Tenants, rr.Created, rr.ReadyTook.Round(time.Second), rr.Many.PerSecond(), ms(rr.Many.P50), ms(rr.Many.P99), rr.Many.errs(), rr.Single.PerSecond(), ratio, rr.MaxConns, mb(rr.MaxRSS)))
 	}
 	if m := rep.Migrate; m != nil {
-		lines = append(lines, fmt.Sprintf("`outlay migrate` across %d tenants each one migration behind (%s), %d at a time: %s; again with nothing to apply: %s. (Tenants created in %s.)",
-			m.Tenants, m.Newest, m.Parallel, m.Apply.Round(10*time.Millisecond), m.Noop.Round(10*time.Millisecond), m.CreateTook.Round(time.Second)))
+		lines = append(lines, fmt.Sprintf("`outlay migrate` across %d tenants, each with its newest migration (%s) rolled back, %d at a time: %s; again with nothing to apply: %s.",
+			m.Tenants, m.Newest, m.Parallel, m.Apply.Round(10*time.Millisecond), m.Noop.Round(10*time.Millisecond)))
 	}
-	lines = append(lines, fmt.Sprintf("Run started %s, took %s. %s", rep.Started.Format(time.RFC3339), rep.Took.Round(time.Second), rep.Machine))
+	lines = append(lines, fmt.Sprintf("Run started %s, took %s (load average at the end %s). %s", rep.Started.Format(time.RFC3339), rep.Took.Round(time.Second), loadAverage(), rep.Machine))
 	return lines
 }
 
@@ -186,5 +187,14 @@ func describeMachine(ctx context.Context, d *deployment) string {
 	if out, err := exec.CommandContext(ctx, "git", "rev-parse", "--short", "HEAD").Output(); err == nil {
 		commit = ", commit " + strings.TrimSpace(string(out))
 	}
-	return fmt.Sprintf("Machine: %d cores%s, PostgreSQL %s (max_connections %s), %s%s.", runtime.NumCPU(), mem, pg, maxConns, runtime.Version(), commit)
+	return fmt.Sprintf("Machine: %d cores%s, PostgreSQL %s (max_connections %s), %s%s; load average at the start %s.", runtime.NumCPU(), mem, pg, maxConns, runtime.Version(), commit, loadAverage())
+}
+
+// loadAverage is the machine's one-minute load average, which says how busy it was.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
 }
