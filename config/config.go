@@ -65,6 +65,7 @@ type Config struct {
 	SessionIdle      time.Duration // a session ends after this long unused (OUTLAY_SESSION_IDLE)
 	SessionMax       time.Duration // and at the latest this long after sign-in (OUTLAY_SESSION_MAX)
 	ShutdownTimeout  time.Duration // how long in-flight requests may take at shutdown
+	DrainTime        time.Duration // on SIGTERM, /readyz fails this long before the listener closes (OUTLAY_DRAIN_TIME)
 	MigrateParallel  int           // tenants migrated at once by `outlay migrate`
 	DemoDataDir      string        // where `outlay demo` keeps its embedded database
 	PasswordResetTTL time.Duration // how long a reset link works
@@ -161,6 +162,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	idle := fs.String("session-idle", env("OUTLAY_SESSION_IDLE", c.SessionIdle.String()), "idle session timeout (OUTLAY_SESSION_IDLE)")
 	maxAge := fs.String("session-max", env("OUTLAY_SESSION_MAX", c.SessionMax.String()), "absolute session lifetime (OUTLAY_SESSION_MAX)")
 	jobWorkers := fs.String("job-workers", env("OUTLAY_JOB_WORKERS", strconv.Itoa(c.JobWorkers)), "background jobs worked at once by this process (OUTLAY_JOB_WORKERS)")
+	drain := fs.String("drain-time", env("OUTLAY_DRAIN_TIME", c.DrainTime.String()), "on SIGTERM, serve this long with /readyz failing before closing the listener, so a load balancer takes the server out first (OUTLAY_DRAIN_TIME)")
 	mailAttempts := fs.String("mail-attempts", env("OUTLAY_MAIL_ATTEMPTS", strconv.Itoa(c.MailAttempts)), "tries of a mail before it is given up as failed (OUTLAY_MAIL_ATTEMPTS)")
 	fs.StringVar(&c.DemoDataDir, "data", env("OUTLAY_DEMO_DATA", c.DemoDataDir), "demo: folder for the embedded database (OUTLAY_DEMO_DATA)")
 
@@ -263,6 +265,11 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		}
 		duration("OUTLAY_SESSION_IDLE", *idle, &c.SessionIdle)
 		duration("OUTLAY_SESSION_MAX", *maxAge, &c.SessionMax)
+		if d, err := time.ParseDuration(*drain); err != nil || d < 0 || d > 10*time.Minute {
+			bad("OUTLAY_DRAIN_TIME", "must be a duration from 0s to 10m, such as 5s, got %q", *drain)
+		} else {
+			c.DrainTime = d
+		}
 		if c.TenantPoolConns > c.MaxDBConns {
 			bad("OUTLAY_TENANT_POOL_CONNS", "must not exceed OUTLAY_MAX_DB_CONNS (%d)", c.MaxDBConns)
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"outlay/config"
 )
@@ -48,5 +49,20 @@ func TestOutboundAllow(t *testing.T) {
 	}
 	if c, err := bind(t); err != nil || c.OutboundAllowHosts != nil || c.OutboundAllowNets != nil {
 		t.Errorf("unset: %v %v %v", c.OutboundAllowHosts, c.OutboundAllowNets, err)
+	}
+}
+
+// OUTLAY_DRAIN_TIME is off by default, takes a duration, and refuses nonsense by name.
+func TestDrainTime(t *testing.T) {
+	if c, err := bind(t); err != nil || c.DrainTime != 0 {
+		t.Errorf("default: %v %v", c.DrainTime, err)
+	}
+	if c, err := bind(t, "--drain-time", "5s"); err != nil || c.DrainTime != 5*time.Second {
+		t.Errorf("5s: %v %v", c.DrainTime, err)
+	}
+	for _, bad := range []string{"soon", "-1s", "1h"} {
+		if _, err := bind(t, "--drain-time", bad); err == nil || !strings.Contains(err.Error(), "OUTLAY_DRAIN_TIME") {
+			t.Errorf("%q: %v", bad, err)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"outlay"
 	"outlay/models"
 	"outlay/policy"
+	"outlay/tenancy"
 	"outlay/views"
 	"outlay/views/roles"
 )
@@ -159,13 +160,7 @@ func permissionBox(c *fiber.Ctx, cell roles.Cell) templ.Component {
 
 // policyChanged tells every app server that this tenant's policies changed. Servers that
 // miss the message still notice on the next request, which reads the policy version.
-func (s *Server) policyChanged(c *fiber.Ctx) {
-	slug := tenantOf(c).Slug
-	s.policies.Invalidate(slug)
-	if err := s.registry.NotifyPolicyChanged(c.UserContext(), slug); err != nil {
-		s.logger.Warn("could not announce a policy change; other servers will notice on their next request", "tenant", slug, "err", err)
-	}
-}
+func (s *Server) policyChanged(c *fiber.Ctx) { s.announce(c, tenancy.ChangePolicy) }
 
 func (s *Server) createRole(c *fiber.Ctx) error {
 	ctx, db := c.UserContext(), tenantDB(c)

@@ -15,6 +15,7 @@ import (
 	"outlay/auth/sso"
 	"outlay/models"
 	"outlay/policy"
+	"outlay/tenancy"
 	"outlay/views"
 	authviews "outlay/views/auth"
 	ssoviews "outlay/views/sso"
@@ -249,7 +250,7 @@ func (s *Server) saveSSOProvider(c *fiber.Ctx, id int64) error {
 	if err != nil {
 		return err
 	}
-	s.sso.Forget(tenantOf(c).Slug)
+	s.announce(c, tenancy.ChangeSSO)
 	verb := "updated"
 	if id == 0 {
 		verb = "added"
@@ -297,7 +298,7 @@ func (s *Server) deleteSSOProvider(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.sso.Forget(tenantOf(c).Slug)
+	s.announce(c, tenancy.ChangeSSO)
 	s.setFlash(c, "success", p.Label+" deleted.")
 	return redirect(c, ssoviews.Path)
 }

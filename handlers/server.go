@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -75,6 +76,9 @@ type Server struct {
 	jobs         *jobs.Queue
 	// uploadPaths are the routes that take files (Route.Upload).
 	uploadPaths []string
+	// draining is set once the server is asked to stop: /readyz then fails, so a load
+	// balancer sends no new requests while those in flight finish.
+	draining atomic.Bool
 }
 
 // New builds the Fiber app with every route.
@@ -176,7 +180,36 @@ func New(d Deps) (*fiber.App, *Server) {
 	return app, s
 }
 
+// Drain makes /readyz answer 503 from now on, while every other route is served as before:
+// a stopping server calls it, then waits for its load balancer to take it out.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// TenantChanged drops what this server keeps in memory of a tenant's changed settings (what
+// is a tenancy.Change constant); the registry calls it for changes announced by any server.
+func (s *Server) TenantChanged(what, slug string) {
+	switch what {
+	case tenancy.ChangePolicy:
+		s.policies.Invalidate(slug)
+	case tenancy.ChangeSSO:
+		s.sso.Forget(slug)
+	}
+}
+
+// announce applies a change of the request's tenant on this server at once, and tells every
+// other server. One that misses the message still serves correct answers: each request reads
+// the policy version with its session, and a provider whose settings changed is rebuilt.
+func (s *Server) announce(c *fiber.Ctx, what string) {
+	slug := tenantOf(c).Slug
+	s.TenantChanged(what, slug)
+	if err := s.registry.Announce(c.UserContext(), what, slug); err != nil {
+		s.logger.Warn("could not announce a change to the other app servers", "what", what, "tenant", slug, "err", err)
+	}
+}
+
 func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.draining.Load() {
+		return c.Status(http.StatusServiceUnavailable).SendString("shutting down")
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
 	if err := s.registry.Ping(ctx); err != nil {

@@ -100,6 +100,19 @@ func TestHealthAndReadiness(t *testing.T) {
 	if res := c.Get("/readyz"); res.Status != 200 || res.Body != "ready" {
 		t.Errorf("readyz %d %q", res.Status, res.Body)
 	}
+	// A stopping server is no longer ready, so its load balancer takes it out, but it still
+	// serves what arrives meanwhile.
+	app, c := newApp(t)
+	app.Server.Drain()
+	if res := c.Get("/readyz"); res.Status != http.StatusServiceUnavailable || res.Body != "shutting down" {
+		t.Errorf("readyz while draining: %d %q", res.Status, res.Body)
+	}
+	if res := c.Get("/healthz"); res.Status != 200 {
+		t.Errorf("healthz while draining: %d", res.Status)
+	}
+	if res := c.Get("/login"); res.Status != 200 {
+		t.Errorf("sign-in page while draining: %d", res.Status)
+	}
 	app, c2 := newApp(t)
 	app.Registry.Close() // the control plane is now out of reach
 	if res := c2.Get("/readyz"); res.Status != http.StatusServiceUnavailable {

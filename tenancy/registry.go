@@ -63,18 +63,27 @@ type Registry struct {
 	mu     sync.RWMutex
 	bySlug map[string]Tenant
 
-	// OnPolicyChange, when set before Watch starts, is called with a tenant's slug whenever any
-	// app server announces that the tenant's role policies changed.
-	OnPolicyChange func(slug string)
+	// OnChange, when set before Watch starts, is called whenever any app server announces a
+	// change to a tenant's settings that servers keep in memory (what is a Change constant).
+	OnChange func(what, slug string)
 }
 
-// policyChannel carries, in the control database, the slugs of tenants whose policies
-// changed; one channel serves every tenant.
-const policyChannel = "outlay_policy"
+// Changes to a tenant that app servers hold in memory, announced to every server at once.
+const (
+	// ChangePolicy: the tenant's role policies changed; its cached policy set is stale.
+	ChangePolicy = "policy"
+	// ChangeSSO: the tenant's single sign-on providers were saved or deleted; providers built
+	// from them (with their discovered endpoints) are stale.
+	ChangeSSO = "sso"
+)
 
-// NotifyPolicyChanged announces to every app server that a tenant's policies changed.
-func (r *Registry) NotifyPolicyChanged(ctx context.Context, slug string) error {
-	_, err := r.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, policyChannel, slug)
+// changeChannel carries, in the control database, "<what>:<slug>" of each announced change;
+// one channel serves every tenant.
+const changeChannel = "outlay_tenant_changes"
+
+// Announce tells every app server, this one included, that what changed in a tenant.
+func (r *Registry) Announce(ctx context.Context, what, slug string) error {
+	_, err := r.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, changeChannel, what+":"+slug)
 	return err
 }
 
@@ -208,7 +217,7 @@ func (r *Registry) listen(ctx context.Context) error {
 	}
 	// The LISTEN state belongs to this connection; destroy it rather than return it.
 	defer func() { _ = conn.Conn().Close(context.Background()); conn.Release() }()
-	if _, err := conn.Exec(ctx, "LISTEN outlay_tenants; LISTEN "+policyChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN outlay_tenants; LISTEN "+changeChannel); err != nil {
 		return err
 	}
 	if err := r.Refresh(ctx); err != nil {
@@ -219,9 +228,9 @@ func (r *Registry) listen(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if n.Channel == policyChannel {
-			if r.OnPolicyChange != nil {
-				r.OnPolicyChange(n.Payload)
+		if n.Channel == changeChannel {
+			if what, slug, ok := strings.Cut(n.Payload, ":"); ok && r.OnChange != nil {
+				r.OnChange(what, slug)
 			}
 			continue
 		}

@@ -11,7 +11,7 @@ import (
 	"outlay/tenancy"
 )
 
-// Registry changes and policy announcements made by one process reach another's Watch.
+// Registry changes and announced policy and SSO changes made by one process reach another's Watch.
 func TestWatchSeesOtherProcessesChanges(t *testing.T) {
 	t.Parallel()
 	env := dbtest.NewEnv(t)
@@ -21,7 +21,7 @@ func TestWatchSeesOtherProcessesChanges(t *testing.T) {
 	}
 	defer other.Close()
 	announced := make(chan string, 4)
-	other.OnPolicyChange = func(slug string) { announced <- slug }
+	other.OnChange = func(what, slug string) { announced <- what + " " + slug }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go other.Watch(ctx)
@@ -49,15 +49,17 @@ func TestWatchSeesOtherProcessesChanges(t *testing.T) {
 		tn, _ := other.Lookup("acme")
 		return tn.Status == tenancy.StatusSuspended
 	})
-	if err := env.Registry.NotifyPolicyChanged(context.Background(), "acme"); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case slug := <-announced:
-		if slug != "acme" {
-			t.Errorf("announced %q", slug)
+	for _, what := range []string{tenancy.ChangePolicy, tenancy.ChangeSSO} {
+		if err := env.Registry.Announce(context.Background(), what, "acme"); err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("policy announcement not received")
+		select {
+		case got := <-announced:
+			if got != what+" acme" {
+				t.Errorf("announced %q, want %q", got, what+" acme")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s announcement not received", what)
+		}
 	}
 }

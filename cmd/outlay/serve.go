@@ -83,9 +83,6 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 		lm.Out = mailOut
 	}
 	policies := policy.NewEngine()
-	// Another server's policy edit drops this server's cached copy at once; requests would
-	// notice anyway, since each reads the policy version with its session.
-	registry.OnPolicyChange = policies.Invalidate
 	blobs, err := storage.Open(ctx, cfg.BlobURL)
 	if err != nil {
 		return err
@@ -109,7 +106,10 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 			logger.Warn("job workers did not stop in time; their jobs will run again elsewhere", "err", err)
 		}
 	}()
-	app, _ := handlers.New(handlers.Deps{Config: cfg, Registry: registry, Pools: pools, Jobs: queue, Logger: logger, Policies: policies, Counter: counter, Blobs: blobs})
+	app, srv := handlers.New(handlers.Deps{Config: cfg, Registry: registry, Pools: pools, Jobs: queue, Logger: logger, Policies: policies, Counter: counter, Blobs: blobs})
+	// Another server's policy or SSO edit drops what this server keeps of it at once; requests
+	// would notice a policy edit anyway, since each reads the policy version with its session.
+	registry.OnChange = srv.TenantChanged
 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
@@ -139,6 +139,13 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 	case err := <-served:
 		return err
 	case <-ctx.Done():
+	}
+	// /readyz fails from now on, so a load balancer stops sending new requests here; with a
+	// drain time, requests that still arrive meanwhile are served before the listener closes.
+	srv.Drain()
+	if cfg.DrainTime > 0 {
+		logger.Info("draining: /readyz answers 503 until shutdown", "drain_time", cfg.DrainTime)
+		time.Sleep(cfg.DrainTime)
 	}
 	logger.Info("shutting down; waiting for in-flight requests", "timeout", cfg.ShutdownTimeout)
 	if err := shutdown(app, cfg.ShutdownTimeout); err != nil {
