@@ -163,6 +163,13 @@ func (a *App) Client(t testing.TB, slug string) *Client {
 	return &Client{t: t, app: a, Host: slug + "." + a.Config.BaseDomain + ":8080", Cookies: map[string]string{}, Header: http.Header{}}
 }
 
+// RemoteClient returns a fresh client for host (such as "acme.localhost:8080") that sends its
+// requests over the network to addr: an `outlay serve` process, or a load balancer in front of
+// several. Setting Addr later sends the same browser, cookies and all, elsewhere.
+func RemoteClient(t testing.TB, host, addr string) *Client {
+	return &Client{t: t, Host: host, Addr: addr, Cookies: map[string]string{}, Header: http.Header{}}
+}
+
 // Response is a finished request with its parsed HTML.
 type Response struct {
 	Status int
