@@ -131,6 +131,15 @@ func cmdSSOSet(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return explain(err)
 	}
+	// Running servers drop the providers they built, as after an admin's save.
+	registry, err := openRegistry(ctx, cfg, stderr)
+	if err == nil {
+		err = registry.Announce(ctx, tenancy.ChangeSSO, slug)
+		registry.Close()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: running servers were not told of the change (%v); each still picks up changed settings at its next sign-in\n", err)
+	}
 	verb := "updated"
 	if id == 0 {
 		verb = "created"
