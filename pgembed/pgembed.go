@@ -289,8 +289,14 @@ func serverMajor(dir string) int {
 	if err != nil {
 		return 0
 	}
-	// The output looks like "postgres (PostgreSQL) 15.14 (Debian ...)".
-	_, rest, ok := strings.Cut(string(out), "(PostgreSQL) ")
+	return MajorVersion(string(out))
+}
+
+// MajorVersion reads the major version from what a PostgreSQL program prints for --version,
+// such as "postgres (PostgreSQL) 15.14 (Debian ...)" or "pg_dump (PostgreSQL) 16.2"; 0 when
+// it cannot tell.
+func MajorVersion(versionOutput string) int {
+	_, rest, ok := strings.Cut(versionOutput, "(PostgreSQL) ")
 	if !ok {
 		return 0
 	}

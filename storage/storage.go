@@ -35,33 +35,35 @@ type Store struct {
 // file://./.outlay/blobs are resolved against the working directory and created), s3://bucket
 // or gs://bucket.
 func Open(ctx context.Context, blobURL string) (*Store, error) {
-	u, err := url.Parse(blobURL)
-	if err != nil || u.Scheme == "" {
-		return nil, fmt.Errorf("OUTLAY_BLOB_URL %q: must be a URL such as file://./.outlay/blobs, s3://bucket or gs://bucket", blobURL)
-	}
-	if u.Scheme == "file" {
-		dir := u.Host + u.Path
-		if dir == "" {
-			return nil, fmt.Errorf("OUTLAY_BLOB_URL %q: names no folder", blobURL)
-		}
-		if dir, err = filepath.Abs(dir); err != nil {
-			return nil, fmt.Errorf("OUTLAY_BLOB_URL %q: %w", blobURL, err)
-		}
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("OUTLAY_BLOB_URL: create %s: %w", dir, err)
-		}
-		// Temporary files go beside the blobs, so the final rename never crosses devices.
-		b, err := fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, DirFileMode: 0o750})
-		if err != nil {
-			return nil, fmt.Errorf("OUTLAY_BLOB_URL: %w", err)
-		}
-		return &Store{bucket: b}, nil
-	}
-	b, err := blob.OpenBucket(ctx, blobURL)
+	b, err := OpenBucket(ctx, blobURL)
 	if err != nil {
 		return nil, fmt.Errorf("OUTLAY_BLOB_URL: %w", err)
 	}
 	return &Store{bucket: b}, nil
+}
+
+// OpenBucket opens the bucket at a blob URL as Open does, for stores whose keys are not
+// attachments' (backups write named files).
+func OpenBucket(ctx context.Context, blobURL string) (*blob.Bucket, error) {
+	u, err := url.Parse(blobURL)
+	if err != nil || u.Scheme == "" {
+		return nil, fmt.Errorf("%q must be a URL such as file://./.outlay/blobs, s3://bucket or gs://bucket", blobURL)
+	}
+	if u.Scheme == "file" {
+		dir := u.Host + u.Path
+		if dir == "" {
+			return nil, fmt.Errorf("%q names no folder", blobURL)
+		}
+		if dir, err = filepath.Abs(dir); err != nil {
+			return nil, fmt.Errorf("%q: %w", blobURL, err)
+		}
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create %s: %w", dir, err)
+		}
+		// Temporary files go beside the blobs, so the final rename never crosses devices.
+		return fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, DirFileMode: 0o750})
+	}
+	return blob.OpenBucket(ctx, blobURL)
 }
 
 // Close releases the bucket.

@@ -5,7 +5,6 @@ package tenancy
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -245,11 +243,14 @@ type CreateTenant struct {
 	Slug string
 	Name string
 	// Template, when set, names a database already at the current tenant schema to copy
-	// (CREATE DATABASE ... TEMPLATE); tests use it to make tenants in milliseconds.
+	// (CREATE DATABASE ... TEMPLATE); tests use it to make tenants in milliseconds. The copy
+	// is made on the default cluster unless Cluster says otherwise.
 	Template string
 	// Fill, when set, fills the new, empty database before it is migrated (a restore from a
 	// dump, say); it gets the database's URL.
 	Fill func(ctx context.Context, dsn string) error
+	// Cluster names the cluster for the tenant's database; empty: the least-loaded one.
+	Cluster string
 }
 
 // Create registers a tenant, creates and migrates its database, runs seed on it (the first
@@ -273,8 +274,22 @@ func (r *Registry) Create(ctx context.Context, in CreateTenant, seed func(ctx co
 	if err := verr.Err(); err != nil {
 		return Tenant{}, err
 	}
+	clusterID := in.Cluster
+	if clusterID == "" && in.Template != "" {
+		clusterID = DefaultCluster
+	}
+	if clusterID == "" {
+		var err error
+		if clusterID, err = r.LeastLoadedCluster(ctx); err != nil {
+			return Tenant{}, fmt.Errorf("choose a cluster: %w", err)
+		}
+	}
+	cluster, err := r.Cluster(ctx, clusterID)
+	if err != nil {
+		return Tenant{}, err
+	}
 
-	tag, err := r.pool.Exec(ctx, `INSERT INTO tenants (slug, name, database_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, in.Slug, in.Name, dbName)
+	tag, err := r.pool.Exec(ctx, `INSERT INTO tenants (slug, name, database_name, cluster_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, in.Slug, in.Name, dbName, cluster.ID)
 	if err != nil {
 		return Tenant{}, fmt.Errorf("register tenant: %w", err)
 	}
@@ -285,7 +300,7 @@ func (r *Registry) Create(ctx context.Context, in CreateTenant, seed func(ctx co
 	fail := func(err error) (Tenant, error) {
 		cleanup := context.WithoutCancel(ctx)
 		if created {
-			if derr := r.dropDatabase(cleanup, dbName); derr != nil {
+			if derr := cluster.DropDatabase(cleanup, dbName); derr != nil {
 				r.logger.Error("could not drop the database of a failed tenant creation", "db", dbName, "err", derr)
 			}
 		}
@@ -296,11 +311,11 @@ func (r *Registry) Create(ctx context.Context, in CreateTenant, seed func(ctx co
 		return Tenant{}, err
 	}
 
-	if err := r.createDatabase(ctx, dbName, in.Template); err != nil {
+	if err := cluster.CreateDatabase(ctx, dbName, in.Template); err != nil {
 		return fail(err)
 	}
 	created = true
-	dsn, err := WithDatabase(r.controlDSN, dbName)
+	dsn, err := cluster.DatabaseDSN(dbName)
 	if err != nil {
 		return fail(err)
 	}
@@ -312,7 +327,7 @@ func (r *Registry) Create(ctx context.Context, in CreateTenant, seed func(ctx co
 	if _, err := MigrateDatabase(ctx, dsn, migrations.Tenant()); err != nil {
 		return fail(fmt.Errorf("migrate tenant database: %w", err))
 	}
-	t := Tenant{Slug: in.Slug, Name: in.Name, Status: StatusActive, DatabaseName: dbName, ClusterID: "default", DSN: dsn}
+	t := Tenant{Slug: in.Slug, Name: in.Name, Status: StatusActive, DatabaseName: dbName, ClusterID: cluster.ID, DSN: dsn}
 	if seed != nil {
 		if err := seed(ctx, t); err != nil {
 			return fail(err)
@@ -328,25 +343,13 @@ func (r *Registry) Create(ctx context.Context, in CreateTenant, seed func(ctx co
 	return t, nil
 }
 
-func (r *Registry) createDatabase(ctx context.Context, name, template string) error {
-	q := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
-	if template != "" {
-		q += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
-	}
-	_, err := r.pool.Exec(ctx, q)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P04" {
-		return outlay.Conflict(fmt.Sprintf("database %q already exists on the server though no tenant owns it; remove it or choose another slug", name))
-	}
+// DropTenantDatabase drops a tenant's database on its own cluster.
+func (r *Registry) DropTenantDatabase(ctx context.Context, t Tenant) error {
+	c, err := r.Cluster(ctx, t.ClusterID)
 	if err != nil {
-		return fmt.Errorf("create tenant database: %w", err)
+		return err
 	}
-	return nil
-}
-
-func (r *Registry) dropDatabase(ctx context.Context, name string) error {
-	_, err := r.pool.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	return err
+	return c.DropDatabase(ctx, t.DatabaseName)
 }
 
 // SetStatus moves a tenant to another lifecycle status.

@@ -17,8 +17,17 @@ Usage:
   outlay serve                    serve the web app (needs OUTLAY_DATABASE_URL, OUTLAY_SECRET_KEY)
   outlay demo                     run with an embedded database and sample tenants acme and globex
   outlay migrate                  migrate the control plane and every tenant database
-  outlay tenant create <slug> --name NAME --admin-email EMAIL [--admin-name NAME] [--admin-password P]
+  outlay tenant create <slug> --name NAME --admin-email EMAIL [--admin-name NAME] [--admin-password P] [--cluster NAME]
   outlay tenant list              list tenants
+  outlay cluster add NAME DSN     register a Postgres cluster for tenant databases
+  outlay cluster list             list clusters with how many tenants each holds
+  outlay tenant backup <slug> [--to URL]
+                                  pg_dump the tenant, with its attachment list and a manifest, to the blob store
+  outlay tenant backups <slug>    list a tenant's backups
+  outlay tenant restore <slug> --from BACKUP [--cluster NAME] [--as NEW-SLUG]
+                                  restore into a new database, check it, then switch the tenant (or make NEW-SLUG)
+  outlay tenant move <slug> --cluster NAME
+                                  move a tenant to another cluster (read-only meanwhile)
   outlay tenant clone-sanitized <slug> --as NEW-SLUG
                                   copy a tenant for staging with its personal data replaced by
                                   fakes (the same each time), files by placeholders, passwords
@@ -71,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdTenant(ctx, args[1:], stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, args[1:], stdout, stderr)
+	case "cluster":
+		err = cmdCluster(ctx, args[1:], stdout, stderr)
 	case "import":
 		err = cmdImport(ctx, args[1:], stdout, stderr)
 	case "sso":

@@ -77,7 +77,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 func cmdTenant(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: outlay tenant create|list|export|import-archive|clone-sanitized")
+		return errors.New("usage: outlay tenant create|list|export|import-archive|clone-sanitized|backup|backups|restore|move")
 	}
 	switch args[0] {
 	case "create":
@@ -90,8 +90,16 @@ func cmdTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return cmdTenantImportArchive(ctx, args[1:], stdout, stderr)
 	case "clone-sanitized":
 		return cmdTenantCloneSanitized(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return cmdTenantBackup(ctx, args[1:], stdout, stderr)
+	case "backups":
+		return cmdTenantBackups(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return cmdTenantRestore(ctx, args[1:], stdout, stderr)
+	case "move":
+		return cmdTenantMove(ctx, args[1:], stdout, stderr)
 	default:
-		return fmt.Errorf("unknown tenant command %q (create, list, export, import-archive, clone-sanitized)", args[0])
+		return fmt.Errorf("unknown tenant command %q (create, list, export, import-archive, clone-sanitized, backup, backups, restore, move)", args[0])
 	}
 }
 
@@ -105,12 +113,13 @@ func splitPositional(args []string) (first string, rest []string) {
 
 func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	slug, args := splitPositional(args)
-	var name, adminEmail, adminName, adminPassword string
+	var name, adminEmail, adminName, adminPassword, cluster string
 	cfg, fs, err := parseConfig("tenant create", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&name, "name", "", "the organisation's name (required)")
 		fs.StringVar(&adminEmail, "admin-email", "", "email of the first admin (required)")
 		fs.StringVar(&adminName, "admin-name", "", "name of the first admin (default: from the email)")
 		fs.StringVar(&adminPassword, "admin-password", os.Getenv("OUTLAY_ADMIN_PASSWORD"), "the first admin's password (OUTLAY_ADMIN_PASSWORD); without it a set-password link is printed")
+		fs.StringVar(&cluster, "cluster", "", "the cluster for the tenant's database (default: the one with the fewest tenants; see `outlay cluster list`)")
 	})
 	if err != nil {
 		return err
@@ -136,7 +145,7 @@ func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	defer registry.Close()
 	var inviteLink string
-	t, err := registry.Create(ctx, tenancy.CreateTenant{Slug: slug, Name: name}, func(ctx context.Context, t tenancy.Tenant) error {
+	t, err := registry.Create(ctx, tenancy.CreateTenant{Slug: slug, Name: name, Cluster: cluster}, func(ctx context.Context, t tenancy.Tenant) error {
 		link, err := seedAdmin(ctx, cfg, t, models.NewUser{Email: adminEmail, Name: adminName, Password: adminPassword, Roles: []string{"admin"}})
 		inviteLink = link
 		return err
@@ -144,7 +153,7 @@ func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return explain(err)
 	}
-	fmt.Fprintf(stdout, "tenant %s created: %s\n", t.Slug, cfg.TenantURL(t.Slug, "/login"))
+	fmt.Fprintf(stdout, "tenant %s created on cluster %s: %s\n", t.Slug, t.ClusterID, cfg.TenantURL(t.Slug, "/login"))
 	if inviteLink != "" {
 		fmt.Fprintf(stdout, "the admin %s sets a password at (valid 72 hours): %s\n", adminEmail, inviteLink)
 	}
@@ -203,9 +212,9 @@ func cmdTenantList(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return nil
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "SLUG\tNAME\tSTATUS\tDATABASE\tCREATED")
+	fmt.Fprintln(w, "SLUG\tNAME\tSTATUS\tCLUSTER\tDATABASE\tCREATED")
 	for _, t := range tenants {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Name, t.Status, t.DatabaseName, t.CreatedAt.UTC().Format("2006-01-02 15:04"))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Name, t.Status, t.ClusterID, t.DatabaseName, t.CreatedAt.UTC().Format("2006-01-02 15:04"))
 	}
 	return w.Flush()
 }
