@@ -72,6 +72,11 @@ type Config struct {
 	MaxUploadBytes   int64         // largest attachment (OUTLAY_MAX_UPLOAD_MB, in megabytes)
 	JobWorkers       int           // background jobs worked at once per app server (OUTLAY_JOB_WORKERS)
 	MailAttempts     int           // tries of a mail before it is given up as failed (OUTLAY_MAIL_ATTEMPTS)
+	// Daily backups of every tenant go to BackupURL (OUTLAY_BACKUP_URL; empty: the attachment
+	// store), and the newest of the last BackupKeep days, weeks and months are kept
+	// (OUTLAY_BACKUP_KEEP, "daily,weekly,monthly"; 0,0,0 turns the daily backups off).
+	BackupURL  string
+	BackupKeep [3]int
 }
 
 // Defaults returns the settings of a development machine.
@@ -91,6 +96,7 @@ func Defaults() Config {
 		DemoDataDir:      ".outlay",
 		PasswordResetTTL: time.Hour,
 		JobWorkers:       10,
+		BackupKeep:       [3]int{7, 4, 12},
 		MailAttempts:     10,
 
 		GoogleIssuer:       "https://accounts.google.com",
@@ -161,6 +167,9 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	poolConns := fs.String("tenant-pool-conns", env("OUTLAY_TENANT_POOL_CONNS", strconv.Itoa(c.TenantPoolConns)), "connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)")
 	idle := fs.String("session-idle", env("OUTLAY_SESSION_IDLE", c.SessionIdle.String()), "idle session timeout (OUTLAY_SESSION_IDLE)")
 	maxAge := fs.String("session-max", env("OUTLAY_SESSION_MAX", c.SessionMax.String()), "absolute session lifetime (OUTLAY_SESSION_MAX)")
+	fs.StringVar(&c.BackupURL, "backup-url", env("OUTLAY_BACKUP_URL", c.BackupURL), "blob store for the daily tenant backups (OUTLAY_BACKUP_URL; default: the attachment store)")
+	backupKeep := fs.String("backup-keep", env("OUTLAY_BACKUP_KEEP", fmt.Sprintf("%d,%d,%d", c.BackupKeep[0], c.BackupKeep[1], c.BackupKeep[2])),
+		"daily backups kept: the newest of the last N days, weeks and months, as daily,weekly,monthly; 0,0,0 turns them off (OUTLAY_BACKUP_KEEP)")
 	jobWorkers := fs.String("job-workers", env("OUTLAY_JOB_WORKERS", strconv.Itoa(c.JobWorkers)), "background jobs worked at once by this process (OUTLAY_JOB_WORKERS)")
 	drain := fs.String("drain-time", env("OUTLAY_DRAIN_TIME", c.DrainTime.String()), "on SIGTERM, serve this long with /readyz failing before closing the listener, so a load balancer takes the server out first (OUTLAY_DRAIN_TIME)")
 	mailAttempts := fs.String("mail-attempts", env("OUTLAY_MAIL_ATTEMPTS", strconv.Itoa(c.MailAttempts)), "tries of a mail before it is given up as failed (OUTLAY_MAIL_ATTEMPTS)")
@@ -255,6 +264,18 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		positive("OUTLAY_TENANT_POOL_CONNS", *poolConns, &c.TenantPoolConns)
 		positive("OUTLAY_JOB_WORKERS", *jobWorkers, &c.JobWorkers)
 		positive("OUTLAY_MAIL_ATTEMPTS", *mailAttempts, &c.MailAttempts)
+		if parts := strings.Split(*backupKeep, ","); len(parts) != 3 {
+			bad("OUTLAY_BACKUP_KEEP", "must be three whole numbers, daily,weekly,monthly (such as 7,4,12), got %q", *backupKeep)
+		} else {
+			for i, p := range parts {
+				n, err := strconv.Atoi(strings.TrimSpace(p))
+				if err != nil || n < 0 || n > 1000 {
+					bad("OUTLAY_BACKUP_KEEP", "must be three whole numbers from 0 to 1000, daily,weekly,monthly (such as 7,4,12), got %q", *backupKeep)
+					break
+				}
+				c.BackupKeep[i] = n
+			}
+		}
 		duration := func(name, v string, dst *time.Duration) {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {

@@ -32,6 +32,7 @@ import (
 
 	"outlay"
 	"outlay/auth"
+	"outlay/backup"
 	"outlay/config"
 	"outlay/mail"
 	"outlay/models"
@@ -62,6 +63,10 @@ type Options struct {
 	DailyEvery time.Duration
 	// Now is the clock the daily mails read; nil is time.Now (tests set the day).
 	Now func() time.Time
+	// Backups, when set, takes every tenant's daily backup: how often due backups are looked
+	// for is BackupEvery (an hour when zero).
+	Backups     *backup.Schedule
+	BackupEvery time.Duration
 }
 
 // Queue queues and works jobs.
@@ -137,6 +142,9 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.BackupEvery <= 0 {
+		o.BackupEvery = time.Hour
+	}
 	pcfg, err := pgxpool.ParseConfig(o.Config.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("control database URL: %w", err)
@@ -154,6 +162,8 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	river.AddWorker(workers, &dailyWorker{q: q})
 	river.AddWorker(workers, &importWorker{q: q})
 	river.AddWorker(workers, &exportWorker{q: q})
+	river.AddWorker(workers, &backupsDueWorker{q: q})
+	river.AddWorker(workers, &tenantBackupWorker{q: q})
 	rc := &river.Config{
 		Logger:               o.Logger.With("component", "jobs"),
 		Workers:              workers,
@@ -177,6 +187,12 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 					// The next run comes soon enough: a failing one is not retried for long.
 					return DailyArgs{}, &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: o.DailyEvery}}
 				}, &river.PeriodicJobOpts{RunOnStart: true}),
+		}
+		if o.Backups != nil {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(o.BackupEvery),
+				func() (river.JobArgs, *river.InsertOpts) {
+					return BackupsDueArgs{}, &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: o.BackupEvery}}
+				}, &river.PeriodicJobOpts{RunOnStart: true}))
 		}
 	}
 	if q.client, err = river.NewClient(riverpgxv5.New(pool), rc); err != nil {

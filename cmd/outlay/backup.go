@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -211,4 +212,25 @@ func cmdTenantMove(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fmt.Fprintf(stdout, "tenant %s moved from cluster %s to %s (database %s), read-only for %s: %d rows checked, audit chain intact to row %d; backup %s kept\n",
 		slug, res.From.ClusterID, res.To.ClusterID, res.To.DatabaseName, res.ReadOnly.Round(time.Millisecond), res.Manifest.Rows(), res.Manifest.AuditHead.Row, res.Manifest.Name)
 	return nil
+}
+
+// dailyBackups is the schedule of every tenant's daily backup (nil when OUTLAY_BACKUP_KEEP
+// turns it off), writing to OUTLAY_BACKUP_URL or else the attachment store.
+func dailyBackups(ctx context.Context, cfg *config.Config, registry *tenancy.Registry, blobs *storage.Store, logger *slog.Logger) (*backup.Schedule, func(), error) {
+	if cfg.BackupKeep == ([3]int{}) {
+		return nil, func() {}, nil
+	}
+	to := cfg.BackupURL
+	if to == "" {
+		to = cfg.BlobURL
+	}
+	store, err := backup.OpenStore(ctx, to)
+	if err != nil {
+		return nil, nil, fmt.Errorf("OUTLAY_BACKUP_URL: %w", err)
+	}
+	return &backup.Schedule{
+		Service:   &backup.Service{Registry: registry, Secret: cfg.SecretKey, Attachments: blobs, Logger: logger},
+		Store:     store,
+		Retention: backup.Retention{Daily: cfg.BackupKeep[0], Weekly: cfg.BackupKeep[1], Monthly: cfg.BackupKeep[2]},
+	}, func() { _ = store.Close() }, nil
 }

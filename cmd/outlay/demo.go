@@ -83,6 +83,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := ensureDemoTenants(ctx, cfg, stderr); err != nil {
 		return err
 	}
+	// The demo's sample tenants are made again at will: no daily backups of them.
+	cfg.BackupKeep = [3]int{}
 	return serve(ctx, cfg, logger, stdout, func() { printDemo(stdout, cfg, movedDB) })
 }
 

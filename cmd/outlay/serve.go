@@ -88,8 +88,13 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 		return err
 	}
 	defer blobs.Close()
+	schedule, closeBackups, err := dailyBackups(ctx, cfg, registry, blobs, logger)
+	if err != nil {
+		return err
+	}
+	defer closeBackups()
 	queue, err := jobs.Open(ctx, jobs.Options{Config: cfg, Registry: registry, Pools: pools, Mailer: mailer, Logger: logger,
-		Workers: cfg.JobWorkers, MailAttempts: cfg.MailAttempts})
+		Workers: cfg.JobWorkers, MailAttempts: cfg.MailAttempts, Backups: schedule})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}

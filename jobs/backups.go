@@ -1,0 +1,80 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"outlay/tenancy"
+)
+
+// Job kinds of the daily backups: a periodic look for tenants whose backup of the day is
+// due, which queues one backup job per such tenant.
+const (
+	KindBackupsDue   = "tenant_backups_due"
+	KindTenantBackup = "tenant_backup"
+)
+
+// BackupsDueArgs looks for the tenants whose daily backup is due.
+type BackupsDueArgs struct{}
+
+// Kind is the job kind.
+func (BackupsDueArgs) Kind() string { return KindBackupsDue }
+
+// TenantBackupArgs takes one tenant's daily backup and prunes its old ones.
+type TenantBackupArgs struct {
+	Tenant string `json:"tenant" river:"unique"`
+	Day    string `json:"day" river:"unique"` // UTC date, so a tenant's backup is queued once a day
+}
+
+// Kind is the job kind.
+func (TenantBackupArgs) Kind() string { return KindTenantBackup }
+
+type backupsDueWorker struct {
+	river.WorkerDefaults[BackupsDueArgs]
+	q *Queue
+}
+
+// Work queues a backup job for every tenant without a scheduled backup today.
+func (w *backupsDueWorker) Work(ctx context.Context, _ *river.Job[BackupsDueArgs]) error {
+	ctx = tenancy.Background(ctx)
+	due, err := w.q.opts.Backups.Due(ctx)
+	if err != nil {
+		return w.q.failed(err)
+	}
+	day := w.q.opts.Now().UTC().Format("2006-01-02")
+	for _, slug := range due {
+		_, err := w.q.client.Insert(ctx, TenantBackupArgs{Tenant: slug, Day: day},
+			&river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}})
+		if err != nil {
+			return w.q.failed(err)
+		}
+	}
+	return nil
+}
+
+type tenantBackupWorker struct {
+	river.WorkerDefaults[TenantBackupArgs]
+	q *Queue
+}
+
+// Timeout allows a large tenant's dump to be written.
+func (w *tenantBackupWorker) Timeout(*river.Job[TenantBackupArgs]) time.Duration {
+	return 4 * time.Hour
+}
+
+// Work takes the tenant's backup of the day (unless one was taken meanwhile) and deletes its
+// scheduled backups past retention.
+func (w *tenantBackupWorker) Work(ctx context.Context, job *river.Job[TenantBackupArgs]) error {
+	ctx = tenancy.Background(ctx)
+	m, pruned, err := w.q.opts.Backups.BackUp(ctx, job.Args.Tenant)
+	if err != nil {
+		w.q.opts.Logger.Error("daily backup failed", "tenant", job.Args.Tenant, "err", err)
+		return w.q.failed(err)
+	}
+	if m != nil {
+		w.q.opts.Logger.Info("daily backup taken", "tenant", job.Args.Tenant, "backup", m.Name, "rows", m.Rows(), "pruned", pruned)
+	}
+	return nil
+}
