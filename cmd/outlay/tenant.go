@@ -153,7 +153,7 @@ func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return explain(err)
 	}
-	fmt.Fprintf(stdout, "tenant %s created on cluster %s: %s\n", t.Slug, t.ClusterID, cfg.TenantURL(t.Slug, "/login"))
+	fmt.Fprintf(stdout, "tenant %s created: %s (database on cluster %s)\n", t.Slug, cfg.TenantURL(t.Slug, "/login"), t.ClusterID)
 	if inviteLink != "" {
 		fmt.Fprintf(stdout, "the admin %s sets a password at (valid 72 hours): %s\n", adminEmail, inviteLink)
 	}
