@@ -549,15 +549,17 @@ func EachPurchaseOrder(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter, 
 // rows is the list's query: what it reads of each order, in its order, without paging.
 func (f PurchaseOrderFilter) rows(q *gorm.DB) *gorm.DB {
 	return q.Select("purchase_orders.*, v.name AS vendor_name, COALESCE(r.number, '') AS requisition_number, u.name AS requester_name").
+		Joins("JOIN vendors v ON v.id = purchase_orders.vendor_id").
+		Joins("JOIN requisitions r ON r.id = purchase_orders.requisition_id").
+		Joins("JOIN users u ON u.id = r.requester_id").
 		Order("purchase_orders.id DESC")
 }
 
-// scope is the orders the filter matches, joined to what the list shows of them.
+// scope is the orders the filter matches. It reads only the orders, so that counting them
+// does not join what the list shows of each (every order has its vendor, requisition and
+// requester).
 func (f PurchaseOrderFilter) scope(db *gorm.DB) *gorm.DB {
-	q := db.Table("purchase_orders").
-		Joins("JOIN vendors v ON v.id = purchase_orders.vendor_id").
-		Joins("JOIN requisitions r ON r.id = purchase_orders.requisition_id").
-		Joins("JOIN users u ON u.id = r.requester_id")
+	q := db.Table("purchase_orders")
 	if f.Status != "" {
 		q = q.Where("purchase_orders.status = ?", f.Status)
 	}

@@ -94,6 +94,8 @@ func EachRequisition(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionFi
 }
 
 // rows is the list's query: what it reads of each requisition, in its order, without paging.
+// The vendor's name is a lookup per row rather than a join, so that Postgres makes it only for
+// the rows of the page, after sorting (a join to every vendor would read them all).
 func (f RequisitionFilter) rows(db *gorm.DB, v Viewer) *gorm.DB {
 	order := "requisitions.updated_at DESC, requisitions.id DESC"
 	if f.OldestFirst {
@@ -101,11 +103,11 @@ func (f RequisitionFilter) rows(db *gorm.DB, v Viewer) *gorm.DB {
 	}
 	return f.scope(db, v, true).
 		Select(`requisitions.id, requisitions.number, requisitions.status, requisitions.justification,
-			COALESCE(d.name, '') AS department_name, COALESCE(vd.name, '') AS vendor_name, u.name AS requester_name,
+			COALESCE(d.name, '') AS department_name, u.name AS requester_name,
+			COALESCE((SELECT vd.name FROM vendors vd WHERE vd.id = requisitions.vendor_id), '') AS vendor_name,
 			requisitions.currency, requisitions.total_minor, requisitions.needed_by, requisitions.submitted_at, requisitions.updated_at,
 			(SELECT count(*) FROM requisition_lines l WHERE l.requisition_id = requisitions.id) AS line_count`).
 		Joins("LEFT JOIN departments d ON d.id = requisitions.department_id").
-		Joins("LEFT JOIN vendors vd ON vd.id = requisitions.vendor_id").
 		Joins("JOIN users u ON u.id = requisitions.requester_id").
 		Order(order)
 }
