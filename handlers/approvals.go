@@ -51,13 +51,17 @@ func (s *Server) approvalQueue(c *fiber.Ctx, v models.Viewer) (approvals.Queue, 
 		return q, err
 	}
 	q.ExportURL = exportURL(c, approvals.QueuePath)
-	if q.Count, err = models.QueueCount(ctx, db, v); err != nil {
-		return q, err
-	}
 	mf.Page = f.Page
 	list, err := models.ApprovalQueue(ctx, db, v, mf)
 	if err != nil {
 		return q, err
+	}
+	// The badge counts the whole queue: the list's own total when nothing narrows it, so that
+	// the queue is counted once per page.
+	if q.Count = list.Total; mf.Narrowed() {
+		if q.Count, err = models.QueueCount(ctx, db, v); err != nil {
+			return q, err
+		}
 	}
 	if len(list.Items) == 0 && list.Total > 0 {
 		// A page past the end shows the last one.

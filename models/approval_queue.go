@@ -20,6 +20,11 @@ type QueueFilter struct {
 	Page, PerPage  int
 }
 
+// Narrowed reports whether f leaves out any of the queue (the page it shows aside).
+func (f QueueFilter) Narrowed() bool {
+	return f.DocType != "" || f.DepartmentID != 0 || f.MinAmountMinor > 0 || strings.TrimSpace(f.Search) != ""
+}
+
 // QueueItem is one step of one document as an approver sees it.
 type QueueItem struct {
 	StepID         int64

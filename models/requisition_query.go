@@ -24,6 +24,9 @@ type RequisitionFilter struct {
 	OldestFirst  bool // least recently changed first (a queue), instead of newest first
 	Offset       int
 	Limit        int
+	// Counted is how many match, when the caller has counted them already (a list's
+	// status tabs add up to it): the list then reads only its page. Nil: counted here.
+	Counted *int
 }
 
 // RequisitionSummary is one requisition in a list.
@@ -78,8 +81,10 @@ func (f RequisitionFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.D
 // first, with how many match.
 func ListRequisitions(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionFilter) (RequisitionList, error) {
 	db = db.WithContext(ctx)
-	var total int64
-	if err := f.scope(db, v, true).Count(&total).Error; err != nil {
+	total := int64(0)
+	if f.Counted != nil {
+		total = int64(*f.Counted)
+	} else if err := f.scope(db, v, true).Count(&total).Error; err != nil {
 		return RequisitionList{}, err
 	}
 	out := RequisitionList{Total: int(total)}
