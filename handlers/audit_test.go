@@ -158,3 +158,36 @@ func TestSSOProviderHistory(t *testing.T) {
 		t.Errorf("unknown provider: %d", res.Status)
 	}
 }
+
+// The audit log names what its rows point at (people, departments, GL accounts, documents,
+// their lines and approval steps) in one query, whatever mix of tables the page shows.
+func TestAuditLogNamesItsReferencesInOneQuery(t *testing.T) {
+	t.Parallel()
+	s := newApprovalSite(t)
+	r, step := s.pending(t, 12000)
+	var number string
+	if err := s.db.Raw("SELECT number FROM requisitions WHERE id = ?", r.ID).Scan(&number).Error; err != nil {
+		t.Fatal(err)
+	}
+	if res := approvalPost(s.maxC, fmt.Sprintf("/approvals/%d/approve", step), nil); res.Status != http.StatusOK {
+		t.Fatalf("approve: %d", res.Status)
+	}
+	s.app.CreateUser(t, mustTenant(t, s.app, "acme"), "ana@acme.example", "Ana Admin", "admin")
+	c := s.client(t, "ana@acme.example")
+	c.Get("/audit")
+	before := s.app.Counter.Tenant.Load()
+	page := c.Get("/audit")
+	n := s.app.Counter.Tenant.Load() - before
+	if page.Status != http.StatusOK {
+		t.Fatalf("audit: %d", page.Status)
+	}
+	if text := page.Text("main"); !strings.Contains(text, number) || !strings.Contains(text, "Engineering") || !strings.Contains(text, "Step 1 of "+number) {
+		t.Errorf("the page does not name the requisition, its department and its step:\n%s", text)
+	}
+	// The session, the filter's tables, the rows, the organisation's settings, the names (10 when
+	// each table's names were read apart).
+	t.Logf("%d tenant statements", n)
+	if n > 5 {
+		t.Errorf("the audit log page cost %d tenant statements, want at most 5", n)
+	}
+}

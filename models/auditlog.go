@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -244,6 +246,23 @@ func init() {
 	}
 }
 
+// kindOfTable is the document kind kept in table, if any.
+func kindOfTable(table string) *DocumentKind {
+	for _, k := range documentKinds {
+		if k.Table == table {
+			return k
+		}
+	}
+	return nil
+}
+
+func deref64(n *int64) int64 {
+	if n == nil {
+		return 0
+	}
+	return *n
+}
+
 // documentPart is a record that belongs to a document, as partNameSQL finds it.
 type documentPart struct {
 	ID            int64
@@ -258,48 +277,69 @@ type Reference struct {
 	Currency string
 }
 
-// ReferenceNames looks up the records refs points at (ids by table), one query per table.
-// Tables it does not know are left out.
+// ReferenceNames looks up the records refs points at (ids by table) in one query: a branch
+// per table, where the parts of documents (an approval step, a line) bring their documents'
+// names along. Tables it does not know are left out.
 func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (map[string]map[int64]Reference, error) {
-	out := map[string]map[int64]Reference{}
-	// Parts of documents are named after their documents: look those up with the rest.
-	parts := map[string][]documentPart{}
-	docs := make(map[string][]int64, len(refs))
-	for table, ids := range refs {
-		docs[table] = append(docs[table], ids...)
+	var branches []string
+	var args []any
+	var partTables []string
+	for _, table := range slices.Sorted(maps.Keys(refs)) {
+		if q, ok := partNameSQL[table]; ok && len(refs[table]) > 0 {
+			partTables = append(partTables, table)
+			branches = append(branches, `SELECT '`+table+`' AS tbl, id, '' AS name, '' AS currency, doc_type, doc_id, label, suffix FROM (`+q+`) x`)
+			args = append(args, refs[table])
+		}
 	}
-	for table, ids := range refs {
-		q, ok := partNameSQL[table]
-		if !ok || len(ids) == 0 {
-			continue
-		}
-		var rows []documentPart
-		if err := db.WithContext(ctx).Raw(q, ids).Scan(&rows).Error; err != nil {
-			return nil, err
-		}
-		parts[table] = rows
-		for _, r := range rows {
-			if k, ok := FindDocumentKind(r.DocType); ok {
-				docs[k.Table] = append(docs[k.Table], r.DocID)
+	for _, table := range slices.Sorted(maps.Keys(referenceNameSQL)) {
+		q, ids := referenceNameSQL[table], refs[table]
+		// A document also named because one of its parts is: its id is read from the part.
+		var viaParts []string
+		var partArgs []any
+		if k := kindOfTable(table); k != nil && strings.HasSuffix(q, "WHERE id IN ?") {
+			for _, p := range partTables {
+				viaParts = append(viaParts, `SELECT doc_id FROM (`+partNameSQL[p]+`) x WHERE doc_type = '`+k.Type+`'`)
+				partArgs = append(partArgs, refs[p])
 			}
 		}
-	}
-	for table, ids := range docs {
-		q, ok := referenceNameSQL[table]
-		if !ok || len(ids) == 0 {
+		if len(ids) == 0 && len(viaParts) == 0 {
 			continue
 		}
-		var rows []struct {
-			ID             int64
-			Name, Currency string
+		if len(viaParts) > 0 {
+			q = strings.TrimSuffix(q, "id IN ?") + "(id IN ? OR id IN (" + strings.Join(viaParts, " UNION ALL ") + "))"
 		}
-		if err := db.WithContext(ctx).Raw(q, ids).Scan(&rows).Error; err != nil {
-			return nil, err
+		if ids == nil {
+			ids = []int64{}
 		}
-		out[table] = make(map[int64]Reference, len(rows))
-		for _, r := range rows {
-			out[table][r.ID] = Reference{Name: r.Name, Currency: r.Currency}
+		branches = append(branches, `SELECT '`+table+`' AS tbl, id, name, currency, NULL::text AS doc_type, NULL::bigint AS doc_id,
+			NULL::text AS label, NULL::text AS suffix FROM (`+q+`) x`)
+		args = append(append(args, ids), partArgs...)
+	}
+	out := map[string]map[int64]Reference{}
+	if len(branches) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		Tbl            string
+		ID             int64
+		Name, Currency string
+		DocType        *string
+		DocID          *int64
+		Label, Suffix  *string
+	}
+	if err := db.WithContext(ctx).Raw(strings.Join(branches, "\nUNION ALL\n"), args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	parts := map[string][]documentPart{}
+	for _, r := range rows {
+		if r.DocType != nil {
+			parts[r.Tbl] = append(parts[r.Tbl], documentPart{ID: r.ID, DocType: *r.DocType, DocID: deref64(r.DocID), Label: deref(r.Label), Suffix: deref(r.Suffix)})
+			continue
 		}
+		if out[r.Tbl] == nil {
+			out[r.Tbl] = map[int64]Reference{}
+		}
+		out[r.Tbl][r.ID] = Reference{Name: r.Name, Currency: r.Currency}
 	}
 	for table, rows := range parts {
 		out[table] = make(map[int64]Reference, len(rows))
