@@ -77,6 +77,9 @@ type Config struct {
 	// (OUTLAY_BACKUP_KEEP, "daily,weekly,monthly"; 0,0,0 turns the daily backups off).
 	BackupURL  string
 	BackupKeep [3]int
+	// PurgeWindow is how long a lapsed tenant may still export before it is purged
+	// (OUTLAY_PURGE_AFTER_DAYS, in days).
+	PurgeWindow time.Duration
 }
 
 // Defaults returns the settings of a development machine.
@@ -98,6 +101,7 @@ func Defaults() Config {
 		JobWorkers:       10,
 		BackupKeep:       [3]int{7, 4, 12},
 		MailAttempts:     10,
+		PurgeWindow:      90 * 24 * time.Hour,
 
 		GoogleIssuer:       "https://accounts.google.com",
 		MicrosoftAuthority: "https://login.microsoftonline.com",
@@ -173,6 +177,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	jobWorkers := fs.String("job-workers", env("OUTLAY_JOB_WORKERS", strconv.Itoa(c.JobWorkers)), "background jobs worked at once by this process (OUTLAY_JOB_WORKERS)")
 	drain := fs.String("drain-time", env("OUTLAY_DRAIN_TIME", c.DrainTime.String()), "on SIGTERM, serve this long with /readyz failing before closing the listener, so a load balancer takes the server out first (OUTLAY_DRAIN_TIME)")
 	mailAttempts := fs.String("mail-attempts", env("OUTLAY_MAIL_ATTEMPTS", strconv.Itoa(c.MailAttempts)), "tries of a mail before it is given up as failed (OUTLAY_MAIL_ATTEMPTS)")
+	purgeDays := fs.String("purge-after-days", env("OUTLAY_PURGE_AFTER_DAYS", strconv.Itoa(int(c.PurgeWindow.Hours()/24))), "days a lapsed tenant may still export before it is purged (OUTLAY_PURGE_AFTER_DAYS)")
 	fs.StringVar(&c.DemoDataDir, "data", env("OUTLAY_DEMO_DATA", c.DemoDataDir), "demo: folder for the embedded database (OUTLAY_DEMO_DATA)")
 
 	return func() error {
@@ -275,6 +280,10 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 				}
 				c.BackupKeep[i] = n
 			}
+		}
+		var days int
+		if positive("OUTLAY_PURGE_AFTER_DAYS", *purgeDays, &days); days > 0 {
+			c.PurgeWindow = time.Duration(days) * 24 * time.Hour
 		}
 		duration := func(name, v string, dst *time.Duration) {
 			d, err := time.ParseDuration(v)

@@ -220,6 +220,9 @@ func (s *Server) shell(c *fiber.Ctx, p page) views.Shell {
 	sh := views.Shell{Title: p.Title, CSRFToken: s.csrfToken(c), Flash: s.takeFlash(c)}
 	if st.tenant != nil {
 		sh.TenantName = st.tenant.Name
+		if st.tenant.ReadOnly() {
+			sh.Notice = LapsedBanner(*st.tenant)
+		}
 	}
 	if st.user != nil {
 		sh.User = &views.ShellUser{Name: st.user.Name, Email: st.user.Email}

@@ -64,7 +64,7 @@ func (w *exportWorker) Timeout(*river.Job[TenantExportArgs]) time.Duration { ret
 func (w *exportWorker) Work(ctx context.Context, job *river.Job[TenantExportArgs]) error {
 	ctx = tenancy.Background(ctx)
 	q, a, reg := w.q, job.Args, w.q.opts.Registry
-	t, db, release, err := q.tenantDB(ctx, a.Tenant)
+	t, db, release, err := q.tenantHandle(ctx, a.Tenant, false)
 	if err != nil {
 		return q.failed(err)
 	}

@@ -61,7 +61,11 @@ type Options struct {
 	// DailyEvery is how often the daily mails are looked for (15 minutes when zero): each
 	// goes out within this long after its local hour.
 	DailyEvery time.Duration
-	// Now is the clock the daily mails read; nil is time.Now (tests set the day).
+	// LifecycleEvery is how often lapsed tenants are purged when due and their admins told
+	// ahead (an hour when zero).
+	LifecycleEvery time.Duration
+	// Now is the clock the daily mails and the purge job read; nil is time.Now (tests set
+	// the day).
 	Now func() time.Time
 	// Backups, when set, takes every tenant's daily backup: how often due backups are looked
 	// for is BackupEvery (an hour when zero).
@@ -139,6 +143,9 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	if o.DailyEvery <= 0 {
 		o.DailyEvery = 15 * time.Minute
 	}
+	if o.LifecycleEvery <= 0 {
+		o.LifecycleEvery = time.Hour
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -164,6 +171,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	river.AddWorker(workers, &exportWorker{q: q})
 	river.AddWorker(workers, &backupsDueWorker{q: q})
 	river.AddWorker(workers, &tenantBackupWorker{q: q})
+	river.AddWorker(workers, &lifecycleWorker{q: q})
 	rc := &river.Config{
 		Logger:               o.Logger.With("component", "jobs"),
 		Workers:              workers,
@@ -187,6 +195,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 					// The next run comes soon enough: a failing one is not retried for long.
 					return DailyArgs{}, &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: o.DailyEvery}}
 				}, &river.PeriodicJobOpts{RunOnStart: true}),
+			lifecyclePeriodicJob(o.LifecycleEvery),
 		}
 		if o.Backups != nil {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(o.BackupEvery),
@@ -262,8 +271,15 @@ func (q *Queue) DailyMailNow(ctx context.Context, slug string) error {
 	return err
 }
 
-// tenantDB borrows a tenant's database handle for a job.
+// tenantDB borrows a tenant's database handle for a job that changes it: only an active
+// tenant's jobs run (see jobMayRun).
 func (q *Queue) tenantDB(ctx context.Context, slug string) (tenancy.Tenant, *gorm.DB, func(), error) {
+	return q.tenantHandle(ctx, slug, true)
+}
+
+// tenantHandle borrows a tenant's database handle for a job, when the tenant's state lets
+// the job run; write says the job changes the tenant's data.
+func (q *Queue) tenantHandle(ctx context.Context, slug string, write bool) (tenancy.Tenant, *gorm.DB, func(), error) {
 	t, ok := q.opts.Registry.Lookup(slug)
 	if !ok {
 		// Made by another server a moment ago, and not yet announced to this one.
@@ -273,6 +289,9 @@ func (q *Queue) tenantDB(ctx context.Context, slug string) (tenancy.Tenant, *gor
 		if t, ok = q.opts.Registry.Lookup(slug); !ok {
 			return t, nil, nil, river.JobCancel(fmt.Errorf("tenant %q does not exist", slug))
 		}
+	}
+	if err := jobMayRun(t, write); err != nil {
+		return t, nil, nil, err
 	}
 	db, release, err := q.opts.Pools.Acquire(ctx, t)
 	if err != nil {
@@ -301,17 +320,20 @@ func (w *mailWorker) Timeout(*river.Job[MailArgs]) time.Duration { return time.M
 func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
 	ctx = tenancy.Background(ctx)
 	q, a := w.q, job.Args
-	_, db, release, err := q.tenantDB(ctx, a.Tenant)
+	t, db, release, err := q.tenantHandle(ctx, a.Tenant, false)
 	if err != nil {
 		return q.failed(err)
 	}
 	defer release()
-	var sendErr error
+	var sendErr, held error
 	var sent *models.OutboxMail
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		m, ok, err := models.ClaimMail(ctx, tx, a.MailID)
 		if err != nil || !ok {
 			return err
+		}
+		if held = mailMaySend(t, m.Kind); held != nil {
+			return nil // It stays in the outbox, for the sweep once the tenant is active again.
 		}
 		if sendErr = q.opts.Mailer.Send(ctx, m.Message()); sendErr != nil {
 			return nil
@@ -319,6 +341,9 @@ func (w *mailWorker) Work(ctx context.Context, job *river.Job[MailArgs]) error {
 		sent = m
 		return models.MarkMailSent(ctx, tx, a.MailID)
 	})
+	if err == nil {
+		err = held
+	}
 	if err != nil {
 		return q.failed(err)
 	}
@@ -387,12 +412,13 @@ type sweepWorker struct {
 // Work queues the delivery of every mail that has waited longer than SweepAfter.
 func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
 	ctx = tenancy.Background(ctx)
-	return w.q.eachTenant(ctx, job.Args.Tenant, true, w.q.sweepTenant)
+	return w.q.eachTenant(ctx, job.Args.Tenant, w.q.sweepTenant)
 }
 
-// eachTenant runs work for one tenant, or for every active one (and suspended ones too when
-// suspended is set) when slug is empty; one tenant's failure does not stop the others.
-func (q *Queue) eachTenant(ctx context.Context, slug string, suspended bool, work func(context.Context, string) error) error {
+// eachTenant runs work for one tenant, or for every active one when slug is empty (a
+// suspended or lapsed tenant's mail waits until it is active again); one tenant's failure
+// does not stop the others.
+func (q *Queue) eachTenant(ctx context.Context, slug string, work func(context.Context, string) error) error {
 	var slugs []string
 	if slug != "" {
 		slugs = []string{slug}
@@ -402,7 +428,7 @@ func (q *Queue) eachTenant(ctx context.Context, slug string, suspended bool, wor
 			return q.failed(err)
 		}
 		for _, t := range tenants {
-			if t.Status == tenancy.StatusActive || (suspended && t.Status == tenancy.StatusSuspended) {
+			if t.Writable() {
 				slugs = append(slugs, t.Slug)
 			}
 		}
@@ -438,7 +464,7 @@ type dailyWorker struct {
 // Work sends the daily mails due in each active tenant. Suspended organisations get none.
 func (w *dailyWorker) Work(ctx context.Context, job *river.Job[DailyArgs]) error {
 	ctx = tenancy.Background(ctx)
-	return w.q.eachTenant(ctx, job.Args.Tenant, false, w.q.dailyTenant)
+	return w.q.eachTenant(ctx, job.Args.Tenant, w.q.dailyTenant)
 }
 
 func (q *Queue) dailyTenant(ctx context.Context, slug string) error {

@@ -19,6 +19,9 @@ type Shell struct {
 	Nav        []NavItem
 	Flash      *Flash
 	Unread     int64 // the signed-in person's unread notifications
+	// Notice stands at the top of every page while it holds (the organisation is read-only,
+	// and until when its data can be exported).
+	Notice string
 }
 
 // ShellUser is the signed-in person as the layout shows them.

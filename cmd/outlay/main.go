@@ -33,6 +33,15 @@ Usage:
                                   fakes (the same each time), files by placeholders, passwords
                                   and sessions dropped and the audit log re-chained; the copy is
                                   kept only if no original email, name or phone is left in it
+  outlay tenant suspend <slug>    refuse every sign-in and end its sessions
+  outlay tenant lapse <slug> [--by NAME]
+                                  make it read-only: its people may sign in and export for
+                                  OUTLAY_PURGE_AFTER_DAYS (90) days, then it is purged
+  outlay tenant reactivate <slug> make a suspended or lapsed tenant active again
+  outlay tenant purge <slug> [--force]
+                                  delete a lapsed tenant's database and attachments, keeping a
+                                  purge record; before its window ends only with --force and
+                                  the slug typed again
   outlay user add <slug> <email> --name NAME --role ROLE[,ROLE] [--password P]
                                   add a person to a tenant (without a password: invite them)
   outlay user deactivate <slug> <email>

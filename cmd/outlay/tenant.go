@@ -77,7 +77,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 func cmdTenant(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: outlay tenant create|list|export|import-archive|clone-sanitized|backup|backups|restore|move")
+		return errors.New("usage: outlay tenant create|list|export|import-archive|clone-sanitized|backup|backups|restore|move|suspend|lapse|reactivate|purge")
 	}
 	switch args[0] {
 	case "create":
@@ -98,8 +98,16 @@ func cmdTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return cmdTenantRestore(ctx, args[1:], stdout, stderr)
 	case "move":
 		return cmdTenantMove(ctx, args[1:], stdout, stderr)
+	case "suspend":
+		return cmdTenantSuspend(ctx, args[1:], stdout, stderr)
+	case "lapse":
+		return cmdTenantLapse(ctx, args[1:], stdout, stderr)
+	case "reactivate":
+		return cmdTenantReactivate(ctx, args[1:], stdout, stderr)
+	case "purge":
+		return cmdTenantPurge(ctx, args[1:], os.Stdin, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown tenant command %q (create, list, export, import-archive, clone-sanitized, backup, backups, restore, move)", args[0])
+		return fmt.Errorf("unknown tenant command %q (create, list, export, import-archive, clone-sanitized, backup, backups, restore, move, suspend, lapse, reactivate, purge)", args[0])
 	}
 }
 

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"outlay/internal/dbtest"
+	"outlay/tenancy"
+)
+
+// purgeWith runs `outlay tenant purge` with typed as what the operator types at the prompt.
+func purgeWith(t *testing.T, typed string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := cmdTenantPurge(context.Background(), args, strings.NewReader(typed), &out, &errb)
+	if err != nil {
+		return 1, out.String(), errb.String() + err.Error()
+	}
+	return 0, out.String(), errb.String()
+}
+
+// The operator suspends, lapses, reactivates and purges a tenant from the command line; each
+// command refuses what the tenant's state does not allow, with a reason, and changes nothing.
+// Purging inside the export window needs --force and the slug typed again.
+func TestTenantLifecycleCommands(t *testing.T) {
+	dsn := newControlDSN(t)
+	t.Setenv("OUTLAY_DATABASE_URL", dsn)
+	t.Setenv("OUTLAY_BLOB_URL", "file://"+t.TempDir())
+	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-password", "a long enough password"); code != 0 {
+		t.Fatalf("create: %q %q", out, errs)
+	}
+	status := func() string {
+		_, out, _ := runCmd(t, "tenant", "list")
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) > 3 && f[0] == "acme" {
+				return f[3]
+			}
+		}
+		return "(not listed)"
+	}
+	steps := []struct {
+		args       []string
+		ok         bool
+		want, then string
+	}{
+		{[]string{"purge", "acme"}, false, "tenant \"acme\" is active: lapse it first", "active"},
+		{[]string{"reactivate", "acme"}, false, "already active", "active"},
+		{[]string{"suspend", "acme"}, true, "tenant acme suspended", "suspended"},
+		{[]string{"suspend", "acme"}, false, "already suspended", "suspended"},
+		{[]string{"reactivate", "acme"}, true, "tenant acme reactivated", "active"},
+		{[]string{"lapse", "acme", "--by", "olga@ops"}, true, "may sign in and export until", "lapsed"},
+		{[]string{"suspend", "acme"}, false, "only a tenant that is active can become suspended", "lapsed"},
+		{[]string{"purge", "acme"}, false, "run outlay tenant purge acme --force", "lapsed"},
+		{[]string{"lapse", "nosuch"}, false, `no tenant "nosuch"`, "lapsed"},
+	}
+	for _, s := range steps {
+		code, out, errs := runCmd(t, append([]string{"tenant"}, s.args...)...)
+		if (code == 0) != s.ok || !strings.Contains(out+errs, s.want) {
+			t.Errorf("%v: exit %d, %q %q; want ok=%v and %q", s.args, code, out, errs, s.ok, s.want)
+		}
+		if got := status(); got != s.then {
+			t.Errorf("after %v the tenant is %s, want %s", s.args, got, s.then)
+		}
+	}
+
+	// A wrong slug at the prompt purges nothing.
+	code, out, errs := purgeWith(t, "acne\n", "acme", "--force")
+	if code == 0 || !strings.Contains(out, "Type the slug to confirm") || !strings.Contains(errs, "does not match; nothing was purged") || status() != "lapsed" {
+		t.Fatalf("purge with the wrong slug typed: %d %q %q, tenant %s", code, out, errs, status())
+	}
+	code, out, errs = purgeWith(t, "acme\n", "acme", "--force", "--by", "pat@ops")
+	if code != 0 || status() != "purged" {
+		t.Fatalf("forced purge: %d %q %q, tenant %s", code, out, errs, status())
+	}
+	for _, want := range []string{"tenant acme purged", "by pat@ops (forced before its window ended)", "lapsed", "by olga@ops", "users 1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the purge's report lacks %q:\n%s", want, out)
+		}
+	}
+	conn, err := pgx.Connect(context.Background(), dbtest.ServerDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	control, err := tenancy.DatabaseName(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left bool
+	if err := conn.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, control+"_acme").Scan(&left); err != nil || left {
+		t.Errorf("the purged database is still there (%v)", err)
+	}
+	if code, _, errs := runCmd(t, "tenant", "reactivate", "acme"); code == 0 || !strings.Contains(errs, "purged") {
+		t.Errorf("reactivating a purged tenant: %d %q", code, errs)
+	}
+}

@@ -1,0 +1,110 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay/mail"
+)
+
+// MailPurgeNotice is the kind of the notice telling an organisation's admins that its data
+// will be deleted: a service notice, not an event a person can turn off.
+const MailPurgeNotice = "purge_notice"
+
+// PurgeNoticeDays are how many days before a lapsed organisation's purge its admins are told.
+var PurgeNoticeDays = []int{30, 7, 1}
+
+// PurgeNotice is what a notice before a purge says.
+type PurgeNotice struct {
+	OrgName    string
+	PurgeAfter time.Time
+	// DaysBefore is the notice it is (30, 7 or 1): each is sent once per purge date.
+	DaysBefore int
+	Now        time.Time
+	ExportURL  string // the page where everything is exported
+	ExportPath string
+}
+
+// DuePurgeNotice is the notice due at now before a purge at purgeAfter: the nearest of
+// PurgeNoticeDays that has begun, or 0 when none has (or the purge is past). A notice passed
+// over (the organisation lapsed with less time left) is not sent late.
+func DuePurgeNotice(purgeAfter, now time.Time) int {
+	due := 0
+	for _, d := range PurgeNoticeDays {
+		if !now.Before(purgeAfter.Add(-time.Duration(d)*24*time.Hour)) && now.Before(purgeAfter) && (due == 0 || d < due) {
+			due = d
+		}
+	}
+	return due
+}
+
+// SendPurgeNotice tells every active admin, in the app and by mail, that the organisation's
+// data will be deleted, unless this notice was sent already. It returns the mails to deliver.
+func SendPurgeNotice(ctx context.Context, db *gorm.DB, p PurgeNotice) (mailIDs []int64, err error) {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var admins []recipient
+		if err := tx.Raw(`SELECT u.id, u.name, u.email FROM users u WHERE u.status = 'active'
+			AND u.id IN (SELECT user_id FROM user_roles WHERE role = 'admin') ORDER BY u.id`).Scan(&admins).Error; err != nil {
+			return err
+		}
+		res := tx.Exec(`INSERT INTO purge_notices (purge_after, days_before, recipients) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+			p.PurgeAfter, p.DaysBefore, len(admins))
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		day := p.PurgeAfter.UTC().Format("2 January 2006")
+		left := purgeTimeLeft(p.PurgeAfter.Sub(p.Now))
+		title := fmt.Sprintf("%s's data will be deleted on %s (%s)", p.OrgName, day, left)
+		summary := "The subscription has ended. Export everything you want to keep before then."
+		for _, a := range admins {
+			id, err := QueueMail(ctx, tx, MailPurgeNotice, purgeNoticeMail(p, a, day, left), false)
+			if err != nil {
+				return err
+			}
+			mailIDs = append(mailIDs, id)
+			if err := tx.Create(&Notification{RecipientID: a.ID, Kind: MailPurgeNotice, DocType: "tenant", DocID: 0,
+				Title: title, Summary: summary, LinkPath: p.ExportPath}).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return mailIDs, err
+}
+
+func purgeNoticeMail(p PurgeNotice, to recipient, day, left string) mail.Message {
+	m := mail.Message{
+		To:      to.Email,
+		Subject: fmt.Sprintf("%s's data in Outlay will be deleted on %s", p.OrgName, day),
+		Body: fmt.Sprintf("Hello %s,\n\n%s's Outlay subscription has ended, and its data is read-only. On %s (%s) "+
+			"everything in it is deleted for good: requests, orders, bills, expenses, their files and the audit log.\n\n"+
+			"Export everything you want to keep before then:\n%s\n\nTo keep using Outlay, contact us to renew the subscription.\n",
+			to.Name, p.OrgName, day, left, p.ExportURL),
+	}
+	m.HTML = mail.TextToHTML(m.Subject, m.Body)
+	return m
+}
+
+// purgeTimeLeft says how long is left before a purge: "in 30 days", "in 1 day", "in 5 hours".
+func purgeTimeLeft(d time.Duration) string {
+	if days := int(d.Hours() / 24); days >= 1 {
+		if days == 1 {
+			return "in 1 day"
+		}
+		return fmt.Sprintf("in %d days", days)
+	}
+	if hours := int(d.Hours()); hours > 1 {
+		return fmt.Sprintf("in %d hours", hours)
+	}
+	return "within the hour"
+}
+
+// EndAllSessions signs everyone out of the organisation (it is suspended): every session is
+// deleted, so reactivating the organisation signs nobody back in.
+func EndAllSessions(ctx context.Context, db *gorm.DB) (int64, error) {
+	res := db.WithContext(ctx).Exec(`DELETE FROM sessions`)
+	return res.RowsAffected, res.Error
+}
