@@ -60,8 +60,19 @@ type Config struct {
 	TrustedProxies []string // CIDRs or IPs whose X-Forwarded-For is believed (OUTLAY_TRUSTED_PROXIES)
 	MetricsToken   string   // /metrics needs it as a bearer token; unset, there is no /metrics (OUTLAY_METRICS_TOKEN)
 
-	MaxDBConns       int           // global cap on open tenant connections (OUTLAY_MAX_DB_CONNS)
-	TenantPoolConns  int           // connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)
+	// MaxDBConns caps the connections this process opens to each Postgres server, the control
+	// plane's and the job queue's included (OUTLAY_MAX_DB_CONNS); 0 takes DBConnShare percent
+	// of what the server's max_connections leaves after its reserved slots.
+	MaxDBConns      int
+	DBConnShare     int           // percent of a server's connections taken when MaxDBConns is 0 (OUTLAY_DB_CONN_SHARE)
+	DBWait          time.Duration // how long a request waits for a free connection before a 503 (OUTLAY_DB_WAIT)
+	TenantPoolConns int           // connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)
+	// ReadHeaderTimeout is how long a client has to send a request's headers; slow clients
+	// holding connections open are cut off after it (OUTLAY_READ_HEADER_TIMEOUT).
+	ReadHeaderTimeout time.Duration
+	// MaxConnsPerIP caps the connections one client address holds at once; trusted proxies
+	// are exempt (OUTLAY_MAX_CONNS_PER_IP).
+	MaxConnsPerIP    int
 	SessionIdle      time.Duration // a session ends after this long unused (OUTLAY_SESSION_IDLE)
 	SessionMax       time.Duration // and at the latest this long after sign-in (OUTLAY_SESSION_MAX)
 	ShutdownTimeout  time.Duration // how long in-flight requests may take at shutdown
@@ -85,23 +96,26 @@ type Config struct {
 // Defaults returns the settings of a development machine.
 func Defaults() Config {
 	return Config{
-		Listen:           ":8080",
-		BaseDomain:       "localhost",
-		BlobURL:          "file://./.outlay/blobs",
-		MaxUploadBytes:   25 << 20,
-		MailFrom:         "Outlay <no-reply@localhost>",
-		MaxDBConns:       200,
-		TenantPoolConns:  4,
-		SessionIdle:      2 * time.Hour,
-		SessionMax:       12 * time.Hour,
-		ShutdownTimeout:  30 * time.Second,
-		MigrateParallel:  4,
-		DemoDataDir:      ".outlay",
-		PasswordResetTTL: time.Hour,
-		JobWorkers:       10,
-		BackupKeep:       [3]int{7, 4, 12},
-		MailAttempts:     10,
-		PurgeWindow:      90 * 24 * time.Hour,
+		Listen:            ":8080",
+		BaseDomain:        "localhost",
+		BlobURL:           "file://./.outlay/blobs",
+		MaxUploadBytes:    25 << 20,
+		MailFrom:          "Outlay <no-reply@localhost>",
+		DBConnShare:       50,
+		DBWait:            2 * time.Second,
+		TenantPoolConns:   4,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxConnsPerIP:     500,
+		SessionIdle:       2 * time.Hour,
+		SessionMax:        12 * time.Hour,
+		ShutdownTimeout:   30 * time.Second,
+		MigrateParallel:   4,
+		DemoDataDir:       ".outlay",
+		PasswordResetTTL:  time.Hour,
+		JobWorkers:        10,
+		BackupKeep:        [3]int{7, 4, 12},
+		MailAttempts:      10,
+		PurgeWindow:       90 * 24 * time.Hour,
 
 		GoogleIssuer:       "https://accounts.google.com",
 		MicrosoftAuthority: "https://login.microsoftonline.com",
@@ -167,7 +181,11 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		"development only: accept http:// SSO issuers on loopback addresses, true or false (OUTLAY_SSO_ALLOW_HTTP_ISSUERS)")
 	outboundAllow := fs.String("outbound-allow", env("OUTLAY_OUTBOUND_ALLOW", ""), "comma-separated host names, IPs and CIDRs inside your network that requests for tenant admins (their SSO provider) may reach (OUTLAY_OUTBOUND_ALLOW)")
 	proxies := fs.String("trusted-proxies", env("OUTLAY_TRUSTED_PROXIES", ""), "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (OUTLAY_TRUSTED_PROXIES)")
-	maxConns := fs.String("max-db-conns", env("OUTLAY_MAX_DB_CONNS", strconv.Itoa(c.MaxDBConns)), "global cap on open tenant database connections (OUTLAY_MAX_DB_CONNS)")
+	maxConns := fs.String("max-db-conns", env("OUTLAY_MAX_DB_CONNS", strconv.Itoa(c.MaxDBConns)), "cap on the connections this process opens to each Postgres server; 0: OUTLAY_DB_CONN_SHARE percent of what the server allows (OUTLAY_MAX_DB_CONNS)")
+	connShare := fs.String("db-conn-share", env("OUTLAY_DB_CONN_SHARE", strconv.Itoa(c.DBConnShare)), "percent of a Postgres server's connections this process takes when OUTLAY_MAX_DB_CONNS is 0 (OUTLAY_DB_CONN_SHARE)")
+	dbWait := fs.String("db-wait", env("OUTLAY_DB_WAIT", c.DBWait.String()), "how long a request waits for a free database connection before it is answered 503 (OUTLAY_DB_WAIT)")
+	headerTimeout := fs.String("read-header-timeout", env("OUTLAY_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout.String()), "how long a client has to send a request's headers (OUTLAY_READ_HEADER_TIMEOUT)")
+	perIP := fs.String("max-conns-per-ip", env("OUTLAY_MAX_CONNS_PER_IP", strconv.Itoa(c.MaxConnsPerIP)), "connections one client address may hold at once; trusted proxies are exempt (OUTLAY_MAX_CONNS_PER_IP)")
 	poolConns := fs.String("tenant-pool-conns", env("OUTLAY_TENANT_POOL_CONNS", strconv.Itoa(c.TenantPoolConns)), "connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)")
 	idle := fs.String("session-idle", env("OUTLAY_SESSION_IDLE", c.SessionIdle.String()), "idle session timeout (OUTLAY_SESSION_IDLE)")
 	maxAge := fs.String("session-max", env("OUTLAY_SESSION_MAX", c.SessionMax.String()), "absolute session lifetime (OUTLAY_SESSION_MAX)")
@@ -258,7 +276,15 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 			}
 			*dst = n
 		}
-		positive("OUTLAY_MAX_DB_CONNS", *maxConns, &c.MaxDBConns)
+		if n, err := strconv.Atoi(*maxConns); err != nil || n < 0 {
+			bad("OUTLAY_MAX_DB_CONNS", "must be a whole number, 0 for a share of what the server allows, got %q", *maxConns)
+		} else {
+			c.MaxDBConns = n
+		}
+		if positive("OUTLAY_DB_CONN_SHARE", *connShare, &c.DBConnShare); c.DBConnShare > 100 {
+			bad("OUTLAY_DB_CONN_SHARE", "must be a percentage from 1 to 100, got %d", c.DBConnShare)
+		}
+		positive("OUTLAY_MAX_CONNS_PER_IP", *perIP, &c.MaxConnsPerIP)
 		var uploadMB int
 		if positive("OUTLAY_MAX_UPLOAD_MB", *maxUpload, &uploadMB); uploadMB > 0 {
 			if uploadMB > 1024 {
@@ -300,7 +326,9 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		} else {
 			c.DrainTime = d
 		}
-		if c.TenantPoolConns > c.MaxDBConns {
+		duration("OUTLAY_DB_WAIT", *dbWait, &c.DBWait)
+		duration("OUTLAY_READ_HEADER_TIMEOUT", *headerTimeout, &c.ReadHeaderTimeout)
+		if c.MaxDBConns > 0 && c.TenantPoolConns > c.MaxDBConns {
 			bad("OUTLAY_TENANT_POOL_CONNS", "must not exceed OUTLAY_MAX_DB_CONNS (%d)", c.MaxDBConns)
 		}
 		if v, err := strconv.ParseBool(*allowHTTP); err != nil {

@@ -64,7 +64,7 @@ func lifecycleRefusal(c *fiber.Ctx, err error) (status int, title, message strin
 		}
 		return http.StatusForbidden, "Read-only", msg, true
 	case tenancy.IsReadOnlyTransaction(err):
-		c.Set(fiber.HeaderRetryAfter, "5")
+		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
 		return http.StatusServiceUnavailable, "Being moved", MovingMessage, true
 	}
 	return 0, "", "", false

@@ -47,8 +47,7 @@ func newMetrics(counter *tenancy.QueryCounter, pools *tenancy.Pools, queue *jobs
 		)
 	}
 	if pools != nil {
-		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "outlay_tenant_pools_open", Help: "Tenant database handles open."},
-			func() float64 { return float64(pools.Open()) }))
+		m.registry.MustRegister(poolsCollector{pools})
 	}
 	if queue != nil {
 		m.registry.MustRegister(jobsCollector{queue},
@@ -56,6 +55,42 @@ func newMetrics(counter *tenancy.QueryCounter, pools *tenancy.Pools, queue *jobs
 				func() float64 { return float64(queue.Failures()) }))
 	}
 	return m
+}
+
+// poolsCollector reports the tenant pools and each database server's connection budget.
+type poolsCollector struct{ pools *tenancy.Pools }
+
+var (
+	poolHandlesDesc   = prometheus.NewDesc("outlay_tenant_pools_open", "Tenant database handles open.", nil, nil)
+	poolWarmDesc      = prometheus.NewDesc("outlay_tenant_pools_warm", "Tenant database handles holding at least one connection.", nil, nil)
+	dbConnsDesc       = prometheus.NewDesc("outlay_db_connections", "Tenant database connections open, by database server.", []string{"server"}, nil)
+	dbConnLimitDesc   = prometheus.NewDesc("outlay_db_connections_limit", "Tenant database connections allowed, by database server (the budget less the control plane's and job queue's pools).", []string{"server"}, nil)
+	dbConnBudgetDesc  = prometheus.NewDesc("outlay_db_connections_budget", "Database connections this process may hold, by database server.", []string{"server"}, nil)
+	dbMaxConnsDesc    = prometheus.NewDesc("outlay_db_max_connections", "The database server's max_connections.", []string{"server"}, nil)
+	dbDialledDesc     = prometheus.NewDesc("outlay_db_connections_opened_total", "Tenant database connections opened.", nil, nil)
+	dbBusyDesc        = prometheus.NewDesc("outlay_db_connection_waits_failed_total", "Requests that found every database connection busy for too long (answered 503).", nil, nil)
+	poolEvictionsDesc = prometheus.NewDesc("outlay_tenant_pool_evictions_total", "Idle tenants whose connections were closed to make room for another tenant.", nil, nil)
+)
+
+func (poolsCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{poolHandlesDesc, poolWarmDesc, dbConnsDesc, dbConnLimitDesc, dbConnBudgetDesc, dbMaxConnsDesc, dbDialledDesc, dbBusyDesc, poolEvictionsDesc} {
+		ch <- d
+	}
+}
+
+func (c poolsCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.pools.Stats()
+	ch <- prometheus.MustNewConstMetric(poolHandlesDesc, prometheus.GaugeValue, float64(st.Handles))
+	ch <- prometheus.MustNewConstMetric(poolWarmDesc, prometheus.GaugeValue, float64(st.Warm))
+	ch <- prometheus.MustNewConstMetric(dbDialledDesc, prometheus.CounterValue, float64(st.Dialled))
+	ch <- prometheus.MustNewConstMetric(dbBusyDesc, prometheus.CounterValue, float64(st.Busy))
+	ch <- prometheus.MustNewConstMetric(poolEvictionsDesc, prometheus.CounterValue, float64(st.Evictions))
+	for _, s := range st.Servers {
+		ch <- prometheus.MustNewConstMetric(dbConnsDesc, prometheus.GaugeValue, float64(s.Open), s.Server)
+		ch <- prometheus.MustNewConstMetric(dbConnLimitDesc, prometheus.GaugeValue, float64(s.Limit), s.Server)
+		ch <- prometheus.MustNewConstMetric(dbConnBudgetDesc, prometheus.GaugeValue, float64(s.Budget), s.Server)
+		ch <- prometheus.MustNewConstMetric(dbMaxConnsDesc, prometheus.GaugeValue, float64(s.MaxConnections), s.Server)
+	}
 }
 
 // jobsCollector reports the job queue's depth by state, read from the control database at

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/valyala/fasthttp"
 
 	"outlay"
 	"outlay/auth"
@@ -129,9 +130,12 @@ func New(d Deps) (*fiber.App, *Server) {
 		Immutable:             true,
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		// A request's headers must arrive within ReadHeaderTimeout (fasthttp's ReadTimeout
+		// runs from a request's first byte to its last header); its body then has
+		// bodyReadTimeout (HeaderReceived below). Clients trickling bytes (slowloris) are cut off.
+		ReadTimeout:  d.Config.ReadHeaderTimeout,
+		WriteTimeout: 60 * time.Second,
+		IdleTimeout:  120 * time.Second,
 		// Bodies are read only when asked for (see bodies.go): limitBody holds every route but
 		// an upload to smallBodyLimit, and an upload is read after its checks.
 		StreamRequestBody:            true,
@@ -142,6 +146,9 @@ func New(d Deps) (*fiber.App, *Server) {
 		EnableTrustedProxyCheck: true,
 	})
 	app.Server().ContinueHandler = s.expectContinue(app.Config())
+	app.Server().HeaderReceived = func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+		return fasthttp.RequestConfig{ReadTimeout: bodyReadTimeout}
+	}
 	app.Use(s.identifyRequest, s.requestID, s.accessLog, recover.New(), s.securityHeaders, s.wellFormed, s.limitBody)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
@@ -230,6 +237,12 @@ func (s *Server) staticAsset(c *fiber.Ctx) error {
 	return c.Send(body)
 }
 
+// bodyReadTimeout is how long a request's body may take to arrive once its headers have.
+const bodyReadTimeout = 30 * time.Second
+
+// retryAfterSeconds is the Retry-After of a 503: about how long a database restart takes.
+const retryAfterSeconds = "5"
+
 // handleError turns any error into the page or partial the user sees. Only unexpected errors
 // are logged as errors, and their details never reach the response.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
@@ -244,6 +257,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		status = http.StatusConflict
 	case errors.Is(err, context.Canceled):
 		status = 499 // The client went away; nobody reads this response.
+	case tenancy.Unavailable(err):
+		// The database is restarting, gone or saturated: a clean "try again shortly", which
+		// clients and proxies understand, rather than a failure of the request.
+		status = http.StatusServiceUnavailable
+		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
 	}
 	if _, ok := outlay.AsValidation(err); ok {
 		status = http.StatusUnprocessableEntity
@@ -272,6 +290,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		view.Title, view.Message = "Too large", "What you sent is larger than we accept."
 	case status == http.StatusUnprocessableEntity:
 		view.Title, view.Message = "Please check your input", err.Error()
+	case status == http.StatusServiceUnavailable:
+		s.logger.Warn("database unavailable", "request_id", view.RequestID, "method", c.Method(), "path", c.Path(), "err", err)
+		view.Title, view.Message = "Temporarily unavailable", "We cannot reach this organisation's data at the moment. Please try again in a few seconds; if it keeps happening, contact support with the request ID below."
 	default:
 		if status >= 500 {
 			s.logger.Error("request failed", "request_id", view.RequestID, "method", c.Method(), "path", c.Path(), "err", err)

@@ -246,7 +246,7 @@ func TestMetrics(t *testing.T) {
 	if res.Status != 200 {
 		t.Fatalf("metrics: %d", res.Status)
 	}
-	for _, want := range []string{`outlay_http_requests_total{method="GET",route="/login",status="200"} 1`, `route="/password/reset/:token"`, `outlay_db_queries_total{database="tenant"}`, "outlay_tenant_pools_open"} {
+	for _, want := range []string{`outlay_http_requests_total{method="GET",route="/login",status="200"} 1`, `route="/password/reset/:token"`, `outlay_db_queries_total{database="tenant"}`, "outlay_tenant_pools_open", "outlay_tenant_pools_warm", "outlay_db_connections_limit{server="} {
 		if !strings.Contains(res.Body, want) {
 			t.Errorf("metrics lack %s", want)
 		}

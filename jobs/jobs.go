@@ -229,6 +229,9 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return err
 }
 
+// MaxConns is how many connections the queue's pool may open to the control database.
+func (q *Queue) MaxConns() int { return int(q.pool.Config().MaxConns) }
+
 // Failures counts the job attempts that failed in this process.
 func (q *Queue) Failures() int64 { return q.failures.Load() }
 

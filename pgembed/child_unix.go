@@ -77,12 +77,15 @@ func startChild(ctx context.Context, st *setup) (*Server, error) {
 		return nil, err
 	}
 
-	cmd := exec.Command(filepath.Join(st.bin.binDir, "postgres"),
-		"-D", st.dataDir,
+	args := []string{"-D", st.dataDir,
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "port="+strconv.FormatUint(uint64(st.port), 10),
-		"-c", "unix_socket_directories="+socketDir(st.runDir),
-	)
+		"-c", "port=" + strconv.FormatUint(uint64(st.port), 10),
+		"-c", "unix_socket_directories=" + socketDir(st.runDir),
+	}
+	for name, value := range st.settings {
+		args = append(args, "-c", name+"="+value)
+	}
+	cmd := exec.Command(filepath.Join(st.bin.binDir, "postgres"), args...)
 	c, err := startAsUser(cmd, st, as)
 	if err != nil {
 		return nil, fmt.Errorf("pgembed: start postgres: %w", err)

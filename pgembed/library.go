@@ -75,6 +75,13 @@ func startLibrary(ctx context.Context, st *setup) (*Server, error) {
 	// C.UTF-8 gives UTF-8 aware character classes; systems without that
 	// locale still have plain C, which sorts the same way.
 	for _, locale := range []string{"C.UTF-8", "C"} {
+		params := map[string]string{
+			"listen_addresses":        "127.0.0.1",
+			"unix_socket_directories": socketDir(st.runDir),
+		}
+		for name, value := range st.settings {
+			params[name] = value
+		}
 		ep = embeddedpostgres.NewDatabase(embeddedpostgres.DefaultConfig().
 			Version(version).
 			Port(st.port).
@@ -86,10 +93,7 @@ func startLibrary(ctx context.Context, st *setup) (*Server, error) {
 			BinariesPath(binRoot).
 			Locale(locale).
 			Encoding("UTF8").
-			StartParameters(map[string]string{
-				"listen_addresses":        "127.0.0.1",
-				"unix_socket_directories": socketDir(st.runDir),
-			}).
+			StartParameters(params).
 			StartTimeout(readyTimeout).
 			Logger(st.out))
 		if err = ep.Start(); err == nil {

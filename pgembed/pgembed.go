@@ -53,6 +53,9 @@ type Options struct {
 	Dir string
 	// Port is the TCP port on 127.0.0.1; 0 picks a free one.
 	Port uint32
+	// Settings are server settings given at start (postgres -c name=value), such as
+	// max_connections or fsync for a throwaway test cluster.
+	Settings map[string]string
 	// Logger receives pgembed's own messages and, at debug level, the output
 	// of the PostgreSQL processes. It may be nil.
 	Logger *slog.Logger
@@ -82,12 +85,13 @@ const (
 
 // setup carries what both ways of running the server need.
 type setup struct {
-	dir     string // absolute Options.Dir
-	dataDir string // dir/data
-	runDir  string // dir/run
-	port    uint32
-	log     *slog.Logger
-	out     *lineLog // output of the PostgreSQL processes
+	dir      string // absolute Options.Dir
+	dataDir  string // dir/data
+	runDir   string // dir/run
+	port     uint32
+	log      *slog.Logger
+	out      *lineLog // output of the PostgreSQL processes
+	settings map[string]string
 	// dataMajor is the major version recorded in dataDir/PG_VERSION, or 0
 	// when the data folder has not been initialized yet.
 	dataMajor int
@@ -120,12 +124,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 	st := &setup{
-		dir:     dir,
-		dataDir: filepath.Join(dir, "data"),
-		runDir:  filepath.Join(dir, "run"),
-		port:    port,
-		log:     log,
-		out:     newLineLog(log),
+		dir:      dir,
+		dataDir:  filepath.Join(dir, "data"),
+		runDir:   filepath.Join(dir, "run"),
+		port:     port,
+		log:      log,
+		out:      newLineLog(log),
+		settings: opts.Settings,
 	}
 	if st.dataMajor, err = dataVersion(st.dataDir); err != nil {
 		return nil, err

@@ -73,24 +73,32 @@ func (r *Registry) RecordAuditHead(ctx context.Context, db *gorm.DB, slug string
 }
 
 // RecordAuditHeads records, every interval until ctx ends, the audit head of each tenant that
-// has an open handle in pools (the tenants in use; the others' logs are not being written).
+// has an open handle in pools and was used since the previous round (the tenants in use; the
+// others' logs are not being written).
 // A log that no longer reaches its recorded head is reported as an error each time.
 func (r *Registry) RecordAuditHeads(ctx context.Context, pools *Pools, secret []byte, every time.Duration) {
 	ctx = Background(ctx)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	since := time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		for _, slug := range pools.OpenSlugs() {
+		// Only tenants used since the last round can have new audit rows; acquiring the others
+		// would spend connections, and acquiring keeps every tenant's place in the
+		// least-recently-used order.
+		now := time.Now()
+		slugs := pools.UsedSince(since)
+		since = now
+		for _, slug := range slugs {
 			t, ok := r.Lookup(slug)
 			if !ok {
 				continue
 			}
-			db, release, err := pools.Acquire(ctx, t)
+			db, release, err := pools.AcquireKeepingOrder(ctx, t)
 			if err == nil {
 				_, _, err = r.RecordAuditHead(ctx, db, slug, secret)
 				release()

@@ -4,9 +4,14 @@ import (
 	"container/list"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"sort"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,27 +23,84 @@ import (
 	"outlay/audit"
 )
 
+// ErrBusy means every connection this process may open to a database server was in use and
+// none came free within the wait. The request is answered "try again shortly", not queued.
+var ErrBusy = errors.New("all database connections are in use")
+
+// Defaults of the pool manager.
+const (
+	// DefaultConnShare is the percentage of a server's usable connections (max_connections less
+	// the reserved ones) that one Outlay process takes when no explicit cap is set: half, so that
+	// operators' tools, backups and a second app server still find connections.
+	DefaultConnShare = 50
+	// DefaultConnWait is how long a request waits for a connection before it is answered 503.
+	DefaultConnWait = 2 * time.Second
+	// maxHandles bounds the tenant handles kept in memory. A handle without connections costs
+	// only memory; idle handles beyond this many are closed, least recently used first.
+	maxHandles = 2000
+	// connIdleTime closes a tenant's connection after this long unused.
+	connIdleTime = 5 * time.Minute
+	// connectTimeout bounds one attempt to connect to a tenant's database, so an unreachable
+	// server answers a request with an error rather than holding it.
+	connectTimeout = 5 * time.Second
+)
+
 // Pools holds one GORM handle per tenant, opened on first use and kept in a least-recently-used
-// list. Every handle has at most perTenant connections and at most maxConns/perTenant handles
-// are open, so thousands of tenants fit under one Postgres max_connections.
+// list, and caps the real connections this process opens to each Postgres server.
+//
+// Every connection to a tenant database is counted from the moment it is dialled until its
+// socket closes. On each server the count stays under a budget read from the server at first
+// use: an explicit cap, or DefaultConnShare percent of what max_connections leaves after the
+// reserved slots, less what Reserve set aside for the control plane's and the job queue's own
+// pools. A tenant needing a connection when the budget is spent closes the handle of the tenant
+// on that server idle the longest (least recently used, no request in flight); when every
+// connection is busy it waits up to Wait for one to come free and then fails with ErrBusy.
+//
+// Each handle keeps up to perTenant connections open while they are used and idle for up to
+// five minutes, so a tenant in use answers from warm connections.
 //
 // A handle is borrowed with Acquire and given back with the returned release function; an
 // evicted handle is closed only once its last borrower has given it back, so queries in
 // flight always finish.
 type Pools struct {
-	perTenant  int
-	maxHandles int
-	secret     []byte // OUTLAY_SECRET_KEY, from which each tenant's audit key is derived
-	counter    *QueryCounter
-	logger     *slog.Logger
+	perTenant int
+	maxConns  int    // explicit cap per server; 0 means Share percent of the server's
+	secret    []byte // OUTLAY_SECRET_KEY, from which each tenant's audit key is derived
+	counter   *QueryCounter
+	logger    *slog.Logger
 	// OnOpen runs on each new handle before it is used, after the audit callbacks are
 	// registered (open registers them on every handle, so no caller can forget).
 	OnOpen func(slug string, db *gorm.DB) error
+	// Share is the percentage of a server's usable connections taken when no cap is set
+	// (DefaultConnShare when zero); set it before the first Acquire.
+	Share int
+	// Wait is how long a connection is waited for before ErrBusy (DefaultConnWait when zero).
+	Wait time.Duration
 
-	mu      sync.Mutex
-	entries map[string]*poolEntry
-	lru     *list.List // front: most recently used; values are *poolEntry
-	closed  bool
+	mu       sync.Mutex
+	entries  map[string]*poolEntry
+	lru      *list.List // front: most recently used; values are *poolEntry
+	closed   bool
+	servers  map[string]*dbServer
+	reserved map[string]int // connections other pools of this process hold, by server
+	// changed is closed, and replaced, when a connection closes or a handle falls idle while
+	// someone waits for a connection.
+	changed chan struct{}
+	waiting int
+
+	dialled   atomic.Int64
+	busy      atomic.Int64
+	evictions atomic.Int64
+}
+
+// dbServer is one Postgres server's connection budget.
+type dbServer struct {
+	key            string // host:port
+	maxConnections int
+	usable         int // max_connections less the slots reserved for superusers and roles
+	budget         int // this process's share of usable
+	limit          int // what tenant pools may hold: budget less the reserved pools
+	open           int // tenant connections dialled and not yet closed
 }
 
 type poolEntry struct {
@@ -48,33 +110,49 @@ type poolEntry struct {
 	db      *gorm.DB
 	sqlDB   *sql.DB
 	err     error
+	server  *dbServer // set before any connection is dialled
 	refs    int
+	conns   int // connections of this handle that are open
+	usedAt  time.Time
 	evicted bool
 	elem    *list.Element
 }
 
-// NewPools makes an empty pool manager. secret is OUTLAY_SECRET_KEY: every connection carries
-// the tenant's audit key derived from it (audit.ConnectionParameters), without which the
-// database refuses to add to the audit log.
+// NewPools makes an empty pool manager. maxConns caps the connections to each Postgres server
+// (0: Share percent of what the server allows); perTenant caps one tenant's. secret is
+// OUTLAY_SECRET_KEY: every connection carries the tenant's audit key derived from it
+// (audit.ConnectionParameters), without which the database refuses to add to the audit log.
 func NewPools(maxConns, perTenant int, secret []byte, counter *QueryCounter, logger *slog.Logger) *Pools {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	perTenant = max(perTenant, 1)
 	return &Pools{
-		perTenant:  perTenant,
-		maxHandles: max(maxConns/perTenant, 1),
-		secret:     secret,
-		counter:    counter,
-		logger:     logger,
-		entries:    map[string]*poolEntry{},
-		lru:        list.New(),
+		perTenant: max(perTenant, 1),
+		maxConns:  max(maxConns, 0),
+		secret:    secret,
+		counter:   counter,
+		logger:    logger,
+		entries:   map[string]*poolEntry{},
+		lru:       list.New(),
+		servers:   map[string]*dbServer{},
+		reserved:  map[string]int{},
+		changed:   make(chan struct{}),
 	}
 }
 
 // Acquire returns the tenant's handle, opening it if needed; concurrent first callers wait for
 // one open. Call release when the request is done with it.
 func (p *Pools) Acquire(ctx context.Context, t Tenant) (db *gorm.DB, release func(), err error) {
+	return p.acquire(ctx, t, true)
+}
+
+// AcquireKeepingOrder is Acquire for upkeep (recording audit heads) that must not count as
+// use: the tenant keeps its place in the least-recently-used order.
+func (p *Pools) AcquireKeepingOrder(ctx context.Context, t Tenant) (db *gorm.DB, release func(), err error) {
+	return p.acquire(ctx, t, false)
+}
+
+func (p *Pools) acquire(ctx context.Context, t Tenant, use bool) (db *gorm.DB, release func(), err error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -88,9 +166,12 @@ func (p *Pools) Acquire(ctx context.Context, t Tenant) (db *gorm.DB, release fun
 	}
 	if ok {
 		e.refs++
-		p.lru.MoveToFront(e.elem)
+		if use {
+			p.lru.MoveToFront(e.elem)
+			e.usedAt = time.Now()
+		}
 	} else {
-		e = &poolEntry{slug: t.Slug, dsn: t.DSN, ready: make(chan struct{}), refs: 1}
+		e = &poolEntry{slug: t.Slug, dsn: t.DSN, ready: make(chan struct{}), refs: 1, usedAt: time.Now()}
 		e.elem = p.lru.PushFront(e)
 		p.entries[t.Slug] = e
 		p.trimLocked()
@@ -124,6 +205,17 @@ func (p *Pools) open(e *poolEntry) {
 		e.err = err
 		return
 	}
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > connectTimeout {
+		cfg.ConnectTimeout = connectTimeout
+	}
+	srv, err := p.server(context.Background(), cfg)
+	if err != nil {
+		e.err = fmt.Errorf("open tenant %s database: %w", e.slug, err)
+		return
+	}
+	p.mu.Lock()
+	e.server = srv
+	p.mu.Unlock()
 	params, err := audit.ConnectionParameters(p.secret, e.slug)
 	if err != nil {
 		e.err = fmt.Errorf("open tenant %s database: %w", e.slug, err)
@@ -135,10 +227,23 @@ func (p *Pools) open(e *poolEntry) {
 	if p.counter != nil {
 		cfg.Tracer = countingTracer{&p.counter.Tenant, &p.counter.Background}
 	}
+	dial := cfg.DialFunc
+	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if err := p.take(ctx, e); err != nil {
+			return nil, err
+		}
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			p.give(e)
+			return nil, err
+		}
+		p.dialled.Add(1)
+		return &countedConn{Conn: conn, closed: func() { p.give(e) }}, nil
+	}
 	sqlDB := stdlib.OpenDB(*cfg)
 	sqlDB.SetMaxOpenConns(p.perTenant)
 	sqlDB.SetMaxIdleConns(p.perTenant)
-	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	sqlDB.SetConnMaxIdleTime(connIdleTime)
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), GormConfig())
 	if err != nil {
 		_ = sqlDB.Close()
@@ -160,6 +265,195 @@ func (p *Pools) open(e *poolEntry) {
 	e.db, e.sqlDB = db, sqlDB
 }
 
+// countedConn is a connection to a tenant database, counted against its server's budget
+// until its socket closes.
+type countedConn struct {
+	net.Conn
+	once   sync.Once
+	closed func()
+}
+
+func (c *countedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.closed)
+	return err
+}
+
+// take claims one connection of e's server. When the budget is spent it closes the handle of
+// the tenant idle the longest on that server, or else waits for a connection to close or a
+// handle to fall idle, up to Wait.
+func (p *Pools) take(ctx context.Context, e *poolEntry) error {
+	wait := p.Wait
+	if wait <= 0 {
+		wait = DefaultConnWait
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	p.mu.Lock()
+	for {
+		s := e.server
+		if s.open < s.limit {
+			s.open++
+			e.conns++
+			p.mu.Unlock()
+			return nil
+		}
+		if victim := p.idleVictimLocked(s, e); victim != nil {
+			p.evictLocked(victim)
+			p.evictions.Add(1)
+			p.mu.Unlock()
+			p.closeEntry(victim)
+			p.mu.Lock()
+			continue
+		}
+		changed := p.changed
+		p.waiting++
+		p.mu.Unlock()
+		var err error
+		select {
+		case <-changed:
+		case <-timer.C:
+			err = ErrBusy
+			p.busy.Add(1)
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		p.mu.Lock()
+		p.waiting--
+		if err != nil {
+			p.mu.Unlock()
+			return err
+		}
+	}
+}
+
+// give returns a connection of e to its server's budget.
+func (p *Pools) give(e *poolEntry) {
+	p.mu.Lock()
+	e.server.open--
+	e.conns--
+	p.wakeLocked()
+	p.mu.Unlock()
+}
+
+// idleVictimLocked is the least recently used handle on server s, other than e, that holds
+// connections and has no request in flight.
+func (p *Pools) idleVictimLocked(s *dbServer, e *poolEntry) *poolEntry {
+	for el := p.lru.Back(); el != nil; el = el.Prev() {
+		c := el.Value.(*poolEntry)
+		if c != e && c.server == s && c.refs == 0 && c.conns > 0 {
+			return c
+		}
+	}
+	return nil
+}
+
+func (p *Pools) wakeLocked() {
+	if p.waiting > 0 {
+		close(p.changed)
+		p.changed = make(chan struct{})
+	}
+}
+
+// server returns the budget of the server cfg points at, reading its limits on first use.
+func (p *Pools) server(ctx context.Context, cfg *pgx.ConnConfig) (*dbServer, error) {
+	key := serverKey(cfg)
+	p.mu.Lock()
+	s, ok := p.servers[key]
+	p.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	probe := cfg.Copy()
+	probe.Tracer = nil
+	conn, err := pgx.ConnectConfig(ctx, probe)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.Background())
+	var maxConns, superuser, reserved int
+	err = conn.QueryRow(ctx, `SELECT current_setting('max_connections')::int,
+		current_setting('superuser_reserved_connections')::int,
+		COALESCE(current_setting('reserved_connections', true), '0')::int`).Scan(&maxConns, &superuser, &reserved)
+	if err != nil {
+		return nil, fmt.Errorf("read the connection limits of %s: %w", key, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s, ok := p.servers[key]; ok { // Another open read it meanwhile.
+		return s, nil
+	}
+	s = &dbServer{key: key, maxConnections: maxConns, usable: max(maxConns-superuser-reserved, 1)}
+	p.servers[key] = s
+	p.setBudgetLocked(s)
+	return s, nil
+}
+
+func (p *Pools) setBudgetLocked(s *dbServer) {
+	share := p.Share
+	if share <= 0 || share > 100 {
+		share = DefaultConnShare
+	}
+	s.budget = s.usable * share / 100
+	if p.maxConns > 0 {
+		s.budget = p.maxConns
+	}
+	if s.budget > s.usable {
+		p.logger.Warn("the database connection cap is above what the server allows; using what it allows",
+			"server", s.key, "cap", s.budget, "max_connections", s.maxConnections, "usable", s.usable)
+		s.budget = s.usable
+	}
+	s.budget = max(s.budget, 1)
+	s.limit = s.budget - p.reserved[s.key]
+	if s.limit < p.perTenant {
+		p.logger.Warn("few database connections are left for tenants on this server",
+			"server", s.key, "budget", s.budget, "reserved", p.reserved[s.key], "for_tenants", max(s.limit, 1))
+	}
+	s.limit = max(s.limit, 1)
+}
+
+func serverKey(cfg *pgx.ConnConfig) string {
+	return net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+}
+
+// Reserve sets aside n connections of the server at dsn for pools of this process that are
+// not tenant pools (the control plane's, the job queue's), reading the server's limits now.
+// Tenant connections on that server stay within the budget less what is reserved.
+func (p *Pools) Reserve(ctx context.Context, dsn string, n int) error {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return err
+	}
+	key := serverKey(cfg)
+	p.mu.Lock()
+	p.reserved[key] += n
+	if s, ok := p.servers[key]; ok {
+		p.setBudgetLocked(s)
+	}
+	p.mu.Unlock()
+	_, err = p.server(ctx, cfg)
+	return err
+}
+
+// Probe reads the limits of the servers the DSNs point at (one DSN per server is enough; the
+// others are tried when one fails), so that start-up reports each server's budget.
+func (p *Pools) Probe(ctx context.Context, dsns ...string) {
+	done := map[string]bool{}
+	for _, dsn := range dsns {
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil || done[serverKey(cfg)] {
+			continue
+		}
+		if _, err := p.server(ctx, cfg); err != nil {
+			p.logger.Warn("could not read a database server's connection limits; will try again on first use", "server", serverKey(cfg), "err", err)
+			continue
+		}
+		done[serverKey(cfg)] = true
+	}
+}
+
 // GormConfig is the configuration of every tenant handle.
 func GormConfig() *gorm.Config {
 	return &gorm.Config{
@@ -178,29 +472,24 @@ func (p *Pools) release(e *poolEntry) {
 	p.mu.Lock()
 	e.refs--
 	closeNow := e.refs == 0 && e.evicted
+	if e.refs == 0 && e.conns > 0 {
+		p.wakeLocked() // Its connections may now go to a tenant waiting for one.
+	}
 	p.mu.Unlock()
 	if closeNow {
 		p.closeEntry(e)
 	}
 }
 
-// trimLocked evicts least recently used handles while more than maxHandles are open,
-// preferring idle ones.
+// trimLocked closes the least recently used idle handles while more than maxHandles are open.
+// Handles in use are never closed for this: the cap only bounds memory.
 func (p *Pools) trimLocked() {
-	for p.lru.Len() > p.maxHandles {
-		var victim *poolEntry
-		for el := p.lru.Back(); el != nil; el = el.Prev() {
-			if c := el.Value.(*poolEntry); c.refs == 0 {
-				victim = c
-				break
-			}
+	for el := p.lru.Back(); el != nil && p.lru.Len() > maxHandles; {
+		prev := el.Prev()
+		if c := el.Value.(*poolEntry); c.refs == 0 {
+			p.evictLocked(c)
 		}
-		if victim == nil {
-			// Every handle is in use: retire the least recently used, which closes as soon
-			// as its requests finish. The cap is exceeded only for that moment.
-			victim = p.lru.Back().Value.(*poolEntry)
-		}
-		p.evictLocked(victim)
+		el = prev
 	}
 }
 
@@ -246,13 +535,57 @@ func (p *Pools) Open() int {
 
 // OpenSlugs lists the tenants whose handles are open, most recently used first.
 func (p *Pools) OpenSlugs() []string {
+	return p.UsedSince(time.Time{})
+}
+
+// UsedSince lists the tenants with an open handle acquired at or after since, most recently
+// used first.
+func (p *Pools) UsedSince(since time.Time) []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]string, 0, p.lru.Len())
+	var out []string
 	for el := p.lru.Front(); el != nil; el = el.Next() {
-		out = append(out, el.Value.(*poolEntry).slug)
+		if e := el.Value.(*poolEntry); !e.usedAt.Before(since) {
+			out = append(out, e.slug)
+		}
 	}
 	return out
+}
+
+// ServerStats is one database server's connection budget as the pools see it.
+type ServerStats struct {
+	Server         string // host:port
+	MaxConnections int    // the server's max_connections
+	Budget         int    // connections this process may hold there, reserved pools included
+	Limit          int    // of which tenant pools may hold
+	Open           int    // tenant connections open now
+}
+
+// PoolStats describes the pools for metrics.
+type PoolStats struct {
+	Handles   int           // tenant handles open
+	Warm      int           // of which hold at least one connection
+	Servers   []ServerStats // by server
+	Dialled   int64         // tenant connections opened since start
+	Busy      int64         // waits for a connection that ended in ErrBusy
+	Evictions int64         // idle tenants closed to make room for another
+}
+
+// Stats reports the pools' current state.
+func (p *Pools) Stats() PoolStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := PoolStats{Handles: p.lru.Len(), Dialled: p.dialled.Load(), Busy: p.busy.Load(), Evictions: p.evictions.Load()}
+	for el := p.lru.Front(); el != nil; el = el.Next() {
+		if el.Value.(*poolEntry).conns > 0 {
+			st.Warm++
+		}
+	}
+	for _, s := range p.servers {
+		st.Servers = append(st.Servers, ServerStats{Server: s.key, MaxConnections: s.maxConnections, Budget: s.budget, Limit: s.limit, Open: s.open})
+	}
+	sort.Slice(st.Servers, func(i, j int) bool { return st.Servers[i].Server < st.Servers[j].Server })
+	return st
 }
 
 // Close retires every handle; borrowed ones close when given back.

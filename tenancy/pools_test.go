@@ -2,12 +2,14 @@ package tenancy_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"outlay/internal/dbtest"
@@ -51,84 +53,112 @@ func TestConcurrentFirstRequestsOpenOneHandle(t *testing.T) {
 	}
 }
 
-func TestPoolsStayUnderTheConnectionCapAndEvictCleanly(t *testing.T) {
+func TestPoolsCapRealConnectionsEvictIdleTenantsAndAnswerBusy(t *testing.T) {
 	ctx := context.Background()
 	env := dbtest.NewEnv(t)
 	var tenants []tenancy.Tenant
-	for i := 0; i < 6; i++ {
+	for i := 0; i < 4; i++ {
 		tenants = append(tenants, env.NewTenant(t, fmt.Sprintf("tenant-%d", i), fmt.Sprintf("Tenant %d", i)))
 	}
-	// Two connections in all, one per tenant: at most two tenants' handles are open.
+	// Two connections in all, one per tenant.
 	pools := tenancy.NewPools(2, 1, env.Config.SecretKey, nil, nil)
+	pools.Wait = 300 * time.Millisecond
 	defer pools.Close()
+	var opens sync.Map
+	pools.OnOpen = func(slug string, _ *gorm.DB) error {
+		n, _ := opens.LoadOrStore(slug, new(atomic.Int32))
+		n.(*atomic.Int32).Add(1)
+		return nil
+	}
+	query := func(db *gorm.DB, tn tenancy.Tenant) {
+		t.Helper()
+		var name string
+		if err := db.Raw("SELECT current_database()").Scan(&name).Error; err != nil || name != tn.DatabaseName {
+			t.Errorf("%s: connected to %q (%v)", tn.Slug, name, err)
+		}
+	}
 
-	// A long query on tenant 0 is in flight when its handle is evicted; it must finish.
+	// A long query on tenant 0 is in flight throughout.
 	db0, release0, err := pools.Acquire(ctx, tenants[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	slow := make(chan error, 1)
-	go func() { slow <- db0.Exec("SELECT pg_sleep(0.5)").Error }()
-	time.Sleep(100 * time.Millisecond)
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		slow <- db0.Exec("SELECT pg_sleep(1)").Error
+	}()
+	<-started
 
-	// Idle handles are evicted first; with tenants 1 and 2 busy too, the least recently
-	// used busy handle (tenant 0's) has to go.
-	_, release1, err := pools.Acquire(ctx, tenants[1])
+	// Tenant 1 takes the second connection and gives its handle back; tenant 2 then needs a
+	// connection, and tenant 1, idle, is closed to make room.
+	db1, release1, err := pools.Acquire(ctx, tenants[1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, release2, err := pools.Acquire(ctx, tenants[2])
-	if err != nil {
-		t.Fatal(err)
-	}
+	query(db1, tenants[1])
 	release1()
-	release2()
-
-	for _, tn := range tenants[1:] {
-		db, release, err := pools.Acquire(ctx, tn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var name string
-		if err := db.Raw("SELECT current_database()").Scan(&name).Error; err != nil || name != tn.DatabaseName {
-			t.Errorf("%s: connected to %q (%v)", tn.Slug, name, err)
-		}
-		release()
-		if n := pools.Open(); n > 2 {
-			t.Errorf("%d handles open, cap is 2", n)
-		}
+	db2, release2, err := pools.Acquire(ctx, tenants[2])
+	if err != nil {
+		t.Fatal(err)
 	}
+	query(db2, tenants[2])
+	if got := pools.OpenSlugs(); len(got) != 2 || got[0] != "tenant-2" || got[1] != "tenant-0" {
+		t.Errorf("open handles %v, want tenant-2 and tenant-0 (tenant-1 evicted)", got)
+	}
+
+	// Both connections are busy: tenant 3 waits, then is told the database is busy.
+	_, _, err = pools.Acquire(ctx, tenants[3])
+	if !errors.Is(err, tenancy.ErrBusy) || !tenancy.Unavailable(err) {
+		t.Fatalf("acquire with every connection busy: %v, want ErrBusy", err)
+	}
+	// Once tenant 2 is given back, tenant 3 gets its connection.
+	got3 := make(chan error, 1)
+	pools.Wait = 10 * time.Second
+	go func() {
+		db3, release3, err := pools.Acquire(ctx, tenants[3])
+		if err == nil {
+			err = db3.Exec("SELECT 1").Error
+			release3()
+		}
+		got3 <- err
+	}()
+	release2()
+	if err := <-got3; err != nil {
+		t.Errorf("tenant 3 after tenant 2 was released: %v", err)
+	}
+
 	if err := <-slow; err != nil {
-		t.Errorf("in-flight query on an evicted handle failed: %v", err)
+		t.Errorf("in-flight query failed: %v", err)
 	}
 	release0()
-	// Once released, the evicted handle is closed.
-	sqlDB, _ := db0.DB()
-	deadline := time.Now().Add(2 * time.Second)
-	for sqlDB.Ping() == nil && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	if st := pools.Stats(); len(st.Servers) != 1 || st.Servers[0].Open > 2 || st.Servers[0].Limit != 2 {
+		t.Errorf("stats %+v, want one server with at most 2 of 2 connections open", st)
 	}
-	if err := sqlDB.Ping(); err == nil {
-		t.Error("evicted handle still open after its last user released it")
-	}
-	// Postgres agrees: no more than the cap of connections to these tenants' databases.
-	var conns int
-	admin := env.DB(t, tenants[5])
-	if err := admin.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname LIKE ? || '\_%'`, env.Registry.ControlDatabase()).Scan(&conns).Error; err != nil {
+	// Postgres agrees: never more than the cap of connections to these tenants' databases
+	// (counted from the maintenance database, which the pattern leaves out).
+	conn, err := pgx.Connect(ctx, dbtest.ServerDSN(t))
+	if err != nil {
 		t.Fatal(err)
 	}
-	// env.DB's own pool adds one connection to the count.
-	if conns > 3 {
-		t.Errorf("%d connections to tenant databases, want at most 2 (+1 for the test)", conns)
+	defer conn.Close(ctx)
+	var conns int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname LIKE $1 || '\_tenant-%'`, env.Registry.ControlDatabase()).Scan(&conns); err != nil {
+		t.Fatal(err)
+	}
+	if conns > 2 {
+		t.Errorf("%d connections to the tenants' databases, cap is 2", conns)
 	}
 	// An evicted tenant opens again on demand.
-	db, release, err := pools.Acquire(ctx, tenants[0])
+	db, release, err := pools.Acquire(ctx, tenants[1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer release()
-	if err := db.Exec("SELECT 1").Error; err != nil {
-		t.Errorf("reopen: %v", err)
+	query(db, tenants[1])
+	if n, _ := opens.Load("tenant-1"); n.(*atomic.Int32).Load() != 2 {
+		t.Errorf("tenant-1 opened %d times, want 2 (evicted once)", n.(*atomic.Int32).Load())
 	}
 }
 
@@ -138,8 +168,8 @@ func TestFailedOpenIsRetried(t *testing.T) {
 	defer pools.Close()
 	broken := acme
 	broken.DSN = "postgres://postgres@127.0.0.1:1/nowhere?sslmode=disable&connect_timeout=2"
-	if _, _, err := pools.Acquire(context.Background(), broken); err == nil {
-		t.Fatal("acquire of an unreachable database succeeded")
+	if _, _, err := pools.Acquire(context.Background(), broken); !tenancy.Unavailable(err) {
+		t.Fatalf("acquire of an unreachable database: %v, want an unavailable database", err)
 	}
 	// The tenant is reachable again (its DSN fixed): the next request opens it.
 	db, release, err := pools.Acquire(context.Background(), acme)

@@ -121,6 +121,9 @@ func OpenRegistry(ctx context.Context, controlDSN string, logger *slog.Logger, c
 	return r, nil
 }
 
+// MaxConns is how many connections the registry's pool may open to the control database.
+func (r *Registry) MaxConns() int { return int(r.pool.Config().MaxConns) }
+
 // Close releases the control-plane connections.
 func (r *Registry) Close() { r.pool.Close() }
 

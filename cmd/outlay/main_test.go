@@ -121,6 +121,10 @@ func TestTenantCommands(t *testing.T) {
 func TestMalformedSettingsStopStartUp(t *testing.T) {
 	for name, env := range map[string][2]string{
 		"OUTLAY_MAX_DB_CONNS":           {"OUTLAY_MAX_DB_CONNS", "lots"},
+		"OUTLAY_DB_CONN_SHARE":          {"OUTLAY_DB_CONN_SHARE", "150"},
+		"OUTLAY_DB_WAIT":                {"OUTLAY_DB_WAIT", "a while"},
+		"OUTLAY_READ_HEADER_TIMEOUT":    {"OUTLAY_READ_HEADER_TIMEOUT", "soon"},
+		"OUTLAY_MAX_CONNS_PER_IP":       {"OUTLAY_MAX_CONNS_PER_IP", "none"},
 		"OUTLAY_SESSION_IDLE":           {"OUTLAY_SESSION_IDLE", "forever"},
 		"OUTLAY_PUBLIC_URL":             {"OUTLAY_PUBLIC_URL", "ftp://x"},
 		"OUTLAY_SECRET_KEY":             {"OUTLAY_SECRET_KEY", "tooshort"},

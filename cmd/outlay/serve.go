@@ -74,6 +74,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 	}
 	defer registry.Close()
 	pools := tenancy.NewPools(cfg.MaxDBConns, cfg.TenantPoolConns, cfg.SecretKey, counter, logger)
+	pools.Share, pools.Wait = cfg.DBConnShare, cfg.DBWait
 	defer pools.Close()
 	mailer, err := mail.New(cfg.SMTPURL, cfg.MailFrom, logger)
 	if err != nil {
@@ -97,6 +98,21 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 		Workers: cfg.JobWorkers, MailAttempts: cfg.MailAttempts, Backups: schedule})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
+	}
+	// The control plane's and the job queue's pools share the control server's budget with
+	// the tenants on it; reading each server's limits now reports them at start-up.
+	if err := pools.Reserve(ctx, cfg.DatabaseURL, registry.MaxConns()+queue.MaxConns()); err != nil {
+		return fmt.Errorf("read the database server's connection limits: %w", err)
+	}
+	if tenants, err := registry.List(ctx); err == nil {
+		dsns := make([]string, len(tenants))
+		for i, t := range tenants {
+			dsns[i] = t.DSN
+		}
+		pools.Probe(ctx, dsns...)
+	}
+	for _, s := range pools.Stats().Servers {
+		logger.Info("database connection budget", "server", s.Server, "max_connections", s.MaxConnections, "budget", s.Budget, "for_tenants", s.Limit)
 	}
 	// Workers stop after the web server, so that mail queued by the last requests still goes.
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
@@ -134,6 +150,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
+	ln = handlers.LimitConnsPerIP(ln, cfg.MaxConnsPerIP, cfg.TrustedProxies)
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 	logger.Info("serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL.String())

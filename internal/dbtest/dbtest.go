@@ -210,6 +210,7 @@ func NewEnv(t testing.TB) *Env {
 	}
 	e := &Env{ControlDSN: controlDSN, Config: cfg, Registry: registry, Counter: counter, Logger: logger, template: template,
 		Pools: tenancy.NewPools(cfg.MaxDBConns, cfg.TenantPoolConns, cfg.SecretKey, counter, logger)}
+	e.Pools.Share, e.Pools.Wait = cfg.DBConnShare, cfg.DBWait
 	t.Cleanup(func() {
 		e.Pools.Close()
 		e.Registry.Close()

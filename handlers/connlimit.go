@@ -1,0 +1,91 @@
+package handlers
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// LimitConnsPerIP wraps a listener so that one client address holds at most perIP connections
+// at once: slow clients (slowloris) from one address cannot take every connection the server
+// has, while everyone else is still served. A connection over the limit is answered 429 and
+// closed at once. Trusted proxies are exempt, since every request behind them comes from their
+// address.
+func LimitConnsPerIP(ln net.Listener, perIP int, trusted []string) net.Listener {
+	if perIP <= 0 {
+		return ln
+	}
+	return &perIPListener{Listener: ln, perIP: perIP, trusted: parseProxies(trusted), open: map[netip.Addr]int{}}
+}
+
+type perIPListener struct {
+	net.Listener
+	perIP   int
+	trusted proxies
+
+	mu   sync.Mutex
+	open map[netip.Addr]int
+}
+
+// tooManyConnections is written, unread request or not, to a connection over the limit.
+const tooManyConnections = "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 33\r\nRetry-After: 10\r\n\r\nToo many connections from you.\r\n"
+
+func (l *perIPListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		ip := peerAddr(c)
+		if !ip.IsValid() || l.trusted.contain(ip) {
+			return c, nil
+		}
+		l.mu.Lock()
+		over := l.open[ip] >= l.perIP
+		if !over {
+			l.open[ip]++
+		}
+		l.mu.Unlock()
+		if over {
+			go refuse(c)
+			continue
+		}
+		return &perIPConn{Conn: c, release: func() { l.release(ip) }}, nil
+	}
+}
+
+func (l *perIPListener) release(ip netip.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[ip]--; l.open[ip] <= 0 {
+		delete(l.open, ip)
+	}
+}
+
+func refuse(c net.Conn) {
+	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = c.Write([]byte(tooManyConnections))
+	_ = c.Close()
+}
+
+func peerAddr(c net.Conn) netip.Addr {
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok {
+			return ip.Unmap()
+		}
+	}
+	return netip.Addr{}
+}
+
+type perIPConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *perIPConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
