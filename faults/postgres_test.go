@@ -1,0 +1,132 @@
+package faults
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Postgres restarts while two tenants are under load: meanwhile pages answer a clean 503 with
+// Retry-After (never a 500, never a hang or a dropped connection); once it is back the same
+// server process serves again; every acknowledged write is in the database.
+func TestPostgresRestartMidLoad(t *testing.T) {
+	s := startSite(t, []string{"acme", "globex"})
+	var browsers []*browser
+	for _, slug := range []string{"acme", "globex"} {
+		browsers = append(browsers, s.signIn(t, slug), s.signIn(t, slug))
+	}
+	tl := newTally()
+	stop := make(chan struct{})
+	wait := load(browsers, tl, stop)
+	defer func() {
+		close(stop)
+		wait()
+	}()
+	okBoth := func(n int) func() bool {
+		return func() bool { return tl.count("acme", "ok") >= n && tl.count("globex", "ok") >= n }
+	}
+	waitFor(t, "load before the restart", 30*time.Second, okBoth(20))
+
+	if err := cluster.Stop(); err != nil {
+		t.Fatalf("stop Postgres: %v", err)
+	}
+	unavailable := "503 Temporarily unavailable"
+	waitFor(t, "503s while Postgres is down", 30*time.Second, func() bool {
+		return tl.count("acme", unavailable) >= 5 && tl.count("globex", unavailable) >= 5
+	})
+	if err := cluster.Start(); err != nil {
+		t.Fatalf("start Postgres again: %v", err)
+	}
+	okAfter := map[string]int{"acme": tl.count("acme", "ok"), "globex": tl.count("globex", "ok")}
+	waitFor(t, "recovery after the restart", 60*time.Second, func() bool {
+		return tl.count("acme", "ok") >= okAfter["acme"]+20 && tl.count("globex", "ok") >= okAfter["globex"]+20
+	})
+	close(stop)
+	wait()
+	stop, wait = make(chan struct{}), func() {}
+
+	t.Logf("answers: %s", tl)
+	for _, slug := range []string{"acme", "globex"} {
+		for kind, n := range tl.errorsOf(slug) {
+			if kind != unavailable {
+				t.Errorf("%s: %d answers %q; only clean 503s are expected while Postgres restarts", slug, n, kind)
+			}
+		}
+		s.checkAcknowledged(t, tl, slug)
+	}
+	// The server recovered by itself: the same process still answers and is ready.
+	if res, err := http.Get("http://" + s.addr + "/readyz"); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("readyz after the restart: %v %v", res, err)
+	}
+	select {
+	case err := <-s.exited:
+		t.Fatalf("outlay serve exited during the restart: %v", err)
+	default:
+	}
+}
+
+// One tenant's database is dropped and another's cluster becomes unreachable under load:
+// those tenants get an error page (503), and the third sees no error at all.
+func TestOneTenantsDatabaseDroppedOrUnreachable(t *testing.T) {
+	s := startSite(t, []string{"acme", "globex", "initech"})
+	browsers := []*browser{s.signIn(t, "acme"), s.signIn(t, "acme"), s.signIn(t, "globex"), s.signIn(t, "initech")}
+	tl := newTally()
+	stop := make(chan struct{})
+	wait := load(browsers, tl, stop)
+	stopped := false
+	defer func() {
+		if !stopped {
+			close(stop)
+			wait()
+		}
+	}()
+	waitFor(t, "load before the fault", 30*time.Second, func() bool {
+		return tl.count("acme", "ok") >= 20 && tl.count("globex", "ok") >= 10 && tl.count("initech", "ok") >= 10
+	})
+
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, cluster.DSN("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{s.tenants["globex"].DatabaseName}.Sanitize()+" WITH (FORCE)"); err != nil {
+		t.Fatal(err)
+	}
+	// initech moves to a cluster nothing listens on; the server learns it from the registry.
+	control, err := pgx.Connect(ctx, s.env.ControlDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer control.Close(ctx)
+	if _, err := control.Exec(ctx, `INSERT INTO clusters (id, dsn) VALUES ('gone', 'postgres://postgres@127.0.0.1:1/postgres?sslmode=disable')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := control.Exec(ctx, `UPDATE tenants SET cluster_id = 'gone' WHERE slug = 'initech'`); err != nil {
+		t.Fatal(err)
+	}
+	unavailable := "503 Temporarily unavailable"
+	okAcme := tl.count("acme", "ok")
+	waitFor(t, "the broken tenants' error pages and more load on the others", 60*time.Second, func() bool {
+		return tl.count("globex", unavailable) >= 10 && tl.count("initech", unavailable) >= 10 && tl.count("acme", "ok") >= okAcme+50
+	})
+	close(stop)
+	wait()
+	stopped = true
+
+	t.Logf("answers: %s", tl)
+	if errs := tl.errorsOf("acme"); len(errs) > 0 {
+		t.Errorf("acme, whose database is fine, got errors: %v", errs)
+	}
+	for _, slug := range []string{"globex", "initech"} {
+		for kind, n := range tl.errorsOf(slug) {
+			if kind != unavailable {
+				t.Errorf("%s: %d answers %q, want only the 503 error page", slug, n, kind)
+			}
+		}
+	}
+	s.checkAcknowledged(t, tl, "acme")
+}

@@ -1,0 +1,118 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// SIGTERM arrives while requests are in flight: they are held inside the database (a lock
+// the test holds on the vendors table), so they are certainly in flight when the signal
+// comes. The server stops accepting connections, the held requests complete with their
+// answers once the lock goes, the process exits cleanly, and every acknowledged write is there.
+func TestSIGTERMLetsRequestsInFlightFinish(t *testing.T) {
+	const inFlight = 6
+	// Each request holds a connection of the tenant's pool while it waits.
+	s := startSite(t, []string{"acme"}, "OUTLAY_TENANT_POOL_CONNS=8")
+	browsers := make([]*browser, inFlight)
+	for i := range browsers {
+		browsers[i] = s.signIn(t, "acme")
+	}
+	ctx := context.Background()
+	lock, err := pgx.Connect(ctx, s.tenants["acme"].DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close(ctx)
+	tx, err := lock.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	// Reads go on; inserts wait for the lock.
+	if _, err := tx.Exec(ctx, `LOCK TABLE vendors IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+
+	tl := newTally()
+	var wg sync.WaitGroup
+	for i, b := range browsers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("In flight %d", i)
+			a := b.addVendor(name)
+			tl.record("acme", a)
+			if a.status == http.StatusSeeOther {
+				tl.ack("acme", name)
+			}
+		}()
+	}
+	// Watched from a connection of its own: inside the lock's transaction, pg_stat_activity
+	// would stay the snapshot taken at its first read.
+	watch, err := pgx.Connect(ctx, s.tenants["acme"].DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(ctx)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var waiting int
+		err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		if err == nil && waiting >= inFlight {
+			break
+		}
+		if time.Now().After(deadline) {
+			// The server's goroutines show where the requests are.
+			_ = s.proc.Process.Signal(syscall.SIGQUIT)
+			<-s.exited
+			s.exited <- nil
+			t.Fatalf("timed out waiting for the writes to wait on the lock (%d waiting, %v)", waiting, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	if err := s.proc.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// Shutdown has begun once the listener is closed.
+	waitFor(t, "the server to stop accepting connections", 30*time.Second, func() bool {
+		c, err := net.DialTimeout("tcp", s.addr, time.Second)
+		if err != nil {
+			return true
+		}
+		c.Close()
+		return false
+	})
+	select {
+	case err := <-s.exited:
+		t.Fatalf("outlay serve exited with requests in flight: %v", err)
+	default:
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	select {
+	case err := <-s.exited:
+		if err != nil {
+			t.Errorf("outlay serve exited with %v after SIGTERM, want a clean exit", err)
+		}
+		s.exited <- err // for the cleanup
+	case <-time.After(30 * time.Second):
+		t.Fatal("outlay serve did not exit within 30 s of SIGTERM")
+	}
+
+	t.Logf("answers: %s", tl)
+	if n := tl.count("acme", "ok"); n != inFlight {
+		t.Errorf("%d of %d requests in flight completed; others got %v", n, inFlight, tl.errorsOf("acme"))
+	}
+	s.checkAcknowledged(t, tl, "acme")
+}
