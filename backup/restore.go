@@ -184,13 +184,7 @@ func (s *Service) pgRestore(ctx context.Context, store *Store, m *Manifest, dsn 
 	if !ok {
 		return errors.New("the manifest lists no dump")
 	}
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	var version int
-	err = conn.QueryRow(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&version)
-	_ = conn.Close(context.Background())
+	version, err := serverVersion(ctx, dsn)
 	if err != nil {
 		return err
 	}

@@ -71,6 +71,21 @@ func TestClusterBackupRestoreMoveCommands(t *testing.T) {
 	if code, _, errs := runCmd(t, "tenant", "move", "acme", "--cluster", "eu-2"); code == 0 || !strings.Contains(errs, "already on cluster eu-2") {
 		t.Errorf("moving to the cluster it is on: %d %q", code, errs)
 	}
+
+	// A sanitized copy of a tenant on one cluster can be put on another.
+	code, out, errs = runCmd(t, "tenant", "clone-sanitized", "acme", "--as", "acme-stage", "--cluster", "default")
+	if code != 0 || !strings.Contains(out, "from cluster eu-2 to cluster default") || !strings.Contains(out, "none found") {
+		t.Fatalf("clone-sanitized to another cluster: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := runCmd(t, "tenant", "list"); code != 0 || !regexpLine(out, `acme-stage\s.*\sactive\s+default\s`) {
+		t.Errorf("tenant list after the copy: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := runCmd(t, "audit", "verify", "acme-stage", "--head"); code != 0 || !strings.Contains(out, "chain intact") {
+		t.Errorf("audit verify of the sanitized copy: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := runCmd(t, "tenant", "clone-sanitized", "acme", "--as", "acme-stage2", "--cluster", "nowhere"); code == 0 || errs == "" {
+		t.Errorf("clone-sanitized to a cluster that does not exist: %d %q", code, errs)
+	}
 }
 
 // regexpLine reports whether some line of out matches pattern.

@@ -6,9 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"outlay/audit"
+	"outlay/backup"
 	"outlay/sanitize"
 	"outlay/tenancy"
 )
@@ -31,7 +29,7 @@ func cmdTenantCloneSanitized(ctx context.Context, args []string, stdout, stderr 
 	var newSlug, cluster string
 	cfg, fs, err := parseConfig("tenant clone-sanitized", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&newSlug, "as", "", "the new tenant's slug (required)")
-		fs.StringVar(&cluster, "cluster", "", "the cluster to put the copy on (default: the default cluster)")
+		fs.StringVar(&cluster, "cluster", "", "the cluster to put the copy on (default: the least-loaded cluster)")
 	})
 	if err != nil {
 		return err
@@ -41,9 +39,6 @@ func cmdTenantCloneSanitized(ctx context.Context, args []string, stdout, stderr 
 	}
 	if slug == "" || newSlug == "" {
 		return errors.New(cloneUsage)
-	}
-	if cluster != "" && cluster != "default" {
-		return fmt.Errorf("--cluster %s: copies go to the default cluster for now", cluster)
 	}
 	if err := cfg.RequireSecretKey(); err != nil {
 		return err
@@ -58,18 +53,36 @@ func cmdTenantCloneSanitized(ctx context.Context, args []string, stdout, stderr 
 		return fmt.Errorf("no tenant %q to copy", slug)
 	}
 
-	in := tenancy.CreateTenant{Slug: newSlug, Name: source.Name + " (sanitized copy)"}
-	// CREATE DATABASE … TEMPLATE copies in one step, but only from a database on the same
-	// cluster that nobody is connected to; otherwise the copy is a dump and restore.
-	busy, err := connectionsTo(ctx, cfg.DatabaseURL, source.DatabaseName)
+	// The copy goes where --cluster says, otherwise where tenant create would put a new tenant.
+	if cluster == "" {
+		if cluster, err = registry.LeastLoadedCluster(ctx); err != nil {
+			return err
+		}
+	}
+	target, err := registry.Cluster(ctx, cluster)
 	if err != nil {
 		return err
 	}
-	if source.ClusterID == "default" && busy == 0 {
+	home, err := registry.ClusterOf(ctx, source)
+	if err != nil {
+		return err
+	}
+	in := tenancy.CreateTenant{Slug: newSlug, Name: source.Name + " (sanitized copy)", Cluster: target.ID}
+	// CREATE DATABASE … TEMPLATE copies in one step, but only from a database on the same
+	// cluster that nobody is connected to; otherwise the copy is a dump and restore.
+	busy, err := connectionsTo(ctx, home.DSN, source.DatabaseName)
+	if err != nil {
+		return err
+	}
+	switch {
+	case target.ID == home.ID && busy == 0:
 		in.Template = source.DatabaseName
-	} else {
+	case target.ID != home.ID:
+		fmt.Fprintf(stdout, "copying %s from cluster %s to cluster %s with pg_dump and pg_restore\n", slug, home.ID, target.ID)
+		in.Fill = func(ctx context.Context, dsn string) error { return backup.Copy(ctx, source.DSN, dsn) }
+	default:
 		fmt.Fprintf(stdout, "%s is in use (%d connections): copying it with pg_dump and pg_restore\n", slug, busy)
-		in.Fill = func(ctx context.Context, dsn string) error { return dumpRestore(ctx, source.DSN, dsn) }
+		in.Fill = func(ctx context.Context, dsn string) error { return backup.Copy(ctx, source.DSN, dsn) }
 	}
 	var rep *sanitize.Report
 	t, err := registry.Create(ctx, in, func(ctx context.Context, t tenancy.Tenant) error {
@@ -136,9 +149,9 @@ func nonEmpty(m map[string]int64) []string {
 	return out
 }
 
-// connectionsTo counts the sessions connected to a database of the control plane's cluster.
-func connectionsTo(ctx context.Context, controlDSN, database string) (int, error) {
-	conn, err := pgx.Connect(ctx, controlDSN)
+// connectionsTo counts the sessions connected to a database of a cluster.
+func connectionsTo(ctx context.Context, clusterDSN, database string) (int, error) {
+	conn, err := pgx.Connect(ctx, clusterDSN)
 	if err != nil {
 		return 0, err
 	}
@@ -146,60 +159,4 @@ func connectionsTo(ctx context.Context, controlDSN, database string) (int, error
 	var n int
 	err = conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = $1`, database).Scan(&n)
 	return n, err
-}
-
-// dumpRestore copies a database into an empty one with pg_dump and pg_restore of the
-// server's own major version (triggers are created after the data, so none fire).
-func dumpRestore(ctx context.Context, from, to string) error {
-	dump, restore, err := clientTools(ctx, from)
-	if err != nil {
-		return err
-	}
-	d := exec.CommandContext(ctx, dump, "--format=custom", "--no-owner", "--no-privileges", "--dbname="+from)
-	r := exec.CommandContext(ctx, restore, "--no-owner", "--no-privileges", "--exit-on-error", "--dbname="+to)
-	var derr, rerr strings.Builder
-	d.Stderr, r.Stderr = &derr, &rerr
-	pipe, err := d.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	r.Stdin = pipe
-	if err := d.Start(); err != nil {
-		return fmt.Errorf("pg_dump: %w", err)
-	}
-	if err := r.Run(); err != nil {
-		_ = d.Process.Kill()
-		_ = d.Wait()
-		return fmt.Errorf("pg_restore: %w: %s", err, strings.TrimSpace(rerr.String()))
-	}
-	if err := d.Wait(); err != nil {
-		return fmt.Errorf("pg_dump: %w: %s", err, strings.TrimSpace(derr.String()))
-	}
-	return nil
-}
-
-// clientTools finds pg_dump and pg_restore of the server's major version: Debian keeps each
-// version's in /usr/lib/postgresql/<major>/bin; otherwise those on PATH are used.
-func clientTools(ctx context.Context, dsn string) (dump, restore string, err error) {
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return "", "", err
-	}
-	var num int
-	err = conn.QueryRow(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&num)
-	conn.Close(ctx)
-	if err != nil {
-		return "", "", err
-	}
-	dir := filepath.Join("/usr/lib/postgresql", strconv.Itoa(num/10000), "bin")
-	if _, err := os.Stat(filepath.Join(dir, "pg_dump")); err == nil {
-		return filepath.Join(dir, "pg_dump"), filepath.Join(dir, "pg_restore"), nil
-	}
-	if dump, err = exec.LookPath("pg_dump"); err != nil {
-		return "", "", fmt.Errorf("pg_dump is needed to copy a database in use; install the PostgreSQL %d client tools (apt-get install postgresql-client-%d)", num/10000, num/10000)
-	}
-	if restore, err = exec.LookPath("pg_restore"); err != nil {
-		return "", "", fmt.Errorf("pg_restore is needed to copy a database in use: %w", err)
-	}
-	return dump, restore, nil
 }
