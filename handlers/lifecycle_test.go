@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -95,4 +96,71 @@ func TestLapsedWriteIsRefusedWithItsReason(t *testing.T) {
 	if n != 0 {
 		t.Error("the refused department was saved")
 	}
+}
+
+// The route table walked in each lifecycle state: a lapsed organisation answers every read
+// with its banner on the page and refuses every other change with the lapsed message; a
+// suspended one refuses every route, sign-in included, with its message; a purged one is
+// not found. No route answers 500 in any state.
+func TestEveryRouteInEachLifecycleState(t *testing.T) {
+	t.Parallel()
+	env, acme, app, c := adminSignedIn(t)
+	ctx := context.Background()
+	c.Get("/dashboard")
+	csrf := c.CSRF
+	if err := env.Registry.Lapse(ctx, acme.Slug, "olga@ops", time.Now(), 90*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if dash := c.Get("/dashboard"); !strings.Contains(dash.Text(".standing-notice"), "read-only") || !strings.Contains(dash.Text(".standing-notice"), "export your data until") {
+		t.Errorf("the lapsed dashboard's banner: %q", dash.Text(".standing-notice"))
+	}
+	if login := app.Client(t, "acme").Get("/login"); !strings.Contains(login.Text(".standing-notice"), "read-only") {
+		t.Errorf("the lapsed sign-in page's banner: %q", login.Text(".standing-notice"))
+	}
+	walk := func(state string, check func(r handlers.Route, res *testutil.Response)) {
+		for _, r := range app.Server.Routes() {
+			path := concretePath(r.Path)
+			var res *testutil.Response
+			if r.Method == http.MethodGet {
+				res = c.Get(path)
+			} else {
+				if r.WhileReadOnly {
+					continue // signing in and out, exporting: shown by their own tests
+				}
+				res = c.Post(path, url.Values{"_csrf": {csrf}})
+			}
+			if res.Status >= 500 {
+				t.Errorf("%s: %s %s answered %d", state, r.Method, path, res.Status)
+				continue
+			}
+			check(r, res)
+		}
+	}
+	walk("lapsed", func(r handlers.Route, res *testutil.Response) {
+		if r.Method == http.MethodGet {
+			if res.Status == http.StatusForbidden {
+				t.Errorf("lapsed: GET %s is refused", r.Path)
+			}
+			return
+		}
+		if res.Status != http.StatusForbidden || !strings.Contains(res.Body, "subscription has ended") {
+			t.Errorf("lapsed: %s %s answered %d %q, want the lapsed refusal", r.Method, r.Path, res.Status, res.Text("main"))
+		}
+	})
+	if err := env.Registry.SetStatus(ctx, acme.Slug, tenancy.StatusSuspended); err != nil {
+		t.Fatal(err)
+	}
+	walk("suspended", func(r handlers.Route, res *testutil.Response) {
+		if res.Status != http.StatusForbidden || !strings.Contains(res.Body, "is suspended") {
+			t.Errorf("suspended: %s %s answered %d, want the suspended refusal", r.Method, r.Path, res.Status)
+		}
+	})
+	if err := env.Registry.SetStatus(ctx, acme.Slug, tenancy.StatusPurged); err != nil {
+		t.Fatal(err)
+	}
+	walk("purged", func(r handlers.Route, res *testutil.Response) {
+		if res.Status != http.StatusNotFound || strings.Contains(res.Body, "Acme") {
+			t.Errorf("purged: %s %s answered %d, want not found", r.Method, r.Path, res.Status)
+		}
+	})
 }
