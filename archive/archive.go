@@ -62,5 +62,5 @@ type File struct {
 
 // skipped are tables not archived: the migration bookkeeping (the importing deployment's
 // own migrations make it), sign-in sessions (a session is not carried to another deployment)
-// and the audit log's commit-time staging table (empty outside a transaction).
-var skipped = map[string]bool{"goose_db_version": true, "sessions": true, "audit_pending": true}
+// and the audit log's commit-time staging tables (empty outside a transaction).
+var skipped = map[string]bool{"goose_db_version": true, "sessions": true, "audit_pending": true, "audit_seal": true}

@@ -170,6 +170,7 @@ var notAudited = map[string]string{
 	"goose_db_version": "migration bookkeeping, written by goose outside the app",
 	"audit_log":        "the log itself: append-only, chained by its own triggers",
 	"audit_pending":    "records waiting for their transaction to commit; moved into audit_log at COMMIT",
+	"audit_seal":       "a row per transaction with records waiting, for the deferred trigger that chains them at COMMIT",
 	"policy_state": "a version counter that triggers bump on every policy or role change; " +
 		"the changes themselves are recorded (casbin_rule, roles, user_roles) with policy.changed and role.changed events",
 	"document_numbers": "a counter per kind of document, locked while a number is taken; " +
