@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -326,5 +327,68 @@ func TestConcurrentWritersLeaveAnUnbrokenChain(t *testing.T) {
 		if len(ids) != 3 || ids[2]-ids[0] != 2 {
 			t.Errorf("%s's transaction is recorded at %v, want three consecutive rows", label, ids)
 		}
+	}
+}
+
+// A transaction's records wait in audit_pending and are chained together at COMMIT, in the
+// order they were written, however many (here more than the 10,000 the commit step chains at
+// a time). SET CONSTRAINTS ... IMMEDIATE chains the records written so far; those written
+// after it are chained at COMMIT.
+func TestATransactionsRecordsAreChainedTogetherAtCommit(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	ctx := asUser()
+	db := env.DB(t, acme).WithContext(ctx)
+	mark := lastID(t, db)
+	const many = 10_001
+	chained := func(tx *gorm.DB) int64 {
+		t.Helper()
+		var n int64
+		if err := tx.Raw(`SELECT count(*) FROM audit_log WHERE id > ?`, mark).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&[]models.Role{{Name: "first", Label: "First"}, {Name: "second", Label: "Second"}}).Error; err != nil {
+			return err
+		}
+		if n := chained(tx); n != 0 {
+			t.Errorf("%d records chained before COMMIT, want none", n)
+		}
+		mustExec(t, tx, `SET CONSTRAINTS ALL IMMEDIATE`)
+		if n := chained(tx); n != 2 {
+			t.Errorf("%d records chained after SET CONSTRAINTS ALL IMMEDIATE, want the 2 written", n)
+		}
+		mustExec(t, tx, `SET CONSTRAINTS ALL DEFERRED`)
+		mustExec(t, tx, `INSERT INTO audit_pending (actor_type, action, event, subject)
+			SELECT 'system', 'event', 'test.bulk', g::text FROM generate_series(1, ?) g`, many)
+		return audit.Event(ctx, tx, "test.last", "", nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := since(t, db, mark)
+	if len(recs) != 2+many+1 {
+		t.Fatalf("%d records, want %d", len(recs), 2+many+1)
+	}
+	for i, r := range recs {
+		want := "test.bulk " + strconv.Itoa(i-1)
+		switch {
+		case i < 2:
+			want = "create roles"
+		case i == len(recs)-1:
+			want = "test.last "
+		}
+		if got := r.Event + " " + r.Subject; i < 2 && r.Action+" "+r.TableName != want || i >= 2 && got != want || r.ID != mark+int64(i)+1 {
+			t.Fatalf("record %d: %d %s %s %q %q, want %s numbered %d", i, r.ID, r.Action, r.TableName, r.Event, r.Subject, want, mark+int64(i)+1)
+		}
+	}
+	var left int64
+	if err := db.Raw(`SELECT (SELECT count(*) FROM audit_pending) + (SELECT count(*) FROM audit_seal)`).Scan(&left).Error; err != nil || left != 0 {
+		t.Errorf("%d rows left waiting after COMMIT (%v)", left, err)
+	}
+	if res, err := audit.Verify(context.Background(), db, env.AuditKey(t, acme)); err != nil || !res.Intact() || res.HeadID != mark+2+many+1 {
+		t.Errorf("Verify: %s %v", res, err)
 	}
 }

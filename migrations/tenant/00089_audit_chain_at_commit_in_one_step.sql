@@ -67,7 +67,7 @@ CREATE TRIGGER audit_pending_added AFTER INSERT ON audit_pending
     REFERENCING NEW TABLE AS added
     FOR EACH STATEMENT EXECUTE FUNCTION audit_pending_added();
 
--- Chains the transaction's waiting records into audit_log, 50,000 at a time.
+-- Chains the transaction's waiting records into audit_log, 10,000 at a time.
 -- +goose StatementBegin
 CREATE FUNCTION audit_seal_commit() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -122,7 +122,7 @@ BEGIN
                        ', "actor_label": ', coalesce(to_json(p.actor_label)::text, 'null'),
                        '}'), 'UTF8') AS back
               FROM (SELECT q.*, row_number() OVER (ORDER BY q.pending_id) AS n
-                      FROM (SELECT * FROM audit_pending ORDER BY pending_id LIMIT 50000) q) p
+                      FROM (SELECT * FROM audit_pending ORDER BY pending_id LIMIT 10000) q) p
              ORDER BY p.pending_id
         LOOP
             n := n + 1;
@@ -141,7 +141,7 @@ BEGIN
         DELETE FROM audit_pending p USING unnest(ids[1:n]) AS u(pending_id) WHERE p.pending_id = u.pending_id;
         head_id := head_id + n;
         head_hash := hashes[n + 1];
-        EXIT WHEN n < 50000;
+        EXIT WHEN n < 10000;
     END LOOP;
     RETURN NULL;
 END
