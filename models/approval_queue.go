@@ -263,7 +263,7 @@ type DetailLine struct {
 	ReceiptID   *int64
 	ReceiptType string
 	// Notes are what the approver should look at on the line (over a limit, a duplicate).
-	Notes []string
+	Notes []string `gorm:"-"`
 }
 
 // ApprovalStepDetails loads the details of a step routed to (or decided by) v.
