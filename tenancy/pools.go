@@ -179,7 +179,7 @@ func (p *Pools) acquire(ctx context.Context, t Tenant, use bool) (db *gorm.DB, r
 	}
 	p.mu.Unlock()
 
-	release = func() { p.release(e) }
+	release = func() { p.release(e, use) }
 	select {
 	case <-e.ready:
 	case <-ctx.Done():
@@ -468,9 +468,14 @@ func GormConfig() *gorm.Config {
 	}
 }
 
-func (p *Pools) release(e *poolEntry) {
+func (p *Pools) release(e *poolEntry, use bool) {
 	p.mu.Lock()
 	e.refs--
+	if use {
+		// A request's writes are committed by the time it gives its handle back: the tenant
+		// counts as used until then, not only from when it began.
+		e.usedAt = time.Now()
+	}
 	closeNow := e.refs == 0 && e.evicted
 	if e.refs == 0 && e.conns > 0 {
 		p.wakeLocked() // Its connections may now go to a tenant waiting for one.
@@ -538,14 +543,14 @@ func (p *Pools) OpenSlugs() []string {
 	return p.UsedSince(time.Time{})
 }
 
-// UsedSince lists the tenants with an open handle acquired at or after since, most recently
-// used first.
+// UsedSince lists the tenants with an open handle in use now, or acquired or given back at or
+// after since, most recently used first.
 func (p *Pools) UsedSince(since time.Time) []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []string
 	for el := p.lru.Front(); el != nil; el = el.Next() {
-		if e := el.Value.(*poolEntry); !e.usedAt.Before(since) {
+		if e := el.Value.(*poolEntry); e.refs > 0 || !e.usedAt.Before(since) {
 			out = append(out, e.slug)
 		}
 	}
