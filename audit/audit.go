@@ -189,6 +189,8 @@ var notAudited = map[string]string{
 		"every record the import writes is recorded row by row (request id import-<id>) with an import event",
 	"daily_mails": "marks that a person's daily digest or reminder went to the outbox on a local day, written by the " +
 		"daily job so it is sent once; the mail itself is in the outbox, and nobody changes the marks",
+	"purge_notices": "marks that the admins were told a purge is 30, 7 or 1 day away, written by the purge job with the " +
+		"notices so each is sent once; the notices themselves are in notifications and the outbox, and nobody changes the marks",
 }
 
 // NotAudited lists the tables not audited row by row, each with the reason.
