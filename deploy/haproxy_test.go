@@ -24,6 +24,7 @@ import (
 
 	"outlay"
 	"outlay/internal/dbtest"
+	"outlay/internal/poll"
 	"outlay/internal/smtptest"
 	"outlay/internal/testutil"
 	"outlay/jobs"
@@ -429,17 +430,13 @@ func (b *balancer) states() (map[string]string, error) {
 // waitState waits until HAProxy sees server name in state (UP or DOWN).
 func (b *balancer) waitState(t *testing.T, name, state string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	poll.Until(t, fmt.Sprintf("HAProxy to see %s %s", name, state), 20*time.Second, func() error {
 		last, err := b.states()
-		if err == nil && last[name] == state {
-			return
+		if err == nil && last[name] != state {
+			err = fmt.Errorf("it says %v", last)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("HAProxy never saw %s %s; it last said %v (%v)", name, state, last, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err
+	})
 }
 
 func connect(t *testing.T, dsn string) *pgx.Conn {

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"outlay/internal/poll"
 	"outlay/internal/testutil"
 )
 
@@ -288,9 +289,7 @@ func TestConsoleWatchCatchesCSPViolation(t *testing.T) {
 		document.body.appendChild(s);
 	})()`))
 	var got, other []string
-	deadline := time.Now().Add(5 * time.Second)
-	for len(got) == 0 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
+	classify := func() {
 		for _, p := range b.takeProblems() {
 			if isCSP(p) {
 				got = append(got, p)
@@ -299,18 +298,35 @@ func TestConsoleWatchCatchesCSPViolation(t *testing.T) {
 			}
 		}
 	}
-	if len(got) == 0 {
+	if err := poll.Wait(5*time.Second, func() error {
+		if classify(); len(got) == 0 {
+			return poll.ErrNotYet
+		}
+		return nil
+	}); err != nil {
 		t.Fatal("an inline script ran into the CSP, but the console watch saw no report")
 	}
-	// Both Chromium's own report and the securitypolicyviolation event may follow.
-	time.Sleep(500 * time.Millisecond)
-	for _, p := range b.takeProblems() {
-		if isCSP(p) {
-			got = append(got, p)
-		} else {
-			other = append(other, p)
+	// Both Chromium's own report and the securitypolicyviolation event may follow. A console
+	// error logged after them, once it has arrived, shows that they have arrived too.
+	const marker = "outlay-test-marker"
+	b.do(chromedp.Evaluate[chromedp.Void](`setTimeout(function () { console.error("` + marker + `"); }, 0)`))
+	poll.Until(t, "the marker after the CSP reports", 5*time.Second, func() error {
+		seen := false
+		for _, p := range b.takeProblems() {
+			switch {
+			case strings.Contains(p, marker):
+				seen = true
+			case isCSP(p):
+				got = append(got, p)
+			default:
+				other = append(other, p)
+			}
 		}
-	}
+		if !seen {
+			return poll.ErrNotYet
+		}
+		return nil
+	})
 	for _, p := range got {
 		t.Logf("caught: %s", p)
 	}

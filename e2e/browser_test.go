@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"outlay/internal/poll"
 	"outlay/internal/testutil"
 	"outlay/tenancy"
 )
@@ -105,20 +106,17 @@ func startSite(t *testing.T) *site {
 func waitServing(t *testing.T, url string) {
 	t.Helper()
 	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	poll.Until(t, "the server to answer "+url, 10*time.Second, func() error {
 		res, err := client.Get(url)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server did not answer %s: %v", url, err)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", res.StatusCode)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // URL is the address of path on the tenant's host. Chromium resolves *.localhost to the

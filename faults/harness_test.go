@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"outlay/internal/dbtest"
+	"outlay/internal/poll"
 	"outlay/tenancy"
 )
 
@@ -85,24 +86,24 @@ func startSite(t *testing.T, slugs []string, settings ...string) *site {
 			t.Logf("outlay serve's log (all of it in %s):\n%s", name, lastLines(s.log.String(), 40))
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		res, err := http.Get("http://" + s.addr + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
-		}
+	err = poll.Wait(60*time.Second, func() error {
 		select {
 		case err := <-s.exited:
 			t.Fatalf("outlay serve exited at start: %v\n%s", err, s.log.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("outlay serve did not answer within 60 s:\n%s", s.log.String())
+		res, err := http.Get("http://" + s.addr + "/healthz")
+		if err != nil {
+			return err
 		}
-		time.Sleep(20 * time.Millisecond)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("/healthz answered %d", res.StatusCode)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("outlay serve did not answer: %v\n%s", err, s.log.String())
 	}
 	return s
 }
@@ -314,13 +315,7 @@ func load(browsers []*browser, tl *tally, stop <-chan struct{}) (wait func()) {
 // waitFor polls cond until it holds; the test fails after timeout.
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll.Until(t, what, timeout, poll.True(cond))
 }
 
 // checkAcknowledged fails the test unless every vendor acknowledged for a tenant is in its

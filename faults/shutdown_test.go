@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"outlay/internal/poll"
 )
 
 // SIGTERM arrives while requests are in flight: they are held inside the database (a lock
@@ -62,21 +64,20 @@ func TestSIGTERMLetsRequestsInFlightFinish(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer watch.Close(ctx)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	err = poll.Wait(30*time.Second, func() error {
 		var waiting int
 		err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
-		if err == nil && waiting >= inFlight {
-			break
+		if err == nil && waiting < inFlight {
+			err = fmt.Errorf("%d waiting", waiting)
 		}
-		if time.Now().After(deadline) {
-			// The server's goroutines show where the requests are.
-			_ = s.proc.Process.Signal(syscall.SIGQUIT)
-			<-s.exited
-			s.exited <- nil
-			t.Fatalf("timed out waiting for the writes to wait on the lock (%d waiting, %v)", waiting, err)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return err
+	})
+	if err != nil {
+		// The server's goroutines show where the requests are.
+		_ = s.proc.Process.Signal(syscall.SIGQUIT)
+		<-s.exited
+		s.exited <- nil
+		t.Fatalf("timed out waiting for the writes to wait on the lock: %v", err)
 	}
 
 	if err := s.proc.Process.Signal(syscall.SIGTERM); err != nil {

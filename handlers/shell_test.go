@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"outlay/config"
+	"outlay/internal/poll"
 	"outlay/internal/testutil"
 	"outlay/static"
 )
@@ -166,10 +167,10 @@ func TestSuspendedTenantSaysSo(t *testing.T) {
 func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	t.Parallel()
 	app, _ := newApp(t)
-	started := make(chan struct{})
+	started, release := make(chan struct{}), make(chan struct{})
 	app.Fiber.Get("/slow", func(c *fiber.Ctx) error {
 		close(started)
-		time.Sleep(500 * time.Millisecond)
+		<-release
 		return c.SendString("finished")
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -198,9 +199,27 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the slow request never started")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := app.Fiber.ShutdownWithContext(ctx); err != nil {
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- app.Fiber.ShutdownWithContext(ctx) }()
+	// Shutdown has begun once the listener refuses new connections; it must still wait for
+	// the request in flight.
+	poll.Until(t, "the listener to close", 10*time.Second, func() error {
+		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+		if err == nil {
+			c.Close()
+			return poll.ErrNotYet
+		}
+		return nil
+	})
+	select {
+	case err := <-shutdown:
+		t.Fatalf("shutdown returned (%v) while a request was still running", err)
+	default:
+	}
+	close(release)
+	if err := <-shutdown; err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
 	if body := <-got; body != "finished" {

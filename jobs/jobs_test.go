@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"outlay/internal/poll"
 	"outlay/internal/smtptest"
 	"outlay/internal/testutil"
 	"outlay/jobs"
@@ -46,20 +47,18 @@ func queueMail(t *testing.T, db *gorm.DB, to, subject string) int64 {
 // waitMailStatus waits until outbox mail id is in one of the states, and returns it.
 func waitMailStatus(t *testing.T, db *gorm.DB, id int64, cond func(*models.OutboxMail) bool) *models.OutboxMail {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		m, err := models.GetMail(context.Background(), db, id)
-		if err != nil {
-			t.Fatal(err)
+	var m *models.OutboxMail
+	poll.Until(t, fmt.Sprintf("mail %d", id), 20*time.Second, func() error {
+		var err error
+		if m, err = models.GetMail(context.Background(), db, id); err != nil {
+			return err
 		}
-		if cond(m) {
-			return m
+		if !cond(m) {
+			return fmt.Errorf("it stayed %s after %d attempts (%s)", m.Status, m.Attempts, m.LastError)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mail %d stayed %s after %d attempts (%s)", id, m.Status, m.Attempts, m.LastError)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	return m
 }
 
 // A reset is asked for a known and an unknown address through the same path: each request

@@ -2,31 +2,32 @@ package tenancy_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"outlay/audit"
 	"outlay/internal/dbtest"
+	"outlay/internal/poll"
 	"outlay/tenancy"
 )
 
 // waitForHead waits until the control plane holds a head of slug at row id.
 func waitForHead(t *testing.T, r *tenancy.Registry, slug string, secret []byte, id int64) audit.Head {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		h, ok, err := r.AuditHead(context.Background(), slug, secret)
-		if err != nil {
-			t.Fatal(err)
+	var h audit.Head
+	poll.Until(t, fmt.Sprintf("the head of %s to reach row %d", slug, id), 30*time.Second, func() error {
+		var ok bool
+		var err error
+		if h, ok, err = r.AuditHead(context.Background(), slug, secret); err != nil {
+			return err
 		}
-		if ok && h.ID == id {
-			return h
+		if !ok || h.ID != id {
+			return fmt.Errorf("last head %+v, recorded %v", h, ok)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the head of %s never reached row %d (last: %+v, recorded %v)", slug, id, h, ok)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
+	return h
 }
 
 // A server records the audit head of every tenant in use, again and again as its log grows,
