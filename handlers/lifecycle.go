@@ -63,7 +63,9 @@ func lifecycleRefusal(c *fiber.Ctx, err error) (status int, title, message strin
 			msg = LapsedRefusal(*t)
 		}
 		return http.StatusForbidden, "Read-only", msg, true
-	case tenancy.IsReadOnlyTransaction(err):
+	case tenancy.IsReadOnlyTransaction(err) || tenancy.IsTerminated(err):
+		// Read-only for a move, or a session the move ended: retrying in a moment reaches
+		// the database wherever it is then.
 		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
 		return http.StatusServiceUnavailable, "Being moved", MovingMessage, true
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"outlay/handlers"
+	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
 	"outlay/tenancy"
 )
@@ -75,6 +77,67 @@ func TestWriteDuringMoveAsksToRetry(t *testing.T) {
 	c.Get("/admin/departments/new")
 	if res := c.Post("/admin/departments", url.Values{"name": {"Finance"}, "code": {"FIN"}}); res.Status != http.StatusSeeOther {
 		t.Errorf("a write after the move: %d %s", res.Status, res.Text("main"))
+	}
+}
+
+// A request whose session the database ends under it (SQLSTATE 57P01, as a move ends the
+// sessions of the database it makes read-only, and of the old one it drops) gets the same 503
+// "being moved, try again" as a write refused as read-only, and the tenant's handle is retired:
+// its other connections were ended too, and the next request opens a fresh one.
+func TestRequestWhoseSessionIsEndedAsksToRetry(t *testing.T) {
+	t.Parallel()
+	env, acme, _, c := adminSignedIn(t)
+	c.Get("/admin/departments/new")
+	ctx := context.Background()
+
+	// Another session holds a lock that the department's insert waits for, so the request's
+	// own session is the one found waiting, and ended.
+	blocker, err := pgx.Connect(ctx, acme.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Close(ctx)
+	tx, err := blocker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `LOCK TABLE departments IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	answered := make(chan *testutil.Response, 1)
+	go func() { answered <- c.Post("/admin/departments", url.Values{"name": {"Finance"}, "code": {"FIN"}}) }()
+	admin, err := pgx.Connect(ctx, dbtest.ServerDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var ended bool
+	dbtest.WaitFor(t, 15*time.Second, "ended the session of the waiting insert", func() bool {
+		err := admin.QueryRow(ctx, `SELECT coalesce(bool_or(pg_terminate_backend(pid, 5000)), false) FROM pg_stat_activity
+			WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> $2`, acme.DatabaseName, blocker.PgConn().PID()).Scan(&ended)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ended
+	})
+	res := <-answered
+	if res.Status != http.StatusServiceUnavailable || !strings.Contains(res.Body, handlers.MovingMessage) {
+		t.Errorf("a write whose session was ended: %d %q, want 503 with %q", res.Status, res.Text("main"), handlers.MovingMessage)
+	}
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("the 503 names no Retry-After")
+	}
+	if slices.Contains(env.Pools.OpenSlugs(), acme.Slug) {
+		t.Error("the tenant's handle, whose session was ended, is still open")
+	}
+
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.Get("/admin/departments/new")
+	if res := c.Post("/admin/departments", url.Values{"name": {"Finance"}, "code": {"FIN"}}); res.Status != http.StatusSeeOther {
+		t.Errorf("the retried write: %d %s", res.Status, res.Text("main"))
 	}
 }
 

@@ -31,6 +31,18 @@ func IsReadOnlyTransaction(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == sqlStateReadOnly
 }
 
+// sqlStateTerminated is Postgres's admin_shutdown: the session was ended from outside, as a
+// move ends every session of the database it makes read-only and those of the old database it
+// drops (or as a server shutting down does).
+const sqlStateTerminated = "57P01"
+
+// IsTerminated reports whether err is the database ending the session a query ran on: the
+// connection is gone, and the tenant's database may be read-only or on another cluster now.
+func IsTerminated(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == sqlStateTerminated
+}
+
 // Suspend stops every sign-in to an active tenant. Its people's sessions end (endSessions,
 // given the tenant's database, deletes them) so that reactivating it signs nobody back in.
 func (r *Registry) Suspend(ctx context.Context, slug string, endSessions func(context.Context, Tenant) error) error {

@@ -531,6 +531,17 @@ func (p *Pools) Evict(slug string) {
 	}
 }
 
+// Retire retires a tenant's handle when it still reaches t's database (t.DSN): its sessions
+// were ended there (a move), so its other connections are dead too. A handle already opened
+// on the tenant's new database is kept.
+func (p *Pools) Retire(t Tenant) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e, ok := p.entries[t.Slug]; ok && e.dsn == t.DSN {
+		p.evictLocked(e)
+	}
+}
+
 // Open reports how many tenant handles are open.
 func (p *Pools) Open() int {
 	p.mu.Lock()
