@@ -227,3 +227,39 @@ func TestEveryRouteInEachLifecycleState(t *testing.T) {
 		}
 	})
 }
+
+// A lapsed organisation's pages offer no change: the dashboard, the lists and the reference
+// data show no "New" buttons, while export stays offered. Active, the same pages offer them.
+func TestLapsedPagesOfferNoChanges(t *testing.T) {
+	t.Parallel()
+	env, acme, _, c := adminSignedIn(t)
+	offers := func(path, text string) bool {
+		t.Helper()
+		res := c.Get(path)
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s: %d", path, res.Status)
+		}
+		return strings.Contains(res.Text("main"), text)
+	}
+	pages := []struct{ path, text string }{
+		{"/dashboard", "Start a requisition"},
+		{"/requisitions", "New requisition"},
+		{"/admin/departments", "New department"},
+	}
+	for _, p := range pages {
+		if !offers(p.path, p.text) {
+			t.Errorf("active: %s does not offer %q", p.path, p.text)
+		}
+	}
+	if err := env.Registry.SetStatus(context.Background(), acme.Slug, "lapsed"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		if offers(p.path, p.text) {
+			t.Errorf("lapsed: %s still offers %q", p.path, p.text)
+		}
+	}
+	if !offers("/audit", "Export all") {
+		t.Error("lapsed: /audit no longer offers its export")
+	}
+}

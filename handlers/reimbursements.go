@@ -177,7 +177,7 @@ func (s *Server) renderBatch(c *fiber.Ctx, status int, d *models.BatchDetail, pa
 		b.Pay.Errors = views.FieldErrors{}
 	}
 	for _, m := range models.ReimbursementMethods {
-		b.Pay.Methods = append(b.Pay.Methods, expenses.Option{Value: m, Label: capitalise(models.ReimbursementMethodLabel(m))})
+		b.Pay.Methods = append(b.Pay.Methods, expenses.Option{Value: m, Label: models.UpperFirst(models.ReimbursementMethodLabel(m))})
 	}
 	for _, r := range d.Reports {
 		l := batchLine(r)
@@ -190,17 +190,10 @@ func (s *Server) renderBatch(c *fiber.Ctx, status int, d *models.BatchDetail, pa
 	}
 	if d.Status == models.BatchPaid && d.Method != nil {
 		b.Paid = []expenses.Fact{{Label: "Paid on", Value: formatDate(d.PaidOn)},
-			{Label: "Paid by", Value: capitalise(models.ReimbursementMethodLabel(*d.Method))},
+			{Label: "Paid by", Value: models.UpperFirst(models.ReimbursementMethodLabel(*d.Method))},
 			{Label: "Reference", Value: d.Reference}, {Label: "Recorded by", Value: d.PaidByName + ", " + formatMoment(d.PaidAt)}}
 	}
 	return s.render(c, status, page{Title: "Reimbursement batch " + d.Number, Nav: expenses.ReimbursementsPath, Content: expenses.BatchPage(b)})
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return string(s[0]-'a'+'A') + s[1:]
 }
 
 // removeFromReimbursement takes one report out of an unpaid batch.

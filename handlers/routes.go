@@ -409,14 +409,23 @@ func (s *Server) allowed(c *fiber.Ctx, r Route) bool {
 	case SignedIn:
 		return currentUser(c) != nil
 	case Permitted:
-		return s.can(c, r.Perm)
+		return s.holds(c, r.Perm)
 	}
 	return false
 }
 
-// can reports whether the request's user holds p; views use it to show only the buttons of
-// actions the user may take.
-func (s *Server) can(c *fiber.Ctx, p policy.Permission) bool {
+// holds reports whether the request's user holds p under the organisation's policy.
+func (s *Server) holds(c *fiber.Ctx, p policy.Permission) bool {
 	st := stateOf(c)
 	return st.user != nil && st.policy != nil && st.policy.Allowed(st.user.Roles, p)
+}
+
+// can reports whether the request's user may take the action of p now; views use it to show
+// only the buttons of actions the user may take. In a lapsed (read-only) organisation that
+// leaves reading and exporting: every change would be refused, so none is offered.
+func (s *Server) can(c *fiber.Ctx, p policy.Permission) bool {
+	if t := stateOf(c).tenant; t != nil && t.ReadOnly() && p.Action != outlay.ActRead && p.Action != outlay.ActExport {
+		return false
+	}
+	return s.holds(c, p)
 }

@@ -252,10 +252,10 @@ func stepWaiting(n *Notifier, s docSummary, r recipient, onBehalfOf string) noti
 		whose = "approval by " + onBehalfOf + ", who has asked you to stand in for them"
 		summary = "You stand in for " + onBehalfOf + ". " + summary
 	}
-	title := fmt.Sprintf("%s %s from %s for %s waits for your approval", upperFirst(s.Label), s.Number, s.Requester.Name, s.Total)
+	title := fmt.Sprintf("%s %s from %s for %s waits for your approval", UpperFirst(s.Label), s.Number, s.Requester.Name, s.Total)
 	return notice{Title: title, Summary: summary, Mail: mail.Message{
 		To:      r.Email,
-		Subject: fmt.Sprintf("%s %s from %s waits for your approval", upperFirst(s.Label), s.Number, s.Requester.Name),
+		Subject: fmt.Sprintf("%s %s from %s waits for your approval", UpperFirst(s.Label), s.Number, s.Requester.Name),
 		Body: fmt.Sprintf("Hello %s,\n\n%s's %s %s for %s waits for %s in %s.\n\nOpen it to approve or reject it:\n%s\n\n"+
 			"All the requests waiting for you: %s\n",
 			r.Name, s.Requester.Name, s.Label, s.Number, s.Total, whose, n.OrgName, n.link(s.Path), n.link("/approvals")),
@@ -380,7 +380,8 @@ func notifyReceived(tx *gorm.DB, po *PurchaseOrder, byID int64, received []strin
 
 func quote(s string) string { return "> " + strings.ReplaceAll(s, "\n", "\n> ") }
 
-func upperFirst(s string) string {
+// UpperFirst gives s with its first letter in upper case, for a label that starts a sentence.
+func UpperFirst(s string) string {
 	if s == "" {
 		return s
 	}

@@ -54,20 +54,20 @@ func notifyBudget(tx *gorm.DB, doc ApprovalDocument, step ApprovalStep, actorID 
 				l.DepartmentName, l.GLCode, l.GLName, l.Budget, l.Spent, l.Committed, s.Label, l.ThisDocument, l.Remaining))
 		}
 	}
-	what := fmt.Sprintf("%s %s from %s for %s", upperFirst(s.Label), s.Number, s.Requester.Name, s.Total)
+	what := fmt.Sprintf("%s %s from %s for %s", UpperFirst(s.Label), s.Number, s.Requester.Name, s.Total)
 	title := fmt.Sprintf("%s was approved over budget by %s", what, by)
-	subject := fmt.Sprintf("%s %s was approved over budget", upperFirst(s.Label), s.Number)
+	subject := fmt.Sprintf("%s %s was approved over budget", UpperFirst(s.Label), s.Number)
 	outcome := fmt.Sprintf("%s gave the last approval with a budget warning; it is approved.", by)
 	state := "is over budget"
 	if !over {
 		// Only budgets kept in another currency: not over, but not checked either.
 		state = "could not be checked against its budget"
 		title = fmt.Sprintf("%s was approved by %s though it could not be checked against its budget", what, by)
-		subject = fmt.Sprintf("%s %s was approved without a budget check", upperFirst(s.Label), s.Number)
+		subject = fmt.Sprintf("%s %s was approved without a budget check", UpperFirst(s.Label), s.Number)
 	}
 	if blocked {
 		title = fmt.Sprintf("%s %s: %s's approval was blocked", what, state, by)
-		subject = fmt.Sprintf("%s %s %s: its approval was blocked", upperFirst(s.Label), s.Number, state)
+		subject = fmt.Sprintf("%s %s %s: its approval was blocked", UpperFirst(s.Label), s.Number, state)
 		outcome = fmt.Sprintf("%s's last approval was blocked by the budget; it still waits for approval until the budget allows it or the %s is changed.", by, s.Label)
 	}
 	return n.queue(tx, MailBudget, s, to, func(r recipient) notice {

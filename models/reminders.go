@@ -161,7 +161,7 @@ func reminderMail(n *Notifier, to recipient, list []reminderEntry, days int, loc
 	}
 	fmt.Fprintf(&b, "Hello %s,\n\nThese requests in %s have waited for your approval for more than %s:\n", to.Name, n.OrgName, waited)
 	for _, e := range list {
-		fmt.Fprintf(&b, "\n- %s %s from %s for %s, waiting since %s\n", upperFirst(e.s.Label), e.s.Number, e.s.Requester.Name, e.s.Total,
+		fmt.Fprintf(&b, "\n- %s %s from %s for %s, waiting since %s\n", UpperFirst(e.s.Label), e.s.Number, e.s.Requester.Name, e.s.Total,
 			e.since.In(loc).Format("Mon 2 Jan"))
 		if e.onBehalfOf != "" {
 			fmt.Fprintf(&b, "  You stand in for %s, who has asked you to decide for them.\n", e.onBehalfOf)
