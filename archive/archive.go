@@ -4,8 +4,10 @@
 // and a README saying what each file is.
 //
 // Writing reads one snapshot (a read-only, repeatable-read transaction), so it needs no write
-// access to the tenant and works while the tenant cannot be changed. Reading checks every
-// file's checksum against the manifest before anything is created.
+// access to the tenant and works while the tenant cannot be changed, and signs the manifest
+// with a key derived from the deployment's secret. Reading checks every file's checksum
+// against the manifest, the manifest's signature and the audit log's chain and head before
+// anything is created; loading needs no database superuser.
 package archive
 
 import "time"
@@ -36,6 +38,12 @@ type Manifest struct {
 	AuditHead *AuditHead `json:"audit_head,omitempty"`
 	Files     []File     `json:"files"`
 	Blobs     int        `json:"attachments"`
+	// Signature is the HMAC-SHA256 (hex) of the manifest, with this field empty, under a key
+	// derived from the writing deployment's OUTLAY_SECRET_KEY. The manifest holds every
+	// file's checksum, so it vouches for the whole archive: without the secret nobody can
+	// change a row, cut off the audit log's newest rows or add a file and have the archive
+	// loaded.
+	Signature string `json:"signature"`
 }
 
 // Table is one table of the tenant database in the archive.

@@ -80,7 +80,7 @@ func BenchmarkArchiveOf10000Requisitions(b *testing.B) {
 
 		var out countingWriter
 		start = time.Now()
-		m, err := archive.Write(ctx, archive.Source{Slug: acme.Slug, Name: acme.Name, DB: db, Blobs: blobs}, &out)
+		m, err := archive.Write(ctx, archive.Source{Slug: acme.Slug, Name: acme.Name, DB: db, Blobs: blobs, Secret: env.Config.SecretKey}, &out)
 		elapsed := time.Since(start)
 		if err != nil {
 			b.Fatal(err)

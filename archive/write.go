@@ -34,6 +34,7 @@ type Source struct {
 	Slug, Name string
 	DB         *gorm.DB
 	Blobs      Blobs
+	Secret     []byte // OUTLAY_SECRET_KEY: signs the manifest
 }
 
 // Write writes the tenant's archive to w as a zip file, streaming: each table is read row by
@@ -66,6 +67,9 @@ func Write(ctx context.Context, src Source, w io.Writer) (*Manifest, error) {
 		return nil, err
 	}
 	if err := addFile(zw, m, ReadmePath, func(w io.Writer) error { _, err := io.WriteString(w, readme(m)); return err }); err != nil {
+		return nil, err
+	}
+	if m.Signature, err = m.Sign(src.Secret); err != nil {
 		return nil, err
 	}
 	mw, err := zw.Create(ManifestPath)
@@ -366,7 +370,8 @@ func readme(m *Manifest) string {
 	b.WriteString(`Files
   manifest.json        what the archive holds: format, tenant, schema version, each table's
                        row count and columns, the audit log's head, and every file's size
-                       and SHA-256 (all but manifest.json itself).
+                       and SHA-256 (all but manifest.json itself), signed with a key derived
+                       from the deployment's secret key.
   tables/<table>.jsonl every row of each table of the tenant's database, one JSON object a
                        line, in primary-key order, exactly as the database holds it (amounts
                        in minor units, times in UTC, binary values as \x-prefixed hex). This
@@ -380,7 +385,8 @@ func readme(m *Manifest) string {
                        and type.
   audit/head.json      the audit log's newest row and its hash when the archive was written.
                        The log itself is tables/audit_log.jsonl: each row's hash covers the
-                       previous row's, so the chain up to this head shows nothing was altered.
+                       previous row's, and its keyed hash needs the secret key, so the chain
+                       up to this head shows nothing was altered or added.
   README.txt           this file.
 
 Not included: sign-in sessions, and the database's migration bookkeeping. Secrets stay as

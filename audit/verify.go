@@ -208,52 +208,15 @@ func Verify(ctx context.Context, db *gorm.DB, key []byte) (Result, error) {
 			return Result{}, fmt.Errorf("read the audit log: %w", err)
 		}
 		res.Rows++
-		linked := bytes.Equal(r.prevHash, res.HeadHash)
-		if r.id != res.HeadID+1 {
-			rows.Close()
-			switch {
-			case linked:
-				res.Problem, res.BadID = InsertedOutOfOrder, r.id
-				res.Detail = fmt.Sprintf("it is chained directly after row %d but numbered %d", res.HeadID, r.id)
-			case r.id > res.HeadID+1:
-				res.Problem, res.BadID = Removed, res.HeadID+1
-				if r.id == res.HeadID+2 {
-					res.Detail = fmt.Sprintf("row %d is missing: row %d follows row %d", res.HeadID+1, r.id, res.HeadID)
-				} else {
-					res.Detail = fmt.Sprintf("rows %d to %d are missing: row %d follows row %d", res.HeadID+1, r.id-1, r.id, res.HeadID)
-				}
-			default:
-				res.Problem, res.BadID = InsertedOutOfOrder, r.id
-				res.Detail = fmt.Sprintf("it is numbered %d after row %d", r.id, res.HeadID)
-			}
-			return res, nil
-		}
-		if !linked {
+		ok, brokenLink := res.next(&r, key)
+		if brokenLink {
 			broken = &r
 			break
 		}
-		if !r.intact() {
+		if !ok {
 			rows.Close()
-			res.Problem, res.BadID = Altered, r.id
-			res.Detail = "its contents do not match its hash"
 			return res, nil
 		}
-		switch {
-		case r.keyedHash == nil && res.KeyedFrom != 0:
-			rows.Close()
-			res.Problem, res.BadID = Altered, r.id
-			res.Detail = fmt.Sprintf("it has no keyed hash though the rows from %d on have one: it was written or rewritten without the secret key", res.KeyedFrom)
-			return res, nil
-		case r.keyedHash != nil && !hmac.Equal(r.keyedHash, keyedHash(key, r.hash)):
-			rows.Close()
-			res.Problem, res.BadID = Altered, r.id
-			res.Detail = "its keyed hash does not match: it, or a row before it, was rewritten by someone without the secret key " +
-				"(or OUTLAY_SECRET_KEY is not the one the log was written with)"
-			return res, nil
-		case r.keyedHash != nil && res.KeyedFrom == 0:
-			res.KeyedFrom = r.id
-		}
-		res.HeadID, res.HeadHash = r.id, r.hash
 	}
 	if err := rows.Close(); err != nil {
 		return Result{}, fmt.Errorf("read the audit log: %w", err)
@@ -277,6 +240,55 @@ func Verify(ctx context.Context, db *gorm.DB, key []byte) (Result, error) {
 		res.Detail = fmt.Sprintf("%d committed records (from audit_pending id %d) were never chained into the log", pending.N, pending.First)
 	}
 	return res, nil
+}
+
+// next checks r as the row after those res has seen: numbered after the head, carrying
+// its hash, hashing to its own, and keyed under key once the chain is keyed. At the first
+// problem it reports false with the problem in res; brokenLink then says that r is numbered
+// right but not chained to the head, which the caller explains (who has the rows before it).
+func (res *Result) next(r *chainRow, key []byte) (ok, brokenLink bool) {
+	linked := bytes.Equal(r.prevHash, res.HeadHash)
+	if r.id != res.HeadID+1 {
+		switch {
+		case linked:
+			res.Problem, res.BadID = InsertedOutOfOrder, r.id
+			res.Detail = fmt.Sprintf("it is chained directly after row %d but numbered %d", res.HeadID, r.id)
+		case r.id > res.HeadID+1:
+			res.Problem, res.BadID = Removed, res.HeadID+1
+			if r.id == res.HeadID+2 {
+				res.Detail = fmt.Sprintf("row %d is missing: row %d follows row %d", res.HeadID+1, r.id, res.HeadID)
+			} else {
+				res.Detail = fmt.Sprintf("rows %d to %d are missing: row %d follows row %d", res.HeadID+1, r.id-1, r.id, res.HeadID)
+			}
+		default:
+			res.Problem, res.BadID = InsertedOutOfOrder, r.id
+			res.Detail = fmt.Sprintf("it is numbered %d after row %d", r.id, res.HeadID)
+		}
+		return false, false
+	}
+	if !linked {
+		return false, true
+	}
+	if !r.intact() {
+		res.Problem, res.BadID = Altered, r.id
+		res.Detail = "its contents do not match its hash"
+		return false, false
+	}
+	switch {
+	case r.keyedHash == nil && res.KeyedFrom != 0:
+		res.Problem, res.BadID = Altered, r.id
+		res.Detail = fmt.Sprintf("it has no keyed hash though the rows from %d on have one: it was written or rewritten without the secret key", res.KeyedFrom)
+		return false, false
+	case r.keyedHash != nil && !hmac.Equal(r.keyedHash, keyedHash(key, r.hash)):
+		res.Problem, res.BadID = Altered, r.id
+		res.Detail = "its keyed hash does not match: it, or a row before it, was rewritten by someone without the secret key " +
+			"(or OUTLAY_SECRET_KEY is not the one the log was written with)"
+		return false, false
+	case r.keyedHash != nil && res.KeyedFrom == 0:
+		res.KeyedFrom = r.id
+	}
+	res.HeadID, res.HeadHash = r.id, r.hash
+	return true, false
 }
 
 // explainBrokenLink names the row at fault when r, correctly numbered, does not carry the hash

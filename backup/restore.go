@@ -295,24 +295,32 @@ func (s *Service) checkAudit(ctx context.Context, db *gorm.DB, m *Manifest, slug
 
 // rehome makes a restored copy the database of another tenant: its audit chain is keyed
 // again with that tenant's key (after the chain was verified with the old one, so every row
-// it vouches for was checked), and its files are copied to the new tenant's prefix of the
-// attachment store and the rows pointed at them. It needs a database superuser (the audit
-// log's triggers forbid changing it otherwise). It returns how many listed files the store
-// does not have.
+// it vouches for was checked, and it is verified with the new one afterwards), and its files
+// are copied to the new tenant's prefix of the attachment store and the rows pointed at them.
+// It returns how many listed files the store does not have.
+//
+// Re-keying changes audit_log rows, which its append-only trigger refuses: the restoring role
+// owns the restored tables (pg_restore --no-owner makes them its own), so it turns that one
+// trigger off for the transaction, as their owner may, and on again before the commit. No
+// superuser is needed, nothing else is turned off (foreign keys and the chain trigger stay
+// on), and nobody else sees the database yet: it is not registered until the restore ends.
 func (s *Service) rehome(ctx context.Context, db *gorm.DB, store *Store, m *Manifest, slug string) (int, error) {
 	var tables []string
 	if err := db.WithContext(ctx).Raw(selectAttachmentTables).Scan(&tables).Error; err != nil {
 		return 0, err
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL session_replication_role = replica").Error; err != nil {
-			return fmt.Errorf("restoring under another slug needs a database superuser: %w", err)
+		if err := tx.Exec("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only").Error; err != nil {
+			return fmt.Errorf("restoring under another slug needs the restored tables' owner: %w", err)
 		}
 		// The connection carries the new tenant's key as the chain trigger reads it (the
 		// padded HMAC keys), so the new keyed hashes are computed exactly as the trigger would.
 		if err := tx.Exec(`UPDATE audit_log SET keyed_hash = sha256(substring(k.pads FROM 65 FOR 64) || sha256(substring(k.pads FROM 1 FOR 64) || hash))
 			FROM (SELECT decode(current_setting('` + audit.KeyParameter + `'), 'hex') AS pads) k WHERE keyed_hash IS NOT NULL`).Error; err != nil {
 			return fmt.Errorf("re-key the audit log: %w", err)
+		}
+		if err := tx.Exec("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only").Error; err != nil {
+			return err
 		}
 		for _, t := range tables {
 			if err := tx.Exec(`UPDATE public.`+pgx.Identifier{t}.Sanitize()+` SET storage_key = ? || '/' || sha256`, slug).Error; err != nil {

@@ -110,7 +110,7 @@ func writeTenantArchive(ctx context.Context, q *Queue, t tenancy.Tenant, db *gor
 	defer os.Remove(f.Name())
 	defer f.Close()
 	h := sha256.New()
-	m, err := archive.Write(ctx, archive.Source{Slug: t.Slug, Name: t.Name, DB: db, Blobs: blobs}, io.MultiWriter(f, h))
+	m, err := archive.Write(ctx, archive.Source{Slug: t.Slug, Name: t.Name, DB: db, Blobs: blobs, Secret: q.opts.Config.SecretKey}, io.MultiWriter(f, h))
 	if err != nil {
 		return res, err
 	}

@@ -81,7 +81,7 @@ func openArchiveSource(ctx context.Context, cfg *config.Config, slug string, std
 		closeDB()
 		return archive.Source{}, nil, err
 	}
-	return archive.Source{Slug: t.Slug, Name: t.Name, DB: db, Blobs: blobs}, func() { blobs.Close(); closeDB() }, nil
+	return archive.Source{Slug: t.Slug, Name: t.Name, DB: db, Blobs: blobs, Secret: cfg.SecretKey}, func() { blobs.Close(); closeDB() }, nil
 }
 
 // createDestination opens where an archive goes: a bucket URL (s3://, gs://, file://) with the
@@ -132,7 +132,7 @@ func createDestination(ctx context.Context, to string) (io.Writer, func(error) e
 }
 
 // cmdTenantImportArchive creates tenant slug from an archive, after checking every file of
-// it against the manifest's checksums.
+// it against the manifest's checksums and its audit log against its recorded head.
 func cmdTenantImportArchive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	slug, args := splitPositional(args)
 	cfg, fs, err := parseConfig("tenant import-archive", args, stderr, nil)
@@ -160,6 +160,9 @@ func cmdTenantImportArchive(ctx context.Context, args []string, stdout, stderr i
 		return err
 	}
 	a, err := archive.Open(f, st.Size())
+	if err == nil {
+		err = a.CheckAudit(cfg.SecretKey)
+	}
 	if err != nil {
 		return fmt.Errorf("%s refused, nothing was created: %w", args[0], err)
 	}

@@ -2,16 +2,26 @@ package main
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
+	"outlay/archive"
 	"outlay/internal/dbtest"
 	"outlay/storage"
 	"outlay/tenancy"
@@ -44,7 +54,8 @@ func newArchiveSite(t *testing.T) *archiveSite {
 }
 
 // tableRows is every row of every table of a tenant's database as JSON, in primary-key
-// order, by table; storage keys are left out (they name the tenant).
+// order, by table; storage keys and the audit log's keyed hashes are left out (they name
+// the tenant, or are keyed by its slug).
 func tableRows(t *testing.T, db *gorm.DB) map[string][]string {
 	t.Helper()
 	var tables []string
@@ -52,7 +63,7 @@ func tableRows(t *testing.T, db *gorm.DB) map[string][]string {
 	out := map[string][]string{}
 	for _, tb := range tables {
 		var rows []string
-		err := db.Raw(`SELECT (to_jsonb(t) - 'storage_key')::text FROM ` + tb + ` t ORDER BY (SELECT array_agg(a.attname) FROM pg_index i
+		err := db.Raw(`SELECT (to_jsonb(t) - 'storage_key' - 'keyed_hash')::text FROM ` + tb + ` t ORDER BY (SELECT array_agg(a.attname) FROM pg_index i
 			JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = '` + tb + `'::regclass AND i.indisprimary), 1`).Scan(&rows).Error
 		if err != nil {
 			t.Fatalf("%s: %v", tb, err)
@@ -62,8 +73,71 @@ func tableRows(t *testing.T, db *gorm.DB) map[string][]string {
 	return out
 }
 
-// Export a demo tenant's archive, import it as a new tenant, and find every table the same
-// row for row and every attachment the same byte for byte.
+// The role README's "Running without a superuser" has Outlay's commands connect as: it may
+// create databases (and owns those it creates), and has these grants in the control database
+// (which its owner migrates). Formatted with the control database's name and the role's.
+const (
+	productionRole   = `CREATE ROLE %[1]s LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`
+	productionGrants = `GRANT CONNECT, TEMPORARY ON DATABASE %[1]s TO %[2]s;
+GRANT USAGE ON SCHEMA public TO %[2]s;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %[2]s;
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO %[2]s;`
+)
+
+// asProductionRole makes a role as README's production setup has it, for the control database
+// at dsn, and returns dsn as that role. The README must show the same statements.
+func asProductionRole(t *testing.T, dsn string) string {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{fmt.Sprintf(productionRole, "outlay"), fmt.Sprintf(productionGrants, "outlay", "outlay")} {
+		if !bytes.Contains(readme, []byte(stmt)) {
+			t.Fatalf("README.md does not show the production role as this test makes it:\n%s", stmt)
+		}
+	}
+	ctx := context.Background()
+	control, err := tenancy.DatabaseName(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := "outlay_role_" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, fmt.Sprintf(productionRole, role)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Its databases go first; then nothing of it is left to keep the role.
+		dbtest.DropDatabases(t, dbtest.ServerDSN(t), control)
+		c, err := pgx.Connect(context.Background(), dbtest.ServerDSN(t))
+		if err != nil {
+			t.Logf("cleanup: %v", err)
+			return
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(context.Background(), "DROP ROLE IF EXISTS "+role); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
+	if _, err := conn.Exec(ctx, fmt.Sprintf(productionGrants, pgx.Identifier{control}.Sanitize(), role)); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(role)
+	return u.String()
+}
+
+// Export a demo tenant's archive, import it as a new tenant connected as a role that is no
+// superuser, with the production grants, and find every table the same row for row, every
+// attachment the same byte for byte, and the copy's audit log intact under its own key.
 func TestTenantArchiveRoundTrip(t *testing.T) {
 	s := newArchiveSite(t)
 	file := filepath.Join(s.dir, "acme.zip")
@@ -71,9 +145,21 @@ func TestTenantArchiveRoundTrip(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "tenant acme exported to "+file) {
 		t.Fatalf("export: %d %q %q", code, out, errs)
 	}
+	roleDSN := asProductionRole(t, s.dsn)
+	t.Setenv("OUTLAY_DATABASE_URL", roleDSN)
 	code, out, errs = runCmd(t, "tenant", "import-archive", "copy", file)
 	if code != 0 || !strings.Contains(out, "tenant copy created from "+file+" (tenant acme") {
 		t.Fatalf("import: %d %q %q", code, out, errs)
+	}
+	var owner string
+	var super bool
+	err := tenantDB(t, s.dsn, "copy").Raw(`SELECT r.rolname, r.rolsuper FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+		WHERE d.datname = current_database()`).Row().Scan(&owner, &super)
+	if want, _ := url.Parse(roleDSN); err != nil || owner != want.User.Username() || super {
+		t.Fatalf("the copy's database is owned by %q (superuser %v), want the production role %q: %v", owner, super, want.User.Username(), err)
+	}
+	if code, out, errs := runCmd(t, "audit", "verify", "copy"); code != 0 || !strings.Contains(out, "chain intact") {
+		t.Errorf("the copy's audit log: %d %q %q", code, out, errs)
 	}
 	src, dst := tenantDB(t, s.dsn, "acme"), tenantDB(t, s.dsn, "copy")
 	want, got := tableRows(t, src), tableRows(t, dst)
@@ -149,18 +235,175 @@ func TestTamperedArchiveIsRefused(t *testing.T) {
 	} {
 		bad := filepath.Join(s.dir, strings.ReplaceAll(name, " ", "-")+".zip")
 		rewriteZip(t, file, bad, change, name == "a file added")
-		code, out, errs := runCmd(t, "tenant", "import-archive", "copy", bad)
-		if code == 0 || !strings.Contains(errs, "refused, nothing was created: archive damaged") {
-			t.Errorf("%s: %d %q %q", name, code, out, errs)
+		s.importRefused(t, name, bad, "archive damaged")
+	}
+}
+
+// importRefused imports the archive file and expects it refused, with why, and nothing
+// created: no tenant and no database.
+func (s *archiveSite) importRefused(t *testing.T, name, file, why string) {
+	t.Helper()
+	code, out, errs := runCmd(t, "tenant", "import-archive", "copy", file)
+	if code == 0 || !strings.Contains(errs, "refused, nothing was created: archive damaged") || !strings.Contains(errs, why) {
+		t.Errorf("%s: %d %q %q", name, code, out, errs)
+	}
+	registry, err := tenancy.OpenRegistry(context.Background(), s.dsn, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer registry.Close()
+	if _, ok := registry.Lookup("copy"); ok {
+		t.Errorf("%s: tenant copy was created", name)
+	}
+	var n int
+	err = tenantDB(t, s.dsn, "acme").Raw(`SELECT count(*) FROM pg_database WHERE datname = ?`, registry.TenantDatabaseName("copy")).Scan(&n).Error
+	if err != nil || n != 0 {
+		t.Errorf("%s: a database for copy was created (%d, %v)", name, n, err)
+	}
+}
+
+// An archive changed by someone who also recomputed every checksum in its manifest (and the
+// audit head) is refused before anything is written: its manifest's signature needs the
+// deployment's secret, and so does the audit log's chain, which is checked on its own.
+func TestForgedArchiveIsRefused(t *testing.T) {
+	s := newArchiveSite(t)
+	file := filepath.Join(s.dir, "acme.zip")
+	if code, out, errs := runCmd(t, "tenant", "export", "acme", "--to", file); code != 0 {
+		t.Fatalf("export: %d %q %q", code, out, errs)
+	}
+	auditRows := archiveLines(t, file, "tables/audit_log.jsonl")
+	if len(auditRows) < 3 {
+		t.Fatalf("the archive has %d audit rows", len(auditRows))
+	}
+	var before struct {
+		ID   int64  `json:"id"`
+		Hash string `json:"hash"`
+	}
+	if err := json.Unmarshal([]byte(auditRows[len(auditRows)-2]), &before); err != nil {
+		t.Fatal(err)
+	}
+	cutOff := map[string]func([]byte) []byte{
+		"tables/audit_log.jsonl": func([]byte) []byte { return []byte(strings.Join(auditRows[:len(auditRows)-1], "\n") + "\n") },
+		archive.HeadPath: func([]byte) []byte {
+			return fmt.Appendf(nil, `{"row":%d,"hash":%q}`+"\n", before.ID, strings.TrimPrefix(before.Hash, `\x`))
+		},
+	}
+	cutHead := func(m *archive.Manifest) {
+		m.AuditHead.Row, m.AuditHead.Hash = before.ID, strings.TrimPrefix(before.Hash, `\x`)
+	}
+	changedRow := map[string]func([]byte) []byte{
+		"tables/audit_log.jsonl": func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"actor_label":"`), []byte(`"actor_label":"someone else, `), 1)
+		},
+	}
+	for _, c := range []struct {
+		name    string
+		change  map[string]func([]byte) []byte
+		head    func(*archive.Manifest)
+		sign    bool // signed again with the deployment's secret (as by someone who has it)
+		refusal string
+	}{
+		{"a vendor renamed", map[string]func([]byte) []byte{"tables/vendors.jsonl": func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"name":"`), []byte(`"name":"X`), 1)
+		}}, nil, false, "signature does not match"},
+		{"the newest audit row cut off", cutOff, cutHead, false, "signature does not match"},
+		{"an audit row changed", changedRow, nil, false, "signature does not match"},
+		{"an audit row changed, signed again", changedRow, nil, true, "its contents do not match its hash"},
+		{"the newest audit row cut off, signed again", map[string]func([]byte) []byte{"tables/audit_log.jsonl": cutOff["tables/audit_log.jsonl"]},
+			nil, true, "its audit log ends at row"},
+	} {
+		bad := filepath.Join(s.dir, strings.ReplaceAll(c.name, " ", "-")+".zip")
+		var secret []byte
+		if c.sign {
+			secret = secretKey(t)
 		}
-		registry, err := tenancy.OpenRegistry(context.Background(), s.dsn, nil, nil)
-		if err != nil {
+		reseal(t, file, bad, c.change, c.head, secret)
+		s.importRefused(t, c.name, bad, c.refusal)
+	}
+}
+
+// archiveLines is one file of an archive, line by line.
+func archiveLines(t *testing.T, file, name string) []string {
+	t.Helper()
+	zr, err := zip.OpenReader(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	rc, err := zr.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var lines []string
+	sc := bufio.NewScanner(rc)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines
+}
+
+// reseal copies the archive from to to with files changed and the manifest made to match:
+// every checksum and row count recomputed, the head changed by head when given, and signed
+// again with secret when given (otherwise the old signature is kept).
+func reseal(t *testing.T, from, to string, change map[string]func([]byte) []byte, head func(*archive.Manifest), secret []byte) {
+	t.Helper()
+	zr, err := zip.OpenReader(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	files := map[string][]byte{}
+	var order []string
+	for _, zf := range zr.File {
+		rc, _ := zf.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if f, ok := change[zf.Name]; ok {
+			nb := f(b)
+			if bytes.Equal(nb, b) {
+				t.Fatalf("%s: %s did not change", to, zf.Name)
+			}
+			b = nb
+		}
+		files[zf.Name] = b
+		order = append(order, zf.Name)
+	}
+	var m archive.Manifest
+	if err := json.Unmarshal(files[archive.ManifestPath], &m); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range m.Files {
+		sum := sha256.Sum256(files[f.Path])
+		m.Files[i].Bytes, m.Files[i].SHA256 = int64(len(files[f.Path])), hex.EncodeToString(sum[:])
+	}
+	for i, tb := range m.Tables {
+		m.Tables[i].Rows = int64(bytes.Count(files[tb.JSONL], []byte("\n")))
+	}
+	if head != nil {
+		head(&m)
+	}
+	if secret != nil {
+		if m.Signature, err = m.Sign(secret); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := registry.Lookup("copy"); ok {
-			t.Errorf("%s: tenant copy was created", name)
-		}
-		registry.Close()
+	}
+	if files[archive.ManifestPath], err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	for _, name := range order {
+		w, _ := zw.Create(name)
+		w.Write(files[name])
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
