@@ -1,0 +1,37 @@
+package handlers_test
+
+import (
+	"net/http"
+	"testing"
+
+	"outlay/internal/dbtest"
+	"outlay/internal/testutil"
+)
+
+// BenchmarkListPages renders the busiest pages at volume (dbtest.SeedVolume: 10,000
+// requisitions, 5,000 vendors and orders, 100,000 audit rows) through the real Fiber app, as
+// a person who sees everything, one page per sub-benchmark. With -cpuprofile it shows where
+// the Go side of a page goes; the database side is TestListPlansAtVolume's.
+//
+//	go test -run '^$' -bench ListPages -benchtime 200x -cpuprofile /tmp/lists.prof ./handlers/
+func BenchmarkListPages(b *testing.B) {
+	env, acme := testutil.NewTenant(b)
+	db := env.DB(b, acme)
+	app := testutil.NewApp(b, env)
+	boss := env.CreateUser(b, acme, "boss@acme.example", "Bea Boss", "requester", "approver", "ap_clerk", "auditor", "admin")
+	max := env.CreateUser(b, acme, "max@acme.example", "Max Approver", "requester", "approver")
+	dbtest.SeedVolume(b, db, dbtest.DefaultVolume(max.ID))
+	c := app.Client(b, "acme")
+	c.SignIn(boss.Email, testutil.Password)
+	for _, path := range []string{"/dashboard", "/requisitions/all", "/purchase-orders", "/vendors", "/audit", "/approvals"} {
+		b.Run(path, func(b *testing.B) {
+			if res := c.Get(path); res.Status != http.StatusOK {
+				b.Fatalf("%s: %d", path, res.Status)
+			}
+			b.ResetTimer()
+			for range b.N {
+				c.Get(path)
+			}
+		})
+	}
+}
