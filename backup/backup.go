@@ -162,17 +162,19 @@ func (s *Service) Backup(ctx context.Context, slug string, store *Store, kind st
 	if !ok || t.Status == tenancy.StatusPurged || t.Status == tenancy.StatusProvisioning {
 		return nil, outlay.NotFound(fmt.Sprintf("no tenant %q", slug))
 	}
-	return s.backup(ctx, t, store, kind)
+	return s.backup(ctx, t, store, kind, nil, nil)
 }
 
-func (s *Service) backup(ctx context.Context, t tenancy.Tenant, store *Store, kind string) (*Manifest, error) {
+// backup writes the backup; the dump is also written to also, when set, as it is made (a
+// move restores it on the way).
+func (s *Service) backup(ctx context.Context, t tenancy.Tenant, store *Store, kind string, also io.Writer, w *stopwatch) (*Manifest, error) {
 	now := s.now().Truncate(time.Second)
 	name, err := freeName(ctx, store, t.Slug, now)
 	if err != nil {
 		return nil, err
 	}
 	m := &Manifest{Format: Format, Name: name, Tenant: t.Slug, TenantName: t.Name, Database: t.DatabaseName, Cluster: t.ClusterID, CreatedAt: now}
-	if err := s.write(ctx, t, store, m); err != nil {
+	if err := s.write(ctx, t, store, m, also, w); err != nil {
 		deleteFiles(store, name)
 		return nil, fmt.Errorf("back up %s: %w", t.Slug, err)
 	}
@@ -185,11 +187,12 @@ func (s *Service) backup(ctx context.Context, t tenancy.Tenant, store *Store, ki
 		deleteFiles(store, name)
 		return nil, err
 	}
+	w.lap("record backup")
 	return m, nil
 }
 
 // write writes the dump, the attachment list and, last, the manifest.
-func (s *Service) write(ctx context.Context, t tenancy.Tenant, store *Store, m *Manifest) error {
+func (s *Service) write(ctx context.Context, t tenancy.Tenant, store *Store, m *Manifest, also io.Writer, w *stopwatch) error {
 	conn, err := pgx.Connect(ctx, t.DSN)
 	if err != nil {
 		return err
@@ -212,13 +215,14 @@ func (s *Service) write(ctx context.Context, t tenancy.Tenant, store *Store, m *
 	if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&snapshot); err != nil {
 		return err
 	}
+	w.lap("snapshot")
 	type result struct {
 		f   File
 		err error
 	}
 	dumped := make(chan result, 1)
 	go func() {
-		f, err := dump(ctx, pgDump, t.DSN, snapshot, store, key(m.Name, DumpFile))
+		f, err := dump(ctx, pgDump, t.DSN, snapshot, store, key(m.Name, DumpFile), also)
 		dumped <- result{f, err}
 	}()
 	// The manifest is read from the same snapshot while pg_dump writes.
@@ -227,10 +231,12 @@ func (s *Service) write(ctx context.Context, t tenancy.Tenant, store *Store, m *
 	if err == nil {
 		attachments, err = listAttachments(ctx, tx)
 	}
+	w.lap("checksums")
 	d := <-dumped
 	if err := errors.Join(err, d.err); err != nil {
 		return err
 	}
+	w.lap("pg_dump")
 	d.f.Path = DumpFile
 	m.Files = append(m.Files, d.f)
 	m.Attachments = len(attachments)
@@ -244,6 +250,7 @@ func (s *Service) write(ctx context.Context, t tenancy.Tenant, store *Store, m *
 	f.Path = AttachmentsFile
 	m.Files = append(m.Files, f)
 	_, err = writeJSON(ctx, store, key(m.Name, ManifestFile), m)
+	w.lap("manifest")
 	return err
 }
 
@@ -267,9 +274,9 @@ func freeName(ctx context.Context, store *Store, slug string, now time.Time) (st
 	return "", outlay.Conflict("too many backups of " + slug + " in one second")
 }
 
-// dump runs pg_dump on the exported snapshot, streaming its archive into the store while
-// hashing it.
-func dump(ctx context.Context, pgDump, dsn, snapshot string, store *Store, blobKey string) (File, error) {
+// dump runs pg_dump on the exported snapshot, streaming its archive into the store (and
+// into also, when set) while hashing it.
+func dump(ctx context.Context, pgDump, dsn, snapshot string, store *Store, blobKey string, also io.Writer) (File, error) {
 	conn, env, err := commandConnection(dsn)
 	if err != nil {
 		return File{}, err
@@ -291,7 +298,15 @@ func dump(ctx context.Context, pgDump, dsn, snapshot string, store *Store, blobK
 		return File{}, fmt.Errorf("run %s: %w", pgDump, err)
 	}
 	h := sha256.New()
-	n, copyErr := io.Copy(io.MultiWriter(w, h), out)
+	sinks := []io.Writer{w, h}
+	if also != nil {
+		sinks = append(sinks, also)
+	}
+	n, copyErr := io.Copy(io.MultiWriter(sinks...), out)
+	if copyErr != nil {
+		// Nobody reads the rest of the archive: pg_dump would wait forever to write it.
+		_ = cmd.Process.Kill()
+	}
 	waitErr := cmd.Wait()
 	if waitErr != nil {
 		waitErr = fmt.Errorf("pg_dump failed: %w: %s", waitErr, strings.TrimSpace(stderr.String()))

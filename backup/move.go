@@ -15,15 +15,20 @@ type Moved struct {
 	From, To tenancy.Tenant
 	Manifest *Manifest
 	ReadOnly time.Duration
+	// Phases are the steps of the move and how long each took, the read-only ones first.
+	Phases []Phase
 }
 
-// Move moves a tenant to another cluster: it makes the tenant's database read-only (ending
-// the sessions connected to it, so nothing is written after the dump's snapshot), backs it up
-// to store, restores and checks the backup on the target cluster, switches the registry and
-// drops the old database. If any step before the switch fails, the old database is made
-// writable again and stays the tenant's; nothing written is lost either way, since every
-// write committed before the tenant went read-only is in the dump, and no write commits after.
-func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store) (*Moved, error) {
+// Move moves a tenant to another cluster. It makes the new database first, while the tenant
+// is still writable. Then it makes the tenant's database read-only (ending the sessions
+// connected to it, so nothing is written after the dump's snapshot), dumps it into the backup
+// store and, from the same stream, into pg_restore on the target cluster, checks the restored
+// database against the backup's manifest (every table's rows and checksum, read from the
+// dump's snapshot, and the audit chain), switches the registry and drops the old database. If
+// any step before the switch fails, the old database is made writable again and stays the
+// tenant's; nothing written is lost either way, since every write committed before the tenant
+// went read-only is in the dump, and no write commits after.
+func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store) (res *Moved, err error) {
 	t, ok := s.Registry.Lookup(slug)
 	if !ok || t.Status == tenancy.StatusPurged || t.Status == tenancy.StatusProvisioning {
 		return nil, outlay.NotFound(fmt.Sprintf("no tenant %q", slug))
@@ -31,7 +36,7 @@ func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store
 	if t.ClusterID == clusterID {
 		return nil, outlay.ValidationErrors{"cluster": fmt.Sprintf("tenant %s is already on cluster %s", slug, clusterID)}
 	}
-	target, err := s.Registry.Cluster(ctx, clusterID)
+	cluster, err := s.Registry.Cluster(ctx, clusterID)
 	if err != nil {
 		return nil, err
 	}
@@ -39,35 +44,70 @@ func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store
 	if err != nil {
 		return nil, err
 	}
-	began := time.Now()
-	if err := source.SetReadOnly(ctx, t.DatabaseName, true); err != nil {
-		return nil, fmt.Errorf("make %s read-only: %w", slug, err)
+	w := newStopwatch()
+	tg, err := s.newTarget(ctx, cluster, slug)
+	if err != nil {
+		return nil, err
 	}
-	writable := func(cause error) error {
-		if err := source.SetReadOnly(context.WithoutCancel(ctx), t.DatabaseName, false); err != nil {
-			return errors.Join(cause, fmt.Errorf("%s stays read-only, make it writable by hand (ALTER DATABASE %s RESET default_transaction_read_only): %w", slug, t.DatabaseName, err))
+	switched := false
+	defer func() {
+		if !switched {
+			s.dropTarget(ctx, tg)
 		}
-		return cause
-	}
-	m, err := s.backup(ctx, t, store, tenancy.BackupMove)
+	}()
+	restore, err := startRestore(ctx, tg.dsn)
 	if err != nil {
-		return nil, writable(err)
+		return nil, err
 	}
-	p, _, err := s.load(ctx, store, m, slug, target)
+	defer func() {
+		if err != nil && !switched {
+			restore.Abort()
+		}
+	}()
+	w.lap("create database")
+
+	began := time.Now()
+	w.readOnly = true
+	if err := source.SetReadOnly(ctx, t.DatabaseName, true); err != nil {
+		return nil, writable(ctx, source, t, fmt.Errorf("make %s read-only: %w", slug, err))
+	}
+	w.lap("set read-only")
+	m, err := s.backup(ctx, t, store, tenancy.BackupMove, restore, w)
+	// pg_restore ends when the archive does; when it failed first, its message says why.
+	err = errors.Join(err, restore.Wait())
+	w.lap("pg_restore")
 	if err != nil {
-		return nil, writable(err)
+		return nil, writable(ctx, source, t, err)
+	}
+	p, _, err := s.check(ctx, store, m, slug, tg, w)
+	if err != nil {
+		return nil, writable(ctx, source, t, err)
 	}
 	if err := s.Registry.Switch(ctx, p, &t); err != nil {
-		_ = target.DropDatabase(context.WithoutCancel(ctx), p.DatabaseName)
-		return nil, writable(err)
+		return nil, writable(ctx, source, t, err)
 	}
+	switched = true
 	readOnly := time.Since(began)
+	w.lap("switch")
+	w.readOnly = false
 	moved, _ := s.Registry.Lookup(slug)
+	res = &Moved{From: t, To: moved, Manifest: m, ReadOnly: readOnly}
 	// The old database is no one's now: servers that still use it (until the registry's
 	// notification reaches them) are ended, and read the new one when they reconnect.
-	if err := source.DropDatabase(ctx, t.DatabaseName); err != nil {
-		return &Moved{From: t, To: moved, Manifest: m, ReadOnly: readOnly},
-			fmt.Errorf("tenant %s moved, but its old database %s on cluster %s could not be dropped: %w", slug, t.DatabaseName, source.ID, err)
+	err = source.DropDatabase(ctx, t.DatabaseName)
+	w.lap("drop old database")
+	res.Phases = w.phases
+	if err != nil {
+		return res, fmt.Errorf("tenant %s moved, but its old database %s on cluster %s could not be dropped: %w", slug, t.DatabaseName, source.ID, err)
 	}
-	return &Moved{From: t, To: moved, Manifest: m, ReadOnly: readOnly}, nil
+	return res, nil
+}
+
+// writable makes the tenant's old database writable again after a move failed, and returns
+// the cause of the failure.
+func writable(ctx context.Context, source tenancy.Cluster, t tenancy.Tenant, cause error) error {
+	if err := source.SetReadOnly(context.WithoutCancel(ctx), t.DatabaseName, false); err != nil {
+		return errors.Join(cause, fmt.Errorf("%s stays read-only, make it writable by hand (ALTER DATABASE %s RESET default_transaction_read_only): %w", t.Slug, t.DatabaseName, err))
+	}
+	return cause
 }

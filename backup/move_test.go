@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"outlay/audit"
+	"outlay/backup"
 	"outlay/internal/dbtest"
 	"outlay/tenancy"
 )
@@ -103,6 +105,23 @@ func TestMoveUnderWriteLoadLosesNoAcknowledgedWrite(t *testing.T) {
 	wg.Wait()
 	t.Logf("moved in %s (read-only); %d writes acknowledged, %d refused as read-only, %d failed otherwise",
 		moved.ReadOnly, len(acknowledged), readOnly.Load(), otherErrors.Load())
+	t.Logf("phases: %s", backup.PhasesString(moved.Phases))
+	// The new database is made while the tenant is still writable; the dump, its restore,
+	// the checks and the switch happen while it is read-only.
+	var readOnlySteps []string
+	for _, p := range moved.Phases {
+		if p.ReadOnly {
+			readOnlySteps = append(readOnlySteps, p.Name)
+		}
+	}
+	for _, want := range []string{"pg_dump", "pg_restore", "check tables and audit chain", "switch"} {
+		if !slices.Contains(readOnlySteps, want) {
+			t.Errorf("%q is not among the read-only steps %v", want, readOnlySteps)
+		}
+	}
+	if slices.Contains(readOnlySteps, "create database") || slices.Contains(readOnlySteps, "drop old database") {
+		t.Errorf("the read-only steps %v include making the new database or dropping the old one", readOnlySteps)
+	}
 
 	now, _ := f.env.Registry.Lookup("acme")
 	if now.ClusterID != "eu-2" || moved.To.DSN != now.DSN {

@@ -87,7 +87,7 @@ func (s *Service) Restore(ctx context.Context, store *Store, name string, o Rest
 	if err != nil {
 		return nil, err
 	}
-	p, missing, err := s.load(ctx, store, m, target, cluster)
+	p, missing, err := s.load(ctx, store, m, target, cluster, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -102,40 +102,75 @@ func (s *Service) Restore(ctx context.Context, store *Store, name string, o Rest
 // load makes a new database for tenant target on cluster from the backup, checks it and
 // brings it to the current schema. It returns where the tenant is to point; on any failure
 // the new database is dropped.
-func (s *Service) load(ctx context.Context, store *Store, m *Manifest, target string, cluster tenancy.Cluster) (p tenancy.Placement, missing int, err error) {
-	dbName, err := s.newDatabaseName(ctx, cluster, target)
+func (s *Service) load(ctx context.Context, store *Store, m *Manifest, target string, cluster tenancy.Cluster, w *stopwatch) (p tenancy.Placement, missing int, err error) {
+	tg, err := s.newTarget(ctx, cluster, target)
 	if err != nil {
-		return p, 0, err
-	}
-	if err := cluster.CreateDatabase(ctx, dbName, ""); err != nil {
 		return p, 0, err
 	}
 	defer func() {
 		if err != nil {
-			if derr := cluster.DropDatabase(context.WithoutCancel(ctx), dbName); derr != nil {
-				s.logger().Error("could not drop the database of a failed restore", "db", dbName, "cluster", cluster.ID, "err", derr)
-			}
+			s.dropTarget(ctx, tg)
 		}
 	}()
-	dsn, err := cluster.DatabaseDSN(dbName)
-	if err != nil {
-		return p, 0, err
-	}
-	if err := s.pgRestore(ctx, store, m, dsn); err != nil {
+	w.lap("create database")
+	if err := s.pgRestore(ctx, store, m, tg.dsn); err != nil {
 		return p, 0, fmt.Errorf("restore %s: %w", m.Name, err)
 	}
-	if err := checkTables(ctx, dsn, m); err != nil {
-		return p, 0, fmt.Errorf("restore %s: the restored database does not match the backup: %w", m.Name, err)
+	w.lap("pg_restore")
+	return s.check(ctx, store, m, target, tg, w)
+}
+
+// target is a new database a backup is restored into.
+type target struct {
+	cluster tenancy.Cluster
+	name    string
+	dsn     string
+}
+
+// newTarget makes an empty database for tenant slug on cluster.
+func (s *Service) newTarget(ctx context.Context, cluster tenancy.Cluster, slug string) (*target, error) {
+	name, err := s.newDatabaseName(ctx, cluster, slug)
+	if err != nil {
+		return nil, err
 	}
-	t := tenancy.Tenant{Slug: target, Name: m.TenantName, DatabaseName: dbName, ClusterID: cluster.ID, DSN: dsn}
+	dsn, err := cluster.DatabaseDSN(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := cluster.CreateDatabase(ctx, name, ""); err != nil {
+		return nil, err
+	}
+	return &target{cluster: cluster, name: name, dsn: dsn}, nil
+}
+
+// dropTarget drops the database of a restore that failed.
+func (s *Service) dropTarget(ctx context.Context, tg *target) {
+	if err := tg.cluster.DropDatabase(context.WithoutCancel(ctx), tg.name); err != nil {
+		s.logger().Error("could not drop the database of a failed restore", "db", tg.name, "cluster", tg.cluster.ID, "err", err)
+	}
+}
+
+// check checks a restored database against the manifest (every table's rows and checksum,
+// and the audit chain up to the backup's head, read at the same time over two connections),
+// re-homes it when it becomes another tenant's, and brings it to the current schema. It
+// returns where the tenant is to point.
+func (s *Service) check(ctx context.Context, store *Store, m *Manifest, target string, tg *target, w *stopwatch) (p tenancy.Placement, missing int, err error) {
+	t := tenancy.Tenant{Slug: target, Name: m.TenantName, DatabaseName: tg.name, ClusterID: tg.cluster.ID, DSN: tg.dsn}
 	db, closeDB, err := tenancy.OpenOne(ctx, t, s.Secret)
 	if err != nil {
 		return p, 0, err
 	}
 	defer closeDB()
-	if err := s.checkAudit(ctx, db, m, m.Tenant); err != nil {
-		return p, 0, fmt.Errorf("restore %s: %w", m.Name, err)
+	tables := make(chan error, 1)
+	go func() { tables <- checkTables(ctx, tg.dsn, m) }()
+	auditErr := s.checkAudit(ctx, db, m, m.Tenant)
+	if err := <-tables; err != nil {
+		return p, 0, fmt.Errorf("restore %s: the restored database does not match the backup: %w", m.Name, err)
 	}
+	if auditErr != nil {
+		return p, 0, fmt.Errorf("restore %s: %w", m.Name, auditErr)
+	}
+	w.lap("check tables and audit chain")
 	if target != m.Tenant {
 		if missing, err = s.rehome(ctx, db, store, m, target); err != nil {
 			return p, 0, fmt.Errorf("restore %s as %s: %w", m.Name, target, err)
@@ -145,9 +180,10 @@ func (s *Service) load(ctx context.Context, store *Store, m *Manifest, target st
 		}
 	}
 	// A backup of an older schema is brought up to this deployment's.
-	if _, err := tenancy.MigrateDatabase(ctx, dsn, migrations.Tenant()); err != nil {
+	if _, err := tenancy.MigrateDatabase(ctx, tg.dsn, migrations.Tenant()); err != nil {
 		return p, 0, fmt.Errorf("restore %s: migrate: %w", m.Name, err)
 	}
+	w.lap("migrate")
 	h, err := audit.LatestHead(ctx, db, target)
 	if err != nil {
 		return p, 0, err
@@ -156,7 +192,8 @@ func (s *Service) load(ctx context.Context, store *Store, m *Manifest, target st
 	if err != nil {
 		return p, 0, err
 	}
-	return tenancy.Placement{Slug: target, Name: m.TenantName, DatabaseName: dbName, ClusterID: cluster.ID,
+	w.lap("audit head")
+	return tenancy.Placement{Slug: target, Name: m.TenantName, DatabaseName: tg.name, ClusterID: tg.cluster.ID,
 		SignedHead: signed, HeadID: h.ID, HeadHash: h.Hash, HeadAt: h.At}, missing, nil
 }
 
@@ -184,40 +221,19 @@ func (s *Service) pgRestore(ctx context.Context, store *Store, m *Manifest, dsn 
 	if !ok {
 		return errors.New("the manifest lists no dump")
 	}
-	version, err := serverVersion(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	// pg_restore of the target server's version reads archives of older pg_dumps too.
-	tool, err := Tool("pg_restore", version)
-	if err != nil {
-		return err
-	}
 	r, err := store.bucket.NewReader(ctx, key(m.Name, DumpFile), nil)
 	if err != nil {
 		return fmt.Errorf("backup store: %w", err)
 	}
 	defer r.Close()
-	target, env, err := commandConnection(dsn)
+	restore, err := startRestore(ctx, dsn)
 	if err != nil {
 		return err
-	}
-	cmd := exec.CommandContext(ctx, tool, "--no-owner", "--no-privileges", "--exit-on-error", "--dbname="+target)
-	cmd.Env = env
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("run %s: %w", tool, err)
 	}
 	h := sha256.New()
-	n, copyErr := io.Copy(io.MultiWriter(in, h), r)
-	_ = in.Close()
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("pg_restore failed: %w: %s", err, strings.TrimSpace(stderr.String()))
+	n, copyErr := io.Copy(io.MultiWriter(restore, h), r)
+	if err := restore.Wait(); err != nil {
+		return err
 	}
 	if copyErr != nil {
 		return copyErr
@@ -226,6 +242,61 @@ func (s *Service) pgRestore(ctx context.Context, store *Store, m *Manifest, dsn 
 		return fmt.Errorf("%w: the dump has %d bytes with SHA-256 %s; the manifest says %d bytes, %s", ErrDamaged, n, got, want.Bytes, want.SHA256)
 	}
 	return nil
+}
+
+// restoreProcess is a pg_restore reading an archive from what is written to it.
+type restoreProcess struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stderr strings.Builder
+}
+
+// startRestore starts pg_restore of the server's version (which reads archives of older
+// pg_dumps too) into the empty database at dsn. It restores in one transaction: one commit,
+// rather than one per schema object, each waiting for its WAL to be flushed; and a failed
+// restore leaves nothing behind.
+func startRestore(ctx context.Context, dsn string) (*restoreProcess, error) {
+	version, err := serverVersion(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	tool, err := Tool("pg_restore", version)
+	if err != nil {
+		return nil, err
+	}
+	target, env, err := commandConnection(dsn)
+	if err != nil {
+		return nil, err
+	}
+	r := &restoreProcess{cmd: exec.CommandContext(ctx, tool, "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", "--dbname="+target)}
+	r.cmd.Env = env
+	r.cmd.Stderr = &r.stderr
+	if r.stdin, err = r.cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	if err := r.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("run %s: %w", tool, err)
+	}
+	return r, nil
+}
+
+// Write passes archive bytes on to pg_restore.
+func (r *restoreProcess) Write(b []byte) (int, error) { return r.stdin.Write(b) }
+
+// Wait ends the archive and waits for pg_restore to finish.
+func (r *restoreProcess) Wait() error {
+	_ = r.stdin.Close()
+	if err := r.cmd.Wait(); err != nil {
+		return fmt.Errorf("pg_restore failed: %w: %s", err, strings.TrimSpace(r.stderr.String()))
+	}
+	return nil
+}
+
+// Abort stops pg_restore; its transaction rolls back.
+func (r *restoreProcess) Abort() {
+	_ = r.cmd.Process.Kill()
+	_ = r.stdin.Close()
+	_ = r.cmd.Wait()
 }
 
 // checkTables compares every table of the database at dsn with the manifest.

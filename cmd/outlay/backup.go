@@ -211,6 +211,7 @@ func cmdTenantMove(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "tenant %s moved from cluster %s to %s (database %s), read-only for %s: %d rows checked, audit chain intact to row %d; backup %s kept\n",
 		slug, res.From.ClusterID, res.To.ClusterID, res.To.DatabaseName, res.ReadOnly.Round(time.Millisecond), res.Manifest.Rows(), res.Manifest.AuditHead.Row, res.Manifest.Name)
+	fmt.Fprintf(stdout, "steps: %s\n", backup.PhasesString(res.Phases))
 	return nil
 }
 
