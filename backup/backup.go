@@ -171,7 +171,7 @@ func (s *Service) backup(ctx context.Context, t tenancy.Tenant, store *Store, ki
 	now := s.now().Truncate(time.Second)
 	name, err := freeName(ctx, store, t.Slug, now)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("back up %s: %w", t.Slug, err)
 	}
 	m := &Manifest{Format: Format, Name: name, Tenant: t.Slug, TenantName: t.Name, Database: t.DatabaseName, Cluster: t.ClusterID, CreatedAt: now}
 	if err := s.write(ctx, t, store, m, also, w); err != nil {

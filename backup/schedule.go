@@ -82,12 +82,15 @@ func (s *Schedule) Due(ctx context.Context) ([]string, error) {
 	return due, nil
 }
 
+// Today is the current UTC day by the schedule's clock, as the backups are dated.
+func (s *Schedule) Today() string { return s.Service.now().Format("2006-01-02") }
+
 func (s *Schedule) takenToday(ctx context.Context, slug string) (bool, error) {
 	list, err := s.Service.Registry.Backups(ctx, slug)
 	if err != nil {
 		return false, err
 	}
-	today := s.Service.now().Format("2006-01-02")
+	today := s.Today()
 	for _, b := range list {
 		if b.Kind == tenancy.BackupScheduled && b.CreatedAt.UTC().Format("2006-01-02") == today {
 			return true, nil

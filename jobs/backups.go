@@ -22,6 +22,13 @@ type BackupsDueArgs struct{}
 // Kind is the job kind.
 func (BackupsDueArgs) Kind() string { return KindBackupsDue }
 
+// BackupsNow queues a look for the tenants whose daily backup is due (the periodic job does
+// so every BackupEvery).
+func (q *Queue) BackupsNow(ctx context.Context) error {
+	_, err := q.client.Insert(ctx, BackupsDueArgs{}, &river.InsertOpts{MaxAttempts: 3})
+	return err
+}
+
 // TenantBackupArgs takes one tenant's daily backup and prunes its old ones.
 type TenantBackupArgs struct {
 	Tenant string `json:"tenant" river:"unique"`
@@ -43,7 +50,8 @@ func (w *backupsDueWorker) Work(ctx context.Context, _ *river.Job[BackupsDueArgs
 	if err != nil {
 		return w.q.failed(err)
 	}
-	day := w.q.opts.Now().UTC().Format("2006-01-02")
+	// The day the backups are dated by, so a tenant's job is queued once per backup day.
+	day := w.q.opts.Backups.Today()
 	for _, slug := range due {
 		_, err := w.q.client.Insert(ctx, TenantBackupArgs{Tenant: slug, Day: day},
 			&river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}})
