@@ -91,6 +91,9 @@ type Config struct {
 	// PurgeWindow is how long a lapsed tenant may still export before it is purged
 	// (OUTLAY_PURGE_AFTER_DAYS, in days).
 	PurgeWindow time.Duration
+	// ImportUploadTTL is how long a file uploaded to /admin/import is kept for its preview
+	// and mapping: one not imported by then is deleted (OUTLAY_IMPORT_UPLOAD_TTL).
+	ImportUploadTTL time.Duration
 }
 
 // Defaults returns the settings of a development machine.
@@ -116,6 +119,7 @@ func Defaults() Config {
 		BackupKeep:        [3]int{7, 4, 12},
 		MailAttempts:      10,
 		PurgeWindow:       90 * 24 * time.Hour,
+		ImportUploadTTL:   24 * time.Hour,
 
 		GoogleIssuer:       "https://accounts.google.com",
 		MicrosoftAuthority: "https://login.microsoftonline.com",
@@ -193,6 +197,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	backupKeep := fs.String("backup-keep", env("OUTLAY_BACKUP_KEEP", fmt.Sprintf("%d,%d,%d", c.BackupKeep[0], c.BackupKeep[1], c.BackupKeep[2])),
 		"daily backups kept: the newest of the last N days, weeks and months, as daily,weekly,monthly; 0,0,0 turns them off (OUTLAY_BACKUP_KEEP)")
 	jobWorkers := fs.String("job-workers", env("OUTLAY_JOB_WORKERS", strconv.Itoa(c.JobWorkers)), "background jobs worked at once by this process (OUTLAY_JOB_WORKERS)")
+	importTTL := fs.String("import-upload-ttl", env("OUTLAY_IMPORT_UPLOAD_TTL", c.ImportUploadTTL.String()), "how long an uploaded import file waits to be imported before it is deleted (OUTLAY_IMPORT_UPLOAD_TTL)")
 	drain := fs.String("drain-time", env("OUTLAY_DRAIN_TIME", c.DrainTime.String()), "on SIGTERM, serve this long with /readyz failing before closing the listener, so a load balancer takes the server out first (OUTLAY_DRAIN_TIME)")
 	mailAttempts := fs.String("mail-attempts", env("OUTLAY_MAIL_ATTEMPTS", strconv.Itoa(c.MailAttempts)), "tries of a mail before it is given up as failed (OUTLAY_MAIL_ATTEMPTS)")
 	purgeDays := fs.String("purge-after-days", env("OUTLAY_PURGE_AFTER_DAYS", strconv.Itoa(int(c.PurgeWindow.Hours()/24))), "days a lapsed tenant may still export before it is purged (OUTLAY_PURGE_AFTER_DAYS)")
@@ -327,6 +332,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 			c.DrainTime = d
 		}
 		duration("OUTLAY_DB_WAIT", *dbWait, &c.DBWait)
+		duration("OUTLAY_IMPORT_UPLOAD_TTL", *importTTL, &c.ImportUploadTTL)
 		duration("OUTLAY_READ_HEADER_TIMEOUT", *headerTimeout, &c.ReadHeaderTimeout)
 		if c.MaxDBConns > 0 && c.TenantPoolConns > c.MaxDBConns {
 			bad("OUTLAY_TENANT_POOL_CONNS", "must not exceed OUTLAY_MAX_DB_CONNS (%d)", c.MaxDBConns)

@@ -66,3 +66,19 @@ func TestDrainTime(t *testing.T) {
 		}
 	}
 }
+
+// Uploaded import files are kept 24 hours unless set otherwise; a setting that is not a
+// positive duration stops start-up naming it.
+func TestImportUploadTTL(t *testing.T) {
+	if c, err := bind(t); err != nil || c.ImportUploadTTL != 24*time.Hour {
+		t.Errorf("default: %v %v", c.ImportUploadTTL, err)
+	}
+	if c, err := bind(t, "--import-upload-ttl", "72h"); err != nil || c.ImportUploadTTL != 72*time.Hour {
+		t.Errorf("72h: %v %v", c.ImportUploadTTL, err)
+	}
+	for _, bad := range []string{"a day", "0s", "-1h"} {
+		if _, err := bind(t, "--import-upload-ttl", bad); err == nil || !strings.Contains(err.Error(), "OUTLAY_IMPORT_UPLOAD_TTL") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

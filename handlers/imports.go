@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -117,6 +118,9 @@ func (s *Server) uploadImport(c *fiber.Ctx) error {
 // importItem shows an import: its preview until committed, then its progress and result.
 func (s *Server) importItem(c *fiber.Ctx) error {
 	m, err := s.importOf(c)
+	if errors.Is(err, errUploadExpired) {
+		return s.renderImportPage(c, http.StatusGone, kindOf(m), views.FieldErrors{"": s.uploadExpiredMessage(m)})
+	}
 	if err != nil {
 		return err
 	}
@@ -126,12 +130,64 @@ func (s *Server) importItem(c *fiber.Ctx) error {
 	return s.renderImportPreview(c, http.StatusOK, m, nil)
 }
 
+// errUploadExpired means an import is an upload that was not committed in time: it is older
+// than config.ImportUploadTTL, or already deleted for it.
+var errUploadExpired = errors.New("import upload expired")
+
+// importOf reads the import the path names; an upload that expired is errUploadExpired (with
+// the import, when it is not deleted yet).
 func (s *Server) importOf(c *fiber.Ctx) (*models.Import, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, err
 	}
-	return models.GetImport(c.UserContext(), tenantDB(c), id)
+	m, err := models.GetImport(c.UserContext(), tenantDB(c), id)
+	switch {
+	case errors.Is(err, outlay.ErrNotFound):
+		removed, rerr := models.ImportWasRemoved(c.UserContext(), tenantDB(c), id)
+		if rerr != nil {
+			return nil, rerr
+		}
+		if removed {
+			return nil, errUploadExpired
+		}
+	case err == nil && m.UploadExpired(time.Now(), s.cfg.ImportUploadTTL):
+		return m, errUploadExpired
+	}
+	return m, err
+}
+
+// uploadOf is importOf for the steps of an upload (mapping, commit): an upload that expired
+// is sent to its page, which says so.
+func (s *Server) uploadOf(c *fiber.Ctx) (*models.Import, error) {
+	m, err := s.importOf(c)
+	if errors.Is(err, errUploadExpired) {
+		id, _ := pathID(c, "id")
+		return nil, redirect(c, imports.ItemPath(id))
+	}
+	return m, err
+}
+
+// uploadExpiredMessage tells the admin that the upload m (nil: deleted) expired and to upload
+// the file again.
+func (s *Server) uploadExpiredMessage(m *models.Import) string {
+	ttl := s.cfg.ImportUploadTTL
+	within := ttl.String()
+	if ttl%time.Hour == 0 {
+		within = views.Plural(int(ttl/time.Hour), "hour", "hours")
+	}
+	if m == nil {
+		return fmt.Sprintf("This upload expired: a file that is not imported within %s is deleted. Upload the file again.", within)
+	}
+	return fmt.Sprintf("The upload of “%s” expired: a file that is not imported within %s is deleted. Upload the file again.", m.Filename, within)
+}
+
+// kindOf is the kind of import m (nil: none known), for the upload form to offer again.
+func kindOf(m *models.Import) string {
+	if m == nil {
+		return ""
+	}
+	return m.Kind
 }
 
 func (s *Server) renderImportPreview(c *fiber.Ctx, status int, m *models.Import, planErr error) error {
@@ -220,8 +276,8 @@ func slicesHasColumn(cols []imports.Column, name string) bool {
 // importMapping takes a corrected mapping (a select per column of the file) and checks the
 // file again with it.
 func (s *Server) importMapping(c *fiber.Ctx) error {
-	m, err := s.importOf(c)
-	if err != nil {
+	m, err := s.uploadOf(c)
+	if m == nil || err != nil {
 		return err
 	}
 	var post struct {
@@ -247,8 +303,8 @@ func (s *Server) importMapping(c *fiber.Ctx) error {
 // commitImport writes an import: a small file at once, a large one through a job whose
 // progress its page shows.
 func (s *Server) commitImport(c *fiber.Ctx) error {
-	m, err := s.importOf(c)
-	if err != nil {
+	m, err := s.uploadOf(c)
+	if m == nil || err != nil {
 		return err
 	}
 	if m.Status != models.ImportUploaded {
@@ -275,6 +331,9 @@ func (s *Server) commitImport(c *fiber.Ctx) error {
 // importProgress is the progress bar (or, once done, the result) that the page polls.
 func (s *Server) importProgress(c *fiber.Ctx) error {
 	m, err := s.importOf(c)
+	if errors.Is(err, errUploadExpired) {
+		return outlay.NotFound("That import does not exist.")
+	}
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,13 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"outlay/internal/testutil"
 	"outlay/models"
@@ -180,5 +182,48 @@ func TestImportLargeFileRunsAsJob(t *testing.T) {
 	frag := c.Get(item + "/progress")
 	if frag.Doc.Find("progress").Length() != 0 || !strings.Contains(importResult(frag), "Created 1500") {
 		t.Fatalf("progress after the job: %s", frag.Body)
+	}
+}
+
+// An upload not imported within the uploads' lifetime (24 hours) says on its page that it
+// expired and to upload the file again, with the upload form; it can no longer be committed;
+// and once the expiry job has deleted it, its page still says so. A number never handed out
+// is not found.
+func TestExpiredImportUploadSaysSo(t *testing.T) {
+	t.Parallel()
+	_, c, env := importAsAdmin(t)
+	acme, _ := env.Registry.Lookup("acme")
+	item := uploadImport(c, "vendors", "vendors.csv", []byte("Name,Payment terms (days),Currency\nAcme Expired,30,USD\n")).Location()
+	if page := c.Get(item); page.Status != http.StatusOK || page.Doc.Find("#commit-button").Length() != 1 {
+		t.Fatalf("a fresh upload: %d %s", page.Status, page.Text("main"))
+	}
+	db := env.DB(t, acme)
+	// A day and a minute later: the upload is moved back in time as far as the clock would go on.
+	if err := db.Exec(`UPDATE imports SET created_at = created_at - interval '24 hours 1 minute'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	expired := func(what, want string) {
+		t.Helper()
+		page := c.Get(item)
+		msg := page.Text(".flash-error")
+		if page.Status != http.StatusGone || !strings.Contains(msg, want) || !strings.Contains(msg, "not imported within 24 hours is deleted. Upload the file again.") ||
+			page.Doc.Find("#import-file").Length() != 1 || page.Doc.Find("#commit-button").Length() != 0 {
+			t.Errorf("%s: %d %q", what, page.Status, msg)
+		}
+	}
+	expired("past its time", "The upload of “vendors.csv” expired")
+	if res := c.Post(item+"/commit", url.Values{}); res.Status != http.StatusSeeOther || res.Location() != item {
+		t.Errorf("commit of an expired upload: %d %q", res.Status, res.Location())
+	}
+	var vendors int64
+	if err := db.Raw(`SELECT count(*) FROM vendors WHERE name = 'Acme Expired'`).Scan(&vendors).Error; err != nil || vendors != 0 {
+		t.Errorf("the expired upload was imported: %d vendors (%v)", vendors, err)
+	}
+	if n, err := models.ExpireImportUploads(context.Background(), db, time.Now().Add(-24*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("expired uploads deleted: %d %v", n, err)
+	}
+	expired("deleted", "This upload expired")
+	if res := c.Get("/admin/import/999999"); res.Status != http.StatusNotFound {
+		t.Errorf("an import never made: %d", res.Status)
 	}
 }

@@ -64,8 +64,11 @@ type Options struct {
 	// LifecycleEvery is how often lapsed tenants are purged when due and their admins told
 	// ahead (an hour when zero).
 	LifecycleEvery time.Duration
-	// Now is the clock the daily mails and the purge job read; nil is time.Now (tests set
-	// the day).
+	// ImportUploadsEvery is how often uploaded import files older than
+	// Config.ImportUploadTTL are deleted (an hour when zero).
+	ImportUploadsEvery time.Duration
+	// Now is the clock the daily mails, the purge job and the expiry of import uploads read;
+	// nil is time.Now (tests set the day).
 	Now func() time.Time
 	// Backups, when set, takes every tenant's daily backup: how often due backups are looked
 	// for is BackupEvery (an hour when zero).
@@ -146,6 +149,9 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	if o.LifecycleEvery <= 0 {
 		o.LifecycleEvery = time.Hour
 	}
+	if o.ImportUploadsEvery <= 0 {
+		o.ImportUploadsEvery = time.Hour
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -172,6 +178,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	river.AddWorker(workers, &backupsDueWorker{q: q})
 	river.AddWorker(workers, &tenantBackupWorker{q: q})
 	river.AddWorker(workers, &lifecycleWorker{q: q})
+	river.AddWorker(workers, &expireImportUploadsWorker{q: q})
 	rc := &river.Config{
 		Logger:               o.Logger.With("component", "jobs"),
 		Workers:              workers,
@@ -196,6 +203,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 					return DailyArgs{}, &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: o.DailyEvery}}
 				}, &river.PeriodicJobOpts{RunOnStart: true}),
 			lifecyclePeriodicJob(o.LifecycleEvery),
+			expireImportUploadsPeriodicJob(o.ImportUploadsEvery),
 		}
 		if o.Backups != nil {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(o.BackupEvery),

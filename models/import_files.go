@@ -266,3 +266,30 @@ func ImportExample(k *ImportKind) ImportValues {
 	}
 	return v
 }
+
+// ImportUploadExpiresAt is when an upload not yet committed expires, given how long uploads
+// are kept (config.ImportUploadTTL).
+func (m *Import) ImportUploadExpiresAt(ttl time.Duration) time.Time { return m.CreatedAt.Add(ttl) }
+
+// UploadExpired reports whether the import is an upload, never committed, older than ttl at
+// now: its file is deleted (or about to be), and it can no longer be previewed or committed.
+func (m *Import) UploadExpired(now time.Time, ttl time.Duration) bool {
+	return m.Status == ImportUploaded && ttl > 0 && !now.Before(m.ImportUploadExpiresAt(ttl))
+}
+
+// ExpireImportUploads deletes the uploads that were never committed and were made at or
+// before before, their files with them (a file lives in its import's row), and returns how many. A
+// committed import (queued, running or finished) keeps its record and result.
+func ExpireImportUploads(ctx context.Context, db *gorm.DB, before time.Time) (int64, error) {
+	res := db.WithContext(ctx).Exec(`DELETE FROM imports WHERE status = ? AND created_at <= ?`, ImportUploaded, before)
+	return res.RowsAffected, res.Error
+}
+
+// ImportWasRemoved reports whether import id was made once and is gone (an upload that
+// expired): its number was handed out, but it is no longer there.
+func ImportWasRemoved(ctx context.Context, db *gorm.DB, id int64) (bool, error) {
+	var removed bool
+	err := db.WithContext(ctx).Raw(`SELECT ? <= coalesce(pg_sequence_last_value(pg_get_serial_sequence('imports', 'id')::regclass), 0)
+		AND NOT EXISTS (SELECT 1 FROM imports WHERE id = ?)`, id, id).Row().Scan(&removed)
+	return removed, err
+}
