@@ -26,6 +26,11 @@ func serverVersion(ctx context.Context, dsn string) (int, error) {
 // (triggers are created after the data, so none fire). Passwords travel in PGPASSWORD, never
 // on a command line.
 func Copy(ctx context.Context, from, to string) error {
+	return copyDatabase(ctx, from, to, nil, nil)
+}
+
+// copyDatabase is Copy with more arguments for pg_dump and pg_restore.
+func copyDatabase(ctx context.Context, from, to string, dumpArgs, restoreArgs []string) error {
 	fromVersion, err := serverVersion(ctx, from)
 	if err != nil {
 		return err
@@ -50,8 +55,8 @@ func Copy(ctx context.Context, from, to string) error {
 	if err != nil {
 		return err
 	}
-	d := exec.CommandContext(ctx, pgDump, "--format=custom", "--no-owner", "--no-privileges", "--dbname="+src)
-	r := exec.CommandContext(ctx, pgRestore, "--no-owner", "--no-privileges", "--exit-on-error", "--dbname="+dst)
+	d := exec.CommandContext(ctx, pgDump, append([]string{"--format=custom", "--no-owner", "--no-privileges", "--dbname=" + src}, dumpArgs...)...)
+	r := exec.CommandContext(ctx, pgRestore, append([]string{"--no-owner", "--no-privileges", "--exit-on-error", "--dbname=" + dst}, restoreArgs...)...)
 	d.Env, r.Env = srcEnv, dstEnv
 	var derr, rerr strings.Builder
 	d.Stderr, r.Stderr = &derr, &rerr

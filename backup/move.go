@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"outlay"
 	"outlay/tenancy"
 )
@@ -19,15 +21,17 @@ type Moved struct {
 	Phases []Phase
 }
 
-// Move moves a tenant to another cluster. It makes the new database first, while the tenant
-// is still writable. Then it makes the tenant's database read-only (ending the sessions
-// connected to it, so nothing is written after the dump's snapshot), dumps it into the backup
-// store and, from the same stream, into pg_restore on the target cluster, checks the restored
-// database against the backup's manifest (every table's rows and checksum, read from the
-// dump's snapshot, and the audit chain), switches the registry and drops the old database. If
-// any step before the switch fails, the old database is made writable again and stays the
-// tenant's; nothing written is lost either way, since every write committed before the tenant
-// went read-only is in the dump, and no write commits after.
+// Move moves a tenant to another cluster. While the tenant is still writable it makes the new
+// database and copies the tables' definitions into it (the pre-data section: tables,
+// sequences, functions and types). Then it makes the tenant's database read-only (ending the
+// sessions connected to it, so nothing is written after the dump's snapshot), dumps it into
+// the backup store and, from the same stream, into pg_restore on the target cluster (rows,
+// then indexes, constraints and triggers), checks the restored database against the backup's
+// manifest (every table's rows and checksum, read from the dump's snapshot, and the audit
+// chain), switches the registry and drops the old database. If any step before the switch
+// fails, the old database is made writable again and stays the tenant's; nothing written is
+// lost either way, since every write committed before the tenant went read-only is in the
+// dump, and no write commits after.
 func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store) (res *Moved, err error) {
 	t, ok := s.Registry.Lookup(slug)
 	if !ok || t.Status == tenancy.StatusPurged || t.Status == tenancy.StatusProvisioning {
@@ -55,7 +59,16 @@ func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store
 			s.dropTarget(ctx, tg)
 		}
 	}()
-	restore, err := startRestore(ctx, tg.dsn)
+	w.lap("create database")
+	// The tables, sequences, functions and types (pg_dump's pre-data section) are copied now,
+	// and the read-only dump restores only the rows, then the indexes, constraints and
+	// triggers. Only migrations change those definitions: the dump's schema version must be
+	// the one they were copied at.
+	schema, err := copySchema(ctx, t.DSN, tg.dsn)
+	if err != nil {
+		return nil, fmt.Errorf("move %s: copy its tables: %w", slug, err)
+	}
+	restore, err := startRestore(ctx, tg.dsn, "--section=data", "--section=post-data")
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +77,7 @@ func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store
 			restore.Abort()
 		}
 	}()
-	w.lap("create database")
+	w.lap("copy tables")
 
 	began := time.Now()
 	w.readOnly = true
@@ -76,6 +89,9 @@ func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store
 	// pg_restore ends when the archive does; when it failed first, its message says why.
 	err = errors.Join(err, restore.Wait())
 	w.lap("pg_restore")
+	if err == nil && m.Schema != schema {
+		err = outlay.Conflict(fmt.Sprintf("tenant %s was migrated during the move (schema version %d, then %d); nothing was moved, move it again", slug, schema, m.Schema))
+	}
 	if err != nil {
 		return nil, writable(ctx, source, t, err)
 	}
@@ -101,6 +117,32 @@ func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store
 		return res, fmt.Errorf("tenant %s moved, but its old database %s on cluster %s could not be dropped: %w", slug, t.DatabaseName, source.ID, err)
 	}
 	return res, nil
+}
+
+// copySchema copies the pre-data section of the database at from (tables, sequences,
+// functions, types: no rows, indexes, constraints or triggers) into the empty database at to,
+// from one snapshot, and returns the schema version of that snapshot.
+func copySchema(ctx context.Context, from, to string) (int64, error) {
+	conn, err := pgx.Connect(ctx, from)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	var snapshot string
+	var schema int64
+	if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&snapshot); err != nil {
+		return 0, err
+	}
+	if err := tx.QueryRow(ctx, selectSchemaVersion).Scan(&schema); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	err = copyDatabase(ctx, from, to, []string{"--section=pre-data", "--snapshot=" + snapshot}, []string{"--single-transaction"})
+	return schema, err
 }
 
 // writable makes the tenant's old database writable again after a move failed, and returns

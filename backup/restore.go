@@ -254,8 +254,9 @@ type restoreProcess struct {
 // startRestore starts pg_restore of the server's version (which reads archives of older
 // pg_dumps too) into the empty database at dsn. It restores in one transaction: one commit,
 // rather than one per schema object, each waiting for its WAL to be flushed; and a failed
-// restore leaves nothing behind.
-func startRestore(ctx context.Context, dsn string) (*restoreProcess, error) {
+// restore leaves nothing behind. args are more arguments for pg_restore (the sections to
+// restore).
+func startRestore(ctx context.Context, dsn string, args ...string) (*restoreProcess, error) {
 	version, err := serverVersion(ctx, dsn)
 	if err != nil {
 		return nil, err
@@ -268,7 +269,8 @@ func startRestore(ctx context.Context, dsn string) (*restoreProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &restoreProcess{cmd: exec.CommandContext(ctx, tool, "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", "--dbname="+target)}
+	args = append([]string{"--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", "--dbname=" + target}, args...)
+	r := &restoreProcess{cmd: exec.CommandContext(ctx, tool, args...)}
 	r.cmd.Env = env
 	r.cmd.Stderr = &r.stderr
 	if r.stdin, err = r.cmd.StdinPipe(); err != nil {

@@ -20,7 +20,7 @@ type querier interface {
 // summarize fills the manifest's schema version, tables and audit head from q, a read of one
 // snapshot of the tenant's database.
 func summarize(ctx context.Context, q querier, m *Manifest) error {
-	if err := q.QueryRow(ctx, `SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&m.Schema); err != nil {
+	if err := q.QueryRow(ctx, selectSchemaVersion).Scan(&m.Schema); err != nil {
 		return fmt.Errorf("schema version: %w", err)
 	}
 	tables, head, err := tableSums(ctx, q)
@@ -30,6 +30,9 @@ func summarize(ctx context.Context, q querier, m *Manifest) error {
 	m.Tables, m.AuditHead = tables, head
 	return nil
 }
+
+// selectSchemaVersion reads a tenant database's migration version.
+const selectSchemaVersion = `SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`
 
 // tableSums counts and checksums every table of the public schema, and reads the audit log's
 // head. A table's checksum is the SHA-256 of its rows as Postgres prints them (in UTC), one a
