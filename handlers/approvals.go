@@ -302,11 +302,12 @@ func (s *Server) decideStep(c *fiber.Ctx, approve bool) error {
 		s.setFlash(c, kind, msg)
 		return redirect(c, approvals.QueuePath)
 	}
-	it, err := models.QueueStep(ctx, db, v, id)
+	// The row, the badge and the bell are read in one statement.
+	after, err := models.QueueStepAfterDecision(ctx, db, v, id)
 	if err != nil {
 		return err
 	}
-	row := queueRow(it, v)
+	row := queueRow(after.Item, v)
 	switch {
 	case invalid:
 		row.Comment, row.CommentError = comment, msg
@@ -317,16 +318,10 @@ func (s *Server) decideStep(c *fiber.Ctx, approve bool) error {
 		// Still open: a blocked budget, or a step not reached yet.
 		row.Notice = msg
 	}
-	count, err := models.QueueCount(ctx, db, v)
-	if err != nil {
-		return err
-	}
 	c.Set("HX-Trigger", toastTrigger(kind, msg))
 	c.Status(status)
-	if err := sendHTML(c, approvals.RowBody(s.csrfToken(c), s.can(c, approvalsApprove), row), approvals.CountUpdate(count)); err != nil {
-		return err
-	}
-	return s.renderBell(c, true)
+	return sendHTML(c, approvals.RowBody(s.csrfToken(c), s.can(c, approvalsApprove), row), approvals.CountUpdate(after.Count),
+		views.Bell(after.Unread, true))
 }
 
 // decisionToast says what a decision did.

@@ -361,14 +361,19 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			return outlay.NotFound("That approval does not exist.")
 		}
 		// Locking the document serialises every decision on it; the step is read again
-		// under the lock, so it is current.
+		// under the lock, so it is current, with what deciding it needs of its round.
 		doc, err := kind.approvalDocument(tx, step.DocID)
 		if err != nil {
 			return err
 		}
-		if err := tx.First(&step, stepID).Error; err != nil {
-			return stepNotFound(err)
+		var st stepUnderLock
+		if err := tx.Raw(stepUnderLockSQL, sql.Named("step", stepID), sql.Named("me", v.UserID)).Scan(&st).Error; err != nil {
+			return err
 		}
+		if st.ID == 0 {
+			return outlay.NotFound("That approval does not exist.")
+		}
+		step = st.ApprovalStep
 		if doc.RequesterID == v.UserID || doc.FiledBy == v.UserID {
 			return ErrOwnDocument
 		}
@@ -384,12 +389,7 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		}
 		// A route of several steps asks for several people: whoever approved one step of
 		// this round (for themselves or for someone else) may not approve another.
-		var earlier int64
-		if err := tx.Model(&ApprovalStep{}).Where("doc_type = ? AND doc_id = ? AND round = ? AND id <> ? AND acted_by = ? AND status = ?",
-			step.DocType, step.DocID, step.Round, step.ID, v.UserID, StepApproved).Count(&earlier).Error; err != nil {
-			return err
-		}
-		if earlier > 0 {
+		if st.ApprovedEarlier {
 			return ErrSecondApproval
 		}
 		now := time.Now()
@@ -410,9 +410,8 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			}
 			return stepStateConflict(tx, step)
 		}
-		if err := tx.First(&step, stepID).Error; err != nil {
-			return err
-		}
+		actedBy, actedAt := v.UserID, now
+		step.Status, step.ActedBy, step.OnBehalfOf, step.Comment, step.ActedAt, step.UpdatedAt = status, &actedBy, onBehalfOf, d.Comment, &actedAt, now
 		out.Step = step
 		if err := resolveWaiting(tx, step.DocType, step.DocID); err != nil {
 			return err
@@ -427,15 +426,9 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			if err := kind.finish(tx, step.DocID, StepRejected, now); err != nil {
 				return err
 			}
-			return notifyDecided(tx, doc, StepRejected, step)
+			return notifyDecided(tx, doc, StepRejected, step, st.MyName)
 		}
-		var next ApprovalStep
-		err = tx.Where("doc_type = ? AND doc_id = ? AND round = ? AND status = ?", step.DocType, step.DocID, step.Round, StepWaiting).
-			Order("position").Limit(1).Find(&next).Error
-		if err != nil {
-			return err
-		}
-		if next.ID != 0 {
+		if next := st.next(); next.ID != 0 {
 			if err := tx.Model(&ApprovalStep{ID: next.ID}).Where("status = ?", StepWaiting).
 				Updates(map[string]any{"status": StepPending, "updated_at": now}).Error; err != nil {
 				return err
@@ -445,11 +438,7 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			return notifyStepWaiting(tx, doc, next)
 		}
 		// The last approval: check the budget, then approve the document.
-		check, err := routeBudgetCheck(tx, step)
-		if err != nil {
-			return err
-		}
-		if check != BudgetCheckNone {
+		if check := st.BudgetCheck; check != BudgetCheckNone {
 			// Two last approvals drawing on the same budget must be checked one after the
 			// other, or each passes alone and together they overspend a blocking budget.
 			if doc.DepartmentID != nil {
@@ -467,7 +456,7 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 					out.OverBudget = true
 				}
 			}
-			if out.OverBudget && check == BudgetCheckBlock {
+			if out.OverBudget && st.BudgetCheck == BudgetCheckBlock {
 				blocked = func(tx *gorm.DB) error { return notifyBudget(tx, doc, step, v.UserID, lines, true) }
 				return &BudgetExceededError{Lines: lines}
 			}
@@ -481,7 +470,7 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 				return err
 			}
 		}
-		return notifyDecided(tx, doc, StepApproved, step)
+		return notifyDecided(tx, doc, StepApproved, step, st.MyName)
 	})
 	if err != nil {
 		if blocked != nil {
@@ -561,26 +550,50 @@ func stepStateConflict(tx *gorm.DB, step ApprovalStep) error {
 	}
 }
 
-// routeBudgetCheck is the strictest budget check among the rules of step's round; a route
-// built without rules warns.
-func routeBudgetCheck(tx *gorm.DB, step ApprovalStep) (string, error) {
-	var checks []string
-	err := tx.Raw(`SELECT r.budget_check FROM approval_rules r WHERE r.id IN (SELECT s.rule_id FROM approval_steps s
-		WHERE s.doc_type = ? AND s.doc_id = ? AND s.round = ?)`, step.DocType, step.DocID, step.Round).Scan(&checks).Error
-	if err != nil {
-		return "", err
-	}
-	if len(checks) == 0 {
-		return BudgetCheckWarn, nil
-	}
-	strictest := BudgetCheckNone
-	for _, c := range checks {
-		if c == BudgetCheckBlock || (c == BudgetCheckWarn && strictest == BudgetCheckNone) {
-			strictest = c
-		}
-	}
-	return strictest, nil
+// stepUnderLock is a step read under its document's lock, with what deciding it needs of
+// its round: whether the viewer approved another step of it, the next step waiting, and the
+// strictest budget check among the rules that built it.
+type stepUnderLock struct {
+	ApprovalStep
+	ApprovedEarlier bool
+	NextID          int64
+	NextPosition    int
+	NextRuleID      *int64
+	NextKind        string
+	NextApproverID  *int64
+	NextRole        *string
+	BudgetCheck     string
+	// MyName is the deciding viewer's name, which the requester's notice gives.
+	MyName string
 }
+
+// next is the round's next waiting step (ID 0 when the step is the last).
+func (s stepUnderLock) next() ApprovalStep {
+	if s.NextID == 0 {
+		return ApprovalStep{}
+	}
+	return ApprovalStep{ID: s.NextID, DocType: s.DocType, DocID: s.DocID, Round: s.Round, Position: s.NextPosition,
+		RuleID: s.NextRuleID, Kind: s.NextKind, ApproverID: s.NextApproverID, Role: s.NextRole, Status: StepWaiting}
+}
+
+// stepUnderLockSQL reads stepUnderLock in one statement. The budget check is the strictest
+// budget_check of the rules behind the round's steps; a route built without rules warns.
+const stepUnderLockSQL = `SELECT s.*,
+	EXISTS (SELECT 1 FROM approval_steps e WHERE e.doc_type = s.doc_type AND e.doc_id = s.doc_id AND e.round = s.round
+		AND e.id <> s.id AND e.acted_by = @me AND e.status = 'approved') AS approved_earlier,
+	n.id AS next_id, n.position AS next_position, n.rule_id AS next_rule_id, n.kind AS next_kind,
+	n.approver_id AS next_approver_id, n.role AS next_role,
+	(SELECT CASE WHEN count(*) = 0 THEN '` + BudgetCheckWarn + `'
+		WHEN bool_or(r.budget_check = '` + BudgetCheckBlock + `') THEN '` + BudgetCheckBlock + `'
+		WHEN bool_or(r.budget_check = '` + BudgetCheckWarn + `') THEN '` + BudgetCheckWarn + `'
+		ELSE '` + BudgetCheckNone + `' END
+		FROM approval_rules r WHERE r.id IN (SELECT t.rule_id FROM approval_steps t
+			WHERE t.doc_type = s.doc_type AND t.doc_id = s.doc_id AND t.round = s.round)) AS budget_check,
+	(SELECT u.name FROM users u WHERE u.id = @me) AS my_name
+	FROM approval_steps s
+	LEFT JOIN LATERAL (SELECT w.* FROM approval_steps w WHERE w.doc_type = s.doc_type AND w.doc_id = s.doc_id
+		AND w.round = s.round AND w.status = 'waiting' ORDER BY w.position LIMIT 1) n ON true
+	WHERE s.id = @step`
 
 // approvable is a kind of document the engine routes: it loads what routing needs and
 // records the route's outcome on the document.

@@ -91,7 +91,12 @@ func queueBranch(k *DocumentKind, where string) string {
 func queueFrom(k *DocumentKind) string {
 	return `FROM approval_steps s
 	JOIN ` + k.Table + ` d ON s.doc_type = '` + k.Type + `' AND d.id = s.doc_id
-	JOIN users ru ON ru.id = ` + k.Queue.Requester + `
+	` + documentJoins(k)
+}
+
+// documentJoins joins a kind's document (d) to its requester (ru) and the kind's own joins.
+func documentJoins(k *DocumentKind) string {
+	return `JOIN users ru ON ru.id = ` + k.Queue.Requester + `
 	` + k.Queue.From
 }
 
@@ -113,18 +118,44 @@ func routedToMe(k *DocumentKind) string {
 		AND mine.round = s.round AND mine.status = 'approved' AND mine.acted_by = @me)`
 }
 
-// pendingForMe: the step is open and the viewer's to act on.
-func pendingForMe(k *DocumentKind) string { return `s.status = 'pending' AND ` + routedToMe(k) }
+// The queue itself is read from approval_steps alone, in the order of the steps' ids (a
+// round's steps are stored when it is submitted, so this is the order of submission): its
+// page of step ids comes from the indexes of open steps (by approver, by role, and
+// approval_steps_pending_queue_idx for the order), and only that page's documents are read.
+// The count reads the same steps, never a document but the viewer's own.
+
+// queueSteps is the condition "step s is open and the viewer's to act on", over the steps
+// alone: routed to them (as routedToMe says), of an approvable kind, not of a document they
+// requested or filed (the few of those are read through the documents' requester indexes),
+// and not of a round in which they already approved a step. A round's steps are decided in
+// order, so a first step has no earlier approval to look for.
+var queueSteps = func() string {
+	var kinds, own []string
+	for _, k := range ApprovableKinds() {
+		kinds = append(kinds, `'`+k.Type+`'`)
+		mine := k.Queue.Requester + ` = @me`
+		if k.FilerColumn != "" {
+			mine += ` OR d.` + k.FilerColumn + ` = @me`
+		}
+		own = append(own, `(s.doc_type = '`+k.Type+`' AND s.doc_id IN (SELECT d.id FROM `+k.Table+` d WHERE `+mine+`))`)
+	}
+	return `s.status = 'pending' AND s.doc_type IN (` + strings.Join(kinds, ", ") + `)
+	AND (s.approver_id = @me OR ` + routedOtherwise + `)
+	AND NOT (` + strings.Join(own, " OR ") + `)
+	AND (s.position = 1 OR NOT EXISTS (SELECT 1 FROM approval_steps mine WHERE mine.acted_by = @me AND mine.status = 'approved'
+		AND mine.doc_type = s.doc_type AND mine.doc_id = s.doc_id AND mine.round = s.round))`
+}()
+
+// routedOtherwise is how a step not naming the viewer is theirs: through one of their roles,
+// someone who delegated to them today (see delegatorsSQL), or, for holders of the escalation
+// role, someone deactivated since the route was built.
+const routedOtherwise = `((s.kind = 'role' AND s.role IN @roles)
+		OR s.approver_id = ANY (ARRAY` + delegatorsSQL + `)
+		OR s.approver_id = ANY (ARRAY(SELECT du.id FROM users du WHERE du.status = 'deactivated' AND @escalation IN @roles)))`
 
 // queueCountSQL counts the steps waiting for the viewer (queueArgs), over every approvable
 // kind; the queue's badge and the dashboard's card read the same number.
-var queueCountSQL = func() string {
-	var parts []string
-	for _, k := range ApprovableKinds() {
-		parts = append(parts, `SELECT count(*) AS n `+queueFrom(k)+` WHERE `+pendingForMe(k))
-	}
-	return `SELECT COALESCE(sum(n), 0)::bigint FROM (` + strings.Join(parts, "\nUNION ALL\n") + `) c`
-}()
+var queueCountSQL = `SELECT count(*) FROM approval_steps s WHERE ` + queueSteps
 
 // queueByStep reads one step, routed to the viewer or decided by them, whatever its kind.
 var queueByStep = func() string {
@@ -152,39 +183,61 @@ func queueArgs(v Viewer) map[string]any {
 	return map[string]any{"me": v.UserID, "roles": roles, "escalation": EscalationRole}
 }
 
-// queueSQL builds the queue's page query and its count for the filter: each approvable kind's
-// branch (only the chosen kind's when f names one), under the same conditions. Both are empty
-// when f names a kind that is not approved.
+// queueSQL builds the queue's page query and its count for the filter. A filter on what
+// the document says (department, amount, text) is looked up by the step's document, one
+// document at a time, so that the documents are never read whole. Both are empty when f
+// names a kind that is not approved.
 func queueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any) {
 	args = queueArgs(v)
-	var pages, counts []string
+	where := queueSteps
+	var kinds, branches, matches []string
 	for _, k := range ApprovableKinds() {
 		if f.DocType != "" && f.DocType != k.Type {
 			continue
 		}
+		kinds = append(kinds, `'`+k.Type+`'`)
+		branches = append(branches, queueBranch(k, `s.id IN (SELECT id FROM page)`))
 		q := k.Queue
-		where := []string{pendingForMe(k)}
+		var conds []string
 		if f.DepartmentID != 0 {
-			where = append(where, q.Department+" = @department")
+			conds = append(conds, q.Department+" = @department")
 			args["department"] = f.DepartmentID
 		}
 		if f.MinAmountMinor > 0 {
-			where = append(where, q.Total+" >= @min_amount")
+			conds = append(conds, q.Total+" >= @min_amount")
 			args["min_amount"] = f.MinAmountMinor
 		}
 		if text := strings.TrimSpace(f.Search); text != "" {
-			where = append(where, `(`+q.Number+` ILIKE @q OR ru.name ILIKE @q OR ru.email ILIKE @q OR `+q.Counterparty+` ILIKE @q OR `+q.Summary+` ILIKE @q)`)
+			conds = append(conds, `(`+q.Number+` ILIKE @q OR `+q.Counterparty+` ILIKE @q OR `+q.Summary+` ILIKE @q
+				OR EXISTS (SELECT 1 FROM users ru WHERE ru.id = `+q.Requester+` AND (ru.name ILIKE @q OR ru.email ILIKE @q)))`)
 			args["q"] = "%" + escapeLike(text) + "%"
 		}
-		cond := strings.Join(where, " AND ")
-		pages = append(pages, queueBranch(k, cond))
-		counts = append(counts, `SELECT count(*) AS n `+queueFrom(k)+` WHERE `+cond)
+		if len(conds) > 0 {
+			// A scalar lookup of the step's own document, never a join of every document.
+			matches = append(matches, `(s.doc_type = '`+k.Type+`' AND COALESCE((SELECT true FROM `+k.Table+` d `+q.From+
+				` WHERE d.id = s.doc_id AND `+strings.Join(conds, " AND ")+` LIMIT 1), false))`)
+		}
 	}
-	if len(pages) == 0 { // a kind nothing approves
+	if len(kinds) == 0 { // a kind nothing approves
 		return "", "", args
 	}
-	page = strings.Join(pages, "\nUNION ALL\n") + ` ORDER BY submitted_at NULLS LAST, step_id LIMIT @limit OFFSET @offset`
-	count = `SELECT COALESCE(sum(n), 0)::bigint FROM (` + strings.Join(counts, "\nUNION ALL\n") + `) c`
+	if f.DocType != "" {
+		where += ` AND s.doc_type IN (` + strings.Join(kinds, ", ") + `)`
+	}
+	if len(matches) > 0 {
+		where += ` AND (` + strings.Join(matches, " OR ") + `)`
+	}
+	// The page's steps: those naming the viewer, walked in order through
+	// approval_steps_pending_queue_idx, and the (usually few) that are theirs otherwise; each
+	// part stops at the page's end.
+	page = `WITH page AS MATERIALIZED (SELECT id FROM (
+		(SELECT s.id FROM approval_steps s WHERE s.approver_id = @me AND ` + where + ` ORDER BY s.id LIMIT @reach)
+		UNION ALL
+		(SELECT s.id FROM approval_steps s WHERE s.approver_id IS DISTINCT FROM @me AND ` + routedOtherwise + ` AND ` + where + `
+			ORDER BY s.id LIMIT @reach)) mine
+	ORDER BY id LIMIT @limit OFFSET @offset)
+	` + strings.Join(branches, "\nUNION ALL\n") + ` ORDER BY step_id`
+	count = `SELECT count(*) FROM approval_steps s WHERE ` + where
 	return page, count, args
 }
 
@@ -207,6 +260,7 @@ func ApprovalQueue(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter) (Q
 	}
 	out.Pages = int((out.Total + int64(f.PerPage) - 1) / int64(f.PerPage))
 	args["limit"], args["offset"] = f.PerPage, (f.Page-1)*f.PerPage
+	args["reach"] = f.Page * f.PerPage // the page's end
 	err := tx.Raw(page, args).Scan(&out.Items).Error
 	return out, err
 }
@@ -218,7 +272,7 @@ func EachQueueItem(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter, fn
 	if page == "" {
 		return 0, nil
 	}
-	args["limit"], args["offset"] = nil, 0 // LIMIT NULL: every row
+	args["limit"], args["offset"], args["reach"] = nil, 0, nil // LIMIT NULL: every row
 	return eachRow(db.WithContext(ctx).Raw(page, args), fn)
 }
 
@@ -243,6 +297,38 @@ func QueueStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64) (QueueI
 		return QueueItem{}, outlay.NotFound("That approval is not routed to you.")
 	}
 	return items[0], nil
+}
+
+// DecidedStep is what the queue shows after a decision: the step's row as it now is, how
+// many steps still wait for the viewer (the badge) and their unread notifications (the bell).
+type DecidedStep struct {
+	Item   QueueItem
+	Count  int64
+	Unread int64
+}
+
+// queueAfterDecision reads DecidedStep in one statement.
+var queueAfterDecision = `SELECT q.*, (` + queueCountSQL + `) AS queue_count,
+	(SELECT count(*) FROM notifications n WHERE n.recipient_id = @me AND n.read_at IS NULL) AS unread
+	FROM (` + queueByStep + `) q`
+
+// QueueStepAfterDecision reads one step routed to v (or decided by v) as QueueStep does, with
+// the queue's count and v's unread notifications, in one statement.
+func QueueStepAfterDecision(ctx context.Context, db *gorm.DB, v Viewer, stepID int64) (DecidedStep, error) {
+	args := queueArgs(v)
+	args["step"] = stepID
+	var rows []struct {
+		QueueItem
+		QueueCount int64
+		Unread     int64
+	}
+	if err := db.WithContext(ctx).Raw(queueAfterDecision, args).Scan(&rows).Error; err != nil {
+		return DecidedStep{}, err
+	}
+	if len(rows) == 0 {
+		return DecidedStep{}, outlay.NotFound("That approval is not routed to you.")
+	}
+	return DecidedStep{Item: rows[0].QueueItem, Count: rows[0].QueueCount, Unread: rows[0].Unread}, nil
 }
 
 // StepDetails is what the queue shows when a row is expanded: the document's lines, its

@@ -3,7 +3,7 @@ package models
 // QueueSQL exposes the queue's page and count queries, so that tests can read their plans.
 func QueueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any) {
 	page, count, args = queueSQL(v, f)
-	args["limit"], args["offset"] = 25, 0
+	args["limit"], args["offset"], args["reach"] = 25, 0, 25
 	return page, count, args
 }
 

@@ -1,7 +1,10 @@
 package models
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -30,21 +33,37 @@ type Notification struct {
 // its kind, and the document is visible to them. Nobody is told about a document they may
 // not see.
 func mayOpen(tx *gorm.DB, s docSummary, userID int64) (bool, error) {
+	ok, _, err := mayOpenDelivered(tx, s, userID, "")
+	return ok, err
+}
+
+// mayOpenDelivered is mayOpen, with how the person asked to be told of notices of kind
+// (DeliverInstantly when they did not say), read in the same statement as their roles.
+func mayOpenDelivered(tx *gorm.DB, s docSummary, userID int64, kind string) (bool, string, error) {
 	k, ok := FindDocumentKind(s.DocType)
 	if !ok {
-		return false, nil
+		return false, "", nil
 	}
-	var roles []string
-	if err := tx.Raw(`SELECT role FROM user_roles WHERE user_id = ? ORDER BY role`, userID).Scan(&roles).Error; err != nil {
-		return false, err
+	// The person's roles, what they allow and their choice of delivery, in one statement.
+	var perms struct {
+		Roles        string
+		Read, SeeAll bool
+		Delivery     string
 	}
-	var perms struct{ Read, SeeAll bool }
-	err := tx.Raw(`SELECT
-		EXISTS (SELECT 1 FROM casbin_rule WHERE ptype = 'p' AND v0 IN ? AND v1 = ? AND v2 = ?) AS read,
-		EXISTS (SELECT 1 FROM casbin_rule WHERE ptype = 'p' AND v0 IN ? AND v1 = ? AND v2 = ?) AS see_all`,
-		append(roles, ""), k.Read.Object, k.Read.Action, append(roles, ""), k.SeeAll.Object, k.SeeAll.Action).Scan(&perms).Error
+	err := tx.Raw(`WITH mine AS (SELECT role FROM user_roles WHERE user_id = @user)
+		SELECT (SELECT string_agg(role, ',' ORDER BY role) FROM mine) AS roles,
+		(SELECT delivery FROM notification_preferences WHERE user_id = @user AND kind = @kind) AS delivery,
+		EXISTS (SELECT 1 FROM casbin_rule WHERE ptype = 'p' AND (v0 = '' OR v0 IN (SELECT role FROM mine)) AND v1 = @read_obj AND v2 = @read_act) AS read,
+		EXISTS (SELECT 1 FROM casbin_rule WHERE ptype = 'p' AND (v0 = '' OR v0 IN (SELECT role FROM mine)) AND v1 = @all_obj AND v2 = @all_act) AS see_all`,
+		sql.Named("user", userID), sql.Named("read_obj", k.Read.Object), sql.Named("read_act", k.Read.Action),
+		sql.Named("all_obj", k.SeeAll.Object), sql.Named("all_act", k.SeeAll.Action), sql.Named("kind", kind)).Scan(&perms).Error
 	if err != nil {
-		return false, err
+		return false, "", err
+	}
+	delivery := cmp.Or(perms.Delivery, DeliverInstantly)
+	var roles []string
+	if perms.Roles != "" {
+		roles = strings.Split(perms.Roles, ",")
 	}
 	if !perms.Read && k.Visibility == VisibleToReadersAndOriginOwner {
 		// The owner of the document it was made from opens it under that kind's permission
@@ -53,12 +72,12 @@ func mayOpen(tx *gorm.DB, s docSummary, userID int64) (bool, error) {
 			err = tx.Raw(`SELECT EXISTS (SELECT 1 FROM casbin_rule WHERE ptype = 'p' AND v0 IN ? AND v1 = ? AND v2 = ?)`,
 				append(roles, ""), o.Read.Object, o.Read.Action).Scan(&perms.Read).Error
 			if err != nil {
-				return false, err
+				return false, "", err
 			}
 		}
 	}
 	if !perms.Read {
-		return false, nil
+		return false, delivery, nil
 	}
 	v := Viewer{UserID: userID, Roles: roles}
 	if perms.SeeAll {
@@ -66,7 +85,7 @@ func mayOpen(tx *gorm.DB, s docSummary, userID int64) (bool, error) {
 	}
 	var n int64
 	err = tx.Table(k.Table).Scopes(k.visible(v)).Where(k.Table+".id = ?", s.DocID).Count(&n).Error
-	return n > 0, err
+	return n > 0, delivery, err
 }
 
 // resolveWaiting marks read every unread "waits for your approval" notification of a

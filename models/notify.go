@@ -116,7 +116,7 @@ func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient,
 			continue
 		}
 		seen[r.ID] = true
-		ok, err := mayOpen(tx, s, r.ID)
+		ok, delivery, err := mayOpenDelivered(tx, s, r.ID, kind)
 		if err != nil {
 			return err
 		}
@@ -124,10 +124,6 @@ func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient,
 			continue
 		}
 		m := write(r)
-		delivery, err := mailDelivery(tx, r.ID, kind)
-		if err != nil {
-			return err
-		}
 		if delivery == DeliverInstantly {
 			id, err := QueueMail(tx.Statement.Context, tx, kind, n.finish(m.Mail, r.ID, kind), false)
 			if err != nil {
@@ -158,10 +154,12 @@ type docSummary struct {
 	Label     string // "requisition"
 	Number    string
 	Requester recipient
-	Total     string
-	Path      string
-	DocType   string
-	DocID     int64
+	// RequesterActive: the requester may still sign in (and so be told).
+	RequesterActive bool
+	Total           string
+	Path            string
+	DocType         string
+	DocID           int64
 }
 
 // notification is the request's notifier and the document's summary; the notifier is nil
@@ -188,7 +186,13 @@ func summarize(tx *gorm.DB, doc ApprovalDocument) (docSummary, error) {
 	}
 	s := docSummary{Label: strings.ToLower(k.Label), Number: doc.Number, Total: doc.Total.String(),
 		Path: k.Base + "/" + strconv.FormatInt(doc.ID, 10), DocType: doc.Type, DocID: doc.ID}
-	err := tx.Raw(`SELECT id, name, email FROM users WHERE id = ?`, doc.RequesterID).Scan(&s.Requester).Error
+	var row struct {
+		ID          int64
+		Name, Email string
+		Active      bool
+	}
+	err := tx.Raw(`SELECT id, name, email, status = 'active' AS active FROM users WHERE id = ?`, doc.RequesterID).Scan(&row).Error
+	s.Requester, s.RequesterActive = recipient{ID: row.ID, Name: row.Name, Email: row.Email}, row.Active
 	return s, err
 }
 
@@ -263,22 +267,17 @@ func stepWaiting(n *Notifier, s docSummary, r recipient, onBehalfOf string) noti
 }
 
 // notifyDecided tells the requester that their document was approved or rejected (returned
-// to them to change), by whom and with the approver's comment.
-func notifyDecided(tx *gorm.DB, doc ApprovalDocument, outcome string, step ApprovalStep) error {
+// to them to change), by whom (by, the deciding person's name) and with the approver's comment.
+func notifyDecided(tx *gorm.DB, doc ApprovalDocument, outcome string, step ApprovalStep, by string) error {
 	n, s, err := notification(tx, doc)
 	if n == nil || err != nil {
 		return err
 	}
-	to, err := activePeople(tx, `u.id = ?`, doc.RequesterID)
-	if err != nil {
-		return err
+	var to []recipient
+	if s.RequesterActive {
+		to = append(to, s.Requester)
 	}
-	var by string
-	if step.ActedBy != nil {
-		if by, err = userName(tx, *step.ActedBy); err != nil {
-			return err
-		}
-	}
+
 	return n.queue(tx, MailDecided, s, to, func(r recipient) notice {
 		var b strings.Builder
 		subject := fmt.Sprintf("Your %s %s was approved", s.Label, s.Number)
