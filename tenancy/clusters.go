@@ -219,11 +219,16 @@ func (c Cluster) SetReadOnly(ctx context.Context, name string, on bool) error {
 	}
 	// A session still starting while the setting changed may have read the old value; a
 	// second sweep ends it too. Ending sessions waits until each is gone (pg_terminate_backend
-	// with a timeout), so none writes after this returns.
+	// with a timeout), so none writes after this returns. Every session is told to end first,
+	// without waiting, so they end together rather than one after the other.
 	for range 2 {
-		if _, err = conn.Exec(ctx, `SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
-			WHERE datname = $1 AND pid <> pg_backend_pid()`, name); err != nil {
-			return err
+		for _, q := range []string{
+			`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+			`SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+		} {
+			if _, err = conn.Exec(ctx, q, name); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
