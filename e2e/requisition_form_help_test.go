@@ -132,7 +132,7 @@ func TestSubmitAsksOnlyOnceTheFormIsValidInTheBrowser(t *testing.T) {
 		b.screenshot(sz.name + "-refused-without-asking")
 
 		b.typeInto("department", fmt.Sprint(s.dept.ID))
-		b.typeInto("vendor", fmt.Sprint(s.vendor.ID))
+		b.pick("vendor", "desk", s.vendor.Name)
 		b.typeInto("needed_by", time.Now().AddDate(0, 0, 14).Format("2006-01-02"))
 		b.typeInto("justification", "Two new engineers start next month.")
 		b.typeInto("line-0-gl_account", fmt.Sprint(s.gl.ID))

@@ -58,7 +58,7 @@ func TestRequisitionInTheBrowser(t *testing.T) {
 		b.waitJS(fmt.Sprintf(`document.querySelector('#requisition-totals dd.req-total')?.textContent.trim() === %q`, want))
 	}
 	setValue("department", fmt.Sprint(dept.ID))
-	setValue("vendor", fmt.Sprint(vendor.ID))
+	b.pick("vendor", "desk", vendor.Name)
 	setValue("needed_by", time.Now().AddDate(0, 0, 14).Format("2006-01-02"))
 	b.do(chromedp.SendKeys(chromedp.ID("justification"), "Two new engineers start next month."))
 	b.do(chromedp.Evaluate[chromedp.Void](`window.__marker = 1`))
@@ -100,6 +100,10 @@ func TestRequisitionInTheBrowser(t *testing.T) {
 	if !eval[bool](b, `window.__marker === 1 && document.querySelectorAll('#requisition-form').length === 1`) {
 		t.Error("the refused submit was not swapped in place")
 	}
+	// The form shown again keeps the vendor picked, by name.
+	if got := eval[string](b, `document.getElementById('vendor').value`); got != vendor.Name || b.lookupValue("vendor") != fmt.Sprint(vendor.ID) {
+		t.Errorf("after the refused submit the vendor field shows %q (id %q)", got, b.lookupValue("vendor"))
+	}
 	b.screenshot("requisition-refused")
 	setValue("line-1-gl_account", fmt.Sprint(gl.ID))
 	b.screenshot("requisition-form")
@@ -113,7 +117,7 @@ func TestRequisitionInTheBrowser(t *testing.T) {
 	if err := db.Order("id DESC").First(&r).Error; err != nil {
 		t.Fatal(err)
 	}
-	if r.TotalMinor != 63650 || r.Status != models.RequisitionDraft {
+	if r.TotalMinor != 63650 || r.Status != models.RequisitionDraft || r.VendorID == nil || *r.VendorID != vendor.ID {
 		t.Errorf("stored total %d status %s", r.TotalMinor, r.Status)
 	}
 	if got := total(); got != "$636.50" {

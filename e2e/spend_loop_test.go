@@ -45,7 +45,7 @@ func TestRequisitionToPartialReceiptInTheBrowser(t *testing.T) {
 			e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); })()`, id, value)))
 	}
 	setValue(rita, "department", fmt.Sprint(eng.ID))
-	setValue(rita, "vendor", fmt.Sprint(vendor.ID))
+	rita.pick("vendor", "desk", vendor.Name)
 	setValue(rita, "needed_by", time.Now().AddDate(0, 0, 10).Format("2006-01-02"))
 	rita.do(chromedp.SendKeys(chromedp.ID("justification"), "Desks for the two engineers starting in January."),
 		chromedp.SendKeys(chromedp.ID("line-0-description"), "Standing desk"),

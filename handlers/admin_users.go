@@ -162,9 +162,10 @@ func addFormErrors(f users.Form, err error) error {
 	return err
 }
 
-// fillFormChoices adds the roles within the editor's reach, departments and possible managers
-// to a form. cur, when editing, is the person as stored: their current department and manager
-// stay offered even when archived or deactivated, and they cannot manage themself.
+// fillFormChoices adds the roles within the editor's reach and departments to a form, and the
+// chosen manager's name (the manager is found by a lookup field). cur, when editing, is the
+// person as stored: their current department stays offered even when archived, and a
+// deactivated manager is shown as such.
 func fillFormChoices(ctx context.Context, db *gorm.DB, reach *models.Reach, f *users.Form, cur *models.UserDetail) error {
 	roles, err := models.RoleSummaries(ctx, db)
 	if err != nil {
@@ -183,17 +184,12 @@ func fillFormChoices(ctx context.Context, db *gorm.DB, reach *models.Reach, f *u
 	for _, d := range depts {
 		f.Departments = append(f.Departments, users.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
 	}
-	people, err := models.UserChoices(ctx, db, managerChoices)
-	if err != nil {
-		return err
-	}
-	hasManager := false
-	for _, p := range people {
-		if cur != nil && p.ID == cur.ID {
-			continue
+	if id, err := strconv.ParseInt(f.Manager, 10, 64); err == nil {
+		manager, err := models.PersonChoice(ctx, db, id)
+		if err != nil {
+			return err
 		}
-		hasManager = hasManager || (cur != nil && cur.ManagerID != nil && *cur.ManagerID == p.ID)
-		f.Managers = append(f.Managers, users.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Email + ")"})
+		f.ManagerName = manager.Name
 	}
 	if cur == nil {
 		return nil
@@ -211,12 +207,8 @@ func fillFormChoices(ctx context.Context, db *gorm.DB, reach *models.Reach, f *u
 	if cur.DepartmentID != nil && cur.DepartmentArchived {
 		f.Departments = append(f.Departments, users.Option{Value: strconv.FormatInt(*cur.DepartmentID, 10), Label: cur.DepartmentName + " (archived)"})
 	}
-	if cur.ManagerID != nil && !hasManager {
-		label := cur.ManagerName + " (" + cur.ManagerEmail + ")"
-		if cur.ManagerStatus == models.UserDeactivated {
-			label += " — deactivated"
-		}
-		f.Managers = append(f.Managers, users.Option{Value: strconv.FormatInt(*cur.ManagerID, 10), Label: label})
+	if cur.ManagerID != nil && idText(cur.ManagerID) == f.Manager && cur.ManagerStatus == models.UserDeactivated {
+		f.ManagerName += " (deactivated)"
 	}
 	return nil
 }

@@ -257,7 +257,7 @@ func TestInviteSendsALinkToChooseAPassword(t *testing.T) {
 	if form.Status != 200 || form.Text("h1") != "Invite people" {
 		t.Fatalf("invite page: %d %q", form.Status, form.Text("h1"))
 	}
-	for _, field := range []string{`#email[type=email]`, `#name`, `input[type=checkbox][name=roles][value=requester]`, `select#department option[value="` + ids(finance) + `"]`, `select#manager option[value="` + ids(bo.ID) + `"]`, `input[name=_csrf]`} {
+	for _, field := range []string{`#email[type=email]`, `#name`, `input[type=checkbox][name=roles][value=requester]`, `select#department option[value="` + ids(finance) + `"]`, `input#manager[role=combobox][hx-get^="/lookup/people/users"]`, `input[type=hidden][name=manager]`, `input[name=_csrf]`} {
 		if form.Doc.Find("form#user-form "+field).Length() != 1 {
 			t.Errorf("invite form lacks %s", field)
 		}
@@ -414,11 +414,13 @@ func TestEditUserNameRolesDepartmentAndManager(t *testing.T) {
 	if page.Status != 200 || page.Text("h1") != "Cy Clerk" {
 		t.Fatalf("detail: %d %q", page.Status, page.Text("h1"))
 	}
-	if page.Doc.Find(`select#manager option[value="`+ids(cy.ID)+`"]`).Length() != 0 {
-		t.Error("Cy is offered as Cy's own manager")
+	// The manager is found by typing; a deactivated person is not offered.
+	if found := c.Get("/lookup/people/users?q=gone"); found.Doc.Find(`[role=option][data-value="`+ids(gone.ID)+`"]`).Length() != 0 ||
+		found.Text(".lookup-empty") != "No person matches “gone”" {
+		t.Errorf("manager lookup offers a deactivated person: %q", found.Body)
 	}
-	if page.Doc.Find(`select#manager option[value="`+ids(gone.ID)+`"]`).Length() != 0 {
-		t.Error("a deactivated person is offered as manager")
+	if found := c.Get("/lookup/people/users?q=cy@"); found.Doc.Find(`[role=option][data-value="`+ids(cy.ID)+`"]`).Length() != 1 {
+		t.Errorf("manager lookup by email: %q", found.Body)
 	}
 
 	res := c.Post(path(cy.ID), url.Values{"name": {" Cy Controller "}, "roles": {"ap_clerk", "auditor"}, "department": {ids(finance)}, "manager": {ids(bo.ID)}})
@@ -434,8 +436,8 @@ func TestEditUserNameRolesDepartmentAndManager(t *testing.T) {
 	if v, _ := page.Doc.Find("#department option[selected]").Attr("value"); v != ids(finance) {
 		t.Errorf("department shown %q", v)
 	}
-	if v, _ := page.Doc.Find("#manager option[selected]").Attr("value"); v != ids(bo.ID) {
-		t.Errorf("manager shown %q", v)
+	if v, _ := page.Doc.Find("input[name=manager]").Attr("value"); v != ids(bo.ID) || page.Doc.Find("#manager").AttrOr("value", "") != "Bo Boss" {
+		t.Errorf("manager shown %q (%q)", page.Doc.Find("#manager").AttrOr("value", ""), v)
 	}
 
 	for name, tc := range map[string]struct {
@@ -487,7 +489,7 @@ func TestEditUserNameRolesDepartmentAndManager(t *testing.T) {
 		t.Fatal(err)
 	}
 	page = c.Get(path(cy.ID))
-	if got := page.Text("#manager option[selected]"); !strings.Contains(got, "Bo Boss") || !strings.Contains(got, "deactivated") {
+	if got := page.Doc.Find("#manager").AttrOr("value", ""); !strings.Contains(got, "Bo Boss") || !strings.Contains(got, "deactivated") {
 		t.Errorf("a deactivated manager is shown as %q", got)
 	}
 	flashAfter(t, c, c.Post(path(cy.ID), url.Values{"name": {"Cy C."}, "roles": {"auditor"}, "manager": {ids(bo.ID)}}))

@@ -29,6 +29,42 @@ type ruleNames struct {
 	departments, glAccounts, people, vendors map[int64]string
 }
 
+// nameRulePicks resolves the vendors and people that rules name (people who are
+// deactivated are left out, and shown as such).
+func (n *ruleNames) nameRulePicks(ctx context.Context, db *gorm.DB, rules []models.ApprovalRule) error {
+	var vendors, people []int64
+	for _, r := range rules {
+		if r.VendorID != nil {
+			vendors = append(vendors, *r.VendorID)
+		}
+		for _, st := range r.Steps {
+			if st.UserID != nil {
+				people = append(people, *st.UserID)
+			}
+		}
+	}
+	var err error
+	if n.vendors, err = models.VendorNames(ctx, db, vendors); err != nil {
+		return err
+	}
+	n.people, err = models.CurrentPeopleNames(ctx, db, people)
+	return err
+}
+
+// nameFormPicks shows the vendor and the people a rule form names by their names.
+func nameFormPicks(c *fiber.Ctx, f *approvalrules.Form) error {
+	var err error
+	if f.VendorName, err = chosenVendor(c, f.Vendor); err != nil {
+		return err
+	}
+	for i := range f.Steps {
+		if f.Steps[i].UserName, err = chosenPerson(c, f.Steps[i].User); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func loadRuleChoices(ctx context.Context, db *gorm.DB, f *approvalrules.Form) (ruleNames, error) {
 	n := ruleNames{departments: map[int64]string{}, glAccounts: map[int64]string{}, people: map[int64]string{}, vendors: map[int64]string{}}
 	depts, err := models.Departments(ctx, db)
@@ -47,24 +83,8 @@ func loadRuleChoices(ctx context.Context, db *gorm.DB, f *approvalrules.Form) (r
 		n.glAccounts[g.ID] = g.Code
 		f.GLAccounts = append(f.GLAccounts, approvalrules.Option{Value: strconv.FormatInt(g.ID, 10), Label: g.Code + " " + g.Name})
 	}
-	vendors, err := models.ActiveVendors(ctx, db)
-	if err != nil {
-		return n, err
-	}
-	for _, v := range vendors {
-		n.vendors[v.ID] = v.Name
-		f.Vendors = append(f.Vendors, approvalrules.Option{Value: strconv.FormatInt(v.ID, 10), Label: v.Name})
-	}
 	for _, m := range models.PaymentMethods {
 		f.PaymentMethods = append(f.PaymentMethods, approvalrules.Option{Value: m, Label: models.PaymentMethodLabel(m)})
-	}
-	people, err := models.UserChoices(ctx, db, managerChoices)
-	if err != nil {
-		return n, err
-	}
-	for _, p := range people {
-		n.people[p.ID] = p.Name
-		f.People = append(f.People, approvalrules.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Email + ")"})
 	}
 	roles, err := models.RoleSummaries(ctx, db)
 	if err != nil {
@@ -120,6 +140,9 @@ func (s *Server) approvalRulesPage(c *fiber.Ctx) error {
 	}
 	names, err := loadRuleChoices(ctx, db, &approvalrules.Form{})
 	if err != nil {
+		return err
+	}
+	if err := names.nameRulePicks(ctx, db, rules); err != nil {
 		return err
 	}
 	l := approvalrules.List{Total: len(rules), Archived: archived, CanCreate: s.can(c, rulesCreate)}
@@ -229,6 +252,9 @@ func (s *Server) renderRuleForm(c *fiber.Ctx, status int, f approvalrules.Form, 
 	if _, err := loadRuleChoices(c.UserContext(), tenantDB(c), &f); err != nil {
 		return err
 	}
+	if err := nameFormPicks(c, &f); err != nil {
+		return err
+	}
 	title := "New approval rule"
 	if f.ID != 0 {
 		title = f.Name
@@ -254,6 +280,9 @@ func (s *Server) ruleSteps(c *fiber.Ctx) error {
 		f.Steps[i], f.Steps[i+1] = f.Steps[i+1], f.Steps[i]
 	}
 	if _, err := loadRuleChoices(c.UserContext(), tenantDB(c), &f); err != nil {
+		return err
+	}
+	if err := nameFormPicks(c, &f); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, page{Content: approvalrules.StepsFieldset(f)})

@@ -413,16 +413,9 @@ func (s *Server) delegationPage(c *fiber.Ctx) error {
 func (s *Server) renderDelegation(c *fiber.Ctx, status int, f approvals.DelegationForm) error {
 	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c).UserID
 	f.CSRF = s.csrfToken(c)
-	people, err := models.UserChoices(ctx, db, managerChoices)
-	if err != nil {
+	var err error
+	if f.DelegateName, err = chosenPerson(c, f.Delegate); err != nil {
 		return err
-	}
-	// Only people who may approve can approve for someone else.
-	set := stateOf(c).policy
-	for _, p := range people {
-		if p.ID != me && set.Allowed(strings.Split(p.Roles, ","), approvalsApprove) {
-			f.People = append(f.People, approvals.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Email + ")"})
-		}
 	}
 	if htmxTarget(c) == approvals.FormID {
 		return s.render(c, status, page{Content: approvals.DelegationFormView(f)})

@@ -208,12 +208,9 @@ func (s *Server) billOrderLines(c *fiber.Ctx, f *bills.Form, in models.BillInput
 // to type more.
 func (s *Server) billCodedLines(c *fiber.Ctx, f *bills.Form, in models.BillInput) error {
 	ctx, db := c.UserContext(), tenantDB(c)
-	vendors, err := models.ActiveVendors(ctx, db)
-	if err != nil {
+	var err error
+	if f.VendorName, err = chosenVendor(c, f.Vendor); err != nil {
 		return err
-	}
-	for _, v := range vendors {
-		f.Vendors = append(f.Vendors, bills.Option{Value: strconv.FormatInt(v.ID, 10), Label: v.Name})
 	}
 	depts, err := models.Departments(ctx, db)
 	if err != nil {

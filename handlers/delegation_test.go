@@ -23,12 +23,16 @@ func TestApprovalsDelegateMustApproveAndSeesOnlyWhatIsPending(t *testing.T) {
 	today := time.Now().Format(time.DateOnly)
 
 	// Rita only requests: she is not offered as a delegate, and is refused if named.
-	page := s.maxC.Get("/approvals/delegation")
-	if page.Doc.Find(fmt.Sprintf(`select[name=delegate] option[value="%d"]`, s.rita.ID)).Length() != 0 {
+	// The delegate is found by typing; Max himself is not offered either.
+	offered := s.maxC.Get("/lookup/people/delegation").Doc
+	if offered.Find(fmt.Sprintf(`[role=option][data-value="%d"]`, s.rita.ID)).Length() != 0 {
 		t.Error("the delegation form offers someone who cannot approve")
 	}
-	if page.Doc.Find(fmt.Sprintf(`select[name=delegate] option[value="%d"]`, s.al.ID)).Length() != 1 {
+	if offered.Find(fmt.Sprintf(`[role=option][data-value="%d"]`, s.al.ID)).Length() != 1 {
 		t.Error("the delegation form does not offer Al, who approves")
+	}
+	if offered.Find(fmt.Sprintf(`[role=option][data-value="%d"]`, s.max.ID)).Length() != 0 {
+		t.Error("the delegation form offers Max to himself")
 	}
 	res := s.maxC.Post("/approvals/delegation", url.Values{"delegate": {fmt.Sprint(s.rita.ID)}, "starts_on": {today}, "ends_on": {today}})
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#delegate-error"), "approve") {

@@ -117,11 +117,13 @@ func (d docStatuses) summary(counts map[string]int) string {
 }
 
 // listChoices are the department and person filters of a list of documents: the
-// options, and those the address chose (personParam names the person's filter: requester,
-// traveller; "" for a list without one).
+// department options, and the department and person the address chose (personParam names
+// the person's filter: requester, traveller; "" for a list without one). The person is
+// chosen by a lookup field, which shows PersonName.
 type listChoices struct {
-	Departments, People    []views.Option
+	Departments            []views.Option
 	Department, Person     string // as chosen, "" for any
+	PersonName             string
 	DepartmentID, PersonID int64
 }
 
@@ -142,16 +144,10 @@ func (s *Server) listChoices(c *fiber.Ctx, personParam string) (listChoices, err
 	if personParam == "" {
 		return out, nil
 	}
-	people, err := models.UserChoices(ctx, db, managerChoices)
-	if err != nil {
+	if out.PersonName, err = chosenPerson(c, c.Query(personParam)); err != nil || out.PersonName == "" {
 		return out, err
 	}
-	for _, p := range people {
-		id := strconv.FormatInt(p.ID, 10)
-		out.People = append(out.People, views.Option{Value: id, Label: p.Name})
-		if id == c.Query(personParam) {
-			out.Person, out.PersonID = id, p.ID
-		}
-	}
+	out.PersonID, _ = strconv.ParseInt(strings.TrimSpace(c.Query(personParam)), 10, 64)
+	out.Person = strconv.FormatInt(out.PersonID, 10)
 	return out, nil
 }

@@ -309,6 +309,9 @@ func (s *Server) guard(r Route) fiber.Handler {
 			return redirect(c, authviews.LoginPath)
 		}
 		if !s.allowed(c, r) {
+			if r.Fragment {
+				return c.SendStatus(http.StatusForbidden)
+			}
 			s.setFlash(c, "error", ForbiddenMessage)
 			return redirect(c, dashboard.Path)
 		}

@@ -58,10 +58,6 @@ func purchaseOrderFilter(c *fiber.Ctx) (purchasing.List, models.PurchaseOrderFil
 	if err != nil {
 		return purchasing.List{}, models.PurchaseOrderFilter{}, err
 	}
-	vendors, err := models.PurchaseOrderVendors(ctx, db)
-	if err != nil {
-		return purchasing.List{}, models.PurchaseOrderFilter{}, err
-	}
 	l := purchasing.List{Open: counts[models.POOpen] + counts[models.POPartiallyReceived]}
 	l.Filter.Q, l.Filter.Page = listQuery(c)
 	for _, st := range outlay.PurchaseOrderStatuses {
@@ -72,12 +68,12 @@ func purchaseOrderFilter(c *fiber.Ctx) (purchasing.List, models.PurchaseOrderFil
 		}
 	}
 	mf := models.PurchaseOrderFilter{Query: l.Filter.Q, Status: l.Filter.Status}
-	for _, v := range vendors {
-		id := strconv.FormatInt(v.ID, 10)
-		l.Vendors = append(l.Vendors, purchasing.Option{Value: id, Label: v.Name})
-		if id == c.Query("vendor") {
-			l.Filter.Vendor, mf.VendorID = id, v.ID
-		}
+	if l.VendorName, err = chosenVendor(c, c.Query("vendor")); err != nil {
+		return purchasing.List{}, models.PurchaseOrderFilter{}, err
+	}
+	if l.VendorName != "" {
+		mf.VendorID, _ = strconv.ParseInt(strings.TrimSpace(c.Query("vendor")), 10, 64)
+		l.Filter.Vendor = strconv.FormatInt(mf.VendorID, 10)
 	}
 	return l, mf, nil
 }

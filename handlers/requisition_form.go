@@ -159,12 +159,8 @@ func (s *Server) fillRequisitionChoices(c *fiber.Ctx, f *requisitions.Form, cur 
 	for _, d := range depts {
 		f.Departments = append(f.Departments, requisitions.Option{Value: strconv.FormatInt(d.ID, 10), Label: d.Name})
 	}
-	vendors, err := models.ActiveVendors(ctx, db)
-	if err != nil {
+	if f.VendorName, err = chosenVendor(c, f.Vendor); err != nil {
 		return err
-	}
-	for _, v := range vendors {
-		f.Vendors = append(f.Vendors, requisitions.Option{Value: strconv.FormatInt(v.ID, 10), Label: v.Name + " (" + v.Currency + ")"})
 	}
 	locations, err := models.ActiveLocations(ctx, db)
 	if err != nil {
@@ -185,7 +181,6 @@ func (s *Server) fillRequisitionChoices(c *fiber.Ctx, f *requisitions.Form, cur 
 	}
 	// What the stored requisition names stays offered, marked, so a save never drops it.
 	f.Departments = views.KeepOption(f.Departments, idText(cur.DepartmentID), cur.DepartmentName+" (archived)")
-	f.Vendors = views.KeepOption(f.Vendors, idText(cur.VendorID), cur.VendorName+" (takes no new orders)")
 	f.Locations = views.KeepOption(f.Locations, idText(cur.LocationID), cur.LocationName+" (archived)")
 	for _, l := range cur.LineDetails {
 		f.GLAccounts = views.KeepOption(f.GLAccounts, idText(l.GLAccountID), l.GLCode+" "+l.GLName+" (archived)")

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
+	"outlay/models"
 	"outlay/policy"
 	"outlay/views/approvalrules"
 	"outlay/views/approvals"
@@ -59,7 +60,10 @@ type Route struct {
 	// WhileReadOnly marks a change a lapsed (read-only) organisation still allows: signing in
 	// and out, and exporting its data. Every other POST is refused while it is lapsed.
 	WhileReadOnly bool
-	Handler       fiber.Handler
+	// Fragment marks a route that answers a part of a page fetched as the person works (a
+	// lookup's matches): refused, it answers 403 rather than leaving the page.
+	Fragment bool
+	Handler  fiber.Handler
 }
 
 func public(method, path string, h fiber.Handler) Route {
@@ -99,6 +103,8 @@ func (r Route) api() Route { r.API = true; return r }
 func (r Route) upload() Route { r.Upload = true; return r }
 
 func (r Route) whileReadOnly() Route { r.WhileReadOnly = true; return r }
+
+func (r Route) fragment() Route { r.Fragment = true; return r }
 
 // refRoutes are the routes of one kind of reference data: its list (in the navigation under
 // its title) and its export, create, show, update, archive and unarchive, and History.
@@ -162,6 +168,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, users.ListPath, outlay.ObjUsers, outlay.ActRead, s.usersPage).nav("Users"),
 		s.exportRoute(users.ListPath, outlay.ObjUsers, outlay.ActRead, userExport),
 		permitted(get, users.NewPath, outlay.ObjUsers, outlay.ActCreate, s.newUserPage),
+		s.lookupRoute(users.ManagerLookupPath, outlay.ObjUsers, outlay.ActRead, peopleIn(models.PeopleCurrent)),
 		permitted(post, users.ListPath, outlay.ObjUsers, outlay.ActCreate, s.inviteUser),
 		permitted(get, users.ListPath+idParam, outlay.ObjUsers, outlay.ActRead, s.userPage),
 		permitted(post, users.ListPath+idParam, outlay.ObjUsers, outlay.ActUpdate, s.updateUser),
@@ -239,7 +246,9 @@ func (s *Server) routeTable() []Route {
 		// form's live total and lines. Record-level rules (own drafts) live in the models.
 		permitted(get, requisitions.ListPath, outlay.ObjRequisitions, outlay.ActRead, s.myRequisitions).nav("Requisitions"),
 		permitted(get, requisitions.NewPath, outlay.ObjRequisitions, outlay.ActCreate, s.newRequisitionPage),
+		s.lookupRoute(requisitions.VendorLookupPath, outlay.ObjRequisitions, outlay.ActCreate, vendorsIn(models.VendorsForNewDocuments)),
 		permitted(get, requisitions.AllPath, outlay.ObjRequisitionsAll, outlay.ActRead, s.allRequisitions).nav("All requisitions"),
+		s.lookupRoute(requisitions.RequesterLookupPath, outlay.ObjRequisitionsAll, outlay.ActRead, peopleIn(models.PeopleEver)),
 		s.exportRoute(requisitions.ListPath, outlay.ObjRequisitions, outlay.ActRead, requisitionExport(false)),
 		s.exportRoute(requisitions.AllPath, outlay.ObjRequisitionsAll, outlay.ActRead, requisitionExport(true)),
 		permitted(post, requisitions.ListPath, outlay.ObjRequisitions, outlay.ActCreate, s.createRequisition),
@@ -258,6 +267,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, travel.ListPath, outlay.ObjTravel, outlay.ActRead, s.myTrips).nav("Travel"),
 		permitted(get, travel.NewPath, outlay.ObjTravel, outlay.ActCreate, s.newTripPage),
 		permitted(get, travel.AllPath, outlay.ObjTravelAll, outlay.ActRead, s.allTrips).nav("All travel"),
+		s.lookupRoute(travel.TravellerLookupPath, outlay.ObjTravelAll, outlay.ActRead, peopleIn(models.PeopleEver)),
 		s.exportRoute(travel.ListPath, outlay.ObjTravel, outlay.ActRead, tripExport(false)),
 		s.exportRoute(travel.AllPath, outlay.ObjTravelAll, outlay.ActRead, tripExport(true)),
 		permitted(post, travel.ListPath, outlay.ObjTravel, outlay.ActCreate, s.createTrip),
@@ -306,6 +316,8 @@ func (s *Server) routeTable() []Route {
 		s.exportRoute(approvals.QueuePath, outlay.ObjApprovals, outlay.ActRead, approvalExport),
 		permitted(post, approvals.BulkPath, outlay.ObjApprovals, outlay.ActApprove, s.bulkApprove),
 		permitted(get, approvals.DelegationPath, outlay.ObjApprovals, outlay.ActUpdate, s.delegationPage),
+		// Only people who may approve can approve for someone else.
+		s.lookupRoute(approvals.DelegateLookupPath, outlay.ObjApprovals, outlay.ActUpdate, otherPeopleWho(approvalsApprove)),
 		permitted(post, approvals.DelegationPath, outlay.ObjApprovals, outlay.ActUpdate, s.setDelegation),
 		permitted(post, approvals.DelegationPath+idParam+"/delete", outlay.ObjApprovals, outlay.ActUpdate, s.clearDelegation),
 		permitted(get, approvals.QueuePath+"/:step", outlay.ObjApprovals, outlay.ActRead, s.approvalDetails),
@@ -314,6 +326,8 @@ func (s *Server) routeTable() []Route {
 		permitted(get, approvalrules.ListPath, outlay.ObjApprovalRules, outlay.ActRead, s.approvalRulesPage).nav("Approval rules"),
 		permitted(get, approvalrules.NewPath, outlay.ObjApprovalRules, outlay.ActCreate, s.newApprovalRulePage),
 		permitted(get, approvalrules.StepsPath, outlay.ObjApprovalRules, outlay.ActRead, s.ruleSteps),
+		s.lookupRoute(approvalrules.VendorLookupPath, outlay.ObjApprovalRules, outlay.ActRead, vendorsIn(models.VendorsForNewDocuments)),
+		s.lookupRoute(approvalrules.PersonLookupPath, outlay.ObjApprovalRules, outlay.ActRead, peopleIn(models.PeopleCurrent)),
 		permitted(post, approvalrules.ListPath, outlay.ObjApprovalRules, outlay.ActCreate, s.createApprovalRule),
 		permitted(get, approvalrules.ListPath+idParam, outlay.ObjApprovalRules, outlay.ActRead, s.approvalRulePage),
 		permitted(post, approvalrules.ListPath+idParam, outlay.ObjApprovalRules, outlay.ActUpdate, s.updateApprovalRule),
@@ -323,6 +337,7 @@ func (s *Server) routeTable() []Route {
 		// Purchasing: purchase orders and receiving; comments and attachments of requisitions and orders.
 		permitted(get, purchasing.ListPath, outlay.ObjPurchaseOrders, outlay.ActRead, s.purchaseOrdersPage).nav("Purchase orders"),
 		s.exportRoute(purchasing.ListPath, outlay.ObjPurchaseOrders, outlay.ActRead, purchaseOrderExport),
+		s.lookupRoute(purchasing.VendorLookupPath, outlay.ObjPurchaseOrders, outlay.ActRead, vendorsIn(models.VendorsWithOrders)),
 		permitted(get, purchasing.ToOrderPath, outlay.ObjPurchaseOrders, outlay.ActCreate, s.toOrderPage).nav("To order"),
 		// Requesters may open the orders made from their own requisitions, read-only; the
 		// kind's visibility finds no other for them.
@@ -360,6 +375,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, bills.ListPath, outlay.ObjBills, outlay.ActRead, s.billsPage).nav("Bills").widenedBy(outlay.ObjBillsAll, outlay.ActRead),
 		s.exportRoute(bills.ListPath, outlay.ObjBills, outlay.ActRead, billExport),
 		permitted(get, bills.NewPath, outlay.ObjBills, outlay.ActCreate, s.newBillPage),
+		s.lookupRoute(bills.VendorLookupPath, outlay.ObjBills, outlay.ActCreate, vendorsIn(models.VendorsForNewDocuments)),
 		permitted(post, bills.ListPath, outlay.ObjBills, outlay.ActCreate, s.createBill),
 		permitted(get, payables.AgingPath, outlay.ObjBillsAll, outlay.ActRead, s.agingPage).nav("Aging"),
 		s.exportRoute(payables.AgingPath, outlay.ObjBillsAll, outlay.ActRead, agingExport),

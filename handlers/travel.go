@@ -96,7 +96,7 @@ func (s *Server) tripFilter(c *fiber.Ctx, everyone bool) (travel.List, travel.Fi
 			return l, f, mf, err
 		}
 		l.Departments, f.Department, mf.DepartmentID = ch.Departments, ch.Department, ch.DepartmentID
-		l.Travellers, f.Traveller, mf.TravellerID = ch.People, ch.Person, ch.PersonID
+		l.TravellerName, f.Traveller, mf.TravellerID = ch.PersonName, ch.Person, ch.PersonID
 	}
 	f.Status = tripStatuses.chosen(c, everyone)
 	mf.Status = f.Status

@@ -585,10 +585,3 @@ func PurchaseOrderCounts(ctx context.Context, db *gorm.DB) (map[string]int, erro
 	}
 	return out, err
 }
-
-// PurchaseOrderVendors lists the vendors that have orders, for the list's vendor filter.
-func PurchaseOrderVendors(ctx context.Context, db *gorm.DB) ([]Vendor, error) {
-	var out []Vendor
-	err := db.WithContext(ctx).Where("id IN (SELECT vendor_id FROM purchase_orders)").Order("lower(name), id").Find(&out).Error
-	return out, err
-}

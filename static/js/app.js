@@ -250,3 +250,166 @@ document.addEventListener('click', function (e) {
   var t = e.target instanceof Element ? e.target.closest('[data-print]') : null;
   if (t) window.print();
 });
+
+/* ---- Lookup fields: <div data-lookup> (views.LookupField) ----
+ * A text input (role=combobox) whose typing fetches matches into its listbox (htmx), and a
+ * hidden input carrying the chosen id. Arrow keys move through the matches, Enter picks,
+ * Escape closes the list. Picking or clearing sends `input` and `change` from the hidden
+ * input, so filters and live totals follow the choice; the typing itself does not reach the
+ * form (it would refresh a filter on every letter). */
+(function () {
+  'use strict';
+
+  function parts(box) {
+    return {
+      input: box.querySelector('[role="combobox"]'),
+      value: box.querySelector('[data-lookup-value]'),
+      list: box.querySelector('[role="listbox"]')
+    };
+  }
+
+  function options(p) {
+    return Array.prototype.slice.call(p.list.querySelectorAll('[role="option"]:not([aria-disabled="true"])'));
+  }
+
+  function setOpen(p, open) {
+    p.list.hidden = !open;
+    p.input.setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (!open) setActive(p, null);
+  }
+
+  function setActive(p, opt) {
+    p.list.querySelectorAll('[role="option"]').forEach(function (o) {
+      o.setAttribute('aria-selected', o === opt ? 'true' : 'false');
+      o.classList.toggle('is-active', o === opt);
+    });
+    if (opt) {
+      p.input.setAttribute('aria-activedescendant', opt.id);
+      if (opt.scrollIntoView) opt.scrollIntoView({ block: 'nearest' });
+    } else {
+      p.input.removeAttribute('aria-activedescendant');
+    }
+  }
+
+  function announce(el) {
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+
+  function choose(p, value, label) {
+    var changed = p.value.value !== value;
+    p.value.value = value;
+    p.input.value = label;
+    p.input.setAttribute('data-chosen', label);
+    setOpen(p, false);
+    if (changed) announce(p.value);
+  }
+
+  function move(p, step) {
+    var opts = options(p);
+    if (!opts.length) return;
+    var current = opts.indexOf(p.list.querySelector('.is-active'));
+    var next = current < 0 ? (step > 0 ? 0 : opts.length - 1) : (current + step + opts.length) % opts.length;
+    setActive(p, opts[next]);
+  }
+
+  function bind(box) {
+    if (box._lookup) return;
+    box._lookup = true;
+    var p = parts(box);
+    if (!p.input || !p.value || !p.list) return;
+    p.input.setAttribute('data-chosen', p.input.value);
+
+    // Typing changes the search, not the form: the chosen id is dropped once the text no
+    // longer names it, and the form hears of that alone.
+    box.addEventListener('input', function (e) {
+      if (e.target !== p.input) return;
+      e.stopPropagation();
+      if (p.input.value !== p.input.getAttribute('data-chosen') && p.value.value !== '') {
+        p.value.value = '';
+        announce(p.value);
+      }
+      if (p.input.value.trim() === '') p.input.setAttribute('data-chosen', '');
+    });
+    box.addEventListener('change', function (e) {
+      if (e.target === p.input) e.stopPropagation();
+    });
+
+    p.input.addEventListener('keydown', function (e) {
+      var open = !p.list.hidden;
+      switch (e.key) {
+        case 'ArrowDown':
+        case 'ArrowUp':
+          e.preventDefault();
+          if (!open) {
+            if (p.list.children.length) {
+              setOpen(p, true);
+            } else {
+              p.input.dispatchEvent(new Event('lookup:open'));
+              return;
+            }
+          }
+          move(p, e.key === 'ArrowDown' ? 1 : -1);
+          break;
+        case 'Enter':
+          var active = open && p.list.querySelector('.is-active');
+          p.tookEnter = open;
+          if (active) {
+            e.preventDefault();
+            choose(p, active.getAttribute('data-value'), active.getAttribute('data-label'));
+          } else if (open) {
+            e.preventDefault();
+            setOpen(p, false);
+          }
+          break;
+        case 'Escape':
+          if (open) {
+            e.preventDefault();
+            e.stopPropagation();
+            setOpen(p, false);
+          }
+          break;
+        case 'Tab':
+          setOpen(p, false);
+          break;
+      }
+    });
+
+    // An Enter that picked or closed the list does not also submit the form (the form's
+    // implicit submission comes with the keypress, which not every input method withholds).
+    p.input.addEventListener('keypress', function (e) {
+      if (e.key === 'Enter' && p.tookEnter) e.preventDefault();
+    });
+    p.input.addEventListener('keyup', function (e) {
+      if (e.key === 'Enter') p.tookEnter = false;
+    });
+
+    // A click picks; mousedown keeps the focus in the input so the list is not closed first.
+    p.list.addEventListener('mousedown', function (e) { e.preventDefault(); });
+    p.list.addEventListener('click', function (e) {
+      var opt = e.target instanceof Element ? e.target.closest('[role="option"]') : null;
+      if (opt && opt.getAttribute('aria-disabled') !== 'true') {
+        choose(p, opt.getAttribute('data-value'), opt.getAttribute('data-label'));
+      }
+    });
+    p.input.addEventListener('blur', function () { setOpen(p, false); });
+
+    // New matches open the list, with none marked yet.
+    box.addEventListener('htmx:afterSwap', function (e) {
+      if (e.detail && e.detail.target === p.list) setOpen(p, document.activeElement === p.input);
+    });
+  }
+
+  function bindAll(root) {
+    if (!root || !root.querySelectorAll) return;
+    if (root.matches && root.matches('[data-lookup]')) bind(root);
+    root.querySelectorAll('[data-lookup]').forEach(bind);
+  }
+
+  document.addEventListener('htmx:load', function (e) { bindAll(e.target); });
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', function () { bindAll(document); });
+  } else {
+    bindAll(document);
+  }
+}());

@@ -13,6 +13,10 @@ const (
 	ListPath  = "/admin/approval-rules"
 	NewPath   = ListPath + "/new"
 	StepsPath = ListPath + "/steps"
+	// VendorLookupPath and PersonLookupPath find the vendor of a bill condition and the
+	// person of a step as the admin types.
+	VendorLookupPath = "/lookup/vendors/approval-rules"
+	PersonLookupPath = "/lookup/people/approval-rules"
 )
 
 // RulePath is a rule's edit page; its form posts there.
@@ -66,6 +70,8 @@ type StepRow struct {
 	Kind string `form:"step_kind"`
 	User string `form:"step_user"`
 	Role string `form:"step_role"`
+	// UserName is the chosen person's name.
+	UserName string
 }
 
 // Form is the create (ID 0) or edit form of a rule.
@@ -85,6 +91,7 @@ type Form struct {
 	// Bill conditions: the vendor, the match ("held", "matched" or "" for either) and the
 	// least price variance in percent.
 	Vendor      string `form:"vendor,trim"`
+	VendorName  string // the chosen vendor's name
 	Match       string `form:"match,trim"`
 	MinVariance string `form:"min_variance,trim"`
 	// Payment condition: the method ("" for any).
@@ -96,9 +103,7 @@ type Form struct {
 	DocTypes       []Option
 	Departments    []Option
 	GLAccounts     []Option
-	Vendors        []Option
 	Currencies     []Option
-	People         []Option
 	Roles          []Option
 }
 

@@ -18,6 +18,8 @@ const (
 	QueuePath      = "/approvals"
 	BulkPath       = "/approvals/bulk"
 	DelegationPath = "/approvals/delegation"
+	// DelegateLookupPath finds who may approve for the person as they type.
+	DelegateLookupPath = "/lookup/people/delegation"
 )
 
 // StepPath is one step's details (the expanded row).
@@ -244,6 +246,7 @@ type DelegationForm struct {
 	Delegate string `form:"delegate"`
 	StartsOn string `form:"starts_on,trim"`
 	EndsOn   string `form:"ends_on,trim"`
-	People   []Option
-	Errors   views.FieldErrors
+	// DelegateName is the chosen person's name.
+	DelegateName string
+	Errors       views.FieldErrors
 }

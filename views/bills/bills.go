@@ -18,6 +18,8 @@ const (
 	ListPath     = "/bills"
 	NewPath      = "/bills/new"
 	SettingsPath = "/admin/bill-matching"
+	// VendorLookupPath finds the vendors a bill may name as the clerk types.
+	VendorLookupPath = "/lookup/vendors/bills"
 )
 
 // Path is a bill's page; its edit form posts to it.
@@ -204,7 +206,7 @@ type Form struct {
 	Status           string
 	FormKey          string
 	Vendor           string
-	VendorName       string // with an order: fixed by it
+	VendorName       string // the chosen vendor's name; with an order, fixed by it
 	Order            string
 	OrderNumber      string
 	InvoiceNumber    string
@@ -214,7 +216,6 @@ type Form struct {
 	Currency         string
 	Memo             string
 	ConfirmDuplicate bool
-	Vendors          []Option
 	Orders           []Option
 	Currencies       []Option
 	GLAccounts       []Option

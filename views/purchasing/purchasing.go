@@ -14,6 +14,9 @@ import (
 // ListPath is the list of purchase orders.
 const ListPath = outlay.PurchaseOrdersPath
 
+// VendorLookupPath finds the vendors of the list's vendor filter as the person types.
+const VendorLookupPath = "/lookup/vendors/purchase-orders"
+
 // OrderPath is an order's page.
 func OrderPath(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
 
@@ -117,11 +120,12 @@ type List struct {
 	ExportURL string
 	Filter    Filter
 	Statuses  []Option
-	Vendors   []Option
-	Rows      []Row
-	Total     int // orders matching the filter
-	All       int // orders in all
-	Open      int // open or partly received
+	// VendorName is the name of the vendor the filter chose.
+	VendorName string
+	Rows       []Row
+	Total      int // orders matching the filter
+	All        int // orders in all
+	Open       int // open or partly received
 }
 
 // Summary says the counts in a sentence.

@@ -21,6 +21,10 @@ const (
 	LinesPath  = ListPath + "/lines"  // adds or removes a line of the form being typed
 	TotalsPath = ListPath + "/totals" // prices the form being typed
 	CheckPath  = ListPath + "/check"  // says whether the form being typed may be submitted
+	// VendorLookupPath finds the vendors a requisition may name as the requester types.
+	VendorLookupPath = "/lookup/vendors/requisitions"
+	// RequesterLookupPath finds the requester of everyone's list's filter.
+	RequesterLookupPath = "/lookup/people/requisitions"
 )
 
 // Path is a requisition's page; its edit form posts to it.
@@ -135,11 +139,12 @@ type List struct {
 	Filter      Filter
 	Tabs        []Tab
 	Departments []Option
-	Requesters  []Option
-	Rows        []Row
-	Total       int
-	CanCreate   bool
-	Pager       views.Pagination
+	// RequesterName is the name of the requester the filter chose.
+	RequesterName string
+	Rows          []Row
+	Total         int
+	CanCreate     bool
+	Pager         views.Pagination
 }
 
 // FormLine is one row of the form's lines as typed, with its amount when it can be priced.
@@ -203,7 +208,7 @@ type Form struct {
 	FocusRow     int // the row whose description gets the focus after an add; -1 for none
 	Errors       views.FieldErrors
 	Departments  []Option
-	Vendors      []Option
+	VendorName   string // the chosen vendor's name
 	Locations    []Option
 	GLAccounts   []Option
 	Totals       Totals

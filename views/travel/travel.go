@@ -20,6 +20,8 @@ const (
 	NewPath  = ListPath + "/new"
 	AllPath  = ListPath + "/all"
 	LegsPath = ListPath + "/legs" // adds or removes a leg of the form being typed
+	// TravellerLookupPath finds the traveller of everyone's list's filter.
+	TravellerLookupPath = "/lookup/people/travel"
 )
 
 // Path is a trip's page; its edit form posts to it.
@@ -148,11 +150,12 @@ type List struct {
 	Filter      Filter
 	Tabs        []Tab
 	Departments []Option
-	Travellers  []Option
-	Rows        []Row
-	Total       int
-	CanCreate   bool
-	Pager       views.Pagination
+	// TravellerName is the name of the traveller the filter chose.
+	TravellerName string
+	Rows          []Row
+	Total         int
+	CanCreate     bool
+	Pager         views.Pagination
 }
 
 // FormLeg is one leg of the form as typed.

@@ -13,6 +13,8 @@ import (
 const (
 	ListPath = "/admin/users"
 	NewPath  = "/admin/users/new"
+	// ManagerLookupPath finds a person's manager as the admin types.
+	ManagerLookupPath = "/lookup/people/users"
 )
 
 // UserPath is a person's page; the edit form posts to it.
@@ -142,7 +144,7 @@ type Form struct {
 	Errors      views.FieldErrors
 	RoleOptions []Option
 	Departments []Option
-	Managers    []Option
+	ManagerName string // the chosen manager's name
 	Locations   []Option
 }
 

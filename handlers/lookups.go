@@ -1,0 +1,98 @@
+package handlers
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"outlay/models"
+	"outlay/policy"
+	"outlay/views"
+)
+
+// lookupSource is one kind of record a search-as-you-type field chooses, in one scope: the
+// noun its empty state names, and how matches are found.
+type lookupSource struct {
+	noun string
+	find func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error)
+}
+
+func vendorsIn(scope models.VendorScope) lookupSource {
+	return lookupSource{noun: "vendor", find: func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error) {
+		return models.FindVendorChoices(c.UserContext(), tenantDB(c), scope, text, limit)
+	}}
+}
+
+func peopleIn(scope models.PeopleScope) lookupSource {
+	return lookupSource{noun: "person", find: func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error) {
+		return models.FindPeopleChoices(c.UserContext(), tenantDB(c), models.PeopleChoiceFilter{Scope: scope}, text, limit)
+	}}
+}
+
+// otherPeopleWho are the current people other than the one asking whose roles grant p: who
+// may approve for them, say.
+func otherPeopleWho(p policy.Permission) lookupSource {
+	return lookupSource{noun: "person", find: func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error) {
+		f := models.PeopleChoiceFilter{Scope: models.PeopleCurrent, Roles: []string{}, Except: currentUser(c).UserID}
+		for role, perms := range stateOf(c).policy.Grants() {
+			if slices.Contains(perms, p) {
+				f.Roles = append(f.Roles, role)
+			}
+		}
+		return models.FindPeopleChoices(c.UserContext(), tenantDB(c), f, text, limit)
+	}}
+}
+
+// lookupRoute is the lookup a page's field fetches its matches from, allowed by the
+// permission of the page that shows the field: whoever may fill the form may search what it
+// offers, and no one else.
+func (s *Server) lookupRoute(path, object, action string, src lookupSource) Route {
+	return permitted(get, path, object, action, s.lookup(src)).fragment()
+}
+
+// lookup answers the matches of the typed text (q, or the parameter the field names in
+// text) as the options of the field's list.
+func (s *Server) lookup(src lookupSource) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		text := c.Query("q")
+		if name := c.Query("text"); strings.HasSuffix(name, "_text") {
+			text = c.Query(name)
+		}
+		if len(text) > 200 {
+			text = text[:200]
+		}
+		found, err := src.find(c, text, models.ChoiceLimit)
+		if err != nil {
+			return err
+		}
+		m := views.LookupMatches{Field: c.Query("field", "lookup"), Noun: src.noun, Text: strings.TrimSpace(text)}
+		for _, f := range found {
+			m.Matches = append(m.Matches, views.LookupMatch{Value: strconv.FormatInt(f.ID, 10), Label: f.Name, Detail: f.Detail})
+		}
+		return sendHTML(c, views.LookupResults(m))
+	}
+}
+
+// chosenVendor is the vendor a field names (by id, as posted or stored) as the field shows
+// it: its name, or "" when the id names no vendor.
+func chosenVendor(c *fiber.Ctx, id string) (string, error) {
+	return chosenName(c, id, models.VendorChoice)
+}
+
+// chosenPerson is the person a field names as the field shows them.
+func chosenPerson(c *fiber.Ctx, id string) (string, error) {
+	return chosenName(c, id, models.PersonChoice)
+}
+
+func chosenName(c *fiber.Ctx, id string, get func(context.Context, *gorm.DB, int64) (models.Choice, error)) (string, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+	if err != nil || n <= 0 {
+		return "", nil
+	}
+	ch, err := get(c.UserContext(), tenantDB(c), n)
+	return ch.Name, err
+}

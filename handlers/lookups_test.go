@@ -1,0 +1,148 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"outlay/internal/dbtest"
+	"outlay/internal/testutil"
+	"outlay/models"
+	"outlay/views/purchasing"
+	"outlay/views/requisitions"
+)
+
+// matchNames are the names a lookup's answer offers, in order, and its empty-state text.
+func matchNames(t *testing.T, res *testutil.Response) ([]string, string) {
+	t.Helper()
+	if res.Status != http.StatusOK {
+		t.Fatalf("lookup: status %d %q", res.Status, res.Body)
+	}
+	var names []string
+	res.Doc.Find(`li[role="option"][data-value]`).Each(func(_ int, s *goquery.Selection) {
+		names = append(names, strings.TrimSpace(s.Find(".lookup-name").Text()))
+	})
+	return names, res.Text(".lookup-empty")
+}
+
+// A vendor lookup offers the vendors the form may name whose name holds what was typed, those
+// starting with it first, at most twenty; fewer than three letters match the start of names;
+// archived vendors and those on hold are not offered to a new requisition.
+func TestVendorLookupFindsActiveVendorsByName(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	db := env.DB(t, acme)
+	now := time.Now()
+	for _, v := range []models.Vendor{
+		{Name: "Paperclip World", Status: models.VendorActive},
+		{Name: "Copy Paper Ltd", Status: models.VendorActive},
+		{Name: "Paper Co", Status: models.VendorActive},
+		{Name: "Paper Archive", Status: models.VendorActive, ArchivedAt: &now},
+		{Name: "Paper Held", Status: models.VendorOnHold},
+	} {
+		v.Currency = "USD"
+		if err := db.Create(&v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 25 {
+		if err := db.Create(&models.Vendor{Name: fmt.Sprintf("Bulk Supplier %02d", i), Currency: "EUR", Status: models.VendorActive}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn(rita.Email, testutil.Password)
+	find := func(q string) ([]string, string) {
+		return matchNames(t, c.Get(requisitions.VendorLookupPath+"?q="+url.QueryEscape(q)))
+	}
+
+	if got, _ := find("paper"); strings.Join(got, "|") != "Paper Co|Paperclip World|Copy Paper Ltd" {
+		t.Errorf("paper: %q, want the two starting with it, then the one holding it", got)
+	}
+	if got, _ := find("Pa"); strings.Join(got, "|") != "Paper Co|Paperclip World" {
+		t.Errorf("Pa: %q, want the names starting with it", got)
+	}
+	if got, _ := find("bulk"); len(got) != 20 || got[0] != "Bulk Supplier 00" || got[19] != "Bulk Supplier 19" {
+		t.Errorf("bulk: %d matches %q, want the first twenty by name", len(got), got)
+	}
+	if got, empty := find("100%_"); len(got) != 0 || empty != "No vendor matches “100%_”" {
+		t.Errorf("no match: %q, empty state %q", got, empty)
+	}
+	if got, _ := find(""); len(got) != 20 || got[0] != "Bulk Supplier 00" {
+		t.Errorf("nothing typed: %d matches starting %q, want the first twenty by name", len(got), got)
+	}
+
+	// As a field asks: the typed text under the field's own name, options named after the field.
+	res := c.Get(requisitions.VendorLookupPath + "?field=vendor&text=vendor_text&vendor_text=copy")
+	opt := res.Doc.Find(`li[role="option"]`)
+	if id, _ := opt.Attr("id"); opt.Length() != 1 || id != "vendor-match-0" || opt.AttrOr("data-label", "") != "Copy Paper Ltd" ||
+		strings.TrimSpace(opt.Find(".lookup-detail").Text()) != "USD" {
+		t.Errorf("field's lookup: %d options, first id %q label %q", opt.Length(), id, opt.AttrOr("data-label", ""))
+	}
+}
+
+// The order list's vendor filter offers the vendors that have orders, archived or not, and no
+// one who may not read orders may search it. No lookup reaches another tenant's vendors.
+func TestVendorLookupPermissionsAndTenants(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	globex := env.NewTenant(t, "globex", "Globex Industries")
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	ada := env.CreateUser(t, acme, "ada@acme.example", "Ada Auditor", "auditor")
+	buyer := env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "admin")
+	db := env.DB(t, acme)
+	p, _ := dbtest.ReceivedOrder(t, db, rita.ID, buyer.ID, nil, dbtest.OrderLine{Description: "Paper", Quantity: "1", UnitPrice: 500})
+	if err := db.Model(&p.Vendor).Update("archived_at", time.Now()).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(&models.Vendor{Name: p.Vendor.Name + " without orders", Currency: "USD", Status: models.VendorActive}).Error; err != nil {
+		t.Fatal(err)
+	}
+	gdb := env.DB(t, globex)
+	gina := env.CreateUser(t, globex, "gina@globex.example", "Gina Globex", "admin")
+	if err := gdb.Create(&models.Vendor{Name: "Globex Secret Vendor", Currency: "USD", Status: models.VendorActive}).Error; err != nil {
+		t.Fatal(err)
+	}
+	app := testutil.NewApp(t, env)
+
+	auditor := app.Client(t, "acme")
+	auditor.SignIn(ada.Email, testutil.Password)
+	if got, _ := matchNames(t, auditor.Get(purchasing.VendorLookupPath+"?q=vendor")); len(got) != 1 || got[0] != p.Vendor.Name {
+		t.Errorf("order filter's vendors: %q, want only %q (archived, with an order)", got, p.Vendor.Name)
+	}
+	// The auditor may read orders but not fill a requisition; the requester the reverse.
+	if res := auditor.Get(requisitions.VendorLookupPath + "?q=vendor"); res.Status != http.StatusForbidden || strings.Contains(res.Body, p.Vendor.Name) {
+		t.Errorf("auditor on the requisition form's lookup: %d %q, want 403", res.Status, res.Body)
+	}
+	requester := app.Client(t, "acme")
+	requester.SignIn(rita.Email, testutil.Password)
+	if res := requester.Get(purchasing.VendorLookupPath + "?q=vendor"); res.Status != http.StatusForbidden || strings.Contains(res.Body, p.Vendor.Name) {
+		t.Errorf("requester on the order filter's lookup: %d, want 403", res.Status)
+	}
+	// Signed out, the lookup sends the visitor to sign in.
+	if res := app.Client(t, "acme").Get(purchasing.VendorLookupPath + "?q=vendor"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
+		t.Errorf("signed out: %d %q", res.Status, res.Location())
+	}
+
+	// acme's session on globex's host is no session there; globex's own admin sees only
+	// globex's vendors.
+	cross := app.Client(t, "globex")
+	for k, v := range auditor.Cookies {
+		cross.Cookies[k] = v
+	}
+	if res := cross.Get(requisitions.VendorLookupPath + "?q=vendor"); res.Status == http.StatusOK || strings.Contains(res.Body, "Globex Secret") {
+		t.Errorf("acme's cookies on globex: %d", res.Status)
+	}
+	g := app.Client(t, "globex")
+	g.SignIn(gina.Email, testutil.Password)
+	if got, _ := matchNames(t, g.Get(requisitions.VendorLookupPath+"?q=vendor")); len(got) != 1 || got[0] != "Globex Secret Vendor" {
+		t.Errorf("globex's lookup: %q", got)
+	}
+}

@@ -1,0 +1,179 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Choice is one record a search-as-you-type field offers: its id, the name it is known by,
+// and a detail that tells two of the same name apart (a vendor's currency, a person's email).
+type Choice struct {
+	ID     int64
+	Name   string
+	Detail string
+}
+
+// ChoiceLimit is how many records one lookup offers at most: a person types more rather
+// than scrolls.
+const ChoiceLimit = 20
+
+// VendorScope is which vendors a field may name.
+type VendorScope int
+
+const (
+	// VendorsForNewDocuments are the vendors a requisition, bill or approval rule may name:
+	// active and not archived.
+	VendorsForNewDocuments VendorScope = iota
+	// VendorsWithOrders are the vendors, archived or not, that have purchase orders: the
+	// order list's filter.
+	VendorsWithOrders
+)
+
+// PeopleScope is which people a field may name.
+type PeopleScope int
+
+const (
+	// PeopleCurrent are the people who are not deactivated: those a form may name.
+	PeopleCurrent PeopleScope = iota
+	// PeopleEver are everyone, deactivated or not: a list's filter of documents, which keeps
+	// those of people who have left.
+	PeopleEver
+)
+
+// minSubstring is the shortest text matched anywhere in a name: shorter text has no trigram
+// for the index to use, so it matches the start of names only, along the name index.
+const minSubstring = 3
+
+// FindVendorChoices returns at most limit vendors in scope whose name holds text, those whose
+// name starts with it first, then by name. Empty text offers the first by name.
+func FindVendorChoices(ctx context.Context, db *gorm.DB, scope VendorScope, text string, limit int) ([]Choice, error) {
+	q := db.WithContext(ctx).Table("vendors v").Select("v.id, v.name, v.currency AS detail")
+	switch scope {
+	case VendorsForNewDocuments:
+		q = q.Where("v.archived_at IS NULL AND v.status = ?", VendorActive)
+	case VendorsWithOrders:
+		q = q.Where("EXISTS (SELECT 1 FROM purchase_orders po WHERE po.vendor_id = v.id)")
+	default:
+		return nil, errors.New("unknown vendor scope")
+	}
+	var out []Choice
+	err := matchNames(q, text, "v.name").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
+// PeopleChoiceFilter is which people a field may name: those in Scope, holding one of Roles
+// when it is not nil, other than Except.
+type PeopleChoiceFilter struct {
+	Scope  PeopleScope
+	Roles  []string
+	Except int64
+}
+
+// FindPeopleChoices returns at most limit people f allows whose name or email holds text,
+// those whose name or email starts with it first, then by name.
+func FindPeopleChoices(ctx context.Context, db *gorm.DB, f PeopleChoiceFilter, text string, limit int) ([]Choice, error) {
+	q := db.WithContext(ctx).Table("users u").Select("u.id, u.name, u.email AS detail")
+	if f.Roles != nil {
+		q = q.Where("EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role IN ?)", append([]string{""}, f.Roles...))
+	}
+	if f.Except != 0 {
+		q = q.Where("u.id <> ?", f.Except)
+	}
+	switch f.Scope {
+	case PeopleCurrent:
+		q = q.Where("u.status <> ?", UserDeactivated)
+	case PeopleEver:
+	default:
+		return nil, errors.New("unknown people scope")
+	}
+	var out []Choice
+	err := matchNames(q, text, "u.name", "u.email").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
+// matchNames keeps the rows of q whose columns (the first is the name) hold text and orders
+// them: starting with it first, then by name. Text too short for trigrams matches the start
+// of the name only. The match is written so that the name indexes (lower(name), id) and the
+// trigram indexes serve it.
+func matchNames(q *gorm.DB, text string, cols ...string) *gorm.DB {
+	name := cols[0]
+	order := "lower(" + name + "), " + strings.SplitN(name, ".", 2)[0] + ".id"
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return q.Order(order)
+	}
+	prefix := strings.ToLower(escapeLike(text)) + "%"
+	if utf8.RuneCountInString(text) < minSubstring {
+		// Names starting with text sort from text on: the lower bound starts the ordered
+		// index scan there (LIKE alone cannot, outside the C collation), and the scan stops
+		// at the limit.
+		return q.Where("lower("+name+") >= ? AND lower("+name+") LIKE ?", strings.ToLower(text), prefix).Order(order)
+	}
+	anywhere := likePattern(text)
+	var conds []string
+	var args []any
+	for _, c := range cols {
+		conds, args = append(conds, c+" ILIKE ?"), append(args, anywhere)
+	}
+	starts := make([]string, len(cols))
+	startArgs := make([]any, len(cols))
+	for i, c := range cols {
+		starts[i], startArgs[i] = "lower("+c+") LIKE ?", prefix
+	}
+	return q.Where("("+strings.Join(conds, " OR ")+")", args...).Order(clause.OrderBy{Expression: clause.Expr{
+		SQL: "(" + strings.Join(starts, " OR ") + ") DESC, " + order, Vars: startArgs, WithoutParentheses: true}})
+}
+
+// VendorChoice returns vendor id as a field shows it once chosen; a zero Choice when there
+// is no such vendor.
+func VendorChoice(ctx context.Context, db *gorm.DB, id int64) (Choice, error) {
+	return choiceByID(ctx, db, "vendors", "currency", id)
+}
+
+// PersonChoice returns person id as a field shows it once chosen; a zero Choice when there
+// is no such person.
+func PersonChoice(ctx context.Context, db *gorm.DB, id int64) (Choice, error) {
+	return choiceByID(ctx, db, "users", "email", id)
+}
+
+func choiceByID(ctx context.Context, db *gorm.DB, table, detail string, id int64) (Choice, error) {
+	var out []Choice
+	if id == 0 {
+		return Choice{}, nil
+	}
+	err := db.WithContext(ctx).Table(table).Select("id, name, "+detail+" AS detail").Where("id = ?", id).Limit(1).Scan(&out).Error
+	if err != nil || len(out) == 0 {
+		return Choice{}, err
+	}
+	return out[0], nil
+}
+
+// VendorNames returns the names of the vendors ids, by id.
+func VendorNames(ctx context.Context, db *gorm.DB, ids []int64) (map[int64]string, error) {
+	return namesByID(db.WithContext(ctx).Table("vendors"), ids)
+}
+
+// CurrentPeopleNames returns the names of the people ids who are not deactivated, by id.
+func CurrentPeopleNames(ctx context.Context, db *gorm.DB, ids []int64) (map[int64]string, error) {
+	return namesByID(db.WithContext(ctx).Table("users").Where("status <> ?", UserDeactivated), ids)
+}
+
+func namesByID(q *gorm.DB, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []Choice
+	if err := q.Select("id, name").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
+}
