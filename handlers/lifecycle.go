@@ -63,9 +63,10 @@ func lifecycleRefusal(c *fiber.Ctx, err error) (status int, title, message strin
 			msg = LapsedRefusal(*t)
 		}
 		return http.StatusForbidden, "Read-only", msg, true
-	case tenancy.IsReadOnlyTransaction(err) || tenancy.IsTerminated(err):
-		// Read-only for a move, or a session the move ended: retrying in a moment reaches
-		// the database wherever it is then.
+	case tenancy.IsReadOnlyTransaction(err):
+		// Read-only for a move: retrying in a moment reaches the database wherever it is then.
+		// (A session ended from outside is not taken for a move: a restarting server ends
+		// sessions the same way, and both get the plain "try again shortly".)
 		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
 		return http.StatusServiceUnavailable, "Being moved", MovingMessage, true
 	}

@@ -267,8 +267,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		status = http.StatusUnprocessableEntity
 	}
 	if t := tenantOf(c); t != nil && tenancy.IsTerminated(err) {
-		// Its session was ended (a move): the handle's other connections are dead too, and the
-		// next request opens a fresh handle on the database the registry names by then.
+		// Its session was ended (a move, a restart): the handle's other connections are dead
+		// too, and the next request opens a fresh handle on the database the registry names
+		// by then.
 		s.pools.Retire(*t)
 	}
 	view := views.ErrorView{Status: status, RequestID: requestIDOf(c)}
