@@ -146,3 +146,28 @@ func TestVendorLookupPermissionsAndTenants(t *testing.T) {
 		t.Errorf("globex's lookup: %q", got)
 	}
 }
+
+// A vendor id posted without the lookup (one no field offers: of no vendor here, or on hold)
+// is refused beside the field, and nothing is stored.
+func TestRequisitionRefusesVendorIdsTheLookupWouldNotOffer(t *testing.T) {
+	t.Parallel()
+	s := newReqSite(t)
+	c := s.client(t, s.rita)
+	for name, tc := range map[string]struct{ vendor, intent string }{
+		"no such vendor here": {"987654", "save"},
+		"not a number":        {"1 OR 1=1", "save"},
+		"on hold, submitted":  {ids(s.onHold), "submit"},
+	} {
+		f := s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)})
+		f.Set("vendor", tc.vendor)
+		f.Set("intent", tc.intent)
+		res := c.Post("/requisitions", f)
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#vendor-error") == "" {
+			t.Errorf("%s: %d, vendor message %q", name, res.Status, res.Text("#vendor-error"))
+		}
+	}
+	var n int64
+	if err := s.db(t).Model(&models.Requisition{}).Count(&n).Error; err != nil || n != 0 {
+		t.Errorf("%d requisitions stored (%v)", n, err)
+	}
+}
