@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"outlay/internal/poll"
 )
 
 // Message is one message the server accepted.
@@ -80,14 +82,10 @@ func (s *Server) Stop() {
 // Restart brings a stopped server back up on the same address.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
-	var err error
-	for i := 0; i < 50; i++ { // the port may take a moment to be free again
-		if err = s.listen(s.Addr); err == nil {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	// The port may take a moment to be free again.
+	if err := poll.Wait(5*time.Second, func() error { return s.listen(s.Addr) }); err != nil {
+		t.Fatalf("smtptest: restart on %s: %v", s.Addr, err)
 	}
-	t.Fatalf("smtptest: restart on %s: %v", s.Addr, err)
 }
 
 // Messages returns the messages accepted so far, oldest first.

@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"outlay/handlers"
+	"outlay/internal/poll"
 	"outlay/jobs"
 	"outlay/mail"
 	"outlay/models"
@@ -95,17 +97,14 @@ func StartJobsWith(t testing.TB, env *Env, mailer mail.Mailer, set func(*jobs.Op
 // test fails after 15 seconds.
 func (a *App) WaitMail(t testing.TB, n int) []mail.Message {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		sent := a.Mail.Sent()
-		if len(sent) >= n {
-			return sent
+	var sent []mail.Message
+	poll.Until(t, fmt.Sprintf("%d mails", n), 15*time.Second, func() error {
+		if sent = a.Mail.Sent(); len(sent) < n {
+			return fmt.Errorf("%d sent", len(sent))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waited for %d mails, %d sent", n, len(sent))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
+	return sent
 }
 
 // EventLog collects recorded SSO events.
@@ -272,19 +271,14 @@ func (a *App) WaitJobs(t testing.TB) {
 // WaitJobs waits until q has no job waiting, running or due for a retry.
 func WaitJobs(t testing.TB, q *jobs.Queue) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	poll.Until(t, "the job queue to be idle", 15*time.Second, func() error {
 		depth, err := q.Depth(context.Background())
 		if err != nil {
 			t.Fatalf("job queue depth: %v", err)
 		}
-		busy := depth["available"] + depth["running"] + depth["retryable"] + depth["pending"]
-		if busy == 0 {
-			return
+		if depth["available"]+depth["running"]+depth["retryable"]+depth["pending"] > 0 {
+			return fmt.Errorf("still busy: %v", depth)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("jobs still busy after 15 s: %v", depth)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
