@@ -54,6 +54,9 @@ func (s *Server) lookupRoute(path, object, action string, src lookupSource) Rout
 	return permitted(get, path, object, action, s.lookup(src)).fragment()
 }
 
+// maxLookupText is how much typed text a lookup matches: more names no one.
+const maxLookupText = 200
+
 // lookup answers the matches of the typed text (q, or the parameter the field names in
 // text) as the options of the field's list.
 func (s *Server) lookup(src lookupSource) fiber.Handler {
@@ -62,8 +65,8 @@ func (s *Server) lookup(src lookupSource) fiber.Handler {
 		if name := c.Query("text"); strings.HasSuffix(name, "_text") {
 			text = c.Query(name)
 		}
-		if len(text) > 200 {
-			text = text[:200]
+		if r := []rune(text); len(r) > maxLookupText {
+			text = string(r[:maxLookupText]) // at a character, never inside one
 		}
 		found, err := src.find(c, text, models.ChoiceLimit)
 		if err != nil {

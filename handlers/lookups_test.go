@@ -75,6 +75,10 @@ func TestVendorLookupFindsActiveVendorsByName(t *testing.T) {
 	if got, empty := find("100%_"); len(got) != 0 || empty != "No vendor matches “100%_”" {
 		t.Errorf("no match: %q, empty state %q", got, empty)
 	}
+	// Text past the lookup's 200 characters is cut at a character, never inside one.
+	if got, empty := find(strings.Repeat("a", 199) + "é"); len(got) != 0 || !strings.HasPrefix(empty, "No vendor matches") {
+		t.Errorf("long text: %q, empty state %q", got, empty)
+	}
 	if got, _ := find(""); len(got) != 20 || got[0] != "Bulk Supplier 00" {
 		t.Errorf("nothing typed: %d matches starting %q, want the first twenty by name", len(got), got)
 	}

@@ -115,15 +115,11 @@ func matchNames(q *gorm.DB, text string, cols ...string) *gorm.DB {
 		return q.Where("lower("+name+") >= ? AND lower("+name+") LIKE ?", strings.ToLower(text), prefix).Order(order)
 	}
 	anywhere := likePattern(text)
-	var conds []string
-	var args []any
+	var conds, starts []string
+	var args, startArgs []any
 	for _, c := range cols {
 		conds, args = append(conds, c+" ILIKE ?"), append(args, anywhere)
-	}
-	starts := make([]string, len(cols))
-	startArgs := make([]any, len(cols))
-	for i, c := range cols {
-		starts[i], startArgs[i] = "lower("+c+") LIKE ?", prefix
+		starts, startArgs = append(starts, "lower("+c+") LIKE ?"), append(startArgs, prefix)
 	}
 	return q.Where("("+strings.Join(conds, " OR ")+")", args...).Order(clause.OrderBy{Expression: clause.Expr{
 		SQL: "(" + strings.Join(starts, " OR ") + ") DESC, " + order, Vars: startArgs, WithoutParentheses: true}})
