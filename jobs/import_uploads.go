@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -26,13 +25,6 @@ func (ExpireImportUploadsArgs) Kind() string { return KindExpireImportUploads }
 func (q *Queue) ExpireImportUploadsNow(ctx context.Context, slug string) error {
 	_, err := q.client.Insert(ctx, ExpireImportUploadsArgs{Tenant: slug}, &river.InsertOpts{MaxAttempts: 3})
 	return err
-}
-
-func expireImportUploadsPeriodicJob(every time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(every),
-		func() (river.JobArgs, *river.InsertOpts) {
-			return ExpireImportUploadsArgs{}, &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: every}}
-		}, &river.PeriodicJobOpts{RunOnStart: true})
 }
 
 type expireImportUploadsWorker struct {

@@ -192,24 +192,16 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	}
 	if o.Workers > 0 {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}
+		// The runs of a periodic job after a failed one come soon enough: it is not retried
+		// for long. The mail sweep keeps River's own retries.
 		rc.PeriodicJobs = []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(o.SweepEvery),
-				func() (river.JobArgs, *river.InsertOpts) {
-					return SweepArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: o.SweepEvery}}
-				}, &river.PeriodicJobOpts{RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(o.DailyEvery),
-				func() (river.JobArgs, *river.InsertOpts) {
-					// The next run comes soon enough: a failing one is not retried for long.
-					return DailyArgs{}, &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: o.DailyEvery}}
-				}, &river.PeriodicJobOpts{RunOnStart: true}),
-			lifecyclePeriodicJob(o.LifecycleEvery),
-			expireImportUploadsPeriodicJob(o.ImportUploadsEvery),
+			periodic(o.SweepEvery, SweepArgs{}, 0),
+			periodic(o.DailyEvery, DailyArgs{}, 3),
+			periodic(o.LifecycleEvery, LifecycleArgs{}, 3),
+			periodic(o.ImportUploadsEvery, ExpireImportUploadsArgs{}, 3),
 		}
 		if o.Backups != nil {
-			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(o.BackupEvery),
-				func() (river.JobArgs, *river.InsertOpts) {
-					return BackupsDueArgs{}, &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: o.BackupEvery}}
-				}, &river.PeriodicJobOpts{RunOnStart: true}))
+			rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(o.BackupEvery, BackupsDueArgs{}, 3))
 		}
 	}
 	if q.client, err = river.NewClient(riverpgxv5.New(pool), rc); err != nil {
@@ -217,6 +209,15 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 		return nil, err
 	}
 	return q, nil
+}
+
+// periodic queues args every interval and when the queue starts, once per interval however
+// many servers run the queue, with at most attempts tries (0: River's default).
+func periodic(every time.Duration, args river.JobArgs, attempts int) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return args, &river.InsertOpts{MaxAttempts: attempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: every}}
+		}, &river.PeriodicJobOpts{RunOnStart: true})
 }
 
 // Start starts the workers; they stop when Stop is called or ctx ends.

@@ -33,13 +33,6 @@ func (q *Queue) LifecycleNow(ctx context.Context) error {
 	return err
 }
 
-func lifecyclePeriodicJob(every time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(every),
-		func() (river.JobArgs, *river.InsertOpts) {
-			return LifecycleArgs{}, &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: every}}
-		}, &river.PeriodicJobOpts{RunOnStart: true})
-}
-
 type lifecycleWorker struct {
 	river.WorkerDefaults[LifecycleArgs]
 	q *Queue
