@@ -68,6 +68,8 @@ var listCases = map[string][]string{
 	"/lookup/vendors/bills":           {"?q=202cb", "?q=V"},
 	"/lookup/vendors/approval-rules":  {"?q=202cb", "?q=V"},
 	"/lookup/people/approval-rules":   {"?q=person+12", "?q=P", "?q=volume.example"},
+	"/lookup/people/travel-form":      {"?q=person+12", "?q=P", "?q=volume.example"},
+	"/lookup/people/departments":      {"?q=person+12", "?q=P", "?q=volume.example"},
 }
 
 // choicePages are pages that once listed every vendor or person as options, weighed at volume

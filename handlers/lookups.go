@@ -83,19 +83,19 @@ func (s *Server) lookup(src lookupSource) fiber.Handler {
 // chosenVendor is the vendor a field names (by id, as posted or stored) as the field shows
 // it: its name, or "" when the id names no vendor.
 func chosenVendor(c *fiber.Ctx, id string) (string, error) {
-	return chosenName(c, id, models.VendorChoice)
+	return chosenName(c.UserContext(), tenantDB(c), id, models.VendorChoice)
 }
 
 // chosenPerson is the person a field names as the field shows them.
 func chosenPerson(c *fiber.Ctx, id string) (string, error) {
-	return chosenName(c, id, models.PersonChoice)
+	return chosenName(c.UserContext(), tenantDB(c), id, models.PersonChoice)
 }
 
-func chosenName(c *fiber.Ctx, id string, get func(context.Context, *gorm.DB, int64) (models.Choice, error)) (string, error) {
+func chosenName(ctx context.Context, db *gorm.DB, id string, get func(context.Context, *gorm.DB, int64) (models.Choice, error)) (string, error) {
 	n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
 	if err != nil || n <= 0 {
 		return "", nil
 	}
-	ch, err := get(c.UserContext(), tenantDB(c), n)
+	ch, err := get(ctx, db, n)
 	return ch.Name, err
 }

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -173,5 +174,148 @@ func TestRequisitionRefusesVendorIdsTheLookupWouldNotOffer(t *testing.T) {
 	var n int64
 	if err := s.db(t).Model(&models.Requisition{}).Count(&n).Error; err != nil || n != 0 {
 		t.Errorf("%d requisitions stored (%v)", n, err)
+	}
+}
+
+// lookupField is the lookup field id on a page: the id its hidden input carries, the name its
+// text input shows, and where it fetches its matches; found is false when the page has none.
+func lookupField(res *testutil.Response, id string) (value, text, path string, found bool) {
+	in := res.Doc.Find(`input#` + id + `[role=combobox]`)
+	if in.Length() != 1 {
+		return "", "", "", false
+	}
+	hidden := in.Parent().Find(`input[type=hidden][data-lookup-value]`)
+	path, _, _ = strings.Cut(in.AttrOr("hx-get", ""), "?")
+	return hidden.AttrOr("value", ""), in.AttrOr("value", ""), path, true
+}
+
+// Someone who files trips for others finds the traveller by typing: the form carries no
+// option per person, the lookup offers current people by name or email (not the deactivated),
+// no one else may search it, and a traveller id no lookup would offer is refused beside the
+// field with nothing stored and what was typed kept.
+func TestTravellerIsFoundByTyping(t *testing.T) {
+	t.Parallel()
+	s := newTripSite(t)
+	db := s.db(t)
+	gone := models.User{Email: "tessa@acme.example", Name: "Tessa Gone", Status: models.UserDeactivated}
+	if err := db.Create(&gone).Error; err != nil {
+		t.Fatal(err)
+	}
+
+	form := s.asaC.Get("/travel/new")
+	value, text, path, found := lookupField(form, "traveller")
+	if !found || value != ids(s.asa.ID) || text != "Asa Admin" || path != "/lookup/people/travel-form" {
+		t.Fatalf("traveller field: found %v, value %q text %q path %q", found, value, text, path)
+	}
+	if n := form.Doc.Find(`option[value="` + ids(s.tess.ID) + `"]`).Length(); n != 0 || strings.Contains(form.Body, "Tess Traveller") {
+		t.Errorf("the form still offers every person (%d options of Tess)", n)
+	}
+	if got, _ := matchNames(t, s.asaC.Get(path+"?q=tess")); strings.Join(got, "|") != "Tess Traveller" {
+		t.Errorf("tess: %q, want Tess (Tessa is deactivated)", got)
+	}
+	if got, _ := matchNames(t, s.asaC.Get(path+"?q=Mo")); strings.Join(got, "|") != "Mo Manager" {
+		t.Errorf("Mo: %q, want the name starting with it", got)
+	}
+	if got, empty := matchNames(t, s.asaC.Get(path+"?q=nobody")); len(got) != 0 || empty != "No person matches “nobody”" {
+		t.Errorf("no match: %q, empty state %q", got, empty)
+	}
+	// A requester files only their own trips: the people are not theirs to search.
+	if res := s.coleC.Get(path + "?q=tess"); res.Status != http.StatusForbidden || strings.Contains(res.Body, "Tess") {
+		t.Errorf("requester on the traveller lookup: %d", res.Status)
+	}
+
+	// A refusal elsewhere shows the chosen traveller again.
+	f := s.tripForm()
+	f.Set("traveller", ids(s.tess.ID))
+	f.Set("estimate-airfare", "lots")
+	res := s.asaC.Post("/travel", f)
+	if value, text, _, _ := lookupField(res, "traveller"); res.Status != http.StatusUnprocessableEntity || value != ids(s.tess.ID) || text != "Tess Traveller" {
+		t.Errorf("refused for the airfare: %d, traveller shown %q (%q)", res.Status, text, value)
+	}
+	for name, id := range map[string]string{"deactivated": ids(gone.ID), "of no one here": "987654", "not a number": "1 OR 1=1"} {
+		f := s.tripForm()
+		f.Set("traveller", id)
+		res := s.asaC.Post("/travel", f)
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#traveller-error") == "" || res.Doc.Find("#purpose").Text() != "Trade fair in Paris" {
+			t.Errorf("%s: %d, message %q, purpose %q", name, res.Status, res.Text("#traveller-error"), res.Doc.Find("#purpose").Text())
+		}
+	}
+	if n := countRows(t, db, "travel_requests"); n != 0 {
+		t.Errorf("%d trips stored", n)
+	}
+}
+
+// A department's head is found by typing: the form carries no option per person, the lookup
+// offers active people by name or email to whoever sees departments, and a head no lookup
+// would offer (invited, deactivated, of no one here) is refused beside the field, nothing
+// stored and what was typed kept.
+func TestDepartmentHeadIsFoundByTyping(t *testing.T) {
+	t.Parallel()
+	s := newRefSite(t)
+	ctx, db := context.Background(), s.db(t)
+	bo := s.env.CreateUser(t, s.acme, "bo@acme.example", "Bo Boss", "approver")
+	rita := s.env.CreateUser(t, s.acme, "rita@acme.example", "Rita Requester", "requester")
+	invited, err := models.CreateUser(ctx, db, models.NewUser{Email: "bonnie@acme.example", Name: "Bonnie New", Roles: []string{"requester"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := s.env.CreateUser(t, s.acme, "boris@acme.example", "Boris Gone", "approver")
+	if err := models.DeactivateUser(ctx, db, models.ByOperator(), gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := s.admin
+
+	form := c.Get("/admin/departments/new")
+	value, text, path, found := lookupField(form, "head")
+	if !found || value != "" || text != "" || path != "/lookup/people/departments" {
+		t.Fatalf("head field: found %v, value %q text %q path %q", found, value, text, path)
+	}
+	if strings.Contains(form.Body, "Bo Boss") || form.Doc.Find(`#head option`).Length() != 0 {
+		t.Error("the form still offers every person")
+	}
+	if got, _ := matchNames(t, c.Get(path+"?q=bo")); strings.Join(got, "|") != "Bo Boss" {
+		t.Errorf("bo: %q, want only the active Bo (Bonnie is invited, Boris deactivated)", got)
+	}
+	if got, _ := matchNames(t, c.Get(path+"?q=rita@acme")); strings.Join(got, "|") != "Rita Requester" {
+		t.Errorf("by email: %q", got)
+	}
+	if got, empty := matchNames(t, c.Get(path+"?q=zed")); len(got) != 0 || empty != "No person matches “zed”" {
+		t.Errorf("no match: %q, empty state %q", got, empty)
+	}
+	if got, _ := matchNames(t, s.auditor.Get(path+"?q=bo")); strings.Join(got, "|") != "Bo Boss" {
+		t.Errorf("the auditor, who sees departments and their heads: %q", got)
+	}
+	requester := s.app.Client(t, "acme")
+	requester.SignIn(rita.Email, testutil.Password)
+	if res := requester.Get(path + "?q=bo"); res.Status != http.StatusForbidden || strings.Contains(res.Body, "Bo Boss") {
+		t.Errorf("requester on the head lookup: %d", res.Status)
+	}
+
+	// Refused for its name, the form shows the chosen head again.
+	if err := db.Create(&models.Department{Name: "Finance"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	res := c.Post("/admin/departments", url.Values{"name": {"finance"}, "head": {ids(bo.ID)}, "head_text": {"Bo"}})
+	if value, text, _, _ := lookupField(res, "head"); res.Status != http.StatusUnprocessableEntity || value != ids(bo.ID) || text != "Bo Boss" {
+		t.Errorf("refused for its name: %d, head shown %q (%q)", res.Status, text, value)
+	}
+	for name, id := range map[string]string{"invited": ids(invited.ID), "deactivated": ids(gone.ID), "of no one here": "987654"} {
+		res := c.Post("/admin/departments", url.Values{"name": {"Research"}, "code": {"RES"}, "head": {id}})
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#head-error") != "Choose an active person as the head." ||
+			res.Doc.Find("#name").AttrOr("value", "") != "Research" || res.Doc.Find("#code").AttrOr("value", "") != "RES" {
+			t.Errorf("%s head: %d, message %q, name %q", name, res.Status, res.Text("#head-error"), res.Doc.Find("#name").AttrOr("value", ""))
+		}
+	}
+	var n int64
+	if err := db.Model(&models.Department{}).Count(&n).Error; err != nil || n != 1 {
+		t.Errorf("%d departments stored (%v)", n, err)
+	}
+	// Chosen from the lookup, the head is stored.
+	if res := c.Post("/admin/departments", url.Values{"name": {"Research"}, "head": {ids(bo.ID)}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("create with Bo as head: %d %s", res.Status, res.Text(".field-error"))
+	}
+	var head int64
+	if err := db.Raw(`SELECT head_id FROM departments WHERE name = 'Research'`).Scan(&head).Error; err != nil || head != bo.ID {
+		t.Errorf("stored head %d (%v), want Bo %d", head, err, bo.ID)
 	}
 }

@@ -86,10 +86,20 @@ func (s *Server) renderRefList(c *fiber.Ctx, k *refKind, l refdata.List, offset 
 // refForm builds a kind's form holding vals.
 func refForm(ctx context.Context, db *gorm.DB, k *refKind, cur *refRecord, vals map[string]string) (refdata.Form, error) {
 	fields, err := k.fields(ctx, db, cur)
-	for i := range fields {
-		fields[i].Value = vals[fields[i].Name]
+	if err != nil {
+		return refdata.Form{}, err
 	}
-	return refdata.Form{Fields: fields, Errors: views.FieldErrors{}}, err
+	for i, fd := range fields {
+		fields[i].Value = vals[fd.Name]
+		if fd.Type == "lookup" && fields[i].Value != fd.Value {
+			// Another choice than the stored one (or none stored): its name is read by id.
+			// Reference data's lookups choose people.
+			if fields[i].Text, err = chosenName(ctx, db, fields[i].Value, models.PersonChoice); err != nil {
+				return refdata.Form{}, err
+			}
+		}
+	}
+	return refdata.Form{Fields: fields, Errors: views.FieldErrors{}}, nil
 }
 
 // bindRef reads the submitted values of a kind's fields.

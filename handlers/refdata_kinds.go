@@ -114,18 +114,19 @@ func nameField(hint string) refdata.Field {
 
 // ---------- Departments ----------
 
+// departmentHeadLookupPath finds a department's head as the person types.
+const departmentHeadLookupPath = "/lookup/people/departments"
+
 func departmentFields(ctx context.Context, db *gorm.DB, cur *refRecord) ([]refdata.Field, error) {
-	// Only active people may lead a department; invited ones have not signed in yet.
-	people, err := models.ListUsers(ctx, db, models.UserFilter{Status: models.UserActive, Limit: managerChoices})
-	if err != nil {
-		return nil, err
-	}
-	heads := []refdata.Option{{Value: "", Label: "No head"}}
-	for _, p := range people.Users {
-		heads = append(heads, refdata.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.Email + ")"})
-	}
-	if cur != nil && cur.Values["head"] != "" && !slices.ContainsFunc(heads, func(o refdata.Option) bool { return o.Value == cur.Values["head"] }) {
-		heads = append(heads, refdata.Option{Value: cur.Values["head"], Label: cur.Values["head_name"] + " (no longer active)"})
+	// Only active people may lead a department (invited ones have not signed in yet): the
+	// lookup offers them, and a head since deactivated is shown as such.
+	head := refdata.Field{Name: "head", Label: "Head", Type: "lookup", Lookup: departmentHeadLookupPath, Placeholder: "No head",
+		Hint: "The person who leads it; approvals can be routed to them."}
+	if cur != nil && cur.Values["head"] != "" {
+		head.Value, head.Text = cur.Values["head"], cur.Values["head_name"]
+		if cur.Values["head_status"] != models.UserActive {
+			head.Text += " (no longer active)"
+		}
 	}
 	accounts, err := models.ActiveGLAccounts(ctx, db)
 	if err != nil {
@@ -141,7 +142,7 @@ func departmentFields(ctx context.Context, db *gorm.DB, cur *refRecord) ([]refda
 	return []refdata.Field{
 		nameField(""),
 		{Name: "code", Label: "Code", Type: "text", Max: 20, Hint: "Optional: how finance refers to it, such as ENG."},
-		{Name: "head", Label: "Head", Type: "select", Options: heads, Hint: "The person who leads it; approvals can be routed to them."},
+		head,
 		{Name: "default_gl_account", Label: "Default GL account", Type: "select", Options: gls,
 			Hint: "Optional: the lines of a requisition for this department start on this account."},
 	}, nil
@@ -153,7 +154,7 @@ func loadDepartment(ctx context.Context, db *gorm.DB, id int64) (*refRecord, err
 		return nil, err
 	}
 	return &refRecord{ID: d.ID, Name: d.Name, Archived: d.ArchivedAt != nil,
-		Values: map[string]string{"name": d.Name, "code": d.Code, "head": idText(d.HeadID), "head_name": d.HeadName,
+		Values: map[string]string{"name": d.Name, "code": d.Code, "head": idText(d.HeadID), "head_name": d.HeadName, "head_status": d.HeadStatus,
 			"default_gl_account": idText(d.DefaultGLAccountID), "default_gl_label": d.DefaultGLLabel},
 		Facts: []refdata.Fact{{Label: "Code", Value: d.Code}, {Label: "Head", Value: d.HeadName}, {Label: "Members", Value: views.Plural(d.Members, "person", "people")},
 			{Label: "Default GL account", Value: defaultGLText(d)},

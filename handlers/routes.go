@@ -233,6 +233,9 @@ func (s *Server) routeTable() []Route {
 
 		// Reference data: departments, locations, vendors, GL accounts, budgets, settings.
 	}, s.refRoutes(departmentsRef, s.departmentsPage), s.refRoutes(locationsRef, s.locationsPage), s.refRoutes(vendorsRef, s.vendorsPage), s.refRoutes(glAccountsRef, s.glAccountsPage), s.refRoutes(budgetsRef, s.budgetsPage), []Route{
+		// A department's head is found by typing, by whoever sees departments (their heads are
+		// on the list); only active people are offered.
+		s.lookupRoute(departmentHeadLookupPath, outlay.ObjDepartments, outlay.ActRead, peopleIn(models.PeopleActive)),
 		// A vendor's bank details: kept encrypted, shown masked.
 		permitted(get, vendorsRef.path+idParam+"/bank", outlay.ObjVendorBank, outlay.ActUpdate, s.vendorBankPage),
 		permitted(post, vendorsRef.path+idParam+"/bank", outlay.ObjVendorBank, outlay.ActUpdate, s.saveVendorBank),
@@ -266,6 +269,8 @@ func (s *Server) routeTable() []Route {
 		// live in the models.
 		permitted(get, travel.ListPath, outlay.ObjTravel, outlay.ActRead, s.myTrips).nav("Travel"),
 		permitted(get, travel.NewPath, outlay.ObjTravel, outlay.ActCreate, s.newTripPage),
+		// Whoever may file trips for others finds who travels as they type.
+		s.lookupRoute(travel.TravellerFormLookupPath, outlay.ObjTravelOthers, outlay.ActCreate, peopleIn(models.PeopleCurrent)),
 		permitted(get, travel.AllPath, outlay.ObjTravelAll, outlay.ActRead, s.allTrips).nav("All travel"),
 		s.lookupRoute(travel.TravellerLookupPath, outlay.ObjTravelAll, outlay.ActRead, peopleIn(models.PeopleEver)),
 		s.exportRoute(travel.ListPath, outlay.ObjTravel, outlay.ActRead, tripExport(false)),

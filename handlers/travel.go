@@ -328,28 +328,17 @@ func (s *Server) fillTripChoices(c *fiber.Ctx, f *travel.Form, cur *models.Trave
 		f.GLAccounts = append(f.GLAccounts, travel.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Code + " " + a.Name})
 	}
 	if f.ForOthers {
-		people, err := models.UserChoices(ctx, db, managerChoices)
-		if err != nil {
-			return err
-		}
-		me := currentUser(c).UserID
 		if f.Traveller == "" {
-			f.Traveller = strconv.FormatInt(me, 10)
+			f.Traveller = strconv.FormatInt(currentUser(c).UserID, 10)
 		}
-		for _, p := range people {
-			label := p.Name
-			if p.ID == me {
-				label += " (you)"
-			}
-			f.Travellers = append(f.Travellers, travel.Option{Value: strconv.FormatInt(p.ID, 10), Label: label})
+		var err error
+		if f.TravellerName, err = chosenPerson(c, f.Traveller); err != nil {
+			return err
 		}
 	}
 	if cur != nil {
 		f.Departments = views.KeepOption(f.Departments, idText(cur.DepartmentID), cur.DepartmentName+" (archived)")
 		f.GLAccounts = views.KeepOption(f.GLAccounts, idText(cur.GLAccountID), cur.GLCode+" "+cur.GLName+" (archived)")
-		if f.ForOthers {
-			f.Travellers = views.KeepOption(f.Travellers, strconv.FormatInt(cur.TravellerID, 10), cur.TravellerName)
-		}
 	}
 	return nil
 }

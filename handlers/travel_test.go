@@ -117,8 +117,8 @@ func TestTravelFromFormToApproved(t *testing.T) {
 	t.Parallel()
 	s := newTripSite(t)
 	form := s.tessC.Get("/travel/new")
-	if form.Status != 200 || form.Doc.Find(`select[name="traveller"]`).Length() != 0 || form.Doc.Find(`input[name="estimate-lodging"]`).Length() != 1 {
-		t.Fatalf("new form: %d, traveller select %d", form.Status, form.Doc.Find(`select[name="traveller"]`).Length())
+	if form.Status != 200 || form.Doc.Find(`#traveller`).Length() != 0 || form.Doc.Find(`input[name="estimate-lodging"]`).Length() != 1 {
+		t.Fatalf("new form: %d, traveller field %d", form.Status, form.Doc.Find(`#traveller`).Length())
 	}
 	trip := s.save(t, s.tessC, s.tripForm())
 	if trip.Status != models.TravelDraft || trip.EstimateTotalMinor != 147050 || trip.AdvanceMinor != 20000 || trip.Destinations != "Paris, Boston" {
@@ -281,7 +281,7 @@ func TestTripsOfOthersAreNotFound(t *testing.T) {
 	// Asa files the trip for Tess.
 	f := s.tripForm()
 	f.Set("traveller", ids(s.tess.ID))
-	if form := s.asaC.Get("/travel/new"); form.Doc.Find(`select[name="traveller"]`).Length() != 1 {
+	if form := s.asaC.Get("/travel/new"); form.Doc.Find(`input#traveller[role=combobox]`).Length() != 1 {
 		t.Error("the admin is not asked who travels")
 	}
 	trip := s.save(t, s.asaC, f)

@@ -43,6 +43,9 @@ const (
 	// PeopleEver are everyone, deactivated or not: a list's filter of documents, which keeps
 	// those of people who have left.
 	PeopleEver
+	// PeopleActive are the people who have signed in and are not deactivated: those who may
+	// lead a department.
+	PeopleActive
 )
 
 // minSubstring is the shortest text matched anywhere in a name: shorter text has no trigram
@@ -88,6 +91,8 @@ func FindPeopleChoices(ctx context.Context, db *gorm.DB, f PeopleChoiceFilter, t
 	case PeopleCurrent:
 		q = q.Where("u.status <> ?", UserDeactivated)
 	case PeopleEver:
+	case PeopleActive:
+		q = q.Where("u.status = ?", UserActive)
 	default:
 		return nil, errors.New("unknown people scope")
 	}

@@ -130,15 +130,20 @@ func (l List) matchText() string {
 
 // Field is one input of a form.
 type Field struct {
-	Name      string
-	Label     string
-	Type      string // text, email, number, date, select, textarea
-	Value     string
-	Options   []Option // for select
-	Hint      string
-	Max       int // maximum length of text
-	Required  bool
-	InputMode string // "decimal" for amounts
+	Name    string
+	Label   string
+	Type    string // text, email, number, date, select, textarea, lookup
+	Value   string
+	Options []Option // for select
+	// Lookup, for a lookup, answers the matches of what is typed; Text is the name of the
+	// record Value names.
+	Lookup, Text string
+	// Placeholder, for a lookup, is what it shows with nothing chosen.
+	Placeholder string
+	Hint        string
+	Max         int // maximum length of text
+	Required    bool
+	InputMode   string // "decimal" for amounts
 }
 
 // Form is a create (ID 0) or edit form.

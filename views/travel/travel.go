@@ -22,6 +22,8 @@ const (
 	LegsPath = ListPath + "/legs" // adds or removes a leg of the form being typed
 	// TravellerLookupPath finds the traveller of everyone's list's filter.
 	TravellerLookupPath = "/lookup/people/travel"
+	// TravellerFormLookupPath finds who travels, on the form of someone who files for others.
+	TravellerFormLookupPath = "/lookup/people/travel-form"
 )
 
 // Path is a trip's page; its edit form posts to it.
@@ -193,13 +195,13 @@ type Form struct {
 	FocusRow   int // the leg whose first field gets the focus after an add; -1 for none
 	Errors     views.FieldErrors
 	// ForOthers: the viewer may file trips for other people, so the form asks who travels.
-	ForOthers   bool
-	Travellers  []Option
-	Departments []Option
-	GLAccounts  []Option
-	Currencies  []Option
-	Rejection   *Decision
-	CanDelete   bool
+	ForOthers     bool
+	TravellerName string // the chosen traveller's name
+	Departments   []Option
+	GLAccounts    []Option
+	Currencies    []Option
+	Rejection     *Decision
+	CanDelete     bool
 }
 
 // Action is where the form posts.
