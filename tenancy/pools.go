@@ -52,9 +52,10 @@ const (
 // socket closes. On each server the count stays under a budget read from the server at first
 // use: an explicit cap, or DefaultConnShare percent of what max_connections leaves after the
 // reserved slots, less what Reserve set aside for the control plane's and the job queue's own
-// pools. A tenant needing a connection when the budget is spent closes the handle of the tenant
-// on that server idle the longest (least recently used, no request in flight); when every
-// connection is busy it waits up to Wait for one to come free and then fails with ErrBusy.
+// pools. A tenant needing a connection when the budget is spent closes the idle connections
+// of the tenant on that server idle the longest (least recently used, no request in flight),
+// keeping its handle; when every connection is busy it waits up to Wait for one to come free
+// and then fails with ErrBusy.
 //
 // Each handle keeps up to perTenant connections open while they are used and idle for up to
 // five minutes, so a tenant in use answers from warm connections.
@@ -262,7 +263,9 @@ func (p *Pools) open(e *poolEntry) {
 			return
 		}
 	}
+	p.mu.Lock()
 	e.db, e.sqlDB = db, sqlDB
+	p.mu.Unlock()
 }
 
 // countedConn is a connection to a tenant database, counted against its server's budget
@@ -279,8 +282,8 @@ func (c *countedConn) Close() error {
 	return err
 }
 
-// take claims one connection of e's server. When the budget is spent it closes the handle of
-// the tenant idle the longest on that server, or else waits for a connection to close or a
+// take claims one connection of e's server. When the budget is spent it closes the idle
+// connections of the tenant idle the longest on that server, or else waits for a connection to close or a
 // handle to fall idle, up to Wait.
 func (p *Pools) take(ctx context.Context, e *poolEntry) error {
 	wait := p.Wait
@@ -299,10 +302,9 @@ func (p *Pools) take(ctx context.Context, e *poolEntry) error {
 			return nil
 		}
 		if victim := p.idleVictimLocked(s, e); victim != nil {
-			p.evictLocked(victim)
 			p.evictions.Add(1)
 			p.mu.Unlock()
-			p.closeEntry(victim)
+			victim.closeIdle(p.perTenant)
 			p.mu.Lock()
 			continue
 		}
@@ -327,6 +329,17 @@ func (p *Pools) take(ctx context.Context, e *poolEntry) error {
 	}
 }
 
+// closeIdle closes the handle's idle connections and keeps the handle, with what it has
+// learnt (GORM's parsed models, the audit callbacks' table information): the tenant's next
+// request only dials a connection. Connections in use are closed when given back meanwhile.
+func (e *poolEntry) closeIdle(perTenant int) {
+	<-e.ready
+	if e.sqlDB != nil {
+		e.sqlDB.SetMaxIdleConns(-1)
+		e.sqlDB.SetMaxIdleConns(perTenant)
+	}
+}
+
 // give returns a connection of e to its server's budget.
 func (p *Pools) give(e *poolEntry) {
 	p.mu.Lock()
@@ -337,11 +350,13 @@ func (p *Pools) give(e *poolEntry) {
 }
 
 // idleVictimLocked is the least recently used handle on server s, other than e, that holds
-// connections and has no request in flight.
+// idle connections and has no request in flight.
 func (p *Pools) idleVictimLocked(s *dbServer, e *poolEntry) *poolEntry {
 	for el := p.lru.Back(); el != nil; el = el.Prev() {
 		c := el.Value.(*poolEntry)
-		if c != e && c.server == s && c.refs == 0 && c.conns > 0 {
+		// database/sql never calls back into the pools while holding its own lock, so its
+		// statistics may be read under p.mu.
+		if c != e && c.server == s && c.refs == 0 && c.conns > 0 && c.sqlDB != nil && c.sqlDB.Stats().Idle > 0 {
 			return c
 		}
 	}

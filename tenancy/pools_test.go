@@ -92,7 +92,7 @@ func TestPoolsCapRealConnectionsEvictIdleTenantsAndAnswerBusy(t *testing.T) {
 	<-started
 
 	// Tenant 1 takes the second connection and gives its handle back; tenant 2 then needs a
-	// connection, and tenant 1, idle, is closed to make room.
+	// connection, and tenant 1's, idle, is closed to make room. Its handle is kept.
 	db1, release1, err := pools.Acquire(ctx, tenants[1])
 	if err != nil {
 		t.Fatal(err)
@@ -104,8 +104,11 @@ func TestPoolsCapRealConnectionsEvictIdleTenantsAndAnswerBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	query(db2, tenants[2])
-	if got := pools.OpenSlugs(); len(got) != 2 || got[0] != "tenant-2" || got[1] != "tenant-0" {
-		t.Errorf("open handles %v, want tenant-2 and tenant-0 (tenant-1 evicted)", got)
+	if got := pools.OpenSlugs(); len(got) != 3 || got[0] != "tenant-2" || got[1] != "tenant-1" || got[2] != "tenant-0" {
+		t.Errorf("open handles %v, want tenant-2, tenant-1 and tenant-0", got)
+	}
+	if st := pools.Stats(); st.Warm != 2 || st.Evictions != 1 {
+		t.Errorf("%d handles hold connections after %d evictions, want 2 after 1 (tenant-1's connection closed)", st.Warm, st.Evictions)
 	}
 
 	// Both connections are busy: tenant 3 waits, then is told the database is busy.
@@ -150,15 +153,15 @@ func TestPoolsCapRealConnectionsEvictIdleTenantsAndAnswerBusy(t *testing.T) {
 	if conns > 2 {
 		t.Errorf("%d connections to the tenants' databases, cap is 2", conns)
 	}
-	// An evicted tenant opens again on demand.
+	// An evicted tenant dials again on demand, through the handle it kept.
 	db, release, err := pools.Acquire(ctx, tenants[1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer release()
 	query(db, tenants[1])
-	if n, _ := opens.Load("tenant-1"); n.(*atomic.Int32).Load() != 2 {
-		t.Errorf("tenant-1 opened %d times, want 2 (evicted once)", n.(*atomic.Int32).Load())
+	if n, _ := opens.Load("tenant-1"); n.(*atomic.Int32).Load() != 1 {
+		t.Errorf("tenant-1 opened %d times, want 1 (only its connection was closed)", n.(*atomic.Int32).Load())
 	}
 }
 
