@@ -129,19 +129,31 @@ func routedToMe(k *DocumentKind) string {
 // requested or filed (the few of those are read through the documents' requester indexes),
 // and not of a round in which they already approved a step. A round's steps are decided in
 // order, so a first step has no earlier approval to look for.
-var queueSteps = func() string {
-	var kinds, own []string
+var queueSteps = queueOpen + `
+	AND (s.approver_id = @me OR ` + routedOtherwise + `)
+	AND ` + queueNotMine
+
+// queueOpen is the condition "step s is open, of an approvable kind".
+var queueOpen = func() string {
+	var kinds []string
 	for _, k := range ApprovableKinds() {
 		kinds = append(kinds, `'`+k.Type+`'`)
+	}
+	return `s.status = 'pending' AND s.doc_type IN (` + strings.Join(kinds, ", ") + `)`
+}()
+
+// queueNotMine is the condition "step s is not of a document the viewer requested or filed,
+// nor of a round in which they already approved a step".
+var queueNotMine = func() string {
+	var own []string
+	for _, k := range ApprovableKinds() {
 		mine := k.Queue.Requester + ` = @me`
 		if k.FilerColumn != "" {
 			mine += ` OR d.` + k.FilerColumn + ` = @me`
 		}
 		own = append(own, `(s.doc_type = '`+k.Type+`' AND s.doc_id IN (SELECT d.id FROM `+k.Table+` d WHERE `+mine+`))`)
 	}
-	return `s.status = 'pending' AND s.doc_type IN (` + strings.Join(kinds, ", ") + `)
-	AND (s.approver_id = @me OR ` + routedOtherwise + `)
-	AND NOT (` + strings.Join(own, " OR ") + `)
+	return `NOT (` + strings.Join(own, " OR ") + `)
 	AND (s.position = 1 OR NOT EXISTS (SELECT 1 FROM approval_steps mine WHERE mine.acted_by = @me AND mine.status = 'approved'
 		AND mine.doc_type = s.doc_type AND mine.doc_id = s.doc_id AND mine.round = s.round))`
 }()
@@ -154,8 +166,19 @@ const routedOtherwise = `((s.kind = 'role' AND s.role IN @roles)
 		OR s.approver_id = ANY (ARRAY(SELECT du.id FROM users du WHERE du.status = 'deactivated' AND @escalation IN @roles)))`
 
 // queueCountSQL counts the steps waiting for the viewer (queueArgs), over every approvable
-// kind; the queue's badge and the dashboard's card read the same number.
-var queueCountSQL = `SELECT count(*) FROM approval_steps s WHERE ` + queueSteps
+// kind; the queue's badge and the dashboard's card read the same number. It counts the
+// steps of queueSteps in three parts that do not overlap, each read from the index of open
+// steps it names, so that a person with few steps waiting reads few: those naming the
+// viewer; those of one of their roles naming someone else (or no one); and those of people
+// who delegated to them today or were deactivated (for holders of the escalation role), of
+// neither kind. Counted as one condition, Postgres cannot tell how many steps the lists of
+// people name, and reads every open step.
+var queueCountSQL = `SELECT (SELECT count(*) FROM approval_steps s WHERE s.approver_id = @me AND ` + queueOpen + ` AND ` + queueNotMine + `)
+	+ (SELECT count(*) FROM approval_steps s WHERE s.kind = 'role' AND s.role IN @roles AND s.approver_id IS DISTINCT FROM @me
+		AND ` + queueOpen + ` AND ` + queueNotMine + `)
+	+ (SELECT count(*) FROM (` + delegatorsSQL + ` UNION SELECT du.id FROM users du WHERE du.status = 'deactivated' AND @escalation IN @roles) p (id)
+		JOIN approval_steps s ON s.approver_id = p.id
+		WHERE s.approver_id <> @me AND (s.kind = 'role' AND s.role IN @roles) IS NOT TRUE AND ` + queueOpen + ` AND ` + queueNotMine + `)`
 
 // queueByStep reads one step, routed to the viewer or decided by them, whatever its kind.
 var queueByStep = func() string {

@@ -65,13 +65,15 @@ func TestApprovalQueuePlansUseIndexes(t *testing.T) {
 		// Every part of the queue starts from the steps, through the indexes that hold only
 		// open steps: a page walks the approver's in the queue's order; a count may read the
 		// one of every open step by age (the reminders' index) instead, which the planner may
-		// find cheaper when a person's share of the open steps is large. No statement reads a
+		// find cheaper when a person's share of the open steps is large, or the index of steps by
+		// state and approver, whose open part is the approver's open steps. No statement reads a
 		// requisition but those of the page, or the viewer's own through their index.
 		uses := func(index string) bool { return strings.Contains(plan, `"Index Name": "`+index+`"`) }
 		if strings.HasSuffix(name, "page") && !uses("approval_steps_pending_queue_idx") {
 			t.Errorf("%s does not walk the approver's open steps in order:\n%s", name, plan)
 		}
-		if !uses("approval_steps_pending_queue_idx") && !uses("approval_steps_pending_since") {
+		if !uses("approval_steps_pending_queue_idx") && !uses("approval_steps_pending_since") &&
+			!(strings.HasSuffix(name, "count") && uses("approval_steps_queue_idx")) {
 			t.Errorf("%s does not start from the open steps' indexes:\n%s", name, plan)
 		}
 	}

@@ -3,7 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -79,21 +79,20 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 	args["from"], args["to"] = monthStart, monthStart.AddDate(0, 1, 0)
 	openSQL, totalsSQL := `NULL::json`, `NULL::json`
 	var open, totals []string
-	for i, k := range documentKinds {
+	for _, k := range documentKinds {
 		if len(k.OpenStatuses) == 0 {
 			continue
 		}
-		key := fmt.Sprintf("open%d", i)
-		args[key] = k.OpenStatuses
+		statuses := sqlList(k.OpenStatuses)
 		cond := ``
 		if k.OpenCondition != "" {
 			cond = ` AND (` + k.OpenCondition + `)`
 		}
 		open = append(open, `'`+k.Type+`', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM `+k.Table+`
-			WHERE `+k.OwnerColumn+` = @me AND status IN @`+key+cond+` GROUP BY status) o)`)
+			WHERE `+k.OwnerColumn+` = @me AND status IN `+statuses+cond+` GROUP BY status) o)`)
 		if k.Queue.Total != "" {
 			totals = append(totals, `'`+k.Type+`', (SELECT json_object_agg(currency, total) FROM (SELECT `+k.Queue.Currency+` AS currency,
-				sum(`+k.Queue.Total+`) AS total FROM `+k.Table+` d WHERE d.`+k.OwnerColumn+` = @me AND d.status IN @`+key+cond+` GROUP BY 1) t)`)
+				sum(`+k.Queue.Total+`) AS total FROM `+k.Table+` d WHERE d.`+k.OwnerColumn+` = @me AND d.status IN `+statuses+cond+` GROUP BY 1) t)`)
 		}
 	}
 	if len(open) > 0 {
@@ -105,7 +104,7 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 	toOrderSQL := `0`
 	if withToOrder {
 		args["to_order"] = db.Table("requisitions").Scopes(VisibleRequisitions(v)).
-			Where("requisitions.status = ?", RequisitionApproved).Select("count(*)")
+			Where("requisitions.status = '" + RequisitionApproved + "'").Select("count(*)")
 		toOrderSQL = `(@to_order)`
 	}
 	budgetSQL := `NULL::json`
@@ -128,14 +127,15 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		Currency        string
 		ToOrder         int
 	}
-	err := db.WithContext(ctx).Raw(`SELECT
+	args["role_array"] = textArray(v.Roles)
+	err := db.WithContext(ctx).Raw(planOnce(`SELECT
 		`+openSQL+` AS open,
 		`+totalsSQL+` AS open_totals,
 		(`+queueCountSQL+`) AS waiting,
 		`+spendSQL+`,
 		(SELECT default_currency FROM org_settings WHERE id = 1) AS currency,
 		`+toOrderSQL+` AS to_order,
-		`+budgetSQL+` AS budgets`,
+		`+budgetSQL+` AS budgets`),
 		args,
 	).Row().Scan(&row.Open, &row.OpenTotals, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency, &row.ToOrder, &row.Budgets)
 	if err != nil {
@@ -178,4 +178,42 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		}
 	}
 	return out, nil
+}
+
+// A prepared statement is planned again on every run with that run's values unless the plan
+// made without them looks as cheap, and the dashboard's statement cost more to plan than to
+// run: planOnce writes the viewer's values in it (the person, their roles, the month and the
+// day) as scalar subqueries, which the planner never looks into, so that every viewer's
+// plan is the same and Postgres keeps one per connection. Written in the statement, the
+// lists it filters on (statuses) are constants.
+func planOnce(sql string) string {
+	return dashboardParam.ReplaceAllStringFunc(sql, func(p string) string {
+		if p == "IN @roles" {
+			return "= ANY (CAST((SELECT CAST(@role_array AS text[])) AS text[]))"
+		}
+		return "(SELECT CAST(" + p + " AS " + dashboardParamTypes[p] + "))"
+	})
+}
+
+var (
+	dashboardParam      = regexp.MustCompile(`IN @roles\b|@(me|escalation|from|to|today)\b`)
+	dashboardParamTypes = map[string]string{"@me": "bigint", "@escalation": "text", "@from": "timestamptz", "@to": "timestamptz", "@today": "date"}
+)
+
+// textArray is a list of strings as a Postgres array literal, one value.
+func textArray(items []string) string {
+	quoted := make([]string, len(items))
+	for i, s := range items {
+		quoted[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	}
+	return "{" + strings.Join(quoted, ",") + "}"
+}
+
+// sqlList is a list of constants as SQL literals, in parentheses.
+func sqlList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, s := range items {
+		quoted[i] = "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
+	return "(" + strings.Join(quoted, ", ") + ")"
 }
