@@ -251,23 +251,29 @@ func (s *Server) rolePreview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	people, err := models.UserChoices(ctx, db, 500)
-	if err != nil {
-		return err
-	}
-	p := roles.Preview{Role: c.Query("role"), Change: c.Query("change"), Grant: c.Query("grant", "1") == "1"}
-	p.UserID, _ = strconv.ParseInt(c.Query("user"), 10, 64)
+	p := roles.Preview{Role: c.Query("role"), Change: c.Query("change"), Grant: c.Query("grant", "1") == "1",
+		User: strings.TrimSpace(c.Query("user")), Errors: views.FieldErrors{}}
 	var subjectRoles []string
-	for _, r := range summaries {
-		p.Roles = append(p.Roles, roles.Column{Name: r.Name, Label: r.Label, Builtin: r.Builtin})
-		if r.Name == p.Role && p.UserID == 0 {
-			subjectRoles, p.Subject, p.HasSubject = []string{r.Name}, "Role: "+r.Label, true
+	if p.User != "" {
+		// The person is found by a lookup, which offers only current people of this
+		// organisation; any other id is refused beside the field.
+		var person *models.UserChoice
+		if id, perr := strconv.ParseInt(p.User, 10, 64); perr == nil {
+			if person, err = models.CurrentUserChoice(ctx, db, id); err != nil {
+				return err
+			}
+		}
+		if person == nil {
+			p.UserName, p.Errors["user"] = c.Query("user_text"), "Choose a current person from the list."
+		} else {
+			p.UserName = person.Name
+			subjectRoles, p.Subject, p.HasSubject = strings.Split(person.Roles, ","), person.Name+" ("+person.Email+")", true
 		}
 	}
-	for _, u := range people {
-		p.Users = append(p.Users, roles.Person{ID: u.ID, Label: u.Name + " (" + u.Email + ")"})
-		if u.ID == p.UserID {
-			subjectRoles, p.Subject, p.HasSubject = strings.Split(u.Roles, ","), u.Name+" ("+u.Email+")", true
+	for _, r := range summaries {
+		p.Roles = append(p.Roles, roles.Column{Name: r.Name, Label: r.Label, Builtin: r.Builtin})
+		if r.Name == p.Role && p.User == "" {
+			subjectRoles, p.Subject, p.HasSubject = []string{r.Name}, "Role: "+r.Label, true
 		}
 	}
 	// The pending edit grants or takes one permission from the chosen role.
@@ -293,5 +299,9 @@ func (s *Server) rolePreview(c *fiber.Ctx) error {
 			p.Rows = append(p.Rows, row)
 		}
 	}
-	return s.render(c, http.StatusOK, page{Title: "Preview access", Nav: roles.ListPath, Content: roles.PreviewPage(p)})
+	status := http.StatusOK
+	if len(p.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	return s.render(c, status, page{Title: "Preview access", Nav: roles.ListPath, Content: roles.PreviewPage(p)})
 }

@@ -70,6 +70,7 @@ var listCases = map[string][]string{
 	"/lookup/people/approval-rules":   {"?q=person+12", "?q=P", "?q=volume.example"},
 	"/lookup/people/travel-form":      {"?q=person+12", "?q=P", "?q=volume.example"},
 	"/lookup/people/departments":      {"?q=person+12", "?q=P", "?q=volume.example"},
+	"/lookup/people/roles":            {"?q=person+12", "?q=P", "?q=volume.example"},
 }
 
 // choicePages are pages that once listed every vendor or person as options, weighed at volume

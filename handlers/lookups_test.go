@@ -319,3 +319,64 @@ func TestDepartmentHeadIsFoundByTyping(t *testing.T) {
 		t.Errorf("stored head %d (%v), want Bo %d", head, err, bo.ID)
 	}
 }
+
+// The roles page's preview finds its person by typing: the page carries no option per
+// person, the lookup offers current people to whoever may see roles, and a person no lookup
+// would offer (deactivated, of no one here, not a number) is refused beside the field with
+// the rest of the preview's choices kept.
+func TestRolePreviewPersonIsFoundByTyping(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	aud := env.CreateUser(t, acme, "audrey@acme.example", "Audrey Auditor", "auditor")
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	gone := env.CreateUser(t, acme, "audra@acme.example", "Audra Gone", "auditor")
+	if err := models.DeactivateUser(context.Background(), db, models.ByOperator(), gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+
+	page := c.Get("/admin/roles/preview")
+	value, text, path, found := lookupField(page, "user")
+	if !found || value != "" || text != "" || path != "/lookup/people/roles" {
+		t.Fatalf("person field: found %v, value %q text %q path %q", found, value, text, path)
+	}
+	if strings.Contains(page.Body, "Audrey Auditor") || page.Doc.Find(`#user option`).Length() != 0 {
+		t.Error("the page still offers every person")
+	}
+	if got, _ := matchNames(t, c.Get(path+"?q=aud")); strings.Join(got, "|") != "Audrey Auditor" {
+		t.Errorf("aud: %q, want Audrey (Audra is deactivated)", got)
+	}
+	if got, _ := matchNames(t, c.Get(path+"?q=Ri")); strings.Join(got, "|") != "Rita Requester" {
+		t.Errorf("Ri: %q", got)
+	}
+	if got, empty := matchNames(t, c.Get(path+"?q=zed")); len(got) != 0 || empty != "No person matches “zed”" {
+		t.Errorf("no match: %q, empty state %q", got, empty)
+	}
+	r := app.Client(t, "acme")
+	r.SignIn(rita.Email, testutil.Password)
+	if res := r.Get(path + "?q=aud"); res.Status != http.StatusForbidden || strings.Contains(res.Body, "Audrey") {
+		t.Errorf("requester on the roles lookup: %d", res.Status)
+	}
+
+	// Chosen, the person is previewed and shown in the field again.
+	res := c.Get("/admin/roles/preview?user=" + ids(aud.ID) + "&user_text=Aud&change=admin.roles:update&grant=1")
+	if value, text, _, _ := lookupField(res, "user"); res.Status != http.StatusOK || value != ids(aud.ID) || text != "Audrey Auditor" ||
+		!strings.Contains(res.Text("#preview-title"), "Audrey Auditor") {
+		t.Errorf("preview of Audrey: %d, field %q (%q), title %q", res.Status, text, value, res.Text("#preview-title"))
+	}
+	for name, id := range map[string]string{"deactivated": ids(gone.ID), "of no one here": "987654", "not a number": "1 OR 1=1"} {
+		res := c.Get("/admin/roles/preview?" + url.Values{"user": {id}, "user_text": {"Audra"}, "role": {"auditor"}, "change": {"admin.roles:update"}}.Encode())
+		_, text, _, _ := lookupField(res, "user")
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#user-error") != "Choose a current person from the list." || text != "Audra" ||
+			res.Doc.Find(`#change option[selected]`).AttrOr("value", "") != "admin.roles:update" || res.Doc.Find(`#role option[selected]`).AttrOr("value", "") != "auditor" ||
+			res.Doc.Find("#preview-title").Length() != 0 ||
+			strings.Contains(res.Body, "Audra Gone") {
+			t.Errorf("%s person: %d, message %q, typed %q, change kept %q", name, res.Status, res.Text("#user-error"), text,
+				res.Doc.Find(`#change option[selected]`).AttrOr("value", ""))
+		}
+	}
+}

@@ -179,6 +179,7 @@ func (s *Server) routeTable() []Route {
 
 		permitted(get, roles.ListPath, outlay.ObjRoles, outlay.ActRead, s.rolesPage).nav("Roles"),
 		permitted(get, roles.PreviewPath, outlay.ObjRoles, outlay.ActRead, s.rolePreview),
+		s.lookupRoute(roles.PersonLookupPath, outlay.ObjRoles, outlay.ActRead, peopleIn(models.PeopleCurrent)),
 		permitted(post, roles.ListPath, outlay.ObjRoles, outlay.ActCreate, s.createRole),
 		permitted(post, roles.ListPath+"/:role/permissions", outlay.ObjRoles, outlay.ActUpdate, s.togglePermission),
 		permitted(post, roles.ListPath+"/:role/rename", outlay.ObjRoles, outlay.ActUpdate, s.renameRole),

@@ -388,13 +388,17 @@ type UserChoice struct {
 	Roles string // comma-separated role names
 }
 
-// UserChoices lists people who are not deactivated, by name, for pickers.
-func UserChoices(ctx context.Context, db *gorm.DB, limit int) ([]UserChoice, error) {
+// CurrentUserChoice returns person id with their roles when they are not deactivated; nil
+// when there is no such current person.
+func CurrentUserChoice(ctx context.Context, db *gorm.DB, id int64) (*UserChoice, error) {
 	var out []UserChoice
 	err := db.WithContext(ctx).Raw(`
 		SELECT u.id, u.name, u.email, COALESCE(string_agg(ur.role, ',' ORDER BY ur.role), '') AS roles
 		FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id
-		WHERE u.status <> 'deactivated'
-		GROUP BY u.id ORDER BY lower(u.name), u.id LIMIT ?`, limit).Scan(&out).Error
-	return out, err
+		WHERE u.id = ? AND u.status <> 'deactivated'
+		GROUP BY u.id`, id).Scan(&out).Error
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	return &out[0], nil
 }

@@ -8,6 +8,8 @@ import "outlay/views"
 const (
 	ListPath    = "/admin/roles"
 	PreviewPath = ListPath + "/preview"
+	// PersonLookupPath finds the person whose access is previewed.
+	PersonLookupPath = "/lookup/people/roles"
 )
 
 // Page is the roles and permissions page.
@@ -114,23 +116,18 @@ func (c Cell) ListVals() string {
 
 // Preview shows what a role or a person can reach, now and after a pending edit.
 type Preview struct {
-	Roles      []Column
-	Users      []Person
-	Perms      []Option
-	Role       string
-	UserID     int64
+	Roles []Column
+	Perms []Option
+	Role  string
+	// User is the chosen person's id ("" for none) and UserName the name they are shown by.
+	User, UserName string
+	Errors         views.FieldErrors
 	Change     string // "object:action" of the pending edit
 	Grant      bool
 	Subject    string // who is previewed, as a phrase
 	Rows       []PreviewRow
 	Changed    int
 	HasSubject bool
-}
-
-// Person is a user to pick.
-type Person struct {
-	ID    int64
-	Label string
 }
 
 // Option is a permission to pick.
