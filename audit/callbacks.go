@@ -80,6 +80,11 @@ type tableInfo struct {
 	// oneSpelling holds the columns whose values JSON writes one way only, so that two of
 	// them are the same JSON value exactly when their texts are equal.
 	oneSpelling map[string]bool
+	// onlySetChanges says that an UPDATE changes no column but those it sets: the table has
+	// no BEFORE UPDATE row trigger (which may change others) and no generated column. Like the
+	// columns, it is read once per handle: such a trigger added while the app runs is seen
+	// from the next start (the rows' old and new values are recorded whole either way).
+	onlySetChanges bool
 
 	quoted string // the table's name, quoted
 	// The update's lock-and-read CTE up to its WHERE, what follows that WHERE up to the SET,
@@ -135,7 +140,8 @@ func (a *auditor) table(stmt *gorm.Statement, name string) (*tableInfo, error) {
 	rows, err := stmt.ConnPool.QueryContext(stmt.Context, `
 		SELECT a.attname, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey)),
 		       (t.typnamespace = 'pg_catalog'::regnamespace AND t.typtype = 'b' AND t.typcategory <> 'A'
-		        AND t.typname NOT IN ('numeric', 'json', 'jsonb')) OR t.typtype = 'e'
+		        AND t.typname NOT IN ('numeric', 'json', 'jsonb')) OR t.typtype = 'e',
+		       a.attgenerated <> '' OR EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = a.attrelid AND g.tgtype & 19 = 19)
 		FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		WHERE a.attrelid = to_regclass(quote_ident($1)) AND a.attnum > 0 AND NOT a.attisdropped
 		ORDER BY a.attnum`, name)
@@ -143,12 +149,15 @@ func (a *auditor) table(stmt *gorm.Statement, name string) (*tableInfo, error) {
 		return nil, fmt.Errorf("audit: read the columns of %s: %w", name, err)
 	}
 	defer rows.Close()
-	info = &tableInfo{name: name, oneSpelling: map[string]bool{}}
+	info = &tableInfo{name: name, oneSpelling: map[string]bool{}, onlySetChanges: true}
 	for rows.Next() {
 		var column string
-		var pk, oneSpelling bool
-		if err := rows.Scan(&column, &pk, &oneSpelling); err != nil {
+		var pk, oneSpelling, changesOthers bool
+		if err := rows.Scan(&column, &pk, &oneSpelling, &changesOthers); err != nil {
 			return nil, err
+		}
+		if changesOthers {
+			info.onlySetChanges = false
 		}
 		info.columns = append(info.columns, column)
 		info.oneSpelling[column] = oneSpelling
@@ -269,7 +278,7 @@ func (a *auditor) create(db *gorm.DB) {
 		}
 		rec.from = "audit_rows r LEFT JOIN audit_before b ON " + strings.Join(on, " AND ")
 	}
-	a.finish(stmt, info, rec, len(values.Values) == 1)
+	a.finish(stmt, info, recordKey{src: rec, singleRow: len(values.Values) == 1})
 }
 
 // conflictTarget reports whether an INSERT is an upsert (ON CONFLICT DO UPDATE) and on which
@@ -439,7 +448,7 @@ func (a *auditor) delete(db *gorm.DB) {
 	writef(stmt, "WITH audit_rows AS (DELETE FROM %s ", q)
 	stmt.Build("WHERE")
 	writef(stmt, " RETURNING %sto_jsonb(%s.*) AS outlay_audit_old, NULL::jsonb AS outlay_audit_new)", rowColumns(stmt, q, false), q)
-	a.finish(stmt, info, recordSource{action: "'delete'", old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"}, atMostOneRow(stmt, info))
+	a.finish(stmt, info, recordKey{src: recordSource{action: "'delete'", old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"}, singleRow: atMostOneRow(stmt, info)})
 }
 
 // buildUpdate writes an UPDATE (or soft delete) that locks and reads the rows its WHERE
@@ -461,7 +470,35 @@ func (a *auditor) buildUpdate(stmt *gorm.Statement, info *tableInfo, action stri
 	stmt.WriteString("audit_before.outlay_audit_old, to_jsonb(")
 	stmt.WriteString(info.quoted)
 	stmt.WriteString(".*) AS outlay_audit_new)")
-	a.finish(stmt, info, recordSource{action: action, old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"}, atMostOneRow(stmt, info))
+	key := recordKey{src: recordSource{action: action, old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"},
+		singleRow: atMostOneRow(stmt, info), set: setColumns(stmt, info)}
+	a.finish(stmt, info, key)
+}
+
+// setColumns returns the columns an UPDATE sets, sorted and comma-separated, when they are the
+// only ones it can change: the table changes no other column itself (onlySetChanges), and each
+// assignment names one of the table's known columns. Otherwise it returns "", and the record
+// compares every column.
+func setColumns(stmt *gorm.Statement, info *tableInfo) string {
+	c, ok := stmt.Clauses["SET"]
+	if !ok || !info.onlySetChanges {
+		return ""
+	}
+	set, ok := c.Expression.(clause.Set)
+	if !ok || len(set) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(set))
+	for _, a := range set {
+		col := a.Column
+		if col.Raw || col.Alias != "" || col.Table != "" && col.Table != clause.CurrentTable && col.Table != info.name ||
+			!slices.Contains(info.columns, col.Name) || strings.Contains(col.Name, ",") {
+			return ""
+		}
+		names = append(names, col.Name)
+	}
+	slices.Sort(names)
+	return strings.Join(slices.Compact(names), ",")
 }
 
 // recordSource says, in SQL over the statement's returned rows, what each record holds.
@@ -475,6 +512,9 @@ type recordKey struct {
 	src       recordSource
 	pending   bool
 	singleRow bool
+	// set lists, in byte order and comma-separated, the only columns an UPDATE may change
+	// (see setColumns); empty when any column may change.
+	set string
 }
 
 // recordText is a record INSERT's text around the actor's values, which are bind variables
@@ -511,7 +551,7 @@ func (info *tableInfo) prepare(quote func(any) string) {
 // finish ends the statement with the INSERT of one audit record per returned row, then what
 // GORM expects back: the RETURNING columns it asked for, or else nothing but the INSERT's row
 // count, which is the number of rows changed (RowsAffected).
-func (a *auditor) finish(stmt *gorm.Statement, info *tableInfo, src recordSource, singleRow bool) {
+func (a *auditor) finish(stmt *gorm.Statement, info *tableInfo, key recordKey) {
 	actor := ActorFrom(stmt.Context)
 	returning, wantsRows := stmt.Clauses["RETURNING"]
 	if wantsRows {
@@ -519,7 +559,8 @@ func (a *auditor) finish(stmt *gorm.Statement, info *tableInfo, src recordSource
 	} else {
 		stmt.WriteByte(' ')
 	}
-	text := info.recordText(recordKey{src: src, pending: recordTable(stmt.ConnPool) == "audit_pending", singleRow: singleRow})
+	key.pending = recordTable(stmt.ConnPool) == "audit_pending"
+	text := info.recordText(key)
 	stmt.WriteString(text.head)
 	stmt.AddVar(stmt, actor.Type)
 	stmt.WriteString(", ")
@@ -552,6 +593,10 @@ func (a *auditor) finish(stmt *gorm.Statement, info *tableInfo, src recordSource
 	stmt.WriteString(" FROM audit_rows")
 }
 
+// maxRecordTexts bounds how many forms of a table's record INSERT are kept (an UPDATE's form
+// depends on the columns it sets); past it, further forms are made at each write.
+const maxRecordTexts = 256
+
 // recordText returns the text of the table's record INSERT of one form, made on first use.
 func (info *tableInfo) recordText(key recordKey) recordText {
 	info.mu.Lock()
@@ -559,7 +604,9 @@ func (info *tableInfo) recordText(key recordKey) recordText {
 	text, ok := info.records[key]
 	if !ok {
 		text = info.makeRecordText(key)
-		info.records[key] = text
+		if len(info.records) < maxRecordTexts {
+			info.records[key] = text
+		}
 	}
 	return text
 }
@@ -597,7 +644,7 @@ func (info *tableInfo) makeRecordText(key recordKey) recordText {
 		table = "audit_pending"
 	}
 	tail := fmt.Sprintf(", %s, %s, %s, %s, %s, %s FROM %s", src.action, quoteLiteral(info.name), recordID,
-		redact(src.old), redact(src.new), info.changed(src.old, src.new), src.from)
+		redact(src.old), redact(src.new), info.changed(src.old, src.new, key.set), src.from)
 	if !key.singleRow {
 		tail += fmt.Sprintf(` ORDER BY %s COLLATE "C"`, recordID)
 	}
@@ -615,19 +662,26 @@ func (info *tableInfo) makeRecordText(key recordKey) recordText {
 // every write). A column whose JSON has one spelling per value is compared as text (->>, which
 // also reads a missing key and JSON null alike as NULL), far cheaper than comparing two jsonb
 // values; the others (numeric, json, jsonb, arrays, composites, domains, types of extensions)
-// as JSON values. Should the table have gained columns since its columns were read (a
-// migration run beside the app), the row has keys beyond them, and audit_changed_columns lists
-// the keys instead (migrations/tenant/00051_audit_cheaper_records.sql): the result is the same
-// either way. Written into the statement rather than as a database function, which Postgres
-// would run as a separate call at every write.
-func (info *tableInfo) changed(old, new string) string {
-	columns := slices.Clone(info.columns)
-	slices.Sort(columns) // Go orders strings by their bytes, as COLLATE "C" does
-	known := make([]string, len(columns))
-	each := make([]string, len(columns))
-	for i, c := range columns {
+// as JSON values. An UPDATE that can change only the columns it sets (set, comma-separated:
+// see setColumns) compares only those. Should the table have gained columns since its columns
+// were read (a migration run beside the app), the row has keys beyond them, and
+// audit_changed_columns lists the keys instead (migrations/tenant/00051_audit_cheaper_records.sql):
+// the result is the same either way. Written into the statement rather than as a database
+// function, which Postgres would run as a separate call at every write.
+func (info *tableInfo) changed(old, new, set string) string {
+	known := make([]string, len(info.columns))
+	for i, c := range info.columns {
+		known[i] = quoteLiteral(c)
+	}
+	compared := info.columns
+	if set != "" {
+		compared = strings.Split(set, ",")
+	}
+	compared = slices.Clone(compared)
+	slices.Sort(compared) // Go orders strings by their bytes, as COLLATE "C" does
+	each := make([]string, len(compared))
+	for i, c := range compared {
 		k := quoteLiteral(c)
-		known[i] = k
 		if info.oneSpelling[c] {
 			each[i] = fmt.Sprintf("CASE WHEN %[1]s ->> %[3]s IS DISTINCT FROM %[2]s ->> %[3]s THEN %[3]s END", old, new, k)
 		} else {

@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"strconv"
 	"testing"
 
 	"gorm.io/gorm"
@@ -68,4 +69,38 @@ func updateGadget(t *testing.T, db *gorm.DB, id int64, what string, set map[stri
 		return
 	}
 	checkChange(t, rec, "update", "gadgets", rec.RecordID, changed...)
+}
+
+// An UPDATE records as changed only the columns it sets, unless the table changes others
+// itself: a column a BEFORE UPDATE trigger changes is recorded too.
+func TestChangedColumnsIncludeWhatATriggerChanges(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme).WithContext(asUser())
+	mustExec(t, db, `CREATE TABLE widgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, label text, edits int NOT NULL DEFAULT 0)`)
+	mustExec(t, db, `CREATE FUNCTION widgets_count_edit() RETURNS trigger LANGUAGE plpgsql AS
+		$$ BEGIN NEW.edits := OLD.edits + 1; RETURN NEW; END $$`)
+	mustExec(t, db, `CREATE TRIGGER widgets_count_edit BEFORE UPDATE ON widgets FOR EACH ROW EXECUTE FUNCTION widgets_count_edit()`)
+	mustExec(t, db, `INSERT INTO widgets (label) VALUES ('knob')`)
+	var id int64
+	if err := db.Raw(`SELECT id FROM widgets`).Scan(&id).Error; err != nil {
+		t.Fatal(err)
+	}
+	mark := lastID(t, db)
+	if err := db.Table("widgets").Where("id = ?", id).Updates(map[string]any{"label": "dial"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	checkChange(t, expectOne(t, db, mark, "widgets update"), "update", "widgets", strconv.FormatInt(id, 10), "edits", "label")
+
+	// Without the trigger, the same update changes the label alone.
+	mustExec(t, db, `CREATE TABLE gizmos (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, label text, edits int NOT NULL DEFAULT 0)`)
+	mustExec(t, db, `INSERT INTO gizmos (label) VALUES ('knob')`)
+	if err := db.Raw(`SELECT id FROM gizmos`).Scan(&id).Error; err != nil {
+		t.Fatal(err)
+	}
+	mark = lastID(t, db)
+	if err := db.Table("gizmos").Where("id = ?", id).Updates(map[string]any{"label": "dial", "edits": 0}).Error; err != nil {
+		t.Fatal(err)
+	}
+	checkChange(t, expectOne(t, db, mark, "gizmos update"), "update", "gizmos", strconv.FormatInt(id, 10), "label")
 }
