@@ -16,6 +16,16 @@ const (
 	KindTenantBackup = "tenant_backup"
 )
 
+// Daily backups are worked in a queue of their own, one at a time per process: a backup holds
+// backupConns connections to the tenant's database outside the tenant pools (its snapshot and
+// pg_dump's), and a thousand tenants falling due at once would otherwise take every worker,
+// the connections requests need and the database server's CPU together.
+const (
+	QueueBackups  = "backups"
+	backupWorkers = 1
+	backupConns   = 2
+)
+
 // BackupsDueArgs looks for the tenants whose daily backup is due.
 type BackupsDueArgs struct{}
 
@@ -54,7 +64,7 @@ func (w *backupsDueWorker) Work(ctx context.Context, _ *river.Job[BackupsDueArgs
 	day := w.q.opts.Backups.Today()
 	for _, slug := range due {
 		_, err := w.q.client.Insert(ctx, TenantBackupArgs{Tenant: slug, Day: day},
-			&river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}})
+			&river.InsertOpts{Queue: QueueBackups, MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}})
 		if err != nil {
 			return w.q.failed(err)
 		}

@@ -192,6 +192,9 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	}
 	if o.Workers > 0 {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}
+		if o.Backups != nil {
+			rc.Queues[QueueBackups] = river.QueueConfig{MaxWorkers: backupWorkers}
+		}
 		// The runs of a periodic job after a failed one come soon enough: it is not retried
 		// for long. The mail sweep keeps River's own retries.
 		rc.PeriodicJobs = []*river.PeriodicJob{
@@ -238,8 +241,16 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return err
 }
 
-// MaxConns is how many connections the queue's pool may open to the control database.
-func (q *Queue) MaxConns() int { return int(q.pool.Config().MaxConns) }
+// MaxConns is how many connections the queue's pool may open to the control database, and
+// the daily backups it works to tenant databases (on the control database's server unless the
+// tenant lives on another cluster).
+func (q *Queue) MaxConns() int {
+	n := int(q.pool.Config().MaxConns)
+	if q.opts.Workers > 0 && q.opts.Backups != nil {
+		n += backupWorkers * backupConns
+	}
+	return n
+}
 
 // Failures counts the job attempts that failed in this process.
 func (q *Queue) Failures() int64 { return q.failures.Load() }
