@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -150,9 +151,16 @@ func AuditEntries(ctx context.Context, db *gorm.DB, f AuditFilter) ([]AuditEntry
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	var rows []auditRow
+	rows := make([]auditRow, 0, f.Limit+1)
 	q := f.apply(db.WithContext(ctx).Table("audit_log").Select(auditColumns)).Order("id DESC").Limit(f.Limit + 1)
-	if err := q.Scan(&rows).Error; err != nil {
+	err := scanEach(q, func(sr *sql.Rows) error {
+		var r auditRow
+		err := sr.Scan(&r.ID, &r.At, &r.ActorType, &r.ActorID, &r.ActorLabel, &r.Action, &r.Event, &r.Subject, &r.TableName, &r.RecordID,
+			&r.OldJSON, &r.NewJSON, &r.ChangedJSON, &r.DetailsJSON, &r.RequestID, &r.IP)
+		rows = append(rows, r)
+		return err
+	})
+	if err != nil {
 		return nil, 0, err
 	}
 	var next int64
@@ -271,6 +279,17 @@ type documentPart struct {
 	Label, Suffix string
 }
 
+// referenceRow is one row of ReferenceNames' query: a record's name and currency, or a
+// document part with its document.
+type referenceRow struct {
+	Tbl            string
+	ID             int64
+	Name, Currency sql.NullString // NULL reads as ""
+	DocType        *string
+	DocID          *int64
+	Label, Suffix  *string
+}
+
 // Reference is a record an audit record points at: its name, and its currency if it has one.
 type Reference struct {
 	Name     string
@@ -319,15 +338,13 @@ func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (
 	if len(branches) == 0 {
 		return out, nil
 	}
-	var rows []struct {
-		Tbl            string
-		ID             int64
-		Name, Currency string
-		DocType        *string
-		DocID          *int64
-		Label, Suffix  *string
-	}
-	if err := db.WithContext(ctx).Raw(strings.Join(branches, "\nUNION ALL\n"), args...).Scan(&rows).Error; err != nil {
+	var rows []referenceRow
+	err := scanEach(db.WithContext(ctx).Raw(strings.Join(branches, "\nUNION ALL\n"), args...), func(sr *sql.Rows) error {
+		rows = append(rows, referenceRow{})
+		r := &rows[len(rows)-1]
+		return sr.Scan(&r.Tbl, &r.ID, &r.Name, &r.Currency, &r.DocType, &r.DocID, &r.Label, &r.Suffix)
+	})
+	if err != nil {
 		return nil, err
 	}
 	parts := map[string][]documentPart{}
@@ -339,7 +356,7 @@ func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (
 		if out[r.Tbl] == nil {
 			out[r.Tbl] = map[int64]Reference{}
 		}
-		out[r.Tbl][r.ID] = Reference{Name: r.Name, Currency: r.Currency}
+		out[r.Tbl][r.ID] = Reference{Name: r.Name.String, Currency: r.Currency.String}
 	}
 	for table, rows := range parts {
 		out[table] = make(map[int64]Reference, len(rows))

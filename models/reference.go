@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 	_ "time/tzdata" // time zones load wherever the server runs
@@ -118,8 +119,19 @@ func (b Budget) Amount() money.Money { return money.Money{Minor: b.AmountMinor, 
 
 // Settings reads the organisation's settings.
 func Settings(ctx context.Context, db *gorm.DB) (OrgSettings, error) {
+	// Many pages read the settings: their columns are scanned directly.
 	var s OrgSettings
-	err := db.WithContext(ctx).First(&s, 1).Error
+	found := false
+	err := scanEach(db.WithContext(ctx).Raw(`SELECT id, default_currency, time_zone, bill_to_address, remind_approvers_after_days,
+		bill_match_mode, bill_price_tolerance_bp, bill_price_tolerance_minor, bill_quantity_tolerance_bp, budget_spent_basis, updated_at
+		FROM org_settings WHERE id = 1`), func(rows *sql.Rows) error {
+		found = true
+		return rows.Scan(&s.ID, &s.DefaultCurrency, &s.TimeZone, &s.BillToAddress, &s.RemindApproversAfterDays,
+			&s.BillMatchMode, &s.BillPriceToleranceBP, &s.BillPriceToleranceMinor, &s.BillQuantityToleranceBP, &s.BudgetSpentBasis, &s.UpdatedAt)
+	})
+	if err == nil && !found {
+		err = gorm.ErrRecordNotFound
+	}
 	return s, err
 }
 

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -115,25 +116,29 @@ func lookupIdentity(ctx context.Context, db *gorm.DB, lastUsed, credID, from str
 		Name          string
 		RolesJSON     string
 		LastSeenAt    *time.Time
-		PolicyVersion int64
+		PolicyVersion sql.NullInt64
 		CredentialID  int64
 		Unread        int64
 	}
-	err := db.WithContext(ctx).Raw(`
+	// Every signed-in request makes this read: its columns are scanned directly.
+	q := db.WithContext(ctx).Raw(`
 		SELECT u.id AS user_id, u.email, u.name, `+lastUsed+` AS last_seen_at,
 		       (SELECT version FROM policy_state WHERE id = 1) AS policy_version,
 		       COALESCE((SELECT json_agg(json_build_object('name', r.name, 'label', r.label) ORDER BY r.name)
 		                 FROM user_roles ur JOIN roles r ON r.name = ur.role WHERE ur.user_id = u.id), '[]')::text AS roles_json,
 		       (SELECT count(*) FROM notifications n WHERE n.recipient_id = u.id AND n.read_at IS NULL) AS unread,
 		       `+credID+` AS credential_id
-		`+from, args...).Scan(&row).Error
+		`+from, args...)
+	err := scanEach(q, func(rows *sql.Rows) error {
+		return rows.Scan(&row.UserID, &row.Email, &row.Name, &row.LastSeenAt, &row.PolicyVersion, &row.RolesJSON, &row.Unread, &row.CredentialID)
+	})
 	if err != nil {
 		return nil, err
 	}
 	if row.UserID == 0 {
 		return nil, outlay.ErrNotFound
 	}
-	su := &SessionUser{UserID: row.UserID, Email: row.Email, Name: row.Name, PolicyVersion: row.PolicyVersion, TokenID: row.CredentialID, Unread: row.Unread}
+	su := &SessionUser{UserID: row.UserID, Email: row.Email, Name: row.Name, PolicyVersion: row.PolicyVersion.Int64, TokenID: row.CredentialID, Unread: row.Unread}
 	if row.LastSeenAt != nil {
 		su.LastSeenAt = *row.LastSeenAt
 	}

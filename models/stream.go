@@ -1,6 +1,10 @@
 package models
 
-import "gorm.io/gorm"
+import (
+	"database/sql"
+
+	"gorm.io/gorm"
+)
 
 // eachRow runs q and calls fn with each row scanned into a T, one at a time: however many
 // rows match, one is held in memory (exports stream this way). It returns how many rows fn
@@ -35,4 +39,22 @@ func pageOf[T any](scope *gorm.DB, rows func(*gorm.DB) *gorm.DB, offset, limit i
 	var out []T
 	err := rows(scope).Offset(offset).Limit(limit).Scan(&out).Error
 	return out, int(total), err
+}
+
+// scanEach runs q, a query built on the tenant's handle (so its callbacks and statement log
+// see it as any other), and hands each row to scan, which reads it straight into its
+// destinations. The reads every request or a busy page makes use it instead of Scan, whose
+// reflection per row and field costs more Go time than the query's own round trip.
+func scanEach(q *gorm.DB, scan func(*sql.Rows) error) error {
+	rows, err := q.Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
