@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -109,16 +110,33 @@ var billExport = &listExport{name: "bills",
 
 // newBillPage starts a bill: of the order ?order= names (its lines with what is received and
 // not yet billed), or without one.
+// An order the chooser's lookup would not offer (closed, cancelled, of no order here) is
+// refused beside the chooser, and the bill starts without one.
 func (s *Server) newBillPage(c *fiber.Ctx) error {
 	in := models.BillInput{FormKey: newFormKey()}
-	if o := c.Query("order"); o != "" && o != "none" {
-		in.PurchaseOrder = o
+	var refused outlay.ValidationErrors
+	if o := strings.TrimSpace(c.Query("order")); o != "" && o != "none" {
+		var po *models.Choice
+		if id, err := strconv.ParseInt(o, 10, 64); err == nil {
+			if po, err = models.BillableOrderChoice(c.UserContext(), tenantDB(c), id); err != nil {
+				return err
+			}
+		}
+		if po != nil {
+			in.PurchaseOrder = o
+		} else {
+			refused = outlay.ValidationErrors{"order": "Choose an open order from the list."}
+		}
 	}
-	f, err := s.billForm(c, in, nil, nil)
+	f, err := s.billForm(c, in, refused, nil)
 	if err != nil {
 		return err
 	}
-	return s.renderBillForm(c, http.StatusOK, f, nil)
+	status := http.StatusOK
+	if refused != nil {
+		status, f.OrderText = http.StatusUnprocessableEntity, c.Query("order_text")
+	}
+	return s.renderBillForm(c, status, f, nil)
 }
 
 // billForm builds the form's view from what was typed (or is stored) and the messages about
@@ -139,19 +157,15 @@ func (s *Server) billForm(c *fiber.Ctx, in models.BillInput, errs outlay.Validat
 			f.Rejection = &bills.Decision{By: rej.ActedByName, At: formatMoment(rej.ActedAt), Comment: rej.Comment}
 		}
 	}
-	orders, err := models.BillableOrders(ctx, db)
-	if err != nil {
-		return f, err
-	}
-	for _, o := range orders {
-		f.Orders = append(f.Orders, bills.Option{Value: strconv.FormatInt(o.ID, 10), Label: o.Number + " · " + o.VendorName})
-	}
 	if f.Order != "" {
 		if err := s.billOrderLines(c, &f, in, billID); err != nil {
 			return f, err
 		}
-	} else if err := s.billCodedLines(c, &f, in); err != nil {
-		return f, err
+	}
+	if f.Order == "" {
+		if err := s.billCodedLines(c, &f, in); err != nil {
+			return f, err
+		}
 	}
 	if priced, err := models.PriceBill(ctx, db, billID, in); priced != nil && priced.Header.Currency != "" && len(priced.Lines) > 0 {
 		f.Total = money.Money{Minor: priced.Totals.Total, Currency: priced.Header.Currency}.String()
@@ -167,18 +181,24 @@ func isValidation(err error) bool { _, ok := outlay.AsValidation(err); return ok
 // each of its lines with what may be billed; a line typed keeps what was typed.
 func (s *Server) billOrderLines(c *fiber.Ctx, f *bills.Form, in models.BillInput, billID int64) error {
 	ctx, db := c.UserContext(), tenantDB(c)
-	poID, err := strconv.ParseInt(f.Order, 10, 64)
-	if err != nil {
-		return outlay.NotFound("There is no such order.")
+	var po *models.PurchaseOrderDetail
+	err := outlay.NotFound("There is no such order.")
+	if poID, perr := strconv.ParseInt(f.Order, 10, 64); perr == nil {
+		po, err = models.GetPurchaseOrder(ctx, db, poID)
 	}
-	po, err := models.GetPurchaseOrder(ctx, db, poID)
+	if _, refused := f.Errors["purchase_order"]; refused && errors.Is(err, outlay.ErrNotFound) {
+		// A posted order that names no order here was refused beside the field: the form
+		// goes on without one.
+		f.Order = ""
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	f.OrderNumber, f.VendorName, f.Vendor, f.Currency = po.Number, po.Vendor.Name, strconv.FormatInt(po.VendorID, 10), po.Currency
+	f.OrderNumber, f.OrderText, f.VendorName, f.Vendor, f.Currency = po.Number, po.Number, po.Vendor.Name, strconv.FormatInt(po.VendorID, 10), po.Currency
 	vendor := po.Vendor
 	f.DueHint = fmt.Sprintf("Leave empty for %s's terms: %s.", vendor.Name, models.VendorTerms(vendor.PaymentTermsDays))
-	lines, err := models.BillableOrderLines(ctx, db, poID, billID)
+	lines, err := models.BillableOrderLines(ctx, db, po.ID, billID)
 	if err != nil {
 		return err
 	}

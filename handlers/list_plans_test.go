@@ -71,6 +71,7 @@ var listCases = map[string][]string{
 	"/lookup/people/travel-form":      {"?q=person+12", "?q=P", "?q=volume.example"},
 	"/lookup/people/departments":      {"?q=person+12", "?q=P", "?q=volume.example"},
 	"/lookup/people/roles":            {"?q=person+12", "?q=P", "?q=volume.example"},
+	"/lookup/orders/bills":            {"?q=PO-0043", "?q=202cb", "?q=P"},
 }
 
 // choicePages are pages that once listed every vendor or person as options, weighed at volume

@@ -33,6 +33,13 @@ func peopleIn(scope models.PeopleScope) lookupSource {
 	}}
 }
 
+// billableOrders are the orders a new bill may be for: not closed or cancelled.
+func billableOrders() lookupSource {
+	return lookupSource{noun: "open order", find: func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error) {
+		return models.FindBillableOrderChoices(c.UserContext(), tenantDB(c), text, limit)
+	}}
+}
+
 // otherPeopleWho are the current people other than the one asking whose roles grant p: who
 // may approve for them, say.
 func otherPeopleWho(p policy.Permission) lookupSource {

@@ -380,3 +380,71 @@ func TestRolePreviewPersonIsFoundByTyping(t *testing.T) {
 		}
 	}
 }
+
+// A new bill's order is found by typing its number or vendor: the page carries no option per
+// order, the lookup offers only orders still open to billing, newest first, to whoever may
+// enter bills, and an order it would not offer (closed, of no order here, not a number) is
+// refused beside the chooser, the bill starting without one; a posted one stores nothing.
+func TestBillOrderIsFoundByTyping(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	_, closed := dbtest.ReceivedOrder(t, s.db, s.rae.ID, s.asa.ID, nil, dbtest.OrderLine{Description: "Chairs", Quantity: "1", UnitPrice: 500})
+	if err := s.db.Model(&models.PurchaseOrder{}).Where("id = ?", closed.ID).Update("status", models.POClosed).Error; err != nil {
+		t.Fatal(err)
+	}
+	c := s.cleoC
+	open := s.order.Number
+
+	form := c.Get("/bills/new")
+	value, text, path, found := lookupField(form, "order")
+	if !found || value != "" || text != "" || path != "/lookup/orders/bills" {
+		t.Fatalf("order field: found %v, value %q text %q path %q", found, value, text, path)
+	}
+	if strings.Contains(form.Body, open) || form.Doc.Find(`#order option`).Length() != 0 {
+		t.Error("the page still lists every open order")
+	}
+	if got, _ := matchNames(t, c.Get(path+"?q="+url.QueryEscape(open))); strings.Join(got, "|") != open {
+		t.Errorf("by number %s: %q", open, got)
+	}
+	if got, _ := matchNames(t, c.Get(path+"?q="+url.QueryEscape(s.order.Vendor.Name))); strings.Join(got, "|") != open {
+		t.Errorf("by vendor %q: %q, want only the open order", s.order.Vendor.Name, got)
+	}
+	if got, _ := matchNames(t, c.Get(path+"?q="+url.QueryEscape(open[:2]))); strings.Join(got, "|") != open {
+		t.Errorf("two letters, the newest open orders: %q", got)
+	}
+	if got, empty := matchNames(t, c.Get(path+"?q="+url.QueryEscape(closed.Number))); len(got) != 0 || empty != "No open order matches “"+closed.Number+"”" {
+		t.Errorf("closed order: %q, empty state %q", got, empty)
+	}
+	if res := s.raeC.Get(path + "?q=" + url.QueryEscape(open)); res.Status != http.StatusForbidden || strings.Contains(res.Body, open) {
+		t.Errorf("requester on the order lookup: %d", res.Status)
+	}
+
+	// Chosen, the order's lines are offered and the chooser shows it again.
+	res := c.Get(fmt.Sprintf("/bills/new?order=%d&order_text=PO", s.order.ID))
+	if value, text, _, _ := lookupField(res, "order"); res.Status != http.StatusOK || value != ids(s.order.ID) || text != open ||
+		res.Doc.Find(`input[name=order_line]`).Length() != len(s.order.Lines) {
+		t.Errorf("order chosen: %d, chooser %q (%q), %d lines", res.Status, text, value, res.Doc.Find(`input[name=order_line]`).Length())
+	}
+	for name, id := range map[string]string{"closed": ids(closed.ID), "of no order here": "987654", "not a number": "1 OR 1=1"} {
+		res := c.Get("/bills/new?" + url.Values{"order": {id}, "order_text": {"PO-9"}}.Encode())
+		_, text, _, _ := lookupField(res, "order")
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#order-error") != "Choose an open order from the list." || text != "PO-9" ||
+			res.Doc.Find(`input[name=purchase_order]`).Length() != 0 || res.Doc.Find(`#vendor[role=combobox]`).Length() != 1 {
+			t.Errorf("%s order: %d, message %q, typed %q", name, res.Status, res.Text("#order-error"), text)
+		}
+	}
+	// Posted without the chooser, an order of no order here is refused beside the form with
+	// what was typed kept; a closed one as before.
+	for name, id := range map[string]string{"closed": ids(closed.ID), "of no order here": "987654"} {
+		f := s.orderForm("INV-"+name, [2]string{"2", "3.99"})
+		f.Set("purchase_order", id)
+		res := c.Post("/bills", f)
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#purchase_order-error") == "" ||
+			res.Doc.Find("#vendor_invoice_number").AttrOr("value", "") != "INV-"+name {
+			t.Errorf("%s order posted: %d, message %q", name, res.Status, res.Text("#purchase_order-error"))
+		}
+	}
+	if n := s.count(t); n != 0 {
+		t.Errorf("%d bills stored", n)
+	}
+}

@@ -382,6 +382,7 @@ func (s *Server) routeTable() []Route {
 		s.exportRoute(bills.ListPath, outlay.ObjBills, outlay.ActRead, billExport),
 		permitted(get, bills.NewPath, outlay.ObjBills, outlay.ActCreate, s.newBillPage),
 		s.lookupRoute(bills.VendorLookupPath, outlay.ObjBills, outlay.ActCreate, vendorsIn(models.VendorsForNewDocuments)),
+		s.lookupRoute(bills.OrderLookupPath, outlay.ObjBills, outlay.ActCreate, billableOrders()),
 		permitted(post, bills.ListPath, outlay.ObjBills, outlay.ActCreate, s.createBill),
 		permitted(get, payables.AgingPath, outlay.ObjBillsAll, outlay.ActRead, s.agingPage).nav("Aging"),
 		s.exportRoute(payables.AgingPath, outlay.ObjBillsAll, outlay.ActRead, agingExport),

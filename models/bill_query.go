@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -79,14 +80,35 @@ func (f BillFilter) scope(db *gorm.DB, v Viewer) *gorm.DB {
 	return q
 }
 
-// BillableOrders lists the orders a new bill may be for: not closed or cancelled, newest
-// first, with their vendors.
-func BillableOrders(ctx context.Context, db *gorm.DB) ([]PurchaseOrderRow, error) {
-	var out []PurchaseOrderRow
-	err := db.WithContext(ctx).Table("purchase_orders").Joins("JOIN vendors v ON v.id = purchase_orders.vendor_id").
-		Where("purchase_orders.status NOT IN ?", []string{POClosed, POCancelled}).
-		Select("purchase_orders.*, v.name AS vendor_name").Order("purchase_orders.id DESC").Limit(500).Scan(&out).Error
+// FindBillableOrderChoices returns at most limit orders a new bill may be for (not closed or
+// cancelled), newest first, whose number or vendor's name holds text: named by number, told
+// apart by vendor. Three letters or more match anywhere through the number's and the
+// vendors' trigram indexes; fewer, which every number starts with ("PO"), offer the newest
+// open orders as nothing typed does.
+func FindBillableOrderChoices(ctx context.Context, db *gorm.DB, text string, limit int) ([]Choice, error) {
+	q := db.WithContext(ctx).Table("purchase_orders po").Joins("JOIN vendors v ON v.id = po.vendor_id").
+		Select("po.id, po.number AS name, v.name AS detail").Where("po.status NOT IN ?", []string{POClosed, POCancelled})
+	if text = strings.TrimSpace(text); utf8.RuneCountInString(text) >= minSubstring {
+		anywhere := likePattern(text)
+		q = q.Where(`po.id IN (SELECT id FROM purchase_orders WHERE number ILIKE ?
+			UNION ALL SELECT o.id FROM vendors vv JOIN purchase_orders o ON o.vendor_id = vv.id WHERE vv.name ILIKE ?)`, anywhere, anywhere)
+	}
+	var out []Choice
+	err := q.Order("po.id DESC").Limit(limit).Scan(&out).Error
 	return out, err
+}
+
+// BillableOrderChoice returns order id as the bill form's chooser shows it once chosen; nil
+// when there is no such order or it may no longer be billed (closed or cancelled).
+func BillableOrderChoice(ctx context.Context, db *gorm.DB, id int64) (*Choice, error) {
+	var out []Choice
+	err := db.WithContext(ctx).Table("purchase_orders po").Joins("JOIN vendors v ON v.id = po.vendor_id").
+		Select("po.id, po.number AS name, v.name AS detail").
+		Where("po.id = ? AND po.status NOT IN ?", id, []string{POClosed, POCancelled}).Limit(1).Scan(&out).Error
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	return &out[0], nil
 }
 
 // BillDetail is a bill as its page shows it: the bill, its lines with their accounts, who

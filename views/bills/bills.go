@@ -20,6 +20,8 @@ const (
 	SettingsPath = "/admin/bill-matching"
 	// VendorLookupPath finds the vendors a bill may name as the clerk types.
 	VendorLookupPath = "/lookup/vendors/bills"
+	// OrderLookupPath finds the open order a new bill is for as the clerk types.
+	OrderLookupPath = "/lookup/orders/bills"
 )
 
 // Path is a bill's page; its edit form posts to it.
@@ -216,14 +218,15 @@ type Form struct {
 	Currency         string
 	Memo             string
 	ConfirmDuplicate bool
-	Orders           []Option
-	Currencies       []Option
-	GLAccounts       []Option
-	Departments      []Option
-	Lines            []FormLine
-	Total            string
-	Errors           views.FieldErrors
-	Rejection        *Decision
+	// OrderText is the chooser's text: the chosen order as it is shown, or what was typed.
+	OrderText   string
+	Currencies  []Option
+	GLAccounts  []Option
+	Departments []Option
+	Lines       []FormLine
+	Total       string
+	Errors      views.FieldErrors
+	Rejection   *Decision
 }
 
 // Action is where the form posts: the new bill's endpoint, or the bill's own page.

@@ -122,12 +122,12 @@ type Preview struct {
 	// User is the chosen person's id ("" for none) and UserName the name they are shown by.
 	User, UserName string
 	Errors         views.FieldErrors
-	Change     string // "object:action" of the pending edit
-	Grant      bool
-	Subject    string // who is previewed, as a phrase
-	Rows       []PreviewRow
-	Changed    int
-	HasSubject bool
+	Change         string // "object:action" of the pending edit
+	Grant          bool
+	Subject        string // who is previewed, as a phrase
+	Rows           []PreviewRow
+	Changed        int
+	HasSubject     bool
 }
 
 // Option is a permission to pick.
