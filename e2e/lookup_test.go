@@ -127,3 +127,38 @@ func TestVendorIsPickedFromTheKeyboard(t *testing.T) {
 	}
 	b.screenshot("lookup-vendor-saved")
 }
+
+// A department's head is found by typing among the active people and picked from the
+// keyboard; the saved department names them.
+func TestDepartmentHeadIsPickedFromTheKeyboard(t *testing.T) {
+	s := startSite(t)
+	db := s.App.DB(t, s.Tenant)
+	var want *models.User
+	for i := range 5 {
+		u, err := models.CreateUser(context.Background(), db, models.NewUser{Email: fmt.Sprintf("hal%d@acme.example", i),
+			Name: fmt.Sprintf("Hal Head %02d", i), Password: testutil.Password, Roles: []string{"approver"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 2 {
+			want = u
+		}
+	}
+	b := newBrowser(t)
+	b.signIn(s, s.User.Email, testutil.Password)
+	b.do(chromedp.Navigate(s.URL("/admin/departments/new")), chromedp.WaitVisible(chromedp.ID("ref-form")))
+	b.waitBound("#head")
+	b.typeInto("name", "Research")
+	b.pick("head", "hal h", want.Name)
+	if v := b.lookupValue("head"); v != strconv.FormatInt(want.ID, 10) {
+		t.Fatalf("picked head id %q, want %d", v, want.ID)
+	}
+	b.screenshot("lookup-department-head-picked")
+	b.waitJS(settled)
+	b.pressAndLoad(`#ref-form button[type="submit"]`)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
+	var head int64
+	if err := db.Raw(`SELECT head_id FROM departments WHERE name = 'Research'`).Scan(&head).Error; err != nil || head != want.ID {
+		t.Fatalf("saved head %d (%v), want %d", head, err, want.ID)
+	}
+}
