@@ -121,6 +121,17 @@ type ApprovalDocument struct {
 	VarianceBP int
 	// PaymentMethod is what a payment rule's method condition reads (payments).
 	PaymentMethod string
+	// requester is the requester as DecideStep read them with the step, so that telling them
+	// of the decision reads nobody again; nil: read them when they are told.
+	requester *docRequester
+}
+
+// docRequester is a document's requester as a notification names and reaches them.
+type docRequester struct {
+	ID          int64
+	Name, Email string
+	// Active: they may still sign in (and so be told).
+	Active bool
 }
 
 // ApprovalLine is one line's share of a document's spend.

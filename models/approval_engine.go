@@ -361,19 +361,24 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			return outlay.NotFound("That approval does not exist.")
 		}
 		// Locking the document serialises every decision on it; the step is read again
-		// under the lock, so it is current, with what deciding it needs of its round.
+		// under the lock, so it is current, with what deciding it needs of its round and
+		// the requester whom the decision is told to. The same statement marks read the
+		// document's "waits for your approval" notifications: once the step is decided it
+		// waits for nobody, and a decision that fails rolls the marking back with it.
 		doc, err := kind.approvalDocument(tx, step.DocID)
 		if err != nil {
 			return err
 		}
 		var st stepUnderLock
-		if err := tx.Raw(stepUnderLockSQL, sql.Named("step", stepID), sql.Named("me", v.UserID)).Scan(&st).Error; err != nil {
+		if err := tx.Raw(stepUnderLockSQL, sql.Named("step", stepID), sql.Named("me", v.UserID), sql.Named("requester", doc.RequesterID),
+			sql.Named("doc_type", step.DocType), sql.Named("doc_id", step.DocID)).Scan(&st).Error; err != nil {
 			return err
 		}
 		if st.ID == 0 {
 			return outlay.NotFound("That approval does not exist.")
 		}
 		step = st.ApprovalStep
+		doc.requester = &docRequester{ID: doc.RequesterID, Name: st.RequesterName, Email: st.RequesterEmail, Active: st.RequesterActive}
 		if doc.RequesterID == v.UserID || doc.FiledBy == v.UserID {
 			return ErrOwnDocument
 		}
@@ -413,9 +418,6 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		actedBy, actedAt := v.UserID, now
 		step.Status, step.ActedBy, step.OnBehalfOf, step.Comment, step.ActedAt, step.UpdatedAt = status, &actedBy, onBehalfOf, d.Comment, &actedAt, now
 		out.Step = step
-		if err := resolveWaiting(tx, step.DocType, step.DocID); err != nil {
-			return err
-		}
 		if !d.Approve {
 			out.DocStatus = StepRejected
 			if err := tx.Model(&ApprovalStep{}).
@@ -565,6 +567,9 @@ type stepUnderLock struct {
 	BudgetCheck     string
 	// MyName is the deciding viewer's name, which the requester's notice gives.
 	MyName string
+	// The document's requester, whom the decision is told to.
+	RequesterName, RequesterEmail string
+	RequesterActive               bool
 }
 
 // next is the round's next waiting step (ID 0 when the step is the last).
@@ -576,9 +581,11 @@ func (s stepUnderLock) next() ApprovalStep {
 		RuleID: s.NextRuleID, Kind: s.NextKind, ApproverID: s.NextApproverID, Role: s.NextRole, Status: StepWaiting}
 }
 
-// stepUnderLockSQL reads stepUnderLock in one statement. The budget check is the strictest
-// budget_check of the rules behind the round's steps; a route built without rules warns.
-const stepUnderLockSQL = `SELECT s.*,
+// stepUnderLockSQL reads stepUnderLock in one statement, and resolves the document's waiting
+// notifications (resolveWaitingSQL). The budget check is the strictest budget_check of the
+// rules behind the round's steps; a route built without rules warns.
+const stepUnderLockSQL = `WITH resolved AS (` + resolveWaitingSQL + `)
+	SELECT s.*,
 	EXISTS (SELECT 1 FROM approval_steps e WHERE e.doc_type = s.doc_type AND e.doc_id = s.doc_id AND e.round = s.round
 		AND e.id <> s.id AND e.acted_by = @me AND e.status = 'approved') AS approved_earlier,
 	n.id AS next_id, n.position AS next_position, n.rule_id AS next_rule_id, n.kind AS next_kind,
@@ -589,8 +596,10 @@ const stepUnderLockSQL = `SELECT s.*,
 		ELSE '` + BudgetCheckNone + `' END
 		FROM approval_rules r WHERE r.id IN (SELECT t.rule_id FROM approval_steps t
 			WHERE t.doc_type = s.doc_type AND t.doc_id = s.doc_id AND t.round = s.round)) AS budget_check,
-	(SELECT u.name FROM users u WHERE u.id = @me) AS my_name
+	(SELECT u.name FROM users u WHERE u.id = @me) AS my_name,
+	r.name AS requester_name, r.email AS requester_email, r.status = 'active' AS requester_active
 	FROM approval_steps s
+	LEFT JOIN users r ON r.id = @requester
 	LEFT JOIN LATERAL (SELECT w.* FROM approval_steps w WHERE w.doc_type = s.doc_type AND w.doc_id = s.doc_id
 		AND w.round = s.round AND w.status = 'waiting' ORDER BY w.position LIMIT 1) n ON true
 	WHERE s.id = @step`

@@ -91,9 +91,12 @@ func mayOpenDelivered(tx *gorm.DB, s docSummary, userID int64, kind string) (boo
 // resolveWaiting marks read every unread "waits for your approval" notification of a
 // document: once its step is decided (or the document leaves approval) it waits for nobody.
 func resolveWaiting(tx *gorm.DB, docType string, docID int64) error {
-	return tx.Exec(`UPDATE notifications SET read_at = now() WHERE doc_type = ? AND doc_id = ? AND kind = ? AND read_at IS NULL`,
-		docType, docID, MailStepWaiting).Error
+	return tx.Exec(resolveWaitingSQL, sql.Named("doc_type", docType), sql.Named("doc_id", docID)).Error
 }
+
+// resolveWaitingSQL is resolveWaiting's statement; DecideStep sends it with the step it reads.
+const resolveWaitingSQL = `UPDATE notifications SET read_at = now()
+	WHERE doc_type = @doc_type AND doc_id = @doc_id AND kind = '` + MailStepWaiting + `' AND read_at IS NULL`
 
 // NotificationPage is one page of a person's notifications, newest first.
 type NotificationPage struct {

@@ -2,10 +2,12 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -124,23 +126,36 @@ func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient,
 			continue
 		}
 		m := write(r)
-		if delivery == DeliverInstantly {
-			id, err := QueueMail(tx.Statement.Context, tx, kind, n.finish(m.Mail, r.ID, kind), false)
-			if err != nil {
-				return err
-			}
-			n.mu.Lock()
-			n.queued = append(n.queued, id)
-			n.mu.Unlock()
-		}
 		// A kind read in the daily digest is not mailed now: the notification waits for it.
-		if err := tx.Create(&Notification{RecipientID: r.ID, Kind: kind, DocType: s.DocType, DocID: s.DocID,
-			Title: m.Title, Summary: m.Summary, LinkPath: s.Path, DigestPending: delivery == DeliverDigest}).Error; err != nil {
+		instantly := delivery == DeliverInstantly
+		if instantly {
+			m.Mail = n.finish(m.Mail, r.ID, kind)
+		}
+		var mailIDs []int64
+		err = tx.Raw(queueNoticeSQL, sql.Named("instantly", instantly), sql.Named("kind", kind), sql.Named("to", m.Mail.To),
+			sql.Named("subject", m.Mail.Subject), sql.Named("body", m.Mail.Body), sql.Named("html", m.Mail.HTML),
+			sql.Named("unsubscribe", m.Mail.Unsubscribe), sql.Named("recipient", r.ID), sql.Named("doc_type", s.DocType),
+			sql.Named("doc_id", s.DocID), sql.Named("title", m.Title), sql.Named("summary", m.Summary), sql.Named("path", s.Path),
+			sql.Named("at", time.Now().UTC()), sql.Named("digest", delivery == DeliverDigest)).Scan(&mailIDs).Error
+		if err != nil {
 			return err
 		}
+		n.mu.Lock()
+		n.queued = append(n.queued, mailIDs...)
+		n.mu.Unlock()
 	}
 	return nil
 }
+
+// queueNoticeSQL writes one notice in one statement: its mail to the outbox when it is sent
+// at once (@instantly), and its in-app notification. It returns the mail's id, if any. Both
+// tables are written only here for notices, and neither is audited: the change that causes the
+// notice is.
+const queueNoticeSQL = `WITH mail AS (INSERT INTO mail_outbox (kind, recipient, subject, body, html, unsubscribe, secret)
+		SELECT @kind, @to, @subject, @body, @html, @unsubscribe, false WHERE @instantly RETURNING id),
+	notice AS (INSERT INTO notifications (recipient_id, kind, doc_type, doc_id, title, summary, link_path, created_at, digest_pending)
+		VALUES (@recipient, @kind, @doc_type, @doc_id, @title, @summary, @path, @at, @digest))
+	SELECT id FROM mail`
 
 // activePeople returns the active people among ids.
 func activePeople(tx *gorm.DB, where string, args ...any) ([]recipient, error) {
@@ -186,14 +201,16 @@ func summarize(tx *gorm.DB, doc ApprovalDocument) (docSummary, error) {
 	}
 	s := docSummary{Label: strings.ToLower(k.Label), Number: doc.Number, Total: doc.Total.String(),
 		Path: k.Base + "/" + strconv.FormatInt(doc.ID, 10), DocType: doc.Type, DocID: doc.ID}
-	var row struct {
-		ID          int64
-		Name, Email string
-		Active      bool
+	who := doc.requester
+	if who == nil {
+		who = &docRequester{}
+		if err := tx.Raw(`SELECT id, name, email, status = 'active' AS active FROM users WHERE id = ?`, doc.RequesterID).
+			Scan(who).Error; err != nil {
+			return s, err
+		}
 	}
-	err := tx.Raw(`SELECT id, name, email, status = 'active' AS active FROM users WHERE id = ?`, doc.RequesterID).Scan(&row).Error
-	s.Requester, s.RequesterActive = recipient{ID: row.ID, Name: row.Name, Email: row.Email}, row.Active
-	return s, err
+	s.Requester, s.RequesterActive = recipient{ID: who.ID, Name: who.Name, Email: who.Email}, who.Active
+	return s, nil
 }
 
 // notifyStepWaiting tells the people who may decide a step that it waits for them: its
