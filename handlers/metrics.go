@@ -68,12 +68,13 @@ var (
 	dbConnBudgetDesc  = prometheus.NewDesc("outlay_db_connections_budget", "Database connections this process may hold, by database server.", []string{"server"}, nil)
 	dbMaxConnsDesc    = prometheus.NewDesc("outlay_db_max_connections", "The database server's max_connections.", []string{"server"}, nil)
 	dbDialledDesc     = prometheus.NewDesc("outlay_db_connections_opened_total", "Tenant database connections opened.", nil, nil)
+	dbWaitingDesc     = prometheus.NewDesc("outlay_db_connection_waiters", "Requests waiting for a tenant database connection, served oldest first.", []string{"server"}, nil)
 	dbBusyDesc        = prometheus.NewDesc("outlay_db_connection_waits_failed_total", "Requests that found every database connection busy for too long (answered 503).", nil, nil)
 	poolEvictionsDesc = prometheus.NewDesc("outlay_tenant_pool_evictions_total", "Idle tenants whose connections were closed to make room for another tenant.", nil, nil)
 )
 
 func (poolsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{poolHandlesDesc, poolWarmDesc, dbConnsDesc, dbConnLimitDesc, dbConnBudgetDesc, dbMaxConnsDesc, dbDialledDesc, dbBusyDesc, poolEvictionsDesc} {
+	for _, d := range []*prometheus.Desc{poolHandlesDesc, poolWarmDesc, dbConnsDesc, dbConnLimitDesc, dbConnBudgetDesc, dbMaxConnsDesc, dbDialledDesc, dbWaitingDesc, dbBusyDesc, poolEvictionsDesc} {
 		ch <- d
 	}
 }
@@ -90,6 +91,7 @@ func (c poolsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(dbConnLimitDesc, prometheus.GaugeValue, float64(s.Limit), s.Server)
 		ch <- prometheus.MustNewConstMetric(dbConnBudgetDesc, prometheus.GaugeValue, float64(s.Budget), s.Server)
 		ch <- prometheus.MustNewConstMetric(dbMaxConnsDesc, prometheus.GaugeValue, float64(s.MaxConnections), s.Server)
+		ch <- prometheus.MustNewConstMetric(dbWaitingDesc, prometheus.GaugeValue, float64(s.Waiting), s.Server)
 	}
 }
 

@@ -84,10 +84,6 @@ type Pools struct {
 	closed   bool
 	servers  map[string]*dbServer
 	reserved map[string]int // connections other pools of this process hold, by server
-	// changed is closed, and replaced, when a connection closes or a handle falls idle while
-	// someone waits for a connection.
-	changed chan struct{}
-	waiting int
 
 	dialled   atomic.Int64
 	busy      atomic.Int64
@@ -102,6 +98,9 @@ type dbServer struct {
 	budget         int // this process's share of usable
 	limit          int // what tenant pools may hold: budget less the reserved pools
 	open           int // tenant connections dialled and not yet closed
+	// waiters are the dials waiting for a connection of this server, oldest first, each
+	// with a channel (of one slot) that is sent to when something may have come free.
+	waiters list.List
 }
 
 type poolEntry struct {
@@ -137,7 +136,6 @@ func NewPools(maxConns, perTenant int, secret []byte, counter *QueryCounter, log
 		lru:       list.New(),
 		servers:   map[string]*dbServer{},
 		reserved:  map[string]int{},
-		changed:   make(chan struct{}),
 	}
 }
 
@@ -283,8 +281,11 @@ func (c *countedConn) Close() error {
 }
 
 // take claims one connection of e's server. When the budget is spent it closes the idle
-// connections of the tenant idle the longest on that server, or else waits for a connection to close or a
-// handle to fall idle, up to Wait.
+// connections of the tenant idle the longest on that server, or else waits for a connection
+// to close or a handle to fall idle, up to Wait. Waiters are served in the order they came:
+// only the oldest may take what comes free, and a dial that finds others waiting queues
+// behind them, so that under overload every request waits about as long as the others
+// rather than some being overtaken again and again until they time out.
 func (p *Pools) take(ctx context.Context, e *poolEntry) error {
 	wait := p.Wait
 	if wait <= 0 {
@@ -293,27 +294,36 @@ func (p *Pools) take(ctx context.Context, e *poolEntry) error {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	p.mu.Lock()
+	s := e.server
+	var me *list.Element // this dial's place among the waiters, once it waits
 	for {
-		s := e.server
-		if s.open < s.limit {
-			s.open++
-			e.conns++
-			p.mu.Unlock()
-			return nil
+		if first := s.waiters.Front(); first == nil || first == me {
+			if s.open < s.limit {
+				s.open++
+				e.conns++
+				if me != nil {
+					s.waiters.Remove(me)
+					s.wakeFirstLocked() // More may have come free than this one connection.
+				}
+				p.mu.Unlock()
+				return nil
+			}
+			if victim := p.idleVictimLocked(s, e); victim != nil {
+				p.evictions.Add(1)
+				p.mu.Unlock()
+				victim.closeIdle(p.perTenant)
+				p.mu.Lock()
+				continue
+			}
 		}
-		if victim := p.idleVictimLocked(s, e); victim != nil {
-			p.evictions.Add(1)
-			p.mu.Unlock()
-			victim.closeIdle(p.perTenant)
-			p.mu.Lock()
-			continue
+		if me == nil {
+			me = s.waiters.PushBack(make(chan struct{}, 1))
 		}
-		changed := p.changed
-		p.waiting++
+		woken := me.Value.(chan struct{})
 		p.mu.Unlock()
 		var err error
 		select {
-		case <-changed:
+		case <-woken:
 		case <-timer.C:
 			err = ErrBusy
 			p.busy.Add(1)
@@ -321,8 +331,12 @@ func (p *Pools) take(ctx context.Context, e *poolEntry) error {
 			err = ctx.Err()
 		}
 		p.mu.Lock()
-		p.waiting--
 		if err != nil {
+			first := s.waiters.Front() == me
+			s.waiters.Remove(me)
+			if first {
+				s.wakeFirstLocked()
+			}
 			p.mu.Unlock()
 			return err
 		}
@@ -345,7 +359,7 @@ func (p *Pools) give(e *poolEntry) {
 	p.mu.Lock()
 	e.server.open--
 	e.conns--
-	p.wakeLocked()
+	e.server.wakeFirstLocked()
 	p.mu.Unlock()
 }
 
@@ -363,10 +377,14 @@ func (p *Pools) idleVictimLocked(s *dbServer, e *poolEntry) *poolEntry {
 	return nil
 }
 
-func (p *Pools) wakeLocked() {
-	if p.waiting > 0 {
-		close(p.changed)
-		p.changed = make(chan struct{})
+// wakeFirstLocked tells the server's oldest waiter that a connection or an idle handle may
+// have come free; it looks again and waits on if not.
+func (s *dbServer) wakeFirstLocked() {
+	if first := s.waiters.Front(); first != nil {
+		select {
+		case first.Value.(chan struct{}) <- struct{}{}:
+		default: // Already told.
+		}
 	}
 }
 
@@ -493,7 +511,7 @@ func (p *Pools) release(e *poolEntry, use bool) {
 	}
 	closeNow := e.refs == 0 && e.evicted
 	if e.refs == 0 && e.conns > 0 {
-		p.wakeLocked() // Its connections may now go to a tenant waiting for one.
+		e.server.wakeFirstLocked() // Its connections may now go to a tenant waiting for one.
 	}
 	p.mu.Unlock()
 	if closeNow {
@@ -590,6 +608,7 @@ type ServerStats struct {
 	Budget         int    // connections this process may hold there, reserved pools included
 	Limit          int    // of which tenant pools may hold
 	Open           int    // tenant connections open now
+	Waiting        int    // dials waiting for one of them
 }
 
 // PoolStats describes the pools for metrics.
@@ -613,7 +632,7 @@ func (p *Pools) Stats() PoolStats {
 		}
 	}
 	for _, s := range p.servers {
-		st.Servers = append(st.Servers, ServerStats{Server: s.key, MaxConnections: s.maxConnections, Budget: s.budget, Limit: s.limit, Open: s.open})
+		st.Servers = append(st.Servers, ServerStats{Server: s.key, MaxConnections: s.maxConnections, Budget: s.budget, Limit: s.limit, Open: s.open, Waiting: s.waiters.Len()})
 	}
 	sort.Slice(st.Servers, func(i, j int) bool { return st.Servers[i].Server < st.Servers[j].Server })
 	return st

@@ -184,3 +184,76 @@ func TestFailedOpenIsRetried(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestWaitersAreServedInTheOrderTheyCame fills a server's budget with one long query, queues
+// several tenants behind it one after the other, and checks that they get the connection in
+// that order as each gives it back: a dial that came later never overtakes one waiting
+// longer (which, under overload, leaves the unlucky ones to time out).
+func TestWaitersAreServedInTheOrderTheyCame(t *testing.T) {
+	ctx := context.Background()
+	env := dbtest.NewEnv(t)
+	const waiters = 6
+	var tenants []tenancy.Tenant
+	for i := 0; i <= waiters; i++ {
+		tenants = append(tenants, env.NewTenant(t, fmt.Sprintf("fifo-%d", i), fmt.Sprintf("FIFO %d", i)))
+	}
+	pools := tenancy.NewPools(1, 1, env.Config.SecretKey, nil, nil)
+	pools.Wait = 30 * time.Second
+	defer pools.Close()
+
+	db0, release0, err := pools.Acquire(ctx, tenants[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var served []int
+	var wg sync.WaitGroup
+	for i := 1; i <= waiters; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, release, err := pools.Acquire(ctx, tenants[i])
+			if err != nil {
+				t.Errorf("tenant %d: %v", i, err)
+				return
+			}
+			defer release()
+			mu.Lock()
+			served = append(served, i)
+			mu.Unlock()
+			if err := db.Exec("SELECT pg_sleep(0.02)").Error; err != nil {
+				t.Errorf("tenant %d: %v", i, err)
+			}
+		}()
+		// Each tenant's first dial is queued before the next one starts.
+		deadline := time.Now().Add(5 * time.Second)
+		for waiting(pools) < i && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if got := waiting(pools); got != i {
+			t.Fatalf("%d dials waiting, want %d", got, i)
+		}
+	}
+	if err := db0.Exec("SELECT 1").Error; err != nil {
+		t.Fatal(err)
+	}
+	release0()
+	wg.Wait()
+	for k, i := range served {
+		if i != k+1 {
+			t.Fatalf("tenants served in the order %v, want 1 to %d in turn", served, waiters)
+		}
+	}
+	if len(served) != waiters {
+		t.Errorf("%d of %d waiting tenants served", len(served), waiters)
+	}
+}
+
+// waiting is how many dials wait for a connection, on all servers.
+func waiting(p *tenancy.Pools) int {
+	n := 0
+	for _, s := range p.Stats().Servers {
+		n += s.Waiting
+	}
+	return n
+}
