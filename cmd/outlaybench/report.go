@@ -44,6 +44,7 @@ type RoundRobin struct {
 	Created   int           // databases created for this run (the others were kept from before)
 	ReadyTook time.Duration // creating the missing tenants and readying the others
 	Single    Result        // one tenant's dashboard, same server
+	First     Result        // each tenant's dashboard once, opening its handle
 	Many      Result        // every tenant's dashboard, round-robin
 	MaxConns  int           // most connections to the bench's databases seen (pg_stat_activity)
 	MaxRSS    int64
@@ -128,6 +129,8 @@ func (rep *Report) summary() []string {
 		}
 		lines = append(lines, fmt.Sprintf("%d tenants round-robin (/dashboard; %d created, all readied in %s): %.0f req/s (p50 %s, p99 %s, errors %s) against %.0f req/s for one tenant (%.0f%%); at most %d Postgres connections; server RSS at most %s.",
 			rr.Tenants, rr.Created, rr.ReadyTook.Round(time.Second), rr.Many.PerSecond(), ms(rr.Many.P50), ms(rr.Many.P99), rr.Many.errs(), rr.Single.PerSecond(), ratio, rr.MaxConns, mb(rr.MaxRSS)))
+		lines = append(lines, fmt.Sprintf("Before it, each tenant's first visit (opening its handle): %d in %s, %.0f req/s (p50 %s, p99 %s, errors %s).",
+			rr.First.N, rr.First.Elapsed.Round(10*time.Millisecond), rr.First.PerSecond(), ms(rr.First.P50), ms(rr.First.P99), rr.First.errs()))
 	}
 	if m := rep.Migrate; m != nil {
 		lines = append(lines, fmt.Sprintf("`outlay migrate` across %d tenants, each with its newest migration (%s) rolled back, %d at a time: %s; again with nothing to apply: %s.",
