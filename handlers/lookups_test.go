@@ -31,9 +31,10 @@ func matchNames(t *testing.T, res *testutil.Response) ([]string, string) {
 	return names, res.Text(".lookup-empty")
 }
 
-// A vendor lookup offers the vendors the form may name whose name holds what was typed, those
-// starting with it first, at most twenty; fewer than three letters match the start of names;
-// archived vendors and those on hold are not offered to a new requisition.
+// A vendor lookup offers the vendors the form may name whose name (or contact, email or tax
+// id, as the vendor list searches) holds what was typed, those starting with it first, at
+// most twenty; fewer than three letters match the start of names; archived vendors and those
+// on hold are not offered to a new requisition.
 func TestVendorLookupFindsActiveVendorsByName(t *testing.T) {
 	t.Parallel()
 	env, acme := testutil.NewTenant(t)
@@ -46,6 +47,7 @@ func TestVendorLookupFindsActiveVendorsByName(t *testing.T) {
 		{Name: "Paper Co", Status: models.VendorActive},
 		{Name: "Paper Archive", Status: models.VendorActive, ArchivedAt: &now},
 		{Name: "Paper Held", Status: models.VendorOnHold},
+		{Name: "Quill & Ink", Status: models.VendorActive, ContactName: "Ada Stone", Email: "orders@quill.example", TaxID: "GB987654321"},
 	} {
 		v.Currency = "USD"
 		if err := db.Create(&v).Error; err != nil {
@@ -72,6 +74,11 @@ func TestVendorLookupFindsActiveVendorsByName(t *testing.T) {
 	}
 	if got, _ := find("bulk"); len(got) != 20 || got[0] != "Bulk Supplier 00" || got[19] != "Bulk Supplier 19" {
 		t.Errorf("bulk: %d matches %q, want the first twenty by name", len(got), got)
+	}
+	for _, q := range []string{"7654", "ada st", "ORDERS@QUILL"} {
+		if got, _ := find(q); strings.Join(got, "|") != "Quill & Ink" {
+			t.Errorf("%s: %q, want the vendor whose tax id, contact or email holds it", q, got)
+		}
 	}
 	if got, empty := find("100%_"); len(got) != 0 || empty != "No vendor matches “100%_”" {
 		t.Errorf("no match: %q, empty state %q", got, empty)

@@ -157,6 +157,13 @@ func TestVendorsCreateEditSearchArchive(t *testing.T) {
 	if got := none.Text(".empty-state h2"); got != "No vendors match" {
 		t.Errorf("no match says %q", got)
 	}
+	// One or two characters, which no trigram index serves, still match anywhere in any
+	// column searched; and no match spans two columns (the name's end, the contact's start).
+	for q, want := range map[string]int{"te": 1, "89": 1, "zz": 0, "ltd pat": 0, "initech ltd": 1, "pat doe": 1} {
+		if rows := refRows(c.Get("/vendors?q=" + url.QueryEscape(q))); len(rows) != want {
+			t.Errorf("search %q: rows %q, want %d", q, rows, want)
+		}
+	}
 
 	// Archive from the list: it leaves the active list and the choices for new documents.
 	res = c.Post(fmt.Sprintf("/vendors/%d/archive", id), url.Values{"next": {"/vendors"}})

@@ -81,17 +81,17 @@ func (f BillFilter) scope(db *gorm.DB, v Viewer) *gorm.DB {
 }
 
 // FindBillableOrderChoices returns at most limit orders a new bill may be for (not closed or
-// cancelled), newest first, whose number or vendor's name holds text: named by number, told
-// apart by vendor. Three letters or more match anywhere through the number's and the
-// vendors' trigram indexes; fewer, which every number starts with ("PO"), offer the newest
-// open orders as nothing typed does.
+// cancelled), newest first, whose number holds text or whose vendor the vendor lookups would
+// find by it: named by number, told apart by vendor. Three letters or more match anywhere
+// through the number's and the vendors' trigram indexes; fewer, which every number starts
+// with ("PO"), offer the newest open orders as nothing typed does.
 func FindBillableOrderChoices(ctx context.Context, db *gorm.DB, text string, limit int) ([]Choice, error) {
-	q := db.WithContext(ctx).Table("purchase_orders po").Joins("JOIN vendors v ON v.id = po.vendor_id").
-		Select("po.id, po.number AS name, v.name AS detail").Where("po.status NOT IN ?", []string{POClosed, POCancelled})
+	q := db.WithContext(ctx).Table("purchase_orders po").Joins("JOIN vendors pv ON pv.id = po.vendor_id").
+		Select("po.id, po.number AS name, pv.name AS detail").Where("po.status NOT IN ?", []string{POClosed, POCancelled})
 	if text = strings.TrimSpace(text); utf8.RuneCountInString(text) >= minSubstring {
-		anywhere := likePattern(text)
 		q = q.Where(`po.id IN (SELECT id FROM purchase_orders WHERE number ILIKE ?
-			UNION ALL SELECT o.id FROM vendors vv JOIN purchase_orders o ON o.vendor_id = vv.id WHERE vv.name ILIKE ?)`, anywhere, anywhere)
+			UNION ALL SELECT o.id FROM vendors v JOIN purchase_orders o ON o.vendor_id = v.id WHERE ?)`,
+			likePattern(text), holdsText(text, vendorSearchColumns...))
 	}
 	var out []Choice
 	err := q.Order("po.id DESC").Limit(limit).Scan(&out).Error

@@ -1,5 +1,7 @@
 package models
 
+import "gorm.io/gorm/clause"
+
 // QueueSQL exposes the queue's page and count queries, so that tests can read their plans.
 func QueueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any) {
 	page, count, args = queueSQL(v, f)
@@ -18,3 +20,8 @@ var StaleStepsSQL = staleSteps
 
 // HadDailyMailSQL looks up one person's daily mail of a kind on a day.
 const HadDailyMailSQL = hadDailyMailSQL
+
+// VendorSearch and PeopleSearch are the conditions the vendors (as v) and people (as u) are
+// searched by for text, so that tests can read their plans.
+func VendorSearch(text string) clause.Expr { return holdsText(text, vendorSearchColumns...) }
+func PeopleSearch(text string) clause.Expr { return holdsText(text, peopleSearchColumns...) }

@@ -48,12 +48,14 @@ const (
 	PeopleActive
 )
 
-// minSubstring is the shortest text matched anywhere in a name: shorter text has no trigram
-// for the index to use, so it matches the start of names only, along the name index.
+// minSubstring is the shortest text a trigram index can find anywhere in a record: shorter
+// text has no trigram. A lookup matches it at the start of names, along the name index; a
+// list still matches it anywhere (holdsText), without the trigram index.
 const minSubstring = 3
 
-// FindVendorChoices returns at most limit vendors in scope whose name holds text, those whose
-// name starts with it first, then by name. Empty text offers the first by name.
+// FindVendorChoices returns at most limit vendors in scope whose name, contact, email or tax
+// id holds text (what the vendor list searches), those where one starts with it first, then
+// by name. Empty text offers the first by name.
 func FindVendorChoices(ctx context.Context, db *gorm.DB, scope VendorScope, text string, limit int) ([]Choice, error) {
 	q := db.WithContext(ctx).Table("vendors v").Select("v.id, v.name, v.currency AS detail")
 	switch scope {
@@ -65,7 +67,7 @@ func FindVendorChoices(ctx context.Context, db *gorm.DB, scope VendorScope, text
 		return nil, errors.New("unknown vendor scope")
 	}
 	var out []Choice
-	err := matchNames(q, text, "v.name").Limit(limit).Scan(&out).Error
+	err := matchNames(q, text, vendorSearchColumns...).Limit(limit).Scan(&out).Error
 	return out, err
 }
 
@@ -97,14 +99,14 @@ func FindPeopleChoices(ctx context.Context, db *gorm.DB, f PeopleChoiceFilter, t
 		return nil, errors.New("unknown people scope")
 	}
 	var out []Choice
-	err := matchNames(q, text, "u.name", "u.email").Limit(limit).Scan(&out).Error
+	err := matchNames(q, text, peopleSearchColumns...).Limit(limit).Scan(&out).Error
 	return out, err
 }
 
 // matchNames keeps the rows of q whose columns (the first is the name) hold text and orders
 // them: starting with it first, then by name. Text too short for trigrams matches the start
 // of the name only. The match is written so that the name indexes (lower(name), id) and the
-// trigram indexes serve it.
+// trigram index over the columns (holdsText) serve it.
 func matchNames(q *gorm.DB, text string, cols ...string) *gorm.DB {
 	name := cols[0]
 	order := "lower(" + name + "), " + strings.SplitN(name, ".", 2)[0] + ".id"
@@ -119,14 +121,12 @@ func matchNames(q *gorm.DB, text string, cols ...string) *gorm.DB {
 		// at the limit.
 		return q.Where("lower("+name+") >= ? AND lower("+name+") LIKE ?", strings.ToLower(text), prefix).Order(order)
 	}
-	anywhere := likePattern(text)
-	var conds, starts []string
-	var args, startArgs []any
+	var starts []string
+	var startArgs []any
 	for _, c := range cols {
-		conds, args = append(conds, c+" ILIKE ?"), append(args, anywhere)
 		starts, startArgs = append(starts, "lower("+c+") LIKE ?"), append(startArgs, prefix)
 	}
-	return q.Where("("+strings.Join(conds, " OR ")+")", args...).Order(clause.OrderBy{Expression: clause.Expr{
+	return q.Where(holdsText(text, cols...)).Order(clause.OrderBy{Expression: clause.Expr{
 		SQL: "(" + strings.Join(starts, " OR ") + ") DESC, " + order, Vars: startArgs, WithoutParentheses: true}})
 }
 

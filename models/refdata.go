@@ -44,7 +44,7 @@ type RefPage[T any] struct {
 }
 
 // apply narrows q (whose main table is called alias) to the filter's state and search, the
-// search looking in cols.
+// search looking for the text anywhere in cols.
 func (f RefFilter) apply(q *gorm.DB, alias string, cols ...string) *gorm.DB {
 	switch f.State {
 	case RefArchived:
@@ -54,12 +54,7 @@ func (f RefFilter) apply(q *gorm.DB, alias string, cols ...string) *gorm.DB {
 		q = q.Where(alias + ".archived_at IS NULL")
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		conds := make([]string, len(cols))
-		args := make([]any, len(cols))
-		for i, c := range cols {
-			conds[i], args[i] = c+" ILIKE ?", likePattern(s)
-		}
-		q = q.Where("("+strings.Join(conds, " OR ")+")", args...)
+		q = q.Where(holdsText(s, cols...))
 	}
 	return q
 }
@@ -364,7 +359,7 @@ type VendorInput struct {
 // ListVendors returns one page of the vendors matching f, by name.
 func ListVendors(ctx context.Context, db *gorm.DB, f RefFilter) (RefPage[Vendor], error) {
 	base := func() *gorm.DB {
-		return f.apply(db.WithContext(ctx).Table("vendors v"), "v", "v.name", "v.contact_name", "v.email", "v.tax_id")
+		return f.apply(db.WithContext(ctx).Table("vendors v"), "v", vendorSearchColumns...)
 	}
 	return readPage[Vendor](base, f, "v.*", "lower(v.name), v.id")
 }

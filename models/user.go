@@ -372,8 +372,7 @@ func likePattern(s string) string {
 
 func (f UserFilter) apply(q *gorm.DB) *gorm.DB {
 	if s := strings.TrimSpace(f.Query); s != "" {
-		p := likePattern(s)
-		q = q.Where("(u.name ILIKE ? OR u.email ILIKE ?)", p, p)
+		q = q.Where(holdsText(s, peopleSearchColumns...))
 	}
 	if f.Role != "" {
 		q = q.Where("EXISTS (SELECT 1 FROM user_roles fr WHERE fr.user_id = u.id AND fr.role = ?)", f.Role)

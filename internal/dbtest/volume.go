@@ -121,12 +121,19 @@ func SeedVolume(t testing.TB, db *gorm.DB, v Volume) {
 				CASE WHEN i % 3 = 0 THEN now() END
 			FROM generate_series(1, @notifications) i JOIN volume_people p ON p.n = i % @people`},
 		// Audit rows after whatever the tenant already holds (the chain trigger is off, so ids
-		// are given here and the hashes are placeholders).
-		{sql: `INSERT INTO audit_log (id, at, actor_type, actor_id, actor_label, action, table_name, record_id, new, changed, prev_hash, hash)
+		// are given here and the hashes are placeholders), in a log's proportions: mostly
+		// changes of requisitions, 12% records made, 1% deleted, 2% sign-ins; orders, bills and
+		// expense reports a tenth each, people 5%, vendors 2%.
+		{sql: `INSERT INTO audit_log (id, at, actor_type, actor_id, actor_label, action, event, subject, table_name, record_id,
+				new, changed, prev_hash, hash)
 			SELECT h.head + i, now() - make_interval(secs => @audit - i), 'user', p.id, 'person@volume.example',
-				(ARRAY['create', 'update', 'update', 'delete'])[1 + i % 4],
-				(ARRAY['requisitions', 'purchase_orders', 'vendors', 'users', 'bills', 'expense_reports'])[1 + i % 6],
-				(1 + i % 5000)::text, '{"status": "approved"}', ARRAY['status'], '\x00'::bytea, '\x00'::bytea
+				CASE WHEN i % 100 = 0 THEN 'delete' WHEN i % 100 IN (1, 2) THEN 'event' WHEN i % 100 < 15 THEN 'create' ELSE 'update' END,
+				CASE WHEN i % 100 IN (1, 2) THEN 'signin.success' END, CASE WHEN i % 100 IN (1, 2) THEN 'person@volume.example' END,
+				CASE WHEN i % 100 IN (1, 2) THEN NULL WHEN i % 50 = 5 THEN 'vendors' WHEN i % 20 = 9 THEN 'users'
+					ELSE (ARRAY['requisitions', 'requisitions', 'requisitions', 'requisitions', 'requisitions', 'requisitions', 'requisitions',
+						'purchase_orders', 'bills', 'expense_reports'])[1 + i % 10] END,
+				CASE WHEN i % 100 NOT IN (1, 2) THEN (1 + i % 5000)::text END,
+				'{"status": "approved"}', ARRAY['status'], '\x00'::bytea, '\x00'::bytea
 			FROM (SELECT coalesce(max(id), 0) AS head FROM audit_log) h, generate_series(1, @audit) i
 			JOIN volume_people p ON p.n = i % @people`},
 	}
