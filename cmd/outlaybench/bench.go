@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"outlay/auth"
 	"outlay/migrations"
 	"outlay/tenancy"
@@ -314,7 +316,53 @@ func (b *bench) roundRobin(ctx context.Context) error {
 		return getOp([]*Session{s}, "/dashboard", false)(ctx, w)
 	})
 	rr.MaxConns, rr.MaxRSS = stop()
+	srv.Stop()
+
+	// The floor of serving 1,000 tenants from at most that many connections: the dashboard's
+	// own statements (captured from one of these tenants), each request on a new connection
+	// to the next tenant, from as many workers as the server held connections.
+	stmts, err := b.captureRoundRobinDashboard(ctx, rrd, slugs[0], token)
+	if err != nil {
+		return err
+	}
+	workers := max(min(rr.MaxConns, b.o.sessions), 1)
+	b.step("floor: the dashboard's SQL on a new connection per request, %d at a time, round-robin …", workers)
+	next.Store(0)
+	rr.Floor = closedLoop(ctx, "round-robin SQL", workers, b.o.warmup, b.o.tenantDuration, func(ctx context.Context, w int) (int, bool, string, bool) {
+		slug := slugs[int(next.Add(1)-1)%len(slugs)]
+		dsn, err := tenancy.WithDatabase(b.o.dsn, rrd.control+"_"+slug)
+		if err != nil {
+			return 0, false, err.Error(), false
+		}
+		cfg, err := auditedConnConfig(tenancy.Tenant{Slug: slug, DSN: dsn}, b.secret)
+		if err != nil {
+			return 0, false, err.Error(), false
+		}
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			return 0, false, err.Error(), false
+		}
+		defer conn.Close(context.WithoutCancel(ctx))
+		return replay(ctx, conn, stmts)
+	})
 	return nil
+}
+
+// captureRoundRobinDashboard records the statements of /dashboard in one of the many tenants,
+// signed in with the session they all share.
+func (b *bench) captureRoundRobinDashboard(ctx context.Context, rrd *deployment, slug, token string) ([]statement, error) {
+	app, err := startCaptureApp(ctx, controlConfig(rrd.ControlDSN, b.secret, filepath.Join(b.work, "blobs"), 0))
+	if err != nil {
+		return nil, err
+	}
+	defer app.shutdown()
+	s := newSession(newHTTPClient(1), app.Addr, app.Host(slug))
+	s.cookies["outlay_session"] = token
+	if _, _, err := app.capture(ctx, s, "/dashboard", false); err != nil { // warm, as under load
+		return nil, err
+	}
+	stmts, _, err := app.capture(ctx, s, "/dashboard", false)
+	return stmts, err
 }
 
 // manyTenants readies n small tenants, each with one requester and a live session whose

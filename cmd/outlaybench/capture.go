@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 
@@ -191,21 +192,28 @@ func replayPool(ctx context.Context, t tenancy.Tenant, secret []byte, conns int)
 // the page's own database floor.
 func replayOp(pool *pgxpool.Pool, stmts []statement) op {
 	return func(ctx context.Context, _ int) (int, bool, string, bool) {
-		for _, s := range stmts {
-			rows, err := pool.Query(ctx, s.SQL, s.Args...)
-			if err != nil {
-				return 0, false, err.Error(), false
-			}
-			for rows.Next() {
-				_ = rows.RawValues()
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return 0, false, fmt.Sprintf("%v (in %.80s)", err, s.SQL), false
-			}
-		}
-		return 0, true, "", false
+		return replay(ctx, pool, stmts)
 	}
+}
+
+// replay runs stmts one after another on q, reading every row.
+func replay(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, stmts []statement) (int, bool, string, bool) {
+	for _, s := range stmts {
+		rows, err := q.Query(ctx, s.SQL, s.Args...)
+		if err != nil {
+			return 0, false, err.Error(), false
+		}
+		for rows.Next() {
+			_ = rows.RawValues()
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, false, fmt.Sprintf("%v (in %.80s)", err, s.SQL), false
+		}
+	}
+	return 0, true, "", false
 }
 
 type discard struct{}
