@@ -302,8 +302,9 @@ func (s *Server) decideStep(c *fiber.Ctx, approve bool) error {
 		s.setFlash(c, kind, msg)
 		return redirect(c, approvals.QueuePath)
 	}
-	// The row, the badge and the bell are read in one statement.
-	after, err := models.QueueStepAfterDecision(ctx, db, v, id)
+	// The row, the badge and the bell are read in one statement, from the decided step's kind
+	// of document alone when the decision went through.
+	after, err := models.QueueStepAfterDecision(ctx, db, v, id, res.Step.DocType)
 	if err != nil {
 		return err
 	}

@@ -17,8 +17,10 @@ import (
 // and looking up one by one what one statement reads, and the queue stopped being recounted
 // apart from the row; 16 before the requester, and the resolving of the step's waiting
 // notifications, came with the step read under the lock, and a notice's mail and
-// notification were written in one statement.
-const maxApproveStatements = 13
+// notification were written in one statement; 13 before the response read the decided
+// step from its own kind's documents alone and the requester's sight of their own document
+// came with their permissions.
+const maxApproveStatements = 12
 
 // TestInlineApproveStatements traces an inline approve through the real handler and fails
 // when it sends more statements than maxApproveStatements, listing them. Only the request's

@@ -184,10 +184,15 @@ var queueCountSQL = `SELECT (SELECT count(*) FROM approval_steps s WHERE s.appro
 var queueByStep = func() string {
 	var parts []string
 	for _, k := range ApprovableKinds() {
-		parts = append(parts, queueBranch(k, `s.id = @step AND (s.acted_by = @me OR (`+routedToMe(k)+`))`))
+		parts = append(parts, queueStepOfKind(k))
 	}
 	return strings.Join(parts, "\nUNION ALL\n")
 }()
+
+// queueStepOfKind is queueByStep's branch for one kind of document.
+func queueStepOfKind(k *DocumentKind) string {
+	return queueBranch(k, `s.id = @step AND (s.acted_by = @me OR (`+routedToMe(k)+`))`)
+}
 
 // queueRoute reads every step of one document's route.
 var queueRoute = func() string {
@@ -330,14 +335,30 @@ type DecidedStep struct {
 	Unread int64
 }
 
-// queueAfterDecision reads DecidedStep in one statement.
-var queueAfterDecision = `SELECT q.*, (` + queueCountSQL + `) AS queue_count,
+// queueAfterDecision reads DecidedStep in one statement, for a step of any kind (under "") or
+// of one kind (under its type): a step whose kind is known is looked for in that kind's
+// documents alone.
+var queueAfterDecision = func() map[string]string {
+	read := func(steps string) string {
+		return `SELECT q.*, (` + queueCountSQL + `) AS queue_count,
 	(SELECT count(*) FROM notifications n WHERE n.recipient_id = @me AND n.read_at IS NULL) AS unread
-	FROM (` + queueByStep + `) q`
+	FROM (` + steps + `) q`
+	}
+	out := map[string]string{"": read(queueByStep)}
+	for _, k := range ApprovableKinds() {
+		out[k.Type] = read(queueStepOfKind(k))
+	}
+	return out
+}()
 
 // QueueStepAfterDecision reads one step routed to v (or decided by v) as QueueStep does, with
-// the queue's count and v's unread notifications, in one statement.
-func QueueStepAfterDecision(ctx context.Context, db *gorm.DB, v Viewer, stepID int64) (DecidedStep, error) {
+// the queue's count and v's unread notifications, in one statement. docType is the step's
+// kind of document when the caller knows it (the decision returned it), else "".
+func QueueStepAfterDecision(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, docType string) (DecidedStep, error) {
+	read, ok := queueAfterDecision[docType]
+	if !ok {
+		read = queueAfterDecision[""]
+	}
 	args := queueArgs(v)
 	args["step"] = stepID
 	var rows []struct {
@@ -345,7 +366,7 @@ func QueueStepAfterDecision(ctx context.Context, db *gorm.DB, v Viewer, stepID i
 		QueueCount int64
 		Unread     int64
 	}
-	if err := db.WithContext(ctx).Raw(queueAfterDecision, args).Scan(&rows).Error; err != nil {
+	if err := db.WithContext(ctx).Raw(read, args).Scan(&rows).Error; err != nil {
 		return DecidedStep{}, err
 	}
 	if len(rows) == 0 {

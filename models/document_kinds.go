@@ -208,10 +208,7 @@ func (k *DocumentKind) visible(v Viewer) func(*gorm.DB) *gorm.DB {
 			return db.Where("EXISTS (SELECT 1 FROM "+o.Table+" o WHERE o.id = "+k.Table+"."+k.Origin.Column+
 				" AND o."+o.OwnerColumn+" = ?)", v.UserID)
 		}
-		mine, draft := k.Table+"."+k.OwnerColumn+" = @me", k.Table+".status <> '"+k.DraftStatus+"'"
-		if k.FilerColumn != "" {
-			mine = "(" + mine + " OR " + k.Table + "." + k.FilerColumn + " = @me)"
-		}
+		mine, draft := k.ownedByMe(), k.Table+".status <> '"+k.DraftStatus+"'"
 		if v.SeeAllOf(k.Type) {
 			return db.Where(mine+" OR "+draft, map[string]any{"me": v.UserID})
 		}
@@ -219,6 +216,16 @@ func (k *DocumentKind) visible(v Viewer) func(*gorm.DB) *gorm.DB {
 		args["me"] = v.UserID
 		return db.Where(mine+" OR ("+draft+" AND "+routed+")", args)
 	}
+}
+
+// ownedByMe is the condition "the document is @me's own: they own it or filed it", which
+// shows it to them whatever else their roles allow (VisibleToOwnerAndRoute).
+func (k *DocumentKind) ownedByMe() string {
+	mine := k.Table + "." + k.OwnerColumn + " = @me"
+	if k.FilerColumn != "" {
+		mine = "(" + mine + " OR " + k.Table + "." + k.FilerColumn + " = @me)"
+	}
+	return mine
 }
 
 // requisitionDetails lists a requisition's lines with their GL accounts' codes.
