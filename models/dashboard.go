@@ -3,8 +3,12 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -62,60 +66,9 @@ var openRequisitionStatuses = []string{RequisitionDraft, RequisitionPending, Req
 // Dashboard reads every card's figures in one query. Spend covers purchase orders made in
 // the calendar month (UTC) containing now, grouped by their requisition's department.
 func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrder bool, budgets BudgetScope, now time.Time) (DashboardSummary, error) {
-	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-	spendSQL := `NULL::json, 0`
-	if withSpend {
-		spendSQL = `(SELECT coalesce(json_agg(json_build_object('department', x.department, 'amount', x.amount) ORDER BY x.amount DESC, x.department), '[]')
-			FROM (SELECT coalesce(d.name, 'No department') AS department, sum(po.total_minor) AS amount
-				FROM purchase_orders po JOIN requisitions r ON r.id = po.requisition_id
-				LEFT JOIN departments d ON d.id = r.department_id
-				WHERE po.created_at >= @from AND po.created_at < @to AND po.status <> 'cancelled'
-					AND po.currency = (SELECT default_currency FROM org_settings WHERE id = 1)
-				GROUP BY 1) x),
-			(SELECT count(*) FROM purchase_orders po WHERE po.created_at >= @from AND po.created_at < @to
-				AND po.status <> 'cancelled' AND po.currency <> (SELECT default_currency FROM org_settings WHERE id = 1))`
-	}
-	args := queueArgs(v)
-	args["from"], args["to"] = monthStart, monthStart.AddDate(0, 1, 0)
-	openSQL, totalsSQL := `NULL::json`, `NULL::json`
-	var open, totals []string
-	for _, k := range documentKinds {
-		if len(k.OpenStatuses) == 0 {
-			continue
-		}
-		statuses := sqlList(k.OpenStatuses)
-		cond := ``
-		if k.OpenCondition != "" {
-			cond = ` AND (` + k.OpenCondition + `)`
-		}
-		open = append(open, `'`+k.Type+`', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM `+k.Table+`
-			WHERE `+k.OwnerColumn+` = @me AND status IN `+statuses+cond+` GROUP BY status) o)`)
-		if k.Queue.Total != "" {
-			totals = append(totals, `'`+k.Type+`', (SELECT json_object_agg(currency, total) FROM (SELECT `+k.Queue.Currency+` AS currency,
-				sum(`+k.Queue.Total+`) AS total FROM `+k.Table+` d WHERE d.`+k.OwnerColumn+` = @me AND d.status IN `+statuses+cond+` GROUP BY 1) t)`)
-		}
-	}
-	if len(open) > 0 {
-		openSQL = `json_build_object(` + strings.Join(open, ", ") + `)`
-	}
-	if len(totals) > 0 {
-		totalsSQL = `json_build_object(` + strings.Join(totals, ", ") + `)`
-	}
-	toOrderSQL := `0`
-	if withToOrder {
-		args["to_order"] = db.Table("requisitions").Scopes(VisibleRequisitions(v)).
-			Where("requisitions.status = '" + RequisitionApproved + "'").Select("count(*)")
-		toOrderSQL = `(@to_order)`
-	}
-	budgetSQL := `NULL::json`
-	if budgets != NoBudgets {
-		args["today"] = now.Format(time.DateOnly)
-		scope := ``
-		if budgets == OwnBudgets {
-			scope = ` AND b.department_id IN (` + ownDepartmentsSQL + `)`
-		}
-		budgetSQL = `(SELECT json_agg(b.id ORDER BY b.id) FROM budgets b WHERE b.archived_at IS NULL
-			AND b.period_start <= CAST(@today AS date) AND b.period_end >= CAST(@today AS date)` + scope + `)`
+	sql, args, err := dashboardQuery(v, withSpend, withToOrder, budgets, now)
+	if err != nil {
+		return DashboardSummary{}, err
 	}
 	var row struct {
 		Budgets         *string
@@ -127,17 +80,8 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		Currency        string
 		ToOrder         int
 	}
-	args["role_array"] = textArray(v.Roles)
-	err := db.WithContext(ctx).Raw(planOnce(`SELECT
-		`+openSQL+` AS open,
-		`+totalsSQL+` AS open_totals,
-		(`+queueCountSQL+`) AS waiting,
-		`+spendSQL+`,
-		(SELECT default_currency FROM org_settings WHERE id = 1) AS currency,
-		`+toOrderSQL+` AS to_order,
-		`+budgetSQL+` AS budgets`),
-		args,
-	).Row().Scan(&row.Open, &row.OpenTotals, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency, &row.ToOrder, &row.Budgets)
+	err = db.WithContext(ctx).Raw(sql, args...).Row().
+		Scan(&row.Open, &row.OpenTotals, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency, &row.ToOrder, &row.Budgets)
 	if err != nil {
 		return DashboardSummary{}, err
 	}
@@ -180,24 +124,151 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 	return out, nil
 }
 
+// dashboardQuery is the dashboard's statement for v and its arguments.
+func dashboardQuery(v Viewer, withSpend, withToOrder bool, budgets BudgetScope, now time.Time) (string, []any, error) {
+	shape := dashboardShape{spend: withSpend, toOrder: withToOrder, budgets: budgets}
+	if withToOrder {
+		k, _ := FindDocumentKind(DocRequisition)
+		shape.toOrderVisible, _ = k.visibleCondition(v)
+	}
+	st := dashboardStatementOf(shape)
+	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	values := map[string]any{"me": v.UserID, "escalation": EscalationRole, "role_array": textArray(v.Roles),
+		"from": monthStart, "to": monthStart.AddDate(0, 1, 0), "today": now.Format(time.DateOnly)}
+	args := make([]any, len(st.params))
+	for i, p := range st.params {
+		val, ok := values[p]
+		if !ok {
+			return "", nil, fmt.Errorf("dashboard: no value for @%s", p)
+		}
+		args[i] = val
+	}
+	return st.sql, args, nil
+}
+
+// dashboardShape is what the text of the dashboard's statement depends on: the cards it reads
+// and, for the to-order count, how the viewer's requisitions are limited (visibleCondition).
+type dashboardShape struct {
+	spend, toOrder bool
+	toOrderVisible string
+	budgets        BudgetScope
+}
+
+// dashboardStatement is the statement of one shape, its parameters ($1, $2, ...) named in order.
+type dashboardStatement struct {
+	sql    string
+	params []string
+}
+
+// dashboardStatements keeps each shape's statement (dashboardShape → dashboardStatement),
+// written once: writing it, and planOnce's rewriting, cost more of a request's time than
+// the rest of the dashboard's Go code. There are a handful of shapes.
+var dashboardStatements sync.Map
+
+func dashboardStatementOf(shape dashboardShape) dashboardStatement {
+	if st, ok := dashboardStatements.Load(shape); ok {
+		return st.(dashboardStatement)
+	}
+	st := planOnce(dashboardSQL(shape))
+	dashboardStatements.Store(shape, st)
+	return st
+}
+
+// dashboardSQL writes the dashboard's statement for shape, with named parameters.
+func dashboardSQL(shape dashboardShape) string {
+	spendSQL := `NULL::json, 0`
+	if shape.spend {
+		spendSQL = `(SELECT coalesce(json_agg(json_build_object('department', x.department, 'amount', x.amount) ORDER BY x.amount DESC, x.department), '[]')
+			FROM (SELECT coalesce(d.name, 'No department') AS department, sum(po.total_minor) AS amount
+				FROM purchase_orders po JOIN requisitions r ON r.id = po.requisition_id
+				LEFT JOIN departments d ON d.id = r.department_id
+				WHERE po.created_at >= @from AND po.created_at < @to AND po.status <> 'cancelled'
+					AND po.currency = (SELECT default_currency FROM org_settings WHERE id = 1)
+				GROUP BY 1) x),
+			(SELECT count(*) FROM purchase_orders po WHERE po.created_at >= @from AND po.created_at < @to
+				AND po.status <> 'cancelled' AND po.currency <> (SELECT default_currency FROM org_settings WHERE id = 1))`
+	}
+	openSQL, totalsSQL := `NULL::json`, `NULL::json`
+	var open, totals []string
+	for _, k := range documentKinds {
+		if len(k.OpenStatuses) == 0 {
+			continue
+		}
+		statuses := sqlList(k.OpenStatuses)
+		cond := ``
+		if k.OpenCondition != "" {
+			cond = ` AND (` + k.OpenCondition + `)`
+		}
+		open = append(open, `'`+k.Type+`', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM `+k.Table+`
+			WHERE `+k.OwnerColumn+` = @me AND status IN `+statuses+cond+` GROUP BY status) o)`)
+		if k.Queue.Total != "" {
+			totals = append(totals, `'`+k.Type+`', (SELECT json_object_agg(currency, total) FROM (SELECT `+k.Queue.Currency+` AS currency,
+				sum(`+k.Queue.Total+`) AS total FROM `+k.Table+` d WHERE d.`+k.OwnerColumn+` = @me AND d.status IN `+statuses+cond+` GROUP BY 1) t)`)
+		}
+	}
+	if len(open) > 0 {
+		openSQL = `json_build_object(` + strings.Join(open, ", ") + `)`
+	}
+	if len(totals) > 0 {
+		totalsSQL = `json_build_object(` + strings.Join(totals, ", ") + `)`
+	}
+	toOrderSQL := `0`
+	if shape.toOrder {
+		toOrderSQL = `(SELECT count(*) FROM requisitions WHERE requisitions.status = '` + RequisitionApproved + `'`
+		if shape.toOrderVisible != "" {
+			toOrderSQL += ` AND (` + shape.toOrderVisible + `)`
+		}
+		toOrderSQL += `)`
+	}
+	budgetSQL := `NULL::json`
+	if shape.budgets != NoBudgets {
+		scope := ``
+		if shape.budgets == OwnBudgets {
+			scope = ` AND b.department_id IN (` + ownDepartmentsSQL + `)`
+		}
+		budgetSQL = `(SELECT json_agg(b.id ORDER BY b.id) FROM budgets b WHERE b.archived_at IS NULL
+			AND b.period_start <= CAST(@today AS date) AND b.period_end >= CAST(@today AS date)` + scope + `)`
+	}
+	return `SELECT
+		` + openSQL + ` AS open,
+		` + totalsSQL + ` AS open_totals,
+		(` + queueCountSQL + `) AS waiting,
+		` + spendSQL + `,
+		(SELECT default_currency FROM org_settings WHERE id = 1) AS currency,
+		` + toOrderSQL + ` AS to_order,
+		` + budgetSQL + ` AS budgets`
+}
+
 // A prepared statement is planned again on every run with that run's values unless the plan
 // made without them looks as cheap, and the dashboard's statement cost more to plan than to
 // run: planOnce writes the viewer's values in it (the person, their roles, the month and the
 // day) as scalar subqueries, which the planner never looks into, so that every viewer's
 // plan is the same and Postgres keeps one per connection. Written in the statement, the
-// lists it filters on (statuses) are constants.
-func planOnce(sql string) string {
-	return dashboardParam.ReplaceAllStringFunc(sql, func(p string) string {
-		if p == "IN @roles" {
+// lists it filters on (statuses) are constants. Each named parameter becomes a numbered one,
+// the same number wherever the name appears.
+func planOnce(sql string) dashboardStatement {
+	sql = dashboardParam.ReplaceAllStringFunc(sql, func(p string) string {
+		if strings.HasPrefix(p, "IN @") {
 			return "= ANY (CAST((SELECT CAST(@role_array AS text[])) AS text[]))"
 		}
 		return "(SELECT CAST(" + p + " AS " + dashboardParamTypes[p] + "))"
 	})
+	var params []string
+	sql = namedParam.ReplaceAllStringFunc(sql, func(p string) string {
+		i := slices.Index(params, p[1:])
+		if i < 0 {
+			params = append(params, p[1:])
+			i = len(params) - 1
+		}
+		return "$" + strconv.Itoa(i+1)
+	})
+	return dashboardStatement{sql: sql, params: params}
 }
 
 var (
-	dashboardParam      = regexp.MustCompile(`IN @roles\b|@(me|escalation|from|to|today)\b`)
+	dashboardParam      = regexp.MustCompile(`IN @(roles|viewer_roles)\b|@(me|escalation|from|to|today)\b`)
 	dashboardParamTypes = map[string]string{"@me": "bigint", "@escalation": "text", "@from": "timestamptz", "@to": "timestamptz", "@today": "date"}
+	namedParam          = regexp.MustCompile(`@\w+`)
 )
 
 // textArray is a list of strings as a Postgres array literal, one value.

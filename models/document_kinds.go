@@ -198,24 +198,34 @@ func (k *DocumentKind) RecordHistory(id string) RecordHistory {
 // of a document goes through it, so another person's document is simply not found.
 func (k *DocumentKind) visible(v Viewer) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
-		switch {
-		case k.Visibility == VisibleToReaders:
-			return db
-		case k.Visibility == VisibleToReadersAndOriginOwner && v.SeeAllOf(k.Type):
-			return db
-		case k.Visibility == VisibleToReadersAndOriginOwner:
-			o, _ := FindDocumentKind(k.Origin.Type)
-			return db.Where("EXISTS (SELECT 1 FROM "+o.Table+" o WHERE o.id = "+k.Table+"."+k.Origin.Column+
-				" AND o."+o.OwnerColumn+" = ?)", v.UserID)
+		if cond, args := k.visibleCondition(v); cond != "" {
+			return db.Where(cond, args)
 		}
-		mine, draft := k.ownedByMe(), k.Table+".status <> '"+k.DraftStatus+"'"
-		if v.SeeAllOf(k.Type) {
-			return db.Where(mine+" OR "+draft, map[string]any{"me": v.UserID})
-		}
-		routed, args := routedTo(v, k.Type, k.Table+".id")
-		args["me"] = v.UserID
-		return db.Where(mine+" OR ("+draft+" AND "+routed+")", args)
+		return db
 	}
+}
+
+// visibleCondition is visible's condition on the kind's table, with its named arguments (me,
+// viewer_roles), or "" when the viewer sees every document of the kind. Statements written
+// whole (the dashboard's) use it as it is, so that they limit the table exactly as visible does.
+func (k *DocumentKind) visibleCondition(v Viewer) (string, map[string]any) {
+	switch {
+	case k.Visibility == VisibleToReaders:
+		return "", nil
+	case k.Visibility == VisibleToReadersAndOriginOwner && v.SeeAllOf(k.Type):
+		return "", nil
+	case k.Visibility == VisibleToReadersAndOriginOwner:
+		o, _ := FindDocumentKind(k.Origin.Type)
+		return "EXISTS (SELECT 1 FROM " + o.Table + " o WHERE o.id = " + k.Table + "." + k.Origin.Column +
+			" AND o." + o.OwnerColumn + " = @me)", map[string]any{"me": v.UserID}
+	}
+	mine, draft := k.ownedByMe(), k.Table+".status <> '"+k.DraftStatus+"'"
+	if v.SeeAllOf(k.Type) {
+		return mine + " OR " + draft, map[string]any{"me": v.UserID}
+	}
+	routed, args := routedTo(v, k.Type, k.Table+".id")
+	args["me"] = v.UserID
+	return mine + " OR (" + draft + " AND " + routed + ")", args
 }
 
 // ownedByMe is the condition "the document is @me's own: they own it or filed it", which

@@ -1,6 +1,10 @@
 package models
 
-import "gorm.io/gorm/clause"
+import (
+	"time"
+
+	"gorm.io/gorm/clause"
+)
 
 // QueueSQL exposes the queue's page and count queries, so that tests can read their plans.
 func QueueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any) {
@@ -25,3 +29,8 @@ const HadDailyMailSQL = hadDailyMailSQL
 // searched by for text, so that tests can read their plans.
 func VendorSearch(text string) clause.Expr { return holdsText(text, vendorSearchColumns...) }
 func PeopleSearch(text string) clause.Expr { return holdsText(text, peopleSearchColumns...) }
+
+// DashboardQuery is the dashboard's statement for v, with its arguments.
+func DashboardQuery(v Viewer, withSpend, withToOrder bool, budgets BudgetScope, now time.Time) (string, []any, error) {
+	return dashboardQuery(v, withSpend, withToOrder, budgets, now)
+}
