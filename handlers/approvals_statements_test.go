@@ -19,8 +19,8 @@ import (
 // notifications, came with the step read under the lock, and a notice's mail and
 // notification were written in one statement; 13 before the response read the decided
 // step from its own kind's documents alone and the requester's sight of their own document
-// came with their permissions.
-const maxApproveStatements = 12
+// came with their permissions; 12 before the budgets' lock came with the step.
+const maxApproveStatements = 11
 
 // TestInlineApproveStatements traces an inline approve through the real handler and fails
 // when it sends more statements than maxApproveStatements, listing them. Only the request's

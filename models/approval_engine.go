@@ -364,14 +364,21 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		// under the lock, so it is current, with what deciding it needs of its round and
 		// the requester whom the decision is told to. The same statement marks read the
 		// document's "waits for your approval" notifications: once the step is decided it
-		// waits for nobody, and a decision that fails rolls the marking back with it.
+		// waits for nobody, and a decision that fails rolls the marking back with it. An
+		// approval that is the route's last and checks a budget takes the lock of the
+		// document's department's budgets there too (see stepUnderLockSQL).
 		doc, err := kind.approvalDocument(tx, step.DocID)
 		if err != nil {
 			return err
 		}
+		var department int64
+		if doc.DepartmentID != nil {
+			department = *doc.DepartmentID
+		}
 		var st stepUnderLock
 		if err := tx.Raw(stepUnderLockSQL, sql.Named("step", stepID), sql.Named("me", v.UserID), sql.Named("requester", doc.RequesterID),
-			sql.Named("doc_type", step.DocType), sql.Named("doc_id", step.DocID)).Scan(&st).Error; err != nil {
+			sql.Named("doc_type", step.DocType), sql.Named("doc_id", step.DocID),
+			sql.Named("lock_budgets", d.Approve && doc.DepartmentID != nil), sql.Named("department", department)).Scan(&st).Error; err != nil {
 			return err
 		}
 		if st.ID == 0 {
@@ -442,12 +449,9 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		// The last approval: check the budget, then approve the document.
 		if check := st.BudgetCheck; check != BudgetCheckNone {
 			// Two last approvals drawing on the same budget must be checked one after the
-			// other, or each passes alone and together they overspend a blocking budget.
-			if doc.DepartmentID != nil {
-				if err := lockBudgets(tx, *doc.DepartmentID); err != nil {
-					return err
-				}
-			}
+			// other, or each passes alone and together they overspend a blocking budget:
+			// the budgets' lock was taken with the step, and the budgets are read in a
+			// statement of their own, after it, so that they are as its last holder left them.
 			lines, err := BudgetImpact(tx, doc, now)
 			if err != nil {
 				return err
@@ -583,25 +587,29 @@ func (s stepUnderLock) next() ApprovalStep {
 
 // stepUnderLockSQL reads stepUnderLock in one statement, and resolves the document's waiting
 // notifications (resolveWaitingSQL). The budget check is the strictest budget_check of the
-// rules behind the round's steps; a route built without rules warns.
+// rules behind the round's steps; a route built without rules warns. When @lock_budgets (an
+// approval of a document with a department) finds the step pending, the route's last and
+// checking a budget, it takes the lock of @department's budgets (lockBudgetsSQL).
 const stepUnderLockSQL = `WITH resolved AS (` + resolveWaitingSQL + `)
 	SELECT s.*,
 	EXISTS (SELECT 1 FROM approval_steps e WHERE e.doc_type = s.doc_type AND e.doc_id = s.doc_id AND e.round = s.round
 		AND e.id <> s.id AND e.acted_by = @me AND e.status = 'approved') AS approved_earlier,
 	n.id AS next_id, n.position AS next_position, n.rule_id AS next_rule_id, n.kind AS next_kind,
-	n.approver_id AS next_approver_id, n.role AS next_role,
-	(SELECT CASE WHEN count(*) = 0 THEN '` + BudgetCheckWarn + `'
-		WHEN bool_or(r.budget_check = '` + BudgetCheckBlock + `') THEN '` + BudgetCheckBlock + `'
-		WHEN bool_or(r.budget_check = '` + BudgetCheckWarn + `') THEN '` + BudgetCheckWarn + `'
-		ELSE '` + BudgetCheckNone + `' END
-		FROM approval_rules r WHERE r.id IN (SELECT t.rule_id FROM approval_steps t
-			WHERE t.doc_type = s.doc_type AND t.doc_id = s.doc_id AND t.round = s.round)) AS budget_check,
+	n.approver_id AS next_approver_id, n.role AS next_role, b.budget_check,
 	(SELECT u.name FROM users u WHERE u.id = @me) AS my_name,
-	r.name AS requester_name, r.email AS requester_email, r.status = 'active' AS requester_active
+	rq.name AS requester_name, rq.email AS requester_email, rq.status = 'active' AS requester_active,
+	CASE WHEN @lock_budgets AND s.status = 'pending' AND n.id IS NULL AND b.budget_check <> '` + BudgetCheckNone + `'
+		THEN ` + lockBudgetsSQL + ` IS NULL END AS budgets_locked
 	FROM approval_steps s
-	LEFT JOIN users r ON r.id = @requester
+	LEFT JOIN users rq ON rq.id = @requester
 	LEFT JOIN LATERAL (SELECT w.* FROM approval_steps w WHERE w.doc_type = s.doc_type AND w.doc_id = s.doc_id
 		AND w.round = s.round AND w.status = 'waiting' ORDER BY w.position LIMIT 1) n ON true
+	CROSS JOIN LATERAL (SELECT CASE WHEN count(*) = 0 THEN '` + BudgetCheckWarn + `'
+		WHEN bool_or(r.budget_check = '` + BudgetCheckBlock + `') THEN '` + BudgetCheckBlock + `'
+		WHEN bool_or(r.budget_check = '` + BudgetCheckWarn + `') THEN '` + BudgetCheckWarn + `'
+		ELSE '` + BudgetCheckNone + `' END AS budget_check
+		FROM approval_rules r WHERE r.id IN (SELECT t.rule_id FROM approval_steps t
+			WHERE t.doc_type = s.doc_type AND t.doc_id = s.doc_id AND t.round = s.round)) b
 	WHERE s.id = @step`
 
 // approvable is a kind of document the engine routes: it loads what routing needs and

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -661,8 +662,12 @@ func checkBudgetOverlap(tx *gorm.DB, verr outlay.ValidationErrors, b Budget) err
 // lockBudgets serialises changes to the budgets of one department for the rest of the
 // transaction, so that the overlap check and the write that follows it are one step.
 func lockBudgets(tx *gorm.DB, departmentID int64) error {
-	return tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('outlay.budgets:' || ?::bigint, 0))`, departmentID).Error
+	return tx.Exec(`SELECT `+lockBudgetsSQL, sql.Named("department", departmentID)).Error
 }
+
+// lockBudgetsSQL is the expression that takes the lock of @department's budgets (lockBudgets);
+// DecideStep takes it with the step it reads.
+const lockBudgetsSQL = `pg_advisory_xact_lock(hashtextextended('outlay.budgets:' || CAST(@department AS bigint), 0))`
 
 // SaveBudget creates a budget (id 0) or changes budget id. The department and GL account
 // must be active (a changed budget may keep ones archived since), the period may not overlap
