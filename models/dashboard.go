@@ -286,10 +286,15 @@ var (
 func textArray(items []string) string {
 	quoted := make([]string, len(items))
 	for i, s := range items {
-		quoted[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+		quoted[i] = `"` + arrayElementEscaper.Replace(s) + `"`
 	}
 	return "{" + strings.Join(quoted, ",") + "}"
 }
+
+// arrayElementEscaper escapes a quoted element of an array literal. It is made once: a
+// Replacer builds its tables on first use, which per call was most of what the dashboard's
+// handler allocated.
+var arrayElementEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // sqlList is a list of constants as SQL literals, in parentheses.
 func sqlList(items []string) string {
