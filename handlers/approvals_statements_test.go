@@ -11,16 +11,18 @@ import (
 )
 
 // maxApproveStatements is how many statements an inline approve may send to the tenant's
-// database, the request's session included: the last approval of a requisition with a
-// department's budget to check, its audit rows, the requester's notification and mail, and
+// database, the request's session included: the last approval of a requisition of a
+// department with no budget (nothing to lock or read; a budget's figures are read in
+// statements of their own), its audit rows, the requester's notification and mail, and
 // the row, badge and bell sent back. It was 26 before the engine stopped re-reading the step
 // and looking up one by one what one statement reads, and the queue stopped being recounted
 // apart from the row; 16 before the requester, and the resolving of the step's waiting
 // notifications, came with the step read under the lock, and a notice's mail and
 // notification were written in one statement; 13 before the response read the decided
 // step from its own kind's documents alone and the requester's sight of their own document
-// came with their permissions; 12 before the budgets' lock came with the step.
-const maxApproveStatements = 11
+// came with their permissions; 12 before the budgets' lock came with the step, and 11
+// before a department without budgets was neither locked nor read for them.
+const maxApproveStatements = 10
 
 // TestInlineApproveStatements traces an inline approve through the real handler and fails
 // when it sends more statements than maxApproveStatements, listing them. Only the request's

@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -52,5 +53,26 @@ func TestApprovalBudgetBlockSerialisesLastApprovals(t *testing.T) {
 	}
 	if approved != 1 || blocked != 1 {
 		t.Fatalf("approved %d, blocked %d; want one of each", approved, blocked)
+	}
+}
+
+// A department with no budget has nothing to check a last approval against, so its last
+// approvals are not made to wait for one another: one goes through while the budgets' lock
+// of its department is held elsewhere.
+func TestApprovalWithoutBudgetsTakesNoBudgetLock(t *testing.T) {
+	t.Parallel()
+	w := newApprovalWorld(t)
+	w.rule(models.ApprovalRule{Priority: 1, BudgetCheck: models.BudgetCheckBlock}, models.ApprovalRuleStep{Kind: models.StepManager})
+	r := w.requisition(w.rita, &w.eng, "USD", reqLine{&w.software, 150000})
+	step := w.submit(r).Steps[0].ID
+	holder := w.db.Begin()
+	defer holder.Rollback()
+	w.must(holder.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('outlay.budgets:' || ?::bigint, 0))`, w.eng.ID).Error)
+	// Waiting for the lock would run into the deadline instead.
+	ctx, cancel := context.WithTimeout(as(w.max), 20*time.Second)
+	defer cancel()
+	res, err := models.DecideStep(ctx, w.db, viewer(w.max), step, models.Decision{Approve: true})
+	if err != nil || res.DocStatus != models.StepApproved || len(res.Budget) != 0 {
+		t.Fatalf("approve while the budgets are locked: %+v, %v", res, err)
 	}
 }

@@ -365,8 +365,8 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		// the requester whom the decision is told to. The same statement marks read the
 		// document's "waits for your approval" notifications: once the step is decided it
 		// waits for nobody, and a decision that fails rolls the marking back with it. An
-		// approval that is the route's last and checks a budget takes the lock of the
-		// document's department's budgets there too (see stepUnderLockSQL).
+		// approval that is the route's last and checks a budget of a department that has
+		// budgets takes the lock of those budgets there too (see stepUnderLockSQL).
 		doc, err := kind.approvalDocument(tx, step.DocID)
 		if err != nil {
 			return err
@@ -447,11 +447,13 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 			return notifyStepWaiting(tx, doc, next)
 		}
 		// The last approval: check the budget, then approve the document.
-		if check := st.BudgetCheck; check != BudgetCheckNone {
+		if st.BudgetsLocked {
 			// Two last approvals drawing on the same budget must be checked one after the
 			// other, or each passes alone and together they overspend a blocking budget:
 			// the budgets' lock was taken with the step, and the budgets are read in a
-			// statement of their own, after it, so that they are as its last holder left them.
+			// statement of their own, after it, so that they are as its last holder left
+			// them. A department with no budget had nothing to lock or check: a budget
+			// saved for it meanwhile comes after this approval, which it counts.
 			lines, err := BudgetImpact(tx, doc, now)
 			if err != nil {
 				return err
@@ -574,6 +576,9 @@ type stepUnderLock struct {
 	// The document's requester, whom the decision is told to.
 	RequesterName, RequesterEmail string
 	RequesterActive               bool
+	// BudgetsLocked: the decision is the route's last approval, it checks a budget, and the
+	// lock of the budgets of the document's department, which has some, is taken.
+	BudgetsLocked bool
 }
 
 // next is the round's next waiting step (ID 0 when the step is the last).
@@ -589,7 +594,8 @@ func (s stepUnderLock) next() ApprovalStep {
 // notifications (resolveWaitingSQL). The budget check is the strictest budget_check of the
 // rules behind the round's steps; a route built without rules warns. When @lock_budgets (an
 // approval of a document with a department) finds the step pending, the route's last and
-// checking a budget, it takes the lock of @department's budgets (lockBudgetsSQL).
+// checking a budget, and @department has budgets (archived or not, of any period: whatever
+// the check could read), it takes the lock of @department's budgets (lockBudgetsSQL).
 const stepUnderLockSQL = `WITH resolved AS (` + resolveWaitingSQL + `)
 	SELECT s.*,
 	EXISTS (SELECT 1 FROM approval_steps e WHERE e.doc_type = s.doc_type AND e.doc_id = s.doc_id AND e.round = s.round
@@ -598,8 +604,9 @@ const stepUnderLockSQL = `WITH resolved AS (` + resolveWaitingSQL + `)
 	n.approver_id AS next_approver_id, n.role AS next_role, b.budget_check,
 	(SELECT u.name FROM users u WHERE u.id = @me) AS my_name,
 	rq.name AS requester_name, rq.email AS requester_email, rq.status = 'active' AS requester_active,
-	CASE WHEN @lock_budgets AND s.status = 'pending' AND n.id IS NULL AND b.budget_check <> '` + BudgetCheckNone + `'
-		THEN ` + lockBudgetsSQL + ` IS NULL END AS budgets_locked
+	COALESCE(CASE WHEN @lock_budgets AND s.status = 'pending' AND n.id IS NULL AND b.budget_check <> '` + BudgetCheckNone + `'
+		AND EXISTS (SELECT 1 FROM budgets bu WHERE bu.department_id = @department)
+		THEN ` + lockBudgetsSQL + ` IS NOT NULL END, false) AS budgets_locked
 	FROM approval_steps s
 	LEFT JOIN users rq ON rq.id = @requester
 	LEFT JOIN LATERAL (SELECT w.* FROM approval_steps w WHERE w.doc_type = s.doc_type AND w.doc_id = s.doc_id
