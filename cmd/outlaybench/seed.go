@@ -103,8 +103,11 @@ func seedTenant(ctx context.Context, t tenancy.Tenant, secret []byte, v Volume, 
 	if err := seedCopy(ctx, &copier{conn: conn, logf: logf}, v, s); err != nil {
 		return nil, err
 	}
-	// Fresh statistics, as autovacuum would have them on a tenant that grew slowly.
-	if _, err := conn.Exec(ctx, "ANALYZE"); err != nil {
+	// Fresh statistics and visibility map, as autovacuum would have them on a tenant that grew
+	// slowly: rows just copied are not yet known all-visible, so without the vacuum an
+	// index-only scan visits the table for every entry (the dashboard's to-order count read
+	// 2,800 rows of requisitions, 0.5-4.8 ms, against 0.25 ms after a vacuum).
+	if _, err := conn.Exec(ctx, "VACUUM ANALYZE"); err != nil {
 		return nil, err
 	}
 	s.Took = time.Since(start)
