@@ -21,8 +21,9 @@ import (
 // notification were written in one statement; 13 before the response read the decided
 // step from its own kind's documents alone and the requester's sight of their own document
 // came with their permissions; 12 before the budgets' lock came with the step, and 11
-// before a department without budgets was neither locked nor read for them.
-const maxApproveStatements = 10
+// before a department without budgets was neither locked nor read for them; 10 before a
+// requisition's lines came with its lock.
+const maxApproveStatements = 9
 
 // TestInlineApproveStatements traces an inline approve through the real handler and fails
 // when it sends more statements than maxApproveStatements, listing them. Only the request's

@@ -1,12 +1,11 @@
 package models
 
 import (
-	"errors"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"outlay"
 	"outlay/money"
@@ -103,24 +102,31 @@ func NextNumber(tx *gorm.DB, kind string) (string, error) {
 // requisitionApproval lets the approval engine route requisitions.
 type requisitionApproval struct{}
 
+// approvalDocument reads the requisition, locked, with its lines' GL accounts and amounts in
+// the same statement. The lines are read as they were when the statement began, before any
+// wait for the lock: they change only while the requisition is a draft or rejected, and one
+// that became either meanwhile has no step left to decide (its decision then fails on the
+// step), or else is being submitted in this very transaction, which sees its own lines.
 func (requisitionApproval) approvalDocument(tx *gorm.DB, id int64) (ApprovalDocument, error) {
-	var r Requisition
-	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&r, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ApprovalDocument{}, outlay.NotFound("That requisition does not exist.")
-		}
+	var rows []struct {
+		Requisition
+		ApprovalLines string
+	}
+	if err := tx.Raw(`SELECT r.*, COALESCE((SELECT json_agg(json_build_object('GLAccountID', l.gl_account_id,
+			'Amount', l.amount_minor + l.tax_minor) ORDER BY l.position) FROM requisition_lines l WHERE l.requisition_id = r.id), '[]') AS approval_lines
+		FROM requisitions r WHERE r.id = ? FOR UPDATE OF r`, id).Scan(&rows).Error; err != nil {
 		return ApprovalDocument{}, err
 	}
-	var lines []RequisitionLine
-	if err := tx.Where("requisition_id = ?", id).Order("position").Find(&lines).Error; err != nil {
-		return ApprovalDocument{}, err
+	if len(rows) == 0 {
+		return ApprovalDocument{}, outlay.NotFound("That requisition does not exist.")
 	}
+	r := rows[0].Requisition
 	doc := ApprovalDocument{Type: DocRequisition, ID: r.ID, RequesterID: r.RequesterID, DepartmentID: r.DepartmentID, Total: r.Total()}
 	if r.Number != nil {
 		doc.Number = *r.Number
 	}
-	for _, l := range lines {
-		doc.Lines = append(doc.Lines, ApprovalLine{GLAccountID: l.GLAccountID, Amount: l.AmountMinor + l.TaxMinor})
+	if err := json.Unmarshal([]byte(rows[0].ApprovalLines), &doc.Lines); err != nil {
+		return ApprovalDocument{}, fmt.Errorf("requisition %d lines: %w", id, err)
 	}
 	return doc, nil
 }
