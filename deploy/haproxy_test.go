@@ -131,9 +131,11 @@ func TestTwoServersBehindHAProxy(t *testing.T) {
 		}
 	}
 	maxc.Header.Del("HX-Request")
+	// Each approval's mail is queued just after its response: the mails arrive first, then
+	// the queue is drained.
 	control := connect(t, env.ControlDSN)
-	waitJobsDone(t, control)
 	smtp.Wait(t, len(numbers), 30*time.Second)
+	waitJobsDone(t, control)
 	seen := map[string]int{}
 	for _, m := range smtp.Messages() {
 		seen[m.Subject]++

@@ -288,7 +288,7 @@ func (s *Server) notifications(c *fiber.Ctx) error {
 	c.SetUserContext(models.WithNotifier(c.UserContext(), n))
 	err := c.Next()
 	if ids := n.TakeQueued(); len(ids) > 0 {
-		_ = s.jobs.DeliverMail(context.WithoutCancel(c.UserContext()), t.Slug, ids...)
+		s.jobs.QueueMail(t.Slug, ids...)
 	}
 	return err
 }
@@ -297,7 +297,7 @@ func (s *Server) notifications(c *fiber.Ctx) error {
 // queueing fail, the mail is still sent by the outbox sweep, so the request goes on.
 func (s *Server) deliverMail(c *fiber.Ctx, mailID int64) {
 	if mailID != 0 {
-		_ = s.jobs.DeliverMail(c.UserContext(), tenantOf(c).Slug, mailID)
+		s.jobs.QueueMail(tenantOf(c).Slug, mailID)
 	}
 }
 

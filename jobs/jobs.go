@@ -82,6 +82,7 @@ type Queue struct {
 	pool     *pgxpool.Pool
 	client   *river.Client[pgx.Tx]
 	failures atomic.Int64
+	batch    *mailBatcher
 }
 
 // Job kinds.
@@ -167,7 +168,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &Queue{opts: o, pool: pool}
+	q := &Queue{opts: o, pool: pool, batch: newMailBatcher()}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailWorker{q: q})
 	river.AddWorker(workers, &resetWorker{q: q})
@@ -211,6 +212,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 		pool.Close()
 		return nil, err
 	}
+	go q.runMailBatches()
 	return q, nil
 }
 
@@ -231,11 +233,13 @@ func (q *Queue) Start(ctx context.Context) error {
 	return q.client.Start(ctx)
 }
 
-// Stop lets running jobs finish (until ctx ends) and closes the queue.
+// Stop inserts the mail still gathering (QueueMail), lets running jobs finish (until ctx
+// ends) and closes the queue.
 func (q *Queue) Stop(ctx context.Context) error {
-	var err error
+	// The mail requests queued goes in first, for the workers still running to send.
+	err := q.stopMailBatches(ctx)
 	if q.opts.Workers > 0 {
-		err = q.client.Stop(ctx)
+		err = errors.Join(err, q.client.Stop(ctx))
 	}
 	q.pool.Close()
 	return err

@@ -70,8 +70,9 @@ type LogMailer struct {
 	Logger *slog.Logger
 	Out    io.Writer
 
-	mu   sync.Mutex
-	sent []Message
+	mu     sync.Mutex
+	sent   []Message
+	oldest int // where the oldest of sent is, once it is full
 }
 
 // Send logs m.
@@ -92,20 +93,30 @@ func (l *LogMailer) Send(_ context.Context, m Message) error {
 		}
 		logger.Info("mail (no OUTLAY_SMTP_URL set, so it is logged instead of sent)", "to", m.To, "subject", m.Subject, "body", m.Body)
 	}
-	l.sent = append(l.sent, m)
+	// A server that runs for months without SMTP must not keep every mail: once full, the
+	// newest takes the oldest's place.
+	if len(l.sent) < logMailerKeeps {
+		l.sent = append(l.sent, m)
+	} else {
+		l.sent[l.oldest] = m
+		l.oldest = (l.oldest + 1) % logMailerKeeps
+	}
 	return nil
 }
+
+// logMailerKeeps is how many of the newest mails a LogMailer keeps for Sent.
+const logMailerKeeps = 1000
 
 var linkPattern = regexp.MustCompile(`https?://[^\s<>"]+`)
 
 // Links returns the web addresses in a mail's body, in order.
 func Links(body string) []string { return linkPattern.FindAllString(body, -1) }
 
-// Sent returns the messages logged so far, oldest first.
+// Sent returns the messages logged so far (the newest logMailerKeeps), oldest first.
 func (l *LogMailer) Sent() []Message {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]Message(nil), l.sent...)
+	return append(append([]Message(nil), l.sent[l.oldest:]...), l.sent[:l.oldest]...)
 }
 
 // SMTPMailer sends through an SMTP server, upgrading to TLS with STARTTLS when offered.
