@@ -236,11 +236,15 @@ func (q *Queue) Start(ctx context.Context) error {
 // Stop inserts the mail still gathering (QueueMail), lets running jobs finish (until ctx
 // ends) and closes the queue.
 func (q *Queue) Stop(ctx context.Context) error {
-	// The mail requests queued goes in first, for the workers still running to send.
-	err := q.stopMailBatches(ctx)
+	// The mail requests queued goes in while the workers stop (neither waits for the other:
+	// jobs inserted now are worked by another server, or by this one when it starts again).
+	flushed := make(chan error, 1)
+	go func() { flushed <- q.stopMailBatches(ctx) }()
+	var err error
 	if q.opts.Workers > 0 {
-		err = errors.Join(err, q.client.Stop(ctx))
+		err = q.client.Stop(ctx)
 	}
+	err = errors.Join(<-flushed, err)
 	q.pool.Close()
 	return err
 }

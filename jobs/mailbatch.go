@@ -26,35 +26,37 @@ const (
 
 // mailBatcher is the gathering batch and its goroutine.
 type mailBatcher struct {
-	mu      sync.Mutex
-	waiting []MailArgs
-	dropped int
-	wake    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
-	once    sync.Once
+	mu       sync.Mutex
+	waiting  []MailArgs
+	inFlight int // mails taken from waiting whose insert has not finished
+	dropped  int
+	stopped  bool
+	wake     chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
+	// ctx bounds the inserts; Stop cancels it when its own deadline passes.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 func newMailBatcher() *mailBatcher {
-	return &mailBatcher{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &mailBatcher{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}
 }
 
 // QueueMail queues the delivery of outbox mails the tenant committed, without waiting: they
 // are inserted with the next batch. Use it where nothing waits on the job (a web request);
-// DeliverMail inserts at once.
+// DeliverMail inserts at once. Once the queue is stopped, the mails wait for the sweep.
 func (q *Queue) QueueMail(slug string, ids ...int64) {
 	if len(ids) == 0 {
 		return
 	}
 	b := q.batch
 	b.mu.Lock()
-	select {
-	case <-b.stop:
-		// Closing: insert these now, with what is left.
+	if b.stopped {
 		b.mu.Unlock()
-		_ = q.DeliverMail(context.Background(), slug, ids...)
+		q.opts.Logger.Warn("the job queue is stopped; the outbox sweep will send this mail", "tenant", slug, "mail_ids", ids)
 		return
-	default:
 	}
 	for _, id := range ids {
 		if len(b.waiting) >= maxWaitingMail {
@@ -70,6 +72,15 @@ func (q *Queue) QueueMail(slug string, ids ...int64) {
 	}
 }
 
+// MailGathering is how many mails QueueMail took whose delivery jobs are not inserted yet
+// (waiting for their batch, or in its insert).
+func (q *Queue) MailGathering() int {
+	b := q.batch
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.waiting) + b.inFlight
+}
+
 // runMailBatches inserts the gathered mails until the batcher is stopped, then inserts what is
 // left and returns.
 func (q *Queue) runMailBatches() {
@@ -79,15 +90,15 @@ func (q *Queue) runMailBatches() {
 		select {
 		case <-b.wake:
 		case <-b.stop:
-			q.insertMailBatches(context.Background())
+			q.insertMailBatches()
 			return
 		}
-		q.insertMailBatches(context.Background())
+		q.insertMailBatches()
 	}
 }
 
 // insertMailBatches inserts every mail gathered so far, mailBatchMax at a time.
-func (q *Queue) insertMailBatches(ctx context.Context) {
+func (q *Queue) insertMailBatches() {
 	b := q.batch
 	for {
 		b.mu.Lock()
@@ -97,6 +108,7 @@ func (q *Queue) insertMailBatches(ctx context.Context) {
 		if len(b.waiting) == 0 {
 			b.waiting = nil
 		}
+		b.inFlight = n
 		dropped := b.dropped
 		b.dropped = 0
 		b.mu.Unlock()
@@ -106,32 +118,44 @@ func (q *Queue) insertMailBatches(ctx context.Context) {
 		if n == 0 {
 			return
 		}
-		params := make([]river.InsertManyParams, n)
-		for i, a := range batch {
-			params[i] = river.InsertManyParams{Args: a, InsertOpts: q.mailOpts()}
+		// A mail queued twice in one batch would make the unique insert touch its row twice,
+		// which fails the whole statement.
+		seen := make(map[MailArgs]bool, n)
+		params := make([]river.InsertManyParams, 0, n)
+		for _, a := range batch {
+			if !seen[a] {
+				seen[a] = true
+				params = append(params, river.InsertManyParams{Args: a, InsertOpts: q.mailOpts()})
+			}
 		}
-		ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		_, err := q.client.InsertMany(ictx, params)
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		_, err := q.client.InsertMany(ctx, params)
 		cancel()
 		if err != nil {
-			q.failures.Add(1)
 			q.opts.Logger.Warn("queueing mail delivery failed; the outbox sweep will send it", "mails", n, "err", err)
 		}
+		b.mu.Lock()
+		b.inFlight = 0
+		b.mu.Unlock()
 	}
 }
 
-// stopMailBatches inserts the last batch and stops the goroutine (until ctx ends).
+// stopMailBatches inserts the last batch and stops the goroutine; when ctx ends first, the
+// insert is abandoned (the sweep sends its mails).
 func (q *Queue) stopMailBatches(ctx context.Context) error {
 	b := q.batch
-	b.once.Do(func() {
-		b.mu.Lock()
+	b.mu.Lock()
+	if !b.stopped {
+		b.stopped = true
 		close(b.stop)
-		b.mu.Unlock()
-	})
+	}
+	b.mu.Unlock()
 	select {
 	case <-b.done:
 		return nil
 	case <-ctx.Done():
+		b.cancel()
+		<-b.done
 		return ctx.Err()
 	}
 }

@@ -16,7 +16,8 @@ import (
 )
 
 // Requests queue their mail without waiting (QueueMail): the mails gathered meanwhile go in as
-// one insert, every mail gets its one delivery job, and Stop inserts what is still gathering.
+// one insert, every mail gets one delivery job (a mail queued twice too), and Stop inserts
+// what is still gathering.
 func TestQueuedMailGoesInBatchesAndStopInsertsTheRest(t *testing.T) {
 	env := testutil.NewEnv(t)
 	ctx := context.Background()
@@ -35,14 +36,16 @@ func TestQueuedMailGoesInBatchesAndStopInsertsTheRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { control.Close(ctx) })
-	jobsOf := func(tenant string) (mails, inserts int) {
+	// The tenant's delivery jobs, the mails they carry, and the inserts (transactions) that
+	// made them.
+	jobsOf := func(tenant string) (jobCount, mails, inserts int) {
 		t.Helper()
-		err := control.QueryRow(ctx, `SELECT count(DISTINCT args ->> 'mail_id'), count(DISTINCT xmin::text)
-			FROM river_job WHERE kind = $1 AND args ->> 'tenant' = $2`, jobs.KindDeliverMail, tenant).Scan(&mails, &inserts)
+		err := control.QueryRow(ctx, `SELECT count(*), count(DISTINCT args ->> 'mail_id'), count(DISTINCT xmin::text)
+			FROM river_job WHERE kind = $1 AND args ->> 'tenant' = $2`, jobs.KindDeliverMail, tenant).Scan(&jobCount, &mails, &inserts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return mails, inserts
+		return jobCount, mails, inserts
 	}
 	ids := func(from, n int) []int64 {
 		out := make([]int64, n)
@@ -54,36 +57,40 @@ func TestQueuedMailGoesInBatchesAndStopInsertsTheRest(t *testing.T) {
 
 	// 1,200 mails at once: three inserts of at most 500.
 	q.QueueMail("acme", ids(1, 1200)...)
-	waitFor(t, "1,200 mail jobs", func() bool { n, _ := jobsOf("acme"); return n == 1200 })
-	if _, inserts := jobsOf("acme"); inserts != 3 {
-		t.Errorf("1,200 mails queued at once went in with %d inserts, want 3", inserts)
+	waitFor(t, "1,200 mail jobs", func() bool { _, n, _ := jobsOf("acme"); return n == 1200 })
+	if jobCount, _, inserts := jobsOf("acme"); inserts != 3 || jobCount != 1200 {
+		t.Errorf("1,200 mails queued at once went in as %d jobs with %d inserts, want 1,200 jobs in 3", jobCount, inserts)
 	}
 
-	// 40 requests at once, five mails each: every mail once, in fewer inserts than requests
-	// whenever they overlap (at most one each).
+	// 40 requests at once, five mails each, one of them twice in its request: every mail gets
+	// one job, and WaitJobs-style callers see nothing gathering once they are in.
 	var wg sync.WaitGroup
 	for r := range 40 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			q.QueueMail("globex", ids(r*5+1, 5)...)
+			q.QueueMail("globex", append(ids(r*5+1, 5), int64(r*5+1))...)
 		}()
 	}
 	wg.Wait()
-	waitFor(t, "200 mail jobs", func() bool { n, _ := jobsOf("globex"); return n == 200 })
-	if _, inserts := jobsOf("globex"); inserts > 40 {
-		t.Errorf("40 requests' mail went in with %d inserts", inserts)
+	waitFor(t, "200 mail jobs", func() bool { _, n, _ := jobsOf("globex"); return n == 200 && q.MailGathering() == 0 })
+	if jobCount, _, inserts := jobsOf("globex"); jobCount != 200 || inserts > 40 {
+		t.Errorf("40 requests' 200 mails went in as %d jobs with %d inserts; want a job each", jobCount, inserts)
 	}
 
-	// What is queued just before the queue stops is inserted by Stop; mail queued after it is
-	// inserted at once rather than dropped.
+	// What is queued before the queue stops is inserted by Stop; mail queued after it waits
+	// in the outbox for the sweep.
 	q.QueueMail("initech", ids(1, 7)...)
 	if err := q.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	stopped = true
-	if n, _ := jobsOf("initech"); n != 7 {
+	if _, n, _ := jobsOf("initech"); n != 7 {
 		t.Errorf("after Stop, %d of the 7 mails queued just before it have a job", n)
+	}
+	q.QueueMail("initech", 8)
+	if n := q.MailGathering(); n != 0 {
+		t.Errorf("a stopped queue holds %d mails", n)
 	}
 }
 

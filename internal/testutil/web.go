@@ -268,10 +268,15 @@ func (a *App) WaitJobs(t testing.TB) {
 	WaitJobs(t, a.Jobs)
 }
 
-// WaitJobs waits until q has no job waiting, running or due for a retry.
+// WaitJobs waits until q has no job waiting, running or due for a retry, and no mail still to
+// be queued (QueueMail).
 func WaitJobs(t testing.TB, q *jobs.Queue) {
 	t.Helper()
 	poll.Until(t, "the job queue to be idle", 15*time.Second, func() error {
+		// Mail a request queued goes in after its response: first wait for its insert.
+		if n := q.MailGathering(); n > 0 {
+			return fmt.Errorf("%d mails not yet queued", n)
+		}
 		depth, err := q.Depth(context.Background())
 		if err != nil {
 			t.Fatalf("job queue depth: %v", err)
