@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"outlay/internal/poll"
 	"outlay/internal/testutil"
 	"outlay/jobs"
 	"outlay/mail"
@@ -94,15 +96,15 @@ func TestQueuedMailGoesInBatchesAndStopInsertsTheRest(t *testing.T) {
 	}
 }
 
-// waitFor polls cond for up to ten seconds.
+// waitFor polls cond until it holds, for up to ten seconds.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
+	poll.Until(t, what, 10*time.Second, func() error {
+		if !cond() {
+			return errors.New("not yet")
 		}
-	}
-	t.Fatalf("waited 10 s for %s", what)
+		return nil
+	})
 }
 
 // A server without SMTP keeps the newest mails it logged, not every one.
