@@ -392,3 +392,52 @@ func TestATransactionsRecordsAreChainedTogetherAtCommit(t *testing.T) {
 		t.Errorf("Verify: %s %v", res, err)
 	}
 }
+
+// TestACommitReadsItsOwnRecordsByIndex: COMMIT finds the transaction's waiting records by its
+// transaction id, through audit_pending's index, never by reading the table whole (which
+// keeps every earlier transaction's deleted records until it is vacuumed). A record written
+// inside a savepoint carries the top-level transaction's id and is chained with the rest.
+func TestACommitReadsItsOwnRecordsByIndex(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	ctx := asUser()
+	db := env.DB(t, acme).WithContext(ctx)
+	for i := range 20 { // earlier transactions, whose records are now deleted tuples
+		if err := db.Transaction(func(tx *gorm.DB) error {
+			return audit.Event(ctx, tx, "test.earlier", strconv.Itoa(i), nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mark := lastID(t, db)
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := audit.Event(ctx, tx, "test.outer", "", nil); err != nil {
+			return err
+		}
+		if err := tx.Transaction(func(sp *gorm.DB) error {
+			return audit.Event(ctx, sp, "test.savepoint", "", nil)
+		}); err != nil {
+			return err
+		}
+		mustExec(t, tx, `SET CONSTRAINTS ALL IMMEDIATE`) // the commit step, run now
+		var scans struct{ Seq, Idx int64 }
+		if err := tx.Raw(`SELECT coalesce(seq_scan, 0) AS seq, coalesce(idx_scan, 0) AS idx
+			FROM pg_stat_xact_user_tables WHERE relname = 'audit_pending'`).Scan(&scans).Error; err != nil {
+			return err
+		}
+		if scans.Seq != 0 || scans.Idx == 0 {
+			t.Errorf("the commit step read audit_pending with %d sequential and %d index scans, want index scans only", scans.Seq, scans.Idx)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := since(t, db, mark)
+	if len(recs) != 2 || recs[0].Event != "test.outer" || recs[1].Event != "test.savepoint" {
+		t.Fatalf("records after the transaction: %+v, want test.outer then test.savepoint", recs)
+	}
+	if res, err := audit.Verify(context.Background(), db, env.AuditKey(t, acme)); err != nil || !res.Intact() {
+		t.Errorf("Verify: %s %v", res, err)
+	}
+}
