@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
 	"outlay/internal/dbtest"
@@ -110,7 +109,7 @@ func openUnaudited(b *testing.B, t tenancy.Tenant) *gorm.DB {
 	sqlDB.SetMaxOpenConns(4)
 	sqlDB.SetMaxIdleConns(4)
 	b.Cleanup(func() { sqlDB.Close() })
-	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), tenancy.GormConfig())
+	db, err := tenancy.OpenGorm(sqlDB)
 	if err != nil {
 		b.Fatal(err)
 	}

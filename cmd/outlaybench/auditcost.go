@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
 	"outlay/audit"
@@ -43,7 +42,7 @@ func auditOverhead(ctx context.Context, t tenancy.Tenant, secret []byte, rounds 
 	defer sqlDB.Close()
 	sqlDB.SetMaxOpenConns(4)
 	sqlDB.SetMaxIdleConns(4)
-	plain, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), tenancy.GormConfig())
+	plain, err := tenancy.OpenGorm(sqlDB)
 	if err != nil {
 		return c, err
 	}
