@@ -364,6 +364,43 @@ func seedCopy(ctx context.Context, c *copier, v Volume, s *Seeded) error {
 		s.PendingSteps = append(s.PendingSteps, stepIDs[i])
 	}
 
+	// The notifications those steps left, as the app writes them: the approver was told of
+	// each submitted requisition, and each requester of its decision. People open the bell,
+	// so all are read but the approver's newest unreadNewest. Without them the table is
+	// empty when statistics are taken, and the bell's count and an approval's marking of
+	// its notifications are planned as reads of the whole table, which grows as the run
+	// approves.
+	const unreadNewest = 20
+	rows = nil
+	lastPending := -1
+	for i, r := range reqs {
+		if r.status == outlay.RequisitionPending {
+			lastPending = i
+		}
+	}
+	for i, r := range reqs {
+		if r.status == outlay.RequisitionDraft {
+			continue
+		}
+		submitted := r.created.Add(time.Hour)
+		link := fmt.Sprintf("/requisitions/%d", reqIDs[i])
+		var read any = submitted.Add(30 * time.Minute)
+		if r.status == outlay.RequisitionPending && i > lastPending-unreadNewest {
+			read = nil
+		}
+		rows = append(rows, []any{s.ApproverID, models.MailStepWaiting, "requisition", reqIDs[i],
+			fmt.Sprintf("Requisition %s waits for your approval", *r.number), "", link, submitted, read})
+		if r.status != outlay.RequisitionPending {
+			decided := r.created.Add(26 * time.Hour)
+			rows = append(rows, []any{r.requester, models.MailDecided, "requisition", reqIDs[i],
+				fmt.Sprintf("Your requisition %s was decided", *r.number), "", link, decided, decided.Add(time.Hour)})
+		}
+	}
+	if err := c.copyRows(ctx, "notifications", []string{"recipient_id", "kind", "doc_type", "doc_id", "title", "summary", "link_path",
+		"created_at", "read_at"}, rows); err != nil {
+		return err
+	}
+
 	// Purchase orders from the ordered requisitions, with their lines.
 	poStatuses := []string{outlay.POOpen, outlay.POOpen, outlay.POOpen, outlay.POPartiallyReceived, outlay.POReceived, outlay.POClosed}
 	rows = nil

@@ -49,6 +49,13 @@ func TestSeedMakesTheAdvertisedVolume(t *testing.T) {
 		{"pending requisitions", count(`SELECT count(*) FROM requisitions WHERE status = 'pending'`), int64(v.Pending)},
 		{"requesters reporting to the approver", count(`SELECT count(*) FROM users WHERE manager_id = ?`, s.ApproverID), int64(v.People + 1)},
 		{"steps listed for the load", int64(len(s.PendingSteps)), int64(v.Pending)},
+		{"the approver's notifications, one per submitted requisition", count(`SELECT count(*) FROM notifications WHERE recipient_id = ? AND kind = 'notify_step_waiting'`, s.ApproverID),
+			count(`SELECT count(*) FROM requisitions WHERE status <> 'draft'`)},
+		{"the approver's unread notifications", count(`SELECT count(*) FROM notifications WHERE recipient_id = ? AND read_at IS NULL`, s.ApproverID), 20},
+		{"the approver's unread ones, all waiting", count(`SELECT count(*) FROM notifications n JOIN requisitions r ON r.id = n.doc_id
+			WHERE n.recipient_id = ? AND n.read_at IS NULL AND r.status = 'pending'`, s.ApproverID), 20},
+		{"requesters' notifications of decisions, read", count(`SELECT count(*) FROM notifications WHERE kind = 'notify_decided' AND read_at IS NOT NULL`),
+			count(`SELECT count(*) FROM requisitions WHERE status NOT IN ('draft', 'pending')`)},
 		{"lines whose amounts add up to their requisition's total",
 			count(`SELECT count(*) FROM requisitions r WHERE total_minor = (SELECT sum(amount_minor) FROM requisition_lines l WHERE l.requisition_id = r.id)`), int64(v.Requisitions)},
 	} {
