@@ -1006,7 +1006,7 @@ func ExpenseForm(f Form) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 92, "\" hx-swap=\"outerHTML\" hx-include=\"closest form\" hx-sync=\"this:replace\"><section class=\"card\" aria-labelledby=\"exp-header-title\"><h2 class=\"card-title\" id=\"exp-header-title\">What and why</h2>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 92, "\" hx-swap=\"outerHTML\" hx-include=\"closest form\" hx-sync=\"this:queue last\"><section class=\"card\" aria-labelledby=\"exp-header-title\"><h2 class=\"card-title\" id=\"exp-header-title\">What and why</h2>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

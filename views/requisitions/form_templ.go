@@ -465,7 +465,7 @@ func RequisitionForm(f Form) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "\" hx-swap=\"outerHTML\" hx-include=\"closest form\" hx-sync=\"this:replace\"><section class=\"card\" aria-labelledby=\"req-header-title\"><h2 class=\"card-title\" id=\"req-header-title\">What and why</h2><div class=\"field-row\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "\" hx-swap=\"outerHTML\" hx-include=\"closest form\" hx-sync=\"this:queue last\"><section class=\"card\" aria-labelledby=\"req-header-title\"><h2 class=\"card-title\" id=\"req-header-title\">What and why</h2><div class=\"field-row\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
