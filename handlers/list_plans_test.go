@@ -8,12 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
 	"outlay/handlers"
 	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
-	"outlay/tenancy"
 )
 
 // listCases are the addresses each page of the route table is fetched at by
@@ -199,7 +199,7 @@ func seqScanOfBig(t *testing.T, db *gorm.DB, s recordedStatement, big map[string
 	// The values are written into the statement as literals, as the log shows it, so that
 	// the plan is the one made for these values (and a statement that carries more values
 	// than it uses still plans); bytes are sent as values, which the log cannot write.
-	sql, vars := tenancy.ExplainSQL(s.sql, s.vars...), []any(nil)
+	sql, vars := postgres.Dialector{}.Explain(s.sql, s.vars...), []any(nil)
 	if slices.ContainsFunc(s.vars, func(v any) bool { _, ok := v.([]byte); return ok }) {
 		sql, vars = s.sql, s.vars
 	}
@@ -269,7 +269,7 @@ func mostReadOfBig(t *testing.T, db *gorm.DB, s recordedStatement, big map[strin
 	}
 	execute := "EXECUTE page"
 	if len(params) > 0 {
-		execute = tenancy.ExplainSQL(execute+"("+strings.Join(params, ", ")+")", s.vars...)
+		execute = postgres.Dialector{}.Explain(execute+"("+strings.Join(params, ", ")+")", s.vars...)
 	}
 	for range 5 {
 		if _, err := conn.ExecContext(ctx, execute); err != nil {

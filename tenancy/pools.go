@@ -503,10 +503,6 @@ type quietDialector struct{ *postgres.Dialector }
 // Explain is the statement as it is sent, with its placeholders.
 func (quietDialector) Explain(sql string, _ ...any) string { return sql }
 
-// ExplainSQL is sql with vars written in as literals, as Postgres's dialector writes them,
-// for tests that plan a captured statement with its values.
-func ExplainSQL(sql string, vars ...any) string { return postgres.Dialector{}.Explain(sql, vars...) }
-
 // GormConfig is the configuration of every tenant handle.
 func GormConfig() *gorm.Config {
 	return &gorm.Config{

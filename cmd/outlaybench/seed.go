@@ -372,12 +372,7 @@ func seedCopy(ctx context.Context, c *copier, v Volume, s *Seeded) error {
 	// approves.
 	const unreadNewest = 20
 	rows = nil
-	lastPending := -1
-	for i, r := range reqs {
-		if r.status == outlay.RequisitionPending {
-			lastPending = i
-		}
-	}
+	firstUnread := v.Orders + v.Pending - unreadNewest // pending are v.Orders … v.Orders+v.Pending-1
 	for i, r := range reqs {
 		if r.status == outlay.RequisitionDraft {
 			continue
@@ -385,7 +380,7 @@ func seedCopy(ctx context.Context, c *copier, v Volume, s *Seeded) error {
 		submitted := r.created.Add(time.Hour)
 		link := fmt.Sprintf("/requisitions/%d", reqIDs[i])
 		var read any = submitted.Add(30 * time.Minute)
-		if r.status == outlay.RequisitionPending && i > lastPending-unreadNewest {
+		if r.status == outlay.RequisitionPending && i >= firstUnread {
 			read = nil
 		}
 		rows = append(rows, []any{s.ApproverID, models.MailStepWaiting, "requisition", reqIDs[i],
