@@ -380,11 +380,7 @@ func (s *Server) billDetail(c *fiber.Ctx, d *models.BillDetail, activity bool) (
 	if !activity {
 		return v, nil
 	}
-	comments, err := s.documentComments(c, billDocs, d.ID, "", nil)
-	if err != nil {
-		return v, err
-	}
-	files, err := s.documentAttachments(c, billDocs, d.ID, nil)
+	comments, files, err := s.documentActivity(c, billDocs, d.Seen())
 	if err != nil {
 		return v, err
 	}

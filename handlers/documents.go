@@ -58,38 +58,25 @@ func pathID(c *fiber.Ctx, name string) (int64, error) {
 	return id, nil
 }
 
-// documentComments builds a document's comments section; errs and body carry a refused one.
-func (s *Server) documentComments(c *fiber.Ctx, k docKind, id int64, body string, errs views.FieldErrors) (documents.Comments, error) {
-	list, err := models.Comments(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id)
+// documentActivity builds a seen document's comments and attachments sections, from one
+// read of both.
+func (s *Server) documentActivity(c *fiber.Ctx, k docKind, doc models.Seen) (documents.Comments, documents.Attachments, error) {
+	said, err := models.DiscussionOf(c.UserContext(), tenantDB(c), doc)
 	if err != nil {
-		return documents.Comments{}, err
+		return documents.Comments{}, documents.Attachments{}, err
 	}
-	out := documents.Comments{CSRF: s.csrfToken(c), Action: k.Path(id) + "/comments", Body: body, Errors: errs, CanPost: s.can(c, commentsCreate)}
-	if out.Errors == nil {
-		out.Errors = views.FieldErrors{}
+	csrf, id := s.csrfToken(c), doc.ID()
+	comments := documents.Comments{CSRF: csrf, Action: k.Path(id) + "/comments", Errors: views.FieldErrors{}, CanPost: s.can(c, commentsCreate)}
+	for _, cm := range said.Comments {
+		comments.Comments = append(comments.Comments, documents.Comment{Author: cm.AuthorName, Body: cm.Body, When: moment(cm.CreatedAt), At: cm.CreatedAt.UTC().Format(time.RFC3339)})
 	}
-	for _, cm := range list {
-		out.Comments = append(out.Comments, documents.Comment{Author: cm.AuthorName, Body: cm.Body, When: moment(cm.CreatedAt), At: cm.CreatedAt.UTC().Format(time.RFC3339)})
-	}
-	return out, nil
-}
-
-// documentAttachments builds a document's attachments section; errs carries a refusal.
-func (s *Server) documentAttachments(c *fiber.Ctx, k docKind, id int64, errs views.FieldErrors) (documents.Attachments, error) {
-	list, err := models.Attachments(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id)
-	if err != nil {
-		return documents.Attachments{}, err
-	}
-	out := documents.Attachments{CSRF: s.csrfToken(c), Action: k.Path(id) + "/attachments", Errors: errs, CanUpload: s.can(c, attachmentsCreate),
+	files := documents.Attachments{CSRF: csrf, Action: k.Path(id) + "/attachments", Errors: views.FieldErrors{}, CanUpload: s.can(c, attachmentsCreate),
 		MaxSize: storage.FormatSize(s.cfg.MaxUploadBytes), Allowed: uploadAllowed, Accept: uploadAccept}
-	if out.Errors == nil {
-		out.Errors = views.FieldErrors{}
-	}
-	for _, a := range list {
-		out.Files = append(out.Files, documents.Attachment{Filename: a.Filename, Href: k.Path(id) + "/attachments/" + strconv.FormatInt(a.ID, 10),
+	for _, a := range said.Attachments {
+		files.Files = append(files.Files, documents.Attachment{Filename: a.Filename, Href: k.Path(id) + "/attachments/" + strconv.FormatInt(a.ID, 10),
 			Size: storage.FormatSize(a.SizeBytes), Kind: kindLabel(a.ContentType), Uploader: a.UploaderName, When: moment(a.CreatedAt)})
 	}
-	return out, nil
+	return comments, files, nil
 }
 
 // attachHint says what may be attached, for someone who may attach files; "" otherwise.
@@ -149,7 +136,12 @@ func (s *Server) postComment(k docKind) fiber.Handler {
 				if len(errs) == 0 {
 					body = "" // posted: the box starts empty again
 				}
-				section, err := s.documentComments(c, k, id, body, errs)
+				doc, err := models.SeeDocument(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id)
+				if err != nil {
+					return nil, err
+				}
+				section, _, err := s.documentActivity(c, k, doc)
+				section.Body, section.Errors = body, errs
 				return documents.CommentsSection(section), err
 			})
 	}
@@ -167,13 +159,15 @@ func (s *Server) postAttachment(k docKind) fiber.Handler {
 		if err := s.readable(c, k); err != nil {
 			return err
 		}
-		if err := models.DocumentVisible(ctx, db, v, k.Type, id); err != nil {
+		doc, err := models.SeeDocument(ctx, db, v, k.Type, id)
+		if err != nil {
 			return err
 		}
 		err = s.receiveAttachment(c, k, id, v)
 		return s.answerDocumentPost(c, err, "file", "File attached.", k.Path(id)+"#"+documents.AttachmentsID,
 			func(errs views.FieldErrors) (templ.Component, error) {
-				section, err := s.documentAttachments(c, k, id, errs)
+				_, section, err := s.documentActivity(c, k, doc)
+				section.Errors = errs
 				return documents.AttachmentsSection(section), err
 			})
 	}

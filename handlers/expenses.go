@@ -217,11 +217,7 @@ func (s *Server) expenseForm(c *fiber.Ctx, in models.ExpenseInput, errs outlay.V
 		}
 		f.Steps = expenseSteps(cur.Steps)
 		total = cur.TotalMinor
-		comments, err := s.documentComments(c, expenseDocs, cur.ID, "", nil)
-		if err != nil {
-			return f, err
-		}
-		attachments, err := s.documentAttachments(c, expenseDocs, cur.ID, nil)
+		comments, attachments, err := s.documentActivity(c, expenseDocs, cur.Seen())
 		if err != nil {
 			return f, err
 		}
@@ -450,10 +446,7 @@ func (s *Server) expenseDetail(c *fiber.Ctx, d *models.ExpenseDetail) (expenses.
 	if v.Settlement, err = s.expenseSettlement(c, d); err != nil {
 		return v, err
 	}
-	if v.Comments, err = s.documentComments(c, expenseDocs, d.ID, "", nil); err != nil {
-		return v, err
-	}
-	v.Attachments, err = s.documentAttachments(c, expenseDocs, d.ID, nil)
+	v.Comments, v.Attachments, err = s.documentActivity(c, expenseDocs, d.Seen())
 	return v, err
 }
 

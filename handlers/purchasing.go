@@ -164,10 +164,7 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 	if d.ExpectedOn != nil {
 		out.TermsForm.ExpectedOn = d.ExpectedOn.Format(time.DateOnly)
 	}
-	if out.Comments, err = s.documentComments(c, purchaseOrderDocs, d.ID, "", nil); err != nil {
-		return out, err
-	}
-	out.Attachments, err = s.documentAttachments(c, purchaseOrderDocs, d.ID, nil)
+	out.Comments, out.Attachments, err = s.documentActivity(c, purchaseOrderDocs, d.Seen())
 	if !s.can(c, purchaseOrdersRead) {
 		// The requester reading the order made from their requisition: read-only, no links
 		// to pages of purchase orders they may not open.
@@ -391,17 +388,13 @@ func (s *Server) addPurchasing(c *fiber.Ctx, d *models.RequisitionDetail, v *req
 	}
 	v.Actions = purchasing.RequisitionActions(a)
 	if d.Status != models.RequisitionDraft {
-		stages, err := models.RequisitionStages(c.UserContext(), tenantDB(c), d.ID)
+		stages, err := models.RequisitionStages(c.UserContext(), tenantDB(c), &d.Requisition)
 		if err != nil {
 			return err
 		}
 		v.Stages = stagesText(stages)
 	}
-	comments, err := s.documentComments(c, requisitionDocs, d.ID, "", nil)
-	if err != nil {
-		return err
-	}
-	files, err := s.documentAttachments(c, requisitionDocs, d.ID, nil)
+	comments, files, err := s.documentActivity(c, requisitionDocs, d.Seen())
 	if err != nil {
 		return err
 	}

@@ -209,11 +209,7 @@ func (s *Server) tripDetail(c *fiber.Ctx, d *models.TravelDetail, activity bool)
 	if !activity {
 		return v, nil
 	}
-	comments, err := s.documentComments(c, travelDocs, d.ID, "", nil)
-	if err != nil {
-		return v, err
-	}
-	files, err := s.documentAttachments(c, travelDocs, d.ID, nil)
+	comments, files, err := s.documentActivity(c, travelDocs, d.Seen())
 	if err != nil {
 		return v, err
 	}

@@ -114,6 +114,7 @@ func BillableOrderChoice(ctx context.Context, db *gorm.DB, id int64) (*Choice, e
 // BillDetail is a bill as its page shows it: the bill, its lines with their accounts, who
 // entered and released it, the invoice file and the approval route.
 type BillDetail struct {
+	shown
 	Bill
 	VendorName     string
 	OrderNumber    string
@@ -173,6 +174,7 @@ func GetBillDetail(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*BillD
 	if d.Steps, err = approvalStepDetails(tx, DocBill, id); err != nil {
 		return nil, err
 	}
+	d.shown = shown{seen(outlay.DocBill, id)}
 	return &d, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -29,11 +30,6 @@ func documentVisible(tx *gorm.DB, v Viewer, docType string, docID int64) error {
 		return outlay.NotFound("There is no such document.")
 	}
 	return nil
-}
-
-// DocumentVisible fails with ErrNotFound unless the viewer may see the document.
-func DocumentVisible(ctx context.Context, db *gorm.DB, v Viewer, docType string, docID int64) error {
-	return documentVisible(db.WithContext(ctx), v, docType, docID)
 }
 
 // plainText reports whether s can be stored as text: valid UTF-8 without NUL bytes, which
@@ -77,17 +73,81 @@ func AddComment(ctx context.Context, db *gorm.DB, v Viewer, docType string, docI
 	return out, nil
 }
 
-// Comments lists a document's comments, oldest first.
-func Comments(ctx context.Context, db *gorm.DB, v Viewer, docType string, docID int64) ([]CommentView, error) {
-	db = db.WithContext(ctx)
-	if err := documentVisible(db, v, docType, docID); err != nil {
-		return nil, err
+// Seen is a document that a read in this request found visible to its viewer, by the kind's
+// visibility: the detail reads (GetRequisition, GetExpense, GetTravel, GetBillDetail,
+// GetVisiblePurchaseOrder) and SeeDocument make one, and nothing outside this package can,
+// so whoever holds one may read the document's discussion without asking again.
+type Seen struct {
+	docType string
+	id      int64
+}
+
+// seen is the proof for a document the caller has just found visible.
+func seen(docType string, id int64) Seen { return Seen{docType: docType, id: id} }
+
+// shown carries the proof that a detail read found its document visible; the details embed
+// it, and GORM, which maps exported fields only, leaves it alone.
+type shown struct{ seen Seen }
+
+// Seen is the proof that the document was found visible; the zero Seen of a detail made
+// without a visibility check proves nothing (DiscussionOf refuses it).
+func (s shown) Seen() Seen { return s.seen }
+
+// ID is the document's id.
+func (s Seen) ID() int64 { return s.id }
+
+// SeeDocument checks that the viewer may see the document, and returns the proof of it; one
+// they may not see is not found.
+func SeeDocument(ctx context.Context, db *gorm.DB, v Viewer, docType string, docID int64) (Seen, error) {
+	if err := documentVisible(db.WithContext(ctx), v, docType, docID); err != nil {
+		return Seen{}, err
 	}
-	var out []CommentView
-	err := db.Table("comments").Select("comments.*, users.name AS author_name").
-		Joins("JOIN users ON users.id = comments.author_id").
-		Where("comments.doc_type = ? AND comments.doc_id = ?", docType, docID).
-		Order("comments.id").Scan(&out).Error
+	return seen(docType, docID), nil
+}
+
+// Discussion is what people have said on a document and the files they attached, oldest
+// first.
+type Discussion struct {
+	Comments    []CommentView
+	Attachments []AttachmentView
+}
+
+// DiscussionOf reads a seen document's comments and files in one statement.
+func DiscussionOf(ctx context.Context, db *gorm.DB, doc Seen) (Discussion, error) {
+	if doc.docType == "" {
+		return Discussion{}, outlay.NotFound("There is no such document.")
+	}
+	var rows []struct {
+		File        bool
+		ID          int64
+		DocType     string
+		DocID       int64
+		By          int64
+		Text        string
+		ContentType string
+		SizeBytes   int64
+		SHA256      string `gorm:"column:sha256"`
+		StorageKey  string
+		CreatedAt   time.Time
+		Name        string
+	}
+	err := db.WithContext(ctx).Raw(`SELECT false AS file, c.id, c.doc_type, c.doc_id, c.author_id AS by, c.body AS text,
+			'' AS content_type, 0::bigint AS size_bytes, '' AS sha256, '' AS storage_key, c.created_at, u.name
+		FROM comments c JOIN users u ON u.id = c.author_id WHERE c.doc_type = @t AND c.doc_id = @id
+		UNION ALL
+		SELECT true, a.id, a.doc_type, a.doc_id, a.uploaded_by, a.filename, a.content_type, a.size_bytes, a.sha256, a.storage_key, a.created_at, u.name
+		FROM attachments a JOIN users u ON u.id = a.uploaded_by WHERE a.doc_type = @t AND a.doc_id = @id AND a.deleted_at IS NULL
+		ORDER BY file, id`, map[string]any{"t": doc.docType, "id": doc.id}).Scan(&rows).Error
+	var out Discussion
+	for _, r := range rows {
+		if r.File {
+			out.Attachments = append(out.Attachments, AttachmentView{UploaderName: r.Name, Attachment: Attachment{ID: r.ID, DocType: r.DocType, DocID: r.DocID,
+				UploadedBy: r.By, Filename: r.Text, ContentType: r.ContentType, SizeBytes: r.SizeBytes, SHA256: r.SHA256, StorageKey: r.StorageKey, CreatedAt: r.CreatedAt}})
+		} else {
+			out.Comments = append(out.Comments, CommentView{AuthorName: r.Name, Comment: Comment{ID: r.ID, DocType: r.DocType, DocID: r.DocID,
+				AuthorID: r.By, Body: r.Text, CreatedAt: r.CreatedAt}})
+		}
+	}
 	return out, err
 }
 
@@ -120,20 +180,6 @@ func AddAttachment(ctx context.Context, db *gorm.DB, v Viewer, docType string, d
 		return nil, err
 	}
 	return a, nil
-}
-
-// Attachments lists a document's files, oldest first.
-func Attachments(ctx context.Context, db *gorm.DB, v Viewer, docType string, docID int64) ([]AttachmentView, error) {
-	db = db.WithContext(ctx)
-	if err := documentVisible(db, v, docType, docID); err != nil {
-		return nil, err
-	}
-	var out []AttachmentView
-	err := db.Table("attachments").Select("attachments.*, users.name AS uploader_name").
-		Joins("JOIN users ON users.id = attachments.uploaded_by").
-		Where("attachments.doc_type = ? AND attachments.doc_id = ? AND attachments.deleted_at IS NULL", docType, docID).
-		Order("attachments.id").Scan(&out).Error
-	return out, err
 }
 
 // AttachmentForDownload is one file of a document, if the viewer may see the document; any

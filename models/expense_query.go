@@ -128,6 +128,7 @@ func CountExpensesByStatus(ctx context.Context, db *gorm.DB, v Viewer, f Expense
 
 // ExpenseDetail is a report as its pages show it.
 type ExpenseDetail struct {
+	shown
 	ExpenseReport
 	OwnerName      string
 	DepartmentName string
@@ -160,6 +161,7 @@ func GetExpense(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*ExpenseD
 	if d.Steps, err = approvalStepDetails(db, DocExpense, id); err != nil {
 		return nil, err
 	}
+	d.shown = shown{seen(outlay.DocExpense, id)}
 	return &d, nil
 }
 

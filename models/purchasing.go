@@ -404,6 +404,7 @@ func PurchaseOrderMessage(d *PurchaseOrderDetail, orgName string) mail.Message {
 
 // PurchaseOrderDetail is an order with everything its page and print show.
 type PurchaseOrderDetail struct {
+	shown
 	PurchaseOrder
 	Vendor            Vendor
 	Location          *Location
@@ -438,21 +439,24 @@ type ReceiptLineDetail struct {
 // not found, exactly as one that does not exist.
 func GetVisiblePurchaseOrder(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*PurchaseOrderDetail, error) {
 	k, _ := FindDocumentKind(DocPurchaseOrder)
-	var n int64
-	if err := db.WithContext(ctx).Table(k.Table).Scopes(k.visible(v)).Where(k.Table+".id = ?", id).Count(&n).Error; err != nil {
+	d, err := getPurchaseOrder(db.WithContext(ctx), id, k.visible(v))
+	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		return nil, outlay.NotFound("There is no such purchase order.")
-	}
-	return GetPurchaseOrder(ctx, db, id)
+	d.shown = shown{seen(DocPurchaseOrder, id)}
+	return d, nil
 }
 
 // GetPurchaseOrder reads an order with its vendor, location, lines and receipts.
 func GetPurchaseOrder(ctx context.Context, db *gorm.DB, id int64) (*PurchaseOrderDetail, error) {
-	db = db.WithContext(ctx)
+	return getPurchaseOrder(db.WithContext(ctx), id, func(tx *gorm.DB) *gorm.DB { return tx })
+}
+
+// getPurchaseOrder reads order id as GetPurchaseOrder says, if the scope lets the order be
+// found.
+func getPurchaseOrder(db *gorm.DB, id int64, scope func(*gorm.DB) *gorm.DB) (*PurchaseOrderDetail, error) {
 	var d PurchaseOrderDetail
-	err := db.First(&d.PurchaseOrder, id).Error
+	err := db.Scopes(scope).Where("purchase_orders.id = ?", id).First(&d.PurchaseOrder).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, outlay.NotFound("There is no such purchase order.")
 	}

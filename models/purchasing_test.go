@@ -365,13 +365,18 @@ func TestCommentsAppendOnDocumentsTheViewerSees(t *testing.T) {
 	if err != nil || c.AuthorName != "Carl Clerk" || c.Body != "Will do.\nOrdering today." {
 		t.Fatalf("comment %+v %v", c, err)
 	}
-	list, err := models.Comments(ctx, p.db, p.requesterV, models.DocRequisition, id)
+	said, err := discussion(ctx, p.db, p.requesterV, models.DocRequisition, id)
+	list := said.Comments
 	if err != nil || len(list) != 2 || list[0].AuthorName != "Rita Requester" || list[1].Body != "Will do.\nOrdering today." {
 		t.Fatalf("comments %+v %v", list, err)
 	}
 	// Olga cannot see Rita's requisition: she can neither read nor add comments.
-	if _, err := models.Comments(ctx, p.db, p.otherV, models.DocRequisition, id); !errors.Is(err, outlay.ErrNotFound) {
+	if _, err := discussion(ctx, p.db, p.otherV, models.DocRequisition, id); !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("other requester reads comments: %v", err)
+	}
+	// Only a read that checked the document's visibility proves it seen.
+	if _, err := models.DiscussionOf(ctx, p.db, models.Seen{}); !errors.Is(err, outlay.ErrNotFound) {
+		t.Errorf("discussion without a proof: %v", err)
 	}
 	if _, err := models.AddComment(ctx, p.db, p.otherV, models.DocRequisition, id, "hi"); !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("other requester comments: %v", err)
@@ -395,8 +400,9 @@ func TestAttachmentsFollowTheirDocumentsVisibility(t *testing.T) {
 	if _, err := models.AddAttachment(ctx, p.db, p.otherV, models.DocRequisition, id, in); !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("other requester attaches: %v", err)
 	}
-	list, err := models.Attachments(ctx, p.db, p.clerkV, models.DocRequisition, id)
-	if err != nil || len(list) != 1 || list[0].UploaderName != "Rita Requester" {
+	said, err := discussion(ctx, p.db, p.clerkV, models.DocRequisition, id)
+	list := said.Attachments
+	if err != nil || len(list) != 1 || list[0].UploaderName != "Rita Requester" || list[0].StorageKey != in.StorageKey || list[0].SizeBytes != 10 {
 		t.Fatalf("attachments %+v %v", list, err)
 	}
 	if got, err := models.AttachmentForDownload(ctx, p.db, p.clerkV, models.DocRequisition, id, a.ID); err != nil || got.StorageKey != in.StorageKey {
@@ -417,4 +423,13 @@ func TestAttachmentsFollowTheirDocumentsVisibility(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+}
+
+// discussion reads a document's comments and files as v may: not found unless v may see it.
+func discussion(ctx context.Context, db *gorm.DB, v models.Viewer, docType string, id int64) (models.Discussion, error) {
+	doc, err := models.SeeDocument(ctx, db, v, docType, id)
+	if err != nil {
+		return models.Discussion{}, err
+	}
+	return models.DiscussionOf(ctx, db, doc)
 }

@@ -135,6 +135,7 @@ func CountRequisitionsByStatus(ctx context.Context, db *gorm.DB, v Viewer, f Req
 // RequisitionDetail is a requisition with the names of what it points at, its lines and
 // its approval route.
 type RequisitionDetail struct {
+	shown
 	Requisition
 	RequesterName  string
 	RequesterEmail string
@@ -197,6 +198,7 @@ func GetRequisition(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Requ
 	if d.Steps, err = approvalStepDetails(db, DocRequisition, id); err != nil {
 		return nil, err
 	}
+	d.shown = shown{seen(outlay.DocRequisition, id)}
 	return &d, nil
 }
 

@@ -49,15 +49,11 @@ func (s *StageFigures) add(o StageFigures) {
 	s.Paid += o.Paid
 }
 
-// RequisitionStages is where requisition id's value stands: pending or approved while it is
+// RequisitionStages is where requisition r's value stands: pending or approved while it is
 // in approval or approved, its order's stages once ordered, nothing while a draft, returned,
-// withdrawn or cancelled.
-func RequisitionStages(ctx context.Context, db *gorm.DB, id int64) (StageFigures, error) {
-	tx := db.WithContext(ctx)
-	var r Requisition
-	if err := tx.First(&r, id).Error; err != nil {
-		return StageFigures{}, err
-	}
+// withdrawn or cancelled. r is the requisition as the caller has just read it, so that its
+// page does not read it again.
+func RequisitionStages(ctx context.Context, db *gorm.DB, r *Requisition) (StageFigures, error) {
 	out := StageFigures{Currency: r.Currency}
 	switch r.Status {
 	case RequisitionPending:
@@ -65,11 +61,8 @@ func RequisitionStages(ctx context.Context, db *gorm.DB, id int64) (StageFigures
 	case RequisitionApproved:
 		out.Approved = r.TotalMinor
 	case RequisitionOrdered:
-		var poID int64
-		if err := tx.Raw(`SELECT id FROM purchase_orders WHERE requisition_id = ?`, id).Scan(&poID).Error; err != nil {
-			return out, err
-		}
-		return OrderStages(ctx, db, poID)
+		lines, err := orderLineStages(db.WithContext(ctx), stagesOf{requisition: r.ID})
+		return sumStages(lines), err
 	}
 	return out, nil
 }
@@ -80,16 +73,18 @@ func RequisitionStages(ctx context.Context, db *gorm.DB, id int64) (StageFigures
 // It is one query, so that an order's page costs one more whatever the order's history; a
 // cancelled order stands nowhere (no currency either).
 func OrderStages(ctx context.Context, db *gorm.DB, id int64) (StageFigures, error) {
-	lines, err := orderLineStages(db.WithContext(ctx), id, nil)
-	if err != nil {
-		return StageFigures{}, err
-	}
+	lines, err := orderLineStages(db.WithContext(ctx), stagesOf{order: id})
+	return sumStages(lines), err
+}
+
+// sumStages adds up an order's lines.
+func sumStages(lines []lineStages) StageFigures {
 	var out StageFigures
 	for _, l := range lines {
 		out.Currency = l.Currency
 		out.add(l.StageFigures)
 	}
-	return out, nil
+	return out
 }
 
 // lineStages is one order line's stages, with the budget it falls in (budget queries).
@@ -98,9 +93,17 @@ type lineStages struct {
 	BudgetID int64
 }
 
-// orderLineStages reads the stages of the lines of order orderID or, with budgets, of the
-// lines falling in each of those budgets (their department, GL account, currency and period).
-func orderLineStages(tx *gorm.DB, orderID int64, budgets []int64) ([]lineStages, error) {
+// stagesOf names the order lines orderLineStages reads: one order's, the order made from one
+// requisition, or the lines falling in each of some budgets.
+type stagesOf struct {
+	order, requisition int64
+	budgets            []int64
+}
+
+// orderLineStages reads the stages of the lines of an order (by its id or its requisition's)
+// or, with budgets, of the lines falling in each of those budgets (their department, GL
+// account, currency and period).
+func orderLineStages(tx *gorm.DB, of stagesOf) ([]lineStages, error) {
 	var rows []struct {
 		BudgetID       int64
 		Currency       string
@@ -113,8 +116,11 @@ func orderLineStages(tx *gorm.DB, orderID int64, budgets []int64) ([]lineStages,
 		BilledMinor    int64
 		PaidMinor      int64
 	}
-	budgetJoin, budgetID, where, arg := "", "0", "pol.purchase_order_id = ?", any(orderID)
-	if budgets != nil {
+	budgetJoin, budgetID, where, arg := "", "0", "pol.purchase_order_id = ?", any(of.order)
+	if of.requisition != 0 {
+		where, arg = "po.requisition_id = ?", of.requisition
+	}
+	if budgets := of.budgets; budgets != nil {
 		budgetJoin = `JOIN requisitions r ON r.id = po.requisition_id
 			JOIN budgets b ON b.department_id = r.department_id AND b.gl_account_id = pol.gl_account_id AND b.currency = po.currency
 				AND po.created_at::date BETWEEN b.period_start AND b.period_end`
@@ -194,7 +200,7 @@ func BudgetStages(ctx context.Context, db *gorm.DB, ids []int64) (map[int64]Stag
 		}
 		out[r.BudgetID] = s
 	}
-	lines, err := orderLineStages(tx, 0, ids)
+	lines, err := orderLineStages(tx, stagesOf{budgets: ids})
 	if err != nil {
 		return nil, err
 	}

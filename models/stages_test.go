@@ -26,7 +26,9 @@ func TestStageFiguresAddUpAcrossADocumentsLife(t *testing.T) {
 	check := func(when string, want models.StageFigures) {
 		t.Helper()
 		want.Currency = "USD"
-		got, err := models.RequisitionStages(ctx, w.db, r.ID)
+		var now models.Requisition
+		w.must(w.db.First(&now, r.ID).Error)
+		got, err := models.RequisitionStages(ctx, w.db, &now)
 		w.must(err)
 		if got != want || got.Total() != 100000 {
 			t.Errorf("%s: requisition %+v, want %+v", when, got, want)

@@ -136,6 +136,7 @@ func CountTravelByStatus(ctx context.Context, db *gorm.DB, v Viewer, f TravelFil
 // TravelDetail is a trip with the names of what it points at, its legs and its approval
 // route.
 type TravelDetail struct {
+	shown
 	TravelRequest
 	TravellerName  string
 	FiledByName    string
@@ -170,6 +171,7 @@ func GetTravel(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*TravelDet
 	if d.Steps, err = approvalStepDetails(db, DocTravel, id); err != nil {
 		return nil, err
 	}
+	d.shown = shown{seen(outlay.DocTravel, id)}
 	return &d, nil
 }
 
