@@ -70,6 +70,11 @@ type Config struct {
 	// ReadHeaderTimeout is how long a client has to send a request's headers; slow clients
 	// holding connections open are cut off after it (OUTLAY_READ_HEADER_TIMEOUT).
 	ReadHeaderTimeout time.Duration
+	// MemoryLimitMB is the memory the process aims to stay within, in megabytes
+	// (OUTLAY_MEMORY_LIMIT_MB): under it the Go collector lets the heap grow to four times
+	// what is live (GOGC=300), collecting a third as often; near it, it collects harder.
+	// 0 keeps Go's defaults. GOGC and GOMEMLIMIT, when set, win.
+	MemoryLimitMB int
 	// MaxConnsPerIP caps the connections one client address holds at once; trusted proxies
 	// are exempt (OUTLAY_MAX_CONNS_PER_IP).
 	MaxConnsPerIP    int
@@ -107,6 +112,7 @@ func Defaults() Config {
 		DBConnShare:       50,
 		DBWait:            2 * time.Second,
 		TenantPoolConns:   4,
+		MemoryLimitMB:     256,
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxConnsPerIP:     500,
 		SessionIdle:       2 * time.Hour,
@@ -191,6 +197,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	headerTimeout := fs.String("read-header-timeout", env("OUTLAY_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout.String()), "how long a client has to send a request's headers (OUTLAY_READ_HEADER_TIMEOUT)")
 	perIP := fs.String("max-conns-per-ip", env("OUTLAY_MAX_CONNS_PER_IP", strconv.Itoa(c.MaxConnsPerIP)), "connections one client address may hold at once; trusted proxies are exempt (OUTLAY_MAX_CONNS_PER_IP)")
 	poolConns := fs.String("tenant-pool-conns", env("OUTLAY_TENANT_POOL_CONNS", strconv.Itoa(c.TenantPoolConns)), "connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)")
+	memLimit := fs.String("memory-limit-mb", env("OUTLAY_MEMORY_LIMIT_MB", strconv.Itoa(c.MemoryLimitMB)), "memory the process aims to stay within, in MB; under it the collector runs a third as often as Go's default, 0 keeps Go's defaults (OUTLAY_MEMORY_LIMIT_MB)")
 	idle := fs.String("session-idle", env("OUTLAY_SESSION_IDLE", c.SessionIdle.String()), "idle session timeout (OUTLAY_SESSION_IDLE)")
 	maxAge := fs.String("session-max", env("OUTLAY_SESSION_MAX", c.SessionMax.String()), "absolute session lifetime (OUTLAY_SESSION_MAX)")
 	fs.StringVar(&c.BackupURL, "backup-url", env("OUTLAY_BACKUP_URL", c.BackupURL), "blob store for the daily tenant backups (OUTLAY_BACKUP_URL; default: the attachment store)")
@@ -298,6 +305,11 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 			c.MaxUploadBytes = int64(uploadMB) << 20
 		}
 		positive("OUTLAY_TENANT_POOL_CONNS", *poolConns, &c.TenantPoolConns)
+		if n, err := strconv.Atoi(*memLimit); err != nil || n < 0 || (n > 0 && n < 64) {
+			bad("OUTLAY_MEMORY_LIMIT_MB", "must be a whole number of megabytes, at least 64, or 0 for Go's defaults, got %q", *memLimit)
+		} else {
+			c.MemoryLimitMB = n
+		}
 		positive("OUTLAY_JOB_WORKERS", *jobWorkers, &c.JobWorkers)
 		positive("OUTLAY_MAIL_ATTEMPTS", *mailAttempts, &c.MailAttempts)
 		if parts := strings.Split(*backupKeep, ","); len(parts) != 3 {

@@ -82,3 +82,21 @@ func TestImportUploadTTL(t *testing.T) {
 		}
 	}
 }
+
+// The memory budget is 256 MB unless set; 0 keeps Go's defaults; anything else that is not a
+// number of megabytes of at least 64 stops start-up naming it.
+func TestMemoryLimit(t *testing.T) {
+	if c, err := bind(t); err != nil || c.MemoryLimitMB != 256 {
+		t.Errorf("default: %v %v", c.MemoryLimitMB, err)
+	}
+	for arg, want := range map[string]int{"0": 0, "64": 64, "1024": 1024} {
+		if c, err := bind(t, "--memory-limit-mb", arg); err != nil || c.MemoryLimitMB != want {
+			t.Errorf("%s: %v %v", arg, c.MemoryLimitMB, err)
+		}
+	}
+	for _, bad := range []string{"lots", "-1", "10", "1.5"} {
+		if _, err := bind(t, "--memory-limit-mb", bad); err == nil || !strings.Contains(err.Error(), "OUTLAY_MEMORY_LIMIT_MB") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
