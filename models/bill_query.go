@@ -174,7 +174,7 @@ func GetBillDetail(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*BillD
 	if d.Steps, err = approvalStepDetails(tx, DocBill, id); err != nil {
 		return nil, err
 	}
-	d.shown = shown{seen(outlay.DocBill, id)}
+	d.shown = shown{Seen{outlay.DocBill, id}}
 	return &d, nil
 }
 

@@ -82,9 +82,6 @@ type Seen struct {
 	id      int64
 }
 
-// seen is the proof for a document the caller has just found visible.
-func seen(docType string, id int64) Seen { return Seen{docType: docType, id: id} }
-
 // shown carries the proof that a detail read found its document visible; the details embed
 // it, and GORM, which maps exported fields only, leaves it alone.
 type shown struct{ seen Seen }
@@ -102,7 +99,7 @@ func SeeDocument(ctx context.Context, db *gorm.DB, v Viewer, docType string, doc
 	if err := documentVisible(db.WithContext(ctx), v, docType, docID); err != nil {
 		return Seen{}, err
 	}
-	return seen(docType, docID), nil
+	return Seen{docType, docID}, nil
 }
 
 // Discussion is what people have said on a document and the files they attached, oldest

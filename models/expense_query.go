@@ -161,7 +161,7 @@ func GetExpense(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*ExpenseD
 	if d.Steps, err = approvalStepDetails(db, DocExpense, id); err != nil {
 		return nil, err
 	}
-	d.shown = shown{seen(outlay.DocExpense, id)}
+	d.shown = shown{Seen{outlay.DocExpense, id}}
 	return &d, nil
 }
 

@@ -443,7 +443,7 @@ func GetVisiblePurchaseOrder(ctx context.Context, db *gorm.DB, v Viewer, id int6
 	if err != nil {
 		return nil, err
 	}
-	d.shown = shown{seen(DocPurchaseOrder, id)}
+	d.shown = shown{Seen{DocPurchaseOrder, id}}
 	return d, nil
 }
 

@@ -198,7 +198,7 @@ func GetRequisition(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Requ
 	if d.Steps, err = approvalStepDetails(db, DocRequisition, id); err != nil {
 		return nil, err
 	}
-	d.shown = shown{seen(outlay.DocRequisition, id)}
+	d.shown = shown{Seen{outlay.DocRequisition, id}}
 	return &d, nil
 }
 

@@ -171,7 +171,7 @@ func GetTravel(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*TravelDet
 	if d.Steps, err = approvalStepDetails(db, DocTravel, id); err != nil {
 		return nil, err
 	}
-	d.shown = shown{seen(outlay.DocTravel, id)}
+	d.shown = shown{Seen{outlay.DocTravel, id}}
 	return &d, nil
 }
 
