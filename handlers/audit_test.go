@@ -11,6 +11,7 @@ import (
 
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/money"
 )
 
 func TestAuditLogPageShowsChangesWithFilters(t *testing.T) {
@@ -189,5 +190,43 @@ func TestAuditLogNamesItsReferencesInOneQuery(t *testing.T) {
 	t.Logf("%d tenant statements", n)
 	if n > 5 {
 		t.Errorf("the audit log page cost %d tenant statements, want at most 5", n)
+	}
+}
+
+// An update's entry shows what changed, in its document's currency, although only the changed
+// columns and the line's document are read from the recorded rows; the line's other
+// references (its GL account) are not looked up for it.
+func TestAuditLogShowsALineUpdateInItsDocumentsCurrency(t *testing.T) {
+	t.Parallel()
+	f := newHistoryFixture(t)
+	ctx := context.Background()
+	var line models.RequisitionLine
+	if err := f.db.WithContext(ctx).Where("requisition_id = ?", f.p.Requisition.ID).First(&line).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.WithContext(ctx).Model(&line).Updates(map[string]any{"unit_price_minor": 51000, "amount_minor": 102000}).Error; err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := models.AuditEntries(ctx, f.db, models.AuditFilter{Object: "requisition_lines", Action: "update"})
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("the line's update: %v entries, %v", len(entries), err)
+	}
+	for _, row := range []map[string]any{entries[0].Old, entries[0].New} {
+		if _, ok := row["description"]; ok || row["requisition_id"] == nil || row["amount_minor"] == nil {
+			t.Errorf("an update's entry keeps %v; want its changed columns and its document", row)
+		}
+	}
+	app := testutil.NewApp(t, f.env)
+	ana := app.Client(t, "acme")
+	ana.SignIn("ana@acme.example", testutil.Password)
+	page := ana.Get("/audit?object=requisition_lines&action=update")
+	if page.Status != http.StatusOK {
+		t.Fatalf("audit: %d", page.Status)
+	}
+	text := page.Text("main")
+	number := *f.p.Requisition.Number
+	price := money.Money{Minor: 51000, Currency: f.p.Requisition.Currency}.String()
+	if !strings.Contains(text, "Line 1 of "+number) || !strings.Contains(text, price) || strings.Contains(text, "102000") {
+		t.Errorf("the line's update does not read as money in %s (%s):\n%s", f.p.Requisition.Currency, price, text)
 	}
 }

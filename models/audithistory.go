@@ -80,10 +80,15 @@ var referenceColumns = map[string]string{
 	"author_id": "users", "break_glass_user_id": "users",
 }
 
+// currencyColumns are the columns of a recorded row that RowCurrency reads: its own currency
+// and the keys by which a document's lines point at it.
+var currencyColumns = map[string]bool{"currency": true}
+
 // A document's lines (and other rows of its History) point at it by its kind's key.
 func init() {
 	for _, k := range documentKinds {
 		referenceColumns[k.History.LinesKey] = k.Table
+		currencyColumns[k.History.LinesKey] = true
 	}
 }
 
@@ -106,6 +111,8 @@ func WholeNumber(v any) (int64, bool) {
 // RowCurrency is the currency a recorded row's amounts are in: its own, or that of the
 // document it belongs to (a line's requisition or purchase order), from names.
 func RowCurrency(row map[string]any, names map[string]map[int64]Reference) string {
+	// The columns read here are currencyColumns: an update's entry keeps only those and the
+	// columns that changed.
 	if c, ok := row["currency"].(string); ok {
 		return c
 	}

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -87,18 +86,29 @@ const auditColumns = `id, at, actor_type, actor_id, actor_label, action, event, 
 	old::text AS old_json, new::text AS new_json, array_to_json(changed)::text AS changed_json, details::text AS details_json,
 	request_id, ip`
 
+// entry is the row as people read it. An update's recorded rows keep only what it shows: the
+// columns that changed, and those that say what currency its amounts are in (see
+// RowCurrency); a recorded row holds every column, most of which an update leaves alone.
 func (r auditRow) entry() AuditEntry {
 	e := AuditEntry{ID: r.ID, At: r.At, ActorType: r.ActorType, ActorID: r.ActorID, ActorLabel: r.ActorLabel, Action: r.Action,
 		Event: deref(r.Event), Subject: deref(r.Subject), TableName: deref(r.TableName), RecordID: deref(r.RecordID), RequestID: r.RequestID, IP: r.IP}
-	decode := func(s *string, into any) {
-		if s != nil {
-			_ = json.Unmarshal([]byte(*s), into)
-		}
+	if r.ChangedJSON != nil {
+		e.Changed, _ = decodeNames(*r.ChangedJSON)
 	}
-	decode(r.OldJSON, &e.Old)
-	decode(r.NewJSON, &e.New)
-	decode(r.ChangedJSON, &e.Changed)
-	decode(r.DetailsJSON, &e.Details)
+	var keep func(string) bool
+	if e.Action == "update" && len(e.Changed) > 0 {
+		keep = func(col string) bool { return currencyColumns[col] || slices.Contains(e.Changed, col) }
+	}
+	decode := func(s *string, keep func(string) bool) map[string]any {
+		if s == nil {
+			return nil
+		}
+		m, _ := decodeRecord(*s, keep)
+		return m
+	}
+	e.Old = decode(r.OldJSON, keep)
+	e.New = decode(r.NewJSON, keep)
+	e.Details = decode(r.DetailsJSON, nil)
 	return e
 }
 
