@@ -119,9 +119,13 @@ func deref(s *string) string {
 	return *s
 }
 
+// likeEscaper escapes LIKE's wildcards and its escape character. A Replacer is built on its
+// first use; one shared by every search costs nothing after that.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // escapeLike makes s match literally inside a LIKE pattern.
 func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	return likeEscaper.Replace(s)
 }
 
 func (f AuditFilter) apply(q *gorm.DB) *gorm.DB {

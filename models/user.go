@@ -367,7 +367,7 @@ type UserList struct {
 
 // likePattern matches s anywhere, with LIKE's wildcards in s taken literally.
 func likePattern(s string) string {
-	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
+	return "%" + escapeLike(s) + "%"
 }
 
 func (f UserFilter) apply(q *gorm.DB) *gorm.DB {
