@@ -137,6 +137,42 @@ type Result struct {
 	Elapsed  time.Duration
 	P50, P99 time.Duration
 	Bytes    int64 // mean response size
+
+	lat []time.Duration // every measured latency, sorted (for merge)
+}
+
+// merge is the result of measured runs taken as one: their requests, errors and time added
+// up, the percentiles of all their latencies.
+func merge(parts ...Result) Result {
+	var r Result
+	var bytes int64
+	for _, p := range parts {
+		if r.Name == "" {
+			r.Name = p.Name
+		}
+		r.N += p.N
+		r.Errors += p.Errors
+		if r.FirstErr == "" {
+			r.FirstErr = p.FirstErr
+		}
+		r.Elapsed += p.Elapsed
+		bytes += p.Bytes * int64(p.N)
+		r.lat = append(r.lat, p.lat...)
+	}
+	slices.Sort(r.lat)
+	r.setPercentiles(bytes)
+	return r
+}
+
+// setPercentiles sets N, P50, P99 and the mean size from the sorted latencies and the bytes
+// of all the responses.
+func (r *Result) setPercentiles(bytes int64) {
+	r.N = len(r.lat)
+	if r.N > 0 {
+		r.P50 = r.lat[r.N/2]
+		r.P99 = r.lat[min(r.N-1, r.N*99/100)]
+		r.Bytes = bytes / int64(r.N)
+	}
 }
 
 // PerSecond is the throughput of successful requests.
@@ -214,12 +250,8 @@ func closedLoop(ctx context.Context, name string, workers int, warmup, d time.Du
 		}
 	}
 	slices.Sort(all)
-	r.N = len(all)
-	if r.N > 0 {
-		r.P50 = all[r.N/2]
-		r.P99 = all[min(r.N-1, r.N*99/100)]
-		r.Bytes = bytes / int64(r.N)
-	}
+	r.lat = all
+	r.setPercentiles(bytes)
 	return r
 }
 

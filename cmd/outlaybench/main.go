@@ -39,6 +39,7 @@ type options struct {
 	sessions       int
 	warmup         time.Duration
 	duration       time.Duration
+	turns          int
 	tenants        int
 	tenantDuration time.Duration
 	auditRounds    int
@@ -70,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.sessions, "sessions", 64, "concurrent signed-in sessions")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each measurement")
 	fs.DurationVar(&o.duration, "duration", 4*time.Second, "measured load per page (and per floor)")
+	fs.IntVar(&o.turns, "turns", 2, "each page and its SQL floor alternate this many times, each turn measuring duration/turns after its own warmup")
 	fs.IntVar(&o.tenants, "tenants", 1000, "tenants served round-robin (0 skips that part)")
 	fs.DurationVar(&o.tenantDuration, "tenant-duration", 10*time.Second, "measured round-robin load")
 	fs.IntVar(&o.auditRounds, "audit-rounds", 2000, "interleaved write pairs for the audit overhead (0 skips it)")
@@ -86,8 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.dsn == "" {
 		return fmt.Errorf("-dsn or OUTLAY_TEST_DATABASE_URL: required (a superuser URL, e.g. postgres://postgres@127.0.0.1:5432/postgres)")
 	}
-	if o.sessions < 1 || o.scale <= 0 {
-		return fmt.Errorf("-sessions and -scale must be positive")
+	if o.sessions < 1 || o.scale <= 0 || o.turns < 1 {
+		return fmt.Errorf("-sessions, -scale and -turns must be positive")
 	}
 	work, err := os.MkdirTemp("", "outlaybench-")
 	if err != nil {
