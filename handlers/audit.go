@@ -245,7 +245,7 @@ func fieldText(table, col string, row map[string]any, names map[string]map[int64
 			}
 			return "#" + strconv.FormatInt(n, 10)
 		}
-		currency := models.RowCurrency(row, names)
+		currency := models.AmountCurrency(row, col, names)
 		switch {
 		case strings.HasSuffix(col, "_minor") && money.ValidCurrency(currency):
 			return money.Money{Minor: n, Currency: currency}.String()

@@ -68,6 +68,24 @@ func TestHistoryShowsLinesInTheirDocumentsCurrency(t *testing.T) {
 	}
 }
 
+// An expense line's own amount reads in what was spent, its converted amount in its report's
+// currency.
+func TestAnExpenseLineReadsInBothItsCurrencies(t *testing.T) {
+	t.Parallel()
+	names := map[string]map[int64]models.Reference{"expense_reports": {5: {Name: "EXP-000005", Currency: "EUR"}}}
+	row := map[string]any{"report_id": 5.0, "currency": "USD", "amount_minor": 11000.0, "report_minor": 10120.0}
+	if got := fieldText("expense_lines", "amount_minor", row, names, time.UTC); got != "$110.00" {
+		t.Errorf("the line's amount %q, want $110.00", got)
+	}
+	if got := fieldText("expense_lines", "report_minor", row, names, time.UTC); got != "€101.20" {
+		t.Errorf("the line's amount in its report's currency %q, want €101.20", got)
+	}
+	// Its report unknown, the converted amount is a number, never money in the line's currency.
+	if got := fieldText("expense_lines", "report_minor", row, nil, time.UTC); got != "10120" {
+		t.Errorf("without its report %q, want 10120", got)
+	}
+}
+
 // A recorded time reads in the organisation's time zone, as the When column does.
 func TestRecordedTimesReadInTheOrganisationsZone(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")

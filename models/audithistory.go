@@ -80,7 +80,7 @@ var referenceColumns = map[string]string{
 	"author_id": "users", "break_glass_user_id": "users",
 }
 
-// currencyColumns are the columns of a recorded row that RowCurrency reads: its own currency
+// currencyColumns are the columns of a recorded row that AmountCurrency reads: its own currency
 // and the keys by which a document's lines point at it.
 var currencyColumns = map[string]bool{"currency": true}
 
@@ -108,24 +108,29 @@ func WholeNumber(v any) (int64, bool) {
 	return int64(n), true
 }
 
-// RowCurrency is the currency a recorded row's amounts are in: its own, or that of the
-// document it belongs to (a line's requisition or purchase order), from names.
-func RowCurrency(row map[string]any, names map[string]map[int64]Reference) string {
+// AmountCurrency is the currency amount column col of a recorded row is in: the row's own,
+// or that of the document it belongs to (a line's requisition or purchase order), from
+// names. An amount a line keeps in its document's currency beside its own (an expense line's
+// report_minor, converted from what was spent) is in the document's.
+func AmountCurrency(row map[string]any, col string, names map[string]map[int64]Reference) string {
 	// The columns read here are currencyColumns: an update's entry keeps only those and the
 	// columns that changed.
-	if c, ok := row["currency"].(string); ok {
+	if c, ok := row["currency"].(string); ok && !inDocumentCurrency[col] {
 		return c
 	}
 	for _, k := range documentKinds {
-		col := k.History.LinesKey
-		if id, ok := WholeNumber(row[col]); ok {
-			if ref, found := names[referenceColumns[col]][id]; found && ref.Currency != "" {
+		key := k.History.LinesKey
+		if id, ok := WholeNumber(row[key]); ok {
+			if ref, found := names[referenceColumns[key]][id]; found && ref.Currency != "" {
 				return ref.Currency
 			}
 		}
 	}
-	return ""
+	return "" // a plain number rather than money in a currency it may not be in
 }
+
+// inDocumentCurrency are the amount columns of lines kept in their document's currency.
+var inDocumentCurrency = map[string]bool{"report_minor": true}
 
 // AuditReferences looks up the names of the entries' own records and of those their
 // recorded values point at, by table and id (ReferenceNames).

@@ -27,12 +27,14 @@ type AuditEntry struct {
 	Subject    string
 	TableName  string
 	RecordID   string
-	Old        map[string]any
-	New        map[string]any
-	Changed    []string
-	Details    map[string]any
-	RequestID  string
-	IP         string
+	// Old and New are the row before and after. An update's keep only the columns that
+	// changed and currencyColumns (what the log shows); the export reads whole rows.
+	Old       map[string]any
+	New       map[string]any
+	Changed   []string
+	Details   map[string]any
+	RequestID string
+	IP        string
 }
 
 // AuditFilter selects audit entries. Zero fields do not filter.
@@ -88,7 +90,7 @@ const auditColumns = `id, at, actor_type, actor_id, actor_label, action, event, 
 
 // entry is the row as people read it. An update's recorded rows keep only what it shows: the
 // columns that changed, and those that say what currency its amounts are in (see
-// RowCurrency); a recorded row holds every column, most of which an update leaves alone.
+// AmountCurrency); a recorded row holds every column, most of which an update leaves alone.
 func (r auditRow) entry() AuditEntry {
 	e := AuditEntry{ID: r.ID, At: r.At, ActorType: r.ActorType, ActorID: r.ActorID, ActorLabel: r.ActorLabel, Action: r.Action,
 		Event: deref(r.Event), Subject: deref(r.Subject), TableName: deref(r.TableName), RecordID: deref(r.RecordID), RequestID: r.RequestID, IP: r.IP}

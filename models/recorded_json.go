@@ -138,7 +138,7 @@ func scanNames(s string) ([]string, bool) {
 }
 
 // scalar reads a string, a number, true, false or null after white space; the value itself
-// only when want (a value not kept is checked, never built).
+// only when want (a value not kept is checked, never made into an interface value).
 func (p *jsonScanner) scalar(want bool) (any, bool) {
 	p.space()
 	if p.i == len(p.s) {
@@ -146,9 +146,17 @@ func (p *jsonScanner) scalar(want bool) (any, bool) {
 	}
 	switch c := p.s[p.i]; {
 	case c == '"':
-		return p.str()
+		v, ok := p.str()
+		if !want {
+			return nil, ok
+		}
+		return v, ok
 	case c == '-' || ('0' <= c && c <= '9'):
-		return p.number()
+		f, ok := p.number()
+		if !want {
+			return nil, ok
+		}
+		return f, ok
 	default:
 		for _, lit := range [...]struct {
 			text  string
@@ -165,7 +173,7 @@ func (p *jsonScanner) scalar(want bool) (any, bool) {
 
 // number reads a JSON number as encoding/json does into an interface: a float64. One that
 // does not fit is not this shape (encoding/json's error says so).
-func (p *jsonScanner) number() (any, bool) {
+func (p *jsonScanner) number() (float64, bool) {
 	start := p.i
 	if p.s[p.i] == '-' {
 		p.i++
@@ -174,12 +182,12 @@ func (p *jsonScanner) number() (any, bool) {
 	case p.i < len(p.s) && p.s[p.i] == '0':
 		p.i++
 	case p.digits() == 0:
-		return nil, false
+		return 0, false
 	}
 	if p.i < len(p.s) && p.s[p.i] == '.' {
 		p.i++
 		if p.digits() == 0 {
-			return nil, false
+			return 0, false
 		}
 	}
 	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
@@ -188,7 +196,7 @@ func (p *jsonScanner) number() (any, bool) {
 			p.i++
 		}
 		if p.digits() == 0 {
-			return nil, false
+			return 0, false
 		}
 	}
 	f, err := strconv.ParseFloat(p.s[start:p.i], 64)

@@ -79,6 +79,16 @@ func TestAnUpdateEntryKeepsWhatItShows(t *testing.T) {
 	if e.New["amount_minor"] != 7000.0 || len(e.New) != 2 {
 		t.Errorf("update's new values %v", e.New)
 	}
+	// What an update keeps is what AmountCurrency needs: a line of any kind still reads in its
+	// document's currency.
+	for _, k := range documentKinds {
+		row := `{"id": 7, "` + k.History.LinesKey + `": 3, "description": "x", "amount_minor": 5000}`
+		e := auditRow{Action: "update", OldJSON: str(row), NewJSON: str(row), ChangedJSON: str(`["amount_minor"]`)}.entry()
+		names := map[string]map[int64]Reference{k.Table: {3: {Currency: "JPY"}}}
+		if got := AmountCurrency(e.New, "amount_minor", names); got != "JPY" {
+			t.Errorf("an updated %s line reads in %q, want its document's JPY (kept: %v)", k.Type, got, e.New)
+		}
+	}
 	c := auditRow{Action: "create", NewJSON: str(full)}.entry()
 	if len(c.New) != 6 || c.Old != nil {
 		t.Errorf("a create keeps every column: %v, %v", c.New, c.Old)
