@@ -14,6 +14,7 @@ import (
 	"outlay/handlers"
 	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
+	"outlay/models"
 )
 
 // listCases are the addresses each page of the route table is fetched at by
@@ -91,12 +92,7 @@ func TestListPlansAtVolume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds a tenant at volume")
 	}
-	env, acme := testutil.NewTenant(t)
-	db := env.DB(t, acme)
-	app := testutil.NewApp(t, env)
-	boss := env.CreateUser(t, acme, "boss@acme.example", "Bea Boss", "requester", "approver", "ap_clerk", "auditor", "admin")
-	max := env.CreateUser(t, acme, "max@acme.example", "Max Approver", "requester", "approver")
-	dbtest.SeedVolume(t, db, dbtest.DefaultVolume(max.ID))
+	db, app, boss, max := volumeSite(t)
 	big := bigTables(t, db)
 
 	for _, r := range app.Server.Routes() {
@@ -157,6 +153,19 @@ func TestListPlansAtVolume(t *testing.T) {
 		t.Fatal("no statement was recorded")
 	}
 	t.Logf("%d distinct statements planned over %d big tables", planned, len(big))
+}
+
+// volumeSite is a tenant at the volume of dbtest.DefaultVolume, served by the app: a person
+// who sees everything (boss) and the approver the volume's 1,500 waiting steps are for (max).
+func volumeSite(t testing.TB) (*gorm.DB, *testutil.App, *models.User, *models.User) {
+	t.Helper()
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	app := testutil.NewApp(t, env)
+	boss := env.CreateUser(t, acme, "boss@acme.example", "Bea Boss", "requester", "approver", "ap_clerk", "auditor", "admin")
+	max := env.CreateUser(t, acme, "max@acme.example", "Max Approver", "requester", "approver")
+	dbtest.SeedVolume(t, db, dbtest.DefaultVolume(max.ID))
+	return db, app, boss, max
 }
 
 // pagesToPlan are the GET pages of the route table that name no record: the lists and

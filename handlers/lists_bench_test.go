@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"testing"
 
-	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
 )
 
@@ -15,12 +14,7 @@ import (
 //
 //	go test -run '^$' -bench ListPages -benchtime 200x -cpuprofile /tmp/lists.prof ./handlers/
 func BenchmarkListPages(b *testing.B) {
-	env, acme := testutil.NewTenant(b)
-	db := env.DB(b, acme)
-	app := testutil.NewApp(b, env)
-	boss := env.CreateUser(b, acme, "boss@acme.example", "Bea Boss", "requester", "approver", "ap_clerk", "auditor", "admin")
-	max := env.CreateUser(b, acme, "max@acme.example", "Max Approver", "requester", "approver")
-	dbtest.SeedVolume(b, db, dbtest.DefaultVolume(max.ID))
+	_, app, boss, _ := volumeSite(b)
 	c := app.Client(b, "acme")
 	c.SignIn(boss.Email, testutil.Password)
 	for _, path := range []string{"/dashboard", "/requisitions/all", "/purchase-orders", "/vendors", "/audit", "/approvals"} {

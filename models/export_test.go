@@ -34,3 +34,7 @@ func PeopleSearch(text string) clause.Expr { return holdsText(text, peopleSearch
 func DashboardQuery(v Viewer, withSpend, withToOrder bool, budgets BudgetScope, now time.Time) (string, []any, error) {
 	return dashboardQuery(v, withSpend, withToOrder, budgets, now)
 }
+
+// AuditParents exposes auditParents, which TestAuditParentsAreTheDatabases holds to the
+// database's audit_parent.
+var AuditParents = auditParents
