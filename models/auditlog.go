@@ -125,30 +125,6 @@ func deref(s *string) string {
 // first use; one shared by every search costs nothing after that.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// auditParents are the tables whose recorded rows the database's audit_parent names the parent
-// of, by the column it reads (migration 00106); a document's parts (approval_steps, comments,
-// attachments) are named by doc_type and doc_id. TestAuditParentsAreTheDatabases holds the two
-// to each other; a History of a table not here is refused, not read without its rows.
-var auditParents = map[string]string{
-	"requisition_lines": "requisition_id", "purchase_order_lines": "purchase_order_id", "receipts": "purchase_order_id",
-	"expense_lines": "report_id", "travel_legs": "travel_request_id", "bill_lines": "bill_id", "payment_lines": "payment_run_id",
-	"user_roles": "user_id", "casbin_rule": "v0", "approval_rule_steps": "rule_id", "vendor_bank_accounts": "vendor_id",
-}
-
-// sqlName quotes a table's or column's name, one the code gives (never input), as a string
-// literal; any other text is a mistake in the code.
-func sqlName(name string) string {
-	if name == "" {
-		panic("models: an empty table or column name")
-	}
-	for _, r := range name {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
-			panic("models: " + strconv.Quote(name) + " is not a table or column name")
-		}
-	}
-	return "'" + name + "'"
-}
-
 // escapeLike makes s match literally inside a LIKE pattern.
 func escapeLike(s string) string {
 	return likeEscaper.Replace(s)
@@ -215,6 +191,16 @@ func AuditEntries(ctx context.Context, db *gorm.DB, f AuditFilter) ([]AuditEntry
 	return out, next, nil
 }
 
+// auditParents are the tables whose recorded rows the database's audit_parent names the parent
+// of, by the column it reads (migration 00106); a document's parts (approval_steps, comments,
+// attachments) are named by doc_type and doc_id. TestAuditParentsAreTheDatabases holds the two
+// to each other; a History of a table not here is refused, not read without its rows.
+var auditParents = map[string]string{
+	"requisition_lines": "requisition_id", "purchase_order_lines": "purchase_order_id", "receipts": "purchase_order_id",
+	"expense_lines": "report_id", "travel_legs": "travel_request_id", "bill_lines": "bill_id", "payment_lines": "payment_run_id",
+	"user_roles": "user_id", "casbin_rule": "v0", "approval_rule_steps": "rule_id", "vendor_bank_accounts": "vendor_id",
+}
+
 // History returns a record's audit entries, newest first: its own, and those of the rows
 // that belong to it, read through the log's index of rows by parent (audit_parent, migration
 // 00106). The tables are written into the statement as text, never sent as values: the
@@ -229,7 +215,8 @@ func History(ctx context.Context, db *gorm.DB, h RecordHistory, limit int) ([]Au
 			if auditParents[table] != h.RelatedKey {
 				return nil, fmt.Errorf("history of %s: audit_parent does not read %s.%s (see auditParents)", h.Table, table, h.RelatedKey)
 			}
-			cond = cond.Or("table_name = "+sqlName(table)+" AND audit_parent(table_name, old, new) = ?", h.RecordID)
+			// table is one of auditParents' names, never input.
+			cond = cond.Or("table_name = '"+table+"' AND audit_parent(table_name, old, new) = ?", h.RecordID)
 		}
 	}
 	if h.DocType != "" {

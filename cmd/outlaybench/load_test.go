@@ -27,14 +27,15 @@ func TestMergedTurnsAreOneRun(t *testing.T) {
 	if r.P50 != 4*time.Millisecond || r.P99 != 20*time.Millisecond || r.Bytes != 200 {
 		t.Errorf("merged p50 %v, p99 %v, mean size %d; want 4ms, 20ms, 200", r.P50, r.P99, r.Bytes)
 	}
-	// closedLoop keeps its latencies for the merge.
+	// closedLoop keeps its latencies for the merge: 100 requests, then the work runs out.
 	var n atomic.Int64
-	one := closedLoop(context.Background(), "/y", 2, 0, 50*time.Millisecond, func(context.Context, int) (int, bool, string, bool) {
-		n.Add(1)
-		time.Sleep(time.Millisecond)
+	one := closedLoop(context.Background(), "/y", 2, 0, time.Minute, func(context.Context, int) (int, bool, string, bool) {
+		if n.Add(1) > 100 {
+			return 0, false, "", true
+		}
 		return 10, true, "", false
 	})
-	if one.N == 0 || len(one.lat) != one.N || merge(one).N != one.N {
-		t.Errorf("closedLoop: %d requests, %d latencies", one.N, len(one.lat))
+	if one.N != 100 || len(one.lat) != 100 || merge(one).N != 100 || one.Bytes != 10 {
+		t.Errorf("closedLoop: %d requests, %d latencies, mean size %d; want 100, 100, 10", one.N, len(one.lat), one.Bytes)
 	}
 }
