@@ -69,12 +69,13 @@ var (
 	dbMaxConnsDesc    = prometheus.NewDesc("outlay_db_max_connections", "The database server's max_connections.", []string{"server"}, nil)
 	dbDialledDesc     = prometheus.NewDesc("outlay_db_connections_opened_total", "Tenant database connections opened.", nil, nil)
 	dbWaitingDesc     = prometheus.NewDesc("outlay_db_connection_waiters", "Requests waiting for a tenant database connection, served oldest first.", []string{"server"}, nil)
-	dbBusyDesc        = prometheus.NewDesc("outlay_db_connection_waits_failed_total", "Requests that found every database connection busy for too long (answered 503).", nil, nil)
+	dbBusyDesc        = prometheus.NewDesc("outlay_db_connection_waits_failed_total", "Requests that found every database connection busy, or waited for their turn among their tenant's requests, for too long (answered 503).", nil, nil)
+	queuedDesc        = prometheus.NewDesc("outlay_tenant_requests_queued", "Requests waiting for their turn among their tenant's, served oldest first.", nil, nil)
 	poolEvictionsDesc = prometheus.NewDesc("outlay_tenant_pool_evictions_total", "Idle tenants whose connections were closed to make room for another tenant.", nil, nil)
 )
 
 func (poolsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{poolHandlesDesc, poolWarmDesc, dbConnsDesc, dbConnLimitDesc, dbConnBudgetDesc, dbMaxConnsDesc, dbDialledDesc, dbWaitingDesc, dbBusyDesc, poolEvictionsDesc} {
+	for _, d := range []*prometheus.Desc{poolHandlesDesc, poolWarmDesc, dbConnsDesc, dbConnLimitDesc, dbConnBudgetDesc, dbMaxConnsDesc, dbDialledDesc, dbWaitingDesc, dbBusyDesc, queuedDesc, poolEvictionsDesc} {
 		ch <- d
 	}
 }
@@ -85,6 +86,7 @@ func (c poolsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(poolWarmDesc, prometheus.GaugeValue, float64(st.Warm))
 	ch <- prometheus.MustNewConstMetric(dbDialledDesc, prometheus.CounterValue, float64(st.Dialled))
 	ch <- prometheus.MustNewConstMetric(dbBusyDesc, prometheus.CounterValue, float64(st.Busy))
+	ch <- prometheus.MustNewConstMetric(queuedDesc, prometheus.GaugeValue, float64(st.Queued))
 	ch <- prometheus.MustNewConstMetric(poolEvictionsDesc, prometheus.CounterValue, float64(st.Evictions))
 	for _, s := range st.Servers {
 		ch <- prometheus.MustNewConstMetric(dbConnsDesc, prometheus.GaugeValue, float64(s.Open), s.Server)

@@ -143,7 +143,7 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 			Message: "Sign-in to this organisation is paused. Your data is safe; your administrator can contact Outlay support to restore access.",
 		}))
 	}
-	db, release, err := s.pools.Acquire(c.UserContext(), t)
+	db, release, err := s.pools.AcquireRequest(c.UserContext(), t)
 	if err != nil {
 		return err
 	}

@@ -257,3 +257,160 @@ func waiting(p *tenancy.Pools) int {
 	}
 	return n
 }
+
+// TestRequestsOfATenantTakeTurns fills one tenant's share of requests (two for each
+// connection of its pool), queues more behind them one after the other, and checks that
+// each is admitted in the order it came as one of those served is done; that a cancelled
+// request gives up its place; and that jobs and upkeep (Acquire) never wait for a request's
+// turn.
+func TestRequestsOfATenantTakeTurns(t *testing.T) {
+	ctx := context.Background()
+	env, acme := dbtest.NewTenant(t)
+	pools := tenancy.NewPools(10, 1, env.Config.SecretKey, nil, nil)
+	pools.Wait = 30 * time.Second
+	defer pools.Close()
+
+	held := serveRequests(t, pools, acme, 2)
+	// A job is not a request: it takes the handle at once.
+	db, release, err := pools.Acquire(ctx, acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one int
+	if err := db.Raw("SELECT 1").Scan(&one).Error; err != nil || one != 1 {
+		t.Fatalf("a job's query: %v", err)
+	}
+	release()
+
+	const waiters = 5
+	admitted := make(chan int, waiters)
+	done := make([]chan struct{}, waiters+1)
+	var wg sync.WaitGroup
+	for i := 1; i <= waiters; i++ {
+		done[i] = make(chan struct{})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, release, err := pools.AcquireRequest(ctx, acme)
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+				admitted <- -i
+				return
+			}
+			defer release()
+			var one int
+			if err := db.Raw("SELECT 1").Scan(&one).Error; err != nil {
+				t.Errorf("request %d: %v", i, err)
+			}
+			admitted <- i
+			<-done[i]
+		}()
+		waitFor(t, pools, i)
+	}
+
+	// A cancelled request leaves the queue.
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { waitFor(t, pools, waiters+1); cancel() }()
+	if _, _, err := pools.AcquireRequest(cctx, acme); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled request: %v, want context.Canceled", err)
+	}
+	if q := pools.Stats().Queued; q != waiters {
+		t.Fatalf("%d requests queued after one gave up, want %d", q, waiters)
+	}
+
+	// Each request done admits the oldest waiting one, and only that one.
+	var order []int
+	for k := range waiters {
+		held[0]()
+		held = held[1:]
+		i := <-admitted
+		order = append(order, i)
+		select {
+		case j := <-admitted:
+			t.Fatalf("request %d admitted too when only %d's turn came", j, i)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if i > 0 {
+			held = append(held, func() { close(done[i]) })
+		}
+		if q := pools.Stats().Queued; q != waiters-k-1 {
+			t.Fatalf("%d requests queued, want %d", q, waiters-k-1)
+		}
+	}
+	for _, release := range held {
+		release()
+	}
+	wg.Wait()
+	for k, i := range order {
+		if i != k+1 {
+			t.Fatalf("requests admitted in the order %v, want 1 to %d in turn", order, waiters)
+		}
+	}
+	// All are done: the next two are admitted at once.
+	for range 2 {
+		_, release, err := pools.AcquireRequest(ctx, acme)
+		if err != nil {
+			t.Fatalf("a request once all were done: %v", err)
+		}
+		defer release()
+	}
+	if q := pools.Stats().Queued; q != 0 {
+		t.Fatalf("%d requests queued, want none", q)
+	}
+}
+
+// TestARequestWaitsItsTurnUpToWait checks that a request finding its tenant's share served
+// for longer than Wait is answered ErrBusy (a 503, "try again shortly"), gives up its place,
+// and that the tenant serves the next request once one is done.
+func TestARequestWaitsItsTurnUpToWait(t *testing.T) {
+	ctx := context.Background()
+	env, acme := dbtest.NewTenant(t)
+	pools := tenancy.NewPools(10, 1, env.Config.SecretKey, nil, nil)
+	pools.Wait = 50 * time.Millisecond
+	defer pools.Close()
+	held := serveRequests(t, pools, acme, 2)
+	busy := pools.Stats().Busy
+	if _, _, err := pools.AcquireRequest(ctx, acme); !errors.Is(err, tenancy.ErrBusy) || !tenancy.Unavailable(err) {
+		t.Fatalf("a request past its wait: %v, want ErrBusy", err)
+	}
+	if st := pools.Stats(); st.Queued != 0 || st.Busy != busy+1 {
+		t.Fatalf("after a request gave up: %d queued, %d busy answers; want none and %d", st.Queued, st.Busy, busy+1)
+	}
+	held[0]()
+	db, release, err := pools.AcquireRequest(ctx, acme)
+	if err != nil {
+		t.Fatalf("a request once one was done: %v", err)
+	}
+	var one int
+	if err := db.Raw("SELECT 1").Scan(&one).Error; err != nil || one != 1 {
+		t.Fatalf("query: %v", err)
+	}
+	release()
+	held[1]()
+}
+
+// serveRequests admits n requests of tenant tn and returns their release functions.
+func serveRequests(t *testing.T, p *tenancy.Pools, tn tenancy.Tenant, n int) []func() {
+	t.Helper()
+	var held []func()
+	for range n {
+		_, release, err := p.AcquireRequest(context.Background(), tn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, release)
+	}
+	return held
+}
+
+// waitFor waits until n requests are queued for their turn.
+func waitFor(t *testing.T, p *tenancy.Pools, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Stats().Queued < n && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	if got := p.Stats().Queued; got != n {
+		t.Errorf("%d requests queued, want %d", got, n)
+	}
+}
