@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -219,28 +220,64 @@ func queueArgs(v Viewer) map[string]any {
 // names a kind that is not approved.
 func queueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any) {
 	args = queueArgs(v)
+	shape := queueShape{docType: f.DocType, department: f.DepartmentID != 0, minAmount: f.MinAmountMinor > 0}
+	if text := strings.TrimSpace(f.Search); text != "" {
+		shape.search = true
+		args["q"] = "%" + escapeLike(text) + "%"
+	}
+	if shape.department {
+		args["department"] = f.DepartmentID
+	}
+	if shape.minAmount {
+		args["min_amount"] = f.MinAmountMinor
+	}
+	texts := queueTextsOf(shape)
+	return texts.page, texts.count, args
+}
+
+// queueShape is what the text of the queue's statements depends on.
+type queueShape struct {
+	docType                       string
+	department, minAmount, search bool
+}
+
+type queueTexts struct{ page, count string }
+
+// queueStatements keeps the statements of each shape (queueShape → queueTexts) of a kind
+// that is approved, written once.
+var queueStatements sync.Map
+
+func queueTextsOf(shape queueShape) queueTexts {
+	if t, ok := queueStatements.Load(shape); ok {
+		return t.(queueTexts)
+	}
+	t := writeQueueTexts(shape)
+	if t.page != "" { // Not for a kind nothing approves: the key is what the request named.
+		queueStatements.Store(shape, t)
+	}
+	return t
+}
+
+func writeQueueTexts(shape queueShape) queueTexts {
 	where := queueSteps
 	var kinds, branches, matches []string
 	for _, k := range ApprovableKinds() {
-		if f.DocType != "" && f.DocType != k.Type {
+		if shape.docType != "" && shape.docType != k.Type {
 			continue
 		}
 		kinds = append(kinds, `'`+k.Type+`'`)
 		branches = append(branches, queueBranch(k, `s.id IN (SELECT id FROM page)`))
 		q := k.Queue
 		var conds []string
-		if f.DepartmentID != 0 {
+		if shape.department {
 			conds = append(conds, q.Department+" = @department")
-			args["department"] = f.DepartmentID
 		}
-		if f.MinAmountMinor > 0 {
+		if shape.minAmount {
 			conds = append(conds, q.Total+" >= @min_amount")
-			args["min_amount"] = f.MinAmountMinor
 		}
-		if text := strings.TrimSpace(f.Search); text != "" {
+		if shape.search {
 			conds = append(conds, `(`+q.Number+` ILIKE @q OR `+q.Counterparty+` ILIKE @q OR `+q.Summary+` ILIKE @q
 				OR EXISTS (SELECT 1 FROM users ru WHERE ru.id = `+q.Requester+` AND (ru.name ILIKE @q OR ru.email ILIKE @q)))`)
-			args["q"] = "%" + escapeLike(text) + "%"
 		}
 		if len(conds) > 0 {
 			// A scalar lookup of the step's own document, never a join of every document.
@@ -249,9 +286,9 @@ func queueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any)
 		}
 	}
 	if len(kinds) == 0 { // a kind nothing approves
-		return "", "", args
+		return queueTexts{}
 	}
-	if f.DocType != "" {
+	if shape.docType != "" {
 		where += ` AND s.doc_type IN (` + strings.Join(kinds, ", ") + `)`
 	}
 	if len(matches) > 0 {
@@ -260,15 +297,14 @@ func queueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any)
 	// The page's steps: those naming the viewer, walked in order through
 	// approval_steps_pending_queue_idx, and the (usually few) that are theirs otherwise; each
 	// part stops at the page's end.
-	page = `WITH page AS MATERIALIZED (SELECT id FROM (
+	page := `WITH page AS MATERIALIZED (SELECT id FROM (
 		(SELECT s.id FROM approval_steps s WHERE s.approver_id = @me AND ` + where + ` ORDER BY s.id LIMIT @reach)
 		UNION ALL
 		(SELECT s.id FROM approval_steps s WHERE s.approver_id IS DISTINCT FROM @me AND ` + routedOtherwise + ` AND ` + where + `
 			ORDER BY s.id LIMIT @reach)) mine
 	ORDER BY id LIMIT @limit OFFSET @offset)
 	` + strings.Join(branches, "\nUNION ALL\n") + ` ORDER BY step_id`
-	count = `SELECT count(*) FROM approval_steps s WHERE ` + where
-	return page, count, args
+	return queueTexts{page: page, count: `SELECT count(*) FROM approval_steps s WHERE ` + where}
 }
 
 // ApprovalQueue lists the pending steps routed to v, oldest submission first.
@@ -285,13 +321,13 @@ func ApprovalQueue(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter) (Q
 		return out, nil
 	}
 	tx := db.WithContext(ctx)
-	if err := tx.Raw(count, args).Scan(&out.Total).Error; err != nil {
+	if err := namedRaw(tx, count, args).Scan(&out.Total).Error; err != nil {
 		return out, err
 	}
 	out.Pages = int((out.Total + int64(f.PerPage) - 1) / int64(f.PerPage))
 	args["limit"], args["offset"] = f.PerPage, (f.Page-1)*f.PerPage
 	args["reach"] = f.Page * f.PerPage // the page's end
-	err := tx.Raw(page, args).Scan(&out.Items).Error
+	err := namedRaw(tx, page, args).Scan(&out.Items).Error
 	return out, err
 }
 
@@ -303,13 +339,13 @@ func EachQueueItem(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter, fn
 		return 0, nil
 	}
 	args["limit"], args["offset"], args["reach"] = nil, 0, nil // LIMIT NULL: every row
-	return eachRow(db.WithContext(ctx).Raw(page, args), fn)
+	return eachRow(namedRaw(db.WithContext(ctx), page, args), fn)
 }
 
 // QueueCount is how many steps wait for v: the queue's badge.
 func QueueCount(ctx context.Context, db *gorm.DB, v Viewer) (int64, error) {
 	var n int64
-	err := db.WithContext(ctx).Raw(queueCountSQL, queueArgs(v)).Scan(&n).Error
+	err := namedRaw(db.WithContext(ctx), queueCountSQL, queueArgs(v)).Scan(&n).Error
 	return n, err
 }
 
@@ -319,7 +355,7 @@ func QueueStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64) (QueueI
 	args := queueArgs(v)
 	args["step"] = stepID
 	var items []QueueItem
-	err := db.WithContext(ctx).Raw(queueByStep, args).Scan(&items).Error
+	err := namedRaw(db.WithContext(ctx), queueByStep, args).Scan(&items).Error
 	if err != nil {
 		return QueueItem{}, err
 	}
@@ -368,7 +404,7 @@ func QueueStepAfterDecision(ctx context.Context, db *gorm.DB, v Viewer, stepID i
 		QueueCount int64
 		Unread     int64
 	}
-	if err := db.WithContext(ctx).Raw(read, args).Scan(&rows).Error; err != nil {
+	if err := namedRaw(db.WithContext(ctx), read, args).Scan(&rows).Error; err != nil {
 		return DecidedStep{}, err
 	}
 	if len(rows) == 0 {
@@ -442,6 +478,6 @@ func ApprovalStepDetails(ctx context.Context, db *gorm.DB, v Viewer, stepID int6
 // no access: the caller has already found the document visible to the viewer.
 func ApprovalRoute(ctx context.Context, db *gorm.DB, docType string, docID int64) ([]QueueItem, error) {
 	var out []QueueItem
-	err := db.WithContext(ctx).Raw(queueRoute, map[string]any{"doc_type": docType, "doc_id": docID}).Scan(&out).Error
+	err := namedRaw(db.WithContext(ctx), queueRoute, map[string]any{"doc_type": docType, "doc_id": docID}).Scan(&out).Error
 	return out, err
 }

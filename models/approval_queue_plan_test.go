@@ -3,6 +3,7 @@ package models_test
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func TestApprovalQueuePlansUseIndexes(t *testing.T) {
 
 	countSQL, countArgs := models.QueueCountSQL(v)
 	var n int64
-	if err := db.Raw(countSQL, countArgs).Scan(&n).Error; err != nil || n != 2000 {
+	if err := models.NamedRaw(db, countSQL, countArgs).Scan(&n).Error; err != nil || n != 2000 {
 		t.Fatalf("count %d, %v; want 2,000 (1,500 named, 500 for the role)", n, err)
 	}
 	plans := map[string]struct {
@@ -52,7 +53,7 @@ func TestApprovalQueuePlansUseIndexes(t *testing.T) {
 	}
 	for name, q := range plans {
 		var plan string
-		if err := db.Raw("EXPLAIN (FORMAT JSON) "+q.sql, q.args).Row().Scan(&plan); err != nil {
+		if err := models.NamedRaw(db, "EXPLAIN (FORMAT JSON) "+q.sql, q.args).Row().Scan(&plan); err != nil {
 			t.Fatalf("%s: explain: %v", name, err)
 		}
 		var nodes []map[string]any
@@ -209,5 +210,56 @@ func seedQueueVolume(t *testing.T, db *gorm.DB, approver int64) {
 		if err := db.Exec(q.sql, q.args...).Error; err != nil {
 			t.Fatalf("seed: %v", err)
 		}
+	}
+}
+
+// TestQueueStatementsReadAsGORMWritesThem reads the queue of each shape (every kind and one,
+// each filter), for a viewer with no role, one and two, through the statements as the server
+// sends them (models.NamedRaw, each name one numbered parameter) and as GORM's Raw writes
+// them: the rows are the same.
+func TestQueueStatementsReadAsGORMWritesThem(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	max := env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
+	seedQueueVolume(t, db, max.ID)
+	// Half the waiting requisitions are in one department.
+	var dept int64
+	if err := db.Raw(`INSERT INTO departments (name) VALUES ('Field') RETURNING id`).Scan(&dept).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec(`UPDATE requisitions SET department_id = ? WHERE id % 2 = 0`, dept).Error; err != nil {
+		t.Fatal(err)
+	}
+	filters := []models.QueueFilter{{}, {DepartmentID: dept}, {MinAmountMinor: 500000}, {Search: "REQ-0001"}, {DepartmentID: dept, Search: "a"}}
+	for _, k := range models.ApprovableKinds() {
+		filters = append(filters, models.QueueFilter{DocType: k.Type}, models.QueueFilter{DocType: k.Type, MinAmountMinor: 1})
+	}
+	read := 0
+	for _, roles := range [][]string{nil, {"approver"}, {"approver", "admin"}} {
+		v := models.Viewer{UserID: max.ID, Roles: roles}
+		for _, f := range filters {
+			page, count, args := models.QueueSQL(v, f)
+			var gormTotal, total int64
+			var gormItems, items []models.QueueItem
+			for _, q := range []struct {
+				sql      string
+				out, ref any
+			}{{count, &total, &gormTotal}, {page, &items, &gormItems}} {
+				if err := models.NamedRaw(db, q.sql, args).Scan(q.out).Error; err != nil {
+					t.Fatalf("%v %+v: %v", roles, f, err)
+				}
+				if err := db.Raw(q.sql, args).Scan(q.ref).Error; err != nil {
+					t.Fatalf("%v %+v, through GORM: %v", roles, f, err)
+				}
+			}
+			if total != gormTotal || !reflect.DeepEqual(items, gormItems) {
+				t.Errorf("%v %+v: %d steps, %d on the page; through GORM %d and %d", roles, f, total, len(items), gormTotal, len(gormItems))
+			}
+			read += len(items)
+		}
+	}
+	if read == 0 {
+		t.Fatal("no queue had a step: nothing was compared")
 	}
 }

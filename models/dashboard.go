@@ -146,17 +146,6 @@ func dashboardQuery(v Viewer, withSpend, withToOrder bool, budgets BudgetScope, 
 	return st.sql, args, nil
 }
 
-// numberedStatement is db.Raw(sql, args...) for a statement whose parameters are already
-// numbered ($1, $2, ...): Raw copies the text a byte at a time looking for ? to fill, which
-// for the dashboard's statement (about 12 kB) cost as much Go time as sending it and reading
-// its row. It is still GORM's statement, run through the handle's callbacks.
-func numberedStatement(db *gorm.DB, sql string, args []any) *gorm.DB {
-	tx := db.Raw("")
-	tx.Statement.SQL.WriteString(sql)
-	tx.Statement.Vars = args
-	return tx
-}
-
 // dashboardShape is what the text of the dashboard's statement depends on: the cards it reads
 // and, for the to-order count, how the viewer's requisitions are limited (visibleCondition).
 type dashboardShape struct {

@@ -13,6 +13,9 @@ func QueueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any)
 	return page, count, args
 }
 
+// NamedRaw runs a statement with named parameters as the queue's are run.
+var NamedRaw = namedRaw
+
 // QueueCountSQL is the badge's and dashboard's count, with its arguments for v.
 func QueueCountSQL(v Viewer) (string, map[string]any) { return queueCountSQL, queueArgs(v) }
 

@@ -91,9 +91,7 @@ func LookupSession(ctx context.Context, db *gorm.DB, token string, p SessionPoli
 		return nil, outlay.ErrNotFound
 	}
 	digest := auth.Digest(token)
-	su, err := lookupIdentity(ctx, db, "s.last_seen_at", "0", `FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id_hash = ? AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => ?)
-		  AND u.status = 'active'`, digest, p.Idle.Seconds())
+	su, err := lookupIdentity(ctx, db, sessionIdentitySQL, digest, p.Idle.Seconds())
 	if err != nil {
 		return nil, err
 	}
@@ -106,10 +104,29 @@ func LookupSession(ctx context.Context, db *gorm.DB, token string, p SessionPoli
 	return su, nil
 }
 
-// lookupIdentity reads, in one query, the active user a credential belongs to with their
-// roles and the tenant's policy version. from is the query's FROM and WHERE, naming the user u;
-// lastUsed and credID are the credential's last-use and id columns.
-func lookupIdentity(ctx context.Context, db *gorm.DB, lastUsed, credID, from string, args ...any) (*SessionUser, error) {
+// sessionIdentitySQL reads a session's user: $1 is the digest of its token, $2 the idle
+// timeout in seconds.
+var sessionIdentitySQL = identitySQL("s.last_seen_at", "0", `FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
+		  AND u.status = 'active'`)
+
+// identitySQL is the statement that reads, in one query, the active user a credential belongs
+// to with their roles and the tenant's policy version. from is the query's FROM and WHERE,
+// naming the user u, with numbered parameters; lastUsed and credID are the credential's
+// last-use and id columns.
+func identitySQL(lastUsed, credID, from string) string {
+	return `
+		SELECT u.id AS user_id, u.email, u.name, ` + lastUsed + ` AS last_seen_at,
+		       (SELECT version FROM policy_state WHERE id = 1) AS policy_version,
+		       COALESCE((SELECT json_agg(json_build_object('name', r.name, 'label', r.label) ORDER BY r.name)
+		                 FROM user_roles ur JOIN roles r ON r.name = ur.role WHERE ur.user_id = u.id), '[]')::text AS roles_json,
+		       (SELECT count(*) FROM notifications n WHERE n.recipient_id = u.id AND n.read_at IS NULL) AS unread,
+		       ` + credID + ` AS credential_id
+		` + from
+}
+
+// lookupIdentity runs an identitySQL statement with its arguments.
+func lookupIdentity(ctx context.Context, db *gorm.DB, query string, args ...any) (*SessionUser, error) {
 	var row struct {
 		UserID        int64
 		Email         string
@@ -120,15 +137,9 @@ func lookupIdentity(ctx context.Context, db *gorm.DB, lastUsed, credID, from str
 		CredentialID  int64
 		Unread        int64
 	}
-	// Every signed-in request makes this read: its columns are scanned directly.
-	q := db.WithContext(ctx).Raw(`
-		SELECT u.id AS user_id, u.email, u.name, `+lastUsed+` AS last_seen_at,
-		       (SELECT version FROM policy_state WHERE id = 1) AS policy_version,
-		       COALESCE((SELECT json_agg(json_build_object('name', r.name, 'label', r.label) ORDER BY r.name)
-		                 FROM user_roles ur JOIN roles r ON r.name = ur.role WHERE ur.user_id = u.id), '[]')::text AS roles_json,
-		       (SELECT count(*) FROM notifications n WHERE n.recipient_id = u.id AND n.read_at IS NULL) AS unread,
-		       `+credID+` AS credential_id
-		`+from, args...)
+	// Every signed-in request makes this read: its text is written once, and its columns are
+	// scanned directly.
+	q := numberedStatement(db.WithContext(ctx), query, args)
 	err := scanEach(q, func(rows *sql.Rows) error {
 		return rows.Scan(&row.UserID, &row.Email, &row.Name, &row.LastSeenAt, &row.PolicyVersion, &row.RolesJSON, &row.Unread, &row.CredentialID)
 	})

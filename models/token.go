@@ -153,14 +153,17 @@ func RevokeToken(ctx context.Context, db *gorm.DB, id, ownerID int64) error {
 	})
 }
 
+// tokenIdentitySQL reads an API token's user: $1 is the digest of the token. A token never
+// used reads as used long ago, so its first use is always recorded.
+var tokenIdentitySQL = identitySQL("COALESCE(t.last_used_at, 'epoch'::timestamptz)", "t.id", `FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.status = 'active'`)
+
 // LookupToken resolves a bearer token to its active user, like LookupSession.
 func LookupToken(ctx context.Context, db *gorm.DB, token string) (*SessionUser, error) {
 	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 100 {
 		return nil, outlay.ErrNotFound
 	}
-	// A token never used reads as used long ago, so its first use is always recorded.
-	su, err := lookupIdentity(ctx, db, "COALESCE(t.last_used_at, 'epoch'::timestamptz)", "t.id", `FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > now() AND u.status = 'active'`, auth.Digest(token))
+	su, err := lookupIdentity(ctx, db, tokenIdentitySQL, auth.Digest(token))
 	if err != nil {
 		return nil, err
 	}
