@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -214,11 +215,13 @@ func seedQueueVolume(t *testing.T, db *gorm.DB, approver int64) {
 }
 
 // TestQueueStatementsReadAsGORMWritesThem reads the queue of each shape (every kind and one,
-// each filter), for a viewer with no role, one and two, through the statements as the server
-// sends them (models.NamedRaw, each name one numbered parameter) and as GORM's Raw writes
-// them: the rows are the same.
+// each filter), for a viewer with no role, one and two, as the server reads it (its
+// statements with numbered parameters, their rows read straight into QueueItems) and
+// through GORM (Raw with named parameters, Scan): the pages, totals and single steps are the
+// same.
 func TestQueueStatementsReadAsGORMWritesThem(t *testing.T) {
 	t.Parallel()
+	ctx := context.Background()
 	env, acme := dbtest.NewTenant(t)
 	db := env.DB(t, acme)
 	max := env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
@@ -238,25 +241,41 @@ func TestQueueStatementsReadAsGORMWritesThem(t *testing.T) {
 	read := 0
 	for _, roles := range [][]string{nil, {"approver"}, {"approver", "admin"}} {
 		v := models.Viewer{UserID: max.ID, Roles: roles}
+		badge, badgeArgs := models.QueueCountSQL(v)
+		var waiting int64
+		if err := db.Raw(badge, badgeArgs).Scan(&waiting).Error; err != nil {
+			t.Fatal(err)
+		}
 		for _, f := range filters {
-			page, count, args := models.QueueSQL(v, f)
-			var gormTotal, total int64
-			var gormItems, items []models.QueueItem
-			for _, q := range []struct {
-				sql      string
-				out, ref any
-			}{{count, &total, &gormTotal}, {page, &items, &gormItems}} {
-				if err := models.NamedRaw(db, q.sql, args).Scan(q.out).Error; err != nil {
-					t.Fatalf("%v %+v: %v", roles, f, err)
-				}
-				if err := db.Raw(q.sql, args).Scan(q.ref).Error; err != nil {
-					t.Fatalf("%v %+v, through GORM: %v", roles, f, err)
-				}
+			page, count, args := models.QueueSQL(v, f) // the first page of 25
+			var total int64
+			var items []models.QueueItem
+			if err := db.Raw(count, args).Scan(&total).Error; err != nil {
+				t.Fatal(err)
 			}
-			if total != gormTotal || !reflect.DeepEqual(items, gormItems) {
-				t.Errorf("%v %+v: %d steps, %d on the page; through GORM %d and %d", roles, f, total, len(items), gormTotal, len(gormItems))
+			if err := db.Raw(page, args).Scan(&items).Error; err != nil {
+				t.Fatal(err)
+			}
+			f.Page, f.PerPage = 1, 25
+			q, err := models.ApprovalQueue(ctx, db, v, f)
+			if err != nil {
+				t.Fatalf("%v %+v: %v", roles, f, err)
+			}
+			if q.Total != total || !reflect.DeepEqual(q.Items, items) {
+				t.Errorf("%v %+v: %d steps, %d on the page; through GORM %d and %d", roles, f, q.Total, len(q.Items), total, len(items))
 			}
 			read += len(items)
+			if len(items) == 0 {
+				continue
+			}
+			one, err := models.QueueStep(ctx, db, v, items[0].StepID)
+			if err != nil || !reflect.DeepEqual(one, items[0]) {
+				t.Errorf("%v: step %d alone: %+v, %v; want %+v", roles, items[0].StepID, one, err, items[0])
+			}
+			decided, err := models.QueueStepAfterDecision(ctx, db, v, items[0].StepID, items[0].DocType)
+			if err != nil || !reflect.DeepEqual(decided.Item, items[0]) || decided.Count != waiting {
+				t.Errorf("%v: step %d after a decision: %+v (%d waiting), %v; want %+v (%d)", roles, items[0].StepID, decided.Item, decided.Count, err, items[0], waiting)
+			}
 		}
 	}
 	if read == 0 {

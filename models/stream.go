@@ -2,6 +2,7 @@ package models
 
 import (
 	"database/sql"
+	"fmt"
 
 	"gorm.io/gorm"
 )
@@ -57,4 +58,36 @@ func scanEach(q *gorm.DB, scan func(*sql.Rows) error) error {
 		}
 	}
 	return rows.Err()
+}
+
+// orEmpty reads a text column into a string, NULL as "".
+type orEmpty struct{ s *string }
+
+func (o orEmpty) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*o.s = ""
+	case string:
+		*o.s = v
+	case []byte:
+		*o.s = string(v)
+	default:
+		return fmt.Errorf("read %T as text", src)
+	}
+	return nil
+}
+
+// orZero reads an integer column into an int64, NULL as 0.
+type orZero struct{ n *int64 }
+
+func (o orZero) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*o.n = 0
+	case int64:
+		*o.n = v
+	default:
+		return fmt.Errorf("read %T as an integer", src)
+	}
+	return nil
 }
