@@ -35,16 +35,11 @@ func (s *Server) billsPage(c *fiber.Ctx) error {
 	l := bills.List{CanCreate: s.can(c, billsCreate), ExportURL: exportURL(c, bills.ListPath)}
 	f, mf := billFilter(c)
 	mf.Limit = bills.PerPage
-	counts := map[string]int{}
-	for _, st := range outlay.BillStatuses {
-		cf := mf
-		cf.Status, cf.Limit = st, 0
-		list, err := models.ListBills(ctx, db, v, cf)
-		if err != nil {
-			return err
-		}
-		counts[st] = list.Total
+	counts, err := models.CountBillsByStatus(ctx, db, v, mf)
+	if err != nil {
+		return err
 	}
+	mf.Counted = listTotal(counts, f.Status)
 	list, err := fetchPage(&f.Page, bills.PerPage, func(offset int) (models.BillList, error) {
 		mf.Offset = offset
 		return models.ListBills(ctx, db, v, mf)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"gorm.io/gorm"
 
 	"outlay/internal/dbtest"
@@ -331,6 +332,35 @@ func TestBillExportHonoursFiltersAndVisibility(t *testing.T) {
 	}
 	if page := s.cleoC.Get("/bills?status=draft&q=D"); page.Doc.Find(`[data-export="/bills/export?q=D&status=draft"]`).Length() != 1 {
 		t.Errorf("the list offers no export of its filters: %s", page.Text("#bill-results"))
+	}
+	// The tabs count the bills by status in one statement, which gives the list's total too.
+	log := &statementLog{}
+	log.register(t, s.db)
+	for _, tc := range []struct {
+		path, tabs string
+		rows       int
+	}{
+		{"/bills", "All 2 | Draft 1 | In approval 1", 2},
+		{"/bills?status=draft", "All 2 | Draft 1 | In approval 1", 1},
+		{"/bills?q=H-1", "All 1 | In approval 1", 1},
+		{"/bills?status=paid", "All 2 | Draft 1 | In approval 1 | Paid 0", 0},
+	} {
+		var page *testutil.Response
+		stmts := log.during(func() { page = s.cleoC.Get(tc.path) })
+		counted := 0
+		for _, st := range stmts {
+			if strings.Contains(st.sql, "count(") && strings.Contains(st.sql, "bills") {
+				counted++
+			}
+		}
+		var shown []string
+		page.Doc.Find(".req-tabs a").Each(func(_ int, a *goquery.Selection) {
+			shown = append(shown, strings.Join(strings.Fields(a.Text()), " "))
+		})
+		tabs := strings.Join(shown, " | ")
+		if counted != 1 || tabs != tc.tabs || page.Doc.Find("#bills-table tbody tr").Length() != tc.rows {
+			t.Errorf("%s: counted %d times, tabs %q, %d rows; want once, %q, %d rows", tc.path, counted, tabs, page.Doc.Find("#bills-table tbody tr").Length(), tc.tabs, tc.rows)
+		}
 	}
 	for _, tc := range []struct {
 		c    *testutil.Client

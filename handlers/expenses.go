@@ -87,7 +87,7 @@ func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	mf.Counted = expenseStatuses.total(counts, f.Status)
+	mf.Counted = listTotal(counts, f.Status)
 	mf.Limit = expenses.PerPage
 	list, err := fetchPage(&f.Page, expenses.PerPage, func(offset int) (models.ExpenseList, error) {
 		mf.Offset = offset

@@ -85,10 +85,10 @@ func (d docStatuses) tabs(counts map[string]int, current string, everyone bool, 
 	return tabs
 }
 
-// total is how many documents of the counted ones the list shows: those of the chosen
+// listTotal is how many documents of the counted ones the list shows: those of the chosen
 // status, or all of them. The list reads only its page with it, so that the documents are
 // counted once per page view.
-func (d docStatuses) total(counts map[string]int, status string) *int {
+func listTotal(counts map[string]int, status string) *int {
 	n := counts[status]
 	if status == "" {
 		for _, c := range counts {

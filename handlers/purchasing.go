@@ -75,6 +75,10 @@ func purchaseOrderFilter(c *fiber.Ctx) (purchasing.List, models.PurchaseOrderFil
 		mf.VendorID, _ = strconv.ParseInt(strings.TrimSpace(c.Query("vendor")), 10, 64)
 		l.Filter.Vendor = strconv.FormatInt(mf.VendorID, 10)
 	}
+	if mf.VendorID == 0 && strings.TrimSpace(mf.Query) == "" {
+		// The counts by status are the list's: it need not count the orders again.
+		mf.Counted = listTotal(counts, mf.Status)
+	}
 	return l, mf, nil
 }
 

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -230,14 +231,38 @@ func TestPurchaseOrderListFiltersAndCounts(t *testing.T) {
 			}
 		}
 	}
-	res := c.Get("/purchase-orders")
+	log := &statementLog{}
+	log.register(t, db)
+	var res *testutil.Response
+	counts := func(stmts []recordedStatement) int {
+		n := 0
+		for _, st := range stmts {
+			if strings.Contains(st.sql, "count(") && strings.Contains(st.sql, "purchase_orders") {
+				n++
+			}
+		}
+		return n
+	}
+	// The orders are counted once a page: by status, which gives the list's total too unless
+	// a search or a vendor narrows it.
+	if n := counts(log.during(func() { res = c.Get("/purchase-orders") })); n != 1 {
+		t.Errorf("the list counts the orders %d times, want once", n)
+	}
 	if got := res.Doc.Find("#po-results tbody tr").Length(); got != 3 || res.Text(".page-header p") != "3 purchase orders, 2 waiting for goods." {
 		t.Errorf("list: %d rows, %q", got, res.Text(".page-header p"))
 	}
-	for query, want := range map[string]int{"status=closed": 1, "status=open": 2, "q=000002": 1, "q=po-00000": 3, "vendor=" + itoa(vendorID): 1, "q=nothing": 0} {
-		res := c.Get("/purchase-orders?" + query)
+	for query, want := range map[string]int{"status=closed": 1, "status=open": 2, "q=000002": 1, "q=po-00000": 3, "vendor=" + itoa(vendorID): 1, "q=nothing": 0, "status=closed&q=po": 1} {
+		var res *testutil.Response
+		stmts := log.during(func() { res = c.Get("/purchase-orders?" + query) })
 		if got := res.Doc.Find("#po-results tbody tr").Length(); got != want {
 			t.Errorf("%s: %d rows, want %d", query, got, want)
+		}
+		narrowed := strings.Contains(query, "q=") || strings.Contains(query, "vendor=")
+		if n := counts(stmts); n != 1+btoi(narrowed) {
+			t.Errorf("%s: the orders are counted %d times, want %d", query, n, 1+btoi(narrowed))
+		}
+		if narrowed && want > 0 && res.Text(".list-note") != fmt.Sprintf("%d %s Clear filters", want, map[bool]string{true: "order matches.", false: "orders match."}[want == 1]) {
+			t.Errorf("%s: %q", query, res.Text(".list-note"))
 		}
 		if want == 0 && res.Text(".empty-state h2") != "No order matches" {
 			t.Errorf("%s: empty state %q", query, res.Text(".empty-state h2"))
@@ -246,6 +271,9 @@ func TestPurchaseOrderListFiltersAndCounts(t *testing.T) {
 	c.Header.Set("HX-Request", "true")
 	c.Header.Set("HX-Target", "po-results")
 	res = c.Get("/purchase-orders?status=closed&q=")
+	if res.Text(".list-note") != "1 order matches. Clear filters" {
+		t.Errorf("closed orders: %q", res.Text(".list-note"))
+	}
 	if res.Doc.Find(".page-header").Length() != 0 || res.Doc.Find("#po-results tbody tr").Length() != 1 || res.Header.Get("HX-Push-Url") != "/purchase-orders?status=closed" {
 		t.Errorf("htmx results: push %q", res.Header.Get("HX-Push-Url"))
 	}
@@ -522,4 +550,11 @@ func TestPurchaseOrderPageQueriesDoNotGrowWithItsHistory(t *testing.T) {
 	if busy != bare || bare > 14 {
 		t.Errorf("order page: %d queries bare, %d with history", bare, busy)
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

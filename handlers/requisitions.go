@@ -55,7 +55,7 @@ func (s *Server) requisitionList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	mf.Counted = requisitionStatuses.total(counts, f.Status)
+	mf.Counted = listTotal(counts, f.Status)
 	l.ExportURL = exportURL(c, f.Base)
 	mf.Limit = requisitions.PerPage
 	list, err := fetchPage(&f.Page, requisitions.PerPage, func(offset int) (models.RequisitionList, error) {

@@ -52,7 +52,7 @@ func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	mf.Counted = tripStatuses.total(counts, f.Status)
+	mf.Counted = listTotal(counts, f.Status)
 	l.ExportURL = exportURL(c, f.Base)
 	mf.Limit = travel.PerPage
 	list, err := fetchPage(&f.Page, travel.PerPage, func(offset int) (models.TravelList, error) {

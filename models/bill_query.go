@@ -26,6 +26,9 @@ type BillFilter struct {
 	Query       string // part of our number or of the vendor's invoice number
 	Offset      int
 	Limit       int
+	// Counted is how many match, when the caller has counted them already (the list's
+	// counts by status); nil to count them.
+	Counted *int
 }
 
 // BillRow is one bill in the list.
@@ -43,8 +46,24 @@ type BillList struct {
 
 // ListBills lists the bills the viewer may see that match the filter, newest first.
 func ListBills(ctx context.Context, db *gorm.DB, v Viewer, f BillFilter) (BillList, error) {
-	rows, total, err := pageOf[BillRow](f.scope(db.WithContext(ctx), v), f.rows, f.Offset, f.Limit)
+	rows, total, err := pageOf[BillRow](f.scope(db.WithContext(ctx), v), f.rows, f.Counted, f.Offset, f.Limit)
 	return BillList{Rows: rows, Total: total}, err
+}
+
+// CountBillsByStatus counts the bills the viewer may see that match f in each status,
+// whatever f.Status says: the numbers on the status tabs, in one statement.
+func CountBillsByStatus(ctx context.Context, db *gorm.DB, v Viewer, f BillFilter) (map[string]int, error) {
+	f.Status = ""
+	var rows []struct {
+		Status string
+		N      int
+	}
+	err := f.scope(db.WithContext(ctx), v).Select("bills.status, count(*) AS n").Group("bills.status").Scan(&rows).Error
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, err
 }
 
 // EachBill calls fn with every bill the viewer may see that matches f, in the list's order,

@@ -32,7 +32,7 @@ type PaymentList struct {
 
 // ListPaymentRuns lists the runs the viewer may see, newest first.
 func ListPaymentRuns(ctx context.Context, db *gorm.DB, v Viewer, f PaymentFilter) (PaymentList, error) {
-	rows, total, err := pageOf[PaymentRow](f.scope(db.WithContext(ctx), v), f.rows, f.Offset, f.Limit)
+	rows, total, err := pageOf[PaymentRow](f.scope(db.WithContext(ctx), v), f.rows, nil, f.Offset, f.Limit)
 	return PaymentList{Rows: rows, Total: total}, err
 }
 

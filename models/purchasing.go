@@ -522,6 +522,9 @@ type PurchaseOrderFilter struct {
 	Query    string // part of the PO number
 	Offset   int
 	Limit    int
+	// Counted is how many match, when the caller has counted them already (the list's
+	// counts by status, when no other filter narrows it); nil to count them.
+	Counted *int
 }
 
 // PurchaseOrderRow is one order in the list.
@@ -540,7 +543,7 @@ type PurchaseOrderList struct {
 
 // ListPurchaseOrders lists orders matching the filter, newest first.
 func ListPurchaseOrders(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter) (PurchaseOrderList, error) {
-	rows, total, err := pageOf[PurchaseOrderRow](f.scope(db.WithContext(ctx)), f.rows, f.Offset, f.Limit)
+	rows, total, err := pageOf[PurchaseOrderRow](f.scope(db.WithContext(ctx)), f.rows, f.Counted, f.Offset, f.Limit)
 	return PurchaseOrderList{Rows: rows, Total: total}, err
 }
 

@@ -317,7 +317,7 @@ func ListReimbursementBatches(ctx context.Context, db *gorm.DB, query string, of
 	db = db.WithContext(ctx)
 	var out BatchList
 	var err error
-	out.Rows, out.Total, err = pageOf[BatchSummary](batchScope(db, query), batchRows, offset, max(limit, 1))
+	out.Rows, out.Total, err = pageOf[BatchSummary](batchScope(db, query), batchRows, nil, offset, max(limit, 1))
 	if err != nil || len(out.Rows) == 0 {
 		return out, err
 	}

@@ -30,11 +30,13 @@ func eachRow[T any](q *gorm.DB, fn func(T) error) (int, error) {
 	return n, rows.Err()
 }
 
-// pageOf reads one page of a list: how many rows scope matches in all, and those of rows(scope)
-// from offset, at most limit (0: all).
-func pageOf[T any](scope *gorm.DB, rows func(*gorm.DB) *gorm.DB, offset, limit int) ([]T, int, error) {
+// pageOf reads one page of a list: how many rows scope matches in all (counted, unless the
+// caller counted them already), and those of rows(scope) from offset, at most limit (0: all).
+func pageOf[T any](scope *gorm.DB, rows func(*gorm.DB) *gorm.DB, counted *int, offset, limit int) ([]T, int, error) {
 	var total int64
-	if err := scope.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+	if counted != nil {
+		total = int64(*counted)
+	} else if err := scope.Session(&gorm.Session{}).Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
 	var out []T
