@@ -143,7 +143,14 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 			Message: "Sign-in to this organisation is paused. Your data is safe; your administrator can contact Outlay support to restore access.",
 		}))
 	}
-	db, release, err := s.pools.AcquireRequest(c.UserContext(), t)
+	// A request takes its turn among the tenant's (AcquireRequest), except an upload: it
+	// streams its body from the client after the checks, for as long as the client takes to
+	// send it, and a few uploads over slow links must not hold every other request back.
+	acquire := s.pools.AcquireRequest
+	if s.isUpload(c) {
+		acquire = s.pools.Acquire
+	}
+	db, release, err := acquire(c.UserContext(), t)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"outlay/internal/testutil"
 	"outlay/models"
@@ -557,4 +558,44 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestUploadsDoNotWaitForATurn fills a tenant's turns (two requests for each connection of its
+// pool) and checks that a page then waits its turn and is answered 503 when none comes, while
+// an upload, which streams its body for as long as the client takes, is served without one.
+func TestUploadsDoNotWaitForATurn(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "", standAndCable...)
+	env.Pools.Wait = 300 * time.Millisecond // before the app and its jobs use the pools
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("rita@acme.example", testutil.Password)
+	c.Get("/dashboard") // the signed-in CSRF token
+
+	var held []func()
+	for range 2 * env.Config.TenantPoolConns {
+		_, release, err := env.Pools.AcquireRequest(context.Background(), acme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, release)
+	}
+	if res := c.Get("/dashboard"); res.Status != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+		t.Errorf("a page while every turn is taken: %d, Retry-After %q; want 503 with Retry-After", res.Status, res.Header.Get("Retry-After"))
+	}
+	c.Header.Set("HX-Request", "true")
+	res := c.Upload("/requisitions/"+itoa(r.Requisition.ID)+"/attachments", "file", "quote.pdf", "application/pdf", pdfBytes)
+	if res.Status != http.StatusOK || res.Text(".attachment a") != "quote.pdf" {
+		t.Errorf("an upload while every turn is taken: %d %q", res.Status, res.Text(".attachment a"))
+	}
+	c.Header.Del("HX-Request")
+	for _, release := range held {
+		release()
+	}
+	if res := c.Get("/dashboard"); res.Status != http.StatusOK {
+		t.Errorf("a page once the turns came free: %d", res.Status)
+	}
 }

@@ -165,7 +165,7 @@ func (p *Pools) Acquire(ctx context.Context, t Tenant) (db *gorm.DB, release fun
 // AcquireRequest is Acquire for a web request: at most requestsPerConn times perTenant
 // requests of one tenant hold its handle at a time, and the others wait their turn in the
 // order they came, up to Wait, then fail with ErrBusy. Jobs and upkeep use Acquire, and never
-// take a request's turn.
+// take a request's turn; so do uploads, which stream their body at the client's pace.
 func (p *Pools) AcquireRequest(ctx context.Context, t Tenant) (db *gorm.DB, release func(), err error) {
 	return p.acquire(ctx, t, true, true)
 }
