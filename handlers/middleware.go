@@ -143,11 +143,12 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 			Message: "Sign-in to this organisation is paused. Your data is safe; your administrator can contact Outlay support to restore access.",
 		}))
 	}
-	// A request takes its turn among the tenant's (AcquireRequest), except an upload: it
-	// streams its body from the client after the checks, for as long as the client takes to
-	// send it, and a few uploads over slow links must not hold every other request back.
+	// A request takes its turn among the tenant's (AcquireRequest), except an upload, which
+	// streams its body from the client after the checks for as long as the client takes to
+	// send it, and a request that waits on another server (an identity provider): a few of
+	// those over slow links must not hold every other request back.
 	acquire := s.pools.AcquireRequest
-	if s.isUpload(c) {
+	if s.isUpload(c) || s.callingOut(c) {
 		acquire = s.pools.Acquire
 	}
 	db, release, err := acquire(c.UserContext(), t)
@@ -365,4 +366,24 @@ func (s *Server) textOnly(c *fiber.Ctx) error {
 		return fiber.NewError(http.StatusUnprocessableEntity, notTextMessage)
 	}
 	return c.Next()
+}
+
+// callingOut reports whether the request is for a route that waits on another server
+// (Route.CallsOut), matched as the router matches routes.
+func (s *Server) callingOut(c *fiber.Ctx) bool {
+	for _, r := range s.callsOut {
+		if c.Method() == r.Method && strings.HasPrefix(c.Path(), routePrefix(r.Path)) && fiber.RoutePatternMatch(c.Path(), r.Path, c.App().Config()) {
+			return true
+		}
+	}
+	return false
+}
+
+// routePrefix is the part of a route's pattern before its first parameter: a path the route
+// matches starts with it (a cheap test before RoutePatternMatch, which parses the pattern).
+func routePrefix(pattern string) string {
+	if i := strings.IndexAny(pattern, ":*+"); i >= 0 {
+		return pattern[:i]
+	}
+	return pattern
 }

@@ -13,6 +13,7 @@ import (
 
 	"outlay/internal/testutil"
 	"outlay/models"
+	authviews "outlay/views/auth"
 )
 
 var standAndCable = []testutil.OrderLine{
@@ -560,10 +561,11 @@ func btoi(b bool) int {
 	return 0
 }
 
-// TestUploadsDoNotWaitForATurn fills a tenant's turns (two requests for each connection of its
+// TestUploadsAndProviderSignInsTakeNoTurn fills a tenant's turns (two requests for each connection of its
 // pool) and checks that a page then waits its turn and is answered 503 when none comes, while
-// an upload, which streams its body for as long as the client takes, is served without one.
-func TestUploadsDoNotWaitForATurn(t *testing.T) {
+// an upload, which streams its body for as long as the client takes, and the sign-in steps
+// that wait on an identity provider are served without one.
+func TestUploadsAndProviderSignInsTakeNoTurn(t *testing.T) {
 	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
@@ -592,6 +594,14 @@ func TestUploadsDoNotWaitForATurn(t *testing.T) {
 		t.Errorf("an upload while every turn is taken: %d %q", res.Status, res.Text(".attachment a"))
 	}
 	c.Header.Del("HX-Request")
+	// Nor do the sign-in steps that wait on an identity provider; the page beside them does.
+	anon := app.Client(t, "acme")
+	for path, want := range map[string]int{authviews.SSOPath + "/nosuch": http.StatusNotFound,
+		authviews.SSOPath + "/nosuch/callback": http.StatusNotFound, authviews.LoginPath: http.StatusServiceUnavailable} {
+		if res := anon.Get(path); res.Status != want {
+			t.Errorf("%s while every turn is taken: %d, want %d", path, res.Status, want)
+		}
+	}
 	for _, release := range held {
 		release()
 	}

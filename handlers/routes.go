@@ -57,6 +57,10 @@ type Route struct {
 	NavLabel string // non-empty: the route appears in the navigation under this label
 	API      bool   // a JSON route under /api/v1, authenticated by bearer token
 	Upload   bool   // takes a file: its body is streamed, and read only by the handler
+	// CallsOut marks a route that waits on another server (an identity provider): like an
+	// upload it takes no turn among its tenant's requests (tenancy.Pools.AcquireRequest), so
+	// that a slow provider holds back only the sign-ins that wait on it.
+	CallsOut bool
 	// WhileReadOnly marks a change a lapsed (read-only) organisation still allows: signing in
 	// and out, and exporting its data. Every other POST is refused while it is lapsed.
 	WhileReadOnly bool
@@ -101,6 +105,8 @@ func (r Route) widenedBy(object, action string) Route {
 func (r Route) api() Route { r.API = true; return r }
 
 func (r Route) upload() Route { r.Upload = true; return r }
+
+func (r Route) callsOut() Route { r.CallsOut = true; return r }
 
 func (r Route) whileReadOnly() Route { r.WhileReadOnly = true; return r }
 
@@ -156,8 +162,8 @@ func (s *Server) routeTable() []Route {
 		// sign-in. GET asks, POST stops (also in one click from a mail program).
 		public(get, notifications.UnsubscribePath+"/:token", s.unsubscribePage),
 		public(post, notifications.UnsubscribePath+"/:token", s.unsubscribe),
-		public(get, authviews.SSOPath+"/:provider", s.ssoBegin),
-		public(get, authviews.SSOPath+"/:provider/callback", s.ssoCallback),
+		public(get, authviews.SSOPath+"/:provider", s.ssoBegin).callsOut(),
+		public(get, authviews.SSOPath+"/:provider/callback", s.ssoCallback).callsOut(),
 		// The second factor: these read only the half-signed-in state, never a session.
 		public(get, security.CodePath, s.twoFactorPage),
 		public(post, security.CodePath, s.twoFactorVerify).whileReadOnly(),
@@ -225,8 +231,8 @@ func (s *Server) routeTable() []Route {
 		permitted(post, security.AdminPath, outlay.ObjSecurity, outlay.ActUpdate, s.updateSecurityPolicy),
 		permitted(post, users.ListPath+idParam+"/two-factor/reset", outlay.ObjSecurity, outlay.ActUpdate, s.resetUserTwoFactor),
 		permitted(get, ssoviews.Path, outlay.ObjSSO, outlay.ActRead, s.ssoAdminPage).nav("Single sign-on"),
-		permitted(post, ssoviews.ProvidersPath, outlay.ObjSSO, outlay.ActUpdate, s.createSSOProvider),
-		permitted(post, ssoviews.ProvidersPath+idParam, outlay.ObjSSO, outlay.ActUpdate, s.updateSSOProvider),
+		permitted(post, ssoviews.ProvidersPath, outlay.ObjSSO, outlay.ActUpdate, s.createSSOProvider).callsOut(),
+		permitted(post, ssoviews.ProvidersPath+idParam, outlay.ObjSSO, outlay.ActUpdate, s.updateSSOProvider).callsOut(),
 		permitted(get, ssoviews.ProvidersPath+idParam+"/history", outlay.ObjSSO, outlay.ActRead, s.ssoProviderHistory),
 		permitted(post, ssoviews.ProvidersPath+idParam+"/delete", outlay.ObjSSO, outlay.ActUpdate, s.deleteSSOProvider),
 		permitted(post, ssoviews.SettingsPath, outlay.ObjSSO, outlay.ActUpdate, s.updateSSOSettings),

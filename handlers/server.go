@@ -77,6 +77,8 @@ type Server struct {
 	jobs         *jobs.Queue
 	// uploadPaths are the routes that take files (Route.Upload).
 	uploadPaths []string
+	// callsOut are the routes that wait on another server (Route.CallsOut).
+	callsOut []Route
 	// draining is set once the server is asked to stop: /readyz then fails, so a load
 	// balancer sends no new requests while those in flight finish.
 	draining atomic.Bool
@@ -164,6 +166,9 @@ func New(d Deps) (*fiber.App, *Server) {
 	for _, r := range s.routes {
 		if r.Upload {
 			s.uploadPaths = append(s.uploadPaths, r.Path)
+		}
+		if r.CallsOut {
+			s.callsOut = append(s.callsOut, r)
 		}
 		if r.NavLabel != "" {
 			s.navRoutes[r.Path] = r

@@ -165,7 +165,8 @@ func (p *Pools) Acquire(ctx context.Context, t Tenant) (db *gorm.DB, release fun
 // AcquireRequest is Acquire for a web request: at most requestsPerConn times perTenant
 // requests of one tenant hold its handle at a time, and the others wait their turn in the
 // order they came, up to Wait, then fail with ErrBusy. Jobs and upkeep use Acquire, and never
-// take a request's turn; so do uploads, which stream their body at the client's pace.
+// take a request's turn; nor do uploads, which stream their body at the client's pace, and
+// requests that wait on another server (the handlers decide which).
 func (p *Pools) AcquireRequest(ctx context.Context, t Tenant) (db *gorm.DB, release func(), err error) {
 	return p.acquire(ctx, t, true, true)
 }
