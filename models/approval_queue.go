@@ -58,8 +58,8 @@ type QueueItem struct {
 }
 
 // queueItemColumns are where a row of queueBranch's columns is read to, in their order: read
-// straight, the queue's page costs a tenth of what GORM's Scan (reflection for each row and
-// field) cost the server. A text or amount that is NULL reads as empty, as Scan read it.
+// straight rather than through GORM's Scan, which reflects on every row and field. A text or
+// amount that is NULL reads as empty, as Scan read it.
 func queueItemColumns(q *QueueItem) []any {
 	return []any{&q.StepID, &q.DocType, &q.DocID, orEmpty{&q.Number},
 		orZero{&q.RequesterID}, orEmpty{&q.RequesterName}, &q.DepartmentID, orEmpty{&q.DepartmentName},

@@ -196,18 +196,15 @@ func (p *Pools) acquire(ctx context.Context, t Tenant, use, request bool) (db *g
 			p.lru.MoveToFront(e.elem)
 			e.usedAt = time.Now()
 		}
-		if request {
-			turn = p.enterLocked(e)
-		}
 	} else {
 		e = &poolEntry{slug: t.Slug, dsn: t.DSN, ready: make(chan struct{}), refs: 1, usedAt: time.Now()}
 		e.elem = p.lru.PushFront(e)
 		p.entries[t.Slug] = e
 		p.trimLocked()
 		go p.open(e)
-		if request {
-			e.serving++
-		}
+	}
+	if request {
+		turn = p.enterLocked(e)
 	}
 	p.mu.Unlock()
 

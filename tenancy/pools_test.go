@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay/internal/dbtest"
+	"outlay/internal/poll"
 	"outlay/tenancy"
 )
 
@@ -406,11 +407,13 @@ func serveRequests(t *testing.T, p *tenancy.Pools, tn tenancy.Tenant, n int) []f
 // waitFor waits until n requests are queued for their turn.
 func waitFor(t *testing.T, p *tenancy.Pools, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for p.Stats().Queued < n && time.Now().Before(deadline) {
-		time.Sleep(2 * time.Millisecond)
-	}
-	if got := p.Stats().Queued; got != n {
-		t.Errorf("%d requests queued, want %d", got, n)
+	err := poll.Wait(5*time.Second, func() error {
+		if got := p.Stats().Queued; got != n {
+			return fmt.Errorf("%d requests queued, want %d", got, n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err) // not Fatal: one caller is a goroutine of its own
 	}
 }
