@@ -54,16 +54,8 @@ func ListBills(ctx context.Context, db *gorm.DB, v Viewer, f BillFilter) (BillLi
 // whatever f.Status says: the numbers on the status tabs, in one statement.
 func CountBillsByStatus(ctx context.Context, db *gorm.DB, v Viewer, f BillFilter) (map[string]int, error) {
 	f.Status = ""
-	var rows []struct {
-		Status string
-		N      int
-	}
-	err := f.scope(db.WithContext(ctx), v).Select("bills.status, count(*) AS n").Group("bills.status").Scan(&rows).Error
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out, err
+	shows := showing(f.MatchStatus != "" || f.VendorID != 0 || strings.TrimSpace(f.Query) != "", submittedAndOwnDrafts)
+	return billKind.countByStatus(ctx, db, v, shows, f.scope(db.WithContext(ctx), v))
 }
 
 // EachBill calls fn with every bill the viewer may see that matches f, in the list's order,

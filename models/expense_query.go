@@ -68,8 +68,7 @@ func (f ExpenseFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
 		q = q.Where("expense_reports.status = ?", f.Status)
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		like := "%" + escapeLike(s) + "%"
-		q = q.Where("(expense_reports.number ILIKE ? OR expense_reports.title ILIKE ? OR expense_reports.purpose ILIKE ?)", like, like, like)
+		q = q.Where(holdsText(s, expenseSearchColumns...))
 	}
 	if f.DepartmentID != 0 {
 		q = q.Where("expense_reports.department_id = ?", f.DepartmentID)
@@ -113,17 +112,8 @@ func (f ExpenseFilter) rows(db *gorm.DB, v Viewer) *gorm.DB {
 
 // CountExpensesByStatus counts the reports v may see that match f, by status.
 func CountExpensesByStatus(ctx context.Context, db *gorm.DB, v Viewer, f ExpenseFilter) (map[string]int, error) {
-	var rows []struct {
-		Status string
-		N      int
-	}
-	err := f.scope(db.WithContext(ctx), v, false).Select("expense_reports.status, count(*) AS n").
-		Group("expense_reports.status").Scan(&rows).Error
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out, err
+	shows := showing(f.Mine || strings.TrimSpace(f.Query) != "" || f.DepartmentID != 0 || f.OwnerID != 0, submittedList)
+	return expenseKind.countByStatus(ctx, db, v, shows, f.scope(db.WithContext(ctx), v, false))
 }
 
 // ExpenseDetail is a report as its pages show it.

@@ -1,8 +1,10 @@
 package models
 
 import (
+	"context"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -41,3 +43,11 @@ func DashboardQuery(v Viewer, withSpend, withToOrder bool, budgets BudgetScope, 
 // AuditParents exposes auditParents, which TestAuditParentsAreTheDatabases holds to the
 // database's audit_parent.
 var AuditParents = auditParents
+
+// TalliedStatuses reads a table's status tallies as the lists do.
+func TalliedStatuses(ctx context.Context, db *gorm.DB, table string) (map[string]int, error) {
+	return talliedStatuses(ctx, db, table)
+}
+
+// FoldTalliesAbove is how many tally rows a table keeps before a read folds them.
+const FoldTalliesAbove = foldTalliesAbove

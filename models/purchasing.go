@@ -581,14 +581,5 @@ func (f PurchaseOrderFilter) scope(db *gorm.DB) *gorm.DB {
 
 // PurchaseOrderCounts is how many orders there are in each status.
 func PurchaseOrderCounts(ctx context.Context, db *gorm.DB) (map[string]int, error) {
-	var rows []struct {
-		Status string
-		N      int
-	}
-	err := db.WithContext(ctx).Table("purchase_orders").Select("status, count(*) AS n").Group("status").Scan(&rows).Error
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out, err
+	return talliedStatuses(ctx, db, "purchase_orders")
 }

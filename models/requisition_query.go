@@ -120,16 +120,9 @@ func (f RequisitionFilter) rows(db *gorm.DB, v Viewer) *gorm.DB {
 // CountRequisitionsByStatus counts the requisitions v may see that match f in each status,
 // whatever f.Status says: the numbers on the status tabs.
 func CountRequisitionsByStatus(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionFilter) (map[string]int, error) {
-	var rows []struct {
-		Status string
-		N      int
-	}
-	err := f.scope(db.WithContext(ctx), v, false).Select("requisitions.status, count(*) AS n").Group("requisitions.status").Scan(&rows).Error
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out, err
+	k, _ := FindDocumentKind(DocRequisition)
+	shows := showing(f.Mine || strings.TrimSpace(f.Query) != "" || f.DepartmentID != 0 || f.RequesterID != 0, submittedList)
+	return k.countByStatus(ctx, db, v, shows, f.scope(db.WithContext(ctx), v, false))
 }
 
 // RequisitionDetail is a requisition with the names of what it points at, its lines and

@@ -72,8 +72,7 @@ func (f TravelFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
 		q = q.Where("travel_requests.status = ?", f.Status)
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		like := "%" + escapeLike(s) + "%"
-		q = q.Where("(travel_requests.number ILIKE ? OR travel_requests.purpose ILIKE ? OR travel_requests.destinations ILIKE ?)", like, like, like)
+		q = q.Where(holdsText(s, travelSearchColumns...))
 	}
 	if f.DepartmentID != 0 {
 		q = q.Where("travel_requests.department_id = ?", f.DepartmentID)
@@ -121,16 +120,8 @@ func (f TravelFilter) rows(db *gorm.DB, v Viewer) *gorm.DB {
 // CountTravelByStatus counts the trips v may see that match f in each status, whatever
 // f.Status says: the numbers on the status tabs.
 func CountTravelByStatus(ctx context.Context, db *gorm.DB, v Viewer, f TravelFilter) (map[string]int, error) {
-	var rows []struct {
-		Status string
-		N      int
-	}
-	err := f.scope(db.WithContext(ctx), v, false).Select("travel_requests.status, count(*) AS n").Group("travel_requests.status").Scan(&rows).Error
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out, err
+	shows := showing(f.Mine || strings.TrimSpace(f.Query) != "" || f.DepartmentID != 0 || f.TravellerID != 0, submittedList)
+	return travelKind.countByStatus(ctx, db, v, shows, f.scope(db.WithContext(ctx), v, false))
 }
 
 // TravelDetail is a trip with the names of what it points at, its legs and its approval

@@ -116,6 +116,7 @@ var columns = map[string]rule{
 	"requisitions.number": keep, "requisitions.status": keep,
 	"roles.label": keep, "roles.name": keep,
 	"sessions.id_hash": keep, "sessions.ip": keep, "sessions.user_agent": keep,
+	"status_tallies.status": keep, "status_tallies.tbl": keep,
 	"sso_auth_states.next": keep, "sso_auth_states.nonce": keep, "sso_auth_states.pkce_verifier": keep,
 	"sso_auth_states.provider": keep, "sso_auth_states.state_hash": keep,
 	"sso_identities.email": email, "sso_identities.provider": keep, "sso_identities.subject": token,
