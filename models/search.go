@@ -10,10 +10,12 @@ import (
 
 // The columns a record is searched by, the same in its list and in the fields that choose one
 // (a vendor's list and the vendor lookups; the people list and the people lookups): each set
-// has one trigram index over searchedText of exactly these columns (migration 00104).
+// has one trigram index over searchedText of exactly these columns (migrations 00104, 00108).
 var (
-	vendorSearchColumns = []string{"v.name", "v.contact_name", "v.email", "v.tax_id"}
-	peopleSearchColumns = []string{"u.name", "u.email"}
+	vendorSearchColumns  = []string{"v.name", "v.contact_name", "v.email", "v.tax_id"}
+	peopleSearchColumns  = []string{"u.name", "u.email"}
+	expenseSearchColumns = []string{"expense_reports.number", "expense_reports.title", "expense_reports.purpose"}
+	travelSearchColumns  = []string{"travel_requests.number", "travel_requests.purpose", "travel_requests.destinations"}
 )
 
 // searchedText is the one expression a search looks in: cols, lowered and joined by a
