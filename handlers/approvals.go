@@ -56,13 +56,8 @@ func (s *Server) approvalQueue(c *fiber.Ctx, v models.Viewer) (approvals.Queue, 
 	if err != nil {
 		return q, err
 	}
-	// The badge counts the whole queue: the list's own total when nothing narrows it, so that
-	// the queue is counted once per page.
-	if q.Count = list.Total; mf.Narrowed() {
-		if q.Count, err = models.QueueCount(ctx, db, v); err != nil {
-			return q, err
-		}
-	}
+	// The badge counts the whole queue, counted with the list's own total.
+	q.Count = list.Whole
 	if len(list.Items) == 0 && list.Total > 0 {
 		// A page past the end shows the last one.
 		f.Page, mf.Page = list.Pages, list.Pages

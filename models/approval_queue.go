@@ -22,11 +22,6 @@ type QueueFilter struct {
 	Page, PerPage  int
 }
 
-// Narrowed reports whether f leaves out any of the queue (the page it shows aside).
-func (f QueueFilter) Narrowed() bool {
-	return f.DocType != "" || f.DepartmentID != 0 || f.MinAmountMinor > 0 || strings.TrimSpace(f.Search) != ""
-}
-
 // QueueItem is one step of one document as an approver sees it.
 type QueueItem struct {
 	StepID         int64
@@ -88,6 +83,8 @@ func (q QueueItem) Total() money.Money { return money.Money{Minor: q.TotalMinor,
 type Queue struct {
 	Items []QueueItem
 	Total int64
+	// Whole is how many steps wait for the viewer in all, whatever the filter: the badge.
+	Whole int64
 	Page  int
 	Pages int
 }
@@ -201,12 +198,37 @@ const routedOtherwise = `((s.kind = 'role' AND s.role IN @roles)
 // people name, and reads every open step. The third part counts each listed person's steps
 // on its own (LATERAL): joined, a plan made without the viewer's values (the dashboard's)
 // read every open step to find those of the usually empty list.
-var queueCountSQL = `SELECT (SELECT count(*) FROM approval_steps s WHERE s.approver_id = @me AND ` + queueOpen + ` AND ` + queueNotMine + `)
-	+ (SELECT count(*) FROM approval_steps s WHERE s.kind = 'role' AND s.role IN @roles AND s.approver_id IS DISTINCT FROM @me
-		AND ` + queueOpen + ` AND ` + queueNotMine + `)
-	+ (SELECT CAST(coalesce(sum(c.n), 0) AS bigint) FROM (` + delegatorsSQL + ` UNION SELECT du.id FROM users du WHERE du.status = 'deactivated' AND @escalation IN @roles) p (id),
-		LATERAL (SELECT count(*) AS n FROM approval_steps s WHERE s.approver_id = p.id
-			AND s.approver_id <> @me AND (s.kind = 'role' AND s.role IN @roles) IS NOT TRUE AND ` + queueOpen + ` AND ` + queueNotMine + `) c)`
+var queueCountSQL = func() string {
+	named, role, others := queueCountParts("count(*) AS n")
+	return `SELECT (SELECT n FROM (` + named + `) n) + (SELECT n FROM (` + role + `) n)
+	+ (SELECT CAST(coalesce(sum(c.n), 0) AS bigint) FROM ` + others + `)`
+}()
+
+// queueCountParts are queueCountSQL's three parts, each selecting counts (aggregates over the
+// steps s); the third is a FROM list whose LATERAL part, c, counts one person's steps.
+func queueCountParts(counts string) (named, role, others string) {
+	named = `SELECT ` + counts + ` FROM approval_steps s WHERE s.approver_id = @me AND ` + queueOpen + ` AND ` + queueNotMine
+	role = `SELECT ` + counts + ` FROM approval_steps s WHERE s.kind = 'role' AND s.role IN @roles AND s.approver_id IS DISTINCT FROM @me
+		AND ` + queueOpen + ` AND ` + queueNotMine
+	others = `(` + delegatorsSQL + ` UNION SELECT du.id FROM users du WHERE du.status = 'deactivated' AND @escalation IN @roles) p (id),
+		LATERAL (SELECT ` + counts + ` FROM approval_steps s WHERE s.approver_id = p.id
+			AND s.approver_id <> @me AND (s.kind = 'role' AND s.role IN @roles) IS NOT TRUE AND ` + queueOpen + ` AND ` + queueNotMine + `) c`
+	return named, role, others
+}
+
+// queueListCountSQL counts a list of the queue in one reading of the viewer's open steps, as
+// queueCountSQL reads them: total, those that meet matched (a condition on s; "" for all), and
+// whole, every step waiting for the viewer (the badge, which a narrowed list shows as well).
+func queueListCountSQL(matched string) string {
+	total := `count(*)`
+	if matched != "" {
+		total = `count(*) FILTER (WHERE ` + matched + `)`
+	}
+	named, role, others := queueCountParts(total + ` AS total, count(*) AS whole`)
+	return `SELECT CAST(sum(total) AS bigint) AS total, CAST(sum(whole) AS bigint) AS whole FROM (` + named + `
+	UNION ALL ` + role + `
+	UNION ALL SELECT c.total, c.whole FROM ` + others + `) parts`
+}
 
 // queueByStep reads one step, routed to the viewer or decided by them, whatever its kind.
 var queueByStep = func() string {
@@ -284,7 +306,7 @@ func queueTextsOf(shape queueShape) queueTexts {
 }
 
 func writeQueueTexts(shape queueShape) queueTexts {
-	where := queueSteps
+	where, matched := queueSteps, ""
 	var kinds, branches, matches []string
 	for _, k := range ApprovableKinds() {
 		if shape.docType != "" && shape.docType != k.Type {
@@ -314,10 +336,13 @@ func writeQueueTexts(shape queueShape) queueTexts {
 		return queueTexts{}
 	}
 	if shape.docType != "" {
-		where += ` AND s.doc_type IN (` + strings.Join(kinds, ", ") + `)`
+		matched = `s.doc_type IN (` + strings.Join(kinds, ", ") + `)`
 	}
 	if len(matches) > 0 {
-		where += ` AND (` + strings.Join(matches, " OR ") + `)`
+		matched = strings.TrimPrefix(matched+` AND (`+strings.Join(matches, " OR ")+`)`, " AND ")
+	}
+	if matched != "" {
+		where += ` AND ` + matched
 	}
 	// The page's steps: those naming the viewer, walked in order through
 	// approval_steps_pending_queue_idx, and the (usually few) that are theirs otherwise; each
@@ -329,7 +354,7 @@ func writeQueueTexts(shape queueShape) queueTexts {
 			ORDER BY s.id LIMIT @reach)) mine
 	ORDER BY id LIMIT @limit OFFSET @offset)
 	` + strings.Join(branches, "\nUNION ALL\n") + ` ORDER BY step_id`
-	return queueTexts{page: page, count: `SELECT count(*) FROM approval_steps s WHERE ` + where}
+	return queueTexts{page: page, count: queueListCountSQL(matched)}
 }
 
 // ApprovalQueue lists the pending steps routed to v, oldest submission first.
@@ -346,7 +371,7 @@ func ApprovalQueue(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter) (Q
 		return out, nil
 	}
 	tx := db.WithContext(ctx)
-	if err := namedRaw(tx, count, args).Scan(&out.Total).Error; err != nil {
+	if err := namedRaw(tx, count, args).Row().Scan(&out.Total, &out.Whole); err != nil {
 		return out, err
 	}
 	out.Pages = int((out.Total + int64(f.PerPage) - 1) / int64(f.PerPage))

@@ -248,9 +248,9 @@ func TestQueueStatementsReadAsGORMWritesThem(t *testing.T) {
 		}
 		for _, f := range filters {
 			page, count, args := models.QueueSQL(v, f) // the first page of 25
-			var total int64
+			var counted struct{ Total, Whole int64 }
 			var items []models.QueueItem
-			if err := db.Raw(count, args).Scan(&total).Error; err != nil {
+			if err := db.Raw(count, args).Scan(&counted).Error; err != nil {
 				t.Fatal(err)
 			}
 			if err := db.Raw(page, args).Scan(&items).Error; err != nil {
@@ -261,8 +261,12 @@ func TestQueueStatementsReadAsGORMWritesThem(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v %+v: %v", roles, f, err)
 			}
-			if q.Total != total || !reflect.DeepEqual(q.Items, items) {
-				t.Errorf("%v %+v: %d steps, %d on the page; through GORM %d and %d", roles, f, q.Total, len(q.Items), total, len(items))
+			if q.Total != counted.Total || q.Whole != counted.Whole || !reflect.DeepEqual(q.Items, items) {
+				t.Errorf("%v %+v: %d of %d steps, %d on the page; through GORM %d of %d and %d", roles, f, q.Total, q.Whole, len(q.Items),
+					counted.Total, counted.Whole, len(items))
+			}
+			if q.Whole != waiting {
+				t.Errorf("%v %+v: the list counts %d waiting in all, the badge %d", roles, f, q.Whole, waiting)
 			}
 			read += len(items)
 			if len(items) == 0 {
