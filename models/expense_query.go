@@ -90,24 +90,28 @@ func ListExpenses(ctx context.Context, db *gorm.DB, v Viewer, f ExpenseFilter) (
 		return out, err
 	}
 	out.Total = int(total)
-	err := f.rows(db, v).Offset(f.Offset).Limit(max(f.Limit, 1)).Scan(&out.Rows).Error
+	err := f.columns(pickedPage(db, f.scope(db, v, true), "expense_reports", expenseOrder, f.Offset, max(f.Limit, 1))).Scan(&out.Rows).Error
 	return out, err
 }
 
 // EachExpense calls fn with every report v may see that matches f, in the list's order,
 // reading them one at a time from the database (an export of any size).
 func EachExpense(ctx context.Context, db *gorm.DB, v Viewer, f ExpenseFilter, fn func(ExpenseSummary) error) (int, error) {
-	return eachRow(f.rows(db.WithContext(ctx), v), fn)
+	db = db.WithContext(ctx)
+	return eachRow(f.columns(f.scope(db, v, true)), fn)
 }
 
-// rows is the list's query: what it reads of each report, in its order, without paging.
-func (f ExpenseFilter) rows(db *gorm.DB, v Viewer) *gorm.DB {
-	return f.scope(db, v, true).
+const expenseOrder = "expense_reports.updated_at DESC, expense_reports.id DESC"
+
+// columns is what the list reads of each report of from (expense_reports, or a page of them
+// picked under that name), in its order.
+func (f ExpenseFilter) columns(from *gorm.DB) *gorm.DB {
+	return from.
 		Select(`expense_reports.*, u.name AS owner_name, COALESCE(d.name, '') AS department_name,
 			(SELECT count(*) FROM expense_lines l WHERE l.report_id = expense_reports.id) AS line_count`).
 		Joins("JOIN users u ON u.id = expense_reports.owner_id").
 		Joins("LEFT JOIN departments d ON d.id = expense_reports.department_id").
-		Order("expense_reports.updated_at DESC, expense_reports.id DESC")
+		Order(expenseOrder)
 }
 
 // CountExpensesByStatus counts the reports v may see that match f, by status.

@@ -88,25 +88,30 @@ func ListRequisitions(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionF
 		return RequisitionList{}, err
 	}
 	out := RequisitionList{Total: int(total)}
-	err := f.rows(db, v).Offset(f.Offset).Limit(f.Limit).Scan(&out.Rows).Error
+	err := f.columns(pickedPage(db, f.scope(db, v, true), "requisitions", f.order(), f.Offset, f.Limit)).Scan(&out.Rows).Error
 	return out, err
 }
 
 // EachRequisition calls fn with every requisition v may see that matches f, in the list's
 // order, reading them one at a time from the database (an export of any size).
 func EachRequisition(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionFilter, fn func(RequisitionSummary) error) (int, error) {
-	return eachRow(f.rows(db.WithContext(ctx), v), fn)
+	db = db.WithContext(ctx)
+	return eachRow(f.columns(f.scope(db, v, true)), fn)
 }
 
-// rows is the list's query: what it reads of each requisition, in its order, without paging.
-// The vendor's name is a lookup per row rather than a join, so that Postgres makes it only for
-// the rows of the page, after sorting (a join to every vendor would read them all).
-func (f RequisitionFilter) rows(db *gorm.DB, v Viewer) *gorm.DB {
-	order := "requisitions.updated_at DESC, requisitions.id DESC"
+func (f RequisitionFilter) order() string {
 	if f.OldestFirst {
-		order = "requisitions.updated_at, requisitions.id"
+		return "requisitions.updated_at, requisitions.id"
 	}
-	return f.scope(db, v, true).
+	return "requisitions.updated_at DESC, requisitions.id DESC"
+}
+
+// columns is what the list reads of each requisition of from (requisitions, or a page of
+// them picked under that name), in its order. The vendor's name is a lookup per row rather
+// than a join, so that Postgres makes it only for the rows read (a join to every vendor would
+// read them all).
+func (f RequisitionFilter) columns(from *gorm.DB) *gorm.DB {
+	return from.
 		Select(`requisitions.id, requisitions.number, requisitions.status, requisitions.justification,
 			COALESCE(d.name, '') AS department_name, u.name AS requester_name,
 			COALESCE((SELECT vd.name FROM vendors vd WHERE vd.id = requisitions.vendor_id), '') AS vendor_name,
@@ -114,7 +119,7 @@ func (f RequisitionFilter) rows(db *gorm.DB, v Viewer) *gorm.DB {
 			(SELECT count(*) FROM requisition_lines l WHERE l.requisition_id = requisitions.id) AS line_count`).
 		Joins("LEFT JOIN departments d ON d.id = requisitions.department_id").
 		Joins("JOIN users u ON u.id = requisitions.requester_id").
-		Order(order)
+		Order(f.order())
 }
 
 // CountRequisitionsByStatus counts the requisitions v may see that match f in each status,

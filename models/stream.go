@@ -44,6 +44,16 @@ func pageOf[T any](scope *gorm.DB, rows func(*gorm.DB) *gorm.DB, counted *int, o
 	return out, int(total), err
 }
 
+// pickedPage is one page of a list over table, as a FROM that names it table: the page's rows
+// picked from scope (the list's matches) in the list's order before anything else is read of
+// them, so that what the list reads of each row (lookups per row, joins) is read for the
+// page's rows only. Read by OFFSET over the whole query, Postgres reads it for every row a
+// later page skips too: page 361 of everyone's requisitions took 28 ms, against 1.4 ms picked
+// first (pgbench at bench volume).
+func pickedPage(db, scope *gorm.DB, table, order string, offset, limit int) *gorm.DB {
+	return db.Table("(?) AS "+table, scope.Select(table+".*").Order(order).Offset(offset).Limit(limit))
+}
+
 // scanEach runs q, a query built on the tenant's handle (so its callbacks and statement log
 // see it as any other), and hands each row to scan, which reads it straight into its
 // destinations. The reads every request or a busy page makes use it instead of Scan, whose

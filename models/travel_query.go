@@ -94,19 +94,23 @@ func ListTravel(ctx context.Context, db *gorm.DB, v Viewer, f TravelFilter) (Tra
 		return TravelList{}, err
 	}
 	out := TravelList{Total: int(total)}
-	err := f.rows(db, v).Offset(f.Offset).Limit(f.Limit).Scan(&out.Rows).Error
+	err := f.columns(pickedPage(db, f.scope(db, v, true), "travel_requests", travelOrder, f.Offset, f.Limit)).Scan(&out.Rows).Error
 	return out, err
 }
 
 // EachTrip calls fn with every trip v may see that matches f, in the list's order, reading
 // them one at a time from the database (an export of any size).
 func EachTrip(ctx context.Context, db *gorm.DB, v Viewer, f TravelFilter, fn func(TravelSummary) error) (int, error) {
-	return eachRow(f.rows(db.WithContext(ctx), v), fn)
+	db = db.WithContext(ctx)
+	return eachRow(f.columns(f.scope(db, v, true)), fn)
 }
 
-// rows is the list's query: what it reads of each trip, in its order, without paging.
-func (f TravelFilter) rows(db *gorm.DB, v Viewer) *gorm.DB {
-	return f.scope(db, v, true).
+const travelOrder = "travel_requests.updated_at DESC, travel_requests.id DESC"
+
+// columns is what the list reads of each trip of from (travel_requests, or a page of them
+// picked under that name), in its order.
+func (f TravelFilter) columns(from *gorm.DB) *gorm.DB {
+	return from.
 		Select(`travel_requests.id, travel_requests.number, travel_requests.status, travel_requests.purpose, travel_requests.destinations,
 			COALESCE(d.name, '') AS department_name, tu.name AS traveller_name, fu.name AS filed_by_name,
 			travel_requests.traveller_id, travel_requests.filed_by_id, travel_requests.currency, travel_requests.estimate_total_minor,
@@ -114,7 +118,7 @@ func (f TravelFilter) rows(db *gorm.DB, v Viewer) *gorm.DB {
 		Joins("LEFT JOIN departments d ON d.id = travel_requests.department_id").
 		Joins("JOIN users tu ON tu.id = travel_requests.traveller_id").
 		Joins("JOIN users fu ON fu.id = travel_requests.filed_by_id").
-		Order("travel_requests.updated_at DESC, travel_requests.id DESC")
+		Order(travelOrder)
 }
 
 // CountTravelByStatus counts the trips v may see that match f in each status, whatever
