@@ -180,6 +180,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	river.AddWorker(workers, &tenantBackupWorker{q: q})
 	river.AddWorker(workers, &lifecycleWorker{q: q})
 	river.AddWorker(workers, &expireImportUploadsWorker{q: q})
+	river.AddWorker(workers, &foldTalliesWorker{q: q})
 	rc := &river.Config{
 		Logger:               o.Logger.With("component", "jobs"),
 		Workers:              workers,
@@ -203,6 +204,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 			periodic(o.DailyEvery, DailyArgs{}, 3),
 			periodic(o.LifecycleEvery, LifecycleArgs{}, 3),
 			periodic(o.ImportUploadsEvery, ExpireImportUploadsArgs{}, 3),
+			periodic(time.Hour, FoldTalliesArgs{}, 3),
 		}
 		if o.Backups != nil {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(o.BackupEvery, BackupsDueArgs{}, 3))

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"gorm.io/gorm"
@@ -23,7 +24,8 @@ func TalliedTables() []string {
 
 // talliedStatuses is how many rows of table are in each status, read from its tallies rather
 // than counted. When the tallies have grown past foldTalliesAbove rows it folds them; a fold
-// that fails (another is running) leaves them as they are, and they stay exact either way.
+// that fails leaves them as they are (exact either way), and, run in a savepoint, leaves a
+// transaction the read is part of as it was.
 func talliedStatuses(ctx context.Context, db *gorm.DB, table string) (map[string]int, error) {
 	var rows []struct {
 		Status string
@@ -43,11 +45,23 @@ func talliedStatuses(ctx context.Context, db *gorm.DB, table string) (map[string
 		}
 	}
 	if kept > foldTalliesAbove {
-		if err := foldTallies(ctx, db, table); err != nil {
+		err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return foldTallies(ctx, tx, table) })
+		if err != nil {
 			slog.WarnContext(ctx, "status tallies not folded", "table", table, "err", err)
 		}
 	}
 	return out, nil
+}
+
+// FoldStatusTallies folds the tallies of every tallied table, those no list reads included
+// (the hourly job of package jobs), so that they do not grow with every change of status.
+func FoldStatusTallies(ctx context.Context, db *gorm.DB) error {
+	for _, table := range TalliedTables() {
+		if err := foldTallies(ctx, db, table); err != nil {
+			return fmt.Errorf("fold the tallies of %s: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // foldTallies replaces table's tally rows by one per status, their sum. It deletes only the

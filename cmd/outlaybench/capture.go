@@ -43,7 +43,9 @@ func (r *sqlRecorder) register(db *gorm.DB) error {
 	rec := func(db *gorm.DB) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		if !r.on || db.Statement.SQL.Len() == 0 {
+		// A dry run is a statement built, not sent: a subquery's, written into the statement
+		// that holds it.
+		if !r.on || db.Statement.SQL.Len() == 0 || db.DryRun {
 			return
 		}
 		r.stmts = append(r.stmts, compact(db.Statement.SQL.String(), db.Statement.Vars))
