@@ -82,16 +82,8 @@ func (f ExpenseFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
 // ListExpenses returns one page of the reports v may see that match f, newest first.
 func ListExpenses(ctx context.Context, db *gorm.DB, v Viewer, f ExpenseFilter) (ExpenseList, error) {
 	db = db.WithContext(ctx)
-	var out ExpenseList
-	total := int64(0)
-	if f.Counted != nil {
-		total = int64(*f.Counted)
-	} else if err := f.scope(db, v, true).Count(&total).Error; err != nil {
-		return out, err
-	}
-	out.Total = int(total)
-	err := f.columns(pickedPage(db, f.scope(db, v, true), "expense_reports", expenseOrder, f.Offset, max(f.Limit, 1))).Scan(&out.Rows).Error
-	return out, err
+	rows, total, err := pickedPageOf[ExpenseSummary](db, f.scope(db, v, true), "expense_reports", expenseOrder, f.columns, f.Counted, f.Offset, max(f.Limit, 1))
+	return ExpenseList{Rows: rows, Total: total}, err
 }
 
 // EachExpense calls fn with every report v may see that matches f, in the list's order,

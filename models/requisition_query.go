@@ -81,15 +81,8 @@ func (f RequisitionFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.D
 // first, with how many match.
 func ListRequisitions(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionFilter) (RequisitionList, error) {
 	db = db.WithContext(ctx)
-	total := int64(0)
-	if f.Counted != nil {
-		total = int64(*f.Counted)
-	} else if err := f.scope(db, v, true).Count(&total).Error; err != nil {
-		return RequisitionList{}, err
-	}
-	out := RequisitionList{Total: int(total)}
-	err := f.columns(pickedPage(db, f.scope(db, v, true), "requisitions", f.order(), f.Offset, f.Limit)).Scan(&out.Rows).Error
-	return out, err
+	rows, total, err := pickedPageOf[RequisitionSummary](db, f.scope(db, v, true), "requisitions", f.order(), f.columns, f.Counted, f.Offset, f.Limit)
+	return RequisitionList{Rows: rows, Total: total}, err
 }
 
 // EachRequisition calls fn with every requisition v may see that matches f, in the list's

@@ -33,15 +33,35 @@ func eachRow[T any](q *gorm.DB, fn func(T) error) (int, error) {
 // pageOf reads one page of a list: how many rows scope matches in all (counted, unless the
 // caller counted them already), and those of rows(scope) from offset, at most limit (0: all).
 func pageOf[T any](scope *gorm.DB, rows func(*gorm.DB) *gorm.DB, counted *int, offset, limit int) ([]T, int, error) {
-	var total int64
-	if counted != nil {
-		total = int64(*counted)
-	} else if err := scope.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+	total, err := countOf(scope, counted)
+	if err != nil {
 		return nil, 0, err
 	}
 	var out []T
-	err := rows(scope).Offset(offset).Limit(limit).Scan(&out).Error
-	return out, int(total), err
+	err = rows(scope).Offset(offset).Limit(limit).Scan(&out).Error
+	return out, total, err
+}
+
+// pickedPageOf reads one page of a list over table as pageOf does, its rows picked first
+// (pickedPage): columns says what the list reads of each row of a FROM named table.
+func pickedPageOf[T any](db, scope *gorm.DB, table, order string, columns func(*gorm.DB) *gorm.DB, counted *int, offset, limit int) ([]T, int, error) {
+	total, err := countOf(scope, counted)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []T
+	err = columns(pickedPage(db, scope, table, order, offset, limit)).Scan(&out).Error
+	return out, total, err
+}
+
+// countOf is how many rows scope matches: counted, when the caller counted them already.
+func countOf(scope *gorm.DB, counted *int) (int, error) {
+	if counted != nil {
+		return *counted, nil
+	}
+	var total int64
+	err := scope.Session(&gorm.Session{}).Count(&total).Error
+	return int(total), err
 }
 
 // pickedPage is one page of a list over table, as a FROM that names it table: the page's rows

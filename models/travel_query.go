@@ -87,15 +87,8 @@ func (f TravelFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
 // first, with how many match.
 func ListTravel(ctx context.Context, db *gorm.DB, v Viewer, f TravelFilter) (TravelList, error) {
 	db = db.WithContext(ctx)
-	total := int64(0)
-	if f.Counted != nil {
-		total = int64(*f.Counted)
-	} else if err := f.scope(db, v, true).Count(&total).Error; err != nil {
-		return TravelList{}, err
-	}
-	out := TravelList{Total: int(total)}
-	err := f.columns(pickedPage(db, f.scope(db, v, true), "travel_requests", travelOrder, f.Offset, f.Limit)).Scan(&out.Rows).Error
-	return out, err
+	rows, total, err := pickedPageOf[TravelSummary](db, f.scope(db, v, true), "travel_requests", travelOrder, f.columns, f.Counted, f.Offset, f.Limit)
+	return TravelList{Rows: rows, Total: total}, err
 }
 
 // EachTrip calls fn with every trip v may see that matches f, in the list's order, reading

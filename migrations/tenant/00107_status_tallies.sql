@@ -62,19 +62,6 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
--- +goose StatementBegin
-DO $$
-DECLARE t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['requisitions', 'purchase_orders', 'travel_requests', 'expense_reports', 'bills', 'payment_runs'] LOOP
-        EXECUTE format('DROP TRIGGER %I ON %I', t || '_tally_insert', t);
-        EXECUTE format('DROP TRIGGER %I ON %I', t || '_tally_update', t);
-        EXECUTE format('DROP TRIGGER %I ON %I', t || '_tally_delete', t);
-    END LOOP;
-END
-$$;
--- +goose StatementEnd
-DROP FUNCTION tally_inserted();
-DROP FUNCTION tally_deleted();
-DROP FUNCTION tally_updated();
+-- Dropping the functions drops the triggers that call them.
+DROP FUNCTION tally_inserted(), tally_deleted(), tally_updated() CASCADE;
 DROP TABLE status_tallies;
