@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -280,6 +281,25 @@ func TestReferenceListsSearchFilterAndPage(t *testing.T) {
 	found, _ := models.ListVendors(ctx, f.db, models.RefFilter{Query: "tax-1", State: models.RefAll, Limit: 25})
 	if found.Total != 10 {
 		t.Errorf("search by tax id found %d, want 10", found.Total)
+	}
+	// The page is read straight into each vendor's fields: every field as GORM reads the
+	// whole row, a vendor's own matching and an archived vendor's date included.
+	if err := f.db.Exec("UPDATE vendors SET match_mode = 'three_way', contact_name = 'Ann', phone = '+1 555' WHERE name = 'Vendor 29'").Error; err != nil {
+		t.Fatal(err)
+	}
+	every, err := models.ListVendors(ctx, f.db, models.RefFilter{State: models.RefAll, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var whole []models.Vendor
+	if err := f.db.Table("vendors").Order("lower(name), id").Find(&whole).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(whole) != 30 || !reflect.DeepEqual(every.Rows, whole) {
+		t.Errorf("the list read its vendors as\n%+v\nnot as GORM reads them:\n%+v", every.Rows, whole)
+	}
+	if v := every.Rows[28]; v.MatchMode == nil || *v.MatchMode != "three_way" || v.ArchivedAt == nil || v.Phone != "+1 555" {
+		t.Errorf("Vendor 29 read as %+v", v)
 	}
 	choices, _ := models.ActiveVendors(ctx, f.db)
 	if len(choices) != 27 {

@@ -87,6 +87,15 @@ type Vendor struct {
 	UpdatedAt  time.Time
 }
 
+// vendorColumns are the columns of a vendor, in the order fields reads them.
+const vendorColumns = `v.id, v.name, v.contact_name, v.email, v.phone, v.tax_id, v.payment_terms_days, v.currency,
+	v.status, v.address, v.match_mode, v.archived_at, v.created_at, v.updated_at`
+
+func (v *Vendor) fields() []any {
+	return []any{&v.ID, &v.Name, &v.ContactName, &v.Email, &v.Phone, &v.TaxID, &v.PaymentTermsDays, &v.Currency,
+		&v.Status, &v.Address, &v.MatchMode, &v.ArchivedAt, &v.CreatedAt, &v.UpdatedAt}
+}
+
 // GLAccount is a general-ledger account spend is booked to.
 type GLAccount struct {
 	ID         int64
