@@ -32,7 +32,8 @@ type PaymentList struct {
 
 // ListPaymentRuns lists the runs the viewer may see, newest first.
 func ListPaymentRuns(ctx context.Context, db *gorm.DB, v Viewer, f PaymentFilter) (PaymentList, error) {
-	rows, total, err := pageOf[PaymentRow](f.scope(db.WithContext(ctx), v), f.rows, nil, f.Offset, f.Limit)
+	db = db.WithContext(ctx)
+	rows, total, err := pickedPageOf[PaymentRow](db, f.scope(db, v), "payment_runs", paymentRunOrder, f.rows, nil, f.Offset, f.Limit)
 	return PaymentList{Rows: rows, Total: total}, err
 }
 
@@ -42,18 +43,22 @@ func EachPaymentRun(ctx context.Context, db *gorm.DB, v Viewer, f PaymentFilter,
 	return eachRow(f.rows(f.scope(db.WithContext(ctx), v)), fn)
 }
 
-// rows is the list's query: what it reads of each run, in its order, without paging.
+// paymentRunOrder is the run list's order, newest first.
+const paymentRunOrder = "payment_runs.id DESC"
+
+// rows is what the list reads of each run of q (payment_runs, or a page of them picked under
+// that name), in its order.
 func (f PaymentFilter) rows(q *gorm.DB) *gorm.DB {
 	return q.Select(`payment_runs.*, u.name AS created_by,
 			(SELECT string_agg(DISTINCT v.name, ', ') FROM payment_lines pl JOIN vendors v ON v.id = pl.vendor_id WHERE pl.payment_run_id = payment_runs.id) AS vendors,
 			(SELECT count(DISTINCT pl.vendor_id) FROM payment_lines pl WHERE pl.payment_run_id = payment_runs.id) AS vendor_count`).
-		Order("payment_runs.id DESC")
+		Joins("JOIN users u ON u.id = payment_runs.created_by_id").
+		Order(paymentRunOrder)
 }
 
-// scope is the runs the viewer may see that the filter matches, joined to who made them.
+// scope is the runs the viewer may see that the filter matches.
 func (f PaymentFilter) scope(db *gorm.DB, v Viewer) *gorm.DB {
-	q := db.Table("payment_runs").Scopes(paymentKind.visible(v)).
-		Joins("JOIN users u ON u.id = payment_runs.created_by_id")
+	q := db.Table("payment_runs").Scopes(paymentKind.visible(v))
 	if f.Status != "" {
 		q = q.Where("payment_runs.status = ?", f.Status)
 	}

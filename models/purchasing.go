@@ -543,7 +543,8 @@ type PurchaseOrderList struct {
 
 // ListPurchaseOrders lists orders matching the filter, newest first.
 func ListPurchaseOrders(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter) (PurchaseOrderList, error) {
-	rows, total, err := pageOf[PurchaseOrderRow](f.scope(db.WithContext(ctx)), f.rows, f.Counted, f.Offset, f.Limit)
+	db = db.WithContext(ctx)
+	rows, total, err := pickedPageOf[PurchaseOrderRow](db, f.scope(db), "purchase_orders", purchaseOrderOrder, f.rows, f.Counted, f.Offset, f.Limit)
 	return PurchaseOrderList{Rows: rows, Total: total}, err
 }
 
@@ -553,13 +554,18 @@ func EachPurchaseOrder(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter, 
 	return eachRow(f.rows(f.scope(db.WithContext(ctx))), fn)
 }
 
-// rows is the list's query: what it reads of each order, in its order, without paging.
+// purchaseOrderOrder is the order list's order, newest first.
+const purchaseOrderOrder = "purchase_orders.id DESC"
+
+// rows is what the list reads of each order of q (purchase_orders, or a page of them picked
+// under that name), in its order. The vendor's name is a lookup per row: joined, Postgres
+// hashed all 5,000 vendors for a page of 25 orders.
 func (f PurchaseOrderFilter) rows(q *gorm.DB) *gorm.DB {
-	return q.Select("purchase_orders.*, v.name AS vendor_name, COALESCE(r.number, '') AS requisition_number, u.name AS requester_name").
-		Joins("JOIN vendors v ON v.id = purchase_orders.vendor_id").
+	return q.Select(`purchase_orders.*, COALESCE((SELECT v.name FROM vendors v WHERE v.id = purchase_orders.vendor_id), '') AS vendor_name,
+			COALESCE(r.number, '') AS requisition_number, u.name AS requester_name`).
 		Joins("JOIN requisitions r ON r.id = purchase_orders.requisition_id").
 		Joins("JOIN users u ON u.id = r.requester_id").
-		Order("purchase_orders.id DESC")
+		Order(purchaseOrderOrder)
 }
 
 // scope is the orders the filter matches. It reads only the orders, so that counting them

@@ -317,7 +317,7 @@ func ListReimbursementBatches(ctx context.Context, db *gorm.DB, query string, of
 	db = db.WithContext(ctx)
 	var out BatchList
 	var err error
-	out.Rows, out.Total, err = pageOf[BatchSummary](batchScope(db, query), batchRows, nil, offset, max(limit, 1))
+	out.Rows, out.Total, err = pickedPageOf[BatchSummary](db, batchScope(db, query), "b", batchOrder, batchRows, nil, offset, max(limit, 1))
 	if err != nil || len(out.Rows) == 0 {
 		return out, err
 	}
@@ -344,8 +344,11 @@ func batchScope(db *gorm.DB, query string) *gorm.DB {
 	return q
 }
 
-// batchRows is the batch list's query: what it reads of each batch, newest first, without paging.
-func batchRows(q *gorm.DB) *gorm.DB { return q.Select(batchColumns).Order("b.id DESC") }
+// batchRows is what the batch list reads of each batch of q (reimbursement_batches, or a page
+// of them picked, named b), newest first.
+func batchRows(q *gorm.DB) *gorm.DB { return q.Select(batchColumns).Order(batchOrder) }
+
+const batchOrder = "b.id DESC"
 
 // batchColumns are what the batch list reads of each batch.
 const batchColumns = `b.id, b.number, b.status, b.paid_on, b.method, b.created_at,

@@ -30,20 +30,10 @@ func eachRow[T any](q *gorm.DB, fn func(T) error) (int, error) {
 	return n, rows.Err()
 }
 
-// pageOf reads one page of a list: how many rows scope matches in all (counted, unless the
-// caller counted them already), and those of rows(scope) from offset, at most limit (0: all).
-func pageOf[T any](scope *gorm.DB, rows func(*gorm.DB) *gorm.DB, counted *int, offset, limit int) ([]T, int, error) {
-	total, err := countOf(scope, counted)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []T
-	err = rows(scope).Offset(offset).Limit(limit).Scan(&out).Error
-	return out, total, err
-}
-
-// pickedPageOf reads one page of a list over table as pageOf does, its rows picked first
-// (pickedPage): columns says what the list reads of each row of a FROM named table.
+// pickedPageOf reads one page of a list over table: how many rows scope matches in all
+// (counted, unless the caller counted them already), and those from offset, at most limit,
+// picked first (pickedPage); columns says what the list reads of each row of a FROM named
+// table, in the list's order.
 func pickedPageOf[T any](db, scope *gorm.DB, table, order string, columns func(*gorm.DB) *gorm.DB, counted *int, offset, limit int) ([]T, int, error) {
 	total, err := countOf(scope, counted)
 	if err != nil {
