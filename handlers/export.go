@@ -66,8 +66,19 @@ func (s *Server) exportList(x *listExport) fiber.Handler {
 		if !ok {
 			return fiber.NewError(http.StatusBadRequest, "Export as csv, xlsx or jsonl.")
 		}
+		// The body is written after the handler returns, when the request lets go of the
+		// tenant's handle: were the handle then retired (the tenant least recently used of
+		// many), it would be closed under the export, whose closing audit event would be
+		// lost. The stream holds the handle itself until its event is written, and reads
+		// through that hold. It takes no request's turn: it goes at the client's pace.
+		held, release, err := s.pools.Acquire(c.UserContext(), *tenantOf(c))
+		if err != nil {
+			return err
+		}
+		stateOf(c).db = held
 		stream, err := x.rows(s, c)
 		if err != nil {
+			release()
 			return err
 		}
 		ctx, db, filters := c.UserContext(), tenantDB(c), exportFilters(c)
@@ -75,9 +86,11 @@ func (s *Server) exportList(x *listExport) fiber.Handler {
 		c.Set(fiber.HeaderContentType, format.ContentType())
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 		c.Set(fiber.HeaderCacheControl, "no-store")
-		// The body is written after the handler returns, so the stream takes only values
-		// captured here, never c.
+		// The stream takes only values captured here, never c. fasthttp runs it at once, in a
+		// goroutine of its own, whether or not the body is ever sent, so the hold is always
+		// let go.
 		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+			defer release()
 			n, err := writeList(w, format, x.columns, stream)
 			if err == nil {
 				err = w.Flush()

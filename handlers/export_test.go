@@ -1,14 +1,17 @@
 package handlers_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
 
 	"outlay/internal/testutil"
 	"outlay/models"
@@ -232,5 +235,87 @@ func TestListExportNeedsTheListsPermission(t *testing.T) {
 	}
 	if n := s.admin.Get("/requisitions/all?status=approved").Doc.Find(`.export-links a`).Length(); n != 3 {
 		t.Errorf("%d export links on all requisitions", n)
+	}
+}
+
+// An export is written after its handler returns, at the client's pace. Retiring the tenant's
+// handle meanwhile, as the pools do with the least recently used of many tenants, neither cuts
+// the file short nor loses the audit event that closes it.
+func TestListExportOutlivesItsTenantsHandle(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	env, acme := testutil.NewTenant(t)
+	// The test lets go of the tenant's handle before the export, so that the export alone
+	// holds it (Env.DB would hold it to the end of the test).
+	db, release, err := env.Pools.Acquire(ctx, acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.CreateUser(ctx, db, models.NewUser{Email: "ana@acme.example", Name: "Ana Admin", Password: testutil.Password,
+		Roles: []string{"admin"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Enough vendors that the file cannot wait whole in the connection's buffers: the export
+	// is still reading them when the handle is retired. Stored by SQL, without the triggers.
+	const vendors = 30000
+	if err := db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SET LOCAL session_replication_role = replica`).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`INSERT INTO vendors (name, contact_name, email, currency)
+			SELECT 'Bulk vendor ' || g || ' ' || repeat('x', 120), 'Contact ' || g, 'ap' || g || '@bulk.example', 'USD'
+			FROM generate_series(1, ?) g`, vendors).Error
+	}); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	app := testutil.NewApp(t, env)
+	admin := app.Client(t, "acme")
+	admin.SignIn("ana@acme.example", testutil.Password)
+	addr := app.Serve(t)
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/vendors/export?format=csv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = admin.Host
+	for name, value := range admin.Cookies {
+		req.AddCookie(&http.Cookie{Name: name, Value: value})
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body := bufio.NewReader(res.Body)
+	head, err := body.ReadString('\n')
+	if err != nil || res.StatusCode != http.StatusOK || !strings.Contains(head, "Name,Contact") {
+		t.Fatalf("export: status %d, first line %q, %v", res.StatusCode, head, err)
+	}
+	env.Pools.Evict(acme.Slug)
+	time.Sleep(200 * time.Millisecond) // a retired handle nobody holds is closed at once
+	rows, err := csv.NewReader(body).ReadAll()
+	if err != nil {
+		t.Fatalf("the rest of the export: %v", err)
+	}
+	if len(rows) != vendors {
+		t.Fatalf("the export has %d vendors, want %d", len(rows), vendors)
+	}
+	db = env.DB(t, acme) // a new handle
+	var details string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if err := db.Raw(`SELECT details::text FROM audit_log WHERE event = 'export' AND subject = 'vendors' ORDER BY id DESC LIMIT 1`).
+			Scan(&details).Error; err != nil {
+			t.Fatal(err)
+		}
+		if details != "" {
+			break
+		}
+	}
+	var d map[string]any
+	if err := json.Unmarshal([]byte(details), &d); err != nil {
+		t.Fatalf("no audit event for the export (details %q)", details)
+	}
+	if d["rows"] != float64(vendors) || d["incomplete"] != nil {
+		t.Errorf("the export's audit event says %v", d)
 	}
 }
