@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -47,13 +48,26 @@ func ValidatePassword(password, email string) error {
 	return nil
 }
 
+// hashSlots bounds the password hashes computed at once. A hash holds its memory (19 MiB) and
+// a core for as long as it runs, so a burst of sign-ins, honest or not, spread over tenants
+// (whose requests each take turns only among their own) held 19 MiB per sign-in at once, 1.2
+// GB for 64, and finished no sooner: the cores were busy anyway. The others wait their turn.
+var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// idKey is argon2.IDKey in its turn among hashSlots.
+func idKey(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return argon2.IDKey(password, salt, time, memory, threads, keyLen)
+}
+
 // HashPassword returns an argon2id hash in the PHC string format.
 func HashPassword(password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := idKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
@@ -97,7 +111,7 @@ func CheckPassword(hash, password string) bool {
 	if err1 != nil || err2 != nil || memory < 1 || time < 1 || threads < 1 || threads > 255 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, uint32(time), uint32(memory), uint8(threads), uint32(len(key)))
+	got := idKey([]byte(password), salt, uint32(time), uint32(memory), uint8(threads), uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1 && ok
 }
 
