@@ -75,9 +75,12 @@ func (s *Server) exportList(x *listExport) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		stateOf(c).db = held
+		st := stateOf(c)
+		own := st.db
+		st.db = held
 		stream, err := x.rows(s, c)
 		if err != nil {
+			st.db = own
 			release()
 			return err
 		}

@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
@@ -245,6 +248,9 @@ func TestListExportOutlivesItsTenantsHandle(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	env, acme := testutil.NewTenant(t)
+	// Requests are logged, as in production: the access log must not read the file whole to
+	// learn its size.
+	env.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	// The test lets go of the tenant's handle before the export, so that the export alone
 	// holds it (Env.DB would hold it to the end of the test).
 	db, release, err := env.Pools.Acquire(ctx, acme)
@@ -281,7 +287,7 @@ func TestListExportOutlivesItsTenantsHandle(t *testing.T) {
 	for name, value := range admin.Cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := (&http.Client{Timeout: 2 * time.Minute}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,6 +296,11 @@ func TestListExportOutlivesItsTenantsHandle(t *testing.T) {
 	head, err := body.ReadString('\n')
 	if err != nil || res.StatusCode != http.StatusOK || !strings.Contains(head, "Name,Contact") {
 		t.Fatalf("export: status %d, first line %q, %v", res.StatusCode, head, err)
+	}
+	// The file is streamed as it is read from the database: with its first line here, the
+	// export is still going (its audit event, written at its end, is not there yet).
+	if n := exportEvents(t, acme); n != 0 {
+		t.Fatalf("the export was written whole (%d audit event) before its first line was sent", n)
 	}
 	env.Pools.Evict(acme.Slug)
 	time.Sleep(200 * time.Millisecond) // a retired handle nobody holds is closed at once
@@ -318,4 +329,20 @@ func TestListExportOutlivesItsTenantsHandle(t *testing.T) {
 	if d["rows"] != float64(vendors) || d["incomplete"] != nil {
 		t.Errorf("the export's audit event says %v", d)
 	}
+}
+
+// exportEvents counts the tenant's export events, through a connection of its own (not the
+// tenant's handle, which the test must not hold).
+func exportEvents(t *testing.T, tn tenancy.Tenant) int64 {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), tn.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	var n int64
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM audit_log WHERE event = 'export'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"outlay"
 	"outlay/audit"
@@ -76,7 +77,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	r := slog.NewRecord(time.Now(), level, "request", 0)
 	r.AddAttrs(slog.String("request_id", requestIDOf(c)), slog.String("method", c.Method()), slog.String("path", path),
 		slog.Int("status", status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-		slog.Int("bytes", len(c.Response().Body())), slog.String("ip", clientIP(c)))
+		slog.Int("bytes", bodySize(c.Response())), slog.String("ip", clientIP(c)))
 	if t := tenantOf(c); t != nil {
 		r.AddAttrs(slog.String("tenant", t.Slug))
 	}
@@ -161,6 +162,16 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 	// Until a session or token says otherwise, changes are a signed-out visitor's.
 	c.SetUserContext(audit.WithActor(c.UserContext(), audit.Actor{Type: audit.ActorUser, RequestID: st.requestID, IP: clientIP(c)}))
 	return c.Next()
+}
+
+// bodySize is how many bytes the response's body holds, or -1 for a body streamed after the
+// handler returns (an export), whose size is not known yet: asking fasthttp for a streamed
+// body reads the whole stream into memory, there and then.
+func bodySize(r *fasthttp.Response) int {
+	if r.IsBodyStream() {
+		return -1
+	}
+	return len(r.Body())
 }
 
 // csrfToken is the token forms and htmx send back: an HMAC of the browser's CSRF cookie, its

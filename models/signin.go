@@ -167,6 +167,10 @@ func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*U
 	if err := auth.ValidatePassword(password, u.Email); err != nil {
 		return nil, outlay.ValidationErrors{"password": err.Error()}
 	}
+	hash, err := auth.HashPassword(password) // before the transaction locks the links
+	if err != nil {
+		return nil, err
+	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE password_resets SET used_at = now()
 			WHERE token_hash = ? AND used_at IS NULL AND expires_at > now()`, auth.Digest(token))
@@ -179,7 +183,7 @@ func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*U
 		if err := tx.Exec(`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`, u.ID).Error; err != nil {
 			return err
 		}
-		if err := SetPassword(ctx, tx, u.ID, password); err != nil {
+		if err := setPasswordHash(ctx, tx, u.ID, hash); err != nil {
 			return err
 		}
 		return audit.Event(ctx, tx, audit.EventPasswordReset, u.Email, nil)

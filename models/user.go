@@ -194,6 +194,12 @@ func SetPassword(ctx context.Context, db *gorm.DB, userID int64, password string
 	if err != nil {
 		return err
 	}
+	return setPasswordHash(ctx, db, userID, hash)
+}
+
+// setPasswordHash is SetPassword with the password already hashed: hashing waits its turn
+// among every sign-in of the server, which a transaction holding locks must not do.
+func setPasswordHash(ctx context.Context, db *gorm.DB, userID int64, hash string) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{ID: userID}).Updates(map[string]any{"password_hash": hash, "updated_at": time.Now().UTC(),
 			"status": gorm.Expr("CASE WHEN status = 'invited' THEN 'active' ELSE status END")})
