@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
+	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
 	"outlay/models"
 	"outlay/tenancy"
@@ -302,8 +303,7 @@ func TestListExportOutlivesItsTenantsHandle(t *testing.T) {
 	if n := exportEvents(t, acme); n != 0 {
 		t.Fatalf("the export was written whole (%d audit event) before its first line was sent", n)
 	}
-	env.Pools.Evict(acme.Slug)
-	time.Sleep(200 * time.Millisecond) // a retired handle nobody holds is closed at once
+	env.Pools.Evict(acme.Slug) // closes a handle nothing holds before it returns
 	rows, err := csv.NewReader(body).ReadAll()
 	if err != nil {
 		t.Fatalf("the rest of the export: %v", err)
@@ -311,16 +311,13 @@ func TestListExportOutlivesItsTenantsHandle(t *testing.T) {
 	if len(rows) != vendors {
 		t.Fatalf("the export has %d vendors, want %d", len(rows), vendors)
 	}
+	// The event is written once the file is; the client may have read it all a moment before.
+	dbtest.WaitFor(t, 10*time.Second, "recorded the export", func() bool { return exportEvents(t, acme) > 0 })
 	db = env.DB(t, acme) // a new handle
 	var details string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if err := db.Raw(`SELECT details::text FROM audit_log WHERE event = 'export' AND subject = 'vendors' ORDER BY id DESC LIMIT 1`).
-			Scan(&details).Error; err != nil {
-			t.Fatal(err)
-		}
-		if details != "" {
-			break
-		}
+	if err := db.Raw(`SELECT details::text FROM audit_log WHERE event = 'export' AND subject = 'vendors' ORDER BY id DESC LIMIT 1`).
+		Scan(&details).Error; err != nil {
+		t.Fatal(err)
 	}
 	var d map[string]any
 	if err := json.Unmarshal([]byte(details), &d); err != nil {

@@ -658,13 +658,19 @@ func (p *Pools) closeEntry(e *poolEntry) {
 }
 
 // Evict retires a tenant's handle (after a migration, suspension, move or purge); the next
-// Acquire opens a fresh one.
+// Acquire opens a fresh one. A handle nothing holds is closed by the time Evict returns; one
+// in use is closed when its last holder lets go.
 func (p *Pools) Evict(slug string) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if e, ok := p.entries[slug]; ok {
-		p.evictLocked(e)
+	e, ok := p.entries[slug]
+	if !ok {
+		p.mu.Unlock()
+		return
 	}
+	e.refs++ // held through its eviction, so that letting go below closes it here, not later
+	p.evictLocked(e)
+	p.mu.Unlock()
+	p.release(e, false, false)
 }
 
 // Retire retires a tenant's handle when it still reaches t's database (t.DSN): its sessions

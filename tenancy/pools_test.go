@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -415,5 +416,41 @@ func waitFor(t *testing.T, p *tenancy.Pools, n int) {
 	})
 	if err != nil {
 		t.Error(err) // not Fatal: one caller is a goroutine of its own
+	}
+}
+
+// Evict closes a handle nothing holds before it returns, and one in use only when its holder
+// lets go: a query under way finishes, and so does what its holder does after it.
+func TestEvictClosesAHandleOnceNothingHoldsIt(t *testing.T) {
+	env, acme := dbtest.NewTenant(t)
+	pools := tenancy.NewPools(10, 2, env.Config.SecretKey, nil, nil)
+	defer pools.Close()
+	ctx := context.Background()
+	query := func(db *gorm.DB) error { var one int; return db.Raw("SELECT 1").Scan(&one).Error }
+
+	idle, release, err := pools.Acquire(ctx, acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	pools.Evict(acme.Slug)
+	if err := query(idle); err == nil || !strings.Contains(err.Error(), "database is closed") {
+		t.Errorf("a handle nothing held still answers after Evict: %v", err)
+	}
+
+	held, release, err := pools.Acquire(ctx, acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held == idle {
+		t.Fatal("Acquire gave back the retired handle")
+	}
+	pools.Evict(acme.Slug)
+	if err := query(held); err != nil {
+		t.Errorf("a held handle was closed under its holder: %v", err)
+	}
+	release()
+	if err := query(held); err == nil {
+		t.Error("a retired handle still answers after its last holder let go")
 	}
 }
