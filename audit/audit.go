@@ -173,6 +173,8 @@ var notAudited = map[string]string{
 	"audit_seal":       "a row per transaction with records waiting, for the deferred trigger that chains them at COMMIT",
 	"policy_state": "a version counter that triggers bump on every policy or role change; " +
 		"the changes themselves are recorded (casbin_rule, roles, user_roles) with policy.changed and role.changed events",
+	"reference_state": "a version counter that triggers bump on every change of the organisation's settings or departments, " +
+		"so that app servers may keep them in memory; the changes themselves are recorded (org_settings, departments)",
 	"document_numbers": "a counter per kind of document, locked while a number is taken; " +
 		"each number is recorded where it lands, on its requisition or purchase order",
 	"sso_auth_states": "single-use, ten-minute sign-in states (state stored as a digest); " +

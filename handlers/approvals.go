@@ -98,7 +98,6 @@ var approvalExport = &listExport{name: "approvals",
 // approvalFilter reads the queue's filters from the address, with the choices they offer:
 // the queue page and its export read them here.
 func (s *Server) approvalFilter(c *fiber.Ctx) (approvals.Queue, approvals.Filter, models.QueueFilter, error) {
-	ctx, db := c.UserContext(), tenantDB(c)
 	f := approvals.Filter{MinAmount: strings.TrimSpace(c.Query("min"))}
 	f.Q, f.Page = listQuery(c)
 	q := approvals.Queue{CSRF: s.csrfToken(c), CanApprove: s.can(c, approvalsApprove), CanDelegate: s.can(c, approvalsDelegate)}
@@ -115,7 +114,7 @@ func (s *Server) approvalFilter(c *fiber.Ctx) (approvals.Queue, approvals.Filter
 	}
 	q.Departments, f.Department, mf.DepartmentID = ch.Departments, ch.Department, ch.DepartmentID
 	if f.MinAmount != "" {
-		settings, err := models.Settings(ctx, db)
+		settings, err := s.orgSettings(c)
 		if err != nil {
 			return q, f, mf, err
 		}

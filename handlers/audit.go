@@ -102,7 +102,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loc, err := orgZone(ctx, db)
+	loc, err := s.orgZone(c)
 	if err != nil {
 		return err
 	}
@@ -210,8 +210,8 @@ func auditRows(ctx context.Context, db *gorm.DB, entries []models.AuditEntry, lo
 }
 
 // orgZone is the organisation's time zone, in which History and the audit log show times.
-func orgZone(ctx context.Context, db *gorm.DB) (*time.Location, error) {
-	st, err := models.Settings(ctx, db)
+func (s *Server) orgZone(c *fiber.Ctx) (*time.Location, error) {
+	st, err := s.orgSettings(c)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +331,7 @@ func (s *Server) history(c *fiber.Ctx, nav, title, backURL, backText string, h m
 	if err != nil {
 		return err
 	}
-	loc, err := orgZone(c.UserContext(), tenantDB(c))
+	loc, err := s.orgZone(c)
 	if err != nil {
 		return err
 	}

@@ -227,7 +227,7 @@ func (s *Server) billCodedLines(c *fiber.Ctx, f *bills.Form, in models.BillInput
 	if f.VendorName, err = chosenVendor(c, f.Vendor); err != nil {
 		return err
 	}
-	depts, err := models.Departments(ctx, db)
+	depts, err := s.departments(c)
 	if err != nil {
 		return err
 	}

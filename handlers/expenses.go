@@ -179,7 +179,7 @@ func (s *Server) expenseForm(c *fiber.Ctx, in models.ExpenseInput, errs outlay.V
 	if f.Currency == "" {
 		f.Currency = threshold.Currency
 	}
-	depts, err := models.Departments(ctx, db)
+	depts, err := s.departments(c)
 	if err != nil {
 		return f, err
 	}

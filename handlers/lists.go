@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
-	"outlay/models"
 	"outlay/views"
 	"outlay/views/expenses"
 	"outlay/views/requisitions"
@@ -128,9 +127,8 @@ type listChoices struct {
 }
 
 func (s *Server) listChoices(c *fiber.Ctx, personParam string) (listChoices, error) {
-	ctx, db := c.UserContext(), tenantDB(c)
 	var out listChoices
-	depts, err := models.Departments(ctx, db)
+	depts, err := s.departments(c)
 	if err != nil {
 		return out, err
 	}

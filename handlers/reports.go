@@ -139,7 +139,7 @@ const maxSpendYears = 10
 // runs the report. A wrong value is a message beside its field, never an error page.
 func (s *Server) readSpend(c *fiber.Ctx) (*spendQuery, error) {
 	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c)
-	settings, err := models.Settings(ctx, db)
+	settings, err := s.orgSettings(c)
 	if err != nil {
 		return nil, err
 	}

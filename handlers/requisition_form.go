@@ -152,7 +152,7 @@ func liveTotals(p models.PricedLines, lineErrs outlay.ValidationErrors, in model
 
 func (s *Server) fillRequisitionChoices(c *fiber.Ctx, f *requisitions.Form, cur *models.RequisitionDetail) error {
 	ctx, db := c.UserContext(), tenantDB(c)
-	depts, err := models.Departments(ctx, db)
+	depts, err := s.departments(c)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func (s *Server) tenantExportPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loc, err := orgZone(ctx, tenantDB(c))
+	loc, err := s.orgZone(c)
 	if err != nil {
 		return err
 	}

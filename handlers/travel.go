@@ -309,7 +309,7 @@ func (s *Server) tripForm(c *fiber.Ctx, in models.TravelInput, errs outlay.Valid
 
 func (s *Server) fillTripChoices(c *fiber.Ctx, f *travel.Form, cur *models.TravelDetail) error {
 	ctx, db := c.UserContext(), tenantDB(c)
-	depts, err := models.Departments(ctx, db)
+	depts, err := s.departments(c)
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,9 @@ type SessionUser struct {
 	LastSeenAt  time.Time
 	// PolicyVersion is the tenant's policy version as of this request, read in the same query.
 	PolicyVersion int64
+	// ReferenceVersion is the version of the organisation's settings and departments as of
+	// this request (reference_state), read in the same query: what they may be remembered at.
+	ReferenceVersion int64
 	// TokenID is set when the request authenticated with an API token instead of a session.
 	TokenID int64
 	// Unread is how many of the person's notifications are unread as the request starts
@@ -118,6 +121,7 @@ func identitySQL(lastUsed, credID, from string) string {
 	return `
 		SELECT u.id AS user_id, u.email, u.name, ` + lastUsed + ` AS last_seen_at,
 		       (SELECT version FROM policy_state WHERE id = 1) AS policy_version,
+		       (SELECT version FROM reference_state WHERE id = 1) AS reference_version,
 		       COALESCE((SELECT json_agg(json_build_object('name', r.name, 'label', r.label) ORDER BY r.name)
 		                 FROM user_roles ur JOIN roles r ON r.name = ur.role WHERE ur.user_id = u.id), '[]')::text AS roles_json,
 		       (SELECT count(*) FROM notifications n WHERE n.recipient_id = u.id AND n.read_at IS NULL) AS unread,
@@ -134,6 +138,7 @@ func lookupIdentity(ctx context.Context, db *gorm.DB, query string, args ...any)
 		RolesJSON     string
 		LastSeenAt    *time.Time
 		PolicyVersion sql.NullInt64
+		RefVersion    sql.NullInt64
 		CredentialID  int64
 		Unread        int64
 	}
@@ -141,7 +146,7 @@ func lookupIdentity(ctx context.Context, db *gorm.DB, query string, args ...any)
 	// scanned directly.
 	q := numberedStatement(db.WithContext(ctx), query, args)
 	err := scanEach(q, func(rows *sql.Rows) error {
-		return rows.Scan(&row.UserID, &row.Email, &row.Name, &row.LastSeenAt, &row.PolicyVersion, &row.RolesJSON, &row.Unread, &row.CredentialID)
+		return rows.Scan(&row.UserID, &row.Email, &row.Name, &row.LastSeenAt, &row.PolicyVersion, &row.RefVersion, &row.RolesJSON, &row.Unread, &row.CredentialID)
 	})
 	if err != nil {
 		return nil, err
@@ -149,7 +154,8 @@ func lookupIdentity(ctx context.Context, db *gorm.DB, query string, args ...any)
 	if row.UserID == 0 {
 		return nil, outlay.ErrNotFound
 	}
-	su := &SessionUser{UserID: row.UserID, Email: row.Email, Name: row.Name, PolicyVersion: row.PolicyVersion.Int64, TokenID: row.CredentialID, Unread: row.Unread}
+	su := &SessionUser{UserID: row.UserID, Email: row.Email, Name: row.Name, PolicyVersion: row.PolicyVersion.Int64,
+		ReferenceVersion: row.RefVersion.Int64, TokenID: row.CredentialID, Unread: row.Unread}
 	if row.LastSeenAt != nil {
 		su.LastSeenAt = *row.LastSeenAt
 	}

@@ -133,6 +133,8 @@ type poolEntry struct {
 	// that is sent to when it is admitted.
 	serving int
 	turns   list.List
+	// memo keeps what requests read once and remember while it is unchanged (Pools.Memo).
+	memo Memo
 }
 
 // NewPools makes an empty pool manager. maxConns caps the connections to each Postgres server

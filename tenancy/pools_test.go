@@ -454,3 +454,64 @@ func TestEvictClosesAHandleOnceNothingHoldsIt(t *testing.T) {
 		t.Error("a retired handle still answers after its last holder let go")
 	}
 }
+
+// TestMemoLivesWithItsHandle checks that what a handle remembers is kept at its version, read
+// again for a newer one, and gone with the handle: a retired handle has no memo, and the
+// tenant's next handle starts with nothing remembered.
+func TestMemoLivesWithItsHandle(t *testing.T) {
+	env, acme := dbtest.NewTenant(t)
+	pools := tenancy.NewPools(10, 2, env.Config.SecretKey, nil, nil)
+	defer pools.Close()
+	db, release, err := pools.Acquire(context.Background(), acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loads := 0
+	load := func(v string) func() (string, error) {
+		return func() (string, error) { loads++; return v, nil }
+	}
+	m := pools.Memo(acme.Slug, db)
+	if m == nil {
+		t.Fatal("the tenant's current handle has no memo")
+	}
+	for _, c := range []struct {
+		version    int64
+		load, want string
+		loads      int
+	}{
+		{3, "a", "a", 1}, // nothing remembered: read
+		{3, "b", "a", 1}, // the same version: remembered
+		{2, "b", "a", 1}, // an older version: what is remembered is newer, and will do
+		{4, "c", "c", 2}, // a newer version: read again
+		{4, "d", "c", 2},
+	} {
+		got, err := tenancy.Remember(m, "k", c.version, load(c.load))
+		if err != nil || got != c.want || loads != c.loads {
+			t.Errorf("at version %d: %q, %d loads, %v; want %q after %d loads", c.version, got, loads, err, c.want, c.loads)
+		}
+	}
+	if _, err := tenancy.Remember(m, "other", 4, func() (string, error) { return "", errors.New("down") }); err == nil {
+		t.Error("a failed read was not reported")
+	}
+	if got, _ := tenancy.Remember(m, "other", 4, load("e")); got != "e" {
+		t.Errorf("a failed read was remembered: got %q", got)
+	}
+	release()
+
+	pools.Evict(acme.Slug)
+	if pools.Memo(acme.Slug, db) != nil {
+		t.Error("a retired handle still has a memo")
+	}
+	db2, release2, err := pools.Acquire(context.Background(), acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release2()
+	loads = 0
+	if got, _ := tenancy.Remember(pools.Memo(acme.Slug, db2), "k", 4, load("f")); got != "f" || loads != 1 {
+		t.Errorf("the tenant's next handle remembered %q (%d loads); want a fresh read", got, loads)
+	}
+	if got, _ := tenancy.Remember(pools.Memo(acme.Slug, db), "k", 4, load("g")); got != "g" {
+		t.Errorf("the retired handle's caller got %q; want its own read", got)
+	}
+}
