@@ -51,3 +51,20 @@ func TalliedStatuses(ctx context.Context, db *gorm.DB, table string) (map[string
 
 // FoldTalliesAbove is how many tally rows a table keeps before a read folds them.
 const FoldTalliesAbove = foldTalliesAbove
+
+// ListRequisitionsByGORM reads the page ListRequisitions reads, through GORM's reflection, to
+// hold the list's own read of its rows against.
+func ListRequisitionsByGORM(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionFilter) ([]RequisitionSummary, error) {
+	db = db.WithContext(ctx)
+	var out []RequisitionSummary
+	err := f.columns(pickedPage(db, f.scope(db, v, true), "requisitions", f.order(), f.Offset, f.Limit)).Scan(&out).Error
+	return out, err
+}
+
+// ListPurchaseOrdersByGORM reads the page ListPurchaseOrders reads, through GORM's reflection.
+func ListPurchaseOrdersByGORM(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter) ([]PurchaseOrderRow, error) {
+	db = db.WithContext(ctx)
+	var out []PurchaseOrderRow
+	err := f.rows(pickedPage(db, f.scope(db), "purchase_orders", purchaseOrderOrder, f.Offset, f.Limit)).Scan(&out).Error
+	return out, err
+}

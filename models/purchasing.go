@@ -535,6 +535,23 @@ type PurchaseOrderRow struct {
 	RequesterName     string
 }
 
+// purchaseOrderRowColumns are the columns of a PurchaseOrderRow, in the order fields reads them.
+const purchaseOrderRowColumns = `purchase_orders.id, purchase_orders.number, purchase_orders.requisition_id, purchase_orders.vendor_id,
+	purchase_orders.location_id, purchase_orders.currency, purchase_orders.subtotal_minor, purchase_orders.tax_minor,
+	purchase_orders.total_minor, purchase_orders.status, purchase_orders.created_by, purchase_orders.emailed_at,
+	purchase_orders.closed_at, purchase_orders.closed_by, purchase_orders.close_reason, purchase_orders.payment_terms,
+	purchase_orders.bill_to_address, purchase_orders.expected_on, purchase_orders.vendor_notes, purchase_orders.created_at,
+	purchase_orders.updated_at,
+	COALESCE((SELECT v.name FROM vendors v WHERE v.id = purchase_orders.vendor_id), '') AS vendor_name,
+	COALESCE(r.number, '') AS requisition_number, u.name AS requester_name`
+
+func (p *PurchaseOrderRow) fields() []any {
+	return []any{&p.ID, &p.Number, &p.RequisitionID, &p.VendorID, &p.LocationID, &p.Currency, &p.SubtotalMinor, &p.TaxMinor,
+		&p.TotalMinor, &p.Status, &p.CreatedBy, &p.EmailedAt, &p.ClosedAt, &p.ClosedBy, &p.CloseReason, &p.PaymentTerms,
+		&p.BillToAddress, &p.ExpectedOn, &p.VendorNotes, &p.CreatedAt, &p.UpdatedAt,
+		&p.VendorName, &p.RequisitionNumber, &p.RequesterName}
+}
+
 // PurchaseOrderList is one page of orders and how many match in all.
 type PurchaseOrderList struct {
 	Rows  []PurchaseOrderRow
@@ -561,8 +578,7 @@ const purchaseOrderOrder = "purchase_orders.id DESC"
 // under that name), in its order. The vendor's name is a lookup per row: joined, Postgres
 // hashed all 5,000 vendors for a page of 25 orders.
 func (f PurchaseOrderFilter) rows(q *gorm.DB) *gorm.DB {
-	return q.Select(`purchase_orders.*, COALESCE((SELECT v.name FROM vendors v WHERE v.id = purchase_orders.vendor_id), '') AS vendor_name,
-			COALESCE(r.number, '') AS requisition_number, u.name AS requester_name`).
+	return q.Select(purchaseOrderRowColumns).
 		Joins("JOIN requisitions r ON r.id = purchase_orders.requisition_id").
 		Joins("JOIN users u ON u.id = r.requester_id").
 		Order(purchaseOrderOrder)

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -432,4 +433,49 @@ func discussion(ctx context.Context, db *gorm.DB, v models.Viewer, docType strin
 		return models.Discussion{}, err
 	}
 	return models.DiscussionOf(ctx, db, doc)
+}
+
+// The orders list reads its page straight into each row's fields: every field as GORM reads
+// the same rows, an emailed and closed order's dates and a missing location included.
+func TestPurchaseOrderListReadsItsRowsAsGORMDoes(t *testing.T) {
+	t.Parallel()
+	p := newPurchasing(t)
+	ctx := context.Background()
+	first, _ := p.order(t)
+	second, _ := p.order(t)
+	p.order(t)
+	if err := p.db.Exec(`UPDATE purchase_orders SET emailed_at = now(), closed_at = now(), closed_by = created_by, status = 'closed',
+		close_reason = 'Cancelled by the vendor', expected_on = DATE '2027-02-01', payment_terms = 'Net 30', vendor_notes = 'Gate 4'
+		WHERE id = ?`, first.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := p.db.Exec(`UPDATE purchase_orders SET location_id = NULL WHERE id = ?`, second.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	f := models.PurchaseOrderFilter{Limit: 25}
+	got, err := models.ListPurchaseOrders(ctx, p.db, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := models.ListPurchaseOrdersByGORM(ctx, p.db, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Rows) != 3 || !reflect.DeepEqual(got.Rows, want) {
+		t.Fatalf("the list read its orders as\n%+v\nnot as GORM reads them:\n%+v", got.Rows, want)
+	}
+	for _, r := range got.Rows {
+		switch r.ID {
+		case first.ID:
+			if r.ClosedAt == nil || r.EmailedAt == nil || r.ClosedBy == nil || r.CloseReason != "Cancelled by the vendor" || r.ExpectedOn == nil ||
+				r.PaymentTerms != "Net 30" || r.VendorNotes != "Gate 4" || r.Status != models.POClosed || r.RequesterName != "Rita Requester" ||
+				r.VendorName == "" || r.RequisitionNumber == "" || r.TotalMinor != 32500 {
+				t.Errorf("the closed order read as %+v", r)
+			}
+		case second.ID:
+			if r.LocationID != nil || r.ClosedAt != nil {
+				t.Errorf("the order without a location read as %+v", r)
+			}
+		}
+	}
 }

@@ -46,6 +46,19 @@ type RequisitionSummary struct {
 	UpdatedAt      time.Time
 }
 
+// requisitionSummaryColumns are the columns of a RequisitionSummary, in the order fields
+// reads them.
+const requisitionSummaryColumns = `requisitions.id, requisitions.number, requisitions.status, requisitions.justification,
+	COALESCE(d.name, '') AS department_name, u.name AS requester_name,
+	COALESCE((SELECT vd.name FROM vendors vd WHERE vd.id = requisitions.vendor_id), '') AS vendor_name,
+	requisitions.currency, requisitions.total_minor, requisitions.needed_by, requisitions.submitted_at, requisitions.updated_at,
+	(SELECT count(*) FROM requisition_lines l WHERE l.requisition_id = requisitions.id) AS line_count`
+
+func (r *RequisitionSummary) fields() []any {
+	return []any{&r.ID, &r.Number, &r.Status, &r.Justification, &r.DepartmentName, &r.RequesterName, &r.VendorName,
+		&r.Currency, &r.TotalMinor, &r.NeededBy, &r.SubmittedAt, &r.UpdatedAt, &r.LineCount}
+}
+
 // RequisitionList is one page of a list and how many match in all.
 type RequisitionList struct {
 	Rows  []RequisitionSummary
@@ -105,11 +118,7 @@ func (f RequisitionFilter) order() string {
 // read them all).
 func (f RequisitionFilter) columns(from *gorm.DB) *gorm.DB {
 	return from.
-		Select(`requisitions.id, requisitions.number, requisitions.status, requisitions.justification,
-			COALESCE(d.name, '') AS department_name, u.name AS requester_name,
-			COALESCE((SELECT vd.name FROM vendors vd WHERE vd.id = requisitions.vendor_id), '') AS vendor_name,
-			requisitions.currency, requisitions.total_minor, requisitions.needed_by, requisitions.submitted_at, requisitions.updated_at,
-			(SELECT count(*) FROM requisition_lines l WHERE l.requisition_id = requisitions.id) AS line_count`).
+		Select(requisitionSummaryColumns).
 		Joins("LEFT JOIN departments d ON d.id = requisitions.department_id").
 		Joins("JOIN users u ON u.id = requisitions.requester_id").
 		Order(f.order())
