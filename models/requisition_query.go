@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -155,6 +154,36 @@ type RequisitionLineDetail struct {
 	GLName string
 }
 
+// requisitionDetailColumns are the columns of a RequisitionDetail's own row (its lines and
+// steps are read apart), in the order fields reads them.
+const requisitionDetailColumns = `requisitions.id, requisitions.number, requisitions.requester_id, requisitions.department_id,
+	requisitions.vendor_id, requisitions.location_id, requisitions.needed_by, requisitions.justification, requisitions.currency,
+	requisitions.subtotal_minor, requisitions.tax_minor, requisitions.total_minor, requisitions.status, requisitions.submitted_at,
+	requisitions.decided_at, requisitions.created_at, requisitions.updated_at, requisitions.form_key,
+	u.name AS requester_name, u.email AS requester_email, COALESCE(d.name, '') AS department_name,
+	COALESCE(vd.name, '') AS vendor_name, COALESCE(vd.status, '') AS vendor_status, vd.archived_at IS NOT NULL AS vendor_archived,
+	COALESCE(loc.name, '') AS location_name`
+
+func (d *RequisitionDetail) fields() []any {
+	r := &d.Requisition
+	return []any{&r.ID, &r.Number, &r.RequesterID, &r.DepartmentID, &r.VendorID, &r.LocationID, &r.NeededBy, &r.Justification,
+		&r.Currency, &r.SubtotalMinor, &r.TaxMinor, &r.TotalMinor, &r.Status, &r.SubmittedAt, &r.DecidedAt, &r.CreatedAt,
+		&r.UpdatedAt, &r.FormKey,
+		&d.RequesterName, &d.RequesterEmail, &d.DepartmentName, &d.VendorName, &d.VendorStatus, &d.VendorArchived, &d.LocationName}
+}
+
+// requisitionLineDetailColumns are the columns of a RequisitionLineDetail, in the order
+// fields reads them.
+const requisitionLineDetailColumns = `l.id, l.requisition_id, l.position, l.description, l.quantity_milli, l.unit_price_minor,
+	l.tax_rate_bp, l.gl_account_id, l.amount_minor, l.tax_minor, l.created_at, l.updated_at,
+	COALESCE(g.code, '') AS gl_code, COALESCE(g.name, '') AS gl_name`
+
+func (l *RequisitionLineDetail) fields() []any {
+	r := &l.RequisitionLine
+	return []any{&r.ID, &r.RequisitionID, &r.Position, &r.Description, &r.QuantityMilli, &r.UnitPriceMinor,
+		&r.TaxRateBP, &r.GLAccountID, &r.AmountMinor, &r.TaxMinor, &r.CreatedAt, &r.UpdatedAt, &l.GLCode, &l.GLName}
+}
+
 // ApprovalStepDetail is a step of an approval route with the names of the people on it.
 type ApprovalStepDetail struct {
 	ApprovalStep
@@ -170,25 +199,22 @@ type ApprovalStepDetail struct {
 // found, exactly as one that does not exist.
 func GetRequisition(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*RequisitionDetail, error) {
 	db = db.WithContext(ctx)
-	var d RequisitionDetail
-	err := db.Table("requisitions").Scopes(VisibleRequisitions(v)).Where("requisitions.id = ?", id).
-		Select(`requisitions.*, u.name AS requester_name, u.email AS requester_email, COALESCE(d.name, '') AS department_name,
-			COALESCE(vd.name, '') AS vendor_name, COALESCE(vd.status, '') AS vendor_status, vd.archived_at IS NOT NULL AS vendor_archived,
-			COALESCE(loc.name, '') AS location_name`).
+	found, err := readRows[RequisitionDetail](db.Table("requisitions").Scopes(VisibleRequisitions(v)).Where("requisitions.id = ?", id).
+		Select(requisitionDetailColumns).
 		Joins("JOIN users u ON u.id = requisitions.requester_id").
 		Joins("LEFT JOIN departments d ON d.id = requisitions.department_id").
 		Joins("LEFT JOIN vendors vd ON vd.id = requisitions.vendor_id").
-		Joins("LEFT JOIN locations loc ON loc.id = requisitions.location_id").
-		Take(&d).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, outlay.NotFound("That requisition does not exist.")
-	}
+		Joins("LEFT JOIN locations loc ON loc.id = requisitions.location_id"), 1)
 	if err != nil {
 		return nil, err
 	}
-	err = db.Table("requisition_lines l").Where("l.requisition_id = ?", id).
-		Select("l.*, COALESCE(g.code, '') AS gl_code, COALESCE(g.name, '') AS gl_name").
-		Joins("LEFT JOIN gl_accounts g ON g.id = l.gl_account_id").Order("l.position").Scan(&d.LineDetails).Error
+	if len(found) == 0 {
+		return nil, outlay.NotFound("That requisition does not exist.")
+	}
+	d := found[0]
+	d.LineDetails, err = readRows[RequisitionLineDetail](db.Table("requisition_lines l").Where("l.requisition_id = ?", id).
+		Select(requisitionLineDetailColumns).
+		Joins("LEFT JOIN gl_accounts g ON g.id = l.gl_account_id").Order("l.position"), 8)
 	if err != nil {
 		return nil, err
 	}
@@ -206,16 +232,27 @@ func GetRequisition(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Requ
 // the people on it and of the rule that put it there. It checks no access: the caller has
 // already found the document visible.
 func approvalStepDetails(db *gorm.DB, docType string, id int64) ([]ApprovalStepDetail, error) {
-	var out []ApprovalStepDetail
-	err := db.Table("approval_steps s").Where("s.doc_type = ? AND s.doc_id = ?", docType, id).
-		Select(`s.*, COALESCE(a.name, '') AS approver_name, COALESCE(b.name, '') AS acted_by_name, COALESCE(o.name, '') AS on_behalf_of_name,
-			COALESCE(ru.name, '') AS rule_name`).
+	return readRows[ApprovalStepDetail](db.Table("approval_steps s").Where("s.doc_type = ? AND s.doc_id = ?", docType, id).
+		Select(approvalStepDetailColumns).
 		Joins("LEFT JOIN users a ON a.id = s.approver_id").
 		Joins("LEFT JOIN approval_rules ru ON ru.id = s.rule_id").
 		Joins("LEFT JOIN users b ON b.id = s.acted_by").
 		Joins("LEFT JOIN users o ON o.id = s.on_behalf_of").
-		Order("s.round, s.position").Scan(&out).Error
-	return out, err
+		Order("s.round, s.position"), 4)
+}
+
+// approvalStepDetailColumns are the columns of an ApprovalStepDetail, in the order fields
+// reads them.
+const approvalStepDetailColumns = `s.id, s.doc_type, s.doc_id, s.round, s.position, s.rule_id, s.kind, s.approver_id, s.role,
+	s.status, s.acted_by, s.on_behalf_of, s.comment, s.acted_at, s.created_at, s.updated_at,
+	COALESCE(a.name, '') AS approver_name, COALESCE(b.name, '') AS acted_by_name, COALESCE(o.name, '') AS on_behalf_of_name,
+	COALESCE(ru.name, '') AS rule_name`
+
+func (d *ApprovalStepDetail) fields() []any {
+	s := &d.ApprovalStep
+	return []any{&s.ID, &s.DocType, &s.DocID, &s.Round, &s.Position, &s.RuleID, &s.Kind, &s.ApproverID, &s.Role,
+		&s.Status, &s.ActedBy, &s.OnBehalfOf, &s.Comment, &s.ActedAt, &s.CreatedAt, &s.UpdatedAt,
+		&d.ApproverName, &d.ActedByName, &d.OnBehalfOfName, &d.RuleName}
 }
 
 // Rejection is the step that rejected the requisition's latest round, if any: its comment
