@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,6 +31,19 @@ func TestAuditLogPageShowsChangesWithFilters(t *testing.T) {
 	page := c.Get("/audit?object=users&action=update")
 	if page.Status != 200 {
 		t.Fatalf("audit page: %d", page.Status)
+	}
+	// The object filter offers each kind of record the log holds, and keeps the chosen one.
+	var objects []string
+	page.Doc.Find("select#object option").Each(func(_ int, o *goquerySelection) {
+		if v, _ := o.Attr("value"); v != "" {
+			objects = append(objects, v)
+		}
+	})
+	if !slices.Contains(objects, "users") || !slices.Contains(objects, "event") || !slices.IsSorted(objects[1:]) {
+		t.Errorf("object filter offers %v", objects)
+	}
+	if sel, _ := page.Doc.Find("select#object option[selected]").Attr("value"); sel != "users" {
+		t.Errorf("object filter shows %q chosen", sel)
 	}
 	row := page.Doc.Find("table.audit-table tbody tr").First()
 	if got := row.Find(".audit-who").Text(); got != "ana@acme.example" {

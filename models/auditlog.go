@@ -239,14 +239,22 @@ func History(ctx context.Context, db *gorm.DB, h RecordHistory, limit int) ([]Au
 func AuditObjects(ctx context.Context, db *gorm.DB) ([]string, error) {
 	var names []string
 	// A loose index scan: one index probe per distinct name, however many rows there are.
-	err := db.WithContext(ctx).Raw(`
+	// Every view of the audit log reads it: its rows are scanned directly.
+	err := scanEach(db.WithContext(ctx).Raw(`
 		WITH RECURSIVE t(name) AS (
 			(SELECT table_name FROM audit_log WHERE table_name IS NOT NULL ORDER BY table_name LIMIT 1)
 			UNION ALL
 			SELECT (SELECT table_name FROM audit_log WHERE table_name > t.name ORDER BY table_name LIMIT 1)
 			FROM t WHERE t.name IS NOT NULL
 		)
-		SELECT name FROM t WHERE name IS NOT NULL`).Scan(&names).Error
+		SELECT name FROM t WHERE name IS NOT NULL`), func(rows *sql.Rows) error {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return err
+		}
+		names = append(names, name)
+		return nil
+	})
 	return names, err
 }
 
