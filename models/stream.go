@@ -57,13 +57,9 @@ func readRows[T any](q *gorm.DB, capacity int) ([]T, error) {
 		return out, q.Scan(&out).Error
 	}
 	var out []T
-	err := scanEach(q, func(rows *sql.Rows) error {
+	_, err := eachRow(q, func(r T) error {
 		if out == nil {
 			out = make([]T, 0, max(capacity, 1))
-		}
-		var r T
-		if err := rows.Scan(any(&r).(fieldsOfRow).fields()...); err != nil {
-			return err
 		}
 		out = append(out, r)
 		return nil
