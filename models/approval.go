@@ -84,8 +84,11 @@ type ApprovalStep struct {
 	OnBehalfOf *int64
 	Comment    string
 	ActedAt    *time.Time
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// DocTotalMinor is the document's total the route was built for, in its own currency's
+	// minor units: the queue filters by amount on the step alone (migration 00110).
+	DocTotalMinor int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // ApprovalDelegation lets DelegateID act for UserID from StartsOn to EndsOn inclusive.

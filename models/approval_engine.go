@@ -97,6 +97,7 @@ func SubmitForApproval(tx *gorm.DB, doc ApprovalDocument) (RouteOutcome, error) 
 	for i := range steps {
 		s := &steps[i]
 		s.DocType, s.DocID, s.Round, s.Position = doc.Type, doc.ID, out.Round, i+1
+		s.DocTotalMinor = doc.Total.Minor
 		s.Status = StepWaiting
 		if i == 0 {
 			s.Status = StepPending

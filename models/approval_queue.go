@@ -261,9 +261,10 @@ func queueArgs(v Viewer) map[string]any {
 	return map[string]any{"me": v.UserID, "roles": roles, "escalation": EscalationRole}
 }
 
-// queueSQL builds the queue's page query and its count for the filter. A filter on what
-// the document says (department, amount, text) is looked up by the step's document, one
-// document at a time, so that the documents are never read whole. Both are empty when f
+// queueSQL builds the queue's page query and its count for the filter. The amount is on the
+// step itself (doc_total_minor); a filter on what else the document says (department, text)
+// is looked up by the step's document, one document at a time, so that the documents are
+// never read whole. Both are empty when f
 // names a kind that is not approved.
 func queueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any) {
 	args = queueArgs(v)
@@ -319,9 +320,6 @@ func writeQueueTexts(shape queueShape) queueTexts {
 		if shape.department {
 			conds = append(conds, q.Department+" = @department")
 		}
-		if shape.minAmount {
-			conds = append(conds, q.Total+" >= @min_amount")
-		}
 		if shape.search {
 			conds = append(conds, `(`+q.Number+` ILIKE @q OR `+q.Counterparty+` ILIKE @q OR `+q.Summary+` ILIKE @q
 				OR EXISTS (SELECT 1 FROM users ru WHERE ru.id = `+q.Requester+` AND (ru.name ILIKE @q OR ru.email ILIKE @q)))`)
@@ -337,6 +335,9 @@ func writeQueueTexts(shape queueShape) queueTexts {
 	}
 	if shape.docType != "" {
 		matched = `s.doc_type IN (` + strings.Join(kinds, ", ") + `)`
+	}
+	if shape.minAmount { // the step carries its document's total
+		matched = strings.TrimPrefix(matched+` AND s.doc_total_minor >= @min_amount`, " AND ")
 	}
 	if len(matches) > 0 {
 		matched = strings.TrimPrefix(matched+` AND (`+strings.Join(matches, " OR ")+`)`, " AND ")
