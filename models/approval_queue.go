@@ -147,14 +147,13 @@ func routedToMe(k *DocumentKind) string {
 // approval_steps_pending_queue_idx for the order), and only that page's documents are read.
 // The count reads the same steps, never a document but the viewer's own.
 
-// queueSteps is the condition "step s is open and the viewer's to act on", over the steps
-// alone: routed to them (as routedToMe says), of an approvable kind, not of a document they
-// requested or filed (the few of those are read through the documents' requester indexes),
-// and not of a round in which they already approved a step. A round's steps are decided in
-// order, so a first step has no earlier approval to look for.
-var queueSteps = queueOpen + `
-	AND (s.approver_id = @me OR ` + routedOtherwise + `)
-	AND ` + queueNotMine
+// The viewer's open steps are those of an approvable kind (queueOpen) routed to them, by
+// name, through one of their roles, through someone who delegated to them today (see
+// delegatorsSQL) or, for holders of the escalation role, someone deactivated since the route
+// was built (queueParts reads each way in apart); never of a document they requested or
+// filed (the few of those are read through the documents' requester indexes), nor of a round
+// in which they already approved a step (queueNotMine). A round's steps are decided in order,
+// so a first step has no earlier approval to look for.
 
 // queueOpen is the condition "step s is open, of an approvable kind".
 var queueOpen = func() string {
@@ -181,16 +180,9 @@ var queueNotMine = func() string {
 		AND mine.doc_type = s.doc_type AND mine.doc_id = s.doc_id AND mine.round = s.round))`
 }()
 
-// routedOtherwise is how a step not naming the viewer is theirs: through one of their roles,
-// someone who delegated to them today (see delegatorsSQL), or, for holders of the escalation
-// role, someone deactivated since the route was built.
-const routedOtherwise = `((s.kind = 'role' AND s.role IN @roles)
-		OR s.approver_id = ANY (ARRAY` + delegatorsSQL + `)
-		OR s.approver_id = ANY (ARRAY(SELECT du.id FROM users du WHERE du.status = 'deactivated' AND @escalation IN @roles)))`
-
 // queueCountSQL counts the steps waiting for the viewer (queueArgs), over every approvable
 // kind; the queue's badge and the dashboard's card read the same number. It counts the
-// steps of queueSteps in three parts that do not overlap, each read from the index of open
+// viewer's open steps in three parts that do not overlap, each read from the index of open
 // steps it names, so that a person with few steps waiting reads few: those naming the
 // viewer; those of one of their roles naming someone else (or no one); and those of people
 // who delegated to them today or were deactivated (for holders of the escalation role), of
@@ -207,12 +199,20 @@ var queueCountSQL = func() string {
 // queueCountParts are queueCountSQL's three parts, each selecting counts (aggregates over the
 // steps s); the third is a FROM list whose LATERAL part, c, counts one person's steps.
 func queueCountParts(counts string) (named, role, others string) {
-	named = `SELECT ` + counts + ` FROM approval_steps s WHERE s.approver_id = @me AND ` + queueOpen + ` AND ` + queueNotMine
-	role = `SELECT ` + counts + ` FROM approval_steps s WHERE s.kind = 'role' AND s.role IN @roles AND s.approver_id IS DISTINCT FROM @me
-		AND ` + queueOpen + ` AND ` + queueNotMine
+	return queueParts(counts, "")
+}
+
+// queueParts are the three parts of the viewer's open steps that do not overlap (see
+// queueCountSQL), each selecting sel from the steps s whose condition ends with tail (more
+// conditions, an order, a limit); the third is a FROM list whose LATERAL part, c, selects
+// from one person's steps.
+func queueParts(sel, tail string) (named, role, others string) {
+	named = `SELECT ` + sel + ` FROM approval_steps s WHERE s.approver_id = @me AND ` + queueOpen + ` AND ` + queueNotMine + tail
+	role = `SELECT ` + sel + ` FROM approval_steps s WHERE s.kind = 'role' AND s.role IN @roles AND s.approver_id IS DISTINCT FROM @me
+		AND ` + queueOpen + ` AND ` + queueNotMine + tail
 	others = `(` + delegatorsSQL + ` UNION SELECT du.id FROM users du WHERE du.status = 'deactivated' AND @escalation IN @roles) p (id),
-		LATERAL (SELECT ` + counts + ` FROM approval_steps s WHERE s.approver_id = p.id
-			AND s.approver_id <> @me AND (s.kind = 'role' AND s.role IN @roles) IS NOT TRUE AND ` + queueOpen + ` AND ` + queueNotMine + `) c`
+		LATERAL (SELECT ` + sel + ` FROM approval_steps s WHERE s.approver_id = p.id
+			AND s.approver_id <> @me AND (s.kind = 'role' AND s.role IN @roles) IS NOT TRUE AND ` + queueOpen + ` AND ` + queueNotMine + tail + `) c`
 	return named, role, others
 }
 
@@ -307,7 +307,7 @@ func queueTextsOf(shape queueShape) queueTexts {
 }
 
 func writeQueueTexts(shape queueShape) queueTexts {
-	where, matched := queueSteps, ""
+	matched := ""
 	var kinds, branches, matches []string
 	for _, k := range ApprovableKinds() {
 		if shape.docType != "" && shape.docType != k.Type {
@@ -342,17 +342,21 @@ func writeQueueTexts(shape queueShape) queueTexts {
 	if len(matches) > 0 {
 		matched = strings.TrimPrefix(matched+` AND (`+strings.Join(matches, " OR ")+`)`, " AND ")
 	}
+	tail := ` ORDER BY s.id LIMIT @reach`
 	if matched != "" {
-		where += ` AND ` + matched
+		tail = ` AND ` + matched + tail
 	}
-	// The page's steps: those naming the viewer, walked in order through
-	// approval_steps_pending_queue_idx, and the (usually few) that are theirs otherwise; each
-	// part stops at the page's end.
+	// The page's steps, from the parts the count reads: those naming the viewer, walked in
+	// order through approval_steps_pending_queue_idx; those of their roles, through
+	// approval_steps_pending_role_queue_idx; and those of each person they act for. Each part
+	// stops at the page's end.
+	named, role, others := queueParts(`s.id`, tail)
 	page := `WITH page AS MATERIALIZED (SELECT id FROM (
-		(SELECT s.id FROM approval_steps s WHERE s.approver_id = @me AND ` + where + ` ORDER BY s.id LIMIT @reach)
+		(` + named + `)
 		UNION ALL
-		(SELECT s.id FROM approval_steps s WHERE s.approver_id IS DISTINCT FROM @me AND ` + routedOtherwise + ` AND ` + where + `
-			ORDER BY s.id LIMIT @reach)) mine
+		(` + role + `)
+		UNION ALL
+		SELECT c.id FROM ` + others + `) mine
 	ORDER BY id LIMIT @limit OFFSET @offset)
 	` + strings.Join(branches, "\nUNION ALL\n") + ` ORDER BY step_id`
 	return queueTexts{page: page, count: queueListCountSQL(matched)}

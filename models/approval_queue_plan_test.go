@@ -72,12 +72,17 @@ func TestApprovalQueuePlansUseIndexes(t *testing.T) {
 		// find cheaper when a person's share of the open steps is large, or the index of steps by
 		// state and approver, whose open part is the approver's open steps. No statement reads a
 		// requisition but those of the page, or the viewer's own through their index.
+		// A page filtered by amount, which the steps carry, may instead read the approver's
+		// open steps by state and approver and sort those that match, when the planner
+		// expects few to (it expects 18 here, of about 750): either way it reads no step but
+		// the approver's open ones.
 		uses := func(index string) bool { return strings.Contains(plan, `"Index Name": "`+index+`"`) }
-		if strings.HasSuffix(name, "page") && !uses("approval_steps_pending_queue_idx") {
+		selective := name == "large amounts page"
+		if strings.HasSuffix(name, "page") && !uses("approval_steps_pending_queue_idx") && !(selective && uses("approval_steps_queue_idx")) {
 			t.Errorf("%s does not walk the approver's open steps in order:\n%s", name, plan)
 		}
 		if !uses("approval_steps_pending_queue_idx") && !uses("approval_steps_pending_since") &&
-			!(strings.HasSuffix(name, "count") && uses("approval_steps_queue_idx")) {
+			!((strings.HasSuffix(name, "count") || selective) && uses("approval_steps_queue_idx")) {
 			t.Errorf("%s does not start from the open steps' indexes:\n%s", name, plan)
 		}
 	}
