@@ -212,9 +212,7 @@ func GetRequisition(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Requ
 		return nil, outlay.NotFound("That requisition does not exist.")
 	}
 	d := found[0]
-	d.LineDetails, err = readRows[RequisitionLineDetail](db.Table("requisition_lines l").Where("l.requisition_id = ?", id).
-		Select(requisitionLineDetailColumns).
-		Joins("LEFT JOIN gl_accounts g ON g.id = l.gl_account_id").Order("l.position"), 8)
+	d.LineDetails, err = readRows[RequisitionLineDetail](numberedStatement(db, requisitionLineDetailsSQL, []any{id}), 8)
 	if err != nil {
 		return nil, err
 	}
@@ -232,14 +230,22 @@ func GetRequisition(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Requ
 // the people on it and of the rule that put it there. It checks no access: the caller has
 // already found the document visible.
 func approvalStepDetails(db *gorm.DB, docType string, id int64) ([]ApprovalStepDetail, error) {
-	return readRows[ApprovalStepDetail](db.Table("approval_steps s").Where("s.doc_type = ? AND s.doc_id = ?", docType, id).
-		Select(approvalStepDetailColumns).
-		Joins("LEFT JOIN users a ON a.id = s.approver_id").
-		Joins("LEFT JOIN approval_rules ru ON ru.id = s.rule_id").
-		Joins("LEFT JOIN users b ON b.id = s.acted_by").
-		Joins("LEFT JOIN users o ON o.id = s.on_behalf_of").
-		Order("s.round, s.position"), 4)
+	return readRows[ApprovalStepDetail](numberedStatement(db, approvalStepDetailsSQL, []any{docType, id}), 4)
 }
+
+// approvalStepDetailsSQL reads a document's route (its type, $1, and id, $2) for
+// approvalStepDetails. It and requisitionLineDetailsSQL are written once rather than built from
+// GORM's clauses on every read of a document (75 of a requisition page's allocations).
+const approvalStepDetailsSQL = `SELECT ` + approvalStepDetailColumns + ` FROM approval_steps s
+	LEFT JOIN users a ON a.id = s.approver_id
+	LEFT JOIN approval_rules ru ON ru.id = s.rule_id
+	LEFT JOIN users b ON b.id = s.acted_by
+	LEFT JOIN users o ON o.id = s.on_behalf_of
+	WHERE s.doc_type = $1 AND s.doc_id = $2 ORDER BY s.round, s.position`
+
+// requisitionLineDetailsSQL reads a requisition's lines (its id, $1), with their GL accounts.
+const requisitionLineDetailsSQL = `SELECT ` + requisitionLineDetailColumns + ` FROM requisition_lines l
+	LEFT JOIN gl_accounts g ON g.id = l.gl_account_id WHERE l.requisition_id = $1 ORDER BY l.position`
 
 // approvalStepDetailColumns are the columns of an ApprovalStepDetail, in the order fields
 // reads them.
