@@ -44,6 +44,12 @@ func TestRequisitionAndOrderHistory(t *testing.T) {
 		}
 	}
 
+	// The approval step's copy of the requisition's total is bookkeeping: the requisition's
+	// own entries show its total, in its currency.
+	if strings.Contains(body, "Doc total") {
+		t.Errorf("the requisition's History shows its step's copy of the total: %q", body)
+	}
+
 	ron := app.Client(t, "acme")
 	ron.SignIn("ron@acme.example", testutil.Password)
 	if res := ron.Get(reqPath + "/history"); res.Status != http.StatusNotFound {

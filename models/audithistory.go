@@ -155,7 +155,8 @@ func AuditReferences(ctx context.Context, db *gorm.DB, entries []AuditEntry) (ma
 
 // HistoryFields are the columns of a change that History shows, in order: those that changed,
 // or every value a created or deleted row had, leaving out bookkeeping (timestamps, a form's
-// double-submit key, and the id but where it changed).
+// double-submit key, the id but where it changed, and a step's copy of its document's total,
+// which the document's own entries show in its currency).
 func HistoryFields(e AuditEntry) []string {
 	fields := e.Changed
 	if len(fields) == 0 {
@@ -170,7 +171,8 @@ func HistoryFields(e AuditEntry) []string {
 	}
 	out := make([]string, 0, len(fields))
 	for _, f := range fields {
-		if f == "created_at" || f == "updated_at" || f == "form_key" || (f == "id" && e.Action != "update") {
+		if f == "created_at" || f == "updated_at" || f == "form_key" || (f == "id" && e.Action != "update") ||
+			(f == "doc_total_minor" && e.TableName == "approval_steps") {
 			continue
 		}
 		out = append(out, f)

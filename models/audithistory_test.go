@@ -19,6 +19,7 @@ func TestHistoryFieldsAndLabels(t *testing.T) {
 		{"an update", models.AuditEntry{Action: "update", Changed: []string{"id", "name", "updated_at"}}, []string{"id", "name"}},
 		{"a create", models.AuditEntry{Action: "create", New: map[string]any{"id": 1.0, "name": "x", "created_at": "t", "form_key": "k", "amount_minor": 5.0}}, []string{"amount_minor", "name"}},
 		{"a delete", models.AuditEntry{Action: "delete", Old: map[string]any{"id": 1.0, "label": "y"}, New: map[string]any{"ignored": 1.0}}, []string{"label"}},
+		{"a step", models.AuditEntry{Action: "create", TableName: "approval_steps", New: map[string]any{"id": 1.0, "status": "pending", "doc_total_minor": 120000.0}}, []string{"status"}},
 	} {
 		if got := models.HistoryFields(c.entry); !slices.Equal(got, c.want) {
 			t.Errorf("%s: fields %v, want %v", c.what, got, c.want)

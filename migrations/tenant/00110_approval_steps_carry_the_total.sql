@@ -9,8 +9,9 @@
 -- The route is built for one total (its rules compare it), and a document waiting for
 -- approval cannot be edited, so a step is written with its document's total
 -- (models.SubmitForApproval) and keeps it. Should a total still change while a step waits,
--- the document table's trigger below carries the new total to its open steps; decided steps
--- keep the total they were decided on.
+-- the document table's trigger below carries the new total to its open steps (a change the
+-- document's own audit entry records); decided steps keep the total they were decided on.
+-- Steps decided before this migration are filled with their document's total as it stands.
 
 -- +goose Up
 ALTER TABLE approval_steps ADD COLUMN doc_total_minor bigint;
