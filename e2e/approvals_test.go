@@ -60,6 +60,21 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	assertNoHorizontalScroll(t, b)
 	b.screenshot("queue-desktop")
 
+	// Filtered by amount (read on the steps themselves): the two of 1,000.00 or more; a bound
+	// that is not an amount says so beside the field, and the queue stays unfiltered.
+	b.do(chromedp.Navigate(s.URL("/approvals?min=1000")), chromedp.WaitVisible(chromedp.CSS(row(0))))
+	listed := get(b, chromedp.Evaluate[string](`[...document.querySelectorAll('#approval-results tbody.approval-item')].map(e => e.id).join(' ')`))
+	if want := fmt.Sprintf("step-%d step-%d", steps[0], steps[1]); listed != want {
+		t.Errorf("at 1,000.00 or more the queue lists %q, want %q", listed, want)
+	}
+	b.screenshot("queue-min-amount")
+	b.do(chromedp.Navigate(s.URL("/approvals?min=lots")), chromedp.WaitVisible(chromedp.CSS("#min-error")))
+	if got := b.text("#min-error"); got == "" {
+		t.Error("a bound that is not an amount shows no message")
+	}
+	b.screenshot("queue-min-error")
+	b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.CSS("#approval-results table")))
+
 	// The details open in place: lines, budget impact.
 	b.do(b.press(row(0)+" summary"), chromedp.WaitVisible(chromedp.CSS(row(0)+" .budget-impact table")))
 	if got := b.text(row(0) + " .budget-impact tbody"); !strings.Contains(got, "$10,000.00") || !strings.Contains(got, "$1,299.00") {

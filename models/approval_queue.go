@@ -264,8 +264,7 @@ func queueArgs(v Viewer) map[string]any {
 // queueSQL builds the queue's page query and its count for the filter. The amount is on the
 // step itself (doc_total_minor); a filter on what else the document says (department, text)
 // is looked up by the step's document, one document at a time, so that the documents are
-// never read whole. Both are empty when f
-// names a kind that is not approved.
+// never read whole. Both are empty when f names a kind that is not approved.
 func queueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any) {
 	args = queueArgs(v)
 	shape := queueShape{docType: f.DocType, department: f.DepartmentID != 0, minAmount: f.MinAmountMinor > 0}
@@ -307,7 +306,6 @@ func queueTextsOf(shape queueShape) queueTexts {
 }
 
 func writeQueueTexts(shape queueShape) queueTexts {
-	matched := ""
 	var kinds, branches, matches []string
 	for _, k := range ApprovableKinds() {
 		if shape.docType != "" && shape.docType != k.Type {
@@ -333,15 +331,18 @@ func writeQueueTexts(shape queueShape) queueTexts {
 	if len(kinds) == 0 { // a kind nothing approves
 		return queueTexts{}
 	}
+	// What the filter asks of a step, beyond being the viewer's open step.
+	var conds []string
 	if shape.docType != "" {
-		matched = `s.doc_type IN (` + strings.Join(kinds, ", ") + `)`
+		conds = append(conds, `s.doc_type IN (`+strings.Join(kinds, ", ")+`)`)
 	}
 	if shape.minAmount { // the step carries its document's total
-		matched = strings.TrimPrefix(matched+` AND s.doc_total_minor >= @min_amount`, " AND ")
+		conds = append(conds, `s.doc_total_minor >= @min_amount`)
 	}
 	if len(matches) > 0 {
-		matched = strings.TrimPrefix(matched+` AND (`+strings.Join(matches, " OR ")+`)`, " AND ")
+		conds = append(conds, `(`+strings.Join(matches, " OR ")+`)`)
 	}
+	matched := strings.Join(conds, " AND ")
 	tail := ` ORDER BY s.id LIMIT @reach`
 	if matched != "" {
 		tail = ` AND ` + matched + tail
