@@ -10,8 +10,10 @@ import (
 
 // Mail committed by a web request is queued for delivery in batches, after the response: the
 // request only adds its mails to the batch (QueueMail), and one goroutine inserts whatever has
-// gathered as one InsertMany while the next batch gathers. Under load many requests' mails
-// share one insert and one commit of the control database, and no response waits for either.
+// gathered as one InsertMany while the next batch gathers. A batch gathers for mailLinger
+// after its first mail, so that under load many requests' mails share one insert and one
+// commit of the control database (each insert is a transaction, and each commit a disk sync),
+// and no response waits for either.
 //
 // Nothing is lost if the process stops before a batch is inserted: the mails are committed in
 // the tenant's outbox, and the periodic sweep queues whatever has waited longer than
@@ -23,6 +25,11 @@ const (
 	mailBatchMax   = 500
 	maxWaitingMail = 20000
 )
+
+// mailLinger is how long a batch gathers after its first mail before it is inserted. A mail
+// is sent that much later; at 300 approvals a second it takes about 15 mails to an insert
+// where, inserted as soon as the last insert ended, it took one or two.
+const mailLinger = 50 * time.Millisecond
 
 // mailBatcher is the gathering batch and its goroutine.
 type mailBatcher struct {
@@ -93,7 +100,33 @@ func (q *Queue) runMailBatches() {
 			q.insertMailBatches()
 			return
 		}
+		if !b.linger() {
+			q.insertMailBatches()
+			return
+		}
 		q.insertMailBatches()
+	}
+}
+
+// linger lets the batch gather for mailLinger, or until it is full; it reports false when the
+// batcher was stopped meanwhile.
+func (b *mailBatcher) linger() bool {
+	t := time.NewTimer(mailLinger)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			return true
+		case <-b.stop:
+			return false
+		case <-b.wake:
+			b.mu.Lock()
+			full := len(b.waiting) >= mailBatchMax
+			b.mu.Unlock()
+			if full {
+				return true
+			}
+		}
 	}
 }
 

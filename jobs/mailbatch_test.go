@@ -80,6 +80,18 @@ func TestQueuedMailGoesInBatchesAndStopInsertsTheRest(t *testing.T) {
 		t.Errorf("40 requests' 200 mails went in as %d jobs with %d inserts; want a job each", jobCount, inserts)
 	}
 
+	// Requests one after another, 2 ms apart (a busy approver's queue): their mails gather for
+	// the linger and share inserts. Inserted as soon as the last insert ended, 40 mails took
+	// 20 or more.
+	for i := range 40 {
+		q.QueueMail("hooli", int64(i+1))
+		time.Sleep(2 * time.Millisecond)
+	}
+	waitFor(t, "40 mail jobs", func() bool { _, n, _ := jobsOf("hooli"); return n == 40 && q.MailGathering() == 0 })
+	if jobCount, _, inserts := jobsOf("hooli"); jobCount != 40 || inserts > 8 {
+		t.Errorf("40 mails queued 2 ms apart went in as %d jobs with %d inserts; want 40 in at most 8", jobCount, inserts)
+	}
+
 	// What is queued before the queue stops is inserted by Stop; mail queued after it waits
 	// in the outbox for the sweep.
 	q.QueueMail("initech", ids(1, 7)...)
