@@ -75,12 +75,32 @@ func QueuedMail(ctx context.Context, db *gorm.DB, before time.Time, limit int) (
 // on already (another delivery got there first).
 func ClaimMail(ctx context.Context, tx *gorm.DB, id int64) (m *OutboxMail, ok bool, err error) {
 	var row OutboxMail
-	res := tx.WithContext(ctx).Raw(`SELECT * FROM mail_outbox WHERE id = ? AND status = 'queued' FOR UPDATE`, id).Scan(&row)
+	res := tx.WithContext(ctx).Raw(ClaimMailSQL, id).Scan(&row)
 	if res.Error != nil {
 		return nil, false, res.Error
 	}
-	return &row, row.ID != 0, nil
+	return &row, row.ID != 0 && row.Status == MailQueued, nil
 }
+
+// The statements that read or change one mail find it by its id alone and check that it still
+// waits after the row is locked. With "AND status = 'queued'" in the WHERE clause the planner
+// may read the mail through the index of waiting mails (mail_outbox_queued) instead of the
+// primary key, filtering every waiting mail by id: it does so whenever the table's statistics
+// were taken while few mails waited, which is most of the time. A backlog (the mail server
+// down for an hour) then made every delivery, and every failed attempt, read the whole
+// backlog. TestMailStatementsReadOneMailByItsKey checks the plans.
+const (
+	// ClaimMailSQL locks one mail for delivery.
+	ClaimMailSQL = `SELECT * FROM mail_outbox WHERE id = ? FOR UPDATE`
+	// MailAttemptFailedSQL records a failed attempt on a mail still waiting: id, reason.
+	MailAttemptFailedSQL = `WITH m AS (SELECT id, status FROM mail_outbox WHERE id = ? FOR UPDATE)
+		UPDATE mail_outbox o SET attempts = o.attempts + 1, last_error = ? FROM m WHERE o.id = m.id AND m.status = '` + MailQueued + `'`
+	// MailGivenUpSQL gives a mail still waiting up as failed: id, reason.
+	MailGivenUpSQL = `WITH m AS (SELECT id, status FROM mail_outbox WHERE id = ? FOR UPDATE)
+		UPDATE mail_outbox o SET status = '` + MailFailed + `', failed_at = now(), attempts = o.attempts + 1, last_error = ?,
+		body = CASE WHEN o.secret THEN '' ELSE o.body END, html = CASE WHEN o.secret THEN '' ELSE o.html END
+		FROM m WHERE o.id = m.id AND m.status = '` + MailQueued + `'`
+)
 
 // MarkMailSent records a delivered mail, erasing a secret one's body.
 func MarkMailSent(ctx context.Context, tx *gorm.DB, id int64) error {
@@ -94,11 +114,9 @@ func MarkMailAttemptFailed(ctx context.Context, db *gorm.DB, id int64, reason st
 		reason = reason[:1000]
 	}
 	if final {
-		return db.WithContext(ctx).Exec(`UPDATE mail_outbox SET status = 'failed', failed_at = now(), attempts = attempts + 1,
-			last_error = ?, body = CASE WHEN secret THEN '' ELSE body END, html = CASE WHEN secret THEN '' ELSE html END
-			WHERE id = ? AND status = 'queued'`, reason, id).Error
+		return db.WithContext(ctx).Exec(MailGivenUpSQL, id, reason).Error
 	}
-	return db.WithContext(ctx).Exec(`UPDATE mail_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ? AND status = 'queued'`, reason, id).Error
+	return db.WithContext(ctx).Exec(MailAttemptFailedSQL, id, reason).Error
 }
 
 // GetMail returns one outbox mail.
