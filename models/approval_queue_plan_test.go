@@ -57,12 +57,8 @@ func TestApprovalQueuePlansUseIndexes(t *testing.T) {
 		if err := models.NamedRaw(db, "EXPLAIN (FORMAT JSON) "+q.sql, q.args).Row().Scan(&plan); err != nil {
 			t.Fatalf("%s: explain: %v", name, err)
 		}
-		var nodes []map[string]any
-		if err := json.Unmarshal([]byte(plan), &nodes); err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range nodes {
-			if rel := seqScan(n["Plan"].(map[string]any), "approval_steps", "requisitions"); rel != "" {
+		for _, root := range planRoots(t, plan) {
+			if rel := seqScan(root, "approval_steps", "requisitions"); rel != "" {
 				t.Errorf("%s scans %s whole:\n%s", name, rel, plan)
 			}
 		}
@@ -166,6 +162,20 @@ func rowsRead(node map[string]any, table string) float64 {
 
 // seqScan returns the first of tables that the plan node or its children read by a
 // sequential scan.
+// planRoots is the top node of each statement in an EXPLAIN (FORMAT JSON) output.
+func planRoots(t *testing.T, plan string) []map[string]any {
+	t.Helper()
+	var stmts []struct{ Plan map[string]any }
+	if err := json.Unmarshal([]byte(plan), &stmts); err != nil {
+		t.Fatal(err)
+	}
+	roots := make([]map[string]any, len(stmts))
+	for i, s := range stmts {
+		roots[i] = s.Plan
+	}
+	return roots
+}
+
 func seqScan(node map[string]any, tables ...string) string {
 	if node["Node Type"] == "Seq Scan" {
 		for _, t := range tables {
