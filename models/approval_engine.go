@@ -410,7 +410,11 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		if !d.Approve {
 			status = StepRejected
 		}
-		res := tx.Model(&ApprovalStep{ID: step.ID}).Where("status = ?", StepPending).Updates(map[string]any{
+		// The step's row is locked and was read pending, so it is updated by its id alone: with
+		// "status = 'pending'" beside the id, statistics taken while few steps were open made the
+		// planner read the step through an index of every open step, filtering all of them
+		// (TestDecidingAStepReadsItByItsKey).
+		res := tx.Model(&ApprovalStep{ID: step.ID}).Updates(map[string]any{
 			"status": status, "acted_by": v.UserID, "on_behalf_of": onBehalfOf, "comment": d.Comment,
 			"acted_at": now, "updated_at": now,
 		})
@@ -591,8 +595,8 @@ func (s stepUnderLock) next() ApprovalStep {
 		RuleID: s.NextRuleID, Kind: s.NextKind, ApproverID: s.NextApproverID, Role: s.NextRole, Status: StepWaiting}
 }
 
-// stepUnderLockSQL reads stepUnderLock in one statement, and resolves the document's waiting
-// notifications (resolveWaitingSQL). The budget check is the strictest budget_check of the
+// stepUnderLockSQL reads stepUnderLock in one statement, locking the step's row as its
+// update will, and resolves the document's waiting notifications (resolveWaitingSQL). The budget check is the strictest budget_check of the
 // rules behind the round's steps; a route built without rules warns. When @lock_budgets (an
 // approval of a document with a department) finds the step pending, the route's last and
 // checking a budget, and @department has budgets (archived or not, of any period: whatever
@@ -618,7 +622,7 @@ const stepUnderLockSQL = `WITH resolved AS (` + resolveWaitingSQL + `)
 		ELSE '` + BudgetCheckNone + `' END AS budget_check
 		FROM approval_rules r WHERE r.id IN (SELECT t.rule_id FROM approval_steps t
 			WHERE t.doc_type = s.doc_type AND t.doc_id = s.doc_id AND t.round = s.round)) b
-	WHERE s.id = @step`
+	WHERE s.id = @step FOR NO KEY UPDATE OF s`
 
 // approvable is a kind of document the engine routes: it loads what routing needs and
 // records the route's outcome on the document.

@@ -21,10 +21,7 @@ import (
 // from indexes that hold only the open steps; requisitions are read only for the page.
 func TestApprovalQueuePlansUseIndexes(t *testing.T) {
 	t.Parallel()
-	env, acme := dbtest.NewTenant(t)
-	db := env.DB(t, acme)
-	max := env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
-	seedQueueVolume(t, db, max.ID)
+	db, max := queueVolumeTenant(t)
 	v := models.Viewer{UserID: max.ID, Roles: []string{"approver"}}
 
 	countSQL, countArgs := models.QueueCountSQL(v)
@@ -193,6 +190,16 @@ func seqScan(node map[string]any, tables ...string) string {
 	return ""
 }
 
+// queueVolumeTenant is a new tenant with max, an approver, and seedQueueVolume's steps.
+func queueVolumeTenant(t *testing.T) (*gorm.DB, *models.User) {
+	t.Helper()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	max := env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
+	seedQueueVolume(t, db, max.ID)
+	return db, max
+}
+
 // seedQueueVolume stores 200 people and 10,000 requisitions of three steps each: 3,000
 // requisitions are in approval, 1,500 of them at a step waiting for approver and 500 at a
 // role's step; the rest are decided.
@@ -237,10 +244,7 @@ func seedQueueVolume(t *testing.T, db *gorm.DB, approver int64) {
 func TestQueueStatementsReadAsGORMWritesThem(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	env, acme := dbtest.NewTenant(t)
-	db := env.DB(t, acme)
-	max := env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
-	seedQueueVolume(t, db, max.ID)
+	db, max := queueVolumeTenant(t)
 	// Half the waiting requisitions are in one department.
 	var dept int64
 	if err := db.Raw(`INSERT INTO departments (name) VALUES ('Field') RETURNING id`).Scan(&dept).Error; err != nil {

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
@@ -14,10 +13,7 @@ import (
 // one person's daily mail: none reads notifications, daily_mails or approval_steps whole.
 func TestDailyMailPlansUseIndexes(t *testing.T) {
 	t.Parallel()
-	env, acme := dbtest.NewTenant(t)
-	db := env.DB(t, acme)
-	max := env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
-	seedQueueVolume(t, db, max.ID)
+	db, max := queueVolumeTenant(t)
 	for _, q := range []string{
 		`INSERT INTO notifications (recipient_id, kind, doc_type, doc_id, title, link_path, created_at, digest_pending)
 			SELECT (SELECT min(id) FROM users WHERE email LIKE 'person%') + i % 200, 'notify_step_waiting', 'requisition', i % 10000 + 1,

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"outlay/internal/dbtest"
 	"outlay/models"
 )
 
@@ -15,10 +14,7 @@ import (
 // one the requisition lists' scope (VisibleRequisitions) counts.
 func TestDashboardToOrderCountsTheApprovedRequisitionsTheViewerSees(t *testing.T) {
 	t.Parallel()
-	env, acme := dbtest.NewTenant(t)
-	db := env.DB(t, acme)
-	max := env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
-	seedQueueVolume(t, db, max.ID)
+	db, max := queueVolumeTenant(t)
 	var person int64 // approves the requisitions of the person before them
 	if err := db.Raw(`SELECT id FROM users WHERE email = 'person50@acme.example'`).Scan(&person).Error; err != nil || person == 0 {
 		t.Fatalf("person50: %d, %v", person, err)
