@@ -68,3 +68,7 @@ func ListPurchaseOrdersByGORM(ctx context.Context, db *gorm.DB, f PurchaseOrderF
 	err := f.rows(pickedPage(db, f.scope(db), "purchase_orders", purchaseOrderOrder, f.Offset, f.Limit)).Scan(&out).Error
 	return out, err
 }
+
+// SessionIdentitySQL reads a session's person, roles and unread notifications ($1 the digest
+// of the token, $2 the idle timeout in seconds).
+var SessionIdentitySQL = sessionIdentitySQL
