@@ -26,8 +26,8 @@ const (
 	maxWaitingMail = 20000
 )
 
-// mailLinger is how long a batch gathers after its first mail before it is inserted. A mail
-// is sent that much later; at 300 approvals a second it takes about 15 mails to an insert
+// mailLinger is how long a batch gathers before it is inserted, from its first mail (or, for
+// mail that came during an insert, from that insert's end). A mail is sent that much later; at 300 approvals a second it takes about 15 mails to an insert
 // where, inserted as soon as the last insert ended, it took one or two.
 const mailLinger = 50 * time.Millisecond
 

@@ -331,9 +331,9 @@ var ErrSecondApproval = outlay.Conflict("You already approved an earlier step of
 const maxCommentLength = 2000
 
 // DecideStep approves or rejects one pending step as v. The document's row is locked first
-// and the step is then moved from 'pending' by a conditional update, so of two approvers
-// clicking at once exactly one decision counts; the other gets an outlay.Conflict naming who
-// decided. A step not routed to v (neither theirs, nor their role's, nor delegated to them
+// and the step is then read and locked, and moved from 'pending' only if it still is, so of
+// two approvers clicking at once exactly one decision counts; the other gets an
+// outlay.Conflict naming who decided. A step not routed to v (neither theirs, nor their role's, nor delegated to them
 // today) is not found.
 func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Decision) (Decided, error) {
 	d.Comment = strings.TrimSpace(d.Comment)

@@ -8,11 +8,17 @@
 -- notifications (a document has few; those unread are filtered), and the count reads the
 -- person's own. New notifications are unread, so every insert wrote to it already; it is
 -- larger, by the notifications read.
+--
+-- The new index is built before the old one is dropped: building it blocks writes to the
+-- table but not reads (every request reads it), and dropping the old one, which blocks both,
+-- is then quick.
 
 -- +goose Up
+CREATE INDEX notifications_by_document ON notifications (doc_type, doc_id);
 DROP INDEX notifications_document;
-CREATE INDEX notifications_document ON notifications (doc_type, doc_id);
+ALTER INDEX notifications_by_document RENAME TO notifications_document;
 
 -- +goose Down
+CREATE INDEX notifications_unread_by_document ON notifications (doc_type, doc_id) WHERE read_at IS NULL;
 DROP INDEX notifications_document;
-CREATE INDEX notifications_document ON notifications (doc_type, doc_id) WHERE read_at IS NULL;
+ALTER INDEX notifications_unread_by_document RENAME TO notifications_document;
