@@ -55,6 +55,9 @@ type Options struct {
 	// SweepEvery is how often waiting outbox rows are looked for, and SweepAfter how old a
 	// waiting row must be before the sweep queues it (its own job normally does first).
 	SweepEvery, SweepAfter time.Duration
+	// MailLinger is how long mail queued by requests gathers before its delivery jobs are
+	// inserted in one batch (DefaultMailLinger when zero).
+	MailLinger time.Duration
 	// PollInterval is how often workers look for jobs without being told (River's default
 	// is 1 s); tests shorten it.
 	PollInterval time.Duration
@@ -156,6 +159,9 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.MailLinger <= 0 {
+		o.MailLinger = DefaultMailLinger
+	}
 	if o.BackupEvery <= 0 {
 		o.BackupEvery = time.Hour
 	}
@@ -168,7 +174,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &Queue{opts: o, pool: pool, batch: newMailBatcher()}
+	q := &Queue{opts: o, pool: pool, batch: newMailBatcher(o.MailLinger)}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mailWorker{q: q})
 	river.AddWorker(workers, &resetWorker{q: q})

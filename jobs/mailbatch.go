@@ -10,7 +10,7 @@ import (
 
 // Mail committed by a web request is queued for delivery in batches, after the response: the
 // request only adds its mails to the batch (QueueMail), and one goroutine inserts whatever has
-// gathered as one InsertMany while the next batch gathers. A batch gathers for mailLinger
+// gathered as one InsertMany while the next batch gathers. A batch gathers for Options.MailLinger
 // after its first mail, so that under load many requests' mails share one insert and one
 // commit of the control database (each insert is a transaction, and each commit a disk sync),
 // and no response waits for either.
@@ -26,13 +26,15 @@ const (
 	maxWaitingMail = 20000
 )
 
-// mailLinger is how long a batch gathers before it is inserted, from its first mail (or, for
-// mail that came during an insert, from that insert's end). A mail is sent that much later; at 300 approvals a second it takes about 15 mails to an insert
-// where, inserted as soon as the last insert ended, it took one or two.
-const mailLinger = 50 * time.Millisecond
+// DefaultMailLinger is how long a batch gathers before it is inserted, from its first mail
+// (or, for mail that came during an insert, from that insert's end). A mail is sent that much
+// later; at 300 approvals a second it takes about 15 mails to an insert where, inserted as soon
+// as the last insert ended, it took one or two.
+const DefaultMailLinger = 50 * time.Millisecond
 
 // mailBatcher is the gathering batch and its goroutine.
 type mailBatcher struct {
+	linger   time.Duration // Options.MailLinger
 	mu       sync.Mutex
 	waiting  []MailArgs
 	inFlight int // mails taken from waiting whose insert has not finished
@@ -46,9 +48,9 @@ type mailBatcher struct {
 	cancel context.CancelFunc
 }
 
-func newMailBatcher() *mailBatcher {
+func newMailBatcher(linger time.Duration) *mailBatcher {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &mailBatcher{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}
+	return &mailBatcher{linger: linger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}
 }
 
 // QueueMail queues the delivery of outbox mails the tenant committed, without waiting: they
@@ -100,7 +102,7 @@ func (q *Queue) runMailBatches() {
 			q.insertMailBatches()
 			return
 		}
-		if !b.linger() {
+		if !b.gather() {
 			q.insertMailBatches()
 			return
 		}
@@ -108,10 +110,10 @@ func (q *Queue) runMailBatches() {
 	}
 }
 
-// linger lets the batch gather for mailLinger, or until it is full; it reports false when the
+// gather lets the batch gather for its linger, or until it is full; it reports false when the
 // batcher was stopped meanwhile.
-func (b *mailBatcher) linger() bool {
-	t := time.NewTimer(mailLinger)
+func (b *mailBatcher) gather() bool {
+	t := time.NewTimer(b.linger)
 	defer t.Stop()
 	for {
 		select {

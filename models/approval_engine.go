@@ -333,8 +333,8 @@ const maxCommentLength = 2000
 // DecideStep approves or rejects one pending step as v. The document's row is locked first
 // and the step is then read and locked, and moved from 'pending' only if it still is, so of
 // two approvers clicking at once exactly one decision counts; the other gets an
-// outlay.Conflict naming who decided. A step not routed to v (neither theirs, nor their role's, nor delegated to them
-// today) is not found.
+// outlay.Conflict naming who decided. A step not routed to v (neither theirs, nor their
+// role's, nor delegated to them today) is not found.
 func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Decision) (Decided, error) {
 	d.Comment = strings.TrimSpace(d.Comment)
 	verr := outlay.ValidationErrors{}
@@ -596,11 +596,12 @@ func (s stepUnderLock) next() ApprovalStep {
 }
 
 // stepUnderLockSQL reads stepUnderLock in one statement, locking the step's row as its
-// update will, and resolves the document's waiting notifications (resolveWaitingSQL). The budget check is the strictest budget_check of the
-// rules behind the round's steps; a route built without rules warns. When @lock_budgets (an
-// approval of a document with a department) finds the step pending, the route's last and
-// checking a budget, and @department has budgets (archived or not, of any period: whatever
-// the check could read), it takes the lock of @department's budgets (lockBudgetsSQL).
+// update will, and resolves the document's waiting notifications (resolveWaitingSQL). The
+// budget check is the strictest budget_check of the rules behind the round's steps; a route
+// built without rules warns. When @lock_budgets (an approval of a document with a department)
+// finds the step pending, the route's last and checking a budget, and @department has budgets
+// (archived or not, of any period: whatever the check could read), it takes the lock of
+// @department's budgets (lockBudgetsSQL).
 const stepUnderLockSQL = `WITH resolved AS (` + resolveWaitingSQL + `)
 	SELECT s.*,
 	EXISTS (SELECT 1 FROM approval_steps e WHERE e.doc_type = s.doc_type AND e.doc_id = s.doc_id AND e.round = s.round
