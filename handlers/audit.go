@@ -85,34 +85,30 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	ctx, db := c.UserContext(), tenantDB(c)
 	form, f, errs := auditFilter(c)
 	p := auditlog.Page{Filter: form, Errors: errs, Actions: auditActions}
-	objects, err := models.AuditObjects(ctx, db)
-	if err != nil {
-		return err
-	}
-	p.Objects = append(p.Objects, auditlog.Option{Value: "event", Label: "Security events"})
-	for _, o := range objects {
-		p.Objects = append(p.Objects, auditlog.Option{Value: o, Label: models.AuditTableLabel(o)})
-	}
-	status := http.StatusOK
 	if len(errs) > 0 {
-		status = http.StatusUnprocessableEntity
-		return s.render(c, status, page{Title: "Audit log", Nav: auditlog.Path, Content: auditlog.LogPage(p)})
+		objects, err := models.AuditObjects(ctx, db)
+		if err != nil {
+			return err
+		}
+		p.Objects = auditObjectOptions(objects)
+		return s.render(c, http.StatusUnprocessableEntity, page{Title: "Audit log", Nav: auditlog.Path, Content: auditlog.LogPage(p)})
 	}
-	entries, next, err := models.AuditEntries(ctx, db, f)
+	log, err := models.AuditLog(ctx, db, f)
 	if err != nil {
 		return err
 	}
+	p.Objects = auditObjectOptions(log.Objects)
 	loc, err := s.orgZone(c)
 	if err != nil {
 		return err
 	}
 	p.Zone = loc.String()
-	if p.Rows, err = auditRows(ctx, db, entries, loc); err != nil {
+	if p.Rows, err = auditRows(ctx, db, log.Entries, loc); err != nil {
 		return err
 	}
 	q := filterQuery(form)
-	if next != 0 {
-		p.NextURL = auditlog.Path + "?" + q.encode(url.Values{"before": {strconv.FormatInt(next, 10)}})
+	if log.Next != 0 {
+		p.NextURL = auditlog.Path + "?" + q.encode(url.Values{"before": {strconv.FormatInt(log.Next, 10)}})
 	}
 	if f.Before != 0 {
 		p.FirstURL = auditlog.Path + "?" + q.encode(nil)
@@ -120,7 +116,18 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if s.can(c, policy.Permission{Object: outlay.ObjAudit, Action: outlay.ActExport}) {
 		p.ExportURL = exportURL(c, auditlog.Path)
 	}
-	return s.render(c, status, page{Title: "Audit log", Nav: auditlog.Path, Content: auditlog.LogPage(p)})
+	return s.render(c, http.StatusOK, page{Title: "Audit log", Nav: auditlog.Path, Content: auditlog.LogPage(p)})
+}
+
+// auditObjectOptions are the filter's object choices: security events, then each table the
+// log holds rows of.
+func auditObjectOptions(tables []string) []auditlog.Option {
+	out := make([]auditlog.Option, 0, len(tables)+1)
+	out = append(out, auditlog.Option{Value: "event", Label: "Security events"})
+	for _, o := range tables {
+		out = append(out, auditlog.Option{Value: o, Label: models.AuditTableLabel(o)})
+	}
+	return out
 }
 
 // auditExport is the audit log's export: every row the filter selects, newest first, values

@@ -136,7 +136,7 @@ func TestListPlansAtVolume(t *testing.T) {
 					}
 					seen[s.key()] = true
 					planned++
-					if rel, plan := seqScanOfBig(t, db, s, big, query == ""); rel != "" && !planExempt(path, query, rel) &&
+					if rel, plan := seqScanOfBig(t, db, s, big, query == "" || strings.HasPrefix(query, "?page=")); rel != "" && !planExempt(path, query, rel) &&
 						rel != deepPages[path+query] { // thousands of rows in, a sort may cost less than the index
 						t.Errorf("%s (%s view) reads %s by a sequential scan:\n%s\n%s", path+query, who.name, rel, s.sql, plan)
 					}
@@ -217,7 +217,7 @@ func bigTables(t *testing.T, db *gorm.DB) map[string]bool {
 }
 
 // seqScanOfBig asks for s's plan and returns the first big table it reads by a sequential
-// scan, with the plan.
+// scan, with the plan. unfiltered: the page is a list without a filter (any of its pages).
 func seqScanOfBig(t *testing.T, db *gorm.DB, s recordedStatement, big map[string]bool, unfiltered bool) (string, string) {
 	t.Helper()
 	// The values are written into the statement as literals, as the log shows it, so that
@@ -242,11 +242,12 @@ func seqScanOfBig(t *testing.T, db *gorm.DB, s recordedStatement, big map[string
 	for _, n := range nodes {
 		// The figures of an unfiltered page (a list's total and status tabs, the dashboard's
 		// sums) count every row the person may see, which costs the same through an index or
-		// not; they are the statements that return figures rather than rows.
+		// not; they are the statements that return figures rather than rows, and the
+		// figures a page's rows carry (see planNode.figures).
 		if unfiltered && (n.Plan.NodeType == "Aggregate" || n.Plan.NodeType == "Result") && !strings.Contains(s.sql, " LIMIT ") {
 			continue
 		}
-		if rel := n.Plan.seqScan(big); rel != "" {
+		if rel := n.Plan.seqScan(big, unfiltered); rel != "" {
 			return rel, plan
 		}
 	}
@@ -373,6 +374,7 @@ func planExempt(path, query, table string) bool {
 type planNode struct {
 	NodeType string     `json:"Node Type"`
 	Relation string     `json:"Relation Name"`
+	Parent   string     `json:"Parent Relationship"`
 	Plans    []planNode `json:"Plans"`
 	// Of EXPLAIN ANALYZE, each per loop: rows returned, and rows read and rejected.
 	Rows      float64 `json:"Actual Rows"`
@@ -381,9 +383,18 @@ type planNode struct {
 	Rechecked float64 `json:"Rows Removed by Index Recheck"`
 }
 
+// figures says whether the node is a figure a page's rows carry, counted once for the
+// statement (an InitPlan aggregate): a list's total read with its page. It reads every row the
+// list matches, as the count it replaces did on its own.
+func (n planNode) figures() bool { return n.Parent == "InitPlan" && n.NodeType == "Aggregate" }
+
 // countReads adds to read the rows each scan of a big table in the plan read: those it
-// returned and those it rejected, in all its loops.
+// returned and those it rejected, in all its loops. The figures the rows carry are not a
+// page's reads.
 func (n planNode) countReads(big map[string]bool, read map[string]int) {
+	if n.figures() {
+		return
+	}
 	if big[n.Relation] {
 		read[n.Relation] += int((n.Rows + n.Filtered + n.Rechecked) * n.Loops)
 	}
@@ -392,12 +403,17 @@ func (n planNode) countReads(big map[string]bool, read map[string]int) {
 	}
 }
 
-func (n planNode) seqScan(big map[string]bool) string {
+// seqScan names a big table the plan reads by a sequential scan, if any; the figures of an
+// unfiltered list count every row, through an index or not, and are left out.
+func (n planNode) seqScan(big map[string]bool, unfiltered bool) string {
+	if unfiltered && n.figures() {
+		return ""
+	}
 	if n.NodeType == "Seq Scan" && big[n.Relation] {
 		return n.Relation
 	}
 	for _, k := range n.Plans {
-		if rel := k.seqScan(big); rel != "" {
+		if rel := k.seqScan(big, unfiltered); rel != "" {
 			return rel
 		}
 	}

@@ -265,7 +265,7 @@ func queueArgs(v Viewer) map[string]any {
 // step itself (doc_total_minor); a filter on what else the document says (department, text)
 // is looked up by the step's document, one document at a time, so that the documents are
 // never read whole. Both are empty when f names a kind that is not approved.
-func queueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any) {
+func queueSQL(v Viewer, f QueueFilter) (texts queueTexts, args map[string]any) {
 	args = queueArgs(v)
 	shape := queueShape{docType: f.DocType, department: f.DepartmentID != 0, minAmount: f.MinAmountMinor > 0}
 	if text := strings.TrimSpace(f.Search); text != "" {
@@ -278,8 +278,7 @@ func queueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any)
 	if shape.minAmount {
 		args["min_amount"] = f.MinAmountMinor
 	}
-	texts := queueTextsOf(shape)
-	return texts.page, texts.count, args
+	return queueTextsOf(shape), args
 }
 
 // queueShape is what the text of the queue's statements depends on.
@@ -288,7 +287,9 @@ type queueShape struct {
 	department, minAmount, search bool
 }
 
-type queueTexts struct{ page, count string }
+// queueTexts are a shape's statements: the page, its counts (total, whole), and the page
+// with its counts after each row's columns.
+type queueTexts struct{ page, count, pageCounted string }
 
 // queueStatements keeps the statements of each shape (queueShape → queueTexts) of a kind
 // that is approved, written once.
@@ -352,15 +353,22 @@ func writeQueueTexts(shape queueShape) queueTexts {
 	// approval_steps_pending_role_queue_idx; and those of each person they act for. Each part
 	// stops at the page's end.
 	named, role, others := queueParts(`s.id`, tail)
-	page := `WITH page AS MATERIALIZED (SELECT id FROM (
+	pick := `WITH page AS MATERIALIZED (SELECT id FROM (
 		(` + named + `)
 		UNION ALL
 		(` + role + `)
 		UNION ALL
 		SELECT c.id FROM ` + others + `) mine
-	ORDER BY id LIMIT @limit OFFSET @offset)
-	` + strings.Join(branches, "\nUNION ALL\n") + ` ORDER BY step_id`
-	return queueTexts{page: page, count: queueListCountSQL(matched)}
+	ORDER BY id LIMIT @limit OFFSET @offset)`
+	rows := strings.Join(branches, "\nUNION ALL\n")
+	count := queueListCountSQL(matched)
+	return queueTexts{
+		page:  pick + "\n" + rows + ` ORDER BY step_id`,
+		count: count,
+		// The page with its counts on every row: one round trip and one snapshot for both.
+		pageCounted: pick + `, counted AS MATERIALIZED (` + count + `)
+	SELECT rows.*, counted.total, counted.whole FROM (` + rows + `) rows, counted ORDER BY rows.step_id`,
+	}
 }
 
 // ApprovalQueue lists the pending steps routed to v, oldest submission first.
@@ -371,32 +379,38 @@ func ApprovalQueue(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter) (Q
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	page, count, args := queueSQL(v, f)
+	texts, args := queueSQL(v, f)
 	out := Queue{Page: f.Page}
-	if page == "" {
+	if texts.page == "" {
 		return out, nil
 	}
 	tx := db.WithContext(ctx)
-	if err := namedRaw(tx, count, args).Row().Scan(&out.Total, &out.Whole); err != nil {
-		return out, err
-	}
-	out.Pages = int((out.Total + int64(f.PerPage) - 1) / int64(f.PerPage))
 	args["limit"], args["offset"] = f.PerPage, (f.Page-1)*f.PerPage
 	args["reach"] = f.Page * f.PerPage // the page's end
-	var err error
-	out.Items, err = queueItems(namedRaw(tx, page, args))
+	err := scanEach(namedRaw(tx, texts.pageCounted, args), func(rows *sql.Rows) error {
+		var it QueueItem
+		err := rows.Scan(append(queueItemColumns(&it), &out.Total, &out.Whole)...)
+		out.Items = append(out.Items, it)
+		return err
+	})
+	if err == nil && len(out.Items) == 0 {
+		// No step on the page: the list is empty, or the page is past its end. The counts
+		// (the badge's among them) are read on their own.
+		err = namedRaw(tx, texts.count, args).Row().Scan(&out.Total, &out.Whole)
+	}
+	out.Pages = int((out.Total + int64(f.PerPage) - 1) / int64(f.PerPage))
 	return out, err
 }
 
 // EachQueueItem calls fn with every pending step routed to v that matches f, in the queue's
 // order, read one at a time from the database (an export of the whole queue).
 func EachQueueItem(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter, fn func(QueueItem) error) (int, error) {
-	page, _, args := queueSQL(v, f)
-	if page == "" {
+	texts, args := queueSQL(v, f)
+	if texts.page == "" {
 		return 0, nil
 	}
 	args["limit"], args["offset"], args["reach"] = nil, 0, nil // LIMIT NULL: every row
-	return eachRow(namedRaw(db.WithContext(ctx), page, args), fn)
+	return eachRow(namedRaw(db.WithContext(ctx), texts.page, args), fn)
 }
 
 // QueueCount is how many steps wait for v: the queue's badge.

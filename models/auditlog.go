@@ -164,31 +164,67 @@ func (f AuditFilter) apply(q *gorm.DB) *gorm.DB {
 // AuditEntries returns one page of entries, newest first, and the cursor of the next page
 // (0 when there is none). Paging is by id (keyset), so page 10,000 costs what page 1 does.
 func AuditEntries(ctx context.Context, db *gorm.DB, f AuditFilter) ([]AuditEntry, int64, error) {
+	page, err := auditPage(ctx, db, f, false)
+	return page.Entries, page.Next, err
+}
+
+// AuditLogPage is a page of the audit log (see AuditEntries) with the object types present
+// in the whole log, which its filter offers (see AuditObjects).
+type AuditLogPage struct {
+	Entries []AuditEntry
+	Next    int64
+	Objects []string
+}
+
+// AuditLog reads a page of the log and the object types present in it in one statement: each
+// row carries the types, an uncorrelated subquery Postgres runs once. When no entry matches,
+// the types are read on their own.
+func AuditLog(ctx context.Context, db *gorm.DB, f AuditFilter) (AuditLogPage, error) {
+	page, err := auditPage(ctx, db, f, true)
+	if err == nil && len(page.Entries) == 0 {
+		page.Objects, err = AuditObjects(ctx, db)
+	}
+	return page, err
+}
+
+func auditPage(ctx context.Context, db *gorm.DB, f AuditFilter, objects bool) (AuditLogPage, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
 	rows := make([]auditRow, 0, f.Limit+1)
-	q := f.apply(db.WithContext(ctx).Table("audit_log").Select(auditColumns)).Order("id DESC").Limit(f.Limit + 1)
+	sel := auditColumns
+	if objects {
+		sel += `, (SELECT string_agg(name, ',' ORDER BY name) FROM (` + auditObjectsSQL + `) o) AS objects`
+	}
+	var present sql.NullString
+	q := f.apply(db.WithContext(ctx).Table("audit_log").Select(sel)).Order("id DESC").Limit(f.Limit + 1)
 	err := scanEach(q, func(sr *sql.Rows) error {
 		var r auditRow
-		err := sr.Scan(&r.ID, &r.At, &r.ActorType, &r.ActorID, &r.ActorLabel, &r.Action, &r.Event, &r.Subject, &r.TableName, &r.RecordID,
-			&r.OldJSON, &r.NewJSON, &r.ChangedJSON, &r.DetailsJSON, &r.RequestID, &r.IP)
+		dest := []any{&r.ID, &r.At, &r.ActorType, &r.ActorID, &r.ActorLabel, &r.Action, &r.Event, &r.Subject, &r.TableName, &r.RecordID,
+			&r.OldJSON, &r.NewJSON, &r.ChangedJSON, &r.DetailsJSON, &r.RequestID, &r.IP}
+		if objects {
+			dest = append(dest, &present)
+		}
+		err := sr.Scan(dest...)
 		rows = append(rows, r)
 		return err
 	})
 	if err != nil {
-		return nil, 0, err
+		return AuditLogPage{}, err
 	}
-	var next int64
+	var out AuditLogPage
+	if present.String != "" { // table names hold no comma
+		out.Objects = strings.Split(present.String, ",")
+	}
 	if len(rows) > f.Limit {
 		rows = rows[:f.Limit]
-		next = rows[len(rows)-1].ID
+		out.Next = rows[len(rows)-1].ID
 	}
-	out := make([]AuditEntry, len(rows))
+	out.Entries = make([]AuditEntry, len(rows))
 	for i, r := range rows {
-		out[i] = r.entry()
+		out.Entries[i] = r.entry()
 	}
-	return out, next, nil
+	return out, nil
 }
 
 // auditParents are the tables whose recorded rows the database's audit_parent names the parent
@@ -235,19 +271,23 @@ func History(ctx context.Context, db *gorm.DB, h RecordHistory, limit int) ([]Au
 	return out, nil
 }
 
-// AuditObjects lists the object types present in the log, for the filter.
-func AuditObjects(ctx context.Context, db *gorm.DB) ([]string, error) {
-	var names []string
-	// A loose index scan: one index probe per distinct name, however many rows there are.
-	// Every view of the audit log reads it: its rows are scanned directly.
-	err := scanEach(db.WithContext(ctx).Raw(`
+// auditObjectsSQL lists the tables the log has rows of, in order: a loose index scan, one
+// index probe per distinct name, however many rows there are.
+const auditObjectsSQL = `
 		WITH RECURSIVE t(name) AS (
 			(SELECT table_name FROM audit_log WHERE table_name IS NOT NULL ORDER BY table_name LIMIT 1)
 			UNION ALL
 			SELECT (SELECT table_name FROM audit_log WHERE table_name > t.name ORDER BY table_name LIMIT 1)
 			FROM t WHERE t.name IS NOT NULL
 		)
-		SELECT name FROM t WHERE name IS NOT NULL`), func(rows *sql.Rows) error {
+		SELECT name FROM t WHERE name IS NOT NULL`
+
+// AuditObjects lists the object types present in the log, for the filter.
+func AuditObjects(ctx context.Context, db *gorm.DB) ([]string, error) {
+	var names []string
+	// A loose index scan: one index probe per distinct name, however many rows there are.
+	// Every view of the audit log reads it: its rows are scanned directly.
+	err := scanEach(db.WithContext(ctx).Raw(auditObjectsSQL), func(rows *sql.Rows) error {
 		var name string
 		if err := rows.Scan(&name); err != nil {
 			return err

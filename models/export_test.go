@@ -8,11 +8,12 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// QueueSQL exposes the queue's page and count queries, so that tests can read their plans.
-func QueueSQL(v Viewer, f QueueFilter) (page, count string, args map[string]any) {
-	page, count, args = queueSQL(v, f)
+// QueueSQL exposes the queue's page and count queries, so that tests can read their plans;
+// pageCounted is the statement a page of the queue is read with: the page with its counts.
+func QueueSQL(v Viewer, f QueueFilter) (page, count, pageCounted string, args map[string]any) {
+	texts, args := queueSQL(v, f)
 	args["limit"], args["offset"], args["reach"] = 25, 0, 25
-	return page, count, args
+	return texts.page, texts.count, texts.pageCounted, args
 }
 
 // NamedRaw runs a statement with named parameters as the queue's are run.

@@ -61,17 +61,27 @@ func (f RefFilter) apply(q *gorm.DB, alias string, cols ...string) *gorm.DB {
 }
 
 // readPage counts what base() matches and reads the filter's page of it. base is called
-// twice because a GORM query that has counted cannot be reused for the rows.
+// for each statement because a GORM query that has counted cannot be reused for the rows.
 func readPage[T any](base func() *gorm.DB, f RefFilter, sel, order string) (RefPage[T], error) {
 	if f.Each != nil {
 		n, err := eachRow(base().Select(sel).Order(order), func(r T) error { return f.Each(r) })
 		return RefPage[T]{Total: n}, err
 	}
+	limit := max(f.Limit, 1)
+	if _, direct := any(new(T)).(fieldsOfRow); direct {
+		// The page and the count in one statement (one round trip, one snapshot): each row
+		// carries the count, an uncorrelated subquery Postgres runs once. A page with no rows
+		// is an empty list when it is the first; a page past the end is counted below.
+		rows, total, err := readRowsCounted[T](base().Select(sel+", (?) AS list_total", base().Select("count(*)")).
+			Order(order).Clauses(literalPage{limit: limit, offset: max(f.Offset, 0)}), limit)
+		if err != nil || len(rows) > 0 || f.Offset <= 0 {
+			return RefPage[T]{Rows: rows, Total: total, Offset: max(f.Offset, 0)}, err
+		}
+	}
 	var total int64
 	if err := base().Count(&total).Error; err != nil {
 		return RefPage[T]{}, err
 	}
-	limit := max(f.Limit, 1)
 	offset := max(f.Offset, 0)
 	if int64(offset) >= total && total > 0 {
 		offset = int((total - 1) / int64(limit) * int64(limit))

@@ -271,8 +271,28 @@ func TestReferenceListsSearchFilterAndPage(t *testing.T) {
 		t.Errorf("active: total %d, %d rows", active.Total, len(active.Rows))
 	}
 	past, _ := models.ListVendors(ctx, f.db, models.RefFilter{Limit: 25, Offset: 500})
-	if past.Offset != 25 || len(past.Rows) != 2 {
-		t.Errorf("a page past the end read offset %d, %d rows", past.Offset, len(past.Rows))
+	if past.Offset != 25 || len(past.Rows) != 2 || past.Total != 27 {
+		t.Errorf("a page past the end read offset %d, %d rows of %d", past.Offset, len(past.Rows), past.Total)
+	}
+	// A page and its count are one statement; only a page past the end needs more.
+	sent := countStatements(t, f.db)
+	for _, c := range []struct {
+		f          models.RefFilter
+		total, n   int
+		statements int
+	}{
+		{models.RefFilter{Limit: 25}, 27, 25, 1},
+		{models.RefFilter{Limit: 25, Offset: 25}, 27, 2, 1},
+		{models.RefFilter{Query: "no such vendor", Limit: 25}, 0, 0, 1},
+		{models.RefFilter{Query: "no such vendor", Limit: 25, Offset: 25}, 0, 0, 2},
+		{models.RefFilter{Limit: 25, Offset: 50}, 27, 2, 3},
+	} {
+		before := sent()
+		got, err := models.ListVendors(ctx, f.db, c.f)
+		if err != nil || got.Total != c.total || len(got.Rows) != c.n || sent()-before != c.statements {
+			t.Errorf("%+v: %d of %d in %d statements, %v; want %d of %d in %d", c.f, len(got.Rows), got.Total, sent()-before, err,
+				c.n, c.total, c.statements)
+		}
 	}
 	archived, _ := models.ListVendors(ctx, f.db, models.RefFilter{State: models.RefArchived, Limit: 25})
 	if archived.Total != 3 {
@@ -325,5 +345,32 @@ func BenchmarkListVendors(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// countStatements counts the statements db's handle sends from now on (subqueries built
+// into a statement are not sent).
+func countStatements(t *testing.T, db *gorm.DB) func() int {
+	var mu sync.Mutex
+	n := 0
+	count := func(tx *gorm.DB) {
+		if tx.Statement.SQL.Len() > 0 && !tx.DryRun {
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+	}
+	cb := db.Callback()
+	name := "test:count_" + t.Name()
+	for _, err := range []error{cb.Query().After("*").Register(name, count), cb.Row().After("*").Register(name, count),
+		cb.Raw().After("*").Register(name, count)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
 	}
 }

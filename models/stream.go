@@ -67,6 +67,26 @@ func readRows[T any](q *gorm.DB, capacity int) ([]T, error) {
 	return out, err
 }
 
+// readRowsCounted reads what q matches (at most about capacity rows) straight into each row's
+// fields, as readRows does, where q selects after the row's columns one more: how many rows
+// the list matches in all (the same on every row). No rows read as nil and a total of 0.
+func readRowsCounted[T any](q *gorm.DB, capacity int) ([]T, int, error) {
+	var out []T
+	var total int64
+	err := scanEach(q, func(rows *sql.Rows) error {
+		if out == nil {
+			out = make([]T, 0, max(capacity, 1))
+		}
+		var r T
+		if err := rows.Scan(append(any(&r).(fieldsOfRow).fields(), &total)...); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, int(total), err
+}
+
 // fieldsOfRow is a list's row type that reads its rows straight into its fields, in the
 // order of the columns its list selects, rather than through GORM's reflection per row and
 // field: a sixth of the Go time of a page of 25 vendors, and of 25 requisitions.
