@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"maps"
 	"slices"
@@ -302,12 +303,12 @@ func AuditObjects(ctx context.Context, db *gorm.DB) ([]string, error) {
 // show "Engineering" rather than "3", with the currency of documents, so that their lines'
 // amounts read as money. Keys are the only table names ever put into the query.
 var referenceNameSQL = map[string]string{
-	"users":          "SELECT id, name, '' AS currency FROM users WHERE id IN ?",
-	"departments":    "SELECT id, name, '' AS currency FROM departments WHERE id IN ?",
-	"vendors":        "SELECT id, name, currency FROM vendors WHERE id IN ?",
-	"locations":      "SELECT id, name, '' AS currency FROM locations WHERE id IN ?",
-	"gl_accounts":    "SELECT id, code || ' ' || name AS name, '' AS currency FROM gl_accounts WHERE id IN ?",
-	"approval_rules": "SELECT id, name, currency FROM approval_rules WHERE id IN ?",
+	"users":          "SELECT id, name, '' AS currency FROM users WHERE id = ANY(?)",
+	"departments":    "SELECT id, name, '' AS currency FROM departments WHERE id = ANY(?)",
+	"vendors":        "SELECT id, name, currency FROM vendors WHERE id = ANY(?)",
+	"locations":      "SELECT id, name, '' AS currency FROM locations WHERE id = ANY(?)",
+	"gl_accounts":    "SELECT id, code || ' ' || name AS name, '' AS currency FROM gl_accounts WHERE id = ANY(?)",
+	"approval_rules": "SELECT id, name, currency FROM approval_rules WHERE id = ANY(?)",
 }
 
 // partNameSQL names records that belong to a document: an approval step, a line. Each
@@ -317,7 +318,7 @@ var partNameSQL = map[string]string{
 	"approval_steps": `SELECT s.id, s.doc_type, s.doc_id, 'Step ' || s.position AS label,
 		coalesce(' (' || coalesce(u.name, r.label, s.role) || ')', '') AS suffix
 		FROM approval_steps s LEFT JOIN users u ON u.id = s.approver_id LEFT JOIN roles r ON r.name = s.role
-		WHERE s.id IN ?`,
+		WHERE s.id = ANY(?)`,
 }
 
 func init() {
@@ -332,10 +333,28 @@ func init() {
 				description = `description`
 			}
 			partNameSQL[k.History.LinesTable] = fmt.Sprintf(`SELECT id, '%s' AS doc_type, %s AS doc_id,
-				%s AS label, ': ' || %s AS suffix FROM %s WHERE id IN ?`,
+				%s AS label, ': ' || %s AS suffix FROM %s WHERE id = ANY(?)`,
 				k.Type, k.History.LinesKey, label, description, k.History.LinesTable)
 		}
 	}
+}
+
+// idList is a list of ids sent as one array value, for "= ANY(?)": "IN ?" writes a
+// placeholder per id, so that each number of ids makes a statement of its own, which every
+// connection prepares again and keeps.
+type idList []int64
+
+// Value is the list as Postgres writes an array, {1,2,3}.
+func (l idList) Value() (driver.Value, error) {
+	b := make([]byte, 0, 2+8*len(l))
+	b = append(b, '{')
+	for i, id := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, '}')), nil
 }
 
 // kindOfTable is the document kind kept in table, if any.
@@ -382,7 +401,8 @@ type Reference struct {
 
 // ReferenceNames looks up the records refs points at (ids by table) in one query: a branch
 // per table, where the parts of documents (an approval step, a line) bring their documents'
-// names along. Tables it does not know are left out.
+// names along. Tables it does not know are left out. Each table's ids are one array value
+// (idList), so the statement's text depends on the tables alone.
 func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (map[string]map[int64]Reference, error) {
 	var branches []string
 	var args []any
@@ -391,7 +411,7 @@ func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (
 		if q, ok := partNameSQL[table]; ok && len(refs[table]) > 0 {
 			partTables = append(partTables, table)
 			branches = append(branches, `SELECT '`+table+`' AS tbl, id, '' AS name, '' AS currency, doc_type, doc_id, label, suffix FROM (`+q+`) x`)
-			args = append(args, refs[table])
+			args = append(args, idList(refs[table]))
 		}
 	}
 	for _, table := range slices.Sorted(maps.Keys(referenceNameSQL)) {
@@ -399,24 +419,21 @@ func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (
 		// A document also named because one of its parts is: its id is read from the part.
 		var viaParts []string
 		var partArgs []any
-		if k := kindOfTable(table); k != nil && strings.HasSuffix(q, "WHERE id IN ?") {
+		if k := kindOfTable(table); k != nil && strings.HasSuffix(q, "WHERE id = ANY(?)") {
 			for _, p := range partTables {
 				viaParts = append(viaParts, `SELECT doc_id FROM (`+partNameSQL[p]+`) x WHERE doc_type = '`+k.Type+`'`)
-				partArgs = append(partArgs, refs[p])
+				partArgs = append(partArgs, idList(refs[p]))
 			}
 		}
 		if len(ids) == 0 && len(viaParts) == 0 {
 			continue
 		}
 		if len(viaParts) > 0 {
-			q = strings.TrimSuffix(q, "id IN ?") + "(id IN ? OR id IN (" + strings.Join(viaParts, " UNION ALL ") + "))"
-		}
-		if ids == nil {
-			ids = []int64{}
+			q = strings.TrimSuffix(q, "id = ANY(?)") + "(id = ANY(?) OR id IN (" + strings.Join(viaParts, " UNION ALL ") + "))"
 		}
 		branches = append(branches, `SELECT '`+table+`' AS tbl, id, name, currency, NULL::text AS doc_type, NULL::bigint AS doc_id,
 			NULL::text AS label, NULL::text AS suffix FROM (`+q+`) x`)
-		args = append(append(args, ids), partArgs...)
+		args = append(append(args, idList(ids)), partArgs...)
 	}
 	out := map[string]map[int64]Reference{}
 	if len(branches) == 0 {

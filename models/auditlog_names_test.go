@@ -2,7 +2,10 @@ package models_test
 
 import (
 	"context"
+	"sync"
 	"testing"
+
+	"gorm.io/gorm"
 
 	"outlay/internal/dbtest"
 	"outlay/models"
@@ -33,5 +36,27 @@ func TestReferenceNames(t *testing.T) {
 	}
 	if _, ok := names["casbin_rule"]; ok {
 		t.Error("an unknown table was queried")
+	}
+	// The statement's text depends on the tables looked up, not on how many ids each has:
+	// one id or three, it is the same statement, prepared once per connection.
+	var mu sync.Mutex
+	var sent []string
+	if err := db.Callback().Row().After("*").Register("test:texts", func(tx *gorm.DB) {
+		mu.Lock()
+		sent = append(sent, tx.Statement.SQL.String())
+		mu.Unlock()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ids := range [][]int64{{bo.ID}, {bo.ID, 999999, 1}} {
+		names, err := models.ReferenceNames(context.Background(), db, map[string][]int64{"users": ids, "gl_accounts": {gl.ID}})
+		if err != nil || names["users"][bo.ID].Name != "Bo Buyer" || names["gl_accounts"][gl.ID].Name != "6000 Software" {
+			t.Fatalf("%d ids: %v, %v", len(ids), names, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sent) != 2 || sent[0] != sent[1] {
+		t.Errorf("one id and three sent different statements:\n%q", sent)
 	}
 }

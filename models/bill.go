@@ -160,7 +160,7 @@ var billKind = &DocumentKind{
 	Details: billDetails,
 	Budget:  billBudgetUse,
 	History: DocumentHistory{LinesTable: "bill_lines", LinesKey: "bill_id",
-		NameSQL: "SELECT id, number AS name, currency FROM bills WHERE id IN ?"},
+		NameSQL: "SELECT id, number AS name, currency FROM bills WHERE id = ANY(?)"},
 }
 
 // billApproval lets the approval engine route bills. The clerk who entered a bill is its

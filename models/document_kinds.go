@@ -136,7 +136,7 @@ var documentKinds = []*DocumentKind{
 			GLAccount: "l.gl_account_id", At: "r.decided_at", Currency: "r.currency", Amount: "l.amount_minor + l.tax_minor",
 			Location: "r.location_id"},
 		History: DocumentHistory{LinesTable: "requisition_lines", LinesKey: "requisition_id",
-			NameSQL: "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM requisitions WHERE id IN ?"},
+			NameSQL: "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM requisitions WHERE id = ANY(?)"},
 	},
 	{
 		Kind:         mustKind(outlay.DocPurchaseOrder),
@@ -148,7 +148,7 @@ var documentKinds = []*DocumentKind{
 		Budget:       purchaseOrderBudgetUse,
 		Participants: purchaseOrderParticipants,
 		History: DocumentHistory{LinesTable: "purchase_order_lines", LinesKey: "purchase_order_id", MoreRelated: []string{"receipts"},
-			NameSQL: "SELECT id, number AS name, currency FROM purchase_orders WHERE id IN ?"},
+			NameSQL: "SELECT id, number AS name, currency FROM purchase_orders WHERE id = ANY(?)"},
 	},
 	travelKind,
 	expenseKind,

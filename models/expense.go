@@ -411,5 +411,5 @@ var expenseKind = &DocumentKind{
 		Vendor: "NULL::bigint", GLAccount: "l.gl_account_id", At: "r.decided_at", Currency: "r.currency", Amount: "l.report_minor"},
 	History: DocumentHistory{LinesTable: "expense_lines", LinesKey: "report_id",
 		LineDescription: `CASE kind WHEN 'mileage' THEN from_place || ' → ' || to_place ELSE merchant END`,
-		NameSQL:         "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM expense_reports WHERE id IN ?"},
+		NameSQL:         "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM expense_reports WHERE id = ANY(?)"},
 }

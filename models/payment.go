@@ -156,7 +156,7 @@ var paymentKind = &DocumentKind{
 	Details: paymentDetails,
 	History: DocumentHistory{LinesTable: "payment_lines", LinesKey: "payment_run_id",
 		LineLabel: "coalesce((SELECT number FROM bills WHERE id = bill_id), 'Bill')", LineDescription: "coalesce((SELECT name FROM vendors WHERE id = vendor_id), '')",
-		NameSQL: "SELECT id, number AS name, currency FROM payment_runs WHERE id IN ?"},
+		NameSQL: "SELECT id, number AS name, currency FROM payment_runs WHERE id = ANY(?)"},
 }
 
 // paymentApproval lets the approval engine route payment runs: the clerk who put a run

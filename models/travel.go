@@ -190,7 +190,7 @@ var travelKind = &DocumentKind{
 		Currency: "r.currency", Amount: "r.estimate_total_minor"},
 	History: DocumentHistory{LinesTable: "travel_legs", LinesKey: "travel_request_id",
 		LineLabel: `'Leg ' || position`, LineDescription: `from_place || ' → ' || to_place`,
-		NameSQL: "SELECT id, coalesce(number, 'Draft trip #' || id) AS name, currency FROM travel_requests WHERE id IN ?"},
+		NameSQL: "SELECT id, coalesce(number, 'Draft trip #' || id) AS name, currency FROM travel_requests WHERE id = ANY(?)"},
 }
 
 // travelApproval lets the approval engine route travel requests. The traveller is the
