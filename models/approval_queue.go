@@ -64,12 +64,13 @@ func queueItemColumns(q *QueueItem) []any {
 		orEmpty{&q.ActedByName}, &q.ActedAt, &q.Comment}
 }
 
-// queueItems runs a statement of queueBranch's columns and reads its rows.
-func queueItems(q *gorm.DB) ([]QueueItem, error) {
+// queueItems runs a statement of queueBranch's columns and reads its rows; the columns after
+// them are read into after, which hold the last row's.
+func queueItems(q *gorm.DB, after ...any) ([]QueueItem, error) {
 	var out []QueueItem
 	err := scanEach(q, func(rows *sql.Rows) error {
 		var it QueueItem
-		err := rows.Scan(queueItemColumns(&it)...)
+		err := rows.Scan(append(queueItemColumns(&it), after...)...)
 		out = append(out, it)
 		return err
 	})
@@ -387,12 +388,8 @@ func ApprovalQueue(ctx context.Context, db *gorm.DB, v Viewer, f QueueFilter) (Q
 	tx := db.WithContext(ctx)
 	args["limit"], args["offset"] = f.PerPage, (f.Page-1)*f.PerPage
 	args["reach"] = f.Page * f.PerPage // the page's end
-	err := scanEach(namedRaw(tx, texts.pageCounted, args), func(rows *sql.Rows) error {
-		var it QueueItem
-		err := rows.Scan(append(queueItemColumns(&it), &out.Total, &out.Whole)...)
-		out.Items = append(out.Items, it)
-		return err
-	})
+	var err error
+	out.Items, err = queueItems(namedRaw(tx, texts.pageCounted, args), &out.Total, &out.Whole)
 	if err == nil && len(out.Items) == 0 {
 		// No step on the page: the list is empty, or the page is past its end. The counts
 		// (the badge's among them) are read on their own.

@@ -67,22 +67,21 @@ func readPage[T any](base func() *gorm.DB, f RefFilter, sel, order string) (RefP
 		n, err := eachRow(base().Select(sel).Order(order), func(r T) error { return f.Each(r) })
 		return RefPage[T]{Total: n}, err
 	}
-	limit := max(f.Limit, 1)
+	limit, offset := max(f.Limit, 1), max(f.Offset, 0)
 	if _, direct := any(new(T)).(fieldsOfRow); direct {
 		// The page and the count in one statement (one round trip, one snapshot): each row
 		// carries the count, an uncorrelated subquery Postgres runs once. A page with no rows
 		// is an empty list when it is the first; a page past the end is counted below.
 		rows, total, err := readRowsCounted[T](base().Select(sel+", (?) AS list_total", base().Select("count(*)")).
-			Order(order).Clauses(literalPage{limit: limit, offset: max(f.Offset, 0)}), limit)
-		if err != nil || len(rows) > 0 || f.Offset <= 0 {
-			return RefPage[T]{Rows: rows, Total: total, Offset: max(f.Offset, 0)}, err
+			Order(order).Clauses(literalPage{limit: limit, offset: offset}), limit)
+		if err != nil || len(rows) > 0 || offset == 0 {
+			return RefPage[T]{Rows: rows, Total: total, Offset: offset}, err
 		}
 	}
 	var total int64
 	if err := base().Count(&total).Error; err != nil {
 		return RefPage[T]{}, err
 	}
-	offset := max(f.Offset, 0)
 	if int64(offset) >= total && total > 0 {
 		offset = int((total - 1) / int64(limit) * int64(limit))
 	}

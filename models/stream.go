@@ -56,35 +56,35 @@ func readRows[T any](q *gorm.DB, capacity int) ([]T, error) {
 		var out []T
 		return out, q.Scan(&out).Error
 	}
-	var out []T
-	_, err := eachRow(q, func(r T) error {
-		if out == nil {
-			out = make([]T, 0, max(capacity, 1))
-		}
-		out = append(out, r)
-		return nil
-	})
-	return out, err
+	return readFields[T](q, capacity)
 }
 
-// readRowsCounted reads what q matches (at most about capacity rows) straight into each row's
-// fields, as readRows does, where q selects after the row's columns one more: how many rows
-// the list matches in all (the same on every row). No rows read as nil and a total of 0.
+// readRowsCounted reads what q matches as readRows does, where q selects after the row's
+// columns one more: how many rows the list matches in all (the same on every row). T is a
+// fieldsOfRow. No rows read as nil and a total of 0.
 func readRowsCounted[T any](q *gorm.DB, capacity int) ([]T, int, error) {
-	var out []T
 	var total int64
+	out, err := readFields[T](q, capacity, &total)
+	return out, int(total), err
+}
+
+// readFields reads what q matches (at most about capacity rows) straight into each row's
+// fields (T is a fieldsOfRow), and the columns after them into after, which hold the last
+// row's. No rows read as nil.
+func readFields[T any](q *gorm.DB, capacity int, after ...any) ([]T, error) {
+	var out []T
 	err := scanEach(q, func(rows *sql.Rows) error {
 		if out == nil {
 			out = make([]T, 0, max(capacity, 1))
 		}
 		var r T
-		if err := rows.Scan(append(any(&r).(fieldsOfRow).fields(), &total)...); err != nil {
+		if err := rows.Scan(append(any(&r).(fieldsOfRow).fields(), after...)...); err != nil {
 			return err
 		}
 		out = append(out, r)
 		return nil
 	})
-	return out, int(total), err
+	return out, err
 }
 
 // fieldsOfRow is a list's row type that reads its rows straight into its fields, in the
