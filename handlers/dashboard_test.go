@@ -52,9 +52,9 @@ func TestDashboardCards(t *testing.T) {
 	own := requisition(admin.ID, models.RequisitionPending, &ops.ID, 100)
 	// One step for the admin role on Rita's requisition, one on the admin's own: only the
 	// first waits for the admin.
-	for _, doc := range []int64{pending.ID, own.ID} {
+	for _, doc := range []models.Requisition{pending, own} {
 		role := "admin"
-		if err := db.Create(&models.ApprovalStep{DocType: models.DocRequisition, DocID: doc, Round: 1, Position: 1, Kind: models.StepRole, Role: &role, Status: models.StepPending}).Error; err != nil {
+		if err := db.Create(&models.ApprovalStep{DocType: models.DocRequisition, DocID: doc.ID, DocRequesterID: doc.RequesterID, Round: 1, Position: 1, Kind: models.StepRole, Role: &role, Status: models.StepPending}).Error; err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -87,8 +87,13 @@ type ApprovalStep struct {
 	// DocTotalMinor is the document's total the route was built for, in its own currency's
 	// minor units: the queue filters by amount on the step alone (migration 00110).
 	DocTotalMinor int64
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// DocRequesterID and DocFilerID are who the document belongs to, its requester and
+	// whoever filed it for them (nil when the requester did): the queue leaves out a
+	// viewer's own documents by the step alone (migration 00112).
+	DocRequesterID int64
+	DocFilerID     *int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // ApprovalDelegation lets DelegateID act for UserID from StartsOn to EndsOn inclusive.

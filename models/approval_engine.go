@@ -97,7 +97,10 @@ func SubmitForApproval(tx *gorm.DB, doc ApprovalDocument) (RouteOutcome, error) 
 	for i := range steps {
 		s := &steps[i]
 		s.DocType, s.DocID, s.Round, s.Position = doc.Type, doc.ID, out.Round, i+1
-		s.DocTotalMinor = doc.Total.Minor
+		s.DocTotalMinor, s.DocRequesterID = doc.Total.Minor, doc.RequesterID
+		if doc.FiledBy != 0 && doc.FiledBy != doc.RequesterID {
+			s.DocFilerID = &doc.FiledBy
+		}
 		s.Status = StepWaiting
 		if i == 0 {
 			s.Status = StepPending

@@ -127,33 +127,31 @@ func documentJoins(k *DocumentKind) string {
 // routedToMe is the condition "the step is the viewer's to act on": it names them, one of
 // their roles, or, while pending, someone who delegated to them today (see delegatorsSQL);
 // or, for holders of the escalation role, someone deactivated since the route was built.
-// Never a document they requested or filed for someone else, nor a step of a round in which they already approved one
-// (nobody approves twice). Each way in is a condition an index of approval_steps answers (the
-// lists of people are computed once).
-func routedToMe(k *DocumentKind) string {
-	mine := k.Queue.Requester + ` <> @me`
-	if k.FilerColumn != "" {
-		mine += ` AND d.` + k.FilerColumn + ` <> @me`
-	}
-	return mine + ` AND (s.approver_id = @me OR (s.kind = 'role' AND s.role IN @roles)
+// Never a document they requested or filed for someone else (stepNotOwn), nor a step of a
+// round in which they already approved one (nobody approves twice). Each way in is a
+// condition an index of approval_steps answers (the lists of people are computed once).
+const routedToMe = stepNotOwn + ` AND (s.approver_id = @me OR (s.kind = 'role' AND s.role IN @roles)
 	OR (s.status = 'pending' AND s.approver_id = ANY (ARRAY` + delegatorsSQL + `))
 	OR s.approver_id = ANY (ARRAY(SELECT du.id FROM users du WHERE du.status = 'deactivated' AND @escalation IN @roles)))
 	AND NOT EXISTS (SELECT 1 FROM approval_steps mine WHERE mine.doc_type = s.doc_type AND mine.doc_id = s.doc_id
 		AND mine.round = s.round AND mine.status = 'approved' AND mine.acted_by = @me)`
-}
+
+// stepNotOwn is the condition "step s is not of a document the viewer requested or filed":
+// a step carries who its document belongs to (doc_requester_id, doc_filer_id; migration
+// 00112), so that leaving out the viewer's own documents reads no document.
+const stepNotOwn = `s.doc_requester_id <> @me AND s.doc_filer_id IS DISTINCT FROM @me`
 
 // The queue itself is read from approval_steps alone, in the order of the steps' ids (a
 // round's steps are stored when it is submitted, so this is the order of submission): its
 // page of step ids comes from the indexes of open steps (by approver, by role, and
 // approval_steps_pending_queue_idx for the order), and only that page's documents are read.
-// The count reads the same steps, never a document but the viewer's own.
+// The count reads the same steps and no document.
 
 // The viewer's open steps are those of an approvable kind (queueOpen) routed to them, by
 // name, through one of their roles, through someone who delegated to them today (see
 // delegatorsSQL) or, for holders of the escalation role, someone deactivated since the route
 // was built (queueParts reads each way in apart); never of a document they requested or
-// filed (the few of those are read through the documents' requester indexes), nor of a round
-// in which they already approved a step (queueNotMine). A round's steps are decided in order,
+// filed, nor of a round in which they already approved a step (queueNotMine). A round's steps are decided in order,
 // so a first step has no earlier approval to look for.
 
 // queueOpen is the condition "step s is open, of an approvable kind".
@@ -165,21 +163,11 @@ var queueOpen = func() string {
 	return `s.status = 'pending' AND s.doc_type IN (` + strings.Join(kinds, ", ") + `)`
 }()
 
-// queueNotMine is the condition "step s is not of a document the viewer requested or filed,
-// nor of a round in which they already approved a step".
-var queueNotMine = func() string {
-	var own []string
-	for _, k := range ApprovableKinds() {
-		mine := k.Queue.Requester + ` = @me`
-		if k.FilerColumn != "" {
-			mine += ` OR d.` + k.FilerColumn + ` = @me`
-		}
-		own = append(own, `(s.doc_type = '`+k.Type+`' AND s.doc_id IN (SELECT d.id FROM `+k.Table+` d WHERE `+mine+`))`)
-	}
-	return `NOT (` + strings.Join(own, " OR ") + `)
+// queueNotMine is the condition "step s is not of a document the viewer requested or filed
+// (stepNotOwn), nor of a round in which they already approved a step".
+const queueNotMine = stepNotOwn + `
 	AND (s.position = 1 OR NOT EXISTS (SELECT 1 FROM approval_steps mine WHERE mine.acted_by = @me AND mine.status = 'approved'
 		AND mine.doc_type = s.doc_type AND mine.doc_id = s.doc_id AND mine.round = s.round))`
-}()
 
 // queueCountSQL counts the steps waiting for the viewer (queueArgs), over every approvable
 // kind; the queue's badge and the dashboard's card read the same number. It counts the
@@ -242,7 +230,7 @@ var queueByStep = func() string {
 
 // queueStepOfKind is queueByStep's branch for one kind of document.
 func queueStepOfKind(k *DocumentKind) string {
-	return queueBranch(k, `s.id = @step AND (s.acted_by = @me OR (`+routedToMe(k)+`))`)
+	return queueBranch(k, `s.id = @step AND (s.acted_by = @me OR (`+routedToMe+`))`)
 }
 
 // queueRoute reads every step of one document's route.

@@ -221,8 +221,8 @@ func seedQueueVolume(t *testing.T, db *gorm.DB, approver int64) {
 				'Item ' || i, 'USD', (i * 137) % 1000000, CASE WHEN i % 10 < 3 THEN 'pending' ELSE 'approved' END,
 				now() - make_interval(mins => i)
 			FROM generate_series(1, 10000) i`},
-		{sql: `INSERT INTO approval_steps (doc_type, doc_id, doc_total_minor, round, position, kind, approver_id, role, status, acted_by, acted_at)
-			SELECT 'requisition', r.id, r.total_minor, 1, p,
+		{sql: `INSERT INTO approval_steps (doc_type, doc_id, doc_total_minor, doc_requester_id, round, position, kind, approver_id, role, status, acted_by, acted_at)
+			SELECT 'requisition', r.id, r.total_minor, r.requester_id, 1, p,
 				CASE WHEN ` + open + ` AND r.id % 20 = 11 THEN 'role' ELSE 'user' END,
 				CASE WHEN ` + open + ` AND r.id % 20 = 11 THEN NULL
 					WHEN ` + open + ` AND (r.id % 10 = 0 OR r.id % 20 = 2) THEN ?

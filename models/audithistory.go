@@ -155,8 +155,8 @@ func AuditReferences(ctx context.Context, db *gorm.DB, entries []AuditEntry) (ma
 
 // HistoryFields are the columns of a change that History shows, in order: those that changed,
 // or every value a created or deleted row had, leaving out bookkeeping (timestamps, a form's
-// double-submit key, the id but where it changed, and a step's copy of its document's total,
-// which the document's own entries show in its currency).
+// double-submit key, the id but where it changed, and what a step copies from its document,
+// which the document's own entries show: its total, in its currency, and its people).
 func HistoryFields(e AuditEntry) []string {
 	fields := e.Changed
 	if len(fields) == 0 {
@@ -172,13 +172,17 @@ func HistoryFields(e AuditEntry) []string {
 	out := make([]string, 0, len(fields))
 	for _, f := range fields {
 		if f == "created_at" || f == "updated_at" || f == "form_key" || (f == "id" && e.Action != "update") ||
-			(f == "doc_total_minor" && e.TableName == "approval_steps") {
+			(e.TableName == "approval_steps" && stepCopies[f]) {
 			continue
 		}
 		out = append(out, f)
 	}
 	return out
 }
+
+// stepCopies are the columns an approval step copies from its document, for the queue to
+// read: the document's History shows them where they belong.
+var stepCopies = map[string]bool{"doc_total_minor": true, "doc_requester_id": true, "doc_filer_id": true}
 
 // UserHistory is what a person's History reads: their record and their role memberships.
 func UserHistory(id string) RecordHistory {

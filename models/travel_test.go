@@ -370,6 +370,9 @@ func TestTravelFilerNeverApprovesTheTrip(t *testing.T) {
 	if err := f.db.Where("doc_type = ? AND doc_id = ?", models.DocTravel, trip.ID).Take(&step).Error; err != nil {
 		t.Fatal(err)
 	}
+	if step.DocRequesterID != f.colleague.ID || step.DocFilerID == nil || *step.DocFilerID != f.assistant.ID {
+		t.Errorf("the step carries traveller %d and filer %v, want %d and %d", step.DocRequesterID, step.DocFilerID, f.colleague.ID, f.assistant.ID)
+	}
 	asa := models.Viewer{UserID: f.assistant.ID, Roles: []string{"admin"}}
 	if n, _ := models.QueueCount(ctx, f.db, asa); n != 0 {
 		t.Errorf("the filer's queue counts %d", n)

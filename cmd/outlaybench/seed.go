@@ -354,9 +354,9 @@ func seedCopy(ctx context.Context, c *copier, v Volume, s *Seeded) error {
 		case outlay.RequisitionRejected:
 			status = "rejected"
 		}
-		rows = append(rows, []any{"requisition", reqIDs[i], r.total, 1, 1, "manager", s.ApproverID, status, actedBy, actedAt, r.created.Add(time.Hour)})
+		rows = append(rows, []any{"requisition", reqIDs[i], r.total, r.requester, 1, 1, "manager", s.ApproverID, status, actedBy, actedAt, r.created.Add(time.Hour)})
 	}
-	stepIDs, err := c.copyIDs(ctx, "approval_steps", []string{"doc_type", "doc_id", "doc_total_minor", "round", "position", "kind", "approver_id", "status", "acted_by", "acted_at", "created_at"}, rows)
+	stepIDs, err := c.copyIDs(ctx, "approval_steps", []string{"doc_type", "doc_id", "doc_total_minor", "doc_requester_id", "round", "position", "kind", "approver_id", "status", "acted_by", "acted_at", "created_at"}, rows)
 	if err != nil {
 		return err
 	}

@@ -74,8 +74,8 @@ func SeedVolume(t testing.TB, db *gorm.DB, v Volume) {
 			FROM requisitions r, generate_series(1, 3) p`},
 		// Every submitted requisition has a route of two steps; the approver's are waiting at
 		// the second, the rest were decided by the requester's neighbour.
-		{sql: `INSERT INTO approval_steps (doc_type, doc_id, doc_total_minor, round, position, kind, approver_id, status, acted_by, acted_at)
-			SELECT 'requisition', r.id, r.total_minor, 1, p, 'user',
+		{sql: `INSERT INTO approval_steps (doc_type, doc_id, doc_total_minor, doc_requester_id, round, position, kind, approver_id, status, acted_by, acted_at)
+			SELECT 'requisition', r.id, r.total_minor, r.requester_id, 1, p, 'user',
 				CASE WHEN r.status = 'pending' AND p = 2 AND r.number <= 'REQ-' || lpad((@orders + @pending)::text, 6, '0')
 					THEN @approver ELSE (SELECT id FROM volume_people WHERE n = (r.id % @people + 1) % @people) END,
 				CASE WHEN r.status = 'pending' THEN (CASE WHEN p = 1 THEN 'approved' ELSE 'pending' END)
