@@ -205,6 +205,23 @@ func (k *DocumentKind) visible(v Viewer) func(*gorm.DB) *gorm.DB {
 	}
 }
 
+// listScope limits a list of the kind to what the viewer sees of it: with mine, their own
+// documents (ownedByMe), drafts included; otherwise the submitted documents they see. A
+// person sees every document of their own (visibleCondition's first way in), so their own
+// are read by that condition alone: the other ways in would only make the list's statement,
+// and its plan, depend on the viewer's roles and routes.
+func (k *DocumentKind) listScope(v Viewer, mine bool) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		if mine {
+			if k.Visibility != VisibleToOwnerAndRoute {
+				db = db.Scopes(k.visible(v))
+			}
+			return db.Where(k.ownedByMe(), map[string]any{"me": v.UserID})
+		}
+		return db.Scopes(k.visible(v)).Where(k.Table+".status <> ?", k.DraftStatus)
+	}
+}
+
 // visibleCondition is visible's condition on the kind's table, with its named arguments (me,
 // viewer_roles), or "" when the viewer sees every document of the kind. Statements written
 // whole (the dashboard's) use it as it is, so that they limit the table exactly as visible does.

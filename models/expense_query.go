@@ -58,12 +58,8 @@ type ExpenseList struct {
 }
 
 func (f ExpenseFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
-	q := db.Table("expense_reports").Scopes(VisibleExpenses(v))
-	if f.Mine {
-		q = q.Where("expense_reports.owner_id = ?", v.UserID)
-	} else {
-		q = q.Where("expense_reports.status <> ?", ExpenseDraft)
-	}
+	k, _ := FindDocumentKind(DocExpense)
+	q := db.Table("expense_reports").Scopes(k.listScope(v, f.Mine))
 	if withStatus && f.Status != "" {
 		q = q.Where("expense_reports.status = ?", f.Status)
 	}

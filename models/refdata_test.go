@@ -351,26 +351,32 @@ func BenchmarkListVendors(b *testing.B) {
 // countStatements counts the statements db's handle sends from now on (subqueries built
 // into a statement are not sent).
 func countStatements(t *testing.T, db *gorm.DB) func() int {
+	sent := sentStatements(t, db)
+	return func() int { return len(sent()) }
+}
+
+// sentStatements records the text of each statement db's handle sends from now on.
+func sentStatements(t *testing.T, db *gorm.DB) func() []string {
 	var mu sync.Mutex
-	n := 0
-	count := func(tx *gorm.DB) {
+	var texts []string
+	record := func(tx *gorm.DB) {
 		if tx.Statement.SQL.Len() > 0 && !tx.DryRun {
 			mu.Lock()
-			n++
+			texts = append(texts, tx.Statement.SQL.String())
 			mu.Unlock()
 		}
 	}
 	cb := db.Callback()
-	name := "test:count_" + t.Name()
-	for _, err := range []error{cb.Query().After("*").Register(name, count), cb.Row().After("*").Register(name, count),
-		cb.Raw().After("*").Register(name, count)} {
+	name := "test:sent_" + t.Name()
+	for _, err := range []error{cb.Query().After("*").Register(name, record), cb.Row().After("*").Register(name, record),
+		cb.Raw().After("*").Register(name, record)} {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	return func() int {
+	return func() []string {
 		mu.Lock()
 		defer mu.Unlock()
-		return n
+		return append([]string(nil), texts...)
 	}
 }

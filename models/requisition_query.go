@@ -67,12 +67,8 @@ type RequisitionList struct {
 // scope applies the viewer's visibility and the filter's conditions, except the status
 // when withStatus is false (the status tabs count every status).
 func (f RequisitionFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
-	q := db.Table("requisitions").Scopes(VisibleRequisitions(v))
-	if f.Mine {
-		q = q.Where("requisitions.requester_id = ?", v.UserID)
-	} else {
-		q = q.Where("requisitions.status <> ?", RequisitionDraft)
-	}
+	k, _ := FindDocumentKind(DocRequisition)
+	q := db.Table("requisitions").Scopes(k.listScope(v, f.Mine))
 	if withStatus && f.Status != "" {
 		q = q.Where("requisitions.status = ?", f.Status)
 	}

@@ -62,12 +62,8 @@ type TravelList struct {
 }
 
 func (f TravelFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
-	q := db.Table("travel_requests").Scopes(VisibleTravel(v))
-	if f.Mine {
-		q = q.Where("(travel_requests.traveller_id = ? OR travel_requests.filed_by_id = ?)", v.UserID, v.UserID)
-	} else {
-		q = q.Where("travel_requests.status <> ?", TravelDraft)
-	}
+	k, _ := FindDocumentKind(DocTravel)
+	q := db.Table("travel_requests").Scopes(k.listScope(v, f.Mine))
 	if withStatus && f.Status != "" {
 		q = q.Where("travel_requests.status = ?", f.Status)
 	}
