@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"outlay/auth"
 	"outlay/migrations"
@@ -138,6 +139,11 @@ func (b *bench) all(ctx context.Context) error {
 		return err
 	}
 	defer pool.Close()
+	if b.o.verbose {
+		if err := b.planKinds(ctx, pool, pages, captured); err != nil {
+			return err
+		}
+	}
 
 	healthz := newSession(client, srv.Addr, srv.Host(t.Slug))
 	b.step("floor: /healthz")
@@ -218,14 +224,20 @@ func (b *bench) capturePages(ctx context.Context, t tenancy.Tenant, pages []page
 		}
 		// One unrecorded fetch first, so that what each process caches (policies, the pool)
 		// is warm, as it is under load.
-		if _, _, err := app.capture(ctx, s, p.path, false); err != nil {
+		if _, _, _, err := app.capture(ctx, s, p.path, false); err != nil {
 			return nil, err
 		}
-		stmts, counted, err := app.capture(ctx, s, p.path, false)
+		stmts, counted, body, err := app.capture(ctx, s, p.path, false)
 		if err != nil {
 			return nil, err
 		}
 		out[p.path] = capturedPage{stmts: stmts, counted: counted}
+		if b.o.save != "" {
+			name := strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(p.path, "-"), "-") + ".html"
+			if err := os.WriteFile(filepath.Join(b.o.save, name), body, 0o644); err != nil {
+				return nil, err
+			}
+		}
 		if b.o.verbose {
 			for i, st := range stmts {
 				fmt.Fprintf(b.log, "    %s [%d] %s\n        args %v\n", p.path, i+1, st.SQL, st.Args)
@@ -233,6 +245,34 @@ func (b *bench) capturePages(ctx context.Context, t tenancy.Tenant, pages []page
 		}
 	}
 	return out, nil
+}
+
+// planKinds runs each page's statements eight times on one connection of pool and says which
+// of them Postgres still plans anew on every run (a custom plan each time, rather than the
+// generic plan it keeps for a prepared statement once it costs no more): their planning is
+// paid on every view of the page.
+func (b *bench) planKinds(ctx context.Context, pool *pgxpool.Pool, pages []page, captured map[string]capturedPage) error {
+	c, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	for _, p := range pages {
+		for range 8 {
+			if _, ok, msg, _ := replay(ctx, c, captured[p.path].stmts); !ok {
+				return fmt.Errorf("%s: %s", p.path, msg)
+			}
+		}
+		for i, st := range captured[p.path].stmts {
+			var generic, custom int64
+			err := c.QueryRow(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1`, st.SQL).Scan(&generic, &custom)
+			if err != nil {
+				return fmt.Errorf("%s [%d]: its prepared statement: %w", p.path, i+1, err)
+			}
+			fmt.Fprintf(b.log, "    %s [%d] plans: %d generic, %d custom\n", p.path, i+1, generic, custom)
+		}
+	}
+	return nil
 }
 
 // submitOp saves and submits a new three-line requisition through the form, as the requester.
@@ -366,10 +406,10 @@ func (b *bench) captureRoundRobinDashboard(ctx context.Context, rrd *deployment,
 	defer app.shutdown()
 	s := newSession(newHTTPClient(1), app.Addr, app.Host(slug))
 	s.cookies["outlay_session"] = token
-	if _, _, err := app.capture(ctx, s, "/dashboard", false); err != nil { // warm, as under load
+	if _, _, _, err := app.capture(ctx, s, "/dashboard", false); err != nil { // warm, as under load
 		return nil, err
 	}
-	stmts, _, err := app.capture(ctx, s, "/dashboard", false)
+	stmts, _, _, err := app.capture(ctx, s, "/dashboard", false)
 	return stmts, err
 }
 

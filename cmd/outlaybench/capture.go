@@ -161,18 +161,18 @@ func (a *captureApp) Host(slug string) string {
 
 // capture fetches path as s and returns the statements the page sent, and how many the
 // connection counted (more than recorded means some bypassed GORM's callbacks).
-func (a *captureApp) capture(ctx context.Context, s *Session, path string, htmx bool) ([]statement, int64, error) {
+func (a *captureApp) capture(ctx context.Context, s *Session, path string, htmx bool) ([]statement, int64, []byte, error) {
 	before := a.counter.Tenant.Load()
 	a.rec.start()
-	st, _, err := s.Do(ctx, http.MethodGet, path, nil, htmx)
+	st, body, err := s.Do(ctx, http.MethodGet, path, nil, htmx)
 	stmts := a.rec.stop()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	if st != http.StatusOK {
-		return nil, 0, fmt.Errorf("GET %s: status %d", path, st)
+		return nil, 0, nil, fmt.Errorf("GET %s: status %d", path, st)
 	}
-	return stmts, a.counter.Tenant.Load() - before, nil
+	return stmts, a.counter.Tenant.Load() - before, body, nil
 }
 
 // replayPool is a pgx pool on the tenant as large as one tenant pool of the server, its

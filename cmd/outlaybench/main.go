@@ -48,6 +48,7 @@ type options struct {
 	keep           bool
 	control        string
 	verbose        bool
+	save           string
 	only           string
 	dropTenants    bool
 }
@@ -80,6 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.keep, "keep", false, "keep the volume tenant's databases afterwards (they are dropped at the next run)")
 	fs.BoolVar(&o.dropTenants, "drop-tenants", false, "drop the many tenants (<control>rr and its databases, kept between runs by default) at the end")
 	fs.StringVar(&o.control, "control", "outlaybench", "name of the bench's control database; tenant databases are named after it, and the many tenants' control database is this plus rr")
+	fs.StringVar(&o.save, "save", "", "write each page as the recording of its statements received it to this directory, to look at")
 	fs.StringVar(&o.only, "pages", "", "measure only the pages whose path matches this regular expression (writes are named POST /requisitions and POST /approvals)")
 	fs.BoolVar(&o.verbose, "v", false, "print each page's captured statements and the seeding's steps")
 	if err := fs.Parse(args); err != nil {
