@@ -34,12 +34,7 @@ func (s *Server) billsPage(c *fiber.Ctx) error {
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
 	l := bills.List{CanCreate: s.can(c, billsCreate), ExportURL: exportURL(c, bills.ListPath)}
 	f, mf := billFilter(c)
-	mf.Limit = bills.PerPage
-	counts, err := models.CountBillsByStatus(ctx, db, v, mf)
-	if err != nil {
-		return err
-	}
-	mf.Counted = listTotal(counts, f.Status)
+	mf.Limit, mf.ByStatus = bills.PerPage, true
 	list, err := fetchPage(&f.Page, bills.PerPage, func(offset int) (models.BillList, error) {
 		mf.Offset = offset
 		return models.ListBills(ctx, db, v, mf)
@@ -47,7 +42,7 @@ func (s *Server) billsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	all := 0
+	all, counts := 0, list.ByStatus
 	l.Tabs = []bills.Tab{{Label: "All", Href: f.WithStatus("").URL(1), Current: f.Status == ""}}
 	for _, st := range outlay.BillStatuses {
 		all += counts[st]

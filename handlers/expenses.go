@@ -83,12 +83,7 @@ func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
 		return err
 	}
 	l.ExportURL = exportURL(c, f.Base)
-	counts, err := models.CountExpensesByStatus(ctx, db, v, mf)
-	if err != nil {
-		return err
-	}
-	mf.Counted = listTotal(counts, f.Status)
-	mf.Limit = expenses.PerPage
+	mf.Limit, mf.ByStatus = expenses.PerPage, true
 	list, err := fetchPage(&f.Page, expenses.PerPage, func(offset int) (models.ExpenseList, error) {
 		mf.Offset = offset
 		return models.ListExpenses(ctx, db, v, mf)
@@ -96,7 +91,7 @@ func (s *Server) expenseList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	l.Filter, l.Total, l.Summary = f, list.Total, expenseStatuses.summary(counts)
+	l.Filter, l.Total, l.Summary = f, list.Total, expenseStatuses.summary(list.ByStatus)
 	l.Pager = views.Pagination{Page: f.Page, PerPage: expenses.PerPage, Total: list.Total, URL: f.URL, Target: expenses.ResultsID}
 	for _, r := range list.Rows {
 		row := expenses.Row{ID: r.ID, Title: r.Title, Status: r.Status, Owner: r.OwnerName, Department: r.DepartmentName,

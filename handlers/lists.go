@@ -84,19 +84,6 @@ func (d docStatuses) tabs(counts map[string]int, current string, everyone bool, 
 	return tabs
 }
 
-// listTotal is how many documents of the counted ones the list shows: those of the chosen
-// status, or all of them. The list reads only its page with it, so that the documents are
-// counted once per page view.
-func listTotal(counts map[string]int, status string) *int {
-	n := counts[status]
-	if status == "" {
-		for _, c := range counts {
-			n += c
-		}
-	}
-	return &n
-}
-
 // summary says the counts in a sentence: "12 requisitions: 3 pending approval, 1 returned,
 // 8 ordered." Every status with any is named, so the parts add up to the whole.
 func (d docStatuses) summary(counts map[string]int) string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +33,7 @@ func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l.ExportURL, mf.Limit = exportURL(c, purchasing.ListPath), purchasing.PerPage
+	l.ExportURL, mf.Limit, mf.ByStatus = exportURL(c, purchasing.ListPath), purchasing.PerPage, true
 	list, err := fetchPage(&l.Filter.Page, purchasing.PerPage, func(offset int) (models.PurchaseOrderList, error) {
 		mf.Offset = offset
 		return models.ListPurchaseOrders(ctx, db, mf)
@@ -40,7 +41,11 @@ func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l.Total = list.Total
+	l.Total, l.Open = list.Total, list.ByStatus[models.POOpen]+list.ByStatus[models.POPartiallyReceived]
+	for _, st := range outlay.PurchaseOrderStatuses {
+		l.All += list.ByStatus[st]
+		l.Statuses = append(l.Statuses, purchasing.Option{Value: st, Label: fmt.Sprintf("%s (%d)", purchasing.StatusLabel(st), list.ByStatus[st])})
+	}
 	for _, r := range list.Rows {
 		l.Rows = append(l.Rows, purchasing.Row{ID: r.ID, Number: r.Number, Vendor: r.VendorName, Requisition: r.RequisitionNumber,
 			Requester: r.RequesterName, Total: r.Total().String(), Status: r.Status, Created: r.CreatedAt.UTC().Format("2 Jan 2006")})
@@ -53,31 +58,19 @@ func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 // purchaseOrderFilter reads the order list's filters from the address, with the choices its
 // filters offer: the list page and its export read them here.
 func purchaseOrderFilter(c *fiber.Ctx) (purchasing.List, models.PurchaseOrderFilter, error) {
-	ctx, db := c.UserContext(), tenantDB(c)
-	counts, err := models.PurchaseOrderCounts(ctx, db)
-	if err != nil {
-		return purchasing.List{}, models.PurchaseOrderFilter{}, err
-	}
-	l := purchasing.List{Open: counts[models.POOpen] + counts[models.POPartiallyReceived]}
+	var l purchasing.List
 	l.Filter.Q, l.Filter.Page = listQuery(c)
-	for _, st := range outlay.PurchaseOrderStatuses {
-		l.All += counts[st]
-		l.Statuses = append(l.Statuses, purchasing.Option{Value: st, Label: fmt.Sprintf("%s (%d)", purchasing.StatusLabel(st), counts[st])})
-		if st == c.Query("status") {
-			l.Filter.Status = st
-		}
+	if st := c.Query("status"); slices.Contains(outlay.PurchaseOrderStatuses, st) {
+		l.Filter.Status = st
 	}
 	mf := models.PurchaseOrderFilter{Query: l.Filter.Q, Status: l.Filter.Status}
+	var err error
 	if l.VendorName, err = chosenVendor(c, c.Query("vendor")); err != nil {
 		return purchasing.List{}, models.PurchaseOrderFilter{}, err
 	}
 	if l.VendorName != "" {
 		mf.VendorID, _ = strconv.ParseInt(strings.TrimSpace(c.Query("vendor")), 10, 64)
 		l.Filter.Vendor = strconv.FormatInt(mf.VendorID, 10)
-	}
-	if mf.VendorID == 0 && strings.TrimSpace(mf.Query) == "" {
-		// The counts by status are the list's: it need not count the orders again.
-		mf.Counted = listTotal(counts, mf.Status)
 	}
 	return l, mf, nil
 }

@@ -51,13 +51,8 @@ func (s *Server) requisitionList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	counts, err := models.CountRequisitionsByStatus(ctx, db, v, mf)
-	if err != nil {
-		return err
-	}
-	mf.Counted = listTotal(counts, f.Status)
 	l.ExportURL = exportURL(c, f.Base)
-	mf.Limit = requisitions.PerPage
+	mf.Limit, mf.ByStatus = requisitions.PerPage, true
 	list, err := fetchPage(&f.Page, requisitions.PerPage, func(offset int) (models.RequisitionList, error) {
 		mf.Offset = offset
 		return models.ListRequisitions(ctx, db, v, mf)
@@ -65,8 +60,8 @@ func (s *Server) requisitionList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	tabs := requisitionStatuses.tabs(counts, f.Status, everyone, func(st string) string { return f.WithStatus(st).URL(1) })
-	l.Filter, l.Total, l.Tabs, l.Summary = f, list.Total, tabs, requisitionStatuses.summary(counts)
+	tabs := requisitionStatuses.tabs(list.ByStatus, f.Status, everyone, func(st string) string { return f.WithStatus(st).URL(1) })
+	l.Filter, l.Total, l.Tabs, l.Summary = f, list.Total, tabs, requisitionStatuses.summary(list.ByStatus)
 	l.Pager = views.Pagination{Page: f.Page, PerPage: requisitions.PerPage, Total: list.Total, URL: f.URL, Target: requisitions.ResultsID}
 	for _, r := range list.Rows {
 		l.Rows = append(l.Rows, requisitionRow(r))

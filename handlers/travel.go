@@ -48,13 +48,8 @@ func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	counts, err := models.CountTravelByStatus(ctx, db, v, mf)
-	if err != nil {
-		return err
-	}
-	mf.Counted = listTotal(counts, f.Status)
 	l.ExportURL = exportURL(c, f.Base)
-	mf.Limit = travel.PerPage
+	mf.Limit, mf.ByStatus = travel.PerPage, true
 	list, err := fetchPage(&f.Page, travel.PerPage, func(offset int) (models.TravelList, error) {
 		mf.Offset = offset
 		return models.ListTravel(ctx, db, v, mf)
@@ -62,8 +57,8 @@ func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 	if err != nil {
 		return err
 	}
-	tabs := tripStatuses.tabs(counts, f.Status, everyone, func(st string) string { return f.WithStatus(st).URL(1) })
-	l.Filter, l.Total, l.Tabs, l.Summary = f, list.Total, tabs, tripStatuses.summary(counts)
+	tabs := tripStatuses.tabs(list.ByStatus, f.Status, everyone, func(st string) string { return f.WithStatus(st).URL(1) })
+	l.Filter, l.Total, l.Tabs, l.Summary = f, list.Total, tabs, tripStatuses.summary(list.ByStatus)
 	l.Pager = views.Pagination{Page: f.Page, PerPage: travel.PerPage, Total: list.Total, URL: f.URL, Target: travel.ResultsID}
 	for _, r := range list.Rows {
 		row := travel.Row{ID: r.ID, Status: r.Status, Purpose: r.Purpose, Destinations: r.Destinations, Traveller: r.TravellerName,

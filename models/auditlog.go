@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // AuditEntry is one row of the audit log as people read it.
@@ -140,10 +141,10 @@ func (f AuditFilter) apply(q *gorm.DB) *gorm.DB {
 	case "event":
 		q = q.Where("action = 'event'")
 	default:
-		q = q.Where("table_name = ?", f.Object)
+		q = q.Where(nameEquals("table_name", f.Object))
 	}
 	if f.Action != "" {
-		q = q.Where("action = ?", f.Action)
+		q = q.Where(nameEquals("action", f.Action))
 	}
 	if !f.From.IsZero() {
 		q = q.Where("at >= ?", f.From)
@@ -246,7 +247,8 @@ var auditParents = map[string]string{
 // to the record is found by the parent it has now (new), or had when it was deleted (old).
 func History(ctx context.Context, db *gorm.DB, h RecordHistory, limit int) ([]AuditEntry, error) {
 	q := db.WithContext(ctx).Table("audit_log").Select(auditColumns)
-	cond := db.Where("table_name = ? AND record_id = ?", h.Table, h.RecordID)
+	own := nameEquals("table_name", h.Table)
+	cond := db.Where(clause.Expr{SQL: own.SQL + " AND record_id = ?", Vars: append(own.Vars, h.RecordID)})
 	if h.RelatedTable != "" {
 		for _, table := range append([]string{h.RelatedTable}, h.MoreRelated...) {
 			if auditParents[table] != h.RelatedKey {
@@ -344,8 +346,10 @@ func init() {
 // connection prepares again and keeps.
 type idList []int64
 
-// Value is the list as Postgres writes an array, {1,2,3}.
+// Value is the list as Postgres writes an array, {1,2,3}, each id once (a page of the audit
+// log names the same person on most of its rows).
 func (l idList) Value() (driver.Value, error) {
+	l = slices.Compact(slices.Sorted(slices.Values(l)))
 	b := make([]byte, 0, 2+8*len(l))
 	b = append(b, '{')
 	for i, id := range l {

@@ -26,9 +26,9 @@ type BillFilter struct {
 	Query       string // part of our number or of the vendor's invoice number
 	Offset      int
 	Limit       int
-	// Counted is how many match, when the caller has counted them already (the list's
-	// counts by status); nil to count them.
-	Counted *int
+	// ByStatus: the list also counts its matches in each status, whatever Status says (its
+	// status tabs), on its page's statement, and its total is theirs.
+	ByStatus bool
 }
 
 // BillRow is one bill in the list.
@@ -42,12 +42,21 @@ type BillRow struct {
 type BillList struct {
 	Rows  []BillRow
 	Total int
+	// ByStatus is how many match in each status, when the filter asks (ByStatus).
+	ByStatus map[string]int
 }
 
 // ListBills lists the bills the viewer may see that match the filter, newest first.
 func ListBills(ctx context.Context, db *gorm.DB, v Viewer, f BillFilter) (BillList, error) {
 	db = db.WithContext(ctx)
-	rows, total, err := pickedPageOf[BillRow](db, f.scope(db, v), "bills", billOrder, f.rows, f.Counted, f.Offset, f.Limit)
+	if f.ByStatus {
+		whole := f
+		whole.Status = ""
+		rows, byStatus, total, err := statusPageOf[BillRow](db, f.scope(db, v), "bills", billOrder, f.rows,
+			billKind.statusCounts(db, v, f.shows(), whole.scope(db, v)), f.Status, nil, f.Offset, f.Limit)
+		return BillList{Rows: rows, Total: total, ByStatus: byStatus}, err
+	}
+	rows, total, err := pickedPageOf[BillRow](db, f.scope(db, v), "bills", billOrder, f.rows, nil, f.Offset, f.Limit)
 	return BillList{Rows: rows, Total: total}, err
 }
 
@@ -55,8 +64,12 @@ func ListBills(ctx context.Context, db *gorm.DB, v Viewer, f BillFilter) (BillLi
 // whatever f.Status says: the numbers on the status tabs, in one statement.
 func CountBillsByStatus(ctx context.Context, db *gorm.DB, v Viewer, f BillFilter) (map[string]int, error) {
 	f.Status = ""
-	shows := showing(f.MatchStatus != "" || f.VendorID != 0 || strings.TrimSpace(f.Query) != "", submittedAndOwnDrafts)
-	return billKind.countByStatus(ctx, db, v, shows, f.scope(db.WithContext(ctx), v))
+	return billKind.countByStatus(ctx, db, v, f.shows(), f.scope(db.WithContext(ctx), v))
+}
+
+// shows is what the list shows before its status tabs.
+func (f BillFilter) shows() listShows {
+	return showing(f.MatchStatus != "" || f.VendorID != 0 || strings.TrimSpace(f.Query) != "", submittedAndOwnDrafts)
 }
 
 // EachBill calls fn with every bill the viewer may see that matches f, in the list's order,
@@ -86,7 +99,7 @@ func (f BillFilter) scope(db *gorm.DB, v Viewer) *gorm.DB {
 		q = q.Where("bills.status = ?", f.Status)
 	}
 	if f.MatchStatus != "" {
-		q = q.Where("bills.match_status = ?", f.MatchStatus)
+		q = q.Where(nameEquals("bills.match_status", f.MatchStatus))
 	}
 	if f.VendorID != 0 {
 		q = q.Where("bills.vendor_id = ?", f.VendorID)

@@ -1,6 +1,8 @@
 package models
 
 import (
+	"strings"
+
 	"gorm.io/gorm"
 
 	"outlay"
@@ -216,7 +218,7 @@ func (k *DocumentKind) listScope(v Viewer, mine bool) func(*gorm.DB) *gorm.DB {
 			if k.Visibility != VisibleToOwnerAndRoute {
 				db = db.Scopes(k.visible(v))
 			}
-			return db.Where(k.ownedByMe(), map[string]any{"me": v.UserID})
+			return db.Where(strings.ReplaceAll(k.ownedByMe(), "@me", opaqueID("@me")), map[string]any{"me": v.UserID})
 		}
 		return db.Scopes(k.visible(v)).Where(k.Table+".status <> ?", k.DraftStatus)
 	}

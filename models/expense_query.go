@@ -30,9 +30,9 @@ type ExpenseFilter struct {
 	OwnerID      int64
 	Offset       int
 	Limit        int
-	// Counted is how many match, when the caller has counted them already (a list's
-	// status tabs add up to it): the list then reads only its page. Nil: counted here.
-	Counted *int
+	// ByStatus: the list also counts its matches in each status, whatever Status says (its
+	// status tabs), on its page's statement, and its total is theirs.
+	ByStatus bool
 }
 
 // ExpenseSummary is one report in a list.
@@ -55,6 +55,13 @@ type ExpenseSummary struct {
 type ExpenseList struct {
 	Rows  []ExpenseSummary
 	Total int
+	// ByStatus is how many match in each status, when the filter asks (ByStatus).
+	ByStatus map[string]int
+}
+
+func (r *ExpenseSummary) fields() []any {
+	return []any{&r.ID, &r.Number, &r.Status, &r.Title, &r.DepartmentName, &r.OwnerName, &r.Currency, &r.TotalMinor,
+		&r.LineCount, &r.PeriodFrom, &r.PeriodTo, &r.UpdatedAt}
 }
 
 func (f ExpenseFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
@@ -78,7 +85,12 @@ func (f ExpenseFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
 // ListExpenses returns one page of the reports v may see that match f, newest first.
 func ListExpenses(ctx context.Context, db *gorm.DB, v Viewer, f ExpenseFilter) (ExpenseList, error) {
 	db = db.WithContext(ctx)
-	rows, total, err := pickedPageOf[ExpenseSummary](db, f.scope(db, v, true), "expense_reports", expenseOrder, f.columns, f.Counted, f.Offset, max(f.Limit, 1))
+	if f.ByStatus {
+		rows, byStatus, total, err := statusPageOf[ExpenseSummary](db, f.scope(db, v, true), "expense_reports", expenseOrder, f.columns,
+			expenseKind.statusCounts(db, v, f.shows(), f.scope(db, v, false)), f.Status, nil, f.Offset, max(f.Limit, 1))
+		return ExpenseList{Rows: rows, Total: total, ByStatus: byStatus}, err
+	}
+	rows, total, err := pickedPageOf[ExpenseSummary](db, f.scope(db, v, true), "expense_reports", expenseOrder, f.columns, nil, f.Offset, max(f.Limit, 1))
 	return ExpenseList{Rows: rows, Total: total}, err
 }
 
@@ -95,8 +107,10 @@ const expenseOrder = "expense_reports.updated_at DESC, expense_reports.id DESC"
 // picked under that name), in its order.
 func (f ExpenseFilter) columns(from *gorm.DB) *gorm.DB {
 	return from.
-		Select(`expense_reports.*, u.name AS owner_name, COALESCE(d.name, '') AS department_name,
-			(SELECT count(*) FROM expense_lines l WHERE l.report_id = expense_reports.id) AS line_count`).
+		Select(`expense_reports.id, expense_reports.number, expense_reports.status, expense_reports.title,
+			COALESCE(d.name, '') AS department_name, u.name AS owner_name, expense_reports.currency, expense_reports.total_minor,
+			(SELECT count(*) FROM expense_lines l WHERE l.report_id = expense_reports.id) AS line_count,
+			expense_reports.period_from, expense_reports.period_to, expense_reports.updated_at`).
 		Joins("JOIN users u ON u.id = expense_reports.owner_id").
 		Joins("LEFT JOIN departments d ON d.id = expense_reports.department_id").
 		Order(expenseOrder)
@@ -104,8 +118,12 @@ func (f ExpenseFilter) columns(from *gorm.DB) *gorm.DB {
 
 // CountExpensesByStatus counts the reports v may see that match f, by status.
 func CountExpensesByStatus(ctx context.Context, db *gorm.DB, v Viewer, f ExpenseFilter) (map[string]int, error) {
-	shows := showing(f.Mine || strings.TrimSpace(f.Query) != "" || f.DepartmentID != 0 || f.OwnerID != 0, submittedList)
-	return expenseKind.countByStatus(ctx, db, v, shows, f.scope(db.WithContext(ctx), v, false))
+	return expenseKind.countByStatus(ctx, db, v, f.shows(), f.scope(db.WithContext(ctx), v, false))
+}
+
+// shows is what the list shows before its status tabs.
+func (f ExpenseFilter) shows() listShows {
+	return showing(f.Mine || strings.TrimSpace(f.Query) != "" || f.DepartmentID != 0 || f.OwnerID != 0, submittedList)
 }
 
 // ExpenseDetail is a report as its pages show it.

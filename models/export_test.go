@@ -62,6 +62,22 @@ func ListRequisitionsByGORM(ctx context.Context, db *gorm.DB, v Viewer, f Requis
 	return out, err
 }
 
+// ListExpensesByGORM reads the page ListExpenses reads, through GORM's reflection.
+func ListExpensesByGORM(ctx context.Context, db *gorm.DB, v Viewer, f ExpenseFilter) ([]ExpenseSummary, error) {
+	db = db.WithContext(ctx)
+	var out []ExpenseSummary
+	err := f.columns(pickedPage(db, f.scope(db, v, true), "expense_reports", expenseOrder, f.Offset, f.Limit)).Scan(&out).Error
+	return out, err
+}
+
+// ListTravelByGORM reads the page ListTravel reads, through GORM's reflection.
+func ListTravelByGORM(ctx context.Context, db *gorm.DB, v Viewer, f TravelFilter) ([]TravelSummary, error) {
+	db = db.WithContext(ctx)
+	var out []TravelSummary
+	err := f.columns(pickedPage(db, f.scope(db, v, true), "travel_requests", travelOrder, f.Offset, f.Limit)).Scan(&out).Error
+	return out, err
+}
+
 // ListPurchaseOrdersByGORM reads the page ListPurchaseOrders reads, through GORM's reflection.
 func ListPurchaseOrdersByGORM(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter) ([]PurchaseOrderRow, error) {
 	db = db.WithContext(ctx)

@@ -144,3 +144,43 @@ func TestMyListIsReadByOwnershipAlone(t *testing.T) {
 		t.Errorf("Max's own list: %v, want only his requisition %d", got, maxOwn.ID)
 	}
 }
+
+// A filter's choice from a closed set of names (the audit log's table and action) is written
+// into the statement, so that each choice is planned for itself, and a page's size and offset
+// are numbers in it; a value that is not such a name is sent as a parameter and matches
+// nothing, whatever quotes it holds.
+func TestFilterNamesAndPageSizesAreWrittenIn(t *testing.T) {
+	t.Parallel()
+	w := newApprovalWorld(t)
+	ctx := context.Background()
+	w.requisition(w.rita, &w.eng, "USD", reqLine{&w.software, 100})
+	db := w.db.Session(&gorm.Session{NewDB: true})
+	sent := sentStatements(t, db)
+	before := len(sent())
+	got, _, err := models.AuditEntries(ctx, db, models.AuditFilter{Object: "requisitions", Action: "create", Limit: 3})
+	w.must(err)
+	texts := sent()[before:]
+	if len(got) == 0 || len(texts) != 1 || !strings.Contains(texts[0], "table_name = 'requisitions'") ||
+		!strings.Contains(texts[0], "action = 'create'") || !strings.HasSuffix(texts[0], "LIMIT 4") {
+		t.Errorf("%d entries by %q", len(got), texts)
+	}
+	for _, odd := range []string{"requisitions' OR 'x' = 'x", "Requisitions", "requisitions;", ""} {
+		before := len(sent())
+		got, _, err := models.AuditEntries(ctx, db, models.AuditFilter{Object: odd, Action: "create' OR action <> '", Limit: 3})
+		if err != nil || len(got) != 0 {
+			t.Errorf("object %q: %d entries, %v", odd, len(got), err)
+		}
+		for _, text := range sent()[before:] {
+			if strings.Contains(text, "OR 'x'") || strings.Contains(text, "OR action") {
+				t.Errorf("object %q written into the statement: %s", odd, text)
+			}
+		}
+	}
+	before = len(sent())
+	if _, err := models.ListRequisitions(ctx, db, viewer(w.rita), models.RequisitionFilter{Mine: true, Offset: 20, Limit: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if texts := sent()[before:]; len(texts) == 0 || !strings.Contains(texts[len(texts)-1], "LIMIT 5 OFFSET 20") {
+		t.Errorf("a later page's size and offset are not written in: %q", texts)
+	}
+}

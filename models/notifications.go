@@ -124,7 +124,7 @@ func ListNotifications(ctx context.Context, db *gorm.DB, userID int64, offset, l
 	if p.Unread, err = UnreadNotifications(ctx, db, userID); err != nil {
 		return p, err
 	}
-	err = db.Where("recipient_id = ?", userID).Order("created_at DESC, id DESC").Offset(offset).Limit(limit).Find(&p.Rows).Error
+	err = db.Where("recipient_id = "+opaqueID("?"), userID).Order("created_at DESC, id DESC").Offset(offset).Limit(limit).Find(&p.Rows).Error
 	return p, err
 }
 

@@ -522,9 +522,9 @@ type PurchaseOrderFilter struct {
 	Query    string // part of the PO number
 	Offset   int
 	Limit    int
-	// Counted is how many match, when the caller has counted them already (the list's
-	// counts by status, when no other filter narrows it); nil to count them.
-	Counted *int
+	// ByStatus: the list also reads how many orders there are in each status (every order,
+	// whatever the filter says: its status choices), on its page's statement.
+	ByStatus bool
 }
 
 // PurchaseOrderRow is one order in the list.
@@ -556,13 +556,26 @@ func (p *PurchaseOrderRow) fields() []any {
 type PurchaseOrderList struct {
 	Rows  []PurchaseOrderRow
 	Total int
+	// ByStatus is how many orders there are in each status, when the filter asks (ByStatus).
+	ByStatus map[string]int
 }
 
 // ListPurchaseOrders lists orders matching the filter, newest first.
 func ListPurchaseOrders(ctx context.Context, db *gorm.DB, f PurchaseOrderFilter) (PurchaseOrderList, error) {
 	db = db.WithContext(ctx)
-	rows, total, err := pickedPageOf[PurchaseOrderRow](db, f.scope(db), "purchase_orders", purchaseOrderOrder, f.rows, f.Counted, f.Offset, f.Limit)
-	return PurchaseOrderList{Rows: rows, Total: total}, err
+	if !f.ByStatus {
+		rows, total, err := pickedPageOf[PurchaseOrderRow](db, f.scope(db), "purchase_orders", purchaseOrderOrder, f.rows, nil, f.Offset, f.Limit)
+		return PurchaseOrderList{Rows: rows, Total: total}, err
+	}
+	// The counts by status count every order; when a vendor or a search narrows the list
+	// further, its total is counted on the same statement.
+	var total *gorm.DB
+	if f.VendorID != 0 || strings.TrimSpace(f.Query) != "" {
+		total = db.Raw("SELECT count(*) FROM (?) o", f.scope(db).Select("1"))
+	}
+	rows, byStatus, n, err := statusPageOf[PurchaseOrderRow](db, f.scope(db), "purchase_orders", purchaseOrderOrder, f.rows,
+		talliesOf(db, "purchase_orders", "", nil), f.Status, total, f.Offset, f.Limit)
+	return PurchaseOrderList{Rows: rows, Total: n, ByStatus: byStatus}, err
 }
 
 // EachPurchaseOrder calls fn with every order that matches f, in the list's order, reading
@@ -599,9 +612,4 @@ func (f PurchaseOrderFilter) scope(db *gorm.DB) *gorm.DB {
 		q = q.Where("purchase_orders.number ILIKE ?", "%"+escapeLike(s)+"%")
 	}
 	return q
-}
-
-// PurchaseOrderCounts is how many orders there are in each status.
-func PurchaseOrderCounts(ctx context.Context, db *gorm.DB) (map[string]int, error) {
-	return talliedStatuses(ctx, db, "purchase_orders")
 }

@@ -73,7 +73,7 @@ func readPage[T any](base func() *gorm.DB, f RefFilter, sel, order string) (RefP
 		// carries the count, an uncorrelated subquery Postgres runs once. A page with no rows
 		// is an empty list when it is the first; a page past the end is counted below.
 		rows, total, err := readRowsCounted[T](base().Select(sel+", (?) AS list_total", base().Select("count(*)")).
-			Order(order).Clauses(literalPage{limit: limit, offset: offset}), limit)
+			Order(order).Limit(limit).Offset(offset), limit)
 		if err != nil || len(rows) > 0 || offset == 0 {
 			return RefPage[T]{Rows: rows, Total: total, Offset: offset}, err
 		}
@@ -90,30 +90,8 @@ func readPage[T any](base func() *gorm.DB, f RefFilter, sel, order string) (RefP
 		return out, nil
 	}
 	var err error
-	out.Rows, err = readRows[T](base().Select(sel).Order(order).Clauses(literalPage{limit: limit, offset: offset}), limit)
+	out.Rows, err = readRows[T](base().Select(sel).Order(order).Limit(limit).Offset(offset), limit)
 	return out, err
-}
-
-// literalPage is a list's LIMIT and OFFSET written into the statement as numbers, not sent as
-// values. A connection prepares each statement, and Postgres may then plan it once for any
-// values (a generic plan), expecting an unknown LIMIT to take a tenth of the rows: a vendor
-// search's page was read by walking all 5,000 vendors in name order (38 ms), priced at
-// about the search through the trigram index (0.2 ms), which only a known limit of 25 rows
-// prices right. Both numbers are the server's own, never text from a request.
-type literalPage struct{ limit, offset int }
-
-func (literalPage) Name() string { return "LIMIT" }
-
-func (p literalPage) Build(b clause.Builder) {
-	b.WriteString("LIMIT " + strconv.Itoa(p.limit))
-	if p.offset > 0 {
-		b.WriteString(" OFFSET " + strconv.Itoa(p.offset))
-	}
-}
-
-// MergeClause makes it the statement's whole LIMIT clause, written by Build alone.
-func (p literalPage) MergeClause(c *clause.Clause) {
-	c.Name, c.Expression = "", p
 }
 
 // getOne reads the single row base() matches, or ErrNotFound.

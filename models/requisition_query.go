@@ -23,9 +23,9 @@ type RequisitionFilter struct {
 	OldestFirst  bool // least recently changed first (a queue), instead of newest first
 	Offset       int
 	Limit        int
-	// Counted is how many match, when the caller has counted them already (a list's
-	// status tabs add up to it): the list then reads only its page. Nil: counted here.
-	Counted *int
+	// ByStatus: the list also counts its matches in each status, whatever Status says (its
+	// status tabs), on its page's statement, and its total is theirs.
+	ByStatus bool
 }
 
 // RequisitionSummary is one requisition in a list.
@@ -62,6 +62,8 @@ func (r *RequisitionSummary) fields() []any {
 type RequisitionList struct {
 	Rows  []RequisitionSummary
 	Total int
+	// ByStatus is how many match in each status, when the filter asks (ByStatus).
+	ByStatus map[string]int
 }
 
 // scope applies the viewer's visibility and the filter's conditions, except the status
@@ -89,7 +91,14 @@ func (f RequisitionFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.D
 // first, with how many match.
 func ListRequisitions(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionFilter) (RequisitionList, error) {
 	db = db.WithContext(ctx)
-	rows, total, err := pickedPageOf[RequisitionSummary](db, f.scope(db, v, true), "requisitions", f.order(), f.columns, f.Counted, f.Offset, f.Limit)
+	if f.ByStatus {
+		k, _ := FindDocumentKind(DocRequisition)
+		counts := k.statusCounts(db, v, f.shows(), f.scope(db, v, false))
+		rows, byStatus, total, err := statusPageOf[RequisitionSummary](db, f.scope(db, v, true), "requisitions", f.order(), f.columns,
+			counts, f.Status, nil, f.Offset, f.Limit)
+		return RequisitionList{Rows: rows, Total: total, ByStatus: byStatus}, err
+	}
+	rows, total, err := pickedPageOf[RequisitionSummary](db, f.scope(db, v, true), "requisitions", f.order(), f.columns, nil, f.Offset, f.Limit)
 	return RequisitionList{Rows: rows, Total: total}, err
 }
 
@@ -123,8 +132,12 @@ func (f RequisitionFilter) columns(from *gorm.DB) *gorm.DB {
 // whatever f.Status says: the numbers on the status tabs.
 func CountRequisitionsByStatus(ctx context.Context, db *gorm.DB, v Viewer, f RequisitionFilter) (map[string]int, error) {
 	k, _ := FindDocumentKind(DocRequisition)
-	shows := showing(f.Mine || strings.TrimSpace(f.Query) != "" || f.DepartmentID != 0 || f.RequesterID != 0, submittedList)
-	return k.countByStatus(ctx, db, v, shows, f.scope(db.WithContext(ctx), v, false))
+	return k.countByStatus(ctx, db, v, f.shows(), f.scope(db.WithContext(ctx), v, false))
+}
+
+// shows is what the list shows before its status tabs.
+func (f RequisitionFilter) shows() listShows {
+	return showing(f.Mine || strings.TrimSpace(f.Query) != "" || f.DepartmentID != 0 || f.RequesterID != 0, submittedList)
 }
 
 // RequisitionDetail is a requisition with the names of what it points at, its lines and

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -23,28 +25,60 @@ func TalliedTables() []string {
 }
 
 // talliedStatuses is how many rows of table are in each status, read from its tallies rather
-// than counted. When the tallies have grown past foldTalliesAbove rows it folds them; a fold
-// that fails leaves them as they are (exact either way), and, run in a savepoint, leaves a
-// transaction the read is part of as it was.
+// than counted (talliesOf, readStatusCounts).
 func talliedStatuses(ctx context.Context, db *gorm.DB, table string) (map[string]int, error) {
-	var rows []struct {
-		Status string
-		N      int
-		Rows   int
+	return readStatusCounts(ctx, db, table, talliesOf(db, table, "", nil))
+}
+
+// talliesOf is the query of table's numbers by status read from its tallies (a query of one
+// row and one text column, which readStatusCounts reads), without the status leaveOut, and
+// with own's count (a query of one count) as that status's number when own is not nil.
+func talliesOf(db *gorm.DB, table, leaveOut string, own *gorm.DB) *gorm.DB {
+	const tallied = `SELECT status, sum(n) AS n, count(*) AS kept FROM status_tallies WHERE tbl = ? AND status <> ? GROUP BY status`
+	if own == nil {
+		return db.Raw(`SELECT coalesce(sum(t.kept), 0) || '|' || coalesce(string_agg(t.status || ':' || t.n, ','), '') FROM (`+
+			tallied+`) t`, table, leaveOut)
 	}
-	err := db.WithContext(ctx).Raw(`SELECT status, sum(n) AS n, count(*) AS rows FROM status_tallies WHERE tbl = ? GROUP BY status`, table).
-		Scan(&rows).Error
-	if err != nil {
+	return db.Raw(`SELECT coalesce(sum(t.kept), 0) || '|' || coalesce(string_agg(t.status || ':' || t.n, ','), '') FROM (`+
+		tallied+` UNION ALL SELECT ?, (?), 0) t`, table, leaveOut, leaveOut, own)
+}
+
+// readStatusCounts runs counts, a query of a list's numbers by status (talliesOf,
+// DocumentKind.statusCounts), and reads its text (statusCountsOf).
+func readStatusCounts(ctx context.Context, db *gorm.DB, table string, counts *gorm.DB) (map[string]int, error) {
+	var text string
+	if err := counts.WithContext(ctx).Row().Scan(&text); err != nil {
 		return nil, err
 	}
-	out, kept := make(map[string]int, len(rows)), 0
-	for _, r := range rows {
-		kept += r.Rows
-		if r.N != 0 {
-			out[r.Status] = r.N
+	return statusCountsOf(ctx, db, table, text)
+}
+
+// statusCountsOf reads the text of a query of a list's numbers by status: how many tally rows
+// it read, "|", then each status and its number ("pending:3,approved:12"; a status with none is
+// left out). When the tallies of table have grown past foldTalliesAbove rows, it folds them; a
+// fold that fails leaves them as they are (exact either way), and, run in a savepoint, leaves a
+// transaction the read is part of as it was.
+func statusCountsOf(ctx context.Context, db *gorm.DB, table, text string) (map[string]int, error) {
+	kept, list, ok := strings.Cut(text, "|")
+	rows, err := strconv.Atoi(kept)
+	if !ok || err != nil {
+		return nil, fmt.Errorf("status counts of %s: unreadable %q", table, text)
+	}
+	out := make(map[string]int, strings.Count(list, ",")+1)
+	for part := range strings.SplitSeq(list, ",") {
+		if part == "" {
+			continue
+		}
+		st, num, _ := strings.Cut(part, ":")
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			return nil, fmt.Errorf("status counts of %s: unreadable %q", table, text)
+		}
+		if n != 0 {
+			out[st] += n
 		}
 	}
-	if kept > foldTalliesAbove {
+	if rows > foldTalliesAbove {
 		err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return foldTallies(ctx, tx, table) })
 		if err != nil {
 			slog.WarnContext(ctx, "status tallies not folded", "table", table, "err", err)
@@ -95,36 +129,25 @@ func showing(narrowed bool, whole listShows) listShows {
 }
 
 // countByStatus counts the documents of the kind a list shows, by status: the numbers on its
-// status tabs. scope selects them (the viewer's visibility and the list's filters, without a
-// status). When the list is not narrowed and the viewer sees every submitted document of the
-// kind, the submitted ones are counted by the kind's tallies instead of row by row, and only
-// the viewer's own drafts, if the list shows them, are counted.
+// status tabs (statusCounts).
 func (k *DocumentKind) countByStatus(ctx context.Context, db *gorm.DB, v Viewer, shows listShows, scope *gorm.DB) (map[string]int, error) {
+	return readStatusCounts(ctx, db, k.Table, k.statusCounts(db.WithContext(ctx), v, shows, scope))
+}
+
+// statusCounts is the query of the numbers of the documents of the kind a list shows, by
+// status (a query of one row and one text column, which statusCountsOf reads), so that a
+// list's page can carry them (statusPageOf). scope selects them (the viewer's visibility and
+// the list's filters, without a status). When the list is not narrowed and the viewer sees
+// every submitted document of the kind, the submitted ones are counted by the kind's tallies
+// instead of row by row, and only the viewer's own drafts, if the list shows them, are counted.
+func (k *DocumentKind) statusCounts(db *gorm.DB, v Viewer, shows listShows, scope *gorm.DB) *gorm.DB {
 	if shows != narrowedList && (k.Visibility == VisibleToReaders || v.SeeAllOf(k.Type)) {
-		out, err := talliedStatuses(ctx, db, k.Table)
-		if err != nil || k.DraftStatus == "" {
-			return out, err
+		var own *gorm.DB
+		if shows == submittedAndOwnDrafts && k.DraftStatus != "" {
+			own = scope.Select("count(*)").Where(k.Table+".status = ?", k.DraftStatus).Where(k.ownedByMe(), map[string]any{"me": v.UserID})
 		}
-		delete(out, k.DraftStatus)
-		if shows == submittedAndOwnDrafts {
-			var n int64
-			if err := scope.Where(k.Table+".status = ?", k.DraftStatus).Where(k.ownedByMe(), map[string]any{"me": v.UserID}).Count(&n).Error; err != nil {
-				return nil, err
-			}
-			if n > 0 {
-				out[k.DraftStatus] = int(n)
-			}
-		}
-		return out, nil
+		return talliesOf(db, k.Table, k.DraftStatus, own)
 	}
-	var rows []struct {
-		Status string
-		N      int
-	}
-	err := scope.Select(k.Table + ".status, count(*) AS n").Group(k.Table + ".status").Scan(&rows).Error
-	out := make(map[string]int, len(rows))
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out, err
+	return db.Raw(`SELECT '0|' || coalesce(string_agg(c.status || ':' || c.n, ','), '') FROM (?) c`,
+		scope.Select(k.Table+".status, count(*) AS n").Group(k.Table+".status"))
 }

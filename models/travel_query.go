@@ -31,9 +31,9 @@ type TravelFilter struct {
 	TravellerID  int64
 	Offset       int
 	Limit        int
-	// Counted is how many match, when the caller has counted them already (a list's
-	// status tabs add up to it): the list then reads only its page. Nil: counted here.
-	Counted *int
+	// ByStatus: the list also counts its matches in each status, whatever Status says (its
+	// status tabs), on its page's statement, and its total is theirs.
+	ByStatus bool
 }
 
 // TravelSummary is one trip in a list.
@@ -59,6 +59,13 @@ type TravelSummary struct {
 type TravelList struct {
 	Rows  []TravelSummary
 	Total int
+	// ByStatus is how many match in each status, when the filter asks (ByStatus).
+	ByStatus map[string]int
+}
+
+func (r *TravelSummary) fields() []any {
+	return []any{&r.ID, &r.Number, &r.Status, &r.Purpose, &r.Destinations, &r.DepartmentName, &r.TravellerName, &r.FiledByName,
+		&r.TravellerID, &r.FiledByID, &r.Currency, &r.EstimateTotalMinor, &r.FirstDay, &r.LastDay, &r.UpdatedAt}
 }
 
 func (f TravelFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
@@ -83,7 +90,12 @@ func (f TravelFilter) scope(db *gorm.DB, v Viewer, withStatus bool) *gorm.DB {
 // first, with how many match.
 func ListTravel(ctx context.Context, db *gorm.DB, v Viewer, f TravelFilter) (TravelList, error) {
 	db = db.WithContext(ctx)
-	rows, total, err := pickedPageOf[TravelSummary](db, f.scope(db, v, true), "travel_requests", travelOrder, f.columns, f.Counted, f.Offset, f.Limit)
+	if f.ByStatus {
+		rows, byStatus, total, err := statusPageOf[TravelSummary](db, f.scope(db, v, true), "travel_requests", travelOrder, f.columns,
+			travelKind.statusCounts(db, v, f.shows(), f.scope(db, v, false)), f.Status, nil, f.Offset, f.Limit)
+		return TravelList{Rows: rows, Total: total, ByStatus: byStatus}, err
+	}
+	rows, total, err := pickedPageOf[TravelSummary](db, f.scope(db, v, true), "travel_requests", travelOrder, f.columns, nil, f.Offset, f.Limit)
 	return TravelList{Rows: rows, Total: total}, err
 }
 
@@ -113,8 +125,12 @@ func (f TravelFilter) columns(from *gorm.DB) *gorm.DB {
 // CountTravelByStatus counts the trips v may see that match f in each status, whatever
 // f.Status says: the numbers on the status tabs.
 func CountTravelByStatus(ctx context.Context, db *gorm.DB, v Viewer, f TravelFilter) (map[string]int, error) {
-	shows := showing(f.Mine || strings.TrimSpace(f.Query) != "" || f.DepartmentID != 0 || f.TravellerID != 0, submittedList)
-	return travelKind.countByStatus(ctx, db, v, shows, f.scope(db.WithContext(ctx), v, false))
+	return travelKind.countByStatus(ctx, db, v, f.shows(), f.scope(db.WithContext(ctx), v, false))
+}
+
+// shows is what the list shows before its status tabs.
+func (f TravelFilter) shows() listShows {
+	return showing(f.Mine || strings.TrimSpace(f.Query) != "" || f.DepartmentID != 0 || f.TravellerID != 0, submittedList)
 }
 
 // TravelDetail is a trip with the names of what it points at, its legs and its approval

@@ -404,7 +404,7 @@ func ListUsers(ctx context.Context, db *gorm.DB, f UserFilter) (UserList, error)
 		return UserList{}, err
 	}
 	var rows []userListRow
-	if err := f.rows(db).Clauses(literalPage{limit: f.Limit, offset: f.Offset}).Scan(&rows).Error; err != nil {
+	if err := f.rows(db).Limit(f.Limit).Offset(f.Offset).Scan(&rows).Error; err != nil {
 		return UserList{}, err
 	}
 	out := UserList{Total: int(total), Users: make([]UserSummary, 0, len(rows))}
