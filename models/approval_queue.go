@@ -151,8 +151,8 @@ const stepNotOwn = `s.doc_requester_id <> @me AND s.doc_filer_id IS DISTINCT FRO
 // name, through one of their roles, through someone who delegated to them today (see
 // delegatorsSQL) or, for holders of the escalation role, someone deactivated since the route
 // was built (queueParts reads each way in apart); never of a document they requested or
-// filed, nor of a round in which they already approved a step (queueNotMine). A round's steps are decided in order,
-// so a first step has no earlier approval to look for.
+// filed, nor of a round in which they already approved a step (queueNotMine). A round's
+// steps are decided in order, so a first step has no earlier approval to look for.
 
 // queueOpen is the condition "step s is open, of an approvable kind".
 var queueOpen = func() string {

@@ -1,8 +1,6 @@
 package models
 
 import (
-	"strings"
-
 	"gorm.io/gorm"
 
 	"outlay"
@@ -218,7 +216,7 @@ func (k *DocumentKind) listScope(v Viewer, mine bool) func(*gorm.DB) *gorm.DB {
 			if k.Visibility != VisibleToOwnerAndRoute {
 				db = db.Scopes(k.visible(v))
 			}
-			return db.Where(strings.ReplaceAll(k.ownedByMe(), "@me", opaqueID("@me")), map[string]any{"me": v.UserID})
+			return db.Where(k.ownedBy(opaqueID("@me")), map[string]any{"me": v.UserID})
 		}
 		return db.Scopes(k.visible(v)).Where(k.Table+".status <> ?", k.DraftStatus)
 	}
@@ -249,10 +247,13 @@ func (k *DocumentKind) visibleCondition(v Viewer) (string, map[string]any) {
 
 // ownedByMe is the condition "the document is @me's own: they own it or filed it", which
 // shows it to them whatever else their roles allow (VisibleToOwnerAndRoute).
-func (k *DocumentKind) ownedByMe() string {
-	mine := k.Table + "." + k.OwnerColumn + " = @me"
+func (k *DocumentKind) ownedByMe() string { return k.ownedBy("@me") }
+
+// ownedBy is ownedByMe with the person written as me (a parameter, or opaqueID's subquery).
+func (k *DocumentKind) ownedBy(me string) string {
+	mine := k.Table + "." + k.OwnerColumn + " = " + me
 	if k.FilerColumn != "" {
-		mine = "(" + mine + " OR " + k.Table + "." + k.FilerColumn + " = @me)"
+		mine = "(" + mine + " OR " + k.Table + "." + k.FilerColumn + " = " + me + ")"
 	}
 	return mine
 }

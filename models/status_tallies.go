@@ -34,13 +34,13 @@ func talliedStatuses(ctx context.Context, db *gorm.DB, table string) (map[string
 // row and one text column, which readStatusCounts reads), without the status leaveOut, and
 // with own's count (a query of one count) as that status's number when own is not nil.
 func talliesOf(db *gorm.DB, table, leaveOut string, own *gorm.DB) *gorm.DB {
-	const tallied = `SELECT status, sum(n) AS n, count(*) AS kept FROM status_tallies WHERE tbl = ? AND status <> ? GROUP BY status`
-	if own == nil {
-		return db.Raw(`SELECT coalesce(sum(t.kept), 0) || '|' || coalesce(string_agg(t.status || ':' || t.n, ','), '') FROM (`+
-			tallied+`) t`, table, leaveOut)
+	rows, args := `SELECT status, sum(n) AS n, count(*) AS kept FROM status_tallies WHERE tbl = ? AND status <> ? GROUP BY status`,
+		[]any{table, leaveOut}
+	if own != nil {
+		rows, args = rows+` UNION ALL SELECT ?, (?), 0`, append(args, leaveOut, own)
 	}
 	return db.Raw(`SELECT coalesce(sum(t.kept), 0) || '|' || coalesce(string_agg(t.status || ':' || t.n, ','), '') FROM (`+
-		tallied+` UNION ALL SELECT ?, (?), 0) t`, table, leaveOut, leaveOut, own)
+		rows+`) t`, args...)
 }
 
 // readStatusCounts runs counts, a query of a list's numbers by status (talliesOf,

@@ -205,7 +205,7 @@ func statusPageOf[T any](db, scope *gorm.DB, table, order string, columns func(*
 		return nil, nil, 0, err
 	}
 	if total == nil {
-		n = int64(*statusTotal(byStatus, status))
+		n = int64(statusTotal(byStatus, status))
 	}
 	if _, ok := any(new(T)).(fieldsOfRow); !ok {
 		c := int(n)
@@ -216,14 +216,14 @@ func statusPageOf[T any](db, scope *gorm.DB, table, order string, columns func(*
 
 // statusTotal is how many documents a list's numbers by status count in status, or in every
 // status when status is "".
-func statusTotal(counts map[string]int, status string) *int {
+func statusTotal(counts map[string]int, status string) int {
 	n := counts[status]
 	if status == "" {
 		for _, c := range counts {
 			n += c
 		}
 	}
-	return &n
+	return n
 }
 
 // nameEquals is the condition "column holds value" for a filter whose value is one of a

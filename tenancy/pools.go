@@ -613,7 +613,8 @@ func GormConfig() *gorm.Config {
 // right. A plan made for an unknown number of rows also looks dearer than one made for 25,
 // so where Postgres did not take it, it planned the page anew on every view (the
 // notifications, the search-as-you-type fields, the audit log). Each page size and offset
-// is a statement of its own. Both numbers are the server's own, never text from a request.
+// is a statement of its own (pgx keeps at most 512 a connection, dropping the least used).
+// Both are integers, written by strconv: no text of a request reaches the statement.
 func literalLimit(c clause.Clause, b clause.Builder) {
 	l, ok := c.Expression.(clause.Limit)
 	if !ok {
