@@ -72,10 +72,11 @@ var (
 	dbBusyDesc        = prometheus.NewDesc("outlay_db_connection_waits_failed_total", "Requests that found every database connection busy, or waited for their turn among their tenant's requests, for too long (answered 503).", nil, nil)
 	queuedDesc        = prometheus.NewDesc("outlay_tenant_requests_queued", "Requests waiting for their turn among their tenant's, served oldest first.", nil, nil)
 	poolEvictionsDesc = prometheus.NewDesc("outlay_tenant_pool_evictions_total", "Idle tenants whose connections were closed to make room for another tenant.", nil, nil)
+	poolRetiredDesc   = prometheus.NewDesc("outlay_tenant_pool_retired_total", "Tenant handles closed because the database ended one of their sessions (a restart or a move); the next request opens a fresh one.", nil, nil)
 )
 
 func (poolsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{poolHandlesDesc, poolWarmDesc, dbConnsDesc, dbConnLimitDesc, dbConnBudgetDesc, dbMaxConnsDesc, dbDialledDesc, dbWaitingDesc, dbBusyDesc, queuedDesc, poolEvictionsDesc} {
+	for _, d := range []*prometheus.Desc{poolHandlesDesc, poolWarmDesc, dbConnsDesc, dbConnLimitDesc, dbConnBudgetDesc, dbMaxConnsDesc, dbDialledDesc, dbWaitingDesc, dbBusyDesc, queuedDesc, poolEvictionsDesc, poolRetiredDesc} {
 		ch <- d
 	}
 }
@@ -88,6 +89,7 @@ func (c poolsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(dbBusyDesc, prometheus.CounterValue, float64(st.Busy))
 	ch <- prometheus.MustNewConstMetric(queuedDesc, prometheus.GaugeValue, float64(st.Queued))
 	ch <- prometheus.MustNewConstMetric(poolEvictionsDesc, prometheus.CounterValue, float64(st.Evictions))
+	ch <- prometheus.MustNewConstMetric(poolRetiredDesc, prometheus.CounterValue, float64(st.Retired))
 	for _, s := range st.Servers {
 		ch <- prometheus.MustNewConstMetric(dbConnsDesc, prometheus.GaugeValue, float64(s.Open), s.Server)
 		ch <- prometheus.MustNewConstMetric(dbConnLimitDesc, prometheus.GaugeValue, float64(s.Limit), s.Server)

@@ -101,6 +101,7 @@ type Pools struct {
 	dialled   atomic.Int64
 	busy      atomic.Int64
 	evictions atomic.Int64
+	retired   atomic.Int64
 }
 
 // dbServer is one Postgres server's connection budget.
@@ -711,6 +712,7 @@ func (p *Pools) Retire(t Tenant) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if e, ok := p.entries[t.Slug]; ok && e.dsn == t.DSN {
+		p.retired.Add(1)
 		p.evictLocked(e)
 	}
 }
@@ -760,13 +762,14 @@ type PoolStats struct {
 	Queued    int           // requests waiting their turn among their tenant's (AcquireRequest)
 	Busy      int64         // waits for a connection or a turn that ended in ErrBusy
 	Evictions int64         // idle tenants closed to make room for another
+	Retired   int64         // handles closed because a session of theirs was ended (Retire)
 }
 
 // Stats reports the pools' current state.
 func (p *Pools) Stats() PoolStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	st := PoolStats{Handles: p.lru.Len(), Dialled: p.dialled.Load(), Busy: p.busy.Load(), Evictions: p.evictions.Load()}
+	st := PoolStats{Handles: p.lru.Len(), Dialled: p.dialled.Load(), Busy: p.busy.Load(), Evictions: p.evictions.Load(), Retired: p.retired.Load()}
 	for el := p.lru.Front(); el != nil; el = el.Next() {
 		e := el.Value.(*poolEntry)
 		if e.conns > 0 {
