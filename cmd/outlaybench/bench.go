@@ -234,6 +234,9 @@ func (b *bench) capturePages(ctx context.Context, t tenancy.Tenant, pages []page
 		out[p.path] = capturedPage{stmts: stmts, counted: counted}
 		if b.o.save != "" {
 			name := strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(p.path, "-"), "-") + ".html"
+			if err := os.MkdirAll(b.o.save, 0o755); err != nil {
+				return nil, err
+			}
 			if err := os.WriteFile(filepath.Join(b.o.save, name), body, 0o644); err != nil {
 				return nil, err
 			}

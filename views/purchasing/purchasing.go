@@ -130,8 +130,15 @@ type List struct {
 
 // Summary says the counts in a sentence.
 func (l List) Summary() string {
-	if l.All == 1 {
-		return "1 purchase order."
+	switch {
+	case l.All == 0:
+		return "No purchase orders yet."
+	case l.All == 1 && l.Open == 1:
+		return "1 purchase order, waiting for goods."
+	case l.All == 1:
+		return "1 purchase order, none waiting for goods."
+	case l.Open == 0:
+		return fmt.Sprintf("%d purchase orders, none waiting for goods.", l.All)
 	}
 	return fmt.Sprintf("%d purchase orders, %d waiting for goods.", l.All, l.Open)
 }
