@@ -41,7 +41,7 @@ func (w *expireImportUploadsWorker) Work(ctx context.Context, job *river.Job[Exp
 		return nil // uploads are kept
 	}
 	before := q.opts.Now().Add(-ttl)
-	return q.eachTenant(ctx, job.Args.Tenant, func(ctx context.Context, slug string) error {
+	return q.eachTenant(ctx, job.Args.Tenant, nil, func(ctx context.Context, slug string) error {
 		_, db, release, err := q.tenantDB(ctx, slug)
 		if err != nil {
 			return err

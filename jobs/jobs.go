@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -205,15 +206,18 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 		}
 		// The runs of a periodic job after a failed one come soon enough: it is not retried
 		// for long. The mail sweep keeps River's own retries.
+		// The jobs that visit every tenant do not run as a server starts: with a thousand
+		// tenants, that would be a thousand new connections at once on every deploy, beside
+		// the first requests. Their first run is one period later.
 		rc.PeriodicJobs = []*river.PeriodicJob{
-			periodic(o.SweepEvery, SweepArgs{}, 0),
-			periodic(o.DailyEvery, DailyArgs{}, 3),
-			periodic(o.LifecycleEvery, LifecycleArgs{}, 3),
-			periodic(o.ImportUploadsEvery, ExpireImportUploadsArgs{}, 3),
-			periodic(time.Hour, FoldTalliesArgs{}, 3),
+			periodic(o.SweepEvery, SweepArgs{}, 0, true),
+			periodic(o.DailyEvery, DailyArgs{}, 3, false),
+			periodic(o.LifecycleEvery, LifecycleArgs{}, 3, true),
+			periodic(o.ImportUploadsEvery, ExpireImportUploadsArgs{}, 3, false),
+			periodic(time.Hour, FoldTalliesArgs{}, 3, false),
 		}
 		if o.Backups != nil {
-			rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(o.BackupEvery, BackupsDueArgs{}, 3))
+			rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(o.BackupEvery, BackupsDueArgs{}, 3, true))
 		}
 	}
 	if q.client, err = river.NewClient(riverpgxv5.New(pool), rc); err != nil {
@@ -226,11 +230,11 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 
 // periodic queues args every interval and when the queue starts, once per interval however
 // many servers run the queue, with at most attempts tries (0: River's default).
-func periodic(every time.Duration, args river.JobArgs, attempts int) *river.PeriodicJob {
+func periodic(every time.Duration, args river.JobArgs, attempts int, onStart bool) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(every),
 		func() (river.JobArgs, *river.InsertOpts) {
 			return args, &river.InsertOpts{MaxAttempts: attempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: every}}
-		}, &river.PeriodicJobOpts{RunOnStart: true})
+		}, &river.PeriodicJobOpts{RunOnStart: onStart})
 }
 
 // Start starts the workers; they stop when Stop is called or ctx ends.
@@ -332,7 +336,11 @@ func (q *Queue) tenantHandle(ctx context.Context, slug string, write bool) (tena
 	if err := jobMayRun(t, write); err != nil {
 		return t, nil, nil, err
 	}
-	db, release, err := q.opts.Pools.Acquire(ctx, t)
+	acquire := q.opts.Pools.Acquire
+	if ctx.Value(upkeepKey{}) != nil {
+		acquire = q.opts.Pools.AcquireKeepingOrder
+	}
+	db, release, err := acquire(ctx, t)
 	if err != nil {
 		return t, nil, nil, err
 	}
@@ -448,16 +456,56 @@ type sweepWorker struct {
 	q *Queue
 }
 
-// Work queues the delivery of every mail that has waited longer than SweepAfter.
+// Work queues the delivery of every mail that has waited longer than SweepAfter, in the
+// outboxes sweepDue picks (or in the one tenant the job names).
 func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
 	ctx = tenancy.Background(ctx)
-	return w.q.eachTenant(ctx, job.Args.Tenant, w.q.sweepTenant)
+	return w.q.eachTenant(ctx, job.Args.Tenant, w.q.sweepDue(time.Now()), w.q.sweepTenant)
 }
 
-// eachTenant runs work for one tenant, or for every active one when slug is empty (a
-// suspended or lapsed tenant's mail waits until it is active again); one tenant's failure
-// does not stop the others.
-func (q *Queue) eachTenant(ctx context.Context, slug string, work func(context.Context, string) error) error {
+// sweepSlices is how many runs of the outbox sweep it takes to visit every tenant.
+const sweepSlices = 60
+
+// sweepDue picks the outboxes a sweep at now visits. A mail waits in its outbox only when its
+// delivery was not queued after its commit (the control database was unreachable, or the
+// process stopped in between), so the sweep looks where mail was written lately: the tenants
+// this server used within the last SweepAfter and two runs. Every other tenant is visited by
+// the runs that fall in two periods of every sweepSlices, chosen by a hash of its slug (two,
+// so that a run late or early by a little skips no tenant): every outbox is still swept at
+// least once an hour with the default period, whichever server wrote to it, without opening
+// a connection to every tenant on every run.
+func (q *Queue) sweepDue(now time.Time) func(tenancy.Tenant) bool {
+	recent := map[string]bool{}
+	for _, slug := range q.opts.Pools.UsedSince(now.Add(-q.opts.SweepAfter - 2*q.opts.SweepEvery)) {
+		recent[slug] = true
+	}
+	period := now.UnixNano() / int64(q.opts.SweepEvery)
+	this, before := uint32(period%sweepSlices), uint32((period+sweepSlices-1)%sweepSlices)
+	return func(t tenancy.Tenant) bool {
+		s := sweepSlice(t.Slug)
+		return recent[t.Slug] || s == this || s == before
+	}
+}
+
+// sweepSlice is the run, of sweepSlices, in which the outbox sweep visits slug's tenant
+// whether or not it was used lately.
+func sweepSlice(slug string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(slug))
+	return h.Sum32() % sweepSlices
+}
+
+// upkeepKey marks a context whose job visits tenants as upkeep (eachTenant): their handles are
+// borrowed without counting as use.
+type upkeepKey struct{}
+
+// eachTenant runs work for one tenant, or, when slug is empty, for every active one (a
+// suspended or lapsed tenant's mail waits until it is active again) that pick keeps (all of
+// them when pick is nil). Visiting every tenant is upkeep: it borrows their handles without
+// counting as use, so that it does not turn the least recently used order of the tenant
+// pools upside down, and a handle it opens is the first to be closed for another tenant. One
+// tenant's failure does not stop the others.
+func (q *Queue) eachTenant(ctx context.Context, slug string, pick func(tenancy.Tenant) bool, work func(context.Context, string) error) error {
 	var slugs []string
 	if slug != "" {
 		slugs = []string{slug}
@@ -467,10 +515,11 @@ func (q *Queue) eachTenant(ctx context.Context, slug string, work func(context.C
 			return q.failed(err)
 		}
 		for _, t := range tenants {
-			if t.Writable() {
+			if t.Writable() && (pick == nil || pick(t)) {
 				slugs = append(slugs, t.Slug)
 			}
 		}
+		ctx = context.WithValue(ctx, upkeepKey{}, true)
 	}
 	var errs []error
 	for _, slug := range slugs {
@@ -503,7 +552,7 @@ type dailyWorker struct {
 // Work sends the daily mails due in each active tenant. Suspended organisations get none.
 func (w *dailyWorker) Work(ctx context.Context, job *river.Job[DailyArgs]) error {
 	ctx = tenancy.Background(ctx)
-	return w.q.eachTenant(ctx, job.Args.Tenant, w.q.dailyTenant)
+	return w.q.eachTenant(ctx, job.Args.Tenant, nil, w.q.dailyTenant)
 }
 
 func (q *Queue) dailyTenant(ctx context.Context, slug string) error {

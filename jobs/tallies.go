@@ -36,7 +36,7 @@ type foldTalliesWorker struct {
 // Work folds every tallied table of each tenant.
 func (w *foldTalliesWorker) Work(ctx context.Context, job *river.Job[FoldTalliesArgs]) error {
 	ctx = tenancy.Background(ctx)
-	return w.q.eachTenant(ctx, job.Args.Tenant, func(ctx context.Context, slug string) error {
+	return w.q.eachTenant(ctx, job.Args.Tenant, nil, func(ctx context.Context, slug string) error {
 		_, db, release, err := w.q.tenantDB(ctx, slug)
 		if err != nil {
 			return err

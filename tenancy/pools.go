@@ -201,8 +201,15 @@ func (p *Pools) acquire(ctx context.Context, t Tenant, use, request bool) (db *g
 			e.usedAt = time.Now()
 		}
 	} else {
-		e = &poolEntry{slug: t.Slug, dsn: t.DSN, ready: make(chan struct{}), refs: 1, usedAt: time.Now()}
-		e.elem = p.lru.PushFront(e)
+		e = &poolEntry{slug: t.Slug, dsn: t.DSN, ready: make(chan struct{}), refs: 1}
+		if use {
+			e.usedAt = time.Now()
+			e.elem = p.lru.PushFront(e)
+		} else {
+			// Opened for upkeep: the tenant is not in use, and its connections are the first
+			// to make room for another's.
+			e.elem = p.lru.PushBack(e)
+		}
 		p.entries[t.Slug] = e
 		p.trimLocked()
 		go p.open(e)
@@ -641,8 +648,12 @@ func (p *Pools) release(e *poolEntry, use, request bool) {
 	e.refs--
 	if use {
 		// A request's writes are committed by the time it gives its handle back: the tenant
-		// counts as used until then, not only from when it began.
+		// counts as used until then, not only from when it began, and is the most recently
+		// used (a long request's tenant is not the first evicted when it ends).
 		e.usedAt = time.Now()
+		if !e.evicted {
+			p.lru.MoveToFront(e.elem)
+		}
 	}
 	closeNow := e.refs == 0 && e.evicted
 	if e.refs == 0 && e.conns > 0 {

@@ -515,3 +515,44 @@ func TestMemoLivesWithItsHandle(t *testing.T) {
 		t.Errorf("the retired handle's caller got %q; want its own read", got)
 	}
 }
+
+// The order in which idle tenants are evicted is the order of their use: a handle opened for
+// upkeep (AcquireKeepingOrder) is not a use, so it comes last, behind every tenant in use; a
+// tenant whose request ends becomes the most recently used, even if others began after it.
+func TestUpkeepKeepsTheOrderOfUseAndARequestCountsUntilItEnds(t *testing.T) {
+	ctx := context.Background()
+	env := dbtest.NewEnv(t)
+	var tenants []tenancy.Tenant
+	for i := 0; i < 3; i++ {
+		tenants = append(tenants, env.NewTenant(t, fmt.Sprintf("order-%d", i), fmt.Sprintf("Order %d", i)))
+	}
+	pools := tenancy.NewPools(10, 1, env.Config.SecretKey, nil, nil)
+	defer pools.Close()
+	acquire := func(get func(context.Context, tenancy.Tenant) (*gorm.DB, func(), error), tn tenancy.Tenant) func() {
+		t.Helper()
+		_, release, err := get(ctx, tn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return release
+	}
+	want := func(step string, slugs ...string) {
+		t.Helper()
+		if got := pools.OpenSlugs(); strings.Join(got, " ") != strings.Join(slugs, " ") {
+			t.Errorf("%s: open handles, most recently used first: %v, want %v", step, got, slugs)
+		}
+	}
+
+	long := acquire(pools.Acquire, tenants[0]) // a long request
+	acquire(pools.Acquire, tenants[1])()
+	want("two tenants in use", "order-1", "order-0")
+	acquire(pools.AcquireKeepingOrder, tenants[2])()
+	want("a third opened for upkeep", "order-1", "order-0", "order-2")
+	long()
+	want("the long request ended", "order-0", "order-1", "order-2")
+	acquire(pools.AcquireKeepingOrder, tenants[1])()
+	want("upkeep of a tenant in use", "order-0", "order-1", "order-2")
+	if used := pools.UsedSince(time.Now().Add(-time.Minute)); strings.Join(used, " ") != "order-0 order-1" {
+		t.Errorf("tenants used in the last minute: %v, want order-0 and order-1 (not the one only kept up)", used)
+	}
+}
