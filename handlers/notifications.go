@@ -33,7 +33,7 @@ func (s *Server) notificationsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := notifications.List{CSRFToken: s.csrfToken(c), Unread: p.Unread,
+	l := notifications.List{CSRFToken: s.csrfToken(c), Unread: me.Unread,
 		Pager: views.Pagination{Page: pg, PerPage: notifications.PerPage, Total: int(p.Total), URL: notificationsPageURL, Target: notifications.ListID}}
 	for _, n := range p.Rows {
 		l.Items = append(l.Items, notificationItem(n))

@@ -114,8 +114,19 @@ func TestMarkAllNotificationsRead(t *testing.T) {
 	if !strings.Contains(first.Text(".notification-title"), "10.26") {
 		t.Errorf("first page does not start with the newest: %q", first.Doc.Find(".notification-title").First().Text())
 	}
-	if n := s.maxC.Get("/notifications?page=2").Doc.Find(".notification").Length(); n != 2 {
-		t.Errorf("second page lists %d, want 2", n)
+	if got := first.Text(".page-header p"); got != "27 unread." {
+		t.Errorf("the page says %q, want 27 unread", got)
+	}
+	if got := first.Text(".pagination [role=status]"); got != "Showing 1–25 of 27" {
+		t.Errorf("first page: %q", got)
+	}
+	second := s.maxC.Get("/notifications?page=2")
+	if n := second.Doc.Find(".notification").Length(); n != 2 || second.Text(".pagination [role=status]") != "Showing 26–27 of 27" {
+		t.Errorf("second page lists %d (%q), want 2 of 27", n, second.Text(".pagination [role=status]"))
+	}
+	// Past the last page: the last page.
+	if past := s.maxC.Get("/notifications?page=9"); past.Doc.Find(".notification").Length() != 2 || past.Text(".pagination [role=status]") != "Showing 26–27 of 27" {
+		t.Errorf("page 9 of 2 shows %q", past.Text(".pagination [role=status]"))
 	}
 	s.maxC.Post("/notifications/read-all", url.Values{})
 	if got := s.maxC.Get("/notifications/bell").Text(".bell-count"); got != "" {
