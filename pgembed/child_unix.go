@@ -90,7 +90,7 @@ func startChild(ctx context.Context, st *setup) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgembed: start postgres: %w", err)
 	}
-	srv := &Server{port: st.port, stop: c.stop}
+	srv := &Server{port: st.port, dataDir: st.dataDir, stop: c.stop}
 
 	readyCtx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()

@@ -81,6 +81,22 @@ func stopLeftover(dataDir string, log *slog.Logger) error {
 }
 
 // waitGone polls until pid no longer serves dataDir or the timeout passes.
+// crashPostmaster ends the postmaster of dataDir with an immediate shutdown (SIGQUIT: its
+// backends quit at once, and nothing is checkpointed) and waits for it to exit.
+func crashPostmaster(dataDir string) error {
+	pid, err := postmasterPID(dataDir)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Kill(pid, syscall.SIGQUIT); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("pgembed: crash postgres %d: %w", pid, err)
+	}
+	if !waitGone(pid, dataDir, leftoverTimeout) {
+		return fmt.Errorf("pgembed: postgres %d did not exit on SIGQUIT", pid)
+	}
+	return nil
+}
+
 func waitGone(pid int, dataDir string, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for {

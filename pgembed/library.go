@@ -112,7 +112,7 @@ func startLibrary(ctx context.Context, st *setup) (*Server, error) {
 		_ = ep.Stop()
 		return nil, err
 	}
-	srv := &Server{port: st.port, stop: func() error {
+	srv := &Server{port: st.port, dataDir: st.dataDir, stop: func() error {
 		// The library stops whatever server runs in the data folder. If a
 		// later Start on the same Dir has replaced ours, that one is not
 		// ours to stop.

@@ -27,3 +27,8 @@ func stopLeftover(string, *slog.Logger) error {
 func PlaceDir(dir string, _ *slog.Logger) (string, error) {
 	return filepath.Abs(dir)
 }
+
+// crashPostmaster needs Unix signals.
+func crashPostmaster(string) error {
+	return errors.New("pgembed: an immediate shutdown is only supported on Unix")
+}

@@ -63,8 +63,9 @@ type Options struct {
 
 // Server is a running PostgreSQL server started by Start.
 type Server struct {
-	port uint32
-	stop func() error
+	port    uint32
+	dataDir string
+	stop    func() error
 
 	stopOnce sync.Once
 	stopErr  error
@@ -166,6 +167,15 @@ func (s *Server) Port() uint32 {
 // waits for it to exit. Calling it again returns the first call's result.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() { s.stopErr = s.stop() })
+	return s.stopErr
+}
+
+// Crash ends the server as a crash of the machine would, for tests of what survives one: an
+// immediate shutdown (SIGQUIT), which writes no checkpoint, so that the next start on the
+// same data recovers from the write-ahead log. It waits for the server to exit; Stop then
+// does nothing.
+func (s *Server) Crash() error {
+	s.stopOnce.Do(func() { s.stopErr = crashPostmaster(s.dataDir) })
 	return s.stopErr
 }
 
