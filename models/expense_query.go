@@ -104,14 +104,15 @@ func EachExpense(ctx context.Context, db *gorm.DB, v Viewer, f ExpenseFilter, fn
 const expenseOrder = "expense_reports.updated_at DESC, expense_reports.id DESC"
 
 // columns is what the list reads of each report of from (expense_reports, or a page of them
-// picked under that name), in its order.
+// picked under that name), in its order. The owner's name is a lookup per row (see
+// TravelFilter.columns).
 func (f ExpenseFilter) columns(from *gorm.DB) *gorm.DB {
 	return from.
 		Select(`expense_reports.id, expense_reports.number, expense_reports.status, expense_reports.title,
-			COALESCE(d.name, '') AS department_name, u.name AS owner_name, expense_reports.currency, expense_reports.total_minor,
+			COALESCE(d.name, '') AS department_name, ` + personName("expense_reports.owner_id") + ` AS owner_name,
+			expense_reports.currency, expense_reports.total_minor,
 			(SELECT count(*) FROM expense_lines l WHERE l.report_id = expense_reports.id) AS line_count,
 			expense_reports.period_from, expense_reports.period_to, expense_reports.updated_at`).
-		Joins("JOIN users u ON u.id = expense_reports.owner_id").
 		Joins("LEFT JOIN departments d ON d.id = expense_reports.department_id").
 		Order(expenseOrder)
 }

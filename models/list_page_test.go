@@ -176,6 +176,33 @@ func TestFilterNamesAndPageSizesAreWrittenIn(t *testing.T) {
 			}
 		}
 	}
+	// A field's choice of roles is written in; a role not shaped as a name is sent as a value.
+	holders := func(roles ...string) int {
+		var n int
+		w.must(w.db.Raw(`SELECT count(DISTINCT user_id) FROM user_roles WHERE role IN ? AND user_id <> ?`, append(roles, ""), w.rita.ID).Scan(&n).Error)
+		return n
+	}
+	for _, c := range []struct {
+		roles   []string
+		written string
+		want    int
+	}{
+		{[]string{"approver"}, "ur.role IN ('approver')", holders("approver")},
+		{[]string{"approver", "requester"}, "ur.role IN ('approver', 'requester')", holders("approver", "requester")},
+		{[]string{"approver", "no such' OR 'x' = 'x"}, "ur.role IN ($", holders("approver")},
+		{[]string{}, "false", 0},
+	} {
+		if c.want == 0 && len(c.roles) > 0 {
+			t.Fatalf("nobody holds %q: the case proves nothing", c.roles)
+		}
+		before := len(sent())
+		got, err := models.FindPeopleChoices(ctx, db, models.PeopleChoiceFilter{Scope: models.PeopleCurrent, Roles: c.roles, Except: w.rita.ID}, "", 20)
+		w.must(err)
+		texts := sent()[before:]
+		if len(got) != c.want || len(texts) != 1 || !strings.Contains(texts[0], c.written) || strings.Contains(texts[0], "OR 'x'") {
+			t.Errorf("roles %q: %d people by %q, want %d by %q", c.roles, len(got), texts, c.want, c.written)
+		}
+	}
 	before = len(sent())
 	if _, err := models.ListRequisitions(ctx, db, viewer(w.rita), models.RequisitionFilter{Mine: true, Offset: 20, Limit: 5}); err != nil {
 		t.Fatal(err)

@@ -109,16 +109,16 @@ func EachTrip(ctx context.Context, db *gorm.DB, v Viewer, f TravelFilter, fn fun
 const travelOrder = "travel_requests.updated_at DESC, travel_requests.id DESC"
 
 // columns is what the list reads of each trip of from (travel_requests, or a page of them
-// picked under that name), in its order.
+// picked under that name), in its order. The people's names are lookups per row: joined,
+// Postgres hashed every person of a tenant of 5,000 for a page of 25 trips.
 func (f TravelFilter) columns(from *gorm.DB) *gorm.DB {
 	return from.
 		Select(`travel_requests.id, travel_requests.number, travel_requests.status, travel_requests.purpose, travel_requests.destinations,
-			COALESCE(d.name, '') AS department_name, tu.name AS traveller_name, fu.name AS filed_by_name,
+			COALESCE(d.name, '') AS department_name, ` + personName("travel_requests.traveller_id") + ` AS traveller_name,
+			` + personName("travel_requests.filed_by_id") + ` AS filed_by_name,
 			travel_requests.traveller_id, travel_requests.filed_by_id, travel_requests.currency, travel_requests.estimate_total_minor,
 			travel_requests.first_day, travel_requests.last_day, travel_requests.updated_at`).
 		Joins("LEFT JOIN departments d ON d.id = travel_requests.department_id").
-		Joins("JOIN users tu ON tu.id = travel_requests.traveller_id").
-		Joins("JOIN users fu ON fu.id = travel_requests.filed_by_id").
 		Order(travelOrder)
 }
 

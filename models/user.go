@@ -381,7 +381,8 @@ func (f UserFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where(holdsText(s, peopleSearchColumns...))
 	}
 	if f.Role != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM user_roles fr WHERE fr.user_id = u.id AND fr.role = ?)", f.Role)
+		is := nameEquals("fr.role", f.Role)
+		q = q.Where("EXISTS (SELECT 1 FROM user_roles fr WHERE fr.user_id = u.id AND "+is.SQL+")", is.Vars...)
 	}
 	if f.Status != "" {
 		q = q.Where("u.status = ?", f.Status)
