@@ -20,8 +20,9 @@ type Volume struct {
 	Others int
 }
 
-// DefaultVolume is a tenant a few years into use: 10,000 requisitions of three lines, 5,000
-// vendors and orders, 100,000 audit rows, and an approver with 1,500 requisitions waiting.
+// DefaultVolume is a tenant a few years into use: 5,000 people, 10,000 requisitions of three
+// lines, 5,000 vendors and orders, 100,000 audit rows, and an approver with 1,500
+// requisitions waiting.
 func DefaultVolume(approver int64) Volume {
 	return Volume{People: 5000, Vendors: 5000, Requisitions: 10000, Orders: 5000, AuditRows: 100000,
 		Notifications: 20000, Approver: approver, ApproverPending: 1500, Others: 5000}
