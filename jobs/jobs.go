@@ -206,18 +206,19 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 		}
 		// The runs of a periodic job after a failed one come soon enough: it is not retried
 		// for long. The mail sweep keeps River's own retries.
-		// The jobs that visit every tenant do not run as a server starts: with a thousand
-		// tenants, that would be a thousand new connections at once on every deploy, beside
-		// the first requests. Their first run is one period later.
+		// Each also runs as the queue's leader starts: River schedules a periodic job's next
+		// run a period after a leader starts, so without it a leader that restarts more often
+		// than the period (deploys) would never run it. A run already made in the period is
+		// not made again (UniqueOpts ByPeriod).
 		rc.PeriodicJobs = []*river.PeriodicJob{
-			periodic(o.SweepEvery, SweepArgs{}, 0, true),
-			periodic(o.DailyEvery, DailyArgs{}, 3, false),
-			periodic(o.LifecycleEvery, LifecycleArgs{}, 3, true),
-			periodic(o.ImportUploadsEvery, ExpireImportUploadsArgs{}, 3, false),
-			periodic(time.Hour, FoldTalliesArgs{}, 3, false),
+			periodic(o.SweepEvery, SweepArgs{}, 0),
+			periodic(o.DailyEvery, DailyArgs{}, 3),
+			periodic(o.LifecycleEvery, LifecycleArgs{}, 3),
+			periodic(o.ImportUploadsEvery, ExpireImportUploadsArgs{}, 3),
+			periodic(time.Hour, FoldTalliesArgs{}, 3),
 		}
 		if o.Backups != nil {
-			rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(o.BackupEvery, BackupsDueArgs{}, 3, true))
+			rc.PeriodicJobs = append(rc.PeriodicJobs, periodic(o.BackupEvery, BackupsDueArgs{}, 3))
 		}
 	}
 	if q.client, err = river.NewClient(riverpgxv5.New(pool), rc); err != nil {
@@ -230,11 +231,11 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 
 // periodic queues args every interval and when the queue starts, once per interval however
 // many servers run the queue, with at most attempts tries (0: River's default).
-func periodic(every time.Duration, args river.JobArgs, attempts int, onStart bool) *river.PeriodicJob {
+func periodic(every time.Duration, args river.JobArgs, attempts int) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(every),
 		func() (river.JobArgs, *river.InsertOpts) {
 			return args, &river.InsertOpts{MaxAttempts: attempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: every}}
-		}, &river.PeriodicJobOpts{RunOnStart: onStart})
+		}, &river.PeriodicJobOpts{RunOnStart: true})
 }
 
 // Start starts the workers; they stop when Stop is called or ctx ends.
@@ -463,17 +464,21 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	return w.q.eachTenant(ctx, job.Args.Tenant, w.q.sweepDue(time.Now()), w.q.sweepTenant)
 }
 
-// sweepSlices is how many runs of the outbox sweep it takes to visit every tenant.
-const sweepSlices = 60
+// sweepSlices is how many runs of the outbox sweep it takes to visit every tenant (each run
+// visits two slices): with a run a minute, every outbox is swept at least every quarter of
+// an hour, well within a password reset link's hour, and a run visits about one tenant in
+// eight.
+const sweepSlices = 15
 
 // sweepDue picks the outboxes a sweep at now visits. A mail waits in its outbox only when its
 // delivery was not queued after its commit (the control database was unreachable, or the
 // process stopped in between), so the sweep looks where mail was written lately: the tenants
-// this server used within the last SweepAfter and two runs. Every other tenant is visited by
-// the runs that fall in two periods of every sweepSlices, chosen by a hash of its slug (two,
-// so that a run late or early by a little skips no tenant): every outbox is still swept at
-// least once an hour with the default period, whichever server wrote to it, without opening
-// a connection to every tenant on every run.
+// this server used within the last SweepAfter and two runs (where this server wrote mail
+// lately; the runs fall to any server of the queue). Every other tenant is visited by the
+// runs that fall in two periods of every sweepSlices, chosen by a hash of its slug (two, so
+// that a run late or early by a little skips no tenant): every outbox is still swept within
+// sweepSlices runs, whichever server wrote to it and whether or not one restarted since,
+// without opening a connection to every tenant on every run.
 func (q *Queue) sweepDue(now time.Time) func(tenancy.Tenant) bool {
 	recent := map[string]bool{}
 	for _, slug := range q.opts.Pools.UsedSince(now.Add(-q.opts.SweepAfter - 2*q.opts.SweepEvery)) {

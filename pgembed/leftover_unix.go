@@ -80,7 +80,6 @@ func stopLeftover(dataDir string, log *slog.Logger) error {
 	return removeIfExists(pidFile)
 }
 
-// waitGone polls until pid no longer serves dataDir or the timeout passes.
 // crashPostmaster ends the postmaster of dataDir with an immediate shutdown (SIGQUIT: its
 // backends quit at once, and nothing is checkpointed) and waits for it to exit.
 func crashPostmaster(dataDir string) error {
@@ -97,6 +96,7 @@ func crashPostmaster(dataDir string) error {
 	return nil
 }
 
+// waitGone polls until pid no longer serves dataDir or the timeout passes.
 func waitGone(pid int, dataDir string, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for {

@@ -80,7 +80,10 @@ func (r *Registry) RecordAuditHeads(ctx context.Context, pools *Pools, secret []
 	ctx = Background(ctx)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
-	since := time.Time{}
+	// From the start, not from the beginning of time: a handle that only upkeep opened (the
+	// jobs over every tenant write no audited row) has no use to record, and at a thousand
+	// tenants the first round would otherwise open a connection to each.
+	since := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
