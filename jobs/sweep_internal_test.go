@@ -14,7 +14,7 @@ import (
 // tenant on two runs of every sweepSlices in a row: every outbox is swept within
 // sweepSlices runs, even when a run comes a little late or early, and a run opens a
 // connection to a small share of the idle tenants, not to all of them.
-func TestSweepVisitsRecentTenantsAlwaysAndEveryOtherTwiceAnHour(t *testing.T) {
+func TestSweepVisitsRecentTenantsAlwaysAndEveryOtherInItsSlices(t *testing.T) {
 	env, used := dbtest.NewTenant(t)
 	pools := tenancy.NewPools(10, 1, env.Config.SecretKey, nil, nil)
 	defer pools.Close()
