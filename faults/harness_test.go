@@ -312,6 +312,18 @@ func load(browsers []*browser, tl *tally, stop <-chan struct{}) (wait func()) {
 	return wg.Wait
 }
 
+// underLoad starts load with browsers and returns its tally and a function that stops it and
+// waits for its last requests; the load is also stopped when the test ends, if it still runs.
+func underLoad(t *testing.T, browsers []*browser) (*tally, func()) {
+	tl := newTally()
+	stop := make(chan struct{})
+	wait := load(browsers, tl, stop)
+	var once sync.Once
+	stopLoad := func() { once.Do(func() { close(stop); wait() }) }
+	t.Cleanup(stopLoad)
+	return tl, stopLoad
+}
+
 // waitFor polls cond until it holds; the test fails after timeout.
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
