@@ -128,6 +128,10 @@ func auditedConnConfig(t tenancy.Tenant, secret []byte) (*pgx.ConnConfig, error)
 	for k, val := range params {
 		cfg.RuntimeParams[k] = val
 	}
+	// The server's settings too, so that the floors replay the pages' SQL as it runs there.
+	for k, val := range tenancy.SessionSettings {
+		cfg.RuntimeParams[k] = val
+	}
 	return cfg, nil
 }
 
