@@ -18,6 +18,16 @@ import (
 	"outlay/tenancy"
 )
 
+// newTenants makes n tenants in env, slugged prefix-0 … prefix-(n-1).
+func newTenants(t *testing.T, env *dbtest.Env, prefix string, n int) []tenancy.Tenant {
+	t.Helper()
+	var tenants []tenancy.Tenant
+	for i := range n {
+		tenants = append(tenants, env.NewTenant(t, fmt.Sprintf("%s-%d", prefix, i), fmt.Sprintf("%s %d", prefix, i)))
+	}
+	return tenants
+}
+
 func TestConcurrentFirstRequestsOpenOneHandle(t *testing.T) {
 	env, acme := dbtest.NewTenant(t)
 	pools := tenancy.NewPools(10, 2, env.Config.SecretKey, nil, nil)
@@ -58,10 +68,7 @@ func TestConcurrentFirstRequestsOpenOneHandle(t *testing.T) {
 func TestPoolsCapRealConnectionsEvictIdleTenantsAndAnswerBusy(t *testing.T) {
 	ctx := context.Background()
 	env := dbtest.NewEnv(t)
-	var tenants []tenancy.Tenant
-	for i := 0; i < 4; i++ {
-		tenants = append(tenants, env.NewTenant(t, fmt.Sprintf("tenant-%d", i), fmt.Sprintf("Tenant %d", i)))
-	}
+	tenants := newTenants(t, env, "tenant", 4)
 	// Two connections in all, one per tenant.
 	pools := tenancy.NewPools(2, 1, env.Config.SecretKey, nil, nil)
 	pools.Wait = 300 * time.Millisecond
@@ -195,10 +202,7 @@ func TestWaitersAreServedInTheOrderTheyCame(t *testing.T) {
 	ctx := context.Background()
 	env := dbtest.NewEnv(t)
 	const waiters = 6
-	var tenants []tenancy.Tenant
-	for i := 0; i <= waiters; i++ {
-		tenants = append(tenants, env.NewTenant(t, fmt.Sprintf("fifo-%d", i), fmt.Sprintf("FIFO %d", i)))
-	}
+	tenants := newTenants(t, env, "fifo", waiters+1)
 	pools := tenancy.NewPools(1, 1, env.Config.SecretKey, nil, nil)
 	pools.Wait = 30 * time.Second
 	defer pools.Close()
@@ -522,10 +526,7 @@ func TestMemoLivesWithItsHandle(t *testing.T) {
 func TestUpkeepKeepsTheOrderOfUseAndARequestCountsUntilItEnds(t *testing.T) {
 	ctx := context.Background()
 	env := dbtest.NewEnv(t)
-	var tenants []tenancy.Tenant
-	for i := 0; i < 3; i++ {
-		tenants = append(tenants, env.NewTenant(t, fmt.Sprintf("order-%d", i), fmt.Sprintf("Order %d", i)))
-	}
+	tenants := newTenants(t, env, "order", 3)
 	pools := tenancy.NewPools(10, 1, env.Config.SecretKey, nil, nil)
 	defer pools.Close()
 	acquire := func(get func(context.Context, tenancy.Tenant) (*gorm.DB, func(), error), tn tenancy.Tenant) func() {
