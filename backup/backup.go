@@ -363,3 +363,87 @@ func ReadManifest(ctx context.Context, store *Store, name string) (*Manifest, er
 	}
 	return &m, nil
 }
+
+// Purger deletes every backup of a tenant being purged (tenancy.PurgeRequest's Backups): each
+// backup the control plane lists, in the store it was written to, and any file left under
+// the tenant's folder in the stores named (a backup that failed before it was listed).
+type Purger struct {
+	Registry *tenancy.Registry
+	// URLs are the stores backups are written to: the attachment store and OUTLAY_BACKUP_URL.
+	URLs []string
+}
+
+// DeleteBackups deletes slug's backups and returns how many the control plane listed. It
+// stops at the first file it cannot delete, so that the purge fails and is run again.
+func (p Purger) DeleteBackups(ctx context.Context, slug string) (int, error) {
+	if slug == "" {
+		return 0, errors.New("no tenant named")
+	}
+	stores := map[string]*Store{}
+	defer func() {
+		for _, s := range stores {
+			_ = s.Close()
+		}
+	}()
+	open := func(u string) (*Store, error) {
+		if s, ok := stores[u]; ok {
+			return s, nil
+		}
+		s, err := OpenStore(ctx, u)
+		if err == nil {
+			stores[u] = s
+		}
+		return s, err
+	}
+	list, err := p.Registry.Backups(ctx, slug)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, b := range list {
+		s, err := open(b.BlobURL)
+		if err != nil {
+			return n, fmt.Errorf("open the store of backup %s: %w", b.Name, err)
+		}
+		if err := s.deleteUnder(ctx, b.Name+"/"); err != nil {
+			return n, fmt.Errorf("delete backup %s: %w", b.Name, err)
+		}
+		if err := p.Registry.ForgetBackup(ctx, b.Name); err != nil {
+			return n, err
+		}
+		n++
+	}
+	for _, u := range p.URLs {
+		if u == "" {
+			continue
+		}
+		s, err := open(u)
+		if err != nil {
+			return n, err
+		}
+		if err := s.deleteUnder(ctx, slug+"/"); err != nil {
+			return n, fmt.Errorf("delete the backup files of %s: %w", slug, err)
+		}
+	}
+	return n, nil
+}
+
+// deleteUnder deletes every file in the backups folder whose name starts with prefix.
+func (s *Store) deleteUnder(ctx context.Context, prefix string) error {
+	it := s.bucket.List(&blob.ListOptions{Prefix: folder + prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if obj.IsDir {
+			continue
+		}
+		if err := s.bucket.Delete(ctx, obj.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			return err
+		}
+	}
+}

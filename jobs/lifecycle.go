@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"outlay/audit"
+	"outlay/backup"
 	"outlay/models"
 	"outlay/storage"
 	"outlay/tenancy"
@@ -78,7 +79,8 @@ func (q *Queue) purgeDue(ctx context.Context, slugs []string, now time.Time) err
 	defer blobs.Close()
 	var errs []error
 	for _, slug := range slugs {
-		p, err := q.opts.Registry.Purge(ctx, slug, tenancy.PurgeRequest{By: PurgeJobActor, Now: now, Files: blobs})
+		p, err := q.opts.Registry.Purge(ctx, slug, tenancy.PurgeRequest{By: PurgeJobActor, Now: now, Files: blobs,
+			Backups: backup.Purger{Registry: q.opts.Registry, URLs: []string{q.opts.Config.BlobURL, q.opts.Config.BackupURL}}})
 		if errors.Is(err, tenancy.ErrPurgeNotDue) {
 			continue // reactivated or lapsed again meanwhile
 		}
@@ -87,7 +89,7 @@ func (q *Queue) purgeDue(ctx context.Context, slugs []string, now time.Time) err
 			continue
 		}
 		q.opts.Pools.Evict(slug)
-		q.opts.Logger.Info("tenant purged", "tenant", slug, "lapsed_by", p.LapsedBy, "rows", p.Rows, "attachments", p.Attachments)
+		q.opts.Logger.Info("tenant purged", "tenant", slug, "lapsed_by", p.LapsedBy, "rows", p.Rows, "attachments", p.Attachments, "backups", p.Backups)
 	}
 	return errors.Join(errs...)
 }

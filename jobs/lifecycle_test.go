@@ -3,12 +3,16 @@ package jobs_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"outlay/backup"
 	"outlay/internal/dbtest"
 	"outlay/internal/smtptest"
 	"outlay/internal/testutil"
@@ -53,7 +57,7 @@ func databaseExists(t *testing.T, name string) bool {
 
 // A tenant lapsed on 1 January with a 90-day window is left alone by the purge job until
 // its window ends, even a second before; from then the job drops its database, deletes its
-// attachments and keeps a record naming who lapsed it and how much was deleted. Its jobs
+// attachments and its backups, and keeps a record naming who lapsed it and how much was deleted. Its jobs
 // are dropped from then on.
 func TestPurgeJobWaitsForTheWindowThenPurges(t *testing.T) {
 	srv := smtptest.Start(t)
@@ -76,6 +80,32 @@ func TestPurgeJobWaitsForTheWindowThenPurges(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Backups: one of the tenant in the attachment store and one in the backup store (each
+	// listed by the control plane), the files of a backup that failed before it was listed,
+	// and one of the other tenant, which the purge leaves.
+	backupDir := t.TempDir()
+	env.Config.BackupURL = "file://" + backupDir
+	service := &backup.Service{Registry: env.Registry, Secret: env.Config.SecretKey, Attachments: blobs, Logger: env.Logger}
+	inAttachments, inBackups := openBackupStore(t, env.Config.BlobURL), openBackupStore(t, env.Config.BackupURL)
+	takeBackup := func(slug string, store *backup.Store, at string) *backup.Manifest {
+		t.Helper()
+		service.Now = func() time.Time { return utc(at) }
+		m, err := service.Backup(ctx, slug, store, tenancy.BackupManual)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	ours := []*backup.Manifest{takeBackup(tn.Slug, inAttachments, "2025-12-01T02:00:00Z"), takeBackup(tn.Slug, inBackups, "2025-12-02T02:00:00Z")}
+	theirs := takeBackup(other.Slug, inAttachments, "2025-12-01T02:00:00Z")
+	stray := filepath.Join(backupDir, "backups", tn.Slug, "20251130T020000Z", backup.DumpFile)
+	if err := os.MkdirAll(filepath.Dir(stray), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stray, []byte("part of a dump"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	lapsedAt := utc("2026-01-01T09:00:00Z")
 	if err := env.Registry.Lapse(ctx, tn.Slug, "olga@ops", lapsedAt, 90*day); err != nil {
 		t.Fatal(err)
@@ -90,6 +120,9 @@ func TestPurgeJobWaitsForTheWindowThenPurges(t *testing.T) {
 	}
 	if ok, _ := blobs.Exists(ctx, receipt); !ok {
 		t.Fatal("the attachments were deleted before the window ended")
+	}
+	if list, err := env.Registry.Backups(ctx, tn.Slug); err != nil || len(list) != 2 {
+		t.Fatalf("backups before the window ended: %v, %v; want 2", list, err)
 	}
 	if purges, err := env.Registry.Purges(ctx); err != nil || len(purges) != 0 {
 		t.Fatalf("purge records before the window ended: %v %v", purges, err)
@@ -112,6 +145,24 @@ func TestPurgeJobWaitsForTheWindowThenPurges(t *testing.T) {
 	if ok, _ := blobs.Exists(ctx, otherFile); !ok {
 		t.Error("another tenant's attachment went with the purge")
 	}
+	// The backups went with the data, listed or not, in both stores; the other tenant's stayed.
+	if list, err := env.Registry.Backups(ctx, tn.Slug); err != nil || len(list) != 0 {
+		t.Errorf("the control plane still lists backups of the purged tenant: %v, %v", list, err)
+	}
+	for i, store := range []*backup.Store{inAttachments, inBackups} {
+		if _, err := backup.ReadManifest(ctx, store, ours[i].Name); err == nil {
+			t.Errorf("backup %s of the purged tenant can still be read", ours[i].Name)
+		}
+	}
+	if _, err := os.Stat(stray); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file of a backup of the purged tenant is still there: %v", err)
+	}
+	if _, err := backup.ReadManifest(ctx, inAttachments, theirs.Name); err != nil {
+		t.Errorf("another tenant's backup went with the purge: %v", err)
+	}
+	if list, err := env.Registry.Backups(ctx, other.Slug); err != nil || len(list) != 1 {
+		t.Errorf("the other tenant's backups: %v, %v; want 1", list, err)
+	}
 	if got, _ := env.Registry.Lookup(other.Slug); got.Status != tenancy.StatusActive || !databaseExists(t, other.DatabaseName) {
 		t.Errorf("another tenant was touched by the purge: %s", got.Status)
 	}
@@ -121,7 +172,7 @@ func TestPurgeJobWaitsForTheWindowThenPurges(t *testing.T) {
 	}
 	p := purges[0]
 	if p.Slug != tn.Slug || p.LapsedBy != "olga@ops" || !p.LapsedAt.Equal(lapsedAt) || p.PurgedBy != jobs.PurgeJobActor || p.Forced ||
-		p.Attachments != 1 || p.TableRows["users"] != 2 || p.Rows < 2 || p.DatabaseName != tn.DatabaseName {
+		p.Attachments != 1 || p.Backups != 2 || p.TableRows["users"] != 2 || p.Rows < 2 || p.DatabaseName != tn.DatabaseName {
 		t.Errorf("purge record %+v", p)
 	}
 
@@ -232,4 +283,14 @@ func TestJobsOfASuspendedOrLapsedTenantWriteNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitMailStatus(t, db, id, func(m *models.OutboxMail) bool { return m.Status == "sent" })
+}
+
+func openBackupStore(t *testing.T, url string) *backup.Store {
+	t.Helper()
+	store, err := backup.OpenStore(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
 }

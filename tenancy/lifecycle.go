@@ -111,6 +111,14 @@ type PurgeRequest struct {
 	Now   time.Time // the time the window is compared with
 	Force bool      // purge a lapsed tenant before its window ends
 	Files FileDeleter
+	// Backups deletes the tenant's backups (backup.Purger): the data goes with the purge,
+	// wherever a copy of it was kept.
+	Backups BackupDeleter
+}
+
+// BackupDeleter deletes every backup of a tenant and says how many the control plane listed.
+type BackupDeleter interface {
+	DeleteBackups(ctx context.Context, slug string) (int, error)
 }
 
 // Purge is the record a purge leaves in the control plane.
@@ -124,13 +132,14 @@ type Purge struct {
 	TableRows                map[string]int64
 	Rows                     int64
 	Attachments              int
+	Backups                  int
 }
 
 // ErrPurgeNotDue refuses to purge a tenant whose export window has not ended.
 var ErrPurgeNotDue = errors.New("the tenant's export window has not ended")
 
 // Purge deletes a lapsed tenant for good: it counts the rows of its database, deletes its
-// attachments, drops the database and records all of it in tenant_purges, while holding
+// attachments and its backups, drops the database and records all of it in tenant_purges, while holding
 // the tenant's registry row so that two purges never run at once. Only a lapsed tenant is
 // purged, and only once its window has ended unless Force is set. A purge that fails part way
 // leaves the tenant lapsed, and running it again finishes it.
@@ -177,13 +186,18 @@ func (r *Registry) Purge(ctx context.Context, slug string, req PurgeRequest) (Pu
 			return p, fmt.Errorf("delete the attachments of %s: %w", slug, err)
 		}
 	}
+	if req.Backups != nil {
+		if p.Backups, err = req.Backups.DeleteBackups(ctx, slug); err != nil {
+			return p, fmt.Errorf("delete the backups of %s: %w", slug, err)
+		}
+	}
 	if err := r.dropTenantDatabase(ctx, t); err != nil {
 		return p, fmt.Errorf("drop database %s: %w", p.DatabaseName, err)
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO tenant_purges (slug, name, database_name, lapsed_at, lapsed_by, purge_after,
-		purged_by, forced, table_rows, rows, attachments) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		purged_by, forced, table_rows, rows, attachments, backups) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		RETURNING purged_at`, slug, p.Name, p.DatabaseName, p.LapsedAt, lapsedBy, p.PurgeAfter, req.By, req.Force,
-		p.TableRows, p.Rows, p.Attachments).Scan(&p.PurgedAt)
+		p.TableRows, p.Rows, p.Attachments, p.Backups).Scan(&p.PurgedAt)
 	if err != nil {
 		return p, err
 	}
@@ -247,7 +261,7 @@ func (r *Registry) dropTenantDatabase(ctx context.Context, t Tenant) error {
 // Purges lists the purge records of the control plane, newest first.
 func (r *Registry) Purges(ctx context.Context) ([]Purge, error) {
 	rows, err := r.pool.Query(ctx, `SELECT slug, name, database_name, lapsed_at, coalesce(lapsed_by, ''), purge_after,
-		purged_at, purged_by, forced, table_rows, rows, attachments FROM tenant_purges ORDER BY purged_at DESC, id DESC`)
+		purged_at, purged_by, forced, table_rows, rows, attachments, backups FROM tenant_purges ORDER BY purged_at DESC, id DESC`)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +270,7 @@ func (r *Registry) Purges(ctx context.Context) ([]Purge, error) {
 	for rows.Next() {
 		var p Purge
 		if err := rows.Scan(&p.Slug, &p.Name, &p.DatabaseName, &p.LapsedAt, &p.LapsedBy, &p.PurgeAfter,
-			&p.PurgedAt, &p.PurgedBy, &p.Forced, &p.TableRows, &p.Rows, &p.Attachments); err != nil {
+			&p.PurgedAt, &p.PurgedBy, &p.Forced, &p.TableRows, &p.Rows, &p.Attachments, &p.Backups); err != nil {
 			return nil, err
 		}
 		out = append(out, p)

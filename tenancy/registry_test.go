@@ -36,6 +36,7 @@ func TestValidateSlug(t *testing.T) {
 		"admin":                 "reserved",
 		"api":                   "reserved",
 		"static":                "reserved",
+		"backups":               "reserved",
 		"mail":                  "reserved",
 	} {
 		err := tenancy.ValidateSlug(slug)

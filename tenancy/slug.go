@@ -18,6 +18,9 @@ var reservedSlugs = map[string]bool{
 	"outlay": true, "control": true, "root": true, "system": true, "billing": true,
 	"security": true, "metrics": true, "healthz": true, "readyz": true, "localhost": true,
 	"postgres": true, "template0": true, "template1": true,
+	// The blob store's folder of backups (backups/<slug>/…) sits beside the tenants' folders
+	// of attachments (<slug>/…): a tenant of that name would have its purge delete them.
+	"backups": true,
 }
 
 // ValidateSlug explains what is wrong with a tenant slug, or returns nil.

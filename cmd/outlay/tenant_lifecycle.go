@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"outlay/backup"
 	"outlay/config"
 	"outlay/models"
 	"outlay/storage"
@@ -136,14 +137,15 @@ func cmdTenantPurge(ctx context.Context, args []string, stdin io.Reader, stdout,
 			slug, t.PurgeAfter.UTC().Format("2006-01-02 15:04 UTC"), slug)
 	}
 	if early {
-		fmt.Fprintf(stdout, "This deletes %s (%s) for good, %s before its export window ends: its database and every attachment.\nType the slug to confirm: ",
+		fmt.Fprintf(stdout, "This deletes %s (%s) for good, %s before its export window ends: its database, every attachment and every backup.\nType the slug to confirm: ",
 			t.Name, slug, t.PurgeAfter.Sub(now).Round(time.Hour))
 		line, _ := bufio.NewReader(stdin).ReadString('\n')
 		if strings.TrimSpace(line) != slug {
 			return errors.New("the slug typed does not match; nothing was purged")
 		}
 	}
-	p, err := registry.Purge(ctx, slug, tenancy.PurgeRequest{By: operatorName(by), Now: now, Force: force, Files: blobs})
+	p, err := registry.Purge(ctx, slug, tenancy.PurgeRequest{By: operatorName(by), Now: now, Force: force, Files: blobs,
+		Backups: backup.Purger{Registry: registry, URLs: []string{cfg.BlobURL, cfg.BackupURL}}})
 	if err != nil {
 		return err
 	}
@@ -162,7 +164,7 @@ func printPurge(w io.Writer, p tenancy.Purge) {
 		forced = " (forced before its window ended)"
 	}
 	fmt.Fprintf(w, "tenant %s purged %s by %s%s; %s\n", p.Slug, p.PurgedAt.UTC().Format("2006-01-02 15:04 UTC"), p.PurgedBy, forced, lapsed)
-	fmt.Fprintf(w, "deleted database %s (%d rows) and %d attachment files\n", p.DatabaseName, p.Rows, p.Attachments)
+	fmt.Fprintf(w, "deleted database %s (%d rows), %d attachment files and %d backups\n", p.DatabaseName, p.Rows, p.Attachments, p.Backups)
 	tables := make([]string, 0, len(p.TableRows))
 	for name, n := range p.TableRows {
 		if n > 0 {
