@@ -94,13 +94,14 @@ func (l *auditLog) verify(ctx context.Context, w io.Writer) (audit.Result, error
 
 // cmdAuditVerify walks a tenant's audit log chain, checking every row's hash and keyed hash.
 // It exits non-zero when a row was altered, removed or inserted out of order, naming the
-// first; with --head, or a head printed earlier by `outlay audit head`, also when the newest
-// rows were cut off or the log was rewritten up to that head.
+// first; and, against the head the control plane recorded (unless --head=false) and a head
+// printed earlier by `outlay audit head`, also when the newest rows were cut off or the log
+// was rewritten up to that head: the chain alone cannot show rows cut off its end.
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var withHead bool
 	var signedHead string
 	l, err := openAuditLog(ctx, "audit verify", auditVerifyUsage, args, stderr, func(fs *flag.FlagSet) {
-		fs.BoolVar(&withHead, "head", false, "also compare with the head recorded in the control plane")
+		fs.BoolVar(&withHead, "head", true, "also compare with the head recorded in the control plane (--head=false checks the chain alone)")
 		fs.StringVar(&signedHead, "signed-head", "", "also compare with a head printed by `outlay audit head` (the whole line)")
 	})
 	if err != nil {

@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +21,12 @@ Usage:
   outlay migrate                  migrate the control plane and every tenant database
   outlay tenant create <slug> --name NAME --admin-email EMAIL [--admin-name NAME] [--admin-password P] [--cluster NAME]
   outlay tenant list              list tenants
+  outlay tenant export <slug> --to FILE|URL
+                                  write the tenant's whole archive (every table, its attachments,
+                                  a manifest of checksums and the audit head) to a file or bucket
+  outlay tenant import-archive <slug> FILE
+                                  create tenant slug from an archive, after checking every file
+                                  against the manifest and the audit log against its head
   outlay cluster add NAME DSN     register a Postgres cluster for tenant databases
   outlay cluster list             list clusters with how many tenants each holds
   outlay tenant backup <slug> [--to URL]
@@ -28,7 +36,7 @@ Usage:
                                   restore into a new database, check it, then switch the tenant (or make NEW-SLUG)
   outlay tenant move <slug> --cluster NAME
                                   move a tenant to another cluster (read-only meanwhile)
-  outlay tenant clone-sanitized <slug> --as NEW-SLUG
+  outlay tenant clone-sanitized <slug> --as NEW-SLUG [--cluster NAME]
                                   copy a tenant for staging with its personal data replaced by
                                   fakes (the same each time), files by placeholders, passwords
                                   and sessions dropped and the audit log re-chained; the copy is
@@ -39,13 +47,16 @@ Usage:
                                   OUTLAY_PURGE_AFTER_DAYS (90) days, then it is purged
   outlay tenant reactivate <slug> make a suspended or lapsed tenant active again
   outlay tenant purge <slug> [--force]
-                                  delete a lapsed tenant's database and attachments, keeping a
-                                  purge record; before its window ends only with --force and
-                                  the slug typed again
+                                  delete a lapsed tenant's database, attachments and backups,
+                                  keeping a purge record; before its window ends only with
+                                  --force and the slug typed again
   outlay user add <slug> <email> --name NAME --role ROLE[,ROLE] [--password P]
                                   add a person to a tenant (without a password: invite them)
   outlay user deactivate <slug> <email>
                                   end a person's sessions and API tokens and stop their sign-in
+  outlay user reset-2fa <slug> <email>
+                                  remove a person's second factor and end their sessions; they
+                                  enrol again at their next sign-in
   outlay import <slug> <kind> FILE [--dry-run]
                                   import setup data from CSV or XLSX (kinds: users, departments,
                                   locations, vendors, gl-accounts, budgets, expense-categories,
@@ -55,10 +66,10 @@ Usage:
   outlay sso list <slug>          list a tenant's SSO providers and sign-in policy
   outlay jobs list [--failed]     list background jobs (sending mail, ...), newest first; --failed
                                   shows those given up and those waiting to retry, with their error
-  outlay audit verify <slug> [--head] [--signed-head LINE]
+  outlay audit verify <slug> [--head=false] [--signed-head LINE]
                                   check a tenant's audit log: exits 1 naming the first altered,
                                   removed or out-of-order row, or when the newest rows were cut
-                                  off since the control plane's (--head) or a printed head
+                                  off since the head the control plane recorded or a printed one
   outlay audit head <slug>        record a tenant's audit head and print it signed, to keep
                                   outside the database
 
@@ -105,6 +116,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	default:
 		fmt.Fprintf(stderr, "outlay: unknown command %q\n\n%s", args[0], usage)
 		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0 // -h: the flag set has printed the command's flags, as asked
 	}
 	if err != nil {
 		if err != errSilent {

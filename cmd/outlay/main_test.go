@@ -266,3 +266,23 @@ func lookupTenant(t *testing.T, controlDSN, slug string) tenancy.Tenant {
 	}
 	return tn
 }
+
+// The top-level usage names every command an operator has, and -h on a command prints its
+// flags and succeeds: asking for help is not a failure.
+func TestUsageNamesEveryCommandAndHelpSucceeds(t *testing.T) {
+	for _, cmd := range []string{"tenant export", "tenant import-archive", "clone-sanitized <slug> --as NEW-SLUG [--cluster NAME]",
+		"user reset-2fa", "tenant purge", "audit verify", "jobs list", "cluster add", "import <slug> <kind>"} {
+		if !strings.Contains(usage, cmd) {
+			t.Errorf("the usage does not name %q", cmd)
+		}
+	}
+	for _, args := range [][]string{{"tenant", "lapse", "-h"}, {"user", "add", "-h"}, {"serve", "-h"}, {"audit", "verify", "-h"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+			t.Errorf("outlay %s: exit %d, want 0\n%s", strings.Join(args, " "), code, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "Usage of outlay") || strings.Contains(stderr.String(), "help requested") {
+			t.Errorf("outlay %s printed:\n%s", strings.Join(args, " "), stderr.String())
+		}
+	}
+}
