@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -127,7 +126,7 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 	label := r.Label
 	cell := roles.Cell{Role: role, RoleLabel: label, Object: perm.Object, Action: perm.Action, PermLabel: perm.Phrase(), Granted: granted, CanEdit: true}
 	err = models.SetPermission(ctx, db, grantor(c), role, perm, granted)
-	if _, refused := models.AsGrantRefused(err); refused || errors.Is(err, models.ErrLastRoleEditor) {
+	if _, refused := models.AsGrantRefused(err); refused || models.IsLastAccessRefusal(err) {
 		cell.Granted = !granted
 		c.Set("HX-Trigger", toastTrigger("error", err.Error()))
 		c.Status(http.StatusUnprocessableEntity)
@@ -231,7 +230,7 @@ func (s *Server) deleteRole(c *fiber.Ctx) error {
 		s.setFlash(c, "error", v.Error())
 		return redirect(c, roles.ListPath)
 	}
-	if _, refused := models.AsGrantRefused(err); refused || errors.Is(err, models.ErrLastRoleEditor) {
+	if _, refused := models.AsGrantRefused(err); refused || models.IsLastAccessRefusal(err) {
 		s.setFlash(c, "error", err.Error())
 		return redirect(c, roles.ListPath)
 	}

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -151,7 +150,7 @@ func addFormErrors(f users.Form, err error) error {
 	if _, ok := outlay.AsValidation(err); ok {
 		return f.Errors.Absorb(err)
 	}
-	if errors.Is(err, models.ErrLastRoleEditor) {
+	if models.IsLastAccessRefusal(err) {
 		f.Errors[""] = err.Error()
 		return nil
 	}
@@ -420,7 +419,7 @@ func (s *Server) deactivateUser(c *fiber.Ctx) error {
 		return redirect(c, backTo(c, d.ID))
 	}
 	err = models.DeactivateUser(c.UserContext(), tenantDB(c), grantor(c), d.ID)
-	if _, refused := models.AsGrantRefused(err); refused || errors.Is(err, models.ErrLastRoleEditor) {
+	if _, refused := models.AsGrantRefused(err); refused || models.IsLastAccessRefusal(err) {
 		s.setFlash(c, "error", err.Error())
 		return redirect(c, backTo(c, d.ID))
 	}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,17 @@ import (
 // ErrLastRoleEditor refuses a change that would leave no active person able to edit roles
 // and permissions: nobody could then give that power back.
 var ErrLastRoleEditor = outlay.Conflict("This would leave nobody able to change roles and permissions. At least one active person must keep that permission.")
+
+// ErrLastAdmin refuses a change that would leave the organisation without an active person
+// holding the Admin role, who alone holds every administrative power by default: a narrow
+// role that may only edit roles could not give the rest back.
+var ErrLastAdmin = outlay.Conflict("This would leave the organisation without an active admin. Give the Admin role to someone else first.")
+
+// IsLastAccessRefusal says whether err is ErrLastRoleEditor or ErrLastAdmin: a change refused
+// because it would leave nobody to run the organisation.
+func IsLastAccessRefusal(err error) bool {
+	return errors.Is(err, ErrLastRoleEditor) || errors.Is(err, ErrLastAdmin)
+}
 
 // accessLockKey serialises every change that can remove the power to edit roles, so that two
 // concurrent edits cannot each believe the other admin remains.
@@ -47,17 +59,36 @@ func ensureRoleEditorRemains(tx *gorm.DB) error {
 	return nil
 }
 
+// activeAdminExists says whether an active person holds the Admin role.
+func activeAdminExists(tx *gorm.DB) (bool, error) {
+	var ok bool
+	err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM users u JOIN user_roles ur ON ur.user_id = u.id
+		WHERE ur.role = ? AND u.status = 'active')`, policy.RoleAdmin).Scan(&ok).Error
+	return ok, err
+}
+
 // guardedAccessChange runs fn in a transaction that holds the access lock and checks, before
-// committing, that someone can still edit roles.
+// committing, that someone can still edit roles and, if an active admin was there before,
+// that one still is.
 func guardedAccessChange(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := lockAccess(tx); err != nil {
 			return err
 		}
+		hadAdmin, err := activeAdminExists(tx)
+		if err != nil {
+			return err
+		}
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return ensureRoleEditorRemains(tx)
+		if err := ensureRoleEditorRemains(tx); err != nil {
+			return err
+		}
+		if hasAdmin, err := activeAdminExists(tx); err != nil || (hadAdmin && !hasAdmin) {
+			return cmp.Or(err, ErrLastAdmin)
+		}
+		return nil
 	})
 }
 

@@ -109,3 +109,36 @@ func TestLastRoleEditorGuardsHoldUnderConcurrency(t *testing.T) {
 		}
 	}
 }
+
+// The last active admin cannot step down or be deactivated, even while someone else may still
+// edit roles: a role that may only edit roles could not give back the rest of Admin's powers.
+func TestLastAdminRemains(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	ctx := context.Background()
+	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
+	if _, err := models.CreateRole(ctx, db, "Role keeper"); err != nil {
+		t.Fatal(err)
+	}
+	if err := models.SetPermission(ctx, db, models.ByOperator(), "role_keeper", policy.RoleEditor, true); err != nil {
+		t.Fatal(err)
+	}
+	env.CreateUser(t, acme, "cy@acme.example", "Cy", "role_keeper")
+	for name, change := range map[string]func() error{
+		"take admin from the only admin": func() error { return models.SetUserRoles(ctx, db, ana.ID, []string{"requester"}) },
+		"deactivate the only admin":      func() error { return models.DeactivateUser(ctx, db, models.ByOperator(), ana.ID) },
+	} {
+		if err := change(); !errors.Is(err, models.ErrLastAdmin) || !models.IsLastAccessRefusal(err) {
+			t.Errorf("%s: %v, want ErrLastAdmin", name, err)
+		}
+	}
+	if u, err := models.FindUserByEmail(ctx, db, "ana@acme.example"); err != nil || u.Status != models.UserActive {
+		t.Fatalf("ana after the refusals: %+v %v", u, err)
+	}
+	// With a second admin, the first may step down.
+	env.CreateUser(t, acme, "bo@acme.example", "Bo", "admin")
+	if err := models.SetUserRoles(ctx, db, ana.ID, []string{"requester"}); err != nil {
+		t.Errorf("ana steps down while bo is an admin: %v", err)
+	}
+}
