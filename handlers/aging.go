@@ -69,13 +69,13 @@ var agingExport = &listExport{name: "aging",
 
 // vendorAPCard is what a vendor's page shows those who see every bill: its aging, its open
 // bills and its payments.
-func vendorAPCard(c *fiber.Ctx, vendorID int64) (templ.Component, error) {
+func vendorAPCard(c *fiber.Ctx, v models.Viewer, vendorID int64) (templ.Component, error) {
 	ctx, db := c.UserContext(), tenantDB(c)
 	a, err := agingView(c, vendorID)
 	if err != nil {
 		return nil, err
 	}
-	v := payables.VendorAP{Aging: a}
+	out := payables.VendorAP{Aging: a}
 	open, err := models.OpenBillsOfVendor(ctx, db, vendorID)
 	if err != nil {
 		return nil, err
@@ -83,10 +83,10 @@ func vendorAPCard(c *fiber.Ctx, vendorID int64) (templ.Component, error) {
 	today := time.Now().UTC().Format(time.DateOnly)
 	for _, b := range open {
 		m := func(minor int64) string { return money.Money{Minor: minor, Currency: b.Currency}.String() }
-		v.OpenBills = append(v.OpenBills, payables.OpenBill{Number: b.Number, Href: bills.Path(b.ID), Invoice: b.InvoiceNumber,
+		out.OpenBills = append(out.OpenBills, payables.OpenBill{Number: b.Number, Href: bills.Path(b.ID), Invoice: b.InvoiceNumber,
 			Due: dayText(b.DueDate), Total: m(b.TotalMinor), Open: m(b.TotalMinor - b.PaidMinor), Overdue: b.DueDate.Format(time.DateOnly) < today})
 	}
-	pays, err := models.PaymentsToVendor(ctx, db, vendorID, 50)
+	pays, err := models.PaymentsToVendor(ctx, db, v, vendorID, 50)
 	if err != nil {
 		return nil, err
 	}
@@ -95,8 +95,11 @@ func vendorAPCard(c *fiber.Ctx, vendorID int64) (templ.Component, error) {
 			Amount: money.Money{Minor: p.AmountMinor, Currency: p.Currency}.String(), Status: p.Status, Label: models.PaymentStatusLabel(p.Status)}
 		if p.PaidOn != nil {
 			row.Paid = *p.PaidOn
+			if on, err := time.Parse(time.DateOnly, *p.PaidOn); err == nil {
+				row.Paid = dayText(on)
+			}
 		}
-		v.Payments = append(v.Payments, row)
+		out.Payments = append(out.Payments, row)
 	}
-	return payables.VendorAPCard(v), nil
+	return payables.VendorAPCard(out), nil
 }

@@ -26,7 +26,7 @@ var (
 func vendorExtra(s *Server, c *fiber.Ctx, rec *refRecord) (templ.Component, error) {
 	var parts []templ.Component
 	if s.can(c, billsAll) {
-		ap, err := vendorAPCard(c, rec.ID)
+		ap, err := vendorAPCard(c, s.viewer(c), rec.ID)
 		if err != nil {
 			return nil, err
 		}

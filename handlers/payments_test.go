@@ -189,9 +189,30 @@ func TestAgingPageAndVendorCard(t *testing.T) {
 	if want := []string{"Globex", "$100.00", "$0.00", "$40.00", "$0.00", "$0.00", "$140.00"}; strings.Join(cells, "|") != strings.Join(want, "|") {
 		t.Errorf("aging row %q, want %q", cells, want)
 	}
+	// Two runs pay the vendor: another clerk's draft, which is theirs alone until submitted,
+	// and one paid, which everyone who sees bills sees, with its day as a day.
+	dan := env.CreateUser(t, acme, "dan@acme.example", "Dan Clerk", "ap_clerk")
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	paidOn, ach := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), "ach"
+	for _, r := range []models.PaymentRun{
+		{Number: "PAY-DRAFT", Status: models.PaymentDraft, CreatedByID: dan.ID},
+		{Number: "PAY-PAID", Status: models.PaymentPaid, CreatedByID: dan.ID, PaidOn: &paidOn, PaidMethod: &ach, PaidByID: &dan.ID},
+	} {
+		r.Currency, r.Method, r.DueBy, r.PayOn, r.TotalMinor = "USD", "ach", day, day, 10_00
+		if err := db.Create(&r).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Create(&models.PaymentLine{PaymentRunID: r.ID, BillID: late.ID, VendorID: v.ID, AmountMinor: 10_00}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 	res = clerk.Get(fmt.Sprintf("/vendors/%d", v.ID))
 	if got := res.Doc.Find("#vendor-open-bills tbody tr").Length(); got != 2 || !strings.Contains(res.Text("#vendor-aging"), "$140.00") {
 		t.Errorf("vendor card: %d open bills, aging %q", got, res.Text("#vendor-aging"))
+	}
+	if payments := res.Text("#vendor-payments"); strings.Contains(payments, "PAY-DRAFT") || !strings.Contains(payments, "PAY-PAID") ||
+		!strings.Contains(payments, "3 Nov 2026") {
+		t.Errorf("the vendor's payments as another clerk sees them: %q; want the paid run, on 3 Nov 2026, and not the draft", payments)
 	}
 	rita := app.Client(t, "acme")
 	rita.SignIn("rita@acme.example", testutil.Password)

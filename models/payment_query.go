@@ -116,15 +116,12 @@ type BillPayment struct {
 	AmountMinor int64
 }
 
-// PaymentsOfBills lists the runs (not cancelled) that pay the bills ids, newest first.
-func PaymentsOfBills(ctx context.Context, db *gorm.DB, ids []int64) ([]BillPayment, error) {
-	return billPayments(db.WithContext(ctx).Where("pl.bill_id IN ?", ids))
-}
-
-// PaymentsToVendor lists the runs (not cancelled) that pay the vendor, newest first, at
-// most limit of them.
-func PaymentsToVendor(ctx context.Context, db *gorm.DB, vendorID int64, limit int) ([]BillPayment, error) {
-	return billPayments(db.WithContext(ctx).Where("pl.vendor_id = ?", vendorID).Limit(limit))
+// PaymentsToVendor lists the runs (not cancelled) that pay the vendor and that v may see
+// (another clerk's draft is theirs until it is submitted), newest first, at most limit.
+func PaymentsToVendor(ctx context.Context, db *gorm.DB, v Viewer, vendorID int64, limit int) ([]BillPayment, error) {
+	db = db.WithContext(ctx)
+	visible := db.Table("payment_runs").Select("payment_runs.id").Scopes(paymentKind.visible(v))
+	return billPayments(db.Where("pl.vendor_id = ?", vendorID).Where("pl.payment_run_id IN (?)", visible).Limit(limit))
 }
 
 func billPayments(q *gorm.DB) ([]BillPayment, error) {

@@ -31,7 +31,7 @@ var exponents = map[string]int{
 	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
 }
 
-// Currencies offered in forms, most used first. Any well-formed ISO code is accepted.
+// Currencies offered in forms, most used first. Any ISO 4217 code in use is accepted.
 var Currencies = []string{"USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "SEK", "NOK", "DKK", "NZD", "SGD", "INR", "ZAR", "MXN", "BRL"}
 
 var symbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$"}
@@ -44,18 +44,37 @@ func Exponent(currency string) int {
 	return 2
 }
 
-// ValidCurrency reports whether code looks like an ISO 4217 code (three capital letters).
-func ValidCurrency(code string) bool {
-	if len(code) != 3 {
-		return false
-	}
-	for i := 0; i < 3; i++ {
-		if code[i] < 'A' || code[i] > 'Z' {
-			return false
-		}
-	}
-	return true
+// isoCurrencies are the currencies of ISO 4217 in use (its list of 2025), without the codes
+// for funds, precious metals, testing and "no currency" (XXX): money a business spends.
+var isoCurrencies = map[string]bool{
+	"AED": true, "AFN": true, "ALL": true, "AMD": true, "ANG": true, "AOA": true, "ARS": true,
+	"AUD": true, "AWG": true, "AZN": true, "BAM": true, "BBD": true, "BDT": true, "BGN": true,
+	"BHD": true, "BIF": true, "BMD": true, "BND": true, "BOB": true, "BRL": true, "BSD": true,
+	"BTN": true, "BWP": true, "BYN": true, "BZD": true, "CAD": true, "CDF": true, "CHF": true,
+	"CLP": true, "CNY": true, "COP": true, "CRC": true, "CUP": true, "CVE": true, "CZK": true,
+	"DJF": true, "DKK": true, "DOP": true, "DZD": true, "EGP": true, "ERN": true, "ETB": true,
+	"EUR": true, "FJD": true, "FKP": true, "GBP": true, "GEL": true, "GHS": true, "GIP": true,
+	"GMD": true, "GNF": true, "GTQ": true, "GYD": true, "HKD": true, "HNL": true, "HTG": true,
+	"HUF": true, "IDR": true, "ILS": true, "INR": true, "IQD": true, "IRR": true, "ISK": true,
+	"JMD": true, "JOD": true, "JPY": true, "KES": true, "KGS": true, "KHR": true, "KMF": true,
+	"KPW": true, "KRW": true, "KWD": true, "KYD": true, "KZT": true, "LAK": true, "LBP": true,
+	"LKR": true, "LRD": true, "LSL": true, "LYD": true, "MAD": true, "MDL": true, "MGA": true,
+	"MKD": true, "MMK": true, "MNT": true, "MOP": true, "MRU": true, "MUR": true, "MVR": true,
+	"MWK": true, "MXN": true, "MYR": true, "MZN": true, "NAD": true, "NGN": true, "NIO": true,
+	"NOK": true, "NPR": true, "NZD": true, "OMR": true, "PAB": true, "PEN": true, "PGK": true,
+	"PHP": true, "PKR": true, "PLN": true, "PYG": true, "QAR": true, "RON": true, "RSD": true,
+	"RUB": true, "RWF": true, "SAR": true, "SBD": true, "SCR": true, "SDG": true, "SEK": true,
+	"SGD": true, "SHP": true, "SLE": true, "SOS": true, "SRD": true, "SSP": true, "STN": true,
+	"SVC": true, "SYP": true, "SZL": true, "THB": true, "TJS": true, "TMT": true, "TND": true,
+	"TOP": true, "TRY": true, "TTD": true, "TWD": true, "TZS": true, "UAH": true, "UGX": true,
+	"USD": true, "UYU": true, "UZS": true, "VES": true, "VND": true, "VUV": true, "WST": true,
+	"XAF": true, "XCD": true, "XCG": true, "XOF": true, "XPF": true, "YER": true, "ZAR": true,
+	"ZMW": true, "ZWG": true,
 }
+
+// ValidCurrency reports whether code is the ISO 4217 code of a currency in use. Any three
+// capital letters would let a typo (QQQ) through as a currency that no payment can be made in.
+func ValidCurrency(code string) bool { return isoCurrencies[code] }
 
 // Parse reads an amount as people type it ("1,234.56", "1234.5", "-20", "$ 12") in the given
 // currency. It refuses more decimal places than the currency has, rather than rounding.

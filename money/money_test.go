@@ -178,3 +178,23 @@ func roundDiv(n *big.Int, d int64) *big.Int {
 	}
 	return q
 }
+
+// A currency is an ISO 4217 code in use: a typo of three capitals is refused, as are the
+// codes that are not money one spends (no currency, testing, gold).
+func TestValidCurrency(t *testing.T) {
+	for _, c := range append([]string{"CLP", "KWD", "XOF", "ZMW", "UYU"}, Currencies...) {
+		if !ValidCurrency(c) {
+			t.Errorf("%s refused", c)
+		}
+	}
+	for _, c := range []string{"", "usd", "US", "USDD", "QQQ", "ZZZ", "XXX", "XTS", "XAU", "AAA"} {
+		if ValidCurrency(c) {
+			t.Errorf("%q accepted as a currency", c)
+		}
+	}
+	for c := range exponents {
+		if !ValidCurrency(c) && c != "UYI" {
+			t.Errorf("%s has an exponent but is not a currency", c)
+		}
+	}
+}
