@@ -57,7 +57,7 @@ var (
 		path: expenses.Path, listPath: expenses.ListPath,
 		head: func(r *models.ExpenseReport) draftHead { return draftHead{r.ID, r.Number, r.Status} },
 		done: models.ExpenseApproved, approved: "%s is submitted and approved: nobody else needs to approve it.", saved: "Saved the draft.",
-		withdraw: models.WithdrawExpense, delete: models.DeleteExpenseDraft}
+		again: models.ErrExpenseFormAlreadySaved, withdraw: models.WithdrawExpense, delete: models.DeleteExpenseDraft}
 )
 
 // answerSave answers the save of a form, given what the model's save returned. The same form

@@ -162,7 +162,7 @@ func dateValue(t *time.Time) string {
 func (s *Server) expenseForm(c *fiber.Ctx, in models.ExpenseInput, errs outlay.ValidationErrors, cur *models.ExpenseDetail) (expenses.Form, error) {
 	ctx, db := c.UserContext(), tenantDB(c)
 	f := expenses.Form{CSRF: s.csrfToken(c), Title: in.Title, Purpose: in.Purpose, Department: in.Department, PeriodFrom: in.PeriodFrom,
-		PeriodTo: in.PeriodTo, Currency: in.Currency, Errors: views.FieldErrors{}}
+		PeriodTo: in.PeriodTo, Currency: in.Currency, FormKey: in.FormKey, Errors: views.FieldErrors{}}
 	for k, msg := range errs {
 		f.Errors[k] = msg
 	}
@@ -233,7 +233,7 @@ func (s *Server) expenseForm(c *fiber.Ctx, in models.ExpenseInput, errs outlay.V
 			if d.ReceiptID != nil && d.ReceiptName != "" {
 				fl.ReceiptName, fl.ReceiptHref = d.ReceiptName, expenses.AttachmentPath(cur.ID, *d.ReceiptID)
 			}
-			fl.ReceiptNeeded = models.ReceiptRequired(d.ExpenseLine, cur.Currency, threshold)
+			fl.ReceiptNeeded, _ = models.ReceiptRequired(d.ExpenseLine, cur.Currency, threshold)
 		}
 		f.Lines = append(f.Lines, fl)
 	}
@@ -264,7 +264,8 @@ func (s *Server) renderExpenseForm(c *fiber.Ctx, status int, f expenses.Form) er
 }
 
 func (s *Server) newExpensePage(c *fiber.Ctx) error {
-	f, err := s.expenseForm(c, models.ExpenseInput{Lines: []models.ExpenseLineInput{{Kind: models.LineExpense}}}, nil, nil)
+	in := models.ExpenseInput{FormKey: newFormKey(), Lines: []models.ExpenseLineInput{{Kind: models.LineExpense}}}
+	f, err := s.expenseForm(c, in, nil, nil)
 	if err != nil {
 		return err
 	}

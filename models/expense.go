@@ -74,6 +74,9 @@ type ExpenseReport struct {
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 	Lines                []ExpenseLine `gorm:"-"`
+	// FormKey is the key of the new-report form that created it: posted again, that form
+	// finds this report instead of making another.
+	FormKey *string
 }
 
 // Total is the report's total in its currency.

@@ -18,10 +18,16 @@ import (
 // changed and submitted again under the same number. Every change is one transaction of
 // GORM model operations, so the audit log records it whole or not at all.
 
+// ErrExpenseFormAlreadySaved refuses a new-report form posted a second time; SaveExpense
+// returns the report its first post made with it.
+var ErrExpenseFormAlreadySaved = outlay.Conflict("This form was already saved.")
+
 // SaveExpense stores an owner's report as typed: a new draft when id is 0, otherwise their
 // own report id, which must still be editable (draft or returned). Blank lines are dropped;
 // amounts are priced here. With submit, the same transaction then submits it, so a report
-// refused for submission is not saved either. Another person's report is not found.
+// refused for submission is not saved either. Another person's report is not found. A new
+// report's form posted again (same in.FormKey) makes nothing: it returns the report of its
+// first post and ErrExpenseFormAlreadySaved.
 func SaveExpense(ctx context.Context, db *gorm.DB, ownerID, id int64, in ExpenseInput, submit bool) (*ExpenseReport, error) {
 	var r ExpenseReport
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -31,6 +37,20 @@ func SaveExpense(ctx context.Context, db *gorm.DB, ownerID, id int64, in Expense
 			}
 			if !r.Editable() {
 				return outlay.Conflict("This expense report is no longer editable: it is waiting for approval or was decided.")
+			}
+		}
+		if key := expenseFormKey(in); id == 0 && key != nil {
+			// The same form posted again finds what its first post made, before anything
+			// is checked again; two posts at once are taken one after the other.
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('outlay.expense_form:' || ?::bigint, 0))`, ownerID).Error; err != nil {
+				return err
+			}
+			err := tx.Where("owner_id = ? AND form_key = ?", ownerID, *key).Take(&r).Error
+			if err == nil {
+				return ErrExpenseFormAlreadySaved
+			}
+			if !errors.Is(err, gorm.ErrRecordNotFound) {
+				return err
 			}
 		}
 		p, verr, err := priceExpense(tx, id, in, today())
@@ -48,6 +68,9 @@ func SaveExpense(ctx context.Context, db *gorm.DB, ownerID, id int64, in Expense
 		}
 		return submitExpenseLocked(tx, &r, p.Rows)
 	})
+	if errors.Is(err, ErrExpenseFormAlreadySaved) {
+		return &r, err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +97,7 @@ func writeExpense(tx *gorm.DB, ownerID int64, r *ExpenseReport, p pricedExpense)
 	if r.ID == 0 {
 		*r = ExpenseReport{OwnerID: ownerID, DepartmentID: p.DepartmentID, Title: p.Title, Purpose: p.Purpose,
 			PeriodFrom: p.PeriodFrom, PeriodTo: p.PeriodTo, Currency: p.Currency, TotalMinor: p.Total, Status: ExpenseDraft,
-			TravelRequestID: r.TravelRequestID}
+			TravelRequestID: r.TravelRequestID, FormKey: p.FormKey}
 		if err := tx.Create(r).Error; err != nil {
 			return err
 		}
@@ -173,23 +196,35 @@ func submitExpenseLocked(tx *gorm.DB, r *ExpenseReport, rows []int) error {
 	return nil
 }
 
-// ReceiptRequired reports whether an expense line needs a receipt: its amount is above the
-// organisation's threshold (an amount of exactly the threshold needs none). The threshold is
-// in the organisation's currency and is compared with the line's amount in the report's
-// currency when the report is in it, else with the line's own amount when the line is in
-// it; a line in neither cannot be compared, so it needs a receipt. Mileage and per diem,
+// ReceiptRequired reports whether an expense line needs a receipt and, when it does, the
+// message that tells its owner why. A line needs one when its amount is above the
+// organisation's threshold (an amount of exactly the threshold needs none), compared in the
+// threshold's currency: the line's own amount when the line is in it, else the line's amount
+// at its own rate when the report is in it. The only rates known are the lines' rates to
+// their report's currency, so a line whose report and own currency both differ from the
+// threshold's cannot be compared; it needs a receipt, and the message says it is for its
+// currency rather than claim its amount is above the threshold. Mileage and per diem,
 // priced at the organisation's own rates, need none.
-func ReceiptRequired(l ExpenseLine, reportCurrency string, threshold money.Money) bool {
+func ReceiptRequired(l ExpenseLine, reportCurrency string, threshold money.Money) (bool, string) {
 	if l.Kind != LineExpense {
-		return false
+		return false, ""
 	}
-	switch threshold.Currency {
-	case reportCurrency:
-		return l.ReportMinor > threshold.Minor
-	case l.Currency:
-		return l.AmountMinor > threshold.Minor
+	var amount int64
+	switch {
+	case l.Currency == threshold.Currency:
+		amount = l.AmountMinor
+	case reportCurrency == threshold.Currency:
+		amount = l.ReportMinor
+	case threshold.Minor == 0:
+		// Every amount is above nothing, in whatever currency: no rate is needed to say so.
+		amount = l.AmountMinor
+	default:
+		return true, fmt.Sprintf("Attach a receipt: lines in %s need one, as the receipt threshold is set in %s.", l.Currency, threshold.Currency)
 	}
-	return true
+	if amount <= threshold.Minor {
+		return false, ""
+	}
+	return true, fmt.Sprintf("Attach a receipt: lines above %s need one.", threshold)
 }
 
 // checkExpenseSubmittable is what a report needs before anyone is asked to approve it.
@@ -219,8 +254,8 @@ func checkExpenseSubmittable(tx *gorm.DB, r *ExpenseReport, rows []int) error {
 		return err
 	}
 	for i, l := range r.Lines {
-		if l.ReceiptID == nil && ReceiptRequired(l, r.Currency, threshold) {
-			verr.Add(ExpenseField(rows[i], "receipt"), fmt.Sprintf("Attach a receipt: lines above %s need one.", threshold))
+		if needed, why := ReceiptRequired(l, r.Currency, threshold); needed && l.ReceiptID == nil {
+			verr.Add(ExpenseField(rows[i], "receipt"), why)
 		}
 		if l.OverLimit && l.Justification == "" {
 			verr.Add(ExpenseField(rows[i], "justification"), "This line is over its category's limit: say why it is needed.")

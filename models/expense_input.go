@@ -24,6 +24,9 @@ type ExpenseInput struct {
 	PeriodTo   string             `form:"period_to"`
 	Currency   string             `form:"currency"`
 	Lines      []ExpenseLineInput `form:"lines,rows=kind"`
+	// FormKey identifies the new-report form this was typed in ("" for none): a form posted
+	// twice makes one report.
+	FormKey string `form:"form_key"`
 }
 
 // ExpenseLineInput is one line as typed. Which fields count depends on its kind.
@@ -81,6 +84,7 @@ type expenseHeader struct {
 	DepartmentID         *int64
 	PeriodFrom, PeriodTo *time.Time
 	Currency             string
+	FormKey              *string // nil when the form carries none, or one not fit to keep
 }
 
 // pricedExpense is a report parsed and priced against the stored rates: what is stored.
@@ -122,6 +126,7 @@ func priceExpense(tx *gorm.DB, reportID int64, in ExpenseInput, today time.Time)
 	if p.PeriodFrom != nil && p.PeriodTo != nil && p.PeriodTo.Before(*p.PeriodFrom) {
 		verr.Add("period_to", "The period ends on or after the day it starts.")
 	}
+	p.FormKey = expenseFormKey(in)
 	p.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
 	if !money.ValidCurrency(p.Currency) {
 		verr.Add("currency", "Choose a currency: a three-letter ISO code such as USD.")
@@ -156,6 +161,16 @@ func priceExpense(tx *gorm.DB, reportID int64, in ExpenseInput, today time.Time)
 		}
 	}
 	return p, verr, nil
+}
+
+// expenseFormKey is the new-report form's key that in carries; nil when there is none, or
+// one too long or not plain text to store (such a form is still saved, only not guarded
+// against a second post).
+func expenseFormKey(in ExpenseInput) *string {
+	if k := strings.TrimSpace(in.FormKey); k != "" && len(k) <= 64 && plainText(k) {
+		return &k
+	}
+	return nil
 }
 
 // optionalDate parses a date that may be left empty.

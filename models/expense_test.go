@@ -233,6 +233,66 @@ func TestExpenseReceiptThresholdBoundary(t *testing.T) {
 	}
 }
 
+// The receipt threshold ($25.00, in the organisation's USD) is compared with a line in its
+// own currency: the line's amount when the line is in USD, its amount at its own rate when
+// the report is in USD. A line that no rate known to the report brings into USD needs a
+// receipt, and the message says it is for its currency, not its amount.
+func TestExpenseReceiptThresholdAcrossCurrencies(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	w.must(models.SetReceiptThreshold(as(w.admin), w.db, "25.00"))
+	line := func(amount, currency, rate string) models.ExpenseLineInput {
+		l := w.expense(w.day(3), w.taxi, "Cab Co", amount)
+		l.Currency, l.Rate = currency, rate
+		return l
+	}
+	const above = "Attach a receipt: lines above $25.00 need one."
+	for _, tc := range []struct {
+		name     string
+		report   string
+		line     models.ExpenseLineInput
+		wantText string // "" when no receipt is needed
+	}{
+		{"USD report, $24 line", "USD", line("24.00", "", ""), ""},
+		{"USD report, $25.01 line", "USD", line("25.01", "", ""), above},
+		{"USD report, €20 line at 1.10 ($22.00)", "USD", line("20.00", "EUR", "1.10"), ""},
+		{"USD report, €23 line at 1.10 ($25.30)", "USD", line("23.00", "EUR", "1.10"), above},
+		{"USD report, ¥3000 line at 0.0067 ($20.10)", "USD", line("3000", "JPY", "0.0067"), ""},
+		{"USD report, ¥4000 line at 0.0067 ($26.80)", "USD", line("4000", "JPY", "0.0067"), above},
+		{"EUR report, €1 line", "EUR", line("1.00", "", ""), "Attach a receipt: lines in EUR need one, as the receipt threshold is set in USD."},
+		{"EUR report, $24 line at 0.92", "EUR", line("24.00", "USD", "0.92"), ""},
+		{"EUR report, $30 line at 0.92", "EUR", line("30.00", "USD", "0.92"), above},
+		{"EUR report, £1 line at 1.17", "EUR", line("1.00", "GBP", "1.17"), "Attach a receipt: lines in GBP need one, as the receipt threshold is set in USD."},
+		{"JPY report, ¥1000 line", "JPY", line("1000", "", ""), "Attach a receipt: lines in JPY need one, as the receipt threshold is set in USD."},
+		{"JPY report, $10 line at 150", "JPY", line("10.00", "USD", "150"), ""},
+		{"JPY report, $25.01 line at 150", "JPY", line("25.01", "USD", "150"), above},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := w.input(tc.line)
+			in.Currency = tc.report
+			_, err := w.save(w.rita.ID, 0, in, true)
+			if tc.wantText == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if got := fieldErrors(t, err)[models.ExpenseField(0, "receipt")]; got != tc.wantText {
+				t.Errorf("receipt message %q, want %q", got, tc.wantText)
+			}
+		})
+	}
+	// With no threshold every line needs a receipt, whatever its currency: nothing is below
+	// nothing, so no rate is needed to say so.
+	w.must(models.SetReceiptThreshold(as(w.admin), w.db, "0"))
+	in := w.input(line("1.00", "", ""))
+	in.Currency = "EUR"
+	_, err := w.save(w.rita.ID, 0, in, true)
+	if got := fieldErrors(t, err)[models.ExpenseField(0, "receipt")]; got != "Attach a receipt: lines above $0.00 need one." {
+		t.Errorf("no threshold, EUR line: %q", got)
+	}
+}
+
 // The same person's lines of the same date, merchant and amount are flagged as possible
 // duplicates, in any of their reports; another person's are not.
 func TestExpenseDuplicatesAreFlagged(t *testing.T) {

@@ -154,6 +154,9 @@ type Form struct {
 	Steps                                                      []Step
 	HistoryURL                                                 string
 	Trip                                                       *TripCosts
+	// FormKey is drawn when a new report's form is first shown and posted with it, so that
+	// the same form posted twice makes one report.
+	FormKey string
 }
 
 // Action is where the form posts.
