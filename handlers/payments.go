@@ -336,7 +336,7 @@ func (s *Server) renderPaymentSettings(c *fiber.Ctx, status int, vals map[string
 		errs = views.FieldErrors{}
 	}
 	f := refdata.Form{Action: payables.PaymentSettingsPath, CSRF: s.csrfToken(c), Fields: paymentSettingsFields(vals), Errors: errs,
-		Submit: "Save payment settings", Cancel: payables.PaymentsPath}
+		Submit: "Save payment settings", Cancel: payables.PaymentsPath, ReadOnly: !s.can(c, settingsEdit)}
 	title := "Payment settings"
 	return s.render(c, status, page{Title: title, Nav: payables.PaymentSettingsPath, Content: refdata.CreatePage(refdata.NewPage{Title: title,
 		Intro:    "How the organisation originates US dollar ACH payments (NACHA files). Euro payments (pain.001) leave from the organisation's bank account, kept under Setup.",

@@ -330,3 +330,28 @@ func TestAccountingExportPage(t *testing.T) {
 		t.Errorf("batches after re-export: %q", res.Text("#export-batches"))
 	}
 }
+
+// An auditor may read the payment settings but not change them: the page shows them in
+// disabled fields with no button, as the other settings pages do, and a post is refused.
+func TestPaymentSettingsAreReadOnlyToAnAuditor(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ann@acme.example", "Ann Admin", "admin")
+	env.CreateUser(t, acme, "aud@acme.example", "Aud Auditor", "auditor")
+	app := testutil.NewApp(t, env)
+	admin := app.Client(t, "acme")
+	admin.SignIn("ann@acme.example", testutil.Password)
+	if res := admin.Get("/payments/settings"); res.Doc.Find(`fieldset[disabled]`).Length() != 0 || !strings.Contains(res.Text("form"), "Save payment settings") {
+		t.Errorf("the admin's payment settings are not editable: %q", res.Text("form"))
+	}
+	auditor := app.Client(t, "acme")
+	auditor.SignIn("aud@acme.example", testutil.Password)
+	res := auditor.Get("/payments/settings")
+	if res.Status != http.StatusOK || res.Doc.Find(`fieldset[disabled] input[name="company_name"]`).Length() != 1 ||
+		strings.Contains(res.Text("form"), "Save payment settings") {
+		t.Errorf("the auditor's payment settings: %d, form %q; want the fields disabled and no button", res.Status, res.Text("form"))
+	}
+	if res := auditor.Post("/payments/settings", url.Values{"company_name": {"Auditor Corp"}}); res.Status != http.StatusSeeOther {
+		t.Errorf("the auditor's post: %d, want a refusal", res.Status)
+	}
+}

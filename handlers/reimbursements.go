@@ -309,8 +309,12 @@ func (s *Server) reimbursementPain001(c *fiber.Ctx) error {
 func (s *Server) batchTransfers(c *fiber.Ctx, d *models.BatchDetail) (bankfile.CreditTransfers, error) {
 	ctx, db := c.UserContext(), tenantDB(c)
 	if missing := d.MissingBankAccounts(bankfile.SEPACurrency); len(missing) > 0 {
-		return bankfile.CreditTransfers{}, outlay.Conflict("The SEPA file cannot be made: " + strings.Join(missing, ", ") +
-			" keep no bank account on their profile. Ask them to add one under Bank account, or take their reports out of the batch.")
+		who := strings.Join(missing, ", ") + " has no bank account on their profile. Ask them to add one"
+		if len(missing) > 1 {
+			who = strings.Join(missing, ", ") + " have no bank account on their profiles. Ask them to add one each"
+		}
+		return bankfile.CreditTransfers{}, outlay.Conflict("The SEPA file cannot be made: " + who +
+			" under Bank account, or take their reports out of the batch.")
 	}
 	debtor, err := models.GetOrgBankAccount(ctx, db, s.personalBank)
 	if err != nil {

@@ -22,6 +22,9 @@ func (p Pagination) Showing() string {
 	}
 	from := (p.Page-1)*p.PerPage + 1
 	to := min(p.Page*p.PerPage, p.Total)
+	if from == to { // "Showing 1–1 of 1" reads as a typo
+		return fmt.Sprintf("Showing %d of %d", from, p.Total)
+	}
 	return fmt.Sprintf("Showing %d–%d of %d", from, to, p.Total)
 }
 

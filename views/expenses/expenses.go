@@ -5,6 +5,7 @@ package expenses
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 
@@ -225,6 +226,16 @@ type OpenCard struct {
 	Count  int
 	Totals []string
 	NewURL string
+}
+
+// TotalsText is what the open reports add up to, one total per currency, each after a
+// separator: " · $3,716.85 · ¥1,500".
+func (c OpenCard) TotalsText() string {
+	var b strings.Builder
+	for _, t := range c.Totals {
+		b.WriteString(" · " + t)
+	}
+	return b.String()
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -155,6 +155,9 @@ type Form struct {
 	Errors views.FieldErrors
 	Submit string
 	Cancel string // where Cancel leads; empty: no Cancel button
+	// ReadOnly shows the values to someone who may read them but not change them: the
+	// fields disabled, no button.
+	ReadOnly bool
 }
 
 // Fact is one labelled value of a record's page.

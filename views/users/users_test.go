@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"outlay/views"
 )
 
 func render(t *testing.T, l List) *goquery.Document {
@@ -69,6 +71,9 @@ func TestPaginationShowsARangeAndAShortRowOfLinks(t *testing.T) {
 	last := List{Filter: Filter{Page: 6}, Total: 132, Rows: []Row{{ID: 1}}}
 	if got := last.Pager().Showing(); got != "Showing 126–132 of 132" {
 		t.Errorf("last page: %q", got)
+	}
+	if got := (views.Pagination{Page: 2, PerPage: 25, Total: 26}).Showing(); got != "Showing 26 of 26" {
+		t.Errorf("a page of one row: Showing() = %q", got)
 	}
 	if render(t, last).Find(`nav.pagination a[aria-disabled="true"]`).Text() != "Next" {
 		t.Error("Next is not disabled on the last page")
