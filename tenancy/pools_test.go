@@ -232,10 +232,7 @@ func TestWaitersAreServedInTheOrderTheyCame(t *testing.T) {
 			}
 		}()
 		// Each tenant's first dial is queued before the next one starts.
-		deadline := time.Now().Add(5 * time.Second)
-		for waiting(pools) < i && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-		}
+		dbtest.WaitFor(t, 5*time.Second, fmt.Sprintf("queued dial %d", i), func() bool { return waiting(pools) >= i })
 		if got := waiting(pools); got != i {
 			t.Fatalf("%d dials waiting, want %d", got, i)
 		}
