@@ -120,6 +120,8 @@ func TestImportRefusesBadFiles(t *testing.T) {
 		{"text named xlsx", "v.xlsx", []byte("name\nAcme\n"), "not an Excel workbook"},
 		{"utf-16 without bom", "v.csv", []byte("n\x00a\x00m\x00e\x00\n\x00A\x00c\x00m\x00e\x00\n\x00"), "UTF-16"},
 		{"pdf", "v.pdf", []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00"), "not a CSV or Excel"},
+		{"no header", "v.csv", []byte("Foo,Bar\nAcme,30\n"), "no header row: its first row names none of the columns we expect"},
+		{"unclosed quote", "v.csv", []byte("Name,Payment terms (days)\n\"Acme,30\nBeta,15\n"), "Line 2 has a value that opens a double quote"},
 	}
 	for _, tc := range cases {
 		res := uploadImport(c, "vendors", tc.filename, tc.data)
@@ -225,5 +227,61 @@ func TestExpiredImportUploadSaysSo(t *testing.T) {
 	expired("deleted", "This upload expired")
 	if res := c.Get("/admin/import/999999"); res.Status != http.StatusNotFound {
 		t.Errorf("an import never made: %d", res.Status)
+	}
+}
+
+// A row with more values than the header names is shown with its problem in the preview, and
+// the file cannot be imported.
+func TestImportPreviewShowsRowLongerThanHeader(t *testing.T) {
+	t.Parallel()
+	_, c, _ := importAsAdmin(t)
+	item := uploadImport(c, "locations", "locations.csv", []byte("Name,Address\nAcme, Inc X,1 Main St\nBeta,2 Road\n")).Location()
+	page := c.Get(item)
+	msg := page.Doc.Find(`tr[data-line="2"] .field-error`).Text()
+	if !strings.Contains(msg, "This row has 3 values but the header names 2 columns") || !strings.Contains(msg, "comma") {
+		t.Errorf("line 2's problem: %q", msg)
+	}
+	if page.Doc.Find("#commit-button").Length() != 0 || !strings.Contains(page.Text("#commit-refused"), "1 row has problems") {
+		t.Errorf("a file with a row longer than its header may be imported: %s", page.Text("#import-preview"))
+	}
+}
+
+// An import whose commit finds rows with problems writes nothing, and its result says so
+// without claiming any row was created or updated.
+func TestImportRefusedResultClaimsNothingWritten(t *testing.T) {
+	t.Parallel()
+	_, c, env := importAsAdmin(t)
+	item := uploadImport(c, "locations", "locations.csv", []byte("Name,Address\nBerlin,Mitte\nParis,Marais\n,Nowhere\n")).Location()
+	// The preview counts what the file would do, not what it did.
+	if counts := c.Get(item).Text("#import-counts"); strings.Contains(counts, "Created") {
+		t.Errorf("preview counts: %q", counts)
+	}
+	// The commit checks every row again, whatever the preview showed.
+	if res := c.Post(item+"/commit", url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("commit: %d", res.Status)
+	}
+	page := c.Get(item)
+	result := importResult(page)
+	if strings.Contains(result, "Created") || strings.Contains(result, "Updated") || strings.Contains(result, "Unchanged") ||
+		!strings.Contains(result, "With problems 1") || !strings.Contains(result, "Would have been created 2") {
+		t.Errorf("refused result: %q", result)
+	}
+	if !strings.Contains(page.Text("#import-progress"), "Nothing was written") {
+		t.Errorf("refused result does not say nothing was written: %q", page.Text("#import-progress"))
+	}
+	acme, _ := env.Registry.Lookup("acme")
+	var n int
+	env.DB(t, acme).Raw(`SELECT count(*) FROM locations`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d locations written by a refused import", n)
+	}
+	// The list of imports does not count it as created either.
+	list := c.Get("/admin/import")
+	var cells []string
+	list.Doc.Find(`section[aria-labelledby="recent-title"] tbody tr`).First().Find("td.num").Each(func(_ int, td *goquerySelection) {
+		cells = append(cells, strings.TrimSpace(td.Text()))
+	})
+	if strings.Join(cells, " ") != "3 — — —" {
+		t.Errorf("latest imports row's rows, created, updated, unchanged: %q", cells)
 	}
 }

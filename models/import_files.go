@@ -72,20 +72,30 @@ func (m *Import) Percent() int {
 }
 
 // ReadImportFile reads an uploaded file for kind k and works out its header and mapping.
-// A file that cannot be read, or has no rows under its header, is refused beside the file.
+// A file that cannot be read, has no header, or has no rows under its header, is refused
+// beside the file.
 func ReadImportFile(k *ImportKind, data []byte, filename string) (*sheet.Table, ImportPlan, error) {
-	t, err := sheet.Read(bytesReader(data), filename, sheet.DefaultLimits)
-	if msg, ok := sheet.IsFileError(err); ok {
-		return nil, ImportPlan{}, outlay.ValidationErrors{"file": msg}
-	}
+	t, err := readImportTable(data, filename)
 	if err != nil {
 		return nil, ImportPlan{}, err
 	}
 	p := k.DetectPlan(t.Rows)
+	if p.HeaderRow < 0 {
+		return nil, p, k.errNoHeader()
+	}
 	if len(t.Rows) <= p.HeaderRow+1 {
 		return nil, p, outlay.ValidationErrors{"file": "This file has a header row but no rows to import."}
 	}
 	return t, p, nil
+}
+
+// readImportTable reads an import's file; one that cannot be read is refused beside the file.
+func readImportTable(data []byte, filename string) (*sheet.Table, error) {
+	t, err := sheet.Read(bytesReader(data), filename, sheet.DefaultLimits)
+	if msg, ok := sheet.IsFileError(err); ok {
+		return nil, outlay.ValidationErrors{"file": msg}
+	}
+	return t, err
 }
 
 // SaveImportUpload keeps an uploaded file that was read, with its plan, for its preview.
@@ -147,7 +157,7 @@ func PreviewImport(ctx context.Context, db *gorm.DB, m *Import, g Grantor) (*she
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{DryRun: true, Grantor: g})
+	res, err := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{DryRun: true, Grantor: g, Separator: t.Delimiter})
 	return t, res, err
 }
 
@@ -163,7 +173,9 @@ func loadImport(ctx context.Context, db *gorm.DB, m *Import) (*ImportKind, *shee
 	if data == nil {
 		return nil, nil, outlay.Conflict("This import's file is no longer kept; upload it again.")
 	}
-	t, err := sheet.Read(bytesReader(data), m.Filename, sheet.DefaultLimits)
+	// A file uploaded before the reader came to refuse what it holds (an unclosed quote) is
+	// refused as an upload would be, with what is wrong, rather than as an internal error.
+	t, err := readImportTable(data, m.Filename)
 	return k, t, err
 }
 
@@ -200,7 +212,7 @@ func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Gran
 		progressDB.WithContext(ctx).Model(&Import{}).Where("id = ?", id).Updates(map[string]any{"done_rows": done, "updated_at": time.Now().UTC()})
 	}
 	ctx = ImportActor(ctx, fmt.Sprint(id))
-	res, runErr := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{Grantor: g, Progress: progress, Source: m.Filename})
+	res, runErr := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{Grantor: g, Progress: progress, Source: m.Filename, Separator: t.Delimiter})
 	fields := map[string]any{"updated_at": time.Now().UTC(), "finished_at": time.Now().UTC()}
 	switch {
 	case runErr == nil:

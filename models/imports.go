@@ -13,6 +13,7 @@ import (
 	"outlay"
 	"outlay/audit"
 	"outlay/money"
+	"outlay/sheet"
 )
 
 // An import brings setup data in from a spreadsheet: each row becomes a record of one kind,
@@ -146,9 +147,9 @@ func ImportKindNames() string {
 
 // ---------- Mapping the file's columns ----------
 
-// ImportPlan is how a file's rows are read: which of its rows is the header (-1 for none,
-// the rows then being in the template's column order) and which column of the kind each of
-// the file's columns holds ("" for a column left out).
+// ImportPlan is how a file's rows are read: which of its rows is the header (-1 for a file
+// without one, which is refused) and which column of the kind each column of the header holds
+// ("" for a column left out).
 type ImportPlan struct {
 	HeaderRow int
 	Mapping   []string
@@ -185,8 +186,9 @@ func (k *ImportKind) matchHeader(cell string) string {
 }
 
 // DetectPlan finds the header among the first rows (the row naming the most columns of the
-// kind) and maps each of its cells to the column it names. A file without any such row is
-// read as the template's columns in order.
+// kind) and maps each of its cells to the column it names. A file without any such row has
+// no header (HeaderRow -1), which CheckPlan refuses: read in the template's order instead,
+// a header the kind does not know would be imported as a record.
 func (k *ImportKind) DetectPlan(rows [][]string) ImportPlan {
 	best, bestHits := -1, 0
 	for i := range min(len(rows), 10) {
@@ -200,17 +202,10 @@ func (k *ImportKind) DetectPlan(rows [][]string) ImportPlan {
 			best, bestHits = i, hits
 		}
 	}
-	width := 0
-	for _, r := range rows[:min(len(rows), 50)] {
-		width = max(width, len(r))
-	}
-	p := ImportPlan{HeaderRow: best, Mapping: make([]string, width)}
 	if best < 0 {
-		for i := range min(width, len(k.Columns)) {
-			p.Mapping[i] = k.Columns[i].Name
-		}
-		return p
+		return ImportPlan{HeaderRow: -1}
 	}
+	p := ImportPlan{HeaderRow: best, Mapping: make([]string, len(rows[best]))}
 	used := map[string]bool{}
 	for i, cell := range rows[best] {
 		if c := k.matchHeader(cell); c != "" && !used[c] {
@@ -220,9 +215,12 @@ func (k *ImportKind) DetectPlan(rows [][]string) ImportPlan {
 	return p
 }
 
-// CheckPlan explains what is wrong with a mapping: a column mapped twice or a required column
-// not mapped at all.
+// CheckPlan explains what is wrong with a plan: a file without a header, a column mapped
+// twice or a required column not mapped at all.
 func (k *ImportKind) CheckPlan(p ImportPlan) error {
+	if p.HeaderRow < 0 {
+		return k.errNoHeader()
+	}
 	seen := map[string]bool{}
 	var msgs []string
 	for _, name := range p.Mapping {
@@ -247,6 +245,31 @@ func (k *ImportKind) CheckPlan(p ImportPlan) error {
 		return outlay.ValidationErrors{"mapping": strings.Join(msgs, " ")}
 	}
 	return nil
+}
+
+// errNoHeader refuses a file without a header row, naming the columns the kind's files have.
+func (k *ImportKind) errNoHeader() error {
+	var all, needed []string
+	for _, c := range k.Columns {
+		all = append(all, c.Label)
+		if c.Required {
+			needed = append(needed, c.Label)
+		}
+	}
+	msg := fmt.Sprintf("This file has no header row: its first row names none of the columns we expect. "+
+		"Start the file with a row naming its columns, as the template for %s does: %s.", k.Label, strings.Join(all, ", "))
+	if len(needed) > 0 {
+		msg += " Every row needs " + andList(needed) + "."
+	}
+	return outlay.ValidationErrors{"file": msg}
+}
+
+// andList joins words as a sentence lists them: "a, b and c".
+func andList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // ---------- Running an import ----------
@@ -295,6 +318,9 @@ type ImportOptions struct {
 	Progress func(done, total int)
 	// Source names the file in the import's audit event.
 	Source string
+	// Separator is a CSV file's separator, named in the hint beside a row with more values
+	// than its header (0 for a workbook, or when not known: the hint is left out).
+	Separator rune
 }
 
 // ErrImportRefused is returned (wrapped) by RunImport when any row is refused: nothing was
@@ -339,15 +365,31 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 			batch = batch[:0]
 			return err
 		}
+		width := len(rows[p.HeaderRow])
 		for i, cells := range data {
 			row := ImportRow{Line: lines[p.HeaderRow+1+i], Values: ImportValues{}, Errors: outlay.ValidationErrors{}}
+			// A row shorter than the header is not refused: spreadsheets leave out the empty
+			// cells at the end of a row, and so does the reader (sheet.Read trims them), so a
+			// short row cannot be told from one ending in empty cells. Its missing cells are
+			// read as empty, as any empty cell of a column the header names: on an update they
+			// clear the value, where reading them as columns the file lacks would keep it.
 			for j, name := range p.Mapping {
-				if name != "" && j < len(cells) {
+				switch {
+				case name == "":
+				case j < len(cells):
 					row.Values[name] = cells[j]
+				case j < width:
+					row.Values[name] = ""
 				}
 			}
-			built, err := k.importRow(ctx, tx, &row, byKey, firstLine, refs)
-			if err != nil {
+			var built any
+			if len(cells) > width {
+				// Which value is in which column cannot be known (in a CSV file, a comma inside
+				// an unquoted value splits it in two), and the value past the header would be
+				// left out without a word; so the row is refused whole, its values unchecked.
+				row.Errors.Add("", tooManyValues(len(cells), width, opts.Separator))
+				row.Outcome = ImportRefused
+			} else if built, err = k.importRow(ctx, tx, &row, byKey, firstLine, refs); err != nil {
 				return err
 			}
 			// A check writes nothing: new records need no statement to be checked.
@@ -384,6 +426,20 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 		return nil, err
 	}
 	return res, nil
+}
+
+// tooManyValues explains a row with more values than its header names columns; for a CSV
+// file, it says how to keep the separator inside a value.
+func tooManyValues(values, columns int, separator rune) string {
+	msg := fmt.Sprintf("This row has %d values but the header names %d columns.", values, columns)
+	if name := sheet.DelimiterName(separator); name != "" {
+		example := ""
+		if separator != '\t' {
+			example = fmt.Sprintf(", as in \"Acme%c Inc\"", separator)
+		}
+		msg += fmt.Sprintf(" A value that holds a %s must be in double quotes%s.", name, example)
+	}
+	return msg
 }
 
 func (r *ImportResult) count(row ImportRow) {

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"outlay"
 	"outlay/audit"
 	"outlay/internal/dbtest"
 	"outlay/models"
@@ -30,7 +31,7 @@ func importText(t *testing.T, ctx context.Context, db *gorm.DB, kind, text strin
 	if a := audit.ActorFrom(ctx); a.Type == audit.ActorUser {
 		g = models.ByPerson(a.ID)
 	}
-	return models.RunImport(ctx, db, k, tbl.Rows, tbl.Lines, k.DetectPlan(tbl.Rows), models.ImportOptions{DryRun: dry, Grantor: g, Source: kind + ".csv"})
+	return models.RunImport(ctx, db, k, tbl.Rows, tbl.Lines, k.DetectPlan(tbl.Rows), models.ImportOptions{DryRun: dry, Grantor: g, Source: kind + ".csv", Separator: tbl.Delimiter})
 }
 
 func importAdmin(t *testing.T) (context.Context, *gorm.DB, *dbtest.Env) {
@@ -142,6 +143,9 @@ func TestImportRowErrors(t *testing.T) {
 		{"budgets", "department,gl_account,period_start,period_end,amount\nENG,6100,2026-01-01,2026-12-31,100\nEngineering,6100,2026-06-01,2027-05-31,100\n", 3, "period_start", "may not overlap"},
 		{"expense-categories", "name,gl_account,currency\nMeals,9999,USD\n", 2, "gl_account", "no GL account “9999”"},
 		{"approval-rules", "doc_type,name,priority,currency,steps\nrequisition,Big,10,USD,role:nobody\n", 2, "steps", "Choose a role from the list"},
+		// A quoted line break is kept in a value, but a name is written on one line.
+		{"locations", "name,address\n\"Acme\nInc\",1 Main St\n", 2, "name", "on one line"},
+		{"departments", "name,code\n\"Sales\r\nEMEA\",S\n", 2, "name", "on one line"},
 	}
 	for _, c := range cases {
 		res, err := importText(t, ctx, db, c.kind, c.text, true)
@@ -184,5 +188,90 @@ func TestImportAudited(t *testing.T) {
 	}
 	if rows[2].Event == nil || *rows[2].Event != audit.EventImport {
 		t.Fatalf("no import event: %+v", rows[2])
+	}
+}
+
+// refusedRow returns the refused row on line, or nil.
+func refusedRow(res *models.ImportResult, line int) *models.ImportRow {
+	for i := range res.Sample {
+		if r := &res.Sample[i]; r.Line == line && r.Outcome == models.ImportRefused {
+			return r
+		}
+	}
+	return nil
+}
+
+// A row with more values than its header names (a comma inside an unquoted value, most
+// often) is refused on its line, saying how many values it has and how many the header
+// names, and how to quote such a value; the other rows are checked as usual.
+func TestImportRefusesRowsLongerThanTheHeader(t *testing.T) {
+	t.Parallel()
+	ctx, db, _ := importAdmin(t)
+	cases := []struct{ text, separator string }{
+		{"Name,Address\nAcme, Inc X,1 Main St\nBeta,2 Road\n", "comma"},
+		{"Name;Address\nAcme; Inc X;1 Main St\nBeta;2 Road\n", "semicolon"},
+	}
+	for _, c := range cases {
+		res, err := importText(t, ctx, db, "locations", c.text, true)
+		if !errors.Is(err, models.ErrImportRefused) {
+			t.Fatalf("%s: err = %v, want ErrImportRefused; rows %+v", c.separator, err, res.Sample)
+		}
+		bad := refusedRow(res, 2)
+		if bad == nil {
+			t.Fatalf("%s: line 2 not refused: %+v", c.separator, res.Sample)
+		}
+		msg := bad.Errors[""]
+		for _, words := range []string{"3 values", "header names 2 columns", "holds a " + c.separator, "double quotes"} {
+			if !strings.Contains(msg, words) {
+				t.Errorf("%s: line 2's problem %q does not say %q", c.separator, msg, words)
+			}
+		}
+		if res.Refused != 1 || res.Created != 1 {
+			t.Errorf("%s: refused %d, created %d; want 1 and 1", c.separator, res.Refused, res.Created)
+		}
+	}
+	if n := count(t, db, "locations"); n != 0 {
+		t.Fatalf("%d locations written by a check", n)
+	}
+}
+
+// A row shorter than its header is not refused: spreadsheets (and the reader) leave out
+// empty cells at the end of a row. Its missing cells are empty cells of their columns, so
+// they clear a record's value as an empty cell in any other column does.
+func TestImportShortRowEmptiesTrailingColumns(t *testing.T) {
+	t.Parallel()
+	ctx, db, _ := importAdmin(t)
+	if _, err := importText(t, ctx, db, "locations", "name,address\nBerlin,Mitte\nParis,Marais\n", false); err != nil {
+		t.Fatal(err)
+	}
+	res, err := importText(t, ctx, db, "locations", "name,address\nBerlin\nParis,\nRome\n", false)
+	if err != nil {
+		t.Fatalf("%v %+v", err, res.Sample)
+	}
+	if res.Created != 1 || res.Updated != 2 {
+		t.Fatalf("created %d updated %d unchanged %d, want 1 2 0", res.Created, res.Updated, res.Unchanged)
+	}
+	var addresses []string
+	db.Raw(`SELECT address FROM locations ORDER BY id`).Scan(&addresses)
+	if strings.Join(addresses, "|") != "||" {
+		t.Fatalf("addresses %q, want all empty", addresses)
+	}
+}
+
+// A file whose first row names none of the kind's columns has no header: it is refused,
+// listing the columns the kind expects, rather than its first row being imported as data.
+func TestImportRefusesFileWithoutHeader(t *testing.T) {
+	t.Parallel()
+	k, _ := models.FindImportKind("locations")
+	_, _, err := models.ReadImportFile(k, []byte("Foo,Bar\nAcme,1 Main St\n"), "locations.csv")
+	v, ok := outlay.AsValidation(err)
+	if !ok || !strings.Contains(v["file"], "no header row") || !strings.Contains(v["file"], "Name, Address") {
+		t.Fatalf("upload: %v; want a refusal listing Name, Address", err)
+	}
+	// The command line reads files through RunImport, which refuses it too.
+	ctx, db, _ := importAdmin(t)
+	res, err := importText(t, ctx, db, "vendors", "Foo;Bar\nAcme;30\n", true)
+	if v, ok := outlay.AsValidation(err); !ok || !strings.Contains(v["file"], "Name, Contact name, Email") || !strings.Contains(v["file"], "Payment terms (days)") {
+		t.Fatalf("run: %v %+v; want a refusal listing the vendors' columns", err, res)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -158,10 +159,15 @@ func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (*User, error) {
 }
 
 func validateName(verr outlay.ValidationErrors, name string) {
-	if name == "" {
+	switch {
+	case name == "":
 		verr.Add("name", "Enter a name.")
-	} else if len(name) > 200 {
+	case len(name) > 200:
 		verr.Add("name", "Use at most 200 characters.")
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		// A name is shown on one line, in lists and menus; a line break gets into one from a
+		// file (a quoted value in an import), and would show two names where there is one.
+		verr.Add("name", "Write the name on one line, without line breaks or tabs.")
 	}
 }
 

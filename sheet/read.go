@@ -129,6 +129,13 @@ func readCSV(data []byte, lim Limits) (*Table, error) {
 		return nil, err
 	}
 	delim := detectDelimiter(text)
+	// The reader takes quotes lazily, so that a quote inside an unquoted value (Acme "Big"
+	// Ltd) is read as it is; but lazily, a quoted value not closed where it ends runs on into
+	// the rows after it. Such a value is refused before reading, on the line it starts.
+	if line, ok := quotesClosed(text, delim); !ok {
+		return nil, refuse("Line %d has a value that opens a double quote and does not close it where the value ends, so the lines after it "+
+			"would be read into that value. Close the quote at the end of the value; a quote inside a quoted value is written twice (\"\").", line)
+	}
 	cr := csv.NewReader(strings.NewReader(text))
 	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = delim, -1, true, false
 	t := &Table{Format: CSV, Encoding: enc, Delimiter: delim}
@@ -148,6 +155,49 @@ func readCSV(data []byte, lim Limits) (*Table, error) {
 		}
 	}
 	return t, nil
+}
+
+// quotesClosed reports whether every value of text that starts with a double quote ends
+// with one, as encoding/csv reads values: a doubled quote inside is a quote, and the closing
+// quote is followed by the delimiter, a line end or the end of the text. When one does not,
+// it returns the line that value starts on.
+func quotesClosed(text string, delim rune) (int, bool) {
+	line, fieldStart := 1, true
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+		switch {
+		case r == '"' && fieldStart:
+			start, closed := line, false
+			for !closed && i < len(text) {
+				r, size = utf8.DecodeRuneInString(text[i:])
+				i += size
+				switch {
+				case r == '\n':
+					line++
+				case r == '"' && strings.HasPrefix(text[i:], `"`):
+					i++
+				case r == '"':
+					next, _ := utf8.DecodeRuneInString(text[i:])
+					if i < len(text) && next != delim && next != '\n' && !strings.HasPrefix(text[i:], "\r\n") {
+						return start, false
+					}
+					closed = true
+				}
+			}
+			if !closed {
+				return start, false
+			}
+			fieldStart = false
+		case r == delim:
+			fieldStart = true
+		case r == '\n':
+			line, fieldStart = line+1, true
+		default:
+			fieldStart = false
+		}
+	}
+	return 0, true
 }
 
 // decodeText returns the file as UTF-8 text and the name of the encoding it was in.

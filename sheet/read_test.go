@@ -157,3 +157,49 @@ func TestReadRefusesBadFiles(t *testing.T) {
 		}
 	}
 }
+
+// A value that opens a double quote and does not close it where the value ends would run the
+// rows after it into that value: the file is refused, naming the line the value starts on.
+func TestReadRefusesUnclosedQuote(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, text string
+		line       string
+	}{
+		{"never closed", "Name,Address\n\"Acme,1 Main St\nBeta,2 Road\n", "Line 2 "},
+		{"closed by a later quote", "Name,Address\nAcme,1 Main St\n\"Beta,2 Road\nGamma,3 Lane\n\"Delta\",4 Way\n", "Line 3 "},
+		{"text after the closing quote", "Name;Address\n\"Acme\" Ltd;1 Main St\nBeta;2 Road\n", "Line 2 "},
+		{"after a quoted line break", "Name,Address\nAcme,\"1 Main St\nSpringfield\"\n\"Beta,2 Road\n", "Line 4 "},
+	}
+	for _, c := range cases {
+		_, err := sheet.Read(strings.NewReader(c.text), "locations.csv", sheet.DefaultLimits)
+		msg, ok := sheet.IsFileError(err)
+		if !ok || !strings.HasPrefix(msg, c.line) || !strings.Contains(msg, "double quote") {
+			t.Errorf("%s: got %v; want a message starting %q about a double quote", c.name, err, c.line)
+		}
+	}
+}
+
+// Quotes that are closed where their value ends read as they always did: a quoted line
+// break, a doubled quote inside a quoted value, and a quote inside an unquoted value.
+func TestReadKeepsClosedQuotes(t *testing.T) {
+	t.Parallel()
+	text := "Name,Address\nBerlin office,\"Unter den Linden 1\r\nBerlin\"\n\"Say \"\"hi\"\" Ltd\",\"1 Main St, Springfield\"\nAcme \"Big\" Ltd,2 Road\n"
+	tbl, err := sheet.Read(strings.NewReader(text), "locations.csv", sheet.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"Name", "Address"}, {"Berlin office", "Unter den Linden 1\nBerlin"},
+		{`Say "hi" Ltd`, "1 Main St, Springfield"}, {`Acme "Big" Ltd`, "2 Road"}}
+	if len(tbl.Rows) != len(want) {
+		t.Fatalf("rows %q", tbl.Rows)
+	}
+	for i := range want {
+		if strings.Join(tbl.Rows[i], "|") != strings.Join(want[i], "|") {
+			t.Errorf("row %d: %q, want %q", i+1, tbl.Rows[i], want[i])
+		}
+	}
+	if lines := tbl.Lines; lines[2] != 4 || lines[3] != 5 {
+		t.Errorf("lines %v, want the third and fourth rows on lines 4 and 5", lines)
+	}
+}

@@ -66,7 +66,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, " (%s, %s-separated)", t.Encoding, sheet.DelimiterName(t.Delimiter))
 	}
 	fmt.Fprintf(stdout, ", %d rows\n", len(t.Rows)-plan.HeaderRow-1)
-	res, err := models.RunImport(ctx, db, k, t.Rows, t.Lines, plan, models.ImportOptions{DryRun: dryRun, Grantor: models.ByOperator(), Source: filepath.Base(path)})
+	res, err := models.RunImport(ctx, db, k, t.Rows, t.Lines, plan, models.ImportOptions{DryRun: dryRun, Grantor: models.ByOperator(), Source: filepath.Base(path), Separator: t.Delimiter})
 	if res != nil {
 		printImportErrors(stdout, k, res)
 	}
