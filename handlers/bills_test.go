@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"gorm.io/gorm"
@@ -171,6 +172,11 @@ func TestBillBadInputThroughTheForm(t *testing.T) {
 			return f
 		}},
 		{"no invoice number", "vendor_invoice_number", func() url.Values { return s.orderForm("", [2]string{"1", "3.99"}) }},
+		{"invoice dated next month", "invoice_date", func() url.Values {
+			f := s.orderForm("B-4", [2]string{"1", "3.99"})
+			f.Set("invoice_date", time.Now().UTC().AddDate(0, 1, 0).Format(time.DateOnly))
+			return f
+		}},
 	}
 	for _, c := range cases {
 		f := c.form()

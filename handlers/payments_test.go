@@ -145,6 +145,11 @@ func TestPaymentRunPages(t *testing.T) {
 	if res.Status != http.StatusUnprocessableEntity || res.Text("#reference-error") == "" {
 		t.Fatalf("paid without a reference: %d", res.Status)
 	}
+	// A day before the run was made is a typo, refused beside the field.
+	res = htmxPost(clerk, page+"/paid", "paid-form", url.Values{"paid_on": {"2020-01-01"}, "paid_method": {"ach"}, "reference": {"TRACE 0210"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#paid_on-error"), "before the run was made") {
+		t.Fatalf("paid in 2020: %d %q", res.Status, res.Text("#paid_on-error"))
+	}
 	res = clerk.Post(page+"/paid", url.Values{"paid_on": {time.Now().Format(time.DateOnly)}, "paid_method": {"ach"}, "reference": {"TRACE 0210"}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("mark paid: %d", res.Status)

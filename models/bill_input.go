@@ -308,6 +308,8 @@ func checkBillHeader(tx *gorm.DB, verr outlay.ValidationErrors, in BillInput, h 
 		verr.Add("invoice_date", "Enter the invoice date.")
 	} else if d, err := billDate(s); err != nil {
 		verr.Add("invoice_date", err.Error())
+	} else if d.After(today().AddDate(0, 0, 1)) { // a day's grace for the vendor's time zone
+		verr.Add("invoice_date", "An invoice cannot be dated after today: check the invoice's date.")
 	} else {
 		h.InvoiceDate, invoiceOK = d, true
 	}

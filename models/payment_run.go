@@ -284,6 +284,11 @@ func MarkPaymentPaid(ctx context.Context, db *gorm.DB, v Viewer, id int64, in Pa
 		if r.Status != PaymentApproved {
 			return outlay.Conflict("This payment is " + strings.ToLower(PaymentStatusLabel(r.Status)) + ": only an approved payment can be marked paid.")
 		}
+		// A run is paid after it was put together: a day before that is a typo (2020 for
+		// 2026), which would date the bills' payments years back in the books.
+		if made := r.CreatedAt.UTC().Truncate(24 * time.Hour); paidOn.Before(made) {
+			return outlay.ValidationErrors{"paid_on": "A payment cannot be marked paid before the run was made (" + made.Format("2 Jan 2006") + ")."}
+		}
 		lines, err := checkRunStillPayable(tx, r)
 		if err != nil {
 			return err
