@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -156,12 +157,31 @@ func (s *Server) createPayment(c *fiber.Ctx) error {
 		if err := s.fillPayableBills(c, &n, chosen, typed); err != nil {
 			return err
 		}
+		unlistedBillErrors(&n)
 		return s.renderNewPayment(c, http.StatusUnprocessableEntity, n)
 	} else if err != nil {
 		return err
 	}
 	s.setFlash(c, "success", fmt.Sprintf("Payment run %s made: %s. Submit it for approval when it is right.", run.Number, run.Total()))
 	return redirect(c, payables.PaymentPath(run.ID))
+}
+
+// unlistedBillErrors moves the refusal of a ticked bill that the list no longer shows (paid,
+// put in another run or changed since the form was shown) above the list: beside its row it
+// would be shown nowhere.
+func unlistedBillErrors(n *payables.NewPayment) {
+	listed := map[string]bool{}
+	for _, v := range n.Vendors {
+		for _, b := range v.Bills {
+			listed[models.PaymentAmountField(b.ID)] = true
+		}
+	}
+	for field := range n.Errors {
+		if strings.HasPrefix(field, "amount.") && !listed[field] {
+			delete(n.Errors, field)
+			n.Errors[""] = "A bill you ticked is no longer in the list: it was paid, put in another run or changed since the form was shown. The list below is as it stands now; tick the bills again."
+		}
+	}
 }
 
 func (s *Server) paymentFromPath(c *fiber.Ctx) (*models.PaymentRunDetail, error) {

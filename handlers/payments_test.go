@@ -79,6 +79,12 @@ func TestPaymentRunPages(t *testing.T) {
 		t.Fatalf("create: %d %q %s", res.Status, res.Location(), res.Text(".field-error, .flash"))
 	}
 	page := res.Location()
+	// The same form again, as a second tab would post it: bill B is in the run now and no
+	// longer listed, so the refusal is said above the list, not beside a row that is gone.
+	res = htmxPost(clerk, "/payments", "payment-form", form)
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#payment-form"), "A bill you ticked is no longer in the list") {
+		t.Errorf("stale form: %d %q", res.Status, res.Text("#payment-form"))
+	}
 	res = clerk.Get(page)
 	if res.Text("#payment-total") != "$650.00" || !strings.Contains(res.Text(".payment-lines"), "of $1,000.00 open") {
 		t.Errorf("run page: total %q, lines %q", res.Text("#payment-total"), res.Text(".payment-lines"))
