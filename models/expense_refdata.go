@@ -58,7 +58,7 @@ func ActiveExpenseCategories(ctx context.Context, db *gorm.DB) ([]ExpenseCategor
 
 // SaveExpenseCategory creates a category (id 0) or changes category id.
 func SaveExpenseCategory(ctx context.Context, db *gorm.DB, id int64, in ExpenseCategoryInput) (int64, error) {
-	in.Name, in.Currency = strings.TrimSpace(in.Name), strings.ToUpper(strings.TrimSpace(in.Currency))
+	in.Name, in.Currency = oneSpaced(in.Name), strings.ToUpper(strings.TrimSpace(in.Currency))
 	verr := outlay.ValidationErrors{}
 	validateName(verr, in.Name)
 	if !money.ValidCurrency(in.Currency) {

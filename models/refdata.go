@@ -236,7 +236,7 @@ func GetDepartment(ctx context.Context, db *gorm.DB, id int64) (*DepartmentRow, 
 // SaveDepartment creates a department (id 0) or changes department id. The head must be an
 // active person; a head who has since been deactivated may stay while other fields change.
 func SaveDepartment(ctx context.Context, db *gorm.DB, id int64, in DepartmentInput) (int64, error) {
-	in.Name, in.Code = strings.TrimSpace(in.Name), strings.TrimSpace(in.Code)
+	in.Name, in.Code = oneSpaced(in.Name), strings.TrimSpace(in.Code)
 	verr := outlay.ValidationErrors{}
 	validateName(verr, in.Name)
 	checkLength(verr, "code", in.Code, 20)
@@ -338,7 +338,7 @@ func SaveLocation(ctx context.Context, db *gorm.DB, id int64, in LocationInput) 
 // locationRecord checks in as the location form does (all but the name's uniqueness) and
 // returns the location it describes.
 func locationRecord(in *LocationInput, verr outlay.ValidationErrors) *Location {
-	in.Name, in.Address = strings.TrimSpace(in.Name), strings.TrimSpace(in.Address)
+	in.Name, in.Address = oneSpaced(in.Name), strings.TrimSpace(in.Address)
 	validateName(verr, in.Name)
 	checkLength(verr, "address", in.Address, 1000)
 	return &Location{Name: in.Name, Address: in.Address}
@@ -381,7 +381,7 @@ func GetVendor(ctx context.Context, db *gorm.DB, id int64) (*Vendor, error) {
 }
 
 func (in *VendorInput) validate(verr outlay.ValidationErrors) int {
-	in.Name, in.ContactName, in.Phone = strings.TrimSpace(in.Name), strings.TrimSpace(in.ContactName), strings.TrimSpace(in.Phone)
+	in.Name, in.ContactName, in.Phone = oneSpaced(in.Name), strings.TrimSpace(in.ContactName), strings.TrimSpace(in.Phone)
 	in.TaxID, in.Address, in.Email = strings.TrimSpace(in.TaxID), strings.TrimSpace(in.Address), NormalizeEmail(in.Email)
 	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
 	validateName(verr, in.Name)
@@ -485,7 +485,7 @@ func SaveGLAccount(ctx context.Context, db *gorm.DB, id int64, in GLAccountInput
 // glAccountRecord checks in as the GL account form does (all but the code's uniqueness) and
 // returns the account it describes.
 func glAccountRecord(in *GLAccountInput, verr outlay.ValidationErrors) *GLAccount {
-	in.Code, in.Name = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name)
+	in.Code, in.Name = strings.TrimSpace(in.Code), oneSpaced(in.Name)
 	if in.Code == "" {
 		verr.Add("code", "Enter the account code, such as 6000.")
 	} else if !validGLCode(in.Code) {

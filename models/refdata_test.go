@@ -217,6 +217,9 @@ func TestReferenceDataRefusesDuplicatesAndBadFields(t *testing.T) {
 		field  string
 	}{
 		{func(v *models.VendorInput) { v.Name = "INITECH" }, "name"},
+		{func(v *models.VendorInput) { v.Name = "  initech  " }, "name"},
+		{func(v *models.VendorInput) { v.Name = "Init\u202eech" }, "name"},     // turns the text after it around on screen
+		{func(v *models.VendorInput) { v.Name = "Initech\nHoldings" }, "name"}, // two lines
 		{func(v *models.VendorInput) { v.Email = "not-an-email" }, "email"},
 		{func(v *models.VendorInput) { v.PaymentTerms = "366" }, "payment_terms"},
 		{func(v *models.VendorInput) { v.PaymentTerms = "-1" }, "payment_terms"},
@@ -235,6 +238,21 @@ func TestReferenceDataRefusesDuplicatesAndBadFields(t *testing.T) {
 		if fieldError(t, err, b.field) == "" {
 			t.Errorf("%+v: no message for %s (got %v)", in, b.field, err)
 		}
+	}
+	// Runs of spaces are one space: the name is kept as "Acme Holdings Ltd", and the same name
+	// typed with other spaces is the same vendor.
+	spaced := good
+	spaced.Name = "  Acme  Holdings   Ltd "
+	aid, err := models.SaveVendor(ctx, f.db, 0, spaced)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := models.GetVendor(ctx, f.db, aid); v.Name != "Acme Holdings Ltd" {
+		t.Errorf("vendor name stored as %q", v.Name)
+	}
+	spaced.Name = "acme holdings  ltd"
+	if _, err := models.SaveVendor(ctx, f.db, 0, spaced); fieldError(t, err, "name") != "A vendor with this name already exists." {
+		t.Errorf("the same name with other spaces: %v", err)
 	}
 	// A head must be an active person; an unknown one is refused beside the field.
 	bogus := int64(424242)

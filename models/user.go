@@ -86,7 +86,7 @@ func ValidateEmail(email string) error {
 // (in any case) is refused as a conflict.
 func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (*User, error) {
 	in.Email = NormalizeEmail(in.Email)
-	in.Name = strings.TrimSpace(in.Name)
+	in.Name = oneSpaced(in.Name)
 	verr := outlay.ValidationErrors{}
 	if err := ValidateEmail(in.Email); err != nil {
 		verr.Add("email", err.Error())
@@ -168,7 +168,23 @@ func validateName(verr outlay.ValidationErrors, name string) {
 		// A name is shown on one line, in lists and menus; a line break gets into one from a
 		// file (a quoted value in an import), and would show two names where there is one.
 		verr.Add("name", "Write the name on one line, without line breaks or tabs.")
+	case strings.IndexFunc(name, isBidiControl) >= 0:
+		// A right-to-left override turns the text after it around on screen, so that one
+		// vendor's name can be made to look like another's.
+		verr.Add("name", "Remove the invisible text-direction characters from the name.")
 	}
+}
+
+// isBidiControl says whether r is one of Unicode's invisible controls of text direction
+// (embeddings, overrides, isolates and marks). Letters of right-to-left scripts are not.
+func isBidiControl(r rune) bool {
+	return r == '\u200e' || r == '\u200f' || r == '\u061c' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// oneSpaced trims s and writes every run of spaces in it as one space: "Northwind  Cloud" is
+// the name "Northwind Cloud", and the unique names of records compare them as one.
+func oneSpaced(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.TrimSpace(s), func(r rune) bool { return r == ' ' }), " ")
 }
 
 func uniq(in []string) []string {
@@ -541,7 +557,7 @@ type UserChange struct {
 // edit only a person within its reach, and give only roles within it; a refusal is a
 // *GrantRefused, and is audited.
 func UpdateUser(ctx context.Context, db *gorm.DB, g Grantor, id int64, ch UserChange) error {
-	ch.Name = strings.TrimSpace(ch.Name)
+	ch.Name = oneSpaced(ch.Name)
 	ch.Roles = uniq(ch.Roles)
 	verr := outlay.ValidationErrors{}
 	validateName(verr, ch.Name)
