@@ -94,6 +94,16 @@ type kindError struct {
 func (e *kindError) Error() string        { return e.msg }
 func (e *kindError) Is(target error) bool { return target == e.kind }
 
+// Message is the message written for people that err carries (Conflict's, NotFound's), if
+// it carries one: a kind alone, or an error wrapped with detail, has none.
+func Message(err error) (string, bool) {
+	var k *kindError
+	if errors.As(err, &k) {
+		return k.msg, true
+	}
+	return "", false
+}
+
 // Conflict returns an ErrConflict whose message is msg.
 func Conflict(msg string) error { return &kindError{kind: ErrConflict, msg: msg} }
 

@@ -443,8 +443,11 @@ func TestRequisitionSubmitWithdrawRejectAndResubmit(t *testing.T) {
 	if c.Get(path).Doc.Find("#requisition-form").Length() != 1 {
 		t.Error("a withdrawn requisition is not editable")
 	}
-	if res := c.Post(path+"/withdraw", nil); res.Status != http.StatusConflict {
-		t.Errorf("withdraw twice: %d", res.Status)
+	// Withdrawn twice (a second tab, a double click): the page says what stands in the way,
+	// not that someone else changed it.
+	if res := c.Post(path+"/withdraw", nil); res.Status != http.StatusConflict ||
+		!strings.Contains(res.Text("main"), "Only a requisition waiting for approval can be withdrawn.") || strings.Contains(res.Text("main"), "Someone else") {
+		t.Errorf("withdraw twice: %d %q", res.Status, res.Text("main"))
 	}
 
 	// Resubmitted, it keeps its number; the manager rejects it with a reason.

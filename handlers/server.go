@@ -296,6 +296,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		view.Title, view.Message = "Request refused", "This form had expired or did not come from this site. Go back, reload the page and try again."
 	case status == http.StatusConflict:
 		view.Title, view.Message = "Changed in the meantime", "Someone else changed this first. Reload the page to see the current state."
+		if msg, ok := outlay.Message(err); ok {
+			// The refusal says what stands in the way (it was withdrawn already, it was
+			// approved): often the person's own earlier click, not someone else.
+			view.Title, view.Message = "Not possible now", msg+" Reload the page to see where it stands."
+		}
 	case status == http.StatusBadRequest:
 		view.Title, view.Message = "Request not understood", "This request could not be read."
 		if fe != nil {
@@ -322,6 +327,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		msg := strings.ToLower(http.StatusText(status))
 		if refused || status == http.StatusUnprocessableEntity || status == http.StatusBadRequest {
 			msg = view.Message
+		} else if m, ok := outlay.Message(err); ok && status == http.StatusConflict {
+			msg = m
 		}
 		return apiError(c, status, msg)
 	}
