@@ -397,6 +397,12 @@ func (s *Server) storeBill(c *fiber.Ctx, id int64) error {
 	bindForm(c, &post)
 	in, submit := post.BillInput, post.Intent == "submit"
 	b, err := models.SaveBill(ctx, db, v, id, in)
+	if errors.Is(err, models.ErrBillFormAlreadySaved) {
+		// Posted twice: the first post made the bill (and submitted it, if asked); the
+		// second goes to it rather than submitting it again.
+		s.setFlash(c, "info", "This form was already saved; here is the bill it made.")
+		return redirect(c, bills.Path(b.ID))
+	}
 	var sub *models.BillSubmission
 	if err == nil && submit {
 		sub, err = models.SubmitBill(ctx, db, v, b.ID)

@@ -110,6 +110,19 @@ func TestBillFromOrderThroughTheForm(t *testing.T) {
 		t.Fatalf("save: %d %s", res.Status, res.Text(".field-error"))
 	}
 	draft := res.Location()
+	// The same form posted again (a double click): it goes to the bill the first post made,
+	// submitting or saving nothing more.
+	f.Set("intent", "submit")
+	if res := s.cleoC.Post("/bills", f); res.Status != http.StatusSeeOther || res.Location() != draft {
+		t.Fatalf("the form posted twice: %d to %q, want %s", res.Status, res.Location(), draft)
+	}
+	if n := s.count(t); n != 1 {
+		t.Fatalf("%d bills after the form was posted twice", n)
+	}
+	var status string
+	if err := s.db.Table("bills").Select("status").Scan(&status).Error; err != nil || status != models.BillDraft {
+		t.Errorf("after the second post the bill is %q (%v), want still a draft", status, err)
+	}
 	pdf := []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
 	if up := s.cleoC.Upload(draft+"/invoice", "file", "inv-7.pdf", "application/pdf", pdf); up.Status != http.StatusSeeOther {
 		t.Fatalf("upload: %d", up.Status)

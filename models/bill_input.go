@@ -96,7 +96,7 @@ func SaveBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, in BillInput
 			err := tx.Where("entered_by_id = ? AND form_key = ?", v.UserID, key).First(&prev).Error
 			if err == nil {
 				b = prev
-				return nil
+				return ErrBillFormAlreadySaved
 			}
 			if !errors.Is(err, gorm.ErrRecordNotFound) {
 				return err
@@ -108,11 +108,18 @@ func SaveBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, in BillInput
 		}
 		return writeBill(tx, v, &b, draft, in.ConfirmDuplicate)
 	})
+	if errors.Is(err, ErrBillFormAlreadySaved) {
+		return &b, err
+	}
 	if err != nil {
 		return nil, uniqueInvoiceNumber(err)
 	}
 	return &b, nil
 }
+
+// ErrBillFormAlreadySaved refuses a new-bill form posted a second time (a double click on
+// Submit); SaveBill returns the bill its first post made with it.
+var ErrBillFormAlreadySaved = outlay.Conflict("This form was already saved.")
 
 // uniqueInvoiceNumber turns the unique index's refusal (two clerks saving the same invoice
 // at once) into the message the first check gives.

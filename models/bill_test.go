@@ -325,7 +325,7 @@ func TestBillDueDateFromTerms(t *testing.T) {
 	for _, c := range []struct {
 		terms         int
 		invoice, want string
-	}{{30, "2026-01-31", "2026-03-02"}, {0, "2026-02-28", "2026-02-28"}, {45, "2026-12-20", "2027-02-03"}} {
+	}{{30, "2026-01-31", "2026-03-02"}, {0, "2026-02-28", "2026-02-28"}, {45, "2026-11-20", "2027-01-04"}} {
 		w.must(w.db.Model(&w.vendor).Update("payment_terms_days", c.terms).Error)
 		in := models.BillInput{Vendor: strconv.FormatInt(w.vendor.ID, 10), VendorInvoiceNumber: "T-" + c.invoice, InvoiceDate: c.invoice,
 			Lines: []models.BillLineInput{{LineInput: models.LineInput{Description: "Rent", Quantity: "1", UnitPrice: "10",
