@@ -252,3 +252,19 @@ func TestLargeBodyIsRefusedBeforeItIsSent(t *testing.T) {
 		}
 	}
 }
+
+// A request whose address is longer than the server reads (a search of thousands of
+// characters) is answered 431 with a page that says what to do, not a bare status line.
+func TestOverlongAddressIsExplained(t *testing.T) {
+	t.Parallel()
+	env, _ := testutil.NewTenant(t)
+	app := testutil.NewApp(t, env)
+	addr := app.Serve(t)
+	res, err := streamed{head: []string{"GET /requisitions?q=" + strings.Repeat("x", 5000) + " HTTP/1.1", "Host: acme.localhost:8080"}}.send(t, addr, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != http.StatusRequestHeaderFieldsTooLarge || !strings.Contains(res.Body, "Shorten the search") {
+		t.Errorf("a 5,000-character search: %d %q", res.Status, res.Body)
+	}
+}

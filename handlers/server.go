@@ -308,6 +308,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	case status == http.StatusRequestEntityTooLarge:
 		view.Title, view.Message = "Too large", "What you sent is larger than we accept."
+	case status == http.StatusRequestHeaderFieldsTooLarge:
+		// Most often a search of thousands of characters, which travels in the address.
+		view.Title, view.Message = "Address too long", "The address of this request is longer than we accept, usually because of a very long search. Shorten the search and try again."
 	case status == http.StatusUnprocessableEntity:
 		view.Title, view.Message = "Please check your input", err.Error()
 	case status == http.StatusServiceUnavailable:
