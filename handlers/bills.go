@@ -553,6 +553,12 @@ func (s *Server) updateBillMatching(c *fiber.Ctx) error {
 		}
 		v := bills.Settings{CSRF: s.csrfToken(c), CanEdit: true, Mode: in.Mode, PricePercent: in.PricePercent, PriceAmount: in.PriceAmount,
 			QtyPercent: in.QuantityPercent, SpentBasis: in.SpentBasis, Currency: st.DefaultCurrency, Errors: verr}
+		if _, bad := verr["mode"]; bad { // a choice the form does not offer: keep the one in force ticked
+			v.Mode = st.BillMatchMode
+		}
+		if _, bad := verr["spent_basis"]; bad {
+			v.SpentBasis = st.BudgetSpentBasis
+		}
 		v.Errors[""] = "Please correct the fields marked below."
 		return s.render(c, http.StatusUnprocessableEntity, page{Title: "Bill matching", Nav: bills.SettingsPath, Content: bills.SettingsPage(v)})
 	}

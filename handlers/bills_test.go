@@ -405,3 +405,18 @@ func TestBillExportHonoursFiltersAndVisibility(t *testing.T) {
 		}
 	}
 }
+
+// A matching mode or spent basis the form does not offer is refused under its buttons, and
+// the choice in force stays ticked; nothing changes.
+func TestBillMatchingRefusesAChoiceItDoesNotOffer(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	s.asaC.Get("/admin/bill-matching")
+	res := s.asaC.Post("/admin/bill-matching", url.Values{"mode": {"bogus"}, "spent_basis": {"sideways"}, "price_percent": {"5"}, "quantity_percent": {"0"}})
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#mode-error") == "" || res.Text("#spent_basis-error") == "" {
+		t.Fatalf("bogus choices: %d, mode %q, spent basis %q", res.Status, res.Text("#mode-error"), res.Text("#spent_basis-error"))
+	}
+	if res.Doc.Find(`input[name="mode"][checked]`).Length() != 1 || res.Doc.Find(`input[name="spent_basis"][checked]`).Length() != 1 {
+		t.Error("the choices in force are not ticked on the refused form")
+	}
+}
