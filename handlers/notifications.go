@@ -43,7 +43,7 @@ func (s *Server) notificationsPage(c *fiber.Ctx) error {
 }
 
 func notificationItem(n models.Notification) notifications.Item {
-	return notifications.Item{ID: n.ID, Title: n.Title, Summary: n.Summary, Link: n.LinkPath,
+	return notifications.Item{ID: n.ID, Title: n.Title, Summary: n.Summary,
 		When: n.CreatedAt.UTC().Format("2 Jan 2006, 15:04 UTC"), Read: n.ReadAt != nil}
 }
 
@@ -84,6 +84,42 @@ func (s *Server) markNotificationRead(c *fiber.Ctx) error {
 		return err
 	}
 	return s.renderBell(c, true)
+}
+
+// followNotification is where a notification's link leads: it marks the notification read and
+// goes on to its document. A document the person may no longer open (withdrawn while it
+// waited for them, or out of their sight since) would answer "not found", so they come back
+// to their notifications told why, in no more words than the notification itself said.
+func (s *Server) followNotification(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return outlay.NotFound("That notification does not exist.")
+	}
+	f, err := models.FollowNotification(c.UserContext(), tenantDB(c), currentUser(c).UserID, id)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		return outlay.NotFound("That notification does not exist.")
+	}
+	if f.Opens {
+		return redirect(c, f.LinkPath)
+	}
+	s.setFlash(c, "info", notificationGone(f))
+	return redirect(c, notifications.Path)
+}
+
+// notificationGone says why a notification's document no longer opens for its recipient.
+func notificationGone(f *models.FollowedNotification) string {
+	switch {
+	case f.Name == "":
+		return "You can no longer open that document."
+	case f.Ended == models.RouteWithdrawn:
+		return f.Name + " was withdrawn; nothing waits for you there."
+	case f.Ended == models.RouteCancelled:
+		return f.Name + " was cancelled; nothing waits for you there."
+	}
+	return "You can no longer open " + f.Name + "."
 }
 
 // markAllNotificationsRead marks every one of the person's notifications read.

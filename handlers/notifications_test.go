@@ -42,9 +42,8 @@ func TestNotificationsAreEachPersonsOwn(t *testing.T) {
 			t.Errorf("Max's notification %q does not name %q", title, want)
 		}
 	}
-	if href, _ := page.Doc.Find(".notification-title").Attr("href"); href != fmt.Sprintf("/requisitions/%d", r.ID) {
-		t.Errorf("notification links to %q", href)
-	}
+	// The link is followed once Max has decided: following it reads it.
+	maxLink, _ := page.Doc.Find(".notification-title").Attr("href")
 	if got := page.Text(".bell-count"); got != "1" {
 		t.Errorf("the top bar's bell on a page shows %q", got)
 	}
@@ -95,6 +94,10 @@ func TestNotificationsAreEachPersonsOwn(t *testing.T) {
 	}
 	if got := rita.Get("/notifications/bell").Text(".bell-count"); got != "" {
 		t.Errorf("after marking read Rita's bell shows %q", got)
+	}
+	// Max's notification still leads to the requisition he approved.
+	if res := s.maxC.Get(maxLink); res.Status != http.StatusSeeOther || res.Location() != fmt.Sprintf("/requisitions/%d", r.ID) {
+		t.Errorf("Max's notification's link %q answers %d to %q", maxLink, res.Status, res.Location())
 	}
 }
 
@@ -191,8 +194,8 @@ func TestRequesterIsToldOfTheOrderAndTheGoods(t *testing.T) {
 	if sum := page.Doc.Find(".notification-summary").Eq(0).Text(); !strings.Contains(sum, "Laptop stand: 4 received") || !strings.Contains(sum, "still to come") {
 		t.Errorf("receipt summary %q", sum)
 	}
-	if href, _ := titles.Eq(0).Attr("href"); href != "/requisitions/"+itoa(r.Requisition.ID) {
-		t.Errorf("receipt notification links to %q", href)
+	if href, _ := titles.Eq(0).Attr("href"); rc.Get(href).Location() != "/requisitions/"+itoa(r.Requisition.ID) {
+		t.Errorf("receipt notification's link %q leads to %q", href, rc.Get(href).Location())
 	}
 	var mails []string
 	db.Raw(`SELECT subject FROM mail_outbox WHERE recipient = 'rita@acme.example' ORDER BY id`).Scan(&mails)
@@ -203,5 +206,96 @@ func TestRequesterIsToldOfTheOrderAndTheGoods(t *testing.T) {
 	db.Raw(`SELECT count(*) FROM notifications WHERE recipient_id = ?`, carl.ID).Scan(&carls)
 	if carls != 0 {
 		t.Errorf("the clerk was told of his own actions %d times", carls)
+	}
+}
+
+// followNotification follows the link of the person's only notification as a browser does,
+// through every redirect, and returns the page it ends on with that page's path.
+func followNotification(t *testing.T, c *testutil.Client) (*testutil.Response, string) {
+	t.Helper()
+	page := c.Get("/notifications")
+	links := page.Doc.Find(".notification-title")
+	if links.Length() != 1 {
+		t.Fatalf("%d notifications listed, want 1: %q", links.Length(), page.Text("main"))
+	}
+	path, _ := links.Attr("href")
+	res := c.Get(path)
+	for hops := 0; res.Status == http.StatusSeeOther; hops++ {
+		if hops == 5 {
+			t.Fatalf("following %s: too many redirects", path)
+		}
+		path = res.Location()
+		res = c.Get(path)
+	}
+	return res, path
+}
+
+// A requester withdraws the requisition waiting for Max: his notification stops counting as
+// waiting, and following it lands on his notifications, saying what happened, not on a page
+// that is not found. What he may not see of it stays unseen.
+func TestAWithdrawnRequisitionsNotificationSaysItWasWithdrawn(t *testing.T) {
+	t.Parallel()
+	s := newApprovalSite(t)
+	r, _ := s.submitNotified(t, 5000)
+	if got := s.maxC.Get("/notifications/bell").Text(".bell-count"); got != "1" {
+		t.Fatalf("Max's bell shows %q before the withdrawal, want 1", got)
+	}
+	rita := s.client(t, "rita@acme.example")
+	rita.Get("/requisitions/" + itoa(r.ID))
+	if res := rita.Post("/requisitions/"+itoa(r.ID)+"/withdraw", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", res.Status)
+	}
+	if got := s.maxC.Get("/notifications/bell").Text(".bell-count"); got != "" {
+		t.Errorf("Max's bell shows %q after the withdrawal, want nothing", got)
+	}
+	if res := s.maxC.Get("/requisitions/" + itoa(r.ID)); res.Status != http.StatusNotFound {
+		t.Errorf("Max opens the withdrawn requisition itself: %d, want 404", res.Status)
+	}
+
+	landed, path := followNotification(t, s.maxC)
+	if landed.Status != http.StatusOK || path != "/notifications" {
+		t.Fatalf("following the notification ends on %s with %d: %q", path, landed.Status, landed.Text("main"))
+	}
+	if got, want := landed.Text(".flash"), *r.Number+" was withdrawn; nothing waits for you there."; got != want {
+		t.Errorf("the page says %q, want %q", got, want)
+	}
+	if body := landed.Text("main"); strings.Contains(body, "Licences for the team") {
+		t.Errorf("the page shows the requisition's justification: %q", body)
+	}
+}
+
+// The same for an expense report submitted through the web and withdrawn by its owner.
+func TestAWithdrawnExpenseReportsNotificationSaysItWasWithdrawn(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	rita, maxC := s.client(t, s.rita), s.client(t, s.max)
+	res := rita.Post("/expenses", s.expenseForm("submit", [4]string{day(1), ids(s.meals.ID), "Cafe Lumen", "12.00"}))
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d %s", res.Status, res.Text(".field-error"))
+	}
+	report := res.Location()
+	if got := maxC.Get("/notifications/bell").Text(".bell-count"); got != "1" {
+		t.Fatalf("Max's bell shows %q before the withdrawal, want 1", got)
+	}
+	var number string
+	if err := s.db.Raw(`SELECT number FROM expense_reports WHERE owner_id = ?`, s.rita.ID).Scan(&number).Error; err != nil || number == "" {
+		t.Fatalf("the report's number: %q %v", number, err)
+	}
+	if res := rita.Post(report+"/withdraw", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", res.Status)
+	}
+	if got := maxC.Get("/notifications/bell").Text(".bell-count"); got != "" {
+		t.Errorf("Max's bell shows %q after the withdrawal, want nothing", got)
+	}
+
+	landed, path := followNotification(t, maxC)
+	if landed.Status != http.StatusOK || path != "/notifications" {
+		t.Fatalf("following the notification ends on %s with %d: %q", path, landed.Status, landed.Text("main"))
+	}
+	if got, want := landed.Text(".flash"), number+" was withdrawn; nothing waits for you there."; got != want {
+		t.Errorf("the page says %q, want %q", got, want)
+	}
+	if body := landed.Text("main"); strings.Contains(body, "Cafe Lumen") {
+		t.Errorf("the page shows the report's merchant: %q", body)
 	}
 }

@@ -29,6 +29,7 @@ var signedInOnly = map[string]string{
 	"GET /notifications/bell":      "each person's own notifications",
 	"POST /notifications/read-all": "each person's own notifications",
 	"POST /notifications/:id/read": "each person's own notifications",
+	"GET /notifications/:id":       "each person's own notifications; the document's own route checks it",
 	// Each person chooses how they are told.
 	"GET /settings/notifications":  "each person's own notification preferences",
 	"POST /settings/notifications": "each person's own notification preferences",

@@ -224,6 +224,7 @@ func (s *Server) routeTable() []Route {
 		signedIn(get, notifications.BellPath, s.notificationsBell),
 		signedIn(post, notifications.ReadAllPath, s.markAllNotificationsRead),
 		signedIn(post, notifications.Path+idParam+"/read", s.markNotificationRead),
+		signedIn(get, notifications.Path+idParam, s.followNotification),
 		signedIn(post, security.SettingsPath+"/enrol", s.enrolOwn),
 		signedIn(post, security.SettingsPath+"/recovery-codes", s.regenerateRecoveryCodes),
 		signedIn(post, security.SettingsPath+"/disable", s.disableOwnTwoFactor),

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,6 +157,75 @@ func MarkNotificationRead(ctx context.Context, db *gorm.DB, userID, id int64) (*
 		return nil, res.Error
 	}
 	return &n, nil
+}
+
+// Why a document's route ended before anyone decided it, as a person it waited for is told
+// when they follow their notification (FollowedNotification.Ended).
+const (
+	RouteWithdrawn = "withdrawn" // its requester (or owner) took it back
+	RouteCancelled = "cancelled" // it was cancelled
+)
+
+// routeEnding is why a document in status ended its route, or "" when its status does not
+// say (decided, or back in approval). The kinds' statuses share these words, which a switch
+// could not list twice.
+func routeEnding(status string) string {
+	switch {
+	case slices.Contains([]string{RequisitionWithdrawn, TravelWithdrawn, ExpenseWithdrawn}, status):
+		return RouteWithdrawn
+	case slices.Contains([]string{RequisitionCancelled, PaymentCancelled}, status):
+		return RouteCancelled
+	}
+	return ""
+}
+
+// FollowedNotification is where following a notification leads: the document, when its
+// recipient may still open it, and otherwise only what the notification already told them
+// (the document's name) with, for one that said the document waited for them, why it no
+// longer does.
+type FollowedNotification struct {
+	Notification
+	// Opens: the recipient may open the document now; LinkPath leads there.
+	Opens bool
+	// Name names the document ("REQ-000012") when it does not open; "" when it is gone.
+	Name string
+	// Ended is RouteWithdrawn or RouteCancelled when the notification said the document
+	// waited for the recipient and it was since withdrawn or cancelled; otherwise "".
+	Ended string
+}
+
+// FollowNotification marks one of userID's notifications read, since following it reads it,
+// and says whether its document still opens for them (see FollowedNotification). Another
+// person's notification is nil, exactly as one that does not exist.
+func FollowNotification(ctx context.Context, db *gorm.DB, userID, id int64) (*FollowedNotification, error) {
+	n, err := MarkNotificationRead(ctx, db, userID, id)
+	if err != nil || n == nil {
+		return nil, err
+	}
+	tx := db.WithContext(ctx)
+	f := &FollowedNotification{Notification: *n}
+	f.Opens, err = mayOpen(tx, docSummary{DocType: n.DocType, DocID: n.DocID}, userID)
+	if err != nil || f.Opens {
+		return f, err
+	}
+	k, ok := FindDocumentKind(n.DocType)
+	if !ok {
+		return f, nil
+	}
+	// The name was in the notification's title, so it tells them nothing new. The status is
+	// read only to say why a document that waited for them no longer does: they were on its
+	// route, and being taken off it is theirs to know; of anything else, nothing is said.
+	var doc struct{ Name, Status string }
+	err = tx.Raw(`SELECT x.name, d.status FROM (`+k.History.NameSQL+`) x JOIN `+k.Table+` d ON d.id = x.id`,
+		idList{n.DocID}).Scan(&doc).Error
+	if err != nil {
+		return nil, err
+	}
+	f.Name = doc.Name
+	if n.Kind == MailStepWaiting {
+		f.Ended = routeEnding(doc.Status)
+	}
+	return f, nil
 }
 
 // MarkAllNotificationsRead marks every one of userID's notifications read.
