@@ -112,6 +112,13 @@ func parseFixed(s string, places int, symbol string) (int64, error) {
 	if hasPoint && frac == "" && whole == "" {
 		return 0, errors.New("Enter a number.")
 	}
+	if strings.Contains(frac, ",") {
+		// "1.234,56": the European way round. Read as ours it would be a different amount.
+		return 0, errors.New("Use a point for decimals and commas for thousands, like 1,234.56.")
+	}
+	if strings.IndexFunc(frac, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return 0, errors.New("Enter a number like 1,234.50.")
+	}
 	if len(frac) > places {
 		if places == 0 {
 			return 0, errors.New("Enter a whole number.")
