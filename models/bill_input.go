@@ -348,13 +348,7 @@ func checkBillHeader(tx *gorm.DB, verr outlay.ValidationErrors, in BillInput, h 
 // DueDate is when a bill dated invoiceDate is due under payment terms of days.
 func DueDate(invoiceDate time.Time, days int) time.Time { return invoiceDate.AddDate(0, 0, days) }
 
-func billDate(s string) (time.Time, error) {
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil || d.Year() < 2000 || d.Year() > 9999 {
-		return time.Time{}, errors.New("Enter a date such as 2026-03-31.")
-	}
-	return d, nil
-}
+func billDate(s string) (time.Time, error) { return parseDay(s) }
 
 // orderDepartment books an order's bill lines to the requisition's department.
 func orderDepartment(tx *gorm.DB, po *PurchaseOrder, lines []BillLine) error {

@@ -563,6 +563,19 @@ type BudgetInput struct {
 // DateLayout is how forms send dates.
 const DateLayout = "2006-01-02"
 
+// parseDay reads a date as a form sends it (2026-03-31). A well-formed date before 2000 is
+// refused for what it is, a typo of the year, rather than as a date not understood.
+func parseDay(s string) (time.Time, error) {
+	d, err := time.Parse(DateLayout, strings.TrimSpace(s))
+	switch {
+	case err != nil:
+		return time.Time{}, errors.New("Enter a date such as 2026-03-31.")
+	case d.Year() < 2000:
+		return time.Time{}, errors.New("Enter a date from 2000 on: check the year.")
+	}
+	return d, nil
+}
+
 func parseDate(verr outlay.ValidationErrors, field, s string) time.Time {
 	s = strings.TrimSpace(s)
 	if s == "" {

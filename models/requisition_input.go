@@ -204,9 +204,8 @@ func parseHeader(verr outlay.ValidationErrors, in RequisitionInput) requisitionH
 		}
 	}
 	if s := strings.TrimSpace(in.NeededBy); s != "" {
-		d, err := time.Parse(time.DateOnly, s)
-		if err != nil || d.Year() < 2000 || d.Year() > 9999 {
-			verr.Add("needed_by", "Enter a date such as 2026-03-31.")
+		if d, err := parseDay(s); err != nil {
+			verr.Add("needed_by", err.Error())
 		} else {
 			h.NeededBy = &d
 		}

@@ -107,10 +107,10 @@ func parseTravel(verr outlay.ValidationErrors, in TravelInput, currency string, 
 			}
 			return nil
 		}
-		d, err := time.Parse(time.DateOnly, s)
+		d, err := parseDay(s)
 		switch {
-		case err != nil || d.Year() < 2000:
-			verr.Add(key, "Enter a date such as 2027-03-31.")
+		case err != nil:
+			verr.Add(key, err.Error())
 			return nil
 		case d.After(latest):
 			verr.Add(key, "Choose a date within two years from today.")
