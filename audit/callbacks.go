@@ -28,16 +28,22 @@ import (
 //	     audit_rows AS (
 //	         UPDATE t SET <set> FROM audit_before WHERE t.<key> = audit_before.<key>
 //	         RETURNING <values before>, <values after>)
-//	INSERT INTO audit_log (...) SELECT <actor>, 'update', <record id>, <old>, <new>, <changed> FROM audit_rows
+//	     audit_records AS (
+//	         INSERT INTO audit_log (...) SELECT <actor>, 'update', <record id>, <old>, <new>, <changed>
+//	         FROM audit_rows WHERE <changed> holds more than updated_at)
+//	SELECT FROM audit_rows
 //
-// (When GORM wants rows back, the INSERT becomes a CTE too and the statement ends by selecting
-// them from audit_rows.) So the previous values are read, and the rows locked, before they
-// change, with the statement's own WHERE; the update touches exactly the rows that were read;
-// the new values come back from RETURNING; and a change and its records are one statement,
-// atomic with or without a transaction, at the cost of no extra round trip. Deletes return the
-// deleted rows; creates return the created ones (an upsert first locks and reads the rows it
-// may overwrite). Old and new values are Postgres's own JSON of the row, so the recorded diff
-// is the database's truth, not the Go model's; secret columns are redacted in SQL.
+// (When GORM wants rows back, the statement ends by selecting them from audit_rows.) So the
+// previous values are read, and the rows locked, before they change, with the statement's own
+// WHERE; the update touches exactly the rows that were read; the new values come back from
+// RETURNING; and a change and its records are one statement, atomic with or without a
+// transaction, at the cost of no extra round trip. A row whose values are the same after the
+// update as before, but for its updated_at, gets no record: saving a form nobody touched
+// changes nothing anyone reads (see bookkeeping). Deletes return the deleted rows; creates
+// return the created ones (an upsert first locks and reads the rows it may overwrite; an
+// overwrite that changes nothing gets no record either). Old and new values are Postgres's
+// own JSON of the row, so the recorded diff is the database's truth, not the Go model's;
+// secret columns are redacted in SQL.
 //
 // Covered: Create (single and batch, ON CONFLICT DO NOTHING and DO UPDATE on columns it
 // inserts), Save, Update, Updates (map and struct), UpdateColumn(s), batch updates and deletes
@@ -277,6 +283,7 @@ func (a *auditor) create(db *gorm.DB) {
 			on = append(on, fmt.Sprintf("r.%s = b.audit_k%d", stmt.Quote(c), i))
 		}
 		rec.from = "audit_rows r LEFT JOIN audit_before b ON " + strings.Join(on, " AND ")
+		rec.mayBeUnchanged = true
 	}
 	a.finish(stmt, info, recordKey{src: rec, singleRow: len(values.Values) == 1})
 }
@@ -470,8 +477,9 @@ func (a *auditor) buildUpdate(stmt *gorm.Statement, info *tableInfo, action stri
 	stmt.WriteString("audit_before.outlay_audit_old, to_jsonb(")
 	stmt.WriteString(info.quoted)
 	stmt.WriteString(".*) AS outlay_audit_new)")
-	key := recordKey{src: recordSource{action: action, old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r"},
-		singleRow: atMostOneRow(stmt, info), set: setColumns(stmt, info)}
+	// A soft delete always changes deleted_at, and is recorded as the delete it is.
+	src := recordSource{action: action, old: "r.outlay_audit_old", new: "r.outlay_audit_new", from: "audit_rows r", mayBeUnchanged: action == "'update'"}
+	key := recordKey{src: src, singleRow: atMostOneRow(stmt, info), set: setColumns(stmt, info)}
 	a.finish(stmt, info, key)
 }
 
@@ -504,7 +512,16 @@ func setColumns(stmt *gorm.Statement, info *tableInfo) string {
 // recordSource says, in SQL over the statement's returned rows, what each record holds.
 type recordSource struct {
 	action, old, new, from string
+	// mayBeUnchanged says that a row may be an update whose values are what they were: such
+	// a row gets no record (see bookkeeping).
+	mayBeUnchanged bool
 }
+
+// bookkeeping are the columns that say when a row was last written rather than what it
+// holds. An update that changes nothing else (a form saved as it was still sets updated_at)
+// writes no record: History and the /audit page leave these columns out, so the record would
+// read as a change of nothing. When something else changes, they are recorded with it.
+var bookkeeping = []string{"updated_at"}
 
 // recordKey names one form of a table's record INSERT: what the records hold, where they go,
 // and whether they need ordering.
@@ -549,12 +566,17 @@ func (info *tableInfo) prepare(quote func(any) string) {
 }
 
 // finish ends the statement with the INSERT of one audit record per returned row, then what
-// GORM expects back: the RETURNING columns it asked for, or else nothing but the INSERT's row
-// count, which is the number of rows changed (RowsAffected).
+// GORM expects back: the RETURNING columns it asked for, or else nothing but a row count,
+// which is the number of rows written (RowsAffected). That count is the INSERT's when every
+// row gets a record. When an unchanged row may get none, the statement instead ends by
+// selecting the rows it wrote, with no columns, from audit_rows: its count ("SELECT n") is
+// still the rows the UPDATE matched, which callers read as "found" (and Save, seeing 0, would
+// insert the row again).
 func (a *auditor) finish(stmt *gorm.Statement, info *tableInfo, key recordKey) {
 	actor := ActorFrom(stmt.Context)
 	returning, wantsRows := stmt.Clauses["RETURNING"]
-	if wantsRows {
+	recordsInCTE := wantsRows || key.src.mayBeUnchanged
+	if recordsInCTE {
 		stmt.WriteString(", audit_records AS (")
 	} else {
 		stmt.WriteByte(' ')
@@ -572,10 +594,14 @@ func (a *auditor) finish(stmt *gorm.Statement, info *tableInfo, key recordKey) {
 	stmt.WriteString(", ")
 	stmt.AddVar(stmt, actor.IP)
 	stmt.WriteString(text.tail)
-	if !wantsRows {
+	if !recordsInCTE {
 		return
 	}
 	stmt.WriteString(") SELECT ")
+	if !wantsRows {
+		stmt.WriteString("FROM audit_rows")
+		return
+	}
 	columns := returning.Expression.(clause.Returning).Columns
 	if len(columns) == 0 || len(columns) == 1 && columns[0].Name == "*" {
 		columns = nil
@@ -643,8 +669,24 @@ func (info *tableInfo) makeRecordText(key recordKey) recordText {
 	if key.pending {
 		table = "audit_pending"
 	}
-	tail := fmt.Sprintf(", %s, %s, %s, %s, %s, %s FROM %s", src.action, quoteLiteral(info.name), recordID,
-		redact(src.old), redact(src.new), info.changed(src.old, src.new, key.set), src.from)
+	var tail string
+	if !src.mayBeUnchanged {
+		tail = fmt.Sprintf(", %s, %s, %s, %s, %s, %s FROM %s", src.action, quoteLiteral(info.name), recordID,
+			redact(src.old), redact(src.new), info.changed(src.old, src.new, key.set), src.from)
+	} else {
+		// The changed columns are worked out once per row, in a subquery that OFFSET 0 keeps
+		// Postgres from folding into the query (which would work them out again for the
+		// WHERE), and an update that changed only bookkeeping columns is left out. Any other
+		// record is kept: a NULL action, the upsert's refusal, is still refused by the log.
+		ignored := make([]string, len(bookkeeping))
+		for i, c := range bookkeeping {
+			ignored[i] = quoteLiteral(c)
+		}
+		tail = fmt.Sprintf(", %s, %s, %s, %s, %s, audit_diff.changed FROM %s CROSS JOIN LATERAL (SELECT %s AS changed OFFSET 0) audit_diff"+
+			" WHERE %s IS DISTINCT FROM 'update' OR NOT audit_diff.changed <@ ARRAY[%s]::text[]",
+			src.action, quoteLiteral(info.name), recordID, redact(src.old), redact(src.new), src.from,
+			info.changed(src.old, src.new, key.set), src.action, strings.Join(ignored, ", "))
+	}
 	if !key.singleRow {
 		tail += fmt.Sprintf(` ORDER BY %s COLLATE "C"`, recordID)
 	}

@@ -125,7 +125,7 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 	}
 	label := r.Label
 	cell := roles.Cell{Role: role, RoleLabel: label, Object: perm.Object, Action: perm.Action, PermLabel: perm.Phrase(), Granted: granted, CanEdit: true}
-	err = models.SetPermission(ctx, db, grantor(c), role, perm, granted)
+	changed, err := models.ChangePermission(ctx, db, grantor(c), role, perm, granted)
 	if _, refused := models.AsGrantRefused(err); refused || models.IsLastAccessRefusal(err) {
 		cell.Granted = !granted
 		c.Set("HX-Trigger", toastTrigger("error", err.Error()))
@@ -135,13 +135,26 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.policyChanged(c)
-	msg := fmt.Sprintf("%s now has “%s”.", label, perm.Label())
-	if !granted {
-		msg = fmt.Sprintf("%s no longer has “%s”.", label, perm.Label())
+	if changed {
+		s.policyChanged(c)
 	}
-	c.Set("HX-Trigger", toastTrigger("success", msg))
+	c.Set("HX-Trigger", permissionToast(label, perm, granted, changed))
 	return sendHTML(c, permissionBox(c, cell))
+}
+
+// permissionToast says what a tick or untick did to the role: a change is a success; a box
+// set as the role already was (another tab, a page left open) changed nothing, which is
+// worth knowing but not a success.
+func permissionToast(role string, perm policy.Permission, granted, changed bool) string {
+	switch {
+	case !changed && granted:
+		return toastTrigger("info", fmt.Sprintf("%s already has “%s”.", role, perm.Label()))
+	case !changed:
+		return toastTrigger("info", fmt.Sprintf("%s does not have “%s”.", role, perm.Label()))
+	case granted:
+		return toastTrigger("success", fmt.Sprintf("%s now has “%s”.", role, perm.Label()))
+	}
+	return toastTrigger("success", fmt.Sprintf("%s no longer has “%s”.", role, perm.Label()))
 }
 
 // permissionBox is the toggled checkbox as the page that sent it shows it: a cell of the

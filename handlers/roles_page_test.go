@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -139,5 +140,54 @@ func TestRoleTemplateGivesOnlyWhatTheMakerHolds(t *testing.T) {
 	}
 	if _, err := models.FindRole(context.Background(), s.db(t), "odd"); err == nil {
 		t.Error("a role was made from an unknown template")
+	}
+}
+
+// Ticking a box that is already ticked, or unticking one that is not (a second tab, a page
+// left open, a request sent again), changes nothing: no audit record, no new policy version,
+// and the answer says the role already has, or does not have, the permission.
+func TestSettingAPermissionAsItIsChangesNothing(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	app := testutil.NewApp(t, env)
+	db := app.DB(t, acme)
+	c := app.Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+	c.Get("/admin/roles")
+	c.Header.Set("HX-Request", "true")
+	type state struct{ LastRecord, PolicyVersion int64 }
+	now := func() state {
+		var s state
+		if err := db.Raw(`SELECT (SELECT coalesce(max(id), 0) FROM audit_log) AS last_record,
+			(SELECT version FROM policy_state) AS policy_version`).Scan(&s).Error; err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		what    string
+		form    url.Values
+		checked bool
+		toast   string
+	}{
+		{"granting what the role has", url.Values{"object": {"requisitions"}, "action": {"read"}, "granted": {"true"}}, true,
+			"Requester already has “Requisitions: View”."},
+		{"revoking what the role lacks", url.Values{"object": {"admin.roles"}, "action": {"read"}}, false,
+			"Requester does not have “Roles and permissions: View”."},
+	} {
+		before := now()
+		res := c.Post("/admin/roles/requester/permissions", tc.form)
+		if res.Status != http.StatusOK || (res.Doc.Find("input[checked]").Length() == 1) != tc.checked {
+			t.Errorf("%s: %d %s", tc.what, res.Status, res.Body)
+		}
+		var trig map[string]map[string]string
+		_ = json.Unmarshal([]byte(res.Header.Get("HX-Trigger")), &trig)
+		if trig["toast"]["message"] != tc.toast || trig["toast"]["kind"] != "info" {
+			t.Errorf("%s: toast %v, want %q", tc.what, trig, tc.toast)
+		}
+		if after := now(); after != before {
+			t.Errorf("%s: audit log and policy version went from %+v to %+v, want unchanged", tc.what, before, after)
+		}
 	}
 }

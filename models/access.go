@@ -107,9 +107,20 @@ type PolicyRule struct {
 // TableName is the adapter's table.
 func (PolicyRule) TableName() string { return "casbin_rule" }
 
-// SetPermission grants or revokes one permission of a role. g may change only a role within
-// its reach, and only with a permission it holds; a refusal is a *GrantRefused, and is audited.
+// SetPermission grants or revokes one permission of a role, as ChangePermission does, for
+// callers that need not know whether the role was already as asked.
 func SetPermission(ctx context.Context, db *gorm.DB, g Grantor, role string, p policy.Permission, granted bool) error {
+	_, err := ChangePermission(ctx, db, g, role, p, granted)
+	return err
+}
+
+// ChangePermission grants or revokes one permission of a role, and reports whether the role
+// changed: granting what it already has, or revoking what it lacks, writes nothing, records
+// nothing and leaves the policy version alone. g may change only a role within its reach, and
+// only with a permission it holds; a refusal is a *GrantRefused, and is audited, even when the
+// role is already as asked (the request was still one g may not make).
+func ChangePermission(ctx context.Context, db *gorm.DB, g Grantor, role string, p policy.Permission, granted bool) (bool, error) {
+	var changed bool
 	err := guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
 		if _, err := findRole(tx, role); err != nil {
 			return err
@@ -121,18 +132,31 @@ func SetPermission(ctx context.Context, db *gorm.DB, g Grantor, role string, p p
 		if err := reach.checkPermission(role, p, granted); err != nil {
 			return err
 		}
-		if granted {
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&PolicyRule{Ptype: "p", V0: role, V1: p.Object, V2: p.Action}).Error; err != nil {
-				return err
-			}
-			return audit.Event(ctx, tx, audit.EventPolicyChanged, role, map[string]any{"permission": p.String(), "granted": true})
-		}
-		if err := tx.Where("ptype = 'p' AND v0 = ? AND v1 = ? AND v2 = ?", role, p.Object, p.Action).Delete(&PolicyRule{}).Error; err != nil {
+		// Every write of casbin_rule holds the access lock, so what is read here stays true
+		// until this transaction ends.
+		var has bool
+		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM casbin_rule WHERE ptype = 'p' AND v0 = ? AND v1 = ? AND v2 = ?)`,
+			role, p.Object, p.Action).Scan(&has).Error; err != nil {
 			return err
 		}
-		return audit.Event(ctx, tx, audit.EventPolicyChanged, role, map[string]any{"permission": p.String(), "granted": false})
+		if has == granted {
+			return nil
+		}
+		if granted {
+			err = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&PolicyRule{Ptype: "p", V0: role, V1: p.Object, V2: p.Action}).Error
+		} else {
+			err = tx.Where("ptype = 'p' AND v0 = ? AND v1 = ? AND v2 = ?", role, p.Object, p.Action).Delete(&PolicyRule{}).Error
+		}
+		if err != nil {
+			return err
+		}
+		changed = true
+		return audit.Event(ctx, tx, audit.EventPolicyChanged, role, map[string]any{"permission": p.String(), "granted": granted})
 	})
-	return auditRefusal(ctx, db, err)
+	if err != nil {
+		return false, auditRefusal(ctx, db, err)
+	}
+	return changed, nil
 }
 
 // FindRole returns the role with this name.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"outlay"
 	"outlay/internal/dbtest"
 	"outlay/models"
 	"outlay/policy"
@@ -140,5 +141,46 @@ func TestLastAdminRemains(t *testing.T) {
 	env.CreateUser(t, acme, "bo@acme.example", "Bo", "admin")
 	if err := models.SetUserRoles(ctx, db, ana.ID, []string{"requester"}); err != nil {
 		t.Errorf("ana steps down while bo is an admin: %v", err)
+	}
+}
+
+// Granting a permission a role has, or revoking one it lacks, changes nothing: it reports so,
+// and records nothing. Each real change is recorded once.
+func TestChangePermissionReportsWhetherTheRoleChanged(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	ctx := context.Background()
+	env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
+	perm := policy.Permission{Object: "requisitions", Action: outlay.ActRead}
+	recorded := func() int64 {
+		var n int64
+		if err := db.Raw(`SELECT count(*) FROM audit_log WHERE event = 'policy.changed' AND subject = 'requester'`).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, step := range []struct {
+		what             string
+		granted, changed bool
+	}{
+		{"granting what the requester has", true, false},
+		{"revoking it", false, true},
+		{"revoking it again", false, false},
+		{"granting it back", true, true},
+		{"granting it again", true, false},
+	} {
+		before := recorded()
+		changed, err := models.ChangePermission(ctx, db, models.ByOperator(), "requester", perm, step.granted)
+		if err != nil || changed != step.changed {
+			t.Errorf("%s: changed %v (%v), want %v", step.what, changed, err, step.changed)
+		}
+		want := int64(0)
+		if step.changed {
+			want = 1
+		}
+		if got := recorded() - before; got != want {
+			t.Errorf("%s: %d policy.changed records, want %d", step.what, got, want)
+		}
 	}
 }
