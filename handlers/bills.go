@@ -15,6 +15,7 @@ import (
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
+	"outlay/sheet"
 	"outlay/views"
 	"outlay/views/bills"
 	"outlay/views/documents"
@@ -91,7 +92,7 @@ var billExport = &listExport{name: "bills",
 		return func(emit func(...any) error) (int, error) {
 			return models.EachBill(ctx, db, v, mf, func(r models.BillRow) error {
 				return emit(r.ID, r.Number, bills.StatusLabel(r.Status), bills.MatchLabel(r.MatchStatus), r.VendorName,
-					r.VendorInvoiceNumber, r.OrderNumber, r.InvoiceDate, r.DueDate, r.Currency,
+					r.VendorInvoiceNumber, r.OrderNumber, sheet.Day(r.InvoiceDate), sheet.Day(r.DueDate), r.Currency,
 					amount(r.Total().Minor, r.Currency), amount(r.Open().Minor, r.Currency), r.CreatedAt)
 			})
 		}, nil

@@ -16,6 +16,7 @@ import (
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
+	"outlay/sheet"
 	"outlay/storage"
 	"outlay/views"
 	"outlay/views/expenses"
@@ -67,7 +68,7 @@ func expenseExport(everyone bool) *listExport {
 			return func(emit func(...any) error) (int, error) {
 				return models.EachExpense(ctx, db, v, mf, func(r models.ExpenseSummary) error {
 					return emit(r.ID, r.Number, expenses.StatusLabel(r.Status), r.Title, r.OwnerName, r.DepartmentName,
-						r.PeriodFrom, r.PeriodTo, r.Currency, amount(r.TotalMinor, r.Currency), r.LineCount, r.UpdatedAt)
+						sheet.DayOf(r.PeriodFrom), sheet.DayOf(r.PeriodTo), r.Currency, amount(r.TotalMinor, r.Currency), r.LineCount, r.UpdatedAt)
 				})
 			}, err
 		},

@@ -14,6 +14,7 @@ import (
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
+	"outlay/sheet"
 	"outlay/views"
 	"outlay/views/bills"
 	"outlay/views/payables"
@@ -68,7 +69,7 @@ var paymentExport = &listExport{name: "payments",
 		return func(emit func(...any) error) (int, error) {
 			return models.EachPaymentRun(ctx, db, v, models.PaymentFilter{}, func(r models.PaymentRow) error {
 				return emit(r.ID, r.Number, models.PaymentStatusLabel(r.Status), models.PaymentMethodLabel(r.Method), r.Vendors, r.VendorCount,
-					r.DueBy, r.PayOn, r.Currency, amount(r.TotalMinor, r.Currency), r.CreatedBy, r.PaidOn, r.Reference, r.CreatedAt)
+					sheet.Day(r.DueBy), sheet.Day(r.PayOn), r.Currency, amount(r.TotalMinor, r.Currency), r.CreatedBy, sheet.DayOf(r.PaidOn), r.Reference, r.CreatedAt)
 			})
 		}, nil
 	},

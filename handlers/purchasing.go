@@ -15,6 +15,7 @@ import (
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
+	"outlay/sheet"
 	"outlay/views"
 	"outlay/views/bills"
 	"outlay/views/documents"
@@ -85,7 +86,7 @@ var purchaseOrderExport = &listExport{name: "purchase-orders",
 		return func(emit func(...any) error) (int, error) {
 			return models.EachPurchaseOrder(ctx, db, mf, func(r models.PurchaseOrderRow) error {
 				return emit(r.ID, r.Number, purchasing.StatusLabel(r.Status), r.VendorName, r.RequisitionNumber, r.RequesterName, r.Currency,
-					amount(r.SubtotalMinor, r.Currency), amount(r.TaxMinor, r.Currency), amount(r.TotalMinor, r.Currency), r.ExpectedOn, r.CreatedAt)
+					amount(r.SubtotalMinor, r.Currency), amount(r.TaxMinor, r.Currency), amount(r.TotalMinor, r.Currency), sheet.DayOf(r.ExpectedOn), r.CreatedAt)
 			})
 		}, err
 	},

@@ -10,6 +10,7 @@ import (
 	"outlay/models"
 	"outlay/money"
 	"outlay/policy"
+	"outlay/sheet"
 	"outlay/views"
 	"outlay/views/requisitions"
 )
@@ -108,7 +109,7 @@ func requisitionExport(everyone bool) *listExport {
 			return func(emit func(...any) error) (int, error) {
 				return models.EachRequisition(ctx, db, v, mf, func(r models.RequisitionSummary) error {
 					return emit(r.ID, r.Number, requisitions.StatusLabel(r.Status), r.Justification, r.RequesterName, r.DepartmentName,
-						r.VendorName, r.Currency, amount(r.TotalMinor, r.Currency), r.LineCount, r.NeededBy, r.SubmittedAt, r.UpdatedAt)
+						r.VendorName, r.Currency, amount(r.TotalMinor, r.Currency), r.LineCount, sheet.DayOf(r.NeededBy), r.SubmittedAt, r.UpdatedAt)
 				})
 			}, err
 		},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Format is a kind of file a list is exported as.
@@ -91,6 +92,19 @@ func NewWriter(f Format, w io.Writer, cols []Column) (Writer, error) {
 // Decimal is a number already formatted in decimal (an amount such as "-12.50"): CSV and JSON
 // Lines write it as it is, and XLSX as a number.
 type Decimal string
+
+// Day is a date without a time of day (an invoice's date, the day a thing is needed by):
+// CSV and JSON Lines write it as 2026-03-31, which a spreadsheet reads as a date, where a
+// time.Time would be written as midnight UTC (2026-03-31T00:00:00Z) and read as text.
+type Day time.Time
+
+// DayOf is t as a Day, or nil (an empty cell) when t is nil: for a column that may be empty.
+func DayOf(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return Day(*t)
+}
 
 var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 

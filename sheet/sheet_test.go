@@ -132,3 +132,27 @@ func TestParseFormat(t *testing.T) {
 		t.Error("xls accepted")
 	}
 }
+
+// A Day is written as a date, in CSV and JSON Lines, and an empty one as an empty cell:
+// midnight UTC as a timestamp is read as text by a spreadsheet.
+func TestDaysAreWrittenAsDates(t *testing.T) {
+	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	dayCols := []sheet.Column{{Key: "due", Title: "Due"}, {Key: "needed", Title: "Needed"}}
+	for _, f := range []sheet.Format{sheet.CSV, sheet.JSONL} {
+		var buf bytes.Buffer
+		w, err := sheet.NewWriter(f, &buf, dayCols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Row([]any{sheet.Day(day), sheet.DayOf(nil)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		want := map[sheet.Format]string{sheet.CSV: "Due,Needed\n2026-12-01,\n", sheet.JSONL: `{"due":"2026-12-01","needed":null}` + "\n"}[f]
+		if got := strings.TrimPrefix(buf.String(), "\ufeff"); strings.ReplaceAll(got, "\r\n", "\n") != want {
+			t.Errorf("%s: %q, want %q", f, got, want)
+		}
+	}
+}

@@ -66,6 +66,8 @@ func text(v any, neutralise bool) string {
 		return strconv.FormatBool(x)
 	case time.Time:
 		return x.UTC().Format(time.RFC3339Nano)
+	case Day:
+		return time.Time(x).Format(time.DateOnly)
 	case []byte:
 		if neutralise {
 			return Neutralise(string(x))
@@ -216,6 +218,8 @@ func (xw *xlsxWriter) Row(values []any) error {
 			}
 		case time.Time:
 			row[i] = x.UTC()
+		case Day:
+			row[i] = time.Time(x).UTC()
 		case nil, int, int64, int32, float64, bool:
 			row[i] = x
 		default:
@@ -291,6 +295,8 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return strconv.AppendBool(b, x), nil
 	case time.Time:
 		return appendJSONString(b, x.UTC().Format(time.RFC3339Nano)), nil
+	case Day:
+		return appendJSONString(b, time.Time(x).Format(time.DateOnly)), nil
 	case json.RawMessage:
 		if len(x) == 0 {
 			return append(b, "null"...), nil
