@@ -27,6 +27,7 @@ var (
 // ruleNames resolves the names a rule list or form shows.
 type ruleNames struct {
 	departments, glAccounts, people, vendors map[int64]string
+	roles                                    map[string]string // labels by name
 }
 
 // nameRulePicks resolves the vendors and people that rules name (people who are
@@ -66,7 +67,8 @@ func nameFormPicks(c *fiber.Ctx, f *approvalrules.Form) error {
 }
 
 func loadRuleChoices(ctx context.Context, db *gorm.DB, f *approvalrules.Form) (ruleNames, error) {
-	n := ruleNames{departments: map[int64]string{}, glAccounts: map[int64]string{}, people: map[int64]string{}, vendors: map[int64]string{}}
+	n := ruleNames{departments: map[int64]string{}, glAccounts: map[int64]string{}, people: map[int64]string{}, vendors: map[int64]string{},
+		roles: map[string]string{}}
 	depts, err := models.Departments(ctx, db)
 	if err != nil {
 		return n, err
@@ -91,6 +93,7 @@ func loadRuleChoices(ctx context.Context, db *gorm.DB, f *approvalrules.Form) (r
 		return n, err
 	}
 	for _, r := range roles {
+		n.roles[r.Name] = r.Label
 		f.Roles = append(f.Roles, approvalrules.Option{Value: r.Name, Label: r.Label})
 	}
 	for _, k := range models.ApprovableKinds() {
@@ -113,14 +116,13 @@ func (n ruleNames) stepText(s models.ApprovalRuleStep) string {
 		}
 		return "A named person (deactivated)"
 	case models.StepRole:
-		return "Anyone with the role " + stepRole(s.Role)
-	}
-	for _, k := range approvalrules.StepKinds {
-		if k.Value == s.Kind {
-			return k.Label
+		role := stepRole(s.Role)
+		if label, ok := n.roles[role]; ok {
+			role = label
 		}
+		return "Anyone with the role " + role
 	}
-	return s.Kind
+	return stepKindLabel(s.Kind)
 }
 
 // stepRole is a step's role, or "" for steps of other kinds.

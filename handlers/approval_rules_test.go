@@ -157,3 +157,54 @@ func TestApprovalRuleKindsAreTheApprovableOnes(t *testing.T) {
 		t.Errorf("%d rules saved", n)
 	}
 }
+
+// A step open to a role names the role as people read it, its label, wherever it is shown:
+// the rule list, the document's route, the approver's queue and its details, and History. A
+// role's key ("travel_desk") is never shown, though a custom role's label may differ from it.
+func TestRoleStepsShowTheRolesLabel(t *testing.T) {
+	t.Parallel()
+	s := newTripSite(t)
+	ctx := context.Background()
+	db := s.db(t)
+	role, err := models.CreateRole(ctx, db, "Travel desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.RenameRole(ctx, db, role.Name, "Trip desk"); err != nil {
+		t.Fatal(err)
+	}
+	if err := models.SetUserRoles(ctx, db, s.ivy.ID, []string{"approver", role.Name}); err != nil {
+		t.Fatal(err)
+	}
+	rule := ruleForm("Trips go to the desk", [3]string{"role", "", role.Name})
+	rule.Set("doc_type", "travel")
+	if res := s.asaC.Post("/admin/approval-rules", rule); res.Status != http.StatusSeeOther {
+		t.Fatalf("create rule: %d %s", res.Status, res.Text(".field-error"))
+	}
+	f := s.tripForm()
+	f.Set("intent", "submit")
+	trip := s.save(t, s.tessC, f)
+	step := s.pendingStep(t, trip.ID)
+	path := fmt.Sprintf("/travel/%d", trip.ID)
+
+	const want = "Anyone with the role Trip desk"
+	for _, c := range []struct {
+		where string
+		text  string
+	}{
+		{"the rule list", s.asaC.Get("/admin/approval-rules").Text("main")},
+		{"the trip's route", s.tessC.Get(path).Text(".req-route")},
+		{"the approver's details", approvalGet(s.ivyC, stepURL(step.ID, "")).Text(".route")},
+	} {
+		if !strings.Contains(c.text, want) || strings.Contains(c.text, role.Name) {
+			t.Errorf("%s reads %q; want %q, never the role's key %s", c.where, c.text, want, role.Name)
+		}
+	}
+	if queue := s.ivyC.Get("/approvals").Text("main"); !strings.Contains(queue, "Open to role Trip desk") || strings.Contains(queue, role.Name) {
+		t.Errorf("the queue reads %q", queue)
+	}
+	hist := s.tessC.Get(path + "/history")
+	if changes := historyChanges(hist, "Step 1 of TRV-000001 (Trip desk)"); !hasChange(changes, "Role", "", "Trip desk") {
+		t.Errorf("the step's History reads %v", changes)
+	}
+}

@@ -137,7 +137,7 @@ func queueRow(it models.QueueItem, v models.Viewer) approvals.Row {
 		r.Submitted = it.SubmittedAt.UTC().Format("2 Jan 2006")
 	}
 	if it.Role != nil {
-		r.Role = *it.Role
+		r.Role = it.RoleLabel
 	}
 	if it.ApproverID != nil && *it.ApproverID != v.UserID {
 		r.OnBehalfOf = it.ApproverName
@@ -220,7 +220,7 @@ func detailsView(d models.StepDetails) approvals.Details {
 	for _, st := range d.Route {
 		who := st.ApproverName
 		if st.Role != nil && who == "" {
-			who = "Anyone with the role " + *st.Role
+			who = "Anyone with the role " + st.RoleLabel
 		}
 		rs := approvals.RouteStep{Position: st.Position, Who: who, Status: st.Status, ActedBy: st.ActedByName, Comment: st.Comment}
 		if st.ActedAt != nil {

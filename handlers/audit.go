@@ -21,9 +21,6 @@ import (
 	"outlay/sheet"
 	"outlay/views"
 	"outlay/views/auditlog"
-	"outlay/views/expenses"
-	"outlay/views/purchasing"
-	"outlay/views/requisitions"
 	"outlay/views/roles"
 	ssoviews "outlay/views/sso"
 	"outlay/views/users"
@@ -225,34 +222,22 @@ func (s *Server) orgZone(c *fiber.Ctx) (*time.Location, error) {
 	return st.Location(), nil
 }
 
-// statusLabels read the status of a row of each table as the pages do: the one label each
-// kind of record has.
-var statusLabels = map[string]func(string) string{
-	"requisitions":    requisitions.StatusLabel,
-	"purchase_orders": purchasing.StatusLabel,
-	"expense_reports": expenses.StatusLabel,
-	"approval_steps":  views.StepStatusLabel,
-	"users":           users.StatusLabel,
-}
-
-// fieldText shows column col of a recorded row of table: amounts in minor units as money in
-// the row's currency, quantities in thousandths as quantities, tax rates in basis points as
-// percent, statuses by their labels, and references to other records by name ("Engineering (#3)").
-func fieldText(table, col string, row map[string]any, names map[string]map[int64]models.Reference, loc *time.Location) string {
+// fieldText shows column col of a recorded row of table: a code in the words the pages use for
+// it (columnValues), references to other records by name ("Engineering (#3)") and roles by
+// their labels, amounts in minor units as money in the row's currency, quantities in
+// thousandths as quantities, and tax rates in basis points as percent.
+func fieldText(table, col string, row map[string]any, names models.AuditNames, loc *time.Location) string {
 	v := row[col]
-	if label, ok := statusLabels[table]; ok && col == "status" {
-		if st, ok := v.(string); ok && st != "" {
-			return label(st)
+	if read, ok := models.ForColumn(columnValues, table, col); ok && v != nil {
+		return read(historyCell{table: table, col: col, row: row, names: names, loc: loc})
+	}
+	if target, isRef := models.ReferencedTable(table, col); isRef {
+		if text, ok := referenceText(target, v, names, loc); ok {
+			return text
 		}
 	}
 	if n, ok := models.WholeNumber(v); ok {
-		if table, isRef := models.ReferencedTable(col); isRef {
-			if ref, found := names[table][n]; found {
-				return ref.Name + " (#" + strconv.FormatInt(n, 10) + ")"
-			}
-			return "#" + strconv.FormatInt(n, 10)
-		}
-		currency := models.AmountCurrency(row, col, names)
+		currency := models.AmountCurrency(row, col, names.Records)
 		switch {
 		case strings.HasSuffix(col, "_minor") && money.ValidCurrency(currency):
 			return money.Money{Minor: n, Currency: currency}.String()
@@ -268,7 +253,7 @@ func fieldText(table, col string, row map[string]any, names map[string]map[int64
 var actionLabels = map[string]string{"create": "Created", "update": "Changed", "delete": "Deleted"}
 
 // auditRow turns an entry into what the table shows.
-func auditRow(e models.AuditEntry, names map[string]map[int64]models.Reference, loc *time.Location) auditlog.Row {
+func auditRow(e models.AuditEntry, names models.AuditNames, loc *time.Location) auditlog.Row {
 	r := auditlog.Row{ID: e.ID, When: e.At.In(loc).Format("2 Jan 2006 15:04:05"), Who: e.ActorLabel, Kind: e.Action, RequestID: e.RequestID, IP: e.IP}
 	switch e.ActorType {
 	case "token":
@@ -282,54 +267,80 @@ func auditRow(e models.AuditEntry, names map[string]map[int64]models.Reference, 
 		r.WhoKind = "person"
 	}
 	if e.Action == "event" {
-		r.Action, r.What = e.Event, e.Subject
+		ev := models.AuditEventOf(e.Event)
+		r.Action, r.What = ev.Label, eventSubject(e, ev, names, loc)
 		keys := make([]string, 0, len(e.Details))
 		for k := range e.Details {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			r.Details = append(r.Details, auditlog.Change{Field: models.AuditFieldLabel(k), New: valueText(e.Details[k], loc)})
+			r.Details = append(r.Details, auditlog.Change{Field: models.AuditFieldLabel(k), New: fieldText("event", k, e.Details, names, loc)})
 		}
 		return r
 	}
 	r.Action = actionLabels[e.Action]
 	r.Object = models.AuditTableLabel(e.TableName)
-	r.What = r.Object + " " + recordLabel(e.RecordID)
-	if id, err := strconv.ParseInt(e.RecordID, 10, 64); err == nil {
-		if ref, found := names[e.TableName][id]; found {
-			r.What = ref.Name
-		}
-	}
+	r.What = recordText(e, names, loc)
 	for _, f := range models.HistoryFields(e) {
+		c := auditlog.Change{Field: models.ColumnLabel(e.TableName, f)}
 		switch e.Action {
 		case "create":
-			r.Changes = append(r.Changes, auditlog.Change{Field: models.AuditFieldLabel(f), New: fieldText(e.TableName, f, e.New, names, loc)})
+			c.New = fieldText(e.TableName, f, e.New, names, loc)
 		case "delete":
-			r.Changes = append(r.Changes, auditlog.Change{Field: models.AuditFieldLabel(f), New: fieldText(e.TableName, f, e.Old, names, loc)})
+			c.New = fieldText(e.TableName, f, e.Old, names, loc)
 		default:
-			r.Changes = append(r.Changes, auditlog.Change{Field: models.AuditFieldLabel(f), Old: fieldText(e.TableName, f, e.Old, names, loc), New: fieldText(e.TableName, f, e.New, names, loc)})
+			c.Old, c.New = fieldText(e.TableName, f, e.Old, names, loc), fieldText(e.TableName, f, e.New, names, loc)
 		}
+		r.Changes = append(r.Changes, c)
 	}
 	return r
 }
 
-// recordLabel shows a record's id: "#12", or for a composite key "role requester, user 2".
-func recordLabel(id string) string {
-	var parts map[string]any
-	if !strings.HasPrefix(id, "{") || json.Unmarshal([]byte(id), &parts) != nil {
-		return "#" + id
+// recordText names the record an entry changed: by its name ("REQ-000006", "Step 1 of
+// REQ-000006 (Max Manager)"), a role by its label, a record keyed by several columns by what
+// they name ("Role: Requester, Person: Bo Before (#2)"), or else by its table and id.
+func recordText(e models.AuditEntry, names models.AuditNames, loc *time.Location) string {
+	if parts, ok := models.CompositeKey(e.RecordID); ok {
+		keys := make([]string, 0, len(parts))
+		for k := range parts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i] = models.ColumnLabel(e.TableName, k) + ": " + fieldText(e.TableName, k, parts, names, loc)
+		}
+		return strings.Join(out, ", ")
 	}
-	keys := make([]string, 0, len(parts))
-	for k := range parts {
-		keys = append(keys, k)
+	if e.TableName == "roles" {
+		if label, ok := names.Roles[e.RecordID]; ok {
+			return label
+		}
 	}
-	sort.Strings(keys)
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = strings.ToLower(models.AuditFieldLabel(k)) + " " + valueText(parts[k], time.UTC)
+	if id, err := strconv.ParseInt(e.RecordID, 10, 64); err == nil {
+		if ref, found := names.Records[e.TableName][id]; found {
+			return ref.Name
+		}
 	}
-	return strings.Join(out, ", ")
+	return models.AuditTableLabel(e.TableName) + " #" + e.RecordID
+}
+
+// eventSubject says what a security event was about: the list an export held, the settings
+// changed, the person or role it names by key, or its subject as recorded (an email, a file).
+func eventSubject(e models.AuditEntry, ev models.AuditEvent, names models.AuditNames, loc *time.Location) string {
+	switch ev.Subject {
+	case models.SubjectExport:
+		return exportLabel(e.Subject)
+	case models.SubjectTable:
+		return models.AuditTableLabel(e.Subject)
+	}
+	if table, key := models.EventSubject(e); table != "" {
+		if text, ok := referenceText(table, key, names, loc); ok {
+			return text
+		}
+	}
+	return models.SubjectKey(e.Subject)
 }
 
 // history renders an object's History tab.

@@ -23,7 +23,7 @@ func TestHistoryFormatsMoneyQuantitiesAndRates(t *testing.T) {
 		"Tax rate": {"20%", "7.25%"},
 		"Position": {"1", "2"},
 	}
-	row := auditRow(e, nil, time.UTC)
+	row := auditRow(e, models.AuditNames{}, time.UTC)
 	if len(row.Changes) != len(want) {
 		t.Fatalf("changes %+v", row.Changes)
 	}
@@ -33,7 +33,7 @@ func TestHistoryFormatsMoneyQuantitiesAndRates(t *testing.T) {
 		}
 	}
 	// Without a currency on the row an amount stays a plain number.
-	if got := fieldText("requisitions", "total_minor", map[string]any{"total_minor": 500.0}, nil, time.UTC); got != "500" {
+	if got := fieldText("requisitions", "total_minor", map[string]any{"total_minor": 500.0}, models.AuditNames{}, time.UTC); got != "500" {
 		t.Errorf("amount without currency = %q", got)
 	}
 }
@@ -47,7 +47,7 @@ func TestHistoryNamesReferencedRecords(t *testing.T) {
 		New: map[string]any{"department_id": 4.0, "manager_id": 7.0}}
 	names := map[string]map[int64]models.Reference{"departments": {3: {Name: "Engineering"}, 4: {Name: "Finance"}}}
 	got := map[string][2]string{}
-	for _, c := range auditRow(e, names, time.UTC).Changes {
+	for _, c := range auditRow(e, models.AuditNames{Records: names}, time.UTC).Changes {
 		got[c.Field] = [2]string{c.Old, c.New}
 	}
 	if got["Department"] != [2]string{"Engineering (#3)", "Finance (#4)"} || got["Manager"] != [2]string{"—", "#7"} {
@@ -60,10 +60,10 @@ func TestHistoryShowsLinesInTheirDocumentsCurrency(t *testing.T) {
 	t.Parallel()
 	names := map[string]map[int64]models.Reference{"requisitions": {5: {Name: "REQ-000005", Currency: "EUR"}}}
 	row := map[string]any{"requisition_id": 5.0, "amount_minor": 96000.0}
-	if got := fieldText("requisition_lines", "amount_minor", row, names, time.UTC); got != "€960.00" {
+	if got := fieldText("requisition_lines", "amount_minor", row, models.AuditNames{Records: names}, time.UTC); got != "€960.00" {
 		t.Errorf("line amount %q", got)
 	}
-	if got := fieldText("requisition_lines", "requisition_id", row, names, time.UTC); got != "REQ-000005 (#5)" {
+	if got := fieldText("requisition_lines", "requisition_id", row, models.AuditNames{Records: names}, time.UTC); got != "REQ-000005 (#5)" {
 		t.Errorf("line's requisition %q", got)
 	}
 }
@@ -74,14 +74,14 @@ func TestAnExpenseLineReadsInBothItsCurrencies(t *testing.T) {
 	t.Parallel()
 	names := map[string]map[int64]models.Reference{"expense_reports": {5: {Name: "EXP-000005", Currency: "EUR"}}}
 	row := map[string]any{"report_id": 5.0, "currency": "USD", "amount_minor": 11000.0, "report_minor": 10120.0}
-	if got := fieldText("expense_lines", "amount_minor", row, names, time.UTC); got != "$110.00" {
+	if got := fieldText("expense_lines", "amount_minor", row, models.AuditNames{Records: names}, time.UTC); got != "$110.00" {
 		t.Errorf("the line's amount %q, want $110.00", got)
 	}
-	if got := fieldText("expense_lines", "report_minor", row, names, time.UTC); got != "€101.20" {
+	if got := fieldText("expense_lines", "report_minor", row, models.AuditNames{Records: names}, time.UTC); got != "€101.20" {
 		t.Errorf("the line's amount in its report's currency %q, want €101.20", got)
 	}
 	// Its report unknown, the converted amount is a number, never money in the line's currency.
-	if got := fieldText("expense_lines", "report_minor", row, nil, time.UTC); got != "10120" {
+	if got := fieldText("expense_lines", "report_minor", row, models.AuditNames{}, time.UTC); got != "10120" {
 		t.Errorf("without its report %q, want 10120", got)
 	}
 }
@@ -93,10 +93,10 @@ func TestRecordedTimesReadInTheOrganisationsZone(t *testing.T) {
 		t.Fatal(err)
 	}
 	row := map[string]any{"acted_at": "2026-12-03T06:00:00Z"}
-	if got := fieldText("approval_steps", "acted_at", row, nil, berlin); got != "3 Dec 2026 07:00" {
+	if got := fieldText("approval_steps", "acted_at", row, models.AuditNames{}, berlin); got != "3 Dec 2026 07:00" {
 		t.Errorf("in Berlin %q", got)
 	}
-	if got := fieldText("approval_steps", "acted_at", row, nil, time.UTC); got != "3 Dec 2026 06:00" {
+	if got := fieldText("approval_steps", "acted_at", row, models.AuditNames{}, time.UTC); got != "3 Dec 2026 06:00" {
 		t.Errorf("in UTC %q", got)
 	}
 }

@@ -227,7 +227,7 @@ func requisitionTitle(d *models.RequisitionDetail) string {
 func stepWho(st models.ApprovalStepDetail) string {
 	switch {
 	case st.Kind == models.StepRole && st.Role != nil:
-		return "Anyone with the role " + *st.Role
+		return "Anyone with the role " + st.RoleLabel
 	case st.ApproverName == "":
 		return "No one (unresolved)"
 	case st.Kind == models.StepManager:

@@ -42,7 +42,9 @@ type QueueItem struct {
 	StepCount      int
 	Kind           string
 	Role           *string
-	Status         string
+	// RoleLabel is how people read Role: its label, or its name should the role be gone.
+	RoleLabel string
+	Status    string
 	// ApproverID/ApproverName: who the step names (empty for role steps). When it is not the
 	// viewer, the viewer acts as that person's delegate.
 	ApproverID   *int64
@@ -60,7 +62,7 @@ func queueItemColumns(q *QueueItem) []any {
 		orZero{&q.RequesterID}, orEmpty{&q.RequesterName}, &q.DepartmentID, orEmpty{&q.DepartmentName},
 		orEmpty{&q.VendorName}, orEmpty{&q.Justification}, orEmpty{&q.Currency}, orZero{&q.TotalMinor}, &q.SubmittedAt,
 		&q.Round, &q.Position, &q.StepCount,
-		&q.Kind, &q.Role, &q.Status, &q.ApproverID, orEmpty{&q.ApproverName},
+		&q.Kind, &q.Role, &q.RoleLabel, &q.Status, &q.ApproverID, orEmpty{&q.ApproverName},
 		orEmpty{&q.ActedByName}, &q.ActedAt, &q.Comment}
 }
 
@@ -102,7 +104,7 @@ func queueBranch(k *DocumentKind, where string) string {
 	` + q.Requester + ` AS requester_id, ru.name AS requester_name, ` + q.Department + ` AS department_id, COALESCE(dep.name, '') AS department_name,
 	` + q.Counterparty + ` AS vendor_name, ` + q.Summary + ` AS justification, ` + q.Currency + ` AS currency, ` + q.Total + ` AS total_minor, ` + q.SubmittedAt + ` AS submitted_at,
 	s.round, s.position, (SELECT count(*) FROM approval_steps t WHERE t.doc_type = s.doc_type AND t.doc_id = s.doc_id AND t.round = s.round) AS step_count,
-	s.kind, s.role, s.status, s.approver_id, COALESCE(au.name, '') AS approver_name,
+	s.kind, s.role, COALESCE((SELECT rl.label FROM roles rl WHERE rl.name = s.role), s.role, '') AS role_label, s.status, s.approver_id, COALESCE(au.name, '') AS approver_name,
 	COALESCE(xu.name, '') AS acted_by_name, s.acted_at, s.comment
 	` + queueFrom(k) + `
 	LEFT JOIN departments dep ON dep.id = ` + q.Department + `

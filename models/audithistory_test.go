@@ -25,7 +25,7 @@ func TestHistoryFieldsAndLabels(t *testing.T) {
 			t.Errorf("%s: fields %v, want %v", c.what, got, c.want)
 		}
 	}
-	for in, want := range map[string]string{"department_id": "Department", "total_minor": "Total", "quantity_milli": "Quantity", "v0": "Role", "tax_rate_bp": "Tax rate"} {
+	for in, want := range map[string]string{"department_id": "Department", "total_minor": "Total", "quantity_milli": "Quantity", "v0": "Role", "tax_rate_bp": "Tax rate", "bill_price_tolerance_bp": "Bill price tolerance"} {
 		if got := models.AuditFieldLabel(in); got != want {
 			t.Errorf("field %s reads %q, want %q", in, got, want)
 		}
@@ -33,7 +33,7 @@ func TestHistoryFieldsAndLabels(t *testing.T) {
 	if got := models.AuditTableLabel("users"); got != "People" {
 		t.Errorf("users read %q", got)
 	}
-	if table, ok := models.ReferencedTable("requisition_id"); !ok || table != "requisitions" {
+	if table, ok := models.ReferencedTable("requisition_lines", "requisition_id"); !ok || table != "requisitions" {
 		t.Errorf("requisition_id points at %q %v", table, ok)
 	}
 }

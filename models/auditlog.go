@@ -30,7 +30,7 @@ type AuditEntry struct {
 	TableName  string
 	RecordID   string
 	// Old and New are the row before and after. An update's keep only the columns that
-	// changed and currencyColumns (what the log shows); the export reads whole rows.
+	// changed and contextColumns (what the log shows); the export reads whole rows.
 	Old       map[string]any
 	New       map[string]any
 	Changed   []string
@@ -91,8 +91,9 @@ const auditColumns = `id, at, actor_type, actor_id, actor_label, action, event, 
 	request_id, ip`
 
 // entry is the row as people read it. An update's recorded rows keep only what it shows: the
-// columns that changed, and those that say what currency its amounts are in (see
-// AmountCurrency); a recorded row holds every column, most of which an update leaves alone.
+// columns that changed, and those that say how they read (contextColumns: what currency its
+// amounts are in, what its rate is per); a recorded row holds every column, most of which an
+// update leaves alone.
 func (r auditRow) entry() AuditEntry {
 	e := AuditEntry{ID: r.ID, At: r.At, ActorType: r.ActorType, ActorID: r.ActorID, ActorLabel: r.ActorLabel, Action: r.Action,
 		Event: deref(r.Event), Subject: deref(r.Subject), TableName: deref(r.TableName), RecordID: deref(r.RecordID), RequestID: r.RequestID, IP: r.IP}
@@ -101,7 +102,7 @@ func (r auditRow) entry() AuditEntry {
 	}
 	var keep func(string) bool
 	if e.Action == "update" && len(e.Changed) > 0 {
-		keep = func(col string) bool { return currencyColumns[col] || slices.Contains(e.Changed, col) }
+		keep = func(col string) bool { return contextColumns[col] || slices.Contains(e.Changed, col) }
 	}
 	decode := func(s *string, keep func(string) bool) map[string]any {
 		if s == nil {
@@ -305,22 +306,34 @@ func AuditObjects(ctx context.Context, db *gorm.DB) ([]string, error) {
 // show "Engineering" rather than "3", with the currency of documents, so that their lines'
 // amounts read as money. Keys are the only table names ever put into the query.
 var referenceNameSQL = map[string]string{
-	"users":          "SELECT id, name, '' AS currency FROM users WHERE id = ANY(?)",
-	"departments":    "SELECT id, name, '' AS currency FROM departments WHERE id = ANY(?)",
-	"vendors":        "SELECT id, name, currency FROM vendors WHERE id = ANY(?)",
-	"locations":      "SELECT id, name, '' AS currency FROM locations WHERE id = ANY(?)",
-	"gl_accounts":    "SELECT id, code || ' ' || name AS name, '' AS currency FROM gl_accounts WHERE id = ANY(?)",
-	"approval_rules": "SELECT id, name, currency FROM approval_rules WHERE id = ANY(?)",
+	"users":                 "SELECT id, name, '' AS currency FROM users WHERE id = ANY(?)",
+	"departments":           "SELECT id, name, '' AS currency FROM departments WHERE id = ANY(?)",
+	"vendors":               "SELECT id, name, currency FROM vendors WHERE id = ANY(?)",
+	"locations":             "SELECT id, name, '' AS currency FROM locations WHERE id = ANY(?)",
+	"gl_accounts":           "SELECT id, code || ' ' || name AS name, '' AS currency FROM gl_accounts WHERE id = ANY(?)",
+	"approval_rules":        "SELECT id, name, currency FROM approval_rules WHERE id = ANY(?)",
+	"api_tokens":            "SELECT id, name, '' AS currency FROM api_tokens WHERE id = ANY(?)",
+	"expense_categories":    "SELECT id, name, '' AS currency FROM expense_categories WHERE id = ANY(?)",
+	"per_diem_rates":        "SELECT id, destination AS name, '' AS currency FROM per_diem_rates WHERE id = ANY(?)",
+	"reimbursement_batches": "SELECT id, number AS name, '' AS currency FROM reimbursement_batches WHERE id = ANY(?)",
+	// A person's second factor and a vendor's bank account are kept by their owner's id.
+	"user_two_factor":      "SELECT id, name, '' AS currency FROM users WHERE id = ANY(?)",
+	"vendor_bank_accounts": "SELECT id, name, '' AS currency FROM vendors WHERE id = ANY(?)",
 }
 
-// partNameSQL names records that belong to a document: an approval step, a line. Each
-// selects id, the document's type and id, the part's label ("Step 2") and what follows the
-// document's name (" (Max Manager)"), making "Step 2 of REQ-000006 (Max Manager)".
+// partNameSQL names records that belong to a document: an approval step, a line, a comment, a
+// file. Each selects id, the document's type and id, the part's label ("Step 2") and what
+// follows the document's name (" (Max Manager)"), making "Step 2 of REQ-000006 (Max Manager)".
 var partNameSQL = map[string]string{
 	"approval_steps": `SELECT s.id, s.doc_type, s.doc_id, 'Step ' || s.position AS label,
 		coalesce(' (' || coalesce(u.name, r.label, s.role) || ')', '') AS suffix
 		FROM approval_steps s LEFT JOIN users u ON u.id = s.approver_id LEFT JOIN roles r ON r.name = s.role
 		WHERE s.id = ANY(?)`,
+	// A comment by its author, "Comment of REQ-000006 (Rita Requester)"; a file by its name,
+	// "quote.pdf of REQ-000006".
+	"comments": `SELECT c.id, c.doc_type, c.doc_id, 'Comment' AS label, coalesce(' (' || u.name || ')', '') AS suffix
+		FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.id = ANY(?)`,
+	"attachments": `SELECT id, doc_type, doc_id, filename AS label, '' AS suffix FROM attachments WHERE id = ANY(?)`,
 }
 
 func init() {
@@ -361,6 +374,26 @@ func (l idList) Value() (driver.Value, error) {
 	return string(append(b, '}')), nil
 }
 
+// nameList is a list of names sent as one text array value, for "= ANY(?::text[])", as idList
+// sends ids: each name once, quoted as Postgres reads an array's elements.
+type nameList []string
+
+// Value is the list as Postgres writes a text array: {"a","b"}.
+func (l nameList) Value() (driver.Value, error) {
+	l = slices.Compact(slices.Sorted(slices.Values(l)))
+	quote := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, name := range l {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"` + quote.Replace(name) + `"`)
+	}
+	b.WriteByte('}')
+	return b.String(), nil
+}
+
 // kindOfTable is the document kind kept in table, if any.
 func kindOfTable(table string) *DocumentKind {
 	for _, k := range documentKinds {
@@ -386,8 +419,8 @@ type documentPart struct {
 	Label, Suffix string
 }
 
-// referenceRow is one row of ReferenceNames' query: a record's name and currency, or a
-// document part with its document.
+// referenceRow is one row of ReferenceNames' query: a record's name and currency, a
+// document part with its document, or a role's label (Name) by its name (Key).
 type referenceRow struct {
 	Tbl            string
 	ID             int64
@@ -395,6 +428,7 @@ type referenceRow struct {
 	DocType        *string
 	DocID          *int64
 	Label, Suffix  *string
+	Key            *string
 }
 
 // Reference is a record an audit record points at: its name, and its currency if it has one.
@@ -408,13 +442,26 @@ type Reference struct {
 // names along. Tables it does not know are left out. Each table's ids are one array value
 // (idList), so the statement's text depends on the tables alone.
 func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (map[string]map[int64]Reference, error) {
+	names, err := referenceNames(ctx, db, refs, nil)
+	return names.Records, err
+}
+
+// referenceNames is ReferenceNames, with the labels of the roles named roles read in the same
+// query.
+func referenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64, roles []string) (AuditNames, error) {
 	var branches []string
 	var args []any
 	var partTables []string
+	if len(roles) > 0 {
+		branches = append(branches, `SELECT 'roles' AS tbl, 0::bigint AS id, label AS name, '' AS currency, NULL::text AS doc_type,
+			NULL::bigint AS doc_id, NULL::text AS label, NULL::text AS suffix, name AS key FROM roles WHERE name = ANY(?::text[])`)
+		args = append(args, nameList(roles))
+	}
 	for _, table := range slices.Sorted(maps.Keys(refs)) {
 		if q, ok := partNameSQL[table]; ok && len(refs[table]) > 0 {
 			partTables = append(partTables, table)
-			branches = append(branches, `SELECT '`+table+`' AS tbl, id, '' AS name, '' AS currency, doc_type, doc_id, label, suffix FROM (`+q+`) x`)
+			branches = append(branches, `SELECT '`+table+`' AS tbl, id, '' AS name, '' AS currency, doc_type, doc_id, label, suffix,
+				NULL::text AS key FROM (`+q+`) x`)
 			args = append(args, idList(refs[table]))
 		}
 	}
@@ -436,24 +483,29 @@ func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (
 			q = strings.TrimSuffix(q, "id = ANY(?)") + "(id = ANY(?) OR id IN (" + strings.Join(viaParts, " UNION ALL ") + "))"
 		}
 		branches = append(branches, `SELECT '`+table+`' AS tbl, id, name, currency, NULL::text AS doc_type, NULL::bigint AS doc_id,
-			NULL::text AS label, NULL::text AS suffix FROM (`+q+`) x`)
+			NULL::text AS label, NULL::text AS suffix, NULL::text AS key FROM (`+q+`) x`)
 		args = append(append(args, idList(ids)), partArgs...)
 	}
 	out := map[string]map[int64]Reference{}
+	names := AuditNames{Records: out, Roles: map[string]string{}}
 	if len(branches) == 0 {
-		return out, nil
+		return names, nil
 	}
 	var rows []referenceRow
 	err := scanEach(db.WithContext(ctx).Raw(strings.Join(branches, "\nUNION ALL\n"), args...), func(sr *sql.Rows) error {
 		rows = append(rows, referenceRow{})
 		r := &rows[len(rows)-1]
-		return sr.Scan(&r.Tbl, &r.ID, &r.Name, &r.Currency, &r.DocType, &r.DocID, &r.Label, &r.Suffix)
+		return sr.Scan(&r.Tbl, &r.ID, &r.Name, &r.Currency, &r.DocType, &r.DocID, &r.Label, &r.Suffix, &r.Key)
 	})
 	if err != nil {
-		return nil, err
+		return AuditNames{}, err
 	}
 	parts := map[string][]documentPart{}
 	for _, r := range rows {
+		if r.Key != nil {
+			names.Roles[*r.Key] = r.Name.String
+			continue
+		}
 		if r.DocType != nil {
 			parts[r.Tbl] = append(parts[r.Tbl], documentPart{ID: r.ID, DocType: *r.DocType, DocID: deref64(r.DocID), Label: deref(r.Label), Suffix: deref(r.Suffix)})
 			continue
@@ -476,7 +528,7 @@ func ReferenceNames(ctx context.Context, db *gorm.DB, refs map[string][]int64) (
 			out[table][r.ID] = Reference{Name: r.Label + " of " + doc.Name + r.Suffix, Currency: doc.Currency}
 		}
 	}
-	return out, nil
+	return names, nil
 }
 
 // AuditExportColumns name the values StreamAuditLog gives for each row, in order.

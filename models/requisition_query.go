@@ -202,6 +202,9 @@ type ApprovalStepDetail struct {
 	// RuleName names the approval rule that put the step on the route; empty on the default
 	// route, which applies when no rule matches.
 	RuleName string
+	// RoleLabel is how people read the role a role's step is open to (its name, should the
+	// role be gone); empty for other steps.
+	RoleLabel string
 }
 
 // GetRequisition reads requisition id as viewer v may see it; one they may not see is not
@@ -250,6 +253,7 @@ const approvalStepDetailsSQL = `SELECT ` + approvalStepDetailColumns + ` FROM ap
 	LEFT JOIN approval_rules ru ON ru.id = s.rule_id
 	LEFT JOIN users b ON b.id = s.acted_by
 	LEFT JOIN users o ON o.id = s.on_behalf_of
+	LEFT JOIN roles rl ON rl.name = s.role
 	WHERE s.doc_type = $1 AND s.doc_id = $2 ORDER BY s.round, s.position`
 
 // requisitionLineDetailsSQL reads a requisition's lines (its id, $1), with their GL accounts.
@@ -261,13 +265,13 @@ const requisitionLineDetailsSQL = `SELECT ` + requisitionLineDetailColumns + ` F
 const approvalStepDetailColumns = `s.id, s.doc_type, s.doc_id, s.round, s.position, s.rule_id, s.kind, s.approver_id, s.role,
 	s.status, s.acted_by, s.on_behalf_of, s.comment, s.acted_at, s.created_at, s.updated_at,
 	COALESCE(a.name, '') AS approver_name, COALESCE(b.name, '') AS acted_by_name, COALESCE(o.name, '') AS on_behalf_of_name,
-	COALESCE(ru.name, '') AS rule_name`
+	COALESCE(ru.name, '') AS rule_name, COALESCE(rl.label, s.role, '') AS role_label`
 
 func (d *ApprovalStepDetail) fields() []any {
 	s := &d.ApprovalStep
 	return []any{&s.ID, &s.DocType, &s.DocID, &s.Round, &s.Position, &s.RuleID, &s.Kind, &s.ApproverID, &s.Role,
 		&s.Status, &s.ActedBy, &s.OnBehalfOf, &s.Comment, &s.ActedAt, &s.CreatedAt, &s.UpdatedAt,
-		&d.ApproverName, &d.ActedByName, &d.OnBehalfOfName, &d.RuleName}
+		&d.ApproverName, &d.ActedByName, &d.OnBehalfOfName, &d.RuleName, &d.RoleLabel}
 }
 
 // Rejection is the step that rejected the requisition's latest round, if any: its comment

@@ -99,7 +99,7 @@ type Row struct {
 	Submitted  string
 	Step       string // "Step 1 of 2"
 	OnBehalfOf string // the person the viewer acts for as a delegate
-	Role       string // the role a role step is open to
+	Role       string // the label of the role a role step is open to
 	// Decided rows say what happened instead of offering buttons.
 	Decided bool
 	Status  string // the step's status

@@ -247,7 +247,8 @@ func linesText(n int) string {
 	return itoa(n) + " lines"
 }
 
-func kindLabel(kind string) string {
+// KindLabel is how people read the kind of an expense line: an expense, mileage or per diem.
+func KindLabel(kind string) string {
 	switch kind {
 	case "mileage":
 		return "Mileage"
