@@ -19,7 +19,7 @@ func TestAuditLogInTheBrowser(t *testing.T) {
 	b.signIn(s, s.User.Email, testutil.Password)
 
 	b.do(chromedp.Navigate(s.URL("/audit")), chromedp.WaitVisible(chromedp.CSS("table.audit-table")))
-	if got := b.text("table.audit-table tbody tr:first-child .badge"); got != "signin.success" {
+	if got := b.text("table.audit-table tbody tr:first-child .badge"); got != "Signed in" {
 		t.Errorf("newest entry is %q, want the sign-in", got)
 	}
 	b.screenshot("log")
