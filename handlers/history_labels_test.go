@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
 	"outlay/models"
 )
@@ -148,18 +149,13 @@ func TestAuditLogReadsEventsInWords(t *testing.T) {
 		t.Fatalf("export: %d", res.Status)
 	}
 	// The export's event is written as its body ends, which may be after the client has read it.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+	dbtest.WaitFor(t, 10*time.Second, "recorded the export", func() bool {
 		var n int64
 		if err := s.db(t).Raw(`SELECT count(*) FROM audit_log WHERE event = 'export'`).Scan(&n).Error; err != nil {
 			t.Fatal(err)
 		}
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the export was not recorded")
-		}
-	}
+		return n > 0
+	})
 	page := s.asaC.Get("/audit?object=event")
 	var actions []string
 	page.Doc.Find("table.audit-table tbody tr").Each(func(_ int, tr *goquerySelection) {
