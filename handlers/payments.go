@@ -17,6 +17,7 @@ import (
 	"outlay/sheet"
 	"outlay/views"
 	"outlay/views/bills"
+	"outlay/views/documents"
 	"outlay/views/payables"
 	"outlay/views/refdata"
 	"outlay/views/requisitions"
@@ -241,6 +242,11 @@ func (s *Server) renderPayment(c *fiber.Ctx, status int, d *models.PaymentRunDet
 	}
 	steps, _ := routeSteps(d.Steps)
 	v.Route = requisitions.ApprovalRoute(steps, r.Status)
+	comments, files, err := s.documentActivity(c, paymentDocs, d.Seen())
+	if err != nil {
+		return err
+	}
+	v.Activity = documents.Activity(comments, files)
 	return s.render(c, status, page{Title: "Payment " + r.Number, Nav: payables.PaymentsPath, Content: payables.DetailPage(v),
 		Partials: partials{payables.PaidFormID: payables.PaidFormView(v.PaidForm)}})
 }

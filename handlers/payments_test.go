@@ -115,6 +115,24 @@ func TestPaymentRunPages(t *testing.T) {
 	if res := mgr.Get(page); res.Status != http.StatusOK {
 		t.Fatalf("approver opens the run routed to him: %d", res.Status)
 	}
+	// A run is discussed as every document is: the approver asks on it, the clerk reads the
+	// question on the run's page and in a notification; the requester, who cannot see the
+	// run, cannot post to it.
+	if res := mgr.Post(page+"/comments", url.Values{"body": {"Why only $400 of INV-A?"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("comment on the run: %d %s", res.Status, res.Text(".flash"))
+	}
+	if got := clerk.Get(page).Text("#payment-activity"); !strings.Contains(got, "Why only $400 of INV-A?") || !strings.Contains(got, "Max Manager") {
+		t.Errorf("the run's comments: %q", got)
+	}
+	var told int64
+	db.Raw(`SELECT count(*) FROM notifications WHERE recipient_id = ? AND doc_type = 'payment' AND kind = 'notify_comment'`, clerkUser.ID).Scan(&told)
+	if told == 0 {
+		t.Error("the clerk was not told of the comment on the run")
+	}
+	rita.Get("/dashboard")
+	if res := rita.Post(page+"/comments", url.Values{"body": {"Hello"}}); res.Status != http.StatusNotFound {
+		t.Errorf("requester comments on a run she cannot see: %d", res.Status)
+	}
 	var step int64
 	db.Raw(`SELECT id FROM approval_steps WHERE doc_type = 'payment' AND status = 'pending'`).Scan(&step)
 	mgr.Get("/approvals")

@@ -401,7 +401,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, bills.ListPath+idParam+"/invoice", outlay.ObjBills, outlay.ActUpdate, s.uploadInvoice).upload(),
 		permitted(get, bills.SettingsPath, outlay.ObjSettings, outlay.ActRead, s.billMatchingPage).nav("Bill matching"),
 		permitted(post, bills.SettingsPath, outlay.ObjSettings, outlay.ActUpdate, s.updateBillMatching),
-	}, s.discussionRoutes(purchaseOrderDocs), s.discussionRoutes(requisitionDocs), s.discussionRoutes(billDocs), []Route{
+	}, s.discussionRoutes(purchaseOrderDocs), s.discussionRoutes(requisitionDocs), s.discussionRoutes(billDocs), s.discussionRoutes(paymentDocs), []Route{
 		// Reports: spend of the person's own departments, or of every one with the wider permission.
 		permitted(get, reports.SpendPath, outlay.ObjSpendReport, outlay.ActRead, s.spendReport).nav("Spend report").
 			widenedBy(outlay.ObjSpendReportAll, outlay.ActRead),

@@ -72,6 +72,7 @@ type PaymentRunDetail struct {
 	CreatedBy string
 	PaidBy    string
 	Steps     []ApprovalStepDetail
+	shown
 }
 
 // GetVisiblePaymentRun reads a run the viewer may see; any other is not found.
@@ -85,6 +86,7 @@ func GetVisiblePaymentRun(ctx context.Context, db *gorm.DB, v Viewer, id int64) 
 	if err != nil {
 		return nil, err
 	}
+	d.shown = shown{Seen{DocPayment, id}}
 	return &d, fillPaymentRun(tx, &d)
 }
 

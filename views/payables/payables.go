@@ -143,6 +143,7 @@ type PaymentDetail struct {
 	PaidForm    PaidForm
 	HistoryPath string
 	Route       templ.Component // the approval route, as every document shows it
+	Activity    templ.Component // comments and attachments, as every document has them
 }
 
 // PaidForm marks an approved run paid.
