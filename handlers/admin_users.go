@@ -317,6 +317,37 @@ func (s *Server) resendInvitation(c *fiber.Ctx) error {
 	return redirect(c, users.UserPath(d.ID))
 }
 
+// sendPasswordResetLink is an admin's help for an active person who forgot their password
+// or is locked out: they are sent the mail "Forgot password" sends, and choose a new password
+// themselves. The admin never sees the link: without a mail server it goes to the server's
+// log, not to the admin, who would otherwise hold a way into the person's account.
+func (s *Server) sendPasswordResetLink(c *fiber.Ctx) error {
+	d, err := userFromPath(c)
+	if err != nil {
+		return err
+	}
+	mailID, err := models.SendPasswordResetLink(c.UserContext(), tenantDB(c), grantor(c), d.ID,
+		s.cfg.PasswordResetTTL, s.jobs.PasswordResetMail(*tenantOf(c)))
+	if v, ok := outlay.AsValidation(err); ok {
+		s.setFlash(c, "error", v["password"])
+		return redirect(c, users.UserPath(d.ID))
+	}
+	if r, refused := models.AsGrantRefused(err); refused {
+		s.setFlash(c, "error", r.Message)
+		return redirect(c, users.UserPath(d.ID))
+	}
+	if err != nil {
+		return err
+	}
+	s.deliverMail(c, mailID)
+	msg := fmt.Sprintf("Sent a password reset link to %s (%s). Their password stays as it is until they choose a new one with it.", d.Name, d.Email)
+	if !s.mailConfigured() {
+		msg = fmt.Sprintf("The password reset link for %s (%s) is ready, but %s", d.Name, d.Email, noMailNote)
+	}
+	s.setFlash(c, "success", msg)
+	return redirect(c, users.UserPath(d.ID))
+}
+
 func (s *Server) userPage(c *fiber.Ctx) error {
 	d, err := userFromPath(c)
 	if err != nil {
@@ -348,6 +379,9 @@ func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *u
 		return err
 	}
 	v.TwoFactor = tf.Status()
+	if v.PasswordResetRefusal, err = models.PasswordResetRefusal(c.UserContext(), tenantDB(c), &d.User); err != nil {
+		return err
+	}
 	if d.ManagerID != nil {
 		v.ManagerID = *d.ManagerID
 	}

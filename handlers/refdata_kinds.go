@@ -20,9 +20,11 @@ import (
 	"outlay/views"
 	"outlay/views/bills"
 	"outlay/views/dashboard"
+	"outlay/views/imports"
 	"outlay/views/purchasing"
 	"outlay/views/refdata"
 	"outlay/views/requisitions"
+	"outlay/views/tenantexport"
 	"outlay/views/travel"
 )
 
@@ -605,10 +607,28 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 		Facts: []refdata.Fact{{Label: "Default currency", Value: st.DefaultCurrency}, {Label: "Time zone", Value: st.TimeZone},
 			{Label: "Approver reminders", Value: reminderText(st.RemindApproversAfterDays)},
 			{Label: "Bill-to address", Value: st.BillToAddress},
-			{Label: "Last changed", Value: dayText(st.UpdatedAt)}}}
+			{Label: "Last changed", Value: dayText(st.UpdatedAt)}}, Extra: s.dataLinks(c)}
 	p := page{Title: d.Title, Nav: settingsPath, Content: refdata.DetailPage(d),
 		Partials: partials{refdata.FormID: refdata.RecordForm(f)}}
 	return s.render(c, status, p)
+}
+
+// dataLinks leads from the settings to the organisation's data as a whole, its import and
+// its export, each shown to whoever may open it; nil when they may open neither.
+func (s *Server) dataLinks(c *fiber.Ctx) templ.Component {
+	var links []views.Link
+	if s.mayOpen(c, imports.Path) {
+		links = append(links, views.Link{Label: "Import data", Href: imports.Path,
+			Hint: "Bring in departments, locations, GL accounts, vendors, people, budgets and more from spreadsheets."})
+	}
+	if s.mayOpen(c, tenantexport.Path) {
+		links = append(links, views.Link{Label: "Export all data", Href: tenantexport.Path,
+			Hint: "Download one archive of everything your organisation keeps here: every table, every attached file and the audit log."})
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	return views.LinksCard("data-title", "Your organisation's data", links)
 }
 
 func (s *Server) updateSettings(c *fiber.Ctx) error {

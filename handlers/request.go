@@ -229,8 +229,8 @@ func (s *Server) shell(c *fiber.Ctx, p page) views.Shell {
 		sh.Unread = st.user.Unread
 		for _, sec := range navSections {
 			for _, path := range sec.Paths {
-				if r, ok := s.navRoutes[path]; ok && s.allowed(c, r) {
-					sh.Nav = append(sh.Nav, views.NavItem{Section: sec.Name, Label: r.NavLabel, Href: r.Path, Current: r.Path == p.Nav})
+				if s.mayOpen(c, path) {
+					sh.Nav = append(sh.Nav, views.NavItem{Section: sec.Name, Label: s.navRoutes[path].NavLabel, Href: path, Current: path == p.Nav})
 				}
 			}
 		}

@@ -181,6 +181,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, users.ListPath+idParam+"/deactivate", outlay.ObjUsers, outlay.ActUpdate, s.deactivateUser),
 		permitted(post, users.ListPath+idParam+"/reactivate", outlay.ObjUsers, outlay.ActUpdate, s.reactivateUser),
 		permitted(post, users.ListPath+idParam+"/invitation", outlay.ObjUsers, outlay.ActUpdate, s.resendInvitation),
+		permitted(post, users.ListPath+idParam+"/password-reset", outlay.ObjUsers, outlay.ActUpdate, s.sendPasswordResetLink),
 		permitted(get, users.ListPath+idParam+"/history", outlay.ObjUsers, outlay.ActRead, s.userHistory),
 
 		permitted(get, roles.ListPath, outlay.ObjRoles, outlay.ActRead, s.rolesPage).nav("Roles"),
@@ -442,6 +443,14 @@ func (s *Server) allowed(c *fiber.Ctx, r Route) bool {
 		return s.holds(c, r.Perm)
 	}
 	return false
+}
+
+// mayOpen reports whether the request's user may open the page at path, one the navigation
+// lists: the navigation and every page that links to such a page ask this, so that a link is
+// shown to exactly those it would not refuse.
+func (s *Server) mayOpen(c *fiber.Ctx, path string) bool {
+	r, ok := s.navRoutes[path]
+	return ok && s.allowed(c, r)
 }
 
 // holds reports whether the request's user holds p under the organisation's policy.

@@ -438,10 +438,7 @@ func (w *resetWorker) Work(ctx context.Context, job *river.Job[ResetArgs]) error
 		// Under "require SSO" only the break-glass admin gets a link.
 		return nil
 	}
-	ttl := q.opts.Config.PasswordResetTTL
-	_, _, mailID, err := models.IssueLinkMail(ctx, db, a.Email, ttl, models.MailPasswordReset, func(u *models.User, token string) mail.Message {
-		return mail.PasswordReset(u.Email, u.Name, t.Name, q.opts.Config.TenantURL(t.Slug, "/password/reset/"+token), ttl)
-	})
+	_, _, mailID, err := models.IssueLinkMail(ctx, db, a.Email, q.opts.Config.PasswordResetTTL, models.MailPasswordReset, q.PasswordResetMail(t))
 	switch {
 	case errors.Is(err, outlay.ErrNotFound), errors.Is(err, models.ErrTooManyResets):
 		return nil
@@ -450,6 +447,15 @@ func (w *resetWorker) Work(ctx context.Context, job *river.Job[ResetArgs]) error
 	}
 	_ = q.DeliverMail(ctx, t.Slug, mailID)
 	return nil
+}
+
+// PasswordResetMail writes the mail with a link to choose a new password that a person of
+// tenant t is sent, whether they asked through "Forgot password" or an admin sent it from
+// their page: both are the same mail.
+func (q *Queue) PasswordResetMail(t tenancy.Tenant) models.ComposeLinkMail {
+	return func(u *models.User, token string) mail.Message {
+		return mail.PasswordReset(u.Email, u.Name, t.Name, q.opts.Config.TenantURL(t.Slug, "/password/reset/"+token), q.opts.Config.PasswordResetTTL)
+	}
 }
 
 type sweepWorker struct {

@@ -353,6 +353,7 @@ var auditEvents = map[string]AuditEvent{
 	EventSignInTrustedDevice:    {Label: "Signed in from a trusted device"},
 	audit.EventSignOut:          {Label: "Signed out"},
 	audit.EventPasswordReset:    {Label: "Reset the password"},
+	EventPasswordResetLinkSent:  {Label: "Sent a password reset link", Subject: "users"},
 	audit.EventUserDeactivated:  {Label: "Deactivated a person", Subject: "users"},
 	audit.EventTokenCreated:     {Label: "Created an API token"},
 	audit.EventTokenRevoked:     {Label: "Revoked an API token", Subject: "api_tokens"},

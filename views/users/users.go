@@ -29,6 +29,12 @@ func ReactivatePath(id int64) string { return UserPath(id) + "/reactivate" }
 // InvitationPath sends an invited person a fresh set-password link.
 func InvitationPath(id int64) string { return UserPath(id) + "/invitation" }
 
+// PasswordResetPath sends an active person the link "Forgot password" would send them.
+func PasswordResetPath(id int64) string { return UserPath(id) + "/password-reset" }
+
+// TwoFactorResetPath deletes a person's second factor, so that they set it up again.
+func TwoFactorResetPath(id int64) string { return UserPath(id) + "/two-factor/reset" }
+
 // Element ids that htmx requests name in HX-Target, so handlers can answer with that part.
 const (
 	ResultsID = "user-results" // the list's results, replaced when the filters change
@@ -186,6 +192,9 @@ type Detail struct {
 	TwoFactor  string
 	// CanResetTwoFactor: the viewer may reset this person's second factor.
 	CanResetTwoFactor bool
+	// PasswordResetRefusal says why this person cannot be sent a password reset link (they
+	// sign in through single sign-on, say); empty: they can.
+	PasswordResetRefusal string
 }
 
 // TwoFactorLabel reads a two-factor status.

@@ -1,0 +1,80 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay"
+	"outlay/audit"
+)
+
+// EventPasswordResetLinkSent records an admin sending a person a password reset link; its
+// subject is the person's id.
+const EventPasswordResetLinkSent = "password.reset_link_sent"
+
+// PasswordResetRefusal says why an admin may not send u a password reset link, or "" when
+// they may: a link helps only an active person who signs in with a password. The person's
+// page shows the same words in place of the button.
+func PasswordResetRefusal(ctx context.Context, db *gorm.DB, u *User) (string, error) {
+	switch {
+	case u.Status == UserInvited:
+		return fmt.Sprintf("%s has not chosen a password yet: resend their invitation instead.", u.Name), nil
+	case u.Status != UserActive:
+		return fmt.Sprintf("%s is deactivated and cannot sign in: reactivate them first.", u.Name), nil
+	case u.PasswordHash == "":
+		return fmt.Sprintf("%s signs in through single sign-on and has no password to reset.", u.Name), nil
+	}
+	allowed, err := PasswordSignInAllowed(ctx, db, u.Email)
+	if err != nil || allowed {
+		return "", err
+	}
+	return fmt.Sprintf("%s signs in through single sign-on, which the organisation requires, so their password is not used.", u.Name), nil
+}
+
+// SendPasswordResetLink is an admin's help for an active person who forgot their password or
+// is locked out: the person is sent the link and mail that "Forgot password" sends (compose
+// writes it, as for that request), under the same cap on links an hour, and chooses a new
+// password themselves. The link, the mail in the outbox and the audit row, with the admin in
+// ctx as its actor, commit together; the caller queues the mail's delivery once this
+// returns. A person the link would not help, or who was sent enough links for now, is
+// refused with a ValidationErrors message under "password". g may help only a person within
+// its reach; a refusal is a *GrantRefused, and is audited.
+func SendPasswordResetLink(ctx context.Context, db *gorm.DB, g Grantor, userID int64, ttl time.Duration, compose ComposeLinkMail) (mailID int64, err error) {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := g.mayChange(ctx, tx, "send a password reset link", userID); err != nil {
+			return err
+		}
+		var u User
+		if err := tx.Where("id = ?", userID).Take(&u).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return outlay.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		refusal, err := PasswordResetRefusal(ctx, tx, &u)
+		if err != nil {
+			return err
+		}
+		if refusal != "" {
+			return outlay.ValidationErrors{"password": refusal}
+		}
+		_, _, mailID, err = IssueLinkMail(ctx, tx, u.Email, ttl, MailPasswordReset, compose)
+		if errors.Is(err, ErrTooManyResets) {
+			return outlay.ValidationErrors{"password": fmt.Sprintf(
+				"%s was sent %d password reset links in the last hour, as many as an hour allows: ask them to use the newest one, or send another later.",
+				u.Name, MaxResetsPerHour)}
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Event(ctx, tx, EventPasswordResetLinkSent, strconv.FormatInt(u.ID, 10), nil)
+	})
+	if err != nil {
+		return 0, auditRefusal(ctx, db, err)
+	}
+	return mailID, nil
+}
