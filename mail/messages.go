@@ -22,8 +22,16 @@ func Invitation(to, name, orgName, inviter, link string, ttl time.Duration) Mess
 	}
 }
 
-// hoursText says a duration in whole hours as people write it: "72 hours", "1 hour".
+// hoursText says a duration as people write it: in whole hours ("72 hours", "1 hour"), or in
+// minutes when it is shorter than an hour ("30 minutes").
 func hoursText(d time.Duration) string {
+	if d < time.Hour {
+		m := max(int(d.Round(time.Minute).Minutes()), 1)
+		if m == 1 {
+			return "1 minute"
+		}
+		return fmt.Sprintf("%d minutes", m)
+	}
 	h := int(d.Round(time.Hour).Hours())
 	if h == 1 {
 		return "1 hour"
@@ -36,9 +44,9 @@ func PasswordReset(to, name, orgName, link string, ttl time.Duration) Message {
 	return Message{
 		To:      to,
 		Subject: "Reset your Outlay password for " + orgName,
-		Body: fmt.Sprintf("Hello %s,\n\nSomeone (we hope you) asked to reset your Outlay password for %s.\n"+
+		Body: fmt.Sprintf("Hello %s,\n\nSomeone (we hope you, or an admin of %s helping you) asked to reset your Outlay password for %s.\n"+
 			"Open this link within %s to choose a new one:\n\n%s\n\n"+
 			"The link works once. If you did not ask for it, ignore this email: your password stays as it is.\n",
-			name, orgName, ttl, link),
+			name, orgName, orgName, hoursText(ttl), link),
 	}
 }
