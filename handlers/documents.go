@@ -76,7 +76,31 @@ func (s *Server) documentActivity(c *fiber.Ctx, k docKind, doc models.Seen) (doc
 		files.Files = append(files.Files, documents.Attachment{Filename: a.Filename, Href: k.Path(id) + "/attachments/" + strconv.FormatInt(a.ID, 10),
 			Size: storage.FormatSize(a.SizeBytes), Kind: kindLabel(a.ContentType), Uploader: a.UploaderName, When: moment(a.CreatedAt)})
 	}
+	if r := stateOf(c).refusedPost; r != nil {
+		// This request posted a comment or a file that was refused: its form comes back
+		// with the reason beside it, and a comment with the text as it was typed.
+		switch r.field {
+		case commentField:
+			comments.Body, comments.Errors = r.typed, r.errors
+		case fileField:
+			files.Errors = r.errors
+		}
+	}
 	return comments, files, nil
+}
+
+// The fields of the comment and upload forms.
+const (
+	commentField = "body"
+	fileField    = "file"
+)
+
+// refusedPost is a comment or a file the model refused, which the document's page shows
+// again: field is the form's field, typed what was in it (a comment's text; nothing for a
+// file, which a browser never fills in again), errors why.
+type refusedPost struct {
+	field, typed string
+	errors       views.FieldErrors
 }
 
 // attachHint says what may be attached, for someone who may attach files; "" otherwise.
@@ -129,19 +153,14 @@ func (s *Server) postComment(k docKind) fiber.Handler {
 			Body string `form:"body"`
 		}
 		bindForm(c, &post)
-		body := post.Body
-		_, err = models.AddComment(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, body)
-		return s.answerDocumentPost(c, err, "body", "Comment posted.", k.Path(id)+"#"+documents.CommentsID,
-			func(errs views.FieldErrors) (templ.Component, error) {
-				if len(errs) == 0 {
-					body = "" // posted: the box starts empty again
-				}
+		_, err = models.AddComment(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, post.Body)
+		return s.answerDocumentPost(c, k, id, err, refusedPost{field: commentField, typed: post.Body}, "Comment posted.", documents.CommentsID,
+			func() (templ.Component, error) {
 				doc, err := models.SeeDocument(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id)
 				if err != nil {
 					return nil, err
 				}
 				section, _, err := s.documentActivity(c, k, doc)
-				section.Body, section.Errors = body, errs
 				return documents.CommentsSection(section), err
 			})
 	}
@@ -164,43 +183,76 @@ func (s *Server) postAttachment(k docKind) fiber.Handler {
 			return err
 		}
 		err = s.receiveAttachment(c, k, id, v)
-		return s.answerDocumentPost(c, err, "file", "File attached.", k.Path(id)+"#"+documents.AttachmentsID,
-			func(errs views.FieldErrors) (templ.Component, error) {
+		return s.answerDocumentPost(c, k, id, err, refusedPost{field: fileField}, "File attached.", documents.AttachmentsID,
+			func() (templ.Component, error) {
 				_, section, err := s.documentActivity(c, k, doc)
-				section.Errors = errs
 				return documents.AttachmentsSection(section), err
 			})
 	}
 }
 
-// answerDocumentPost says how a comment or an upload went. htmx gets the section again, built
-// by section: with the refusal beside field and status 422, or with a toast saying done. A
-// plain form post gets a flash and goes back to the document.
-func (s *Server) answerDocumentPost(c *fiber.Ctx, err error, field, done, back string, section func(views.FieldErrors) (templ.Component, error)) error {
-	errs := views.FieldErrors{}
+// answerDocumentPost says how a comment or an upload to document id of kind k went; refused
+// names the form's field and what was typed in it. htmx gets the form's section again, built
+// by section: with the refusal beside the field and status 422, or with a toast saying done.
+// A plain form post that succeeded gets a flash and goes back to the document, to the
+// section (sectionID); one that was refused gets the document's page itself, with the
+// refusal in its form (showRefusedPost).
+func (s *Server) answerDocumentPost(c *fiber.Ctx, k docKind, id int64, err error, refused refusedPost, done, sectionID string, section func() (templ.Component, error)) error {
 	if v, ok := outlay.AsValidation(err); ok {
-		errs = v
+		refused.errors = v
+		stateOf(c).refusedPost = &refused
 	} else if err != nil {
 		return err
 	}
 	if !isHTMX(c) {
-		if len(errs) > 0 {
-			s.setFlash(c, "error", errs[field])
-		} else {
-			s.setFlash(c, "success", done)
+		if refused.errors != nil {
+			return s.showRefusedPost(c, k, id, refused)
 		}
-		return redirect(c, back)
+		s.setFlash(c, "success", done)
+		return redirect(c, k.Path(id)+"#"+sectionID)
 	}
-	comp, err := section(errs)
+	comp, err := section()
 	if err != nil {
 		return err
 	}
-	if len(errs) > 0 {
+	if refused.errors != nil {
 		c.Status(http.StatusUnprocessableEntity)
 	} else {
 		c.Set("HX-Trigger", toastTrigger("success", done))
 	}
 	return sendHTML(c, comp)
+}
+
+// showRefusedPost answers a plain form post whose comment or file was refused with the
+// document's own page, as its route draws it, with status 422: documentActivity puts the
+// refusal in the form. A redirect would need the comment kept until the next request, and
+// no cookie holds one of MaxCommentLength characters (nor the longer one refused as too
+// long). Someone whose roles do not open the page (it is not theirs to see) gets the reason
+// as a flash and a redirect, as before.
+func (s *Server) showRefusedPost(c *fiber.Ctx, k docKind, id int64, refused refusedPost) error {
+	page, ok := s.documentPage(k)
+	if !ok || !s.allowed(c, page) {
+		s.setFlash(c, "error", refused.errors[refused.field])
+		return redirect(c, k.Path(id))
+	}
+	if err := page.Handler(c); err != nil {
+		return err
+	}
+	if c.Response().StatusCode() == http.StatusOK {
+		c.Status(http.StatusUnprocessableEntity)
+	}
+	return nil
+}
+
+// documentPage is the route of the page of one document of kind k, whose path is the kind's
+// and the document's id.
+func (s *Server) documentPage(k docKind) (Route, bool) {
+	for _, r := range s.routes {
+		if r.Method == get && r.Path == k.Base+idParam {
+			return r, true
+		}
+	}
+	return Route{}, false
 }
 
 func (s *Server) receiveAttachment(c *fiber.Ctx, k docKind, id int64, v models.Viewer) error {

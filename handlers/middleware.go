@@ -231,6 +231,12 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	seed := c.Cookies(s.cookies.csrf)
 	slug := tenantOf(c).Slug
 	if sent == "" || seed == "" || !s.signer.Verify(sent, "csrf", slug, seed, c.Cookies(s.cookies.session)) {
+		if c.Get("HX-Request") == "true" && c.Cookies(s.cookies.session) == "" {
+			// The page's token was made for a session this browser no longer has: it was
+			// signed out in another tab, or its session cookie expired. The request is
+			// refused all the same; htmx is sent to sign in and back to the page.
+			return s.signInFirst(c)
+		}
 		return errCSRF
 	}
 	return c.Next()
@@ -328,11 +334,7 @@ func (s *Server) guard(r Route) fiber.Handler {
 			return c.Next()
 		}
 		if u == nil {
-			if c.Method() == fiber.MethodGet && !isHTMX(c) {
-				return redirect(c, authviews.LoginPath+"?next="+url.QueryEscape(c.OriginalURL()))
-			}
-			s.setFlash(c, "info", "Your session has ended. Sign in again to continue.")
-			return redirect(c, authviews.LoginPath)
+			return s.signInFirst(c)
 		}
 		if !s.allowed(c, r) {
 			if r.Fragment {
@@ -343,6 +345,42 @@ func (s *Server) guard(r Route) fiber.Handler {
 		}
 		return c.Next()
 	}
+}
+
+// signInFirst answers a request that needs a session and came without a live one: never
+// signed in, ended, or signed out in another tab. A page asked for sends the browser to sign
+// in and then to the page. An htmx request (an inline approval, a comment, the bell's poll)
+// goes to sign in and then back to the page it was sent from, which htmx names in
+// HX-Current-URL, rather than failing on the page with nothing to do but reload. A plain
+// form post cannot be sent again after signing in, so it goes to sign in with a flash
+// saying why.
+func (s *Server) signInFirst(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodGet && !isHTMX(c) {
+		return redirect(c, signInPath(c.OriginalURL()))
+	}
+	s.setFlash(c, "info", "Your session has ended. Sign in again to continue.")
+	if c.Get("HX-Request") == "true" {
+		return redirect(c, signInPath(htmxPage(c)))
+	}
+	return redirect(c, authviews.LoginPath)
+}
+
+// signInPath is the sign-in page, and after it next when that is a path on this site.
+func signInPath(next string) string {
+	if next = safeNext(next); next == "" {
+		return authviews.LoginPath
+	}
+	return authviews.LoginPath + "?next=" + url.QueryEscape(next)
+}
+
+// htmxPage is the path of the page an htmx request was sent from, when htmx named a page of
+// this host; "" otherwise.
+func htmxPage(c *fiber.Ctx) string {
+	u, err := url.Parse(c.Get("HX-Current-URL"))
+	if err != nil || u.Host != string(c.Request().Host()) {
+		return ""
+	}
+	return u.RequestURI()
 }
 
 // ForbiddenMessage is the flash shown after a refused page.

@@ -31,6 +31,7 @@ type requestState struct {
 	sessionToken string
 	csrfToken    string
 	policy       *policy.Set
+	refusedPost  *refusedPost // a comment or file this request posted and the model refused
 }
 
 const stateKey = "outlay.request"
