@@ -32,10 +32,12 @@ func (s *Server) pagesFor(p policy.Permission) string {
 }
 
 func (s *Server) rolesPage(c *fiber.Ctx) error {
-	return s.renderRoles(c, http.StatusOK, "", "", nil)
+	return s.renderRoles(c, http.StatusOK, roles.Page{})
 }
 
-func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel, newTemplate string, errs views.FieldErrors) error {
+// renderRoles shows the roles page; typed carries what a refused form typed (the new role's
+// name and template, or a rename) with its messages, shown again beside their fields.
+func (s *Server) renderRoles(c *fiber.Ctx, status int, typed roles.Page) error {
 	summaries, err := models.RoleSummaries(c.UserContext(), tenantDB(c))
 	if err != nil {
 		return err
@@ -50,9 +52,12 @@ func (s *Server) renderRoles(c *fiber.Ctx, status int, newLabel, newTemplate str
 		CanEdit:     s.can(c, policy.Permission{Object: outlay.ObjRoles, Action: outlay.ActUpdate}),
 		CanCreate:   s.can(c, policy.Permission{Object: outlay.ObjRoles, Action: outlay.ActCreate}),
 		CanDelete:   s.can(c, policy.Permission{Object: outlay.ObjRoles, Action: outlay.ActDelete}),
-		NewLabel:    newLabel,
-		NewTemplate: newTemplate,
-		NewRole:     errs,
+		NewLabel:    typed.NewLabel,
+		NewTemplate: typed.NewTemplate,
+		NewRole:     typed.NewRole,
+		Renaming:    typed.Renaming,
+		RenameLabel: typed.RenameLabel,
+		RenameError: typed.RenameError,
 	}
 	for _, t := range policy.RoleTemplates {
 		p.Templates = append(p.Templates, roles.Template{Key: t.Key, Label: t.Label, Summary: t.Summary})
@@ -181,11 +186,12 @@ func (s *Server) createRole(c *fiber.Ctx) error {
 	label, key := post.Label, post.Template
 	tmpl, ok := policy.FindRoleTemplate(key)
 	if key != "" && !ok {
-		return s.renderRoles(c, http.StatusUnprocessableEntity, label, key, views.FieldErrors{"template": "Choose one of the templates offered."})
+		return s.renderRoles(c, http.StatusUnprocessableEntity, roles.Page{NewLabel: label, NewTemplate: key,
+			NewRole: views.FieldErrors{"template": "Choose one of the templates offered."}})
 	}
 	r, err := models.CreateRole(ctx, db, label)
 	if v, ok := outlay.AsValidation(err); ok {
-		return s.renderRoles(c, http.StatusUnprocessableEntity, label, key, v)
+		return s.renderRoles(c, http.StatusUnprocessableEntity, roles.Page{NewLabel: label, NewTemplate: key, NewRole: v})
 	}
 	if err != nil {
 		return err
@@ -224,10 +230,15 @@ func (s *Server) createRole(c *fiber.Ctx) error {
 func (s *Server) renameRole(c *fiber.Ctx) error {
 	var post rolePost
 	bindForm(c, &post)
-	err := models.RenameRole(c.UserContext(), tenantDB(c), c.Params("role"), post.Label)
+	role := c.Params("role")
+	err := models.RenameRole(c.UserContext(), tenantDB(c), role, post.Label)
 	if v, ok := outlay.AsValidation(err); ok {
-		s.setFlash(c, "error", v.Error())
-		return redirect(c, roles.ListPath)
+		// The name typed stays in the role's row, with the message beside it.
+		msg := v["label"]
+		if msg == "" {
+			msg = v.Error()
+		}
+		return s.renderRoles(c, http.StatusUnprocessableEntity, roles.Page{Renaming: role, RenameLabel: post.Label, RenameError: msg})
 	}
 	if err != nil {
 		return err

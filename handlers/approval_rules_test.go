@@ -208,3 +208,31 @@ func TestRoleStepsShowTheRolesLabel(t *testing.T) {
 		t.Errorf("the step's History reads %v", changes)
 	}
 }
+
+// A rule's name is one line of visible text, as every name an admin types: a name typed with
+// a line break is refused beside the field, and the form comes back as it was typed.
+func TestApprovalRuleNameWithALineBreakIsRefusedAndKept(t *testing.T) {
+	t.Parallel()
+	s := newUsersSite(t)
+	typed := ruleForm("Engineering\nover $10,000", [3]string{"manager", "", ""})
+	typed.Set("min_amount", "10,000")
+	typed.Set("priority", "7")
+	res := s.admin.Post("/admin/approval-rules", typed)
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a name on two lines: %d", res.Status)
+	}
+	if got := res.Text("#name-error"); got != "Write the name on one line, without line breaks or tabs." {
+		t.Errorf("name's message %q", got)
+	}
+	form := res.Doc.Find("#rule-form")
+	for field, want := range map[string]string{"name": "Engineering\nover $10,000", "min_amount": "10,000", "priority": "7"} {
+		if got := form.Find(`input[name="`+field+`"]`).AttrOr("value", ""); got != want {
+			t.Errorf("%s shows %q, want %q as typed", field, got, want)
+		}
+	}
+	var n int64
+	s.db(t).Model(&models.ApprovalRule{}).Count(&n)
+	if n != 0 {
+		t.Errorf("%d rules saved from a refused form", n)
+	}
+}

@@ -135,7 +135,7 @@ func (s *Server) newBillPage(c *fiber.Ctx) error {
 // without, the typed lines and a few blank rows.
 func (s *Server) billForm(c *fiber.Ctx, in models.BillInput, errs outlay.ValidationErrors, cur *models.BillDetail) (bills.Form, error) {
 	ctx, db := c.UserContext(), tenantDB(c)
-	f := bills.Form{CSRF: s.csrfToken(c), FormKey: in.FormKey, Vendor: in.Vendor, Order: in.PurchaseOrder, InvoiceNumber: in.VendorInvoiceNumber,
+	f := bills.Form{CSRF: s.csrfToken(c), FormKey: in.FormKey, Version: in.Version, Vendor: in.Vendor, Order: in.PurchaseOrder, InvoiceNumber: in.VendorInvoiceNumber,
 		InvoiceDate: in.InvoiceDate, DueDate: in.DueDate, Currency: in.Currency, Memo: in.Memo, ConfirmDuplicate: in.ConfirmDuplicate,
 		Errors: views.FieldErrors{}, DueHint: "Leave empty to take the vendor's payment terms."}
 	for k, msg := range errs {
@@ -287,11 +287,12 @@ type billPost struct {
 	Intent string `form:"intent"` // "submit", or "" to save a draft
 }
 
-// billInputOf is a stored bill as its form shows it.
+// billInputOf is a stored bill as its form shows it, with the version it was read at.
 func billInputOf(d *models.BillDetail) models.BillInput {
 	in := models.BillInput{Vendor: strconv.FormatInt(d.VendorID, 10), PurchaseOrder: optionalValue(d.PurchaseOrderID),
 		VendorInvoiceNumber: d.VendorInvoiceNumber, InvoiceDate: d.InvoiceDate.Format(time.DateOnly), DueDate: d.DueDate.Format(time.DateOnly),
-		Currency: d.Currency, Memo: d.Memo} // a confirmed duplicate stays confirmed while it is the same bill (models.SaveBill)
+		Currency: d.Currency, Memo: d.Memo, // a confirmed duplicate stays confirmed while it is the same bill (models.SaveBill)
+		FormVersion: models.FormVersion{Version: models.DraftVersion(d.UpdatedAt)}}
 	for _, l := range d.LineDetails {
 		in.Lines = append(in.Lines, models.BillLineInput{OrderLine: optionalValue(l.PurchaseOrderLineID), Department: optionalValue(l.DepartmentID),
 			LineInput: models.LineInput{Description: l.Description, Quantity: plainQuantity(l.QuantityMilli),
@@ -398,6 +399,7 @@ func (s *Server) storeBill(c *fiber.Ctx, id int64) error {
 	bindForm(c, &post)
 	in, submit := post.BillInput, post.Intent == "submit"
 	b, err := models.SaveBill(ctx, db, v, id, in)
+	in.TakeCurrentVersion(err)
 	if errors.Is(err, models.ErrBillFormAlreadySaved) {
 		// Posted twice: the first post made the bill (and submitted it, if asked); the
 		// second goes to it rather than submitting it again.

@@ -43,7 +43,7 @@ func TestExpenseBadInputBesideTheFieldNothingSaved(t *testing.T) {
 		line              [4]string
 	}{
 		{"negative amount", "amount", "An amount cannot be negative.", [4]string{day(1), ids(s.meals.ID), "Cafe", "-12.00"}},
-		{"date far in the future", "date", "This date is in the future: enter the day the money was spent.", [4]string{"2091-06-01", ids(s.meals.ID), "Cafe", "12.00"}},
+		{"date far in the future", "date", "The date is after today; enter the day the money was spent.", [4]string{"2091-06-01", ids(s.meals.ID), "Cafe", "12.00"}},
 		{"unknown category", "category", "Choose a category from the list.", [4]string{day(1), "987654", "Cafe", "12.00"}},
 	} {
 		for _, path := range []string{"/expenses", draft} {

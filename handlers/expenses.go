@@ -120,10 +120,11 @@ func periodText(from, to *time.Time) string {
 	return formatDate(from) + " – " + formatDate(to)
 }
 
-// expenseInputOf is a stored report as its form shows it.
+// expenseInputOf is a stored report as its form shows it, with the version it was read at.
 func expenseInputOf(d *models.ExpenseDetail) models.ExpenseInput {
 	in := models.ExpenseInput{Title: d.Title, Purpose: d.Purpose, Department: optionalValue(d.DepartmentID),
-		PeriodFrom: dateValue(d.PeriodFrom), PeriodTo: dateValue(d.PeriodTo), Currency: d.Currency}
+		PeriodFrom: dateValue(d.PeriodFrom), PeriodTo: dateValue(d.PeriodTo), Currency: d.Currency,
+		FormVersion: models.FormVersion{Version: models.DraftVersion(d.UpdatedAt)}}
 	for _, l := range d.Lines {
 		li := models.ExpenseLineInput{Kind: l.Kind, Date: l.SpentOn.Format(models.DateLayout), Category: strconv.FormatInt(l.CategoryID, 10),
 			Note: l.Note, Justification: l.Justification, Receipt: optionalValue(l.ReceiptID), From: l.FromPlace, To: l.ToPlace}
@@ -163,7 +164,7 @@ func dateValue(t *time.Time) string {
 func (s *Server) expenseForm(c *fiber.Ctx, in models.ExpenseInput, errs outlay.ValidationErrors, cur *models.ExpenseDetail) (expenses.Form, error) {
 	ctx, db := c.UserContext(), tenantDB(c)
 	f := expenses.Form{CSRF: s.csrfToken(c), Title: in.Title, Purpose: in.Purpose, Department: in.Department, PeriodFrom: in.PeriodFrom,
-		PeriodTo: in.PeriodTo, Currency: in.Currency, FormKey: in.FormKey, Errors: views.FieldErrors{}}
+		PeriodTo: in.PeriodTo, Currency: in.Currency, FormKey: in.FormKey, Version: in.Version, Errors: views.FieldErrors{}}
 	for k, msg := range errs {
 		f.Errors[k] = msg
 	}
@@ -278,7 +279,10 @@ func (s *Server) createExpense(c *fiber.Ctx) error { return s.saveExpense(c, nil
 func (s *Server) updateExpense(c *fiber.Ctx) error {
 	d, err := s.expenseFromPath(c)
 	if err != nil {
-		return err
+		// A form read at a version of a report gone since says it was deleted.
+		var post expensePost
+		bindForm(c, &post)
+		return post.DraftGone("expense report", err)
 	}
 	if !s.expenseEditableByMe(c, d) {
 		return outlay.Conflict("This expense report is no longer editable: it is waiting for approval or was decided.")
@@ -334,6 +338,7 @@ func (s *Server) saveExpense(c *fiber.Ctx, cur *models.ExpenseDetail) error {
 	}
 	submit := intent == "submit"
 	r, err := models.SaveExpense(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
+	in.TakeCurrentVersion(err)
 	return expenseFlow.answerSave(s, c, r, err, submit, func(verr outlay.ValidationErrors) error {
 		f, err := s.expenseForm(c, in, verr, cur)
 		if err != nil {

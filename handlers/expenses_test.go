@@ -116,7 +116,7 @@ func TestExpenseFormRefusesBesideTheField(t *testing.T) {
 	}
 	for id, want := range map[string]string{
 		"expense-0-amount-error":   "An amount cannot be negative.",
-		"expense-1-date-error":     "This date is in the future: enter the day the money was spent.",
+		"expense-1-date-error":     "The date is after today; enter the day the money was spent.",
 		"expense-2-category-error": "Choose a category from the list.",
 	} {
 		if got := res.Text("#" + id); got != want {

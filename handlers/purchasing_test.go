@@ -614,3 +614,54 @@ func TestUploadsAndProviderSignInsTakeNoTurn(t *testing.T) {
 		t.Errorf("a page once the turns came free: %d", res.Status)
 	}
 }
+
+// A receipt dated before its order was placed is refused beside the date, naming the order's
+// day, and the receiving form comes back as typed; so is one dated after today.
+func TestReceiptDatedBeforeItsOrderIsRefusedBesideTheDate(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	db := env.DB(t, acme)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "orders@vendor.example", standAndCable...)
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("carl@acme.example", testutil.Password)
+	c.Get("/dashboard")
+	res := c.Post("/requisitions/"+itoa(r.Requisition.ID)+"/purchase-order", nil)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d", res.Status)
+	}
+	poPath := res.Location()
+	ordered := time.Now().UTC().AddDate(0, 0, -3)
+	if err := db.Exec(`UPDATE purchase_orders SET created_at = ?`, ordered).Error; err != nil {
+		t.Fatal(err)
+	}
+	var lines []models.PurchaseOrderLine
+	db.Order("position").Find(&lines)
+	stand, cable := models.ReceiptField(lines[0].ID), models.ReceiptField(lines[1].ID)
+
+	c.Get(poPath)
+	c.Header.Set("HX-Request", "true")
+	c.Header.Set("HX-Target", "receive-form")
+	defer c.Header.Del("HX-Request")
+	for typed, want := range map[string]string{
+		ordered.AddDate(0, 0, -1).Format(time.DateOnly):         "The date is before PO-000001 was ordered, on " + ordered.Format("2 Jan 2006") + ": enter the day the goods arrived.",
+		time.Now().UTC().AddDate(0, 0, 5).Format(time.DateOnly): "The date is after today; enter the day the goods arrived.",
+	} {
+		res = c.Post(poPath+"/receipts", url.Values{stand: {"4"}, cable: {"1.5"}, "received_on": {typed}, "note": {"First pallet"}})
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#received_on-error") != want {
+			t.Errorf("received on %s: %d %q, want %q", typed, res.Status, res.Text("#received_on-error"), want)
+		}
+		for id, value := range map[string]string{stand: "4", cable: "1.5", "received_on": typed, "receipt-note": "First pallet"} {
+			if got := res.Doc.Find("#"+id).AttrOr("value", ""); got != value {
+				t.Errorf("received on %s: %s shows %q, want %q as typed", typed, id, got, value)
+			}
+		}
+	}
+	var receipts int64
+	db.Model(&models.Receipt{}).Count(&receipts)
+	if receipts != 0 {
+		t.Errorf("%d receipts stored from refused forms", receipts)
+	}
+}

@@ -49,7 +49,7 @@ func requisitionName(d *models.RequisitionDetail) string {
 func (s *Server) copyInput(c *fiber.Ctx, src *models.RequisitionDetail) (models.RequisitionInput, []string, error) {
 	ctx, db := c.UserContext(), tenantDB(c)
 	in := formFromStored(src)
-	in.FormKey = newFormKey()
+	in.FormKey, in.FormVersion = newFormKey(), models.FormVersion{} // a new requisition, not an edit of src
 	if src.NeededBy != nil && src.NeededBy.Before(time.Now().UTC().Truncate(24*time.Hour)) {
 		in.NeededBy = ""
 	}

@@ -38,10 +38,11 @@ type requisitionLinesPost struct {
 	Requisition  string `form:"requisition"`
 }
 
-// formFromStored is a stored requisition as its form shows it.
+// formFromStored is a stored requisition as its form shows it, with the version it was read at.
 func formFromStored(d *models.RequisitionDetail) models.RequisitionInput {
 	in := models.RequisitionInput{Department: optionalValue(d.DepartmentID), Vendor: optionalValue(d.VendorID),
-		Location: optionalValue(d.LocationID), NeededBy: formatDateValue(d), Justification: d.Justification}
+		Location: optionalValue(d.LocationID), NeededBy: formatDateValue(d), Justification: d.Justification,
+		FormVersion: models.FormVersion{Version: models.DraftVersion(d.UpdatedAt)}}
 	for _, l := range d.Lines {
 		line := models.LineInput{Description: l.Description, Quantity: l.QuantityMilli.String(),
 			UnitPrice: money.Money{Minor: l.UnitPriceMinor, Currency: d.Currency}.Plain(), GLAccount: optionalValue(l.GLAccountID)}
@@ -76,7 +77,7 @@ func (s *Server) requisitionForm(c *fiber.Ctx, in models.RequisitionInput, errs 
 		in.Lines = []models.LineInput{{}}
 	}
 	f := requisitions.Form{CSRF: s.csrfToken(c), Attach: s.attachHint(c), Department: in.Department, Vendor: in.Vendor, Location: in.Location,
-		NeededBy: in.NeededBy, Justification: in.Justification, FormKey: in.FormKey, FocusRow: -1, Errors: views.FieldErrors{}}
+		NeededBy: in.NeededBy, Justification: in.Justification, FormKey: in.FormKey, Version: in.Version, FocusRow: -1, Errors: views.FieldErrors{}}
 	maps.Copy(f.Errors, errs)
 	if err := s.fillRequisitionChoices(c, &f, cur); err != nil {
 		return f, err
@@ -244,6 +245,7 @@ func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
 	bindForm(c, &post)
 	in, submit, attach := post.RequisitionInput, post.Intent == "submit", post.Intent == "attach"
 	r, err := models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
+	in.TakeCurrentVersion(err)
 	if err == nil && attach {
 		// The draft's own page has the attachments section; it opens there.
 		s.setFlash(c, "success", "Draft saved. Attach its files below.")

@@ -191,3 +191,41 @@ func TestSettingAPermissionAsItIsChangesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A rename refused (here a name with a text-direction control, which would show the name
+// turned around) keeps the name typed in the role's row with the message beside it, and the
+// role keeps its name.
+func TestRefusedRoleRenameKeepsTheNameTyped(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+	c.Get("/admin/roles")
+	if res := c.Post("/admin/roles", url.Values{"label": {"Finance lead"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("new role: %d %s", res.Status, res.Text(".field-error"))
+	}
+	typed := "Finance \u202edael"
+	res := c.Post("/admin/roles/finance_lead/rename", url.Values{"label": {typed}})
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("refused rename: %d", res.Status)
+	}
+	field := res.Doc.Find("#label-finance_lead")
+	if got := field.AttrOr("value", ""); got != typed {
+		t.Errorf("the rename field shows %q, want %q as typed", got, typed)
+	}
+	if field.AttrOr("aria-invalid", "") != "true" || field.AttrOr("aria-describedby", "") != "label-finance_lead-error" {
+		t.Errorf("the rename field is not marked invalid: aria-invalid %q, aria-describedby %q", field.AttrOr("aria-invalid", ""), field.AttrOr("aria-describedby", ""))
+	}
+	if got := res.Text("#label-finance_lead-error"); got != "Remove the invisible text-direction characters from the name." {
+		t.Errorf("rename's message %q", got)
+	}
+	if got := res.Doc.Find("#label-approver").Length(); got != 0 {
+		t.Errorf("a built-in role got a rename field")
+	}
+	r, err := models.FindRole(context.Background(), env.DB(t, acme), "finance_lead")
+	if err != nil || r.Label != "Finance lead" {
+		t.Errorf("after the refused rename: %+v %v", r, err)
+	}
+}

@@ -234,10 +234,11 @@ func tripApprovalPanel(s *Server, c *fiber.Ctx, id int64) (templ.Component, erro
 	return travel.ApprovalPanel(p), nil
 }
 
-// tripFormFromStored is a stored trip as its form shows it.
+// tripFormFromStored is a stored trip as its form shows it, with the version it was read at.
 func tripFormFromStored(d *models.TravelDetail) models.TravelInput {
 	in := models.TravelInput{Traveller: strconv.FormatInt(d.TravellerID, 10), Department: optionalValue(d.DepartmentID),
-		GLAccount: optionalValue(d.GLAccountID), Purpose: d.Purpose, Currency: d.Currency, Estimates: map[string]string{}}
+		GLAccount: optionalValue(d.GLAccountID), Purpose: d.Purpose, Currency: d.Currency, Estimates: map[string]string{},
+		FormVersion: models.FormVersion{Version: models.DraftVersion(d.UpdatedAt)}}
 	plain := func(minor int64) string {
 		if minor == 0 {
 			return ""
@@ -273,7 +274,7 @@ func (s *Server) tripForm(c *fiber.Ctx, in models.TravelInput, errs outlay.Valid
 		in.Currency = st.DefaultCurrency
 	}
 	f := travel.Form{CSRF: s.csrfToken(c), Traveller: in.Traveller, Department: in.Department, GLAccount: in.GLAccount, Purpose: in.Purpose,
-		Currency: in.Currency, Advance: in.Advance, FormKey: in.FormKey, FocusRow: -1, Errors: views.FieldErrors{}, ForOthers: s.can(c, travelForOthers)}
+		Currency: in.Currency, Advance: in.Advance, FormKey: in.FormKey, Version: in.Version, FocusRow: -1, Errors: views.FieldErrors{}, ForOthers: s.can(c, travelForOthers)}
 	for k, msg := range errs {
 		f.Errors[k] = msg
 	}
@@ -391,6 +392,7 @@ func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
 	in, submit := post.TravelInput, post.Intent == "submit"
 	filer := models.TravelFiler{UserID: currentUser(c).UserID, ForOthers: s.can(c, travelForOthers)}
 	t, err := models.SaveTravel(c.UserContext(), tenantDB(c), filer, id, in, submit)
+	in.TakeCurrentVersion(err)
 	return tripFlow.answerSave(s, c, t, err, submit, func(verr outlay.ValidationErrors) error {
 		var cur *models.TravelDetail
 		if id != 0 {

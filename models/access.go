@@ -188,14 +188,17 @@ func roleName(label string) string {
 }
 
 func validateRoleLabel(label string) (string, error) {
-	label = strings.TrimSpace(label)
+	label = oneSpaced(label)
+	verr := outlay.ValidationErrors{}
 	switch {
 	case label == "":
-		return "", outlay.ValidationErrors{"label": "Enter a name for the role."}
+		verr.Add("label", "Enter a name for the role.")
 	case len(label) > 60:
-		return "", outlay.ValidationErrors{"label": "Use at most 60 characters."}
+		verr.Add("label", "Use at most 60 characters.")
+	default:
+		checkOneLine(verr, "label", label)
 	}
-	return label, nil
+	return label, verr.Err()
 }
 
 // CreateRole adds a custom role with no permissions.

@@ -189,12 +189,14 @@ func createRuleSteps(tx *gorm.DB, ruleID int64, steps []ApprovalRuleStep) error 
 // problem is reported at once, each beside its field.
 func applyRuleInput(tx *gorm.DB, r *ApprovalRule, in RuleInput) ([]ApprovalRuleStep, error) {
 	verr := outlay.ValidationErrors{}
-	in.Name = strings.TrimSpace(in.Name)
+	in.Name = oneSpaced(in.Name)
 	switch n := len([]rune(in.Name)); {
 	case n == 0:
 		verr.Add("name", "Enter a name, such as “Engineering over $10,000”.")
 	case n > 200:
 		verr.Add("name", "Keep the name under 200 characters.")
+	default:
+		checkOneLine(verr, "name", in.Name)
 	}
 	if r.ID == 0 {
 		if k, ok := FindDocumentKind(in.DocType); !ok || k.Approval == nil {

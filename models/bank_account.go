@@ -64,12 +64,14 @@ type BankDetailsInput struct {
 // are right, and a BIC if one is given. Each mistake is named beside its field.
 func (in BankDetailsInput) validate() (BankDetails, error) {
 	verr := outlay.ValidationErrors{}
-	d := BankDetails{Holder: strings.TrimSpace(in.Holder)}
+	d := BankDetails{Holder: oneSpaced(in.Holder)}
 	switch n := len([]rune(d.Holder)); {
 	case n == 0:
 		verr.Add("holder", "Enter the name the account is held in.")
 	case n > 140:
 		verr.Add("holder", "Shorten the name to 140 characters.")
+	default:
+		checkOneLine(verr, "holder", d.Holder)
 	}
 	iban, err := bankfile.ParseIBAN(in.IBAN)
 	switch {

@@ -30,6 +30,8 @@ type BillInput struct {
 	ConfirmDuplicate bool            `form:"confirm_duplicate"`
 	Lines            []BillLineInput `form:"lines"`
 	FormKey          string          `form:"form_key"`
+	// FormVersion is the version of the stored bill an edit form was read at.
+	FormVersion
 }
 
 // BillLineInput is one line as typed. On a bill of an order each line names its order line
@@ -80,7 +82,8 @@ type PricedBill struct {
 }
 
 // SaveBill stores a new bill (id 0) or changes an editable one, as a draft: everything typed
-// is checked, each problem beside its field, and nothing is stored while any remains. The
+// is checked, each problem beside its field, and nothing is stored while any remains; an
+// edit form read at an older version of the bill is refused (StaleDraftError). The
 // same vendor's invoice number is refused; a bill of the same vendor and amount dated within
 // DuplicateWindowDays of another is refused until the clerk confirms it.
 func SaveBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, in BillInput) (*Bill, error) {
@@ -88,6 +91,9 @@ func SaveBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, in BillInput
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if id != 0 {
 			if err := lockEditableBill(tx, v, id, &b); err != nil {
+				return err
+			}
+			if err := in.checkUnchanged("bill", b.UpdatedAt); err != nil {
 				return err
 			}
 		} else if key := strings.TrimSpace(in.FormKey); key != "" {
@@ -315,9 +321,7 @@ func checkBillHeader(tx *gorm.DB, verr outlay.ValidationErrors, in BillInput, h 
 		verr.Add("invoice_date", "Enter the invoice date.")
 	} else if d, err := billDate(s); err != nil {
 		verr.Add("invoice_date", err.Error())
-	} else if d.After(today().AddDate(0, 0, 1)) { // a day's grace for the vendor's time zone
-		verr.Add("invoice_date", "An invoice cannot be dated after today: check the invoice's date.")
-	} else {
+	} else if !refuseAfterToday(verr, "invoice_date", d, today(), "check the invoice's date.") {
 		h.InvoiceDate, invoiceOK = d, true
 	}
 	if s := strings.TrimSpace(in.DueDate); s != "" {

@@ -1,6 +1,11 @@
 package models
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"outlay"
+)
 
 // A form's date is refused for what is wrong with it: not a date, or a year typed wrong.
 func TestParseDay(t *testing.T) {
@@ -20,6 +25,25 @@ func TestParseDay(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("parseDay(%q): %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A day after today is refused in the same words on every form that dates what has happened
+// (a receipt, an invoice, an expense), with the day's slack for time zones ahead of UTC.
+func TestRefuseAfterToday(t *testing.T) {
+	today := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	for days, want := range map[int]string{
+		-400: "",
+		0:    "",
+		1:    "", // already today east of UTC
+		2:    "The date is after today; enter the day the goods arrived.",
+		365:  "The date is after today; enter the day the goods arrived.",
+	} {
+		verr := outlay.ValidationErrors{}
+		refused := refuseAfterToday(verr, "received_on", today.AddDate(0, 0, days), today, "enter the day the goods arrived.")
+		if got := verr["received_on"]; got != want || refused != (want != "") {
+			t.Errorf("%d days on: refused %v, %q; want %q", days, refused, got, want)
 		}
 	}
 }

@@ -23,20 +23,24 @@ import (
 var ErrExpenseFormAlreadySaved = outlay.Conflict("This form was already saved.")
 
 // SaveExpense stores an owner's report as typed: a new draft when id is 0, otherwise their
-// own report id, which must still be editable (draft or returned). Blank lines are dropped;
-// amounts are priced here. With submit, the same transaction then submits it, so a report
-// refused for submission is not saved either. Another person's report is not found. A new
-// report's form posted again (same in.FormKey) makes nothing: it returns the report of its
-// first post and ErrExpenseFormAlreadySaved.
+// own report id, which must still be editable (draft or returned) and, when in carries the
+// version its form was read at, unchanged since then (StaleDraftError). Blank lines are
+// dropped; amounts are priced here. With submit, the same transaction then submits it, so
+// a report refused for submission is not saved either. Another person's report is not
+// found. A new report's form posted again (same in.FormKey) makes nothing: it returns the
+// report of its first post and ErrExpenseFormAlreadySaved.
 func SaveExpense(ctx context.Context, db *gorm.DB, ownerID, id int64, in ExpenseInput, submit bool) (*ExpenseReport, error) {
 	var r ExpenseReport
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if id != 0 {
 			if err := lockOwnExpense(tx, ownerID, id, &r); err != nil {
-				return err
+				return in.DraftGone("expense report", err)
 			}
 			if !r.Editable() {
 				return outlay.Conflict("This expense report is no longer editable: it is waiting for approval or was decided.")
+			}
+			if err := in.checkUnchanged("expense report", r.UpdatedAt); err != nil {
+				return err
 			}
 		}
 		if key := expenseFormKey(in); id == 0 && key != nil {
@@ -53,7 +57,7 @@ func SaveExpense(ctx context.Context, db *gorm.DB, ownerID, id int64, in Expense
 				return err
 			}
 		}
-		p, verr, err := priceExpense(tx, id, in, today())
+		p, verr, err := priceExpense(tx, r, in, today())
 		if err != nil {
 			return err
 		}
@@ -315,7 +319,13 @@ func AttachReceipt(ctx context.Context, db *gorm.DB, v Viewer, id, lineID int64,
 		if a, err = AddAttachment(ctx, tx, v, DocExpense, id, in); err != nil {
 			return err
 		}
-		return tx.Model(&l).Updates(map[string]any{"receipt_id": a.ID, "updated_at": time.Now()}).Error
+		now := time.Now()
+		if err := tx.Model(&l).Updates(map[string]any{"receipt_id": a.ID, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		// The receipt is on the report's form too: a form read before it was attached would
+		// save the line without it, so the report's version changes with it.
+		return tx.Model(&r).Update("updated_at", now).Error
 	})
 	return a, err
 }

@@ -27,6 +27,8 @@ type ExpenseInput struct {
 	// FormKey identifies the new-report form this was typed in ("" for none): a form posted
 	// twice makes one report.
 	FormKey string `form:"form_key"`
+	// FormVersion is the version of the stored report an edit form was read at.
+	FormVersion
 }
 
 // ExpenseLineInput is one line as typed. Which fields count depends on its kind.
@@ -68,8 +70,9 @@ func (l ExpenseLineInput) Blank() bool {
 // Limits of an expense report.
 const (
 	MaxExpenseLines = 200
-	// MaxFutureDays is how far after today a line's date may be: expenses are spent, not
-	// planned, and a day of slack allows for time zones.
+	// MaxFutureDays is how far after today a line's date may be (an invoice's and a
+	// receipt's too, refuseAfterToday): expenses are spent, not planned, and a day of slack
+	// allows for time zones.
 	MaxFutureDays  = 1
 	maxPerDiemDays = 366
 )
@@ -97,9 +100,10 @@ type pricedExpense struct {
 
 // priceExpense parses in and prices every line: mileage at the rate in effect on its date,
 // per diem at its destination's rate, a line in another currency at the rate typed, and
-// marks the lines over their category's limit. reportID names the stored report (0 for a
-// new one), whose attachments a line's receipt must be. It writes nothing.
-func priceExpense(tx *gorm.DB, reportID int64, in ExpenseInput, today time.Time) (pricedExpense, outlay.ValidationErrors, error) {
+// marks the lines over their category's limit. stored is the report as stored (the zero
+// report for a new one): a line's receipt must be one of its attachments, and the period it
+// had tells a period changed from one typed along. It writes nothing.
+func priceExpense(tx *gorm.DB, stored ExpenseReport, in ExpenseInput, today time.Time) (pricedExpense, outlay.ValidationErrors, error) {
 	verr := outlay.ValidationErrors{}
 	var p pricedExpense
 	p.Title = strings.TrimSpace(in.Title)
@@ -141,13 +145,14 @@ func priceExpense(tx *gorm.DB, reportID int64, in ExpenseInput, today time.Time)
 			verr.Add("lines", fmt.Sprintf("A report has at most %d lines.", MaxExpenseLines))
 			break
 		}
-		l, err := priceExpenseLine(tx, verr, row, reportID, li, p.Currency, today)
+		l, err := priceExpenseLine(tx, verr, row, stored.ID, li, p.Currency, today)
 		if err != nil {
 			return p, nil, err
 		}
 		p.Lines = append(p.Lines, l)
 		p.Rows = append(p.Rows, row)
 	}
+	checkLinesInPeriod(verr, p, reportPeriod{stored.PeriodFrom, stored.PeriodTo})
 	if len(verr) > 0 {
 		return p, verr, nil
 	}
@@ -171,6 +176,87 @@ func expenseFormKey(in ExpenseInput) *string {
 		return &k
 	}
 	return nil
+}
+
+// reportPeriod is the days an expense report covers, as its header gives them; either end
+// may be left open.
+type reportPeriod struct{ From, To *time.Time }
+
+// holds says whether day lies within the period's ends that are set.
+func (p reportPeriod) holds(day time.Time) bool {
+	return (p.From == nil || !day.Before(*p.From)) && (p.To == nil || !day.After(*p.To))
+}
+
+// String is the period as people read it: "1 Nov – 30 Nov 2026", "from 1 Nov 2026",
+// "until 30 Nov 2026".
+func (p reportPeriod) String() string {
+	const day = "2 Jan 2006"
+	switch {
+	case p.From == nil && p.To == nil:
+		return ""
+	case p.To == nil:
+		return "from " + p.From.Format(day)
+	case p.From == nil:
+		return "until " + p.To.Format(day)
+	case p.From.Equal(*p.To):
+		return p.From.Format(day)
+	case p.From.Year() == p.To.Year():
+		return p.From.Format("2 Jan") + " – " + p.To.Format(day)
+	}
+	return p.From.Format(day) + " – " + p.To.Format(day)
+}
+
+// sameEnd says whether two ends of a period are the same day, or both open.
+func sameEnd(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+}
+
+// checkLinesInPeriod refuses each line of p dated outside the report's period, beside its
+// date (a date refused already keeps its own message): a report claims what was spent in the
+// days it covers, as its approver reads them. An end of the period changed from the stored
+// one (was; every end of a new report's) also says, beside it, how many lines it leaves out,
+// since the change of the period is then what went wrong.
+func checkLinesInPeriod(verr outlay.ValidationErrors, p pricedExpense, was reportPeriod) {
+	period := reportPeriod{p.PeriodFrom, p.PeriodTo}
+	if verr.Has("period_from") || verr.Has("period_to") || period.From == nil && period.To == nil {
+		return
+	}
+	var before, after int
+	for i, l := range p.Lines {
+		field := ExpenseField(p.Rows[i], "date")
+		if verr.Has(field) || period.holds(l.SpentOn) {
+			continue
+		}
+		verr.Add(field, "The date is outside this report's period, "+period.String()+": change the date, or the period above.")
+		if period.From != nil && l.SpentOn.Before(*period.From) {
+			before++
+		} else {
+			after++
+		}
+	}
+	if before > 0 && !sameEnd(was.From, period.From) {
+		verr.Add("period_from", linesOutside(before, "before", period.From)+": start the period earlier, or change "+theirDates(before)+" below.")
+	}
+	if after > 0 && !sameEnd(was.To, period.To) {
+		verr.Add("period_to", linesOutside(after, "after", period.To)+": end the period later, or change "+theirDates(after)+" below.")
+	}
+}
+
+// linesOutside says how many lines are dated on which side of day: "2 lines are dated
+// before 1 Nov 2026".
+func linesOutside(n int, side string, day *time.Time) string {
+	if n == 1 {
+		return "1 line is dated " + side + " " + day.Format("2 Jan 2006")
+	}
+	return fmt.Sprintf("%d lines are dated %s %s", n, side, day.Format("2 Jan 2006"))
+}
+
+// theirDates names the dates of n lines: "the line's date", "their dates".
+func theirDates(n int) string {
+	if n == 1 {
+		return "the line's date"
+	}
+	return "their dates"
 }
 
 // optionalDate parses a date that may be left empty.
@@ -198,12 +284,10 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 	}
 	l.SpentOn = parseDate(verr, f("date"), in.Date)
 	if _, bad := verr[f("date")]; !bad {
-		switch {
-		case l.SpentOn.After(today.AddDate(0, 0, MaxFutureDays)):
-			verr.Add(f("date"), "This date is in the future: enter the day the money was spent.")
-		case l.SpentOn.Year() < 2000:
+		if l.SpentOn.Year() < 2000 {
 			verr.Add(f("date"), "Enter a date from 2000 on.")
 		}
+		refuseAfterToday(verr, f("date"), l.SpentOn, today, "enter the day the money was spent.")
 	}
 	var cat ExpenseCategory
 	if id, err := optionalID(strings.TrimSpace(in.Category)); err != nil || id == nil {

@@ -354,7 +354,7 @@ func TestExpenseInputRefusals(t *testing.T) {
 	errs := fieldErrors(t, err)
 	for field, want := range map[string]string{
 		models.ExpenseField(0, "amount"):   "An amount cannot be negative.",
-		models.ExpenseField(1, "date"):     "This date is in the future: enter the day the money was spent.",
+		models.ExpenseField(1, "date"):     "The date is after today; enter the day the money was spent.",
 		models.ExpenseField(2, "category"): "Choose a category from the list.",
 	} {
 		if errs[field] != want {

@@ -35,13 +35,15 @@ func GetPaymentSettings(ctx context.Context, db *gorm.DB) (PaymentSettings, erro
 // until a NACHA file is made; what is typed must be well formed.
 func SavePaymentSettings(ctx context.Context, db *gorm.DB, in PaymentSettings) error {
 	verr := outlay.ValidationErrors{}
-	s := PaymentSettings{ID: 1, CompanyName: strings.TrimSpace(in.CompanyName), ACHRoutingNumber: strings.TrimSpace(in.ACHRoutingNumber),
-		ACHBankName: strings.TrimSpace(in.ACHBankName), ACHCompanyID: strings.TrimSpace(in.ACHCompanyID), UpdatedAt: time.Now()}
+	s := PaymentSettings{ID: 1, CompanyName: oneSpaced(in.CompanyName), ACHRoutingNumber: strings.TrimSpace(in.ACHRoutingNumber),
+		ACHBankName: oneSpaced(in.ACHBankName), ACHCompanyID: strings.TrimSpace(in.ACHCompanyID), UpdatedAt: time.Now()}
 	checkLength(verr, "company_name", s.CompanyName, 140)
+	checkOneLine(verr, "company_name", s.CompanyName)
 	if s.ACHRoutingNumber != "" && !bankfile.ValidRoutingNumber(s.ACHRoutingNumber) {
 		verr.Add("ach_routing_number", "Enter your bank's nine-digit ABA routing number; this one's check digit is wrong.")
 	}
 	checkLength(verr, "ach_bank_name", s.ACHBankName, 23)
+	checkOneLine(verr, "ach_bank_name", s.ACHBankName)
 	if len(s.ACHCompanyID) > 10 {
 		verr.Add("ach_company_id", "Use at most 10 characters, as your bank gave it.")
 	}

@@ -170,10 +170,7 @@ func RecordReceipt(ctx context.Context, db *gorm.DB, userID, poID int64, in Rece
 			return err
 		}
 		errs := outlay.ValidationErrors{}
-		on, err := receiptDate(in.ReceivedOn)
-		if err != nil {
-			errs.Add("received_on", err.Error())
-		}
+		on := receiptDate(errs, po, in.ReceivedOn)
 		note := strings.TrimSpace(in.Note)
 		if utf8.RuneCountInString(note) > 2000 {
 			errs.Add("note", "Keep the note under 2,000 characters.")
@@ -243,19 +240,27 @@ func RecordReceipt(ctx context.Context, db *gorm.DB, userID, poID int64, in Rece
 
 func isZero(s string) bool { return strings.Trim(s, "0.,") == "" }
 
-func receiptDate(s string) (time.Time, error) {
-	today := time.Now().UTC().Truncate(24 * time.Hour)
+// receiptDate reads the day goods of po arrived, today when none is typed. Goods arrive on
+// or after the day they are ordered, and by today: a day before the order's date (its day in
+// UTC, as the order shows and prints it) or after today is refused beside the field.
+func receiptDate(verr outlay.ValidationErrors, po *PurchaseOrder, s string) time.Time {
+	day := today()
 	if strings.TrimSpace(s) == "" {
-		return today, nil
+		return day
 	}
-	d, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+	d, err := parseDay(s)
 	if err != nil {
-		return today, errors.New("Enter the date as YYYY-MM-DD.")
+		verr.Add("received_on", err.Error())
+		return day
 	}
-	if d.After(today.AddDate(0, 0, 1)) {
-		return today, errors.New("Goods cannot be received in the future.")
+	if refuseAfterToday(verr, "received_on", d, day, "enter the day the goods arrived.") {
+		return day
 	}
-	return d, nil
+	if ordered := po.CreatedAt.UTC().Truncate(24 * time.Hour); d.Before(ordered) {
+		verr.Add("received_on", fmt.Sprintf("The date is before %s was ordered, on %s: enter the day the goods arrived.",
+			po.Number, ordered.Format("2 Jan 2006")))
+	}
+	return d
 }
 
 func lockPurchaseOrder(tx *gorm.DB, id int64) (*PurchaseOrder, error) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -208,7 +209,8 @@ func TestReceiptsFillTheOrderAndRefuseOverReceipt(t *testing.T) {
 	}
 	// The rest arrives: the order is received, and takes nothing more.
 	in := receive(lines, "6", "2.5")
-	in.Note, in.ReceivedOn = "Second delivery", "2026-01-05"
+	today := time.Now().UTC().Format("2006-01-02")
+	in.Note, in.ReceivedOn = "Second delivery", today
 	if _, err := models.RecordReceipt(ctx, p.db, p.clerk.ID, po.ID, in); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +219,7 @@ func TestReceiptsFillTheOrderAndRefuseOverReceipt(t *testing.T) {
 		t.Fatalf("after the rest: %s, %d receipts", d.Status, len(d.Receipts))
 	}
 	newest := d.Receipts[0]
-	if newest.Note != "Second delivery" || newest.ReceivedOn.Format("2006-01-02") != "2026-01-05" || len(newest.Lines) != 2 || newest.ReceivedByName != "Carl Clerk" {
+	if newest.Note != "Second delivery" || newest.ReceivedOn.Format("2006-01-02") != today || len(newest.Lines) != 2 || newest.ReceivedByName != "Carl Clerk" {
 		t.Errorf("newest receipt %+v", newest)
 	}
 	if _, err := models.RecordReceipt(ctx, p.db, p.clerk.ID, po.ID, receive(lines, "1")); !errors.Is(err, outlay.ErrConflict) {
@@ -476,6 +478,49 @@ func TestPurchaseOrderListReadsItsRowsAsGORMDoes(t *testing.T) {
 			if r.LocationID != nil || r.ClosedAt != nil {
 				t.Errorf("the order without a location read as %+v", r)
 			}
+		}
+	}
+}
+
+// Goods arrive after they are ordered and no later than today: a receipt dated before the
+// order's day, or after today, is refused beside its date naming what is wrong, and writes
+// nothing. The order's own day, and today, are fine.
+func TestReceiptIsDatedFromTheOrdersDayToToday(t *testing.T) {
+	t.Parallel()
+	p := newPurchasing(t)
+	ctx := context.Background()
+	po, _ := p.order(t)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	ordered := today.AddDate(0, 0, -10)
+	// Late in the order's day: the order's day, not the moment it was made, is the bound.
+	if err := p.db.Model(po).Update("created_at", ordered.Add(23*time.Hour)).Error; err != nil {
+		t.Fatal(err)
+	}
+	d, _ := models.GetPurchaseOrder(ctx, p.db, po.ID)
+	day := func(t time.Time) string { return t.Format(time.DateOnly) }
+	for typed, want := range map[string]string{
+		day(ordered.AddDate(0, 0, -1)): "The date is before PO-000001 was ordered, on " + ordered.Format("2 Jan 2006") + ": enter the day the goods arrived.",
+		day(today.AddDate(0, 0, 2)):    "The date is after today; enter the day the goods arrived.",
+		day(today.AddDate(1, 0, 0)):    "The date is after today; enter the day the goods arrived.",
+		"05/12/2026":                   "Enter a date such as 2026-03-31.",
+	} {
+		in := receive(d.Lines, "1")
+		in.ReceivedOn = typed
+		_, err := models.RecordReceipt(ctx, p.db, p.clerk.ID, po.ID, in)
+		if got := fieldError(t, err, "received_on"); got != want {
+			t.Errorf("received on %s: %q, want %q", typed, got, want)
+		}
+	}
+	var n int64
+	p.db.Model(&models.Receipt{}).Count(&n)
+	if n != 0 {
+		t.Fatalf("refused receipts wrote %d receipts", n)
+	}
+	for _, on := range []time.Time{ordered, today} {
+		in := receive(d.Lines, "1")
+		in.ReceivedOn = day(on)
+		if _, err := models.RecordReceipt(ctx, p.db, p.clerk.ID, po.ID, in); err != nil {
+			t.Errorf("received on %s: %v", day(on), err)
 		}
 	}
 }

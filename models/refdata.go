@@ -576,6 +576,18 @@ func parseDay(s string) (time.Time, error) {
 	return d, nil
 }
 
+// refuseAfterToday refuses day beside field when it is after today, and says whether it did:
+// goods received, an invoice issued and money spent have happened, so a later day is a
+// mistyped one. A day of slack (MaxFutureDays) allows for time zones ahead of UTC, the zone
+// of today. advice ends the message: "enter the day the goods arrived."
+func refuseAfterToday(verr outlay.ValidationErrors, field string, day, today time.Time, advice string) bool {
+	if !day.After(today.AddDate(0, 0, MaxFutureDays)) {
+		return false
+	}
+	verr.Add(field, "The date is after today; "+advice)
+	return true
+}
+
 func parseDate(verr outlay.ValidationErrors, field, s string) time.Time {
 	s = strings.TrimSpace(s)
 	if s == "" {

@@ -56,21 +56,25 @@ func PriceRequisition(ctx context.Context, db *gorm.DB, in RequisitionInput) (Pr
 
 // SaveRequisition stores a requester's requisition as typed: a new draft when id is 0,
 // otherwise their own requisition id, which must still be editable (draft, rejected or
-// withdrawn). Blank lines are dropped; totals are computed here. With submit, the same
-// transaction then submits it (SubmitRequisition), so a requisition refused for submission
-// is not saved either: the requester gets every message at once and nothing half-written.
-// Another person's requisition is not found. A new requisition's form posted again (same
-// in.FormKey) makes nothing: it returns the requisition of its first post and
+// withdrawn) and, when in carries the version its form was read at, unchanged since then
+// (StaleDraftError). Blank lines are dropped; totals are computed here. With submit, the
+// same transaction then submits it (SubmitRequisition), so a requisition refused for
+// submission is not saved either: the requester gets every message at once and nothing
+// half-written. Another person's requisition is not found. A new requisition's form posted
+// again (same in.FormKey) makes nothing: it returns the requisition of its first post and
 // ErrFormAlreadySaved.
 func SaveRequisition(ctx context.Context, db *gorm.DB, requesterID, id int64, in RequisitionInput, submit bool) (*Requisition, error) {
 	var r Requisition
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if id != 0 {
 			if err := lockOwnRequisition(tx, requesterID, id, &r); err != nil {
-				return err
+				return in.DraftGone("requisition", err)
 			}
 			if !r.Editable() {
 				return outlay.Conflict("This requisition is no longer editable: it is waiting for approval or was decided.")
+			}
+			if err := in.checkUnchanged("requisition", r.UpdatedAt); err != nil {
+				return err
 			}
 		}
 		verr := outlay.ValidationErrors{}

@@ -25,6 +25,8 @@ type RequisitionInput struct {
 	// FormKey identifies the new-requisition form this was typed in ("" for none): a form
 	// posted twice makes one requisition.
 	FormKey string `form:"form_key"`
+	// FormVersion is the version of the stored requisition an edit form was read at.
+	FormVersion
 }
 
 // LineInput is one line as typed.

@@ -106,6 +106,8 @@ func (w *spendWorld) documents() {
 	r2 := w.approved(w.rita, &w.eng, &w.globex, "USD", spendLine{&w.software, "3", 10001, 725}, spendLine{nil, "1", 999, 0})
 	po2 := w.order(r2)
 	today := time.Now().UTC()
+	// Goods arrive after they are ordered: this order was placed the day before its first receipt.
+	w.must(w.db.Model(po2).Update("created_at", today.AddDate(0, 0, -1)).Error)
 	w.receive(po2, today.AddDate(0, 0, -1), map[int]string{1: "1.5"})
 	w.receive(po2, today, map[int]string{1: "0.5", 2: "1"})
 	r3 := w.approved(w.sam, &w.sales, &w.vendor, "USD", spendLine{&w.travel, "4", 2500, 1000})

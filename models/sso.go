@@ -204,7 +204,7 @@ func (in *SSOProviderInput) normalise() {
 	for _, s := range []*string{&in.Kind, &in.Name, &in.Label, &in.Issuer, &in.ClientID, &in.EntraTenantID, &in.JITRole} {
 		*s = strings.TrimSpace(*s)
 	}
-	in.Name = strings.ToLower(in.Name)
+	in.Name, in.Label = strings.ToLower(in.Name), oneSpaced(in.Label)
 	switch in.Kind {
 	case SSOKindGoogle:
 		in.Name, in.Issuer, in.ClientID, in.ClientSecret = SSOKindGoogle, "", "", ""
@@ -272,6 +272,8 @@ func (in *SSOProviderInput) validate(existing *SSOProvider, rules SSORules) (Dom
 		verr.Add("label", "Enter the name people see on the sign-in button, such as “Okta”.")
 	case len([]rune(in.Label)) > 60:
 		verr.Add("label", "Use at most 60 characters.")
+	default:
+		checkOneLine(verr, "label", in.Label)
 	}
 	domains, err := ParseDomains(in.Domains)
 	if err != nil {

@@ -64,12 +64,14 @@ func (t *APIToken) Status() string {
 
 // CreateToken makes a token for user, valid for days, and returns it with the token text.
 func CreateToken(ctx context.Context, db *gorm.DB, userID int64, name string, days int) (*APIToken, string, error) {
-	name = strings.TrimSpace(name)
+	name = oneSpaced(name)
 	verr := outlay.ValidationErrors{}
 	if name == "" {
 		verr.Add("name", "Name the token after what will use it, such as “ERP sync”.")
 	} else if utf8.RuneCountInString(name) > 100 {
 		verr.Add("name", "Use at most 100 characters.")
+	} else {
+		checkOneLine(verr, "name", name)
 	}
 	valid := false
 	for _, d := range TokenLifetimes {

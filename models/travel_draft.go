@@ -24,7 +24,8 @@ type TravelFiler struct {
 var ErrTravelFormAlreadySaved = outlay.Conflict("This form was already saved.")
 
 // SaveTravel stores a travel request as typed: a new draft filed by f when id is 0,
-// otherwise the request id, which must be f's (as traveller or filer) and still editable.
+// otherwise the request id, which must be f's (as traveller or filer), still editable and,
+// when in carries the version its form was read at, unchanged since then (StaleDraftError).
 // Blank legs are dropped. Every refusal comes back at once as outlay.ValidationErrors keyed
 // by field, and nothing is stored. With submit, the same transaction then submits it, so a
 // request refused for submission is not saved either. A trip of someone else's is not found.
@@ -33,10 +34,13 @@ func SaveTravel(ctx context.Context, db *gorm.DB, f TravelFiler, id int64, in Tr
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if id != 0 {
 			if err := lockOwnTravel(tx, f.UserID, id, &t); err != nil {
-				return err
+				return in.DraftGone("travel request", err)
 			}
 			if !t.Editable() {
 				return outlay.Conflict("This travel request is no longer editable: it is waiting for approval or was decided.")
+			}
+			if err := in.checkUnchanged("travel request", t.UpdatedAt); err != nil {
+				return err
 			}
 		}
 		verr := outlay.ValidationErrors{}

@@ -26,6 +26,8 @@ type TravelInput struct {
 	// FormKey identifies the new-request form this was typed in: posted twice, it makes one
 	// request.
 	FormKey string `form:"form_key"`
+	// FormVersion is the version of the stored request an edit form was read at.
+	FormVersion
 }
 
 // LegInput is one leg as typed.

@@ -164,15 +164,31 @@ func validateName(verr outlay.ValidationErrors, name string) {
 		verr.Add("name", "Enter a name.")
 	case len(name) > 200:
 		verr.Add("name", "Use at most 200 characters.")
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+	default:
+		checkOneLine(verr, "name", name)
+	}
+}
+
+// checkOneLine refuses, beside field, a name typed with what a name may not hold: every
+// name an admin types (a vendor's, a role's, an approval rule's, …) passes here, whatever
+// else its own form checks.
+func checkOneLine(verr outlay.ValidationErrors, field, name string) {
+	switch {
+	case strings.IndexFunc(name, isLineBreakOrControl) >= 0:
 		// A name is shown on one line, in lists and menus; a line break gets into one from a
 		// file (a quoted value in an import), and would show two names where there is one.
-		verr.Add("name", "Write the name on one line, without line breaks or tabs.")
+		verr.Add(field, "Write the name on one line, without line breaks or tabs.")
 	case strings.IndexFunc(name, isBidiControl) >= 0:
 		// A right-to-left override turns the text after it around on screen, so that one
 		// vendor's name can be made to look like another's.
-		verr.Add("name", "Remove the invisible text-direction characters from the name.")
+		verr.Add(field, "Remove the invisible text-direction characters from the name.")
 	}
+}
+
+// isLineBreakOrControl says whether r is a control character (tabs and line breaks among
+// them) or one of Unicode's line and paragraph separators, which break a line too.
+func isLineBreakOrControl(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }
 
 // isBidiControl says whether r is one of Unicode's invisible controls of text direction

@@ -95,7 +95,7 @@ func GetVendorBankAccount(ctx context.Context, db *gorm.DB, vendorID int64) (*Ve
 // a US routing number by its check digit. The account number is sealed with box; without
 // one (no OUTLAY_SECRET_KEY) nothing can be kept and the form says so.
 func SaveVendorBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, vendorID int64, in VendorBankInput) error {
-	a := VendorBankAccount{VendorID: vendorID, Scheme: in.Scheme, HolderName: strings.TrimSpace(in.HolderName)}
+	a := VendorBankAccount{VendorID: vendorID, Scheme: in.Scheme, HolderName: oneSpaced(in.HolderName)}
 	verr := outlay.ValidationErrors{}
 	if box == nil {
 		verr.Add("", "Bank details cannot be kept until the server has a secret key (OUTLAY_SECRET_KEY).")
@@ -104,6 +104,7 @@ func SaveVendorBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox
 		verr.Add("holder_name", "Enter the account holder's name.")
 	}
 	checkLength(verr, "holder_name", a.HolderName, 140)
+	checkOneLine(verr, "holder_name", a.HolderName)
 	var account string
 	switch in.Scheme {
 	case BankIBAN:

@@ -178,7 +178,8 @@ func seedDemoExpenses(ctx context.Context, db *gorm.DB, blobs *storage.Store, sl
 
 // seedDemoTripReport approves a trip to Portland leaving tomorrow and starts its report from
 // it, with its per diem days, then adds the flight with its receipt: the report shows what
-// was spent against the trip's estimate.
+// was spent against the trip's estimate. The flight was bought before the trip, so the
+// report's period starts on that day: a line is dated within its report's period.
 func seedDemoTripReport(ctx context.Context, db *gorm.DB, blobs *storage.Store, slug string, riley, avery models.Viewer,
 	cats map[string]string, dept int64) error {
 	var gl int64
@@ -205,7 +206,7 @@ func seedDemoTripReport(ctx context.Context, db *gorm.DB, blobs *storage.Store, 
 	if err != nil {
 		return err
 	}
-	in := models.ExpenseInput{Title: d.Title, Purpose: d.Purpose, Department: fmt.Sprint(dept), PeriodFrom: day(1), PeriodTo: day(3),
+	in := models.ExpenseInput{Title: d.Title, Purpose: d.Purpose, Department: fmt.Sprint(dept), PeriodFrom: day(-6), PeriodTo: day(3),
 		Currency: d.Currency}
 	for _, l := range d.Lines {
 		in.Lines = append(in.Lines, models.ExpenseLineInput{Kind: l.Kind, Date: l.SpentOn.Format(time.DateOnly), Category: fmt.Sprint(l.CategoryID),

@@ -207,6 +207,7 @@ type Form struct {
 	Number           string
 	Status           string
 	FormKey          string
+	Version          string // the version of the stored bill the form was read at ("" when new)
 	Vendor           string
 	VendorName       string // the chosen vendor's name; with an order, fixed by it
 	Order            string

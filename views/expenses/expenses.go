@@ -158,6 +158,8 @@ type Form struct {
 	// FormKey is drawn when a new report's form is first shown and posted with it, so that
 	// the same form posted twice makes one report.
 	FormKey string
+	// Version is the version of the stored report the form was read at ("" when new).
+	Version string
 }
 
 // Action is where the form posts.

@@ -201,6 +201,8 @@ type Form struct {
 	// FormKey is drawn when a new requisition's form is first shown and posted with it, so
 	// that the form posted twice makes one requisition.
 	FormKey string
+	// Version is the version of the stored requisition the form was read at ("" when new).
+	Version string
 	// DepartmentGL is the default GL account of the department chosen ("" for none): when the
 	// department changes, lines still on it move to the new department's default.
 	DepartmentGL string

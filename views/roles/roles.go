@@ -22,6 +22,11 @@ type Page struct {
 	CanDelete bool
 	NewRole   views.FieldErrors
 	NewLabel  string
+	// Renaming is the role whose rename was refused, RenameLabel the name typed for it and
+	// RenameError why it was refused.
+	Renaming    string
+	RenameLabel string
+	RenameError string
 	// Templates are ready-made roles to start from; NewTemplate is the one chosen.
 	Templates   []Template
 	NewTemplate string
@@ -64,6 +69,26 @@ func (p Page) ChosenLabel() string {
 	}
 	return ""
 }
+
+// RenameValue is the name the rename field of role shows: what was typed when its rename was
+// refused, otherwise its name.
+func (p Page) RenameValue(role Column) string {
+	if role.Name == p.Renaming {
+		return p.RenameLabel
+	}
+	return role.Label
+}
+
+// RenameErrors are the messages beside role's rename field, keyed by RenameField.
+func (p Page) RenameErrors(role Column) views.FieldErrors {
+	if role.Name != p.Renaming || p.RenameError == "" {
+		return views.FieldErrors{}
+	}
+	return views.FieldErrors{RenameField(role.Name): p.RenameError}
+}
+
+// RenameField is the id of role's rename field.
+func RenameField(role string) string { return "label-" + role }
 
 // Template is a ready-made role offered when adding one.
 type Template struct {

@@ -192,7 +192,8 @@ type Form struct {
 	Total      string // the estimate's total as last computed, "" when it cannot be
 	TotalNote  string // why the total cannot be added up yet
 	FormKey    string
-	FocusRow   int // the leg whose first field gets the focus after an add; -1 for none
+	Version    string // the version of the stored request the form was read at ("" when new)
+	FocusRow   int    // the leg whose first field gets the focus after an add; -1 for none
 	Errors     views.FieldErrors
 	// ForOthers: the viewer may file trips for other people, so the form asks who travels.
 	ForOthers     bool
