@@ -133,7 +133,7 @@ func listTables(tx *gorm.DB) ([]table, error) {
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // writeTable writes a table's rows, in primary-key order, as JSON Lines (each row as
-// Postgres's row_to_json writes it) and as CSV.
+// Postgres's row_to_json writes it) and as CSV, all but those leftOut names.
 func writeTable(tx *gorm.DB, zw *zip.Writer, m *Manifest, t table) error {
 	order := ""
 	if len(t.key) > 0 {
@@ -143,7 +143,11 @@ func writeTable(tx *gorm.DB, zw *zip.Writer, m *Manifest, t table) error {
 		}
 		order = " ORDER BY " + strings.Join(keys, ", ")
 	}
-	rows, err := tx.Raw(`SELECT row_to_json(t)::text FROM ` + quoteIdent(t.name) + ` t` + order).Rows()
+	where := ""
+	if cond, ok := leftOut[t.name]; ok {
+		where = " WHERE NOT (" + cond + ")"
+	}
+	rows, err := tx.Raw(`SELECT row_to_json(t)::text FROM ` + quoteIdent(t.name) + ` t` + where + order).Rows()
 	if err != nil {
 		return err
 	}
@@ -389,10 +393,13 @@ func readme(m *Manifest) string {
                        up to this head shows nothing was altered or added.
   README.txt           this file.
 
-Not included: sign-in sessions, and the database's migration bookkeeping. Secrets stay as
-the database keeps them: password hashes, and values sealed with the deployment's secret key
-(single sign-on client secrets, vendors' bank details), which only a deployment with the
-same OUTLAY_SECRET_KEY can open.
+Not included: sign-in sessions, the database's migration bookkeeping, and the mails waiting
+to carry a set-password or reset link (mail_outbox rows with secret true whose body still
+holds the link): a copy made from this archive does not send them, and the person asks for a
+new link. A secret mail already sent or given up on is included, its body erased as the
+database keeps it. Other secrets stay as the database keeps them: password hashes, and values
+sealed with the deployment's secret key (single sign-on client secrets, vendors' bank
+details), which only a deployment with the same OUTLAY_SECRET_KEY can open.
 
 Tables (rows)
 `)

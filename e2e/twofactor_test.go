@@ -12,8 +12,9 @@ import (
 )
 
 // A person turns two-factor sign-in on, typing the code of an authenticator that was given
-// the secret shown on the page, then signs out and in again with a code; on a desktop and on
-// a phone, with nothing scrolling sideways.
+// the secret shown on the page, then signs out and in again with a code, and makes new
+// recovery codes with their password; on a desktop and on a phone, with nothing scrolling
+// sideways.
 func TestTwoFactorEnrolAndSignInDesktop(t *testing.T) { twoFactorJourney(t, false) }
 
 func TestTwoFactorEnrolAndSignInPhone(t *testing.T) { twoFactorJourney(t, true) }
@@ -80,7 +81,15 @@ func twoFactorJourney(t *testing.T, phone bool) {
 		t.Errorf("after the code the browser is at %s", p)
 	}
 	b.do(chromedp.Navigate(s.URL("/settings/security")), chromedp.WaitVisible(chromedp.CSS(".badge-success")))
+	assertNoHorizontalScroll(t, b)
 	b.screenshot("security-on-" + suffix)
+	// New recovery codes ask for the password again.
+	b.do(chromedp.SendKeys(chromedp.ID("recovery-confirm"), testutil.Password))
+	b.pressAndLoad(`form[action="/settings/security/recovery-codes"] button[type="submit"]`)
+	b.do(chromedp.WaitVisible(chromedp.ID("recovery-codes")))
+	if n := eval[int](b, `document.querySelectorAll('#recovery-codes code').length`); n != 10 {
+		t.Errorf("%d new recovery codes shown", n)
+	}
 	b.do(chromedp.Navigate(s.URL("/admin/security")), chromedp.WaitVisible(chromedp.CSS(`input[name="required"]`)))
 	assertNoHorizontalScroll(t, b)
 	b.screenshot("policy-" + suffix)

@@ -325,3 +325,76 @@ func TestTwoFactorResetReachesOnlyWhoTheResetterCovers(t *testing.T) {
 		t.Errorf("audited refusals = %q", got)
 	}
 }
+
+// Resending an invitation hands out a link that signs in as the invitee (without a mail
+// server the flash shows it to whoever resends), so it changes that person: someone who may
+// edit people but holds less than an admin cannot resend an admin's invitation and sign in
+// as them. The refusal issues no link, writes no mail, and is audited; an admin's resend and
+// Hal's resend to someone within his reach still work.
+func TestResendInvitationReachesOnlyWhoTheSenderCovers(t *testing.T) {
+	t.Parallel()
+	s := newGrantSite(t,
+		policy.Permission{Object: "admin.users", Action: outlay.ActRead},
+		policy.Permission{Object: "admin.users", Action: outlay.ActUpdate},
+		policy.Permission{Object: "admin.users", Action: outlay.ActCreate},
+	)
+	ctx, db := context.Background(), s.db(t)
+	invite := func(email, name, role string) *models.User {
+		u, _, err := models.InviteUser(ctx, db, models.ByOperator(), models.NewUser{Email: email, Name: name, Roles: []string{role}}, models.InvitationTTL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	ivy := invite("ivy@acme.example", "Ivy Invitee", "admin")
+	links := func(u *models.User) (n int) {
+		t.Helper()
+		if err := db.Raw(`SELECT count(*) FROM password_resets WHERE user_id = ?`, u.ID).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	invitations := func(u *models.User) (n int) {
+		t.Helper()
+		if err := db.Raw(`SELECT count(*) FROM mail_outbox WHERE kind = ? AND recipient = ?`, models.MailInvitation, u.Email).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	c := s.helpdesk
+	if c.Get(path(ivy.ID)).Doc.Find(`form[action$="/invitation"]`).Length() != 0 {
+		t.Error("Ivy's page offers Hal to resend her invitation")
+	}
+	flash := flashAfter(t, c, c.Post(path(ivy.ID)+"/invitation", nil))
+	if !strings.Contains(flash, "Ivy Invitee holds permissions you do not have") || strings.Contains(flash, "/password/reset/") {
+		t.Errorf("Hal resending Ivy's invitation: flash %q", flash)
+	}
+	if n := links(ivy); n != 1 {
+		t.Errorf("Ivy has %d set-password links after a refused resend, want the invitation's 1", n)
+	}
+	if n := invitations(ivy); n != 0 {
+		t.Errorf("a refused resend wrote %d invitation mails", n)
+	}
+	if got := refusals(t, s.usersSite); !slices.Equal(got, []string{"ivy@acme.example: resend invitation"}) {
+		t.Errorf("audited refusals = %q", got)
+	}
+
+	// The admin may, and is handed the link as the server has no mail server.
+	flash = flashAfter(t, s.admin, s.admin.Post(path(ivy.ID)+"/invitation", nil))
+	if !strings.HasPrefix(flash, "Ivy Invitee is invited") || !strings.Contains(flash, "/password/reset/") {
+		t.Errorf("the admin resending Ivy's invitation: flash %q", flash)
+	}
+	if n := links(ivy); n != 2 {
+		t.Errorf("Ivy has %d set-password links after the admin's resend, want 2", n)
+	}
+
+	// Hal may resend to someone who holds no more than he does.
+	rae := invite("rae@acme.example", "Rae Recruit", s.roles(t, s.hal.ID)[0])
+	if flash := flashAfter(t, c, c.Post(path(rae.ID)+"/invitation", nil)); !strings.HasPrefix(flash, "Rae Recruit is invited") {
+		t.Errorf("Hal resending Rae's invitation: flash %q", flash)
+	}
+	if n := links(rae); n != 2 {
+		t.Errorf("Rae has %d set-password links after Hal's resend, want 2", n)
+	}
+}

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"outlay/internal/testutil"
 	"outlay/models"
@@ -122,6 +125,7 @@ func TestImportRefusesBadFiles(t *testing.T) {
 		{"pdf", "v.pdf", []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00"), "not a CSV or Excel"},
 		{"no header", "v.csv", []byte("Foo,Bar\nAcme,30\n"), "no header row: its first row names none of the columns we expect"},
 		{"unclosed quote", "v.csv", []byte("Name,Payment terms (days)\n\"Acme,30\nBeta,15\n"), "Line 2 has a value that opens a double quote"},
+		{"cell at XFD", "v.xlsx", strayCellWorkbook(t), "Row 12 has a value in column XFD; an import sheet has at most 256 columns. Delete the stray cells to the right of your data."},
 	}
 	for _, tc := range cases {
 		res := uploadImport(c, "vendors", tc.filename, tc.data)
@@ -134,6 +138,20 @@ func TestImportRefusesBadFiles(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%d refused files kept", n)
 	}
+}
+
+// strayCellWorkbook is a vendors workbook with a stray value at XFD12, the last column.
+func strayCellWorkbook(t *testing.T) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"Name", "Payment terms (days)"})
+	f.SetSheetRow("Sheet1", "A2", &[]any{"Acme", 30})
+	f.SetCellValue("Sheet1", "XFD12", 1)
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 // Templates download as CSV and XLSX, and read back as the kind's columns.

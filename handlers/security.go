@@ -76,9 +76,25 @@ func (s *Server) enrolOwn(c *fiber.Ctx) error {
 	return s.renderSecurity(c, http.StatusOK, security.Settings{Codes: &rc})
 }
 
+// regenerateRecoveryCodes replaces the person's recovery codes after they prove who they are
+// again, with their password or a code, as turning two-factor sign-in off does: new codes
+// are a way in, so a session left open must not be enough to make them.
 func (s *Server) regenerateRecoveryCodes(c *fiber.Ctx) error {
-	me := currentUser(c)
-	codes, err := models.RegenerateRecoveryCodes(c.UserContext(), tenantDB(c), me.UserID, me.Email)
+	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c)
+	if tf, err := models.GetTwoFactor(ctx, db, me.UserID); err != nil || !tf.Enabled() {
+		if err != nil {
+			return err
+		}
+		return redirect(c, security.SettingsPath)
+	}
+	p := security.Settings{RecoveryErrors: views.FieldErrors{}}
+	if status, err := s.confirmPasswordOrCode(c, "recovery-confirm", "making new recovery codes", p.RecoveryErrors); status != 0 || err != nil {
+		if err != nil {
+			return err
+		}
+		return s.renderSecurity(c, status, p)
+	}
+	codes, err := models.RegenerateRecoveryCodes(ctx, db, me.UserID, me.Email)
 	if errors.Is(err, outlay.ErrNotFound) {
 		return redirect(c, security.SettingsPath)
 	}
@@ -101,11 +117,29 @@ func (s *Server) disableOwnTwoFactor(c *fiber.Ctx) error {
 		s.setFlash(c, "error", "Your organisation requires two-factor sign-in, so it cannot be turned off.")
 		return redirect(c, security.SettingsPath)
 	}
-	if status, err := s.throttledCode(c, me.Email, p.Errors); status != 0 || err != nil {
+	if status, err := s.confirmPasswordOrCode(c, "confirm", "turning two-factor sign-in off", p.Errors); status != 0 || err != nil {
 		if err != nil {
 			return err
 		}
 		return s.renderSecurity(c, status, p)
+	}
+	if err := models.DisableTwoFactor(ctx, db, me.UserID, me.Email); err != nil && !errors.Is(err, outlay.ErrNotFound) {
+		return err
+	}
+	s.setFlash(c, "success", "Two-factor sign-in is off. Sign-in now asks only for your password.")
+	return redirect(c, security.SettingsPath)
+}
+
+// confirmPasswordOrCode asks a signed-in person with two-factor sign-in on to prove who they
+// are again before a change to it: the form's "confirm" field holds their password, a
+// current code from their app or a recovery code. A refusal goes into errs under field, or
+// under "" for the whole form while the account is throttled, and the status to answer it
+// with is returned; 0 means confirmed. Wrong answers count in the sign-in throttle and are
+// recorded as failed codes during where.
+func (s *Server) confirmPasswordOrCode(c *fiber.Ctx, field, where string, errs views.FieldErrors) (int, error) {
+	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c)
+	if status, err := s.throttledCode(c, me.Email, errs); status != 0 || err != nil {
+		return status, err
 	}
 	var post struct {
 		Confirm string `form:"confirm"` // the person's password or a current code, as typed
@@ -114,28 +148,31 @@ func (s *Server) disableOwnTwoFactor(c *fiber.Ctx) error {
 	confirm := post.Confirm
 	u, err := models.FindUserByEmail(ctx, db, me.Email)
 	if err != nil {
-		return err
+		return 0, err
+	}
+	if strings.TrimSpace(confirm) == "" {
+		errs[field] = "Enter your password or a code from your app."
+		if u.PasswordHash == "" {
+			errs[field] = "Enter a code from your app."
+		}
+		return http.StatusUnprocessableEntity, nil
 	}
 	ok := u.PasswordHash != "" && auth.CheckPassword(u.PasswordHash, confirm)
-	if !ok && confirm != "" {
+	if !ok {
 		_, err := models.VerifySecondFactor(ctx, db, s.totp, me.UserID, me.Email, confirm, time.Now())
 		if err != nil && !errors.Is(err, models.ErrBadSecondFactor) {
-			return err
+			return 0, err
 		}
 		ok = err == nil
 	}
 	if !ok {
-		if err := s.wrongCode(c, u.ID, u.Email, "turning two-factor sign-in off"); err != nil {
-			return err
+		if err := s.wrongCode(c, u.ID, u.Email, where); err != nil {
+			return 0, err
 		}
-		p.Errors["confirm"] = "That is not your password nor a current code. Try again."
-		return s.renderSecurity(c, http.StatusUnprocessableEntity, p)
+		errs[field] = "That is not your password nor a current code. Try again."
+		return http.StatusUnprocessableEntity, nil
 	}
-	if err := models.DisableTwoFactor(ctx, db, me.UserID, me.Email); err != nil && !errors.Is(err, outlay.ErrNotFound) {
-		return err
-	}
-	s.setFlash(c, "success", "Two-factor sign-in is off. Sign-in now asks only for your password.")
-	return redirect(c, security.SettingsPath)
+	return 0, nil
 }
 
 // securityAdminPage is the organisation's two-factor policy.

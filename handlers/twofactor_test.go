@@ -138,7 +138,8 @@ func TestTwoFactorEnrolAndSignIn(t *testing.T) {
 	}
 
 	// New recovery codes replace the old; turning it off needs the password or a code.
-	regen := c2.Post("/settings/security/recovery-codes", nil)
+	c2.Get("/settings/security")
+	regen := c2.Post("/settings/security/recovery-codes", url.Values{"confirm": {testutil.Password}})
 	var fresh []string
 	regen.Doc.Find("#recovery-codes code").Each(func(_ int, s *goquerySelection) { fresh = append(fresh, s.Text()) })
 	if len(fresh) != 10 || fresh[0] == codes[0] {
@@ -162,6 +163,68 @@ func TestTwoFactorEnrolAndSignIn(t *testing.T) {
 		t.Error("disabling was not recorded")
 	}
 	app.Client(t, "acme").SignIn("bo@acme.example", testutil.Password) // password alone again
+}
+
+// Making new recovery codes asks again for the password or a current code, as turning
+// two-factor sign-in off does: a session left open is not enough. A missing or wrong answer
+// is refused beside the field and the old codes keep working; a right one shows new codes.
+func TestRecoveryCodesNeedPasswordOrCode(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
+	db := env.DB(t, acme)
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("bo@acme.example", testutil.Password)
+	secret, codes := enrolThroughPage(t, c)
+
+	form := c.Get("/settings/security").Doc.Find(`form[action="/settings/security/recovery-codes"]`)
+	if form.Find(`input#recovery-confirm[name="confirm"][type="password"]`).Length() != 1 {
+		t.Fatalf("the recovery codes form asks for no password: %s", form.Text())
+	}
+	for _, tc := range []struct{ name, confirm, want string }{
+		{"nothing", "", "Enter your password or a code from your app."},
+		{"a wrong password", "not my password", "That is not your password nor a current code. Try again."},
+	} {
+		res := c.Post("/settings/security/recovery-codes", url.Values{"confirm": {tc.confirm}})
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#recovery-confirm-error") != tc.want {
+			t.Errorf("%s: %d %q", tc.name, res.Status, res.Text("#recovery-confirm-error"))
+		}
+		if res.Doc.Find("#recovery-codes").Length() != 0 {
+			t.Errorf("%s: new recovery codes are shown", tc.name)
+		}
+		if res.Text("#confirm-error") != "" {
+			t.Errorf("%s: the turn-off form shows the message too", tc.name)
+		}
+	}
+	if n := countEvents(t, db, models.EventRecoveryCodesGenerated); n != 0 {
+		t.Errorf("%d regenerations recorded after refusals", n)
+	}
+	// The old codes still work.
+	old := app.Client(t, "acme")
+	passwordStep(t, old, "bo@acme.example", "/login/two-factor")
+	if res := old.Post("/login/two-factor", url.Values{"code": {codes[0]}}); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Fatalf("an old recovery code after refused regenerations: %d %s", res.Status, res.Text(".field-error"))
+	}
+
+	// The password makes new codes, and so does a current code from the app.
+	for _, confirm := range []string{testutil.Password, totpCode(t, secret, 1)} {
+		res := c.Post("/settings/security/recovery-codes", url.Values{"confirm": {confirm}})
+		var fresh []string
+		res.Doc.Find("#recovery-codes code").Each(func(_ int, s *goquerySelection) { fresh = append(fresh, s.Text()) })
+		if res.Status != http.StatusOK || len(fresh) != models.RecoveryCodeCount {
+			t.Fatalf("regenerating: %d, %d codes; %s", res.Status, len(fresh), res.Text(".field-error"))
+		}
+		c.Get("/settings/security") // a fresh CSRF token
+	}
+	if n := countEvents(t, db, models.EventRecoveryCodesGenerated); n != 2 {
+		t.Errorf("%d regenerations recorded, want 2", n)
+	}
+	stale := app.Client(t, "acme")
+	passwordStep(t, stale, "bo@acme.example", "/login/two-factor")
+	if res := stale.Post("/login/two-factor", url.Values{"code": {codes[1]}}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("an old recovery code works after regenerating: %d", res.Status)
+	}
 }
 
 // Wrong codes count in the sign-in throttle with wrong passwords: after the limit even the

@@ -78,3 +78,43 @@ func SendPasswordResetLink(ctx context.Context, db *gorm.DB, g Grantor, userID i
 	}
 	return mailID, nil
 }
+
+// ResendInvitation sends person userID, who was invited and has not chosen a password yet,
+// a new set-password link in the invitation compose writes. The link, and the mail in the
+// outbox, commit together; the caller queues the mail's delivery once this returns. Whoever
+// holds the link signs in as the person, and without a mail server the link is shown to the
+// admin who resends it, so g may resend only to a person within its reach: a refusal is a
+// *GrantRefused, and is audited. The check and the link share a transaction that holds the
+// access lock, so a role given to the person meanwhile is seen. A person who is not waiting
+// for an invitation, or who was sent as many links as an hour allows, is refused with a
+// ValidationErrors message under "invitation".
+func ResendInvitation(ctx context.Context, db *gorm.DB, g Grantor, userID int64, ttl time.Duration, compose ComposeLinkMail) (token string, mailID int64, err error) {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockAccess(tx); err != nil {
+			return err
+		}
+		if _, err := g.mayChange(ctx, tx, "resend invitation", userID); err != nil {
+			return err
+		}
+		var u User
+		if err := tx.Where("id = ?", userID).Take(&u).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return outlay.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if u.Status != UserInvited {
+			return outlay.ValidationErrors{"invitation": fmt.Sprintf("%s is not waiting for an invitation.", u.Name)}
+		}
+		_, token, mailID, err = IssueLinkMail(ctx, tx, u.Email, ttl, MailInvitation, compose)
+		if errors.Is(err, ErrTooManyResets) {
+			return outlay.ValidationErrors{"invitation": fmt.Sprintf(
+				"%s was sent %d set-password links in the last hour, as many as an hour allows: ask them to use the newest one, or resend the invitation later.",
+				u.Name, MaxResetsPerHour)}
+		}
+		return err
+	})
+	if err != nil {
+		return "", 0, auditRefusal(ctx, db, err)
+	}
+	return token, mailID, nil
+}

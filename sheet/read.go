@@ -25,22 +25,37 @@ type Table struct {
 	Delimiter rune   // ',', ';', '\t' or '|'; 0 for XLSX
 	Rows      [][]string
 	Lines     []int // each row's line in the file (CSV) or row on the sheet (XLSX), from 1
+	cells     int   // the cells of Rows, counted against Limits.MaxCells
 }
 
 // Limits bound what Read accepts. A workbook is a zip archive: its parts are counted and
 // their unpacked sizes added up from the archive's directory before excelize opens it
 // (archive/zip refuses a part that unpacks to more than its directory says), so a small
 // file that would unpack to gigabytes is refused without unpacking anything.
+//
+// A row is held up to its last cell that holds anything, so what a file costs in memory is
+// bounded by its rows and columns together: a megabyte of workbook can name a cell at XFD,
+// the last of 16,384 columns, on each of 200,000 rows. MaxColumns refuses a row at its first
+// cell past the limit, before the rows after it are read, and MaxCells adds up the cells of
+// the rows kept so far. A CSV record is held whole while it is parsed, empty values and all
+// (a line of a million commas is a million values, hundreds of megabytes as encoding/csv
+// holds them), so MaxFields counts a record's values in the text before it is parsed.
 type Limits struct {
 	MaxBytes    int64 // the file itself
 	MaxRows     int   // rows, header included
+	MaxColumns  int   // the columns of a row, up to its last cell that holds anything
+	MaxCells    int   // the cells of all rows, each counted up to its last that holds anything
+	MaxFields   int   // the values of a CSV record, empty ones included
 	MaxUnzipped int64 // the parts of a workbook, unpacked, added up
 	MaxParts    int   // the parts of a workbook
 }
 
-// DefaultLimits are the limits of an import: 20 MB of file, 200,000 rows, a workbook of at
-// most 200 parts unpacking to at most 256 MB.
-var DefaultLimits = Limits{MaxBytes: 20 << 20, MaxRows: 200_000, MaxUnzipped: 256 << 20, MaxParts: 200}
+// DefaultLimits are the limits of an import: 20 MB of file, 200,000 rows of at most 256
+// columns (the widest import, approval rules, has 11) and 5,000,000 cells in all, a CSV line
+// of at most 16,384 values however many are empty (the columns a spreadsheet has, so as many
+// as one saves), a workbook of at most 200 parts unpacking to at most 256 MB.
+var DefaultLimits = Limits{MaxBytes: 20 << 20, MaxRows: 200_000, MaxColumns: 256, MaxCells: 5_000_000, MaxFields: 16_384,
+	MaxUnzipped: 256 << 20, MaxParts: 200}
 
 // FileError says, for the person who sent it, why a file cannot be read.
 type FileError struct{ Msg string }
@@ -121,6 +136,52 @@ func (t *Table) trim() {
 	t.Rows, t.Lines = rows, lines
 }
 
+// add appends a row read from the file, found at line (its line in a CSV file, its row on
+// the sheet), refusing it when it reaches past lim.MaxColumns or brings the cells kept past
+// lim.MaxCells. Empty values at the end of the row are dropped first: a CSV line ends with
+// one per blank cell a spreadsheet saved, and excelize leaves out cells that only have
+// formatting, so neither counts. A value of only spaces does count here (trim drops it later,
+// within the columns): excelize has already spent a string on every column up to it.
+func (t *Table) add(cells []string, line int, lim Limits) error {
+	n := len(cells)
+	for n > 0 && cells[n-1] == "" {
+		n--
+	}
+	if n > lim.MaxColumns {
+		return t.refuseWideRow(line, n, cells[n-1], lim.MaxColumns)
+	}
+	if t.cells += n; t.cells > lim.MaxCells {
+		return refuse("This file holds more than %d cells (its rows times the columns up to each row's last value), "+
+			"the most one import takes. Split it into smaller files.", lim.MaxCells)
+	}
+	if n < len(cells) {
+		// A copy, so that the empty values dropped (a CSV line of a million commas is a
+		// million of them) are not kept alive behind the ones kept.
+		cells = append([]string(nil), cells[:n]...)
+	}
+	t.Rows, t.Lines = append(t.Rows, cells), append(t.Lines, line)
+	return nil
+}
+
+// refuseWideRow refuses a row whose last value, last, is in column column, past maxColumns: named
+// as the person sees it, a row and a lettered column on a sheet, a line and a numbered
+// column in a CSV file.
+func (t *Table) refuseWideRow(line, column int, last string, maxColumns int) error {
+	if t.Format == XLSX {
+		name, _ := excelize.ColumnNumberToName(column)
+		if strings.TrimSpace(last) == "" {
+			return refuse("Row %d has a cell in column %s that looks empty but holds spaces or a formula; an import sheet has at most %d columns. "+
+				"Delete the stray cells to the right of your data.", line, name, maxColumns)
+		}
+		return refuse("Row %d has a value in column %s; an import sheet has at most %d columns. Delete the stray cells to the right of your data.", line, name, maxColumns)
+	}
+	if strings.TrimSpace(last) == "" {
+		return refuse("Line %d has a value of only spaces in column %d; an import file has at most %d columns. "+
+			"Delete the stray values to the right of your data.", line, column, maxColumns)
+	}
+	return refuse("Line %d has a value in column %d; an import file has at most %d columns. Delete the stray values to the right of your data.", line, column, maxColumns)
+}
+
 // ---------- CSV ----------
 
 func readCSV(data []byte, lim Limits) (*Table, error) {
@@ -129,12 +190,8 @@ func readCSV(data []byte, lim Limits) (*Table, error) {
 		return nil, err
 	}
 	delim := detectDelimiter(text)
-	// The reader takes quotes lazily, so that a quote inside an unquoted value (Acme "Big"
-	// Ltd) is read as it is; but lazily, a quoted value not closed where it ends runs on into
-	// the rows after it. Such a value is refused before reading, on the line it starts.
-	if line, ok := quotesClosed(text, delim); !ok {
-		return nil, refuse("Line %d has a value that opens a double quote and does not close it where the value ends, so the lines after it "+
-			"would be read into that value. Close the quote at the end of the value; a quote inside a quoted value is written twice (\"\").", line)
+	if err := checkRecords(text, delim, lim.MaxFields); err != nil {
+		return nil, err
 	}
 	cr := csv.NewReader(strings.NewReader(text))
 	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = delim, -1, true, false
@@ -149,7 +206,9 @@ func readCSV(data []byte, lim Limits) (*Table, error) {
 			return nil, refuse("This file could not be read as CSV near line %d. Check its quotes, or save it again from your spreadsheet.", line)
 		}
 		line, _ := cr.FieldPos(0)
-		t.Rows, t.Lines = append(t.Rows, rec), append(t.Lines, line)
+		if err := t.add(rec, line, lim); err != nil {
+			return nil, err
+		}
 		if len(t.Rows) > lim.MaxRows {
 			break
 		}
@@ -157,12 +216,16 @@ func readCSV(data []byte, lim Limits) (*Table, error) {
 	return t, nil
 }
 
-// quotesClosed reports whether every value of text that starts with a double quote ends
-// with one, as encoding/csv reads values: a doubled quote inside is a quote, and the closing
-// quote is followed by the delimiter, a line end or the end of the text. When one does not,
-// it returns the line that value starts on.
-func quotesClosed(text string, delim rune) (int, bool) {
-	line, fieldStart := 1, true
+// checkRecords walks text as encoding/csv reads it with delim, before it does, and refuses
+// two things on the line they start. The reader takes quotes lazily, so that a quote inside
+// an unquoted value (Acme "Big" Ltd) is read as it is; but lazily, a quoted value not closed
+// where it ends runs on into the rows after it. So every value that starts with a double
+// quote must end with one, as encoding/csv reads values: a doubled quote inside is a quote,
+// and the closing quote is followed by the delimiter, a line end or the end of the text. And
+// a record may have at most maxFields values, empty ones included, since the reader holds
+// them all before the empty ones at its end can be dropped.
+func checkRecords(text string, delim rune, maxFields int) error {
+	line, recordLine, fields, fieldStart := 1, 1, 1, true
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
@@ -180,24 +243,34 @@ func quotesClosed(text string, delim rune) (int, bool) {
 				case r == '"':
 					next, _ := utf8.DecodeRuneInString(text[i:])
 					if i < len(text) && next != delim && next != '\n' && !strings.HasPrefix(text[i:], "\r\n") {
-						return start, false
+						return refuseUnclosedQuote(start)
 					}
 					closed = true
 				}
 			}
 			if !closed {
-				return start, false
+				return refuseUnclosedQuote(start)
 			}
 			fieldStart = false
 		case r == delim:
+			if fields++; fields > maxFields {
+				return refuse("Line %d has more than %d values, counting the empty ones, which is more than a spreadsheet has columns. "+
+					"Delete the extra %s at the end of the line, or save the file again from your spreadsheet.", recordLine, maxFields, delimiterPlural(delim))
+			}
 			fieldStart = true
 		case r == '\n':
 			line, fieldStart = line+1, true
+			recordLine, fields = line, 1
 		default:
 			fieldStart = false
 		}
 	}
-	return 0, true
+	return nil
+}
+
+func refuseUnclosedQuote(line int) error {
+	return refuse("Line %d has a value that opens a double quote and does not close it where the value ends, so the lines after it "+
+		"would be read into that value. Close the quote at the end of the value; a quote inside a quoted value is written twice (\"\").", line)
 }
 
 // decodeText returns the file as UTF-8 text and the name of the encoding it was in.
@@ -299,12 +372,17 @@ var Delimiters = []rune{',', ';', '\t', '|'}
 
 // detectDelimiter picks the separator that splits the first lines into the same number of
 // cells, more than one, most consistently; the most cells breaks a tie; a comma by default.
+// The first lines are the first 20, within the first 64 KB (cut at a line end when one is
+// there): it reads them before checkRecords has counted their values.
 func detectDelimiter(text string) rune {
-	sample := text
-	for i, lines := 0, 0; i < len(text); i++ {
-		if text[i] == '\n' {
+	sample := text[:min(len(text), 64<<10)]
+	if end := strings.LastIndexByte(sample, '\n'); end >= 0 && len(sample) < len(text) {
+		sample = sample[:end+1]
+	}
+	for i, lines := 0, 0; i < len(sample); i++ {
+		if sample[i] == '\n' {
 			if lines++; lines == 20 {
-				sample = text[:i+1]
+				sample = sample[:i+1]
 				break
 			}
 		}
@@ -328,6 +406,14 @@ func detectDelimiter(text string) rune {
 		}
 	}
 	return best
+}
+
+// delimiterPlural names more than one of a separator as people read it.
+func delimiterPlural(d rune) string {
+	if d == '\t' {
+		return "tabs"
+	}
+	return DelimiterName(d) + "s"
 }
 
 // DelimiterName names a separator as people read it.
@@ -383,13 +469,21 @@ func readXLSX(data []byte, lim Limits) (*Table, error) {
 		return nil, refuse("The first sheet of this workbook could not be read; save it again from your spreadsheet.")
 	}
 	defer rows.Close()
+	// The sheet's <dimension> is not read to refuse a file early: a hostile file can say
+	// A1:B2 and still hold cells at XFD, and an honest one counts the cells that only have
+	// formatting, which are no reason to refuse it. Rows are checked as they are read.
 	t := &Table{Format: XLSX}
 	for rows.Next() {
+		// excelize gives every row on the sheet, from row 1, so a row's place in Rows so far
+		// is its number on the sheet.
+		row := len(t.Rows) + 1
 		cells, err := rows.Columns()
 		if err != nil {
-			return nil, refuse("Row %d of the first sheet could not be read; save it again from your spreadsheet.", len(t.Rows)+1)
+			return nil, refuse("Row %d of the first sheet could not be read; save it again from your spreadsheet.", row)
 		}
-		t.Rows, t.Lines = append(t.Rows, cells), append(t.Lines, len(t.Rows)+1)
+		if err := t.add(cells, row, lim); err != nil {
+			return nil, err
+		}
 		if len(t.Rows) > lim.MaxRows {
 			break
 		}

@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/rand"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -201,5 +203,180 @@ func TestReadKeepsClosedQuotes(t *testing.T) {
 	}
 	if lines := tbl.Lines; lines[2] != 4 || lines[3] != 5 {
 		t.Errorf("lines %v, want the third and fourth rows on lines 4 and 5", lines)
+	}
+}
+
+// rawXLSX is a workbook of one sheet whose rows are given as the worksheet's XML (the
+// <row> elements), for sheets excelize would not write, such as one a hostile file holds.
+func rawXLSX(t testing.TB, rows string) []byte {
+	t.Helper()
+	parts := []struct{ name, body string }{
+		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+			`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>` +
+			`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+			`<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`},
+		{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+		{"xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ` +
+			`xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`},
+		{"xl/worksheets/sheet1.xml", `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+			rows + `</sheetData></worksheet>`},
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, p := range parts {
+		w, err := zw.Create(p.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(p.body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// strayCellSheet is a sheet with a header and then n rows whose only cell, holding value, is
+// in column col: the file the security review sent, which made every row 16,384 cells wide.
+func strayCellSheet(t testing.TB, n int, col, value string) []byte {
+	t.Helper()
+	var rows strings.Builder
+	rows.WriteString(`<row r="1"><c r="A1" t="inlineStr"><is><t>code</t></is></c><c r="B1" t="inlineStr"><is><t>name</t></is></c></row>`)
+	for r := 2; r < n+2; r++ {
+		fmt.Fprintf(&rows, `<row r="%d"><c r="%s%d" t="inlineStr"><is><t xml:space="preserve">%s</t></is></c></row>`, r, col, r, value)
+	}
+	return rawXLSX(t, rows.String())
+}
+
+// A value far to the right of the data is refused at the first row holding one, naming the
+// row and the column, before the rows after it are read: a sheet of 200,000 such rows fits in
+// a megabyte and would otherwise be held as 200,000 rows of 16,384 cells (this one has 300,
+// which is already 5 million cells).
+func TestReadRefusesCellsPastTheLastColumn(t *testing.T) {
+	t.Parallel()
+	beyond := xlsxBytes(t, [][]any{{"name", "terms"}, {"Acme", 30}})
+	func() {
+		f, err := excelize.OpenReader(bytes.NewReader(beyond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.SetCellValue("Sheet1", "XFD12", 1)
+		var b bytes.Buffer
+		f.Write(&b)
+		beyond = b.Bytes()
+	}()
+	cases := []struct {
+		name, filename string
+		data           []byte
+		want           string
+	}{
+		{"xlsx, a value at XFD", "vendors.xlsx", beyond,
+			"Row 12 has a value in column XFD; an import sheet has at most 256 columns. Delete the stray cells to the right of your data."},
+		{"xlsx, 300 rows at XFD", "vendors.xlsx", strayCellSheet(t, 300, "XFD", "1"),
+			"Row 2 has a value in column XFD; an import sheet has at most 256 columns. Delete the stray cells to the right of your data."},
+		{"xlsx, only a space at IW", "vendors.xlsx", strayCellSheet(t, 3, "IW", " "),
+			"Row 2 has a cell in column IW that looks empty but holds spaces or a formula; an import sheet has at most 256 columns. Delete the stray cells to the right of your data."},
+		{"csv, a value in column 300", "vendors.csv", []byte("name,terms\nAcme,30\nBeta,15" + strings.Repeat(",", 298) + "x\n"),
+			"Line 3 has a value in column 300; an import file has at most 256 columns. Delete the stray values to the right of your data."},
+		// Values are counted before the line is parsed, empty ones too: encoding/csv would
+		// hold a million of them at once.
+		{"csv, a million commas", "vendors.csv", []byte("name,terms\nAcme,30\nBeta,15" + strings.Repeat(",", 1_000_000) + "\n"),
+			"Line 3 has more than 16384 values, counting the empty ones, which is more than a spreadsheet has columns. " +
+				"Delete the extra commas at the end of the line, or save the file again from your spreadsheet."},
+		{"csv, a million semicolons after a quoted line break", "vendors.csv",
+			[]byte("name;address\nAcme;\"1 Main St\nSpringfield\"" + strings.Repeat(";", 1_000_000) + "\n"),
+			"Line 2 has more than 16384 values, counting the empty ones, which is more than a spreadsheet has columns. " +
+				"Delete the extra semicolons at the end of the line, or save the file again from your spreadsheet."},
+	}
+	for _, c := range cases {
+		_, err := sheet.Read(bytes.NewReader(c.data), c.filename, sheet.DefaultLimits)
+		if msg, ok := sheet.IsFileError(err); !ok || msg != c.want {
+			t.Errorf("%s: got %v\nwant %q", c.name, err, c.want)
+		}
+	}
+}
+
+// A cell that only has formatting holds nothing, however far to the right it is, and neither
+// do the empty values at the end of a CSV line (as many as a spreadsheet has columns): such
+// files read as their data.
+func TestReadIgnoresEmptyCellsPastTheLastColumn(t *testing.T) {
+	t.Parallel()
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"name", "terms"})
+	f.SetSheetRow("Sheet1", "A2", &[]any{"Acme", 30})
+	style, err := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFFF00"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellStyle("Sheet1", "IW1", "XFD3", style); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	f.Write(&b)
+	if !bytes.Contains(unzipPart(t, b.Bytes(), "xl/worksheets/sheet1.xml"), []byte(`r="XFD3"`)) {
+		t.Fatal("the sheet has no formatted cell at XFD3")
+	}
+	files := map[string][]byte{
+		"formatted.xlsx": b.Bytes(),
+		"commas.csv":     []byte("name,terms\nAcme,30" + strings.Repeat(",", 16_382) + "\n"),
+	}
+	for name, data := range files {
+		tbl, err := sheet.Read(bytes.NewReader(data), name, sheet.DefaultLimits)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(tbl.Rows) != 2 || strings.Join(tbl.Rows[1], "|") != "Acme|30" {
+			t.Errorf("%s: rows %q", name, tbl.Rows)
+		}
+	}
+}
+
+func unzipPart(t *testing.T, data []byte, name string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := zr.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Rows within the columns still add up: past MaxCells cells kept, the file is refused, so no
+// file holds more than that in memory however its rows and columns are shaped.
+func TestReadRefusesTooManyCells(t *testing.T) {
+	t.Parallel()
+	rows := sheet.DefaultLimits.MaxCells/sheet.DefaultLimits.MaxColumns + 10
+	want := fmt.Sprintf("This file holds more than %d cells (its rows times the columns up to each row's last value), "+
+		"the most one import takes. Split it into smaller files.", sheet.DefaultLimits.MaxCells)
+	files := map[string][]byte{
+		"wide.xlsx": strayCellSheet(t, rows, "IV", "1"),
+		"wide.csv":  []byte("name,terms\n" + strings.Repeat(strings.Repeat(",", 255)+"1\n", rows)),
+	}
+	for name, data := range files {
+		_, err := sheet.Read(bytes.NewReader(data), name, sheet.DefaultLimits)
+		if msg, ok := sheet.IsFileError(err); !ok || msg != want {
+			t.Errorf("%s: got %v\nwant %q", name, err, want)
+		}
+	}
+}
+
+// BenchmarkReadStrayCellSheet reads the security review's file: 3,000 rows whose only cell
+// is at XFD. Run with -benchmem to see what one read allocates.
+func BenchmarkReadStrayCellSheet(b *testing.B) {
+	data := strayCellSheet(b, 3_000, "XFD", "1")
+	b.ReportAllocs()
+	for b.Loop() {
+		sheet.Read(bytes.NewReader(data), "stray.xlsx", sheet.DefaultLimits)
 	}
 }

@@ -104,7 +104,9 @@ type Settings struct {
 	Codes     *RecoveryCodes
 	// PasswordSet: the person has a password (SSO-only people confirm with a code).
 	PasswordSet bool
-	Errors      views.FieldErrors
+	Errors      views.FieldErrors // the form that turns two-factor sign-in off
+	// RecoveryErrors are the messages of the form that makes new recovery codes.
+	RecoveryErrors views.FieldErrors
 }
 
 // Admin is the organisation's two-factor policy page.
