@@ -130,7 +130,7 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 	}
 	label := r.Label
 	cell := roles.Cell{Role: role, RoleLabel: label, Object: perm.Object, Action: perm.Action, PermLabel: perm.Phrase(), Granted: granted, CanEdit: true}
-	changed, err := models.ChangePermission(ctx, db, grantor(c), role, perm, granted)
+	ch, err := models.ChangePermission(ctx, db, grantor(c), role, perm, granted)
 	if _, refused := models.AsGrantRefused(err); refused || models.IsLastAccessRefusal(err) {
 		cell.Granted = !granted
 		c.Set("HX-Trigger", toastTrigger("error", err.Error()))
@@ -140,26 +140,38 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if changed {
+	if ch.Changed {
 		s.policyChanged(c)
 	}
-	c.Set("HX-Trigger", permissionToast(label, perm, granted, changed))
+	c.Set("HX-Trigger", permissionToast(label, perm, granted, ch))
 	return sendHTML(c, permissionBox(c, cell))
 }
 
 // permissionToast says what a tick or untick did to the role: a change is a success; a box
 // set as the role already was (another tab, a page left open) changed nothing, which is
-// worth knowing but not a success.
-func permissionToast(role string, perm policy.Permission, granted, changed bool) string {
+// worth knowing but not a success. A grant that stopped invited people's set-password links
+// names them, so that the admin resends their invitations.
+func permissionToast(role string, perm policy.Permission, granted bool, ch models.PermissionChange) string {
 	switch {
-	case !changed && granted:
+	case !ch.Changed && granted:
 		return toastTrigger("info", fmt.Sprintf("%s already has “%s”.", role, perm.Label()))
-	case !changed:
+	case !ch.Changed:
 		return toastTrigger("info", fmt.Sprintf("%s does not have “%s”.", role, perm.Label()))
+	case granted && len(ch.Uninvited) > 0:
+		return toastTrigger("info", fmt.Sprintf("%s now has “%s”. %s", role, perm.Label(), uninvitedNote(ch.Uninvited)))
 	case granted:
 		return toastTrigger("success", fmt.Sprintf("%s now has “%s”.", role, perm.Label()))
 	}
 	return toastTrigger("success", fmt.Sprintf("%s no longer has “%s”.", role, perm.Label()))
+}
+
+// uninvitedNote tells an admin whose grant stopped invited people's set-password links what
+// to do about it.
+func uninvitedNote(names []string) string {
+	if len(names) == 1 {
+		return fmt.Sprintf("The set-password link %s was sent was made for less access, so it no longer works: resend the invitation from their page.", names[0])
+	}
+	return fmt.Sprintf("The set-password links these invited people were sent were made for less access, so they no longer work: %s. Resend their invitations from their pages.", strings.Join(names, ", "))
 }
 
 // permissionBox is the toggled checkbox as the page that sent it shows it: a cell of the

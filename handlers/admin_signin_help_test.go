@@ -256,3 +256,32 @@ func TestTwoFactorResetAsksFirst(t *testing.T) {
 		t.Errorf("the form asks %q before resetting", confirm)
 	}
 }
+
+// Resending an invitation hands out a new way into the person's account, so it is recorded
+// with who sent it to whom, and the audit log reads it in words; a refused resend records
+// nothing.
+func TestResendingAnInvitationIsAudited(t *testing.T) {
+	t.Parallel()
+	s := newUsersSite(t)
+	ctx, db := context.Background(), s.db(t)
+	ivy, _, err := models.InviteUser(ctx, db, models.ByOperator(), models.NewUser{Email: "ivy@acme.example", Name: "Ivy Invitee", Roles: []string{"requester"}}, models.InvitationTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo := s.app.CreateUser(t, s.acme, "bo@acme.example", "Bo Buyer", "requester")
+
+	if flash := flashAfter(t, s.admin, s.admin.Post(path(ivy.ID)+"/invitation", nil)); !strings.HasPrefix(flash, "Ivy Invitee is invited") {
+		t.Errorf("resending Ivy's invitation: flash %q", flash)
+	}
+	if flash := flashAfter(t, s.admin, s.admin.Post(path(bo.ID)+"/invitation", nil)); flash != "Bo Buyer is not waiting for an invitation." {
+		t.Errorf("resending to Bo, who is active: flash %q", flash)
+	}
+	var recs []struct{ ActorLabel, Subject string }
+	db.Raw(`SELECT actor_label, subject FROM audit_log WHERE event = ?`, models.EventInvitationResent).Scan(&recs)
+	if len(recs) != 1 || recs[0].ActorLabel != "ana@acme.example" || recs[0].Subject != itoa(ivy.ID) {
+		t.Errorf("recorded resends: %+v, want one by Ana about Ivy", recs)
+	}
+	if row := s.admin.Get("/audit").Doc.Find(`table.audit-table tbody tr:contains("Resent an invitation")`); row.Length() != 1 || !strings.Contains(row.Text(), "Ivy Invitee") {
+		t.Errorf("audit log row %q", row.Text())
+	}
+}

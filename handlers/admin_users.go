@@ -244,7 +244,7 @@ func (s *Server) inviteUser(c *fiber.Ctx) error {
 	if len(f.Errors) > 0 {
 		return s.renderNewUser(c, http.StatusUnprocessableEntity, f)
 	}
-	s.flashInvitation(c, mailID, u.Email, u.Name, token)
+	s.flashInvitation(c, "", mailID, u.Email, u.Name, token)
 	return redirect(c, users.UserPath(u.ID))
 }
 
@@ -260,17 +260,17 @@ func (s *Server) invitationLink(slug, token string) string {
 	return s.cfg.TenantURL(slug, authviews.ResetPath+"/"+token)
 }
 
-// flashInvitation queues the delivery of a committed invitation and says on the next page
-// what happens to it. Without a mail server nothing reaches the person, so the admin is given
-// the link to pass on.
-func (s *Server) flashInvitation(c *fiber.Ctx, mailID int64, email, name, token string) {
+// flashInvitation queues the delivery of a committed invitation and says on the next page,
+// after lead (what came before it, or ""), what happens to it. Without a mail server nothing
+// reaches the person, so the admin is given the link to pass on.
+func (s *Server) flashInvitation(c *fiber.Ctx, lead string, mailID int64, email, name, token string) {
 	s.deliverMail(c, mailID)
 	if !s.mailConfigured() {
-		s.setFlash(c, "info", fmt.Sprintf("%s is invited, but %s Pass this set-password link to %s yourself (it works for 72 hours, once): %s",
+		s.setFlash(c, "info", lead+fmt.Sprintf("%s is invited, but %s Pass this set-password link to %s yourself (it works for 72 hours, once): %s",
 			name, noMailNote, name, s.invitationLink(tenantOf(c).Slug, token)))
 		return
 	}
-	s.setFlash(c, "success", fmt.Sprintf("Invitation sent to %s. The link works for 72 hours.", email))
+	s.setFlash(c, "success", lead+fmt.Sprintf("Invitation sent to %s. The link works for 72 hours.", email))
 }
 
 // noMailNote explains why no mail reaches anyone on a server without a mail server.
@@ -320,7 +320,7 @@ func (s *Server) resendInvitation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.flashInvitation(c, mailID, d.Email, d.Name, token)
+	s.flashInvitation(c, "", mailID, d.Email, d.Name, token)
 	return redirect(c, users.UserPath(d.ID))
 }
 
@@ -424,16 +424,37 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 	ch := models.UserChange{Name: f.Name, Roles: f.Roles,
 		DepartmentID: optionalID(f, "department", f.Department), ManagerID: optionalID(f, "manager", f.Manager),
 		LocationID: optionalID(f, "location", f.Location)}
+	var re models.Reinvitation
 	if len(f.Errors) == 0 {
-		if err := addFormErrors(f, models.UpdateUser(c.UserContext(), tenantDB(c), grantor(c), d.ID, ch)); err != nil {
+		var err error
+		re, err = models.UpdateUserWithMail(c.UserContext(), tenantDB(c), grantor(c), d.ID, ch, models.InvitationTTL, s.invitationMail(c))
+		if err := addFormErrors(f, err); err != nil {
 			return err
 		}
 	}
 	if len(f.Errors) > 0 {
 		return s.renderUser(c, http.StatusUnprocessableEntity, d, &f)
 	}
-	s.setFlash(c, "success", fmt.Sprintf("Saved the changes to %s.", strings.TrimSpace(f.Name)))
+	s.flashUserSaved(c, d.Email, strings.TrimSpace(f.Name), re)
 	return redirect(c, users.UserPath(d.ID))
+}
+
+// flashUserSaved says on the next page that an edit of a person was saved and, when it gave
+// an invited person more access than their set-password link was made for, that the link no
+// longer works and what became of the new one. The new link is the editor's to see: they
+// hold every permission they gave, where whoever invited the person may not.
+func (s *Server) flashUserSaved(c *fiber.Ctx, email, name string, re models.Reinvitation) {
+	saved := fmt.Sprintf("Saved the changes to %s.", name)
+	if !re.Spent {
+		s.setFlash(c, "success", saved)
+		return
+	}
+	spent := fmt.Sprintf("%s The set-password link %s was sent before was made for less access, so it no longer works", saved, name)
+	if re.Token == "" {
+		s.setFlash(c, "info", spent+". "+re.Refusal)
+		return
+	}
+	s.flashInvitation(c, spent+", and a new one was made. ", re.MailID, email, name, re.Token)
 }
 
 // backTo is where a status change returns: the page it was made from, or the person's page.

@@ -58,3 +58,61 @@ func TestExpensePeriodThatLeavesALineOutIsRefusedAsTyped(t *testing.T) {
 		t.Errorf("the refused edit changed the report: %q, period to %v", r.Title, r.PeriodTo)
 	}
 }
+
+// A report stored with a line outside its period, as one saved before periods were checked
+// would be, is refused when submitted as it stands: beside the line, naming the period, and
+// above the lines, saying how many fall outside; it stays a draft without a number.
+func TestExpenseSubmitRefusesALineOutsideThePeriod(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	at := func(daysAgo int) *time.Time {
+		d := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -daysAgo)
+		return &d
+	}
+	r := models.ExpenseReport{OwnerID: s.rita.ID, DepartmentID: &s.eng.ID, Title: "Client visit", Purpose: "Meeting Initech",
+		PeriodFrom: at(10), PeriodTo: at(0), Currency: "USD", TotalMinor: 2850, Status: models.ExpenseDraft}
+	if err := s.db.Create(&r).Error; err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range []struct {
+		daysAgo  int
+		merchant string
+		minor    int64
+	}{{5, "Bistro", 1600}, {15, "Cafe", 1250}} {
+		line := models.ExpenseLine{ReportID: r.ID, Position: i + 1, Kind: models.LineExpense, SpentOn: *at(l.daysAgo),
+			CategoryID: s.meals.ID, Merchant: l.merchant, AmountMinor: l.minor, Currency: "USD", RateMicro: 1_000_000, ReportMinor: l.minor}
+		if err := s.db.Create(&line).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	c := s.client(t, s.rita)
+	doc := fmt.Sprintf("/expenses/%d", r.ID)
+	f := formValues(t, c.Get(doc), "#expense-form")
+	f.Set("intent", "submit")
+	res := c.Post(doc, f)
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("submitting a report with a line outside its period: %d %s", res.Status, res.Text(".flash"))
+	}
+	period := at(10).Format("2 Jan") + " – " + at(0).Format("2 Jan 2006")
+	if at(10).Year() != at(0).Year() {
+		period = at(10).Format("2 Jan 2006") + " – " + at(0).Format("2 Jan 2006")
+	}
+	for id, want := range map[string]string{
+		"period_from-error":    "1 line is dated before " + at(10).Format("2 Jan 2006") + ": start the period earlier, or change the line's date below.",
+		"expense-1-date-error": "The date is outside this report's period, " + period + ": change the date, or the period above.",
+		"expense-0-date-error": "",
+		"period_to-error":      "",
+	} {
+		if got := res.Text("#" + id); got != want {
+			t.Errorf("%s: %q, want %q", id, got, want)
+		}
+	}
+	if got := res.Doc.Find("#expense-1-merchant").AttrOr("value", ""); got != "Cafe" {
+		t.Errorf("the refused form shows the line's merchant as %q", got)
+	}
+	s.db.First(&r, r.ID)
+	if r.Status != models.ExpenseDraft || r.Number != nil {
+		t.Errorf("the refused submit left the report %s, numbered %v", r.Status, r.Number)
+	}
+}

@@ -398,3 +398,110 @@ func TestResendInvitationReachesOnlyWhoTheSenderCovers(t *testing.T) {
 		t.Errorf("Rae has %d set-password links after Hal's resend, want 2", n)
 	}
 }
+
+// An invitation's set-password link signs in as the invitee, and without a mail server it is
+// shown to whoever invited them. Someone who holds only the users pages invites Ivy as a
+// requester and is handed her link; an admin then makes Ivy an admin. The link Hal holds must
+// not sign anyone in as an admin: the grant spends it, in its transaction, and Ivy is sent a
+// new one, which the admin (who holds everything he gave) is shown and Ivy joins with. A
+// grant to a role an invitee holds spends their link the same way, and deactivating an
+// invitee spends theirs for good.
+func TestInviteesLinkStopsWorkingWhenTheyAreGivenMoreAccess(t *testing.T) {
+	t.Parallel()
+	s := newGrantSiteHolding(t, "requester",
+		policy.Permission{Object: "admin.users", Action: outlay.ActRead},
+		policy.Permission{Object: "admin.users", Action: outlay.ActUpdate},
+		policy.Permission{Object: "admin.users", Action: outlay.ActCreate},
+	)
+	ctx, db := context.Background(), s.db(t)
+	invite := func(email, name string) (*models.User, string) {
+		t.Helper()
+		flash := flashAfter(t, s.helpdesk, s.helpdesk.Post("/admin/users", url.Values{"email": {email}, "name": {name}, "roles": {"requester"}}))
+		link := inviteLink.FindStringSubmatch(flash)
+		if link == nil {
+			t.Fatalf("Hal inviting %s: no link in the flash %q", name, flash)
+		}
+		u, err := models.FindUserByEmail(ctx, db, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u, link[1]
+	}
+	choose := func(link, password string) *testutil.Response {
+		t.Helper()
+		c := s.app.Client(t, "acme")
+		c.Get("/login")
+		return c.Post(link, url.Values{"password": {password}, "confirm": {password}})
+	}
+	refused := func(what, link string) {
+		t.Helper()
+		c := s.app.Client(t, "acme")
+		if res := c.Get(link); res.Status != http.StatusNotFound {
+			t.Errorf("%s: opening the link: %d, want 404", what, res.Status)
+		}
+		if res := choose(link, "a passphrase of my own"); res.Status != http.StatusNotFound || res.Text("h1") != "This link no longer works" {
+			t.Errorf("%s: choosing a password with the link: %d %q, want 404", what, res.Status, res.Text("h1"))
+		}
+	}
+
+	ivy, halsLink := invite("ivy@acme.example", "Ivy Invitee")
+	flash := flashAfter(t, s.admin, s.admin.Post(path(ivy.ID), url.Values{"name": {"Ivy Invitee"}, "roles": {"admin"}}))
+	if !strings.HasPrefix(flash, "Saved the changes to Ivy Invitee. The set-password link Ivy Invitee was sent before was made for less access, so it no longer works, and a new one was made.") ||
+		!strings.Contains(flash, "Pass this set-password link to Ivy Invitee yourself") {
+		t.Errorf("the admin's grant: flash %q", flash)
+	}
+	anasLink := inviteLink.FindStringSubmatch(flash)
+	if anasLink == nil || anasLink[1] == halsLink {
+		t.Fatalf("the admin was not shown a new link: %q", flash)
+	}
+	refused("Hal's link after Ivy was made an admin", halsLink)
+	if d := s.user(t, ivy.ID); d.Status != models.UserInvited || !slices.Equal(d.Roles, []string{"admin"}) {
+		t.Errorf("Ivy after the refused link: %s %q", d.Status, d.Roles)
+	}
+	// The new invitation goes to Ivy, from the admin who granted, with the new link.
+	var mailed bool
+	for _, m := range s.app.WaitMail(t, 2) {
+		if strings.Contains(m.Body, anasLink[0]) {
+			mailed = m.To == "ivy@acme.example" && strings.Contains(m.Body, "Ana Admin has invited you")
+		}
+	}
+	if !mailed {
+		t.Errorf("no invitation from Ana to Ivy with the new link among %+v", s.app.Mail.Sent())
+	}
+	var resent []struct{ ActorLabel, Subject, Reason string }
+	db.Raw(`SELECT actor_label, subject, details->>'reason' AS reason FROM audit_log WHERE event = ?`, models.EventInvitationResent).Scan(&resent)
+	if len(resent) != 1 || resent[0].ActorLabel != "ana@acme.example" || resent[0].Subject != itoa(ivy.ID) || resent[0].Reason == "" {
+		t.Errorf("recorded new invitations: %+v", resent)
+	}
+	if res := choose(anasLink[1], "ivy's own passphrase"); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Fatalf("Ivy joining with the new link: %d %q", res.Status, res.Location())
+	}
+	if d := s.user(t, ivy.ID); d.Status != models.UserActive {
+		t.Errorf("Ivy is %s after joining", d.Status)
+	}
+
+	// An edit that gives nothing new leaves an invitee's link alone.
+	rae, raesLink := invite("rae@acme.example", "Rae Recruit")
+	if flash := flashAfter(t, s.admin, s.admin.Post(path(rae.ID), url.Values{"name": {"Rae R. Recruit"}, "roles": {"requester"}})); flash != "Saved the changes to Rae R. Recruit." {
+		t.Errorf("renaming Rae: flash %q", flash)
+	}
+	if _, err := models.FindPasswordReset(ctx, db, strings.TrimPrefix(raesLink, "/password/reset/")); err != nil {
+		t.Errorf("Rae's link after an edit that gave her nothing: %v", err)
+	}
+
+	// Deactivating an invitee spends their link, and reactivating them does not bring it back.
+	dee, deesLink := invite("dee@acme.example", "Dee Parted")
+	flashAfter(t, s.admin, s.admin.Post(path(dee.ID)+"/deactivate", nil))
+	refused("Dee's link once she is deactivated", deesLink)
+	flashAfter(t, s.admin, s.admin.Post(path(dee.ID)+"/reactivate", nil))
+	refused("Dee's link once she is reactivated", deesLink)
+
+	// A permission given to the role Rae holds is more access too. The admin is told whose
+	// link stopped: Rae's, not Dee's, which had stopped already.
+	res := s.admin.Post("/admin/roles/requester/permissions", url.Values{"object": {"admin.roles"}, "action": {"read"}, "granted": {"true"}})
+	toast := res.Header.Get("HX-Trigger")
+	if res.Status != http.StatusOK || !strings.Contains(toast, "The set-password link Rae R. Recruit was sent was made for less access") || strings.Contains(toast, "Dee") {
+		t.Errorf("granting requesters a permission: %d, toast %s", res.Status, toast)
+	}
+	refused("Rae's link after her role was given more", raesLink)
+}

@@ -114,13 +114,25 @@ func SetPermission(ctx context.Context, db *gorm.DB, g Grantor, role string, p p
 	return err
 }
 
+// PermissionChange is what a change of one permission of a role did.
+type PermissionChange struct {
+	// Changed says the role was not already as asked.
+	Changed bool
+	// Uninvited names, in order, the invited people whose set-password links stopped
+	// working because the role now gives them a permission their links were not made for:
+	// each needs their invitation resent.
+	Uninvited []string
+}
+
 // ChangePermission grants or revokes one permission of a role, and reports whether the role
 // changed: granting what it already has, or revoking what it lacks, writes nothing, records
 // nothing and leaves the policy version alone. g may change only a role within its reach, and
 // only with a permission it holds; a refusal is a *GrantRefused, and is audited, even when the
-// role is already as asked (the request was still one g may not make).
-func ChangePermission(ctx context.Context, db *gorm.DB, g Grantor, role string, p policy.Permission, granted bool) (bool, error) {
-	var changed bool
+// role is already as asked (the request was still one g may not make). A grant that gives
+// invited people a permission they did not hold spends their set-password links, as giving
+// them a role does (see spendInvitationLinks), and names them in Uninvited.
+func ChangePermission(ctx context.Context, db *gorm.DB, g Grantor, role string, p policy.Permission, granted bool) (PermissionChange, error) {
+	var out PermissionChange
 	err := guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
 		if _, err := findRole(tx, role); err != nil {
 			return err
@@ -143,6 +155,9 @@ func ChangePermission(ctx context.Context, db *gorm.DB, g Grantor, role string, 
 			return nil
 		}
 		if granted {
+			if out.Uninvited, err = spendLinksOfInvitedGaining(tx, role, p); err != nil {
+				return err
+			}
 			err = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&PolicyRule{Ptype: "p", V0: role, V1: p.Object, V2: p.Action}).Error
 		} else {
 			err = tx.Where("ptype = 'p' AND v0 = ? AND v1 = ? AND v2 = ?", role, p.Object, p.Action).Delete(&PolicyRule{}).Error
@@ -150,13 +165,34 @@ func ChangePermission(ctx context.Context, db *gorm.DB, g Grantor, role string, 
 		if err != nil {
 			return err
 		}
-		changed = true
+		out.Changed = true
 		return audit.Event(ctx, tx, audit.EventPolicyChanged, role, map[string]any{"permission": p.String(), "granted": granted})
 	})
 	if err != nil {
-		return false, auditRefusal(ctx, db, err)
+		return PermissionChange{}, auditRefusal(ctx, db, err)
 	}
-	return changed, nil
+	return out, nil
+}
+
+// spendLinksOfInvitedGaining spends the set-password links of the invited people whom role
+// is about to give p, which none of their roles gives them yet, and returns the names of
+// those whose links still worked.
+func spendLinksOfInvitedGaining(tx *gorm.DB, role string, p policy.Permission) ([]string, error) {
+	var gaining []int64
+	err := tx.Raw(`SELECT u.id FROM users u
+		WHERE u.status = ? AND EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role = ?)
+		AND NOT EXISTS (SELECT 1 FROM user_roles ur JOIN casbin_rule h ON h.ptype = 'p' AND h.v0 = ur.role
+			WHERE ur.user_id = u.id AND h.v1 = ? AND h.v2 = ?)`, UserInvited, role, p.Object, p.Action).Scan(&gaining).Error
+	if err != nil {
+		return nil, err
+	}
+	held, err := spendInvitationLinks(tx, gaining)
+	if err != nil || len(held) == 0 {
+		return nil, err
+	}
+	var names []string
+	err = tx.Model(&User{}).Where("id IN ?", held).Order("lower(name), id").Pluck("name", &names).Error
+	return names, err
 }
 
 // FindRole returns the role with this name.
@@ -322,7 +358,8 @@ func SetUserRoles(ctx context.Context, db *gorm.DB, userID int64, roles []string
 		if err := verr.Err(); err != nil {
 			return err
 		}
-		return replaceUserRoles(tx, userID, roles)
+		_, err := replaceUserRoles(tx, userID, roles)
+		return err
 	})
 }
 
@@ -339,25 +376,42 @@ func checkRolesExist(tx *gorm.DB, verr outlay.ValidationErrors, roles []string) 
 }
 
 // replaceUserRoles gives a user exactly roles. It must run inside guardedAccessChange, which
-// refuses the change if it leaves nobody able to edit roles.
-func replaceUserRoles(tx *gorm.DB, userID int64, roles []string) error {
+// refuses the change if it leaves nobody able to edit roles. When the user is invited and
+// roles carry a permission they did not hold, their set-password links that still worked
+// are spent (see spendInvitationLinks), and spent says so.
+func replaceUserRoles(tx *gorm.DB, userID int64, roles []string) (spent bool, err error) {
 	roles = uniq(roles)
+	var gains bool
+	err = tx.Raw(`SELECT EXISTS (SELECT 1 FROM users u JOIN casbin_rule c ON c.ptype = 'p' AND c.v0 IN ?
+		WHERE u.id = ? AND u.status = ? AND NOT EXISTS (
+			SELECT 1 FROM user_roles ur JOIN casbin_rule h ON h.ptype = 'p' AND h.v0 = ur.role AND h.v1 = c.v1 AND h.v2 = c.v2
+			WHERE ur.user_id = u.id))`, roles, userID, UserInvited).Scan(&gains).Error
+	if err != nil {
+		return false, err
+	}
+	if gains {
+		held, err := spendInvitationLinks(tx, []int64{userID})
+		if err != nil {
+			return false, err
+		}
+		spent = len(held) > 0
+	}
 	if err := tx.Where("user_id = ? AND role NOT IN ?", userID, roles).Delete(&UserRole{}).Error; err != nil {
-		return err
+		return false, err
 	}
 	var have []string
 	if err := tx.Model(&UserRole{}).Where("user_id = ?", userID).Pluck("role", &have).Error; err != nil {
-		return err
+		return false, err
 	}
 	for _, r := range roles {
 		if slices.Contains(have, r) {
 			continue
 		}
 		if err := tx.Create(&UserRole{UserID: userID, Role: r}).Error; err != nil {
-			return err
+			return false, err
 		}
 	}
-	return touchPolicy(tx)
+	return spent, touchPolicy(tx)
 }
 
 // touchPolicy bumps the policy version after a membership change, so cached decisions that

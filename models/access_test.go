@@ -171,9 +171,9 @@ func TestChangePermissionReportsWhetherTheRoleChanged(t *testing.T) {
 		{"granting it again", true, false},
 	} {
 		before := recorded()
-		changed, err := models.ChangePermission(ctx, db, models.ByOperator(), "requester", perm, step.granted)
-		if err != nil || changed != step.changed {
-			t.Errorf("%s: changed %v (%v), want %v", step.what, changed, err, step.changed)
+		ch, err := models.ChangePermission(ctx, db, models.ByOperator(), "requester", perm, step.granted)
+		if err != nil || ch.Changed != step.changed {
+			t.Errorf("%s: changed %v (%v), want %v", step.what, ch.Changed, err, step.changed)
 		}
 		want := int64(0)
 		if step.changed {

@@ -57,7 +57,11 @@ func SaveExpense(ctx context.Context, db *gorm.DB, ownerID, id int64, in Expense
 				return err
 			}
 		}
-		p, verr, err := priceExpense(tx, r, in, today())
+		was := reportPeriod{r.PeriodFrom, r.PeriodTo}
+		if submit {
+			was = reportPeriod{}
+		}
+		p, verr, err := priceExpense(tx, r.ID, was, in, today())
 		if err != nil {
 			return err
 		}
@@ -253,6 +257,8 @@ func checkExpenseSubmittable(tx *gorm.DB, r *ExpenseReport, rows []int) error {
 	if len(r.Lines) == 0 {
 		verr.Add("lines", "Add at least one line.")
 	}
+	checkLinesInPeriod(verr, pricedExpense{expenseHeader: expenseHeader{PeriodFrom: r.PeriodFrom, PeriodTo: r.PeriodTo},
+		Lines: r.Lines, Rows: rows}, reportPeriod{})
 	threshold, err := receiptThreshold(tx)
 	if err != nil {
 		return err

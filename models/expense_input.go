@@ -100,10 +100,11 @@ type pricedExpense struct {
 
 // priceExpense parses in and prices every line: mileage at the rate in effect on its date,
 // per diem at its destination's rate, a line in another currency at the rate typed, and
-// marks the lines over their category's limit. stored is the report as stored (the zero
-// report for a new one): a line's receipt must be one of its attachments, and the period it
-// had tells a period changed from one typed along. It writes nothing.
-func priceExpense(tx *gorm.DB, stored ExpenseReport, in ExpenseInput, today time.Time) (pricedExpense, outlay.ValidationErrors, error) {
+// marks the lines over their category's limit. reportID is the stored report's id (0 for a
+// new one): a line's receipt must be one of its attachments. was is the period as stored,
+// which tells a period changed from one typed along (see checkLinesInPeriod). It writes
+// nothing.
+func priceExpense(tx *gorm.DB, reportID int64, was reportPeriod, in ExpenseInput, today time.Time) (pricedExpense, outlay.ValidationErrors, error) {
 	verr := outlay.ValidationErrors{}
 	var p pricedExpense
 	p.Title = strings.TrimSpace(in.Title)
@@ -145,14 +146,14 @@ func priceExpense(tx *gorm.DB, stored ExpenseReport, in ExpenseInput, today time
 			verr.Add("lines", fmt.Sprintf("A report has at most %d lines.", MaxExpenseLines))
 			break
 		}
-		l, err := priceExpenseLine(tx, verr, row, stored.ID, li, p.Currency, today)
+		l, err := priceExpenseLine(tx, verr, row, reportID, li, p.Currency, today)
 		if err != nil {
 			return p, nil, err
 		}
 		p.Lines = append(p.Lines, l)
 		p.Rows = append(p.Rows, row)
 	}
-	checkLinesInPeriod(verr, p, reportPeriod{stored.PeriodFrom, stored.PeriodTo})
+	checkLinesInPeriod(verr, p, was)
 	if len(verr) > 0 {
 		return p, verr, nil
 	}
@@ -215,7 +216,10 @@ func sameEnd(a, b *time.Time) bool {
 // date (a date refused already keeps its own message): a report claims what was spent in the
 // days it covers, as its approver reads them. An end of the period changed from the stored
 // one (was; every end of a new report's) also says, beside it, how many lines it leaves out,
-// since the change of the period is then what went wrong.
+// since the change of the period is then what went wrong. A report being submitted is
+// checked with an empty was, so that every end says it: the approver reads the report
+// whole, however long ago its period was typed (a report saved before periods were
+// checked may hold such lines).
 func checkLinesInPeriod(verr outlay.ValidationErrors, p pricedExpense, was reportPeriod) {
 	period := reportPeriod{p.PeriodFrom, p.PeriodTo}
 	if verr.Has("period_from") || verr.Has("period_to") || period.From == nil && period.To == nil {

@@ -104,3 +104,36 @@ func TestExpenseLinesAreDatedWithinTheReportsPeriod(t *testing.T) {
 		t.Errorf("a line after today: %v", errs)
 	}
 }
+
+// A stored report with a line outside its period, as one saved before periods were checked
+// would be, is refused when submitted as it stands: beside the line, and beside the end of
+// the period the line lies beyond. It stays a draft.
+func TestExpenseSubmitChecksTheStoredLinesAgainstThePeriod(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	w.must(w.db.Exec(`UPDATE org_settings SET receipt_threshold_minor = 100000`).Error) // no receipts in this test
+	r, err := w.save(w.rita.ID, 0, w.input(w.expense(w.day(15), w.meals, "Cafe", "5.00"), w.expense(w.day(5), w.meals, "Bistro", "6.00")), false)
+	w.must(err)
+	w.must(w.db.Model(&models.ExpenseLine{}).Where("report_id = ? AND position = 2", r.ID).Update("spent_on", mustDay(w.day(31))).Error)
+
+	_, err = models.SubmitExpense(as(w.rita), w.db, w.rita.ID, r.ID)
+	errs := fieldErrors(t, err)
+	long := func(daysAgo int) string { return mustDay(w.day(daysAgo)).Format("2 Jan 2006") }
+	period := mustDay(w.day(30)).Format("2 Jan") + " – " + long(0)
+	if mustDay(w.day(30)).Year() != mustDay(w.day(0)).Year() {
+		period = long(30) + " – " + long(0)
+	}
+	for field, want := range map[string]string{
+		models.ExpenseField(0, "date"): "",
+		models.ExpenseField(1, "date"): "The date is outside this report's period, " + period + ": change the date, or the period above.",
+		"period_from":                  "1 line is dated before " + long(30) + ": start the period earlier, or change the line's date below.",
+		"period_to":                    "",
+	} {
+		if errs[field] != want {
+			t.Errorf("%s: %q, want %q", field, errs[field], want)
+		}
+	}
+	if st := w.reportStatus(r.ID); st != models.ExpenseDraft {
+		t.Errorf("the refused submit left the report %s", st)
+	}
+}

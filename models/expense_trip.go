@@ -156,7 +156,7 @@ func StartExpenseFromTrip(ctx context.Context, db *gorm.DB, userID, tripID int64
 		} else if pd != nil && pd.RateFound && pd.Line.Category != "" && pd.Claimable(day) {
 			in.Lines = []ExpenseLineInput{pd.Line}
 		}
-		p, verr, err := priceExpense(tx, ExpenseReport{}, in, day)
+		p, verr, err := priceExpense(tx, 0, reportPeriod{}, in, day)
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func StartExpenseFromTrip(ctx context.Context, db *gorm.DB, userID, tripID int64
 			// The per diem cannot be priced as it is (its rate is in another currency, say):
 			// the form offers it to complete instead.
 			in.Lines = nil
-			if p, verr, err = priceExpense(tx, ExpenseReport{}, in, day); err != nil {
+			if p, verr, err = priceExpense(tx, 0, reportPeriod{}, in, day); err != nil {
 				return err
 			}
 		}

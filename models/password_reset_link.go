@@ -17,6 +17,11 @@ import (
 // subject is the person's id.
 const EventPasswordResetLinkSent = "password.reset_link_sent"
 
+// EventInvitationResent records an admin sending an invited person a new set-password link:
+// by resending their invitation, or by giving them more access than their earlier link was
+// made for (the details then say so). Its subject is the person's id.
+const EventInvitationResent = "invitation.resent"
+
 // PasswordResetRefusal says why an admin may not send u a password reset link, or "" when
 // they may: a link helps only an active person who signs in with a password. The person's
 // page shows the same words in place of the button.
@@ -80,14 +85,14 @@ func SendPasswordResetLink(ctx context.Context, db *gorm.DB, g Grantor, userID i
 }
 
 // ResendInvitation sends person userID, who was invited and has not chosen a password yet,
-// a new set-password link in the invitation compose writes. The link, and the mail in the
-// outbox, commit together; the caller queues the mail's delivery once this returns. Whoever
-// holds the link signs in as the person, and without a mail server the link is shown to the
-// admin who resends it, so g may resend only to a person within its reach: a refusal is a
-// *GrantRefused, and is audited. The check and the link share a transaction that holds the
-// access lock, so a role given to the person meanwhile is seen. A person who is not waiting
-// for an invitation, or who was sent as many links as an hour allows, is refused with a
-// ValidationErrors message under "invitation".
+// a new set-password link in the invitation compose writes. The link, the mail in the outbox
+// and the audit row commit together; the caller queues the mail's delivery once this
+// returns. Whoever holds the link signs in as the person, and without a mail server the link
+// is shown to the admin who resends it, so g may resend only to a person within its reach: a
+// refusal is a *GrantRefused, and is audited. The check and the link share a transaction
+// that holds the access lock, so a role given to the person meanwhile is seen. A person who
+// is not waiting for an invitation, or who was sent as many links as an hour allows, is
+// refused with a ValidationErrors message under "invitation".
 func ResendInvitation(ctx context.Context, db *gorm.DB, g Grantor, userID int64, ttl time.Duration, compose ComposeLinkMail) (token string, mailID int64, err error) {
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := lockAccess(tx); err != nil {
@@ -105,7 +110,7 @@ func ResendInvitation(ctx context.Context, db *gorm.DB, g Grantor, userID int64,
 		if u.Status != UserInvited {
 			return outlay.ValidationErrors{"invitation": fmt.Sprintf("%s is not waiting for an invitation.", u.Name)}
 		}
-		_, token, mailID, err = IssueLinkMail(ctx, tx, u.Email, ttl, MailInvitation, compose)
+		token, mailID, err = issueInvitation(ctx, tx, &u, ttl, compose, nil)
 		if errors.Is(err, ErrTooManyResets) {
 			return outlay.ValidationErrors{"invitation": fmt.Sprintf(
 				"%s was sent %d set-password links in the last hour, as many as an hour allows: ask them to use the newest one, or resend the invitation later.",
@@ -117,4 +122,32 @@ func ResendInvitation(ctx context.Context, db *gorm.DB, g Grantor, userID int64,
 		return "", 0, auditRefusal(ctx, db, err)
 	}
 	return token, mailID, nil
+}
+
+// issueInvitation sends invited person u a new set-password link in the invitation compose
+// writes, and records it (with details, when given, saying why it was sent). It runs in the
+// caller's transaction, which has checked that the person may be sent one. For a person sent
+// as many links as an hour allows it returns ErrTooManyResets and writes nothing
+// (IssueLinkMail's own transaction rolls back).
+func issueInvitation(ctx context.Context, tx *gorm.DB, u *User, ttl time.Duration, compose ComposeLinkMail, details map[string]any) (token string, mailID int64, err error) {
+	if _, token, mailID, err = IssueLinkMail(ctx, tx, u.Email, ttl, MailInvitation, compose); err != nil {
+		return "", 0, err
+	}
+	return token, mailID, audit.Event(ctx, tx, EventInvitationResent, strconv.FormatInt(u.ID, 10), details)
+}
+
+// spendInvitationLinks spends the set-password links that still work among those of people
+// userIDs, and returns whom they belonged to. It runs in the transaction that gives invited
+// people more access than they had: their links were handed to whoever invited them (and,
+// without a mail server, shown on that person's screen), who may hold less than the people
+// now do, so those links must not sign anyone in with the access they have now.
+func spendInvitationLinks(tx *gorm.DB, userIDs []int64) ([]int64, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	var held []int64
+	err := tx.Raw(`WITH spent AS (UPDATE password_resets SET used_at = now()
+			WHERE user_id IN ? AND used_at IS NULL AND expires_at > now() RETURNING user_id)
+		SELECT DISTINCT user_id FROM spent ORDER BY user_id`, userIDs).Scan(&held).Error
+	return held, err
 }

@@ -571,8 +571,33 @@ type UserChange struct {
 // when any part is refused. It holds the access lock and runs the same check as
 // SetUserRoles: taking the last role editor's admin role away is ErrLastRoleEditor. g may
 // edit only a person within its reach, and give only roles within it; a refusal is a
-// *GrantRefused, and is audited.
+// *GrantRefused, and is audited. Roles that give an invited person a permission they did
+// not hold spend their set-password links (see spendInvitationLinks); UpdateUserWithMail
+// also sends them a new one.
 func UpdateUser(ctx context.Context, db *gorm.DB, g Grantor, id int64, ch UserChange) error {
+	_, err := UpdateUserWithMail(ctx, db, g, id, ch, 0, nil)
+	return err
+}
+
+// Reinvitation is what an edit did to an invited person's set-password links.
+type Reinvitation struct {
+	// Spent says the edit gave the person a permission their links were not made for, and
+	// spent those that still worked.
+	Spent bool
+	// Token and MailID are the new link and the invitation that carries it, when one was
+	// sent; Refusal says why none was (the person was sent as many links as an hour allows).
+	Token   string
+	MailID  int64
+	Refusal string
+}
+
+// UpdateUserWithMail is UpdateUser that, when the edit spends an invited person's links,
+// sends them a new one in the invitation compose writes, in the same transaction: whoever
+// makes the edit holds every permission of the roles they give (that is g's rule), so a new
+// link shown to them without a mail server hands them nothing they do not hold. The new link
+// is recorded as EventInvitationResent. A person sent as many links as an hour allows gets
+// none, and Refusal says so; the edit is still saved. With a nil compose no link is sent.
+func UpdateUserWithMail(ctx context.Context, db *gorm.DB, g Grantor, id int64, ch UserChange, ttl time.Duration, compose ComposeLinkMail) (Reinvitation, error) {
 	ch.Name = oneSpaced(ch.Name)
 	ch.Roles = uniq(ch.Roles)
 	verr := outlay.ValidationErrors{}
@@ -580,6 +605,7 @@ func UpdateUser(ctx context.Context, db *gorm.DB, g Grantor, id int64, ch UserCh
 	if len(ch.Roles) == 0 {
 		verr.Add("roles", "Choose at least one role.")
 	}
+	var re Reinvitation
 	err := guardedAccessChange(ctx, db, func(tx *gorm.DB) error {
 		var cur User
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&cur, id).Error
@@ -617,7 +643,21 @@ func UpdateUser(ctx context.Context, db *gorm.DB, g Grantor, id int64, ch UserCh
 		if err != nil {
 			return err
 		}
-		return replaceUserRoles(tx, id, ch.Roles)
+		if re.Spent, err = replaceUserRoles(tx, id, ch.Roles); err != nil || !re.Spent || compose == nil {
+			return err
+		}
+		cur.Name = ch.Name
+		re.Token, re.MailID, err = issueInvitation(ctx, tx, &cur, ttl, compose,
+			map[string]any{"reason": "Given more access than the earlier link was made for"})
+		if errors.Is(err, ErrTooManyResets) {
+			re.Refusal = fmt.Sprintf("%s was sent %d set-password links in the last hour, as many as an hour allows, so no new one was sent: resend the invitation later.",
+				ch.Name, MaxResetsPerHour)
+			return nil
+		}
+		return err
 	})
-	return auditRefusal(ctx, db, err)
+	if err != nil {
+		return Reinvitation{}, auditRefusal(ctx, db, err)
+	}
+	return re, nil
 }
