@@ -95,7 +95,16 @@ func TestReimbursementBatchInTheBrowser(t *testing.T) {
 	b.pressAndLoad(`form[action="/settings/bank-account"] button[type=submit]`)
 	b.do(chromedp.WaitVisible(chromedp.ID("iban-error")))
 	b.screenshot("bank-account-refused-phone")
+	// Without the password the change is refused beside its field, the account typed kept.
 	b.do(chromedp.SetValue(chromedp.ID("iban"), "FR14 2004 1010 0505 0001 3M02 606"))
+	b.pressAndLoad(`form[action="/settings/bank-account"] button[type=submit]`)
+	b.do(chromedp.WaitVisible(chromedp.ID("confirm-error")))
+	kept := get(b, chromedp.Value(chromedp.ID("iban")))
+	if msg := b.text("#confirm-error"); msg != "Enter your password." || kept != "FR14 2004 1010 0505 0001 3M02 606" {
+		t.Errorf("without the password: %q, IBAN kept as %q", msg, kept)
+	}
+	b.screenshot("bank-account-password-phone")
+	b.do(chromedp.SendKeys(chromedp.ID("confirm"), testutil.Password))
 	b.pressAndLoad(`form[action="/settings/bank-account"] button[type=submit]`)
 	b.do(chromedp.WaitVisible(chromedp.CSS(".iban-masked")))
 	if got := b.text(".iban-masked"); got != "FR14 •••• •••• •••• •••• 2606" {

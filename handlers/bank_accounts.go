@@ -23,6 +23,11 @@ func (s *Server) renderBankAccount(c *fiber.Ctx, status int, in models.BankDetai
 	if a.Errors == nil {
 		a.Errors = views.FieldErrors{}
 	}
+	means, err := s.confirmationMeans(c)
+	if err != nil {
+		return err
+	}
+	a.PasswordSet, a.CodeSet = means.password, means.code
 	cur, err := models.GetBankAccount(c.UserContext(), tenantDB(c), s.personalBank, currentUser(c).UserID)
 	switch {
 	case errors.Is(err, models.ErrNoSecretKey) || (err == nil && s.personalBank == nil):
@@ -42,11 +47,24 @@ func (s *Server) renderBankAccount(c *fiber.Ctx, status int, in models.BankDetai
 	return s.render(c, status, page{Title: "Bank account", Nav: expenses.BankAccountPath, Content: expenses.BankAccountPage(a)})
 }
 
-// updateBankAccount keeps the account typed; a mistake is shown beside its field and
-// nothing is stored.
+// updateBankAccount keeps the account typed once the person has proved who they are again,
+// with their password or a current code: a session left open, or stolen, must not be enough
+// to send their reimbursements elsewhere. A mistake, or a missing or wrong confirmation, is
+// shown beside its field with everything typed kept but the confirmation, and nothing is
+// stored. The form is checked first, so that a typo does not spend a recovery code.
 func (s *Server) updateBankAccount(c *fiber.Ctx) error {
 	var in models.BankDetailsInput
 	bindForm(c, &in)
+	if verr, ok := outlay.AsValidation(in.Validate()); ok {
+		return s.renderBankAccount(c, http.StatusUnprocessableEntity, in, verr)
+	}
+	errs := views.FieldErrors{}
+	if status, err := s.confirmPasswordOrCode(c, "confirm", "changing your bank account", errs); status != 0 || err != nil {
+		if err != nil {
+			return err
+		}
+		return s.renderBankAccount(c, status, in, errs)
+	}
 	d, err := models.SetBankAccount(c.UserContext(), tenantDB(c), s.personalBank, currentUser(c).UserID, in)
 	if verr, ok := outlay.AsValidation(err); ok {
 		return s.renderBankAccount(c, http.StatusUnprocessableEntity, in, verr)

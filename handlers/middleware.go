@@ -93,7 +93,14 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
+// securityHeaders sets the headers every answer carries. An API answer, errors included (a
+// refused token, an unknown route or organisation), is personal as every page is, so no cache
+// may keep it: it is marked no-store here, before anything can answer it, as pages are where
+// they are sent (sendHTML).
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	if isAPI(c) {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
 	c.Set("Content-Security-Policy", contentSecurityPolicy)
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "DENY")

@@ -107,19 +107,20 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 		t.Errorf("unknown batch: %d", res.Status)
 	}
 
-	// People keep their IBAN on their profile: a wrong one is refused beside the field.
+	// People keep their IBAN on their profile, confirmed with their password: a wrong one is
+	// refused beside the field.
 	rita := s.client(t, s.rita)
 	res = rita.Post("/settings/bank-account", url.Values{"holder": {"Rita Requester"}, "iban": {"DE89 3704 0044 0532 0130 01"}})
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#iban-error"), "check digits") {
 		t.Errorf("bad IBAN: %d %q", res.Status, res.Text("#iban-error"))
 	}
-	if msg := flashAfter(t, rita, rita.Post("/settings/bank-account", url.Values{"holder": {"Rita Réquester"}, "iban": {"de89 3704 0044 0532 0130 00"}})); !strings.Contains(msg, "DE89 •••• •••• •••• 3000") {
+	if msg := flashAfter(t, rita, rita.Post("/settings/bank-account", url.Values{"holder": {"Rita Réquester"}, "iban": {"de89 3704 0044 0532 0130 00"}, "confirm": {testutil.Password}})); !strings.Contains(msg, "DE89 •••• •••• •••• 3000") {
 		t.Errorf("saved: %q", msg)
 	}
 	if got := rita.Get("/settings/bank-account").Text(".iban-masked"); got != "DE89 •••• •••• •••• 3000" {
 		t.Errorf("shown as %q", got)
 	}
-	flashAfter(t, rob, rob.Post("/settings/bank-account", url.Values{"holder": {"Rob Requester"}, "iban": {"FR14 2004 1010 0505 0001 3M02 606"}, "bic": {"BNPAFRPP"}}))
+	flashAfter(t, rob, rob.Post("/settings/bank-account", url.Values{"holder": {"Rob Requester"}, "iban": {"FR14 2004 1010 0505 0001 3M02 606"}, "bic": {"BNPAFRPP"}, "confirm": {testutil.Password}}))
 	// Still no organisation account.
 	if msg := flashAfter(t, c, c.Get(batchPath+"/pain001")); !strings.Contains(msg, "organisation's bank account") {
 		t.Errorf("SEPA file without the organisation's account: %q", msg)

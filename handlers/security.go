@@ -130,14 +130,21 @@ func (s *Server) disableOwnTwoFactor(c *fiber.Ctx) error {
 	return redirect(c, security.SettingsPath)
 }
 
-// confirmPasswordOrCode asks a signed-in person with two-factor sign-in on to prove who they
-// are again before a change to it: the form's "confirm" field holds their password, a
-// current code from their app or a recovery code. A refusal goes into errs under field, or
-// under "" for the whole form while the account is throttled, and the status to answer it
-// with is returned; 0 means confirmed. Wrong answers count in the sign-in throttle and are
-// recorded as failed codes during where.
+// confirmPasswordOrCode asks a signed-in person to prove who they are again before a change a
+// stolen session must not be enough for (their two-factor sign-in, their bank account): the
+// form's "confirm" field holds their password, or, with two-factor sign-in on, a current code
+// from their app or a recovery code. A refusal goes into errs under field, or under "" for
+// the whole form while the account is throttled, and the status to answer it with is
+// returned; 0 means confirmed. Wrong answers count in the sign-in throttle, and a wrong code
+// is recorded as a failed code during where. A person with neither a password nor a second
+// factor (who signs in only through single sign-on) has nothing to prove it with and is not
+// asked.
 func (s *Server) confirmPasswordOrCode(c *fiber.Ctx, field, where string, errs views.FieldErrors) (int, error) {
 	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c)
+	means, err := s.confirmationMeans(c)
+	if err != nil || !means.any() {
+		return 0, err
+	}
 	if status, err := s.throttledCode(c, me.Email, errs); status != 0 || err != nil {
 		return status, err
 	}
@@ -146,19 +153,12 @@ func (s *Server) confirmPasswordOrCode(c *fiber.Ctx, field, where string, errs v
 	}
 	bindForm(c, &post)
 	confirm := post.Confirm
-	u, err := models.FindUserByEmail(ctx, db, me.Email)
-	if err != nil {
-		return 0, err
-	}
 	if strings.TrimSpace(confirm) == "" {
-		errs[field] = "Enter your password or a code from your app."
-		if u.PasswordHash == "" {
-			errs[field] = "Enter a code from your app."
-		}
+		errs[field] = means.ask()
 		return http.StatusUnprocessableEntity, nil
 	}
-	ok := u.PasswordHash != "" && auth.CheckPassword(u.PasswordHash, confirm)
-	if !ok {
+	ok := means.password && auth.CheckPassword(means.passwordHash, confirm)
+	if !ok && means.code {
 		_, err := models.VerifySecondFactor(ctx, db, s.totp, me.UserID, me.Email, confirm, time.Now())
 		if err != nil && !errors.Is(err, models.ErrBadSecondFactor) {
 			return 0, err
@@ -166,13 +166,63 @@ func (s *Server) confirmPasswordOrCode(c *fiber.Ctx, field, where string, errs v
 		ok = err == nil
 	}
 	if !ok {
-		if err := s.wrongCode(c, u.ID, u.Email, where); err != nil {
+		if means.code {
+			err = s.wrongCode(c, me.UserID, me.Email, where)
+		} else {
+			err = s.recordFailedSignIn(c, me.Email)
+		}
+		if err != nil {
 			return 0, err
 		}
-		errs[field] = "That is not your password nor a current code. Try again."
+		errs[field] = means.refuse()
 		return http.StatusUnprocessableEntity, nil
 	}
 	return 0, nil
+}
+
+// confirmation is what a signed-in person can prove who they are again with: their password
+// (people who sign in only through single sign-on have none) and a code (with two-factor
+// sign-in on).
+type confirmation struct {
+	password, code bool
+	passwordHash   string
+}
+
+func (s *Server) confirmationMeans(c *fiber.Ctx) (confirmation, error) {
+	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c)
+	u, err := models.FindUserByEmail(ctx, db, me.Email)
+	if err != nil {
+		return confirmation{}, err
+	}
+	tf, err := models.GetTwoFactor(ctx, db, me.UserID)
+	if err != nil {
+		return confirmation{}, err
+	}
+	return confirmation{password: u.PasswordHash != "", code: tf.Enabled(), passwordHash: u.PasswordHash}, nil
+}
+
+func (m confirmation) any() bool { return m.password || m.code }
+
+// ask is the message beside an empty confirmation field.
+func (m confirmation) ask() string {
+	switch {
+	case m.password && m.code:
+		return "Enter your password or a code from your app."
+	case m.password:
+		return "Enter your password."
+	}
+	return "Enter a code from your app."
+}
+
+// refuse is the message beside a wrong answer.
+func (m confirmation) refuse() string {
+	switch {
+	case m.password && m.code:
+		return "That is not your password nor a current code. Try again."
+	case m.password:
+		return "That is not your password. Try again."
+	}
+	return "That is not a current code from your app. Try again."
 }
 
 // securityAdminPage is the organisation's two-factor policy.

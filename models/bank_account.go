@@ -13,6 +13,7 @@ import (
 	"outlay"
 	"outlay/auth"
 	"outlay/bankfile"
+	"outlay/mail"
 )
 
 // BankAccountPurpose derives the key that seals the IBANs of people and of the organisation
@@ -91,6 +92,13 @@ func (in BankDetailsInput) validate() (BankDetails, error) {
 	return d, verr.Err()
 }
 
+// Validate names each mistake of the form beside its field, storing nothing: the bank account
+// page checks the form before it asks the person to prove who they are.
+func (in BankDetailsInput) Validate() error {
+	_, err := in.validate()
+	return err
+}
+
 // GetBankAccount opens the person's bank account; nil when they keep none.
 func GetBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userID int64) (*BankDetails, error) {
 	accounts, err := GetBankAccounts(ctx, db, box, []int64{userID})
@@ -121,8 +129,9 @@ func GetBankAccounts(ctx context.Context, db *gorm.DB, box *auth.SecretBox, user
 	return out, nil
 }
 
-// SetBankAccount keeps the person's bank account as typed, replacing the one they had. A
-// mistake is named beside its field and nothing is stored.
+// SetBankAccount keeps the person's bank account as typed, replacing the one they had, and
+// mails them that it changed (notifyBankAccountChanged), in the same transaction. A mistake
+// is named beside its field and nothing is stored.
 func SetBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userID int64, in BankDetailsInput) (*BankDetails, error) {
 	d, err := in.validate()
 	if err != nil {
@@ -136,18 +145,77 @@ func SetBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userI
 		var cur BankAccount
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("user_id = ?", userID).Take(&cur).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return tx.Create(&BankAccount{UserID: userID, AccountHolder: d.Holder, IBANSealed: sealed, BIC: d.BIC}).Error
+			if err := tx.Create(&BankAccount{UserID: userID, AccountHolder: d.Holder, IBANSealed: sealed, BIC: d.BIC}).Error; err != nil {
+				return err
+			}
+			return notifyBankAccountChanged(tx, userID, nil, d)
 		}
 		if err != nil {
 			return err
 		}
-		return tx.Model(&cur).Updates(map[string]any{"account_holder": d.Holder, "iban_sealed": sealed, "bic": d.BIC,
-			"updated_at": time.Now()}).Error
+		// What it was is read first: Updates writes the new values onto cur. An IBAN that no
+		// longer opens is told of as unreadable rather than refusing the change.
+		before := &BankDetails{Holder: cur.AccountHolder}
+		if iban, err := box.Open(cur.IBANSealed, BankAccountContext(userID)); err == nil {
+			before.IBAN = bankfile.IBAN(iban)
+		}
+		if err := tx.Model(&cur).Updates(map[string]any{"account_holder": d.Holder, "iban_sealed": sealed, "bic": d.BIC,
+			"updated_at": time.Now()}).Error; err != nil {
+			return err
+		}
+		return notifyBankAccountChanged(tx, userID, before, d)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &d, nil
+}
+
+// MailBankAccountChanged is the kind of the mail telling a person that the bank account they
+// are paid back into was changed: a security notice, not an event a person can turn off, since
+// whoever holds a stolen session would otherwise turn it off before redirecting the money.
+const MailBankAccountChanged = "bank_account_changed"
+
+// notifyBankAccountChanged mails person userID, at the address on file, that their bank
+// account went from before (nil: none) to after, both masked, so that someone who did not
+// make the change can tell their admin before the next reimbursement is paid. The mail is
+// written to the outbox in tx and its delivery is queued by the request's Notifier after the
+// commit; without a Notifier in the context (seeding sample data) nothing is recorded.
+func notifyBankAccountChanged(tx *gorm.DB, userID int64, before *BankDetails, after BankDetails) error {
+	n := notifierFrom(tx.Statement.Context)
+	if n == nil {
+		return nil
+	}
+	var to recipient
+	if err := tx.Raw(`SELECT id, name, email FROM users WHERE id = ?`, userID).Scan(&to).Error; err != nil || to.Email == "" {
+		return err
+	}
+	was := "none"
+	if before != nil {
+		was = describeBankDetails(*before)
+	}
+	subject := "Your bank account for reimbursements from " + n.OrgName + " was changed"
+	body := "Hello " + to.Name + ",\n\nThe bank account your expense reports from " + n.OrgName + " are paid back into was changed in Outlay.\n\n" +
+		"Before: " + was + "\nNow: " + describeBankDetails(after) + "\n\n" +
+		"If this wasn't you, tell your admin at once: your next reimbursements would be paid into the new account.\n"
+	id, err := QueueMail(tx.Statement.Context, tx, MailBankAccountChanged,
+		mail.Message{To: to.Email, Subject: subject, Body: body, HTML: mail.TextToHTML(subject, body)}, false)
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.queued = append(n.queued, id)
+	n.mu.Unlock()
+	return nil
+}
+
+// describeBankDetails names an account in a notice: masked, with its holder.
+func describeBankDetails(d BankDetails) string {
+	account := d.IBAN.Masked()
+	if account == "" {
+		account = "an account that can no longer be read"
+	}
+	return account + " in the name of " + d.Holder
 }
 
 // RemoveBankAccount forgets the person's bank account.

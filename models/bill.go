@@ -16,9 +16,11 @@ import (
 // bill the order's lines and are matched to what was ordered and received) or coded straight
 // to GL accounts and departments. It is saved as a draft (taking its BILL- number at once, so
 // the invoice file can be attached to it), then submitted: the match decides whether it is
-// matched or held, and bill approval rules route it. A matched bill no rule routes is approved
-// at once; a held bill always goes to approval, unless someone holding bills.release releases
-// it with a reason. Approved bills are paid (partially_paid, paid) by payments.
+// matched or held, and bill approval rules route it. A bill matched to its order that no rule
+// routes is approved at once; a held bill and a bill without an order always go to approval
+// (their rules, else the clerk's manager, else the admins), though someone holding
+// bills.release may release a held bill with a reason. Approved bills are paid
+// (partially_paid, paid) by payments.
 
 // DocBill is the kind of document of bills.
 const DocBill = outlay.DocBill

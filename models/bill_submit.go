@@ -19,17 +19,20 @@ type BillSubmission struct {
 	Bill *Bill
 	// Held: a line is outside tolerance, so the bill waits for approval or release.
 	Held bool
-	// Route is the approval route taken; Route.Approved with no steps when a matched bill
-	// is routed by no rule.
+	// Route is the approval route taken; Route.Approved with no steps when a bill matched
+	// to its order is routed by no rule.
 	Route RouteOutcome
 }
 
 // SubmitBill matches a draft (or returned) bill to its order and sends it to bill approval.
 // The order's row is locked while its lines are matched, so two bills of one order submitted
-// at once are matched one after the other, each seeing what the other billed. A matched
-// bill that no bill approval rule routes is approved at once; a held bill always goes to
-// approval (by its rules, or else to the clerk's manager). A bill that looks like a duplicate
-// of another, and is not confirmed as different from that one, is refused as when saved.
+// at once are matched one after the other, each seeing what the other billed. A bill
+// matched to its order that no bill approval rule routes is approved at once: the order was
+// approved, and the match checked the bill against it. Every other bill goes to approval, by
+// its rules or else by the default route (the clerk's manager, else the admins): a held bill,
+// and a bill without an order, which nobody approved before the clerk keyed it in. A bill
+// that looks like a duplicate of another, and is not confirmed as different from that one,
+// is refused as when saved.
 func SubmitBill(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*BillSubmission, error) {
 	out := &BillSubmission{}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -65,7 +68,9 @@ func SubmitBill(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*BillSubm
 		}
 		doc := billApprovalDocument(b, lines)
 		out.Held = doc.Held
-		if !doc.Held {
+		// Only a bill matched to its order may skip approval; a held bill and a bill without
+		// an order go to SubmitForApproval, whose default route never approves by nobody.
+		if b.PurchaseOrderID != nil && b.MatchStatus == MatchMatched {
 			rules, err := MatchingRules(tx, doc)
 			if err != nil {
 				return err

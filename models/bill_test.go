@@ -181,6 +181,46 @@ func TestSubmitBillMatchesOrHolds(t *testing.T) {
 	}
 }
 
+// A bill without an order is never approved by nobody, whatever its amount: no rule routes
+// Clara's 95,000 bill of Initech, so it waits for her manager, Max, on the default route; a
+// clerk without a manager sends it to the admins. A bill matched to its order that no rule
+// routes is still approved at once.
+func TestBillWithoutAnOrderGoesToApproval(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	stepsOf := func(id int64) []models.ApprovalStep {
+		t.Helper()
+		var steps []models.ApprovalStep
+		w.must(w.db.Where("doc_type = ? AND doc_id = ?", models.DocBill, id).Order("position").Find(&steps).Error)
+		return steps
+	}
+	out := w.enter(w.plainBill("NO-PO-1", "2026-03-02", "95000.00"))
+	if b := out.Bill; b.Status != models.BillSubmitted || b.MatchStatus != models.MatchNone || out.Route.Approved || !out.Route.Default {
+		t.Fatalf("a bill without an order submitted as %s/%s, route %+v", b.Status, b.MatchStatus, out.Route)
+	}
+	if steps := stepsOf(out.Bill.ID); len(steps) != 1 || steps[0].Status != models.StepPending ||
+		steps[0].ApproverID == nil || *steps[0].ApproverID != w.max.ID {
+		t.Errorf("the bill without an order waits on %+v, want one pending step for Max", steps)
+	}
+
+	nobody := w.user("noor@acme.example", "Noor Clerk", nil, "ap_clerk")
+	noorView := models.Viewer{UserID: nobody.ID, Roles: nobody.Roles, SeeAllKinds: []string{models.DocBill}}
+	b, err := models.SaveBill(as(nobody), w.db, noorView, 0, w.plainBill("NO-PO-2", "2026-03-03", "80.00"))
+	w.must(err)
+	alone, err := models.SubmitBill(as(nobody), w.db, noorView, b.ID)
+	w.must(err)
+	if steps := stepsOf(b.ID); alone.Bill.Status != models.BillSubmitted || len(steps) != 1 ||
+		steps[0].Role == nil || *steps[0].Role != models.EscalationRole {
+		t.Errorf("a clerk without a manager: %s, steps %+v, want one step for the admins", alone.Bill.Status, steps)
+	}
+
+	po, lines := w.order("USD", orderSpec{"10", "10", 1000})
+	matched := w.enter(orderBill(po, "PO-1", lines, [2]string{"10", "10.00"}))
+	if matched.Bill.Status != models.BillApproved || !matched.Route.Approved || len(stepsOf(matched.Bill.ID)) != 0 {
+		t.Errorf("a matched bill no rule routes: %s, route %+v", matched.Bill.Status, matched.Route)
+	}
+}
+
 // An order billed in three bills: each new bill offers what was received and not yet billed,
 // the first two together bill it all and are matched, and a third is held as over-billing.
 func TestPartialBillingAcrossBills(t *testing.T) {

@@ -10,7 +10,9 @@ import (
 
 // The demo's bills, in both demo tenants (Globex keeps its books in euros): one of the
 // Northwind order matched and approved, a second of it held with the reasons on its lines and
-// routed to the admins by the rule for held bills, one without an order approved, and a draft.
+// routed to the admins by the rule for held bills, one without an order approved by the
+// clerk's manager (no rule routes it, and a bill without an order is never approved by
+// nobody), and a draft.
 func TestSeedDemoBills(t *testing.T) {
 	env := dbtest.NewEnv(t)
 	for _, slug := range []string{"acme", "globex"} {
@@ -52,6 +54,15 @@ func TestSeedDemoBills(t *testing.T) {
 		var step models.ApprovalStep
 		if err := db.Where("doc_type = ? AND doc_id = ?", models.DocBill, bills[1].ID).First(&step).Error; err != nil || step.Role == nil || *step.Role != "admin" {
 			t.Errorf("%s: the held bill's step %+v (%v)", slug, step, err)
+		}
+		approver, err := models.FindUserByEmail(ctx, db, demoEmail("approver", slug))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var steps []models.ApprovalStep
+		db.Where("doc_type = ? AND doc_id = ?", models.DocBill, bills[2].ID).Find(&steps)
+		if len(steps) != 1 || steps[0].Status != models.StepApproved || steps[0].ApproverID == nil || *steps[0].ApproverID != approver.ID {
+			t.Errorf("%s: the bill without an order was approved through %+v, want one step approved by the clerk's manager", slug, steps)
 		}
 	}
 }

@@ -13,9 +13,10 @@ import (
 
 // seedDemoReference gives a demo tenant the reference data a spend workflow needs:
 // departments led by demo people, delivery locations, vendors, GL accounts and this year's
-// budgets. It also places the demo people in departments and gives the requester the
-// approver as manager, so approval routing has a reporting line to climb. Globex keeps its
-// books in euros, to show a second currency.
+// budgets. It also places the demo people in departments and gives the requester and the AP
+// clerk the approver as manager, so approval routing has a reporting line to climb (a bill
+// without an order goes to the clerk's manager). Globex keeps its books in euros, to show a
+// second currency.
 func seedDemoReference(ctx context.Context, db *gorm.DB, slug string) error {
 	if slug == "globex" {
 		if err := models.UpdateSettings(ctx, db, models.SettingsInput{DefaultCurrency: "EUR", TimeZone: "Europe/Berlin"}); err != nil {
@@ -41,7 +42,7 @@ func seedDemoReference(ctx context.Context, db *gorm.DB, slug string) error {
 		}
 		depts[d.name] = id
 	}
-	// Where each demo person sits, and the requester's manager.
+	// Where each demo person sits, and the requester's and the AP clerk's manager.
 	for local, dept := range map[string]string{"requester": "Engineering", "approver": "Engineering", "ap": "Finance", "auditor": "Finance", "admin": "Operations"} {
 		u, err := models.GetUser(ctx, db, people[local])
 		if err != nil {
@@ -49,7 +50,7 @@ func seedDemoReference(ctx context.Context, db *gorm.DB, slug string) error {
 		}
 		ch := models.UserChange{Name: u.Name, Roles: u.Roles, DepartmentID: new(int64)}
 		*ch.DepartmentID = depts[dept]
-		if local == "requester" {
+		if local == "requester" || local == "ap" {
 			ch.ManagerID = head("approver")
 		}
 		if err := models.UpdateUser(ctx, db, models.ByOperator(), u.ID, ch); err != nil {

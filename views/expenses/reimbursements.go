@@ -122,7 +122,10 @@ type BankAccount struct {
 	Masked  string // the stored IBAN, masked; "" when none is kept
 	StoredB string // the stored BIC
 	StoredH string // the stored holder
-	Errors  views.FieldErrors
+	// PasswordSet and CodeSet are what the person proves who they are with before a change:
+	// their password, a code from their app (security.ConfirmField).
+	PasswordSet, CodeSet bool
+	Errors               views.FieldErrors
 	// Unavailable says why accounts cannot be kept (no secret key); "" when they can.
 	Unavailable string
 }
