@@ -70,6 +70,8 @@ var tableCoverage = map[string]string{
 	"payment_runs":     "TestPaymentTablesCreateUpdateDelete",
 	"payment_lines":    "TestPaymentTablesCreateUpdateDelete",
 	"payment_settings": "TestPaymentTablesCreateUpdateDelete",
+	// The bank accounts copied onto payment runs.
+	"payment_run_vendors": "TestPaymentTablesCreateUpdateDelete",
 	// Accounting export batches.
 	"export_batches":         "TestExportBatchTablesCreateUpdateDelete",
 	"export_batch_documents": "TestExportBatchTablesCreateUpdateDelete",

@@ -92,7 +92,8 @@ func (s *Server) renderVendorBank(c *fiber.Ctx, status int, rec *refRecord, vals
 	}
 	title := "Bank details of " + rec.Name
 	p := page{Title: title, Nav: vendorsRef.path, Content: refdata.CreatePage(refdata.NewPage{Title: title,
-		Intro:    "Where payments to this vendor go. The account number is stored encrypted and shown masked from now on; a change is recorded in the vendor's History without it.",
+		Intro: "Where payments to this vendor go. The account number is stored encrypted and shown masked from now on; a change is recorded in the vendor's History without it, " +
+			"and the organisation's admins are told of it. Payment runs already submitted keep paying the account they were submitted with.",
 		ListPath: item, ListLabel: "Back to " + rec.Name, Form: f}),
 		Partials: partials{refdata.FormID: refdata.RecordForm(f)}}
 	return s.render(c, status, p)

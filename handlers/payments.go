@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
@@ -227,8 +228,15 @@ func (s *Server) renderPayment(c *fiber.Ctx, status int, d *models.PaymentRunDet
 	}
 	paid.Action, paid.CSRF, paid.Methods = payables.PaymentPaidPath(r.ID), v.CSRF, methodOptions()
 	v.PaidForm = *paid
-	for _, vp := range d.Vendors {
+	payees, err := s.paymentPayees(c, d)
+	if err != nil {
+		return err
+	}
+	for i, vp := range d.Vendors {
 		g := payables.VendorPayment{Name: vp.VendorName, Href: refdata.ItemPath(vendorsPath, vp.VendorID), Total: r.Money(vp.Total).String()}
+		if payees != nil {
+			g.Payee = &payees[i]
+		}
 		for _, l := range vp.Lines {
 			// What was open before this run: for a paid run, its own share is in the bill's paid amount.
 			open := l.BillTotalMinor - l.BillPaidMinor
@@ -249,6 +257,102 @@ func (s *Server) renderPayment(c *fiber.Ctx, status int, d *models.PaymentRunDet
 	v.Activity = documents.Activity(comments, files)
 	return s.render(c, status, page{Title: "Payment " + r.Number, Nav: payables.PaymentsPath, Content: payables.DetailPage(v),
 		Partials: partials{payables.PaidFormID: payables.PaidFormView(v.PaidForm)}})
+}
+
+func init() {
+	approvalExtras[outlay.DocPayment] = paymentApprovalPanel
+}
+
+// paymentApprovalPanel shows a run's approver the bank account each vendor is paid into.
+func paymentApprovalPanel(s *Server, c *fiber.Ctx, id int64) (templ.Component, error) {
+	d, err := models.GetVisiblePaymentRun(c.UserContext(), tenantDB(c), s.viewer(c), id)
+	if err != nil {
+		return nil, err
+	}
+	payees, err := s.paymentPayees(c, d)
+	if err != nil || payees == nil {
+		return nil, err
+	}
+	return payables.ApprovalPayees(payees), nil
+}
+
+// paymentPayees says, for each vendor of run d in its order, which bank account the run pays
+// it, masked, and what its reader should know of it; nil for a run no bank file carries, and
+// for a cancelled one, which pays nothing.
+func (s *Server) paymentPayees(c *fiber.Ctx, d *models.PaymentRunDetail) ([]payables.Payee, error) {
+	if d.Run.Status == models.PaymentCancelled {
+		return nil, nil
+	}
+	payees, err := models.PaymentRunPayees(c.UserContext(), tenantDB(c), s.bankBox, d)
+	if err != nil || payees == nil {
+		return nil, err
+	}
+	out := make([]payables.Payee, len(payees))
+	for i, p := range payees {
+		out[i] = payeeView(d.Run, p)
+	}
+	return out, nil
+}
+
+// payeeView is the account run r pays one vendor as people read it. The account paid is the
+// copy taken when the run was submitted (or approved, for a vendor that had none then); before
+// that, the details on file, which the submission copies. A change of the vendor's details
+// since the copy is a warning: the run goes on paying the copy.
+func payeeView(r models.PaymentRun, p models.RunPayee) payables.Payee {
+	v := payables.Payee{Vendor: p.VendorName}
+	scheme := "IBAN"
+	if models.BankScheme(r) == models.BankUSACH {
+		scheme = "US bank account"
+	}
+	current := p.Current != nil && p.Current.Scheme == models.BankScheme(r)
+	if current {
+		v.Account = p.Current.HolderName + " · " + p.Current.AccountLabel()
+	}
+	switch {
+	case p.Copied != nil:
+		v.Account = p.Copied.HolderName + " · " + p.Copied.AccountLabel()
+		if p.Changed {
+			v.Warning = bankChangedWarning(r, p)
+		}
+	case r.Submittable() && current:
+		v.Note = "The account on file now; submitting the run keeps it with the run, and the approver approves paying it."
+	case r.Submittable():
+		v.Note = "No " + scheme + " on file: add the vendor's bank details before submitting, or the bank file cannot pay it."
+	case r.Status == models.PaymentSubmitted && current:
+		v.Note = "Added after the run was submitted: the account on file when the run is approved is the one it pays."
+	case r.Status == models.PaymentSubmitted:
+		v.Note = "No " + scheme + " on file: unless one is added before the run is approved, the bank file cannot pay this vendor."
+	default:
+		v.Account = ""
+		v.Note = "No " + scheme + " was on file when the run was approved, so its bank file cannot pay this vendor: pay it another way, " +
+			"or cancel the run and make a new one once the vendor's bank details are on file."
+	}
+	return v
+}
+
+// bankChangedWarning says that the vendor's bank details changed after they were copied onto
+// run r, and that the run still pays the copy.
+func bankChangedWarning(r models.PaymentRun, p models.RunPayee) string {
+	step := "submitted"
+	if r.DecidedAt != nil && p.Current != nil && p.Current.UpdatedAt.After(*r.DecidedAt) {
+		step = "approved"
+	}
+	with := "submitted"
+	if r.Status == models.PaymentApproved || r.Status == models.PaymentPaid {
+		with = "approved"
+	}
+	what := fmt.Sprintf("%s's bank details were removed after this run was submitted", p.VendorName)
+	if p.Current != nil {
+		what = fmt.Sprintf("%s's bank account changed on %s, after this run was %s", p.VendorName, dayText(p.Current.UpdatedAt.UTC()), step)
+	}
+	out := fmt.Sprintf("%s; this run pays the account it was %s with: %s.", what, with, p.Copied.AccountLabel())
+	switch r.Status {
+	case models.PaymentApproved:
+		out += " Cancel the run and make a new one to pay the new account."
+	case models.PaymentSubmitted:
+		out += " To pay the new account, the run must be returned or cancelled, and made again."
+	}
+	return out
 }
 
 // paymentAction runs act on the run in the path and returns to it with what happened, or

@@ -155,6 +155,27 @@ func TestPaymentRunPages(t *testing.T) {
 	clerk.Get(fmt.Sprintf("/vendors/%d/bank", v.ID))
 	clerk.Post(fmt.Sprintf("/vendors/%d/bank", v.ID), url.Values{"scheme": {"us_ach"}, "holder_name": {"Globex"}, "routing_number": {"011000015"},
 		"account_number": {"123456789"}, "account_type": {"checking"}})
+	// Details added after the approval are not the run's: it pays only the accounts it was
+	// approved with, so the clerk makes the run again and it is approved again.
+	res = clerk.Get(page + "/bank-file")
+	if flash := clerk.Get(page).Text(".flash-error"); res.Status != http.StatusSeeOther || !strings.Contains(flash, "when this run was approved: Globex") {
+		t.Fatalf("bank file of details added after the approval: %d %q", res.Status, flash)
+	}
+	if res := clerk.Post(page+"/cancel", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", res.Status)
+	}
+	clerk.Get("/payments/new")
+	res = clerk.Post("/payments", form)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("the run made again: %d %s", res.Status, res.Text(".field-error, .flash"))
+	}
+	page = res.Location()
+	clerk.Post(page+"/submit", nil)
+	db.Raw(`SELECT id FROM approval_steps WHERE doc_type = 'payment' AND status = 'pending'`).Scan(&step)
+	mgr.Get("/approvals")
+	if res := mgr.Post(fmt.Sprintf("/approvals/%d/approve", step), nil); res.Status >= 400 {
+		t.Fatalf("approve the run made again: %d", res.Status)
+	}
 	res = clerk.Get(page + "/bank-file")
 	if res.Status != http.StatusOK || !strings.Contains(res.Header.Get("Content-Disposition"), ".ach") {
 		t.Fatalf("bank file: %d %q", res.Status, res.Header.Get("Content-Disposition"))

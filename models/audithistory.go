@@ -46,6 +46,7 @@ var tableLabels = map[string]string{
 	"two_factor_required_roles":  "Roles that must use two-factor sign-in",
 	"two_factor_recovery_codes":  "Recovery codes",
 	"payment_runs":               "Payments",
+	"payment_run_vendors":        "Bank accounts copied onto payments",
 	"expense_advance_deductions": "Advances deducted from expense reports",
 	"export_batches":             "Accounting exports",
 	"export_batch_documents":     "Documents in accounting exports",

@@ -108,9 +108,8 @@ type notice struct {
 // queue tells each person in to (skipping duplicates and anyone who may not open the
 // document): it writes the notification mail to the outbox (when the person reads this kind
 // instantly; in a daily digest, the notification waits for the digest; off, no mail) and the
-// in-app notification, in
-// the transaction of the change. This is the one place both are written, so the mail and the
-// bell always agree on who is told.
+// in-app notification, in the transaction of the change. Both are written only by record,
+// so the mail and the bell always agree on who is told.
 func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient, write func(r recipient) notice) error {
 	seen := map[int64]bool{}
 	for _, r := range to {
@@ -125,25 +124,40 @@ func (n *Notifier) queue(tx *gorm.DB, kind string, s docSummary, to []recipient,
 		if !ok {
 			continue
 		}
-		m := write(r)
-		// A kind read in the daily digest is not mailed now: the notification waits for it.
-		instantly := delivery == DeliverInstantly
-		if instantly {
-			m.Mail = n.finish(m.Mail, r.ID, kind)
-		}
-		var mailIDs []int64
-		err = tx.Raw(queueNoticeSQL, sql.Named("instantly", instantly), sql.Named("kind", kind), sql.Named("to", m.Mail.To),
-			sql.Named("subject", m.Mail.Subject), sql.Named("body", m.Mail.Body), sql.Named("html", m.Mail.HTML),
-			sql.Named("unsubscribe", m.Mail.Unsubscribe), sql.Named("recipient", r.ID), sql.Named("doc_type", s.DocType),
-			sql.Named("doc_id", s.DocID), sql.Named("title", m.Title), sql.Named("summary", m.Summary), sql.Named("path", s.Path),
-			sql.Named("at", time.Now().UTC()), sql.Named("digest", delivery == DeliverDigest)).Scan(&mailIDs).Error
-		if err != nil {
+		if err := n.deliver(tx, kind, s, r, delivery, write(r)); err != nil {
 			return err
 		}
-		n.mu.Lock()
-		n.queued = append(n.queued, mailIDs...)
-		n.mu.Unlock()
 	}
+	return nil
+}
+
+// deliver writes notice m of kind to person r, who reads that kind as delivery says: the mail
+// to the outbox when it is sent at once (in a daily digest, the notification waits for the
+// digest; off, no mail), and the in-app notification, in the transaction of the change. The
+// caller has decided that r is to be told.
+func (n *Notifier) deliver(tx *gorm.DB, kind string, s docSummary, r recipient, delivery string, m notice) error {
+	instantly := delivery == DeliverInstantly
+	if instantly {
+		m.Mail = n.finish(m.Mail, r.ID, kind)
+	}
+	return n.record(tx, kind, s, r, m, instantly, delivery == DeliverDigest)
+}
+
+// record writes notice m to person r: its finished mail to the outbox when mailed, and the
+// in-app notification, marked for the daily digest when digest.
+func (n *Notifier) record(tx *gorm.DB, kind string, s docSummary, r recipient, m notice, mailed, digest bool) error {
+	var mailIDs []int64
+	err := tx.Raw(queueNoticeSQL, sql.Named("instantly", mailed), sql.Named("kind", kind), sql.Named("to", m.Mail.To),
+		sql.Named("subject", m.Mail.Subject), sql.Named("body", m.Mail.Body), sql.Named("html", m.Mail.HTML),
+		sql.Named("unsubscribe", m.Mail.Unsubscribe), sql.Named("recipient", r.ID), sql.Named("doc_type", s.DocType),
+		sql.Named("doc_id", s.DocID), sql.Named("title", m.Title), sql.Named("summary", m.Summary), sql.Named("path", s.Path),
+		sql.Named("at", time.Now().UTC()), sql.Named("digest", digest)).Scan(&mailIDs).Error
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.queued = append(n.queued, mailIDs...)
+	n.mu.Unlock()
 	return nil
 }
 

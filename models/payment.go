@@ -180,8 +180,21 @@ func paymentApprovalDocument(r PaymentRun) ApprovalDocument {
 		PaymentMethod: r.Method}
 }
 
+// finish records the outcome; an approved run also takes a copy of the bank details of each
+// vendor that had none of its scheme when it was submitted, so that the copy is taken when the
+// run is approved at the latest.
 func (paymentApproval) finish(tx *gorm.DB, id int64, outcome string, at time.Time) error {
-	return finishDecided(tx, &PaymentRun{ID: id}, outcome, at, PaymentSubmitted, PaymentApproved, PaymentRejected, "payment")
+	if err := finishDecided(tx, &PaymentRun{ID: id}, outcome, at, PaymentSubmitted, PaymentApproved, PaymentRejected, "payment"); err != nil {
+		return err
+	}
+	if outcome != StepApproved {
+		return nil
+	}
+	var r PaymentRun
+	if err := tx.First(&r, id).Error; err != nil {
+		return err
+	}
+	return copyRunBankAccounts(tx, r, false)
 }
 
 // paymentDetails lists a run's bills for its approver: each bill with its vendor, invoice,

@@ -38,8 +38,11 @@ func BankFileKind(r PaymentRun) string {
 
 // PaymentBankFile writes an approved (or paid) run as its bank file: one transfer (or ACH
 // entry) per vendor, of what the run pays it, with the invoices paid as the remittance text.
-// Each vendor needs bank details of the file's kind, and the organisation its own account;
-// what is missing is named in the refusal. box opens the vendors' account numbers.
+// Each vendor is paid the bank details copied onto the run when it was submitted or approved
+// (PaymentRunVendor), never those it has now: a change after approval does not move the
+// run's money, and the run's page warns of it. A vendor that had no details of the file's
+// kind by the run's approval, and an organisation without its own account, are named in the
+// refusal.
 //
 // box opens vendors' account numbers; orgBox the organisation's own IBAN (GetOrgBankAccount).
 func PaymentBankFile(ctx context.Context, db *gorm.DB, box, orgBox *auth.SecretBox, v Viewer, runID int64) (BankFile, error) {
@@ -60,26 +63,27 @@ func PaymentBankFile(ctx context.Context, db *gorm.DB, box, orgBox *auth.SecretB
 	if err != nil {
 		return BankFile{}, err
 	}
+	copied, err := runBankAccounts(db.WithContext(ctx), r.ID)
+	if err != nil {
+		return BankFile{}, err
+	}
 	accounts := make([]VendorBankAccount, len(d.Vendors))
 	var missing []string
 	for i, vp := range d.Vendors {
-		a, err := GetVendorBankAccount(ctx, db, vp.VendorID)
-		want := BankIBAN
-		if kind == "NACHA" {
-			want = BankUSACH
-		}
-		if err != nil || a.Scheme != want {
+		a, ok := copied[vp.VendorID]
+		if !ok || a.Scheme != BankScheme(r) {
 			missing = append(missing, vp.VendorName)
 			continue
 		}
-		accounts[i] = *a
+		accounts[i] = a
 	}
 	if len(missing) > 0 {
-		scheme := "an IBAN"
+		scheme := "IBAN"
 		if kind == "NACHA" {
-			scheme = "a US bank account"
+			scheme = "US bank account"
 		}
-		return BankFile{}, outlay.Conflict("These vendors have no " + scheme + " on file: " + strings.Join(missing, ", ") + ".")
+		return BankFile{}, outlay.Conflict("These vendors had no " + scheme + " on file when this run was approved: " + strings.Join(missing, ", ") +
+			". A run pays only the bank accounts it was approved with: once the vendor's bank details are on file, cancel this run and make a new one.")
 	}
 	var buf bytes.Buffer
 	if kind == "NACHA" {

@@ -222,7 +222,8 @@ func checkRunStillPayable(tx *gorm.DB, r PaymentRun) ([]PaymentLine, error) {
 
 // SubmitPaymentRun sends a draft (or returned) run to payment approval: payment rules
 // route it by its total and method, delegation applies as for any document, and without a
-// rule the clerk's manager approves it.
+// rule the clerk's manager approves it. Each vendor's bank details are copied onto the run
+// (copyRunBankAccounts): they are what the approver sees and what the bank file pays.
 func SubmitPaymentRun(ctx context.Context, db *gorm.DB, v Viewer, id int64) (RouteOutcome, error) {
 	var out RouteOutcome
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -234,6 +235,9 @@ func SubmitPaymentRun(ctx context.Context, db *gorm.DB, v Viewer, id int64) (Rou
 			return outlay.Conflict("This payment is " + strings.ToLower(PaymentStatusLabel(r.Status)) + " and cannot be submitted.")
 		}
 		if _, err := checkRunStillPayable(tx, r); err != nil {
+			return err
+		}
+		if err := copyRunBankAccounts(tx, r, true); err != nil {
 			return err
 		}
 		now := time.Now()

@@ -69,6 +69,32 @@ func (a *VendorBankAccount) SchemeLabel() string {
 	return "IBAN (SEPA transfer)"
 }
 
+// AccountLabel names the account masked, as approvers and notices read it: "IBAN FR14 ••••
+// 2606", or "US account •••• 4321 (routing 011000015)".
+func (a *VendorBankAccount) AccountLabel() string {
+	if a.Scheme == BankUSACH {
+		return "US account " + a.AccountMasked + " (routing " + a.RoutingNumber + ")"
+	}
+	return "IBAN " + a.AccountMasked
+}
+
+// sameBankDetails reports whether a and b pay the same account in the same name: the same
+// version of a vendor's details, or the same scheme, holder, BIC, routing number, type and
+// account number (a save that changed nothing). box opens the account numbers; without it,
+// or when one does not open, two versions count as different.
+func sameBankDetails(box *auth.SecretBox, a, b *VendorBankAccount) bool {
+	if a.VendorID == b.VendorID && a.UpdatedAt.Equal(b.UpdatedAt) {
+		return true
+	}
+	if a.Scheme != b.Scheme || a.HolderName != b.HolderName || a.BIC != b.BIC || a.RoutingNumber != b.RoutingNumber ||
+		a.AccountType != b.AccountType || a.AccountMasked != b.AccountMasked {
+		return false
+	}
+	x, errA := a.Account(box)
+	y, errB := b.Account(box)
+	return errA == nil && errB == nil && x == y
+}
+
 // VendorBankInput is what the bank details form asks for.
 type VendorBankInput struct {
 	Scheme        string
@@ -93,7 +119,10 @@ func GetVendorBankAccount(ctx context.Context, db *gorm.DB, vendorID int64) (*Ve
 // SaveVendorBankAccount validates in and keeps it as the vendor's bank details, replacing any
 // before: the IBAN checked by its check digits and its country's length, a BIC by its form,
 // a US routing number by its check digit. The account number is sealed with box; without
-// one (no OUTLAY_SECRET_KEY) nothing can be kept and the form says so.
+// one (no OUTLAY_SECRET_KEY) nothing can be kept and the form says so. A save that changes
+// where or in whose name the vendor is paid is told to the organisation's admins, in the app
+// and by mail (notifyVendorBankChanged); runs already submitted keep paying the account copied
+// onto them (PaymentRunVendor).
 func SaveVendorBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, vendorID int64, in VendorBankInput) error {
 	a := VendorBankAccount{VendorID: vendorID, Scheme: in.Scheme, HolderName: oneSpaced(in.HolderName)}
 	verr := outlay.ValidationErrors{}
@@ -144,31 +173,54 @@ func SaveVendorBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox
 	}
 	a.AccountSecret = box.Seal(account, a.SecretContext())
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := GetVendor(ctx, tx, vendorID); err != nil {
+		vendor, err := GetVendor(ctx, tx, vendorID)
+		if err != nil {
 			return err
 		}
 		var existing VendorBankAccount
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("vendor_id = ?", vendorID).Take(&existing).Error
+		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("vendor_id = ?", vendorID).Take(&existing).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			return tx.Create(&a).Error
+			if err := tx.Create(&a).Error; err != nil {
+				return err
+			}
+			return notifyVendorBankChanged(tx, vendor, nil, &a)
 		case err != nil:
 			return err
 		}
-		return tx.Model(&existing).Select("scheme", "holder_name", "bic", "routing_number", "account_type",
+		before := existing // the update writes the new values into the model it is given
+		if err := tx.Model(&existing).Select("scheme", "holder_name", "bic", "routing_number", "account_type",
 			"account_secret", "account_masked", "updated_at").Updates(&VendorBankAccount{Scheme: a.Scheme,
 			HolderName: a.HolderName, BIC: a.BIC, RoutingNumber: a.RoutingNumber, AccountType: a.AccountType,
-			AccountSecret: a.AccountSecret, AccountMasked: a.AccountMasked, UpdatedAt: time.Now()}).Error
+			AccountSecret: a.AccountSecret, AccountMasked: a.AccountMasked, UpdatedAt: time.Now()}).Error; err != nil {
+			return err
+		}
+		if sameBankDetails(box, &before, &a) {
+			return nil
+		}
+		return notifyVendorBankChanged(tx, vendor, &before, &a)
 	})
 }
 
-// RemoveVendorBankAccount forgets the vendor's bank details.
+// RemoveVendorBankAccount forgets the vendor's bank details; the admins are told.
 func RemoveVendorBankAccount(ctx context.Context, db *gorm.DB, vendorID int64) error {
-	res := db.WithContext(ctx).Where("vendor_id = ?", vendorID).Delete(&VendorBankAccount{})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return outlay.ErrNotFound
-	}
-	return res.Error
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var existing VendorBankAccount
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("vendor_id = ?", vendorID).Take(&existing).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return outlay.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if err := tx.Where("vendor_id = ?", vendorID).Delete(&VendorBankAccount{}).Error; err != nil {
+			return err
+		}
+		vendor, err := GetVendor(ctx, tx, vendorID)
+		if err != nil {
+			return err
+		}
+		return notifyVendorBankChanged(tx, vendor, &existing, nil)
+	})
 }
 
 // MaskAccountNumber shows only the last four characters of an account number: "•••• 6789".

@@ -156,7 +156,9 @@ type run struct {
 	// replacer swaps known personal values inside business text for their fakes.
 	replacer *regexp.Regexp
 	fakeOf   map[string]string
-	// masked holds the new masked account of each vendor, for the audit log's copies.
+	// masked holds the new masked account of each row of vendor_bank_accounts and
+	// payment_run_vendors, keyed by table and record id ("vendor_bank_accounts:12"), for the
+	// audit log's copies.
 	masked map[string]string
 }
 
@@ -545,44 +547,53 @@ func (s *run) fakeIBAN(box *auth.SecretBox, sealed []byte, context string) ([]by
 }
 
 // vendorAccounts replaces vendors' sealed account numbers (IBANs or US accounts) and the
-// masked forms people see.
+// masked forms people see, in their bank details and in the copies payment runs took of them
+// (sealed for the vendor too). The fakes are drawn from the originals, so a copy of the
+// vendor's details gets the same fake as the details themselves.
 func (s *run) vendorAccounts(ctx context.Context) error {
 	box, err := auth.NewSecretBox(s.o.Secret, models.VendorBankSecretPurpose)
 	if err != nil {
 		return err
 	}
-	rows, err := s.tx.Query(ctx, `SELECT vendor_id, scheme, account_secret FROM vendor_bank_accounts`)
-	if err != nil {
-		return fmt.Errorf("read vendor bank accounts: %w", err)
-	}
-	type acct struct {
-		models.VendorBankAccount
-	}
-	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (acct, error) {
-		var a acct
-		err := r.Scan(&a.VendorID, &a.Scheme, &a.AccountSecret)
-		return a, err
-	})
-	if err != nil {
-		return fmt.Errorf("read vendor bank accounts: %w", err)
-	}
-	for _, a := range all {
-		account, err := box.Open(a.AccountSecret, a.SecretContext())
+	for _, table := range []string{"vendor_bank_accounts", "payment_run_vendors"} {
+		key := "vendor_id"
+		if table == "payment_run_vendors" {
+			key = "id"
+		}
+		rows, err := s.tx.Query(ctx, `SELECT `+key+`, vendor_id, scheme, account_secret FROM `+table)
 		if err != nil {
-			return fmt.Errorf("bank account of vendor %d: cannot open it (is OUTLAY_SECRET_KEY the one it was sealed with?): %w", a.VendorID, err)
+			return fmt.Errorf("read %s: %w", table, err)
 		}
-		var fake, masked string
-		if a.Scheme == models.BankIBAN {
-			fake = s.f.IBAN(account)
-			masked = bankfile.IBAN(fake).Masked()
-		} else {
-			fake = s.f.Shape("account", account)
-			masked = models.MaskAccountNumber(fake)
+		type acct struct {
+			models.VendorBankAccount
+			id int64
 		}
-		s.masked[strconv.FormatInt(a.VendorID, 10)] = masked
-		if _, err := s.tx.Exec(ctx, `UPDATE vendor_bank_accounts SET account_secret = $2, account_masked = $3 WHERE vendor_id = $1`,
-			a.VendorID, box.Seal(fake, a.SecretContext()), masked); err != nil {
-			return err
+		all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (acct, error) {
+			var a acct
+			err := r.Scan(&a.id, &a.VendorID, &a.Scheme, &a.AccountSecret)
+			return a, err
+		})
+		if err != nil {
+			return fmt.Errorf("read %s: %w", table, err)
+		}
+		for _, a := range all {
+			account, err := box.Open(a.AccountSecret, a.SecretContext())
+			if err != nil {
+				return fmt.Errorf("bank account of vendor %d (%s): cannot open it (is OUTLAY_SECRET_KEY the one it was sealed with?): %w", a.VendorID, table, err)
+			}
+			var fake, masked string
+			if a.Scheme == models.BankIBAN {
+				fake = s.f.IBAN(account)
+				masked = bankfile.IBAN(fake).Masked()
+			} else {
+				fake = s.f.Shape("account", account)
+				masked = models.MaskAccountNumber(fake)
+			}
+			s.masked[table+":"+strconv.FormatInt(a.id, 10)] = masked
+			if _, err := s.tx.Exec(ctx, `UPDATE `+table+` SET account_secret = $2, account_masked = $3 WHERE `+key+` = $1`,
+				a.id, box.Seal(fake, a.SecretContext()), masked); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -731,8 +742,8 @@ func (s *run) auditJSON(raw, table, record string) (string, error) {
 			switch {
 			case key == "ip":
 				return s.f.IP(t)
-			case ok && r == special && table == "vendor_bank_accounts" && key == "account_masked":
-				if m, ok := s.masked[record]; ok {
+			case ok && r == special && (table == "vendor_bank_accounts" || table == "payment_run_vendors") && key == "account_masked":
+				if m, ok := s.masked[table+":"+record]; ok {
 					return m
 				}
 				return audit.Redacted

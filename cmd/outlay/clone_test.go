@@ -117,6 +117,13 @@ func seedMorePersonalData(ctx context.Context, t *testing.T, db *gorm.DB, secret
 		`INSERT INTO login_failures (email, ip, device) VALUES ('stranger@elsewhere.example', '198.18.0.9', 'cookie-1')`,
 		`INSERT INTO sso_providers (name, kind, label, issuer, client_id, client_secret_sealed) VALUES ('okta', 'oidc', 'Okta', 'https://acme.okta.example', 'id', '\x04')`,
 		`INSERT INTO sso_identities (user_id, provider, subject, email) SELECT id, 'okta', '00u1abcdef', email FROM users LIMIT 1`,
+		// A payment run that took a copy of both vendors' bank details, as a submission does.
+		`INSERT INTO payment_runs (number, currency, method, due_by, pay_on, status, created_by_id)
+			SELECT 'PAY-CLONE', 'EUR', 'wire', current_date, current_date, 'approved', id FROM users ORDER BY id LIMIT 1`,
+		`INSERT INTO payment_run_vendors (payment_run_id, vendor_id, scheme, holder_name, bic, routing_number, account_type,
+			account_secret, account_masked, bank_updated_at)
+			SELECT r.id, b.vendor_id, b.scheme, b.holder_name, b.bic, b.routing_number, b.account_type, b.account_secret, b.account_masked, b.updated_at
+			FROM payment_runs r, vendor_bank_accounts b WHERE r.number = 'PAY-CLONE'`,
 		`INSERT INTO imports (created_by, kind, filename, file, message) SELECT id, 'users', 'staff-Riley-Requester.csv',
 			convert_to('email,name' || chr(10) || 'ana@tailspin.example,Ana Trujillo' || chr(10) || 'zoe.file@onlyinfile.example,Zoe File', 'UTF8'), 'Ana Trujillo (ana@tailspin.example) refused' FROM users LIMIT 1`,
 	} {
@@ -282,6 +289,32 @@ func TestCloneSanitized(t *testing.T) {
 	}
 	if _, err := bankfile.ParseIBAN(string(acct.IBAN)); err != nil || acct.IBAN == "GB82WEST12345698765432" || acct.IBAN.Country() != "GB" {
 		t.Errorf("the copy's IBAN %s is not a valid fake GB IBAN: %v", acct.IBAN, err)
+	}
+
+	// The bank accounts a payment run copied from vendors are faked as the vendors' own are:
+	// the same fake, sealed for the same vendor, in the same holder's (fake) name.
+	vendorBox, _ := auth.NewSecretBox(secret, models.VendorBankSecretPurpose)
+	var rows []struct {
+		VendorID                int64
+		CopySecret, OwnSecret   []byte
+		CopyMasked, OwnMasked   string
+		CopyHolder, OwnHolder   string
+		CopyRouting, OwnRouting string
+	}
+	db.Raw(`SELECT c.vendor_id, c.account_secret AS copy_secret, b.account_secret AS own_secret, c.account_masked AS copy_masked,
+		b.account_masked AS own_masked, c.holder_name AS copy_holder, b.holder_name AS own_holder, c.routing_number AS copy_routing,
+		b.routing_number AS own_routing FROM payment_run_vendors c JOIN vendor_bank_accounts b ON b.vendor_id = c.vendor_id`).Scan(&rows)
+	if len(rows) != 2 {
+		t.Fatalf("the copy has %d bank accounts copied onto payment runs, want 2", len(rows))
+	}
+	for _, r := range rows {
+		copied, err := (&models.VendorBankAccount{VendorID: r.VendorID, AccountSecret: r.CopySecret}).Account(vendorBox)
+		own, err2 := (&models.VendorBankAccount{VendorID: r.VendorID, AccountSecret: r.OwnSecret}).Account(vendorBox)
+		if err != nil || err2 != nil || copied != own || copied == "DE89370400440532013000" || copied == "123456789012" ||
+			r.CopyMasked != r.OwnMasked || r.CopyHolder != r.OwnHolder || r.CopyRouting != r.OwnRouting {
+			t.Errorf("vendor %d's account copied onto a run: %q (%v) masked %q, holder %q, routing %q; the vendor's own: %q (%v) masked %q, holder %q, routing %q",
+				r.VendorID, copied, err, r.CopyMasked, r.CopyHolder, r.CopyRouting, own, err2, r.OwnMasked, r.OwnHolder, r.OwnRouting)
+		}
 	}
 
 	// Attachments are placeholders that open as their type.

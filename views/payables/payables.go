@@ -107,6 +107,16 @@ type VendorPayment struct {
 	Href  string
 	Total string
 	Lines []PaymentLine
+	Payee *Payee // the account paid; nil for a run no bank file carries
+}
+
+// Payee is the bank account a run pays one vendor, masked, as the run's page and its
+// approver read it.
+type Payee struct {
+	Vendor  string
+	Account string // "Northwind Ltd · IBAN FR14 •••• 2606"; "" when the run pays none yet
+	Note    string // how the account came to be the run's, or why it has none
+	Warning string // the vendor's details changed since they were copied onto the run
 }
 
 // PaymentLine is one bill a run pays.

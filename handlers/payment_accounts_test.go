@@ -1,0 +1,150 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"outlay/audit"
+	"outlay/bankfile"
+	"outlay/bankfile/bankfiletest"
+	"outlay/internal/poll"
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// A clerk may change a vendor's bank details, and make and download payment runs, but not
+// move an approved run's money: the run is approved seeing the account it pays (masked, on
+// the run's page and in the approval queue), its bank file pays that account even after the
+// clerk changes the vendor's details, and the run's page warns that the vendor's account has
+// changed. Every change of a vendor's bank details is told to the admins, naming who made it
+// and both accounts, masked.
+func TestARunPaysTheBankAccountItWasApprovedWith(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	cleo := env.CreateUser(t, acme, "cleo@acme.example", "Cleo Clerk", "ap_clerk")
+	app := testutil.NewApp(t, env)
+	db := app.DB(t, acme).WithContext(audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"}))
+	vendor := models.Vendor{Name: "Northwind", Currency: "EUR", Status: models.VendorActive, PaymentTermsDays: 30}
+	if err := db.Create(&vendor).Error; err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	bill := models.Bill{Number: "BILL-NW1", VendorID: vendor.ID, VendorInvoiceNumber: "NW-1", InvoiceDate: day.AddDate(0, 0, -30), DueDate: day,
+		Currency: "EUR", SubtotalMinor: 1200_00, TotalMinor: 1200_00, Status: models.BillApproved, MatchStatus: models.MatchNone, EnteredByID: cleo.ID}
+	if err := db.Create(&bill).Error; err != nil {
+		t.Fatal(err)
+	}
+	const ibanA, ibanB = "FR1420041010050500013M02606", "DE89370400440532013000"
+	maskedA, maskedB := bankfile.IBAN(ibanA).Masked(), bankfile.IBAN(ibanB).Masked()
+
+	admin := app.Client(t, "acme")
+	admin.SignIn("ana@acme.example", testutil.Password)
+	admin.Get("/admin/settings/bank-account")
+	if res := admin.Post("/admin/settings/bank-account", url.Values{"holder": {"Acme Corp"}, "iban": {"DE02 1203 0000 0000 2020 51"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("the organisation's account: %d %s", res.Status, res.Text(".field-error"))
+	}
+	clerk := app.Client(t, "acme")
+	clerk.SignIn("cleo@acme.example", testutil.Password)
+	bankPage := fmt.Sprintf("/vendors/%d/bank", vendor.ID)
+	setIBAN := func(iban string) {
+		t.Helper()
+		clerk.Get(bankPage)
+		if res := clerk.Post(bankPage, url.Values{"scheme": {"iban"}, "holder_name": {"Northwind Ltd"}, "iban": {iban}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("the vendor's bank details: %d %s", res.Status, res.Text(".field-error"))
+		}
+	}
+	setIBAN(ibanA)
+	adminTold(t, app, db, ana, "Cleo Clerk added bank details for Northwind: IBAN "+maskedA, "IBAN "+maskedA)
+
+	clerk.Get("/payments/new")
+	res := clerk.Post("/payments", url.Values{"currency": {"EUR"}, "method": {"wire"}, "due_by": {day.Format(time.DateOnly)},
+		"pay_on": {day.Format(time.DateOnly)}, "bill": {fmt.Sprint(bill.ID)}, "amount." + fmt.Sprint(bill.ID): {"1200"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("the run: %d %s", res.Status, res.Text(".field-error, .flash"))
+	}
+	page := res.Location()
+	clerk.Post(page+"/submit", nil)
+
+	// Cleo has no manager: the run waits for the admins, and Ana sees where its money goes.
+	var step int64
+	db.Raw(`SELECT id FROM approval_steps WHERE doc_type = 'payment' AND status = 'pending'`).Scan(&step)
+	if got := approvalGet(admin, stepURL(step, "")).Text("#payees"); !strings.Contains(got, "Northwind") || !strings.Contains(got, "IBAN "+maskedA) {
+		t.Errorf("the approver's details of the run: %q; want Northwind's IBAN %s", got, maskedA)
+	}
+	if got := admin.Get(stepURL(step, "")).Text("#payees"); !strings.Contains(got, "IBAN "+maskedA) {
+		t.Errorf("the approval's own page: %q; want IBAN %s", got, maskedA)
+	}
+	if got := admin.Get(page).Text(".payee-account"); !strings.Contains(got, "Northwind Ltd · IBAN "+maskedA) {
+		t.Errorf("the run's page to its approver: %q", got)
+	}
+	admin.Get("/approvals")
+	if res := admin.Post(stepURL(step, "approve"), nil); res.Status >= 400 {
+		t.Fatalf("approve: %d", res.Status)
+	}
+
+	download := func() string {
+		t.Helper()
+		res := clerk.Get(page + "/bank-file")
+		if res.Status != http.StatusOK {
+			t.Fatalf("bank file: %d %q", res.Status, clerk.Get(page).Text(".flash-error"))
+		}
+		return res.Body
+	}
+	if f := download(); !strings.Contains(f, ibanA) {
+		t.Fatalf("the bank file before the change does not pay IBAN A")
+	}
+
+	// The clerk swaps in another account: allowed, told to the admins, and of no effect on
+	// the approved run, which pays IBAN A and says so on its page.
+	setIBAN(ibanB)
+	adminTold(t, app, db, ana, "Cleo Clerk changed the bank details of Northwind from IBAN "+maskedA+" in the name of Northwind Ltd to IBAN "+maskedB,
+		"IBAN "+maskedB)
+	f := download()
+	if !strings.Contains(f, ibanA) || strings.Contains(f, ibanB) {
+		t.Errorf("the bank file after the vendor's change pays %s; want IBAN A only", map[bool]string{true: "IBAN B", false: "not IBAN A"}[strings.Contains(f, ibanB)])
+	}
+	bankfiletest.ValidatePain001(t, []byte(f))
+	res = clerk.Get(page)
+	if got := res.Text("#payment-status"); got != "Approved" {
+		t.Errorf("the run after the change: %q", got)
+	}
+	warning := res.Text(".payee-warning")
+	for _, want := range []string{"Northwind's bank account changed on " + time.Now().UTC().Format("2 Jan 2006") + ", after this run was approved",
+		"this run pays the account it was approved with: IBAN " + maskedA, "Cancel the run and make a new one"} {
+		if !strings.Contains(warning, want) {
+			t.Errorf("the run's warning %q lacks %q", warning, want)
+		}
+	}
+	if got := res.Text(".payee-account"); !strings.Contains(got, "IBAN "+maskedA) || strings.Contains(got, maskedB) {
+		t.Errorf("the run's account after the change: %q; want IBAN A", got)
+	}
+}
+
+// adminTold checks that the admin was told of a vendor's bank change in the app, by a
+// notification whose title starts with title, and waits for the mail that says the account
+// is now now.
+func adminTold(t *testing.T, app *testutil.App, db *gorm.DB, admin *models.User, title, now string) {
+	t.Helper()
+	var titles []string
+	db.Raw(`SELECT title FROM notifications WHERE recipient_id = ? AND kind = ? ORDER BY id`, admin.ID, models.MailVendorBank).Scan(&titles)
+	if len(titles) == 0 || !strings.HasPrefix(titles[len(titles)-1], title) {
+		t.Errorf("the admin's notifications of bank changes: %q; want the last to start %q", titles, title)
+	}
+	poll.Until(t, "the admin's mail of the change to "+now, 15*time.Second, func() error {
+		for _, m := range app.Mail.Sent() {
+			if m.To == admin.Email && strings.Contains(m.Body, "Cleo Clerk changed the bank details of the vendor Northwind") &&
+				strings.Contains(m.Body, "Now: "+now) {
+				return nil
+			}
+		}
+		return fmt.Errorf("no mail to %s says the account is now %s", admin.Email, now)
+	})
+}
