@@ -26,7 +26,7 @@ func TestRefusedCommentWithoutJavaScriptKeepsTheText(t *testing.T) {
 	b.allow(`status of 422`)
 	b.signIn(s, "rita@acme.example", testutil.Password)
 	scripts(b, false)
-	long := strings.Repeat("The lamps must be the warm white ones. ", 110) // 4,290 characters
+	long := strings.Repeat("The lamps must be the warm white ones. ", 110) // 4,290 characters, 4,289 without the last space
 	b.do(chromedp.Navigate(s.URL(path)), chromedp.WaitVisible(chromedp.ID("comment-body")))
 	if got := eval[string](b, `typeof htmx`); got != "undefined" {
 		t.Fatalf("scripts ran: typeof htmx = %q", got)
@@ -35,7 +35,7 @@ func TestRefusedCommentWithoutJavaScriptKeepsTheText(t *testing.T) {
 	b.do(chromedp.SetValue(chromedp.ID("comment-body"), long))
 	b.pressAndLoad(".comment-form button[type=submit]")
 	b.do(chromedp.WaitVisible(chromedp.ID("body-error")))
-	if got := b.text("#body-error"); got != "Keep a comment under 4,000 characters." {
+	if got := b.text("#body-error"); got != "A comment has at most 4,000 characters; this one has 4,289." {
 		t.Errorf("the reason beside the box: %q", got)
 	}
 	if got := eval[string](b, `document.getElementById('comment-body').value`); got != long {
@@ -62,7 +62,8 @@ func scripts(b *browser, on bool) {
 }
 
 // Signed out in another tab, the person posts a comment through htmx: the browser goes to the
-// sign-in page, which says why, and after signing in comes back to the requisition.
+// sign-in page, which says why and that the comment was not saved, and after signing in comes
+// back to the requisition.
 func TestCommentAfterSignOutElsewhereSignsInAndComesBack(t *testing.T) {
 	s := startSite(t)
 	db := s.App.DB(t, s.Tenant)
@@ -84,7 +85,7 @@ func TestCommentAfterSignOutElsewhereSignsInAndComesBack(t *testing.T) {
 	if p, want := b.path(), "/login?next="+strings.ReplaceAll(path, "/", "%2F"); p != want {
 		t.Errorf("the comment sent the browser to %s, want %s", p, want)
 	}
-	if got := b.text("body.auth .flash"); got != "Your session has ended. Sign in again to continue." {
+	if got := b.text("body.auth .flash"); got != "You were signed out, so that was not saved. Sign in again, then do it again." {
 		t.Errorf("the sign-in page says %q", got)
 	}
 	b.screenshot("signed-out-elsewhere")

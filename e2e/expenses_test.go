@@ -126,7 +126,7 @@ func TestExpenseFromFormToPaidInTheBrowser(t *testing.T) {
 		shot("form")
 		b.pressAndLoad(`#expense-form button[value="save"]`)
 		b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
-		if got := b.text(".flash"); got != "Saved the draft." {
+		if got := b.text(".flash"); got != "Draft saved." {
 			t.Fatalf("%s: after save the page says %q", vp.name, got)
 		}
 		if got := b.text("#line-0 .notice"); !strings.Contains(got, "Over the category's limit ($50.00 a day)") {

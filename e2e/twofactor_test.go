@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"outlay/auth"
@@ -22,6 +23,7 @@ func TestTwoFactorEnrolAndSignInPhone(t *testing.T) { twoFactorJourney(t, true) 
 func twoFactorJourney(t *testing.T, phone bool) {
 	s := startSite(t)
 	b := newBrowser(t)
+	b.allow(`status of 422`)
 	suffix := "desktop"
 	if phone {
 		suffix = "phone"
@@ -83,12 +85,42 @@ func twoFactorJourney(t *testing.T, phone bool) {
 	b.do(chromedp.Navigate(s.URL("/settings/security")), chromedp.WaitVisible(chromedp.CSS(".badge-success")))
 	assertNoHorizontalScroll(t, b)
 	b.screenshot("security-on-" + suffix)
-	// New recovery codes ask for the password again.
+	// New recovery codes ask for the password again; a wrong one is refused with the focus
+	// back in the field.
+	b.do(chromedp.SendKeys(chromedp.ID("recovery-confirm"), "not my password"))
+	b.pressAndLoad(`form[action="/settings/security/recovery-codes"] button[type="submit"]`)
+	b.do(chromedp.WaitVisible(chromedp.ID("recovery-confirm-error")))
+	if got := b.text("#recovery-confirm-error"); got != "That is neither your password nor a current code. Try again." {
+		t.Errorf("refused: %q", got)
+	}
+	if got := eval[string](b, `document.activeElement && document.activeElement.id`); got != "recovery-confirm" {
+		t.Errorf("after the refusal the focus is on %q, want the field", got)
+	}
 	b.do(chromedp.SendKeys(chromedp.ID("recovery-confirm"), testutil.Password))
 	b.pressAndLoad(`form[action="/settings/security/recovery-codes"] button[type="submit"]`)
 	b.do(chromedp.WaitVisible(chromedp.ID("recovery-codes")))
 	if n := eval[int](b, `document.querySelectorAll('#recovery-codes code').length`); n != 10 {
 		t.Errorf("%d new recovery codes shown", n)
+	}
+	// They are shown by a page of their own address, once: reloading it posts nothing again,
+	// so the codes just saved stay the ones that work, and are not shown again.
+	if p := b.path(); p != "/settings/security" {
+		t.Errorf("the new codes are shown at %s", p)
+	}
+	b.screenshot("recovery-codes-new-" + suffix)
+	posts := len(b.requestsTo("POST", "/settings/security/recovery-codes"))
+	get(b, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Evaluate[chromedp.Void](`location.reload()`)))
+	b.do(chromedp.WaitVisible(chromedp.CSS(".badge-success")))
+	if n := eval[int](b, `document.querySelectorAll('#recovery-codes').length`); n != 0 {
+		t.Error("the reloaded page shows the recovery codes again")
+	}
+	if n := len(b.requestsTo("POST", "/settings/security/recovery-codes")); n != posts {
+		t.Errorf("the reload posted again: %d posts, were %d", n, posts)
+	}
+	// Its address asked for by itself (a link copied from the page) leads to the page.
+	b.do(chromedp.Navigate(s.URL("/settings/security/recovery-codes")), chromedp.WaitVisible(chromedp.CSS(".badge-success")))
+	if p := b.path(); p != "/settings/security" {
+		t.Errorf("the form's address leads to %s", p)
 	}
 	b.do(chromedp.Navigate(s.URL("/admin/security")), chromedp.WaitVisible(chromedp.CSS(`input[name="required"]`)))
 	assertNoHorizontalScroll(t, b)

@@ -347,11 +347,14 @@ func (s *Server) sendPasswordResetLink(c *fiber.Ctx) error {
 		return err
 	}
 	s.deliverMail(c, mailID)
-	msg := fmt.Sprintf("Sent a password reset link to %s (%s). Their password stays as it is until they choose a new one with it.", d.Name, d.Email)
 	if !s.mailConfigured() {
-		msg = fmt.Sprintf("The password reset link for %s (%s) is ready, but %s", d.Name, d.Email, noMailNote)
+		// Nothing reaches the person, and nothing the admin can do here changes that: the
+		// server's operator sets up mail (OUTLAY_SMTP_URL), a name that means nothing to them.
+		s.setFlash(c, "warning", fmt.Sprintf("%s will not receive the password reset link: this server cannot send mail yet. "+
+			"Ask whoever runs Outlay to set up mail.", d.Name))
+		return redirect(c, users.UserPath(d.ID))
 	}
-	s.setFlash(c, "success", msg)
+	s.setFlash(c, "success", fmt.Sprintf("Sent a password reset link to %s (%s). Their password stays as it is until they choose a new one with it.", d.Name, d.Email))
 	return redirect(c, users.UserPath(d.ID))
 }
 

@@ -103,7 +103,7 @@ func TestChangingYourBankAccountTakesACode(t *testing.T) {
 		t.Errorf("label %q", got)
 	}
 	res := rita.Post("/settings/bank-account", bankForm("Rita Requester", "DE89 3704 0044 0532 0130 00", "123456"))
-	if res.Status != http.StatusUnprocessableEntity || res.Text("#confirm-error") != "That is not your password nor a current code. Try again." {
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#confirm-error") != "That is neither your password nor a current code. Try again." {
 		t.Errorf("a wrong code: %d %q", res.Status, res.Text("#confirm-error"))
 	}
 	if n := countEvents(t, s.db, models.EventTwoFactorCodeFailed); n != 1 {

@@ -433,7 +433,7 @@ func (s *Server) storeBill(c *fiber.Ctx, id int64) error {
 	case sub == nil && id == 0:
 		s.setFlash(c, "success", b.Number+" is saved as a draft. Attach the invoice file beside the form.")
 	case sub == nil:
-		s.setFlash(c, "success", "Draft saved.")
+		s.setFlash(c, "success", draftSaved)
 	case sub.Held:
 		s.setFlash(c, "warning", b.Number+" is held by its match and waits for approval: the reason is on each held line.")
 	case sub.Bill.Status == models.BillApproved:

@@ -55,7 +55,8 @@ func TestRefusedPlainCommentComesBackOnTheDocumentPage(t *testing.T) {
 			}
 			for _, refused := range []struct{ typed, message string }{
 				{"   \n  ", "Write a comment first."},
-				{strings.Repeat("Ça coûte trop cher. ", 250), "Keep a comment under 4,000 characters."},
+				// 4,999 characters once the last space is trimmed.
+				{strings.Repeat("Ça coûte trop cher. ", 250), "A comment has at most 4,000 characters; this one has 4,999."},
 			} {
 				res := c.Post(doc+"/comments", url.Values{"body": {refused.typed}})
 				box := res.Doc.Find("textarea#comment-body")
@@ -119,9 +120,14 @@ func TestRefusedPlainUploadShowsItsReasonBesideTheFileInput(t *testing.T) {
 	}
 }
 
+// notSaved is the sign-in page's flash after a post that came without a live session.
+const notSaved = "You were signed out, so that was not saved. Sign in again, then do it again."
+
 // An htmx request (a comment, an inline approval) from a page whose session has ended, or was
 // signed out in another tab, goes to the sign-in page and, once signed in, back to the page it
-// was sent from; nothing it asked for is done. A plain form post is answered as before.
+// was sent from; nothing it asked for is done, and the sign-in page says so. A plain form post
+// is answered as before, with the same words; an htmx request that only reads (the bell's
+// poll) is told the session ended.
 func TestEndedSessionSendsHTMXToSignInAndBack(t *testing.T) {
 	t.Parallel()
 	env, acme := testutil.NewTenant(t)
@@ -172,7 +178,7 @@ func TestEndedSessionSendsHTMXToSignInAndBack(t *testing.T) {
 			continue
 		}
 		login := c.Get(res.Header.Get("HX-Redirect"))
-		if login.Text(".flash") != "Your session has ended. Sign in again to continue." {
+		if login.Text(".flash-warning") != notSaved {
 			t.Errorf("%s: the sign-in page says %q", tc.name, login.Text(".flash"))
 		}
 		if tc.want == back {
@@ -203,5 +209,23 @@ func TestEndedSessionSendsHTMXToSignInAndBack(t *testing.T) {
 	expire()
 	if res := c.Post(doc+"/comments", url.Values{"body": {"Order before Friday."}}); res.Status != http.StatusSeeOther || res.Location() != "/login" {
 		t.Errorf("plain post after the session expired: %d %q", res.Status, res.Location())
+	} else if got := c.Get(res.Location()).Text(".flash-warning"); got != notSaved {
+		t.Errorf("plain post after the session expired: the sign-in page says %q", got)
+	}
+
+	// A read through htmx (the bell's poll) saved nothing, and says only that the session ended.
+	c = signedIn(t, app, "rita@acme.example")
+	c.Get(doc)
+	expire()
+	c.Header.Set("HX-Request", "true")
+	c.Header.Set("HX-Current-URL", pageURL(c, doc))
+	res := c.Get("/notifications/bell")
+	c.Header.Del("HX-Request")
+	c.Header.Del("HX-Current-URL")
+	if res.Header.Get("HX-Redirect") == "" {
+		t.Fatalf("the bell's poll after the session expired: %d, no HX-Redirect", res.Status)
+	}
+	if got := c.Get(res.Header.Get("HX-Redirect")).Text(".flash-info"); got != "Your session has ended. Sign in again to continue." {
+		t.Errorf("after the bell's poll the sign-in page says %q", got)
 	}
 }

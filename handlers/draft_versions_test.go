@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -62,11 +63,16 @@ func checkEditedInTwoTabs(t *testing.T, d draftTabs) {
 	}
 	before := d.stored(t).status
 	d.typeIn(a, "Changed in tab A", d.lineA)
-	if res := d.c.Post(d.path, a); res.Status != http.StatusSeeOther {
+	res := d.c.Post(d.path, a)
+	if res.Status != http.StatusSeeOther {
 		t.Fatalf("tab A's save: %d %s", res.Status, res.Text(".flash-error, .field-error"))
 	}
+	// Every kind says so in the same words.
+	if got := d.c.Get(res.Location()).Text(".flash-success"); got != "Draft saved." {
+		t.Errorf("tab A's save says %q", got)
+	}
 	d.typeIn(b, "Changed in tab B", d.lineB)
-	res := d.c.Post(d.path, b)
+	res = d.c.Post(d.path, b)
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text(d.form+" .flash-error"), staleMessage) {
 		t.Fatalf("tab B's save of a form read before tab A's: %d %q", res.Status, res.Text(".flash-error"))
 	}
@@ -202,8 +208,9 @@ func billTabs(t *testing.T, s *billSite) draftTabs {
 
 // A draft submitted, withdrawn or deleted in another tab: saving a form read before says
 // so, plainly, and never fails as an error of the server. Submitted, it can no longer be
-// changed; withdrawn, it can, and the form is refused as changed since; deleted, the save
-// says it was deleted.
+// changed; withdrawn, it can, and the form is refused as changed since; deleted, the form
+// comes back with what was typed and a message above it saying the draft was deleted, and
+// saved again it makes a new draft.
 func TestDraftSubmittedWithdrawnOrDeletedInAnotherTab(t *testing.T) {
 	t.Parallel()
 	kinds := []struct {
@@ -247,6 +254,18 @@ func TestDraftSubmittedWithdrawnOrDeletedInAnotherTab(t *testing.T) {
 				!strings.Contains(res.Text(".error-card"), "no longer editable") {
 				t.Errorf("saving after a submit: %d %q", res.Status, res.Text(".error-card"))
 			}
+			// Through htmx the refusal is a toast of its own words, a full sentence with no
+			// title before it.
+			d.c.Header.Set("HX-Request", "true")
+			res = d.c.Post(d.path, stale)
+			d.c.Header.Del("HX-Request")
+			var trigger struct {
+				Toast struct{ Kind, Message string }
+			}
+			if err := json.Unmarshal([]byte(res.Header.Get("HX-Trigger")), &trigger); err != nil || res.Status != http.StatusConflict ||
+				!strings.HasPrefix(trigger.Toast.Message, "This ") || !strings.HasSuffix(trigger.Toast.Message, " Reload the page to see where it stands.") {
+				t.Errorf("saving after a submit, through htmx: %d, toast %q", res.Status, trigger.Toast.Message)
+			}
 			if !k.withdraw {
 				return
 			}
@@ -270,8 +289,23 @@ func TestDraftSubmittedWithdrawnOrDeletedInAnotherTab(t *testing.T) {
 				t.Fatalf("delete: %d", res.Status)
 			}
 			res = d.c.Post(d.path, stale)
-			if res.Status != http.StatusConflict || !strings.Contains(res.Text(".error-card"), "was deleted in another tab or by someone else") {
-				t.Errorf("saving after a delete: %d %q", res.Status, res.Text(".error-card"))
+			deleted := "This " + k.name + " was deleted in another tab or by someone else since you opened this form, so it was not saved. " +
+				"Copy what you need from the form below."
+			if res.Status != http.StatusUnprocessableEntity || res.Text(d.form+" .flash-error") != deleted {
+				t.Fatalf("saving after a delete: %d %q", res.Status, res.Text(".flash-error, .error-card"))
+			}
+			shown := formValues(t, res, d.form)
+			if shown.Get(d.header) != "Typed in the stale tab" || len(shown[d.line]) == 0 || shown[d.line][0] != d.lineB {
+				t.Errorf("the refused form shows %q and %q, not what was typed", shown.Get(d.header), shown[d.line])
+			}
+			// The form is a new one's now: saved, it makes one new draft of what it holds.
+			action := res.Doc.Find(d.form).AttrOr("action", "")
+			if action == d.path || shown.Get("form_key") == "" || shown.Has("version") {
+				t.Fatalf("the form shown again posts to %q with form key %q and version %q", action, shown.Get("form_key"), shown.Get("version"))
+			}
+			first, again := d.c.Post(action, shown), d.c.Post(action, shown)
+			if first.Status != http.StatusSeeOther || again.Status != http.StatusSeeOther || first.Location() == d.path || again.Location() != first.Location() {
+				t.Errorf("saving the form shown again, twice: %d %q, then %d %q", first.Status, first.Location(), again.Status, again.Location())
 			}
 		})
 	}

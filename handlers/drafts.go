@@ -38,7 +38,6 @@ type draftFlow[Doc any] struct {
 	head     func(*Doc) draftHead                                        // what the flow reads of a saved record
 	done     string                                                      // the status of a submit that needed no approval
 	approved string                                                      // its flash (%s: the number)
-	saved    string                                                      // the flash when a draft is saved
 	again    error                                                       // the model's refusal of a form posted twice; nil if it cannot be
 	withdraw func(context.Context, *gorm.DB, int64, int64) (*Doc, error) // (user, id)
 	delete   func(context.Context, *gorm.DB, int64, int64) error         // (user, id)
@@ -47,18 +46,21 @@ type draftFlow[Doc any] struct {
 var (
 	requisitionFlow = draftFlow[models.Requisition]{noun: "requisition", id: requisitionID, path: requisitions.Path, listPath: requisitions.ListPath,
 		head: func(r *models.Requisition) draftHead { return draftHead{r.ID, r.Number, r.Status} },
-		done: models.RequisitionApproved, approved: "%s is approved: no approval was needed.", saved: "Draft saved.", again: models.ErrFormAlreadySaved,
+		done: models.RequisitionApproved, approved: "%s is approved: no approval was needed.", again: models.ErrFormAlreadySaved,
 		withdraw: models.WithdrawRequisition, delete: models.DeleteRequisitionDraft}
 	tripFlow = draftFlow[models.TravelRequest]{noun: "trip", id: tripID, path: travel.Path, listPath: travel.ListPath,
 		head: func(t *models.TravelRequest) draftHead { return draftHead{t.ID, t.Number, t.Status} },
-		done: models.TravelApproved, approved: "%s is approved: no approval was needed.", saved: "Draft saved.", again: models.ErrTravelFormAlreadySaved,
+		done: models.TravelApproved, approved: "%s is approved: no approval was needed.", again: models.ErrTravelFormAlreadySaved,
 		withdraw: models.WithdrawTravel, delete: models.DeleteTravelDraft}
 	expenseFlow = draftFlow[models.ExpenseReport]{noun: "expense report", id: func(c *fiber.Ctx) (int64, error) { return pathID(c, "id") },
 		path: expenses.Path, listPath: expenses.ListPath,
 		head: func(r *models.ExpenseReport) draftHead { return draftHead{r.ID, r.Number, r.Status} },
-		done: models.ExpenseApproved, approved: "%s is submitted and approved: nobody else needs to approve it.", saved: "Saved the draft.",
+		done: models.ExpenseApproved, approved: "%s is submitted and approved: nobody else needs to approve it.",
 		again: models.ErrExpenseFormAlreadySaved, withdraw: models.WithdrawExpense, delete: models.DeleteExpenseDraft}
 )
+
+// draftSaved is the flash of every kind's saved draft, so that they all say it alike.
+const draftSaved = "Draft saved."
 
 // answerSave answers the save of a form, given what the model's save returned. The same form
 // posted again (a double click) goes to what its first post made; a refusal is shown by
@@ -78,7 +80,7 @@ func (k draftFlow[Doc]) answerSave(s *Server, c *fiber.Ctx, d *Doc, err error, s
 	h := k.head(d)
 	switch {
 	case !submit:
-		s.setFlash(c, "success", k.saved)
+		s.setFlash(c, "success", draftSaved)
 	case h.Status == k.done:
 		s.setFlash(c, "success", fmt.Sprintf(k.approved, strOr(h.Number)))
 	default:
@@ -112,6 +114,18 @@ func (k draftFlow[Doc]) deleteDraft(s *Server, c *fiber.Ctx) error {
 	}
 	s.setFlash(c, "success", "The draft is deleted.")
 	return redirect(c, k.listPath)
+}
+
+// startOver makes the form of a draft deleted since the form was read (models.DraftDeleted:
+// in another tab, or by someone else) a new document's form with a form key of its own, and
+// reports whether it did: the form comes back with what was typed, and saved again it makes
+// one new draft of it. The caller then shows it without the deleted draft.
+func startOver(err error, formKey *string) bool {
+	if !models.DraftDeleted(err) {
+		return false
+	}
+	*formKey = newFormKey()
+	return true
 }
 
 // markRefused says above a refused form that fields below need correcting, unless the

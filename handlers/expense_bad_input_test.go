@@ -3,8 +3,10 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
+	"outlay/internal/testutil"
 	"outlay/models"
 )
 
@@ -21,8 +23,21 @@ func (s *expenseSite) expenseRows(t *testing.T) string {
 	return fmt.Sprint(reports, lines, files, amounts)
 }
 
+// checkRefusalSummary expects a refused expense form to say above itself that fields below
+// need correcting, in the summary the page puts the focus on when it loads (app.js).
+func checkRefusalSummary(t *testing.T, where string, res *testutil.Response) {
+	t.Helper()
+	summary := res.Doc.Find("#expense-form [data-form-error]")
+	if summary.Length() != 1 || strings.TrimSpace(summary.Text()) != "Please correct the fields marked below." ||
+		summary.AttrOr("tabindex", "") != "-1" || summary.AttrOr("role", "") != "alert" {
+		t.Errorf("%s: the summary above the form: %d, %q (tabindex %q, role %q)", where, summary.Length(), summary.Text(),
+			summary.AttrOr("tabindex", ""), summary.AttrOr("role", ""))
+	}
+}
+
 // Each bad input is named beside its own field, on a new report and on a stored draft alike,
-// and nothing is saved: no report, line or file is added or changed.
+// with a summary above the form, and nothing is saved: no report, line or file is added or
+// changed.
 func TestExpenseBadInputBesideTheFieldNothingSaved(t *testing.T) {
 	t.Parallel()
 	s := newExpenseSite(t)
@@ -59,6 +74,7 @@ func TestExpenseBadInputBesideTheFieldNothingSaved(t *testing.T) {
 				if got := res.Doc.Find("#expense-0-"+tc.field).AttrOr("aria-invalid", ""); got != "true" {
 					t.Errorf("%s: the field is not marked invalid (%q)", where, got)
 				}
+				checkRefusalSummary(t, where, res)
 				if after := s.expenseRows(t); after != before {
 					t.Errorf("%s: rows changed: %s, was %s", where, after, before)
 				}
@@ -79,6 +95,7 @@ func TestExpenseBadInputBesideTheFieldNothingSaved(t *testing.T) {
 		if res.Status != http.StatusUnprocessableEntity || res.Text("#expense-0-receipt-error") != tc.want {
 			t.Errorf("%s: %d %q, want %q", tc.name, res.Status, res.Text("#expense-0-receipt-error"), tc.want)
 		}
+		checkRefusalSummary(t, tc.name, res)
 		if after := s.expenseRows(t); after != before {
 			t.Errorf("%s: rows changed: %s, was %s", tc.name, after, before)
 		}

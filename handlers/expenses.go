@@ -279,10 +279,14 @@ func (s *Server) createExpense(c *fiber.Ctx) error { return s.saveExpense(c, nil
 func (s *Server) updateExpense(c *fiber.Ctx) error {
 	d, err := s.expenseFromPath(c)
 	if err != nil {
-		// A form read at a version of a report gone since says it was deleted.
+		// A form read at a version of a report gone since says it was deleted, and comes back
+		// with what was typed.
 		var post expensePost
 		bindForm(c, &post)
-		return post.DraftGone("expense report", err)
+		if err := post.DraftGone("expense report", err); models.DraftDeleted(err) {
+			return s.refuseExpense(c, post.ExpenseInput, err, nil)
+		}
+		return err
 	}
 	if !s.expenseEditableByMe(c, d) {
 		return outlay.Conflict("This expense report is no longer editable: it is waiting for approval or was decided.")
@@ -338,14 +342,26 @@ func (s *Server) saveExpense(c *fiber.Ctx, cur *models.ExpenseDetail) error {
 	}
 	submit := intent == "submit"
 	r, err := models.SaveExpense(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
-	in.TakeCurrentVersion(err)
-	return expenseFlow.answerSave(s, c, r, err, submit, func(verr outlay.ValidationErrors) error {
-		f, err := s.expenseForm(c, in, verr, cur)
-		if err != nil {
-			return err
-		}
-		return s.renderExpenseForm(c, http.StatusUnprocessableEntity, f)
+	return expenseFlow.answerSave(s, c, r, err, submit, func(outlay.ValidationErrors) error {
+		return s.refuseExpense(c, in, err, cur)
 	})
+}
+
+// refuseExpense shows the form of cur (nil for a new report) again as typed (in), with the
+// refusal err of its save: each message beside its field and a summary above the form. A
+// report deleted since its form was read is gone: the form comes back as a new report's.
+func (s *Server) refuseExpense(c *fiber.Ctx, in models.ExpenseInput, err error, cur *models.ExpenseDetail) error {
+	verr, _ := outlay.AsValidation(err)
+	in.TakeCurrentVersion(err)
+	if startOver(err, &in.FormKey) {
+		cur = nil
+	}
+	f, err := s.expenseForm(c, in, verr, cur)
+	if err != nil {
+		return err
+	}
+	markRefused(f.Errors, verr)
+	return s.renderExpenseForm(c, http.StatusUnprocessableEntity, f)
 }
 
 func strOr(s *string) string {
@@ -498,10 +514,12 @@ func (s *Server) attachExpenseReceipt(c *fiber.Ctx) error {
 		if msg == "" {
 			msg = "Choose a photo or PDF of the receipt."
 		}
-		f, err := s.expenseForm(c, expenseInputOf(d), outlay.ValidationErrors{models.ExpenseField(row, "receipt"): msg}, d)
+		refusal := outlay.ValidationErrors{models.ExpenseField(row, "receipt"): msg}
+		f, err := s.expenseForm(c, expenseInputOf(d), refusal, d)
 		if err != nil {
 			return err
 		}
+		markRefused(f.Errors, refusal)
 		return s.renderExpenseForm(c, http.StatusUnprocessableEntity, f)
 	}
 	if err != nil {

@@ -360,12 +360,17 @@ func (s *Server) guard(r Route) fiber.Handler {
 // goes to sign in and then back to the page it was sent from, which htmx names in
 // HX-Current-URL, rather than failing on the page with nothing to do but reload. A plain
 // form post cannot be sent again after signing in, so it goes to sign in with a flash
-// saying why.
+// saying why. A post of either kind (an approval, a comment) was not carried out, and what
+// was typed in it is gone: the flash says so, so that nobody takes it as done.
 func (s *Server) signInFirst(c *fiber.Ctx) error {
 	if c.Method() == fiber.MethodGet && !isHTMX(c) {
 		return redirect(c, signInPath(c.OriginalURL()))
 	}
-	s.setFlash(c, "info", "Your session has ended. Sign in again to continue.")
+	if c.Method() == fiber.MethodGet {
+		s.setFlash(c, "info", "Your session has ended. Sign in again to continue.")
+	} else {
+		s.setFlash(c, "warning", "You were signed out, so that was not saved. Sign in again, then do it again.")
+	}
 	if c.Get("HX-Request") == "true" {
 		return redirect(c, signInPath(htmxPage(c)))
 	}

@@ -255,7 +255,7 @@ func (s *Server) renderPayment(c *fiber.Ctx, status int, d *models.PaymentRunDet
 		return err
 	}
 	v.Activity = documents.Activity(comments, files)
-	return s.render(c, status, page{Title: "Payment " + r.Number, Nav: payables.PaymentsPath, Content: payables.DetailPage(v),
+	return s.render(c, status, page{Title: "Payment run " + r.Number, Nav: payables.PaymentsPath, Content: payables.DetailPage(v),
 		Partials: partials{payables.PaidFormID: payables.PaidFormView(v.PaidForm)}})
 }
 

@@ -153,8 +153,10 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 		}
 		out.Receipts = append(out.Receipts, rc)
 	}
+	first, last := models.ReceiptDays(d.CreatedAt)
 	out.Receive = purchasing.ReceiveForm{CSRF: csrf, OrderID: d.ID, Lines: out.Lines, Quantities: map[int64]string{},
-		ReceivedOn: time.Now().UTC().Format(time.DateOnly), Receipts: len(d.Receipts), Errors: views.FieldErrors{}}
+		ReceivedOn: time.Now().UTC().Format(time.DateOnly), FirstDay: first.Format(time.DateOnly), LastDay: last.Format(time.DateOnly),
+		Receipts: len(d.Receipts), Errors: views.FieldErrors{}}
 	out.Close = purchasing.CloseForm{CSRF: csrf, OrderID: d.ID, Number: d.Number, Errors: views.FieldErrors{}}
 	out.Terms, out.TermsEditable = orderTerms(d), d.Status == models.POOpen
 	out.TermsForm = purchasing.TermsForm{CSRF: csrf, OrderID: d.ID, PaymentTerms: d.PaymentTerms, BillToAddress: d.BillToAddress,

@@ -616,7 +616,8 @@ func TestUploadsAndProviderSignInsTakeNoTurn(t *testing.T) {
 }
 
 // A receipt dated before its order was placed is refused beside the date, naming the order's
-// day, and the receiving form comes back as typed; so is one dated after today.
+// day, and the receiving form comes back as typed; so is one dated after today. The date
+// picker offers only the days in between.
 func TestReceiptDatedBeforeItsOrderIsRefusedBesideTheDate(t *testing.T) {
 	t.Parallel()
 	env, acme := testutil.NewTenant(t)
@@ -641,7 +642,13 @@ func TestReceiptDatedBeforeItsOrderIsRefusedBesideTheDate(t *testing.T) {
 	db.Order("position").Find(&lines)
 	stand, cable := models.ReceiptField(lines[0].ID), models.ReceiptField(lines[1].ID)
 
-	c.Get(poPath)
+	// The date picker offers only the days the form takes: from the order's day to today (a
+	// day more, for time zones ahead of UTC).
+	date := c.Get(poPath).Doc.Find("#receive-form input#received_on")
+	first, last := ordered.Format(time.DateOnly), time.Now().UTC().AddDate(0, 0, models.MaxFutureDays).Format(time.DateOnly)
+	if date.AttrOr("min", "") != first || date.AttrOr("max", "") != last {
+		t.Errorf("the date picker offers %q to %q, want %s to %s", date.AttrOr("min", ""), date.AttrOr("max", ""), first, last)
+	}
 	c.Header.Set("HX-Request", "true")
 	c.Header.Set("HX-Target", "receive-form")
 	defer c.Header.Del("HX-Request")

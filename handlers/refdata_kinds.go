@@ -614,15 +614,16 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings,
 }
 
 // dataLinks leads from the settings to the organisation's data as a whole, its import and
-// its export, each shown to whoever may open it; nil when they may open neither.
+// its export, each shown to whoever may open it and named as the navigation names it; nil
+// when they may open neither.
 func (s *Server) dataLinks(c *fiber.Ctx) templ.Component {
 	var links []views.Link
 	if s.mayOpen(c, imports.Path) {
-		links = append(links, views.Link{Label: "Import data", Href: imports.Path,
+		links = append(links, views.Link{Label: s.navRoutes[imports.Path].NavLabel, Href: imports.Path,
 			Hint: "Bring in departments, locations, GL accounts, vendors, people, budgets and more from spreadsheets."})
 	}
 	if s.mayOpen(c, tenantexport.Path) {
-		links = append(links, views.Link{Label: "Export all data", Href: tenantexport.Path,
+		links = append(links, views.Link{Label: s.navRoutes[tenantexport.Path].NavLabel, Href: tenantexport.Path,
 			Hint: "Download one archive of everything your organisation keeps here: every table, every attached file and the audit log."})
 	}
 	if len(links) == 0 {

@@ -246,14 +246,15 @@ func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
 	in, submit, attach := post.RequisitionInput, post.Intent == "submit", post.Intent == "attach"
 	r, err := models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
 	in.TakeCurrentVersion(err)
+	gone := startOver(err, &in.FormKey)
 	if err == nil && attach {
 		// The draft's own page has the attachments section; it opens there.
-		s.setFlash(c, "success", "Draft saved. Attach its files below.")
+		s.setFlash(c, "success", draftSaved+" Attach its files below.")
 		return redirect(c, requisitions.Path(r.ID)+"#"+documents.AttachmentsID)
 	}
 	return requisitionFlow.answerSave(s, c, r, err, submit, func(verr outlay.ValidationErrors) error {
 		var cur *models.RequisitionDetail
-		if id != 0 {
+		if id != 0 && !gone {
 			if cur, err = models.GetRequisition(c.UserContext(), tenantDB(c), s.viewer(c), id); err != nil {
 				return err
 			}
@@ -261,6 +262,11 @@ func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
 		f, err := s.requisitionForm(c, in, verr, cur)
 		if err != nil {
 			return err
+		}
+		if gone {
+			// The form is swapped into the deleted draft's page, which has its own place for
+			// attachments: a second one, for a new draft, would only confuse.
+			f.Attach = ""
 		}
 		markRefused(f.Errors, verr)
 		return s.renderRequisitionForm(c, http.StatusUnprocessableEntity, f, cur)

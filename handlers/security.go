@@ -22,9 +22,14 @@ import (
 var securityUpdate = policy.Permission{Object: outlay.ObjSecurity, Action: outlay.ActUpdate}
 
 // securityPage is a person's own security page: enrolment when two-factor sign-in is off,
-// recovery codes and turning it off when it is on.
+// recovery codes and turning it off when it is on, and, once, the recovery codes just made.
 func (s *Server) securityPage(c *fiber.Ctx) error {
-	return s.renderSecurity(c, http.StatusOK, security.Settings{Errors: views.FieldErrors{}})
+	p := security.Settings{Errors: views.FieldErrors{}}
+	if codes := s.takeNewCodes(c); codes != nil {
+		rc := recoveryCodes(codes, "")
+		p.Codes = &rc
+	}
+	return s.renderSecurity(c, http.StatusOK, p)
 }
 
 func (s *Server) renderSecurity(c *fiber.Ctx, status int, p security.Settings) error {
@@ -72,8 +77,7 @@ func (s *Server) enrolOwn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rc := recoveryCodes(codes, "")
-	return s.renderSecurity(c, http.StatusOK, security.Settings{Codes: &rc})
+	return s.showNewCodes(c, codes)
 }
 
 // regenerateRecoveryCodes replaces the person's recovery codes after they prove who they are
@@ -101,8 +105,7 @@ func (s *Server) regenerateRecoveryCodes(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rc := recoveryCodes(codes, "")
-	return s.renderSecurity(c, http.StatusOK, security.Settings{Codes: &rc})
+	return s.showNewCodes(c, codes)
 }
 
 // disableOwnTwoFactor turns the person's second factor off after they prove who they are
@@ -218,7 +221,7 @@ func (m confirmation) ask() string {
 func (m confirmation) refuse() string {
 	switch {
 	case m.password && m.code:
-		return "That is not your password nor a current code. Try again."
+		return "That is neither your password nor a current code. Try again."
 	case m.password:
 		return "That is not your password. Try again."
 	}

@@ -71,10 +71,13 @@ type Server struct {
 	bankBox   *auth.SecretBox // nil without OUTLAY_SECRET_KEY: vendors' bank details cannot be kept
 	// personalBank seals people's and the organisation's IBANs; nil without OUTLAY_SECRET_KEY.
 	personalBank *auth.SecretBox
-	events       models.SSOEventSink
-	blobs        *storage.Store
-	proxies      proxies // whose forwarded headers are believed
-	jobs         *jobs.Queue
+	// newCodes seals new recovery codes on their way to the page that shows them once; nil
+	// without OUTLAY_SECRET_KEY (nobody has two-factor sign-in then).
+	newCodes *auth.SecretBox
+	events   models.SSOEventSink
+	blobs    *storage.Store
+	proxies  proxies // whose forwarded headers are believed
+	jobs     *jobs.Queue
 	// uploadPaths are the routes that take files (Route.Upload).
 	uploadPaths []string
 	// callsOut are the routes that wait on another server (Route.CallsOut).
@@ -126,6 +129,9 @@ func New(d Deps) (*fiber.App, *Server) {
 	}
 	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.BankAccountPurpose); err == nil {
 		s.personalBank = box
+	}
+	if box, err := auth.NewSecretBox(d.Config.SecretKey, newCodesPurpose); err == nil {
+		s.newCodes = box
 	}
 	app := fiber.New(fiber.Config{
 		// Values from the request are copied, so handlers may keep them (fiber #2291).
@@ -246,6 +252,22 @@ func (s *Server) staticAsset(c *fiber.Ctx) error {
 	return c.Send(body)
 }
 
+// pageAbove is the page an address that only takes posts belongs to: the address without its
+// last segment when that is a page (/requisitions/2 for /requisitions/2/comments), otherwise
+// the dashboard.
+func (s *Server) pageAbove(c *fiber.Ctx) string {
+	p := strings.TrimSuffix(c.Path(), "/")
+	if i := strings.LastIndexByte(p, '/'); i > 0 && !strings.HasPrefix(p, "//") {
+		parent := p[:i]
+		for _, r := range s.routes {
+			if r.Method == get && !r.API && !r.Fragment && fiber.RoutePatternMatch(parent, r.Path, c.App().Config()) {
+				return parent
+			}
+		}
+	}
+	return dashboard.Path
+}
+
 // bodyReadTimeout is how long a request's body may take to arrive once its headers have.
 const bodyReadTimeout = 30 * time.Second
 
@@ -281,8 +303,14 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		// by then.
 		s.pools.Retire(*t)
 	}
+	if status == http.StatusMethodNotAllowed && c.Method() == fiber.MethodGet && !isAPI(c) {
+		// A browser asking for an address that only takes a form's post (the page a post
+		// answered, reloaded or bookmarked; a link copied from it) goes to the form's page.
+		return redirect(c, s.pageAbove(c))
+	}
 	view := views.ErrorView{Status: status, RequestID: requestIDOf(c)}
 	refused := false
+	toast := "" // the toast of an htmx request, when the message alone says it all
 	if st, title, msg, ok := lifecycleRefusal(c, err); ok {
 		refused, status = true, st
 		view.Status, view.Title, view.Message = st, title, msg
@@ -298,8 +326,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		view.Title, view.Message = "Changed in the meantime", "Someone else changed this first. Reload the page to see the current state."
 		if msg, ok := outlay.Message(err); ok {
 			// The refusal says what stands in the way (it was withdrawn already, it was
-			// approved): often the person's own earlier click, not someone else.
+			// approved): often the person's own earlier click, not someone else. It is a full
+			// sentence, so a toast needs no title before it.
 			view.Title, view.Message = "Not possible now", msg+" Reload the page to see where it stands."
+			toast = view.Message
 		}
 	case status == http.StatusBadRequest:
 		view.Title, view.Message = "Request not understood", "This request could not be read."
@@ -341,7 +371,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	c.Status(status)
 	if isHTMX(c) {
 		c.Set("HX-Reswap", "none")
-		c.Set("HX-Trigger", toastTrigger("error", view.Title+": "+view.Message))
+		if toast == "" {
+			toast = view.Title + ": " + view.Message
+		}
+		c.Set("HX-Trigger", toastTrigger("error", toast))
 		return c.SendString("")
 	}
 	return sendHTML(c, views.ErrorPage(view))

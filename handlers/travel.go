@@ -393,9 +393,10 @@ func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
 	filer := models.TravelFiler{UserID: currentUser(c).UserID, ForOthers: s.can(c, travelForOthers)}
 	t, err := models.SaveTravel(c.UserContext(), tenantDB(c), filer, id, in, submit)
 	in.TakeCurrentVersion(err)
+	gone := startOver(err, &in.FormKey)
 	return tripFlow.answerSave(s, c, t, err, submit, func(verr outlay.ValidationErrors) error {
 		var cur *models.TravelDetail
-		if id != 0 {
+		if id != 0 && !gone {
 			if cur, err = models.GetTravel(c.UserContext(), tenantDB(c), s.viewer(c), id); err != nil {
 				return err
 			}

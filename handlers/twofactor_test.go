@@ -36,12 +36,29 @@ func enrolThroughPage(t *testing.T, c *testutil.Client) (string, []string) {
 		t.Fatalf("enrolment page: secret %q, QR %d", secret, page.Doc.Find("svg.qr").Length())
 	}
 	res := c.Post("/settings/security/enrol", url.Values{"code": {totpCode(t, secret, 0)}})
-	var codes []string
-	res.Doc.Find("#recovery-codes code").Each(func(_ int, s *goquerySelection) { codes = append(codes, s.Text()) })
-	if res.Status != http.StatusOK || len(codes) != models.RecoveryCodeCount {
-		t.Fatalf("confirm enrolment: %d, %d codes; %s", res.Status, len(codes), res.Text(".field-error"))
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("confirm enrolment: %d; %s", res.Status, res.Text(".field-error"))
 	}
-	return secret, codes
+	return secret, newCodesShown(t, c, res)
+}
+
+// newCodesShown follows the redirect of a post that made new recovery codes to the page that
+// shows them, and returns them. The page shows them once: loaded again, it has none.
+func newCodesShown(t *testing.T, c *testutil.Client, res *testutil.Response) []string {
+	t.Helper()
+	if res.Status != http.StatusSeeOther || res.Location() != "/settings/security" {
+		t.Fatalf("new recovery codes: %d %q, want a redirect to the security page; %s", res.Status, res.Location(), res.Text(".field-error"))
+	}
+	page := c.Get(res.Location())
+	var codes []string
+	page.Doc.Find("#recovery-codes code").Each(func(_ int, s *goquerySelection) { codes = append(codes, s.Text()) })
+	if page.Status != http.StatusOK || len(codes) != models.RecoveryCodeCount {
+		t.Fatalf("the security page after new codes: %d, %d codes", page.Status, len(codes))
+	}
+	if again := c.Get(res.Location()); again.Doc.Find("#recovery-codes").Length() != 0 {
+		t.Fatal("the security page, loaded again, shows the new recovery codes again")
+	}
+	return codes
 }
 
 // forgetUsedSteps lets a test sign in again within the same 30 seconds: in life the next
@@ -140,12 +157,16 @@ func TestTwoFactorEnrolAndSignIn(t *testing.T) {
 	// New recovery codes replace the old; turning it off needs the password or a code.
 	c2.Get("/settings/security")
 	regen := c2.Post("/settings/security/recovery-codes", url.Values{"confirm": {testutil.Password}})
+	if regen.Status != http.StatusSeeOther {
+		t.Fatalf("regenerate: %d", regen.Status)
+	}
+	shown := c2.Get(regen.Location())
 	var fresh []string
-	regen.Doc.Find("#recovery-codes code").Each(func(_ int, s *goquerySelection) { fresh = append(fresh, s.Text()) })
+	shown.Doc.Find("#recovery-codes code").Each(func(_ int, s *goquerySelection) { fresh = append(fresh, s.Text()) })
 	if len(fresh) != 10 || fresh[0] == codes[0] {
 		t.Fatalf("regenerated codes: %v", fresh)
 	}
-	if href, _ := regen.Doc.Find("#recovery-download").Attr("href"); !strings.HasPrefix(href, "data:text/plain") || !strings.Contains(href, fresh[9]) {
+	if href, _ := shown.Doc.Find("#recovery-download").Attr("href"); !strings.HasPrefix(href, "data:text/plain") || !strings.Contains(href, fresh[9]) {
 		t.Errorf("download link %q", href)
 	}
 	c5 := app.Client(t, "acme")
@@ -184,11 +205,16 @@ func TestRecoveryCodesNeedPasswordOrCode(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, confirm, want string }{
 		{"nothing", "", "Enter your password or a code from your app."},
-		{"a wrong password", "not my password", "That is not your password nor a current code. Try again."},
+		{"a wrong password", "not my password", "That is neither your password nor a current code. Try again."},
 	} {
 		res := c.Post("/settings/security/recovery-codes", url.Values{"confirm": {tc.confirm}})
 		if res.Status != http.StatusUnprocessableEntity || res.Text("#recovery-confirm-error") != tc.want {
 			t.Errorf("%s: %d %q", tc.name, res.Status, res.Text("#recovery-confirm-error"))
+		}
+		// The field takes the focus again, and a password manager may fill it.
+		field := res.Doc.Find("input#recovery-confirm")
+		if _, focused := field.Attr("autofocus"); !focused || field.AttrOr("autocomplete", "") != "current-password" {
+			t.Errorf("%s: the field has autofocus %v, autocomplete %q", tc.name, focused, field.AttrOr("autocomplete", ""))
 		}
 		if res.Doc.Find("#recovery-codes").Length() != 0 {
 			t.Errorf("%s: new recovery codes are shown", tc.name)
@@ -209,13 +235,7 @@ func TestRecoveryCodesNeedPasswordOrCode(t *testing.T) {
 
 	// The password makes new codes, and so does a current code from the app.
 	for _, confirm := range []string{testutil.Password, totpCode(t, secret, 1)} {
-		res := c.Post("/settings/security/recovery-codes", url.Values{"confirm": {confirm}})
-		var fresh []string
-		res.Doc.Find("#recovery-codes code").Each(func(_ int, s *goquerySelection) { fresh = append(fresh, s.Text()) })
-		if res.Status != http.StatusOK || len(fresh) != models.RecoveryCodeCount {
-			t.Fatalf("regenerating: %d, %d codes; %s", res.Status, len(fresh), res.Text(".field-error"))
-		}
-		c.Get("/settings/security") // a fresh CSRF token
+		newCodesShown(t, c, c.Post("/settings/security/recovery-codes", url.Values{"confirm": {confirm}}))
 	}
 	if n := countEvents(t, db, models.EventRecoveryCodesGenerated); n != 2 {
 		t.Errorf("%d regenerations recorded, want 2", n)

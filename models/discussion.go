@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,6 +16,15 @@ import (
 
 // MaxCommentLength is the longest comment accepted, in characters.
 const MaxCommentLength = 4000
+
+// countText writes a count as people read it, its thousands grouped: "4,217".
+func countText(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
 
 // documentVisible fails with ErrNotFound unless the viewer may see the document, as its
 // kind's visibility says.
@@ -46,11 +57,12 @@ type CommentView struct {
 // people taking part in it and those it mentions (see notifyComment).
 func AddComment(ctx context.Context, db *gorm.DB, v Viewer, docType string, docID int64, body string) (*CommentView, error) {
 	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
-	switch {
+	switch n := utf8.RuneCountInString(body); {
 	case body == "":
 		return nil, outlay.ValidationErrors{"body": "Write a comment first."}
-	case utf8.RuneCountInString(body) > MaxCommentLength:
-		return nil, outlay.ValidationErrors{"body": "Keep a comment under 4,000 characters."}
+	case n > MaxCommentLength:
+		return nil, outlay.ValidationErrors{"body": fmt.Sprintf("A comment has at most %s characters; this one has %s.",
+			countText(MaxCommentLength), countText(n))}
 	case !plainText(body):
 		return nil, outlay.ValidationErrors{"body": "Use plain text."}
 	}

@@ -42,13 +42,38 @@ func (e *StaleDraftError) Error() string { return e.Refusal.Error() }
 // Unwrap makes the refusal a validation error like any other (outlay.AsValidation).
 func (e *StaleDraftError) Unwrap() error { return e.Refusal }
 
+// DeletedDraftError refuses the save of a form whose draft was deleted since the form was
+// read, in another tab or by someone else (DraftGone). Like StaleDraftError it is a
+// validation error (its Refusal, a message above the form), so that the form comes back with
+// everything typed for the person to copy, rather than a page that no longer exists.
+type DeletedDraftError struct {
+	Refusal outlay.ValidationErrors
+}
+
+func (e *DeletedDraftError) Error() string { return e.Refusal.Error() }
+
+// Unwrap makes the refusal a validation error like any other (outlay.AsValidation).
+func (e *DeletedDraftError) Unwrap() error { return e.Refusal }
+
+// DraftDeleted reports whether err refuses a save because its draft was deleted since its
+// form was read (DeletedDraftError).
+func DraftDeleted(err error) bool {
+	var gone *DeletedDraftError
+	return errors.As(err, &gone)
+}
+
 // TakeCurrentVersion makes a form refused because its draft changed since it was read
 // (StaleDraftError) carry the draft's current version when it is shown again; any other
-// refusal leaves the version it was read at, so a change made meanwhile is still caught.
+// refusal leaves the version it was read at, so a change made meanwhile is still caught. A
+// form whose draft was deleted (DeletedDraftError) carries none: there is no draft left to
+// compare with.
 func (v *FormVersion) TakeCurrentVersion(err error) {
 	var stale *StaleDraftError
-	if errors.As(err, &stale) {
+	switch {
+	case errors.As(err, &stale):
 		v.Version = stale.Current
+	case DraftDeleted(err):
+		v.Version = ""
 	}
 }
 
@@ -79,12 +104,14 @@ func changedWhen(t time.Time) string {
 
 // DraftGone words a draft its edit form names but the save did not find (err, from locking
 // it), for the kinds whose owner may delete a draft: a form read at a version of it finds it
-// deleted since, in another tab or by someone else, and says so rather than that the page
-// does not exist. The answer does not depend on whether the record exists for someone else,
-// so it tells nothing about other people's.
+// deleted since, in another tab or by someone else, and is refused with a DeletedDraftError
+// saying so, rather than that the page does not exist. The answer does not depend on whether
+// the record exists for someone else, so it tells nothing about other people's.
 func (v FormVersion) DraftGone(noun string, err error) error {
 	if v.Version == "" || !errors.Is(err, outlay.ErrNotFound) {
 		return err
 	}
-	return outlay.Conflict(fmt.Sprintf("This %s was deleted in another tab or by someone else since you opened this form, so your changes are not saved.", noun))
+	msg := fmt.Sprintf("This %s was deleted in another tab or by someone else since you opened this form, so it was not saved. "+
+		"Copy what you need from the form below.", noun)
+	return &DeletedDraftError{Refusal: outlay.ValidationErrors{"": msg}}
 }

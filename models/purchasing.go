@@ -256,11 +256,18 @@ func receiptDate(verr outlay.ValidationErrors, po *PurchaseOrder, s string) time
 	if refuseAfterToday(verr, "received_on", d, day, "enter the day the goods arrived.") {
 		return day
 	}
-	if ordered := po.CreatedAt.UTC().Truncate(24 * time.Hour); d.Before(ordered) {
+	if ordered, _ := ReceiptDays(po.CreatedAt); d.Before(ordered) {
 		verr.Add("received_on", fmt.Sprintf("The date is before %s was ordered, on %s: enter the day the goods arrived.",
 			po.Number, ordered.Format("2 Jan 2006")))
 	}
 	return d
+}
+
+// ReceiptDays are the first and the last day goods of an order placed at orderedAt can be
+// recorded as received on (receiptDate refuses any other): the order's day, in UTC as the
+// order shows it, and today, with the day of slack for time zones ahead of UTC.
+func ReceiptDays(orderedAt time.Time) (first, last time.Time) {
+	return orderedAt.UTC().Truncate(24 * time.Hour), today().AddDate(0, 0, MaxFutureDays)
 }
 
 func lockPurchaseOrder(tx *gorm.DB, id int64) (*PurchaseOrder, error) {

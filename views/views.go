@@ -40,7 +40,7 @@ type NavItem struct {
 
 // Flash is a one-time message carried across a redirect.
 type Flash struct {
-	Kind    string // "success", "error" or "info"
+	Kind    string // "success", "error", "info" or "warning" (something did not happen, though nothing failed)
 	Message string
 }
 

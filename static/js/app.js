@@ -190,6 +190,55 @@
   document.addEventListener('htmx:oobAfterSwap', syncInvalid);
   document.addEventListener('htmx:afterSwap', syncInvalid);
 
+  /* ---- A refused form: the focus goes to what it says ---- */
+  // A refused form comes back with its messages: one above the form (views.FormError,
+  // [data-form-error]) and one beside each field (aria-invalid). The page may be scrolled far
+  // below them, at the button that sent it, so the focus, and with it the view, moves to the
+  // summary above the form or, without one, to the first field marked.
+  function shown(el) { return el.getClientRects().length > 0; }
+
+  function firstRefusal(root) {
+    var summary = Array.prototype.find.call(root.querySelectorAll('[data-form-error]'), shown);
+    return summary || Array.prototype.find.call(root.querySelectorAll('[aria-invalid="true"]'), shown);
+  }
+
+  function focusRefusal(el) {
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: 'nearest' });
+  }
+
+  // htmx swapped in the form an answer 422 refused. Only a request the person sent (a submit,
+  // a click) moves the focus: one sent as they type must not take it from where they type. A
+  // field the form itself puts the focus in again (autofocus, as the password at sign-in)
+  // keeps it.
+  document.addEventListener('htmx:afterSettle', function (e) {
+    var d = e.detail || {};
+    var xhr = d.xhr;
+    var trigger = d.requestConfig && d.requestConfig.triggeringEvent;
+    if (!xhr || xhr.status !== 422 || xhr._refusalFocused || !trigger ||
+        (trigger.type !== 'submit' && trigger.type !== 'click')) return;
+    var root = e.target instanceof Element ? e.target : null;
+    if (!root || !document.body.contains(root)) return;
+    var active = document.activeElement;
+    var el = active && active.hasAttribute('autofocus') && root.contains(active) ? active : firstRefusal(root);
+    if (!el) return;
+    xhr._refusalFocused = true;
+    focusRefusal(el);
+  });
+
+  // A refused form loaded as a page (a form htmx does not send, or a browser without it),
+  // unless the page puts the focus somewhere itself.
+  function focusRefusalOnLoad() {
+    if (document.querySelector('[autofocus]')) return;
+    var el = firstRefusal(document);
+    if (el) focusRefusal(el);
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', focusRefusalOnLoad);
+  } else {
+    focusRefusalOnLoad();
+  }
+
   /* ---- Confirmation: <form data-confirm="Delete this expense?"> ---- */
   // Capture phase on document runs before htmx's own submit listener on the
   // form, so a refusal stops both normal and htmx submissions.

@@ -191,7 +191,10 @@ type ReceiveForm struct {
 	Lines      []Line
 	Quantities map[int64]string
 	ReceivedOn string
-	Note       string
+	// FirstDay and LastDay bound the days the date picker offers (YYYY-MM-DD): the order's day
+	// and today (models.ReceiptDays). The server refuses any other day all the same.
+	FirstDay, LastDay string
+	Note              string
 	// Receipts is how many receipts the order had when the form was drawn, so that the same
 	// form posted twice (a double click, a resent request) records one receipt.
 	Receipts int

@@ -126,3 +126,12 @@ type RoleChoice struct {
 	Name, Label string
 	Chosen      bool
 }
+
+// confirmAutocomplete lets a password manager fill the field that asks for the person's
+// password again; without a password it takes only a code from their app.
+func confirmAutocomplete(passwordSet bool) string {
+	if passwordSet {
+		return "current-password"
+	}
+	return "one-time-code"
+}

@@ -1,0 +1,174 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// focusedRefusal is the element that has the focus, as a test names it: "summary" for the
+// message above a refused form, a field's id, or what else it is.
+const focusedRefusal = `(function () {
+  var e = document.activeElement;
+  if (!e || e === document.body) return 'nothing';
+  return e.hasAttribute('data-form-error') ? 'summary' : (e.id || describe(e));
+})()`
+
+// inView is true when the focused element is in the window and not under the sticky top bar.
+const inView = `(function () {
+  var r = document.activeElement.getBoundingClientRect();
+  var bar = document.querySelector('.topbar');
+  var top = bar ? bar.getBoundingClientRect().bottom : 0;
+  return r.top >= top && r.bottom <= innerHeight;
+})()`
+
+// A requisition's Save refused because the draft changed in another tab comes back with its
+// message above the form: the page was scrolled down at the Save button, and the focus, with
+// the view, moves up to the message. Deleted in another tab, the same: the message says so,
+// and the form keeps what was typed.
+func TestRefusedRequisitionSaveTakesTheFocusToItsMessage(t *testing.T) {
+	s := startSite(t)
+	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
+	dept := models.Department{Name: "Engineering"}
+	vendor := models.Vendor{Name: "Desk Depot", Currency: "USD", Status: models.VendorActive}
+	gl := models.GLAccount{Code: "6100", Name: "Office furniture"}
+	for _, v := range []any{&dept, &vendor, &gl} {
+		if err := db.WithContext(ctx).Create(v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	rita := s.App.CreateUser(t, s.Tenant, "rita@acme.example", "Rita Requester", "requester")
+	draft := func() string {
+		var lines []testutil.RequisitionLine
+		for range 6 {
+			lines = append(lines, testutil.RequisitionLine{GLAccountID: &gl.ID, Amount: 4500})
+		}
+		r := testutil.CreateRequisition(t, db, testutil.Requisition{RequesterID: rita.ID, DepartmentID: &dept.ID, VendorID: &vendor.ID,
+			Justification: "Desks for the new starters.", Lines: lines})
+		return fmt.Sprintf("/requisitions/%d", r.ID)
+	}
+
+	b := newBrowser(t)
+	b.allow(`status of 422`)
+	b.signIn(s, "rita@acme.example", testutil.Password)
+	// openAndType opens the draft's form, types in it and scrolls down to its Save button, as
+	// a person about to save does.
+	openAndType := func(path string) {
+		t.Helper()
+		b.do(chromedp.Navigate(s.URL(path)), chromedp.WaitVisible(chromedp.ID("requisition-form")))
+		b.waitBound("#requisition-form")
+		b.do(chromedp.SendKeys(chromedp.ID("justification"), "Typed in this tab. "))
+		b.do(chromedp.ScrollIntoView(chromedp.CSS(`#requisition-form button[name="intent"][value="save"]`)))
+		if eval[bool](b, `document.querySelector('#requisition-form [data-form-error]') !== null`) {
+			t.Fatal("the form shows a refusal before it is saved")
+		}
+	}
+	save := func() {
+		t.Helper()
+		b.do(b.press(`#requisition-form button[name="intent"][value="save"]`))
+		b.do(chromedp.WaitVisible(chromedp.CSS(`#requisition-form [data-form-error]`)))
+		b.waitJS(settled)
+	}
+
+	// Changed in another tab.
+	path := draft()
+	openAndType(path)
+	if err := db.Exec(`UPDATE requisitions SET justification = 'Changed in the other tab.', updated_at = now() WHERE id = (SELECT max(id) FROM requisitions)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	save()
+	if got := eval[string](b, focusedRefusal); got != "summary" {
+		t.Errorf("after the refused save the focus is on %s, want the message above the form", got)
+	}
+	if !eval[bool](b, inView) {
+		t.Error("the message above the form is not in view")
+	}
+	if got := b.text(`#requisition-form [data-form-error]`); got == "" || eval[string](b, `document.activeElement.textContent.trim()`) != got {
+		t.Errorf("the focused message is not the refusal %q", got)
+	}
+	b.screenshot("changed-in-another-tab")
+
+	// Deleted in another tab.
+	path = draft()
+	openAndType(path)
+	typed := eval[string](b, `document.getElementById('justification').value`)
+	if err := models.DeleteRequisitionDraft(ctx, db, rita.ID, lastRequisition(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	save()
+	want := "This requisition was deleted in another tab or by someone else since you opened this form, so it was not saved. " +
+		"Copy what you need from the form below."
+	if got := b.text(`#requisition-form [data-form-error]`); got != want {
+		t.Errorf("after a save of a deleted draft the form says %q, want %q", got, want)
+	}
+	if got := eval[string](b, focusedRefusal); got != "summary" || !eval[bool](b, inView) {
+		t.Errorf("after a save of a deleted draft the focus is on %s (in view: %v), want the message", got, eval[bool](b, inView))
+	}
+	if got := eval[string](b, `document.getElementById('justification').value`); got != typed {
+		t.Errorf("the form holds %q, not what was typed, %q", got, typed)
+	}
+	if b.path() != path {
+		t.Errorf("the browser left the form for %s", b.path())
+	}
+	b.screenshot("deleted-in-another-tab")
+}
+
+// lastRequisition is the id of the newest requisition.
+func lastRequisition(t *testing.T, s *site) int64 {
+	t.Helper()
+	var id int64
+	if err := s.App.DB(t, s.Tenant).Raw(`SELECT max(id) FROM requisitions`).Scan(&id).Error; err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// A refused form with no message above it (only beside its fields) puts the focus in the
+// first field marked, as htmx swaps it in: here a new department without a name.
+func TestRefusedFormWithoutSummaryFocusesTheFirstMarkedField(t *testing.T) {
+	s := startSite(t)
+	b := newBrowser(t)
+	b.allow(`status of 422`)
+	b.signIn(s, s.User.Email, testutil.Password)
+	b.do(chromedp.Navigate(s.URL("/admin/departments/new")), chromedp.WaitVisible(chromedp.ID("ref-form")))
+	b.waitBound("#ref-form")
+	b.do(b.press(`#ref-form button[type="submit"]`))
+	b.do(chromedp.WaitVisible(chromedp.CSS(`#ref-form .field-error`)))
+	b.waitJS(settled)
+	want := eval[string](b, `document.querySelector('#ref-form [aria-invalid="true"]').id`)
+	if got := eval[string](b, focusedRefusal); got != want {
+		t.Errorf("after the refused save the focus is on %s, want the first field marked, %s", got, want)
+	}
+}
+
+// An expense report is a form of full pages: refused, it loads again with a message above it
+// saying that fields below need correcting, and the focus on that message.
+func TestRefusedExpenseFormLoadsWithTheFocusOnItsMessage(t *testing.T) {
+	s := startSite(t)
+	b := newBrowser(t)
+	b.allow(`status of 422`)
+	b.signIn(s, s.User.Email, testutil.Password)
+	for _, vp := range []struct {
+		name string
+		w, h int64
+	}{{"desktop", desktopWidth, desktopHeight}, {"phone", phoneWidth, phoneHeight}} {
+		b.viewport(vp.w, vp.h)
+		b.do(chromedp.Navigate(s.URL("/expenses/new")), chromedp.WaitVisible(chromedp.ID("expense-form")))
+		b.do(chromedp.SendKeys(chromedp.ID("expense-0-amount"), "-12.00"))
+		b.pressAndLoad(`#expense-form button[value="save"]`)
+		b.do(chromedp.WaitVisible(chromedp.CSS(`#expense-form [data-form-error]`)))
+		if got := b.text(`#expense-form [data-form-error]`); got != "Please correct the fields marked below." {
+			t.Errorf("%s: the message above the refused form: %q", vp.name, got)
+		}
+		b.waitJS(`document.activeElement && document.activeElement.hasAttribute('data-form-error')`)
+		if !eval[bool](b, inView) {
+			t.Errorf("%s: the message above the refused form is not in view", vp.name)
+		}
+		b.screenshot(vp.name + "-refused-expense")
+	}
+}

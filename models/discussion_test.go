@@ -1,0 +1,35 @@
+package models_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"outlay"
+	"outlay/internal/dbtest"
+	"outlay/models"
+)
+
+// A comment of the longest length is taken; one character more is refused beside the box,
+// saying the limit and how long the comment is, both as people read numbers.
+func TestCommentLengthIsSaidAsItIs(t *testing.T) {
+	t.Parallel()
+	p := newPurchasing(t)
+	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
+	add := func(body string) error {
+		_, err := models.AddComment(context.Background(), p.db, p.requesterV, models.DocRequisition, r.Requisition.ID, body)
+		return err
+	}
+	if err := add(strings.Repeat("é", models.MaxCommentLength)); err != nil {
+		t.Errorf("a comment of exactly %d characters: %v", models.MaxCommentLength, err)
+	}
+	for n, want := range map[int]string{
+		models.MaxCommentLength + 1: "A comment has at most 4,000 characters; this one has 4,001.",
+		12345:                       "A comment has at most 4,000 characters; this one has 12,345.",
+	} {
+		verr, _ := outlay.AsValidation(add(strings.Repeat("é", n)))
+		if verr["body"] != want {
+			t.Errorf("a comment of %d characters: %q, want %q", n, verr["body"], want)
+		}
+	}
+}
