@@ -95,9 +95,13 @@ func TestNotificationsAreEachPersonsOwn(t *testing.T) {
 	if got := rita.Get("/notifications/bell").Text(".bell-count"); got != "" {
 		t.Errorf("after marking read Rita's bell shows %q", got)
 	}
-	// Max's notification still leads to the requisition he approved.
-	if res := s.maxC.Get(maxLink); res.Status != http.StatusSeeOther || res.Location() != fmt.Sprintf("/requisitions/%d", r.ID) {
-		t.Errorf("Max's notification's link %q answers %d to %q", maxLink, res.Status, res.Location())
+	// Max's notification still leads to the step he decided, whose page says so.
+	res = s.maxC.Get(maxLink)
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/approvals/") {
+		t.Fatalf("Max's notification's link %q answers %d to %q", maxLink, res.Status, res.Location())
+	}
+	if page := s.maxC.Get(res.Location()); page.Status != http.StatusOK || !strings.Contains(page.Text("main"), *r.Number) {
+		t.Errorf("the step Max decided: %d %q", page.Status, page.Text("main"))
 	}
 }
 

@@ -135,7 +135,7 @@ func TestDailyDigestGroupsTheDaysEventsOncePerLocalDay(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"A request waits for your approval (3)", "$560.00", "Mon 9 Mar 11:", "(times in Europe/Berlin)",
-		"http://acme.localhost:8080/requisitions/", "http://acme.localhost:8080/settings/notifications"} {
+		"http://acme.localhost:8080/approvals/", "http://acme.localhost:8080/settings/notifications"} {
 		if !strings.Contains(digest.Body, want) {
 			t.Errorf("the digest lacks %q:\n%s", want, digest.Body)
 		}

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -53,7 +54,7 @@ func TestApprovalNotificationsGoToTheRightPeopleOnlyWhenCommitted(t *testing.T) 
 	wantTo(t, got, "avery@acme.example", "dana@acme.example")
 	for _, m := range got {
 		if !strings.Contains(m.Subject, "Requisition "+*r.Number+" from Riley Requester waits for your approval") ||
-			!strings.Contains(m.Body, "$340.00") || !strings.Contains(m.Body, "http://acme.localhost:8080/requisitions/") {
+			!strings.Contains(m.Body, "$340.00") || !strings.Contains(m.Body, "http://acme.localhost:8080/approvals/"+fmt.Sprint(out.Steps[0].ID)+"\n") {
 			t.Errorf("waiting mail %q:\n%s", m.Subject, m.Body)
 		}
 		if m.To[0] == "dana@acme.example" && !strings.Contains(m.Body, "approval by Avery Approver, who has asked you to stand in") {

@@ -239,6 +239,10 @@ func notifyStepWaiting(tx *gorm.DB, doc ApprovalDocument, step ApprovalStep) err
 	if err != nil {
 		return err
 	}
+	// The notice leads to the step's own page, where the document is read and decided in one
+	// place (the document's page has no Approve or Reject); once decided, that page says by
+	// whom.
+	s.Path = StepPath(step.ID)
 	if !(step.Kind == StepRole && step.Role != nil) && step.ApproverID != nil {
 		if err := notifyDelegates(tx, n, s, doc, *step.ApproverID); err != nil {
 			return err
@@ -280,6 +284,9 @@ func notifyDelegates(tx *gorm.DB, n *Notifier, s docSummary, doc ApprovalDocumen
 	}
 	return n.queue(tx, MailStepWaiting, s, delegates, func(r recipient) notice { return stepWaiting(n, s, r, approver) })
 }
+
+// StepPath is the page of one approval step: the document's details with Approve and Reject.
+func StepPath(stepID int64) string { return fmt.Sprintf("/approvals/%d", stepID) }
 
 func stepWaiting(n *Notifier, s docSummary, r recipient, onBehalfOf string) notice {
 	whose, summary := "your approval", "Open it to approve or reject it."
