@@ -121,11 +121,13 @@ type ApprovalDocument struct {
 	Total        money.Money
 	// Lines' GL accounts and amounts, for GL conditions and the budget check.
 	Lines []ApprovalLine
-	// VendorID, Held and VarianceBP are what vendor and variance conditions read (bills):
-	// the counterparty, whether the match held the document, and its largest unit-price
-	// variance over the order in basis points.
+	// VendorID, Held, Matched and VarianceBP are what vendor, match and variance conditions
+	// read (bills): the counterparty, whether the match held the document, whether it was
+	// matched to its order within tolerance (a bill without an order is neither), and its
+	// largest unit-price variance over the order in basis points.
 	VendorID   *int64
 	Held       bool
+	Matched    bool
 	VarianceBP int
 	// PaymentMethod is what a payment rule's method condition reads (payments).
 	PaymentMethod string

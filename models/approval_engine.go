@@ -149,7 +149,9 @@ func (r ApprovalRule) Matches(doc ApprovalDocument) bool {
 	if r.VendorID != nil && (doc.VendorID == nil || *doc.VendorID != *r.VendorID) {
 		return false
 	}
-	if r.Held != nil && *r.Held != doc.Held {
+	// "Held" reads the match's hold; "matched" only a bill matched to its order, never one
+	// without an order, which nothing was matched against.
+	if r.Held != nil && (*r.Held != doc.Held || !*r.Held && !doc.Matched) {
 		return false
 	}
 	if r.MinVarianceBP != nil && doc.VarianceBP < *r.MinVarianceBP {

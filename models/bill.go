@@ -189,7 +189,8 @@ func (billApproval) approvalDocument(tx *gorm.DB, id int64) (ApprovalDocument, e
 func billApprovalDocument(b Bill, lines []BillLine) ApprovalDocument {
 	vendor := b.VendorID
 	doc := ApprovalDocument{Type: DocBill, ID: b.ID, Number: b.Number, RequesterID: b.EnteredByID, Total: b.Total(),
-		VendorID: &vendor, Held: b.MatchStatus == MatchHeld, VarianceBP: b.VarianceBP}
+		VendorID: &vendor, Held: b.MatchStatus == MatchHeld,
+		Matched: b.PurchaseOrderID != nil && b.MatchStatus == MatchMatched, VarianceBP: b.VarianceBP}
 	for _, l := range lines {
 		if doc.DepartmentID == nil && l.DepartmentID != nil {
 			d := *l.DepartmentID

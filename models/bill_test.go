@@ -460,6 +460,13 @@ func TestBillApprovalRulesAndRelease(t *testing.T) {
 	}
 	// Varying the variance condition: a rule for bills at least 5% over routes a bill 4% over
 	// nowhere, so it is matched within a 5% tolerance and approved.
+	// A rule for matched bills routes a bill matched to its order, never one without an order,
+	// which nothing was matched against; a rule for held bills, only a held one.
+	forMatched := models.ApprovalRule{DocType: models.DocBill, Active: true, Held: ptr(false)}
+	if !forMatched.Matches(models.ApprovalDocument{Type: models.DocBill, Matched: true}) ||
+		forMatched.Matches(models.ApprovalDocument{Type: models.DocBill}) || forMatched.Matches(models.ApprovalDocument{Type: models.DocBill, Held: true}) {
+		t.Error("the matched condition")
+	}
 	if !(models.ApprovalRule{DocType: models.DocBill, Active: true, MinVarianceBP: ptr(500)}).Matches(models.ApprovalDocument{Type: models.DocBill, VarianceBP: 500}) ||
 		(models.ApprovalRule{DocType: models.DocBill, Active: true, MinVarianceBP: ptr(500)}).Matches(models.ApprovalDocument{Type: models.DocBill, VarianceBP: 499}) {
 		t.Error("variance condition")
