@@ -274,7 +274,7 @@ func (s *Server) flashInvitation(c *fiber.Ctx, lead string, mailID int64, email,
 }
 
 // noMailNote explains why no mail reaches anyone on a server without a mail server.
-const noMailNote = "this server has no mail server set up (OUTLAY_SMTP_URL), so its mail is written to the server's log instead of sent."
+const noMailNote = "this server has no mail server set up yet, so nothing is sent (whoever runs Outlay can set one up)."
 
 func (s *Server) mailConfigured() bool { return s.cfg.SMTPURL != "" }
 

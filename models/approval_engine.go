@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -346,8 +347,8 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 	if !d.Approve && d.Comment == "" {
 		verr.Add("comment", "Say why you reject it, so the requester can fix it.")
 	}
-	if len([]rune(d.Comment)) > maxCommentLength {
-		verr.Add("comment", fmt.Sprintf("Keep the comment under %d characters.", maxCommentLength))
+	if n := utf8.RuneCountInString(d.Comment); n > maxCommentLength {
+		verr.Add("comment", tooLong("A comment", maxCommentLength, n))
 	} else if !plainText(d.Comment) {
 		verr.Add("comment", "Use plain text.")
 	}

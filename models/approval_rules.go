@@ -194,7 +194,7 @@ func applyRuleInput(tx *gorm.DB, r *ApprovalRule, in RuleInput) ([]ApprovalRuleS
 	case n == 0:
 		verr.Add("name", "Enter a name, such as “Engineering over $10,000”.")
 	case n > 200:
-		verr.Add("name", "Keep the name under 200 characters.")
+		verr.Add("name", tooLong("A rule's name", 200, n))
 	default:
 		checkOneLine(verr, "name", in.Name)
 	}

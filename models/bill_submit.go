@@ -238,7 +238,7 @@ func ReleaseBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, reason st
 	case n == 0:
 		return outlay.ValidationErrors{"reason": "Say why the bill may be paid despite its match."}
 	case n > MaxReleaseReason:
-		return outlay.ValidationErrors{"reason": "Keep the reason under 1,000 characters."}
+		return outlay.ValidationErrors{"reason": tooLong("The reason", MaxReleaseReason, n)}
 	case !plainText(reason):
 		return outlay.ValidationErrors{"reason": "Use plain text."}
 	}

@@ -18,6 +18,12 @@ import (
 const MaxCommentLength = 4000
 
 // countText writes a count as people read it, its thousands grouped: "4,217".
+// tooLong refuses a text of n characters where what ("A comment", "The note") may have at
+// most max: both counts are said, so the person knows how much to cut.
+func tooLong(what string, max, n int) string {
+	return fmt.Sprintf("%s has at most %s characters; this one has %s.", what, countText(max), countText(n))
+}
+
 func countText(n int) string {
 	s := strconv.Itoa(n)
 	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
@@ -61,8 +67,7 @@ func AddComment(ctx context.Context, db *gorm.DB, v Viewer, docType string, docI
 	case body == "":
 		return nil, outlay.ValidationErrors{"body": "Write a comment first."}
 	case n > MaxCommentLength:
-		return nil, outlay.ValidationErrors{"body": fmt.Sprintf("A comment has at most %s characters; this one has %s.",
-			countText(MaxCommentLength), countText(n))}
+		return nil, outlay.ValidationErrors{"body": tooLong("A comment", MaxCommentLength, n)}
 	case !plainText(body):
 		return nil, outlay.ValidationErrors{"body": "Use plain text."}
 	}

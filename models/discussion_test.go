@@ -33,3 +33,21 @@ func TestCommentLengthIsSaidAsItIs(t *testing.T) {
 		}
 	}
 }
+
+// Every text with a length limit says the limit and the text's length the same way, and
+// takes a text of exactly the limit: an approval rule's name is one.
+func TestLengthLimitsAreSaidAsTheyAre(t *testing.T) {
+	t.Parallel()
+	db := newPurchasing(t).db
+	nameError := func(n int) string {
+		_, err := models.CreateApprovalRule(context.Background(), db, models.RuleInput{DocType: models.DocRequisition, Name: strings.Repeat("é", n)})
+		verr, _ := outlay.AsValidation(err)
+		return verr["name"]
+	}
+	if got := nameError(200); got != "" {
+		t.Errorf("a name of exactly 200 characters: %q", got)
+	}
+	if got, want := nameError(1234), "A rule's name has at most 200 characters; this one has 1,234."; got != want {
+		t.Errorf("a name of 1,234 characters: %q, want %q", got, want)
+	}
+}

@@ -172,8 +172,8 @@ func RecordReceipt(ctx context.Context, db *gorm.DB, userID, poID int64, in Rece
 		errs := outlay.ValidationErrors{}
 		on := receiptDate(errs, po, in.ReceivedOn)
 		note := strings.TrimSpace(in.Note)
-		if utf8.RuneCountInString(note) > 2000 {
-			errs.Add("note", "Keep the note under 2,000 characters.")
+		if n := utf8.RuneCountInString(note); n > 2000 {
+			errs.Add("note", tooLong("The note", 2000, n))
 		} else if !plainText(note) {
 			errs.Add("note", "Use plain text.")
 		}
@@ -286,7 +286,7 @@ func ClosePurchaseOrder(ctx context.Context, db *gorm.DB, userID, poID int64, re
 	case reason == "":
 		return outlay.ValidationErrors{"reason": "Say why the order is closed."}
 	case utf8.RuneCountInString(reason) > 1000:
-		return outlay.ValidationErrors{"reason": "Keep the reason under 1,000 characters."}
+		return outlay.ValidationErrors{"reason": tooLong("The reason", 1000, utf8.RuneCountInString(reason))}
 	case !plainText(reason):
 		return outlay.ValidationErrors{"reason": "Use plain text."}
 	}
@@ -339,7 +339,7 @@ func UpdateOrderTerms(ctx context.Context, db *gorm.DB, poID int64, in OrderTerm
 		errs["bill_to_address"] = "Keep the bill-to address to 500 characters of plain text."
 	}
 	if utf8.RuneCountInString(notes) > MaxVendorNotes || !plainText(notes) {
-		errs["vendor_notes"] = "Keep the notes to the vendor under 2,000 characters of plain text."
+		errs["vendor_notes"] = "Keep the notes to the vendor to 2,000 characters of plain text."
 	}
 	var expected *time.Time
 	if s := strings.TrimSpace(in.ExpectedOn); s != "" {
