@@ -309,19 +309,30 @@ func (s *Server) resendInvitation(c *fiber.Ctx) error {
 		return err
 	}
 	token, mailID, err := models.ResendInvitation(c.UserContext(), tenantDB(c), grantor(c), d.ID, models.InvitationTTL, s.invitationMail(c))
-	if v, ok := outlay.AsValidation(err); ok {
-		s.setFlash(c, "error", v["invitation"])
-		return redirect(c, users.UserPath(d.ID))
-	}
-	if r, refused := models.AsGrantRefused(err); refused {
-		s.setFlash(c, "error", r.Message)
-		return redirect(c, users.UserPath(d.ID))
+	if refused, answer := s.personRefused(c, err, "invitation", d.ID); refused {
+		return answer
 	}
 	if err != nil {
 		return err
 	}
 	s.flashInvitation(c, "", mailID, d.Email, d.Name, token)
 	return redirect(c, users.UserPath(d.ID))
+}
+
+// personRefused answers an admin's action on person id that the model refused, with a
+// message under field or as a grant refused, by the reason in a flash on the person's page;
+// refused is false for any other outcome, which the caller answers.
+func (s *Server) personRefused(c *fiber.Ctx, err error, field string, id int64) (refused bool, answer error) {
+	var msg string
+	if v, ok := outlay.AsValidation(err); ok {
+		msg = v[field]
+	} else if r, ok := models.AsGrantRefused(err); ok {
+		msg = r.Message
+	} else {
+		return false, nil
+	}
+	s.setFlash(c, "error", msg)
+	return true, redirect(c, users.UserPath(id))
 }
 
 // sendPasswordResetLink is an admin's help for an active person who forgot their password
@@ -335,13 +346,8 @@ func (s *Server) sendPasswordResetLink(c *fiber.Ctx) error {
 	}
 	mailID, err := models.SendPasswordResetLink(c.UserContext(), tenantDB(c), grantor(c), d.ID,
 		s.cfg.PasswordResetTTL, s.jobs.PasswordResetMail(*tenantOf(c)))
-	if v, ok := outlay.AsValidation(err); ok {
-		s.setFlash(c, "error", v["password"])
-		return redirect(c, users.UserPath(d.ID))
-	}
-	if r, refused := models.AsGrantRefused(err); refused {
-		s.setFlash(c, "error", r.Message)
-		return redirect(c, users.UserPath(d.ID))
+	if refused, answer := s.personRefused(c, err, "password", d.ID); refused {
+		return answer
 	}
 	if err != nil {
 		return err

@@ -283,13 +283,8 @@ func (s *Server) resetUserTwoFactor(c *fiber.Ctx) error {
 	}
 	back := users.ListPath + "/" + strconv.FormatInt(id, 10)
 	err = models.ResetTwoFactor(c.UserContext(), tenantDB(c), grantor(c), id)
-	if v, ok := outlay.AsValidation(err); ok {
-		s.setFlash(c, "error", strings.TrimSpace(v["two_factor"]))
-		return redirect(c, back)
-	}
-	if r, refused := models.AsGrantRefused(err); refused {
-		s.setFlash(c, "error", r.Message)
-		return redirect(c, back)
+	if refused, answer := s.personRefused(c, err, "two_factor", id); refused {
+		return answer
 	}
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"outlay"
 	"outlay/audit"
 	"outlay/policy"
 )
@@ -233,6 +234,21 @@ func (g Grantor) mayGive(ctx context.Context, db *gorm.DB, attempt, subject stri
 		return err
 	}
 	return auditRefusal(ctx, db, reach.checkRoles(db.WithContext(ctx), attempt, subject, roles))
+}
+
+// personToChange is person userID, whom the grantor may change (mayChange, which audits a
+// refusal); one who does not exist is not found.
+func (g Grantor) personToChange(ctx context.Context, tx *gorm.DB, attempt string, userID int64) (*User, error) {
+	if _, err := g.mayChange(ctx, tx, attempt, userID); err != nil {
+		return nil, err
+	}
+	var u User
+	if err := tx.Where("id = ?", userID).Take(&u).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, outlay.ErrNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	return &u, nil
 }
 
 // mayChange reads the grantor's reach and refuses changing person userID unless they lie

@@ -51,16 +51,11 @@ func PasswordResetRefusal(ctx context.Context, db *gorm.DB, u *User) (string, er
 // its reach; a refusal is a *GrantRefused, and is audited.
 func SendPasswordResetLink(ctx context.Context, db *gorm.DB, g Grantor, userID int64, ttl time.Duration, compose ComposeLinkMail) (mailID int64, err error) {
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := g.mayChange(ctx, tx, "send a password reset link", userID); err != nil {
+		u, err := g.personToChange(ctx, tx, "send a password reset link", userID)
+		if err != nil {
 			return err
 		}
-		var u User
-		if err := tx.Where("id = ?", userID).Take(&u).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return outlay.ErrNotFound
-		} else if err != nil {
-			return err
-		}
-		refusal, err := PasswordResetRefusal(ctx, tx, &u)
+		refusal, err := PasswordResetRefusal(ctx, tx, u)
 		if err != nil {
 			return err
 		}
@@ -98,19 +93,14 @@ func ResendInvitation(ctx context.Context, db *gorm.DB, g Grantor, userID int64,
 		if err := lockAccess(tx); err != nil {
 			return err
 		}
-		if _, err := g.mayChange(ctx, tx, "resend invitation", userID); err != nil {
-			return err
-		}
-		var u User
-		if err := tx.Where("id = ?", userID).Take(&u).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return outlay.ErrNotFound
-		} else if err != nil {
+		u, err := g.personToChange(ctx, tx, "resend invitation", userID)
+		if err != nil {
 			return err
 		}
 		if u.Status != UserInvited {
 			return outlay.ValidationErrors{"invitation": fmt.Sprintf("%s is not waiting for an invitation.", u.Name)}
 		}
-		token, mailID, err = issueInvitation(ctx, tx, &u, ttl, compose, nil)
+		token, mailID, err = issueInvitation(ctx, tx, u, ttl, compose, nil)
 		if errors.Is(err, ErrTooManyResets) {
 			return outlay.ValidationErrors{"invitation": fmt.Sprintf(
 				"%s was sent %d set-password links in the last hour, as many as an hour allows: ask them to use the newest one, or resend the invitation later.",

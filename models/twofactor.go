@@ -295,13 +295,8 @@ func DisableTwoFactor(ctx context.Context, db *gorm.DB, userID int64, email stri
 // reset only a person within its reach; a refusal is a *GrantRefused, and is audited.
 func ResetTwoFactor(ctx context.Context, db *gorm.DB, g Grantor, userID int64) error {
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := g.mayChange(ctx, tx, "reset two-factor", userID); err != nil {
-			return err
-		}
-		var u User
-		if err := tx.Where("id = ?", userID).Take(&u).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return outlay.ErrNotFound
-		} else if err != nil {
+		u, err := g.personToChange(ctx, tx, "reset two-factor", userID)
+		if err != nil {
 			return err
 		}
 		t, err := lockTwoFactor(tx, userID)
