@@ -124,9 +124,10 @@ func TestLargeBodyIsRefusedUnread(t *testing.T) {
 
 // An upload's body is read only after the session, the CSRF token, the permission and the
 // document's visibility are checked, and then streamed to the blob store: a 20 MB file does
-// not pass through memory, and a refused upload is answered before its file is sent.
+// not pass through memory, and a refused upload is answered before its file is sent. It does
+// not run in parallel: it measures what the whole process allocates during the upload, which
+// the package's parallel tests would add to.
 func TestLargeUploadBodyStreamsAfterTheChecks(t *testing.T) {
-	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	db := env.DB(t, acme)
 	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
