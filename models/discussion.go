@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,19 +16,10 @@ import (
 // MaxCommentLength is the longest comment accepted, in characters.
 const MaxCommentLength = 4000
 
-// countText writes a count as people read it, its thousands grouped: "4,217".
 // tooLong refuses a text of n characters where what ("A comment", "The note") may have at
 // most max: both counts are said, so the person knows how much to cut.
 func tooLong(what string, max, n int) string {
-	return fmt.Sprintf("%s has at most %s characters; this one has %s.", what, countText(max), countText(n))
-}
-
-func countText(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+	return fmt.Sprintf("%s has at most %s characters; this one has %s.", what, outlay.Count(max), outlay.Count(n))
 }
 
 // documentVisible fails with ErrNotFound unless the viewer may see the document, as its

@@ -15,6 +15,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
+
+	"outlay"
 )
 
 // Table is a file read as rows of text, its first row being (in files people make) the
@@ -109,7 +111,7 @@ func Read(r io.Reader, name string, lim Limits) (*Table, error) {
 	case len(t.Rows) == 0:
 		return nil, refuse("This file is empty.")
 	case len(t.Rows) > lim.MaxRows:
-		return nil, refuse("This file has more than %d rows, the most one import takes. Split it into smaller files.", lim.MaxRows-1)
+		return nil, refuse("This file has more than %s rows, the most one import takes. Split it into smaller files.", outlay.Count(lim.MaxRows-1))
 	}
 	return t, nil
 }
@@ -151,8 +153,8 @@ func (t *Table) add(cells []string, line int, lim Limits) error {
 		return t.refuseWideRow(line, n, cells[n-1], lim.MaxColumns)
 	}
 	if t.cells += n; t.cells > lim.MaxCells {
-		return refuse("This file holds more than %d cells (its rows times the columns up to each row's last value), "+
-			"the most one import takes. Split it into smaller files.", lim.MaxCells)
+		return refuse("This file holds more than %s cells (its rows times the columns up to each row's last value), "+
+			"the most one import takes. Split it into smaller files.", outlay.Count(lim.MaxCells))
 	}
 	if n < len(cells) {
 		// A copy, so that the empty values dropped (a CSV line of a million commas is a
@@ -254,8 +256,8 @@ func checkRecords(text string, delim rune, maxFields int) error {
 			fieldStart = false
 		case r == delim:
 			if fields++; fields > maxFields {
-				return refuse("Line %d has more than %d values, counting the empty ones, which is more than a spreadsheet has columns. "+
-					"Delete the extra %s at the end of the line, or save the file again from your spreadsheet.", recordLine, maxFields, delimiterPlural(delim))
+				return refuse("Line %d has more than %s values, counting the empty ones, which is more than a spreadsheet has columns. "+
+					"Delete the extra %s at the end of the line, or save the file again from your spreadsheet.", recordLine, outlay.Count(maxFields), delimiterPlural(delim))
 			}
 			fieldStart = true
 		case r == '\n':
