@@ -203,9 +203,7 @@ func notifyBankAccountChanged(tx *gorm.DB, userID int64, before *BankDetails, af
 	if err != nil {
 		return err
 	}
-	n.mu.Lock()
-	n.queued = append(n.queued, id)
-	n.mu.Unlock()
+	n.willSend(id)
 	return nil
 }
 

@@ -144,9 +144,7 @@ func sendDigest(tx *gorm.DB, n *Notifier, userID int64, round DailyRound, loc *t
 	if err := tx.Exec(`UPDATE daily_mails SET mail_id = ?, items = ? WHERE id = ?`, mailID, len(keep), markID).Error; err != nil {
 		return false, err
 	}
-	n.mu.Lock()
-	n.queued = append(n.queued, mailID)
-	n.mu.Unlock()
+	n.willSend(mailID)
 	return true, nil
 }
 

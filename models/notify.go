@@ -155,10 +155,16 @@ func (n *Notifier) record(tx *gorm.DB, kind string, s docSummary, r recipient, m
 	if err != nil {
 		return err
 	}
-	n.mu.Lock()
-	n.queued = append(n.queued, mailIDs...)
-	n.mu.Unlock()
+	n.willSend(mailIDs...)
 	return nil
+}
+
+// willSend adds mails written to the outbox in the request's transaction to those it sends
+// once that commits (TakeQueued).
+func (n *Notifier) willSend(ids ...int64) {
+	n.mu.Lock()
+	n.queued = append(n.queued, ids...)
+	n.mu.Unlock()
 }
 
 // queueNoticeSQL writes one notice in one statement: its mail to the outbox when it is sent

@@ -100,9 +100,7 @@ func SendReminders(ctx context.Context, db *gorm.DB, n *Notifier, now time.Time)
 			if err := tx.Exec(`UPDATE daily_mails SET mail_id = ?, items = ? WHERE id = ?`, mailID, len(entries[id]), markID).Error; err != nil {
 				return err
 			}
-			n.mu.Lock()
-			n.queued = append(n.queued, mailID)
-			n.mu.Unlock()
+			n.willSend(mailID)
 			sent++
 			return nil
 		})
