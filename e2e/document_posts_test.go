@@ -10,17 +10,15 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"gorm.io/gorm"
+
 	"outlay/internal/testutil"
 )
 
 // With JavaScript off, a refused comment comes back on the requisition's page with the text
 // still in the box, the reason beside it, and the box in view and focused.
 func TestRefusedCommentWithoutJavaScriptKeepsTheText(t *testing.T) {
-	s := startSite(t)
-	db := s.App.DB(t, s.Tenant)
-	rita := s.App.CreateUser(t, s.Tenant, "rita@acme.example", "Rita Requester", "requester")
-	r := testutil.ApprovedRequisition(t, db, rita.ID, "", testutil.OrderLine{Description: "Desk lamp", Quantity: "3", UnitPrice: 2500})
-	path := fmt.Sprintf("/requisitions/%d", r.Requisition.ID)
+	s, _, path := ritasRequisition(t)
 
 	b := newBrowser(t)
 	b.allow(`status of 422`)
@@ -65,23 +63,9 @@ func scripts(b *browser, on bool) {
 // sign-in page, which says why and that the comment was not saved, and after signing in comes
 // back to the requisition.
 func TestCommentAfterSignOutElsewhereSignsInAndComesBack(t *testing.T) {
-	s := startSite(t)
-	db := s.App.DB(t, s.Tenant)
-	rita := s.App.CreateUser(t, s.Tenant, "rita@acme.example", "Rita Requester", "requester")
-	r := testutil.ApprovedRequisition(t, db, rita.ID, "", testutil.OrderLine{Description: "Desk lamp", Quantity: "3", UnitPrice: 2500})
-	path := fmt.Sprintf("/requisitions/%d", r.Requisition.ID)
-
+	s, db, path := ritasRequisition(t)
 	b := newBrowser(t)
-	b.signIn(s, "rita@acme.example", testutil.Password)
-	b.do(chromedp.Navigate(s.URL(path)), chromedp.WaitVisible(chromedp.ID("comment-body")),
-		chromedp.SendKeys(chromedp.ID("comment-body"), "Warm white, please."))
-	// Another tab signs out: the browser loses its session cookie, this page keeps its token.
-	eval[bool](b, `(fetch('/logout', {method: 'POST', headers: {'X-Csrf-Token': document.querySelector('meta[name="csrf-token"]').content}})
-		.then(function () { window.__signedOut = true; }), true)`)
-	b.waitJS(`window.__signedOut === true`)
-
-	b.pressAndLoad(".comment-form button[type=submit]")
-	b.do(chromedp.WaitVisible(chromedp.ID("email")))
+	commentAfterSignOut(b, s, path, "Warm white, please.")
 	if p, want := b.path(), "/login?next="+strings.ReplaceAll(path, "/", "%2F"); p != want {
 		t.Errorf("the comment sent the browser to %s, want %s", p, want)
 	}
@@ -95,4 +79,73 @@ func TestCommentAfterSignOutElsewhereSignsInAndComesBack(t *testing.T) {
 	if p := b.path(); p != path {
 		t.Errorf("signed in again, the browser is at %s, want %s", p, path)
 	}
+	// What was typed is back in the box, with the focus, and a toast says so.
+	if got := eval[string](b, `document.getElementById('comment-body').value`); got != "Warm white, please." {
+		t.Errorf("the comment box holds %q after signing in again, want the comment typed before", got)
+	}
+	if got := eval[string](b, `document.activeElement && document.activeElement.id`); got != "comment-body" {
+		t.Errorf("focused element %q, want the comment box", got)
+	}
+	b.waitJS(`!!document.querySelector('#toasts .toast-message')`)
+	if got := b.text("#toasts .toast-message"); !strings.Contains(got, "is back in the form") {
+		t.Errorf("the toast says %q", got)
+	}
+	b.screenshot("comment-kept-across-sign-in")
+	// It is given back once: the page loaded again has an empty box.
+	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("comment-body")))
+	if got := eval[string](b, `document.getElementById('comment-body').value`); got != "" {
+		t.Errorf("after a reload the comment box holds %q, want it empty", got)
+	}
+	// Nothing was saved meanwhile: the comment was never posted.
+	var n int64
+	if err := db.Raw(`SELECT count(*) FROM comments WHERE body = 'Warm white, please.'`).Scan(&n).Error; err != nil || n != 0 {
+		t.Errorf("comments saved: %d (%v), want 0", n, err)
+	}
+}
+
+// What a signed-out person typed is not shown to someone else who signs in on the same tab.
+func TestKeptTextIsNotGivenToAnotherPerson(t *testing.T) {
+	s, _, path := ritasRequisition(t)
+	s.App.CreateUser(t, s.Tenant, "ada@acme.example", "Ada Admin", "admin")
+	b := newBrowser(t)
+	commentAfterSignOut(b, s, path, "My home address is 1 Elm Street.")
+	if got := eval[string](b, `sessionStorage.getItem('outlay:kept') || ''`); !strings.Contains(got, "1 Elm Street") {
+		t.Fatalf("the tab keeps %q, want the comment typed", got)
+	}
+	b.do(chromedp.SendKeys(chromedp.ID("email"), "ada@acme.example"), chromedp.SendKeys(chromedp.ID("password"), testutil.Password))
+	b.pressAndLoad(`form[action="/login"] button[type="submit"]`)
+	b.do(chromedp.WaitVisible(chromedp.ID("comment-body")))
+	if p := b.path(); p != path {
+		t.Fatalf("signed in as Ada, the browser is at %s, want %s", p, path)
+	}
+	if got := eval[string](b, `document.getElementById('comment-body').value`); got != "" {
+		t.Errorf("Ada's comment box holds %q, want it empty", got)
+	}
+	if got := eval[string](b, `sessionStorage.getItem('outlay:kept') || ''`); got != "" {
+		t.Errorf("the tab still keeps %q after another person signed in", got)
+	}
+}
+
+// ritasRequisition is a site with Rita's approved requisition, and that requisition's path.
+func ritasRequisition(t *testing.T) (*site, *gorm.DB, string) {
+	s := startSite(t)
+	db := s.App.DB(t, s.Tenant)
+	rita := s.App.CreateUser(t, s.Tenant, "rita@acme.example", "Rita Requester", "requester")
+	r := testutil.ApprovedRequisition(t, db, rita.ID, "", testutil.OrderLine{Description: "Desk lamp", Quantity: "3", UnitPrice: 2500})
+	return s, db, fmt.Sprintf("/requisitions/%d", r.Requisition.ID)
+}
+
+// commentAfterSignOut signs Rita in, types text in the comment box of the page at path, signs
+// her out from another tab (the browser loses its session cookie, the page keeps its token),
+// and posts the comment: the browser ends on the sign-in page.
+func commentAfterSignOut(b *browser, s *site, path, text string) {
+	b.t.Helper()
+	b.signIn(s, "rita@acme.example", testutil.Password)
+	b.do(chromedp.Navigate(s.URL(path)), chromedp.WaitVisible(chromedp.ID("comment-body")),
+		chromedp.SendKeys(chromedp.ID("comment-body"), text))
+	eval[bool](b, `(fetch('/logout', {method: 'POST', headers: {'X-Csrf-Token': document.querySelector('meta[name="csrf-token"]').content}})
+		.then(function () { window.__signedOut = true; }), true)`)
+	b.waitJS(`window.__signedOut === true`)
+	b.pressAndLoad(".comment-form button[type=submit]")
+	b.do(chromedp.WaitVisible(chromedp.ID("email")))
 }

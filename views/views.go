@@ -63,6 +63,15 @@ func Initials(name string) string {
 	return strings.ToUpper(string(out))
 }
 
+// personOf names the signed-in person on the page (the body's data-person), so that what
+// app.js keeps of a form sent after the session ended is given back to them alone.
+func personOf(s Shell) string {
+	if s.User == nil {
+		return ""
+	}
+	return s.User.Email
+}
+
 func title(s Shell) string {
 	parts := []string{}
 	if s.Title != "" {

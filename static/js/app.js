@@ -239,6 +239,81 @@
     focusRefusalOnLoad();
   }
 
+  /* ---- What was typed survives a sign-in ---- */
+  // A form sent through htmx after the session ended (signed out in another tab, or idle too
+  // long) is answered with the sign-in page (HX-Redirect to /login), and the browser leaves
+  // the page with what was typed. Its text fields are kept in this tab's sessionStorage with
+  // who typed them, and put back into the same form when the same person is on the same page
+  // again within the hour; anyone else signing in on this tab finds nothing.
+  var KEPT = 'outlay:kept';
+  var KEPT_MS = 60 * 60 * 1000;
+
+  function formKey(form) {
+    return form.getAttribute('hx-post') || form.getAttribute('action') || '';
+  }
+
+  function typedFields(form) {
+    var out = {};
+    var any = false;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var tag = el.tagName;
+      var type = (el.getAttribute('type') || 'text').toLowerCase();
+      if (!el.name || el.disabled || el.readOnly || el.name === '_csrf') return;
+      if (tag !== 'TEXTAREA' && !(tag === 'INPUT' && ['text', 'search', 'number', 'date', 'email', 'url', 'tel'].indexOf(type) >= 0)) return;
+      if (el.value === '' || el.value === el.defaultValue) return;
+      out[el.name] = el.value;
+      any = true;
+    });
+    return any ? out : null;
+  }
+
+  document.addEventListener('htmx:beforeOnLoad', function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    var to = xhr && xhr.getResponseHeader('HX-Redirect');
+    if (!to || !/^\/login(\?|$)/.test(to)) return;
+    var elt = e.detail.elt;
+    var form = elt && (elt.tagName === 'FORM' ? elt : (elt.form || elt.closest('form')));
+    var person = document.body.getAttribute('data-person');
+    var fields = form && person && typedFields(form);
+    if (!fields) return;
+    try {
+      sessionStorage.setItem(KEPT, JSON.stringify({
+        person: person, page: location.pathname, form: formKey(form), at: Date.now(), fields: fields
+      }));
+    } catch (err) { /* storage full or refused: nothing kept */ }
+  });
+
+  function restoreKept() {
+    var kept;
+    try {
+      kept = JSON.parse(sessionStorage.getItem(KEPT) || 'null');
+    } catch (err) { kept = null; }
+    var person = document.body.getAttribute('data-person');
+    if (!kept || !person) return; // not signed in yet (the sign-in page): keep it for later
+    sessionStorage.removeItem(KEPT);
+    if (kept.person !== person || kept.page !== location.pathname || !(Date.now() - kept.at < KEPT_MS)) return;
+    var form = Array.prototype.find.call(document.querySelectorAll('form'), function (f) {
+      return formKey(f) === kept.form;
+    });
+    if (!form) return;
+    var restored = false;
+    Object.keys(kept.fields).forEach(function (name) {
+      var el = form.elements.namedItem(name);
+      if (!el || el.length !== undefined || (el.value !== '' && el.value !== el.defaultValue)) return;
+      el.value = kept.fields[name];
+      restored = true;
+    });
+    if (!restored) return;
+    showToast('What you typed before you were signed out is back in the form. Check it, then send it again.');
+    var first = Array.prototype.find.call(form.elements, function (el) { return kept.fields[el.name] !== undefined; });
+    if (first) first.focus();
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', restoreKept);
+  } else {
+    restoreKept();
+  }
+
   /* ---- Confirmation: <form data-confirm="Delete this expense?"> ---- */
   // Capture phase on document runs before htmx's own submit listener on the
   // form, so a refusal stops both normal and htmx submissions.
