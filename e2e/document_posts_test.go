@@ -126,6 +126,53 @@ func TestKeptTextIsNotGivenToAnotherPerson(t *testing.T) {
 	}
 }
 
+// Signed in again in another tab, the page's comment is sent with the token of the session
+// the browser had before: it is not saved, the page is loaded again with a new token, and the
+// comment typed is back in the box, with the page's flash saying why.
+func TestCommentAfterSigningInAgainElsewhereIsKept(t *testing.T) {
+	s, db, path := ritasRequisition(t)
+	b := newBrowser(t)
+	b.allow(`status of 403`) // none expected; a stale token refused outright would log it
+	b.signIn(s, "rita@acme.example", testutil.Password)
+	b.do(chromedp.Navigate(s.URL(path)), chromedp.WaitVisible(chromedp.ID("comment-body")),
+		chromedp.SendKeys(chromedp.ID("comment-body"), "Warm white, please."))
+	// Another tab signs out and in again: the browser's session cookie changes, this page
+	// keeps the token of the old session.
+	eval[bool](b, `(fetch('/logout', {method: 'POST', headers: {'X-Csrf-Token': document.querySelector('meta[name="csrf-token"]').content}})
+		.then(function () { return fetch('/login'); })
+		.then(function (r) { return r.text(); })
+		.then(function (html) {
+			var token = /name="_csrf" value="([^"]+)"/.exec(html)[1];
+			return fetch('/login', {method: 'POST', body: new URLSearchParams({_csrf: token, email: 'rita@acme.example', password: '`+testutil.Password+`'})});
+		})
+		.then(function () { window.__signedInAgain = true; }), true)`)
+	b.waitJS(`window.__signedInAgain === true`)
+	old := eval[string](b, `document.querySelector('meta[name="csrf-token"]').content`)
+
+	b.pressAndLoad(".comment-form button[type=submit]")
+	b.do(chromedp.WaitVisible(chromedp.ID("comment-body")))
+	if p := b.path(); p != path {
+		t.Errorf("the comment sent the browser to %s, want %s", p, path)
+	}
+	if got := eval[string](b, `document.querySelector('meta[name="csrf-token"]').content`); got == old {
+		t.Error("the page loaded again carries the old session's token")
+	}
+	if got := eval[string](b, `document.getElementById('comment-body').value`); got != "Warm white, please." {
+		t.Errorf("the comment box holds %q, want the comment typed before", got)
+	}
+	if got, want := b.text(".flash-warning"), "This page was opened before you signed in again, so that was not saved. It has been loaded again: send it again. What you typed is back in the form."; got != want {
+		t.Errorf("the page says %q, want %q", got, want)
+	}
+	b.screenshot("comment-kept-after-signing-in-again")
+	// Sent again, it is saved.
+	b.do(chromedp.Click(".comment-form button[type=submit]"))
+	b.waitJS(`document.getElementById('comment-body') && document.getElementById('comment-body').value === '' && document.body.textContent.indexOf('Warm white, please.') >= 0`)
+	var n int64
+	if err := db.Raw(`SELECT count(*) FROM comments WHERE body = 'Warm white, please.'`).Scan(&n).Error; err != nil || n != 1 {
+		t.Errorf("comments saved: %d (%v), want 1", n, err)
+	}
+}
+
 // ritasRequisition is a site with Rita's approved requisition, and that requisition's path.
 func ritasRequisition(t *testing.T) (*site, *gorm.DB, string) {
 	s := startSite(t)

@@ -123,6 +123,10 @@ func TestRefusedPlainUploadShowsItsReasonBesideTheFileInput(t *testing.T) {
 // notSaved is the sign-in page's flash after a post that came without a live session.
 const notSaved = "You were signed out, so that was not saved. Sign in again, then do it again."
 
+// staleToken is the flash of a page loaded again after its form was sent with the token of a
+// session the browser no longer has.
+const staleToken = "This page was opened before you signed in again, so that was not saved. It has been loaded again: send it again."
+
 // An htmx request (a comment, an inline approval) from a page whose session has ended, or was
 // signed out in another tab, goes to the sign-in page and, once signed in, back to the page it
 // was sent from; nothing it asked for is done, and the sign-in page says so. A plain form post
@@ -173,8 +177,9 @@ func TestEndedSessionSendsHTMXToSignInAndBack(t *testing.T) {
 		csrf := c.Get(doc).Doc.Find(`meta[name="csrf-token"]`).AttrOr("content", "")
 		tc.end(c)
 		res := htmxPost(c, csrf, tc.currentURL(c))
-		if res.Status != http.StatusNoContent || res.Header.Get("HX-Redirect") != tc.want {
-			t.Errorf("%s: %d, HX-Redirect %q, want %q", tc.name, res.Status, res.Header.Get("HX-Redirect"), tc.want)
+		if res.Status != http.StatusNoContent || res.Header.Get("HX-Redirect") != tc.want || res.Header.Get("Outlay-Not-Saved") != "true" {
+			t.Errorf("%s: %d, HX-Redirect %q, Outlay-Not-Saved %q, want %q and true", tc.name, res.Status,
+				res.Header.Get("HX-Redirect"), res.Header.Get("Outlay-Not-Saved"), tc.want)
 			continue
 		}
 		login := c.Get(res.Header.Get("HX-Redirect"))
@@ -211,6 +216,57 @@ func TestEndedSessionSendsHTMXToSignInAndBack(t *testing.T) {
 		t.Errorf("plain post after the session expired: %d %q", res.Status, res.Location())
 	} else if got := c.Get(res.Location()).Text(".flash-warning"); got != notSaved {
 		t.Errorf("plain post after the session expired: the sign-in page says %q", got)
+	}
+
+	// Signed in again in another tab, the browser has a live session the page's token was not
+	// made for: htmx is sent back to the same page, loaded again with a token of the new
+	// session, and told that nothing was saved; a page of another host, or a plain form, is
+	// refused as before.
+	for _, tc := range []struct {
+		name, currentURL string
+		htmx             bool
+		status           int
+		redirect         string
+	}{
+		{"htmx from the page", doc + "?tab=files", true, http.StatusNoContent, doc + "?tab=files"},
+		{"htmx naming another host", "http://evil.example" + doc, true, http.StatusForbidden, ""},
+		{"a plain form", "", false, http.StatusForbidden, ""},
+	} {
+		c := signedIn(t, app, "rita@acme.example")
+		csrf := c.Get(doc).Doc.Find(`meta[name="csrf-token"]`).AttrOr("content", "")
+		signOutElsewhere(c)
+		c.SignIn("rita@acme.example", testutil.Password)
+		var res *testutil.Response
+		if tc.htmx {
+			u := tc.currentURL
+			if strings.HasPrefix(u, "/") {
+				u = pageURL(c, u)
+			}
+			res = htmxPost(c, csrf, u)
+		} else {
+			res = c.Post(doc+"/comments", url.Values{"body": {"Order before Friday."}, "_csrf": {csrf}})
+		}
+		if res.Status != tc.status || res.Header.Get("HX-Redirect") != tc.redirect {
+			t.Errorf("signed in again, %s: %d, HX-Redirect %q; want %d, %q", tc.name, res.Status, res.Header.Get("HX-Redirect"), tc.status, tc.redirect)
+			continue
+		}
+		if tc.redirect == "" {
+			continue
+		}
+		if res.Header.Get("Outlay-Not-Saved") != "true" {
+			t.Errorf("signed in again, %s: no Outlay-Not-Saved", tc.name)
+		}
+		page := c.Get(tc.redirect)
+		if got := page.Text(".flash-warning"); got != staleToken {
+			t.Errorf("signed in again, %s: the page says %q", tc.name, got)
+		}
+		if fresh := page.Doc.Find(`meta[name="csrf-token"]`).AttrOr("content", ""); fresh == "" || fresh == csrf {
+			t.Errorf("signed in again, %s: the page loaded again has token %q, want a new one", tc.name, fresh)
+		}
+	}
+	db.Model(&models.Comment{}).Count(&n)
+	if n != 0 {
+		t.Errorf("%d comments stored by requests with another session's token", n)
 	}
 
 	// A read through htmx (the bell's poll) saved nothing, and says only that the session ended.

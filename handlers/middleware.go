@@ -244,6 +244,16 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 			// refused all the same; htmx is sent to sign in and back to the page.
 			return s.signInFirst(c)
 		}
+		if page := htmxPage(c); page != "" && c.Get("HX-Request") == "true" {
+			// The browser has a session the page's token was not made for: it signed in
+			// again in another tab after the page was loaded. htmx sends no such request
+			// from another site (its header needs this site's own script), so this is the
+			// person's own page, out of date: it is refused all the same and loaded again,
+			// and app.js gives back what was typed when the same person is signed in.
+			s.setFlash(c, "warning", staleTokenMessage)
+			c.Set(notSavedHeader, "true")
+			return redirect(c, page)
+		}
 		return errCSRF
 	}
 	return c.Next()
@@ -370,6 +380,7 @@ func (s *Server) signInFirst(c *fiber.Ctx) error {
 		s.setFlash(c, "info", "Your session has ended. Sign in again to continue.")
 	} else {
 		s.setFlash(c, "warning", "You were signed out, so that was not saved. Sign in again, then do it again.")
+		c.Set(notSavedHeader, "true")
 	}
 	if c.Get("HX-Request") == "true" {
 		return redirect(c, signInPath(htmxPage(c)))
@@ -394,6 +405,14 @@ func htmxPage(c *fiber.Ctx) string {
 	}
 	return u.RequestURI()
 }
+
+// staleTokenMessage is the flash of a page loaded again because its form was sent with the
+// token of a session the browser no longer has (it signed in again in another tab).
+const staleTokenMessage = "This page was opened before you signed in again, so that was not saved. It has been loaded again: send it again."
+
+// notSavedHeader marks an htmx answer that sends the browser elsewhere without doing what the
+// request asked: app.js keeps the text fields of the form that sent it, to give them back.
+const notSavedHeader = "Outlay-Not-Saved"
 
 // ForbiddenMessage is the flash shown after a refused page.
 const ForbiddenMessage = "You do not have the proper permissions to access that page."

@@ -241,10 +241,12 @@
 
   /* ---- What was typed survives a sign-in ---- */
   // A form sent through htmx after the session ended (signed out in another tab, or idle too
-  // long) is answered with the sign-in page (HX-Redirect to /login), and the browser leaves
-  // the page with what was typed. Its text fields are kept in this tab's sessionStorage with
-  // who typed them, and put back into the same form when the same person is on the same page
-  // again within the hour; anyone else signing in on this tab finds nothing.
+  // long) is answered with the sign-in page, and one sent with the token of an older session
+  // (signed in again in another tab) with the same page loaded again: an HX-Redirect marked
+  // Outlay-Not-Saved, and the browser leaves the page with what was typed. Its text fields
+  // are kept in this tab's sessionStorage with who typed them, and put back into the same
+  // form when the same person is on the same page again within the hour; anyone else signing
+  // in on this tab finds nothing.
   var KEPT = 'outlay:kept';
   var KEPT_MS = 60 * 60 * 1000;
 
@@ -269,8 +271,7 @@
 
   document.addEventListener('htmx:beforeOnLoad', function (e) {
     var xhr = e.detail && e.detail.xhr;
-    var to = xhr && xhr.getResponseHeader('HX-Redirect');
-    if (!to || !/^\/login(\?|$)/.test(to)) return;
+    if (!xhr || !xhr.getResponseHeader('HX-Redirect') || xhr.getResponseHeader('Outlay-Not-Saved') !== 'true') return;
     var elt = e.detail.elt;
     var form = elt && (elt.tagName === 'FORM' ? elt : (elt.form || elt.closest('form')));
     var person = document.body.getAttribute('data-person');
@@ -304,7 +305,14 @@
       restored = true;
     });
     if (!restored) return;
-    showToast('What you typed before you were signed out is back in the form. Check it, then send it again.');
+    // The page's flash, when it has one, says why; this adds what became of the text.
+    var flash = document.querySelector('#toasts .toast-message') ||
+      document.querySelector('.flash-warning:not(.standing-notice)');
+    if (flash) {
+      flash.appendChild(document.createTextNode(' What you typed is back in the form.'));
+    } else {
+      showToast('What you typed before you were signed out is back in the form. Check it, then send it again.');
+    }
     var first = Array.prototype.find.call(form.elements, function (el) { return kept.fields[el.name] !== undefined; });
     if (first) first.focus();
   }
