@@ -13,15 +13,21 @@ import (
 	"outlay/views/refdata"
 )
 
-// bankAccountPage shows the person's own bank account, masked, and the form that changes it.
+// bankAccountPage shows the person's own bank account, masked, and the forms that change and
+// remove it.
 func (s *Server) bankAccountPage(c *fiber.Ctx) error {
-	return s.renderBankAccount(c, http.StatusOK, models.BankDetailsInput{}, nil)
+	return s.renderBankAccount(c, http.StatusOK, models.BankDetailsInput{}, nil, nil)
 }
 
-func (s *Server) renderBankAccount(c *fiber.Ctx, status int, in models.BankDetailsInput, errs views.FieldErrors) error {
-	a := expenses.BankAccount{CSRF: s.csrfToken(c), Holder: in.Holder, IBAN: in.IBAN, BIC: in.BIC, Errors: errs}
+// renderBankAccount shows the page with the change form as typed (in) and its refusal (errs),
+// and the refusal of a removal (removeErrs) beside the removal's own field.
+func (s *Server) renderBankAccount(c *fiber.Ctx, status int, in models.BankDetailsInput, errs, removeErrs views.FieldErrors) error {
+	a := expenses.BankAccount{CSRF: s.csrfToken(c), Holder: in.Holder, IBAN: in.IBAN, BIC: in.BIC, Errors: errs, RemoveErrors: removeErrs}
 	if a.Errors == nil {
 		a.Errors = views.FieldErrors{}
+	}
+	if a.RemoveErrors == nil {
+		a.RemoveErrors = views.FieldErrors{}
 	}
 	means, err := s.confirmationMeans(c)
 	if err != nil {
@@ -56,18 +62,18 @@ func (s *Server) updateBankAccount(c *fiber.Ctx) error {
 	var in models.BankDetailsInput
 	bindForm(c, &in)
 	if verr, ok := outlay.AsValidation(in.Validate()); ok {
-		return s.renderBankAccount(c, http.StatusUnprocessableEntity, in, verr)
+		return s.renderBankAccount(c, http.StatusUnprocessableEntity, in, verr, nil)
 	}
 	errs := views.FieldErrors{}
 	if status, err := s.confirmPasswordOrCode(c, "confirm", "changing your bank account", errs); status != 0 || err != nil {
 		if err != nil {
 			return err
 		}
-		return s.renderBankAccount(c, status, in, errs)
+		return s.renderBankAccount(c, status, in, errs, nil)
 	}
 	d, err := models.SetBankAccount(c.UserContext(), tenantDB(c), s.personalBank, currentUser(c).UserID, in)
 	if verr, ok := outlay.AsValidation(err); ok {
-		return s.renderBankAccount(c, http.StatusUnprocessableEntity, in, verr)
+		return s.renderBankAccount(c, http.StatusUnprocessableEntity, in, verr, nil)
 	}
 	if err != nil {
 		return err
@@ -76,8 +82,28 @@ func (s *Server) updateBankAccount(c *fiber.Ctx) error {
 	return redirect(c, expenses.BankAccountPath)
 }
 
+// removeBankAccount forgets the person's bank account once they have proved who they are
+// again, as changing it asks, and mails them that it was removed: a session left open, or
+// stolen, must not be enough to stop their reimbursements being paid to them. A missing or
+// wrong confirmation is shown beside the removal's own field and nothing is removed. An
+// account already removed (in another tab) is said so, not asked for again.
 func (s *Server) removeBankAccount(c *fiber.Ctx) error {
-	if err := models.RemoveBankAccount(c.UserContext(), tenantDB(c), currentUser(c).UserID); err != nil {
+	ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c)
+	if cur, err := models.GetBankAccount(ctx, db, s.personalBank, me.UserID); err != nil || cur == nil {
+		if err != nil {
+			return err
+		}
+		s.setFlash(c, "info", models.ErrNoBankAccount.Error())
+		return redirect(c, expenses.BankAccountPath)
+	}
+	errs := views.FieldErrors{}
+	if status, err := s.confirmPasswordOrCode(c, expenses.RemoveConfirmField, "removing your bank account", errs); status != 0 || err != nil {
+		if err != nil {
+			return err
+		}
+		return s.renderBankAccount(c, status, models.BankDetailsInput{}, nil, errs)
+	}
+	if err := models.RemoveBankAccount(ctx, db, s.personalBank, me.UserID); err != nil {
 		return err
 	}
 	s.setFlash(c, "success", "Your bank account is removed.")

@@ -116,3 +116,112 @@ func TestChangingYourBankAccountTakesACode(t *testing.T) {
 		t.Errorf("%d bank accounts stored", n)
 	}
 }
+
+// bankMails counts the bank account notices queued in the outbox for Rita.
+func bankMails(t *testing.T, s *expenseSite) int64 {
+	t.Helper()
+	var n int64
+	if err := s.db.Raw(`SELECT count(*) FROM mail_outbox WHERE kind = ? AND recipient = 'rita@acme.example'`, models.MailBankAccountChanged).
+		Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Removing your own bank account asks for your password again, as changing it does: a
+// session left open, or stolen, is not enough to stop your reimbursements being paid to you.
+// A missing or wrong password is refused beside the removal's own field (not the change
+// form's), and nothing is removed or mailed. Once removed, the removal is in the audit log
+// and you are mailed, at your address on file, the account that was removed, masked, and told
+// what to do if it wasn't you. Removing it again says there is nothing to remove.
+func TestRemovingYourBankAccountAsksForYourPassword(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	rita := s.client(t, s.rita)
+	flashAfter(t, rita, rita.Post("/settings/bank-account", bankForm("Rita Requester", "DE89 3704 0044 0532 0130 00", testutil.Password)))
+	before := len(s.app.WaitMail(t, 1))
+	queued := bankMails(t, s)
+
+	form := rita.Get("/settings/bank-account").Doc.Find(`form[action="/settings/bank-account/remove"]`)
+	if form.Find(`input#remove-confirm[name="confirm"][type="password"]`).Length() != 1 || strings.TrimSpace(form.Find(`label[for="remove-confirm"]`).Text()) != "Your password" {
+		t.Fatalf("the removal form asks for no password: %q", form.Text())
+	}
+	for _, tc := range []struct{ name, confirm, want string }{
+		{"nothing", "", "Enter your password."},
+		{"a wrong password", "not my password", "That is not your password. Try again."},
+	} {
+		res := rita.Post("/settings/bank-account/remove", url.Values{"confirm": {tc.confirm}})
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#remove-confirm-error") != tc.want || res.Text("#confirm-error") != "" {
+			t.Errorf("%s: %d %q (change form %q)", tc.name, res.Status, res.Text("#remove-confirm-error"), res.Text("#confirm-error"))
+		}
+		if got := res.Text(".iban-masked"); got != "DE89 •••• •••• •••• 3000" {
+			t.Errorf("%s: the page shows the account as %q", tc.name, got)
+		}
+		if _, hasValue := res.Doc.Find("input#remove-confirm").Attr("value"); hasValue {
+			t.Errorf("%s: the password typed is shown again", tc.name)
+		}
+	}
+	if n := storedBankAccounts(t, s); n != 1 {
+		t.Fatalf("%d bank accounts stored after refused removals", n)
+	}
+	if n := bankMails(t, s); n != queued {
+		t.Fatalf("%d bank account mails queued by refused removals", n-queued)
+	}
+
+	var mark int64
+	s.db.Raw(`SELECT coalesce(max(id), 0) FROM audit_log`).Scan(&mark)
+	if msg := flashAfter(t, rita, rita.Post("/settings/bank-account/remove", url.Values{"confirm": {testutil.Password}})); msg != "Your bank account is removed." {
+		t.Errorf("removed: %q", msg)
+	}
+	if n := storedBankAccounts(t, s); n != 0 {
+		t.Errorf("%d bank accounts stored after the removal", n)
+	}
+	var audited []struct{ ActorID int64 }
+	s.db.Raw(`SELECT actor_id FROM audit_log WHERE id > ? AND table_name = 'user_bank_accounts' AND action = 'delete' AND record_id = ?`,
+		mark, ids(s.rita.ID)).Scan(&audited)
+	if len(audited) != 1 || audited[0].ActorID != s.rita.ID {
+		t.Errorf("the removal is audited as %+v, want once, by Rita", audited)
+	}
+	sent := s.app.WaitMail(t, before+1)
+	removed := sent[len(sent)-1]
+	if len(sent) != before+1 || removed.To != "rita@acme.example" || !strings.Contains(removed.Subject, "bank account") || !strings.Contains(removed.Subject, "was removed") ||
+		!strings.Contains(removed.Body, "was removed in Outlay") ||
+		!strings.Contains(removed.Body, "Before: DE89 •••• •••• •••• 3000 in the name of Rita Requester\nNow: none") ||
+		!strings.Contains(removed.Body, "If this wasn't you, tell your admin") || strings.Contains(removed.Body, "0532") {
+		t.Errorf("%d mails; the removal's to %s: %s\n%s", len(sent)-before, removed.To, removed.Subject, removed.Body)
+	}
+
+	if msg := flashAfter(t, rita, rita.Post("/settings/bank-account/remove", url.Values{"confirm": {testutil.Password}})); msg != "You keep no bank account here: there is nothing to remove." {
+		t.Errorf("removed again: %q", msg)
+	}
+	if n := bankMails(t, s); n != queued+1 {
+		t.Errorf("%d bank account mails queued by the removals, want 1", n-queued)
+	}
+}
+
+// With two-factor sign-in on, a current code (or a recovery code) confirms a removal as well
+// as the password does; a wrong one is refused and nothing is removed.
+func TestRemovingYourBankAccountTakesACode(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	rita := s.client(t, s.rita)
+	flashAfter(t, rita, rita.Post("/settings/bank-account", bankForm("Rita Requester", "DE89 3704 0044 0532 0130 00", testutil.Password)))
+	_, codes := enrolThroughPage(t, rita)
+
+	if got := strings.TrimSpace(rita.Get("/settings/bank-account").Text(`label[for="remove-confirm"]`)); got != "Your password, or a code from your app" {
+		t.Errorf("label %q", got)
+	}
+	res := rita.Post("/settings/bank-account/remove", url.Values{"confirm": {"123456"}})
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#remove-confirm-error") != "That is neither your password nor a current code. Try again." {
+		t.Errorf("a wrong code: %d %q", res.Status, res.Text("#remove-confirm-error"))
+	}
+	if n := storedBankAccounts(t, s); n != 1 {
+		t.Fatalf("%d bank accounts stored after a wrong code", n)
+	}
+	if msg := flashAfter(t, rita, rita.Post("/settings/bank-account/remove", url.Values{"confirm": {codes[0]}})); msg != "Your bank account is removed." {
+		t.Errorf("removed with a recovery code: %q", msg)
+	}
+	if n := storedBankAccounts(t, s); n != 0 {
+		t.Errorf("%d bank accounts stored", n)
+	}
+}

@@ -148,7 +148,7 @@ func SetBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userI
 			if err := tx.Create(&BankAccount{UserID: userID, AccountHolder: d.Holder, IBANSealed: sealed, BIC: d.BIC}).Error; err != nil {
 				return err
 			}
-			return notifyBankAccountChanged(tx, userID, nil, d)
+			return notifyBankAccountChanged(tx, userID, nil, &d)
 		}
 		if err != nil {
 			return err
@@ -163,7 +163,7 @@ func SetBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userI
 			"updated_at": time.Now()}).Error; err != nil {
 			return err
 		}
-		return notifyBankAccountChanged(tx, userID, before, d)
+		return notifyBankAccountChanged(tx, userID, before, &d)
 	})
 	if err != nil {
 		return nil, err
@@ -172,16 +172,18 @@ func SetBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userI
 }
 
 // MailBankAccountChanged is the kind of the mail telling a person that the bank account they
-// are paid back into was changed: a security notice, not an event a person can turn off, since
-// whoever holds a stolen session would otherwise turn it off before redirecting the money.
+// are paid back into was changed or removed: a security notice, not an event a person can turn
+// off, since whoever holds a stolen session would otherwise turn it off before redirecting the
+// money.
 const MailBankAccountChanged = "bank_account_changed"
 
 // notifyBankAccountChanged mails person userID, at the address on file, that their bank
-// account went from before (nil: none) to after, both masked, so that someone who did not
-// make the change can tell their admin before the next reimbursement is paid. The mail is
-// written to the outbox in tx and its delivery is queued by the request's Notifier after the
-// commit; without a Notifier in the context (seeding sample data) nothing is recorded.
-func notifyBankAccountChanged(tx *gorm.DB, userID int64, before *BankDetails, after BankDetails) error {
+// account went from before (nil: none) to after (nil: removed), both masked, so that someone
+// who did not make the change can tell their admin before the next reimbursement is paid. The
+// mail is written to the outbox in tx and its delivery is queued by the request's Notifier
+// after the commit; without a Notifier in the context (seeding sample data) nothing is
+// recorded.
+func notifyBankAccountChanged(tx *gorm.DB, userID int64, before, after *BankDetails) error {
 	n := notifierFrom(tx.Statement.Context)
 	if n == nil {
 		return nil
@@ -190,14 +192,20 @@ func notifyBankAccountChanged(tx *gorm.DB, userID int64, before *BankDetails, af
 	if err := tx.Raw(`SELECT id, name, email FROM users WHERE id = ?`, userID).Scan(&to).Error; err != nil || to.Email == "" {
 		return err
 	}
-	was := "none"
+	was, now := "none", "none"
 	if before != nil {
 		was = describeBankDetails(*before)
 	}
-	subject := "Your bank account for reimbursements from " + n.OrgName + " was changed"
-	body := "Hello " + to.Name + ",\n\nThe bank account your expense reports from " + n.OrgName + " are paid back into was changed in Outlay.\n\n" +
-		"Before: " + was + "\nNow: " + describeBankDetails(after) + "\n\n" +
-		"If this wasn't you, tell your admin at once: your next reimbursements would be paid into the new account.\n"
+	what, risk := "changed", "your next reimbursements would be paid into the new account."
+	if after != nil {
+		now = describeBankDetails(*after)
+	} else {
+		what, risk = "removed", "until an account is added again, your reimbursements cannot be paid by bank transfer."
+	}
+	subject := "Your bank account for reimbursements from " + n.OrgName + " was " + what
+	body := "Hello " + to.Name + ",\n\nThe bank account your expense reports from " + n.OrgName + " are paid back into was " + what + " in Outlay.\n\n" +
+		"Before: " + was + "\nNow: " + now + "\n\n" +
+		"If this wasn't you, tell your admin at once: " + risk + "\n"
 	id, err := QueueMail(tx.Statement.Context, tx, MailBankAccountChanged,
 		mail.Message{To: to.Email, Subject: subject, Body: body, HTML: mail.TextToHTML(subject, body)}, false)
 	if err != nil {
@@ -216,10 +224,33 @@ func describeBankDetails(d BankDetails) string {
 	return account + " in the name of " + d.Holder
 }
 
-// RemoveBankAccount forgets the person's bank account.
-func RemoveBankAccount(ctx context.Context, db *gorm.DB, userID int64) error {
+// ErrNoBankAccount means the person keeps no bank account to remove.
+var ErrNoBankAccount = outlay.NotFound("You keep no bank account here: there is nothing to remove.")
+
+// RemoveBankAccount forgets the person's bank account and, in the same transaction, mails
+// them the account removed, masked (notifyBankAccountChanged); a person who keeps none gets
+// ErrNoBankAccount. An IBAN that no longer opens, or no box to open it with, does not stop
+// the removal: the mail tells of it as unreadable.
+func RemoveBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userID int64) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return tx.Where("user_id = ?", userID).Delete(&BankAccount{}).Error
+		var cur BankAccount
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("user_id = ?", userID).Take(&cur).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNoBankAccount
+		}
+		if err != nil {
+			return err
+		}
+		before := &BankDetails{Holder: cur.AccountHolder}
+		if box != nil {
+			if iban, err := box.Open(cur.IBANSealed, BankAccountContext(userID)); err == nil {
+				before.IBAN = bankfile.IBAN(iban)
+			}
+		}
+		if err := tx.Where("user_id = ?", userID).Delete(&BankAccount{}).Error; err != nil {
+			return err
+		}
+		return notifyBankAccountChanged(tx, userID, before, nil)
 	})
 }
 

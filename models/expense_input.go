@@ -219,16 +219,23 @@ func sameEnd(a, b *time.Time) bool {
 // since the change of the period is then what went wrong. A report being submitted is
 // checked with an empty was, so that every end says it: the approver reads the report
 // whole, however long ago its period was typed (a report saved before periods were
-// checked may hold such lines).
+// checked may hold such lines). A per diem line covers its days from its date on, so days
+// that run past the period's end are refused beside them, as a date is.
 func checkLinesInPeriod(verr outlay.ValidationErrors, p pricedExpense, was reportPeriod) {
 	period := reportPeriod{p.PeriodFrom, p.PeriodTo}
 	if verr.Has("period_from") || verr.Has("period_to") || period.From == nil && period.To == nil {
 		return
 	}
-	var before, after int
+	var before, after, overrun int
 	for i, l := range p.Lines {
 		field := ExpenseField(p.Rows[i], "date")
-		if verr.Has(field) || period.holds(l.SpentOn) {
+		if verr.Has(field) {
+			continue
+		}
+		if period.holds(l.SpentOn) {
+			if perDiemRunsPast(verr, p.Rows[i], l, period.To) {
+				overrun++
+			}
 			continue
 		}
 		verr.Add(field, "The date is outside this report's period, "+period.String()+": change the date, or the period above.")
@@ -244,6 +251,44 @@ func checkLinesInPeriod(verr outlay.ValidationErrors, p pricedExpense, was repor
 	if after > 0 && !sameEnd(was.To, period.To) {
 		verr.Add("period_to", linesOutside(after, "after", period.To)+": end the period later, or change "+theirDates(after)+" below.")
 	}
+	if overrun > 0 && !sameEnd(was.To, period.To) {
+		verr.Add("period_to", perDiemsPast(overrun, period.To)+": end the period later, or shorten "+theirDays(overrun)+" below.")
+	}
+}
+
+// perDiemRunsPast refuses, beside its days, the per diem line l of form row row whose days
+// run past last, the period's last day (nil: the period has no end), and says whether it
+// did. A line dated within the period can still claim days after it: three days from
+// 29 Nov in a period ending on 30 Nov claim 1 Dec.
+func perDiemRunsPast(verr outlay.ValidationErrors, row int, l ExpenseLine, last *time.Time) bool {
+	field := ExpenseField(row, "days")
+	if l.Kind != LinePerDiem || l.Days == nil || last == nil || verr.Has(field) {
+		return false
+	}
+	if !l.SpentOn.AddDate(0, 0, *l.Days-1).After(*last) {
+		return false
+	}
+	within := int(last.Sub(l.SpentOn).Hours()/24) + 1
+	verr.Add(field, "The days run past this report's period, which ends on "+last.Format("2 Jan 2006")+": claim at most "+
+		pluralDays(within)+", or end the period later above.")
+	return true
+}
+
+// perDiemsPast says how many per diem lines claim days after day: "2 per diem lines run
+// past 30 Nov 2026".
+func perDiemsPast(n int, day *time.Time) string {
+	if n == 1 {
+		return "1 per diem line runs past " + day.Format("2 Jan 2006")
+	}
+	return fmt.Sprintf("%d per diem lines run past %s", n, day.Format("2 Jan 2006"))
+}
+
+// theirDays names the days of n per diem lines: "its days", "their days".
+func theirDays(n int) string {
+	if n == 1 {
+		return "its days"
+	}
+	return "their days"
 }
 
 // linesOutside says how many lines are dated on which side of day: "2 lines are dated

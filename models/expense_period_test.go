@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"strconv"
 	"testing"
 
 	"outlay/models"
@@ -128,6 +129,36 @@ func TestExpenseSubmitChecksTheStoredLinesAgainstThePeriod(t *testing.T) {
 		models.ExpenseField(1, "date"): "The date is outside this report's period, " + period + ": change the date, or the period above.",
 		"period_from":                  "1 line is dated before " + long(30) + ": start the period earlier, or change the line's date below.",
 		"period_to":                    "",
+	} {
+		if errs[field] != want {
+			t.Errorf("%s: %q, want %q", field, errs[field], want)
+		}
+	}
+	if st := w.reportStatus(r.ID); st != models.ExpenseDraft {
+		t.Errorf("the refused submit left the report %s", st)
+	}
+}
+
+// A per diem line claims its days from its date on. A stored report whose per diem days run
+// past its period (as one saved before per diem days were checked would) is refused when
+// submitted as it stands: beside the line's days and beside the period's end, both naming
+// its last day. It stays a draft.
+func TestExpenseSubmitChecksStoredPerDiemDaysAgainstThePeriod(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	in := w.input(models.ExpenseLineInput{Kind: models.LinePerDiem, Date: w.day(2), Category: w.id(w.perDiem),
+		Days: "3", Destination: strconv.FormatInt(w.berlin.ID, 10), Rate: "1.0853"})
+	r, err := w.save(w.rita.ID, 0, in, false)
+	w.must(err)
+	w.must(w.db.Model(&models.ExpenseLine{}).Where("report_id = ?", r.ID).Update("days", 5).Error)
+
+	_, err = models.SubmitExpense(as(w.rita), w.db, w.rita.ID, r.ID)
+	errs := fieldErrors(t, err)
+	end := mustDay(w.day(0)).Format("2 Jan 2006")
+	for field, want := range map[string]string{
+		models.ExpenseField(0, "days"): "The days run past this report's period, which ends on " + end + ": claim at most 3 days, or end the period later above.",
+		models.ExpenseField(0, "date"): "",
+		"period_to":                    "1 per diem line runs past " + end + ": end the period later, or shorten its days below.",
 	} {
 		if errs[field] != want {
 			t.Errorf("%s: %q, want %q", field, errs[field], want)

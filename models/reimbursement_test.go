@@ -285,7 +285,7 @@ func TestBankAccountSealedAndRedacted(t *testing.T) {
 	if _, err := models.GetBankAccount(ctx, w.db, box, w.max.ID); !errors.Is(err, auth.ErrUnsealable) {
 		t.Errorf("a copied IBAN opened: %v", err)
 	}
-	w.must(models.RemoveBankAccount(ctx, w.db, w.rita.ID))
+	w.must(models.RemoveBankAccount(ctx, w.db, box, w.rita.ID))
 	if got, err := models.GetBankAccount(ctx, w.db, box, w.rita.ID); got != nil || err != nil {
 		t.Errorf("after removal %+v %v", got, err)
 	}

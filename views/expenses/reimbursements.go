@@ -126,9 +126,16 @@ type BankAccount struct {
 	// their password, a code from their app (security.ConfirmField).
 	PasswordSet, CodeSet bool
 	Errors               views.FieldErrors
+	// RemoveErrors is the refusal of a removal, beside its own confirmation field
+	// (RemoveConfirmField), so that it is not shown on the change form.
+	RemoveErrors views.FieldErrors
 	// Unavailable says why accounts cannot be kept (no secret key); "" when they can.
 	Unavailable string
 }
+
+// RemoveConfirmField names the removal form's confirmation field on the bank account page,
+// and its message, apart from the change form's "confirm".
+const RemoveConfirmField = "remove-confirm"
 
 // Settlement is what a report's page says of its payment: its total, the advances netted,
 // what is paid back, and the batch that pays it.
