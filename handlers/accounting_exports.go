@@ -34,7 +34,8 @@ func (s *Server) exportsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	e := payables.Exports{CSRF: s.csrfToken(c), CanCreate: s.can(c, accountingCreate), CanDownload: s.can(c, accountingExport)}
+	e := payables.Exports{CSRF: s.csrfToken(c), CanCreate: s.can(c, accountingCreate), CanDownload: s.can(c, accountingExport),
+		ExportURL: exportURL(c, payables.ExportsPath)}
 	e.Documents = models.CountExportDocs(fresh)
 	for _, d := range fresh {
 		kind, href := outlay.KindLabel(d.DocType), outlay.DocumentPath(d.DocType, d.DocID)
@@ -55,6 +56,19 @@ func (s *Server) exportsPage(c *fiber.Ctx) error {
 		e.Batches = append(e.Batches, v)
 	}
 	return s.render(c, http.StatusOK, page{Title: "Accounting export", Nav: payables.ExportsPath, Content: payables.ExportsPage(e)})
+}
+
+// exportBatchExport exports the list of batches, every one of them (the page shows the latest).
+var exportBatchExport = &listExport{name: "accounting-export-batches",
+	columns: cols("id", "Batch", "created_at", "Made", "created_by", "By", "documents", "Documents", "reexport_of", "Re-export of"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		ctx, db := c.UserContext(), tenantDB(c)
+		return func(emit func(...any) error) (int, error) {
+			return models.EachExportBatch(ctx, db, func(b models.ExportBatchRow) error {
+				return emit(b.ID, b.CreatedAt, b.CreatedBy, b.DocumentCount, b.ReexportOfID)
+			})
+		}, nil
+	},
 }
 
 // createExportBatch records a batch of everything new and returns to the page.

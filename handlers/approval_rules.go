@@ -134,20 +134,32 @@ func stepRole(s *string) string {
 }
 
 func (s *Server) approvalRulesPage(c *fiber.Ctx) error {
-	ctx, db := c.UserContext(), tenantDB(c)
-	archived := c.Query("archived") == "1"
-	rules, err := models.ListApprovalRules(ctx, db, archived)
+	l, err := approvalRuleList(c)
 	if err != nil {
 		return err
+	}
+	l.CanCreate, l.ExportURL = s.can(c, rulesCreate), exportURL(c, approvalrules.ListPath)
+	return s.render(c, http.StatusOK, page{Title: "Approval rules", Nav: approvalrules.ListPath, Content: approvalrules.ListPage(l)})
+}
+
+// approvalRuleList reads the rules the address asks for (current, or archived), grouped by
+// kind of document in priority order, as the list shows them: the page and its export read
+// them here.
+func approvalRuleList(c *fiber.Ctx) (approvalrules.List, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
+	l := approvalrules.List{Archived: c.Query("archived") == "1"}
+	rules, err := models.ListApprovalRules(ctx, db, l.Archived)
+	if err != nil {
+		return l, err
 	}
 	names, err := loadRuleChoices(ctx, db, &approvalrules.Form{})
 	if err != nil {
-		return err
+		return l, err
 	}
 	if err := names.nameRulePicks(ctx, db, rules); err != nil {
-		return err
+		return l, err
 	}
-	l := approvalrules.List{Total: len(rules), Archived: archived, CanCreate: s.can(c, rulesCreate)}
+	l.Total = len(rules)
 	for _, r := range rules {
 		if len(l.Groups) == 0 || l.Groups[len(l.Groups)-1].Label != approvals.DocTypeLabel(r.DocType) {
 			l.Groups = append(l.Groups, approvalrules.Group{Label: approvals.DocTypeLabel(r.DocType)})
@@ -160,7 +172,30 @@ func (s *Server) approvalRulesPage(c *fiber.Ctx) error {
 		g := &l.Groups[len(l.Groups)-1]
 		g.Rows = append(g.Rows, row)
 	}
-	return s.render(c, http.StatusOK, page{Title: "Approval rules", Nav: approvalrules.ListPath, Content: approvalrules.ListPage(l)})
+	return l, nil
+}
+
+// approvalRuleExport exports the rules list, current or archived as it shows them.
+var approvalRuleExport = &listExport{name: "approval-rules",
+	columns: cols("id", "ID", "doc_type", "Document type", "priority", "Priority", "name", "Name", "conditions", "Conditions",
+		"steps", "Steps", "budget_check", "Budget check", "status", "Status"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		// The rules are few and read whole, with the names their conditions and steps show.
+		l, err := approvalRuleList(c)
+		return func(emit func(...any) error) (int, error) {
+			n := 0
+			for _, g := range l.Groups {
+				for _, r := range g.Rows {
+					if err := emit(r.ID, g.Label, r.Priority, r.Name, r.Conditions, strings.Join(r.Steps, "; "),
+						approvalrules.BudgetCheckLabel(r.BudgetCheck), r.StatusLabel(l.Archived)); err != nil {
+						return n, err
+					}
+					n++
+				}
+			}
+			return n, nil
+		}, err
+	},
 }
 
 func idName(names map[int64]string, id *int64) string {

@@ -219,6 +219,9 @@ var exportLabels = map[string]string{
 	"users":            "people",
 	"gl-accounts":      "GL accounts",
 	"reimbursements":   "reimbursement batches",
+	"notifications":    "own notifications",
+	"api-tokens":       "own API tokens",
+	"all-api-tokens":   "all API tokens",
 }
 
 // exportLabel is what an export of the list named name holds ("all trips", "expense

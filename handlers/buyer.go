@@ -7,6 +7,7 @@ import (
 
 	"outlay/models"
 	"outlay/money"
+	"outlay/sheet"
 	"outlay/views/purchasing"
 )
 
@@ -20,7 +21,7 @@ func toOrderFilter() models.RequisitionFilter {
 // the button that makes it.
 func (s *Server) toOrderPage(c *fiber.Ctx) error {
 	ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
-	l := purchasing.ToOrder{CSRF: s.csrfToken(c)}
+	l := purchasing.ToOrder{CSRF: s.csrfToken(c), ExportURL: exportURL(c, purchasing.ToOrderPath)}
 	_, l.Page = listQuery(c)
 	mf := toOrderFilter()
 	mf.Limit = purchasing.PerPage
@@ -45,4 +46,20 @@ func (s *Server) toOrderPage(c *fiber.Ctx) error {
 	p := page{Title: "To order", Nav: purchasing.ToOrderPath, Content: purchasing.ToOrderPage(l),
 		Partials: partials{purchasing.ToOrderResultsID: purchasing.ToOrderResults(l)}, PushURL: l.Pager().URL(l.Page)}
 	return s.render(c, http.StatusOK, p)
+}
+
+// toOrderExport exports the requisitions waiting for their order, longest waiting first.
+var toOrderExport = &listExport{name: "requisitions-to-order",
+	columns: cols("id", "ID", "number", "Number", "justification", "Justification", "requester", "Requester", "department", "Department",
+		"vendor", "Vendor", "currency", "Currency", "total", "Total", "approved_at", "Approved", "needed_by", "Needed by"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		ctx, db, v := c.UserContext(), tenantDB(c), s.viewer(c)
+		return func(emit func(...any) error) (int, error) {
+			return models.EachRequisition(ctx, db, v, toOrderFilter(), func(r models.RequisitionSummary) error {
+				// An approved requisition's last change is its approval: the page shows it so.
+				return emit(r.ID, r.Number, r.Justification, r.RequesterName, r.DepartmentName, r.VendorName, r.Currency,
+					amount(r.TotalMinor, r.Currency), r.UpdatedAt, sheet.DayOf(r.NeededBy))
+			})
+		}, nil
+	},
 }

@@ -41,6 +41,12 @@ func (s *Server) exportRoute(list, object, action string, x *listExport) Route {
 	return permitted(get, exportPath(list), object, action, s.exportList(x))
 }
 
+// ownExportRoute is the route of the export of a list each signed-in person has of their own
+// (their notifications), needing no permission, as its page needs none.
+func (s *Server) ownExportRoute(list string, x *listExport) Route {
+	return signedIn(get, exportPath(list), s.exportList(x))
+}
+
 // exportURL is the export address of the list on screen, with the page's filters (not its
 // page number: an export holds every page).
 func exportURL(c *fiber.Ctx, list string) string {

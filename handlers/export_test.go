@@ -343,3 +343,224 @@ func exportEvents(t *testing.T, tn tenancy.Tenant) int64 {
 	}
 	return n
 }
+
+// userID is the id of the site's person with this email.
+func (s *exportSite) userID(t *testing.T, email string) int64 {
+	t.Helper()
+	var id int64
+	if err := s.app.DB(t, s.acme).Raw(`SELECT id FROM users WHERE email = ?`, email).Scan(&id).Error; err != nil || id == 0 {
+		t.Fatalf("user %s: id %d, %v", email, id, err)
+	}
+	return id
+}
+
+// wantExportRefused checks that c may not export the list at path: sent back to the
+// dashboard, as from the list's page.
+func wantExportRefused(t *testing.T, c *testutil.Client, path string) {
+	t.Helper()
+	if res := c.Get(path); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Errorf("GET %s without the list's permission: %d %q, want a redirect to the dashboard", path, res.Status, res.Location())
+	}
+	c.Get("/dashboard") // consume the flash
+}
+
+// wantExportLink checks that the page at path offers the export at href.
+func wantExportLink(t *testing.T, c *testutil.Client, path, href string) {
+	t.Helper()
+	if n := c.Get(path).Doc.Find(`.export-links[data-export="` + href + `"]`).Length(); n != 1 {
+		t.Errorf("%s offers %d exports at %s, want 1", path, n, href)
+	}
+}
+
+// The approval rules' export holds the rules the page lists, current or archived as it asks,
+// with their conditions and steps in words; a name like a formula is text.
+func TestApprovalRulesExport(t *testing.T) {
+	t.Parallel()
+	s := newExportSite(t)
+	s.admin.Get("/admin/approval-rules/new")
+	for _, name := range []string{"=Big spend", "Old rule"} {
+		f := ruleForm(name, [3]string{"manager", "", ""}, [3]string{"role", "", "admin"})
+		f.Set("min_amount", "1000")
+		if res := s.admin.Post("/admin/approval-rules", f); res.Status != http.StatusSeeOther {
+			t.Fatalf("create the rule %s: %d %q", name, res.Status, res.Text(".field-error"))
+		}
+	}
+	var old int64
+	if err := s.app.DB(t, s.acme).Raw(`SELECT id FROM approval_rules WHERE name = 'Old rule'`).Scan(&old).Error; err != nil || old == 0 {
+		t.Fatalf("the old rule: %d %v", old, err)
+	}
+	if res := s.admin.Post("/admin/approval-rules/"+itoa(old)+"/archive", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("archive: %d", res.Status)
+	}
+
+	head, rows := csvExport(t, s.admin, "/admin/approval-rules/export")
+	if strings.Join(head, "|") != "ID|Document type|Priority|Name|Conditions|Steps|Budget check|Status" {
+		t.Errorf("header %q", head)
+	}
+	if len(rows) != 1 || strings.Join(rows[0][1:], "|") != "Requisition|10|'=Big spend|When total $1,000.00 or more|The requester's manager; Anyone with the role Admin|Warn when over budget|Active" {
+		t.Errorf("current rules: %q", rows)
+	}
+	_, rows = csvExport(t, s.admin, "/admin/approval-rules/export?archived=1")
+	if len(rows) != 1 || rows[0][0] != itoa(old) || rows[0][3] != "Old rule" || rows[0][7] != "Archived" {
+		t.Errorf("archived rules: %q", rows)
+	}
+	wantExportLink(t, s.admin, "/admin/approval-rules?archived=1", "/admin/approval-rules/export?archived=1")
+	wantExportRefused(t, s.rita, "/admin/approval-rules/export")
+}
+
+// The export of the requisitions to order holds the approved ones waiting for their order,
+// longest waiting first, every page of them; nothing else.
+func TestToOrderExport(t *testing.T) {
+	t.Parallel()
+	s := newExportSite(t)
+	db := s.app.DB(t, s.acme)
+	var reqs []models.Requisition
+	if err := db.Order("id").Find(&reqs).Error; err != nil || len(reqs) != 2 {
+		t.Fatalf("requisitions: %d %v", len(reqs), err)
+	}
+	// The second goes back to waiting for approval: it is not to be ordered.
+	if err := db.Model(&reqs[1]).Update("status", models.RequisitionPending).Error; err != nil {
+		t.Fatal(err)
+	}
+	head, rows := csvExport(t, s.admin, "/purchase-orders/to-order/export?page=2")
+	if strings.Join(head, "|") != "ID|Number|Justification|Requester|Department|Vendor|Currency|Total|Approved|Needed by" {
+		t.Errorf("header %q", head)
+	}
+	if len(rows) != 1 || rows[0][0] != itoa(reqs[0].ID) || rows[0][1] != *reqs[0].Number || rows[0][3] != "Rita Requester" ||
+		rows[0][6] != "USD" || rows[0][7] != "340.00" || rows[0][8] != reqs[0].UpdatedAt.UTC().Format(time.RFC3339Nano) {
+		t.Errorf("to order: %q", rows)
+	}
+	wantExportLink(t, s.admin, "/purchase-orders/to-order?page=3", "/purchase-orders/to-order/export")
+	wantExportRefused(t, s.rita, "/purchase-orders/to-order/export")
+}
+
+// The accounting batches' export lists every batch, newest first, with who made it, how many
+// documents it carries and the batch it re-exports.
+func TestAccountingBatchesExport(t *testing.T) {
+	t.Parallel()
+	s := newExportSite(t)
+	db := s.app.DB(t, s.acme)
+	var vendor models.Vendor
+	if err := db.Where("name = 'Paper Mill'").First(&vendor).Error; err != nil {
+		t.Fatal(err)
+	}
+	approvedBill(t, db, vendor.ID, s.userID(t, "ana@acme.example"), "INV-1", 120_00)
+	s.admin.Get("/accounting/exports")
+	if res := s.admin.Post("/accounting/exports", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("export a batch: %d", res.Status)
+	}
+	var first int64
+	if err := db.Raw(`SELECT max(id) FROM export_batches`).Scan(&first).Error; err != nil || first == 0 {
+		t.Fatalf("the batch: %d %v", first, err)
+	}
+	if res := s.admin.Post("/accounting/exports/"+itoa(first)+"/reexport", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("re-export: %d", res.Status)
+	}
+
+	head, rows := csvExport(t, s.admin, "/accounting/exports/export")
+	if strings.Join(head, "|") != "Batch|Made|By|Documents|Re-export of" {
+		t.Errorf("header %q", head)
+	}
+	if len(rows) != 2 || strings.Join(rows[0][2:], "|") != "Ana Admin|1|"+itoa(first) || rows[1][0] != itoa(first) ||
+		strings.Join(rows[1][2:], "|") != "Ana Admin|1|" {
+		t.Errorf("batches: %q", rows)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, rows[0][1]); err != nil {
+		t.Errorf("made at %q: %v", rows[0][1], err)
+	}
+	wantExportLink(t, s.admin, "/accounting/exports", "/accounting/exports/export")
+	wantExportRefused(t, s.rita, "/accounting/exports/export")
+}
+
+// A person's notifications export holds their own notifications, newest first, and when each
+// was read; nobody else's. Signed out, it asks to sign in.
+func TestNotificationsExport(t *testing.T) {
+	t.Parallel()
+	s := newExportSite(t)
+	db := s.app.DB(t, s.acme)
+	ana, rita := s.userID(t, "ana@acme.example"), s.userID(t, "rita@acme.example")
+	read := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	for _, n := range []models.Notification{
+		{RecipientID: ana, Title: "REQ-1 waits for your approval", Summary: "Rita Requester, $340.00", CreatedAt: read.Add(-time.Hour), ReadAt: &read},
+		{RecipientID: ana, Title: "REQ-2 waits for your approval", CreatedAt: read.Add(time.Hour)},
+		{RecipientID: rita, Title: "REQ-1 was approved by Ana Admin", CreatedAt: read},
+	} {
+		n.Kind, n.DocType, n.DocID, n.LinkPath = "notify_step_waiting", models.DocRequisition, 1, "/requisitions/1"
+		if err := db.Create(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	head, rows := csvExport(t, s.admin, "/notifications/export?page=2")
+	if strings.Join(head, "|") != "ID|Title|Summary|Received|Read" {
+		t.Errorf("header %q", head)
+	}
+	if len(rows) != 2 || strings.Join(rows[0][1:], "|") != "REQ-2 waits for your approval||2026-03-02T10:30:00Z|" ||
+		strings.Join(rows[1][1:], "|") != "REQ-1 waits for your approval|Rita Requester, $340.00|2026-03-02T08:30:00Z|2026-03-02T09:30:00Z" {
+		t.Errorf("Ana's notifications: %q", rows)
+	}
+	if _, rows := csvExport(t, s.rita, "/notifications/export"); len(rows) != 1 || rows[0][1] != "REQ-1 was approved by Ana Admin" {
+		t.Errorf("Rita's notifications: %q", rows)
+	}
+	wantExportLink(t, s.admin, "/notifications", "/notifications/export")
+	if res := s.app.Client(t, "acme").Get("/notifications/export"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
+		t.Errorf("signed out: %d %q, want a redirect to sign in", res.Status, res.Location())
+	}
+}
+
+// The API tokens' exports hold what their pages show: everyone's (active ones, or all as the
+// page asks) for an admin, and a person's own; never a token's text or digest.
+func TestAPITokensExport(t *testing.T) {
+	t.Parallel()
+	s := newExportSite(t)
+	ctx, db := t.Context(), s.app.DB(t, s.acme)
+	ana, rita := s.userID(t, "ana@acme.example"), s.userID(t, "rita@acme.example")
+	var secrets []string
+	for _, tk := range []struct {
+		owner int64
+		name  string
+	}{{ana, "Old sync"}, {rita, "Rita's script"}, {ana, "=Deploy bot"}} {
+		made, secret, err := models.CreateToken(ctx, db, tk.owner, tk.name, 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, secret, string(made.TokenHash))
+		if tk.name == "Old sync" {
+			if err := models.RevokeToken(ctx, db, made.ID, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	exported := func(path string) (head []string, rows [][]string) {
+		t.Helper()
+		res := s.admin.Get(path)
+		for _, secret := range append(secrets, models.TokenPrefix) {
+			if strings.Contains(res.Body, secret) {
+				t.Errorf("%s holds a token's text or digest", path)
+			}
+		}
+		return csvExport(t, s.admin, path)
+	}
+	head, rows := exported("/admin/tokens/export?page=4")
+	if strings.Join(head, "|") != "Owner|Owner email|Name|Created|Expires|Last used|Status" {
+		t.Errorf("header %q", head)
+	}
+	if got := column(head, rows, "Name"); strings.Join(got, "|") != "'=Deploy bot|Rita's script" || strings.Join(column(head, rows, "Status"), "|") != "Active|Active" ||
+		rows[1][1] != "rita@acme.example" || rows[1][5] != "" {
+		t.Errorf("active tokens: %q", rows)
+	}
+	_, rows = exported("/admin/tokens/export?status=all")
+	if len(rows) != 3 || rows[2][2] != "Old sync" || rows[2][6] != "Revoked" {
+		t.Errorf("all tokens: %q", rows)
+	}
+	head, rows = exported("/settings/tokens/export")
+	if strings.Join(head, "|") != "Name|Created|Expires|Last used|Status" {
+		t.Errorf("own header %q", head)
+	}
+	if got := column(head, rows, "Name"); strings.Join(got, "|") != "'=Deploy bot|Old sync" {
+		t.Errorf("Ana's own tokens: %q", rows)
+	}
+	wantExportLink(t, s.admin, "/admin/tokens?status=all&page=1", "/admin/tokens/export?status=all")
+	wantExportLink(t, s.admin, "/settings/tokens", "/settings/tokens/export")
+	wantExportRefused(t, s.rita, "/admin/tokens/export")
+	wantExportRefused(t, s.rita, "/settings/tokens/export")
+}

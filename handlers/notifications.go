@@ -33,13 +33,26 @@ func (s *Server) notificationsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := notifications.List{CSRFToken: s.csrfToken(c), Unread: me.Unread,
+	l := notifications.List{CSRFToken: s.csrfToken(c), Unread: me.Unread, ExportURL: exportURL(c, notifications.Path),
 		Pager: views.Pagination{Page: pg, PerPage: notifications.PerPage, Total: int(p.Total), URL: notificationsPageURL, Target: notifications.ListID}}
 	for _, n := range p.Rows {
 		l.Items = append(l.Items, notificationItem(n))
 	}
 	return s.render(c, http.StatusOK, page{Title: "Notifications", Content: notifications.Page(l),
 		Partials: partials{notifications.ListID: notifications.Results(l)}, PushURL: notificationsPageURL(pg)})
+}
+
+// notificationExport exports the person's own notifications, newest first.
+var notificationExport = &listExport{name: "notifications",
+	columns: cols("id", "ID", "title", "Title", "summary", "Summary", "created_at", "Received", "read_at", "Read"),
+	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+		ctx, db, me := c.UserContext(), tenantDB(c), currentUser(c).UserID
+		return func(emit func(...any) error) (int, error) {
+			return models.EachNotification(ctx, db, me, func(n models.Notification) error {
+				return emit(n.ID, n.Title, n.Summary, n.CreatedAt, n.ReadAt)
+			})
+		}, nil
+	},
 }
 
 func notificationItem(n models.Notification) notifications.Item {

@@ -26,6 +26,7 @@ var signedInOnly = map[string]string{
 	"POST /settings/security/disable":        "each person's own two-factor sign-in",
 	// Everyone may be told things; each person sees and marks only their own notifications.
 	"GET /notifications":           "each person's own notifications",
+	"GET /notifications/export":    "each person's own notifications",
 	"GET /notifications/bell":      "each person's own notifications",
 	"POST /notifications/read-all": "each person's own notifications",
 	"POST /notifications/:id/read": "each person's own notifications",

@@ -210,9 +210,11 @@ func (s *Server) routeTable() []Route {
 		permitted(get, imports.Path+idParam+"/progress", outlay.ObjImport, outlay.ActImport, s.importProgress),
 
 		permitted(get, tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActRead, s.ownTokensPage).nav("API tokens"),
+		s.exportRoute(tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActRead, tokenExport(false)),
 		permitted(post, tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActCreate, s.createToken),
 		permitted(post, tokens.OwnPath+idParam+"/revoke", outlay.ObjOwnTokens, outlay.ActDelete, s.revokeOwnToken),
 		permitted(get, tokens.AdminPath, outlay.ObjAllTokens, outlay.ActRead, s.adminTokensPage).nav("All API tokens"),
+		s.exportRoute(tokens.AdminPath, outlay.ObjAllTokens, outlay.ActRead, tokenExport(true)),
 		permitted(post, tokens.AdminPath+idParam+"/revoke", outlay.ObjAllTokens, outlay.ActDelete, s.revokeAnyToken),
 		signedIn(get, security.SettingsPath, s.securityPage).nav("Security"),
 		signedIn(get, notifications.PrefsPath, s.notificationPrefsPage).nav("Notifications"),
@@ -222,6 +224,7 @@ func (s *Server) routeTable() []Route {
 		signedIn(post, expenses.BankAccountPath, s.updateBankAccount),
 		signedIn(post, expenses.BankAccountPath+"/remove", s.removeBankAccount),
 		signedIn(get, notifications.Path, s.notificationsPage),
+		s.ownExportRoute(notifications.Path, notificationExport),
 		signedIn(get, notifications.BellPath, s.notificationsBell),
 		signedIn(post, notifications.ReadAllPath, s.markAllNotificationsRead),
 		signedIn(post, notifications.Path+idParam+"/read", s.markNotificationRead),
@@ -338,6 +341,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, approvals.QueuePath+"/:step/approve", outlay.ObjApprovals, outlay.ActApprove, s.approveStep),
 		permitted(post, approvals.QueuePath+"/:step/reject", outlay.ObjApprovals, outlay.ActApprove, s.rejectStep),
 		permitted(get, approvalrules.ListPath, outlay.ObjApprovalRules, outlay.ActRead, s.approvalRulesPage).nav("Approval rules"),
+		s.exportRoute(approvalrules.ListPath, outlay.ObjApprovalRules, outlay.ActRead, approvalRuleExport),
 		permitted(get, approvalrules.NewPath, outlay.ObjApprovalRules, outlay.ActCreate, s.newApprovalRulePage),
 		permitted(get, approvalrules.StepsPath, outlay.ObjApprovalRules, outlay.ActRead, s.ruleSteps),
 		s.lookupRoute(approvalrules.VendorLookupPath, outlay.ObjApprovalRules, outlay.ActRead, vendorsIn(models.VendorsForNewDocuments)),
@@ -353,6 +357,7 @@ func (s *Server) routeTable() []Route {
 		s.exportRoute(purchasing.ListPath, outlay.ObjPurchaseOrders, outlay.ActRead, purchaseOrderExport),
 		s.lookupRoute(purchasing.VendorLookupPath, outlay.ObjPurchaseOrders, outlay.ActRead, vendorsIn(models.VendorsWithOrders)),
 		permitted(get, purchasing.ToOrderPath, outlay.ObjPurchaseOrders, outlay.ActCreate, s.toOrderPage).nav("To order"),
+		s.exportRoute(purchasing.ToOrderPath, outlay.ObjPurchaseOrders, outlay.ActCreate, toOrderExport),
 		// Requesters may open the orders made from their own requisitions, read-only; the
 		// kind's visibility finds no other for them.
 		permitted(get, purchasing.ListPath+idParam, outlay.ObjRequisitions, outlay.ActRead, s.purchaseOrderPage),
@@ -366,6 +371,7 @@ func (s *Server) routeTable() []Route {
 
 		// Accounting export: batches of approved bills, expense reports and paid payments.
 		permitted(get, payables.ExportsPath, outlay.ObjAccounting, outlay.ActRead, s.exportsPage).nav("Accounting export"),
+		s.exportRoute(payables.ExportsPath, outlay.ObjAccounting, outlay.ActRead, exportBatchExport),
 		permitted(post, payables.ExportsPath, outlay.ObjAccounting, outlay.ActCreate, s.createExportBatch),
 		permitted(post, payables.ExportsPath+idParam+"/reexport", outlay.ObjAccounting, outlay.ActCreate, s.reexportBatch),
 		permitted(get, payables.ExportsPath+idParam+"/:format", outlay.ObjAccounting, outlay.ActExport, s.exportBatchFile),

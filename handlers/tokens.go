@@ -21,7 +21,7 @@ func (s *Server) ownTokensPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderOwnTokens(c *fiber.Ctx, status int, form tokens.NewTokenForm, created *tokens.Created) error {
-	list, _, err := models.FindTokens(c.UserContext(), tenantDB(c), models.TokenFilter{UserID: currentUser(c).UserID})
+	list, _, err := models.FindTokens(c.UserContext(), tenantDB(c), tokenFilter(c, false))
 	if err != nil {
 		return err
 	}
@@ -34,6 +34,7 @@ func (s *Server) renderOwnTokens(c *fiber.Ctx, status int, form tokens.NewTokenF
 		Lifetimes: models.TokenLifetimes,
 		Created:   created,
 		MeURL:     s.cfg.TenantURL(tenantOf(c).Slug, apiPrefix+"/me"),
+		ExportURL: exportURL(c, tokens.OwnPath),
 	}
 	tf, err := models.GetTwoFactor(c.UserContext(), tenantDB(c), currentUser(c).UserID)
 	if err != nil {
@@ -84,17 +85,18 @@ func (s *Server) revokeOwnToken(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminTokensPage(c *fiber.Ctx) error {
+	f := tokenFilter(c, true)
 	p := tokens.AdminPage{
 		CSRFToken:  s.csrfToken(c),
 		CanRevoke:  s.can(c, policy.Permission{Object: outlay.ObjAllTokens, Action: outlay.ActDelete}),
-		ActiveOnly: c.Query("status") != "all",
+		ActiveOnly: f.ActiveOnly,
 		// Bounded, so that no page number can overflow the offset.
-		Page:    min(max(c.QueryInt("page", 1), 1), 1<<20),
-		PerPage: adminTokensPerPage,
+		Page:      min(max(c.QueryInt("page", 1), 1), 1<<20),
+		PerPage:   adminTokensPerPage,
+		ExportURL: exportURL(c, tokens.AdminPath),
 	}
-	list, total, err := models.FindTokens(c.UserContext(), tenantDB(c), models.TokenFilter{
-		ActiveOnly: p.ActiveOnly, Offset: (p.Page - 1) * p.PerPage, Limit: p.PerPage,
-	})
+	f.Offset, f.Limit = (p.Page-1)*p.PerPage, p.PerPage
+	list, total, err := models.FindTokens(c.UserContext(), tenantDB(c), f)
 	if err != nil {
 		return err
 	}
@@ -122,6 +124,39 @@ func (s *Server) revokeAnyToken(c *fiber.Ctx) error {
 	bindForm(c, &post)
 	s.setFlash(c, "success", "Token revoked. Anything still using it is refused from its next request.")
 	return redirect(c, tokens.AdminURL(post.Status != "all", max(post.Page, 1)))
+}
+
+// tokenFilter is the tokens a list shows: everyone's, only those that still work unless the
+// address asks for all, or the person's own. The pages and their exports read it here.
+func tokenFilter(c *fiber.Ctx, everyone bool) models.TokenFilter {
+	if everyone {
+		return models.TokenFilter{ActiveOnly: c.Query("status") != "all"}
+	}
+	return models.TokenFilter{UserID: currentUser(c).UserID}
+}
+
+// tokenExport exports a token list: everyone's (active ones, or all as the page asks), with
+// their owners, or the person's own. It holds what the pages show: never a token's digest.
+func tokenExport(everyone bool) *listExport {
+	name, pairs := "api-tokens", []string{}
+	if everyone {
+		name, pairs = "all-api-tokens", []string{"owner", "Owner", "owner_email", "Owner email"}
+	}
+	return &listExport{name: name,
+		columns: cols(append(pairs, "name", "Name", "created_at", "Created", "expires_at", "Expires", "last_used_at", "Last used", "status", "Status")...),
+		rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
+			ctx, db, f := c.UserContext(), tenantDB(c), tokenFilter(c, everyone)
+			return func(emit func(...any) error) (int, error) {
+				return models.EachToken(ctx, db, f, func(t models.TokenWithOwner) error {
+					values := []any{t.Name, t.CreatedAt, t.ExpiresAt, t.LastUsedAt, tokens.StatusLabel(t.Status())}
+					if everyone {
+						values = append([]any{t.OwnerName, t.OwnerEmail}, values...)
+					}
+					return emit(values...)
+				})
+			}, nil
+		},
+	}
 }
 
 // tokenRows maps stored tokens onto the rows the pages list.

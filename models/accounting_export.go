@@ -173,9 +173,20 @@ type ExportBatchRow struct {
 // ListExportBatches lists the latest batches, newest first.
 func ListExportBatches(ctx context.Context, db *gorm.DB, limit int) ([]ExportBatchRow, error) {
 	var out []ExportBatchRow
-	err := db.WithContext(ctx).Table("export_batches b").Joins("JOIN users u ON u.id = b.created_by_id").
-		Select("b.*, u.name AS created_by").Order("b.id DESC").Limit(limit).Scan(&out).Error
+	err := exportBatchRows(db.WithContext(ctx)).Limit(limit).Scan(&out).Error
 	return out, err
+}
+
+// EachExportBatch calls fn with every batch, newest first as the page lists them, reading
+// them one at a time from the database (an export of any size).
+func EachExportBatch(ctx context.Context, db *gorm.DB, fn func(ExportBatchRow) error) (int, error) {
+	return eachRow(exportBatchRows(db.WithContext(ctx)), fn)
+}
+
+// exportBatchRows is what the batch list reads of each batch, in its order.
+func exportBatchRows(db *gorm.DB) *gorm.DB {
+	return db.Table("export_batches b").Joins("JOIN users u ON u.id = b.created_by_id").
+		Select("b.*, u.name AS created_by").Order("b.id DESC")
 }
 
 // GetExportBatch reads a batch.

@@ -140,6 +140,12 @@ func ListNotifications(ctx context.Context, db *gorm.DB, userID int64, offset, l
 	return p, err
 }
 
+// EachNotification calls fn with every one of userID's own notifications, newest first as
+// their page lists them, reading them one at a time from the database (an export).
+func EachNotification(ctx context.Context, db *gorm.DB, userID int64, fn func(Notification) error) (int, error) {
+	return eachRow(db.WithContext(ctx).Model(&Notification{}).Where("recipient_id = ?", userID).Order("created_at DESC, id DESC"), fn)
+}
+
 // UnreadNotifications counts userID's unread notifications: the bell's number.
 func UnreadNotifications(ctx context.Context, db *gorm.DB, userID int64) (int64, error) {
 	var n int64

@@ -110,21 +110,12 @@ type TokenFilter struct {
 // FindTokens lists the tokens f chooses, newest first, with their owners, and counts all the
 // tokens f matches regardless of Offset and Limit, for paging.
 func FindTokens(ctx context.Context, db *gorm.DB, f TokenFilter) ([]TokenWithOwner, int, error) {
-	q := db.WithContext(ctx).Table("api_tokens t").Joins("JOIN users u ON u.id = t.user_id")
-	if f.UserID != 0 {
-		q = q.Where("t.user_id = ?", f.UserID)
-	}
-	if f.ActiveOnly {
-		q = q.Where("t.revoked_at IS NULL AND t.expires_at > now()")
-	}
+	q := f.scope(db.WithContext(ctx))
 	var total int64
 	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
-	// The digest stays in the database: nothing that lists tokens needs it.
-	// The digest stays in the database: nothing that lists tokens needs it.
-	q = q.Select(`t.id, t.user_id, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
-		u.name AS owner_name, u.email AS owner_email`).Order("t.created_at DESC, t.id DESC").Offset(f.Offset)
+	q = q.Select(tokenListColumns).Order(tokenListOrder).Offset(f.Offset)
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
@@ -133,6 +124,32 @@ func FindTokens(ctx context.Context, db *gorm.DB, f TokenFilter) ([]TokenWithOwn
 		return nil, 0, err
 	}
 	return out, int(total), nil
+}
+
+// EachToken calls fn with every token f chooses (Offset and Limit aside), in FindTokens'
+// order, reading them one at a time from the database (an export).
+func EachToken(ctx context.Context, db *gorm.DB, f TokenFilter, fn func(TokenWithOwner) error) (int, error) {
+	return eachRow(f.scope(db.WithContext(ctx)).Select(tokenListColumns).Order(tokenListOrder), fn)
+}
+
+// tokenListColumns are what a token list reads of each token and its owner. The digest stays
+// in the database: nothing that lists tokens needs it.
+const tokenListColumns = `t.id, t.user_id, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
+	u.name AS owner_name, u.email AS owner_email`
+
+// tokenListOrder is the token lists' order, newest first.
+const tokenListOrder = "t.created_at DESC, t.id DESC"
+
+// scope is the tokens the filter chooses, with their owners joined.
+func (f TokenFilter) scope(db *gorm.DB) *gorm.DB {
+	q := db.Table("api_tokens t").Joins("JOIN users u ON u.id = t.user_id")
+	if f.UserID != 0 {
+		q = q.Where("t.user_id = ?", f.UserID)
+	}
+	if f.ActiveOnly {
+		q = q.Where("t.revoked_at IS NULL AND t.expires_at > now()")
+	}
+	return q
 }
 
 // RevokeToken ends a token: one of ownerID's, or anyone's when ownerID is 0 (admins).

@@ -51,6 +51,17 @@ type Row struct {
 	Active      bool
 }
 
+// StatusLabel is how people read the rule's state on a list of current or archived rules.
+func (r Row) StatusLabel(archived bool) string {
+	switch {
+	case archived:
+		return "Archived"
+	case r.Active:
+		return "Active"
+	}
+	return "Inactive"
+}
+
 // Group is the rules of one kind of document, in priority order.
 type Group struct {
 	Label string
@@ -63,6 +74,7 @@ type List struct {
 	Total     int
 	Archived  bool // the list shows archived rules
 	CanCreate bool
+	ExportURL string // the list as a file
 }
 
 // StepRow is one step of the form as typed.

@@ -262,4 +262,5 @@ type Exports struct {
 	Batches     []ExportBatch
 	CanCreate   bool
 	CanDownload bool
+	ExportURL   string // the list of batches as a file
 }

@@ -344,10 +344,11 @@ type ToOrderRow struct {
 
 // ToOrder is the page of approved requisitions waiting for their order.
 type ToOrder struct {
-	CSRF  string
-	Page  int
-	Rows  []ToOrderRow
-	Total int
+	CSRF      string
+	Page      int
+	Rows      []ToOrderRow
+	Total     int
+	ExportURL string // the list as a file
 }
 
 // Summary says how many wait, in a sentence.

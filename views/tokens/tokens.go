@@ -68,7 +68,8 @@ type OwnPage struct {
 	// NeedsCode: the person has two-factor sign-in, so making a token asks for a fresh code.
 	NeedsCode bool
 	// MeURL is this organisation's /api/v1/me address, for the example request.
-	MeURL string
+	MeURL     string
+	ExportURL string // the list as a file
 }
 
 // AdminPage is the page of everyone's tokens.
@@ -79,7 +80,8 @@ type AdminPage struct {
 	ActiveOnly bool
 	Page       int // from 1
 	PerPage    int
-	Total      int // tokens the filter matches, on every page
+	Total      int    // tokens the filter matches, on every page
+	ExportURL  string // the list as a file, with its filter
 }
 
 // Pages is the number of pages of the list.
@@ -134,7 +136,8 @@ func lifetimeLabel(days int) string {
 	return strconv.Itoa(days) + " days"
 }
 
-func statusLabel(status string) string {
+// StatusLabel is how people read a token's status.
+func StatusLabel(status string) string {
 	switch status {
 	case StatusActive:
 		return "Active"
