@@ -125,7 +125,7 @@ func (s *Server) importItem(c *fiber.Ctx) error {
 		return err
 	}
 	if m.Status != models.ImportUploaded {
-		return s.render(c, http.StatusOK, page{Title: "Import", Nav: imports.Path, Content: imports.ProgressPage(importProgressView(m))})
+		return s.render(c, http.StatusOK, page{Title: "Import", Nav: imports.Path, Content: imports.ProgressPage(s.importProgressView(m))})
 	}
 	return s.renderImportPreview(c, http.StatusOK, m, nil)
 }
@@ -192,7 +192,7 @@ func kindOf(m *models.Import) string {
 
 func (s *Server) renderImportPreview(c *fiber.Ctx, status int, m *models.Import, planErr error) error {
 	k, _ := models.FindImportKind(m.Kind)
-	t, res, err := models.PreviewImport(c.UserContext(), tenantDB(c), m, grantor(c))
+	t, res, err := models.PreviewImport(c.UserContext(), tenantDB(c), m, grantor(c), s.invitationMail(c))
 	v, refused := outlay.AsValidation(err)
 	if err != nil && !refused && !errors.Is(err, models.ErrImportRefused) {
 		return err
@@ -213,6 +213,7 @@ func (s *Server) renderImportPreview(c *fiber.Ctx, status int, m *models.Import,
 	if res != nil {
 		p.Total, p.Created, p.Updated, p.Unchanged, p.Refused = res.Rows, res.Created, res.Updated, res.Unchanged, res.Refused
 		p.Shown, p.Rows = importRowsView(k, m.Plan(), res.Sample)
+		p.Reinvited = s.reinvitedView(res, false)
 	}
 	return s.render(c, status, page{Title: "Import " + k.Label, Nav: imports.Path, Content: imports.PreviewPage(p),
 		Partials: partials{imports.PreviewID: imports.PreviewSection(p)}})
@@ -316,14 +317,20 @@ func (s *Server) commitImport(c *fiber.Ctx) error {
 			return err
 		}
 		if queued {
-			if err := s.jobs.RunImport(c.UserContext(), tenantOf(c).Slug, m.ID, audit.ActorFrom(c.UserContext())); err != nil {
+			if err := s.jobs.RunImport(c.UserContext(), tenantOf(c).Slug, m.ID, audit.ActorFrom(c.UserContext()), currentUser(c).Name); err != nil {
 				return err
 			}
 		}
 		return redirect(c, imports.ItemPath(m.ID))
 	}
-	if _, err := models.CommitImport(c.UserContext(), tenantDB(c), tenantDB(c), m.ID, grantor(c)); err != nil {
+	done, err := models.CommitImport(c.UserContext(), tenantDB(c), tenantDB(c), m.ID, grantor(c), s.invitationMail(c))
+	if err != nil {
 		return err
+	}
+	if done.Status == models.ImportDone && done.Result != nil {
+		for _, id := range done.Result.InvitationMails() {
+			s.deliverMail(c, id)
+		}
 	}
 	return redirect(c, imports.ItemPath(m.ID))
 }
@@ -337,10 +344,10 @@ func (s *Server) importProgress(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendHTML(c, imports.ProgressPanel(importProgressView(m)))
+	return sendHTML(c, imports.ProgressPanel(s.importProgressView(m)))
 }
 
-func importProgressView(m *models.Import) imports.Progress {
+func (s *Server) importProgressView(m *models.Import) imports.Progress {
 	k, _ := models.FindImportKind(m.Kind)
 	p := imports.Progress{ID: m.ID, Kind: k.Label, Filename: m.Filename, Status: m.Status, Message: m.Message,
 		Done: m.DoneRows, Total: m.TotalRows, Percent: m.Percent(), Finished: m.Finished(),
@@ -353,6 +360,32 @@ func importProgressView(m *models.Import) imports.Progress {
 			}
 		}
 		p.Shown, p.Rows = importRowsView(k, m.Plan(), refused)
+		if m.Status == models.ImportDone {
+			p.Reinvited = s.reinvitedView(m.Result, true)
+		}
 	}
 	return p
+}
+
+// reinvitedView lists the invited people whose set-password links an import spends (done:
+// spent) by giving them more access, each with what becomes of their new invitation.
+// Without a mail server nothing reaches them, so the admin is told to resend the invitation
+// from the person's page, where the link to pass on is shown.
+func (s *Server) reinvitedView(res *models.ImportResult, done bool) []imports.Reinvitation {
+	out := make([]imports.Reinvitation, len(res.Reinvited))
+	for i, r := range res.Reinvited {
+		out[i] = imports.Reinvitation{Line: r.Line, Name: r.Name, Email: r.Email, Note: r.Refusal}
+		switch {
+		case r.Refusal != "":
+		case !done && !s.mailConfigured():
+			out[i].Note = fmt.Sprintf("a new invitation will be made, but %s Resend the invitation from %s's page to get a link to pass on.", noMailNote, r.Name)
+		case !done:
+			out[i].Note = "a new invitation will be sent to them."
+		case !s.mailConfigured():
+			out[i].Note = fmt.Sprintf("a new invitation was made, but %s Resend the invitation from %s's page to get a link to pass on.", noMailNote, r.Name)
+		default:
+			out[i].Note = "a new invitation was sent to them. Its link works for 72 hours."
+		}
+	}
+	return out
 }

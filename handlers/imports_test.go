@@ -303,3 +303,88 @@ func TestImportRefusedResultClaimsNothingWritten(t *testing.T) {
 		t.Errorf("latest imports row's rows, created, updated, unchanged: %q", cells)
 	}
 }
+
+// A people import that gives an invited person more access than their set-password link was
+// made for spends that link, as editing their roles by hand does, and sends them a new
+// invitation through the same path: the preview says it will, the result says it did, and
+// the invitation arrives with a link that works where the old one no longer does. A row
+// that gives an invitee nothing new leaves their link alone.
+func TestImportGivingAnInviteeMoreAccessSendsANewInvitation(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.Config.SMTPURL = "smtp://mail.acme.example:587" // the server has a mail server; the test's mailer keeps what it sends
+	app := testutil.NewApp(t, env)
+	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	c := app.Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+	c.Get("/admin/users")
+	db := env.DB(t, acme)
+	ctx := context.Background()
+	invite := func(email, name string) string {
+		t.Helper()
+		before := len(app.Mail.Sent())
+		if res := c.Post("/admin/users", url.Values{"email": {email}, "name": {name}, "roles": {"requester"}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("inviting %s: %d %s", name, res.Status, res.Text(".field-error"))
+		}
+		sent := app.WaitMail(t, before+1)
+		link := inviteLink.FindStringSubmatch(sent[len(sent)-1].Body)
+		if link == nil {
+			t.Fatalf("no link in %s's invitation: %s", name, sent[len(sent)-1].Body)
+		}
+		return link[1]
+	}
+	ivysLink, raesLink := invite("ivy@acme.example", "Ivy Invitee"), invite("rae@acme.example", "Rae Recruit")
+	app.WaitJobs(t)
+	mailed := len(app.Mail.Sent())
+
+	c.Get("/admin/import")
+	file := "Email,Name,Roles\nivy@acme.example,Ivy Invitee,\"requester, approver\"\nrae@acme.example,Rae R. Recruit,requester\n"
+	item := uploadImport(c, "users", "people.csv", []byte(file)).Location()
+	preview := c.Get(item)
+	if got := strings.Join(strings.Fields(preview.Text(`#import-reinvited li[data-line="2"]`)), " "); got != "Ivy Invitee (ivy@acme.example), line 2: a new invitation will be sent to them." {
+		t.Errorf("the preview says of Ivy %q", got)
+	}
+	if n := preview.Doc.Find("#import-reinvited li").Length(); n != 1 {
+		t.Errorf("the preview names %d people, want Ivy alone", n)
+	}
+	if res := c.Post(item+"/commit", url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("commit: %d", res.Status)
+	}
+	result := c.Get(item)
+	if got := importResult(result); got != "Rows 2, Created 0, Updated 2, Unchanged 0" {
+		t.Errorf("result: %q", got)
+	}
+	intro := result.Text("#import-reinvited p")
+	ivy := strings.Join(strings.Fields(result.Text(`#import-reinvited li[data-line="2"]`)), " ")
+	if !strings.Contains(intro, "more access than their set-password links were made for, so those links no longer work") ||
+		ivy != "Ivy Invitee (ivy@acme.example), line 2: a new invitation was sent to them. Its link works for 72 hours." ||
+		result.Doc.Find("#import-reinvited li").Length() != 1 {
+		t.Errorf("the result says %q / %q", intro, ivy)
+	}
+
+	// The preview sent nothing; the import sent Ivy, and only her, a new invitation from Ana.
+	app.WaitJobs(t)
+	sent := app.Mail.Sent()[mailed:]
+	if len(sent) != 1 || sent[0].To != "ivy@acme.example" || !strings.Contains(sent[0].Body, "Ana Admin has invited you") {
+		t.Fatalf("mail after the import: %+v, want one invitation to Ivy", sent)
+	}
+	newLink := inviteLink.FindStringSubmatch(sent[0].Body)
+	if newLink == nil || newLink[1] == ivysLink {
+		t.Fatalf("Ivy's new invitation carries no new link: %s", sent[0].Body)
+	}
+	d := app.Client(t, "acme")
+	if res := d.Get(ivysLink); res.Status != http.StatusNotFound {
+		t.Errorf("Ivy's old link after the import: %d, want 404", res.Status)
+	}
+	if res := d.Get(newLink[1]); res.Status != http.StatusOK || res.Text("h1") != "Choose your password" {
+		t.Errorf("Ivy's new link: %d %q", res.Status, res.Text("h1"))
+	}
+	if res := d.Get(raesLink); res.Status != http.StatusOK {
+		t.Errorf("Rae's link after a row that gave her nothing new: %d", res.Status)
+	}
+	var resent []struct{ ActorLabel, RequestID string }
+	db.WithContext(ctx).Raw(`SELECT actor_label, request_id FROM audit_log WHERE event = ?`, models.EventInvitationResent).Scan(&resent)
+	if len(resent) != 1 || resent[0].ActorLabel != ana.Email || !strings.HasPrefix(resent[0].RequestID, "import-") {
+		t.Errorf("recorded new invitations: %+v", resent)
+	}
+}

@@ -229,3 +229,26 @@ func TestRefusedRoleRenameKeepsTheNameTyped(t *testing.T) {
 		t.Errorf("after the refused rename: %+v %v", r, err)
 	}
 }
+
+// A role's name longer than a role may have is refused beside the field, in the words every
+// length limit uses (the limit and how long the name is), and the name stays as typed.
+func TestTooLongRoleNameSaysTheLimitAndItsLength(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+	c.Get("/admin/roles")
+	typed := strings.Repeat("Accounts payable ", 4) + "desk" // 72 characters
+	res := c.Post("/admin/roles", url.Values{"label": {typed}})
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a 72-character name: %d", res.Status)
+	}
+	if got, want := res.Text("#label-error"), "A role's name has at most 60 characters; this one has 72."; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	if got := res.Doc.Find("#new-label").AttrOr("value", ""); got != typed {
+		t.Errorf("the field shows %q, want %q as typed", got, typed)
+	}
+}

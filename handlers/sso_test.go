@@ -600,6 +600,83 @@ func TestRequireSSO(t *testing.T) {
 	signedInAs(t, b, ssoSignIn(t, b, "okta"), "Bo Requester")
 }
 
+// "Forgot password" for a person added by single sign-on, who has no password, sends no
+// link (they have no password to reset, as an admin is told on their page): the mail says
+// how they sign in, naming the provider their account is linked to, and links to the sign-in
+// page. The page answers as for any address, and such mails are capped as reset links are.
+// Someone with a password and a linked provider still gets a link.
+func TestForgotPasswordTellsSSOPeopleHowTheySignIn(t *testing.T) {
+	t.Parallel()
+	s := newSSOSite(t)
+	ctx := context.Background()
+	s.editProvider(t, "okta", func(in *models.SSOProviderInput) {
+		in.Domains, in.JIT, in.JITRole = "acme.example", true, "requester"
+	})
+	s.idp.SetUser(oidctest.User{Subject: "00u-dee", Email: "dee@acme.example", EmailVerified: true, Name: "Dee Newcomer"})
+	d := s.app.Client(t, "acme")
+	signedInAs(t, d, ssoSignIn(t, d, "okta"), "Dee Newcomer")
+	s.idp.SetUser(ana)
+	a := s.app.Client(t, "acme")
+	signedInAs(t, a, ssoSignIn(t, a, "okta"), "Ana Admin") // links Ana, who has a password
+
+	ask := func(email string) (int, string) {
+		t.Helper()
+		c := s.app.Client(t, "acme")
+		c.Get("/password/forgot")
+		res := c.Post("/password/forgot", url.Values{"email": {email}})
+		return res.Status, strings.ReplaceAll(res.Text("main"), email, "<email>")
+	}
+	deeStatus, deePage := ask("dee@acme.example")
+	nobodyStatus, nobodyPage := ask("nobody@acme.example")
+	if deeStatus != http.StatusOK || deeStatus != nobodyStatus || deePage != nobodyPage || !strings.Contains(deePage, "Check your email") {
+		t.Errorf("the answers differ: %d %q / %d %q", deeStatus, deePage, nobodyStatus, nobodyPage)
+	}
+	s.app.WaitJobs(t)
+	sent := s.app.Mail.Sent()
+	if len(sent) != 1 || sent[0].To != "dee@acme.example" {
+		t.Fatalf("mail sent: %+v, want one to Dee", sent)
+	}
+	m := sent[0]
+	for _, want := range []string{
+		"Hello Dee Newcomer,",
+		"Your account has no password to reset: you sign in with single sign-on, through Okta.",
+		"Open the sign-in page and choose “Sign in with Okta”:\n\nhttp://acme.localhost:8080/login\n",
+		"ask an admin of Acme Corporation for help",
+	} {
+		if !strings.Contains(m.Body, want) {
+			t.Errorf("Dee's mail lacks %q:\n%s", want, m.Body)
+		}
+	}
+	if m.Subject != "How you sign in to Acme Corporation on Outlay" || strings.Contains(m.Body, "/password/reset/") {
+		t.Errorf("Dee was sent a reset link, or the mail is not about signing in: %s\n%s", m.Subject, m.Body)
+	}
+	var links int64
+	s.db.Raw(`SELECT count(*) FROM password_resets r JOIN users u ON u.id = r.user_id WHERE u.email = 'dee@acme.example'`).Scan(&links)
+	if links != 0 {
+		t.Errorf("%d reset links were made for Dee", links)
+	}
+
+	// Asking again and again sends her no more than a reset link's cap.
+	for i := 0; i < models.MaxResetsPerHour+1; i++ {
+		ask("dee@acme.example")
+	}
+	s.app.WaitJobs(t)
+	if n := len(s.app.Mail.Sent()); n != models.MaxResetsPerHour {
+		t.Errorf("%d mails sent to Dee for %d requests in an hour, want %d", n, models.MaxResetsPerHour+2, models.MaxResetsPerHour)
+	}
+
+	// Ana signs in with Okta too, but has a password: she gets a link to set a new one.
+	before := len(s.app.Mail.Sent())
+	ask("ana@acme.example")
+	got := s.app.WaitMail(t, before+1)
+	if m := got[len(got)-1]; m.To != "ana@acme.example" || !strings.Contains(m.Body, "/password/reset/") {
+		t.Errorf("Ana's mail: %s\n%s", m.Subject, m.Body)
+	}
+	if u, err := models.FindUserByEmail(ctx, s.db, "dee@acme.example"); err != nil || u.PasswordHash != "" {
+		t.Errorf("Dee after asking: %+v %v", u, err)
+	}
+}
+
 // Google and Microsoft Entra ID use the deployment's credentials and the same code path as
 // any OpenID Connect provider; here their issuers point at test providers. Microsoft's
 // issuer is its directory's own (<authority>/<tenant id>/v2.0), and it gets PKCE although

@@ -7,6 +7,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"outlay/audit"
+	"outlay/mail"
 	"outlay/models"
 	"outlay/tenancy"
 )
@@ -21,15 +22,17 @@ type ImportArgs struct {
 	UserID   int64  `json:"user_id"`
 	Label    string `json:"label"` // the admin's email, as the audit log shows them
 	IP       string `json:"ip"`
+	// Inviter is the admin's name, which the new invitations the import sends say they are from.
+	Inviter string `json:"inviter,omitempty"`
 }
 
 // Kind is the job kind.
 func (ImportArgs) Kind() string { return KindImport }
 
 // RunImport queues the commit of an import the admin committed (a large file: the page
-// shows its progress meanwhile).
-func (q *Queue) RunImport(ctx context.Context, slug string, id int64, by audit.Actor) error {
-	_, err := q.client.Insert(ctx, ImportArgs{Tenant: slug, ImportID: id, UserID: by.ID, Label: by.Label, IP: by.IP},
+// shows its progress meanwhile); inviter is the admin's name.
+func (q *Queue) RunImport(ctx context.Context, slug string, id int64, by audit.Actor, inviter string) error {
+	_, err := q.client.Insert(ctx, ImportArgs{Tenant: slug, ImportID: id, UserID: by.ID, Label: by.Label, IP: by.IP, Inviter: inviter},
 		&river.InsertOpts{MaxAttempts: 3})
 	return err
 }
@@ -43,22 +46,35 @@ type importWorker struct {
 func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 30 * time.Minute }
 
 // Work writes the import in one transaction, reporting progress on the import's row through
-// another connection. A run cut short (a server that stopped) wrote nothing and is run again.
+// another connection, and then queues the delivery of the new invitations it sent. A run cut
+// short (a server that stopped) wrote nothing and is run again.
 func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
 	ctx = tenancy.Background(ctx)
 	q, a := w.q, job.Args
-	_, db, release, err := q.tenantDB(ctx, a.Tenant)
+	t, db, release, err := q.tenantDB(ctx, a.Tenant)
 	if err != nil {
 		return q.failed(err)
 	}
 	defer release()
 	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorUser, ID: a.UserID, Label: a.Label, IP: a.IP})
-	m, err := models.CommitImport(ctx, db, db, a.ImportID, models.ByPerson(a.UserID))
+	m, err := models.CommitImport(ctx, db, db, a.ImportID, models.ByPerson(a.UserID), q.invitationMail(t, a.Inviter))
 	if err != nil {
 		q.opts.Logger.Error("import failed", "tenant", a.Tenant, "import_id", a.ImportID, "err", err)
 		return q.failed(err)
 	}
+	if m.Status == models.ImportDone && m.Result != nil {
+		// Should queueing fail, the outbox sweep still sends them.
+		_ = q.DeliverMail(ctx, a.Tenant, m.Result.InvitationMails()...)
+	}
 	q.opts.Logger.Info("import finished", "tenant", a.Tenant, "import_id", a.ImportID, "status", m.Status,
 		"created", m.CreatedCount, "updated", m.UpdatedCount, "unchanged", m.UnchangedCount, "refused", m.RefusedCount)
 	return nil
+}
+
+// invitationMail writes the invitation, from inviter (a name, or "" for none), with which an
+// invited person of tenant t chooses a password: the mail an admin's invitation sends.
+func (q *Queue) invitationMail(t tenancy.Tenant, inviter string) models.ComposeLinkMail {
+	return func(u *models.User, token string) mail.Message {
+		return mail.Invitation(u.Email, u.Name, t.Name, inviter, q.opts.Config.TenantURL(t.Slug, "/password/reset/"+token), models.InvitationTTL)
+	}
 }

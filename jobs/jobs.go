@@ -420,7 +420,8 @@ type resetWorker struct {
 }
 
 // Work issues a reset link and queues its mail, when the address belongs to someone who may
-// use a password; for anyone else it does nothing. Retrying never sends a second link: once
+// use a password; a person who signs in with single sign-on and has no password is told how
+// they sign in instead; for anyone else it does nothing. Retrying never sends a second link: once
 // the link's mail is committed, queueing its delivery may fail and the sweep still sends it.
 func (w *resetWorker) Work(ctx context.Context, job *river.Job[ResetArgs]) error {
 	ctx = tenancy.Background(ctx)
@@ -438,7 +439,7 @@ func (w *resetWorker) Work(ctx context.Context, job *river.Job[ResetArgs]) error
 		// Under "require SSO" only the break-glass admin gets a link.
 		return nil
 	}
-	_, _, mailID, err := models.IssueLinkMail(ctx, db, a.Email, q.opts.Config.PasswordResetTTL, models.MailPasswordReset, q.PasswordResetMail(t))
+	mailID, err := models.IssueForgotPasswordMail(ctx, db, a.Email, q.opts.Config.PasswordResetTTL, q.PasswordResetMail(t), q.singleSignOnMail(t))
 	switch {
 	case errors.Is(err, outlay.ErrNotFound), errors.Is(err, models.ErrTooManyResets):
 		return nil
@@ -455,6 +456,15 @@ func (w *resetWorker) Work(ctx context.Context, job *river.Job[ResetArgs]) error
 func (q *Queue) PasswordResetMail(t tenancy.Tenant) models.ComposeLinkMail {
 	return func(u *models.User, token string) mail.Message {
 		return mail.PasswordReset(u.Email, u.Name, t.Name, q.opts.Config.TenantURL(t.Slug, "/password/reset/"+token), q.opts.Config.PasswordResetTTL)
+	}
+}
+
+// singleSignOnMail writes the mail that tells a person of tenant t who asked "Forgot
+// password", and signs in with single sign-on, how they sign in: with a link to the sign-in
+// page, where the buttons of their providers are.
+func (q *Queue) singleSignOnMail(t tenancy.Tenant) models.ComposeSingleSignOnMail {
+	return func(u *models.User, providers []string) mail.Message {
+		return mail.SingleSignOn(u.Email, u.Name, t.Name, providers, q.opts.Config.TenantURL(t.Slug, "/login"))
 	}
 }
 

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -49,4 +50,35 @@ func PasswordReset(to, name, orgName, link string, ttl time.Duration) Message {
 			"The link works once. If you did not ask for it, ignore this email: your password stays as it is.\n",
 			name, orgName, orgName, hoursText(ttl), link),
 	}
+}
+
+// SingleSignOn answers "Forgot password" for a person who has no password because they sign
+// in with single sign-on: there is nothing to reset, so instead of a link it says how they
+// sign in, through providers (the labels of the providers their account is linked to, which
+// name the buttons of the sign-in page; none when not known), and links to that page.
+func SingleSignOn(to, name, orgName string, providers []string, loginURL string) Message {
+	through, choose := ".", "the single sign-on your organisation uses"
+	if len(providers) > 0 {
+		buttons := make([]string, len(providers))
+		for i, p := range providers {
+			buttons[i] = "“Sign in with " + p + "”"
+		}
+		through, choose = ", through "+orList(providers)+".", orList(buttons)
+	}
+	return Message{
+		To:      to,
+		Subject: "How you sign in to " + orgName + " on Outlay",
+		Body: fmt.Sprintf("Hello %s,\n\nSomeone (we hope you) asked to reset your Outlay password for %s. Your account has no password to reset: you sign in with single sign-on%s\n"+
+			"Open the sign-in page and choose %s:\n\n%s\n\n"+
+			"If you cannot sign in that way, ask an admin of %s for help. If you did not ask to reset your password, ignore this email: nothing has changed.\n",
+			name, orgName, through, choose, loginURL, orgName),
+	}
+}
+
+// orList joins items as people write a choice: "A", "A or B", "A, B or C".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }

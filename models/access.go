@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -223,14 +224,17 @@ func roleName(label string) string {
 	return n
 }
 
+// MaxRoleLabel is the longest name a role may have, in characters.
+const MaxRoleLabel = 60
+
 func validateRoleLabel(label string) (string, error) {
 	label = oneSpaced(label)
 	verr := outlay.ValidationErrors{}
-	switch {
+	switch n := utf8.RuneCountInString(label); {
 	case label == "":
 		verr.Add("label", "Enter a name for the role.")
-	case len(label) > 60:
-		verr.Add("label", "Use at most 60 characters.")
+	case n > MaxRoleLabel:
+		verr.Add("label", tooLong("A role's name", MaxRoleLabel, n))
 	default:
 		checkOneLine(verr, "label", label)
 	}

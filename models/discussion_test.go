@@ -50,4 +50,20 @@ func TestLengthLimitsAreSaidAsTheyAre(t *testing.T) {
 	if got, want := nameError(1234), "A rule's name has at most 200 characters; this one has 1,234."; got != want {
 		t.Errorf("a name of 1,234 characters: %q, want %q", got, want)
 	}
+	// A role's name is another, whether the role is made or renamed.
+	ctx := context.Background()
+	role, err := models.CreateRole(ctx, db, strings.Repeat("é", models.MaxRoleLabel))
+	if err != nil {
+		t.Fatalf("a role's name of exactly %d characters: %v", models.MaxRoleLabel, err)
+	}
+	roleErrors := map[string]func(string) error{
+		"new role":     func(name string) error { _, err := models.CreateRole(ctx, db, name); return err },
+		"renamed role": func(name string) error { return models.RenameRole(ctx, db, role.Name, name) },
+	}
+	for form, save := range roleErrors {
+		verr, _ := outlay.AsValidation(save(strings.Repeat("ü", 75)))
+		if want := "A role's name has at most 60 characters; this one has 75."; verr["label"] != want {
+			t.Errorf("a %s of 75 characters: %q, want %q", form, verr["label"], want)
+		}
+	}
 }

@@ -151,13 +151,14 @@ func ImportActor(ctx context.Context, ref string) context.Context {
 	return audit.WithActor(ctx, a)
 }
 
-// PreviewImport checks every row of import m's file as the commit would, writing nothing.
-func PreviewImport(ctx context.Context, db *gorm.DB, m *Import, g Grantor) (*sheet.Table, *ImportResult, error) {
+// PreviewImport checks every row of import m's file as the commit would, writing nothing
+// (and sending none of the new invitations invite writes: see ImportOptions.Invite).
+func PreviewImport(ctx context.Context, db *gorm.DB, m *Import, g Grantor, invite ComposeLinkMail) (*sheet.Table, *ImportResult, error) {
 	k, t, err := loadImport(ctx, db, m)
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{DryRun: true, Grantor: g, Separator: t.Delimiter})
+	res, err := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{DryRun: true, Grantor: g, Separator: t.Delimiter, Invite: invite})
 	return t, res, err
 }
 
@@ -190,8 +191,10 @@ func QueueImport(ctx context.Context, db *gorm.DB, id int64) (bool, error) {
 // CommitImport runs import id for real: every row in one transaction, recorded in the audit
 // log as the actor's import. progress (which may be nil) is told how far it is; its writes go
 // through progressDB, outside the import's transaction, so others see them. The outcome is
-// kept on the import, and the file is let go once it is written.
-func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Grantor) (*Import, error) {
+// kept on the import, and the file is let go once it is written. invite writes the new
+// invitations of invited people the import gives more access (ImportOptions.Invite); once
+// the import is done, the caller queues their delivery (Result.InvitationMails).
+func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Grantor, invite ComposeLinkMail) (*Import, error) {
 	m, err := GetImport(ctx, db, id)
 	if err != nil {
 		return nil, err
@@ -212,7 +215,7 @@ func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Gran
 		progressDB.WithContext(ctx).Model(&Import{}).Where("id = ?", id).Updates(map[string]any{"done_rows": done, "updated_at": time.Now().UTC()})
 	}
 	ctx = ImportActor(ctx, fmt.Sprint(id))
-	res, runErr := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{Grantor: g, Progress: progress, Source: m.Filename, Separator: t.Delimiter})
+	res, runErr := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{Grantor: g, Progress: progress, Source: m.Filename, Separator: t.Delimiter, Invite: invite})
 	fields := map[string]any{"updated_at": time.Now().UTC(), "finished_at": time.Now().UTC()}
 	switch {
 	case runErr == nil:

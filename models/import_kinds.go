@@ -181,7 +181,13 @@ var importUsers = &ImportKind{
 			return 0, err
 		}
 		if id != 0 {
-			return id, UpdateUser(ctx, tx, refs.grantor, id, ch)
+			// Giving an invited person more access spends their set-password links and sends
+			// them a new one, as editing them by hand does.
+			re, err := UpdateUserWithMail(ctx, tx, refs.grantor, id, ch, InvitationTTL, refs.invite)
+			if err == nil {
+				refs.reinvite(v.Get("email"), oneSpaced(ch.Name), re)
+			}
+			return id, err
 		}
 		// Imported people are invited: an admin sends their invitations from the users page.
 		u, _, err := InviteUser(ctx, tx, refs.grantor, NewUser{Email: v.Get("email"), Name: ch.Name, Roles: ch.Roles,

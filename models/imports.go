@@ -300,6 +300,32 @@ type ImportResult struct {
 	// Sample is every refused row and the first rows of the file, in file order, for the
 	// preview (a file of 100,000 good rows is not shown whole).
 	Sample []ImportRow
+	// Reinvited are the invited people the import gave more access than their set-password
+	// links were made for, in file order: those links no longer work, and each was sent a
+	// new invitation (or Refusal says why not).
+	Reinvited []ImportReinvitation `json:",omitempty"`
+}
+
+// ImportReinvitation is an invited person whose set-password links an import spent by giving
+// them more access, as editing their roles by hand does (see UpdateUserWithMail).
+type ImportReinvitation struct {
+	Line        int // the row that gave the access
+	Email, Name string
+	// MailID is the new invitation in the outbox, whose delivery the caller queues once the
+	// import is written; 0 when none was sent, and Refusal then says why.
+	MailID  int64
+	Refusal string `json:",omitempty"`
+}
+
+// InvitationMails are the new invitations the import queued in the outbox.
+func (r *ImportResult) InvitationMails() []int64 {
+	var ids []int64
+	for _, ri := range r.Reinvited {
+		if ri.MailID != 0 {
+			ids = append(ids, ri.MailID)
+		}
+	}
+	return ids
 }
 
 // ImportSampleRows is how many rows the preview shows besides the refused ones.
@@ -321,6 +347,10 @@ type ImportOptions struct {
 	// Separator is a CSV file's separator, named in the hint beside a row with more values
 	// than its header (0 for a workbook, or when not known: the hint is left out).
 	Separator rune
+	// Invite writes the new invitation sent to an invited person whom a row gives more access
+	// than their set-password link was made for (as editing them by hand does); nil sends
+	// none, and the result says their link no longer works.
+	Invite ComposeLinkMail
 }
 
 // ErrImportRefused is returned (wrapped) by RunImport when any row is refused: nothing was
@@ -354,7 +384,7 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 		for _, r := range existing {
 			byKey[k.keyOf(r.Values)] = r
 		}
-		refs := &importRefs{tx: tx, grantor: opts.Grantor}
+		refs := &importRefs{tx: tx, grantor: opts.Grantor, invite: opts.Invite}
 		firstLine := map[string]int{}
 		var batch []any
 		flush := func() error {
@@ -391,6 +421,10 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 				row.Outcome = ImportRefused
 			} else if built, err = k.importRow(ctx, tx, &row, byKey, firstLine, refs); err != nil {
 				return err
+			}
+			for _, ri := range refs.takeReinvited() {
+				ri.Line = row.Line
+				res.Reinvited = append(res.Reinvited, ri)
 			}
 			// A check writes nothing: new records need no statement to be checked.
 			if built != nil && res.Refused == 0 && !opts.DryRun {
@@ -635,6 +669,30 @@ type importRefs struct {
 	grantor                               Grantor
 	departments, glAccounts, users, sites map[string]int64
 	currency                              string
+	// invite writes new invitations (ImportOptions.Invite); reinvited are those the row
+	// being imported sent, until RunImport takes them.
+	invite    ComposeLinkMail
+	reinvited []ImportReinvitation
+}
+
+// reinvite notes what an edit of invited person email did to their set-password links, when
+// it spent them.
+func (r *importRefs) reinvite(email, name string, re Reinvitation) {
+	if !re.Spent {
+		return
+	}
+	ri := ImportReinvitation{Email: NormalizeEmail(email), Name: name, MailID: re.MailID, Refusal: re.Refusal}
+	if ri.MailID == 0 && ri.Refusal == "" {
+		ri.Refusal = fmt.Sprintf("No new invitation was sent: resend %s's invitation from their page.", name)
+	}
+	r.reinvited = append(r.reinvited, ri)
+}
+
+// takeReinvited returns the people the row just imported sent new invitations, and forgets them.
+func (r *importRefs) takeReinvited() []ImportReinvitation {
+	out := r.reinvited
+	r.reinvited = nil
+	return out
 }
 
 // defaultCurrency is the organisation's default currency, for rows that name none.

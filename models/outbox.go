@@ -15,6 +15,9 @@ const (
 	MailInvitation    = "invitation"
 	MailPasswordReset = "password_reset"
 	MailPurchaseOrder = "purchase_order"
+	// MailSingleSignOn answers "Forgot password" for a person who signs in with single
+	// sign-on and has no password: how they sign in, with no link that signs them in.
+	MailSingleSignOn = "single_sign_on"
 )
 
 // Statuses of an outgoing mail.
@@ -139,9 +142,7 @@ type ComposeLinkMail func(u *User, token string) mail.Message
 // anyone else and ErrTooManyResets when the person was sent enough links for now.
 func IssueLinkMail(ctx context.Context, db *gorm.DB, email string, ttl time.Duration, kind string, compose ComposeLinkMail) (u *User, token string, mailID int64, err error) {
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// Requests for one address are handled one at a time, so the cap on links an hour
-		// holds when several arrive at once.
-		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('password_reset:' || lower(?)))`, email).Error; err != nil {
+		if err := lockLinkRequests(tx, email); err != nil {
 			return err
 		}
 		if u, token, err = CreatePasswordReset(ctx, tx, email, ttl); err != nil {
@@ -154,4 +155,10 @@ func IssueLinkMail(ctx context.Context, db *gorm.DB, email string, ttl time.Dura
 		return nil, "", 0, err
 	}
 	return u, token, mailID, nil
+}
+
+// lockLinkRequests makes the requests for mail to one address wait for each other until tx
+// ends, so that the cap on mails an hour holds when several arrive at once.
+func lockLinkRequests(tx *gorm.DB, email string) error {
+	return tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('password_reset:' || lower(?)))`, email).Error
 }

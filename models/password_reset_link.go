@@ -11,6 +11,7 @@ import (
 
 	"outlay"
 	"outlay/audit"
+	"outlay/mail"
 )
 
 // EventPasswordResetLinkSent records an admin sending a person a password reset link; its
@@ -39,6 +40,63 @@ func PasswordResetRefusal(ctx context.Context, db *gorm.DB, u *User) (string, er
 		return "", err
 	}
 	return fmt.Sprintf("%s signs in through single sign-on, which the organisation requires, so their password is not used.", u.Name), nil
+}
+
+// ComposeSingleSignOnMail writes the mail that tells person u, who signs in with single
+// sign-on and has no password, how they sign in; providers are the labels of the enabled
+// providers their account is linked to, in the order of the sign-in page's buttons.
+type ComposeSingleSignOnMail func(u *User, providers []string) mail.Message
+
+// IssueForgotPasswordMail answers "Forgot password" for email, queueing the mail it sends in
+// one transaction, and returns the mail's id. An active or invited person is sent a link to
+// choose a password (the mail reset writes), except an active person with no password: they
+// sign in with single sign-on and have no password to reset (an admin may not send them a
+// link either, see PasswordResetRefusal), so they are sent, in the mail sso writes, how they
+// sign in instead. Either mail is capped at MaxResetsPerHour an hour (ErrTooManyResets).
+// Anyone else is ErrNotFound, which the caller must not reveal to whoever asked.
+func IssueForgotPasswordMail(ctx context.Context, db *gorm.DB, email string, ttl time.Duration, reset ComposeLinkMail, sso ComposeSingleSignOnMail) (mailID int64, err error) {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockLinkRequests(tx, email); err != nil {
+			return err
+		}
+		u, err := FindUserByEmail(ctx, tx, email)
+		if err != nil {
+			return err
+		}
+		if u.Status == UserActive && u.PasswordHash == "" {
+			mailID, err = queueSingleSignOnMail(ctx, tx, u, sso)
+			return err
+		}
+		u, token, err := CreatePasswordReset(ctx, tx, email, ttl)
+		if err != nil {
+			return err
+		}
+		mailID, err = QueueMail(ctx, tx, MailPasswordReset, reset(u, token), true)
+		return err
+	})
+	return mailID, err
+}
+
+// queueSingleSignOnMail queues the mail compose writes telling u how they sign in with single
+// sign-on, unless u was sent MaxResetsPerHour of them in the last hour (ErrTooManyResets):
+// anyone may ask for it, and more would let them flood the person's inbox.
+func queueSingleSignOnMail(ctx context.Context, tx *gorm.DB, u *User, compose ComposeSingleSignOnMail) (int64, error) {
+	var recent int64
+	if err := tx.Model(&OutboxMail{}).Where("kind = ? AND lower(recipient) = lower(?) AND created_at > now() - interval '1 hour'",
+		MailSingleSignOn, u.Email).Count(&recent).Error; err != nil {
+		return 0, err
+	}
+	if recent >= MaxResetsPerHour {
+		return 0, ErrTooManyResets
+	}
+	var providers []string
+	err := tx.Raw(`SELECT label FROM sso_providers
+		WHERE enabled AND name IN (SELECT provider FROM sso_identities WHERE user_id = ?)
+		ORDER BY `+ssoButtonOrder, u.ID).Scan(&providers).Error
+	if err != nil {
+		return 0, err
+	}
+	return QueueMail(ctx, tx, MailSingleSignOn, compose(u, providers), false)
 }
 
 // SendPasswordResetLink is an admin's help for an active person who forgot their password or

@@ -296,10 +296,13 @@ func (in *SSOProviderInput) validate(existing *SSOProvider, rules SSORules) (Dom
 	return domains, verr
 }
 
+// ssoButtonOrder orders providers as their buttons appear on the sign-in page.
+const ssoButtonOrder = "array_position(ARRAY['google','microsoft'], kind) NULLS LAST, lower(label), id"
+
 // SSOProviders lists the tenant's providers, in the order their buttons appear.
 func SSOProviders(ctx context.Context, db *gorm.DB) ([]SSOProvider, error) {
 	var out []SSOProvider
-	err := db.WithContext(ctx).Order("array_position(ARRAY['google','microsoft'], kind) NULLS LAST, lower(label), id").Find(&out).Error
+	err := db.WithContext(ctx).Order(ssoButtonOrder).Find(&out).Error
 	return out, err
 }
 

@@ -13,6 +13,7 @@ import (
 	"sort"
 
 	"outlay/audit"
+	"outlay/mail"
 	"outlay/models"
 	"outlay/sheet"
 )
@@ -51,7 +52,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	_, db, closeDB, err := openTenant(ctx, cfg, slug, stderr)
+	tenant, db, closeDB, err := openTenant(ctx, cfg, slug, stderr)
 	if err != nil {
 		return err
 	}
@@ -66,9 +67,18 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, " (%s, %s-separated)", t.Encoding, sheet.DelimiterName(t.Delimiter))
 	}
 	fmt.Fprintf(stdout, ", %d rows\n", len(t.Rows)-plan.HeaderRow-1)
-	res, err := models.RunImport(ctx, db, k, t.Rows, t.Lines, plan, models.ImportOptions{DryRun: dryRun, Grantor: models.ByOperator(), Source: filepath.Base(path), Separator: t.Delimiter})
+	// An invited person given more access than their set-password link was made for is sent
+	// a new invitation, as from the web page; the outbox sweep of the running server sends it.
+	invite := func(u *models.User, token string) mail.Message {
+		return mail.Invitation(u.Email, u.Name, tenant.Name, "", cfg.TenantURL(slug, "/password/reset/"+token), models.InvitationTTL)
+	}
+	res, err := models.RunImport(ctx, db, k, t.Rows, t.Lines, plan, models.ImportOptions{DryRun: dryRun, Grantor: models.ByOperator(),
+		Source: filepath.Base(path), Separator: t.Delimiter, Invite: invite})
 	if res != nil {
 		printImportErrors(stdout, k, res)
+	}
+	if err == nil {
+		printReinvited(stdout, res, dryRun)
 	}
 	switch {
 	case errors.Is(err, models.ErrImportRefused):
@@ -102,5 +112,21 @@ func printImportErrors(w io.Writer, k *models.ImportKind, res *models.ImportResu
 			}
 			fmt.Fprintf(w, "line %d: %s: %s\n", r.Line, label, r.Errors[c])
 		}
+	}
+}
+
+// printReinvited prints, a line each, the invited people the import gave (dry: would give)
+// more access than their set-password links were made for, and what became of their new
+// invitations.
+func printReinvited(w io.Writer, res *models.ImportResult, dry bool) {
+	for _, r := range res.Reinvited {
+		given, what := "was given", "their set-password link no longer works; a new invitation was sent"
+		switch {
+		case dry:
+			given, what = "would be given", "their set-password link would stop working; a new invitation would be sent"
+		case r.Refusal != "":
+			what = "their set-password link no longer works. " + r.Refusal
+		}
+		fmt.Fprintf(w, "line %d: %s (%s) %s more access: %s\n", r.Line, r.Name, r.Email, given, what)
 	}
 }

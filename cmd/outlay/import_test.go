@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"outlay/internal/dbtest"
+	"outlay/models"
 )
 
 // outlay import checks a file, prints each refused row, and writes all of it or nothing.
@@ -54,5 +56,22 @@ func TestImportCommand(t *testing.T) {
 	code, _, errs = runCmd(t, "import", "acme", "planets", good)
 	if code != 1 || !strings.Contains(errs, `unknown kind "planets"`) {
 		t.Fatalf("unknown kind: %d %q", code, errs)
+	}
+
+	// A row that gives an invited person more access spends their set-password link and
+	// sends them a new invitation, as the web page's import does, and says so.
+	if _, _, err := models.InviteUser(context.Background(), db, models.ByOperator(),
+		models.NewUser{Email: "ivy@acme.example", Name: "Ivy Invitee", Roles: []string{"requester"}}, models.InvitationTTL); err != nil {
+		t.Fatal(err)
+	}
+	people := write("people.csv", "email,name,roles\nivy@acme.example,Ivy Invitee,\"requester, approver\"\n")
+	code, out, errs = runCmd(t, "import", "acme", "users", people)
+	if code != 0 || !strings.Contains(out, "line 2: Ivy Invitee (ivy@acme.example) was given more access: their set-password link no longer works; a new invitation was sent") {
+		t.Fatalf("people import: %d %q %q", code, out, errs)
+	}
+	var invitations int
+	db.Raw(`SELECT count(*) FROM mail_outbox WHERE kind = 'invitation' AND recipient = 'ivy@acme.example' AND body LIKE '%/password/reset/%'`).Scan(&invitations)
+	if invitations != 1 {
+		t.Errorf("%d invitations to Ivy in the outbox, want 1", invitations)
 	}
 }

@@ -83,6 +83,13 @@ type Row struct {
 	RowError string
 }
 
+// Reinvitation is an invited person the import gives more access than their set-password
+// link was made for: that link stops working, and Note says what becomes of a new one.
+type Reinvitation struct {
+	Line              int
+	Name, Email, Note string
+}
+
 // Preview is an uploaded file checked row by row.
 type Preview struct {
 	ID                                 int64
@@ -97,6 +104,7 @@ type Preview struct {
 	Refused                            int
 	Background                         bool // the commit runs as a job, with a progress bar
 	Done                               bool // already committed: show its outcome instead
+	Reinvited                          []Reinvitation
 }
 
 // Progress is a committed import: its bar while it runs, its result once done.
@@ -108,6 +116,7 @@ type Progress struct {
 	Created, Updated, Unchanged, Refused int
 	Rows                                 []Row
 	Shown                                []Column
+	Reinvited                            []Reinvitation // of an import that was written
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
