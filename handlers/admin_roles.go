@@ -21,7 +21,7 @@ import (
 func (s *Server) pagesFor(p policy.Permission) string {
 	var paths []string
 	for _, r := range s.routes {
-		if r.Access == Permitted && r.Perm == p && r.Method == get {
+		if r.Access == Permitted && (r.Perm == p || r.AlsoOpenedBy == p) && r.Method == get {
 			paths = append(paths, r.Path)
 		}
 	}

@@ -335,6 +335,54 @@ func TestExpenseReceiptAttachedInAnotherTab(t *testing.T) {
 	}
 }
 
+// A bill's invoice file is shown beside its form, not in it: a form read before the file was
+// uploaded in another tab saves, keeping the file, and the upload is audited all the same. A
+// change of the form's fields made in another tab is still caught.
+func TestBillInvoiceUploadedInAnotherTab(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	d := billTabs(t, s)
+	before := d.open(t)
+	if res := s.cleoC.Upload(d.path+"/invoice", "file", "inv-tabs.pdf", "application/pdf", pdfBytes); res.Status != http.StatusSeeOther {
+		t.Fatalf("invoice: %d", res.Status)
+	}
+	d.typeIn(before, "Typed before the invoice", "2")
+	if res := d.c.Post(d.path, before); res.Status != http.StatusSeeOther {
+		t.Fatalf("saving a form read before the invoice: %d %q", res.Status, res.Text(".flash-error, .field-error"))
+	}
+	if got := d.stored(t); got.header != "Typed before the invoice" || got.line != "2" {
+		t.Errorf("after the save the bill holds %+v", got)
+	}
+	var b models.Bill
+	if err := s.db.Where("vendor_invoice_number = ?", "INV-TABS").First(&b).Error; err != nil || b.InvoiceAttachmentID == nil {
+		t.Fatalf("the bill's invoice after the save: %v (%v)", b.InvoiceAttachmentID, err)
+	}
+	var audited int64
+	if err := s.db.Raw(`SELECT count(*) FROM audit_log WHERE table_name = 'bills' AND record_id = ? AND action = 'update'
+		AND 'invoice_attachment_id' = ANY (changed) AND new ->> 'invoice_attachment_id' = ?`, ids(b.ID), ids(*b.InvoiceAttachmentID)).Scan(&audited).Error; err != nil {
+		t.Fatal(err)
+	}
+	if audited != 1 {
+		t.Errorf("%d audit records of the bill's invoice, want 1", audited)
+	}
+
+	stale, other := d.open(t), d.open(t)
+	if res := s.cleoC.Upload(d.path+"/invoice", "file", "inv-tabs-2.pdf", "application/pdf", pdfBytes); res.Status != http.StatusSeeOther {
+		t.Fatalf("second invoice: %d", res.Status)
+	}
+	d.typeIn(other, "Changed in the other tab", "3")
+	if res := d.c.Post(d.path, other); res.Status != http.StatusSeeOther {
+		t.Fatalf("the other tab's save: %d %q", res.Status, res.Text(".flash-error, .field-error"))
+	}
+	d.typeIn(stale, "Typed before the other tab's change", "4")
+	if res := d.c.Post(d.path, stale); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text(".flash-error"), staleMessage) {
+		t.Errorf("saving a form read before the other tab's change: %d %q", res.Status, res.Text(".flash-error"))
+	}
+	if got := d.stored(t); got.header != "Changed in the other tab" || got.line != "3" {
+		t.Errorf("after the refused save the bill holds %+v, want the other tab's change", got)
+	}
+}
+
 // Adding a line (or leg) to an edit form shows the form again as typed, without a save: it
 // keeps the version the form was read at, so a change made meanwhile in another tab is still
 // caught when it is saved.

@@ -97,6 +97,11 @@ func TestEveryRouteEnforcesItsPolicy(t *testing.T) {
 				if want, err = casbin.Enforce(role, r.Perm.Object, r.Perm.Action); err != nil {
 					t.Fatal(err)
 				}
+				if also := r.AlsoOpenedBy; !want && also.Object != "" {
+					if want, err = casbin.Enforce(role, also.Object, also.Action); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 			path := concretePath(r.Path)
 			var res *testutil.Response

@@ -11,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"outlay"
+	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/policy"
 	authviews "outlay/views/auth"
 )
 
@@ -202,6 +205,61 @@ func TestRequesterReadsTheOrderOfTheirRequisition(t *testing.T) {
 	}
 	if res := other.Get("/purchase-orders/999999"); res.Status != http.StatusNotFound {
 		t.Errorf("a missing order: %d", res.Status)
+	}
+}
+
+// A role that may read purchase orders and nothing of requisitions (a receiving desk) opens an
+// order's page, as it opens the order list, History and print; a comment it posts that is
+// refused comes back on that page with the text as typed, not as a flash elsewhere.
+func TestOrderReaderWithoutRequisitionsOpensTheOrder(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	ctx, db := context.Background(), env.DB(t, acme)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin") // someone keeps the roles page
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	carl := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	_, po := dbtest.ReceivedOrder(t, db, rita.ID, carl.ID, nil, standAndCable...)
+	desk, err := models.CreateRole(ctx, db, "Receiving desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []policy.Permission{
+		{Object: outlay.ObjPurchaseOrders, Action: outlay.ActRead},
+		{Object: outlay.ObjComments, Action: outlay.ActCreate},
+	} {
+		if err := models.SetPermission(ctx, db, models.ByOperator(), desk.Name, p, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.CreateUser(t, acme, "dora@acme.example", "Dora Desk", desk.Name)
+	app := testutil.NewApp(t, env)
+	c := signedIn(t, app, "dora@acme.example")
+	poPath := "/purchase-orders/" + itoa(po.ID)
+
+	for _, path := range []string{"/purchase-orders", poPath, poPath + "/history", poPath + "/print"} {
+		if res := c.Get(path); res.Status != http.StatusOK {
+			t.Errorf("%s: %d %q", path, res.Status, res.Location())
+		}
+	}
+	page := c.Get(poPath)
+	if !strings.HasPrefix(page.Text(".page-header h1"), po.Number) || page.Doc.Find("#comment-body").Length() != 1 {
+		t.Fatalf("the order's page: %q, comment boxes %d", page.Text(".page-header h1"), page.Doc.Find("#comment-body").Length())
+	}
+	if res := c.Get("/requisitions/" + itoa(po.RequisitionID)); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Errorf("the desk opens the requisition: %d %q", res.Status, res.Location())
+	}
+	c.Get("/dashboard") // consume the refusal's flash
+
+	res := c.Post(poPath+"/comments", url.Values{"body": {"   "}})
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#body-error") != "Write a comment first." ||
+		!strings.HasPrefix(res.Text(".page-header h1"), po.Number) {
+		t.Errorf("a refused comment: %d %q on %q (location %q)", res.Status, res.Text("#body-error"), res.Text(".page-header h1"), res.Location())
+	}
+	if res := c.Post(poPath+"/comments", url.Values{"body": {"Two boxes arrived damaged."}}); res.Status != http.StatusSeeOther || res.Location() != poPath+"#comments" {
+		t.Errorf("a comment: %d %q", res.Status, res.Location())
+	}
+	if got := c.Get(poPath).Text(".comment-body"); got != "Two boxes arrived damaged." {
+		t.Errorf("comments shown as %q", got)
 	}
 }
 

@@ -18,6 +18,9 @@ var dumpRoutes = flag.String("dump-routes", "", "write the route table to this f
 func routeLine(r Route) string {
 	access := map[Access]string{Public: "public", SignedIn: "signed-in", Permitted: "permitted"}[r.Access]
 	line := fmt.Sprintf("%-4s %-55s %-9s %s", r.Method, r.Path, access, r.Perm)
+	if r.AlsoOpenedBy.Object != "" {
+		line += " also-opened-by " + r.AlsoOpenedBy.String()
+	}
 	if r.Widen.Object != "" {
 		line += " widened-by " + r.Widen.String()
 	}

@@ -51,6 +51,10 @@ type Route struct {
 	Path   string
 	Access Access
 	Perm   policy.Permission // for Permitted routes
+	// AlsoOpenedBy, when set, opens the route as well to roles without Perm; the handler's
+	// queries narrow what such a person sees to what is theirs (a requester, the order made
+	// from their requisition). The roles page lists it with the route's own.
+	AlsoOpenedBy policy.Permission
 	// Widen is a permission that widens what the route shows (everyone's figures instead of
 	// the person's own); the roles page lists it with the route's own.
 	Widen    policy.Permission
@@ -99,6 +103,11 @@ var navSections = []struct {
 
 func (r Route) widenedBy(object, action string) Route {
 	r.Widen = policy.Permission{Object: object, Action: action}
+	return r
+}
+
+func (r Route) alsoOpenedBy(object, action string) Route {
+	r.AlsoOpenedBy = policy.Permission{Object: object, Action: action}
 	return r
 }
 
@@ -358,9 +367,11 @@ func (s *Server) routeTable() []Route {
 		s.lookupRoute(purchasing.VendorLookupPath, outlay.ObjPurchaseOrders, outlay.ActRead, vendorsIn(models.VendorsWithOrders)),
 		permitted(get, purchasing.ToOrderPath, outlay.ObjPurchaseOrders, outlay.ActCreate, s.toOrderPage).nav("To order"),
 		s.exportRoute(purchasing.ToOrderPath, outlay.ObjPurchaseOrders, outlay.ActCreate, toOrderExport),
-		// Requesters may open the orders made from their own requisitions, read-only; the
-		// kind's visibility finds no other for them.
-		permitted(get, purchasing.ListPath+idParam, outlay.ObjRequisitions, outlay.ActRead, s.purchaseOrderPage),
+		// The order's page asks for the orders' permission, as its History, print, comments
+		// and attachments do. Requesters may open the orders made from their own
+		// requisitions as well, read-only: the kind's visibility finds no other for them.
+		permitted(get, purchasing.ListPath+idParam, outlay.ObjPurchaseOrders, outlay.ActRead, s.purchaseOrderPage).
+			alsoOpenedBy(outlay.ObjRequisitions, outlay.ActRead),
 		permitted(get, purchasing.ListPath+idParam+"/history", outlay.ObjPurchaseOrders, outlay.ActRead, s.purchaseOrderHistory),
 		permitted(get, purchasing.ListPath+idParam+"/print", outlay.ObjPurchaseOrders, outlay.ActRead, s.purchaseOrderPrint),
 		permitted(post, requisitions.ListPath+idParam+"/purchase-order", outlay.ObjPurchaseOrders, outlay.ActCreate, s.createPurchaseOrder),
@@ -428,7 +439,7 @@ func (s *Server) Permissions() []policy.Permission {
 		if r.Access != Permitted {
 			continue
 		}
-		for _, p := range []policy.Permission{r.Perm, r.Widen} {
+		for _, p := range []policy.Permission{r.Perm, r.AlsoOpenedBy, r.Widen} {
 			if p.Object != "" && !seen[p] {
 				seen[p] = true
 				out = append(out, p)
@@ -446,7 +457,7 @@ func (s *Server) allowed(c *fiber.Ctx, r Route) bool {
 	case SignedIn:
 		return currentUser(c) != nil
 	case Permitted:
-		return s.holds(c, r.Perm)
+		return s.holds(c, r.Perm) || (r.AlsoOpenedBy.Object != "" && s.holds(c, r.AlsoOpenedBy))
 	}
 	return false
 }

@@ -222,7 +222,10 @@ func (d *BillDetail) Rejection() *ApprovalStepDetail {
 var InvoiceKinds = []string{"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
 
 // AttachInvoice attaches the invoice file to bill id (one the viewer may see and change) and
-// makes it the file shown beside the bill. A file of another kind is refused.
+// makes it the file shown beside the bill. A file of another kind is refused. The file is
+// not a field of the bill's edit form, so it leaves the bill's version (updated_at, see
+// FormVersion) as it was: a form open in another tab still saves. The change is audited
+// like any other, as the attachment made and the bill's invoice_attachment_id.
 func AttachInvoice(ctx context.Context, db *gorm.DB, v Viewer, id int64, in NewAttachment) (*Attachment, error) {
 	if !slices.Contains(InvoiceKinds, in.ContentType) {
 		return nil, outlay.ValidationErrors{"file": "An invoice must be a PDF or an image (PNG, JPEG, GIF or WebP)."}
@@ -238,7 +241,8 @@ func AttachInvoice(ctx context.Context, db *gorm.DB, v Viewer, id int64, in NewA
 		if err := tx.Create(a).Error; err != nil {
 			return err
 		}
-		return tx.Model(&Bill{ID: id}).Updates(map[string]any{"invoice_attachment_id": a.ID, "updated_at": time.Now()}).Error
+		// UpdateColumn: Update would set updated_at too, as GORM does for every model with one.
+		return tx.Model(&Bill{ID: id}).UpdateColumn("invoice_attachment_id", a.ID).Error
 	})
 	return a, err
 }

@@ -14,9 +14,10 @@ import (
 // draft changed since, instead of silently undoing the other change, lines included. The
 // version is the draft's updated_at to the microsecond, as stored: every change of a draft
 // or of its lines sets it, as its lines are only written together with it (writeRequisition,
-// writeTravel, writeExpense, writeBill; AttachReceipt sets its report's too). The check is
-// made on the draft locked for the save, inside the save's transaction, so two saves of
-// forms read at the same version cannot both pass it.
+// writeTravel, writeExpense, writeBill; AttachReceipt sets its report's too). What is not a
+// field of the form leaves it: a bill's invoice file, shown beside the form (AttachInvoice).
+// The check is made on the draft locked for the save, inside the save's transaction, so two
+// saves of forms read at the same version cannot both pass it.
 
 // FormVersion is the version of a stored draft its edit form was read at (DraftVersion of
 // its updated_at). A form without one, a new document's or one opened before forms carried
