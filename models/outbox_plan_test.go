@@ -110,3 +110,41 @@ func readsMailsBesidesItsKey(node map[string]any) string {
 	}
 	return ""
 }
+
+// TestSingleSignOnMailCapReadsItsIndex reads the plan of the count behind the cap on "how you
+// sign in" mails, over 20,000 other mails and 300 of that kind: it reads the index of those
+// mails for the one address, never the outbox whole, and counts only that address's mails of
+// the last hour.
+func TestSingleSignOnMailCapReadsItsIndex(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	for _, q := range []string{
+		`INSERT INTO mail_outbox (kind, recipient, subject, body, status, sent_at)
+			SELECT 'notify_decided', 'p' || i || '@acme.example', 'Approved', repeat('x', 500), 'sent', now()
+			FROM generate_series(1, 20000) i`,
+		`INSERT INTO mail_outbox (kind, recipient, subject, body, created_at)
+			SELECT '` + models.MailSingleSignOn + `', 'p' || (i % 100) || '@acme.example', 'How you sign in', 'x',
+				now() - make_interval(mins => i % 3 * 50)
+			FROM generate_series(1, 300) i`,
+		`ANALYZE mail_outbox`,
+	} {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+	}
+	var plan string
+	if err := db.Raw("EXPLAIN (FORMAT JSON) "+models.RecentSingleSignOnMailsSQL, "P7@acme.example").Row().Scan(&plan); err != nil {
+		t.Fatal(err)
+	}
+	for _, root := range planRoots(t, plan) {
+		if rel := seqScan(root, "mail_outbox"); rel != "" {
+			t.Errorf("the cap's count reads %s whole:\n%s", rel, plan)
+		}
+	}
+	// p7 was sent three mails: at once, 50 and 100 minutes ago; the last hour holds two.
+	var n int64
+	if err := db.Raw(models.RecentSingleSignOnMailsSQL, "P7@acme.example").Scan(&n).Error; err != nil || n != 2 {
+		t.Errorf("mails of the last hour to p7: %d (%v), want 2", n, err)
+	}
+}
