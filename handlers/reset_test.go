@@ -103,6 +103,10 @@ func TestPasswordResetExpiredAndUnknown(t *testing.T) {
 	if res.Status != 200 || res.Text("h1") != "Check your email" {
 		t.Errorf("unknown email: %d %q", res.Status, res.Text("h1"))
 	}
+	// It names neither a link nor single sign-on as what was sent: either may be.
+	if got := res.Text("main p"); !strings.Contains(got, "an email saying what to do next") || !strings.Contains(got, "single sign-on") {
+		t.Errorf("the page says %q", got)
+	}
 	app.WaitJobs(t)
 	if len(app.Mail.Sent()) != before {
 		t.Error("mail sent for an unknown address")

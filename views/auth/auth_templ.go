@@ -387,7 +387,7 @@ func ForgotForm(f Forgot) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "</strong>, we have sent it a link to set a new password. The link works once, within the next hour.</p><p class=\"auth-footer\"><a href=\"/login\">Back to sign in</a></p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "</strong>, we have sent it an email saying what to do next: a link to set a new password, which works once within the next hour, or, for an account that signs in with single sign-on, how to sign in.</p><p class=\"auth-footer\"><a href=\"/login\">Back to sign in</a></p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
