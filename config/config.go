@@ -77,7 +77,13 @@ type Config struct {
 	MemoryLimitMB int
 	// MaxConnsPerIP caps the connections one client address holds at once; trusted proxies
 	// are exempt (OUTLAY_MAX_CONNS_PER_IP).
-	MaxConnsPerIP    int
+	MaxConnsPerIP int
+	// APIRateLimit is how many requests a minute one API token may make to the JSON API,
+	// sustained, and as many requests without a valid token may come from one client address
+	// (OUTLAY_API_RATE_LIMIT); 0 turns the limit off. APIBurst is how many of them may come at
+	// once (OUTLAY_API_BURST). Each app server counts only the requests it serves.
+	APIRateLimit     int
+	APIBurst         int
 	SessionIdle      time.Duration // a session ends after this long unused (OUTLAY_SESSION_IDLE)
 	SessionMax       time.Duration // and at the latest this long after sign-in (OUTLAY_SESSION_MAX)
 	ShutdownTimeout  time.Duration // how long in-flight requests may take at shutdown
@@ -115,6 +121,8 @@ func Defaults() Config {
 		MemoryLimitMB:     256,
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxConnsPerIP:     500,
+		APIRateLimit:      600,
+		APIBurst:          100,
 		SessionIdle:       2 * time.Hour,
 		SessionMax:        12 * time.Hour,
 		ShutdownTimeout:   30 * time.Second,
@@ -196,6 +204,8 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	dbWait := fs.String("db-wait", env("OUTLAY_DB_WAIT", c.DBWait.String()), "how long a request waits for a free database connection before it is answered 503 (OUTLAY_DB_WAIT)")
 	headerTimeout := fs.String("read-header-timeout", env("OUTLAY_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout.String()), "how long a client has to send a request's headers (OUTLAY_READ_HEADER_TIMEOUT)")
 	perIP := fs.String("max-conns-per-ip", env("OUTLAY_MAX_CONNS_PER_IP", strconv.Itoa(c.MaxConnsPerIP)), "connections one client address may hold at once; trusted proxies are exempt (OUTLAY_MAX_CONNS_PER_IP)")
+	apiRate := fs.String("api-rate-limit", env("OUTLAY_API_RATE_LIMIT", strconv.Itoa(c.APIRateLimit)), "requests a minute one API token may make, and as many without a valid token from one client address; 0 turns the limit off (OUTLAY_API_RATE_LIMIT)")
+	apiBurst := fs.String("api-burst", env("OUTLAY_API_BURST", strconv.Itoa(c.APIBurst)), "API requests one token, or one client address without a valid token, may make at once (OUTLAY_API_BURST)")
 	poolConns := fs.String("tenant-pool-conns", env("OUTLAY_TENANT_POOL_CONNS", strconv.Itoa(c.TenantPoolConns)), "connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)")
 	memLimit := fs.String("memory-limit-mb", env("OUTLAY_MEMORY_LIMIT_MB", strconv.Itoa(c.MemoryLimitMB)), "memory the process aims to stay within, in MB; under it the collector runs a third as often as Go's default, 0 keeps Go's defaults (OUTLAY_MEMORY_LIMIT_MB)")
 	idle := fs.String("session-idle", env("OUTLAY_SESSION_IDLE", c.SessionIdle.String()), "idle session timeout (OUTLAY_SESSION_IDLE)")
@@ -297,6 +307,12 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 			bad("OUTLAY_DB_CONN_SHARE", "must be a percentage from 1 to 100, got %d", c.DBConnShare)
 		}
 		positive("OUTLAY_MAX_CONNS_PER_IP", *perIP, &c.MaxConnsPerIP)
+		if n, err := strconv.Atoi(*apiRate); err != nil || n < 0 {
+			bad("OUTLAY_API_RATE_LIMIT", "must be a whole number of requests a minute, or 0 for no limit, got %q", *apiRate)
+		} else {
+			c.APIRateLimit = n
+		}
+		positive("OUTLAY_API_BURST", *apiBurst, &c.APIBurst)
 		var uploadMB int
 		if positive("OUTLAY_MAX_UPLOAD_MB", *maxUpload, &uploadMB); uploadMB > 0 {
 			if uploadMB > 1024 {

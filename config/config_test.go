@@ -100,3 +100,27 @@ func TestMemoryLimit(t *testing.T) {
 		}
 	}
 }
+
+// The JSON API allows 600 requests a minute per token, 100 at once, unless set; a rate of 0
+// turns the limit off; anything else that is not a whole number stops start-up naming it.
+func TestAPIRateLimit(t *testing.T) {
+	if c, err := bind(t); err != nil || c.APIRateLimit != 600 || c.APIBurst != 100 {
+		t.Errorf("default: %d a minute, %d at once, %v", c.APIRateLimit, c.APIBurst, err)
+	}
+	if c, err := bind(t, "--api-rate-limit", "0"); err != nil || c.APIRateLimit != 0 {
+		t.Errorf("0: %d %v", c.APIRateLimit, err)
+	}
+	if c, err := bind(t, "--api-rate-limit", "6000", "--api-burst", "20"); err != nil || c.APIRateLimit != 6000 || c.APIBurst != 20 {
+		t.Errorf("6000 and 20: %d %d %v", c.APIRateLimit, c.APIBurst, err)
+	}
+	for _, bad := range []string{"lots", "-1", "1.5", "600/m"} {
+		if _, err := bind(t, "--api-rate-limit", bad); err == nil || !strings.Contains(err.Error(), "OUTLAY_API_RATE_LIMIT") {
+			t.Errorf("rate %q: %v", bad, err)
+		}
+	}
+	for _, bad := range []string{"0", "-5", "many"} {
+		if _, err := bind(t, "--api-burst", bad); err == nil || !strings.Contains(err.Error(), "OUTLAY_API_BURST") {
+			t.Errorf("burst %q: %v", bad, err)
+		}
+	}
+}

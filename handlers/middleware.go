@@ -299,12 +299,12 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 
 // loadBearer authenticates an API request by its bearer token. Cookies are never consulted.
 func (s *Server) loadBearer(c *fiber.Ctx) error {
-	scheme, token, _ := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
-	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+	token := bearerToken(c)
+	if token == "" {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="outlay"`)
 		return apiError(c, http.StatusUnauthorized, "send an API token as Authorization: Bearer <token>")
 	}
-	u, err := models.LookupToken(c.UserContext(), tenantDB(c), strings.TrimSpace(token))
+	u, err := models.LookupToken(c.UserContext(), tenantDB(c), token)
 	if errors.Is(err, outlay.ErrNotFound) {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="outlay", error="invalid_token"`)
 		return apiError(c, http.StatusUnauthorized, "the API token is unknown, expired or revoked")
@@ -320,6 +320,15 @@ func (s *Server) loadBearer(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Next()
+}
+
+// bearerToken is the token of the request's Authorization: Bearer header, or "".
+func bearerToken(c *fiber.Ctx) string {
+	scheme, token, _ := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
 }
 
 // isAPI reports whether the request is for the JSON API, whose answers, errors included,

@@ -82,6 +82,8 @@ type Server struct {
 	uploadPaths []string
 	// callsOut are the routes that wait on another server (Route.CallsOut).
 	callsOut []Route
+	// apiLimit is the JSON API's rate limit (api_limit.go); nil when it is off.
+	apiLimit *apiLimiter
 	// draining is set once the server is asked to stop: /readyz then fails, so a load
 	// balancer sends no new requests while those in flight finish.
 	draining atomic.Bool
@@ -114,6 +116,7 @@ func New(d Deps) (*fiber.App, *Server) {
 		blobs:    d.Blobs,
 		proxies:  parseProxies(d.Config.TrustedProxies),
 		jobs:     d.Jobs,
+		apiLimit: newAPILimiter(d.Config.APIRateLimit, d.Config.APIBurst, maxAPIBuckets),
 	}
 	s.sso = sso.NewProviders(s.outbound, 1000)
 	if box, err := auth.NewSecretBox(d.Config.SecretKey, models.SSOSecretPurpose); err == nil {
@@ -185,8 +188,9 @@ func New(d Deps) (*fiber.App, *Server) {
 		}
 	}
 	// The JSON API authenticates by bearer token only: it ignores cookies, so it needs no
-	// CSRF token and a browser session cannot be ridden into it.
-	api := app.Group(apiPrefix, s.resolveTenant, s.notifications, s.loadBearer)
+	// CSRF token and a browser session cannot be ridden into it. Its rate limit comes first, so
+	// a request over it costs no database connection.
+	api := app.Group(apiPrefix, s.limitAPI, s.resolveTenant, s.notifications, s.loadBearer)
 	for _, r := range s.routes {
 		if r.API {
 			api.Add(r.Method, strings.TrimPrefix(r.Path, apiPrefix), s.guard(r), r.Handler)
