@@ -130,6 +130,8 @@ func bankMails(t *testing.T, s *expenseSite) int64 {
 
 // Removing your own bank account asks for your password again, as changing it does: a
 // session left open, or stolen, is not enough to stop your reimbursements being paid to you.
+// The password is the one confirmation, as when turning off two-factor sign-in: no browser
+// dialog asks again.
 // A missing or wrong password is refused beside the removal's own field (not the change
 // form's), and nothing is removed or mailed. Once removed, the removal is in the audit log
 // and you are mailed, at your address on file, the account that was removed, masked, and told
@@ -145,6 +147,9 @@ func TestRemovingYourBankAccountAsksForYourPassword(t *testing.T) {
 	form := rita.Get("/settings/bank-account").Doc.Find(`form[action="/settings/bank-account/remove"]`)
 	if form.Find(`input#remove-confirm[name="confirm"][type="password"]`).Length() != 1 || strings.TrimSpace(form.Find(`label[for="remove-confirm"]`).Text()) != "Your password" {
 		t.Fatalf("the removal form asks for no password: %q", form.Text())
+	}
+	if q, asks := form.Attr("data-confirm"); asks {
+		t.Errorf("the removal asks again in a dialog: %q", q)
 	}
 	for _, tc := range []struct{ name, confirm, want string }{
 		{"nothing", "", "Enter your password."},

@@ -122,7 +122,7 @@ func taxText(m money.Money, rateBP int) string {
 func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail) (purchasing.Detail, error) {
 	csrf := s.csrfToken(c)
 	out := purchasing.Detail{HistoryURL: purchaseOrderDocs.Path(d.ID) + "/history", CSRF: csrf, ID: d.ID, Number: d.Number, Status: d.Status, Vendor: d.Vendor.Name, VendorEmail: d.Vendor.Email,
-		VendorAddress: d.Vendor.Address, Requisition: d.RequisitionNumber, RequisitionHref: requisitionDocs.Path(d.RequisitionID),
+		VendorAddress: d.Vendor.Address, Requisition: d.RequisitionNumber,
 		Requester: d.RequesterName, CreatedBy: d.CreatedByName, Created: moment(d.CreatedAt), CloseReason: d.CloseReason, ClosedBy: d.ClosedByName,
 		Subtotal: d.Money(d.SubtotalMinor).String(), Tax: d.Money(d.TaxMinor).String(), Total: d.Total().String(), Lines: poLines(d),
 		CanUpdate: s.can(c, purchaseOrdersUpdate), Receivable: d.Receivable(), Closable: d.Closable()}
@@ -139,6 +139,9 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 	}
 	if s.can(c, vendorsRead) {
 		out.VendorHref = vendorsRef.path + "/" + strconv.FormatInt(d.VendorID, 10)
+	}
+	if s.mayOpen(c, requisitionDocs.Base) {
+		out.RequisitionHref = requisitionDocs.Path(d.RequisitionID)
 	}
 	if d.EmailedAt != nil {
 		out.Emailed = moment(*d.EmailedAt)

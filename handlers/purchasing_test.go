@@ -245,10 +245,22 @@ func TestOrderReaderWithoutRequisitionsOpensTheOrder(t *testing.T) {
 	if !strings.HasPrefix(page.Text(".page-header h1"), po.Number) || page.Doc.Find("#comment-body").Length() != 1 {
 		t.Fatalf("the order's page: %q, comment boxes %d", page.Text(".page-header h1"), page.Doc.Find("#comment-body").Length())
 	}
-	if res := c.Get("/requisitions/" + itoa(po.RequisitionID)); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+	reqPath := "/requisitions/" + itoa(po.RequisitionID)
+	if res := c.Get(reqPath); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
 		t.Errorf("the desk opens the requisition: %d %q", res.Status, res.Location())
 	}
 	c.Get("/dashboard") // consume the refusal's flash
+	// So the order names the requisition it was made from without a link the desk would be
+	// turned away from; the clerk, who may open requisitions, has the link.
+	made := page.Doc.Find(`.details dt:contains("Requisition")`).First().Next()
+	if !strings.HasPrefix(strings.TrimSpace(made.Text()), po.RequisitionNumber) || made.Find("a").Length() != 0 ||
+		page.Doc.Find(`a[href="`+reqPath+`"]`).Length() != 0 {
+		t.Errorf("the desk's order page names the requisition as %q, with %d links", made.Text(), page.Doc.Find(`a[href="`+reqPath+`"]`).Length())
+	}
+	clerkPage := signedIn(t, app, "carl@acme.example").Get(poPath)
+	if link := clerkPage.Doc.Find(`.details a[href="` + reqPath + `"]`); link.Text() != po.RequisitionNumber {
+		t.Errorf("the clerk's link to the requisition: %q", link.Text())
+	}
 
 	res := c.Post(poPath+"/comments", url.Values{"body": {"   "}})
 	if res.Status != http.StatusUnprocessableEntity || res.Text("#body-error") != "Write a comment first." ||

@@ -208,7 +208,7 @@ func TestCreateTokenRejectsBadInput(t *testing.T) {
 		field, error string
 	}{
 		"empty name":       {url.Values{"name": {"   "}, "days": {"30"}}, "name", "Name the token after what will use it, such as “ERP sync”."},
-		"101-char name":    {url.Values{"name": {strings.Repeat("n", 101)}, "days": {"30"}}, "name", "Use at most 100 characters."},
+		"101-char name":    {url.Values{"name": {strings.Repeat("n", 101)}, "days": {"30"}}, "name", "A token's name has at most 100 characters; this one has 101."},
 		"lifetime 5":       {url.Values{"name": {"ERP sync"}, "days": {"5"}}, "days", "Choose how long the token works."},
 		"lifetime missing": {url.Values{"name": {"ERP sync"}}, "days", "Choose how long the token works."},
 		"lifetime a word":  {url.Values{"name": {"ERP sync"}, "days": {"forever"}}, "days", "Choose how long the token works."},

@@ -70,7 +70,7 @@ func (in BankDetailsInput) validate() (BankDetails, error) {
 	case n == 0:
 		verr.Add("holder", "Enter the name the account is held in.")
 	case n > 140:
-		verr.Add("holder", "Shorten the name to 140 characters.")
+		verr.Add("holder", tooLong("An account holder's name", 140, n))
 	default:
 		checkOneLine(verr, "holder", d.Holder)
 	}

@@ -312,7 +312,7 @@ func checkBillHeader(tx *gorm.DB, verr outlay.ValidationErrors, in BillInput, h 
 	case n == 0:
 		verr.Add(BillInvoiceNumberField, "Enter the invoice number printed on the vendor's invoice.")
 	case n > MaxInvoiceNumber:
-		verr.Add(BillInvoiceNumberField, fmt.Sprintf("Use at most %d characters.", MaxInvoiceNumber))
+		verr.Add(BillInvoiceNumberField, tooLong("An invoice number", MaxInvoiceNumber, n))
 	case !plainText(h.InvoiceNumber):
 		verr.Add(BillInvoiceNumberField, "Use plain text.")
 	}
@@ -338,8 +338,8 @@ func checkBillHeader(tx *gorm.DB, verr outlay.ValidationErrors, in BillInput, h 
 		h.DueDate = DueDate(h.InvoiceDate, h.Vendor.PaymentTermsDays)
 	}
 	h.Memo = strings.TrimSpace(in.Memo)
-	if utf8.RuneCountInString(h.Memo) > MaxBillMemo {
-		verr.Add("memo", fmt.Sprintf("Use at most %d characters.", MaxBillMemo))
+	if n := utf8.RuneCountInString(h.Memo); n > MaxBillMemo {
+		verr.Add("memo", tooLong("A memo", MaxBillMemo, n))
 	} else if !plainText(h.Memo) {
 		verr.Add("memo", "Use plain text.")
 	}

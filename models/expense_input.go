@@ -109,14 +109,18 @@ func priceExpense(tx *gorm.DB, reportID int64, was reportPeriod, in ExpenseInput
 	var p pricedExpense
 	p.Title = strings.TrimSpace(in.Title)
 	p.Purpose = strings.TrimSpace(strings.ReplaceAll(in.Purpose, "\r\n", "\n"))
-	switch {
-	case p.Title == "":
+	switch n := utf8.RuneCountInString(p.Title); {
+	case n == 0:
 		verr.Add("title", "Give the report a title, such as “Berlin client visit”.")
-	case utf8.RuneCountInString(p.Title) > 200 || !plainText(p.Title):
-		verr.Add("title", "Keep the title to 200 characters of plain text.")
+	case n > 200:
+		verr.Add("title", tooLong("A report's title", 200, n))
+	case !plainText(p.Title):
+		verr.Add("title", "Use plain text.")
 	}
-	if utf8.RuneCountInString(p.Purpose) > 4000 || !plainText(p.Purpose) {
-		verr.Add("purpose", "Keep the business purpose to 4,000 characters of plain text.")
+	if n := utf8.RuneCountInString(p.Purpose); n > 4000 {
+		verr.Add("purpose", tooLong("A business purpose", 4000, n))
+	} else if !plainText(p.Purpose) {
+		verr.Add("purpose", "Use plain text.")
 	}
 	if id, err := optionalID(strings.TrimSpace(in.Department)); err != nil {
 		verr.Add("department", "Choose from the list.")
@@ -350,9 +354,11 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 	}
 	l.Note = strings.TrimSpace(in.Note)
 	l.Justification = strings.TrimSpace(in.Justification)
-	for name, v := range map[string]string{"note": l.Note, "justification": l.Justification} {
-		if utf8.RuneCountInString(v) > 1000 || !plainText(v) {
-			verr.Add(f(name), "Keep this to 1,000 characters of plain text.")
+	for _, t := range []struct{ field, what, value string }{{"note", "A note", l.Note}, {"justification", "A justification", l.Justification}} {
+		if n := utf8.RuneCountInString(t.value); n > 1000 {
+			verr.Add(f(t.field), tooLong(t.what, 1000, n))
+		} else if !plainText(t.value) {
+			verr.Add(f(t.field), "Use plain text.")
 		}
 	}
 	switch in.Kind {
@@ -360,8 +366,10 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 		l.Merchant = strings.TrimSpace(in.Merchant)
 		if l.Merchant == "" {
 			verr.Add(f("merchant"), "Say where the money was spent.")
-		} else if utf8.RuneCountInString(l.Merchant) > 200 || !plainText(l.Merchant) {
-			verr.Add(f("merchant"), "Keep the merchant to 200 characters.")
+		} else if n := utf8.RuneCountInString(l.Merchant); n > 200 {
+			verr.Add(f("merchant"), tooLong("A merchant's name", 200, n))
+		} else if !plainText(l.Merchant) {
+			verr.Add(f("merchant"), "Use plain text.")
 		}
 		if c := strings.ToUpper(strings.TrimSpace(in.Currency)); c != "" {
 			if !money.ValidCurrency(c) {
@@ -386,8 +394,10 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 			verr.Add(f("to"), "Say where the trip went.")
 		}
 		for name, v := range map[string]string{"from": l.FromPlace, "to": l.ToPlace} {
-			if utf8.RuneCountInString(v) > 200 || !plainText(v) {
-				verr.Add(f(name), "Keep this to 200 characters.")
+			if n := utf8.RuneCountInString(v); n > 200 {
+				verr.Add(f(name), tooLong("A place's name", 200, n))
+			} else if !plainText(v) {
+				verr.Add(f(name), "Use plain text.")
 			}
 		}
 		d, err := money.ParseQuantity(in.Distance)

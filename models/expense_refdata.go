@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -213,8 +214,13 @@ func ActivePerDiemRates(ctx context.Context, db *gorm.DB) ([]PerDiemRate, error)
 func SavePerDiemRate(ctx context.Context, db *gorm.DB, id int64, in PerDiemRateInput) (int64, error) {
 	verr := outlay.ValidationErrors{}
 	in.Destination, in.Currency = strings.TrimSpace(in.Destination), strings.ToUpper(strings.TrimSpace(in.Currency))
-	if in.Destination == "" || len([]rune(in.Destination)) > 200 || !plainText(in.Destination) {
-		verr.Add("destination", "Name the destination in up to 200 characters, such as “Berlin”.")
+	switch n := utf8.RuneCountInString(in.Destination); {
+	case n == 0:
+		verr.Add("destination", "Name the destination, such as “Berlin”.")
+	case n > 200:
+		verr.Add("destination", tooLong("A destination", 200, n))
+	case !plainText(in.Destination):
+		verr.Add("destination", "Use plain text.")
 	}
 	r := &PerDiemRate{Destination: in.Destination, Currency: in.Currency}
 	if !money.ValidCurrency(in.Currency) {

@@ -120,7 +120,7 @@ func CreatePaymentRun(ctx context.Context, db *gorm.DB, v Viewer, in PaymentRunI
 	} else if run.PayOn.Before(today()) {
 		verr.Add("pay_on", "Choose a payment date from today on.")
 	}
-	checkLength(verr, "memo", run.Memo, 1000)
+	checkLength(verr, "memo", "A memo", run.Memo, 1000)
 	if len(in.Bills) == 0 {
 		verr.Add("", "Choose at least one bill to pay.")
 	}
@@ -273,7 +273,7 @@ func MarkPaymentPaid(ctx context.Context, db *gorm.DB, v Viewer, id int64, in Pa
 		verr.Add("paid_method", "Choose how it was paid.")
 	}
 	ref := strings.TrimSpace(in.Reference)
-	checkLength(verr, "reference", ref, 100)
+	checkLength(verr, "reference", "A reference", ref, 100)
 	if ref == "" && in.Method != MethodCard {
 		verr.Add("reference", "Enter the bank's reference or the cheque number.")
 	}

@@ -332,14 +332,19 @@ const (
 func UpdateOrderTerms(ctx context.Context, db *gorm.DB, poID int64, in OrderTermsInput) error {
 	terms, billTo, notes := strings.TrimSpace(in.PaymentTerms), strings.TrimSpace(in.BillToAddress), strings.TrimSpace(in.VendorNotes)
 	errs := outlay.ValidationErrors{}
-	if utf8.RuneCountInString(terms) > MaxPaymentTerms || !plainText(terms) {
-		errs["payment_terms"] = "Keep the payment terms to 200 characters of plain text."
-	}
-	if utf8.RuneCountInString(billTo) > MaxBillTo || !plainText(billTo) {
-		errs["bill_to_address"] = "Keep the bill-to address to 500 characters of plain text."
-	}
-	if utf8.RuneCountInString(notes) > MaxVendorNotes || !plainText(notes) {
-		errs["vendor_notes"] = "Keep the notes to the vendor to 2,000 characters of plain text."
+	for _, f := range []struct {
+		field, what, value string
+		max                int
+	}{
+		{"payment_terms", "The text of the payment terms", terms, MaxPaymentTerms},
+		{"bill_to_address", "A bill-to address", billTo, MaxBillTo},
+		{"vendor_notes", "A note to the vendor", notes, MaxVendorNotes},
+	} {
+		if n := utf8.RuneCountInString(f.value); n > f.max {
+			errs[f.field] = tooLong(f.what, f.max, n)
+		} else if !plainText(f.value) {
+			errs[f.field] = "Use plain text."
+		}
 	}
 	var expected *time.Time
 	if s := strings.TrimSpace(in.ExpectedOn); s != "" {

@@ -185,9 +185,11 @@ func setArchived(ctx context.Context, db *gorm.DB, model any, id int64, archived
 	return nil
 }
 
-func checkLength(verr outlay.ValidationErrors, field, value string, maxLen int) {
-	if len(value) > maxLen {
-		verr.Add(field, fmt.Sprintf("Use at most %d characters.", maxLen))
+// checkLength refuses, beside field, a value of more than maxLen characters; what names it
+// in the message ("An address").
+func checkLength(verr outlay.ValidationErrors, field, what, value string, maxLen int) {
+	if n := utf8.RuneCountInString(value); n > maxLen {
+		verr.Add(field, tooLong(what, maxLen, n))
 	}
 }
 
@@ -239,7 +241,7 @@ func SaveDepartment(ctx context.Context, db *gorm.DB, id int64, in DepartmentInp
 	in.Name, in.Code = oneSpaced(in.Name), strings.TrimSpace(in.Code)
 	verr := outlay.ValidationErrors{}
 	validateName(verr, in.Name)
-	checkLength(verr, "code", in.Code, 20)
+	checkLength(verr, "code", "A code", in.Code, 20)
 	d := &Department{Name: in.Name, Code: in.Code, HeadID: in.HeadID, DefaultGLAccountID: in.DefaultGLAccountID}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var cur Department
@@ -340,7 +342,7 @@ func SaveLocation(ctx context.Context, db *gorm.DB, id int64, in LocationInput) 
 func locationRecord(in *LocationInput, verr outlay.ValidationErrors) *Location {
 	in.Name, in.Address = oneSpaced(in.Name), strings.TrimSpace(in.Address)
 	validateName(verr, in.Name)
-	checkLength(verr, "address", in.Address, 1000)
+	checkLength(verr, "address", "An address", in.Address, 1000)
 	return &Location{Name: in.Name, Address: in.Address}
 }
 
@@ -385,10 +387,10 @@ func (in *VendorInput) validate(verr outlay.ValidationErrors) int {
 	in.TaxID, in.Address, in.Email = strings.TrimSpace(in.TaxID), strings.TrimSpace(in.Address), NormalizeEmail(in.Email)
 	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
 	validateName(verr, in.Name)
-	checkLength(verr, "contact_name", in.ContactName, 200)
-	checkLength(verr, "phone", in.Phone, 50)
-	checkLength(verr, "tax_id", in.TaxID, 50)
-	checkLength(verr, "address", in.Address, 1000)
+	checkLength(verr, "contact_name", "A contact's name", in.ContactName, 200)
+	checkLength(verr, "phone", "A phone number", in.Phone, 50)
+	checkLength(verr, "tax_id", "A tax ID", in.TaxID, 50)
+	checkLength(verr, "address", "An address", in.Address, 1000)
 	if in.Email != "" {
 		if err := ValidateEmail(in.Email); err != nil {
 			verr.Add("email", err.Error())
@@ -788,8 +790,10 @@ func UpdateSettings(ctx context.Context, db *gorm.DB, in SettingsInput) error {
 		errs["time_zone"] = "Enter a time zone by its IANA name, such as Europe/Berlin or America/New_York."
 	}
 	billTo := strings.TrimSpace(in.BillToAddress)
-	if utf8.RuneCountInString(billTo) > 500 || !plainText(billTo) {
-		errs["bill_to_address"] = "Keep the bill-to address to 500 characters of plain text."
+	if n := utf8.RuneCountInString(billTo); n > MaxBillTo {
+		errs["bill_to_address"] = tooLong("A bill-to address", MaxBillTo, n)
+	} else if !plainText(billTo) {
+		errs["bill_to_address"] = "Use plain text."
 	}
 	remind := 0
 	if typed := strings.TrimSpace(in.RemindApproversAfter); typed != "" {

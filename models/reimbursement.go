@@ -250,7 +250,7 @@ func MarkBatchPaid(ctx context.Context, db *gorm.DB, actorID, id int64, in Batch
 	case n == 0:
 		verr.Add("reference", "Enter the payment's reference (the bank's, the cheque number or the payroll run), to find it again.")
 	case n > 140:
-		verr.Add("reference", "Shorten the reference to 140 characters.")
+		verr.Add("reference", tooLong("A reference", 140, n))
 	}
 	if err := verr.Err(); err != nil {
 		return nil, err

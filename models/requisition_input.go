@@ -116,11 +116,11 @@ func PriceLines(lines []LineInput, currency string) (PricedLines, outlay.Validat
 func parseLine(verr outlay.ValidationErrors, row int, in LineInput, currency string) (PricedLine, bool) {
 	l := PricedLine{Row: row, Description: strings.TrimSpace(in.Description)}
 	ok := true
-	switch {
-	case l.Description == "":
+	switch n := utf8.RuneCountInString(l.Description); {
+	case n == 0:
 		verr.Add(LineField(row, "description"), "Describe the item.")
-	case utf8.RuneCountInString(l.Description) > MaxLineDescription:
-		verr.Add(LineField(row, "description"), fmt.Sprintf("Use at most %d characters.", MaxLineDescription))
+	case n > MaxLineDescription:
+		verr.Add(LineField(row, "description"), tooLong("An item's description", MaxLineDescription, n))
 	case !utf8.ValidString(l.Description) || strings.ContainsRune(l.Description, 0):
 		verr.Add(LineField(row, "description"), "Use plain text.")
 	}
@@ -216,8 +216,8 @@ func parseHeader(verr outlay.ValidationErrors, in RequisitionInput) requisitionH
 		h.FormKey = &k
 	}
 	h.Justification = strings.TrimSpace(in.Justification)
-	if utf8.RuneCountInString(h.Justification) > MaxJustificationRune {
-		verr.Add("justification", fmt.Sprintf("Use at most %d characters.", MaxJustificationRune))
+	if n := utf8.RuneCountInString(h.Justification); n > MaxJustificationRune {
+		verr.Add("justification", tooLong("A justification", MaxJustificationRune, n))
 	} else if !utf8.ValidString(h.Justification) || strings.ContainsRune(h.Justification, 0) {
 		verr.Add("justification", "Use plain text.")
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -254,24 +255,24 @@ func (in *SSOProviderInput) validate(existing *SSOProvider, rules SSORules) (Dom
 		if msg := validIssuer(in.Issuer, rules.AllowHTTPIssuers); msg != "" {
 			verr.Add("issuer", msg)
 		}
-		switch {
-		case in.ClientID == "":
+		switch n := utf8.RuneCountInString(in.ClientID); {
+		case n == 0:
 			verr.Add("client_id", "Enter the client ID the provider gave you.")
-		case len(in.ClientID) > 300:
-			verr.Add("client_id", "Use at most 300 characters.")
+		case n > 300:
+			verr.Add("client_id", tooLong("A client ID", 300, n))
 		}
-		switch {
-		case in.ClientSecret == "" && (existing == nil || !existing.HasSecret()):
+		switch n := utf8.RuneCountInString(in.ClientSecret); {
+		case n == 0 && (existing == nil || !existing.HasSecret()):
 			verr.Add("client_secret", "Enter the client secret the provider gave you.")
-		case len(in.ClientSecret) > 1000:
-			verr.Add("client_secret", "Use at most 1000 characters.")
+		case n > 1000:
+			verr.Add("client_secret", tooLong("A client secret", 1000, n))
 		}
 	}
-	switch {
-	case in.Label == "":
+	switch n := utf8.RuneCountInString(in.Label); {
+	case n == 0:
 		verr.Add("label", "Enter the name people see on the sign-in button, such as “Okta”.")
-	case len([]rune(in.Label)) > 60:
-		verr.Add("label", "Use at most 60 characters.")
+	case n > 60:
+		verr.Add("label", tooLong("The name on the sign-in button", 60, n))
 	default:
 		checkOneLine(verr, "label", in.Label)
 	}

@@ -68,8 +68,8 @@ func CreateToken(ctx context.Context, db *gorm.DB, userID int64, name string, da
 	verr := outlay.ValidationErrors{}
 	if name == "" {
 		verr.Add("name", "Name the token after what will use it, such as “ERP sync”.")
-	} else if utf8.RuneCountInString(name) > 100 {
-		verr.Add("name", "Use at most 100 characters.")
+	} else if n := utf8.RuneCountInString(name); n > 100 {
+		verr.Add("name", tooLong("A token's name", 100, n))
 	} else {
 		checkOneLine(verr, "name", name)
 	}

@@ -92,8 +92,8 @@ func parseTravel(verr outlay.ValidationErrors, in TravelInput, currency string, 
 		}
 	}
 	p.Purpose = strings.TrimSpace(in.Purpose)
-	if utf8.RuneCountInString(p.Purpose) > MaxPurposeRunes {
-		verr.Add("purpose", fmt.Sprintf("Use at most %d characters.", MaxPurposeRunes))
+	if n := utf8.RuneCountInString(p.Purpose); n > MaxPurposeRunes {
+		verr.Add("purpose", tooLong("A trip's purpose", MaxPurposeRunes, n))
 	} else if !plainText(p.Purpose) {
 		verr.Add("purpose", "Use plain text.")
 	}
@@ -132,11 +132,11 @@ func parseTravel(verr outlay.ValidationErrors, in TravelInput, currency string, 
 		}
 		leg := TravelLeg{Position: len(p.Legs) + 1, FromPlace: strings.TrimSpace(l.From), ToPlace: strings.TrimSpace(l.To), Mode: l.Mode}
 		for _, pl := range []struct{ field, value, empty string }{{"from", leg.FromPlace, "Say where the leg starts."}, {"to", leg.ToPlace, "Say where the leg goes."}} {
-			switch {
-			case pl.value == "":
+			switch n := utf8.RuneCountInString(pl.value); {
+			case n == 0:
 				verr.Add(LegField(i, pl.field), pl.empty)
-			case utf8.RuneCountInString(pl.value) > MaxPlaceRunes:
-				verr.Add(LegField(i, pl.field), fmt.Sprintf("Use at most %d characters.", MaxPlaceRunes))
+			case n > MaxPlaceRunes:
+				verr.Add(LegField(i, pl.field), tooLong("A place's name", MaxPlaceRunes, n))
 			case !plainText(pl.value):
 				verr.Add(LegField(i, pl.field), "Use plain text.")
 			}

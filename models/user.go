@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -159,11 +160,11 @@ func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (*User, error) {
 }
 
 func validateName(verr outlay.ValidationErrors, name string) {
-	switch {
-	case name == "":
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
 		verr.Add("name", "Enter a name.")
-	case len(name) > 200:
-		verr.Add("name", "Use at most 200 characters.")
+	case n > 200:
+		verr.Add("name", tooLong("A name", 200, n))
 	default:
 		checkOneLine(verr, "name", name)
 	}

@@ -132,7 +132,7 @@ func SaveVendorBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox
 	if a.HolderName == "" {
 		verr.Add("holder_name", "Enter the account holder's name.")
 	}
-	checkLength(verr, "holder_name", a.HolderName, 140)
+	checkLength(verr, "holder_name", "An account holder's name", a.HolderName, 140)
 	checkOneLine(verr, "holder_name", a.HolderName)
 	var account string
 	switch in.Scheme {

@@ -247,7 +247,7 @@ type Detail struct {
 	Location        string
 	LocationAddress string
 	Requisition     string
-	RequisitionHref string
+	RequisitionHref string // the requisition's page, for those who may open it
 	Requester       string
 	CreatedBy       string
 	Created         string
