@@ -83,6 +83,13 @@ var columnValues = map[string]func(historyCell) string{
 		return models.UpperFirst(models.ReimbursementMethodLabel(m))
 	}),
 
+	// How a vendor is paid, as its bank card says, in its bank details and in their copies
+	// onto payment runs.
+	"vendor_bank_accounts.scheme":       words(bankSchemeLabel),
+	"payment_run_vendors.scheme":        words(bankSchemeLabel),
+	"vendor_bank_accounts.account_type": words(accountTypeLabel),
+	"payment_run_vendors.account_type":  words(accountTypeLabel),
+
 	"casbin_rule.v1": words(policy.ObjectLabel),
 	"casbin_rule.v2": words(policy.ActionLabel),
 
@@ -145,6 +152,31 @@ func unitLabel(unit string) string {
 		}
 	}
 	return unit
+}
+
+// bankSchemeLabel names a scheme of bank account as a vendor's bank card does; "" for a code
+// it does not know.
+func bankSchemeLabel(scheme string) string {
+	if scheme != models.BankIBAN && scheme != models.BankUSACH {
+		return ""
+	}
+	return (&models.VendorBankAccount{Scheme: scheme}).SchemeLabel()
+}
+
+// accountTypeLabel is how a US account's type reads, as the vendor's bank details form offers
+// it.
+func accountTypeLabel(kind string) string {
+	for _, f := range vendorBankFields(nil) {
+		if f.Name != "account_type" {
+			continue
+		}
+		for _, o := range f.Options {
+			if o.Value == kind {
+				return o.Label
+			}
+		}
+	}
+	return kind
 }
 
 // rowCurrency is the recorded row's own currency, if it has one.

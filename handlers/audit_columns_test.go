@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"outlay/audit"
 	"outlay/models"
 )
 
@@ -21,6 +22,8 @@ func TestEveryKindsColumnsReadInWords(t *testing.T) {
 			"expense_categories": {6: {Name: "Meals"}},
 			"attachments":        {12: {Name: "bistro.png of EXP-000015"}},
 			"bills":              {4: {Name: "BILL-000004", Currency: "USD"}},
+			"payment_runs":       {9: {Name: "PAY-000009", Currency: "USD"}},
+			"vendors":            {7: {Name: "Globex"}},
 		},
 		Roles: map[string]string{"travel_desk": "Trip desk"},
 	}
@@ -71,6 +74,19 @@ func TestEveryKindsColumnsReadInWords(t *testing.T) {
 			Old:     map[string]any{"status": "pending", "acted_by": nil},
 			New:     map[string]any{"status": "approved", "acted_by": 3.0}},
 			map[string][2]string{"Status": {"Waiting for a decision", "Approved"}, "Decided by": {"—", "Mo Manager (#3)"}}},
+		{"a bank account copied onto a payment run, its number sealed", models.AuditEntry{Action: "create", TableName: "payment_run_vendors",
+			RecordID: "5", New: map[string]any{"id": 5.0, "payment_run_id": 9.0, "vendor_id": 7.0, "scheme": "us_ach", "holder_name": "Globex Inc",
+				"bic": "", "routing_number": "011000015", "account_type": "checking", "account_secret": audit.Redacted, "account_masked": "•••• 6789",
+				"bank_updated_at": "2026-03-01T10:00:00Z", "created_at": "2026-03-02T09:00:00Z"}},
+			map[string][2]string{"Payment": {"", "PAY-000009 (#9)"}, "Vendor": {"", "Globex (#7)"}, "Scheme": {"", "US bank account (ACH)"},
+				"Account holder": {"", "Globex Inc"}, "BIC": {"", "—"}, "Routing number": {"", "011000015"}, "Account type": {"", "Checking"},
+				"Account": {"", "•••• 6789"}, "Account secret": {"", "(secret)"}, "Vendor's bank details as of": {"", "1 Mar 2026 10:00"}}},
+		{"a vendor's bank details changed from an IBAN to a US account", models.AuditEntry{Action: "update", TableName: "vendor_bank_accounts",
+			RecordID: "7", Changed: []string{"scheme", "bic", "account_type", "account_masked", "account_secret"},
+			Old: map[string]any{"scheme": "iban", "bic": "DEUTDEFF", "account_type": "", "account_masked": "DE89 •••• 3000", "account_secret": audit.Redacted},
+			New: map[string]any{"scheme": "us_ach", "bic": "", "account_type": "savings", "account_masked": "•••• 6789", "account_secret": audit.Redacted}},
+			map[string][2]string{"Scheme": {"IBAN (SEPA transfer)", "US bank account (ACH)"}, "BIC": {"DEUTDEFF", "—"},
+				"Account type": {"—", "Savings"}, "Account": {"DE89 •••• 3000", "•••• 6789"}, "Account secret": {"(secret)", "(secret)"}}},
 	} {
 		got := map[string][2]string{}
 		for _, ch := range auditRow(c.entry, names, time.UTC).Changes {

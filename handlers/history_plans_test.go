@@ -28,6 +28,11 @@ func TestHistoryPlansAtVolume(t *testing.T) {
 		if err := tx.Exec(`SET LOCAL session_replication_role = replica`).Error; err != nil {
 			return err
 		}
+		// A payment run, whose History reads its lines and the bank accounts copied onto it.
+		if err := tx.Exec(`INSERT INTO payment_runs (number, currency, method, due_by, pay_on, status, created_by_id, submitted_at)
+			VALUES ('PAY-000001', 'USD', 'ach', current_date, current_date, 'submitted', ?, now())`, boss.ID).Error; err != nil {
+			return err
+		}
 		return tx.Exec(`INSERT INTO audit_log (id, at, actor_type, actor_id, actor_label, action, table_name, record_id, new, prev_hash, hash)
 			SELECT h.head + row_number() OVER (), now(), 'user', 1, 'person@volume.example', 'create', t.relname, '-1', t.row,
 				'\x00'::bytea, '\x00'::bytea
@@ -55,7 +60,7 @@ func TestHistoryPlansAtVolume(t *testing.T) {
 			continue
 		}
 		id := "1"
-		for prefix, table := range map[string]string{"/expenses/": "expense_reports", "/travel/": "travel_requests"} {
+		for prefix, table := range map[string]string{"/expenses/": "expense_reports", "/travel/": "travel_requests", "/payments/": "payment_runs"} {
 			if strings.HasPrefix(r.Path, prefix) {
 				if err := db.Raw("SELECT min(id)::text FROM " + table + " WHERE status <> 'draft'").Scan(&id).Error; err != nil {
 					t.Fatal(err)
@@ -85,7 +90,8 @@ func TestHistoryPlansAtVolume(t *testing.T) {
 	}
 	// The Histories whose records have rows of their own must have been read.
 	for _, want := range []string{"/requisitions/:id/history", "/purchase-orders/:id/history", "/expenses/:id/history",
-		"/travel/:id/history", "/bills/:id/history", "/vendors/:id/history", "/admin/users/:id/history", "/admin/roles/:role/history"} {
+		"/travel/:id/history", "/bills/:id/history", "/payments/:id/history", "/vendors/:id/history", "/admin/users/:id/history",
+		"/admin/roles/:role/history"} {
 		if !slices.Contains(shown, want) {
 			t.Errorf("%s was not read at volume (shown: %v)", want, shown)
 		}

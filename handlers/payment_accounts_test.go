@@ -2,6 +2,9 @@ package handlers_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -147,4 +150,89 @@ func adminTold(t *testing.T, app *testutil.App, db *gorm.DB, admin *models.User,
 		}
 		return fmt.Errorf("no mail to %s says the account is now %s", admin.Email, now)
 	})
+}
+
+// A run's History shows the bank account copied onto it when it was submitted, in words: the
+// vendor, how it is paid, the holder, the routing number and type, the account masked and the
+// version of the vendor's details copied. The account number, sealed, reads as a secret: no
+// part of it, nor of its sealed bytes, is on the page.
+func TestARunsHistoryShowsTheAccountsCopiedOntoIt(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	cleo := env.CreateUser(t, acme, "cleo@acme.example", "Cleo Clerk", "ap_clerk")
+	app := testutil.NewApp(t, env)
+	db := app.DB(t, acme).WithContext(audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"}))
+	vendor := models.Vendor{Name: "Globex", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 30}
+	if err := db.Create(&vendor).Error; err != nil {
+		t.Fatal(err)
+	}
+	bill := approvedBill(t, db, vendor.ID, cleo.ID, "INV-H1", 300_00)
+
+	clerk := app.Client(t, "acme")
+	clerk.SignIn("cleo@acme.example", testutil.Password)
+	const account = "000123456789"
+	bankPage := fmt.Sprintf("/vendors/%d/bank", vendor.ID)
+	clerk.Get(bankPage)
+	if res := clerk.Post(bankPage, url.Values{"scheme": {models.BankUSACH}, "holder_name": {"Globex Inc"}, "routing_number": {"011000015"},
+		"account_number": {account}, "account_type": {models.AccountChecking}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("the vendor's bank details: %d %s", res.Status, res.Text(".field-error"))
+	}
+	day := time.Now().UTC().Format(time.DateOnly)
+	clerk.Get("/payments/new")
+	res := clerk.Post("/payments", url.Values{"currency": {"USD"}, "method": {"ach"}, "due_by": {day}, "pay_on": {day},
+		"bill": {fmt.Sprint(bill.ID)}, "amount." + fmt.Sprint(bill.ID): {"300"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("the run: %d %s", res.Status, res.Text(".field-error, .flash"))
+	}
+	page := res.Location()
+	if res := clerk.Post(page+"/submit", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d %s", res.Status, res.Text(".flash"))
+	}
+	var run models.PaymentRun
+	if err := db.Order("id DESC").First(&run).Error; err != nil || run.Status != models.PaymentSubmitted {
+		t.Fatalf("the submitted run: %v %q", err, run.Status)
+	}
+	var copied models.PaymentRunVendor
+	if err := db.Where("payment_run_id = ?", run.ID).First(&copied).Error; err != nil {
+		t.Fatalf("no bank account was copied onto the run: %v", err)
+	}
+
+	hist := clerk.Get(page + "/history")
+	if hist.Status != http.StatusOK {
+		t.Fatalf("the run's History: %d", hist.Status)
+	}
+	what := "Bank account of " + run.Number + ": Globex"
+	changes := historyChanges(hist, what)
+	for field, want := range map[string]string{
+		"Payment": fmt.Sprintf("%s (#%d)", run.Number, run.ID), "Vendor": fmt.Sprintf("Globex (#%d)", vendor.ID),
+		"Scheme": "US bank account (ACH)", "Account holder": "Globex Inc", "BIC": "—", "Routing number": "011000015",
+		"Account type": "Checking", "Account": "•••• 6789", "Account secret": "(secret)",
+		"Vendor's bank details as of": copied.BankUpdatedAt.UTC().Format("2 Jan 2006 15:04"),
+	} {
+		if !hasChange(changes, field, "", want) {
+			t.Errorf("the run's History shows %s of %q as %q, want %q", field, what, changes[field], want)
+		}
+	}
+	for _, raw := range []string{"Account masked", "Bank updated at", "Holder name", "Bic", "Created at"} {
+		if _, shown := changes[raw]; shown {
+			t.Errorf("the copied account shows %s: %v", raw, changes[raw])
+		}
+	}
+	if got := hist.Text("main"); !strings.Contains(got, "Bank accounts copied onto payments") {
+		t.Errorf("the run's History does not name the copy's kind: %q", got)
+	}
+
+	// Neither the number nor its sealed bytes, in any spelling, in part or hashed.
+	secret := copied.AccountSecret
+	sum := sha256.Sum256(secret)
+	leaks := []string{account, account[3:], hex.EncodeToString(sum[:]), base64.StdEncoding.EncodeToString(secret),
+		base64.RawURLEncoding.EncodeToString(secret)}
+	for i := 0; i+8 <= len(secret); i += 4 {
+		leaks = append(leaks, hex.EncodeToString(secret[i:i+8]))
+	}
+	for _, leak := range leaks {
+		if strings.Contains(strings.ToLower(hist.Body), strings.ToLower(leak)) {
+			t.Errorf("the run's History shows the sealed account number (%q)", leak)
+		}
+	}
 }

@@ -1,6 +1,9 @@
 package models_test
 
 import (
+	"maps"
+	"slices"
+	"strings"
 	"testing"
 
 	"outlay/internal/dbtest"
@@ -41,6 +44,18 @@ func TestAuditParentsAreTheDatabases(t *testing.T) {
 	}
 	for _, table := range []string{"approval_steps", "comments", "attachments"} {
 		check(table, `{"id": 9, "doc_type": "requisition", "doc_id": 5}`, "requisition:5")
+	}
+	// The index History reads through holds the rows of each of those tables: a table left
+	// out of it has its rows found by their table alone, every parent's at once.
+	var predicate string
+	if err := db.Raw(`SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 'audit_log_parent_idx'::regclass`).
+		Scan(&predicate).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range append(slices.Sorted(maps.Keys(models.AuditParents)), "approval_steps", "comments", "attachments") {
+		if !strings.Contains(predicate, "'"+table+"'") {
+			t.Errorf("audit_log_parent_idx holds no rows of %s: %s", table, predicate)
+		}
 	}
 	var unknown *string
 	if err := db.Raw(`SELECT audit_parent('vendors', NULL, '{"id": 5}')`).Scan(&unknown).Error; err != nil || unknown != nil {

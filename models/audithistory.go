@@ -106,6 +106,12 @@ var columnLabels = map[string]string{
 	"match_status":              "Match",
 	"report_id":                 "Expense report",
 	"payment_run_id":            "Payment",
+	"holder_name":               "Account holder",
+	"bic":                       "BIC",
+	"account_masked":            "Account",
+
+	// A copy of a vendor's bank details is of the version they had then (their updated_at).
+	"payment_run_vendors.bank_updated_at": "Vendor's bank details as of",
 
 	"approval_steps.kind":        "Who approves",
 	"approval_rule_steps.kind":   "Who approves",

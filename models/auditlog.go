@@ -231,13 +231,15 @@ func auditPage(ctx context.Context, db *gorm.DB, f AuditFilter, objects bool) (A
 }
 
 // auditParents are the tables whose recorded rows the database's audit_parent names the parent
-// of, by the column it reads (migration 00106); a document's parts (approval_steps, comments,
-// attachments) are named by doc_type and doc_id. TestAuditParentsAreTheDatabases holds the two
-// to each other; a History of a table not here is refused, not read without its rows.
+// of, by the column it reads (migrations 00106 and 00119); a document's parts (approval_steps,
+// comments, attachments) are named by doc_type and doc_id. TestAuditParentsAreTheDatabases
+// holds the two to each other; a History of a table not here is refused, not read without
+// its rows.
 var auditParents = map[string]string{
 	"requisition_lines": "requisition_id", "purchase_order_lines": "purchase_order_id", "receipts": "purchase_order_id",
 	"expense_lines": "report_id", "travel_legs": "travel_request_id", "bill_lines": "bill_id", "payment_lines": "payment_run_id",
-	"user_roles": "user_id", "casbin_rule": "v0", "approval_rule_steps": "rule_id", "vendor_bank_accounts": "vendor_id",
+	"payment_run_vendors": "payment_run_id", "user_roles": "user_id", "casbin_rule": "v0", "approval_rule_steps": "rule_id",
+	"vendor_bank_accounts": "vendor_id",
 }
 
 // History returns a record's audit entries, newest first: its own, and those of the rows
@@ -334,6 +336,10 @@ var partNameSQL = map[string]string{
 	"comments": `SELECT c.id, c.doc_type, c.doc_id, 'Comment' AS label, coalesce(' (' || u.name || ')', '') AS suffix
 		FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.id = ANY(?)`,
 	"attachments": `SELECT id, doc_type, doc_id, filename AS label, '' AS suffix FROM attachments WHERE id = ANY(?)`,
+	// The bank account a payment run pays a vendor, copied onto the run, by its vendor: "Bank
+	// account of PAY-000004: Northwind".
+	"payment_run_vendors": `SELECT p.id, '` + DocPayment + `' AS doc_type, p.payment_run_id AS doc_id, 'Bank account' AS label,
+		coalesce(': ' || v.name, '') AS suffix FROM payment_run_vendors p LEFT JOIN vendors v ON v.id = p.vendor_id WHERE p.id = ANY(?)`,
 }
 
 func init() {

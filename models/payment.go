@@ -154,7 +154,9 @@ var paymentKind = &DocumentKind{
 		Currency: "d.currency", Total: "d.total_minor", SubmittedAt: "d.submitted_at",
 	},
 	Details: paymentDetails,
-	History: DocumentHistory{LinesTable: "payment_lines", LinesKey: "payment_run_id",
+	// A run's History shows, beside its lines, the bank accounts copied onto it: where its
+	// approver saw the money go.
+	History: DocumentHistory{LinesTable: "payment_lines", LinesKey: "payment_run_id", MoreRelated: []string{"payment_run_vendors"},
 		LineLabel: "coalesce((SELECT number FROM bills WHERE id = bill_id), 'Bill')", LineDescription: "coalesce((SELECT name FROM vendors WHERE id = vendor_id), '')",
 		NameSQL: "SELECT id, number AS name, currency FROM payment_runs WHERE id = ANY(?)"},
 }
