@@ -80,13 +80,13 @@ func TestEveryKindsColumnsReadInWords(t *testing.T) {
 				"bank_updated_at": "2026-03-01T10:00:00Z", "created_at": "2026-03-02T09:00:00Z"}},
 			map[string][2]string{"Payment": {"", "PAY-000009 (#9)"}, "Vendor": {"", "Globex (#7)"}, "Scheme": {"", "US bank account (ACH)"},
 				"Account holder": {"", "Globex Inc"}, "BIC": {"", "—"}, "Routing number": {"", "011000015"}, "Account type": {"", "Checking"},
-				"Account": {"", "•••• 6789"}, "Account secret": {"", "(secret)"}, "Vendor's bank details as of": {"", "1 Mar 2026 10:00"}}},
+				"Account": {"", "•••• 6789"}, "Account number": {"", "(secret)"}, "Vendor's bank details as of": {"", "1 Mar 2026 10:00"}}},
 		{"a vendor's bank details changed from an IBAN to a US account", models.AuditEntry{Action: "update", TableName: "vendor_bank_accounts",
 			RecordID: "7", Changed: []string{"scheme", "bic", "account_type", "account_masked", "account_secret"},
 			Old: map[string]any{"scheme": "iban", "bic": "DEUTDEFF", "account_type": "", "account_masked": "DE89 •••• 3000", "account_secret": audit.Redacted},
 			New: map[string]any{"scheme": "us_ach", "bic": "", "account_type": "savings", "account_masked": "•••• 6789", "account_secret": audit.Redacted}},
 			map[string][2]string{"Scheme": {"IBAN (SEPA transfer)", "US bank account (ACH)"}, "BIC": {"DEUTDEFF", "—"},
-				"Account type": {"—", "Savings"}, "Account": {"DE89 •••• 3000", "•••• 6789"}, "Account secret": {"(secret)", "(secret)"}}},
+				"Account type": {"—", "Savings"}, "Account": {"DE89 •••• 3000", "•••• 6789"}, "Account number": {"(secret)", "(secret)"}}},
 	} {
 		got := map[string][2]string{}
 		for _, ch := range auditRow(c.entry, names, time.UTC).Changes {

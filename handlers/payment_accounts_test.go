@@ -206,7 +206,7 @@ func TestARunsHistoryShowsTheAccountsCopiedOntoIt(t *testing.T) {
 	for field, want := range map[string]string{
 		"Payment": fmt.Sprintf("%s (#%d)", run.Number, run.ID), "Vendor": fmt.Sprintf("Globex (#%d)", vendor.ID),
 		"Scheme": "US bank account (ACH)", "Account holder": "Globex Inc", "BIC": "—", "Routing number": "011000015",
-		"Account type": "Checking", "Account": "•••• 6789", "Account secret": "(secret)",
+		"Account type": "Checking", "Account": "•••• 6789", "Account number": "(secret)",
 		"Vendor's bank details as of": copied.BankUpdatedAt.UTC().Format("2 Jan 2006 15:04"),
 	} {
 		if !hasChange(changes, field, "", want) {

@@ -109,6 +109,8 @@ var columnLabels = map[string]string{
 	"holder_name":               "Account holder",
 	"bic":                       "BIC",
 	"account_masked":            "Account",
+	// The sealed number reads as what it is; its value is never shown ("(secret)").
+	"account_secret": "Account number",
 
 	// A copy of a vendor's bank details is of the version they had then (their updated_at).
 	"payment_run_vendors.bank_updated_at": "Vendor's bank details as of",
