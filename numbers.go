@@ -1,6 +1,9 @@
 package outlay
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Count writes a whole number as people read it in a message: 4,000, 200,000, -12,345.
 func Count(n int) string {
@@ -9,4 +12,13 @@ func Count(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// List joins words as a sentence lists them, last before the final one: "a, b and c" (last
+// "and"), "A or B" (last "or"); one word alone, none as "".
+func List(words []string, last string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " " + last + " " + words[len(words)-1]
 }

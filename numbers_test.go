@@ -9,3 +9,19 @@ func TestCountGroupsThousands(t *testing.T) {
 		}
 	}
 }
+
+func TestListJoinsAsASentence(t *testing.T) {
+	for _, tc := range []struct {
+		words      []string
+		last, want string
+	}{
+		{nil, "and", ""},
+		{[]string{"Okta"}, "or", "Okta"},
+		{[]string{"Okta", "Google"}, "or", "Okta or Google"},
+		{[]string{"a name", "an email", "a role"}, "and", "a name, an email and a role"},
+	} {
+		if got := List(tc.words, tc.last); got != tc.want {
+			t.Errorf("List(%q, %q) = %q, want %q", tc.words, tc.last, got, tc.want)
+		}
+	}
+}

@@ -2,8 +2,9 @@ package mail
 
 import (
 	"fmt"
-	"strings"
 	"time"
+
+	"outlay"
 )
 
 // Invitation is the email that asks a person to join an organisation: it carries the link
@@ -63,7 +64,7 @@ func SingleSignOn(to, name, orgName string, providers []string, loginURL string)
 		for i, p := range providers {
 			buttons[i] = "“Sign in with " + p + "”"
 		}
-		through, choose = ", through "+orList(providers)+".", orList(buttons)
+		through, choose = ", through "+outlay.List(providers, "or")+".", outlay.List(buttons, "or")
 	}
 	return Message{
 		To:      to,
@@ -73,12 +74,4 @@ func SingleSignOn(to, name, orgName string, providers []string, loginURL string)
 			"If you cannot sign in that way, ask an admin of %s for help. If you did not ask to reset your password, ignore this email: nothing has changed.\n",
 			name, orgName, through, choose, loginURL, orgName),
 	}
-}
-
-// orList joins items as people write a choice: "A", "A or B", "A, B or C".
-func orList(items []string) string {
-	if len(items) < 2 {
-		return strings.Join(items, "")
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }

@@ -259,17 +259,9 @@ func (k *ImportKind) errNoHeader() error {
 	msg := fmt.Sprintf("This file has no header row: its first row names none of the columns we expect. "+
 		"Start the file with a row naming its columns, as the template for %s does: %s.", k.Label, strings.Join(all, ", "))
 	if len(needed) > 0 {
-		msg += " Every row needs " + andList(needed) + "."
+		msg += " Every row needs " + outlay.List(needed, "and") + "."
 	}
 	return outlay.ValidationErrors{"file": msg}
-}
-
-// andList joins words as a sentence lists them: "a, b and c".
-func andList(words []string) string {
-	if len(words) < 2 {
-		return strings.Join(words, "")
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // ---------- Running an import ----------

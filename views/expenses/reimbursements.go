@@ -2,7 +2,6 @@ package expenses
 
 import (
 	"strconv"
-	"strings"
 
 	"outlay"
 	"outlay/views"
@@ -149,11 +148,3 @@ type Settlement struct {
 }
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }
-
-// joinNames lists names in a sentence: "Ann, Bo and Cy".
-func joinNames(names []string) string {
-	if len(names) < 2 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}
