@@ -81,4 +81,20 @@ func TestValidatePassword(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
+	// The limits count characters, not bytes: 256 of "é" (512 bytes) is a good password, it can
+	// be checked, and 257 says how many it has.
+	long := strings.Repeat("é", MaxPasswordLength)
+	if err := ValidatePassword(long, "a@b.example"); err != nil {
+		t.Errorf("%d two-byte characters refused: %v", MaxPasswordLength, err)
+	}
+	h, err := HashPassword(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CheckPassword(h, long) {
+		t.Errorf("a password of %d two-byte characters does not match its own hash", MaxPasswordLength)
+	}
+	if err := ValidatePassword(long+"é", ""); err == nil || !strings.Contains(err.Error(), "this one has 257") {
+		t.Errorf("257 characters: %v", err)
+	}
 }

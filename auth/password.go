@@ -27,12 +27,15 @@ const (
 	argonSaltLen = 16
 )
 
-// Password length limits. The upper bound keeps a sign-in from being used to make the
-// server hash megabytes.
+// Password length limits, in characters. The upper bound keeps a sign-in from being used to
+// make the server hash megabytes.
 const (
 	MinPasswordLength = 10
 	MaxPasswordLength = 256
 )
+
+// maxPasswordBytes is the most a password of MaxPasswordLength characters can take in UTF-8.
+const maxPasswordBytes = MaxPasswordLength * utf8.UTFMax
 
 // ValidatePassword explains why a new password is not acceptable, or returns nil.
 func ValidatePassword(password, email string) error {
@@ -40,8 +43,8 @@ func ValidatePassword(password, email string) error {
 	switch {
 	case n < MinPasswordLength:
 		return fmt.Errorf("Use at least %d characters.", MinPasswordLength)
-	case len(password) > MaxPasswordLength:
-		return fmt.Errorf("Use at most %d characters.", MaxPasswordLength)
+	case n > MaxPasswordLength:
+		return fmt.Errorf("Use at most %d characters; this one has %d.", MaxPasswordLength, n)
 	case email != "" && strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(email)):
 		return errors.New("Your password must not be your email address.")
 	}
@@ -86,7 +89,7 @@ var dummyHash = sync.OnceValue(func() string {
 // CheckPassword reports whether password matches hash in constant time. An empty hash (no
 // password set) never matches, but still costs a full hash computation.
 func CheckPassword(hash, password string) bool {
-	if len(password) > MaxPasswordLength {
+	if len(password) > maxPasswordBytes || utf8.RuneCountInString(password) > MaxPasswordLength {
 		return false
 	}
 	ok := true

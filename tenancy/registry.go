@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -267,8 +268,8 @@ func (r *Registry) Create(ctx context.Context, in CreateTenant, seed func(ctx co
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" {
 		verr.Add("name", "a name is required (--name)")
-	} else if len(in.Name) > 200 {
-		verr.Add("name", "the name must be at most 200 characters")
+	} else if n := utf8.RuneCountInString(in.Name); n > 200 {
+		verr.Add("name", fmt.Sprintf("the name must be at most 200 characters; this one has %d", n))
 	}
 	dbName := r.controlDB + "_" + in.Slug
 	if len(dbName) > 63 {

@@ -94,7 +94,7 @@ func TestCreateTenant(t *testing.T) {
 	}
 
 	// Bad slugs and names are refused before anything is written.
-	for _, in := range []tenancy.CreateTenant{{Slug: "www", Name: "X"}, {Slug: "Bad_Slug", Name: "X"}, {Slug: "okay", Name: "  "}} {
+	for _, in := range []tenancy.CreateTenant{{Slug: "www", Name: "X"}, {Slug: "Bad_Slug", Name: "X"}, {Slug: "okay", Name: "  "}, {Slug: "okay", Name: strings.Repeat("é", 201)}} {
 		_, err := env.Registry.Create(ctx, in, nil)
 		if _, ok := outlay.AsValidation(err); !ok {
 			t.Errorf("%+v: %v, want a validation error", in, err)
@@ -118,8 +118,8 @@ func TestCreateTenant(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Slug != "acme" {
 		t.Errorf("list after failures: %+v %v", list, err)
 	}
-	// The slug is free to use again.
-	if _, err := env.Registry.Create(ctx, tenancy.CreateTenant{Slug: "broken", Name: "Fixed"}, nil); err != nil {
+	// The slug is free to use again. A name's limit counts characters: 200 of "é" is 400 bytes.
+	if _, err := env.Registry.Create(ctx, tenancy.CreateTenant{Slug: "broken", Name: strings.Repeat("é", 200)}, nil); err != nil {
 		t.Errorf("reuse slug after failure: %v", err)
 	}
 }
