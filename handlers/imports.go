@@ -214,6 +214,9 @@ func (s *Server) renderImportPreview(c *fiber.Ctx, status int, m *models.Import,
 		p.Total, p.Created, p.Updated, p.Unchanged, p.Refused = res.Rows, res.Created, res.Updated, res.Unchanged, res.Refused
 		p.Shown, p.Rows = importRowsView(k, m.Plan(), res.Sample)
 		p.Reinvited = s.reinvitedView(res, false)
+		if p.Refused == 0 {
+			p.Invited = s.invitedNote(res, false)
+		}
 	}
 	return s.render(c, status, page{Title: "Import " + k.Label, Nav: imports.Path, Content: imports.PreviewPage(p),
 		Partials: partials{imports.PreviewID: imports.PreviewSection(p)}})
@@ -362,9 +365,34 @@ func (s *Server) importProgressView(m *models.Import) imports.Progress {
 		p.Shown, p.Rows = importRowsView(k, m.Plan(), refused)
 		if m.Status == models.ImportDone {
 			p.Reinvited = s.reinvitedView(m.Result, true)
+			p.Invited = s.invitedNote(m.Result, true)
 		}
 	}
 	return p
+}
+
+// invitedNote says what becomes (done: became) of the invitations of the new people an
+// import invites: each is sent one, as when invited by hand; without a mail server, the admin
+// is told where to get the links to pass on.
+func (s *Server) invitedNote(res *models.ImportResult, done bool) string {
+	n := res.Invited
+	if n == 0 {
+		return ""
+	}
+	subject, each, was := "The "+views.Plural(n, "new person", "new people"), "Each of the "+views.Plural(n, "new person", "new people"), "were"
+	if n == 1 {
+		subject, each, was = "The new person", "The new person", "was"
+	}
+	switch {
+	case !done && !s.mailConfigured():
+		return fmt.Sprintf("%s will be invited, but %s Resend each invitation from the person's page to get a link to pass on.", subject, noMailNote)
+	case !done:
+		return each + " will be sent an invitation to set a password. Its link works for 72 hours."
+	case !s.mailConfigured():
+		return fmt.Sprintf("%s %s invited, but %s Resend each invitation from the person's page to get a link to pass on.", subject, was, noMailNote)
+	default:
+		return each + " was sent an invitation to set a password. Its link works for 72 hours."
+	}
 }
 
 // reinvitedView lists the invited people whose set-password links an import spends (done:

@@ -388,3 +388,73 @@ func TestImportGivingAnInviteeMoreAccessSendsANewInvitation(t *testing.T) {
 		t.Errorf("recorded new invitations: %+v", resent)
 	}
 }
+
+// New people in a people file are invited and sent their invitations when it is imported,
+// as when invited by hand; the preview says so and sends nothing.
+func TestImportSendsNewPeopleTheirInvitations(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.Config.SMTPURL = "smtp://mail.acme.example:587" // the server has a mail server; the test's mailer keeps what it sends
+	app := testutil.NewApp(t, env)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	c := app.Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+	c.Get("/admin/import")
+	app.WaitJobs(t)
+	mailed := len(app.Mail.Sent())
+
+	file := "Email,Name,Roles\nana@acme.example,Ana Admin,admin\nnia@acme.example,Nia New,requester\nomar@acme.example,Omar Other,\"requester, approver\"\n"
+	item := uploadImport(c, "users", "people.csv", []byte(file)).Location()
+	preview := c.Get(item)
+	if got := preview.Text("#import-invited"); got != "Each of the 2 new people will be sent an invitation to set a password. Its link works for 72 hours." {
+		t.Errorf("the preview says %q", got)
+	}
+	app.WaitJobs(t)
+	if n := len(app.Mail.Sent()) - mailed; n != 0 {
+		t.Fatalf("the preview sent %d mails", n)
+	}
+	if res := c.Post(item+"/commit", url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("commit: %d", res.Status)
+	}
+	result := c.Get(item)
+	if got := importResult(result); got != "Rows 3, Created 2, Updated 0, Unchanged 1" {
+		t.Errorf("result: %q", got)
+	}
+	if got := result.Text("#import-invited"); got != "Each of the 2 new people was sent an invitation to set a password. Its link works for 72 hours." {
+		t.Errorf("the result says %q", got)
+	}
+	app.WaitJobs(t)
+	sent := app.Mail.Sent()[mailed:]
+	to := map[string]string{}
+	for _, m := range sent {
+		to[m.To] = m.Body
+	}
+	if len(sent) != 2 || to["nia@acme.example"] == "" || to["omar@acme.example"] == "" {
+		t.Fatalf("mail after the import: %+v, want an invitation each to Nia and Omar", sent)
+	}
+	for who, body := range to {
+		link := inviteLink.FindStringSubmatch(body)
+		if link == nil || !strings.Contains(body, "Ana Admin has invited you") {
+			t.Fatalf("%s's invitation: %s", who, body)
+		}
+		if res := app.Client(t, "acme").Get(link[1]); res.Status != http.StatusOK || res.Text("h1") != "Choose your password" {
+			t.Errorf("%s's link: %d %q", who, res.Status, res.Text("h1"))
+		}
+	}
+}
+
+// Without a mail server, the import says the new people's invitations reach no one, and where
+// to get the links to pass on.
+func TestImportWithoutAMailServerSaysWhereTheInvitationsAre(t *testing.T) {
+	t.Parallel()
+	_, c, _ := importAsAdmin(t)
+	item := uploadImport(c, "users", "people.csv", []byte("Email,Name,Roles\nnia@acme.example,Nia New,requester\n")).Location()
+	if got := c.Get(item).Text("#import-invited"); !strings.HasPrefix(got, "The new person will be invited, but this server has no mail server set up yet") ||
+		!strings.Contains(got, "Resend each invitation from the person's page") {
+		t.Errorf("the preview says %q", got)
+	}
+	c.Post(item+"/commit", url.Values{})
+	if got := c.Get(item).Text("#import-invited"); !strings.HasPrefix(got, "The new person was invited, but this server has no mail server") {
+		t.Errorf("the result says %q", got)
+	}
+}

@@ -189,12 +189,13 @@ var importUsers = &ImportKind{
 			}
 			return id, err
 		}
-		// Imported people are invited: an admin sends their invitations from the users page.
-		u, _, err := InviteUser(ctx, tx, refs.grantor, NewUser{Email: v.Get("email"), Name: ch.Name, Roles: ch.Roles,
-			DepartmentID: ch.DepartmentID, ManagerID: ch.ManagerID}, InvitationTTL)
+		// New people are invited, and sent their invitation, as inviting them by hand does.
+		u, _, mailID, err := InviteUserWithMail(ctx, tx, refs.grantor, NewUser{Email: v.Get("email"), Name: ch.Name, Roles: ch.Roles,
+			DepartmentID: ch.DepartmentID, ManagerID: ch.ManagerID}, InvitationTTL, refs.invite)
 		if err != nil {
 			return 0, err
 		}
+		refs.invited = &mailID
 		refs.learnUser(u.Email, u.ID)
 		if ch.LocationID != nil {
 			err = UpdateUser(ctx, tx, refs.grantor, u.ID, ch)

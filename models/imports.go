@@ -296,6 +296,10 @@ type ImportResult struct {
 	// links were made for, in file order: those links no longer work, and each was sent a
 	// new invitation (or Refusal says why not).
 	Reinvited []ImportReinvitation `json:",omitempty"`
+	// Invited counts the new people the import invited; InvitedMails are the invitations
+	// sent to them, queued in the outbox (none without ImportOptions.Invite).
+	Invited      int     `json:",omitempty"`
+	InvitedMails []int64 `json:",omitempty"`
 }
 
 // ImportReinvitation is an invited person whose set-password links an import spent by giving
@@ -317,7 +321,7 @@ func (r *ImportResult) InvitationMails() []int64 {
 			ids = append(ids, ri.MailID)
 		}
 	}
-	return ids
+	return append(ids, r.InvitedMails...)
 }
 
 // ImportSampleRows is how many rows the preview shows besides the refused ones.
@@ -339,9 +343,10 @@ type ImportOptions struct {
 	// Separator is a CSV file's separator, named in the hint beside a row with more values
 	// than its header (0 for a workbook, or when not known: the hint is left out).
 	Separator rune
-	// Invite writes the new invitation sent to an invited person whom a row gives more access
-	// than their set-password link was made for (as editing them by hand does); nil sends
-	// none, and the result says their link no longer works.
+	// Invite writes the invitation sent to each new person a row invites (as inviting them by
+	// hand does), and the new one sent to an invited person whom a row gives more access than
+	// their set-password link was made for (as editing them by hand does); nil sends none,
+	// and the result says their link no longer works.
 	Invite ComposeLinkMail
 }
 
@@ -417,6 +422,13 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 			for _, ri := range refs.takeReinvited() {
 				ri.Line = row.Line
 				res.Reinvited = append(res.Reinvited, ri)
+			}
+			if refs.invited != nil {
+				res.Invited++
+				if *refs.invited != 0 {
+					res.InvitedMails = append(res.InvitedMails, *refs.invited)
+				}
+				refs.invited = nil
 			}
 			// A check writes nothing: new records need no statement to be checked.
 			if built != nil && res.Refused == 0 && !opts.DryRun {
@@ -665,6 +677,9 @@ type importRefs struct {
 	// being imported sent, until RunImport takes them.
 	invite    ComposeLinkMail
 	reinvited []ImportReinvitation
+	// invited is the invitation mail (0: none) of the new person the row being imported
+	// invited, until RunImport takes it; nil when the row invited no one.
+	invited *int64
 }
 
 // reinvite notes what an edit of invited person email did to their set-password links, when

@@ -67,8 +67,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, " (%s, %s-separated)", t.Encoding, sheet.DelimiterName(t.Delimiter))
 	}
 	fmt.Fprintf(stdout, ", %d rows\n", len(t.Rows)-plan.HeaderRow-1)
-	// An invited person given more access than their set-password link was made for is sent
-	// a new invitation, as from the web page; the outbox sweep of the running server sends it.
+	// New people are sent their invitations, and an invited person given more access than
+	// their set-password link was made for a new one, as from the web page; the outbox sweep
+	// of the running server sends them.
 	invite := func(u *models.User, token string) mail.Message {
 		return mail.Invitation(u.Email, u.Name, tenant.Name, "", cfg.TenantURL(slug, "/password/reset/"+token), models.InvitationTTL)
 	}
@@ -90,6 +91,10 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "dry run: would create %d, update %d, leave %d unchanged; nothing was written\n", res.Created, res.Updated, res.Unchanged)
 	default:
 		fmt.Fprintf(stdout, "%s imported into %s: %d created, %d updated, %d unchanged\n", k.Label, slug, res.Created, res.Updated, res.Unchanged)
+	}
+	if res.Invited > 0 {
+		would := map[bool]string{true: "would be", false: "was"}[dryRun]
+		fmt.Fprintf(stdout, "each new person (%d) %s sent an invitation to set a password\n", res.Invited, would)
 	}
 	return nil
 }

@@ -74,4 +74,15 @@ func TestImportCommand(t *testing.T) {
 	if invitations != 1 {
 		t.Errorf("%d invitations to Ivy in the outbox, want 1", invitations)
 	}
+
+	// A new person is invited and sent the invitation.
+	people = write("new-people.csv", "email,name,roles\nnia@acme.example,Nia New,requester\n")
+	code, out, errs = runCmd(t, "import", "acme", "users", people)
+	if code != 0 || !strings.Contains(out, "each new person (1) was sent an invitation to set a password") {
+		t.Fatalf("new people import: %d %q %q", code, out, errs)
+	}
+	db.Raw(`SELECT count(*) FROM mail_outbox WHERE kind = 'invitation' AND recipient = 'nia@acme.example' AND body LIKE '%/password/reset/%'`).Scan(&invitations)
+	if invitations != 1 {
+		t.Errorf("%d invitations to Nia in the outbox, want 1", invitations)
+	}
 }

@@ -105,6 +105,7 @@ type Preview struct {
 	Background                         bool // the commit runs as a job, with a progress bar
 	Done                               bool // already committed: show its outcome instead
 	Reinvited                          []Reinvitation
+	Invited                            string // what becomes of the new people's invitations, if any
 }
 
 // Progress is a committed import: its bar while it runs, its result once done.
@@ -117,6 +118,7 @@ type Progress struct {
 	Rows                                 []Row
 	Shown                                []Column
 	Reinvited                            []Reinvitation // of an import that was written
+	Invited                              string         // what became of the new people's invitations, if any
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
