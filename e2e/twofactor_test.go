@@ -45,7 +45,7 @@ func twoFactorJourney(t *testing.T, phone bool) {
 		t.Errorf("the QR code is %.0fpx wide, too small to scan", w)
 	}
 	secret := strings.ReplaceAll(b.text("#totp-secret"), " ", "")
-	b.do(chromedp.SendKeys(chromedp.ID("code"), code(secret, 0)))
+	b.do(chromedp.SendKeys(chromedp.ID("code"), code(secret, 0)), chromedp.SendKeys(chromedp.ID("enrol-confirm"), testutil.Password))
 	assertNoHorizontalScroll(t, b)
 	b.screenshot("enrol-" + suffix)
 	b.pressAndLoad(`form[action="/settings/security/enrol"] button[type="submit"]`)

@@ -42,27 +42,44 @@ func (s *Server) renderSecurity(c *fiber.Ctx, status int, p security.Settings) e
 		return err
 	}
 	p.CSRFToken, p.Enabled = s.csrfToken(c), tf.Enabled()
+	u, err := models.FindUserByEmail(ctx, db, me.Email)
+	if err != nil {
+		return err
+	}
+	p.PasswordSet = u.PasswordHash != ""
 	if p.Enabled {
 		if p.Remaining, err = models.RemainingRecoveryCodes(ctx, db, me.UserID); err != nil {
 			return err
 		}
-		u, err := models.FindUserByEmail(ctx, db, me.Email)
-		if err != nil {
-			return err
+	} else {
+		if p.Enrol == nil {
+			if p.Enrol, err = s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", views.FieldErrors{}); err != nil {
+				return err
+			}
 		}
-		p.PasswordSet = u.PasswordHash != ""
-	} else if p.Enrol == nil {
-		if p.Enrol, err = s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", views.FieldErrors{}); err != nil {
-			return err
-		}
+		p.Enrol.AskPassword = p.PasswordSet
 	}
 	return s.render(c, status, page{Title: "Security", Nav: security.SettingsPath, Content: security.SettingsPage(p)})
 }
 
+// enrolOwn turns on two-factor sign-in from the person's settings. It asks for their password
+// as well as the app's first code: with a session alone, someone else could bind their own
+// authenticator and lock the person out.
 func (s *Server) enrolOwn(c *fiber.Ctx) error {
 	me := currentUser(c)
 	var post codePost
 	bindForm(c, &post)
+	confirmErrs := views.FieldErrors{}
+	if status, err := s.confirmPasswordOrCode(c, "enrol-confirm", "turning two-factor sign-in on", confirmErrs); status != 0 || err != nil {
+		if err != nil {
+			return err
+		}
+		e, err := s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", confirmErrs)
+		if err != nil {
+			return err
+		}
+		return s.renderSecurity(c, status, security.Settings{Enrol: e})
+	}
 	codes, err := models.ConfirmEnrolment(c.UserContext(), tenantDB(c), s.totp, me.UserID, me.Email, post.Code, time.Now())
 	if v, ok := outlay.AsValidation(err); ok {
 		e, err := s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", v)

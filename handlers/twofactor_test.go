@@ -35,7 +35,7 @@ func enrolThroughPage(t *testing.T, c *testutil.Client) (string, []string) {
 	if len(secret) != 32 || page.Doc.Find("svg.qr path").Length() != 1 {
 		t.Fatalf("enrolment page: secret %q, QR %d", secret, page.Doc.Find("svg.qr").Length())
 	}
-	res := c.Post("/settings/security/enrol", url.Values{"code": {totpCode(t, secret, 0)}})
+	res := c.Post("/settings/security/enrol", url.Values{"code": {totpCode(t, secret, 0)}, "confirm": {testutil.Password}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("confirm enrolment: %d; %s", res.Status, res.Text(".field-error"))
 	}
@@ -501,4 +501,35 @@ func TestSignInEnrolmentAfterEnrollingElsewhere(t *testing.T) {
 		t.Errorf("flash %q", msg)
 	}
 	passwordStep(t, pending, "bo@acme.example", "/login/two-factor")
+}
+
+// Turning two-factor sign-in on from the settings asks for the password too: a stolen session
+// alone must not bind someone else's authenticator to the account.
+func TestTurningTwoFactorOnAsksForThePassword(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	app := testutil.NewApp(t, env)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	c := app.Client(t, "acme")
+	c.SignIn("rita@acme.example", testutil.Password)
+	page := c.Get("/settings/security")
+	if page.Doc.Find("#enrol-confirm").Length() != 1 {
+		t.Fatal("the enrolment form does not ask for the password")
+	}
+	secret := strings.ReplaceAll(page.Text("#totp-secret"), " ", "")
+	for _, confirm := range []string{"", "not the password"} {
+		res := c.Post("/settings/security/enrol", url.Values{"code": {totpCode(t, secret, 0)}, "confirm": {confirm}})
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#enrol-confirm-error") == "" {
+			t.Fatalf("enrolling with password %q: %d %q", confirm, res.Status, res.Text("#enrol-confirm-error"))
+		}
+		// The same secret is offered again, and two-factor sign-in is still off.
+		if got := strings.ReplaceAll(res.Text("#totp-secret"), " ", ""); got != secret {
+			t.Errorf("secret after a refusal %q, want %q", got, secret)
+		}
+	}
+	if tf, err := models.GetTwoFactor(context.Background(), env.DB(t, acme), rita.ID); err != nil || tf.Enabled() {
+		t.Fatalf("two-factor sign-in after refusals: %+v %v", tf, err)
+	}
+	res := c.Post("/settings/security/enrol", url.Values{"code": {totpCode(t, secret, 0)}, "confirm": {testutil.Password}})
+	newCodesShown(t, c, res)
 }

@@ -73,6 +73,9 @@ type Enrol struct {
 	Required bool
 	Reset    bool // an admin reset the person's second factor
 	Tenant   string
+	// AskPassword asks for the person's password as well (from their settings, where a
+	// stolen session must not be enough to bind an authenticator).
+	AskPassword bool
 }
 
 // Code is the form that asks for the second factor at sign-in.
