@@ -245,7 +245,7 @@ func expenseDetails(tx *gorm.DB, id int64) ([]DetailLine, error) {
 	}
 	out := make([]DetailLine, len(lines))
 	for i, l := range lines {
-		out[i] = DetailLine{GLCode: l.GLCode, RequisitionLine: RequisitionLine{ID: l.ID, Position: l.Position,
+		out[i] = DetailLine{GLCode: l.GLCode, RequisitionLine: RequisitionLine{ID: l.ID, Position: l.Position, GLAccountID: l.GLAccountID,
 			Description: l.Describe(), QuantityMilli: 1000, UnitPriceMinor: l.ReportMinor, AmountMinor: l.ReportMinor},
 			ReceiptID: l.ReceiptID, ReceiptType: l.ReceiptType, Notes: l.Flags()}
 	}

@@ -399,6 +399,12 @@ func TestExpenseApprovalAndBudget(t *testing.T) {
 	r, err = w.save(w.rita.ID, r.ID, w.input(w.expense(w.day(1), w.meals, "Cafe", "20.00")), true)
 	w.must(err)
 	w.must(w.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocExpense, r.ID, models.StepPending).Find(&steps).Error)
+	// The approver sees the report against the budget its lines' GL account draws on.
+	details, err := models.ApprovalStepDetails(context.Background(), w.db, viewer(w.max), steps[0].ID)
+	w.must(err)
+	if len(details.Budget) != 1 || details.Budget[0].BudgetID != budget.ID || details.Budget[0].ThisDocument.Minor != 2000 {
+		t.Errorf("the approver's budget impact: %+v", details.Budget)
+	}
 	if _, err := w.decide(w.max, steps[0].ID, true, ""); err != nil {
 		t.Fatal(err)
 	}
