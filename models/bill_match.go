@@ -17,6 +17,9 @@ import (
 //     exceeds the ordered price by more than the percentage tolerance, or by more than the
 //     absolute tolerance per unit (on bills in the organisation's currency, where that limit
 //     is set). A lower price is never held.
+//   - Tax: the billed tax rate against the ordered line's. A higher rate is held, with no
+//     tolerance (a rate is not approximate, and a bill's tax is money paid like its price);
+//     a lower one is never held.
 
 // BillTolerance is how far a bill may stray from its order and still be matched.
 type BillTolerance struct {
@@ -37,6 +40,7 @@ type OrderLineFacts struct {
 	ReceivedMilli  money.Quantity
 	BilledMilli    money.Quantity // by the order's other billed bills
 	UnitPriceMinor int64
+	TaxRateBP      int
 }
 
 // LineMatch is the outcome of matching one line.
@@ -50,9 +54,9 @@ type LineMatch struct {
 	PriceVarianceBP int
 }
 
-// MatchBillLine matches one bill line (its quantity and unit price, in currency) to its
-// order line under mode and tol.
-func MatchBillLine(mode string, tol BillTolerance, currency string, qty money.Quantity, unitPrice int64, o OrderLineFacts) LineMatch {
+// MatchBillLine matches one bill line (its quantity, unit price in currency, and tax rate) to
+// its order line under mode and tol.
+func MatchBillLine(mode string, tol BillTolerance, currency string, qty money.Quantity, unitPrice int64, taxRateBP int, o OrderLineFacts) LineMatch {
 	var out LineMatch
 	var notes []string
 
@@ -86,6 +90,9 @@ func MatchBillLine(mode string, tol BillTolerance, currency string, qty money.Qu
 			notes = append(notes, fmt.Sprintf("unit price %s vs %s ordered, %s",
 				money.Money{Minor: unitPrice, Currency: currency}.Plain(), money.Money{Minor: o.UnitPriceMinor, Currency: currency}.Plain(), pct))
 		}
+	}
+	if taxRateBP > o.TaxRateBP {
+		notes = append(notes, fmt.Sprintf("tax %s%% vs %s%% ordered", money.FormatRate(taxRateBP), money.FormatRate(o.TaxRateBP)))
 	}
 	if len(notes) > 0 {
 		out.Held = true

@@ -136,7 +136,7 @@ func matchBill(tx *gorm.DB, b *Bill, lines []BillLine) error {
 			continue
 		}
 		f := facts[*l.PurchaseOrderLineID]
-		m := MatchBillLine(mode, tol, b.Currency, l.QuantityMilli, l.UnitPriceMinor, f)
+		m := MatchBillLine(mode, tol, b.Currency, l.QuantityMilli, l.UnitPriceMinor, l.TaxRateBP, f)
 		l.MatchStatus, l.MatchNote, l.PriceVarianceBP, l.UpdatedAt = MatchMatched, "", m.PriceVarianceBP, now
 		if m.Held {
 			l.MatchStatus, l.MatchNote, b.MatchStatus = MatchHeld, m.Note, MatchHeld
@@ -161,9 +161,10 @@ func orderLineFacts(tx *gorm.DB, poID, billID int64) (map[int64]OrderLineFacts, 
 		QuantityMilli  money.Quantity
 		ReceivedMilli  money.Quantity
 		UnitPriceMinor int64
+		TaxRateBP      int
 		BilledMilli    money.Quantity
 	}
-	err := tx.Raw(`SELECT pol.id, pol.quantity_milli, pol.received_milli, pol.unit_price_minor,
+	err := tx.Raw(`SELECT pol.id, pol.quantity_milli, pol.received_milli, pol.unit_price_minor, pol.tax_rate_bp,
 			COALESCE((SELECT SUM(bl.quantity_milli) FROM bill_lines bl JOIN bills b ON b.id = bl.bill_id
 				WHERE bl.purchase_order_line_id = pol.id AND b.id <> ? AND b.status IN ?), 0) AS billed_milli
 		FROM purchase_order_lines pol WHERE pol.purchase_order_id = ? ORDER BY pol.position`, billID, billedStatuses, poID).Scan(&rows).Error
@@ -173,7 +174,7 @@ func orderLineFacts(tx *gorm.DB, poID, billID int64) (map[int64]OrderLineFacts, 
 	out := make(map[int64]OrderLineFacts, len(rows))
 	for _, r := range rows {
 		out[r.ID] = OrderLineFacts{OrderedMilli: r.QuantityMilli, ReceivedMilli: r.ReceivedMilli, BilledMilli: r.BilledMilli,
-			UnitPriceMinor: r.UnitPriceMinor}
+			UnitPriceMinor: r.UnitPriceMinor, TaxRateBP: r.TaxRateBP}
 	}
 	return out, nil
 }

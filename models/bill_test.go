@@ -142,10 +142,25 @@ func TestBillMatchAtToleranceBoundaries(t *testing.T) {
 			true, "billed 11 with earlier bills, received 10", 0},
 	}
 	for _, c := range cases {
-		got := models.MatchBillLine(c.mode, c.tol, c.currency, c.qty, c.price, c.facts)
+		got := models.MatchBillLine(c.mode, c.tol, c.currency, c.qty, c.price, c.facts.TaxRateBP, c.facts)
 		if got.Held != c.held || got.Note != c.note || got.PriceVarianceBP != c.varianceB {
 			t.Errorf("%s: got %+v, want held %v %q variance %d", c.name, got, c.held, c.note, c.varianceB)
 		}
+	}
+	// The tax rate has no tolerance: one basis point above the ordered rate is held, a lower
+	// one is not; the price tolerance does not cover it.
+	taxed := models.OrderLineFacts{OrderedMilli: 1000, ReceivedMilli: 1000, UnitPriceMinor: 10000, TaxRateBP: 750}
+	for _, c := range []struct {
+		tax  int
+		note string
+	}{{750, ""}, {0, ""}, {751, "tax 7.51% vs 7.5% ordered"}, {10000, "tax 100% vs 7.5% ordered"}} {
+		got := models.MatchBillLine(models.MatchThreeWay, pct, "USD", 1000, 10000, c.tax, taxed)
+		if got.Held != (c.note != "") || got.Note != c.note {
+			t.Errorf("tax %d bp against 750 ordered: %+v, want %q", c.tax, got, c.note)
+		}
+	}
+	if got := models.MatchBillLine(models.MatchThreeWay, pct, "USD", 1101, 10501, 1000, models.OrderLineFacts{OrderedMilli: 1000, ReceivedMilli: 1000, UnitPriceMinor: 10000}); got.Note != "billed 1.101, received 1; unit price 105.01 vs 100.00 ordered, +5.0%; tax 10% vs 0% ordered" {
+		t.Errorf("every reason at once: %q", got.Note)
 	}
 }
 
@@ -171,6 +186,16 @@ func TestSubmitBillMatchesOrHolds(t *testing.T) {
 	}
 	if len(held.Route.Steps) != 1 || held.Route.Steps[0].ApproverID == nil || *held.Route.Steps[0].ApproverID != w.max.ID {
 		t.Errorf("held route %+v", held.Route)
+	}
+
+	// A tax rate above the order's is held, however small the price: the review's bill put
+	// 100% tax on an untaxed line and was approved at once.
+	po3, lines3 := w.order("USD", orderSpec{"1", "1", 7500})
+	taxed := orderBill(po3, "INV-TAX", lines3, [2]string{"1", "75.00"})
+	taxed.Lines[0].TaxRate = "100"
+	tax := w.enter(taxed)
+	if !tax.Held || tax.Bill.Status != models.BillSubmitted || tax.Bill.Lines[0].MatchNote != "tax 100% vs 0% ordered" {
+		t.Errorf("a bill taxing an untaxed line: held %v, %s, note %q", tax.Held, tax.Bill.Status, tax.Bill.Lines[0].MatchNote)
 	}
 
 	w.must(w.db.Model(&w.vendor).Update("match_mode", models.MatchTwoWay).Error)
