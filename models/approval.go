@@ -116,7 +116,10 @@ type ApprovalDocument struct {
 	RequesterID int64
 	// FiledBy is whoever filed the document for its requester (0 when the requester did):
 	// like the requester, they never approve it.
-	FiledBy      int64
+	FiledBy int64
+	// Authors are others who changed or submitted it (bills, payment runs); they never
+	// approve it either. FiledBy is the last of them.
+	Authors      []int64
 	DepartmentID *int64
 	Total        money.Money
 	// Lines' GL accounts and amounts, for GL conditions and the budget check.

@@ -214,13 +214,14 @@ func MatchingRules(tx *gorm.DB, doc ApprovalDocument) ([]ApprovalRule, error) {
 type routePeople struct {
 	requester int64
 	filedBy   int64 // whoever filed the document for the requester, or 0
+	authors   []int64
 	manager   *int64
 	head      *int64
 	active    map[int64]bool // not deactivated
 }
 
 func loadRoutePeople(tx *gorm.DB, doc ApprovalDocument) (routePeople, error) {
-	p := routePeople{requester: doc.RequesterID, filedBy: doc.FiledBy, active: map[int64]bool{}}
+	p := routePeople{requester: doc.RequesterID, filedBy: doc.FiledBy, authors: doc.Authors, active: map[int64]bool{}}
 	var requester User
 	if err := tx.Select("id", "manager_id").First(&requester, doc.RequesterID).Error; err != nil {
 		return p, fmt.Errorf("approval route: requester: %w", err)
@@ -245,7 +246,7 @@ func loadRoutePeople(tx *gorm.DB, doc ApprovalDocument) (routePeople, error) {
 
 // canAct reports whether id names someone other than the requester who may still act.
 func (p routePeople) canAct(id *int64) bool {
-	return id != nil && *id != p.requester && *id != p.filedBy && p.active[*id]
+	return id != nil && *id != p.requester && *id != p.filedBy && !slices.Contains(p.authors, *id) && p.active[*id]
 }
 
 // resolve turns a rule step into a route step, escalating it when it would fall to the
@@ -327,7 +328,8 @@ type Decided struct {
 	OverBudget bool
 }
 
-// ErrOwnDocument refuses a requester deciding a step of their own document.
+// ErrOwnDocument refuses a requester deciding a step of their own document (or one they
+// filed, changed or submitted for someone else).
 var ErrOwnDocument = outlay.Conflict("You cannot approve or reject your own request.")
 
 // ErrSecondApproval refuses an approver deciding a second step of the same route.
@@ -393,7 +395,7 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		}
 		step = st.ApprovalStep
 		doc.requester = &docRequester{ID: doc.RequesterID, Name: st.RequesterName, Email: st.RequesterEmail, Active: st.RequesterActive}
-		if doc.RequesterID == v.UserID || doc.FiledBy == v.UserID {
+		if doc.RequesterID == v.UserID || doc.FiledBy == v.UserID || slices.Contains(doc.Authors, v.UserID) {
 			return ErrOwnDocument
 		}
 		onBehalfOf, routed, err := routedToViewer(tx, v, step)

@@ -152,6 +152,8 @@ var hiddenColumns = map[string]bool{
 	// file are named as parts of their document, which their History is that of.
 	"approval_steps.doc_total_minor": true, "approval_steps.doc_requester_id": true, "approval_steps.doc_filer_id": true,
 	"approval_steps.doc_type": true, "approval_steps.doc_id": true,
+	// Who else changed or submitted a bill or run: each change's own row names who made it.
+	"bills.authors": true, "payment_runs.authors": true,
 	"comments.doc_type": true, "comments.doc_id": true,
 	"attachments.doc_type": true, "attachments.doc_id": true,
 	// Where a file is kept and its checksum.

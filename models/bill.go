@@ -91,15 +91,18 @@ type Bill struct {
 	InvoiceAttachmentID    *int64
 	Memo                   string
 	EnteredByID            int64
-	SubmittedAt            *time.Time
-	DecidedAt              *time.Time
-	ReleasedByID           *int64
-	ReleasedAt             *time.Time
-	ReleaseReason          string
-	FormKey                *string
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
-	Lines                  []BillLine `gorm:"-"`
+	// Authors are the others who changed or submitted the bill (migration 00120): like its
+	// clerk, they never approve it. Written only by addAuthor.
+	Authors       IDList `gorm:"->"`
+	SubmittedAt   *time.Time
+	DecidedAt     *time.Time
+	ReleasedByID  *int64
+	ReleasedAt    *time.Time
+	ReleaseReason string
+	FormKey       *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Lines         []BillLine `gorm:"-"`
 }
 
 // Total is the bill's total as money.
@@ -189,6 +192,7 @@ func (billApproval) approvalDocument(tx *gorm.DB, id int64) (ApprovalDocument, e
 func billApprovalDocument(b Bill, lines []BillLine) ApprovalDocument {
 	vendor := b.VendorID
 	doc := ApprovalDocument{Type: DocBill, ID: b.ID, Number: b.Number, RequesterID: b.EnteredByID, Total: b.Total(),
+		Authors: b.Authors, FiledBy: b.Authors.Last(),
 		VendorID: &vendor, Held: b.MatchStatus == MatchHeld,
 		Matched: b.PurchaseOrderID != nil && b.MatchStatus == MatchMatched, VarianceBP: b.VarianceBP}
 	for _, l := range lines {

@@ -149,7 +149,18 @@ func lockEditableBill(tx *gorm.DB, v Viewer, id int64, b *Bill) error {
 	if !b.Editable() {
 		return outlay.Conflict("This bill is " + strings.ReplaceAll(b.Status, "_", " ") + " and can no longer be changed.")
 	}
-	return nil
+	return addAuthor(tx, "bills", b.ID, b.EnteredByID, &b.Authors, v.UserID)
+}
+
+// addAuthor records userID among the authors of the bill or payment run id (table), unless
+// they made it (owner) or are recorded already: whoever changes or submits it never approves
+// it. The caller holds the row's lock, and a refusal after this rolls it back.
+func addAuthor(tx *gorm.DB, table string, id, owner int64, authors *IDList, userID int64) error {
+	if userID == owner || authors.Has(userID) {
+		return nil
+	}
+	*authors = append(*authors, userID)
+	return tx.Exec(`UPDATE `+table+` SET authors = array_append(authors, ?) WHERE id = ?`, userID, id).Error
 }
 
 // PriceBill checks and prices what the clerk typed without storing anything: for the form's

@@ -587,3 +587,93 @@ func (w *billWorld) enterAgain(id int64, in models.BillInput) *models.BillSubmis
 	w.must(err)
 	return out
 }
+
+// Whoever changes or submits a bill someone else entered never approves it, as its clerk
+// never does. The review's case: Max, who approves Clara's bills and may also see and correct
+// them, rejected her bill, raised its amount a thousandfold, resubmitted it, and approved it.
+// A second approver who only edited it (Clara resubmitting) is refused in the same way, and a
+// run resubmitted by another clerk is refused to that clerk.
+func TestWhoeverChangesABillNeverApprovesIt(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	// Bills go to anyone holding the approver role: Max, Hana and Al.
+	rule := models.ApprovalRule{DocType: models.DocBill, Name: "Approvers", Priority: 1, Currency: "USD",
+		BudgetCheck: models.BudgetCheckNone, Active: true}
+	w.must(w.db.Create(&rule).Error)
+	w.must(w.db.Create(&models.ApprovalRuleStep{RuleID: rule.ID, Position: 1, Kind: models.StepRole, Role: ptr("approver")}).Error)
+	editor := func(u *models.User) models.Viewer {
+		return models.Viewer{UserID: u.ID, Roles: u.Roles, SeeAllKinds: []string{models.DocBill}}
+	}
+	pending := func(billID int64) models.ApprovalStep {
+		t.Helper()
+		var s models.ApprovalStep
+		w.must(w.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocBill, billID, models.StepPending).First(&s).Error)
+		return s
+	}
+
+	first := w.enter(w.plainBill("AUTH-1", "2026-03-02", "65.00"))
+	if _, err := w.decide(w.max, pending(first.Bill.ID).ID, false, "Wrong amount"); err != nil {
+		t.Fatal(err)
+	}
+	in := w.plainBill("AUTH-1", "2026-03-02", "65000.00")
+	b, err := models.GetBill(context.Background(), w.db, first.Bill.ID)
+	w.must(err)
+	if _, err := models.SaveBill(as(w.max), w.db, editor(w.max), b.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.SubmitBill(as(w.max), w.db, editor(w.max), b.ID); err != nil {
+		t.Fatal(err)
+	}
+	step := pending(b.ID)
+	if step.DocFilerID == nil || *step.DocFilerID != w.max.ID {
+		t.Errorf("the step's filer: %v, want Max", step.DocFilerID)
+	}
+	if _, err := w.decide(w.max, step.ID, true, ""); !errors.Is(err, models.ErrOwnDocument) {
+		t.Fatalf("Max approving the bill he raised: %v, want ErrOwnDocument", err)
+	}
+	// Hana rejects; Al corrects it back and Clara resubmits: Al wrote it too.
+	if _, err := w.decide(w.hana, step.ID, false, "Too much"); err != nil {
+		t.Fatal(err)
+	}
+	b, err = models.GetBill(context.Background(), w.db, b.ID)
+	w.must(err)
+	in = w.plainBill("AUTH-1", "2026-03-02", "650.00")
+	if _, err := models.SaveBill(as(w.al), w.db, editor(w.al), b.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.SubmitBill(as(w.clara), w.db, w.clerk(), b.ID); err != nil {
+		t.Fatal(err)
+	}
+	step = pending(b.ID)
+	for _, u := range []*models.User{w.max, w.al} {
+		if _, err := w.decide(u, step.ID, true, ""); !errors.Is(err, models.ErrOwnDocument) {
+			t.Errorf("%s approving the bill they changed: %v, want ErrOwnDocument", u.Name, err)
+		}
+	}
+	if _, err := w.decide(w.hana, step.ID, true, ""); err != nil {
+		t.Fatalf("Hana, who never changed it: %v", err)
+	}
+	if b, _ := models.GetBill(context.Background(), w.db, b.ID); b.Status != models.BillApproved || b.TotalMinor != 65000 {
+		t.Errorf("the bill: %s %d", b.Status, b.TotalMinor)
+	}
+	// Max, once an author, is still not the bill's default approver: Clara's manager is, so a
+	// bill without a rule escalates past him.
+	w.must(w.db.Model(&rule).Update("active", false).Error)
+	second := w.enter(w.plainBill("AUTH-2", "2026-03-03", "80.00"))
+	if _, err := w.decide(w.max, pending(second.Bill.ID).ID, false, "No"); err != nil {
+		t.Fatal(err)
+	}
+	b, err = models.GetBill(context.Background(), w.db, second.Bill.ID)
+	w.must(err)
+	in = w.plainBill("AUTH-2", "2026-03-03", "8000.00")
+	if _, err := models.SaveBill(as(w.max), w.db, editor(w.max), b.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := models.SubmitBill(as(w.max), w.db, editor(w.max), b.ID)
+	w.must(err)
+	for _, s := range out.Route.Steps {
+		if s.ApproverID != nil && *s.ApproverID == w.max.ID {
+			t.Errorf("the default route goes to Max, who raised the bill: %+v", out.Route)
+		}
+	}
+}

@@ -94,6 +94,8 @@ type PaymentRun struct {
 	Status      string
 	Memo        string
 	CreatedByID int64
+	// Authors are the others who submitted the run: like its maker, they never approve it.
+	Authors     IDList `gorm:"->"`
 	SubmittedAt *time.Time
 	DecidedAt   *time.Time
 	PaidOn      *time.Time
@@ -179,7 +181,7 @@ func (paymentApproval) approvalDocument(tx *gorm.DB, id int64) (ApprovalDocument
 
 func paymentApprovalDocument(r PaymentRun) ApprovalDocument {
 	return ApprovalDocument{Type: DocPayment, ID: r.ID, Number: r.Number, RequesterID: r.CreatedByID, Total: r.Total(),
-		PaymentMethod: r.Method}
+		PaymentMethod: r.Method, Authors: r.Authors, FiledBy: r.Authors.Last()}
 }
 
 // finish records the outcome; an approved run also takes a copy of the bank details of each

@@ -234,6 +234,9 @@ func SubmitPaymentRun(ctx context.Context, db *gorm.DB, v Viewer, id int64) (Rou
 		if !r.Submittable() {
 			return outlay.Conflict("This payment is " + strings.ToLower(PaymentStatusLabel(r.Status)) + " and cannot be submitted.")
 		}
+		if err := addAuthor(tx, "payment_runs", r.ID, r.CreatedByID, &r.Authors, v.UserID); err != nil {
+			return err
+		}
 		if _, err := checkRunStillPayable(tx, r); err != nil {
 			return err
 		}

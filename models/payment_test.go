@@ -367,3 +367,32 @@ func TestPaymentRuleMethodCondition(t *testing.T) {
 		}
 	}
 }
+
+// Whoever resubmits a run someone else made never approves it: Max rejected Cleo's run and
+// submitted it again himself (the vendors' bank details are copied anew at that moment), so
+// the route escalates past him, her manager, and he cannot decide it.
+func TestWhoeverResubmitsARunNeverApprovesIt(t *testing.T) {
+	t.Parallel()
+	w := newPayWorld(t)
+	run, err := w.run(models.MethodACH, 10, map[*models.Bill]string{w.bill(w.acme, "USD", 500_00, 3): "500.00"})
+	w.must(err)
+	out, err := models.SubmitPaymentRun(as(w.clerk), w.db, viewer(w.clerk), run.ID)
+	w.must(err)
+	if _, err := w.decide(w.max, out.Steps[0].ID, false, "Not this week"); err != nil {
+		t.Fatal(err)
+	}
+	maxSeesRuns := models.Viewer{UserID: w.max.ID, Roles: w.max.Roles, SeeAllKinds: []string{models.DocPayment}}
+	again, err := models.SubmitPaymentRun(as(w.max), w.db, maxSeesRuns, run.ID)
+	w.must(err)
+	if len(again.Steps) == 0 {
+		t.Fatalf("the resubmitted run was approved by nobody: %+v", again)
+	}
+	for _, s := range again.Steps {
+		if s.ApproverID != nil && *s.ApproverID == w.max.ID {
+			t.Fatalf("the route goes to Max, who resubmitted it: %+v", again)
+		}
+		if _, err := w.decide(w.max, s.ID, true, ""); err == nil {
+			t.Fatal("Max approved the run he resubmitted")
+		}
+	}
+}
