@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,10 @@ type TokenWithOwner struct {
 
 // TokenPrefix marks Outlay tokens, so that secret scanners can recognise a leaked one.
 const TokenPrefix = "olt_"
+
+// MaxWorkingTokens is how many tokens that still work one person may hold. The API's rate
+// limit is per token, so without a cap one person could multiply it by making more.
+const MaxWorkingTokens = 10
 
 // TokenLifetimes are the lifetimes, in days, people may choose.
 var TokenLifetimes = []int{7, 30, 90, 365}
@@ -88,6 +93,19 @@ func CreateToken(ctx context.Context, db *gorm.DB, userID int64, name string, da
 	now := time.Now().UTC()
 	t := &APIToken{UserID: userID, Name: name, TokenHash: auth.Digest(token), CreatedAt: now, ExpiresAt: now.AddDate(0, 0, days)}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The person's row is locked so that two tokens made at once are counted one after
+		// the other.
+		var working int64
+		if err := tx.Exec(`SELECT 1 FROM users WHERE id = ? FOR UPDATE`, userID).Error; err != nil {
+			return err
+		}
+		if err := tx.Raw(`SELECT count(*) FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL AND expires_at > now()`, userID).
+			Scan(&working).Error; err != nil {
+			return err
+		}
+		if working >= MaxWorkingTokens {
+			return outlay.ValidationErrors{"": fmt.Sprintf("You have %d tokens that still work, as many as one person may hold. Revoke one that nothing uses any more, then make this one.", working)}
+		}
 		if err := tx.Create(t).Error; err != nil {
 			return err
 		}

@@ -38,6 +38,40 @@ func TestCreateTokenValidates(t *testing.T) {
 	}
 }
 
+// One person holds at most MaxWorkingTokens tokens that still work: the API's rate limit is
+// per token. A revoked one makes room again.
+func TestTokensPerPersonAreCapped(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
+	bo := env.CreateUser(t, acme, "bo@acme.example", "Bo", "ap_clerk")
+	ctx := context.Background()
+	var first int64
+	for i := 0; i < models.MaxWorkingTokens; i++ {
+		tok, _, err := models.CreateToken(ctx, db, ana.ID, "sync", 7)
+		if err != nil {
+			t.Fatalf("token %d: %v", i+1, err)
+		}
+		if i == 0 {
+			first = tok.ID
+		}
+	}
+	_, _, err := models.CreateToken(ctx, db, ana.ID, "one more", 7)
+	if v, ok := outlay.AsValidation(err); !ok || !strings.Contains(v[""], "You have 10 tokens that still work") {
+		t.Fatalf("token %d: %v", models.MaxWorkingTokens+1, err)
+	}
+	if _, _, err := models.CreateToken(ctx, db, bo.ID, "his own", 7); err != nil {
+		t.Errorf("Bo's first token: %v", err)
+	}
+	if err := models.RevokeToken(ctx, db, first, ana.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := models.CreateToken(ctx, db, ana.ID, "one more", 7); err != nil {
+		t.Errorf("after revoking one: %v", err)
+	}
+}
+
 func TestFindTokensFiltersAndPages(t *testing.T) {
 	t.Parallel()
 	env, acme := dbtest.NewTenant(t)
