@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"outlay/internal/testutil"
 	"outlay/models"
@@ -76,6 +77,17 @@ func TestRequisitionInTheBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("line-1-unit_price"), "45.50"))
 	waitTotal("$636.50")
 	b.waitJS(`document.getElementById('line-1-amount').textContent.trim() === '$136.50'`)
+
+	// Enter in a line's field does nothing: it used to press the form's first button, line 1's
+	// Remove, and the line was gone.
+	b.do(chromedp.SendKeys(chromedp.ID("line-1-quantity"), kb.Enter), chromedp.Sleep(500*time.Millisecond))
+	if got := eval[string](b, `document.getElementById('line-0-description')?.value || ''`); got != "Standing desk" {
+		t.Fatalf("after Enter in line 2's quantity, line 1 is %q", got)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#requisition-lines [id$="-description"]').length`); n != 2 {
+		t.Fatalf("after Enter, %d lines", n)
+	}
+	waitTotal("$636.50")
 
 	// A third line, then removed again: the total goes up and comes back down.
 	b.do(b.press(`#requisition-lines button[value="add"]`), chromedp.WaitVisible(chromedp.ID("line-2-description")))
