@@ -140,7 +140,12 @@ func TestPaymentRunPages(t *testing.T) {
 		t.Fatalf("approve: %d", res.Status)
 	}
 
-	// No bank details yet: the bank file says who lacks them.
+	// No bank details yet: the bank file says who lacks them. The link is a plain link, not a
+	// download: a refusal lands on the page with its message, where the browser would have
+	// saved the page as a file and spent the message.
+	if link := clerk.Get(page).Doc.Find("#bank-file"); link.Length() != 1 || link.AttrOr("download", "none") != "none" {
+		t.Errorf("the bank file link: %d, download=%q", link.Length(), link.AttrOr("download", "none"))
+	}
 	res = clerk.Get(page + "/bank-file")
 	if res.Status != http.StatusSeeOther || !strings.Contains(clerk.Get(page).Text(".flash-error"), "Globex") {
 		t.Errorf("bank file without bank details: %d", res.Status)
