@@ -294,6 +294,26 @@ func (s *Server) updateExpense(c *fiber.Ctx) error {
 	return s.saveExpense(c, d)
 }
 
+// priceTypedLines shows the total and each line's amount of what was typed, as the totals
+// endpoint works them out while typing: the form answered to adding or removing a line
+// showed the stored total ($0.00 for a new report) until the next keystroke.
+func priceTypedLines(c *fiber.Ctx, in models.ExpenseInput, f *expenses.Form) error {
+	live, err := models.PriceExpenseLive(c.UserContext(), tenantDB(c), in)
+	if err != nil || live.Currency == "" {
+		return err
+	}
+	f.Total = money.Money{Minor: live.Total, Currency: live.Currency}.String()
+	for i, a := range live.Lines {
+		if i < len(f.Lines) {
+			f.Lines[i].Priced = ""
+			if a != nil {
+				f.Lines[i].Priced = money.Money{Minor: *a, Currency: live.Currency}.String()
+			}
+		}
+	}
+	return nil
+}
+
 // expensePost is the report form as posted: what was typed, and which button sent it
 // ("add-" and a kind of line, "remove-" and a line's number, "submit", or "" to save).
 type expensePost struct {
@@ -317,6 +337,9 @@ func (s *Server) saveExpense(c *fiber.Ctx, cur *models.ExpenseDetail) error {
 		if err != nil {
 			return err
 		}
+		if err := priceTypedLines(c, in, &f); err != nil {
+			return err
+		}
 		return s.renderExpenseForm(c, http.StatusOK, f)
 	}
 	if n, ok := strings.CutPrefix(intent, "remove-"); ok {
@@ -333,6 +356,9 @@ func (s *Server) saveExpense(c *fiber.Ctx, cur *models.ExpenseDetail) error {
 			if f.Trip, err = tripCosts(c, cur.ID, true); err != nil {
 				return err
 			}
+		}
+		if err := priceTypedLines(c, in, &f); err != nil {
+			return err
 		}
 		return s.renderExpenseForm(c, http.StatusOK, f)
 	}

@@ -134,6 +134,10 @@ func TestExpenseFormRefusesBesideTheField(t *testing.T) {
 	if res.Status != 200 || res.Doc.Find(`#expense-1-distance`).Length() != 1 || res.Doc.Find(`#expense-0-merchant`).AttrOr("value", "") != "Cafe" {
 		t.Errorf("add mileage: %d", res.Status)
 	}
+	// The form answered shows the total and line 1's amount of what was typed, not $0.00.
+	if total, line := res.Text(".exp-total"), res.Text("#expense-0-priced"); total != "$4.00" || line != "$4.00" {
+		t.Errorf("after adding a line: total %q, line 1 %q, want $4.00", total, line)
+	}
 	if n := s.count(t); n != 0 {
 		t.Errorf("adding a line saved %d reports", n)
 	}
