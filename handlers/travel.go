@@ -70,6 +70,10 @@ func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 		if r.FiledByID != r.TravellerID {
 			row.FiledBy = r.FiledByName
 		}
+		// On one's own trips, a column of one's own name says nothing: it is shown only when
+		// a trip is someone else's, or someone else filed it.
+		me := currentUser(c).UserID
+		l.ShowTraveller = l.ShowTraveller || everyone || r.TravellerID != me || r.FiledByID != me
 		l.Rows = append(l.Rows, row)
 	}
 	p := page{Title: l.Title, Nav: f.Base, Content: travel.ListPage(l),

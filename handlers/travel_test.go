@@ -394,3 +394,33 @@ func TestTravelRuleRoutesByDepartmentAndAmount(t *testing.T) {
 		t.Errorf("route on the trip's page: %q", page.Text(".req-route"))
 	}
 }
+
+// One's own trips leave out the traveller column while every trip is one's own and filed by
+// oneself; a trip someone else filed for one brings it back, with who filed it. Everyone's
+// trips always have it.
+func TestOwnTripsShowTheTravellerOnlyWhenItSaysSomething(t *testing.T) {
+	t.Parallel()
+	s := newTripSite(t)
+	own := s.save(t, s.tessC, s.tripForm())
+	travellerColumn := func(c *testutil.Client, path string) bool {
+		return c.Get(path).Doc.Find(`th:contains("Traveller")`).Length() == 1
+	}
+	if travellerColumn(s.tessC, "/travel") {
+		t.Error("Tess's own trips, all filed by her, have a traveller column")
+	}
+	f := s.tripForm()
+	f.Set("traveller", ids(s.tess.ID))
+	s.save(t, s.asaC, f)
+	res := s.tessC.Get("/travel")
+	if res.Doc.Find(`th:contains("Traveller")`).Length() != 1 || !strings.Contains(res.Text(`td[data-label="Traveller"]`), "Filed by "+s.asa.Name) {
+		t.Errorf("a trip Asa filed for Tess: traveller column %q", res.Text(`td[data-label="Traveller"]`))
+	}
+	submit := s.tripForm()
+	submit.Set("intent", "submit")
+	if res := s.tessC.Post("/travel/"+ids(own.ID), submit); res.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d %s", res.Status, res.Text(".field-error"))
+	}
+	if !travellerColumn(s.asaC, "/travel/all") {
+		t.Error("everyone's trips have no traveller column")
+	}
+}

@@ -155,6 +155,9 @@ type List struct {
 	// TravellerName is the name of the traveller the filter chose.
 	TravellerName string
 	Rows          []Row
+	// ShowTraveller shows the traveller column: on everyone's trips, and on one's own when
+	// one of them is someone else's or was filed by someone else.
+	ShowTraveller bool
 	Total         int
 	CanCreate     bool
 	Pager         views.Pagination
