@@ -150,5 +150,8 @@ type docRequester struct {
 // ApprovalLine is one line's share of a document's spend.
 type ApprovalLine struct {
 	GLAccountID *int64
-	Amount      int64 // minor units, tax included
+	// DepartmentID is the line's own department (a bill's lines each have one); nil: the
+	// document's.
+	DepartmentID *int64
+	Amount       int64 // minor units, tax included
 }

@@ -67,31 +67,42 @@ func (e *BudgetExceededError) Error() string {
 // Is makes the error an outlay.ErrConflict.
 func (e *BudgetExceededError) Is(target error) bool { return target == outlay.ErrConflict }
 
-// BudgetImpact shows, for each active budget covering day that doc draws on, what is spent,
-// committed and would remain after doc; a budget kept in another currency is listed as
-// Unchecked. A document without a
-// department, or whose lines have no GL account with a budget, has none.
+// BudgetImpact shows, for each active budget that doc draws on, what is spent, committed
+// and would remain after doc; a budget kept in another currency is listed as Unchecked. A
+// line draws on the budget of its department (its own, or else the document's) and GL
+// account, covering day (or the day the kind counts the document by: a bill's invoice
+// date). The figures leave doc itself out, which ThisDocument shows. A document none of
+// whose lines has a department and a GL account with a budget has none.
 func BudgetImpact(tx *gorm.DB, doc ApprovalDocument, day time.Time) ([]BudgetLine, error) {
-	if doc.DepartmentID == nil {
-		return nil, nil
-	}
+	type place struct{ dept, gl int64 }
 	cur := doc.Total.Currency
-	thisDoc := map[int64]int64{}
-	var gls []int64
+	thisDoc := map[place]int64{}
+	var depts, gls []int64
 	for _, l := range doc.Lines {
-		if l.GLAccountID == nil {
+		dept := l.DepartmentID
+		if dept == nil {
+			dept = doc.DepartmentID
+		}
+		if l.GLAccountID == nil || dept == nil {
 			continue
 		}
-		if _, ok := thisDoc[*l.GLAccountID]; !ok {
-			gls = append(gls, *l.GLAccountID)
-		}
-		thisDoc[*l.GLAccountID] += l.Amount
+		depts, gls = append(depts, *dept), append(gls, *l.GLAccountID)
+		thisDoc[place{*dept, *l.GLAccountID}] += l.Amount
 	}
-	if len(gls) == 0 {
+	if len(thisDoc) == 0 {
 		return nil, nil
 	}
+	if k, ok := FindDocumentKind(doc.Type); ok && k.BudgetDay != nil && doc.ID != 0 {
+		d, err := k.BudgetDay(tx, doc.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !d.IsZero() {
+			day = d
+		}
+	}
 	date := day.Format(time.DateOnly)
-	var budgets []struct {
+	var found []struct {
 		Budget
 		DepartmentName string
 		GLCode         string
@@ -99,11 +110,18 @@ func BudgetImpact(tx *gorm.DB, doc ApprovalDocument, day time.Time) ([]BudgetLin
 	}
 	err := tx.Raw(`SELECT b.*, d.name AS department_name, g.code AS gl_code, g.name AS gl_name
 		FROM budgets b JOIN departments d ON d.id = b.department_id JOIN gl_accounts g ON g.id = b.gl_account_id
-		WHERE b.archived_at IS NULL AND b.department_id = ? AND b.gl_account_id IN ?
+		WHERE b.archived_at IS NULL AND b.department_id IN ? AND b.gl_account_id IN ?
 		AND b.period_start <= ?::date AND b.period_end >= ?::date
-		ORDER BY g.code, b.id`, *doc.DepartmentID, gls, date, date).Scan(&budgets).Error
+		ORDER BY d.name, g.code, b.id`, depts, gls, date, date).Scan(&found).Error
 	if err != nil {
 		return nil, err
+	}
+	// Departments and GL accounts were asked for apart: keep the pairs the lines make.
+	budgets := found[:0]
+	for _, b := range found {
+		if _, ok := thisDoc[place{b.DepartmentID, b.GLAccountID}]; ok {
+			budgets = append(budgets, b)
+		}
 	}
 	var ids []int64
 	for _, b := range budgets {
@@ -117,18 +135,18 @@ func BudgetImpact(tx *gorm.DB, doc ApprovalDocument, day time.Time) ([]BudgetLin
 	}
 	out := make([]BudgetLine, 0, len(budgets))
 	for _, b := range budgets {
+		mine := thisDoc[place{b.DepartmentID, b.GLAccountID}]
 		if b.Currency != cur {
 			out = append(out, BudgetLine{
 				BudgetID: b.ID, DepartmentName: b.DepartmentName, GLCode: b.GLCode, GLName: b.GLName,
 				PeriodStart: b.PeriodStart, PeriodEnd: b.PeriodEnd, Budget: b.Amount(),
-				ThisDocument: money.Money{Minor: thisDoc[b.GLAccountID], Currency: cur}, Unchecked: true,
+				ThisDocument: money.Money{Minor: mine, Currency: cur}, Unchecked: true,
 			})
 			continue
 		}
 		use := uses[b.ID]
 		spent, committed := use.Spent, use.Committed
 		m := func(minor int64) money.Money { return money.Money{Minor: minor, Currency: cur} }
-		mine := thisDoc[b.GLAccountID]
 		out = append(out, BudgetLine{
 			BudgetID: b.ID, DepartmentName: b.DepartmentName, GLCode: b.GLCode, GLName: b.GLName,
 			PeriodStart: b.PeriodStart, PeriodEnd: b.PeriodEnd,
@@ -168,7 +186,13 @@ func budgetUses(tx *gorm.DB, ids []int64, doc ApprovalDocument) ([]BudgetUse, er
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, uses...)
+		// The document checked is shown as ThisDocument, never in the figures as well (a
+		// submitted bill without an order is counted as spent).
+		for _, u := range uses {
+			if doc.ID == 0 || u.DocType != doc.Type || u.DocID != doc.ID {
+				out = append(out, u)
+			}
+		}
 	}
 	return out, nil
 }

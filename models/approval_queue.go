@@ -485,6 +485,8 @@ type StepDetails struct {
 type DetailLine struct {
 	RequisitionLine
 	GLCode string
+	// DepartmentID is the line's own department (bills); nil: the document's.
+	DepartmentID *int64
 	// ReceiptID is the line's receipt (an attachment of the document), with its type.
 	ReceiptID   *int64
 	ReceiptType string
@@ -525,7 +527,7 @@ func ApprovalStepDetails(ctx context.Context, db *gorm.DB, v Viewer, stepID int6
 	}
 	doc := ApprovalDocument{Type: item.DocType, ID: item.DocID, RequesterID: item.RequesterID, DepartmentID: item.DepartmentID, Total: item.Total()}
 	for _, l := range out.Lines {
-		doc.Lines = append(doc.Lines, ApprovalLine{GLAccountID: l.GLAccountID, Amount: l.AmountMinor + l.TaxMinor})
+		doc.Lines = append(doc.Lines, ApprovalLine{GLAccountID: l.GLAccountID, DepartmentID: l.DepartmentID, Amount: l.AmountMinor + l.TaxMinor})
 	}
 	out.Budget, err = BudgetImpact(tx, doc, time.Now())
 	return out, err

@@ -164,6 +164,13 @@ var billKind = &DocumentKind{
 	},
 	Details: billDetails,
 	Budget:  billBudgetUse,
+	// A bill is counted in the budget of its invoice date (billBudgetUse), so it is checked
+	// against that one.
+	BudgetDay: func(tx *gorm.DB, id int64) (time.Time, error) {
+		var day time.Time
+		err := tx.Raw(`SELECT invoice_date FROM bills WHERE id = ?`, id).Scan(&day).Error
+		return day, err
+	},
 	History: DocumentHistory{LinesTable: "bill_lines", LinesKey: "bill_id",
 		NameSQL: "SELECT id, number AS name, currency FROM bills WHERE id = ANY(?)"},
 }
@@ -200,7 +207,7 @@ func billApprovalDocument(b Bill, lines []BillLine) ApprovalDocument {
 			d := *l.DepartmentID
 			doc.DepartmentID = &d
 		}
-		doc.Lines = append(doc.Lines, ApprovalLine{GLAccountID: l.GLAccountID, Amount: l.AmountMinor + l.TaxMinor})
+		doc.Lines = append(doc.Lines, ApprovalLine{GLAccountID: l.GLAccountID, DepartmentID: l.DepartmentID, Amount: l.AmountMinor + l.TaxMinor})
 	}
 	return doc
 }
@@ -221,7 +228,7 @@ func billDetails(tx *gorm.DB, id int64) ([]DetailLine, error) {
 	}
 	out := make([]DetailLine, len(lines))
 	for i, l := range lines {
-		out[i] = DetailLine{GLCode: l.GLCode, RequisitionLine: RequisitionLine{ID: l.ID, Position: l.Position, Description: l.Description,
+		out[i] = DetailLine{GLCode: l.GLCode, DepartmentID: l.DepartmentID, RequisitionLine: RequisitionLine{ID: l.ID, Position: l.Position, Description: l.Description,
 			QuantityMilli: l.QuantityMilli, UnitPriceMinor: l.UnitPriceMinor, TaxRateBP: l.TaxRateBP, GLAccountID: l.GLAccountID,
 			AmountMinor: l.AmountMinor, TaxMinor: l.TaxMinor}}
 		if l.MatchStatus == MatchHeld && l.MatchNote != "" {

@@ -677,3 +677,53 @@ func TestWhoeverChangesABillNeverApprovesIt(t *testing.T) {
 		}
 	}
 }
+
+// A bill's approver sees it against the budget of each line's own department and of its
+// invoice date, and the figures leave the bill itself out. The review's bill put 10.00 of
+// Engineering first and 6,000.00 of Sales second: only Engineering's budget was checked, and
+// the bill, counted as spent as soon as it was submitted, was counted again as this request.
+func TestABillIsCheckedAgainstEachLinesBudget(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	budget := func(dept int64, amount int64, year int) models.Budget {
+		b := models.Budget{DepartmentID: dept, GLAccountID: w.software.ID, AmountMinor: amount, Currency: "USD",
+			PeriodStart: time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)}
+		w.must(w.db.Create(&b).Error)
+		return b
+	}
+	eng, sales, old := budget(w.eng.ID, 15000_00, 2026), budget(w.sales.ID, 5000_00, 2026), budget(w.sales.ID, 100_00, 2025)
+	in := w.plainBill("SPLIT-1", "2026-03-02", "10.00")
+	in.Lines = append(in.Lines, models.BillLineInput{LineInput: models.LineInput{Description: "Licences", Quantity: "1", UnitPrice: "6000.00",
+		GLAccount: strconv.FormatInt(w.software.ID, 10)}, Department: strconv.FormatInt(w.sales.ID, 10)})
+	out := w.enter(in)
+	if len(out.Route.Steps) == 0 {
+		t.Fatalf("the bill was not routed: %+v", out.Route)
+	}
+	details, err := models.ApprovalStepDetails(context.Background(), w.db, viewer(w.max), out.Route.Steps[0].ID)
+	w.must(err)
+	got := map[int64]models.BudgetLine{}
+	for _, l := range details.Budget {
+		got[l.BudgetID] = l
+	}
+	if len(got) != 2 || got[eng.ID].ThisDocument.Minor != 10_00 || got[eng.ID].Spent.Minor != 0 ||
+		got[sales.ID].ThisDocument.Minor != 6000_00 || got[sales.ID].Spent.Minor != 0 || got[sales.ID].Remaining.Minor != -1000_00 || !got[sales.ID].Over() {
+		t.Errorf("the approver's budget impact: %+v", details.Budget)
+	}
+
+	// A bill dated last year is checked against last year's budget, where it is counted.
+	last := w.enter(w.plainBill("OLD-1", "2025-12-20", "500.00"))
+	details, err = models.ApprovalStepDetails(context.Background(), w.db, viewer(w.max), last.Route.Steps[0].ID)
+	w.must(err)
+	// plainBill books to Engineering: last year has no Engineering budget.
+	if len(details.Budget) != 0 {
+		t.Errorf("a bill of 2025 against this year's budget: %+v", details.Budget)
+	}
+	in = w.plainBill("OLD-2", "2025-12-21", "300.00")
+	in.Lines[0].Department = strconv.FormatInt(w.sales.ID, 10)
+	prev := w.enter(in)
+	details, err = models.ApprovalStepDetails(context.Background(), w.db, viewer(w.max), prev.Route.Steps[0].ID)
+	w.must(err)
+	if len(details.Budget) != 1 || details.Budget[0].BudgetID != old.ID || details.Budget[0].Remaining.Minor != 100_00-300_00 {
+		t.Errorf("a bill of 2025 of Sales: %+v, want last year's budget less this bill alone", details.Budget)
+	}
+}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"gorm.io/gorm"
+	"time"
 
 	"outlay"
 	"outlay/policy"
@@ -49,6 +50,9 @@ type DocumentKind struct {
 	// document and budget (the value spent and the value committed, in the budget's
 	// currency), leaving out the document doc (the one being checked); nil for none.
 	Budget func(tx *gorm.DB, ids []int64, doc ApprovalDocument) ([]BudgetUse, error)
+	// BudgetDay is the day by which Budget counts a document in a budget's period, when it
+	// is not the day it is decided (a bill's invoice date); nil: the day it is decided.
+	BudgetDay func(tx *gorm.DB, id int64) (time.Time, error)
 	// Committed is how the spend report reads what the kind's documents commit before any
 	// order is made, as Budget counts it; nil for none.
 	Committed *CommittedSpend
