@@ -152,6 +152,9 @@ var hiddenColumns = map[string]bool{
 	// file are named as parts of their document, which their History is that of.
 	"approval_steps.doc_total_minor": true, "approval_steps.doc_requester_id": true, "approval_steps.doc_filer_id": true,
 	"approval_steps.doc_type": true, "approval_steps.doc_id": true,
+	// A permission's row is its role, area and action; the rest of the policy engine's row is
+	// its kind (always a permission) and three unused places.
+	"casbin_rule.ptype": true, "casbin_rule.v3": true, "casbin_rule.v4": true, "casbin_rule.v5": true,
 	// Who else changed or submitted a bill or run: each change's own row names who made it.
 	"bills.authors": true, "payment_runs.authors": true,
 	"comments.doc_type": true, "comments.doc_id": true,
