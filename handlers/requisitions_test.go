@@ -627,3 +627,34 @@ func TestRequisitionStepsShowDecisionAndRule(t *testing.T) {
 		t.Errorf("default route shown as %q", got)
 	}
 }
+
+// Submitting a form with a number typed wrong and a vendor, date and GL account missing hears
+// of all of them at once, not of the number first and of the rest on the next try; saving a
+// draft still asks for nothing a draft may lack.
+func TestRequisitionSubmitSaysEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newReqSite(t)
+	c := s.client(t, s.rita)
+	c.Get("/requisitions/new")
+	f := s.reqForm([4]string{"Chair", "two", "10", ""})
+	f.Del("vendor")
+	f.Del("needed_by")
+	f.Set("intent", "submit")
+	res := c.Post("/requisitions", f)
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", res.Status)
+	}
+	for _, field := range []string{"line-0-quantity", "vendor", "needed_by"} {
+		if res.Text("#"+field+"-error") == "" {
+			t.Errorf("no message beside %s at the first try", field)
+		}
+	}
+	f.Set("intent", "save")
+	res = c.Post("/requisitions", f)
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#line-0-quantity-error") == "" || res.Text("#vendor-error") != "" {
+		t.Errorf("saving the draft: %d, quantity %q, vendor %q", res.Status, res.Text("#line-0-quantity-error"), res.Text("#vendor-error"))
+	}
+	if n := s.count(t); n != 0 {
+		t.Errorf("%d requisitions stored", n)
+	}
+}

@@ -97,6 +97,11 @@ func SaveRequisition(ctx context.Context, db *gorm.DB, requesterID, id int64, in
 		if err != nil {
 			return err
 		}
+		if submit && len(verr) > 0 {
+			if err := addSubmissionErrors(tx, verr, h, priced); err != nil {
+				return err
+			}
+		}
 		if err := verr.Err(); err != nil {
 			return err
 		}
@@ -155,14 +160,35 @@ func CheckSubmission(ctx context.Context, db *gorm.DB, in RequisitionInput) erro
 	if err != nil {
 		return err
 	}
-	if err := verr.Err(); err != nil {
+	if err := addSubmissionErrors(tx, verr, h, priced); err != nil {
 		return err
 	}
+	return verr.Err()
+}
+
+// addSubmissionErrors adds to verr what submitting the requisition as typed would refuse
+// besides what verr already says of a field, so that a form with a number typed wrong also
+// hears at once that it has no vendor, not on the next try. What it says of the lines as a
+// whole is left out while verr holds anything: a line refused for its number is not priced,
+// and "Add at least one line" would be wrong of it.
+func addSubmissionErrors(tx *gorm.DB, verr outlay.ValidationErrors, h requisitionHeader, priced PricedLines) error {
 	r := Requisition{DepartmentID: h.DepartmentID, VendorID: h.VendorID, LocationID: h.LocationID, NeededBy: h.NeededBy, Justification: h.Justification}
 	for _, l := range priced.Lines {
 		r.Lines = append(r.Lines, RequisitionLine{GLAccountID: l.GLAccountID})
 	}
-	return checkSubmittable(tx, &r, formRows(priced))
+	err := checkSubmittable(tx, &r, formRows(priced))
+	more, ok := outlay.AsValidation(err)
+	if !ok {
+		return err
+	}
+	refused := len(verr) > 0
+	for k, msg := range more {
+		if _, said := verr[k]; said || refused && (k == "lines" || k == "") {
+			continue
+		}
+		verr[k] = msg
+	}
+	return nil
 }
 
 // ErrFormAlreadySaved refuses a new-requisition form posted a second time; SaveRequisition
