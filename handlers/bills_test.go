@@ -298,7 +298,7 @@ func TestBillApprovalRuleFromTheEditor(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("submit: %d", res.Status)
 	}
-	if got := s.cleoC.Get(res.Location()).Text(".page-header p"); !strings.Contains(got, "Waiting for Anyone with the role") {
+	if got := s.cleoC.Get(res.Location()).Text(".page-header p"); !strings.Contains(got, "Waiting for anyone with the role Admin.") {
 		t.Errorf("route %q", got)
 	}
 }

@@ -479,7 +479,7 @@ func (s *Server) expenseDetail(c *fiber.Ctx, d *models.ExpenseDetail) (expenses.
 		Lines: expenseLines(d), Steps: expenseSteps(d.Steps), HistoryURL: expenseDocs.Path(d.ID) + "/history"}
 	for _, st := range d.Steps {
 		if st.Status == models.StepPending {
-			v.WaitingFor = stepWho(st)
+			v.WaitingFor = waitingForWho(st)
 		}
 	}
 	v.CanWithdraw = d.OwnerID == currentUser(c).UserID && d.Status == models.ExpenseSubmitted

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -209,7 +210,7 @@ func routeSteps(steps []models.ApprovalStepDetail) (out []requisitions.Step, wai
 			step.ActedBy += " for " + st.OnBehalfOfName
 		}
 		if st.Status == models.StepPending {
-			waitingFor = step.Who
+			waitingFor = waitingForWho(st)
 		}
 		out = append(out, step)
 	}
@@ -221,6 +222,16 @@ func requisitionTitle(d *models.RequisitionDetail) string {
 		return "Requisition " + *d.Number
 	}
 	return "Draft requisition"
+}
+
+// waitingForWho says who a pending step waits for inside a sentence ("Waiting for anyone with
+// the role Admin."), where stepWho begins a cell.
+func waitingForWho(st models.ApprovalStepDetail) string {
+	who := stepWho(st)
+	if rest, ok := strings.CutPrefix(who, "Anyone "); ok {
+		return "anyone " + rest
+	}
+	return who
 }
 
 // stepWho says who an approval step waits for.
