@@ -364,7 +364,11 @@ func (s *Server) paymentAction(act func(c *fiber.Ctx, v models.Viewer, id int64)
 			return outlay.ErrNotFound
 		}
 		msg, err := act(c, s.viewer(c), id)
+		verr, refused := outlay.AsValidation(err)
 		switch {
+		case refused && verr[""] != "":
+			// A refusal of the run as a whole (nobody else could approve it).
+			s.setFlash(c, "error", verr[""])
 		case errors.Is(err, outlay.ErrConflict):
 			s.setFlash(c, "error", err.Error())
 		case err != nil:

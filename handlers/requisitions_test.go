@@ -658,3 +658,30 @@ func TestRequisitionSubmitSaysEveryProblemAtOnce(t *testing.T) {
 		t.Errorf("%d requisitions stored", n)
 	}
 }
+
+// The only admin, without a manager, submitting their own requisition is told that nobody
+// else could approve it, above the form with what they typed, and nothing is stored: it
+// would have waited for ever for the admins, who are only them.
+func TestTheOnlyAdminsOwnRequisitionIsRefusedWithAReason(t *testing.T) {
+	t.Parallel()
+	s := newReqSite(t)
+	solo, err := models.CreateUser(context.Background(), s.db(t), models.NewUser{Email: "solo@acme.example", Name: "Solo Admin",
+		Password: testutil.Password, Roles: []string{"admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.client(t, solo)
+	c.Get("/requisitions/new")
+	f := s.reqForm([4]string{"Desk", "1", "100", ids(s.gl)})
+	f.Set("intent", "submit")
+	res := c.Post("/requisitions", f)
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text(".form-error"), "Nobody else can approve this yet") {
+		t.Fatalf("submit: %d %q", res.Status, res.Text(".form-error"))
+	}
+	if v := res.Doc.Find("#line-0-description").AttrOr("value", ""); v != "Desk" {
+		t.Errorf("what was typed: %q", v)
+	}
+	if n := s.count(t); n != 0 {
+		t.Errorf("%d requisitions stored", n)
+	}
+}

@@ -288,7 +288,8 @@ func planRoute(tx *gorm.DB, doc ApprovalDocument) (steps []ApprovalStep, isDefau
 	}
 	if len(rules) == 0 {
 		// Never approved by nobody: without a manager the step falls to the admins.
-		return []ApprovalStep{people.resolve(nil, StepManager, nil, nil)}, true, nil
+		steps = []ApprovalStep{people.resolve(nil, StepManager, nil, nil)}
+		return steps, true, people.checkSomeoneCanAct(tx, steps)
 	}
 	seen := map[string]bool{}
 	for _, r := range rules {
@@ -306,7 +307,35 @@ func planRoute(tx *gorm.DB, doc ApprovalDocument) (steps []ApprovalStep, isDefau
 			steps = append(steps, s)
 		}
 	}
-	return steps, false, nil
+	return steps, false, people.checkSomeoneCanAct(tx, steps)
+}
+
+// NobodyCanApprove is the refusal of a submission whose route has a step nobody may decide
+// (it would wait for ever), said above the form, whose input is kept.
+const NobodyCanApprove = "Nobody else can approve this yet: everyone who could is you (or whoever filed or changed it), so it would wait for ever. Ask an admin to give someone else the admin role, or to set your manager, then submit it again."
+
+// checkSomeoneCanAct refuses a route with a role step whose only holders are the document's
+// own people (the only admin submitting their own request without a manager, say): nobody
+// else could ever decide it. Deactivated holders do not count; an invited one does (they can
+// sign in and decide). A role nobody holds at all is left to wait for whoever is given it. A
+// person's step is never the document's own people's: resolve escalated it.
+func (p routePeople) checkSomeoneCanAct(tx *gorm.DB, steps []ApprovalStep) error {
+	own := append([]int64{p.requester, p.filedBy}, p.authors...)
+	for _, s := range steps {
+		if s.Kind != StepRole || s.Role == nil {
+			continue
+		}
+		var holders struct{ All, Others int }
+		if err := tx.Raw(`SELECT count(*) AS all, count(*) FILTER (WHERE u.id NOT IN ?) AS others
+			FROM user_roles ur JOIN users u ON u.id = ur.user_id WHERE ur.role = ? AND u.status <> ?`,
+			own, *s.Role, UserDeactivated).Scan(&holders).Error; err != nil {
+			return err
+		}
+		if holders.All > 0 && holders.Others == 0 {
+			return outlay.ValidationErrors{"": NobodyCanApprove}
+		}
+	}
+	return nil
 }
 
 // Decision is an approver's answer to one step.

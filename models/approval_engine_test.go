@@ -235,6 +235,32 @@ func TestApprovalRoutingByThresholdDepartmentAndGL(t *testing.T) {
 	}
 }
 
+// A route that would wait for ever is refused at submit, and the document stays a draft: the
+// only admin's own request without a manager falls to the admins, who are only them. Once
+// someone else holds the role (even invited, not yet signed in) it goes to them.
+func TestARouteNobodyCanDecideIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newApprovalWorld(t)
+	w.must(w.db.Model(&models.User{}).Where("id = ?", w.admin.ID).Update("status", models.UserDeactivated).Error)
+	solo := w.user("solo@acme.example", "Solo Admin", nil, "admin")
+	r := w.requisition(solo, nil, "USD", reqLine{nil, 500})
+	err := w.db.Transaction(func(tx *gorm.DB) error {
+		_, err := models.SubmitForApproval(tx, models.ApprovalDocument{Type: models.DocRequisition, ID: r.ID, RequesterID: solo.ID, Total: r.Total()})
+		return err
+	})
+	if v, ok := outlay.AsValidation(err); !ok || v[""] != models.NobodyCanApprove {
+		t.Fatalf("the only admin's own request: %v, want NobodyCanApprove", err)
+	}
+	if n := len(w.steps(r, 1)); n != 0 {
+		t.Errorf("%d steps stored", n)
+	}
+	w.user("newcomer@acme.example", "New Admin", nil, "admin")
+	w.must(w.db.Model(&models.User{}).Where("email = ?", "newcomer@acme.example").Update("status", models.UserInvited).Error)
+	if out := w.submit(r); len(out.Steps) != 1 || out.Steps[0].Role == nil || *out.Steps[0].Role != models.EscalationRole {
+		t.Errorf("with an invited admin besides: %+v", out)
+	}
+}
+
 func TestApprovalMultiStepInOrder(t *testing.T) {
 	t.Parallel()
 	w := newApprovalWorld(t)
