@@ -249,3 +249,52 @@ func TestTripReportActualAgainstEstimate(t *testing.T) {
 		t.Errorf("a report without a trip: %+v %v", cmp, err)
 	}
 }
+
+// An approved trip commits its estimate to its budget until an expense report claiming it is
+// approved: then the report's lines stand for what the trip cost, and the estimate is no
+// longer committed beside them (the review found both committed for the same trip).
+func TestATripsReportReplacesItsEstimateInTheBudget(t *testing.T) {
+	t.Parallel()
+	f := newTripReportFixture(t)
+	ctx := context.Background()
+	committed := func() int64 {
+		t.Helper()
+		totals, err := models.BudgetTotals(ctx, f.db, []int64{f.budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return totals[f.budget].Committed
+	}
+	trip := f.approvedTrip(t, 1, f.self(f.traveller), "Berlin")
+	if got := committed(); got != trip.EstimateTotalMinor || got == 0 {
+		t.Fatalf("committed by the approved trip: %d, want its estimate %d", got, trip.EstimateTotalMinor)
+	}
+	r, err := models.StartExpenseFromTrip(ctx, f.db, f.traveller.ID, trip.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := models.ExpenseInput{Title: "Europe", Purpose: "Customer visits", Department: strconv.FormatInt(f.dept, 10), Currency: "USD",
+		PeriodFrom: day(0), PeriodTo: day(5),
+		Lines: []models.ExpenseLineInput{{Kind: models.LineExpense, Date: day(0), Category: strconv.FormatInt(f.taxi.ID, 10), Merchant: "Taxi Berlin", Amount: "20.00"}}}
+	if _, err := models.SaveExpense(ctx, f.db, f.traveller.ID, r.ID, in, true); err != nil {
+		t.Fatal(err)
+	}
+	var step models.ApprovalStep
+	if err := f.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocExpense, r.ID, models.StepPending).Take(&step).Error; err != nil {
+		t.Fatal(err)
+	}
+	// While the report is checked, the trip's estimate is left out of the figures.
+	details, err := models.ApprovalStepDetails(ctx, f.db, models.Viewer{UserID: f.manager.ID, Roles: []string{"approver"}}, step.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(details.Budget) != 1 || details.Budget[0].Committed.Minor != 0 || details.Budget[0].ThisDocument.Minor != 2000 {
+		t.Errorf("the report's budget impact: %+v", details.Budget)
+	}
+	if _, err := models.DecideStep(ctx, f.db, models.Viewer{UserID: f.manager.ID, Roles: []string{"approver"}}, step.ID, models.Decision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := committed(); got != 2000 {
+		t.Errorf("committed once the report is approved: %d, want the report's 2000 alone", got)
+	}
+}

@@ -185,7 +185,7 @@ var travelKind = &DocumentKind{
 	},
 	Details: travelDetails,
 	Budget:  travelBudgetUse,
-	Committed: &CommittedSpend{From: "travel_requests r", Where: "r.status = '" + TravelApproved + "' AND r.estimate_total_minor > 0",
+	Committed: &CommittedSpend{From: "travel_requests r", Where: "r.status = '" + TravelApproved + "' AND r.estimate_total_minor > 0 AND NOT " + tripClaimed("r.id"),
 		Department: "r.department_id", Vendor: "NULL::bigint", GLAccount: "r.gl_account_id", At: "r.decided_at",
 		Currency: "r.currency", Amount: "r.estimate_total_minor"},
 	History: DocumentHistory{LinesTable: "travel_legs", LinesKey: "travel_request_id",
@@ -246,12 +246,24 @@ func travelDetails(tx *gorm.DB, id int64) ([]DetailLine, error) {
 	return out, nil
 }
 
+// tripClaimed is the condition that the trip whose id is the expression trip has an expense
+// report claiming it that the budgets count (approved, scheduled or paid): what was spent
+// then stands for what the trip estimated, which it no longer commits.
+func tripClaimed(trip string) string {
+	return `EXISTS (SELECT 1 FROM expense_reports c WHERE c.travel_request_id = ` + trip +
+		` AND c.status IN ('` + ExpenseApproved + `', '` + ExpenseScheduled + `', '` + ExpensePaid + `'))`
+}
+
 // travelBudgetUse: approved trips commit their estimated total against the budget of their
-// department and GL account, from the day they were approved.
+// department and GL account, from the day they were approved, until an expense report
+// claiming the trip is counted instead (or is itself being checked).
 func travelBudgetUse(tx *gorm.DB, ids []int64, doc ApprovalDocument) ([]BudgetUse, error) {
-	var self int64 // the trip being checked counts as itself, not as committed
-	if doc.Type == DocTravel {
+	var self, report int64 // the trip being checked counts as itself, not as committed
+	switch doc.Type {
+	case DocTravel:
 		self = doc.ID
+	case DocExpense:
+		report = doc.ID // a report claiming a trip replaces its estimate while it is checked
 	}
 	var out []BudgetUse
 	err := tx.Raw(`SELECT b.id AS budget_id, t.id AS doc_id, COALESCE(t.number, '') AS number, t.status,
@@ -260,7 +272,9 @@ func travelBudgetUse(tx *gorm.DB, ids []int64, doc ApprovalDocument) ([]BudgetUs
 		JOIN travel_requests t ON t.department_id = b.department_id AND t.gl_account_id = b.gl_account_id AND t.currency = b.currency
 		WHERE b.id IN ? AND t.status = ? AND t.decided_at::date BETWEEN b.period_start AND b.period_end AND t.id <> ?
 			AND t.estimate_total_minor > 0
-		ORDER BY b.id, t.id`, ids, TravelApproved, self).Scan(&out).Error
+			AND NOT `+tripClaimed("t.id")+`
+			AND NOT EXISTS (SELECT 1 FROM expense_reports r WHERE r.travel_request_id = t.id AND r.id = ?)
+		ORDER BY b.id, t.id`, ids, TravelApproved, self, report).Scan(&out).Error
 	for i := range out {
 		out[i].DocType = DocTravel
 	}
