@@ -123,6 +123,31 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	b.screenshot("queue-details-phone")
 	b.do(chromedp.Navigate(s.URL("/approvals/delegation")), chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
 	b.screenshot("delegation-phone")
+
+	// Approving the ticked ones asks how many; with none ticked it asks nothing (the server
+	// says to tick some).
+	b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.ID("bulk-form")),
+		chromedp.Evaluate[chromedp.Void](`window.__asked = ''; window.confirm = function (q) { window.__asked = q; return true; }`))
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#bulk-form button[type="submit"]').click()`), chromedp.Sleep(300*time.Millisecond))
+	if asked := eval[string](b, `window.__asked`); asked != "" {
+		t.Errorf("with nothing ticked, asked %q", asked)
+	}
+	b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.ID("bulk-form")),
+		chromedp.Evaluate[chromedp.Void](`window.__asked = ''; window.confirm = function (q) { window.__asked = q; return true; }`))
+	b.do(chromedp.Click(chromedp.ID(fmt.Sprintf("tick-%d", steps[2]))),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#bulk-form button[type="submit"]').click()`))
+	b.waitJS(`window.__asked !== ''`)
+	if asked := eval[string](b, `window.__asked`); asked != "Approve 1 ticked request?" {
+		t.Errorf("with one ticked, asked %q", asked)
+	}
+	var third models.ApprovalStep
+	for i := 0; i < 50 && third.Status != models.StepApproved; i++ {
+		time.Sleep(100 * time.Millisecond)
+		db.First(&third, steps[2])
+	}
+	if third.Status != models.StepApproved {
+		t.Errorf("the ticked request's step is %q after approving the ticked", third.Status)
+	}
 }
 
 // The approval rules admin in a real browser: the list, and the steps editor adding a step

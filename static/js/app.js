@@ -332,6 +332,17 @@
     var q = (submitter && submitter.getAttribute('data-confirm')) ||
       (form.getAttribute && form.getAttribute('data-confirm'));
     var check = submitter && submitter.getAttribute('data-confirm-check');
+    // <form data-confirm="Approve {n} ticked request{s}?" data-confirm-count="step">: the
+    // question counts the ticked boxes of that name; with none ticked nothing is asked, and
+    // the server says to tick some.
+    var countName = form.getAttribute && form.getAttribute('data-confirm-count');
+    if (q && countName) {
+      var n = 0;
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name === countName && el.checked) n++;
+      });
+      q = n === 0 ? null : q.replace('{n}', String(n)).replace('{s}', n === 1 ? '' : 's');
+    }
     if (q && check) {
       // Ask only once the server says the form would be accepted; a form it would refuse
       // is sent at once, so its messages show beside the fields without a question first.
