@@ -85,7 +85,7 @@ func (s *Server) newPaymentPage(c *fiber.Ctx) error {
 		return err
 	}
 	n := payables.NewPayment{Currency: c.Query("currency", st.DefaultCurrency), Method: c.Query("method", models.MethodACH),
-		DueBy: c.Query("due_by", time.Now().AddDate(0, 0, 7).Format(time.DateOnly)), PayOn: c.Query("pay_on", time.Now().Format(time.DateOnly)),
+		DueBy: c.Query("due_by", time.Now().AddDate(0, 0, 7).Format(time.DateOnly)), PayOn: c.Query("pay_on", nextWeekday(time.Now()).Format(time.DateOnly)),
 		Errors: views.FieldErrors{}}
 	if err := s.fillPayableBills(c, &n, nil, nil); err != nil {
 		return err
@@ -495,4 +495,16 @@ func (s *Server) savePaymentSettings(c *fiber.Ctx) error {
 	}
 	s.setFlash(c, "success", "Saved the payment settings.")
 	return redirect(c, payables.PaymentSettingsPath)
+}
+
+// nextWeekday is day, or the Monday after it when it falls on a weekend: banks pay on
+// weekdays, so a new run's pay-on date starts there.
+func nextWeekday(day time.Time) time.Time {
+	switch day.Weekday() {
+	case time.Saturday:
+		return day.AddDate(0, 0, 2)
+	case time.Sunday:
+		return day.AddDate(0, 0, 1)
+	}
+	return day
 }
