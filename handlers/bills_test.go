@@ -420,3 +420,24 @@ func TestBillMatchingRefusesAChoiceItDoesNotOffer(t *testing.T) {
 		t.Error("the choices in force are not ticked on the refused form")
 	}
 }
+
+// Someone who only sees the bills routed to them is not invited to key one in: the empty
+// list says bills come to them for approval, and offers no New bill.
+func TestEmptyBillListSaysWhatItHoldsForAnApprover(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	app := testutil.NewApp(t, env)
+	env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
+	env.CreateUser(t, acme, "cleo@acme.example", "Cleo Clerk", "ap_clerk")
+	for who, want := range map[string]string{"max@acme.example": "No bills for you", "cleo@acme.example": "No bills yet"} {
+		c := app.Client(t, "acme")
+		c.SignIn(who, testutil.Password)
+		res := c.Get("/bills")
+		if got := res.Text(".empty-state h2"); got != want {
+			t.Errorf("%s's empty bills: %q, want %q", who, got, want)
+		}
+		if offers := res.Doc.Find(`.empty-state a[href="/bills/new"]`).Length() == 1; offers != (want == "No bills yet") {
+			t.Errorf("%s is offered a new bill: %v", who, offers)
+		}
+	}
+}
