@@ -113,6 +113,12 @@ func TestUnreadableNumberIsNamedWhileTypingInTheBrowser(t *testing.T) {
 // phone.
 func TestSubmitAsksOnlyOnceTheFormIsValidInTheBrowser(t *testing.T) {
 	s := startFormSite(t)
+	// Someone besides the site's admin who can approve: the only admin's own requisition,
+	// without a manager, would be refused as nobody else could decide it.
+	if _, err := models.CreateUser(context.Background(), s.App.DB(t, s.Tenant), models.NewUser{Email: "second.admin@acme.example",
+		Name: "Second Admin", Password: testutil.Password, Roles: []string{"admin"}}); err != nil {
+		t.Fatal(err)
+	}
 	b := newBrowser(t)
 	b.allow(`status of 422`)
 	b.signIn(s.site, s.User.Email, testutil.Password)
