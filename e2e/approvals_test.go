@@ -128,7 +128,8 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	// says to tick some).
 	b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.ID("bulk-form")),
 		chromedp.Evaluate[chromedp.Void](`window.__asked = ''; window.confirm = function (q) { window.__asked = q; return true; }`))
-	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#bulk-form button[type="submit"]').click()`), chromedp.Sleep(300*time.Millisecond))
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#bulk-form button[type="submit"]').click()`))
+	b.waitJS(`[...document.querySelectorAll('.toast-error')].some(e => e.textContent.includes('Tick the requests to approve first.'))`)
 	if asked := eval[string](b, `window.__asked`); asked != "" {
 		t.Errorf("with nothing ticked, asked %q", asked)
 	}
@@ -140,13 +141,10 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	if asked := eval[string](b, `window.__asked`); asked != "Approve 1 ticked request?" {
 		t.Errorf("with one ticked, asked %q", asked)
 	}
+	b.waitJS(`[...document.querySelectorAll('.toast-success')].some(e => e.textContent.includes('1 approved'))`)
 	var third models.ApprovalStep
-	for i := 0; i < 50 && third.Status != models.StepApproved; i++ {
-		time.Sleep(100 * time.Millisecond)
-		db.First(&third, steps[2])
-	}
-	if third.Status != models.StepApproved {
-		t.Errorf("the ticked request's step is %q after approving the ticked", third.Status)
+	if err := db.First(&third, steps[2]).Error; err != nil || third.Status != models.StepApproved {
+		t.Errorf("the ticked request's step is %q after approving the ticked (%v)", third.Status, err)
 	}
 }
 

@@ -80,7 +80,9 @@ func TestRequisitionInTheBrowser(t *testing.T) {
 
 	// Enter in a line's field does nothing: it used to press the form's first button, line 1's
 	// Remove, and the line was gone.
-	b.do(chromedp.SendKeys(chromedp.ID("line-1-quantity"), kb.Enter), chromedp.Sleep(500*time.Millisecond))
+	// A submit it set off would be in flight once the key is sent: settled waits it out.
+	b.do(chromedp.SendKeys(chromedp.ID("line-1-quantity"), kb.Enter))
+	b.waitJS(settled)
 	if got := eval[string](b, `document.getElementById('line-0-description')?.value || ''`); got != "Standing desk" {
 		t.Fatalf("after Enter in line 2's quantity, line 1 is %q", got)
 	}

@@ -60,6 +60,7 @@ func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 	tabs := tripStatuses.tabs(list.ByStatus, f.Status, everyone, func(st string) string { return f.WithStatus(st).URL(1) })
 	l.Filter, l.Total, l.Tabs, l.Summary = f, list.Total, tabs, tripStatuses.summary(list.ByStatus)
 	l.Pager = views.Pagination{Page: f.Page, PerPage: travel.PerPage, Total: list.Total, URL: f.URL, Target: travel.ResultsID}
+	me := currentUser(c).UserID
 	for _, r := range list.Rows {
 		row := travel.Row{ID: r.ID, Status: r.Status, Purpose: r.Purpose, Destinations: r.Destinations, Traveller: r.TravellerName,
 			Department: r.DepartmentName, Dates: tripDates(r.FirstDay, r.LastDay),
@@ -72,7 +73,6 @@ func (s *Server) tripList(c *fiber.Ctx, everyone bool) error {
 		}
 		// On one's own trips, a column of one's own name says nothing: it is shown only when
 		// a trip is someone else's, or someone else filed it.
-		me := currentUser(c).UserID
 		l.ShowTraveller = l.ShowTraveller || everyone || r.TravellerID != me || r.FiledByID != me
 		l.Rows = append(l.Rows, row)
 	}

@@ -92,9 +92,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		fmt.Fprintf(stdout, "%s imported into %s: %d created, %d updated, %d unchanged\n", k.Label, slug, res.Created, res.Updated, res.Unchanged)
 	}
-	if res.Invited > 0 {
-		would := map[bool]string{true: "would be", false: "was"}[dryRun]
-		fmt.Fprintf(stdout, "each new person (%d) %s sent an invitation to set a password\n", res.Invited, would)
+	switch {
+	case res.Invited > 0 && dryRun:
+		fmt.Fprintf(stdout, "each new person (%d) would be sent an invitation to set a password\n", res.Invited)
+	case res.Invited > 0:
+		fmt.Fprintf(stdout, "each new person (%d) was sent an invitation to set a password\n", res.Invited)
 	}
 	return nil
 }
