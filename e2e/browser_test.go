@@ -139,6 +139,11 @@ type browser struct {
 	notes    []string // warnings, logged only
 	allowed  []*regexp.Regexp
 	requests []request
+
+	// Leaving a page with unsaved changes asks (beforeunload). The browser leaves, as a
+	// person answering "Leave" would, unless stayOnLeave; each question is counted.
+	stayOnLeave bool
+	leaveAsked  int
 }
 
 // request is a request the page sent, with the status of its answer once known.
@@ -274,6 +279,18 @@ func (b *browser) onEvent(ev any) {
 		case e.Level == log.EntryLevelWarning:
 			b.notes = append(b.notes, text)
 		}
+	case *page.EventJavascriptDialogOpening:
+		if ev.Type != page.DialogTypeBeforeunload {
+			b.problems = append(b.problems, "unexpected dialog: "+string(ev.Type)+" "+ev.Message)
+			return
+		}
+		b.leaveAsked++
+		leave := !b.stayOnLeave
+		// Commands cannot run in the message loop: answer from beside it.
+		go chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: leave})
+			return err
+		}))
 	case *network.EventRequestWillBeSent:
 		if ev.Request == nil {
 			return

@@ -137,16 +137,27 @@ func TestExpenseFromFormToPaidInTheBrowser(t *testing.T) {
 		if got := eval[string](b, `document.getElementById('expense-0-file').getAttribute('capture')`); got != "environment" {
 			t.Errorf("%s: receipt input capture %q", vp.name, got)
 		}
+		// Something typed and not saved yet survives attaching it: only the line's receipt
+		// is answered, and the page is not loaded again.
+		b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('purpose').setSelectionRange(1e6, 1e6)`),
+			chromedp.SendKeys(chromedp.ID("purpose"), " Signed the renewal."))
 		b.do(chromedp.ScrollIntoView(chromedp.ID("expense-0-file")))
 		b.do(chromedp.SetUploadFiles(chromedp.ID("expense-0-file"), []string{photo}))
 		shot("receipt-chosen")
-		b.pressAndLoad(`button[form="receipt-0"]`)
-		b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
-		if got := b.text(".flash"); got != "Receipt attached to line 1." {
-			t.Fatalf("%s: after the receipt the page says %q", vp.name, got)
-		}
+		b.do(chromedp.Evaluate[chromedp.Void](`window.__samePage = true`))
+		b.do(b.press(`button[form="receipt-0"]`))
+		b.waitJS(`[...document.querySelectorAll('.toast-success')].some(e => e.textContent.includes('Receipt attached to line 1.'))`)
 		if got := b.text("#line-0 .exp-receipt a"); got != "receipt.jpg" {
 			t.Errorf("%s: the line's receipt reads %q", vp.name, got)
+		}
+		if !eval[bool](b, `window.__samePage === true`) {
+			t.Errorf("%s: attaching the receipt loaded the page again", vp.name)
+		}
+		if got := eval[string](b, `document.getElementById('purpose').value`); got != "Dinner with the Lyon distributor. Signed the renewal." {
+			t.Errorf("%s: after attaching the receipt the purpose reads %q", vp.name, got)
+		}
+		if got := eval[string](b, `document.querySelector('#line-0 input[name=receipt]').value`); got == "" {
+			t.Errorf("%s: the form does not carry the line's new receipt", vp.name)
 		}
 
 		// Submitted.
@@ -157,6 +168,9 @@ func TestExpenseFromFormToPaidInTheBrowser(t *testing.T) {
 		}
 		if n := eval[int](b, `document.querySelectorAll('img.exp-thumb').length`); n != 1 {
 			t.Errorf("%s: %d receipt thumbnails on the report", vp.name, n)
+		}
+		if got := b.text("body"); !strings.Contains(got, "Dinner with the Lyon distributor. Signed the renewal.") {
+			t.Errorf("%s: the submitted report lost the purpose typed before the receipt", vp.name)
 		}
 		b.waitJS(`(function () { var i = document.querySelector('img.exp-thumb'); return i && i.complete && i.naturalWidth === 120; })()`)
 		assertNoHorizontalScroll(t, b)

@@ -256,6 +256,8 @@ func expenseSteps(steps []models.ApprovalStepDetail) []expenses.Step {
 }
 
 func (s *Server) renderExpenseForm(c *fiber.Ctx, status int, f expenses.Form) error {
+	// A form answering a post shows what was typed, not what is stored.
+	f.Unsaved = c.Method() == fiber.MethodPost
 	title := "New expense report"
 	if f.Number != "" {
 		title = "Expense report " + f.Number
@@ -531,6 +533,7 @@ func (s *Server) attachExpenseReceipt(c *fiber.Ctx) error {
 	if !d.Editable() {
 		return outlay.Conflict("This expense report is no longer editable: it is waiting for approval or was decided.")
 	}
+	readAt := models.DraftVersion(d.UpdatedAt)
 	err = s.receiveReceipt(c, d.ID, lineID, v)
 	if verr, ok := outlay.AsValidation(err); ok {
 		msg := verr["file"]
@@ -546,12 +549,38 @@ func (s *Server) attachExpenseReceipt(c *fiber.Ctx) error {
 			return err
 		}
 		markRefused(f.Errors, refusal)
+		if isHTMX(c) {
+			c.Status(http.StatusUnprocessableEntity)
+			return sendHTML(c, expenses.ReceiptField(f, row, f.Lines[row]))
+		}
 		return s.renderExpenseForm(c, http.StatusUnprocessableEntity, f)
 	}
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "success", fmt.Sprintf("Receipt attached to line %d.", row+1))
+	done := fmt.Sprintf("Receipt attached to line %d.", row+1)
+	if isHTMX(c) {
+		// Only the line's receipt is answered, so what was typed elsewhere on the form and
+		// not saved yet stays as it is.
+		if d, err = s.expenseFromPath(c); err != nil {
+			return err
+		}
+		f, err := s.expenseForm(c, expenseInputOf(d), nil, d)
+		if err != nil {
+			return err
+		}
+		if row >= len(f.Lines) {
+			return outlay.NotFound("That line does not exist.")
+		}
+		c.Set("HX-Trigger", toastTrigger("success", done))
+		if c.Get(draftVersionHeader) != readAt {
+			// The form was read before another change: it stays at its version, so that
+			// saving it is still refused rather than undoing that change.
+			return sendHTML(c, expenses.ReceiptField(f, row, f.Lines[row]))
+		}
+		return sendHTML(c, expenses.ReceiptField(f, row, f.Lines[row]), views.DraftVersionSwap(f.Version))
+	}
+	s.setFlash(c, "success", done)
 	return redirect(c, expenses.Path(d.ID)+"#line-"+strconv.Itoa(row))
 }
 

@@ -355,3 +355,87 @@ func TestExpensePolicyAdminPages(t *testing.T) {
 		t.Errorf("threshold %d", tm.Minor)
 	}
 }
+
+// Through htmx, attaching a receipt answers with the line's receipt alone, and with the
+// form's new draft version when the form was read at the version the upload started from:
+// the form's unsaved typing stays, and saving it afterwards keeps the receipt. A form read
+// before another change keeps its version, so that its save is still refused.
+func TestAttachingAReceiptInPlaceKeepsTheForm(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	c := s.client(t, s.rita)
+	c.Get("/expenses/new")
+	if res := c.Post("/expenses", s.expenseForm("save", [4]string{day(1), ids(s.meals.ID), "Cafe", "40.00"})); res.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", res.Status, res.Text(".flash-error"))
+	}
+	var r models.ExpenseReport
+	s.db.Order("id DESC").First(&r)
+	var line models.ExpenseLine
+	s.db.Where("report_id = ?", r.ID).First(&line)
+	doc := fmt.Sprintf("/expenses/%d", r.ID)
+	page := c.Get(doc)
+	form := page.Doc.Find("form#receipt-0")
+	if form.AttrOr("hx-post", "") != fmt.Sprintf("%s/lines/%d/receipt", doc, line.ID) || form.AttrOr("hx-target", "") != "#receipt-field-0" {
+		t.Fatalf("receipt form: hx-post %q hx-target %q", form.AttrOr("hx-post", ""), form.AttrOr("hx-target", ""))
+	}
+	readAt := page.Doc.Find("input#draft-version").AttrOr("value", "")
+	if readAt == "" {
+		t.Fatal("the form carries no draft version")
+	}
+	path := fmt.Sprintf("%s/lines/%d/receipt", doc, line.ID)
+	c.Header = http.Header{"Hx-Request": {"true"}, "Outlay-Draft-Version": {readAt}}
+
+	// A refused file: the field again, with its message, and the form's version untouched.
+	res := c.UploadWith(path, nil, "file", "notes.txt", "image/png", []byte("words\n"))
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#receipt-field-0 #expense-0-receipt-error") != "A receipt must be a photo (JPEG, PNG, WebP or GIF) or a PDF." {
+		t.Fatalf("refused file: %d %q", res.Status, res.Text("#expense-0-receipt-error"))
+	}
+	if res.Doc.Find("#draft-version").Length() != 0 || res.Doc.Find("#expense-form").Length() != 0 {
+		t.Errorf("a refused receipt answered more than its field: %s", res.Body)
+	}
+
+	res = c.UploadWith(path, nil, "file", "cafe.png", "image/png", pngBytes(t))
+	if res.Status != http.StatusOK {
+		t.Fatalf("receipt: %d %s", res.Status, res.Body)
+	}
+	if res.Doc.Find("#expense-form").Length() != 0 || res.Text("#receipt-field-0 a") != "cafe.png" {
+		t.Errorf("the answer is not the line's receipt alone: %s", res.Body)
+	}
+	if !strings.Contains(res.Header.Get("HX-Trigger"), "Receipt attached to line 1.") {
+		t.Errorf("no toast: %q", res.Header.Get("HX-Trigger"))
+	}
+	s.db.First(&line, line.ID)
+	if line.ReceiptID == nil {
+		t.Fatal("the photo is not the line's receipt")
+	}
+	if got := res.Doc.Find(`#receipt-field-0 input[name=receipt]`).AttrOr("value", ""); got != ids(*line.ReceiptID) {
+		t.Errorf("the field carries receipt %q, want %d", got, *line.ReceiptID)
+	}
+	swap := res.Doc.Find(`input#draft-version[hx-swap-oob]`)
+	newVersion := swap.AttrOr("value", "")
+	if newVersion == "" || newVersion == readAt {
+		t.Fatalf("the form's version is not moved on: %q (read at %q): %s", newVersion, readAt, res.Body)
+	}
+
+	// The form, with what was typed meanwhile, the new version and the receipt, saves.
+	c.Header = nil
+	f := s.expenseForm("save", [4]string{day(1), ids(s.meals.ID), "Cafe", "40.00"})
+	f.Set("purpose", "Meeting Initech, typed while the receipt went up")
+	f.Set("version", newVersion)
+	f.Set("receipt", ids(*line.ReceiptID))
+	if res := c.Post(doc, f); res.Status != http.StatusSeeOther {
+		t.Fatalf("save after the receipt: %d %s", res.Status, res.Text(".flash-error, [data-form-error]"))
+	}
+	s.db.First(&line, line.ID)
+	s.db.First(&r, r.ID)
+	if line.ReceiptID == nil || r.Purpose != "Meeting Initech, typed while the receipt went up" {
+		t.Errorf("after the save: receipt %v, purpose %q", line.ReceiptID, r.Purpose)
+	}
+
+	// A form read at an older version keeps it: its save is still refused.
+	c.Header = http.Header{"Hx-Request": {"true"}, "Outlay-Draft-Version": {readAt}}
+	res = c.UploadWith(path, nil, "file", "cafe2.png", "image/png", pngBytes(t))
+	if res.Status != http.StatusOK || res.Doc.Find("#draft-version").Length() != 0 {
+		t.Errorf("a stale form's upload: %d, version swapped %v", res.Status, res.Doc.Find("#draft-version").Length() != 0)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"outlay"
 	"outlay/audit"
 	"outlay/models"
+	"outlay/policy"
 	"outlay/sheet"
 	"outlay/storage"
 	"outlay/views"
@@ -39,6 +40,14 @@ func importKindView(k *models.ImportKind) imports.Kind {
 	return v
 }
 
+// mayImport reports whether the person may import records of kind k: the import permission
+// opens the page, and each kind asks for its own pages' create or update as well (each row is
+// checked again for the one it needs when the file is read and written).
+func (s *Server) mayImport(c *fiber.Ctx, k *models.ImportKind) bool {
+	return s.holds(c, policy.Permission{Object: k.Object, Action: outlay.ActCreate}) ||
+		s.holds(c, policy.Permission{Object: k.Object, Action: outlay.ActUpdate})
+}
+
 func (s *Server) importPage(c *fiber.Ctx) error {
 	return s.renderImportPage(c, http.StatusOK, c.Query("kind"), nil)
 }
@@ -50,7 +59,9 @@ func (s *Server) renderImportPage(c *fiber.Ctx, status int, kind string, errs vi
 	}
 	p := imports.Page{CSRFToken: s.csrfToken(c), Kind: kind, Errors: errs, MaxMB: sheet.DefaultLimits.MaxBytes >> 20}
 	for _, k := range models.ImportKinds() {
-		p.Kinds = append(p.Kinds, importKindView(k))
+		if s.mayImport(c, k) {
+			p.Kinds = append(p.Kinds, importKindView(k))
+		}
 	}
 	for _, m := range recent {
 		p.Recent = append(p.Recent, imports.Recent{ID: m.ID, Kind: m.Kind, Filename: m.Filename, Status: m.Status, When: moment(m.CreatedAt),
@@ -88,6 +99,10 @@ func (s *Server) uploadImport(c *fiber.Ctx) error {
 	k, ok := models.FindImportKind(kind)
 	if !ok {
 		return s.renderImportPage(c, http.StatusUnprocessableEntity, kind, views.FieldErrors{"kind": "Choose what the file holds."})
+	}
+	if !s.mayImport(c, k) {
+		noun := strings.ToLower(k.Label)
+		return s.renderImportPage(c, http.StatusUnprocessableEntity, "", views.FieldErrors{"kind": "Your roles do not let you add or change " + noun + ", so you cannot import them."})
 	}
 	f, err := s.uploadedFile(c, "file")
 	if v, refused := outlay.AsValidation(err); refused {

@@ -12,8 +12,10 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"outlay"
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/policy"
 	"outlay/sheet"
 )
 
@@ -456,5 +458,85 @@ func TestImportWithoutAMailServerSaysWhereTheInvitationsAre(t *testing.T) {
 	c.Post(item+"/commit", url.Values{})
 	if got := c.Get(item).Text("#import-invited"); !strings.HasPrefix(got, "The new person was invited, but this server has no mail server") {
 		t.Errorf("the result says %q", got)
+	}
+}
+
+// The import permission opens the page; each kind asks for its own pages' permissions as
+// well: adding a record its create, changing one its update. A clerk who may import and add
+// vendors, and nothing else, is offered vendors alone; a file that would change a vendor, turn
+// an approval rule off or invite someone is refused, row by row, before anything is written.
+func TestImportNeedsTheKindsOwnPermission(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	app := testutil.NewApp(t, env)
+	ctx, db := context.Background(), env.DB(t, acme)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	if err := db.Create(&models.Vendor{Name: "Contoso Hardware", Email: "ap@contoso.example", Currency: "USD", Status: models.VendorActive}).Error; err != nil {
+		t.Fatal(err)
+	}
+	r, err := models.CreateRole(ctx, db, "Data entry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []policy.Permission{{Object: outlay.ObjImport, Action: outlay.ActImport}, {Object: outlay.ObjVendors, Action: outlay.ActRead},
+		{Object: outlay.ObjVendors, Action: outlay.ActCreate}} {
+		if err := models.SetPermission(ctx, db, models.ByOperator(), r.Name, p, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.CreateUser(t, acme, "dee@acme.example", "Dee Entry", r.Name)
+	c := app.Client(t, "acme")
+	c.SignIn("dee@acme.example", testutil.Password)
+	page := c.Get("/admin/import")
+	var kinds []string
+	page.Doc.Find("#import-kind option").Each(func(_ int, o *goquerySelection) { kinds = append(kinds, o.AttrOr("value", "")) })
+	if strings.Join(kinds, ",") != "vendors" {
+		t.Fatalf("kinds offered: %v", kinds)
+	}
+
+	// Kinds beyond the person's permissions are refused at upload.
+	for kind, file := range map[string]string{
+		"approval-rules": "doc_type,name,position,active\nrequisition,Everything,10,no\n",
+		"users":          "email,name,roles\nbackdoor@evil.example,Back Door,auditor\n",
+		"departments":    "name\nShadow\n",
+	} {
+		res := uploadImport(c, kind, kind+".csv", []byte(file))
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#kind-error"), "Your roles do not let you add or change") {
+			t.Errorf("%s upload: %d %q", kind, res.Status, res.Text("#kind-error"))
+		}
+	}
+
+	// A new vendor may be added; changing one that exists is refused beside its row.
+	res := uploadImport(c, "vendors", "vendors.csv", []byte("Name,Email,Payment terms (days),Currency\nNew Supplier,sales@new.example,30,USD\nContoso Hardware,attacker@evil.example,30,USD\n"))
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("vendors upload: %d %s", res.Status, res.Text(".field-error"))
+	}
+	item := res.Location()
+	preview := c.Get(item)
+	if got := preview.Text(`tr[data-line="3"]`); !strings.Contains(got, "your roles do not let you change vendors") {
+		t.Errorf("row 3 (a change): %q\n%s", got, preview.Text("#import-preview"))
+	}
+	if got := preview.Text(`tr[data-line="2"]`); strings.Contains(got, "your roles") {
+		t.Errorf("row 2 (a new vendor) refused: %q", got)
+	}
+	if preview.Doc.Find("#commit-button").Length() != 0 {
+		t.Fatal("a file with a refused row may be imported")
+	}
+	c.Post(item+"/commit", url.Values{})
+	var v models.Vendor
+	if err := db.Where("name = ?", "Contoso Hardware").First(&v).Error; err != nil || v.Email != "ap@contoso.example" {
+		t.Errorf("the vendor's email became %q (%v)", v.Email, err)
+	}
+	var n int64
+	db.Model(&models.Vendor{}).Where("name = ?", "New Supplier").Count(&n)
+	if n != 0 {
+		t.Error("a refused file wrote its good row")
+	}
+
+	// A file of new vendors alone imports.
+	res = uploadImport(c, "vendors", "new.csv", []byte("Name,Email,Payment terms (days),Currency\nNew Supplier,sales@new.example,30,USD\n"))
+	c.Post(res.Location()+"/commit", url.Values{})
+	if got := importResult(c.Get(res.Location())); got != "Rows 1, Created 1, Updated 0, Unchanged 0" {
+		t.Errorf("new vendors: %q", got)
 	}
 }

@@ -127,6 +127,10 @@ func redirect(c *fiber.Ctx, path string) error {
 	return c.Redirect(path, fiber.StatusSeeOther)
 }
 
+// draftVersionHeader carries the version of the draft an edit form was read at, on a change
+// made beside the form (app.js, <form data-draft-version>).
+const draftVersionHeader = "Outlay-Draft-Version"
+
 // toastTrigger is an HX-Trigger header value that makes app.js show a toast. Header values
 // travel as Latin-1, so every other character is escaped as JSON \u sequences.
 func toastTrigger(kind, message string) string {

@@ -40,7 +40,7 @@ func optionalAmount(v ImportValues, col string, minor *int64) {
 }
 
 var importDepartments = &ImportKind{
-	Name: "departments", Label: "Departments", Key: []string{"name"},
+	Name: "departments", Object: outlay.ObjDepartments, Label: "Departments", Key: []string{"name"},
 	Columns: []ImportColumn{
 		col("name", "Name", "Engineering", true, "department"),
 		col("code", "Code", "ENG", false).as(compareFold),
@@ -68,7 +68,7 @@ var importDepartments = &ImportKind{
 }
 
 var importLocations = &ImportKind{
-	Name: "locations", Label: "Locations", Key: []string{"name"},
+	Name: "locations", Object: outlay.ObjLocations, Label: "Locations", Key: []string{"name"},
 	Columns: []ImportColumn{
 		col("name", "Name", "Berlin office", true, "location"),
 		col("address", "Address", "Unter den Linden 1, 10117 Berlin", false),
@@ -85,7 +85,7 @@ var importLocations = &ImportKind{
 }
 
 var importGLAccounts = &ImportKind{
-	Name: "gl-accounts", Label: "GL accounts", Key: []string{"code"},
+	Name: "gl-accounts", Object: outlay.ObjGLAccounts, Label: "GL accounts", Key: []string{"code"},
 	Columns: []ImportColumn{
 		col("code", "Code", "6100", true, "account", "account code", "gl code"),
 		col("name", "Name", "Office supplies", true, "account name", "description"),
@@ -102,7 +102,7 @@ var importGLAccounts = &ImportKind{
 }
 
 var importVendors = &ImportKind{
-	Name: "vendors", Label: "Vendors", Key: []string{"name"},
+	Name: "vendors", Object: outlay.ObjVendors, Label: "Vendors", Key: []string{"name"},
 	Columns: []ImportColumn{
 		col("name", "Name", "Acme Supplies Ltd", true, "vendor", "vendor name", "supplier"),
 		col("contact_name", "Contact name", "Jo Bloggs", false, "contact"),
@@ -151,7 +151,7 @@ func vendorInput(v ImportValues, refs *importRefs) (VendorInput, error) {
 }
 
 var importUsers = &ImportKind{
-	Name: "users", Label: "Users", Key: []string{"email"},
+	Name: "users", Object: outlay.ObjUsers, Label: "Users", Key: []string{"email"},
 	Columns: []ImportColumn{
 		col("email", "Email", "ada@example.com", true, "e-mail", "email address"),
 		col("name", "Name", "Ada Lovelace", true, "full name"),
@@ -205,7 +205,7 @@ var importUsers = &ImportKind{
 }
 
 var importBudgets = &ImportKind{
-	Name: "budgets", Label: "Budgets", Key: []string{"department", "gl_account", "period_start"},
+	Name: "budgets", Object: outlay.ObjBudgets, Label: "Budgets", Key: []string{"department", "gl_account", "period_start"},
 	Columns: []ImportColumn{
 		col("department", "Department", "Engineering", true).as(compareFold).help("A department's name or code."),
 		col("gl_account", "GL account (code)", "6100", true, "gl account", "account").as(compareFold),
@@ -255,7 +255,7 @@ func minorText(minor, currency string) string {
 }
 
 var importExpenseCategories = &ImportKind{
-	Name: "expense-categories", Label: "Expense categories", Key: []string{"name"},
+	Name: "expense-categories", Object: outlay.ObjExpensePolicy, Label: "Expense categories", Key: []string{"name"},
 	Columns: []ImportColumn{
 		col("name", "Name", "Meals", true, "category"),
 		col("gl_account", "GL account (code)", "6400", true, "gl account", "account").as(compareFold),
@@ -286,7 +286,7 @@ var importExpenseCategories = &ImportKind{
 }
 
 var importApprovalRules = &ImportKind{
-	Name: "approval-rules", Label: "Approval rules", Key: []string{"doc_type", "name"},
+	Name: "approval-rules", Object: outlay.ObjApprovalRules, Label: "Approval rules", Key: []string{"doc_type", "name"},
 	Columns: []ImportColumn{
 		col("doc_type", "Document kind", outlay.DocRequisition, true, "kind", "document", "type").as(compareFold).
 			help("requisition, expense or travel: the kind of document the rule routes."),

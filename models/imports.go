@@ -13,6 +13,7 @@ import (
 	"outlay"
 	"outlay/audit"
 	"outlay/money"
+	"outlay/policy"
 	"outlay/sheet"
 )
 
@@ -47,8 +48,12 @@ const (
 
 // ImportKind is one kind of setup data an import takes.
 type ImportKind struct {
-	Name    string // in addresses and on the command line: "vendors"
-	Label   string // "Vendors"
+	Name  string // in addresses and on the command line: "vendors"
+	Label string // "Vendors"
+	// Object is the permission object of the kind's own pages: a row that adds a record
+	// needs its create, one that changes a record its update, as the forms do. Holding the
+	// import permission alone changes nothing.
+	Object  string
 	Columns []ImportColumn
 	// Key names the columns whose values together name a record (lower-cased).
 	Key []string
@@ -381,7 +386,11 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 		for _, r := range existing {
 			byKey[k.keyOf(r.Values)] = r
 		}
-		refs := &importRefs{tx: tx, grantor: opts.Grantor, invite: opts.Invite}
+		reach, err := opts.Grantor.Reach(ctx, tx)
+		if err != nil {
+			return err
+		}
+		refs := &importRefs{tx: tx, grantor: opts.Grantor, reach: reach, invite: opts.Invite}
 		firstLine := map[string]int{}
 		var batch []any
 		flush := func() error {
@@ -522,6 +531,11 @@ func (k *ImportKind) importRow(ctx context.Context, tx *gorm.DB, row *ImportRow,
 		row.Outcome = ImportUnchanged
 		return nil, nil
 	}
+	if msg := k.mayNot(refs.reach, exists); msg != "" {
+		row.Errors.Add("", msg)
+		row.Outcome = ImportRefused
+		return nil, nil
+	}
 	if !exists && k.bulk != nil {
 		built, err := k.bulk.build(row.Values, refs, row.Errors)
 		if err != nil || len(row.Errors) > 0 {
@@ -555,6 +569,23 @@ func (k *ImportKind) importRow(ctx context.Context, tx *gorm.DB, row *ImportRow,
 		byKey[key] = ImportRecord{ID: id, Values: row.Values}
 	}
 	return nil, nil
+}
+
+// mayNot says why a row that adds a record (exists false) or changes one is refused to a
+// grantor whose reach lacks the kind's create or update; "" when it is not.
+func (k *ImportKind) mayNot(r *Reach, exists bool) string {
+	action, verb := outlay.ActCreate, "add"
+	if exists {
+		action, verb = outlay.ActUpdate, "change"
+	}
+	if r.Holds(policy.Permission{Object: k.Object, Action: action}) {
+		return ""
+	}
+	noun := strings.ToLower(k.Label[:1]) + k.Label[1:]
+	if exists {
+		return fmt.Sprintf("This row changes one of the %s there are, and your roles do not let you %s %s.", noun, verb, noun)
+	}
+	return fmt.Sprintf("This row adds a new one, and your roles do not let you %s %s.", verb, noun)
 }
 
 // importRefusal reads a model's refusal of a row: its field errors, or a refused grant,
@@ -669,8 +700,10 @@ func normalList(s string) []string {
 // importRefs finds the records a row names (a department by name or code, a GL account by
 // code, a person by email, a location by name), read once per import.
 type importRefs struct {
-	tx                                    *gorm.DB
-	grantor                               Grantor
+	tx      *gorm.DB
+	grantor Grantor
+	// reach is what the grantor holds: a row is refused the create or update they lack.
+	reach                                 *Reach
 	departments, glAccounts, users, sites map[string]int64
 	currency                              string
 	// invite writes new invitations (ImportOptions.Invite); reinvited are those the row

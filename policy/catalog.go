@@ -178,7 +178,7 @@ var catalog = []struct {
 	{p(outlay.ObjAllTokens, outlay.ActDelete), described{AreaAdministration, "Revoke anyone's API tokens"}},
 	{p(outlay.ObjAudit, outlay.ActRead), described{AreaAdministration, "Read the audit log"}},
 	{p(outlay.ObjAudit, outlay.ActExport), described{AreaAdministration, "Export the audit log"}},
-	{p(outlay.ObjImport, outlay.ActImport), described{AreaAdministration, "Import setup data from spreadsheets"}},
+	{p(outlay.ObjImport, outlay.ActImport), described{AreaAdministration, "Import setup data from spreadsheets, of the kinds they may add or change"}},
 	{p(outlay.ObjTenantExport, outlay.ActExport), described{AreaAdministration, "Export everything: the whole organisation's data in one archive"}},
 
 	{p(outlay.ObjOwnTokens, outlay.ActRead), described{AreaAccount, "See own API tokens"}},

@@ -89,6 +89,9 @@ func title(s Shell) string {
 const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":false,"error":true}]}`
 
+// DraftVersionID is the element of an edit form's draft version (DraftVersion).
+const DraftVersionID = "draft-version"
+
 // Itoa writes an id for an attribute.
 func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
 

@@ -26,6 +26,59 @@
     }
   });
 
+  // A change made beside an edit form (<form data-draft-version>, a line's receipt attached in
+  // place) says which version of the draft the edit form was read at, so that the answer
+  // moves the form on to the new version only when nothing else changed the draft meanwhile.
+  document.addEventListener('htmx:configRequest', function (e) {
+    var elt = e.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute('data-draft-version')) return;
+    var version = document.getElementById('draft-version');
+    if (version) e.detail.headers['Outlay-Draft-Version'] = version.value;
+  });
+
+  /* ---- Leaving a form with changes not saved ---- */
+  // A document's form (<form data-warn-unsaved>) asks before the page is left (a link, the
+  // tab closed, another form on the page sent, such as an attachment's upload) once something
+  // was typed in it and not saved, or when the page itself shows what was typed and not saved
+  // (<form data-unsaved>: a line added, or the form refused). Sending the form itself, or an
+  // answer that moves to another page on purpose (HX-Redirect: saved, or the session ended
+  // with what was typed kept), does not ask.
+  var typedUnsaved = false;
+  var leaving = false;
+
+  function warnedForm(el) {
+    var form = el && (el.form || (el.closest && el.closest('form')));
+    return form && form.hasAttribute('data-warn-unsaved') ? form : null;
+  }
+
+  function noteTyping(e) {
+    if (warnedForm(e.target instanceof Element ? e.target : null)) typedUnsaved = true;
+  }
+  document.addEventListener('input', noteTyping);
+  document.addEventListener('change', noteTyping);
+
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+    // The form itself, or one whose question was answered (delete this draft?).
+    var asked = form.hasAttribute('data-confirm') || (e.submitter && e.submitter.hasAttribute('data-confirm'));
+    if (form.hasAttribute('data-warn-unsaved') || asked) leaving = true;
+  });
+
+  document.addEventListener('htmx:beforeOnLoad', function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    if (xhr && xhr.getResponseHeader('HX-Redirect')) leaving = true;
+  });
+
+  window.addEventListener('pageshow', function () { leaving = false; });
+
+  window.addEventListener('beforeunload', function (e) {
+    if (leaving) return;
+    if (!typedUnsaved && !document.querySelector('form[data-warn-unsaved][data-unsaved]')) return;
+    e.preventDefault();
+    e.returnValue = '';
+  });
+
   /* ---- Navigation drawer (small screens) ---- */
   function navOpen() {
     return document.body.classList.contains('nav-open');

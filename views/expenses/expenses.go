@@ -158,6 +158,9 @@ type Form struct {
 	// FormKey is drawn when a new report's form is first shown and posted with it, so that
 	// the same form posted twice makes one report.
 	FormKey string
+	// Unsaved: the form shows what was typed and is not saved (a line added or removed, or
+	// the form refused), so leaving the page asks first.
+	Unsaved bool
 	// Version is the version of the stored report the form was read at ("" when new).
 	Version string
 }
@@ -241,6 +244,9 @@ func (c OpenCard) TotalsText() string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// ReceiptFieldID is the element of line i's receipt, which an upload through htmx replaces.
+func ReceiptFieldID(i int) string { return "receipt-field-" + strconv.Itoa(i) }
 
 func linesText(n int) string {
 	if n == 1 {
