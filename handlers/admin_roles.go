@@ -243,7 +243,10 @@ func (s *Server) renameRole(c *fiber.Ctx) error {
 	var post rolePost
 	bindForm(c, &post)
 	role := c.Params("role")
-	err := models.RenameRole(c.UserContext(), tenantDB(c), role, post.Label)
+	err := models.RenameRole(c.UserContext(), tenantDB(c), grantor(c), role, post.Label)
+	if r, refused := models.AsGrantRefused(err); refused {
+		return s.renderRoles(c, http.StatusUnprocessableEntity, roles.Page{Renaming: role, RenameLabel: post.Label, RenameError: r.Message})
+	}
 	if v, ok := outlay.AsValidation(err); ok {
 		// The name typed stays in the role's row, with the message beside it.
 		msg := v["label"]

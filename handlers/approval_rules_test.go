@@ -170,7 +170,7 @@ func TestRoleStepsShowTheRolesLabel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := models.RenameRole(ctx, db, role.Name, "Trip desk"); err != nil {
+	if err := models.RenameRole(ctx, db, models.ByOperator(), role.Name, "Trip desk"); err != nil {
 		t.Fatal(err)
 	}
 	if err := models.SetUserRoles(ctx, db, s.ivy.ID, []string{"approver", role.Name}); err != nil {

@@ -236,7 +236,15 @@ func TestRoleEditorsGrantOnlyPermissionsTheyHold(t *testing.T) {
 	if _, err := models.FindRole(ctx, db, "finance"); err != nil {
 		t.Errorf("Finance after a refused delete: %v", err)
 	}
-	if got := refusals(t, s.usersSite); !slices.Equal(got, []string{"helpdesk: grant permission", "admin: revoke permission", "finance: delete role"}) {
+	// Nor may he rename it: a role carrying more than he holds could be made to look harmless.
+	res = c.Post("/admin/roles/finance/rename", url.Values{"label": {"Read-only viewer"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "You cannot rename Finance: it carries permissions you do not hold") {
+		t.Errorf("renaming Finance: %d %s", res.Status, res.Text(".field-error, [data-form-error]"))
+	}
+	if r, err := models.FindRole(ctx, db, "finance"); err != nil || r.Label != "Finance" {
+		t.Errorf("Finance after a refused rename: %+v %v", r, err)
+	}
+	if got := refusals(t, s.usersSite); !slices.Equal(got, []string{"helpdesk: grant permission", "admin: revoke permission", "finance: delete role", "finance: rename role"}) {
 		t.Errorf("audited refusals = %q", got)
 	}
 	// The matrix does not offer what he may not change.

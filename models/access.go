@@ -272,15 +272,30 @@ func CreateRole(ctx context.Context, db *gorm.DB, label string) (*Role, error) {
 }
 
 // RenameRole changes a custom role's label; its key, grants and members stay.
-func RenameRole(ctx context.Context, db *gorm.DB, name, label string) error {
+func RenameRole(ctx context.Context, db *gorm.DB, g Grantor, name, label string) error {
 	label, err := validateRoleLabel(label)
 	if err != nil {
 		return err
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		r, err := findRole(tx, name)
 		if err != nil {
 			return err
+		}
+		// A role's name is what people are given it by: renaming one that carries more than
+		// the editor holds (a powerful role made to read "Read-only viewer") is refused, as
+		// changing its permissions is.
+		reach, err := g.Reach(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !reach.Reaches(name) {
+			missing := reach.missing([]string{name})
+			return &GrantRefused{Field: "label",
+				Message: fmt.Sprintf("You cannot rename %s: it carries permissions you do not hold (%s). Ask someone who holds them.",
+					r.Label, permissionList(missing)),
+				subject: name,
+				details: map[string]any{"attempt": "rename role", "roles": []string{name}, "missing": permissionNames(missing)}}
 		}
 		if r.Builtin {
 			return outlay.ValidationErrors{"label": "Built-in roles keep their names."}
@@ -298,6 +313,7 @@ func RenameRole(ctx context.Context, db *gorm.DB, name, label string) error {
 		}
 		return audit.Event(ctx, tx, audit.EventRoleChanged, name, map[string]any{"change": "renamed", "from": from, "to": label})
 	})
+	return auditRefusal(ctx, db, err)
 }
 
 // DeleteRole removes a custom role, its grants and its memberships. g may delete only a role

@@ -58,7 +58,7 @@ func TestLengthLimitsAreSaidAsTheyAre(t *testing.T) {
 	}
 	roleErrors := map[string]func(string) error{
 		"new role":     func(name string) error { _, err := models.CreateRole(ctx, db, name); return err },
-		"renamed role": func(name string) error { return models.RenameRole(ctx, db, role.Name, name) },
+		"renamed role": func(name string) error { return models.RenameRole(ctx, db, models.ByOperator(), role.Name, name) },
 	}
 	for form, save := range roleErrors {
 		verr, _ := outlay.AsValidation(save(strings.Repeat("ü", 75)))

@@ -41,7 +41,7 @@ func TestAdminTypedNamesAreOneLineWithoutTextDirectionControls(t *testing.T) {
 			return err
 		}},
 		{"new role", "label", func(name string) error { _, err := models.CreateRole(ctx, db, name); return err }},
-		{"renamed role", "label", func(name string) error { return models.RenameRole(ctx, db, role.Name, name) }},
+		{"renamed role", "label", func(name string) error { return models.RenameRole(ctx, db, models.ByOperator(), role.Name, name) }},
 		{"sign-in button", "label", func(name string) error {
 			_, err := models.SaveSSOProvider(ctx, db, 0, models.SSOProviderInput{Kind: models.SSOKindOIDC, Name: "okta", Label: name,
 				Issuer: "https://example.okta.com", ClientID: "client", ClientSecret: "secret"}, models.SSORules{})
@@ -91,7 +91,7 @@ func TestAdminTypedNamesAreOneLineWithoutTextDirectionControls(t *testing.T) {
 	if rule.Name != "Engineering over $10,000" {
 		t.Errorf("rule name kept as %q", rule.Name)
 	}
-	if err := models.RenameRole(ctx, db, role.Name, " Finance   leads "); err != nil {
+	if err := models.RenameRole(ctx, db, models.ByOperator(), role.Name, " Finance   leads "); err != nil {
 		t.Fatal(err)
 	}
 	if r, _ := models.FindRole(ctx, db, role.Name); r == nil || r.Label != "Finance leads" {
