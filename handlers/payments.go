@@ -204,11 +204,25 @@ func (s *Server) paymentPage(c *fiber.Ctx) error {
 	return s.renderPayment(c, http.StatusOK, d, nil)
 }
 
+// fileMadeText says when and by whom a run's or batch's bank file was first downloaded, and
+// the message id every file of it carries; "" when none was.
+func fileMadeText(f models.FileMade, by string) string {
+	if !f.Made() {
+		return ""
+	}
+	text := "Downloaded " + formatMoment(f.FileMadeAt)
+	if by != "" {
+		text += " by " + by
+	}
+	return text + "; every download carries message id " + *f.FileMessageID + ", so the bank pays it once"
+}
+
 func (s *Server) renderPayment(c *fiber.Ctx, status int, d *models.PaymentRunDetail, paid *payables.PaidForm) error {
 	r := d.Run
 	v := payables.PaymentDetail{ID: r.ID, Number: r.Number, Status: r.Status, Label: models.PaymentStatusLabel(r.Status),
 		Method: models.PaymentMethodLabel(r.Method), Currency: r.Currency, DueBy: dayText(r.DueBy), PayOn: dayText(r.PayOn),
 		Total: r.Total().String(), CreatedBy: d.CreatedBy, Memo: r.Memo, CSRF: s.csrfToken(c), HistoryPath: payables.PaymentHistoryPath(r.ID)}
+	v.FileMade = fileMadeText(r.FileMade, d.FileMadeByName)
 	mine := r.CreatedByID == currentUser(c).UserID
 	v.CanSubmit = r.Submittable() && s.can(c, paymentsUpdate) && mine
 	v.CanCancel = r.Cancellable() && s.can(c, paymentsUpdate)
@@ -392,7 +406,8 @@ func (s *Server) submitPayment(c *fiber.Ctx, v models.Viewer, id int64) (string,
 }
 
 func (s *Server) cancelPayment(c *fiber.Ctx, v models.Viewer, id int64) (string, error) {
-	return "Payment run cancelled; its bills are free to pay again.", models.CancelPaymentRun(c.UserContext(), tenantDB(c), v, id)
+	return "Payment run cancelled; its bills are free to pay again.",
+		models.CancelPaymentRun(c.UserContext(), tenantDB(c), v, id, c.FormValue(models.FileNotPaid) == "yes")
 }
 
 // markPaymentPaid records how an approved run was paid; a refusal comes back beside its field.

@@ -189,6 +189,19 @@ func TestPaymentRunPages(t *testing.T) {
 	if err != nil || f.FileControl().TotalCreditCents != 650_00 {
 		t.Fatalf("NACHA read back: %v %+v", err, f.FileControl())
 	}
+	// The file may be at the bank: cancelling the run, which frees its bills for another run
+	// and another file, needs the clerk's word that the bank will not pay from it.
+	if got := clerk.Get(page).Doc.Find(`form[action$="/cancel"] input[type=checkbox][name=file_not_paid][required]`).Length(); got != 1 {
+		t.Error("the cancel form has no box to say the bank will not pay from the file")
+	}
+	if flash := flashAfter(t, clerk, clerk.Post(page+"/cancel", nil)); !strings.Contains(flash, "was downloaded on") {
+		t.Errorf("cancel after the file: %q", flash)
+	}
+	var runStatus string
+	db.Raw(`SELECT status FROM payment_runs WHERE id = ?`, strings.TrimPrefix(page, "/payments/")).Scan(&runStatus)
+	if runStatus != models.PaymentApproved {
+		t.Fatalf("after a refused cancel the run is %q", runStatus)
+	}
 
 	clerk.Get(page)
 	res = htmxPost(clerk, page+"/paid", "paid-form", url.Values{"paid_on": {time.Now().Format(time.DateOnly)}, "paid_method": {"ach"}})

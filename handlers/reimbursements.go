@@ -188,6 +188,7 @@ func (s *Server) renderBatch(c *fiber.Ctx, status int, d *models.BatchDetail, pa
 	for _, t := range d.Totals {
 		b.Totals = append(b.Totals, expenses.Fact{Label: t.Currency, Value: t.String()})
 	}
+	b.FileMade = fileMadeText(d.FileMade, d.FileMadeByName)
 	if d.Status == models.BatchPaid && d.Method != nil {
 		b.Paid = []expenses.Fact{{Label: "Paid on", Value: formatDate(d.PaidOn)},
 			{Label: "Paid by", Value: models.UpperFirst(models.ReimbursementMethodLabel(*d.Method))},
@@ -210,7 +211,11 @@ func (s *Server) removeFromReimbursement(c *fiber.Ctx) error {
 	if err != nil {
 		return outlay.NotFound("That report is not in this batch.")
 	}
-	r, err := models.RemoveFromBatch(c.UserContext(), tenantDB(c), id, reportID)
+	r, err := models.RemoveFromBatch(c.UserContext(), tenantDB(c), id, reportID, c.FormValue(models.FileNotPaid) == "yes")
+	if errors.Is(err, outlay.ErrConflict) {
+		s.setFlash(c, "error", err.Error())
+		return redirect(c, expenses.BatchPath(id))
+	}
 	if err != nil {
 		return err
 	}
@@ -294,7 +299,11 @@ func (s *Server) reimbursementPain001(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := bankfile.WritePain001(&buf, file); err != nil {
+	err = models.MakeBatchFile(c.UserContext(), tenantDB(c), d.ID, d.Number, currentUser(c).UserID, func(msgID string) error {
+		file.MessageID = msgID
+		return bankfile.WritePain001(&buf, file)
+	})
+	if err != nil {
 		s.setFlash(c, "error", "The SEPA file could not be made: "+err.Error())
 		return redirect(c, expenses.BatchPath(d.ID))
 	}
@@ -324,7 +333,7 @@ func (s *Server) batchTransfers(c *fiber.Ctx, d *models.BatchDetail) (bankfile.C
 		return bankfile.CreditTransfers{}, outlay.Conflict("The SEPA file cannot be made: set the organisation's bank account first, under Settings.")
 	}
 	now := time.Now().UTC()
-	file := bankfile.CreditTransfers{MessageID: d.Number + "-" + now.Format("20060102150405"), CreatedAt: now, ExecutionDate: now,
+	file := bankfile.CreditTransfers{CreatedAt: now, ExecutionDate: now,
 		Initiator: tenantOf(c).Name, Debtor: bankfile.Account{Name: debtor.Holder, IBAN: debtor.IBAN, BIC: debtor.BIC}}
 	accounts, err := s.batchBankAccounts(c, d)
 	if err != nil {

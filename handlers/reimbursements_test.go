@@ -135,6 +135,7 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 	}
 	bankfiletest.ValidatePain001(t, []byte(res.Body))
 	var doc struct {
+		MsgID   string   `xml:"CstmrCdtTrfInitn>GrpHdr>MsgId"`
 		NbOfTxs string   `xml:"CstmrCdtTrfInitn>GrpHdr>NbOfTxs"`
 		CtrlSum string   `xml:"CstmrCdtTrfInitn>GrpHdr>CtrlSum"`
 		Debtor  string   `xml:"CstmrCdtTrfInitn>PmtInf>DbtrAcct>Id>IBAN"`
@@ -165,9 +166,30 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 		t.Errorf("csv rows\n got %q\nwant %q", rows, want)
 	}
 
+	// The file may be at the bank: downloaded again, it carries the same message id, which
+	// the bank refuses twice, and the batch says when it was made.
+	firstID := doc.MsgID
+	if err := xml.Unmarshal([]byte(c.Get(batchPath+"/pain001").Body), &doc); err != nil || doc.MsgID != firstID || firstID == "" {
+		t.Errorf("the second download's message id %q, the first's %q (%v)", doc.MsgID, firstID, err)
+	}
+	if got := c.Get(batchPath).Text("#batch-file-made"); !strings.Contains(got, firstID) {
+		t.Errorf("the batch's file: %q", got)
+	}
+	// Taking a report out, which would let another batch and another file pay it again,
+	// needs the clerk's word that the bank will not pay it from this file.
+	if msg := flashAfter(t, c, c.Post(batchPath+"/remove", url.Values{"report": {ids(ritaUSD.ID)}})); !strings.Contains(msg, "was downloaded on") {
+		t.Errorf("remove after the file: %q", msg)
+	}
+	if c.Get(batchPath).Doc.Find(`form[action$="/remove"] input[type=checkbox][name=file_not_paid][required]`).Length() == 0 {
+		t.Error("the remove form has no box to say the bank will not pay from the file")
+	}
 	// Taken out before payment, a report is approved again.
-	if msg := flashAfter(t, c, c.Post(batchPath+"/remove", url.Values{"report": {ids(ritaUSD.ID)}})); !strings.Contains(msg, "EXP-000103") {
+	if msg := flashAfter(t, c, c.Post(batchPath+"/remove", url.Values{"report": {ids(ritaUSD.ID)}, "file_not_paid": {"yes"}})); !strings.Contains(msg, "EXP-000103") {
 		t.Errorf("remove: %q", msg)
+	}
+	// The file that will not be paid is forgotten: the next one is another.
+	if err := xml.Unmarshal([]byte(c.Get(batchPath+"/pain001").Body), &doc); err != nil || doc.MsgID == firstID || doc.MsgID == "" {
+		t.Errorf("the next file's message id %q, the forgotten one's %q (%v)", doc.MsgID, firstID, err)
 	}
 	// Mark paid: every mistake beside its field, then paid.
 	res = c.Post(batchPath+"/paid", url.Values{"paid_on": {time.Now().UTC().AddDate(0, 0, 2).Format("2006-01-02")}, "method": {"cash"}})

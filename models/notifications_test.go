@@ -52,7 +52,7 @@ func TestFollowingANotificationOfADocumentThatLeftApproval(t *testing.T) {
 				return models.DocPayment, run.ID, run.Number
 			},
 			end: func(w *payWorld, id int64) error {
-				return models.CancelPaymentRun(told(as(w.clerk)), w.db, viewer(w.clerk), id)
+				return models.CancelPaymentRun(told(as(w.clerk)), w.db, viewer(w.clerk), id, false)
 			},
 			ended: models.RouteCancelled,
 		},

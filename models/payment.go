@@ -102,8 +102,9 @@ type PaymentRun struct {
 	PaidMethod  *string
 	Reference   string
 	PaidByID    *int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	FileMade
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Total is the run's total as money.

@@ -85,15 +85,19 @@ func PaymentBankFile(ctx context.Context, db *gorm.DB, box, orgBox *auth.SecretB
 		return BankFile{}, outlay.Conflict("These vendors had no " + scheme + " on file when this run was approved: " + strings.Join(missing, ", ") +
 			". A run pays only the bank accounts it was approved with: once the vendor's bank details are on file, cancel this run and make a new one.")
 	}
+	// Made once written: every file of the run carries the same message id.
 	var buf bytes.Buffer
-	if kind == "NACHA" {
-		err = writeRunNACHA(&buf, box, settings, d, accounts)
-	} else {
-		var debtor *BankDetails
-		if debtor, err = GetOrgBankAccount(ctx, db, orgBox); err == nil {
-			err = writeRunPain001(&buf, box, debtor, d, accounts)
+	err = makeBankFile(ctx, db, "payment_runs", r.ID, r.Number, v.UserID, func(msgID string) error {
+		buf.Reset()
+		if kind == "NACHA" {
+			return writeRunNACHA(&buf, box, settings, d, accounts)
 		}
-	}
+		debtor, err := GetOrgBankAccount(ctx, db, orgBox)
+		if err != nil {
+			return err
+		}
+		return writeRunPain001(&buf, box, debtor, d, accounts, msgID)
+	})
 	if err != nil {
 		return BankFile{}, err
 	}
@@ -103,11 +107,11 @@ func PaymentBankFile(ctx context.Context, db *gorm.DB, box, orgBox *auth.SecretB
 	return BankFile{Name: r.Number + ".xml", ContentType: "application/xml", Data: buf.Bytes()}, nil
 }
 
-func writeRunPain001(buf *bytes.Buffer, box *auth.SecretBox, debtor *BankDetails, d *PaymentRunDetail, accounts []VendorBankAccount) error {
+func writeRunPain001(buf *bytes.Buffer, box *auth.SecretBox, debtor *BankDetails, d *PaymentRunDetail, accounts []VendorBankAccount, msgID string) error {
 	if debtor == nil {
 		return outlay.Conflict("Set the organisation's bank account (its IBAN) before making a pain.001 file.")
 	}
-	p := bankfile.CreditTransfers{MessageID: d.Run.Number + "-" + strconv.FormatInt(time.Now().Unix(), 36), CreatedAt: time.Now(),
+	p := bankfile.CreditTransfers{MessageID: msgID, CreatedAt: time.Now(),
 		ExecutionDate: d.Run.PayOn, Debtor: bankfile.Account{Name: debtor.Holder, IBAN: debtor.IBAN, BIC: debtor.BIC}}
 	for i, vp := range d.Vendors {
 		iban, err := accounts[i].Account(box)

@@ -67,11 +67,12 @@ func (f PaymentFilter) scope(db *gorm.DB, v Viewer) *gorm.DB {
 
 // PaymentRunDetail is a run with its payments per vendor and the people who made and paid it.
 type PaymentRunDetail struct {
-	Run       PaymentRun
-	Vendors   []VendorPayment
-	CreatedBy string
-	PaidBy    string
-	Steps     []ApprovalStepDetail
+	Run            PaymentRun
+	Vendors        []VendorPayment
+	CreatedBy      string
+	PaidBy         string
+	FileMadeByName string
+	Steps          []ApprovalStepDetail
 	shown
 }
 
@@ -99,8 +100,9 @@ func fillPaymentRun(tx *gorm.DB, d *PaymentRunDetail) error {
 	if d.Steps, err = approvalStepDetails(tx, DocPayment, d.Run.ID); err != nil {
 		return err
 	}
-	return tx.Raw(`SELECT (SELECT name FROM users WHERE id = ?) AS created_by, COALESCE((SELECT name FROM users WHERE id = ?), '') AS paid_by`,
-		d.Run.CreatedByID, d.Run.PaidByID).Row().Scan(&d.CreatedBy, &d.PaidBy)
+	return tx.Raw(`SELECT (SELECT name FROM users WHERE id = ?) AS created_by, COALESCE((SELECT name FROM users WHERE id = ?), '') AS paid_by,
+		COALESCE((SELECT name FROM users WHERE id = ?), '') AS file_made_by`,
+		d.Run.CreatedByID, d.Run.PaidByID, d.Run.FileMadeByID).Row().Scan(&d.CreatedBy, &d.PaidBy, &d.FileMadeByName)
 }
 
 // BillPayment is a payment made (or under way) of one bill, as the bill's page and the

@@ -323,7 +323,7 @@ func MarkPaymentPaid(ctx context.Context, db *gorm.DB, v Viewer, id int64, in Pa
 
 // CancelPaymentRun cancels a run not yet paid, releasing what it held of its bills; one
 // waiting for approval leaves its approvers' queues.
-func CancelPaymentRun(ctx context.Context, db *gorm.DB, v Viewer, id int64) error {
+func CancelPaymentRun(ctx context.Context, db *gorm.DB, v Viewer, id int64, fileNotPaid bool) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r PaymentRun
 		if err := lockVisibleRun(tx, v, id, &r); err != nil {
@@ -331,6 +331,10 @@ func CancelPaymentRun(ctx context.Context, db *gorm.DB, v Viewer, id int64) erro
 		}
 		if !r.Cancellable() {
 			return outlay.Conflict("This payment is " + strings.ToLower(PaymentStatusLabel(r.Status)) + " and cannot be cancelled.")
+		}
+		// Its bills would be free to pay again, in another run and another file.
+		if err := refuseIfFileMade(r.FileMade, r.Number, "Cancel it", fileNotPaid); err != nil {
+			return err
 		}
 		if r.Status == PaymentSubmitted {
 			if err := CancelRoute(tx, DocPayment, r.ID); err != nil {

@@ -110,7 +110,7 @@ func TestPartialPaymentsLeaveTheRightOpenAmounts(t *testing.T) {
 		t.Errorf("B after the first run: paid %d, %s", paid, status)
 	}
 	// Cancelling the second run gives its 600.00 back to A.
-	w.must(models.CancelPaymentRun(as(w.clerk), w.db, viewer(w.clerk), second.ID))
+	w.must(models.CancelPaymentRun(as(w.clerk), w.db, viewer(w.clerk), second.ID, false))
 	payable, err = models.PayableBills(context.Background(), w.db, "USD", time.Now().AddDate(0, 0, 30))
 	w.must(err)
 	if len(payable) != 1 || payable[0].BillID != a.ID || payable[0].AvailableMinor() != 600_00 {

@@ -55,8 +55,9 @@ type ReimbursementBatch struct {
 	Reference   string
 	PaidByID    *int64
 	PaidAt      *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	FileMade
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // BatchReport is a report as reimbursement pages show it: who is paid, and how much.
@@ -194,7 +195,7 @@ func lockBatch(tx *gorm.DB, id int64) (*ReimbursementBatch, error) {
 
 // RemoveFromBatch takes report reportID out of unpaid batch batchID: it is approved again,
 // ready for another batch.
-func RemoveFromBatch(ctx context.Context, db *gorm.DB, batchID, reportID int64) (*ExpenseReport, error) {
+func RemoveFromBatch(ctx context.Context, db *gorm.DB, batchID, reportID int64, fileNotPaid bool) (*ExpenseReport, error) {
 	var r ExpenseReport
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		b, err := lockBatch(tx, batchID)
@@ -203,6 +204,16 @@ func RemoveFromBatch(ctx context.Context, db *gorm.DB, batchID, reportID int64) 
 		}
 		if b.Status != BatchScheduled {
 			return outlay.Conflict(b.Number + " is paid: its reports stay in it.")
+		}
+		// The report would be free to schedule again, in another batch and another file.
+		if err := refuseIfFileMade(b.FileMade, b.Number, "Take a report out", fileNotPaid); err != nil {
+			return err
+		}
+		if b.Made() {
+			// The file the bank will not pay is forgotten: the batch's next one is another.
+			if err := tx.Model(b).Updates(map[string]any{"file_message_id": nil, "file_made_at": nil, "file_made_by_id": nil}).Error; err != nil {
+				return err
+			}
 		}
 		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("reimbursement_batch_id = ?", batchID).Take(&r, reportID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -392,10 +403,11 @@ func batchTotals(tx *gorm.DB, ids []int64) (map[int64][]money.Money, error) {
 // BatchDetail is a batch as its page and its files show it.
 type BatchDetail struct {
 	ReimbursementBatch
-	CreatedByName string
-	PaidByName    string
-	Reports       []BatchReport `gorm:"-"`
-	Totals        []money.Money `gorm:"-"`
+	CreatedByName  string
+	PaidByName     string
+	FileMadeByName string
+	Reports        []BatchReport `gorm:"-"`
+	Totals         []money.Money `gorm:"-"`
 }
 
 // MissingBankAccounts names the people with a report in currency whom the batch cannot pay
@@ -415,8 +427,9 @@ func GetReimbursementBatch(ctx context.Context, db *gorm.DB, id int64) (*BatchDe
 	db = db.WithContext(ctx)
 	var d BatchDetail
 	err := db.Table("reimbursement_batches b").Where("b.id = ?", id).
-		Select(`b.*, c.name AS created_by_name, COALESCE(p.name, '') AS paid_by_name`).
-		Joins("JOIN users c ON c.id = b.created_by_id").Joins("LEFT JOIN users p ON p.id = b.paid_by_id").Take(&d).Error
+		Select(`b.*, c.name AS created_by_name, COALESCE(p.name, '') AS paid_by_name, COALESCE(f.name, '') AS file_made_by_name`).
+		Joins("JOIN users c ON c.id = b.created_by_id").Joins("LEFT JOIN users p ON p.id = b.paid_by_id").
+		Joins("LEFT JOIN users f ON f.id = b.file_made_by_id").Take(&d).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, outlay.NotFound("That reimbursement batch does not exist.")
 	}

@@ -150,7 +150,7 @@ func TestReimbursementBatchRules(t *testing.T) {
 		t.Errorf("a report in two batches: %v", err)
 	}
 	// Taken out, it is approved again and can go into another batch.
-	if _, err := models.RemoveFromBatch(ctx, w.db, b.ID, a.ID); err != nil {
+	if _, err := models.RemoveFromBatch(ctx, w.db, b.ID, a.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if st := w.reportStatus(a.ID); st != models.ExpenseApproved {
@@ -189,7 +189,7 @@ func TestReimbursementBatchRules(t *testing.T) {
 	if _, err := models.MarkBatchPaid(ctx, w.db, w.admin.ID, b2.ID, good, today); !errors.Is(err, outlay.ErrConflict) {
 		t.Errorf("paid twice: %v", err)
 	}
-	if _, err := models.RemoveFromBatch(ctx, w.db, b2.ID, a.ID); !errors.Is(err, outlay.ErrConflict) {
+	if _, err := models.RemoveFromBatch(ctx, w.db, b2.ID, a.ID, false); !errors.Is(err, outlay.ErrConflict) {
 		t.Errorf("taken out of a paid batch: %v", err)
 	}
 	totals, err := models.BudgetTotals(context.Background(), w.db, []int64{budget.ID})

@@ -85,8 +85,11 @@ type Batch struct {
 	Totals    []Fact // per currency: the currency and the amount to pay
 	// Missing names the people with a euro report and no bank account: the payment file
 	// cannot be made until they add one.
-	Missing   []string
-	HasEuro   bool
+	Missing []string
+	HasEuro bool
+	// FileMade says when the SEPA file was first downloaded ("" when it was not): taking a
+	// report out then asks the person to say the bank will not pay it from that file.
+	FileMade  string
 	CanUpdate bool
 	CanExport bool
 	Pay       PayForm

@@ -132,6 +132,9 @@ type PaymentLine struct {
 
 // PaymentDetail is a run's page.
 type PaymentDetail struct {
+	// FileMade says when the bank file was first downloaded ("" when it was not):
+	// cancelling the run then asks the person to say the bank will not pay from that file.
+	FileMade    string
 	ID          int64
 	Number      string
 	Status      string

@@ -1,0 +1,70 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"outlay"
+)
+
+// FileMade is what a payment run or a reimbursement batch records of the first bank file made
+// of it. A downloaded file may be at the bank, so every later file of the same run or batch
+// carries the same message id, which a bank refuses twice; and taking a report out of the
+// batch, or cancelling the run, asks the person to say the bank will not pay from that file.
+type FileMade struct {
+	FileMessageID *string
+	FileMadeAt    *time.Time
+	FileMadeByID  *int64
+}
+
+// Made reports whether a bank file was made.
+func (f FileMade) Made() bool { return f.FileMessageID != nil }
+
+// makeBankFile makes a bank file of the row id of table ("payment_runs" or
+// "reimbursement_batches"), numbered number, by write, with the message id every file of it
+// carries: the one recorded, or a new one recorded as made by actorID once write succeeds (a
+// file refused for what it lacks is not made). The row is locked meanwhile, so two downloads
+// at once record one id.
+func makeBankFile(ctx context.Context, db *gorm.DB, table string, id int64, number string, actorID int64, write func(msgID string) error) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var f FileMade
+		if err := tx.Table(table).Clauses(clause.Locking{Strength: "UPDATE"}).Select("file_message_id, file_made_at, file_made_by_id").
+			Where("id = ?", id).Take(&f).Error; err != nil {
+			return err
+		}
+		if f.FileMessageID != nil {
+			return write(*f.FileMessageID)
+		}
+		now := time.Now().UTC()
+		msg := number + "-" + strconv.FormatInt(now.UnixNano(), 36)
+		if err := write(msg); err != nil {
+			return err
+		}
+		return tx.Table(table).Where("id = ?", id).Updates(map[string]any{"file_message_id": msg, "file_made_at": now,
+			"file_made_by_id": actorID}).Error
+	})
+}
+
+// MakeBatchFile is makeBankFile of reimbursement batch id.
+func MakeBatchFile(ctx context.Context, db *gorm.DB, id int64, number string, actorID int64, write func(msgID string) error) error {
+	return makeBankFile(ctx, db, "reimbursement_batches", id, number, actorID, write)
+}
+
+// FileNotPaid is what a person says to take a report out of a batch, or cancel a run, whose
+// bank file was made: that the bank will not pay from it.
+const FileNotPaid = "file_not_paid"
+
+// refuseIfFileMade refuses changing what a made bank file pays unless notPaid, the person's
+// word that the bank will not pay from it.
+func refuseIfFileMade(f FileMade, number, change string, notPaid bool) error {
+	if !f.Made() || notPaid {
+		return nil
+	}
+	return outlay.Conflict(fmt.Sprintf("The bank file of %s was downloaded on %s: the bank may already pay from it. %s only if that file was never sent to the bank, or the bank cancelled it: tick the box that says so and try again.",
+		number, f.FileMadeAt.UTC().Format("2 Jan 2006 15:04 UTC"), change))
+}
