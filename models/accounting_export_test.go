@@ -50,9 +50,9 @@ func TestExportBatchesNeverRepeatADocument(t *testing.T) {
 			GLAccountID: &w.software.ID, AmountMinor: total, Currency: currency, RateMicro: 1_000_000, ReportMinor: total}).Error)
 		return r.ID
 	}
-	rb, err := models.CreateReimbursementBatch(ctx, w.db, w.clerk.ID, []int64{report(w.clerk, "USD", 40_00, 10_00), report(w.max, "EUR", 25_00, 0)})
+	rb, err := models.CreateReimbursementBatch(ctx, w.db, w.admin.ID, []int64{report(w.clerk, "USD", 40_00, 10_00), report(w.max, "EUR", 25_00, 0)})
 	w.must(err)
-	_, err = models.MarkBatchPaid(ctx, w.db, w.clerk.ID, rb.ID, models.BatchPaymentInput{PaidOn: time.Now().Format(time.DateOnly),
+	_, err = models.MarkBatchPaid(ctx, w.db, w.admin.ID, rb.ID, models.BatchPaymentInput{PaidOn: time.Now().Format(time.DateOnly),
 		Method: models.PayBankTransfer, Reference: "SEPA-7"}, time.Now())
 	w.must(err)
 

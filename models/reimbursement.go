@@ -153,6 +153,10 @@ func CreateReimbursementBatch(ctx context.Context, db *gorm.DB, actorID int64, i
 			return outlay.Conflict("Only approved reports that no batch holds can be scheduled: " + strings.Join(refused, ", ") +
 				" cannot. Nothing was scheduled.")
 		}
+		if own := ownReports(reports, actorID); len(own) > 0 {
+			return outlay.Conflict("Nobody pays themself back: " + strings.Join(own, ", ") +
+				" is your own. Someone else schedules it. Nothing was scheduled.")
+		}
 		number, err := NextNumber(tx, DocReimbursement)
 		if err != nil {
 			return err
@@ -174,6 +178,17 @@ func CreateReimbursementBatch(ctx context.Context, db *gorm.DB, actorID int64, i
 		return nil, err
 	}
 	return &b, nil
+}
+
+// ownReports names the reports of actorID among reports.
+func ownReports(reports []ExpenseReport, actorID int64) []string {
+	var own []string
+	for _, r := range reports {
+		if r.OwnerID == actorID {
+			own = append(own, reportName(r))
+		}
+	}
+	return own
 }
 
 func reportName(r ExpenseReport) string {
@@ -280,6 +295,10 @@ func MarkBatchPaid(ctx context.Context, db *gorm.DB, actorID, id int64, in Batch
 		}
 		if len(reports) == 0 {
 			return outlay.ValidationErrors{"batch": "This batch has no reports left to pay."}
+		}
+		if own := ownReports(reports, actorID); len(own) > 0 {
+			return outlay.Conflict("Nobody records their own reimbursement: " + b.Number + " pays your " + strings.Join(own, ", ") +
+				". Someone else marks it paid.")
 		}
 		now := time.Now()
 		if err := tx.Model(b).Updates(map[string]any{"status": BatchPaid, "paid_on": paidOn, "method": in.Method, "reference": ref,

@@ -290,3 +290,30 @@ func TestBankAccountSealedAndRedacted(t *testing.T) {
 		t.Errorf("after removal %+v %v", got, err)
 	}
 }
+
+// Nobody pays themself back: a report of one's own is refused when scheduled, and a batch
+// holding one cannot be marked paid by its owner; someone else does either.
+func TestNobodyReimbursesThemself(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	ctx := context.Background()
+	r := w.approved("42.00")
+	if _, err := models.CreateReimbursementBatch(ctx, w.db, w.rita.ID, []int64{r.ID}); !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "is your own") {
+		t.Fatalf("scheduling one's own report: %v", err)
+	}
+	var n int64
+	w.must(w.db.Model(&models.ReimbursementBatch{}).Count(&n).Error)
+	if n != 0 {
+		t.Fatal("a refused batch was made")
+	}
+	b, err := models.CreateReimbursementBatch(ctx, w.db, w.admin.ID, []int64{r.ID})
+	w.must(err)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	in := models.BatchPaymentInput{PaidOn: today.Format(models.DateLayout), Method: models.PayBankTransfer, Reference: "SEPA-1"}
+	if _, err := models.MarkBatchPaid(ctx, w.db, w.rita.ID, b.ID, in, today); !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "Someone else marks it paid") {
+		t.Fatalf("marking one's own reimbursement paid: %v", err)
+	}
+	if _, err := models.MarkBatchPaid(ctx, w.db, w.admin.ID, b.ID, in, today); err != nil {
+		t.Fatalf("someone else marks it paid: %v", err)
+	}
+}
