@@ -52,6 +52,14 @@ func cmdTenantCloneSanitized(ctx context.Context, args []string, stdout, stderr 
 	if !ok || source.Status == tenancy.StatusPurged || source.Status == tenancy.StatusProvisioning {
 		return fmt.Errorf("no tenant %q to copy", slug)
 	}
+	// The copy's slug is checked before anything is made: a tenant that has it keeps its
+	// database and its files.
+	if err := tenancy.ValidateSlug(newSlug); err != nil {
+		return fmt.Errorf("--as: %w", err)
+	}
+	if _, taken := registry.Lookup(newSlug); taken {
+		return fmt.Errorf("tenant %q already exists; nothing was changed. Name the copy with a slug of its own", newSlug)
+	}
 
 	// The copy goes where --cluster says, otherwise where tenant create would put a new tenant.
 	if cluster == "" {
@@ -85,7 +93,11 @@ func cmdTenantCloneSanitized(ctx context.Context, args []string, stdout, stderr 
 		in.Fill = func(ctx context.Context, dsn string) error { return backup.Copy(ctx, source.DSN, dsn) }
 	}
 	var rep *sanitize.Report
+	// made: the registry made the copy's database for this run, so the files stored under
+	// its slug are the copy's own. Until then they may be another tenant's.
+	made := false
 	t, err := registry.Create(ctx, in, func(ctx context.Context, t tenancy.Tenant) error {
+		made = true
 		conn, err := sanitize.Connect(ctx, t.DSN, cfg.SecretKey, t.Slug)
 		if err != nil {
 			return err
@@ -115,9 +127,12 @@ func cmdTenantCloneSanitized(ctx context.Context, args []string, stdout, stderr 
 		return err
 	})
 	if err != nil {
-		// Placeholders stored for the copy go with it.
-		if _, derr := blobs.DeleteTenant(context.WithoutCancel(ctx), newSlug); derr != nil && !errors.Is(err, errSilent) {
-			fmt.Fprintf(stderr, "could not remove the copy's files: %v\n", derr)
+		// Placeholders stored for the copy go with it; a slug the registry refused (one
+		// taken meanwhile) is another tenant's, and so are its files.
+		if made {
+			if _, derr := blobs.DeleteTenant(context.WithoutCancel(ctx), newSlug); derr != nil && !errors.Is(err, errSilent) {
+				fmt.Fprintf(stderr, "could not remove the copy's files: %v\n", derr)
+			}
 		}
 		return fmt.Errorf("the copy was not kept: %w", explain(err))
 	}

@@ -410,3 +410,26 @@ func queryString(t *testing.T, dsn, q string) string {
 	}
 	return s
 }
+
+// A copy named after a tenant that exists (the source itself, by a slip) is refused before
+// anything is made, and that tenant keeps every file: the refusal once deleted them all.
+func TestCloneSanitizedOntoAnExistingTenantKeepsItsFiles(t *testing.T) {
+	_, blobDir, _ := newPersonalTenant(t)
+	before, _ := filepath.Glob(filepath.Join(blobDir, "acme", "*"))
+	if len(before) == 0 {
+		t.Fatal("the source has no files to keep")
+	}
+	code, out, errs := runCmd(t, "tenant", "clone-sanitized", "acme", "--as", "acme")
+	if code == 0 || !strings.Contains(errs, `tenant "acme" already exists; nothing was changed`) {
+		t.Fatalf("clone-sanitized onto itself exited %d:\n%s\n%s", code, out, errs)
+	}
+	if strings.Contains(errs, "could not remove") {
+		t.Errorf("the refusal tried to remove files: %s", errs)
+	}
+	if after, _ := filepath.Glob(filepath.Join(blobDir, "acme", "*")); len(after) != len(before) {
+		t.Errorf("acme had %d files and has %d after the refused copy", len(before), len(after))
+	}
+	if code, _, errs := runCmd(t, "tenant", "clone-sanitized", "acme", "--as", "Bad Slug"); code == 0 || strings.Contains(errs, "could not remove") || !strings.Contains(errs, "--as") {
+		t.Errorf("a malformed slug: exit %d: %s", code, errs)
+	}
+}
