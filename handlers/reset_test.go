@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -130,4 +131,25 @@ func TestPasswordResetMailIsCapped(t *testing.T) {
 	if n := len(app.Mail.Sent()); n != 5 {
 		t.Errorf("%d reset mails sent for 7 requests in an hour, want 5", n)
 	}
+}
+
+// A lapsed organisation's people have until the purge to sign in and export: one who forgot
+// their password is mailed a link and sets a new one, though every other change is refused.
+func TestALapsedOrganisationsPeopleMayResetTheirPassword(t *testing.T) {
+	t.Parallel()
+	app, c := newApp(t)
+	if err := app.Registry.SetStatus(context.Background(), "acme", "lapsed"); err != nil {
+		t.Fatal(err)
+	}
+	path := requestReset(t, app, c, "ana@acme.example")
+	c.Get(path)
+	res := c.Post(path, url.Values{"password": {"a brand new password"}, "confirm": {"a brand new password"}})
+	if res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Fatalf("reset in a lapsed organisation: %d %q %s", res.Status, res.Location(), res.Text("main"))
+	}
+	if dash := c.Get("/dashboard"); !strings.Contains(dash.Text(".standing-notice"), "read-only") {
+		t.Errorf("after the reset the dashboard reads %q", dash.Text(".standing-notice"))
+	}
+	c.Cookies = map[string]string{}
+	c.SignIn("ana@acme.example", "a brand new password")
 }

@@ -164,9 +164,11 @@ func (s *Server) routeTable() []Route {
 		public(post, authviews.LoginPath, s.login).whileReadOnly(),
 		public(post, authviews.LogoutPath, s.logout).whileReadOnly(),
 		public(get, authviews.ForgotPath, s.forgotPage),
-		public(post, authviews.ForgotPath, s.forgot),
+		// A lapsed organisation's people may still reset a forgotten password: they have
+		// until the purge to sign in and export.
+		public(post, authviews.ForgotPath, s.forgot).whileReadOnly(),
 		public(get, authviews.ResetPath+"/:token", s.resetPage),
-		public(post, authviews.ResetPath+"/:token", s.reset),
+		public(post, authviews.ResetPath+"/:token", s.reset).whileReadOnly(),
 		// A notification mail's unsubscribe link: signed, naming the person and the kind, no
 		// sign-in. GET asks, POST stops (also in one click from a mail program).
 		public(get, notifications.UnsubscribePath+"/:token", s.unsubscribePage),

@@ -426,11 +426,16 @@ type resetWorker struct {
 func (w *resetWorker) Work(ctx context.Context, job *river.Job[ResetArgs]) error {
 	ctx = tenancy.Background(ctx)
 	q, a := w.q, job.Args
-	t, db, release, err := q.tenantDB(ctx, a.Tenant)
+	// A lapsed tenant's people may still reset a password, to sign in and export before the
+	// purge; a suspended one's may not.
+	t, db, release, err := q.tenantHandle(ctx, a.Tenant, false)
 	if err != nil {
 		return q.failed(err)
 	}
 	defer release()
+	if !t.Writable() && !t.ReadOnly() {
+		return river.JobCancel(fmt.Errorf("tenant %q is %s: no password reset", t.Slug, t.Status))
+	}
 	allowed, err := models.PasswordSignInAllowed(ctx, db, a.Email)
 	if err != nil {
 		return q.failed(err)

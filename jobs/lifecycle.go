@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -133,10 +134,15 @@ func jobMayRun(t tenancy.Tenant, write bool) error {
 	return nil
 }
 
+// lapsedMail are the kinds of mail a lapsed tenant still sends: the notices of its coming
+// purge, and what lets its people sign in to export before it (a password reset link, or how
+// they sign in by single sign-on).
+var lapsedMail = []string{models.MailPurgeNotice, models.MailPasswordReset, models.MailSingleSignOn}
+
 // mailMaySend says whether a mail of kind is sent for tenant t now: an active tenant's all
 // are; a lapsed one's only the notices of its coming purge; a suspended one's none.
 func mailMaySend(t tenancy.Tenant, kind string) error {
-	if t.Writable() || (t.ReadOnly() && kind == models.MailPurgeNotice) {
+	if t.Writable() || (t.ReadOnly() && slices.Contains(lapsedMail, kind)) {
 		return nil
 	}
 	return river.JobCancel(fmt.Errorf("tenant %q is %s: its %s mail waits in the outbox until it is reactivated", t.Slug, t.Status, kind))
