@@ -76,6 +76,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 		return err
 	}
 	defer registry.Close()
+	if err := registry.CheckSecretKey(ctx, cfg.SecretKey); err != nil {
+		return err
+	}
 	pools := tenancy.NewPools(cfg.MaxDBConns, cfg.TenantPoolConns, cfg.SecretKey, counter, logger)
 	pools.Share, pools.Wait = cfg.DBConnShare, cfg.DBWait
 	defer pools.Close()

@@ -25,7 +25,19 @@ func openRegistry(ctx context.Context, cfg *config.Config, stderr io.Writer) (*t
 	if err := requireDatabase(cfg); err != nil {
 		return nil, err
 	}
-	return tenancy.OpenRegistry(ctx, cfg.DatabaseURL, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+	registry, err := tenancy.OpenRegistry(ctx, cfg.DatabaseURL, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+	if err != nil {
+		return nil, err
+	}
+	// A command given a key writes under it (audit records, SSO secrets): it must be the
+	// deployment's.
+	if len(cfg.SecretKey) > 0 {
+		if err := registry.CheckSecretKey(ctx, cfg.SecretKey); err != nil {
+			registry.Close()
+			return nil, err
+		}
+	}
+	return registry, nil
 }
 
 // openRegistryAndBlobs opens the tenant registry and the blob store, for commands that create
