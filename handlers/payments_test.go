@@ -64,6 +64,13 @@ func TestPaymentRunPages(t *testing.T) {
 	}
 	form := url.Values{"currency": {"USD"}, "method": {"ach"}, "due_by": {time.Now().Format(time.DateOnly)}, "pay_on": {time.Now().Format(time.DateOnly)},
 		"bill": {fmt.Sprint(a.ID), fmt.Sprint(b.ID)}, "amount." + fmt.Sprint(a.ID): {"1000.01"}, "amount." + fmt.Sprint(b.ID): {"250"}}
+	// Nothing ticked: said with the bills, which choosing another date or currency replaces,
+	// message and all.
+	none := url.Values{"currency": {"USD"}, "method": {"ach"}, "due_by": {time.Now().Format(time.DateOnly)}, "pay_on": {time.Now().Format(time.DateOnly)}}
+	res = htmxPost(clerk, "/payments", "payment-form", none)
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#payment-bills #bills-error") != "Choose at least one bill to pay." {
+		t.Errorf("no bill ticked: %d %q", res.Status, res.Text("#payment-form [data-form-error]"))
+	}
 	res = htmxPost(clerk, "/payments", "payment-form", form)
 	if res.Status != http.StatusUnprocessableEntity || res.Text(fmt.Sprintf(`[id="amount.%d-error"]`, a.ID)) != "At most $1,000.00 of this bill is open." {
 		t.Fatalf("over-payment: %d %q", res.Status, res.Text(".field-error"))
@@ -307,7 +314,7 @@ func TestAccountingExportPage(t *testing.T) {
 	t.Parallel()
 	env, acme := testutil.NewTenant(t)
 	clerkUser := env.CreateUser(t, acme, "cleo@acme.example", "Cleo Clerk", "ap_clerk")
-	env.CreateUser(t, acme, "otto@acme.example", "Otto Auditor", "auditor")
+	otto := env.CreateUser(t, acme, "otto@acme.example", "Otto Auditor", "auditor")
 	app := testutil.NewApp(t, env)
 	db := app.DB(t, acme).WithContext(audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"}))
 	v := models.Vendor{Name: "Globex", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 30}
@@ -324,7 +331,8 @@ func TestAccountingExportPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Cleo's approved report of $30.00, paid back to her in a reimbursement batch.
+	// Cleo's approved report of $30.00, paid back to her in a reimbursement batch (made and
+	// paid by someone else: nobody pays themself back).
 	cat := models.ExpenseCategory{Name: "Supplies", GLAccountID: gl.ID, Currency: "USD"}
 	if err := db.Create(&cat).Error; err != nil {
 		t.Fatal(err)
@@ -339,11 +347,11 @@ func TestAccountingExportPage(t *testing.T) {
 		GLAccountID: &gl.ID, AmountMinor: 30_00, Currency: "USD", RateMicro: 1_000_000, ReportMinor: 30_00}).Error; err != nil {
 		t.Fatal(err)
 	}
-	rb, err := models.CreateReimbursementBatch(db.Statement.Context, db, clerkUser.ID, []int64{report.ID})
+	rb, err := models.CreateReimbursementBatch(db.Statement.Context, db, otto.ID, []int64{report.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.MarkBatchPaid(db.Statement.Context, db, clerkUser.ID, rb.ID, models.BatchPaymentInput{
+	if _, err := models.MarkBatchPaid(db.Statement.Context, db, otto.ID, rb.ID, models.BatchPaymentInput{
 		PaidOn: time.Now().Format(time.DateOnly), Method: models.PayBankTransfer, Reference: "SEPA-1"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}

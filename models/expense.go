@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -245,9 +246,15 @@ func expenseDetails(tx *gorm.DB, id int64) ([]DetailLine, error) {
 	}
 	out := make([]DetailLine, len(lines))
 	for i, l := range lines {
+		notes := l.Flags()
+		if l.Currency != l.ReportCurrency {
+			// The rate is the person's own: the approver reads what was spent and at what rate.
+			notes = append(notes, fmt.Sprintf("Spent %s, converted at %s %s to the %s", l.Amount(),
+				money.FormatExchangeRate(l.RateMicro), l.ReportCurrency, l.Currency))
+		}
 		out[i] = DetailLine{GLCode: l.GLCode, RequisitionLine: RequisitionLine{ID: l.ID, Position: l.Position, GLAccountID: l.GLAccountID,
 			Description: l.Describe(), QuantityMilli: 1000, UnitPriceMinor: l.ReportMinor, AmountMinor: l.ReportMinor},
-			ReceiptID: l.ReceiptID, ReceiptType: l.ReceiptType, Notes: l.Flags()}
+			ReceiptID: l.ReceiptID, ReceiptType: l.ReceiptType, Notes: notes}
 	}
 	return out, nil
 }
@@ -263,6 +270,17 @@ type ExpenseLineDetail struct {
 	Duplicates []string `gorm:"-"`
 	// LimitText says the category's limit when the line is over it.
 	LimitText string `gorm:"-"`
+	// NotCompared: the line is marked over the limit because it could not be compared with
+	// it (neither it nor its report is in the limit's currency).
+	NotCompared bool `gorm:"-"`
+	// ReportCurrency is the currency of the line's report.
+	ReportCurrency string
+}
+
+// Uncompared reports whether the line's amount could not be compared with its category's
+// limit: neither it nor its report is in the limit's currency.
+func (l ExpenseLineDetail) uncompared(c ExpenseCategory) bool {
+	return c.Currency != l.ReportCurrency && c.Currency != l.Currency
 }
 
 // Describe says what the line is in a few words: "Taxi · Hotel Adlon" or "Mileage: Berlin
@@ -303,7 +321,15 @@ func (l ExpenseLineDetail) Flags() []string {
 		if l.LimitText != "" {
 			text += " (" + l.LimitText + ")"
 		}
-		if l.Justification != "" {
+		if l.NotCompared {
+			text = "Not compared with the category's limit (" + l.LimitText + "): the report is in " + l.ReportCurrency
+			if l.Currency != l.ReportCurrency {
+				text += " and the line in " + l.Currency
+			}
+			if l.Justification != "" {
+				text += ". Why: “" + l.Justification + "”"
+			}
+		} else if l.Justification != "" {
 			text += ": “" + l.Justification + "”"
 		}
 		out = append(out, text)
@@ -319,7 +345,8 @@ func expenseLineDetails(tx *gorm.DB, id int64) ([]ExpenseLineDetail, error) {
 	var lines []ExpenseLineDetail
 	err := tx.Table("expense_lines l").Where("l.report_id = ?", id).
 		Select(`l.*, c.name AS category_name, COALESCE(g.code, '') AS gl_code, COALESCE(a.content_type, '') AS receipt_type,
-			COALESCE(a.filename, '') AS receipt_name`).
+			COALESCE(a.filename, '') AS receipt_name, r.currency AS report_currency`).
+		Joins("JOIN expense_reports r ON r.id = l.report_id").
 		Joins("JOIN expense_categories c ON c.id = l.category_id").
 		Joins("LEFT JOIN gl_accounts g ON g.id = l.gl_account_id").
 		Joins("LEFT JOIN attachments a ON a.id = l.receipt_id AND a.deleted_at IS NULL").
@@ -335,11 +362,26 @@ func expenseLineDetails(tx *gorm.DB, id int64) ([]ExpenseLineDetail, error) {
 	if err := tx.Where("id IN (SELECT category_id FROM expense_lines WHERE report_id = ?)", id).Find(&cats).Error; err != nil {
 		return nil, err
 	}
+	// One receipt on several lines of the report is one spend claimed more than once.
+	byReceipt := map[int64][]int{}
+	for i, l := range lines {
+		if l.ReceiptID != nil {
+			byReceipt[*l.ReceiptID] = append(byReceipt[*l.ReceiptID], i)
+		}
+	}
 	for i := range lines {
 		lines[i].Duplicates = dups[lines[i].ID]
+		if lines[i].ReceiptID != nil {
+			for _, j := range byReceipt[*lines[i].ReceiptID] {
+				if j != i {
+					lines[i].Duplicates = append(lines[i].Duplicates, fmt.Sprintf("line %d (the same receipt)", j+1))
+				}
+			}
+		}
 		for _, c := range cats {
 			if c.ID == lines[i].CategoryID && lines[i].OverLimit {
 				lines[i].LimitText = c.LimitText()
+				lines[i].NotCompared = lines[i].uncompared(c)
 			}
 		}
 	}

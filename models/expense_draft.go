@@ -268,7 +268,7 @@ func checkExpenseSubmittable(tx *gorm.DB, r *ExpenseReport, rows []int) error {
 			verr.Add(ExpenseField(rows[i], "receipt"), why)
 		}
 		if l.OverLimit && l.Justification == "" {
-			verr.Add(ExpenseField(rows[i], "justification"), "This line is over its category's limit: say why it is needed.")
+			verr.Add(ExpenseField(rows[i], "justification"), "This line is over its category's limit, or in a currency its limit cannot be compared with: say why it is needed.")
 		}
 		if archived, err := isArchived(tx, "expense_categories", l.CategoryID); err != nil {
 			return err

@@ -459,13 +459,18 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 	if r, err := optionalID(strings.TrimSpace(in.Receipt)); err != nil {
 		verr.Add(f("receipt"), "Choose a receipt attached to this report.")
 	} else if r != nil {
-		var n int64
+		// A receipt is a photo or a PDF attached to this report, as attaching one on the line
+		// checks: any other file of the report (notes, a spreadsheet) is not one.
+		var types []string
 		if err := tx.Model(&Attachment{}).Where("id = ? AND doc_type = ? AND doc_id = ? AND deleted_at IS NULL", *r, DocExpense, reportID).
-			Count(&n).Error; err != nil {
+			Pluck("content_type", &types).Error; err != nil {
 			return l, err
 		}
-		if n == 0 {
+		switch {
+		case len(types) == 0:
 			verr.Add(f("receipt"), "Choose a receipt attached to this report.")
+		case !ReceiptType(types[0]):
+			verr.Add(f("receipt"), "A receipt must be a photo (JPEG, PNG, WebP or GIF) or a PDF: attach one to this line.")
 		}
 		l.ReceiptID = r
 	}
@@ -528,8 +533,9 @@ func MileageRateOn(tx *gorm.DB, unit string, day time.Time) (*MileageRate, error
 
 // markOverLimit marks the lines over their category's limit. A limit is compared with the
 // line in the limit's currency: the report's amount when the report is in it, otherwise the
-// line's own amount when the line is in it; a line in neither cannot be compared and is not
-// marked. A per-day limit applies to the report's lines of one category and date together:
+// line's own amount when the line is in it. A line in neither cannot be compared, and is
+// marked as one over it: it needs its reason, and its approver is told it was not compared
+// (filing a report in another currency must not be a way past the limits). A per-day limit applies to the report's lines of one category and date together:
 // when they add up to more, each of them is marked.
 func markOverLimit(tx *gorm.DB, lines []ExpenseLine, reportCurrency string) error {
 	ids := map[int64]bool{}
@@ -583,6 +589,7 @@ func markOverLimit(tx *gorm.DB, lines []ExpenseLine, reportCurrency string) erro
 		}
 		v, ok := inLimit(*l, c)
 		if !ok {
+			l.OverLimit = true
 			continue
 		}
 		if *c.LimitPer == LimitPerDay {

@@ -3,7 +3,9 @@ package models_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -449,5 +451,90 @@ func TestExpenseRoutedByCategoryRule(t *testing.T) {
 	w.must(w.db.Where("doc_type = ? AND doc_id = ?", models.DocExpense, r.ID).Order("position").Find(&steps).Error)
 	if len(steps) != 1 || steps[0].ApproverID == nil || *steps[0].ApproverID != w.al.ID || steps[0].RuleID == nil {
 		t.Errorf("route %+v", steps)
+	}
+}
+
+// Filing a report in another currency is no way past the limits: a line that neither it nor
+// its report is in the limit's currency cannot be compared, so it is marked as over it. It
+// needs its reason, and the approver reads that it was not compared.
+func TestExpenseLimitInAnotherCurrencyIsNotSkipped(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	w.must(w.db.Exec(`UPDATE org_settings SET receipt_threshold_minor = 100000000`).Error)
+	in := w.input(w.expense(w.day(3), w.meals, "Brasserie", "500.00")) // meals: $50.00 a day
+	in.Currency = "EUR"
+	r, err := w.save(w.rita.ID, 0, in, false)
+	w.must(err)
+	if !r.Lines[0].OverLimit {
+		t.Fatal("a €500.00 line of a $50.00-a-day category is not marked")
+	}
+	_, err = models.SubmitExpense(as(w.rita), w.db, w.rita.ID, r.ID)
+	if msg := fieldErrors(t, err)[models.ExpenseField(0, "justification")]; !strings.Contains(msg, "cannot be compared") {
+		t.Errorf("submit without a reason: %q", msg)
+	}
+	a, err := models.AttachReceipt(as(w.rita), w.db, viewer(w.rita), r.ID, r.Lines[0].ID, models.NewAttachment{Filename: "brasserie.jpg",
+		ContentType: "image/jpeg", SizeBytes: 10, SHA256: "0000000000000000000000000000000000000000000000000000000000000003", StorageKey: "acme/0003"})
+	w.must(err)
+	in.Lines[0].Justification, in.Lines[0].Receipt = "Team dinner, eight people", strconv.FormatInt(a.ID, 10)
+	r, err = w.save(w.rita.ID, r.ID, in, true)
+	w.must(err)
+	d, err := models.GetExpense(context.Background(), w.db, viewer(w.rita), r.ID)
+	w.must(err)
+	if f := d.LineDetails[0].Flags(); len(f) != 1 || f[0] != "Not compared with the category's limit ($50.00 a day): the report is in EUR. Why: “Team dinner, eight people”" {
+		t.Errorf("flags %q", f)
+	}
+}
+
+// A line's receipt is a photo or a PDF: another file of the report (notes, here) is refused
+// as one, as attaching it on the line is. One receipt on two lines is flagged on both.
+func TestExpenseReceiptIsAPhotoAndClaimedOnce(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	w.must(w.db.Exec(`UPDATE org_settings SET receipt_threshold_minor = 1000`).Error) // $10.00
+	in := w.input(w.expense(w.day(3), w.mileage, "Hotel", "900.00"), w.expense(w.day(2), w.mileage, "Hotel", "800.00"))
+	r, err := w.save(w.rita.ID, 0, in, false)
+	w.must(err)
+	notes, err := models.AddAttachment(as(w.rita), w.db, viewer(w.rita), models.DocExpense, r.ID, models.NewAttachment{Filename: "notes.txt",
+		ContentType: "text/plain; charset=utf-8", SizeBytes: 10, SHA256: "0000000000000000000000000000000000000000000000000000000000000004", StorageKey: "acme/0004"})
+	w.must(err)
+	in.Lines[0].Receipt, in.Lines[1].Receipt = strconv.FormatInt(notes.ID, 10), strconv.FormatInt(notes.ID, 10)
+	_, err = w.save(w.rita.ID, r.ID, in, true)
+	if msg := fieldErrors(t, err)[models.ExpenseField(0, "receipt")]; !strings.Contains(msg, "photo (JPEG, PNG, WebP or GIF) or a PDF") {
+		t.Fatalf("a text file as a receipt: %q", msg)
+	}
+	photo, err := models.AttachReceipt(as(w.rita), w.db, viewer(w.rita), r.ID, r.Lines[0].ID, models.NewAttachment{Filename: "hotel.jpg",
+		ContentType: "image/jpeg", SizeBytes: 10, SHA256: "0000000000000000000000000000000000000000000000000000000000000005", StorageKey: "acme/0005"})
+	w.must(err)
+	in.Lines[0].Receipt, in.Lines[1].Receipt = strconv.FormatInt(photo.ID, 10), strconv.FormatInt(photo.ID, 10)
+	d, err := models.GetExpense(context.Background(), w.db, viewer(w.rita), r.ID)
+	w.must(err)
+	in.Version = models.DraftVersion(d.UpdatedAt)
+	r, err = w.save(w.rita.ID, r.ID, in, true)
+	w.must(err)
+	d, err = models.GetExpense(context.Background(), w.db, viewer(w.rita), r.ID)
+	w.must(err)
+	for i, want := range []string{"Possible duplicate of line 2 (the same receipt)", "Possible duplicate of line 1 (the same receipt)"} {
+		if f := d.LineDetails[i].Flags(); !slices.Contains(f, want) {
+			t.Errorf("line %d flags %q", i+1, f)
+		}
+	}
+}
+
+// The exchange rate of a line in another currency is the person's own: the approver reads
+// what was spent and at what rate, beside the converted amount.
+func TestExpenseApproverReadsTheRateTyped(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	w.must(w.db.Exec(`UPDATE org_settings SET receipt_threshold_minor = 100000000`).Error)
+	line := w.expense(w.day(3), w.mileage, "Taxi", "20.00")
+	line.Currency, line.Rate = "EUR", "50"
+	r, err := w.save(w.rita.ID, 0, w.input(line), true)
+	w.must(err)
+	var step models.ApprovalStep
+	w.must(w.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocExpense, r.ID, models.StepPending).Take(&step).Error)
+	d, err := models.ApprovalStepDetails(context.Background(), w.db, viewer(w.max), step.ID)
+	w.must(err)
+	if len(d.Lines) != 1 || d.Lines[0].AmountMinor != 100000 || !slices.Contains(d.Lines[0].Notes, "Spent €20.00, converted at 50 USD to the EUR") {
+		t.Errorf("the approver's line: %+v", d.Lines)
 	}
 }
