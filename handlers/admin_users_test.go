@@ -349,7 +349,7 @@ func TestInviteRefusesBadInputAndKeepsWhatWasTyped(t *testing.T) {
 		"bad email":        {url.Values{"email": {"ana@"}, "name": {"Another Ana"}, "roles": {"requester"}}, "email", "Enter an email address like name@example.com."},
 		"no name":          {url.Values{"email": {"x@acme.example"}, "name": {"  "}, "roles": {"requester"}}, "name", "Enter a name."},
 		"no role":          {url.Values{"email": {"x@acme.example"}, "name": {"X"}}, "roles", "Choose at least one role."},
-		"unknown role":     {url.Values{"email": {"x@acme.example"}, "name": {"X"}, "roles": {"emperor"}}, "roles", "Unknown role among emperor."},
+		"unknown role":     {url.Values{"email": {"x@acme.example"}, "name": {"X"}, "roles": {"emperor"}}, "roles", "There is no role emperor. The roles are admin, ap_clerk, approver, auditor, requester."},
 		"bogus department": {url.Values{"email": {"x@acme.example"}, "name": {"X"}, "roles": {"requester"}, "department": {"999"}}, "department", "Choose a department from the list."},
 		"bogus manager":    {url.Values{"email": {"x@acme.example"}, "name": {"X"}, "roles": {"requester"}, "manager": {"abc"}}, "manager", "Choose from the list."},
 	} {

@@ -64,7 +64,11 @@ func (s *Server) renderImportPage(c *fiber.Ctx, status int, kind string, errs vi
 		}
 	}
 	for _, m := range recent {
-		p.Recent = append(p.Recent, imports.Recent{ID: m.ID, Kind: m.Kind, Filename: m.Filename, Status: m.Status, When: moment(m.CreatedAt),
+		kind := m.Kind
+		if k, ok := models.FindImportKind(m.Kind); ok {
+			kind = k.Label
+		}
+		p.Recent = append(p.Recent, imports.Recent{ID: m.ID, Kind: kind, Filename: m.Filename, Status: m.Status, When: moment(m.CreatedAt),
 			Rows: m.TotalRows, Created: m.CreatedCount, Updated: m.UpdatedCount, Unchanged: m.UnchangedCount, Refused: m.RefusedCount})
 	}
 	return s.render(c, status, page{Title: "Import", Nav: imports.Path, Content: imports.ImportPage(p)})

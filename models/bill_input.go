@@ -264,10 +264,16 @@ func checkBill(tx *gorm.DB, id int64, in BillInput) (*PricedBill, error) {
 		return nil, err
 	}
 	d.Totals = priced.Totals
+	// The invoice number already entered is said with every other problem, not after them.
+	if h.Vendor.ID != 0 && h.InvoiceNumber != "" && verr[BillInvoiceNumberField] == "" {
+		if err := checkInvoiceNumber(tx, id, h, verr); err != nil {
+			return nil, err
+		}
+	}
 	if err := verr.Err(); err != nil {
 		return d, err
 	}
-	return d, checkInvoiceNumber(tx, id, h)
+	return d, nil
 }
 
 func hasLineError(verr outlay.ValidationErrors) bool {
@@ -396,8 +402,8 @@ func checkBillLineReferences(tx *gorm.DB, verr outlay.ValidationErrors, lines []
 	return nil
 }
 
-// checkInvoiceNumber refuses the vendor's invoice number when another bill has it.
-func checkInvoiceNumber(tx *gorm.DB, id int64, h *billHeader) error {
+// checkInvoiceNumber refuses, into verr, the vendor's invoice number when another bill has it.
+func checkInvoiceNumber(tx *gorm.DB, id int64, h *billHeader, verr outlay.ValidationErrors) error {
 	var other struct {
 		Number, VendorInvoiceNumber string
 	}
@@ -407,8 +413,8 @@ func checkInvoiceNumber(tx *gorm.DB, id int64, h *billHeader) error {
 		return err
 	}
 	if other.Number != "" {
-		return outlay.ValidationErrors{BillInvoiceNumberField: fmt.Sprintf("%s's invoice %s is already entered as %s.",
-			h.Vendor.Name, other.VendorInvoiceNumber, other.Number)}
+		verr.Add(BillInvoiceNumberField, fmt.Sprintf("%s's invoice %s is already entered as %s.",
+			h.Vendor.Name, other.VendorInvoiceNumber, other.Number))
 	}
 	return nil
 }

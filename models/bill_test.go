@@ -297,6 +297,11 @@ func TestBillDuplicates(t *testing.T) {
 	if !errors.As(err, &verr) || verr[models.BillInvoiceNumberField] != "Initech's invoice INV-100 is already entered as "+first.Number+"." {
 		t.Fatalf("same invoice number: %v", err)
 	}
+	// Said with the form's other problems at once, not in a second round.
+	_, err = models.SaveBill(ctx, w.db, w.clerk(), 0, plain("INV-100", "", "50.00"))
+	if !errors.As(err, &verr) || verr[models.BillInvoiceNumberField] == "" || verr["invoice_date"] == "" {
+		t.Fatalf("same invoice number and no date: %v", err)
+	}
 	for _, date := range []string{"2026-03-07", "2026-03-13"} {
 		_, err = models.SaveBill(ctx, w.db, w.clerk(), 0, plain("INV-101-"+date, date, "1200.00"))
 		if !errors.As(err, &verr) || !strings.HasPrefix(verr[models.BillDuplicateField], first.Number+" from Initech is also $1,200.00, dated 10 Mar 2026.") {

@@ -138,7 +138,7 @@ func TestImportRowErrors(t *testing.T) {
 		{"users", "email,name,roles\nnot-an-email,Bo,requester\n", 2, "email", "email address like"},
 		{"users", "email,name,roles,department\nbo@acme.example,Bo,requester,Marketing\n", 2, "department", "no department “Marketing”"},
 		{"users", "email,name,roles\nbo@acme.example,Bo,requester\nBO@acme.example,Bo,requester\n", 3, "email", "Line 2 already has this email"},
-		{"users", "email,name,roles\nbo@acme.example,Bo,wizard\n", 2, "roles", "Unknown role"},
+		{"users", "email,name,roles\nbo@acme.example,Bo,wizard\n", 2, "roles", "There is no role wizard. The roles are"},
 		{"budgets", "department,gl_account,period_start,period_end,amount\nENG,6100,2026-01-01,2026-12-31,12.345\n", 2, "amount", ""},
 		{"budgets", "department,gl_account,period_start,period_end,amount\nENG,6100,2026-01-01,2026-12-31,100\nEngineering,6100,2026-06-01,2027-05-31,100\n", 3, "period_start", "may not overlap"},
 		{"expense-categories", "name,gl_account,currency\nMeals,9999,USD\n", 2, "gl_account", "no GL account “9999”"},

@@ -122,7 +122,7 @@ func CreatePaymentRun(ctx context.Context, db *gorm.DB, v Viewer, in PaymentRunI
 	}
 	checkLength(verr, "memo", "A memo", run.Memo, 1000)
 	if len(in.Bills) == 0 {
-		verr.Add("", "Choose at least one bill to pay.")
+		verr.Add("bills", "Choose at least one bill to pay.")
 	}
 	if len(verr) > 0 {
 		return nil, verr

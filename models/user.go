@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -128,7 +129,17 @@ func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (*User, error) {
 				return err
 			}
 			if len(known) != len(uniq(in.Roles)) {
-				verr.Add("roles", fmt.Sprintf("Unknown role among %s.", strings.Join(in.Roles, ", ")))
+				var unknown []string
+				for _, r := range uniq(in.Roles) {
+					if !slices.Contains(known, r) {
+						unknown = append(unknown, r)
+					}
+				}
+				var all []string
+				if err := tx.Model(&Role{}).Order("name").Pluck("name", &all).Error; err != nil {
+					return err
+				}
+				verr.Add("roles", fmt.Sprintf("There is no role %s. The roles are %s.", strings.Join(unknown, ", "), strings.Join(all, ", ")))
 			}
 		}
 		if err := checkPlacement(tx, verr, 0, placement{}, placement{in.DepartmentID, in.ManagerID}); err != nil {

@@ -89,11 +89,20 @@ func Parse(s, currency string) (Money, error) {
 		s = "-" + rest
 	}
 	minor, err := parseFixed(s, Exponent(currency), symbols[currency])
+	if errors.Is(err, ErrOverflow) {
+		return Money{}, tooLarge{}
+	}
 	if err != nil {
 		return Money{}, err
 	}
 	return Money{Minor: minor, Currency: currency}, nil
 }
+
+// tooLarge is ErrOverflow of an amount typed, as the person reads it beside the field.
+type tooLarge struct{}
+
+func (tooLarge) Error() string        { return "Enter a smaller amount." }
+func (tooLarge) Is(target error) bool { return target == ErrOverflow }
 
 // parseFixed parses a decimal number into an integer scaled by 10^places.
 func parseFixed(s string, places int, symbol string) (int64, error) {

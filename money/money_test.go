@@ -35,7 +35,7 @@ func TestParse(t *testing.T) {
 		{"1.5x", "JPY", 0, "like 1,234.50"},
 		{"", "USD", 0, "Enter a number"},
 		{".", "USD", 0, "Enter a number"},
-		{"99999999999999999999", "USD", 0, "too large"},
+		{"99999999999999999999", "USD", 0, "Enter a smaller amount."},
 		{"5", "usd", 0, "currency"},
 	}
 	for _, c := range cases {
