@@ -57,6 +57,10 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer closeDB()
+	// As on the web page: a lapsed or suspended organisation's data is not changed.
+	if !dryRun && !tenant.Writable() {
+		return fmt.Errorf("tenant %q is %s: its data is not changed until it is reactivated (outlay tenant reactivate %s); nothing was imported", slug, tenant.Status, slug)
+	}
 	ref := make([]byte, 6)
 	rand.Read(ref)
 	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "outlay import"})

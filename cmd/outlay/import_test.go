@@ -86,3 +86,33 @@ func TestImportCommand(t *testing.T) {
 		t.Errorf("%d invitations to Nia in the outbox, want 1", invitations)
 	}
 }
+
+// As on the web page, a lapsed organisation's data is not changed by an import; a dry run
+// still checks the file.
+func TestImportCommandLeavesALapsedTenantAlone(t *testing.T) {
+	dsn := newControlDSN(t)
+	t.Setenv("OUTLAY_DATABASE_URL", dsn)
+	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-password", dbtest.Password); code != 0 {
+		t.Fatalf("tenant create: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := runCmd(t, "tenant", "lapse", "acme"); code != 0 {
+		t.Fatalf("tenant lapse: %d %q %q", code, out, errs)
+	}
+	db := tenantDB(t, dsn, "acme")
+	file := filepath.Join(t.TempDir(), "vendors.csv")
+	if err := os.WriteFile(file, []byte("Name,Payment terms (days),Currency\nAcme,30,USD\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd(t, "import", "acme", "vendors", file)
+	if code == 0 || !strings.Contains(errs, `tenant "acme" is lapsed`) {
+		t.Fatalf("import into a lapsed tenant: %d %q %q", code, out, errs)
+	}
+	var n int
+	db.Raw(`SELECT count(*) FROM vendors`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d vendors imported into a lapsed tenant", n)
+	}
+	if code, out, errs := runCmd(t, "import", "acme", "vendors", file, "--dry-run"); code != 0 || !strings.Contains(out, "would create 1") {
+		t.Errorf("dry run on a lapsed tenant: %d %q %q", code, out, errs)
+	}
+}
