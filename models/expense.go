@@ -408,7 +408,10 @@ func expenseDuplicates(tx *gorm.DB, id int64) (map[int64][]string, error) {
 		LineID int64
 		Name   string
 	}
-	err := tx.Raw(`SELECT l.id AS line_id, COALESCE(r2.number, 'Draft #' || r2.id) || ' line ' || l2.position AS name
+	// Expenses of the same day, merchant and amount; and per diem for days another per diem
+	// of the person's already claims (a trip claimed again once its first report was paid).
+	err := tx.Raw(`SELECT line_id, name FROM (
+		SELECT l.id AS line_id, r2.id AS report_id, l2.position, COALESCE(r2.number, 'Draft #' || r2.id) || ' line ' || l2.position AS name
 		FROM expense_lines l
 		JOIN expense_reports r ON r.id = l.report_id
 		JOIN expense_reports r2 ON r2.owner_id = r.owner_id
@@ -416,7 +419,15 @@ func expenseDuplicates(tx *gorm.DB, id int64) (map[int64][]string, error) {
 			AND l2.spent_on = l.spent_on AND l2.amount_minor = l.amount_minor AND l2.currency = l.currency
 			AND lower(btrim(l2.merchant)) = lower(btrim(l.merchant))
 		WHERE l.report_id = ? AND l.kind = 'expense' AND btrim(l.merchant) <> ''
-		ORDER BY l.id, r2.id, l2.position`, id).Scan(&rows).Error
+		UNION ALL
+		SELECT l.id, r2.id, l2.position, COALESCE(r2.number, 'Draft #' || r2.id) || ' line ' || l2.position || ' (per diem for the same days)'
+		FROM expense_lines l
+		JOIN expense_reports r ON r.id = l.report_id
+		JOIN expense_reports r2 ON r2.owner_id = r.owner_id
+		JOIN expense_lines l2 ON l2.report_id = r2.id AND l2.id <> l.id AND l2.kind = 'per_diem'
+			AND l2.spent_on < l.spent_on + COALESCE(l.days, 1) AND l.spent_on < l2.spent_on + COALESCE(l2.days, 1)
+		WHERE l.report_id = ? AND l.kind = 'per_diem'
+		) d ORDER BY line_id, report_id, position`, id, id).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}

@@ -151,9 +151,16 @@ func StartExpenseFromTrip(ctx context.Context, db *gorm.DB, userID, tripID int64
 		}
 		in := tripExpenseInput(t)
 		day := today()
+		// The trip's per diem is offered once: a report of the trip that claims one (paid,
+		// say, and this one for what came later) has it.
+		var claimed bool
+		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM expense_lines l JOIN expense_reports r ON r.id = l.report_id
+			WHERE r.travel_request_id = ? AND l.kind = ?)`, t.ID, LinePerDiem).Scan(&claimed).Error; err != nil {
+			return err
+		}
 		if pd, err := tripPerDiem(tx, t); err != nil {
 			return err
-		} else if pd != nil && pd.RateFound && pd.Line.Category != "" && pd.Claimable(day) {
+		} else if pd != nil && pd.RateFound && pd.Line.Category != "" && pd.Claimable(day) && !claimed {
 			in.Lines = []ExpenseLineInput{pd.Line}
 		}
 		p, verr, err := priceExpense(tx, 0, reportPeriod{}, in, day)

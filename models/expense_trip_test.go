@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -296,5 +297,49 @@ func TestATripsReportReplacesItsEstimateInTheBudget(t *testing.T) {
 	}
 	if got := committed(); got != 2000 {
 		t.Errorf("committed once the report is approved: %d, want the report's 2000 alone", got)
+	}
+}
+
+// A trip's per diem is claimed once: once its first report is paid, the next report of the
+// trip starts without it, and a per diem typed again for days already claimed is flagged to
+// the approver as a possible duplicate.
+func TestATripsPerDiemIsClaimedOnce(t *testing.T) {
+	t.Parallel()
+	f := newTripReportFixture(t)
+	ctx := context.Background()
+	trip := f.approvedTrip(t, 1, models.TravelFiler{UserID: f.traveller.ID}, "Berlin")
+	first, err := models.StartExpenseFromTrip(ctx, f.db, f.traveller.ID, trip.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.Model(&models.ExpenseReport{}).Where("id = ?", first.ID).Updates(map[string]any{"status": models.ExpensePaid, "number": "EXP-PAID"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	second, err := models.StartExpenseFromTrip(ctx, f.db, f.traveller.ID, trip.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := models.GetExpense(ctx, f.db, models.Viewer{UserID: f.traveller.ID}, second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Lines) != 0 {
+		t.Fatalf("the trip's second report starts with %d lines, want none (its per diem was claimed)", len(got.Lines))
+	}
+	// The per diem typed again, for the same days.
+	var pd models.ExpenseLine
+	if err := f.db.Where("report_id = ?", first.ID).Take(&pd).Error; err != nil {
+		t.Fatal(err)
+	}
+	pd.ID, pd.ReportID = 0, second.ID
+	if err := f.db.Create(&pd).Error; err != nil {
+		t.Fatal(err)
+	}
+	dups, err := models.ExpenseDuplicates(ctx, f.db, second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"EXP-PAID line 1 (per diem for the same days)"}; !slices.Equal(dups[pd.ID], want) {
+		t.Errorf("the per diem claimed again: %q, want %q", dups[pd.ID], want)
 	}
 }
