@@ -90,16 +90,32 @@ func purgeNoticeMail(p PurgeNotice, to recipient, day, left string) mail.Message
 
 // purgeTimeLeft says how long is left before a purge: "in 30 days", "in 1 day", "in 5 hours".
 func purgeTimeLeft(d time.Duration) string {
-	if days := int(d.Hours() / 24); days >= 1 {
-		if days == 1 {
-			return "in 1 day"
+	if d < 2*time.Hour {
+		return "within the hour"
+	}
+	return "in " + TimeLeft(d)
+}
+
+// TimeLeft says a time still to run, never more than there is: "30 days", "2 days and 23
+// hours" (hours are said within the last week), "5 hours", "less than an hour".
+func TimeLeft(d time.Duration) string {
+	plural := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
 		}
-		return fmt.Sprintf("in %d days", days)
+		return fmt.Sprintf("%d %ss", n, one)
 	}
-	if hours := int(d.Hours()); hours > 1 {
-		return fmt.Sprintf("in %d hours", hours)
+	hours := int(d.Hours())
+	days := hours / 24
+	switch {
+	case hours < 1:
+		return "less than an hour"
+	case days == 0:
+		return plural(hours, "hour")
+	case days < 7 && hours%24 > 0:
+		return plural(days, "day") + " and " + plural(hours%24, "hour")
 	}
-	return "within the hour"
+	return plural(days, "day")
 }
 
 // EndAllSessions signs everyone out of the organisation (it is suspended): every session is

@@ -20,6 +20,9 @@ const (
 )
 
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if groupHelp(args, "audit", "verify, head", stdout) {
+		return flag.ErrHelp
+	}
 	if len(args) == 0 {
 		return errors.New(auditVerifyUsage + "\n       " + auditHeadUsage)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -14,6 +15,9 @@ const clusterUsage = "usage: outlay cluster add NAME DSN | outlay cluster list"
 
 // cmdCluster registers and lists the Postgres clusters tenant databases are placed on.
 func cmdCluster(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if groupHelp(args, "cluster", "add, list", stdout) {
+		return flag.ErrHelp
+	}
 	if len(args) == 0 {
 		return errors.New(clusterUsage)
 	}

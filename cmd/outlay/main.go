@@ -131,3 +131,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // errSilent fails a command whose output already said what went wrong.
 var errSilent = fmt.Errorf("failed")
+
+// groupHelp answers -h (or --help, or help) given to a group of commands, such as outlay
+// tenant -h: the group's commands, each of which takes -h for its own flags.
+func groupHelp(args []string, group, commands string, stdout io.Writer) bool {
+	if len(args) == 0 || (args[0] != "-h" && args[0] != "--help" && args[0] != "help") {
+		return false
+	}
+	fmt.Fprintf(stdout, "usage: outlay %s <command> [flags] [arguments]\ncommands: %s\nEach command takes -h for its own flags.\n", group, commands)
+	return true
+}

@@ -286,3 +286,16 @@ func TestUsageNamesEveryCommandAndHelpSucceeds(t *testing.T) {
 		}
 	}
 }
+
+// Every group of commands answers -h with its commands, and exits 0, as the README says every
+// command does.
+func TestGroupsOfCommandsAnswerHelp(t *testing.T) {
+	for group, first := range map[string]string{"tenant": "create", "user": "add", "audit": "verify", "cluster": "add", "sso": "set"} {
+		for _, h := range []string{"-h", "--help", "help"} {
+			code, out, errs := runCmd(t, group, h)
+			if code != 0 || !strings.Contains(out, "usage: outlay "+group+" <command>") || !strings.Contains(out, "commands: "+first) || errs != "" {
+				t.Errorf("outlay %s %s: exit %d, %q %q", group, h, code, out, errs)
+			}
+		}
+	}
+}

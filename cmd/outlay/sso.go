@@ -23,6 +23,9 @@ import (
 )
 
 func cmdSSO(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if groupHelp(args, "sso", "set, list", stdout) {
+		return flag.ErrHelp
+	}
 	if len(args) == 0 {
 		return errors.New("usage: outlay sso set|list <slug> …")
 	}

@@ -88,6 +88,9 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func cmdTenant(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if groupHelp(args, "tenant", "create, list, export, import-archive, clone-sanitized, backup, backups, restore, move, suspend, lapse, reactivate, purge", stdout) {
+		return flag.ErrHelp
+	}
 	if len(args) == 0 {
 		return errors.New("usage: outlay tenant create|list|export|import-archive|clone-sanitized|backup|backups|restore|move|suspend|lapse|reactivate|purge")
 	}

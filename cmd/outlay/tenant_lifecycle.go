@@ -138,7 +138,7 @@ func cmdTenantPurge(ctx context.Context, args []string, stdin io.Reader, stdout,
 	}
 	if early {
 		fmt.Fprintf(stdout, "This deletes %s (%s) for good, %s before its export window ends: its database, every attachment and every backup.\nType the slug to confirm: ",
-			t.Name, slug, t.PurgeAfter.Sub(now).Round(time.Hour))
+			t.Name, slug, models.TimeLeft(t.PurgeAfter.Sub(now)))
 		line, _ := bufio.NewReader(stdin).ReadString('\n')
 		if strings.TrimSpace(line) != slug {
 			return errors.New("the slug typed does not match; nothing was purged")

@@ -25,6 +25,9 @@ import (
 // use them, or for scripts.
 
 func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if groupHelp(args, "user", "add, deactivate, reset-2fa", stdout) {
+		return flag.ErrHelp
+	}
 	if len(args) == 0 {
 		return errors.New("usage: outlay user add|deactivate|reset-2fa")
 	}
