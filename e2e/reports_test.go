@@ -65,8 +65,8 @@ func TestSpendReportInTheBrowser(t *testing.T) {
 			b.viewport(1280, 900)
 		}
 		b.do(chromedp.Navigate(s.URL("/reports/spend")), chromedp.WaitVisible(chromedp.ID("spend-usd")))
-		if n := eval[int](b, `document.querySelectorAll('#spend-usd rect.spend-bar').length`); n != 4*3 {
-			t.Errorf("%s: %d USD bars, want 4 departments × 3 stages", size, n)
+		if n := eval[int](b, `document.querySelectorAll('#spend-usd rect.spend-bar').length`); n != 4*4 {
+			t.Errorf("%s: %d USD bars, want 4 departments × 4 stages", size, n)
 		}
 		if n := eval[int](b, `document.querySelectorAll('#spend-usd tbody tr').length`); n != 4 {
 			t.Errorf("%s: %d USD rows", size, n)

@@ -109,9 +109,9 @@ func TestSpendReportShowsEachStageAndKeepsCurrenciesApart(t *testing.T) {
 	// stands received = $150.00.
 	usd := spendTable(res, "spend-usd")
 	want := map[string][]string{
-		"Engineering": {"$340.00", "$0.00", "$0.00"},
-		"Sales":       {"$0.00", "$340.00", "$150.00"},
-		"Total":       {"$340.00", "$340.00", "$150.00"},
+		"Engineering": {"$340.00", "$0.00", "$0.00", "$0.00"},
+		"Sales":       {"$0.00", "$340.00", "$150.00", "$0.00"},
+		"Total":       {"$340.00", "$340.00", "$150.00", "$0.00"},
 	}
 	for label, amounts := range want {
 		if strings.Join(usd[label], " ") != strings.Join(amounts, " ") {
@@ -122,7 +122,7 @@ func TestSpendReportShowsEachStageAndKeepsCurrenciesApart(t *testing.T) {
 		t.Errorf("USD rows %v", usd)
 	}
 	eur := spendTable(res, "spend-eur")
-	if strings.Join(eur["Engineering"], " ") != "€340.00 €0.00 €0.00" || strings.Join(eur["Total"], " ") != "€340.00 €0.00 €0.00" {
+	if strings.Join(eur["Engineering"], " ") != "€340.00 €0.00 €0.00 €0.00" || strings.Join(eur["Total"], " ") != "€340.00 €0.00 €0.00 €0.00" {
 		t.Errorf("EUR rows %v", eur)
 	}
 	if !strings.Contains(res.Text("#spend-eur .spend-note"), "not converted") {
@@ -135,8 +135,8 @@ func TestSpendReportShowsEachStageAndKeepsCurrenciesApart(t *testing.T) {
 	if svg.Find("title").Text() != "Spend in USD by department" || !strings.Contains(svg.Find("desc").Text(), "Sales: committed $0.00, ordered $340.00, received $150.00") {
 		t.Errorf("chart title %q desc %q", svg.Find("title").Text(), svg.Find("desc").Text())
 	}
-	if n := svg.Find("rect.spend-bar").Length(); n != 6 {
-		t.Errorf("%d bars, want 2 departments × 3 stages", n)
+	if n := svg.Find("rect.spend-bar").Length(); n != 8 {
+		t.Errorf("%d bars, want 2 departments × 4 stages", n)
 	}
 	// The roles page offers the permission that widens the report, though no route needs it alone.
 	if roles := c.Get("/admin/roles"); roles.Doc.Find(`table.matrix th[scope="row"]:contains("See every department's spend")`).Length() != 1 {
@@ -200,7 +200,7 @@ func TestSpendReportShowsADepartmentHeadOnlyTheirDepartment(t *testing.T) {
 		t.Fatalf("head: %d", res.Status)
 	}
 	usd := spendTable(res, "spend-usd")
-	if strings.Join(usd["Engineering"], " ") != "$340.00 $0.00 $0.00" || len(usd) != 2 {
+	if strings.Join(usd["Engineering"], " ") != "$340.00 $0.00 $0.00 $0.00" || len(usd) != 2 {
 		t.Errorf("head's USD rows %v", usd)
 	}
 	if strings.Contains(res.Body, "Sales") || strings.Contains(res.Body, "HYPERLINK") {
@@ -241,7 +241,7 @@ func TestSpendReportCSVExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rows[0], ",") != "Currency,Vendor,Committed,Ordered,Received" {
+	if strings.Join(rows[0], ",") != "Currency,Vendor,Committed,Ordered,Received,Spent" {
 		t.Errorf("header %v", rows[0])
 	}
 	byVendor := map[string]string{}
@@ -251,7 +251,7 @@ func TestSpendReportCSVExport(t *testing.T) {
 			t.Errorf("cell %q runs as a formula", r[1])
 		}
 	}
-	if byVendor["USD '"+f.vendor] != "0.00 340.00 150.00" || byVendor["USD Total"] != "340.00 340.00 150.00" || byVendor["EUR Total"] != "340.00 0.00 0.00" {
+	if byVendor["USD '"+f.vendor] != "0.00 340.00 150.00 0.00" || byVendor["USD Total"] != "340.00 340.00 150.00 0.00" || byVendor["EUR Total"] != "340.00 0.00 0.00 0.00" {
 		t.Errorf("rows %v", byVendor)
 	}
 	if len(rows) != 1+3+2 { // USD: two vendors and the total; EUR: one vendor and the total
@@ -259,7 +259,7 @@ func TestSpendReportCSVExport(t *testing.T) {
 	}
 	// The page's table says the same.
 	page := spendTable(c.Get("/reports/spend?group=vendor&period=this-year"), "spend-usd")
-	if strings.Join(page[f.vendor], " ") != "$0.00 $340.00 $150.00" {
+	if strings.Join(page[f.vendor], " ") != "$0.00 $340.00 $150.00 $0.00" {
 		t.Errorf("page row %v", page[f.vendor])
 	}
 	// The same table as a workbook and as JSON Lines, amounts as numbers.
@@ -273,7 +273,7 @@ func TestSpendReportCSVExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer book.Close()
-	if sheetRows, _ := book.GetRows("Sheet1"); len(sheetRows) != len(rows) || strings.Join(sheetRows[len(sheetRows)-1], " ") != "EUR Total 340 0 0" {
+	if sheetRows, _ := book.GetRows("Sheet1"); len(sheetRows) != len(rows) || strings.Join(sheetRows[len(sheetRows)-1], " ") != "EUR Total 340 0 0 0" {
 		t.Errorf("xlsx rows %q, csv rows %q", sheetRows, rows)
 	}
 	res = c.Get("/reports/spend/export?group=vendor&period=this-year&format=jsonl")
@@ -319,8 +319,8 @@ func TestSpendReportLocationScopeAndFilter(t *testing.T) {
 	c := f.client(t, "hana@acme.example")
 	res := c.Get("/reports/spend")
 	usd := spendTable(res, "spend-usd")
-	if res.Status != http.StatusOK || strings.Join(usd["Engineering"], " ") != "$340.00 $0.00 $0.00" ||
-		strings.Join(usd["Sales"], " ") != "$0.00 $340.00 $150.00" || len(usd) != 3 {
+	if res.Status != http.StatusOK || strings.Join(usd["Engineering"], " ") != "$340.00 $0.00 $0.00 $0.00" ||
+		strings.Join(usd["Sales"], " ") != "$0.00 $340.00 $150.00 $0.00" || len(usd) != 3 {
 		t.Errorf("head at the warehouse: %d %v", res.Status, usd)
 	}
 	if got := res.Text("#spend-scope"); !strings.Contains(got, "Engineering") || !strings.Contains(got, "Warehouse") {
@@ -333,8 +333,8 @@ func TestSpendReportLocationScopeAndFilter(t *testing.T) {
 		t.Errorf("location choices %v", choices)
 	}
 	for loc, want := range map[int64]map[string]string{
-		warehouse.ID: {"Sales": "$0.00 $340.00 $150.00", "Total": "$0.00 $340.00 $150.00"},
-		office.ID:    {"Engineering": "$340.00 $0.00 $0.00", "Total": "$340.00 $0.00 $0.00"},
+		warehouse.ID: {"Sales": "$0.00 $340.00 $150.00 $0.00", "Total": "$0.00 $340.00 $150.00 $0.00"},
+		office.ID:    {"Engineering": "$340.00 $0.00 $0.00 $0.00", "Total": "$340.00 $0.00 $0.00 $0.00"},
 	} {
 		res := c.Get("/reports/spend?location=" + strconv.FormatInt(loc, 10))
 		got := map[string]string{}

@@ -56,6 +56,9 @@ type DocumentKind struct {
 	// Committed is how the spend report reads what the kind's documents commit before any
 	// order is made, as Budget counts it; nil for none.
 	Committed *CommittedSpend
+	// Spent is what the kind spends without an order, as the spend report's spent stage
+	// reads it (paid expense reports); nil for none.
+	Spent *CommittedSpend
 
 	// History names the kind's tables for its History page.
 	History DocumentHistory

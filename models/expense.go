@@ -460,11 +460,13 @@ var expenseKind = &DocumentKind{
 	},
 	Details: expenseDetails,
 	Budget:  expenseBudgetUse,
-	// Approved and scheduled reports commit their lines; paid ones are spent, a stage the
-	// spend report does not show.
+	// Approved and scheduled reports commit their lines; paid ones have spent them.
 	Committed: &CommittedSpend{From: "expense_reports r JOIN expense_lines l ON l.report_id = r.id",
 		Where: "r.status IN ('" + ExpenseApproved + "', '" + ExpenseScheduled + "')", Department: "r.department_id",
 		Vendor: "NULL::bigint", GLAccount: "l.gl_account_id", At: "r.decided_at", Currency: "r.currency", Amount: "l.report_minor"},
+	Spent: &CommittedSpend{From: "expense_reports r JOIN expense_lines l ON l.report_id = r.id",
+		Where: "r.status = '" + ExpensePaid + "'", Department: "r.department_id",
+		Vendor: "NULL::bigint", GLAccount: "l.gl_account_id", At: "r.paid_at", Currency: "r.currency", Amount: "l.report_minor"},
 	History: DocumentHistory{LinesTable: "expense_lines", LinesKey: "report_id",
 		LineDescription: `CASE kind WHEN 'mileage' THEN from_place || ' → ' || to_place ELSE merchant END`,
 		NameSQL:         "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM expense_reports WHERE id = ANY(?)"},

@@ -17,20 +17,23 @@ import (
 //   - committed: what each kind of document commits before anything is ordered (its
 //     Committed, as its Budget counts it): approved requisitions not yet ordered, their lines
 //     with tax, approved trips' estimates and approved or scheduled expense reports' lines,
-//     dated the day they were approved (paid expenses are spent without an order: not shown);
+//     dated the day they were approved;
 //   - ordered: purchase orders that are not cancelled, their lines with tax, dated the day
 //     the order was made (closed orders count in full: they were ordered);
 //   - received: goods receipts on those orders, each receipt line valued at its order line's
 //     unit price plus tax, rounded as money.LineAmount and money.Tax round, dated the day the
-//     goods came.
+//     goods came;
+//   - spent: what each kind spends without an order (its Spent): expense reports paid back,
+//     their lines, dated the day they were paid.
 const (
 	StageCommitted = "committed"
 	StageOrdered   = "ordered"
 	StageReceived  = "received"
+	StageSpent     = "spent"
 )
 
 // SpendStages are the stages in the order money moves through them.
-var SpendStages = []string{StageCommitted, StageOrdered, StageReceived}
+var SpendStages = []string{StageCommitted, StageOrdered, StageReceived, StageSpent}
 
 // Groupings of the spend report.
 const (
@@ -88,6 +91,7 @@ type SpendRow struct {
 	Committed int64
 	Ordered   int64
 	Received  int64
+	Spent     int64
 }
 
 // Amount is the row's figure at stage.
@@ -99,6 +103,8 @@ func (r SpendRow) Amount(stage string) int64 {
 		return r.Ordered
 	case StageReceived:
 		return r.Received
+	case StageSpent:
+		return r.Spent
 	}
 	return 0
 }
@@ -211,18 +217,25 @@ func SpendReportOf(ctx context.Context, db *gorm.DB, f SpendFilter) (SpendReport
 		}
 		return " AND " + strings.Join(where, " AND ")
 	}
-	var committed []string
+	var committed, spent []string
 	for _, k := range documentKinds {
-		if c := k.Committed; c != nil {
-			committed = append(committed, `SELECT 'committed' AS stage, `+c.Currency+` AS currency, `+g.committed(*c)+` AS grp, sum(`+c.Amount+`) AS amount
+		for _, part := range []struct {
+			stage string
+			c     *CommittedSpend
+			into  *[]string
+		}{{StageCommitted, k.Committed, &committed}, {StageSpent, k.Spent, &spent}} {
+			if c := part.c; c != nil {
+				*part.into = append(*part.into, `SELECT '`+part.stage+`' AS stage, `+c.Currency+` AS currency, `+g.committed(*c)+` AS grp, sum(`+c.Amount+`) AS amount
 			FROM `+c.From+`
 			WHERE `+c.Where+` AND `+c.At+` >= @from AND `+c.At+` < @until`+scope(c.Department, c.Location, c.Currency)+`
 			GROUP BY 2, 3`)
+			}
 		}
 	}
 	orders := scope("r.department_id", "r.location_id", "po.currency")
 	stages := map[string]string{
 		StageCommitted: strings.Join(committed, "\nUNION ALL\n"),
+		StageSpent:     strings.Join(spent, "\nUNION ALL\n"),
 		StageOrdered: `SELECT 'ordered' AS stage, po.currency, ` + g.ordered + ` AS grp, sum(pol.amount_minor + pol.tax_minor) AS amount
 			FROM purchase_orders po JOIN requisitions r ON r.id = po.requisition_id
 			JOIN purchase_order_lines pol ON pol.purchase_order_id = po.id
@@ -249,7 +262,8 @@ func SpendReportOf(ctx context.Context, db *gorm.DB, f SpendFilter) (SpendReport
 		SELECT s.currency, coalesce(s.grp::text, '') AS key, ` + g.label + ` AS label,
 			coalesce(sum(s.amount) FILTER (WHERE s.stage = 'committed'), 0)::bigint AS committed,
 			coalesce(sum(s.amount) FILTER (WHERE s.stage = 'ordered'), 0)::bigint AS ordered,
-			coalesce(sum(s.amount) FILTER (WHERE s.stage = 'received'), 0)::bigint AS received
+			coalesce(sum(s.amount) FILTER (WHERE s.stage = 'received'), 0)::bigint AS received,
+			coalesce(sum(s.amount) FILTER (WHERE s.stage = 'spent'), 0)::bigint AS spent
 		FROM s ` + g.labelJoin + `
 		GROUP BY s.currency, s.grp, ` + g.groupBy + `
 		ORDER BY s.currency, ` + g.order
@@ -274,6 +288,7 @@ func SpendReportOf(ctx context.Context, db *gorm.DB, f SpendFilter) (SpendReport
 		s.Total.Committed += r.Committed
 		s.Total.Ordered += r.Ordered
 		s.Total.Received += r.Received
+		s.Total.Spent += r.Spent
 	}
 	// The default currency leads; the others follow in alphabetical order (the query's).
 	slices.SortStableFunc(out.Sections, func(a, b SpendSection) int {
