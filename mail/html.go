@@ -6,10 +6,18 @@ import (
 )
 
 // TextToHTML is the HTML version of a plain-text mail: its paragraphs, its "- " lists (a
-// list item goes on over the indented lines under it), its "> " quotes and its web addresses
-// as links. Every piece of text is escaped, so what people typed (a title, a comment) reads as
-// they typed it and is never markup.
-func TextToHTML(subject, body string) string {
+// list item goes on over the indented lines under it), its "> " quotes and, as links, the
+// web addresses of the product's own pages: those under one of own (the tenant's address).
+// Every piece of text is escaped, so what people typed (a title, a comment) reads as they
+// typed it and is never markup; an address they typed stays text, so that a mail the product
+// sends never carries a link of someone's choosing.
+func TextToHTML(subject, body string, own ...string) string {
+	l := linker{}
+	for _, o := range own {
+		if o = strings.TrimRight(o, "/"); o != "" {
+			l.own = append(l.own, o+"/")
+		}
+	}
 	var b strings.Builder
 	b.WriteString(`<!DOCTYPE html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>`)
@@ -31,9 +39,9 @@ func TextToHTML(subject, body string) string {
 			if !inList {
 				b.WriteString(`<ul style="padding-left: 1.2em;">` + "\n")
 			}
-			writeList(&b, lines)
+			l.writeList(&b, lines)
 		} else {
-			writeParagraphs(&b, lines)
+			l.writeParagraphs(&b, lines)
 		}
 		inList = list
 	}
@@ -45,21 +53,21 @@ func TextToHTML(subject, body string) string {
 }
 
 // writeList writes the items of one "- " list block; indented lines go on the item above.
-func writeList(b *strings.Builder, lines []string) {
+func (k linker) writeList(b *strings.Builder, lines []string) {
 	open := false
 	for _, l := range lines {
 		if item, ok := strings.CutPrefix(l, "- "); ok {
 			if open {
 				b.WriteString("</li>\n")
 			}
-			b.WriteString(`<li style="margin-bottom: 0.5em;">` + inline(item))
+			b.WriteString(`<li style="margin-bottom: 0.5em;">` + k.inline(item))
 			open = true
 			continue
 		}
 		if open {
 			b.WriteString("<br>\n")
 		}
-		b.WriteString(inline(strings.TrimSpace(l)))
+		b.WriteString(k.inline(strings.TrimSpace(l)))
 	}
 	if open {
 		b.WriteString("</li>\n")
@@ -68,7 +76,7 @@ func writeList(b *strings.Builder, lines []string) {
 
 // writeParagraphs writes one block of lines: a paragraph, with its runs of "> " lines as
 // quotes.
-func writeParagraphs(b *strings.Builder, lines []string) {
+func (k linker) writeParagraphs(b *strings.Builder, lines []string) {
 	for len(lines) > 0 {
 		quoted := strings.HasPrefix(lines[0], ">")
 		end := 1
@@ -87,7 +95,7 @@ func writeParagraphs(b *strings.Builder, lines []string) {
 			if quoted {
 				l = strings.TrimPrefix(strings.TrimPrefix(l, ">"), " ")
 			}
-			b.WriteString(inline(l))
+			b.WriteString(k.inline(l))
 		}
 		if quoted {
 			b.WriteString("</blockquote>\n")
@@ -98,11 +106,26 @@ func writeParagraphs(b *strings.Builder, lines []string) {
 	}
 }
 
-// inline escapes one line of text and turns its web addresses into links.
-func inline(s string) string {
+// linker makes links of the addresses under own.
+type linker struct{ own []string }
+
+func (k linker) ours(url string) bool {
+	for _, o := range k.own {
+		if strings.HasPrefix(url, o) {
+			return true
+		}
+	}
+	return false
+}
+
+// inline escapes one line of text and turns the addresses of the product's pages into links.
+func (k linker) inline(s string) string {
 	var b strings.Builder
 	last := 0
 	for _, at := range linkPattern.FindAllStringIndex(s, -1) {
+		if !k.ours(s[at[0]:at[1]]) {
+			continue
+		}
 		b.WriteString(html.EscapeString(s[last:at[0]]))
 		link := html.EscapeString(s[at[0]:at[1]])
 		b.WriteString(`<a href="` + link + `" style="color: #1d4ed8;">` + link + `</a>`)

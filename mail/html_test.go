@@ -12,20 +12,24 @@ import (
 // The HTML version keeps the text's paragraphs, lists, quotes and links, and escapes every
 // piece of text.
 func TestTextToHTMLEscapesAndKeepsTheShape(t *testing.T) {
-	body := "Hello <Ana>,\n\nThese wait:\n\n- REQ-1 \"desk\" & chair\n  https://acme.example/requisitions/1?a=1&b=2\n\n- REQ-2\n\nBo's comment:\n> <script>x</script>\n> second line\n\nBye\n"
-	h := TextToHTML("Subject <x>", body)
+	body := "Hello <Ana>,\n\nThese wait:\n\n- REQ-1 \"desk\" & chair\n  https://acme.example/requisitions/1?a=1&b=2\n\n- REQ-2\n\nBo's comment:\n> <script>x</script>\n> second line\n> https://evil.example/login and https://acme.example.evil.example/x\n\nBye\n"
+	h := TextToHTML("Subject <x>", body, "https://acme.example/")
 	for _, want := range []string{
 		"<title>Subject &lt;x&gt;</title>",
 		"<p style=\"margin: 0 0 1em;\">Hello &lt;Ana&gt;,</p>",
 		"<li style=\"margin-bottom: 0.5em;\">REQ-1 &#34;desk&#34; &amp; chair<br>\n<a href=\"https://acme.example/requisitions/1?a=1&amp;b=2\"",
 		"REQ-2</li>\n</ul>",
 		"&#39;s comment:</p>\n<blockquote",
-		"&lt;script&gt;x&lt;/script&gt;<br>\nsecond line</blockquote>",
+		"&lt;script&gt;x&lt;/script&gt;<br>\nsecond line<br>\nhttps://evil.example/login and https://acme.example.evil.example/x</blockquote>",
 		"<p style=\"margin: 0 0 1em;\">Bye</p>",
 	} {
 		if !strings.Contains(h, want) {
 			t.Errorf("HTML lacks %q:\n%s", want, h)
 		}
+	}
+	// Only the product's own pages are links: an address someone typed stays text.
+	if strings.Count(h, "<a href") != 1 {
+		t.Errorf("%d links, want the product's one", strings.Count(h, "<a href"))
 	}
 	if strings.Count(h, "<ul") != 1 || strings.Contains(h, "<script>") || strings.Contains(h, "<Ana>") {
 		t.Errorf("HTML:\n%s", h)

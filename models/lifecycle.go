@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"gorm.io/gorm"
@@ -75,6 +76,15 @@ func SendPurgeNotice(ctx context.Context, db *gorm.DB, p PurgeNotice) (mailIDs [
 	return mailIDs, err
 }
 
+// origin is the scheme and host of address ("" when it has none).
+func origin(address string) string {
+	u, err := url.Parse(address)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
 func purgeNoticeMail(p PurgeNotice, to recipient, day, left string) mail.Message {
 	m := mail.Message{
 		To:      to.Email,
@@ -84,7 +94,7 @@ func purgeNoticeMail(p PurgeNotice, to recipient, day, left string) mail.Message
 			"Export everything you want to keep before then:\n%s\n\nTo keep using Outlay, contact us to renew the subscription.\n",
 			to.Name, p.OrgName, day, left, p.ExportURL),
 	}
-	m.HTML = mail.TextToHTML(m.Subject, m.Body)
+	m.HTML = mail.TextToHTML(m.Subject, m.Body, origin(p.ExportURL))
 	return m
 }
 

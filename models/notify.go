@@ -85,7 +85,7 @@ func (n *Notifier) finish(m mail.Message, userID int64, kind string) mail.Messag
 	}
 	fmt.Fprintf(&b, "Choose how you are told of each kind of event: %s\n", n.link("/settings/notifications"))
 	m.Body = b.String()
-	m.HTML = mail.TextToHTML(m.Subject, m.Body)
+	m.HTML = mail.TextToHTML(m.Subject, m.Body, n.BaseURL)
 	return m
 }
 

@@ -73,7 +73,7 @@ func notifyVendorBankChanged(tx *gorm.DB, vendor *Vendor, before, after *VendorB
 			"Open the vendor: %s\n\n-- \nEvery admin is told of each change of a vendor's bank details; this notice cannot be turned off.\n",
 			r.Name, by, vendor.Name, n.OrgName, was, now, summary, n.link(s.Path))
 		m := notice{Title: title, Summary: summary,
-			Mail: mail.Message{To: r.Email, Subject: subject, Body: body, HTML: mail.TextToHTML(subject, body)}}
+			Mail: mail.Message{To: r.Email, Subject: subject, Body: body, HTML: mail.TextToHTML(subject, body, n.BaseURL)}}
 		if err := n.record(tx, MailVendorBank, s, r, m, true, false); err != nil {
 			return err
 		}
