@@ -40,6 +40,9 @@ type Document struct {
 	Terms     string
 	Memo      string
 	Lines     []Line
+	// Advance, on a reimbursement payment, is the part of what was owed that a cash advance
+	// already paid: the journal clears it from the employee advances instead of the bank.
+	Advance int64
 }
 
 // Line is one line of a document. For a bill or reimbursement it is an expense coded to a GL
@@ -63,11 +66,14 @@ type Accounts struct {
 	EmployeePayable string // what is owed to employees for their expenses
 	Tax             string // tax paid on purchases, to be reclaimed
 	Bank            string // where payments are paid from
+	// EmployeeAdvances is the cash advanced to employees before a trip (booked when it is
+	// handed out), which their expense reports clear.
+	EmployeeAdvances string
 }
 
 // DefaultAccounts are the names used when an organisation has not named its own.
 var DefaultAccounts = Accounts{Payable: "Accounts Payable", EmployeePayable: "Employee Reimbursements Payable",
-	Tax: "Tax Receivable", Bank: "Bank"}
+	Tax: "Tax Receivable", Bank: "Bank", EmployeeAdvances: "Employee Advances"}
 
 // IsPayment says whether d pays money out (to a vendor or an employee) rather than records
 // what is owed.

@@ -28,7 +28,8 @@ var journalColumns = []string{"Date", "Account", "Debit", "Credit", "Memo", "Doc
 //   - a reimbursement does the same against what is owed to employees;
 //   - a payment debits accounts payable with each bill it pays and credits the bank with its
 //     total;
-//   - a reimbursement payment does the same against what is owed to employees.
+//   - a reimbursement payment does the same against what is owed to employees; the part of
+//     it an advance already paid is cleared from the employee advances, not the bank.
 func JournalLines(docs []Document, acc Accounts) []JournalLine {
 	var out []JournalLine
 	for _, d := range docs {
@@ -48,6 +49,10 @@ func JournalLines(docs []Document, acc Accounts) []JournalLine {
 			}
 			for _, l := range d.Lines {
 				line(payable, l.Net+l.Tax, 0, what+owedTo+": "+l.Description)
+			}
+			if d.Advance > 0 {
+				line(payable, d.Advance, 0, "Advance netted for "+owedTo)
+				line(acc.EmployeeAdvances, 0, d.Advance, "Advance netted for "+owedTo)
 			}
 			line(acc.Bank, 0, d.Total(), what+owedTo+paymentReference(d))
 		default:

@@ -301,15 +301,37 @@ func expenseDocuments(tx *gorm.DB, ids []int64) ([]accounting.Document, error) {
 		FROM expense_reports r JOIN users u ON u.id = r.owner_id WHERE r.id IN ? ORDER BY r.id`, ids).Scan(&heads).Error; err != nil {
 		return nil, err
 	}
-	var lines []exportLine
+	var rows []struct {
+		DocID                        int64
+		Description, GLCode, GLName  string
+		Department                   string
+		Net, LineTax, RateMicro      int64
+		LineCurrency, ReportCurrency string
+	}
 	if err := tx.Raw(`SELECT l.report_id AS doc_id, COALESCE(NULLIF(l.merchant, ''), c.name, l.kind) AS description, l.report_minor AS net,
-			COALESCE(g.code, '') AS gl_code, COALESCE(g.name, '') AS gl_name, COALESCE(d.name, '') AS department
+			COALESCE(g.code, '') AS gl_code, COALESCE(g.name, '') AS gl_name, COALESCE(d.name, '') AS department,
+			l.tax_minor AS line_tax, l.currency AS line_currency, r.currency AS report_currency, l.rate_micro
 		FROM expense_lines l JOIN expense_reports r ON r.id = l.report_id
 		LEFT JOIN expense_categories c ON c.id = l.category_id
 		LEFT JOIN gl_accounts g ON g.id = l.gl_account_id
 		LEFT JOIN departments d ON d.id = r.department_id
-		WHERE l.report_id IN ? ORDER BY l.report_id, l.position`, ids).Scan(&lines).Error; err != nil {
+		WHERE l.report_id IN ? ORDER BY l.report_id, l.position`, ids).Scan(&rows).Error; err != nil {
 		return nil, err
+	}
+	// A line's amount includes its tax: the tax, in the report's currency at the line's rate
+	// (as the amount was converted), is booked apart, so that recoverable tax is not lost in
+	// the expense account.
+	lines := make([]exportLine, len(rows))
+	for i, r := range rows {
+		lines[i] = exportLine{DocID: r.DocID, Description: r.Description, Net: r.Net, GLCode: r.GLCode, GLName: r.GLName, Department: r.Department}
+		if r.LineTax > 0 {
+			tax, err := money.Convert(money.Money{Minor: r.LineTax, Currency: r.LineCurrency}, r.RateMicro, r.ReportCurrency)
+			if err != nil {
+				return nil, err
+			}
+			lines[i].Tax = min(tax.Minor, lines[i].Net)
+			lines[i].Net -= lines[i].Tax
+		}
 	}
 	byDoc := linesByDoc(lines)
 	out := make([]accounting.Document, len(heads))
@@ -387,7 +409,8 @@ func reimbursementDocuments(tx *gorm.DB, ids []int64) ([]accounting.Document, er
 			what += " less advance " + money.Money{Minor: r.AdvanceMinor, Currency: r.Currency}.Plain()
 		}
 		out[i] = accounting.Document{Kind: accounting.KindReimbursementPayment, Number: r.Number, Reference: r.Reference, Party: r.Owner,
-			Date: r.PaidOn, Currency: r.Currency, Lines: []accounting.Line{{Description: what, Net: r.TotalMinor - r.AdvanceMinor}}}
+			Date: r.PaidOn, Currency: r.Currency, Lines: []accounting.Line{{Description: what, Net: r.TotalMinor - r.AdvanceMinor}},
+			Advance: r.AdvanceMinor}
 	}
 	return out, nil
 }

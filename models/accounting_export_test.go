@@ -123,7 +123,9 @@ func TestExportBatchesNeverRepeatADocument(t *testing.T) {
 		}
 	}
 	// The reimbursement batch posts an entry per report paid: what was owed to the employee
-	// against the bank, for what was paid (less the advance).
+	// against the bank, for what was paid, and the advance netted against the employee
+	// advances: what the report owed is cleared whole ($40.00 of Cleo's report, of which the
+	// $10.00 advance paid part).
 	var reimbursed []string
 	sums := map[string]int64{}
 	for _, l := range accounting.JournalLines(docs, accounting.DefaultAccounts) {
@@ -133,11 +135,21 @@ func TestExportBatchesNeverRepeatADocument(t *testing.T) {
 		}
 	}
 	wantReimbursed := []string{
-		"Employee Reimbursements Payable 3000 0 USD", "Bank 0 3000 USD",
+		"Employee Reimbursements Payable 3000 0 USD", "Employee Reimbursements Payable 1000 0 USD", "Employee Advances 0 1000 USD", "Bank 0 3000 USD",
 		"Employee Reimbursements Payable 2500 0 EUR", "Bank 0 2500 EUR",
 	}
 	if !slices.Equal(reimbursed, wantReimbursed) {
 		t.Errorf("reimbursement batch in the journal:\n%q\nwant\n%q", reimbursed, wantReimbursed)
+	}
+	// What employees were owed is cleared whole by what paid them back, advances included.
+	owed := map[string]int64{}
+	for _, l := range accounting.JournalLines(docs, accounting.DefaultAccounts) {
+		if l.Account == accounting.DefaultAccounts.EmployeePayable {
+			owed[l.Currency] += l.Debit - l.Credit
+		}
+	}
+	if owed["USD"] != 0 || owed["EUR"] != 0 {
+		t.Errorf("owed to employees after they were paid back: %v", owed)
 	}
 	if len(sums) != 7 { // two bills, two reports, the run, the reimbursement batch in two currencies
 		t.Errorf("journal documents %v", sums)
@@ -146,5 +158,36 @@ func TestExportBatchesNeverRepeatADocument(t *testing.T) {
 		if s != 0 {
 			t.Errorf("%s out of balance by %d", doc, s)
 		}
+	}
+}
+
+// An expense line's amount includes its tax: the journal books the tax, converted into the
+// report's currency at the line's rate as the amount was, to the tax account, and the rest to
+// the line's expense account.
+func TestExportedExpenseBooksItsTaxApart(t *testing.T) {
+	t.Parallel()
+	w := newPayWorld(t)
+	ctx := context.Background()
+	cat := models.ExpenseCategory{Name: "Hotels", GLAccountID: w.travel.ID, Currency: "USD"}
+	w.must(w.db.Create(&cat).Error)
+	n := "EXP-TAX"
+	r := models.ExpenseReport{Number: &n, OwnerID: w.rita.ID, Title: "Lyon", Currency: "USD", TotalMinor: 132_00, Status: models.ExpenseApproved}
+	w.must(w.db.Create(&r).Error)
+	// €120.00, of which €20.00 tax, at 1.1: $132.00, of which $22.00 tax.
+	w.must(w.db.Create(&models.ExpenseLine{ReportID: r.ID, Position: 1, Kind: "expense", SpentOn: time.Now(), CategoryID: cat.ID,
+		GLAccountID: &w.travel.ID, AmountMinor: 120_00, TaxMinor: 20_00, Currency: "EUR", RateMicro: 1_100_000, ReportMinor: 132_00}).Error)
+	b, err := models.CreateExportBatch(ctx, w.db, w.clerk.ID)
+	w.must(err)
+	docs, err := models.BatchDocuments(ctx, w.db, b.ID)
+	w.must(err)
+	var got []string
+	for _, l := range accounting.JournalLines(docs, accounting.DefaultAccounts) {
+		if l.Document == n {
+			got = append(got, fmt.Sprintf("%s %d %d", l.Account, l.Debit, l.Credit))
+		}
+	}
+	want := []string{w.travel.Code + " " + w.travel.Name + " 11000 0", "Tax Receivable 2200 0", "Employee Reimbursements Payable 0 13200"}
+	if !slices.Equal(got, want) {
+		t.Errorf("the report in the journal: %q, want %q", got, want)
 	}
 }
