@@ -100,7 +100,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case res.Invited > 0 && dryRun:
 		fmt.Fprintf(stdout, "each new person (%d) would be sent an invitation to set a password\n", res.Invited)
 	case res.Invited > 0:
-		fmt.Fprintf(stdout, "each new person (%d) was sent an invitation to set a password\n", res.Invited)
+		fmt.Fprintf(stdout, "each new person (%d) is sent an invitation to set a password: it waits in the outbox, which a running outlay serve sends within a minute\n", res.Invited)
 	}
 	return nil
 }

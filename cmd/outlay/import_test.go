@@ -78,7 +78,7 @@ func TestImportCommand(t *testing.T) {
 	// A new person is invited and sent the invitation.
 	people = write("new-people.csv", "email,name,roles\nnia@acme.example,Nia New,requester\n")
 	code, out, errs = runCmd(t, "import", "acme", "users", people)
-	if code != 0 || !strings.Contains(out, "each new person (1) was sent an invitation to set a password") {
+	if code != 0 || !strings.Contains(out, "each new person (1) is sent an invitation to set a password: it waits in the outbox") {
 		t.Fatalf("new people import: %d %q %q", code, out, errs)
 	}
 	db.Raw(`SELECT count(*) FROM mail_outbox WHERE kind = 'invitation' AND recipient = 'nia@acme.example' AND body LIKE '%/password/reset/%'`).Scan(&invitations)

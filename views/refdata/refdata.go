@@ -198,6 +198,9 @@ func archiveConfirm(noun, name string, archived bool) string {
 	if archived {
 		return fmt.Sprintf("Bring back the %s %s? It will be offered for new documents again.", noun, name)
 	}
+	if noun == "budget" {
+		return fmt.Sprintf("Archive the %s %s? It stays in history, but spending is no longer checked against it.", noun, name)
+	}
 	return fmt.Sprintf("Archive the %s %s? It stays on existing documents and in history but is no longer offered for new ones.", noun, name)
 }
 
