@@ -298,6 +298,11 @@ func (r *Registry) Create(ctx context.Context, in CreateTenant, seed func(ctx co
 		return Tenant{}, fmt.Errorf("register tenant: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
+		// A purged tenant keeps its row, and its slug, for the purge's record.
+		var status string
+		if err := r.pool.QueryRow(ctx, `SELECT status FROM tenants WHERE slug = $1`, in.Slug).Scan(&status); err == nil && status == StatusPurged {
+			return Tenant{}, outlay.Conflict(fmt.Sprintf("tenant %q was purged, and a purged tenant's slug is not used again (its purge record keeps it); nothing was changed. Choose another slug", in.Slug))
+		}
 		return Tenant{}, outlay.Conflict(fmt.Sprintf("tenant %q already exists; nothing was changed", in.Slug))
 	}
 	created := false

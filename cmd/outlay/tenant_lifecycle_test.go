@@ -97,4 +97,9 @@ func TestTenantLifecycleCommands(t *testing.T) {
 	if code, _, errs := runCmd(t, "tenant", "reactivate", "acme"); code == 0 || !strings.Contains(errs, "purged") {
 		t.Errorf("reactivating a purged tenant: %d %q", code, errs)
 	}
+	// Its slug stays with its purge record, and creating it again says so.
+	if code, _, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme again", "--admin-email", "ana@acme.example"); code == 0 ||
+		!strings.Contains(errs, `tenant "acme" was purged, and a purged tenant's slug is not used again`) {
+		t.Errorf("creating a purged slug again: %d %q", code, errs)
+	}
 }
