@@ -5,6 +5,7 @@ package imports
 
 import (
 	"strconv"
+	"strings"
 
 	"outlay/views"
 )
@@ -133,4 +134,21 @@ func columnText(c Column, last bool) string {
 		t += ", "
 	}
 	return t
+}
+
+// badColumns names the columns whose cells have a problem: "Currency and Status".
+func badColumns(shown []Column, cells []Cell) string {
+	var names []string
+	for i, c := range cells {
+		if c.Error != "" && i < len(shown) {
+			names = append(names, shown[i].Label)
+		}
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
