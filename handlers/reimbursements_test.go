@@ -175,6 +175,10 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 	if got := c.Get(batchPath).Text("#batch-file-made"); !strings.Contains(got, firstID) {
 		t.Errorf("the batch's file: %q", got)
 	}
+	// Euros and dollars: marking it paid marks both, and the SEPA file pays only the euros.
+	if got := c.Get(batchPath).Text("#batch-currencies"); !strings.Contains(got, "pays in 2 currencies") || !strings.Contains(got, "euro reports only") {
+		t.Errorf("the mixed batch's notice: %q", got)
+	}
 	// Taking a report out, which would let another batch and another file pay it again,
 	// needs the clerk's word that the bank will not pay it from this file.
 	if msg := flashAfter(t, c, c.Post(batchPath+"/remove", url.Values{"report": {ids(ritaUSD.ID)}})); !strings.Contains(msg, "was downloaded on") {
@@ -186,6 +190,9 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 	// Taken out before payment, a report is approved again.
 	if msg := flashAfter(t, c, c.Post(batchPath+"/remove", url.Values{"report": {ids(ritaUSD.ID)}, "file_not_paid": {"yes"}})); !strings.Contains(msg, "EXP-000103") {
 		t.Errorf("remove: %q", msg)
+	}
+	if c.Get(batchPath).Doc.Find("#batch-currencies").Length() != 0 {
+		t.Error("a batch in one currency warns of several")
 	}
 	// The file that will not be paid is forgotten: the next one is another.
 	if err := xml.Unmarshal([]byte(c.Get(batchPath+"/pain001").Body), &doc); err != nil || doc.MsgID == firstID || doc.MsgID == "" {
