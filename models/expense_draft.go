@@ -61,7 +61,7 @@ func SaveExpense(ctx context.Context, db *gorm.DB, ownerID, id int64, in Expense
 		if submit {
 			was = reportPeriod{}
 		}
-		p, verr, err := priceExpense(tx, r.ID, was, in, today())
+		p, verr, err := priceExpense(tx, ownerID, r.ID, was, in, today())
 		if err != nil {
 			return err
 		}
@@ -173,6 +173,22 @@ func SubmitExpense(ctx context.Context, db *gorm.DB, ownerID, id int64) (*Expens
 // submitExpenseLocked checks that the locked, stored report may be submitted, gives it a
 // number if it has none, marks it submitted and hands it to the approval engine.
 func submitExpenseLocked(tx *gorm.DB, r *ExpenseReport, rows []int) error {
+	// The limits again, as they stand now: a day's other claims submitted since the draft
+	// was saved count towards its per-day limits.
+	was := make([]bool, len(r.Lines))
+	for i, l := range r.Lines {
+		was[i] = l.OverLimit
+	}
+	if err := markOverLimit(tx, r.Lines, r.Currency, r.OwnerID, r.ID); err != nil {
+		return err
+	}
+	for i, l := range r.Lines {
+		if l.OverLimit != was[i] && l.ID != 0 {
+			if err := tx.Model(&ExpenseLine{}).Where("id = ?", l.ID).Update("over_limit", l.OverLimit).Error; err != nil {
+				return err
+			}
+		}
+	}
 	if err := checkExpenseSubmittable(tx, r, rows); err != nil {
 		return err
 	}

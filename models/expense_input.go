@@ -104,7 +104,7 @@ type pricedExpense struct {
 // new one): a line's receipt must be one of its attachments. was is the period as stored,
 // which tells a period changed from one typed along (see checkLinesInPeriod). It writes
 // nothing.
-func priceExpense(tx *gorm.DB, reportID int64, was reportPeriod, in ExpenseInput, today time.Time) (pricedExpense, outlay.ValidationErrors, error) {
+func priceExpense(tx *gorm.DB, ownerID, reportID int64, was reportPeriod, in ExpenseInput, today time.Time) (pricedExpense, outlay.ValidationErrors, error) {
 	verr := outlay.ValidationErrors{}
 	var p pricedExpense
 	p.Title = strings.TrimSpace(in.Title)
@@ -161,7 +161,7 @@ func priceExpense(tx *gorm.DB, reportID int64, was reportPeriod, in ExpenseInput
 	if len(verr) > 0 {
 		return p, verr, nil
 	}
-	if err := markOverLimit(tx, p.Lines, p.Currency); err != nil {
+	if err := markOverLimit(tx, p.Lines, p.Currency, ownerID, reportID); err != nil {
 		return p, nil, err
 	}
 	for _, l := range p.Lines {
@@ -536,8 +536,10 @@ func MileageRateOn(tx *gorm.DB, unit string, day time.Time) (*MileageRate, error
 // line's own amount when the line is in it. A line in neither cannot be compared, and is
 // marked as one over it: it needs its reason, and its approver is told it was not compared
 // (filing a report in another currency must not be a way past the limits). A per-day limit applies to the report's lines of one category and date together:
-// when they add up to more, each of them is marked.
-func markOverLimit(tx *gorm.DB, lines []ExpenseLine, reportCurrency string) error {
+// when they add up to more, each of them is marked. The day's lines of the person's other
+// claims (reports submitted, approved, scheduled or paid) count towards it too: a day's meals
+// split over two reports are the day's meals.
+func markOverLimit(tx *gorm.DB, lines []ExpenseLine, reportCurrency string, ownerID, reportID int64) error {
 	ids := map[int64]bool{}
 	for _, l := range lines {
 		ids[l.CategoryID] = true
@@ -571,13 +573,39 @@ func markOverLimit(tx *gorm.DB, lines []ExpenseLine, reportCurrency string) erro
 		return 0, false
 	}
 	perDay := map[dayKey]int64{}
+	var dailyCats []int64
+	var days []string
 	for _, l := range lines {
 		c := byID[l.CategoryID]
 		if c.LimitPer == nil || *c.LimitPer != LimitPerDay {
 			continue
 		}
 		if v, ok := inLimit(l, c); ok {
-			perDay[dayKey{c.ID, l.SpentOn.Format(DateLayout)}] += v
+			day := l.SpentOn.Format(DateLayout)
+			perDay[dayKey{c.ID, day}] += v
+			dailyCats, days = append(dailyCats, c.ID), append(days, day)
+		}
+	}
+	if len(dailyCats) > 0 && ownerID != 0 {
+		var others []struct {
+			CategoryID int64
+			Day        string
+			Amount     int64
+		}
+		// In the limit's currency, as inLimit reads it; a line in neither is not added.
+		err := tx.Raw(`SELECT l.category_id, to_char(l.spent_on, 'YYYY-MM-DD') AS day,
+				sum(CASE WHEN r.currency = c.currency THEN l.report_minor WHEN l.currency = c.currency THEN l.amount_minor ELSE 0 END) AS amount
+			FROM expense_lines l JOIN expense_reports r ON r.id = l.report_id JOIN expense_categories c ON c.id = l.category_id
+			WHERE r.owner_id = ? AND r.id <> ? AND r.status IN ? AND l.category_id IN ? AND l.spent_on IN ?
+			GROUP BY 1, 2`, ownerID, reportID, []string{ExpenseSubmitted, ExpenseApproved, ExpenseScheduled, ExpensePaid},
+			dailyCats, days).Scan(&others).Error
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			if k := (dayKey{o.CategoryID, o.Day}); perDay[k] != 0 {
+				perDay[k] += o.Amount
+			}
 		}
 	}
 	for i := range lines {

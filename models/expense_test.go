@@ -538,3 +538,44 @@ func TestExpenseApproverReadsTheRateTyped(t *testing.T) {
 		t.Errorf("the approver's line: %+v", d.Lines)
 	}
 }
+
+// A per-day limit holds across the person's reports: a day's meals split over two reports are
+// the day's meals. A draft saved before the other report was submitted is checked again when
+// it is submitted itself.
+func TestExpensePerDayLimitSpansReports(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	w.must(w.db.Exec(`UPDATE org_settings SET receipt_threshold_minor = 100000`).Error) // no receipts in this test
+	// The second report's draft, saved first: alone, $30.00 is within $50.00 a day.
+	second, err := w.save(w.rita.ID, 0, w.input(w.expense(w.day(3), w.meals, "Cafe Due", "30.00")), false)
+	w.must(err)
+	if second.Lines[0].OverLimit {
+		t.Fatal("$30.00 alone is marked over $50.00 a day")
+	}
+	first, err := w.save(w.rita.ID, 0, w.input(w.expense(w.day(3), w.meals, "Cafe Uno", "30.00")), true)
+	w.must(err)
+	if first.Status != models.ExpenseSubmitted || first.Lines[0].OverLimit {
+		t.Fatalf("the first report: %s, over %v", first.Status, first.Lines[0].OverLimit)
+	}
+	// Submitted now, the draft's day holds $60.00: it needs its reason.
+	_, err = models.SubmitExpense(as(w.rita), w.db, w.rita.ID, second.ID)
+	if msg := fieldErrors(t, err)[models.ExpenseField(0, "justification")]; msg == "" {
+		t.Fatalf("the second report's $30.00 on a day with $30.00 already claimed went without a reason: %v", err)
+	}
+	// Saved again, it is marked over at once.
+	d, err := models.GetExpense(context.Background(), w.db, viewer(w.rita), second.ID)
+	w.must(err)
+	in := w.input(w.expense(w.day(3), w.meals, "Cafe Due", "30.00"))
+	in.Version = models.DraftVersion(d.UpdatedAt)
+	second, err = w.save(w.rita.ID, second.ID, in, false)
+	w.must(err)
+	if !second.Lines[0].OverLimit {
+		t.Error("saved again, the line of a day over its limit is not marked")
+	}
+	// Another day, or another person's meals, do not count.
+	other, err := w.save(w.rita.ID, 0, w.input(w.expense(w.day(4), w.meals, "Cafe Tre", "30.00")), false)
+	w.must(err)
+	if other.Lines[0].OverLimit {
+		t.Error("another day's line is marked over")
+	}
+}

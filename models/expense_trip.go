@@ -163,7 +163,7 @@ func StartExpenseFromTrip(ctx context.Context, db *gorm.DB, userID, tripID int64
 		} else if pd != nil && pd.RateFound && pd.Line.Category != "" && pd.Claimable(day) && !claimed {
 			in.Lines = []ExpenseLineInput{pd.Line}
 		}
-		p, verr, err := priceExpense(tx, 0, reportPeriod{}, in, day)
+		p, verr, err := priceExpense(tx, t.TravellerID, 0, reportPeriod{}, in, day)
 		if err != nil {
 			return err
 		}
@@ -171,7 +171,7 @@ func StartExpenseFromTrip(ctx context.Context, db *gorm.DB, userID, tripID int64
 			// The per diem cannot be priced as it is (its rate is in another currency, say):
 			// the form offers it to complete instead.
 			in.Lines = nil
-			if p, verr, err = priceExpense(tx, 0, reportPeriod{}, in, day); err != nil {
+			if p, verr, err = priceExpense(tx, t.TravellerID, 0, reportPeriod{}, in, day); err != nil {
 				return err
 			}
 		}
