@@ -204,6 +204,11 @@ func (r *Registry) Purge(ctx context.Context, slug string, req PurgeRequest) (Pu
 	if _, err := tx.Exec(ctx, `UPDATE tenants SET status = 'purged', purged_at = $2, updated_at = now() WHERE slug = $1`, slug, p.PurgedAt); err != nil {
 		return p, err
 	}
+	// The export records outlive the purge only as counts: who asked for each (an email) goes
+	// with the rest of the tenant's personal data.
+	if _, err := tx.Exec(ctx, `UPDATE tenant_exports SET requested_by_label = 'purged' WHERE slug = $1`, slug); err != nil {
+		return p, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return p, err
 	}

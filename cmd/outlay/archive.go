@@ -72,6 +72,9 @@ func openArchiveSource(ctx context.Context, cfg *config.Config, slug string, std
 	if !ok {
 		return archive.Source{}, nil, fmt.Errorf("no tenant %q", slug)
 	}
+	if t.Status == tenancy.StatusPurged {
+		return archive.Source{}, nil, fmt.Errorf("tenant %q was purged: its data is gone, and there is nothing to export", slug)
+	}
 	db, closeDB, err := tenancy.OpenOne(ctx, t, cfg.SecretKey)
 	if err != nil {
 		return archive.Source{}, nil, err

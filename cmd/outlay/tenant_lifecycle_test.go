@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,6 +68,16 @@ func TestTenantLifecycleCommands(t *testing.T) {
 		}
 	}
 
+	// An export asked for by Ana, as the Export everything page records it.
+	ctl, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctl.Close(context.Background())
+	if _, err := ctl.Exec(context.Background(), `INSERT INTO tenant_exports (slug, requested_by, requested_by_label) VALUES ('acme', 1, 'ana@acme.example')`); err != nil {
+		t.Fatal(err)
+	}
+
 	// A wrong slug at the prompt purges nothing.
 	code, out, errs := purgeWith(t, "acne\n", "acme", "--force")
 	if code == 0 || !strings.Contains(out, "Type the slug to confirm") || !strings.Contains(errs, "does not match; nothing was purged") || status() != "lapsed" {
@@ -96,6 +107,14 @@ func TestTenantLifecycleCommands(t *testing.T) {
 	}
 	if code, _, errs := runCmd(t, "tenant", "reactivate", "acme"); code == 0 || !strings.Contains(errs, "purged") {
 		t.Errorf("reactivating a purged tenant: %d %q", code, errs)
+	}
+	// Who asked for its exports goes with it; exporting it says there is nothing left.
+	var label string
+	if err := ctl.QueryRow(context.Background(), `SELECT requested_by_label FROM tenant_exports WHERE slug = 'acme'`).Scan(&label); err != nil || label != "purged" {
+		t.Errorf("the export record after the purge names %q (%v)", label, err)
+	}
+	if code, _, errs := runCmd(t, "tenant", "export", "acme", "--to", filepath.Join(t.TempDir(), "acme.zip")); code == 0 || !strings.Contains(errs, `tenant "acme" was purged`) {
+		t.Errorf("exporting a purged tenant: %d %q", code, errs)
 	}
 	// Its slug stays with its purge record, and creating it again says so.
 	if code, _, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme again", "--admin-email", "ana@acme.example"); code == 0 ||
