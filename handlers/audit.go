@@ -185,6 +185,12 @@ func valueText(v any, loc *time.Location) string {
 		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
 			return t.In(loc).Format("2 Jan 2006 15:04")
 		}
+		// A day (a date column) reads as the pages write days; it has no time zone.
+		if len(x) == len(time.DateOnly) {
+			if d, err := time.Parse(time.DateOnly, x); err == nil {
+				return d.Format("2 Jan 2006")
+			}
+		}
 		return x
 	case bool:
 		if x {

@@ -100,3 +100,20 @@ func TestRecordedTimesReadInTheOrganisationsZone(t *testing.T) {
 		t.Errorf("in UTC %q", got)
 	}
 }
+
+// A day (a date column such as a requisition's "needed by") reads as pages write days; a
+// moment reads in the organisation's time zone; other text is left alone.
+func TestHistoryWritesDaysAsPagesDo(t *testing.T) {
+	t.Parallel()
+	ny := time.FixedZone("EST", -5*60*60)
+	for in, want := range map[string]string{
+		"2026-12-27":           "27 Dec 2026",
+		"2026-12-27T15:04:05Z": "27 Dec 2026 10:04",
+		"INV-2026-12":          "INV-2026-12",
+		"2026-13-45":           "2026-13-45",
+	} {
+		if got := valueText(in, ny); got != want {
+			t.Errorf("valueText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
