@@ -158,7 +158,7 @@ func TestPaymentRunRefusals(t *testing.T) {
 		"zero":                     {map[*models.Bill]string{ok: "0"}, models.PaymentAmountField(ok.ID)},
 		"too many decimals":        {map[*models.Bill]string{ok: "1.005"}, models.PaymentAmountField(ok.ID)},
 		"more than the bill":       {map[*models.Bill]string{ok: "100.01"}, models.PaymentAmountField(ok.ID)},
-		"no bills":                 {map[*models.Bill]string{}, ""},
+		"no bills":                 {map[*models.Bill]string{}, "bills"},
 	} {
 		_, err := w.run(models.MethodACH, 10, tc.pay)
 		if v, isV := outlay.AsValidation(err); !isV || !v.Has(tc.field) {
