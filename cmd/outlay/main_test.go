@@ -58,7 +58,8 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func TestTenantCommands(t *testing.T) {
-	t.Setenv("OUTLAY_DATABASE_URL", newControlDSN(t))
+	dsn := newControlDSN(t)
+	t.Setenv("OUTLAY_DATABASE_URL", dsn)
 	t.Setenv("OUTLAY_ADMIN_PASSWORD", "")
 
 	code, out, errs := runCmd(t, "tenant", "list")
@@ -76,9 +77,22 @@ func TestTenantCommands(t *testing.T) {
 	}
 	t.Setenv("OUTLAY_ADMIN_PASSWORD", "")
 	code, out, _ = runCmd(t, "tenant", "create", "initech", "--name", "Initech", "--admin-email", "bill@initech.example")
-	if code != 0 || !strings.Contains(out, "http://initech.localhost:8080/password/reset/") {
+	if code != 0 || !strings.Contains(out, "http://initech.localhost:8080/password/reset/") || !strings.Contains(out, "no OUTLAY_SMTP_URL is set") {
 		t.Errorf("create without password: %d %q", code, out)
 	}
+	// With a mail server, the first admin is invited by mail, as user add invites: the
+	// invitation waits in the new tenant's outbox for the app servers.
+	t.Setenv("OUTLAY_SMTP_URL", "smtp://127.0.0.1:1")
+	code, out, _ = runCmd(t, "tenant", "create", "hooli", "--name", "Hooli", "--admin-email", "gavin@hooli.example")
+	if code != 0 || !strings.Contains(out, "http://hooli.localhost:8080/password/reset/") {
+		t.Errorf("create without password, with a mail server: %d %q", code, out)
+	}
+	var invitations int64
+	tenantDB(t, dsn, "hooli").Raw(`SELECT count(*) FROM mail_outbox WHERE kind = 'invitation' AND recipient = 'gavin@hooli.example'`).Scan(&invitations)
+	if invitations != 1 {
+		t.Errorf("%d invitations of the first admin in the outbox, want 1", invitations)
+	}
+	t.Setenv("OUTLAY_SMTP_URL", "")
 
 	for _, tc := range []struct {
 		args []string
@@ -113,7 +127,7 @@ func TestTenantCommands(t *testing.T) {
 	}
 
 	code, out, _ = runCmd(t, "migrate")
-	if code != 0 || !strings.Contains(out, "acme: migrated (version") || !strings.Contains(out, "3 tenants migrated") {
+	if code != 0 || !strings.Contains(out, "acme: migrated (version") || !strings.Contains(out, "4 tenants migrated") {
 		t.Errorf("migrate: %d %q", code, out)
 	}
 }

@@ -8,9 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"outlay/mail"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"outlay"
 	"outlay/audit"
@@ -168,9 +168,10 @@ func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	defer registry.Close()
 	var inviteLink string
+	var mailID int64
 	t, err := registry.Create(ctx, tenancy.CreateTenant{Slug: slug, Name: name, Cluster: cluster}, func(ctx context.Context, t tenancy.Tenant) error {
-		link, err := seedAdmin(ctx, cfg, t, models.NewUser{Email: adminEmail, Name: adminName, Password: adminPassword, Roles: []string{"admin"}})
-		inviteLink = link
+		var err error
+		inviteLink, mailID, err = seedAdmin(ctx, cfg, t, models.NewUser{Email: adminEmail, Name: adminName, Password: adminPassword, Roles: []string{"admin"}})
 		return err
 	})
 	if err != nil {
@@ -179,29 +180,40 @@ func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	fmt.Fprintf(stdout, "tenant %s created: %s (database on cluster %s)\n", t.Slug, cfg.TenantURL(t.Slug, "/login"), t.ClusterID)
 	if inviteLink != "" {
 		fmt.Fprintf(stdout, "the admin %s sets a password at (valid 72 hours): %s\n", adminEmail, inviteLink)
+		if mailID == 0 {
+			fmt.Fprintln(stdout, "no OUTLAY_SMTP_URL is set, so no email was sent: pass them the link")
+		} else {
+			queueInvitation(ctx, cfg, stdout, stderr, t.Slug, adminEmail, mailID)
+		}
 	}
 	return nil
 }
 
-// seedAdmin creates a tenant's first user; without a password it returns a link to set one.
-func seedAdmin(ctx context.Context, cfg *config.Config, t tenancy.Tenant, u models.NewUser) (string, error) {
+// seedAdmin creates a tenant's first user. Without a password they are invited, as user add
+// invites: it returns the link to set one, and the invitation mail waiting in the tenant's
+// outbox (0 without a mail server).
+func seedAdmin(ctx context.Context, cfg *config.Config, t tenancy.Tenant, u models.NewUser) (string, int64, error) {
 	db, closeDB, err := tenancy.OpenOne(ctx, t, cfg.SecretKey)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	defer closeDB()
 	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "outlay tenant create"})
-	if _, err := models.CreateUser(ctx, db, u); err != nil {
-		return "", err
-	}
 	if u.Password != "" {
-		return "", nil
+		_, err := models.CreateUser(ctx, db, u)
+		return "", 0, err
 	}
-	_, token, err := models.CreatePasswordReset(ctx, db, u.Email, 72*time.Hour)
+	var compose models.ComposeLinkMail
+	if cfg.SMTPURL != "" {
+		compose = func(u *models.User, token string) mail.Message {
+			return mail.Invitation(u.Email, u.Name, t.Name, "", cfg.TenantURL(t.Slug, "/password/reset/"+token), models.InvitationTTL)
+		}
+	}
+	_, token, mailID, err := models.InviteUserWithMail(ctx, db, models.ByOperator(), u, models.InvitationTTL, compose)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	return cfg.TenantURL(t.Slug, "/password/reset/"+token), nil
+	return cfg.TenantURL(t.Slug, "/password/reset/"+token), mailID, nil
 }
 
 // explain turns validation errors into lines an operator can act on.
