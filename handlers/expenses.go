@@ -485,6 +485,11 @@ func (s *Server) expenseDetail(c *fiber.Ctx, d *models.ExpenseDetail) (expenses.
 		}
 	}
 	v.CanWithdraw = d.OwnerID == currentUser(c).UserID && d.Status == models.ExpenseSubmitted
+	// Whoever schedules reports for payment may send an approved one back before it is paid.
+	v.CanSendBack = d.Status == models.ExpenseApproved && s.can(c, reimburseCreate)
+	if v.CanSendBack {
+		v.SendBack = expenses.SendBackForm{Errors: views.FieldErrors{}}
+	}
 	var err error
 	if v.Trip, err = tripCosts(c, d.ID, true); err != nil {
 		return v, err
@@ -497,6 +502,34 @@ func (s *Server) expenseDetail(c *fiber.Ctx, d *models.ExpenseDetail) (expenses.
 }
 
 func (s *Server) deleteExpense(c *fiber.Ctx) error { return expenseFlow.deleteDraft(s, c) }
+
+// sendBackExpense sends an approved report back to its owner with the reason (AP found it
+// wrong before paying it); a refused reason comes back beside its field, typed as it was.
+func (s *Server) sendBackExpense(c *fiber.Ctx) error {
+	d, err := s.expenseFromPath(c)
+	if err != nil {
+		return err
+	}
+	reason := c.FormValue("reason")
+	_, err = models.SendBackExpense(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID, reason)
+	if verr, ok := outlay.AsValidation(err); ok {
+		v, derr := s.expenseDetail(c, d)
+		if derr != nil {
+			return derr
+		}
+		v.SendBack = expenses.SendBackForm{Reason: reason, Errors: views.FieldErrors(verr), Open: true}
+		return s.render(c, http.StatusUnprocessableEntity, page{Title: v.Title, Nav: expenses.ListPath, Content: expenses.DetailPage(v)})
+	}
+	if errors.Is(err, outlay.ErrConflict) {
+		s.setFlash(c, "error", err.Error())
+		return redirect(c, expenses.Path(d.ID))
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", fmt.Sprintf("%s is sent back to %s, with your reason.", strOr(d.Number), d.OwnerName))
+	return redirect(c, expenses.Path(d.ID))
+}
 
 func (s *Server) expenseHistory(c *fiber.Ctx) error {
 	d, err := s.expenseFromPath(c)

@@ -334,6 +334,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, expenses.ListPath+idParam, outlay.ObjExpenses, outlay.ActUpdate, s.updateExpense),
 		permitted(post, expenses.ListPath+idParam+"/delete", outlay.ObjExpenses, outlay.ActUpdate, s.deleteExpense),
 		permitted(post, expenses.ListPath+idParam+"/withdraw", outlay.ObjExpenses, outlay.ActUpdate, s.withdrawExpense),
+		permitted(post, expenses.ListPath+idParam+"/send-back", outlay.ObjReimbursements, outlay.ActCreate, s.sendBackExpense),
 		permitted(post, expenses.ListPath+idParam+"/lines/:line/receipt", outlay.ObjExpenses, outlay.ActUpdate, s.attachExpenseReceipt).upload(),
 	}, s.discussionRoutes(expenseDocs), s.refRoutes(expenseCategoriesRef, s.expenseCategoriesPage), s.refRoutes(mileageRatesRef, s.mileageRatesPage), s.refRoutes(perDiemRatesRef, s.perDiemRatesPage), []Route{
 		permitted(get, receiptThresholdPath, outlay.ObjExpensePolicy, outlay.ActRead, s.receiptThresholdPage),

@@ -72,9 +72,13 @@ type ExpenseReport struct {
 	// The batch that schedules or paid the report, and the cash advances netted against it.
 	ReimbursementBatchID *int64
 	AdvanceMinor         int64
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
-	Lines                []ExpenseLine `gorm:"-"`
+	// Who sent the approved report back to its owner, when and why (SendBackExpense).
+	SentBackByID   *int64
+	SentBackAt     *time.Time
+	SentBackReason *string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Lines          []ExpenseLine `gorm:"-"`
 	// FormKey is the key of the new-report form that created it: posted again, that form
 	// finds this report instead of making another.
 	FormKey *string

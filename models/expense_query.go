@@ -133,6 +133,7 @@ type ExpenseDetail struct {
 	ExpenseReport
 	OwnerName      string
 	DepartmentName string
+	SentBackByName string
 	LineDetails    []ExpenseLineDetail  `gorm:"-"`
 	Steps          []ApprovalStepDetail `gorm:"-"`
 }
@@ -143,9 +144,10 @@ func GetExpense(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*ExpenseD
 	db = db.WithContext(ctx)
 	var d ExpenseDetail
 	err := db.Table("expense_reports").Scopes(VisibleExpenses(v)).Where("expense_reports.id = ?", id).
-		Select(`expense_reports.*, u.name AS owner_name, COALESCE(d.name, '') AS department_name`).
+		Select(`expense_reports.*, u.name AS owner_name, COALESCE(d.name, '') AS department_name, COALESCE(sb.name, '') AS sent_back_by_name`).
 		Joins("JOIN users u ON u.id = expense_reports.owner_id").
 		Joins("LEFT JOIN departments d ON d.id = expense_reports.department_id").
+		Joins("LEFT JOIN users sb ON sb.id = expense_reports.sent_back_by_id").
 		Take(&d).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, outlay.NotFound("That expense report does not exist.")
@@ -172,10 +174,18 @@ func (d *ExpenseDetail) Returned() *ApprovalStepDetail {
 	if d.Status != ExpenseReturned {
 		return nil
 	}
+	var step *ApprovalStepDetail
 	for i := len(d.Steps) - 1; i >= 0; i-- {
 		if d.Steps[i].Status == StepRejected {
-			return &d.Steps[i]
+			step = &d.Steps[i]
+			break
 		}
 	}
-	return nil
+	// Sent back after its approval (SendBackExpense), later than any approver's return.
+	if d.SentBackAt != nil && d.SentBackReason != nil && (step == nil || step.ActedAt == nil || step.ActedAt.Before(*d.SentBackAt)) {
+		sent := ApprovalStepDetail{ActedByName: d.SentBackByName}
+		sent.ActedAt, sent.Comment = d.SentBackAt, *d.SentBackReason
+		return &sent
+	}
+	return step
 }

@@ -310,6 +310,10 @@ func stepWaiting(n *Notifier, s docSummary, r recipient, onBehalfOf string) noti
 	}}
 }
 
+// outcomeSentBack is notifyDecided's outcome of an approved document sent back before it is
+// paid (SendBackExpense).
+const outcomeSentBack = "sent_back"
+
 // notifyDecided tells the requester that their document was approved or rejected (returned
 // to them to change), by whom (by, the deciding person's name) and with the approver's comment.
 func notifyDecided(tx *gorm.DB, doc ApprovalDocument, outcome string, step ApprovalStep, by string) error {
@@ -327,9 +331,15 @@ func notifyDecided(tx *gorm.DB, doc ApprovalDocument, outcome string, step Appro
 		subject := fmt.Sprintf("Your %s %s was approved", s.Label, s.Number)
 		title := fmt.Sprintf("Your %s %s for %s was approved by %s", s.Label, s.Number, s.Total, by)
 		fmt.Fprintf(&b, "Hello %s,\n\n", r.Name)
-		if outcome == StepApproved {
+		switch outcome {
+		case StepApproved:
 			fmt.Fprintf(&b, "Your %s %s for %s is approved; %s gave the last approval.\n", s.Label, s.Number, s.Total, by)
-		} else {
+		case outcomeSentBack:
+			subject = fmt.Sprintf("Your %s %s was sent back to you before it was paid", s.Label, s.Number)
+			title = fmt.Sprintf("Your %s %s for %s was sent back to you by %s before it was paid", s.Label, s.Number, s.Total, by)
+			fmt.Fprintf(&b, "%s sent your approved %s %s for %s back to you before paying it. Correct it and submit it again; it is approved again.\n",
+				by, s.Label, s.Number, s.Total)
+		default:
 			subject = fmt.Sprintf("Your %s %s was rejected and returned to you", s.Label, s.Number)
 			title = fmt.Sprintf("Your %s %s for %s was rejected by %s and returned to you", s.Label, s.Number, s.Total, by)
 			fmt.Fprintf(&b, "%s rejected your %s %s for %s. It is back with you to change and submit again.\n", by, s.Label, s.Number, s.Total)

@@ -133,7 +133,7 @@ var catalog = []struct {
 	{p(outlay.ObjExpenses, outlay.ActUpdate), described{AreaBuying, "Edit and submit own expense reports"}},
 	{p(outlay.ObjExpensesAll, outlay.ActRead), described{AreaBuying, "See everyone's expense reports"}},
 	{p(outlay.ObjReimbursements, outlay.ActRead), described{AreaBuying, "See reimbursement batches"}},
-	{p(outlay.ObjReimbursements, outlay.ActCreate), described{AreaBuying, "Schedule approved expense reports for payment"}},
+	{p(outlay.ObjReimbursements, outlay.ActCreate), described{AreaBuying, "Schedule approved expense reports for payment, or send them back"}},
 	{p(outlay.ObjReimbursements, outlay.ActUpdate), described{AreaBuying, "Take reports out of batches and mark batches paid"}},
 	{p(outlay.ObjReimbursements, outlay.ActExport), described{AreaBuying, "Download reimbursement CSV and SEPA payment files"}},
 	{p(outlay.ObjComments, outlay.ActCreate), described{AreaBuying, "Comment on documents"}},

@@ -80,7 +80,7 @@ var columns = map[string]rule{
 	"expense_lines.kind": keep, "expense_lines.merchant": scrub, "expense_lines.note": text,
 	"expense_lines.to_place": place, "expense_lines.unit": keep,
 	"expense_reports.currency": keep, "expense_reports.form_key": keep, "expense_reports.number": keep, "expense_reports.purpose": text,
-	"expense_reports.status": keep, "expense_reports.title": scrub,
+	"expense_reports.status": keep, "expense_reports.title": scrub, "expense_reports.sent_back_reason": text,
 	"export_batch_documents.doc_type": keep,
 	"gl_accounts.code":                keep, "gl_accounts.name": scrub,
 	"imports.file": special, "imports.filename": fileName, "imports.kind": keep, "imports.mapping": scrub,

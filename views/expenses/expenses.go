@@ -222,8 +222,19 @@ type Detail struct {
 	Attachments                              documents.Attachments
 	// CanWithdraw: the viewer owns the report and it waits for approval.
 	CanWithdraw bool
+	// CanSendBack: the report is approved and the viewer schedules reports for payment: they
+	// may send it back to its owner, with a reason, before it is paid.
+	CanSendBack bool
+	SendBack    SendBackForm
 	// Settlement is what the report pays back, once it is approved.
 	Settlement *Settlement
+}
+
+// SendBackForm is the reason an approved report is sent back with, as typed.
+type SendBackForm struct {
+	Reason string
+	Errors views.FieldErrors
+	Open   bool // shown open: it was refused
 }
 
 // OpenCard is the dashboard's card of the person's open reports.
