@@ -37,10 +37,10 @@ func TestAnApprovedReportIsSentBackBeforeItIsPaid(t *testing.T) {
 
 	c := s.client(t, clerk)
 	page := c.Get(doc)
-	if page.Doc.Find(`form[action="` + doc + `/send-back"]`).Length() != 1 {
+	if page.Doc.Find(`form[action="`+doc+`/send-back"]`).Length() != 1 {
 		t.Fatal("the approved report offers the clerk no way to send it back")
 	}
-	if rita.Get(doc).Doc.Find(`form[action="` + doc + `/send-back"]`).Length() != 0 {
+	if rita.Get(doc).Doc.Find(`form[action="`+doc+`/send-back"]`).Length() != 0 {
 		t.Error("the owner is offered to send back their own report")
 	}
 	res := c.Post(doc+"/send-back", url.Values{"reason": {"   "}})

@@ -198,6 +198,9 @@ func TestPaymentRunPages(t *testing.T) {
 	}
 	// The file may be at the bank: cancelling the run, which frees its bills for another run
 	// and another file, needs the clerk's word that the bank will not pay from it.
+	if got := clerk.Get(page).Text("#payment-file-made"); !strings.Contains(got, "Downloaded") || !strings.Contains(got, "Cleo Clerk") {
+		t.Errorf("the run's bank file: %q", got)
+	}
 	if got := clerk.Get(page).Doc.Find(`form[action$="/cancel"] input[type=checkbox][name=file_not_paid][required]`).Length(); got != 1 {
 		t.Error("the cancel form has no box to say the bank will not pay from the file")
 	}

@@ -48,7 +48,7 @@ func (s *Server) reimbursementsPage(c *fiber.Ctx) error {
 	l := expenses.BatchList{Q: q, Total: list.Total, CanCreate: s.can(c, reimburseCreate), ExportURL: exportURL(c, expenses.ReimbursementsPath),
 		Pager: views.Pagination{Page: pageNo, PerPage: expenses.BatchesPerPage, Total: list.Total, URL: url, Target: expenses.ReimbursementsID}}
 	if l.CanCreate {
-		if _, l.Ready, err = models.ReimbursableReports(ctx, db, 0); err != nil {
+		if _, l.Ready, err = models.ReimbursableReports(ctx, db, 0, currentUser(c).UserID); err != nil {
 			return err
 		}
 	}
@@ -92,7 +92,8 @@ var reimbursementExport = &listExport{name: "reimbursements",
 func batchLine(r models.BatchReport) expenses.BatchLine {
 	l := expenses.BatchLine{ID: r.ID, Number: r.Number, Title: r.Title, Href: expenses.Path(r.ID), Owner: r.OwnerName,
 		Email: r.OwnerEmail, Total: r.Total().String(), Net: r.Net().String(), Currency: r.Currency, NoAccount: !r.HasBankAccount,
-		Approved: formatDate(r.DecidedAt)}
+		Approved: formatDate(r.DecidedAt),
+		InFile:   models.InBankFile(models.ExpenseReport{Currency: r.Currency, TotalMinor: r.TotalMinor, AdvanceMinor: r.AdvanceMinor})}
 	if r.AdvanceMinor > 0 {
 		l.Advance = r.Advance().String()
 	}
@@ -105,7 +106,7 @@ func (s *Server) newReimbursementPage(c *fiber.Ctx) error {
 
 // renderNewBatch offers the approved reports waiting for a batch, those in chosen ticked.
 func (s *Server) renderNewBatch(c *fiber.Ctx, status int, chosen []int64, errs views.FieldErrors) error {
-	reports, total, err := models.ReimbursableReports(c.UserContext(), tenantDB(c), maxNewBatchRows)
+	reports, total, err := models.ReimbursableReports(c.UserContext(), tenantDB(c), maxNewBatchRows, currentUser(c).UserID)
 	if err != nil {
 		return err
 	}
@@ -290,25 +291,37 @@ func (s *Server) reimbursementPain001(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	file, err := s.batchTransfers(c, d)
-	if err != nil {
-		if errors.Is(err, outlay.ErrConflict) {
-			s.setFlash(c, "error", err.Error())
-			return redirect(c, expenses.BatchPath(d.ID))
+	var buf bytes.Buffer
+	var transfers int
+	var unwritable error
+	err = models.MakeBatchFile(c.UserContext(), tenantDB(c), d.ID, d.Number, currentUser(c).UserID, func(msgID string, made time.Time) error {
+		// The batch as it stands under its lock: a report taken out meanwhile is not in it.
+		fresh, err := models.GetReimbursementBatch(c.UserContext(), tenantDB(c), d.ID)
+		if err != nil {
+			return err
 		}
+		file, err := s.batchTransfers(c, fresh)
+		if err != nil {
+			return err
+		}
+		file.MessageID, file.CreatedAt, transfers = msgID, made, len(file.Transfers)
+		if unwritable = bankfile.WritePain001(&buf, file); unwritable != nil {
+			return unwritable
+		}
+		return nil
+	})
+	switch {
+	case unwritable != nil:
+		s.setFlash(c, "error", "The SEPA file could not be made: "+unwritable.Error())
+		return redirect(c, expenses.BatchPath(d.ID))
+	case errors.Is(err, outlay.ErrConflict):
+		s.setFlash(c, "error", err.Error())
+		return redirect(c, expenses.BatchPath(d.ID))
+	case err != nil:
 		return err
 	}
-	var buf bytes.Buffer
-	err = models.MakeBatchFile(c.UserContext(), tenantDB(c), d.ID, d.Number, currentUser(c).UserID, func(msgID string) error {
-		file.MessageID = msgID
-		return bankfile.WritePain001(&buf, file)
-	})
-	if err != nil {
-		s.setFlash(c, "error", "The SEPA file could not be made: "+err.Error())
-		return redirect(c, expenses.BatchPath(d.ID))
-	}
 	if err := audit.Event(c.UserContext(), tenantDB(c), "export", "reimbursement batch "+d.Number,
-		map[string]any{"format": "pain.001.001.03", "transfers": len(file.Transfers)}); err != nil {
+		map[string]any{"format": "pain.001.001.03", "transfers": transfers}); err != nil {
 		return err
 	}
 	return sendDownload(c, "application/xml", d.Number+"-pain001.xml", buf.Bytes())

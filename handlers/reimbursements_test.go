@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -179,24 +180,25 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 	if got := c.Get(batchPath).Text("#batch-currencies"); !strings.Contains(got, "pays in 2 currencies") || !strings.Contains(got, "euro reports only") {
 		t.Errorf("the mixed batch's notice: %q", got)
 	}
-	// Taking a report out, which would let another batch and another file pay it again,
-	// needs the clerk's word that the bank will not pay it from this file.
-	if msg := flashAfter(t, c, c.Post(batchPath+"/remove", url.Values{"report": {ids(ritaUSD.ID)}})); !strings.Contains(msg, "was downloaded on") {
-		t.Errorf("remove after the file: %q", msg)
+	// The dollar report is not in the file: it is taken out as before, and the file stays
+	// what it was (a download again carries the same id).
+	if msg := flashAfter(t, c, c.Post(batchPath+"/remove", url.Values{"report": {ids(ritaUSD.ID)}})); !strings.Contains(msg, "EXP-000103") {
+		t.Errorf("remove the dollar report: %q", msg)
 	}
-	if c.Get(batchPath).Doc.Find(`form[action$="/remove"] input[type=checkbox][name=file_not_paid][required]`).Length() == 0 {
-		t.Error("the remove form has no box to say the bank will not pay from the file")
-	}
-	// Taken out before payment, a report is approved again.
-	if msg := flashAfter(t, c, c.Post(batchPath+"/remove", url.Values{"report": {ids(ritaUSD.ID)}, "file_not_paid": {"yes"}})); !strings.Contains(msg, "EXP-000103") {
-		t.Errorf("remove: %q", msg)
+	if err := xml.Unmarshal([]byte(c.Get(batchPath+"/pain001").Body), &doc); err != nil || doc.MsgID != firstID {
+		t.Errorf("after the dollar report left, the file's message id %q, the first's %q (%v)", doc.MsgID, firstID, err)
 	}
 	if c.Get(batchPath).Doc.Find("#batch-currencies").Length() != 0 {
 		t.Error("a batch in one currency warns of several")
 	}
-	// The file that will not be paid is forgotten: the next one is another.
-	if err := xml.Unmarshal([]byte(c.Get(batchPath+"/pain001").Body), &doc); err != nil || doc.MsgID == firstID || doc.MsgID == "" {
-		t.Errorf("the next file's message id %q, the forgotten one's %q (%v)", doc.MsgID, firstID, err)
+	// A euro report the file pays would be free for another batch and another file: taking
+	// it out needs the clerk's word that the file was never sent, or cancelled whole.
+	if msg := flashAfter(t, c, c.Post(batchPath+"/remove", url.Values{"report": {ids(robEUR.ID)}})); !strings.Contains(msg, "was downloaded on") {
+		t.Errorf("remove a euro report after the file: %q", msg)
+	}
+	page = c.Get(batchPath)
+	if page.Doc.Find(fmt.Sprintf(`#remove-not-paid-%d[required][name=file_not_paid]`, robEUR.ID)).Length() != 1 {
+		t.Error("the euro report's remove form has no box to say the file was not sent")
 	}
 	// Mark paid: every mistake beside its field, then paid.
 	res = c.Post(batchPath+"/paid", url.Values{"paid_on": {time.Now().UTC().AddDate(0, 0, 2).Format("2006-01-02")}, "method": {"cash"}})

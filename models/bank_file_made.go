@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"outlay"
+	"outlay/bankfile"
 )
 
 // FileMade is what a payment run or a reimbursement batch records of the first bank file made
@@ -29,20 +30,24 @@ func (f FileMade) Made() bool { return f.FileMessageID != nil }
 // "reimbursement_batches"), numbered number, by write, with the message id every file of it
 // carries: the one recorded, or a new one recorded as made by actorID once write succeeds (a
 // file refused for what it lacks is not made). The row is locked meanwhile, so two downloads
-// at once record one id.
-func makeBankFile(ctx context.Context, db *gorm.DB, table string, id int64, number string, actorID int64, write func(msgID string) error) error {
+// at once record one id, and write reads what the file pays under that lock (tx): a report
+// taken out, or a run cancelled, meanwhile is either not in the file or waits for it. made is
+// the moment of the first file: every file of the run or batch is dated by it, so that a
+// download again is the same file to the bank.
+func makeBankFile(ctx context.Context, db *gorm.DB, table string, id int64, number string, actorID int64,
+	write func(tx *gorm.DB, msgID string, made time.Time) error) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var f FileMade
 		if err := tx.Table(table).Clauses(clause.Locking{Strength: "UPDATE"}).Select("file_message_id, file_made_at, file_made_by_id").
 			Where("id = ?", id).Take(&f).Error; err != nil {
 			return err
 		}
-		if f.FileMessageID != nil {
-			return write(*f.FileMessageID)
+		if f.FileMessageID != nil && f.FileMadeAt != nil {
+			return write(tx, *f.FileMessageID, *f.FileMadeAt)
 		}
-		now := time.Now().UTC()
-		msg := number + "-" + strconv.FormatInt(now.UnixNano(), 36)
-		if err := write(msg); err != nil {
+		now := time.Now().UTC().Truncate(time.Second)
+		msg := number + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		if err := write(tx, msg, now); err != nil {
 			return err
 		}
 		return tx.Table(table).Where("id = ?", id).Updates(map[string]any{"file_message_id": msg, "file_made_at": now,
@@ -50,9 +55,17 @@ func makeBankFile(ctx context.Context, db *gorm.DB, table string, id int64, numb
 	})
 }
 
-// MakeBatchFile is makeBankFile of reimbursement batch id.
-func MakeBatchFile(ctx context.Context, db *gorm.DB, id int64, number string, actorID int64, write func(msgID string) error) error {
-	return makeBankFile(ctx, db, "reimbursement_batches", id, number, actorID, write)
+// MakeBatchFile is makeBankFile of reimbursement batch id: write reads the batch afresh.
+func MakeBatchFile(ctx context.Context, db *gorm.DB, id int64, number string, actorID int64, write func(msgID string, made time.Time) error) error {
+	return makeBankFile(ctx, db, "reimbursement_batches", id, number, actorID, func(_ *gorm.DB, msgID string, made time.Time) error {
+		return write(msgID, made)
+	})
+}
+
+// InBankFile reports whether report r of a batch is among the transfers of the batch's SEPA
+// file: a euro report that pays something (as the file is made).
+func InBankFile(r ExpenseReport) bool {
+	return r.Currency == bankfile.SEPACurrency && r.TotalMinor-r.AdvanceMinor > 0
 }
 
 // FileNotPaid is what a person says to take a report out of a batch, or cancel a run, whose

@@ -174,7 +174,11 @@ func SubmitExpense(ctx context.Context, db *gorm.DB, ownerID, id int64) (*Expens
 // number if it has none, marks it submitted and hands it to the approval engine.
 func submitExpenseLocked(tx *gorm.DB, r *ExpenseReport, rows []int) error {
 	// The limits again, as they stand now: a day's other claims submitted since the draft
-	// was saved count towards its per-day limits.
+	// was saved count towards its per-day limits. One person's submissions are taken one
+	// after the other, so that two reports submitted at once each count the other.
+	if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('outlay.expense_owner:' || ?::bigint, 0))`, r.OwnerID).Error; err != nil {
+		return err
+	}
 	was := make([]bool, len(r.Lines))
 	for i, l := range r.Lines {
 		was[i] = l.OverLimit

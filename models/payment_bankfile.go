@@ -87,16 +87,24 @@ func PaymentBankFile(ctx context.Context, db *gorm.DB, box, orgBox *auth.SecretB
 	}
 	// Made once written: every file of the run carries the same message id.
 	var buf bytes.Buffer
-	err = makeBankFile(ctx, db, "payment_runs", r.ID, r.Number, v.UserID, func(msgID string) error {
+	err = makeBankFile(ctx, db, "payment_runs", r.ID, r.Number, v.UserID, func(tx *gorm.DB, msgID string, made time.Time) error {
 		buf.Reset()
+		// Under the run's lock: one cancelled meanwhile has no file.
+		var status string
+		if err := tx.Raw(`SELECT status FROM payment_runs WHERE id = ?`, r.ID).Scan(&status).Error; err != nil {
+			return err
+		}
+		if status != PaymentApproved && status != PaymentPaid {
+			return outlay.Conflict("A bank file is made once the payment is approved.")
+		}
 		if kind == "NACHA" {
-			return writeRunNACHA(&buf, box, settings, d, accounts)
+			return writeRunNACHA(&buf, box, settings, d, accounts, made)
 		}
 		debtor, err := GetOrgBankAccount(ctx, db, orgBox)
 		if err != nil {
 			return err
 		}
-		return writeRunPain001(&buf, box, debtor, d, accounts, msgID)
+		return writeRunPain001(&buf, box, debtor, d, accounts, msgID, made)
 	})
 	if err != nil {
 		return BankFile{}, err
@@ -107,11 +115,11 @@ func PaymentBankFile(ctx context.Context, db *gorm.DB, box, orgBox *auth.SecretB
 	return BankFile{Name: r.Number + ".xml", ContentType: "application/xml", Data: buf.Bytes()}, nil
 }
 
-func writeRunPain001(buf *bytes.Buffer, box *auth.SecretBox, debtor *BankDetails, d *PaymentRunDetail, accounts []VendorBankAccount, msgID string) error {
+func writeRunPain001(buf *bytes.Buffer, box *auth.SecretBox, debtor *BankDetails, d *PaymentRunDetail, accounts []VendorBankAccount, msgID string, made time.Time) error {
 	if debtor == nil {
 		return outlay.Conflict("Set the organisation's bank account (its IBAN) before making a pain.001 file.")
 	}
-	p := bankfile.CreditTransfers{MessageID: msgID, CreatedAt: time.Now(),
+	p := bankfile.CreditTransfers{MessageID: msgID, CreatedAt: made,
 		ExecutionDate: d.Run.PayOn, Debtor: bankfile.Account{Name: debtor.Holder, IBAN: debtor.IBAN, BIC: debtor.BIC}}
 	for i, vp := range d.Vendors {
 		iban, err := accounts[i].Account(box)
@@ -126,12 +134,12 @@ func writeRunPain001(buf *bytes.Buffer, box *auth.SecretBox, debtor *BankDetails
 	return bankfile.WritePain001(buf, p)
 }
 
-func writeRunNACHA(buf *bytes.Buffer, box *auth.SecretBox, s PaymentSettings, d *PaymentRunDetail, accounts []VendorBankAccount) error {
+func writeRunNACHA(buf *bytes.Buffer, box *auth.SecretBox, s PaymentSettings, d *PaymentRunDetail, accounts []VendorBankAccount, made time.Time) error {
 	if s.ACHRoutingNumber == "" || s.ACHCompanyID == "" || s.CompanyName == "" {
 		return outlay.Conflict("Set the organisation's name, its bank's routing number and its ACH company ID in the payment settings before making a NACHA file.")
 	}
 	f := &bankfile.ACHFile{ImmediateDestination: s.ACHRoutingNumber, ImmediateDestinationName: s.ACHBankName,
-		ImmediateOrigin: s.ACHCompanyID, ImmediateOriginName: s.CompanyName, CreatedAt: time.Now(), ReferenceCode: d.Run.Number}
+		ImmediateOrigin: s.ACHCompanyID, ImmediateOriginName: s.CompanyName, CreatedAt: made, ReferenceCode: d.Run.Number}
 	batch := bankfile.ACHBatch{CompanyName: s.CompanyName, CompanyID: s.ACHCompanyID, SEC: bankfile.SECCCD,
 		EntryDescription: "PAYMENT", EffectiveDate: d.Run.PayOn, OriginatingDFI: s.ACHRoutingNumber[:8]}
 	for i, vp := range d.Vendors {

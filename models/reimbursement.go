@@ -105,16 +105,18 @@ func batchReports(tx *gorm.DB, where string, args ...any) ([]BatchReport, error)
 
 // ReimbursableReports lists the approved reports that no batch holds yet, the oldest
 // decision first, at most limit of them, and how many there are in all.
-func ReimbursableReports(ctx context.Context, db *gorm.DB, limit int) ([]BatchReport, int, error) {
+func ReimbursableReports(ctx context.Context, db *gorm.DB, limit int, scheduler int64) ([]BatchReport, int, error) {
 	db = db.WithContext(ctx)
+	// Nobody pays themself back: the scheduler's own reports are someone else's to schedule.
+	ready := func() *gorm.DB {
+		return db.Table("expense_reports").Where("status = ? AND reimbursement_batch_id IS NULL AND owner_id <> ?", ExpenseApproved, scheduler)
+	}
 	var total int64
-	if err := db.Table("expense_reports").Where("status = ? AND reimbursement_batch_id IS NULL", ExpenseApproved).
-		Count(&total).Error; err != nil {
+	if err := ready().Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
 	var ids []int64
-	err := db.Table("expense_reports").Where("status = ? AND reimbursement_batch_id IS NULL", ExpenseApproved).
-		Order("decided_at, id").Limit(limit).Pluck("id", &ids).Error
+	err := ready().Order("decided_at, id").Limit(limit).Pluck("id", &ids).Error
 	if err != nil || len(ids) == 0 {
 		return nil, int(total), err
 	}
@@ -220,22 +222,26 @@ func RemoveFromBatch(ctx context.Context, db *gorm.DB, batchID, reportID int64, 
 		if b.Status != BatchScheduled {
 			return outlay.Conflict(b.Number + " is paid: its reports stay in it.")
 		}
-		// The report would be free to schedule again, in another batch and another file.
-		if err := refuseIfFileMade(b.FileMade, b.Number, "Take a report out", fileNotPaid); err != nil {
-			return err
-		}
-		if b.Made() {
-			// The file the bank will not pay is forgotten: the batch's next one is another.
-			if err := tx.Model(b).Updates(map[string]any{"file_message_id": nil, "file_made_at": nil, "file_made_by_id": nil}).Error; err != nil {
-				return err
-			}
-		}
 		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("reimbursement_batch_id = ?", batchID).Take(&r, reportID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return outlay.NotFound("That report is not in this batch.")
 		}
 		if err != nil {
 			return err
+		}
+		// A report the batch's downloaded file pays would be free to schedule again, in another
+		// batch and another file: only on the clerk's word that the bank will not pay that
+		// file, which is then forgotten (the batch's next file is another). A report the file
+		// does not pay (in another currency) leaves the file as it is.
+		if InBankFile(r) {
+			if err := refuseIfFileMade(b.FileMade, b.Number, "Take "+reportName(r)+" out", fileNotPaid); err != nil {
+				return err
+			}
+			if b.Made() {
+				if err := tx.Model(b).Updates(map[string]any{"file_message_id": nil, "file_made_at": nil, "file_made_by_id": nil}).Error; err != nil {
+					return err
+				}
+			}
 		}
 		return tx.Model(&r).Updates(map[string]any{"status": ExpenseApproved, "reimbursement_batch_id": nil, "updated_at": time.Now()}).Error
 	})

@@ -298,6 +298,13 @@ func TestNobodyReimbursesThemself(t *testing.T) {
 	w := newExpenseWorld(t)
 	ctx := context.Background()
 	r := w.approved("42.00")
+	// Rita is not offered her own report to schedule; someone else is.
+	if own, n, err := models.ReimbursableReports(ctx, w.db, 10, w.rita.ID); err != nil || n != 0 || len(own) != 0 {
+		t.Errorf("offered to its owner: %d %v (%v)", n, own, err)
+	}
+	if theirs, n, err := models.ReimbursableReports(ctx, w.db, 10, w.admin.ID); err != nil || n != 1 || len(theirs) != 1 || theirs[0].ID != r.ID {
+		t.Errorf("offered to someone else: %d %v (%v)", n, theirs, err)
+	}
 	if _, err := models.CreateReimbursementBatch(ctx, w.db, w.rita.ID, []int64{r.ID}); !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "is your own") {
 		t.Fatalf("scheduling one's own report: %v", err)
 	}
@@ -315,5 +322,55 @@ func TestNobodyReimbursesThemself(t *testing.T) {
 	}
 	if _, err := models.MarkBatchPaid(ctx, w.db, w.admin.ID, b.ID, in, today); err != nil {
 		t.Fatalf("someone else marks it paid: %v", err)
+	}
+}
+
+// A batch's SEPA file, once made, pays its euro reports: taking one out needs the clerk's word
+// that the file was never sent (or was cancelled whole), and the file is then forgotten, so
+// that the next one has an id of its own; taking out a report the file does not pay needs no
+// word and leaves the file as it is. Every download carries the first one's id and moment.
+func TestABatchFileIsForgottenOnlyForAReportItPays(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	ctx := context.Background()
+	report := func(n, currency string) models.ExpenseReport {
+		r := models.ExpenseReport{Number: &n, OwnerID: w.rita.ID, Title: n, Currency: currency, TotalMinor: 1000, Status: models.ExpenseApproved}
+		w.must(w.db.Create(&r).Error)
+		return r
+	}
+	eur, usd := report("EXP-E", "EUR"), report("EXP-U", "USD")
+	b, err := models.CreateReimbursementBatch(ctx, w.db, w.admin.ID, []int64{eur.ID, usd.ID})
+	w.must(err)
+	var ids []string
+	var at []time.Time
+	file := func() {
+		t.Helper()
+		w.must(models.MakeBatchFile(ctx, w.db, b.ID, b.Number, w.admin.ID, func(msgID string, made time.Time) error {
+			ids, at = append(ids, msgID), append(at, made)
+			return nil
+		}))
+	}
+	file()
+	file()
+	if ids[0] != ids[1] || !at[0].Equal(at[1]) {
+		t.Fatalf("two downloads: %v %v", ids, at)
+	}
+	if _, err := models.RemoveFromBatch(ctx, w.db, b.ID, usd.ID, false); err != nil {
+		t.Fatalf("the dollar report, not in the file: %v", err)
+	}
+	file()
+	if ids[2] != ids[0] {
+		t.Errorf("the file changed when a report it does not pay left: %v", ids)
+	}
+	if _, err := models.RemoveFromBatch(ctx, w.db, b.ID, eur.ID, false); !errors.Is(err, outlay.ErrConflict) {
+		t.Fatalf("the euro report without the clerk's word: %v", err)
+	}
+	if _, err := models.RemoveFromBatch(ctx, w.db, b.ID, eur.ID, true); err != nil {
+		t.Fatalf("the euro report with it: %v", err)
+	}
+	var made models.ReimbursementBatch
+	w.must(w.db.Take(&made, b.ID).Error)
+	if made.Made() {
+		t.Error("the file the bank will not pay is still the batch's")
 	}
 }

@@ -17,6 +17,12 @@ import (
 func TestAnotherSecretKeyIsRefusedBeforeAnythingIsWritten(t *testing.T) {
 	dsn := newControlDSN(t)
 	t.Setenv("OUTLAY_DATABASE_URL", dsn)
+	// A command that only reads, run first with a mistaken key, does not make it the key.
+	t.Setenv("OUTLAY_SECRET_KEY", config.NewSecretKey())
+	if code, out, errs := runCmd(t, "tenant", "list"); code != 0 {
+		t.Fatalf("tenant list: %d %q %q", code, out, errs)
+	}
+	t.Setenv("OUTLAY_SECRET_KEY", testSecretKey)
 	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-name", "Ana Admin", "--admin-password", dbtest.Password); code != 0 {
 		t.Fatalf("tenant create: %d %q %q", code, out, errs)
 	}

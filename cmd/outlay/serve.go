@@ -76,7 +76,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 		return err
 	}
 	defer registry.Close()
-	if err := registry.CheckSecretKey(ctx, cfg.SecretKey); err != nil {
+	if err := registry.CheckSecretKey(ctx, cfg.SecretKey, true); err != nil {
 		return err
 	}
 	pools := tenancy.NewPools(cfg.MaxDBConns, cfg.TenantPoolConns, cfg.SecretKey, counter, logger)

@@ -32,7 +32,7 @@ func openRegistry(ctx context.Context, cfg *config.Config, stderr io.Writer) (*t
 	// A command given a key writes under it (audit records, SSO secrets): it must be the
 	// deployment's.
 	if len(cfg.SecretKey) > 0 {
-		if err := registry.CheckSecretKey(ctx, cfg.SecretKey); err != nil {
+		if err := registry.CheckSecretKey(ctx, cfg.SecretKey, false); err != nil {
 			registry.Close()
 			return nil, err
 		}
@@ -167,6 +167,10 @@ func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	defer registry.Close()
+	// A tenant made starts the deployment's data: its key is the deployment's from now on.
+	if err := registry.CheckSecretKey(ctx, cfg.SecretKey, true); err != nil {
+		return err
+	}
 	var inviteLink string
 	var mailID int64
 	t, err := registry.Create(ctx, tenancy.CreateTenant{Slug: slug, Name: name, Cluster: cluster}, func(ctx context.Context, t tenancy.Tenant) error {

@@ -67,6 +67,7 @@ type BatchLine struct {
 	Currency   string
 	Approved   string
 	NoAccount  bool // the owner keeps no bank account
+	InFile     bool // the batch's SEPA file pays it (a euro report that pays something)
 	CanRemove  bool
 	IsSelected bool
 }

@@ -770,8 +770,8 @@ func batchTable(lines []BatchLine, pick bool, csrf, removeAction string, fileMad
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					if fileMade {
-						templ_7745c5c3_Err = views.FileNotPaidBox("remove-not-paid-"+i64(l.ID), "The bank will not pay this report from the downloaded file").Render(ctx, templ_7745c5c3_Buffer)
+					if fileMade && l.InFile {
+						templ_7745c5c3_Err = views.FileNotPaidBox("remove-not-paid-"+i64(l.ID), "The downloaded SEPA file was never sent to the bank, or the bank cancelled it whole").Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
