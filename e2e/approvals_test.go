@@ -183,8 +183,27 @@ func TestApprovalRulesInTheBrowser(t *testing.T) {
 		t.Error("the steps editor reloaded the page")
 	}
 	b.screenshot("rule-edit-desktop")
+	// A requisition rule has no bill or payment conditions; a new rule shows a kind's own
+	// conditions once that kind is chosen.
+	if n := eval[int](b, `document.querySelectorAll('.rule-for').length`); n != 0 {
+		t.Errorf("a requisition rule shows %d other kinds' conditions", n)
+	}
+	editPath := b.path()
+	b.do(chromedp.Navigate(s.URL("/admin/approval-rules/new")), chromedp.WaitVisible(chromedp.ID("doc_type")))
+	shown := func(kind string) bool {
+		return eval[bool](b, `getComputedStyle(document.querySelector('.rule-for[data-for="`+kind+`"]')).display !== 'none'`)
+	}
+	b.do(chromedp.SetValue(chromedp.ID("doc_type"), "requisition"))
+	if shown("bill") || shown("payment") {
+		t.Error("a new requisition rule shows the bill or payment conditions")
+	}
+	b.do(chromedp.SetValue(chromedp.ID("doc_type"), "bill"))
+	if !shown("bill") || shown("payment") {
+		t.Errorf("a new bill rule: bill conditions shown %v, payment %v", shown("bill"), shown("payment"))
+	}
+	b.screenshot("rule-new-bill")
 	b.viewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
-	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("rule-steps")))
+	b.do(chromedp.Navigate(s.URL(editPath)), chromedp.WaitVisible(chromedp.ID("rule-steps")))
 	assertNoHorizontalScroll(t, b)
 	b.screenshot("rule-edit-phone")
 }
