@@ -324,14 +324,11 @@ func expenseDocuments(tx *gorm.DB, ids []int64) ([]accounting.Document, error) {
 	lines := make([]exportLine, len(rows))
 	for i, r := range rows {
 		lines[i] = exportLine{DocID: r.DocID, Description: r.Description, Net: r.Net, GLCode: r.GLCode, GLName: r.GLName, Department: r.Department}
-		if r.LineTax > 0 {
-			tax, err := money.Convert(money.Money{Minor: r.LineTax, Currency: r.LineCurrency}, r.RateMicro, r.ReportCurrency)
-			if err != nil {
-				return nil, err
-			}
-			lines[i].Tax = min(tax.Minor, lines[i].Net)
-			lines[i].Net -= lines[i].Tax
+		tax, err := ExpenseLine{TaxMinor: r.LineTax, Currency: r.LineCurrency, RateMicro: r.RateMicro, ReportMinor: r.Net}.TaxIn(r.ReportCurrency)
+		if err != nil {
+			return nil, err
 		}
+		lines[i].Tax, lines[i].Net = tax, lines[i].Net-tax
 	}
 	byDoc := linesByDoc(lines)
 	out := make([]accounting.Document, len(heads))

@@ -84,6 +84,19 @@ type ExpenseReport struct {
 	FormKey *string
 }
 
+// TaxIn is the part of the line's amount in the report's currency (reportCurrency) that is
+// tax: its tax converted at its rate, as its amount was; never more than the line.
+func (l ExpenseLine) TaxIn(reportCurrency string) (int64, error) {
+	if l.TaxMinor <= 0 {
+		return 0, nil
+	}
+	tax, err := money.Convert(money.Money{Minor: l.TaxMinor, Currency: l.Currency}, l.RateMicro, reportCurrency)
+	if err != nil {
+		return 0, err
+	}
+	return min(tax.Minor, l.ReportMinor), nil
+}
+
 // Total is the report's total in its currency.
 func (r ExpenseReport) Total() money.Money {
 	return money.Money{Minor: r.TotalMinor, Currency: r.Currency}
@@ -256,8 +269,18 @@ func expenseDetails(tx *gorm.DB, id int64) ([]DetailLine, error) {
 			notes = append(notes, fmt.Sprintf("Spent %s, converted at %s %s to the %s", l.Amount(),
 				money.FormatExchangeRate(l.RateMicro), l.ReportCurrency, l.Currency))
 		}
+		// The line's tax apart, as on a requisition: the amount before it, and its rate.
+		tax, err := l.TaxIn(l.ReportCurrency)
+		if err != nil {
+			return nil, err
+		}
+		net := l.ReportMinor - tax
+		var rate int
+		if net > 0 && tax > 0 {
+			rate = int((tax*10000*2 + net) / (net * 2))
+		}
 		out[i] = DetailLine{GLCode: l.GLCode, RequisitionLine: RequisitionLine{ID: l.ID, Position: l.Position, GLAccountID: l.GLAccountID,
-			Description: l.Describe(), QuantityMilli: 1000, UnitPriceMinor: l.ReportMinor, AmountMinor: l.ReportMinor},
+			Description: l.Describe(), QuantityMilli: 1000, UnitPriceMinor: net, AmountMinor: net, TaxMinor: tax, TaxRateBP: rate},
 			ReceiptID: l.ReceiptID, ReceiptType: l.ReceiptType, Notes: notes}
 	}
 	return out, nil

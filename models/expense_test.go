@@ -527,14 +527,16 @@ func TestExpenseApproverReadsTheRateTyped(t *testing.T) {
 	w := newExpenseWorld(t)
 	w.must(w.db.Exec(`UPDATE org_settings SET receipt_threshold_minor = 100000000`).Error)
 	line := w.expense(w.day(3), w.mileage, "Taxi", "20.00")
-	line.Currency, line.Rate = "EUR", "50"
+	line.Currency, line.Rate, line.Tax = "EUR", "50", "4.00"
 	r, err := w.save(w.rita.ID, 0, w.input(line), true)
 	w.must(err)
 	var step models.ApprovalStep
 	w.must(w.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocExpense, r.ID, models.StepPending).Take(&step).Error)
 	d, err := models.ApprovalStepDetails(context.Background(), w.db, viewer(w.max), step.ID)
 	w.must(err)
-	if len(d.Lines) != 1 || d.Lines[0].AmountMinor != 100000 || !slices.Contains(d.Lines[0].Notes, "Spent €20.00, converted at 50 USD to the EUR") {
+	// $1,000.00 of which the €4.00 tax is $200.00: $800.00 before a 25% tax.
+	if len(d.Lines) != 1 || d.Lines[0].AmountMinor != 80000 || d.Lines[0].TaxMinor != 20000 || d.Lines[0].TaxRateBP != 2500 ||
+		!slices.Contains(d.Lines[0].Notes, "Spent €20.00, converted at 50 USD to the EUR") {
 		t.Errorf("the approver's line: %+v", d.Lines)
 	}
 }
