@@ -274,6 +274,24 @@ func checkExpenseSubmittable(tx *gorm.DB, r *ExpenseReport, rows []int) error {
 	if r.Purpose == "" {
 		verr.Add("purpose", "Say what the business purpose was.")
 	}
+	// A trip's cash advance is settled against its report, in the advance's currency: a
+	// report of the trip in another would be paid in full, the advance left owing.
+	if r.TravelRequestID != nil {
+		var t TravelRequest
+		if err := tx.Take(&t, *r.TravelRequestID).Error; err != nil {
+			return err
+		}
+		if t.AdvanceMinor > 0 && t.Currency != r.Currency {
+			owed, err := outstandingAdvance(tx, t)
+			if err != nil {
+				return err
+			}
+			if owed > 0 {
+				verr.Add("currency", fmt.Sprintf("This trip was advanced %s, which this report settles: file it in %s. Lines spent in other currencies are converted into it.",
+					money.Money{Minor: owed, Currency: t.Currency}, t.Currency))
+			}
+		}
+	}
 	if len(r.Lines) == 0 {
 		verr.Add("lines", "Add at least one line.")
 	}

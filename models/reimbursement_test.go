@@ -374,3 +374,28 @@ func TestABatchFileIsForgottenOnlyForAReportItPays(t *testing.T) {
 		t.Error("the file the bank will not pay is still the batch's")
 	}
 }
+
+// A trip's cash advance is settled against the trip's report in the advance's currency: a
+// report of the trip filed in another currency is refused, since it would be paid in full
+// and leave the advance owing.
+func TestATripsReportIsFiledInItsAdvancesCurrency(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	w.must(w.db.Exec(`UPDATE org_settings SET receipt_threshold_minor = 100000000`).Error)
+	trip := w.trip("USD", 30000, 5)
+	in := w.input(w.expense(w.day(1), w.mileage, "Taxi", "50.00"))
+	in.Currency = "EUR"
+	r, err := w.save(w.rita.ID, 0, in, false)
+	w.must(err)
+	w.must(w.db.Model(r).Update("travel_request_id", trip.ID).Error)
+	_, err = models.SubmitExpense(as(w.rita), w.db, w.rita.ID, r.ID)
+	if msg := fieldErrors(t, err)["currency"]; !strings.Contains(msg, "advanced $300.00") || !strings.Contains(msg, "file it in USD") {
+		t.Fatalf("a EUR report of a trip advanced in USD: %q", msg)
+	}
+	// In dollars it goes, and nets the advance.
+	w.must(w.db.Model(r).Update("currency", "USD").Error)
+	w.must(w.db.Model(&models.ExpenseLine{}).Where("report_id = ?", r.ID).Updates(map[string]any{"currency": "USD"}).Error)
+	if _, err := models.SubmitExpense(as(w.rita), w.db, w.rita.ID, r.ID); err != nil {
+		t.Fatalf("the report in the advance's currency: %v", err)
+	}
+}
