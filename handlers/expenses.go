@@ -566,8 +566,7 @@ func (s *Server) attachExpenseReceipt(c *fiber.Ctx) error {
 	if !d.Editable() {
 		return outlay.Conflict("This expense report is no longer editable: it is waiting for approval or was decided.")
 	}
-	readAt := models.DraftVersion(d.UpdatedAt)
-	err = s.receiveReceipt(c, d.ID, lineID, v)
+	readAt, err := s.receiveReceipt(c, d.ID, lineID, v)
 	if verr, ok := outlay.AsValidation(err); ok {
 		msg := verr["file"]
 		if msg == "" {
@@ -617,25 +616,27 @@ func (s *Server) attachExpenseReceipt(c *fiber.Ctx) error {
 	return redirect(c, expenses.Path(d.ID)+"#line-"+strconv.Itoa(row))
 }
 
-func (s *Server) receiveReceipt(c *fiber.Ctx, id, lineID int64, v models.Viewer) error {
+// receiveReceipt stores the uploaded receipt of line lineID of report id, and says the
+// version of the report it was attached to.
+func (s *Server) receiveReceipt(c *fiber.Ctx, id, lineID int64, v models.Viewer) (string, error) {
 	f, err := s.uploadedFile(c, "file")
 	if err != nil {
-		return err
+		return "", err
 	}
 	up, err := s.blobs.Receive(c.UserContext(), tenantOf(c).Slug, f, f.FileName(), min(s.cfg.MaxUploadBytes, maxReceiptBytes))
 	if err != nil {
 		var verr outlay.ValidationErrors
 		if errors.As(err, &verr) && strings.HasPrefix(verr["file"], "This file is larger") {
-			return outlay.ValidationErrors{"file": "This receipt is larger than " + storage.FormatSize(min(s.cfg.MaxUploadBytes, maxReceiptBytes)) + ": take the photo again at a smaller size, or attach a PDF."}
+			return "", outlay.ValidationErrors{"file": "This receipt is larger than " + storage.FormatSize(min(s.cfg.MaxUploadBytes, maxReceiptBytes)) + ": take the photo again at a smaller size, or attach a PDF."}
 		}
 		if errors.As(err, &verr) && strings.HasPrefix(verr["file"], "Files of this kind") {
-			return outlay.ValidationErrors{"file": "A receipt must be a photo (JPEG, PNG, WebP or GIF) or a PDF."}
+			return "", outlay.ValidationErrors{"file": "A receipt must be a photo (JPEG, PNG, WebP or GIF) or a PDF."}
 		}
-		return err
+		return "", err
 	}
-	_, err = models.AttachReceipt(c.UserContext(), tenantDB(c), v, id, lineID, models.NewAttachment{Filename: up.Filename,
+	_, from, err := models.AttachReceiptFrom(c.UserContext(), tenantDB(c), v, id, lineID, models.NewAttachment{Filename: up.Filename,
 		ContentType: up.ContentType, SizeBytes: up.Size, SHA256: up.SHA256, StorageKey: up.Key})
-	return err
+	return from, err
 }
 
 // openExpensesCard is the dashboard's card of the person's reports not yet paid: how many,

@@ -340,15 +340,24 @@ func DeleteExpenseDraft(ctx context.Context, db *gorm.DB, ownerID, id int64) err
 // shared by every kind of document) and the line points at it. A receipt is a photo or a
 // PDF; anything else is refused beside the line's receipt field.
 func AttachReceipt(ctx context.Context, db *gorm.DB, v Viewer, id, lineID int64, in NewAttachment) (*Attachment, error) {
+	a, _, err := AttachReceiptFrom(ctx, db, v, id, lineID, in)
+	return a, err
+}
+
+// AttachReceiptFrom is AttachReceipt, and says the version of the report the receipt was
+// attached to (read under its lock): a form read at it may move on to the new version.
+func AttachReceiptFrom(ctx context.Context, db *gorm.DB, v Viewer, id, lineID int64, in NewAttachment) (*Attachment, string, error) {
 	if !ReceiptType(in.ContentType) {
-		return nil, outlay.ValidationErrors{"receipt": "A receipt must be a photo (JPEG, PNG, WebP or GIF) or a PDF."}
+		return nil, "", outlay.ValidationErrors{"receipt": "A receipt must be a photo (JPEG, PNG, WebP or GIF) or a PDF."}
 	}
 	var a *Attachment
+	var from string
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r ExpenseReport
 		if err := lockOwnExpense(tx, v.UserID, id, &r); err != nil {
 			return err
 		}
+		from = DraftVersion(r.UpdatedAt)
 		if !r.Editable() {
 			return outlay.Conflict("This expense report is no longer editable: it is waiting for approval or was decided.")
 		}
@@ -371,7 +380,7 @@ func AttachReceipt(ctx context.Context, db *gorm.DB, v Viewer, id, lineID int64,
 		// save the line without it, so the report's version changes with it.
 		return tx.Model(&r).Update("updated_at", now).Error
 	})
-	return a, err
+	return a, from, err
 }
 
 // ReceiptType reports whether a file of contentType (sniffed from its bytes) may be a
