@@ -76,3 +76,32 @@ func TestAccessLogLines(t *testing.T) {
 		t.Errorf("a missing page's line: %v", l)
 	}
 }
+
+// A draining server's /readyz answers 503 for the balancer to see, and the access log writes
+// each poll at INFO: it is the state asked about, not an error.
+func TestDrainingReadinessIsNotLoggedAsAnError(t *testing.T) {
+	t.Parallel()
+	app, logs := loggedApp(t, "rita@acme.example", "requester")
+	app.Server.Drain()
+	c := app.Client(t, "acme")
+	c.Host = "localhost:8080"
+	if res := c.Get("/readyz"); res.Status != 503 {
+		t.Fatalf("/readyz while draining: %d", res.Status)
+	}
+	seen := false
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		if m["msg"] == "request" && m["path"] == "/readyz" {
+			seen = true
+			if m["level"] != "INFO" || m["status"] != 503.0 {
+				t.Errorf("a draining /readyz logged at %v, status %v", m["level"], m["status"])
+			}
+		}
+	}
+	if !seen {
+		t.Error("the draining /readyz is not logged")
+	}
+}

@@ -63,6 +63,9 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	}
 	level := slog.LevelInfo
 	switch {
+	case status == http.StatusServiceUnavailable && path == "/readyz":
+		// Not ready is a state the balancer asks about (draining, the control plane away),
+		// said by the server's own lines; each poll of it is not an error.
 	case status >= 500:
 		level = slog.LevelError
 	case status >= 400 && status != http.StatusNotFound && status != http.StatusUnauthorized:
