@@ -175,7 +175,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 		logger.Info("draining: /readyz answers 503 until shutdown", "drain_time", cfg.DrainTime)
 		time.Sleep(cfg.DrainTime)
 	}
-	logger.Info("shutting down; waiting for in-flight requests", "timeout", cfg.ShutdownTimeout)
+	logger.Info("shutting down; waiting for in-flight requests", "timeout", cfg.ShutdownTimeout.String())
 	if err := shutdown(app, cfg.ShutdownTimeout); err != nil {
 		return err
 	}
