@@ -62,6 +62,13 @@ func TestPaymentRunPages(t *testing.T) {
 	if got := res.Doc.Find(".payable-bills tbody tr").Length(); got != 2 {
 		t.Fatalf("%d bills offered, want 2", got)
 	}
+	if res.Doc.Find("#payment-bills #create-payment").Length() != 1 {
+		t.Error("bills are offered without the button that pays them")
+	}
+	// No bills in euros: nothing to make a run of, and no button to try.
+	if none := clerk.Get("/payments/new?currency=EUR&due_by=" + time.Now().Format(time.DateOnly)); none.Doc.Find("#create-payment").Length() != 0 {
+		t.Error("the button is offered with no bill to pay")
+	}
 	form := url.Values{"currency": {"USD"}, "method": {"ach"}, "due_by": {time.Now().Format(time.DateOnly)}, "pay_on": {time.Now().Format(time.DateOnly)},
 		"bill": {fmt.Sprint(a.ID), fmt.Sprint(b.ID)}, "amount." + fmt.Sprint(a.ID): {"1000.01"}, "amount." + fmt.Sprint(b.ID): {"250"}}
 	// Nothing ticked: said with the bills, which choosing another date or currency replaces,
