@@ -225,21 +225,27 @@ func (s *Server) expenseForm(c *fiber.Ctx, in models.ExpenseInput, errs outlay.V
 	}
 	f.Total = money.Money{Minor: total, Currency: f.Currency}.String()
 	for i, l := range in.Lines {
-		fl := expenses.FormLine{Kind: l.Kind, Date: l.Date, Category: l.Category, Merchant: l.Merchant, Amount: l.Amount, Tax: l.Tax,
-			Currency: l.Currency, Rate: l.Rate, Note: l.Note, Justification: l.Justification, Receipt: l.Receipt, From: l.From, To: l.To,
-			Distance: l.Distance, Unit: l.Unit, Days: l.Days, Destination: l.Destination}
-		if cur != nil && i < len(cur.LineDetails) && cur.LineDetails[i].Kind == l.Kind {
-			d := cur.LineDetails[i]
-			fl.LineID, fl.Flags = d.ID, d.Flags()
-			fl.Priced = money.Money{Minor: d.ReportMinor, Currency: cur.Currency}.String()
-			if d.ReceiptID != nil && d.ReceiptName != "" {
-				fl.ReceiptName, fl.ReceiptHref = d.ReceiptName, expenses.AttachmentPath(cur.ID, *d.ReceiptID)
-			}
-			fl.ReceiptNeeded, _ = models.ReceiptRequired(d.ExpenseLine, cur.Currency, threshold)
-		}
-		f.Lines = append(f.Lines, fl)
+		f.Lines = append(f.Lines, expenseFormLine(l, i, cur, threshold))
 	}
 	return f, nil
+}
+
+// expenseFormLine is row i of the form as typed (l), with what the stored report cur (nil for
+// none) knows of its line there: its id, flags, price and receipt.
+func expenseFormLine(l models.ExpenseLineInput, i int, cur *models.ExpenseDetail, threshold money.Money) expenses.FormLine {
+	fl := expenses.FormLine{Kind: l.Kind, Date: l.Date, Category: l.Category, Merchant: l.Merchant, Amount: l.Amount, Tax: l.Tax,
+		Currency: l.Currency, Rate: l.Rate, Note: l.Note, Justification: l.Justification, Receipt: l.Receipt, From: l.From, To: l.To,
+		Distance: l.Distance, Unit: l.Unit, Days: l.Days, Destination: l.Destination}
+	if cur != nil && i < len(cur.LineDetails) && cur.LineDetails[i].Kind == l.Kind {
+		d := cur.LineDetails[i]
+		fl.LineID, fl.Flags = d.ID, d.Flags()
+		fl.Priced = money.Money{Minor: d.ReportMinor, Currency: cur.Currency}.String()
+		if d.ReceiptID != nil && d.ReceiptName != "" {
+			fl.ReceiptName, fl.ReceiptHref = d.ReceiptName, expenses.AttachmentPath(cur.ID, *d.ReceiptID)
+		}
+		fl.ReceiptNeeded, _ = models.ReceiptRequired(d.ExpenseLine, cur.Currency, threshold)
+	}
+	return fl
 }
 
 func expenseSteps(steps []models.ApprovalStepDetail) []expenses.Step {
@@ -594,23 +600,28 @@ func (s *Server) attachExpenseReceipt(c *fiber.Ctx) error {
 	if isHTMX(c) {
 		// Only the line's receipt is answered, so what was typed elsewhere on the form and
 		// not saved yet stays as it is.
+		// That field alone is built: the form's other parts (its choices, comments, the trip)
+		// are not read for it.
 		if d, err = s.expenseFromPath(c); err != nil {
 			return err
 		}
-		f, err := s.expenseForm(c, expenseInputOf(d), nil, d)
+		in := expenseInputOf(d)
+		if row >= len(in.Lines) {
+			return outlay.NotFound("That line does not exist.")
+		}
+		threshold, err := models.ReceiptThreshold(c.UserContext(), tenantDB(c))
 		if err != nil {
 			return err
 		}
-		if row >= len(f.Lines) {
-			return outlay.NotFound("That line does not exist.")
-		}
+		f := expenses.Form{CSRF: s.csrfToken(c), Errors: views.FieldErrors{}}
+		field := expenses.ReceiptField(f, row, expenseFormLine(in.Lines[row], row, d, threshold))
 		c.Set("HX-Trigger", toastTrigger("success", done))
 		if c.Get(draftVersionHeader) != readAt {
 			// The form was read before another change: it stays at its version, so that
 			// saving it is still refused rather than undoing that change.
-			return sendHTML(c, expenses.ReceiptField(f, row, f.Lines[row]))
+			return sendHTML(c, field)
 		}
-		return sendHTML(c, expenses.ReceiptField(f, row, f.Lines[row]), views.DraftVersionSwap(f.Version))
+		return sendHTML(c, field, views.DraftVersionSwap(in.Version))
 	}
 	s.setFlash(c, "success", done)
 	return redirect(c, expenses.Path(d.ID)+"#line-"+strconv.Itoa(row))

@@ -93,7 +93,7 @@ func batchLine(r models.BatchReport) expenses.BatchLine {
 	l := expenses.BatchLine{ID: r.ID, Number: r.Number, Title: r.Title, Href: expenses.Path(r.ID), Owner: r.OwnerName,
 		Email: r.OwnerEmail, Total: r.Total().String(), Net: r.Net().String(), Currency: r.Currency, NoAccount: !r.HasBankAccount,
 		Approved: formatDate(r.DecidedAt),
-		InFile:   models.InBankFile(models.ExpenseReport{Currency: r.Currency, TotalMinor: r.TotalMinor, AdvanceMinor: r.AdvanceMinor})}
+		InFile:   r.InBankFile()}
 	if r.AdvanceMinor > 0 {
 		l.Advance = r.Advance().String()
 	}
@@ -353,7 +353,7 @@ func (s *Server) batchTransfers(c *fiber.Ctx, d *models.BatchDetail) (bankfile.C
 		return file, err
 	}
 	for _, r := range d.Reports {
-		if r.Currency != bankfile.SEPACurrency || r.Net().Minor <= 0 {
+		if !r.InBankFile() {
 			continue
 		}
 		acct := accounts[r.OwnerID]

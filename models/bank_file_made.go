@@ -62,11 +62,15 @@ func MakeBatchFile(ctx context.Context, db *gorm.DB, id int64, number string, ac
 	})
 }
 
-// InBankFile reports whether report r of a batch is among the transfers of the batch's SEPA
-// file: a euro report that pays something (as the file is made).
-func InBankFile(r ExpenseReport) bool {
-	return r.Currency == bankfile.SEPACurrency && r.TotalMinor-r.AdvanceMinor > 0
+// InBankFile reports whether a report of a batch, in currency and paying net, is among the
+// transfers of the batch's SEPA file: a euro report that pays something. The file is made by
+// this rule, and taking a report out asks about the file by it.
+func InBankFile(currency string, net int64) bool {
+	return currency == bankfile.SEPACurrency && net > 0
 }
+
+// InBankFile is InBankFile of the report.
+func (r BatchReport) InBankFile() bool { return InBankFile(r.Currency, r.Net().Minor) }
 
 // FileNotPaid is what a person says to take a report out of a batch, or cancel a run, whose
 // bank file was made: that the bank will not pay from it.

@@ -233,7 +233,7 @@ func RemoveFromBatch(ctx context.Context, db *gorm.DB, batchID, reportID int64, 
 		// batch and another file: only on the clerk's word that the bank will not pay that
 		// file, which is then forgotten (the batch's next file is another). A report the file
 		// does not pay (in another currency) leaves the file as it is.
-		if InBankFile(r) {
+		if InBankFile(r.Currency, r.Reimbursable().Minor) {
 			if err := refuseIfFileMade(b.FileMade, b.Number, "Take "+reportName(r)+" out", fileNotPaid); err != nil {
 				return err
 			}
