@@ -253,6 +253,16 @@ func (s *Server) staticAsset(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, contentType)
 	// The URL names the content's hash, so the file can be cached for ever.
 	c.Set(fiber.HeaderCacheControl, static.CacheControl)
+	// Text goes compressed to a client that takes gzip (every browser): the stylesheet and
+	// scripts a first visit loads are a quarter of their size. The compressed form is made
+	// once; a cache in between keeps the two forms apart.
+	if gz, ok := static.Gzipped(c.Path()); ok {
+		c.Vary(fiber.HeaderAcceptEncoding)
+		if c.Request().Header.HasAcceptEncoding("gzip") {
+			c.Set(fiber.HeaderContentEncoding, "gzip")
+			return c.Send(gz)
+		}
+	}
 	return c.Send(body)
 }
 

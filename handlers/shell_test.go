@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,6 +91,39 @@ func TestStaticAssetsAreHashedAndCachedForever(t *testing.T) {
 	}
 	if res := c.Get("/static/css/app.css"); res.Status != http.StatusNotFound {
 		t.Errorf("unhashed asset URL: %d", res.Status)
+	}
+}
+
+// A browser (which takes gzip) gets the stylesheet and scripts compressed, and a client that
+// does not gets them as they are; both are told the answer varies with what they accept.
+func TestStaticAssetsGoCompressedToWhoTakesIt(t *testing.T) {
+	t.Parallel()
+	_, plain := newApp(t)
+	_, browser := newApp(t)
+	browser.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	for _, name := range []string{"css/app.css", "js/app.js", "vendor/htmx.min.js"} {
+		want, _, _ := static.Lookup(static.Path(name))
+		res := plain.Get(static.Path(name))
+		if res.Status != 200 || res.Header.Get("Content-Encoding") != "" || res.Body != string(want) || res.Header.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("%s without gzip: %d, encoding %q, vary %q, %d bytes (want %d)", name, res.Status,
+				res.Header.Get("Content-Encoding"), res.Header.Get("Vary"), len(res.Body), len(want))
+		}
+		res = browser.Get(static.Path(name))
+		if res.Status != 200 || res.Header.Get("Content-Encoding") != "gzip" || res.Header.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("%s with gzip: %d, encoding %q, vary %q", name, res.Status, res.Header.Get("Content-Encoding"), res.Header.Get("Vary"))
+			continue
+		}
+		if len(res.Body) > len(want)/2 {
+			t.Errorf("%s: %d bytes compressed of %d", name, len(res.Body), len(want))
+		}
+		zr, err := gzip.NewReader(strings.NewReader(res.Body))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: decompressed to %d bytes (%v), want the asset's %d", name, len(got), err, len(want))
+		}
 	}
 }
 

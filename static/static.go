@@ -10,6 +10,8 @@
 package static
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -18,6 +20,7 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"sync"
 )
 
 // Prefix is the URL path prefix under which every asset is served.
@@ -41,6 +44,9 @@ type asset struct {
 	url         string // "/static/css/app.3f9a1c2e7b.css"
 	body        []byte
 	contentType string
+	// gzipped is body compressed, made on the first request that accepts it (nil when the
+	// type does not compress or compressing saves too little).
+	gzipped func() []byte
 }
 
 var (
@@ -74,6 +80,7 @@ func build(fsys fs.FS) (map[string]*asset, map[string]*asset, error) {
 			body:        body,
 			contentType: contentType(name),
 		}
+		a.gzipped = sync.OnceValue(func() []byte { return compress(a) })
 		names[name] = a
 		urls[a.url] = a
 		return nil
@@ -89,6 +96,24 @@ func hashedName(name string, body []byte) string {
 	dir, file := path.Split(name)
 	ext := path.Ext(file)
 	return dir + strings.TrimSuffix(file, ext) + "." + h + ext
+}
+
+// compressible are the types worth compressing: text. Images and fonts are compressed
+// already.
+var compressible = map[string]bool{".css": true, ".js": true, ".svg": true, ".txt": true, ".json": true}
+
+// compress is a's body compressed with gzip at its best, or nil when the type is not text or
+// the saving is under a tenth (the header and the client's work would cost more).
+func compress(a *asset) []byte {
+	if !compressible[strings.ToLower(path.Ext(a.name))] {
+		return nil
+	}
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if _, err := w.Write(a.body); err != nil || w.Close() != nil || buf.Len() > len(a.body)*9/10 {
+		return nil
+	}
+	return buf.Bytes()
 }
 
 // contentTypes pins the types we care about rather than trusting the host's
@@ -148,4 +173,19 @@ func Lookup(urlPath string) (body []byte, contentType string, ok bool) {
 		return nil, "", false
 	}
 	return a.body, a.contentType, true
+}
+
+// Gzipped is the asset of urlPath (as Lookup takes it) compressed with gzip, and whether it
+// has such a form: text assets do, when compressing saves at least a tenth. Lookup's body is
+// what a client that does not accept gzip gets. The slice is shared and made once.
+func Gzipped(urlPath string) ([]byte, bool) {
+	if !strings.HasPrefix(urlPath, "/") {
+		urlPath = Prefix + urlPath
+	}
+	a, ok := byURL[urlPath]
+	if !ok {
+		return nil, false
+	}
+	gz := a.gzipped()
+	return gz, gz != nil
 }

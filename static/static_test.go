@@ -2,8 +2,10 @@ package static
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"io/fs"
 	"regexp"
 	"strings"
@@ -164,5 +166,31 @@ func TestAssetContents(t *testing.T) {
 	}
 	if svg := read("img/favicon.svg"); !strings.HasPrefix(svg, "<svg") {
 		t.Error("favicon.svg does not start with <svg")
+	}
+}
+
+// Text assets have a compressed form that is their body; an image does not.
+func TestGzippedIsTheBody(t *testing.T) {
+	for _, name := range []string{"css/app.css", "js/app.js", "vendor/htmx.min.js"} {
+		gz, ok := Gzipped(Path(name))
+		if !ok {
+			t.Errorf("%s: no compressed form", name)
+			continue
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, err := io.ReadAll(zr)
+		want, _, _ := Lookup(Path(name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: decompressed to %d bytes (%v), want %d", name, len(got), err, len(want))
+		}
+		if again, _ := Gzipped(strings.TrimPrefix(Path(name), Prefix)); &again[0] != &gz[0] {
+			t.Errorf("%s: compressed again on a second request", name)
+		}
+	}
+	if _, ok := Gzipped("/static/css/app.css"); ok {
+		t.Error("an unhashed path has a compressed form")
 	}
 }
