@@ -14,7 +14,8 @@ import (
 )
 
 // The JSON API's rate limit (OUTLAY_API_RATE_LIMIT a minute, OUTLAY_API_BURST at once) is a
-// token bucket per API token, and one per client address for requests without a valid token
+// token bucket per API token, and one per client address (an IPv6 address's /64:
+// auth.ClientBlock) for requests without a valid token
 // (none, an unknown, expired or revoked one, an unknown organisation), so that guessing tokens
 // is throttled too and a bad token never spends a real token's budget. A request over the
 // limit is answered 429 before the tenant's database is touched.
@@ -70,7 +71,7 @@ func (s *Server) limitAPI(c *fiber.Ctx) error {
 	if l == nil {
 		return c.Next()
 	}
-	addr, token := "addr "+clientIP(c), ""
+	addr, token := "addr "+auth.ClientKey(clientIP(c)), ""
 	if t := bearerToken(c); t != "" {
 		token = "token " + string(auth.Digest(t))
 	}

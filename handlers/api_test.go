@@ -150,6 +150,22 @@ func TestAPIRequestsWithoutAValidTokenAreLimitedPerAddress(t *testing.T) {
 	apiJSON(t, "a guess a second later", guesser(6).Get("/api/v1/me"), http.StatusUnauthorized)
 }
 
+// An IPv6 client without a valid token is limited by its /64, not address by address.
+func TestAPILimitCountsIPv6ByItsSlash64(t *testing.T) {
+	t.Parallel()
+	s, _ := newLimitedSite(t, 60, 3, true)
+	guess := func(i int, addr string) *testutil.Response {
+		c := s.bearer(t, "acme", fmt.Sprintf("%sguess%d", models.TokenPrefix, i))
+		c.Header.Set("X-Forwarded-For", addr)
+		return c.Get("/api/v1/me")
+	}
+	for i := 1; i <= 3; i++ {
+		apiJSON(t, fmt.Sprintf("guess %d", i), guess(i, fmt.Sprintf("2001:db8:5:6::%d", i)), http.StatusUnauthorized)
+	}
+	tooMany(t, "a guess from a fourth address of the /64", guess(4, "2001:db8:5:6:aaaa::4"), "from your network without a valid API token", "1")
+	apiJSON(t, "a guess from another /64", guess(5, "2001:db8:5:7::1"), http.StatusUnauthorized)
+}
+
 // Budgets are dropped once they have refilled, so the addresses and tokens the limit keeps
 // are those seen lately, not all ever seen.
 func TestAPIRateLimitForgetsIdleClients(t *testing.T) {

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -198,6 +199,37 @@ func TestThrottlePerAccountAndPerIP(t *testing.T) {
 	res = other.Post("/login", url.Values{"email": {"ana@acme.example"}, "password": {testutil.Password}})
 	if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Text(".flash-error"), "from your network") {
 		t.Errorf("per-address throttle: %d %q", res.Status, res.Text(".flash-error"))
+	}
+}
+
+// The per-address throttle counts an IPv6 client by its /64: whoever holds one holds every
+// address in it, so guesses spread over its addresses pause all of them, and another /64
+// is not paused.
+func TestThrottlePerAddressCountsIPv6ByItsSlash64(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	env.Config.TrustedProxies = []string{"0.0.0.0"} // the in-process peer: X-Forwarded-For names the client
+	app := testutil.NewApp(t, env)
+	from := func(addr string) *testutil.Client {
+		c := app.Client(t, "acme")
+		c.Header.Set("X-Forwarded-For", addr)
+		c.Get("/login")
+		return c
+	}
+	for i := 0; i < 20; i++ {
+		c := from(fmt.Sprintf("2001:db8:1:2::%x", 0x100+i))
+		if res := c.Post("/login", url.Values{"email": {fmt.Sprintf("user%d@acme.example", i)}, "password": {"guess guess guess"}}); res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d: status %d", i+1, res.Status)
+		}
+	}
+	res := from("2001:db8:1:2:ffff:ffff:ffff:1").Post("/login", url.Values{"email": {"ana@acme.example"}, "password": {testutil.Password}})
+	if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Text(".flash-error"), "from your network") {
+		t.Errorf("a new address of the same /64: %d %q", res.Status, res.Text(".flash-error"))
+	}
+	other := from("2001:db8:1:3::1")
+	if res := other.Post("/login", url.Values{"email": {"ana@acme.example"}, "password": {testutil.Password}}); res.Status != http.StatusSeeOther {
+		t.Errorf("another /64: status %d %q, want a sign-in", res.Status, res.Text(".flash-error"))
 	}
 }
 

@@ -5,10 +5,12 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"outlay/auth"
 )
 
-// LimitConnsPerIP wraps a listener so that one client address holds at most perIP connections
-// at once: slow clients (slowloris) from one address cannot take every connection the server
+// LimitConnsPerIP wraps a listener so that one client address (an IPv6 address's /64:
+// auth.ClientBlock) holds at most perIP connections at once: slow clients (slowloris) from one address cannot take every connection the server
 // has, while everyone else is still served. A connection over the limit is answered 429 and
 // closed at once. Trusted proxies are exempt, since every request behind them comes from their
 // address.
@@ -16,7 +18,7 @@ func LimitConnsPerIP(ln net.Listener, perIP int, trusted []string) net.Listener 
 	if perIP <= 0 {
 		return ln
 	}
-	return &perIPListener{Listener: ln, perIP: perIP, trusted: parseProxies(trusted), open: map[netip.Addr]int{}}
+	return &perIPListener{Listener: ln, perIP: perIP, trusted: parseProxies(trusted), open: map[netip.Prefix]int{}}
 }
 
 type perIPListener struct {
@@ -25,7 +27,7 @@ type perIPListener struct {
 	trusted proxies
 
 	mu   sync.Mutex
-	open map[netip.Addr]int
+	open map[netip.Prefix]int
 }
 
 // tooManyConnections is written, unread request or not, to a connection over the limit.
@@ -41,25 +43,26 @@ func (l *perIPListener) Accept() (net.Conn, error) {
 		if !ip.IsValid() || l.trusted.contain(ip) {
 			return c, nil
 		}
+		block := auth.ClientBlock(ip)
 		l.mu.Lock()
-		over := l.open[ip] >= l.perIP
+		over := l.open[block] >= l.perIP
 		if !over {
-			l.open[ip]++
+			l.open[block]++
 		}
 		l.mu.Unlock()
 		if over {
 			go refuse(c)
 			continue
 		}
-		return &perIPConn{Conn: c, release: func() { l.release(ip) }}, nil
+		return &perIPConn{Conn: c, release: func() { l.release(block) }}, nil
 	}
 }
 
-func (l *perIPListener) release(ip netip.Addr) {
+func (l *perIPListener) release(block netip.Prefix) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.open[ip]--; l.open[ip] <= 0 {
-		delete(l.open, ip)
+	if l.open[block]--; l.open[block] <= 0 {
+		delete(l.open, block)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"outlay/auth"
 )
 
 // CheckDeviceThrottle returns *ErrThrottled (scope "device") when sign-ins from one remembered
@@ -30,7 +32,9 @@ func CheckDeviceThrottle(ctx context.Context, db *gorm.DB, t Throttle, device st
 }
 
 // RecordFailedDeviceSignIn notes a failed attempt from a remembered browser: it counts
-// against the account and the address like any other, and against the device.
+// against the account and the address like any other, and against the device. The address
+// is kept as the throttle counts it (auth.ClientKey: an IPv6 address by its /64); the audit
+// log's signin.failure event has it whole.
 func RecordFailedDeviceSignIn(ctx context.Context, db *gorm.DB, email, ip, device string) error {
 	if len(email) > 254 {
 		email = email[:254]
@@ -39,5 +43,5 @@ func RecordFailedDeviceSignIn(ctx context.Context, db *gorm.DB, email, ip, devic
 	if device != "" {
 		dev = device
 	}
-	return db.WithContext(ctx).Exec(`INSERT INTO login_failures (email, ip, device) VALUES (?, ?, ?)`, email, ip, dev).Error
+	return db.WithContext(ctx).Exec(`INSERT INTO login_failures (email, ip, device) VALUES (?, ?, ?)`, email, auth.ClientKey(ip), dev).Error
 }

@@ -33,6 +33,7 @@ func (e *ErrThrottled) Error() string { return "too many failed sign-in attempts
 
 // CheckThrottle returns *ErrThrottled when email or ip has failed too often recently.
 func CheckThrottle(ctx context.Context, db *gorm.DB, t Throttle, email, ip string) error {
+	ip = auth.ClientKey(ip) // as failures are recorded: an IPv6 address by its /64
 	var row struct {
 		ByAccount     int
 		ByIP          int
