@@ -441,3 +441,71 @@ func TestEmptyBillListSaysWhatItHoldsForAnApprover(t *testing.T) {
 		}
 	}
 }
+
+// The clerk's dashboard says what is left to do with the organisation's bills, each line a
+// link to the list of those bills: drafts, bills in approval and those of them held at
+// matching, approved bills to pay, and those past their due date. A requester, who sees
+// only their own bills, is not shown the card.
+func TestDashboardShowsTheBillsLeftToDo(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	card := func(c *testutil.Client) *goquery.Selection {
+		t.Helper()
+		return c.Get("/dashboard").Doc.Find(`section[aria-labelledby="card-bills"]`)
+	}
+	empty := card(s.cleoC)
+	if n, note := empty.Find(`[data-testid="bills-open"]`).Text(), strings.Join(strings.Fields(empty.Find("p.muted").Text()), " "); n != "0" || note != "Every bill is paid. Enter a bill" {
+		t.Errorf("no bill yet: %q, %q", n, note)
+	}
+	if href, _ := empty.Find("a").Attr("href"); href != "/bills/new" {
+		t.Errorf("enter a bill links to %q", href)
+	}
+
+	for _, b := range []struct {
+		invoice, intent string
+		toner           [2]string
+	}{{"OK-1", "submit", [2]string{"4", "3.99"}}, {"H-1", "submit", [2]string{"12", "3.99"}}, {"D-1", "save", [2]string{"1", "3.99"}}} {
+		f := s.orderForm(b.invoice, b.toner)
+		f.Set("intent", b.intent)
+		if res := s.cleoC.Post("/bills", f); res.Status != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", b.invoice, res.Status, res.Text(".field-error"))
+		}
+	}
+	// Time passes: the approved bill falls due.
+	if err := s.db.Exec(`UPDATE bills SET due_date = current_date - 3 WHERE vendor_invoice_number = 'OK-1' AND status = 'approved'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	c := card(s.cleoC)
+	if got := c.Find(`[data-testid="bills-open"]`).Text(); got != "3" {
+		t.Errorf("bills not yet paid: %q, want 3", got)
+	}
+	want := map[string]string{
+		"Drafts to finish 1":    "/bills?status=draft",
+		"In approval 1":         "/bills?status=submitted",
+		"Held at matching 1":    "/bills?match=held&status=submitted",
+		"Approved, to pay 1":    "/bills?status=approved",
+		"Past their due date 1": "/bills/aging",
+	}
+	lines := c.Find(`[data-testid="bills-work"] li`)
+	if lines.Length() != len(want) {
+		t.Errorf("%d lines, want %d: %q", lines.Length(), len(want), strings.Join(strings.Fields(c.Text()), " "))
+	}
+	lines.Each(func(_ int, li *goquery.Selection) {
+		text := strings.Join(strings.Fields(li.Text()), " ")
+		href, _ := li.Find("a").Attr("href")
+		if want[text] != href {
+			t.Errorf("line %q links to %q, want %q", text, href, want[text])
+		}
+	})
+	// The held line's list is the held bill's alone.
+	held := s.cleoC.Get("/bills?match=held&status=submitted").Text("#bills-table")
+	if !strings.Contains(held, "H-1") || strings.Contains(held, "OK-1") || strings.Contains(held, "D-1") {
+		t.Errorf("held bills: %q", held)
+	}
+	if card(s.raeC).Length() != 0 {
+		t.Error("the requester is shown the organisation's bills")
+	}
+	if c := card(s.audiC); c.Find(`[data-testid="bills-open"]`).Text() != "3" || strings.Contains(c.Text(), "Enter a bill") {
+		t.Errorf("the auditor's card: %q", strings.Join(strings.Fields(c.Text()), " "))
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"outlay/money"
 	"outlay/policy"
 	"outlay/views/approvals"
+	"outlay/views/bills"
 	"outlay/views/dashboard"
 	"outlay/views/purchasing"
 	"outlay/views/requisitions"
@@ -31,10 +32,13 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	mine, waiting := s.can(c, policy.Permission{Object: outlay.ObjRequisitions, Action: outlay.ActRead}), s.can(c, policy.Permission{Object: outlay.ObjApprovals, Action: outlay.ActRead})
 	spend := s.can(c, policy.Permission{Object: outlay.ObjPurchaseOrders, Action: outlay.ActRead}) || s.can(c, policy.Permission{Object: outlay.ObjRequisitionsAll, Action: outlay.ActRead})
 	toOrder, trips, myExpenses := s.can(c, purchaseOrdersCreate), s.can(c, travelDocs.Read), s.can(c, expenseDocs.Read)
-	if mine || waiting || spend || toOrder || trips || myExpenses {
+	// Whoever sees every bill (accounts payable, finance) is shown what is left to do with them.
+	payables := s.can(c, billsAll) && s.can(c, billDocs.Read)
+	if mine || waiting || spend || toOrder || trips || myExpenses || payables {
 		now := time.Now().UTC()
 		scope := s.budgetScope(c)
-		sum, err := models.Dashboard(c.UserContext(), tenantDB(c), s.viewer(c), spend, toOrder, scope, now)
+		sum, err := models.Dashboard(c.UserContext(), tenantDB(c), s.viewer(c),
+			models.DashboardCards{Spend: spend, ToOrder: toOrder, Payables: payables, Budgets: scope}, now)
 		if err != nil {
 			return err
 		}
@@ -43,6 +47,10 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		d.Cards = dashboardCards(sum, mine, waiting, spend, canCreate, now)
 		if toOrder {
 			d.Cards = append(d.Cards, purchasing.ToOrderCard(sum.ToOrder))
+		}
+		if payables {
+			d.Cards = append(d.Cards, bills.WorkCard(bills.Work{ByStatus: sum.Payables.ByStatus, Held: sum.Payables.Held,
+				Overdue: sum.Payables.Overdue, CanEnter: s.can(c, billsCreate)}))
 		}
 		if trips {
 			d.Cards = append(d.Cards, s.tripsCard(c, sum))

@@ -28,7 +28,7 @@ func TestApprovalOnePersonApprovesOneStepOfARound(t *testing.T) {
 	if n, err := models.QueueCount(context.Background(), w.db, viewer(w.max)); err != nil || n != 0 {
 		t.Errorf("Max's queue counts %d (%v) after his approval of step 1, want 0", n, err)
 	}
-	if sum, err := models.Dashboard(context.Background(), w.db, viewer(w.max), false, false, models.NoBudgets, time.Now()); err != nil || sum.Waiting != 0 {
+	if sum, err := models.Dashboard(context.Background(), w.db, viewer(w.max), models.DashboardCards{}, time.Now()); err != nil || sum.Waiting != 0 {
 		t.Errorf("Max's dashboard waits for %d (%v), want 0", sum.Waiting, err)
 	}
 	if n, _ := models.QueueCount(context.Background(), w.db, viewer(w.al)); n != 1 {

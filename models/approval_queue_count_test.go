@@ -77,7 +77,7 @@ func TestQueueCountIsTheQueuesTotal(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: count: %v", name, err)
 		}
-		sum, err := models.Dashboard(ctx, db, v, true, true, models.AllBudgets, time.Now())
+		sum, err := models.Dashboard(ctx, db, v, models.DashboardCards{Spend: true, ToOrder: true, Payables: true, Budgets: models.AllBudgets}, time.Now())
 		if err != nil {
 			t.Fatalf("%s: dashboard: %v", name, err)
 		}

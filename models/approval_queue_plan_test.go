@@ -108,7 +108,7 @@ func TestDashboardWaitingCountReadsNoStepsOfOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := models.Viewer{UserID: ada.ID, Roles: []string{"admin"}, SeeAllKinds: []string{models.DocRequisition}}
-	sql, args, err := models.DashboardQuery(v, true, true, models.AllBudgets, time.Now())
+	sql, args, err := models.DashboardQuery(v, models.DashboardCards{Spend: true, ToOrder: true, Payables: true, Budgets: models.AllBudgets}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,29 @@ type DashboardSummary struct {
 	ToOrder int
 	// BudgetIDs are the active budgets of today the viewer watches (see BudgetScope).
 	BudgetIDs []int64
+	// Payables is the accounts-payable work of the whole organisation; read only when asked
+	// for (the viewer may see every bill).
+	Payables Payables
+}
+
+// Payables counts the bills still to be dealt with: by status (drafts, in approval,
+// returned, approved and partly paid), those in approval held at matching, and those approved
+// or partly paid past their due date.
+type Payables struct {
+	ByStatus map[string]int
+	Held     int
+	Overdue  int
+}
+
+// payableStatuses are the bills the payables card counts: not yet paid in full nor void.
+var payableStatuses = []string{BillDraft, BillSubmitted, BillRejected, BillApproved, BillPartiallyPaid}
+
+// DashboardCards says which of the cards that not everyone sees the dashboard reads: the
+// month's spend, the approved requisitions waiting for their orders, the organisation's
+// payables, and whose budgets.
+type DashboardCards struct {
+	Spend, ToOrder, Payables bool
+	Budgets                  BudgetScope
 }
 
 // BudgetScope is whose budgets the dashboard watches: none, the viewer's own department
@@ -65,8 +88,8 @@ var openRequisitionStatuses = []string{RequisitionDraft, RequisitionPending, Req
 
 // Dashboard reads every card's figures in one query. Spend covers purchase orders made in
 // the calendar month (UTC) containing now, grouped by their requisition's department.
-func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrder bool, budgets BudgetScope, now time.Time) (DashboardSummary, error) {
-	sql, args, err := dashboardQuery(v, withSpend, withToOrder, budgets, now)
+func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, cards DashboardCards, now time.Time) (DashboardSummary, error) {
+	sql, args, err := dashboardQuery(v, cards, now)
 	if err != nil {
 		return DashboardSummary{}, err
 	}
@@ -79,9 +102,10 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		OtherCurrencies int
 		Currency        string
 		ToOrder         int
+		Payables        *string
 	}
 	err = numberedStatement(db.WithContext(ctx), sql, args).Row().
-		Scan(&row.Open, &row.OpenTotals, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency, &row.ToOrder, &row.Budgets)
+		Scan(&row.Open, &row.OpenTotals, &row.Waiting, &row.Spend, &row.OtherCurrencies, &row.Currency, &row.ToOrder, &row.Budgets, &row.Payables)
 	if err != nil {
 		return DashboardSummary{}, err
 	}
@@ -101,6 +125,20 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 		if err := json.Unmarshal([]byte(*row.Budgets), &out.BudgetIDs); err != nil {
 			return DashboardSummary{}, err
 		}
+	}
+	if row.Payables != nil {
+		var p struct {
+			ByStatus map[string]int `json:"by_status"`
+			Held     int            `json:"held"`
+			Overdue  int            `json:"overdue"`
+		}
+		if err := json.Unmarshal([]byte(*row.Payables), &p); err != nil {
+			return DashboardSummary{}, err
+		}
+		out.Payables = Payables{ByStatus: p.ByStatus, Held: p.Held, Overdue: p.Overdue}
+	}
+	if out.Payables.ByStatus == nil {
+		out.Payables.ByStatus = map[string]int{}
 	}
 	out.OpenByStatus = out.Open[DocRequisition]
 	if out.OpenByStatus == nil {
@@ -125,9 +163,9 @@ func Dashboard(ctx context.Context, db *gorm.DB, v Viewer, withSpend, withToOrde
 }
 
 // dashboardQuery is the dashboard's statement for v and its arguments.
-func dashboardQuery(v Viewer, withSpend, withToOrder bool, budgets BudgetScope, now time.Time) (string, []any, error) {
-	shape := dashboardShape{spend: withSpend, toOrder: withToOrder, budgets: budgets}
-	if withToOrder {
+func dashboardQuery(v Viewer, cards DashboardCards, now time.Time) (string, []any, error) {
+	shape := dashboardShape{spend: cards.Spend, toOrder: cards.ToOrder, payables: cards.Payables, budgets: cards.Budgets}
+	if cards.ToOrder {
 		k, _ := FindDocumentKind(DocRequisition)
 		shape.toOrderVisible, _ = k.visibleCondition(v)
 	}
@@ -149,9 +187,9 @@ func dashboardQuery(v Viewer, withSpend, withToOrder bool, budgets BudgetScope, 
 // dashboardShape is what the text of the dashboard's statement depends on: the cards it reads
 // and, for the to-order count, how the viewer's requisitions are limited (visibleCondition).
 type dashboardShape struct {
-	spend, toOrder bool
-	toOrderVisible string
-	budgets        BudgetScope
+	spend, toOrder, payables bool
+	toOrderVisible           string
+	budgets                  BudgetScope
 }
 
 // dashboardStatement is the statement of one shape, its parameters ($1, $2, ...) named in order.
@@ -229,6 +267,16 @@ func dashboardSQL(shape dashboardShape) string {
 		budgetSQL = `(SELECT json_agg(b.id ORDER BY b.id) FROM budgets b WHERE b.archived_at IS NULL
 			AND b.period_start <= CAST(@today AS date) AND b.period_end >= CAST(@today AS date)` + scope + `)`
 	}
+	// The payables: each count read from bills_status_idx (status, due_date).
+	payablesSQL := `NULL::json`
+	if shape.payables {
+		payablesSQL = `json_build_object(
+			'by_status', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM bills
+				WHERE status IN ` + sqlList(payableStatuses) + ` GROUP BY status) b),
+			'held', (SELECT count(*) FROM bills WHERE status = '` + BillSubmitted + `' AND match_status = '` + MatchHeld + `'),
+			'overdue', (SELECT count(*) FROM bills WHERE status IN ` + sqlList([]string{BillApproved, BillPartiallyPaid}) + `
+				AND due_date < CAST(@today AS date)))`
+	}
 	return `SELECT
 		` + openSQL + ` AS open,
 		` + totalsSQL + ` AS open_totals,
@@ -236,7 +284,8 @@ func dashboardSQL(shape dashboardShape) string {
 		` + spendSQL + `,
 		(SELECT default_currency FROM org_settings WHERE id = 1) AS currency,
 		` + toOrderSQL + ` AS to_order,
-		` + budgetSQL + ` AS budgets`
+		` + budgetSQL + ` AS budgets,
+		` + payablesSQL + ` AS payables`
 }
 
 // A prepared statement is planned again on every run with that run's values unless the plan

@@ -37,7 +37,7 @@ func TestDashboardToOrderCountsTheApprovedRequisitionsTheViewerSees(t *testing.T
 		"nothing routed":    {models.Viewer{UserID: max.ID, Roles: []string{"approver"}}, 0},
 		"sees all, no role": {models.Viewer{UserID: max.ID, SeeAllKinds: []string{models.DocRequisition}}, count(approved)},
 	} {
-		sum, err := models.Dashboard(t.Context(), db, c.v, false, true, models.NoBudgets, time.Now())
+		sum, err := models.Dashboard(t.Context(), db, c.v, models.DashboardCards{ToOrder: true}, time.Now())
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -37,8 +37,8 @@ func VendorSearch(text string) clause.Expr { return holdsText(text, vendorSearch
 func PeopleSearch(text string) clause.Expr { return holdsText(text, peopleSearchColumns...) }
 
 // DashboardQuery is the dashboard's statement for v, with its arguments.
-func DashboardQuery(v Viewer, withSpend, withToOrder bool, budgets BudgetScope, now time.Time) (string, []any, error) {
-	return dashboardQuery(v, withSpend, withToOrder, budgets, now)
+func DashboardQuery(v Viewer, cards DashboardCards, now time.Time) (string, []any, error) {
+	return dashboardQuery(v, cards, now)
 }
 
 // AuditParents exposes auditParents, which TestAuditParentsAreTheDatabases holds to the
