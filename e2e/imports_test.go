@@ -37,7 +37,7 @@ func TestImportProgressAndResult(t *testing.T) {
 	b.screenshot("upload")
 	b.pressAndLoad("#upload-button")
 	b.do(chromedp.WaitVisible(chromedp.ID("commit-button")))
-	if info := b.text(".page-header p"); !strings.Contains(info, "semicolon-separated") || !strings.Contains(info, "4000 rows") {
+	if info := b.text(".page-header p"); !strings.Contains(info, "semicolon-separated") || !strings.Contains(info, "4,000 rows") {
 		t.Errorf("file info: %q", info)
 	}
 	b.screenshot("check")
@@ -56,7 +56,7 @@ func TestImportProgressAndResult(t *testing.T) {
 	if !eval[bool](b, `window.__importPage === true`) {
 		t.Error("the page was loaded again: the progress did not update in place")
 	}
-	if got := strings.Join(strings.Fields(b.text("#import-result")), " "); !strings.Contains(got, "Created 4000") {
+	if got := strings.Join(strings.Fields(b.text("#import-result")), " "); !strings.Contains(got, "Created 4,000") {
 		t.Errorf("result: %q", got)
 	}
 	if got := b.text("#result-title"); got != "Imported" {

@@ -387,12 +387,12 @@ func bulkSummary(approved, decided, refused int) (msg, kind string) {
 	if approved+decided+refused == 0 {
 		return "Tick the requests to approve first.", "error"
 	}
-	parts := []string{fmt.Sprintf("%d approved", approved)}
+	parts := []string{outlay.Count(approved) + " approved"}
 	if decided > 0 {
-		parts = append(parts, fmt.Sprintf("%d already decided", decided))
+		parts = append(parts, outlay.Count(decided)+" already decided")
 	}
 	if refused > 0 {
-		parts = append(parts, fmt.Sprintf("%d refused (over budget or not yours to approve)", refused))
+		parts = append(parts, outlay.Count(refused)+" refused (over budget or not yours to approve)")
 	}
 	kind = "success"
 	if approved == 0 {

@@ -52,7 +52,7 @@ func (s *Server) billsPage(c *fiber.Ctx) error {
 		}
 	}
 	l.Tabs[0].Count = all
-	l.Summary = fmt.Sprintf("%d bills.", all)
+	l.Summary = outlay.Count(all) + " bills."
 	if all == 1 {
 		l.Summary = "1 bill."
 	}

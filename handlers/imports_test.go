@@ -202,7 +202,7 @@ func TestImportLargeFileRunsAsJob(t *testing.T) {
 	}
 	app.WaitJobs(t)
 	frag := c.Get(item + "/progress")
-	if frag.Doc.Find("progress").Length() != 0 || !strings.Contains(importResult(frag), "Created 1500") {
+	if frag.Doc.Find("progress").Length() != 0 || !strings.Contains(importResult(frag), "Created 1,500") {
 		t.Fatalf("progress after the job: %s", frag.Body)
 	}
 }

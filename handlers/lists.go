@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -92,7 +91,7 @@ func (d docStatuses) summary(counts map[string]int) string {
 	for _, st := range d.all {
 		all += counts[st]
 		if n := counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(d.label(st))))
+			parts = append(parts, outlay.Count(n)+" "+strings.ToLower(d.label(st)))
 		}
 	}
 	s := views.Plural(all, d.one, d.many)

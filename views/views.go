@@ -100,7 +100,7 @@ func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return strconv.Itoa(n) + " " + many
+	return outlay.Count(n) + " " + many
 }
 
 // StatusTab is one status tab of a document list, with its count; Status is "" for the tab

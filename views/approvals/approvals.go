@@ -146,7 +146,7 @@ func CountText(n int64) string {
 	case 1:
 		return "1 request waits for you."
 	}
-	return fmt.Sprintf("%d requests wait for you.", n)
+	return outlay.Count(int(n)) + " requests wait for you."
 }
 
 // Details is what an expanded row shows.

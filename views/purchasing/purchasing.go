@@ -138,9 +138,9 @@ func (l List) Summary() string {
 	case l.All == 1:
 		return "1 purchase order, none waiting for goods."
 	case l.Open == 0:
-		return fmt.Sprintf("%d purchase orders, none waiting for goods.", l.All)
+		return outlay.Count(l.All) + " purchase orders, none waiting for goods."
 	}
-	return fmt.Sprintf("%d purchase orders, %d waiting for goods.", l.All, l.Open)
+	return outlay.Count(l.All) + " purchase orders, " + outlay.Count(l.Open) + " waiting for goods."
 }
 
 // Pager is the list's pagination.
@@ -152,7 +152,7 @@ func matchText(n int) string {
 	if n == 1 {
 		return "1 order matches."
 	}
-	return fmt.Sprintf("%d orders match.", n)
+	return outlay.Count(n) + " orders match."
 }
 
 // Line is one line of an order.
@@ -359,7 +359,7 @@ func (l ToOrder) Summary() string {
 	case 1:
 		return "1 approved requisition is waiting for its order."
 	}
-	return fmt.Sprintf("%d approved requisitions are waiting for their orders, longest waiting first.", l.Total)
+	return outlay.Count(l.Total) + " approved requisitions are waiting for their orders, longest waiting first."
 }
 
 // Pager is the waiting list's pagination.

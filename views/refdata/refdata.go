@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"outlay"
 	"outlay/views"
 )
 
@@ -125,7 +126,7 @@ func (l List) matchText() string {
 	if l.Total == 1 {
 		return "1 " + l.Noun + " matches."
 	}
-	return fmt.Sprintf("%d %s match.", l.Total, l.Plural)
+	return outlay.Count(l.Total) + " " + l.Plural + " match."
 }
 
 // Field is one input of a form.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"outlay"
 	"outlay/views"
 )
 
@@ -99,7 +100,7 @@ func (c Counts) Summary() string {
 	if c.All == 1 {
 		return "1 person."
 	}
-	return fmt.Sprintf("%d people: %d active, %d invited, %d deactivated.", c.All, c.Active, c.Invited, c.Deactivated)
+	return fmt.Sprintf("%s people: %s active, %s invited, %s deactivated.", outlay.Count(c.All), outlay.Count(c.Active), outlay.Count(c.Invited), outlay.Count(c.Deactivated))
 }
 
 // Row is one person in the list.
@@ -222,5 +223,5 @@ func matchText(n int) string {
 	if n == 1 {
 		return "1 person matches."
 	}
-	return fmt.Sprintf("%d people match.", n)
+	return outlay.Count(n) + " people match."
 }
