@@ -268,12 +268,15 @@ func rateText(bp int) string {
 func plainQuantity(q money.Quantity) string { return strings.ReplaceAll(q.String(), ",", "") }
 
 // renderBillForm sends the new-bill page, or the page of the editable bill cur.
-func (s *Server) renderBillForm(c *fiber.Ctx, status int, f bills.Form, cur *models.BillDetail) error {
+func (s *Server) renderBillForm(c *fiber.Ctx, status int, f bills.Form, cur *models.BillDetail, adjust ...func(*bills.Detail)) error {
 	p := page{Title: "New bill", Nav: bills.ListPath, Content: bills.NewPage(f)}
 	if cur != nil {
 		d, err := s.billDetail(c, cur, htmxTarget(c) != bills.FormID)
 		if err != nil {
 			return err
+		}
+		for _, a := range adjust {
+			a(&d)
 		}
 		p.Title, p.Content = d.Title, bills.EditPage(f, d)
 	}
@@ -338,7 +341,8 @@ func (s *Server) billDetail(c *fiber.Ctx, d *models.BillDetail, activity bool) (
 		Currency: d.Currency, Subtotal: m(d.SubtotalMinor), Tax: m(d.TaxMinor), Total: m(d.TotalMinor), Paid: m(d.PaidMinor), Open: d.Open().String(),
 		EnteredBy: d.EnteredByName, Submitted: formatMoment(d.SubmittedAt), Decided: formatMoment(d.DecidedAt), Memo: d.Memo,
 		Duplicate: d.DuplicateConfirmed, HistoryURL: bills.HistoryPath(d.ID),
-		CanRelease: d.Releasable() && s.can(c, billsRelease) && d.EnteredByID != currentUser(c).UserID}
+		CanRelease: d.Releasable() && s.can(c, billsRelease) && d.EnteredByID != currentUser(c).UserID,
+		CanVoid:    d.Voidable() && s.can(c, billsUpdate)}
 	if d.PurchaseOrderID != nil {
 		v.OrderURL = purchaseOrderDocs.Path(*d.PurchaseOrderID)
 	}
@@ -347,6 +351,9 @@ func (s *Server) billDetail(c *fiber.Ctx, d *models.BillDetail, activity bool) (
 	}
 	if d.ReleasedAt != nil {
 		v.Released = fmt.Sprintf("By %s on %s: %s", d.ReleasedByName, formatMoment(d.ReleasedAt), d.ReleaseReason)
+	}
+	if d.VoidedAt != nil {
+		v.Voided = fmt.Sprintf("By %s on %s: %s", d.VoidedByName, formatMoment(d.VoidedAt), d.VoidReason)
 	}
 	for _, l := range d.LineDetails {
 		line := bills.Line{Position: l.Position, Description: l.Description, Quantity: l.QuantityMilli.String(), UnitPrice: m(l.UnitPriceMinor),
@@ -468,6 +475,50 @@ func (s *Server) releaseBill(c *fiber.Ctx) error {
 	}
 	s.setFlash(c, "success", d.Number+" is released and approved.")
 	return redirect(c, bills.Path(d.ID))
+}
+
+// voidBill voids a bill entered in error, with the reason. A refusal (no reason, or a bill a
+// payment run pays or an export carried) is said beside the reason on the page the bill
+// shows, the form while it can change, with what was typed.
+func (s *Server) voidBill(c *fiber.Ctx) error {
+	d, err := s.billFromPath(c)
+	if err != nil {
+		return err
+	}
+	var post struct {
+		Reason string `form:"void_reason"`
+	}
+	bindForm(c, &post)
+	err = models.VoidBill(c.UserContext(), tenantDB(c), s.viewer(c), d.ID, post.Reason)
+	if verr, ok := outlay.AsValidation(err); ok {
+		return s.refuseVoid(c, d, http.StatusUnprocessableEntity, verr["void_reason"], post.Reason)
+	}
+	if msg, ok := outlay.Message(err); ok && errors.Is(err, outlay.ErrConflict) {
+		return s.refuseVoid(c, d, http.StatusConflict, msg, post.Reason)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", d.Number+" is void.")
+	return redirect(c, bills.Path(d.ID))
+}
+
+// refuseVoid shows the bill again with why it was not voided beside the reason typed.
+func (s *Server) refuseVoid(c *fiber.Ctx, d *models.BillDetail, status int, message, reason string) error {
+	refused := func(v *bills.Detail) { v.VoidError, v.VoidReason = message, reason }
+	if d.Editable() && s.can(c, billsUpdate) {
+		f, err := s.billForm(c, billInputOf(d), nil, d)
+		if err != nil {
+			return err
+		}
+		return s.renderBillForm(c, status, f, d, refused)
+	}
+	v, err := s.billDetail(c, d, true)
+	if err != nil {
+		return err
+	}
+	refused(&v)
+	return s.render(c, status, page{Title: v.Title, Nav: bills.ListPath, Content: bills.DetailPage(v)})
 }
 
 // billInvoice sends a bill's invoice file to be shown in the page beside the bill (inline,

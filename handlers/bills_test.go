@@ -509,3 +509,101 @@ func TestDashboardShowsTheBillsLeftToDo(t *testing.T) {
 		t.Errorf("the auditor's card: %q", strings.Join(strings.Fields(c.Text()), " "))
 	}
 }
+
+// A bill entered in error is voided with the reason, from its form while a draft and from
+// its page once submitted: it leaves approval, its quantities are billable again, and it is
+// listed as void with who voided it and why. Without a reason, or while a payment run pays it,
+// or once an accounting export carried it to the ledger, the void is refused beside the reason,
+// which is kept. A requester may not void.
+func TestVoidABillEnteredInError(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	enter := func(invoice, intent, toner string) string {
+		t.Helper()
+		f := s.orderForm(invoice, [2]string{toner, "3.99"})
+		f.Set("intent", intent)
+		res := s.cleoC.Post("/bills", f)
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", invoice, res.Status, res.Text(".field-error"))
+		}
+		return res.Location()
+	}
+	ok, held, draft := enter("OK-1", "submit", "4"), enter("H-1", "submit", "12"), enter("D-1", "save", "1")
+	offered := func() string {
+		return s.cleoC.Get(fmt.Sprintf("/bills/new?order=%d", s.order.ID)).Doc.Find(`#line-0-quantity`).AttrOr("value", "")
+	}
+	if q := offered(); q != "0" && q != "" {
+		t.Errorf("toner offered %q with 16 of 10 billed", q)
+	}
+
+	// A draft, from its form: a reason first.
+	if form := s.cleoC.Get(draft); form.Doc.Find(`#bill-void form[action="`+draft+`/void"]`).Length() != 1 {
+		t.Fatal("the draft's form does not offer the void")
+	}
+	res := s.cleoC.Post(draft+"/void", url.Values{"void_reason": {"  "}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.HasPrefix(res.Text("#void_reason-error"), "Say why the bill is void") ||
+		res.Doc.Find("#bill-form").Length() != 1 {
+		t.Errorf("no reason: %d %q", res.Status, res.Text("#void_reason-error"))
+	}
+	if res := s.cleoC.Post(draft+"/void", url.Values{"void_reason": {"Keyed twice"}}); res.Status != http.StatusSeeOther || res.Location() != draft {
+		t.Fatalf("void the draft: %d %q", res.Status, res.Location())
+	}
+
+	// A bill in approval, from its page: it leaves its approvers' queues.
+	heldID, _ := strconv.ParseInt(held[strings.LastIndexByte(held, '/')+1:], 10, 64)
+	statusOf := func(id int64) (st string) {
+		s.db.Table("bills").Where("id = ?", id).Select("status").Scan(&st)
+		return st
+	}
+	s.raeC.Post(held+"/void", url.Values{"void_reason": {"Not mine to void"}})
+	if st := statusOf(heldID); st != models.BillSubmitted {
+		t.Errorf("after the requester's post the bill is %q", st)
+	}
+	if res := s.cleoC.Post(held+"/void", url.Values{"void_reason": {"The vendor withdrew invoice H-1"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("void the held bill: %d %s", res.Status, res.Text("#void_reason-error"))
+	}
+	var open int64
+	s.db.Model(&models.ApprovalStep{}).Where("doc_type = 'bill' AND doc_id = ? AND status IN ('waiting', 'pending')", heldID).Count(&open)
+	if open != 0 {
+		t.Errorf("%d approval steps still open on the void bill", open)
+	}
+	page := s.cleoC.Get(held)
+	if !strings.Contains(page.Text("#bill-voided"), "By Cleo Clerk on") || !strings.HasSuffix(page.Text("#bill-voided"), ": The vendor withdrew invoice H-1") ||
+		page.Doc.Find("#bill-void").Length() != 0 || !strings.Contains(page.Text(".page-header"), "Void") {
+		t.Errorf("the void bill's page: %q, still offered %d", page.Text("#bill-voided"), page.Doc.Find("#bill-void").Length())
+	}
+	if q := offered(); q != "6" {
+		t.Errorf("toner offered %q once H-1 is void, want 6 (10 received, 4 billed)", q)
+	}
+	if list := s.cleoC.Get("/bills?status=void").Text("#bills-table"); !strings.Contains(list, "H-1") || !strings.Contains(list, "D-1") || strings.Contains(list, "OK-1") {
+		t.Errorf("void bills listed: %q", list)
+	}
+
+	// An approved bill a payment run pays, then one an export carried.
+	okID := ok[strings.LastIndexByte(ok, '/')+1:]
+	today := time.Now().Format(time.DateOnly)
+	res = s.cleoC.Post("/payments", url.Values{"currency": {"USD"}, "method": {"ach"}, "due_by": {today}, "pay_on": {today},
+		"bill": {okID}, "amount." + okID: {"15.96"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("payment run: %d %s", res.Status, res.Text(".field-error, .flash"))
+	}
+	run := res.Location()
+	res = s.cleoC.Post(ok+"/void", url.Values{"void_reason": {"Duplicate of INV-7"}})
+	if res.Status != http.StatusConflict || !strings.HasPrefix(res.Text("#void_reason-error"), "Payment run PAY-") || res.Doc.Find("#void_reason").Text() != "Duplicate of INV-7" {
+		t.Errorf("paid by a run: %d %q, reason kept %q", res.Status, res.Text("#void_reason-error"), res.Doc.Find("#void_reason").Text())
+	}
+	if r := s.cleoC.Post(run+"/cancel", url.Values{}); r.Status != http.StatusSeeOther {
+		t.Fatalf("cancel the run: %d %s", r.Status, r.Text(".flash, .field-error"))
+	}
+	if _, err := models.CreateExportBatch(context.Background(), s.db, s.asa.ID); err != nil {
+		t.Fatal(err)
+	}
+	res = s.cleoC.Post(ok+"/void", url.Values{"void_reason": {"Duplicate of INV-7"}})
+	if res.Status != http.StatusConflict || !strings.Contains(res.Text("#void_reason-error"), "carried this bill to the ledger") {
+		t.Errorf("exported: %d %q", res.Status, res.Text("#void_reason-error"))
+	}
+	okNum, _ := strconv.ParseInt(okID, 10, 64)
+	if st := statusOf(okNum); st != models.BillApproved {
+		t.Errorf("the refused bill is %q", st)
+	}
+}

@@ -418,6 +418,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, bills.ListPath+idParam+"/history", outlay.ObjBills, outlay.ActRead, s.billHistory),
 		permitted(post, bills.ListPath+idParam, outlay.ObjBills, outlay.ActUpdate, s.updateBill),
 		permitted(post, bills.ListPath+idParam+"/release", outlay.ObjBillsRelease, outlay.ActApprove, s.releaseBill),
+		permitted(post, bills.ListPath+idParam+"/void", outlay.ObjBills, outlay.ActUpdate, s.voidBill),
 		permitted(get, bills.ListPath+idParam+"/invoice", outlay.ObjBills, outlay.ActRead, s.billInvoice),
 		permitted(post, bills.ListPath+idParam+"/invoice", outlay.ObjBills, outlay.ActUpdate, s.uploadInvoice).upload(),
 		permitted(get, bills.SettingsPath, outlay.ObjSettings, outlay.ActRead, s.billMatchingPage).nav("Bill matching"),

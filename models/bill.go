@@ -99,6 +99,9 @@ type Bill struct {
 	ReleasedByID  *int64
 	ReleasedAt    *time.Time
 	ReleaseReason string
+	VoidedByID    *int64
+	VoidedAt      *time.Time
+	VoidReason    string
 	FormKey       *string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
@@ -118,6 +121,13 @@ func (b Bill) Money(minor int64) money.Money { return money.Money{Minor: minor, 
 
 // Editable reports whether the clerk may still change the bill.
 func (b Bill) Editable() bool { return b.Status == BillDraft || b.Status == BillRejected }
+
+// Voidable reports whether the bill may still be voided as far as it alone says: not paid in
+// any part and not void already. A payment run that pays it or an accounting export that
+// carried it refuses the void too (VoidBill).
+func (b Bill) Voidable() bool {
+	return b.PaidMinor == 0 && (b.Status == BillDraft || b.Status == BillSubmitted || b.Status == BillRejected || b.Status == BillApproved)
+}
 
 // Releasable reports whether the bill waits in approval because its match held it.
 func (b Bill) Releasable() bool { return b.Status == BillSubmitted && b.MatchStatus == MatchHeld }

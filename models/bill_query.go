@@ -152,6 +152,7 @@ type BillDetail struct {
 	OrderNumber    string
 	EnteredByName  string
 	ReleasedByName string
+	VoidedByName   string
 	LineDetails    []BillLineDetail     `gorm:"-"`
 	Invoice        *Attachment          `gorm:"-"`
 	Steps          []ApprovalStepDetail `gorm:"-"`
@@ -172,11 +173,12 @@ func GetBillDetail(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*BillD
 	var d BillDetail
 	err := tx.Table("bills").Scopes(VisibleBills(v)).Where("bills.id = ?", id).
 		Select(`bills.*, vd.name AS vendor_name, COALESCE(po.number, '') AS order_number, eu.name AS entered_by_name,
-			COALESCE(ru.name, '') AS released_by_name`).
+			COALESCE(ru.name, '') AS released_by_name, COALESCE(vu.name, '') AS voided_by_name`).
 		Joins("JOIN vendors vd ON vd.id = bills.vendor_id").
 		Joins("LEFT JOIN purchase_orders po ON po.id = bills.purchase_order_id").
 		Joins("JOIN users eu ON eu.id = bills.entered_by_id").
 		Joins("LEFT JOIN users ru ON ru.id = bills.released_by_id").
+		Joins("LEFT JOIN users vu ON vu.id = bills.voided_by_id").
 		Take(&d).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, outlay.NotFound("There is no such bill.")

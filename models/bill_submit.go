@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -234,21 +235,12 @@ func BillableOrderLines(ctx context.Context, db *gorm.DB, poID, billID int64) ([
 // cancelled and it is approved. Only someone holding bills.release may (the route says so);
 // the clerk who entered the bill never releases it.
 func ReleaseBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, reason string) error {
-	reason = strings.TrimSpace(reason)
-	switch n := utf8.RuneCountInString(reason); {
-	case n == 0:
-		return outlay.ValidationErrors{"reason": "Say why the bill may be paid despite its match."}
-	case n > MaxReleaseReason:
-		return outlay.ValidationErrors{"reason": tooLong("The reason", MaxReleaseReason, n)}
-	case !plainText(reason):
-		return outlay.ValidationErrors{"reason": "Use plain text."}
+	reason, err := billReason(reason, "reason", "Say why the bill may be paid despite its match.")
+	if err != nil {
+		return err
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var b Bill
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Scopes(billKind.visible(v)).Where("bills.id = ?", id).First(&b).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return outlay.NotFound("There is no such bill.")
-		}
+		b, err := lockVisibleBill(tx, v, id)
 		if err != nil {
 			return err
 		}
@@ -265,6 +257,78 @@ func ReleaseBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, reason st
 		return tx.Model(&Bill{ID: b.ID}).Updates(map[string]any{"status": BillApproved, "match_status": MatchReleased,
 			"released_by_id": v.UserID, "released_at": now, "release_reason": reason, "decided_at": now, "updated_at": now}).Error
 	})
+}
+
+// VoidBill voids a bill entered in error, with the reason: a bill in approval leaves it, and
+// the bill counts nowhere any more (billed quantities, budgets, payables), keeping its number
+// and its history. A bill paid in any part cannot be voided, nor one a payment run that is not
+// cancelled pays (take it out of the run first), nor one an accounting export carried to the
+// ledger, where voiding it here would leave it standing.
+func VoidBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, reason string) error {
+	reason, err := billReason(reason, "void_reason", "Say why the bill is void: a duplicate, withdrawn by the vendor, entered against the wrong vendor.")
+	if err != nil {
+		return err
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		b, err := lockVisibleBill(tx, v, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case b.Status == BillVoid:
+			return outlay.Conflict("This bill is void already.")
+		case !b.Voidable():
+			return outlay.Conflict("A bill paid in whole or in part cannot be voided.")
+		}
+		var run string
+		if err := tx.Raw(`SELECT pr.number FROM payment_lines pl JOIN payment_runs pr ON pr.id = pl.payment_run_id
+			WHERE pl.bill_id = ? AND pr.status <> ? ORDER BY pr.id LIMIT 1`, b.ID, PaymentCancelled).Scan(&run).Error; err != nil {
+			return err
+		}
+		if run != "" {
+			return outlay.Conflict("Payment run " + run + " pays this bill: take the bill out of the run, or cancel the run, before voiding it.")
+		}
+		var at sql.NullTime
+		if err := tx.Raw(`SELECT min(created_at) FROM export_batch_documents WHERE doc_type = ? AND doc_id = ?`, DocBill, b.ID).Row().Scan(&at); err != nil {
+			return err
+		}
+		if at.Valid {
+			return outlay.Conflict("The accounting export of " + at.Time.Format("2 Jan 2006") + " carried this bill to the ledger, so voiding it here would leave it standing there: record a credit note against it in the ledger instead.")
+		}
+		if b.Status == BillSubmitted {
+			if err := CancelRoute(tx, DocBill, b.ID); err != nil {
+				return err
+			}
+		}
+		now := time.Now()
+		return tx.Model(&Bill{ID: b.ID}).Updates(map[string]any{"status": BillVoid, "voided_by_id": v.UserID, "voided_at": now,
+			"void_reason": reason, "updated_at": now}).Error
+	})
+}
+
+// billReason is the reason given for a release or a void, trimmed, or why it is refused beside
+// field (none: missing, which says).
+func billReason(reason, field, missing string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch n := utf8.RuneCountInString(reason); {
+	case n == 0:
+		return "", outlay.ValidationErrors{field: missing}
+	case n > MaxReleaseReason:
+		return "", outlay.ValidationErrors{field: tooLong("The reason", MaxReleaseReason, n)}
+	case !plainText(reason):
+		return "", outlay.ValidationErrors{field: "Use plain text."}
+	}
+	return reason, nil
+}
+
+// lockVisibleBill reads bill id for update, if the viewer may see it; any other is not found.
+func lockVisibleBill(tx *gorm.DB, v Viewer, id int64) (Bill, error) {
+	var b Bill
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Scopes(billKind.visible(v)).Where("bills.id = ?", id).First(&b).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return b, outlay.NotFound("There is no such bill.")
+	}
+	return b, err
 }
 
 // GetBill reads a bill with its lines, whoever may see it (callers check visibility first).

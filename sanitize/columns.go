@@ -65,7 +65,7 @@ var columns = map[string]rule{
 
 	"bill_lines.description": scrub, "bill_lines.match_note": scrub, "bill_lines.match_status": keep,
 	"bills.currency": keep, "bills.form_key": keep, "bills.match_mode": keep, "bills.match_status": keep,
-	"bills.memo": text, "bills.number": keep, "bills.release_reason": text, "bills.status": keep,
+	"bills.memo": text, "bills.number": keep, "bills.release_reason": text, "bills.status": keep, "bills.void_reason": text,
 	"bills.vendor_invoice_number": keep, "bills.authors": keep,
 	"budgets.currency":  keep,
 	"casbin_rule.ptype": keep, "casbin_rule.v0": keep, "casbin_rule.v1": keep, "casbin_rule.v2": keep,

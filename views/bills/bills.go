@@ -27,6 +27,17 @@ const (
 // Path is a bill's page; its edit form posts to it.
 func Path(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
 
+// ariaInvalid is a field's aria-invalid beside its message ("" for none).
+func ariaInvalid(message string) string {
+	if message != "" {
+		return "true"
+	}
+	return "false"
+}
+
+// VoidPath voids bill id.
+func VoidPath(id int64) string { return Path(id) + "/void" }
+
 // ReleasePath releases a held bill with a reason.
 func ReleasePath(id int64) string { return Path(id) + "/release" }
 
@@ -293,6 +304,10 @@ type Detail struct {
 	CanRelease    bool
 	ReleaseError  string
 	ReleaseReason string
+	Voided        string // "By Cleo Clerk on …: reason"
+	CanVoid       bool
+	VoidError     string
+	VoidReason    string
 	File          *Invoice
 	Upload        *Upload
 	Activity      templ.Component
