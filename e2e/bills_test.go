@@ -182,7 +182,7 @@ func TestBillsFromOrderToApprovalInTheBrowser(t *testing.T) {
 	}
 	cleo.pressAndLoad(`#submit-payment`)
 	cleo.do(chromedp.WaitVisible(chromedp.ID("payment-status")))
-	if got := cleo.text("#payment-status"); got != "Waiting for approval" {
+	if got := cleo.text("#payment-status"); got != "Pending approval" {
 		t.Errorf("submitted run is %q", got)
 	}
 	cleo.screenshot("payment-submitted")

@@ -359,10 +359,10 @@ func TestBillExportHonoursFiltersAndVisibility(t *testing.T) {
 		path, tabs string
 		rows       int
 	}{
-		{"/bills", "All 2 | Draft 1 | In approval 1", 2},
-		{"/bills?status=draft", "All 2 | Draft 1 | In approval 1", 1},
-		{"/bills?q=H-1", "All 1 | In approval 1", 1},
-		{"/bills?status=paid", "All 2 | Draft 1 | In approval 1 | Paid 0", 0},
+		{"/bills", "All 2 | Draft 1 | Pending approval 1", 2},
+		{"/bills?status=draft", "All 2 | Draft 1 | Pending approval 1", 1},
+		{"/bills?q=H-1", "All 1 | Pending approval 1", 1},
+		{"/bills?status=paid", "All 2 | Draft 1 | Pending approval 1 | Paid 0", 0},
 	} {
 		var page *testutil.Response
 		stmts := log.during(func() { page = s.cleoC.Get(tc.path) })
@@ -481,7 +481,7 @@ func TestDashboardShowsTheBillsLeftToDo(t *testing.T) {
 	}
 	want := map[string]string{
 		"Drafts to finish 1":    "/bills?status=draft",
-		"In approval 1":         "/bills?status=submitted",
+		"Pending approval 1":    "/bills?status=submitted",
 		"Held at matching 1":    "/bills?match=held&status=submitted",
 		"Approved, to pay 1":    "/bills?status=approved",
 		"Past their due date 1": "/bills/aging",

@@ -74,7 +74,7 @@ func TestTripHistoryReadsInWords(t *testing.T) {
 	if !hasChange(trip, "Traveller", "", fmt.Sprintf("Tess Traveller (#%d)", s.tess.ID)) {
 		t.Errorf("the trip's traveller reads %v", trip["Traveller"])
 	}
-	if !hasChange(trip, "Status", "Draft", "Submitted") || !hasChange(trip, "Status", "Submitted", "Approved") {
+	if !hasChange(trip, "Status", "Draft", "Pending approval") || !hasChange(trip, "Status", "Pending approval", "Approved") {
 		t.Errorf("the trip's status reads %v", trip["Status"])
 	}
 	stepChanges := historyChanges(hist, "Step 1 of TRV-000001 (Mo Manager)")

@@ -62,7 +62,7 @@ func PaymentStatusLabel(s string) string {
 	case PaymentDraft:
 		return "Draft"
 	case PaymentSubmitted:
-		return "Waiting for approval"
+		return "Pending approval"
 	case PaymentApproved:
 		return "Approved"
 	case PaymentRejected:

@@ -65,7 +65,7 @@ func StatusLabel(status string) string {
 	case outlay.BillDraft:
 		return "Draft"
 	case outlay.BillSubmitted:
-		return "In approval"
+		return "Pending approval"
 	case outlay.BillApproved:
 		return "Approved"
 	case outlay.BillRejected:

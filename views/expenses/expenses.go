@@ -46,7 +46,7 @@ func StatusLabel(status string) string {
 	case outlay.ExpenseDraft:
 		return "Draft"
 	case outlay.ExpenseSubmitted:
-		return "Waiting for approval"
+		return "Pending approval"
 	case outlay.ExpenseReturned:
 		return "Returned"
 	case outlay.ExpenseWithdrawn:

@@ -58,7 +58,7 @@ func StatusLabel(status string) string {
 	case outlay.TravelDraft:
 		return "Draft"
 	case outlay.TravelSubmitted:
-		return "Submitted"
+		return "Pending approval"
 	case outlay.TravelApproved:
 		return "Approved"
 	case outlay.TravelRejected:
