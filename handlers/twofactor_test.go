@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,12 +36,19 @@ func enrolThroughPage(t *testing.T, c *testutil.Client) (string, []string) {
 	if len(secret) != 32 || page.Doc.Find("svg.qr path").Length() != 1 {
 		t.Fatalf("enrolment page: secret %q, QR %d", secret, page.Doc.Find("svg.qr").Length())
 	}
-	res := c.Post("/settings/security/enrol", url.Values{"code": {totpCode(t, secret, 0)}, "confirm": {testutil.Password}})
+	code := totpCode(t, secret, 0)
+	enrolledWith.Store(secret, code)
+	res := c.Post("/settings/security/enrol", url.Values{"code": {code}, "confirm": {testutil.Password}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("confirm enrolment: %d; %s", res.Status, res.Text(".field-error"))
 	}
 	return secret, newCodesShown(t, c, res)
 }
+
+// enrolledWith keeps the code each enrolment was confirmed with (secret → code), so that a
+// test replays that code itself: the current code may be a later one by then, the 30 seconds
+// of the first having run out.
+var enrolledWith sync.Map
 
 // newCodesShown follows the redirect of a post that made new recovery codes to the page that
 // shows them, and returns them. The page shows them once: loaded again, it has none.
@@ -114,7 +122,8 @@ func TestTwoFactorEnrolAndSignIn(t *testing.T) {
 		t.Fatalf("code form: %d", form.Status)
 	}
 	// The enrolment's code was used: it is refused as a replay.
-	res := c2.Post("/login/two-factor", url.Values{"code": {totpCode(t, secret, 0)}})
+	used, _ := enrolledWith.Load(secret)
+	res := c2.Post("/login/two-factor", url.Values{"code": {used.(string)}})
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#code-error"), "not right") {
 		t.Fatalf("replayed code: %d %q", res.Status, res.Text("#code-error"))
 	}
@@ -458,7 +467,8 @@ func TestTokenCreationNeedsSecondFactor(t *testing.T) {
 	if c.Get("/settings/tokens").Doc.Find(`#token-code`).Length() != 1 {
 		t.Fatal("no code field on the token form")
 	}
-	for _, code := range []string{"", "000000", totpCode(t, secret, 0)} { // the last was used to enrol
+	used, _ := enrolledWith.Load(secret)
+	for _, code := range []string{"", "000000", used.(string)} { // the last was used to enrol
 		res := c.Post("/settings/tokens", url.Values{"name": {"ci"}, "days": {"30"}, "code": {code}})
 		if res.Status != http.StatusUnprocessableEntity || res.Text("#code-error") == "" || res.Doc.Find("#new-token").Length() != 0 {
 			t.Errorf("code %q: %d %q", code, res.Status, res.Text("#code-error"))
