@@ -267,15 +267,14 @@ func dashboardSQL(shape dashboardShape) string {
 		budgetSQL = `(SELECT json_agg(b.id ORDER BY b.id) FROM budgets b WHERE b.archived_at IS NULL
 			AND b.period_start <= CAST(@today AS date) AND b.period_end >= CAST(@today AS date)` + scope + `)`
 	}
-	// The payables: each count read from bills_status_idx (status, due_date).
+	// The payables, in one reading of the unpaid bills (bills_status_idx leads with status).
 	payablesSQL := `NULL::json`
 	if shape.payables {
-		payablesSQL = `json_build_object(
-			'by_status', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM bills
-				WHERE status IN ` + sqlList(payableStatuses) + ` GROUP BY status) b),
-			'held', (SELECT count(*) FROM bills WHERE status = '` + BillSubmitted + `' AND match_status = '` + MatchHeld + `'),
-			'overdue', (SELECT count(*) FROM bills WHERE status IN ` + sqlList([]string{BillApproved, BillPartiallyPaid}) + `
-				AND due_date < CAST(@today AS date)))`
+		payablesSQL = `(SELECT json_build_object('by_status', json_object_agg(g.status, g.n), 'held', sum(g.held), 'overdue', sum(g.overdue))
+			FROM (SELECT status, count(*) AS n,
+					count(*) FILTER (WHERE status = '` + BillSubmitted + `' AND match_status = '` + MatchHeld + `') AS held,
+					count(*) FILTER (WHERE status IN ` + sqlList([]string{BillApproved, BillPartiallyPaid}) + ` AND due_date < CAST(@today AS date)) AS overdue
+				FROM bills WHERE status IN ` + sqlList(payableStatuses) + ` GROUP BY status) g)`
 	}
 	return `SELECT
 		` + openSQL + ` AS open,
