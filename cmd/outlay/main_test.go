@@ -299,6 +299,14 @@ func TestUsageNamesEveryCommandAndHelpSucceeds(t *testing.T) {
 			t.Errorf("outlay %s printed:\n%s", strings.Join(args, " "), stderr.String())
 		}
 	}
+	// A command with settings of its own describes those, and only names the shared ones.
+	var stdout, stderr bytes.Buffer
+	run(context.Background(), []string{"user", "add", "-h"}, &stdout, &stderr)
+	own, shared, _ := strings.Cut(stderr.String(), "Settings every command shares")
+	if !strings.Contains(own, "comma-separated role names") || strings.Contains(own, "-smtp-url") ||
+		!strings.Contains(shared, "-database-url") || strings.Contains(shared, "OUTLAY_SMTP_URL") {
+		t.Errorf("outlay user add -h printed:\n%s", stderr.String())
+	}
 }
 
 // Every group of commands answers -h with its commands, and exits 0, as the README says every

@@ -31,7 +31,10 @@ func parseConfig(name string, args []string, stderr io.Writer, extra func(*flag.
 	fs.SetOutput(stderr)
 	finish := config.Bind(fs, &cfg)
 	if extra != nil {
+		shared := map[string]bool{}
+		fs.VisitAll(func(f *flag.Flag) { shared[f.Name] = true })
 		extra(fs)
+		fs.Usage = func() { commandUsage(fs, shared) }
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
@@ -40,6 +43,34 @@ func parseConfig(name string, args []string, stderr io.Writer, extra func(*flag.
 		return nil, nil, fmt.Errorf("invalid settings:\n%w", err)
 	}
 	return &cfg, fs, nil
+}
+
+// commandUsage is the -h of a command with settings of its own: those first, in full, then
+// the names of the settings every command shares with outlay serve, which describes them.
+func commandUsage(fs *flag.FlagSet, shared map[string]bool) {
+	own := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	own.SetOutput(fs.Output())
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if shared[f.Name] {
+			names = append(names, "-"+f.Name)
+		} else {
+			own.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+	out := fs.Output()
+	fmt.Fprintf(out, "Usage of %s:\n", fs.Name())
+	own.PrintDefaults()
+	fmt.Fprintf(out, "\nSettings every command shares, each also read from its OUTLAY_ variable (outlay serve -h describes them):\n")
+	line := " "
+	for _, n := range names {
+		if len(line)+len(n)+1 > 96 {
+			fmt.Fprintln(out, line)
+			line = " "
+		}
+		line += " " + n
+	}
+	fmt.Fprintln(out, line)
 }
 
 func requireDatabase(cfg *config.Config) error {
