@@ -288,6 +288,11 @@ func VoidBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, reason strin
 		if run != "" {
 			return outlay.Conflict("Payment run " + run + " pays this bill: take the bill out of the run, or cancel the run, before voiding it.")
 		}
+		// An export being made at this moment either carried the bill already or, waiting for
+		// this lock, finds it void.
+		if err := lockExports(tx); err != nil {
+			return err
+		}
 		var at sql.NullTime
 		if err := tx.Raw(`SELECT min(created_at) FROM export_batch_documents WHERE doc_type = ? AND doc_id = ?`, DocBill, b.ID).Row().Scan(&at); err != nil {
 			return err
