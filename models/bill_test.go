@@ -378,7 +378,7 @@ func TestBillDuplicateCheckedAgainAtSubmit(t *testing.T) {
 	c := other("BILL-X2", "2026-03-19", 1200_00)
 	_, err = models.SubmitBill(ctx, w.db, w.clerk(), a.ID)
 	refused(err, c)
-	w.must(w.db.Model(c).Update("status", models.BillVoid).Error)
+	w.must(w.db.Model(c).Updates(map[string]any{"status": models.BillVoid, "voided_by_id": w.clerk().UserID, "voided_at": time.Now(), "void_reason": "Sent twice"}).Error)
 	out, err := models.SubmitBill(ctx, w.db, w.clerk(), a.ID)
 	w.must(err)
 	if out.Bill.Status == models.BillDraft || !out.Bill.DuplicateConfirmed || *out.Bill.DuplicateConfirmedOfID != b.ID {

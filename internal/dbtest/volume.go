@@ -109,11 +109,12 @@ func SeedVolume(t testing.TB, db *gorm.DB, v Volume) {
 				now() - make_interval(mins => i + 60), now() - make_interval(mins => i)
 			FROM generate_series(1, @others) i JOIN volume_people p ON p.n = i % @people JOIN volume_departments d ON d.n = i % 20`},
 		{sql: `INSERT INTO bills (number, vendor_id, vendor_invoice_number, invoice_date, due_date, currency, subtotal_minor, total_minor,
-				status, entered_by_id, submitted_at, created_at, updated_at)
+				status, entered_by_id, submitted_at, voided_by_id, voided_at, void_reason, created_at, updated_at)
 			SELECT 'BILL-' || lpad(i::text, 6, '0'), ve.id, 'INV-' || i, current_date - i % 400, current_date - i % 400 + 30, 'USD',
 				i * 53 % 100000, i * 53 % 100000,
 				(ARRAY['draft', 'submitted', 'approved', 'rejected', 'partially_paid', 'paid', 'void'])[1 + i % 7], p.id,
 				CASE WHEN i % 7 <> 0 THEN now() - make_interval(mins => i) END,
+				CASE WHEN i % 7 = 6 THEN p.id END, CASE WHEN i % 7 = 6 THEN now() END, CASE WHEN i % 7 = 6 THEN 'Sent twice' ELSE '' END,
 				now() - make_interval(mins => i + 60), now() - make_interval(mins => i)
 			FROM generate_series(1, @others) i JOIN volume_people p ON p.n = i % @people JOIN volume_vendors ve ON ve.n = i % @vendors`},
 		{sql: `INSERT INTO notifications (recipient_id, kind, doc_type, doc_id, title, link_path, created_at, read_at)
