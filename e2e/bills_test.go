@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -237,4 +238,46 @@ func invoiceScan(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// A bill entered in error is voided from its page in the browser: the clerk says why, is
+// asked to confirm, and the page then says the bill is void, by whom and why, and offers
+// the void no more.
+func TestVoidABillInTheBrowser(t *testing.T) {
+	s := startSite(t)
+	db := s.App.DB(t, s.Tenant)
+	cleo := s.App.CreateUser(t, s.Tenant, "cleo@acme.example", "Cleo Clerk", "ap_clerk")
+	vendor := models.Vendor{Name: "Northwind", Currency: "USD", Status: models.VendorActive}
+	if err := db.Create(&vendor).Error; err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	bill := models.Bill{Number: "BILL-000042", VendorID: vendor.ID, VendorInvoiceNumber: "NW-7", InvoiceDate: day.AddDate(0, 0, -3),
+		DueDate: day.AddDate(0, 0, 27), Currency: "USD", SubtotalMinor: 12000, TotalMinor: 12000, Status: models.BillApproved,
+		MatchStatus: models.MatchNone, EnteredByID: cleo.ID}
+	if err := db.Create(&bill).Error; err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.signIn(s, cleo.Email, testutil.Password)
+	b.do(chromedp.Navigate(s.URL(fmt.Sprintf("/bills/%d", bill.ID))), chromedp.WaitVisible(chromedp.ID("bill-void")),
+		// The question is kept where the page after the post can read it.
+		chromedp.Evaluate[chromedp.Void](`window.confirm = function (q) { sessionStorage.setItem('asked', q); return true; }`),
+		chromedp.SendKeys(chromedp.ID("void_reason"), "Northwind sent NW-7 twice"))
+	b.screenshot("void-asked")
+	b.pressAndLoad(`#bill-void button[type=submit]`)
+	b.do(chromedp.WaitVisible(chromedp.ID("bill-voided")))
+	if asked := eval[string](b, `sessionStorage.getItem('asked') || ''`); asked != "Void this bill? A void bill cannot be brought back." {
+		t.Errorf("asked %q before voiding", asked)
+	}
+	if got := b.text("#bill-voided"); !strings.HasPrefix(got, "By Cleo Clerk on") || !strings.HasSuffix(got, ": Northwind sent NW-7 twice") {
+		t.Errorf("voided: %q", got)
+	}
+	if got := b.text(".page-header"); !strings.Contains(got, "Void") {
+		t.Errorf("page header: %q", got)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#bill-void').length`); n != 0 {
+		t.Error("a void bill is still offered the void")
+	}
+	b.screenshot("void-done")
 }
