@@ -42,7 +42,7 @@ func TestEveryKindsColumnsReadInWords(t *testing.T) {
 			Changed: []string{"status", "voided_by_id", "void_reason"},
 			Old:     map[string]any{"status": "approved", "voided_by_id": nil, "void_reason": ""},
 			New:     map[string]any{"status": "void", "voided_by_id": 2.0, "void_reason": "Sent twice"}},
-			map[string][2]string{"Status": {"Approved", "Void"}, "Voided by": {"—", "Asa Admin (#2)"}, "Void reason": {"", "Sent twice"}}},
+			map[string][2]string{"Status": {"Approved", "Void"}, "Voided by": {"—", "Asa Admin (#2)"}, "Void reason": {"—", "Sent twice"}}},
 		{"a trip and its people", models.AuditEntry{Action: "update", TableName: "travel_requests", RecordID: "10",
 			Changed: []string{"status", "traveller_id", "filed_by_id"},
 			Old:     map[string]any{"status": "draft", "traveller_id": 2.0, "filed_by_id": nil},
