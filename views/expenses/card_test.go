@@ -14,7 +14,7 @@ func TestOpenExpensesCardSeparatesTotals(t *testing.T) {
 	if err := OpenExpensesCard(OpenCard{Count: 2, Totals: []string{"¥1,500", "$3.00"}}).Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "</a> · ¥1,500 · $3.00") {
+	if !strings.Contains(b.String(), ">2<span class=\"dash-expenses-totals\"> · ¥1,500 · $3.00</span>") {
 		t.Errorf("card %s", b.String())
 	}
 }
