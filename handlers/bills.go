@@ -319,18 +319,27 @@ func (s *Server) billPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.showBill(c, http.StatusOK, d)
+}
+
+// showBill sends bill d's page: its form while it can change and the viewer may change it,
+// the read-only page otherwise; adjust fills in what a refused post says on it.
+func (s *Server) showBill(c *fiber.Ctx, status int, d *models.BillDetail, adjust ...func(*bills.Detail)) error {
 	if d.Editable() && s.can(c, billsUpdate) {
 		f, err := s.billForm(c, billInputOf(d), nil, d)
 		if err != nil {
 			return err
 		}
-		return s.renderBillForm(c, http.StatusOK, f, d)
+		return s.renderBillForm(c, status, f, d, adjust...)
 	}
 	v, err := s.billDetail(c, d, true)
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, page{Title: v.Title, Nav: bills.ListPath, Content: bills.DetailPage(v)})
+	for _, a := range adjust {
+		a(&v)
+	}
+	return s.render(c, status, page{Title: v.Title, Nav: bills.ListPath, Content: bills.DetailPage(v)})
 }
 
 // billDetail is the read-only view of d; with activity, its comments and attachments.
@@ -463,12 +472,9 @@ func (s *Server) releaseBill(c *fiber.Ctx) error {
 	bindForm(c, &post)
 	err = models.ReleaseBill(c.UserContext(), tenantDB(c), s.viewer(c), d.ID, post.Reason)
 	if verr, ok := outlay.AsValidation(err); ok {
-		v, err := s.billDetail(c, d, true)
-		if err != nil {
-			return err
-		}
-		v.ReleaseError, v.ReleaseReason = verr["reason"], post.Reason
-		return s.render(c, http.StatusUnprocessableEntity, page{Title: v.Title, Nav: bills.ListPath, Content: bills.DetailPage(v)})
+		return s.showBill(c, http.StatusUnprocessableEntity, d, func(v *bills.Detail) {
+			v.ReleaseError, v.ReleaseReason = verr["reason"], post.Reason
+		})
 	}
 	if err != nil {
 		return err
@@ -490,35 +496,22 @@ func (s *Server) voidBill(c *fiber.Ctx) error {
 	}
 	bindForm(c, &post)
 	err = models.VoidBill(c.UserContext(), tenantDB(c), s.viewer(c), d.ID, post.Reason)
+	refused := func(status int, message string) error {
+		return s.showBill(c, status, d, func(v *bills.Detail) {
+			v.VoidErrors, v.VoidReason = views.FieldErrors{"void_reason": message}, post.Reason
+		})
+	}
 	if verr, ok := outlay.AsValidation(err); ok {
-		return s.refuseVoid(c, d, http.StatusUnprocessableEntity, verr["void_reason"], post.Reason)
+		return refused(http.StatusUnprocessableEntity, verr["void_reason"])
 	}
 	if msg, ok := outlay.Message(err); ok && errors.Is(err, outlay.ErrConflict) {
-		return s.refuseVoid(c, d, http.StatusConflict, msg, post.Reason)
+		return refused(http.StatusConflict, msg)
 	}
 	if err != nil {
 		return err
 	}
 	s.setFlash(c, "success", d.Number+" is void.")
 	return redirect(c, bills.Path(d.ID))
-}
-
-// refuseVoid shows the bill again with why it was not voided beside the reason typed.
-func (s *Server) refuseVoid(c *fiber.Ctx, d *models.BillDetail, status int, message, reason string) error {
-	refused := func(v *bills.Detail) { v.VoidError, v.VoidReason = message, reason }
-	if d.Editable() && s.can(c, billsUpdate) {
-		f, err := s.billForm(c, billInputOf(d), nil, d)
-		if err != nil {
-			return err
-		}
-		return s.renderBillForm(c, status, f, d, refused)
-	}
-	v, err := s.billDetail(c, d, true)
-	if err != nil {
-		return err
-	}
-	refused(&v)
-	return s.render(c, status, page{Title: v.Title, Nav: bills.ListPath, Content: bills.DetailPage(v)})
 }
 
 // billInvoice sends a bill's invoice file to be shown in the page beside the bill (inline,

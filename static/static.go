@@ -165,24 +165,27 @@ func Path(name string) string {
 //
 // The returned slice is shared: callers must not modify it.
 func Lookup(urlPath string) (body []byte, contentType string, ok bool) {
-	if !strings.HasPrefix(urlPath, "/") {
-		urlPath = Prefix + urlPath
-	}
-	a, ok := byURL[urlPath]
+	a, ok := find(urlPath)
 	if !ok {
 		return nil, "", false
 	}
 	return a.body, a.contentType, true
 }
 
-// Gzipped is the asset of urlPath (as Lookup takes it) compressed with gzip, and whether it
-// has such a form: text assets do, when compressing saves at least a tenth. Lookup's body is
-// what a client that does not accept gzip gets. The slice is shared and made once.
-func Gzipped(urlPath string) ([]byte, bool) {
+// find is the asset of a hashed URL path, with or without Prefix.
+func find(urlPath string) (*asset, bool) {
 	if !strings.HasPrefix(urlPath, "/") {
 		urlPath = Prefix + urlPath
 	}
 	a, ok := byURL[urlPath]
+	return a, ok
+}
+
+// Gzipped is the asset of urlPath (as Lookup takes it) compressed with gzip, and whether it
+// has such a form: text assets do, when compressing saves at least a tenth. Lookup's body is
+// what a client that does not accept gzip gets. The slice is shared and made once.
+func Gzipped(urlPath string) ([]byte, bool) {
+	a, ok := find(urlPath)
 	if !ok {
 		return nil, false
 	}

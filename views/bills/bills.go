@@ -27,14 +27,6 @@ const (
 // Path is a bill's page; its edit form posts to it.
 func Path(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
 
-// ariaInvalid is a field's aria-invalid beside its message ("" for none).
-func ariaInvalid(message string) string {
-	if message != "" {
-		return "true"
-	}
-	return "false"
-}
-
 // VoidPath voids bill id.
 func VoidPath(id int64) string { return Path(id) + "/void" }
 
@@ -306,7 +298,7 @@ type Detail struct {
 	ReleaseReason string
 	Voided        string // "By Cleo Clerk on …: reason"
 	CanVoid       bool
-	VoidError     string
+	VoidErrors    views.FieldErrors // void_reason's refusal
 	VoidReason    string
 	File          *Invoice
 	Upload        *Upload
