@@ -525,6 +525,17 @@ func (l *lockedBuffer) Tail(n int) string {
 	return s
 }
 
+// waitLong waits until the JavaScript expression is true, for up to d: for what the page
+// does on a timer of its own.
+func waitLong(b *browser, expr string, d time.Duration) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, d+5*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(d))); err != nil {
+		b.t.Fatalf("browser: waiting for %s: %v", expr, err)
+	}
+}
+
 // waitJS waits until the JavaScript expression is true.
 func (b *browser) waitJS(expr string) {
 	b.t.Helper()

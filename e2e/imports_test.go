@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -47,12 +48,13 @@ func TestImportProgressAndResult(t *testing.T) {
 	// Mark this document: a page load would lose the mark.
 	b.do(chromedp.Evaluate[chromedp.Void](`window.__importPage = true`))
 	// The bar shows a part done, then a larger part, without the page loading.
-	b.waitJS(`(function () { var p = document.getElementById('import-bar'); return !!p && p.value > 0 && p.value < p.max; })()`)
+	// The job runs beside every other test of a CI run: its pace is the machine's, so these
+	// waits are long ones (an action's own bound would cut them short).
+	waitLong(b, `(function () { var p = document.getElementById('import-bar'); return !!p && p.value > 0 && p.value < p.max; })()`, 60*time.Second)
 	first := eval[float64](b, `document.getElementById('import-bar').value`)
 	b.screenshot("progress")
-	get(b, chromedp.Poll[bool](fmt.Sprintf(`!document.getElementById('import-bar') || document.getElementById('import-bar').value > %v`, first),
-		chromedp.WithPollingTimeout(60e9)))
-	get(b, chromedp.Poll[bool](`!!document.getElementById('import-result')`, chromedp.WithPollingTimeout(120e9)))
+	waitLong(b, fmt.Sprintf(`!document.getElementById('import-bar') || document.getElementById('import-bar').value > %v`, first), 60*time.Second)
+	waitLong(b, `!!document.getElementById('import-result')`, 120*time.Second)
 	if !eval[bool](b, `window.__importPage === true`) {
 		t.Error("the page was loaded again: the progress did not update in place")
 	}

@@ -109,17 +109,6 @@ func TestBellCountsWhatWaitsInTheBrowser(t *testing.T) {
 	b.screenshot("notifications-phone")
 }
 
-// waitLong waits until the JavaScript expression is true, for up to d: for what the page
-// does on a timer of its own.
-func waitLong(b *browser, expr string, d time.Duration) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, d+5*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(d))); err != nil {
-		b.t.Fatalf("browser: waiting for %s: %v", expr, err)
-	}
-}
-
 // A mention in a real browser: Rita comments on her requisition mentioning her approver; on
 // his next page his bell counts it, the notifications page names the requisition, Rita and
 // the amount, and following it opens the requisition at its comments, on a desktop and a
