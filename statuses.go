@@ -30,17 +30,19 @@ var PurchaseOrderStatuses = []string{POOpen, POPartiallyReceived, POReceived, PO
 
 // Travel request statuses: a draft is its traveller's (and filer's) alone; submitted is in
 // approval; an approver approves it or rejects it (returning it to the traveller); the
-// traveller may withdraw it while submitted.
+// traveller may withdraw it while submitted, and cancel it once approved if it will not take
+// place.
 const (
 	TravelDraft     = "draft"
 	TravelSubmitted = "submitted"
 	TravelApproved  = "approved"
 	TravelRejected  = "rejected" // returned to the traveller by an approver
 	TravelWithdrawn = "withdrawn"
+	TravelCancelled = "cancelled" // an approved trip that will not take place
 )
 
 // TravelStatuses are the travel request statuses in the order lists offer them.
-var TravelStatuses = []string{TravelDraft, TravelSubmitted, TravelApproved, TravelRejected, TravelWithdrawn}
+var TravelStatuses = []string{TravelDraft, TravelSubmitted, TravelApproved, TravelRejected, TravelWithdrawn, TravelCancelled}
 
 // Expense report statuses: a draft is its owner's alone; submitted is in approval; an
 // approver approves it or returns it (the owner changes it and submits again), or the owner

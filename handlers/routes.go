@@ -305,6 +305,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, travel.ListPath+idParam+"/history", outlay.ObjTravel, outlay.ActRead, s.tripHistory),
 		permitted(post, travel.ListPath+idParam, outlay.ObjTravel, outlay.ActUpdate, s.updateTrip),
 		permitted(post, travel.ListPath+idParam+"/withdraw", outlay.ObjTravel, outlay.ActUpdate, s.withdrawTrip),
+		permitted(post, travel.ListPath+idParam+"/cancel", outlay.ObjTravel, outlay.ActUpdate, s.cancelTrip),
 		permitted(post, travel.ListPath+idParam+"/delete", outlay.ObjTravel, outlay.ActUpdate, s.deleteTrip),
 		// An approved trip starts its expense report (the traveller's or filer's, in the model).
 		permitted(post, travel.ListPath+idParam+"/expense-report", outlay.ObjExpenses, outlay.ActCreate, s.startTripExpense),

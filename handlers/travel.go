@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -21,6 +23,7 @@ var (
 	travelDocs = registeredKind(outlay.DocTravel)
 
 	travelCreate    = policy.Permission{Object: outlay.ObjTravel, Action: outlay.ActCreate}
+	travelUpdate    = policy.Permission{Object: outlay.ObjTravel, Action: outlay.ActUpdate}
 	travelForOthers = policy.Permission{Object: outlay.ObjTravelOthers, Action: outlay.ActCreate}
 )
 
@@ -166,7 +169,7 @@ func (s *Server) tripPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) tripEditableByMe(c *fiber.Ctx, d *models.TravelDetail) bool {
-	return d.BelongsTo(currentUser(c).UserID) && d.Editable() && s.can(c, policy.Permission{Object: outlay.ObjTravel, Action: outlay.ActUpdate})
+	return d.BelongsTo(currentUser(c).UserID) && d.Editable() && s.can(c, travelUpdate)
 }
 
 func tripTitle(d *models.TravelDetail) string {
@@ -195,6 +198,19 @@ func (s *Server) tripDetail(c *fiber.Ctx, d *models.TravelDetail, activity bool)
 	}
 	if d.AdvanceMinor > 0 {
 		v.Advance = m(d.AdvanceMinor)
+	}
+	if d.Status == models.TravelCancelled && d.CancelledAt != nil {
+		v.Cancelled = fmt.Sprintf("By %s on %s: %s", d.CancelledByName, formatMoment(d.CancelledAt), d.CancelReason)
+	}
+	if d.Status == models.TravelApproved && d.BelongsTo(currentUser(c).UserID) && s.can(c, travelUpdate) {
+		v.CanCancel = true
+		out, err := models.TripOutstandingAdvance(c.UserContext(), tenantDB(c), d.TravelRequest)
+		if err != nil {
+			return v, err
+		}
+		if out.Minor > 0 {
+			v.CancelAdvance = out.String()
+		}
 	}
 	v.Legs = tripLegs(d.Legs)
 	for _, cat := range models.TravelCostCategories {
@@ -451,7 +467,47 @@ func (s *Server) tripLegsEdit(c *fiber.Ctx) error {
 }
 
 func (s *Server) withdrawTrip(c *fiber.Ctx) error { return tripFlow.withdrawDraft(s, c) }
-func (s *Server) deleteTrip(c *fiber.Ctx) error   { return tripFlow.deleteDraft(s, c) }
+
+// cancelTrip cancels the traveller's (or filer's) approved trip that will not take place; a
+// refusal shows the trip again with the reason kept and the message beside its field.
+func (s *Server) cancelTrip(c *fiber.Ctx) error {
+	d, err := s.tripFromPath(c)
+	if err != nil {
+		return err
+	}
+	var post struct {
+		Reason  string `form:"cancel_reason"`
+		Settled string `form:"advance_settled"`
+	}
+	bindForm(c, &post)
+	t, err := models.CancelTravel(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID,
+		models.CancelTrip{Reason: post.Reason, AdvanceSettled: post.Settled != ""})
+	refused := func(status int, errs views.FieldErrors) error {
+		v, err := s.tripDetail(c, d, true)
+		if err != nil {
+			return err
+		}
+		if !v.CanCancel {
+			// Cancelled already, or no longer approved: the page says why without the form.
+			s.setFlash(c, "error", errs["cancel_reason"])
+			return redirect(c, travel.Path(d.ID))
+		}
+		v.CancelErrors, v.CancelReason = errs, post.Reason
+		return s.render(c, status, page{Title: v.Title, Nav: travel.ListPath, Content: travel.DetailPage(v)})
+	}
+	if verr, ok := outlay.AsValidation(err); ok {
+		return refused(http.StatusUnprocessableEntity, verr)
+	}
+	if msg, ok := outlay.Message(err); ok && errors.Is(err, outlay.ErrConflict) {
+		return refused(http.StatusConflict, views.FieldErrors{"cancel_reason": msg})
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", tripTitle(&models.TravelDetail{TravelRequest: *t})+" is cancelled.")
+	return redirect(c, travel.Path(d.ID))
+}
+func (s *Server) deleteTrip(c *fiber.Ctx) error { return tripFlow.deleteDraft(s, c) }
 
 func (s *Server) tripHistory(c *fiber.Ctx) error {
 	d, err := s.tripFromPath(c)

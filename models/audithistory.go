@@ -179,7 +179,7 @@ var referenceColumns = map[string]string{
 	"created_by": "users", "closed_by": "users", "received_by": "users", "uploaded_by": "users",
 	"author_id": "users", "break_glass_user_id": "users", "owner_id": "users", "traveller_id": "users",
 	"filed_by_id": "users", "entered_by_id": "users", "released_by_id": "users", "created_by_id": "users",
-	"paid_by_id": "users", "voided_by_id": "users", "sent_back_by_id": "users", "file_made_by_id": "users",
+	"paid_by_id": "users", "voided_by_id": "users", "cancelled_by_id": "users", "sent_back_by_id": "users", "file_made_by_id": "users",
 	"category_id": "expense_categories", "reimbursement_batch_id": "reimbursement_batches",
 	"receipt_id": "attachments", "invoice_attachment_id": "attachments", "duplicate_confirmed_of_id": "bills",
 	"purchase_order_line_id": "purchase_order_lines", "requisition_line_id": "requisition_lines",

@@ -56,7 +56,6 @@ const (
 	MaxBillLines           = MaxRequisitionLines
 	MaxInvoiceNumber       = 100
 	MaxBillMemo            = 2000
-	MaxReleaseReason       = 1000
 	DuplicateWindowDays    = 3
 	BillDuplicateField     = "confirm_duplicate"
 	BillInvoiceNumberField = "vendor_invoice_number"

@@ -235,7 +235,7 @@ func BillableOrderLines(ctx context.Context, db *gorm.DB, poID, billID int64) ([
 // cancelled and it is approved. Only someone holding bills.release may (the route says so);
 // the clerk who entered the bill never releases it.
 func ReleaseBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, reason string) error {
-	reason, err := billReason(reason, "reason", "Say why the bill may be paid despite its match.")
+	reason, err := statedReason(reason, "reason", "Say why the bill may be paid despite its match.")
 	if err != nil {
 		return err
 	}
@@ -265,7 +265,7 @@ func ReleaseBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, reason st
 // cancelled pays (take it out of the run first), nor one an accounting export carried to the
 // ledger, where voiding it here would leave it standing.
 func VoidBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, reason string) error {
-	reason, err := billReason(reason, "void_reason", "Say why the bill is void: a duplicate, withdrawn by the vendor, entered against the wrong vendor.")
+	reason, err := statedReason(reason, "void_reason", "Say why the bill is void: a duplicate, withdrawn by the vendor, entered against the wrong vendor.")
 	if err != nil {
 		return err
 	}
@@ -311,15 +311,19 @@ func VoidBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, reason strin
 	})
 }
 
-// billReason is the reason given for a release or a void, trimmed, or why it is refused beside
-// field (none: missing, which says).
-func billReason(reason, field, missing string) (string, error) {
+// MaxReason is the longest reason a decision that must say why keeps (the columns' checks).
+const MaxReason = 1000
+
+// statedReason is the reason given for a decision that must say why (a bill's release or void,
+// a trip's cancellation), trimmed, or why it is refused beside field (none: missing, which
+// says).
+func statedReason(reason, field, missing string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	switch n := utf8.RuneCountInString(reason); {
 	case n == 0:
 		return "", outlay.ValidationErrors{field: missing}
-	case n > MaxReleaseReason:
-		return "", outlay.ValidationErrors{field: tooLong("The reason", MaxReleaseReason, n)}
+	case n > MaxReason:
+		return "", outlay.ValidationErrors{field: tooLong("The reason", MaxReason, n)}
 	case !plainText(reason):
 		return "", outlay.ValidationErrors{field: "Use plain text."}
 	}

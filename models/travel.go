@@ -31,6 +31,7 @@ const (
 	TravelApproved  = outlay.TravelApproved
 	TravelRejected  = outlay.TravelRejected
 	TravelWithdrawn = outlay.TravelWithdrawn
+	TravelCancelled = outlay.TravelCancelled
 )
 
 // openTravelStatuses are the traveller's trips the dashboard counts (approved ones only until
@@ -103,6 +104,9 @@ type TravelRequest struct {
 	Status             string
 	SubmittedAt        *time.Time
 	DecidedAt          *time.Time
+	CancelledByID      *int64
+	CancelledAt        *time.Time
+	CancelReason       string
 	FormKey            *string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time

@@ -337,6 +337,78 @@ func WithdrawTravel(ctx context.Context, db *gorm.DB, userID, id int64) (*Travel
 	return &t, nil
 }
 
+// CancelTrip is what cancelling an approved trip needs: why, and, when part of its cash
+// advance is still outstanding, the canceller's word that the advance was never paid out or
+// has been returned.
+type CancelTrip struct {
+	Reason         string
+	AdvanceSettled bool
+}
+
+// CancelTravel cancels the user's approved trip, which will not take place, with the reason:
+// it stops committing its estimate against the budget, and its advance stops being netted
+// against the traveller's reports. A trip an expense report was started from took place (in
+// part at least) and is not cancelled; nor is a trip whose advance is outstanding unless
+// c.AdvanceSettled.
+func CancelTravel(ctx context.Context, db *gorm.DB, userID, id int64, c CancelTrip) (*TravelRequest, error) {
+	reason, err := statedReason(c.Reason, "cancel_reason", "Say why the trip will not take place.")
+	if err != nil {
+		return nil, err
+	}
+	var t TravelRequest
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockOwnTravel(tx, userID, id, &t); err != nil {
+			return err
+		}
+		switch t.Status {
+		case TravelApproved:
+		case TravelCancelled:
+			return outlay.Conflict("This trip is cancelled already.")
+		case TravelSubmitted:
+			return outlay.Conflict("This trip is waiting for approval: withdraw it instead.")
+		default:
+			return outlay.Conflict("Only an approved trip can be cancelled.")
+		}
+		var reports []ExpenseReport
+		if err := tx.Where("travel_request_id = ?", id).Order("id").Limit(1).Find(&reports).Error; err != nil {
+			return err
+		}
+		if len(reports) > 0 {
+			if r := reports[0]; r.Number != nil {
+				return outlay.Conflict("Expense report " + *r.Number + " was started from this trip, so the trip took place and cannot be cancelled.")
+			}
+			return outlay.Conflict("An expense report was started from this trip and is still a draft: delete the draft first if the trip will not take place.")
+		}
+		if t.AdvanceMinor > 0 && !c.AdvanceSettled {
+			out, err := outstandingAdvance(tx, t)
+			if err != nil {
+				return err
+			}
+			if out > 0 {
+				return outlay.ValidationErrors{"advance_settled": "Tick this once the " + money.Money{Minor: out, Currency: t.Currency}.String() +
+					" of the cash advance still outstanding has been returned, or if it was never paid out: a cancelled trip's advance is no longer taken off the traveller's expense reports."}
+			}
+		}
+		now := time.Now()
+		return tx.Model(&t).Updates(map[string]any{"status": TravelCancelled, "cancelled_by_id": userID, "cancelled_at": now,
+			"cancel_reason": reason, "updated_at": now}).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// TripOutstandingAdvance is what of trip id's cash advance no expense report has netted yet:
+// what its cancellation asks about.
+func TripOutstandingAdvance(ctx context.Context, db *gorm.DB, t TravelRequest) (money.Money, error) {
+	if t.AdvanceMinor == 0 {
+		return money.Money{Currency: t.Currency}, nil
+	}
+	out, err := outstandingAdvance(db.WithContext(ctx), t)
+	return money.Money{Minor: out, Currency: t.Currency}, err
+}
+
 // DeleteTravelDraft removes the user's draft that was never submitted, with its legs. A
 // request that has a number stays, for the record.
 func DeleteTravelDraft(ctx context.Context, db *gorm.DB, userID, id int64) error {

@@ -138,12 +138,13 @@ func (f TravelFilter) shows() listShows {
 type TravelDetail struct {
 	shown
 	TravelRequest
-	TravellerName  string
-	FiledByName    string
-	DepartmentName string
-	GLCode         string
-	GLName         string
-	Steps          []ApprovalStepDetail `gorm:"-"`
+	TravellerName   string
+	FiledByName     string
+	DepartmentName  string
+	GLCode          string
+	GLName          string
+	CancelledByName string
+	Steps           []ApprovalStepDetail `gorm:"-"`
 }
 
 // GetTravel reads trip id as v may see it; one they may not see is not found, exactly as one
@@ -153,8 +154,9 @@ func GetTravel(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*TravelDet
 	var d TravelDetail
 	err := db.Table("travel_requests").Scopes(VisibleTravel(v)).Where("travel_requests.id = ?", id).
 		Select(`travel_requests.*, tu.name AS traveller_name, fu.name AS filed_by_name, COALESCE(d.name, '') AS department_name,
-			COALESCE(g.code, '') AS gl_code, COALESCE(g.name, '') AS gl_name`).
+			COALESCE(g.code, '') AS gl_code, COALESCE(g.name, '') AS gl_name, COALESCE(cu.name, '') AS cancelled_by_name`).
 		Joins("JOIN users tu ON tu.id = travel_requests.traveller_id").
+		Joins("LEFT JOIN users cu ON cu.id = travel_requests.cancelled_by_id").
 		Joins("JOIN users fu ON fu.id = travel_requests.filed_by_id").
 		Joins("LEFT JOIN departments d ON d.id = travel_requests.department_id").
 		Joins("LEFT JOIN gl_accounts g ON g.id = travel_requests.gl_account_id").

@@ -129,7 +129,7 @@ var columns = map[string]rule{
 	"sso_providers.entra_tenant_id": keep, "sso_providers.issuer": keep, "sso_providers.jit_role": keep,
 	"sso_providers.kind": keep, "sso_providers.label": keep, "sso_providers.name": keep,
 	"travel_legs.from_place": place, "travel_legs.mode": keep, "travel_legs.to_place": place,
-	"travel_requests.currency": keep, "travel_requests.destinations": scrub, "travel_requests.form_key": keep,
+	"travel_requests.cancel_reason": text, "travel_requests.currency": keep, "travel_requests.destinations": scrub, "travel_requests.form_key": keep,
 	"travel_requests.number": keep, "travel_requests.purpose": text, "travel_requests.status": keep,
 	"two_factor_challenges.id_hash": keep, "two_factor_challenges.kind": keep,
 	"two_factor_challenges.method": keep, "two_factor_challenges.next": keep,

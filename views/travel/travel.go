@@ -32,6 +32,9 @@ func Path(id int64) string { return ListPath + "/" + strconv.FormatInt(id, 10) }
 // WithdrawPath pulls a submitted trip back.
 func WithdrawPath(id int64) string { return Path(id) + "/withdraw" }
 
+// CancelPath cancels an approved trip that will not take place.
+func CancelPath(id int64) string { return Path(id) + "/cancel" }
+
 // DeletePath removes a draft that was never submitted.
 func DeletePath(id int64) string { return Path(id) + "/delete" }
 
@@ -65,6 +68,8 @@ func StatusLabel(status string) string {
 		return "Returned"
 	case outlay.TravelWithdrawn:
 		return "Withdrawn"
+	case outlay.TravelCancelled:
+		return "Cancelled"
 	}
 	return status
 }
@@ -240,32 +245,39 @@ type Amount struct {
 
 // Detail is a trip's read-only page.
 type Detail struct {
-	CSRF         string
-	ID           int64
-	Title        string
-	Number       string
-	Status       string
-	Traveller    string
-	FiledBy      string // "" when the traveller filed it
-	Department   string
-	GLAccount    string
-	Purpose      string
-	Dates        string
-	Days         int
-	Submitted    string
-	Decided      string
-	Currency     string
-	Legs         []Leg
-	Estimates    []Amount
-	Total        string
-	Advance      string
-	Steps        []requisitions.Step
-	WaitingFor   string
-	CanWithdraw  bool
-	Actions      templ.Component // more buttons other areas add (an expense report from the trip)
-	Activity     templ.Component // comments and attachments
-	HistoryURL   string
-	Destinations string
+	CSRF        string
+	ID          int64
+	Title       string
+	Number      string
+	Status      string
+	Traveller   string
+	FiledBy     string // "" when the traveller filed it
+	Department  string
+	GLAccount   string
+	Purpose     string
+	Dates       string
+	Days        int
+	Submitted   string
+	Decided     string
+	Currency    string
+	Legs        []Leg
+	Estimates   []Amount
+	Total       string
+	Advance     string
+	Steps       []requisitions.Step
+	WaitingFor  string
+	CanWithdraw bool
+	// CanCancel offers the cancellation of an approved trip; CancelAdvance is the part of its
+	// cash advance still outstanding ("" for none), which the canceller says is settled.
+	CanCancel     bool
+	CancelAdvance string
+	CancelErrors  views.FieldErrors // a refused cancellation's, beside cancel_reason or advance_settled
+	CancelReason  string            // the reason typed, kept when refused
+	Cancelled     string            // who cancelled it, when and why
+	Actions       templ.Component   // more buttons other areas add (an expense report from the trip)
+	Activity      templ.Component   // comments and attachments
+	HistoryURL    string
+	Destinations  string
 }
 
 // Panel is what the approvals queue shows of a trip beside its estimate: legs and advance.
