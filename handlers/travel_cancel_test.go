@@ -87,6 +87,16 @@ func TestCancelAnApprovedTrip(t *testing.T) {
 	if owed, err := models.OutstandingAdvances(context.Background(), s.db(t), s.tess.ID); err != nil || len(owed) != 0 {
 		t.Errorf("advances still owed after the cancellation: %v %v", owed, err)
 	}
+	// The approver, whose approval held the budget, is told, and given the reason; Tess, who
+	// cancelled it, is not told of her own act.
+	var told []models.Notification
+	if err := s.db(t).Where("kind = ? AND doc_id = ?", models.MailCancelled, trip.ID).Order("recipient_id").Find(&told).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(told) != 1 || told[0].RecipientID != s.mo.ID || told[0].Title != "The travel request TRV-000001 for $1,470.50 was cancelled by Tess Traveller" ||
+		!strings.Contains(told[0].Summary, "The fair was called off") {
+		t.Errorf("told of the cancellation: %+v", told)
+	}
 	if list := s.tessC.Get("/travel?status=cancelled"); !strings.Contains(list.Text("main table"), "TRV-000001") {
 		t.Errorf("the Cancelled tab lacks the trip: %q", list.Text("main"))
 	}

@@ -33,6 +33,7 @@ var NotificationKinds = []NotificationKind{
 	{MailOrdered, "Your request is ordered"},
 	{MailReceived, "Goods are received against your request"},
 	{MailReimbursed, "Your expense report is paid"},
+	{MailCancelled, "An approved trip you take, filed or approved is cancelled"},
 	{MailApprovalReminder, "Reminder of requests that have waited long for your approval (once a day at most)"},
 	{MailComment, "Someone comments on a request or order you take part in"},
 	{MailMention, "Someone mentions you in a comment"},

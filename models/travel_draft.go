@@ -347,7 +347,7 @@ type CancelTrip struct {
 
 // CancelTravel cancels the user's approved trip, which will not take place, with the reason:
 // it stops committing its estimate against the budget, and its advance stops being netted
-// against the traveller's reports. A trip an expense report was started from took place (in
+// against the traveller's reports; those it concerned are told (notifyTripCancelled). A trip an expense report was started from took place (in
 // part at least) and is not cancelled; nor is a trip whose advance is outstanding unless
 // c.AdvanceSettled.
 func CancelTravel(ctx context.Context, db *gorm.DB, userID, id int64, c CancelTrip) (*TravelRequest, error) {
@@ -390,8 +390,11 @@ func CancelTravel(ctx context.Context, db *gorm.DB, userID, id int64, c CancelTr
 			}
 		}
 		now := time.Now()
-		return tx.Model(&t).Updates(map[string]any{"status": TravelCancelled, "cancelled_by_id": userID, "cancelled_at": now,
-			"cancel_reason": reason, "updated_at": now}).Error
+		if err := tx.Model(&t).Updates(map[string]any{"status": TravelCancelled, "cancelled_by_id": userID, "cancelled_at": now,
+			"cancel_reason": reason, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return notifyTripCancelled(tx, t, userID, reason)
 	})
 	if err != nil {
 		return nil, err
