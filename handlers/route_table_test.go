@@ -57,12 +57,22 @@ func TestRouteTable(t *testing.T) {
 		}
 		lines = append(lines, routeLine(r))
 	}
+	inSection := map[string]string{}
 	for _, sec := range navSections {
 		for _, path := range sec.Paths {
 			if !seen[get+" "+path] {
 				t.Errorf("the navigation's %q section lists %s, which no route serves", sec.Name, path)
 			}
+			if other, twice := inSection[path]; twice {
+				t.Errorf("%s is in the navigation's %q and %q sections", path, other, sec.Name)
+			}
+			inSection[path] = sec.Name
 			lines = append(lines, "nav section "+sec.Name+": "+path)
+		}
+	}
+	for _, r := range routes {
+		if _, ok := inSection[r.Path]; r.NavLabel != "" && r.Method == get && !ok {
+			t.Errorf("%s is in the navigation (%q) but in none of its sections", r.Path, r.NavLabel)
 		}
 	}
 	if *dumpRoutes != "" {

@@ -95,7 +95,11 @@ var navSections = []struct {
 	Paths []string
 }{
 	{"", []string{dashboard.Path}},
-	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath, purchasing.ListPath, purchasing.ToOrderPath, requisitions.AllPath, travel.AllPath, expenses.AllPath, expenses.ReimbursementsPath, bills.ListPath, payables.AgingPath, payables.PaymentsPath, payables.ExportsPath, vendorsRef.path, reports.SpendPath}},
+	// One's own requests and approvals; then the buyers' pages; then the finance team's
+	// (everyone's travel and expenses, paying them back, bills and what they owe).
+	{"Spend", []string{requisitions.ListPath, travel.ListPath, expenses.ListPath, approvals.QueuePath}},
+	{"Purchasing", []string{requisitions.AllPath, purchasing.ToOrderPath, purchasing.ListPath, vendorsRef.path}},
+	{"Finance", []string{travel.AllPath, expenses.AllPath, expenses.ReimbursementsPath, bills.ListPath, payables.AgingPath, payables.PaymentsPath, payables.ExportsPath, reports.SpendPath}},
 	{"Setup", []string{departmentsRef.path, locationsRef.path, glAccountsRef.path, budgetsRef.path, approvalrules.ListPath, expenseCategoriesRef.path, mileageRatesRef.path, perDiemRatesRef.path, bills.SettingsPath, payables.PaymentSettingsPath, settingsPath, expenses.OrgBankAccountPath}},
 	{"Administration", []string{users.ListPath, roles.ListPath, ssoviews.Path, security.AdminPath, tokens.AdminPath, auditlog.Path, imports.Path, tenantexport.Path}},
 	{"You", []string{tokens.OwnPath, security.SettingsPath, notifications.PrefsPath, expenses.BankAccountPath}},
