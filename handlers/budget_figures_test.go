@@ -148,7 +148,11 @@ func TestDashboardBudgetsCardShowsOnlyTheViewersDepartments(t *testing.T) {
 		if res.Doc.Find("#budgets-card").Length() == 0 {
 			return nil
 		}
-		return cellTexts(res.Doc.Find("#budgets-card li .budget-watch-name"))
+		names := cellTexts(res.Doc.Find("#budgets-card li .budget-watch-name"))
+		if n := res.Text("[data-testid=budgets-near]"); n != fmt.Sprint(len(names)) {
+			t.Errorf("%s: the card counts %q budgets and lists %d", email, n, len(names))
+		}
+		return names
 	}
 	for email, want := range map[string]string{
 		"rita@acme.example": "[Engineering · 6000 Software · P]",
