@@ -91,11 +91,17 @@ func TestHistoryAndAuditLogShowTimesInTheOrganisationsZone(t *testing.T) {
 		t.Errorf("History lacks %s (UTC): %q", whenIn(time.UTC), page.Text("tbody"))
 	}
 
+	// The zone is picked from the tz database's zones, the one in force chosen.
+	form := ana.Get("/admin/settings")
+	if v, _ := form.Doc.Find("#time_zone option[selected]").Attr("value"); v != "UTC" || form.Doc.Find(`#time_zone option[value="Europe/Berlin"]`).Length() != 1 ||
+		form.Doc.Find("#time_zone option").Length() != len(models.TimeZones) {
+		t.Errorf("time zone choice: %q chosen of %d", v, form.Doc.Find("#time_zone option").Length())
+	}
 	r := htmxPost(ana, "/admin/settings", "ref-form", url.Values{"default_currency": {"EUR"}, "time_zone": {"Europe/Berlinn"}})
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Text("#time_zone-error"), "IANA") {
 		t.Errorf("an unknown zone: %d %q", r.Status, r.Text("#time_zone-error"))
 	}
-	if v, _ := r.Doc.Find("#time_zone").Attr("value"); v != "Europe/Berlinn" {
+	if v, _ := r.Doc.Find("#time_zone option[selected]").Attr("value"); v != "Europe/Berlinn" {
 		t.Errorf("the zone typed was lost: %q", v)
 	}
 	st, err := models.Settings(context.Background(), f.db)

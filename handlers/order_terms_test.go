@@ -123,7 +123,7 @@ func TestBillToAddressIsAnOrganisationSetting(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity || r.Text("#bill_to_address-error") == "" || r.Text("#bill_to_address") != long {
 		t.Errorf("a long bill-to address: %d %q", r.Status, r.Text("#bill_to_address-error"))
 	}
-	if v, _ := r.Doc.Find("#time_zone").Attr("value"); v != "Europe/Berlin" {
+	if v, _ := r.Doc.Find("#time_zone option[selected]").Attr("value"); v != "Europe/Berlin" {
 		t.Errorf("the typed time zone was lost: %q", v)
 	}
 	if got := flashAfter(t, c, c.Post("/admin/settings", url.Values{"default_currency": {"EUR"}, "time_zone": {"Europe/Berlin"},

@@ -587,12 +587,25 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 		BillToAddress: st.BillToAddress, RemindApproversAfter: strconv.Itoa(st.RemindApproversAfterDays)}, nil)
 }
 
+// timeZoneOptions are the time zones the settings offer, with chosen first when it is not
+// among them (a zone the tz database knows by another name, or one refused, kept as sent).
+func timeZoneOptions(chosen string) []views.Option {
+	out := make([]views.Option, 0, len(models.TimeZones)+1)
+	if chosen != "" && !slices.Contains(models.TimeZones, chosen) {
+		out = append(out, views.Option{Value: chosen, Label: chosen})
+	}
+	for _, z := range models.TimeZones {
+		out = append(out, views.Option{Value: z, Label: z})
+	}
+	return out
+}
+
 func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings, in models.SettingsInput, errs views.FieldErrors) error {
 	csrf := s.csrfToken(c)
 	f := refdata.Form{Action: settingsPath, CSRF: csrf, Submit: "Save settings", Errors: views.FieldErrors{}, Fields: []refdata.Field{
 		currencyField("default_currency", "Default currency", st.DefaultCurrency),
-		{Name: "time_zone", Label: "Time zone", Type: "text", Value: in.TimeZone, Max: 64, Required: true,
-			Hint: "History, the audit log and notification digests show times in this zone: an IANA name such as Europe/Berlin, America/New_York or UTC."},
+		{Name: "time_zone", Label: "Time zone", Type: "select", Value: in.TimeZone, Options: timeZoneOptions(in.TimeZone), Required: true,
+			Hint: "History, the audit log and notification digests show times in this zone."},
 		{Name: "remind_approvers_after", Label: "Remind approvers after (days)", Type: "number", Value: in.RemindApproversAfter,
 			Hint: "An approver whose request has waited longer than this many days is reminded by mail once a day, from 8:00 in the time zone above. 0 or empty: no reminders."},
 		{Name: "bill_to_address", Label: "Bill-to address", Type: "textarea", Value: in.BillToAddress, Max: 500,
