@@ -1,6 +1,7 @@
 package models
 
 import (
+	"slices"
 	"time"
 
 	"outlay"
@@ -137,6 +138,23 @@ type ApprovalDocument struct {
 	// requester is the requester as DecideStep read them with the step, so that telling them
 	// of the decision reads nobody again; nil: read them when they are told.
 	requester *docRequester
+}
+
+// Departments are the departments doc is charged to: its own, then its lines' own (a bill's
+// lines each have one), each once, in the order of the lines. Department conditions and
+// department-head steps read them.
+func (doc ApprovalDocument) Departments() []int64 {
+	var out []int64
+	add := func(d *int64) {
+		if d != nil && !slices.Contains(out, *d) {
+			out = append(out, *d)
+		}
+	}
+	add(doc.DepartmentID)
+	for _, l := range doc.Lines {
+		add(l.DepartmentID)
+	}
+	return out
 }
 
 // docRequester is a document's requester as a notification names and reaches them.

@@ -132,7 +132,7 @@ func (r ApprovalRule) Matches(doc ApprovalDocument) bool {
 	if r.DocType != doc.Type || !r.Active || r.ArchivedAt != nil {
 		return false
 	}
-	if r.DepartmentID != nil && (doc.DepartmentID == nil || *doc.DepartmentID != *r.DepartmentID) {
+	if r.DepartmentID != nil && !slices.Contains(doc.Departments(), *r.DepartmentID) {
 		return false
 	}
 	if r.GLAccountID != nil {
@@ -216,8 +216,10 @@ type routePeople struct {
 	filedBy   int64 // whoever filed the document for the requester, or 0
 	authors   []int64
 	manager   *int64
-	head      *int64
-	active    map[int64]bool // not deactivated
+	// departments are the document's (ApprovalDocument.Departments), heads their heads.
+	departments []int64
+	heads       map[int64]*int64
+	active      map[int64]bool // not deactivated
 }
 
 func loadRoutePeople(tx *gorm.DB, doc ApprovalDocument) (routePeople, error) {
@@ -227,12 +229,15 @@ func loadRoutePeople(tx *gorm.DB, doc ApprovalDocument) (routePeople, error) {
 		return p, fmt.Errorf("approval route: requester: %w", err)
 	}
 	p.manager = requester.ManagerID
-	if doc.DepartmentID != nil {
-		var d Department
-		if err := tx.Select("id", "head_id").First(&d, *doc.DepartmentID).Error; err != nil {
-			return p, fmt.Errorf("approval route: department: %w", err)
+	if p.departments = doc.Departments(); len(p.departments) > 0 {
+		var ds []Department
+		if err := tx.Select("id", "head_id").Where("id IN ?", p.departments).Find(&ds).Error; err != nil {
+			return p, fmt.Errorf("approval route: departments: %w", err)
 		}
-		p.head = d.HeadID
+		p.heads = make(map[int64]*int64, len(ds))
+		for _, d := range ds {
+			p.heads[d.ID] = d.HeadID
+		}
 	}
 	var active []int64
 	if err := tx.Model(&User{}).Where("status <> ?", UserDeactivated).Pluck("id", &active).Error; err != nil {
@@ -262,7 +267,7 @@ func (p routePeople) resolve(ruleID *int64, kind string, userID *int64, role *st
 	case StepManager:
 		s.ApproverID = p.manager
 	case StepDepartmentHead:
-		s.ApproverID = p.head
+		s.ApproverID = userID // the head planRoute chose
 	}
 	if p.canAct(s.ApproverID) {
 		return s
@@ -292,19 +297,35 @@ func planRoute(tx *gorm.DB, doc ApprovalDocument) (steps []ApprovalStep, isDefau
 		return steps, true, people.checkSomeoneCanAct(tx, steps)
 	}
 	seen := map[string]bool{}
+	add := func(s ApprovalStep) {
+		key := "role:" + deref(s.Role)
+		if s.ApproverID != nil {
+			key = "user:" + strconv.FormatInt(*s.ApproverID, 10)
+		}
+		if !seen[key] {
+			seen[key] = true
+			steps = append(steps, s)
+		}
+	}
 	for _, r := range rules {
 		ruleID := r.ID
 		for _, rs := range r.Steps {
-			s := people.resolve(&ruleID, rs.Kind, rs.UserID, rs.Role)
-			key := "role:" + deref(s.Role)
-			if s.ApproverID != nil {
-				key = "user:" + strconv.FormatInt(*s.ApproverID, 10)
-			}
-			if seen[key] {
+			if rs.Kind != StepDepartmentHead {
+				add(people.resolve(&ruleID, rs.Kind, rs.UserID, rs.Role))
 				continue
 			}
-			seen[key] = true
-			steps = append(steps, s)
+			// The head of the department the rule names; a rule for any department asks the
+			// head of each department the document is charged to, in the order of its lines.
+			depts := people.departments
+			if r.DepartmentID != nil {
+				depts = []int64{*r.DepartmentID}
+			}
+			if len(depts) == 0 {
+				add(people.resolve(&ruleID, rs.Kind, nil, nil))
+			}
+			for _, d := range depts {
+				add(people.resolve(&ruleID, rs.Kind, people.heads[d], nil))
+			}
 		}
 	}
 	return steps, false, people.checkSomeoneCanAct(tx, steps)

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -730,5 +731,46 @@ func TestABillIsCheckedAgainstEachLinesBudget(t *testing.T) {
 	w.must(err)
 	if len(details.Budget) != 1 || details.Budget[0].BudgetID != old.ID || details.Budget[0].Remaining.Minor != 100_00-300_00 {
 		t.Errorf("a bill of 2025 of Sales: %+v, want last year's budget less this bill alone", details.Budget)
+	}
+}
+
+// A bill split between departments is routed by every line's department, not its first
+// line's: a rule for Sales matches a bill whose second line is Sales's, and a department
+// head's step asks the head of each department charged, in the order of the lines (the head
+// of the department a rule names, for that rule). A bill of one department asks only its head.
+func TestBillRoutesByEveryLinesDepartment(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	sam := w.user("sam@acme.example", "Sam Sales", nil, "approver")
+	w.must(w.db.Model(&w.sales).Update("head_id", sam.ID).Error)
+	rule := func(priority int, dept *int64, step models.ApprovalRuleStep) {
+		r := models.ApprovalRule{DocType: models.DocBill, Name: fmt.Sprintf("rule %d", priority), Priority: priority, Currency: "USD",
+			DepartmentID: dept, BudgetCheck: models.BudgetCheckNone, Active: true}
+		w.must(w.db.Create(&r).Error)
+		step.RuleID, step.Position = r.ID, 1
+		w.must(w.db.Create(&step).Error)
+	}
+	rule(1, &w.sales.ID, models.ApprovalRuleStep{Kind: models.StepUser, UserID: &w.al.ID})
+	rule(2, nil, models.ApprovalRuleStep{Kind: models.StepDepartmentHead})
+	rule(3, &w.sales.ID, models.ApprovalRuleStep{Kind: models.StepDepartmentHead})
+	approvers := func(s *models.BillSubmission) []int64 {
+		var out []int64
+		for _, st := range s.Route.Steps {
+			if st.ApproverID == nil {
+				t.Fatalf("a step for a role: %+v", st)
+			}
+			out = append(out, *st.ApproverID)
+		}
+		return out
+	}
+
+	split := w.plainBill("SPLIT-1", "2026-03-02", "100.00")
+	split.Lines = append(split.Lines, models.BillLineInput{LineInput: models.LineInput{Description: "Sales seats", Quantity: "1",
+		UnitPrice: "50.00", GLAccount: strconv.FormatInt(w.software.ID, 10)}, Department: strconv.FormatInt(w.sales.ID, 10)})
+	if got, want := approvers(w.enter(split)), []int64{w.al.ID, w.hana.ID, sam.ID}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("split bill routed to %v, want Al, Hana, Sam %v", got, want)
+	}
+	if got, want := approvers(w.enter(w.plainBill("ENG-1", "2026-03-02", "100.00"))), []int64{w.hana.ID}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Engineering's bill routed to %v, want Hana %v", got, want)
 	}
 }
