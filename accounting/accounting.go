@@ -43,6 +43,10 @@ type Document struct {
 	// Advance, on a reimbursement payment, is the part of what was owed that a cash advance
 	// already paid: the journal clears it from the employee advances instead of the bank.
 	Advance int64
+	// ViaPayroll, on a reimbursement payment, says it was added to the employee's pay: the
+	// money leaves with the payroll run, so the journal credits the payroll clearing account,
+	// which the payroll's own entry clears, rather than the bank.
+	ViaPayroll bool
 }
 
 // Line is one line of a document. For a bill or reimbursement it is an expense coded to a GL
@@ -66,6 +70,9 @@ type Accounts struct {
 	EmployeePayable string // what is owed to employees for their expenses
 	Tax             string // tax paid on purchases, to be reclaimed
 	Bank            string // where payments are paid from
+	// PayrollClearing holds reimbursements added to employees' pay until the payroll run
+	// that pays them is booked.
+	PayrollClearing string
 	// EmployeeAdvances is the cash advanced to employees before a trip (booked when it is
 	// handed out), which their expense reports clear.
 	EmployeeAdvances string
@@ -73,7 +80,7 @@ type Accounts struct {
 
 // DefaultAccounts are the names used when an organisation has not named its own.
 var DefaultAccounts = Accounts{Payable: "Accounts Payable", EmployeePayable: "Employee Reimbursements Payable",
-	Tax: "Tax Receivable", Bank: "Bank", EmployeeAdvances: "Employee Advances"}
+	Tax: "Tax Receivable", Bank: "Bank", PayrollClearing: "Payroll Clearing", EmployeeAdvances: "Employee Advances"}
 
 // IsPayment says whether d pays money out (to a vendor or an employee) rather than records
 // what is owed.

@@ -29,7 +29,8 @@ var journalColumns = []string{"Date", "Account", "Debit", "Credit", "Memo", "Doc
 //   - a payment debits accounts payable with each bill it pays and credits the bank with its
 //     total;
 //   - a reimbursement payment does the same against what is owed to employees; the part of
-//     it an advance already paid is cleared from the employee advances, not the bank.
+//     it an advance already paid is cleared from the employee advances, not the bank, and one
+//     paid with the payroll credits the payroll clearing account instead of the bank.
 func JournalLines(docs []Document, acc Accounts) []JournalLine {
 	var out []JournalLine
 	for _, d := range docs {
@@ -54,7 +55,11 @@ func JournalLines(docs []Document, acc Accounts) []JournalLine {
 				line(payable, d.Advance, 0, "Advance netted for "+owedTo)
 				line(acc.EmployeeAdvances, 0, d.Advance, "Advance netted for "+owedTo)
 			}
-			line(acc.Bank, 0, d.Total(), what+owedTo+paymentReference(d))
+			paidFrom := acc.Bank
+			if d.ViaPayroll {
+				paidFrom = acc.PayrollClearing
+			}
+			line(paidFrom, 0, d.Total(), what+owedTo+paymentReference(d))
 		default:
 			payable := acc.Payable
 			if d.Kind == KindReimbursement {

@@ -389,12 +389,12 @@ func reimbursementDocuments(tx *gorm.DB, ids []int64) ([]accounting.Document, er
 		return nil, nil
 	}
 	var rows []struct {
-		Number, Reference, Report, Owner, Currency string
-		PaidOn                                     time.Time
-		TotalMinor, AdvanceMinor                   int64
+		Number, Reference, Report, Owner, Currency, Method string
+		PaidOn                                             time.Time
+		TotalMinor, AdvanceMinor                           int64
 	}
 	if err := tx.Raw(`SELECT b.number, b.reference, COALESCE(r.number, '') AS report, u.name AS owner, r.currency, b.paid_on,
-			r.total_minor, r.advance_minor
+			COALESCE(b.method, '') AS method, r.total_minor, r.advance_minor
 		FROM reimbursement_batches b JOIN expense_reports r ON r.reimbursement_batch_id = b.id JOIN users u ON u.id = r.owner_id
 		WHERE b.id IN ? AND b.status = ? ORDER BY b.id, u.name, r.number, r.id`, ids, BatchPaid).Scan(&rows).Error; err != nil {
 		return nil, err
@@ -407,7 +407,7 @@ func reimbursementDocuments(tx *gorm.DB, ids []int64) ([]accounting.Document, er
 		}
 		out[i] = accounting.Document{Kind: accounting.KindReimbursementPayment, Number: r.Number, Reference: r.Reference, Party: r.Owner,
 			Date: r.PaidOn, Currency: r.Currency, Lines: []accounting.Line{{Description: what, Net: r.TotalMinor - r.AdvanceMinor}},
-			Advance: r.AdvanceMinor}
+			Advance: r.AdvanceMinor, ViaPayroll: r.Method == PayPayroll}
 	}
 	return out, nil
 }

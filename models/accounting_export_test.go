@@ -159,6 +159,27 @@ func TestExportBatchesNeverRepeatADocument(t *testing.T) {
 			t.Errorf("%s out of balance by %d", doc, s)
 		}
 	}
+
+	// A batch paid with the payroll leaves with the pay run, not from the bank: the journal
+	// credits the payroll clearing account, which the payroll's own entry clears.
+	payroll, err := models.CreateReimbursementBatch(ctx, w.db, w.admin.ID, []int64{report(w.rita, "USD", 15_00, 0)})
+	w.must(err)
+	_, err = models.MarkBatchPaid(ctx, w.db, w.admin.ID, payroll.ID, models.BatchPaymentInput{PaidOn: time.Now().Format(time.DateOnly),
+		Method: models.PayPayroll, Reference: "Payroll November"}, time.Now())
+	w.must(err)
+	third, err := models.CreateExportBatch(ctx, w.db, w.clerk.ID)
+	w.must(err)
+	docs, err = models.BatchDocuments(ctx, w.db, third.ID)
+	w.must(err)
+	var viaPayroll []string
+	for _, l := range accounting.JournalLines(docs, accounting.DefaultAccounts) {
+		if l.Document == payroll.Number {
+			viaPayroll = append(viaPayroll, fmt.Sprintf("%s %d %d %s", l.Account, l.Debit, l.Credit, l.Currency))
+		}
+	}
+	if want := []string{"Employee Reimbursements Payable 1500 0 USD", "Payroll Clearing 0 1500 USD"}; !slices.Equal(viaPayroll, want) {
+		t.Errorf("a batch paid with the payroll in the journal:\n%q\nwant\n%q", viaPayroll, want)
+	}
 }
 
 // An expense line's amount includes its tax: the journal books the tax, converted into the
