@@ -491,9 +491,13 @@ var expenseKind = &DocumentKind{
 	Committed: &CommittedSpend{From: "expense_reports r JOIN expense_lines l ON l.report_id = r.id",
 		Where: "r.status IN ('" + ExpenseApproved + "', '" + ExpenseScheduled + "')", Department: "r.department_id",
 		Vendor: "NULL::bigint", GLAccount: "l.gl_account_id", At: "r.decided_at", Currency: "r.currency", Amount: "l.report_minor"},
-	Spent: &CommittedSpend{From: "expense_reports r JOIN expense_lines l ON l.report_id = r.id",
+	// Paid ones spent them on the day their batch says it paid them (in the organisation's
+	// zone), which may be before the day the batch was marked paid.
+	Spent: &CommittedSpend{From: `expense_reports r JOIN expense_lines l ON l.report_id = r.id
+			LEFT JOIN reimbursement_batches rb ON rb.id = r.reimbursement_batch_id`,
 		Where: "r.status = '" + ExpensePaid + "'", Department: "r.department_id",
-		Vendor: "NULL::bigint", GLAccount: "l.gl_account_id", At: "r.paid_at", Currency: "r.currency", Amount: "l.report_minor"},
+		Vendor: "NULL::bigint", GLAccount: "l.gl_account_id", At: "COALESCE(rb.paid_on::timestamp AT TIME ZONE @tz, r.paid_at)",
+		Currency: "r.currency", Amount: "l.report_minor"},
 	History: DocumentHistory{LinesTable: "expense_lines", LinesKey: "report_id",
 		LineDescription: `CASE kind WHEN 'mileage' THEN from_place || ' → ' || to_place ELSE merchant END`,
 		NameSQL:         "SELECT id, coalesce(number, 'Draft #' || id) AS name, currency FROM expense_reports WHERE id = ANY(?)"},

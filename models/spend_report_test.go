@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"strconv"
 	"testing"
@@ -513,5 +514,50 @@ func TestSpendReportScopeIncludesOwnLocation(t *testing.T) {
 	w.must(err)
 	if len(locs) != 2 {
 		t.Errorf("Hana may choose %+v", locs)
+	}
+}
+
+// A report paid back is spent on the day its batch says it was paid, in the organisation's
+// zone: a batch paid on the last day of a month and marked paid later counts in that month,
+// and one paid on the first of a month counts in it in New York too (read as UTC midnight, it
+// would fall on the evening before).
+func TestSpendReportDatesSpendByTheDayPaid(t *testing.T) {
+	t.Parallel()
+	w := newSpendWorld(t)
+	ctx := context.Background()
+	ny, err := time.LoadLocation("America/New_York")
+	w.must(err)
+	now := time.Now().In(ny)
+	firstOfMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, ny)
+	lastOfPrevious := firstOfMonth.AddDate(0, 0, -1)
+	cat := models.ExpenseCategory{Name: "Supplies", GLAccountID: w.software.ID, Currency: "USD"}
+	w.must(w.db.Create(&cat).Error)
+	paid := func(number string, owner *models.User, amount int64, on time.Time) {
+		n := number
+		r := models.ExpenseReport{Number: &n, OwnerID: owner.ID, DepartmentID: &w.eng.ID, Title: "Spend", Currency: "USD",
+			TotalMinor: amount, Status: models.ExpenseApproved}
+		w.must(w.db.Create(&r).Error)
+		w.must(w.db.Create(&models.ExpenseLine{ReportID: r.ID, Position: 1, Kind: "expense", SpentOn: on, CategoryID: cat.ID,
+			GLAccountID: &w.software.ID, AmountMinor: amount, Currency: "USD", RateMicro: 1_000_000, ReportMinor: amount}).Error)
+		b, err := models.CreateReimbursementBatch(ctx, w.db, w.admin.ID, []int64{r.ID})
+		w.must(err)
+		_, err = models.MarkBatchPaid(ctx, w.db, w.admin.ID, b.ID, models.BatchPaymentInput{PaidOn: on.Format(time.DateOnly),
+			Method: models.PayBankTransfer, Reference: number}, time.Now())
+		w.must(err)
+	}
+	paid("EXP-LAST", w.rita, 100_00, lastOfPrevious)
+	paid("EXP-FIRST", w.sam, 7_00, firstOfMonth)
+	rep, err := models.SpendReportOf(ctx, w.db, models.SpendFilter{From: lastOfPrevious.AddDate(0, -1, 0), To: now, Zone: ny,
+		GroupBy: models.SpendByMonth, Stage: models.StageSpent, DefaultCurrency: "USD", AllDepartments: true})
+	w.must(err)
+	got := map[string]int64{}
+	for _, s := range rep.Sections {
+		for _, r := range s.Rows {
+			got[r.Key] += r.Spent
+		}
+	}
+	want := map[string]int64{lastOfPrevious.Format("2006-01"): 100_00, firstOfMonth.Format("2006-01"): 7_00}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("spent by month %v, want %v", got, want)
 	}
 }
