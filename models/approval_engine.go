@@ -430,15 +430,27 @@ func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Deci
 		if err != nil {
 			return err
 		}
+		// The budgets' locks are taken in the order of the departments' ids, the first with
+		// the step, so that two split documents never wait for each other's.
+		departments := doc.Departments()
+		slices.Sort(departments)
 		var department int64
-		if doc.DepartmentID != nil {
-			department = *doc.DepartmentID
+		if len(departments) > 0 {
+			department = departments[0]
 		}
 		var st stepUnderLock
 		if err := tx.Raw(stepUnderLockSQL, sql.Named("step", stepID), sql.Named("me", v.UserID), sql.Named("requester", doc.RequesterID),
 			sql.Named("doc_type", step.DocType), sql.Named("doc_id", step.DocID),
-			sql.Named("lock_budgets", d.Approve && doc.DepartmentID != nil), sql.Named("department", department)).Scan(&st).Error; err != nil {
+			sql.Named("lock_budgets", d.Approve && len(departments) > 0), sql.Named("department", department),
+			sql.Named("departments", IDList(departments))).Scan(&st).Error; err != nil {
 			return err
+		}
+		if st.BudgetsLocked {
+			for _, other := range departments[min(1, len(departments)):] {
+				if err := lockBudgets(tx, other); err != nil {
+					return err
+				}
+			}
 		}
 		if st.ID == 0 {
 			return outlay.NotFound("That approval does not exist.")
@@ -657,9 +669,10 @@ func (s stepUnderLock) next() ApprovalStep {
 // update will, and resolves the document's waiting notifications (resolveWaitingSQL). The
 // budget check is the strictest budget_check of the rules behind the round's steps; a route
 // built without rules warns. When @lock_budgets (an approval of a document with a department)
-// finds the step pending, the route's last and checking a budget, and @department has budgets
-// (archived or not, of any period: whatever the check could read), it takes the lock of
-// @department's budgets (lockBudgetsSQL).
+// finds the step pending, the route's last and checking a budget, and any of @departments (the
+// document's, as a Postgres array) has budgets (archived or not, of any period: whatever the
+// check could read), it takes the lock of @department's budgets (lockBudgetsSQL), the first of
+// them; DecideStep takes the others' after it.
 const stepUnderLockSQL = `WITH resolved AS (` + resolveWaitingSQL + `)
 	SELECT s.*,
 	EXISTS (SELECT 1 FROM approval_steps e WHERE e.doc_type = s.doc_type AND e.doc_id = s.doc_id AND e.round = s.round
@@ -669,7 +682,7 @@ const stepUnderLockSQL = `WITH resolved AS (` + resolveWaitingSQL + `)
 	(SELECT u.name FROM users u WHERE u.id = @me) AS my_name,
 	rq.name AS requester_name, rq.email AS requester_email, rq.status = 'active' AS requester_active,
 	COALESCE(CASE WHEN @lock_budgets AND s.status = 'pending' AND n.id IS NULL AND b.budget_check <> '` + BudgetCheckNone + `'
-		AND EXISTS (SELECT 1 FROM budgets bu WHERE bu.department_id = @department)
+		AND EXISTS (SELECT 1 FROM budgets bu WHERE bu.department_id = ANY(CAST(@departments AS bigint[])))
 		THEN ` + lockBudgetsSQL + ` IS NOT NULL END, false) AS budgets_locked
 	FROM approval_steps s
 	LEFT JOIN users rq ON rq.id = @requester

@@ -774,3 +774,34 @@ func TestBillRoutesByEveryLinesDepartment(t *testing.T) {
 		t.Errorf("Engineering's bill routed to %v, want Hana %v", got, want)
 	}
 }
+
+// The last approval of a split bill checks the budget of every department it is charged to:
+// a blocking Sales budget stops a bill whose Sales line overspends it, though its first line
+// is Engineering's, which has no budget.
+func TestSplitBillChecksEveryDepartmentsBudget(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	r := models.ApprovalRule{DocType: models.DocBill, Name: "Al approves", Priority: 1, Currency: "USD",
+		BudgetCheck: models.BudgetCheckBlock, Active: true}
+	w.must(w.db.Create(&r).Error)
+	w.must(w.db.Create(&models.ApprovalRuleStep{RuleID: r.ID, Position: 1, Kind: models.StepUser, UserID: &w.al.ID}).Error)
+	w.must(w.db.Create(&models.Budget{DepartmentID: w.sales.ID, GLAccountID: w.software.ID, Currency: "USD", AmountMinor: 100_00,
+		PeriodStart: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)}).Error)
+	split := w.plainBill("SPLIT-B", "2026-03-02", "100.00")
+	split.Lines = append(split.Lines, models.BillLineInput{LineInput: models.LineInput{Description: "Sales seats", Quantity: "1",
+		UnitPrice: "500.00", GLAccount: strconv.FormatInt(w.software.ID, 10)}, Department: strconv.FormatInt(w.sales.ID, 10)})
+	sub := w.enter(split)
+	if len(sub.Route.Steps) != 1 {
+		t.Fatalf("route %+v", sub.Route.Steps)
+	}
+	_, err := w.decide(w.al, sub.Route.Steps[0].ID, true, "")
+	var over *models.BudgetExceededError
+	if !errors.As(err, &over) {
+		t.Fatalf("approving the split bill over Sales' budget: %v", err)
+	}
+	b, err := models.GetBill(context.Background(), w.db, sub.Bill.ID)
+	w.must(err)
+	if b.Status != models.BillSubmitted {
+		t.Errorf("the blocked bill is %s", b.Status)
+	}
+}
