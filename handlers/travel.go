@@ -203,13 +203,16 @@ func (s *Server) tripDetail(c *fiber.Ctx, d *models.TravelDetail, activity bool)
 		v.Cancelled = fmt.Sprintf("By %s on %s: %s", d.CancelledByName, formatMoment(d.CancelledAt), d.CancelReason)
 	}
 	if d.Status == models.TravelApproved && d.BelongsTo(currentUser(c).UserID) && s.can(c, travelUpdate) {
-		v.CanCancel = true
-		out, err := models.TripOutstandingAdvance(c.UserContext(), tenantDB(c), d.TravelRequest)
-		if err != nil {
+		out, err := models.TripCancellation(c.UserContext(), tenantDB(c), d.TravelRequest)
+		if msg, ok := outlay.Message(err); ok && errors.Is(err, outlay.ErrConflict) {
+			v.CannotCancel = msg
+		} else if err != nil {
 			return v, err
-		}
-		if out.Minor > 0 {
-			v.CancelAdvance = out.String()
+		} else {
+			v.CanCancel = true
+			if out.Minor > 0 {
+				v.CancelAdvance = out.String()
+			}
 		}
 	}
 	v.Legs = tripLegs(d.Legs)
@@ -483,11 +486,16 @@ func (s *Server) cancelTrip(c *fiber.Ctx) error {
 	t, err := models.CancelTravel(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID,
 		models.CancelTrip{Reason: post.Reason, AdvanceSettled: post.Settled != ""})
 	refused := func(status int, errs views.FieldErrors) error {
+		// The trip as it is now: another tab may have cancelled it meanwhile.
+		d, err := s.tripFromPath(c)
+		if err != nil {
+			return err
+		}
 		v, err := s.tripDetail(c, d, true)
 		if err != nil {
 			return err
 		}
-		if !v.CanCancel {
+		if !v.CanCancel && v.CannotCancel == "" {
 			// Cancelled already, or no longer approved: the page says why without the form.
 			s.setFlash(c, "error", errs["cancel_reason"])
 			return redirect(c, travel.Path(d.ID))

@@ -127,8 +127,12 @@ func TestCancelAnApprovedTrip(t *testing.T) {
 	if res := s.tessC.Post(secondPath+"/expense-report", url.Values{}); res.Status != http.StatusSeeOther {
 		t.Fatalf("start the report: %d", res.Status)
 	}
+	if page := s.tessC.Get(secondPath); page.Doc.Find("#trip-cancel form").Length() != 0 ||
+		!strings.Contains(page.Text("#trip-cannot-cancel"), "is still a draft: delete the draft first") {
+		t.Errorf("a trip with a report offers the cancellation: %q", page.Text("#trip-cancel"))
+	}
 	res = s.tessC.Post(secondPath+"/cancel", url.Values{"cancel_reason": {"Called off"}})
-	if res.Status != http.StatusConflict || !strings.Contains(res.Text("#cancel_reason-error"), "is still a draft: delete the draft first") {
-		t.Errorf("a trip with a report: %d %q", res.Status, res.Text("#cancel_reason-error"))
+	if res.Status != http.StatusConflict || !strings.Contains(res.Text("#trip-cannot-cancel"), "is still a draft: delete the draft first") {
+		t.Errorf("a trip with a report: %d %q", res.Status, res.Text("#trip-cancel"))
 	}
 }

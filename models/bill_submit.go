@@ -318,7 +318,7 @@ const MaxReason = 1000
 // a trip's cancellation), trimmed, or why it is refused beside field (none: missing, which
 // says).
 func statedReason(reason, field, missing string) (string, error) {
-	reason = strings.TrimSpace(reason)
+	reason = strings.TrimSpace(strings.ReplaceAll(reason, "\r\n", "\n"))
 	switch n := utf8.RuneCountInString(reason); {
 	case n == 0:
 		return "", outlay.ValidationErrors{field: missing}

@@ -14,7 +14,7 @@ const MailCancelled = "notify_cancelled"
 
 // notifyTripCancelled tells those approved trip t concerned that it was cancelled, and why:
 // its traveller and whoever filed it, and the people who approved it (whose approval committed
-// its estimate against the budget). Nobody is told of their own cancellation.
+// its estimate against the budget), a delegate and the person they approved for alike. Nobody is told of their own cancellation.
 func notifyTripCancelled(tx *gorm.DB, t TravelRequest, actorID int64, reason string) error {
 	doc := ApprovalDocument{Type: DocTravel, ID: t.ID, RequesterID: t.TravellerID, Total: t.Total()}
 	if t.Number != nil {
@@ -24,7 +24,7 @@ func notifyTripCancelled(tx *gorm.DB, t TravelRequest, actorID int64, reason str
 	if n == nil || err != nil {
 		return err
 	}
-	to, err := activePeople(tx, `u.id <> ? AND (u.id IN (?, ?) OR u.id IN (SELECT acted_by FROM approval_steps
+	to, err := activePeople(tx, `u.id <> ? AND (u.id IN (?, ?) OR u.id IN (SELECT unnest(ARRAY[acted_by, on_behalf_of]) FROM approval_steps
 		WHERE doc_type = ? AND doc_id = ? AND status = ?))`, actorID, t.TravellerID, t.FiledByID, DocTravel, t.ID, StepApproved)
 	if err != nil || len(to) == 0 {
 		return err

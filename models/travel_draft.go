@@ -369,25 +369,13 @@ func CancelTravel(ctx context.Context, db *gorm.DB, userID, id int64, c CancelTr
 		default:
 			return outlay.Conflict("Only an approved trip can be cancelled.")
 		}
-		var reports []ExpenseReport
-		if err := tx.Where("travel_request_id = ?", id).Order("id").Limit(1).Find(&reports).Error; err != nil {
+		out, err := tripCancelCheck(tx, t, true)
+		if err != nil {
 			return err
 		}
-		if len(reports) > 0 {
-			if r := reports[0]; r.Number != nil {
-				return outlay.Conflict("Expense report " + *r.Number + " was started from this trip, so the trip took place and cannot be cancelled.")
-			}
-			return outlay.Conflict("An expense report was started from this trip and is still a draft: delete the draft first if the trip will not take place.")
-		}
-		if t.AdvanceMinor > 0 && !c.AdvanceSettled {
-			out, err := outstandingAdvance(tx, t)
-			if err != nil {
-				return err
-			}
-			if out > 0 {
-				return outlay.ValidationErrors{"advance_settled": "Tick this once the " + money.Money{Minor: out, Currency: t.Currency}.String() +
-					" of the cash advance still outstanding has been returned, or if it was never paid out: a cancelled trip's advance is no longer taken off the traveller's expense reports."}
-			}
+		if out > 0 && !c.AdvanceSettled {
+			return outlay.ValidationErrors{"advance_settled": "Tick this once the " + money.Money{Minor: out, Currency: t.Currency}.String() +
+				" of the cash advance still outstanding has been returned, or if it was never paid out: a cancelled trip's advance is no longer taken off the traveller's expense reports."}
 		}
 		now := time.Now()
 		if err := tx.Model(&t).Updates(map[string]any{"status": TravelCancelled, "cancelled_by_id": userID, "cancelled_at": now,
@@ -402,14 +390,47 @@ func CancelTravel(ctx context.Context, db *gorm.DB, userID, id int64, c CancelTr
 	return &t, nil
 }
 
-// TripOutstandingAdvance is what of trip id's cash advance no expense report has netted yet:
-// what its cancellation asks about.
-func TripOutstandingAdvance(ctx context.Context, db *gorm.DB, t TravelRequest) (money.Money, error) {
-	if t.AdvanceMinor == 0 {
-		return money.Money{Currency: t.Currency}, nil
-	}
-	out, err := outstandingAdvance(db.WithContext(ctx), t)
+// TripCancellation is what cancelling approved trip t would ask for now: what of its cash
+// advance is outstanding (the canceller's word on it), or why it cannot be cancelled (a
+// Conflict, whose message the trip's page shows instead of the form).
+func TripCancellation(ctx context.Context, db *gorm.DB, t TravelRequest) (money.Money, error) {
+	out, err := tripCancelCheck(db.WithContext(ctx), t, false)
 	return money.Money{Minor: out, Currency: t.Currency}, err
+}
+
+// tripCancelCheck refuses the cancellation of approved trip t (a Conflict) when an expense
+// report was started from it (it took place), or when a report not yet paid netted part of
+// its advance: sending that report back would give the part back to the trip to be netted
+// again, which a cancelled trip's advance never is. Otherwise it is what of the advance is
+// outstanding. lock keeps those reports from being sent back until the transaction ends.
+func tripCancelCheck(tx *gorm.DB, t TravelRequest, lock bool) (int64, error) {
+	var reports []ExpenseReport
+	if err := tx.Where("travel_request_id = ?", t.ID).Order("id").Limit(1).Find(&reports).Error; err != nil {
+		return 0, err
+	}
+	if len(reports) > 0 {
+		if r := reports[0]; r.Number != nil {
+			return 0, outlay.Conflict("Expense report " + *r.Number + " was started from this trip, so the trip took place and cannot be cancelled.")
+		}
+		return 0, outlay.Conflict("An expense report was started from this trip and is still a draft: delete the draft first if the trip will not take place.")
+	}
+	if t.AdvanceMinor == 0 {
+		return 0, nil
+	}
+	forShare := ""
+	if lock {
+		forShare = " FOR SHARE OF r"
+	}
+	var netting []string
+	if err := tx.Raw(`SELECT COALESCE(r.number, '') FROM expense_reports r JOIN expense_advance_deductions d ON d.report_id = r.id
+		WHERE d.travel_request_id = ? AND r.status IN ? ORDER BY r.id LIMIT 1`+forShare, t.ID, []string{ExpenseApproved, ExpenseScheduled}).
+		Scan(&netting).Error; err != nil {
+		return 0, err
+	}
+	if len(netting) > 0 {
+		return 0, outlay.Conflict("Expense report " + netting[0] + " took part of this trip's cash advance and is not paid yet: cancel the trip once it is paid.")
+	}
+	return outstandingAdvance(tx, t)
 }
 
 // DeleteTravelDraft removes the user's draft that was never submitted, with its legs. A

@@ -15,6 +15,8 @@ ALTER TABLE travel_requests
         CHECK (status <> 'cancelled' OR (cancelled_by_id IS NOT NULL AND cancelled_at IS NOT NULL AND cancel_reason <> ''));
 
 -- +goose Down
+-- Without the status, a cancelled trip reads as the approved trip it was.
+UPDATE travel_requests SET status = 'approved' WHERE status = 'cancelled';
 ALTER TABLE travel_requests
     DROP CONSTRAINT travel_requests_cancel_says_why,
     DROP COLUMN cancelled_by_id, DROP COLUMN cancelled_at, DROP COLUMN cancel_reason,

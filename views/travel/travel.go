@@ -273,6 +273,7 @@ type Detail struct {
 	CancelAdvance string
 	CancelErrors  views.FieldErrors // a refused cancellation's, beside cancel_reason or advance_settled
 	CancelReason  string            // the reason typed, kept when refused
+	CannotCancel  string            // why the traveller's approved trip cannot be cancelled now
 	Cancelled     string            // who cancelled it, when and why
 	Actions       templ.Component   // more buttons other areas add (an expense report from the trip)
 	Activity      templ.Component   // comments and attachments
