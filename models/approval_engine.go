@@ -273,7 +273,9 @@ func (p routePeople) resolve(ruleID *int64, kind string, userID *int64, role *st
 		return s
 	}
 	if p.canAct(p.manager) {
-		s.ApproverID = p.manager
+		// The step is the manager's now, and says so (not "department head" for someone who
+		// heads nothing).
+		s.Kind, s.ApproverID = StepManager, p.manager
 		return s
 	}
 	admin := EscalationRole

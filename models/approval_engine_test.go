@@ -406,6 +406,10 @@ func TestApprovalNeverByTheRequester(t *testing.T) {
 	if got := w.describe(out.Steps); got != "user:Max Manager/pending, role:approver/waiting" {
 		t.Fatalf("route %s", got)
 	}
+	// The step fell to Max as Hana's manager, and says so: he heads nothing.
+	if out.Steps[0].Kind != models.StepManager {
+		t.Errorf("the escalated head's step is of kind %q", out.Steps[0].Kind)
+	}
 	// Hana delegated to by Max still cannot act on her own request.
 	w.must(w.db.Create(&models.ApprovalDelegation{UserID: w.max.ID, DelegateID: w.hana.ID, StartsOn: time.Now(), EndsOn: time.Now()}).Error)
 	if _, err := w.decide(w.hana, out.Steps[0].ID, true, ""); !errors.Is(err, models.ErrOwnDocument) {
