@@ -644,7 +644,7 @@ func RuleForm(f Form) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "</div><p class=\"hint\">Documents in another currency cannot be compared with the amounts, so a rule with an amount condition applies to them.</p></fieldset>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "</div><p class=\"hint\">Documents in another currency cannot be compared with the amounts, so a rule with an amount condition applies to them. A bill whose lines are charged to several departments meets a department condition when any of them is the rule's, and a department head's step asks the head of each department it is charged to (of the rule's department, for a rule that names one).</p></fieldset>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
