@@ -58,13 +58,7 @@ func (f tripReportFixture) approvedTrip(t *testing.T, from int, filer models.Tra
 	if err != nil {
 		t.Fatal(err)
 	}
-	var step models.ApprovalStep
-	if err := f.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocTravel, trip.ID, models.StepPending).Take(&step).Error; err != nil {
-		t.Fatal(err)
-	}
-	if _, err := models.DecideStep(ctx, f.db, models.Viewer{UserID: f.manager.ID, Roles: []string{"approver"}}, step.ID, models.Decision{Approve: true}); err != nil {
-		t.Fatal(err)
-	}
+	f.approve(t, trip.ID)
 	if err := f.db.Take(trip, trip.ID).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -415,13 +415,7 @@ func TestSpendReportCommitsApprovedTripsAsBudgetsDo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var step models.ApprovalStep
-	if err := f.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocTravel, trip.ID, models.StepPending).Take(&step).Error; err != nil {
-		t.Fatal(err)
-	}
-	if _, err := models.DecideStep(ctx, f.db, models.Viewer{UserID: f.manager.ID, Roles: []string{"approver"}}, step.ID, models.Decision{Approve: true}); err != nil {
-		t.Fatal(err)
-	}
+	f.approve(t, trip.ID)
 	totals, err := models.BudgetTotals(ctx, f.db, []int64{f.budget})
 	if err != nil {
 		t.Fatal(err)

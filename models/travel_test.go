@@ -72,6 +72,19 @@ func (f tripFixture) input() models.TravelInput {
 
 func (f tripFixture) self(u *models.User) models.TravelFiler { return models.TravelFiler{UserID: u.ID} }
 
+// approve has the traveller's manager approve trip id's pending step.
+func (f tripFixture) approve(t *testing.T, id int64) {
+	t.Helper()
+	var step models.ApprovalStep
+	if err := f.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocTravel, id, models.StepPending).Take(&step).Error; err != nil {
+		t.Fatal(err)
+	}
+	mgr := models.Viewer{UserID: f.manager.ID, Roles: []string{"approver"}}
+	if _, err := models.DecideStep(context.Background(), f.db, mgr, step.ID, models.Decision{Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (f tripFixture) count(t *testing.T) int64 {
 	t.Helper()
 	var n int64
