@@ -472,7 +472,8 @@ func (s *Server) tripLegsEdit(c *fiber.Ctx) error {
 func (s *Server) withdrawTrip(c *fiber.Ctx) error { return tripFlow.withdrawDraft(s, c) }
 
 // cancelTrip cancels the traveller's (or filer's) approved trip that will not take place; a
-// refusal shows the trip again with the reason kept and the message beside its field.
+// refusal shows the trip as it is now, with the reason kept and the message beside its field
+// (or in place of the form, when the trip can no longer be cancelled).
 func (s *Server) cancelTrip(c *fiber.Ctx) error {
 	d, err := s.tripFromPath(c)
 	if err != nil {
@@ -515,6 +516,7 @@ func (s *Server) cancelTrip(c *fiber.Ctx) error {
 	s.setFlash(c, "success", tripTitle(&models.TravelDetail{TravelRequest: *t})+" is cancelled.")
 	return redirect(c, travel.Path(d.ID))
 }
+
 func (s *Server) deleteTrip(c *fiber.Ctx) error { return tripFlow.deleteDraft(s, c) }
 
 func (s *Server) tripHistory(c *fiber.Ctx) error {
