@@ -347,9 +347,8 @@ type CancelTrip struct {
 
 // CancelTravel cancels the user's approved trip, which will not take place, with the reason:
 // it stops committing its estimate against the budget, and its advance stops being netted
-// against the traveller's reports; those it concerned are told (notifyTripCancelled). A trip an expense report was started from took place (in
-// part at least) and is not cancelled; nor is a trip whose advance is outstanding unless
-// c.AdvanceSettled.
+// against the traveller's reports; those it concerned are told (notifyTripCancelled). What
+// refuses it is tripCancelCheck's; an advance still outstanding needs c.AdvanceSettled.
 func CancelTravel(ctx context.Context, db *gorm.DB, userID, id int64, c CancelTrip) (*TravelRequest, error) {
 	reason, err := statedReason(c.Reason, "cancel_reason", "Say why the trip will not take place.")
 	if err != nil {
