@@ -13,17 +13,19 @@ import (
 	"outlay/internal/testutil"
 )
 
-// An admin uploads a file of 4,000 departments, reads the check, imports it, and watches the
-// progress bar move in place (the page polls its fragment and swaps it; the page itself is
-// never loaded again) until the result replaces it: 4,000 created.
+// An admin uploads a file of 100,000 departments, reads the check, imports it, and watches
+// the progress bar move in place (the page polls its fragment and swaps it; the page itself
+// is never loaded again) until the result replaces it: 100,000 created. (The file is as large
+// as it is for the import to take seconds, long enough for the bar to be seen part done.)
 func TestImportProgressAndResult(t *testing.T) {
+	const importRows = 100_000
 	s := startSite(t)
 	b := newBrowser(t)
 	b.signIn(s, s.User.Email, testutil.Password)
 	var csv strings.Builder
 	csv.WriteString("Department;Code\n")
-	for i := range 4000 {
-		fmt.Fprintf(&csv, "Department %04d;D%04d\n", i, i)
+	for i := range importRows {
+		fmt.Fprintf(&csv, "Department %06d;D%06d\n", i, i)
 	}
 	file := filepath.Join(t.TempDir(), "departments.csv")
 	if err := os.WriteFile(file, []byte(csv.String()), 0o600); err != nil {
@@ -38,7 +40,7 @@ func TestImportProgressAndResult(t *testing.T) {
 	b.screenshot("upload")
 	b.pressAndLoad("#upload-button")
 	b.do(chromedp.WaitVisible(chromedp.ID("commit-button")))
-	if info := b.text(".page-header p"); !strings.Contains(info, "semicolon-separated") || !strings.Contains(info, "4,000 rows") {
+	if info := b.text(".page-header p"); !strings.Contains(info, "semicolon-separated") || !strings.Contains(info, "100,000 rows") {
 		t.Errorf("file info: %q", info)
 	}
 	b.screenshot("check")
@@ -58,7 +60,7 @@ func TestImportProgressAndResult(t *testing.T) {
 	if !eval[bool](b, `window.__importPage === true`) {
 		t.Error("the page was loaded again: the progress did not update in place")
 	}
-	if got := strings.Join(strings.Fields(b.text("#import-result")), " "); !strings.Contains(got, "Created 4,000") {
+	if got := strings.Join(strings.Fields(b.text("#import-result")), " "); !strings.Contains(got, "Created 100,000") {
 		t.Errorf("result: %q", got)
 	}
 	if got := b.text("#result-title"); got != "Imported" {
@@ -67,7 +69,7 @@ func TestImportProgressAndResult(t *testing.T) {
 	b.screenshot("result")
 	var n int
 	s.App.DB(t, s.Tenant).Raw(`SELECT count(*) FROM departments`).Scan(&n)
-	if n != 4000 {
-		t.Errorf("%d departments, want 4000", n)
+	if n != importRows {
+		t.Errorf("%d departments, want %d", n, importRows)
 	}
 }

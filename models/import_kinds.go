@@ -52,19 +52,50 @@ var importDepartments = &ImportKind{
 			FROM departments d LEFT JOIN users h ON h.id = d.head_id LEFT JOIN gl_accounts g ON g.id = d.default_gl_account_id ORDER BY d.id`)
 	},
 	save: func(ctx context.Context, tx *gorm.DB, id int64, v ImportValues, refs *importRefs) (int64, error) {
-		in := DepartmentInput{Name: v.Get("name"), Code: v.Get("code")}
 		verr := outlay.ValidationErrors{}
-		err := resolve(verr,
-			func() (err error) { in.HeadID, err = refs.user(verr, "head", v["head"]); return },
-			func() (err error) {
-				in.DefaultGLAccountID, err = refs.glAccount(verr, "default_gl_account", v["default_gl_account"])
-				return
-			})
+		in, err := departmentInput(v, refs, verr)
 		if err != nil {
 			return 0, err
 		}
-		return SaveDepartment(ctx, tx, id, in)
+		// A code an earlier row gives a new department is not written yet: the claims know it.
+		if err := refs.codes.check(verr, in.Code, id); err != nil {
+			return 0, err
+		}
+		if err := verr.Err(); err != nil {
+			return 0, err
+		}
+		id, err = SaveDepartment(ctx, tx, id, in)
+		if err == nil {
+			refs.codes.claim(in.Code, id)
+		}
+		return id, err
 	},
+	bulk: bulkOf(func(v ImportValues, refs *importRefs, verr outlay.ValidationErrors) (*Department, error) {
+		in, err := departmentInput(v, refs, verr)
+		if err != nil {
+			return nil, err
+		}
+		d := departmentRecord(&in, verr)
+		if err := refs.checkNewDepartment(verr, d); err != nil {
+			return nil, err
+		}
+		if len(verr) == 0 {
+			refs.codes.claim(d.Code, 0)
+		}
+		return d, nil
+	}),
+}
+
+// departmentInput reads a department row as the form's input, resolving its head and
+// default GL account; a name that matches nothing is refused in verr.
+func departmentInput(v ImportValues, refs *importRefs, verr outlay.ValidationErrors) (DepartmentInput, error) {
+	in := DepartmentInput{Name: v.Get("name"), Code: v.Get("code")}
+	var err error
+	if in.HeadID, err = refs.user(verr, "head", v["head"]); err != nil {
+		return in, err
+	}
+	in.DefaultGLAccountID, err = refs.glAccount(verr, "default_gl_account", v["default_gl_account"])
+	return in, err
 }
 
 var importLocations = &ImportKind{

@@ -117,11 +117,12 @@ func (k *ImportKind) Column(name string) (ImportColumn, bool) {
 	return ImportColumn{}, false
 }
 
-// keyOf returns the natural key of a row, lower-cased, or "" when a key column is empty.
+// keyOf returns the natural key of a row, lower-cased with its runs of spaces made one (as
+// a record saves its name), or "" when a key column is empty.
 func (k *ImportKind) keyOf(v ImportValues) string {
 	parts := make([]string, len(k.Key))
 	for i, c := range k.Key {
-		if parts[i] = strings.ToLower(v.Get(c)); parts[i] == "" {
+		if parts[i] = strings.ToLower(oneSpaced(v[c])); parts[i] == "" {
 			return ""
 		}
 	}
@@ -390,7 +391,9 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 		if err != nil {
 			return err
 		}
-		refs := &importRefs{tx: tx, grantor: opts.Grantor, reach: reach, invite: opts.Invite}
+		refs := &importRefs{tx: tx, grantor: opts.Grantor, reach: reach, invite: opts.Invite,
+			codes: &uniqueClaims{tx: tx, query: `SELECT lower(code) AS value, id FROM departments WHERE code <> ''`,
+				field: "code", msg: msgDepartmentCodeTaken}}
 		firstLine := map[string]int{}
 		var batch []any
 		flush := func() error {
@@ -643,6 +646,10 @@ func (k *ImportKind) same(have, row ImportValues) bool {
 			continue
 		}
 		a, b := strings.TrimSpace(have[c.Name]), strings.TrimSpace(v)
+		if slices.Contains(k.Key, c.Name) {
+			// A key is saved with its spaces run together, as keyOf reads it.
+			a, b = oneSpaced(a), oneSpaced(b)
+		}
 		if b == "" {
 			b = c.Default
 		}
@@ -713,6 +720,122 @@ type importRefs struct {
 	// invited is the invitation mail (0: none) of the new person the row being imported
 	// invited, until RunImport takes it; nil when the row invited no one.
 	invited *int64
+	// codes are the departments' codes, for the rows of a departments import.
+	codes *uniqueClaims
+	// inactiveUsers and archivedGLAccounts are the people and accounts a new department may
+	// not name (its checks are SaveDepartment's, made without a statement per row).
+	inactiveUsers, archivedGLAccounts map[int64]bool
+}
+
+// uniqueClaims are the values of a unique column, lowercased, that records hold or rows of
+// the import give them, each with its record's id (0: a record the import creates). New
+// records are written in batches after their rows are checked, so a row is checked against
+// the claims rather than the database, which does not have the batch's records yet.
+type uniqueClaims struct {
+	tx *gorm.DB
+	// query reads every value held, lowercased, and its record's id.
+	query      string
+	field, msg string
+	byValue    map[string]int64
+	byID       map[int64]string
+}
+
+func (u *uniqueClaims) load() error {
+	if u.byValue != nil {
+		return nil
+	}
+	var rows []struct {
+		Value string
+		ID    int64
+	}
+	if err := u.tx.Raw(u.query).Scan(&rows).Error; err != nil {
+		return err
+	}
+	u.byValue, u.byID = make(map[string]int64, len(rows)), make(map[int64]string, len(rows))
+	for _, r := range rows {
+		u.byValue[r.Value], u.byID[r.ID] = r.ID, r.Value
+	}
+	return nil
+}
+
+// check refuses value, beside the claims' field, when a record other than id (0: a new
+// one) holds it or a row before gives it one; an empty value is never taken.
+func (u *uniqueClaims) check(verr outlay.ValidationErrors, value string, id int64) error {
+	if value == "" {
+		return nil
+	}
+	if err := u.load(); err != nil {
+		return err
+	}
+	if owner, taken := u.byValue[strings.ToLower(value)]; taken && (owner != id || id == 0) {
+		verr.Add(u.field, u.msg)
+	}
+	return nil
+}
+
+// claim notes that record id (0: a new one) now holds value, and no longer the value it held.
+func (u *uniqueClaims) claim(value string, id int64) {
+	if u.byValue == nil {
+		return // nothing was checked, so nothing will be
+	}
+	if id != 0 {
+		if old, ok := u.byID[id]; ok && u.byValue[old] == id {
+			delete(u.byValue, old)
+		}
+		delete(u.byID, id)
+	}
+	if value == "" {
+		return
+	}
+	v := strings.ToLower(value)
+	u.byValue[v] = id
+	if id != 0 {
+		u.byID[id] = v
+	}
+}
+
+// checkNewDepartment refuses in verr what SaveDepartment would refuse of a new department d
+// beyond its own fields: a code another department has, a head who is not active, an
+// archived default GL account.
+func (r *importRefs) checkNewDepartment(verr outlay.ValidationErrors, d *Department) error {
+	if _, refused := verr["code"]; !refused {
+		if err := r.codes.check(verr, d.Code, 0); err != nil {
+			return err
+		}
+	}
+	if d.HeadID != nil {
+		if err := r.loadIDs(&r.inactiveUsers, `SELECT id FROM users WHERE status <> '`+UserActive+`'`); err != nil {
+			return err
+		}
+		if r.inactiveUsers[*d.HeadID] {
+			verr.Add("head", msgHeadNotActive)
+		}
+	}
+	if d.DefaultGLAccountID != nil {
+		if err := r.loadIDs(&r.archivedGLAccounts, `SELECT id FROM gl_accounts WHERE archived_at IS NOT NULL`); err != nil {
+			return err
+		}
+		if r.archivedGLAccounts[*d.DefaultGLAccountID] {
+			verr.Add("default_gl_account", msgGLAccountNotActive)
+		}
+	}
+	return nil
+}
+
+// loadIDs reads, once, the ids query returns into *into.
+func (r *importRefs) loadIDs(into *map[int64]bool, query string) error {
+	if *into != nil {
+		return nil
+	}
+	var ids []int64
+	if err := r.tx.Raw(query).Scan(&ids).Error; err != nil {
+		return err
+	}
+	*into = make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		(*into)[id] = true
+	}
+	return nil
 }
 
 // reinvite notes what an edit of invited person email did to their set-password links, when

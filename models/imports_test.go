@@ -127,7 +127,21 @@ func TestImportRowErrors(t *testing.T) {
 	if _, err := importText(t, ctx, db, "departments", "name,code\nEngineering,ENG\n", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := importText(t, ctx, db, "gl-accounts", "code,name\n6100,Software\n", false); err != nil {
+	if _, err := importText(t, ctx, db, "gl-accounts", "code,name\n6100,Software\n6200,Old\n", false); err != nil {
+		t.Fatal(err)
+	}
+	var old int64
+	db.Raw(`SELECT id FROM gl_accounts WHERE code = '6200'`).Scan(&old)
+	if err := models.ArchiveGLAccount(ctx, db, old, true); err != nil {
+		t.Fatal(err)
+	}
+	// An invited person is not active yet, as one deactivated is no longer.
+	if _, err := importText(t, ctx, db, "users", "email,name,roles\ngone@acme.example,Gone,requester\nnew@acme.example,New,requester\n", false); err != nil {
+		t.Fatal(err)
+	}
+	var gone int64
+	db.Raw(`SELECT id FROM users WHERE email = 'gone@acme.example'`).Scan(&gone)
+	if err := models.DeactivateUser(ctx, db, models.ByOperator(), gone); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -146,21 +160,36 @@ func TestImportRowErrors(t *testing.T) {
 		// A quoted line break is kept in a value, but a name is written on one line.
 		{"locations", "name,address\n\"Acme\nInc\",1 Main St\n", 2, "name", "on one line"},
 		{"departments", "name,code\n\"Sales\r\nEMEA\",S\n", 2, "name", "on one line"},
+		// New departments are checked in memory, yet refused what the form refuses.
+		{"departments", "name,code\nSales,eng\n", 2, "code", "Another department has this code."},
+		{"departments", "name,code\nSales,S1\nMarketing,s1\n", 3, "code", "Another department has this code."},
+		{"departments", "name,code\nSales,S1\nEngineering,S1\n", 3, "code", "Another department has this code."},
+		{"departments", "name,head\nSales,gone@acme.example\n", 2, "head", "Choose an active person as the head."},
+		{"departments", "name,head\nSales,new@acme.example\n", 2, "head", "Choose an active person as the head."},
+		{"departments", "name,default_gl_account\nSales,6200\n", 2, "default_gl_account", "Choose an active GL account"},
+		{"departments", "name\nField  Sales\nfield sales\n", 3, "name", "Line 2 already has this name"},
+		// Two rows naming one record with other spaces are refused here, rather than passing
+		// the check and failing the import on the database's unique name.
+		{"locations", "name\nHead  Office\nhead office\n", 3, "name", "Line 2 already has this name"},
 	}
 	for _, c := range cases {
-		res, err := importText(t, ctx, db, c.kind, c.text, true)
-		if err != nil && !errors.Is(err, models.ErrImportRefused) {
-			t.Fatalf("%s: %v", c.kind, err)
-		}
-		var found bool
-		for _, r := range res.Sample {
-			if r.Line == c.line && r.Outcome == models.ImportRefused && r.Errors[c.column] != "" && strings.Contains(r.Errors[c.column], c.words) {
-				found = true
+		// The import refuses what its check does: a file refused writes nothing.
+		for _, dry := range []bool{true, false} {
+			res, err := importText(t, ctx, db, c.kind, c.text, dry)
+			if !errors.Is(err, models.ErrImportRefused) {
+				t.Fatalf("%s %q (dry run %v): %v, want it refused", c.kind, c.text, dry, err)
+			}
+			var found bool
+			for _, r := range res.Sample {
+				found = found || r.Line == c.line && r.Outcome == models.ImportRefused && strings.Contains(r.Errors[c.column], c.words)
+			}
+			if !found {
+				t.Errorf("%s %q (dry run %v): want line %d refused on %s (%q); got %+v", c.kind, c.text, dry, c.line, c.column, c.words, res.Sample)
 			}
 		}
-		if !found {
-			t.Errorf("%s %q: want line %d refused on %s (%q); got %+v", c.kind, c.text, c.line, c.column, c.words, res.Sample)
-		}
+	}
+	if n := count(t, db, "departments"); n != 1 {
+		t.Errorf("%d departments after refused imports, want 1", n)
 	}
 }
 
@@ -273,5 +302,41 @@ func TestImportRefusesFileWithoutHeader(t *testing.T) {
 	res, err := importText(t, ctx, db, "vendors", "Foo;Bar\nAcme;30\n", true)
 	if v, ok := outlay.AsValidation(err); !ok || !strings.Contains(v["file"], "Name, Contact name, Email") || !strings.Contains(v["file"], "Payment terms (days)") {
 		t.Fatalf("run: %v %+v; want a refusal listing the vendors' columns", err, res)
+	}
+}
+
+// New departments are checked in memory and created many to a statement (TestImportRowErrors
+// has what they are refused); what the check counts, the import writes.
+func TestImportWritesTheDepartmentsItsCheckCounts(t *testing.T) {
+	t.Parallel()
+	ctx, db, _ := importAdmin(t)
+	if _, err := importText(t, ctx, db, "gl-accounts", "code,name\n6100,Software\n", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importText(t, ctx, db, "departments", "name,code\nEngineering,ENG\nOps,OPS\n", false); err != nil {
+		t.Fatal(err)
+	}
+	// An update giving up a code lets a later row take it; a name with spaces around it is
+	// the department it names; and what the check counts, the import writes.
+	text := "name,code,head,default_gl_account\nEngineering,ENG2,admin@acme.example,6100\nSales,ENG,,\nMarketing,MKT,admin@acme.example,6100\n  Ops ,OPS,,\nField Sales,FS,,\n"
+	for _, dry := range []bool{true, false} {
+		res, err := importText(t, ctx, db, "departments", text, dry)
+		if err != nil {
+			t.Fatalf("dry run %v: %v %+v", dry, err, res.Sample)
+		}
+		if res.Created != 3 || res.Updated != 1 || res.Unchanged != 1 {
+			t.Errorf("dry run %v: created %d updated %d unchanged %d, want 3 1 1", dry, res.Created, res.Updated, res.Unchanged)
+		}
+	}
+	var got []string
+	db.Raw(`SELECT d.name || ' ' || d.code || ' ' || COALESCE(h.email, '-') || ' ' || COALESCE(g.code, '-') FROM departments d
+		LEFT JOIN users h ON h.id = d.head_id LEFT JOIN gl_accounts g ON g.id = d.default_gl_account_id ORDER BY d.name`).Scan(&got)
+	want := []string{"Engineering ENG2 admin@acme.example 6100", "Field Sales FS - -", "Marketing MKT admin@acme.example 6100", "Ops OPS - -", "Sales ENG - -"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("departments:\n got %q\nwant %q", got, want)
+	}
+	// The saved name typed with other spaces is the same department, unchanged.
+	if res, err := importText(t, ctx, db, "departments", "name,code\nField   Sales,FS\n", false); err != nil || res.Unchanged != 1 {
+		t.Errorf("a saved name with other spaces: %+v, %v; want it unchanged", res, err)
 	}
 }

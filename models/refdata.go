@@ -195,6 +195,14 @@ func checkLength(verr outlay.ValidationErrors, field, what, value string, maxLen
 
 // ---------- Departments ----------
 
+// What a department's form (and its import) says of a value it refuses.
+const (
+	msgDepartmentNameTaken = "A department with this name already exists."
+	msgDepartmentCodeTaken = "Another department has this code."
+	msgHeadNotActive       = "Choose an active person as the head."
+	msgGLAccountNotActive  = "Choose an active GL account from the list."
+)
+
 // DepartmentRow is a department with its head's name and how many people are in it.
 type DepartmentRow struct {
 	Department
@@ -238,11 +246,8 @@ func GetDepartment(ctx context.Context, db *gorm.DB, id int64) (*DepartmentRow, 
 // SaveDepartment creates a department (id 0) or changes department id. The head must be an
 // active person; a head who has since been deactivated may stay while other fields change.
 func SaveDepartment(ctx context.Context, db *gorm.DB, id int64, in DepartmentInput) (int64, error) {
-	in.Name, in.Code = oneSpaced(in.Name), strings.TrimSpace(in.Code)
 	verr := outlay.ValidationErrors{}
-	validateName(verr, in.Name)
-	checkLength(verr, "code", "A code", in.Code, 20)
-	d := &Department{Name: in.Name, Code: in.Code, HeadID: in.HeadID, DefaultGLAccountID: in.DefaultGLAccountID}
+	d := departmentRecord(&in, verr)
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var cur Department
 		if id != 0 {
@@ -250,10 +255,10 @@ func SaveDepartment(ctx context.Context, db *gorm.DB, id int64, in DepartmentInp
 				return err
 			}
 		}
-		if err := checkUnique(tx, verr, "departments", "name", "name", in.Name, id, "A department with this name already exists."); err != nil {
+		if err := checkUnique(tx, verr, "departments", "name", "name", in.Name, id, msgDepartmentNameTaken); err != nil {
 			return err
 		}
-		if err := checkUnique(tx, verr, "departments", "code", "code", in.Code, id, "Another department has this code."); err != nil {
+		if err := checkUnique(tx, verr, "departments", "code", "code", in.Code, id, msgDepartmentCodeTaken); err != nil {
 			return err
 		}
 		if in.HeadID != nil && !sameID(cur.HeadID, in.HeadID) {
@@ -262,7 +267,7 @@ func SaveDepartment(ctx context.Context, db *gorm.DB, id int64, in DepartmentInp
 				return err
 			}
 			if status != UserActive {
-				verr.Add("head", "Choose an active person as the head.")
+				verr.Add("head", msgHeadNotActive)
 			}
 		}
 		// A default account archived since may stay while other fields change.
@@ -272,7 +277,7 @@ func SaveDepartment(ctx context.Context, db *gorm.DB, id int64, in DepartmentInp
 				return err
 			}
 			if len(active) == 0 || !active[0] {
-				verr.Add("default_gl_account", "Choose an active GL account from the list.")
+				verr.Add("default_gl_account", msgGLAccountNotActive)
 			}
 		}
 		if err := verr.Err(); err != nil {
@@ -285,6 +290,15 @@ func SaveDepartment(ctx context.Context, db *gorm.DB, id int64, in DepartmentInp
 		id = d.ID
 	}
 	return id, err
+}
+
+// departmentRecord checks what of a department's input needs no database, and returns the
+// department it describes.
+func departmentRecord(in *DepartmentInput, verr outlay.ValidationErrors) *Department {
+	in.Name, in.Code = oneSpaced(in.Name), strings.TrimSpace(in.Code)
+	validateName(verr, in.Name)
+	checkLength(verr, "code", "A code", in.Code, 20)
+	return &Department{Name: in.Name, Code: in.Code, HeadID: in.HeadID, DefaultGLAccountID: in.DefaultGLAccountID}
 }
 
 // AllDepartments lists every department, archived ones too, by name: for filters over
