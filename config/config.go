@@ -105,6 +105,9 @@ type Config struct {
 	// ImportUploadTTL is how long a file uploaded to /admin/import is kept for its preview
 	// and mapping: one not imported by then is deleted (OUTLAY_IMPORT_UPLOAD_TTL).
 	ImportUploadTTL time.Duration
+	// ImportCheckTime is how long the check of an uploaded file (its preview) may run in the
+	// request; the rows after are checked by the import itself (OUTLAY_IMPORT_CHECK_TIME).
+	ImportCheckTime time.Duration
 }
 
 // Defaults returns the settings of a development machine.
@@ -134,6 +137,7 @@ func Defaults() Config {
 		MailAttempts:      10,
 		PurgeWindow:       90 * 24 * time.Hour,
 		ImportUploadTTL:   24 * time.Hour,
+		ImportCheckTime:   20 * time.Second,
 
 		GoogleIssuer:       "https://accounts.google.com",
 		MicrosoftAuthority: "https://login.microsoftonline.com",
@@ -215,6 +219,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		"daily backups kept: the newest of the last N days, weeks and months, as daily,weekly,monthly; 0,0,0 turns them off (OUTLAY_BACKUP_KEEP)")
 	jobWorkers := fs.String("job-workers", env("OUTLAY_JOB_WORKERS", strconv.Itoa(c.JobWorkers)), "background jobs worked at once by this process (OUTLAY_JOB_WORKERS)")
 	importTTL := fs.String("import-upload-ttl", env("OUTLAY_IMPORT_UPLOAD_TTL", c.ImportUploadTTL.String()), "how long an uploaded import file waits to be imported before it is deleted (OUTLAY_IMPORT_UPLOAD_TTL)")
+	checkTime := fs.String("import-check-time", env("OUTLAY_IMPORT_CHECK_TIME", c.ImportCheckTime.String()), "how long the check of an uploaded import file may take before its page shows the rows checked so far (OUTLAY_IMPORT_CHECK_TIME)")
 	drain := fs.String("drain-time", env("OUTLAY_DRAIN_TIME", c.DrainTime.String()), "on SIGTERM, serve this long with /readyz failing before closing the listener, so a load balancer takes the server out first (OUTLAY_DRAIN_TIME)")
 	mailAttempts := fs.String("mail-attempts", env("OUTLAY_MAIL_ATTEMPTS", strconv.Itoa(c.MailAttempts)), "tries of a mail before it is given up as failed (OUTLAY_MAIL_ATTEMPTS)")
 	purgeDays := fs.String("purge-after-days", env("OUTLAY_PURGE_AFTER_DAYS", strconv.Itoa(int(c.PurgeWindow.Hours()/24))), "days a lapsed tenant may still export before it is purged (OUTLAY_PURGE_AFTER_DAYS)")
@@ -361,6 +366,12 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		}
 		duration("OUTLAY_DB_WAIT", *dbWait, &c.DBWait)
 		duration("OUTLAY_IMPORT_UPLOAD_TTL", *importTTL, &c.ImportUploadTTL)
+		// Under the server's 60 s write timeout, with room for the page.
+		if d, err := time.ParseDuration(*checkTime); err != nil || d < time.Second || d > 45*time.Second {
+			bad("OUTLAY_IMPORT_CHECK_TIME", "must be a duration from 1s to 45s, such as 20s, got %q", *checkTime)
+		} else {
+			c.ImportCheckTime = d
+		}
 		duration("OUTLAY_READ_HEADER_TIMEOUT", *headerTimeout, &c.ReadHeaderTimeout)
 		if c.MaxDBConns > 0 && c.TenantPoolConns > c.MaxDBConns {
 			bad("OUTLAY_TENANT_POOL_CONNS", "must not exceed OUTLAY_MAX_DB_CONNS (%d)", c.MaxDBConns)

@@ -83,6 +83,22 @@ func TestImportUploadTTL(t *testing.T) {
 	}
 }
 
+// An upload's check runs 20 s in the request unless set otherwise, and never as long as the
+// server's write timeout; a setting out of range stops start-up naming it.
+func TestImportCheckTime(t *testing.T) {
+	if c, err := bind(t); err != nil || c.ImportCheckTime != 20*time.Second {
+		t.Errorf("default: %v %v", c.ImportCheckTime, err)
+	}
+	if c, err := bind(t, "--import-check-time", "5s"); err != nil || c.ImportCheckTime != 5*time.Second {
+		t.Errorf("5s: %v %v", c.ImportCheckTime, err)
+	}
+	for _, bad := range []string{"quick", "0s", "500ms", "1m"} {
+		if _, err := bind(t, "--import-check-time", bad); err == nil || !strings.Contains(err.Error(), "OUTLAY_IMPORT_CHECK_TIME") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
 // The memory budget is 256 MB unless set; 0 keeps Go's defaults; anything else that is not a
 // number of megabytes of at least 64 stops start-up naming it.
 func TestMemoryLimit(t *testing.T) {

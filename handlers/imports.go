@@ -211,7 +211,7 @@ func kindOf(m *models.Import) string {
 
 func (s *Server) renderImportPreview(c *fiber.Ctx, status int, m *models.Import, planErr error) error {
 	k, _ := models.FindImportKind(m.Kind)
-	t, res, err := models.PreviewImport(c.UserContext(), tenantDB(c), m, grantor(c), s.invitationMail(c))
+	t, res, err := models.PreviewImport(c.UserContext(), tenantDB(c), m, grantor(c), s.invitationMail(c), time.Now().Add(s.cfg.ImportCheckTime))
 	v, refused := outlay.AsValidation(err)
 	if err != nil && !refused && !errors.Is(err, models.ErrImportRefused) {
 		return err
@@ -231,6 +231,7 @@ func (s *Server) renderImportPreview(c *fiber.Ctx, status int, m *models.Import,
 	}
 	if res != nil {
 		p.Total, p.Created, p.Updated, p.Unchanged, p.Refused = res.Rows, res.Created, res.Updated, res.Unchanged, res.Refused
+		p.Unchecked, p.CheckTime = res.Unchecked, views.Plural(int(s.cfg.ImportCheckTime/time.Second), "second", "seconds")
 		p.Shown, p.Rows = importRowsView(k, m.Plan(), res.Sample)
 		p.Reinvited = s.reinvitedView(res, false)
 		if p.Refused == 0 {
@@ -399,7 +400,11 @@ func (s *Server) invitedNote(res *models.ImportResult, done bool) string {
 		return ""
 	}
 	subject, each, was := "The "+views.Plural(n, "new person", "new people"), "Each of the "+views.Plural(n, "new person", "new people"), "were"
-	if n == 1 {
+	switch {
+	case !done && res.Unchecked > 0:
+		// Rows not checked yet may invite more: no count.
+		subject, each = "The new people", "Each new person"
+	case n == 1:
 		subject, each, was = "The new person", "The new person", "was"
 	}
 	switch {

@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"outlay"
+	"outlay/config"
 	"outlay/internal/testutil"
 	"outlay/models"
 	"outlay/policy"
@@ -20,7 +21,16 @@ import (
 )
 
 func importAsAdmin(t *testing.T) (*testutil.App, *testutil.Client, *testutil.Env) {
+	return importAsAdminWith(t, nil)
+}
+
+// importAsAdminWith is importAsAdmin with the configuration changed by set (when not nil)
+// before the app starts.
+func importAsAdminWith(t *testing.T, set func(*config.Config)) (*testutil.App, *testutil.Client, *testutil.Env) {
 	env, acme := testutil.NewTenant(t)
+	if set != nil {
+		set(env.Config)
+	}
 	app := testutil.NewApp(t, env)
 	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	c := app.Client(t, "acme")
@@ -100,6 +110,47 @@ func TestImportPreviewMappingAndCommit(t *testing.T) {
 	c.Post(res.Location()+"/commit", url.Values{})
 	if got := importResult(c.Get(res.Location())); got != "Rows 2, Created 0, Updated 1, Unchanged 1" {
 		t.Fatalf("second result: %q", got)
+	}
+}
+
+// A check that runs out of time (thousands of people, each checked as the form does, take
+// longer than a page should) shows the rows it checked and says the import checks the rest;
+// the import does, and refuses a bad row the check never reached.
+func TestImportCheckOutOfTimeSaysSoAndTheImportChecksTheRest(t *testing.T) {
+	t.Parallel()
+	// No time at all: the check stops after the first row.
+	_, c, env := importAsAdminWith(t, func(cfg *config.Config) { cfg.ImportCheckTime = time.Nanosecond })
+	acme, _ := env.Registry.Lookup("acme")
+	file := []byte("Email,Name,Roles\nbo@acme.example,Bo,requester\ncy@acme.example,Cy,requester\nnot-an-email,Di,requester\n")
+	item := uploadImport(c, "users", "people.csv", file).Location()
+	page := c.Get(item)
+	if msg := page.Text("#import-unchecked"); !strings.Contains(msg, "at row 1 of 3") || !strings.Contains(msg, "Importing checks every row again") {
+		t.Fatalf("the check's stop: %q (%s)", msg, page.Text("#import-preview"))
+	}
+	if got := strings.Join(strings.Fields(page.Text("#import-counts")), " "); !strings.Contains(got, "Rows 3") || !strings.Contains(got, "To create 1") ||
+		!strings.Contains(got, "With problems 0") || !strings.Contains(got, "Not checked yet 2") {
+		t.Errorf("counts: %q", got)
+	}
+	if msg := page.Text("#commit-title + form p"); !strings.Contains(msg, "Every row checked so far passed. Importing checks all 3 rows") {
+		t.Errorf("the import's words: %q", msg)
+	}
+	res := c.Post(item+"/commit", url.Values{})
+	if res.Status != http.StatusSeeOther || res.Location() != item {
+		t.Fatalf("commit: %d %q", res.Status, res.Location())
+	}
+	result := c.Get(item)
+	if bad := result.Doc.Find(`tr[data-line="4"]`); !strings.Contains(bad.Find(".field-error").Text(), "email address") {
+		t.Errorf("the row the check never reached is not refused: %s", result.Text("main"))
+	}
+	var n int64
+	if err := env.DB(t, acme).Raw(`SELECT count(*) FROM users WHERE email IN ('bo@acme.example', 'cy@acme.example')`).Scan(&n).Error; err != nil || n != 0 {
+		t.Errorf("a refused import wrote %d people (%v)", n, err)
+	}
+	// With time enough, the same file's check reaches every row.
+	_, c2, _ := importAsAdmin(t)
+	page = c2.Get(uploadImport(c2, "users", "people.csv", file).Location())
+	if page.Doc.Find("#import-unchecked").Length() != 0 || !strings.Contains(page.Text("#commit-refused"), "1 row has problems") {
+		t.Errorf("a whole check: %s", page.Text("#import-preview"))
 	}
 }
 

@@ -151,14 +151,15 @@ func ImportActor(ctx context.Context, ref string) context.Context {
 	return audit.WithActor(ctx, a)
 }
 
-// PreviewImport checks every row of import m's file as the commit would, writing nothing
-// (and sending none of the new invitations invite writes: see ImportOptions.Invite).
-func PreviewImport(ctx context.Context, db *gorm.DB, m *Import, g Grantor, invite ComposeLinkMail) (*sheet.Table, *ImportResult, error) {
+// PreviewImport checks the rows of import m's file as the commit would, writing nothing (and
+// sending none of the new invitations invite writes: see ImportOptions.Invite), until every
+// row is checked or until is past (zero: no limit).
+func PreviewImport(ctx context.Context, db *gorm.DB, m *Import, g Grantor, invite ComposeLinkMail, until time.Time) (*sheet.Table, *ImportResult, error) {
 	k, t, err := loadImport(ctx, db, m)
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{DryRun: true, Grantor: g, Separator: t.Delimiter, Invite: invite})
+	res, err := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{DryRun: true, CheckUntil: until, Grantor: g, Separator: t.Delimiter, Invite: invite})
 	return t, res, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"gorm.io/gorm"
@@ -306,6 +307,10 @@ type ImportResult struct {
 	// sent to them, queued in the outbox (none without ImportOptions.Invite).
 	Invited      int     `json:",omitempty"`
 	InvitedMails []int64 `json:",omitempty"`
+	// Unchecked counts the rows after the first Rows-Unchecked that a check stopped before
+	// (ImportOptions.CheckUntil): the counts are of the rows checked. An import that writes
+	// checks every row.
+	Unchecked int `json:",omitempty"`
 }
 
 // ImportReinvitation is an invited person whose set-password links an import spent by giving
@@ -340,6 +345,9 @@ const maxSampleRefused = 1000
 type ImportOptions struct {
 	// DryRun checks every row as the commit would and then writes nothing: the preview.
 	DryRun bool
+	// CheckUntil, for a dry run, is when to stop checking: the rows left are counted as
+	// unchecked (the first row is always checked). Zero checks every row.
+	CheckUntil time.Time
 	// Grantor is who gives roles to imported people (ByPerson for the admin who imports).
 	Grantor Grantor
 	// Progress, when set, is told every few hundred rows how many are done.
@@ -406,6 +414,10 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 		}
 		width := len(rows[p.HeaderRow])
 		for i, cells := range data {
+			if opts.DryRun && i > 0 && !opts.CheckUntil.IsZero() && time.Now().After(opts.CheckUntil) {
+				res.Unchecked = len(data) - i
+				break
+			}
 			row := ImportRow{Line: lines[p.HeaderRow+1+i], Values: ImportValues{}, Errors: outlay.ValidationErrors{}}
 			// A row shorter than the header is not refused: spreadsheets leave out the empty
 			// cells at the end of a row, and so does the reader (sheet.Read trims them), so a

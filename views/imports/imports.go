@@ -103,10 +103,14 @@ type Preview struct {
 	Rows                               []Row
 	Total, Created, Updated, Unchanged int
 	Refused                            int
-	Background                         bool // the commit runs as a job, with a progress bar
-	Done                               bool // already committed: show its outcome instead
-	Reinvited                          []Reinvitation
-	Invited                            string // what becomes of the new people's invitations, if any
+	// Unchecked counts the rows after those the check had time for (CheckTime, in words):
+	// the counts are of the rows checked, and the import checks every row again.
+	Unchecked  int
+	CheckTime  string
+	Background bool // the commit runs as a job, with a progress bar
+	Done       bool // already committed: show its outcome instead
+	Reinvited  []Reinvitation
+	Invited    string // what becomes of the new people's invitations, if any
 }
 
 // Progress is a committed import: its bar while it runs, its result once done.
