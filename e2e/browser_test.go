@@ -462,7 +462,18 @@ func (b *browser) press(sel string) chromedp.Action[chromedp.Void] {
 // document goes away can miss the new one, so waiting for the load comes first.
 func (b *browser) pressAndLoad(sel string) {
 	b.t.Helper()
-	get(b, chromedp.WaitEvent(page.LoadEventFired, nil, b.press(sel)))
+	b.pressAndLoadWithin(sel, actionTimeout)
+}
+
+// pressAndLoadWithin is pressAndLoad for a page that takes longer than an action's bound,
+// such as the check of a large file: it waits up to d.
+func (b *browser) pressAndLoadWithin(sel string, d time.Duration) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, d)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, b.press(sel))); err != nil {
+		b.t.Fatalf("browser: pressing %s and waiting for the page: %v", sel, err)
+	}
 }
 
 // signIn signs in through the real form and waits for the dashboard.

@@ -38,7 +38,8 @@ func TestImportProgressAndResult(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.ID("import-file"), []string{file}),
 	)
 	b.screenshot("upload")
-	b.pressAndLoad("#upload-button")
+	// The check of 100,000 rows takes a second here, and longer beside a whole CI run.
+	b.pressAndLoadWithin("#upload-button", time.Minute)
 	b.do(chromedp.WaitVisible(chromedp.ID("commit-button")))
 	if info := b.text(".page-header p"); !strings.Contains(info, "semicolon-separated") || !strings.Contains(info, "100,000 rows") {
 		t.Errorf("file info: %q", info)

@@ -396,12 +396,13 @@ func (s *Server) importProgressView(m *models.Import) imports.Progress {
 // is told where to get the links to pass on.
 func (s *Server) invitedNote(res *models.ImportResult, done bool) string {
 	n := res.Invited
-	if n == 0 {
+	partial := !done && res.Unchecked > 0 && res.Kind == "users"
+	if n == 0 && !partial {
 		return ""
 	}
 	subject, each, was := "The "+views.Plural(n, "new person", "new people"), "Each of the "+views.Plural(n, "new person", "new people"), "were"
 	switch {
-	case !done && res.Unchecked > 0:
+	case partial:
 		// Rows not checked yet may invite more: no count.
 		subject, each = "The new people", "Each new person"
 	case n == 1:

@@ -400,7 +400,7 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 			return err
 		}
 		refs := &importRefs{tx: tx, grantor: opts.Grantor, reach: reach, invite: opts.Invite,
-			codes: &uniqueClaims{tx: tx, query: `SELECT lower(code) AS value, id FROM departments WHERE code <> ''`,
+			codes: &uniqueClaims{tx: tx, query: `SELECT code AS value, id FROM departments WHERE code <> ''`,
 				field: "code", msg: msgDepartmentCodeTaken}}
 		firstLine := map[string]int{}
 		var batch []any
@@ -745,7 +745,7 @@ type importRefs struct {
 // the claims rather than the database, which does not have the batch's records yet.
 type uniqueClaims struct {
 	tx *gorm.DB
-	// query reads every value held, lowercased, and its record's id.
+	// query reads every value held (as value) and its record's id.
 	query      string
 	field, msg string
 	byValue    map[string]int64
@@ -765,7 +765,9 @@ func (u *uniqueClaims) load() error {
 	}
 	u.byValue, u.byID = make(map[string]int64, len(rows)), make(map[int64]string, len(rows))
 	for _, r := range rows {
-		u.byValue[r.Value], u.byID[r.ID] = r.ID, r.Value
+		// Lower-cased here, as check and claim do: Postgres's lower() may fold otherwise.
+		v := strings.ToLower(r.Value)
+		u.byValue[v], u.byID[r.ID] = r.ID, v
 	}
 	return nil
 }
