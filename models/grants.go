@@ -28,6 +28,17 @@ const EventAccessRefused = "access.refused"
 type Grantor struct {
 	operator bool
 	userID   int64
+	// known is the reach already read, under the access lock, in the transaction the changes
+	// are made in, by a caller that makes many of them (an import): see withReach.
+	known *Reach
+}
+
+// withReach is g with its reach r already read (nil: none), which Reach then returns rather
+// than reading it again. It must be read under the access lock, in the transaction of the
+// changes, and again after any of them changes the grantor's own roles.
+func (g Grantor) withReach(r *Reach) Grantor {
+	g.known = r
+	return g
 }
 
 // ByOperator is the operator's command line, which may grant anything.
@@ -47,6 +58,9 @@ type Reach struct {
 
 // Reach reads what lies within the grantor's reach.
 func (g Grantor) Reach(ctx context.Context, db *gorm.DB) (*Reach, error) {
+	if g.known != nil {
+		return g.known, nil
+	}
 	r := &Reach{all: g.operator, held: map[policy.Permission]bool{}, withheld: map[string][]policy.Permission{}}
 	if g.operator {
 		return r, nil

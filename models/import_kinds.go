@@ -215,10 +215,11 @@ var importUsers = &ImportKind{
 			// Giving an invited person more access spends their set-password links and sends
 			// them a new one, as editing them by hand does.
 			re, err := UpdateUserWithMail(ctx, tx, refs.grantor, id, ch, InvitationTTL, refs.invite)
-			if err == nil {
-				refs.reinvite(v.Get("email"), oneSpaced(ch.Name), re)
+			if err != nil {
+				return id, err
 			}
-			return id, err
+			refs.reinvite(v.Get("email"), oneSpaced(ch.Name), re)
+			return id, refs.changedUser(ctx, id)
 		}
 		// New people are invited, and sent their invitation, as inviting them by hand does.
 		u, _, mailID, err := InviteUserWithMail(ctx, tx, refs.grantor, NewUser{Email: v.Get("email"), Name: ch.Name, Roles: ch.Roles,

@@ -395,11 +395,20 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 		for _, r := range existing {
 			byKey[k.keyOf(r.Values)] = r
 		}
-		reach, err := opts.Grantor.Reach(ctx, tx)
+		// People's rows give roles, and each takes the access lock before it reads the
+		// grantor's reach: here it is taken first (held, as theirs would be, until the import
+		// ends) and the reach read once, and again only after a row changes the grantor's own
+		// roles (importRefs.changedUser). Reading it per row was most of a person's check.
+		if k.Object == outlay.ObjUsers {
+			if err := lockAccess(tx); err != nil {
+				return err
+			}
+		}
+		reach, err := opts.Grantor.withReach(nil).Reach(ctx, tx)
 		if err != nil {
 			return err
 		}
-		refs := &importRefs{tx: tx, grantor: opts.Grantor, reach: reach, invite: opts.Invite,
+		refs := &importRefs{tx: tx, grantor: opts.Grantor.withReach(reach), reach: reach, invite: opts.Invite,
 			codes: &uniqueClaims{tx: tx, query: `SELECT code AS value, id FROM departments WHERE code <> ''`,
 				field: "code", msg: msgDepartmentCodeTaken}}
 		firstLine := map[string]int{}
@@ -934,6 +943,20 @@ func (r *importRefs) glAccount(verr outlay.ValidationErrors, col, cell string) (
 
 func (r *importRefs) user(verr outlay.ValidationErrors, col, cell string) (*int64, error) {
 	return r.find(verr, col, "person with the email", cell, &r.users, `SELECT lower(email) AS name, id FROM users ORDER BY 1, 2`)
+}
+
+// changedUser reads the grantor's reach again after a row changed person userID, when that
+// is the grantor: their roles, and so what they may give, may have changed.
+func (r *importRefs) changedUser(ctx context.Context, userID int64) error {
+	if r.grantor.operator || userID != r.grantor.userID {
+		return nil
+	}
+	reach, err := r.grantor.withReach(nil).Reach(ctx, r.tx)
+	if err != nil {
+		return err
+	}
+	r.reach, r.grantor = reach, r.grantor.withReach(reach)
+	return nil
 }
 
 // learnUser makes a person created by the import known to the rows after it (as a manager).

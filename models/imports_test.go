@@ -340,3 +340,36 @@ func TestImportWritesTheDepartmentsItsCheckCounts(t *testing.T) {
 		t.Errorf("a saved name with other spaces: %+v, %v; want it unchanged", res, err)
 	}
 }
+
+// An import of people reads the admin's reach once, and again after a row changes the
+// admin's own roles: the rows after the one that takes their admin role away are checked
+// with what they hold then.
+func TestImportReadsTheAdminsReachAgainAfterTheirOwnRow(t *testing.T) {
+	t.Parallel()
+	ctx, db, _ := importAdmin(t)
+	// Another active admin remains, as one must.
+	if _, err := models.CreateUser(context.Background(), db, models.NewUser{Email: "bea@acme.example", Name: "Bea", Password: dbtest.Password, Roles: []string{"admin"}}); err != nil {
+		t.Fatal(err)
+	}
+	give := "email,name,roles\ncy@acme.example,Cy,admin\n"
+	if res, err := importText(t, ctx, db, "users", give, true); err != nil || res.Created != 1 {
+		t.Fatalf("an admin gives the admin role: %+v %v", res, err)
+	}
+	for _, dry := range []bool{true, false} {
+		res, err := importText(t, ctx, db, "users", "email,name,roles\nadmin@acme.example,Ada Admin,requester\ncy@acme.example,Cy,admin\n", dry)
+		if !errors.Is(err, models.ErrImportRefused) || res.Refused != 1 {
+			t.Fatalf("dry run %v: %+v %v; want line 3 refused", dry, res, err)
+		}
+		for _, r := range res.Sample {
+			// Without the admin role, Ada may no longer add people at all.
+			if r.Line == 3 && (r.Outcome != models.ImportRefused || !strings.Contains(r.Errors[""], "your roles do not let you add users")) {
+				t.Errorf("dry run %v: line 3's refusal: %v", dry, r.Errors)
+			}
+		}
+	}
+	var roles []string
+	db.Raw(`SELECT role FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.email = 'admin@acme.example'`).Scan(&roles)
+	if strings.Join(roles, ",") != "admin" {
+		t.Errorf("the refused import changed the admin's roles: %v", roles)
+	}
+}

@@ -131,13 +131,20 @@ func CreatePasswordReset(ctx context.Context, db *gorm.DB, email string, ttl tim
 	if recent >= MaxResetsPerHour {
 		return nil, "", ErrTooManyResets
 	}
-	token, digest := auth.NewToken()
-	now := time.Now().UTC()
-	r := PasswordReset{TokenHash: digest, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	if err := db.WithContext(ctx).Create(&r).Error; err != nil {
+	token, err := issueReset(ctx, db, u.ID, ttl)
+	if err != nil {
 		return nil, "", err
 	}
 	return u, token, nil
+}
+
+// issueReset writes a new reset token of user userID, valid for ttl, and returns it: for
+// someone already found to be allowed one (a person just invited has no link to count).
+func issueReset(ctx context.Context, db *gorm.DB, userID int64, ttl time.Duration) (string, error) {
+	token, digest := auth.NewToken()
+	now := time.Now().UTC()
+	r := PasswordReset{TokenHash: digest, UserID: userID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	return token, db.WithContext(ctx).Create(&r).Error
 }
 
 // FindPasswordReset returns the user a usable reset token belongs to, without using it up.

@@ -299,7 +299,8 @@ func InviteUserWithMail(ctx context.Context, db *gorm.DB, g Grantor, in NewUser,
 		if u, err = CreateUser(ctx, tx, in); err != nil {
 			return err
 		}
-		if _, token, err = CreatePasswordReset(ctx, tx, u.Email, ttl); err != nil {
+		// The person was just created: no link of theirs to count, no status to look up.
+		if token, err = issueReset(ctx, tx, u.ID, ttl); err != nil {
 			return err
 		}
 		if compose != nil {
