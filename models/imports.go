@@ -399,16 +399,24 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 		// grantor's reach: here it is taken first (held, as theirs would be, until the import
 		// ends) and the reach read once, and again only after a row changes the grantor's own
 		// roles (importRefs.changedUser). Reading it per row was most of a person's check.
+		// (A row refused after it wrote, say its own last admin role taken away, is not
+		// followed by a read: the refusal rolls the whole import back, so only the check's
+		// verdict on the rows after it may be off.) Other kinds change no access, and read the
+		// reach only to check their own create and update.
+		grantor := opts.Grantor.withReach(nil)
 		if k.Object == outlay.ObjUsers {
 			if err := lockAccess(tx); err != nil {
 				return err
 			}
 		}
-		reach, err := opts.Grantor.withReach(nil).Reach(ctx, tx)
+		reach, err := grantor.Reach(ctx, tx)
 		if err != nil {
 			return err
 		}
-		refs := &importRefs{tx: tx, grantor: opts.Grantor.withReach(reach), reach: reach, invite: opts.Invite,
+		if k.Object == outlay.ObjUsers {
+			grantor = grantor.withReach(reach)
+		}
+		refs := &importRefs{tx: tx, grantor: grantor, reach: reach, invite: opts.Invite,
 			codes: &uniqueClaims{tx: tx, query: `SELECT code AS value, id FROM departments WHERE code <> ''`,
 				field: "code", msg: msgDepartmentCodeTaken}}
 		firstLine := map[string]int{}

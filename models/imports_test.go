@@ -13,6 +13,7 @@ import (
 	"outlay/audit"
 	"outlay/internal/dbtest"
 	"outlay/models"
+	"outlay/policy"
 	"outlay/sheet"
 )
 
@@ -342,8 +343,8 @@ func TestImportWritesTheDepartmentsItsCheckCounts(t *testing.T) {
 }
 
 // An import of people reads the admin's reach once, and again after a row changes the
-// admin's own roles: the rows after the one that takes their admin role away are checked
-// with what they hold then.
+// admin's own roles: the rows after the one that changes them are checked with what they
+// hold then, both for the roles they give and for adding people at all.
 func TestImportReadsTheAdminsReachAgainAfterTheirOwnRow(t *testing.T) {
 	t.Parallel()
 	ctx, db, _ := importAdmin(t)
@@ -351,9 +352,33 @@ func TestImportReadsTheAdminsReachAgainAfterTheirOwnRow(t *testing.T) {
 	if _, err := models.CreateUser(context.Background(), db, models.NewUser{Email: "bea@acme.example", Name: "Bea", Password: dbtest.Password, Roles: []string{"admin"}}); err != nil {
 		t.Fatal(err)
 	}
-	give := "email,name,roles\ncy@acme.example,Cy,admin\n"
-	if res, err := importText(t, ctx, db, "users", give, true); err != nil || res.Created != 1 {
+	// As an admin, Ada may add a person with the admin role (this check writes nothing).
+	if res, err := importText(t, ctx, db, "users", "email,name,roles\ncy@acme.example,Cy,admin\n", true); err != nil || res.Created != 1 {
 		t.Fatalf("an admin gives the admin role: %+v %v", res, err)
+	}
+	// A role that may invite and edit people, and no more.
+	desk, err := models.CreateRole(context.Background(), db, "People desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{outlay.ActRead, outlay.ActCreate, outlay.ActUpdate} {
+		if err := models.SetPermission(context.Background(), db, models.ByOperator(), desk.Name, policy.Permission{Object: outlay.ObjUsers, Action: a}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Moved to that role by her own row, Ada may still add people, but not give the admin
+	// role, whose permissions she no longer holds.
+	for _, dry := range []bool{true, false} {
+		text := fmt.Sprintf("email,name,roles\nadmin@acme.example,Ada Admin,%s\ncy@acme.example,Cy,admin\ndi@acme.example,Di,%[1]s\n", desk.Name)
+		res, err := importText(t, ctx, db, "users", text, dry)
+		if !errors.Is(err, models.ErrImportRefused) || res.Refused != 1 {
+			t.Fatalf("dry run %v: %+v %v; want line 3 refused", dry, res, err)
+		}
+		for _, r := range res.Sample {
+			if r.Line == 3 && !strings.Contains(r.Errors["roles"], "you do not hold") || r.Line == 4 && r.Outcome != models.ImportCreated {
+				t.Errorf("dry run %v: line %d: %s %v", dry, r.Line, r.Outcome, r.Errors)
+			}
+		}
 	}
 	for _, dry := range []bool{true, false} {
 		res, err := importText(t, ctx, db, "users", "email,name,roles\nadmin@acme.example,Ada Admin,requester\ncy@acme.example,Cy,admin\n", dry)
