@@ -211,7 +211,11 @@ func kindOf(m *models.Import) string {
 
 func (s *Server) renderImportPreview(c *fiber.Ctx, status int, m *models.Import, planErr error) error {
 	k, _ := models.FindImportKind(m.Kind)
-	t, res, err := models.PreviewImport(c.UserContext(), tenantDB(c), m, grantor(c), s.invitationMail(c), time.Now().Add(s.cfg.ImportCheckTime))
+	var until time.Time // zero: no limit, for a configuration that sets none
+	if d := s.cfg.ImportCheckTime; d > 0 {
+		until = time.Now().Add(d)
+	}
+	t, res, err := models.PreviewImport(c.UserContext(), tenantDB(c), m, grantor(c), s.invitationMail(c), until)
 	v, refused := outlay.AsValidation(err)
 	if err != nil && !refused && !errors.Is(err, models.ErrImportRefused) {
 		return err
