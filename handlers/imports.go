@@ -400,7 +400,7 @@ func (s *Server) importProgressView(m *models.Import) imports.Progress {
 // is told where to get the links to pass on.
 func (s *Server) invitedNote(res *models.ImportResult, done bool) string {
 	n := res.Invited
-	partial := !done && res.Unchecked > 0 && res.Kind == "users"
+	partial := !done && res.MayInviteMore()
 	if n == 0 && !partial {
 		return ""
 	}

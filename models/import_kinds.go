@@ -58,7 +58,7 @@ var importDepartments = &ImportKind{
 			return 0, err
 		}
 		// A code an earlier row gives a new department is not written yet: the claims know it.
-		if err := refs.codes.check(verr, in.Code, id); err != nil {
+		if err := refs.departmentCodes().check(verr, in.Code, id); err != nil {
 			return 0, err
 		}
 		if err := verr.Err(); err != nil {
@@ -66,7 +66,7 @@ var importDepartments = &ImportKind{
 		}
 		id, err = SaveDepartment(ctx, tx, id, in)
 		if err == nil {
-			refs.codes.claim(in.Code, id)
+			refs.departmentCodes().claim(in.Code, id)
 		}
 		return id, err
 	},
@@ -80,7 +80,7 @@ var importDepartments = &ImportKind{
 			return nil, err
 		}
 		if len(verr) == 0 {
-			refs.codes.claim(d.Code, 0)
+			refs.departmentCodes().claim(d.Code, 0)
 		}
 		return d, nil
 	}),

@@ -324,6 +324,12 @@ type ImportReinvitation struct {
 	Refusal string `json:",omitempty"`
 }
 
+// MayInviteMore reports whether rows a check left unchecked may invite people it did not
+// count: a check of people that stopped early.
+func (r *ImportResult) MayInviteMore() bool {
+	return r.Unchecked > 0 && r.Kind == importUsers.Name
+}
+
 // InvitationMails are the new invitations the import queued in the outbox.
 func (r *ImportResult) InvitationMails() []int64 {
 	var ids []int64
@@ -403,22 +409,21 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 		// followed by a read: the refusal rolls the whole import back, so only the check's
 		// verdict on the rows after it may be off.) Other kinds change no access, and read the
 		// reach only to check their own create and update.
-		grantor := opts.Grantor.withReach(nil)
-		if k.Object == outlay.ObjUsers {
+		givesRoles := k.Object == outlay.ObjUsers
+		if givesRoles {
 			if err := lockAccess(tx); err != nil {
 				return err
 			}
 		}
+		grantor := opts.Grantor.withReach(nil)
 		reach, err := grantor.Reach(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if k.Object == outlay.ObjUsers {
+		if givesRoles {
 			grantor = grantor.withReach(reach)
 		}
-		refs := &importRefs{tx: tx, grantor: grantor, reach: reach, invite: opts.Invite,
-			codes: &uniqueClaims{tx: tx, query: `SELECT code AS value, id FROM departments WHERE code <> ''`,
-				field: "code", msg: msgDepartmentCodeTaken}}
+		refs := &importRefs{tx: tx, grantor: grantor, reach: reach, invite: opts.Invite}
 		firstLine := map[string]int{}
 		var batch []any
 		flush := func() error {
@@ -749,7 +754,8 @@ type importRefs struct {
 	// invited is the invitation mail (0: none) of the new person the row being imported
 	// invited, until RunImport takes it; nil when the row invited no one.
 	invited *int64
-	// codes are the departments' codes, for the rows of a departments import.
+	// codes are the departments' codes, for the rows of a departments import: see
+	// departmentCodes.
 	codes *uniqueClaims
 	// inactiveUsers and archivedGLAccounts are the people and accounts a new department may
 	// not name (its checks are SaveDepartment's, made without a statement per row).
@@ -825,12 +831,21 @@ func (u *uniqueClaims) claim(value string, id int64) {
 	}
 }
 
+// departmentCodes are the codes departments hold, and rows before give them, read on first use.
+func (r *importRefs) departmentCodes() *uniqueClaims {
+	if r.codes == nil {
+		r.codes = &uniqueClaims{tx: r.tx, query: `SELECT code AS value, id FROM departments WHERE code <> ''`,
+			field: "code", msg: msgDepartmentCodeTaken}
+	}
+	return r.codes
+}
+
 // checkNewDepartment refuses in verr what SaveDepartment would refuse of a new department d
 // beyond its own fields: a code another department has, a head who is not active, an
 // archived default GL account.
 func (r *importRefs) checkNewDepartment(verr outlay.ValidationErrors, d *Department) error {
 	if _, refused := verr["code"]; !refused {
-		if err := r.codes.check(verr, d.Code, 0); err != nil {
+		if err := r.departmentCodes().check(verr, d.Code, 0); err != nil {
 			return err
 		}
 	}

@@ -128,6 +128,16 @@ type Progress struct {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// reinvitedIntro introduces the check's list of invited people whose links the import would
+// spend: of the rows checked so far, when the check stopped early.
+func reinvitedIntro(p Preview) string {
+	lead := "Importing gives"
+	if p.Unchecked > 0 {
+		lead = "In the rows checked so far, importing gives"
+	}
+	return lead + " these invited people more access than their set-password links were made for, so those links will stop working:"
+}
+
 // columnText is a column as the templates table lists it: "Name *, " (needed, not the last).
 func columnText(c Column, last bool) string {
 	t := c.Label
