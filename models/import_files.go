@@ -218,11 +218,17 @@ func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Gran
 	ctx = ImportActor(ctx, fmt.Sprint(id))
 	res, runErr := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{Grantor: g, Progress: progress, Source: m.Filename, Separator: t.Delimiter, Invite: invite})
 	fields := map[string]any{"updated_at": time.Now().UTC(), "finished_at": time.Now().UTC()}
+	failure, refusedWhole := outlay.AsValidation(runErr)
 	switch {
 	case runErr == nil:
 		fields["status"], fields["file"] = ImportDone, nil
 	case errors.Is(runErr, ErrImportRefused):
 		fields["status"] = ImportRefused
+	case refusedWhole && failure["file"] != "":
+		// Refused whole when it wrote (a record saved meanwhile has a name it gives): what
+		// to change is said on its page, as for a refused row.
+		fields["status"], fields["message"] = ImportFailed, failure["file"]
+		runErr = nil
 	default:
 		fields["status"], fields["message"] = ImportFailed, "The import could not be finished; nothing was written."
 	}

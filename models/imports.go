@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"outlay"
@@ -118,17 +120,24 @@ func (k *ImportKind) Column(name string) (ImportColumn, bool) {
 	return ImportColumn{}, false
 }
 
-// keyOf returns the natural key of a row, lower-cased with its runs of spaces made one (as
-// a record saves its name), or "" when a key column is empty.
+// keyOf returns the natural key of a row (each key column's foldKey), or "" when a key
+// column is empty.
 func (k *ImportKind) keyOf(v ImportValues) string {
 	parts := make([]string, len(k.Key))
 	for i, c := range k.Key {
-		if parts[i] = strings.ToLower(oneSpaced(v[c])); parts[i] == "" {
+		if parts[i] = foldKey(v[c]); parts[i] == "" {
 			return ""
 		}
 	}
 	return strings.Join(parts, "\x00")
 }
+
+// foldKey is a name, code or email as an import compares it: lower-cased, with its runs of
+// spaces made one (as a record saves its name). Both sides of every comparison, the file's
+// cells and the saved values, are folded here, never one by Postgres's lower(): that folds by
+// the database's locale, and in plain C only ASCII letters, so "ÉTUDES" would never meet
+// "Études".
+func foldKey(s string) string { return strings.ToLower(oneSpaced(s)) }
 
 // ImportKinds are the kinds an import takes, in the order the page offers them.
 func ImportKinds() []*ImportKind { return importKinds }
@@ -507,9 +516,46 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 	case errors.Is(err, ErrImportRefused):
 		return res, fmt.Errorf("%w: %d of %d rows", ErrImportRefused, res.Refused, res.Rows)
 	case err != nil:
-		return nil, err
+		return nil, importUniqueRefusal(err)
 	}
 	return res, nil
+}
+
+// importUniqueKeys name what each unique index an import's new records may meet holds.
+var importUniqueKeys = map[string]struct{ noun, field string }{
+	"departments_name_key":        {"department", "name"},
+	"departments_code_key":        {"department", "code"},
+	"locations_name_key":          {"location", "name"},
+	"vendors_name_key":            {"vendor", "name"},
+	"gl_accounts_code_key":        {"GL account", "code"},
+	"users_email_key":             {"person", "email"},
+	"expense_categories_name_key": {"expense category", "name"},
+}
+
+// uniqueKeyValue reads the value a unique index refused from its message's detail:
+// "Key (lower(name::text))=(ops) already exists."
+var uniqueKeyValue = regexp.MustCompile(`\)=\((.*)\) already exists`)
+
+// importUniqueRefusal turns a unique index's refusal of a record the import writes into what
+// the admin is told: the check compares each row with the saved records and the rows before
+// it, so this is a record saved while the import ran, or a value the database's locale folds
+// otherwise than the check (ICU makes a word-final Σ a ς). Nothing was written.
+func importUniqueRefusal(err error) error {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) || pg.Code != "23505" {
+		return err
+	}
+	key, ok := importUniqueKeys[pg.ConstraintName]
+	if !ok {
+		return err
+	}
+	value := ""
+	if m := uniqueKeyValue.FindStringSubmatch(pg.Detail); m != nil {
+		value = " “" + m[1] + "”"
+	}
+	return outlay.ValidationErrors{"file": fmt.Sprintf("Nothing was written: the database refused a second %s with the %s%s. "+
+		"A %s saved while the import ran, or another row of this file, has a %s it reads as the same, in letters the check reads apart. "+
+		"Change that row or remove it, then upload the file again.", key.noun, key.field, value, key.noun, key.field)}
 }
 
 // tooManyValues explains a row with more values than its header names columns; for a CSV
@@ -762,7 +808,7 @@ type importRefs struct {
 	inactiveUsers, archivedGLAccounts map[int64]bool
 }
 
-// uniqueClaims are the values of a unique column, lowercased, that records hold or rows of
+// uniqueClaims are the values of a unique column, folded (foldKey), that records hold or rows of
 // the import give them, each with its record's id (0: a record the import creates). New
 // records are written in batches after their rows are checked, so a row is checked against
 // the claims rather than the database, which does not have the batch's records yet.
@@ -788,8 +834,7 @@ func (u *uniqueClaims) load() error {
 	}
 	u.byValue, u.byID = make(map[string]int64, len(rows)), make(map[int64]string, len(rows))
 	for _, r := range rows {
-		// Lower-cased here, as check and claim do: Postgres's lower() may fold otherwise.
-		v := strings.ToLower(r.Value)
+		v := foldKey(r.Value)
 		u.byValue[v], u.byID[r.ID] = r.ID, v
 	}
 	return nil
@@ -804,7 +849,7 @@ func (u *uniqueClaims) check(verr outlay.ValidationErrors, value string, id int6
 	if err := u.load(); err != nil {
 		return err
 	}
-	if owner, taken := u.byValue[strings.ToLower(value)]; taken && (owner != id || id == 0) {
+	if owner, taken := u.byValue[foldKey(value)]; taken && (owner != id || id == 0) {
 		verr.Add(u.field, u.msg)
 	}
 	return nil
@@ -824,7 +869,7 @@ func (u *uniqueClaims) claim(value string, id int64) {
 	if value == "" {
 		return
 	}
-	v := strings.ToLower(value)
+	v := foldKey(value)
 	u.byValue[v] = id
 	if id != 0 {
 		u.byID[id] = v
@@ -929,8 +974,8 @@ func (r *importRefs) load(into *map[string]int64, query string) error {
 	}
 	m := make(map[string]int64, len(rows))
 	for _, row := range rows {
-		if _, ok := m[row.Name]; !ok {
-			m[row.Name] = row.ID
+		if name := foldKey(row.Name); m[name] == 0 {
+			m[name] = row.ID
 		}
 	}
 	*into = m
@@ -947,7 +992,7 @@ func (r *importRefs) find(verr outlay.ValidationErrors, col, what, cell string, 
 	if err := r.load(m, query); err != nil {
 		return nil, err
 	}
-	id, ok := (*m)[strings.ToLower(cell)]
+	id, ok := (*m)[foldKey(cell)]
 	if !ok {
 		verr.Add(col, fmt.Sprintf("There is no %s “%s”.", what, cell))
 		return nil, nil
@@ -957,15 +1002,15 @@ func (r *importRefs) find(verr outlay.ValidationErrors, col, what, cell string, 
 
 func (r *importRefs) department(verr outlay.ValidationErrors, col, cell string) (*int64, error) {
 	return r.find(verr, col, "department", cell, &r.departments,
-		`SELECT lower(name) AS name, id FROM departments UNION ALL SELECT lower(code), id FROM departments WHERE code <> '' ORDER BY 1, 2`)
+		`SELECT name, id FROM departments UNION ALL SELECT code, id FROM departments WHERE code <> '' ORDER BY 2`)
 }
 
 func (r *importRefs) glAccount(verr outlay.ValidationErrors, col, cell string) (*int64, error) {
-	return r.find(verr, col, "GL account", cell, &r.glAccounts, `SELECT lower(code) AS name, id FROM gl_accounts ORDER BY 1, 2`)
+	return r.find(verr, col, "GL account", cell, &r.glAccounts, `SELECT code AS name, id FROM gl_accounts ORDER BY id`)
 }
 
 func (r *importRefs) user(verr outlay.ValidationErrors, col, cell string) (*int64, error) {
-	return r.find(verr, col, "person with the email", cell, &r.users, `SELECT lower(email) AS name, id FROM users ORDER BY 1, 2`)
+	return r.find(verr, col, "person with the email", cell, &r.users, `SELECT email AS name, id FROM users ORDER BY id`)
 }
 
 // changedUser reads the grantor's reach again after a row changed person userID, when that
@@ -985,12 +1030,12 @@ func (r *importRefs) changedUser(ctx context.Context, userID int64) error {
 // learnUser makes a person created by the import known to the rows after it (as a manager).
 func (r *importRefs) learnUser(email string, id int64) {
 	if r.users != nil {
-		r.users[strings.ToLower(email)] = id
+		r.users[foldKey(email)] = id
 	}
 }
 
 func (r *importRefs) location(verr outlay.ValidationErrors, col, cell string) (*int64, error) {
-	return r.find(verr, col, "location", cell, &r.sites, `SELECT lower(name) AS name, id FROM locations ORDER BY 1, 2`)
+	return r.find(verr, col, "location", cell, &r.sites, `SELECT name, id FROM locations ORDER BY id`)
 }
 
 // resolve runs the lookups of a row, each adding its message to verr; it returns verr as

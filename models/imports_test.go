@@ -398,3 +398,87 @@ func TestImportReadsTheAdminsReachAgainAfterTheirOwnRow(t *testing.T) {
 		t.Errorf("the refused import changed the admin's roles: %v", roles)
 	}
 }
+
+// A row names a department, a location or a person as it is saved, whatever the letter case
+// and runs of spaces, also in a database whose locale is plain C, where Postgres's lower()
+// folds only ASCII letters: the import reads the names as saved and folds them itself, the
+// same way on both sides, rather than comparing Postgres's folding with its own.
+func TestImportFindsNamesWithAccentsInACLocaleDatabase(t *testing.T) {
+	t.Parallel()
+	env := dbtest.NewEnv(t)
+	tn := env.NewTenantFrom(t, "acme", "Acme Corporation", dbtest.CLocaleTemplate(t))
+	db := env.DB(t, tn)
+	var folded string
+	if err := db.Raw(`SELECT lower('ÉTUDES')`).Scan(&folded).Error; err != nil || folded != "Études" {
+		t.Fatalf("lower('ÉTUDES') = %q, %v; want a database folding only ASCII (Études)", folded, err)
+	}
+	admin := env.CreateUser(t, tn, "admin@acme.example", "Ada Admin", "admin")
+	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorUser, ID: admin.ID, Label: admin.Email})
+	for kind, text := range map[string]string{
+		"departments": "name,code\nÉtudes,ÉTU\n",
+		"locations":   "name\nÎle de France\n",
+	} {
+		if _, err := importText(t, ctx, db, kind, text, false); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+	}
+	text := "email,name,roles,department,location\n" +
+		"zoe@acme.example,Zoé,requester,ÉTUDES,ÎLE DE FRANCE\n" +
+		"yann@acme.example,Yann,requester,études,Île  de  France\n" +
+		"xavier@acme.example,Xavier,requester,étu,île de france\n"
+	for _, dry := range []bool{true, false} {
+		res, err := importText(t, ctx, db, "users", text, dry)
+		if err != nil {
+			t.Fatalf("dry run %v: %v %+v", dry, err, res.Sample)
+		}
+		if res.Created != 3 {
+			t.Errorf("dry run %v: created %d, want 3", dry, res.Created)
+		}
+	}
+	var got []string
+	db.Raw(`SELECT u.name || ' ' || d.name || ' ' || l.name FROM users u JOIN departments d ON d.id = u.department_id
+		JOIN locations l ON l.id = u.location_id ORDER BY u.name`).Scan(&got)
+	want := "Xavier Études Île de France; Yann Études Île de France; Zoé Études Île de France"
+	if strings.Join(got, "; ") != want {
+		t.Errorf("people:\n got %q\nwant %q", got, want)
+	}
+}
+
+// Where the database folds letters otherwise than the check (ICU makes a word-final Σ a ς,
+// Go a σ), two new departments the check reads apart meet on the unique name as the import
+// writes them. The import then stops, writes nothing, and says which name and what to do,
+// rather than failing as a fault.
+func TestImportSaysWhichNameTheDatabaseRefusedAsTaken(t *testing.T) {
+	t.Parallel()
+	env := dbtest.NewEnv(t)
+	tn := env.NewTenantFrom(t, "acme", "Acme Corporation", dbtest.ICUTemplate(t))
+	db := env.DB(t, tn)
+	admin := env.CreateUser(t, tn, "admin@acme.example", "Ada Admin", "admin")
+	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorUser, ID: admin.ID, Label: admin.Email})
+	text := "name,code\nOps,OPS\nΣΑΣ,S1\nσας,S2\n"
+	res, err := importText(t, ctx, db, "departments", text, true)
+	if err != nil || res.Created != 3 {
+		t.Fatalf("check: %+v, %v; want 3 new departments, as the check reads the names apart", res, err)
+	}
+	k, _ := models.FindImportKind("departments")
+	data := []byte(text)
+	tbl, plan, err := models.ReadImportFile(k, data, "departments.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := models.SaveImportUpload(ctx, db, admin.ID, k, "departments.csv", data, tbl, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := models.CommitImport(ctx, db, db, m.ID, models.ByPerson(admin.ID), nil)
+	if err != nil {
+		t.Fatalf("commit: %v; want the refusal kept on the import, not an error", err)
+	}
+	if done.Status != models.ImportFailed || !strings.Contains(done.Message, "second department with the name “σας”") ||
+		!strings.Contains(done.Message, "Nothing was written") {
+		t.Errorf("import: %s %q; want failed, naming the department's name the database refused", done.Status, done.Message)
+	}
+	if n := count(t, db, "departments"); n != 0 {
+		t.Errorf("%d departments written; want none", n)
+	}
+}

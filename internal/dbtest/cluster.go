@@ -8,7 +8,6 @@ import (
 
 	"outlay/migrations"
 	"outlay/pgembed"
-	"outlay/tenancy"
 )
 
 // Cluster is a Postgres server of a test's own, for tests that must not touch the shared one:
@@ -74,8 +73,5 @@ func (c *Cluster) Close() {
 // TenantTemplate makes, once per cluster, a database migrated to the current tenant schema
 // that tenant databases are copied from (CREATE DATABASE ... TEMPLATE), and returns its name.
 func (c *Cluster) TenantTemplate() (string, error) {
-	return makeTemplate(c.DSN("postgres"), "outlaytpl_", migrations.Tenant(), func(ctx context.Context, dsn string) error {
-		_, err := tenancy.MigrateDatabase(ctx, dsn, migrations.Tenant())
-		return err
-	})
+	return makeTemplate(c.DSN("postgres"), "outlaytpl_", "", migrations.Tenant(), migrateTenant)
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,6 +43,12 @@ var (
 	templateOnce sync.Once
 	templateName string
 	templateErr  error
+
+	// localeTemplates are the tenant templates of other locales, by CREATE DATABASE options.
+	localeTemplates = map[string]*localeTemplate{
+		cLocale:   {prefix: "outlaytplc_"},
+		icuLocale: {prefix: "outlaytplicu_"},
+	}
 
 	controlOnce     sync.Once
 	controlTemplate string
@@ -96,15 +103,57 @@ func TemplateDatabase(t testing.TB) string {
 	t.Helper()
 	dsn := ServerDSN(t)
 	templateOnce.Do(func() {
-		templateName, templateErr = makeTemplate(dsn, "outlaytpl_", migrations.Tenant(), func(ctx context.Context, dsn string) error {
-			_, err := tenancy.MigrateDatabase(ctx, dsn, migrations.Tenant())
-			return err
-		})
+		templateName, templateErr = makeTemplate(dsn, "outlaytpl_", "", migrations.Tenant(), migrateTenant)
 	})
 	if templateErr != nil {
 		t.Fatalf("tenant template database: %v", templateErr)
 	}
 	return templateName
+}
+
+// The locales of LocaleTemplate: plain C, whose lower() folds only ASCII letters, as on a
+// cluster initialised with --locale=C (the embedded server's fallback where C.UTF-8 is
+// missing); and ICU's root locale, whose lower() folds by the context of a letter (a Greek
+// capital sigma ending a word becomes ς, which Go's strings.ToLower makes σ).
+const (
+	cLocale   = " TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+	icuLocale = " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C.UTF-8'"
+)
+
+type localeTemplate struct {
+	prefix string
+	once   sync.Once
+	name   string
+	err    error
+}
+
+// CLocaleTemplate is like TemplateDatabase, for a database whose locale is plain C.
+func CLocaleTemplate(t testing.TB) string { return LocaleTemplate(t, cLocale) }
+
+// ICUTemplate is like TemplateDatabase, for a database of ICU's root locale; the test skips
+// where the server was built without ICU.
+func ICUTemplate(t testing.TB) string { return LocaleTemplate(t, icuLocale) }
+
+// LocaleTemplate is like TemplateDatabase, for a database of one of the locales above.
+func LocaleTemplate(t testing.TB, locale string) string {
+	t.Helper()
+	dsn := ServerDSN(t)
+	lt := localeTemplates[locale]
+	lt.once.Do(func() {
+		lt.name, lt.err = makeTemplate(dsn, lt.prefix, locale, migrations.Tenant(), migrateTenant)
+	})
+	if lt.err != nil && locale == icuLocale && strings.Contains(lt.err.Error(), "ICU is not supported") {
+		t.Skipf("this PostgreSQL server was built without ICU: %v", lt.err)
+	}
+	if lt.err != nil {
+		t.Fatalf("tenant template database (%s): %v", strings.TrimSpace(locale), lt.err)
+	}
+	return lt.name
+}
+
+func migrateTenant(ctx context.Context, dsn string) error {
+	_, err := tenancy.MigrateDatabase(ctx, dsn, migrations.Tenant())
+	return err
 }
 
 // ControlTemplate is like TemplateDatabase for the control plane: a database with the control
@@ -113,7 +162,7 @@ func ControlTemplate(t testing.TB) string {
 	t.Helper()
 	dsn := ServerDSN(t)
 	controlOnce.Do(func() {
-		controlTemplate, controlErr = makeTemplate(dsn, "outlayctl_", migrations.Control(), tenancy.MigrateControl)
+		controlTemplate, controlErr = makeTemplate(dsn, "outlayctl_", "", migrations.Control(), tenancy.MigrateControl)
 	})
 	if controlErr != nil {
 		t.Fatalf("control template database: %v", controlErr)
@@ -122,8 +171,9 @@ func ControlTemplate(t testing.TB) string {
 }
 
 // makeTemplate makes (once per server) a template database named prefix and a hash of the
-// migrations in fsys and of the job queue's version, migrated by migrate.
-func makeTemplate(dsn, prefix string, fsys fs.FS, migrate func(ctx context.Context, dsn string) error) (string, error) {
+// migrations in fsys and of the job queue's version, created with the options create
+// appends to CREATE DATABASE and migrated by migrate.
+func makeTemplate(dsn, prefix, create string, fsys fs.FS, migrate func(ctx context.Context, dsn string) error) (string, error) {
 	ctx := context.Background()
 	h := sha256.New()
 	h.Write([]byte(riverVersion()))
@@ -160,7 +210,7 @@ func makeTemplate(dsn, prefix string, fsys fs.FS, migrate func(ctx context.Conte
 	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
 		return "", err
 	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident+create); err != nil {
 		return "", err
 	}
 	tdsn, err := tenancy.WithDatabase(dsn, name)
@@ -264,7 +314,13 @@ func DropDatabases(t testing.TB, serverDSN, control string) {
 // NewTenant creates a tenant from the template database.
 func (e *Env) NewTenant(t testing.TB, slug, name string) tenancy.Tenant {
 	t.Helper()
-	tn, err := e.Registry.Create(context.Background(), tenancy.CreateTenant{Slug: slug, Name: name, Template: e.template}, nil)
+	return e.NewTenantFrom(t, slug, name, e.template)
+}
+
+// NewTenantFrom creates a tenant from template, a migrated template database (CLocaleTemplate).
+func (e *Env) NewTenantFrom(t testing.TB, slug, name, template string) tenancy.Tenant {
+	t.Helper()
+	tn, err := e.Registry.Create(context.Background(), tenancy.CreateTenant{Slug: slug, Name: name, Template: template}, nil)
 	if err != nil {
 		t.Fatalf("create tenant %s: %v", slug, err)
 	}
