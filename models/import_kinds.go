@@ -183,6 +183,7 @@ func vendorInput(v ImportValues, refs *importRefs) (VendorInput, error) {
 
 var importUsers = &ImportKind{
 	Name: "users", Object: outlay.ObjUsers, Label: "Users", Key: []string{"email"},
+	canonical: departmentByName,
 	Columns: []ImportColumn{
 		col("email", "Email", "ada@example.com", true, "e-mail", "email address"),
 		col("name", "Name", "Ada Lovelace", true, "full name"),
@@ -257,6 +258,7 @@ var importBudgets = &ImportKind{
 		}
 		return recs, err
 	},
+	canonical: departmentByName,
 	save: func(ctx context.Context, tx *gorm.DB, id int64, v ImportValues, refs *importRefs) (int64, error) {
 		verr := outlay.ValidationErrors{}
 		var dept, gl *int64
@@ -319,6 +321,7 @@ var importExpenseCategories = &ImportKind{
 
 var importApprovalRules = &ImportKind{
 	Name: "approval-rules", Object: outlay.ObjApprovalRules, Label: "Approval rules", Key: []string{"doc_type", "name"},
+	canonical: departmentByName,
 	Columns: []ImportColumn{
 		col("doc_type", "Document kind", outlay.DocRequisition, true, "kind", "document", "type").as(compareFold).
 			help("requisition, expense or travel: the kind of document the rule routes."),

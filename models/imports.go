@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -60,6 +61,11 @@ type ImportKind struct {
 	Columns []ImportColumn
 	// Key names the columns whose values together name a record (lower-cased).
 	Key []string
+	// canonical, for a kind with a column that names another record more than one way (a
+	// department, by name or by code), returns a row's values with those cells written as
+	// records gives them: for its key and for comparing it with its record, so that a file
+	// naming departments by code finds a budget, and changes nothing it does not change.
+	canonical func(v ImportValues, refs *importRefs) (ImportValues, error)
 	// records reads every record of the kind, archived ones too, as a file writes them.
 	records func(ctx context.Context, tx *gorm.DB) ([]ImportRecord, error)
 	// save creates (id 0) or changes record id from a row's values, through the kind's own
@@ -597,7 +603,14 @@ func (k *ImportKind) importRow(ctx context.Context, tx *gorm.DB, row *ImportRow,
 			row.Errors.Add(c.Name, "Enter "+strings.ToLower(c.Label[:1])+c.Label[1:]+".")
 		}
 	}
-	key := k.keyOf(row.Values)
+	kv := row.Values
+	if k.canonical != nil {
+		var err error
+		if kv, err = k.canonical(row.Values, refs); err != nil {
+			return nil, err
+		}
+	}
+	key := k.keyOf(kv)
 	if key != "" {
 		if first, dup := firstLine[key]; dup {
 			row.Errors.Add(k.Key[0], fmt.Sprintf("Line %d already has this %s; each record may appear once.", first, k.keyLabel()))
@@ -610,7 +623,7 @@ func (k *ImportKind) importRow(ctx context.Context, tx *gorm.DB, row *ImportRow,
 		return nil, nil
 	}
 	rec, exists := byKey[key]
-	if exists && k.same(rec.Values, row.Values) {
+	if exists && k.same(rec.Values, kv) {
 		row.Outcome = ImportUnchanged
 		return nil, nil
 	}
@@ -649,7 +662,7 @@ func (k *ImportKind) importRow(ctx context.Context, tx *gorm.DB, row *ImportRow,
 		row.Outcome = ImportUpdated
 	} else {
 		row.Outcome = ImportCreated
-		byKey[key] = ImportRecord{ID: id, Values: row.Values}
+		byKey[key] = ImportRecord{ID: id, Values: kv}
 	}
 	return nil, nil
 }
@@ -800,6 +813,8 @@ type importRefs struct {
 	// invited is the invitation mail (0: none) of the new person the row being imported
 	// invited, until RunImport takes it; nil when the row invited no one.
 	invited *int64
+	// departmentNames are the departments' saved names by id, read on first use.
+	departmentNames map[int64]string
 	// codes are the departments' codes, for the rows of a departments import: see
 	// departmentCodes.
 	codes *uniqueClaims
@@ -1001,8 +1016,50 @@ func (r *importRefs) find(verr outlay.ValidationErrors, col, what, cell string, 
 }
 
 func (r *importRefs) department(verr outlay.ValidationErrors, col, cell string) (*int64, error) {
-	return r.find(verr, col, "department", cell, &r.departments,
-		`SELECT name, id FROM departments UNION ALL SELECT code, id FROM departments WHERE code <> '' ORDER BY 2`)
+	return r.find(verr, col, "department", cell, &r.departments, departmentsByNameAndCode)
+}
+
+const departmentsByNameAndCode = `SELECT name, id FROM departments UNION ALL SELECT code, id FROM departments WHERE code <> '' ORDER BY 2`
+
+// departmentByName is the canonical values of a kind whose department column names a
+// department by its name or its code: the column holds the department's saved name.
+func departmentByName(v ImportValues, refs *importRefs) (ImportValues, error) {
+	name, err := refs.departmentName(v["department"])
+	if err != nil || name == "" {
+		return v, err
+	}
+	out := maps.Clone(v)
+	out["department"] = name
+	return out, nil
+}
+
+// departmentName is the saved name of the department cell names, by its name or its code
+// in any case; "" when cell names none.
+func (r *importRefs) departmentName(cell string) (string, error) {
+	if strings.TrimSpace(cell) == "" {
+		return "", nil
+	}
+	if err := r.load(&r.departments, departmentsByNameAndCode); err != nil {
+		return "", err
+	}
+	id, ok := r.departments[foldKey(cell)]
+	if !ok {
+		return "", nil
+	}
+	if r.departmentNames == nil {
+		var rows []struct {
+			ID   int64
+			Name string
+		}
+		if err := r.tx.Raw(`SELECT id, name FROM departments`).Scan(&rows).Error; err != nil {
+			return "", err
+		}
+		r.departmentNames = make(map[int64]string, len(rows))
+		for _, d := range rows {
+			r.departmentNames[d.ID] = d.Name
+		}
+	}
+	return r.departmentNames[id], nil
 }
 
 func (r *importRefs) glAccount(verr outlay.ValidationErrors, col, cell string) (*int64, error) {

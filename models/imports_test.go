@@ -482,3 +482,57 @@ func TestImportSaysWhichNameTheDatabaseRefusedAsTaken(t *testing.T) {
 		t.Errorf("%d departments written; want none", n)
 	}
 }
+
+// A budget's row may name its department by code, as the column's help says: the budget is
+// that department's, so importing the file again updates or keeps it rather than refusing
+// it as a second budget of the period; and a file naming one department both ways in the
+// same period has the same budget twice. So for people's and approval rules' departments.
+func TestImportByDepartmentCode(t *testing.T) {
+	t.Parallel()
+	ctx, db, _ := importAdmin(t)
+	for _, f := range [][2]string{{"gl-accounts", "code,name\n6100,Software\n"}, {"departments", "name,code\nEngineering,ENG\nOps,OPS\n"}} {
+		if _, err := importText(t, ctx, db, f[0], f[1], false); err != nil {
+			t.Fatalf("%s: %v", f[0], err)
+		}
+	}
+	head := "department,gl_account,period_start,period_end,amount\n"
+	for _, step := range []struct {
+		name, rows                  string
+		created, updated, unchanged int
+	}{
+		{"by code", "ENG,6100,2026-01-01,2026-12-31,1000\nOps,6100,2026-01-01,2026-12-31,500\n", 2, 0, 0},
+		{"the same file", "ENG,6100,2026-01-01,2026-12-31,1000\nOps,6100,2026-01-01,2026-12-31,500\n", 0, 0, 2},
+		{"by code in other case, and by name", "eng,6100,2026-01-01,2026-12-31,2000\nops,6100,2026-01-01,2026-12-31,500\n", 0, 1, 1},
+		{"the code's department by name", "Engineering,6100,2026-01-01,2026-12-31,2000\n", 0, 0, 1},
+	} {
+		res, err := importText(t, ctx, db, "budgets", head+step.rows, false)
+		if err != nil {
+			t.Fatalf("%s: %v %+v", step.name, err, res.Sample)
+		}
+		if res.Created != step.created || res.Updated != step.updated || res.Unchanged != step.unchanged {
+			t.Errorf("%s: created %d updated %d unchanged %d, want %d %d %d", step.name, res.Created, res.Updated, res.Unchanged, step.created, step.updated, step.unchanged)
+		}
+	}
+	var amounts []int64
+	db.Raw(`SELECT amount_minor FROM budgets ORDER BY amount_minor`).Scan(&amounts)
+	if len(amounts) != 2 || amounts[0] != 50000 || amounts[1] != 200000 {
+		t.Errorf("budgets' amounts in minor units: %v, want [50000 200000]", amounts)
+	}
+	// A person's department and a rule's, named by code, are unchanged when imported again.
+	for kind, text := range map[string]string{
+		"users":          "email,name,roles,department\nzoe@acme.example,Zoé,requester,ENG\n",
+		"approval-rules": "doc_type,name,priority,department,currency,steps\nrequisition,Engineering,10,eng,USD,manager\n",
+	} {
+		for i, want := range []int{1, 0} {
+			res, err := importText(t, ctx, db, kind, text, false)
+			if err != nil || res.Created != want || res.Unchanged != 1-want {
+				t.Errorf("%s, import %d: %+v, %v; want created %d, unchanged %d", kind, i+1, res, err, want, 1-want)
+			}
+		}
+	}
+	res, err := importText(t, ctx, db, "budgets", head+"ENG,6100,2027-01-01,2027-12-31,10\nEngineering,6100,2027-01-01,2027-12-31,20\n", true)
+	if !errors.Is(err, models.ErrImportRefused) || refusedRow(res, 3) == nil ||
+		!strings.Contains(refusedRow(res, 3).Errors["department"], "Line 2 already has this") {
+		t.Errorf("one department named both ways in a period: %+v, %v; want line 3 refused as line 2's budget", res, err)
+	}
+}
