@@ -117,7 +117,7 @@ func TemplateDatabase(t testing.TB) string {
 // capital sigma ending a word becomes ς, which Go's strings.ToLower makes σ).
 const (
 	cLocale   = " TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
-	icuLocale = " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C.UTF-8'"
+	icuLocale = " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'und'"
 )
 
 type localeTemplate struct {
@@ -177,6 +177,7 @@ func makeTemplate(dsn, prefix, create string, fsys fs.FS, migrate func(ctx conte
 	ctx := context.Background()
 	h := sha256.New()
 	h.Write([]byte(riverVersion()))
+	h.Write([]byte(create))
 	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
