@@ -441,13 +441,17 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 		refs := &importRefs{tx: tx, grantor: grantor, reach: reach, invite: opts.Invite}
 		firstLine := map[string]int{}
 		var batch []any
+		var batchRows []ImportRow // the rows of batch's records, to name one the database refuses
 		flush := func() error {
 			if len(batch) == 0 {
 				return nil
 			}
 			err := k.bulk.create(tx, batch)
-			batch = batch[:0]
-			return err
+			if err != nil {
+				return importUniqueRefusal(err, batchRows)
+			}
+			batch, batchRows = batch[:0], batchRows[:0]
+			return nil
 		}
 		width := len(rows[p.HeaderRow])
 		for i, cells := range data {
@@ -478,6 +482,13 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 				row.Errors.Add("", tooManyValues(len(cells), width, opts.Separator))
 				row.Outcome = ImportRefused
 			} else if built, err = k.importRow(ctx, tx, &row, byKey, firstLine, refs); err != nil {
+				if res.Refused > 0 && transactionAborted(err) {
+					// A row was refused for what the database refused as it wrote (a unique
+					// name another writer took since the row's check), which ends the
+					// transaction: the rows after it cannot be checked, and the file is
+					// refused for that row.
+					break
+				}
 				return err
 			}
 			for _, ri := range refs.takeReinvited() {
@@ -493,6 +504,7 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 			}
 			// A check writes nothing: new records need no statement to be checked.
 			if built != nil && res.Refused == 0 && !opts.DryRun {
+				batchRows = append(batchRows, row)
 				if batch = append(batch, built); len(batch) == importBatchSize {
 					if err := flush(); err != nil {
 						return err
@@ -504,8 +516,10 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 				opts.Progress(i+1, len(data))
 			}
 		}
-		if err := flush(); err != nil {
-			return err
+		if res.Refused == 0 {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
 		switch {
 		case res.Refused > 0:
@@ -522,46 +536,56 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 	case errors.Is(err, ErrImportRefused):
 		return res, fmt.Errorf("%w: %d of %d rows", ErrImportRefused, res.Refused, res.Rows)
 	case err != nil:
-		return nil, importUniqueRefusal(err)
+		return nil, err
 	}
 	return res, nil
 }
 
-// importUniqueKeys name what each unique index an import's new records may meet holds.
+// importUniqueKeys name what each unique index that new records created in batches may meet
+// holds (a record written on its own is refused by its model function as its form is).
 var importUniqueKeys = map[string]struct{ noun, field string }{
-	"departments_name_key":        {"department", "name"},
-	"departments_code_key":        {"department", "code"},
-	"locations_name_key":          {"location", "name"},
-	"vendors_name_key":            {"vendor", "name"},
-	"gl_accounts_code_key":        {"GL account", "code"},
-	"users_email_key":             {"person", "email"},
-	"expense_categories_name_key": {"expense category", "name"},
+	"departments_name_key": {"department", "name"},
+	"departments_code_key": {"department", "code"},
+	"locations_name_key":   {"location", "name"},
+	"vendors_name_key":     {"vendor", "name"},
+	"gl_accounts_code_key": {"GL account", "code"},
 }
 
 // uniqueKeyValue reads the value a unique index refused from its message's detail:
 // "Key (lower(name::text))=(ops) already exists."
 var uniqueKeyValue = regexp.MustCompile(`\)=\((.*)\) already exists`)
 
-// importUniqueRefusal turns a unique index's refusal of a record the import writes into what
-// the admin is told: the check compares each row with the saved records and the rows before
-// it, so this is a record saved while the import ran, or a value the database's locale folds
-// otherwise than the check (ICU makes a word-final Σ a ς). Nothing was written.
-func importUniqueRefusal(err error) error {
+// importUniqueRefusal turns a unique index's refusal of a batch of new records, rows, into
+// what the admin is told, naming the row when one holds the value. The check compares each
+// row with the saved records and the rows before it, so this is a record saved while the
+// import ran, or a value the database's locale folds otherwise than the check (ICU makes a
+// word-final Σ a ς, Go a σ). Nothing was written.
+func importUniqueRefusal(err error, rows []ImportRow) error {
 	var pg *pgconn.PgError
 	if !errors.As(err, &pg) || pg.Code != "23505" {
 		return err
 	}
 	key, ok := importUniqueKeys[pg.ConstraintName]
-	if !ok {
+	m := uniqueKeyValue.FindStringSubmatch(pg.Detail)
+	if !ok || m == nil {
 		return err
 	}
-	value := ""
-	if m := uniqueKeyValue.FindStringSubmatch(pg.Detail); m != nil {
-		value = " “" + m[1] + "”"
+	which := fmt.Sprintf("a new %s's %s “%s” is another %s's", key.noun, key.field, m[1], key.noun)
+	for _, r := range rows {
+		if foldKey(r.Values[key.field]) == m[1] {
+			which = fmt.Sprintf("line %d gives a new %s the %s “%s”, which is another %s's", r.Line, key.noun, key.field, r.Values.Get(key.field), key.noun)
+			break
+		}
 	}
-	return outlay.ValidationErrors{"file": fmt.Sprintf("Nothing was written: the database refused a second %s with the %s%s. "+
-		"A %s saved while the import ran, or another row of this file, has a %s it reads as the same, in letters the check reads apart. "+
-		"Change that row or remove it, then upload the file again.", key.noun, key.field, value, key.noun, key.field)}
+	return outlay.ValidationErrors{"file": fmt.Sprintf("Nothing was imported: %s, one saved while the import ran or "+
+		"one of this file's rows that differs only in letter case. Change or remove one of them, then upload the file again.", which)}
+}
+
+// transactionAborted reports whether err is Postgres refusing a statement because an
+// earlier one failed in the same transaction.
+func transactionAborted(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "25P02"
 }
 
 // tooManyValues explains a row with more values than its header names columns; for a CSV
@@ -1019,7 +1043,10 @@ func (r *importRefs) department(verr outlay.ValidationErrors, col, cell string) 
 	return r.find(verr, col, "department", cell, &r.departments, departmentsByNameAndCode)
 }
 
-const departmentsByNameAndCode = `SELECT name, id FROM departments UNION ALL SELECT code, id FROM departments WHERE code <> '' ORDER BY 2`
+// departmentsByNameAndCode reads what a cell may name a department by: its name, then its
+// code (a name another department has as its code is the first's: the first read wins).
+const departmentsByNameAndCode = `SELECT name, id FROM (SELECT name, id, 0 AS code FROM departments
+	UNION ALL SELECT code, id, 1 FROM departments WHERE code <> '') d ORDER BY code, id`
 
 // departmentByName is the canonical values of a kind whose department column names a
 // department by its name or its code: the column holds the department's saved name.

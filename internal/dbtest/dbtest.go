@@ -116,7 +116,7 @@ func TemplateDatabase(t testing.TB) string {
 // missing); and ICU's root locale, whose lower() folds by the context of a letter (a Greek
 // capital sigma ending a word becomes ς, which Go's strings.ToLower makes σ).
 const (
-	cLocale   = " TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+	cLocale   = " TEMPLATE template0 LOCALE_PROVIDER libc LC_COLLATE 'C' LC_CTYPE 'C'"
 	icuLocale = " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'und'"
 )
 
@@ -138,7 +138,10 @@ func ICUTemplate(t testing.TB) string { return LocaleTemplate(t, icuLocale) }
 func LocaleTemplate(t testing.TB, locale string) string {
 	t.Helper()
 	dsn := ServerDSN(t)
-	lt := localeTemplates[locale]
+	lt, ok := localeTemplates[locale]
+	if !ok {
+		t.Fatalf("no tenant template of locale %q", locale)
+	}
 	lt.once.Do(func() {
 		lt.name, lt.err = makeTemplate(dsn, lt.prefix, locale, migrations.Tenant(), migrateTenant)
 	})
