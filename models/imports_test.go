@@ -561,3 +561,20 @@ func TestImportRefusedRowTheDatabaseRefused(t *testing.T) {
 		t.Errorf("locations: %q; want them unchanged", got)
 	}
 }
+
+// A cell that is one department's name and another's code names the department of that name.
+func TestImportDepartmentNameWinsOverAnothersCode(t *testing.T) {
+	t.Parallel()
+	ctx, db, _ := importAdmin(t)
+	if _, err := importText(t, ctx, db, "departments", "name,code\nMarketing,SALES\nSales,SLS\n", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importText(t, ctx, db, "users", "email,name,roles,department\nzoe@acme.example,Zoé,requester,sales\n", false); err != nil {
+		t.Fatal(err)
+	}
+	var dept string
+	db.Raw(`SELECT d.name FROM users u JOIN departments d ON d.id = u.department_id WHERE u.email = 'zoe@acme.example'`).Scan(&dept)
+	if dept != "Sales" {
+		t.Errorf("department %q, want Sales (the department of that name, not Marketing, whose code it is)", dept)
+	}
+}
