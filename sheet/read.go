@@ -457,7 +457,11 @@ func readXLSX(data []byte, lim Limits) (*Table, error) {
 	if !workbook {
 		return nil, refuse("This is a zip file, not an Excel workbook. Upload a .xlsx or .csv file.")
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: lim.MaxUnzipped, UnzipXMLSizeLimit: lim.MaxUnzipped})
+	// A date typed into a spreadsheet takes its short date format (built-in format 14), which
+	// shows it as the reader's region writes dates (1/31/2026, 31.01.2026); read here, it is
+	// written as the forms write dates, 2026-01-31, rather than as excelize's US default.
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: lim.MaxUnzipped, UnzipXMLSizeLimit: lim.MaxUnzipped,
+		ShortDatePattern: "yyyy-mm-dd"})
 	if err != nil {
 		return nil, refuse("This Excel workbook could not be opened; save it again from your spreadsheet.")
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"github.com/xuri/excelize/v2"
@@ -92,6 +93,36 @@ func TestReadXLSX(t *testing.T) {
 	}
 	if tbl.Format != sheet.XLSX || len(tbl.Rows) != 3 || tbl.Rows[2][0] != "Beta" || tbl.Lines[2] != 4 {
 		t.Fatalf("read %+v", tbl)
+	}
+}
+
+// A date cell in the regional short date format, as a spreadsheet saves a typed date, reads
+// as the forms write a date; a date in a format of its own reads as that format shows it.
+func TestReadXLSXDates(t *testing.T) {
+	t.Parallel()
+	f := excelize.NewFile()
+	day := time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
+	if err := f.SetSheetRow("Sheet1", "A1", &[]any{"period_start", "period_end"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetRow("Sheet1", "A2", &[]any{day, day}); err != nil {
+		t.Fatal(err)
+	}
+	short, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+	own := "dd/mm/yyyy"
+	custom, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &own})
+	f.SetCellStyle("Sheet1", "A2", "A2", short)
+	f.SetCellStyle("Sheet1", "B2", "B2", custom)
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := sheet.Read(bytes.NewReader(b.Bytes()), "budgets.xlsx", sheet.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(tbl.Rows[1], " "); got != "2026-01-31 31/01/2026" {
+		t.Errorf("dates read as %q, want \"2026-01-31 31/01/2026\"", got)
 	}
 }
 
