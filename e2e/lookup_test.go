@@ -162,3 +162,41 @@ func TestDepartmentHeadIsPickedFromTheKeyboard(t *testing.T) {
 		t.Fatalf("saved head %d (%v), want %d", head, err, want.ID)
 	}
 }
+
+// A name typed in full and not picked from the list (the person typed and went on) is the
+// person of that name; a misspelt one is refused beside the field, which keeps it.
+func TestDepartmentHeadTypedAndNotPicked(t *testing.T) {
+	s := startSite(t)
+	db := s.App.DB(t, s.Tenant)
+	want, err := models.CreateUser(context.Background(), db, models.NewUser{Email: "hana@acme.example",
+		Name: "Hana Head", Password: testutil.Password, Roles: []string{"approver"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.signIn(s, s.User.Email, testutil.Password)
+	b.do(chromedp.Navigate(s.URL("/admin/departments/new")), chromedp.WaitVisible(chromedp.ID("ref-form")))
+	b.waitBound("#head")
+	b.typeInto("name", "Research")
+	b.do(chromedp.Focus(chromedp.ID("head")), chromedp.SendKeys(chromedp.ID("head"), "Hana Hed"))
+	b.waitJS(settled)
+	b.allow(`status of 422`)
+	b.do(b.press(`#ref-form button[type="submit"]`))
+	b.waitJS(`!!document.getElementById('head-error') && document.getElementById('head-error').textContent.trim() !== ''`)
+	if got := b.text("#head-error"); got != "“Hana Hed” is not a person you can choose here: pick one from the list as you type." {
+		t.Errorf("a misspelt head: %q", got)
+	}
+	if got := eval[string](b, `document.getElementById('head').value`); got != "Hana Hed" {
+		t.Errorf("the head field shows %q; want what was typed", got)
+	}
+	b.screenshot("lookup-head-typed-refused")
+	b.typeInto("head", "")
+	b.do(chromedp.Focus(chromedp.ID("head")), chromedp.SendKeys(chromedp.ID("head"), "hana head"))
+	b.waitJS(settled)
+	b.pressAndLoad(`#ref-form button[type="submit"]`)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
+	var head int64
+	if err := db.Raw(`SELECT head_id FROM departments WHERE name = 'Research'`).Scan(&head).Error; err != nil || head != want.ID {
+		t.Fatalf("saved head %d (%v), want %d", head, err, want.ID)
+	}
+}

@@ -292,6 +292,14 @@ func (s *Server) rolePreview(c *fiber.Ctx) error {
 	p := roles.Preview{Role: c.Query("role"), Change: c.Query("change"), Grant: c.Query("grant", "1") == "1",
 		User: strings.TrimSpace(c.Query("user")), Errors: views.FieldErrors{}}
 	var subjectRoles []string
+	if p.User == "" {
+		if err := s.typedChoice(c, p.Errors, "user", roles.PersonLookupPath, &p.User); err != nil {
+			return err
+		}
+		if p.Errors.Has("user") {
+			p.UserName = c.Query("user_text")
+		}
+	}
 	if p.User != "" {
 		// The person is found by a lookup, which offers only current people of this
 		// organisation; any other id is refused beside the field.

@@ -225,6 +225,7 @@ func (s *Server) renderNewUser(c *fiber.Ctx, status int, f users.Form) error {
 	if err := fillFormChoices(c.UserContext(), tenantDB(c), reach, &f, nil); err != nil {
 		return err
 	}
+	f.ManagerName = typedText(c, "manager", f.ManagerName)
 	p := page{Title: "Invite people", Nav: users.ListPath, Content: users.NewPage(f),
 		Partials: partials{users.FormID: users.UserForm(f)}}
 	return s.render(c, status, p)
@@ -232,6 +233,9 @@ func (s *Server) renderNewUser(c *fiber.Ctx, status int, f users.Form) error {
 
 func (s *Server) inviteUser(c *fiber.Ctx) error {
 	f := bindUserForm(c, 0)
+	if err := s.typedChoice(c, f.Errors, "manager", users.ManagerLookupPath, &f.Manager); err != nil {
+		return err
+	}
 	in := models.NewUser{Email: f.Email, Name: f.Name, Roles: f.Roles,
 		DepartmentID: optionalID(f, "department", f.Department), ManagerID: optionalID(f, "manager", f.Manager)}
 	if len(f.Errors) > 0 {
@@ -417,6 +421,7 @@ func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *u
 		if err := fillFormChoices(c.UserContext(), tenantDB(c), reach, f, d); err != nil {
 			return err
 		}
+		f.ManagerName = typedText(c, "manager", f.ManagerName)
 	}
 	v.Form = *f
 	p := page{Title: d.Name, Nav: users.ListPath, Content: users.DetailPage(v),
@@ -430,6 +435,9 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 		return err
 	}
 	f := bindUserForm(c, d.ID)
+	if err := s.typedChoice(c, f.Errors, "manager", users.ManagerLookupPath, &f.Manager); err != nil {
+		return err
+	}
 	ch := models.UserChange{Name: f.Name, Roles: f.Roles,
 		DepartmentID: optionalID(f, "department", f.Department), ManagerID: optionalID(f, "manager", f.Manager),
 		LocationID: optionalID(f, "location", f.Location)}

@@ -58,9 +58,13 @@ func nameFormPicks(c *fiber.Ctx, f *approvalrules.Form) error {
 	if f.VendorName, err = chosenVendor(c, f.Vendor); err != nil {
 		return err
 	}
+	f.VendorName = typedText(c, "vendor", f.VendorName)
 	for i := range f.Steps {
 		if f.Steps[i].UserName, err = chosenPerson(c, f.Steps[i].User); err != nil {
 			return err
+		}
+		if f.Steps[i].UserName == "" {
+			f.Steps[i].UserName = f.Steps[i].UserText
 		}
 	}
 	return nil
@@ -244,6 +248,23 @@ func bindRuleForm(c *fiber.Ctx, id int64) approvalrules.Form {
 	return f
 }
 
+// bindTypedRuleForm is the rule form as saved: a vendor's or a step's person's name typed
+// and not chosen is the one it names (typedChoice), or refused beside its field.
+func (s *Server) bindTypedRuleForm(c *fiber.Ctx, id int64) (approvalrules.Form, error) {
+	f := bindRuleForm(c, id)
+	if err := s.typedChoice(c, f.Errors, "vendor", approvalrules.VendorLookupPath, &f.Vendor); err != nil {
+		return f, err
+	}
+	for i := range f.Steps {
+		if f.Steps[i].Kind == models.StepUser {
+			if err := s.chooseTyped(c, f.Errors, models.StepField(i, "user"), approvalrules.PersonLookupPath, f.Steps[i].UserText, &f.Steps[i].User); err != nil {
+				return f, err
+			}
+		}
+	}
+	return f, nil
+}
+
 // ruleInput maps the form onto what the model validates.
 func ruleInput(f approvalrules.Form) models.RuleInput {
 	in := models.RuleInput{DocType: f.DocType, Name: f.Name, Priority: f.Priority, Currency: f.Currency, MinAmount: f.MinAmount,
@@ -326,7 +347,10 @@ func (s *Server) ruleSteps(c *fiber.Ctx) error {
 }
 
 func (s *Server) createApprovalRule(c *fiber.Ctx) error {
-	f := bindRuleForm(c, 0)
+	f, err := s.bindTypedRuleForm(c, 0)
+	if err != nil {
+		return err
+	}
 	in := ruleInput(f)
 	if len(f.Errors) == 0 {
 		r, err := models.CreateApprovalRule(c.UserContext(), tenantDB(c), in)
@@ -369,7 +393,10 @@ func (s *Server) updateApprovalRule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := bindRuleForm(c, r.ID)
+	f, err := s.bindTypedRuleForm(c, r.ID)
+	if err != nil {
+		return err
+	}
 	f.DocType = r.DocType
 	in := ruleInput(f)
 	if len(f.Errors) == 0 {

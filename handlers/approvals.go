@@ -412,6 +412,7 @@ func (s *Server) renderDelegation(c *fiber.Ctx, status int, f approvals.Delegati
 	if f.DelegateName, err = chosenPerson(c, f.Delegate); err != nil {
 		return err
 	}
+	f.DelegateName = typedText(c, "delegate", f.DelegateName)
 	if htmxTarget(c) == approvals.FormID {
 		return s.render(c, status, page{Content: approvals.DelegationFormView(f)})
 	}
@@ -438,6 +439,9 @@ func delegationRow(d models.DelegationView, person string, now time.Time) approv
 func (s *Server) setDelegation(c *fiber.Ctx) error {
 	f := approvals.DelegationForm{Errors: views.FieldErrors{}}
 	bindForm(c, &f)
+	if err := s.typedChoice(c, f.Errors, "delegate", approvals.DelegateLookupPath, &f.Delegate); err != nil {
+		return err
+	}
 	in := models.NewDelegation{}
 	in.DelegateID, _ = strconv.ParseInt(f.Delegate, 10, 64)
 	for _, d := range []struct {

@@ -106,7 +106,18 @@ var billExport = &listExport{name: "bills",
 func (s *Server) newBillPage(c *fiber.Ctx) error {
 	in := models.BillInput{FormKey: newFormKey()}
 	var refused outlay.ValidationErrors
-	if o := strings.TrimSpace(c.Query("order")); o != "" && o != "none" {
+	o := strings.TrimSpace(c.Query("order"))
+	if o == "" {
+		// An order's number typed and not chosen from the list is that order.
+		typed := outlay.ValidationErrors{}
+		if err := s.typedChoice(c, typed, "order", bills.OrderLookupPath, &o); err != nil {
+			return err
+		}
+		if len(typed) > 0 {
+			refused = typed
+		}
+	}
+	if o != "" && o != "none" {
 		var po *models.Choice
 		if id, err := strconv.ParseInt(o, 10, 64); err == nil {
 			if po, err = models.BillableOrderChoice(c.UserContext(), tenantDB(c), id); err != nil {
@@ -223,6 +234,7 @@ func (s *Server) billCodedLines(c *fiber.Ctx, f *bills.Form, in models.BillInput
 	if f.VendorName, err = chosenVendor(c, f.Vendor); err != nil {
 		return err
 	}
+	f.VendorName = typedText(c, "vendor", f.VendorName)
 	depts, err := s.departments(c)
 	if err != nil {
 		return err
@@ -414,7 +426,17 @@ func (s *Server) storeBill(c *fiber.Ctx, id int64) error {
 	var post billPost
 	bindForm(c, &post)
 	in, submit := post.BillInput, post.Intent == "submit"
-	b, err := models.SaveBill(ctx, db, v, id, in)
+	typed := outlay.ValidationErrors{}
+	if strings.TrimSpace(in.PurchaseOrder) == "" {
+		if err := s.typedChoice(c, typed, "vendor", bills.VendorLookupPath, &in.Vendor); err != nil {
+			return err
+		}
+	}
+	var b *models.Bill
+	err := typed.Err()
+	if err == nil {
+		b, err = models.SaveBill(ctx, db, v, id, in)
+	}
 	in.TakeCurrentVersion(err)
 	if errors.Is(err, models.ErrBillFormAlreadySaved) {
 		// Posted twice: the first post made the bill (and submitted it, if asked); the

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
 
+	"outlay"
 	"outlay/models"
 	"outlay/policy"
 	"outlay/views"
@@ -58,7 +60,59 @@ func otherPeopleWho(p policy.Permission) lookupSource {
 // permission of the page that shows the field: whoever may fill the form may search what it
 // offers, and no one else.
 func (s *Server) lookupRoute(path, object, action string, src lookupSource) Route {
+	if s.lookups == nil {
+		s.lookups = map[string]lookupSource{}
+	}
+	s.lookups[path] = src
 	return permitted(get, path, object, action, s.lookup(src)).fragment()
+}
+
+// typedChoiceLimit is how many matches of a form's typed text are looked through for the
+// one it names exactly: more than a list offers, so that the name is among them.
+const typedChoiceLimit = 200
+
+// typedChoice takes the record a search-as-you-type field's typed text names when nothing
+// was chosen from its list (the person typed a name and went on, or the page ran without
+// JavaScript): the one record of the field's lookup (path) called exactly that, in any
+// case and with runs of spaces as one, or for a person, with that email. Text naming none,
+// or several, is refused beside the field, so a typed name is never dropped without a word.
+// *id is the field's posted choice; field_text holds the text.
+func (s *Server) typedChoice(c *fiber.Ctx, errs outlay.ValidationErrors, field, path string, id *string) error {
+	return s.chooseTyped(c, errs, field, path, c.FormValue(field+"_text"), id)
+}
+
+// chooseTyped is typedChoice of text, typed in a field whose message is errs[key] (a row's
+// field of a table).
+func (s *Server) chooseTyped(c *fiber.Ctx, errs outlay.ValidationErrors, key, path, text string, id *string) error {
+	text = strings.Join(strings.Fields(text), " ")
+	if strings.TrimSpace(*id) != "" || text == "" {
+		return nil
+	}
+	src, ok := s.lookups[path]
+	if !ok {
+		return fmt.Errorf("typedChoice: no lookup at %s", path)
+	}
+	var exact []models.Choice
+	if len([]rune(text)) <= maxLookupText {
+		found, err := src.find(c, text, typedChoiceLimit)
+		if err != nil {
+			return err
+		}
+		for _, f := range found {
+			if strings.EqualFold(strings.Join(strings.Fields(f.Name), " "), text) || src.noun == "person" && strings.EqualFold(f.Detail, text) {
+				exact = append(exact, f)
+			}
+		}
+	}
+	switch len(exact) {
+	case 1:
+		*id = strconv.FormatInt(exact[0].ID, 10)
+	case 0:
+		errs.Add(key, fmt.Sprintf("“%s” is not %s you can choose here: pick one from the list as you type.", shorten(text, 80), withArticle(src.noun)))
+	default:
+		errs.Add(key, fmt.Sprintf("More than one %s is called “%s”: pick the one you mean from the list as you type.", src.noun, shorten(text, 80)))
+	}
+	return nil
 }
 
 // maxLookupText is how much typed text a lookup matches: more names no one.
@@ -96,6 +150,23 @@ func chosenVendor(c *fiber.Ctx, id string) (string, error) {
 // chosenPerson is the person a field names as the field shows them.
 func chosenPerson(c *fiber.Ctx, id string) (string, error) {
 	return chosenName(c.UserContext(), tenantDB(c), id, models.PersonChoice)
+}
+
+// withArticle is noun after "a" or "an": "a vendor", "an open order".
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
+}
+
+// typedText is what a search-as-you-type field shows when a form is shown again: the name
+// of its choice, or, when nothing was chosen, the text the person typed, kept as typed.
+func typedText(c *fiber.Ctx, field, chosen string) string {
+	if chosen != "" || c.Method() != fiber.MethodPost {
+		return chosen
+	}
+	return c.FormValue(field + "_text")
 }
 
 func chosenName(ctx context.Context, db *gorm.DB, id string, get func(context.Context, *gorm.DB, int64) (models.Choice, error)) (string, error) {

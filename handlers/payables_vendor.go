@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -114,7 +115,14 @@ func (s *Server) saveVendorBank(c *fiber.Ctx) error {
 		Scheme: vals["scheme"], HolderName: vals["holder_name"], IBAN: vals["iban"], BIC: vals["bic"],
 		RoutingNumber: vals["routing_number"], AccountNumber: vals["account_number"], AccountType: vals["account_type"]})
 	if errs, ok := outlay.AsValidation(err); ok {
-		vals["iban"], vals["account_number"] = "", "" // never echoed back
+		// The account's number is never echoed back (a vendor's bank details are what a
+		// fraud changes); the field that held one says to type it again.
+		for field, noun := range map[string]string{"iban": "IBAN", "account_number": "account number"} {
+			if strings.TrimSpace(vals[field]) != "" && !errs.Has(field) {
+				errs[field] = "For safety the " + noun + " is not shown again: enter it once more."
+			}
+			vals[field] = ""
+		}
 		return s.renderVendorBank(c, http.StatusUnprocessableEntity, rec, vals, errs)
 	} else if err != nil {
 		return err

@@ -84,34 +84,52 @@ func (s *Server) renderRefList(c *fiber.Ctx, k *refKind, l refdata.List, offset 
 }
 
 // refForm builds a kind's form holding vals.
-func refForm(ctx context.Context, db *gorm.DB, k *refKind, cur *refRecord, vals map[string]string) (refdata.Form, error) {
+func refForm(c *fiber.Ctx, k *refKind, cur *refRecord, vals map[string]string) (refdata.Form, error) {
+	ctx, db := c.UserContext(), tenantDB(c)
 	fields, err := k.fields(ctx, db, cur)
 	if err != nil {
 		return refdata.Form{}, err
 	}
 	for i, fd := range fields {
 		fields[i].Value = vals[fd.Name]
-		if fd.Type == "lookup" && fields[i].Value != fd.Value {
+		if fd.Type != "lookup" {
+			continue
+		}
+		if fields[i].Value != fd.Value {
 			// Another choice than the stored one (or none stored): its name is read by id.
 			// Reference data's lookups choose people.
 			if fields[i].Text, err = chosenName(ctx, db, fields[i].Value, models.PersonChoice); err != nil {
 				return refdata.Form{}, err
 			}
 		}
+		fields[i].Text = typedText(c, fd.Name, fields[i].Text)
 	}
 	return refdata.Form{Fields: fields, Errors: views.FieldErrors{}}, nil
 }
 
-// bindRef reads the submitted values of a kind's fields.
-func bindRef(c *fiber.Ctx, k *refKind, cur *refRecord) (map[string]string, error) {
+// bindRef reads the submitted values of a kind's fields; a lookup's name typed and not
+// chosen is the record it names (typedChoice), or refused in the errors it returns.
+func (s *Server) bindRef(c *fiber.Ctx, k *refKind, cur *refRecord) (map[string]string, views.FieldErrors, error) {
 	fields, err := k.fields(c.UserContext(), tenantDB(c), cur)
+	if err != nil {
+		return nil, nil, err
+	}
 	var post namedFields
 	bindForm(c, &post)
-	vals := map[string]string{}
+	vals, typed := map[string]string{}, outlay.ValidationErrors{}
 	for _, f := range fields {
-		vals[f.Name] = post.Values[f.Name]
+		v := post.Values[f.Name]
+		if f.Type == "lookup" {
+			if err := s.typedChoice(c, typed, f.Name, f.Lookup, &v); err != nil {
+				return nil, nil, err
+			}
+		}
+		vals[f.Name] = v
 	}
-	return vals, err
+	if len(typed) > 0 {
+		return vals, views.FieldErrors(typed), nil
+	}
+	return vals, nil, nil
 }
 
 // refErrors turns a refusal into messages beside the fields; any other error is returned.
@@ -133,7 +151,7 @@ func (s *Server) refNew(k *refKind) fiber.Handler {
 }
 
 func (s *Server) renderRefNew(c *fiber.Ctx, k *refKind, status int, vals map[string]string, errs views.FieldErrors) error {
-	f, err := refForm(c.UserContext(), tenantDB(c), k, nil, vals)
+	f, err := refForm(c, k, nil, vals)
 	if err != nil {
 		return err
 	}
@@ -150,9 +168,12 @@ func (s *Server) renderRefNew(c *fiber.Ctx, k *refKind, status int, vals map[str
 func (s *Server) refCreate(k *refKind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		ctx, db := c.UserContext(), tenantDB(c)
-		vals, err := bindRef(c, k, nil)
+		vals, typed, err := s.bindRef(c, k, nil)
 		if err != nil {
 			return err
+		}
+		if typed != nil {
+			return s.renderRefNew(c, k, http.StatusUnprocessableEntity, vals, typed)
 		}
 		id, err := k.save(ctx, db, 0, vals)
 		errs, err := refErrors(err)
@@ -204,7 +225,7 @@ func (s *Server) renderRefDetail(c *fiber.Ctx, k *refKind, status int, rec *refR
 		d.Extra = x
 	}
 	if d.CanUpdate {
-		f, err := refForm(c.UserContext(), tenantDB(c), k, rec, vals)
+		f, err := refForm(c, k, rec, vals)
 		if err != nil {
 			return err
 		}
@@ -225,9 +246,12 @@ func (s *Server) refUpdate(k *refKind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		vals, err := bindRef(c, k, rec)
+		vals, typed, err := s.bindRef(c, k, rec)
 		if err != nil {
 			return err
+		}
+		if typed != nil {
+			return s.renderRefDetail(c, k, http.StatusUnprocessableEntity, rec, vals, typed)
 		}
 		_, err = k.save(c.UserContext(), tenantDB(c), rec.ID, vals)
 		errs, err := refErrors(err)

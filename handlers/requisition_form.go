@@ -163,6 +163,7 @@ func (s *Server) fillRequisitionChoices(c *fiber.Ctx, f *requisitions.Form, cur 
 	if f.VendorName, err = chosenVendor(c, f.Vendor); err != nil {
 		return err
 	}
+	f.VendorName = typedText(c, "vendor", f.VendorName)
 	locations, err := models.ActiveLocations(ctx, db)
 	if err != nil {
 		return err
@@ -244,7 +245,15 @@ func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
 	var post requisitionPost
 	bindForm(c, &post)
 	in, submit, attach := post.RequisitionInput, post.Intent == "submit", post.Intent == "attach"
-	r, err := models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
+	typed := outlay.ValidationErrors{}
+	if err := s.typedChoice(c, typed, "vendor", requisitions.VendorLookupPath, &in.Vendor); err != nil {
+		return err
+	}
+	var r *models.Requisition
+	err := typed.Err()
+	if err == nil {
+		r, err = models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
+	}
 	in.TakeCurrentVersion(err)
 	gone := startOver(err, &in.FormKey)
 	if err == nil && attach {

@@ -52,15 +52,18 @@ type Deps struct {
 
 // Server is the HTTP layer's state, shared by every request.
 type Server struct {
-	cfg       *config.Config
-	registry  *tenancy.Registry
-	pools     *tenancy.Pools
-	logger    *slog.Logger
-	signer    *auth.Signer
-	throttle  models.Throttle
-	sessions  models.SessionPolicy
-	cookies   cookieNames
-	routes    []Route
+	cfg      *config.Config
+	registry *tenancy.Registry
+	pools    *tenancy.Pools
+	logger   *slog.Logger
+	signer   *auth.Signer
+	throttle models.Throttle
+	sessions models.SessionPolicy
+	cookies  cookieNames
+	routes   []Route
+	// lookups are the search-as-you-type fields' sources, by their lookup's path: what a
+	// form's typed text is chosen from (typedChoice).
+	lookups   map[string]lookupSource
 	navRoutes map[string]Route // the routes listed in the navigation, by path
 	policies  *policy.Engine
 	metrics   *metrics

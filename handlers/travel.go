@@ -343,13 +343,16 @@ func (s *Server) fillTripChoices(c *fiber.Ctx, f *travel.Form, cur *models.Trave
 		f.GLAccounts = append(f.GLAccounts, travel.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Code + " " + a.Name})
 	}
 	if f.ForOthers {
-		if f.Traveller == "" {
+		// The field starts on the person filling it; a name typed and not chosen is shown
+		// as typed, with its message, never replaced by theirs.
+		if f.Traveller == "" && typedText(c, "traveller", "") == "" {
 			f.Traveller = strconv.FormatInt(currentUser(c).UserID, 10)
 		}
 		var err error
 		if f.TravellerName, err = chosenPerson(c, f.Traveller); err != nil {
 			return err
 		}
+		f.TravellerName = typedText(c, "traveller", f.TravellerName)
 	}
 	if cur != nil {
 		f.Departments = views.KeepOption(f.Departments, idText(cur.DepartmentID), cur.DepartmentName+" (archived)")
@@ -414,7 +417,17 @@ func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
 	bindForm(c, &post)
 	in, submit := post.TravelInput, post.Intent == "submit"
 	filer := models.TravelFiler{UserID: currentUser(c).UserID, ForOthers: s.can(c, travelForOthers)}
-	t, err := models.SaveTravel(c.UserContext(), tenantDB(c), filer, id, in, submit)
+	typed := outlay.ValidationErrors{}
+	if filer.ForOthers {
+		if err := s.typedChoice(c, typed, "traveller", travel.TravellerFormLookupPath, &in.Traveller); err != nil {
+			return err
+		}
+	}
+	var t *models.TravelRequest
+	err := typed.Err()
+	if err == nil {
+		t, err = models.SaveTravel(c.UserContext(), tenantDB(c), filer, id, in, submit)
+	}
 	in.TakeCurrentVersion(err)
 	gone := startOver(err, &in.FormKey)
 	return tripFlow.answerSave(s, c, t, err, submit, func(verr outlay.ValidationErrors) error {

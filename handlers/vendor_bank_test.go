@@ -44,6 +44,9 @@ func TestVendorBankDetailsPage(t *testing.T) {
 	if strings.Contains(res.Body, "000987654321") {
 		t.Error("the refused form echoes the account number back")
 	}
+	if msg := res.Text("#account_number-error"); msg != "For safety the account number is not shown again: enter it once more." {
+		t.Errorf("the emptied account number's field says %q", msg)
+	}
 	if _, err := models.GetVendorBankAccount(context.Background(), db, vid); err == nil {
 		t.Fatal("refused bank details were kept")
 	}

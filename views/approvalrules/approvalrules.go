@@ -82,7 +82,9 @@ type StepRow struct {
 	Kind string `form:"step_kind"`
 	User string `form:"step_user"`
 	Role string `form:"step_role"`
-	// UserName is the chosen person's name.
+	// UserText is the person's name as typed in the step's lookup (every row sends one, so
+	// that the rows' fields line up); UserName is the name the field shows.
+	UserText string `form:"step_user_text"`
 	UserName string
 }
 

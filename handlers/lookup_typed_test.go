@@ -1,0 +1,185 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"outlay/internal/testutil"
+	"outlay/models"
+)
+
+// A vendor's name typed into the requisition's vendor field and not picked from its list is
+// the vendor of that name (in any case, with other spaces); a name that is no vendor's, or
+// a vendor on hold, is refused beside the field with the text kept, and nothing is saved.
+func TestRequisitionTakesTheVendorWhoseNameWasTyped(t *testing.T) {
+	t.Parallel()
+	s := newReqSite(t)
+	c := s.client(t, s.rita)
+	c.Get("/requisitions/new")
+	f := s.reqForm([4]string{"Desk", "2", "10", ids(s.gl)})
+	f.Set("vendor", "")
+	f.Set("vendor_text", "  paper   CO ")
+	res := c.Post("/requisitions", f)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("typed name: %d %q", res.Status, res.Text(".field-error"))
+	}
+	var r models.Requisition
+	if err := s.db(t).Order("id DESC").First(&r).Error; err != nil || r.VendorID == nil || *r.VendorID != s.vendor {
+		t.Fatalf("saved vendor %v, %v; want Paper Co (%d)", r.VendorID, err, s.vendor)
+	}
+	for _, typed := range []string{"Paper Company", "Held Ltd"} {
+		c.Get("/requisitions/new")
+		f.Set("vendor_text", typed)
+		res := c.Post("/requisitions", f)
+		want := "“" + typed + "” is not a vendor you can choose here: pick one from the list as you type."
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#vendor-error") != want {
+			t.Errorf("%s: %d %q; want 422 %q", typed, res.Status, res.Text("#vendor-error"), want)
+		}
+		if v, _ := res.Doc.Find("#vendor").Attr("value"); v != typed {
+			t.Errorf("%s: the field shows %q; want what was typed", typed, v)
+		}
+	}
+	if n := s.count(t); n != 1 {
+		t.Errorf("%d requisitions; want the first alone", n)
+	}
+}
+
+// A traveller's name typed and not picked, by someone who files travel for others, is that
+// person; a name that is no one's is refused beside the field, which keeps it rather than
+// falling back on the person filing, and no trip is saved.
+func TestTripTakesTheTravellerWhoseNameWasTyped(t *testing.T) {
+	t.Parallel()
+	s := newTripSite(t)
+	f := s.tripForm()
+	f.Set("traveller", "")
+	f.Set("traveller_text", "tess traveller")
+	if trip := s.save(t, s.asaC, f); trip.TravellerID != s.tess.ID {
+		t.Errorf("traveller %d; want Tess (%d)", trip.TravellerID, s.tess.ID)
+	}
+	var before int64
+	s.db(t).Model(&models.TravelRequest{}).Count(&before)
+	f.Set("traveller_text", "Tess Travel")
+	res := s.asaC.Post("/travel", f)
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#traveller-error") != "“Tess Travel” is not a person you can choose here: pick one from the list as you type." {
+		t.Errorf("a name that is no one's: %d %q", res.Status, res.Text("#traveller-error"))
+	}
+	if v, _ := res.Doc.Find("#traveller").Attr("value"); v != "Tess Travel" {
+		t.Errorf("the field shows %q; want what was typed, not the filer", v)
+	}
+	if v, _ := res.Doc.Find(`input[name="traveller"]`).Attr("value"); v != "" {
+		t.Errorf("the field's choice is %q; want none", v)
+	}
+	var after int64
+	s.db(t).Model(&models.TravelRequest{}).Count(&after)
+	if after != before {
+		t.Errorf("%d trips saved", after-before)
+	}
+}
+
+// Two people of one name: a delegate typed by that name is refused, asking which; typed by
+// email, the one with that email is chosen. A department's head typed by name is that person.
+func TestPeopleTypedByNameOrEmail(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	max := env.CreateUser(t, acme, "max@acme.example", "Max Approver", "approver", "admin")
+	env.CreateUser(t, acme, "al.one@acme.example", "Al Approver", "approver")
+	al2 := env.CreateUser(t, acme, "al.two@acme.example", "Al Approver", "approver")
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.SignIn(max.Email, testutil.Password)
+	c.Get("/approvals/delegation")
+	today := time.Now().UTC().Format(time.DateOnly)
+	form := url.Values{"delegate": {""}, "delegate_text": {"al approver"}, "starts_on": {today}, "ends_on": {today}}
+	res := c.Post("/approvals/delegation", form)
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#delegate-error") != "More than one person is called “al approver”: pick the one you mean from the list as you type." {
+		t.Errorf("a name two people have: %d %q", res.Status, res.Text("#delegate-error"))
+	}
+	form.Set("delegate_text", "AL.TWO@acme.example")
+	if res := c.Post("/approvals/delegation", form); res.Status != http.StatusSeeOther {
+		t.Fatalf("by email: %d %q", res.Status, res.Text("#delegate-error"))
+	}
+	var delegate int64
+	app.DB(t, acme).Raw(`SELECT delegate_id FROM approval_delegations ORDER BY id DESC LIMIT 1`).Scan(&delegate)
+	if delegate != al2.ID {
+		t.Errorf("delegate %d; want Al Two (%d)", delegate, al2.ID)
+	}
+
+	c.Get("/admin/departments/new")
+	if res := c.Post("/admin/departments", url.Values{"name": {"Finance"}, "head": {""}, "head_text": {"Max  Approver"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("a head typed by name: %d %q", res.Status, res.Text(".field-error"))
+	}
+	var head int64
+	app.DB(t, acme).Raw(`SELECT head_id FROM departments WHERE name = 'Finance'`).Scan(&head)
+	if head != max.ID {
+		t.Errorf("head %d; want Max (%d)", head, max.ID)
+	}
+	res = c.Post("/admin/departments", url.Values{"name": {"Legal"}, "head": {""}, "head_text": {"Nobody Here"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#head-error"), "“Nobody Here” is not a person") {
+		t.Errorf("a head who is no one: %d %q", res.Status, res.Text("#head-error"))
+	}
+	if v, _ := res.Doc.Find("#head").Attr("value"); v != "Nobody Here" {
+		t.Errorf("the head field shows %q; want what was typed", v)
+	}
+}
+
+// An approval rule's step names its person as typed, row by row (each row sends its typed
+// text, so that a role's step before it does not shift them), and an invited person's
+// manager likewise; a name that is no one's is refused beside its own row's field.
+func TestRuleStepsAndManagersTakeTypedNames(t *testing.T) {
+	t.Parallel()
+	s := newUsersSite(t)
+	s.app.CreateUser(t, s.acme, "it@acme.example", "Ivy IT", "approver")
+	s.admin.Get("/admin/approval-rules/new")
+	f := ruleForm("Typed people", [3]string{"role", "", "admin"}, [3]string{"user", "", ""}, [3]string{"user", "", ""})
+	f["step_user_text"] = []string{"", "ivy it", "Nobody Here"}
+	res := s.admin.Post("/admin/approval-rules", f)
+	if res.Status != http.StatusUnprocessableEntity || res.Text(`[id="steps.2.user-error"]`) == "" || res.Text(`[id="steps.1.user-error"]`) != "" {
+		t.Fatalf("a step typed as no one: %d, step 2 %q, step 1 %q", res.Status, res.Text(`[id="steps.2.user-error"]`), res.Text(`[id="steps.1.user-error"]`))
+	}
+	if v, _ := res.Doc.Find(`#step-2-user`).Attr("value"); v != "Nobody Here" {
+		t.Errorf("step 2's field shows %q; want what was typed", v)
+	}
+	f["step_user_text"] = []string{"", "ivy it", "IT@acme.example"}
+	if res := s.admin.Post("/admin/approval-rules", f); res.Status != http.StatusSeeOther {
+		t.Fatalf("steps typed by name and email: %d %s", res.Status, res.Text(".field-error"))
+	}
+	var users []string
+	s.db(t).Raw(`SELECT u.email FROM approval_rule_steps st JOIN approval_rules r ON r.id = st.rule_id JOIN users u ON u.id = st.user_id
+		WHERE r.name = 'Typed people' ORDER BY st.position`).Scan(&users)
+	if strings.Join(users, " ") != "it@acme.example it@acme.example" {
+		t.Errorf("steps' people %q", users)
+	}
+
+	s.admin.Get("/admin/users/new")
+	res = s.admin.Post("/admin/users", url.Values{"email": {"new@acme.example"}, "name": {"New Person"}, "roles": {"requester"},
+		"manager": {""}, "manager_text": {"Ivy IT"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("a manager typed by name: %d %s", res.Status, res.Text(".field-error"))
+	}
+	var manager string
+	s.db(t).Raw(`SELECT m.email FROM users u JOIN users m ON m.id = u.manager_id WHERE u.email = 'new@acme.example'`).Scan(&manager)
+	if manager != "it@acme.example" {
+		t.Errorf("manager %q; want Ivy IT", manager)
+	}
+}
+
+// A new bill's order typed by its number and not picked is that order; a number that is no
+// open order's is refused beside the chooser, which keeps it.
+func TestBillTakesTheOrderWhoseNumberWasTyped(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	page := s.cleoC.Get("/bills/new?" + url.Values{"order": {""}, "order_text": {strings.ToLower(s.order.Number)}}.Encode())
+	if page.Status != http.StatusOK || page.Doc.Find(`#line-0-quantity`).AttrOr("value", "") != "10" {
+		t.Errorf("order typed by number: %d, first line %q; want the order's lines", page.Status, page.Doc.Find(`#line-0-quantity`).AttrOr("value", ""))
+	}
+	page = s.cleoC.Get("/bills/new?" + url.Values{"order": {""}, "order_text": {"PO-999999"}}.Encode())
+	if page.Status != http.StatusUnprocessableEntity || page.Text("#order-error") != "“PO-999999” is not an open order you can choose here: pick one from the list as you type." {
+		t.Errorf("no such order: %d %q", page.Status, page.Text("#order-error"))
+	}
+	if v, _ := page.Doc.Find("#order").Attr("value"); v != "PO-999999" {
+		t.Errorf("the chooser shows %q; want what was typed", v)
+	}
+}
