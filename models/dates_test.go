@@ -17,6 +17,9 @@ func TestParseDay(t *testing.T) {
 		"":            "Enter a date such as 2026-03-31.",
 		"1900-01-01":  "Enter a date from 2000 on: check the year.",
 		"0001-01-01":  "Enter a date from 2000 on: check the year.",
+		"2099-12-31":  "",
+		"2100-01-01":  "Enter a date before 2100: check the year.",
+		"9999-12-31":  "Enter a date before 2100: check the year.",
 	} {
 		_, err := parseDay(in)
 		got := ""
@@ -25,6 +28,24 @@ func TestParseDay(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("parseDay(%q): %q, want %q", in, got, want)
+		}
+	}
+}
+
+// So is a date of a form that reads it beside its field (a budget's period, an expense
+// report's).
+func TestParseDate(t *testing.T) {
+	for in, want := range map[string]string{
+		"2026-03-31": "",
+		"":           "Enter a date.",
+		"31/03/2026": "Enter a date like 2026-01-31.",
+		"0001-01-01": "Enter a date from 2000 on: check the year.",
+		"9998-12-31": "Enter a date before 2100: check the year.",
+	} {
+		verr := outlay.ValidationErrors{}
+		parseDate(verr, "period_end", in)
+		if got := verr["period_end"]; got != want {
+			t.Errorf("parseDate(%q): %q, want %q", in, got, want)
 		}
 	}
 }

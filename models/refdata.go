@@ -579,17 +579,26 @@ type BudgetInput struct {
 // DateLayout is how forms send dates.
 const DateLayout = "2006-01-02"
 
-// parseDay reads a date as a form sends it (2026-03-31). A well-formed date before 2000 is
-// refused for what it is, a typo of the year, rather than as a date not understood.
+// parseDay reads a date as a form sends it (2026-03-31). A well-formed date before 2000 or
+// after 2099 is refused for what it is, a typo of the year, rather than as a date not
+// understood.
 func parseDay(s string) (time.Time, error) {
 	d, err := time.Parse(DateLayout, strings.TrimSpace(s))
-	switch {
-	case err != nil:
+	if err != nil {
 		return time.Time{}, errors.New("Enter a date such as 2026-03-31.")
-	case d.Year() < 2000:
-		return time.Time{}, errors.New("Enter a date from 2000 on: check the year.")
 	}
-	return d, nil
+	return d, yearTypo(d)
+}
+
+// yearTypo refuses a date whose year no spend of ours has: before 2000 or after 2099.
+func yearTypo(d time.Time) error {
+	switch {
+	case d.Year() < 2000:
+		return errors.New("Enter a date from 2000 on: check the year.")
+	case d.Year() > 2099:
+		return errors.New("Enter a date before 2100: check the year.")
+	}
+	return nil
 }
 
 // refuseAfterToday refuses day beside field when it is after today, and says whether it did:
@@ -613,6 +622,8 @@ func parseDate(verr outlay.ValidationErrors, field, s string) time.Time {
 	t, err := time.Parse(DateLayout, s)
 	if err != nil {
 		verr.Add(field, "Enter a date like 2026-01-31.")
+	} else if err := yearTypo(t); err != nil {
+		verr.Add(field, err.Error())
 	}
 	return t
 }
