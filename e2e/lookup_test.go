@@ -183,7 +183,7 @@ func TestDepartmentHeadTypedAndNotPicked(t *testing.T) {
 	b.allow(`status of 422`)
 	b.do(b.press(`#ref-form button[type="submit"]`))
 	b.waitJS(`!!document.getElementById('head-error') && document.getElementById('head-error').textContent.trim() !== ''`)
-	if got := b.text("#head-error"); got != "“Hana Hed” is not a person you can choose here: pick one from the list as you type." {
+	if got := b.text("#head-error"); got != "“Hana Hed” is not a person you can choose here: type the name as it is saved, or pick it from the list as you type." {
 		t.Errorf("a misspelt head: %q", got)
 	}
 	if got := eval[string](b, `document.getElementById('head').value`); got != "Hana Hed" {

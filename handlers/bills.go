@@ -432,11 +432,12 @@ func (s *Server) storeBill(c *fiber.Ctx, id int64) error {
 			return err
 		}
 	}
-	var b *models.Bill
-	err := typed.Err()
-	if err == nil {
-		b, err = models.SaveBill(ctx, db, v, id, in)
+	save := in
+	if typed.Has("vendor") {
+		save.Vendor = unchosen
 	}
+	b, err := models.SaveBill(ctx, db, v, id, save)
+	err = withTyped(err, typed)
 	in.TakeCurrentVersion(err)
 	if errors.Is(err, models.ErrBillFormAlreadySaved) {
 		// Posted twice: the first post made the bill (and submitted it, if asked); the

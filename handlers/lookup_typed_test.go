@@ -34,7 +34,7 @@ func TestRequisitionTakesTheVendorWhoseNameWasTyped(t *testing.T) {
 		c.Get("/requisitions/new")
 		f.Set("vendor_text", typed)
 		res := c.Post("/requisitions", f)
-		want := "“" + typed + "” is not a vendor you can choose here: pick one from the list as you type."
+		want := "“" + typed + "” is not a vendor you can choose here: type the name as it is saved, or pick it from the list as you type."
 		if res.Status != http.StatusUnprocessableEntity || res.Text("#vendor-error") != want {
 			t.Errorf("%s: %d %q; want 422 %q", typed, res.Status, res.Text("#vendor-error"), want)
 		}
@@ -44,6 +44,30 @@ func TestRequisitionTakesTheVendorWhoseNameWasTyped(t *testing.T) {
 	}
 	if n := s.count(t); n != 1 {
 		t.Errorf("%d requisitions; want the first alone", n)
+	}
+	// The submit's check (whether to ask "Submit?") takes the typed vendor as the save does.
+	check := s.reqForm([4]string{"Desk", "2", "10", ids(s.gl)})
+	check.Set("vendor", "")
+	for typed, want := range map[string]int{"Paper Co": http.StatusNoContent, "Paper Company": http.StatusUnprocessableEntity} {
+		check.Set("vendor_text", typed)
+		if res := c.Post("/requisitions/check", check); res.Status != want {
+			t.Errorf("check with %q typed: %d, want %d", typed, res.Status, want)
+		}
+	}
+	// A requisition no longer editable says so, whatever the vendor typed.
+	id := r.ID
+	sub := s.reqForm([4]string{"Desk", "2", "10", ids(s.gl)})
+	sub.Set("intent", "submit")
+	if res := c.Post("/requisitions/"+ids(id), sub); res.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d %q", res.Status, res.Text(".field-error, .flash"))
+	}
+	f.Set("vendor_text", "Paper Company")
+	res = c.Post("/requisitions/"+ids(id), f)
+	if res.Status != http.StatusConflict || !strings.Contains(res.Body, "no longer editable") {
+		t.Errorf("editing a submitted requisition with a vendor typed as no one: %d; want 409, no longer editable", res.Status)
+	}
+	if got := s.stored(t, id); got.Status == models.RequisitionDraft {
+		t.Errorf("the submitted requisition is a draft again")
 	}
 }
 
@@ -63,7 +87,7 @@ func TestTripTakesTheTravellerWhoseNameWasTyped(t *testing.T) {
 	s.db(t).Model(&models.TravelRequest{}).Count(&before)
 	f.Set("traveller_text", "Tess Travel")
 	res := s.asaC.Post("/travel", f)
-	if res.Status != http.StatusUnprocessableEntity || res.Text("#traveller-error") != "“Tess Travel” is not a person you can choose here: pick one from the list as you type." {
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#traveller-error") != "“Tess Travel” is not a person you can choose here: type the name as it is saved, or pick it from the list as you type." {
 		t.Errorf("a name that is no one's: %d %q", res.Status, res.Text("#traveller-error"))
 	}
 	if v, _ := res.Doc.Find("#traveller").Attr("value"); v != "Tess Travel" {
@@ -94,7 +118,7 @@ func TestPeopleTypedByNameOrEmail(t *testing.T) {
 	today := time.Now().UTC().Format(time.DateOnly)
 	form := url.Values{"delegate": {""}, "delegate_text": {"al approver"}, "starts_on": {today}, "ends_on": {today}}
 	res := c.Post("/approvals/delegation", form)
-	if res.Status != http.StatusUnprocessableEntity || res.Text("#delegate-error") != "More than one person is called “al approver”: pick the one you mean from the list as you type." {
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#delegate-error") != "More than one person is called “al approver”: type the email of the one you mean, or pick them from the list as you type." {
 		t.Errorf("a name two people have: %d %q", res.Status, res.Text("#delegate-error"))
 	}
 	form.Set("delegate_text", "AL.TWO@acme.example")
@@ -176,7 +200,7 @@ func TestBillTakesTheOrderWhoseNumberWasTyped(t *testing.T) {
 		t.Errorf("order typed by number: %d, first line %q; want the order's lines", page.Status, page.Doc.Find(`#line-0-quantity`).AttrOr("value", ""))
 	}
 	page = s.cleoC.Get("/bills/new?" + url.Values{"order": {""}, "order_text": {"PO-999999"}}.Encode())
-	if page.Status != http.StatusUnprocessableEntity || page.Text("#order-error") != "“PO-999999” is not an open order you can choose here: pick one from the list as you type." {
+	if page.Status != http.StatusUnprocessableEntity || page.Text("#order-error") != "“PO-999999” is not an open order you can choose here: type its number, or pick it from the list as you type." {
 		t.Errorf("no such order: %d %q", page.Status, page.Text("#order-error"))
 	}
 	if v, _ := page.Doc.Find("#order").Attr("value"); v != "PO-999999" {

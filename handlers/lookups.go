@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +21,9 @@ import (
 // noun its empty state names, and how matches are found.
 type lookupSource struct {
 	noun string
-	find func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error)
+	// typed says how the record is typed in full ("" for its name as it is saved).
+	typed string
+	find  func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error)
 }
 
 func vendorsIn(scope models.VendorScope) lookupSource {
@@ -37,7 +40,7 @@ func peopleIn(scope models.PeopleScope) lookupSource {
 
 // billableOrders are the orders a new bill may be for: not closed or cancelled.
 func billableOrders() lookupSource {
-	return lookupSource{noun: "open order", find: func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error) {
+	return lookupSource{noun: "open order", typed: "its number", find: func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error) {
 		return models.FindBillableOrderChoices(c.UserContext(), tenantDB(c), text, limit)
 	}}
 }
@@ -108,9 +111,15 @@ func (s *Server) chooseTyped(c *fiber.Ctx, errs outlay.ValidationErrors, key, pa
 	case 1:
 		*id = strconv.FormatInt(exact[0].ID, 10)
 	case 0:
-		errs.Add(key, fmt.Sprintf("“%s” is not %s you can choose here: pick one from the list as you type.", shorten(text, 80), withArticle(src.noun)))
+		how := src.typed
+		if how == "" {
+			how = "the name as it is saved"
+		}
+		errs.Add(key, fmt.Sprintf("“%s” is not %s you can choose here: type %s, or pick it from the list as you type.",
+			shorten(text, 80), withArticle(src.noun), how))
 	default:
-		errs.Add(key, fmt.Sprintf("More than one %s is called “%s”: pick the one you mean from the list as you type.", src.noun, shorten(text, 80)))
+		errs.Add(key, fmt.Sprintf("More than one %s is called “%s”: type the email of the one you mean, or pick them from the list as you type.",
+			src.noun, shorten(text, 80)))
 	}
 	return nil
 }
@@ -150,6 +159,28 @@ func chosenVendor(c *fiber.Ctx, id string) (string, error) {
 // chosenPerson is the person a field names as the field shows them.
 func chosenPerson(c *fiber.Ctx, id string) (string, error) {
 	return chosenName(c.UserContext(), tenantDB(c), id, models.PersonChoice)
+}
+
+// unchosen is what a document form's field goes to its model as when its typed text named
+// no record (typedChoice): not an id, so the model refuses the field while it makes every
+// other check (the document still editable, its version, the other fields), and withTyped
+// puts the typed text's message in the place of the model's.
+const unchosen = "typed"
+
+// withTyped is a save's outcome err with the messages of typedChoice, typed, beside their
+// fields in place of the model's.
+func withTyped(err error, typed outlay.ValidationErrors) error {
+	if len(typed) == 0 {
+		return err
+	}
+	if verr, ok := outlay.AsValidation(err); ok {
+		maps.Copy(verr, typed)
+		return verr
+	}
+	if err == nil {
+		return fmt.Errorf("a form was saved with a typed choice refused: %v", typed)
+	}
+	return err
 }
 
 // withArticle is noun after "a" or "an": "a vendor", "an open order".

@@ -249,11 +249,12 @@ func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
 	if err := s.typedChoice(c, typed, "vendor", requisitions.VendorLookupPath, &in.Vendor); err != nil {
 		return err
 	}
-	var r *models.Requisition
-	err := typed.Err()
-	if err == nil {
-		r, err = models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, in, submit)
+	save := in
+	if typed.Has("vendor") {
+		save.Vendor = unchosen
 	}
+	r, err := models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, save, submit)
+	err = withTyped(err, typed)
 	in.TakeCurrentVersion(err)
 	gone := startOver(err, &in.FormKey)
 	if err == nil && attach {
@@ -365,8 +366,16 @@ func (s *Server) requisitionTotals(c *fiber.Ctx) error {
 func (s *Server) checkRequisitionSubmission(c *fiber.Ctx) error {
 	var in models.RequisitionInput
 	bindForm(c, &in)
-	err := models.CheckSubmission(c.UserContext(), tenantDB(c), in)
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	// A vendor typed and not picked is checked as the save takes it.
+	typed := outlay.ValidationErrors{}
+	if err := s.typedChoice(c, typed, "vendor", requisitions.VendorLookupPath, &in.Vendor); err != nil {
+		return err
+	}
+	if len(typed) > 0 {
+		return c.SendStatus(http.StatusUnprocessableEntity)
+	}
+	err := models.CheckSubmission(c.UserContext(), tenantDB(c), in)
 	if _, ok := outlay.AsValidation(err); ok {
 		return c.SendStatus(http.StatusUnprocessableEntity)
 	}

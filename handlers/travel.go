@@ -423,11 +423,12 @@ func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
 			return err
 		}
 	}
-	var t *models.TravelRequest
-	err := typed.Err()
-	if err == nil {
-		t, err = models.SaveTravel(c.UserContext(), tenantDB(c), filer, id, in, submit)
+	save := in
+	if typed.Has("traveller") {
+		save.Traveller = unchosen
 	}
+	t, err := models.SaveTravel(c.UserContext(), tenantDB(c), filer, id, save, submit)
+	err = withTyped(err, typed)
 	in.TakeCurrentVersion(err)
 	gone := startOver(err, &in.FormKey)
 	return tripFlow.answerSave(s, c, t, err, submit, func(verr outlay.ValidationErrors) error {
