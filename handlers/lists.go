@@ -128,10 +128,34 @@ func (s *Server) listChoices(c *fiber.Ctx, personParam string) (listChoices, err
 	if personParam == "" {
 		return out, nil
 	}
-	if out.PersonName, err = chosenPerson(c, c.Query(personParam)); err != nil || out.PersonName == "" {
+	id, refused, err := s.typedFilter(c, personParam, personLookups[personParam])
+	if err != nil || refused {
+		out.PersonName, out.PersonID = c.Query(personParam+"_text"), noOne
 		return out, err
 	}
-	out.PersonID, _ = strconv.ParseInt(strings.TrimSpace(c.Query(personParam)), 10, 64)
+	if out.PersonName, err = chosenPerson(c, id); err != nil || out.PersonName == "" {
+		return out, err
+	}
+	out.PersonID, _ = strconv.ParseInt(strings.TrimSpace(id), 10, 64)
 	out.Person = strconv.FormatInt(out.PersonID, 10)
 	return out, nil
+}
+
+// personLookups are the lookups of the lists' person filters, by parameter.
+var personLookups = map[string]string{"requester": requisitions.RequesterLookupPath, "traveller": travel.TravellerLookupPath}
+
+// noOne is the id a list's filter narrows to when its typed name names no one: none match.
+const noOne = -1
+
+// typedFilter is the id a list's search-as-you-type filter (param) chooses: the one picked,
+// or the one record the typed text names (typedChoice). refused says that the text names
+// no record, or several, so that the list shows none rather than all with the name in the
+// field.
+func (s *Server) typedFilter(c *fiber.Ctx, param, path string) (id string, refused bool, err error) {
+	id = c.Query(param)
+	typed := outlay.ValidationErrors{}
+	if err := s.typedChoice(c, typed, param, path, &id); err != nil {
+		return "", false, err
+	}
+	return id, typed.Has(param), nil
 }

@@ -207,3 +207,32 @@ func TestBillTakesTheOrderWhoseNumberWasTyped(t *testing.T) {
 		t.Errorf("the chooser shows %q; want what was typed", v)
 	}
 }
+
+// A list's person filter typed and not picked (Enter in the field) narrows the list to the
+// person of that name; a name that is no one's narrows it to none, the name kept in the field,
+// rather than showing everyone's under it.
+func TestListFilterTakesTheTypedName(t *testing.T) {
+	t.Parallel()
+	s := newTripSite(t)
+	for _, c := range []*testutil.Client{s.tessC, s.coleC} {
+		submitted := s.tripForm()
+		submitted.Set("intent", "submit")
+		s.save(t, c, submitted)
+	}
+	rows := func(typed string) (int, string) {
+		res := s.asaC.Get("/travel/all?" + url.Values{"traveller": {""}, "traveller_text": {typed}}.Encode())
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s: %d", typed, res.Status)
+		}
+		return res.Doc.Find(`td[data-label="Traveller"]`).Length(), res.Doc.Find("#traveller").AttrOr("value", "")
+	}
+	if n, shown := rows(""); n != 2 || shown != "" {
+		t.Errorf("no filter: %d rows, field %q; want both trips", n, shown)
+	}
+	if n, shown := rows("tess traveller"); n != 1 || shown != "Tess Traveller" {
+		t.Errorf("Tess typed: %d rows, field %q; want her trip alone, her name shown", n, shown)
+	}
+	if n, shown := rows("Tessa"); n != 0 || shown != "Tessa" {
+		t.Errorf("a name that is no one's: %d rows, field %q; want none, the name kept", n, shown)
+	}
+}

@@ -30,7 +30,7 @@ var (
 
 func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 	ctx, db := c.UserContext(), tenantDB(c)
-	l, mf, err := purchaseOrderFilter(c)
+	l, mf, err := s.purchaseOrderFilter(c)
 	if err != nil {
 		return err
 	}
@@ -58,19 +58,26 @@ func (s *Server) purchaseOrdersPage(c *fiber.Ctx) error {
 
 // purchaseOrderFilter reads the order list's filters from the address, with the choices its
 // filters offer: the list page and its export read them here.
-func purchaseOrderFilter(c *fiber.Ctx) (purchasing.List, models.PurchaseOrderFilter, error) {
+func (s *Server) purchaseOrderFilter(c *fiber.Ctx) (purchasing.List, models.PurchaseOrderFilter, error) {
 	var l purchasing.List
 	l.Filter.Q, l.Filter.Page = listQuery(c)
 	if st := c.Query("status"); slices.Contains(outlay.PurchaseOrderStatuses, st) {
 		l.Filter.Status = st
 	}
 	mf := models.PurchaseOrderFilter{Query: l.Filter.Q, Status: l.Filter.Status}
-	var err error
-	if l.VendorName, err = chosenVendor(c, c.Query("vendor")); err != nil {
+	vendor, refused, err := s.typedFilter(c, "vendor", purchasing.VendorLookupPath)
+	if err != nil {
+		return purchasing.List{}, models.PurchaseOrderFilter{}, err
+	}
+	if refused {
+		l.VendorName, mf.VendorID = c.Query("vendor_text"), noOne
+		return l, mf, nil
+	}
+	if l.VendorName, err = chosenVendor(c, vendor); err != nil {
 		return purchasing.List{}, models.PurchaseOrderFilter{}, err
 	}
 	if l.VendorName != "" {
-		mf.VendorID, _ = strconv.ParseInt(strings.TrimSpace(c.Query("vendor")), 10, 64)
+		mf.VendorID, _ = strconv.ParseInt(strings.TrimSpace(vendor), 10, 64)
 		l.Filter.Vendor = strconv.FormatInt(mf.VendorID, 10)
 	}
 	return l, mf, nil
@@ -81,7 +88,7 @@ var purchaseOrderExport = &listExport{name: "purchase-orders",
 	columns: cols("id", "ID", "number", "Number", "status", "Status", "vendor", "Vendor", "requisition", "Requisition", "requester", "Requester",
 		"currency", "Currency", "subtotal", "Subtotal", "tax", "Tax", "total", "Total", "expected_on", "Expected on", "created_at", "Created"),
 	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
-		_, mf, err := purchaseOrderFilter(c)
+		_, mf, err := s.purchaseOrderFilter(c)
 		ctx, db := c.UserContext(), tenantDB(c)
 		return func(emit func(...any) error) (int, error) {
 			return models.EachPurchaseOrder(ctx, db, mf, func(r models.PurchaseOrderRow) error {
