@@ -174,9 +174,11 @@ func TestThousandTenantsStayWithinTheServersConnectionBudget(t *testing.T) {
 	}
 	// A connection counts against the budget until its socket is closed; Postgres lists its
 	// backend for the moment the backend takes to exit after that, so a sample may catch a
-	// closed connection's backend still on its way out. A few such are allowed; pool handles
-	// counted instead of connections went 50% over.
-	const exiting = 4
+	// closed connection's backend still on its way out. A few such are allowed: on a loaded
+	// machine (a CI run beside other tests) five were caught at once, with about a thousand
+	// connections opened and closed in four seconds. Pool handles counted instead of
+	// connections went 50% over (36 of 24), which this still catches.
+	const exiting = 8
 	if n := most.Load(); n > int64(st.Limit)+exiting {
 		t.Errorf("Postgres saw %d connections to the tenants' databases, over the budget of %d (and %d backends exiting)", n, st.Limit, exiting)
 	}
