@@ -398,7 +398,7 @@ const maxCommentLength = 2000
 func DecideStep(ctx context.Context, db *gorm.DB, v Viewer, stepID int64, d Decision) (Decided, error) {
 	d.Comment = strings.TrimSpace(d.Comment)
 	verr := outlay.ValidationErrors{}
-	if !d.Approve && d.Comment == "" {
+	if !d.Approve && !hasVisible(d.Comment) {
 		verr.Add("comment", "Say why you reject it, so the requester can fix it.")
 	}
 	if n := utf8.RuneCountInString(d.Comment); n > maxCommentLength {

@@ -320,7 +320,7 @@ const MaxReason = 1000
 func statedReason(reason, field, missing string) (string, error) {
 	reason = strings.TrimSpace(strings.ReplaceAll(reason, "\r\n", "\n"))
 	switch n := utf8.RuneCountInString(reason); {
-	case n == 0:
+	case !hasVisible(reason):
 		return "", outlay.ValidationErrors{field: missing}
 	case n > MaxReason:
 		return "", outlay.ValidationErrors{field: tooLong("The reason", MaxReason, n)}

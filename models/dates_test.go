@@ -68,3 +68,22 @@ func TestRefuseAfterToday(t *testing.T) {
 		}
 	}
 }
+
+// Text of spaces and invisible characters alone is as good as empty: a name of it is refused,
+// and so is a reason.
+func TestInvisibleTextIsEmpty(t *testing.T) {
+	for s, want := range map[string]bool{"": false, " ": false, "\u200b": false, "\u200b\u200d\u00a0\u3000": false,
+		"a": true, "\u200bA": true, "1": true, "€": true, "–": true, "é": true, "漢": true} {
+		if got := hasVisible(s); got != want {
+			t.Errorf("hasVisible(%q) = %v, want %v", s, got, want)
+		}
+	}
+	verr := outlay.ValidationErrors{}
+	checkOneLine(verr, "name", "\u200b\u200b")
+	if verr["name"] == "" {
+		t.Error("a name of zero-width spaces was taken")
+	}
+	if _, err := statedReason("\u200b", "reason", "Say why."); err == nil {
+		t.Error("a reason of a zero-width space was taken")
+	}
+}

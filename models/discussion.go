@@ -54,7 +54,7 @@ type CommentView struct {
 func AddComment(ctx context.Context, db *gorm.DB, v Viewer, docType string, docID int64, body string) (*CommentView, error) {
 	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
 	switch n := utf8.RuneCountInString(body); {
-	case body == "":
+	case !hasVisible(body):
 		return nil, outlay.ValidationErrors{"body": "Write a comment first."}
 	case n > MaxCommentLength:
 		return nil, outlay.ValidationErrors{"body": tooLong("A comment", MaxCommentLength, n)}

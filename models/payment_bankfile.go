@@ -131,7 +131,12 @@ func writeRunPain001(buf *bytes.Buffer, box *auth.SecretBox, debtor *BankDetails
 			Creditor:   bankfile.Account{Name: accounts[i].HolderName, IBAN: bankfile.IBAN(iban), BIC: accounts[i].BIC},
 			Remittance: "Invoices " + vp.InvoiceNumbers()})
 	}
-	return bankfile.WritePain001(buf, p)
+	if err := bankfile.WritePain001(buf, p); err != nil {
+		// What the file format refuses of the accounts (a name that is empty or shows
+		// nothing) is said on the run's page, as the run cannot be paid this way.
+		return outlay.Conflict("The pain.001 file cannot be made: " + strings.TrimPrefix(err.Error(), "bankfile: ") + ".")
+	}
+	return nil
 }
 
 func writeRunNACHA(buf *bytes.Buffer, box *auth.SecretBox, s PaymentSettings, d *PaymentRunDetail, accounts []VendorBankAccount, made time.Time) error {
@@ -157,7 +162,7 @@ func writeRunNACHA(buf *bytes.Buffer, box *auth.SecretBox, s PaymentSettings, d 
 	}
 	f.Batches = []bankfile.ACHBatch{batch}
 	if err := bankfile.WriteNACHA(buf, f); err != nil {
-		return outlay.Conflict("The NACHA file cannot be made: " + err.Error())
+		return outlay.Conflict("The NACHA file cannot be made: " + strings.TrimPrefix(err.Error(), "bankfile: ") + ".")
 	}
 	return nil
 }

@@ -341,6 +341,19 @@ func TestPaymentBankFiles(t *testing.T) {
 	if _, err := models.PaymentBankFile(ctx, w.db, box, orgBox, viewer(w.clerk), cheque.ID); !errors.Is(err, outlay.ErrConflict) {
 		t.Errorf("a cheque run's bank file: %v", err)
 	}
+
+	// A holder's name of invisible characters alone is refused as it is typed; one saved
+	// before that check stops the file with a word on the run's page, not as a fault.
+	if err := models.SaveVendorBankAccount(ctx, w.db, box, euro.ID, models.VendorBankInput{Scheme: models.BankIBAN,
+		HolderName: "\u200b", IBAN: "FR14 2004 1010 0505 0001 3M02 606"}); !strings.Contains(err.Error(), "only invisible characters") {
+		t.Errorf("a holder's name of a zero-width space: %v", err)
+	}
+	w.must(w.db.Exec(`UPDATE vendor_bank_accounts SET holder_name = ? WHERE vendor_id = ?`, "\u200b", euro.ID).Error)
+	blank := approved("EUR", models.MethodWire, map[*models.Bill]string{w.bill(euro, "EUR", 50_00, 2): "50"})
+	if _, err := models.PaymentBankFile(ctx, w.db, box, orgBox, viewer(w.clerk), blank.ID); !errors.Is(err, outlay.ErrConflict) ||
+		!strings.Contains(err.Error(), "The pain.001 file cannot be made: transfer 1") {
+		t.Errorf("a run to an account whose holder's name shows nothing: %v", err)
+	}
 }
 
 // The rule editor's payment condition: a payment rule keeps the method it names; any other

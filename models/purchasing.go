@@ -283,7 +283,7 @@ func lockPurchaseOrder(tx *gorm.DB, id int64) (*PurchaseOrder, error) {
 func ClosePurchaseOrder(ctx context.Context, db *gorm.DB, userID, poID int64, reason string) error {
 	reason = strings.TrimSpace(reason)
 	switch {
-	case reason == "":
+	case !hasVisible(reason):
 		return outlay.ValidationErrors{"reason": "Say why the order is closed."}
 	case utf8.RuneCountInString(reason) > 1000:
 		return outlay.ValidationErrors{"reason": tooLong("The reason", 1000, utf8.RuneCountInString(reason))}

@@ -399,7 +399,7 @@ func checkSubmittable(tx *gorm.DB, r *Requisition, rows []int) error {
 	} else if r.NeededBy.Before(today) {
 		verr.Add("needed_by", "Choose a date from today on.")
 	}
-	if r.Justification == "" {
+	if !hasVisible(r.Justification) {
 		verr.Add("justification", "Say why this is needed.")
 	}
 	if len(r.Lines) == 0 {

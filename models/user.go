@@ -186,6 +186,10 @@ func validateName(verr outlay.ValidationErrors, name string) {
 // else its own form checks.
 func checkOneLine(verr outlay.ValidationErrors, field, name string) {
 	switch {
+	case name != "" && !hasVisible(name):
+		// A zero-width space alone passes for a name but shows none, in lists and in
+		// the bank files a name goes into (which refuse it).
+		verr.Add(field, "Type the name in letters or digits: this one holds only invisible characters.")
 	case strings.IndexFunc(name, isLineBreakOrControl) >= 0:
 		// A name is shown on one line, in lists and menus; a line break gets into one from a
 		// file (a quoted value in an import), and would show two names where there is one.
@@ -195,6 +199,13 @@ func checkOneLine(verr outlay.ValidationErrors, field, name string) {
 		// vendor's name can be made to look like another's.
 		verr.Add(field, "Remove the invisible text-direction characters from the name.")
 	}
+}
+
+// hasVisible says whether s holds a character that shows: a letter, digit, mark, symbol or
+// punctuation. Text of spaces and invisible characters alone (a zero-width space, a joiner)
+// is as good as empty: it names no one and gives no reason.
+func hasVisible(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsGraphic(r) && !unicode.IsSpace(r) }) >= 0
 }
 
 // isLineBreakOrControl says whether r is a control character (tabs and line breaks among
