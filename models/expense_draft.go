@@ -271,7 +271,7 @@ func checkExpenseSubmittable(tx *gorm.DB, r *ExpenseReport, rows []int) error {
 	if r.PeriodTo == nil {
 		verr.Add("period_to", "Say when the spending ended.")
 	}
-	if r.Purpose == "" {
+	if !hasVisible(r.Purpose) {
 		verr.Add("purpose", "Say what the business purpose was.")
 	}
 	// A trip's cash advance is settled against its report, in the advance's currency: a

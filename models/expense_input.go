@@ -364,7 +364,7 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 	switch in.Kind {
 	case LineExpense:
 		l.Merchant = strings.TrimSpace(in.Merchant)
-		if l.Merchant == "" {
+		if !hasVisible(l.Merchant) {
 			verr.Add(f("merchant"), "Say where the money was spent.")
 		} else if n := utf8.RuneCountInString(l.Merchant); n > 200 {
 			verr.Add(f("merchant"), tooLong("A merchant's name", 200, n))

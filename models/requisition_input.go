@@ -117,7 +117,7 @@ func parseLine(verr outlay.ValidationErrors, row int, in LineInput, currency str
 	l := PricedLine{Row: row, Description: strings.TrimSpace(in.Description)}
 	ok := true
 	switch n := utf8.RuneCountInString(l.Description); {
-	case n == 0:
+	case !hasVisible(l.Description):
 		verr.Add(LineField(row, "description"), "Describe the item.")
 	case n > MaxLineDescription:
 		verr.Add(LineField(row, "description"), tooLong("An item's description", MaxLineDescription, n))

@@ -277,7 +277,7 @@ func submitTravelLocked(tx *gorm.DB, t *TravelRequest, rows []int, today time.Ti
 // checkTravelSubmittable is what a trip needs before anyone is asked to approve it.
 func checkTravelSubmittable(tx *gorm.DB, t *TravelRequest, rows []int, today time.Time) error {
 	verr := outlay.ValidationErrors{}
-	if t.Purpose == "" {
+	if !hasVisible(t.Purpose) {
 		verr.Add("purpose", "Say what the trip is for.")
 	}
 	if t.DepartmentID == nil {
