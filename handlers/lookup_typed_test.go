@@ -235,4 +235,9 @@ func TestListFilterTakesTheTypedName(t *testing.T) {
 	if n, shown := rows("Tessa"); n != 0 || shown != "Tessa" {
 		t.Errorf("a name that is no one's: %d rows, field %q; want none, the name kept", n, shown)
 	}
+	// The empty list says the filters match nothing, with a way to clear them.
+	res := s.asaC.Get("/travel/all?" + url.Values{"traveller": {""}, "traveller_text": {"Tessa"}}.Encode())
+	if res.Doc.Find(`.empty-state a[href="/travel/all"]`).Length() != 1 {
+		t.Errorf("the empty list of a name that is no one's: %q; want a link clearing the filters", res.Text(".empty-state"))
+	}
 }

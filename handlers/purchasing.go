@@ -70,7 +70,7 @@ func (s *Server) purchaseOrderFilter(c *fiber.Ctx) (purchasing.List, models.Purc
 		return purchasing.List{}, models.PurchaseOrderFilter{}, err
 	}
 	if refused {
-		l.VendorName, mf.VendorID = c.Query("vendor_text"), noOne
+		l.VendorName, mf.VendorID, l.Filter.Unmatched = c.Query("vendor_text"), noOne, true
 		return l, mf, nil
 	}
 	if l.VendorName, err = chosenVendor(c, vendor); err != nil {

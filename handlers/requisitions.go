@@ -87,7 +87,7 @@ func (s *Server) requisitionFilter(c *fiber.Ctx, everyone bool) (requisitions.Li
 			return l, f, mf, err
 		}
 		l.Departments, f.Department, mf.DepartmentID = ch.Departments, ch.Department, ch.DepartmentID
-		l.RequesterName, f.Requester, mf.RequesterID = ch.PersonName, ch.Person, ch.PersonID
+		l.RequesterName, f.Requester, mf.RequesterID, f.Unmatched = ch.PersonName, ch.Person, ch.PersonID, ch.PersonID == noOne
 	}
 	f.Status = requisitionStatuses.chosen(c, everyone)
 	mf.Status = f.Status

@@ -98,7 +98,7 @@ func (s *Server) tripFilter(c *fiber.Ctx, everyone bool) (travel.List, travel.Fi
 			return l, f, mf, err
 		}
 		l.Departments, f.Department, mf.DepartmentID = ch.Departments, ch.Department, ch.DepartmentID
-		l.TravellerName, f.Traveller, mf.TravellerID = ch.PersonName, ch.Person, ch.PersonID
+		l.TravellerName, f.Traveller, mf.TravellerID, f.Unmatched = ch.PersonName, ch.Person, ch.PersonID, ch.PersonID == noOne
 	}
 	f.Status = tripStatuses.chosen(c, everyone)
 	mf.Status = f.Status

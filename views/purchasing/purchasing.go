@@ -88,14 +88,16 @@ type Option struct {
 
 // Filter is the list's search, filters and page, as the query string carries them.
 type Filter struct {
-	Q      string
-	Status string
-	Vendor string // vendor id
-	Page   int
+	// Unmatched says that the vendor typed in the filter names no one, so none match.
+	Unmatched bool
+	Q         string
+	Status    string
+	Vendor    string // vendor id
+	Page      int
 }
 
 // Active reports whether the filter narrows the list at all.
-func (f Filter) Active() bool { return f.Q != "" || f.Status != "" || f.Vendor != "" }
+func (f Filter) Active() bool { return f.Q != "" || f.Status != "" || f.Vendor != "" || f.Unmatched }
 
 // URL is the list's address with this filter at page.
 func (f Filter) URL(page int) string {

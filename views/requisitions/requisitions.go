@@ -92,6 +92,8 @@ type Option = views.Option
 
 // Filter is a list's search, filters and page, as the query string carries them.
 type Filter struct {
+	// Unmatched says that the requester typed in the filter names no one, so none match.
+	Unmatched  bool
 	Base       string // ListPath or AllPath
 	Q          string
 	Status     string
@@ -101,7 +103,9 @@ type Filter struct {
 }
 
 // Active reports whether the filter narrows the list (the status tab aside).
-func (f Filter) Active() bool { return f.Q != "" || f.Department != "" || f.Requester != "" }
+func (f Filter) Active() bool {
+	return f.Q != "" || f.Department != "" || f.Requester != "" || f.Unmatched
+}
 
 // URL is the list's address with this filter at page.
 func (f Filter) URL(page int) string {
