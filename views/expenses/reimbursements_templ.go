@@ -1192,7 +1192,7 @@ func BatchPage(b Batch) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textField("reference", "Reference", b.Pay.Reference, "The bank's reference, the cheque number or the payroll run.", b.Pay.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textField("reference", "Reference", b.Pay.Reference, "The bank's reference, the cheque number or the payroll run.", 140, b.Pay.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1587,15 +1587,15 @@ func BankAccountPage(a BankAccount) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textField("holder", "Account holder", a.Holder, "The name the account is held in, as the bank knows it.", a.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textField("holder", "Account holder", a.Holder, "The name the account is held in, as the bank knows it.", 140, a.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textField("iban", "IBAN", a.IBAN, "As printed on your statement, with or without spaces: DE89 3704 0044 0532 0130 00.", a.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textField("iban", "IBAN", a.IBAN, "As printed on your statement, with or without spaces: DE89 3704 0044 0532 0130 00.", 50, a.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textField("bic", "BIC (optional)", a.BIC, "8 or 11 characters; not needed for payments in euros.", a.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textField("bic", "BIC (optional)", a.BIC, "8 or 11 characters; not needed for payments in euros.", 20, a.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
