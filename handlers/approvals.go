@@ -108,7 +108,7 @@ func (s *Server) approvalFilter(c *fiber.Ctx) (approvals.Queue, approvals.Filter
 			f.DocType, mf.DocType = k.Type, k.Type
 		}
 	}
-	ch, err := s.listChoices(c, "")
+	ch, err := s.listChoices(c, "", "")
 	if err != nil {
 		return q, f, mf, err
 	}

@@ -433,9 +433,7 @@ func (s *Server) storeBill(c *fiber.Ctx, id int64) error {
 		}
 	}
 	save := in
-	if typed.Has("vendor") {
-		save.Vendor = unchosen
-	}
+	save.Vendor = forModel(typed, "vendor", in.Vendor)
 	b, err := models.SaveBill(ctx, db, v, id, save)
 	err = withTyped(err, typed)
 	in.TakeCurrentVersion(err)

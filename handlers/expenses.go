@@ -42,7 +42,7 @@ func (s *Server) expenseFilter(c *fiber.Ctx, everyone bool) (expenses.List, expe
 	mf := models.ExpenseFilter{Mine: !everyone, Query: f.Q}
 	if everyone {
 		l.Title, f.Base = "All expense reports", expenses.AllPath
-		ch, err := s.listChoices(c, "")
+		ch, err := s.listChoices(c, "", "")
 		if err != nil {
 			return l, f, mf, err
 		}

@@ -104,7 +104,7 @@ func (d docStatuses) summary(counts map[string]int) string {
 // listChoices are the department and person filters of a list of documents: the
 // department options, and the department and person the address chose (personParam names
 // the person's filter: requester, traveller; "" for a list without one). The person is
-// chosen by a lookup field, which shows PersonName.
+// chosen by a lookup field (at personLookup), which shows PersonName.
 type listChoices struct {
 	Departments            []views.Option
 	Department, Person     string // as chosen, "" for any
@@ -112,7 +112,7 @@ type listChoices struct {
 	DepartmentID, PersonID int64
 }
 
-func (s *Server) listChoices(c *fiber.Ctx, personParam string) (listChoices, error) {
+func (s *Server) listChoices(c *fiber.Ctx, personParam, personLookup string) (listChoices, error) {
 	var out listChoices
 	depts, err := s.departments(c)
 	if err != nil {
@@ -128,7 +128,7 @@ func (s *Server) listChoices(c *fiber.Ctx, personParam string) (listChoices, err
 	if personParam == "" {
 		return out, nil
 	}
-	id, refused, err := s.typedFilter(c, personParam, personLookups[personParam])
+	id, refused, err := s.typedFilter(c, personParam, personLookup)
 	if err != nil || refused {
 		out.PersonName, out.PersonID = c.Query(personParam+"_text"), noOne
 		return out, err
@@ -140,9 +140,6 @@ func (s *Server) listChoices(c *fiber.Ctx, personParam string) (listChoices, err
 	out.Person = strconv.FormatInt(out.PersonID, 10)
 	return out, nil
 }
-
-// personLookups are the lookups of the lists' person filters, by parameter.
-var personLookups = map[string]string{"requester": requisitions.RequesterLookupPath, "traveller": travel.TravellerLookupPath}
 
 // noOne is the id a list's filter narrows to when its typed name names no one: none match.
 const noOne = -1

@@ -23,7 +23,9 @@ type lookupSource struct {
 	noun string
 	// typed says how the record is typed in full ("" for its name as it is saved).
 	typed string
-	find  func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error)
+	// byEmail: a record is also named by its detail, a person's email (typedChoice).
+	byEmail bool
+	find    func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error)
 }
 
 func vendorsIn(scope models.VendorScope) lookupSource {
@@ -33,7 +35,7 @@ func vendorsIn(scope models.VendorScope) lookupSource {
 }
 
 func peopleIn(scope models.PeopleScope) lookupSource {
-	return lookupSource{noun: "person", find: func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error) {
+	return lookupSource{noun: "person", byEmail: true, find: func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error) {
 		return models.FindPeopleChoices(c.UserContext(), tenantDB(c), models.PeopleChoiceFilter{Scope: scope}, text, limit)
 	}}
 }
@@ -48,7 +50,7 @@ func billableOrders() lookupSource {
 // otherPeopleWho are the current people other than the one asking whose roles grant p: who
 // may approve for them, say.
 func otherPeopleWho(p policy.Permission) lookupSource {
-	return lookupSource{noun: "person", find: func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error) {
+	return lookupSource{noun: "person", byEmail: true, find: func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error) {
 		f := models.PeopleChoiceFilter{Scope: models.PeopleCurrent, Roles: []string{}, Except: currentUser(c).UserID}
 		for role, perms := range stateOf(c).policy.Grants() {
 			if slices.Contains(perms, p) {
@@ -102,7 +104,7 @@ func (s *Server) chooseTyped(c *fiber.Ctx, errs outlay.ValidationErrors, key, pa
 			return err
 		}
 		for _, f := range found {
-			if strings.EqualFold(strings.Join(strings.Fields(f.Name), " "), text) || src.noun == "person" && strings.EqualFold(f.Detail, text) {
+			if strings.EqualFold(strings.Join(strings.Fields(f.Name), " "), text) || src.byEmail && strings.EqualFold(f.Detail, text) {
 				exact = append(exact, f)
 			}
 		}
@@ -166,6 +168,15 @@ func chosenPerson(c *fiber.Ctx, id string) (string, error) {
 // other check (the document still editable, its version, the other fields), and withTyped
 // puts the typed text's message in the place of the model's.
 const unchosen = "typed"
+
+// forModel is field's id as its model gets it: unchosen when typedChoice refused its typed
+// text (typed holds the refusals), else id.
+func forModel(typed outlay.ValidationErrors, field, id string) string {
+	if typed.Has(field) {
+		return unchosen
+	}
+	return id
+}
 
 // withTyped is a save's outcome err with the messages of typedChoice, typed, beside their
 // fields in place of the model's.

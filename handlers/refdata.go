@@ -127,7 +127,7 @@ func (s *Server) bindRef(c *fiber.Ctx, k *refKind, cur *refRecord) (map[string]s
 		vals[f.Name] = v
 	}
 	if len(typed) > 0 {
-		return vals, views.FieldErrors(typed), nil
+		return vals, typed, nil
 	}
 	return vals, nil, nil
 }

@@ -250,9 +250,7 @@ func (s *Server) storeRequisition(c *fiber.Ctx, id int64) error {
 		return err
 	}
 	save := in
-	if typed.Has("vendor") {
-		save.Vendor = unchosen
-	}
+	save.Vendor = forModel(typed, "vendor", in.Vendor)
 	r, err := models.SaveRequisition(c.UserContext(), tenantDB(c), currentUser(c).UserID, id, save, submit)
 	err = withTyped(err, typed)
 	in.TakeCurrentVersion(err)

@@ -82,7 +82,7 @@ func (s *Server) requisitionFilter(c *fiber.Ctx, everyone bool) (requisitions.Li
 	mf := models.RequisitionFilter{Mine: !everyone, Query: f.Q}
 	if everyone {
 		l.Title, f.Base = "All requisitions", requisitions.AllPath
-		ch, err := s.listChoices(c, "requester")
+		ch, err := s.listChoices(c, "requester", requisitions.RequesterLookupPath)
 		if err != nil {
 			return l, f, mf, err
 		}

@@ -93,7 +93,7 @@ func (s *Server) tripFilter(c *fiber.Ctx, everyone bool) (travel.List, travel.Fi
 	mf := models.TravelFilter{Mine: !everyone, Query: f.Q}
 	if everyone {
 		l.Title, f.Base = "All travel", travel.AllPath
-		ch, err := s.listChoices(c, "traveller")
+		ch, err := s.listChoices(c, "traveller", travel.TravellerLookupPath)
 		if err != nil {
 			return l, f, mf, err
 		}
@@ -424,9 +424,7 @@ func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
 		}
 	}
 	save := in
-	if typed.Has("traveller") {
-		save.Traveller = unchosen
-	}
+	save.Traveller = forModel(typed, "traveller", in.Traveller)
 	t, err := models.SaveTravel(c.UserContext(), tenantDB(c), filer, id, save, submit)
 	err = withTyped(err, typed)
 	in.TakeCurrentVersion(err)

@@ -571,6 +571,8 @@ func importUniqueRefusal(err error, rows []ImportRow) error {
 		return err
 	}
 	which := fmt.Sprintf("a new %s's %s “%s” is another %s's", key.noun, key.field, m[1], key.noun)
+	// The value is as the index folded it; a row whose own folding gives the same is named,
+	// and where the two foldings differ the message names none.
 	for _, r := range rows {
 		if foldKey(r.Values[key.field]) == m[1] {
 			which = fmt.Sprintf("line %d gives a new %s the %s “%s”, which is another %s's", r.Line, key.noun, key.field, r.Values.Get(key.field), key.noun)
