@@ -126,6 +126,25 @@ func TestVendorIsPickedFromTheKeyboard(t *testing.T) {
 		t.Errorf("the saved draft's vendor field shows %q (id %q)", got, b.lookupValue("vendor"))
 	}
 	b.screenshot("lookup-vendor-saved")
+
+	// Another pick is saved: the page says it showed the new vendor's name beside its id, so
+	// the server does not take the text for a retyping.
+	b.waitBound("#vendor")
+	b.typeInto("vendor", "")
+	b.pick("vendor", "supplier 07", "Desk Supplier 07")
+	if got := eval[string](b, `document.querySelector('[name=vendor_shown]').value`); got != "Desk Supplier 07" {
+		t.Errorf("after a pick the field says it showed %q; want Desk Supplier 07", got)
+	}
+	b.waitJS(settled)
+	b.pressAndLoad(`#requisition-form button[value="save"]`)
+	b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
+	var v models.Vendor
+	if err := db.Where("name = ?", "Desk Supplier 07").First(&v).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.First(&r, r.ID).Error; err != nil || r.VendorID == nil || *r.VendorID != v.ID {
+		t.Errorf("after another pick the saved vendor is %v (%v), want %d", r.VendorID, err, v.ID)
+	}
 }
 
 // A department's head is found by typing among the active people and picked from the

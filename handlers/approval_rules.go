@@ -255,9 +255,14 @@ func (s *Server) bindTypedRuleForm(c *fiber.Ctx, id int64) (approvalrules.Form, 
 	if err := s.typedChoice(c, f.Errors, "vendor", approvalrules.VendorLookupPath, &f.Vendor); err != nil {
 		return f, err
 	}
+	_, shown := formPosted(c, "step_user_shown") // every row sends one, or none does
 	for i := range f.Steps {
 		if f.Steps[i].Kind == models.StepUser {
-			if err := s.chooseTyped(c, f.Errors, models.StepField(i, "user"), approvalrules.PersonLookupPath, f.Steps[i].UserText, &f.Steps[i].User); err != nil {
+			var was *string
+			if shown {
+				was = &f.Steps[i].UserShown
+			}
+			if err := s.chooseTyped(c, f.Errors, models.StepField(i, "user"), approvalrules.PersonLookupPath, f.Steps[i].UserText, was, &f.Steps[i].User); err != nil {
 				return f, err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/views/approvalrules"
 )
 
 // A vendor's name typed into the requisition's vendor field and not picked from its list is
@@ -239,5 +240,100 @@ func TestListFilterTakesTheTypedName(t *testing.T) {
 	res := s.asaC.Get("/travel/all?" + url.Values{"traveller": {""}, "traveller_text": {"Tessa"}}.Encode())
 	if res.Doc.Find(`.empty-state a[href="/travel/all"]`).Length() != 1 {
 		t.Errorf("the empty list of a name that is no one's: %q; want a link clearing the filters", res.Text(".empty-state"))
+	}
+}
+
+// A page without JavaScript cannot drop a lookup's chosen id as its text is retyped, so the
+// form posts the text it showed beside the id: a saved requisition's vendor retyped as
+// another vendor's name is that vendor, retyped as no one's is refused (the draft keeps its
+// vendor), cleared is none; left as shown, in another case, it stays the vendor chosen.
+func TestRetypedChoiceWithoutScriptNamesTheNewRecord(t *testing.T) {
+	t.Parallel()
+	s := newReqSite(t)
+	c := s.client(t, s.rita)
+	c.Get("/requisitions/new")
+	if res := c.Post("/requisitions", s.reqForm([4]string{"Desk", "2", "10", ids(s.gl)})); res.Status != http.StatusSeeOther {
+		t.Fatalf("new draft: %d %q", res.Status, res.Text(".field-error"))
+	}
+	var r models.Requisition
+	if err := s.db(t).Order("id DESC").First(&r).Error; err != nil {
+		t.Fatal(err)
+	}
+	vendor := func() *int64 { return s.stored(t, r.ID).VendorID }
+	page := func() url.Values {
+		t.Helper()
+		res := c.Get("/requisitions/" + ids(r.ID))
+		f := formValues(t, res, "#requisition-form")
+		if v := vendor(); v != nil && *v == s.vendor && (f.Get("vendor") != ids(s.vendor) || f.Get("vendor_text") != "Paper Co" || f.Get("vendor_shown") != "Paper Co") {
+			t.Fatalf("the draft's form posts vendor %q %q %q; want Paper Co's id, its name shown", f.Get("vendor"), f.Get("vendor_text"), f.Get("vendor_shown"))
+		}
+		f.Set("intent", "save")
+		return f
+	}
+	f := page()
+	f.Set("vendor_text", "paper  co")
+	if res := c.Post("/requisitions/"+ids(r.ID), f); res.Status != http.StatusSeeOther || vendor() == nil || *vendor() != s.vendor {
+		t.Fatalf("the shown name in another case: %d %q, vendor %v; want Paper Co kept", res.Status, res.Text(".field-error"), vendor())
+	}
+	f = page()
+	f.Set("vendor_text", "Nobody Supplies")
+	res := c.Post("/requisitions/"+ids(r.ID), f)
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#vendor-error"), "“Nobody Supplies” is not a vendor") {
+		t.Errorf("retyped as no one's: %d %q; want 422 beside the vendor", res.Status, res.Text("#vendor-error"))
+	}
+	if v := vendor(); v == nil || *v != s.vendor {
+		t.Errorf("after a refused retyping the vendor is %v; want Paper Co kept", v)
+	}
+	f = page()
+	f.Set("vendor_text", "Euro Supplies")
+	if res := c.Post("/requisitions/"+ids(r.ID), f); res.Status != http.StatusSeeOther || vendor() == nil || *vendor() != s.euro {
+		t.Fatalf("retyped as another vendor's name: %d %q, vendor %v; want Euro Supplies (%d)", res.Status, res.Text(".field-error"), vendor(), s.euro)
+	}
+	f = page()
+	f.Set("vendor_text", "")
+	if res := c.Post("/requisitions/"+ids(r.ID), f); res.Status != http.StatusSeeOther || vendor() != nil {
+		t.Errorf("vendor cleared: %d %q, vendor %v; want none", res.Status, res.Text(".field-error"), vendor())
+	}
+	// A post that does not say what was shown (a script of its own) keeps its id.
+	f = formValues(t, c.Get("/requisitions/"+ids(r.ID)), "#requisition-form")
+	f.Set("intent", "save")
+	f.Set("vendor", ids(s.vendor))
+	f.Set("vendor_text", "Anything")
+	f.Del("vendor_shown")
+	if res := c.Post("/requisitions/"+ids(r.ID), f); res.Status != http.StatusSeeOther || vendor() == nil || *vendor() != s.vendor {
+		t.Errorf("an id posted without the text shown: %d %q, vendor %v; want Paper Co", res.Status, res.Text(".field-error"), vendor())
+	}
+}
+
+// An approval rule's person steps are retyped without a script as the requisition's vendor
+// is: each row compares its text with what it showed.
+func TestRetypedRuleStepWithoutScriptNamesTheNewPerson(t *testing.T) {
+	t.Parallel()
+	s := newUsersSite(t)
+	s.app.CreateUser(t, s.acme, "it@acme.example", "Ivy IT", "approver")
+	s.app.CreateUser(t, s.acme, "fin@acme.example", "Fin Ance", "approver")
+	s.admin.Get("/admin/approval-rules/new")
+	f := ruleForm("Retyped", [3]string{"role", "", "admin"}, [3]string{"user", "", ""})
+	f["step_user_text"] = []string{"", "Ivy IT"}
+	res := s.admin.Post("/admin/approval-rules", f)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("new rule: %d %s", res.Status, res.Text(".field-error"))
+	}
+	var id int64
+	s.db(t).Raw(`SELECT id FROM approval_rules WHERE name = 'Retyped'`).Scan(&id)
+	action := approvalrules.RulePath(id)
+	g := formValues(t, s.admin.Get(action), `form[action="`+action+`"]`)
+	if got := g["step_user_shown"]; len(got) != 2 || got[1] != "Ivy IT" {
+		t.Fatalf("the rule's form shows its steps' people as %q; want a row each, Ivy IT second", got)
+	}
+	g["step_user_text"] = []string{"", "Fin Ance"}
+	if res := s.admin.Post(action, g); res.Status != http.StatusSeeOther {
+		t.Fatalf("step retyped: %d %s", res.Status, res.Text(".field-error"))
+	}
+	var email []string
+	s.db(t).Raw(`SELECT u.email FROM approval_rule_steps st JOIN approval_rules r ON r.id = st.rule_id JOIN users u ON u.id = st.user_id
+		WHERE r.name = 'Retyped'`).Scan(&email)
+	if len(email) != 1 || email[0] != "fin@acme.example" {
+		t.Errorf("the step's person is %q; want fin@acme.example", email)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 	"gorm.io/gorm"
 
 	"outlay"
@@ -82,14 +83,27 @@ const typedChoiceLimit = 200
 // case and with runs of spaces as one, or for a person, with that email. Text naming none,
 // or several, is refused beside the field, so a typed name is never dropped without a word.
 // *id is the field's posted choice; field_text holds the text.
+//
+// A choice is kept only while the text still shows it: the form posts, in field_shown, the
+// text the page showed beside the chosen id (the page's script keeps it in step with each
+// pick). Text changed without the script (a page without JavaScript, where the hidden id
+// cannot follow the typing) names the record anew, and text cleared chooses none. A post
+// without field_shown (the JSON-less API of a script, an old page) keeps its id.
 func (s *Server) typedChoice(c *fiber.Ctx, errs outlay.ValidationErrors, field, path string, id *string) error {
-	return s.chooseTyped(c, errs, field, path, c.FormValue(field+"_text"), id)
+	shown, posted := formPosted(c, field+"_shown")
+	if !posted {
+		return s.chooseTyped(c, errs, field, path, c.FormValue(field+"_text"), nil, id)
+	}
+	return s.chooseTyped(c, errs, field, path, c.FormValue(field+"_text"), &shown, id)
 }
 
 // chooseTyped is typedChoice of text, typed in a field whose message is errs[key] (a row's
-// field of a table).
-func (s *Server) chooseTyped(c *fiber.Ctx, errs outlay.ValidationErrors, key, path, text string, id *string) error {
-	text = strings.Join(strings.Fields(text), " ")
+// field of a table), shown beside its id (nil when the form did not say).
+func (s *Server) chooseTyped(c *fiber.Ctx, errs outlay.ValidationErrors, key, path, text string, shown, id *string) error {
+	text = asTyped(text)
+	if strings.TrimSpace(*id) != "" && shown != nil && !strings.EqualFold(text, asTyped(*shown)) {
+		*id = "" // the text no longer shows the choice: it names what it names now
+	}
 	if strings.TrimSpace(*id) != "" || text == "" {
 		return nil
 	}
@@ -104,7 +118,7 @@ func (s *Server) chooseTyped(c *fiber.Ctx, errs outlay.ValidationErrors, key, pa
 			return err
 		}
 		for _, f := range found {
-			if strings.EqualFold(strings.Join(strings.Fields(f.Name), " "), text) || src.byEmail && strings.EqualFold(f.Detail, text) {
+			if strings.EqualFold(asTyped(f.Name), text) || src.byEmail && strings.EqualFold(f.Detail, text) {
 				exact = append(exact, f)
 			}
 		}
@@ -218,4 +232,23 @@ func chosenName(ctx context.Context, db *gorm.DB, id string, get func(context.Co
 	}
 	ch, err := get(ctx, db, n)
 	return ch.Name, err
+}
+
+// asTyped is typed text without its outer spaces and with each run of spaces inside as one.
+func asTyped(text string) string { return strings.Join(strings.Fields(text), " ") }
+
+// formPosted is the value a form posted under key, in its query, its body or its
+// multipart body, and whether it posted one at all.
+func formPosted(c *fiber.Ctx, key string) (string, bool) {
+	for _, args := range []*fasthttp.Args{c.Request().URI().QueryArgs(), c.Request().PostArgs()} {
+		if args.Has(key) { // Peek is nil for an empty value too
+			return string(args.Peek(key)), true
+		}
+	}
+	if strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEMultipartForm) {
+		if form, err := c.MultipartForm(); err == nil && len(form.Value[key]) > 0 {
+			return form.Value[key][0], true
+		}
+	}
+	return "", false
 }

@@ -31,6 +31,18 @@ type Lookup struct {
 // again keeps what was typed, and the lookup knows which parameter holds it.
 func (l Lookup) TextName() string { return l.Name + "_text" }
 
+// ShownName is the name the text shown beside the chosen id is sent under: a text changed
+// from it no longer names that choice, even where no script dropped the id as it was typed.
+func (l Lookup) ShownName() string { return l.Name + "_shown" }
+
+// Shown is the text the field shows for its choice ("" when nothing is chosen).
+func (l Lookup) Shown() string {
+	if l.Value == "" {
+		return ""
+	}
+	return l.Text
+}
+
 // ListID is the id of the list of matches.
 func (l Lookup) ListID() string { return l.ID + "-matches" }
 

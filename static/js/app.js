@@ -449,7 +449,8 @@ document.addEventListener('click', function (e) {
 
 /* ---- Lookup fields: <div data-lookup> (views.LookupField) ----
  * A text input (role=combobox) whose typing fetches matches into its listbox (htmx), and a
- * hidden input carrying the chosen id. Arrow keys move through the matches, Enter picks,
+ * hidden input carrying the chosen id (and another the text shown for it, which the server
+ * compares with the text posted). Arrow keys move through the matches, Enter picks,
  * Escape closes the list. Picking or clearing sends `input` and `change` from the hidden
  * input, so filters and live totals follow the choice; the typing itself does not reach the
  * form (it would refresh a filter on every letter). */
@@ -460,6 +461,7 @@ document.addEventListener('click', function (e) {
     return {
       input: box.querySelector('[role="combobox"]'),
       value: box.querySelector('[data-lookup-value]'),
+      shown: box.querySelector('[data-lookup-shown]'),
       list: box.querySelector('[role="listbox"]')
     };
   }
@@ -495,6 +497,7 @@ document.addEventListener('click', function (e) {
   function choose(p, value, label) {
     var changed = p.value.value !== value;
     p.value.value = value;
+    if (p.shown) p.shown.value = label;
     p.input.value = label;
     p.input.setAttribute('data-chosen', label);
     setOpen(p, false);
@@ -523,6 +526,7 @@ document.addEventListener('click', function (e) {
       e.stopPropagation();
       if (p.input.value !== p.input.getAttribute('data-chosen') && p.value.value !== '') {
         p.value.value = '';
+        if (p.shown) p.shown.value = '';
         announce(p.value);
       }
       if (p.input.value.trim() === '') p.input.setAttribute('data-chosen', '');

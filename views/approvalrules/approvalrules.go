@@ -85,7 +85,9 @@ type StepRow struct {
 	// UserText is the person's name as typed in the step's lookup (every row sends one, so
 	// that the rows' fields line up); UserName is the name the field shows.
 	UserText string `form:"step_user_text"`
-	UserName string
+	// UserShown is the text the page showed beside the chosen person (views.Lookup).
+	UserShown string `form:"step_user_shown"`
+	UserName  string
 }
 
 // Form is the create (ID 0) or edit form of a rule.
