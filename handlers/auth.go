@@ -71,8 +71,13 @@ func (s *Server) login(c *fiber.Ctx) error {
 	bindForm(c, &post)
 	f := authviews.Login{Email: post.Email, Next: safeNext(post.Next), Errors: views.FieldErrors{}}
 	password := post.Password
-	if f.Email == "" {
+	switch {
+	case f.Email == "":
 		f.Errors["email"] = "Enter your email address."
+	case len(f.Email) > models.MaxEmail:
+		// No one's address is this long (RFC 5321), and it is neither counted nor recorded.
+		f.Errors["email"] = fmt.Sprintf("An email address has at most %d characters.", models.MaxEmail)
+		f.Email = ""
 	}
 	if password == "" {
 		f.Errors["password"] = "Enter your password."

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"outlay/internal/testutil"
+	"outlay/models"
 )
 
 var resetLink = regexp.MustCompile(`http://acme\.localhost:8080(/password/reset/[A-Za-z0-9_-]+)`)
@@ -152,4 +154,96 @@ func TestALapsedOrganisationsPeopleMayResetTheirPassword(t *testing.T) {
 	}
 	c.Cookies = map[string]string{}
 	c.SignIn("ana@acme.example", "a brand new password")
+}
+
+// Someone who asks for a person's reset links all hour uses up the links anyone may ask for,
+// not those an admin sends: the admin's link to the locked-out person still goes.
+func TestAnAdminsResetLinkIsNotCappedByRequestsForIt(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	bo := env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
+	app := testutil.NewApp(t, env)
+	anyone := app.Client(t, "acme")
+	for range models.MaxResetsPerHour + 2 {
+		anyone.Get("/password/forgot")
+		anyone.Post("/password/forgot", url.Values{"email": {"bo@acme.example"}})
+	}
+	app.WaitJobs(t)
+	before := len(app.Mail.Sent())
+	if before != models.MaxResetsPerHour {
+		t.Fatalf("%d mails for %d requests", before, models.MaxResetsPerHour+2)
+	}
+	admin := app.Client(t, "acme")
+	admin.SignIn("ana@acme.example", testutil.Password)
+	admin.Get(fmt.Sprintf("/admin/users/%d", bo.ID))
+	if res := admin.Post(fmt.Sprintf("/admin/users/%d/password-reset", bo.ID), nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("the admin's link after the requests: %d %q", res.Status, res.Text(".field-error, .flash"))
+	}
+	if sent := app.WaitMail(t, before+1); sent[len(sent)-1].To != "bo@acme.example" {
+		t.Errorf("the admin's link went to %q", sent[len(sent)-1].To)
+	}
+}
+
+// A person with two-factor sign-in, locked out by someone's wrong guesses at their password,
+// gets back in with a reset link and a code: the reset forgets the guesses at the old
+// password. A sign-in someone half finished with the old password ends with the reset.
+func TestResetEndsGuessesAndHalfFinishedSignIns(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	app := testutil.NewApp(t, env)
+	db := env.DB(t, acme)
+	c := app.Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+	secret, _ := enrolThroughPage(t, c)
+
+	halfway := app.Client(t, "acme")
+	passwordStep(t, halfway, "ana@acme.example", "/login/two-factor")
+	guesser := app.Client(t, "acme")
+	guesser.Get("/login")
+	for i := range models.DefaultThrottle.PerAccount + 1 {
+		res := guesser.Post("/login", url.Values{"email": {"ana@acme.example"}, "password": {fmt.Sprintf("wrong guess %d", i)}})
+		if i == models.DefaultThrottle.PerAccount && res.Status != http.StatusTooManyRequests {
+			t.Fatalf("guess %d: %d; want the account locked", i+1, res.Status)
+		}
+	}
+
+	owner := app.Client(t, "acme")
+	path := requestReset(t, app, owner, "ana@acme.example")
+	owner.Get(path)
+	res := owner.Post(path, url.Values{"password": {"a brand new password"}, "confirm": {"a brand new password"}})
+	if res.Status != http.StatusSeeOther || res.Location() != "/login/two-factor" {
+		t.Fatalf("reset: %d %q; want the code step", res.Status, res.Location())
+	}
+	forgetUsedSteps(t, db)
+	if res := owner.Post("/login/two-factor", url.Values{"code": {totpCode(t, secret, 0)}}); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
+		t.Fatalf("the code after the reset: %d %q %q; want signed in", res.Status, res.Location(), res.Text(".form-error, .field-error"))
+	}
+	forgetUsedSteps(t, db)
+	if res := halfway.Post("/login/two-factor", url.Values{"code": {totpCode(t, secret, 0)}}); res.Location() == "/dashboard" {
+		t.Errorf("a sign-in half finished with the old password went on after the reset: %d %q", res.Status, res.Location())
+	}
+}
+
+// An email longer than any address can be is refused before it is counted or recorded.
+func TestSignInRefusesAnOverlongEmail(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.Get("/login")
+	long := strings.Repeat("a", 5000) + "@acme.example"
+	res := c.Post("/login", url.Values{"email": {long}, "password": {"whatever it is"}})
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#email-error") != "An email address has at most 254 characters." {
+		t.Errorf("overlong email: %d %q", res.Status, res.Text("#email-error"))
+	}
+	if strings.Contains(res.Body, strings.Repeat("a", 300)) {
+		t.Error("the page shows the overlong email again")
+	}
+	var n int
+	env.DB(t, acme).Raw(`SELECT count(*) FROM audit_log WHERE length(subject) > 254 OR length(actor_label) > 254`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d audit rows carry the overlong email", n)
+	}
 }

@@ -53,7 +53,7 @@ func (s *Server) renderSecurity(c *fiber.Ctx, status int, p security.Settings) e
 		}
 	} else {
 		if p.Enrol == nil {
-			if p.Enrol, err = s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", views.FieldErrors{}); err != nil {
+			if p.Enrol, err = s.enrolForm(c, me.UserID, me.SessionHash, me.Email, security.SettingsPath+"/enrol", views.FieldErrors{}); err != nil {
 				return err
 			}
 		}
@@ -74,15 +74,18 @@ func (s *Server) enrolOwn(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		e, err := s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", confirmErrs)
+		e, err := s.enrolForm(c, me.UserID, me.SessionHash, me.Email, security.SettingsPath+"/enrol", confirmErrs)
 		if err != nil {
 			return err
 		}
+		if code := strings.TrimSpace(post.Code); len(code) <= 7 {
+			e.Code = code // the code was not checked: it may still be current
+		}
 		return s.renderSecurity(c, status, security.Settings{Enrol: e})
 	}
-	codes, err := models.ConfirmEnrolment(c.UserContext(), tenantDB(c), s.totp, me.UserID, me.Email, post.Code, time.Now())
+	codes, err := models.ConfirmEnrolment(c.UserContext(), tenantDB(c), s.totp, me.UserID, me.SessionHash, me.Email, post.Code, time.Now())
 	if v, ok := outlay.AsValidation(err); ok {
-		e, err := s.enrolForm(c, me.UserID, me.Email, security.SettingsPath+"/enrol", v)
+		e, err := s.enrolForm(c, me.UserID, me.SessionHash, me.Email, security.SettingsPath+"/enrol", v)
 		if err != nil {
 			return err
 		}

@@ -570,7 +570,7 @@ func TestRequireSSO(t *testing.T) {
 	c.SignIn("ana@acme.example", testutil.Password) // the break-glass admin
 
 	// A reset link Bo got earlier does not let him in.
-	_, token, err := models.CreatePasswordReset(ctx, s.db, "bo@acme.example", time.Hour)
+	_, token, err := models.CreatePasswordReset(ctx, s.db, "bo@acme.example", time.Hour, false)
 	if err != nil {
 		t.Fatal(err)
 	}

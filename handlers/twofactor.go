@@ -277,12 +277,13 @@ func (s *Server) twoFactorVerify(c *fiber.Ctx) error {
 	return redirect(c, dashboard.Path)
 }
 
-// enrolForm is the enrolment form with the secret of the person's enrolment in progress.
-func (s *Server) enrolForm(c *fiber.Ctx, userID int64, email, action string, errs views.FieldErrors) (*security.Enrol, error) {
+// enrolForm is the enrolment form with the secret of the person's enrolment in progress in
+// holder (the session's, or the half-finished sign-in's, digest: models.BeginEnrolment).
+func (s *Server) enrolForm(c *fiber.Ctx, userID int64, holder []byte, email, action string, errs views.FieldErrors) (*security.Enrol, error) {
 	if s.totp == nil {
 		return nil, errors.New("OUTLAY_SECRET_KEY is not set: two-factor secrets cannot be stored")
 	}
-	secret, err := models.BeginEnrolment(c.UserContext(), tenantDB(c), s.totp, userID)
+	secret, err := models.BeginEnrolment(c.UserContext(), tenantDB(c), s.totp, userID, holder)
 	if err != nil {
 		return nil, err
 	}
@@ -293,8 +294,8 @@ func (s *Server) enrolForm(c *fiber.Ctx, userID int64, email, action string, err
 	return &security.Enrol{CSRFToken: s.csrfToken(c), Action: action, QR: qr, Secret: secret, Errors: errs, Tenant: tenantOf(c).Name}, nil
 }
 
-func (s *Server) renderSignInEnrol(c *fiber.Ctx, status int, u *models.User, errs views.FieldErrors) error {
-	e, err := s.enrolForm(c, u.ID, u.Email, security.EnrolPath, errs)
+func (s *Server) renderSignInEnrol(c *fiber.Ctx, status int, u *models.User, ch *models.TwoFactorChallenge, errs views.FieldErrors) error {
+	e, err := s.enrolForm(c, u.ID, ch.IDHash, u.Email, security.EnrolPath, errs)
 	if errors.Is(err, models.ErrTwoFactorEnabled) {
 		return s.enrolledMeanwhile(c)
 	}
@@ -321,11 +322,11 @@ func (s *Server) enrolledMeanwhile(c *fiber.Ctx) error {
 }
 
 func (s *Server) twoFactorEnrolPage(c *fiber.Ctx) error {
-	_, u, _, err := s.pendingSignIn(c, models.ChallengeEnrol)
+	ch, u, _, err := s.pendingSignIn(c, models.ChallengeEnrol)
 	if u == nil {
 		return err
 	}
-	return s.renderSignInEnrol(c, http.StatusOK, u, views.FieldErrors{})
+	return s.renderSignInEnrol(c, http.StatusOK, u, ch, views.FieldErrors{})
 }
 
 func (s *Server) twoFactorEnrol(c *fiber.Ctx) error {
@@ -338,11 +339,11 @@ func (s *Server) twoFactorEnrol(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.renderSignInEnrol(c, status, u, errs)
+		return s.renderSignInEnrol(c, status, u, ch, errs)
 	}
 	var post codePost
 	bindForm(c, &post)
-	codes, err := models.ConfirmEnrolment(actingAs(c, u.ID, u.Email), tenantDB(c), s.totp, u.ID, u.Email, post.Code, time.Now())
+	codes, err := models.ConfirmEnrolment(actingAs(c, u.ID, u.Email), tenantDB(c), s.totp, u.ID, ch.IDHash, u.Email, post.Code, time.Now())
 	if errors.Is(err, models.ErrTwoFactorEnabled) {
 		return s.enrolledMeanwhile(c)
 	}
@@ -350,7 +351,7 @@ func (s *Server) twoFactorEnrol(c *fiber.Ctx) error {
 		if err := s.wrongCode(c, u.ID, u.Email, "enrolment"); err != nil {
 			return err
 		}
-		return s.renderSignInEnrol(c, http.StatusUnprocessableEntity, u, v)
+		return s.renderSignInEnrol(c, http.StatusUnprocessableEntity, u, ch, v)
 	}
 	if err != nil {
 		return err

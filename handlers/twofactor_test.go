@@ -532,9 +532,13 @@ func TestTurningTwoFactorOnAsksForThePassword(t *testing.T) {
 		if res.Status != http.StatusUnprocessableEntity || res.Text("#enrol-confirm-error") == "" {
 			t.Fatalf("enrolling with password %q: %d %q", confirm, res.Status, res.Text("#enrol-confirm-error"))
 		}
-		// The same secret is offered again, and two-factor sign-in is still off.
+		// The same secret is offered again, with the code typed, and two-factor sign-in is
+		// still off.
 		if got := strings.ReplaceAll(res.Text("#totp-secret"), " ", ""); got != secret {
 			t.Errorf("secret after a refusal %q, want %q", got, secret)
+		}
+		if got := res.Doc.Find("#code").AttrOr("value", ""); got != totpCode(t, secret, 0) && got != totpCode(t, secret, -1) {
+			t.Errorf("the code field after the password was refused shows %q; want the code typed", got)
 		}
 	}
 	if tf, err := models.GetTwoFactor(context.Background(), env.DB(t, acme), rita.ID); err != nil || tf.Enabled() {
@@ -542,4 +546,55 @@ func TestTurningTwoFactorOnAsksForThePassword(t *testing.T) {
 	}
 	res := c.Post("/settings/security/enrol", url.Values{"code": {totpCode(t, secret, 0)}, "confirm": {testutil.Password}})
 	newCodesShown(t, c, res)
+}
+
+// An authenticator's secret, until it is confirmed, is the session's that was shown it: a
+// secret read in another session (one that has since ended, say after a password reset)
+// is never the one the person turns on, and that session cannot confirm the new one.
+func TestEnrolmentSecretIsTheSessionsThatWasShownIt(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	app := testutil.NewApp(t, env)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	intruder := app.Client(t, "acme")
+	intruder.SignIn("rita@acme.example", testutil.Password)
+	read := strings.ReplaceAll(intruder.Get("/settings/security").Text("#totp-secret"), " ", "")
+	if len(read) != 32 {
+		t.Fatalf("secret shown %q", read)
+	}
+
+	owner := app.Client(t, "acme")
+	owner.SignIn("rita@acme.example", testutil.Password)
+	page := owner.Get("/settings/security")
+	secret := strings.ReplaceAll(page.Text("#totp-secret"), " ", "")
+	if secret == read || len(secret) != 32 {
+		t.Fatalf("the owner's session is shown %q, the secret another session read", secret)
+	}
+	if again := strings.ReplaceAll(owner.Get("/settings/security").Text("#totp-secret"), " ", ""); again != secret {
+		t.Errorf("the same session is shown another secret on reload")
+	}
+	// The first session cannot confirm the secret it read: the owner's session was shown
+	// another since.
+	res := intruder.Post("/settings/security/enrol", url.Values{"code": {totpCode(t, read, 0)}, "confirm": {testutil.Password}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#code-error"), "began again in another browser") {
+		t.Fatalf("the other session confirming: %d %q", res.Status, res.Text("#code-error"))
+	}
+	if tf, err := models.GetTwoFactor(context.Background(), env.DB(t, acme), rita.ID); err != nil || tf.Enabled() {
+		t.Fatalf("two-factor sign-in is on after another session's tries: %v", err)
+	}
+	// Its page, shown again, took the secret back (whoever was last shown it holds it): the
+	// owner, confirming, is told so and given a new key, and turns that on.
+	res = owner.Post("/settings/security/enrol", url.Values{"code": {totpCode(t, secret, 0)}, "confirm": {testutil.Password}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#code-error"), "began again in another browser") {
+		t.Fatalf("confirming a secret another session replaced: %d %q", res.Status, res.Text("#code-error"))
+	}
+	secret = strings.ReplaceAll(res.Text("#totp-secret"), " ", "")
+	res = owner.Post("/settings/security/enrol", url.Values{"code": {totpCode(t, secret, 0)}, "confirm": {testutil.Password}})
+	newCodesShown(t, owner, res)
+	forgetUsedSteps(t, env.DB(t, acme))
+	c := app.Client(t, "acme")
+	passwordStep(t, c, "rita@acme.example", "/login/two-factor")
+	if res := c.Post("/login/two-factor", url.Values{"code": {totpCode(t, read, 0)}}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a code of the secret another session read: %d %q; want it refused", res.Status, res.Location())
+	}
 }

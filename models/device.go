@@ -36,8 +36,8 @@ func CheckDeviceThrottle(ctx context.Context, db *gorm.DB, t Throttle, device st
 // is kept as the throttle counts it (auth.ClientKey: an IPv6 address by its /64); the audit
 // log's signin.failure event has it whole.
 func RecordFailedDeviceSignIn(ctx context.Context, db *gorm.DB, email, ip, device string) error {
-	if len(email) > 254 {
-		email = email[:254]
+	if len(email) > MaxEmail {
+		email = email[:MaxEmail]
 	}
 	var dev any
 	if device != "" {

@@ -145,7 +145,7 @@ func IssueLinkMail(ctx context.Context, db *gorm.DB, email string, ttl time.Dura
 		if err := lockLinkRequests(tx, email); err != nil {
 			return err
 		}
-		if u, token, err = CreatePasswordReset(ctx, tx, email, ttl); err != nil {
+		if u, token, err = CreatePasswordReset(ctx, tx, email, ttl, true); err != nil {
 			return err
 		}
 		mailID, err = QueueMail(ctx, tx, kind, compose(u, token), true)

@@ -67,7 +67,7 @@ func IssueForgotPasswordMail(ctx context.Context, db *gorm.DB, email string, ttl
 			mailID, err = queueSingleSignOnMail(ctx, tx, u, sso)
 			return err
 		}
-		u, token, err := CreatePasswordReset(ctx, tx, email, ttl)
+		u, token, err := CreatePasswordReset(ctx, tx, email, ttl, false)
 		if err != nil {
 			return err
 		}
@@ -106,8 +106,8 @@ func queueSingleSignOnMail(ctx context.Context, tx *gorm.DB, u *User, compose Co
 
 // SendPasswordResetLink is an admin's help for an active person who forgot their password or
 // is locked out: the person is sent the link and mail that "Forgot password" sends (compose
-// writes it, as for that request), under the same cap on links an hour, and chooses a new
-// password themselves. The link, the mail in the outbox and the audit row, with the admin in
+// writes it, as for that request), under a cap of its own on links an hour (the links anyone
+// asks for do not use it up), and chooses a new password themselves. The link, the mail in the outbox and the audit row, with the admin in
 // ctx as its actor, commit together; the caller queues the mail's delivery once this
 // returns. A person the link would not help, or who was sent enough links for now, is
 // refused with a ValidationErrors message under "password". g may help only a person within
@@ -128,7 +128,7 @@ func SendPasswordResetLink(ctx context.Context, db *gorm.DB, g Grantor, userID i
 		_, _, mailID, err = IssueLinkMail(ctx, tx, u.Email, ttl, MailPasswordReset, compose)
 		if errors.Is(err, ErrTooManyResets) {
 			return outlay.ValidationErrors{"password": fmt.Sprintf(
-				"%s was sent %d password reset links in the last hour, as many as an hour allows: ask them to use the newest one, or send another later.",
+				"%s was sent %d password reset links by admins in the last hour, as many as an hour allows: ask them to use the newest one, or send another later.",
 				u.Name, MaxResetsPerHour)}
 		}
 		if err != nil {

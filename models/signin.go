@@ -105,6 +105,9 @@ type PasswordReset struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    *time.Time
+	// SentByAdmin: an admin sent the link (or an invitation), rather than anyone asking with
+	// "Forgot password". Each kind has its own hourly cap.
+	SentByAdmin bool
 }
 
 // MaxResetsPerHour caps the reset links one person can be sent in an hour.
@@ -115,7 +118,9 @@ var ErrTooManyResets = errors.New("too many password reset links requested")
 
 // CreatePasswordReset issues a reset token for the active or invited user with this email.
 // It returns ErrNotFound for anyone else; callers must not reveal that to the requester.
-func CreatePasswordReset(ctx context.Context, db *gorm.DB, email string, ttl time.Duration) (*User, string, error) {
+// byAdmin says an admin sends it: the links anyone may ask for are capped apart, so that
+// someone asking for a person's links all hour does not stop an admin from sending one.
+func CreatePasswordReset(ctx context.Context, db *gorm.DB, email string, ttl time.Duration, byAdmin bool) (*User, string, error) {
 	u, err := FindUserByEmail(ctx, db, email)
 	if err != nil {
 		return nil, "", err
@@ -125,13 +130,13 @@ func CreatePasswordReset(ctx context.Context, db *gorm.DB, email string, ttl tim
 	}
 	// A few links an hour are plenty; more would let anyone flood a person's inbox.
 	var recent int64
-	if err := db.WithContext(ctx).Model(&PasswordReset{}).Where("user_id = ? AND created_at > now() - interval '1 hour'", u.ID).Count(&recent).Error; err != nil {
+	if err := db.WithContext(ctx).Model(&PasswordReset{}).Where("user_id = ? AND sent_by_admin = ? AND created_at > now() - interval '1 hour'", u.ID, byAdmin).Count(&recent).Error; err != nil {
 		return nil, "", err
 	}
 	if recent >= MaxResetsPerHour {
 		return nil, "", ErrTooManyResets
 	}
-	token, err := issueReset(ctx, db, u.ID, ttl)
+	token, err := issueReset(ctx, db, u.ID, ttl, byAdmin)
 	if err != nil {
 		return nil, "", err
 	}
@@ -140,10 +145,10 @@ func CreatePasswordReset(ctx context.Context, db *gorm.DB, email string, ttl tim
 
 // issueReset writes a new reset token of user userID, valid for ttl, and returns it: for
 // someone already found to be allowed one (a person just invited has no link to count).
-func issueReset(ctx context.Context, db *gorm.DB, userID int64, ttl time.Duration) (string, error) {
+func issueReset(ctx context.Context, db *gorm.DB, userID int64, ttl time.Duration, byAdmin bool) (string, error) {
 	token, digest := auth.NewToken()
 	now := time.Now().UTC()
-	r := PasswordReset{TokenHash: digest, UserID: userID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	r := PasswordReset{TokenHash: digest, UserID: userID, CreatedAt: now, ExpiresAt: now.Add(ttl), SentByAdmin: byAdmin}
 	return token, db.WithContext(ctx).Create(&r).Error
 }
 
@@ -189,6 +194,15 @@ func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*U
 			return outlay.ErrNotFound
 		}
 		if err := tx.Exec(`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`, u.ID).Error; err != nil {
+			return err
+		}
+		// A sign-in half finished with the old password ends with the sessions, and the
+		// failed tries at the old password are forgotten: the person proved they hold the
+		// mailbox, and a second factor, if they have one, is still asked for.
+		if err := tx.Exec(`DELETE FROM two_factor_challenges WHERE user_id = ?`, u.ID).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`DELETE FROM login_failures WHERE lower(email) = lower(?)`, u.Email).Error; err != nil {
 			return err
 		}
 		if err := setPasswordHash(ctx, tx, u.ID, hash); err != nil {

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -47,8 +48,11 @@ type TwoFactor struct {
 	ConfirmedAt  *time.Time
 	MustEnrol    bool
 	LastUsedStep int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// EnrolmentHolderHash is the digest of the session, or half-finished sign-in, that was shown
+	// the secret of an enrolment in progress: only it may see the secret and confirm it.
+	EnrolmentHolderHash []byte
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // TableName is where authenticators are kept.
@@ -103,44 +107,56 @@ func lockEnrolment(tx *gorm.DB, userID int64) (*TwoFactor, error) {
 	return t, err
 }
 
-// BeginEnrolment returns the secret of the person's enrolment in progress, making one the
-// first time: reloading the page shows the same secret, so a code from an app that already
-// scanned it still works.
-func BeginEnrolment(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userID int64) (string, error) {
+// BeginEnrolment returns the secret of the person's enrolment in progress in holder (the
+// digest of a session's id, or of a half-finished sign-in's token), making one the first
+// time: reloading the page shows the same secret, so a code from an app that already scanned
+// it still works. Another holder gets a new secret, and the one before is void: a secret
+// read in a session that has ended (or someone else's, left open once) never becomes the
+// person's second factor.
+func BeginEnrolment(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userID int64, holder []byte) (string, error) {
+	if len(holder) == 0 {
+		return "", errors.New("BeginEnrolment: no session holds the enrolment")
+	}
 	var secret string
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		t, err := lockEnrolment(tx, userID)
 		if err != nil {
 			return err
 		}
-		if t != nil && len(t.SecretSealed) > 0 {
+		if t != nil && len(t.SecretSealed) > 0 && bytes.Equal(t.EnrolmentHolderHash, holder) {
 			secret, err = box.Open(t.SecretSealed, twoFactorContext(userID))
 			return err
 		}
 		secret = auth.NewTOTPSecret()
 		sealed := box.Seal(secret, twoFactorContext(userID))
 		if t == nil {
-			return tx.Create(&TwoFactor{UserID: userID, SecretSealed: sealed}).Error
+			return tx.Create(&TwoFactor{UserID: userID, SecretSealed: sealed, EnrolmentHolderHash: holder}).Error
 		}
-		return tx.Model(t).Updates(map[string]any{"secret_sealed": sealed, "updated_at": time.Now().UTC()}).Error
+		return tx.Model(t).Updates(map[string]any{"secret_sealed": sealed, "enrolment_holder_hash": holder, "last_used_step": 0,
+			"updated_at": time.Now().UTC()}).Error
 	})
 	return secret, err
 }
+
+// enrolmentElsewhere is shown beside the code when the secret this page showed was replaced
+// by one shown to another session.
+const enrolmentElsewhere = "Setting up began again in another browser or session, so the key this page showed no longer works. Add the new key below to your app, then enter the code it shows."
 
 // wrongCode is shown beside the code field.
 const wrongCode = "That code is not right. Enter the six digits your app shows now."
 
 // ConfirmEnrolment turns two-factor sign-in on when code matches the enrolment's secret, and
 // returns the person's new recovery codes, which are never shown again.
-func ConfirmEnrolment(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userID int64, email, code string, now time.Time) ([]string, error) {
+// Only holder, the session or sign-in shown the secret (BeginEnrolment), may confirm it.
+func ConfirmEnrolment(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userID int64, holder []byte, email, code string, now time.Time) ([]string, error) {
 	var codes []string
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		t, err := lockEnrolment(tx, userID)
 		if err != nil {
 			return err
 		}
-		if t == nil || len(t.SecretSealed) == 0 {
-			return outlay.ErrNotFound
+		if t == nil || len(t.SecretSealed) == 0 || !bytes.Equal(t.EnrolmentHolderHash, holder) || len(holder) == 0 {
+			return outlay.ValidationErrors{"code": enrolmentElsewhere}
 		}
 		secret, err := box.Open(t.SecretSealed, twoFactorContext(userID))
 		if err != nil {
@@ -150,7 +166,7 @@ func ConfirmEnrolment(ctx context.Context, db *gorm.DB, box *auth.SecretBox, use
 		if !ok {
 			return outlay.ValidationErrors{"code": wrongCode}
 		}
-		if err := tx.Model(t).Updates(map[string]any{"confirmed_at": now.UTC(), "must_enrol": false,
+		if err := tx.Model(t).Updates(map[string]any{"confirmed_at": now.UTC(), "must_enrol": false, "enrolment_holder_hash": nil,
 			"last_used_step": step, "updated_at": now.UTC()}).Error; err != nil {
 			return err
 		}

@@ -30,11 +30,19 @@ func TestTwoFactorLifecycle(t *testing.T) {
 	ctx, box := context.Background(), twoFactorBox(t)
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "requester")
 
-	secret, err := models.BeginEnrolment(ctx, db, box, ana.ID)
+	session, other := []byte("session digest"), []byte("another session's digest")
+	read, err := models.BeginEnrolment(ctx, db, box, ana.ID, other)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := models.BeginEnrolment(ctx, db, box, ana.ID); again != secret {
+	secret, err := models.BeginEnrolment(ctx, db, box, ana.ID, session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if secret == read {
+		t.Error("another session was shown the same secret")
+	}
+	if again, _ := models.BeginEnrolment(ctx, db, box, ana.ID, session); again != secret {
 		t.Error("a second visit to enrolment showed another secret")
 	}
 	var sealed []byte
@@ -43,25 +51,26 @@ func TestTwoFactorLifecycle(t *testing.T) {
 		t.Error("the secret is stored in the clear")
 	}
 	now := time.Unix(1_900_000_000, 0)
-	code := func(at time.Time) string {
-		c, err := auth.TOTPCode(secret, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	code := func(at time.Time) string { return readCode(t, secret, at) }
 	wrong := code(now.Add(-2 * time.Minute))
-	if _, err := models.ConfirmEnrolment(ctx, db, box, ana.ID, ana.Email, wrong, now); err == nil {
+	if _, err := models.ConfirmEnrolment(ctx, db, box, ana.ID, session, ana.Email, wrong, now); err == nil {
 		t.Fatal("enrolment confirmed with a wrong code")
+	}
+	// The session that was shown a secret before, and any other, cannot confirm this one,
+	// even with its code; nor can a code of the secret it was shown.
+	for _, c := range []string{code(now), readCode(t, read, now)} {
+		if _, err := models.ConfirmEnrolment(ctx, db, box, ana.ID, other, ana.Email, c, now); err == nil {
+			t.Fatal("another session confirmed the enrolment")
+		}
 	}
 	if tf, _ := models.GetTwoFactor(ctx, db, ana.ID); tf.Enabled() {
 		t.Fatal("a wrong code turned two factors on")
 	}
-	codes, err := models.ConfirmEnrolment(ctx, db, box, ana.ID, ana.Email, code(now), now)
+	codes, err := models.ConfirmEnrolment(ctx, db, box, ana.ID, session, ana.Email, code(now), now)
 	if err != nil || len(codes) != models.RecoveryCodeCount {
 		t.Fatalf("confirm: %v %d codes", err, len(codes))
 	}
-	if _, err := models.BeginEnrolment(ctx, db, box, ana.ID); !errors.Is(err, models.ErrTwoFactorEnabled) {
+	if _, err := models.BeginEnrolment(ctx, db, box, ana.ID, session); !errors.Is(err, models.ErrTwoFactorEnabled) {
 		t.Errorf("enrolling again while on: %v", err)
 	}
 
@@ -141,7 +150,7 @@ func TestTwoFactorLifecycle(t *testing.T) {
 	if err := models.ResetTwoFactor(ctx, db, models.ByOperator(), ana.ID); err == nil {
 		t.Error("a reset of nothing succeeded")
 	}
-	if _, err := models.BeginEnrolment(ctx, db, box, ana.ID); err != nil {
+	if _, err := models.BeginEnrolment(ctx, db, box, ana.ID, session); err != nil {
 		t.Errorf("enrolling after a reset: %v", err)
 	}
 }
@@ -197,4 +206,13 @@ func TestTwoFactorRequirement(t *testing.T) {
 	if details == "" || !bytes.Contains([]byte(details), []byte(`"old": "roles"`)) {
 		t.Errorf("settings change recorded as %s", details)
 	}
+}
+
+func readCode(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	c, err := auth.TOTPCode(secret, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

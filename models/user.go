@@ -72,13 +72,16 @@ type NewUser struct {
 // NormalizeEmail trims an email for storage; comparisons are case-insensitive in queries.
 func NormalizeEmail(email string) string { return strings.TrimSpace(email) }
 
+// MaxEmail is the longest an email address may be (RFC 5321's limit on a path).
+const MaxEmail = 254
+
 // ValidateEmail explains what is wrong with an email address, or returns nil.
 func ValidateEmail(email string) error {
 	if email == "" {
 		return errors.New("Enter an email address.")
 	}
 	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") && !strings.HasSuffix(email, "@localhost") || len(email) > 254 {
+	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") && !strings.HasSuffix(email, "@localhost") || len(email) > MaxEmail {
 		return errors.New("Enter an email address like name@example.com.")
 	}
 	return nil
@@ -311,7 +314,7 @@ func InviteUserWithMail(ctx context.Context, db *gorm.DB, g Grantor, in NewUser,
 			return err
 		}
 		// The person was just created: no link of theirs to count, no status to look up.
-		if token, err = issueReset(ctx, tx, u.ID, ttl); err != nil {
+		if token, err = issueReset(ctx, tx, u.ID, ttl, true); err != nil {
 			return err
 		}
 		if compose != nil {

@@ -136,7 +136,7 @@ var columns = map[string]rule{
 	"two_factor_recovery_codes.code_hash": keep, "two_factor_required_roles.role": keep,
 	"two_factor_settings.required":      keep,
 	"user_bank_accounts.account_holder": name, "user_bank_accounts.bic": bic, "user_bank_accounts.iban_sealed": special,
-	"user_roles.role": keep, "user_two_factor.secret_sealed": keep,
+	"user_roles.role": keep, "user_two_factor.secret_sealed": keep, "user_two_factor.enrolment_holder_hash": keep,
 	"users.email": email, "users.name": name, "users.password_hash": null, "users.status": keep,
 	"vendor_bank_accounts.account_masked": special, "vendor_bank_accounts.account_secret": special,
 	"vendor_bank_accounts.account_type": keep, "vendor_bank_accounts.bic": bic,

@@ -67,7 +67,9 @@ type Enrol struct {
 	Action    string
 	QR        templ.Component
 	Secret    string
-	Errors    views.FieldErrors
+	// Code is the code typed, shown again when only the password beside it was refused.
+	Code   string
+	Errors views.FieldErrors
 	// Required says the organisation requires two factors (or an admin reset them) and the
 	// person cannot go on without.
 	Required bool
