@@ -90,6 +90,8 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	if got := b.text(row(0) + " .outcome"); !strings.Contains(got, "fully approved") {
 		t.Errorf("approved row says %q", got)
 	}
+	// The focus is on the outcome, in place of the button that is gone, not back at the top.
+	b.waitJS(`document.activeElement && document.activeElement.matches('` + row(0) + ` .outcome')`)
 	// Reject the second: first without a reason (refused beside the field), then with one.
 	b.do(b.press(row(1) + ` button[hx-post$="/reject"]`))
 	b.waitJS(`!!document.querySelector('` + row(1) + ` .field-error')`)

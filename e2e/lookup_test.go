@@ -127,6 +127,25 @@ func TestVendorIsPickedFromTheKeyboard(t *testing.T) {
 	}
 	b.screenshot("lookup-vendor-saved")
 
+	// A name typed in full and Enter picks its match without the arrow keys; so does leaving
+	// the field (Tab) with the name typed in full.
+	b.typeInto("vendor", "")
+	b.do(chromedp.Focus(chromedp.ID("vendor")), chromedp.SendKeys(chromedp.ID("vendor"), "desk supplier 11"))
+	b.waitJS(`!document.getElementById('vendor-matches').hidden && document.querySelectorAll('#vendor-matches [role=option]').length === 1`)
+	b.do(chromedp.KeyEvent(kb.Enter))
+	b.waitJS(`document.getElementById('vendor').value === 'Desk Supplier 11'`)
+	if v := b.lookupValue("vendor"); v == "" {
+		t.Error("Enter on the one match of a name typed in full chose nothing")
+	}
+	b.typeInto("vendor", "")
+	b.do(chromedp.Focus(chromedp.ID("vendor")), chromedp.SendKeys(chromedp.ID("vendor"), "Desk Supplier 12"))
+	b.waitJS(`!document.getElementById('vendor-matches').hidden && document.querySelectorAll('#vendor-matches [role=option]').length === 1`)
+	b.do(chromedp.KeyEvent(kb.Tab))
+	b.waitJS(`document.getElementById('vendor-matches').hidden`)
+	if v := b.lookupValue("vendor"); v == "" {
+		t.Error("leaving a field with a vendor's name typed in full chose nothing")
+	}
+
 	// Another pick is saved: the page says it showed the new vendor's name beside its id, so
 	// the server does not take the text for a retyping.
 	b.waitBound("#vendor")

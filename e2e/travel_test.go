@@ -110,9 +110,27 @@ func TestTravelFromFormToApprovedInTheBrowser(t *testing.T) {
 		assertNoHorizontalScroll(t, b)
 		shot("form")
 
-		b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`))
+		// A trip the submission would refuse is sent without a question, to be refused with
+		// its message beside the field, the form kept.
+		b.do(chromedp.Evaluate[chromedp.Void](`sessionStorage.removeItem('asked');
+			window.confirm = function (q) { sessionStorage.setItem('asked', q); return true; };`))
+		setValue("leg-0-depart_on", day(-2))
+		b.do(b.press(`#travel-form button[value="submit"]`))
+		b.waitJS(`!!document.getElementById('leg-0-depart_on-error') && document.getElementById('leg-0-depart_on-error').textContent.trim() !== ''`)
+		if asked := eval[string](b, `sessionStorage.getItem('asked') || ''`); asked != "" {
+			t.Errorf("%s: a trip that was refused asked %q first", vp.name, asked)
+		}
+		if got := eval[string](b, `document.getElementById('estimate-lodging').value`); got != "420" {
+			t.Errorf("%s: the refused form kept lodging %q", vp.name, got)
+		}
+		setValue("leg-0-depart_on", day(1))
+		b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function (q) { sessionStorage.setItem('asked', q); return true; }`))
+		b.waitBound(`#travel-form button[value="submit"]`)
 		b.pressAndLoad(`#travel-form button[value="submit"]`)
 		b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
+		if asked := eval[string](b, `sessionStorage.getItem('asked') || ''`); !strings.HasPrefix(asked, "Submit this trip") {
+			t.Errorf("%s: a trip the submission accepts asked %q first", vp.name, asked)
+		}
 		if got := b.text(".flash"); got != number+" is submitted for approval." {
 			t.Errorf("%s: after submit the page says %q", vp.name, got)
 		}

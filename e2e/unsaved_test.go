@@ -82,6 +82,8 @@ func TestLeavingAFormWithUnsavedChangesAsks(t *testing.T) {
 	if asked() != before {
 		t.Errorf("adding a line asked before leaving")
 	}
+	// The new line's first field has the focus (and so is in view), not the page's top.
+	b.waitJS(`document.activeElement && document.activeElement.id === 'expense-1-date'`)
 	// The page now shows the typed title and a new line, neither saved: leaving asks.
 	if !eval[bool](b, `document.getElementById('expense-form').hasAttribute('data-unsaved')`) {
 		t.Error("the form answering a post is not marked unsaved")

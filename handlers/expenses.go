@@ -348,6 +348,7 @@ func (s *Server) saveExpense(c *fiber.Ctx, cur *models.ExpenseDetail) error {
 		if err := priceTypedLines(c, in, &f); err != nil {
 			return err
 		}
+		f.Added = len(f.Lines)
 		return s.renderExpenseForm(c, http.StatusOK, f)
 	}
 	if n, ok := strings.CutPrefix(intent, "remove-"); ok {
@@ -481,7 +482,7 @@ func expenseLines(d *models.ExpenseDetail) []expenses.Line {
 
 // expenseDetail is the read-only view of d.
 func (s *Server) expenseDetail(c *fiber.Ctx, d *models.ExpenseDetail) (expenses.Detail, error) {
-	v := expenses.Detail{ID: d.ID, CSRF: s.csrfToken(c), Title: expenseTitle(d), Number: strOr(d.Number), Status: d.Status,
+	v := expenses.Detail{ID: d.ID, CSRF: s.csrfToken(c), Title: expenseTitle(d), Name: d.Title, Number: strOr(d.Number), Status: d.Status,
 		Owner: d.OwnerName, Department: d.DepartmentName, Period: periodText(d.PeriodFrom, d.PeriodTo), Purpose: d.Purpose,
 		Total: d.Total().String(), Currency: d.Currency, Submitted: formatMoment(d.SubmittedAt), Decided: formatMoment(d.DecidedAt),
 		Lines: expenseLines(d), Steps: expenseSteps(d.Steps), HistoryURL: expenseDocs.Path(d.ID) + "/history"}

@@ -243,6 +243,10 @@ func TestExpenseSubmitApproveAndAccess(t *testing.T) {
 	if r.Status != models.ExpenseSubmitted || r.Number == nil || r.TotalMinor != 7250 {
 		t.Fatalf("submitted: %+v", r)
 	}
+	// The submitted report's page names it by its title as well as its number.
+	if got := c.Get(doc).Doc.Find(`dt:contains("Title") + dd`).Text(); strings.TrimSpace(got) != "Client visit" {
+		t.Errorf("the report's page shows the title %q", got)
+	}
 	// Rita's dashboard: one open report, $72.50.
 	if got := strings.Join(strings.Fields(c.Get("/dashboard").Text(".dash-expenses")), " "); got != "1 · $72.50" {
 		t.Errorf("dashboard card %q", got)

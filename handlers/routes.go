@@ -304,6 +304,7 @@ func (s *Server) routeTable() []Route {
 		s.exportRoute(travel.AllPath, outlay.ObjTravelAll, outlay.ActRead, tripExport(true)),
 		permitted(post, travel.ListPath, outlay.ObjTravel, outlay.ActCreate, s.createTrip),
 		permitted(post, travel.LegsPath, outlay.ObjTravel, outlay.ActCreate, s.tripLegsEdit),
+		permitted(post, travel.CheckPath, outlay.ObjTravel, outlay.ActCreate, s.checkTripSubmission),
 		permitted(post, travel.TotalsPath, outlay.ObjTravel, outlay.ActCreate, s.tripTotals),
 		permitted(get, travel.ListPath+idParam, outlay.ObjTravel, outlay.ActRead, s.tripPage),
 		permitted(get, travel.ListPath+idParam+"/history", outlay.ObjTravel, outlay.ActRead, s.tripHistory),

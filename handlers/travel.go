@@ -410,6 +410,35 @@ type tripLegsPost struct {
 	Trip      string `form:"trip"`
 }
 
+// checkTripSubmission answers whether the travel form being typed (for the draft its trip
+// field names, or a new trip) would be accepted for submission (204) or refused (422),
+// storing nothing: the form asks for confirmation only when it would be accepted.
+func (s *Server) checkTripSubmission(c *fiber.Ctx) error {
+	var post tripLegsPost
+	bindForm(c, &post)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	in := post.TravelInput
+	filer := models.TravelFiler{UserID: currentUser(c).UserID, ForOthers: s.can(c, travelForOthers)}
+	if filer.ForOthers {
+		typed := outlay.ValidationErrors{}
+		if err := s.typedChoice(c, typed, "traveller", travel.TravellerFormLookupPath, &in.Traveller); err != nil {
+			return err
+		}
+		if len(typed) > 0 {
+			return c.SendStatus(http.StatusUnprocessableEntity)
+		}
+	}
+	id, _ := strconv.ParseInt(post.Trip, 10, 64)
+	err := models.CheckTravelSubmission(c.UserContext(), tenantDB(c), filer, max(id, 0), in)
+	if err == nil {
+		return c.SendStatus(http.StatusNoContent)
+	}
+	if _, ok := outlay.AsValidation(err); ok || errors.Is(err, outlay.ErrNotFound) || errors.Is(err, outlay.ErrConflict) {
+		return c.SendStatus(http.StatusUnprocessableEntity) // the save then says why
+	}
+	return err
+}
+
 // storeTrip saves the form as a draft or, with intent=submit, saves and submits it. A refusal
 // shows the form again with every message beside its field, and stores nothing.
 func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {

@@ -424,3 +424,48 @@ func TestOwnTripsShowTheTravellerOnlyWhenItSaysSomething(t *testing.T) {
 		t.Error("everyone's trips have no traveller column")
 	}
 }
+
+// The travel form asks "Submit?" only of a trip the submission would accept: its check
+// answers 204 for that, and 422 for a trip the submit would refuse (a departure in the past,
+// no purpose, someone else's draft), storing nothing either way.
+func TestTripSubmissionIsCheckedBeforeTheQuestion(t *testing.T) {
+	t.Parallel()
+	s := newTripSite(t)
+	c := s.app.Client(t, "acme")
+	c.SignIn("tess@acme.example", testutil.Password)
+	c.Get("/travel/new")
+	f := s.tripForm()
+	f.Set("intent", "submit")
+	if res := c.Post("/travel/check", f); res.Status != http.StatusNoContent {
+		t.Fatalf("a submittable trip: %d", res.Status)
+	}
+	past := s.tripForm()
+	past["depart_on"] = []string{tripDay(-3), tripDay(2)}
+	noPurpose := s.tripForm()
+	noPurpose.Set("purpose", "")
+	for name, g := range map[string]url.Values{"a departure in the past": past, "no purpose": noPurpose} {
+		if res := c.Post("/travel/check", g); res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d; want 422", name, res.Status)
+		}
+	}
+	var n int64
+	s.db(t).Model(&models.TravelRequest{}).Count(&n)
+	if n != 0 {
+		t.Errorf("the checks stored %d trips", n)
+	}
+	// A draft of someone else's is refused as the save would refuse it.
+	draft := s.save(t, c, s.tripForm())
+	other := s.app.Client(t, "acme")
+	other.SignIn("cole@acme.example", testutil.Password)
+	other.Get("/travel/new")
+	g := s.tripForm()
+	g.Set("trip", ids(draft.ID))
+	if res := other.Post("/travel/check", g); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("another's draft: %d; want 422", res.Status)
+	}
+	g = s.tripForm()
+	g.Set("trip", ids(draft.ID))
+	if res := c.Post("/travel/check", g); res.Status != http.StatusNoContent {
+		t.Errorf("the traveller's own draft: %d; want 204", res.Status)
+	}
+}

@@ -43,13 +43,10 @@ func SaveTravel(ctx context.Context, db *gorm.DB, f TravelFiler, id int64, in Tr
 				return err
 			}
 		}
-		verr := outlay.ValidationErrors{}
-		currency, err := travelCurrency(tx, verr, in.Currency)
+		p, verr, today, err := readTravel(tx, in)
 		if err != nil {
 			return err
 		}
-		today := time.Now().UTC().Truncate(24 * time.Hour)
-		p := parseTravel(verr, in, currency, today)
 		if id == 0 && p.FormKey != nil {
 			if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('outlay.travel_form:' || ?::bigint, 0))`, f.UserID).Error; err != nil {
 				return err
@@ -62,14 +59,8 @@ func SaveTravel(ctx context.Context, db *gorm.DB, f TravelFiler, id int64, in Tr
 				return err
 			}
 		}
-		traveller, err := checkTraveller(tx, verr, f, &t, p.TravellerID)
+		traveller, err := checkTravelInput(tx, verr, f, &t, p)
 		if err != nil {
-			return err
-		}
-		if err := checkTravelReferences(tx, verr, p); err != nil {
-			return err
-		}
-		if err := verr.Err(); err != nil {
 			return err
 		}
 		if err := writeTravel(tx, f.UserID, traveller, &t, p); err != nil {
@@ -87,6 +78,30 @@ func SaveTravel(ctx context.Context, db *gorm.DB, f TravelFiler, id int64, in Tr
 		return nil, err
 	}
 	return &t, nil
+}
+
+// readTravel parses in as of today (UTC), with verr holding what it refuses.
+func readTravel(tx *gorm.DB, in TravelInput) (parsedTravel, outlay.ValidationErrors, time.Time, error) {
+	verr := outlay.ValidationErrors{}
+	currency, err := travelCurrency(tx, verr, in.Currency)
+	if err != nil {
+		return parsedTravel{}, nil, time.Time{}, err
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	return parseTravel(verr, in, currency, today), verr, today, nil
+}
+
+// checkTravelInput checks what p names (the traveller, for f, and the department and
+// account) and returns the traveller, or verr with everything refused.
+func checkTravelInput(tx *gorm.DB, verr outlay.ValidationErrors, f TravelFiler, t *TravelRequest, p parsedTravel) (int64, error) {
+	traveller, err := checkTraveller(tx, verr, f, t, p.TravellerID)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkTravelReferences(tx, verr, p); err != nil {
+		return 0, err
+	}
+	return traveller, verr.Err()
 }
 
 // travelCurrency is the currency typed, or the organisation's default when none is.
@@ -162,9 +177,8 @@ func lockOwnTravel(tx *gorm.DB, userID, id int64, t *TravelRequest) error {
 	return err
 }
 
-// writeTravel creates t (when new) or updates it, then brings its stored legs in line with
-// p's, matched by position so that History shows what changed on each.
-func writeTravel(tx *gorm.DB, filer, traveller int64, t *TravelRequest, p parsedTravel) error {
+// fillTravel sets t's header to what p says (a new t, ID 0, is a draft filed by filer).
+func fillTravel(t *TravelRequest, filer, traveller int64, p parsedTravel) {
 	first, last := span(p.Legs)
 	e := p.Estimates
 	if t.ID == 0 {
@@ -174,6 +188,43 @@ func writeTravel(tx *gorm.DB, filer, traveller int64, t *TravelRequest, p parsed
 	t.Destinations, t.FirstDay, t.LastDay = destinations(p.Legs), first, last
 	t.AirfareMinor, t.LodgingMinor, t.GroundMinor, t.MealsMinor, t.OtherMinor = e[CostAirfare], e[CostLodging], e[CostGround], e[CostMeals], e[CostOther]
 	t.EstimateTotalMinor, t.AdvanceMinor = p.Total, p.Advance
+}
+
+// CheckTravelSubmission says whether in, as typed for trip id (0 for a new one), would be
+// accepted for submission by f: the ValidationErrors SaveTravel with submit would refuse it
+// with, or nil. It writes nothing, so the form asks "Submit?" only of a trip that will not
+// be refused. A trip that is not f's, or no longer editable, is refused as the save would.
+func CheckTravelSubmission(ctx context.Context, db *gorm.DB, f TravelFiler, id int64, in TravelInput) error {
+	tx := db.WithContext(ctx)
+	var t TravelRequest
+	if id != 0 {
+		if err := tx.Where("traveller_id = ? OR filed_by_id = ?", f.UserID, f.UserID).Take(&t, id).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return outlay.NotFound("That travel request does not exist.")
+			}
+			return err
+		}
+		if !t.Editable() {
+			return outlay.Conflict("This travel request is no longer editable: it is waiting for approval or was decided.")
+		}
+	}
+	p, verr, today, err := readTravel(tx, in)
+	if err != nil {
+		return err
+	}
+	traveller, err := checkTravelInput(tx, verr, f, &t, p)
+	if err != nil {
+		return err
+	}
+	fillTravel(&t, f.UserID, traveller, p)
+	t.Legs = p.Legs
+	return checkTravelSubmittable(tx, &t, p.LegRows, today)
+}
+
+// writeTravel creates t (when new) or updates it, then brings its stored legs in line with
+// p's, matched by position so that History shows what changed on each.
+func writeTravel(tx *gorm.DB, filer, traveller int64, t *TravelRequest, p parsedTravel) error {
+	fillTravel(t, filer, traveller, p)
 	if t.ID == 0 {
 		if err := tx.Create(t).Error; err != nil {
 			return err

@@ -504,6 +504,19 @@ document.addEventListener('click', function (e) {
     if (changed) announce(p.value);
   }
 
+  // The match the typed text names when none is marked: the one whose name it is, in any
+  // case and spacing, or the only match there is (orAlone). A name two matches share names
+  // neither; the server then asks which.
+  function named(p, orAlone) {
+    var fold = function (t) { return (t || '').trim().replace(/\s+/g, ' ').toLowerCase(); };
+    var text = fold(p.input.value);
+    var opts = options(p);
+    var same = opts.filter(function (o) { return fold(o.getAttribute('data-label')) === text; });
+    if (same.length === 1) return same[0];
+    if (orAlone && same.length === 0 && opts.length === 1) return opts[0];
+    return null;
+  }
+
   function move(p, step) {
     var opts = options(p);
     if (!opts.length) return;
@@ -552,7 +565,7 @@ document.addEventListener('click', function (e) {
           move(p, e.key === 'ArrowDown' ? 1 : -1);
           break;
         case 'Enter':
-          var active = open && p.list.querySelector('.is-active');
+          var active = open && (p.list.querySelector('.is-active') || named(p, true));
           p.tookEnter = open;
           if (active) {
             e.preventDefault();
@@ -592,7 +605,13 @@ document.addEventListener('click', function (e) {
         choose(p, opt.getAttribute('data-value'), opt.getAttribute('data-label'));
       }
     });
-    p.input.addEventListener('blur', function () { setOpen(p, false); });
+    // Leaving a field whose text is a match's name in full picks that match, so that what
+    // follows the choice (a currency, the totals) follows it as though it had been picked.
+    p.input.addEventListener('blur', function () {
+      var match = p.value.value === '' && p.input.value.trim() !== '' && named(p, false);
+      if (match) choose(p, match.getAttribute('data-value'), match.getAttribute('data-label'));
+      setOpen(p, false);
+    });
 
     // New matches open the list, with none marked yet.
     box.addEventListener('htmx:afterSwap', function (e) {

@@ -47,6 +47,18 @@ func AttachmentPath(docType string, docID, id int64) string {
 // DocTypeLabel is how people read a kind of document.
 func DocTypeLabel(docType string) string { return outlay.KindLabel(docType) }
 
+// SubjectLabel names what a queue item's "Vendor / purpose" cell holds for its kind: a
+// trip's destinations, an expense report's purpose, or a vendor.
+func SubjectLabel(docType string) string {
+	switch docType {
+	case outlay.DocTravel:
+		return "Destinations"
+	case outlay.DocExpense:
+		return "Purpose"
+	}
+	return "Vendor"
+}
+
 // Element ids htmx requests name in HX-Target.
 const (
 	ResultsID   = "approval-results"

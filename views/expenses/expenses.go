@@ -144,17 +144,19 @@ type Form struct {
 	Status                                                     string
 	Number                                                     string
 	Lines                                                      []FormLine
-	Errors                                                     views.FieldErrors
-	Departments, Categories, Destinations, Currencies          []Option
-	Total                                                      string
-	Threshold                                                  string
-	CanDelete                                                  bool
-	Returned                                                   *Decision
-	Comments                                                   *documents.Comments
-	Attachments                                                *documents.Attachments
-	Steps                                                      []Step
-	HistoryURL                                                 string
-	Trip                                                       *TripCosts
+	// Added is 1 + the line just added, whose first field takes the focus (0: none).
+	Added                                             int
+	Errors                                            views.FieldErrors
+	Departments, Categories, Destinations, Currencies []Option
+	Total                                             string
+	Threshold                                         string
+	CanDelete                                         bool
+	Returned                                          *Decision
+	Comments                                          *documents.Comments
+	Attachments                                       *documents.Attachments
+	Steps                                             []Step
+	HistoryURL                                        string
+	Trip                                              *TripCosts
 	// FormKey is drawn when a new report's form is first shown and posted with it, so that
 	// the same form posted twice makes one report.
 	FormKey string
@@ -212,6 +214,7 @@ type Detail struct {
 	ID                                       int64
 	CSRF                                     string
 	Title, Number, Status, Owner, Department string
+	Name                                     string // the report's own title, as its owner typed it
 	Period, Purpose, Total, Currency         string
 	Submitted, Decided, WaitingFor           string
 	Lines                                    []Line

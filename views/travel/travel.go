@@ -20,6 +20,8 @@ const (
 	NewPath  = ListPath + "/new"
 	AllPath  = ListPath + "/all"
 	LegsPath = ListPath + "/legs" // adds or removes a leg of the form being typed
+	// CheckPath says whether the form being typed may be submitted (204) or not (422).
+	CheckPath = ListPath + "/check"
 	// TravellerLookupPath finds the traveller of everyone's list's filter.
 	TravellerLookupPath = "/lookup/people/travel"
 	// TravellerFormLookupPath finds who travels, on the form of someone who files for others.
