@@ -79,6 +79,7 @@ const (
 	EventSignInFailure   = "signin.failure"
 	EventSignOut         = "signout"
 	EventPasswordReset   = "password.reset"
+	EventPasswordChanged = "password.changed"
 	EventUserDeactivated = "user.deactivated"
 	EventTokenCreated    = "token.created"
 	EventTokenRevoked    = "token.revoked"

@@ -24,6 +24,7 @@ var signedInOnly = map[string]string{
 	"POST /settings/security/enrol":          "each person's own two-factor sign-in",
 	"POST /settings/security/recovery-codes": "each person's own two-factor sign-in",
 	"POST /settings/security/disable":        "each person's own two-factor sign-in",
+	"POST /settings/security/password":       "each person's own password, proven by the current one",
 	// Everyone may be told things; each person sees and marks only their own notifications.
 	"GET /notifications":           "each person's own notifications",
 	"GET /notifications/export":    "each person's own notifications",

@@ -247,3 +247,58 @@ func TestSignInRefusesAnOverlongEmail(t *testing.T) {
 		t.Errorf("%d audit rows carry the overlong email", n)
 	}
 }
+
+// A signed-in person changes their password with their current one: wrong, mismatched or
+// weak new ones are refused beside their fields; the change keeps this browser signed in,
+// signs out every other, and is recorded.
+func TestSignedInPersonChangesTheirPassword(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
+	app := testutil.NewApp(t, env)
+	c, other := app.Client(t, "acme"), app.Client(t, "acme")
+	c.SignIn("bo@acme.example", testutil.Password)
+	other.SignIn("bo@acme.example", testutil.Password)
+	page := c.Get("/settings/security")
+	if page.Doc.Find(`form[action="/settings/security/password"] #current_password`).Length() != 1 {
+		t.Fatal("the security page offers no password change")
+	}
+	const next = "a fresh passphrase 42"
+	for _, tc := range []struct {
+		name, current, new, repeat, field, want string
+	}{
+		{"wrong current", "not my password", next, next, "current_password", "That is not your current password."},
+		{"mismatch", testutil.Password, next, next + "x", "repeat_password", "The two new passwords do not match."},
+		{"short", testutil.Password, "short", "short", "new_password", "Use at least 10 characters."},
+		{"same", testutil.Password, testutil.Password, testutil.Password, "new_password", "Choose a password other than the one you have."},
+	} {
+		res := c.Post("/settings/security/password", url.Values{"current_password": {tc.current}, "new_password": {tc.new}, "repeat_password": {tc.repeat}})
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#"+tc.field+"-error") != tc.want {
+			t.Errorf("%s: %d %q; want 422 %q", tc.name, res.Status, res.Text("#"+tc.field+"-error"), tc.want)
+		}
+	}
+	res := c.Post("/settings/security/password", url.Values{"current_password": {testutil.Password}, "new_password": {next}, "repeat_password": {next}})
+	if res.Status != http.StatusSeeOther || res.Location() != "/settings/security" {
+		t.Fatalf("change: %d %q %q", res.Status, res.Location(), res.Text(".field-error, .form-error"))
+	}
+	if got := c.Get("/settings/security").Text(".flash"); !strings.Contains(got, "Your password is changed") {
+		t.Errorf("flash %q", got)
+	}
+	if res := c.Get("/dashboard"); res.Status != http.StatusOK {
+		t.Errorf("this browser after the change: %d; want still signed in", res.Status)
+	}
+	if res := other.Get("/dashboard"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
+		t.Errorf("another browser after the change: %d %q; want signed out", res.Status, res.Location())
+	}
+	fresh := app.Client(t, "acme")
+	fresh.Get("/login")
+	if res := fresh.Post("/login", url.Values{"email": {"bo@acme.example"}, "password": {testutil.Password}}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("the old password after the change: %d; want refused", res.Status)
+	}
+	fresh.SignIn("bo@acme.example", next)
+	var n int
+	env.DB(t, acme).Raw(`SELECT count(*) FROM audit_log WHERE event = 'password.changed' AND subject = 'bo@acme.example'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d password.changed events; want 1", n)
+	}
+}

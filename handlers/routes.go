@@ -245,6 +245,7 @@ func (s *Server) routeTable() []Route {
 		signedIn(post, notifications.Path+idParam+"/read", s.markNotificationRead),
 		signedIn(get, notifications.Path+idParam, s.followNotification),
 		signedIn(post, security.SettingsPath+"/enrol", s.enrolOwn),
+		signedIn(post, security.PasswordPath, s.changeOwnPassword),
 		signedIn(post, security.SettingsPath+"/recovery-codes", s.regenerateRecoveryCodes),
 		signedIn(post, security.SettingsPath+"/disable", s.disableOwnTwoFactor),
 		permitted(get, security.AdminPath, outlay.ObjSecurity, outlay.ActRead, s.securityAdminPage).nav("Sign-in security"),

@@ -47,6 +47,14 @@ func (s *Server) renderSecurity(c *fiber.Ctx, status int, p security.Settings) e
 		return err
 	}
 	p.PasswordSet = u.PasswordHash != ""
+	if p.PasswordSet {
+		if p.CanChangePassword, err = models.PasswordSignInAllowed(ctx, db, me.Email); err != nil {
+			return err
+		}
+	}
+	if p.PasswordErrors == nil {
+		p.PasswordErrors = views.FieldErrors{}
+	}
 	if p.Enabled {
 		if p.Remaining, err = models.RemainingRecoveryCodes(ctx, db, me.UserID); err != nil {
 			return err
@@ -60,6 +68,65 @@ func (s *Server) renderSecurity(c *fiber.Ctx, status int, p security.Settings) e
 		p.Enrol.AskPassword = p.PasswordSet
 	}
 	return s.render(c, status, page{Title: "Security", Nav: security.SettingsPath, Content: security.SettingsPage(p)})
+}
+
+// changePasswordPost is the form that changes a signed-in person's password.
+type changePasswordPost struct {
+	Current string `form:"current_password"`
+	New     string `form:"new_password"`
+	Repeat  string `form:"repeat_password"`
+}
+
+// changeOwnPassword changes the signed-in person's password, given their current one: the
+// session asking stays signed in and every other ends (models.ChangePassword). A wrong
+// current password counts as a failed sign-in, under the same limit.
+func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
+	me := currentUser(c)
+	errs := views.FieldErrors{}
+	refuse := func(status int) error {
+		return s.renderSecurity(c, status, security.Settings{PasswordErrors: errs})
+	}
+	if status, err := s.throttledCode(c, me.Email, errs); status != 0 || err != nil {
+		if err != nil {
+			return err
+		}
+		return refuse(status)
+	}
+	var post changePasswordPost
+	bindForm(c, &post)
+	switch {
+	case post.Current == "":
+		errs["current_password"] = "Enter your current password."
+	case post.New == "":
+		errs["new_password"] = "Enter a new password."
+	case post.Repeat != post.New:
+		errs["repeat_password"] = "The two new passwords do not match."
+	}
+	if len(errs) > 0 {
+		return refuse(http.StatusUnprocessableEntity)
+	}
+	if ok, err := models.PasswordSignInAllowed(c.UserContext(), tenantDB(c), me.Email); err != nil || !ok {
+		if err == nil {
+			errs[""] = "Your organisation signs you in through single sign-on, so a password is not used."
+			return refuse(http.StatusUnprocessableEntity)
+		}
+		return err
+	}
+	err := models.ChangePassword(c.UserContext(), tenantDB(c), me.UserID, me.SessionHash, post.Current, post.New)
+	if v, ok := outlay.AsValidation(err); ok {
+		if v.Has("current_password") && v["current_password"] == models.ErrWrongPassword["current_password"] {
+			if err := s.recordFailedSignIn(c, me.Email); err != nil {
+				return err
+			}
+		}
+		_ = errs.Absorb(err)
+		return refuse(http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "success", "Your password is changed. Anywhere else you were signed in, you are signed out.")
+	return redirect(c, security.SettingsPath)
 }
 
 // enrolOwn turns on two-factor sign-in from the person's settings. It asks for their password

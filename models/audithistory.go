@@ -367,6 +367,7 @@ var auditEvents = map[string]AuditEvent{
 	EventSignInTrustedDevice:    {Label: "Signed in from a trusted device"},
 	audit.EventSignOut:          {Label: "Signed out"},
 	audit.EventPasswordReset:    {Label: "Reset the password"},
+	audit.EventPasswordChanged:  {Label: "Changed the password"},
 	EventPasswordResetLinkSent:  {Label: "Sent a password reset link", Subject: "users"},
 	audit.EventUserDeactivated:  {Label: "Deactivated a person", Subject: "users"},
 	EventInvitationResent:       {Label: "Resent an invitation", Subject: "users"},

@@ -215,3 +215,61 @@ func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*U
 	}
 	return u, nil
 }
+
+// ErrWrongPassword says the current password given to change it was not right; the caller
+// counts it as a failed sign-in.
+var ErrWrongPassword = outlay.ValidationErrors{"current_password": "That is not your current password."}
+
+// ChangePassword is a signed-in person's change of their own password: current must be the
+// password they have, next a new one (auth.ValidatePassword, and not the same). In one
+// transaction the password is set, every other session of theirs ends (keep, the digest of
+// the session asking, stays signed in), sign-ins half finished and reset links not yet used
+// end too, and the change is recorded in the audit log (with the actor in ctx). A wrong
+// current password is ErrWrongPassword; what is wrong with next is a ValidationErrors under
+// "new_password". A person without a password (single sign-on alone) has none to change.
+func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte, current, next string) error {
+	var u User
+	if err := db.WithContext(ctx).Take(&u, userID).Error; err != nil {
+		return err
+	}
+	if u.PasswordHash == "" {
+		return outlay.ValidationErrors{"current_password": "You sign in through single sign-on and have no password here to change."}
+	}
+	if !auth.CheckPassword(u.PasswordHash, current) {
+		return ErrWrongPassword
+	}
+	if err := auth.ValidatePassword(next, u.Email); err != nil {
+		return outlay.ValidationErrors{"new_password": err.Error()}
+	}
+	if next == current {
+		return outlay.ValidationErrors{"new_password": "Choose a password other than the one you have."}
+	}
+	hash, err := auth.HashPassword(next)
+	if err != nil {
+		return err
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Changed meanwhile (another browser, a reset link): this change was made against a
+		// password that is no longer the person's.
+		res := tx.Model(&User{}).Where("id = ? AND password_hash = ?", userID, u.PasswordHash).
+			Updates(map[string]any{"password_hash": hash, "updated_at": time.Now().UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return outlay.Conflict("Your password was changed meanwhile, in another browser or with a reset link. Sign in again with the new one.")
+		}
+		if err := tx.Exec(`DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`, userID, keep).Error; err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM two_factor_challenges WHERE user_id = ?`,
+			`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`,
+		} {
+			if err := tx.Exec(q, userID).Error; err != nil {
+				return err
+			}
+		}
+		return audit.Event(ctx, tx, audit.EventPasswordChanged, u.Email, nil)
+	})
+}

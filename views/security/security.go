@@ -15,6 +15,7 @@ import (
 // Paths of the pages.
 const (
 	SettingsPath = "/settings/security"
+	PasswordPath = SettingsPath + "/password" // a signed-in person changes their password
 	AdminPath    = "/admin/security"
 	CodePath     = "/login/two-factor"
 	EnrolPath    = "/login/two-factor/enrol"
@@ -112,6 +113,10 @@ type Settings struct {
 	Errors      views.FieldErrors // the form that turns two-factor sign-in off
 	// RecoveryErrors are the messages of the form that makes new recovery codes.
 	RecoveryErrors views.FieldErrors
+	// CanChangePassword: the person has a password and the organisation lets them use it.
+	CanChangePassword bool
+	// PasswordErrors are the messages of the form that changes the password.
+	PasswordErrors views.FieldErrors
 }
 
 // Admin is the organisation's two-factor policy page.
