@@ -96,7 +96,7 @@ func (s *Server) userFilter(c *fiber.Ctx) (users.List, users.Filter, error) {
 // userExport exports the people list.
 var userExport = &listExport{name: "users",
 	columns: cols("id", "ID", "name", "Name", "email", "Email", "status", "Status", "roles", "Roles", "department", "Department",
-		"manager", "Manager", "two_factor", "Two-factor", "created_at", "Added"),
+		"manager", "Manager name", "two_factor", "Two-factor", "created_at", "Added"),
 	rows: func(s *Server, c *fiber.Ctx) (rowStream, error) {
 		_, f, err := s.userFilter(c)
 		ctx, db := c.UserContext(), tenantDB(c)

@@ -142,7 +142,7 @@ var importVendors = &ImportKind{
 		col("tax_id", "Tax ID", "GB123456789", false, "vat", "vat number", "tax number"),
 		col("payment_terms", "Payment terms (days)", "30", true, "terms", "payment terms days"),
 		col("currency", "Currency", "USD", false).as(compareFold).help("A three-letter ISO code; empty for the organisation's default."),
-		col("status", "Status", VendorActive, false).as(compareFold).help("active or on_hold; empty for active.").orEmpty(VendorActive),
+		col("status", "Status", VendorActive, false, "vendor status").as(compareCode).help("active or on_hold (or On hold); empty for active.").orEmpty(VendorActive),
 		col("address", "Address", "1 Main St, Springfield", false),
 	},
 	records: func(ctx context.Context, tx *gorm.DB) ([]ImportRecord, error) {
@@ -167,7 +167,7 @@ var importVendors = &ImportKind{
 func vendorInput(v ImportValues, refs *importRefs) (VendorInput, error) {
 	in := VendorInput{Name: v["name"], ContactName: v["contact_name"], Email: v["email"], Phone: v["phone"], TaxID: v["tax_id"],
 		PaymentTerms: v["payment_terms"], Currency: v["currency"], Address: v["address"],
-		Status: strings.ReplaceAll(strings.ToLower(v.Get("status")), " ", "_")}
+		Status: codeWord(v.Get("status"))}
 	if in.Status == "" {
 		in.Status = VendorActive
 	}

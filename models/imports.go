@@ -48,7 +48,11 @@ const (
 	compareFold                    // trimmed, in any case
 	compareAmount                  // an amount in the row's currency
 	compareList                    // a list separated by commas or semicolons, in any order and case
+	compareCode                    // a code word in any case, spaces read as underscores: "On hold" is on_hold
 )
+
+// codeWord reads a code as a file may write it, "On hold" for on_hold.
+func codeWord(s string) string { return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "_") }
 
 // ImportKind is one kind of setup data an import takes.
 type ImportKind struct {
@@ -793,6 +797,10 @@ func (k *ImportKind) same(have, row ImportValues) bool {
 			}
 		case compareList:
 			if !slices.Equal(normalList(a), normalList(b)) {
+				return false
+			}
+		case compareCode:
+			if codeWord(a) != codeWord(b) {
 				return false
 			}
 		default:
