@@ -52,7 +52,9 @@ const (
 )
 
 // codeWord reads a code as a file may write it, "On hold" for on_hold.
-func codeWord(s string) string { return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "_") }
+func codeWord(s string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "_")
+}
 
 // ImportKind is one kind of setup data an import takes.
 type ImportKind struct {
