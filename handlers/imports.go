@@ -350,7 +350,7 @@ func (s *Server) commitImport(c *fiber.Ctx) error {
 		}
 		return redirect(c, imports.ItemPath(m.ID))
 	}
-	done, err := models.CommitImport(c.UserContext(), tenantDB(c), tenantDB(c), m.ID, grantor(c), s.invitationMail(c))
+	done, err := models.CommitImport(c.UserContext(), tenantDB(c), tenantDB(c), m.ID, grantor(c), s.invitationMail(c), nil)
 	if err != nil {
 		return err
 	}

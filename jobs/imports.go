@@ -6,6 +6,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"outlay"
 	"outlay/audit"
 	"outlay/mail"
 	"outlay/models"
@@ -57,7 +58,7 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	}
 	defer release()
 	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorUser, ID: a.UserID, Label: a.Label, IP: a.IP})
-	m, err := models.CommitImport(ctx, db, db, a.ImportID, models.ByPerson(a.UserID), q.invitationMail(t, a.Inviter))
+	m, err := models.CommitImport(ctx, db, db, a.ImportID, models.ByPerson(a.UserID), q.invitationMail(t, a.Inviter), q.stillWritable(a.Tenant))
 	if err != nil {
 		q.opts.Logger.Error("import failed", "tenant", a.Tenant, "import_id", a.ImportID, "err", err)
 		return q.failed(err)
@@ -76,5 +77,21 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 func (q *Queue) invitationMail(t tenancy.Tenant, inviter string) models.ComposeLinkMail {
 	return func(u *models.User, token string) mail.Message {
 		return mail.Invitation(u.Email, u.Name, t.Name, inviter, q.opts.Config.TenantURL(t.Slug, "/password/reset/"+token), models.InvitationTTL)
+	}
+}
+
+// stillWritable is asked before a long import commits: an organisation suspended or lapsed
+// while it ran is not changed by it, and its page says why.
+func (q *Queue) stillWritable(slug string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := q.opts.Registry.Refresh(ctx); err != nil {
+			return err
+		}
+		t, ok := q.opts.Registry.Lookup(slug)
+		if ok && t.Writable() {
+			return nil
+		}
+		return outlay.ValidationErrors{"file": "Nothing was imported: the organisation was suspended, lapsed or removed while the import ran, " +
+			"and its data is not changed until it is active again."}
 	}
 }

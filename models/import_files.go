@@ -194,8 +194,9 @@ func QueueImport(ctx context.Context, db *gorm.DB, id int64) (bool, error) {
 // through progressDB, outside the import's transaction, so others see them. The outcome is
 // kept on the import, and the file is let go once it is written. invite writes the new
 // invitations of invited people the import gives more access (ImportOptions.Invite); once
-// the import is done, the caller queues their delivery (Result.InvitationMails).
-func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Grantor, invite ComposeLinkMail) (*Import, error) {
+// the import is done, the caller queues their delivery (Result.InvitationMails). mayCommit
+// (ImportOptions.MayCommit; nil for none) is asked before the import's rows are committed.
+func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Grantor, invite ComposeLinkMail, mayCommit func(context.Context) error) (*Import, error) {
 	m, err := GetImport(ctx, db, id)
 	if err != nil {
 		return nil, err
@@ -216,7 +217,8 @@ func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Gran
 		progressDB.WithContext(ctx).Model(&Import{}).Where("id = ?", id).Updates(map[string]any{"done_rows": done, "updated_at": time.Now().UTC()})
 	}
 	ctx = ImportActor(ctx, fmt.Sprint(id))
-	res, runErr := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{Grantor: g, Progress: progress, Source: m.Filename, Separator: t.Delimiter, Invite: invite})
+	res, runErr := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{Grantor: g, Progress: progress, Source: m.Filename, Separator: t.Delimiter, Invite: invite,
+		MayCommit: mayCommit})
 	fields := map[string]any{"updated_at": time.Now().UTC(), "finished_at": time.Now().UTC()}
 	failure, refusedWhole := outlay.AsValidation(runErr)
 	switch {

@@ -389,6 +389,10 @@ type ImportOptions struct {
 	// their set-password link was made for (as editing them by hand does); nil sends none,
 	// and the result says their link no longer works.
 	Invite ComposeLinkMail
+	// MayCommit, when set, is asked once every row is written, before the transaction
+	// commits: an error (a ValidationErrors under "file" says why to the admin) rolls the
+	// whole import back. A long import asks whether its organisation may still be changed.
+	MayCommit func(context.Context) error
 }
 
 // ErrImportRefused is returned (wrapped) by RunImport when any row is refused: nothing was
@@ -532,6 +536,11 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 			return ErrImportRefused
 		case opts.DryRun:
 			return errDryRun
+		}
+		if opts.MayCommit != nil {
+			if err := opts.MayCommit(ctx); err != nil {
+				return err
+			}
 		}
 		return audit.Event(ctx, tx, audit.EventImport, opts.Source, map[string]any{"kind": k.Name, "rows": res.Rows,
 			"created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged})

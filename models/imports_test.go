@@ -121,6 +121,44 @@ func TestImportAllOrNothing(t *testing.T) {
 	}
 }
 
+// An import asks, once every row is written and before it commits, whether it may (its
+// organisation may have been suspended or lapsed while it ran): a refusal writes nothing,
+// and its message is the import's.
+func TestImportAsksBeforeItCommits(t *testing.T) {
+	t.Parallel()
+	ctx, db, _ := importAdmin(t)
+	k, _ := models.FindImportKind("vendors")
+	text := "name,payment_terms,currency\nAcme,30,USD\nBeta,15,USD\n"
+	tbl, err := sheet.Read(strings.NewReader(text), "vendors.csv", sheet.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := count(t, db, "audit_log")
+	asked := 0
+	refuse := outlay.ValidationErrors{"file": "Nothing was imported: the organisation was suspended."}
+	_, err = models.RunImport(ctx, db, k, tbl.Rows, tbl.Lines, k.DetectPlan(tbl.Rows), models.ImportOptions{Grantor: models.ByOperator(),
+		MayCommit: func(ctx context.Context) error {
+			asked++
+			if n := count(t, db, "vendors"); n != 0 {
+				t.Errorf("%d vendors visible outside the import before it commits", n)
+			}
+			return refuse
+		}})
+	if v, ok := outlay.AsValidation(err); !ok || v["file"] != refuse["file"] || asked != 1 {
+		t.Fatalf("an import refused before its commit: %v (asked %d)", err, asked)
+	}
+	if n := count(t, db, "vendors"); n != 0 {
+		t.Errorf("%d vendors written by an import refused before its commit", n)
+	}
+	if n := count(t, db, "audit_log"); n != before {
+		t.Errorf("the audit log grew by %d rows", n-before)
+	}
+	if _, err := models.RunImport(ctx, db, k, tbl.Rows, tbl.Lines, k.DetectPlan(tbl.Rows), models.ImportOptions{Grantor: models.ByOperator(),
+		MayCommit: func(context.Context) error { return nil }}); err != nil || count(t, db, "vendors") != 2 {
+		t.Errorf("an import allowed to commit: %v, %d vendors", err, count(t, db, "vendors"))
+	}
+}
+
 // Each row's problems are named beside their columns, as the kind's form names them.
 func TestImportRowErrors(t *testing.T) {
 	t.Parallel()
@@ -470,7 +508,7 @@ func TestImportSaysWhichNameTheDatabaseRefusedAsTaken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := models.CommitImport(ctx, db, db, m.ID, models.ByPerson(admin.ID), nil)
+	done, err := models.CommitImport(ctx, db, db, m.ID, models.ByPerson(admin.ID), nil, nil)
 	if err != nil {
 		t.Fatalf("commit: %v; want the refusal kept on the import, not an error", err)
 	}
