@@ -77,9 +77,13 @@ func (w *exportWorker) Work(ctx context.Context, job *river.Job[TenantExportArgs
 		err = reg.FinishExport(ctx, a.ExportID, res)
 	}
 	if err != nil {
-		q.opts.Logger.Error("tenant export failed", "tenant", a.Tenant, "export_id", a.ExportID, "err", err)
-		if ferr := reg.FailExport(context.WithoutCancel(ctx), a.ExportID, "The archive could not be written; try again, or ask your operator."); ferr != nil {
-			q.opts.Logger.Error("record a failed export", "err", ferr)
+		q.opts.Logger.Error("tenant export failed", "tenant", a.Tenant, "export_id", a.ExportID, "attempt", job.Attempt, "of", job.MaxAttempts, "err", err)
+		// Until its last try the export is still being written, as its page says: River
+		// tries it again (a blob store that was away a moment may be back).
+		if job.Attempt >= job.MaxAttempts {
+			if ferr := reg.FailExport(context.WithoutCancel(ctx), a.ExportID, "The archive could not be written; try again, or ask your operator."); ferr != nil {
+				q.opts.Logger.Error("record a failed export", "err", ferr)
+			}
 		}
 		return q.failed(err)
 	}

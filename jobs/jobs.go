@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -242,6 +243,9 @@ func periodic(every time.Duration, args river.JobArgs, attempts int) *river.Peri
 func (q *Queue) Start(ctx context.Context) error {
 	if q.opts.Workers == 0 {
 		return nil
+	}
+	if n := removeStaleTempFiles(os.TempDir(), staleTempAge, time.Now()); n > 0 {
+		q.opts.Logger.Info("removed temporary files a stopped server left", "files", n, "dir", os.TempDir())
 	}
 	return q.client.Start(ctx)
 }
