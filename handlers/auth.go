@@ -85,6 +85,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if len(f.Errors) > 0 {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
 	}
+	s.holdAttempts(c, f.Email) // the throttle's count and the failure recorded, one attempt at a time
 	res, err := models.SignInWithPassword(c.UserContext(), tenantDB(c), s.signInPolicy(), f.Email, password, s.browserOf(c),
 		func(u *models.User) (bool, error) { return s.twoFactorStep(c, u, methodPassword, f.Next) })
 	var throttled *models.ErrThrottled

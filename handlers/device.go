@@ -80,6 +80,7 @@ func (s *Server) signInPolicy() models.SignInPolicy {
 // checkSignInThrottle is models.CheckSignInThrottle for this browser; the throttle a remembered
 // browser passed is kept for finishing the sign-in in this request.
 func (s *Server) checkSignInThrottle(c *fiber.Ctx, email string) error {
+	s.holdAttempts(c, email) // until the request ends: its failure is recorded before another's count
 	bypassed, err := models.CheckSignInThrottle(c.UserContext(), tenantDB(c), s.throttle, email, s.browserOf(c))
 	if bypassed != "" {
 		c.Locals(deviceThrottleScope{}, bypassed)

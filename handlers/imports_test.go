@@ -610,6 +610,7 @@ func TestListExportsImportUnchanged(t *testing.T) {
 	c.SignIn("ana@acme.example", testutil.Password)
 	db := env.DB(t, acme)
 	grace := env.CreateUser(t, acme, "grace@acme.example", "Grace Head", "approver")
+	env.CreateUser(t, acme, "cleo@acme.example", "Cleo Clerk", "ap_clerk", "approver") // the export gives roles by label: "AP clerk"
 	gl := models.GLAccount{Code: "6100", Name: "Software"}
 	must(t, db.Create(&gl).Error)
 	dept := models.Department{Name: "Engineering", Code: "ENG", HeadID: &grace.ID, DefaultGLAccountID: &gl.ID}

@@ -32,6 +32,7 @@ type requestState struct {
 	csrfToken    string
 	policy       *policy.Set
 	refusedPost  *refusedPost // a comment or file this request posted and the model refused
+	attempts     []string     // the account locks it holds (attemptLocks)
 }
 
 const stateKey = "outlay.request"

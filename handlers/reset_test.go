@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"outlay/internal/testutil"
@@ -277,6 +278,7 @@ func TestSignedInPersonChangesTheirPassword(t *testing.T) {
 			t.Errorf("%s: %d %q; want 422 %q", tc.name, res.Status, res.Text("#"+tc.field+"-error"), tc.want)
 		}
 	}
+	oldSession := c.Cookies["outlay_session"]
 	res := c.Post("/settings/security/password", url.Values{"current_password": {testutil.Password}, "new_password": {next}, "repeat_password": {next}})
 	if res.Status != http.StatusSeeOther || res.Location() != "/settings/security" {
 		t.Fatalf("change: %d %q %q", res.Status, res.Location(), res.Text(".field-error, .form-error"))
@@ -290,6 +292,15 @@ func TestSignedInPersonChangesTheirPassword(t *testing.T) {
 	if res := other.Get("/dashboard"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
 		t.Errorf("another browser after the change: %d %q; want signed out", res.Status, res.Location())
 	}
+	// This browser went on in a new session: a copy of the old cookie is signed out.
+	if c.Cookies["outlay_session"] == oldSession {
+		t.Error("the session cookie is the same after the change")
+	}
+	copied := app.Client(t, "acme")
+	copied.Cookies["outlay_session"] = oldSession
+	if res := copied.Get("/dashboard"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
+		t.Errorf("a copy of the old session cookie after the change: %d %q; want signed out", res.Status, res.Location())
+	}
 	fresh := app.Client(t, "acme")
 	fresh.Get("/login")
 	if res := fresh.Post("/login", url.Values{"email": {"bo@acme.example"}, "password": {testutil.Password}}); res.Status != http.StatusUnprocessableEntity {
@@ -300,5 +311,44 @@ func TestSignedInPersonChangesTheirPassword(t *testing.T) {
 	env.DB(t, acme).Raw(`SELECT count(*) FROM audit_log WHERE event = 'password.changed' AND subject = 'bo@acme.example'`).Scan(&n)
 	if n != 1 {
 		t.Errorf("%d password.changed events; want 1", n)
+	}
+}
+
+// Wrong passwords sent at once are checked one after another, each counted before the
+// next is: no more are checked than the throttle allows, however they are timed.
+func TestGuessesSentAtOnceAreThrottledAsOneByOne(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "requester")
+	app := testutil.NewApp(t, env)
+	const n = 12
+	clients := make([]*testutil.Client, n)
+	for i := range clients {
+		clients[i] = app.Client(t, "acme")
+		clients[i].Get("/login")
+	}
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- c.Post("/login", url.Values{"email": {"bo@acme.example"}, "password": {fmt.Sprintf("wrong guess %d", i)}}).Status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	checked := 0
+	for st := range statuses {
+		switch st {
+		case http.StatusUnprocessableEntity:
+			checked++
+		case http.StatusTooManyRequests:
+		default:
+			t.Errorf("a guess answered %d", st)
+		}
+	}
+	if checked != models.DefaultThrottle.PerAccount {
+		t.Errorf("%d of %d guesses sent at once were checked; want the throttle's %d", checked, n, models.DefaultThrottle.PerAccount)
 	}
 }

@@ -78,7 +78,8 @@ type changePasswordPost struct {
 }
 
 // changeOwnPassword changes the signed-in person's password, given their current one: the
-// session asking stays signed in and every other ends (models.ChangePassword). A wrong
+// browser asking stays signed in, in a new session, and every other session ends
+// (models.ChangePassword); API tokens are kept (each is revoked on its own page). A wrong
 // current password counts as a failed sign-in, under the same limit.
 func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 	me := currentUser(c)
@@ -107,8 +108,10 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 	}
 	if ok, err := models.PasswordSignInAllowed(c.UserContext(), tenantDB(c), me.Email); err != nil || !ok {
 		if err == nil {
-			errs[""] = "Your organisation signs you in through single sign-on, so a password is not used."
-			return refuse(http.StatusUnprocessableEntity)
+			// The page offers no password form then (single sign-on was required since it
+			// was loaded): the flash says why.
+			s.setFlash(c, "error", "Your organisation signs you in through single sign-on, so a password is not used: nothing was changed.")
+			return redirect(c, security.SettingsPath)
 		}
 		return err
 	}
@@ -123,6 +126,11 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 		return refuse(http.StatusUnprocessableEntity)
 	}
 	if err != nil {
+		return err
+	}
+	// This browser goes on in a new session: a copy of the old session's cookie, the reason
+	// some change a password, is no longer signed in either.
+	if err := s.startSession(c, me.UserID); err != nil {
 		return err
 	}
 	s.setFlash(c, "success", "Your password is changed. Anywhere else you were signed in, you are signed out.")

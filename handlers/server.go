@@ -52,6 +52,7 @@ type Deps struct {
 
 // Server is the HTTP layer's state, shared by every request.
 type Server struct {
+	attempts attemptLocks
 	cfg      *config.Config
 	registry *tenancy.Registry
 	pools    *tenancy.Pools
@@ -167,7 +168,7 @@ func New(d Deps) (*fiber.App, *Server) {
 	app.Server().HeaderReceived = func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
 		return fasthttp.RequestConfig{ReadTimeout: bodyReadTimeout}
 	}
-	app.Use(s.identifyRequest, s.requestID, s.accessLog, recover.New(), s.securityHeaders, s.wellFormed, s.limitBody)
+	app.Use(s.identifyRequest, s.requestID, s.accessLog, s.releaseAttempts, recover.New(), s.securityHeaders, s.wellFormed, s.limitBody)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", s.readyz)

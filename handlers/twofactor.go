@@ -348,8 +348,10 @@ func (s *Server) twoFactorEnrol(c *fiber.Ctx) error {
 		return s.enrolledMeanwhile(c)
 	}
 	if v, ok := outlay.AsValidation(err); ok {
-		if err := s.wrongCode(c, u.ID, u.Email, "enrolment"); err != nil {
-			return err
+		if !models.EnrolmentReplaced(err) {
+			if err := s.wrongCode(c, u.ID, u.Email, "enrolment"); err != nil {
+				return err
+			}
 		}
 		return s.renderSignInEnrol(c, http.StatusUnprocessableEntity, u, ch, v)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -64,28 +65,33 @@ func (w *exportWorker) Timeout(*river.Job[TenantExportArgs]) time.Duration { ret
 func (w *exportWorker) Work(ctx context.Context, job *river.Job[TenantExportArgs]) error {
 	ctx = tenancy.Background(ctx)
 	q, a, reg := w.q, job.Args, w.q.opts.Registry
+	// Until its last try the export is still being written, as its page says: River tries
+	// it again (a blob store that was away a moment may be back). The last try's failure,
+	// wherever it happens, marks it failed.
+	fail := func(err error) error {
+		q.opts.Logger.Error("tenant export failed", "tenant", a.Tenant, "export_id", a.ExportID, "attempt", job.Attempt, "of", job.MaxAttempts, "err", err)
+		var cancel *river.JobCancelError
+		if job.Attempt >= job.MaxAttempts || errors.As(err, &cancel) {
+			if ferr := reg.FailExport(context.WithoutCancel(ctx), a.ExportID, "The archive could not be written; try again, or ask your operator."); ferr != nil {
+				q.opts.Logger.Error("record a failed export", "err", ferr)
+			}
+		}
+		return q.failed(err)
+	}
 	t, db, release, err := q.tenantHandle(ctx, a.Tenant, false)
 	if err != nil {
-		return q.failed(err)
+		return fail(err)
 	}
 	defer release()
 	if err := reg.StartExport(ctx, a.ExportID); err != nil {
-		return q.failed(err)
+		return fail(err)
 	}
 	res, err := writeTenantArchive(ctx, q, t, db)
 	if err == nil {
 		err = reg.FinishExport(ctx, a.ExportID, res)
 	}
 	if err != nil {
-		q.opts.Logger.Error("tenant export failed", "tenant", a.Tenant, "export_id", a.ExportID, "attempt", job.Attempt, "of", job.MaxAttempts, "err", err)
-		// Until its last try the export is still being written, as its page says: River
-		// tries it again (a blob store that was away a moment may be back).
-		if job.Attempt >= job.MaxAttempts {
-			if ferr := reg.FailExport(context.WithoutCancel(ctx), a.ExportID, "The archive could not be written; try again, or ask your operator."); ferr != nil {
-				q.opts.Logger.Error("record a failed export", "err", ferr)
-			}
-		}
-		return q.failed(err)
+		return fail(err)
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorUser, ID: a.UserID, Label: a.Label, IP: a.IP})
 	summary := fmt.Sprintf("%d tables, %d rows, %d attachments, %.1f MB.", res.Tables, res.Rows, res.Attachments, float64(res.SizeBytes)/(1<<20))

@@ -183,11 +183,11 @@ func vendorInput(v ImportValues, refs *importRefs) (VendorInput, error) {
 
 var importUsers = &ImportKind{
 	Name: "users", Object: outlay.ObjUsers, Label: "Users", Key: []string{"email"},
-	canonical: departmentByName,
+	canonical: personByNames,
 	Columns: []ImportColumn{
 		col("email", "Email", "ada@example.com", true, "e-mail", "email address"),
 		col("name", "Name", "Ada Lovelace", true, "full name"),
-		col("roles", "Roles", "requester, approver", true, "role").as(compareList).help("Role names separated by commas."),
+		col("roles", "Roles", "requester, approver", true, "role").as(compareList).help("Role names (or labels) separated by commas."),
 		col("department", "Department", "Engineering", false).as(compareFold).help("A department's name or code, or empty."),
 		col("manager", "Manager (email)", "grace@example.com", false, "manager email").as(compareFold).help("Someone already imported, above this row or before."),
 		col("location", "Location", "Berlin office", false).as(compareFold),
@@ -201,8 +201,12 @@ var importUsers = &ImportKind{
 	},
 	save: func(ctx context.Context, tx *gorm.DB, id int64, v ImportValues, refs *importRefs) (int64, error) {
 		verr := outlay.ValidationErrors{}
-		ch := UserChange{Name: v.Get("name"), Roles: splitList(v["roles"])}
-		err := resolve(verr,
+		roles, err := refs.roleNames(v["roles"])
+		if err != nil {
+			return 0, err
+		}
+		ch := UserChange{Name: v.Get("name"), Roles: roles}
+		err = resolve(verr,
 			func() (err error) {
 				ch.DepartmentID, err = refs.department(verr, "department", v["department"])
 				return

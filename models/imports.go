@@ -866,6 +866,50 @@ type importRefs struct {
 	// inactiveUsers and archivedGLAccounts are the people and accounts a new department may
 	// not name (its checks are SaveDepartment's, made without a statement per row).
 	inactiveUsers, archivedGLAccounts map[int64]bool
+	// roles are the roles' names by their names and labels, folded (roleNames).
+	roles map[string]string
+}
+
+// roleNames are the roles a cell names, by name or by label ("AP clerk", as the people
+// list's export writes them) in any case, as their names; a role that is neither is left as
+// written, for the model to refuse.
+func (r *importRefs) roleNames(cell string) ([]string, error) {
+	if r.roles == nil {
+		var rows []struct{ Name, Label string }
+		if err := r.tx.Raw(`SELECT name, label FROM roles`).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		r.roles = make(map[string]string, 2*len(rows))
+		for _, row := range rows {
+			r.roles[foldKey(row.Label)] = row.Name
+		}
+		for _, row := range rows { // a name wins over another role's label
+			r.roles[foldKey(row.Name)] = row.Name
+		}
+	}
+	names := splitList(cell)
+	for i, n := range names {
+		if name, ok := r.roles[foldKey(n)]; ok {
+			names[i] = name
+		}
+	}
+	return names, nil
+}
+
+// personByNames is the canonical values of a person's row: its department as saved
+// (departmentByName) and its roles by their names (roleNames).
+func personByNames(v ImportValues, refs *importRefs) (ImportValues, error) {
+	out, err := departmentByName(v, refs)
+	if err != nil {
+		return v, err
+	}
+	roles, err := refs.roleNames(out["roles"])
+	if err != nil {
+		return v, err
+	}
+	out = maps.Clone(out)
+	out["roles"] = strings.Join(roles, ", ")
+	return out, nil
 }
 
 // uniqueClaims are the values of a unique column, folded (foldKey), that records hold or rows of

@@ -142,6 +142,13 @@ func BeginEnrolment(ctx context.Context, db *gorm.DB, box *auth.SecretBox, userI
 // by one shown to another session.
 const enrolmentElsewhere = "Setting up began again in another browser or session, so the key this page showed no longer works. Add the new key below to your app, then enter the code it shows."
 
+// EnrolmentReplaced says that ConfirmEnrolment refused a code because the secret was shown
+// to another session since (not a wrong code, which counts against sign-in).
+func EnrolmentReplaced(err error) bool {
+	v, ok := outlay.AsValidation(err)
+	return ok && v["code"] == enrolmentElsewhere
+}
+
 // wrongCode is shown beside the code field.
 const wrongCode = "That code is not right. Enter the six digits your app shows now."
 

@@ -505,15 +505,16 @@ document.addEventListener('click', function (e) {
   }
 
   // The match the typed text names when none is marked: the one whose name it is, in any
-  // case and spacing, or the only match there is (orAlone). A name two matches share names
-  // neither; the server then asks which.
+  // case and spacing, or the only match of the text as it is now (orAlone; a list still
+  // answering earlier text, typing having gone on, offers nothing). A name two matches
+  // share names neither; the server then asks which.
   function named(p, orAlone) {
     var fold = function (t) { return (t || '').trim().replace(/\s+/g, ' ').toLowerCase(); };
     var text = fold(p.input.value);
     var opts = options(p);
     var same = opts.filter(function (o) { return fold(o.getAttribute('data-label')) === text; });
     if (same.length === 1) return same[0];
-    if (orAlone && same.length === 0 && opts.length === 1) return opts[0];
+    if (orAlone && same.length === 0 && opts.length === 1 && fold(opts[0].getAttribute('data-query')) === text) return opts[0];
     return null;
   }
 
