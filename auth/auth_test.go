@@ -76,7 +76,7 @@ func TestValidatePassword(t *testing.T) {
 	if ValidatePassword("long enough password", "a@b.example") != nil {
 		t.Error("good password refused")
 	}
-	for _, bad := range []string{"short", strings.Repeat("é", 9), strings.Repeat("x", 257), " A@b.example "} {
+	for _, bad := range []string{"short", strings.Repeat("é", 9), strings.Repeat("x", 257), " A@b.example ", strings.Repeat(" ", 12), "\t\t\t\t\t\t\t\t\t\t\u00a0"} {
 		if ValidatePassword(bad, "a@b.example") == nil {
 			t.Errorf("%q accepted", bad)
 		}

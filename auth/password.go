@@ -45,6 +45,8 @@ func ValidatePassword(password, email string) error {
 		return fmt.Errorf("Use at least %d characters.", MinPasswordLength)
 	case n > MaxPasswordLength:
 		return fmt.Errorf("Use at most %d characters; this one has %d.", MaxPasswordLength, n)
+	case strings.TrimSpace(password) == "":
+		return errors.New("Use letters, numbers or symbols, not spaces alone.")
 	case email != "" && strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(email)):
 		return errors.New("Your password must not be your email address.")
 	}

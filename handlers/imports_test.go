@@ -615,8 +615,10 @@ func TestListExportsImportUnchanged(t *testing.T) {
 	must(t, db.Create(&gl).Error)
 	dept := models.Department{Name: "Engineering", Code: "ENG", HeadID: &grace.ID, DefaultGLAccountID: &gl.ID}
 	must(t, db.Create(&dept).Error)
-	for _, v := range []models.Vendor{{Name: "Held Ltd", Currency: "USD", Status: models.VendorOnHold, PaymentTermsDays: 30},
-		{Name: "Open Co", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 15}} {
+	// An address typed in a browser's text area keeps CRLF line breaks; a contact may start
+	// with an apostrophe before an equals sign.
+	for _, v := range []models.Vendor{{Name: "Held Ltd", Currency: "USD", Status: models.VendorOnHold, PaymentTermsDays: 30, ContactName: "'=Lee"},
+		{Name: "Open Co", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 15, Address: "1 Main St\r\nSpringfield"}} {
 		must(t, db.Create(&v).Error)
 	}
 	year := time.Now().Year()

@@ -51,6 +51,9 @@ const (
 	compareCode                    // a code word in any case, spaces read as underscores: "On hold" is on_hold
 )
 
+// lineBreaks writes every line break as LF.
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
 // codeWord reads a code as a file may write it, "On hold" for on_hold.
 func codeWord(s string) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "_")
@@ -779,7 +782,9 @@ func (k *ImportKind) same(have, row ImportValues) bool {
 		if !given {
 			continue
 		}
-		a, b := strings.TrimSpace(have[c.Name]), strings.TrimSpace(v)
+		// A browser sends a text area's line breaks as CRLF, and a CSV reader gives them
+		// back as LF: the same lines either way.
+		a, b := strings.TrimSpace(lineBreaks.Replace(have[c.Name])), strings.TrimSpace(lineBreaks.Replace(v))
 		if slices.Contains(k.Key, c.Name) {
 			// A key is saved with its spaces run together, as keyOf reads it.
 			a, b = oneSpaced(a), oneSpaced(b)

@@ -111,11 +111,26 @@ var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 // Neutralise keeps a spreadsheet from running a text cell as a formula: text starting with
 // = + - @, a tab, a carriage return or a line feed is prefixed with an apostrophe, which
 // spreadsheets show as text. A plain number ("-12.50") is left alone: it is not a formula.
+//
+// Text that already starts with an apostrophe before such text ("'=Lee") gets one more, so
+// that reading the file (which takes the apostrophe Neutralise put off again) gives it back
+// as it was, not as "=Lee".
 func Neutralise(v string) string {
-	if v != "" && isFormulaStart(v[0]) && !plainNumber.MatchString(v) {
+	if needsNeutralising(v) {
 		return "'" + v
 	}
 	return v
+}
+
+// needsNeutralising reports whether Neutralise prefixes v.
+func needsNeutralising[T ~string | ~[]byte](v T) bool {
+	switch {
+	case len(v) == 0:
+		return false
+	case v[0] == '\'':
+		return needsNeutralising(v[1:])
+	}
+	return isFormulaStart(v[0]) && !plainNumber.MatchString(string(v))
 }
 
 // isFormulaStart reports whether a cell starting with c may be run as a formula.

@@ -27,6 +27,10 @@ func TestNeutraliseFormulas(t *testing.T) {
 		"":                        "",
 		"a=b":                     "a=b",
 		"=HYPERLINK(\"http://\")": "'=HYPERLINK(\"http://\")",
+		"'=Lee":                   "''=Lee",
+		"''@x":                    "'''@x",
+		"'t Hoekje":               "'t Hoekje",
+		"'":                       "'",
 	} {
 		if got := sheet.Neutralise(in); got != want {
 			t.Errorf("Neutralise(%q) = %q, want %q", in, got, want)
@@ -153,6 +157,40 @@ func TestDaysAreWrittenAsDates(t *testing.T) {
 		want := map[sheet.Format]string{sheet.CSV: "Due,Needed\n2026-12-01,\n", sheet.JSONL: `{"due":"2026-12-01","needed":null}` + "\n"}[f]
 		if got := strings.TrimPrefix(buf.String(), "\ufeff"); strings.ReplaceAll(got, "\r\n", "\n") != want {
 			t.Errorf("%s: %q, want %q", f, got, want)
+		}
+	}
+}
+
+// Text read back from a file Outlay wrote is the text written, whatever it starts with: the
+// apostrophe that keeps a formula from running is taken off again, and only that one.
+func TestNeutralisedTextReadsBackAsWritten(t *testing.T) {
+	values := []string{"=1+2", "'=Lee", "''@x", "'t Hoekje", "'", "-12.50", "@me", "plain"}
+	for _, f := range []sheet.Format{sheet.CSV, sheet.XLSX} {
+		var buf bytes.Buffer
+		w, err := sheet.NewWriter(f, &buf, []sheet.Column{{Key: "v", Title: "Value"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range values {
+			if err := w.Row([]any{v}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		name := "values.csv"
+		if f == sheet.XLSX {
+			name = "values.xlsx"
+		}
+		tbl, err := sheet.Read(bytes.NewReader(buf.Bytes()), name, sheet.DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range values {
+			if got := tbl.Rows[i+1][0]; got != v {
+				t.Errorf("%v: %q reads back as %q", f, v, got)
+			}
 		}
 	}
 }

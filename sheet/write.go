@@ -122,7 +122,7 @@ func (cw *csvWriter) Row(values []any) error {
 
 // appendCSVField appends one field, neutralised (when asked) and quoted as needed.
 func appendCSVField[T ~string | ~[]byte](line []byte, v T, neutralise bool) []byte {
-	if neutralise && len(v) > 0 && isFormulaStart(v[0]) && !plainNumber.MatchString(string(v)) {
+	if neutralise && needsNeutralising(v) {
 		line = append(line, '"', '\'')
 		return appendQuoted(line, v)
 	}
