@@ -14,6 +14,8 @@ import (
 	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/views/approvalrules"
+	"outlay/views/bills"
 	"outlay/views/purchasing"
 	"outlay/views/requisitions"
 )
@@ -453,5 +455,41 @@ func TestBillOrderIsFoundByTyping(t *testing.T) {
 	}
 	if n := s.count(t); n != 0 {
 		t.Errorf("%d bills stored", n)
+	}
+}
+
+// A bill's and an approval rule's vendor fields offer vendors on hold too (one on hold takes
+// no new orders but still sends bills for those it has), saying so beside them; never an
+// archived one.
+func TestBillVendorLookupOffersVendorsOnHold(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	db := env.DB(t, acme)
+	now := time.Now()
+	for _, v := range []models.Vendor{
+		{Name: "Toner Active", Status: models.VendorActive},
+		{Name: "Toner Held", Status: models.VendorOnHold},
+		{Name: "Toner Archived", Status: models.VendorActive, ArchivedAt: &now},
+	} {
+		v.Currency = "USD"
+		if err := db.Create(&v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := testutil.NewApp(t, env).Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+	for _, path := range []string{bills.VendorLookupPath, approvalrules.VendorLookupPath} {
+		res := c.Get(path + "?q=toner")
+		var got []string
+		res.Doc.Find(`li[role="option"]`).Each(func(_ int, li *goquerySelection) {
+			got = append(got, li.AttrOr("data-label", "")+" ("+strings.TrimSpace(li.Find(".lookup-detail").Text())+")")
+		})
+		if strings.Join(got, "|") != "Toner Active (USD)|Toner Held (USD · on hold)" {
+			t.Errorf("%s: %q", path, got)
+		}
+	}
+	if names, _ := matchNames(t, c.Get(requisitions.VendorLookupPath+"?q=toner")); strings.Join(names, "|") != "Toner Active" {
+		t.Errorf("a requisition's vendor field offers %q; want the active vendor alone", names)
 	}
 }

@@ -26,12 +26,16 @@ const ChoiceLimit = 20
 type VendorScope int
 
 const (
-	// VendorsForNewDocuments are the vendors a requisition, bill or approval rule may name:
-	// active and not archived.
+	// VendorsForNewDocuments are the vendors a requisition may name: active and not
+	// archived.
 	VendorsForNewDocuments VendorScope = iota
 	// VendorsWithOrders are the vendors, archived or not, that have purchase orders: the
 	// order list's filter.
 	VendorsWithOrders
+	// VendorsNotArchived are the vendors a bill or an approval rule may name: on hold or not
+	// (a vendor on hold takes no new orders, but still sends bills for those it has), and
+	// not archived. One on hold says so beside its currency.
+	VendorsNotArchived
 )
 
 // PeopleScope is which people a field may name.
@@ -63,6 +67,9 @@ func FindVendorChoices(ctx context.Context, db *gorm.DB, scope VendorScope, text
 		q = q.Where("v.archived_at IS NULL AND v.status = ?", VendorActive)
 	case VendorsWithOrders:
 		q = q.Where("EXISTS (SELECT 1 FROM purchase_orders po WHERE po.vendor_id = v.id)")
+	case VendorsNotArchived:
+		q = q.Select("v.id, v.name, v.currency || CASE WHEN v.status = '" + VendorOnHold + "' THEN ' · on hold' ELSE '' END AS detail").
+			Where("v.archived_at IS NULL")
 	default:
 		return nil, errors.New("unknown vendor scope")
 	}
