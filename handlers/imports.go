@@ -249,8 +249,11 @@ func (s *Server) renderImportPreview(c *fiber.Ctx, status int, m *models.Import,
 // fileInfo describes how a file was read: "CSV (Windows-1252, semicolon-separated), 12 rows".
 func fileInfo(t *sheet.Table, rows int) string {
 	info := t.Format.Label()
-	if t.Format == sheet.CSV {
+	switch {
+	case t.Format == sheet.CSV:
 		info += fmt.Sprintf(" (%s, %s-separated)", t.Encoding, sheet.DelimiterName(t.Delimiter))
+	case t.Sheets > 1:
+		info += fmt.Sprintf(" (the sheet “%s”, of %d)", t.Sheet, t.Sheets)
 	}
 	return info + ", " + views.Plural(rows, "row", "rows")
 }

@@ -662,3 +662,37 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A workbook of several sheets is read at the one open when it was saved, and the check page
+// names it.
+func TestImportNamesTheSheetItRead(t *testing.T) {
+	t.Parallel()
+	_, c, _ := importAsAdmin(t)
+	f := excelize.NewFile()
+	defer f.Close()
+	for _, row := range []struct {
+		sheet, cell string
+		values      []any
+	}{
+		{"Sheet1", "A1", []any{"Notes"}}, {"Vendors", "A1", []any{"name", "payment_terms", "currency"}}, {"Vendors", "A2", []any{"Acme", 30, "USD"}},
+	} {
+		if idx, _ := f.GetSheetIndex(row.sheet); idx < 0 {
+			if _, err := f.NewSheet(row.sheet); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.SetSheetRow(row.sheet, row.cell, &row.values); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.SetActiveSheet(1)
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	res := uploadImport(c, "vendors", "vendors.xlsx", buf.Bytes())
+	page := c.Get(res.Location())
+	if info := page.Text(".page-header p"); !strings.Contains(info, "the sheet “Vendors”, of 2") || !strings.Contains(info, "1 row") {
+		t.Errorf("file info %q; want the sheet read named", info)
+	}
+}

@@ -25,9 +25,12 @@ type Table struct {
 	Format    Format // CSV or XLSX
 	Encoding  string // "UTF-8", "UTF-8 with BOM", "UTF-16LE", "UTF-16BE", "Windows-1252"; "" for XLSX
 	Delimiter rune   // ',', ';', '\t' or '|'; 0 for XLSX
-	Rows      [][]string
-	Lines     []int // each row's line in the file (CSV) or row on the sheet (XLSX), from 1
-	cells     int   // the cells of Rows, counted against Limits.MaxCells
+	// Sheet is the sheet of a workbook that was read (readSheet), and Sheets how many it has.
+	Sheet  string
+	Sheets int
+	Rows   [][]string
+	Lines  []int // each row's line in the file (CSV) or row on the sheet (XLSX), from 1
+	cells  int   // the cells of Rows, counted against Limits.MaxCells
 }
 
 // Limits bound what Read accepts. A workbook is a zip archive: its parts are counted and
@@ -470,22 +473,23 @@ func readXLSX(data []byte, lim Limits) (*Table, error) {
 	if len(sheets) == 0 {
 		return nil, refuse("This Excel workbook has no sheets.")
 	}
-	rows, err := f.Rows(sheets[0])
+	name := readSheet(f, sheets)
+	rows, err := f.Rows(name)
 	if err != nil {
-		return nil, refuse("The first sheet of this workbook could not be read; save it again from your spreadsheet.")
+		return nil, refuse("The sheet “%s” of this workbook could not be read; save it again from your spreadsheet.", name)
 	}
 	defer rows.Close()
 	// The sheet's <dimension> is not read to refuse a file early: a hostile file can say
 	// A1:B2 and still hold cells at XFD, and an honest one counts the cells that only have
 	// formatting, which are no reason to refuse it. Rows are checked as they are read.
-	t := &Table{Format: XLSX}
+	t := &Table{Format: XLSX, Sheet: name, Sheets: len(sheets)}
 	for rows.Next() {
 		// excelize gives every row on the sheet, from row 1, so a row's place in Rows so far
 		// is its number on the sheet.
 		row := len(t.Rows) + 1
 		cells, err := rows.Columns()
 		if err != nil {
-			return nil, refuse("Row %d of the first sheet could not be read; save it again from your spreadsheet.", row)
+			return nil, refuse("Row %d of the sheet “%s” could not be read; save it again from your spreadsheet.", row, name)
 		}
 		if err := t.add(cells, row, lim); err != nil {
 			return nil, err
@@ -495,4 +499,23 @@ func readXLSX(data []byte, lim Limits) (*Table, error) {
 		}
 	}
 	return t, nil
+}
+
+// readSheet is the sheet of a workbook an import reads: the one open when it was saved (the
+// active sheet), which is what the person saw, unless it is hidden; else the first sheet not
+// hidden. A hidden sheet (old data, lookups) is never read when another is shown.
+func readSheet(f *excelize.File, sheets []string) string {
+	visible := func(name string) bool {
+		v, err := f.GetSheetVisible(name)
+		return err == nil && v
+	}
+	if i := f.GetActiveSheetIndex(); i >= 0 && i < len(sheets) && visible(sheets[i]) {
+		return sheets[i]
+	}
+	for _, name := range sheets {
+		if visible(name) {
+			return name
+		}
+	}
+	return sheets[0]
 }

@@ -411,3 +411,57 @@ func BenchmarkReadStrayCellSheet(b *testing.B) {
 		sheet.Read(bytes.NewReader(data), "stray.xlsx", sheet.DefaultLimits)
 	}
 }
+
+// A workbook is read at the sheet open when it was saved, unless that one is hidden; a
+// hidden sheet (old data, say) is never read while another is shown.
+func TestReadXLSXReadsTheSheetShown(t *testing.T) {
+	t.Parallel()
+	workbook := func(active int, hideFirst bool) []byte {
+		f := excelize.NewFile()
+		defer f.Close()
+		if err := f.SetSheetRow("Sheet1", "A1", &[]any{"name"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetSheetRow("Sheet1", "A2", &[]any{"Old hidden vendor"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.NewSheet("Current"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetSheetRow("Current", "A1", &[]any{"name"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetSheetRow("Current", "A2", &[]any{"Current vendor"}); err != nil {
+			t.Fatal(err)
+		}
+		f.SetActiveSheet(active)
+		if hideFirst {
+			if err := f.SetSheetVisible("Sheet1", false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		if err := f.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	for _, tc := range []struct {
+		name      string
+		active    int
+		hideFirst bool
+		want      string
+	}{
+		{"the second sheet open, the first hidden", 1, true, "Current"},
+		{"the first sheet open", 0, false, "Sheet1"},
+		{"the second sheet open", 1, false, "Current"},
+	} {
+		tbl, err := sheet.Read(bytes.NewReader(workbook(tc.active, tc.hideFirst)), "vendors.xlsx", sheet.DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tbl.Sheet != tc.want || tbl.Sheets != 2 {
+			t.Errorf("%s: read sheet %q of %d; want %q of 2", tc.name, tbl.Sheet, tbl.Sheets, tc.want)
+		}
+	}
+}
