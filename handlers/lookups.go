@@ -90,11 +90,11 @@ const typedChoiceLimit = 200
 // cannot follow the typing) names the record anew, and text cleared chooses none. A post
 // without field_shown (the JSON-less API of a script, an old page) keeps its id.
 func (s *Server) typedChoice(c *fiber.Ctx, errs outlay.ValidationErrors, field, path string, id *string) error {
-	shown, posted := formPosted(c, field+"_shown")
-	if !posted {
-		return s.chooseTyped(c, errs, field, path, c.FormValue(field+"_text"), nil, id)
+	var was *string
+	if shown, posted := formPosted(c, field+"_shown"); posted {
+		was = &shown
 	}
-	return s.chooseTyped(c, errs, field, path, c.FormValue(field+"_text"), &shown, id)
+	return s.chooseTyped(c, errs, field, path, c.FormValue(field+"_text"), was, id)
 }
 
 // chooseTyped is typedChoice of text, typed in a field whose message is errs[key] (a row's

@@ -3,6 +3,7 @@ package handlers
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -364,17 +365,25 @@ func (s *Server) requisitionTotals(c *fiber.Ctx) error {
 func (s *Server) checkRequisitionSubmission(c *fiber.Ctx) error {
 	var in models.RequisitionInput
 	bindForm(c, &in)
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	// A vendor typed and not picked is checked as the save takes it.
 	typed := outlay.ValidationErrors{}
 	if err := s.typedChoice(c, typed, "vendor", requisitions.VendorLookupPath, &in.Vendor); err != nil {
 		return err
 	}
 	if len(typed) > 0 {
-		return c.SendStatus(http.StatusUnprocessableEntity)
+		return answerCheck(c, typed)
 	}
-	err := models.CheckSubmission(c.UserContext(), tenantDB(c), in)
-	if _, ok := outlay.AsValidation(err); ok {
+	return answerCheck(c, models.CheckSubmission(c.UserContext(), tenantDB(c), in))
+}
+
+// answerCheck answers a form's check before its "Submit?" question (data-confirm-check)
+// with err, what the submission would meet: 204 when it would be accepted, 422 when it
+// would be refused (for what it holds, or a document no longer there or editable: the
+// form then posts at once, and the answer says why beside the fields), anything else as
+// the error it is.
+func answerCheck(c *fiber.Ctx, err error) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if _, refused := outlay.AsValidation(err); refused || errors.Is(err, outlay.ErrNotFound) || errors.Is(err, outlay.ErrConflict) {
 		return c.SendStatus(http.StatusUnprocessableEntity)
 	}
 	if err != nil {

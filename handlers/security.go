@@ -116,12 +116,12 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 		return err
 	}
 	err := models.ChangePassword(c.UserContext(), tenantDB(c), me.UserID, me.SessionHash, post.Current, post.New)
-	if v, ok := outlay.AsValidation(err); ok {
-		if v.Has("current_password") && v["current_password"] == models.ErrWrongPassword["current_password"] {
-			if err := s.recordFailedSignIn(c, me.Email); err != nil {
-				return err
-			}
+	if models.WrongPassword(err) {
+		if err := s.recordFailedSignIn(c, me.Email); err != nil {
+			return err
 		}
+	}
+	if _, ok := outlay.AsValidation(err); ok {
 		_ = errs.Absorb(err)
 		return refuse(http.StatusUnprocessableEntity)
 	}

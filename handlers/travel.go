@@ -416,7 +416,6 @@ type tripLegsPost struct {
 func (s *Server) checkTripSubmission(c *fiber.Ctx) error {
 	var post tripLegsPost
 	bindForm(c, &post)
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	in := post.TravelInput
 	filer := models.TravelFiler{UserID: currentUser(c).UserID, ForOthers: s.can(c, travelForOthers)}
 	if filer.ForOthers {
@@ -425,18 +424,11 @@ func (s *Server) checkTripSubmission(c *fiber.Ctx) error {
 			return err
 		}
 		if len(typed) > 0 {
-			return c.SendStatus(http.StatusUnprocessableEntity)
+			return answerCheck(c, typed)
 		}
 	}
 	id, _ := strconv.ParseInt(post.Trip, 10, 64)
-	err := models.CheckTravelSubmission(c.UserContext(), tenantDB(c), filer, max(id, 0), in)
-	if err == nil {
-		return c.SendStatus(http.StatusNoContent)
-	}
-	if _, ok := outlay.AsValidation(err); ok || errors.Is(err, outlay.ErrNotFound) || errors.Is(err, outlay.ErrConflict) {
-		return c.SendStatus(http.StatusUnprocessableEntity) // the save then says why
-	}
-	return err
+	return answerCheck(c, models.CheckTravelSubmission(c.UserContext(), tenantDB(c), filer, max(id, 0), in))
 }
 
 // storeTrip saves the form as a draft or, with intent=submit, saves and submits it. A refusal

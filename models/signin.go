@@ -193,15 +193,11 @@ func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*U
 		if res.RowsAffected == 0 {
 			return outlay.ErrNotFound
 		}
-		if err := tx.Exec(`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`, u.ID).Error; err != nil {
+		if err := endOldPasswordsUses(tx, u.ID); err != nil {
 			return err
 		}
-		// A sign-in half finished with the old password ends with the sessions, and the
-		// failed tries at the old password are forgotten: the person proved they hold the
-		// mailbox, and a second factor, if they have one, is still asked for.
-		if err := tx.Exec(`DELETE FROM two_factor_challenges WHERE user_id = ?`, u.ID).Error; err != nil {
-			return err
-		}
+		// The failed tries at the old password are forgotten: the person proved they hold
+		// the mailbox, and a second factor, if they have one, is still asked for.
 		if err := tx.Exec(`DELETE FROM login_failures WHERE lower(email) = lower(?)`, u.Email).Error; err != nil {
 			return err
 		}
@@ -216,17 +212,34 @@ func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*U
 	return u, nil
 }
 
-// ErrWrongPassword says the current password given to change it was not right; the caller
-// counts it as a failed sign-in.
-var ErrWrongPassword = outlay.ValidationErrors{"current_password": "That is not your current password."}
+// endOldPasswordsUses ends, as a person's password changes, what the old one began or may
+// still lead to: sign-ins half finished with it (waiting for a second factor) and reset
+// links not yet used. Their sessions are the caller's to end (all, or all but one).
+func endOldPasswordsUses(tx *gorm.DB, userID int64) error {
+	if err := tx.Exec(`DELETE FROM two_factor_challenges WHERE user_id = ?`, userID).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`, userID).Error
+}
+
+// wrongCurrentPassword is ChangePassword's refusal of the current password given.
+const wrongCurrentPassword = "That is not your current password."
+
+// WrongPassword says that ChangePassword refused the current password given (not the new
+// one): the caller counts it as a failed sign-in.
+func WrongPassword(err error) bool {
+	v, ok := outlay.AsValidation(err)
+	return ok && v["current_password"] == wrongCurrentPassword
+}
 
 // ChangePassword is a signed-in person's change of their own password: current must be the
 // password they have, next a new one (auth.ValidatePassword, and not the same). In one
 // transaction the password is set, every other session of theirs ends (keep, the digest of
 // the session asking, stays signed in), sign-ins half finished and reset links not yet used
-// end too, and the change is recorded in the audit log (with the actor in ctx). A wrong
-// current password is ErrWrongPassword; what is wrong with next is a ValidationErrors under
-// "new_password". A person without a password (single sign-on alone) has none to change.
+// end too (endOldPasswordsUses), and the change is recorded in the audit log (with the actor
+// in ctx). A wrong current password is refused under "current_password" (WrongPassword),
+// what is wrong with next under "new_password". A person without a password (single sign-on
+// alone) has none to change.
 func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte, current, next string) error {
 	var u User
 	if err := db.WithContext(ctx).Take(&u, userID).Error; err != nil {
@@ -236,7 +249,7 @@ func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte,
 		return outlay.ValidationErrors{"current_password": "You sign in through single sign-on and have no password here to change."}
 	}
 	if !auth.CheckPassword(u.PasswordHash, current) {
-		return ErrWrongPassword
+		return outlay.ValidationErrors{"current_password": wrongCurrentPassword}
 	}
 	if err := auth.ValidatePassword(next, u.Email); err != nil {
 		return outlay.ValidationErrors{"new_password": err.Error()}
@@ -262,13 +275,8 @@ func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte,
 		if err := tx.Exec(`DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`, userID, keep).Error; err != nil {
 			return err
 		}
-		for _, q := range []string{
-			`DELETE FROM two_factor_challenges WHERE user_id = ?`,
-			`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`,
-		} {
-			if err := tx.Exec(q, userID).Error; err != nil {
-				return err
-			}
+		if err := endOldPasswordsUses(tx, userID); err != nil {
+			return err
 		}
 		return audit.Event(ctx, tx, audit.EventPasswordChanged, u.Email, nil)
 	})
