@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/csv"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -498,6 +499,9 @@ func readXLSX(data []byte, lim Limits) (*Table, error) {
 			break
 		}
 	}
+	if err := refuseUncalculated(zr, name); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -518,4 +522,108 @@ func readSheet(f *excelize.File, sheets []string) string {
 		}
 	}
 	return sheets[0]
+}
+
+// refuseUncalculated refuses a sheet with a formula whose result was never saved: a workbook
+// written by a program rather than a spreadsheet (a script's export, a report generator) can
+// hold "=B2*C2" with no value beside it, which reads as an empty cell and would import as one.
+// A spreadsheet saves every formula's last result, so such a file is fixed by opening it in
+// one and saving it again. A formula whose saved result is empty text is an empty cell.
+func refuseUncalculated(zr *zip.Reader, sheet string) error {
+	part := sheetPart(zr, sheet)
+	if part == nil {
+		return nil
+	}
+	rc, err := part.Open()
+	if err != nil {
+		return nil // excelize read the part; a second reading failing is no reason to refuse
+	}
+	defer rc.Close()
+	d := xml.NewDecoder(rc)
+	var cell, kind string
+	var formula, value bool
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			switch e.Name.Local {
+			case "c":
+				cell, kind, formula, value = "", "", false, false
+				for _, a := range e.Attr {
+					switch a.Name.Local {
+					case "r":
+						cell = a.Value
+					case "t":
+						kind = a.Value
+					}
+				}
+			case "f":
+				formula = true
+			case "v":
+				var v string
+				if d.DecodeElement(&v, &e) == nil && (v != "" || kind == "str") {
+					value = true
+				}
+			}
+		case xml.EndElement:
+			if e.Name.Local == "c" && formula && !value {
+				return refuse("Cell %s of the sheet “%s” holds a formula with no saved result: the program that wrote this file did not calculate it. "+
+					"Open the file in a spreadsheet and save it again (that saves each formula's result), or type the values in.", cell, sheet)
+			}
+		}
+	}
+}
+
+// sheetPart is the zip entry holding the named sheet, found as a spreadsheet finds it: the
+// workbook names the sheet's relationship, and the workbook's relationships name its part.
+func sheetPart(zr *zip.Reader, sheet string) *zip.File {
+	files := map[string]*zip.File{}
+	for _, f := range zr.File {
+		files[f.Name] = f
+	}
+	var wb struct {
+		Sheets []struct {
+			Name string `xml:"name,attr"`
+			ID   string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	var rels struct {
+		Rels []struct {
+			ID     string `xml:"Id,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	if decodePart(files["xl/workbook.xml"], &wb) != nil || decodePart(files["xl/_rels/workbook.xml.rels"], &rels) != nil {
+		return nil
+	}
+	for _, s := range wb.Sheets {
+		if s.Name != sheet {
+			continue
+		}
+		for _, r := range rels.Rels {
+			if r.ID != s.ID {
+				continue
+			}
+			if strings.HasPrefix(r.Target, "/") {
+				return files[strings.TrimPrefix(r.Target, "/")]
+			}
+			return files[path.Join("xl", r.Target)]
+		}
+	}
+	return nil
+}
+
+func decodePart(f *zip.File, v any) error {
+	if f == nil {
+		return errors.New("no such part")
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return xml.NewDecoder(rc).Decode(v)
 }

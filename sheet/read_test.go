@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"outlay/internal/ziptest"
 	"outlay/sheet"
 )
 
@@ -464,4 +465,83 @@ func TestReadXLSXReadsTheSheetShown(t *testing.T) {
 			t.Errorf("%s: read sheet %q of %d; want %q of 2", tc.name, tbl.Sheet, tbl.Sheets, tc.want)
 		}
 	}
+}
+
+// A formula whose result the writing program never calculated would read as an empty cell;
+// the file is refused naming the cell, while one whose result was saved reads as that result.
+func TestReadXLSXRefusesFormulasWithoutTheirResult(t *testing.T) {
+	t.Parallel()
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetRow("Sheet1", "A1", &[]any{"name", "terms"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetRow("Sheet1", "A2", &[]any{"Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellFormula("Sheet1", "B2", "15*2"); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	_, err := sheet.Read(bytes.NewReader(buf.Bytes()), "vendors.xlsx", sheet.DefaultLimits)
+	if msg, ok := sheet.IsFileError(err); !ok || !strings.Contains(msg, "Cell B2 of the sheet “Sheet1” holds a formula with no saved result") {
+		t.Fatalf("a formula without its result read with %v", err)
+	}
+	// The same sheet as a spreadsheet saves it: the formula with its result, or with an
+	// empty text result.
+	for cached, want := range map[string]string{`<v>30</v>`: "30", `<v></v>`: ""} {
+		data := rewritePart(t, buf.Bytes(), "xl/worksheets/sheet1.xml", func(s string) string {
+			s = strings.Replace(s, `<f>15*2</f>`, `<f>15*2</f>`+cached, 1)
+			if want == "" {
+				s = strings.Replace(s, `<c r="B2"`, `<c r="B2" t="str"`, 1)
+			}
+			return s
+		})
+		tbl, err := sheet.Read(bytes.NewReader(data), "vendors.xlsx", sheet.DefaultLimits)
+		if err != nil {
+			t.Fatalf("saved result %s: %v", cached, err)
+		}
+		got := ""
+		if len(tbl.Rows) > 1 && len(tbl.Rows[1]) > 1 {
+			got = tbl.Rows[1][1]
+		}
+		if len(tbl.Rows) != 2 || tbl.Rows[1][0] != "Acme" || got != want {
+			t.Errorf("saved result %s: read %q, want terms %q", cached, tbl.Rows, want)
+		}
+	}
+}
+
+// rewritePart is a copy of a zip archive with one part's text changed by edit.
+func rewritePart(t *testing.T, data []byte, name string, edit func(string) string) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	found := false
+	for _, p := range ziptest.Parts(t, data) {
+		if p.Name == name {
+			found = true
+			edited := edit(string(p.Data))
+			if edited == string(p.Data) {
+				t.Fatalf("the edit left %s as it was: %s", name, p.Data)
+			}
+			p.Data = []byte(edited)
+		}
+		w, err := zw.Create(p.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(p.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Fatalf("no part %s", name)
+	}
+	return out.Bytes()
 }

@@ -24,6 +24,7 @@ import (
 
 	"outlay/archive"
 	"outlay/internal/dbtest"
+	"outlay/internal/ziptest"
 	"outlay/mail"
 	"outlay/models"
 	"outlay/storage"
@@ -257,22 +258,9 @@ func archiveMentions(t *testing.T, file, s string) string {
 	if bytes.Contains(data, []byte(s)) {
 		return "the zip file"
 	}
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bytes.Contains(b, []byte(s)) {
-			return f.Name
+	for _, p := range ziptest.Parts(t, data) {
+		if bytes.Contains(p.Data, []byte(s)) {
+			return p.Name
 		}
 	}
 	return ""
