@@ -98,3 +98,54 @@ func TestValidatePassword(t *testing.T) {
 		t.Errorf("257 characters: %v", err)
 	}
 }
+
+// A password is the same password however the keyboard composed its accents: set with "ü" as
+// one character, it signs in with "u" and a combining diaeresis, and the other way round. A
+// hash made of a password as typed, before passwords were normalised, still takes it.
+func TestPasswordsAreComparedNormalised(t *testing.T) {
+	composed, decomposed := "Grüße-aus-Köln", "Gru\u0308ße-aus-Ko\u0308ln"
+	if composed == decomposed {
+		t.Fatal("the two spellings are the same string")
+	}
+	for _, set := range []string{composed, decomposed} {
+		h, err := HashPassword(set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, typed := range []string{composed, decomposed} {
+			if !CheckPassword(h, typed) {
+				t.Errorf("set as %q, refused as %q", set, typed)
+			}
+		}
+		if CheckPassword(h, "Grusse-aus-Koln") {
+			t.Errorf("set as %q, taken without its accents", set)
+		}
+	}
+	if !SamePassword(composed, decomposed) || SamePassword(composed, "Grusse-aus-Koln") {
+		t.Error("SamePassword does not compare as hashing does")
+	}
+	legacy, err := hashPassword(decomposed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CheckPassword(legacy, decomposed) {
+		t.Error("a hash of the password as typed refuses it as typed")
+	}
+	// Full-width letters are the plain ones.
+	h, err := HashPassword("ｐａｓｓｗｏｒｄ-one-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CheckPassword(h, "password-one-2") {
+		t.Error("full-width letters are not their plain ones")
+	}
+	// Normalising can lengthen a password past the limit it was measured against when set;
+	// it still signs in.
+	long := strings.Repeat("\ufdfa", MaxPasswordLength) // one character that NFKC makes 18
+	if err := ValidatePassword(long, ""); err != nil {
+		t.Fatal(err)
+	}
+	if h, err = HashPassword(long); err != nil || !CheckPassword(h, long) {
+		t.Errorf("a password that normalising lengthens does not sign in: %v", err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Argon2id parameters: OWASP's recommendation of 19 MiB, two passes, one lane, which costs
@@ -66,8 +67,19 @@ func idKey(password, salt []byte, time, memory uint32, threads uint8, keyLen uin
 	return argon2.IDKey(password, salt, time, memory, threads, keyLen)
 }
 
-// HashPassword returns an argon2id hash in the PHC string format.
-func HashPassword(password string) (string, error) {
+// normalised is password as it is hashed: in Unicode's compatibility composed form (NFKC), as
+// NIST SP 800-63B asks, so that a password with accents is the same password whether the
+// keyboard sent "é" as one character (Windows, most phones) or as "e" and a combining accent
+// (macOS in some fields), and a full-width letter is its plain one.
+func normalised(password string) string { return norm.NFKC.String(password) }
+
+// SamePassword reports whether a and b are one password, as hashing sees them.
+func SamePassword(a, b string) bool { return normalised(a) == normalised(b) }
+
+// HashPassword returns an argon2id hash, of the password normalised, in the PHC string format.
+func HashPassword(password string) (string, error) { return hashPassword(normalised(password)) }
+
+func hashPassword(password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -89,11 +101,25 @@ var dummyHash = sync.OnceValue(func() string {
 })
 
 // CheckPassword reports whether password matches hash in constant time. An empty hash (no
-// password set) never matches, but still costs a full hash computation.
+// password set) never matches, but still costs a full hash computation. The password is
+// checked normalised; one that normalising changes is also checked as typed, which is how a
+// hash made before passwords were normalised holds it. Whether the second check runs depends
+// on the password alone, so it tells nothing of the account.
 func CheckPassword(hash, password string) bool {
+	// Measured as typed, as ValidatePassword measured it when it was set (normalising can
+	// lengthen it), and before normalising, which would otherwise work on megabytes.
 	if len(password) > maxPasswordBytes || utf8.RuneCountInString(password) > MaxPasswordLength {
 		return false
 	}
+	n := normalised(password)
+	ok := checkPassword(hash, n)
+	if n != password {
+		ok = checkPassword(hash, password) || ok
+	}
+	return ok
+}
+
+func checkPassword(hash, password string) bool {
 	ok := true
 	if hash == "" {
 		hash, ok = dummyHash(), false

@@ -254,7 +254,7 @@ func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte,
 	if err := auth.ValidatePassword(next, u.Email); err != nil {
 		return outlay.ValidationErrors{"new_password": err.Error()}
 	}
-	if next == current {
+	if auth.SamePassword(next, current) {
 		return outlay.ValidationErrors{"new_password": "Choose a password other than the one you have."}
 	}
 	hash, err := auth.HashPassword(next)
