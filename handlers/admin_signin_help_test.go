@@ -225,7 +225,7 @@ func TestPasswordResetLinkUnderRequiredSSO(t *testing.T) {
 	bo := s.app.CreateUser(t, s.acme, "bo@acme.example", "Bo Buyer", "requester")
 	ana := s.app.Client(t, "acme")
 	ana.SignIn("ana@acme.example", testutil.Password)
-	if err := models.UpdateSSOSettings(context.Background(), s.db, true, s.ana.ID); err != nil {
+	if err := models.UpdateSSOSettings(context.Background(), s.db, models.ByOperator(), true, s.ana.ID); err != nil {
 		t.Fatal(err)
 	}
 	want := "Bo Buyer signs in through single sign-on, which the organisation requires, so their password is not used."

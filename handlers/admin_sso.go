@@ -290,7 +290,7 @@ func (s *Server) deleteSSOProvider(c *fiber.Ctx) error {
 	if err != nil {
 		return outlay.ErrNotFound
 	}
-	p, err := models.DeleteSSOProvider(s.ssoContext(c), tenantDB(c), id)
+	p, err := models.DeleteSSOProvider(s.ssoContext(c), tenantDB(c), grantor(c), id)
 	if v, ok := outlay.AsValidation(err); ok {
 		s.setFlash(c, "error", v.Error())
 		return redirect(c, ssoviews.Path)
@@ -306,7 +306,7 @@ func (s *Server) deleteSSOProvider(c *fiber.Ctx) error {
 func (s *Server) updateSSOSettings(c *fiber.Ctx) error {
 	var post ssoSettingsPost
 	bindForm(c, &post)
-	err := models.UpdateSSOSettings(s.ssoContext(c), tenantDB(c), post.RequireSSO, post.BreakGlass)
+	err := models.UpdateSSOSettings(s.ssoContext(c), tenantDB(c), grantor(c), post.RequireSSO, post.BreakGlass)
 	if v, ok := outlay.AsValidation(err); ok {
 		return s.renderSSOAdmin(c, http.StatusUnprocessableEntity, nil, v)
 	}
@@ -326,7 +326,20 @@ func (s *Server) unlinkIdentity(c *fiber.Ctx) error {
 		return outlay.ErrNotFound
 	}
 	ctx, db := s.ssoContext(c), tenantDB(c)
-	if _, err := models.UnlinkSSOIdentity(ctx, db, userID, identityID); err != nil {
+	_, err := models.UnlinkSSOIdentity(ctx, db, grantor(c), userID, identityID)
+	if r, refused := models.AsGrantRefused(err); refused && isHTMX(c) {
+		c.Set("HX-Trigger", toastTrigger("error", r.Message))
+		c.Status(http.StatusUnprocessableEntity)
+		ids, err := models.UserSSOIdentities(ctx, db, userID)
+		if err != nil {
+			return err
+		}
+		return sendHTML(c, s.userIdentitiesPartial(c, userID, ids))
+	} else if refused {
+		s.setFlash(c, "error", r.Message)
+		return redirect(c, ssoviews.Path)
+	}
+	if err != nil {
 		return err
 	}
 	if isHTMX(c) {

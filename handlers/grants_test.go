@@ -2,11 +2,14 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -142,6 +145,9 @@ func TestAdminUsersGrantOnlyWhatTheyHold(t *testing.T) {
 	if _, err := models.FindUserByEmail(context.Background(), s.db(t), "mal@acme.example"); err == nil {
 		t.Error("a refused invitation created the person")
 	}
+	// The refusal of an invitation to what is not an address records no text of the form's:
+	// the audit log keeps what it is given for good.
+	c.Post("/admin/users", url.Values{"email": {`=HYPERLINK("http://evil.example","x")`}, "name": {"X"}, "roles": {"admin"}})
 
 	// People who hold more than Hal are out of his reach: he cannot edit, deactivate or
 	// reactivate Ana, and the page offers him no form for her.
@@ -179,7 +185,7 @@ func TestAdminUsersGrantOnlyWhatTheyHold(t *testing.T) {
 	// Every refusal is in the audit log with what was attempted.
 	want := []string{
 		"hal@acme.example: update", "rita@acme.example: update", "mal@acme.example: invite",
-		"ana@acme.example: update", "ana@acme.example: deactivate", "bob@acme.example: reactivate",
+		"(an invalid email address): invite", "ana@acme.example: update", "ana@acme.example: deactivate", "bob@acme.example: reactivate",
 	}
 	if got := refusals(t, s.usersSite); !slices.Equal(got, want) {
 		t.Errorf("audited refusals = %q, want %q", got, want)
@@ -293,7 +299,7 @@ func TestSSONewPeopleGetOnlyARoleTheEditorCouldGive(t *testing.T) {
 	// up is vouching for everyone: Hal may not, even giving new people only his own role.
 	form.Set("jit_role", "helpdesk")
 	res = c.Post("/admin/sso/providers", form)
-	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "only someone who holds them can set one up") {
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "only someone who holds them can change it") {
 		t.Fatalf("Hal setting up a provider: %d %q", res.Status, res.Text(".field-error"))
 	}
 	if got := refusals(t, s.usersSite); !slices.Equal(got, []string{"okta: single sign-on role", "sso_provider:okta: change sign-in provider"}) {
@@ -512,4 +518,77 @@ func TestInviteesLinkStopsWorkingWhenTheyAreGivenMoreAccess(t *testing.T) {
 		t.Errorf("granting requesters a permission: %d, toast %s", res.Status, toast)
 	}
 	refused("Rae's link after her role was given more", raesLink)
+}
+
+// The sign-in and two-factor policies, deleting a provider and unlinking someone's provider
+// account all bear on how people sign in: someone given those pages but holding less than an
+// admin could otherwise turn password sign-in off for the admins, delete the provider they
+// sign in with, or loosen their second factor. Each is refused beside the form, audited, and
+// changes nothing; the admin's own changes still go through.
+func TestSignInPoliciesReachOnlyWhoTheEditorCovers(t *testing.T) {
+	t.Parallel()
+	perms := []policy.Permission{{Object: "admin.users", Action: outlay.ActRead}}
+	for _, object := range []string{"admin.sso", "admin.security"} {
+		perms = append(perms, policy.Permission{Object: object, Action: outlay.ActRead}, policy.Permission{Object: object, Action: outlay.ActUpdate})
+	}
+	s := newGrantSite(t, perms...)
+	ctx, db := context.Background(), s.db(t)
+	s.admin.Get("/admin/sso?add=oidc")
+	if res := s.admin.Post("/admin/sso/providers", url.Values{"kind": {"oidc"}, "name": {"okta"}, "label": {"Okta"},
+		"issuer": {"https://idp.acme.example"}, "client_id": {"outlay"}, "client_secret": {"s3cret"},
+		"domains": {"acme.example"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("the admin adding a provider: %d %q", res.Status, res.Text(".field-error"))
+	}
+	p, err := models.FindSSOProvider(ctx, db, "okta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anaLink := models.SSOIdentity{UserID: s.ana.ID, Provider: "okta", Subject: "ana-at-okta", Email: s.ana.Email, LinkedAt: time.Now()}
+	if err := db.Create(&anaLink).Error; err != nil {
+		t.Fatal(err)
+	}
+
+	c := s.helpdesk
+	c.Get("/admin/sso")
+	res := c.Post("/admin/sso/settings", url.Values{"require_sso": {"true"}, "break_glass": {strconv.FormatInt(s.hal.ID, 10)}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "The sign-in policy decides how everyone here signs in") {
+		t.Errorf("Hal requiring single sign-on with himself as break-glass: %d %q", res.Status, res.Text(".form-error"))
+	}
+	if flash := flashAfter(t, c, c.Post(fmt.Sprintf("/admin/sso/providers/%d/delete", p.ID), nil)); !strings.Contains(flash, "only someone who holds them can change it") {
+		t.Errorf("Hal deleting the provider: flash %q", flash)
+	}
+	if flash := flashAfter(t, c, c.Post(fmt.Sprintf("%s/identities/%d/unlink", path(s.ana.ID), anaLink.ID), nil)); !strings.Contains(flash, "permissions you do not have") {
+		t.Errorf("Hal unlinking Ana's provider account: flash %q", flash)
+	}
+	c.Get("/admin/security")
+	res = c.Post("/admin/security", url.Values{"required": {models.TwoFactorOptional}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "The two-factor policy decides how everyone here signs in") {
+		t.Errorf("Hal changing the two-factor policy: %d %q", res.Status, res.Text(".form-error"))
+	}
+
+	settings, err := models.GetSSOSettings(ctx, db)
+	if err != nil || settings.RequireSSO || settings.BreakGlassUserID != nil {
+		t.Errorf("the sign-in policy after Hal's attempt: %+v %v", settings, err)
+	}
+	var links, providers int64
+	db.Model(&models.SSOIdentity{}).Where("user_id = ?", s.ana.ID).Count(&links)
+	db.Model(&models.SSOProvider{}).Count(&providers)
+	if links != 1 || providers != 1 {
+		t.Errorf("after Hal's attempts: %d of Ana's links, %d providers; want 1 and 1", links, providers)
+	}
+	want := []string{"sso_settings: change sign-in policy", fmt.Sprintf("sso_provider:%d: change sign-in provider", p.ID),
+		"ana@acme.example: unlink sign-in account", "two_factor_settings: change two-factor policy"}
+	if got := refusals(t, s.usersSite); !slices.Equal(got, want) {
+		t.Errorf("audited refusals = %q, want %q", got, want)
+	}
+
+	// The admin, who covers everyone, may.
+	s.admin.Get("/admin/security")
+	if res := s.admin.Post("/admin/security", url.Values{"required": {models.TwoFactorEveryone}}); res.Status != http.StatusSeeOther {
+		t.Errorf("the admin changing the two-factor policy: %d %q", res.Status, res.Text(".form-error"))
+	}
+	s.admin.Get("/admin/sso")
+	if flash := flashAfter(t, s.admin, s.admin.Post(fmt.Sprintf("%s/identities/%d/unlink", path(s.ana.ID), anaLink.ID), nil)); !strings.Contains(flash, "Account unlinked") {
+		t.Errorf("the admin unlinking her own provider account: flash %q", flash)
+	}
 }

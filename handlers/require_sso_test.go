@@ -18,7 +18,7 @@ func TestRequireSSOAnswersEveryPasswordAlike(t *testing.T) {
 	t.Parallel()
 	s := newSSOSite(t)
 	s.app.CreateUser(t, s.acme, "bo@acme.example", "Bo Requester", "requester")
-	if err := models.UpdateSSOSettings(context.Background(), s.db, true, s.ana.ID); err != nil {
+	if err := models.UpdateSSOSettings(context.Background(), s.db, models.ByOperator(), true, s.ana.ID); err != nil {
 		t.Fatal(err)
 	}
 	c := s.app.Client(t, "acme")

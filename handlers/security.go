@@ -356,7 +356,7 @@ func (s *Server) updateSecurityPolicy(c *fiber.Ctx) error {
 	}
 	bindForm(c, &post)
 	required, roles, remember := post.Required, post.Roles, post.AllowRemember
-	err := models.UpdateTwoFactorSettings(c.UserContext(), tenantDB(c), required, roles, remember)
+	err := models.UpdateTwoFactorSettings(c.UserContext(), tenantDB(c), grantor(c), required, roles, remember)
 	if v, ok := outlay.AsValidation(err); ok {
 		return s.renderSecurityAdmin(c, http.StatusUnprocessableEntity,
 			security.Admin{Required: required, AllowRemember: remember, Errors: v}, roles)

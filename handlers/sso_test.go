@@ -550,7 +550,7 @@ func TestRequireSSO(t *testing.T) {
 	s := newSSOSite(t)
 	ctx := context.Background()
 	s.app.CreateUser(t, s.acme, "bo@acme.example", "Bo Requester", "requester")
-	if err := models.UpdateSSOSettings(ctx, s.db, true, s.ana.ID); err != nil {
+	if err := models.UpdateSSOSettings(ctx, s.db, models.ByOperator(), true, s.ana.ID); err != nil {
 		t.Fatal(err)
 	}
 	c := s.app.Client(t, "acme")

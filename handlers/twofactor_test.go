@@ -440,7 +440,7 @@ func TestRememberThisBrowser(t *testing.T) {
 	c.Get("/dashboard")
 	c.Post("/logout", nil)
 	c.SignIn("ana@acme.example", testutil.Password) // no code asked
-	if err := models.UpdateTwoFactorSettings(context.Background(), db, models.TwoFactorOptional, nil, false); err != nil {
+	if err := models.UpdateTwoFactorSettings(context.Background(), db, models.ByOperator(), models.TwoFactorOptional, nil, false); err != nil {
 		t.Fatal(err)
 	}
 	c.Get("/dashboard")
@@ -496,7 +496,7 @@ func TestSignInEnrolmentAfterEnrollingElsewhere(t *testing.T) {
 	app := testutil.NewApp(t, env)
 	old := app.Client(t, "acme")
 	old.SignIn("bo@acme.example", testutil.Password)
-	if err := models.UpdateTwoFactorSettings(context.Background(), db, models.TwoFactorEveryone, nil, true); err != nil {
+	if err := models.UpdateTwoFactorSettings(context.Background(), db, models.ByOperator(), models.TwoFactorEveryone, nil, true); err != nil {
 		t.Fatal(err)
 	}
 	pending := app.Client(t, "acme")

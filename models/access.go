@@ -29,10 +29,55 @@ var ErrLastRoleEditor = outlay.Conflict("This would leave nobody able to change 
 // role that may only edit roles could not give the rest back.
 var ErrLastAdmin = outlay.Conflict("This would leave the organisation without an active admin. Give the Admin role to someone else first.")
 
-// IsLastAccessRefusal says whether err is ErrLastRoleEditor or ErrLastAdmin: a change refused
-// because it would leave nobody to run the organisation.
+// errLastGiver marks a change refused because a permission would be left with nobody able to
+// give it back (givers); its message names the permission.
+var errLastGiver = errors.New("last giver of a permission")
+
+// IsLastAccessRefusal says whether err is ErrLastRoleEditor, ErrLastAdmin or a permission
+// left with nobody to give it back: a change refused because it would leave nobody to run
+// the organisation.
 func IsLastAccessRefusal(err error) bool {
-	return errors.Is(err, ErrLastRoleEditor) || errors.Is(err, ErrLastAdmin)
+	return errors.Is(err, ErrLastRoleEditor) || errors.Is(err, ErrLastAdmin) || errors.Is(err, errLastGiver)
+}
+
+// lastGiverError is a conflict that errLastGiver marks.
+type lastGiverError struct{ conflict error }
+
+func (e lastGiverError) Error() string   { return e.conflict.Error() }
+func (e lastGiverError) Unwrap() []error { return []error{e.conflict, errLastGiver} }
+
+// givers reads the permissions that some active person could give back if they were taken
+// away: those held by an active person who may also change roles. Only someone who holds a
+// permission may give it (Grantor), so a permission that leaves this set is lost to the
+// organisation: nobody could ever grant it again.
+func givers(tx *gorm.DB) ([]policy.Permission, error) {
+	var out []policy.Permission
+	err := tx.Raw(`SELECT DISTINCT c.v1 AS object, c.v2 AS action
+		FROM users u
+		JOIN user_roles ur ON ur.user_id = u.id
+		JOIN casbin_rule c ON c.ptype = 'p' AND c.v0 = ur.role
+		WHERE u.status = 'active' AND EXISTS (
+			SELECT 1 FROM user_roles er
+			JOIN casbin_rule e ON e.ptype = 'p' AND e.v0 = er.role AND e.v1 = ? AND e.v2 = ?
+			WHERE er.user_id = u.id)
+		ORDER BY 1, 2`, policy.RoleEditor.Object, policy.RoleEditor.Action).Scan(&out).Error
+	return out, err
+}
+
+// ensureGiversRemain refuses a change after which a permission that someone could give back
+// before (in before, from givers) has nobody left who could.
+func ensureGiversRemain(tx *gorm.DB, before []policy.Permission) error {
+	after, err := givers(tx)
+	if err != nil {
+		return err
+	}
+	for _, p := range before {
+		if !slices.Contains(after, p) {
+			return lastGiverError{outlay.Conflict(fmt.Sprintf("This would leave nobody able to give “%s” back: only someone who holds a permission may give it, "+
+				"and nobody who changes roles would hold it any more. Give it to a role of someone who changes roles first.", p.Label()))}
+		}
+	}
+	return nil
 }
 
 // accessLockKey serialises every change that can remove the power to edit roles, so that two
@@ -69,14 +114,19 @@ func activeAdminExists(tx *gorm.DB) (bool, error) {
 }
 
 // guardedAccessChange runs fn in a transaction that holds the access lock and checks, before
-// committing, that someone can still edit roles and, if an active admin was there before,
-// that one still is.
+// committing, that someone can still edit roles, that if an active admin was there before one
+// still is, and that every permission someone could give back before still has someone who
+// could (ensureGiversRemain).
 func guardedAccessChange(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := lockAccess(tx); err != nil {
 			return err
 		}
 		hadAdmin, err := activeAdminExists(tx)
+		if err != nil {
+			return err
+		}
+		given, err := givers(tx)
 		if err != nil {
 			return err
 		}
@@ -89,7 +139,7 @@ func guardedAccessChange(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) 
 		if hasAdmin, err := activeAdminExists(tx); err != nil || (hadAdmin && !hasAdmin) {
 			return cmp.Or(err, ErrLastAdmin)
 		}
-		return nil
+		return ensureGiversRemain(tx, given)
 	})
 }
 

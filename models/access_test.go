@@ -3,6 +3,8 @@ package models_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -52,11 +54,51 @@ func TestLastRoleEditorGuards(t *testing.T) {
 	if err := models.SetUserRoles(ctx, db, ana.ID, []string{"requester", "security_officer"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := models.SetPermission(ctx, db, models.ByOperator(), "admin", policy.RoleEditor, false); err != nil {
-		t.Errorf("revoke from admin while security_officer holds it: %v", err)
+	// But the admins then could no longer change roles, and Ana, who could, holds too little to
+	// give back all the admins held: that would be lost for good.
+	err = models.SetPermission(ctx, db, models.ByOperator(), "admin", policy.RoleEditor, false)
+	if !models.IsLastAccessRefusal(err) || !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "This would leave nobody able to give") {
+		t.Errorf("revoke from admin while only security_officer, holding little, would edit roles: %v", err)
 	}
-	if err := models.DeleteRole(ctx, db, models.ByOperator(), "security_officer"); !errors.Is(err, models.ErrLastRoleEditor) {
-		t.Errorf("delete the last editing role: %v", err)
+	if err := models.DeleteRole(ctx, db, models.ByOperator(), "security_officer"); err != nil {
+		t.Errorf("delete an editing role while the admins edit roles: %v", err)
+	}
+}
+
+// A permission is never left with nobody able to give it back: only someone who holds a
+// permission may give it, so a permission no role editor holds could never be granted again
+// (revoking "Users: Edit" from the only admins' role used to lose it for good). One that a
+// role editor still holds another way may go.
+func TestPermissionsKeepSomeoneWhoCanGiveThemBack(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	ctx := context.Background()
+	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin", "approver")
+	env.CreateUser(t, acme, "bob@acme.example", "Bob", "auditor")
+	usersEdit := policy.Permission{Object: outlay.ObjUsers, Action: outlay.ActUpdate}
+	rolesRead := policy.Permission{Object: "admin.roles", Action: outlay.ActRead}
+	for _, p := range []policy.Permission{usersEdit, rolesRead} {
+		err := models.SetPermission(ctx, db, models.ByPerson(ana.ID), policy.RoleAdmin, p, false)
+		if !models.IsLastAccessRefusal(err) || !strings.Contains(err.Error(), "“"+p.Label()+"”") {
+			t.Errorf("revoking %s from the admins' role: %v", p, err)
+		}
+	}
+	set, err := policy.Load(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(set.Grants()[policy.RoleAdmin], usersEdit) || !slices.Contains(set.Grants()[policy.RoleAdmin], rolesRead) {
+		t.Error("a refused revoke changed the admins' role")
+	}
+	// Ana approves through the approver role too, so the admins' role may stop approving.
+	approve := policy.Permission{Object: "approvals", Action: outlay.ActApprove}
+	if err := models.SetPermission(ctx, db, models.ByPerson(ana.ID), policy.RoleAdmin, approve, false); err != nil {
+		t.Errorf("revoking what Ana still holds through another role: %v", err)
+	}
+	// And now the approver role is the only way a role editor holds it.
+	if err := models.SetUserRoles(ctx, db, ana.ID, []string{"admin"}); !models.IsLastAccessRefusal(err) {
+		t.Errorf("taking the approver role from Ana, the last editor approving: %v", err)
 	}
 }
 

@@ -221,6 +221,15 @@ func (r *Reach) checkPerson(tx *gorm.DB, attempt string, userID int64) error {
 // deactivated: a provider signs people in by their address, so whoever controls it can sign
 // in as any of them. subject names the provider.
 func (g Grantor) mayVouchForEveryone(ctx context.Context, db *gorm.DB, subject string) error {
+	return g.mayChangeEveryone(ctx, db, "change sign-in provider", subject, "A sign-in provider can sign in anyone here")
+}
+
+// mayChangeEveryone refuses, and audits the refusal, a change that bears on how every person
+// signs in (a provider, the sign-in or two-factor policy) unless the grantor could change
+// every person who is not deactivated: otherwise someone given only that page could lock
+// out, or open up, people who hold more than they do. why says what the change governs, as
+// the first half of the refusal's sentence.
+func (g Grantor) mayChangeEveryone(ctx context.Context, db *gorm.DB, attempt, subject, why string) error {
 	reach, err := g.Reach(ctx, db)
 	if err != nil || reach.all {
 		return err
@@ -234,10 +243,19 @@ func (g Grantor) mayVouchForEveryone(ctx context.Context, db *gorm.DB, subject s
 	}
 	missing := reach.missing(roles)
 	return auditRefusal(ctx, db, &GrantRefused{Field: "",
-		Message: fmt.Sprintf("A sign-in provider can sign in anyone here, and some people hold permissions you do not (%s), so only someone who holds them can set one up or change it.",
-			permissionList(missing)),
+		Message: fmt.Sprintf("%s, and some people hold permissions you do not (%s), so only someone who holds them can change it.",
+			why, permissionList(missing)),
 		subject: subject,
-		details: map[string]any{"attempt": "change sign-in provider", "missing": permissionNames(missing)}})
+		details: map[string]any{"attempt": attempt, "missing": permissionNames(missing)}})
+}
+
+// asFormError is err with a grant refusal made the form's own error (under ""), for the
+// settings pages that show a refusal above the form.
+func asFormError(err error) error {
+	if r, ok := AsGrantRefused(err); ok {
+		return outlay.ValidationErrors{"": r.Message}
+	}
+	return err
 }
 
 // mayGive refuses, and audits the refusal, giving roles unless they lie within the grantor's

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -355,10 +356,7 @@ func SaveSSOProvider(ctx context.Context, db *gorm.DB, id int64, in SSOProviderI
 	}
 	// Whoever controls a provider can sign in as anyone it matches by address.
 	if err := rules.Grantor.mayVouchForEveryone(ctx, db, "sso_provider:"+in.Name); err != nil {
-		if r, ok := AsGrantRefused(err); ok {
-			return nil, outlay.ValidationErrors{"": r.Message}
-		}
-		return nil, err
+		return nil, asFormError(err)
 	}
 	issuerChanged := existing == nil || existing.Issuer != in.Issuer || !existing.Enabled
 	if in.Kind == SSOKindOIDC && in.Enabled && issuerChanged && rules.CheckIssuer != nil {
@@ -461,9 +459,14 @@ func providerChanges(before, after SSOProvider, created, secretChanged bool) map
 	return out
 }
 
-// DeleteSSOProvider removes a provider and the identities linked through it.
-func DeleteSSOProvider(ctx context.Context, db *gorm.DB, id int64) (*SSOProvider, error) {
+// DeleteSSOProvider removes a provider and the identities linked through it. g may delete
+// one only if it could set one up (mayVouchForEveryone): deleting one can lock out everyone
+// it signs in.
+func DeleteSSOProvider(ctx context.Context, db *gorm.DB, g Grantor, id int64) (*SSOProvider, error) {
 	var p *SSOProvider
+	if err := g.mayVouchForEveryone(ctx, db, "sso_provider:"+strconv.FormatInt(id, 10)); err != nil {
+		return nil, asFormError(err)
+	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := lockSSO(tx); err != nil {
 			return err
@@ -543,7 +546,11 @@ func BreakGlassCandidates(ctx context.Context, db *gorm.DB) ([]UserChoice, error
 }
 
 // UpdateSSOSettings sets whether SSO is required and who the break-glass admin is (0: none).
-func UpdateSSOSettings(ctx context.Context, db *gorm.DB, require bool, breakGlass int64) error {
+// It decides how everyone signs in, so g may change it only if it could change everyone.
+func UpdateSSOSettings(ctx context.Context, db *gorm.DB, g Grantor, require bool, breakGlass int64) error {
+	if err := g.mayChangeEveryone(ctx, db, "change sign-in policy", "sso_settings", "The sign-in policy decides how everyone here signs in"); err != nil {
+		return asFormError(err)
+	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := lockSSO(tx); err != nil {
 			return err

@@ -320,10 +320,15 @@ func UserSSOIdentities(ctx context.Context, db *gorm.DB, userID int64) ([]Linked
 
 // UnlinkSSOIdentity removes one of a person's identities, so that their next sign-in with
 // that provider links whichever account proves their email then (after their account at
-// the provider was replaced, say). Another person's identity is ErrNotFound.
-func UnlinkSSOIdentity(ctx context.Context, db *gorm.DB, userID, identityID int64) (*SSOIdentity, error) {
+// the provider was replaced, say). Another person's identity is ErrNotFound. g may unlink
+// only the identities of a person within its reach; a refusal is a *GrantRefused, and is
+// audited.
+func UnlinkSSOIdentity(ctx context.Context, db *gorm.DB, g Grantor, userID, identityID int64) (*SSOIdentity, error) {
 	var id SSOIdentity
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := g.mayChange(ctx, tx, "unlink sign-in account", userID); err != nil {
+			return err
+		}
 		err := tx.Where("id = ? AND user_id = ?", identityID, userID).Take(&id).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return outlay.NotFound("no such linked account")
@@ -338,7 +343,7 @@ func UnlinkSSOIdentity(ctx context.Context, db *gorm.DB, userID, identityID int6
 			map[string]any{"provider": id.Provider, "subject": id.Subject, "email": id.Email})
 	})
 	if err != nil {
-		return nil, err
+		return nil, auditRefusal(ctx, db, err)
 	}
 	return &id, nil
 }

@@ -161,20 +161,20 @@ func TestRequireSSOGuards(t *testing.T) {
 		}
 		return ""
 	}
-	if f := field(models.UpdateSSOSettings(ctx, db, true, ana.ID)); f != "require_sso" {
+	if f := field(models.UpdateSSOSettings(ctx, db, models.ByOperator(), true, ana.ID)); f != "require_sso" {
 		t.Errorf("require SSO with no provider: %q", f)
 	}
 	p, err := models.SaveSSOProvider(ctx, db, 0, okta, rules)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := field(models.UpdateSSOSettings(ctx, db, true, 0)); f != "break_glass" {
+	if f := field(models.UpdateSSOSettings(ctx, db, models.ByOperator(), true, 0)); f != "break_glass" {
 		t.Errorf("require SSO without break-glass admin: %q", f)
 	}
-	if f := field(models.UpdateSSOSettings(ctx, db, true, bo.ID)); f != "break_glass" {
+	if f := field(models.UpdateSSOSettings(ctx, db, models.ByOperator(), true, bo.ID)); f != "break_glass" {
 		t.Errorf("a requester as break-glass admin: %q", f)
 	}
-	if err := models.UpdateSSOSettings(ctx, db, true, ana.ID); err != nil {
+	if err := models.UpdateSSOSettings(ctx, db, models.ByOperator(), true, ana.ID); err != nil {
 		t.Fatal(err)
 	}
 	for email, want := range map[string]bool{"ana@acme.example": true, "ANA@acme.example": true, "bo@acme.example": false, "nobody@acme.example": false} {
@@ -188,16 +188,16 @@ func TestRequireSSOGuards(t *testing.T) {
 	if _, err := models.SaveSSOProvider(ctx, db, p.ID, in, rules); errString(err) != models.SSORequiredNeedsProvider {
 		t.Errorf("turning off the last provider: %v", err)
 	}
-	if _, err := models.DeleteSSOProvider(ctx, db, p.ID); errString(err) != models.SSORequiredNeedsProvider {
+	if _, err := models.DeleteSSOProvider(ctx, db, models.ByOperator(), p.ID); errString(err) != models.SSORequiredNeedsProvider {
 		t.Errorf("deleting the last provider: %v", err)
 	}
 	if got, _ := models.FindSSOProvider(ctx, db, "okta"); got == nil || !got.Enabled {
 		t.Error("the refused change was made anyway")
 	}
-	if err := models.UpdateSSOSettings(ctx, db, false, 0); err != nil {
+	if err := models.UpdateSSOSettings(ctx, db, models.ByOperator(), false, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.DeleteSSOProvider(ctx, db, p.ID); err != nil {
+	if _, err := models.DeleteSSOProvider(ctx, db, models.ByOperator(), p.ID); err != nil {
 		t.Errorf("delete once SSO is optional: %v", err)
 	}
 	if ok, _ := models.PasswordSignInAllowed(ctx, db, "bo@acme.example"); !ok {
@@ -272,13 +272,13 @@ func TestSSOChangesAreRecorded(t *testing.T) {
 	if _, err := models.SaveSSOProvider(ctx, db, p.ID, in, rules); err != nil {
 		t.Fatal(err)
 	}
-	if err := models.UpdateSSOSettings(ctx, db, true, ana.ID); err != nil {
+	if err := models.UpdateSSOSettings(ctx, db, models.ByOperator(), true, ana.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := models.UpdateSSOSettings(ctx, db, false, ana.ID); err != nil {
+	if err := models.UpdateSSOSettings(ctx, db, models.ByOperator(), false, ana.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.DeleteSSOProvider(ctx, db, p.ID); err != nil {
+	if _, err := models.DeleteSSOProvider(ctx, db, models.ByOperator(), p.ID); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
@@ -329,7 +329,7 @@ func TestBreakGlassAdminRemoved(t *testing.T) {
 	if _, err := models.SaveSSOProvider(ctx, db, 0, okta, ssoRules(t, env)); err != nil {
 		t.Fatal(err)
 	}
-	if err := models.UpdateSSOSettings(ctx, db, true, bg.ID); err != nil {
+	if err := models.UpdateSSOSettings(ctx, db, models.ByOperator(), true, bg.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Exec(`DELETE FROM users WHERE id = ?`, bg.ID).Error; err != nil {

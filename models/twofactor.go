@@ -402,8 +402,12 @@ func GetTwoFactorSettings(ctx context.Context, db *gorm.DB) (*TwoFactorSettings,
 }
 
 // UpdateTwoFactorSettings sets who must use two factors and whether browsers may be
-// remembered, recording the previous and new values.
-func UpdateTwoFactorSettings(ctx context.Context, db *gorm.DB, required string, roles []string, allowRemember bool) error {
+// remembered, recording the previous and new values. It decides how everyone signs in, so g
+// may change it only if it could change everyone.
+func UpdateTwoFactorSettings(ctx context.Context, db *gorm.DB, g Grantor, required string, roles []string, allowRemember bool) error {
+	if err := g.mayChangeEveryone(ctx, db, "change two-factor policy", "two_factor_settings", "The two-factor policy decides how everyone here signs in"); err != nil {
+		return asFormError(err)
+	}
 	verr := outlay.ValidationErrors{}
 	switch required {
 	case TwoFactorOptional, TwoFactorEveryone, TwoFactorForRoles:

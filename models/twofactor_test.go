@@ -174,15 +174,15 @@ func TestTwoFactorRequirement(t *testing.T) {
 	if required(ana) || required(bo) {
 		t.Error("required by default")
 	}
-	if err := models.UpdateTwoFactorSettings(ctx, db, models.TwoFactorForRoles, nil, true); err == nil {
+	if err := models.UpdateTwoFactorSettings(ctx, db, models.ByOperator(), models.TwoFactorForRoles, nil, true); err == nil {
 		t.Error("a role requirement without roles was saved")
 	} else if v, ok := outlay.AsValidation(err); !ok || v["roles"] == "" {
 		t.Errorf("error %v", err)
 	}
-	if err := models.UpdateTwoFactorSettings(ctx, db, models.TwoFactorForRoles, []string{"no_such"}, true); err == nil {
+	if err := models.UpdateTwoFactorSettings(ctx, db, models.ByOperator(), models.TwoFactorForRoles, []string{"no_such"}, true); err == nil {
 		t.Error("an unknown role was saved")
 	}
-	if err := models.UpdateTwoFactorSettings(ctx, db, models.TwoFactorForRoles, []string{"requester"}, false); err != nil {
+	if err := models.UpdateTwoFactorSettings(ctx, db, models.ByOperator(), models.TwoFactorForRoles, []string{"requester"}, false); err != nil {
 		t.Fatal(err)
 	}
 	if required(ana) || !required(bo) {
@@ -194,7 +194,7 @@ func TestTwoFactorRequirement(t *testing.T) {
 	if !required(ana) {
 		t.Error("the break-glass admin is exempt from a role requirement")
 	}
-	if err := models.UpdateTwoFactorSettings(ctx, db, models.TwoFactorEveryone, []string{"requester"}, true); err != nil {
+	if err := models.UpdateTwoFactorSettings(ctx, db, models.ByOperator(), models.TwoFactorEveryone, []string{"requester"}, true); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := models.GetTwoFactorSettings(ctx, db)

@@ -307,7 +307,13 @@ func InviteUserWithMail(ctx context.Context, db *gorm.DB, g Grantor, in NewUser,
 		if err != nil {
 			return err
 		}
-		if err := reach.checkRoles(tx, "invite", NormalizeEmail(in.Email), in.Roles); err != nil {
+		// The refusal is audited under the address only if it is one: the form's text is not
+		// yet checked, and the audit log keeps what it is given for good.
+		subject := NormalizeEmail(in.Email)
+		if ValidateEmail(subject) != nil {
+			subject = "(an invalid email address)"
+		}
+		if err := reach.checkRoles(tx, "invite", subject, in.Roles); err != nil {
 			return err
 		}
 		if u, err = CreateUser(ctx, tx, in); err != nil {
