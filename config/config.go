@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -183,22 +184,23 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 		}
 		return def
 	}
-	fs.StringVar(&c.DatabaseURL, "database-url", env("OUTLAY_DATABASE_URL", c.DatabaseURL), "control-plane Postgres URL (OUTLAY_DATABASE_URL)")
+	URLVar(fs, &c.DatabaseURL, "database-url", env("OUTLAY_DATABASE_URL", c.DatabaseURL), "control-plane Postgres URL (OUTLAY_DATABASE_URL)")
 	fs.StringVar(&c.Listen, "listen", env("OUTLAY_LISTEN", c.Listen), "address to listen on (OUTLAY_LISTEN)")
 	fs.StringVar(&c.BaseDomain, "base-domain", env("OUTLAY_BASE_DOMAIN", c.BaseDomain), "tenants are served at <slug>.<base domain> (OUTLAY_BASE_DOMAIN)")
 	publicURL := fs.String("public-url", env("OUTLAY_PUBLIC_URL", ""), "how users reach the server (OUTLAY_PUBLIC_URL)")
-	fs.StringVar(&c.BlobURL, "blob-url", env("OUTLAY_BLOB_URL", c.BlobURL), "attachment store URL (OUTLAY_BLOB_URL)")
+	URLVar(fs, &c.BlobURL, "blob-url", env("OUTLAY_BLOB_URL", c.BlobURL), "attachment store URL (OUTLAY_BLOB_URL)")
 	maxUpload := fs.String("max-upload-mb", env("OUTLAY_MAX_UPLOAD_MB", strconv.FormatInt(c.MaxUploadBytes>>20, 10)), "largest attachment in MB (OUTLAY_MAX_UPLOAD_MB)")
-	secret := fs.String("secret-key", env("OUTLAY_SECRET_KEY", ""), "secret key, 32+ bytes as hex or base64 (OUTLAY_SECRET_KEY)")
-	fs.StringVar(&c.SMTPURL, "smtp-url", env("OUTLAY_SMTP_URL", c.SMTPURL), "smtp://user:pass@host:port (OUTLAY_SMTP_URL)")
+	secret := new(string)
+	SecretVar(fs, secret, "secret-key", env("OUTLAY_SECRET_KEY", ""), "secret key, 32+ bytes as hex or base64 (OUTLAY_SECRET_KEY)")
+	URLVar(fs, &c.SMTPURL, "smtp-url", env("OUTLAY_SMTP_URL", c.SMTPURL), "smtp://user:pass@host:port (OUTLAY_SMTP_URL)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("OUTLAY_MAIL_FROM", c.MailFrom), "From address (OUTLAY_MAIL_FROM)")
 	fs.StringVar(&c.GoogleClientID, "google-client-id", env("OUTLAY_GOOGLE_CLIENT_ID", c.GoogleClientID), "Google OAuth client id (OUTLAY_GOOGLE_CLIENT_ID)")
-	fs.StringVar(&c.GoogleClientSecret, "google-client-secret", env("OUTLAY_GOOGLE_CLIENT_SECRET", c.GoogleClientSecret), "Google OAuth client secret (OUTLAY_GOOGLE_CLIENT_SECRET)")
+	SecretVar(fs, &c.GoogleClientSecret, "google-client-secret", env("OUTLAY_GOOGLE_CLIENT_SECRET", c.GoogleClientSecret), "Google OAuth client secret (OUTLAY_GOOGLE_CLIENT_SECRET)")
 	fs.StringVar(&c.MicrosoftClientID, "microsoft-client-id", env("OUTLAY_MICROSOFT_CLIENT_ID", c.MicrosoftClientID), "Microsoft client id (OUTLAY_MICROSOFT_CLIENT_ID)")
-	fs.StringVar(&c.MicrosoftClientSecret, "microsoft-client-secret", env("OUTLAY_MICROSOFT_CLIENT_SECRET", c.MicrosoftClientSecret), "Microsoft client secret (OUTLAY_MICROSOFT_CLIENT_SECRET)")
+	SecretVar(fs, &c.MicrosoftClientSecret, "microsoft-client-secret", env("OUTLAY_MICROSOFT_CLIENT_SECRET", c.MicrosoftClientSecret), "Microsoft client secret (OUTLAY_MICROSOFT_CLIENT_SECRET)")
 	fs.StringVar(&c.TLSCert, "tls-cert", env("OUTLAY_TLS_CERT", c.TLSCert), "TLS certificate file (OUTLAY_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", env("OUTLAY_TLS_KEY", c.TLSKey), "TLS key file (OUTLAY_TLS_KEY)")
-	fs.StringVar(&c.MetricsToken, "metrics-token", env("OUTLAY_METRICS_TOKEN", c.MetricsToken), "bearer token /metrics requires, 16+ characters; unset, /metrics is not served (OUTLAY_METRICS_TOKEN)")
+	SecretVar(fs, &c.MetricsToken, "metrics-token", env("OUTLAY_METRICS_TOKEN", c.MetricsToken), "bearer token /metrics requires, 16+ characters; unset, /metrics is not served (OUTLAY_METRICS_TOKEN)")
 	allowHTTP := fs.String("sso-allow-http-issuers", env("OUTLAY_SSO_ALLOW_HTTP_ISSUERS", strconv.FormatBool(c.SSOAllowHTTPIssuers)),
 		"development only: accept http:// SSO issuers on loopback addresses, true or false (OUTLAY_SSO_ALLOW_HTTP_ISSUERS)")
 	outboundAllow := fs.String("outbound-allow", env("OUTLAY_OUTBOUND_ALLOW", ""), "comma-separated host names, IPs and CIDRs inside your network that requests for tenant admins (their SSO provider) may reach (OUTLAY_OUTBOUND_ALLOW)")
@@ -214,7 +216,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	memLimit := fs.String("memory-limit-mb", env("OUTLAY_MEMORY_LIMIT_MB", strconv.Itoa(c.MemoryLimitMB)), "memory the process aims to stay within, in MB; under it the collector runs a third as often as Go's default, 0 keeps Go's defaults (OUTLAY_MEMORY_LIMIT_MB)")
 	idle := fs.String("session-idle", env("OUTLAY_SESSION_IDLE", c.SessionIdle.String()), "idle session timeout (OUTLAY_SESSION_IDLE)")
 	maxAge := fs.String("session-max", env("OUTLAY_SESSION_MAX", c.SessionMax.String()), "absolute session lifetime (OUTLAY_SESSION_MAX)")
-	fs.StringVar(&c.BackupURL, "backup-url", env("OUTLAY_BACKUP_URL", c.BackupURL), "blob store for the daily tenant backups (OUTLAY_BACKUP_URL; default: the attachment store)")
+	URLVar(fs, &c.BackupURL, "backup-url", env("OUTLAY_BACKUP_URL", c.BackupURL), "blob store for the daily tenant backups (OUTLAY_BACKUP_URL; default: the attachment store)")
 	backupKeep := fs.String("backup-keep", env("OUTLAY_BACKUP_KEEP", fmt.Sprintf("%d,%d,%d", c.BackupKeep[0], c.BackupKeep[1], c.BackupKeep[2])),
 		"daily backups kept: the newest of the last N days, weeks and months, as daily,weekly,monthly; 0,0,0 turns them off (OUTLAY_BACKUP_KEEP)")
 	jobWorkers := fs.String("job-workers", env("OUTLAY_JOB_WORKERS", strconv.Itoa(c.JobWorkers)), "background jobs worked at once by this process (OUTLAY_JOB_WORKERS)")
@@ -394,6 +396,11 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 			if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
 				bad("OUTLAY_SMTP_URL", "must look like smtp://user:pass@host:port")
 			}
+		}
+		// Checked even while mail only goes to the log, so that setting OUTLAY_SMTP_URL later
+		// is not when a typo here stops the server.
+		if _, err := netmail.ParseAddress(c.MailFrom); err != nil {
+			bad("OUTLAY_MAIL_FROM", "must be an email address, such as Outlay <no-reply@example.com>")
 		}
 		return errors.Join(errs...)
 	}

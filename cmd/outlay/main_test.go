@@ -149,6 +149,7 @@ func TestMalformedSettingsStopStartUp(t *testing.T) {
 		"OUTLAY_TRUSTED_PROXIES":        {"OUTLAY_TRUSTED_PROXIES", "somewhere"},
 		"OUTLAY_GOOGLE_CLIENT_ID":       {"OUTLAY_GOOGLE_CLIENT_ID", "an-id-without-its-secret"},
 		"OUTLAY_SSO_ALLOW_HTTP_ISSUERS": {"OUTLAY_SSO_ALLOW_HTTP_ISSUERS", "perhaps"},
+		"OUTLAY_MAIL_FROM":              {"OUTLAY_MAIL_FROM", "not an email"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(env[0], env[1])
@@ -166,6 +167,45 @@ func TestMalformedSettingsStopStartUp(t *testing.T) {
 	})
 	if code, _, errs := runCmd(t, "nonsense"); code != 2 || !strings.Contains(errs, "unknown command") {
 		t.Errorf("unknown command: %d %q", code, errs)
+	}
+}
+
+// A mistyped flag, or -h, prints every flag with its default, and the defaults are read from
+// the environment: no secret there is printed, and a URL's password is not either.
+func TestUsageNeverPrintsSecrets(t *testing.T) {
+	secrets := map[string]string{
+		"OUTLAY_SECRET_KEY":              strings.Repeat("5ec7e7", 8),
+		"OUTLAY_SMTP_URL":                "smtp://mailer:smtp-pa55word@mail.example:587",
+		"OUTLAY_GOOGLE_CLIENT_SECRET":    "google-s3cret-value",
+		"OUTLAY_MICROSOFT_CLIENT_SECRET": "microsoft-s3cret-value",
+		"OUTLAY_METRICS_TOKEN":           "metrics-t0ken-value-long",
+		"OUTLAY_ADMIN_PASSWORD":          "admin-pa55word-value",
+		"OUTLAY_USER_PASSWORD":           "user-pa55word-value",
+		"OUTLAY_SSO_CLIENT_SECRET":       "sso-s3cret-value",
+	}
+	for name, v := range secrets {
+		t.Setenv(name, v)
+	}
+	t.Setenv("OUTLAY_DATABASE_URL", "postgres://outlay:db-pa55word@db.example:5432/outlay?sslmode=require&password=db-pa55word")
+	for _, args := range [][]string{
+		{"serve", "--lsiten", ":1"}, {"serve", "-h"}, {"migrate", "--bogus"},
+		{"tenant", "create", "x1x", "--name", "W", "--admin-email", "a@b.example", "--bogus"},
+		{"user", "add", "acme", "a@b.example", "--bogus"}, {"sso", "set", "acme", "okta", "--bogus"},
+	} {
+		_, out, errs := runCmd(t, args...)
+		for name, v := range secrets {
+			if strings.Contains(out+errs, v) {
+				t.Errorf("%q printed %s", args, name)
+			}
+		}
+		if strings.Contains(out+errs, "db-pa55word") {
+			t.Errorf("%q printed the database's password", args)
+		}
+	}
+	// What is set still shows as set, and a URL without its password.
+	_, _, errs := runCmd(t, "serve", "-h")
+	if !strings.Contains(errs, "(default (set))") || !strings.Contains(errs, "(default postgres://outlay:xxxxx@db.example:5432/outlay)") {
+		t.Errorf("serve -h:\n%s", errs)
 	}
 }
 

@@ -67,7 +67,7 @@ func cmdSSOSet(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cfg, fs, err := parseConfig("sso set", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&issuer, "issuer", "", "the provider's issuer URL (required for a new provider)")
 		fs.StringVar(&clientID, "client-id", "", "the client ID the provider issued (required for a new provider)")
-		fs.StringVar(&secret, "client-secret", os.Getenv("OUTLAY_SSO_CLIENT_SECRET"), "the client secret (OUTLAY_SSO_CLIENT_SECRET); left out, the stored one is kept")
+		config.SecretVar(fs, &secret, "client-secret", os.Getenv("OUTLAY_SSO_CLIENT_SECRET"), "the client secret (OUTLAY_SSO_CLIENT_SECRET); left out, the stored one is kept")
 		fs.StringVar(&label, "label", "", "the sign-in button's label (default: the name)")
 		fs.StringVar(&domains, "domains", "", "comma-separated allowed email domains (\"\" for any)")
 		fs.StringVar(&jitRole, "jit-role", "", "create accounts for new people at allowed domains with this role")

@@ -141,7 +141,7 @@ func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Write
 		fs.StringVar(&name, "name", "", "the organisation's name (required)")
 		fs.StringVar(&adminEmail, "admin-email", "", "email of the first admin (required)")
 		fs.StringVar(&adminName, "admin-name", "", "name of the first admin (default: from the email)")
-		fs.StringVar(&adminPassword, "admin-password", os.Getenv("OUTLAY_ADMIN_PASSWORD"), "the first admin's password (OUTLAY_ADMIN_PASSWORD); without it a set-password link is printed")
+		config.SecretVar(fs, &adminPassword, "admin-password", os.Getenv("OUTLAY_ADMIN_PASSWORD"), "the first admin's password (OUTLAY_ADMIN_PASSWORD); without it a set-password link is printed")
 		fs.StringVar(&cluster, "cluster", "", "the cluster for the tenant's database (default: the one with the fewest tenants; see `outlay cluster list`)")
 	})
 	if err != nil {

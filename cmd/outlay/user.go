@@ -88,7 +88,7 @@ func cmdUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg, fs, err := parseConfig("user add", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&name, "name", "", "the person's name (required)")
 		fs.StringVar(&roleList, "role", "", "comma-separated role names, e.g. admin or requester,approver (required)")
-		fs.StringVar(&password, "password", os.Getenv("OUTLAY_USER_PASSWORD"), "their password (OUTLAY_USER_PASSWORD); without it they are invited and a set-password link is mailed and printed")
+		config.SecretVar(fs, &password, "password", os.Getenv("OUTLAY_USER_PASSWORD"), "their password (OUTLAY_USER_PASSWORD); without it they are invited and a set-password link is mailed and printed")
 	})
 	if err != nil {
 		return err
