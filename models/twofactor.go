@@ -326,7 +326,9 @@ func ResetTwoFactor(ctx context.Context, db *gorm.DB, g Grantor, userID int64) e
 		if err != nil {
 			return err
 		}
-		if t == nil || (!t.Enabled() && len(t.SecretSealed) == 0) {
+		// A secret shown but never confirmed is no second factor: resetting it would make the
+		// person enrol at their next sign-in though nobody requires it of them.
+		if t == nil || !t.Enabled() {
 			return outlay.ValidationErrors{"two_factor": u.Name + " has no second factor to reset."}
 		}
 		if err := tx.Model(t).Updates(map[string]any{"secret_sealed": nil, "confirmed_at": nil, "must_enrol": true,

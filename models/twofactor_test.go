@@ -21,6 +21,27 @@ func twoFactorBox(t *testing.T) *auth.SecretBox {
 	return box
 }
 
+// Someone who only opened the enrolment page has a secret shown but no second factor: a reset
+// is refused and leaves them free to sign in as before, not made to enrol.
+func TestResetRefusedForASecretNeverConfirmed(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	ctx, box := context.Background(), twoFactorBox(t)
+	bo := env.CreateUser(t, acme, "bo@acme.example", "Bo", "requester")
+	if _, err := models.BeginEnrolment(ctx, db, box, bo.ID, []byte("bo's session")); err != nil {
+		t.Fatal(err)
+	}
+	err := models.ResetTwoFactor(ctx, db, models.ByOperator(), bo.ID)
+	if v, ok := outlay.AsValidation(err); !ok || v["two_factor"] != "Bo has no second factor to reset." {
+		t.Errorf("reset of a secret never confirmed: %v", err)
+	}
+	tf, err := models.GetTwoFactor(ctx, db, bo.ID)
+	if err != nil || tf.MustEnrolAgain() {
+		t.Errorf("after the refused reset: %+v %v", tf, err)
+	}
+}
+
 // Enrolment is confirmed by a code; sign-in codes are accepted once within ±1 step; recovery
 // codes work once and a new set invalidates the old; a reset ends every session.
 func TestTwoFactorLifecycle(t *testing.T) {
