@@ -31,8 +31,18 @@ type SessionPolicy struct {
 }
 
 // touchEvery limits last-seen writes to one a minute per session: idle expiry needs only
-// that precision, and most requests then cost no write.
+// that precision, and most requests then cost no write. A session whose idle timeout is
+// shorter than ten minutes is touched every tenth of it (touchInterval), so that one in
+// steady use never reads as idle.
 const touchEvery = time.Minute
+
+// touchInterval is how stale a session's last-seen time may grow before a request writes it.
+func (p SessionPolicy) touchInterval() time.Duration {
+	if p.Idle > 0 && p.Idle/10 < touchEvery {
+		return p.Idle / 10
+	}
+	return touchEvery
+}
 
 // CreateSession starts a session for user and returns the cookie value. A fresh id at every
 // sign-in defeats session fixation.
@@ -87,7 +97,7 @@ func (u *SessionUser) HasRole(role string) bool {
 }
 
 // LookupSession resolves a session cookie to its active user in one query, and refreshes the
-// session's last-seen time at most once a minute. An expired, idle or unknown session, or one
+// session's last-seen time at most once a minute (touchInterval). An expired, idle or unknown session, or one
 // whose user is no longer active, is ErrNotFound.
 func LookupSession(ctx context.Context, db *gorm.DB, token string, p SessionPolicy) (*SessionUser, error) {
 	if token == "" || len(token) > 100 {
@@ -99,7 +109,7 @@ func LookupSession(ctx context.Context, db *gorm.DB, token string, p SessionPoli
 		return nil, err
 	}
 	su.SessionHash = digest
-	if time.Since(su.LastSeenAt) > touchEvery {
+	if time.Since(su.LastSeenAt) > p.touchInterval() {
 		if err := db.WithContext(ctx).Exec(`UPDATE sessions SET last_seen_at = now() WHERE id_hash = ?`, digest).Error; err != nil {
 			return nil, err
 		}

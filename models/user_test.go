@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"outlay"
+	"outlay/auth"
 	"outlay/internal/dbtest"
 	"outlay/models"
 )
@@ -102,5 +103,38 @@ func TestCreateSessionPrunesDeadSessions(t *testing.T) {
 	db.Table("sessions").Count(&n)
 	if n != 1 {
 		t.Errorf("%d sessions left, want only the new one", n)
+	}
+}
+
+// A session in steady use never reads as idle, however short its idle timeout: its last-seen
+// time is written often enough. A long timeout keeps the cheap once-a-minute write.
+func TestSessionInUseIsNotIdle(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	db := env.DB(t, acme)
+	u := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
+	ctx := context.Background()
+	for _, c := range []struct {
+		idle, ago time.Duration
+		touched   bool
+	}{
+		{20 * time.Second, 15 * time.Second, true},
+		{2 * time.Hour, 30 * time.Second, false},
+		{2 * time.Hour, 90 * time.Second, true},
+	} {
+		p := models.SessionPolicy{Idle: c.idle, Max: 12 * time.Hour}
+		token, err := models.CreateSession(ctx, db, u.ID, p, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Exec(`UPDATE sessions SET last_seen_at = now() - make_interval(secs => ?)`, c.ago.Seconds())
+		if _, err := models.LookupSession(ctx, db, token, p); err != nil {
+			t.Fatalf("idle %s, seen %s ago: %v", c.idle, c.ago, err)
+		}
+		var stale float64
+		db.Raw(`SELECT extract(epoch FROM now() - last_seen_at) FROM sessions WHERE id_hash = ?`, auth.Digest(token)).Scan(&stale)
+		if touched := stale < 5; touched != c.touched {
+			t.Errorf("idle %s, seen %s ago: last seen %.0fs ago after a request, want touched %v", c.idle, c.ago, stale, c.touched)
+		}
 	}
 }
