@@ -194,17 +194,29 @@ func New(d Deps) (*fiber.App, *Server) {
 	// The JSON API authenticates by bearer token only: it ignores cookies, so it needs no
 	// CSRF token and a browser session cannot be ridden into it. Its rate limit comes first, so
 	// a request over it costs no database connection.
+	// Every page and API read also answers HEAD, as HTTP asks of whatever answers GET (link
+	// checkers and monitors send it): the same handler, whose body the server leaves out.
+	methods := func(r Route) []string {
+		if r.Method == fiber.MethodGet {
+			return []string{fiber.MethodGet, fiber.MethodHead}
+		}
+		return []string{r.Method}
+	}
 	api := app.Group(apiPrefix, s.limitAPI, s.resolveTenant, s.notifications, s.loadBearer)
 	for _, r := range s.routes {
 		if r.API {
-			api.Add(r.Method, strings.TrimPrefix(r.Path, apiPrefix), s.guard(r), r.Handler)
+			for _, m := range methods(r) {
+				api.Add(m, strings.TrimPrefix(r.Path, apiPrefix), s.guard(r), r.Handler)
+			}
 		}
 	}
 	api.Use(func(c *fiber.Ctx) error { return apiError(c, http.StatusNotFound, "no such API route") })
 	web := app.Group("", s.resolveTenant, s.notifications, s.csrf, s.textOnly, s.loadSession)
 	for _, r := range s.routes {
 		if !r.API {
-			web.Add(r.Method, r.Path, s.guard(r), r.Handler)
+			for _, m := range methods(r) {
+				web.Add(m, r.Path, s.guard(r), r.Handler)
+			}
 		}
 	}
 	return app, s

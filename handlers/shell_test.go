@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -346,5 +347,37 @@ func TestShortMetricsTokenIsRefused(t *testing.T) {
 		if got := err == nil || !strings.Contains(err.Error(), "OUTLAY_METRICS_TOKEN"); got != ok {
 			t.Errorf("metrics token %q: %v", token, err)
 		}
+	}
+}
+
+// Whatever answers GET answers HEAD, as HTTP asks (link checkers and monitors send it): the
+// same status and headers, no body; a page that needs a session sends HEAD to sign in too,
+// and the API takes it with a token.
+func TestPagesAnswerHead(t *testing.T) {
+	t.Parallel()
+	app, c := newApp(t)
+	c.Addr = app.Serve(t)
+	head := func(path string) *testutil.Response {
+		t.Helper()
+		return c.Do(httptest.NewRequest(http.MethodHead, path, nil))
+	}
+	if res := head("/login"); res.Status != http.StatusOK || res.Body != "" || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("HEAD /login: %d %q %q", res.Status, res.Header.Get("Content-Type"), res.Body)
+	}
+	if res := head("/dashboard"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
+		t.Errorf("HEAD /dashboard signed out: %d %q", res.Status, res.Location())
+	}
+	c.SignIn("ana@acme.example", testutil.Password)
+	for _, path := range []string{"/dashboard", "/admin/users", "/requisitions"} {
+		if res := head(path); res.Status != http.StatusOK || res.Body != "" {
+			t.Errorf("HEAD %s signed in: %d, %d bytes", path, res.Status, len(res.Body))
+		}
+	}
+	if res := head("/api/v1/me"); res.Status != http.StatusUnauthorized {
+		t.Errorf("HEAD /api/v1/me without a token: %d", res.Status)
+	}
+	// Writes still take only POST.
+	if res := c.Do(httptest.NewRequest(http.MethodHead, "/logout", nil)); res.Status == http.StatusOK {
+		t.Errorf("HEAD /logout: %d", res.Status)
 	}
 }
