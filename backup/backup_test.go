@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -196,6 +198,21 @@ func TestRestoreAsNewTenant(t *testing.T) {
 	}
 	if _, err := f.service.Restore(ctx, f.store, m.Name, backup.RestoreOptions{Slug: "acme", As: "acme-copy"}); !errors.Is(err, outlay.ErrConflict) {
 		t.Errorf("restoring as an existing tenant: %v, want a conflict", err)
+	}
+	// A purged tenant's slug is not used again: acme's data does not come back under it.
+	f.env.NewTenant(t, "gone", "Gone Ltd")
+	if err := f.env.Registry.Lapse(ctx, "gone", "test", time.Now(), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.env.Registry.Purge(ctx, "gone", tenancy.PurgeRequest{By: "test", Now: time.Now(), Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.service.Restore(ctx, f.store, m.Name, backup.RestoreOptions{Slug: "acme", As: "gone"})
+	if !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "a purged tenant's slug is not used again") {
+		t.Errorf("restoring acme as the purged gone: %v", err)
+	}
+	if g, _ := f.env.Registry.Lookup("gone"); g.Status != tenancy.StatusPurged {
+		t.Errorf("gone after the refused restore: %+v", g)
 	}
 }
 

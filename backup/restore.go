@@ -64,10 +64,13 @@ func (s *Service) Restore(ctx context.Context, store *Store, name string, o Rest
 		if err := tenancy.ValidateSlug(target); err != nil {
 			return nil, outlay.ValidationErrors{"as": err.Error()}
 		}
-		if _, ok := s.Registry.Lookup(target); ok {
-			if t, _ := s.Registry.Lookup(target); t.Status != tenancy.StatusPurged {
-				return nil, outlay.Conflict(fmt.Sprintf("tenant %q already exists; choose another slug for --as", target))
-			}
+		// A purged tenant's slug stays its own, as tenant create keeps it: its purge record
+		// names it, and its people's links and bookmarks still lead there. Only its own backup
+		// may bring it back (a restore without --as).
+		if t, ok := s.Registry.Lookup(target); ok && t.Status == tenancy.StatusPurged {
+			return nil, outlay.Conflict(fmt.Sprintf("tenant %q was purged, and a purged tenant's slug is not used again (its purge record keeps it); nothing was changed. Choose another slug for --as", target))
+		} else if ok {
+			return nil, outlay.Conflict(fmt.Sprintf("tenant %q already exists; choose another slug for --as", target))
 		}
 		current = nil
 	}
