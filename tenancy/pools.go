@@ -34,7 +34,14 @@ var ErrBusy = errors.New("all database connections are in use")
 // queue's statements did, spending 126 ms compiling (263 functions) for 3 ms of work on
 // every view. Outlay's statements are short and run often, never the long analytical
 // queries JIT pays for.
-var SessionSettings = map[string]string{"jit": "off"}
+//
+// A statement waits at most lock_timeout for a lock: a lock held elsewhere (an operator's psql
+// session, a long migration) would otherwise hold each request that needs the table or row,
+// and the connection it holds, for as long as it lasts, and with them the tenant's other
+// requests, which wait for a connection. Such a request is answered 503 "try again"
+// (Unavailable). No statement_timeout: a list's export streams its rows to the client as it
+// reads them, and to a slow client may rightly take minutes.
+var SessionSettings = map[string]string{"jit": "off", "lock_timeout": "5s"}
 
 // Defaults of the pool manager.
 const (

@@ -571,3 +571,35 @@ func TestTenantConnectionsRunWithoutJIT(t *testing.T) {
 		t.Errorf("jit on a tenant connection: %q (%v), want off", jit, err)
 	}
 }
+
+// A lock held elsewhere (an operator's psql session) holds a request that needs it for
+// lock_timeout at most, and the request is then answered as unavailable, "try again", rather
+// than holding one of its tenant's few connections for as long as the lock lasts.
+func TestARequestWaitsForALockForLockTimeoutAtMost(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	pools := tenancy.NewPools(10, 2, env.Config.SecretKey, nil, nil)
+	defer pools.Close()
+	ctx := context.Background()
+	holder := env.DB(t, acme)
+	tx := holder.Begin()
+	defer tx.Rollback()
+	if err := tx.Exec(`LOCK TABLE users IN ACCESS EXCLUSIVE MODE`).Error; err != nil {
+		t.Fatal(err)
+	}
+	db, release, err := pools.Acquire(ctx, acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	wait, err := time.ParseDuration(tenancy.SessionSettings["lock_timeout"])
+	if err != nil || wait <= 0 || wait > 10*time.Second {
+		t.Fatalf("lock_timeout %q", tenancy.SessionSettings["lock_timeout"])
+	}
+	began := time.Now()
+	var n int64
+	err = db.Raw(`SELECT count(*) FROM users`).Scan(&n).Error
+	if took := time.Since(began); !tenancy.Unavailable(err) || took > wait+5*time.Second {
+		t.Errorf("a read of a locked table: %v after %s; want unavailable after about %s", err, took, wait)
+	}
+}

@@ -12,7 +12,8 @@ import (
 )
 
 // Unavailable reports whether err means a database could not be reached or used for a while
-// (the server restarting or down, a tenant's database gone, every connection busy) rather than
+// (the server restarting or down, a tenant's database gone, every connection busy, a lock
+// held elsewhere for longer than a request waits) rather than
 // a fault of the request: such a request is answered 503 with Retry-After, and succeeds when
 // tried again once the database is back.
 func Unavailable(err error) bool {
@@ -33,7 +34,8 @@ func Unavailable(err error) bool {
 		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
 			strings.HasPrefix(pgErr.Code, "57P"), // shut down, crashed, starting up, database dropped
 			pgErr.Code == "53300",                // too many connections
-			pgErr.Code == "3D000":                // the database does not exist
+			pgErr.Code == "3D000",                // the database does not exist
+			pgErr.Code == "55P03":                // a lock not had within lock_timeout
 			return true
 		}
 		return false
