@@ -50,7 +50,7 @@ func newMetrics(counter *tenancy.QueryCounter, pools *tenancy.Pools, queue *jobs
 		m.registry.MustRegister(poolsCollector{pools})
 	}
 	if queue != nil {
-		m.registry.MustRegister(jobsCollector{queue},
+		m.registry.MustRegister(jobsCollector{queue.Depth},
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "outlay_job_failures_total", Help: "Job attempts that failed on this server (each is retried, or given up as failed after its last attempt)."},
 				func() float64 { return float64(queue.Failures()) }))
 	}
@@ -100,21 +100,29 @@ func (c poolsCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // jobsCollector reports the job queue's depth by state, read from the control database at
-// each scrape; state="discarded" are the jobs given up as failed.
-type jobsCollector struct{ queue *jobs.Queue }
+// each scrape; state="discarded" are the jobs given up as failed. outlay_jobs_readable says
+// whether it could be read: while the control database is down the scrape still answers,
+// with every other metric, rather than failing whole when it is most wanted.
+type jobsCollector struct {
+	depth func(context.Context) (map[string]int64, error)
+}
 
-var jobsDesc = prometheus.NewDesc("outlay_jobs", "Background jobs by state (discarded: given up as failed).", []string{"state"}, nil)
+var (
+	jobsDesc         = prometheus.NewDesc("outlay_jobs", "Background jobs by state (discarded: given up as failed).", []string{"state"}, nil)
+	jobsReadableDesc = prometheus.NewDesc("outlay_jobs_readable", "1 when the job queue's depth could be read from the control database at this scrape, else 0.", nil, nil)
+)
 
-func (jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc }
+func (jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc; ch <- jobsReadableDesc }
 
 func (c jobsCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	depth, err := c.queue.Depth(ctx)
+	depth, err := c.depth(ctx)
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(jobsDesc, err)
+		ch <- prometheus.MustNewConstMetric(jobsReadableDesc, prometheus.GaugeValue, 0)
 		return
 	}
+	ch <- prometheus.MustNewConstMetric(jobsReadableDesc, prometheus.GaugeValue, 1)
 	for _, state := range jobs.States {
 		ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(depth[state]), state)
 	}
@@ -135,7 +143,7 @@ func (m *metrics) observe(c *fiber.Ctx, status int, took time.Duration) {
 // metricsHandler serves /metrics only to a scraper that sends OUTLAY_METRICS_TOKEN as a
 // bearer token. Without the setting there are no metrics to read: the page does not exist.
 func (s *Server) metricsHandler() fiber.Handler {
-	h := adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	h := adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	return func(c *fiber.Ctx) error {
 		want := s.cfg.MetricsToken
 		if want == "" {
