@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"outlay"
+	"outlay/audit"
 	"outlay/config"
 	"outlay/jobs"
 	"outlay/mail"
@@ -31,6 +32,8 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(args) == 0 {
 		return errors.New("usage: outlay user add|deactivate|reset-2fa")
 	}
+	// The audit log records the change as the operator's command, not an anonymous job's.
+	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "outlay user " + args[0]})
 	switch args[0] {
 	case "add":
 		return cmdUserAdd(ctx, args[1:], stdout, stderr)
@@ -76,6 +79,9 @@ func openTenant(ctx context.Context, cfg *config.Config, slug string, stderr io.
 	db, closeDB, err := tenancy.OpenOne(ctx, t, cfg.SecretKey)
 	if err != nil {
 		return tenancy.Tenant{}, nil, nil, err
+	}
+	if !t.Writable() {
+		fmt.Fprintf(stderr, "note: tenant %s is %s, and its own admins cannot change it; this change is made as break-glass\n", t.Slug, t.Status)
 	}
 	return t, db, closeDB, nil
 }

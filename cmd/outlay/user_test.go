@@ -108,10 +108,10 @@ func TestUserCommands(t *testing.T) {
 	if tf, _ := models.GetTwoFactor(ctx, db, bob.ID); tf.Enabled() || !tf.MustEnrolAgain() {
 		t.Errorf("after reset-2fa: %+v", tf)
 	}
-	var actor string
-	db.Raw(`SELECT actor_type FROM audit_log WHERE event = ?`, models.EventTwoFactorReset).Scan(&actor)
-	if actor != "system" {
-		t.Errorf("reset recorded as %q", actor)
+	var actor struct{ ActorType, ActorLabel string }
+	db.Raw(`SELECT actor_type, actor_label FROM audit_log WHERE event = ?`, models.EventTwoFactorReset).Scan(&actor)
+	if actor.ActorType != "system" || actor.ActorLabel != "outlay user reset-2fa" {
+		t.Errorf("reset recorded as %+v", actor)
 	}
 
 	// Deactivation ends sessions and tokens and stops sign-in, as the page does.
@@ -146,5 +146,15 @@ func TestUserCommands(t *testing.T) {
 	}
 	if code, _, errs := runCmd(t, "user", "deactivate", "acme", "ana@acme.example"); code != 0 {
 		t.Errorf("deactivate Ana with Zed around: %d %q", code, errs)
+	}
+
+	// A lapsed tenant's admins cannot change it; the operator's break-glass still can, and
+	// says so.
+	if code, _, errs := runCmd(t, "tenant", "lapse", "acme"); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs = runCmd(t, "user", "add", "acme", "eve@acme.example", "--name", "Eve Exporter", "--role", "admin", "--password", "eve's long password")
+	if code != 0 || !strings.Contains(errs, "note: tenant acme is lapsed, and its own admins cannot change it; this change is made as break-glass") {
+		t.Errorf("user add on a lapsed tenant: %d %q %q", code, out, errs)
 	}
 }
