@@ -490,7 +490,7 @@ func (s *Server) budgetsPage(c *fiber.Ctx) error {
 	}
 	l := refdata.List{Filter: f, Total: res.Total, Plural: "budgets", SearchHint: "Department or GL account",
 		Summary: views.Plural(res.Total, "budget", "budgets") + " shown. Each caps one department's spend on one GL account over a period. " +
-			"Spent is what has been received; committed is approved or ordered but not yet received.",
+			"Spent is what has been received, billed without an order and approved, or paid back; committed is approved, ordered or in bill approval but not yet spent.",
 		Columns:    []string{"Department", "GL account", "Period", "Amount", "Spent", "Committed", "Remaining", "Status"},
 		NumColumns: map[int]bool{3: true, 4: true, 5: true, 6: true},
 		EmptyText:  "Set how much each department may spend on each GL account this year."}

@@ -368,3 +368,80 @@ func TestSpendReportLocationScopeAndFilter(t *testing.T) {
 		t.Errorf("admin at the depot: %d, %d sections", res.Status, res.Doc.Find(".spend-section").Length())
 	}
 }
+
+// The outside tester's case: an approved bill without an order for Engineering on GL 6400 is
+// in the report by vendor, by department and by GL account, on the page and in its
+// downloads, as spent; a bill still in approval is committed; a void bill is nowhere. The
+// report's figures for Engineering / 6400 are its budget's.
+func TestSpendReportCountsBillsWithoutAnOrderAsTheBudgetDoes(t *testing.T) {
+	t.Parallel()
+	f := newSpendFixture(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ana models.User
+	must(f.db.Where("email = ?", "ana@acme.example").First(&ana).Error)
+	adatum := models.Vendor{Name: "Adatum Consulting", Currency: "USD", Status: models.VendorActive}
+	consulting := models.GLAccount{Code: "6400", Name: "Consulting"}
+	must(f.db.Create(&adatum).Error)
+	must(f.db.Create(&consulting).Error)
+	today := time.Now().UTC()
+	budget := models.Budget{DepartmentID: f.eng.ID, GLAccountID: consulting.ID, AmountMinor: 10_000_00, Currency: "USD",
+		PeriodStart: time.Date(f.year, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(f.year, 12, 31, 0, 0, 0, 0, time.UTC)}
+	must(f.db.Create(&budget).Error)
+	for i, b := range []struct {
+		status string
+		amount int64
+	}{{models.BillApproved, 4800_00}, {models.BillSubmitted, 75_00}, {models.BillVoid, 999_00}} {
+		n := "BILL-00000" + strconv.Itoa(i+3)
+		bill := models.Bill{Number: n, VendorID: adatum.ID, VendorInvoiceNumber: n, InvoiceDate: today, DueDate: today.AddDate(0, 0, 30),
+			Currency: "USD", SubtotalMinor: b.amount, TotalMinor: b.amount, Status: b.status, MatchStatus: models.MatchNone, EnteredByID: ana.ID}
+		if b.status == models.BillVoid {
+			bill.VoidedByID, bill.VoidedAt, bill.VoidReason = &ana.ID, &today, "Sent twice"
+		}
+		must(f.db.Create(&bill).Error)
+		must(f.db.Create(&models.BillLine{BillID: bill.ID, Position: 1, Description: "Architecture review", QuantityMilli: 1000,
+			UnitPriceMinor: b.amount, AmountMinor: b.amount, GLAccountID: &consulting.ID, DepartmentID: &f.eng.ID, MatchStatus: models.MatchNone}).Error)
+	}
+	c := f.client(t, "ana@acme.example")
+	for _, tc := range []struct{ group, row, want string }{
+		{"vendor", "Adatum Consulting", "$75.00 $0.00 $0.00 $4,800.00"},
+		{"department", "Engineering", "$415.00 $0.00 $0.00 $4,800.00"},
+		{"gl_account", "6400 Consulting", "$75.00 $0.00 $0.00 $4,800.00"},
+		{"month", today.Format("January 2006"), "$415.00 $340.00 $150.00 $4,800.00"},
+	} {
+		if got := spendTable(c.Get("/reports/spend?group="+tc.group), "spend-usd"); strings.Join(got[tc.row], " ") != tc.want {
+			t.Errorf("by %s: %s %v, want %s", tc.group, tc.row, got[tc.row], tc.want)
+		}
+	}
+	page := c.Get("/admin/budgets/" + strconv.FormatInt(budget.ID, 10))
+	if page.Text("#budget-spent") != "$4,800.00" || page.Text("#budget-committed") != "$75.00" {
+		t.Errorf("budget spent %q committed %q, the report's $4,800.00 and $75.00", page.Text("#budget-spent"), page.Text("#budget-committed"))
+	}
+	res := c.Get("/reports/spend/export?group=vendor&period=this-year")
+	rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	must(err)
+	byVendor := map[string]string{}
+	for _, r := range rows[1:] {
+		byVendor[r[0]+" "+r[1]] = strings.Join(r[2:], " ")
+	}
+	if byVendor["USD Adatum Consulting"] != "75.00 0.00 0.00 4800.00" || byVendor["USD Total"] != "415.00 340.00 150.00 4800.00" {
+		t.Errorf("csv rows %v", byVendor)
+	}
+	res = c.Get("/reports/spend/export?group=vendor&period=this-year&format=xlsx")
+	book, err := excelize.OpenReader(strings.NewReader(res.Body))
+	must(err)
+	defer book.Close()
+	sheet, err := book.GetRows("Sheet1")
+	must(err)
+	var found bool
+	for _, r := range sheet {
+		found = found || strings.Join(r, " ") == "USD Adatum Consulting 75 0 0 4800"
+	}
+	if !found {
+		t.Errorf("xlsx rows %q", sheet)
+	}
+}

@@ -23,9 +23,11 @@ type BudgetLine struct {
 	PeriodEnd      time.Time
 	Budget         money.Money
 	// Spent and Committed: what every kind of document (its Budget) takes from the budget.
-	// Today: value received on purchase orders of the department and GL account in the
-	// period is spent; approved requisitions not yet ordered, plus ordered value not yet
-	// received, are committed (closed and cancelled orders commit nothing more).
+	// Value received on purchase orders of the department and GL account in the period (or
+	// billed, as the organisation chooses), bills without an order once approved and expense
+	// reports paid back are spent; approved requisitions not yet ordered, ordered value not yet
+	// spent (closed and cancelled orders commit nothing more), bills without an order in
+	// approval, approved trips and expense reports not yet paid are committed.
 	Spent     money.Money
 	Committed money.Money
 	// ThisDocument: the document's lines on the GL account, tax included.
@@ -187,7 +189,7 @@ func budgetUses(tx *gorm.DB, ids []int64, doc ApprovalDocument) ([]BudgetUse, er
 			return nil, err
 		}
 		// The document checked is shown as ThisDocument, never in the figures as well (a
-		// submitted bill without an order is counted as spent).
+		// submitted bill without an order is counted as committed).
 		for _, u := range uses {
 			if doc.ID == 0 || u.DocType != doc.Type || u.DocID != doc.ID {
 				out = append(out, u)
@@ -229,8 +231,9 @@ func BudgetDocuments(ctx context.Context, db *gorm.DB, id int64) ([]BudgetUse, e
 // made in its period, the value spent and the value ordered but not yet spent on orders
 // still open (committed). What is spent follows the organisation's budget_spent_basis: the
 // value received, priced like the line (quantity × unit price, plus tax, each rounded as
-// money.LineAmount and money.Tax round), or the value billed (the billed bills' lines on
-// the order line, tax included).
+// money.LineAmount and money.Tax round), or the value billed (the lines on the order line of
+// bills approved or paid since, tax included: billSpentStatuses, the rule bills without an
+// order follow; a bill still in approval leaves its value committed).
 func orderedValue(tx *gorm.DB, ids []int64) ([]BudgetUse, error) {
 	var lines []struct {
 		BudgetID       int64
@@ -257,7 +260,7 @@ func orderedValue(tx *gorm.DB, ids []int64) ([]BudgetUse, error) {
 		JOIN purchase_orders po ON po.requisition_id = r.id AND po.currency = b.currency
 		JOIN purchase_order_lines pol ON pol.purchase_order_id = po.id AND pol.gl_account_id = b.gl_account_id
 		WHERE b.id IN ? AND po.status <> ? AND po.created_at::date BETWEEN b.period_start AND b.period_end
-		ORDER BY b.id, po.id, pol.id`, billedStatuses, ids, POCancelled).Scan(&lines).Error
+		ORDER BY b.id, po.id, pol.id`, billSpentStatuses, ids, POCancelled).Scan(&lines).Error
 	if err != nil {
 		return nil, err
 	}

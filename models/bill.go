@@ -36,9 +36,35 @@ const (
 	BillVoid          = outlay.BillVoid
 )
 
-// billedStatuses are the statuses of bills that count as billed: against their order's
-// quantities, in stage figures and in budgets. Drafts, returned and void bills do not.
+// billedStatuses are the statuses of bills that take their order's quantities: a bill in
+// approval already has, so that the same goods are not billed twice while it waits. Drafts,
+// returned and void bills do not.
 var billedStatuses = []string{BillSubmitted, BillApproved, BillPartiallyPaid, BillPaid}
+
+// How a bill counts in budgets, in stage figures and in the spend report: one rule for all
+// of them, as a finance team reads an invoice. A bill approved, or paid in part or in full
+// since, has spent its lines (the organisation owes the vendor; it is in the ledger); a bill
+// submitted and waiting for approval only commits them (invoiced, but nobody has agreed to
+// pay it yet), as a requisition approved and not yet ordered does; drafts, returned
+// (rejected) and void bills count nowhere. So a bill returned from approval gives back what
+// it committed, and a bill voided after approval (never once paid) gives back what it spent,
+// as a cancelled order does.
+var (
+	billSpentStatuses     = []string{BillApproved, BillPartiallyPaid, BillPaid}
+	billCommittedStatuses = []string{BillSubmitted}
+)
+
+// billsWithoutOrder is how the spend report reads the lines of bills without an order in
+// statuses (bi the bill, l its line): by the line's department and GL account and the bill's
+// vendor, on the bill's invoice date (the day budgets count it by), tax included, in the
+// bill's currency as stored. Bills of an order are never read here: their value is the
+// order's (see SpendStages).
+func billsWithoutOrder(statuses []string) *CommittedSpend {
+	return &CommittedSpend{From: "bills bi JOIN bill_lines l ON l.bill_id = bi.id",
+		Where: "bi.purchase_order_id IS NULL AND bi.status IN " + sqlList(statuses), Department: "l.department_id",
+		Vendor: "bi.vendor_id", GLAccount: "l.gl_account_id", Day: "bi.invoice_date", Currency: "bi.currency",
+		Amount: "l.amount_minor + l.tax_minor"}
+}
 
 // openBillStatuses are the clerk's bills the dashboard counts.
 var openBillStatuses = []string{BillDraft, BillSubmitted, BillRejected}
@@ -172,8 +198,10 @@ var billKind = &DocumentKind{
 		Summary:      "'Invoice ' || d.vendor_invoice_number || CASE d.match_status WHEN 'held' THEN ' · held by its match' WHEN 'matched' THEN ' · matched' ELSE '' END",
 		Currency:     "d.currency", Total: "d.total_minor", SubmittedAt: "d.submitted_at",
 	},
-	Details: billDetails,
-	Budget:  billBudgetUse,
+	Details:   billDetails,
+	Budget:    billBudgetUse,
+	Committed: billsWithoutOrder(billCommittedStatuses),
+	Spent:     billsWithoutOrder(billSpentStatuses),
 	// A bill is counted in the budget of its invoice date (billBudgetUse), so it is checked
 	// against that one.
 	BudgetDay: func(tx *gorm.DB, id int64) (time.Time, error) {
@@ -249,19 +277,32 @@ func billDetails(tx *gorm.DB, id int64) ([]DetailLine, error) {
 }
 
 // billBudgetUse: bills without an order spend their lines, tax included, against the budget
-// of each line's department and GL account, from their invoice date. Bills of an order are
-// counted with the order (orderedValue), never twice.
+// of each line's department and GL account, from their invoice date, once approved, and
+// commit them while in approval (billSpentStatuses, billCommittedStatuses). Bills of an order
+// are counted with the order (orderedValue), never twice.
 func billBudgetUse(tx *gorm.DB, ids []int64, _ ApprovalDocument) ([]BudgetUse, error) {
 	var out []BudgetUse
-	err := tx.Raw(`SELECT b.id AS budget_id, bl.id AS doc_id, bl.number, bl.status, SUM(l.amount_minor + l.tax_minor) AS spent
-		FROM budgets b
-		JOIN bill_lines l ON l.department_id = b.department_id AND l.gl_account_id = b.gl_account_id
-		JOIN bills bl ON bl.id = l.bill_id AND bl.currency = b.currency
-		WHERE b.id IN ? AND bl.purchase_order_id IS NULL AND bl.status IN ?
-			AND bl.invoice_date BETWEEN b.period_start AND b.period_end
-		GROUP BY b.id, bl.id ORDER BY b.id, bl.id`, ids, billedStatuses).Scan(&out).Error
+	err := tx.Raw(`SELECT b.id AS budget_id, bi.id AS doc_id, bi.number, bi.status,
+			COALESCE(SUM(l.amount_minor + l.tax_minor) FILTER (WHERE bi.status IN @spent), 0) AS spent,
+			COALESCE(SUM(l.amount_minor + l.tax_minor) FILTER (WHERE bi.status IN @committed), 0) AS committed
+		`+billsInBudgetsSQL+`
+		GROUP BY b.id, bi.id ORDER BY b.id, bi.id`, billsInBudgetsArgs(ids)).Scan(&out).Error
 	for i := range out {
 		out[i].DocType = DocBill
 	}
 	return out, err
+}
+
+// billsInBudgetsSQL reads, for each budget b of @ids, the lines l of the bills bi without an
+// order that count in it: coded to its department and GL account, in its currency, dated in
+// its period, spent (@spent) or committed (@committed) as billsInBudgetsArgs says.
+const billsInBudgetsSQL = `FROM budgets b
+		JOIN bill_lines l ON l.department_id = b.department_id AND l.gl_account_id = b.gl_account_id
+		JOIN bills bi ON bi.id = l.bill_id AND bi.currency = b.currency
+		WHERE b.id IN @ids AND bi.purchase_order_id IS NULL AND (bi.status IN @spent OR bi.status IN @committed)
+			AND bi.invoice_date BETWEEN b.period_start AND b.period_end`
+
+// billsInBudgetsArgs are billsInBudgetsSQL's arguments for the budgets ids.
+func billsInBudgetsArgs(ids []int64) map[string]any {
+	return map[string]any{"ids": ids, "spent": billSpentStatuses, "committed": billCommittedStatuses}
 }

@@ -17,14 +17,27 @@ import (
 //   - committed: what each kind of document commits before anything is ordered (its
 //     Committed, as its Budget counts it): approved requisitions not yet ordered, their lines
 //     with tax, approved trips' estimates and approved or scheduled expense reports' lines,
-//     dated the day they were approved;
+//     dated the day they were approved; and bills without an order waiting for approval,
+//     their lines with tax, dated by their invoice date;
 //   - ordered: purchase orders that are not cancelled, their lines with tax, dated the day
 //     the order was made (closed orders count in full: they were ordered);
 //   - received: goods receipts on those orders, each receipt line valued at its order line's
 //     unit price plus tax, rounded as money.LineAmount and money.Tax round, dated the day the
 //     goods came;
 //   - spent: what each kind spends without an order (its Spent): expense reports paid back,
-//     their lines, dated the day they were paid.
+//     their lines, dated the day they were paid; and bills without an order approved or paid
+//     since, their lines with tax, dated by their invoice date (billSpentStatuses: one rule
+//     with the budgets). A bill paid counts here once, as it does approved: paying it moves
+//     no money between stages.
+//
+// A bill of an order is not a stage of its own: its value is the order's, in the ordered and
+// received stages, as a budget counts it (orderedValue counts what an order received, or
+// billed, as spent, and the bill nowhere else). Adding the bill as well would count the same
+// goods twice. So the report's received plus spent is a budget's spent, and its committed plus
+// what open orders have still to receive is a budget's committed, for the budget's
+// department, GL account, currency and period, when the organisation's budgets count what was
+// received (its default); counting what was billed instead, a budget's spent on orders is
+// their approved bills, which this report does not show apart.
 const (
 	StageCommitted = "committed"
 	StageOrdered   = "ordered"
@@ -138,6 +151,26 @@ type CommittedSpend struct {
 	From, Where                                         string
 	Department, Vendor, GLAccount, At, Currency, Amount string
 	Location                                            string
+	// Day, when set, dates the row by a calendar day instead of At (a bill's invoice date):
+	// it is compared with the period's days as it is stored, so an index on it serves.
+	Day string
+}
+
+// inPeriod is the condition that the row falls in the report's period (@from to @until, or
+// @from_day to @to_day for a kind dated by the day).
+func (c CommittedSpend) inPeriod() string {
+	if c.Day != "" {
+		return c.Day + " BETWEEN CAST(@from_day AS date) AND CAST(@to_day AS date)"
+	}
+	return c.At + " >= @from AND " + c.At + " < @until"
+}
+
+// month is the month the row falls in, in the organisation's zone (@tz), as "2026-03".
+func (c CommittedSpend) month() string {
+	if c.Day != "" {
+		return "to_char(" + c.Day + ", 'YYYY-MM')"
+	}
+	return "to_char(" + c.At + " AT TIME ZONE @tz, 'YYYY-MM')"
 }
 
 // spendGroup says how one grouping reads each stage's rows: the group expression of the
@@ -157,7 +190,7 @@ var spendGroups = map[string]spendGroup{
 		"LEFT JOIN vendors n ON n.id = s.grp", "coalesce(n.name, 'No vendor')", "n.id", "s.grp IS NULL, lower(n.name), s.grp"},
 	SpendByGLAccount: {func(c CommittedSpend) string { return c.GLAccount }, "pol.gl_account_id", "pol.gl_account_id",
 		"LEFT JOIN gl_accounts n ON n.id = s.grp", "coalesce(n.code || ' ' || n.name, 'No GL account')", "n.id", "s.grp IS NULL, lower(n.code), s.grp"},
-	SpendByMonth: {func(c CommittedSpend) string { return "to_char(" + c.At + " AT TIME ZONE @tz, 'YYYY-MM')" }, "to_char(po.created_at AT TIME ZONE @tz, 'YYYY-MM')",
+	SpendByMonth: {CommittedSpend.month, "to_char(po.created_at AT TIME ZONE @tz, 'YYYY-MM')",
 		"to_char(rc.received_on, 'YYYY-MM')", "", "s.grp", "s.grp", "s.grp"},
 }
 
@@ -227,7 +260,7 @@ func SpendReportOf(ctx context.Context, db *gorm.DB, f SpendFilter) (SpendReport
 			if c := part.c; c != nil {
 				*part.into = append(*part.into, `SELECT '`+part.stage+`' AS stage, `+c.Currency+` AS currency, `+g.committed(*c)+` AS grp, sum(`+c.Amount+`) AS amount
 			FROM `+c.From+`
-			WHERE `+c.Where+` AND `+c.At+` >= @from AND `+c.At+` < @until`+scope(c.Department, c.Location, c.Currency)+`
+			WHERE `+c.Where+` AND `+c.inPeriod()+scope(c.Department, c.Location, c.Currency)+`
 			GROUP BY 2, 3`)
 			}
 		}

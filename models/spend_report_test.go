@@ -28,6 +28,7 @@ type spendWorld struct {
 	globex models.Vendor
 	sam    *models.User // a Sales requester reporting to Max
 	buyer  models.Viewer
+	bills  int // how many bills were stored, for their numbers
 }
 
 func newSpendWorld(t *testing.T) *spendWorld {
@@ -140,6 +141,67 @@ func (w *spendWorld) documents() {
 	report(w.rita, &w.eng, "USD", models.ExpensePaid, 4250, 1999)
 	report(w.sam, &w.sales, "EUR", models.ExpensePaid, 7000)
 	report(w.sam, &w.sales, "USD", models.ExpenseApproved, 1234)
+	// Bills without an order: approved, partly paid and paid ones have spent their lines
+	// (one split over two departments, one line coded to neither), one in approval commits
+	// them; drafts, returned and void bills count nowhere, and a bill of an order is the
+	// order's, not counted again.
+	adatum := models.Vendor{Name: "Adatum Consulting", Currency: "USD", Status: models.VendorActive}
+	w.must(w.db.Create(&adatum).Error)
+	w.bill(adatum, "USD", models.BillApproved, nil, 0, billLine{&w.eng, &w.software, 480000, 0}, billLine{&w.sales, &w.travel, 1000, 101})
+	w.bill(adatum, "USD", models.BillSubmitted, nil, 0, billLine{&w.eng, &w.travel, 7777, 0})
+	w.bill(w.globex, "USD", models.BillPaid, nil, 2500, billLine{&w.sales, &w.software, 2500, 0})
+	w.bill(adatum, "USD", models.BillPartiallyPaid, nil, 100, billLine{nil, nil, 333, 0})
+	w.bill(adatum, "EUR", models.BillApproved, nil, 0, billLine{&w.eng, &w.software, 9900, 990})
+	w.bill(adatum, "EUR", models.BillSubmitted, nil, 0, billLine{&w.sales, &w.travel, 4400, 0})
+	w.bill(adatum, "USD", models.BillDraft, nil, 0, billLine{&w.eng, &w.software, 111, 0})
+	w.bill(adatum, "USD", models.BillRejected, nil, 0, billLine{&w.eng, &w.software, 222, 0})
+	w.bill(adatum, "USD", models.BillVoid, nil, 0, billLine{&w.eng, &w.software, 444, 0})
+	w.bill(w.globex, "USD", models.BillApproved, po2, 0, billLine{&w.eng, &w.software, 20002, 0})
+}
+
+// billLine is a line of a bill of the spend world: department, GL account, amount and tax.
+type billLine struct {
+	dept        *models.Department
+	gl          *models.GLAccount
+	amount, tax int64
+}
+
+// bill stores a bill of vendor in status, dated today, paid as said; with an order, each of
+// its lines bills the order's line at the same position.
+func (w *spendWorld) bill(vendor models.Vendor, currency, status string, order *models.PurchaseOrder, paid int64, lines ...billLine) {
+	w.t.Helper()
+	w.bills++
+	n := "BILL-S" + strconv.Itoa(w.bills)
+	today := time.Now().UTC()
+	b := models.Bill{Number: n, VendorID: vendor.ID, VendorInvoiceNumber: n, InvoiceDate: today, DueDate: today.AddDate(0, 0, 30),
+		Currency: currency, Status: status, PaidMinor: paid, MatchStatus: models.MatchNone, EnteredByID: w.admin.ID}
+	if order != nil {
+		b.PurchaseOrderID, b.MatchStatus = &order.ID, models.MatchMatched
+	}
+	if status == models.BillVoid {
+		b.VoidedByID, b.VoidedAt, b.VoidReason = &w.admin.ID, &today, "Sent twice"
+	}
+	for _, l := range lines {
+		b.SubtotalMinor, b.TaxMinor = b.SubtotalMinor+l.amount, b.TaxMinor+l.tax
+	}
+	b.TotalMinor = b.SubtotalMinor + b.TaxMinor
+	w.must(w.db.Create(&b).Error)
+	for i, l := range lines {
+		line := models.BillLine{BillID: b.ID, Position: i + 1, Description: "Service",
+			QuantityMilli: 1000, UnitPriceMinor: l.amount, AmountMinor: l.amount, TaxMinor: l.tax, MatchStatus: models.MatchNone}
+		if order != nil {
+			var ol models.PurchaseOrderLine
+			w.must(w.db.Where("purchase_order_id = ? AND position = ?", order.ID, i+1).First(&ol).Error)
+			line.PurchaseOrderLineID = &ol.ID
+		}
+		if l.dept != nil {
+			line.DepartmentID = &l.dept.ID
+		}
+		if l.gl != nil {
+			line.GLAccountID = &l.gl.ID
+		}
+		w.must(w.db.Create(&line).Error)
+	}
 }
 
 // figures are a report's amounts: currency → group key → committed, ordered, received.
@@ -163,7 +225,9 @@ func idKey(id *int64) string {
 
 // expectedSpend sums the stored documents in Go, one document and line at a time, as the
 // report should: approved requisitions' lines, orders' lines and receipts' lines priced at
-// their order line. keep says which requisitions (the origin of every order) count.
+// their order line, expense reports' lines and the lines of bills without an order. keep says
+// which requisitions (the origin of every order) count; a report or a bill line is kept as a
+// requisition of its department delivered nowhere would be.
 func (w *spendWorld) expectedSpend(grouping string, from, to time.Time, keep func(models.Requisition) bool) figures {
 	w.t.Helper()
 	inPeriod := func(at time.Time) bool {
@@ -259,6 +323,40 @@ func (w *spendWorld) expectedSpend(grouping string, from, to time.Time, keep fun
 				k = idKey(l.GLAccountID)
 			}
 			out.add(er.Currency, k, stage, l.ReportMinor)
+		}
+	}
+	// Bills without an order: in approval they commit their lines, approved or paid since
+	// they have spent them, on their invoice date, by each line's department and GL account.
+	// Bills of an order are the order's; the rest count nowhere.
+	var bills []models.Bill
+	w.must(w.db.Where("purchase_order_id IS NULL").Find(&bills).Error)
+	for _, b := range bills {
+		stage := -1
+		switch b.Status {
+		case models.BillSubmitted:
+			stage = 0
+		case models.BillApproved, models.BillPartiallyPaid, models.BillPaid:
+			stage = 3
+		}
+		if stage < 0 || !inPeriod(b.InvoiceDate) {
+			continue
+		}
+		var lines []models.BillLine
+		w.must(w.db.Where("bill_id = ?", b.ID).Find(&lines).Error)
+		for _, l := range lines {
+			if !keep(models.Requisition{DepartmentID: l.DepartmentID}) {
+				continue
+			}
+			k := b.InvoiceDate.Format("2006-01")
+			switch grouping {
+			case models.SpendByDepartment:
+				k = idKey(l.DepartmentID)
+			case models.SpendByVendor:
+				k = idKey(&b.VendorID)
+			case models.SpendByGLAccount:
+				k = idKey(l.GLAccountID)
+			}
+			out.add(b.Currency, k, stage, l.AmountMinor+l.TaxMinor)
 		}
 	}
 	return out
@@ -554,4 +652,90 @@ func TestSpendReportDatesSpendByTheDayPaid(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("spent by month %v, want %v", got, want)
 	}
+}
+
+// Bills count in the spend report exactly as in their budget, through a bill's life: a bill
+// without an order commits its lines while in approval and has spent them once approved
+// (paying it changes nothing more); returned or voided, it counts nowhere. A bill matched to
+// an order is the order's: the report's received plus spent is the budget's spent, its
+// committed plus what the order has still to receive the budget's committed, by department,
+// by GL account and over every vendor, whether budgets count what was received or billed.
+func TestSpendReportCountsBillsAsBudgetsDo(t *testing.T) {
+	t.Parallel()
+	w := newBillWorld(t)
+	ctx := context.Background()
+	from, to := thisYear()
+	budget := models.Budget{DepartmentID: w.eng.ID, GLAccountID: w.software.ID, AmountMinor: 10_000_000, Currency: "USD",
+		PeriodStart: from, PeriodEnd: to}
+	w.must(w.db.Create(&budget).Error)
+	check := func(when string, spent, committed int64) {
+		t.Helper()
+		totals, err := models.BudgetTotals(ctx, w.db, []int64{budget.ID})
+		w.must(err)
+		if got := totals[budget.ID]; got.Spent != spent || got.Committed != committed {
+			t.Errorf("%s: budget %+v, want spent %d committed %d", when, got, spent, committed)
+		}
+		for grouping, key := range map[string]int64{models.SpendByDepartment: w.eng.ID, models.SpendByGLAccount: w.software.ID, models.SpendByVendor: 0} {
+			rep, err := models.SpendReportOf(ctx, w.db, models.SpendFilter{From: from, To: to, Zone: time.UTC, GroupBy: grouping,
+				DefaultCurrency: "USD", AllDepartments: true})
+			w.must(err)
+			if len(rep.Sections) != 1 {
+				t.Fatalf("%s by %s: sections %+v", when, grouping, rep.Sections)
+			}
+			s := rep.Sections[0]
+			if key != 0 && (len(s.Rows) != 1 || s.Rows[0].Key != strconv.FormatInt(key, 10)) {
+				t.Errorf("%s by %s: rows %+v, want the budget's alone", when, grouping, s.Rows)
+			}
+			r := s.Total
+			if r.Received+r.Spent != totals[budget.ID].Spent || r.Committed+r.Ordered-r.Received != totals[budget.ID].Committed {
+				t.Errorf("%s by %s: report %+v, budget %+v", when, grouping, r, totals[budget.ID])
+			}
+		}
+	}
+	pending := func(billID int64) int64 {
+		t.Helper()
+		var s models.ApprovalStep
+		w.must(w.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocBill, billID, models.StepPending).First(&s).Error)
+		return s.ID
+	}
+	decide := func(billID int64, approve bool) {
+		t.Helper()
+		_, err := w.decide(w.max, pending(billID), approve, "Checked")
+		w.must(err)
+	}
+
+	// An order of $1,000.00 received in full and billed: the bill, matched, is approved at once.
+	po, lines := w.order("USD", orderSpec{"10", "0", 10000})
+	_, err := models.RecordReceipt(ctx, w.db, w.admin.ID, po.ID, models.ReceiptInput{Quantities: map[int64]string{lines[0].ID: "10"}})
+	w.must(err)
+	check("received", 100000, 0)
+	onOrder := w.enter(models.BillInput{Vendor: strconv.FormatInt(w.vendor.ID, 10), PurchaseOrder: strconv.FormatInt(po.ID, 10),
+		VendorInvoiceNumber: "PO-BILL", InvoiceDate: time.Now().Format(time.DateOnly), Lines: []models.BillLineInput{{
+			OrderLine: strconv.FormatInt(lines[0].ID, 10), LineInput: models.LineInput{Quantity: "10", UnitPrice: "100.00"}}}})
+	if onOrder.Bill.Status != models.BillApproved {
+		t.Fatalf("the order's bill is %s", onOrder.Bill.Status)
+	}
+	check("the order billed", 100000, 0)
+
+	consulting := w.enter(w.plainBill("A-1", time.Now().Format(time.DateOnly), "4800.00"))
+	check("a bill in approval", 100000, 480000)
+	decide(consulting.Bill.ID, true)
+	check("the bill approved", 580000, 0)
+	w.must(w.db.Model(&models.Bill{ID: consulting.Bill.ID}).Updates(map[string]any{"paid_minor": 480000, "status": models.BillPaid}).Error)
+	check("the bill paid", 580000, 0)
+
+	returned := w.enter(w.plainBill("A-2", time.Now().Format(time.DateOnly), "75.00"))
+	check("a second bill in approval", 580000, 7500)
+	decide(returned.Bill.ID, false)
+	check("the second bill returned", 580000, 0)
+
+	voided := w.enter(w.plainBill("A-3", time.Now().Format(time.DateOnly), "90.00"))
+	decide(voided.Bill.ID, true)
+	check("a third bill approved", 589000, 0)
+	w.must(models.VoidBill(as(w.clara), w.db, w.clerk(), voided.Bill.ID, "Sent twice"))
+	check("the third bill void", 580000, 0)
+
+	// Counting what was billed rather than received, the order's spend is its approved bill: the same.
+	w.must(w.db.Model(&models.OrgSettings{ID: 1}).Update("budget_spent_basis", models.SpentBilled).Error)
+	check("counting what was billed", 580000, 0)
 }

@@ -68,7 +68,8 @@ func RequisitionStages(ctx context.Context, db *gorm.DB, r *Requisition) (StageF
 }
 
 // OrderStages is where order id's value stands, line by line: what is paid and billed of
-// each line (its billed bills' lines, paid in the share each bill is paid), what was received
+// each line (the lines of its bills approved or paid since, billSpentStatuses, paid in the
+// share each bill is paid; a bill in approval is not yet billed), what was received
 // beyond that, and what is still to come on an order that is open.
 // It is one query, so that an order's page costs one more whatever the order's history; a
 // cancelled order stands nowhere (no currency either).
@@ -135,7 +136,7 @@ func orderLineStages(tx *gorm.DB, of stagesOf) ([]lineStages, error) {
 					ELSE ROUND((l.amount_minor + l.tax_minor)::numeric * bi.paid_minor / bi.total_minor) END) AS paid
 			FROM bill_lines l JOIN bills bi ON bi.id = l.bill_id
 			WHERE l.purchase_order_line_id = pol.id AND bi.status IN ?) bl ON true
-		WHERE `+where+` AND po.status <> ? ORDER BY pol.id`, billedStatuses, arg, POCancelled).Scan(&rows).Error
+		WHERE `+where+` AND po.status <> ? ORDER BY pol.id`, billSpentStatuses, arg, POCancelled).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +164,9 @@ func orderLineStages(tx *gorm.DB, of stagesOf) ([]lineStages, error) {
 // BudgetStages is where the spend on each of the budgets ids stands: requisitions of its
 // department with lines on its GL account, pending or approved in its period; the lines of
 // orders made from them in its period; and bills without an order coded to its department
-// and GL account, dated in its period. Only documents in the budget's currency count.
+// and GL account, dated in its period: pending while in approval, billed once approved, paid
+// as paid (billSpentStatuses, billCommittedStatuses). Only documents in the budget's currency
+// count.
 func BudgetStages(ctx context.Context, db *gorm.DB, ids []int64) (map[int64]StageFigures, error) {
 	tx := db.WithContext(ctx)
 	out := map[int64]StageFigures{}
@@ -210,23 +213,22 @@ func BudgetStages(ctx context.Context, db *gorm.DB, ids []int64) (map[int64]Stag
 		out[l.BudgetID] = s
 	}
 	var billed []struct {
-		BudgetID     int64
-		Billed, Paid int64
+		BudgetID              int64
+		Pending, Billed, Paid int64
 	}
-	err = tx.Raw(`SELECT b.id AS budget_id, SUM(l.amount_minor + l.tax_minor) AS billed,
-			SUM(CASE WHEN bi.total_minor = 0 THEN 0
-				ELSE ROUND((l.amount_minor + l.tax_minor)::numeric * bi.paid_minor / bi.total_minor) END) AS paid
-		FROM budgets b
-		JOIN bill_lines l ON l.department_id = b.department_id AND l.gl_account_id = b.gl_account_id
-		JOIN bills bi ON bi.id = l.bill_id AND bi.currency = b.currency
-		WHERE b.id IN ? AND bi.purchase_order_id IS NULL AND bi.status IN ?
-			AND bi.invoice_date BETWEEN b.period_start AND b.period_end
-		GROUP BY b.id`, ids, billedStatuses).Scan(&billed).Error
+	err = tx.Raw(`SELECT b.id AS budget_id,
+			COALESCE(SUM(l.amount_minor + l.tax_minor) FILTER (WHERE bi.status IN @committed), 0) AS pending,
+			COALESCE(SUM(l.amount_minor + l.tax_minor) FILTER (WHERE bi.status IN @spent), 0) AS billed,
+			COALESCE(SUM(CASE WHEN bi.total_minor = 0 THEN 0
+				ELSE ROUND((l.amount_minor + l.tax_minor)::numeric * bi.paid_minor / bi.total_minor) END) FILTER (WHERE bi.status IN @spent), 0) AS paid
+		`+billsInBudgetsSQL+`
+		GROUP BY b.id`, billsInBudgetsArgs(ids)).Scan(&billed).Error
 	if err != nil {
 		return nil, err
 	}
 	for _, b := range billed {
 		s := out[b.BudgetID]
+		s.Pending += b.Pending
 		s.Billed += b.Billed - b.Paid
 		s.Paid += b.Paid
 		out[b.BudgetID] = s

@@ -93,8 +93,9 @@ func TestStageFiguresAddUpAcrossADocumentsLife(t *testing.T) {
 	check("paid", models.StageFigures{Purchased: 40000, Paid: 60000})
 }
 
-// A bill without an order is billed, and then paid, against the budget of each line's
-// department and GL account.
+// A bill without an order is pending while in approval, billed once approved, and then
+// paid, against the budget of each line's department and GL account; the budget's figures
+// follow: committed while it waits, spent from its approval on.
 func TestStageFiguresOfABillWithoutAnOrder(t *testing.T) {
 	t.Parallel()
 	w := newBillWorld(t)
@@ -107,20 +108,26 @@ func TestStageFiguresOfABillWithoutAnOrder(t *testing.T) {
 		Lines: []models.BillLineInput{{LineInput: models.LineInput{Description: "Support", Quantity: "1", UnitPrice: "250.00", TaxRate: "10",
 			GLAccount: strconv.FormatInt(w.software.ID, 10)}, Department: strconv.FormatInt(w.eng.ID, 10)}}}
 	sub := w.enter(in)
-	b, err := models.BudgetStages(ctx, w.db, []int64{budget.ID})
-	w.must(err)
-	if got := b[budget.ID]; got.Billed != 27500 || got.Total() != 27500 {
-		t.Errorf("billed: %+v", got)
+	check := func(when string, want models.StageFigures, spent, committed int64) {
+		t.Helper()
+		want.Currency = "USD"
+		b, err := models.BudgetStages(ctx, w.db, []int64{budget.ID})
+		w.must(err)
+		if got := b[budget.ID]; got != want {
+			t.Errorf("%s: stages %+v, want %+v", when, got, want)
+		}
+		totals, err := models.BudgetTotals(ctx, w.db, []int64{budget.ID})
+		w.must(err)
+		if got := totals[budget.ID]; got.Spent != spent || got.Committed != committed {
+			t.Errorf("%s: budget %+v, want spent %d committed %d", when, got, spent, committed)
+		}
 	}
-	totals, err := models.BudgetTotals(ctx, w.db, []int64{budget.ID})
+	check("in approval", models.StageFigures{Pending: 27500}, 0, 27500)
+	var step models.ApprovalStep
+	w.must(w.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocBill, sub.Bill.ID, models.StepPending).First(&step).Error)
+	_, err := w.decide(w.max, step.ID, true, "")
 	w.must(err)
-	if totals[budget.ID].Spent != 27500 {
-		t.Errorf("spent %+v", totals[budget.ID])
-	}
+	check("approved", models.StageFigures{Billed: 27500}, 27500, 0)
 	w.must(w.db.Model(&models.Bill{ID: sub.Bill.ID}).Updates(map[string]any{"paid_minor": 27500, "status": models.BillPaid}).Error)
-	b, err = models.BudgetStages(ctx, w.db, []int64{budget.ID})
-	w.must(err)
-	if got := b[budget.ID]; got.Paid != 27500 || got.Billed != 0 {
-		t.Errorf("paid: %+v", got)
-	}
+	check("paid", models.StageFigures{Paid: 27500}, 27500, 0)
 }
