@@ -67,6 +67,7 @@ type Config struct {
 	MaxDBConns      int
 	DBConnShare     int           // percent of a server's connections taken when MaxDBConns is 0 (OUTLAY_DB_CONN_SHARE)
 	DBWait          time.Duration // how long a request waits for a free connection before a 503 (OUTLAY_DB_WAIT)
+	LockWait        time.Duration // how long a statement waits for a lock before its request gets a 503; 0: no limit (OUTLAY_LOCK_WAIT)
 	TenantPoolConns int           // connections per tenant pool (OUTLAY_TENANT_POOL_CONNS)
 	// ReadHeaderTimeout is how long a client has to send a request's headers; slow clients
 	// holding connections open are cut off after it (OUTLAY_READ_HEADER_TIMEOUT).
@@ -121,6 +122,7 @@ func Defaults() Config {
 		MailFrom:          "Outlay <no-reply@localhost>",
 		DBConnShare:       50,
 		DBWait:            2 * time.Second,
+		LockWait:          5 * time.Second,
 		TenantPoolConns:   4,
 		MemoryLimitMB:     256,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -207,6 +209,7 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 	proxies := fs.String("trusted-proxies", env("OUTLAY_TRUSTED_PROXIES", ""), "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted (OUTLAY_TRUSTED_PROXIES)")
 	maxConns := fs.String("max-db-conns", env("OUTLAY_MAX_DB_CONNS", strconv.Itoa(c.MaxDBConns)), "cap on the connections this process opens to each Postgres server; 0: OUTLAY_DB_CONN_SHARE percent of what the server allows (OUTLAY_MAX_DB_CONNS)")
 	connShare := fs.String("db-conn-share", env("OUTLAY_DB_CONN_SHARE", strconv.Itoa(c.DBConnShare)), "percent of a Postgres server's connections this process takes when OUTLAY_MAX_DB_CONNS is 0 (OUTLAY_DB_CONN_SHARE)")
+	lockWait := fs.String("lock-wait", env("OUTLAY_LOCK_WAIT", c.LockWait.String()), "how long a statement waits for a lock held elsewhere (an operator's session, a migration) before its request is answered 503; 0 waits as long as it takes (OUTLAY_LOCK_WAIT)")
 	dbWait := fs.String("db-wait", env("OUTLAY_DB_WAIT", c.DBWait.String()), "how long a request waits for a free database connection before it is answered 503 (OUTLAY_DB_WAIT)")
 	headerTimeout := fs.String("read-header-timeout", env("OUTLAY_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout.String()), "how long a client has to send a request's headers (OUTLAY_READ_HEADER_TIMEOUT)")
 	perIP := fs.String("max-conns-per-ip", env("OUTLAY_MAX_CONNS_PER_IP", strconv.Itoa(c.MaxConnsPerIP)), "connections one client address may hold at once; trusted proxies are exempt (OUTLAY_MAX_CONNS_PER_IP)")
@@ -367,6 +370,11 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 			c.DrainTime = d
 		}
 		duration("OUTLAY_DB_WAIT", *dbWait, &c.DBWait)
+		if d, err := time.ParseDuration(*lockWait); err != nil || d < 0 || d > time.Hour {
+			bad("OUTLAY_LOCK_WAIT", "must be a duration from 0s (no limit) to 1h, such as 5s, got %q", *lockWait)
+		} else {
+			c.LockWait = d
+		}
 		duration("OUTLAY_IMPORT_UPLOAD_TTL", *importTTL, &c.ImportUploadTTL)
 		// Under the server's 60 s write timeout, with room for the page.
 		if d, err := time.ParseDuration(*checkTime); err != nil || d < time.Second || d > 45*time.Second {

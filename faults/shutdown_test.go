@@ -22,7 +22,8 @@ import (
 func TestSIGTERMLetsRequestsInFlightFinish(t *testing.T) {
 	const inFlight = 6
 	// Each request holds a connection of the tenant's pool while it waits.
-	s := startSite(t, []string{"acme"}, "OUTLAY_TENANT_POOL_CONNS=8")
+	// They wait on a lock for as long as the test holds it.
+	s := startSite(t, []string{"acme"}, "OUTLAY_TENANT_POOL_CONNS=8", "OUTLAY_LOCK_WAIT=0")
 	browsers := make([]*browser, inFlight)
 	for i := range browsers {
 		browsers[i] = s.signIn(t, "acme")

@@ -34,14 +34,7 @@ var ErrBusy = errors.New("all database connections are in use")
 // queue's statements did, spending 126 ms compiling (263 functions) for 3 ms of work on
 // every view. Outlay's statements are short and run often, never the long analytical
 // queries JIT pays for.
-//
-// A statement waits at most lock_timeout for a lock: a lock held elsewhere (an operator's psql
-// session, a long migration) would otherwise hold each request that needs the table or row,
-// and the connection it holds, for as long as it lasts, and with them the tenant's other
-// requests, which wait for a connection. Such a request is answered 503 "try again"
-// (Unavailable). No statement_timeout: a list's export streams its rows to the client as it
-// reads them, and to a slow client may rightly take minutes.
-var SessionSettings = map[string]string{"jit": "off", "lock_timeout": "5s"}
+var SessionSettings = map[string]string{"jit": "off"}
 
 // Defaults of the pool manager.
 const (
@@ -52,6 +45,8 @@ const (
 	// DefaultConnWait is how long a request waits for a connection, or for its turn among its
 	// tenant's requests, before it is answered 503.
 	DefaultConnWait = 2 * time.Second
+	// DefaultLockWait is how long a statement of a tenant's waits for a lock (Pools.LockWait).
+	DefaultLockWait = 5 * time.Second
 	// requestsPerConn is how many of a tenant's web requests are served at a time for each
 	// connection its pool may hold: enough to keep the connections busy while others render.
 	requestsPerConn = 2
@@ -105,6 +100,14 @@ type Pools struct {
 	// Wait is how long a connection, or a request's turn, is waited for before ErrBusy
 	// (DefaultConnWait when zero).
 	Wait time.Duration
+	// LockWait is the lock_timeout of every tenant connection: how long a statement waits for
+	// a lock (DefaultLockWait when zero; negative: no limit). A lock held elsewhere (an
+	// operator's psql session, a long migration) would otherwise hold each request that needs
+	// the table or row, and the connection it holds, for as long as it lasts, and with them
+	// the tenant's other requests, which wait for a connection. Such a request is answered 503
+	// "try again" (Unavailable). There is no statement_timeout: a list's export streams its
+	// rows to the client as it reads them, and to a slow client may rightly take minutes.
+	LockWait time.Duration
 
 	mu       sync.Mutex
 	entries  map[string]*poolEntry
@@ -347,6 +350,12 @@ func (p *Pools) open(e *poolEntry) {
 	}
 	for k, v := range SessionSettings {
 		cfg.RuntimeParams[k] = v
+	}
+	switch lw := p.LockWait; {
+	case lw == 0:
+		cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(DefaultLockWait.Milliseconds(), 10)
+	case lw > 0:
+		cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(max(lw.Milliseconds(), 1), 10)
 	}
 	if p.counter != nil {
 		cfg.Tracer = countingTracer{&p.counter.Tenant, &p.counter.Background}

@@ -77,7 +77,14 @@ Every command takes -h for its flags. Settings come from OUTLAY_* variables or f
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A hang-up (the operator's SSH session dropped) stops a command as Ctrl-C does, so that a
+	// tenant move or restore cut off that way undoes its half-made change; started under nohup
+	// (SIGHUP ignored), it stays ignored.
+	signals := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		signals = append(signals, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), signals...)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -150,6 +150,7 @@ func TestMalformedSettingsStopStartUp(t *testing.T) {
 		"OUTLAY_GOOGLE_CLIENT_ID":       {"OUTLAY_GOOGLE_CLIENT_ID", "an-id-without-its-secret"},
 		"OUTLAY_SSO_ALLOW_HTTP_ISSUERS": {"OUTLAY_SSO_ALLOW_HTTP_ISSUERS", "perhaps"},
 		"OUTLAY_MAIL_FROM":              {"OUTLAY_MAIL_FROM", "not an email"},
+		"OUTLAY_LOCK_WAIT":              {"OUTLAY_LOCK_WAIT", "-5s"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(env[0], env[1])

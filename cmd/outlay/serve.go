@@ -111,7 +111,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 		return err
 	}
 	pools := tenancy.NewPools(cfg.MaxDBConns, cfg.TenantPoolConns, cfg.SecretKey, counter, logger)
-	pools.Share, pools.Wait = cfg.DBConnShare, cfg.DBWait
+	pools.Share, pools.Wait, pools.LockWait = cfg.DBConnShare, cfg.DBWait, lockWait(cfg.LockWait)
 	defer pools.Close()
 	mailer, err := mail.New(cfg.SMTPURL, cfg.MailFrom, logger)
 	if err != nil {
@@ -234,4 +234,12 @@ func tuneGC(limitMB int) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(300)
 	}
+}
+
+// lockWait is OUTLAY_LOCK_WAIT as the tenant pools take it: 0 there means no limit.
+func lockWait(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
