@@ -74,6 +74,19 @@ func (s *billSite) orderForm(invoice string, lines ...[2]string) url.Values {
 	return f
 }
 
+// enter posts the clerk's bill of the site's order for invoice with intent (save or submit),
+// billing toner of the first line at the ordered price, and gives the bill's page.
+func (s *billSite) enter(t *testing.T, invoice, intent, toner string) string {
+	t.Helper()
+	f := s.orderForm(invoice, [2]string{toner, "3.99"})
+	f.Set("intent", intent)
+	res := s.cleoC.Post("/bills", f)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("%s: %d %s", invoice, res.Status, res.Text(".field-error"))
+	}
+	return res.Location()
+}
+
 func (s *billSite) count(t *testing.T) int64 {
 	t.Helper()
 	var n int64
@@ -518,17 +531,7 @@ func TestDashboardShowsTheBillsLeftToDo(t *testing.T) {
 func TestVoidABillEnteredInError(t *testing.T) {
 	t.Parallel()
 	s := newBillSite(t)
-	enter := func(invoice, intent, toner string) string {
-		t.Helper()
-		f := s.orderForm(invoice, [2]string{toner, "3.99"})
-		f.Set("intent", intent)
-		res := s.cleoC.Post("/bills", f)
-		if res.Status != http.StatusSeeOther {
-			t.Fatalf("%s: %d %s", invoice, res.Status, res.Text(".field-error"))
-		}
-		return res.Location()
-	}
-	ok, held, draft := enter("OK-1", "submit", "4"), enter("H-1", "submit", "12"), enter("D-1", "save", "1")
+	ok, held, draft := s.enter(t, "OK-1", "submit", "4"), s.enter(t, "H-1", "submit", "12"), s.enter(t, "D-1", "save", "1")
 	offered := func() string {
 		return s.cleoC.Get(fmt.Sprintf("/bills/new?order=%d", s.order.ID)).Doc.Find(`#line-0-quantity`).AttrOr("value", "")
 	}

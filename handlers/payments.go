@@ -253,7 +253,7 @@ func (s *Server) renderPayment(c *fiber.Ctx, status int, d *models.PaymentRunDet
 		}
 		for _, l := range vp.Lines {
 			// What was open before this run: for a paid run, its own share is in the bill's paid amount.
-			open := l.BillTotalMinor - l.BillPaidMinor
+			open := l.BillOpenMinor()
 			if r.Status == models.PaymentPaid {
 				open += l.AmountMinor
 			}

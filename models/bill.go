@@ -137,8 +137,11 @@ type Bill struct {
 // Total is the bill's total as money.
 func (b Bill) Total() money.Money { return money.Money{Minor: b.TotalMinor, Currency: b.Currency} }
 
-// Open is what is still to be paid.
+// Open is what is still to be paid: nothing on a void bill, which is owed no more.
 func (b Bill) Open() money.Money {
+	if b.Status == BillVoid {
+		return money.Money{Currency: b.Currency}
+	}
 	return money.Money{Minor: b.TotalMinor - b.PaidMinor, Currency: b.Currency}
 }
 

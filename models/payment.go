@@ -214,9 +214,9 @@ func paymentDetails(tx *gorm.DB, id int64) ([]DetailLine, error) {
 		out[i] = DetailLine{RequisitionLine: RequisitionLine{ID: l.ID, Position: i + 1,
 			Description:   fmt.Sprintf("%s · %s · invoice %s, due %s", l.BillNumber, l.VendorName, l.InvoiceNumber, l.DueDate.Format("2 Jan 2006")),
 			QuantityMilli: 1000, UnitPriceMinor: l.AmountMinor, AmountMinor: l.AmountMinor}}
-		if l.AmountMinor < l.BillTotalMinor-l.BillPaidMinor {
+		if open := l.BillOpenMinor(); l.AmountMinor < open {
 			out[i].Notes = []string{fmt.Sprintf("Part payment: %s of %s open", money.Money{Minor: l.AmountMinor, Currency: l.Currency},
-				money.Money{Minor: l.BillTotalMinor - l.BillPaidMinor, Currency: l.Currency})}
+				money.Money{Minor: open, Currency: l.Currency})}
 		}
 	}
 	return out, nil
@@ -232,13 +232,19 @@ type PaymentLineRow struct {
 	Currency       string
 	BillTotalMinor int64
 	BillPaidMinor  int64
+	BillStatus     string
 	VendorName     string
+}
+
+// BillOpenMinor is what is open on the line's bill now (nothing once it is void), as Bill.Open.
+func (l PaymentLineRow) BillOpenMinor() int64 {
+	return Bill{TotalMinor: l.BillTotalMinor, PaidMinor: l.BillPaidMinor, Status: l.BillStatus}.Open().Minor
 }
 
 func paymentLineRows(tx *gorm.DB, runIDs ...int64) ([]PaymentLineRow, error) {
 	var out []PaymentLineRow
 	err := tx.Raw(`SELECT pl.*, b.number AS bill_number, b.vendor_invoice_number AS invoice_number, b.invoice_date, b.due_date,
-			b.currency, b.total_minor AS bill_total_minor, b.paid_minor AS bill_paid_minor, v.name AS vendor_name
+			b.currency, b.total_minor AS bill_total_minor, b.paid_minor AS bill_paid_minor, b.status AS bill_status, v.name AS vendor_name
 		FROM payment_lines pl JOIN bills b ON b.id = pl.bill_id JOIN vendors v ON v.id = pl.vendor_id
 		WHERE pl.payment_run_id IN ? ORDER BY pl.payment_run_id, lower(v.name), v.id, b.due_date, b.id`, runIDs).Scan(&out).Error
 	return out, err
