@@ -40,3 +40,20 @@ func TestAVoidBillHasNothingOpen(t *testing.T) {
 		t.Errorf("the cancelled run still says what is open on the void bill: %q", text)
 	}
 }
+
+// A bill voided because it was keyed wrongly no longer holds its invoice number: the bill
+// entered instead, with the same number, is saved.
+func TestAVoidBillsInvoiceNumberIsFreeAgain(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	wrong := s.enter(t, "NW-2301", "save", "1")
+	if r := s.cleoC.Post(wrong+"/void", url.Values{"void_reason": {"Keyed with the wrong quantity"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("void: %d %s", r.Status, r.Text("#void_reason-error"))
+	}
+	f := s.orderForm("NW-2301", [2]string{"2", "3.99"})
+	f.Set("form_key", "k-again")
+	f.Set("intent", "save")
+	if res := s.cleoC.Post("/bills", f); res.Status != http.StatusSeeOther {
+		t.Errorf("NW-2301 entered again: %d %q", res.Status, res.Text("#vendor_invoice_number-error"))
+	}
+}

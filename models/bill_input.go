@@ -401,13 +401,16 @@ func checkBillLineReferences(tx *gorm.DB, verr outlay.ValidationErrors, lines []
 	return nil
 }
 
-// checkInvoiceNumber refuses, into verr, the vendor's invoice number when another bill has it.
+// checkInvoiceNumber refuses, into verr, the vendor's invoice number when another bill that
+// is not void has it, spelt alike: invoice_number_key (migration 00127) folds case, Unicode's
+// compatibility forms and dashes, as the unique index does.
 func checkInvoiceNumber(tx *gorm.DB, id int64, h *billHeader, verr outlay.ValidationErrors) error {
 	var other struct {
 		Number, VendorInvoiceNumber string
 	}
-	err := tx.Raw(`SELECT number, vendor_invoice_number FROM bills WHERE vendor_id = ? AND lower(vendor_invoice_number) = lower(?) AND id <> ?`,
-		h.Vendor.ID, h.InvoiceNumber, id).Scan(&other).Error
+	err := tx.Raw(`SELECT number, vendor_invoice_number FROM bills WHERE vendor_id = ? AND status <> ?
+		AND invoice_number_key(vendor_invoice_number) = invoice_number_key(?) AND id <> ? ORDER BY id LIMIT 1`,
+		h.Vendor.ID, BillVoid, h.InvoiceNumber, id).Scan(&other).Error
 	if err != nil {
 		return err
 	}

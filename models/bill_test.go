@@ -91,11 +91,18 @@ func (w *billWorld) plainBill(invoice, date, amount string) models.BillInput {
 			GLAccount: strconv.FormatInt(w.software.ID, 10)}, Department: strconv.FormatInt(w.eng.ID, 10)}}}
 }
 
-// enter saves and submits a bill as Clara.
-func (w *billWorld) enter(in models.BillInput) *models.BillSubmission {
+// draft saves a bill as Clara.
+func (w *billWorld) draft(in models.BillInput) *models.Bill {
 	w.t.Helper()
 	b, err := models.SaveBill(as(w.clara), w.db, w.clerk(), 0, in)
 	w.must(err)
+	return b
+}
+
+// enter saves and submits a bill as Clara.
+func (w *billWorld) enter(in models.BillInput) *models.BillSubmission {
+	w.t.Helper()
+	b := w.draft(in)
 	out, err := models.SubmitBill(as(w.clara), w.db, w.clerk(), b.ID)
 	w.must(err)
 	return out
