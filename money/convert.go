@@ -2,6 +2,7 @@ package money
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -13,8 +14,11 @@ const RatePlaces = 6
 const MaxRate = 1_000_000 * 1_000_000
 
 // ParseExchangeRate reads an exchange rate as typed ("1.0853", "150") into millionths. It
-// must be above zero and have at most six decimal places.
+// must be above zero and have at most six decimal places, and has no comma (refuseRateComma).
 func ParseExchangeRate(s string) (int64, error) {
+	if err := refuseRateComma(s, "1.085 or 1385.2"); err != nil {
+		return 0, err
+	}
 	n, err := parseFixed(strings.TrimSpace(s), RatePlaces, "")
 	if errors.Is(err, ErrOverflow) || n > MaxRate {
 		return 0, errors.New("Enter a smaller rate.")
@@ -26,6 +30,17 @@ func ParseExchangeRate(s string) (int64, error) {
 		return 0, errors.New("Enter a rate above zero.")
 	}
 	return n, nil
+}
+
+// refuseRateComma refuses a rate typed with a comma. An amount may have thousands separators
+// (1,085 is a thousand and eighty-five), but a rate is rarely that large, and "1,085" is far
+// more likely a rate written with a decimal comma (1.085): read as an amount it would be a
+// thousand times the rate. example shows the rate's kind written as it should be.
+func refuseRateComma(s, example string) error {
+	if strings.ContainsRune(s, ',') {
+		return fmt.Errorf("Write the rate with a point for decimals and no thousands separators, such as %s.", example)
+	}
+	return nil
 }
 
 // FormatExchangeRate writes a rate in millionths with only the decimals it needs: "1.0853".
@@ -71,8 +86,12 @@ func Distance(distance Quantity, rateMilli int64) (int64, error) {
 }
 
 // ParseUnitRate reads a price per unit with up to three decimals of the minor unit ("0.585"
-// dollars a mile) into thousandths of the currency's minor unit (58500).
+// dollars a mile) into thousandths of the currency's minor unit (58500). It has no comma
+// (refuseRateComma).
 func ParseUnitRate(s, currency string) (int64, error) {
+	if err := refuseRateComma(s, "0.585"); err != nil {
+		return 0, err
+	}
 	n, err := parseFixed(strings.TrimSpace(s), Exponent(currency)+3, symbols[currency])
 	if errors.Is(err, ErrOverflow) || n > Max {
 		return 0, errors.New("Enter a smaller rate.")

@@ -66,3 +66,26 @@ func TestDistanceAndUnitRates(t *testing.T) {
 		t.Error("negative rate accepted")
 	}
 }
+
+// A rate is never read with a thousands separator: "1,085" is far more likely a rate written
+// with a decimal comma (1.085) than a thousand and eighty-five, so every kind of rate refuses
+// a comma and says how to write it, where an amount takes it as thousands.
+func TestRatesRefuseAComma(t *testing.T) {
+	const how = "Write the rate with a point for decimals and no thousands separators, such as "
+	for _, c := range []struct {
+		name, typed, want string
+		parse             func(string) error
+	}{
+		{"exchange rate", "1,085", how + "1.085 or 1385.2.", func(s string) error { _, err := ParseExchangeRate(s); return err }},
+		{"exchange rate with thousands", "1,385.2", how + "1.085 or 1385.2.", func(s string) error { _, err := ParseExchangeRate(s); return err }},
+		{"mileage rate", "0,585", how + "0.585.", func(s string) error { _, err := ParseUnitRate(s, "EUR"); return err }},
+		{"tax rate", "0,050", how + "7.25.", func(s string) error { _, err := ParseRate(s); return err }},
+	} {
+		if err := c.parse(c.typed); err == nil || err.Error() != c.want {
+			t.Errorf("%s %q: %v, want %q", c.name, c.typed, err, c.want)
+		}
+	}
+	if m, err := Parse("1,085", "USD"); err != nil || m.Minor != 108500 {
+		t.Errorf("an amount with thousands: %v %v, want $1,085.00", m, err)
+	}
+}

@@ -64,8 +64,12 @@ func Tax(amount int64, rateBP int) (int64, error) {
 	return int64(v), nil
 }
 
-// ParseRate reads a tax rate in percent ("20", "7.25") into basis points.
+// ParseRate reads a tax rate in percent ("20", "7.25") into basis points. It has no comma
+// (refuseRateComma): "0,050" would otherwise be 50%.
 func ParseRate(s string) (int, error) {
+	if err := refuseRateComma(s, "7.25"); err != nil {
+		return 0, err
+	}
 	n, err := parseFixed(s, 2, "")
 	if err != nil {
 		if errors.Is(err, ErrOverflow) {
