@@ -289,10 +289,14 @@ func checkBillHeader(tx *gorm.DB, verr outlay.ValidationErrors, in BillInput, h 
 	vendorID, err := optionalID(in.Vendor)
 	if err != nil || vendorID == nil {
 		verr.Add("vendor", "Choose the vendor who sent the invoice.")
-	} else if err := tx.Where("archived_at IS NULL").First(&h.Vendor, *vendorID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+	} else if err := tx.First(&h.Vendor, *vendorID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 		verr.Add("vendor", "Choose a vendor from the list.")
 	} else if err != nil {
 		return err
+	} else if h.Vendor.ArchivedAt != nil {
+		// A draft keeps a vendor archived after it was saved, and its form still shows the
+		// name: say why that vendor no longer does. (One on hold still sends bills.)
+		verr.Add("vendor", h.Vendor.Name+" is archived: restore it or choose another vendor.")
 	}
 	if orderID, err := optionalID(in.PurchaseOrder); err != nil {
 		verr.Add("purchase_order", "Choose an order from the list.")
