@@ -20,12 +20,7 @@ func TestAnApprovedReportIsSentBackBeforeItIsPaid(t *testing.T) {
 	s := newExpenseSite(t)
 	clerk := s.person(t, "carl@acme.example", "Carl Clerk", "ap_clerk")
 	rita := s.client(t, s.rita)
-	rita.Get("/expenses/new")
-	if res := rita.Post("/expenses", s.expenseForm("submit", [4]string{day(1), ids(s.meals.ID), "Cafe", "12.50"})); res.Status != http.StatusSeeOther {
-		t.Fatalf("submit: %d %s", res.Status, res.Text(".field-error, [data-form-error]"))
-	}
-	var r models.ExpenseReport
-	s.db.Order("id DESC").First(&r)
+	r := s.newReport(t, rita, "submit", "12.50")
 	doc := fmt.Sprintf("/expenses/%d", r.ID)
 	var step models.ApprovalStep
 	s.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocExpense, r.ID, models.StepPending).First(&step)

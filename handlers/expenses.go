@@ -285,7 +285,7 @@ func (s *Server) newExpensePage(c *fiber.Ctx) error {
 func (s *Server) createExpense(c *fiber.Ctx) error { return s.saveExpense(c, nil) }
 
 func (s *Server) updateExpense(c *fiber.Ctx) error {
-	d, err := s.expenseFromPath(c)
+	d, err := s.ownExpenseFromPath(c)
 	if err != nil {
 		// A form read at a version of a report gone since says it was deleted, and comes back
 		// with what was typed.
@@ -296,7 +296,7 @@ func (s *Server) updateExpense(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if !s.expenseEditableByMe(c, d) {
+	if !d.Editable() {
 		return outlay.Conflict("This expense report is no longer editable: it is waiting for approval or was decided.")
 	}
 	return s.saveExpense(c, d)
@@ -413,6 +413,18 @@ func (s *Server) expenseFromPath(c *fiber.Ctx) (*models.ExpenseDetail, error) {
 		return nil, err
 	}
 	return models.GetExpense(c.UserContext(), tenantDB(c), s.viewer(c), id)
+}
+
+// ownExpenseFromPath reads the report the path names for what only its owner may do (change
+// it, attach a receipt): another person's report, though the viewer may see it (AP, an
+// approver), is not found, as another person's draft is, which neither tells it is there nor
+// misstates its status.
+func (s *Server) ownExpenseFromPath(c *fiber.Ctx) (*models.ExpenseDetail, error) {
+	d, err := s.expenseFromPath(c)
+	if err == nil && d.OwnerID != currentUser(c).UserID {
+		return nil, models.ErrNoSuchExpense
+	}
+	return d, err
 }
 
 func (s *Server) expenseEditableByMe(c *fiber.Ctx, d *models.ExpenseDetail) bool {
@@ -553,7 +565,7 @@ func (s *Server) expenseHistory(c *fiber.Ctx) error {
 // large, empty, not a photo or PDF) is named beside the line's receipt and nothing changes.
 func (s *Server) attachExpenseReceipt(c *fiber.Ctx) error {
 	v := s.viewer(c)
-	d, err := s.expenseFromPath(c)
+	d, err := s.ownExpenseFromPath(c)
 	if err != nil {
 		return err
 	}
@@ -567,7 +579,7 @@ func (s *Server) attachExpenseReceipt(c *fiber.Ctx) error {
 			row = i
 		}
 	}
-	if d.OwnerID != v.UserID || row < 0 {
+	if row < 0 {
 		return outlay.NotFound("That line does not exist.")
 	}
 	if !d.Editable() {

@@ -66,6 +66,19 @@ func (s *expenseSite) client(t *testing.T, u *models.User) *testutil.Client {
 	return c
 }
 
+// newReport posts a new report of one meal line of amount as c (who opens the new-report
+// page first), saved or submitted per intent, and gives it as stored.
+func (s *expenseSite) newReport(t *testing.T, c *testutil.Client, intent, amount string) models.ExpenseReport {
+	t.Helper()
+	c.Get("/expenses/new")
+	if res := c.Post("/expenses", s.expenseForm(intent, [4]string{day(1), ids(s.meals.ID), "Cafe", amount})); res.Status != http.StatusSeeOther {
+		t.Fatalf("%s: %d %s", intent, res.Status, res.Text(".field-error, [data-form-error]"))
+	}
+	var r models.ExpenseReport
+	s.db.Order("id DESC").First(&r)
+	return r
+}
+
 func day(daysAgo int) string { return time.Now().UTC().AddDate(0, 0, -daysAgo).Format("2006-01-02") }
 
 // expenseForm is a report form with expense lines, each {date, category, merchant, amount}.

@@ -30,6 +30,10 @@ const (
 )
 
 // openExpenseStatuses are an owner's reports not yet paid back.
+// ErrNoSuchExpense answers for a report that does not exist or that the person may not see
+// or, for what only its owner may do, may not change: as far as they can tell, it is not there.
+var ErrNoSuchExpense = outlay.NotFound("That expense report does not exist.")
+
 var openExpenseStatuses = []string{ExpenseDraft, ExpenseSubmitted, ExpenseReturned, ExpenseWithdrawn, ExpenseApproved, ExpenseScheduled}
 
 // Kinds of expense lines.
@@ -201,7 +205,7 @@ func (expenseApproval) approvalDocument(tx *gorm.DB, id int64) (ApprovalDocument
 	var r ExpenseReport
 	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&r, id).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ApprovalDocument{}, outlay.NotFound("That expense report does not exist.")
+			return ApprovalDocument{}, ErrNoSuchExpense
 		}
 		return ApprovalDocument{}, err
 	}

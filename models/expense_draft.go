@@ -93,7 +93,7 @@ func today() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }
 func lockOwnExpense(tx *gorm.DB, ownerID, id int64, r *ExpenseReport) error {
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("owner_id = ?", ownerID).Take(r, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return outlay.NotFound("That expense report does not exist.")
+		return ErrNoSuchExpense
 	}
 	return err
 }

@@ -150,7 +150,7 @@ func GetExpense(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*ExpenseD
 		Joins("LEFT JOIN users sb ON sb.id = expense_reports.sent_back_by_id").
 		Take(&d).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, outlay.NotFound("That expense report does not exist.")
+		return nil, ErrNoSuchExpense
 	}
 	if err != nil {
 		return nil, err

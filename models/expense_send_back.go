@@ -33,7 +33,7 @@ func SendBackExpense(ctx context.Context, db *gorm.DB, actorID, id int64, reason
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&r, id).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return outlay.NotFound("That expense report does not exist.")
+			return ErrNoSuchExpense
 		}
 		if err != nil {
 			return err
