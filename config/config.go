@@ -300,44 +300,42 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 				}
 			}
 		}
-		positive := func(name, v string, dst *int) {
+		// positive reads a whole number from 1 to most: a number past what makes sense is a
+		// typo, and one past what the arithmetic holds would wrap round (days to a duration).
+		positive := func(name, v string, most int, dst *int) bool {
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				bad(name, "must be a whole number of at least 1, got %q", v)
-				return
+			if err != nil || n < 1 || n > most {
+				bad(name, "must be a whole number from 1 to %d, got %q", most, v)
+				return false
 			}
 			*dst = n
+			return true
 		}
 		if n, err := strconv.Atoi(*maxConns); err != nil || n < 0 {
 			bad("OUTLAY_MAX_DB_CONNS", "must be a whole number, 0 for a share of what the server allows, got %q", *maxConns)
 		} else {
 			c.MaxDBConns = n
 		}
-		if positive("OUTLAY_DB_CONN_SHARE", *connShare, &c.DBConnShare); c.DBConnShare > 100 {
-			bad("OUTLAY_DB_CONN_SHARE", "must be a percentage from 1 to 100, got %d", c.DBConnShare)
-		}
-		positive("OUTLAY_MAX_CONNS_PER_IP", *perIP, &c.MaxConnsPerIP)
+		positive("OUTLAY_DB_CONN_SHARE", *connShare, 100, &c.DBConnShare)
+		positive("OUTLAY_MAX_CONNS_PER_IP", *perIP, 1_000_000, &c.MaxConnsPerIP)
 		if n, err := strconv.Atoi(*apiRate); err != nil || n < 0 {
 			bad("OUTLAY_API_RATE_LIMIT", "must be a whole number of requests a minute, or 0 for no limit, got %q", *apiRate)
 		} else {
 			c.APIRateLimit = n
 		}
-		positive("OUTLAY_API_BURST", *apiBurst, &c.APIBurst)
+		positive("OUTLAY_API_BURST", *apiBurst, 1_000_000, &c.APIBurst)
 		var uploadMB int
-		if positive("OUTLAY_MAX_UPLOAD_MB", *maxUpload, &uploadMB); uploadMB > 0 {
-			if uploadMB > 1024 {
-				bad("OUTLAY_MAX_UPLOAD_MB", "must be at most 1024, got %d", uploadMB)
-			}
+		if positive("OUTLAY_MAX_UPLOAD_MB", *maxUpload, 1024, &uploadMB) {
 			c.MaxUploadBytes = int64(uploadMB) << 20
 		}
-		positive("OUTLAY_TENANT_POOL_CONNS", *poolConns, &c.TenantPoolConns)
+		positive("OUTLAY_TENANT_POOL_CONNS", *poolConns, 100, &c.TenantPoolConns)
 		if n, err := strconv.Atoi(*memLimit); err != nil || n < 0 || (n > 0 && n < 64) {
 			bad("OUTLAY_MEMORY_LIMIT_MB", "must be a whole number of megabytes, at least 64, or 0 for Go's defaults, got %q", *memLimit)
 		} else {
 			c.MemoryLimitMB = n
 		}
-		positive("OUTLAY_JOB_WORKERS", *jobWorkers, &c.JobWorkers)
-		positive("OUTLAY_MAIL_ATTEMPTS", *mailAttempts, &c.MailAttempts)
+		positive("OUTLAY_JOB_WORKERS", *jobWorkers, 1000, &c.JobWorkers)
+		positive("OUTLAY_MAIL_ATTEMPTS", *mailAttempts, 100, &c.MailAttempts)
 		if parts := strings.Split(*backupKeep, ","); len(parts) != 3 {
 			bad("OUTLAY_BACKUP_KEEP", "must be three whole numbers, daily,weekly,monthly (such as 7,4,12), got %q", *backupKeep)
 		} else {
@@ -351,13 +349,17 @@ func Bind(fs *flag.FlagSet, c *Config) func() error {
 			}
 		}
 		var days int
-		if positive("OUTLAY_PURGE_AFTER_DAYS", *purgeDays, &days); days > 0 {
+		if positive("OUTLAY_PURGE_AFTER_DAYS", *purgeDays, 3650, &days) {
 			c.PurgeWindow = time.Duration(days) * 24 * time.Hour
 		}
 		duration := func(name, v string, dst *time.Duration) {
 			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
+			if err != nil {
 				bad(name, "must be a duration such as 30m or 12h, got %q", v)
+				return
+			}
+			if d <= 0 {
+				bad(name, "must be longer than 0, such as 30m or 12h, got %q", v)
 				return
 			}
 			*dst = d

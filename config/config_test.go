@@ -140,3 +140,25 @@ func TestAPIRateLimit(t *testing.T) {
 		}
 	}
 }
+
+// A number past what makes sense is refused by name and range, not wrapped round (purge days
+// overflowing a duration) nor passed on to fail later with a message that names no setting;
+// a duration of 0 is told it must be longer, not that it is no duration.
+func TestNumbersAreBoundedByName(t *testing.T) {
+	for flagName, c := range map[string]struct{ setting, value, want string }{
+		"purge-after-days": {"OUTLAY_PURGE_AFTER_DAYS", "99999999999", "must be a whole number from 1 to 3650"},
+		"job-workers":      {"OUTLAY_JOB_WORKERS", "100000000", "must be a whole number from 1 to 1000"},
+		"db-conn-share":    {"OUTLAY_DB_CONN_SHARE", "150", "must be a whole number from 1 to 100"},
+		"max-upload-mb":    {"OUTLAY_MAX_UPLOAD_MB", "4096", "must be a whole number from 1 to 1024"},
+		"db-wait":          {"OUTLAY_DB_WAIT", "0s", "must be longer than 0"},
+		"session-idle":     {"OUTLAY_SESSION_IDLE", "0s", "must be longer than 0"},
+	} {
+		_, err := bind(t, "--"+flagName, c.value)
+		if err == nil || !strings.Contains(err.Error(), c.setting+": "+c.want) {
+			t.Errorf("%s=%s: %v, want %q", c.setting, c.value, err, c.want)
+		}
+	}
+	if c, err := bind(t, "--purge-after-days", "3650"); err != nil || c.PurgeWindow != 3650*24*time.Hour {
+		t.Errorf("ten years: %v %v", c.PurgeWindow, err)
+	}
+}
