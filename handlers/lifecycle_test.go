@@ -221,6 +221,14 @@ func TestEveryRouteInEachLifecycleState(t *testing.T) {
 			t.Errorf("suspended: %s %s answered %d, want the suspended refusal", r.Method, r.Path, res.Status)
 		}
 	})
+	// A page opened before the suspension gets a toast for its next click: htmx swaps no
+	// error response, and the click would otherwise do nothing.
+	c.Header.Set("HX-Request", "true")
+	if res := c.Get("/requisitions"); res.Status != http.StatusForbidden || res.Header.Get("HX-Reswap") != "none" ||
+		!strings.Contains(res.Header.Get("HX-Trigger"), "is suspended") {
+		t.Errorf("suspended, from htmx: %d, reswap %q, trigger %q", res.Status, res.Header.Get("HX-Reswap"), res.Header.Get("HX-Trigger"))
+	}
+	c.Header.Del("HX-Request")
 	if err := env.Registry.SetStatus(ctx, acme.Slug, tenancy.StatusPurged); err != nil {
 		t.Fatal(err)
 	}

@@ -132,27 +132,38 @@ func (s *Server) slugFromHost(host string) string {
 // resolveTenant finds the request's tenant from its host and borrows the tenant's database
 // handle for the length of the request. An unknown host is a plain 404: never another
 // tenant, never a hint of which tenants exist.
+// sendTenantRefusal answers a request to an organisation that serves nobody now (suspended,
+// or gone): the error page, or, to htmx on a page opened before, a toast saying so, since
+// htmx swaps no error response and the click would otherwise do nothing.
+func sendTenantRefusal(c *fiber.Ctx, view views.ErrorView) error {
+	c.Status(view.Status)
+	if isHTMX(c) {
+		c.Set("HX-Reswap", "none")
+		c.Set("HX-Trigger", toastTrigger("error", view.Title+": "+view.Message))
+		return c.SendString("")
+	}
+	return sendHTML(c, views.ErrorPage(view))
+}
+
 func (s *Server) resolveTenant(c *fiber.Ctx) error {
 	t, ok := s.registry.Lookup(s.slugFromHost(requestHost(c)))
 	if !ok || t.Status == tenancy.StatusProvisioning || t.Status == tenancy.StatusPurged {
 		if isAPI(c) {
 			return apiError(c, http.StatusNotFound, "there is no Outlay organisation at this address")
 		}
-		c.Status(http.StatusNotFound)
-		return sendHTML(c, views.ErrorPage(views.ErrorView{
+		return sendTenantRefusal(c, views.ErrorView{
 			Status: http.StatusNotFound, Title: "No organisation here",
 			Message: "There is no Outlay organisation at this address. Check the address your administrator gave you.",
-		}))
+		})
 	}
 	if t.Status == tenancy.StatusSuspended {
 		if isAPI(c) {
 			return apiError(c, http.StatusForbidden, t.Name+" is suspended")
 		}
-		c.Status(http.StatusForbidden)
-		return sendHTML(c, views.ErrorPage(views.ErrorView{
+		return sendTenantRefusal(c, views.ErrorView{
 			Status: http.StatusForbidden, Title: t.Name + " is suspended",
 			Message: "Sign-in to this organisation is paused. Your data is safe; your administrator can contact Outlay support to restore access.",
-		}))
+		})
 	}
 	// A request takes its turn among the tenant's (AcquireRequest), except an upload, which
 	// streams its body from the client after the checks for as long as the client takes to
