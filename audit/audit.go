@@ -81,6 +81,7 @@ const (
 	EventPasswordReset   = "password.reset"
 	EventPasswordChanged = "password.changed"
 	EventUserDeactivated = "user.deactivated"
+	EventUserReactivated = "user.reactivated"
 	EventTokenCreated    = "token.created"
 	EventTokenRevoked    = "token.revoked"
 	EventRoleChanged     = "role.changed"

@@ -181,6 +181,12 @@ func TestAdminUsersGrantOnlyWhatTheyHold(t *testing.T) {
 	}
 	flashAfter(t, c, c.Post(path(rita.ID)+"/deactivate", nil))
 	flashAfter(t, c, c.Post(path(rita.ID)+"/reactivate", nil))
+	// Letting her back in is an event of its own, as shutting her out is.
+	var events []string
+	s.db(t).Raw(`SELECT event FROM audit_log WHERE event LIKE 'user.%' AND subject = ? ORDER BY id`, strconv.FormatInt(rita.ID, 10)).Scan(&events)
+	if !slices.Equal(events, []string{"user.deactivated", "user.reactivated"}) {
+		t.Errorf("Rita's deactivation and reactivation were recorded as %q", events)
+	}
 
 	// Every refusal is in the audit log with what was attempted.
 	want := []string{

@@ -538,7 +538,8 @@ func ReactivateUser(ctx context.Context, db *gorm.DB, g Grantor, userID int64) e
 		if res.RowsAffected == 0 {
 			return outlay.ErrNotFound
 		}
-		return nil
+		// The row's change says only that the status moved; the event says who was let back in.
+		return audit.Event(ctx, tx, audit.EventUserReactivated, strconv.FormatInt(userID, 10), nil)
 	})
 	return auditRefusal(ctx, db, err)
 }

@@ -370,6 +370,7 @@ var auditEvents = map[string]AuditEvent{
 	audit.EventPasswordChanged:  {Label: "Changed the password"},
 	EventPasswordResetLinkSent:  {Label: "Sent a password reset link", Subject: "users"},
 	audit.EventUserDeactivated:  {Label: "Deactivated a person", Subject: "users"},
+	audit.EventUserReactivated:  {Label: "Reactivated a person", Subject: "users"},
 	EventInvitationResent:       {Label: "Resent an invitation", Subject: "users"},
 	audit.EventTokenCreated:     {Label: "Created an API token"},
 	audit.EventTokenRevoked:     {Label: "Revoked an API token", Subject: "api_tokens"},

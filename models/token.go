@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"outlay"
 	"outlay/audit"
@@ -179,12 +182,17 @@ func RevokeToken(ctx context.Context, db *gorm.DB, id, ownerID int64) error {
 		if ownerID != 0 {
 			q = q.Where("user_id = ?", ownerID)
 		}
-		res := q.Update("revoked_at", gorm.Expr("COALESCE(revoked_at, now())"))
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
+		var revoked *time.Time
+		if err := q.Session(&gorm.Session{}).Select("revoked_at").Clauses(clause.Locking{Strength: "UPDATE"}).Row().Scan(&revoked); errors.Is(err, sql.ErrNoRows) {
 			return outlay.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if revoked != nil {
+			return nil // revoked already: nothing changes, and nothing is recorded again
+		}
+		if err := q.Update("revoked_at", gorm.Expr("now()")).Error; err != nil {
+			return err
 		}
 		return audit.Event(ctx, tx, audit.EventTokenRevoked, strconv.FormatInt(id, 10), map[string]any{"token_id": id})
 	})

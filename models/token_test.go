@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,6 +70,19 @@ func TestTokensPerPersonAreCapped(t *testing.T) {
 	}
 	if _, _, err := models.CreateToken(ctx, db, ana.ID, "one more", 7); err != nil {
 		t.Errorf("after revoking one: %v", err)
+	}
+	// Revoking it again (a second click, an admin after its owner) changes and records
+	// nothing; someone else's token is not found.
+	if err := models.RevokeToken(ctx, db, first, 0); err != nil {
+		t.Errorf("revoking a revoked token: %v", err)
+	}
+	var events int64
+	db.Raw(`SELECT count(*) FROM audit_log WHERE event = 'token.revoked' AND subject = ?`, strconv.FormatInt(first, 10)).Scan(&events)
+	if events != 1 {
+		t.Errorf("%d token.revoked events for one revocation", events)
+	}
+	if err := models.RevokeToken(ctx, db, first, bo.ID); !errors.Is(err, outlay.ErrNotFound) {
+		t.Errorf("Bo revoking Ana's token: %v", err)
 	}
 }
 
