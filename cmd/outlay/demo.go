@@ -50,6 +50,15 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.MkdirAll(cfg.DemoDataDir, 0o755); err != nil {
 		return fmt.Errorf("demo data folder: %w", err)
 	}
+	// The attachments live with the rest of the demo's data, so that deleting the folder
+	// starts afresh, unless a store of their own was named.
+	if cfg.BlobURL == config.Defaults().BlobURL {
+		dir, err := filepath.Abs(filepath.Join(cfg.DemoDataDir, "blobs"))
+		if err != nil {
+			return err
+		}
+		cfg.BlobURL = "file://" + filepath.ToSlash(dir)
+	}
 	movedDB := "" // where the embedded database lives when not in the data folder
 	if cfg.DatabaseURL == "" {
 		// As root, Postgres runs as user postgres, who may not be able to enter the data

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,7 +225,9 @@ func freePort(t *testing.T) int {
 // serves them, prints how to sign in, and on a second run reuses what it made.
 func TestDemo(t *testing.T) {
 	t.Setenv("OUTLAY_DATABASE_URL", newControlDSN(t))
-	t.Setenv("OUTLAY_BLOB_URL", "file://"+t.TempDir())
+	// No store named: the demo keeps its attachments in its data folder.
+	t.Setenv("OUTLAY_BLOB_URL", "")
+	os.Unsetenv("OUTLAY_BLOB_URL")
 	dataDir := t.TempDir()
 	for round := 1; round <= 2; round++ {
 		port := freePort(t)
@@ -238,6 +242,16 @@ func TestDemo(t *testing.T) {
 		}
 		signInOverHTTP(t, port, "globex", "admin@globex.example")
 		stop()
+	}
+	var files int
+	filepath.WalkDir(filepath.Join(dataDir, "blobs"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files++
+		}
+		return nil
+	})
+	if files == 0 {
+		t.Errorf("the demo's attachments are not in its data folder %s", dataDir)
 	}
 }
 
