@@ -180,7 +180,13 @@ func cmdTenantImportArchive(ctx context.Context, args []string, stdout, stderr i
 			return err
 		}
 		defer closeDB()
-		return a.Load(audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "outlay tenant import-archive"}), db, t.Slug, blobs)
+		if err := a.Load(audit.WithActor(ctx, audit.Actor{Type: audit.ActorSystem, Label: "outlay tenant import-archive"}), db, t.Slug, blobs); err != nil {
+			return err
+		}
+		// Its head recorded at once, as a restore's and a copy's are: from now on rows cut
+		// off the end of its log are found, not only once a server has used it.
+		_, _, err = registry.RecordAuditHead(ctx, db, t.Slug, cfg.SecretKey)
+		return err
 	})
 	if err != nil {
 		return explain(err)
