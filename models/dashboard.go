@@ -268,12 +268,13 @@ func dashboardSQL(shape dashboardShape) string {
 			AND b.period_start <= CAST(@today AS date) AND b.period_end >= CAST(@today AS date)` + scope + `)`
 	}
 	// The payables, in one reading of the unpaid bills (bills_status_idx leads with status).
+	// Past due counts the bills the aging does (owedBillStatuses), the page its line opens.
 	payablesSQL := `NULL::json`
 	if shape.payables {
 		payablesSQL = `(SELECT json_build_object('by_status', json_object_agg(g.status, g.n), 'held', sum(g.held), 'overdue', sum(g.overdue))
 			FROM (SELECT status, count(*) AS n,
 					count(*) FILTER (WHERE status = '` + BillSubmitted + `' AND match_status = '` + MatchHeld + `') AS held,
-					count(*) FILTER (WHERE status IN ` + sqlList([]string{BillApproved, BillPartiallyPaid}) + ` AND due_date < CAST(@today AS date)) AS overdue
+					count(*) FILTER (WHERE status IN ` + sqlList(owedBillStatuses) + ` AND due_date < CAST(@today AS date)) AS overdue
 				FROM bills WHERE status IN ` + sqlList(payableStatuses) + ` GROUP BY status) g)`
 	}
 	return `SELECT
