@@ -135,6 +135,16 @@ func (s *Server) setSessionCookies(c *fiber.Ctx, token string) {
 	s.clearCookie(c, s.cookies.csrf)
 }
 
+// logoutPage is /logout opened as a page: signed in, it asks to confirm (signing out is a
+// POST with the CSRF token); signed out, there is nothing to do but sign in.
+func (s *Server) logoutPage(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if u == nil {
+		return redirect(c, authviews.LoginPath)
+	}
+	return s.renderAuth(c, http.StatusOK, page{Title: "Sign out", Content: authviews.SignOut(u.Name+" ("+u.Email+")", s.csrfToken(c))})
+}
+
 func (s *Server) logout(c *fiber.Ctx) error {
 	if token := c.Cookies(s.cookies.session); token != "" {
 		if err := models.DeleteSession(c.UserContext(), tenantDB(c), token); err != nil {

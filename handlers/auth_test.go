@@ -383,3 +383,29 @@ func TestSignInEndsThePreviousSession(t *testing.T) {
 		t.Errorf("the first session still works: %d", res.Status)
 	}
 }
+
+// /logout opened as a page asks to confirm rather than doing nothing: signing out stays a
+// form with its CSRF token, so that no link elsewhere can sign anyone out.
+func TestLogoutOpenedAsAPageAsksToConfirm(t *testing.T) {
+	t.Parallel()
+	_, c := newApp(t)
+	if res := c.Get("/logout"); res.Status != http.StatusSeeOther || res.Location() != "/login" {
+		t.Errorf("signed out: %d %q", res.Status, res.Location())
+	}
+	c.SignIn("ana@acme.example", testutil.Password)
+	page := c.Get("/logout")
+	form := page.Doc.Find(`form[method=post][action="/logout"]`)
+	if page.Status != http.StatusOK || form.Length() != 1 || form.Find(`input[name=_csrf]`).AttrOr("value", "") == "" ||
+		!strings.Contains(page.Text("h1"), "Sign out?") || !strings.Contains(page.Body, "ana@acme.example") {
+		t.Fatalf("signed in: %d %q", page.Status, page.Text("main"))
+	}
+	if res := c.Get("/dashboard"); res.Status != http.StatusOK {
+		t.Errorf("opening /logout signed her out: %d", res.Status)
+	}
+	if res := c.Post("/logout", nil); res.Status != http.StatusSeeOther || res.Location() != "/login" {
+		t.Errorf("confirming: %d %q", res.Status, res.Location())
+	}
+	if res := c.Get("/dashboard"); res.Status != http.StatusSeeOther {
+		t.Errorf("after confirming, the dashboard: %d", res.Status)
+	}
+}

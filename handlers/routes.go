@@ -166,6 +166,7 @@ func (s *Server) routeTable() []Route {
 		public(get, "/", s.home),
 		public(get, authviews.LoginPath, s.loginPage),
 		public(post, authviews.LoginPath, s.login).whileReadOnly(),
+		public(get, authviews.LogoutPath, s.logoutPage),
 		public(post, authviews.LogoutPath, s.logout).whileReadOnly(),
 		public(get, authviews.ForgotPath, s.forgotPage),
 		// A lapsed organisation's people may still reset a forgotten password: they have
