@@ -10,6 +10,7 @@ import (
 
 	"outlay"
 	"outlay/audit"
+	"outlay/models"
 	"outlay/tenancy"
 	"outlay/views/tenantexport"
 )
@@ -63,11 +64,25 @@ func (s *Server) exportEverything(c *fiber.Ctx) error {
 	if s.jobs == nil {
 		return fmt.Errorf("no job queue: exports cannot run")
 	}
+	if refused, answer := s.exportRefused(c); refused {
+		return answer
+	}
 	if _, err := s.jobs.ExportTenant(c.UserContext(), tenantOf(c).Slug, audit.ActorFrom(c.UserContext())); err != nil {
 		return err
 	}
 	s.setFlash(c, "success", "The export has started. You will be told here when it is ready.")
 	return redirect(c, tenantexport.Path)
+}
+
+// exportRefused answers, with the reason on the export page, someone whose permission to
+// export does not cover everyone the archive holds (models.Grantor.MayExportEverything).
+func (s *Server) exportRefused(c *fiber.Ctx) (refused bool, answer error) {
+	err := grantor(c).MayExportEverything(c.UserContext(), tenantDB(c))
+	if r, ok := models.AsGrantRefused(err); ok {
+		s.setFlash(c, "error", r.Message)
+		return true, redirect(c, tenantexport.Path)
+	}
+	return err != nil, err
 }
 
 // downloadTenantExport sends an export's archive, on a link signed for this tenant and export
@@ -92,6 +107,10 @@ func (s *Server) downloadTenantExport(c *fiber.Ctx) error {
 	}
 	if e.Status != tenancy.ExportReady {
 		return outlay.ErrNotFound
+	}
+	// Checked at the download too: the page lists everyone's exports, an admin's among them.
+	if refused, answer := s.exportRefused(c); refused {
+		return answer
 	}
 	r, err := s.blobs.Open(c.UserContext(), e.BlobKey)
 	if err != nil {

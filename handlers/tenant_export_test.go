@@ -12,10 +12,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"outlay"
 	"outlay/archive"
 	"outlay/audit"
 	"outlay/auth"
 	"outlay/internal/testutil"
+	"outlay/models"
+	"outlay/policy"
 	"outlay/tenancy"
 )
 
@@ -63,6 +66,35 @@ func TestExportEverything(t *testing.T) {
 	db.Raw(`SELECT count(*) FROM audit_log WHERE event = 'export' AND subject = 'everything' AND actor_label = 'ana@acme.example'`).Scan(&audited)
 	if told != 1 || audited != 1 {
 		t.Errorf("%d notifications, %d audit entries", told, audited)
+	}
+
+	// Someone given only the export holds less than Ana, whose password hash the archive
+	// holds: they may neither start an export nor download hers. Each refusal is audited.
+	ctx := context.Background()
+	r, err := models.CreateRole(ctx, db, "Data exporter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, act := range []string{outlay.ActRead, outlay.ActExport} {
+		if err := models.SetPermission(ctx, db, models.ByOperator(), r.Name, policy.Permission{Object: outlay.ObjTenantExport, Action: act}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.CreateUser(t, acme, "hal@acme.example", "Hal Exporter", r.Name)
+	hal := app.Client(t, "acme")
+	hal.SignIn("hal@acme.example", testutil.Password)
+	hal.Get("/admin/export")
+	if flash := flashAfter(t, hal, hal.Post("/admin/export", nil)); !strings.Contains(flash, "password hashes included") {
+		t.Errorf("Hal exporting everything: flash %q", flash)
+	}
+	if flash := flashAfter(t, hal, hal.Get(href)); !strings.Contains(flash, "only someone who holds them can export it") {
+		t.Errorf("Hal downloading Ana's export: flash %q", flash)
+	}
+	exports, err := env.Registry.TenantExports(ctx, "acme", 20)
+	var refusals int64
+	db.Raw(`SELECT count(*) FROM audit_log WHERE event = 'access.refused' AND subject = 'tenant_export'`).Scan(&refusals)
+	if err != nil || len(exports) != 1 || refusals != 2 {
+		t.Errorf("after Hal's attempts: %d exports (want Ana's 1, %v), %d refusals audited (want 2)", len(exports), err, refusals)
 	}
 
 	// A link whose signature or expiry was changed is not found; nor is a link of another

@@ -230,6 +230,21 @@ func (g Grantor) mayVouchForEveryone(ctx context.Context, db *gorm.DB, subject s
 // out, or open up, people who hold more than they do. why says what the change governs, as
 // the first half of the refusal's sentence.
 func (g Grantor) mayChangeEveryone(ctx context.Context, db *gorm.DB, attempt, subject, why string) error {
+	return g.mayReachEveryone(ctx, db, attempt, subject, why, "change it")
+}
+
+// MayExportEverything refuses, and audits the refusal, an export of the organisation's whole
+// data unless the grantor could change every person who is not deactivated: the archive holds
+// every account with its password hash (an import of it signs them in as before), so whoever
+// holds it could try the hashes offline and sign in as someone who holds more than they do.
+func (g Grantor) MayExportEverything(ctx context.Context, db *gorm.DB) error {
+	return g.mayReachEveryone(ctx, db, "export everything", "tenant_export",
+		"An export of everything holds every person's account, password hashes included", "export it")
+}
+
+// mayReachEveryone is mayChangeEveryone and MayExportEverything, whose refusal ends "so only
+// someone who holds them can " and then do.
+func (g Grantor) mayReachEveryone(ctx context.Context, db *gorm.DB, attempt, subject, why, do string) error {
 	reach, err := g.Reach(ctx, db)
 	if err != nil || reach.all {
 		return err
@@ -243,8 +258,8 @@ func (g Grantor) mayChangeEveryone(ctx context.Context, db *gorm.DB, attempt, su
 	}
 	missing := reach.missing(roles)
 	return auditRefusal(ctx, db, &GrantRefused{Field: "",
-		Message: fmt.Sprintf("%s, and some people hold permissions you do not (%s), so only someone who holds them can change it.",
-			why, permissionList(missing)),
+		Message: fmt.Sprintf("%s, and some people hold permissions you do not (%s), so only someone who holds them can %s.",
+			why, permissionList(missing), do),
 		subject: subject,
 		details: map[string]any{"attempt": attempt, "missing": permissionNames(missing)}})
 }
