@@ -38,13 +38,13 @@ func exportPath(list string) string { return strings.TrimSuffix(list, "/") + "/e
 
 // exportRoute is the route of list's export, needing the permission its page needs.
 func (s *Server) exportRoute(list, object, action string, x *listExport) Route {
-	return permitted(get, exportPath(list), object, action, s.exportList(x))
+	return permitted(get, exportPath(list), object, action, s.exportList(x)).getOnly()
 }
 
 // ownExportRoute is the route of the export of a list each signed-in person has of their own
 // (their notifications), needing no permission, as its page needs none.
 func (s *Server) ownExportRoute(list string, x *listExport) Route {
-	return signedIn(get, exportPath(list), s.exportList(x))
+	return signedIn(get, exportPath(list), s.exportList(x)).getOnly()
 }
 
 // exportURL is the export address of the list on screen, with the page's filters (not its

@@ -122,12 +122,13 @@ func (b formSource) one(name string) string {
 	return b.c.FormValue(name)
 }
 
-// args are the fields repeated fields are read from: the query's on GET, else the body's.
+// args are the fields repeated fields are read from: the query's on GET (and HEAD), else the
+// body's.
 func (b formSource) args() interface {
 	PeekMulti(string) [][]byte
 	VisitAll(func(k, v []byte))
 } {
-	if b.c.Method() == fiber.MethodGet {
+	if m := b.c.Method(); m == fiber.MethodGet || m == fiber.MethodHead {
 		return b.c.Request().URI().QueryArgs()
 	}
 	return b.c.Request().PostArgs()

@@ -396,10 +396,11 @@ func (s *Server) guard(r Route) fiber.Handler {
 // saying why. A post of either kind (an approval, a comment) was not carried out, and what
 // was typed in it is gone: the flash says so, so that nobody takes it as done.
 func (s *Server) signInFirst(c *fiber.Ctx) error {
-	if c.Method() == fiber.MethodGet && !isHTMX(c) {
+	read := c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
+	if read && !isHTMX(c) {
 		return redirect(c, signInPath(c.OriginalURL()))
 	}
-	if c.Method() == fiber.MethodGet {
+	if read {
 		s.setFlash(c, "info", "Your session has ended. Sign in again to continue.")
 	} else {
 		s.setFlash(c, "warning", "You were signed out, so that was not saved. Sign in again, then do it again.")

@@ -71,7 +71,12 @@ type Route struct {
 	// Fragment marks a route that answers a part of a page fetched as the person works (a
 	// lookup's matches): refused, it answers 403 rather than leaving the page.
 	Fragment bool
-	Handler  fiber.Handler
+	// GetOnly marks a GET that changes something as it answers (records a download or an
+	// export, spends a sign-in's state, marks a notification read, makes an authenticator
+	// secret): it does not also answer HEAD, which a link checker or a download manager sends
+	// without meaning to do anything. Every other GET answers HEAD too.
+	GetOnly bool
+	Handler fiber.Handler
 }
 
 func public(method, path string, h fiber.Handler) Route {
@@ -124,6 +129,8 @@ func (r Route) callsOut() Route { r.CallsOut = true; return r }
 func (r Route) whileReadOnly() Route { r.WhileReadOnly = true; return r }
 
 func (r Route) fragment() Route { r.Fragment = true; return r }
+
+func (r Route) getOnly() Route { r.GetOnly = true; return r }
 
 // refRoutes are the routes of one kind of reference data: its list (in the navigation under
 // its title) and its export, create, show, update, archive and unarchive, and History.
@@ -178,8 +185,8 @@ func (s *Server) routeTable() []Route {
 		// sign-in. GET asks, POST stops (also in one click from a mail program).
 		public(get, notifications.UnsubscribePath+"/:token", s.unsubscribePage),
 		public(post, notifications.UnsubscribePath+"/:token", s.unsubscribe),
-		public(get, authviews.SSOPath+"/:provider", s.ssoBegin).callsOut(),
-		public(get, authviews.SSOPath+"/:provider/callback", s.ssoCallback).callsOut(),
+		public(get, authviews.SSOPath+"/:provider", s.ssoBegin).callsOut().getOnly(),
+		public(get, authviews.SSOPath+"/:provider/callback", s.ssoCallback).callsOut().getOnly(),
 		// The second factor: these read only the half-signed-in state, never a session.
 		public(get, security.CodePath, s.twoFactorPage),
 		public(post, security.CodePath, s.twoFactorVerify).whileReadOnly(),
@@ -217,7 +224,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, imports.Path, outlay.ObjImport, outlay.ActImport, s.importPage).nav("Import"),
 		permitted(get, tenantexport.Path, outlay.ObjTenantExport, outlay.ActExport, s.tenantExportPage).nav("Export everything"),
 		permitted(post, tenantexport.Path, outlay.ObjTenantExport, outlay.ActExport, s.exportEverything).whileReadOnly(),
-		permitted(get, tenantexport.Path+"/:id/download", outlay.ObjTenantExport, outlay.ActExport, s.downloadTenantExport),
+		permitted(get, tenantexport.Path+"/:id/download", outlay.ObjTenantExport, outlay.ActExport, s.downloadTenantExport).getOnly(),
 		permitted(post, imports.Path, outlay.ObjImport, outlay.ActImport, s.uploadImport).upload(),
 		permitted(get, imports.Path+"/templates/:file", outlay.ObjImport, outlay.ActImport, s.importTemplate),
 		permitted(get, imports.Path+idParam, outlay.ObjImport, outlay.ActImport, s.importItem),
@@ -232,7 +239,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, tokens.AdminPath, outlay.ObjAllTokens, outlay.ActRead, s.adminTokensPage).nav("All API tokens"),
 		s.exportRoute(tokens.AdminPath, outlay.ObjAllTokens, outlay.ActRead, tokenExport(true)),
 		permitted(post, tokens.AdminPath+idParam+"/revoke", outlay.ObjAllTokens, outlay.ActDelete, s.revokeAnyToken),
-		signedIn(get, security.SettingsPath, s.securityPage).nav("Security"),
+		signedIn(get, security.SettingsPath, s.securityPage).nav("Security").getOnly(),
 		signedIn(get, notifications.PrefsPath, s.notificationPrefsPage).nav("Notifications"),
 		signedIn(post, notifications.PrefsPath, s.updateNotificationPrefs),
 		// Each person keeps the bank account they are paid back into.
@@ -244,7 +251,7 @@ func (s *Server) routeTable() []Route {
 		signedIn(get, notifications.BellPath, s.notificationsBell),
 		signedIn(post, notifications.ReadAllPath, s.markAllNotificationsRead),
 		signedIn(post, notifications.Path+idParam+"/read", s.markNotificationRead),
-		signedIn(get, notifications.Path+idParam, s.followNotification),
+		signedIn(get, notifications.Path+idParam, s.followNotification).getOnly(),
 		signedIn(post, security.SettingsPath+"/enrol", s.enrolOwn),
 		signedIn(post, security.PasswordPath, s.changeOwnPassword),
 		signedIn(post, security.SettingsPath+"/recovery-codes", s.regenerateRecoveryCodes),
@@ -333,8 +340,8 @@ func (s *Server) routeTable() []Route {
 		permitted(get, expenses.ReimbursementsPath+idParam, outlay.ObjReimbursements, outlay.ActRead, s.reimbursementPage),
 		permitted(post, expenses.ReimbursementsPath+idParam+"/remove", outlay.ObjReimbursements, outlay.ActUpdate, s.removeFromReimbursement),
 		permitted(post, expenses.ReimbursementsPath+idParam+"/paid", outlay.ObjReimbursements, outlay.ActUpdate, s.markReimbursementPaid),
-		permitted(get, expenses.ReimbursementsPath+idParam+"/csv", outlay.ObjReimbursements, outlay.ActExport, s.reimbursementCSV),
-		permitted(get, expenses.ReimbursementsPath+idParam+"/pain001", outlay.ObjReimbursements, outlay.ActExport, s.reimbursementPain001),
+		permitted(get, expenses.ReimbursementsPath+idParam+"/csv", outlay.ObjReimbursements, outlay.ActExport, s.reimbursementCSV).getOnly(),
+		permitted(get, expenses.ReimbursementsPath+idParam+"/pain001", outlay.ObjReimbursements, outlay.ActExport, s.reimbursementPain001).getOnly(),
 		permitted(post, expenses.ListPath, outlay.ObjExpenses, outlay.ActCreate, s.createExpense),
 		permitted(post, expenses.TotalsPath, outlay.ObjExpenses, outlay.ActCreate, s.expenseTotals),
 		permitted(get, expenses.ListPath+idParam, outlay.ObjExpenses, outlay.ActRead, s.expensePage),
@@ -410,7 +417,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, payables.PaymentsPath+idParam+"/submit", outlay.ObjPayments, outlay.ActUpdate, s.paymentAction(s.submitPayment)),
 		permitted(post, payables.PaymentsPath+idParam+"/cancel", outlay.ObjPayments, outlay.ActUpdate, s.paymentAction(s.cancelPayment)),
 		permitted(post, payables.PaymentsPath+idParam+"/paid", outlay.ObjPayments, outlay.ActUpdate, s.markPaymentPaid),
-		permitted(get, payables.PaymentsPath+idParam+"/bank-file", outlay.ObjPayments, outlay.ActExport, s.paymentBankFile),
+		permitted(get, payables.PaymentsPath+idParam+"/bank-file", outlay.ObjPayments, outlay.ActExport, s.paymentBankFile).getOnly(),
 		// Bills: AP clerks key in vendors' invoices (against an order or coded to GL accounts)
 		// with the invoice file beside the form; bills are matched, approved or released.
 		// Fixed paths under /bills come before /bills/:id. Record-level rules live in the models.
@@ -435,7 +442,7 @@ func (s *Server) routeTable() []Route {
 		// Reports: spend of the person's own departments, or of every one with the wider permission.
 		permitted(get, reports.SpendPath, outlay.ObjSpendReport, outlay.ActRead, s.spendReport).nav("Spend report").
 			widenedBy(outlay.ObjSpendReportAll, outlay.ActRead),
-		permitted(get, reports.SpendExportPath, outlay.ObjSpendReport, outlay.ActExport, s.spendExport),
+		permitted(get, reports.SpendExportPath, outlay.ObjSpendReport, outlay.ActExport, s.spendExport).getOnly(),
 
 		signedIn(get, apiPrefix+"/me", s.apiMe).api(),
 		permitted(get, apiPrefix+"/tokens", outlay.ObjOwnTokens, outlay.ActRead, s.apiTokens).api(),

@@ -196,8 +196,9 @@ func New(d Deps) (*fiber.App, *Server) {
 	// a request over it costs no database connection.
 	// Every page and API read also answers HEAD, as HTTP asks of whatever answers GET (link
 	// checkers and monitors send it): the same handler, whose body the server leaves out.
+	// A GET that changes something as it answers (Route.GetOnly) does not.
 	methods := func(r Route) []string {
-		if r.Method == fiber.MethodGet {
+		if r.Method == fiber.MethodGet && !r.GetOnly {
 			return []string{fiber.MethodGet, fiber.MethodHead}
 		}
 		return []string{r.Method}

@@ -364,7 +364,7 @@ func TestPagesAnswerHead(t *testing.T) {
 	if res := head("/login"); res.Status != http.StatusOK || res.Body != "" || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		t.Errorf("HEAD /login: %d %q %q", res.Status, res.Header.Get("Content-Type"), res.Body)
 	}
-	if res := head("/dashboard"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
+	if res := head("/dashboard"); res.Status != http.StatusSeeOther || res.Location() != "/login?next=%2Fdashboard" {
 		t.Errorf("HEAD /dashboard signed out: %d %q", res.Status, res.Location())
 	}
 	c.SignIn("ana@acme.example", testutil.Password)
@@ -376,8 +376,27 @@ func TestPagesAnswerHead(t *testing.T) {
 	if res := head("/api/v1/me"); res.Status != http.StatusUnauthorized {
 		t.Errorf("HEAD /api/v1/me without a token: %d", res.Status)
 	}
-	// Writes still take only POST.
-	if res := c.Do(httptest.NewRequest(http.MethodHead, "/logout", nil)); res.Status == http.StatusOK {
-		t.Errorf("HEAD /logout: %d", res.Status)
+	// A GET that changes something as it answers (records an export, makes an authenticator
+	// secret) does not answer HEAD.
+	for _, path := range []string{"/requisitions/export?format=csv", "/settings/security"} {
+		if res := head(path); res.Status == http.StatusOK {
+			t.Errorf("HEAD %s: %d", path, res.Status)
+		}
+	}
+	var exports int64
+	acme, _ := app.Registry.Lookup("acme")
+	app.DB(t, acme).Raw(`SELECT count(*) FROM audit_log WHERE event = 'export'`).Scan(&exports)
+	if exports != 0 {
+		t.Errorf("HEAD requests recorded %d exports", exports)
+	}
+	// Signing out still takes a POST: HEAD /logout answers its page and leaves her signed in.
+	head("/logout")
+	if res := c.Get("/dashboard"); res.Status != http.StatusOK {
+		t.Errorf("after HEAD /logout, the dashboard: %d", res.Status)
+	}
+	var twoFactor int64
+	app.DB(t, acme).Raw(`SELECT count(*) FROM user_two_factor`).Scan(&twoFactor)
+	if twoFactor != 0 {
+		t.Error("HEAD /settings/security made an authenticator secret")
 	}
 }
