@@ -60,6 +60,14 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorUser, ID: a.UserID, Label: a.Label, IP: a.IP})
 	m, err := models.CommitImport(ctx, db, db, a.ImportID, models.ByPerson(a.UserID), q.invitationMail(t, a.Inviter), q.stillWritable(a.Tenant))
 	if err != nil {
+		// The database went away under it (restarting, moving): nothing was written, and the
+		// next try, after River's backoff, runs it again unless this was the last.
+		if tenancy.Unavailable(err) && job.Attempt < job.MaxAttempts {
+			if rerr := models.RequeueImport(ctx, db, a.ImportID); rerr == nil {
+				q.opts.Logger.Warn("import interrupted; it runs again", "tenant", a.Tenant, "import_id", a.ImportID, "err", err)
+				return q.failed(err)
+			}
+		}
 		q.opts.Logger.Error("import failed", "tenant", a.Tenant, "import_id", a.ImportID, "err", err)
 		return q.failed(err)
 	}

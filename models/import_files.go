@@ -218,7 +218,7 @@ func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Gran
 	}
 	ctx = ImportActor(ctx, fmt.Sprint(id))
 	res, runErr := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{Grantor: g, Progress: progress, Source: m.Filename, Separator: t.Delimiter, Invite: invite,
-		MayCommit: mayCommit})
+		MayCommit: mayCommit, WaitForLocks: true})
 	fields := map[string]any{"updated_at": time.Now().UTC(), "finished_at": time.Now().UTC()}
 	failure, refusedWhole := outlay.AsValidation(runErr)
 	switch {
@@ -249,6 +249,13 @@ func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Gran
 		return m, runErr
 	}
 	return m, nil
+}
+
+// RequeueImport puts back in the queue an import whose run failed for a reason of the moment
+// (the database restarting under it): it wrote nothing, and its job runs it again.
+func RequeueImport(ctx context.Context, db *gorm.DB, id int64) error {
+	return db.WithContext(ctx).Model(&Import{}).Where("id = ? AND status = ?", id, ImportFailed).
+		Updates(map[string]any{"status": ImportQueued, "message": nil, "finished_at": nil, "done_rows": 0, "updated_at": time.Now().UTC()}).Error
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

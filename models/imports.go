@@ -396,6 +396,10 @@ type ImportOptions struct {
 	// commits: an error (a ValidationErrors under "file" says why to the admin) rolls the
 	// whole import back. A long import asks whether its organisation may still be changed.
 	MayCommit func(context.Context) error
+	// WaitForLocks lets the import wait for the locks it needs for as long as others hold them
+	// (another import holding the access lock, for minutes): an import run as a job waits its
+	// turn, where a request gives up after the connections' lock_timeout (OUTLAY_LOCK_WAIT).
+	WaitForLocks bool
 }
 
 // ErrImportRefused is returned (wrapped) by RunImport when any row is refused: nothing was
@@ -421,6 +425,11 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 	// No savepoints: the model functions' own transactions run inside this one as they are
 	// (a savepoint per row would hold a lock per row until the commit, and run out of them).
 	err := db.WithContext(ctx).Session(&gorm.Session{DisableNestedTransaction: true}).Transaction(func(tx *gorm.DB) error {
+		if opts.WaitForLocks {
+			if err := tx.Exec(`SET LOCAL lock_timeout = 0`).Error; err != nil {
+				return err
+			}
+		}
 		existing, err := k.records(ctx, tx)
 		if err != nil {
 			return err

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"outlay"
@@ -15,6 +17,7 @@ import (
 	"outlay/models"
 	"outlay/policy"
 	"outlay/sheet"
+	"outlay/tenancy"
 )
 
 // importText runs an import of kind from CSV text as an admin would commit it (dry: preview).
@@ -614,5 +617,50 @@ func TestImportDepartmentNameWinsOverAnothersCode(t *testing.T) {
 	db.Raw(`SELECT d.name FROM users u JOIN departments d ON d.id = u.department_id WHERE u.email = 'zoe@acme.example'`).Scan(&dept)
 	if dept != "Sales" {
 		t.Errorf("department %q, want Sales (the department of that name, not Marketing, whose code it is)", dept)
+	}
+}
+
+// An import run as a job waits for the locks it needs for as long as others hold them (as it
+// waits for another import holding the access lock), where a request gives up after the
+// connections' lock wait and is answered "try again".
+func TestAnImportJobWaitsForTheLocksItNeeds(t *testing.T) {
+	t.Parallel()
+	env, acme := dbtest.NewTenant(t)
+	env.Pools.LockWait = 100 * time.Millisecond
+	env.Pools.Evict(acme.Slug)
+	db := env.DB(t, acme)
+	ctx := context.Background()
+	k, _ := models.FindImportKind("vendors")
+	tbl, err := sheet.Read(strings.NewReader("name,payment_terms,currency\nAcme,30,USD\nBeta,15,USD\n"), "vendors.csv", sheet.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocker, err := pgx.Connect(ctx, acme.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Close(ctx)
+	tx, err := blocker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE vendors IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	run := func(wait bool) error {
+		_, err := models.RunImport(ctx, db, k, tbl.Rows, tbl.Lines, k.DetectPlan(tbl.Rows), models.ImportOptions{Grantor: models.ByOperator(), WaitForLocks: wait})
+		return err
+	}
+	if err := run(false); !tenancy.Unavailable(err) {
+		t.Fatalf("an import in a request, the table locked: %v, want unavailable", err)
+	}
+	held := 500 * time.Millisecond
+	go func() { time.Sleep(held); tx.Rollback(ctx) }()
+	began := time.Now()
+	if err := run(true); err != nil || count(t, db, "vendors") != 2 {
+		t.Fatalf("an import job, the table locked for %s: %v, %d vendors", held, err, count(t, db, "vendors"))
+	}
+	if took := time.Since(began); took < held-50*time.Millisecond {
+		t.Errorf("the import job finished in %s, before the lock was let go", took)
 	}
 }
