@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"outlay/internal/dbtest"
 	"outlay/internal/poll"
 )
 
@@ -29,20 +30,8 @@ func TestSIGTERMLetsRequestsInFlightFinish(t *testing.T) {
 		browsers[i] = s.signIn(t, "acme")
 	}
 	ctx := context.Background()
-	lock, err := pgx.Connect(ctx, s.tenants["acme"].DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close(ctx)
-	tx, err := lock.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
 	// Reads go on; inserts wait for the lock.
-	if _, err := tx.Exec(ctx, `LOCK TABLE vendors IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	tx, _ := dbtest.HoldLock(t, s.tenants["acme"].DSN, "vendors")
 
 	tl := newTally()
 	var wg sync.WaitGroup

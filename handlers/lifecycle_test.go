@@ -96,19 +96,7 @@ func TestRequestWhoseSessionIsEndedAsksToRetry(t *testing.T) {
 
 	// Another session holds a lock that the department's insert waits for, so the request's
 	// own session is the one found waiting, and ended.
-	blocker, err := pgx.Connect(ctx, acme.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer blocker.Close(ctx)
-	tx, err := blocker.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `LOCK TABLE departments IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	tx, blockerPID := dbtest.HoldLock(t, acme.DSN, "departments")
 	retiredBefore := env.Pools.Stats().Retired
 	answered := make(chan *testutil.Response, 1)
 	go func() { answered <- c.Post("/admin/departments", url.Values{"name": {"Finance"}, "code": {"FIN"}}) }()
@@ -120,7 +108,7 @@ func TestRequestWhoseSessionIsEndedAsksToRetry(t *testing.T) {
 	var ended bool
 	dbtest.WaitFor(t, 15*time.Second, "ended the session of the waiting insert", func() bool {
 		err := admin.QueryRow(ctx, `SELECT coalesce(bool_or(pg_terminate_backend(pid, 5000)), false) FROM pg_stat_activity
-			WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> $2`, acme.DatabaseName, blocker.PgConn().PID()).Scan(&ended)
+			WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> $2`, acme.DatabaseName, blockerPID).Scan(&ended)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"outlay"
@@ -635,18 +634,7 @@ func TestAnImportJobWaitsForTheLocksItNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocker, err := pgx.Connect(ctx, acme.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer blocker.Close(ctx)
-	tx, err := blocker.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, `LOCK TABLE vendors IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	tx, _ := dbtest.HoldLock(t, acme.DSN, "vendors")
 	run := func(wait bool) error {
 		_, err := models.RunImport(ctx, db, k, tbl.Rows, tbl.Lines, k.DetectPlan(tbl.Rows), models.ImportOptions{Grantor: models.ByOperator(), WaitForLocks: wait})
 		return err
