@@ -60,11 +60,15 @@ func (s *Server) expectContinue(cfg fiber.Config) func(*fasthttp.RequestHeader) 
 			return true
 		}
 		var u fasthttp.URI
-		if err := u.Parse(nil, h.RequestURI()); err != nil {
-			return false
+		ok := u.Parse(nil, h.RequestURI()) == nil && string(h.Method()) == fiber.MethodPost &&
+			bytes.HasPrefix(h.ContentType(), []byte(fiber.MIMEMultipartForm)) && s.uploadPath(string(u.Path()), cfg)
+		if !ok {
+			// The 417 closes the connection: fasthttp would otherwise serve none of the
+			// requests that follow on it (each answered an empty 200, the handler never
+			// called), and a client that sends the body anyway would have it read as requests.
+			h.SetConnectionClose()
 		}
-		return string(h.Method()) == fiber.MethodPost && bytes.HasPrefix(h.ContentType(), []byte(fiber.MIMEMultipartForm)) &&
-			s.uploadPath(string(u.Path()), cfg)
+		return ok
 	}
 }
 

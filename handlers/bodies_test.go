@@ -252,6 +252,26 @@ func TestLargeBodyIsRefusedBeforeItIsSent(t *testing.T) {
 			t.Errorf("%s asking to send 29 MB: %q %v, want %d", path, line, err, want)
 		}
 	}
+	// The refusal closes the connection: a request sent after it on the same connection would
+	// otherwise be answered an empty 200 without being served (as curl's retry was).
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(conn, testutil.Lines("POST /login HTTP/1.1", "Host: acme.localhost:8080", "Content-Type: application/x-www-form-urlencoded",
+		fmt.Sprintf("Content-Length: %d", 29<<20), "Expect: 100-continue"))
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil || res.StatusCode != http.StatusExpectationFailed || !res.Close {
+		t.Fatalf("the refusal: %v %v, want a 417 that closes the connection", res, err)
+	}
+	io.Copy(io.Discard, res.Body)
+	io.WriteString(conn, testutil.Lines("GET /login HTTP/1.1", "Host: acme.localhost:8080"))
+	if next, err := http.ReadResponse(br, nil); err == nil {
+		t.Errorf("a request after the refusal on the same connection was answered %d", next.StatusCode)
+	}
 }
 
 // A request whose address is longer than the server reads (a search of thousands of
