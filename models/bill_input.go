@@ -407,14 +407,25 @@ func checkBillLineReferences(tx *gorm.DB, verr outlay.ValidationErrors, lines []
 
 // checkInvoiceNumber refuses, into verr, the vendor's invoice number when another bill that
 // is not void has it, spelt alike: invoice_number_key (migration 00127) folds case, Unicode's
-// compatibility forms and dashes, as the unique index does.
+// compatibility forms and dashes, as the unique index does. Of a pair of look-alikes entered
+// before they were refused, the later (marked invoice_number_lookalike) is refused when it is
+// saved, naming the earlier, and the earlier is not refused for the later. The first half
+// reads the unique index (its predicate spelt as the index's); the second, the rare marked
+// bills entered before this one.
 func checkInvoiceNumber(tx *gorm.DB, id int64, h *billHeader, verr outlay.ValidationErrors) error {
 	var other struct {
 		Number, VendorInvoiceNumber string
 	}
-	err := tx.Raw(`SELECT number, vendor_invoice_number FROM bills WHERE vendor_id = ? AND status <> ?
-		AND invoice_number_key(vendor_invoice_number) = invoice_number_key(?) AND id <> ? ORDER BY id LIMIT 1`,
-		h.Vendor.ID, BillVoid, h.InvoiceNumber, id).Scan(&other).Error
+	err := tx.Raw(`SELECT number, vendor_invoice_number FROM (
+			SELECT id, number, vendor_invoice_number FROM bills
+			WHERE vendor_id = @vendor AND status <> 'void' AND NOT invoice_number_lookalike
+				AND invoice_number_key(vendor_invoice_number) = invoice_number_key(@number) AND id <> @id
+			UNION ALL
+			SELECT id, number, vendor_invoice_number FROM bills
+			WHERE vendor_id = @vendor AND status <> 'void' AND invoice_number_lookalike AND id < @id
+				AND invoice_number_key(vendor_invoice_number) = invoice_number_key(@number)) b
+		ORDER BY id LIMIT 1`,
+		map[string]any{"vendor": h.Vendor.ID, "number": h.InvoiceNumber, "id": id}).Scan(&other).Error
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"outlay"
+	"outlay/internal/dbtest"
 	"outlay/migrations"
 	"outlay/models"
 )
@@ -116,5 +117,25 @@ func TestInvoiceNumberMigrationKeepsEarlierLookAlikes(t *testing.T) {
 	var verr outlay.ValidationErrors
 	if !errors.As(err, &verr) || verr[models.BillInvoiceNumberField] != "Initech's invoice NW-2301 is already entered as "+first.Number+"." {
 		t.Errorf("the later look-alike saved again: %v", err)
+	}
+	// The earlier one is not refused for the later.
+	if _, err := models.SaveBill(ctx, w.db, w.clerk(), first.ID, w.plainBill("NW-2301", "2026-04-10", "6.00")); err != nil {
+		t.Errorf("the earlier of the look-alikes saved again: %v", err)
+	}
+}
+
+// On a database whose encoding is not UTF8 (which has no Unicode normalisation) the tenant
+// migrations still run, and invoice numbers still compare folding case and outer spaces.
+func TestInvoiceNumbersOnADatabaseThatIsNotUTF8(t *testing.T) {
+	t.Parallel()
+	env := dbtest.NewEnv(t)
+	tn := env.NewTenantFrom(t, "acme", "Acme Corporation", dbtest.SQLASCIITemplate(t))
+	db := env.DB(t, tn)
+	var encoding, key string
+	if err := db.Raw(`SELECT current_setting('server_encoding'), invoice_number_key('  NW-2301 ')`).Row().Scan(&encoding, &key); err != nil {
+		t.Fatal(err)
+	}
+	if encoding != "SQL_ASCII" || key != "nw-2301" {
+		t.Errorf("on %s, the key of '  NW-2301 ' is %q", encoding, key)
 	}
 }

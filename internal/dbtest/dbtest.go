@@ -46,8 +46,9 @@ var (
 
 	// localeTemplates are the tenant templates of other locales, by CREATE DATABASE options.
 	localeTemplates = map[string]*localeTemplate{
-		cLocale:   {prefix: "outlaytplc_"},
-		icuLocale: {prefix: "outlaytplicu_"},
+		cLocale:     {prefix: "outlaytplc_"},
+		icuLocale:   {prefix: "outlaytplicu_"},
+		asciiLocale: {prefix: "outlaytplascii_"},
 	}
 
 	controlOnce     sync.Once
@@ -115,9 +116,12 @@ func TemplateDatabase(t testing.TB) string {
 // cluster initialised with --locale=C (the embedded server's fallback where C.UTF-8 is
 // missing); and ICU's root locale, whose lower() folds by the context of a letter (a Greek
 // capital sigma ending a word becomes ς, which Go's strings.ToLower makes σ).
+// And a database whose encoding is not UTF8 (SQL_ASCII, as a cluster initialised under
+// LANG=C has by default), which has no Unicode normalisation.
 const (
-	cLocale   = " TEMPLATE template0 LOCALE_PROVIDER libc LC_COLLATE 'C' LC_CTYPE 'C'"
-	icuLocale = " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'und'"
+	cLocale     = " TEMPLATE template0 LOCALE_PROVIDER libc LC_COLLATE 'C' LC_CTYPE 'C'"
+	icuLocale   = " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'und'"
+	asciiLocale = " TEMPLATE template0 ENCODING 'SQL_ASCII' LOCALE_PROVIDER libc LC_COLLATE 'C' LC_CTYPE 'C'"
 )
 
 type localeTemplate struct {
@@ -129,6 +133,9 @@ type localeTemplate struct {
 
 // CLocaleTemplate is like TemplateDatabase, for a database whose locale is plain C.
 func CLocaleTemplate(t testing.TB) string { return LocaleTemplate(t, cLocale) }
+
+// SQLASCIITemplate is like TemplateDatabase, for a database whose encoding is SQL_ASCII.
+func SQLASCIITemplate(t testing.TB) string { return LocaleTemplate(t, asciiLocale) }
 
 // ICUTemplate is like TemplateDatabase, for a database of ICU's root locale; the test skips
 // where the server was built without ICU.

@@ -12,12 +12,26 @@
 -- marked invoice_number_lookalike, which the index leaves out so that it can be built. The
 -- application still refuses such a bill when it is next saved, naming the earlier one.
 
+-- Unicode normalisation (and the dashes' escapes) need a UTF8 database, which Postgres and
+-- Outlay create by default; on a database of another encoding the key folds case and spaces
+-- only, as before, rather than failing every bill.
+
 -- +goose Up
 -- +goose StatementBegin
-CREATE FUNCTION invoice_number_key(number text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$ SELECT lower(btrim(translate(normalize(number, NFKC),
-        U&'\2010\2011\2012\2013\2014\2015\2212\FE58\FE63\FF0D', '----------'))) $$;
+DO $do$
+BEGIN
+    IF current_setting('server_encoding') = 'UTF8' THEN
+        EXECUTE $f$CREATE FUNCTION invoice_number_key(number text) RETURNS text
+            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+            AS $b$ SELECT lower(btrim(translate(normalize(number, NFKC),
+                U&'\2010\2011\2012\2013\2014\2015\2212\FE58\FE63\FF0D', '----------'))) $b$$f$;
+    ELSE
+        EXECUTE $f$CREATE FUNCTION invoice_number_key(number text) RETURNS text
+            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+            AS $b$ SELECT lower(btrim(number)) $b$$f$;
+    END IF;
+END
+$do$;
 -- +goose StatementEnd
 
 ALTER TABLE bills ADD COLUMN invoice_number_lookalike boolean NOT NULL DEFAULT false;
