@@ -128,13 +128,16 @@ func activeAdminExists(tx *gorm.DB) (bool, error) {
 // still is, and that every permission someone could give back before still has someone who
 // could (ensureGiversRemain).
 func guardedAccessChange(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
-	return guardedChangeOf(ctx, db, 0, fn)
+	return guardedChangeOf(ctx, db, Grantor{}, 0, fn)
 }
 
 // guardedChangeOf is guardedAccessChange for a change of person alone (their roles, their
-// status): what someone could give back can shrink only if they change roles themselves, so
-// for anyone else (most people, and most rows of a people import) it is not read twice.
-func guardedChangeOf(ctx context.Context, db *gorm.DB, person int64, fn func(tx *gorm.DB) error) error {
+// status) by g: what someone could give back can shrink only if they change roles
+// themselves, so for anyone else (most people, and most rows of a people import) it is not
+// read twice. The operator's change is not held to it: taking a compromised admin out must
+// not wait on their permissions, and the operator, who is not limited, can give them back
+// (outlay user add).
+func guardedChangeOf(ctx context.Context, db *gorm.DB, g Grantor, person int64, fn func(tx *gorm.DB) error) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := lockAccess(tx); err != nil {
 			return err
@@ -144,7 +147,9 @@ func guardedChangeOf(ctx context.Context, db *gorm.DB, person int64, fn func(tx 
 			return err
 		}
 		check := person == 0
-		if !check {
+		if g.operator && person != 0 {
+			check = false
+		} else if !check {
 			if check, err = changesRoles(tx, person); err != nil {
 				return err
 			}
@@ -448,7 +453,7 @@ func SetUserRoles(ctx context.Context, db *gorm.DB, userID int64, roles []string
 	if len(roles) == 0 {
 		return outlay.ValidationErrors{"roles": "Choose at least one role."}
 	}
-	return guardedChangeOf(ctx, db, userID, func(tx *gorm.DB) error {
+	return guardedChangeOf(ctx, db, Grantor{}, userID, func(tx *gorm.DB) error {
 		verr := outlay.ValidationErrors{}
 		if err := checkRolesExist(tx, verr, roles); err != nil {
 			return err
@@ -522,7 +527,7 @@ func touchPolicy(tx *gorm.DB) error {
 // every unused set-password link. Their next request, on any app server, is refused. g may
 // deactivate only a person within its reach; a refusal is a *GrantRefused, and is audited.
 func DeactivateUser(ctx context.Context, db *gorm.DB, g Grantor, userID int64) error {
-	err := guardedChangeOf(ctx, db, userID, func(tx *gorm.DB) error {
+	err := guardedChangeOf(ctx, db, g, userID, func(tx *gorm.DB) error {
 		if _, err := g.mayChange(ctx, tx, "deactivate", userID); err != nil {
 			return err
 		}

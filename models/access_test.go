@@ -100,6 +100,15 @@ func TestPermissionsKeepSomeoneWhoCanGiveThemBack(t *testing.T) {
 	if err := models.SetUserRoles(ctx, db, ana.ID, []string{"admin"}); !models.IsLastAccessRefusal(err) {
 		t.Errorf("taking the approver role from Ana, the last editor approving: %v", err)
 	}
+	// Another admin, who does not approve, may not take Ana out; the operator, who can give it
+	// back, may (a compromised admin is taken out without waiting on what she holds).
+	cy := env.CreateUser(t, acme, "cy@acme.example", "Cy", "admin")
+	if err := models.DeactivateUser(ctx, db, models.ByPerson(cy.ID), ana.ID); err == nil {
+		t.Error("Cy deactivated Ana, the last editor approving")
+	}
+	if err := models.DeactivateUser(ctx, db, models.ByOperator(), ana.ID); err != nil {
+		t.Errorf("the operator deactivating Ana: %v", err)
+	}
 }
 
 // Two admins removing each other at the same moment: exactly one change wins, and someone

@@ -639,7 +639,7 @@ func UpdateUserWithMail(ctx context.Context, db *gorm.DB, g Grantor, id int64, c
 		verr.Add("roles", "Choose at least one role.")
 	}
 	var re Reinvitation
-	err := guardedChangeOf(ctx, db, id, func(tx *gorm.DB) error {
+	err := guardedChangeOf(ctx, db, g, id, func(tx *gorm.DB) error {
 		var cur User
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&cur, id).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
