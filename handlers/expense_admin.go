@@ -150,20 +150,9 @@ func loadMileageRate(ctx context.Context, db *gorm.DB, id int64) (*refRecord, er
 	rate := money.FormatUnitRate(r.RateMilli, r.Currency)
 	return &refRecord{ID: r.ID, Name: r.Label(), Archived: r.ArchivedAt != nil,
 		Values: map[string]string{"unit": r.Unit, "effective_from": r.EffectiveFrom.Format(models.DateLayout),
-			"rate": plainUnitRate(r.RateMilli, r.Currency), "currency": r.Currency},
+			"rate": money.PlainUnitRate(r.RateMilli, r.Currency), "currency": r.Currency},
 		Facts: []refdata.Fact{{Label: "Rate", Value: rate + " per " + r.Unit}, {Label: "Takes effect on", Value: dayText(r.EffectiveFrom)},
 			{Label: "Status", Value: archivedText(r.ArchivedAt != nil)}}}, nil
-}
-
-// plainUnitRate writes a rate for its form field, without a currency symbol.
-func plainUnitRate(milli int64, currency string) string {
-	s := money.FormatUnitRate(milli, currency)
-	for i, r := range s {
-		if r >= '0' && r <= '9' {
-			return s[i:]
-		}
-	}
-	return s
 }
 
 func saveMileageRate(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {

@@ -108,15 +108,25 @@ func ParseUnitRate(s, currency string) (int64, error) {
 // FormatUnitRate writes a rate in thousandths of a minor unit as an amount of currency with
 // only the decimals it needs beyond the currency's own: "$0.585", "€0.30".
 func FormatUnitRate(milli int64, currency string) string {
-	e := Exponent(currency)
-	s := formatFixed(milli, e+3, true)
-	for i := 0; i < 3 && strings.HasSuffix(s, "0"); i++ {
-		s = s[:len(s)-1]
-	}
-	s = strings.TrimSuffix(s, ".")
 	sym, ok := symbols[currency]
 	if !ok {
 		sym = currency + " "
 	}
-	return sym + s
+	return sym + unitRateDigits(milli, currency, true)
+}
+
+// PlainUnitRate is a rate as a form shows it to be edited: the digits ParseUnitRate reads
+// back, with no symbol and no thousands separators (which a rate refuses).
+func PlainUnitRate(milli int64, currency string) string {
+	return unitRateDigits(milli, currency, false)
+}
+
+// unitRateDigits writes a rate in thousandths of currency's minor unit with as few decimals
+// as it needs, at least the currency's.
+func unitRateDigits(milli int64, currency string, group bool) string {
+	s := formatFixed(milli, Exponent(currency)+3, group)
+	for i := 0; i < 3 && strings.HasSuffix(s, "0"); i++ {
+		s = s[:len(s)-1]
+	}
+	return strings.TrimSuffix(s, ".")
 }

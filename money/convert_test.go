@@ -89,3 +89,20 @@ func TestRatesRefuseAComma(t *testing.T) {
 		t.Errorf("an amount with thousands: %v %v, want $1,085.00", m, err)
 	}
 }
+
+// A rate written for its form field reads back as the same rate, with no thousands
+// separators (which a rate refuses): a mileage rate of 3,000.5 dong a kilometre saved
+// unchanged is not refused.
+func TestPlainUnitRateReadsBack(t *testing.T) {
+	for _, c := range []struct {
+		currency string
+		milli    int64
+		want     string
+	}{{"VND", 3_000_500, "3000.5"}, {"USD", 58_500, "0.585"}, {"EUR", 30_000, "0.30"}, {"JPY", 1_234_000, "1234"}} {
+		got := PlainUnitRate(c.milli, c.currency)
+		back, err := ParseUnitRate(got, c.currency)
+		if got != c.want || err != nil || back != c.milli {
+			t.Errorf("%d %s: written %q (want %q), read back %d %v", c.milli, c.currency, got, c.want, back, err)
+		}
+	}
+}
