@@ -65,12 +65,22 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 }
 
 // oneClickUnsubscribe reports whether the request is a mail program's one-click unsubscribe
-// (RFC 8058): a POST to an unsubscribe link whose body is List-Unsubscribe=One-Click. It
-// comes from the mail provider with no cookie, so it can carry no CSRF token; the signed
-// link is its authority, and it acts on no session.
+// (RFC 8058): a POST to an unsubscribe link whose body is List-Unsubscribe=One-Click, sent
+// as multipart/form-data (as the RFC asks) or URL-encoded. It comes from the mail provider
+// with no cookie, so it can carry no CSRF token; the signed link is its authority, and it
+// acts on no session.
 func oneClickUnsubscribe(c *fiber.Ctx) bool {
-	return c.Method() == fiber.MethodPost && strings.HasPrefix(c.Path(), unsubscribePrefix) &&
-		string(c.Request().PostArgs().Peek("List-Unsubscribe")) == "One-Click"
+	if c.Method() != fiber.MethodPost || !strings.HasPrefix(c.Path(), unsubscribePrefix) {
+		return false
+	}
+	if string(c.Request().PostArgs().Peek("List-Unsubscribe")) == "One-Click" {
+		return true
+	}
+	if strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEMultipartForm) {
+		form, err := c.MultipartForm()
+		return err == nil && len(form.Value["List-Unsubscribe"]) > 0 && form.Value["List-Unsubscribe"][0] == "One-Click"
+	}
+	return false
 }
 
 const unsubscribePrefix = notifications.UnsubscribePath + "/"

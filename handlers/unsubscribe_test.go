@@ -1,8 +1,11 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -160,5 +163,16 @@ func TestUnsubscribeLinkStopsItsKindAndNothingElse(t *testing.T) {
 	}
 	if got := prefOf(riley.ID, models.MailDecided); got != models.DeliverOff {
 		t.Errorf("after one click, decided is %s", got)
+	}
+	// Sent as multipart/form-data, as RFC 8058 asks, it is a one click too, not a form
+	// without its CSRF token.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("List-Unsubscribe", "One-Click")
+	mw.Close()
+	req := httptest.NewRequest(http.MethodPost, links["riley@acme.example"], &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if res := app.Client(t, "acme").Do(req); res.Status != http.StatusOK || res.Body != "Unsubscribed." {
+		t.Errorf("one-click unsubscribe as multipart/form-data: %d %q", res.Status, res.Body)
 	}
 }
