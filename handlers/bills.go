@@ -52,10 +52,9 @@ func (s *Server) billsPage(c *fiber.Ctx) error {
 		}
 	}
 	l.Tabs[0].Count = all
-	l.Summary = outlay.Count(all) + " bills."
-	if all == 1 {
-		l.Summary = "1 bill."
-	}
+	// Each status counted, as the other lists do: a total of every tab alone read as the
+	// count of the one shown.
+	l.Summary = billStatuses.summary(counts)
 	l.Filter, l.Total = f, list.Total
 	l.Pager = views.Pagination{Page: f.Page, PerPage: bills.PerPage, Total: list.Total, URL: f.URL, Target: bills.ResultsID}
 	for _, r := range list.Rows {

@@ -511,6 +511,11 @@ func TestDashboardShowsTheBillsLeftToDo(t *testing.T) {
 			t.Errorf("line %q links to %q, want %q", text, href, want[text])
 		}
 	})
+	// The list's summary counts each status, so that a tab's list is not read against the
+	// total of all of them.
+	if got := s.cleoC.Get("/bills?status=draft").Text(".page-header p"); !strings.HasPrefix(got, "3 bills: 1 draft, ") {
+		t.Errorf("the list's summary: %q", got)
+	}
 	// The held line's list is the held bill's alone.
 	held := s.cleoC.Get("/bills?match=held&status=submitted").Text("#bills-table")
 	if !strings.Contains(held, "H-1") || strings.Contains(held, "OK-1") || strings.Contains(held, "D-1") {

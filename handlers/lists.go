@@ -8,6 +8,7 @@ import (
 
 	"outlay"
 	"outlay/views"
+	"outlay/views/bills"
 	"outlay/views/expenses"
 	"outlay/views/requisitions"
 	"outlay/views/travel"
@@ -52,6 +53,7 @@ var (
 	requisitionStatuses = docStatuses{outlay.RequisitionStatuses, requisitions.StatusLabel, "requisition", "requisitions", outlay.RequisitionDraft}
 	tripStatuses        = docStatuses{outlay.TravelStatuses, travel.StatusLabel, "trip", "trips", outlay.TravelDraft}
 	expenseStatuses     = docStatuses{outlay.ExpenseStatuses, expenses.StatusLabel, "expense report", "expense reports", outlay.ExpenseDraft}
+	billStatuses        = docStatuses{outlay.BillStatuses, bills.StatusLabel, "bill", "bills", outlay.BillDraft}
 )
 
 // chosen is the status the list's address asks for, if the list offers it.
