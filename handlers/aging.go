@@ -26,10 +26,20 @@ func agingView(c *fiber.Ctx, vendorID int64) (payables.Aging, error) {
 	if err != nil {
 		return payables.Aging{}, err
 	}
-	a := payables.Aging{AsOf: dayText(asOf), Labels: models.AgingLabels[:], Summary: views.Plural(len(rows), "vendor", "vendors") + " owed."}
+	// A vendor owed in two currencies has a row for each, named with its currency, and is
+	// counted once.
+	currencies := map[int64]int{}
+	for _, r := range rows {
+		currencies[r.VendorID]++
+	}
+	a := payables.Aging{AsOf: dayText(asOf), Labels: models.AgingLabels[:], Summary: views.Plural(len(currencies), "vendor", "vendors") + " owed."}
 	for _, r := range rows {
 		m := func(minor int64) string { return money.Money{Minor: minor, Currency: r.Currency}.String() }
-		row := payables.AgingRow{Vendor: r.VendorName, Href: refdata.ItemPath(vendorsPath, r.VendorID), Total: m(r.Total)}
+		name := r.VendorName
+		if currencies[r.VendorID] > 1 {
+			name += " (" + r.Currency + ")"
+		}
+		row := payables.AgingRow{Vendor: name, Href: refdata.ItemPath(vendorsPath, r.VendorID), Total: m(r.Total)}
 		for _, b := range r.Buckets {
 			row.Buckets = append(row.Buckets, m(b))
 		}

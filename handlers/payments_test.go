@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"github.com/PuerkitoBio/goquery"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -273,6 +274,21 @@ func TestAgingPageAndVendorCard(t *testing.T) {
 	cells := cellTexts(res.Doc.Find("#aging tbody tr").First().Find("td"))
 	if want := []string{"Globex", "$100.00", "$0.00", "$40.00", "$0.00", "$0.00", "$140.00"}; strings.Join(cells, "|") != strings.Join(want, "|") {
 		t.Errorf("aging row %q, want %q", cells, want)
+	}
+	// Owed in euros too, the vendor has a row for each currency, named with it, and is
+	// counted once.
+	eur := approvedBill(t, db, v.ID, clerkUser.ID, "INV-EUR", 25_00)
+	if err := db.Model(eur).Update("currency", "EUR").Error; err != nil {
+		t.Fatal(err)
+	}
+	res = clerk.Get("/bills/aging")
+	var names []string
+	res.Doc.Find("#aging tbody tr td:first-child").Each(func(_ int, td *goquery.Selection) { names = append(names, strings.TrimSpace(td.Text())) })
+	if summary := res.Text(".page-header p"); !strings.HasPrefix(summary, "1 vendor owed.") || strings.Join(names, "|") != "Globex (EUR)|Globex (USD)" {
+		t.Errorf("a vendor owed in two currencies: %q, rows %q", summary, names)
+	}
+	if err := db.Delete(eur).Error; err != nil {
+		t.Fatal(err)
 	}
 	// Two runs pay the vendor: another clerk's draft, which is theirs alone until submitted,
 	// and one paid, which everyone who sees bills sees, with its day as a day.
