@@ -54,7 +54,7 @@ func SpendReportPage(p SpendPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</p><p class=\"muted\">Committed: approved requests not yet ordered. Ordered: purchase orders. Received: goods received, at the order's prices. Spent: expense reports paid back. Each with tax.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</p><p class=\"muted\">Committed: approved requisitions not yet ordered, approved trips, expense reports approved and not yet paid back, and bills without an order waiting for approval. Ordered: purchase orders. Received: goods received, at the order's prices (a bill of an order counts here, with its order). Spent: expense reports paid back, and bills without an order once approved. Each with tax.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
