@@ -45,7 +45,7 @@ func TestRolesPageReadsAsPlainWordsInTheBrowser(t *testing.T) {
 	if n := eval[int](b, `document.querySelectorAll('#toasts .toast').length`); n != 1 {
 		t.Errorf("%d toasts showing after two changes, want 1", n)
 	}
-	if got := b.text("#toasts .toast"); !strings.Contains(got, "“Departments: View”") {
+	if got := b.text("#toasts .toast"); !strings.Contains(got, "“View departments”") {
 		t.Errorf("toast %q", got)
 	}
 	b.screenshot("desktop")

@@ -53,7 +53,7 @@ func TestRolesPageOnAPhoneInTheBrowser(t *testing.T) {
 	}
 	b.waitBound("#role-permissions li.perm-item input")
 	b.do(chromedp.Evaluate[chromedp.Void](item("Edit vendors") + `.querySelector('input').click()`))
-	b.waitJS(`!!document.querySelector('#toasts .toast') && document.querySelector('#toasts').textContent.includes('Auditor now has “Vendors: Edit”')`)
+	b.waitJS(`!!document.querySelector('#toasts .toast') && document.querySelector('#toasts').textContent.includes('Auditor now has “Edit vendors”')`)
 	if !eval[bool](b, item("Edit vendors")+`.querySelector('input').checked`) {
 		t.Error("the ticked permission is not ticked after the answer")
 	}

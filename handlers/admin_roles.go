@@ -154,15 +154,15 @@ func (s *Server) togglePermission(c *fiber.Ctx) error {
 func permissionToast(role string, perm policy.Permission, granted bool, ch models.PermissionChange) string {
 	switch {
 	case !ch.Changed && granted:
-		return toastTrigger("info", fmt.Sprintf("%s already has “%s”.", role, perm.Label()))
+		return toastTrigger("info", fmt.Sprintf("%s already has “%s”.", role, perm.Phrase()))
 	case !ch.Changed:
-		return toastTrigger("info", fmt.Sprintf("%s does not have “%s”.", role, perm.Label()))
+		return toastTrigger("info", fmt.Sprintf("%s does not have “%s”.", role, perm.Phrase()))
 	case granted && len(ch.Uninvited) > 0:
-		return toastTrigger("info", fmt.Sprintf("%s now has “%s”. %s", role, perm.Label(), uninvitedNote(ch.Uninvited)))
+		return toastTrigger("info", fmt.Sprintf("%s now has “%s”. %s", role, perm.Phrase(), uninvitedNote(ch.Uninvited)))
 	case granted:
-		return toastTrigger("success", fmt.Sprintf("%s now has “%s”.", role, perm.Label()))
+		return toastTrigger("success", fmt.Sprintf("%s now has “%s”.", role, perm.Phrase()))
 	}
-	return toastTrigger("success", fmt.Sprintf("%s no longer has “%s”.", role, perm.Label()))
+	return toastTrigger("success", fmt.Sprintf("%s no longer has “%s”.", role, perm.Phrase()))
 }
 
 // uninvitedNote tells an admin whose grant stopped invited people's set-password links what

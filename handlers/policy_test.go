@@ -225,7 +225,7 @@ func TestRolesMatrix(t *testing.T) {
 	}
 	var trig map[string]map[string]string
 	_ = json.Unmarshal([]byte(res.Header.Get("HX-Trigger")), &trig)
-	if trig["toast"]["message"] != "Approver now has “Roles and permissions: View”." || trig["toast"]["kind"] != "success" {
+	if trig["toast"]["message"] != "Approver now has “See roles and permissions”." || trig["toast"]["kind"] != "success" {
 		t.Errorf("toast %v", trig)
 	}
 	// The only admin cannot take away admins' power over roles.

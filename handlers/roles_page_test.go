@@ -172,9 +172,9 @@ func TestSettingAPermissionAsItIsChangesNothing(t *testing.T) {
 		toast   string
 	}{
 		{"granting what the role has", url.Values{"object": {"requisitions"}, "action": {"read"}, "granted": {"true"}}, true,
-			"Requester already has “Requisitions: View”."},
+			"Requester already has “See own requisitions”."},
 		{"revoking what the role lacks", url.Values{"object": {"admin.roles"}, "action": {"read"}}, false,
-			"Requester does not have “Roles and permissions: View”."},
+			"Requester does not have “See roles and permissions”."},
 	} {
 		before := now()
 		res := c.Post("/admin/roles/requester/permissions", tc.form)

@@ -285,7 +285,7 @@ func TestToastHeaderIsASCII(t *testing.T) {
 		}
 	}
 	var trig map[string]map[string]string
-	if err := json.Unmarshal([]byte(h), &trig); err != nil || !strings.Contains(trig["toast"]["message"], "“Roles and permissions: View”") {
+	if err := json.Unmarshal([]byte(h), &trig); err != nil || !strings.Contains(trig["toast"]["message"], "“See roles and permissions”") {
 		t.Errorf("toast %q decodes to %v (%v)", h, trig, err)
 	}
 }

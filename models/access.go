@@ -83,8 +83,8 @@ func ensureGiversRemain(tx *gorm.DB, before []policy.Permission) error {
 	}
 	for _, p := range before {
 		if !slices.Contains(after, p) {
-			return lastGiverError{outlay.Conflict(fmt.Sprintf("This would leave nobody able to give “%s” back: only someone who holds a permission may give it, "+
-				"and nobody who changes roles would hold it any more. Give it to a role of someone who changes roles first.", p.Label()))}
+			return lastGiverError{outlay.Conflict(fmt.Sprintf("This would leave nobody who changes roles holding “%s”, and only someone who holds a permission "+
+				"may give it, so it could never be given again. First give it to another role of someone who changes roles.", p.Phrase()))}
 		}
 	}
 	return nil

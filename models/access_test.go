@@ -57,7 +57,7 @@ func TestLastRoleEditorGuards(t *testing.T) {
 	// But the admins then could no longer change roles, and Ana, who could, holds too little to
 	// give back all the admins held: that would be lost for good.
 	err = models.SetPermission(ctx, db, models.ByOperator(), "admin", policy.RoleEditor, false)
-	if !models.IsLastAccessRefusal(err) || !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "This would leave nobody able to give") {
+	if !models.IsLastAccessRefusal(err) || !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "This would leave nobody who changes roles holding") {
 		t.Errorf("revoke from admin while only security_officer, holding little, would edit roles: %v", err)
 	}
 	if err := models.DeleteRole(ctx, db, models.ByOperator(), "security_officer"); err != nil {
@@ -80,7 +80,7 @@ func TestPermissionsKeepSomeoneWhoCanGiveThemBack(t *testing.T) {
 	rolesRead := policy.Permission{Object: "admin.roles", Action: outlay.ActRead}
 	for _, p := range []policy.Permission{usersEdit, rolesRead} {
 		err := models.SetPermission(ctx, db, models.ByPerson(ana.ID), policy.RoleAdmin, p, false)
-		if !models.IsLastAccessRefusal(err) || !strings.Contains(err.Error(), "“"+p.Label()+"”") {
+		if !models.IsLastAccessRefusal(err) || !strings.Contains(err.Error(), "“"+p.Phrase()+"”") {
 			t.Errorf("revoking %s from the admins' role: %v", p, err)
 		}
 	}

@@ -141,7 +141,7 @@ func permissionList(ps []policy.Permission) string {
 			names = append(names, fmt.Sprintf("and %d more", len(ps)-3))
 			break
 		}
-		names = append(names, p.Label())
+		names = append(names, p.Phrase())
 	}
 	return strings.Join(names, ", ")
 }
@@ -318,7 +318,7 @@ func (r *Reach) checkPermission(role string, perm policy.Permission, granted boo
 	details := map[string]any{"attempt": attempt, "permission": perm.String()}
 	if !r.Holds(perm) {
 		return &GrantRefused{Field: "", subject: role, details: details,
-			Message: fmt.Sprintf("You cannot give or take away “%s”: you do not hold it yourself.", perm.Label())}
+			Message: fmt.Sprintf("You cannot give or take away “%s”: you do not hold it yourself.", perm.Phrase())}
 	}
 	if missing := r.withheld[role]; len(missing) > 0 {
 		details["missing"] = permissionNames(missing)
