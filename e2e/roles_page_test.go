@@ -39,13 +39,13 @@ func TestRolesPageReadsAsPlainWordsInTheBrowser(t *testing.T) {
 		return `table.matrix input[hx-post="/admin/roles/auditor/permissions"][hx-vals*='"` + object + `"'][hx-vals*='"` + action + `"']`
 	}
 	b.do(b.press(box("vendors", "read")))
-	b.waitJS(`!!document.querySelector('#toasts .toast') && document.querySelector('#toasts').textContent.includes('Vendors: View')`)
+	b.waitJS(`!!document.querySelector('#toasts .toast') && document.querySelector('#toasts').textContent.includes('See vendors')`)
 	b.do(b.press(box("admin.departments", "read")))
-	b.waitJS(`document.querySelector('#toasts').textContent.includes('Departments: View')`)
+	b.waitJS(`document.querySelector('#toasts').textContent.includes('See departments')`)
 	if n := eval[int](b, `document.querySelectorAll('#toasts .toast').length`); n != 1 {
 		t.Errorf("%d toasts showing after two changes, want 1", n)
 	}
-	if got := b.text("#toasts .toast"); !strings.Contains(got, "“View departments”") {
+	if got := b.text("#toasts .toast"); !strings.Contains(got, "“See departments”") {
 		t.Errorf("toast %q", got)
 	}
 	b.screenshot("desktop")
