@@ -40,6 +40,10 @@ func TestRolesPageReadsAsPlainWordsInTheBrowser(t *testing.T) {
 	}
 	b.do(b.press(box("vendors", "read")))
 	b.waitJS(`!!document.querySelector('#toasts .toast') && document.querySelector('#toasts').textContent.includes('See vendors')`)
+	// The box swapped in keeps the focus, so the keyboard goes on from it.
+	if id := eval[string](b, `document.activeElement && document.activeElement.id`); id != "perm-matrix-auditor-vendors-read" {
+		t.Errorf("after a tick, the focus is on %q, want the box ticked", id)
+	}
 	b.do(b.press(box("admin.departments", "read")))
 	b.waitJS(`document.querySelector('#toasts').textContent.includes('See departments')`)
 	if n := eval[int](b, `document.querySelectorAll('#toasts .toast').length`); n != 1 {

@@ -2,7 +2,11 @@
 // access preview.
 package roles
 
-import "outlay/views"
+import (
+	"strings"
+
+	"outlay/views"
+)
 
 // Paths of the roles pages.
 const (
@@ -132,6 +136,12 @@ type Cell struct {
 // Vals is the cell's hx-vals payload.
 func (c Cell) Vals() string {
 	return `{"object":"` + c.Object + `","action":"` + c.Action + `"}`
+}
+
+// ID is the id of the cell's checkbox in view ("matrix" or "list"): the same in the answer
+// that replaces it, so that htmx gives the focus back to the box the keyboard was on.
+func (c Cell) ID(view string) string {
+	return "perm-" + view + "-" + c.Role + "-" + strings.ReplaceAll(c.Object, ".", "-") + "-" + c.Action
 }
 
 // ListVals are Vals for the checkbox of the phone's list, whose answer is a list item.
