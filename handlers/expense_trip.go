@@ -67,9 +67,10 @@ func (s *Server) tripExpenseAction(c *fiber.Ctx, d *models.TravelDetail) (templ.
 	a := travel.ExpenseReportAction{CSRF: s.csrfToken(c)}
 	switch {
 	case r != nil:
-		a.Report, a.ReportStatus = "Draft", expenses.StatusLabel(r.Status)
+		// A draft has no number yet: its status alone names it ("Draft", not "Draft (Draft)").
+		a.Report = expenses.StatusLabel(r.Status)
 		if r.Number != nil {
-			a.Report = *r.Number
+			a.Report, a.ReportStatus = *r.Number, expenses.StatusLabel(r.Status)
 		}
 		if r.OwnerID == me {
 			a.ReportHref = expenses.Path(r.ID)
