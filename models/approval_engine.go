@@ -335,7 +335,7 @@ func planRoute(tx *gorm.DB, doc ApprovalDocument) (steps []ApprovalStep, isDefau
 
 // NobodyCanApprove is the refusal of a submission whose route has a step nobody may decide
 // (it would wait for ever), said above the form, whose input is kept.
-const NobodyCanApprove = "Nobody else can approve this yet: everyone who could is you (or whoever filed or changed it), so it would wait for ever. Ask an admin to give someone else the admin role, or to set your manager, then submit it again."
+const NobodyCanApprove = "Nobody else can approve this yet: everyone who could is you (or whoever filed or changed it), so it would wait for ever. Ask an admin to give someone else the admin role, or to set the manager of the person it is for, then submit it again."
 
 // checkSomeoneCanAct refuses a route with a role step whose only holders are the document's
 // own people (the only admin submitting their own request without a manager, say): nobody
