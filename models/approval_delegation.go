@@ -80,6 +80,10 @@ func SetDelegation(ctx context.Context, db *gorm.DB, userID int64, in NewDelegat
 			verr.Add("ends_on", "The last day cannot be before the first.")
 		} else if in.EndsOn.Format(time.DateOnly) < today.Format(time.DateOnly) {
 			verr.Add("ends_on", "The last day has already passed.")
+		} else if in.EndsOn.After(today.AddDate(2, 0, 0)) {
+			// A delegation is for an absence: one without end would hand someone's approvals
+			// to another for good, unseen.
+			verr.Add("ends_on", "The last day can be at most two years ahead.")
 		}
 	}
 	d := &ApprovalDelegation{UserID: userID, DelegateID: in.DelegateID, StartsOn: in.StartsOn, EndsOn: in.EndsOn}
@@ -105,9 +109,23 @@ func SetDelegation(ctx context.Context, db *gorm.DB, userID int64, in NewDelegat
 		if err := verr.Err(); err != nil {
 			return err
 		}
-		// Lock the person's delegations so two overlapping ones cannot both be set.
-		if err := tx.Exec(`SELECT pg_advisory_xact_lock(7245014, ?::int)`, userID%(1<<31)).Error; err != nil {
+		// One change of delegations at a time, so that two overlapping ones of a person, or
+		// two people handing their approvals to each other, cannot both be set.
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(7245014, 0)`).Error; err != nil {
 			return err
+		}
+		var away bool
+		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM approval_delegations WHERE user_id = ?
+			AND starts_on <= ?::date AND ends_on >= ?::date)`, in.DelegateID, in.EndsOn.Format(time.DateOnly), in.StartsOn.Format(time.DateOnly)).
+			Scan(&away).Error; err != nil {
+			return err
+		}
+		if away {
+			var name string
+			if err := tx.Model(&User{}).Where("id = ?", in.DelegateID).Pluck("name", &name).Error; err != nil {
+				return err
+			}
+			return outlay.ValidationErrors{"delegate": name + " is away and hands their own approvals to someone else on some of these days. Choose someone who is here."}
 		}
 		var overlap bool
 		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM approval_delegations WHERE user_id = ?

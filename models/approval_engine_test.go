@@ -641,6 +641,7 @@ func TestApprovalDelegationRules(t *testing.T) {
 		"ends before start": {models.NewDelegation{DelegateID: w.al.ID, StartsOn: day(2), EndsOn: day(1)}, "ends_on"},
 		"already over":      {models.NewDelegation{DelegateID: w.al.ID, StartsOn: day(-5), EndsOn: day(-1)}, "ends_on"},
 		"no dates":          {models.NewDelegation{DelegateID: w.al.ID}, "starts_on"},
+		"for good":          {models.NewDelegation{DelegateID: w.al.ID, StartsOn: day(0), EndsOn: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}, "ends_on"},
 	} {
 		_, err := models.SetDelegation(ctx, w.db, w.max.ID, c.in, today)
 		if v, ok := outlay.AsValidation(err); !ok || v[c.field] == "" {
@@ -661,6 +662,15 @@ func TestApprovalDelegationRules(t *testing.T) {
 	given, received, err := models.Delegations(context.Background(), w.db, w.max.ID)
 	if err != nil || len(given) != 2 || len(received) != 0 || given[0].DelegateName != "Al Approver" || !given[0].Current(time.Now()) {
 		t.Errorf("Max's delegations %+v %+v %v", given, received, err)
+	}
+	// Al, who approves for Max those days, may not hand his own to Max for any of them: each
+	// would be away standing in for the other, and nobody present would cover either.
+	_, err = models.SetDelegation(as(w.al), w.db, w.al.ID, models.NewDelegation{DelegateID: w.max.ID, StartsOn: day(2), EndsOn: day(6)}, today)
+	if v, ok := outlay.AsValidation(err); !ok || !strings.Contains(v["delegate"], "Max Manager is away") {
+		t.Errorf("Al delegating to Max, who delegates to him: %v", err)
+	}
+	if _, err := models.SetDelegation(as(w.al), w.db, w.al.ID, models.NewDelegation{DelegateID: w.max.ID, StartsOn: day(6), EndsOn: day(7)}, today); err != nil {
+		t.Errorf("Al delegating to Max once Max is back: %v", err)
 	}
 	if err := models.ClearDelegation(as(w.al), w.db, w.al.ID, d.ID); !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("Al clears Max's delegation: %v", err)
