@@ -140,6 +140,16 @@ type ApprovalDocument struct {
 	requester *docRequester
 }
 
+// own are the people the document is theirs (its requester, whoever filed it for them, its
+// other authors): none of them may decide a step of it, nor is told one waits for them.
+func (d ApprovalDocument) own() []int64 {
+	own := append([]int64{d.RequesterID}, d.Authors...)
+	if d.FiledBy != 0 {
+		own = append(own, d.FiledBy)
+	}
+	return own
+}
+
 // Departments are the departments doc is charged to: its own, then its lines' own (a bill's
 // lines each have one), each once, in the order of the lines. Department conditions and
 // department-head steps read them.

@@ -241,7 +241,7 @@ func notifyStepWaiting(tx *gorm.DB, doc ApprovalDocument, step ApprovalStep) err
 	if n == nil || err != nil {
 		return err
 	}
-	to, err := stepDeciders(tx, doc.RequesterID, step)
+	to, err := stepDeciders(tx, doc.own(), step)
 	if err != nil {
 		return err
 	}
@@ -258,29 +258,30 @@ func notifyStepWaiting(tx *gorm.DB, doc ApprovalDocument, step ApprovalStep) err
 }
 
 // stepDeciders are the people a step waits for, besides those standing in for its approver:
-// everyone holding its role, or its approver; never the document's requester.
-func stepDeciders(tx *gorm.DB, requesterID int64, step ApprovalStep) ([]recipient, error) {
+// everyone holding its role, or its approver; never the document's own people (own: its
+// requester, whoever filed it for them, its other authors), who may not decide it.
+func stepDeciders(tx *gorm.DB, own []int64, step ApprovalStep) ([]recipient, error) {
 	switch {
 	case step.Kind == StepRole && step.Role != nil:
-		return activePeople(tx, `u.id IN (SELECT user_id FROM user_roles WHERE role = ?) AND u.id <> ?`, *step.Role, requesterID)
+		return activePeople(tx, `u.id IN (SELECT user_id FROM user_roles WHERE role = ?) AND u.id NOT IN ?`, *step.Role, own)
 	case step.ApproverID != nil:
-		return activePeople(tx, `u.id = ? AND u.id <> ?`, *step.ApproverID, requesterID)
+		return activePeople(tx, `u.id = ? AND u.id NOT IN ?`, *step.ApproverID, own)
 	}
 	return nil, nil
 }
 
 // stepDelegates are whoever stands in for approverID today while holding the permission to
-// approve; never the document's requester.
-func stepDelegates(tx *gorm.DB, requesterID, approverID int64) ([]recipient, error) {
-	return activePeople(tx, `u.id <> ? AND u.id IN (SELECT dg.delegate_id FROM approval_delegations dg
+// approve; never the document's own people.
+func stepDelegates(tx *gorm.DB, own []int64, approverID int64) ([]recipient, error) {
+	return activePeople(tx, `u.id NOT IN ? AND u.id IN (SELECT dg.delegate_id FROM approval_delegations dg
 		WHERE dg.user_id = ? AND current_date BETWEEN dg.starts_on AND dg.ends_on AND EXISTS `+
-		strings.ReplaceAll(approvesSQL, "@me", "dg.delegate_id")+`)`, requesterID, approverID)
+		strings.ReplaceAll(approvesSQL, "@me", "dg.delegate_id")+`)`, own, approverID)
 }
 
 // notifyDelegates tells whoever stands in for approverID today, while holding the permission
 // to approve, that a step of theirs waits.
 func notifyDelegates(tx *gorm.DB, n *Notifier, s docSummary, doc ApprovalDocument, approverID int64) error {
-	delegates, err := stepDelegates(tx, doc.RequesterID, approverID)
+	delegates, err := stepDelegates(tx, doc.own(), approverID)
 	if err != nil || len(delegates) == 0 {
 		return err
 	}

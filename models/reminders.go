@@ -134,7 +134,16 @@ func remindFor(tx *gorm.DB, it staleStep, due func(int64) (bool, error), people 
 		}
 		return nil
 	}
-	deciders, err := stepDeciders(tx, it.RequesterID, step)
+	// Whoever filed it for its requester is never reminded either (the step keeps them).
+	own := []int64{it.RequesterID}
+	var filer *int64
+	if err := tx.Raw(`SELECT doc_filer_id FROM approval_steps WHERE id = ?`, it.StepID).Scan(&filer).Error; err != nil {
+		return err
+	}
+	if filer != nil {
+		own = append(own, *filer)
+	}
+	deciders, err := stepDeciders(tx, own, step)
 	if err != nil {
 		return err
 	}
@@ -142,7 +151,7 @@ func remindFor(tx *gorm.DB, it staleStep, due func(int64) (bool, error), people 
 		return err
 	}
 	if !(step.Kind == StepRole && step.Role != nil) && step.ApproverID != nil {
-		delegates, err := stepDelegates(tx, it.RequesterID, *step.ApproverID)
+		delegates, err := stepDelegates(tx, own, *step.ApproverID)
 		if err != nil || len(delegates) == 0 {
 			return err
 		}

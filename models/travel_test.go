@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -213,12 +214,24 @@ func TestTravelFiledForSomeoneElse(t *testing.T) {
 	if _, err := models.SaveTravel(ctx, f.db, f.self(f.colleague), trip.ID, f.input(), false); !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("colleague saves it: %v", err)
 	}
-	sub, err := models.SubmitTravel(ctx, f.db, f.assistant.ID, trip.ID)
+	// The manager is away today and has Asa stand in for them: Asa, who filed the trip, may
+	// not decide it, so is not told it waits for them.
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	if _, err := models.SetDelegation(ctx, f.db, f.manager.ID, models.NewDelegation{DelegateID: f.assistant.ID, StartsOn: today, EndsOn: today}, today); err != nil {
+		t.Fatal(err)
+	}
+	notified := models.WithNotifier(ctx, &models.Notifier{OrgName: "Acme", BaseURL: "http://acme.localhost"})
+	sub, err := models.SubmitTravel(notified, f.db, f.assistant.ID, trip.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sub.Status != models.TravelSubmitted || sub.Number == nil || *sub.Number != "TRV-000001" {
 		t.Fatalf("submitted: %s %v", sub.Status, sub.Number)
+	}
+	var told []int64
+	f.db.Raw(`SELECT recipient_id FROM notifications WHERE kind = 'notify_step_waiting' ORDER BY recipient_id`).Scan(&told)
+	if !slices.Equal(told, []int64{f.manager.ID}) {
+		t.Errorf("told the trip waits: %v, want only the manager %d (not Asa %d, who filed it)", told, f.manager.ID, f.assistant.ID)
 	}
 	var step models.ApprovalStep
 	step = models.ApprovalStep{}
