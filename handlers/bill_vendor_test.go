@@ -45,6 +45,15 @@ func TestADraftBillsArchivedVendorIsNamedAsArchived(t *testing.T) {
 	if shown := res.Doc.Find("#vendor").AttrOr("value", ""); shown != adatum.Name {
 		t.Errorf("the vendor field shows %q", shown)
 	}
+	// A new bill whose vendor is typed by the archived vendor's name is told the same, not
+	// that the name is not one to choose.
+	typed := form("AD-78", "save")
+	typed.Set("vendor", "")
+	typed.Set("vendor_text", "adatum consulting")
+	if res := s.cleoC.Post("/bills", typed); res.Status != http.StatusUnprocessableEntity ||
+		res.Text("#vendor-error") != "Adatum Consulting is archived: restore it or choose another vendor." {
+		t.Errorf("a new bill typed with the archived vendor's name: %d %q", res.Status, res.Text("#vendor-error"))
+	}
 	if got := res.Doc.Find("#vendor_invoice_number").AttrOr("value", ""); got != "AD-77" {
 		t.Errorf("the invoice number shown again is %q", got)
 	}

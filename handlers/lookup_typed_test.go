@@ -36,6 +36,10 @@ func TestRequisitionTakesTheVendorWhoseNameWasTyped(t *testing.T) {
 		f.Set("vendor_text", typed)
 		res := c.Post("/requisitions", f)
 		want := "“" + typed + "” is not a vendor you can choose here: type the name as it is saved, or pick it from the list as you type."
+		if typed == "Held Ltd" {
+			// A vendor on hold takes no new orders, and is named as such.
+			want = "Held Ltd is on hold and takes no new orders: choose another vendor, or take it off hold first."
+		}
 		if res.Status != http.StatusUnprocessableEntity || res.Text("#vendor-error") != want {
 			t.Errorf("%s: %d %q; want 422 %q", typed, res.Status, res.Text("#vendor-error"), want)
 		}

@@ -27,11 +27,17 @@ type lookupSource struct {
 	// byEmail: a record is also named by its detail, a person's email (typedChoice).
 	byEmail bool
 	find    func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error)
+	// whyNot, when set, says why text names no record the field offers (a vendor archived
+	// or on hold), for a message more useful than "not one you can choose"; "" when it
+	// cannot tell.
+	whyNot func(c *fiber.Ctx, text string) (string, error)
 }
 
 func vendorsIn(scope models.VendorScope) lookupSource {
 	return lookupSource{noun: "vendor", find: func(c *fiber.Ctx, text string, limit int) ([]models.Choice, error) {
 		return models.FindVendorChoices(c.UserContext(), tenantDB(c), scope, text, limit)
+	}, whyNot: func(c *fiber.Ctx, text string) (string, error) {
+		return models.VendorUnavailable(c.UserContext(), tenantDB(c), scope, text)
 	}}
 }
 
@@ -127,6 +133,16 @@ func (s *Server) chooseTyped(c *fiber.Ctx, errs outlay.ValidationErrors, key, pa
 	case 1:
 		*id = strconv.FormatInt(exact[0].ID, 10)
 	case 0:
+		if src.whyNot != nil {
+			why, err := src.whyNot(c, text)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				errs.Add(key, why)
+				return nil
+			}
+		}
 		how := src.typed
 		if how == "" {
 			how = "the name as it is saved"

@@ -78,6 +78,28 @@ func FindVendorChoices(ctx context.Context, db *gorm.DB, scope VendorScope, text
 	return out, err
 }
 
+// VendorUnavailable says why the vendor named text (exactly, case aside) is not one scope
+// offers: archived, or on hold where new documents take active vendors alone; "" when no
+// vendor is named so, or when scope would offer it.
+func VendorUnavailable(ctx context.Context, db *gorm.DB, scope VendorScope, text string) (string, error) {
+	var v struct {
+		Name     string
+		Status   string
+		Archived bool
+	}
+	err := db.WithContext(ctx).Raw(`SELECT name, status, archived_at IS NOT NULL AS archived FROM vendors
+		WHERE lower(name) = lower(?) ORDER BY archived_at IS NOT NULL, id LIMIT 1`, strings.TrimSpace(text)).Scan(&v).Error
+	switch {
+	case err != nil || v.Name == "":
+		return "", err
+	case v.Archived && scope != VendorsWithOrders:
+		return v.Name + " is archived: restore it or choose another vendor.", nil
+	case v.Status == VendorOnHold && scope == VendorsForNewDocuments:
+		return v.Name + " is on hold and takes no new orders: choose another vendor, or take it off hold first.", nil
+	}
+	return "", nil
+}
+
 // PeopleChoiceFilter is which people a field may name: those in Scope, holding one of Roles
 // when it is not nil, other than Except.
 type PeopleChoiceFilter struct {
