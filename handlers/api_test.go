@@ -33,12 +33,15 @@ func TestEveryAPIAnswerIsNotStored(t *testing.T) {
 		{"another organisation's token", s.bearer(t, "globex", token).Get("/api/v1/me"), http.StatusUnauthorized},
 		{"unknown route", clerk.Get("/api/v1/nope"), http.StatusNotFound},
 		{"unknown organisation", s.bearer(t, "nosuch", token).Get("/api/v1/me"), http.StatusNotFound},
-		{"wrong method", clerk.Do(httpRequest(http.MethodPost, "/api/v1/me")), http.StatusNotFound},
+		{"wrong method", clerk.Do(httpRequest(http.MethodPost, "/api/v1/me")), http.StatusMethodNotAllowed},
 		{"unreadable", clerk.Get("/api/v1/me?q=%00"), http.StatusBadRequest},
 	} {
 		apiJSON(t, tc.name, tc.res, tc.status)
 		if got := tc.res.Header.Get("Cache-Control"); got != "no-store" {
 			t.Errorf("%s: Cache-Control %q, want no-store", tc.name, got)
+		}
+		if tc.status == http.StatusMethodNotAllowed && tc.res.Header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("%s: Allow %q, want GET, HEAD", tc.name, tc.res.Header.Get("Allow"))
 		}
 	}
 }

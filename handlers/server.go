@@ -211,7 +211,20 @@ func New(d Deps) (*fiber.App, *Server) {
 			}
 		}
 	}
-	api.Use(func(c *fiber.Ctx) error { return apiError(c, http.StatusNotFound, "no such API route") })
+	api.Use(func(c *fiber.Ctx) error {
+		// A route that answers other methods says which (405 with Allow), as the pages do.
+		var allow []string
+		for _, r := range s.routes {
+			if r.API && fiber.RoutePatternMatch(c.Path(), r.Path, c.App().Config()) {
+				allow = append(allow, methods(r)...)
+			}
+		}
+		if len(allow) > 0 {
+			c.Set(fiber.HeaderAllow, strings.Join(allow, ", "))
+			return apiError(c, http.StatusMethodNotAllowed, "this API route does not take "+c.Method()+"; it takes "+strings.Join(allow, ", "))
+		}
+		return apiError(c, http.StatusNotFound, "no such API route")
+	})
 	web := app.Group("", s.resolveTenant, s.notifications, s.csrf, s.textOnly, s.loadSession)
 	for _, r := range s.routes {
 		if !r.API {
