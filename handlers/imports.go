@@ -18,6 +18,7 @@ import (
 	"outlay/policy"
 	"outlay/sheet"
 	"outlay/storage"
+	"outlay/tenancy"
 	"outlay/views"
 	"outlay/views/imports"
 )
@@ -353,7 +354,14 @@ func (s *Server) commitImport(c *fiber.Ctx) error {
 		}
 		return redirect(c, imports.ItemPath(m.ID))
 	}
-	done, err := models.CommitImport(c.UserContext(), tenantDB(c), tenantDB(c), m.ID, grantor(c), s.invitationMail(c), nil)
+	done, err := models.CommitImport(c.UserContext(), tenantDB(c), tenantDB(c), m.ID, grantor(c), s.invitationMail(c), nil, false)
+	if tenancy.Unavailable(err) {
+		// A lock not had in time (another import holding the access lock), the database busy:
+		// the admin may press Import again, and is answered "try again".
+		if rerr := models.RetryImport(c.UserContext(), tenantDB(c), m.ID, models.ImportUploaded); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"outlay/internal/dbtest"
 	"strings"
 	"testing"
 	"time"
@@ -695,4 +696,34 @@ func TestImportNamesTheSheetItRead(t *testing.T) {
 	if info := page.Text(".page-header p"); !strings.Contains(info, "the sheet “Vendors”, of 2") || !strings.Contains(info, "1 row") {
 		t.Errorf("file info %q; want the sheet read named", info)
 	}
+}
+
+// An import committed in the request gives up on a lock held elsewhere after the lock wait,
+// as every request does, and is answered "try again"; the admin may press Import again, and
+// once the lock is let go it imports.
+func TestImportInARequestGivesUpOnALockAndMayBeRunAgain(t *testing.T) {
+	t.Parallel()
+	app, c, env := importAsAdmin(t)
+	acme, _ := env.Registry.Lookup("acme")
+	env.Pools.LockWait = 200 * time.Millisecond
+	env.Pools.Evict(acme.Slug)
+	res := uploadImport(c, "vendors", "vendors.csv", []byte("name,payment_terms,currency\nAcme,30,USD\n"))
+	item := res.Location()
+	c.Get(item)
+	tx, _ := dbtest.HoldLock(t, acme.DSN, "vendors")
+	if res := c.Post(item+"/commit", url.Values{}); res.Status != http.StatusServiceUnavailable {
+		t.Fatalf("commit with the vendors locked: %d %s", res.Status, res.Text("main"))
+	}
+	tx.Rollback(context.Background())
+	page := c.Get(item)
+	if got := page.Text("#commit-button"); got != "Import 1 row" {
+		t.Fatalf("after the refused commit, the commit button reads %q: %s", got, page.Text("main"))
+	}
+	if res := c.Post(item+"/commit", url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("commit again: %d", res.Status)
+	}
+	if got := importResult(c.Get(item)); got != "Rows 1, Created 1, Updated 0, Unchanged 0" {
+		t.Errorf("result: %q", got)
+	}
+	_ = app
 }

@@ -190,7 +190,7 @@ func (s *Server) routeTable() []Route {
 		// The second factor: these read only the half-signed-in state, never a session.
 		public(get, security.CodePath, s.twoFactorPage),
 		public(post, security.CodePath, s.twoFactorVerify).whileReadOnly(),
-		public(get, security.EnrolPath, s.twoFactorEnrolPage),
+		public(get, security.EnrolPath, s.twoFactorEnrolPage).getOnly(),
 		public(post, security.EnrolPath, s.twoFactorEnrol).whileReadOnly(),
 		signedIn(get, dashboard.Path, s.dashboard).nav("Dashboard"),
 

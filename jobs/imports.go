@@ -58,12 +58,12 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	}
 	defer release()
 	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorUser, ID: a.UserID, Label: a.Label, IP: a.IP})
-	m, err := models.CommitImport(ctx, db, db, a.ImportID, models.ByPerson(a.UserID), q.invitationMail(t, a.Inviter), q.stillWritable(a.Tenant))
+	m, err := models.CommitImport(ctx, db, db, a.ImportID, models.ByPerson(a.UserID), q.invitationMail(t, a.Inviter), q.stillWritable(a.Tenant), true)
 	if err != nil {
-		// The database went away under it (restarting, moving): nothing was written, and the
-		// next try, after River's backoff, runs it again unless this was the last.
+		// The database went away under it (restarting, moving): the next try, after River's
+		// backoff, runs it again unless this was the last.
 		if tenancy.Unavailable(err) && job.Attempt < job.MaxAttempts {
-			if rerr := models.RequeueImport(ctx, db, a.ImportID); rerr == nil {
+			if rerr := models.RetryImport(ctx, db, a.ImportID, models.ImportQueued); rerr == nil {
 				q.opts.Logger.Warn("import interrupted; it runs again", "tenant", a.Tenant, "import_id", a.ImportID, "err", err)
 				return q.failed(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -80,7 +81,7 @@ func SetDelegation(ctx context.Context, db *gorm.DB, userID int64, in NewDelegat
 			verr.Add("ends_on", "The last day cannot be before the first.")
 		} else if in.EndsOn.Format(time.DateOnly) < today.Format(time.DateOnly) {
 			verr.Add("ends_on", "The last day has already passed.")
-		} else if in.EndsOn.After(today.AddDate(2, 0, 0)) {
+		} else if in.EndsOn.Format(time.DateOnly) > today.AddDate(2, 0, 0).Format(time.DateOnly) {
 			// A delegation is for an absence: one without end would hand someone's approvals
 			// to another for good, unseen.
 			verr.Add("ends_on", "The last day can be at most two years ahead.")
@@ -126,6 +127,17 @@ func SetDelegation(ctx context.Context, db *gorm.DB, userID int64, in NewDelegat
 				return err
 			}
 			return outlay.ValidationErrors{"delegate": name + " is away and hands their own approvals to someone else on some of these days. Choose someone who is here."}
+		}
+		// Nor may someone standing in for another those days hand their approvals on: a stand-in
+		// acts for one person only, so that person's steps would wait for someone away.
+		var covered []string
+		if err := tx.Raw(`SELECT u.name FROM approval_delegations dg JOIN users u ON u.id = dg.user_id
+			WHERE dg.delegate_id = ? AND dg.starts_on <= ?::date AND dg.ends_on >= ?::date ORDER BY u.name`,
+			userID, in.EndsOn.Format(time.DateOnly), in.StartsOn.Format(time.DateOnly)).Scan(&covered).Error; err != nil {
+			return err
+		}
+		if len(covered) > 0 {
+			return outlay.ValidationErrors{"starts_on": "You stand in for " + strings.Join(covered, ", ") + " on some of these days. Ask them to choose someone else for those days first."}
 		}
 		var overlap bool
 		if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM approval_delegations WHERE user_id = ?

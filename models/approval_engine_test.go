@@ -672,6 +672,16 @@ func TestApprovalDelegationRules(t *testing.T) {
 	if _, err := models.SetDelegation(as(w.al), w.db, w.al.ID, models.NewDelegation{DelegateID: w.max.ID, StartsOn: day(6), EndsOn: day(7)}, today); err != nil {
 		t.Errorf("Al delegating to Max once Max is back: %v", err)
 	}
+	// Hana, who stands in for Max on days 4 and 5, may not hand her own approvals on for
+	// any of them: Max's steps would go to her, away.
+	_, err = models.SetDelegation(as(w.hana), w.db, w.hana.ID, models.NewDelegation{DelegateID: w.al.ID, StartsOn: day(5), EndsOn: day(5)}, today)
+	if v, ok := outlay.AsValidation(err); !ok || !strings.Contains(v["starts_on"], "You stand in for Max Manager") {
+		t.Errorf("Hana delegating while she stands in for Max: %v", err)
+	}
+	// Two years ahead is the last day a delegation may run to.
+	if _, err := models.SetDelegation(as(w.hana), w.db, w.hana.ID, models.NewDelegation{DelegateID: w.al.ID, StartsOn: day(20), EndsOn: today.AddDate(2, 0, 0)}, today); err != nil {
+		t.Errorf("a delegation to the last day allowed: %v", err)
+	}
 	if err := models.ClearDelegation(as(w.al), w.db, w.al.ID, d.ID); !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("Al clears Max's delegation: %v", err)
 	}

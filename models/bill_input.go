@@ -409,7 +409,8 @@ func checkBillLineReferences(tx *gorm.DB, verr outlay.ValidationErrors, lines []
 // is not void has it, spelt alike: invoice_number_key (migration 00127) folds case, Unicode's
 // compatibility forms and dashes, as the unique index does. Of a pair of look-alikes entered
 // before they were refused, the later (marked invoice_number_lookalike) is refused when it is
-// saved, naming the earlier, and the earlier is not refused for the later. The first half
+// saved, naming the earlier, and the earlier is not refused for the later (a new bill is
+// refused for either). The first half
 // reads the unique index (its predicate spelt as the index's); the second, the rare marked
 // bills entered before this one.
 func checkInvoiceNumber(tx *gorm.DB, id int64, h *billHeader, verr outlay.ValidationErrors) error {
@@ -422,7 +423,7 @@ func checkInvoiceNumber(tx *gorm.DB, id int64, h *billHeader, verr outlay.Valida
 				AND invoice_number_key(vendor_invoice_number) = invoice_number_key(@number) AND id <> @id
 			UNION ALL
 			SELECT id, number, vendor_invoice_number FROM bills
-			WHERE vendor_id = @vendor AND status <> 'void' AND invoice_number_lookalike AND id < @id
+			WHERE vendor_id = @vendor AND status <> 'void' AND invoice_number_lookalike AND (@id = 0 OR id < @id)
 				AND invoice_number_key(vendor_invoice_number) = invoice_number_key(@number)) b
 		ORDER BY id LIMIT 1`,
 		map[string]any{"vendor": h.Vendor.ID, "number": h.InvoiceNumber, "id": id}).Scan(&other).Error
@@ -510,6 +511,11 @@ func writeBill(tx *gorm.DB, v Viewer, b *Bill, d *PricedBill, confirmed bool) er
 		if err := tx.Model(&Bill{ID: b.ID}).Select("vendor_id", "purchase_order_id", "vendor_invoice_number", "invoice_date", "due_date",
 			"currency", "subtotal_minor", "tax_minor", "total_minor", "memo", "duplicate_confirmed", "duplicate_confirmed_of_id", "match_status", "match_mode",
 			"variance_bp", "updated_at").Updates(b).Error; err != nil {
+			return err
+		}
+		// A look-alike entered before they were refused that saves now (its earlier twin
+		// voided, or its number corrected) passed the check: the unique index holds it again.
+		if err := tx.Exec(`UPDATE bills SET invoice_number_lookalike = false WHERE id = ? AND invoice_number_lookalike`, b.ID).Error; err != nil {
 			return err
 		}
 		var old []BillLine

@@ -122,6 +122,21 @@ func TestInvoiceNumberMigrationKeepsEarlierLookAlikes(t *testing.T) {
 	if _, err := models.SaveBill(ctx, w.db, w.clerk(), first.ID, w.plainBill("NW-2301", "2026-04-10", "6.00")); err != nil {
 		t.Errorf("the earlier of the look-alikes saved again: %v", err)
 	}
+	// The earlier voided, a new bill of the number is refused for the later, which saves now
+	// and is held by the unique index again.
+	w.must(models.VoidBill(ctx, w.db, w.clerk(), first.ID, "Keyed twice"))
+	_, err = models.SaveBill(ctx, w.db, w.clerk(), 0, w.plainBill("NW-2301", "2026-05-10", "8.00"))
+	if !errors.As(err, &verr) || verr[models.BillInvoiceNumberField] != "Initech's invoice NW‐2301 is already entered as "+later.Number+"." {
+		t.Errorf("a new bill of the number, the earlier void: %v", err)
+	}
+	if _, err := models.SaveBill(ctx, w.db, w.clerk(), later.ID, w.plainBill("NW‐2301", "2026-04-10", "6.00")); err != nil {
+		t.Fatalf("the later look-alike saved, the earlier void: %v", err)
+	}
+	var still bool
+	w.must(w.db.Raw(`SELECT invoice_number_lookalike FROM bills WHERE id = ?`, later.ID).Scan(&still).Error)
+	if still {
+		t.Error("the later look-alike, saved, is still left out of the unique index")
+	}
 }
 
 // On a database whose encoding is not UTF8 (which has no Unicode normalisation) the tenant

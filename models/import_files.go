@@ -196,7 +196,9 @@ func QueueImport(ctx context.Context, db *gorm.DB, id int64) (bool, error) {
 // invitations of invited people the import gives more access (ImportOptions.Invite); once
 // the import is done, the caller queues their delivery (Result.InvitationMails). mayCommit
 // (ImportOptions.MayCommit; nil for none) is asked before the import's rows are committed.
-func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Grantor, invite ComposeLinkMail, mayCommit func(context.Context) error) (*Import, error) {
+// waitForLocks (ImportOptions.WaitForLocks) is for a job: a request gives up after the lock
+// wait, as every request does.
+func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Grantor, invite ComposeLinkMail, mayCommit func(context.Context) error, waitForLocks bool) (*Import, error) {
 	m, err := GetImport(ctx, db, id)
 	if err != nil {
 		return nil, err
@@ -218,7 +220,7 @@ func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Gran
 	}
 	ctx = ImportActor(ctx, fmt.Sprint(id))
 	res, runErr := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{Grantor: g, Progress: progress, Source: m.Filename, Separator: t.Delimiter, Invite: invite,
-		MayCommit: mayCommit, WaitForLocks: true})
+		MayCommit: mayCommit, WaitForLocks: waitForLocks})
 	fields := map[string]any{"updated_at": time.Now().UTC(), "finished_at": time.Now().UTC()}
 	failure, refusedWhole := outlay.AsValidation(runErr)
 	switch {
@@ -251,11 +253,14 @@ func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Gran
 	return m, nil
 }
 
-// RequeueImport puts back in the queue an import whose run failed for a reason of the moment
-// (the database restarting under it): it wrote nothing, and its job runs it again.
-func RequeueImport(ctx context.Context, db *gorm.DB, id int64) error {
+// RetryImport puts an import whose run failed for a reason of the moment (the database
+// restarting or busy under it, a lock not had in time) back to status: ImportQueued, for its
+// job's next try, or ImportUploaded, for the admin to press Import again. Its transaction
+// was rolled back (unless the connection died in its very commit, when the retry finds the
+// rows it wrote already there, as unchanged).
+func RetryImport(ctx context.Context, db *gorm.DB, id int64, status string) error {
 	return db.WithContext(ctx).Model(&Import{}).Where("id = ? AND status = ?", id, ImportFailed).
-		Updates(map[string]any{"status": ImportQueued, "message": nil, "finished_at": nil, "done_rows": 0, "updated_at": time.Now().UTC()}).Error
+		Updates(map[string]any{"status": status, "message": "", "finished_at": nil, "done_rows": 0, "updated_at": time.Now().UTC()}).Error
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

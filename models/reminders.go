@@ -134,7 +134,8 @@ func remindFor(tx *gorm.DB, it staleStep, due func(int64) (bool, error), people 
 		}
 		return nil
 	}
-	// Whoever filed it for its requester is never reminded either (the step keeps them).
+	// Whoever filed it for its requester (the step keeps them), and a bill's or payment run's
+	// other authors, are never reminded either: they may not decide it.
 	own := []int64{it.RequesterID}
 	var filer *int64
 	if err := tx.Raw(`SELECT doc_filer_id FROM approval_steps WHERE id = ?`, it.StepID).Scan(&filer).Error; err != nil {
@@ -142,6 +143,13 @@ func remindFor(tx *gorm.DB, it staleStep, due func(int64) (bool, error), people 
 	}
 	if filer != nil {
 		own = append(own, *filer)
+	}
+	if table, ok := map[string]string{DocBill: "bills", DocPayment: "payment_runs"}[it.DocType]; ok {
+		var authors IDList
+		if err := tx.Raw(`SELECT authors FROM `+table+` WHERE id = ?`, it.DocID).Row().Scan(&authors); err != nil {
+			return err
+		}
+		own = append(own, authors...)
 	}
 	deciders, err := stepDeciders(tx, own, step)
 	if err != nil {

@@ -639,7 +639,9 @@ func UpdateUserWithMail(ctx context.Context, db *gorm.DB, g Grantor, id int64, c
 		verr.Add("roles", "Choose at least one role.")
 	}
 	var re Reinvitation
-	err := guardedChangeOf(ctx, db, g, id, func(tx *gorm.DB) error {
+	// Held to what role editors could give back even for the operator: only taking a person
+	// out (DeactivateUser) is exempt.
+	err := guardedChangeOf(ctx, db, Grantor{}, id, func(tx *gorm.DB) error {
 		var cur User
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&cur, id).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
