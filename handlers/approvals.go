@@ -423,7 +423,13 @@ func (s *Server) renderDelegation(c *fiber.Ctx, status int, f approvals.Delegati
 	v := approvals.Delegation{CSRF: f.CSRF, Form: f}
 	now := time.Now()
 	for _, d := range given {
-		v.Given = append(v.Given, delegationRow(d, d.DelegateName, now))
+		row := delegationRow(d, d.DelegateName, now)
+		if !d.DelegateActive {
+			// Deactivated since: they approve nothing, and the page must not say they do.
+			row.Person += " (deactivated: nobody approves for you)"
+			row.Current = false
+		}
+		v.Given = append(v.Given, row)
 	}
 	for _, d := range received {
 		v.Received = append(v.Received, delegationRow(d, d.UserName, now))

@@ -87,4 +87,13 @@ func TestApprovalsDelegateMustApproveAndSeesOnlyWhatIsPending(t *testing.T) {
 	if n, err := models.QueueCount(ctx, s.db, models.Viewer{UserID: s.al.ID, Roles: []string{"requester"}}); err != nil || n != 0 {
 		t.Errorf("Al's queue count = %d %v, want 0", n, err)
 	}
+
+	// Al deactivated: Max's page no longer says Al approves for him now.
+	if err := models.DeactivateUser(ctx, s.db, models.ByOperator(), s.al.ID); err != nil {
+		t.Fatal(err)
+	}
+	page := s.maxC.Get("/approvals/delegation")
+	if text := page.Text("main"); !strings.Contains(text, "Al Approver (deactivated: nobody approves for you)") {
+		t.Errorf("Max's delegation page with Al deactivated: %q", text)
+	}
 }

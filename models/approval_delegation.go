@@ -30,6 +30,8 @@ type DelegationView struct {
 	ApprovalDelegation
 	UserName     string
 	DelegateName string
+	// DelegateActive is false once the delegate was deactivated: they approve nothing since.
+	DelegateActive bool
 }
 
 // Current reports whether the delegation is in force on day.
@@ -41,7 +43,7 @@ func (d DelegationView) Current(day time.Time) bool {
 // Delegations lists the delegations that have not ended: those userID made (Given) and those
 // naming them as the delegate (Received), earliest first.
 func Delegations(ctx context.Context, db *gorm.DB, userID int64) (given, received []DelegationView, err error) {
-	q := `SELECT d.*, u.name AS user_name, du.name AS delegate_name FROM approval_delegations d
+	q := `SELECT d.*, u.name AS user_name, du.name AS delegate_name, du.status = 'active' AS delegate_active FROM approval_delegations d
 		JOIN users u ON u.id = d.user_id JOIN users du ON du.id = d.delegate_id
 		WHERE d.ends_on >= current_date AND d.%s = ? ORDER BY d.starts_on, d.id`
 	tx := db.WithContext(ctx)
