@@ -34,6 +34,7 @@ func TestEveryAPIAnswerIsNotStored(t *testing.T) {
 		{"unknown route", clerk.Get("/api/v1/nope"), http.StatusNotFound},
 		{"unknown organisation", s.bearer(t, "nosuch", token).Get("/api/v1/me"), http.StatusNotFound},
 		{"wrong method", clerk.Do(httpRequest(http.MethodPost, "/api/v1/me")), http.StatusMethodNotAllowed},
+		{"two Authorization headers", clerk.Do(withHeader(httpRequest(http.MethodGet, "/api/v1/me"), "Authorization", "Bearer olt_bogus")), http.StatusBadRequest},
 		{"unreadable", clerk.Get("/api/v1/me?q=%00"), http.StatusBadRequest},
 	} {
 		apiJSON(t, tc.name, tc.res, tc.status)
@@ -192,4 +193,10 @@ func TestAPIRateLimitForgetsIdleClients(t *testing.T) {
 	if n := s.app.Server.APILimitKeys(); n != 1 {
 		t.Errorf("after every budget refilled the limit tracks %d tokens and addresses, want only the script's token", n)
 	}
+}
+
+// withHeader is req with one more value of header name.
+func withHeader(req *http.Request, name, value string) *http.Request {
+	req.Header.Add(name, value)
+	return req
 }

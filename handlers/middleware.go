@@ -313,6 +313,10 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 
 // loadBearer authenticates an API request by its bearer token. Cookies are never consulted.
 func (s *Server) loadBearer(c *fiber.Ctx) error {
+	// Two Authorization headers are ambiguous: which one acts is not the server's to guess.
+	if len(c.Request().Header.PeekAll(fiber.HeaderAuthorization)) > 1 {
+		return apiError(c, http.StatusBadRequest, "send one Authorization header, not several")
+	}
 	token := bearerToken(c)
 	if token == "" {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="outlay"`)
