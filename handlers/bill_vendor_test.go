@@ -68,3 +68,41 @@ func TestADraftBillsArchivedVendorIsNamedAsArchived(t *testing.T) {
 		t.Errorf("submit with the vendor on hold: %d %q", res.Status, res.Text(".field-error"))
 	}
 }
+
+// A bill form refused and shown again keeps its lines and two blank ones at most after
+// them, not two more blank lines with each refusal.
+func TestARefusedBillFormDoesNotGrowBlankLines(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	gl := models.GLAccount{Code: "6100", Name: "Consulting"}
+	vendor := models.Vendor{Name: "Adatum Consulting", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 30}
+	for _, v := range []any{&gl, &vendor} {
+		if err := s.db.Create(v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	form := url.Values{"vendor": {strconv.FormatInt(vendor.ID, 10)}, "vendor_text": {vendor.Name}, "purchase_order": {""},
+		"vendor_invoice_number": {""}, "invoice_date": {"2026-03-02"}, "currency": {"USD"}, "form_key": {"k-lines"}, "intent": {"save"}}
+	for i := range 4 {
+		desc, qty, price := "", "", ""
+		if i == 0 {
+			desc, qty, price = "Advice", "1", "500.00"
+		}
+		for k, v := range map[string]string{"order_line": "", "description": desc, "quantity": qty, "unit_price": price, "tax_rate": "",
+			"gl_account": strconv.FormatInt(gl.ID, 10), "department": ""} {
+			if i > 0 && k == "gl_account" {
+				v = ""
+			}
+			form.Add(k, v)
+		}
+	}
+	for round := 1; round <= 2; round++ {
+		res := s.cleoC.Post("/bills", form)
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("round %d: a bill without its invoice number: %d", round, res.Status)
+		}
+		if n := res.Doc.Find(`input[name="quantity"]`).Length(); n != 4 {
+			t.Errorf("round %d: the form shown again has %d lines, want 4 (the typed one and three blank)", round, n)
+		}
+	}
+}

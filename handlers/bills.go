@@ -258,11 +258,17 @@ func (s *Server) billCodedLines(c *fiber.Ctx, f *bills.Form, in models.BillInput
 	for _, cur := range money.Currencies {
 		f.Currencies = append(f.Currencies, bills.Option{Value: cur, Label: cur})
 	}
+	// The lines typed, then blank ones up to four (two at least). A form shown again leaves
+	// out its own trailing blank lines, so that each refusal does not add two more (blank
+	// lines between typed ones stay: a line's error is beside its place).
 	for _, l := range in.Lines {
 		f.Lines = append(f.Lines, bills.FormLine{Description: l.Description, Quantity: l.Quantity, UnitPrice: l.UnitPrice, TaxRate: l.TaxRate,
 			GLAccount: l.GLAccount, Department: l.Department})
 	}
-	for range max(2, 4-len(in.Lines)) {
+	for len(f.Lines) > 0 && f.Lines[len(f.Lines)-1] == (bills.FormLine{}) {
+		f.Lines = f.Lines[:len(f.Lines)-1]
+	}
+	for range max(2, 4-len(f.Lines)) {
 		f.Lines = append(f.Lines, bills.FormLine{})
 	}
 	return nil
