@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -142,7 +144,15 @@ func (s *Server) logoutPage(c *fiber.Ctx) error {
 	if u == nil {
 		return redirect(c, authviews.LoginPath)
 	}
-	return s.renderAuth(c, http.StatusOK, page{Title: "Sign out", Content: authviews.SignOut(u.Name+" ("+u.Email+")", s.csrfToken(c))})
+	// "Stay signed in" goes back to the page the link was followed from, when it is one of
+	// this organisation's.
+	back := "/dashboard"
+	if ref, err := url.Parse(c.Get(fiber.HeaderReferer)); err == nil && ref.Host == requestHost(c) {
+		if p := safeNext(ref.RequestURI()); p != "" && !strings.HasPrefix(p, authviews.LogoutPath) {
+			back = p
+		}
+	}
+	return s.renderAuth(c, http.StatusOK, page{Title: "Sign out", Content: authviews.SignOut(u.Name+" ("+u.Email+")", s.csrfToken(c), back)})
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -401,6 +402,21 @@ func TestLogoutOpenedAsAPageAsksToConfirm(t *testing.T) {
 	}
 	if res := c.Get("/dashboard"); res.Status != http.StatusOK {
 		t.Errorf("opening /logout signed her out: %d", res.Status)
+	}
+	// "Stay signed in" goes back to the page the link was followed from, if it is this
+	// organisation's.
+	for referer, want := range map[string]string{
+		"http://acme.localhost:8080/requisitions?status=draft": "/requisitions?status=draft",
+		"http://evil.example/requisitions":                     "/dashboard",
+		"":                                                     "/dashboard",
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/logout", nil)
+		if referer != "" {
+			req.Header.Set("Referer", referer)
+		}
+		if got := c.Do(req).Doc.Find(".auth-footer a").AttrOr("href", ""); got != want {
+			t.Errorf("from %q, Stay signed in leads to %q, want %q", referer, got, want)
+		}
 	}
 	if res := c.Post("/logout", nil); res.Status != http.StatusSeeOther || res.Location() != "/login" {
 		t.Errorf("confirming: %d %q", res.Status, res.Location())
