@@ -168,6 +168,17 @@ func (c *Config) TenantURL(slug, path string) string {
 	return u.String()
 }
 
+// PublicHostMismatch says, when OUTLAY_PUBLIC_URL's host is not OUTLAY_BASE_DOMAIN, that the
+// links in mail lead to addresses this server does not serve (it finds a tenant by
+// <slug>.<base domain>); "" when they agree. Not refused: a proxy in front may rewrite Host.
+func (c *Config) PublicHostMismatch() string {
+	if c.PublicURL == nil || strings.EqualFold(c.PublicURL.Hostname(), c.BaseDomain) {
+		return ""
+	}
+	return fmt.Sprintf("OUTLAY_PUBLIC_URL's host %q is not OUTLAY_BASE_DOMAIN %q: links in mail lead to <slug>.%s, while this server serves <slug>.%s; "+
+		"set them to the same name unless a proxy in front rewrites the Host header", c.PublicURL.Hostname(), c.BaseDomain, c.PublicURL.Hostname(), c.BaseDomain)
+}
+
 // GoogleSSO reports whether the deployment has Google client credentials.
 func (c *Config) GoogleSSO() bool { return c.GoogleClientID != "" && c.GoogleClientSecret != "" }
 

@@ -162,3 +162,22 @@ func TestNumbersAreBoundedByName(t *testing.T) {
 		t.Errorf("ten years: %v %v", c.PurgeWindow, err)
 	}
 }
+
+// A public URL whose host is not the base domain sends mail links to addresses the server
+// does not serve: said at start-up (not refused: a proxy may rewrite Host).
+func TestPublicHostMismatchIsSaid(t *testing.T) {
+	c, err := bind(t, "--base-domain", "outlay.example.com", "--public-url", "https://other.example:8443")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := c.PublicHostMismatch(); !strings.Contains(msg, `host "other.example" is not OUTLAY_BASE_DOMAIN "outlay.example.com"`) {
+		t.Errorf("mismatch: %q", msg)
+	}
+	c, err = bind(t, "--base-domain", "outlay.example.com", "--public-url", "https://outlay.example.com:8443")
+	if err != nil || c.PublicHostMismatch() != "" {
+		t.Errorf("matching: %q %v", c.PublicHostMismatch(), err)
+	}
+	if c, err = bind(t); err != nil || c.PublicHostMismatch() != "" {
+		t.Errorf("defaults: %q %v", c.PublicHostMismatch(), err)
+	}
+}

@@ -191,6 +191,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, mailOut
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 	logger.Info("serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL.String())
+	if msg := cfg.PublicHostMismatch(); msg != "" {
+		logger.Warn(msg)
+	}
 	if ready != nil {
 		ready()
 	}
