@@ -13,6 +13,7 @@ import (
 	"outlay"
 	"outlay/audit"
 	"outlay/internal/dbtest"
+	"outlay/internal/poll"
 	"outlay/models"
 	"outlay/policy"
 	"outlay/sheet"
@@ -642,13 +643,34 @@ func TestAnImportJobWaitsForTheLocksItNeeds(t *testing.T) {
 	if err := run(false); !tenancy.Unavailable(err) {
 		t.Fatalf("an import in a request, the table locked: %v, want unavailable", err)
 	}
-	held := 500 * time.Millisecond
-	go func() { time.Sleep(held); tx.Rollback(ctx) }()
-	began := time.Now()
-	if err := run(true); err != nil || count(t, db, "vendors") != 2 {
-		t.Fatalf("an import job, the table locked for %s: %v, %d vendors", held, err, count(t, db, "vendors"))
+	done := make(chan error, 1)
+	go func() { done <- run(true) }()
+	// The job is found waiting on the lock well past the lock wait a request gives up after.
+	poll.Until(t, "the import job waiting on the lock past the lock wait", 30*time.Second, func() error {
+		select {
+		case err := <-done:
+			t.Fatalf("the import job ended with the table locked: %v", err)
+		default:
+		}
+		var waiting bool
+		if err := db.Raw(`SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND now() - query_start > interval '300 milliseconds')`).Scan(&waiting).Error; err != nil {
+			return err
+		}
+		if !waiting {
+			return errors.New("not waiting yet")
+		}
+		return nil
+	})
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
 	}
-	if took := time.Since(began); took < held-50*time.Millisecond {
-		t.Errorf("the import job finished in %s, before the lock was let go", took)
+	select {
+	case err := <-done:
+		if err != nil || count(t, db, "vendors") != 2 {
+			t.Fatalf("an import job, once the lock was let go: %v, %d vendors", err, count(t, db, "vendors"))
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the import job did not finish once the lock was let go")
 	}
 }
