@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"outlay/config"
 )
 
 // WithDatabase returns dsn (a postgres:// URL) pointing at another database on the same server.
@@ -36,14 +38,8 @@ func DatabaseName(dsn string) (string, error) {
 	return name, nil
 }
 
-// redact hides the password of a DSN for messages.
-func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(unparseable URL)"
-	}
-	return u.Redacted()
-}
+// redact hides the password of a DSN for messages, as settings print them.
+func redact(dsn string) string { return config.RedactURL(dsn) }
 
 // EnsureDatabase creates the database named by dsn when it does not exist, connecting to the
 // server's maintenance database to do so.
