@@ -103,7 +103,7 @@ func loadRuleChoices(ctx context.Context, db *gorm.DB, f *approvalrules.Form) (r
 	for _, k := range models.ApprovableKinds() {
 		f.DocTypes = append(f.DocTypes, approvalrules.Option{Value: k.Type, Label: k.Label})
 	}
-	for _, c := range money.Currencies {
+	for _, c := range money.Offered(f.Currency) {
 		f.Currencies = append(f.Currencies, approvalrules.Option{Value: c, Label: c})
 	}
 	return n, nil

@@ -255,9 +255,7 @@ func (s *Server) billCodedLines(c *fiber.Ctx, f *bills.Form, in models.BillInput
 		}
 		f.Currency = st.DefaultCurrency
 	}
-	for _, cur := range money.Currencies {
-		f.Currencies = append(f.Currencies, bills.Option{Value: cur, Label: cur})
-	}
+	f.Currencies = currencyOptions(f.Currency)
 	// The lines typed, then blank ones up to four (two at least). A form shown again leaves
 	// out its own trailing blank lines, so that each refusal does not add two more (blank
 	// lines between typed ones stay: a line's error is beside its place).

@@ -201,7 +201,11 @@ func (s *Server) expenseForm(c *fiber.Ctx, in models.ExpenseInput, errs outlay.V
 	for _, r := range rates {
 		f.Destinations = append(f.Destinations, expenses.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Destination + " (" + r.Daily().String() + " a day)"})
 	}
-	f.Currencies = currencyOptions(f.Currency)
+	have := []string{f.Currency}
+	for _, l := range in.Lines {
+		have = append(have, l.Currency)
+	}
+	f.Currencies = currencyOptions(have...)
 	total := int64(0)
 	if cur != nil {
 		f.ID, f.Status, f.CanDelete = cur.ID, cur.Status, cur.Status == models.ExpenseDraft && cur.Number == nil

@@ -94,11 +94,8 @@ func stateCell(archived bool, label, class string) refdata.Cell {
 	return refdata.Cell{Text: label, Badge: class}
 }
 
-func currencyOptions(current string) []refdata.Option {
-	codes := money.Currencies
-	if current != "" && !slices.Contains(codes, current) {
-		codes = append(slices.Clone(codes), current)
-	}
+func currencyOptions(have ...string) []refdata.Option {
+	codes := money.Offered(have...)
 	out := make([]refdata.Option, len(codes))
 	for i, c := range codes {
 		out[i] = refdata.Option{Value: c, Label: c}

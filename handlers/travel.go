@@ -308,9 +308,7 @@ func (s *Server) tripForm(c *fiber.Ctx, in models.TravelInput, errs outlay.Valid
 		f.Estimates = append(f.Estimates, travel.Estimate{Category: cat, Label: models.TravelCostLabel(cat), Value: in.Estimates[cat]})
 	}
 	f.Total, f.TotalNote = tripEstimateTotal(in)
-	for _, cur := range money.Currencies {
-		f.Currencies = append(f.Currencies, travel.Option{Value: cur, Label: cur})
-	}
+	f.Currencies = currencyOptions(f.Currency)
 	if err := s.fillTripChoices(c, &f, cur); err != nil {
 		return f, err
 	}

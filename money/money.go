@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -33,6 +34,22 @@ var exponents = map[string]int{
 
 // Currencies offered in forms, most used first. Any ISO 4217 code in use is accepted.
 var Currencies = []string{"USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "SEK", "NOK", "DKK", "NZD", "SGD", "INR", "ZAR", "MXN", "BRL"}
+
+// Offered is the currencies a form offers: Currencies, then each code of have (a record's own
+// currencies, or what was typed) that they leave out, in the order given. A record in a
+// currency outside the usual ones is shown in it, and saved unchanged stays in it.
+func Offered(have ...string) []string {
+	out := Currencies
+	for _, c := range have {
+		if c != "" && !slices.Contains(out, c) {
+			if len(out) == len(Currencies) {
+				out = slices.Clone(Currencies)
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 var symbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$"}
 

@@ -1,0 +1,96 @@
+package handlers_test
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+
+	"outlay/models"
+	"outlay/views/bills"
+	"outlay/views/expenses"
+)
+
+// A bill in a currency the forms do not list first (a vendor's won) shows in it when opened,
+// and saved unchanged as the browser sends it stays in it: the form offers and selects the
+// record's own currency, rather than showing the first one, which a save would then keep
+// (₩55,000 becoming $55,000.00).
+func TestABillInAnUncommonCurrencyStaysInItWhenSavedUnchanged(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	gl, dept := models.GLAccount{Code: "6100", Name: "Consulting"}, models.Department{Name: "Finance", Code: "FIN"}
+	won := models.Vendor{Name: "Won Co", Currency: "KRW", Status: models.VendorActive, PaymentTermsDays: 30}
+	for _, v := range []any{&gl, &dept, &won} {
+		if err := s.db.Create(v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := s.cleoC.Post("/bills", map[string][]string{"vendor": {strconv.FormatInt(won.ID, 10)}, "vendor_text": {won.Name},
+		"purchase_order": {""}, "vendor_invoice_number": {"W-1"}, "invoice_date": {"2026-03-02"}, "currency": {"KRW"},
+		"form_key": {"k-w1"}, "intent": {"save"}, "order_line": {""}, "description": {"Advice"}, "quantity": {"1"},
+		"unit_price": {"50000"}, "tax_rate": {"10"}, "gl_account": {strconv.FormatInt(gl.ID, 10)}, "department": {strconv.FormatInt(dept.ID, 10)}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("save the draft: %d %s", res.Status, res.Text(".field-error"))
+	}
+	draft := res.Location()
+	page := s.cleoC.Get(draft)
+	f := formValues(t, page, "#"+bills.FormID)
+	if got := f.Get("currency"); got != "KRW" {
+		t.Fatalf("the bill's page shows currency %q, want KRW (options %q)", got, page.Text("#currency option"))
+	}
+	f.Set("intent", "save")
+	if res := s.cleoC.Post(draft, f); res.Status != http.StatusSeeOther {
+		t.Fatalf("save unchanged: %d %s", res.Status, res.Text(".field-error"))
+	}
+	var b models.Bill
+	if err := s.db.Where("vendor_invoice_number = ?", "W-1").First(&b).Error; err != nil {
+		t.Fatal(err)
+	}
+	if b.Currency != "KRW" || b.TotalMinor != 55000 {
+		t.Errorf("saved unchanged, the bill is %s %d, want KRW 55000", b.Currency, b.TotalMinor)
+	}
+}
+
+// An expense line in a currency the form does not list first (won, at the report's rate of
+// it) keeps its currency, amount and rate when the report is opened and saved unchanged, and
+// a line in dinars (three decimals) is not refused for decimals it was saved with.
+func TestAnExpenseLineInAnUncommonCurrencyStaysInItWhenSavedUnchanged(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	c := s.client(t, s.rita)
+	c.Get("/expenses/new")
+	f := s.expenseForm("save", [4]string{day(2), ids(s.meals.ID), "Seoul Grill", "20000"}, [4]string{day(1), ids(s.meals.ID), "Kuwait Cafe", "22.834"})
+	f["currency"] = []string{"USD", "KRW", "KWD"} // the report's, then each line's
+	f["rate"] = []string{"0.00075", "3.25"}
+	res := c.Post("/expenses", f)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", res.Status, res.Text(".field-error, [data-form-error]"))
+	}
+	report := res.Location()
+	lines := func() []models.ExpenseLine {
+		var ls []models.ExpenseLine
+		if err := s.db.Order("id").Find(&ls).Error; err != nil {
+			t.Fatal(err)
+		}
+		return ls
+	}
+	before := lines()
+	page := c.Get(report)
+	g := formValues(t, page, "#"+expenses.FormID)
+	if got := g["currency"]; len(got) != 3 || got[1] != "KRW" || got[2] != "KWD" {
+		t.Fatalf("the report's page shows currencies %q, want USD, KRW, KWD", got)
+	}
+	g.Set("intent", "save")
+	if res := c.Post(report, g); res.Status != http.StatusSeeOther {
+		t.Fatalf("save unchanged: %d %s", res.Status, res.Text(".field-error, [data-form-error]"))
+	}
+	after := lines()
+	if len(after) != 2 {
+		t.Fatalf("%d lines after the save", len(after))
+	}
+	for i := range after {
+		if after[i].Currency != before[i].Currency || after[i].AmountMinor != before[i].AmountMinor || after[i].RateMicro != before[i].RateMicro {
+			t.Errorf("line %d saved unchanged went from %s %d at %d to %s %d at %d", i, before[i].Currency, before[i].AmountMinor,
+				before[i].RateMicro, after[i].Currency, after[i].AmountMinor, after[i].RateMicro)
+		}
+	}
+}
