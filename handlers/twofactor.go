@@ -143,6 +143,9 @@ func (s *Server) finishTwoFactorSignIn(c *fiber.Ctx, u *models.User, ch *models.
 	bypassed, _ := c.Locals(deviceThrottleScope{}).(string)
 	res, err := models.FinishSignIn(c.UserContext(), tenantDB(c), s.signInPolicy(), u, s.browserOf(c), bypassed,
 		map[string]any{"method": ch.Method, "second_factor": second})
+	if errors.Is(err, models.ErrBadCredentials) { // deactivated, or the password changed, meanwhile
+		return redirect(c, authviews.LoginPath)
+	}
 	if err != nil {
 		return err
 	}

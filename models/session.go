@@ -47,14 +47,30 @@ func (p SessionPolicy) touchInterval() time.Duration {
 // CreateSession starts a session for user and returns the cookie value. A fresh id at every
 // sign-in defeats session fixation.
 func CreateSession(ctx context.Context, db *gorm.DB, userID int64, p SessionPolicy, ip, userAgent string) (string, error) {
+	return createSession(ctx, db, userID, nil, p, ip, userAgent)
+}
+
+// createSession makes the session when, as it is made, the person is active and (when
+// password is not nil) their password hash is still *password ("" for none), the one their sign-in was
+// checked against; otherwise it makes none and answers ErrBadCredentials. The person's row is
+// read FOR SHARE: a deactivation or a password change, which revoke the person's sessions,
+// either commits first and is seen here, or waits for this session to be made and then
+// revokes it too. No session made during a deactivation outlives it.
+func createSession(ctx context.Context, db *gorm.DB, userID int64, password *string, p SessionPolicy, ip, userAgent string) (string, error) {
 	token, digest := auth.NewToken()
 	now := time.Now().UTC()
 	if len(userAgent) > 500 {
 		userAgent = userAgent[:500]
 	}
-	s := Session{IDHash: digest, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(p.Max), IP: ip, UserAgent: userAgent}
-	if err := db.WithContext(ctx).Create(&s).Error; err != nil {
-		return "", err
+	res := db.WithContext(ctx).Exec(`INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
+		SELECT ?, id, ?, ?, ?, ?, ? FROM users
+		WHERE id = ? AND status = ? AND (?::text IS NULL OR coalesce(password_hash, '') = ?) FOR SHARE`,
+		digest, now, now, now.Add(p.Max), ip, userAgent, userID, UserActive, password, password)
+	if res.Error != nil {
+		return "", res.Error
+	}
+	if res.RowsAffected == 0 {
+		return "", ErrBadCredentials
 	}
 	// The person's sessions that can no longer be used go now, so the table holds only live
 	// sessions plus, at most, what expired since each person last signed in.

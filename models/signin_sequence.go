@@ -112,7 +112,9 @@ func CheckSignInThrottle(ctx context.Context, db *gorm.DB, t Throttle, email str
 // id it had, if it was already theirs) and forgets the account's failed sign-ins, except when
 // the device let the sign-in through a throttle (bypassed, from CheckSignInThrottle): then the
 // throttle stays for everyone else, and the sign-in is recorded as the device's. Then it makes
-// the session and records the sign-in (signin.success, with details).
+// the session and records the sign-in (signin.success, with details). When the person was
+// deactivated, or their password changed, since u was read, it makes none and answers
+// ErrBadCredentials.
 func FinishSignIn(ctx context.Context, db *gorm.DB, p SignInPolicy, u *User, b SignInBrowser, bypassed string, details map[string]any) (*SignedIn, error) {
 	as := audit.AsUser(ctx, u.ID, u.Email)
 	device := b.DeviceID
@@ -127,7 +129,8 @@ func FinishSignIn(ctx context.Context, db *gorm.DB, p SignInPolicy, u *User, b S
 	} else if err := ClearFailedSignIns(ctx, db, p.Throttle, u.Email); err != nil {
 		return nil, err
 	}
-	session, err := StartSession(ctx, db, p.Sessions, u.ID, b)
+	// The session is made only if the person is still active with the password checked.
+	session, err := startSession(ctx, db, p.Sessions, u.ID, &u.PasswordHash, b)
 	if err != nil {
 		return nil, err
 	}
@@ -140,10 +143,14 @@ func FinishSignIn(ctx context.Context, db *gorm.DB, p SignInPolicy, u *User, b S
 // StartSession ends the session the browser had (another account's, say) and starts one for
 // userID with a fresh id.
 func StartSession(ctx context.Context, db *gorm.DB, p SessionPolicy, userID int64, b SignInBrowser) (string, error) {
+	return startSession(ctx, db, p, userID, nil, b)
+}
+
+func startSession(ctx context.Context, db *gorm.DB, p SessionPolicy, userID int64, password *string, b SignInBrowser) (string, error) {
 	if b.Session != "" {
 		if err := DeleteSession(ctx, db, b.Session); err != nil {
 			return "", err
 		}
 	}
-	return CreateSession(ctx, db, userID, p, b.IP, b.UserAgent)
+	return createSession(ctx, db, userID, password, p, b.IP, b.UserAgent)
 }
