@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +113,97 @@ func TestReimbursementBatchInTheBrowser(t *testing.T) {
 	}
 	assertNoHorizontalScroll(t, b)
 	b.screenshot("bank-account-phone")
+}
+
+// A clerk ticks three approved reports for a batch; meanwhile one is sent back to its owner
+// and another put in a batch from another tab. Scheduling brings the form back in place (no
+// page load), every box still ticked, why beside each of the two, the summary above with
+// the focus on it; unticked, the third is scheduled. On a desktop and on a phone.
+func TestRefusedBatchKeepsTicksInTheBrowser(t *testing.T) {
+	s := startSite(t)
+	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
+	decided := time.Now().Add(-time.Hour)
+	var reports []models.ExpenseReport
+	for i, who := range []struct{ email, name, number string }{
+		{"rita@acme.example", "Rita Requester", "EXP-000501"},
+		{"rob@acme.example", "Rob Requester", "EXP-000502"},
+		{"ria@acme.example", "Ria Requester", "EXP-000503"},
+	} {
+		u, err := models.CreateUser(ctx, db, models.NewUser{Email: who.email, Name: who.name, Password: testutil.Password, Roles: []string{"requester"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := who.number
+		r := models.ExpenseReport{Number: &n, OwnerID: u.ID, Title: "Customer visit in Porto", Currency: "USD", TotalMinor: int64(4200 * (i + 1)),
+			Status: models.ExpenseApproved, SubmittedAt: &decided, DecidedAt: &decided}
+		if err := db.Create(&r).Error; err != nil {
+			t.Fatal(err)
+		}
+		reports = append(reports, r)
+	}
+	box := func(r models.ExpenseReport) string { return "#report-" + itoaID(r.ID) }
+	var admin models.User
+	if err := db.Where("email = ?", s.User.Email).First(&admin).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, width := range []int64{1280, 390} {
+		b := newBrowser(t)
+		b.allow(`status of 422`)
+		if width == 390 {
+			b.viewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+		} else {
+			b.viewport(1280, 900)
+		}
+		b.signIn(s, s.User.Email, testutil.Password)
+		b.do(chromedp.Navigate(s.URL("/expenses/reimbursements/new")), chromedp.WaitVisible(chromedp.CSS(`input[name=report]`)))
+		b.waitBound(`#new-batch form`)
+		for _, r := range reports {
+			b.do(b.press(box(r)))
+		}
+		b.do(chromedp.Evaluate[chromedp.Void](`window.__marker = 1`))
+		// Meanwhile: the first report is sent back, the second put in another batch.
+		sentBack, batched := reports[0], reports[1]
+		if _, err := models.SendBackExpense(ctx, db, admin.ID, sentBack.ID, "The hotel receipt is missing."); err != nil {
+			t.Fatal(err)
+		}
+		other, err := models.CreateReimbursementBatch(ctx, db, admin.ID, []int64{batched.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.do(b.press(`#new-batch button[type=submit]`))
+		b.do(chromedp.WaitVisible(chromedp.CSS(box(sentBack) + "-error")))
+		if !eval[bool](b, `window.__marker === 1`) {
+			t.Error("the refusal reloaded the page")
+		}
+		for _, r := range reports {
+			if !eval[bool](b, `document.querySelector('`+box(r)+`').checked`) {
+				t.Errorf("%s lost its tick", *r.Number)
+			}
+		}
+		if got := b.text(box(sentBack) + "-error"); !strings.Contains(got, "sent back") {
+			t.Errorf("beside the report sent back: %q", got)
+		}
+		if got := b.text(box(batched) + "-error"); !strings.Contains(got, other.Number) {
+			t.Errorf("beside the report batched elsewhere: %q", got)
+		}
+		b.waitJS(`document.activeElement && document.activeElement.matches('[data-form-error]')`)
+		if got := b.text("[data-form-error]"); !strings.Contains(got, "Nothing was scheduled") {
+			t.Errorf("summary %q", got)
+		}
+		assertNoHorizontalScroll(t, b)
+		b.screenshot(fmt.Sprintf("refused-%d", width))
+		// Unticked, the one left is scheduled.
+		b.do(b.press(box(sentBack)), b.press(box(batched)))
+		b.pressAndLoad(`#new-batch button[type=submit]`)
+		b.do(chromedp.WaitVisible(chromedp.ID("batch-pay-form")))
+		if got := b.text(".batch-table"); !strings.Contains(got, *reports[2].Number) || strings.Contains(got, *sentBack.Number) {
+			t.Errorf("the batch made: %q", got)
+		}
+		b.screenshot(fmt.Sprintf("scheduled-%d", width))
+		// Approved again for the next round (the phone's).
+		if err := db.Model(&models.ExpenseReport{}).Where("id IN ?", []int64{reports[0].ID, reports[1].ID, reports[2].ID}).
+			Updates(map[string]any{"status": models.ExpenseApproved, "reimbursement_batch_id": nil}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

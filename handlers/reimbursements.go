@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,24 +102,77 @@ func batchLine(r models.BatchReport) expenses.BatchLine {
 }
 
 func (s *Server) newReimbursementPage(c *fiber.Ctx) error {
-	return s.renderNewBatch(c, http.StatusOK, nil, nil)
+	return s.renderNewBatch(c, http.StatusOK, nil, nil, nil)
 }
 
-// renderNewBatch offers the approved reports waiting for a batch, those in chosen ticked.
-func (s *Server) renderNewBatch(c *fiber.Ctx, status int, chosen []int64, errs views.FieldErrors) error {
-	reports, total, err := models.ReimbursableReports(c.UserContext(), tenantDB(c), maxNewBatchRows, currentUser(c).UserID)
+// renderNewBatch offers the approved reports waiting for a batch, those in chosen ticked,
+// with the form's errs. The ticked reports the list no longer offers (sent back, or put in
+// another batch, since the form was read) come first, still ticked, each refused report
+// with why beside it.
+func (s *Server) renderNewBatch(c *fiber.Ctx, status int, chosen []int64, errs views.FieldErrors, refusal *models.BatchRefusal) error {
+	ctx, db := c.UserContext(), tenantDB(c)
+	offered, total, err := models.ReimbursableReports(ctx, db, maxNewBatchRows, currentUser(c).UserID)
 	if err != nil {
 		return err
 	}
-	n := expenses.NewBatch{CSRF: s.csrfToken(c), More: total - len(reports), Errors: errs}
-	for _, r := range reports {
-		l := batchLine(r)
-		for _, id := range chosen {
-			l.IsSelected = l.IsSelected || id == r.ID
+	var gone []int64
+	for _, id := range chosen {
+		if !slices.ContainsFunc(offered, func(r models.BatchReport) bool { return r.ID == id }) {
+			gone = append(gone, id)
 		}
+	}
+	ticked, err := models.TickedReports(ctx, db, s.viewer(c), gone)
+	if err != nil {
+		return err
+	}
+	n := expenses.NewBatch{CSRF: s.csrfToken(c), More: total - len(offered), Errors: errs}
+	for _, r := range append(ticked, offered...) {
+		l := batchLine(r)
+		l.IsSelected = slices.Contains(chosen, r.ID)
 		n.Lines = append(n.Lines, l)
 	}
-	return s.render(c, status, page{Title: "New reimbursement batch", Nav: expenses.ReimbursementsPath, Content: expenses.NewBatchPage(n)})
+	if refusal != nil {
+		n.Errors = batchRefusalErrors(refusal, n.Lines, len(chosen))
+	}
+	return s.render(c, status, page{Title: "New reimbursement batch", Nav: expenses.ReimbursementsPath, Content: expenses.NewBatchPage(n),
+		Partials: partials{expenses.NewBatchID: expenses.NewBatchForm(n)}})
+}
+
+// batchRefusalErrors puts why each refused report cannot go in a batch beside its line, and
+// above the form what was refused of the ticked reports (one the form does not show, which
+// the clerk may no longer see, with its reason there).
+func batchRefusalErrors(refusal *models.BatchRefusal, lines []expenses.BatchLine, ticked int) views.FieldErrors {
+	errs := views.FieldErrors{}
+	var names, unshown []string
+	for _, r := range refusal.Reports {
+		names = append(names, r.Number)
+		if i := slices.IndexFunc(lines, func(l expenses.BatchLine) bool { return l.ID == r.ID }); i >= 0 {
+			lines[i].Refused = r.Reason
+			errs[expenses.ReportField(r.ID)] = r.Reason
+		} else {
+			unshown = append(unshown, r.Number+": "+r.Reason)
+		}
+	}
+	it, beside := "them", "each"
+	if len(names) == 1 {
+		it, beside = "it", "it"
+	}
+	msg := "Nothing was scheduled: " + outlay.List(names, "and") + " cannot go in a batch now"
+	if len(unshown) < len(names) {
+		msg += "; the reason is beside " + beside
+	}
+	msg += "."
+	switch others := ticked - len(names); {
+	case others == 1:
+		msg += " Untick " + it + " to schedule the other report."
+	case others > 1:
+		msg += " Untick " + it + " to schedule the other " + outlay.Count(others) + " reports."
+	}
+	if len(unshown) > 0 {
+		msg += " " + strings.Join(unshown, " ")
+	}
+	errs[""] = msg
+	return errs
 }
 
 // reportIDs reads the reports ticked in the form; anything that is not an id is dropped (a
@@ -137,13 +191,18 @@ func reportIDs(c *fiber.Ctx) []int64 {
 	return ids
 }
 
-// createReimbursement schedules the ticked reports in a new batch; a refusal shows the list
-// again with the message above it and the choice kept.
+// createReimbursement schedules the ticked reports in a new batch. A refusal shows the form
+// again with every tick kept, what was refused above it and, beside each report that cannot
+// go in (sent back or put in another batch since the form was read), why.
 func (s *Server) createReimbursement(c *fiber.Ctx) error {
 	ids := reportIDs(c)
 	b, err := models.CreateReimbursementBatch(c.UserContext(), tenantDB(c), currentUser(c).UserID, ids)
+	var refusal *models.BatchRefusal
+	if errors.As(err, &refusal) {
+		return s.renderNewBatch(c, http.StatusUnprocessableEntity, ids, nil, refusal)
+	}
 	if verr, ok := outlay.AsValidation(err); ok {
-		return s.renderNewBatch(c, http.StatusUnprocessableEntity, ids, verr)
+		return s.renderNewBatch(c, http.StatusUnprocessableEntity, ids, verr, nil)
 	}
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"outlay/audit"
 	"outlay/bankfile/bankfiletest"
 	"outlay/internal/testutil"
 	"outlay/models"
@@ -56,10 +57,10 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 	if want := []string{ids(ritaEUR.ID), ids(robEUR.ID), ids(ritaUSD.ID)}; !slices.Equal(offered, sorted(want)) {
 		t.Errorf("offered %v, want %v", offered, want)
 	}
-	// A report not approved is refused, and nothing is scheduled.
+	// A report not approved is refused beside it, and nothing is scheduled.
 	res = c.Post("/expenses/reimbursements", url.Values{"report": {ids(ritaEUR.ID), ids(notYet.ID)}})
-	if res.Status != http.StatusConflict {
-		t.Errorf("batching a submitted report: %d", res.Status)
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#report-"+ids(notYet.ID)+"-error"), "not approved") {
+		t.Errorf("batching a submitted report: %d %q", res.Status, res.Text(".field-error"))
 	}
 	if res = c.Post("/expenses/reimbursements", url.Values{}); res.Status != http.StatusUnprocessableEntity || res.Text("#reports-error") == "" {
 		t.Errorf("an empty batch: %d %q", res.Status, res.Text("#reports-error"))
@@ -239,6 +240,85 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 	}
 	if res := rob.Get("/expenses/reimbursements/export"); res.Status != http.StatusSeeOther || res.Location() != "/dashboard" {
 		t.Errorf("requester's batch export: %d", res.Status)
+	}
+}
+
+// Reports ticked on the new batch form may change before it is sent: one is sent back to its
+// owner, another put in a batch from another tab. The form comes back, for a plain post and
+// for htmx alike, with every tick kept (those no longer offered among them, first), why each
+// refused report cannot go in beside it, what was refused above the form, and nothing
+// scheduled. Unticked, the rest is scheduled.
+func TestRefusedBatchKeepsEveryTick(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	clerk := s.person(t, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	kept := s.approvedReport(t, s.rita, "EXP-000301", "USD", 1000)
+	sentBack := s.approvedReport(t, s.rita, "EXP-000302", "USD", 2000)
+	batched := s.approvedReport(t, s.rob, "EXP-000303", "USD", 3000)
+	waiting := s.approvedReport(t, s.rob, "EXP-000304", "USD", 4000)
+	c := s.client(t, clerk)
+	if n := c.Get("/expenses/reimbursements/new").Doc.Find(`input[name=report]`).Length(); n != 4 {
+		t.Fatalf("offered %d reports, want 4", n)
+	}
+	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"})
+	if _, err := models.SendBackExpense(ctx, s.db, clerk.ID, sentBack.ID, "The hotel receipt is missing."); err != nil {
+		t.Fatal(err)
+	}
+	other, err := models.CreateReimbursementBatch(ctx, s.db, clerk.ID, []int64{batched.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticked := url.Values{"report": {ids(kept.ID), ids(sentBack.ID), ids(batched.ID)}}
+	for _, htmx := range []bool{false, true} {
+		var res *testutil.Response
+		if htmx {
+			res = htmxPost(c, "/expenses/reimbursements", "new-batch", ticked)
+		} else {
+			res = c.Post("/expenses/reimbursements", ticked)
+		}
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("htmx %v: %d %s", htmx, res.Status, res.Text("h1"))
+		}
+		if htmx && (res.Doc.Find("#new-batch").Length() != 1 || res.Doc.Find("h1").Length() != 0) {
+			t.Errorf("htmx gets the form alone, got %q", res.Text("h1"))
+		}
+		var rows, checked []string
+		res.Doc.Find(`#new-batch input[name=report]`).Each(func(_ int, in *goquerySelection) {
+			rows = append(rows, in.AttrOr("value", ""))
+			if _, on := in.Attr("checked"); on {
+				checked = append(checked, in.AttrOr("value", ""))
+			}
+		})
+		if want := []string{ids(sentBack.ID), ids(batched.ID), ids(kept.ID), ids(waiting.ID)}; !slices.Equal(rows, want) {
+			t.Errorf("htmx %v: rows %v, want %v (those no longer offered first)", htmx, rows, want)
+		}
+		if want := []string{ids(sentBack.ID), ids(batched.ID), ids(kept.ID)}; !slices.Equal(checked, want) {
+			t.Errorf("htmx %v: ticked %v, want %v", htmx, checked, want)
+		}
+		for id, want := range map[int64]string{sentBack.ID: "sent back to its owner", batched.ID: other.Number} {
+			box := res.Doc.Find("#report-" + ids(id))
+			if got := res.Text("#report-" + ids(id) + "-error"); !strings.Contains(got, want) ||
+				box.AttrOr("aria-invalid", "") != "true" || box.AttrOr("aria-describedby", "") != "report-"+ids(id)+"-error" {
+				t.Errorf("htmx %v: beside report %d %q (aria-invalid %q), want %q", htmx, id, got, box.AttrOr("aria-invalid", ""), want)
+			}
+		}
+		if res.Doc.Find("#report-"+ids(kept.ID)+"-error").Length() != 0 || res.Doc.Find("#report-"+ids(kept.ID)).AttrOr("aria-invalid", "") != "" {
+			t.Errorf("htmx %v: the report that can go in is marked refused", htmx)
+		}
+		if got := res.Text("#new-batch [data-form-error]"); !strings.Contains(got, "Nothing was scheduled: EXP-000302 and EXP-000303 cannot go in a batch now") ||
+			!strings.Contains(got, "Untick them to schedule the other report.") {
+			t.Errorf("htmx %v: summary %q", htmx, got)
+		}
+	}
+	var batches int64
+	s.db.Model(&models.ReimbursementBatch{}).Count(&batches)
+	if st := (models.ExpenseReport{}); batches != 1 || s.db.First(&st, kept.ID).Error != nil || st.Status != models.ExpenseApproved {
+		t.Errorf("a refused batch saved something: %d batches, the kept report %s", batches, st.Status)
+	}
+	// Unticked, the rest is scheduled.
+	res := c.Post("/expenses/reimbursements", url.Values{"report": {ids(kept.ID), ids(waiting.ID)}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("the rest: %d %s", res.Status, res.Text("[data-form-error], .field-error"))
 	}
 }
 

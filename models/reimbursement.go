@@ -124,9 +124,26 @@ func ReimbursableReports(ctx context.Context, db *gorm.DB, limit int, scheduler 
 	return rows, int(total), err
 }
 
+// TickedReports reads the reports ids that v may see, as reimbursement pages list them,
+// whatever they are now: a refused batch's form shows each of its ticks again, beside why
+// it was refused. Drafts are left out.
+func TickedReports(ctx context.Context, db *gorm.DB, v Viewer, ids []int64) ([]BatchReport, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	db = db.WithContext(ctx)
+	var seen []int64
+	if err := db.Table("expense_reports").Scopes(VisibleExpenses(v)).Where("expense_reports.id IN ? AND expense_reports.status <> ?", ids, ExpenseDraft).
+		Pluck("expense_reports.id", &seen).Error; err != nil || len(seen) == 0 {
+		return nil, err
+	}
+	return batchReports(db, "r.id IN ?", seen)
+}
+
 // CreateReimbursementBatch schedules the approved reports ids for payment in a new batch
-// made by actorID. Every report must be approved and in no batch yet: otherwise nothing is
-// scheduled and the refusal names the reports.
+// made by actorID. Every report must be approved, in no batch yet and someone else's:
+// otherwise nothing is scheduled, and the refusal (a *BatchRefusal) says of each report
+// that cannot go in why.
 func CreateReimbursementBatch(ctx context.Context, db *gorm.DB, actorID int64, ids []int64) (*ReimbursementBatch, error) {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
@@ -139,25 +156,16 @@ func CreateReimbursementBatch(ctx context.Context, db *gorm.DB, actorID int64, i
 	var b ReimbursementBatch
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var reports []ExpenseReport
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ?", ids).Order("id").Find(&reports).Error; err != nil {
+		// A draft nobody submitted is its owner's alone: to anyone else it does not exist.
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ? AND number IS NOT NULL", ids).Order("id").
+			Find(&reports).Error; err != nil {
 			return err
 		}
 		if len(reports) != len(ids) {
 			return outlay.NotFound("One of those expense reports does not exist.")
 		}
-		var refused []string
-		for _, r := range reports {
-			if r.Status != ExpenseApproved || r.ReimbursementBatchID != nil {
-				refused = append(refused, reportName(r))
-			}
-		}
-		if len(refused) > 0 {
-			return outlay.Conflict("Only approved reports that no batch holds can be scheduled: " + strings.Join(refused, ", ") +
-				" cannot. Nothing was scheduled.")
-		}
-		if own := ownReports(reports, actorID); len(own) > 0 {
-			return outlay.Conflict("Nobody pays themself back: " + strings.Join(own, ", ") +
-				" is your own. Someone else schedules it. Nothing was scheduled.")
+		if err := refuseUnschedulable(tx, reports, actorID); err != nil {
+			return err
 		}
 		number, err := NextNumber(tx, DocReimbursement)
 		if err != nil {
@@ -180,6 +188,82 @@ func CreateReimbursementBatch(ctx context.Context, db *gorm.DB, actorID int64, i
 		return nil, err
 	}
 	return &b, nil
+}
+
+// BatchRefusal refuses a new batch for the ticked reports that cannot go in one, each with
+// why; nothing is scheduled. It is a conflict (errors.Is ErrConflict): the reports changed
+// since the form offered them (sent back, put in another batch), or are the scheduler's
+// own, which the form never offers.
+type BatchRefusal struct {
+	Reports []RefusedReport // in the order of their ids
+}
+
+// RefusedReport is a ticked report a new batch cannot take, and why.
+type RefusedReport struct {
+	ID     int64
+	Number string
+	Reason string // a sentence, shown beside the report
+}
+
+func (e *BatchRefusal) Error() string {
+	parts := make([]string, 0, len(e.Reports))
+	for _, r := range e.Reports {
+		parts = append(parts, r.Number+": "+r.Reason)
+	}
+	return "Nothing was scheduled. " + strings.Join(parts, " ")
+}
+
+// Is makes a refusal an ErrConflict.
+func (e *BatchRefusal) Is(target error) bool { return target == outlay.ErrConflict }
+
+// refuseUnschedulable refuses reports, locked, when any of them cannot go in a new batch
+// that actorID makes, saying of each why.
+func refuseUnschedulable(tx *gorm.DB, reports []ExpenseReport, actorID int64) error {
+	var batchIDs []int64
+	for _, r := range reports {
+		if r.ReimbursementBatchID != nil {
+			batchIDs = append(batchIDs, *r.ReimbursementBatchID)
+		}
+	}
+	var batches []ReimbursementBatch
+	if len(batchIDs) > 0 {
+		if err := tx.Select("id", "number").Where("id IN ?", batchIDs).Find(&batches).Error; err != nil {
+			return err
+		}
+	}
+	batchNumber := func(id int64) string {
+		for _, b := range batches {
+			if b.ID == id {
+				return b.Number
+			}
+		}
+		return "another batch"
+	}
+	var refusal BatchRefusal
+	for _, r := range reports {
+		reason := ""
+		switch {
+		case r.Status == ExpensePaid && r.ReimbursementBatchID != nil:
+			reason = "It was paid in " + batchNumber(*r.ReimbursementBatchID) + " meanwhile."
+		case r.ReimbursementBatchID != nil:
+			reason = "It was put in " + batchNumber(*r.ReimbursementBatchID) + " meanwhile."
+		case r.Status == ExpenseReturned:
+			reason = "It was sent back to its owner meanwhile, so it is no longer approved."
+		case r.Status == ExpenseWithdrawn:
+			reason = "Its owner withdrew it, so it is not approved."
+		case r.Status != ExpenseApproved:
+			reason = "It is not approved: only approved reports are paid."
+		case r.OwnerID == actorID:
+			reason = "It is your own: nobody pays themself back, so someone else schedules it."
+		default:
+			continue
+		}
+		refusal.Reports = append(refusal.Reports, RefusedReport{ID: r.ID, Number: reportName(r), Reason: reason})
+	}
+	if len(refusal.Reports) > 0 {
+		return &refusal
+	}
+	return nil
 }
 
 // ownReports names the reports of actorID among reports.

@@ -12,6 +12,7 @@ const (
 	ReimbursementsPath   = "/expenses/reimbursements"
 	NewReimbursementPath = "/expenses/reimbursements/new"
 	ReimbursementsID     = "reimbursement-results"
+	NewBatchID           = "new-batch"
 	BankAccountPath      = "/settings/bank-account"
 	OrgBankAccountPath   = "/admin/settings/bank-account"
 	BatchesPerPage       = 25
@@ -19,6 +20,10 @@ const (
 
 // BatchPath is a batch's page.
 func BatchPath(id int64) string { return ReimbursementsPath + "/" + strconv.FormatInt(id, 10) }
+
+// ReportField names a report's box on the new batch form, and its refusal (ReportField(id)
+// in the form's errors, shown beside the box).
+func ReportField(id int64) string { return "report-" + strconv.FormatInt(id, 10) }
 
 // WithdrawPath withdraws a report from approval.
 func WithdrawPath(id int64) string { return Path(id) + "/withdraw" }
@@ -70,6 +75,7 @@ type BatchLine struct {
 	InFile     bool // the batch's SEPA file pays it (a euro report that pays something)
 	CanRemove  bool
 	IsSelected bool
+	Refused    string // why a new batch cannot take it (the form refused), "" otherwise
 }
 
 // Batch is a batch's page: its reports, totals, files and, until it is paid, the form that
@@ -108,12 +114,13 @@ type PayForm struct {
 	Errors    views.FieldErrors
 }
 
-// NewBatch offers the approved reports not yet in a batch, to tick.
+// NewBatch offers the approved reports not yet in a batch, to tick. Refused, it shows
+// every report that was ticked again, ticked, those that cannot go in first.
 type NewBatch struct {
 	CSRF   string
 	Lines  []BatchLine
-	More   int // approved reports beyond those shown
-	Errors views.FieldErrors
+	More   int               // approved reports beyond those shown
+	Errors views.FieldErrors // "": about the whole choice; "reports": nothing chosen
 }
 
 // BankAccount is a person's bank account page.
