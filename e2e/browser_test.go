@@ -245,6 +245,10 @@ func (b *browser) onEvent(ev any) {
 		text := "console." + string(ev.Type) + ": " + argsText(ev.Args)
 		switch ev.Type {
 		case runtime.ConsoleAPICalledTypeError, runtime.ConsoleAPICalledTypeAssert:
+			if ev.Type == runtime.ConsoleAPICalledTypeError && !isCSP(text) && b.isAllowed(text) {
+				b.notes = append(b.notes, "expected: "+text)
+				return
+			}
 			b.problems = append(b.problems, text)
 		case runtime.ConsoleAPICalledTypeWarning:
 			b.notes = append(b.notes, text)
@@ -311,8 +315,9 @@ func isCSP(text string) bool {
 	return strings.Contains(l, "content security policy") || strings.Contains(l, "content-security-policy")
 }
 
-// allow declares an expected error entry of the browser log, such as the network error
-// Chromium logs for a deliberate 422.
+// allow declares an expected error entry of the browser log or console, such as the network
+// error Chromium logs for a deliberate 422, or the error htmx logs for a refusal it answers
+// with a toast (409).
 func (b *browser) allow(pattern string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -1,15 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"outlay/audit"
 	"outlay/auth"
 	"outlay/bankfile"
 	"outlay/internal/testutil"
@@ -19,14 +16,7 @@ import (
 // The approver of a payment run sees, when its row opens in the queue, the bank account each
 // vendor is paid into, masked; the masked IBAN fits a phone without scrolling sideways.
 func TestPaymentApprovalShowsTheAccountInTheBrowser(t *testing.T) {
-	s := startSite(t)
-	ctx := audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"})
-	db := s.App.DB(t, s.Tenant)
-	clerk, err := models.CreateUser(ctx, db, models.NewUser{Email: "cleo@acme.example", Name: "Cleo Clerk", Password: testutil.Password,
-		Roles: []string{"ap_clerk"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, ctx, db, clerk := payingClerk(t)
 	vendor := models.Vendor{Name: "Northwind", Currency: "EUR", Status: models.VendorActive, PaymentTermsDays: 30}
 	if err := db.Create(&vendor).Error; err != nil {
 		t.Fatal(err)
@@ -40,22 +30,7 @@ func TestPaymentApprovalShowsTheAccountInTheBrowser(t *testing.T) {
 		HolderName: "Northwind Ltd", IBAN: iban}); err != nil {
 		t.Fatal(err)
 	}
-	day := time.Now().UTC().Truncate(24 * time.Hour)
-	bill := models.Bill{Number: "BILL-NW1", VendorID: vendor.ID, VendorInvoiceNumber: "NW-1", InvoiceDate: day.AddDate(0, 0, -30), DueDate: day,
-		Currency: "EUR", SubtotalMinor: 1200_00, TotalMinor: 1200_00, Status: models.BillApproved, MatchStatus: models.MatchNone, EnteredByID: clerk.ID}
-	if err := db.Create(&bill).Error; err != nil {
-		t.Fatal(err)
-	}
-	v := models.Viewer{UserID: clerk.ID, Roles: []string{"ap_clerk"}}
-	run, err := models.CreatePaymentRun(ctx, db, v, models.PaymentRunInput{Currency: "EUR", Method: models.MethodWire,
-		DueBy: day.Format(time.DateOnly), PayOn: day.Format(time.DateOnly), Bills: []models.PaymentBillInput{{BillID: bill.ID, Amount: "1200"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := models.SubmitPaymentRun(ctx, db, v, run.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, out := submittedRun(t, ctx, db, clerk, vendor, "NW-1", 1200_00, models.MethodWire)
 	row := fmt.Sprintf("tbody#step-%d", out.Steps[0].ID)
 
 	b := newBrowser(t)

@@ -419,17 +419,27 @@ func (s *Server) markPaymentPaid(c *fiber.Ctx) error {
 	var f payables.PaidForm
 	bindForm(c, &f)
 	err = models.MarkPaymentPaid(c.UserContext(), tenantDB(c), s.viewer(c), d.Run.ID, models.PaidInput{PaidOn: f.PaidOn, Method: f.Method, Reference: f.Reference})
-	if errs, ok := outlay.AsValidation(err); ok {
+	return s.answerMarkPaid(c, err, func(errs views.FieldErrors) error {
 		f.Errors = errs
 		return s.renderPayment(c, http.StatusUnprocessableEntity, d, &f)
-	} else if errors.Is(err, outlay.ErrConflict) {
-		s.setFlash(c, "error", err.Error())
-		return redirect(c, payables.PaymentPath(d.Run.ID))
-	} else if err != nil {
+	}, fmt.Sprintf("Payment %s marked paid: %s.", d.Run.Number, d.Run.Total()), payables.PaymentPath(d.Run.ID))
+}
+
+// answerMarkPaid answers a "mark paid" form (a payment run's, a reimbursement batch's) with
+// what recording the payment came to. Refused input comes back beside its fields (refused).
+// A conflict, such as the document being paid already (a second click, another tab), has
+// changed nothing and is answered as every conflict is: 409, with its message as a toast to
+// htmx, which leaves the form as it is, and on the error page to a plain post. Recorded, the
+// browser goes to the document's page (path), which says done.
+func (s *Server) answerMarkPaid(c *fiber.Ctx, err error, refused func(views.FieldErrors) error, done, path string) error {
+	if verr, ok := outlay.AsValidation(err); ok {
+		return refused(verr)
+	}
+	if err != nil {
 		return err
 	}
-	s.setFlash(c, "success", fmt.Sprintf("Payment %s marked paid: %s.", d.Run.Number, d.Run.Total()))
-	return redirect(c, payables.PaymentPath(d.Run.ID))
+	s.setFlash(c, "success", done)
+	return redirect(c, path)
 }
 
 // paymentBankFile downloads an approved run's bank file; what stops it is said on the run's page.

@@ -19,6 +19,7 @@ import (
 	"outlay/bankfile"
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/tenancy"
 	"outlay/views/expenses"
 )
 
@@ -34,26 +35,43 @@ func approvedBill(t *testing.T, db *gorm.DB, vendorID, clerkID int64, invoice st
 	return b
 }
 
+// globexPayer is acme, where Cleo Clerk, an AP clerk whose manager is Max Manager (an
+// approver), pays the bills of Globex, a vendor paid in dollars; db writes as the system.
+type globexPayer struct {
+	env    *testutil.Env
+	acme   tenancy.Tenant
+	app    *testutil.App
+	db     *gorm.DB
+	clerk  *models.User
+	vendor models.Vendor
+}
+
+func newGlobexPayer(t *testing.T) *globexPayer {
+	t.Helper()
+	env, acme := testutil.NewTenant(t)
+	max := env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
+	p := &globexPayer{env: env, acme: acme, app: testutil.NewApp(t, env), clerk: env.CreateUser(t, acme, "cleo@acme.example", "Cleo Clerk", "ap_clerk"),
+		vendor: models.Vendor{Name: "Globex", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 30}}
+	p.db = p.app.DB(t, acme).WithContext(audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"}))
+	if err := p.db.Model(&models.User{}).Where("id = ?", p.clerk.ID).Update("manager_id", max.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := p.db.Create(&p.vendor).Error; err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // A clerk puts a run together from the bills due (one paid in part), a wrong amount is refused
 // beside its bill with nothing kept; the clerk's manager approves it from the queue; the
 // clerk downloads its NACHA file and marks it paid. A requester, who may open runs routed to
 // them, gets 404 for this one; another tenant never sees it.
 func TestPaymentRunPages(t *testing.T) {
 	t.Parallel()
-	env, acme := testutil.NewTenant(t)
-	max := env.CreateUser(t, acme, "max@acme.example", "Max Manager", "approver")
-	clerkUser := env.CreateUser(t, acme, "cleo@acme.example", "Cleo Clerk", "ap_clerk")
-	env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
-	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
-	app := testutil.NewApp(t, env)
-	db := app.DB(t, acme).WithContext(audit.WithActor(context.Background(), audit.Actor{Type: audit.ActorSystem, Label: "test"}))
-	if err := db.Model(&models.User{}).Where("id = ?", clerkUser.ID).Update("manager_id", max.ID).Error; err != nil {
-		t.Fatal(err)
-	}
-	v := models.Vendor{Name: "Globex", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 30}
-	if err := db.Create(&v).Error; err != nil {
-		t.Fatal(err)
-	}
+	p := newGlobexPayer(t)
+	p.env.CreateUser(t, p.acme, "rita@acme.example", "Rita Requester", "requester")
+	p.env.CreateUser(t, p.acme, "ana@acme.example", "Ana Admin", "admin")
+	app, db, clerkUser, v := p.app, p.db, p.clerk, p.vendor
 	a := approvedBill(t, db, v.ID, clerkUser.ID, "INV-A", 1000_00)
 	b := approvedBill(t, db, v.ID, clerkUser.ID, "INV-B", 250_00)
 

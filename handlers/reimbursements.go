@@ -293,16 +293,11 @@ func (s *Server) markReimbursementPaid(c *fiber.Ctx) error {
 	var in models.BatchPaymentInput
 	bindForm(c, &in)
 	_, err = models.MarkBatchPaid(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID, in, time.Now().UTC().Truncate(24*time.Hour))
-	if verr, ok := outlay.AsValidation(err); ok {
+	return s.answerMarkPaid(c, err, func(errs views.FieldErrors) error {
 		return s.renderBatch(c, http.StatusUnprocessableEntity, d, expenses.PayForm{PaidOn: in.PaidOn, Method: in.Method,
-			Reference: in.Reference, Errors: verr})
-	}
-	if err != nil {
-		return err
-	}
-	s.setFlash(c, "success", fmt.Sprintf("%s is paid: %s paid, and their owners are told.", d.Number,
-		views.Plural(len(d.Reports), "report", "reports")))
-	return redirect(c, expenses.BatchPath(d.ID))
+			Reference: in.Reference, Errors: errs})
+	}, fmt.Sprintf("%s is paid: %s paid, and their owners are told.", d.Number, views.Plural(len(d.Reports), "report", "reports")),
+		expenses.BatchPath(d.ID))
 }
 
 // reimbursementCSV is the batch for the AP clerk's records: a row per report with the person,

@@ -288,6 +288,9 @@ func MarkPaymentPaid(ctx context.Context, db *gorm.DB, v Viewer, id int64, in Pa
 		if err := lockVisibleRun(tx, v, id, &r); err != nil {
 			return err
 		}
+		if r.Status == PaymentPaid { // a second click, or another tab
+			return outlay.Conflict(r.Number + " is already paid.")
+		}
 		if r.Status != PaymentApproved {
 			return outlay.Conflict("This payment is " + strings.ToLower(PaymentStatusLabel(r.Status)) + ": only an approved payment can be marked paid.")
 		}
