@@ -3,51 +3,78 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"gorm.io/gorm"
 
 	"outlay/internal/testutil"
 	"outlay/models"
 )
 
-// The approver's queue in a real browser: a row's details open in place, one request is
-// approved and another rejected inline (the rows swap, the badge counts down, a toast
-// confirms), and the queue fits a desktop and a phone.
-func TestApprovalsQueueInTheBrowser(t *testing.T) {
+// queueWorld is Max Manager's queue of approvals: requisitions of Rita's (he is her
+// manager) for Initech's software, in Engineering, within its budget.
+type queueWorld struct {
+	s        *site
+	db       *gorm.DB
+	rita     *models.User
+	eng      models.Department
+	software models.GLAccount
+	vendor   models.Vendor
+}
+
+func newQueueWorld(t *testing.T) *queueWorld {
+	t.Helper()
 	s := startSite(t)
-	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
-	eng := models.Department{Name: "Engineering", Code: "ENG"}
-	software := models.GLAccount{Code: "6000", Name: "Software"}
-	vendor := models.Vendor{Name: "Initech", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 30}
-	for _, rec := range []any{&eng, &software, &vendor} {
-		if err := db.Create(rec).Error; err != nil {
+	w := &queueWorld{s: s, db: s.App.DB(t, s.Tenant), eng: models.Department{Name: "Engineering", Code: "ENG"},
+		software: models.GLAccount{Code: "6000", Name: "Software"},
+		vendor:   models.Vendor{Name: "Initech", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 30}}
+	for _, rec := range []any{&w.eng, &w.software, &w.vendor} {
+		if err := w.db.Create(rec).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
 	year := time.Now().Year()
-	if err := db.Create(&models.Budget{DepartmentID: eng.ID, GLAccountID: software.ID, AmountMinor: 1_000_000, Currency: "USD",
+	if err := w.db.Create(&models.Budget{DepartmentID: w.eng.ID, GLAccountID: w.software.ID, AmountMinor: 1_000_000, Currency: "USD",
 		PeriodStart: time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)}).Error; err != nil {
 		t.Fatal(err)
 	}
-	max, err := models.CreateUser(ctx, db, models.NewUser{Email: "max@acme.example", Name: "Max Manager", Password: testutil.Password, Roles: []string{"approver"}})
+	ctx := context.Background()
+	max, err := models.CreateUser(ctx, w.db, models.NewUser{Email: "max@acme.example", Name: "Max Manager", Password: testutil.Password, Roles: []string{"approver"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rita, err := models.CreateUser(ctx, db, models.NewUser{Email: "rita@acme.example", Name: "Rita Requester", Password: testutil.Password,
-		Roles: []string{"requester"}, ManagerID: &max.ID, DepartmentID: &eng.ID})
+	w.rita, err = models.CreateUser(ctx, w.db, models.NewUser{Email: "rita@acme.example", Name: "Rita Requester", Password: testutil.Password,
+		Roles: []string{"requester"}, ManagerID: &max.ID, DepartmentID: &w.eng.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return w
+}
+
+// submit submits a requisition of Rita's for each amount and gives the steps that wait for Max.
+func (w *queueWorld) submit(t *testing.T, amounts ...int64) []int64 {
+	t.Helper()
 	var steps []int64
-	for i, amount := range []int64{129900, 450000, 8_250} {
-		r := testutil.CreateRequisition(t, db, testutil.Requisition{RequesterID: rita.ID, DepartmentID: &eng.ID, VendorID: &vendor.ID,
+	for i, amount := range amounts {
+		r := testutil.CreateRequisition(t, w.db, testutil.Requisition{RequesterID: w.rita.ID, DepartmentID: &w.eng.ID, VendorID: &w.vendor.ID,
 			Justification: fmt.Sprintf("Request %d: licences for the new starters", i+1),
-			Lines:         []testutil.RequisitionLine{{GLAccountID: &software.ID, Amount: amount}}})
-		steps = append(steps, testutil.SubmitRequisition(t, db, r).Steps[0].ID)
+			Lines:         []testutil.RequisitionLine{{GLAccountID: &w.software.ID, Amount: amount}}})
+		steps = append(steps, testutil.SubmitRequisition(t, w.db, r).Steps[0].ID)
 	}
+	return steps
+}
+
+// The approver's queue in a real browser: a row's details open in place, one request is
+// approved and another rejected inline (the rows swap, the badge counts down, a toast
+// confirms), and the queue fits a desktop and a phone.
+func TestApprovalsQueueInTheBrowser(t *testing.T) {
+	w := newQueueWorld(t)
+	s, db := w.s, w.db
+	steps := w.submit(t, 129900, 450000, 8_250)
 	row := func(i int) string { return fmt.Sprintf("tbody#step-%d", steps[i]) }
 
 	b := newBrowser(t)
@@ -126,15 +153,7 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	b.do(chromedp.Navigate(s.URL("/approvals/delegation")), chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
 	b.screenshot("delegation-phone")
 
-	// Approving the ticked ones asks how many; with none ticked it asks nothing (the server
-	// says to tick some).
-	b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.ID("bulk-form")),
-		chromedp.Evaluate[chromedp.Void](`window.__asked = ''; window.confirm = function (q) { window.__asked = q; return true; }`))
-	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#bulk-form button[type="submit"]').click()`))
-	b.waitJS(`[...document.querySelectorAll('.toast-error')].some(e => e.textContent.includes('Tick the requests to approve first.'))`)
-	if asked := eval[string](b, `window.__asked`); asked != "" {
-		t.Errorf("with nothing ticked, asked %q", asked)
-	}
+	// Approving the ticked ones asks how many.
 	b.do(chromedp.Navigate(s.URL("/approvals")), chromedp.WaitVisible(chromedp.ID("bulk-form")),
 		chromedp.Evaluate[chromedp.Void](`window.__asked = ''; window.confirm = function (q) { window.__asked = q; return true; }`))
 	b.do(chromedp.Click(chromedp.ID(fmt.Sprintf("tick-%d", steps[2]))),
@@ -147,6 +166,87 @@ func TestApprovalsQueueInTheBrowser(t *testing.T) {
 	var third models.ApprovalStep
 	if err := db.First(&third, steps[2]).Error; err != nil || third.Status != models.StepApproved {
 		t.Errorf("the ticked request's step is %q after approving the ticked (%v)", third.Status, err)
+	}
+}
+
+// "Approve ticked" waits for a tick: disabled, seen so and said so, until a request is
+// ticked, and again once the last tick goes, whether a box is unticked, "Tick all on this
+// page" unticks them all, or the ticked request leaves the list (decided on its own row);
+// pressed while disabled it sends nothing. On a desktop and on a phone.
+func TestBulkApproveWaitsForATick(t *testing.T) {
+	w := newQueueWorld(t)
+	const button = `#bulk-form button[type="submit"]`
+	for _, width := range []int64{1280, 390} {
+		steps := w.submit(t, 12_000, 34_000, 56_000)
+		tick := func(i int) string { return fmt.Sprintf("#tick-%d", steps[i]) }
+		b := newBrowser(t)
+		if width == 390 {
+			b.viewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+		} else {
+			b.viewport(1280, 900)
+		}
+		b.signIn(w.s, "max@acme.example", testutil.Password)
+		b.do(chromedp.Navigate(w.s.URL("/approvals")), chromedp.WaitVisible(chromedp.CSS(tick(2))))
+		// The button, the hint and "Tick all on this page", as one line.
+		const stateJS = `(function () {
+			var btn = document.querySelector('` + button + `'), all = document.querySelector('#bulk-form [data-tick-all]');
+			return (btn.disabled ? 'disabled' : 'enabled') + ' | ' + document.getElementById('bulk-hint').textContent.trim() + ' | ' +
+				(all.checked ? 'all' : all.indeterminate ? 'some' : 'none');
+		})()`
+		want := func(step, expect string) {
+			t.Helper()
+			ctx, cancel := context.WithTimeout(b.ctx, actionTimeout)
+			defer cancel()
+			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](stateJS+` === `+strconv.Quote(expect), chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+				t.Errorf("%dpx, %s: %q, want %q", width, step, eval[string](b, stateJS), expect)
+			}
+		}
+		want("nothing ticked", "disabled | Tick requests in the list, then approve them together. | none")
+		// Seen disabled (dimmed, no pointer), and said so: a disabled button, described by the hint.
+		if got := eval[string](b, `(function () { var s = getComputedStyle(document.querySelector('`+button+`')); return s.opacity + ' ' + s.cursor; })()`); got != "0.5 not-allowed" {
+			t.Errorf("%dpx: the disabled button looks %q", width, got)
+		}
+		if got := eval[string](b, `document.querySelector('`+button+`').getAttribute('aria-describedby')`); got != "bulk-hint" {
+			t.Errorf("%dpx: the button is described by %q", width, got)
+		}
+		if !eval[bool](b, `!!document.querySelector('#bulk-form [data-tick-all]').closest('label').offsetParent`) {
+			t.Errorf("%dpx: no 'Tick all on this page' box", width)
+		}
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('` + button + `').click()`))
+		assertNoHorizontalScroll(t, b)
+		b.screenshot(fmt.Sprintf("nothing-ticked-%d", width))
+
+		b.do(b.press(tick(0)))
+		want("one ticked", "enabled | 1 request ticked. | some")
+		b.screenshot(fmt.Sprintf("one-ticked-%d", width))
+		b.do(b.press(tick(0)))
+		want("unticked again", "disabled | Tick requests in the list, then approve them together. | none")
+		b.do(b.press(`#bulk-form [data-tick-all]`))
+		want("all ticked", "enabled | 3 requests ticked. | all")
+		if n := eval[int](b, `document.querySelectorAll('input[name="step"]:checked').length`); n != 3 {
+			t.Errorf("%dpx: 'Tick all' ticked %d of 3", width, n)
+		}
+		b.screenshot(fmt.Sprintf("all-ticked-%d", width))
+		b.do(b.press(`#bulk-form [data-tick-all]`))
+		want("all unticked", "disabled | Tick requests in the list, then approve them together. | none")
+
+		// The only ticked request is approved on its own row: it leaves the list of boxes, and
+		// the button waits for a tick again.
+		row := fmt.Sprintf("tbody#step-%d", steps[1])
+		b.do(b.press(tick(1)))
+		want("the second ticked", "enabled | 1 request ticked. | some")
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('` + row + ` button[hx-post$="/approve"]').click()`))
+		b.waitJS(`!!document.querySelector('` + row + `.approval-decided')`)
+		want("its row decided", "disabled | Tick requests in the list, then approve them together. | none")
+		if n := len(b.requestsTo("POST", "/approvals/bulk")); n != 0 {
+			t.Errorf("%dpx: the disabled button sent %d bulk approvals", width, n)
+		}
+		// The two left, ticked all together and approved together.
+		b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`), b.press(`#bulk-form [data-tick-all]`))
+		want("the two left ticked", "enabled | 2 requests ticked. | all")
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('` + button + `').click()`))
+		b.waitJS(`[...document.querySelectorAll('.toast-success')].some(e => e.textContent.includes('2 approved'))`)
+		b.waitJS(`!document.querySelector('input[name="step"]')`)
 	}
 }
 

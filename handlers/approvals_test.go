@@ -235,6 +235,33 @@ func TestApprovalsBulkApprove(t *testing.T) {
 	}
 }
 
+// The page keeps "Approve ticked" waiting for a tick (app.js, through the form's
+// data-ticks); a request with nothing ticked (a page without JavaScript, or a forged post) is
+// still refused with a message saying to tick some, and decides nothing.
+func TestApprovalsBulkApproveNeedsATick(t *testing.T) {
+	t.Parallel()
+	s := newApprovalSite(t)
+	_, step := s.pending(t, 1000)
+	page := s.maxC.Get("/approvals")
+	form := page.Doc.Find("#bulk-form")
+	if form.AttrOr("data-ticks", "") != "step" || form.Find("[data-tick-all]").Length() != 1 ||
+		form.Find(`button[type=submit]`).AttrOr("aria-describedby", "") != "bulk-hint" || page.Text("#bulk-hint") == "" {
+		t.Error("the bulk form does not wait for a tick, or offers no 'Tick all'")
+	}
+	res := approvalPost(s.maxC, "/approvals/bulk", url.Values{})
+	if res.Status != http.StatusOK || !strings.Contains(res.Header.Get("HX-Trigger"), "Tick the requests to approve first.") ||
+		!strings.Contains(res.Header.Get("HX-Trigger"), `"error"`) {
+		t.Errorf("htmx, nothing ticked: %d %q", res.Status, res.Header.Get("HX-Trigger"))
+	}
+	if msg := flashAfter(t, s.maxC, s.maxC.Post("/approvals/bulk", url.Values{})); msg != "Tick the requests to approve first." {
+		t.Errorf("plain post, nothing ticked: %q", msg)
+	}
+	var st models.ApprovalStep
+	if err := s.db.First(&st, step).Error; err != nil || st.Status != models.StepPending {
+		t.Errorf("an empty bulk approval left the step %q (%v)", st.Status, err)
+	}
+}
+
 func TestApprovalsDelegation(t *testing.T) {
 	t.Parallel()
 	s := newApprovalSite(t)

@@ -375,6 +375,61 @@
     restoreKept();
   }
 
+  /* ---- Acting on ticked rows: <form data-ticks="step"> ---- */
+  // The form's submit buttons are disabled until a box of that name (in the form, or joined to
+  // it with form="…") is ticked. A box [data-tick-all] in the form, hidden in the HTML and
+  // shown here, ticks or unticks them all and shows whether all, some or none are;
+  // [data-ticks-count] says how many are ticked (its data-none and data-some, with {n} and
+  // {s}). Rows come and go with htmx (a decision swaps its row, a filter or the approval of
+  // the ticked ones the whole list), so every swap counts again. Without JavaScript the
+  // buttons stay enabled, and the server says to tick some first.
+  function tickBoxes(form) {
+    var name = form.getAttribute('data-ticks');
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name === name && el.type === 'checkbox' && !el.disabled;
+    });
+  }
+
+  function syncTicks(form) {
+    var boxes = tickBoxes(form);
+    var n = boxes.filter(function (b) { return b.checked; }).length;
+    form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = n === 0; });
+    var all = form.querySelector('[data-tick-all]');
+    if (all) {
+      (all.closest('label') || all).hidden = boxes.length === 0;
+      all.checked = boxes.length > 0 && n === boxes.length;
+      all.indeterminate = n > 0 && n < boxes.length;
+    }
+    var count = form.querySelector('[data-ticks-count]');
+    if (count) {
+      var text = n === 0 ? count.getAttribute('data-none') :
+        count.getAttribute('data-some').replace('{n}', String(n)).replace('{s}', n === 1 ? '' : 's');
+      if (count.textContent !== text) count.textContent = text;
+    }
+  }
+
+  function syncAllTicks() {
+    document.querySelectorAll('form[data-ticks]').forEach(syncTicks);
+  }
+
+  document.addEventListener('change', function (e) {
+    var box = e.target;
+    if (!(box instanceof HTMLInputElement) || box.type !== 'checkbox' || !box.form || !box.form.hasAttribute('data-ticks')) return;
+    if (box.hasAttribute('data-tick-all')) {
+      tickBoxes(box.form).forEach(function (b) { b.checked = box.checked; });
+    }
+    syncTicks(box.form);
+  });
+  document.addEventListener('htmx:load', syncAllTicks);
+  document.addEventListener('htmx:afterSettle', syncAllTicks);
+  // Back and forward bring a page back with the boxes as they were left.
+  window.addEventListener('pageshow', syncAllTicks);
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', syncAllTicks);
+  } else {
+    syncAllTicks();
+  }
+
   /* ---- Confirmation: <form data-confirm="Delete this expense?"> ---- */
   // Capture phase on document runs before htmx's own submit listener on the
   // form, so a refusal stops both normal and htmx submissions.
