@@ -30,6 +30,12 @@ func (s *Server) spendReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderSpend(c, q)
+}
+
+// renderSpend shows the report of q, or its filters with a message beside each one refused
+// (422), as typed.
+func (s *Server) renderSpend(c *fiber.Ctx, q *spendQuery) error {
 	p := spendPage(q)
 	status := http.StatusOK
 	if len(q.errs) > 0 {
@@ -53,7 +59,13 @@ func (s *Server) spendExport(c *fiber.Ctx) error {
 		return err
 	}
 	if len(q.errs) > 0 {
-		return q.errs
+		// An address of the download with a filter refused (a day that is not one, a period
+		// that ends before it starts) shows the report's filters as given, each refusal
+		// beside its field, rather than an error page.
+		if !q.errs.Has("") {
+			q.errs[""] = "Nothing was downloaded: correct the filters marked below, then download again."
+		}
+		return s.renderSpend(c, q)
 	}
 	stages := q.stages()
 	columns := cols("currency", "Currency", "group", groupLabel(q.filter.GroupBy))
@@ -224,23 +236,26 @@ func (q *spendQuery) readPeriod() {
 		}
 	}
 	q.form.Period = ""
-	day := func(field, typed, missing string) time.Time {
+	// A date field's picker only ever sends a real day: one that is not comes from an address
+	// (a link, a bookmark), so the message quotes it, as the field cannot show it.
+	day := func(field, typed, which string) time.Time {
 		if typed == "" {
-			q.errs[field] = missing
+			q.errs[field] = "Enter the " + which + " day of the period."
 			return time.Time{}
 		}
 		d, err := time.Parse(time.DateOnly, typed)
 		if err != nil {
-			q.errs[field] = "Enter a date like 2026-01-31."
+			q.errs[field] = fmt.Sprintf("“%s” is not a date: choose the %s day of the period.", shorten(typed, 40), which)
 		}
 		return d
 	}
-	q.filter.From = day("from", q.form.From, "Enter the first day of the period.")
-	q.filter.To = day("to", q.form.To, "Enter the last day of the period.")
+	q.filter.From = day("from", q.form.From, "first")
+	q.filter.To = day("to", q.form.To, "last")
 	switch {
 	case q.errs.Has("from") || q.errs.Has("to"):
 	case q.filter.To.Before(q.filter.From):
-		q.errs["to"] = "The last day is before the first."
+		q.errs["to"] = fmt.Sprintf("%s is before the first day, %s: choose a last day on or after it.",
+			q.filter.To.Format("2 January 2006"), q.filter.From.Format("2 January 2006"))
 	case q.filter.To.After(q.filter.From.AddDate(maxSpendYears, 0, 0)):
 		q.errs["to"] = fmt.Sprintf("Choose a period of at most %d years.", maxSpendYears)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -159,7 +160,9 @@ func TestSpendReportShowsEachStageAndKeepsCurrenciesApart(t *testing.T) {
 	}
 }
 
-// Wrong filter values are named beside their fields with a 422, never an error page.
+// Wrong filter values are named beside their fields with a 422, never an error page: on the
+// report, and on its download's address, which shows the report's filters as given and says
+// that nothing was downloaded.
 func TestSpendReportRefusesBadFiltersBesideTheField(t *testing.T) {
 	t.Parallel()
 	f := newSpendFixture(t)
@@ -167,9 +170,10 @@ func TestSpendReportRefusesBadFiltersBesideTheField(t *testing.T) {
 	for _, tc := range []struct{ query, field, msg string }{
 		{"group=colour", "#group-error", "Choose a grouping"},
 		{"stage=paid", "#stage-error", "Choose a stage"},
-		{"from=2026-13-01&to=2026-12-31", "#from-error", "Enter a date"},
+		{"from=2026-13-01&to=2026-12-31", "#from-error", "“2026-13-01” is not a date: choose the first day of the period."},
+		{"from=2026-01-01&to=31/12/2026", "#to-error", "“31/12/2026” is not a date: choose the last day of the period."},
 		{"from=2026-01-01", "#to-error", "Enter the last day"},
-		{"from=2026-02-01&to=2026-01-01", "#to-error", "before the first"},
+		{"from=2026-02-01&to=2026-01-01", "#to-error", "1 January 2026 is before the first day, 1 February 2026: choose a last day on or after it."},
 		{"from=2000-01-01&to=2026-01-01", "#to-error", "at most 10 years"},
 		{"currency=dollars", "#currency-error", "three-letter"},
 		{"department=999999", "#department-error", "Choose one of the departments"},
@@ -183,8 +187,22 @@ func TestSpendReportRefusesBadFiltersBesideTheField(t *testing.T) {
 		if res.Doc.Find(".spend-section").Length() != 0 || res.Doc.Find("#spend-export").Length() != 0 {
 			t.Errorf("%s: figures shown under a wrong filter", tc.query)
 		}
-		if res := c.Get("/reports/spend/export?" + tc.query); res.Status != http.StatusUnprocessableEntity {
-			t.Errorf("CSV %s: %d", tc.query, res.Status)
+		res = c.Get("/reports/spend/export?" + tc.query)
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text(tc.field), tc.msg) {
+			t.Errorf("download %s: %d %q", tc.query, res.Status, res.Text(tc.field))
+		}
+		if res.Doc.Find("form.spend-filters").Length() != 1 || res.Doc.Find(".spend-section").Length() != 0 {
+			t.Errorf("download %s: not the report's filters", tc.query)
+		}
+		if tc.field != ".flash-error" && !strings.HasPrefix(res.Text(".spend-filters .flash-error"), "Nothing was downloaded") {
+			t.Errorf("download %s: the page says %q above the filters", tc.query, res.Text(".spend-filters .flash-error"))
+		}
+		// The days given stay in their fields.
+		given, _ := url.ParseQuery(tc.query)
+		for _, name := range []string{"from", "to"} {
+			if got, _ := res.Doc.Find("form.spend-filters input#" + name).Attr("value"); given.Get(name) != "" && got != given.Get(name) {
+				t.Errorf("download %s: %s holds %q", tc.query, name, got)
+			}
 		}
 	}
 }
