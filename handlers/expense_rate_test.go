@@ -49,3 +49,50 @@ func TestARateWithACommaIsRefusedBesideIt(t *testing.T) {
 		t.Errorf("mileage rate 0,30: %d %q, kept %q", res.Status, res.Text("#rate-error"), res.Doc.Find("#rate").AttrOr("value", ""))
 	}
 }
+
+// The live totals empty a line's exchange-rate message, out of band, once the rate it was
+// refused for on saving is good (or no longer needed); a rate still bad keeps the message of
+// the save, which alone refuses it. The save itself is unchanged: it refuses the bad rate.
+func TestLiveTotalsClearARateMessageOnceTheRateIsGood(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	c := s.client(t, s.rita)
+	c.Get("/expenses/new")
+	f := s.expenseForm("save", [4]string{day(1), ids(s.meals.ID), "Café Einstein", "10.00"}, [4]string{day(1), ids(s.meals.ID), "Dussmann", "20.00"},
+		[4]string{day(1), ids(s.meals.ID), "Diner", "5.00"})
+	f["currency"] = []string{"USD", "EUR", "EUR", "USD"} // the report's, then each line's
+	f["rate"] = []string{"1,085", "", ""}
+	res := c.Post("/expenses", f)
+	if res.Status != http.StatusUnprocessableEntity || res.Text("#expense-0-rate-check #expense-0-rate-error") == "" ||
+		res.Text("#expense-1-rate-check #expense-1-rate-error") == "" {
+		t.Fatalf("saved with a bad rate and none: %d %q %q", res.Status, res.Text("#expense-0-rate-error"), res.Text("#expense-1-rate-error"))
+	}
+
+	c.Header.Set("HX-Request", "true")
+	f["rate"] = []string{"1.085", "abc", ""}
+	res = c.Post("/expenses/totals", f)
+	if res.Status != http.StatusOK {
+		t.Fatalf("totals: %d", res.Status)
+	}
+	for _, row := range []string{"0", "2"} { // a good rate; a line in the report's currency, which needs none
+		box := res.Doc.Find("#expense-" + row + "-rate-check")
+		if oob, _ := box.Attr("hx-swap-oob"); oob != "true" || box.Find(".field-error").Length() != 0 {
+			t.Errorf("line %s: rate message box oob %q with %d messages, want it sent empty", row, oob, box.Find(".field-error").Length())
+		}
+	}
+	if n := res.Doc.Find("#expense-1-rate-check").Length(); n != 0 {
+		t.Errorf("line 1's rate, still bad, had its message replaced (%d boxes sent)", n)
+	}
+	if got := res.Text("#expense-0-priced"); got != "$10.85" {
+		t.Errorf("line 0 priced at %q", got)
+	}
+
+	c.Header.Del("HX-Request")
+	f["rate"] = []string{"1.085", "abc", ""}
+	if res := c.Post("/expenses", f); res.Status != http.StatusUnprocessableEntity || res.Text("#expense-1-rate-error") == "" {
+		t.Errorf("saved with rate abc: %d %q", res.Status, res.Text("#expense-1-rate-error"))
+	}
+	if n := s.count(t); n != 0 {
+		t.Errorf("%d reports saved", n)
+	}
+}

@@ -176,7 +176,7 @@ func (s *Server) expenseTotals(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t := expenses.Totals{Threshold: threshold.String(), Total: "—"}
+	t := expenses.Totals{Threshold: threshold.String(), Total: "—", RatesGood: live.RatesGood}
 	if live.Currency != "" {
 		t.Total = money.Money{Minor: live.Total, Currency: live.Currency}.String()
 		for _, a := range live.Lines {

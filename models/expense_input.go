@@ -636,6 +636,10 @@ type ExpenseLive struct {
 	Lines      []*int64
 	Total      int64
 	Incomplete int // rows typed into that cannot be priced yet
+	// RatesGood says per row that its exchange rate is settled: the row's currency is known
+	// and is the report's, or the rate typed reads. False for a row left blank, and while the
+	// report's currency cannot be read.
+	RatesGood []bool
 }
 
 // PriceExpenseLive prices in as priceExpense would, row by row, ignoring every refusal but
@@ -652,6 +656,7 @@ func PriceExpenseLive(ctx context.Context, db *gorm.DB, in ExpenseInput) (Expens
 	for row, li := range in.Lines {
 		if row >= MaxExpenseLines || li.Blank() {
 			out.Lines = append(out.Lines, nil)
+			out.RatesGood = append(out.RatesGood, false)
 			continue
 		}
 		verr := outlay.ValidationErrors{}
@@ -659,6 +664,7 @@ func PriceExpenseLive(ctx context.Context, db *gorm.DB, in ExpenseInput) (Expens
 		if err != nil {
 			return out, err
 		}
+		out.RatesGood = append(out.RatesGood, l.Currency != "" && !verr.Has(ExpenseField(row, "currency")) && !verr.Has(ExpenseField(row, "rate")))
 		priced := true
 		for _, k := range []string{"kind", "amount", "distance", "unit", "days", "destination", "rate", "currency"} {
 			priced = priced && !verr.Has(ExpenseField(row, k))

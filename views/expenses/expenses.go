@@ -308,4 +308,5 @@ type TripCostRow struct {
 type Totals struct {
 	Total, Threshold, Note string
 	Lines                  []string
+	RatesGood              []bool // per line: its exchange rate is not needed, or reads
 }
