@@ -8,7 +8,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"outlay/internal/testutil"
 	"outlay/models"
 )
 
@@ -26,9 +25,7 @@ func TestARefusedRateClearsOnceAGoodOneIsTyped(t *testing.T) {
 	if err := db.Create(&meals).Error; err != nil {
 		t.Fatal(err)
 	}
-	b := newBrowser(t)
-	b.allow(`status of 422`)
-	b.signIn(s, s.User.Email, testutil.Password)
+	b := refusingBrowser(t, s)
 	for _, sz := range sizes {
 		b.size(sz.phone)
 		b.do(chromedp.Navigate(s.URL("/expenses/new")), chromedp.WaitVisible(chromedp.ID("expense-form")))

@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"outlay/internal/testutil"
 )
 
 // levelControls lists, for the fields of form that share a row, the ones whose input or
@@ -42,9 +40,7 @@ const levelControls = `(function (form) {
 // a phone.
 func TestFilterRowsStayLevelWithARefusedValue(t *testing.T) {
 	s := startSite(t)
-	b := newBrowser(t)
-	b.allow(`status of 422`)
-	b.signIn(s, s.User.Email, testutil.Password)
+	b := refusingBrowser(t, s)
 	for _, sz := range sizes {
 		b.size(sz.phone)
 		for _, tc := range []struct{ path, form, message string }{

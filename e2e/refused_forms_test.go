@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -118,6 +120,16 @@ func TestRefusedRequisitionSaveTakesTheFocusToItsMessage(t *testing.T) {
 	b.screenshot("deleted-in-another-tab")
 }
 
+// refusingBrowser is a browser signed in as the site's admin, in which the 422 answers of
+// refused forms are expected.
+func refusingBrowser(t *testing.T, s *site) *browser {
+	t.Helper()
+	b := newBrowser(t)
+	b.allow(`status of 422`)
+	b.signIn(s, s.User.Email, testutil.Password)
+	return b
+}
+
 // lastRequisition is the id of the newest requisition.
 func lastRequisition(t *testing.T, s *site) int64 {
 	t.Helper()
@@ -147,28 +159,76 @@ func TestRefusedFormWithoutSummaryFocusesTheFirstMarkedField(t *testing.T) {
 }
 
 // An expense report is a form of full pages: refused, it loads again with a message above it
-// saying that fields below need correcting, and the focus on that message.
-func TestRefusedExpenseFormLoadsWithTheFocusOnItsMessage(t *testing.T) {
+// saying that fields below need correcting, each listed as a link to its field, and the focus
+// in the first field marked.
+func TestRefusedExpenseFormLoadsWithTheFocusInItsFirstMarkedField(t *testing.T) {
 	s := startSite(t)
-	b := newBrowser(t)
-	b.allow(`status of 422`)
-	b.signIn(s, s.User.Email, testutil.Password)
-	for _, vp := range []struct {
-		name string
-		w, h int64
-	}{{"desktop", desktopWidth, desktopHeight}, {"phone", phoneWidth, phoneHeight}} {
-		b.viewport(vp.w, vp.h)
+	b := refusingBrowser(t, s)
+	for _, sz := range sizes {
+		b.size(sz.phone)
 		b.do(chromedp.Navigate(s.URL("/expenses/new")), chromedp.WaitVisible(chromedp.ID("expense-form")))
 		b.do(chromedp.SendKeys(chromedp.ID("expense-0-amount"), "-12.00"))
 		b.pressAndLoad(`#expense-form button[value="save"]`)
 		b.do(chromedp.WaitVisible(chromedp.CSS(`#expense-form [data-form-error]`)))
-		if got := b.text(`#expense-form [data-form-error]`); got != "Please correct the fields marked below." {
-			t.Errorf("%s: the message above the refused form: %q", vp.name, got)
+		if got := b.text(`#expense-form [data-form-error] .form-error-body`); !strings.HasPrefix(got, "Please correct the fields marked below.") {
+			t.Errorf("%s: the message above the refused form: %q", sz.name, got)
 		}
-		b.waitJS(`document.activeElement && document.activeElement.hasAttribute('data-form-error')`)
+		first := eval[string](b, `document.querySelector('#expense-form [aria-invalid="true"]').id`)
+		b.waitJS(`document.activeElement && document.activeElement.id === ` + jsString(first))
 		if !eval[bool](b, inView) {
-			t.Errorf("%s: the message above the refused form is not in view", vp.name)
+			t.Errorf("%s: the first field marked, %s, is not in view", sz.name, first)
 		}
-		b.screenshot(vp.name + "-refused-expense")
+		if got := eval[string](b, `document.querySelector('#expense-form [data-form-error] a').getAttribute('href')`); got != "#"+first {
+			t.Errorf("%s: the message's first link leads to %s, want #%s", sz.name, got, first)
+		}
+		b.screenshot(sz.name + "-refused-expense")
+	}
+}
+
+// A refused bill, as a refused requisition, comes back (swapped in by htmx) with the focus in
+// its first field marked, and the message above it lists each refusal as a link to its field
+// (a line's named by its line); following a link puts the focus in that field. On a desktop
+// and on a phone.
+func TestRefusedBillFocusesItsFirstMarkedFieldAndListsTheRest(t *testing.T) {
+	s := startSite(t)
+	b := refusingBrowser(t, s)
+	for _, sz := range sizes {
+		b.size(sz.phone)
+		for _, form := range []struct{ path, id, line string }{
+			{"/bills/new", "bill-form", "Line 1 · Quantity: "},
+			{"/requisitions/new", "requisition-form", "Line 1 · Quantity: "},
+		} {
+			sel := "#" + form.id
+			b.do(chromedp.Navigate(s.URL(form.path)), chromedp.WaitVisible(chromedp.ID(form.id)))
+			b.waitBound(sel)
+			b.typeInto("line-0-description", "Toner")
+			b.typeInto("line-0-quantity", "2,5")
+			b.do(b.press(sel + ` button[name="intent"][value="save"]`))
+			b.do(chromedp.WaitVisible(chromedp.CSS(sel + ` [data-form-error] a`)))
+			b.waitJS(settled)
+			first := eval[string](b, `document.querySelector(`+jsString(sel+` [aria-invalid="true"]`)+`).id`)
+			if got := eval[string](b, focusedRefusal); got != first {
+				t.Errorf("%s %s: after the refused save the focus is on %s, want the first field marked, %s", sz.name, form.path, got, first)
+			}
+			if !eval[bool](b, inView) {
+				t.Errorf("%s %s: the focused field is not in view", sz.name, form.path)
+			}
+			links := eval[[]string](b, `[...document.querySelectorAll(`+jsString(sel+` [data-form-error] a`)+`)].map(a => a.getAttribute('href') + ' ' + a.textContent)`)
+			marked := eval[[]string](b, `[...document.querySelectorAll(`+jsString(sel+` [aria-invalid="true"]`)+`)].map(e => '#' + e.id)`)
+			for _, id := range marked {
+				if !slices.ContainsFunc(links, func(l string) bool { return strings.HasPrefix(l, id+" ") }) {
+					t.Errorf("%s %s: no link to %s among %q", sz.name, form.path, id, links)
+				}
+			}
+			if !slices.ContainsFunc(links, func(l string) bool { return strings.HasPrefix(l, "#line-0-quantity "+form.line) }) {
+				t.Errorf("%s %s: the line's quantity is not listed by its line: %q", sz.name, form.path, links)
+			}
+			b.screenshot(sz.name + "-" + form.id + "-refused")
+			b.do(b.press(sel + ` [data-form-error] a[href="#line-0-quantity"]`))
+			b.waitJS(`document.activeElement.id === 'line-0-quantity'`)
+			if !eval[bool](b, inView) {
+				t.Errorf("%s %s: the line's quantity, focused from its link, is not in view", sz.name, form.path)
+			}
+		}
 	}
 }

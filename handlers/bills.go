@@ -461,9 +461,7 @@ func (s *Server) storeBill(c *fiber.Ctx, id int64) error {
 		if err != nil {
 			return err
 		}
-		if _, ok := verr[""]; !ok {
-			f.Errors[""] = "Please correct the fields marked below."
-		}
+		markRefused(f.Errors, verr)
 		return s.renderBillForm(c, http.StatusUnprocessableEntity, f, cur)
 	}
 	if err != nil {
@@ -630,7 +628,7 @@ func (s *Server) updateBillMatching(c *fiber.Ctx) error {
 		if _, bad := verr["spent_basis"]; bad {
 			v.SpentBasis = st.BudgetSpentBasis
 		}
-		v.Errors[""] = "Please correct the fields marked below."
+		markRefused(v.Errors, verr)
 		return s.render(c, http.StatusUnprocessableEntity, page{Title: "Bill matching", Nav: bills.SettingsPath, Content: bills.SettingsPage(v)})
 	}
 	if err != nil {

@@ -132,6 +132,6 @@ func startOver(err error, formKey *string) bool {
 // refusal already says something there.
 func markRefused(errs views.FieldErrors, verr outlay.ValidationErrors) {
 	if _, ok := verr[""]; !ok {
-		errs[""] = "Please correct the fields marked below."
+		errs[""] = views.FieldsMarked
 	}
 }

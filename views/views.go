@@ -48,6 +48,11 @@ type Flash struct {
 // are the refusals the models return, shown as they are.
 type FieldErrors = outlay.ValidationErrors
 
+// FieldsMarked is what a refused form says above itself when the refusals are all beside
+// its fields: FormError then lists them (app.js adds a link to each field), and the focus
+// goes to the first field marked rather than to the message.
+const FieldsMarked = "Please correct the fields marked below."
+
 // Initials returns up to two initials of a name, for the avatar.
 func Initials(name string) string {
 	var out []rune

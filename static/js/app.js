@@ -247,13 +247,68 @@
   // A refused form comes back with its messages: one above the form (views.FormError,
   // [data-form-error]) and one beside each field (aria-invalid). The page may be scrolled far
   // below them, at the button that sent it, so the focus, and with it the view, moves to the
-  // summary above the form or, without one, to the first field marked.
+  // summary above the form or, without one, to the first field marked. A summary that only
+  // says that fields below need correcting ([data-fields-marked]) lists them, each a link to
+  // its field, and the focus goes to the first field marked: the correction is typed there,
+  // and its label and message are read with it.
   function shown(el) { return el.getClientRects().length > 0; }
 
   function firstRefusal(root) {
     var summary = Array.prototype.find.call(root.querySelectorAll('[data-form-error]'), shown);
-    return summary || Array.prototype.find.call(root.querySelectorAll('[aria-invalid="true"]'), shown);
+    var field = Array.prototype.find.call(root.querySelectorAll('[aria-invalid="true"]'), shown);
+    if (summary && summary.hasAttribute('data-fields-marked')) {
+      listMarkedFields(summary);
+      return field || summary;
+    }
+    return summary || field;
   }
+
+  // The name a marked field goes by in the summary: its label, after the legend of the line
+  // it is on ("Line 2 · Quantity").
+  function fieldName(field) {
+    var label = field.labels && field.labels[0];
+    var name = label ? label.textContent.trim().replace(/\s+/g, ' ') : (field.getAttribute('aria-label') || '');
+    var legend = field.closest('fieldset') && field.closest('fieldset').querySelector('legend');
+    var line = legend ? legend.textContent.trim().replace(/\s+/g, ' ') : '';
+    return line && line !== name ? line + ' · ' + name : name;
+  }
+
+  // listMarkedFields adds to the summary a link to each message shown in its form, in the
+  // form's order: to the field the message is about, or to the message where no field is
+  // marked for it (a bill without lines).
+  function listMarkedFields(summary) {
+    var form = summary.closest('form') || document;
+    var body = summary.querySelector('.form-error-body') || summary;
+    var old = body.querySelector('.form-error-fields');
+    if (old) old.remove();
+    var list = document.createElement('ul');
+    list.className = 'form-error-fields';
+    form.querySelectorAll('.field-error[id]').forEach(function (msg) {
+      if (!shown(msg)) return;
+      var field = form.querySelector('[aria-invalid="true"][aria-describedby~="' + msg.id + '"]');
+      var target = field && field.id ? field : msg;
+      var text = msg.textContent.trim().replace(/\s+/g, ' ');
+      var name = field ? fieldName(field) : '';
+      var link = document.createElement('a');
+      link.href = '#' + target.id;
+      link.setAttribute('data-refusal-link', '');
+      link.textContent = name ? name + ': ' + text : text;
+      var item = document.createElement('li');
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    if (list.children.length) body.appendChild(list);
+  }
+
+  // A link of the summary puts the focus in its field (a plain link to it would only scroll).
+  document.addEventListener('click', function (e) {
+    var link = e.target instanceof Element ? e.target.closest('a[data-refusal-link]') : null;
+    var target = link && document.getElementById(link.getAttribute('href').slice(1));
+    if (!target) return;
+    e.preventDefault();
+    if (!target.matches('input, select, textarea, button, [tabindex]')) target.setAttribute('tabindex', '-1');
+    focusRefusal(target);
+  });
 
   function focusRefusal(el) {
     el.focus({ preventScroll: true });
