@@ -12,12 +12,12 @@ import (
 // that do not line up with its input, and any message that is not below its field's input:
 // an empty string when every row is level.
 const levelControls = `(function (form) {
-  var fields = [...document.querySelectorAll(form + ' .field')].filter(f => f.getClientRects().length);
+  var fields = [...document.querySelectorAll(form + ' .field')].filter(f => f.getClientRects().length && f.querySelector('input:not([type=hidden]), select'));
   var out = [];
   fields.forEach(function (a, i) {
-    var ra = a.getBoundingClientRect(), ca = a.querySelector('input, select').getBoundingClientRect();
+    var ra = a.getBoundingClientRect(), ca = a.querySelector('input:not([type=hidden]), select').getBoundingClientRect();
     fields.slice(i + 1).forEach(function (b) {
-      var rb = b.getBoundingClientRect(), cb = b.querySelector('input, select').getBoundingClientRect();
+      var rb = b.getBoundingClientRect(), cb = b.querySelector('input:not([type=hidden]), select').getBoundingClientRect();
       var sameRow = ra.top < rb.bottom && rb.top < ra.bottom;
       if (sameRow && (Math.abs(ca.top - cb.top) > 0.5 || Math.abs(ca.bottom - cb.bottom) > 0.5)) {
         out.push(a.querySelector('label').textContent + ' ' + Math.round(ca.top) + '–' + Math.round(ca.bottom) +

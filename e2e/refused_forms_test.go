@@ -187,16 +187,16 @@ func TestRefusedExpenseFormLoadsWithTheFocusInItsFirstMarkedField(t *testing.T) 
 
 // A refused bill, as a refused requisition, comes back (swapped in by htmx) with the focus in
 // its first field marked, and the message above it lists each refusal as a link to its field
-// (a line's named by its line); following a link puts the focus in that field. On a desktop
-// and on a phone.
+// (a line's named by its line); following a link puts the focus in that field. The refused
+// line's fields stay level, as a refused filter's. On a desktop and on a phone.
 func TestRefusedBillFocusesItsFirstMarkedFieldAndListsTheRest(t *testing.T) {
 	s := startSite(t)
 	b := refusingBrowser(t, s)
 	for _, sz := range sizes {
 		b.size(sz.phone)
-		for _, form := range []struct{ path, id, line string }{
-			{"/bills/new", "bill-form", "Line 1 · Quantity: "},
-			{"/requisitions/new", "requisition-form", "Line 1 · Quantity: "},
+		for _, form := range []struct{ path, id, line, lineID string }{
+			{"/bills/new", "bill-form", "Line 1 · Quantity: ", "bill-line-0"},
+			{"/requisitions/new", "requisition-form", "Line 1 · Quantity: ", "line-0"},
 		} {
 			sel := "#" + form.id
 			b.do(chromedp.Navigate(s.URL(form.path)), chromedp.WaitVisible(chromedp.ID(form.id)))
@@ -222,6 +222,10 @@ func TestRefusedBillFocusesItsFirstMarkedFieldAndListsTheRest(t *testing.T) {
 			}
 			if !slices.ContainsFunc(links, func(l string) bool { return strings.HasPrefix(l, "#line-0-quantity "+form.line) }) {
 				t.Errorf("%s %s: the line's quantity is not listed by its line: %q", sz.name, form.path, links)
+			}
+			// The line's fields stay level, their messages below them.
+			if bad := eval[string](b, fmt.Sprintf(levelControls, "#"+form.lineID)); bad != "" {
+				t.Errorf("%s %s: the refused line is not level: %s", sz.name, form.path, bad)
 			}
 			b.screenshot(sz.name + "-" + form.id + "-refused")
 			b.do(b.press(sel + ` [data-form-error] a[href="#line-0-quantity"]`))
