@@ -469,3 +469,26 @@ func TestTripSubmissionIsCheckedBeforeTheQuestion(t *testing.T) {
 		t.Errorf("the traveller's own draft: %d; want 204", res.Status)
 	}
 }
+
+// A leg that departs before the return leg above it is back is refused beside its departure,
+// with everything typed kept.
+func TestTravelLegBeforeTheLegAboveReturnsIsRefusedBesideIt(t *testing.T) {
+	t.Parallel()
+	s := newTripSite(t)
+	f := s.tripForm()
+	f["return_on"] = []string{tripDay(12), ""} // Boston → Paris and back on day 12
+	f["depart_on"] = []string{tripDay(9), tripDay(11)}
+	res := s.tessC.Post("/travel", f)
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a leg leaving before the one above returns: %d", res.Status)
+	}
+	if got := res.Text("#leg-1-depart_on-error"); !strings.Contains(got, "departs before the leg above it returns") {
+		t.Errorf("beside the second leg's departure: %q", got)
+	}
+	if got := res.Doc.Find("#leg-0-return_on").AttrOr("value", ""); got != tripDay(12) {
+		t.Errorf("the first leg's return typed: %q", got)
+	}
+	if n := countRows(t, s.db(t), "travel_requests"); n != 0 {
+		t.Errorf("%d trips stored", n)
+	}
+}

@@ -125,7 +125,9 @@ func parseTravel(verr outlay.ValidationErrors, in TravelInput, currency string, 
 		verr.Add("legs", fmt.Sprintf("A trip has at most %d legs.", MaxTravelLegs))
 		legs = legs[:MaxTravelLegs]
 	}
-	var prev *time.Time
+	// last is where the legs above have got to: the latest of their departures and
+	// returns. A leg may leave on that day, never before it.
+	var last legEnd
 	for i, l := range legs {
 		if l.Blank() {
 			continue
@@ -148,15 +150,18 @@ func parseTravel(verr outlay.ValidationErrors, in TravelInput, currency string, 
 		back := date(LegField(i, "return_on"), l.ReturnOn, false)
 		if depart != nil {
 			leg.DepartOn = *depart
-			if prev != nil && depart.Before(*prev) {
-				verr.Add(LegField(i, "depart_on"), "Legs go in order: this one departs before the leg above it.")
+			if msg := last.refuses(*depart); msg != "" {
+				verr.Add(LegField(i, "depart_on"), msg)
 			}
-			prev = depart
+			last.reach(*depart, false)
 		}
 		if depart != nil && back != nil && back.Before(*depart) {
 			verr.Add(LegField(i, "return_on"), "The return is before the departure.")
 		} else {
 			leg.ReturnOn = back
+			if back != nil {
+				last.reach(*back, true)
+			}
 		}
 		p.Legs = append(p.Legs, leg)
 		p.LegRows = append(p.LegRows, i)
@@ -191,6 +196,33 @@ func parseTravel(verr outlay.ValidationErrors, in TravelInput, currency string, 
 		verr.Add("advance", "The advance cannot be more than the estimated total.")
 	}
 	return p
+}
+
+// legEnd is the latest day the legs read so far reach, and whether a leg's return reaches
+// it (the traveller is back then) or a departure does (they leave then).
+type legEnd struct {
+	day     *time.Time
+	returns bool
+}
+
+// reach moves e on to day when the legs get that far.
+func (e *legEnd) reach(day time.Time, returns bool) {
+	if e.day == nil || !day.Before(*e.day) {
+		e.day, e.returns = &day, returns
+	}
+}
+
+// refuses is why a leg departing on depart cannot follow the legs read so far, or "": it may
+// leave on the day the leg above it leaves or returns, not before.
+func (e legEnd) refuses(depart time.Time) string {
+	switch {
+	case e.day == nil || !depart.Before(*e.day):
+		return ""
+	case e.returns:
+		return "Legs go in order: this one departs before the leg above it returns, on " + e.day.Format("2 Jan 2006") +
+			". Choose a date from then on, or put the legs in the order they are travelled."
+	}
+	return "Legs go in order: this one departs before the leg above it."
 }
 
 // span is the first departure and the last day away of the legs (a leg's return, or its

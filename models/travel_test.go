@@ -433,3 +433,67 @@ func TestTravelFilerNeverApprovesTheTrip(t *testing.T) {
 		t.Errorf("a step naming the filer waits for %v (rule %v), want the manager %d", step.ApproverID, step.RuleID, f.manager.ID)
 	}
 }
+
+// A leg leaves on or after the day the legs above it get to: the day a return leg comes back,
+// or the day a one-way leg leaves; the same day is fine. One that leaves earlier is refused
+// beside its departure, naming the day it may leave from.
+func TestTravelLegDepartsNoEarlierThanTheLegAboveReturns(t *testing.T) {
+	t.Parallel()
+	f := newTripFixture(t)
+	ctx := context.Background()
+	back := time.Now().UTC().AddDate(0, 0, 14).Format("2 Jan 2006")
+	for _, c := range []struct {
+		name string
+		legs []models.LegInput
+		want map[string]string // messages by field; none: saved
+	}{
+		{"departs while the return leg above is away", []models.LegInput{
+			{From: "Boston", To: "Paris", DepartOn: day(10), ReturnOn: day(14), Mode: models.ModeAir},
+			{From: "Boston", To: "Denver", DepartOn: day(12), Mode: models.ModeAir}},
+			map[string]string{"leg-1-depart_on": "Legs go in order: this one departs before the leg above it returns, on " + back +
+				". Choose a date from then on, or put the legs in the order they are travelled."}},
+		{"departs the day the return leg above comes back", []models.LegInput{
+			{From: "Boston", To: "Paris", DepartOn: day(10), ReturnOn: day(14), Mode: models.ModeAir},
+			{From: "Boston", To: "Denver", DepartOn: day(14), Mode: models.ModeAir}}, nil},
+		{"departs the day the one-way leg above leaves", []models.LegInput{
+			{From: "Boston", To: "New York", DepartOn: day(10), Mode: models.ModeRail},
+			{From: "New York", To: "Paris", DepartOn: day(10), ReturnOn: day(12), Mode: models.ModeAir}}, nil},
+		{"departs before the one-way leg above", []models.LegInput{
+			{From: "Boston", To: "New York", DepartOn: day(10), Mode: models.ModeRail},
+			{From: "New York", To: "Paris", DepartOn: day(9), Mode: models.ModeAir}},
+			map[string]string{"leg-1-depart_on": "Legs go in order: this one departs before the leg above it."}},
+		{"a return leg's return is where the next one may leave from, not its departure", []models.LegInput{
+			{From: "Boston", To: "Paris", DepartOn: day(10), ReturnOn: day(14), Mode: models.ModeAir},
+			{From: "Boston", To: "Denver", DepartOn: day(15), Mode: models.ModeAir},
+			{From: "Denver", To: "Boston", DepartOn: day(13), Mode: models.ModeAir}},
+			map[string]string{"leg-2-depart_on": "Legs go in order: this one departs before the leg above it."}},
+	} {
+		in := f.input()
+		in.Legs = c.legs
+		trip, err := models.SaveTravel(ctx, f.db, f.self(f.traveller), 0, in, false)
+		if c.want == nil {
+			if err != nil {
+				t.Errorf("%s: refused: %v", c.name, err)
+			} else if err := models.DeleteTravelDraft(ctx, f.db, f.traveller.ID, trip.ID); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		verr, ok := outlay.AsValidation(err)
+		if !ok {
+			t.Errorf("%s: want a refusal, got %v", c.name, err)
+			continue
+		}
+		for k, msg := range c.want {
+			if verr[k] != msg {
+				t.Errorf("%s: %s says %q, want %q", c.name, k, verr[k], msg)
+			}
+		}
+		if len(verr) != len(c.want) {
+			t.Errorf("%s: refused for %v, want only %v", c.name, verr, c.want)
+		}
+	}
+	if n := f.count(t); n != 0 {
+		t.Errorf("%d trips stored", n)
+	}
+}
