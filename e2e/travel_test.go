@@ -21,13 +21,7 @@ import (
 func TestTravelFromFormToApprovedInTheBrowser(t *testing.T) {
 	s := startSite(t)
 	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
-	sales := models.Department{Name: "Sales"}
-	gl := models.GLAccount{Code: "6500", Name: "Travel"}
-	for _, v := range []any{&sales, &gl} {
-		if err := db.WithContext(ctx).Create(v).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
+	sales, gl, _ := travelSetup(t, s)
 	// A report started from a trip prices its per diem days at Geneva's rate, and claims
 	// flights and per diem against the trip's estimate.
 	meals, air := models.CostMeals, models.CostAirfare
@@ -38,18 +32,6 @@ func TestTravelFromFormToApprovedInTheBrowser(t *testing.T) {
 		if err := db.WithContext(ctx).Create(v).Error; err != nil {
 			t.Fatal(err)
 		}
-	}
-	// Ana reports to Mo, so her trips wait for him.
-	mo, err := models.CreateUser(ctx, db, models.NewUser{Email: "mo@acme.example", Name: "Mo Manager", Password: testutil.Password, Roles: []string{"approver"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ana models.User
-	if err := db.Where("email = ?", s.User.Email).First(&ana).Error; err != nil {
-		t.Fatal(err)
-	}
-	if err := models.UpdateUser(ctx, db, models.ByOperator(), ana.ID, models.UserChange{Name: ana.Name, Roles: []string{"admin"}, ManagerID: &mo.ID}); err != nil {
-		t.Fatal(err)
 	}
 	b := newBrowser(t)
 	b.allow(`status of 422`)
@@ -125,6 +107,19 @@ func TestTravelFromFormToApprovedInTheBrowser(t *testing.T) {
 		}
 		setValue("leg-0-depart_on", day(1))
 		b.do(chromedp.Evaluate[chromedp.Void](`window.confirm = function (q) { sessionStorage.setItem('asked', q); return true; }`))
+		if i > 0 {
+			// The trip before, on the same days, is hers too: the form names it first, and
+			// she ticks that both are meant.
+			b.waitBound(`#travel-form button[value="submit"]`)
+			b.do(b.press(`#travel-form button[value="submit"]`))
+			b.waitJS(`!!document.getElementById('overlaps_confirmed')`)
+			if got := b.text("#trip-overlaps"); !strings.Contains(got, fmt.Sprintf("TRV-%06d", i)) {
+				t.Errorf("%s: the overlap warning reads %q", vp.name, got)
+			}
+			assertNoHorizontalScroll(t, b)
+			shot("overlap")
+			b.do(b.press(`#overlaps_confirmed`))
+		}
 		b.waitBound(`#travel-form button[value="submit"]`)
 		b.pressAndLoad(`#travel-form button[value="submit"]`)
 		b.do(chromedp.WaitVisible(chromedp.CSS(".flash")))
@@ -258,4 +253,31 @@ func TestTravelFromFormToApprovedInTheBrowser(t *testing.T) {
 		shot("list")
 		signOut()
 	}
+}
+
+// travelSetup gives the site's tenant what a trip needs: a Sales department and a Travel GL
+// account to charge it to, and Mo Manager, whom Ana (the site's person) reports to, so that
+// her trips wait for him. It returns them and Ana.
+func travelSetup(t *testing.T, s *site) (models.Department, models.GLAccount, models.User) {
+	t.Helper()
+	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
+	sales := models.Department{Name: "Sales"}
+	gl := models.GLAccount{Code: "6500", Name: "Travel"}
+	for _, v := range []any{&sales, &gl} {
+		if err := db.WithContext(ctx).Create(v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	mo, err := models.CreateUser(ctx, db, models.NewUser{Email: "mo@acme.example", Name: "Mo Manager", Password: testutil.Password, Roles: []string{"approver"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ana models.User
+	if err := db.Where("email = ?", s.User.Email).First(&ana).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := models.UpdateUser(ctx, db, models.ByOperator(), ana.ID, models.UserChange{Name: ana.Name, Roles: []string{"admin"}, ManagerID: &mo.ID}); err != nil {
+		t.Fatal(err)
+	}
+	return sales, gl, ana
 }

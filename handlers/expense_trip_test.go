@@ -195,11 +195,12 @@ func TestFormsTotalsFollowTheTyping(t *testing.T) {
 }
 
 // approvedTripTo is an approved trip of Tess's from Boston to place and back, leaving in
-// `from` days for three days.
+// `from` days for three days: on the days of the site's trip, she confirms that it overlaps.
 func (s *tripReportSite) approvedTripTo(t *testing.T, place string, from int) models.TravelRequest {
 	t.Helper()
 	f := s.tripForm()
 	f.Set("intent", "submit")
+	f.Set("overlaps_confirmed", ids(s.trip.ID))
 	f["to"] = []string{place, "Boston"}
 	f["from"] = []string{"Boston", place}
 	f["depart_on"] = []string{tripDay(from), tripDay(from + 2)}

@@ -202,6 +202,13 @@ func (s *Server) tripDetail(c *fiber.Ctx, d *models.TravelDetail, activity bool)
 	if d.Status == models.TravelCancelled && d.CancelledAt != nil {
 		v.Cancelled = fmt.Sprintf("By %s on %s: %s", d.CancelledByName, formatMoment(d.CancelledAt), d.CancelReason)
 	}
+	if d.Status == models.TravelSubmitted || d.Status == models.TravelApproved {
+		overlaps, err := models.TripOverlaps(c.UserContext(), tenantDB(c), s.viewer(c), d.TravelRequest)
+		if err != nil {
+			return v, err
+		}
+		v.Overlaps = tripOverlaps(overlaps)
+	}
 	if d.Status == models.TravelApproved && d.BelongsTo(currentUser(c).UserID) && s.can(c, travelUpdate) {
 		out, err := models.TripCancellation(c.UserContext(), tenantDB(c), d.TravelRequest)
 		if msg, ok := outlay.Message(err); ok && errors.Is(err, outlay.ErrConflict) {
@@ -235,6 +242,23 @@ func (s *Server) tripDetail(c *fiber.Ctx, d *models.TravelDetail, activity bool)
 	return v, nil
 }
 
+// tripOverlaps names a trip's overlapping trips as pages show them, linking those the viewer
+// may open.
+func tripOverlaps(overlaps []models.TripOverlap) []travel.Overlap {
+	var out []travel.Overlap
+	for _, o := range overlaps {
+		v := travel.Overlap{Name: "Draft trip", Dates: tripDates(&o.FirstDay, &o.LastDay), Status: o.Status, Destinations: o.Destinations}
+		if o.Number != nil {
+			v.Name = *o.Number
+		}
+		if o.Visible {
+			v.Href = travel.Path(o.ID)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
 func tripLegs(legs []models.TravelLeg) []travel.Leg {
 	var out []travel.Leg
 	for _, l := range legs {
@@ -251,6 +275,11 @@ func tripApprovalPanel(s *Server, c *fiber.Ctx, id int64) (templ.Component, erro
 		return nil, err
 	}
 	p := travel.Panel{Legs: tripLegs(t.Legs), Dates: tripDates(t.FirstDay, t.LastDay), Days: t.Days()}
+	overlaps, err := models.TripOverlaps(c.UserContext(), tenantDB(c), s.viewer(c), *t)
+	if err != nil {
+		return nil, err
+	}
+	p.Overlaps = tripOverlaps(overlaps)
 	if t.AdvanceMinor > 0 {
 		p.Advance = money.Money{Minor: t.AdvanceMinor, Currency: t.Currency}.String()
 	}
@@ -297,7 +326,8 @@ func (s *Server) tripForm(c *fiber.Ctx, in models.TravelInput, errs outlay.Valid
 		in.Currency = st.DefaultCurrency
 	}
 	f := travel.Form{CSRF: s.csrfToken(c), Traveller: in.Traveller, Department: in.Department, GLAccount: in.GLAccount, Purpose: in.Purpose,
-		Currency: in.Currency, Advance: in.Advance, FormKey: in.FormKey, Version: in.Version, FocusRow: -1, Errors: views.FieldErrors{}, ForOthers: s.can(c, travelForOthers)}
+		Currency: in.Currency, Advance: in.Advance, FormKey: in.FormKey, Version: in.Version, FocusRow: -1, Errors: views.FieldErrors{}, ForOthers: s.can(c, travelForOthers),
+		OverlapsConfirmed: in.OverlapsConfirmed}
 	for k, msg := range errs {
 		f.Errors[k] = msg
 	}
@@ -408,6 +438,11 @@ type tripLegsPost struct {
 	Trip      string `form:"trip"`
 }
 
+// travelFiler is the person filling the travel form in.
+func (s *Server) travelFiler(c *fiber.Ctx) models.TravelFiler {
+	return models.TravelFiler{UserID: currentUser(c).UserID, ForOthers: s.can(c, travelForOthers), Sees: s.viewer(c)}
+}
+
 // checkTripSubmission answers whether the travel form being typed (for the draft its trip
 // field names, or a new trip) would be accepted for submission (204) or refused (422),
 // storing nothing: the form asks for confirmation only when it would be accepted.
@@ -415,7 +450,7 @@ func (s *Server) checkTripSubmission(c *fiber.Ctx) error {
 	var post tripLegsPost
 	bindForm(c, &post)
 	in := post.TravelInput
-	filer := models.TravelFiler{UserID: currentUser(c).UserID, ForOthers: s.can(c, travelForOthers)}
+	filer := s.travelFiler(c)
 	if filer.ForOthers {
 		typed := outlay.ValidationErrors{}
 		if err := s.typedChoice(c, typed, "traveller", travel.TravellerFormLookupPath, &in.Traveller); err != nil {
@@ -430,12 +465,14 @@ func (s *Server) checkTripSubmission(c *fiber.Ctx) error {
 }
 
 // storeTrip saves the form as a draft or, with intent=submit, saves and submits it. A refusal
-// shows the form again with every message beside its field, and stores nothing.
+// shows the form again with every message beside its field, and stores nothing; so does a
+// trip whose days overlap other trips of its traveller's, naming them, until the person
+// submitting it ticks that it is meant to.
 func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
 	var post tripPost
 	bindForm(c, &post)
 	in, submit := post.TravelInput, post.Intent == "submit"
-	filer := models.TravelFiler{UserID: currentUser(c).UserID, ForOthers: s.can(c, travelForOthers)}
+	filer := s.travelFiler(c)
 	typed := outlay.ValidationErrors{}
 	if filer.ForOthers {
 		if err := s.typedChoice(c, typed, "traveller", travel.TravellerFormLookupPath, &in.Traveller); err != nil {
@@ -448,7 +485,7 @@ func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
 	err = withTyped(err, typed)
 	in.TakeCurrentVersion(err)
 	gone := startOver(err, &in.FormKey)
-	return tripFlow.answerSave(s, c, t, err, submit, func(verr outlay.ValidationErrors) error {
+	again := func(verr outlay.ValidationErrors, overlap *models.TripOverlapWarning) error {
 		var cur *models.TravelDetail
 		if id != 0 && !gone {
 			if cur, err = models.GetTravel(c.UserContext(), tenantDB(c), s.viewer(c), id); err != nil {
@@ -459,9 +496,24 @@ func (s *Server) storeTrip(c *fiber.Ctx, id int64) error {
 		if err != nil {
 			return err
 		}
-		markRefused(f.Errors, verr)
+		if overlap != nil {
+			f.Overlaps, f.OverlapsConfirm = tripOverlaps(overlap.Overlaps), overlap.Confirmation()
+			traveller, name := in.Traveller, f.TravellerName
+			if traveller == "" && cur != nil {
+				traveller, name = strconv.FormatInt(cur.TravellerID, 10), cur.TravellerName
+			}
+			if traveller != "" && traveller != strconv.FormatInt(filer.UserID, 10) {
+				f.OverlapTraveller = name
+			}
+		} else {
+			markRefused(f.Errors, verr)
+		}
 		return s.renderTripForm(c, http.StatusUnprocessableEntity, f, cur)
-	})
+	}
+	if overlap := (*models.TripOverlapWarning)(nil); errors.As(err, &overlap) {
+		return again(nil, overlap)
+	}
+	return tripFlow.answerSave(s, c, t, err, submit, func(verr outlay.ValidationErrors) error { return again(verr, nil) })
 }
 
 // tripLegsEdit adds a blank leg to the form being typed, or removes one, and shows the legs

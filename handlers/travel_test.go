@@ -374,18 +374,19 @@ func TestTravelRuleRoutesByDepartmentAndAmount(t *testing.T) {
 	if res := s.asaC.Post("/admin/approval-rules", rule); res.Status != http.StatusSeeOther {
 		t.Fatalf("create travel rule: %d %s", res.Status, res.Text(".field-error"))
 	}
-	submit := func(airfare string) models.ApprovalStep {
+	submit := func(airfare string, later int) models.ApprovalStep {
 		f := s.tripForm()
 		f.Set("estimate-airfare", airfare)
 		f.Set("intent", "submit")
+		f["depart_on"] = []string{tripDay(9 + later), tripDay(13 + later)} // another trip of Tess's days would ask her first
 		trip := s.save(t, s.tessC, f)
 		return s.pendingStep(t, trip.ID)
 	}
-	big := submit("900") // 1,470.50 in all
+	big := submit("900", 0) // 1,470.50 in all
 	if big.ApproverID == nil || *big.ApproverID != s.ivy.ID || big.RuleID == nil {
 		t.Errorf("a big trip waits for %v under rule %v, want Ivy under the rule", big.ApproverID, big.RuleID)
 	}
-	small := submit("100") // 670.50
+	small := submit("100", 10) // 670.50
 	if small.ApproverID == nil || *small.ApproverID != s.mo.ID || small.RuleID != nil {
 		t.Errorf("a small trip waits for %v under rule %v, want Mo on the default route", small.ApproverID, small.RuleID)
 	}
@@ -410,6 +411,7 @@ func TestOwnTripsShowTheTravellerOnlyWhenItSaysSomething(t *testing.T) {
 	}
 	f := s.tripForm()
 	f.Set("traveller", ids(s.tess.ID))
+	f["depart_on"] = []string{tripDay(20), tripDay(24)} // not the days of her own trip, which would ask her before it is submitted
 	s.save(t, s.asaC, f)
 	res := s.tessC.Get("/travel")
 	if res.Doc.Find(`th:contains("Traveller")`).Length() != 1 || !strings.Contains(res.Text(`td[data-label="Traveller"]`), "Filed by "+s.asa.Name) {

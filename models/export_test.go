@@ -89,3 +89,6 @@ func ListPurchaseOrdersByGORM(ctx context.Context, db *gorm.DB, f PurchaseOrderF
 // SessionIdentitySQL reads a session's person, roles and unread notifications ($1 the digest
 // of the token, $2 the idle timeout in seconds).
 var SessionIdentitySQL = sessionIdentitySQL
+
+// TripOverlapsQuery is the statement that finds the trips trip t overlaps, as v sees them.
+var TripOverlapsQuery = tripOverlapsQuery

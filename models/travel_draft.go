@@ -17,6 +17,16 @@ import (
 type TravelFiler struct {
 	UserID    int64
 	ForOthers bool
+	// Sees is what the filer's roles let them see of other people's trips (its Roles and
+	// SeeAllKinds; its UserID is UserID's): which trips an overlap warning can link to.
+	Sees Viewer
+}
+
+// viewer is the filer as a Viewer.
+func (f TravelFiler) viewer() Viewer {
+	v := f.Sees
+	v.UserID = f.UserID
+	return v
 }
 
 // ErrTravelFormAlreadySaved refuses a new-request form posted a second time; SaveTravel
@@ -28,7 +38,9 @@ var ErrTravelFormAlreadySaved = outlay.Conflict("This form was already saved.")
 // when in carries the version its form was read at, unchanged since then (StaleDraftError).
 // Blank legs are dropped. Every refusal comes back at once as outlay.ValidationErrors keyed
 // by field, and nothing is stored. With submit, the same transaction then submits it, so a
-// request refused for submission is not saved either. A trip of someone else's is not found.
+// request refused for submission is not saved either, nor one whose days overlap another
+// trip of its traveller's that in.OverlapsConfirmed does not name (TripOverlapWarning). A
+// trip of someone else's is not found.
 func SaveTravel(ctx context.Context, db *gorm.DB, f TravelFiler, id int64, in TravelInput, submit bool) (*TravelRequest, error) {
 	var t TravelRequest
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -69,7 +81,7 @@ func SaveTravel(ctx context.Context, db *gorm.DB, f TravelFiler, id int64, in Tr
 		if !submit {
 			return nil
 		}
-		return submitTravelLocked(tx, &t, p.LegRows, today)
+		return submitTravelLocked(tx, &t, travelSubmission{rows: p.LegRows, today: today, by: f.viewer(), overlapsConfirmed: in.OverlapsConfirmed})
 	})
 	if errors.Is(err, ErrTravelFormAlreadySaved) {
 		return &t, err
@@ -192,8 +204,9 @@ func fillTravel(t *TravelRequest, filer, traveller int64, p parsedTravel) {
 
 // CheckTravelSubmission says whether in, as typed for trip id (0 for a new one), would be
 // accepted for submission by f: the ValidationErrors SaveTravel with submit would refuse it
-// with, or nil. It writes nothing, so the form asks "Submit?" only of a trip that will not
-// be refused. A trip that is not f's, or no longer editable, is refused as the save would.
+// with, the TripOverlapWarning it would hold it back with, or nil. It writes nothing, so the
+// form asks "Submit?" only of a trip that will not be refused. A trip that is not f's, or no
+// longer editable, is refused as the save would.
 func CheckTravelSubmission(ctx context.Context, db *gorm.DB, f TravelFiler, id int64, in TravelInput) error {
 	tx := db.WithContext(ctx)
 	var t TravelRequest
@@ -218,7 +231,7 @@ func CheckTravelSubmission(ctx context.Context, db *gorm.DB, f TravelFiler, id i
 	}
 	fillTravel(&t, f.UserID, traveller, p)
 	t.Legs = p.Legs
-	return checkTravelSubmittable(tx, &t, p.LegRows, today)
+	return checkTravelSubmission(tx, &t, travelSubmission{rows: p.LegRows, today: today, by: f.viewer(), overlapsConfirmed: in.OverlapsConfirmed})
 }
 
 // writeTravel creates t (when new) or updates it, then brings its stored legs in line with
@@ -265,8 +278,8 @@ func writeTravel(tx *gorm.DB, filer, traveller int64, t *TravelRequest, p parsed
 }
 
 // SubmitTravel sends a stored, editable request of the user's into approval, as SaveTravel
-// does with submit.
-func SubmitTravel(ctx context.Context, db *gorm.DB, userID, id int64) (*TravelRequest, error) {
+// does with submit; overlapsConfirmed is TravelInput.OverlapsConfirmed.
+func SubmitTravel(ctx context.Context, db *gorm.DB, userID, id int64, overlapsConfirmed string) (*TravelRequest, error) {
 	var t TravelRequest
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := lockOwnTravel(tx, userID, id, &t); err != nil {
@@ -282,7 +295,8 @@ func SubmitTravel(ctx context.Context, db *gorm.DB, userID, id int64) (*TravelRe
 		for i := range rows {
 			rows[i] = i
 		}
-		return submitTravelLocked(tx, &t, rows, time.Now().UTC().Truncate(24*time.Hour))
+		return submitTravelLocked(tx, &t, travelSubmission{rows: rows, today: time.Now().UTC().Truncate(24 * time.Hour),
+			by: Viewer{UserID: userID}, overlapsConfirmed: overlapsConfirmed})
 	})
 	if err != nil {
 		return nil, err
@@ -290,11 +304,27 @@ func SubmitTravel(ctx context.Context, db *gorm.DB, userID, id int64) (*TravelRe
 	return &t, nil
 }
 
-// submitTravelLocked checks that the locked, stored request t may be submitted, numbers it if
-// it has no number yet, marks it submitted and hands it to the approval engine. rows are the
-// form rows of t's legs, for messages beside them.
-func submitTravelLocked(tx *gorm.DB, t *TravelRequest, rows []int, today time.Time) error {
-	if err := checkTravelSubmittable(tx, t, rows, today); err != nil {
+// travelSubmission is a trip's submission: who submits it, what they confirmed, as of when.
+type travelSubmission struct {
+	rows              []int // the form rows of the trip's legs, for messages beside them
+	today             time.Time
+	by                Viewer // who submits it, as they see other trips
+	overlapsConfirmed string // TravelInput.OverlapsConfirmed
+}
+
+// checkTravelSubmission is what submitting t needs: what checkTravelSubmittable refuses, then,
+// when nothing is, the other trips of its traveller it overlaps that sub has not confirmed.
+func checkTravelSubmission(tx *gorm.DB, t *TravelRequest, sub travelSubmission) error {
+	if err := checkTravelSubmittable(tx, t, sub.rows, sub.today); err != nil {
+		return err
+	}
+	return checkTripOverlaps(tx, sub.by, t, sub.overlapsConfirmed)
+}
+
+// submitTravelLocked checks that the locked, stored request t may be submitted as sub says,
+// numbers it if it has no number yet, marks it submitted and hands it to the approval engine.
+func submitTravelLocked(tx *gorm.DB, t *TravelRequest, sub travelSubmission) error {
+	if err := checkTravelSubmission(tx, t, sub); err != nil {
 		return err
 	}
 	now := time.Now()

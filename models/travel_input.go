@@ -26,6 +26,9 @@ type TravelInput struct {
 	// FormKey identifies the new-request form this was typed in: posted twice, it makes one
 	// request.
 	FormKey string `form:"form_key"`
+	// OverlapsConfirmed names the traveller's other trips this one may overlap, as the person
+	// submitting it confirmed (TripOverlapWarning.Confirmation); "" for none.
+	OverlapsConfirmed string `form:"overlaps_confirmed"`
 	// FormVersion is the version of the stored request an edit form was read at.
 	FormVersion
 }

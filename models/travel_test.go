@@ -221,7 +221,7 @@ func TestTravelFiledForSomeoneElse(t *testing.T) {
 		t.Fatal(err)
 	}
 	notified := models.WithNotifier(ctx, &models.Notifier{OrgName: "Acme", BaseURL: "http://acme.localhost"})
-	sub, err := models.SubmitTravel(notified, f.db, f.assistant.ID, trip.ID)
+	sub, err := models.SubmitTravel(notified, f.db, f.assistant.ID, trip.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +337,7 @@ func TestTravelWithdrawAndVisibility(t *testing.T) {
 			t.Errorf("%s reads a draft: %v", name, err)
 		}
 	}
-	if _, err := models.SubmitTravel(ctx, f.db, f.traveller.ID, draft.ID); err != nil {
+	if _, err := models.SubmitTravel(ctx, f.db, f.traveller.ID, draft.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	for name, v := range map[string]models.Viewer{"auditor": auditor, "manager": mgr} {

@@ -217,6 +217,15 @@ type Form struct {
 	Currencies    []Option
 	Rejection     *Decision
 	CanDelete     bool
+	// Overlaps are the traveller's other trips on some of the same days, named when a
+	// submission is held back until the person submitting ticks that it is meant to:
+	// OverlapsConfirm is the value of that box, OverlapsConfirmed what was posted (kept as
+	// ticked while the form is shown again for other reasons). OverlapTraveller is the
+	// traveller's name when it is not the person filling the form in.
+	Overlaps          []Overlap
+	OverlapsConfirm   string
+	OverlapsConfirmed string
+	OverlapTraveller  string
 }
 
 // Action is where the form posts.
@@ -285,14 +294,16 @@ type Detail struct {
 	Activity      templ.Component   // comments and attachments
 	HistoryURL    string
 	Destinations  string
+	Overlaps      []Overlap // the traveller's other trips on some of the same days
 }
 
 // Panel is what the approvals queue shows of a trip beside its estimate: legs and advance.
 type Panel struct {
-	Legs    []Leg
-	Dates   string
-	Days    int
-	Advance string
+	Legs     []Leg
+	Dates    string
+	Days     int
+	Advance  string
+	Overlaps []Overlap // the traveller's other trips on some of the same days
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -318,4 +329,47 @@ type ExpenseReportAction struct {
 	StartPath string // "" when a report exists
 	// The report it has: its name, its address ("" when the viewer cannot open it) and status.
 	Report, ReportHref, ReportStatus string
+}
+
+// Overlap is another trip of the same traveller on some of the same days.
+type Overlap struct {
+	Name         string // its number, or "Draft trip"
+	Href         string // "" when the viewer may not open it
+	Dates        string
+	Status       string
+	Destinations string
+}
+
+// Description is what follows the trip's name: ", 3 Mar 2027 – 7 Mar 2027, Paris, Berlin".
+func (o Overlap) Description() string {
+	s := ", " + o.Dates
+	if o.Destinations != "" {
+		s += ", " + o.Destinations
+	}
+	return s
+}
+
+// overlapIntro is the sentence before the trips a trip being submitted overlaps, of
+// traveller ("" for the viewer).
+func overlapIntro(traveller string, n int) string {
+	if traveller == "" {
+		return "You already have " + otherTrips(n) + " on some of these days:"
+	}
+	return traveller + " already has " + otherTrips(n) + " on some of these days:"
+}
+
+// overlapNote is the sentence before the trips a stored trip overlaps, of traveller ("" when
+// the page does not name them).
+func overlapNote(traveller string, n int) string {
+	if traveller == "" {
+		traveller = "The traveller"
+	}
+	return traveller + " has " + otherTrips(n) + " on some of the same days:"
+}
+
+func otherTrips(n int) string {
+	if n == 1 {
+		return "another trip"
+	}
+	return "other trips"
 }
