@@ -128,12 +128,25 @@ func (c jobsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// Route labels of requests no route pattern names.
+const (
+	// routeUnmatched: no route matched the request (it ended in a middleware on "/").
+	routeUnmatched = "unmatched"
+	// routeTenantRefused: the request was answered for its tenant before any route took it:
+	// no organisation at the address (404), a suspended one (403), or one whose database
+	// could not be reached or had no turn free (503).
+	routeTenantRefused = "tenant_refused"
+)
+
 // observe records one finished request under its route pattern (never its raw path, which
-// could carry ids or tokens and would make unbounded label values).
+// could carry ids or tokens and would make unbounded label values), or under one of the
+// labels above.
 func (m *metrics) observe(c *fiber.Ctx, status int, took time.Duration) {
-	// A request no route matched ends in a middleware registered on "/": count it apart.
-	route := "unmatched"
-	if r := c.Route(); r != nil && (r.Path != "/" || c.Path() == "/") {
+	route := routeUnmatched
+	switch r := c.Route(); {
+	case stateOf(c).tenantRefused:
+		route = routeTenantRefused
+	case r != nil && (r.Path != "/" || c.Path() == "/"):
 		route = r.Path
 	}
 	m.requests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()

@@ -145,7 +145,13 @@ func sendTenantRefusal(c *fiber.Ctx, view views.ErrorView) error {
 	return sendHTML(c, views.ErrorPage(view))
 }
 
+// resolveTenant finds the request's tenant by its host and takes a turn on its database for
+// the request. A refusal here (no organisation at the address, a suspended one, a database
+// out of reach) comes before any route takes the request, and is counted as such
+// (routeTenantRefused).
 func (s *Server) resolveTenant(c *fiber.Ctx) error {
+	st := stateOf(c)
+	st.tenantRefused = true
 	t, ok := s.registry.Lookup(s.slugFromHost(requestHost(c)))
 	if !ok || t.Status == tenancy.StatusProvisioning || t.Status == tenancy.StatusPurged {
 		if isAPI(c) {
@@ -178,8 +184,7 @@ func (s *Server) resolveTenant(c *fiber.Ctx) error {
 		return err
 	}
 	defer release()
-	st := stateOf(c)
-	st.tenant, st.db = &t, db
+	st.tenant, st.db, st.tenantRefused = &t, db, false
 	// Until a session or token says otherwise, changes are a signed-out visitor's.
 	c.SetUserContext(audit.WithActor(c.UserContext(), audit.Actor{Type: audit.ActorUser, RequestID: st.requestID, IP: clientIP(c)}))
 	return c.Next()

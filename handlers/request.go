@@ -33,6 +33,9 @@ type requestState struct {
 	policy       *policy.Set
 	refusedPost  *refusedPost // a comment or file this request posted and the model refused
 	attempts     []string     // the account locks it holds (attemptLocks)
+	// tenantRefused: the request was answered for its tenant, before any route took it (no
+	// organisation at the address, a suspended one, or its database out of reach).
+	tenantRefused bool
 }
 
 const stateKey = "outlay.request"
