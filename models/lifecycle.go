@@ -100,32 +100,36 @@ func purgeNoticeMail(p PurgeNotice, to recipient, day, left string) mail.Message
 
 // purgeTimeLeft says how long is left before a purge: "in 30 days", "in 1 day", "in 5 hours".
 func purgeTimeLeft(d time.Duration) string {
-	if d < 2*time.Hour {
+	if d < time.Hour {
 		return "within the hour"
 	}
 	return "in " + TimeLeft(d)
 }
 
-// TimeLeft says a time still to run, never more than there is: "30 days", "2 days and 23
-// hours" (hours are said within the last week), "5 hours", "less than an hour".
+// TimeLeft says a time still to run in words: "90 days", "2 days and 23 hours" (hours are said
+// within the last week), "5 hours", "less than an hour". From a day on it is said to the
+// nearest hour, and from a week on to the nearest day, so that a window of 90 days read a
+// moment after it opened is "90 days", not "89 days"; within the last day it is never said as
+// more than there is (whole hours, then "less than an hour"), since what runs out then is close.
 func TimeLeft(d time.Duration) string {
+	const day = 24 * time.Hour
 	plural := func(n int, one string) string {
 		if n == 1 {
 			return "1 " + one
 		}
 		return fmt.Sprintf("%d %ss", n, one)
 	}
-	hours := int(d.Hours())
-	days := hours / 24
 	switch {
-	case hours < 1:
+	case d < time.Hour:
 		return "less than an hour"
-	case days == 0:
-		return plural(hours, "hour")
-	case days < 7 && hours%24 > 0:
+	case d < day:
+		return plural(int(d/time.Hour), "hour")
+	}
+	hours := int(d.Round(time.Hour) / time.Hour)
+	if days := hours / 24; days < 7 && hours%24 > 0 {
 		return plural(days, "day") + " and " + plural(hours%24, "hour")
 	}
-	return plural(days, "day")
+	return plural(int(d.Round(day)/day), "day")
 }
 
 // EndAllSessions signs everyone out of the organisation (it is suspended): every session is

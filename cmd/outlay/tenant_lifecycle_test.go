@@ -26,7 +26,8 @@ func purgeWith(t *testing.T, typed string, args ...string) (code int, stdout, st
 
 // The operator suspends, lapses, reactivates and purges a tenant from the command line; each
 // command refuses what the tenant's state does not allow, with a reason, and changes nothing.
-// Purging inside the export window needs --force and the slug typed again.
+// Purging inside the export window needs --force and the slug typed again, and says how much
+// of the window is left (all 90 days of it, just after the lapse).
 func TestTenantLifecycleCommands(t *testing.T) {
 	dsn := newControlDSN(t)
 	t.Setenv("OUTLAY_DATABASE_URL", dsn)
@@ -82,6 +83,9 @@ func TestTenantLifecycleCommands(t *testing.T) {
 	code, out, errs := purgeWith(t, "acne\n", "acme", "--force")
 	if code == 0 || !strings.Contains(out, "Type the slug to confirm") || !strings.Contains(errs, "does not match; nothing was purged") || status() != "lapsed" {
 		t.Fatalf("purge with the wrong slug typed: %d %q %q, tenant %s", code, out, errs, status())
+	}
+	if !strings.Contains(out, "for good, 90 days before its export window ends") {
+		t.Errorf("the prompt just after the lapse: %q, want 90 days left", out)
 	}
 	code, out, errs = purgeWith(t, "acme\n", "acme", "--force", "--by", "pat@ops")
 	if code != 0 || status() != "purged" {
