@@ -111,6 +111,7 @@ func (m *Manifest) file(path string) (File, bool) {
 type Store struct {
 	URL    string
 	bucket *blob.Bucket
+	dir    string // the folder of a local store (file://), "" for a bucket
 }
 
 // OpenStore opens the blob store at blobURL for backups.
@@ -119,7 +120,8 @@ func OpenStore(ctx context.Context, blobURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backup store: %w", err)
 	}
-	return &Store{URL: blobURL, bucket: b}, nil
+	dir, _, _ := storage.LocalFolder(blobURL) // OpenBucket read it already
+	return &Store{URL: blobURL, bucket: b, dir: dir}, nil
 }
 
 // Close releases the store.
@@ -423,6 +425,15 @@ func (p Purger) DeleteBackups(ctx context.Context, slug string) (int, error) {
 		}
 		if err := s.deleteUnder(ctx, slug+"/"); err != nil {
 			return n, fmt.Errorf("delete the backup files of %s: %w", slug, err)
+		}
+	}
+	// A local store keeps the folders of the files deleted: the tenant's goes too.
+	for _, s := range stores {
+		if s.dir == "" {
+			continue
+		}
+		if err := storage.RemoveEmptyFolders(s.dir, folder+slug); err != nil {
+			return n, err
 		}
 	}
 	return n, nil

@@ -145,6 +145,19 @@ func TestPurgeJobWaitsForTheWindowThenPurges(t *testing.T) {
 	if ok, _ := blobs.Exists(ctx, otherFile); !ok {
 		t.Error("another tenant's attachment went with the purge")
 	}
+	// Nor is an empty folder of the purged tenant's left in either store; the other
+	// tenant's stay.
+	blobDir := strings.TrimPrefix(env.Config.BlobURL, "file://")
+	for _, gone := range []string{filepath.Join(blobDir, tn.Slug), filepath.Join(blobDir, "backups", tn.Slug), filepath.Join(backupDir, "backups", tn.Slug)} {
+		if _, err := os.Stat(gone); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the purged tenant's folder %s is still there: %v", gone, err)
+		}
+	}
+	for _, kept := range []string{filepath.Join(blobDir, other.Slug), filepath.Join(blobDir, "backups", other.Slug)} {
+		if _, err := os.Stat(kept); err != nil {
+			t.Errorf("another tenant's folder %s went with the purge: %v", kept, err)
+		}
+	}
 	// The backups went with the data, listed or not, in both stores; the other tenant's stayed.
 	if list, err := env.Registry.Backups(ctx, tn.Slug); err != nil || len(list) != 0 {
 		t.Errorf("the control plane still lists backups of the purged tenant: %v, %v", list, err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,6 +30,7 @@ var ErrNotFound = errors.New("blob not found")
 // Store is the attachment blob store.
 type Store struct {
 	bucket *blob.Bucket
+	dir    string // the folder of a local store (file://), "" for a bucket
 }
 
 // Open opens the bucket at blobURL: file://<folder> (relative folders such as
@@ -39,24 +41,18 @@ func Open(ctx context.Context, blobURL string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OUTLAY_BLOB_URL: %w", err)
 	}
-	return &Store{bucket: b}, nil
+	dir, _, _ := LocalFolder(blobURL) // OpenBucket read it already
+	return &Store{bucket: b, dir: dir}, nil
 }
 
 // OpenBucket opens the bucket at a blob URL as Open does, for stores whose keys are not
 // attachments' (backups write named files).
 func OpenBucket(ctx context.Context, blobURL string) (*blob.Bucket, error) {
-	u, err := url.Parse(blobURL)
-	if err != nil || u.Scheme == "" {
-		return nil, fmt.Errorf("%q must be a URL such as file://./.outlay/blobs, s3://bucket or gs://bucket", blobURL)
+	dir, local, err := LocalFolder(blobURL)
+	if err != nil {
+		return nil, err
 	}
-	if u.Scheme == "file" {
-		dir := u.Host + u.Path
-		if dir == "" {
-			return nil, fmt.Errorf("%q names no folder", blobURL)
-		}
-		if dir, err = filepath.Abs(dir); err != nil {
-			return nil, fmt.Errorf("%q: %w", blobURL, err)
-		}
+	if local {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("create %s: %w", dir, err)
 		}
@@ -64,6 +60,68 @@ func OpenBucket(ctx context.Context, blobURL string) (*blob.Bucket, error) {
 		return fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, DirFileMode: 0o750})
 	}
 	return blob.OpenBucket(ctx, blobURL)
+}
+
+// LocalFolder is the folder a file:// blob URL names, made absolute; local is false for a
+// bucket (s3://, gs://).
+func LocalFolder(blobURL string) (dir string, local bool, err error) {
+	u, err := url.Parse(blobURL)
+	if err != nil || u.Scheme == "" {
+		return "", false, fmt.Errorf("%q must be a URL such as file://./.outlay/blobs, s3://bucket or gs://bucket", blobURL)
+	}
+	if u.Scheme != "file" {
+		return "", false, nil
+	}
+	dir = u.Host + u.Path
+	if dir == "" {
+		return "", false, fmt.Errorf("%q names no folder", blobURL)
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return "", false, fmt.Errorf("%q: %w", blobURL, err)
+	}
+	return dir, true, nil
+}
+
+// RemoveEmptyFolders removes the folder rel (slash-separated, inside root) and every folder in
+// it that holds no file, deepest first: a local store keeps the folders of its keys after
+// their last file is deleted, where a bucket has no folders to leave behind. A folder that
+// still holds a file stays, and one already gone is no error.
+func RemoveEmptyFolders(root, rel string) error {
+	for _, part := range strings.Split(rel, "/") {
+		if part == "" || part == "." || part == ".." || strings.ContainsRune(part, filepath.Separator) {
+			return fmt.Errorf("storage: %q is not a folder inside the store", rel)
+		}
+	}
+	top := filepath.Join(root, filepath.FromSlash(rel))
+	var folders []string
+	err := filepath.WalkDir(top, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() {
+			folders = append(folders, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: look through %s: %w", top, err)
+	}
+	for i := len(folders) - 1; i >= 0; i-- {
+		entries, err := os.ReadDir(folders[i])
+		switch {
+		case errors.Is(err, fs.ErrNotExist), err == nil && len(entries) > 0:
+			continue
+		case err == nil:
+			err = os.Remove(folders[i])
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("storage: remove the empty folder %s: %w", folders[i], err)
+		}
+	}
+	return nil
 }
 
 // Close releases the bucket.
@@ -147,13 +205,17 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// DeleteTenant removes every blob under a tenant's prefix, for a purge.
+// DeleteTenant removes every blob under a tenant's prefix, for a purge, and in a local store
+// the tenant's folder with them.
 func (s *Store) DeleteTenant(ctx context.Context, tenantSlug string) (int, error) {
 	keys, err := s.Keys(ctx, tenantSlug)
 	for n, key := range keys {
 		if err := s.Delete(ctx, key); err != nil {
 			return n, err
 		}
+	}
+	if err == nil && s.dir != "" {
+		err = RemoveEmptyFolders(s.dir, tenantSlug)
 	}
 	return len(keys), err
 }

@@ -242,3 +242,48 @@ func TestDownloadNameMatchesTheDetectedType(t *testing.T) {
 		}
 	}
 }
+
+// Deleting a tenant's files (a purge) leaves no empty folder of it in a local store; another
+// tenant's files and folder stay. Folders are only ever removed inside the store.
+func TestDeleteTenantLeavesNoEmptyFolder(t *testing.T) {
+	s, dir := open(t)
+	ctx := context.Background()
+	for _, key := range []string{storage.Key("acme", strings.Repeat("ab", 32)), storage.Key("acme", strings.Repeat("cd", 32)),
+		storage.Key("globex", strings.Repeat("ef", 32))} {
+		if err := s.Put(ctx, key, strings.NewReader("a receipt"), "application/pdf"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.DeleteTenant(ctx, "acme"); n != 2 || err != nil {
+		t.Fatalf("deleted %d files: %v", n, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "acme")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the purged tenant's folder is still there: %v", err)
+	}
+	if ok, err := s.Exists(ctx, storage.Key("globex", strings.Repeat("ef", 32))); !ok || err != nil {
+		t.Errorf("another tenant's file went with the purge: %v", err)
+	}
+	// Deleting again finds nothing, and no folder is no error.
+	if n, err := s.DeleteTenant(ctx, "acme"); n != 0 || err != nil {
+		t.Errorf("deleting a tenant with no files: %d %v", n, err)
+	}
+
+	outside := t.TempDir()
+	if err := os.Mkdir(filepath.Join(outside, "empty"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"../" + filepath.Base(outside) + "/empty", "", "acme/../globex", "/"} {
+		if err := storage.RemoveEmptyFolders(dir, rel); err == nil {
+			t.Errorf("removing the folders of %q: no refusal", rel)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(outside, "empty")); err != nil {
+		t.Errorf("a folder outside the store was removed: %v", err)
+	}
+	if err := storage.RemoveEmptyFolders(dir, "globex"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "globex")); err != nil {
+		t.Errorf("a folder that holds a file was removed: %v", err)
+	}
+}

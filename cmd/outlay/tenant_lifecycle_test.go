@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"outlay/internal/dbtest"
+	"outlay/storage"
 	"outlay/tenancy"
 )
 
@@ -27,13 +30,23 @@ func purgeWith(t *testing.T, typed string, args ...string) (code int, stdout, st
 // The operator suspends, lapses, reactivates and purges a tenant from the command line; each
 // command refuses what the tenant's state does not allow, with a reason, and changes nothing.
 // Purging inside the export window needs --force and the slug typed again, and says how much
-// of the window is left (all 90 days of it, just after the lapse).
+// of the window is left (all 90 days of it, just after the lapse). The purge leaves no folder
+// of the tenant's files behind.
 func TestTenantLifecycleCommands(t *testing.T) {
 	dsn := newControlDSN(t)
 	t.Setenv("OUTLAY_DATABASE_URL", dsn)
-	t.Setenv("OUTLAY_BLOB_URL", "file://"+t.TempDir())
+	blobDir := t.TempDir()
+	t.Setenv("OUTLAY_BLOB_URL", "file://"+blobDir)
 	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-password", "a long enough password"); code != 0 {
 		t.Fatalf("create: %q %q", out, errs)
+	}
+	blobs, err := storage.Open(context.Background(), "file://"+blobDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blobs.Close()
+	if err := blobs.Put(context.Background(), storage.Key("acme", strings.Repeat("ab", 32)), strings.NewReader("%PDF-1.4 receipt"), "application/pdf"); err != nil {
+		t.Fatal(err)
 	}
 	status := func() string {
 		_, out, _ := runCmd(t, "tenant", "list")
@@ -91,10 +104,13 @@ func TestTenantLifecycleCommands(t *testing.T) {
 	if code != 0 || status() != "purged" {
 		t.Fatalf("forced purge: %d %q %q, tenant %s", code, out, errs, status())
 	}
-	for _, want := range []string{"tenant acme purged", "by pat@ops (forced before its window ended)", "lapsed", "by olga@ops", "users 1"} {
+	for _, want := range []string{"tenant acme purged", "by pat@ops (forced before its window ended)", "lapsed", "by olga@ops", "users 1", "1 attachment files"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the purge's report lacks %q:\n%s", want, out)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(blobDir, "acme")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the purged tenant's folder of files is still there: %v", err)
 	}
 	conn, err := pgx.Connect(context.Background(), dbtest.ServerDSN(t))
 	if err != nil {
