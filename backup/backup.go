@@ -161,7 +161,10 @@ func (s *Service) logger() *slog.Logger {
 // the manifest's counts and checksums are those of the dump's rows.
 func (s *Service) Backup(ctx context.Context, slug string, store *Store, kind string) (*Manifest, error) {
 	t, ok := s.Registry.Lookup(slug)
-	if !ok || t.Status == tenancy.StatusPurged || t.Status == tenancy.StatusProvisioning {
+	if ok && t.Status == tenancy.StatusPurged {
+		return nil, t.PurgedRefusal("back up")
+	}
+	if !ok || t.Status == tenancy.StatusProvisioning {
 		return nil, outlay.NotFound(fmt.Sprintf("no tenant %q", slug))
 	}
 	return s.backup(ctx, t, store, kind, nil, nil)

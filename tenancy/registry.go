@@ -48,6 +48,18 @@ type Tenant struct {
 	// LapsedAt and PurgeAfter are set while the tenant is lapsed: its data may be exported
 	// until PurgeAfter, when the purge job deletes it.
 	LapsedAt, PurgeAfter *time.Time
+	// PurgedAt is when a purged tenant was purged.
+	PurgedAt *time.Time
+}
+
+// PurgedRefusal refuses what would need the data of t, a purged tenant, saying when it was
+// purged and that there is nothing to act on ("back up", "export"): an outlay.Conflict.
+func (t Tenant) PurgedRefusal(nothingTo string) error {
+	when := ""
+	if t.PurgedAt != nil {
+		when = " on " + t.PurgedAt.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return outlay.Conflict(fmt.Sprintf("tenant %q was purged%s: its data is gone, and there is nothing to %s", t.Slug, when, nothingTo))
 }
 
 // Registry is the control plane's tenant registry with an in-memory copy, so that resolving a
@@ -136,7 +148,7 @@ func (r *Registry) ControlDatabase() string { return r.controlDB }
 
 const selectTenants = `
 SELECT t.slug, t.name, t.status, t.database_name, t.cluster_id, COALESCE(c.dsn, ''), t.created_at,
-       t.lapsed_at, t.purge_after
+       t.lapsed_at, t.purge_after, t.purged_at
 FROM tenants t JOIN clusters c ON c.id = t.cluster_id`
 
 func (r *Registry) scanTenants(ctx context.Context, where string, args ...any) ([]Tenant, error) {
@@ -149,7 +161,7 @@ func (r *Registry) scanTenants(ctx context.Context, where string, args ...any) (
 	for rows.Next() {
 		var t Tenant
 		var clusterDSN string
-		if err := rows.Scan(&t.Slug, &t.Name, &t.Status, &t.DatabaseName, &t.ClusterID, &clusterDSN, &t.CreatedAt, &t.LapsedAt, &t.PurgeAfter); err != nil {
+		if err := rows.Scan(&t.Slug, &t.Name, &t.Status, &t.DatabaseName, &t.ClusterID, &clusterDSN, &t.CreatedAt, &t.LapsedAt, &t.PurgeAfter, &t.PurgedAt); err != nil {
 			return nil, err
 		}
 		if clusterDSN == "" {

@@ -73,7 +73,7 @@ func openArchiveSource(ctx context.Context, cfg *config.Config, slug string, std
 		return archive.Source{}, nil, fmt.Errorf("no tenant %q", slug)
 	}
 	if t.Status == tenancy.StatusPurged {
-		return archive.Source{}, nil, fmt.Errorf("tenant %q was purged: its data is gone, and there is nothing to export", slug)
+		return archive.Source{}, nil, t.PurgedRefusal("export")
 	}
 	db, closeDB, err := tenancy.OpenOne(ctx, t, cfg.SecretKey)
 	if err != nil {

@@ -112,6 +112,11 @@ func cmdTenantBackups(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	if len(list) == 0 {
+		if t, ok := registry.Lookup(slug); ok && t.Status == tenancy.StatusPurged {
+			// Its backups went with its data: there is none to list, nor one to take.
+			fmt.Fprintf(stdout, "no backups of %s: %s\n", slug, t.PurgedRefusal("back up").Error())
+			return nil
+		}
 		fmt.Fprintf(stdout, "no backups of %s yet; take one with: outlay tenant backup %s\n", slug, slug)
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -31,7 +32,7 @@ func purgeWith(t *testing.T, typed string, args ...string) (code int, stdout, st
 // command refuses what the tenant's state does not allow, with a reason, and changes nothing.
 // Purging inside the export window needs --force and the slug typed again, and says how much
 // of the window is left (all 90 days of it, just after the lapse). The purge leaves no folder
-// of the tenant's files behind.
+// of the tenant's files behind, and backing the tenant up afterwards says when it was purged.
 func TestTenantLifecycleCommands(t *testing.T) {
 	dsn := newControlDSN(t)
 	t.Setenv("OUTLAY_DATABASE_URL", dsn)
@@ -111,6 +112,13 @@ func TestTenantLifecycleCommands(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(blobDir, "acme")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the purged tenant's folder of files is still there: %v", err)
+	}
+	purgedOn := `tenant "acme" was purged on ` + time.Now().UTC().Format("2006-01-02")
+	if code, _, errs := runCmd(t, "tenant", "backup", "acme"); code == 0 || !strings.Contains(errs, purgedOn) || !strings.Contains(errs, "there is nothing to back up") {
+		t.Errorf("backing up a purged tenant: %d %q", code, errs)
+	}
+	if code, out, errs := runCmd(t, "tenant", "backups", "acme"); code != 0 || !strings.Contains(out, "no backups of acme: "+purgedOn) {
+		t.Errorf("listing the backups of a purged tenant: %d %q %q", code, out, errs)
 	}
 	conn, err := pgx.Connect(context.Background(), dbtest.ServerDSN(t))
 	if err != nil {
