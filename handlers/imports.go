@@ -333,7 +333,8 @@ func (s *Server) importMapping(c *fiber.Ctx) error {
 }
 
 // commitImport writes an import: a small file at once, a large one through a job whose
-// progress its page shows.
+// progress its page shows. Import pressed twice (a double click, a resent request) runs it
+// once: the other press goes to its page, which shows how far it is or what it did.
 func (s *Server) commitImport(c *fiber.Ctx) error {
 	m, err := s.uploadOf(c)
 	if m == nil || err != nil {
@@ -354,7 +355,10 @@ func (s *Server) commitImport(c *fiber.Ctx) error {
 		}
 		return redirect(c, imports.ItemPath(m.ID))
 	}
-	done, err := models.CommitImport(c.UserContext(), tenantDB(c), tenantDB(c), m.ID, grantor(c), s.invitationMail(c), nil, false)
+	done, err := models.CommitImport(c.UserContext(), tenantDB(c), tenantDB(c), m.ID, []string{models.ImportUploaded}, grantor(c), s.invitationMail(c), nil, false)
+	if errors.Is(err, models.ErrImportTaken) {
+		return redirect(c, imports.ItemPath(m.ID))
+	}
 	if tenancy.Unavailable(err) {
 		// A lock not had in time (another import holding the access lock), the database busy:
 		// the admin may press Import again, and is answered "try again".

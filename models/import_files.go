@@ -184,9 +184,7 @@ func loadImport(ctx context.Context, db *gorm.DB, m *Import) (*ImportKind, *shee
 // QueueImport marks import m as committed and to be run by a job; false when it was
 // already committed (a second click).
 func QueueImport(ctx context.Context, db *gorm.DB, id int64) (bool, error) {
-	res := db.WithContext(ctx).Model(&Import{}).Where("id = ? AND status = ?", id, ImportUploaded).
-		Updates(map[string]any{"status": ImportQueued, "done_rows": 0, "updated_at": time.Now().UTC()})
-	return res.RowsAffected == 1, res.Error
+	return moveImport(ctx, db, id, []string{ImportUploaded}, ImportQueued)
 }
 
 // CommitImport runs import id for real: every row in one transaction, recorded in the audit
@@ -198,18 +196,22 @@ func QueueImport(ctx context.Context, db *gorm.DB, id int64) (bool, error) {
 // (ImportOptions.MayCommit; nil for none) is asked before the import's rows are committed.
 // waitForLocks (ImportOptions.WaitForLocks) is for a job: a request gives up after the lock
 // wait, as every request does.
-func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Grantor, invite ComposeLinkMail, mayCommit func(context.Context) error, waitForLocks bool) (*Import, error) {
+//
+// The import runs only when it is in one of the statuses from (ImportUploaded for the admin's
+// press of Import in a request, ImportQueued for its job), which it leaves for ImportRunning
+// in one conditional update: of two requests or runs at once, one takes it and runs it; the
+// other is answered ErrImportTaken, with the import as it then stands.
+func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, from []string, g Grantor, invite ComposeLinkMail, mayCommit func(context.Context) error, waitForLocks bool) (*Import, error) {
+	taken, err := moveImport(ctx, progressDB, id, from, ImportRunning)
+	if err != nil {
+		return nil, err
+	}
 	m, err := GetImport(ctx, db, id)
 	if err != nil {
 		return nil, err
 	}
-	if m.Finished() {
-		return m, nil
-	}
-	now := time.Now().UTC()
-	if err := progressDB.WithContext(ctx).Model(&Import{}).Where("id = ?", id).
-		Updates(map[string]any{"status": ImportRunning, "done_rows": 0, "updated_at": now}).Error; err != nil {
-		return nil, err
+	if !taken {
+		return m, ErrImportTaken
 	}
 	k, t, err := loadImport(ctx, db, m)
 	if err != nil {
@@ -251,6 +253,18 @@ func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, g Gran
 		return m, runErr
 	}
 	return m, nil
+}
+
+// ErrImportTaken answers CommitImport for an import that another request or run has taken
+// (or finished) meanwhile: this one did not run it.
+var ErrImportTaken = errors.New("import already committed")
+
+// moveImport moves import id from one of the statuses from to status to, reporting whether it
+// did: one conditional statement, so that of two requests at once only one moves it.
+func moveImport(ctx context.Context, db *gorm.DB, id int64, from []string, to string) (bool, error) {
+	res := db.WithContext(ctx).Model(&Import{}).Where("id = ? AND status IN ?", id, from).
+		Updates(map[string]any{"status": to, "done_rows": 0, "updated_at": time.Now().UTC()})
+	return res.RowsAffected == 1, res.Error
 }
 
 // RetryImport puts an import whose run failed for a reason of the moment (the database

@@ -511,7 +511,7 @@ func TestImportSaysWhichNameTheDatabaseRefusedAsTaken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := models.CommitImport(ctx, db, db, m.ID, models.ByPerson(admin.ID), nil, nil, true)
+	done, err := models.CommitImport(ctx, db, db, m.ID, []string{models.ImportUploaded}, models.ByPerson(admin.ID), nil, nil, true)
 	if err != nil {
 		t.Fatalf("commit: %v; want the refusal kept on the import, not an error", err)
 	}

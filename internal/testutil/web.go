@@ -191,23 +191,7 @@ func (r *Response) Text(sel string) string { return strings.TrimSpace(r.Doc.Find
 // Do sends req and records cookies and the CSRF token of the answer.
 func (c *Client) Do(req *http.Request) *Response {
 	c.t.Helper()
-	req.Host = c.Host
-	for k, vs := range c.Header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	for name, value := range c.Cookies {
-		req.AddCookie(&http.Cookie{Name: name, Value: value})
-	}
-	var res *http.Response
-	var err error
-	if c.Addr != "" {
-		req.URL.Scheme, req.URL.Host, req.RequestURI = "http", c.Addr, ""
-		res, err = noRedirects.Do(req)
-	} else {
-		res, err = c.app.Fiber.Test(req, -1)
-	}
+	res, err := c.send(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
@@ -225,6 +209,62 @@ func (c *Client) Do(req *http.Request) *Response {
 		c.CSRF = tok
 	}
 	return r
+}
+
+// send sends req as this browser (its host, headers and cookies) and records nothing.
+func (c *Client) send(req *http.Request) (*http.Response, error) {
+	req.Host = c.Host
+	for k, vs := range c.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	for name, value := range c.Cookies {
+		req.AddCookie(&http.Cookie{Name: name, Value: value})
+	}
+	if c.Addr != "" {
+		req.URL.Scheme, req.URL.Host, req.RequestURI = "http", c.Addr, ""
+		return noRedirects.Do(req)
+	}
+	return c.app.Fiber.Test(req, -1)
+}
+
+// PostAtOnce submits the same form to path n times at once, as one browser (its cookies and
+// the current CSRF token), as a double click or a resent request does, and returns the
+// answers; it records no cookie or token from them.
+func (c *Client) PostAtOnce(n int, path string, form url.Values) []*Response {
+	c.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["_csrf"]; !ok {
+		form.Set("_csrf", c.CSRF)
+	}
+	body := form.Encode()
+	answers := make([]*http.Response, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			answers[i], errs[i] = c.send(req)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	out := make([]*Response, n)
+	for i, res := range answers {
+		if errs[i] != nil {
+			c.t.Fatalf("POST %s: %v", path, errs[i])
+		}
+		out[i] = readResponse(c.t, res)
+	}
+	return out
 }
 
 // noRedirects sends requests over the network and hands back redirects unfollowed, as
