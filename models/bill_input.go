@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -95,16 +96,12 @@ func SaveBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, in BillInput
 			if err := in.checkUnchanged("bill", b.UpdatedAt); err != nil {
 				return err
 			}
-		} else if key := strings.TrimSpace(in.FormKey); key != "" {
-			// The same new-bill form posted twice makes one bill.
-			var prev Bill
-			err := tx.Where("entered_by_id = ? AND form_key = ?", v.UserID, key).First(&prev).Error
-			if err == nil {
-				b = prev
-				return ErrBillFormAlreadySaved
-			}
-			if !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
+		} else if key := formKeyOf(in.FormKey); key != nil {
+			// The same new-bill form posted again finds the bill its first post made, before
+			// anything is checked again (its invoice number would be found taken by that
+			// bill); posts at once are taken one after the other.
+			if saved, err := formAlreadySaved(tx, "bill", "entered_by_id", v.UserID, *key, &b); saved || err != nil {
+				return cmp.Or(err, ErrBillFormAlreadySaved)
 			}
 		}
 		draft, err := checkBill(tx, id, in)
@@ -363,9 +360,7 @@ func checkBillHeader(tx *gorm.DB, verr outlay.ValidationErrors, in BillInput, h 
 	} else if !plainText(h.Memo) {
 		verr.Add("memo", "Use plain text.")
 	}
-	if k := strings.TrimSpace(in.FormKey); k != "" && len(k) <= 64 && plainText(k) {
-		h.FormKey = &k
-	}
+	h.FormKey = formKeyOf(in.FormKey)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,18 +44,11 @@ func SaveExpense(ctx context.Context, db *gorm.DB, ownerID, id int64, in Expense
 				return err
 			}
 		}
-		if key := expenseFormKey(in); id == 0 && key != nil {
+		if key := formKeyOf(in.FormKey); id == 0 && key != nil {
 			// The same form posted again finds what its first post made, before anything
 			// is checked again; two posts at once are taken one after the other.
-			if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('outlay.expense_form:' || ?::bigint, 0))`, ownerID).Error; err != nil {
-				return err
-			}
-			err := tx.Where("owner_id = ? AND form_key = ?", ownerID, *key).Take(&r).Error
-			if err == nil {
-				return ErrExpenseFormAlreadySaved
-			}
-			if !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
+			if saved, err := formAlreadySaved(tx, "expense", "owner_id", ownerID, *key, &r); saved || err != nil {
+				return cmp.Or(err, ErrExpenseFormAlreadySaved)
 			}
 		}
 		was := reportPeriod{r.PeriodFrom, r.PeriodTo}

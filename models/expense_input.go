@@ -135,7 +135,7 @@ func priceExpense(tx *gorm.DB, ownerID, reportID int64, was reportPeriod, in Exp
 	if p.PeriodFrom != nil && p.PeriodTo != nil && p.PeriodTo.Before(*p.PeriodFrom) {
 		verr.Add("period_to", "The period ends on or after the day it starts.")
 	}
-	p.FormKey = expenseFormKey(in)
+	p.FormKey = formKeyOf(in.FormKey)
 	p.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
 	if !money.ValidCurrency(p.Currency) {
 		verr.Add("currency", "Choose a currency: a three-letter ISO code such as USD.")
@@ -171,16 +171,6 @@ func priceExpense(tx *gorm.DB, ownerID, reportID int64, was reportPeriod, in Exp
 		}
 	}
 	return p, verr, nil
-}
-
-// expenseFormKey is the new-report form's key that in carries; nil when there is none, or
-// one too long or not plain text to store (such a form is still saved, only not guarded
-// against a second post).
-func expenseFormKey(in ExpenseInput) *string {
-	if k := strings.TrimSpace(in.FormKey); k != "" && len(k) <= 64 && plainText(k) {
-		return &k
-	}
-	return nil
 }
 
 // reportPeriod is the days an expense report covers, as its header gives them; either end

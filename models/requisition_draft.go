@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -82,15 +83,8 @@ func SaveRequisition(ctx context.Context, db *gorm.DB, requesterID, id int64, in
 		if id == 0 && h.FormKey != nil {
 			// The same form posted again finds what its first post made; two posts at once
 			// are taken one after the other.
-			if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('outlay.requisition_form:' || ?::bigint, 0))`, requesterID).Error; err != nil {
-				return err
-			}
-			err := tx.Where("requester_id = ? AND form_key = ?", requesterID, *h.FormKey).Take(&r).Error
-			if err == nil {
-				return ErrFormAlreadySaved
-			}
-			if !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
+			if saved, err := formAlreadySaved(tx, "requisition", "requester_id", requesterID, *h.FormKey, &r); saved || err != nil {
+				return cmp.Or(err, ErrFormAlreadySaved)
 			}
 		}
 		priced, err := checkAndPrice(tx, verr, h, in)

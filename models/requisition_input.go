@@ -212,9 +212,7 @@ func parseHeader(verr outlay.ValidationErrors, in RequisitionInput) requisitionH
 			h.NeededBy = &d
 		}
 	}
-	if k := strings.TrimSpace(in.FormKey); k != "" && len(k) <= 64 && utf8.ValidString(k) && !strings.ContainsRune(k, 0) {
-		h.FormKey = &k
-	}
+	h.FormKey = formKeyOf(in.FormKey)
 	h.Justification = strings.TrimSpace(in.Justification)
 	if n := utf8.RuneCountInString(h.Justification); n > MaxJustificationRune {
 		verr.Add("justification", tooLong("A justification", MaxJustificationRune, n))

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -60,15 +61,8 @@ func SaveTravel(ctx context.Context, db *gorm.DB, f TravelFiler, id int64, in Tr
 			return err
 		}
 		if id == 0 && p.FormKey != nil {
-			if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('outlay.travel_form:' || ?::bigint, 0))`, f.UserID).Error; err != nil {
-				return err
-			}
-			err := tx.Where("filed_by_id = ? AND form_key = ?", f.UserID, *p.FormKey).Take(&t).Error
-			if err == nil {
-				return ErrTravelFormAlreadySaved
-			}
-			if !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
+			if saved, err := formAlreadySaved(tx, "travel", "filed_by_id", f.UserID, *p.FormKey, &t); saved || err != nil {
+				return cmp.Or(err, ErrTravelFormAlreadySaved)
 			}
 		}
 		traveller, err := checkTravelInput(tx, verr, f, &t, p)

@@ -100,9 +100,7 @@ func parseTravel(verr outlay.ValidationErrors, in TravelInput, currency string, 
 	} else if !plainText(p.Purpose) {
 		verr.Add("purpose", "Use plain text.")
 	}
-	if k := strings.TrimSpace(in.FormKey); k != "" && len(k) <= 64 && plainText(k) {
-		p.FormKey = &k
-	}
+	p.FormKey = formKeyOf(in.FormKey)
 	latest := today.AddDate(0, 0, MaxTravelDaysAway)
 	date := func(key, s string, required bool) *time.Time {
 		s = strings.TrimSpace(s)
