@@ -21,7 +21,7 @@ func TestDocumentPagesReadEachThingOnce(t *testing.T) {
 	ctx := context.Background()
 	rita := models.Viewer{UserID: f.rita.ID, Roles: []string{"requester"}}
 	id := f.p.Requisition.ID
-	if _, err := models.AddComment(ctx, f.db, rita, models.DocRequisition, id, "Please hurry."); err != nil {
+	if _, err := models.AddComment(ctx, f.db, rita, models.DocRequisition, id, "Please hurry.", ""); err != nil {
 		t.Fatal(err)
 	}
 	sum := strings.Repeat("b", 64)

@@ -22,7 +22,7 @@ func TestRequisitionAndOrderHistory(t *testing.T) {
 	env, db, rita, p, po := f.env, f.db, f.rita, f.p, f.po
 	env.CreateUser(t, f.acme, "ron@acme.example", "Ron Requester", "requester")
 	ctx := context.Background()
-	if _, err := models.AddComment(ctx, db, models.Viewer{UserID: rita.ID, Roles: []string{"requester"}}, models.DocRequisition, p.Requisition.ID, "Please hurry."); err != nil {
+	if _, err := models.AddComment(ctx, db, models.Viewer{UserID: rita.ID, Roles: []string{"requester"}}, models.DocRequisition, p.Requisition.ID, "Please hurry.", ""); err != nil {
 		t.Fatal(err)
 	}
 	app := testutil.NewApp(t, env)

@@ -66,7 +66,7 @@ func (s *Server) documentActivity(c *fiber.Ctx, k docKind, doc models.Seen) (doc
 		return documents.Comments{}, documents.Attachments{}, err
 	}
 	csrf, id := s.csrfToken(c), doc.ID()
-	comments := documents.Comments{CSRF: csrf, Action: k.Path(id) + "/comments", Errors: views.FieldErrors{}, CanPost: s.can(c, commentsCreate)}
+	comments := documents.Comments{CSRF: csrf, Action: k.Path(id) + "/comments", FormKey: newFormKey(), Errors: views.FieldErrors{}, CanPost: s.can(c, commentsCreate)}
 	for _, cm := range said.Comments {
 		comments.Comments = append(comments.Comments, documents.Comment{Author: cm.AuthorName, Body: cm.Body, When: moment(cm.CreatedAt), At: cm.CreatedAt.UTC().Format(time.RFC3339)})
 	}
@@ -78,10 +78,14 @@ func (s *Server) documentActivity(c *fiber.Ctx, k docKind, doc models.Seen) (doc
 	}
 	if r := stateOf(c).refusedPost; r != nil {
 		// This request posted a comment or a file that was refused: its form comes back
-		// with the reason beside it, and a comment with the text as it was typed.
+		// with the reason beside it, and a comment with the text as it was typed and its
+		// form's key, so that once corrected it is still the one comment.
 		switch r.field {
 		case commentField:
 			comments.Body, comments.Errors = r.typed, r.errors
+			if r.formKey != "" {
+				comments.FormKey = r.formKey
+			}
 		case fileField:
 			files.Errors = r.errors
 		}
@@ -97,10 +101,10 @@ const (
 
 // refusedPost is a comment or a file the model refused, which the document's page shows
 // again: field is the form's field, typed what was in it (a comment's text; nothing for a
-// file, which a browser never fills in again), errors why.
+// file, which a browser never fills in again), formKey the comment form's key, errors why.
 type refusedPost struct {
-	field, typed string
-	errors       views.FieldErrors
+	field, typed, formKey string
+	errors                views.FieldErrors
 }
 
 // attachHint says what may be attached, for someone who may attach files; "" otherwise.
@@ -150,11 +154,13 @@ func (s *Server) postComment(k docKind) fiber.Handler {
 			return err
 		}
 		var post struct {
-			Body string `form:"body"`
+			Body    string `form:"body"`
+			FormKey string `form:"form_key"`
 		}
 		bindForm(c, &post)
-		_, err = models.AddComment(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, post.Body)
-		return s.answerDocumentPost(c, k, id, err, refusedPost{field: commentField, typed: post.Body}, "Comment posted.", documents.CommentsID,
+		// The same form posted again answers as its first post did, with no second comment.
+		_, err = models.AddComment(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, post.Body, post.FormKey)
+		return s.answerDocumentPost(c, k, id, err, refusedPost{field: commentField, typed: post.Body, formKey: post.FormKey}, "Comment posted.", documents.CommentsID,
 			func() (templ.Component, error) {
 				doc, err := models.SeeDocument(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id)
 				if err != nil {

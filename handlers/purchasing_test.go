@@ -618,7 +618,7 @@ func TestPurchaseOrderPageQueriesDoNotGrowWithItsHistory(t *testing.T) {
 		if _, err := models.RecordReceipt(context.Background(), db, clerk.ID, po.ID, models.ReceiptInput{Quantities: map[int64]string{d.Lines[0].ID: "2"}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := models.AddComment(context.Background(), db, v, models.DocPurchaseOrder, po.ID, "Another delivery"); err != nil {
+		if _, err := models.AddComment(context.Background(), db, v, models.DocPurchaseOrder, po.ID, "Another delivery", ""); err != nil {
 			t.Fatal(err)
 		}
 	}

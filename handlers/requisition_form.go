@@ -208,7 +208,8 @@ func (s *Server) renderRequisitionForm(c *fiber.Ctx, status int, f requisitions.
 	return s.render(c, status, p)
 }
 
-// newFormKey names a new-requisition form, so that posting it twice makes one requisition.
+// newFormKey names one showing of a form that makes something new (a requisition, an
+// expense report, a travel request, a bill, a comment), so that posting it twice makes one.
 func newFormKey() string {
 	key := make([]byte, 16)
 	_, _ = rand.Read(key)

@@ -50,8 +50,11 @@ type CommentView struct {
 }
 
 // AddComment appends a comment by the viewer to a document they may see, and tells the
-// people taking part in it and those it mentions (see notifyComment).
-func AddComment(ctx context.Context, db *gorm.DB, v Viewer, docType string, docID int64, body string) (*CommentView, error) {
+// people taking part in it and those it mentions (see notifyComment). formKey is the key of
+// the form it was typed in ("" for none): the same form posted again (a double click, a
+// resent request) makes nothing and tells no one again, and returns the comment its first
+// post made.
+func AddComment(ctx context.Context, db *gorm.DB, v Viewer, docType string, docID int64, body, formKey string) (*CommentView, error) {
 	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
 	switch n := utf8.RuneCountInString(body); {
 	case !hasVisible(body):
@@ -61,16 +64,25 @@ func AddComment(ctx context.Context, db *gorm.DB, v Viewer, docType string, docI
 	case !plainText(body):
 		return nil, outlay.ValidationErrors{"body": "Use plain text."}
 	}
-	out := &CommentView{Comment: Comment{DocType: docType, DocID: docID, AuthorID: v.UserID, Body: body}}
+	out := &CommentView{Comment: Comment{DocType: docType, DocID: docID, AuthorID: v.UserID, Body: body, FormKey: formKeyOf(formKey)}}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := documentVisible(tx, v, docType, docID); err != nil {
 			return err
 		}
-		if err := tx.Create(&out.Comment).Error; err != nil {
-			return err
+		saved := false
+		if key := out.FormKey; key != nil {
+			var err error
+			if saved, err = formAlreadySaved(tx, "comment", "author_id", v.UserID, *key, &out.Comment); err != nil {
+				return err
+			}
 		}
-		if err := notifyComment(tx, out.Comment); err != nil {
-			return err
+		if !saved {
+			if err := tx.Create(&out.Comment).Error; err != nil {
+				return err
+			}
+			if err := notifyComment(tx, out.Comment); err != nil {
+				return err
+			}
 		}
 		return tx.Model(&User{}).Select("name").Where("id = ?", v.UserID).Scan(&out.AuthorName).Error
 	})

@@ -17,7 +17,7 @@ func TestCommentLengthIsSaidAsItIs(t *testing.T) {
 	p := newPurchasing(t)
 	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	add := func(body string) error {
-		_, err := models.AddComment(context.Background(), p.db, p.requesterV, models.DocRequisition, r.Requisition.ID, body)
+		_, err := models.AddComment(context.Background(), p.db, p.requesterV, models.DocRequisition, r.Requisition.ID, body, "")
 		return err
 	}
 	if err := add(strings.Repeat("é", models.MaxCommentLength)); err != nil {

@@ -54,11 +54,14 @@ func VisibleRequisitions(v Viewer) func(*gorm.DB) *gorm.DB {
 
 // Comment is a note on a document, appended and never edited.
 type Comment struct {
-	ID        int64
-	DocType   string
-	DocID     int64
-	AuthorID  int64
-	Body      string
+	ID       int64
+	DocType  string
+	DocID    int64
+	AuthorID int64
+	Body     string
+	// FormKey is the key of the comment form that posted it: posted again, that form makes no
+	// second comment.
+	FormKey   *string
 	CreatedAt time.Time
 }
 

@@ -15,7 +15,7 @@ func TestCommentsRefuseWhatIsNotText(t *testing.T) {
 	p := newPurchasing(t)
 	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	for _, body := range []string{"before\x00after", "caf\xe9"} {
-		if _, err := models.AddComment(context.Background(), p.db, p.requesterV, models.DocRequisition, r.Requisition.ID, body); !isValidation(err, "body") {
+		if _, err := models.AddComment(context.Background(), p.db, p.requesterV, models.DocRequisition, r.Requisition.ID, body, ""); !isValidation(err, "body") {
 			t.Errorf("comment %q: %v", body, err)
 		}
 	}

@@ -355,16 +355,16 @@ func TestCommentsAppendOnDocumentsTheViewerSees(t *testing.T) {
 	ctx := context.Background()
 	r := dbtest.ApprovedRequisition(t, p.db, p.requester.ID, "", twoLines...)
 	id := r.Requisition.ID
-	if _, err := models.AddComment(ctx, p.db, p.requesterV, models.DocRequisition, id, " \n "); !isValidation(err, "body") {
+	if _, err := models.AddComment(ctx, p.db, p.requesterV, models.DocRequisition, id, " \n ", ""); !isValidation(err, "body") {
 		t.Errorf("empty comment: %v", err)
 	}
-	if _, err := models.AddComment(ctx, p.db, p.requesterV, models.DocRequisition, id, strings.Repeat("é", 4001)); !isValidation(err, "body") {
+	if _, err := models.AddComment(ctx, p.db, p.requesterV, models.DocRequisition, id, strings.Repeat("é", 4001), ""); !isValidation(err, "body") {
 		t.Errorf("long comment: %v", err)
 	}
-	if _, err := models.AddComment(ctx, p.db, p.requesterV, models.DocRequisition, id, "Please order before Friday."); err != nil {
+	if _, err := models.AddComment(ctx, p.db, p.requesterV, models.DocRequisition, id, "Please order before Friday.", ""); err != nil {
 		t.Fatal(err)
 	}
-	c, err := models.AddComment(ctx, p.db, p.clerkV, models.DocRequisition, id, "  Will do.\r\nOrdering today. ")
+	c, err := models.AddComment(ctx, p.db, p.clerkV, models.DocRequisition, id, "  Will do.\r\nOrdering today. ", "")
 	if err != nil || c.AuthorName != "Carl Clerk" || c.Body != "Will do.\nOrdering today." {
 		t.Fatalf("comment %+v %v", c, err)
 	}
@@ -381,10 +381,10 @@ func TestCommentsAppendOnDocumentsTheViewerSees(t *testing.T) {
 	if _, err := models.DiscussionOf(ctx, p.db, models.Seen{}); !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("discussion without a proof: %v", err)
 	}
-	if _, err := models.AddComment(ctx, p.db, p.otherV, models.DocRequisition, id, "hi"); !errors.Is(err, outlay.ErrNotFound) {
+	if _, err := models.AddComment(ctx, p.db, p.otherV, models.DocRequisition, id, "hi", ""); !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("other requester comments: %v", err)
 	}
-	if _, err := models.AddComment(ctx, p.db, p.clerkV, models.DocPurchaseOrder, 999999, "hi"); !errors.Is(err, outlay.ErrNotFound) {
+	if _, err := models.AddComment(ctx, p.db, p.clerkV, models.DocPurchaseOrder, 999999, "hi", ""); !errors.Is(err, outlay.ErrNotFound) {
 		t.Errorf("comment on no order: %v", err)
 	}
 }

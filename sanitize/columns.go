@@ -70,7 +70,7 @@ var columns = map[string]rule{
 	"budgets.currency":  keep,
 	"casbin_rule.ptype": keep, "casbin_rule.v0": keep, "casbin_rule.v1": keep, "casbin_rule.v2": keep,
 	"casbin_rule.v3": keep, "casbin_rule.v4": keep, "casbin_rule.v5": keep,
-	"comments.body": text, "comments.doc_type": keep,
+	"comments.body": text, "comments.doc_type": keep, "comments.form_key": keep,
 	"daily_mails.kind": keep,
 	"departments.code": keep, "departments.name": scrub,
 	"document_numbers.kind": keep, "document_numbers.prefix": keep,

@@ -28,6 +28,7 @@ type Comments struct {
 	Action   string // where the form posts: <document>/comments
 	Comments []Comment
 	Body     string // what was typed, when refused
+	FormKey  string // names this showing of the form: posted twice, it makes one comment
 	Errors   views.FieldErrors
 	CanPost  bool
 }
