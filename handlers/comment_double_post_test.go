@@ -4,9 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
-
-	"outlay/internal/dbtest"
-	"outlay/internal/testutil"
 )
 
 // A comment's form posted many times at once (a double click on Post comment, resent
@@ -16,13 +13,7 @@ import (
 // afterwards (a new key) are a new comment.
 func TestCommentFormPostedAtOnceMakesOne(t *testing.T) {
 	t.Parallel()
-	env, acme := testutil.NewTenant(t)
-	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
-	carl := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
-	db := env.DB(t, acme)
-	_, po := dbtest.ReceivedOrder(t, db, rita.ID, carl.ID, nil, standAndCable...)
-	c := signedIn(t, testutil.NewApp(t, env), "carl@acme.example")
-	doc := "/purchase-orders/" + itoa(po.ID)
+	c, db, _, doc := clerksOrder(t)
 	key, _ := c.Get(doc).Doc.Find(`#comments input[name="form_key"]`).Attr("value")
 	if key == "" {
 		t.Fatal("the comment form carries no form_key")

@@ -153,6 +153,7 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 	if d.EmailedAt != nil {
 		out.Emailed = moment(*d.EmailedAt)
 	}
+	out.EmailedVersion = d.EmailedVersion()
 	if d.ClosedAt != nil {
 		out.Closed = moment(*d.ClosedAt)
 	}
@@ -362,7 +363,13 @@ func (s *Server) emailPurchaseOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	mailID, err := models.EmailPurchaseOrder(c.UserContext(), tenantDB(c), d.ID, tenantOf(c).Name)
+	var post struct {
+		Emailed string `form:"emailed"` // the order's EmailedVersion as its page showed it
+	}
+	bindForm(c, &post)
+	// A repeat (a double click, a resent request) queues nothing and is answered as the post
+	// that emailed the order was.
+	mailID, err := models.EmailPurchaseOrder(c.UserContext(), tenantDB(c), d.ID, tenantOf(c).Name, post.Emailed)
 	done := d.Number + " is being emailed to " + d.Vendor.Email + "."
 	if !s.mailConfigured() {
 		done = d.Number + " is queued for " + d.Vendor.Email + ", but " + noMailNote

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"outlay"
 	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
@@ -741,4 +743,16 @@ func TestReceiptDatedBeforeItsOrderIsRefusedBesideTheDate(t *testing.T) {
 	if receipts != 0 {
 		t.Errorf("%d receipts stored from refused forms", receipts)
 	}
+}
+
+// clerksOrder is Rita's order, received, on a site of its own, with Carl the clerk (who
+// bought it) signed in: his client, the tenant's database, the order and its page's path.
+func clerksOrder(t *testing.T) (*testutil.Client, *gorm.DB, *models.PurchaseOrderDetail, string) {
+	t.Helper()
+	env, acme := testutil.NewTenant(t)
+	rita := env.CreateUser(t, acme, "rita@acme.example", "Rita Requester", "requester")
+	carl := env.CreateUser(t, acme, "carl@acme.example", "Carl Clerk", "ap_clerk")
+	db := env.DB(t, acme)
+	_, po := dbtest.ReceivedOrder(t, db, rita.ID, carl.ID, nil, standAndCable...)
+	return signedIn(t, testutil.NewApp(t, env), "carl@acme.example"), db, po, "/purchase-orders/" + itoa(po.ID)
 }

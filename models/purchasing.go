@@ -372,13 +372,40 @@ func UpdateOrderTerms(ctx context.Context, db *gorm.DB, poID int64, in OrderTerm
 	})
 }
 
+// EmailRepeatWindow is how long after an order was emailed a request to email it that does
+// not say which emailing its page showed (not the page's button) is taken as a repeat of the
+// one that emailed it: a double click or a resent request arrives within it, a vendor's
+// "please send it again" does not.
+const EmailRepeatWindow = time.Minute
+
+// EmailedVersion names when the order was last emailed as its page shows it: the time to
+// the microsecond, or "never". The page's email button sends it back (EmailPurchaseOrder).
+func (p PurchaseOrder) EmailedVersion() string {
+	if p.EmailedAt == nil {
+		return "never"
+	}
+	return strconv.FormatInt(p.EmailedAt.UnixMicro(), 10)
+}
+
 // EmailPurchaseOrder queues the order, as plain text from orgName, for its vendor's email
 // address and records when, in one transaction; a job sends it after the commit. It returns
-// the queued mail's id.
-func EmailPurchaseOrder(ctx context.Context, db *gorm.DB, poID int64, orgName string) (int64, error) {
+// the queued mail's id, or 0 for a repeat of a request that emailed it, which queues nothing:
+// seen is the order's EmailedVersion as the page whose button was pressed showed it, and the
+// order emailed since then (a double click, a resent request, a second tab) is not emailed
+// again; a request that does not say (seen "") is a repeat within EmailRepeatWindow of the
+// last emailing. Requests for one order are taken one after the other (its row's lock).
+func EmailPurchaseOrder(ctx context.Context, db *gorm.DB, poID int64, orgName, seen string) (int64, error) {
 	var mailID int64
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		d, err := GetPurchaseOrder(ctx, tx, poID)
+		var po PurchaseOrder
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id", "emailed_at").Where("id = ?", poID).Take(&po).Error
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		if err == nil && emailRepeated(po, seen) {
+			return nil
+		}
+		d, err := GetPurchaseOrder(ctx, tx, poID) // no such order: not found
 		if err != nil {
 			return err
 		}
@@ -392,6 +419,15 @@ func EmailPurchaseOrder(ctx context.Context, db *gorm.DB, poID int64, orgName st
 		return tx.Model(&d.PurchaseOrder).Updates(map[string]any{"emailed_at": at, "updated_at": at}).Error
 	})
 	return mailID, err
+}
+
+// emailRepeated reports whether a request to email order po, whose page showed the emailing
+// seen ("" when it does not say), repeats one that emailed it.
+func emailRepeated(po PurchaseOrder, seen string) bool {
+	if seen == "" {
+		return po.EmailedAt != nil && time.Since(*po.EmailedAt) < EmailRepeatWindow
+	}
+	return seen != po.EmailedVersion()
 }
 
 // PurchaseOrderMessage is the plain-text email of an order to its vendor.

@@ -306,7 +306,7 @@ func TestEmailingAnOrderQueuesItsLinesAndTotals(t *testing.T) {
 	p := newPurchasing(t)
 	ctx := context.Background()
 	po, r := p.order(t)
-	id, err := models.EmailPurchaseOrder(ctx, p.db, po.ID, "Acme Corporation")
+	id, err := models.EmailPurchaseOrder(ctx, p.db, po.ID, "Acme Corporation", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestEmailingAnOrderQueuesItsLinesAndTotals(t *testing.T) {
 	}
 	var before int64
 	p.db.Raw(`SELECT count(*) FROM mail_outbox`).Scan(&before)
-	if _, err := models.EmailPurchaseOrder(ctx, p.db, po2.ID, "Acme"); !errors.Is(err, outlay.ErrConflict) {
+	if _, err := models.EmailPurchaseOrder(ctx, p.db, po2.ID, "Acme", ""); !errors.Is(err, outlay.ErrConflict) {
 		t.Errorf("emailing a vendor without email: %v", err)
 	}
 	var after int64

@@ -254,6 +254,7 @@ type Detail struct {
 	CreatedBy       string
 	Created         string
 	Emailed         string
+	EmailedVersion  string // names the last emailing, for the email button to send back
 	Closed          string
 	ClosedBy        string
 	CloseReason     string
