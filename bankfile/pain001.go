@@ -18,6 +18,23 @@ const Pain001Namespace = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 // SEPACurrency is the currency of SEPA credit transfers.
 const SEPACurrency = "EUR"
 
+// SEPAMaxTransfer is the most one SEPA credit transfer may carry (999,999,999.99 euros, the
+// SEPA Credit Transfer rulebook's limit). A bank refuses a file marked SEPA whole when one of
+// its transfers is larger.
+var SEPAMaxTransfer = money.Money{Minor: 999_999_999_99, Currency: SEPACurrency}
+
+// TransferTooLargeError is WritePain001's refusal of a transfer above SEPAMaxTransfer. It
+// carries the transfer, so that the refusal can name whom it pays and how much.
+type TransferTooLargeError struct {
+	Index    int // the transfer's position among the order's transfers, from 0
+	Transfer Transfer
+}
+
+func (e *TransferTooLargeError) Error() string {
+	return fmt.Sprintf("bankfile: transfer %d (%s) of %s is above the SEPA limit of %s for one transfer",
+		e.Index+1, e.Transfer.EndToEndID, e.Transfer.Amount, SEPAMaxTransfer)
+}
+
 // Account is a party to a transfer and its bank account.
 type Account struct {
 	Name string
@@ -70,8 +87,9 @@ func (p CreditTransfers) Totals() (count int, sum money.Money, err error) {
 // Free text is brought into the character set SEPA banks accept (Latin letters, digits and /
 // - ? : ( ) . , ' + and space; accented letters lose their accents, anything else becomes a
 // space) and cut to the schema's lengths; identifiers keep only letters, digits and "-".
-// Nothing is written when a transfer is unusable: an amount that is not above zero, a
-// creditor without a name or valid IBAN, or currencies that differ.
+// Nothing is written when a transfer is unusable: an amount that is not above zero or is
+// above SEPAMaxTransfer (a *TransferTooLargeError), a creditor without a name or valid IBAN,
+// or currencies that differ.
 func WritePain001(w io.Writer, p CreditTransfers) error {
 	count, sum, err := p.Totals()
 	if err != nil {
@@ -104,6 +122,9 @@ func WritePain001(w io.Writer, p CreditTransfers) error {
 	for i, t := range p.Transfers {
 		if t.Amount.Minor <= 0 {
 			return fmt.Errorf("bankfile: transfer %d (%s): an amount must be above zero", i+1, t.EndToEndID)
+		}
+		if t.Amount.Minor > SEPAMaxTransfer.Minor {
+			return &TransferTooLargeError{Index: i, Transfer: t}
 		}
 		iban, err := ParseIBAN(string(t.Creditor.IBAN))
 		if err != nil {

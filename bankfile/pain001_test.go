@@ -3,6 +3,7 @@ package bankfile_test
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,34 @@ func TestPain001Refuses(t *testing.T) {
 		if err := bankfile.WritePain001(&buf, o); err == nil || buf.Len() != 0 {
 			t.Errorf("%s: err %v, wrote %d bytes", name, err, buf.Len())
 		}
+	}
+}
+
+// A SEPA credit transfer carries at most 999,999,999.99 euros: a transfer of exactly that
+// is written, one a cent above it is refused by its position, before anything is written
+// (a bank refuses the whole file for it).
+func TestPain001RefusesATransferAboveTheSEPALimit(t *testing.T) {
+	t.Parallel()
+	o := sampleOrder()
+	o.Transfers[1].Amount = eur(999_999_999_99)
+	var buf bytes.Buffer
+	if err := bankfile.WritePain001(&buf, o); err != nil {
+		t.Fatalf("a transfer at the limit: %v", err)
+	}
+	bankfiletest.ValidatePain001(t, buf.Bytes())
+	if !strings.Contains(buf.String(), ">999999999.99</InstdAmt>") {
+		t.Error("the transfer at the limit is not in the file")
+	}
+
+	o.Transfers[1].Amount = eur(999_999_999_99 + 1)
+	buf.Reset()
+	err := bankfile.WritePain001(&buf, o)
+	var tooLarge *bankfile.TransferTooLargeError
+	if !errors.As(err, &tooLarge) || tooLarge.Index != 1 || tooLarge.Transfer.EndToEndID != "EXP-000002" || buf.Len() != 0 {
+		t.Fatalf("a transfer a cent above the limit: %v, wrote %d bytes", err, buf.Len())
+	}
+	if want := "transfer 2 (EXP-000002) of €1,000,000,000.00 is above the SEPA limit of €999,999,999.99"; !strings.Contains(err.Error(), want) {
+		t.Errorf("the refusal %q, want it to say %q", err, want)
 	}
 }
 

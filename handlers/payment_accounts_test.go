@@ -50,20 +50,10 @@ func TestARunPaysTheBankAccountItWasApprovedWith(t *testing.T) {
 
 	admin := app.Client(t, "acme")
 	admin.SignIn("ana@acme.example", testutil.Password)
-	admin.Get("/admin/settings/bank-account")
-	if res := admin.Post("/admin/settings/bank-account", url.Values{"holder": {"Acme Corp"}, "iban": {"DE02 1203 0000 0000 2020 51"}}); res.Status != http.StatusSeeOther {
-		t.Fatalf("the organisation's account: %d %s", res.Status, res.Text(".field-error"))
-	}
+	setOrgIBAN(t, admin)
 	clerk := app.Client(t, "acme")
 	clerk.SignIn("cleo@acme.example", testutil.Password)
-	bankPage := fmt.Sprintf("/vendors/%d/bank", vendor.ID)
-	setIBAN := func(iban string) {
-		t.Helper()
-		clerk.Get(bankPage)
-		if res := clerk.Post(bankPage, url.Values{"scheme": {"iban"}, "holder_name": {"Northwind Ltd"}, "iban": {iban}}); res.Status != http.StatusSeeOther {
-			t.Fatalf("the vendor's bank details: %d %s", res.Status, res.Text(".field-error"))
-		}
-	}
+	setIBAN := func(iban string) { t.Helper(); setVendorIBAN(t, clerk, vendor.ID, "Northwind Ltd", iban) }
 	setIBAN(ibanA)
 	adminTold(t, app, db, ana, "Cleo Clerk added bank details for Northwind: IBAN "+maskedA, "IBAN "+maskedA)
 
@@ -128,6 +118,26 @@ func TestARunPaysTheBankAccountItWasApprovedWith(t *testing.T) {
 	}
 	if got := res.Text(".payee-account"); !strings.Contains(got, "IBAN "+maskedA) || strings.Contains(got, maskedB) {
 		t.Errorf("the run's account after the change: %q; want IBAN A", got)
+	}
+}
+
+// setOrgIBAN sets, as admin, the organisation's own account (the debtor of its pain.001
+// files) to Acme Corp's IBAN.
+func setOrgIBAN(t *testing.T, admin *testutil.Client) {
+	t.Helper()
+	admin.Get("/admin/settings/bank-account")
+	if res := admin.Post("/admin/settings/bank-account", url.Values{"holder": {"Acme Corp"}, "iban": {"DE02 1203 0000 0000 2020 51"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("the organisation's account: %d %s", res.Status, res.Text(".field-error"))
+	}
+}
+
+// setVendorIBAN gives, as clerk, vendor vendorID the IBAN iban in holder's name.
+func setVendorIBAN(t *testing.T, clerk *testutil.Client, vendorID int64, holder, iban string) {
+	t.Helper()
+	bankPage := fmt.Sprintf("/vendors/%d/bank", vendorID)
+	clerk.Get(bankPage)
+	if res := clerk.Post(bankPage, url.Values{"scheme": {"iban"}, "holder_name": {holder}, "iban": {iban}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("the vendor's bank details: %d %s", res.Status, res.Text(".field-error"))
 	}
 }
 

@@ -359,10 +359,13 @@ func (s *Server) reimbursementPain001(c *fiber.Ctx) error {
 			return err
 		}
 		file.MessageID, file.CreatedAt, transfers = msgID, made, len(file.Transfers)
-		if unwritable = bankfile.WritePain001(&buf, file); unwritable != nil {
-			return unwritable
+		unwritable = bankfile.WritePain001(&buf, file)
+		var tooLarge *bankfile.TransferTooLargeError
+		if errors.As(unwritable, &tooLarge) {
+			unwritable = nil
+			return batchTransferTooLarge(fresh, tooLarge)
 		}
-		return nil
+		return unwritable
 	})
 	switch {
 	case unwritable != nil:
@@ -419,6 +422,20 @@ func (s *Server) batchTransfers(c *fiber.Ctx, d *models.BatchDetail) (bankfile.C
 		return file, outlay.Conflict("The SEPA file cannot be made: no report in euros is left to pay in this batch.")
 	}
 	return file, nil
+}
+
+// batchTransferTooLarge is the refusal of a batch's SEPA file whose transfer tooLarge, of one
+// report (its end-to-end id is the report's number), is above the SEPA limit: it names the
+// person and the report, and how the rest of the batch is still paid by its file.
+func batchTransferTooLarge(d *models.BatchDetail, tooLarge *bankfile.TransferTooLargeError) error {
+	payee, number := tooLarge.Transfer.Creditor.Name, tooLarge.Transfer.EndToEndID
+	for _, r := range d.Reports {
+		if r.Number == number {
+			payee = r.OwnerName
+		}
+	}
+	return models.SEPALimitRefusal("SEPA file", tooLarge, payee+" (expense report "+number+")",
+		"Take report "+number+" out of this batch and pay it in a batch of its own by another method, such as a cheque; then make this file again.")
 }
 
 // batchBankAccounts opens, in one query, the bank accounts of the people the batch pays.

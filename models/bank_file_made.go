@@ -72,6 +72,15 @@ func InBankFile(currency string, net int64) bool {
 // InBankFile is InBankFile of the report.
 func (r BatchReport) InBankFile() bool { return InBankFile(r.Currency, r.Net().Minor) }
 
+// SEPALimitRefusal is the refusal of a SEPA file (pain.001) one of whose transfers is above
+// the SEPA limit (tooLarge, from bankfile.WritePain001): file names the file as its page
+// does, payee the person or vendor the transfer pays, and remedy says what to do instead.
+// A bank refuses such a file whole, so none is made.
+func SEPALimitRefusal(file string, tooLarge *bankfile.TransferTooLargeError, payee, remedy string) error {
+	return outlay.Conflict(fmt.Sprintf("The %s cannot be made: it would pay %s %s in one transfer, above the SEPA limit of %s for one transfer, and the bank would refuse the whole file. %s",
+		file, payee, tooLarge.Transfer.Amount, bankfile.SEPAMaxTransfer, remedy))
+}
+
 // FileNotPaid is what a person says to take a report out of a batch, or cancel a run, whose
 // bank file was made: that the bank will not pay from it.
 const FileNotPaid = "file_not_paid"

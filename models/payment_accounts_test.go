@@ -1,7 +1,6 @@
 package models_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"outlay"
-	"outlay/auth"
 	"outlay/bankfile"
 	"outlay/bankfile/bankfiletest"
 	"outlay/models"
@@ -26,10 +24,7 @@ func TestARunPaysTheAccountCopiedOntoIt(t *testing.T) {
 	w := newPayWorld(t)
 	box := bankBox(t)
 	ctx := context.Background()
-	orgBox, err := auth.NewSecretBox(bytes.Repeat([]byte{7}, 32), models.BankAccountPurpose)
-	w.must(err)
-	_, err = models.SetOrgBankAccount(ctx, w.db, orgBox, models.BankDetailsInput{Holder: "Acme Corp", IBAN: "DE02 1203 0000 0000 2020 51"})
-	w.must(err)
+	orgBox := w.orgAccount("")
 	const ibanA, ibanB, ibanC = "FR1420041010050500013M02606", "DE89370400440532013000", "GB82WEST12345698765432"
 	northwind := models.Vendor{Name: "Northwind", Currency: "EUR", Status: models.VendorActive}
 	late := models.Vendor{Name: "Latecomer", Currency: "EUR", Status: models.VendorActive}
@@ -86,7 +81,7 @@ func TestARunPaysTheAccountCopiedOntoIt(t *testing.T) {
 	if p := payees(run)["Latecomer"]; p.Copied != nil || p.Current == nil {
 		t.Errorf("Latecomer before the approval: %+v; want nothing copied and IBAN C on file", p)
 	}
-	_, err = w.decide(w.max, out.Steps[0].ID, true, "")
+	_, err := w.decide(w.max, out.Steps[0].ID, true, "")
 	w.must(err)
 	f, err := bankFile(run)
 	w.must(err)

@@ -3,6 +3,7 @@ package models
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -131,7 +132,16 @@ func writeRunPain001(buf *bytes.Buffer, box *auth.SecretBox, debtor *BankDetails
 			Creditor:   bankfile.Account{Name: accounts[i].HolderName, IBAN: bankfile.IBAN(iban), BIC: accounts[i].BIC},
 			Remittance: "Invoices " + vp.InvoiceNumbers()})
 	}
-	if err := bankfile.WritePain001(buf, p); err != nil {
+	err := bankfile.WritePain001(buf, p)
+	var tooLarge *bankfile.TransferTooLargeError
+	if errors.As(err, &tooLarge) {
+		// The transfer pays a vendor every bill of it the run pays: the run has to pay less.
+		vendor := d.Vendors[tooLarge.Index].VendorName
+		return SEPALimitRefusal("pain.001 file", tooLarge, vendor, fmt.Sprintf(
+			"Cancel this run and pay %s across several runs, each paying it at most %s (a run may pay part of a bill), or pay it by another method, such as a cheque.",
+			vendor, bankfile.SEPAMaxTransfer))
+	}
+	if err != nil {
 		// What the file format refuses of the accounts (a name that is empty or shows
 		// nothing) is said on the run's page, as the run cannot be paid this way.
 		return outlay.Conflict("The pain.001 file cannot be made: " + strings.TrimPrefix(err.Error(), "bankfile: ") + ".")

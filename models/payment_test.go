@@ -61,6 +61,37 @@ func (w *payWorld) billState(b *models.Bill) (paid int64, status string) {
 	return got.PaidMinor, got.Status
 }
 
+// orgAccount sets the organisation's own account (the debtor of its pain.001 files) to Acme
+// Corp's IBAN, with bic, and gives the box that seals it.
+func (w *payWorld) orgAccount(bic string) *auth.SecretBox {
+	w.t.Helper()
+	box, err := auth.NewSecretBox(bytes.Repeat([]byte{7}, 32), models.BankAccountPurpose)
+	w.must(err)
+	_, err = models.SetOrgBankAccount(context.Background(), w.db, box, models.BankDetailsInput{Holder: "Acme Corp", IBAN: "DE02 1203 0000 0000 2020 51", BIC: bic})
+	w.must(err)
+	return box
+}
+
+// approvedRun makes a run in currency by method paying each bill the amount given, which the
+// clerk submits and Max approves.
+func (w *payWorld) approvedRun(currency, method string, pay map[*models.Bill]string) *models.PaymentRun {
+	w.t.Helper()
+	in := models.PaymentRunInput{Currency: currency, Method: method, DueBy: time.Now().AddDate(0, 0, 5).Format(time.DateOnly),
+		PayOn: time.Now().AddDate(0, 0, 1).Format(time.DateOnly)}
+	for b, amount := range pay {
+		in.Bills = append(in.Bills, models.PaymentBillInput{BillID: b.ID, Amount: amount})
+	}
+	run, err := models.CreatePaymentRun(as(w.clerk), w.db, viewer(w.clerk), in)
+	w.must(err)
+	out, err := models.SubmitPaymentRun(as(w.clerk), w.db, viewer(w.clerk), run.ID)
+	w.must(err)
+	for _, s := range out.Steps {
+		_, err := w.decide(w.max, s.ID, true, "")
+		w.must(err)
+	}
+	return run
+}
+
 // approveAndPay submits run, lets Max (the clerk's manager) approve it and marks it paid.
 func (w *payWorld) approveAndPay(run *models.PaymentRun) {
 	w.t.Helper()
@@ -273,10 +304,7 @@ func TestPaymentBankFiles(t *testing.T) {
 	ctx := context.Background()
 	w.must(models.SavePaymentSettings(ctx, w.db, models.PaymentSettings{CompanyName: "Acme Corp",
 		ACHRoutingNumber: "021000021", ACHBankName: "JPMorgan Chase", ACHCompanyID: "1234567890"}))
-	orgBox, err := auth.NewSecretBox(bytes.Repeat([]byte{7}, 32), models.BankAccountPurpose)
-	w.must(err)
-	_, err = models.SetOrgBankAccount(ctx, w.db, orgBox, models.BankDetailsInput{Holder: "Acme Corp", IBAN: "DE02 1203 0000 0000 2020 51", BIC: "BYLADEM1001"})
-	w.must(err)
+	orgBox := w.orgAccount("BYLADEM1001")
 	euro := models.Vendor{Name: "Société Générale Fournitures", Currency: "EUR", Status: models.VendorActive}
 	w.must(w.db.Create(&euro).Error)
 	w.must(models.SaveVendorBankAccount(ctx, w.db, box, euro.ID, models.VendorBankInput{Scheme: models.BankIBAN,
@@ -284,21 +312,7 @@ func TestPaymentBankFiles(t *testing.T) {
 	w.must(models.SaveVendorBankAccount(ctx, w.db, box, w.acme.ID, models.VendorBankInput{Scheme: models.BankIBAN,
 		HolderName: "Acme Supplies GmbH", IBAN: "DE89370400440532013000"}))
 
-	approved := func(currency, method string, pay map[*models.Bill]string) *models.PaymentRun {
-		t.Helper()
-		in := models.PaymentRunInput{Currency: currency, Method: method, DueBy: time.Now().AddDate(0, 0, 5).Format(time.DateOnly),
-			PayOn: time.Now().AddDate(0, 0, 1).Format(time.DateOnly)}
-		for b, amount := range pay {
-			in.Bills = append(in.Bills, models.PaymentBillInput{BillID: b.ID, Amount: amount})
-		}
-		run, err := models.CreatePaymentRun(as(w.clerk), w.db, viewer(w.clerk), in)
-		w.must(err)
-		out, err := models.SubmitPaymentRun(as(w.clerk), w.db, viewer(w.clerk), run.ID)
-		w.must(err)
-		_, err = w.decide(w.max, out.Steps[0].ID, true, "")
-		w.must(err)
-		return run
-	}
+	approved := w.approvedRun
 	e1, e2 := w.bill(euro, "EUR", 1200_00, 0), w.bill(euro, "EUR", 300_50, 1)
 	a1 := w.bill(w.acme, "EUR", 999_99, 0)
 	run := approved("EUR", models.MethodWire, map[*models.Bill]string{e1: "1200", e2: "100.25", a1: "999.99"})
