@@ -24,7 +24,7 @@ func ParseExchangeRate(s string) (int64, error) {
 		return 0, errors.New("Enter a smaller rate.")
 	}
 	if err != nil {
-		return 0, errors.New("Enter a rate like 1.0853.")
+		return 0, rateRefusal(err, s, RatePlaces, "", FormatExchangeRate, "1.0853")
 	}
 	if n <= 0 {
 		return 0, errors.New("Enter a rate above zero.")
@@ -41,6 +41,37 @@ func refuseRateComma(s, example string) error {
 		return fmt.Errorf("Write the rate with a point for decimals and no thousands separators, such as %s.", example)
 	}
 	return nil
+}
+
+// rateRefusal says why parseFixed refused s (err) as a rate of at most places decimals. More
+// decimals than that are named as such, with s rounded to places (written by format) as the
+// example when that is a rate above zero: "Use at most 6 decimal places, such as 0.006123.".
+// Anything else asks for a rate like example.
+func rateRefusal(err error, s string, places int, symbol string, format func(int64) string, example string) error {
+	if !errors.As(err, new(tooManyPlaces)) {
+		return fmt.Errorf("Enter a rate like %s.", example)
+	}
+	if n, ok := roundToPlaces(s, places, symbol); ok && n > 0 {
+		example = format(n)
+	}
+	return fmt.Errorf("Use at most %d decimal places, such as %s.", places, example)
+}
+
+// roundToPlaces reads s, which has more than places decimals, rounded to places (halves up),
+// scaled by 10^places as parseFixed reads it; ok is false when s does not read as a number.
+func roundToPlaces(s string, places int, symbol string) (n int64, ok bool) {
+	whole, frac, _ := strings.Cut(strings.TrimSpace(s), ".")
+	if len(frac) <= places {
+		return 0, false
+	}
+	n, err := parseFixed(whole+"."+frac[:places], places, symbol)
+	if err != nil {
+		return 0, false
+	}
+	if frac[places] >= '5' {
+		n++
+	}
+	return n, true
 }
 
 // FormatExchangeRate writes a rate in millionths with only the decimals it needs: "1.0853".
@@ -97,7 +128,8 @@ func ParseUnitRate(s, currency string) (int64, error) {
 		return 0, errors.New("Enter a smaller rate.")
 	}
 	if err != nil {
-		return 0, errors.New("Enter a rate like 0.585.")
+		plain := func(milli int64) string { return PlainUnitRate(milli, currency) }
+		return 0, rateRefusal(err, s, Exponent(currency)+3, symbols[currency], plain, "0.585")
 	}
 	if n <= 0 {
 		return 0, errors.New("Enter a rate above zero.")

@@ -90,6 +90,34 @@ func TestRatesRefuseAComma(t *testing.T) {
 	}
 }
 
+// A rate with more decimal places than its kind keeps is refused saying how many it may
+// have, with the rate rounded to that many (halves up) as the example, or a plain example
+// when the rounded rate would be zero; anything else unreadable asks for a rate like one.
+func TestRatesRefuseTooManyDecimals(t *testing.T) {
+	exchange := func(s string) error { _, err := ParseExchangeRate(s); return err }
+	mileage := func(currency string) func(string) error {
+		return func(s string) error { _, err := ParseUnitRate(s, currency); return err }
+	}
+	for _, c := range []struct {
+		name, typed, want string
+		parse             func(string) error
+	}{
+		{"exchange rate", "0.006123456", "Use at most 6 decimal places, such as 0.006123.", exchange},
+		{"exchange rate rounded up", "1.0853219", "Use at most 6 decimal places, such as 1.085322.", exchange},
+		{"exchange rate rounding to a whole", "149.9999999", "Use at most 6 decimal places, such as 150.", exchange},
+		{"exchange rate rounding to zero", "0.0000001", "Use at most 6 decimal places, such as 1.0853.", exchange},
+		{"exchange rate not a number", "abc", "Enter a rate like 1.0853.", exchange},
+		{"mileage rate in euros", "0.4212345", "Use at most 5 decimal places, such as 0.42123.", mileage("EUR")},
+		{"mileage rate with its symbol", "$0.585555", "Use at most 5 decimal places, such as 0.58556.", mileage("USD")},
+		{"mileage rate in yen", "15.1234", "Use at most 3 decimal places, such as 15.123.", mileage("JPY")},
+		{"mileage rate not a number", "fast", "Enter a rate like 0.585.", mileage("EUR")},
+	} {
+		if err := c.parse(c.typed); err == nil || err.Error() != c.want {
+			t.Errorf("%s %q: %v, want %q", c.name, c.typed, err, c.want)
+		}
+	}
+}
+
 // A rate written for its form field reads back as the same rate, with no thousands
 // separators (which a rate refuses): a mileage rate of 3,000.5 dong a kilometre saved
 // unchanged is not refused.

@@ -121,6 +121,11 @@ type tooLarge struct{}
 func (tooLarge) Error() string        { return "Enter a smaller amount." }
 func (tooLarge) Is(target error) bool { return target == ErrOverflow }
 
+// tooManyPlaces is parseFixed's refusal of a number with more decimal places than it reads.
+type tooManyPlaces struct{ places int }
+
+func (e tooManyPlaces) Error() string { return fmt.Sprintf("Use at most %d decimal places.", e.places) }
+
 // parseFixed parses a decimal number into an integer scaled by 10^places.
 func parseFixed(s string, places int, symbol string) (int64, error) {
 	s = strings.TrimSpace(s)
@@ -149,7 +154,7 @@ func parseFixed(s string, places int, symbol string) (int64, error) {
 		if places == 0 {
 			return 0, errors.New("Enter a whole number.")
 		}
-		return 0, fmt.Errorf("Use at most %d decimal places.", places)
+		return 0, tooManyPlaces{places}
 	}
 	if strings.Contains(whole, ",") {
 		// Thousands separators must be in the right places: 1,234,567.
