@@ -218,7 +218,7 @@ func checkBill(tx *gorm.DB, id int64, in BillInput) (*PricedBill, error) {
 	if currency == "" {
 		currency = "USD" // only to price; the header's error is shown
 	}
-	priced, lverr := PriceLines(typed, currency)
+	priced, lverr := PriceLines(typed, currency, "bill")
 	for k, msg := range lverr {
 		// PriceLines numbers rows among the typed lines; the form numbers every row.
 		var r int

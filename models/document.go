@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -14,6 +15,13 @@ const (
 	DocRequisition   = outlay.DocRequisition
 	DocPurchaseOrder = outlay.DocPurchaseOrder
 )
+
+// totalTooLarge refuses a document whose total is more than an amount may be (money.Max),
+// naming the document as the form it is shown on does: noun is "bill", "expense report",
+// "trip" or "requisition".
+func totalTooLarge(noun string) string {
+	return fmt.Sprintf("The %s's total is too large. Split it into several %ss.", noun, noun)
+}
 
 // Viewer is who is looking at documents: record-level access is decided from it in queries,
 // after the route's permission has let the person in at all.

@@ -166,7 +166,7 @@ func priceExpense(tx *gorm.DB, ownerID, reportID int64, was reportPeriod, in Exp
 	}
 	for _, l := range p.Lines {
 		if p.Total += l.ReportMinor; p.Total > money.Max {
-			verr.Add("lines", "The report's total is too large.")
+			verr.Add("lines", totalTooLarge("expense report"))
 			break
 		}
 	}

@@ -51,7 +51,7 @@ func PriceRequisition(ctx context.Context, db *gorm.DB, in RequisitionInput) (Pr
 	if err != nil {
 		return PricedLines{}, nil, err
 	}
-	p, verr := PriceLines(in.Lines, currency)
+	p, verr := PriceLines(in.Lines, currency, "requisition")
 	return p, verr, nil
 }
 
@@ -126,7 +126,7 @@ func checkAndPrice(tx *gorm.DB, verr outlay.ValidationErrors, h requisitionHeade
 	if err != nil {
 		return PricedLines{}, err
 	}
-	priced, lineErrs := PriceLines(in.Lines, currency)
+	priced, lineErrs := PriceLines(in.Lines, currency, "requisition")
 	for k, msg := range lineErrs {
 		verr.Add(k, msg)
 	}

@@ -80,7 +80,9 @@ type PricedLines struct {
 // money.Compute. Each malformed field gets a message under its LineField key; a line that
 // cannot be priced adds nothing to the totals, so the live total can still show the rest.
 // The returned errors are empty exactly when every non-blank line is complete and valid.
-func PriceLines(lines []LineInput, currency string) (PricedLines, outlay.ValidationErrors) {
+// noun names the document the lines are of ("requisition", "bill") in the refusal of a
+// total too large.
+func PriceLines(lines []LineInput, currency, noun string) (PricedLines, outlay.ValidationErrors) {
 	verr := outlay.ValidationErrors{}
 	out := PricedLines{Currency: currency}
 	if len(lines) > MaxRequisitionLines {
@@ -101,7 +103,7 @@ func PriceLines(lines []LineInput, currency string) (PricedLines, outlay.Validat
 	}
 	totals, err := money.Compute(computed)
 	if err != nil {
-		verr.Add("lines", "The total is too large. Split the request into smaller ones.")
+		verr.Add("lines", totalTooLarge(noun))
 		out.Lines = nil
 		return out, verr
 	}

@@ -24,7 +24,7 @@ func FuzzRequisitionLines(f *testing.F) {
 			{Description: d1, Quantity: q1, UnitPrice: p1, TaxRate: r1, GLAccount: g1},
 			{Description: d2, Quantity: q2, UnitPrice: p2, TaxRate: r2, GLAccount: g2},
 		}
-		priced, verr := models.PriceLines(in, currency)
+		priced, verr := models.PriceLines(in, currency, "requisition")
 		var sub, tax int64
 		for _, l := range priced.Lines {
 			sub += l.Amount

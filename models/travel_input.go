@@ -190,7 +190,7 @@ func parseTravel(verr outlay.ValidationErrors, in TravelInput, currency string, 
 		p.Total += p.Estimates[c]
 	}
 	if p.Total > money.Max {
-		verr.Add("estimates", "The estimated total is too large.")
+		verr.Add("estimates", totalTooLarge("trip"))
 	}
 	p.Advance = amount("advance", in.Advance)
 	if _, bad := verr["advance"]; !bad && p.Advance > p.Total {
