@@ -416,6 +416,13 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 			verr.Add(f("distance"), "Enter a shorter distance.")
 			break
 		}
+		if amount == 0 {
+			// A distance so short that it pays nothing would be a line of nothing on a report
+			// (a per diem line cannot be: it is at least a day at a rate above zero).
+			verr.Add(f("distance"), fmt.Sprintf("%s %s at %s per %s comes to less than %s: enter the distance travelled.",
+				d, unit, money.FormatUnitRate(rate.RateMilli, rate.Currency), unitName(unit), money.Money{Minor: 1, Currency: rate.Currency}))
+			break
+		}
 		l.DistanceMilli, l.Unit, l.MileageRateID, l.UnitRate = &d, &unit, &rate.ID, &rate.RateMilli
 		l.Currency, l.AmountMinor = rate.Currency, amount
 	case LinePerDiem:
