@@ -310,7 +310,7 @@ func billInputOf(d *models.BillDetail) models.BillInput {
 	in := models.BillInput{Vendor: strconv.FormatInt(d.VendorID, 10), PurchaseOrder: optionalValue(d.PurchaseOrderID),
 		VendorInvoiceNumber: d.VendorInvoiceNumber, InvoiceDate: d.InvoiceDate.Format(time.DateOnly), DueDate: d.DueDate.Format(time.DateOnly),
 		Currency: d.Currency, Memo: d.Memo, // a confirmed duplicate stays confirmed while it is the same bill (models.SaveBill)
-		FormVersion: models.FormVersion{Version: models.DraftVersion(d.UpdatedAt)}}
+		FormVersion: models.FormVersion{Version: models.VersionAt(d.UpdatedAt)}}
 	for _, l := range d.LineDetails {
 		in.Lines = append(in.Lines, models.BillLineInput{OrderLine: optionalValue(l.PurchaseOrderLineID), Department: optionalValue(l.DepartmentID),
 			LineInput: models.LineInput{Description: l.Description, Quantity: plainQuantity(l.QuantityMilli),

@@ -124,7 +124,7 @@ func periodText(from, to *time.Time) string {
 func expenseInputOf(d *models.ExpenseDetail) models.ExpenseInput {
 	in := models.ExpenseInput{Title: d.Title, Purpose: d.Purpose, Department: optionalValue(d.DepartmentID),
 		PeriodFrom: dateValue(d.PeriodFrom), PeriodTo: dateValue(d.PeriodTo), Currency: d.Currency,
-		FormVersion: models.FormVersion{Version: models.DraftVersion(d.UpdatedAt)}}
+		FormVersion: models.FormVersion{Version: models.VersionAt(d.UpdatedAt)}}
 	for _, l := range d.Lines {
 		li := models.ExpenseLineInput{Kind: l.Kind, Date: l.SpentOn.Format(models.DateLayout), Category: strconv.FormatInt(l.CategoryID, 10),
 			Note: l.Note, Justification: l.Justification, Receipt: optionalValue(l.ReceiptID), From: l.FromPlace, To: l.ToPlace}

@@ -8,6 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"outlay"
+	"outlay/models"
+	"outlay/views"
 )
 
 // bindForm reads a submitted form into dst, a pointer to the form's input struct (a models
@@ -246,4 +248,19 @@ func (b formSource) prefixed(f reflect.Value, prefix string, opts map[string]str
 			f.SetMapIndex(key, reflect.ValueOf(value))
 		}
 	})
+}
+
+// shownVersion is the version an edit form of a stored record carries when it is shown:
+// read, the version it was read at (or posted with, shown again), as err, the refusal of its
+// save if any, leaves it (models.FormVersion.TakeCurrentVersion). A form refused because its
+// record changed since it was read carries the record's current version, so that saving it
+// again is the person's choice, and links to page, where the record is seen as it now is.
+func shownVersion(read string, err error, page string) views.RecordVersion {
+	v := models.FormVersion{Version: read}
+	v.TakeCurrentVersion(err)
+	shown := views.RecordVersion{Version: v.Version}
+	if models.ChangedSince(err) {
+		shown.Current = page
+	}
+	return shown
 }

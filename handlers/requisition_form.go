@@ -43,7 +43,7 @@ type requisitionLinesPost struct {
 func formFromStored(d *models.RequisitionDetail) models.RequisitionInput {
 	in := models.RequisitionInput{Department: optionalValue(d.DepartmentID), Vendor: optionalValue(d.VendorID),
 		Location: optionalValue(d.LocationID), NeededBy: formatDateValue(d), Justification: d.Justification,
-		FormVersion: models.FormVersion{Version: models.DraftVersion(d.UpdatedAt)}}
+		FormVersion: models.FormVersion{Version: models.VersionAt(d.UpdatedAt)}}
 	for _, l := range d.Lines {
 		line := models.LineInput{Description: l.Description, Quantity: l.QuantityMilli.String(),
 			UnitPrice: money.Money{Minor: l.UnitPriceMinor, Currency: d.Currency}.Plain(), GLAccount: optionalValue(l.GLAccountID)}

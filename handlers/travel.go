@@ -290,7 +290,7 @@ func tripApprovalPanel(s *Server, c *fiber.Ctx, id int64) (templ.Component, erro
 func tripFormFromStored(d *models.TravelDetail) models.TravelInput {
 	in := models.TravelInput{Traveller: strconv.FormatInt(d.TravellerID, 10), Department: optionalValue(d.DepartmentID),
 		GLAccount: optionalValue(d.GLAccountID), Purpose: d.Purpose, Currency: d.Currency, Estimates: map[string]string{},
-		FormVersion: models.FormVersion{Version: models.DraftVersion(d.UpdatedAt)}}
+		FormVersion: models.FormVersion{Version: models.VersionAt(d.UpdatedAt)}}
 	plain := func(minor int64) string {
 		if minor == 0 {
 			return ""

@@ -83,7 +83,7 @@ type PricedBill struct {
 
 // SaveBill stores a new bill (id 0) or changes an editable one, as a draft: everything typed
 // is checked, each problem beside its field, and nothing is stored while any remains; an
-// edit form read at an older version of the bill is refused (StaleDraftError). The
+// edit form read at an older version of the bill is refused (StaleFormError). The
 // same vendor's invoice number is refused; a bill of the same vendor and amount dated within
 // DuplicateWindowDays of another is refused until the clerk confirms it.
 func SaveBill(ctx context.Context, db *gorm.DB, v Viewer, id int64, in BillInput) (*Bill, error) {

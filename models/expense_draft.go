@@ -25,7 +25,7 @@ var ErrExpenseFormAlreadySaved = outlay.Conflict("This form was already saved.")
 
 // SaveExpense stores an owner's report as typed: a new draft when id is 0, otherwise their
 // own report id, which must still be editable (draft or returned) and, when in carries the
-// version its form was read at, unchanged since then (StaleDraftError). Blank lines are
+// version its form was read at, unchanged since then (StaleFormError). Blank lines are
 // dropped; amounts are priced here. With submit, the same transaction then submits it, so
 // a report refused for submission is not saved either. Another person's report is not
 // found. A new report's form posted again (same in.FormKey) makes nothing: it returns the
@@ -351,7 +351,7 @@ func AttachReceiptFrom(ctx context.Context, db *gorm.DB, v Viewer, id, lineID in
 		if err := lockOwnExpense(tx, v.UserID, id, &r); err != nil {
 			return err
 		}
-		from = DraftVersion(r.UpdatedAt)
+		from = VersionAt(r.UpdatedAt)
 		if !r.Editable() {
 			return outlay.Conflict("This expense report is no longer editable: it is waiting for approval or was decided.")
 		}

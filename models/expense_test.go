@@ -508,7 +508,7 @@ func TestExpenseReceiptIsAPhotoAndClaimedOnce(t *testing.T) {
 	in.Lines[0].Receipt, in.Lines[1].Receipt = strconv.FormatInt(photo.ID, 10), strconv.FormatInt(photo.ID, 10)
 	d, err := models.GetExpense(context.Background(), w.db, viewer(w.rita), r.ID)
 	w.must(err)
-	in.Version = models.DraftVersion(d.UpdatedAt)
+	in.Version = models.VersionAt(d.UpdatedAt)
 	r, err = w.save(w.rita.ID, r.ID, in, true)
 	w.must(err)
 	d, err = models.GetExpense(context.Background(), w.db, viewer(w.rita), r.ID)
@@ -568,7 +568,7 @@ func TestExpensePerDayLimitSpansReports(t *testing.T) {
 	d, err := models.GetExpense(context.Background(), w.db, viewer(w.rita), second.ID)
 	w.must(err)
 	in := w.input(w.expense(w.day(3), w.meals, "Cafe Due", "30.00"))
-	in.Version = models.DraftVersion(d.UpdatedAt)
+	in.Version = models.VersionAt(d.UpdatedAt)
 	second, err = w.save(w.rita.ID, second.ID, in, false)
 	w.must(err)
 	if !second.Lines[0].OverLimit {

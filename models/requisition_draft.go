@@ -58,7 +58,7 @@ func PriceRequisition(ctx context.Context, db *gorm.DB, in RequisitionInput) (Pr
 // SaveRequisition stores a requester's requisition as typed: a new draft when id is 0,
 // otherwise their own requisition id, which must still be editable (draft, rejected or
 // withdrawn) and, when in carries the version its form was read at, unchanged since then
-// (StaleDraftError). Blank lines are dropped; totals are computed here. With submit, the
+// (StaleFormError). Blank lines are dropped; totals are computed here. With submit, the
 // same transaction then submits it (SubmitRequisition), so a requisition refused for
 // submission is not saved either: the requester gets every message at once and nothing
 // half-written. Another person's requisition is not found. A new requisition's form posted

@@ -36,7 +36,7 @@ var ErrTravelFormAlreadySaved = outlay.Conflict("This form was already saved.")
 
 // SaveTravel stores a travel request as typed: a new draft filed by f when id is 0,
 // otherwise the request id, which must be f's (as traveller or filer), still editable and,
-// when in carries the version its form was read at, unchanged since then (StaleDraftError).
+// when in carries the version its form was read at, unchanged since then (StaleFormError).
 // Blank legs are dropped. Every refusal comes back at once as outlay.ValidationErrors keyed
 // by field, and nothing is stored. With submit, the same transaction then submits it, so a
 // request refused for submission is not saved either, nor one whose days overlap another

@@ -94,8 +94,19 @@ func title(s Shell) string {
 const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":false,"error":true}]}`
 
-// DraftVersionID is the element of an edit form's draft version (DraftVersion).
+// DraftVersionID is the element of an edit form's draft (or record) version (DraftVersion).
 const DraftVersionID = "draft-version"
+
+// RecordVersion is what the edit form of a stored record (a vendor, a person, a rule, the
+// settings, ...) carries of the version it was read at (models.FormVersion), as drafts' forms
+// do: a save from a form read before another tab, or someone else, changed the record is
+// refused instead of undoing that change.
+type RecordVersion struct {
+	Version string `form:"version"`
+	// Current is set when a save from the form was refused because the record changed since
+	// the form was read: the record's page, where the person sees it as it now is.
+	Current string `form:"-"`
+}
 
 // Itoa writes an id for an attribute.
 func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
