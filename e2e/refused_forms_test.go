@@ -236,3 +236,65 @@ func TestRefusedBillFocusesItsFirstMarkedFieldAndListsTheRest(t *testing.T) {
 		}
 	}
 }
+
+// A person's page open while someone else gives them a role: saving a change of their
+// department from it is refused in place, the message above the form in view with the focus
+// and a link that opens the person as they now are in a new tab; the department chosen is
+// still chosen, and the role stays. Saving once more saves the form as it shows.
+func TestPersonChangedElsewhereRefusedInPlace(t *testing.T) {
+	s := startSite(t)
+	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
+	sales, support := models.Department{Name: "Sales"}, models.Department{Name: "Support"}
+	for _, d := range []*models.Department{&sales, &support} {
+		if err := db.Create(d).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	riley := s.App.CreateUser(t, s.Tenant, "riley@acme.example", "Riley Requester", "requester")
+	path := fmt.Sprintf("/admin/users/%d", riley.ID)
+
+	b := newBrowser(t)
+	b.allow(`status of 422`)
+	b.signIn(s, s.User.Email, testutil.Password)
+	b.do(chromedp.Navigate(s.URL(path)), chromedp.WaitVisible(chromedp.ID("user-form")))
+	b.waitBound("#user-form")
+	b.do(chromedp.SetValue(chromedp.ID("department"), fmt.Sprint(support.ID)))
+	// Meanwhile, in another tab, the person is given the approver role.
+	if err := models.UpdateUser(ctx, db, models.ByOperator(), riley.ID, models.UserChange{Name: riley.Name, Roles: []string{"requester", "approver"}}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(b.press(`#user-form button[type="submit"]`))
+	b.do(chromedp.WaitVisible(chromedp.CSS(`#user-form [data-form-error]`)))
+	b.waitJS(settled)
+	if got := b.text(`#user-form [data-form-error]`); !strings.HasPrefix(got, "This person was changed in another tab or by someone else") {
+		t.Errorf("the refused form says %q", got)
+	}
+	if got := eval[string](b, focusedRefusal); got != "summary" || !eval[bool](b, inView) {
+		t.Errorf("after the refused save the focus is on %s (in view: %v), want the message", got, eval[bool](b, inView))
+	}
+	link := `document.querySelector('#user-form [data-form-error] a')`
+	if href, target := eval[string](b, link+`.getAttribute('href')`), eval[string](b, link+`.target`); href != path || target != "_blank" {
+		t.Errorf("the refusal links to %q in %q, want the person's page in a new tab", href, target)
+	}
+	if got := eval[string](b, `document.getElementById('department').value`); got != fmt.Sprint(support.ID) {
+		t.Errorf("the department chosen is no longer chosen: %q", got)
+	}
+	if b.path() != path {
+		t.Errorf("the browser left the form for %s", b.path())
+	}
+	b.screenshot("person-changed-elsewhere")
+	var roles string
+	if err := db.Raw(`SELECT string_agg(role, ',' ORDER BY role) FROM user_roles WHERE user_id = ?`, riley.ID).Scan(&roles).Error; err != nil {
+		t.Fatal(err)
+	}
+	if roles != "approver,requester" {
+		t.Errorf("after the refused save the person's roles are %q", roles)
+	}
+	// The form shown again carries the person's current version: saving it is the admin's
+	// choice, made after the warning, and now saves.
+	b.pressAndLoad(`#user-form button[type="submit"]`)
+	var dept int64
+	if err := db.Raw(`SELECT department_id FROM users WHERE id = ?`, riley.ID).Scan(&dept).Error; err != nil || dept != support.ID {
+		t.Errorf("after saving again the person's department is %d (%v), want %d", dept, err, support.ID)
+	}
+}

@@ -379,7 +379,8 @@ func (s *Server) userPage(c *fiber.Ctx) error {
 // renderUser shows a person's page; f, when set, is the edit form as submitted.
 func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *users.Form) error {
 	if f == nil {
-		f = &users.Form{ID: d.ID, Name: d.Name, Roles: d.Roles, Errors: views.FieldErrors{}}
+		f = &users.Form{ID: d.ID, Name: d.Name, Roles: d.Roles, Errors: views.FieldErrors{},
+			RecordVersion: views.RecordVersion{Version: models.VersionAt(d.UpdatedAt)}}
 		if d.DepartmentID != nil {
 			f.Department = strconv.FormatInt(*d.DepartmentID, 10)
 		}
@@ -438,13 +439,14 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 	if err := s.typedChoice(c, f.Errors, "manager", users.ManagerLookupPath, &f.Manager); err != nil {
 		return err
 	}
-	ch := models.UserChange{Name: f.Name, Roles: f.Roles,
+	ch := models.UserChange{FormVersion: models.FormVersion{Version: f.Version}, Name: f.Name, Roles: f.Roles,
 		DepartmentID: optionalID(f, "department", f.Department), ManagerID: optionalID(f, "manager", f.Manager),
 		LocationID: optionalID(f, "location", f.Location)}
 	var re models.Reinvitation
 	if len(f.Errors) == 0 {
 		var err error
 		re, err = models.UpdateUserWithMail(c.UserContext(), tenantDB(c), grantor(c), d.ID, ch, models.InvitationTTL, s.invitationMail(c))
+		f.RecordVersion = shownVersion(f.Version, err, users.UserPath(d.ID))
 		if err := addFormErrors(f, err); err != nil {
 			return err
 		}

@@ -216,7 +216,7 @@ func idName(names map[int64]string, id *int64) string {
 func ruleForm(r *models.ApprovalRule) approvalrules.Form {
 	f := approvalrules.Form{ID: r.ID, DocType: r.DocType, Name: r.Name, Priority: strconv.Itoa(r.Priority), Currency: r.Currency,
 		Department: idText(r.DepartmentID), GLAccount: idText(r.GLAccountID), BudgetCheck: r.BudgetCheck, Active: r.Active,
-		Errors: views.FieldErrors{}}
+		Errors: views.FieldErrors{}, RecordVersion: views.RecordVersion{Version: models.VersionAt(r.UpdatedAt)}}
 	f.Vendor = idText(r.VendorID)
 	if r.PaymentMethod != nil {
 		f.PaymentMethod = *r.PaymentMethod
@@ -272,8 +272,8 @@ func (s *Server) bindTypedRuleForm(c *fiber.Ctx, id int64) (approvalrules.Form, 
 
 // ruleInput maps the form onto what the model validates.
 func ruleInput(f approvalrules.Form) models.RuleInput {
-	in := models.RuleInput{DocType: f.DocType, Name: f.Name, Priority: f.Priority, Currency: f.Currency, MinAmount: f.MinAmount,
-		MaxAmount: f.MaxAmount, BudgetCheck: f.BudgetCheck, Active: f.Active,
+	in := models.RuleInput{FormVersion: models.FormVersion{Version: f.Version}, DocType: f.DocType, Name: f.Name, Priority: f.Priority,
+		Currency: f.Currency, MinAmount: f.MinAmount, MaxAmount: f.MaxAmount, BudgetCheck: f.BudgetCheck, Active: f.Active,
 		DepartmentID: formID(f.Errors, "department", f.Department), GLAccountID: formID(f.Errors, "gl_account", f.GLAccount),
 		VendorID: formID(f.Errors, "vendor", f.Vendor), Match: f.Match, MinVariance: f.MinVariance, PaymentMethod: f.PaymentMethod}
 	for i, st := range f.Steps {
@@ -405,7 +405,9 @@ func (s *Server) updateApprovalRule(c *fiber.Ctx) error {
 	f.DocType = r.DocType
 	in := ruleInput(f)
 	if len(f.Errors) == 0 {
-		if err := addRuleErrors(f, models.UpdateApprovalRule(c.UserContext(), tenantDB(c), r.ID, in)); err != nil {
+		err := models.UpdateApprovalRule(c.UserContext(), tenantDB(c), r.ID, in)
+		f.RecordVersion = shownVersion(f.Version, err, approvalrules.RulePath(r.ID))
+		if err := addRuleErrors(f, err); err != nil {
 			return err
 		}
 		if len(f.Errors) == 0 {

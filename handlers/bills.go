@@ -604,7 +604,8 @@ func (s *Server) billMatchingPage(c *fiber.Ctx) error {
 		return err
 	}
 	v := bills.Settings{CSRF: s.csrfToken(c), CanEdit: s.can(c, settingsEdit), Mode: st.BillMatchMode, Currency: st.DefaultCurrency,
-		PricePercent: money.FormatRate(st.BillPriceToleranceBP), QtyPercent: money.FormatRate(st.BillQuantityToleranceBP), SpentBasis: st.BudgetSpentBasis}
+		PricePercent: money.FormatRate(st.BillPriceToleranceBP), QtyPercent: money.FormatRate(st.BillQuantityToleranceBP), SpentBasis: st.BudgetSpentBasis,
+		RecordVersion: settingsVersion(st)}
 	if st.BillPriceToleranceMinor != nil {
 		v.PriceAmount = money.Money{Minor: *st.BillPriceToleranceMinor, Currency: st.DefaultCurrency}.Plain()
 	}
@@ -614,14 +615,15 @@ func (s *Server) billMatchingPage(c *fiber.Ctx) error {
 func (s *Server) updateBillMatching(c *fiber.Ctx) error {
 	var in models.BillMatchInput
 	bindForm(c, &in)
-	err := models.UpdateBillMatchSettings(c.UserContext(), tenantDB(c), in)
-	if verr, ok := outlay.AsValidation(err); ok {
+	saveErr := models.UpdateBillMatchSettings(c.UserContext(), tenantDB(c), in)
+	if verr, ok := outlay.AsValidation(saveErr); ok {
 		st, err := models.Settings(c.UserContext(), tenantDB(c))
 		if err != nil {
 			return err
 		}
 		v := bills.Settings{CSRF: s.csrfToken(c), CanEdit: true, Mode: in.Mode, PricePercent: in.PricePercent, PriceAmount: in.PriceAmount,
-			QtyPercent: in.QuantityPercent, SpentBasis: in.SpentBasis, Currency: st.DefaultCurrency, Errors: verr}
+			QtyPercent: in.QuantityPercent, SpentBasis: in.SpentBasis, Currency: st.DefaultCurrency, Errors: verr,
+			RecordVersion: shownVersion(in.Version, saveErr, bills.SettingsPath)}
 		if _, bad := verr["mode"]; bad { // a choice the form does not offer: keep the one in force ticked
 			v.Mode = st.BillMatchMode
 		}
@@ -631,8 +633,8 @@ func (s *Server) updateBillMatching(c *fiber.Ctx) error {
 		markRefused(v.Errors, verr)
 		return s.render(c, http.StatusUnprocessableEntity, page{Title: "Bill matching", Nav: bills.SettingsPath, Content: bills.SettingsPage(v)})
 	}
-	if err != nil {
-		return err
+	if saveErr != nil {
+		return saveErr
 	}
 	s.setFlash(c, "success", "Bill matching saved.")
 	return redirect(c, bills.SettingsPath)

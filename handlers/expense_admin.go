@@ -95,7 +95,7 @@ func loadExpenseCategory(ctx context.Context, db *gorm.DB, id int64) (*refRecord
 	if c.TripCost != nil {
 		tripCost, tripCostText = *c.TripCost, models.TravelCostLabel(*c.TripCost)
 	}
-	return &refRecord{ID: c.ID, Name: c.Name, Archived: c.ArchivedAt != nil,
+	return &refRecord{ID: c.ID, Name: c.Name, Archived: c.ArchivedAt != nil, Version: models.VersionAt(c.UpdatedAt),
 		Values: map[string]string{"name": c.Name, "gl_account": strconv.FormatInt(c.GLAccountID, 10), "gl_account_label": gl,
 			"limit": limit, "limit_per": per, "currency": c.Currency, "trip_cost": tripCost},
 		Facts: []refdata.Fact{{Label: "GL account", Value: gl}, {Label: "Limit", Value: c.LimitText()},
@@ -103,8 +103,8 @@ func loadExpenseCategory(ctx context.Context, db *gorm.DB, id int64) (*refRecord
 			{Label: "Status", Value: archivedText(c.ArchivedAt != nil)}}}, nil
 }
 
-func saveExpenseCategory(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
-	return models.SaveExpenseCategory(ctx, db, id, models.ExpenseCategoryInput{Name: v["name"], GLAccountID: selectedID(v["gl_account"]),
+func saveExpenseCategory(ctx context.Context, db *gorm.DB, id int64, read models.FormVersion, v map[string]string) (int64, error) {
+	return models.SaveExpenseCategory(ctx, db, id, models.ExpenseCategoryInput{FormVersion: read, Name: v["name"], GLAccountID: selectedID(v["gl_account"]),
 		Limit: v["limit"], LimitPer: v["limit_per"], Currency: v["currency"], TripCost: v["trip_cost"]})
 }
 
@@ -148,15 +148,15 @@ func loadMileageRate(ctx context.Context, db *gorm.DB, id int64) (*refRecord, er
 		return nil, err
 	}
 	rate := money.FormatUnitRate(r.RateMilli, r.Currency)
-	return &refRecord{ID: r.ID, Name: r.Label(), Archived: r.ArchivedAt != nil,
+	return &refRecord{ID: r.ID, Name: r.Label(), Archived: r.ArchivedAt != nil, Version: models.VersionAt(r.UpdatedAt),
 		Values: map[string]string{"unit": r.Unit, "effective_from": r.EffectiveFrom.Format(models.DateLayout),
 			"rate": money.PlainUnitRate(r.RateMilli, r.Currency), "currency": r.Currency},
 		Facts: []refdata.Fact{{Label: "Rate", Value: rate + " per " + r.Unit}, {Label: "Takes effect on", Value: dayText(r.EffectiveFrom)},
 			{Label: "Status", Value: archivedText(r.ArchivedAt != nil)}}}, nil
 }
 
-func saveMileageRate(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
-	return models.SaveMileageRate(ctx, db, id, models.MileageRateInput{Unit: v["unit"], EffectiveFrom: v["effective_from"], Rate: v["rate"], Currency: v["currency"]})
+func saveMileageRate(ctx context.Context, db *gorm.DB, id int64, read models.FormVersion, v map[string]string) (int64, error) {
+	return models.SaveMileageRate(ctx, db, id, models.MileageRateInput{FormVersion: read, Unit: v["unit"], EffectiveFrom: v["effective_from"], Rate: v["rate"], Currency: v["currency"]})
 }
 
 func (s *Server) mileageRatesPage(c *fiber.Ctx) error {
@@ -195,13 +195,13 @@ func loadPerDiemRate(ctx context.Context, db *gorm.DB, id int64) (*refRecord, er
 	if err != nil {
 		return nil, err
 	}
-	return &refRecord{ID: r.ID, Name: r.Destination, Archived: r.ArchivedAt != nil,
+	return &refRecord{ID: r.ID, Name: r.Destination, Archived: r.ArchivedAt != nil, Version: models.VersionAt(r.UpdatedAt),
 		Values: map[string]string{"destination": r.Destination, "daily": r.Daily().Plain(), "currency": r.Currency},
 		Facts:  []refdata.Fact{{Label: "Daily rate", Value: r.Daily().String()}, {Label: "Status", Value: archivedText(r.ArchivedAt != nil)}}}, nil
 }
 
-func savePerDiemRate(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
-	return models.SavePerDiemRate(ctx, db, id, models.PerDiemRateInput{Destination: v["destination"], Daily: v["daily"], Currency: v["currency"]})
+func savePerDiemRate(ctx context.Context, db *gorm.DB, id int64, read models.FormVersion, v map[string]string) (int64, error) {
+	return models.SavePerDiemRate(ctx, db, id, models.PerDiemRateInput{FormVersion: read, Destination: v["destination"], Daily: v["daily"], Currency: v["currency"]})
 }
 
 func (s *Server) perDiemRatesPage(c *fiber.Ctx) error {
@@ -228,12 +228,17 @@ func (s *Server) receiptThresholdPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderReceiptThreshold(c, http.StatusOK, t, t.Plain(), nil)
+	st, err := models.Settings(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return err
+	}
+	return s.renderReceiptThreshold(c, http.StatusOK, t, t.Plain(), settingsVersion(st), nil)
 }
 
-func (s *Server) renderReceiptThreshold(c *fiber.Ctx, status int, t money.Money, value string, errs views.FieldErrors) error {
+// renderReceiptThreshold shows the threshold, t, and its form holding value at version ver.
+func (s *Server) renderReceiptThreshold(c *fiber.Ctx, status int, t money.Money, value string, ver views.RecordVersion, errs views.FieldErrors) error {
 	csrf := s.csrfToken(c)
-	f := refdata.Form{Action: receiptThresholdPath, CSRF: csrf, Submit: "Save", Errors: views.FieldErrors{}, Fields: []refdata.Field{
+	f := refdata.Form{Action: receiptThresholdPath, CSRF: csrf, Submit: "Save", Errors: views.FieldErrors{}, RecordVersion: ver, Fields: []refdata.Field{
 		{Name: "receipt_threshold", Label: "Receipt needed above", Type: "text", Value: value, InputMode: "decimal", Max: 30, Required: true,
 			Hint: "In " + t.Currency + ". An expense line above this amount cannot be submitted without a receipt; a line of exactly this amount needs none."}}}
 	if errs != nil {
@@ -246,12 +251,10 @@ func (s *Server) renderReceiptThreshold(c *fiber.Ctx, status int, t money.Money,
 }
 
 func (s *Server) updateReceiptThreshold(c *fiber.Ctx) error {
-	var post struct {
-		Threshold string `form:"receipt_threshold"`
-	}
-	bindForm(c, &post)
-	value := post.Threshold
-	errs, err := refErrors(models.SetReceiptThreshold(c.UserContext(), tenantDB(c), value))
+	var in models.ReceiptThresholdInput
+	bindForm(c, &in)
+	saveErr := models.SetReceiptThreshold(c.UserContext(), tenantDB(c), in)
+	errs, err := refErrors(saveErr)
 	if err != nil {
 		return err
 	}
@@ -260,7 +263,7 @@ func (s *Server) updateReceiptThreshold(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.renderReceiptThreshold(c, http.StatusUnprocessableEntity, t, value, errs)
+		return s.renderReceiptThreshold(c, http.StatusUnprocessableEntity, t, in.Amount, shownVersion(in.Version, saveErr, receiptThresholdPath), errs)
 	}
 	s.setFlash(c, "success", "Saved the receipt threshold.")
 	return redirect(c, receiptThresholdPath)

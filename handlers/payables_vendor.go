@@ -75,19 +75,23 @@ func (s *Server) vendorBankPage(c *fiber.Ctx) error {
 		return err
 	}
 	vals := map[string]string{"scheme": models.BankIBAN, "holder_name": rec.Name}
+	ver := views.RecordVersion{Version: models.NoVersion}
 	if a, err := models.GetVendorBankAccount(c.UserContext(), tenantDB(c), rec.ID); err == nil {
 		vals = map[string]string{"scheme": a.Scheme, "holder_name": a.HolderName, "bic": a.BIC,
 			"routing_number": a.RoutingNumber, "account_type": a.AccountType}
+		ver.Version = models.VersionAt(a.UpdatedAt)
 	} else if !errors.Is(err, outlay.ErrNotFound) {
 		return err
 	}
-	return s.renderVendorBank(c, http.StatusOK, rec, vals, nil)
+	return s.renderVendorBank(c, http.StatusOK, rec, vals, ver, nil)
 }
 
-func (s *Server) renderVendorBank(c *fiber.Ctx, status int, rec *refRecord, vals map[string]string, errs views.FieldErrors) error {
+// renderVendorBank shows the bank details form of the vendor rec holding vals, at version ver
+// of its details.
+func (s *Server) renderVendorBank(c *fiber.Ctx, status int, rec *refRecord, vals map[string]string, ver views.RecordVersion, errs views.FieldErrors) error {
 	item := refdata.ItemPath(vendorsRef.path, rec.ID)
 	f := refdata.Form{ID: rec.ID, Action: payables.BankPath(rec.ID), CSRF: s.csrfToken(c), Fields: vendorBankFields(vals),
-		Errors: errs, Submit: "Save bank details", Cancel: item}
+		Errors: errs, Submit: "Save bank details", Cancel: item, RecordVersion: ver}
 	if f.Errors == nil {
 		f.Errors = views.FieldErrors{}
 	}
@@ -106,12 +110,14 @@ func (s *Server) saveVendorBank(c *fiber.Ctx) error {
 		return err
 	}
 	var post namedFields
+	var read models.FormVersion
 	bindForm(c, &post)
+	bindForm(c, &read)
 	vals := map[string]string{}
 	for _, f := range vendorBankFields(nil) {
 		vals[f.Name] = post.Values[f.Name]
 	}
-	err = models.SaveVendorBankAccount(c.UserContext(), tenantDB(c), s.bankBox, rec.ID, models.VendorBankInput{
+	err = models.SaveVendorBankAccount(c.UserContext(), tenantDB(c), s.bankBox, rec.ID, models.VendorBankInput{FormVersion: read,
 		Scheme: vals["scheme"], HolderName: vals["holder_name"], IBAN: vals["iban"], BIC: vals["bic"],
 		RoutingNumber: vals["routing_number"], AccountNumber: vals["account_number"], AccountType: vals["account_type"]})
 	if errs, ok := outlay.AsValidation(err); ok {
@@ -123,7 +129,7 @@ func (s *Server) saveVendorBank(c *fiber.Ctx) error {
 			}
 			vals[field] = ""
 		}
-		return s.renderVendorBank(c, http.StatusUnprocessableEntity, rec, vals, errs)
+		return s.renderVendorBank(c, http.StatusUnprocessableEntity, rec, vals, shownVersion(read.Version, err, refdata.ItemPath(vendorsRef.path, rec.ID)), errs)
 	} else if err != nil {
 		return err
 	}

@@ -171,7 +171,7 @@ func (s *Server) purchaseOrderDetail(c *fiber.Ctx, d *models.PurchaseOrderDetail
 	out.Close = purchasing.CloseForm{CSRF: csrf, OrderID: d.ID, Number: d.Number, Errors: views.FieldErrors{}}
 	out.Terms, out.TermsEditable = orderTerms(d), d.Status == models.POOpen
 	out.TermsForm = purchasing.TermsForm{CSRF: csrf, OrderID: d.ID, PaymentTerms: d.PaymentTerms, BillToAddress: d.BillToAddress,
-		VendorNotes: d.VendorNotes, Errors: views.FieldErrors{}}
+		VendorNotes: d.VendorNotes, Errors: views.FieldErrors{}, RecordVersion: views.RecordVersion{Version: models.VersionAt(d.UpdatedAt)}}
 	if d.ExpectedOn != nil {
 		out.TermsForm.ExpectedOn = d.ExpectedOn.Format(time.DateOnly)
 	}
@@ -334,15 +334,15 @@ func (s *Server) updateOrderTerms(c *fiber.Ctx) error {
 	}
 	var in models.OrderTermsInput
 	bindForm(c, &in)
-	err = models.UpdateOrderTerms(c.UserContext(), tenantDB(c), d.ID, in)
+	saveErr := models.UpdateOrderTerms(c.UserContext(), tenantDB(c), d.ID, in)
 	var errs views.FieldErrors
 	status := http.StatusUnprocessableEntity
-	if v, ok := outlay.AsValidation(err); ok {
+	if v, ok := outlay.AsValidation(saveErr); ok {
 		errs = v
-	} else if errors.Is(err, outlay.ErrConflict) {
-		errs, status = views.FieldErrors{"": err.Error()}, http.StatusConflict
-	} else if err != nil {
-		return err
+	} else if errors.Is(saveErr, outlay.ErrConflict) {
+		errs, status = views.FieldErrors{"": saveErr.Error()}, http.StatusConflict
+	} else if saveErr != nil {
+		return saveErr
 	}
 	if errs != nil {
 		view, err := s.purchaseOrderDetail(c, d)
@@ -351,6 +351,7 @@ func (s *Server) updateOrderTerms(c *fiber.Ctx) error {
 		}
 		f := &view.TermsForm
 		f.PaymentTerms, f.BillToAddress, f.ExpectedOn, f.VendorNotes, f.Errors = in.PaymentTerms, in.BillToAddress, in.ExpectedOn, in.VendorNotes, errs
+		f.RecordVersion = shownVersion(in.Version, saveErr, purchasing.OrderPath(d.ID))
 		return s.render(c, status, page{Title: d.Number, Nav: purchasing.ListPath,
 			Content: purchasing.DetailPage(view), Partials: partials{purchasing.TermsID: purchasing.TermsFormView(view.TermsForm)}})
 	}

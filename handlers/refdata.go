@@ -23,13 +23,16 @@ type refRecord struct {
 	ID       int64
 	Name     string
 	Archived bool
+	Version  string            // the version its edit form carries (models.VersionAt)
 	Values   map[string]string // the edit form's values, keyed by field name
 	Facts    []refdata.Fact
 }
 
 // refKind describes one kind of reference data (departments, vendors, ...) to the shared
 // handlers below, which serve its create form, record page, edit, archive and history. Each
-// kind's list page is its own handler, because its columns and filters differ.
+// kind's list page is its own handler, because its columns and filters differ. Its save
+// creates a record (id 0), or changes record id as its edit form, read at version read,
+// shows it: a form read before the record last changed is refused (models.StaleFormError).
 type refKind struct {
 	object string // the policy object its routes name
 	path   string // its list page; records live under it
@@ -43,7 +46,7 @@ type refKind struct {
 	// blank is the create form's starting values.
 	blank   func(ctx context.Context, db *gorm.DB) (map[string]string, error)
 	load    func(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error)
-	save    func(ctx context.Context, db *gorm.DB, id int64, vals map[string]string) (int64, error)
+	save    func(ctx context.Context, db *gorm.DB, id int64, read models.FormVersion, vals map[string]string) (int64, error)
 	archive func(ctx context.Context, db *gorm.DB, id int64, archived bool) error
 	// export downloads the kind's list with its filters (set in refdata_export.go).
 	export *listExport
@@ -175,7 +178,7 @@ func (s *Server) refCreate(k *refKind) fiber.Handler {
 		if typed != nil {
 			return s.renderRefNew(c, k, http.StatusUnprocessableEntity, vals, typed)
 		}
-		id, err := k.save(ctx, db, 0, vals)
+		id, err := k.save(ctx, db, 0, models.FormVersion{}, vals)
 		errs, err := refErrors(err)
 		if err != nil {
 			return err
@@ -208,11 +211,12 @@ func (s *Server) refShow(k *refKind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return s.renderRefDetail(c, k, http.StatusOK, rec, rec.Values, nil)
+		return s.renderRefDetail(c, k, http.StatusOK, rec, rec.Values, views.RecordVersion{Version: rec.Version}, nil)
 	}
 }
 
-func (s *Server) renderRefDetail(c *fiber.Ctx, k *refKind, status int, rec *refRecord, vals map[string]string, errs views.FieldErrors) error {
+// renderRefDetail shows a record's page, its edit form holding vals at version ver.
+func (s *Server) renderRefDetail(c *fiber.Ctx, k *refKind, status int, rec *refRecord, vals map[string]string, ver views.RecordVersion, errs views.FieldErrors) error {
 	item := refdata.ItemPath(k.path, rec.ID)
 	d := refdata.Detail{Title: rec.Name, ListPath: k.path, ListLabel: "All " + strings.ToLower(k.title), HistoryPath: item + "/history",
 		ItemPath: item, Archived: rec.Archived, Noun: k.noun, CSRF: s.csrfToken(c), CanUpdate: s.can(c, k.perm(outlay.ActUpdate)),
@@ -229,7 +233,7 @@ func (s *Server) renderRefDetail(c *fiber.Ctx, k *refKind, status int, rec *refR
 		if err != nil {
 			return err
 		}
-		f.ID, f.Action, f.CSRF, f.Submit = rec.ID, item, d.CSRF, "Save changes"
+		f.ID, f.Action, f.CSRF, f.Submit, f.RecordVersion = rec.ID, item, d.CSRF, "Save changes", ver
 		if errs != nil {
 			f.Errors = errs
 		}
@@ -250,16 +254,21 @@ func (s *Server) refUpdate(k *refKind) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		var read models.FormVersion
+		bindForm(c, &read)
 		if typed != nil {
-			return s.renderRefDetail(c, k, http.StatusUnprocessableEntity, rec, vals, typed)
+			return s.renderRefDetail(c, k, http.StatusUnprocessableEntity, rec, vals, views.RecordVersion{Version: read.Version}, typed)
 		}
-		_, err = k.save(c.UserContext(), tenantDB(c), rec.ID, vals)
-		errs, err := refErrors(err)
+		_, saveErr := k.save(c.UserContext(), tenantDB(c), rec.ID, read, vals)
+		errs, err := refErrors(saveErr)
 		if err != nil {
 			return err
 		}
 		if len(errs) > 0 {
-			return s.renderRefDetail(c, k, http.StatusUnprocessableEntity, rec, vals, errs)
+			// rec, read before the save, is the record as it now is: its page shows it beside
+			// the form as typed.
+			ver := shownVersion(read.Version, saveErr, refdata.ItemPath(k.path, rec.ID))
+			return s.renderRefDetail(c, k, http.StatusUnprocessableEntity, rec, vals, ver, errs)
 		}
 		if rec, err = k.load(c.UserContext(), tenantDB(c), rec.ID); err != nil {
 			return err

@@ -152,7 +152,7 @@ func loadDepartment(ctx context.Context, db *gorm.DB, id int64) (*refRecord, err
 	if err != nil {
 		return nil, err
 	}
-	return &refRecord{ID: d.ID, Name: d.Name, Archived: d.ArchivedAt != nil,
+	return &refRecord{ID: d.ID, Name: d.Name, Archived: d.ArchivedAt != nil, Version: models.VersionAt(d.UpdatedAt),
 		Values: map[string]string{"name": d.Name, "code": d.Code, "head": idText(d.HeadID), "head_name": d.HeadName, "head_status": d.HeadStatus,
 			"default_gl_account": idText(d.DefaultGLAccountID), "default_gl_label": d.DefaultGLLabel},
 		Facts: []refdata.Fact{{Label: "Code", Value: d.Code}, {Label: "Head", Value: d.HeadName}, {Label: "Members", Value: views.Plural(d.Members, "person", "people")},
@@ -167,8 +167,8 @@ func defaultGLText(d *models.DepartmentRow) string {
 	return d.DefaultGLLabel
 }
 
-func saveDepartment(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
-	in := models.DepartmentInput{Name: v["name"], Code: v["code"]}
+func saveDepartment(ctx context.Context, db *gorm.DB, id int64, read models.FormVersion, v map[string]string) (int64, error) {
+	in := models.DepartmentInput{FormVersion: read, Name: v["name"], Code: v["code"]}
 	if v["head"] != "" {
 		head := selectedID(v["head"])
 		in.HeadID = &head
@@ -212,12 +212,12 @@ func loadLocation(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error
 	if err != nil {
 		return nil, err
 	}
-	return &refRecord{ID: l.ID, Name: l.Name, Archived: l.ArchivedAt != nil, Values: map[string]string{"name": l.Name, "address": l.Address},
+	return &refRecord{ID: l.ID, Name: l.Name, Archived: l.ArchivedAt != nil, Version: models.VersionAt(l.UpdatedAt), Values: map[string]string{"name": l.Name, "address": l.Address},
 		Facts: []refdata.Fact{{Label: "Address", Value: l.Address}, {Label: "Status", Value: archivedText(l.ArchivedAt != nil)}, {Label: "Added", Value: dayText(l.CreatedAt)}}}, nil
 }
 
-func saveLocation(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
-	return models.SaveLocation(ctx, db, id, models.LocationInput{Name: v["name"], Address: v["address"]})
+func saveLocation(ctx context.Context, db *gorm.DB, id int64, read models.FormVersion, v map[string]string) (int64, error) {
+	return models.SaveLocation(ctx, db, id, models.LocationInput{FormVersion: read, Name: v["name"], Address: v["address"]})
 }
 
 func (s *Server) locationsPage(c *fiber.Ctx) error {
@@ -287,7 +287,7 @@ func loadVendor(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error) 
 	if v.ArchivedAt != nil {
 		status = "Archived"
 	}
-	return &refRecord{ID: v.ID, Name: v.Name, Archived: v.ArchivedAt != nil,
+	return &refRecord{ID: v.ID, Name: v.Name, Archived: v.ArchivedAt != nil, Version: models.VersionAt(v.UpdatedAt),
 		Values: map[string]string{"name": v.Name, "contact_name": v.ContactName, "email": v.Email, "phone": v.Phone, "tax_id": v.TaxID,
 			"payment_terms": strconv.Itoa(v.PaymentTermsDays), "currency": v.Currency, "status": v.Status, "address": v.Address,
 			"match_mode": strOr(v.MatchMode)},
@@ -296,8 +296,8 @@ func loadVendor(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error) 
 			{Label: "Status", Value: status}, {Label: "Address", Value: v.Address}, {Label: "Bill matching", Value: matchModeText(v.MatchMode)}}}, nil
 }
 
-func saveVendor(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
-	return models.SaveVendor(ctx, db, id, models.VendorInput{Name: v["name"], ContactName: v["contact_name"], Email: v["email"], Phone: v["phone"],
+func saveVendor(ctx context.Context, db *gorm.DB, id int64, read models.FormVersion, v map[string]string) (int64, error) {
+	return models.SaveVendor(ctx, db, id, models.VendorInput{FormVersion: read, Name: v["name"], ContactName: v["contact_name"], Email: v["email"], Phone: v["phone"],
 		TaxID: v["tax_id"], PaymentTerms: v["payment_terms"], Currency: v["currency"], Status: v["status"], Address: v["address"],
 		MatchMode: ptrTo(v["match_mode"])})
 }
@@ -349,12 +349,12 @@ func loadGLAccount(ctx context.Context, db *gorm.DB, id int64) (*refRecord, erro
 	if err != nil {
 		return nil, err
 	}
-	return &refRecord{ID: g.ID, Name: g.Code + " " + g.Name, Archived: g.ArchivedAt != nil, Values: map[string]string{"code": g.Code, "name": g.Name},
+	return &refRecord{ID: g.ID, Name: g.Code + " " + g.Name, Archived: g.ArchivedAt != nil, Version: models.VersionAt(g.UpdatedAt), Values: map[string]string{"code": g.Code, "name": g.Name},
 		Facts: []refdata.Fact{{Label: "Code", Value: g.Code}, {Label: "Name", Value: g.Name}, {Label: "Status", Value: archivedText(g.ArchivedAt != nil)}}}, nil
 }
 
-func saveGLAccount(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
-	return models.SaveGLAccount(ctx, db, id, models.GLAccountInput{Code: v["code"], Name: v["name"]})
+func saveGLAccount(ctx context.Context, db *gorm.DB, id int64, read models.FormVersion, v map[string]string) (int64, error) {
+	return models.SaveGLAccount(ctx, db, id, models.GLAccountInput{FormVersion: read, Code: v["code"], Name: v["name"]})
 }
 
 func (s *Server) glAccountsPage(c *fiber.Ctx) error {
@@ -425,7 +425,7 @@ func loadBudget(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &refRecord{ID: b.ID, Name: budgetName(b), Archived: b.ArchivedAt != nil,
+	return &refRecord{ID: b.ID, Name: budgetName(b), Archived: b.ArchivedAt != nil, Version: models.VersionAt(b.UpdatedAt),
 		Values: map[string]string{"department": strconv.FormatInt(b.DepartmentID, 10), "department_label": b.DepartmentName,
 			"gl_account": strconv.FormatInt(b.GLAccountID, 10), "gl_account_label": b.GLLabel(),
 			"period_start": b.PeriodStart.Format(models.DateLayout), "period_end": b.PeriodEnd.Format(models.DateLayout),
@@ -435,8 +435,8 @@ func loadBudget(ctx context.Context, db *gorm.DB, id int64) (*refRecord, error) 
 			{Label: "Status", Value: archivedText(b.ArchivedAt != nil)}}}, nil
 }
 
-func saveBudget(ctx context.Context, db *gorm.DB, id int64, v map[string]string) (int64, error) {
-	return models.SaveBudget(ctx, db, id, models.BudgetInput{DepartmentID: selectedID(v["department"]), GLAccountID: selectedID(v["gl_account"]),
+func saveBudget(ctx context.Context, db *gorm.DB, id int64, read models.FormVersion, v map[string]string) (int64, error) {
+	return models.SaveBudget(ctx, db, id, models.BudgetInput{FormVersion: read, DepartmentID: selectedID(v["department"]), GLAccountID: selectedID(v["gl_account"]),
 		PeriodStart: v["period_start"], PeriodEnd: v["period_end"], Amount: v["amount"], Currency: v["currency"]})
 }
 
@@ -581,7 +581,13 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 		return err
 	}
 	return s.renderSettings(c, http.StatusOK, st, models.SettingsInput{DefaultCurrency: st.DefaultCurrency, TimeZone: st.TimeZone,
-		BillToAddress: st.BillToAddress, RemindApproversAfter: strconv.Itoa(st.RemindApproversAfterDays)}, nil)
+		BillToAddress: st.BillToAddress, RemindApproversAfter: strconv.Itoa(st.RemindApproversAfterDays)}, settingsVersion(st), nil)
+}
+
+// settingsVersion is the version the forms of the organisation's settings carry when read
+// (the settings, the receipt threshold, bill matching): they share one row, st.
+func settingsVersion(st models.OrgSettings) views.RecordVersion {
+	return views.RecordVersion{Version: models.VersionAt(st.UpdatedAt)}
 }
 
 // timeZoneOptions are the time zones the settings offer, with chosen first when it is not
@@ -597,9 +603,10 @@ func timeZoneOptions(chosen string) []views.Option {
 	return out
 }
 
-func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings, in models.SettingsInput, errs views.FieldErrors) error {
+// renderSettings shows the settings, st, and their form as in holds them, at version ver.
+func (s *Server) renderSettings(c *fiber.Ctx, status int, st models.OrgSettings, in models.SettingsInput, ver views.RecordVersion, errs views.FieldErrors) error {
 	csrf := s.csrfToken(c)
-	f := refdata.Form{Action: settingsPath, CSRF: csrf, Submit: "Save settings", Errors: views.FieldErrors{}, Fields: []refdata.Field{
+	f := refdata.Form{Action: settingsPath, CSRF: csrf, Submit: "Save settings", Errors: views.FieldErrors{}, RecordVersion: ver, Fields: []refdata.Field{
 		currencyField("default_currency", "Default currency", st.DefaultCurrency),
 		{Name: "time_zone", Label: "Time zone", Type: "select", Value: in.TimeZone, Options: timeZoneOptions(in.TimeZone), Required: true,
 			Hint: "History, the audit log and notification digests show times in this zone."},
@@ -645,7 +652,8 @@ func (s *Server) dataLinks(c *fiber.Ctx) templ.Component {
 func (s *Server) updateSettings(c *fiber.Ctx) error {
 	var in models.SettingsInput
 	bindForm(c, &in)
-	errs, err := refErrors(models.UpdateSettings(c.UserContext(), tenantDB(c), in))
+	saveErr := models.UpdateSettings(c.UserContext(), tenantDB(c), in)
+	errs, err := refErrors(saveErr)
 	if err != nil {
 		return err
 	}
@@ -654,7 +662,7 @@ func (s *Server) updateSettings(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.renderSettings(c, http.StatusUnprocessableEntity, st, in, errs)
+		return s.renderSettings(c, http.StatusUnprocessableEntity, st, in, shownVersion(in.Version, saveErr, settingsPath), errs)
 	}
 	s.setFlash(c, "success", "Saved the settings.")
 	return redirect(c, settingsPath)

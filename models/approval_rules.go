@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"outlay"
 	"outlay/money"
@@ -18,6 +19,7 @@ import (
 // RuleInput is a rule as an admin typed it: amounts and priority are text, read here in the
 // rule's currency so that errors land beside their fields.
 type RuleInput struct {
+	FormVersion  // of the rule edited, as its form was read
 	DocType      string
 	Name         string
 	Priority     string
@@ -125,11 +127,12 @@ func CreateApprovalRule(ctx context.Context, db *gorm.DB, in RuleInput) (*Approv
 }
 
 // UpdateApprovalRule validates and saves a rule, replacing its steps. Documents already
-// routed keep the steps they were given.
+// routed keep the steps they were given. A form read before the rule last changed is
+// refused (StaleFormError), steps and all.
 func UpdateApprovalRule(ctx context.Context, db *gorm.DB, id int64, in RuleInput) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r ApprovalRule
-		if err := tx.First(&r, id).Error; err != nil {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&r, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return outlay.NotFound("That approval rule does not exist.")
 			}
@@ -137,6 +140,9 @@ func UpdateApprovalRule(ctx context.Context, db *gorm.DB, id int64, in RuleInput
 		}
 		if r.ArchivedAt != nil {
 			return outlay.Conflict("This rule is archived and can no longer be edited.")
+		}
+		if err := in.checkUnchanged("approval rule", r.UpdatedAt); err != nil {
+			return err
 		}
 		steps, err := applyRuleInput(tx, &r, in)
 		if err != nil {

@@ -269,6 +269,7 @@ func BillInvoice(ctx context.Context, db *gorm.DB, v Viewer, id int64) (*Attachm
 // BillMatchInput is the matching settings as an admin typed them: percentages ("5", "2.5"),
 // the price amount in the organisation's currency ("" for no limit).
 type BillMatchInput struct {
+	FormVersion            // of the organisation's settings, as the form was read
 	Mode            string `form:"mode"`
 	PricePercent    string `form:"price_percent"`
 	PriceAmount     string `form:"price_amount"`
@@ -277,9 +278,13 @@ type BillMatchInput struct {
 }
 
 // UpdateBillMatchSettings checks and stores how bills are matched and what budgets count as
-// spent; every bad field is reported beside it and nothing is stored.
+// spent; every bad field is reported beside it and nothing is stored, nor when the
+// organisation's settings changed since the form was read.
 func UpdateBillMatchSettings(ctx context.Context, db *gorm.DB, in BillMatchInput) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := in.lockSettings(tx); err != nil {
+			return err
+		}
 		var s OrgSettings
 		if err := tx.First(&s, 1).Error; err != nil {
 			return err

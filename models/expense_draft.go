@@ -403,15 +403,25 @@ func ReceiptThreshold(ctx context.Context, db *gorm.DB) (money.Money, error) {
 	return receiptThreshold(db.WithContext(ctx))
 }
 
+// ReceiptThresholdInput is the receipt threshold's form as typed.
+type ReceiptThresholdInput struct {
+	FormVersion        // of the organisation's settings, as the form was read
+	Amount      string `form:"receipt_threshold"` // in the organisation's currency
+}
+
 // SetReceiptThreshold changes the amount above which an expense line needs a receipt,
-// typed in the organisation's currency.
-func SetReceiptThreshold(ctx context.Context, db *gorm.DB, amount string) error {
+// typed in the organisation's currency; a form read before the organisation's settings
+// changed is refused.
+func SetReceiptThreshold(ctx context.Context, db *gorm.DB, in ReceiptThresholdInput) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := in.lockSettings(tx); err != nil {
+			return err
+		}
 		cur, err := receiptThreshold(tx)
 		if err != nil {
 			return err
 		}
-		m, err := money.Parse(amount, cur.Currency)
+		m, err := money.Parse(in.Amount, cur.Currency)
 		switch {
 		case err != nil:
 			return outlay.ValidationErrors{"receipt_threshold": err.Error()}

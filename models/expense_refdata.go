@@ -25,6 +25,7 @@ type ExpenseCategoryRow struct {
 
 // ExpenseCategoryInput is what the category form asks for.
 type ExpenseCategoryInput struct {
+	FormVersion // of the category edited, as its form was read
 	Name        string
 	GLAccountID int64
 	Limit       string // "" for no limit
@@ -87,6 +88,11 @@ func SaveExpenseCategory(ctx context.Context, db *gorm.DB, id int64, in ExpenseC
 		c.LimitPer = nil
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if id != 0 {
+			if err := in.lockUnchanged(tx, "expense_categories", id, "expense category"); err != nil {
+				return err
+			}
+		}
 		if in.GLAccountID == 0 {
 			verr.Add("gl_account", "Choose the GL account this category is booked to.")
 		} else if err := checkChoice(tx, verr, "gl_accounts", "gl_account", in.GLAccountID, "Choose an active GL account from the list."); err != nil {
@@ -116,6 +122,7 @@ func ArchiveExpenseCategory(ctx context.Context, db *gorm.DB, id int64, archived
 
 // MileageRateInput is what the mileage rate form asks for.
 type MileageRateInput struct {
+	FormVersion   // of the rate edited, as its form was read
 	Unit          string
 	EffectiveFrom string
 	Rate          string // per unit, such as 0.585
@@ -151,6 +158,11 @@ func SaveMileageRate(ctx context.Context, db *gorm.DB, id int64, in MileageRateI
 		r.RateMilli = rate
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if id != 0 {
+			if err := in.lockUnchanged(tx, "mileage_rates", id, "mileage rate"); err != nil {
+				return err
+			}
+		}
 		if verr["unit"] == "" && verr["effective_from"] == "" {
 			var n int64
 			if err := tx.Model(&MileageRate{}).Where("unit = ? AND effective_from = ? AND id <> ? AND archived_at IS NULL",
@@ -187,6 +199,7 @@ func (r MileageRate) Label() string {
 
 // PerDiemRateInput is what the per diem form asks for.
 type PerDiemRateInput struct {
+	FormVersion // of the rate edited, as its form was read
 	Destination string
 	Daily       string
 	Currency    string
@@ -232,7 +245,7 @@ func SavePerDiemRate(ctx context.Context, db *gorm.DB, id int64, in PerDiemRateI
 	} else {
 		r.DailyMinor = m.Minor
 	}
-	return saveUnique(ctx, db, verr, r, &r.ID, id, uniqueRef{"per_diem_rates", "destination", "destination", in.Destination,
+	return saveUnique(ctx, db, verr, r, &r.ID, id, edited{in.FormVersion, "per diem rate"}, uniqueRef{"per_diem_rates", "destination", "destination", in.Destination,
 		"Another rate has this destination."}, map[string]any{"destination": r.Destination, "daily_minor": r.DailyMinor, "currency": r.Currency})
 }
 

@@ -199,7 +199,7 @@ func TestExpenseLimitsAndJustifications(t *testing.T) {
 func TestExpenseReceiptThresholdBoundary(t *testing.T) {
 	t.Parallel()
 	w := newExpenseWorld(t)
-	w.must(models.SetReceiptThreshold(as(w.admin), w.db, "25.00"))
+	w.must(models.SetReceiptThreshold(as(w.admin), w.db, models.ReceiptThresholdInput{Amount: "25.00"}))
 	in := w.input(w.expense(w.day(3), w.mileage, "Parking", "25.00"), w.expense(w.day(3), w.mileage, "Garage", "25.01"))
 	_, err := w.save(w.rita.ID, 0, in, true)
 	errs := fieldErrors(t, err)
@@ -242,7 +242,7 @@ func TestExpenseReceiptThresholdBoundary(t *testing.T) {
 func TestExpenseReceiptThresholdAcrossCurrencies(t *testing.T) {
 	t.Parallel()
 	w := newExpenseWorld(t)
-	w.must(models.SetReceiptThreshold(as(w.admin), w.db, "25.00"))
+	w.must(models.SetReceiptThreshold(as(w.admin), w.db, models.ReceiptThresholdInput{Amount: "25.00"}))
 	line := func(amount, currency, rate string) models.ExpenseLineInput {
 		l := w.expense(w.day(3), w.taxi, "Cab Co", amount)
 		l.Currency, l.Rate = currency, rate
@@ -286,7 +286,7 @@ func TestExpenseReceiptThresholdAcrossCurrencies(t *testing.T) {
 	}
 	// With no threshold every line needs a receipt, whatever its currency: nothing is below
 	// nothing, so no rate is needed to say so.
-	w.must(models.SetReceiptThreshold(as(w.admin), w.db, "0"))
+	w.must(models.SetReceiptThreshold(as(w.admin), w.db, models.ReceiptThresholdInput{Amount: "0"}))
 	in := w.input(line("1.00", "", ""))
 	in.Currency = "EUR"
 	_, err := w.save(w.rita.ID, 0, in, true)

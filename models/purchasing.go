@@ -313,6 +313,7 @@ func VendorTerms(days int) string {
 
 // OrderTermsInput is the form of what an order tells the vendor besides its lines, as typed.
 type OrderTermsInput struct {
+	FormVersion          // of the order, as its page was read
 	PaymentTerms  string `form:"payment_terms"`
 	BillToAddress string `form:"bill_to_address"`
 	ExpectedOn    string `form:"expected_on"` // YYYY-MM-DD or empty
@@ -328,7 +329,8 @@ const (
 
 // UpdateOrderTerms changes an order's payment terms, bill-to address, expected delivery date
 // and notes to the vendor. They may change until goods are received; after that (or once the
-// order is closed) the order is what the vendor was sent and the edit is refused.
+// order is closed) the order is what the vendor was sent and the edit is refused. A form read
+// before the order last changed is refused (StaleFormError).
 func UpdateOrderTerms(ctx context.Context, db *gorm.DB, poID int64, in OrderTermsInput) error {
 	terms, billTo, notes := strings.TrimSpace(in.PaymentTerms), strings.TrimSpace(in.BillToAddress), strings.TrimSpace(in.VendorNotes)
 	errs := outlay.ValidationErrors{}
@@ -366,6 +368,9 @@ func UpdateOrderTerms(ctx context.Context, db *gorm.DB, poID int64, in OrderTerm
 		if po.Status != POOpen {
 			return outlay.Conflict(po.Number + " is " + strings.ReplaceAll(po.Status, "_", " ") +
 				", so its terms, dates and notes stay as they were sent.")
+		}
+		if err := in.checkUnchanged("purchase order", po.UpdatedAt); err != nil {
+			return err
 		}
 		return tx.Model(po).Updates(map[string]any{"payment_terms": terms, "bill_to_address": billTo, "expected_on": expected,
 			"vendor_notes": notes, "updated_at": time.Now()}).Error

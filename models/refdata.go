@@ -150,10 +150,23 @@ func saveRef(tx *gorm.DB, rec any, id int64, fields map[string]any, dupField, du
 // gets msg when value is taken by another row.
 type uniqueRef struct{ table, col, field, value, msg string }
 
-// saveUnique checks u and, when nothing is refused, creates rec (id 0) or updates row id
-// with fields, in one transaction. It returns the saved row's id; newID points at rec's id.
-func saveUnique(ctx context.Context, db *gorm.DB, verr outlay.ValidationErrors, rec any, newID *int64, id int64, u uniqueRef, fields map[string]any) (int64, error) {
+// edited is the record a form of reference data changes, as a save checks it first: the
+// version the form was read at, and the noun a refusal names the record by ("vendor").
+type edited struct {
+	FormVersion
+	noun string
+}
+
+// saveUnique checks that row id of u's table is as the form edited read it, then u, and,
+// when nothing is refused, creates rec (id 0) or updates row id with fields, in one
+// transaction. It returns the saved row's id; newID points at rec's id.
+func saveUnique(ctx context.Context, db *gorm.DB, verr outlay.ValidationErrors, rec any, newID *int64, id int64, form edited, u uniqueRef, fields map[string]any) (int64, error) {
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if id != 0 {
+			if err := form.lockUnchanged(tx, u.table, id, form.noun); err != nil {
+				return err
+			}
+		}
 		if err := checkUnique(tx, verr, u.table, u.col, u.field, u.value, id, u.msg); err != nil {
 			return err
 		}
@@ -216,9 +229,10 @@ type DepartmentRow struct {
 
 // DepartmentInput is what the department form asks for.
 type DepartmentInput struct {
-	Name   string
-	Code   string
-	HeadID *int64
+	FormVersion // of the department edited, as its form was read
+	Name        string
+	Code        string
+	HeadID      *int64
 	// DefaultGLAccountID is the GL account its requisitions' lines start on; nil for none.
 	DefaultGLAccountID *int64
 }
@@ -252,6 +266,9 @@ func SaveDepartment(ctx context.Context, db *gorm.DB, id int64, in DepartmentInp
 		var cur Department
 		if id != 0 {
 			if err := lockRow(tx, &cur, id); err != nil {
+				return err
+			}
+			if err := in.checkUnchanged("department", cur.UpdatedAt); err != nil {
 				return err
 			}
 		}
@@ -328,8 +345,9 @@ func ArchiveDepartment(ctx context.Context, db *gorm.DB, id int64, archived bool
 
 // LocationInput is what the location form asks for.
 type LocationInput struct {
-	Name    string
-	Address string
+	FormVersion // of the location edited, as its form was read
+	Name        string
+	Address     string
 }
 
 // ListLocations returns one page of the locations matching f, by name.
@@ -347,7 +365,7 @@ func GetLocation(ctx context.Context, db *gorm.DB, id int64) (*Location, error) 
 func SaveLocation(ctx context.Context, db *gorm.DB, id int64, in LocationInput) (int64, error) {
 	verr := outlay.ValidationErrors{}
 	l := locationRecord(&in, verr)
-	return saveUnique(ctx, db, verr, l, &l.ID, id, uniqueRef{"locations", "name", "name", in.Name, "A location with this name already exists."},
+	return saveUnique(ctx, db, verr, l, &l.ID, id, edited{in.FormVersion, "location"}, uniqueRef{"locations", "name", "name", in.Name, "A location with this name already exists."},
 		map[string]any{"name": in.Name, "address": in.Address})
 }
 
@@ -369,6 +387,7 @@ func ArchiveLocation(ctx context.Context, db *gorm.DB, id int64, archived bool) 
 
 // VendorInput is what the vendor form asks for, as typed.
 type VendorInput struct {
+	FormVersion  // of the vendor edited, as its form was read
 	Name         string
 	ContactName  string
 	Email        string
@@ -432,7 +451,7 @@ func SaveVendor(ctx context.Context, db *gorm.DB, id int64, in VendorInput) (int
 	if in.MatchMode != nil {
 		fields["match_mode"] = v.MatchMode
 	}
-	return saveUnique(ctx, db, verr, v, &v.ID, id, uniqueRef{"vendors", "name", "name", in.Name, "A vendor with this name already exists."}, fields)
+	return saveUnique(ctx, db, verr, v, &v.ID, id, edited{in.FormVersion, "vendor"}, uniqueRef{"vendors", "name", "name", in.Name, "A vendor with this name already exists."}, fields)
 }
 
 // vendorRecord checks in as the vendor form does (all but the name's uniqueness) and returns
@@ -462,8 +481,9 @@ func ArchiveVendor(ctx context.Context, db *gorm.DB, id int64, archived bool) er
 
 // GLAccountInput is what the GL account form asks for.
 type GLAccountInput struct {
-	Code string
-	Name string
+	FormVersion // of the account edited, as its form was read
+	Code        string
+	Name        string
 }
 
 // ListGLAccounts returns one page of the GL accounts matching f, by code.
@@ -494,7 +514,7 @@ func validGLCode(code string) bool {
 func SaveGLAccount(ctx context.Context, db *gorm.DB, id int64, in GLAccountInput) (int64, error) {
 	verr := outlay.ValidationErrors{}
 	g := glAccountRecord(&in, verr)
-	return saveUnique(ctx, db, verr, g, &g.ID, id, uniqueRef{"gl_accounts", "code", "code", in.Code, "Another GL account has this code."},
+	return saveUnique(ctx, db, verr, g, &g.ID, id, edited{in.FormVersion, "GL account"}, uniqueRef{"gl_accounts", "code", "code", in.Code, "Another GL account has this code."},
 		map[string]any{"code": in.Code, "name": in.Name})
 }
 
@@ -568,6 +588,7 @@ func GetBudget(ctx context.Context, db *gorm.DB, id int64) (*BudgetRow, error) {
 
 // BudgetInput is what the budget form asks for, as typed.
 type BudgetInput struct {
+	FormVersion        // of the budget edited, as its form was read
 	DepartmentID int64 // 0: none chosen
 	GLAccountID  int64
 	PeriodStart  string // 2006-01-02
@@ -728,6 +749,9 @@ func SaveBudget(ctx context.Context, db *gorm.DB, id int64, in BudgetInput) (int
 			if err := lockRow(tx, &cur, id); err != nil {
 				return err
 			}
+			if err := in.checkUnchanged("budget", cur.UpdatedAt); err != nil {
+				return err
+			}
 		}
 		if b.DepartmentID != cur.DepartmentID {
 			if err := checkChoice(tx, verr, "departments", "department", b.DepartmentID, "Choose an active department from the list."); err != nil {
@@ -790,6 +814,7 @@ func ArchiveBudget(ctx context.Context, db *gorm.DB, id int64, archived bool) er
 
 // SettingsInput is the settings form as typed.
 type SettingsInput struct {
+	FormVersion            // of the settings, as their form was read
 	DefaultCurrency string `form:"default_currency"`
 	TimeZone        string `form:"time_zone"`
 	BillToAddress   string `form:"bill_to_address"`
@@ -803,7 +828,8 @@ const MaxReminderDays = 365
 // UpdateSettings changes the organisation's default currency, the one new documents and
 // budgets start in (amounts already recorded keep their own), its time zone, in which
 // people read times, its bill-to address and after how many days approvers are reminded of
-// the steps waiting for them. Nothing changes unless all are valid.
+// the steps waiting for them. Nothing changes unless all are valid, nor when the settings
+// changed since their form was read.
 func UpdateSettings(ctx context.Context, db *gorm.DB, in SettingsInput) error {
 	currency := strings.ToUpper(strings.TrimSpace(in.DefaultCurrency))
 	zone := strings.TrimSpace(in.TimeZone)
@@ -828,10 +854,15 @@ func UpdateSettings(ctx context.Context, db *gorm.DB, in SettingsInput) error {
 		}
 		remind = n
 	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return db.WithContext(ctx).Model(&OrgSettings{}).Where("id = 1").
-		Updates(map[string]any{"default_currency": currency, "time_zone": zone, "bill_to_address": billTo,
-			"remind_approvers_after_days": remind, "updated_at": time.Now().UTC()}).Error
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := in.lockSettings(tx); err != nil {
+			return err
+		}
+		if len(errs) > 0 {
+			return errs
+		}
+		return tx.Model(&OrgSettings{}).Where("id = 1").
+			Updates(map[string]any{"default_currency": currency, "time_zone": zone, "bill_to_address": billTo,
+				"remind_approvers_after_days": remind, "updated_at": time.Now().UTC()}).Error
+	})
 }

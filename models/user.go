@@ -593,6 +593,7 @@ func GetUser(ctx context.Context, db *gorm.DB, id int64) (*UserDetail, error) {
 // UserChange is an edit of a person: everything the edit form holds. Nil IDs clear the
 // department, manager or location.
 type UserChange struct {
+	FormVersion  // of the person, as the edit form was read
 	Name         string
 	Roles        []string
 	DepartmentID *int64
@@ -606,7 +607,8 @@ type UserChange struct {
 // edit only a person within its reach, and give only roles within it; a refusal is a
 // *GrantRefused, and is audited. Roles that give an invited person a permission they did
 // not hold spend their set-password links (see spendInvitationLinks); UpdateUserWithMail
-// also sends them a new one.
+// also sends them a new one. An edit form read before the person last changed is refused
+// (StaleFormError), roles and all.
 func UpdateUser(ctx context.Context, db *gorm.DB, g Grantor, id int64, ch UserChange) error {
 	_, err := UpdateUserWithMail(ctx, db, g, id, ch, 0, nil)
 	return err
@@ -655,6 +657,11 @@ func UpdateUserWithMail(ctx context.Context, db *gorm.DB, g Grantor, id int64, c
 			return err
 		}
 		if err := reach.checkRoles(tx, "update", cur.Email, ch.Roles); err != nil {
+			return err
+		}
+		// Their roles are saved with them, so a form read before someone gave or took a role
+		// is refused rather than quietly undoing it.
+		if err := ch.checkUnchanged("person", cur.UpdatedAt); err != nil {
 			return err
 		}
 		if err := checkPlacement(tx, verr, id, placement{cur.DepartmentID, cur.ManagerID}, placement{ch.DepartmentID, ch.ManagerID}); err != nil {

@@ -97,6 +97,7 @@ func sameBankDetails(box *auth.SecretBox, a, b *VendorBankAccount) bool {
 
 // VendorBankInput is what the bank details form asks for.
 type VendorBankInput struct {
+	FormVersion   // of the vendor's bank details (NoVersion: none were kept), as the form was read
 	Scheme        string
 	HolderName    string
 	IBAN          string
@@ -122,7 +123,9 @@ func GetVendorBankAccount(ctx context.Context, db *gorm.DB, vendorID int64) (*Ve
 // one (no OUTLAY_SECRET_KEY) nothing can be kept and the form says so. A save that changes
 // where or in whose name the vendor is paid is told to the organisation's admins, in the app
 // and by mail (notifyVendorBankChanged); runs already submitted keep paying the account copied
-// onto them (PaymentRunVendor).
+// onto them (PaymentRunVendor). A form read before the details were last changed, made or
+// removed is refused (StaleFormError) before anything else is checked, so that the account
+// number, which a refused form does not show again, is typed again only once.
 func SaveVendorBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox, vendorID int64, in VendorBankInput) error {
 	a := VendorBankAccount{VendorID: vendorID, Scheme: in.Scheme, HolderName: oneSpaced(in.HolderName)}
 	verr := outlay.ValidationErrors{}
@@ -168,25 +171,34 @@ func SaveVendorBankAccount(ctx context.Context, db *gorm.DB, box *auth.SecretBox
 	default:
 		verr.Add("scheme", "Choose IBAN or US bank account.")
 	}
-	if err := verr.Err(); err != nil {
-		return err
-	}
-	a.AccountSecret = box.Seal(account, a.SecretContext())
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The vendor locked, two saves of its details, which may find none to lock, are one
+		// after the other.
+		if _, err := lockVersion(tx, "vendors", vendorID); err != nil {
+			return err
+		}
+		var existing VendorBankAccount
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("vendor_id = ?", vendorID).Take(&existing).Error
+		kept := err == nil
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		if err := in.checkSetUnchanged("bank details", existing.UpdatedAt); err != nil {
+			return err
+		}
+		if err := verr.Err(); err != nil {
+			return err
+		}
+		a.AccountSecret = box.Seal(account, a.SecretContext())
 		vendor, err := GetVendor(ctx, tx, vendorID)
 		if err != nil {
 			return err
 		}
-		var existing VendorBankAccount
-		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("vendor_id = ?", vendorID).Take(&existing).Error
-		switch {
-		case errors.Is(err, gorm.ErrRecordNotFound):
+		if !kept {
 			if err := tx.Create(&a).Error; err != nil {
 				return err
 			}
 			return notifyVendorBankChanged(tx, vendor, nil, &a)
-		case err != nil:
-			return err
 		}
 		before := existing // the update writes the new values into the model it is given
 		if err := tx.Model(&existing).Select("scheme", "holder_name", "bic", "routing_number", "account_type",

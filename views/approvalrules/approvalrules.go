@@ -121,6 +121,8 @@ type Form struct {
 	GLAccounts     []Option
 	Currencies     []Option
 	Roles          []Option
+	// RecordVersion is the version of the rule the edit form was read at.
+	views.RecordVersion
 }
 
 // Action is where the form posts.

@@ -317,6 +317,8 @@ type Settings struct {
 	SpentBasis   string
 	Errors       views.FieldErrors
 	Saved        bool
+	// RecordVersion is the version of the organisation's settings the form was read at.
+	views.RecordVersion
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -225,6 +225,8 @@ type TermsForm struct {
 	ExpectedOn    string // YYYY-MM-DD as typed
 	VendorNotes   string
 	Errors        views.FieldErrors
+	// RecordVersion is the version of the order the form was read at.
+	views.RecordVersion
 }
 
 // Terms is the order's terms as the page shows them.

@@ -156,6 +156,9 @@ type Form struct {
 	Errors views.FieldErrors
 	Submit string
 	Cancel string // where Cancel leads; empty: no Cancel button
+	// RecordVersion is the version of the record edited the form was read at (none when
+	// creating one).
+	views.RecordVersion
 	// ReadOnly shows the values to someone who may read them but not change them: the
 	// fields disabled, no button.
 	ReadOnly bool

@@ -153,6 +153,8 @@ type Form struct {
 	Departments []Option
 	ManagerName string // the chosen manager's name
 	Locations   []Option
+	// RecordVersion is the version of the person the edit form was read at.
+	views.RecordVersion
 }
 
 // Action is where the form posts.
