@@ -32,7 +32,12 @@ type Moved struct {
 // fails, the old database is made writable again and stays the tenant's; nothing written is
 // lost either way, since every write committed before the tenant went read-only is in the
 // dump, and no write commits after.
-func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store) (res *Moved, err error) {
+//
+// The move is recorded in the control plane from before the new database is made until
+// nothing of it is left to undo (by, the operator's account@host, names who started it). A
+// move whose process is killed, or whose undoing fails, stays recorded: the tenant list shows
+// it as interrupted, and Registry.AbandonMove undoes it.
+func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store, by string) (res *Moved, err error) {
 	t, ok := s.Registry.Lookup(slug)
 	if !ok || t.Status == tenancy.StatusPurged || t.Status == tenancy.StatusProvisioning {
 		return nil, outlay.NotFound(fmt.Sprintf("no tenant %q", slug))
@@ -49,16 +54,71 @@ func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store
 		return nil, err
 	}
 	w := newStopwatch()
-	tg, err := s.newTarget(ctx, cluster, slug)
+	name, err := s.newDatabaseName(ctx, cluster, slug)
 	if err != nil {
 		return nil, err
 	}
-	switched := false
+	mv, err := s.Registry.BeginMove(ctx, tenancy.Move{Slug: slug, FromCluster: t.ClusterID, FromDatabase: t.DatabaseName,
+		ToCluster: cluster.ID, ToDatabase: name, StartedBy: by})
+	if err != nil {
+		return nil, err
+	}
+	var (
+		created, readOnly, switched bool
+		restore                     *restoreProcess
+		oldLeft                     error // the old database, after the switch, could not be dropped
+	)
+	// However the move ends short of dropping the old database, what it did is undone here,
+	// even when ctx was cancelled (Ctrl-C, SIGTERM, a hang-up). Its record goes only once
+	// nothing of it is left; otherwise it stays, for `outlay tenant move --abandon`.
 	defer func() {
+		cleanup := context.WithoutCancel(ctx)
+		var left []error
 		if !switched {
-			s.dropTarget(ctx, tg)
+			if restore != nil {
+				restore.Abort()
+			}
+			if readOnly {
+				if e := source.SetReadOnly(cleanup, t.DatabaseName, false); e != nil {
+					left = append(left, fmt.Errorf("%s stays read-only (database %s on cluster %s): %w", slug, t.DatabaseName, source.ID, e))
+				}
+			}
+			if created {
+				// Never the tenant's database: a switch that reported a failure may have
+				// taken all the same (its answer lost), and is then finished by --abandon.
+				owner, e := s.Registry.DatabaseOwner(cleanup, cluster.ID, name)
+				if e == nil && owner == "" {
+					e = cluster.DropDatabase(cleanup, name)
+				} else if e == nil {
+					e = fmt.Errorf("it is tenant %s's", owner)
+				}
+				if e != nil {
+					left = append(left, fmt.Errorf("the new database %s on cluster %s was not dropped: %w", name, cluster.ID, e))
+				}
+			}
+		} else if oldLeft != nil {
+			left = append(left, oldLeft)
 		}
+		if len(left) > 0 {
+			mv.Release(cleanup)
+			left = append(left, fmt.Errorf("the move stays recorded; %s finishes undoing it", tenancy.AbandonCommand(slug)))
+			err = errors.Join(append([]error{err}, left...)...)
+			return
+		}
+		err = errors.Join(err, mv.Finish(cleanup))
 	}()
+	if err := cluster.CreateDatabase(ctx, name, ""); err != nil {
+		// A database of that name made meanwhile by someone else is not the move's to drop;
+		// one whose creation was cut short may be there, and is.
+		created = !errors.Is(err, outlay.ErrConflict)
+		return nil, err
+	}
+	created = true
+	dsn, err := cluster.DatabaseDSN(name)
+	if err != nil {
+		return nil, err
+	}
+	tg := &target{cluster: cluster, name: name, dsn: dsn}
 	w.lap("create database")
 	// The tables, sequences, functions and types (pg_dump's pre-data section) are copied now,
 	// and the read-only dump restores only the rows, then the indexes, constraints and
@@ -68,21 +128,17 @@ func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store
 	if err != nil {
 		return nil, fmt.Errorf("move %s: copy its tables: %w", slug, err)
 	}
-	restore, err := startRestore(ctx, tg.dsn, "--section=data", "--section=post-data")
-	if err != nil {
+	if restore, err = startRestore(ctx, tg.dsn, "--section=data", "--section=post-data"); err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err != nil && !switched {
-			restore.Abort()
-		}
-	}()
 	w.lap("copy tables")
 
 	began := time.Now()
 	w.readOnly = true
+	// Marked first: a setting that took while ending the sessions failed is undone too.
+	readOnly = true
 	if err := source.SetReadOnly(ctx, t.DatabaseName, true); err != nil {
-		return nil, writable(ctx, source, t, fmt.Errorf("make %s read-only: %w", slug, err))
+		return nil, fmt.Errorf("make %s read-only: %w", slug, err)
 	}
 	w.lap("set read-only")
 	m, err := s.backup(ctx, t, store, tenancy.BackupMove, restore, w)
@@ -93,28 +149,28 @@ func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store
 		err = outlay.Conflict(fmt.Sprintf("tenant %s was migrated during the move (schema version %d, then %d); nothing was moved, move it again", slug, schema, m.Schema))
 	}
 	if err != nil {
-		return nil, writable(ctx, source, t, err)
+		return nil, err
 	}
 	p, _, err := s.check(ctx, store, m, slug, tg, w)
 	if err != nil {
-		return nil, writable(ctx, source, t, err)
+		return nil, err
 	}
 	if err := s.Registry.Switch(ctx, p, &t); err != nil {
-		return nil, writable(ctx, source, t, err)
+		return nil, err
 	}
 	switched = true
-	readOnly := time.Since(began)
+	readOnlyFor := time.Since(began)
 	w.lap("switch")
 	w.readOnly = false
 	moved, _ := s.Registry.Lookup(slug)
-	res = &Moved{From: t, To: moved, Manifest: m, ReadOnly: readOnly}
+	res = &Moved{From: t, To: moved, Manifest: m, ReadOnly: readOnlyFor}
 	// The old database is no one's now: servers that still use it (until the registry's
 	// notification reaches them) are ended, and read the new one when they reconnect.
 	err = source.DropDatabase(ctx, t.DatabaseName)
 	w.lap("drop old database")
 	res.Phases = w.phases
 	if err != nil {
-		return res, fmt.Errorf("tenant %s moved, but its old database %s on cluster %s could not be dropped: %w", slug, t.DatabaseName, source.ID, err)
+		oldLeft = fmt.Errorf("tenant %s moved, but its old database %s on cluster %s could not be dropped: %w", slug, t.DatabaseName, source.ID, err)
 	}
 	return res, nil
 }
@@ -143,13 +199,4 @@ func copySchema(ctx context.Context, from, to string) (int64, error) {
 	}
 	err = copyDatabase(ctx, from, to, []string{"--section=pre-data", "--snapshot=" + snapshot}, []string{"--single-transaction"})
 	return schema, err
-}
-
-// writable makes the tenant's old database writable again after a move failed, and returns
-// the cause of the failure.
-func writable(ctx context.Context, source tenancy.Cluster, t tenancy.Tenant, cause error) error {
-	if err := source.SetReadOnly(context.WithoutCancel(ctx), t.DatabaseName, false); err != nil {
-		return errors.Join(cause, fmt.Errorf("%s stays read-only, make it writable by hand (ALTER DATABASE %s RESET default_transaction_read_only): %w", t.Slug, t.DatabaseName, err))
-	}
-	return cause
 }

@@ -93,7 +93,7 @@ func TestMoveUnderWriteLoadLosesNoAcknowledgedWrite(t *testing.T) {
 	}
 	dbtest.WaitFor(t, 30*time.Second, "acknowledged 50 writes before the move", func() bool { return ackCount() >= 50 })
 
-	moved, err := f.service.Move(ctx, "acme", "eu-2", f.store)
+	moved, err := f.service.Move(ctx, "acme", "eu-2", f.store, "test")
 	if err != nil {
 		close(stop)
 		wg.Wait()

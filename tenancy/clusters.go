@@ -199,10 +199,13 @@ func (c Cluster) DropDatabase(ctx context.Context, name string) error {
 }
 
 // SetReadOnly makes every new transaction in database name read-only (or writable again)
-// and, when turning it on, ends the sessions connected to it, so that from the moment it
-// returns nothing can be written there: sessions open before were ended (their open
-// transactions roll back, unacknowledged), and sessions opened after start read-only.
-// A write then fails with SQLSTATE 25006 (read_only_sql_transaction).
+// and ends the sessions connected to it. A session takes the database's setting when it
+// starts and keeps it, so ending them is what makes the change reach every session: turning
+// it on, from the moment it returns nothing can be written there (sessions open before were
+// ended, their open transactions rolled back, unacknowledged, and sessions opened after start
+// read-only; a write then fails with SQLSTATE 25006, read_only_sql_transaction); turning it
+// off, the app servers' sessions opened while it was on (which would refuse every write until
+// they close) are ended, and the servers open writable ones.
 func (c Cluster) SetReadOnly(ctx context.Context, name string, on bool) error {
 	conn, done, err := c.connect(ctx)
 	if err != nil {
@@ -210,11 +213,11 @@ func (c Cluster) SetReadOnly(ctx context.Context, name string, on bool) error {
 	}
 	defer done()
 	ident := pgx.Identifier{name}.Sanitize()
+	set := "ALTER DATABASE " + ident + " SET default_transaction_read_only = on"
 	if !on {
-		_, err = conn.Exec(ctx, "ALTER DATABASE "+ident+" RESET default_transaction_read_only")
-		return err
+		set = "ALTER DATABASE " + ident + " RESET default_transaction_read_only"
 	}
-	if _, err = conn.Exec(ctx, "ALTER DATABASE "+ident+" SET default_transaction_read_only = on"); err != nil {
+	if _, err = conn.Exec(ctx, set); err != nil {
 		return err
 	}
 	// A session still starting while the setting changed may have read the old value; a
@@ -294,7 +297,12 @@ func (r *Registry) Switch(ctx context.Context, to Placement, from *Tenant) error
 		}
 		return fmt.Errorf("switch tenant %s: %w", to.Slug, err)
 	}
-	return r.Refresh(ctx)
+	// Switched: an error now would have the caller undo a switch that took (dropping the
+	// database the tenant uses). This process's copy catches up with the next notification.
+	if err := r.Refresh(ctx); err != nil {
+		r.logger.Warn("tenant switched, but the registry could not be reloaded", "tenant", to.Slug, "err", err)
+	}
+	return nil
 }
 
 // ClusterOf returns the cluster a tenant is on.

@@ -171,6 +171,14 @@ func (r *Registry) Purge(ctx context.Context, slug string, req PurgeRequest) (Pu
 	case !req.Force && (p.PurgeAfter == nil || req.Now.Before(*p.PurgeAfter)):
 		return p, fmt.Errorf("%w (%s)", ErrPurgeNotDue, p.PurgeAfter)
 	}
+	// A move holds a copy of the tenant on another cluster, which a purge would leave behind;
+	// it is finished or undone first. (A move starting now waits for this row.)
+	if m, err := scanMove(tx.QueryRow(ctx, selectMoves+` WHERE m.slug = $1`, slug)); err == nil {
+		return p, outlay.Conflict(fmt.Sprintf("%s is recorded, and a purge would leave its copy of the tenant behind: purge it once the move is done or undone (%s); nothing was changed",
+			m, AbandonCommand(slug)))
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return p, err
+	}
 	t, ok := r.Lookup(slug)
 	if !ok {
 		return p, outlay.NotFound(fmt.Sprintf("no tenant %q", slug))

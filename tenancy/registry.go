@@ -50,6 +50,9 @@ type Tenant struct {
 	LapsedAt, PurgeAfter *time.Time
 	// PurgedAt is when a purged tenant was purged.
 	PurgedAt *time.Time
+	// MovingTo names the cluster a recorded move of the tenant goes to, running or
+	// interrupted (see Registry.Moves); empty when none is.
+	MovingTo string
 }
 
 // PurgedRefusal refuses what would need the data of t, a purged tenant, saying when it was
@@ -61,6 +64,11 @@ func (t Tenant) PurgedRefusal(nothingTo string) error {
 	}
 	return outlay.Conflict(fmt.Sprintf("tenant %q was purged%s: its data is gone, and there is nothing to %s", t.Slug, when, nothingTo))
 }
+
+// Moving reports whether a move of the tenant to another cluster is recorded: while it runs,
+// and after it was interrupted until it is undone, its database may be read-only and its
+// sessions are ended.
+func (t Tenant) Moving() bool { return t.MovingTo != "" }
 
 // Registry is the control plane's tenant registry with an in-memory copy, so that resolving a
 // request's tenant costs no query. The copy is refreshed on every change this process makes
@@ -148,8 +156,8 @@ func (r *Registry) ControlDatabase() string { return r.controlDB }
 
 const selectTenants = `
 SELECT t.slug, t.name, t.status, t.database_name, t.cluster_id, COALESCE(c.dsn, ''), t.created_at,
-       t.lapsed_at, t.purge_after, t.purged_at
-FROM tenants t JOIN clusters c ON c.id = t.cluster_id`
+       t.lapsed_at, t.purge_after, t.purged_at, COALESCE(m.to_cluster, '')
+FROM tenants t JOIN clusters c ON c.id = t.cluster_id LEFT JOIN tenant_moves m ON m.slug = t.slug`
 
 func (r *Registry) scanTenants(ctx context.Context, where string, args ...any) ([]Tenant, error) {
 	rows, err := r.pool.Query(ctx, selectTenants+" "+where+" ORDER BY t.slug", args...)
@@ -161,7 +169,7 @@ func (r *Registry) scanTenants(ctx context.Context, where string, args ...any) (
 	for rows.Next() {
 		var t Tenant
 		var clusterDSN string
-		if err := rows.Scan(&t.Slug, &t.Name, &t.Status, &t.DatabaseName, &t.ClusterID, &clusterDSN, &t.CreatedAt, &t.LapsedAt, &t.PurgeAfter, &t.PurgedAt); err != nil {
+		if err := rows.Scan(&t.Slug, &t.Name, &t.Status, &t.DatabaseName, &t.ClusterID, &clusterDSN, &t.CreatedAt, &t.LapsedAt, &t.PurgeAfter, &t.PurgedAt, &t.MovingTo); err != nil {
 			return nil, err
 		}
 		if clusterDSN == "" {

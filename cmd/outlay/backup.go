@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -187,15 +188,24 @@ func cmdTenantRestore(ctx context.Context, args []string, stdout, stderr io.Writ
 	return nil
 }
 
-// cmdTenantMove moves a tenant to another cluster.
-func cmdTenantMove(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// cmdTenantMove moves a tenant to another cluster or, with --abandon, undoes a move of it that
+// was interrupted.
+func cmdTenantMove(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var cluster string
-	usage := "usage: outlay tenant move <slug> --cluster NAME"
+	var abandon bool
+	usage := "usage: outlay tenant move <slug> --cluster NAME, or outlay tenant move <slug> --abandon"
 	slug, cfg, err := slugAndFlags("tenant move", usage, args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&cluster, "cluster", "", "the cluster to move to (required; see `outlay cluster list`)")
+		fs.BoolVar(&abandon, "abandon", false, "undo a move of the tenant that was interrupted (its process killed, its machine gone), as `outlay tenant list` shows it; asks to type the slug before dropping a database")
 	})
 	if err != nil {
 		return err
+	}
+	if abandon {
+		if cluster != "" {
+			return errors.New("--abandon undoes the move that was interrupted, wherever it went: give no --cluster")
+		}
+		return abandonMove(ctx, cfg, slug, stdin, stdout, stderr)
 	}
 	if cluster == "" {
 		return errors.New(usage)
@@ -210,14 +220,67 @@ func cmdTenantMove(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer store.Close()
-	res, err := tools.service.Move(ctx, slug, cluster, store)
-	if err != nil {
-		return explain(err)
+	res, err := tools.service.Move(ctx, slug, cluster, store, operatorName(""))
+	if res != nil {
+		fmt.Fprintf(stdout, "tenant %s moved from cluster %s to %s (database %s), read-only for %s: %d rows checked, audit chain intact to row %d; backup %s kept\n",
+			slug, res.From.ClusterID, res.To.ClusterID, res.To.DatabaseName, res.ReadOnly.Round(time.Millisecond), res.Manifest.Rows(), res.Manifest.AuditHead.Row, res.Manifest.Name)
+		fmt.Fprintf(stdout, "steps: %s\n", backup.PhasesString(res.Phases))
 	}
-	fmt.Fprintf(stdout, "tenant %s moved from cluster %s to %s (database %s), read-only for %s: %d rows checked, audit chain intact to row %d; backup %s kept\n",
-		slug, res.From.ClusterID, res.To.ClusterID, res.To.DatabaseName, res.ReadOnly.Round(time.Millisecond), res.Manifest.Rows(), res.Manifest.AuditHead.Row, res.Manifest.Name)
-	fmt.Fprintf(stdout, "steps: %s\n", backup.PhasesString(res.Phases))
+	return explain(err)
+}
+
+// abandonMove undoes an interrupted move of tenant slug, asking the operator to type the slug
+// before a database is dropped, and says what it found and did.
+func abandonMove(ctx context.Context, cfg *config.Config, slug string, stdin io.Reader, stdout, stderr io.Writer) error {
+	registry, err := openRegistry(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer registry.Close()
+	rec, err := registry.AbandonMove(ctx, slug, func(rec tenancy.MoveRecovery) bool {
+		fmt.Fprintf(stdout, "Found %s, which was interrupted.\n", rec.Move)
+		if rec.Switched {
+			fmt.Fprintf(stdout, "It had switched %s to cluster %s (database %s), so the move stands; this drops its old database %s on cluster %s (%s).\n",
+				slug, rec.Tenant.ClusterID, rec.Tenant.DatabaseName, rec.Leftover, rec.LeftoverCluster, storage.FormatSize(rec.LeftoverBytes))
+		} else {
+			fmt.Fprintf(stdout, "It had not switched %s, which stays on cluster %s (database %s); this makes that database writable again and drops the move's unfinished copy, database %s on cluster %s (%s).\n",
+				slug, rec.Tenant.ClusterID, rec.Tenant.DatabaseName, rec.Leftover, rec.LeftoverCluster, storage.FormatSize(rec.LeftoverBytes))
+		}
+		fmt.Fprint(stdout, "Type the slug to confirm: ")
+		line, _ := bufio.NewReader(stdin).ReadString('\n')
+		return strings.TrimSpace(line) == slug
+	})
+	if errors.Is(err, tenancy.ErrNotConfirmed) {
+		return errors.New("the slug typed does not match; nothing was changed")
+	}
+	if err != nil {
+		return err
+	}
+	if rec.Switched {
+		fmt.Fprintf(stdout, "%s had switched %s to cluster %s (database %s) before it stopped: the move stands, and is finished\n", rec.Move, slug, rec.Tenant.ClusterID, rec.Tenant.DatabaseName)
+	} else {
+		fmt.Fprintf(stdout, "%s is undone: %s stays on cluster %s (database %s)\n", rec.Move, slug, rec.Tenant.ClusterID, rec.Tenant.DatabaseName)
+	}
+	if rec.Writable != "" {
+		fmt.Fprintf(stdout, "database %s on cluster %s made writable again (its sessions were ended, so app servers reconnect writable)\n", rec.Writable, rec.Move.FromCluster)
+	}
+	if rec.LeftoverExists {
+		fmt.Fprintf(stdout, "dropped database %s on cluster %s (%s), %s\n", rec.Leftover, rec.LeftoverCluster, storage.FormatSize(rec.LeftoverBytes), leftoverWhat(rec))
+	} else {
+		fmt.Fprintf(stdout, "database %s on cluster %s, %s, is not there (never made, or dropped already): nothing to drop\n", rec.Leftover, rec.LeftoverCluster, leftoverWhat(rec))
+	}
+	for _, b := range rec.Backups {
+		fmt.Fprintf(stdout, "the move's backup %s is kept (outlay tenant backups %s)\n", b.Name, slug)
+	}
 	return nil
+}
+
+// leftoverWhat says what the database an interrupted move left behind was.
+func leftoverWhat(rec tenancy.MoveRecovery) string {
+	if rec.Switched {
+		return "the tenant's old database"
+	}
+	return "the move's unfinished copy"
 }
 
 // dailyBackups is the schedule of every tenant's daily backup (nil when OUTLAY_BACKUP_KEEP

@@ -20,7 +20,7 @@ Usage:
   outlay demo                     run with an embedded database and sample tenants acme and globex
   outlay migrate                  migrate the control plane and every tenant database
   outlay tenant create <slug> --name NAME --admin-email EMAIL [--admin-name NAME] [--admin-password P] [--cluster NAME]
-  outlay tenant list              list tenants
+  outlay tenant list              list tenants, with any move of one running or interrupted
   outlay tenant export <slug> --to FILE|URL
                                   write the tenant's whole archive (every table, its attachments,
                                   a manifest of checksums and the audit head) to a file or bucket
@@ -36,6 +36,9 @@ Usage:
                                   restore into a new database, check it, then switch the tenant (or make NEW-SLUG)
   outlay tenant move <slug> --cluster NAME
                                   move a tenant to another cluster (read-only meanwhile)
+  outlay tenant move <slug> --abandon
+                                  undo a move that was interrupted (killed, its machine gone): the
+                                  tenant writable where it was, the database the move left dropped
   outlay tenant clone-sanitized <slug> --as NEW-SLUG [--cluster NAME]
                                   copy a tenant for staging with its personal data replaced by
                                   fakes (the same each time), files by placeholders, passwords

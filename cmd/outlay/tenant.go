@@ -112,7 +112,7 @@ func cmdTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case "restore":
 		return cmdTenantRestore(ctx, args[1:], stdout, stderr)
 	case "move":
-		return cmdTenantMove(ctx, args[1:], stdout, stderr)
+		return cmdTenantMove(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "suspend":
 		return cmdTenantSuspend(ctx, args[1:], stdout, stderr)
 	case "lapse":
@@ -250,10 +250,41 @@ func cmdTenantList(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stdout, "no tenants yet; create one with: outlay tenant create <slug> --name NAME --admin-email EMAIL")
 		return nil
 	}
-	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "SLUG\tNAME\tSTATUS\tCLUSTER\tDATABASE\tCREATED")
-	for _, t := range tenants {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Name, t.Status, t.ClusterID, t.DatabaseName, t.CreatedAt.UTC().Format("2006-01-02 15:04"))
+	moves, err := registry.Moves(ctx)
+	if err != nil {
+		return err
 	}
-	return w.Flush()
+	moveOf := make(map[string]tenancy.Move, len(moves))
+	for _, m := range moves {
+		moveOf[m.Slug] = m
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SLUG\tNAME\tSTATUS\tCLUSTER\tDATABASE\tCREATED\tMOVE")
+	for _, t := range tenants {
+		move := "-"
+		if m, ok := moveOf[t.Slug]; ok && m.Running() {
+			move = "moving to " + m.ToCluster
+		} else if ok {
+			move = "INTERRUPTED move to " + m.ToCluster
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Name, t.Status, t.ClusterID, t.DatabaseName, t.CreatedAt.UTC().Format("2006-01-02 15:04"), move)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	// What an interrupted move left is said in full: the tenant may be read-only, and a
+	// database is no one's.
+	for _, t := range tenants {
+		m, ok := moveOf[t.Slug]
+		switch {
+		case !ok || m.Running():
+		case t.ClusterID == m.ToCluster && t.DatabaseName == m.ToDatabase:
+			fmt.Fprintf(stdout, "\n%s was interrupted after it switched the tenant: its old database %s on cluster %s is left. Finish it with: %s\n",
+				m, m.FromDatabase, m.FromCluster, tenancy.AbandonCommand(m.Slug))
+		default:
+			fmt.Fprintf(stdout, "\n%s was interrupted: %s may be read-only, and database %s on cluster %s is the move's unfinished copy. Undo it with: %s\n",
+				m, m.Slug, m.ToDatabase, m.ToCluster, tenancy.AbandonCommand(m.Slug))
+		}
+	}
+	return nil
 }
