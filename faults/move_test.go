@@ -24,8 +24,9 @@ import (
 // tenant but before it dropped the old database (globex). Each time the tenant list shows the
 // interrupted move, another move of the tenant is refused with what to do, and
 // `outlay tenant move <slug> --abandon` (the slug typed to confirm) leaves the tenant writable
-// on one cluster and drops the database the move left behind, saying so. No acknowledged
-// write is lost.
+// on one cluster and drops the database the move left behind, saying so. Meanwhile every
+// request acme's people make whose write is refused, or whose session the move ended, is told
+// the organisation is being moved; no acknowledged write is lost.
 func TestMoveKilledMidwayIsAbandoned(t *testing.T) {
 	// The second cluster starts first: its start ends OS threads of this process (package
 	// pgembed), and a thread that started `outlay serve` ending would kill it (Pdeathsig).
@@ -133,6 +134,13 @@ func TestMoveKilledMidwayIsAbandoned(t *testing.T) {
 	waitFor(t, "writes acknowledged again after the abandon", 30*time.Second, func() bool { return acked() >= before+10 })
 	stopLoad()
 	t.Logf("acme's answers: %s", tl)
+	// During the move, after it was killed and while it was undone, acme's people were only
+	// ever told it is being moved (never "temporarily unavailable", never a 500).
+	for kind, n := range tl.errorsOf("acme") {
+		if kind != "503 Being moved" {
+			t.Errorf("acme: %d answers %q; want only 503 Being moved", n, kind)
+		}
+	}
 	s.checkAcknowledged(t, tl, "acme")
 	if code, out := op.run(t, "", "tenant", "list"); code != 0 || !hasLine(out, `^acme\s.*\sactive\s+default\s.*\s-$`) || strings.Contains(out, "INTERRUPTED") {
 		t.Errorf("tenant list after the abandon: %d\n%s", code, out)

@@ -55,7 +55,7 @@ func refuseWhileReadOnly(c *fiber.Ctx, r Route) error {
 
 // lifecycleRefusal maps the refusals of an organisation that cannot be changed right now to
 // the status, title and message the person gets: never a 500.
-func lifecycleRefusal(c *fiber.Ctx, err error) (status int, title, message string, ok bool) {
+func (s *Server) lifecycleRefusal(c *fiber.Ctx, err error) (status int, title, message string, ok bool) {
 	switch {
 	case errors.Is(err, errTenantReadOnly):
 		msg := "Nothing was changed: this organisation is read-only."
@@ -63,12 +63,23 @@ func lifecycleRefusal(c *fiber.Ctx, err error) (status int, title, message strin
 			msg = LapsedRefusal(*t)
 		}
 		return http.StatusForbidden, "Read-only", msg, true
-	case tenancy.IsReadOnlyTransaction(err):
-		// Read-only for a move: retrying in a moment reaches the database wherever it is then.
-		// (A session ended from outside is not taken for a move: a restarting server ends
-		// sessions the same way, and both get the plain "try again shortly".)
+	case tenancy.IsReadOnlyTransaction(err), tenancy.Unavailable(err) && s.beingMoved(c):
+		// Read-only for a move, or a session the move ended (as it makes the database
+		// read-only, and as it drops the old one): retrying in a moment reaches the database
+		// wherever it is then. A session ended when no move is under way (a restarting server
+		// ends sessions the same way) gets the plain "try again shortly".
 		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
 		return http.StatusServiceUnavailable, "Being moved", MovingMessage, true
 	}
 	return 0, "", "", false
+}
+
+// beingMoved reports whether a move of the request's organisation is under way now. The
+// registry's current copy is read, not the one the request started with (the move may have
+// begun while the request waited), for the organisation its host names (the request may have
+// failed opening the organisation's database, before it had one). A move is recorded, and
+// every server told, before it ends any session.
+func (s *Server) beingMoved(c *fiber.Ctx) bool {
+	t, ok := s.registry.Lookup(s.slugFromHost(requestHost(c)))
+	return ok && t.Moving()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"outlay/backup"
 	"outlay/handlers"
 	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
@@ -87,36 +88,21 @@ func TestWriteDuringMoveAsksToRetry(t *testing.T) {
 func TestRequestWhoseSessionIsEndedAsksToRetry(t *testing.T) {
 	t.Parallel()
 	env, acme, _, c := adminSignedIn(t)
-	// The insert waits on the lock for as long as the test holds it (OUTLAY_LOCK_WAIT 0), so
-	// that it is still waiting when it is found, however busy the machine.
-	env.Pools.LockWait = -1
-	env.Pools.Evict(acme.Slug)
-	c.Get("/admin/departments/new")
 	ctx := context.Background()
-
-	// Another session holds a lock that the department's insert waits for, so the request's
-	// own session is the one found waiting, and ended.
-	tx, blockerPID := dbtest.HoldLock(t, acme.DSN, "departments")
 	retiredBefore := env.Pools.Stats().Retired
-	answered := make(chan *testutil.Response, 1)
-	go func() { answered <- c.Post("/admin/departments", url.Values{"name": {"Finance"}, "code": {"FIN"}}) }()
-	admin, err := pgx.Connect(ctx, dbtest.ServerDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
+	w := postWaitingForLock(t, env, acme, c)
 	var ended bool
-	dbtest.WaitFor(t, 15*time.Second, "ended the session of the waiting insert", func() bool {
-		err := admin.QueryRow(ctx, `SELECT coalesce(bool_or(pg_terminate_backend(pid, 5000)), false) FROM pg_stat_activity
-			WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> $2`, acme.DatabaseName, blockerPID).Scan(&ended)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ended
-	})
-	res := <-answered
+	if err := w.admin.QueryRow(ctx, `SELECT coalesce(bool_or(pg_terminate_backend(pid, 5000)), false) FROM pg_stat_activity
+		WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> $2`, acme.DatabaseName, w.blockerPID).Scan(&ended); err != nil || !ended {
+		t.Fatalf("ended the session of the waiting insert: %v %v", ended, err)
+	}
+	res := <-w.answered
 	if res.Status != http.StatusServiceUnavailable || !strings.Contains(res.Text("main"), "try again") {
 		t.Errorf("a write whose session was ended: %d %q, want 503 asking to try again", res.Status, res.Text("main"))
+	}
+	// No move is under way: the organisation is not said to be moving.
+	if strings.Contains(res.Body, handlers.MovingMessage) {
+		t.Errorf("a write whose session was ended with no move under way is told %q", handlers.MovingMessage)
 	}
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("the 503 names no Retry-After")
@@ -127,13 +113,97 @@ func TestRequestWhoseSessionIsEndedAsksToRetry(t *testing.T) {
 		t.Errorf("handles retired after the session was ended: %d, want 1", got)
 	}
 
-	if err := tx.Rollback(ctx); err != nil {
+	if err := w.lock.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
 	c.Get("/admin/departments/new")
 	if res := c.Post("/admin/departments", url.Values{"name": {"Finance"}, "code": {"FIN"}}); res.Status != http.StatusSeeOther {
 		t.Errorf("the retried write: %d %s", res.Status, res.Text("main"))
 	}
+}
+
+// A request whose session a move of its organisation ends (the move makes the database
+// read-only and ends every session of it) is told, as a write refused as read-only is, that
+// the organisation is being moved and to try again in a moment; once the move is done, the
+// same write goes to the new database.
+func TestRequestWhoseSessionTheMoveEndsIsToldItIsBeingMoved(t *testing.T) {
+	t.Parallel()
+	env, acme, _, c := adminSignedIn(t)
+	ctx := context.Background()
+	// A second cluster on the same server: the move makes a new database and drops the old
+	// one as it does between servers.
+	if _, err := env.Registry.AddCluster(ctx, "other", testutil.ServerDSN(t)); err != nil {
+		t.Fatal(err)
+	}
+	store, err := backup.OpenStore(ctx, "file://"+t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	// Reads go on while the insert waits, so the move copies the tables meanwhile; it ends the
+	// insert's session as it makes the database read-only.
+	answered := postWaitingForLock(t, env, acme, c).answered
+	service := &backup.Service{Registry: env.Registry, Secret: env.Config.SecretKey, Logger: env.Logger}
+	moved := make(chan error, 1)
+	go func() {
+		_, err := service.Move(ctx, acme.Slug, "other", store, "test")
+		moved <- err
+	}()
+	res := <-answered
+	if res.Status != http.StatusServiceUnavailable || !strings.Contains(res.Body, handlers.MovingMessage) {
+		t.Errorf("a write whose session the move ended: %d %q, want 503 with %q", res.Status, res.Text("main"), handlers.MovingMessage)
+	}
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("the 503 names no Retry-After")
+	}
+	if err := <-moved; err != nil {
+		t.Fatalf("move: %v", err)
+	}
+	if now, _ := env.Registry.Lookup(acme.Slug); now.ClusterID != "other" || now.Moving() {
+		t.Fatalf("after the move acme is %+v", now)
+	}
+	c.Get("/admin/departments/new")
+	if res := c.Post("/admin/departments", url.Values{"name": {"Finance"}, "code": {"FIN"}}); res.Status != http.StatusSeeOther {
+		t.Errorf("the retried write after the move: %d %s", res.Status, res.Text("main"))
+	}
+}
+
+// waitingWrite is a request whose write waits for a lock another session holds.
+type waitingWrite struct {
+	answered   chan *testutil.Response
+	lock       pgx.Tx // the lock's transaction
+	blockerPID uint32 // its session
+	admin      *pgx.Conn
+}
+
+// postWaitingForLock posts a new department while another session holds a lock its insert
+// waits for (reads go on), for as long as the test holds it (OUTLAY_LOCK_WAIT 0), and returns
+// once the insert is seen waiting, however busy the machine: the request's own session is the
+// one found waiting. Its answer comes on answered.
+func postWaitingForLock(t *testing.T, env *testutil.Env, acme tenancy.Tenant, c *testutil.Client) *waitingWrite {
+	t.Helper()
+	env.Pools.LockWait = -1
+	env.Pools.Evict(acme.Slug)
+	c.Get("/admin/departments/new")
+	ctx := context.Background()
+	w := &waitingWrite{answered: make(chan *testutil.Response, 1)}
+	w.lock, w.blockerPID = dbtest.HoldLock(t, acme.DSN, "departments")
+	go func() { w.answered <- c.Post("/admin/departments", url.Values{"name": {"Finance"}, "code": {"FIN"}}) }()
+	var err error
+	if w.admin, err = pgx.Connect(ctx, dbtest.ServerDSN(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.admin.Close(context.Background()) })
+	dbtest.WaitFor(t, 15*time.Second, "the insert waiting for the lock", func() bool {
+		var waiting bool
+		err := w.admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND pid <> $2)`,
+			acme.DatabaseName, w.blockerPID).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return waiting
+	})
+	return w
 }
 
 // A lapsed organisation's change is refused with a message that says why and that exports

@@ -355,7 +355,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	view := views.ErrorView{Status: status, RequestID: requestIDOf(c)}
 	refused := false
 	toast := "" // the toast of an htmx request, when the message alone says it all
-	if st, title, msg, ok := lifecycleRefusal(c, err); ok {
+	if st, title, msg, ok := s.lifecycleRefusal(c, err); ok {
 		refused, status = true, st
 		view.Status, view.Title, view.Message = st, title, msg
 	}
