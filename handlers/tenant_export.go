@@ -15,14 +15,11 @@ import (
 	"outlay/views/tenantexport"
 )
 
-// exportLinkLife is how long an archive's download link works after the archive is ready.
-const exportLinkLife = 24 * time.Hour
-
 const exportLinkPurpose = "tenant-export"
 
 // exportDownloadPath is the signed, time-limited address of an export's archive.
 func (s *Server) exportDownloadPath(slug string, e tenancy.Export) (string, time.Time) {
-	expires := e.FinishedAt.Add(exportLinkLife)
+	expires := e.FinishedAt.Add(tenancy.ExportLinkLife)
 	exp := strconv.FormatInt(expires.Unix(), 10)
 	id := strconv.FormatInt(e.ID, 10)
 	return tenantexport.Path + "/" + id + "/download?expires=" + exp + "&sig=" + s.signer.Sign(exportLinkPurpose, slug, id, exp), expires
@@ -52,6 +49,8 @@ func (s *Server) tenantExportPage(c *fiber.Ctx) error {
 			} else {
 				r.Expired = true
 			}
+		case tenancy.ExportExpired:
+			r.Expired = true
 		}
 		p.Rows = append(p.Rows, r)
 	}

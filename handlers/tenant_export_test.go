@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"outlay"
 	"outlay/archive"
 	"outlay/audit"
@@ -113,9 +111,15 @@ func TestExportEverything(t *testing.T) {
 	if res := c.Get(expired); res.Status != http.StatusNotFound {
 		t.Errorf("an expired link: %d", res.Status)
 	}
-	controlExec(t, env.ControlDSN, `UPDATE tenant_exports SET finished_at = now() - interval '25 hours'`)
+	testutil.ControlExec(t, env.ControlDSN, `UPDATE tenant_exports SET finished_at = now() - interval '25 hours'`)
 	if page := c.Get("/admin/export"); page.Doc.Find("a.export-download").Length() != 0 || !strings.Contains(page.Text("#tenant-exports"), "expired") {
 		t.Errorf("the page after expiry: %q", page.Text("#tenant-exports"))
+	}
+	// Once the expiry job has deleted the archive, the page says so.
+	testutil.ControlExec(t, env.ControlDSN, `UPDATE tenant_exports SET status = 'expired', blob_key = NULL`)
+	if page := c.Get("/admin/export"); !strings.Contains(page.Text(`tr[data-export="expired"]`), "Deleted") ||
+		!strings.Contains(page.Text("#tenant-exports"), "archive is deleted") {
+		t.Errorf("the page once the archive is deleted: %q", page.Text("#tenant-exports"))
 	}
 }
 
@@ -140,18 +144,5 @@ func TestExportEverythingOfASuspendedTenant(t *testing.T) {
 	e, err := env.Registry.TenantExport(ctx, "acme", id)
 	if err != nil || e.Status != tenancy.ExportReady || e.SizeBytes == 0 {
 		t.Fatalf("export of a suspended tenant: %+v %v", e, err)
-	}
-}
-
-// controlExec runs SQL on the control plane.
-func controlExec(t *testing.T, dsn, sql string) {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
 	}
 }

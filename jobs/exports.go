@@ -138,3 +138,41 @@ func writeTenantArchive(ctx context.Context, q *Queue, t tenancy.Tenant, db *gor
 	res.BlobKey = storage.Key(t.Slug, res.SHA256)
 	return res, blobs.Put(ctx, res.BlobKey, f, "application/zip")
 }
+
+// KindExpireExports is the periodic job that deletes the archives whose download links have
+// expired (tenancy.ExportLinkLife after they were ready).
+const KindExpireExports = "expire_exports"
+
+// ExpireExportsArgs expires every tenant's exports whose links have expired.
+type ExpireExportsArgs struct{}
+
+// Kind is the job kind.
+func (ExpireExportsArgs) Kind() string { return KindExpireExports }
+
+// ExpireExportsNow queues a run of the expiry of export archives.
+func (q *Queue) ExpireExportsNow(ctx context.Context) error {
+	_, err := q.client.Insert(ctx, ExpireExportsArgs{}, &river.InsertOpts{MaxAttempts: 3})
+	return err
+}
+
+type expireExportsWorker struct {
+	river.WorkerDefaults[ExpireExportsArgs]
+	q *Queue
+}
+
+// Work deletes the archives that were ready longer ago than a link lives, by the queue's
+// clock. It reads the control plane only: a purged tenant's archives went with its blobs.
+func (w *expireExportsWorker) Work(ctx context.Context, job *river.Job[ExpireExportsArgs]) error {
+	q := w.q
+	blobs, err := storage.Open(ctx, q.opts.Config.BlobURL)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
+	before := q.opts.Now().Add(-tenancy.ExportLinkLife)
+	n, err := q.opts.Registry.ExpireExports(ctx, before, blobs.Delete)
+	if n > 0 {
+		q.opts.Logger.Info("expired export archives deleted", "exports", n, "ready_before", before)
+	}
+	return err
+}

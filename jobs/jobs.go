@@ -70,9 +70,11 @@ type Options struct {
 	// ahead (an hour when zero).
 	LifecycleEvery time.Duration
 	// ImportUploadsEvery is how often uploaded import files older than
-	// Config.ImportUploadTTL are deleted (an hour when zero).
+	// Config.ImportUploadTTL, and export archives whose links have expired, are deleted (an
+	// hour when zero).
 	ImportUploadsEvery time.Duration
-	// Now is the clock the daily mails, the purge job and the expiry of import uploads read;
+	// Now is the clock the daily mails, the purge job and the expiry of import uploads and
+	// export archives read;
 	// nil is time.Now (tests set the day).
 	Now func() time.Time
 	// Backups, when set, takes every tenant's daily backup: how often due backups are looked
@@ -188,6 +190,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 	river.AddWorker(workers, &tenantBackupWorker{q: q})
 	river.AddWorker(workers, &lifecycleWorker{q: q})
 	river.AddWorker(workers, &expireImportUploadsWorker{q: q})
+	river.AddWorker(workers, &expireExportsWorker{q: q})
 	river.AddWorker(workers, &foldTalliesWorker{q: q})
 	rc := &river.Config{
 		Logger:               o.Logger.With("component", "jobs"),
@@ -216,6 +219,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 			periodic(o.DailyEvery, DailyArgs{}, 3),
 			periodic(o.LifecycleEvery, LifecycleArgs{}, 3),
 			periodic(o.ImportUploadsEvery, ExpireImportUploadsArgs{}, 3),
+			periodic(o.ImportUploadsEvery, ExpireExportsArgs{}, 3),
 			periodic(time.Hour, FoldTalliesArgs{}, 3),
 		}
 		if o.Backups != nil {

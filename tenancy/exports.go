@@ -16,7 +16,13 @@ const (
 	ExportRunning = "running"
 	ExportReady   = "ready"
 	ExportFailed  = "failed"
+	// ExportExpired is an export whose archive was deleted once its link had expired.
+	ExportExpired = "expired"
 )
+
+// ExportLinkLife is how long an export's download link works after its archive is ready;
+// the archive is deleted once it has passed (ExpireExports).
+const ExportLinkLife = 24 * time.Hour
 
 // Export is one archive of a whole tenant, asked for by an admin, as the control plane keeps
 // it: its progress, and once ready where its file is.
@@ -107,4 +113,51 @@ func (r *Registry) TenantExports(ctx context.Context, slug string, limit int) ([
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// ExpireExports deletes the archives of the exports that were ready before before, whose
+// download links have expired so that nobody can fetch them, and records each as expired; it
+// returns how many it expired. An archive holds everything of its tenant, so it is not kept
+// for no one. Archives are named by their checksum: one is deleted only when no export still
+// ready names it. Each export is expired in a transaction of its own that commits only after
+// its archive is deleted, so a blob store that fails leaves it ready for the next run.
+func (r *Registry) ExpireExports(ctx context.Context, before time.Time, deleteBlob func(context.Context, string) error) (int, error) {
+	rows, err := r.pool.Query(ctx, `SELECT id FROM tenant_exports WHERE status = 'ready' AND finished_at < $1 ORDER BY id`, before)
+	if err != nil {
+		return 0, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, err
+	}
+	expired := 0
+	for _, id := range ids {
+		err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+			var key string
+			var shared bool
+			err := tx.QueryRow(ctx, `SELECT blob_key, EXISTS (SELECT 1 FROM tenant_exports o
+				WHERE o.blob_key = e.blob_key AND o.id <> e.id AND o.status = 'ready')
+				FROM tenant_exports e WHERE id = $1 AND status = 'ready' FOR UPDATE`, id).Scan(&key, &shared)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil // expired, or its tenant purged, meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE tenant_exports SET status = 'expired', blob_key = NULL WHERE id = $1`, id); err != nil {
+				return err
+			}
+			if !shared {
+				if err := deleteBlob(ctx, key); err != nil {
+					return err
+				}
+			}
+			expired++
+			return nil
+		})
+		if err != nil {
+			return expired, err
+		}
+	}
+	return expired, nil
 }

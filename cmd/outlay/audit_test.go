@@ -66,19 +66,6 @@ func TestAuditVerify(t *testing.T) {
 	}
 }
 
-// controlExec runs SQL on the control plane as its owner would.
-func controlExec(t *testing.T, controlDSN, sql string) {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), controlDSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // A row altered by someone who recomputes every plain hash after it, as a superuser without
 // the application's secret can, is caught by the keyed hashes.
 func TestAuditVerifyCatchesARewriteWithoutTheSecret(t *testing.T) {
@@ -157,7 +144,7 @@ func TestAuditHeads(t *testing.T) {
 	if code, out, errs := runCmd(t, "audit", "verify", "acme", "--signed-head", forged); code != 1 || !strings.Contains(out, "the signed head is refused: the audit head's signature does not match") {
 		t.Errorf("forged signed head: exit %d, %q %q", code, out, errs)
 	}
-	controlExec(t, controlDSN, `UPDATE audit_heads SET head_id = 2, signed = replace(signed, ' acme 4 ', ' acme 2 ')`)
+	dbtest.ControlExec(t, controlDSN, `UPDATE audit_heads SET head_id = 2, signed = replace(signed, ' acme 4 ', ' acme 2 ')`)
 	if code, out, errs := runCmd(t, "audit", "verify", "acme", "--head"); code != 1 || !strings.Contains(out, "signature does not match") {
 		t.Errorf("forged control-plane head: exit %d, %q %q", code, out, errs)
 	}

@@ -21,6 +21,7 @@ type (
 var (
 	Main                = dbtest.Main
 	ServerDSN           = dbtest.ServerDSN
+	ControlExec         = dbtest.ControlExec
 	TemplateDatabase    = dbtest.TemplateDatabase
 	NewEnv              = dbtest.NewEnv
 	NewTenant           = dbtest.NewTenant

@@ -38,6 +38,8 @@ func StatusLabel(s string) string {
 		return "Ready"
 	case "failed":
 		return "Failed"
+	case "expired":
+		return "Deleted"
 	}
 	return s
 }

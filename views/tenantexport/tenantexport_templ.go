@@ -55,7 +55,7 @@ func ExportPage(p Page) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"> <button type=\"submit\" class=\"btn btn-primary\" id=\"export-everything\">Export everything</button></form></div></div><p>The archive is written in the background; you are told in the app when it is ready. Its download link works for 24 hours.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"> <button type=\"submit\" class=\"btn btn-primary\" id=\"export-everything\">Export everything</button></form></div></div><p>The archive is written in the background; you are told in the app when it is ready. Its download link works for 24 hours, after which the archive is deleted: it holds everything, password hashes among it.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -272,7 +272,7 @@ func List(p Page) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else if r.Expired {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<span class=\"hint\">The link has expired: export again.</span>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<span class=\"hint\">The link has expired and the archive is deleted: export again.</span>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
