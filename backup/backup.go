@@ -15,7 +15,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -114,14 +116,28 @@ type Store struct {
 	dir    string // the folder of a local store (file://), "" for a bucket
 }
 
-// OpenStore opens the blob store at blobURL for backups.
+// OpenStore opens the blob store at blobURL for backups. Its URL, which a backup written there
+// records, names a local folder absolutely, so that a purge or a restore run from another
+// folder finds the backup.
 func OpenStore(ctx context.Context, blobURL string) (*Store, error) {
 	b, err := storage.OpenBucket(ctx, blobURL)
 	if err != nil {
 		return nil, fmt.Errorf("backup store: %w", err)
 	}
 	dir, _, _ := storage.LocalFolder(blobURL) // OpenBucket read it already
-	return &Store{URL: blobURL, bucket: b, dir: dir}, nil
+	return &Store{URL: storage.CanonicalURL(blobURL), bucket: b, dir: dir}, nil
+}
+
+// openStoreIfThere opens the store at blobURL as OpenStore does, but finds nothing (nil)
+// where a local store's folder does not exist, rather than making it: a purge reading a
+// relative URL from another folder than the one it was written in.
+func openStoreIfThere(ctx context.Context, blobURL string) (*Store, error) {
+	if dir, local, err := storage.LocalFolder(blobURL); err == nil && local {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	return OpenStore(ctx, blobURL)
 }
 
 // Close releases the store.
@@ -376,6 +392,9 @@ type Purger struct {
 	Registry *tenancy.Registry
 	// URLs are the stores backups are written to: the attachment store and OUTLAY_BACKUP_URL.
 	URLs []string
+	// ForgetMissing forgets a listed backup whose files are not in its store (deleted by
+	// hand); without it the purge stops there (tenancy.ErrFilesMissing).
+	ForgetMissing bool
 }
 
 // DeleteBackups deletes slug's backups and returns how many the control plane listed. It
@@ -394,8 +413,8 @@ func (p Purger) DeleteBackups(ctx context.Context, slug string) (int, error) {
 		if s, ok := stores[u]; ok {
 			return s, nil
 		}
-		s, err := OpenStore(ctx, u)
-		if err == nil {
+		s, err := openStoreIfThere(ctx, u)
+		if err == nil && s != nil {
 			stores[u] = s
 		}
 		return s, err
@@ -410,8 +429,19 @@ func (p Purger) DeleteBackups(ctx context.Context, slug string) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("open the store of backup %s: %w", b.Name, err)
 		}
-		if err := s.deleteUnder(ctx, b.Name+"/"); err != nil {
-			return n, fmt.Errorf("delete backup %s: %w", b.Name, err)
+		there := s != nil
+		if there {
+			if there, err = s.bucket.Exists(ctx, key(b.Name, ManifestFile)); err != nil {
+				return n, fmt.Errorf("find backup %s: %w", b.Name, err)
+			}
+		}
+		if !there && !p.ForgetMissing {
+			return n, fmt.Errorf("%w: backup %s is not in %s%s; nothing more was deleted", tenancy.ErrFilesMissing, b.Name, b.BlobURL, relativeNote(b.BlobURL))
+		}
+		if there {
+			if err := s.deleteUnder(ctx, b.Name+"/"); err != nil {
+				return n, fmt.Errorf("delete backup %s: %w", b.Name, err)
+			}
 		}
 		if err := p.Registry.ForgetBackup(ctx, b.Name); err != nil {
 			return n, err
@@ -425,6 +455,9 @@ func (p Purger) DeleteBackups(ctx context.Context, slug string) (int, error) {
 		s, err := open(u)
 		if err != nil {
 			return n, err
+		}
+		if s == nil {
+			continue
 		}
 		if err := s.deleteUnder(ctx, slug+"/"); err != nil {
 			return n, fmt.Errorf("delete the backup files of %s: %w", slug, err)
@@ -440,6 +473,15 @@ func (p Purger) DeleteBackups(ctx context.Context, slug string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// relativeNote explains, for a store URL naming a relative folder, where it was looked for.
+func relativeNote(blobURL string) string {
+	dir, local, err := storage.LocalFolder(blobURL)
+	if err != nil || !local || storage.CanonicalURL(blobURL) == blobURL {
+		return ""
+	}
+	return " (a relative folder, looked for here as " + dir + ")"
 }
 
 // deleteUnder deletes every file in the backups folder whose name starts with prefix.

@@ -82,6 +82,17 @@ func LocalFolder(blobURL string) (dir string, local bool, err error) {
 	return dir, true, nil
 }
 
+// CanonicalURL is blobURL with its local folder made absolute (file:///srv/outlay/blobs), so
+// that a URL recorded with what was written there names the same folder for a process
+// started in another one; a bucket's URL, or one that is not valid, is returned as it is.
+func CanonicalURL(blobURL string) string {
+	dir, local, err := LocalFolder(blobURL)
+	if err != nil || !local {
+		return blobURL
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String()
+}
+
 // RemoveEmptyFolders removes the folder rel (slash-separated, inside root) and every folder in
 // it that holds no file, deepest first: a local store keeps the folders of its keys after
 // their last file is deleted, where a bucket has no folders to leave behind. A folder that

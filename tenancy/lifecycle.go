@@ -100,10 +100,18 @@ func (r *Registry) transition(ctx context.Context, slug, to string, from []strin
 	return r.Refresh(ctx)
 }
 
-// FileDeleter deletes a tenant's attachments (the blob store's DeleteTenant).
+// FileDeleter deletes a tenant's attachments (the blob store's DeleteTenant), and lists the
+// files it holds of a tenant (Keys).
 type FileDeleter interface {
 	DeleteTenant(ctx context.Context, slug string) (int, error)
+	Keys(ctx context.Context, slug string) ([]string, error)
 }
+
+// ErrFilesMissing refuses a purge that would record as deleted files it did not find where
+// they were written (a store read from another folder than the one it was written in): the
+// files would outlive the purge. The purge runs where they are, or, for files lost for good,
+// with PurgeRequest.ForgetMissing.
+var ErrFilesMissing = errors.New("files of the tenant are not where they were written")
 
 // PurgeRequest is what purging a tenant needs.
 type PurgeRequest struct {
@@ -111,6 +119,9 @@ type PurgeRequest struct {
 	Now   time.Time // the time the window is compared with
 	Force bool      // purge a lapsed tenant before its window ends
 	Files FileDeleter
+	// ForgetMissing purges although attachment files the tenant's records name are not in
+	// Files (lost, or deleted by hand); without it such a purge is refused (ErrFilesMissing).
+	ForgetMissing bool
 	// Backups deletes the tenant's backups (backup.Purger): the data goes with the purge,
 	// wherever a copy of it was kept.
 	Backups BackupDeleter
@@ -190,6 +201,11 @@ func (r *Registry) Purge(ctx context.Context, slug string, req PurgeRequest) (Pu
 		p.Rows += n
 	}
 	if req.Files != nil {
+		if !req.ForgetMissing {
+			if err := filesAllThere(ctx, t.DSN, slug, req.Files); err != nil {
+				return p, err
+			}
+		}
 		if p.Attachments, err = req.Files.DeleteTenant(ctx, slug); err != nil {
 			return p, fmt.Errorf("delete the attachments of %s: %w", slug, err)
 		}
@@ -260,6 +276,58 @@ func countRows(ctx context.Context, dsn string) (map[string]int64, error) {
 		out[tb.name] += n
 	}
 	return out, nil
+}
+
+// filesAllThere checks that files holds every attachment file the records of the tenant's
+// database name (in every table with a storage_key column); a database a purge already
+// dropped names none.
+func filesAllThere(ctx context.Context, dsn, slug string, files FileDeleter) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "3D000" {
+			return nil
+		}
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	rows, err := conn.Query(ctx, `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.columns
+		WHERE column_name = 'storage_key' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+	if err != nil {
+		return err
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	named := map[string]bool{}
+	for _, tb := range tables {
+		rows, err := conn.Query(ctx, `SELECT DISTINCT storage_key FROM `+tb+` WHERE storage_key IS NOT NULL`)
+		if err != nil {
+			return err
+		}
+		keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			named[k] = true
+		}
+	}
+	if len(named) == 0 {
+		return nil
+	}
+	held, err := files.Keys(ctx, slug)
+	if err != nil {
+		return err
+	}
+	for _, k := range held {
+		delete(named, k)
+	}
+	if len(named) > 0 {
+		return fmt.Errorf("%w: %d attachment files its records name are not in the attachment store; nothing was purged", ErrFilesMissing, len(named))
+	}
+	return nil
 }
 
 // dropTenantDatabase drops a tenant's database on its own cluster, ending its connections.

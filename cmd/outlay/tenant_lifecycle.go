@@ -111,11 +111,12 @@ func cmdTenantReactivate(ctx context.Context, args []string, stdout, stderr io.W
 // cmdTenantPurge purges a lapsed tenant whose export window has ended, or, with --force and
 // the slug typed again on stdin, one whose window has not.
 func cmdTenantPurge(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	var force bool
+	var force, forgetMissing bool
 	var by string
-	slug, cfg, registry, err := lifecycleCommand(ctx, "purge", " [--force]", args, stderr, func(fs *flag.FlagSet) {
+	slug, cfg, registry, err := lifecycleCommand(ctx, "purge", " [--force] [--forget-missing-files]", args, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&force, "force", false, "purge before the export window ends (asks to type the slug)")
 		fs.StringVar(&by, "by", "", "who purges, for the purge record (default: this account@host)")
+		fs.BoolVar(&forgetMissing, "forget-missing-files", false, "purge although attachment or backup files the tenant's records name are not found (lost, or deleted by hand)")
 	})
 	if err != nil {
 		return err
@@ -144,8 +145,12 @@ func cmdTenantPurge(ctx context.Context, args []string, stdin io.Reader, stdout,
 			return errors.New("the slug typed does not match; nothing was purged")
 		}
 	}
-	p, err := registry.Purge(ctx, slug, tenancy.PurgeRequest{By: operatorName(by), Now: now, Force: force, Files: blobs,
-		Backups: backup.Purger{Registry: registry, URLs: []string{cfg.BlobURL, cfg.BackupURL}}})
+	p, err := registry.Purge(ctx, slug, tenancy.PurgeRequest{By: operatorName(by), Now: now, Force: force, Files: blobs, ForgetMissing: forgetMissing,
+		Backups: backup.Purger{Registry: registry, URLs: []string{cfg.BlobURL, cfg.BackupURL}, ForgetMissing: forgetMissing}})
+	if errors.Is(err, tenancy.ErrFilesMissing) {
+		return fmt.Errorf("%w.\nThe attachment store here is %s. Run the purge where the files are (as the server runs, with its OUTLAY_BLOB_URL and OUTLAY_BACKUP_URL), or, if they were lost or deleted by hand, run: outlay tenant purge %s --forget-missing-files",
+			err, storage.CanonicalURL(cfg.BlobURL), slug)
+	}
 	if err != nil {
 		return err
 	}

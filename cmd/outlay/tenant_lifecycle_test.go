@@ -150,3 +150,95 @@ func TestTenantLifecycleCommands(t *testing.T) {
 		t.Errorf("creating a purged slug again: %d %q", code, errs)
 	}
 }
+
+// A purge deletes the tenant's files where they were written, and never records as deleted
+// what it did not find. With a relative attachment store (file://./blobs, the default's
+// kind), a purge run from another folder finds neither the attachment its records name nor
+// the backup the control plane lists (recorded relative, as before backups recorded their
+// folder absolutely): each stops it, saying where it looked, and nothing is purged. From the
+// folder the files are in, the purge deletes them all.
+func TestPurgeFindsTheFilesWhereTheyWereWritten(t *testing.T) {
+	dsn := newControlDSN(t)
+	t.Setenv("OUTLAY_DATABASE_URL", dsn)
+	t.Setenv("OUTLAY_BLOB_URL", "file://./blobs")
+	t.Setenv("OUTLAY_BACKUP_URL", "")
+	home, elsewhere := t.TempDir(), t.TempDir()
+	t.Chdir(home)
+	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-password", "a long enough password"); code != 0 {
+		t.Fatalf("create: %q %q", out, errs)
+	}
+	ctx := context.Background()
+	blobs, err := storage.Open(ctx, "file://./blobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blobs.Close()
+	sum := strings.Repeat("cd", 32)
+	receipt := storage.Key("acme", sum)
+	if err := blobs.Put(ctx, receipt, strings.NewReader("a receipt"), "text/plain"); err != nil {
+		t.Fatal(err)
+	}
+	db := tenantDB(t, dsn, "acme")
+	if err := db.Exec(`INSERT INTO attachments (doc_type, doc_id, uploaded_by, filename, content_type, size_bytes, sha256, storage_key)
+		VALUES ('requisition', 1, 1, 'receipt.txt', 'text/plain', 9, ?, ?)`, sum, receipt).Error; err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd(t, "tenant", "backup", "acme")
+	if code != 0 {
+		t.Fatalf("backup: %d %q %q", code, out, errs)
+	}
+	_, name, _ := strings.Cut(out, "--from ")
+	name = strings.TrimSpace(name)
+	if _, out, _ := runCmd(t, "tenant", "backups", "acme"); !strings.Contains(out, "file://"+filepath.ToSlash(home)+"/blobs") {
+		t.Errorf("the backup's store is not recorded by its absolute folder:\n%s", out)
+	}
+	ctl, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctl.Close(ctx)
+	if _, err := ctl.Exec(ctx, `UPDATE tenant_backups SET blob_url = 'file://./blobs' WHERE name = $1`, name); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCmd(t, "tenant", "lapse", "acme"); code != 0 {
+		t.Fatalf("lapse: %q", errs)
+	}
+	backupDir := filepath.Join(home, "blobs", "backups", filepath.FromSlash(name))
+	stillThere := func(when string) {
+		t.Helper()
+		if _, err := os.Stat(filepath.Join(home, "blobs", filepath.FromSlash(receipt))); err != nil {
+			t.Errorf("%s: the attachment is gone: %v", when, err)
+		}
+		if _, err := os.Stat(backupDir); err != nil {
+			t.Errorf("%s: the backup is gone: %v", when, err)
+		}
+		if _, out, _ := runCmd(t, "tenant", "list"); !regexpLine(out, `acme\s.*\slapsed\s`) {
+			t.Errorf("%s: the tenant is no longer lapsed:\n%s", when, out)
+		}
+	}
+
+	t.Chdir(elsewhere)
+	code, out, errs = purgeWith(t, "acme\n", "acme", "--force")
+	if code == 0 || !strings.Contains(errs, "1 attachment files its records name are not in the attachment store; nothing was purged") ||
+		!strings.Contains(errs, "--forget-missing-files") || !strings.Contains(errs, filepath.ToSlash(elsewhere)) {
+		t.Errorf("a purge from another folder, with an attachment there: %d %q %q", code, out, errs)
+	}
+	stillThere("after the purge that missed the attachment")
+	if err := db.Exec(`DELETE FROM attachments`).Error; err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = purgeWith(t, "acme\n", "acme", "--force")
+	if code == 0 || !strings.Contains(errs, "backup "+name+" is not in file://./blobs (a relative folder, looked for here as "+filepath.Join(elsewhere, "blobs")+")") {
+		t.Errorf("a purge from another folder, with a backup there: %d %q %q", code, out, errs)
+	}
+	stillThere("after the purge that missed the backup")
+
+	t.Chdir(home)
+	code, out, errs = purgeWith(t, "acme\n", "acme", "--force")
+	if code != 0 || !strings.Contains(out, "and 1 backups") {
+		t.Fatalf("the purge from the files' folder: %d %q %q", code, out, errs)
+	}
+	if _, err := os.Stat(backupDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the purged tenant's backup is still there: %v", err)
+	}
+}
