@@ -423,22 +423,29 @@ func (p Purger) DeleteBackups(ctx context.Context, slug string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, b := range list {
+	// Every backup is found before any is deleted, so that one missing deletes nothing.
+	found := make([]*Store, len(list))
+	for i, b := range list {
 		s, err := open(b.BlobURL)
 		if err != nil {
-			return n, fmt.Errorf("open the store of backup %s: %w", b.Name, err)
+			return 0, fmt.Errorf("open the store of backup %s: %w", b.Name, err)
 		}
 		there := s != nil
 		if there {
 			if there, err = s.bucket.Exists(ctx, key(b.Name, ManifestFile)); err != nil {
-				return n, fmt.Errorf("find backup %s: %w", b.Name, err)
+				return 0, fmt.Errorf("find backup %s: %w", b.Name, err)
 			}
 		}
 		if !there && !p.ForgetMissing {
-			return n, fmt.Errorf("%w: backup %s is not in %s%s; nothing more was deleted", tenancy.ErrFilesMissing, b.Name, b.BlobURL, relativeNote(b.BlobURL))
+			return 0, fmt.Errorf("%w: backup %s is not in %s%s; nothing was purged", tenancy.ErrFilesMissing, b.Name, b.BlobURL, relativeNote(b.BlobURL))
 		}
 		if there {
+			found[i] = s
+		}
+	}
+	n := 0
+	for i, b := range list {
+		if s := found[i]; s != nil {
 			if err := s.deleteUnder(ctx, b.Name+"/"); err != nil {
 				return n, fmt.Errorf("delete backup %s: %w", b.Name, err)
 			}

@@ -200,19 +200,21 @@ func (r *Registry) Purge(ctx context.Context, slug string, req PurgeRequest) (Pu
 	for _, n := range p.TableRows {
 		p.Rows += n
 	}
-	if req.Files != nil {
-		if !req.ForgetMissing {
-			if err := filesAllThere(ctx, t.DSN, slug, req.Files); err != nil {
-				return p, err
-			}
-		}
-		if p.Attachments, err = req.Files.DeleteTenant(ctx, slug); err != nil {
-			return p, fmt.Errorf("delete the attachments of %s: %w", slug, err)
+	// The attachments are checked before the backups are deleted, which find each backup
+	// before deleting any: a file missing stops the purge before anything is deleted.
+	if req.Files != nil && !req.ForgetMissing {
+		if err := filesAllThere(ctx, t.DSN, slug, req.Files); err != nil {
+			return p, err
 		}
 	}
 	if req.Backups != nil {
 		if p.Backups, err = req.Backups.DeleteBackups(ctx, slug); err != nil {
 			return p, fmt.Errorf("delete the backups of %s: %w", slug, err)
+		}
+	}
+	if req.Files != nil {
+		if p.Attachments, err = req.Files.DeleteTenant(ctx, slug); err != nil {
+			return p, fmt.Errorf("delete the attachments of %s: %w", slug, err)
 		}
 	}
 	if err := r.dropTenantDatabase(ctx, t); err != nil {
