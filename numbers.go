@@ -14,6 +14,14 @@ func Count(n int) string {
 	return s
 }
 
+// Plural writes n with its noun: "1 row", "2 rows", "200,000 rows".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Count(n) + " " + many
+}
+
 // List joins words as a sentence lists them, last before the final one: "a, b and c" (last
 // "and"), "A or B" (last "or"); one word alone, none as "".
 func List(words []string, last string) string {

@@ -466,15 +466,28 @@ func SetUserRoles(ctx context.Context, db *gorm.DB, userID int64, roles []string
 	})
 }
 
-// checkRolesExist adds a message to verr unless every one of roles exists.
+// checkRolesExist adds a message to verr unless every one of roles exists, naming those that
+// do not and the roles there are.
 func checkRolesExist(tx *gorm.DB, verr outlay.ValidationErrors, roles []string) error {
-	var known int64
-	if err := tx.Model(&Role{}).Where("name IN ?", roles).Count(&known).Error; err != nil {
+	roles = uniq(roles)
+	var known []string
+	if err := tx.Model(&Role{}).Where("name IN ?", roles).Pluck("name", &known).Error; err != nil {
 		return err
 	}
-	if int(known) != len(uniq(roles)) {
-		verr.Add("roles", "Choose roles from the list.")
+	if len(known) == len(roles) {
+		return nil
 	}
+	var unknown []string
+	for _, r := range roles {
+		if !slices.Contains(known, r) {
+			unknown = append(unknown, r)
+		}
+	}
+	var all []string
+	if err := tx.Model(&Role{}).Order("name").Pluck("name", &all).Error; err != nil {
+		return err
+	}
+	verr.Add("roles", fmt.Sprintf("There is no role %s. The roles are %s.", strings.Join(unknown, ", "), strings.Join(all, ", ")))
 	return nil
 }
 

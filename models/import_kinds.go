@@ -207,6 +207,13 @@ var importUsers = &ImportKind{
 		}
 		ch := UserChange{Name: v.Get("name"), Roles: roles}
 		err = resolve(verr,
+			// Told with the row's other problems, not after they are put right.
+			func() error {
+				if refs.knownRoles(roles) {
+					return nil
+				}
+				return checkRolesExist(refs.tx, verr, roles)
+			},
 			func() (err error) {
 				ch.DepartmentID, err = refs.department(verr, "department", v["department"])
 				return

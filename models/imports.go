@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
@@ -643,8 +644,33 @@ func (r *ImportResult) count(row ImportRow) {
 		r.Refused++
 	}
 	if row.Outcome == ImportRefused && r.Refused <= maxSampleRefused || len(r.Sample)-min(r.Refused, maxSampleRefused) < ImportSampleRows {
+		row.Values = clippedForSample(row.Values)
 		r.Sample = append(r.Sample, row)
 	}
+}
+
+// sampleValueRunes is how much of a cell the preview shows: a value refused as too long (a
+// whole file pasted into one cell) would otherwise make the preview page, and the import's
+// record, as big as itself.
+const sampleValueRunes = 200
+
+// clippedForSample is v with each value longer than sampleValueRunes cut there, saying how
+// long it was; v itself is not changed.
+func clippedForSample(v ImportValues) ImportValues {
+	var out ImportValues
+	for name, s := range v {
+		if utf8.RuneCountInString(s) <= sampleValueRunes {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(v)
+		}
+		out[name] = string([]rune(s)[:sampleValueRunes]) + "… (" + outlay.Plural(utf8.RuneCountInString(s), "character", "characters") + " in all)"
+	}
+	if out == nil {
+		return v
+	}
+	return out
 }
 
 // importRow checks one row and writes it, or (for a new record of a kind created in bulk)
@@ -908,6 +934,17 @@ func (r *importRefs) roleNames(cell string) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// knownRoles reports whether each of names (as roleNames returned them) is a role's name,
+// from the roles roleNames read.
+func (r *importRefs) knownRoles(names []string) bool {
+	for _, n := range names {
+		if r.roles[foldKey(n)] != n {
+			return false
+		}
+	}
+	return true
 }
 
 // personByNames is the canonical values of a person's row: its department as saved

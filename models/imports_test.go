@@ -233,6 +233,22 @@ func TestImportRowErrors(t *testing.T) {
 	if n := count(t, db, "departments"); n != 1 {
 		t.Errorf("%d departments after refused imports, want 1", n)
 	}
+	// A row's problems are told together: the unknown role with the unknown department, not
+	// after the department is put right.
+	res, err := importText(t, ctx, db, "users", "email,name,roles,department\nbo@acme.example,Bo,wizard,Marketing\n", true)
+	if !errors.Is(err, models.ErrImportRefused) || len(res.Sample) != 1 ||
+		!strings.Contains(res.Sample[0].Errors["roles"], "There is no role wizard") || !strings.Contains(res.Sample[0].Errors["department"], "Marketing") {
+		t.Errorf("a row with an unknown role and department: %v, %+v", err, res.Sample)
+	}
+	// A value refused as too long is shown cut short, saying how long it was.
+	long := strings.Repeat("x", 5000)
+	res, err = importText(t, ctx, db, "departments", "name,code\n"+long+",L\n", true)
+	if !errors.Is(err, models.ErrImportRefused) || len(res.Sample) != 1 {
+		t.Fatalf("a 5,000-character name: %v, %+v", err, res.Sample)
+	}
+	if got := res.Sample[0].Values["name"]; len(got) > 300 || !strings.HasSuffix(got, "… (5,000 characters in all)") || res.Sample[0].Errors["name"] == "" {
+		t.Errorf("the refused 5,000-character name is shown as %d bytes: %q…, error %q", len(got), got[:min(len(got), 40)], res.Sample[0].Errors["name"])
+	}
 }
 
 // Every row an import writes is in the audit log as the admin's, with the import's request

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -127,22 +126,8 @@ func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (*User, error) {
 			}
 		}
 		if len(in.Roles) > 0 {
-			var known []string
-			if err := tx.Model(&Role{}).Where("name IN ?", in.Roles).Pluck("name", &known).Error; err != nil {
+			if err := checkRolesExist(tx, verr, in.Roles); err != nil {
 				return err
-			}
-			if len(known) != len(uniq(in.Roles)) {
-				var unknown []string
-				for _, r := range uniq(in.Roles) {
-					if !slices.Contains(known, r) {
-						unknown = append(unknown, r)
-					}
-				}
-				var all []string
-				if err := tx.Model(&Role{}).Order("name").Pluck("name", &all).Error; err != nil {
-					return err
-				}
-				verr.Add("roles", fmt.Sprintf("There is no role %s. The roles are %s.", strings.Join(unknown, ", "), strings.Join(all, ", ")))
 			}
 		}
 		if err := checkPlacement(tx, verr, 0, placement{}, placement{in.DepartmentID, in.ManagerID}); err != nil {

@@ -56,11 +56,11 @@ type Limits struct {
 	MaxParts    int   // the parts of a workbook
 }
 
-// DefaultLimits are the limits of an import: 20 MB of file, 200,000 rows of at most 256
+// DefaultLimits are the limits of an import: 20 MB of file, 200,000 rows (and a header) of at most 256
 // columns (the widest import, approval rules, has 11) and 5,000,000 cells in all, a CSV line
 // of at most 16,384 values however many are empty (the columns a spreadsheet has, so as many
 // as one saves), a workbook of at most 200 parts unpacking to at most 256 MB.
-var DefaultLimits = Limits{MaxBytes: 20 << 20, MaxRows: 200_000, MaxColumns: 256, MaxCells: 5_000_000, MaxFields: 16_384,
+var DefaultLimits = Limits{MaxBytes: 20 << 20, MaxRows: 200_000 + 1, MaxColumns: 256, MaxCells: 5_000_000, MaxFields: 16_384,
 	MaxUnzipped: 256 << 20, MaxParts: 200}
 
 // FileError says, for the person who sent it, why a file cannot be read.

@@ -545,3 +545,23 @@ func rewritePart(t *testing.T, data []byte, name string, edit func(string) strin
 	}
 	return out.Bytes()
 }
+
+// An import takes the 200,000 rows the limits name, and a header: one more row is refused,
+// and the message names the number the limits do.
+func TestReadTakesTwoHundredThousandRowsAndAHeader(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	b.WriteString("name\n")
+	for i := range 200_000 {
+		fmt.Fprintf(&b, "v%d\n", i)
+	}
+	tb, err := sheet.Read(bytes.NewReader(b.Bytes()), "a.csv", sheet.DefaultLimits)
+	if err != nil || len(tb.Rows) != 200_001 {
+		t.Fatalf("200,000 rows and a header: %v", err)
+	}
+	b.WriteString("one more\n")
+	_, err = sheet.Read(bytes.NewReader(b.Bytes()), "a.csv", sheet.DefaultLimits)
+	if msg, ok := sheet.IsFileError(err); !ok || !strings.Contains(msg, "more than 200,000 rows") {
+		t.Errorf("200,001 rows and a header: %v", err)
+	}
+}

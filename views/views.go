@@ -112,12 +112,7 @@ type RecordVersion struct {
 func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Plural writes n with its noun: "1 row", "2 rows".
-func Plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return outlay.Count(n) + " " + many
-}
+func Plural(n int, one, many string) string { return outlay.Plural(n, one, many) }
 
 // StatusTab is one status tab of a document list, with its count; Status is "" for the tab
 // of every status.

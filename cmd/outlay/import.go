@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"outlay"
 	"outlay/audit"
 	"outlay/mail"
 	"outlay/models"
@@ -70,7 +71,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if t.Format == sheet.CSV {
 		fmt.Fprintf(stdout, " (%s, %s-separated)", t.Encoding, sheet.DelimiterName(t.Delimiter))
 	}
-	fmt.Fprintf(stdout, ", %d rows\n", len(t.Rows)-plan.HeaderRow-1)
+	fmt.Fprintf(stdout, ", %s\n", outlay.Plural(len(t.Rows)-plan.HeaderRow-1, "row", "rows"))
 	// New people are sent their invitations, and an invited person given more access than
 	// their set-password link was made for a new one, as from the web page; the outbox sweep
 	// of the running server sends them.
@@ -87,7 +88,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	switch {
 	case errors.Is(err, models.ErrImportRefused):
-		fmt.Fprintf(stdout, "%d of %d rows refused; nothing was written\n", res.Refused, res.Rows)
+		fmt.Fprintf(stdout, "%s of %s refused; nothing was written\n", outlay.Count(res.Refused), outlay.Plural(res.Rows, "row", "rows"))
 		return errSilent
 	case err != nil:
 		return explain(err)
