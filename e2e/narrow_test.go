@@ -44,8 +44,9 @@ const outOfSight = `(function (sel) {
 // On a 390×844 phone, and at 1280×900, what a page offers is read and reached without
 // scrolling sideways: the new bill's purchase order field shows its placeholder whole; the
 // approvals queue's selects (with an amount refused beside them too), the spend report's and
-// the budgets' show their choices; and the roles table shows each role's History link (and a
-// role of one's own its rename field).
+// the budgets' show their choices; and the roles page shows its selects' choices whole (the
+// new role's "Start from" was cut short on a phone) and each role's History link (and a role
+// of one's own its rename field).
 func TestNarrowPagesShowTheirFieldsAndLinksWhole(t *testing.T) {
 	s := startSite(t)
 	db := s.App.DB(t, s.Tenant)
@@ -66,7 +67,7 @@ func TestNarrowPagesShowTheirFieldsAndLinksWhole(t *testing.T) {
 			{"/approvals?min=lots", "#min-error", `form[aria-label="Filter the queue"] select, form[aria-label="Filter the queue"] input`, ""},
 			{"/reports/spend", "#department", ".spend-filters select, .spend-filters input", ""},
 			{"/admin/budgets", "#filter-department", ".ref-filters select, .ref-filters input", ""},
-			{"/admin/roles", "#roles-title", "", `section[aria-labelledby="roles-title"] a[href$="/history"], section[aria-labelledby="roles-title"] button, section[aria-labelledby="roles-title"] input[type=text]`},
+			{"/admin/roles", "#roles-title", "#role-pick, #new-template", `section[aria-labelledby="roles-title"] a[href$="/history"], section[aria-labelledby="roles-title"] button, section[aria-labelledby="roles-title"] input[type=text]`},
 		} {
 			b.do(chromedp.Navigate(s.URL(page.path)), chromedp.WaitVisible(chromedp.CSS(page.ready)))
 			if page.fields != "" {

@@ -458,9 +458,9 @@ func (s *Server) setDelegation(c *fiber.Ctx) error {
 		if value == "" {
 			continue
 		}
-		t, err := time.Parse(time.DateOnly, value)
+		t, err := models.ParseDay(value)
 		if err != nil {
-			f.Errors[field] = "Enter a date like 2026-03-31."
+			f.Errors[field] = err.Error()
 		}
 		*p = t
 	}

@@ -43,16 +43,16 @@ func auditFilter(c *fiber.Ctx) (auditlog.Filter, models.AuditFilter, views.Field
 		}
 	}
 	if form.From != "" {
-		d, err := time.Parse(time.DateOnly, form.From)
+		d, err := models.ParseDay(form.From)
 		if err != nil {
-			errs["from"] = "Enter a date like 2026-01-31."
+			errs["from"] = err.Error()
 		}
 		f.From = d
 	}
 	if form.To != "" {
-		d, err := time.Parse(time.DateOnly, form.To)
+		d, err := models.ParseDay(form.To)
 		if err != nil {
-			errs["to"] = "Enter a date like 2026-01-31."
+			errs["to"] = err.Error()
 		}
 		f.To = d.AddDate(0, 0, 1) // "to" includes that whole day
 	}

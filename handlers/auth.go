@@ -97,7 +97,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(throttled.RetryAfter.Seconds())))
 		return s.renderLogin(c, http.StatusTooManyRequests, f)
 	case errors.Is(err, models.ErrBadCredentials):
-		f.Errors[""] = badCredentials
+		f.Errors[""], f.Refused = badCredentials, true
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
 	case err != nil || res == nil: // res is nil when the second factor was asked for
 		return err

@@ -110,6 +110,10 @@ func (s *Server) removeBankAccount(c *fiber.Ctx) error {
 	return redirect(c, expenses.BankAccountPath)
 }
 
+// orgBankAccountTitle names the organisation's bank account page, in the menu and as the
+// page's title: apart from each person's own "Bank account" page.
+const orgBankAccountTitle = "Organisation bank account"
+
 // orgBankAccountPage shows the account the organisation pays reimbursements from (the
 // debtor of its SEPA files), masked, with the form that sets it.
 func (s *Server) orgBankAccountPage(c *fiber.Ctx) error {
@@ -144,7 +148,7 @@ func (s *Server) renderOrgBankAccount(c *fiber.Ctx, status int, in *models.BankD
 	if errors.Is(err, models.ErrNoSecretKey) || s.personalBank == nil {
 		f.Errors["iban"] = models.ErrNoSecretKey.Error()
 	}
-	d := refdata.Detail{Title: "Bank account", Subtitle: "The account expense reimbursements are paid from.", ListPath: settingsPath,
+	d := refdata.Detail{Title: orgBankAccountTitle, Subtitle: "The account expense reimbursements are paid from.", ListPath: settingsPath,
 		ListLabel: "Settings", HistoryPath: settingsPath + "/history", CSRF: csrf, CanUpdate: s.can(c, settingsUpdate),
 		FormTitle: "Change the bank account", Form: f, Facts: facts}
 	return s.render(c, status, page{Title: d.Title, Nav: settingsPath, Content: refdata.DetailPage(d)})

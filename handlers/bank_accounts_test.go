@@ -39,7 +39,7 @@ func TestChangingYourBankAccountAsksForYourPassword(t *testing.T) {
 	rita := s.client(t, s.rita)
 
 	form := rita.Get("/settings/bank-account").Doc.Find(`form[action="/settings/bank-account"]`)
-	if form.Find(`input#confirm[name="confirm"][type="password"]`).Length() != 1 || strings.TrimSpace(form.Find(`label[for="confirm"]`).Text()) != "Your password" {
+	if form.Find(`input#confirm[name="confirm"][type="password"]`).Length() != 1 || strings.TrimSpace(form.Find(`label[for="confirm"]`).Text()) != "Your password, to save the account" {
 		t.Fatalf("the bank account form asks for no password: %q", form.Text())
 	}
 	const iban = "DE89 3704 0044 0532 0130 00"
@@ -99,7 +99,7 @@ func TestChangingYourBankAccountTakesACode(t *testing.T) {
 	_, codes := enrolThroughPage(t, rita)
 
 	page := rita.Get("/settings/bank-account")
-	if got := strings.TrimSpace(page.Text(`label[for="confirm"]`)); got != "Your password, or a code from your app" {
+	if got := strings.TrimSpace(page.Text(`label[for="confirm"]`)); got != "Your password, or a code from your app, to save the account" {
 		t.Errorf("label %q", got)
 	}
 	res := rita.Post("/settings/bank-account", bankForm("Rita Requester", "DE89 3704 0044 0532 0130 00", "123456"))
@@ -145,7 +145,7 @@ func TestRemovingYourBankAccountAsksForYourPassword(t *testing.T) {
 	queued := bankMails(t, s)
 
 	form := rita.Get("/settings/bank-account").Doc.Find(`form[action="/settings/bank-account/remove"]`)
-	if form.Find(`input#remove-confirm[name="confirm"][type="password"]`).Length() != 1 || strings.TrimSpace(form.Find(`label[for="remove-confirm"]`).Text()) != "Your password" {
+	if form.Find(`input#remove-confirm[name="confirm"][type="password"]`).Length() != 1 || strings.TrimSpace(form.Find(`label[for="remove-confirm"]`).Text()) != "Your password, to remove the account" {
 		t.Fatalf("the removal form asks for no password: %q", form.Text())
 	}
 	if q, asks := form.Attr("data-confirm"); asks {
@@ -213,7 +213,7 @@ func TestRemovingYourBankAccountTakesACode(t *testing.T) {
 	flashAfter(t, rita, rita.Post("/settings/bank-account", bankForm("Rita Requester", "DE89 3704 0044 0532 0130 00", testutil.Password)))
 	_, codes := enrolThroughPage(t, rita)
 
-	if got := strings.TrimSpace(rita.Get("/settings/bank-account").Text(`label[for="remove-confirm"]`)); got != "Your password, or a code from your app" {
+	if got := strings.TrimSpace(rita.Get("/settings/bank-account").Text(`label[for="remove-confirm"]`)); got != "Your password, or a code from your app, to remove the account" {
 		t.Errorf("label %q", got)
 	}
 	res := rita.Post("/settings/bank-account/remove", url.Values{"confirm": {"123456"}})

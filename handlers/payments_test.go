@@ -289,6 +289,9 @@ func TestAgingPageAndVendorCard(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("aging: %d", res.Status)
 	}
+	if bad := headersWithoutScope(res.Doc, "#aging"); len(bad) > 0 {
+		t.Errorf("aging headers without a scope: %q", bad)
+	}
 	cells := cellTexts(res.Doc.Find("#aging tbody tr").First().Find("td"))
 	if want := []string{"Globex", "$100.00", "$0.00", "$40.00", "$0.00", "$0.00", "$140.00"}; strings.Join(cells, "|") != strings.Join(want, "|") {
 		t.Errorf("aging row %q, want %q", cells, want)
@@ -328,6 +331,9 @@ func TestAgingPageAndVendorCard(t *testing.T) {
 	res = clerk.Get(fmt.Sprintf("/vendors/%d", v.ID))
 	if got := res.Doc.Find("#vendor-open-bills tbody tr").Length(); got != 2 || !strings.Contains(res.Text("#vendor-aging"), "$140.00") {
 		t.Errorf("vendor card: %d open bills, aging %q", got, res.Text("#vendor-aging"))
+	}
+	if bad := headersWithoutScope(res.Doc, "#vendor-aging, #vendor-open-bills, #vendor-payments"); len(bad) > 0 {
+		t.Errorf("the vendor card's headers without a scope: %q", bad)
 	}
 	if payments := res.Text("#vendor-payments"); strings.Contains(payments, "PAY-DRAFT") || !strings.Contains(payments, "PAY-PAID") ||
 		!strings.Contains(payments, "3 Nov 2026") {

@@ -279,7 +279,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, settingsPath, outlay.ObjSettings, outlay.ActRead, s.settingsPage).nav("Settings"),
 		permitted(post, settingsPath, outlay.ObjSettings, outlay.ActUpdate, s.updateSettings),
 		permitted(get, settingsPath+"/history", outlay.ObjSettings, outlay.ActRead, s.settingsHistory),
-		permitted(get, expenses.OrgBankAccountPath, outlay.ObjSettings, outlay.ActRead, s.orgBankAccountPage).nav("Organisation bank account"),
+		permitted(get, expenses.OrgBankAccountPath, outlay.ObjSettings, outlay.ActRead, s.orgBankAccountPage).nav(orgBankAccountTitle),
 		permitted(post, expenses.OrgBankAccountPath, outlay.ObjSettings, outlay.ActUpdate, s.updateOrgBankAccount),
 		// Requisitions: the requester's own list and form, everyone's submitted ones, and the
 		// form's live total and lines. Record-level rules (own drafts) live in the models.

@@ -367,7 +367,7 @@ func checkBillHeader(tx *gorm.DB, verr outlay.ValidationErrors, in BillInput, h 
 // DueDate is when a bill dated invoiceDate is due under payment terms of days.
 func DueDate(invoiceDate time.Time, days int) time.Time { return invoiceDate.AddDate(0, 0, days) }
 
-func billDate(s string) (time.Time, error) { return parseDay(s) }
+func billDate(s string) (time.Time, error) { return ParseDay(s) }
 
 // orderDepartment books an order's bill lines to the requisition's department.
 func orderDepartment(tx *gorm.DB, po *PurchaseOrder, lines []BillLine) error {

@@ -12,22 +12,22 @@ func TestParseDay(t *testing.T) {
 	for in, want := range map[string]string{
 		"2026-03-31":  "",
 		" 2026-03-31": "",
-		"2026-02-30":  "Enter a date such as 2026-03-31.",
-		"31/03/2026":  "Enter a date such as 2026-03-31.",
-		"":            "Enter a date such as 2026-03-31.",
+		"2026-02-30":  DateNotUnderstood,
+		"31/03/2026":  DateNotUnderstood,
+		"":            DateNotUnderstood,
 		"1900-01-01":  "Enter a date from 2000 on: check the year.",
 		"0001-01-01":  "Enter a date from 2000 on: check the year.",
 		"2099-12-31":  "",
 		"2100-01-01":  "Enter a date before 2100: check the year.",
 		"9999-12-31":  "Enter a date before 2100: check the year.",
 	} {
-		_, err := parseDay(in)
+		_, err := ParseDay(in)
 		got := ""
 		if err != nil {
 			got = err.Error()
 		}
 		if got != want {
-			t.Errorf("parseDay(%q): %q, want %q", in, got, want)
+			t.Errorf("ParseDay(%q): %q, want %q", in, got, want)
 		}
 	}
 }
@@ -38,7 +38,7 @@ func TestParseDate(t *testing.T) {
 	for in, want := range map[string]string{
 		"2026-03-31": "",
 		"":           "Enter a date.",
-		"31/03/2026": "Enter a date like 2026-01-31.",
+		"31/03/2026": DateNotUnderstood,
 		"0001-01-01": "Enter a date from 2000 on: check the year.",
 		"9998-12-31": "Enter a date before 2100: check the year.",
 	} {

@@ -327,9 +327,6 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 	}
 	l.SpentOn = parseDate(verr, f("date"), in.Date)
 	if _, bad := verr[f("date")]; !bad {
-		if l.SpentOn.Year() < 2000 {
-			verr.Add(f("date"), "Enter a date from 2000 on.")
-		}
 		refuseAfterToday(verr, f("date"), l.SpentOn, today, "enter the day the money was spent.")
 	}
 	var cat ExpenseCategory

@@ -248,7 +248,7 @@ func receiptDate(verr outlay.ValidationErrors, po *PurchaseOrder, s string) time
 	if strings.TrimSpace(s) == "" {
 		return day
 	}
-	d, err := parseDay(s)
+	d, err := ParseDay(s)
 	if err != nil {
 		verr.Add("received_on", err.Error())
 		return day
@@ -350,9 +350,9 @@ func UpdateOrderTerms(ctx context.Context, db *gorm.DB, poID int64, in OrderTerm
 	}
 	var expected *time.Time
 	if s := strings.TrimSpace(in.ExpectedOn); s != "" {
-		t, err := time.Parse(time.DateOnly, s)
-		if err != nil || t.Year() < 2000 || t.Year() > 2200 {
-			errs["expected_on"] = "Enter the expected delivery date as a date, such as 2026-12-24."
+		t, err := ParseDay(s)
+		if err != nil {
+			errs["expected_on"] = err.Error()
 		} else {
 			expected = &t
 		}

@@ -502,7 +502,7 @@ func TestReceiptIsDatedFromTheOrdersDayToToday(t *testing.T) {
 		day(ordered.AddDate(0, 0, -1)): "The date is before PO-000001 was ordered, on " + ordered.Format("2 Jan 2006") + ": enter the day the goods arrived.",
 		day(today.AddDate(0, 0, 2)):    "The date is after today; enter the day the goods arrived.",
 		day(today.AddDate(1, 0, 0)):    "The date is after today; enter the day the goods arrived.",
-		"05/12/2026":                   "Enter a date such as 2026-03-31.",
+		"05/12/2026":                   models.DateNotUnderstood,
 	} {
 		in := receive(d.Lines, "1")
 		in.ReceivedOn = typed

@@ -600,13 +600,16 @@ type BudgetInput struct {
 // DateLayout is how forms send dates.
 const DateLayout = "2006-01-02"
 
-// parseDay reads a date as a form sends it (2026-03-31). A well-formed date before 2000 or
-// after 2099 is refused for what it is, a typo of the year, rather than as a date not
-// understood.
-func parseDay(s string) (time.Time, error) {
+// DateNotUnderstood is what every date field says of a date it cannot read.
+const DateNotUnderstood = "Enter a date like 2026-03-31."
+
+// ParseDay reads a date as a form sends it (2026-03-31), refusing one it cannot read with
+// DateNotUnderstood. A well-formed date before 2000 or after 2099 is refused for what it is,
+// a typo of the year, rather than as a date not understood.
+func ParseDay(s string) (time.Time, error) {
 	d, err := time.Parse(DateLayout, strings.TrimSpace(s))
 	if err != nil {
-		return time.Time{}, errors.New("Enter a date such as 2026-03-31.")
+		return time.Time{}, errors.New(DateNotUnderstood)
 	}
 	return d, yearTypo(d)
 }
@@ -640,10 +643,8 @@ func parseDate(verr outlay.ValidationErrors, field, s string) time.Time {
 		verr.Add(field, "Enter a date.")
 		return time.Time{}
 	}
-	t, err := time.Parse(DateLayout, s)
+	t, err := ParseDay(s)
 	if err != nil {
-		verr.Add(field, "Enter a date like 2026-01-31.")
-	} else if err := yearTypo(t); err != nil {
 		verr.Add(field, err.Error())
 	}
 	return t

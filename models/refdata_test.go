@@ -75,7 +75,7 @@ func TestBudgetsMayNotOverlap(t *testing.T) {
 		{"inside", "2026-03-01", "2026-03-31", "period_start", "Engineering already has a budget for 6000 Software from 1 Jan 2026 to 31 Dec 2026; the periods may not overlap."},
 		{"straddling the end", "2026-12-31", "2027-06-30", "period_start", "Engineering already has a budget for 6000 Software from 1 Jan 2026 to 31 Dec 2026; the periods may not overlap."},
 		{"ends before it starts", "2027-02-01", "2027-01-31", "period_end", "The period must end on or after the day it starts."},
-		{"not a date", "31/01/2027", "2027-12-31", "period_start", "Enter a date like 2026-01-31."},
+		{"not a date", "31/01/2027", "2027-12-31", "period_start", models.DateNotUnderstood},
 	}
 	for _, c := range cases {
 		_, err := models.SaveBudget(ctx, f.db, 0, f.budget(c.start, c.end, "10"))

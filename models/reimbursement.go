@@ -347,12 +347,12 @@ type BatchPaymentInput struct {
 // each owner is told in the same transaction. A batch is paid once.
 func MarkBatchPaid(ctx context.Context, db *gorm.DB, actorID, id int64, in BatchPaymentInput, today time.Time) (*ReimbursementBatch, error) {
 	verr := outlay.ValidationErrors{}
-	paidOn, err := time.Parse(DateLayout, strings.TrimSpace(in.PaidOn))
+	paidOn, err := ParseDay(in.PaidOn)
 	switch {
 	case strings.TrimSpace(in.PaidOn) == "":
 		verr.Add("paid_on", "Enter the day it was paid.")
 	case err != nil:
-		verr.Add("paid_on", "Enter a date as YYYY-MM-DD.")
+		verr.Add("paid_on", err.Error())
 	case paidOn.After(today):
 		verr.Add("paid_on", "A payment cannot be recorded before it is made: enter today or an earlier day.")
 	case paidOn.Before(today.AddDate(-1, 0, 0)):

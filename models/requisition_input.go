@@ -208,7 +208,7 @@ func parseHeader(verr outlay.ValidationErrors, in RequisitionInput) requisitionH
 		}
 	}
 	if s := strings.TrimSpace(in.NeededBy); s != "" {
-		if d, err := parseDay(s); err != nil {
+		if d, err := ParseDay(s); err != nil {
 			verr.Add("needed_by", err.Error())
 		} else {
 			h.NeededBy = &d

@@ -110,7 +110,7 @@ func parseTravel(verr outlay.ValidationErrors, in TravelInput, currency string, 
 			}
 			return nil
 		}
-		d, err := parseDay(s)
+		d, err := ParseDay(s)
 		switch {
 		case err != nil:
 			verr.Add(key, err.Error())

@@ -5,6 +5,8 @@ package views
 import (
 	"outlay"
 
+	"github.com/a-h/templ"
+
 	"net/url"
 	"strconv"
 	"strings"
@@ -47,6 +49,19 @@ type Flash struct {
 // FieldErrors are messages keyed by form field; the empty key is about the whole form. They
 // are the refusals the models return, shown as they are.
 type FieldErrors = outlay.ValidationErrors
+
+// GroupInvalid are the attributes of a group of fields (a fieldset, a document's lines, a
+// trip's legs) for the message about the group as a whole (field, "Add at least one line"):
+// the group points at the message and is marked invalid while there is one, as a field is
+// for its own. A marked group can take the focus (tabindex -1), which a refused form moves to
+// the first thing marked in it: the group's name and its message are read there.
+func GroupInvalid(errs FieldErrors, field string) templ.Attributes {
+	attrs := templ.Attributes{"aria-describedby": field + "-error", "aria-invalid": errs.AriaInvalid(field)}
+	if errs.Has(field) {
+		attrs["tabindex"] = "-1"
+	}
+	return attrs
+}
 
 // FieldsMarked is what a refused form says above itself when the refusals are all beside
 // its fields: FormError then lists them (app.js adds a link to each field), and the focus

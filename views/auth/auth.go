@@ -19,6 +19,9 @@ type Login struct {
 	Email     string
 	Next      string
 	Errors    views.FieldErrors
+	// Refused says that the email and password together matched no account: the message
+	// above the form (LoginErrorID) is about both fields, which are marked with it.
+	Refused bool
 	// Providers are the SSO buttons, in order; empty when the tenant has none enabled.
 	Providers []SSOButton
 	// RequireSSO puts the buttons first and the password form, for the break-glass admin,
@@ -37,6 +40,27 @@ type SSOButton struct {
 // is required and nobody has typed into it yet.
 func (f Login) ShowPasswordForm() bool {
 	return !f.RequireSSO || f.Email != "" || len(f.Errors) > 0
+}
+
+// LoginErrorID is the id of the message above the sign-in form.
+const LoginErrorID = "login-error"
+
+// AriaInvalid is the aria-invalid value of the sign-in form's field: marked for its own
+// message, or with the other field when the two together were refused.
+func (f Login) AriaInvalid(field string) string {
+	if f.Refused {
+		return "true"
+	}
+	return f.Errors.AriaInvalid(field)
+}
+
+// DescribedBy is what the sign-in form's field is described by: its own message, and the
+// one above the form when the two fields together were refused.
+func (f Login) DescribedBy(field string) string {
+	if f.Refused {
+		return field + "-error " + LoginErrorID
+	}
+	return field + "-error"
 }
 
 // Forgot is the form that asks for a reset link.

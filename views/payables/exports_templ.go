@@ -105,7 +105,7 @@ func ExportsPage(e Exports) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"New since the last batch\"><table class=\"table table-cards\"><thead><tr><th>Kind</th><th>Number</th><th>Vendor or employee</th><th>Date</th><th class=\"num\">Total</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"New since the last batch\"><table class=\"table table-cards\"><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Number</th><th scope=\"col\">Vendor or employee</th><th scope=\"col\">Date</th><th scope=\"col\" class=\"num\">Total</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -228,7 +228,7 @@ func ExportsPage(e Exports) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Batches\"><table class=\"table table-cards\" id=\"export-batches\"><thead><tr><th>Batch</th><th>Made</th><th class=\"num\">Documents</th><th>Files</th><th></th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Batches\"><table class=\"table table-cards\" id=\"export-batches\"><thead><tr><th scope=\"col\">Batch</th><th scope=\"col\">Made</th><th scope=\"col\" class=\"num\">Documents</th><th scope=\"col\">Files</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -62,7 +62,7 @@ func ListPage(l PaymentList) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Payment runs\"><table class=\"table table-cards\" id=\"payments-table\"><thead><tr><th>Number</th><th>Vendors</th><th>Method</th><th>Pay on</th><th class=\"num\">Total</th><th>Status</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Payment runs\"><table class=\"table table-cards\" id=\"payments-table\"><thead><tr><th scope=\"col\">Number</th><th scope=\"col\">Vendors</th><th scope=\"col\">Method</th><th scope=\"col\">Pay on</th><th scope=\"col\" class=\"num\">Total</th><th scope=\"col\">Status</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -742,7 +742,7 @@ func PayableBills(n NewPayment) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "</caption> <thead><tr><th>Pay</th><th>Bill</th><th>Invoice</th><th>Due</th><th class=\"num\">Total</th><th class=\"num\">Open</th><th class=\"num\">Amount to pay</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "</caption> <thead><tr><th scope=\"col\">Pay</th><th scope=\"col\">Bill</th><th scope=\"col\">Invoice</th><th scope=\"col\">Due</th><th scope=\"col\" class=\"num\">Total</th><th scope=\"col\" class=\"num\">Open</th><th scope=\"col\" class=\"num\">Amount to pay</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1400,7 +1400,7 @@ func DetailPage(d PaymentDetail) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 127, "\"><table class=\"table table-cards payment-lines\"><thead><tr><th>Bill</th><th>Invoice</th><th>Due</th><th class=\"num\">Paid by this run</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 127, "\"><table class=\"table table-cards payment-lines\"><thead><tr><th scope=\"col\">Bill</th><th scope=\"col\">Invoice</th><th scope=\"col\">Due</th><th scope=\"col\" class=\"num\">Paid by this run</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1651,12 +1651,12 @@ func ApprovalPayees(payees []Payee) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 152, "<section class=\"payees-panel\" id=\"payees\" aria-labelledby=\"payees-title\"><h3 id=\"payees-title\">Bank accounts paid</h3>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 152, "<section class=\"payees-panel\" id=\"payees\" aria-labelledby=\"payees-title\"><h2 class=\"details-title\" id=\"payees-title\">Bank accounts paid</h2>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		for _, p := range payees {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 153, "<div class=\"payee-vendor\"><h4>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 153, "<div class=\"payee-vendor\"><h3>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1669,7 +1669,7 @@ func ApprovalPayees(payees []Payee) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 154, "</h4>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 154, "</h3>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -145,3 +145,15 @@ func confirmAutocomplete(passwordSet bool) string {
 	}
 	return "one-time-code"
 }
+
+// confirmLabel is what the field that asks the person to prove who they are shows: what
+// they have to type it with.
+func confirmLabel(passwordSet, codeSet bool) string {
+	switch {
+	case passwordSet && codeSet:
+		return "Your password, or a code from your app"
+	case passwordSet:
+		return "Your password"
+	}
+	return "A code from your app"
+}

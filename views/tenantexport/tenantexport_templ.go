@@ -143,7 +143,7 @@ func List(p Page) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<div class=\"table-wrap\"><table class=\"table\"><thead><tr><th>Asked for</th><th>By</th><th>Status</th><th>Holds</th><th>Download</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<div class=\"table-wrap\"><table class=\"table\"><thead><tr><th scope=\"col\">Asked for</th><th scope=\"col\">By</th><th scope=\"col\">Status</th><th scope=\"col\">Holds</th><th scope=\"col\">Download</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
