@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"testing"
 
@@ -92,5 +93,42 @@ func TestAnExpenseLineInAnUncommonCurrencyStaysInItWhenSavedUnchanged(t *testing
 			t.Errorf("line %d saved unchanged went from %s %d at %d to %s %d at %d", i, before[i].Currency, before[i].AmountMinor,
 				before[i].RateMicro, after[i].Currency, after[i].AmountMinor, after[i].RateMicro)
 		}
+	}
+}
+
+// An expense line in yen that converts to less than a cent (¥1 at 0.004 dollars a yen) is
+// refused beside its amount, saying what it comes to, with what was typed kept and nothing
+// stored, as a mileage line that pays nothing is; ¥2 at the same rate comes to a cent and is
+// submitted.
+func TestAnExpenseLineThatConvertsToNothingIsRefusedBesideItsAmount(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	c := s.client(t, s.rita)
+	form := func(amount string) url.Values {
+		f := s.expenseForm("submit", [4]string{day(1), ids(s.meals.ID), "Kissaten", amount})
+		f["currency"] = []string{"USD", "JPY"}
+		f.Set("rate", "0.004")
+		return f
+	}
+	c.Get("/expenses/new")
+	res := c.Post("/expenses", form("1"))
+	want := "¥1 at 0.004 USD per JPY comes to less than $0.01: check the amount and the rate."
+	if got := res.Text("#expense-0-amount-error"); res.Status != http.StatusUnprocessableEntity || got != want {
+		t.Errorf("¥1: %d %q, want %q", res.Status, got, want)
+	}
+	g := formValues(t, res, "#"+expenses.FormID)
+	if g.Get("amount") != "1" || g.Get("rate") != "0.004" || g["currency"][1] != "JPY" {
+		t.Errorf("shown again as amount %q, rate %q, currencies %q", g.Get("amount"), g.Get("rate"), g["currency"])
+	}
+	if n := s.count(t); n != 0 {
+		t.Fatalf("¥1: %d reports stored", n)
+	}
+	c.Get("/expenses/new")
+	if res := c.Post("/expenses", form("2")); res.Status != http.StatusSeeOther {
+		t.Fatalf("¥2: %d %q", res.Status, res.Text(".field-error"))
+	}
+	var r models.ExpenseReport
+	if err := s.db.First(&r).Error; err != nil || r.Status != models.ExpenseSubmitted || r.TotalMinor != 1 {
+		t.Errorf("¥2 submitted as %s, total %d (%v); want submitted, $0.01", r.Status, r.TotalMinor, err)
 	}
 }

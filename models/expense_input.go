@@ -478,6 +478,18 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 		verr.Add(f("amount"), "Enter a smaller amount.")
 		return l, nil
 	}
+	if converted.Minor == 0 {
+		// An amount that converts to less than the report currency's smallest unit would be a
+		// line of nothing on the report, as a mileage line too short to pay is (above). Only a
+		// line in another currency gets here: every amount is above zero in its own.
+		field := "rate"
+		if l.Kind == LineExpense {
+			field = "amount"
+		}
+		verr.Add(f(field), fmt.Sprintf("%s at %s %s per %s comes to less than %s: check the amount and the rate.",
+			l.Amount(), money.FormatExchangeRate(l.RateMicro), reportCurrency, l.Currency, money.Money{Minor: 1, Currency: reportCurrency}))
+		return l, nil
+	}
 	l.ReportMinor = converted.Minor
 	return l, nil
 }
