@@ -616,3 +616,47 @@ func TestVoidABillEnteredInError(t *testing.T) {
 		t.Errorf("the refused bill is %q", st)
 	}
 }
+
+// A bill that comes to nothing (a coded line priced at zero, an order's line billed at a
+// price of zero) is refused with a 422 saying so beside the lines, what was typed kept,
+// and nothing stored: there are no credit notes, so a zero bill is a mistake. A cent is a bill.
+func TestABillThatComesToNothingIsRefused(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	gl, dept := models.GLAccount{Code: "6100", Name: "Consulting"}, models.Department{Name: "Finance", Code: "FIN"}
+	for _, v := range []any{&gl, &dept} {
+		if err := s.db.Create(v).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	coded := func(invoice, price string) url.Values {
+		return url.Values{"vendor": {strconv.FormatInt(s.order.VendorID, 10)}, "vendor_text": {"Vendor"}, "purchase_order": {""},
+			"vendor_invoice_number": {invoice}, "invoice_date": {"2026-03-02"}, "currency": {"USD"}, "form_key": {"k-" + invoice},
+			"intent": {"submit"}, "order_line": {""}, "description": {"Advice"}, "quantity": {"1"}, "unit_price": {price}, "tax_rate": {"10"},
+			"gl_account": {strconv.FormatInt(gl.ID, 10)}, "department": {strconv.FormatInt(dept.ID, 10)}}
+	}
+	ofOrder := s.orderForm("Z-2", [2]string{"2", "0"})
+	ofOrder.Set("intent", "submit")
+	want := "This bill's total is zero: enter the quantities and prices the invoice bills. An invoice that asks for nothing needs no bill."
+	for name, c := range map[string]struct {
+		form       url.Values
+		field, typ string
+	}{
+		"a coded line at zero":    {coded("Z-1", "0.00"), "#line-0-unit_price", "0.00"},
+		"an order's line at zero": {ofOrder, "#line-0-unit_price", "0"},
+	} {
+		res := s.cleoC.Post("/bills", c.form)
+		if got := res.Text("#lines-error"); res.Status != http.StatusUnprocessableEntity || got != want {
+			t.Errorf("%s: %d %q, want %q", name, res.Status, got, want)
+		}
+		if typed := res.Doc.Find(c.field).AttrOr("value", ""); typed != c.typ {
+			t.Errorf("%s: %s shown again as %q, want %q", name, c.field, typed, c.typ)
+		}
+	}
+	if n := s.count(t); n != 0 {
+		t.Fatalf("%d bills stored that come to nothing", n)
+	}
+	if res := s.cleoC.Post("/bills", coded("Z-3", "0.01")); res.Status != http.StatusSeeOther {
+		t.Fatalf("a bill of a cent: %d %q", res.Status, res.Text(".field-error"))
+	}
+}

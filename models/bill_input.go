@@ -190,6 +190,7 @@ func checkBill(tx *gorm.DB, id int64, in BillInput) (*PricedBill, error) {
 	}
 	var typed []LineInput
 	var rows []int
+	refused := 0 // lines refused before they could be priced
 	for i, l := range in.Lines {
 		if l.Blank() {
 			continue
@@ -203,12 +204,14 @@ func checkBill(tx *gorm.DB, id int64, in BillInput) (*PricedBill, error) {
 			}
 			if !ok {
 				verr.Add(LineField(i, "description"), "This line is not on the order.")
+				refused++
 				continue
 			}
 			li.Description, li.GLAccount = line.Description, ""
 		}
 		if q := strings.TrimSpace(li.Quantity); strings.HasPrefix(q, "-") {
 			verr.Add(LineField(i, "quantity"), "A quantity cannot be negative. Enter what the invoice bills, above zero.")
+			refused++
 			continue
 		}
 		typed = append(typed, li)
@@ -251,6 +254,11 @@ func checkBill(tx *gorm.DB, id int64, in BillInput) (*PricedBill, error) {
 	}
 	if len(d.Lines) == 0 && len(lverr) == 0 && !hasLineError(verr) {
 		verr.Add("lines", "Bill at least one line.")
+	} else if len(d.Lines) > 0 && len(lverr) == 0 && refused == 0 && priced.Totals.Total == 0 {
+		// There are no credit notes: a bill is money owed, so one that comes to nothing is a
+		// mistake (prices or quantities left at zero), never something to approve and pay.
+		// Said only when every line typed was priced, so that it is the bill's whole total.
+		verr.Add("lines", "This bill's total is zero: enter the quantities and prices the invoice bills. An invoice that asks for nothing needs no bill.")
 	}
 	if h.Order != nil {
 		if err := orderDepartment(tx, h.Order, d.Lines); err != nil {
