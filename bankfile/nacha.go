@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"outlay/money"
 )
 
 // NACHA's fixed layout: every record is 94 characters, records are grouped in blocks of ten,
@@ -15,8 +17,11 @@ import (
 const (
 	nachaRecordLength   = 94
 	nachaBlockingFactor = 10
-	nachaMaxEntryCents  = 99_999_999_99 // the entry amount field holds ten digits
 )
+
+// NACHAMaxEntry is the most one ACH entry may carry: its amount field holds ten digits of
+// cents. A payment of more cannot be written as one entry.
+var NACHAMaxEntry = money.Money{Minor: 99_999_999_99, Currency: "USD"}
 
 // Transaction codes of the credit entries Outlay originates (it pays vendors; it never
 // debits them).
@@ -187,7 +192,7 @@ func (f ACHFile) Validate() error {
 	}
 	c := f.FileControl()
 	if c.TotalCreditCents > 9_999_999_999_99 || c.EntryAddendaCount > 99_999_999 {
-		return errors.New("the file is larger than a NACHA file can hold")
+		return errors.New("the file is larger than a NACHA file can hold: split the payments across several files")
 	}
 	return nil
 }
@@ -229,8 +234,8 @@ func (e ACHEntry) validate() error {
 		return errors.New("the account number must be 1 to 17 letters, digits or hyphens")
 	case e.AmountCents <= 0:
 		return errors.New("the amount must be more than zero")
-	case e.AmountCents > nachaMaxEntryCents:
-		return errors.New("the amount is more than one ACH entry can carry (99,999,999.99)")
+	case e.AmountCents > NACHAMaxEntry.Minor:
+		return fmt.Errorf("the amount is more than the %s one ACH entry can carry: split the payment into several entries of at most that, or pay it another way, such as a wire", NACHAMaxEntry)
 	case strings.TrimSpace(achText(e.ReceiverName)) == "":
 		return errors.New("the receiver's name is empty")
 	}

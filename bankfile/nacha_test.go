@@ -2,6 +2,7 @@ package bankfile
 
 import (
 	"bytes"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -224,6 +225,18 @@ func TestNACHARefusesWhatABankWould(t *testing.T) {
 		} else if buf.Len() != 0 {
 			t.Errorf("%s: refused (%v) but wrote %d bytes", name, err, buf.Len())
 		}
+	}
+}
+
+// An entry above what one ACH entry carries is refused saying what to do instead: split the
+// payment, or pay it another way.
+func TestNACHAEntryOverItsLimitSaysWhatToDo(t *testing.T) {
+	f := sampleACH()
+	f.Batches[0].Entries[1].AmountCents = NACHAMaxEntry.Minor + 1
+	err := WriteNACHA(io.Discard, f)
+	want := "the amount is more than the $99,999,999.99 one ACH entry can carry: split the payment into several entries of at most that, or pay it another way, such as a wire"
+	if err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("an entry over the limit: %v, want it to end %q", err, want)
 	}
 }
 

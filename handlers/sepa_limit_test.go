@@ -16,8 +16,9 @@ import (
 )
 
 // A euro run paying one vendor two bills, each below the SEPA limit of €999,999,999.99 a
-// transfer and more together, has no bank file: the run's page says so, naming the vendor,
-// the transfer and the limit and what to do, and the run records no file made.
+// transfer and more together, made before runs were refused for it (made by cheque, then
+// changed to wire), has no bank file: the run's page says so, naming the vendor, the transfer
+// and the limit and what to do, and the run records no file made.
 func TestARunsBankFileAboveTheSEPALimitIsRefusedOnItsPage(t *testing.T) {
 	t.Parallel()
 	env, acme := testutil.NewTenant(t)
@@ -47,11 +48,15 @@ func TestARunsBankFileAboveTheSEPALimitIsRefusedOnItsPage(t *testing.T) {
 	clerk.SignIn("cleo@acme.example", testutil.Password)
 	setVendorIBAN(t, clerk, vendor.ID, "Hyperion SA", "FR1420041010050500013M02606")
 	clerk.Get("/payments/new")
+	form.Set("method", models.MethodCheque)
 	res := clerk.Post("/payments", form)
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("the run: %d %s", res.Status, res.Text(".field-error, .flash"))
 	}
 	page := res.Location()
+	if err := db.Exec(`UPDATE payment_runs SET method = ?`, models.MethodWire).Error; err != nil {
+		t.Fatal(err)
+	}
 	clerk.Post(page+"/submit", nil)
 	var step int64
 	db.Raw(`SELECT id FROM approval_steps WHERE doc_type = 'payment' AND status = 'pending'`).Scan(&step)
@@ -115,4 +120,44 @@ func TestABatchSEPAFileAboveTheLimitIsRefusedOnItsPage(t *testing.T) {
 		t.Fatalf("the file without the large report: %d %s", res.Status, clerk.Get(batchPath).Text(".flash"))
 	}
 	bankfiletest.ValidatePain001(t, []byte(res.Body))
+}
+
+// A euro run by wire whose two bills to one vendor add up to more than one SEPA transfer
+// carries (€999,999,999.99) is refused when it is made, not once approved and its file made:
+// a 422 saying so above the bills, with what to do, the amounts typed kept and nothing kept.
+// The same bills by cheque, which has no bank file, make a run.
+func TestAEuroRunAboveTheSEPALimitIsRefusedWhenMade(t *testing.T) {
+	t.Parallel()
+	p := newGlobexPayer(t)
+	euro := models.Vendor{Name: "Hyperion Construction", Currency: "EUR", Status: models.VendorActive, PaymentTermsDays: 30}
+	if err := p.db.Create(&euro).Error; err != nil {
+		t.Fatal(err)
+	}
+	a, b := approvedBill(t, p.db, euro.ID, p.clerk.ID, "HC-1", 600_000_000_00), approvedBill(t, p.db, euro.ID, p.clerk.ID, "HC-2", 400_000_000_01)
+	if err := p.db.Model(&models.Bill{}).Where("id IN ?", []int64{a.ID, b.ID}).Update("currency", "EUR").Error; err != nil {
+		t.Fatal(err)
+	}
+	clerk := p.app.Client(t, "acme")
+	clerk.SignIn(p.clerk.Email, testutil.Password)
+	clerk.Get("/payments/new")
+	today := time.Now().Format(time.DateOnly)
+	form := url.Values{"currency": {"EUR"}, "method": {models.MethodWire}, "due_by": {today}, "pay_on": {today},
+		"bill": {fmt.Sprint(a.ID), fmt.Sprint(b.ID)}, "amount." + fmt.Sprint(a.ID): {"600000000"}, "amount." + fmt.Sprint(b.ID): {"400000000.01"}}
+	res := htmxPost(clerk, "/payments", "payment-form", form)
+	want := "This run cannot be paid by its pain.001 file: it would pay Hyperion Construction €1,000,000,000.01 in one transfer, above the SEPA limit of €999,999,999.99 for one transfer, and the bank would refuse the whole file. " +
+		"Pay Hyperion Construction across several runs, each paying it at most €999,999,999.99 (a run may pay part of a bill), or pay it by another method, such as a cheque."
+	if got := res.Text("#payment-bills #bills-error"); res.Status != http.StatusUnprocessableEntity || got != want {
+		t.Errorf("a run above the SEPA limit: %d %q, want %q", res.Status, got, want)
+	}
+	if typed := res.Doc.Find(fmt.Sprintf(`[id="amount.%d"]`, b.ID)).AttrOr("value", ""); typed != "400000000.01" {
+		t.Errorf("the amount typed is shown again as %q", typed)
+	}
+	var runs int64
+	if p.db.Model(&models.PaymentRun{}).Count(&runs); runs != 0 {
+		t.Fatalf("%d runs kept above the SEPA limit", runs)
+	}
+	form.Set("method", models.MethodCheque)
+	if res := clerk.Post("/payments", form); res.Status != http.StatusSeeOther {
+		t.Fatalf("by cheque: %d %q", res.Status, res.Text(".field-error, .flash"))
+	}
 }

@@ -3,7 +3,6 @@ package models
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -33,6 +32,53 @@ func BankFileKind(r PaymentRun) string {
 		return "pain.001"
 	case r.Currency == "USD" && r.Method == MethodACH:
 		return "NACHA"
+	}
+	return ""
+}
+
+// runTransferLimit is the most the bank file of r (BankFileKind) may pay one vendor, in the
+// one transfer or ACH entry that pays it every bill of it the run pays, with how the file's
+// format names that limit; ok is false for a run no bank file carries.
+func runTransferLimit(r PaymentRun) (limit money.Money, named string, ok bool) {
+	switch BankFileKind(r) {
+	case "pain.001":
+		return bankfile.SEPAMaxTransfer, "in one transfer, above the SEPA limit of " + bankfile.SEPAMaxTransfer.String() + " for one transfer", true
+	case "NACHA":
+		return bankfile.NACHAMaxEntry, "in one ACH entry, above the " + bankfile.NACHAMaxEntry.String() + " one entry can carry", true
+	}
+	return money.Money{}, "", false
+}
+
+// runTransferTooLarge is the refusal of a run r that pays vendor amount (minor units of the
+// run's currency), more than its bank file can pay one vendor (runTransferLimit), or "" when
+// it can. A bank refuses such a file whole, so the run is refused when it is made, and its
+// file (of a run made before that) is not made. made says whether the run exists, to be
+// cancelled first. The run may pay part of a bill, so a vendor owed more is paid across runs.
+func runTransferTooLarge(r PaymentRun, vendor string, amount int64, made bool) string {
+	limit, named, ok := runTransferLimit(r)
+	if !ok || amount <= limit.Minor {
+		return ""
+	}
+	start, remedy := "This run cannot be paid by its "+BankFileKind(r)+" file", "Pay"
+	if made {
+		start, remedy = "The "+BankFileKind(r)+" file cannot be made", "Cancel this run and pay"
+	}
+	other := "a cheque"
+	if BankFileKind(r) == "NACHA" {
+		other = "a wire"
+	}
+	return fmt.Sprintf("%s: it would pay %s %s %s, and the bank would refuse the whole file. %s %s across several runs, each paying it at most %s (a run may pay part of a bill), or pay it by another method, such as %s.",
+		start, vendor, r.Money(amount), named, remedy, vendor, limit, other)
+}
+
+// refuseRunTransfersTooLarge refuses, as runTransferTooLarge words it, the run r whose file
+// would pay one of its vendors more than one transfer may: at the run's making (made false)
+// and at its file's (made true), by the same rule.
+func refuseRunTransfersTooLarge(r PaymentRun, vendors []VendorPayment, made bool) string {
+	for _, v := range vendors {
+		if msg := runTransferTooLarge(r, v.VendorName, v.Total, made); msg != "" {
+			return msg
+		}
 	}
 	return ""
 }
@@ -86,6 +132,9 @@ func PaymentBankFile(ctx context.Context, db *gorm.DB, box, orgBox *auth.SecretB
 		return BankFile{}, outlay.Conflict("These vendors had no " + scheme + " on file when this run was approved: " + strings.Join(missing, ", ") +
 			". A run pays only the bank accounts it was approved with: once the vendor's bank details are on file, cancel this run and make a new one.")
 	}
+	if msg := refuseRunTransfersTooLarge(r, d.Vendors, true); msg != "" {
+		return BankFile{}, outlay.Conflict(msg) // a run made before runs were refused for it
+	}
 	// Made once written: every file of the run carries the same message id.
 	var buf bytes.Buffer
 	err = makeBankFile(ctx, db, "payment_runs", r.ID, r.Number, v.UserID, func(tx *gorm.DB, msgID string, made time.Time) error {
@@ -132,16 +181,8 @@ func writeRunPain001(buf *bytes.Buffer, box *auth.SecretBox, debtor *BankDetails
 			Creditor:   bankfile.Account{Name: accounts[i].HolderName, IBAN: bankfile.IBAN(iban), BIC: accounts[i].BIC},
 			Remittance: "Invoices " + vp.InvoiceNumbers()})
 	}
-	err := bankfile.WritePain001(buf, p)
-	var tooLarge *bankfile.TransferTooLargeError
-	if errors.As(err, &tooLarge) {
-		// The transfer pays a vendor every bill of it the run pays: the run has to pay less.
-		vendor := d.Vendors[tooLarge.Index].VendorName
-		return SEPALimitRefusal("pain.001 file", tooLarge, vendor, fmt.Sprintf(
-			"Cancel this run and pay %s across several runs, each paying it at most %s (a run may pay part of a bill), or pay it by another method, such as a cheque.",
-			vendor, bankfile.SEPAMaxTransfer))
-	}
-	if err != nil {
+	// A transfer above the SEPA limit was refused above (refuseRunTransfersTooLarge).
+	if err := bankfile.WritePain001(buf, p); err != nil {
 		// What the file format refuses of the accounts (a name that is empty or shows
 		// nothing) is said on the run's page, as the run cannot be paid this way.
 		return outlay.Conflict("The pain.001 file cannot be made: " + strings.TrimPrefix(err.Error(), "bankfile: ") + ".")

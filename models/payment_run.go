@@ -137,6 +137,7 @@ func CreatePaymentRun(ctx context.Context, db *gorm.DB, v Viewer, in PaymentRunI
 			return err
 		}
 		lines := make([]PaymentLine, 0, len(in.Bills))
+		var vendors []VendorPayment
 		for _, b := range in.Bills {
 			field := PaymentAmountField(b.BillID)
 			bill, ok := bills[b.BillID]
@@ -165,6 +166,14 @@ func CreatePaymentRun(ctx context.Context, db *gorm.DB, v Viewer, in PaymentRunI
 			default:
 				lines = append(lines, PaymentLine{BillID: b.BillID, VendorID: bill.VendorID, AmountMinor: amount.Minor})
 				run.TotalMinor += amount.Minor
+				vendors = addVendorPayment(vendors, bill.VendorID, bill.VendorName, amount.Minor)
+			}
+		}
+		if len(verr) == 0 {
+			// Its bank file pays each vendor in one transfer: one it could not carry is
+			// refused now, not once the run is approved and its file is made.
+			if msg := refuseRunTransfersTooLarge(run, vendors, false); msg != "" {
+				verr.Add("bills", msg)
 			}
 		}
 		if len(verr) > 0 {
@@ -185,6 +194,17 @@ func CreatePaymentRun(ctx context.Context, db *gorm.DB, v Viewer, in PaymentRunI
 		return nil, err
 	}
 	return &run, nil
+}
+
+// addVendorPayment adds amount, paid to the vendor id (named name), to what vendors pays it.
+func addVendorPayment(vendors []VendorPayment, id int64, name string, amount int64) []VendorPayment {
+	for i := range vendors {
+		if vendors[i].VendorID == id {
+			vendors[i].Total += amount
+			return vendors
+		}
+	}
+	return append(vendors, VendorPayment{VendorID: id, VendorName: name, Total: amount})
 }
 
 // lockVisibleRun locks the run id if the viewer may see it.
