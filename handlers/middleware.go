@@ -235,7 +235,7 @@ func (st *requestState) sessionTokenForCSRF(c *fiber.Ctx, s *Server) string {
 var errCSRF = fiber.NewError(http.StatusForbidden, "invalid CSRF token")
 
 // csrf refuses state-changing requests that do not carry the token of this browser and
-// session, and any that a browser says came from another site.
+// session, and any that a browser says came from another site or origin (fromOtherOrigin).
 func (s *Server) csrf(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
@@ -245,7 +245,7 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 		// The signed link in its path is its authority; the handler checks it.
 		return c.Next()
 	}
-	if c.Get("Sec-Fetch-Site") == "cross-site" {
+	if s.fromOtherOrigin(c) {
 		return errCSRF
 	}
 	// htmx sends the token as a header, plain forms as a field of the body; a token in the
@@ -276,6 +276,59 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 		return errCSRF
 	}
 	return c.Next()
+}
+
+// fromOtherOrigin reports whether the browser says the request was sent from a page of
+// another site or origin: Sec-Fetch-Site says cross-site, or the Origin header names neither
+// the tenant's address (its public URL, as mail links it) nor the scheme and host the request
+// was served at. Another tenant's page is same-site but not same-origin, so only Origin tells
+// it apart; a valid token is not enough when the browser says where the post came from. A
+// request without Origin (an old browser, curl) goes by its token alone.
+func (s *Server) fromOtherOrigin(c *fiber.Ctx) bool {
+	if c.Get("Sec-Fetch-Site") == "cross-site" {
+		return true
+	}
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "" {
+		return false
+	}
+	sent, ok := canonicalOrigin(origin)
+	if !ok {
+		return true
+	}
+	public, _ := canonicalOrigin(s.cfg.TenantURL(tenantOf(c).Slug, ""))
+	served, _ := canonicalOrigin(s.servedScheme(c) + "://" + requestHost(c))
+	return sent != public && sent != served
+}
+
+// servedScheme is the scheme the browser used: https on a TLS connection; behind a trusted
+// proxy what its X-Forwarded-Proto says, or else the public URL's; plain http otherwise.
+func (s *Server) servedScheme(c *fiber.Ctx) string {
+	if c.Context().IsTLS() {
+		return "https"
+	}
+	if stateOf(c).fromProxy {
+		if p := strings.ToLower(c.Get(fiber.HeaderXForwardedProto)); p == "http" || p == "https" {
+			return p
+		}
+		return s.cfg.PublicURL.Scheme
+	}
+	return "http"
+}
+
+// canonicalOrigin is an origin as scheme://host:port, lower case and with the scheme's
+// default port written out, so that equal origins compare equal; ok is false for anything
+// that is not an http(s) origin ("null" included).
+func canonicalOrigin(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil {
+		return "", false
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return u.Scheme + "://" + net.JoinHostPort(strings.ToLower(strings.TrimSuffix(u.Hostname(), ".")), port), true
 }
 
 // bodyField is a field of a posted form's body (URL-encoded or multipart), never of the
