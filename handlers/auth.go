@@ -118,7 +118,11 @@ func throttleMessage(t *models.ErrThrottled) string {
 	if t.Scope == "ip" {
 		return "Too many failed sign-in attempts from your network. Try again in " + wait + "."
 	}
-	return "Too many failed sign-in attempts for this account. Try again in " + wait + ", or reset your password."
+	// Someone guessing can pause the account again and again; the owner's way in that no
+	// guess touches is their mailbox (or their identity provider: a sign-in there lifts the
+	// pause too).
+	return "Too many failed sign-in attempts for this account. Try again in " + wait +
+		", or reset your password: setting a new one from the emailed link signs you in at once and lifts the pause."
 }
 
 // startSession signs the user in with a fresh session id and a fresh CSRF cookie.

@@ -88,11 +88,12 @@ func (s *Server) checkSignInThrottle(c *fiber.Ctx, email string) error {
 	return err
 }
 
-// recordFailedSignIn counts a wrong password against the account, the address and, from a
-// remembered browser, the device.
+// recordFailedSignIn counts a wrong password or code against the account, the address and,
+// from a remembered browser, the device (models.RecordFailedBrowserSignIn: not against an
+// account whose lock the browser was let through).
 func (s *Server) recordFailedSignIn(c *fiber.Ctx, email string) error {
-	b := s.browserOf(c)
-	return models.RecordFailedDeviceSignIn(c.UserContext(), tenantDB(c), email, b.IP, b.DeviceID)
+	bypassed, _ := c.Locals(deviceThrottleScope{}).(string)
+	return models.RecordFailedBrowserSignIn(c.UserContext(), tenantDB(c), email, s.browserOf(c), bypassed)
 }
 
 // signedIn gives the browser what a finished sign-in made: its session (with a fresh CSRF

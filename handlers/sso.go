@@ -188,6 +188,11 @@ func (s *Server) ssoCallback(c *fiber.Ctx) error {
 	if asked, err := s.twoFactorStep(c, res.User, methodSSO, rec.Next); asked || err != nil {
 		return err
 	}
+	// The identity provider proved who this is, as a reset link does: the wrong passwords
+	// tried for the account are forgotten, and its password sign-in is no longer paused.
+	if err := models.ClearFailedSignIns(ctx, db, s.throttle, res.User.Email); err != nil {
+		return err
+	}
 	if err := s.startSession(c, res.User.ID); err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func SignInWithPassword(ctx context.Context, db *gorm.DB, p SignInPolicy, email,
 		u, err, reason = nil, ErrBadCredentials, "password sign-in while single sign-on is required"
 	}
 	if errors.Is(err, ErrBadCredentials) {
-		if err := RecordFailedDeviceSignIn(ctx, db, email, b.IP, b.DeviceID); err != nil {
+		if err := RecordFailedBrowserSignIn(ctx, db, email, b, bypassed); err != nil {
 			return nil, err
 		}
 		if err := audit.Event(audit.AsUser(ctx, 0, email), db, audit.EventSignInFailure, email, map[string]any{"reason": reason}); err != nil {
@@ -82,6 +82,18 @@ func SignInWithPassword(ctx context.Context, db *gorm.DB, p SignInPolicy, email,
 		return nil, err
 	}
 	return FinishSignIn(ctx, db, p, u, b, bypassed, map[string]any{"method": "password"})
+}
+
+// RecordFailedBrowserSignIn notes a wrong password or code from browser b (RecordFailedDeviceSignIn).
+// One from a remembered browser that was let through the account's lock (bypassed "account",
+// from CheckSignInThrottle) counts against the device and the address, not the account: no
+// guess made while an account is locked lengthens its lock. (Guesses from anywhere else are
+// refused while it is locked, before any password is checked, and are not counted either.)
+func RecordFailedBrowserSignIn(ctx context.Context, db *gorm.DB, email string, b SignInBrowser, bypassed string) error {
+	if bypassed == "account" {
+		email = ""
+	}
+	return RecordFailedDeviceSignIn(ctx, db, email, b.IP, b.DeviceID)
 }
 
 // CheckSignInThrottle is CheckThrottle for a sign-in as email, except that a browser
