@@ -200,3 +200,39 @@ func withHeader(req *http.Request, name, value string) *http.Request {
 	req.Header.Add(name, value)
 	return req
 }
+
+// A request the server cannot read (headers larger than it takes, an address of thousands of
+// characters) is refused before any route sees it: one for the API is answered in JSON, as
+// every other API error is, and a page's with the page that says what to do.
+func TestUnreadableAPIRequestIsAnsweredInJSON(t *testing.T) {
+	t.Parallel()
+	env, _ := testutil.NewTenant(t)
+	addr := testutil.NewApp(t, env).Serve(t)
+	big := "X-Big: " + strings.Repeat("x", 6000)
+	for _, tc := range []struct {
+		name string
+		head []string
+		api  bool
+	}{
+		{"an API request with oversized headers", []string{"GET /api/v1/me HTTP/1.1", "Host: acme.localhost:8080", "Authorization: Bearer olt_x", big}, true},
+		{"an API request with an overlong address", []string{"GET /API/v1/tokens?q=" + strings.Repeat("x", 6000) + " HTTP/1.1", "Host: acme.localhost:8080"}, true},
+		{"a page with oversized headers", []string{"GET /requisitions HTTP/1.1", "Host: acme.localhost:8080", big}, false},
+	} {
+		res, err := streamed{head: tc.head}.send(t, addr, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !tc.api {
+			if res.Status != http.StatusRequestHeaderFieldsTooLarge || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(res.Body, "<h1>Address too long</h1>") {
+				t.Errorf("%s: %d %q %q, want the 431 page", tc.name, res.Status, res.Header.Get("Content-Type"), res.Body)
+			}
+			continue
+		}
+		if out := apiJSON(t, tc.name, res, http.StatusRequestHeaderFieldsTooLarge); out["error"] != "request header fields too large" || len(out) != 1 {
+			t.Errorf("%s: %v, want the API's error shape", tc.name, out)
+		}
+		if got := res.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", tc.name, got)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"net"
 	"net/netip"
 	"sync"
@@ -30,8 +31,17 @@ type perIPListener struct {
 	open map[netip.Prefix]int
 }
 
-// tooManyConnections is written, unread request or not, to a connection over the limit.
-const tooManyConnections = "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 33\r\nRetry-After: 10\r\n\r\nToo many connections from you.\r\n"
+// tooManyConnections is written to a connection over the limit; tooManyAPIConnections when
+// its request is for the JSON API, whose errors are all JSON of one shape (apiError).
+const (
+	tooManyConnections    = "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 32\r\nRetry-After: 10\r\n\r\nToo many connections from you.\r\n"
+	tooManyAPIConnections = "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: application/json\r\nCache-Control: no-store\r\nContent-Length: 76\r\nRetry-After: 10\r\n\r\n" +
+		`{"error":"too many connections from your network; try again in 10 seconds"}` + "\n"
+)
+
+// refusalWait is how long a refused connection's request line is waited for, to tell an API
+// request from a page's.
+const refusalWait = time.Second
 
 func (l *perIPListener) Accept() (net.Conn, error) {
 	for {
@@ -67,9 +77,28 @@ func (l *perIPListener) release(block netip.Prefix) {
 }
 
 func refuse(c net.Conn) {
+	answer := tooManyConnections
+	_ = c.SetReadDeadline(time.Now().Add(refusalWait))
+	if isAPIPath(unreadTarget(firstLine(c, 512))) {
+		answer = tooManyAPIConnections
+	}
 	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
-	_, _ = c.Write([]byte(tooManyConnections))
+	_, _ = c.Write([]byte(answer))
 	_ = c.Close()
+}
+
+// firstLine reads from c up to its first newline, at most limit bytes, for as long as c's read
+// deadline allows.
+func firstLine(c net.Conn, limit int) string {
+	head := make([]byte, 0, limit)
+	for len(head) < limit && !bytes.Contains(head, []byte("\n")) {
+		n, err := c.Read(head[len(head):limit])
+		head = head[:len(head)+n]
+		if err != nil {
+			break
+		}
+	}
+	return string(head)
 }
 
 func peerAddr(c net.Conn) netip.Addr {

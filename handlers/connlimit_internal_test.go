@@ -1,9 +1,19 @@
 package handlers
 
 import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
+	"time"
+
+	"outlay/internal/poll"
 )
 
 // fakeListener hands out connections from the addresses it is given, one per Accept.
@@ -66,5 +76,67 @@ func TestConnectionLimitCountsIPv6ByItsSlash64(t *testing.T) {
 	first.Close()
 	if c := accept("2001:db8:9:9::4"); c.RemoteAddr().String() != "[2001:db8:9:9::4]:40000" {
 		t.Errorf("after a close: accepted %s", c.RemoteAddr())
+	}
+}
+
+// A connection over the limit is answered before its request is served: one for the JSON API
+// gets the API's JSON error (and a page's the plain sentence), read from its request line.
+func TestRefusedConnectionAnswersTheAPIInJSON(t *testing.T) {
+	t.Parallel()
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := LimitConnsPerIP(tcp, 1, nil)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for { // hold every accepted connection open: the first one uses up the limit
+			if _, err := ln.Accept(); err != nil {
+				return
+			}
+		}
+	}()
+	held, err := net.Dial("tcp", tcp.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	poll.Until(t, "the first connection to be counted", 5*time.Second, func() error {
+		l := ln.(*perIPListener)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if len(l.open) == 0 {
+			return errors.New("not yet accepted")
+		}
+		return nil
+	})
+	for _, tc := range []struct{ target, contentType string }{
+		{"/api/v1/me", "application/json"},
+		{"/requisitions", "text/plain; charset=utf-8"},
+	} {
+		conn, err := net.Dial("tcp", tcp.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: acme.localhost:8080\r\n\r\n", tc.target)
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.target, err)
+		}
+		body, err := io.ReadAll(res.Body)
+		conn.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.target, err)
+		}
+		if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Content-Type") != tc.contentType || res.Header.Get("Retry-After") != "10" {
+			t.Errorf("%s: %d %q Retry-After %q", tc.target, res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Retry-After"))
+		}
+		if tc.contentType != "application/json" {
+			continue
+		}
+		var out map[string]string
+		if err := json.Unmarshal(body, &out); err != nil || len(out) != 1 || !strings.HasPrefix(out["error"], "too many connections") {
+			t.Errorf("%s: body %q (%v), want the API's error shape", tc.target, body, err)
+		}
 	}
 }

@@ -409,9 +409,26 @@ func bearerToken(c *fiber.Ctx) string {
 
 // isAPI reports whether the request is for the JSON API, whose answers, errors included,
 // are always JSON. Routing ignores case, so this does too.
-func isAPI(c *fiber.Ctx) bool {
-	p := strings.ToLower(c.Path())
+func isAPI(c *fiber.Ctx) bool { return isAPIPath(c.Path()) }
+
+// isAPIPath reports whether path (a request's target, its query string ignored) is the JSON
+// API's.
+func isAPIPath(path string) bool {
+	path, _, _ = strings.Cut(path, "?")
+	p := strings.ToLower(path)
 	return p == apiPrefix || strings.HasPrefix(p, apiPrefix+"/")
+}
+
+// unreadTarget is the target of the request whose start head holds ("GET /api/v1/me
+// HTTP/1.1\r\n..."), for a request answered before it was read: "" when its first line is
+// not there.
+func unreadTarget(head string) string {
+	line, _, _ := strings.Cut(head, "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 2 {
+		return ""
+	}
+	return fields[1]
 }
 
 // apiError answers an API request with a JSON error.

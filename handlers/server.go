@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -165,6 +166,7 @@ func New(d Deps) (*fiber.App, *Server) {
 		EnableTrustedProxyCheck: true,
 	})
 	app.Server().ContinueHandler = s.expectContinue(app.Config())
+	app.Server().ErrorHandler = apiAwareServerErrors(app.Server().ErrorHandler)
 	app.Server().HeaderReceived = func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
 		return fasthttp.RequestConfig{ReadTimeout: bodyReadTimeout}
 	}
@@ -234,6 +236,34 @@ func New(d Deps) (*fiber.App, *Server) {
 		}
 	}
 	return app, s
+}
+
+// apiAwareServerErrors wraps Fiber's answer to a request the server could not read (headers
+// larger than its buffer, a malformed header) so that one for the JSON API is answered in JSON
+// as the API's other errors are, not with an HTML page: fasthttp forgets the request line of
+// such a request, and only the start of the request quoted in its error says where it went.
+func apiAwareServerErrors(fiberErrors func(*fasthttp.RequestCtx, error)) func(*fasthttp.RequestCtx, error) {
+	return func(fctx *fasthttp.RequestCtx, err error) {
+		if target := unreadTarget(quotedRequestStart(err)); isAPIPath(target) {
+			fctx.Request.Header.SetRequestURI(target)
+		}
+		fiberErrors(fctx, err)
+	}
+}
+
+// quotedRequestStart is the start of the request that a fasthttp header error quotes
+// ("... contents: \"GET /api/v1/me HTTP/1.1\\r\\n...\"..."), or "".
+func quotedRequestStart(err error) string {
+	_, rest, ok := strings.Cut(err.Error(), "contents: ")
+	if !ok {
+		return ""
+	}
+	quoted, qerr := strconv.QuotedPrefix(rest)
+	if qerr != nil {
+		return ""
+	}
+	head, _ := strconv.Unquote(quoted)
+	return head
 }
 
 // Drain makes /readyz answer 503 from now on, while every other route is served as before:
@@ -407,6 +437,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		} else if m, ok := outlay.Message(err); ok && status == http.StatusConflict {
 			msg = m
 		}
+		// An error the server answers before any route (a request it could not read) has not
+		// been through securityHeaders.
+		c.Set(fiber.HeaderCacheControl, "no-store")
 		return apiError(c, status, msg)
 	}
 	if tenantOf(c) != nil {
