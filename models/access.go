@@ -320,8 +320,32 @@ func validateRoleLabel(label string) (string, error) {
 		verr.Add("label", tooLong("A role's name", MaxRoleLabel, n))
 	default:
 		checkOneLine(verr, "label", label)
+		if mixed := mixedScripts(label); mixed != "" && len(verr) == 0 {
+			verr.Add("label", "Write the role's name in one alphabet: this one mixes "+mixed+" letters, so it could pass for another role's name.")
+		}
 	}
 	return label, verr.Err()
+}
+
+// checkRoleLabelFree refuses label when a role other than except (a role's key, "" for none)
+// has it already, in any case, or has one that reads the same on screen (confusableSkeleton:
+// "Admin" with a Cyrillic А, "ＡＤＭＩＮ", "Ad​min"), so that no one is given a look-alike of a
+// role for the role.
+func checkRoleLabelFree(tx *gorm.DB, label, except string) error {
+	var roles []Role
+	if err := tx.Select("name", "label").Where("name <> ?", except).Find(&roles).Error; err != nil {
+		return err
+	}
+	want := confusableSkeleton(label)
+	for _, r := range roles {
+		switch {
+		case strings.EqualFold(r.Label, label):
+			return outlay.ValidationErrors{"label": "A role with this name already exists."}
+		case confusableSkeleton(r.Label) == want:
+			return outlay.ValidationErrors{"label": fmt.Sprintf("This name looks the same as the role “%s”. Choose a name that reads differently, so that no one is given one role for the other.", r.Label)}
+		}
+	}
+	return nil
 }
 
 // CreateRole adds a custom role with no permissions.
@@ -333,11 +357,14 @@ func CreateRole(ctx context.Context, db *gorm.DB, label string) (*Role, error) {
 	r := &Role{Name: roleName(label), Label: label}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var clash int64
-		if err := tx.Model(&Role{}).Where("name = ? OR lower(label) = lower(?)", r.Name, label).Count(&clash).Error; err != nil {
+		if err := tx.Model(&Role{}).Where("name = ?", r.Name).Count(&clash).Error; err != nil {
 			return err
 		}
 		if clash > 0 {
 			return outlay.ValidationErrors{"label": "A role with this name already exists."}
+		}
+		if err := checkRoleLabelFree(tx, label, ""); err != nil {
+			return err
 		}
 		err := tx.Create(r).Error
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -383,12 +410,8 @@ func RenameRole(ctx context.Context, db *gorm.DB, g Grantor, name, label string)
 		if r.Builtin {
 			return outlay.ValidationErrors{"label": "Built-in roles keep their names."}
 		}
-		var clash int64
-		if err := tx.Model(&Role{}).Where("name <> ? AND lower(label) = lower(?)", name, label).Count(&clash).Error; err != nil {
+		if err := checkRoleLabelFree(tx, label, name); err != nil {
 			return err
-		}
-		if clash > 0 {
-			return outlay.ValidationErrors{"label": "A role with this name already exists."}
 		}
 		from := r.Label
 		if err := tx.Model(r).Update("label", label).Error; err != nil {
