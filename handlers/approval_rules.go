@@ -332,7 +332,8 @@ func (s *Server) renderRuleForm(c *fiber.Ctx, status int, f approvalrules.Form, 
 func (s *Server) ruleSteps(c *fiber.Ctx) error {
 	f := bindRuleForm(c, 0)
 	i := c.QueryInt("index", -1)
-	switch op := c.Query("op"); {
+	op := c.Query("op")
+	switch {
 	case op == "add":
 		f.Steps = append(f.Steps, approvalrules.StepRow{})
 	case op == "remove" && i >= 0 && i < len(f.Steps):
@@ -341,7 +342,10 @@ func (s *Server) ruleSteps(c *fiber.Ctx) error {
 		f.Steps[i-1], f.Steps[i] = f.Steps[i], f.Steps[i-1]
 	case op == "down" && i >= 0 && i < len(f.Steps)-1:
 		f.Steps[i], f.Steps[i+1] = f.Steps[i+1], f.Steps[i]
+	default:
+		op = ""
 	}
+	f.Focus = approvalrules.StepFocus(op, i, len(f.Steps))
 	if _, err := loadRuleChoices(c.UserContext(), tenantDB(c), &f); err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func (s *Server) documentActivity(c *fiber.Ctx, k docKind, doc models.Seen) (doc
 	csrf, id := s.csrfToken(c), doc.ID()
 	comments := documents.Comments{CSRF: csrf, Action: k.Path(id) + "/comments", FormKey: newFormKey(), Errors: views.FieldErrors{}, CanPost: s.can(c, commentsCreate)}
 	for _, cm := range said.Comments {
-		comments.Comments = append(comments.Comments, documents.Comment{Author: cm.AuthorName, Body: cm.Body, When: moment(cm.CreatedAt), At: cm.CreatedAt.UTC().Format(time.RFC3339)})
+		comments.Comments = append(comments.Comments, documents.Comment{ID: cm.ID, Author: cm.AuthorName, Body: cm.Body, When: moment(cm.CreatedAt), At: cm.CreatedAt.UTC().Format(time.RFC3339)})
 	}
 	files := documents.Attachments{CSRF: csrf, Action: k.Path(id) + "/attachments", Errors: views.FieldErrors{}, CanUpload: s.can(c, attachmentsCreate),
 		MaxSize: storage.FormatSize(s.cfg.MaxUploadBytes), Allowed: uploadAllowed, Accept: uploadAccept}
@@ -159,7 +159,7 @@ func (s *Server) postComment(k docKind) fiber.Handler {
 		}
 		bindForm(c, &post)
 		// The same form posted again answers as its first post did, with no second comment.
-		_, err = models.AddComment(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, post.Body, post.FormKey)
+		posted, err := models.AddComment(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id, post.Body, post.FormKey)
 		return s.answerDocumentPost(c, k, id, err, refusedPost{field: commentField, typed: post.Body, formKey: post.FormKey}, "Comment posted.", documents.CommentsID,
 			func() (templ.Component, error) {
 				doc, err := models.SeeDocument(c.UserContext(), tenantDB(c), s.viewer(c), k.Type, id)
@@ -167,6 +167,9 @@ func (s *Server) postComment(k docKind) fiber.Handler {
 					return nil, err
 				}
 				section, _, err := s.documentActivity(c, k, doc)
+				if posted != nil {
+					section.Posted = posted.ID
+				}
 				return documents.CommentsSection(section), err
 			})
 	}

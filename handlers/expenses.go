@@ -356,13 +356,16 @@ func (s *Server) saveExpense(c *fiber.Ctx, cur *models.ExpenseDetail) error {
 		return s.renderExpenseForm(c, http.StatusOK, f)
 	}
 	if n, ok := strings.CutPrefix(intent, "remove-"); ok {
+		removed := 0
 		if i, err := strconv.Atoi(n); err == nil && i >= 0 && i < len(in.Lines) {
 			in.Lines = append(in.Lines[:i], in.Lines[i+1:]...)
+			removed = i + 1
 		}
 		f, err := s.expenseForm(c, in, nil, nil)
 		if err != nil {
 			return err
 		}
+		f.Removed = removed
 		if cur != nil {
 			// Rows moved: stored ids no longer match rows until it is saved.
 			f.ID, f.Status, f.Number, f.HistoryURL = cur.ID, cur.Status, strOr(cur.Number), expenseDocs.Path(cur.ID)+"/history"

@@ -93,7 +93,9 @@ func (s *Server) markNotificationRead(c *fiber.Ctx) error {
 	if !isHTMX(c) {
 		return redirect(c, notifications.Path)
 	}
-	if err := sendHTML(c, notifications.Row(s.csrfToken(c), notificationItem(*n))); err != nil {
+	it := notificationItem(*n)
+	it.JustRead = true
+	if err := sendHTML(c, notifications.Row(s.csrfToken(c), it)); err != nil {
 		return err
 	}
 	return s.renderBell(c, true)

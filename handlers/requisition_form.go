@@ -306,7 +306,7 @@ func (s *Server) requisitionLines(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	focus := -1
+	focus, removed := -1, 0
 	var moved []int // lines moved to the new department's default
 	switch op := post.Op; {
 	case op == "add" && len(in.Lines) < models.MaxRequisitionLines:
@@ -323,6 +323,7 @@ func (s *Server) requisitionLines(c *fiber.Ctx) error {
 	default:
 		if i, err := strconv.Atoi(post.RemoveLine); err == nil && i >= 0 && i < len(in.Lines) {
 			in.Lines = append(in.Lines[:i], in.Lines[i+1:]...)
+			removed = i + 1
 		}
 	}
 	var cur *models.RequisitionDetail
@@ -340,7 +341,7 @@ func (s *Server) requisitionLines(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f.FocusRow = focus
+	f.FocusRow, f.Removed = focus, removed
 	if htmxTarget(c) == requisitions.DepartmentGLID {
 		return sendHTML(c, requisitions.DepartmentDefaults(f, moved))
 	}

@@ -522,7 +522,7 @@ func (s *Server) tripLegsEdit(c *fiber.Ctx) error {
 	var post tripLegsPost
 	bindForm(c, &post)
 	in := post.TravelInput
-	focus := -1
+	focus, removed := -1, 0
 	if post.Op == "add" && len(in.Legs) < models.MaxTravelLegs {
 		mode := models.ModeAir
 		if n := len(in.Legs); n > 0 && in.Legs[n-1].Mode != "" {
@@ -532,6 +532,7 @@ func (s *Server) tripLegsEdit(c *fiber.Ctx) error {
 		focus = len(in.Legs) - 1
 	} else if i, err := strconv.Atoi(post.RemoveLeg); err == nil && i >= 0 && i < len(in.Legs) {
 		in.Legs = append(in.Legs[:i], in.Legs[i+1:]...)
+		removed = i + 1
 	}
 	var cur *models.TravelDetail
 	if id, _ := strconv.ParseInt(post.Trip, 10, 64); id != 0 {
@@ -548,7 +549,7 @@ func (s *Server) tripLegsEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f.FocusRow = focus
+	f.FocusRow, f.Removed = focus, removed
 	return s.renderTripForm(c, http.StatusOK, f, cur)
 }
 

@@ -10,6 +10,10 @@
 
   var TOAST_MS = 5000;
 
+  // What the keyboard reaches: the controls the focus may be moved to.
+  var CONTROLS = 'a[href], button:not([disabled]), input:not([type="hidden"]):not([disabled]), ' +
+    'select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
   // htmx would inject a <style> for .htmx-indicator; our CSP forbids inline
   // style and app.css provides the rules. (A <meta name="htmx-config"> saying
   // the same wins anyway; this is the safety net.)
@@ -345,6 +349,122 @@
     document.addEventListener('DOMContentLoaded', focusRefusalOnLoad);
   } else {
     focusRefusalOnLoad();
+  }
+
+  /* ---- Where the focus goes when a swap takes it away ---- */
+  // Pressing a control that htmx then swaps out with what surrounds it (a list's status tab, a
+  // line's Remove, a step's buttons, Post comment, Mark read) leaves the focus on <body>, and
+  // a keyboard or screen reader user back at the top of the page. The content swapped in says
+  // where the focus goes instead: [data-swap-focus] on that element, or
+  // [data-swap-focus="next"] on a row for the first control of the row after it (before it,
+  // for the last row). Content that says nothing gives it to its first heading, or else to
+  // its first control. A swap that leaves the focus where it was (typing in a filter, a field
+  // htmx finds again by its id, a field the answer marks autofocus, a refused form's message)
+  // does not move it.
+  function focusLost() {
+    var a = document.activeElement;
+    return !a || a === document.body || a === document.documentElement;
+  }
+
+  function firstControl(root) {
+    if (!root) return null;
+    if (root.matches(CONTROLS) && shown(root)) return root;
+    return Array.prototype.find.call(root.querySelectorAll(CONTROLS), shown) || null;
+  }
+
+  function focusTarget(el) {
+    if (el.getAttribute('data-swap-focus') !== 'next') return el;
+    for (var sib = el.nextElementSibling; sib; sib = sib.nextElementSibling) {
+      var next = firstControl(sib);
+      if (next) return next;
+    }
+    for (sib = el.previousElementSibling; sib; sib = sib.previousElementSibling) {
+      var prev = firstControl(sib);
+      if (prev) return prev;
+    }
+    return firstControl(el) || el;
+  }
+
+  function marked(root) {
+    if (root.matches('[data-swap-focus]')) return root;
+    return Array.prototype.find.call(root.querySelectorAll('[data-swap-focus]'), shown) || null;
+  }
+
+  function placeFocus(xhr) {
+    var before = xhr._focusBefore;
+    if (!focusLost() || !before || before === document.body || before.isConnected) return;
+    var settled = xhr._settled.filter(function (el) { return el.isConnected; });
+    var el = null;
+    settled.some(function (root) { el = marked(root); return !!el; });
+    if (el) {
+      el = focusTarget(el);
+    } else {
+      var target = xhr._swapTarget;
+      var root = target && (target.isConnected ? target : target.id && document.getElementById(target.id));
+      root = root || settled[settled.length - 1];
+      if (!root) return;
+      el = Array.prototype.find.call(root.querySelectorAll('h1, h2, h3, h4, h5, h6'), shown) || firstControl(root) || root;
+    }
+    if (!el.matches(CONTROLS) && !el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: 'nearest' });
+  }
+
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    if (!xhr) return;
+    xhr._focusBefore = document.activeElement;
+    xhr._swapTarget = e.detail.target;
+  });
+
+  // htmx settles each element it swapped in (out-of-band ones too) one after another, in one
+  // go: the focus is placed once they all have.
+  document.addEventListener('htmx:afterSettle', function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    if (!xhr || !(e.target instanceof Element)) return;
+    if (!xhr._settled) {
+      xhr._settled = [];
+      Promise.resolve().then(function () { placeFocus(xhr); });
+    }
+    xhr._settled.push(e.target);
+  });
+
+  /* ---- Live regions that htmx swaps: <p id="…" role="status" data-live> ---- */
+  // A screen reader announces what changes inside a live region it already knows, not a new
+  // one put in the place of the old: the results' count of a list, the live totals of a form
+  // and the like come back in content htmx swaps out whole. The region in the page is kept
+  // (the same element), and takes the content of the one swapped in only when it reads
+  // differently, so a change is announced once, and a swap that changes nothing (more typing
+  // in a description) announces nothing.
+  var liveRegions = {};
+
+  function noteLiveRegions() {
+    liveRegions = {};
+    document.querySelectorAll('[data-live][id]').forEach(function (el) { liveRegions[el.id] = el; });
+  }
+
+  function words(el) { return el.textContent.replace(/\s+/g, ' ').trim(); }
+
+  function keepLiveRegions() {
+    Object.keys(liveRegions).forEach(function (id) {
+      var kept = liveRegions[id];
+      var fresh = document.getElementById(id);
+      if (kept.isConnected || !fresh || fresh === kept) return;
+      // Its attributes stay its own: those of the one swapped in are, until it settles, partly
+      // htmx's (htmx-added, and the old element's own copied while it settles).
+      if (words(kept) !== words(fresh)) {
+        kept.replaceChildren.apply(kept, Array.prototype.slice.call(fresh.childNodes));
+      }
+      fresh.replaceWith(kept);
+    });
+    noteLiveRegions();
+  }
+  document.addEventListener('htmx:oobAfterSwap', keepLiveRegions);
+  document.addEventListener('htmx:afterSwap', keepLiveRegions);
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', noteLiveRegions);
+  } else {
+    noteLiveRegions();
   }
 
   /* ---- What was typed survives a sign-in ---- */

@@ -114,13 +114,16 @@ type Form struct {
 	PaymentMethod  string `form:"payment_method,trim"`
 	PaymentMethods []Option
 	Steps          []StepRow `form:"steps,rows=step_kind"`
-	Errors         views.FieldErrors
-	CanSave        bool
-	DocTypes       []Option
-	Departments    []Option
-	GLAccounts     []Option
-	Currencies     []Option
-	Roles          []Option
+	// Focus names the control that takes the focus once the steps are shown again after a
+	// step was added, removed or moved (StepFocus); "" for none.
+	Focus       string
+	Errors      views.FieldErrors
+	CanSave     bool
+	DocTypes    []Option
+	Departments []Option
+	GLAccounts  []Option
+	Currencies  []Option
+	Roles       []Option
 	// RecordVersion is the version of the rule the edit form was read at.
 	views.RecordVersion
 }
@@ -161,6 +164,36 @@ func BudgetCheckLabel(v string) string {
 func stepField(i int, input string) string { return "steps." + strconv.Itoa(i) + "." + input }
 
 func stepID(i int, input string) string { return "step-" + strconv.Itoa(i) + "-" + input }
+
+// StepsAdd is Focus for the Add a step button.
+const StepsAdd = "add"
+
+// StepFocus is Focus after op ("add", "remove", "up" or "down") on step i, leaving n steps:
+// the step added's first field; the step now in the place of the one removed, or Add a step
+// after the last; the step moved, at the button that moves it on the same way, or the other
+// way once it cannot go further.
+func StepFocus(op string, i, n int) string {
+	switch op {
+	case "add":
+		return stepID(n-1, "kind")
+	case "remove":
+		if i < n {
+			return stepID(i, "kind")
+		}
+		return StepsAdd
+	case "up":
+		if i-1 > 0 {
+			return stepID(i-1, "up")
+		}
+		return stepID(i-1, "down")
+	case "down":
+		if i+1 < n-1 {
+			return stepID(i+1, "down")
+		}
+		return stepID(i+1, "up")
+	}
+	return ""
+}
 
 func stepVals(op string, i int) string {
 	return `{"op":"` + op + `","index":"` + strconv.Itoa(i) + `"}`

@@ -16,6 +16,7 @@ const (
 
 // Comment is one comment as shown.
 type Comment struct {
+	ID     int64
 	Author string
 	Body   string
 	When   string // for people: "3 Mar 2026, 14:05 UTC"
@@ -31,6 +32,7 @@ type Comments struct {
 	FormKey  string // names this showing of the form: posted twice, it makes one comment
 	Errors   views.FieldErrors
 	CanPost  bool
+	Posted   int64 // the comment this answer to its post shows, which takes the focus (0: none)
 }
 
 // Count says how many comments there are.

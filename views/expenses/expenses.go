@@ -145,7 +145,11 @@ type Form struct {
 	Number                                                     string
 	Lines                                                      []FormLine
 	// Added is 1 + the line just added, whose first field takes the focus (0: none).
-	Added                                             int
+	Added int
+	// Removed is 1 + the line a removal took away (0: none): the focus goes to the line now
+	// in its place, or to the first Add button when it was the last (autofocus: the form is
+	// sent without htmx, and the page comes again).
+	Removed                                           int
 	Errors                                            views.FieldErrors
 	Departments, Categories, Destinations, Currencies []Option
 	Total                                             string

@@ -212,14 +212,17 @@ type Form struct {
 	DepartmentGL string
 	Lines        []FormLine
 	FocusRow     int // the row whose description gets the focus after an add; -1 for none
-	Errors       views.FieldErrors
-	Departments  []Option
-	VendorName   string // the chosen vendor's name
-	Locations    []Option
-	GLAccounts   []Option
-	Totals       Totals
-	Rejection    *Decision
-	CanDelete    bool // a draft never submitted
+	// Removed is 1 + the row a removal took away (0: none): the focus goes to the row now in
+	// its place, or to the Add button when it was the last.
+	Removed     int
+	Errors      views.FieldErrors
+	Departments []Option
+	VendorName  string // the chosen vendor's name
+	Locations   []Option
+	GLAccounts  []Option
+	Totals      Totals
+	Rejection   *Decision
+	CanDelete   bool // a draft never submitted
 	// Attach says what may be attached ("PDF, images…; up to 25 MB") when the requester may
 	// attach files; "" when they may not. A new requisition offers to save the draft first.
 	Attach string

@@ -208,7 +208,10 @@ type Form struct {
 	FormKey    string
 	Version    string // the version of the stored request the form was read at ("" when new)
 	FocusRow   int    // the leg whose first field gets the focus after an add; -1 for none
-	Errors     views.FieldErrors
+	// Removed is 1 + the leg a removal took away (0: none): the focus goes to the leg now in
+	// its place, or to the Add button when it was the last.
+	Removed int
+	Errors  views.FieldErrors
 	// ForOthers: the viewer may file trips for other people, so the form asks who travels.
 	ForOthers     bool
 	TravellerName string // the chosen traveller's name
