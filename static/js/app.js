@@ -88,16 +88,52 @@
     return document.body.classList.contains('nav-open');
   }
 
+  // The open drawer covers the page, which is made inert meanwhile (the rest of the shell and
+  // the toasts): Tab and a screen reader stay in the drawer, Tab going round from its last link
+  // to its first, until Escape, a link or the backdrop closes it.
+  function pageBehind() {
+    var sidebar = document.querySelector('.sidebar');
+    if (!sidebar) return [];
+    return Array.prototype.filter.call(document.querySelectorAll('body > *, .shell > *'), function (el) {
+      return el !== sidebar && !el.contains(sidebar) && el.tagName !== 'SCRIPT';
+    });
+  }
+
   function setNav(open) {
     document.body.classList.toggle('nav-open', open);
     document.querySelectorAll('.menu-toggle').forEach(function (b) {
       b.setAttribute('aria-expanded', open ? 'true' : 'false');
     });
+    pageBehind().forEach(function (el) { el.inert = open; });
     if (open) {
       var first = document.querySelector('.sidebar .nav a[aria-current="page"]') || document.querySelector('.sidebar .nav a');
       if (first) first.focus();
     }
   }
+
+  function drawerLinks() {
+    var sidebar = document.querySelector('.sidebar');
+    return sidebar ? Array.prototype.filter.call(sidebar.querySelectorAll(CONTROLS), shown) : [];
+  }
+
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Tab' || !navOpen()) return;
+    var links = drawerLinks();
+    if (!links.length) return;
+    var at = links.indexOf(document.activeElement);
+    var to = null;
+    if (at < 0) {
+      to = e.shiftKey ? links[links.length - 1] : links[0];
+    } else if (e.shiftKey && at === 0) {
+      to = links[links.length - 1];
+    } else if (!e.shiftKey && at === links.length - 1) {
+      to = links[0];
+    }
+    if (to) {
+      e.preventDefault();
+      to.focus();
+    }
+  });
 
   document.addEventListener('click', function (e) {
     var t = e.target instanceof Element ? e.target : null;
@@ -465,6 +501,32 @@
     document.addEventListener('DOMContentLoaded', noteLiveRegions);
   } else {
     noteLiveRegions();
+  }
+
+  /* ---- A flash that comes with the page is announced ---- */
+  // The page's flash ("Draft saved.") sits in a polite status region (views.FlashBanner), but a
+  // screen reader reads what is put into such a region, not what it held when the page came.
+  // So once the page is there its words are put into the region, out of sight, and the flash
+  // on the screen, unchanged, is hidden from screen readers, which would read it twice.
+  // The wait is long enough for the region to be in the browser's accessibility tree first.
+  var FLASH_DELAY_MS = 250;
+
+  function announceFlash() {
+    var region = document.getElementById('flash-status');
+    var flash = region && region.querySelector('.flash');
+    if (!flash) return;
+    flash.setAttribute('aria-hidden', 'true');
+    setTimeout(function () {
+      var said = document.createElement('span');
+      said.className = 'visually-hidden';
+      said.textContent = flash.textContent.trim(); // with what restoreKept may have added
+      region.appendChild(said);
+    }, FLASH_DELAY_MS);
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', announceFlash);
+  } else {
+    announceFlash();
   }
 
   /* ---- What was typed survives a sign-in ---- */
