@@ -176,12 +176,9 @@ func (s *Service) logger() *slog.Logger {
 // dump and the manifest come from one snapshot of the database (exported to pg_dump), so
 // the manifest's counts and checksums are those of the dump's rows.
 func (s *Service) Backup(ctx context.Context, slug string, store *Store, kind string) (*Manifest, error) {
-	t, ok := s.Registry.Lookup(slug)
-	if ok && t.Status == tenancy.StatusPurged {
-		return nil, t.PurgedRefusal("back up")
-	}
-	if !ok || t.Status == tenancy.StatusProvisioning {
-		return nil, outlay.NotFound(fmt.Sprintf("no tenant %q", slug))
+	t, err := s.Registry.Find(slug, "back up")
+	if err != nil {
+		return nil, err
 	}
 	return s.backup(ctx, t, store, kind, nil, nil)
 }

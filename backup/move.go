@@ -38,9 +38,9 @@ type Moved struct {
 // move whose process is killed, or whose undoing fails, stays recorded: the tenant list shows
 // it as interrupted, and Registry.AbandonMove undoes it.
 func (s *Service) Move(ctx context.Context, slug, clusterID string, store *Store, by string) (res *Moved, err error) {
-	t, ok := s.Registry.Lookup(slug)
-	if !ok || t.Status == tenancy.StatusPurged || t.Status == tenancy.StatusProvisioning {
-		return nil, outlay.NotFound(fmt.Sprintf("no tenant %q", slug))
+	t, err := s.Registry.Find(slug, "move")
+	if err != nil {
+		return nil, err
 	}
 	if t.ClusterID == clusterID {
 		return nil, outlay.ValidationErrors{"cluster": fmt.Sprintf("tenant %s is already on cluster %s", slug, clusterID)}

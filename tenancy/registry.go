@@ -207,6 +207,21 @@ func (r *Registry) Lookup(slug string) (Tenant, bool) {
 	return t, ok
 }
 
+// Find is the tenant an operator command names by slug, to act on its data (nothingTo says
+// how, for a purged tenant: "move", "verify"). Every such command looks the slug up here, so
+// each says the same: a slug no tenant has, or one still being created, is outlay.NotFound,
+// and a purged tenant is refused with when it was purged (PurgedRefusal), not called unknown.
+func (r *Registry) Find(slug, nothingTo string) (Tenant, error) {
+	t, ok := r.Lookup(slug)
+	switch {
+	case !ok || t.Status == StatusProvisioning:
+		return Tenant{}, outlay.NotFound(fmt.Sprintf("no tenant %q (outlay tenant list shows them)", slug))
+	case t.Status == StatusPurged:
+		return Tenant{}, t.PurgedRefusal(nothingTo)
+	}
+	return t, nil
+}
+
 // List returns every tenant from the control plane (not the cache), ordered by slug.
 func (r *Registry) List(ctx context.Context) ([]Tenant, error) {
 	return r.scanTenants(ctx, "")

@@ -67,13 +67,10 @@ func openArchiveSource(ctx context.Context, cfg *config.Config, slug string, std
 	if err != nil {
 		return archive.Source{}, nil, err
 	}
-	t, ok := registry.Lookup(slug)
+	t, err := registry.Find(slug, "export")
 	registry.Close()
-	if !ok {
-		return archive.Source{}, nil, fmt.Errorf("no tenant %q", slug)
-	}
-	if t.Status == tenancy.StatusPurged {
-		return archive.Source{}, nil, t.PurgedRefusal("export")
+	if err != nil {
+		return archive.Source{}, nil, err
 	}
 	db, closeDB, err := tenancy.OpenOne(ctx, t, cfg.SecretKey)
 	if err != nil {

@@ -69,10 +69,10 @@ func openAuditLog(ctx context.Context, name, usage string, args []string, stderr
 	if err != nil {
 		return nil, err
 	}
-	t, ok := registry.Lookup(slug)
-	if !ok || t.Status == tenancy.StatusPurged {
+	t, err := registry.Find(slug, "verify")
+	if err != nil {
 		registry.Close()
-		return nil, fmt.Errorf("no tenant %q", slug)
+		return nil, err
 	}
 	db, closeDB, err := tenancy.OpenOne(ctx, t, cfg.SecretKey)
 	if err != nil {

@@ -48,9 +48,9 @@ func cmdTenantCloneSanitized(ctx context.Context, args []string, stdout, stderr 
 		return err
 	}
 	defer closeAll()
-	source, ok := registry.Lookup(slug)
-	if !ok || source.Status == tenancy.StatusPurged || source.Status == tenancy.StatusProvisioning {
-		return fmt.Errorf("no tenant %q to copy", slug)
+	source, err := registry.Find(slug, "copy")
+	if err != nil {
+		return err
 	}
 	// The copy's slug is checked before anything is made: a tenant that has it keeps its
 	// database and its files.

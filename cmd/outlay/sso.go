@@ -45,10 +45,10 @@ func openTenantDB(ctx context.Context, cfg *config.Config, slug string, stderr i
 	if err != nil {
 		return nil, nil, err
 	}
-	t, ok := registry.Lookup(slug)
+	t, err := registry.Find(slug, "read or change")
 	registry.Close()
-	if !ok || t.Status == tenancy.StatusProvisioning || t.Status == tenancy.StatusPurged {
-		return nil, nil, fmt.Errorf("no tenant %q; see `outlay tenant list`", slug)
+	if err != nil {
+		return nil, nil, err
 	}
 	return tenancy.OpenOne(ctx, t, cfg.SecretKey)
 }

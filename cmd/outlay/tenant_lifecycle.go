@@ -128,9 +128,9 @@ func cmdTenantPurge(ctx context.Context, args []string, stdin io.Reader, stdout,
 	}
 	defer blobs.Close()
 	now := time.Now()
-	t, ok := registry.Lookup(slug)
-	if !ok {
-		return fmt.Errorf("no tenant %q", slug)
+	t, err := registry.Find(slug, "purge")
+	if err != nil {
+		return err
 	}
 	early := t.Status == tenancy.StatusLapsed && t.PurgeAfter != nil && now.Before(*t.PurgeAfter)
 	if early && !force {

@@ -32,7 +32,8 @@ func purgeWith(t *testing.T, typed string, args ...string) (code int, stdout, st
 // command refuses what the tenant's state does not allow, with a reason, and changes nothing.
 // Purging inside the export window needs --force and the slug typed again, and says how much
 // of the window is left (all 90 days of it, just after the lapse). The purge leaves no folder
-// of the tenant's files behind, and backing the tenant up afterwards says when it was purged.
+// of the tenant's files behind, and backing it up, moving, copying, verifying or changing it
+// afterwards says when it was purged.
 func TestTenantLifecycleCommands(t *testing.T) {
 	dsn := newControlDSN(t)
 	t.Setenv("OUTLAY_DATABASE_URL", dsn)
@@ -143,6 +144,29 @@ func TestTenantLifecycleCommands(t *testing.T) {
 	}
 	if code, _, errs := runCmd(t, "tenant", "export", "acme", "--to", filepath.Join(t.TempDir(), "acme.zip")); code == 0 || !strings.Contains(errs, `tenant "acme" was purged`) {
 		t.Errorf("exporting a purged tenant: %d %q", code, errs)
+	}
+	// Every command that acts on a tenant named by slug says it was purged, and when, rather
+	// than that no such tenant exists.
+	departments := filepath.Join(t.TempDir(), "departments.csv")
+	if err := os.WriteFile(departments, []byte("name\nFinance\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"tenant", "move", "acme", "--cluster", "elsewhere"},
+		{"tenant", "clone-sanitized", "acme", "--as", "acme-staging"},
+		{"tenant", "purge", "acme", "--force"},
+		{"audit", "verify", "acme"},
+		{"audit", "head", "acme"},
+		{"user", "add", "acme", "bo@acme.example", "--name", "Bo", "--role", "requester"},
+		{"user", "deactivate", "acme", "ana@acme.example"},
+		{"user", "reset-2fa", "acme", "ana@acme.example"},
+		{"sso", "list", "acme"},
+		{"sso", "set", "acme", "okta", "--issuer", "https://login.acme.example", "--client-id", "outlay", "--client-secret", "s3cret"},
+		{"import", "acme", "departments", departments},
+	} {
+		if code, out, errs := runCmd(t, args...); code == 0 || !strings.Contains(errs, purgedOn) || strings.Contains(errs, "no tenant") {
+			t.Errorf("%v on a purged tenant: exit %d, %q %q; want %q", args, code, out, errs, purgedOn)
+		}
 	}
 	// Its slug stays with its purge record, and creating it again says so.
 	if code, _, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme again", "--admin-email", "ana@acme.example"); code == 0 ||

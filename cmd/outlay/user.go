@@ -72,9 +72,9 @@ func openTenant(ctx context.Context, cfg *config.Config, slug string, stderr io.
 		return tenancy.Tenant{}, nil, nil, err
 	}
 	defer registry.Close()
-	t, ok := registry.Lookup(slug)
-	if !ok || t.Status == tenancy.StatusProvisioning || t.Status == tenancy.StatusPurged {
-		return tenancy.Tenant{}, nil, nil, fmt.Errorf("no tenant %q (outlay tenant list shows them)", slug)
+	t, err := registry.Find(slug, "change")
+	if err != nil {
+		return tenancy.Tenant{}, nil, nil, err
 	}
 	db, closeDB, err := tenancy.OpenOne(ctx, t, cfg.SecretKey)
 	if err != nil {
