@@ -1,9 +1,16 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"outlay/internal/dbtest"
+	"outlay/internal/testutil"
 )
 
 // A trip whose days overlap another of the traveller's is not refused: the form comes back
@@ -83,5 +90,59 @@ func TestTravelOverlapIsWarnedOnTheFormAndNotedForTheApprover(t *testing.T) {
 	}
 	if n := s.moC.Get(parisPath).Doc.Find("#trip-overlaps").Length(); n != 0 {
 		t.Error("a withdrawn trip is still noted as overlapping")
+	}
+}
+
+// Two trips of one traveller on the same days, submitted at the same moment (Tess files one,
+// Asa, the admin, files the other for her), do not both go through unwarned: the second to
+// check sees the first. Both are held after storing their trip (their legs wait on a lock the
+// test holds) and let go together. Before, each checked for overlaps while the other's trip
+// was not yet committed, and both were submitted without a warning.
+func TestOverlappingTripsSubmittedAtOnceWarnOnce(t *testing.T) {
+	t.Parallel()
+	s := newTripSite(t, func(env *testutil.Env) {
+		env.Pools.LockWait = -1 // the submissions wait on the test's lock however busy the machine
+	})
+	ctx := context.Background()
+	hold, holder := dbtest.HoldLock(t, s.acme.DSN, "travel_legs")
+	answered := make(chan *testutil.Response, 2)
+	for _, c := range []*testutil.Client{s.tessC, s.asaC} {
+		f := s.tripForm()
+		f.Set("traveller", ids(s.tess.ID))
+		f.Set("intent", "submit")
+		go func() { answered <- c.Post("/travel", f) }()
+	}
+	conn, err := pgx.Connect(ctx, s.acme.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	dbtest.WaitFor(t, 30*time.Second, "both submissions held with their trip stored", func() bool {
+		var waiting int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND pid <> $1 AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO "travel_legs"%'`, holder).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		return waiting == 2
+	})
+	if err := hold.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var submitted, warned int
+	for range 2 {
+		switch res := <-answered; {
+		case res.Status == http.StatusSeeOther:
+			submitted++
+		case res.Status == http.StatusUnprocessableEntity && res.Doc.Find("#travel-form #trip-overlaps").Length() == 1:
+			warned++
+		default:
+			t.Errorf("a submission answered %d %q", res.Status, res.Text(".field-error, .flash"))
+		}
+	}
+	if submitted != 1 || warned != 1 {
+		t.Errorf("%d submitted and %d warned of the other trip, want one of each", submitted, warned)
+	}
+	if n := countRows(t, s.db(t), "travel_requests"); n != 1 {
+		t.Errorf("%d trips stored, want the one submitted", n)
 	}
 }

@@ -27,9 +27,12 @@ type tripSite struct {
 	tessC, moC, coleC, audiC, asaC, ivyC *testutil.Client
 }
 
-func newTripSite(t *testing.T) *tripSite {
+func newTripSite(t *testing.T, setup ...func(*testutil.Env)) *tripSite {
 	t.Helper()
 	env, acme := testutil.NewTenant(t)
+	for _, f := range setup {
+		f(env)
+	}
 	s := &tripSite{acme: acme}
 	s.mo = env.CreateUser(t, acme, "mo@acme.example", "Mo Manager", "approver")
 	s.cole = env.CreateUser(t, acme, "cole@acme.example", "Cole Colleague", "requester")

@@ -318,6 +318,11 @@ func checkTravelSubmission(tx *gorm.DB, t *TravelRequest, sub travelSubmission) 
 // submitTravelLocked checks that the locked, stored request t may be submitted as sub says,
 // numbers it if it has no number yet, marks it submitted and hands it to the approval engine.
 func submitTravelLocked(tx *gorm.DB, t *TravelRequest, sub travelSubmission) error {
+	// One traveller's submissions are taken one after the other, whoever files them, so that
+	// of two trips on the same days submitted at once the second sees the first and warns.
+	if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended('outlay.traveller:' || ?::bigint, 0))`, t.TravellerID).Error; err != nil {
+		return err
+	}
 	if err := checkTravelSubmission(tx, t, sub); err != nil {
 		return err
 	}
