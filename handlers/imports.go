@@ -145,7 +145,7 @@ func (s *Server) importItem(c *fiber.Ctx) error {
 		return err
 	}
 	if m.Status != models.ImportUploaded {
-		return s.render(c, http.StatusOK, page{Title: "Import", Nav: imports.Path, Content: imports.ProgressPage(s.importProgressView(m))})
+		return s.render(c, http.StatusOK, page{Title: "Import", Nav: imports.Path, Content: imports.ProgressPage(s.importProgressView(c, m))})
 	}
 	return s.renderImportPreview(c, http.StatusOK, m, nil)
 }
@@ -340,7 +340,7 @@ func (s *Server) commitImport(c *fiber.Ctx) error {
 	if m == nil || err != nil {
 		return err
 	}
-	if m.Status != models.ImportUploaded {
+	if m.Status != models.ImportUploaded && !m.MayRetry() {
 		return redirect(c, imports.ItemPath(m.ID))
 	}
 	if m.TotalRows > models.ImportJobRows && s.jobs != nil {
@@ -355,7 +355,7 @@ func (s *Server) commitImport(c *fiber.Ctx) error {
 		}
 		return redirect(c, imports.ItemPath(m.ID))
 	}
-	done, err := models.CommitImport(c.UserContext(), tenantDB(c), tenantDB(c), m.ID, []string{models.ImportUploaded}, grantor(c), s.invitationMail(c), nil, false)
+	done, err := models.CommitImport(c.UserContext(), tenantDB(c), tenantDB(c), m.ID, models.CommitFrom, grantor(c), s.invitationMail(c), nil, false)
 	if errors.Is(err, models.ErrImportTaken) {
 		return redirect(c, imports.ItemPath(m.ID))
 	}
@@ -386,13 +386,13 @@ func (s *Server) importProgress(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendHTML(c, imports.ProgressPanel(s.importProgressView(m)))
+	return sendHTML(c, imports.ProgressPanel(s.importProgressView(c, m)))
 }
 
-func (s *Server) importProgressView(m *models.Import) imports.Progress {
+func (s *Server) importProgressView(c *fiber.Ctx, m *models.Import) imports.Progress {
 	k, _ := models.FindImportKind(m.Kind)
 	p := imports.Progress{ID: m.ID, Kind: k.Label, Filename: m.Filename, Status: m.Status, Message: m.Message,
-		Done: m.DoneRows, Total: m.TotalRows, Percent: m.Percent(), Finished: m.Finished(),
+		Done: m.DoneRows, Total: m.TotalRows, Percent: m.Percent(), Finished: m.Finished(), Retry: m.MayRetry(), CSRFToken: s.csrfToken(c),
 		Created: m.CreatedCount, Updated: m.UpdatedCount, Unchanged: m.UnchangedCount, Refused: m.RefusedCount}
 	if m.Result != nil {
 		var refused []models.ImportRow

@@ -727,3 +727,77 @@ func TestImportInARequestGivesUpOnALockAndMayBeRunAgain(t *testing.T) {
 	}
 	_ = app
 }
+
+// An import whose run was cut short (the server running it in the admin's request stopped,
+// leaving it claimed, its claim no longer renewed) is not shown importing for ever: its page
+// and the list say it failed, and why, and Import again runs it. One whose claim is renewed
+// is still importing. An import whose file cannot be loaded once claimed (no longer kept, or
+// no longer readable) fails at once, saying to upload it again, where it stayed "importing".
+func TestImportCutShortOrUnloadableFailsAndSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	app, c, env := importAsAdmin(t)
+	acme, _ := env.Registry.Lookup("acme")
+	db := app.DB(t, acme)
+	upload := func(name string) (string, int64) {
+		res := uploadImport(c, "vendors", name, []byte("name,payment_terms,currency\nAcme,30,USD\n"))
+		item := res.Location()
+		var id int64
+		if _, err := fmt.Sscanf(item, "/admin/import/%d", &id); err != nil {
+			t.Fatalf("upload: %d %q", res.Status, item)
+		}
+		return item, id
+	}
+	claim := func(id int64, renewed time.Duration) {
+		if err := db.Exec(`UPDATE imports SET status = 'running', done_rows = 0, updated_at = now() - make_interval(secs => ?) WHERE id = ?`,
+			renewed.Seconds(), id).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	cutShort, cutID := upload("cut-short.csv")
+	claim(cutID, models.ImportClaimLease+time.Minute)
+	running, runID := upload("running.csv")
+	claim(runID, 0)
+
+	badge := func(file string) string {
+		return strings.TrimSpace(c.Get("/admin/import").Doc.Find(`tr:has(a:contains("` + file + `")) .badge`).Text())
+	}
+	if got := badge("cut-short.csv"); got != "Failed" {
+		t.Errorf("the list shows the import cut short as %q", got)
+	}
+	page := c.Get(cutShort)
+	if title, msg := page.Text("#result-title"), page.Text("#import-progress > p"); title != "Not imported" || msg != models.ImportCutShort {
+		t.Errorf("the page of the import cut short: %q %q (%s)", title, msg, page.Text("main"))
+	}
+	if got := page.Text("#retry-button"); got != "Import again" {
+		t.Fatalf("the import cut short offers %q", got)
+	}
+	if res := c.Post(cutShort+"/commit", url.Values{}); res.Status != http.StatusSeeOther || res.Location() != cutShort {
+		t.Fatalf("Import again: %d %q", res.Status, res.Location())
+	}
+	if got := importResult(c.Get(cutShort)); got != "Rows 1, Created 1, Updated 0, Unchanged 0" {
+		t.Errorf("run again: %q", got)
+	}
+	if page := c.Get(running); page.Doc.Find("#import-bar").Length() != 1 || page.Doc.Find("#retry-button").Length() != 0 || badge("running.csv") != "Importing" {
+		t.Errorf("an import whose claim is renewed is no longer importing: %s", page.Text("main"))
+	}
+
+	for _, tc := range []struct{ name, change, want string }{
+		{"file no longer kept", `UPDATE imports SET file = NULL WHERE id = ?`, "This import's file is no longer kept; upload it again."},
+		{"file no longer readable", `UPDATE imports SET filename = 'vendors.xlsx', file = 'not a workbook'::bytea WHERE id = ?`, "Nothing was imported: "},
+	} {
+		item, id := upload(tc.name + ".csv")
+		if err := db.Exec(tc.change, id).Error; err != nil {
+			t.Fatal(err)
+		}
+		if res := c.Post(item+"/commit", url.Values{}); res.Status != http.StatusSeeOther || res.Location() != item {
+			t.Errorf("%s: Import answered %d %q", tc.name, res.Status, res.Location())
+		}
+		var status string
+		db.Raw(`SELECT status FROM imports WHERE id = ?`, id).Scan(&status)
+		page := c.Get(item)
+		if msg := page.Text("#import-progress > p"); status != models.ImportFailed || page.Text("#result-title") != "Not imported" ||
+			!strings.HasPrefix(msg, tc.want) || !strings.HasSuffix(msg, "pload it again.") || page.Doc.Find("#retry-button").Length() != 0 {
+			t.Errorf("%s: the import is %s, its page reads %q", tc.name, status, page.Text("main"))
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -53,7 +54,14 @@ type Import struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	FinishedAt     *time.Time
+	// FileKept: the import's file is still kept (read by GetImport for a failed import
+	// only), so it may be run again.
+	FileKept bool `gorm:"-"`
 }
+
+// MayRetry reports whether the import failed with its file still kept, so that pressing
+// Import runs it again (nothing of a failed run was written).
+func (m *Import) MayRetry() bool { return m.Status == ImportFailed && m.FileKept }
 
 // Plan is the import's header row and mapping.
 func (m *Import) Plan() ImportPlan { return ImportPlan{HeaderRow: m.HeaderRow - 1, Mapping: m.Mapping} }
@@ -105,14 +113,78 @@ func SaveImportUpload(ctx context.Context, db *gorm.DB, userID int64, k *ImportK
 	return m, db.WithContext(ctx).Create(m).Error
 }
 
-// GetImport reads import id, without its file.
+// GetImport reads import id, without its file, as it stands: one that was running under a
+// claim gone stale (failStaleImports) is read as failed.
 func GetImport(ctx context.Context, db *gorm.DB, id int64) (*Import, error) {
 	var m Import
-	err := db.WithContext(ctx).Omit("file").Take(&m, id).Error
+	read := func() error { return db.WithContext(ctx).Omit("file").Take(&m, id).Error }
+	err := read()
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, outlay.NotFound("That import does not exist.")
 	}
+	if err == nil && m.Status == ImportRunning {
+		var failed int64
+		if failed, err = failStaleImports(ctx, db); err == nil && failed > 0 {
+			err = read()
+		}
+	}
+	if err == nil && m.Status == ImportFailed {
+		err = db.WithContext(ctx).Raw(`SELECT file IS NOT NULL FROM imports WHERE id = ?`, id).Row().Scan(&m.FileKept)
+	}
 	return &m, err
+}
+
+// ImportClaimLease is how long the claim of a running import lasts unless renewed: whoever
+// runs it (a request or a job, on any server) renews it every quarter of it, through its
+// progress and holdClaim, on the import's updated_at, by the database's clock. A running import
+// whose claim is older ran in a process that is gone (a server stopped or killed while the
+// import ran in its request or its job): nothing of it was committed.
+const ImportClaimLease = 2 * time.Minute
+
+// ImportCutShort is the message of an import whose run was cut short (failStaleImports).
+const ImportCutShort = "The import was cut short before it finished (the server running it stopped); nothing was written. Press Import again to run it."
+
+// failStaleImports marks failed every running import whose claim went stale, with
+// ImportCutShort, so that its page says so and it may be run again, rather than showing it
+// running for ever. The reads of imports (GetImport, RecentImports) do it when they find one
+// running, whichever path runs it, so both recover alike; it returns how many it failed.
+func failStaleImports(ctx context.Context, db *gorm.DB) (int64, error) {
+	res := db.WithContext(ctx).Exec(`UPDATE imports SET status = ?, message = ?, finished_at = now(), updated_at = now()
+		WHERE status = ? AND updated_at < now() - make_interval(secs => ?)`,
+		ImportFailed, ImportCutShort, ImportRunning, ImportClaimLease.Seconds())
+	return res.RowsAffected, res.Error
+}
+
+// holdClaim renews the claim of import id, which this process runs, every quarter lease
+// until the returned stop is called (when the run ends, whatever its outcome).
+func holdClaim(ctx context.Context, db *gorm.DB, id int64) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(ImportClaimLease / 4)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				renewClaim(ctx, db, id, nil)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// renewClaim renews the claim of running import id (ImportClaimLease), recording how many
+// rows it did when done is not nil. A renewal that fails is not fatal: the next one may
+// succeed, and the run itself fails if the database is gone.
+func renewClaim(ctx context.Context, db *gorm.DB, id int64, done *int) {
+	fields := map[string]any{"updated_at": gorm.Expr("now()")}
+	if done != nil {
+		fields["done_rows"] = *done
+	}
+	db.WithContext(ctx).Model(&Import{}).Where("id = ? AND status = ?", id, ImportRunning).Updates(fields)
 }
 
 // importFile reads import id's file.
@@ -128,8 +200,16 @@ func importFile(ctx context.Context, db *gorm.DB, id int64) ([]byte, error) {
 // RecentImports lists the latest imports, newest first, without their files.
 func RecentImports(ctx context.Context, db *gorm.DB, limit int) ([]Import, error) {
 	var out []Import
-	err := db.WithContext(ctx).Omit("file", "result").Order("id DESC").Limit(limit).Find(&out).Error
-	return out, err
+	read := func() error {
+		return db.WithContext(ctx).Omit("file", "result").Order("id DESC").Limit(limit).Find(&out).Error
+	}
+	if err := read(); err != nil || !slices.ContainsFunc(out, func(m Import) bool { return m.Status == ImportRunning }) {
+		return out, err
+	}
+	if failed, err := failStaleImports(ctx, db); err != nil || failed == 0 {
+		return out, err
+	}
+	return out, read()
 }
 
 // SetImportPlan changes the header row and mapping of an import not yet committed.
@@ -181,10 +261,15 @@ func loadImport(ctx context.Context, db *gorm.DB, m *Import) (*ImportKind, *shee
 	return k, t, err
 }
 
+// CommitFrom are the statuses from which the admin's press of Import commits an import: an
+// upload, or an import that failed with its file kept (Import.MayRetry), nothing of which was
+// written.
+var CommitFrom = []string{ImportUploaded, ImportFailed}
+
 // QueueImport marks import m as committed and to be run by a job; false when it was
 // already committed (a second click).
 func QueueImport(ctx context.Context, db *gorm.DB, id int64) (bool, error) {
-	return moveImport(ctx, db, id, []string{ImportUploaded}, ImportQueued)
+	return moveImport(ctx, db, id, CommitFrom, ImportQueued)
 }
 
 // CommitImport runs import id for real: every row in one transaction, recorded in the audit
@@ -197,10 +282,11 @@ func QueueImport(ctx context.Context, db *gorm.DB, id int64) (bool, error) {
 // waitForLocks (ImportOptions.WaitForLocks) is for a job: a request gives up after the lock
 // wait, as every request does.
 //
-// The import runs only when it is in one of the statuses from (ImportUploaded for the admin's
+// The import runs only when it is in one of the statuses from (CommitFrom for the admin's
 // press of Import in a request, ImportQueued for its job), which it leaves for ImportRunning
 // in one conditional update: of two requests or runs at once, one takes it and runs it; the
-// other is answered ErrImportTaken, with the import as it then stands.
+// other is answered ErrImportTaken, with the import as it then stands. The run holds its
+// claim (holdClaim) until it ends; a file that cannot be loaded fails it at once, with why.
 func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, from []string, g Grantor, invite ComposeLinkMail, mayCommit func(context.Context) error, waitForLocks bool) (*Import, error) {
 	taken, err := moveImport(ctx, progressDB, id, from, ImportRunning)
 	if err != nil {
@@ -213,13 +299,13 @@ func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, from [
 	if !taken {
 		return m, ErrImportTaken
 	}
+	stop := holdClaim(ctx, progressDB, id)
+	defer stop()
 	k, t, err := loadImport(ctx, db, m)
 	if err != nil {
-		return nil, err
+		return failLoad(ctx, db, progressDB, id, err)
 	}
-	progress := func(done, _ int) {
-		progressDB.WithContext(ctx).Model(&Import{}).Where("id = ?", id).Updates(map[string]any{"done_rows": done, "updated_at": time.Now().UTC()})
-	}
+	progress := func(done, _ int) { renewClaim(ctx, progressDB, id, &done) }
 	ctx = ImportActor(ctx, fmt.Sprint(id))
 	res, runErr := RunImport(ctx, db, k, t.Rows, t.Lines, m.Plan(), ImportOptions{Grantor: g, Progress: progress, Source: m.Filename, Separator: t.Delimiter, Invite: invite,
 		MayCommit: mayCommit, WaitForLocks: waitForLocks})
@@ -255,6 +341,28 @@ func CommitImport(ctx context.Context, db, progressDB *gorm.DB, id int64, from [
 	return m, nil
 }
 
+// failLoad fails import id, whose file could not be loaded (err) after it was claimed, with
+// what to do: nothing of it was written. A refusal of the file (no longer kept, no longer
+// readable) is the import's message, not an error of the run, and the file is let go, since
+// running it again cannot succeed.
+func failLoad(ctx context.Context, db, progressDB *gorm.DB, id int64, err error) (*Import, error) {
+	fields := map[string]any{"status": ImportFailed, "message": "The import's file could not be read; nothing was written. Upload it again.",
+		"finished_at": time.Now().UTC(), "updated_at": time.Now().UTC()}
+	if v, ok := outlay.AsValidation(err); ok && v["file"] != "" {
+		fields["message"], fields["file"], err = "Nothing was imported: "+v["file"]+" Upload it again.", nil, nil
+	} else if errors.Is(err, outlay.ErrConflict) {
+		fields["message"], fields["file"], err = err.Error(), nil, nil
+	}
+	if uerr := progressDB.WithContext(ctx).Model(&Import{ID: id}).Updates(fields).Error; uerr != nil {
+		return nil, errors.Join(err, uerr)
+	}
+	m, gerr := GetImport(ctx, db, id)
+	if gerr != nil {
+		return nil, errors.Join(err, gerr)
+	}
+	return m, err
+}
+
 // ErrImportTaken answers CommitImport for an import that another request or run has taken
 // (or finished) meanwhile: this one did not run it.
 var ErrImportTaken = errors.New("import already committed")
@@ -263,7 +371,7 @@ var ErrImportTaken = errors.New("import already committed")
 // did: one conditional statement, so that of two requests at once only one moves it.
 func moveImport(ctx context.Context, db *gorm.DB, id int64, from []string, to string) (bool, error) {
 	res := db.WithContext(ctx).Model(&Import{}).Where("id = ? AND status IN ?", id, from).
-		Updates(map[string]any{"status": to, "done_rows": 0, "updated_at": time.Now().UTC()})
+		Updates(map[string]any{"status": to, "done_rows": 0, "message": "", "finished_at": nil, "updated_at": gorm.Expr("now()")})
 	return res.RowsAffected == 1, res.Error
 }
 

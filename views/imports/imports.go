@@ -124,6 +124,9 @@ type Progress struct {
 	Shown                                []Column
 	Reinvited                            []Reinvitation // of an import that was written
 	Invited                              string         // what became of the new people's invitations, if any
+	// Retry: the import failed with its file kept, and pressing Import runs it again.
+	Retry     bool
+	CSRFToken string
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
