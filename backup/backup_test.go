@@ -220,3 +220,35 @@ func isValidation(err error) bool {
 	_, ok := outlay.AsValidation(err)
 	return ok
 }
+
+// A restore over a tenant whose move was interrupted (its process killed: the move is
+// recorded, and nothing holds it) is refused, naming the command that undoes the move, and
+// the tenant stays where it is: the restore would switch it from under the move's undoing.
+func TestRestoreRefusedWhileAMoveIsInterrupted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	m, err := f.service.Backup(ctx, "acme", f.store, tenancy.BackupManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl, err := pgx.Connect(ctx, f.env.ControlDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctl.Close(ctx)
+	if _, err := ctl.Exec(ctx, `INSERT INTO tenant_moves (slug, from_cluster, from_database, to_cluster, to_database, started_by)
+		VALUES ('acme', $1, $2, 'eu-2', 'acme_moving', 'olga@ops')`, f.tenant.ClusterID, f.tenant.DatabaseName); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.service.Restore(ctx, f.store, m.Name, backup.RestoreOptions{Slug: "acme", Cluster: "eu-2"})
+	if !errors.Is(err, outlay.ErrConflict) || !strings.Contains(err.Error(), "was interrupted") || !strings.Contains(err.Error(), "outlay tenant move acme --abandon") {
+		t.Errorf("restore while the move is interrupted: %v", err)
+	}
+	if err := f.env.Registry.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := f.env.Registry.Lookup("acme"); now.ClusterID != f.tenant.ClusterID || now.DatabaseName != f.tenant.DatabaseName {
+		t.Errorf("after the refused restore acme is on %s (%s)", now.ClusterID, now.DatabaseName)
+	}
+}

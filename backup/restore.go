@@ -77,6 +77,11 @@ func (s *Service) Restore(ctx context.Context, store *Store, name string, o Rest
 	if current != nil && current.Status == tenancy.StatusProvisioning {
 		return nil, outlay.Conflict(fmt.Sprintf("tenant %s is being created; try again when it is", target))
 	}
+	if current != nil {
+		if err := s.Registry.RefuseWhileMoving(ctx, target); err != nil {
+			return nil, err
+		}
+	}
 	clusterID := o.Cluster
 	if clusterID == "" && current != nil {
 		clusterID = current.ClusterID

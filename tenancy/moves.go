@@ -75,6 +75,20 @@ func scanMove(row pgx.Row) (Move, error) {
 	return m, err
 }
 
+// RefuseWhileMoving refuses what would switch tenant slug's database (a restore over it) while
+// a move of it is recorded, running or interrupted, saying what to do (for an interrupted
+// one, AbandonCommand); nil when none is.
+func (r *Registry) RefuseWhileMoving(ctx context.Context, slug string) error {
+	m, err := scanMove(r.pool.QueryRow(ctx, selectMoves+` WHERE m.slug = $1`, slug))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return m.refusal()
+}
+
 // Moves lists the recorded moves (running or interrupted), by slug.
 func (r *Registry) Moves(ctx context.Context) ([]Move, error) {
 	rows, err := r.pool.Query(ctx, selectMoves+` ORDER BY m.slug`)
