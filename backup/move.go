@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"gocloud.dev/blob"
 
 	"outlay"
+	"outlay/storage"
 	"outlay/tenancy"
 )
 
@@ -199,4 +204,50 @@ func copySchema(ctx context.Context, from, to string) (int64, error) {
 	}
 	err = copyDatabase(ctx, from, to, []string{"--section=pre-data", "--snapshot=" + snapshot}, []string{"--single-transaction"})
 	return schema, err
+}
+
+// DeleteUnlisted deletes the files in store of backups of tenant slug named as taken at or
+// after since that the control plane does not list: what a move (or a backup) killed while
+// it wrote its dump left behind, since a backup is listed only once written whole. It
+// returns the names of those it deleted; a listed backup, and files older than since, stay.
+func (s *Service) DeleteUnlisted(ctx context.Context, store *Store, slug string, since time.Time) ([]string, error) {
+	listed := map[string]bool{}
+	all, err := s.Registry.Backups(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range all {
+		listed[b.Name] = true
+	}
+	first := slug + "/" + since.UTC().Truncate(time.Second).Format("20060102T150405Z")
+	names := map[string]bool{}
+	it := store.bucket.List(&blob.ListOptions{Prefix: folder + slug + "/"})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		rest := strings.TrimPrefix(obj.Key, folder+slug+"/")
+		stamp, _, ok := strings.Cut(rest, "/")
+		if name := slug + "/" + stamp; ok && !obj.IsDir && name >= first && !listed[name] {
+			names[name] = true
+		}
+	}
+	var deleted []string
+	for name := range names {
+		if err := store.deleteUnder(ctx, name+"/"); err != nil {
+			return deleted, fmt.Errorf("delete the unlisted backup files %s: %w", name, err)
+		}
+		deleted = append(deleted, name)
+	}
+	if store.dir != "" && len(deleted) > 0 {
+		if err := storage.RemoveEmptyFolders(store.dir, folder+slug); err != nil {
+			return deleted, err
+		}
+	}
+	slices.Sort(deleted)
+	return deleted, nil
 }

@@ -272,7 +272,17 @@ func abandonMove(ctx context.Context, cfg *config.Config, slug string, stdin io.
 	for _, b := range rec.Backups {
 		fmt.Fprintf(stdout, "the move's backup %s is kept (outlay tenant backups %s)\n", b.Name, slug)
 	}
-	return nil
+	// A move killed while it wrote its dump left the files of a backup never listed.
+	store, err := backup.OpenStore(ctx, cfg.BlobURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	partial, err := (&backup.Service{Registry: registry}).DeleteUnlisted(ctx, store, slug, rec.Move.StartedAt)
+	for _, name := range partial {
+		fmt.Fprintf(stdout, "deleted the files of the move's unfinished backup %s (never listed, as it was not written whole)\n", name)
+	}
+	return err
 }
 
 // leftoverWhat says what the database an interrupted move left behind was.

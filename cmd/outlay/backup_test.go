@@ -1,12 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"outlay/backup"
+	"outlay/internal/dbtest"
 	"outlay/internal/pgcluster"
+	"outlay/storage"
 )
 
 // The operator's commands for clusters, backups, restores and moves, on a demo-seeded tenant
@@ -97,4 +105,59 @@ func regexpLine(out, pattern string) bool {
 		}
 	}
 	return false
+}
+
+// Undoing a move killed while it wrote its dump deletes the files of its backup, which was
+// never listed (a backup is listed once written whole), and says so; a listed backup, and
+// files from before the move started, stay.
+func TestAbandonDeletesTheMovesUnfinishedBackup(t *testing.T) {
+	dsn := newControlDSN(t)
+	t.Setenv("OUTLAY_DATABASE_URL", dsn)
+	blobDir := t.TempDir()
+	t.Setenv("OUTLAY_BLOB_URL", "file://"+blobDir)
+	ctx := context.Background()
+	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-password", "a long enough password"); code != 0 {
+		t.Fatalf("create: %q %q", out, errs)
+	}
+	if code, out, errs := runCmd(t, "cluster", "add", "eu-2", dbtest.ServerDSN(t)); code != 0 {
+		t.Fatalf("cluster add: %q %q", out, errs)
+	}
+	code, out, errs := runCmd(t, "tenant", "backup", "acme")
+	_, listed, _ := strings.Cut(out, "--from ")
+	if listed = strings.TrimSpace(listed); code != 0 || listed == "" {
+		t.Fatalf("backup: %d %q %q", code, out, errs)
+	}
+	ctl, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctl.Close(ctx)
+	var started time.Time
+	if err := ctl.QueryRow(ctx, `INSERT INTO tenant_moves (slug, from_cluster, from_database, to_cluster, to_database, started_by)
+		SELECT slug, cluster_id, database_name, 'eu-2', database_name || '_moving', 'olga@ops' FROM tenants WHERE slug = 'acme'
+		RETURNING started_at`).Scan(&started); err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := storage.OpenBucket(ctx, "file://"+blobDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blobs.Close()
+	stamp := func(at time.Time) string { return "acme/" + at.UTC().Format("20060102T150405Z") }
+	partial, older := stamp(started.Add(time.Second)), stamp(started.Add(-time.Hour))
+	for _, name := range []string{partial, older} {
+		if err := blobs.WriteAll(ctx, "backups/"+name+"/"+backup.DumpFile, []byte("PGDMP, cut short"), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	err = cmdTenantMove(ctx, []string{"acme", "--abandon"}, strings.NewReader("acme\n"), &stdout, &stderr)
+	if want := "deleted the files of the move's unfinished backup " + partial; err != nil || !strings.Contains(stdout.String(), want) {
+		t.Errorf("abandon: %v, output lacks %q:\n%s%s", err, want, stdout.String(), stderr.String())
+	}
+	for name, kept := range map[string]bool{partial: false, older: true, listed: true} {
+		if ok, err := blobs.Exists(ctx, "backups/"+name+"/"+backup.DumpFile); err != nil || ok != kept {
+			t.Errorf("the dump of %s is there: %v (%v), want %v", name, ok, err, kept)
+		}
+	}
 }
