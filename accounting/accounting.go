@@ -188,8 +188,11 @@ func Write(w io.Writer, f Format, docs []Document, acc Accounts) error {
 }
 
 // writeBills writes the bills and reimbursements of docs, rowsOf giving each document's rows.
+// The file is for an accounting system's import, which matches its headers by name: it has no
+// byte-order mark (nor has the journal), which an import that does not expect one would read
+// as part of the first header ("*ContactName" no longer found).
 func writeBills(w io.Writer, titles []string, rowsOf func(Document) [][]any, docs []Document) error {
-	sw, err := sheet.NewWriter(sheet.CSV, w, columns(titles))
+	sw, err := sheet.NewBareCSVWriter(w, columns(titles))
 	if err != nil {
 		return err
 	}

@@ -86,7 +86,7 @@ func paymentReference(d Document) string {
 
 // WriteJournal writes journal lines as the general journal CSV.
 func WriteJournal(w io.Writer, lines []JournalLine) error {
-	sw, err := sheet.NewWriter(sheet.CSV, w, columns(journalColumns))
+	sw, err := sheet.NewBareCSVWriter(w, columns(journalColumns))
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,12 @@ func csvExport(t *testing.T, c *testutil.Client, path string) (head []string, ro
 		!strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("%s: %d %v", path, res.Status, res.Header)
 	}
-	recs, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	// A byte-order mark first, so that Excel on Windows reads the file as UTF-8.
+	body, bom := strings.CutPrefix(res.Body, "\ufeff")
+	if !bom {
+		t.Errorf("%s: the CSV file has no byte-order mark", path)
+	}
+	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if err != nil || len(recs) == 0 {
 		t.Fatalf("%s: %v %q", path, err, res.Body)
 	}
@@ -172,8 +177,12 @@ func TestListExportNeutralisesFormulas(t *testing.T) {
 	}
 	defer f.Close()
 	sheetRows, _ := f.GetRows("Sheet1")
-	if len(sheetRows) != 2 || sheetRows[0][1] != "Name" || sheetRows[1][1] != "'"+formulaVendor {
+	// In XLSX the cell is marked as text by its style (quotePrefix), not shown with an apostrophe.
+	if len(sheetRows) != 2 || sheetRows[0][1] != "Name" || sheetRows[1][1] != formulaVendor {
 		t.Errorf("xlsx rows %q", sheetRows)
+	}
+	if style, _ := f.GetCellStyle("Sheet1", "B2"); f.Styles.CellXfs.Xf[style].QuotePrefix == nil || !*f.Styles.CellXfs.Xf[style].QuotePrefix {
+		t.Errorf("xlsx cell B2 is not marked as text")
 	}
 	if formula, _ := f.GetCellFormula("Sheet1", "B2"); formula != "" {
 		t.Errorf("xlsx cell holds a formula %q", formula)

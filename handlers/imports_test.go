@@ -601,7 +601,8 @@ func TestImportNeedsTheKindsOwnPermission(t *testing.T) {
 // columns carry the values the import reads under the import's headers, and the columns the
 // import must not read (names shown for people, a record's archive flag) have headers it
 // does not know. Before, a vendor on hold came back active, and budgets, departments and
-// expense categories were refused row by row.
+// expense categories were refused row by row; and a budget exported as XLSX was refused for
+// its dates, written as a date and time ("2026-01-01 00:00").
 func TestListExportsImportUnchanged(t *testing.T) {
 	t.Parallel()
 	env, acme := testutil.NewTenant(t)
@@ -618,7 +619,7 @@ func TestListExportsImportUnchanged(t *testing.T) {
 	must(t, db.Create(&dept).Error)
 	// An address typed in a browser's text area keeps CRLF line breaks; a contact may start
 	// with an apostrophe before an equals sign.
-	for _, v := range []models.Vendor{{Name: "Held Ltd", Currency: "USD", Status: models.VendorOnHold, PaymentTermsDays: 30, ContactName: "'=Lee"},
+	for _, v := range []models.Vendor{{Name: "Held Ltd", Currency: "USD", Status: models.VendorOnHold, PaymentTermsDays: 30, ContactName: "'=Lee", Phone: "+41 44 123 45 67"},
 		{Name: "Open Co", Currency: "USD", Status: models.VendorActive, PaymentTermsDays: 15, Address: "1 Main St\r\nSpringfield"}} {
 		must(t, db.Create(&v).Error)
 	}
@@ -627,27 +628,29 @@ func TestListExportsImportUnchanged(t *testing.T) {
 		PeriodEnd: time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC), Currency: "USD", AmountMinor: 5000000}).Error)
 	limit, per := int64(7500), models.LimitPerDay
 	must(t, db.Create(&models.ExpenseCategory{Name: "Meals", GLAccountID: gl.ID, LimitMinor: &limit, LimitPer: &per, Currency: "USD"}).Error)
-	for _, k := range []struct{ kind, list string }{
-		{"vendors", "/vendors"}, {"departments", "/admin/departments"}, {"budgets", "/admin/budgets"},
-		{"gl-accounts", "/admin/gl-accounts"}, {"expense-categories", "/admin/expense-categories"}, {"users", "/admin/users"},
-	} {
-		file := c.Get(k.list + "/export?format=csv")
-		if file.Status != http.StatusOK {
-			t.Fatalf("%s export: %d", k.list, file.Status)
-		}
-		c.Get("/admin/import")
-		res := uploadImport(c, k.kind, k.kind+".csv", []byte(file.Body))
-		if res.Status != http.StatusSeeOther {
-			t.Fatalf("%s upload: %d %s", k.kind, res.Status, res.Text(".field-error"))
-		}
-		page := c.Get(res.Location())
-		if refused := page.Text("#commit-refused, #mapping-error, .field-error"); refused != "" {
-			t.Errorf("%s: its own export is refused: %q", k.kind, refused)
-			continue
-		}
-		c.Post(res.Location()+"/commit", url.Values{})
-		if got := importResult(c.Get(res.Location())); !strings.Contains(got, "Created 0, Updated 0") {
-			t.Errorf("%s: its own export changed records: %q", k.kind, got)
+	for _, format := range []string{"csv", "xlsx"} {
+		for _, k := range []struct{ kind, list string }{
+			{"vendors", "/vendors"}, {"departments", "/admin/departments"}, {"budgets", "/admin/budgets"},
+			{"gl-accounts", "/admin/gl-accounts"}, {"expense-categories", "/admin/expense-categories"}, {"users", "/admin/users"},
+		} {
+			file := c.Get(k.list + "/export?format=" + format)
+			if file.Status != http.StatusOK {
+				t.Fatalf("%s export: %d", k.list, file.Status)
+			}
+			c.Get("/admin/import")
+			res := uploadImport(c, k.kind, k.kind+"."+format, []byte(file.Body))
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("%s %s upload: %d %s", k.kind, format, res.Status, res.Text(".field-error"))
+			}
+			page := c.Get(res.Location())
+			if refused := page.Text("#commit-refused, #mapping-error, .field-error"); refused != "" {
+				t.Errorf("%s %s: its own export is refused: %q", k.kind, format, refused)
+				continue
+			}
+			c.Post(res.Location()+"/commit", url.Values{})
+			if got := importResult(c.Get(res.Location())); !strings.Contains(got, "Created 0, Updated 0") {
+				t.Errorf("%s %s: its own export changed records: %q", k.kind, format, got)
+			}
 		}
 	}
 	var held string

@@ -309,6 +309,7 @@ func (s *Server) reimbursementCSV(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
+	buf.WriteString(sheet.BOM)
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"Batch", "Report", "Title", "Person", "Email", "Currency", "Total", "Advance deducted", "Amount to pay",
 		"Account holder", "IBAN", "BIC", "Status"})

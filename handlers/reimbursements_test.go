@@ -154,7 +154,10 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 
 	// The CSV: a row per report, IBANs masked.
 	res = c.Get(batchPath + "/csv")
-	rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	if !strings.HasPrefix(res.Body, "\ufeff") {
+		t.Errorf("the batch's CSV file has no byte-order mark")
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\ufeff"))).ReadAll()
 	if err != nil || res.Status != http.StatusOK {
 		t.Fatalf("csv %d: %v", res.Status, err)
 	}

@@ -255,7 +255,7 @@ func TestSpendReportCSVExport(t *testing.T) {
 	if got := res.Header.Get("Content-Disposition"); got != wantName {
 		t.Errorf("disposition %q, want %q", got, wantName)
 	}
-	rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\ufeff"))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestSpendReportCSVExport(t *testing.T) {
 	}
 	// One stage: one amount column.
 	res = c.Get("/reports/spend/export?stage=ordered&currency=USD")
-	rows, _ = csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	rows, _ = csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\ufeff"))).ReadAll()
 	if len(rows) == 0 || strings.Join(rows[0], ",") != "Currency,Department,Ordered" || strings.Join(rows[len(rows)-1], ",") != "USD,Total,340.00" {
 		t.Errorf("ordered only: %v", rows)
 	}
@@ -440,7 +440,7 @@ func TestSpendReportCountsBillsWithoutAnOrderAsTheBudgetDoes(t *testing.T) {
 		t.Errorf("budget spent %q committed %q, the report's $4,800.00 and $75.00", page.Text("#budget-spent"), page.Text("#budget-committed"))
 	}
 	res := c.Get("/reports/spend/export?group=vendor&period=this-year")
-	rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\ufeff"))).ReadAll()
 	must(err)
 	byVendor := map[string]string{}
 	for _, r := range rows[1:] {

@@ -1,8 +1,10 @@
 package handlers_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,6 +19,7 @@ import (
 	"outlay/internal/testutil"
 	"outlay/models"
 	"outlay/policy"
+	"outlay/sheet"
 	"outlay/tenancy"
 )
 
@@ -56,6 +59,26 @@ func TestExportEverything(t *testing.T) {
 	}
 	if a.Manifest.Tenant != "acme" || rows["requisitions"] != 1 || rows["users"] != 2 || a.Manifest.AuditHead == nil {
 		t.Errorf("archive manifest: tenant %q, rows %v, head %v", a.Manifest.Tenant, rows, a.Manifest.AuditHead)
+	}
+	// Each table's CSV copy starts with a byte-order mark, for Excel on Windows, which the
+	// import reads past.
+	for _, tb := range a.Manifest.Tables {
+		if tb.Name != "users" {
+			continue
+		}
+		zr, err := zip.NewReader(bytes.NewReader([]byte(res.Body)), int64(len(res.Body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := zr.Open(tb.CSV)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(f)
+		tbl, err := sheet.Read(bytes.NewReader(data), tb.CSV, sheet.DefaultLimits)
+		if !bytes.HasPrefix(data, []byte(sheet.BOM)) || err != nil || tbl.Encoding != "UTF-8 with BOM" || tbl.Rows[0][0] != "id" {
+			t.Errorf("%s: %q... read as %v, %v", tb.CSV, data[:min(len(data), 10)], tbl, err)
+		}
 	}
 	db := env.DB(t, acme)
 	var told int64

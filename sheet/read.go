@@ -463,13 +463,15 @@ func readXLSX(data []byte, lim Limits) (*Table, error) {
 	}
 	// A date typed into a spreadsheet takes its short date format (built-in format 14), which
 	// shows it as the reader's region writes dates (1/31/2026, 31.01.2026); read here, it is
-	// written as the forms write dates, 2026-01-31, rather than as excelize's US default.
+	// written as the forms write dates, 2026-01-31, rather than as excelize's US default
+	// (readDatesAsISO does the same for every other date format).
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: lim.MaxUnzipped, UnzipXMLSizeLimit: lim.MaxUnzipped,
 		ShortDatePattern: "yyyy-mm-dd"})
 	if err != nil {
 		return nil, refuse("This Excel workbook could not be opened; save it again from your spreadsheet.")
 	}
 	defer f.Close()
+	readDatesAsISO(f)
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
 		return nil, refuse("This Excel workbook has no sheets.")
@@ -503,6 +505,88 @@ func readXLSX(data []byte, lim Limits) (*Table, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// readDatesAsISO makes every cell style of the workbook f whose number format shows a date
+// show it as the forms write dates, 2026-01-31 (and a date with a time of day as 2026-01-31
+// 14:05:00), so that a date reads the same whatever format its cell was given: built-in
+// formats (a short date is 14, excelize writes a date and time as 22, a long date is one of
+// 15-17, 27-31, 36 or 50-58, by region) and custom ones ("dd/mm/yyyy", "d mmm yyyy"). A
+// format of only a time of day (h:mm, 18-21, 45-47) is left alone.
+func readDatesAsISO(f *excelize.File) {
+	if _, err := f.GetStyle(0); err != nil || f.Styles == nil || f.Styles.CellXfs == nil {
+		return // no styles: no dates either
+	}
+	custom := map[int]string{}
+	if f.Styles.NumFmts != nil {
+		for _, nf := range f.Styles.NumFmts.NumFmt {
+			code := nf.FormatCode
+			if nf.FormatCode16 != "" {
+				code = nf.FormatCode16
+			}
+			custom[nf.NumFmtID] = code
+			if date, clock := dateFormat(code); date {
+				nf.FormatCode, nf.FormatCode16 = "yyyy-mm-dd", ""
+				if clock {
+					nf.FormatCode = "yyyy-mm-dd hh:mm:ss"
+				}
+			}
+		}
+	}
+	for i := range f.Styles.CellXfs.Xf {
+		id := f.Styles.CellXfs.Xf[i].NumFmtID
+		if id == nil {
+			continue
+		}
+		if _, ok := custom[*id]; ok {
+			continue // rewritten above
+		}
+		switch {
+		case *id == 22:
+			// A date and time: excelize writes it with ShortDatePattern and hh:mm.
+		case 14 <= *id && *id <= 17, 27 <= *id && *id <= 31, *id == 36, 50 <= *id && *id <= 58:
+			d := 14 // shown with ShortDatePattern, yyyy-mm-dd
+			f.Styles.CellXfs.Xf[i].NumFmtID = &d
+		}
+	}
+}
+
+// dateFormat reports whether the number format code shows a date, and whether it shows a
+// time of day with it: it has a day, month or year token (d, m, y) outside quoted text,
+// brackets ([Red], [$-409]) and escaped characters, an m with neither hours nor seconds
+// (nor elapsed time, [h]) being months rather than minutes.
+func dateFormat(code string) (date, clock bool) {
+	var day, month, hours bool
+	for i := 0; i < len(code); i++ {
+		switch c := code[i] | 0x20; {
+		case code[i] == '"':
+			if j := strings.IndexByte(code[i+1:], '"'); j >= 0 {
+				i += j + 1
+			} else {
+				i = len(code)
+			}
+		case code[i] == '[':
+			j := strings.IndexByte(code[i+1:], ']')
+			if j < 0 {
+				return false, false
+			}
+			// [h], [mm], [ss]: elapsed time, which is no date; any other bracket is a colour,
+			// a condition or a region.
+			if elapsed := strings.ToLower(code[i+1 : i+1+j]); elapsed != "" && strings.Trim(elapsed, "hms") == "" {
+				hours = true
+			}
+			i += j + 1
+		case code[i] == '\\' || code[i] == '_' || code[i] == '*':
+			i++ // the next character is shown as it is (or spaced, or repeated)
+		case c == 'd' || c == 'y':
+			day = true
+		case c == 'm':
+			month = true
+		case c == 'h' || c == 's':
+			hours = true
+		}
+	}
+	return day || month && !hours, hours
 }
 
 // readSheet is the sheet of a workbook an import reads: the one open when it was saved (the

@@ -97,23 +97,37 @@ func TestReadXLSX(t *testing.T) {
 	}
 }
 
-// A date cell in the regional short date format, as a spreadsheet saves a typed date, reads
-// as the forms write a date; a date in a format of its own reads as that format shows it.
+// A date cell reads as the forms write a date whatever its format: the regional short date
+// (as a spreadsheet saves a typed date), a format of its own (dd/mm/yyyy), a long date; and a
+// date and time as that date and time, as the forms would write it.
 func TestReadXLSXDates(t *testing.T) {
 	t.Parallel()
 	f := excelize.NewFile()
 	day := time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
+	formats := []excelize.Style{{NumFmt: 14}, {NumFmt: 15}, {NumFmt: 22}, {NumFmt: 20}, {NumFmt: 4}}
+	own := []string{"dd/mm/yyyy", `[$-409]d" de "mmmm" de "yyyy;@`, "m/d/yy h:mm AM/PM", "[h]:mm"}
+	for _, code := range own {
+		formats = append(formats, excelize.Style{CustomNumFmt: &code})
+	}
+	want := []string{"2026-01-31", "2026-01-31", "2026-01-31 00:00", "00:00", "46,053.00", "2026-01-31", "2026-01-31", "2026-01-31 00:00:00", "1105272:00"}
+	values := make([]any, len(formats))
+	for i := range values {
+		values[i] = day
+	}
 	if err := f.SetSheetRow("Sheet1", "A1", &[]any{"period_start", "period_end"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.SetSheetRow("Sheet1", "A2", &[]any{day, day}); err != nil {
+	if err := f.SetSheetRow("Sheet1", "A2", &values); err != nil {
 		t.Fatal(err)
 	}
-	short, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
-	own := "dd/mm/yyyy"
-	custom, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &own})
-	f.SetCellStyle("Sheet1", "A2", "A2", short)
-	f.SetCellStyle("Sheet1", "B2", "B2", custom)
+	for i := range formats {
+		style, err := f.NewStyle(&formats[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		cell, _ := excelize.CoordinatesToCellName(i+1, 2)
+		f.SetCellStyle("Sheet1", cell, cell, style)
+	}
 	var b bytes.Buffer
 	if err := f.Write(&b); err != nil {
 		t.Fatal(err)
@@ -122,8 +136,8 @@ func TestReadXLSXDates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(tbl.Rows[1], " "); got != "2026-01-31 31/01/2026" {
-		t.Errorf("dates read as %q, want \"2026-01-31 31/01/2026\"", got)
+	if got := strings.Join(tbl.Rows[1], " | "); got != strings.Join(want, " | ") {
+		t.Errorf("dates read as %q, want %q", got, strings.Join(want, " | "))
 	}
 }
 

@@ -76,11 +76,11 @@ type Writer interface {
 }
 
 // NewWriter starts a file of format f on w with the given columns (the header is written at
-// once for CSV).
+// once for CSV, after the byte-order mark that tells a spreadsheet it is UTF-8).
 func NewWriter(f Format, w io.Writer, cols []Column) (Writer, error) {
 	switch f {
 	case CSV:
-		return newCSVWriter(w, cols)
+		return newCSVWriter(w, cols, true)
 	case XLSX:
 		return newXLSXWriter(w, cols)
 	case JSONL:

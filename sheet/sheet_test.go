@@ -68,7 +68,11 @@ func write(t *testing.T, f sheet.Format) []byte {
 }
 
 func TestCSVNeutralisesTextNotNumbers(t *testing.T) {
-	recs, err := csv.NewReader(bytes.NewReader(write(t, sheet.CSV))).ReadAll()
+	file, bom := bytes.CutPrefix(write(t, sheet.CSV), []byte(sheet.BOM))
+	if !bom {
+		t.Errorf("no byte-order mark")
+	}
+	recs, err := csv.NewReader(bytes.NewReader(file)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,8 +99,23 @@ func TestXLSXNeutralisesTextAndKeepsNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 || got[0][1] != "Name" || got[1][1] != "'=1+2" || got[2][4] != "'@me" {
+	// Text a spreadsheet would run is marked as text by its style (quotePrefix), as a
+	// spreadsheet marks text typed after an apostrophe, rather than shown with one.
+	if len(got) != 3 || got[0][1] != "Name" || got[1][1] != "=1+2" || got[2][4] != "@me" {
 		t.Fatalf("rows %q", got)
+	}
+	for _, cell := range []string{"B2", "E3"} {
+		style, _ := f.GetCellStyle("Sheet1", cell)
+		if q := f.Styles.CellXfs.Xf[style].QuotePrefix; q == nil || !*q {
+			t.Errorf("%s is not marked as text", cell)
+		}
+	}
+	if style, _ := f.GetCellStyle("Sheet1", "B3"); f.Styles.CellXfs.Xf[style].QuotePrefix != nil {
+		t.Errorf("B3, plain text, is marked as text")
+	}
+	// A moment shows as the CSV file writes it, to the second.
+	if v, _ := f.GetCellValue("Sheet1", "D2"); v != "2026-01-31 09:30:00" {
+		t.Errorf("moment %q", v)
 	}
 	if formula, _ := f.GetCellFormula("Sheet1", "B2"); formula != "" {
 		t.Errorf("B2 holds a formula %q", formula)

@@ -90,8 +90,25 @@ type csvWriter struct {
 	line []byte
 }
 
-func newCSVWriter(w io.Writer, cols []Column) (*csvWriter, error) {
+// BOM is the UTF-8 byte-order mark a CSV file starts with: without it, Excel on Windows reads
+// the file in the system's code page and garbles every letter outside ASCII (Zürich shows as
+// ZÃ¼rich). Read (and every spreadsheet) takes it off again.
+const BOM = "\ufeff"
+
+// NewBareCSVWriter starts a CSV file as NewWriter does but without the byte-order mark, for
+// a program whose import reads the file's first header from its first byte (an accounting
+// system's bill import) rather than for people.
+func NewBareCSVWriter(w io.Writer, cols []Column) (Writer, error) {
+	return newCSVWriter(w, cols, false)
+}
+
+func newCSVWriter(w io.Writer, cols []Column, bom bool) (*csvWriter, error) {
 	cw := &csvWriter{buf: bufio.NewWriterSize(w, 64<<10)}
+	if bom {
+		if _, err := cw.buf.WriteString(BOM); err != nil {
+			return nil, err
+		}
+	}
 	header := make([]any, len(cols))
 	for i, c := range cols {
 		header[i] = c.Title
@@ -174,7 +191,18 @@ type xlsxWriter struct {
 	sw   *excelize.StreamWriter
 	next int // the next row's number, from 1
 	row  []any
+	// The cell styles of a date (a Day), of a moment (a time.Time), and of text that a
+	// spreadsheet would run as a formula.
+	dayStyle, timeStyle, textStyle int
 }
+
+// The number formats dates and moments are written with: as CSV writes them, so that a
+// spreadsheet shows 2026-03-31 (not excelize's default m/d/yy h:mm, which shows a date as
+// midnight of it) and the reader reads back the text written.
+const (
+	dayFormat  = "yyyy-mm-dd"
+	timeFormat = "yyyy-mm-dd hh:mm:ss"
+)
 
 func newXLSXWriter(w io.Writer, cols []Column) (*xlsxWriter, error) {
 	f := excelize.NewFile()
@@ -183,6 +211,22 @@ func newXLSXWriter(w io.Writer, cols []Column) (*xlsxWriter, error) {
 		return nil, err
 	}
 	xw := &xlsxWriter{out: w, file: f, sw: sw, next: 1, row: make([]any, len(cols))}
+	day, moment := dayFormat, timeFormat
+	if xw.dayStyle, err = f.NewStyle(&excelize.Style{CustomNumFmt: &day}); err != nil {
+		return nil, err
+	}
+	if xw.timeStyle, err = f.NewStyle(&excelize.Style{CustomNumFmt: &moment}); err != nil {
+		return nil, err
+	}
+	// Text that a spreadsheet would run is marked as text by its cell's style (quotePrefix,
+	// which is what a spreadsheet does with text typed after an apostrophe) rather than by
+	// an apostrophe written into it, which a spreadsheet would show. Its number format is
+	// text (49), which also keeps the style apart from any other excelize would share.
+	if xw.textStyle, err = f.NewStyle(&excelize.Style{NumFmt: 49}); err != nil {
+		return nil, err
+	}
+	quoted := true
+	f.Styles.CellXfs.Xf[xw.textStyle].QuotePrefix = &quoted
 	header := make([]any, len(cols))
 	for i, c := range cols {
 		header[i] = Neutralise(c.Title)
@@ -207,26 +251,41 @@ func (xw *xlsxWriter) Row(values []any) error {
 	for i, v := range values {
 		switch x := deref(v).(type) {
 		case string:
-			row[i] = Neutralise(x)
+			row[i] = xw.text(x)
 		case []byte:
-			row[i] = Neutralise(string(x))
+			row[i] = xw.text(string(x))
 		case Decimal:
 			if n, err := strconv.ParseFloat(string(x), 64); err == nil {
 				row[i] = n
 			} else {
-				row[i] = Neutralise(string(x))
+				row[i] = xw.text(string(x))
 			}
 		case time.Time:
-			row[i] = x.UTC()
+			row[i] = excelize.Cell{StyleID: xw.timeStyle, Value: x.UTC()}
 		case Day:
-			row[i] = time.Time(x).UTC()
+			t := time.Time(x)
+			row[i] = excelize.Cell{StyleID: xw.dayStyle, Value: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}
 		case nil, int, int64, int32, float64, bool:
 			row[i] = x
 		default:
-			row[i] = text(x, true)
+			row[i] = xw.text(text(x, false))
 		}
 	}
 	return xw.put(row)
+}
+
+// text is a text cell: as it is, or, when a spreadsheet would run it, in the quoted text
+// style. Text that already starts with an apostrophe before such text ("'=Lee") keeps the
+// apostrophe Neutralise puts before it, since the reader takes one off such text (an
+// apostrophe written by an older export).
+func (xw *xlsxWriter) text(v string) any {
+	if !needsNeutralising(v) {
+		return v
+	}
+	if v[0] == '\'' {
+		v = Neutralise(v)
+	}
+	return excelize.Cell{StyleID: xw.textStyle, Value: v}
 }
 
 func (xw *xlsxWriter) Close() error {
