@@ -235,6 +235,9 @@ func (s *Server) renderImportPreview(c *fiber.Ctx, status int, m *models.Import,
 		status = http.StatusUnprocessableEntity
 	}
 	if res != nil {
+		if res.Read != "" && p.FileInfo != "" {
+			p.FileInfo += "; " + res.Read
+		}
 		p.Total, p.Created, p.Updated, p.Unchanged, p.Refused = res.Rows, res.Created, res.Updated, res.Unchanged, res.Refused
 		p.Unchecked, p.CheckTime = res.Unchecked, views.Plural(int(s.cfg.ImportCheckTime/time.Second), "second", "seconds")
 		p.Shown, p.Rows = importRowsView(k, m.Plan(), res.Sample)

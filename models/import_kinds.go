@@ -253,8 +253,8 @@ var importBudgets = &ImportKind{
 	Columns: []ImportColumn{
 		col("department", "Department", "Engineering", true).as(compareFold).help("A department's name or code."),
 		col("gl_account", "GL account (code)", "6100", true, "gl account", "account").as(compareFold),
-		col("period_start", "Period start", "2026-01-01", true, "start", "from").help("A date like 2026-01-31."),
-		col("period_end", "Period end", "2026-12-31", true, "end", "to"),
+		col("period_start", "Period start", "2026-01-01", true, "start", "from").as(compareDate).help("A date like 2026-01-31."),
+		col("period_end", "Period end", "2026-12-31", true, "end", "to").as(compareDate),
 		col("amount", "Amount", "50000.00", true, "budget").as(compareAmount),
 		col("currency", "Currency", "USD", false).as(compareFold).help("Empty for the organisation's default."),
 	},

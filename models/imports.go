@@ -50,6 +50,7 @@ const (
 	compareAmount                  // an amount in the row's currency
 	compareList                    // a list separated by commas or semicolons, in any order and case
 	compareCode                    // a code word in any case, spaces read as underscores: "On hold" is on_hold
+	compareDate                    // a date, written as the forms write it once read (readColumns)
 )
 
 // lineBreaks writes every line break as LF.
@@ -336,6 +337,9 @@ type ImportResult struct {
 	// (ImportOptions.CheckUntil): the counts are of the rows checked. An import that writes
 	// checks every row.
 	Unchecked int `json:",omitempty"`
+	// Read says how the file's amounts and dates were read where not as the forms write
+	// them, for the check page: "read Amount with a decimal comma (1.234,50)".
+	Read string `json:",omitempty"`
 }
 
 // ImportReinvitation is an invited person whose set-password links an import spent by giving
@@ -422,7 +426,8 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 	if len(data) == 0 {
 		return nil, outlay.ValidationErrors{"file": "This file has a header row but no rows to import."}
 	}
-	res := &ImportResult{Kind: k.Name, Rows: len(data)}
+	readings, notes := k.readColumns(data, p)
+	res := &ImportResult{Kind: k.Name, Rows: len(data), Read: readingsNote(notes)}
 	// No savepoints: the model functions' own transactions run inside this one as they are
 	// (a savepoint per row would hold a lock per row until the commit, and run out of them).
 	err := db.WithContext(ctx).Session(&gorm.Session{DisableNestedTransaction: true}).Transaction(func(tx *gorm.DB) error {
@@ -495,6 +500,14 @@ func RunImport(ctx context.Context, db *gorm.DB, k *ImportKind, rows [][]string,
 					row.Values[name] = cells[j]
 				case j < width:
 					row.Values[name] = ""
+				}
+			}
+			for j, r := range readings {
+				if j < len(cells) {
+					var refusal string
+					if row.Values[r.column.Name], refusal = r.read(cells[j]); refusal != "" {
+						row.Errors.Add(r.column.Name, refusal)
+					}
 				}
 			}
 			var built any

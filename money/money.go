@@ -104,6 +104,11 @@ func Parse(s, currency string) (Money, error) {
 		s = rest
 	} else if rest, ok := strings.CutPrefix(s, "-"+currency); ok {
 		s = "-" + rest
+	} else if rest, ok := strings.CutSuffix(s, currency); ok && rest != "" {
+		// Written after the amount, as much of Europe writes it: "1.234,50 EUR", "12,50 €".
+		s = strings.TrimSpace(rest)
+	} else if rest, ok := strings.CutSuffix(s, symbols[currency]); ok && rest != "" && symbols[currency] != "" {
+		s = strings.TrimSpace(rest)
 	}
 	minor, err := parseFixed(s, Exponent(currency), symbols[currency])
 	if errors.Is(err, ErrOverflow) {

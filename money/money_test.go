@@ -37,6 +37,10 @@ func TestParse(t *testing.T) {
 		{".", "USD", 0, "Enter a number"},
 		{"99999999999999999999", "USD", 0, "Enter a smaller amount."},
 		{"5", "usd", 0, "currency"},
+		{"1,234.50 €", "EUR", 123450, ""},
+		{"-12.50 EUR", "EUR", -1250, ""},
+		{"12.50 €", "USD", 0, "like 1,234.50"},
+		{"€", "EUR", 0, "Enter a number"},
 	}
 	for _, c := range cases {
 		got, err := Parse(c.in, c.currency)
