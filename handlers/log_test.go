@@ -1,12 +1,17 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
 )
 
@@ -40,6 +45,72 @@ func TestAccessLogKeepsResetTokensOut(t *testing.T) {
 	}
 	if !strings.Contains(out, `"request_id"`) || !strings.Contains(out, `"tenant":"acme"`) {
 		t.Errorf("access log lacks request id or tenant: %s", out)
+	}
+}
+
+// A request that no route took (a form refused for its CSRF token, a method the route does not
+// take) and one that failed (500) or found the database unavailable (503) never write a reset
+// link's token to the log: every line names the route's pattern instead.
+func TestRefusedAndFailedRequestsKeepResetTokensOutOfTheLog(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	logs := &testutil.SyncBuffer{}
+	env.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	env.Pools.LockWait = 50 * time.Millisecond
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	path := requestReset(t, app, c, "ana@acme.example")
+	token := strings.TrimPrefix(path, "/password/reset/")
+	db := env.DB(t, acme)
+	refusals := []struct {
+		name   string
+		status int
+		send   func() *testutil.Response
+	}{
+		{"no CSRF token", http.StatusForbidden, func() *testutil.Response {
+			return c.Post(path, url.Values{"_csrf": {""}, "password": {"x"}})
+		}},
+		{"a method the route does not take", http.StatusMethodNotAllowed, func() *testutil.Response {
+			req := httptest.NewRequest(http.MethodPut, path+"?token="+token, nil)
+			req.Header.Set("X-Csrf-Token", c.CSRF)
+			return c.Do(req)
+		}},
+		{"a failure", http.StatusInternalServerError, func() *testutil.Response {
+			if err := db.Exec(`ALTER TABLE password_resets RENAME TO password_resets_away`).Error; err != nil {
+				t.Fatal(err)
+			}
+			defer db.Exec(`ALTER TABLE password_resets_away RENAME TO password_resets`)
+			return c.Get(path)
+		}},
+		{"the database unavailable", http.StatusServiceUnavailable, func() *testutil.Response {
+			// Even reads wait for this lock, and give up after the connections' lock wait.
+			lock, _ := dbtest.HoldLock(t, acme.DSN, "password_resets")
+			defer lock.Rollback(context.Background())
+			if _, err := lock.Exec(context.Background(), `LOCK TABLE password_resets IN ACCESS EXCLUSIVE MODE`); err != nil {
+				t.Fatal(err)
+			}
+			return c.Get(path)
+		}},
+	}
+	for _, r := range refusals {
+		before := len(logs.String())
+		if res := r.send(); res.Status != r.status {
+			t.Fatalf("%s: status %d, want %d", r.name, res.Status, r.status)
+		}
+		out := logs.String()[before:]
+		if strings.Contains(out, token) {
+			t.Errorf("%s: the token is in the log: %s", r.name, out)
+		}
+		if !strings.Contains(out, `"path":"/password/reset/:token"`) {
+			t.Errorf("%s: the log does not name the route: %s", r.name, out)
+		}
+	}
+	// A path no route names keeps its words and loses what may be a token.
+	before := len(logs.String())
+	c.Get(path + "/more")
+	if out := logs.String()[before:]; strings.Contains(out, token) || !strings.Contains(out, `"path":"/password/reset/*/more"`) {
+		t.Errorf("an unknown path below a reset link is logged as: %s", out)
 	}
 }
 

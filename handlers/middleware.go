@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -56,11 +57,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	}
 	status := c.Response().StatusCode()
 	s.metrics.observe(c, status, time.Since(start))
-	// A path with parameters may carry a secret (a reset token): log the route's pattern.
-	path := c.Path()
-	if r := c.Route(); r != nil && len(r.Params) > 0 {
-		path = r.Path
-	}
+	path := s.loggedPath(c)
 	level := slog.LevelInfo
 	switch {
 	case status == http.StatusServiceUnavailable && path == "/readyz":
@@ -89,6 +86,46 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	}
 	_ = h.Handle(context.Background(), r)
 	return nil
+}
+
+// loggedPath is what a log line may say of the request's path. A path may carry a secret (a
+// password reset or invitation token, an unsubscribe link's signature), so it is told by the
+// pattern of the route it names (/password/reset/:token): the route that took the request, or,
+// when none did (a form refused for its CSRF token, a method the route does not take), a route
+// the path names for any method. A path no route names keeps only its segments that are plainly
+// words or numbers; any other segment is written as "*". The query string is never logged: a
+// sign-in provider's callback carries its code there.
+func (s *Server) loggedPath(c *fiber.Ctx) string {
+	if r := c.Route(); r != nil && len(r.Params) > 0 {
+		return r.Path
+	}
+	path := c.Path()
+	segments := strings.Split(path, "/")
+	if !slices.ContainsFunc(segments, mayBeSecret) {
+		return path
+	}
+	for _, r := range s.routes {
+		if strings.HasPrefix(path, routePrefix(r.Path)) && fiber.RoutePatternMatch(path, r.Path, c.App().Config()) {
+			return r.Path
+		}
+	}
+	for i, seg := range segments {
+		if mayBeSecret(seg) {
+			segments[i] = "*"
+		}
+	}
+	return strings.Join(segments, "/")
+}
+
+// mayBeSecret reports whether a path segment could be a token rather than a word or an id:
+// tokens mix capitals or digits with letters; words (no-such-page, favicon.ico) and ids do not.
+func mayBeSecret(segment string) bool {
+	word, number := true, true
+	for _, r := range segment {
+		word = word && (r >= 'a' && r <= 'z' || r == '-' || r == '_' || r == '.')
+		number = number && r >= '0' && r <= '9'
+	}
+	return !word && !number
 }
 
 // contentSecurityPolicy allows only our own scripts and styles: no inline script or style,

@@ -418,11 +418,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case status == http.StatusUnprocessableEntity:
 		view.Title, view.Message = "Please check your input", err.Error()
 	case status == http.StatusServiceUnavailable:
-		s.logger.Warn("database unavailable", "request_id", view.RequestID, "method", c.Method(), "path", c.Path(), "err", err)
+		s.logger.Warn("database unavailable", "request_id", view.RequestID, "method", c.Method(), "path", s.loggedPath(c), "err", err)
 		view.Title, view.Message = "Temporarily unavailable", "We cannot reach this organisation's data at the moment. Please try again in a few seconds; if it keeps happening, contact support with the request ID below."
 	default:
 		if status >= 500 {
-			s.logger.Error("request failed", "request_id", view.RequestID, "method", c.Method(), "path", c.Path(), "err", err)
+			s.logger.Error("request failed", "request_id", view.RequestID, "method", c.Method(), "path", s.loggedPath(c), "err", err)
 			view.Title, view.Message = "Something went wrong", "We could not complete this request. It has been logged; try again in a moment. If it keeps happening, contact support with the request ID below."
 		} else {
 			view.Title, view.Message = http.StatusText(status), "This request could not be completed."
