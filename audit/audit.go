@@ -77,6 +77,7 @@ func (a Actor) validate() error {
 const (
 	EventSignInSuccess   = "signin.success"
 	EventSignInFailure   = "signin.failure"
+	EventSignInLocked    = "signin.locked" // an account's failures reached the throttle: sign-in paused
 	EventSignOut         = "signout"
 	EventPasswordReset   = "password.reset"
 	EventPasswordChanged = "password.changed"

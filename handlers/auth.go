@@ -87,8 +87,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if len(f.Errors) > 0 {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
 	}
-	s.holdAttempts(c, f.Email) // the throttle's count and the failure recorded, one attempt at a time
-	res, err := models.SignInWithPassword(c.UserContext(), tenantDB(c), s.signInPolicy(), f.Email, password, s.browserOf(c),
+	name := s.signInName(f.Email)
+	s.holdAttempts(c, name) // the throttle's count and the failure recorded, one attempt at a time
+	res, err := models.SignInWithPassword(c.UserContext(), tenantDB(c), s.signInPolicy(), name, password, s.browserOf(c),
 		func(u *models.User) (bool, error) { return s.twoFactorStep(c, u, methodPassword, f.Next) })
 	var throttled *models.ErrThrottled
 	switch {
@@ -108,6 +109,22 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	return redirect(c, dashboard.Path)
 }
+
+// signInName is what a sign-in goes by: the email typed, or, when the text is not an email
+// address (often a password typed in the wrong box), a keyed hash of it, which no one's address
+// matches and which the failed sign-ins count, so the throttle still holds it back, but which
+// keeps the text itself out of the database. The audit log names it "(not an email address)".
+func (s *Server) signInName(typed string) string {
+	if models.ValidateEmail(typed) == nil {
+		return typed
+	}
+	return signInKeyPrefix + s.signer.Sign(signInKeyPurpose, strings.ToLower(models.NormalizeEmail(typed)))
+}
+
+const (
+	signInKeyPrefix  = "not-an-address:"
+	signInKeyPurpose = "signin-name"
+)
 
 func throttleMessage(t *models.ErrThrottled) string {
 	minutes := int(math.Ceil(t.RetryAfter.Minutes()))

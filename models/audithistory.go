@@ -364,6 +364,7 @@ const (
 var auditEvents = map[string]AuditEvent{
 	audit.EventSignInSuccess:    {Label: "Signed in"},
 	audit.EventSignInFailure:    {Label: "Sign-in failed"},
+	audit.EventSignInLocked:     {Label: "Sign-in locked after failed attempts"},
 	EventSignInTrustedDevice:    {Label: "Signed in from a trusted device"},
 	audit.EventSignOut:          {Label: "Signed out"},
 	audit.EventPasswordReset:    {Label: "Reset the password"},

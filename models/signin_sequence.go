@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -13,6 +14,19 @@ import (
 
 // EventSignInTrustedDevice records a sign-in that a remembered browser let through a throttle.
 const EventSignInTrustedDevice = "signin.trusted_device"
+
+// NotAnEmailAddress is what the audit log says of a sign-in whose email box held something
+// else (often a password typed in the wrong box): the log keeps what it is given for good.
+const NotAnEmailAddress = "(not an email address)"
+
+// SignInLabel is what the audit log may name a sign-in by: the email tried, when it is an
+// address.
+func SignInLabel(email string) string {
+	if ValidateEmail(email) != nil {
+		return NotAnEmailAddress
+	}
+	return email
+}
 
 // SignInPolicy is a deployment's sign-in settings: the throttle and how long sessions live.
 type SignInPolicy struct {
@@ -70,8 +84,15 @@ func SignInWithPassword(ctx context.Context, db *gorm.DB, p SignInPolicy, email,
 		if err := RecordFailedBrowserSignIn(ctx, db, email, b, bypassed); err != nil {
 			return nil, err
 		}
-		if err := audit.Event(audit.AsUser(ctx, 0, email), db, audit.EventSignInFailure, email, map[string]any{"reason": reason}); err != nil {
+		as := audit.AsUser(ctx, 0, SignInLabel(email))
+		if err := audit.Event(as, db, audit.EventSignInFailure, SignInLabel(email), map[string]any{"reason": reason}); err != nil {
 			return nil, err
+		}
+		if bypassed == "" {
+			// The throttle let this attempt try, so it is the one that locks the account.
+			if err := auditLockBegun(ctx, db, p.Throttle, email, b.IP); err != nil {
+				return nil, err
+			}
 		}
 		return nil, ErrBadCredentials
 	}
@@ -94,6 +115,22 @@ func RecordFailedBrowserSignIn(ctx context.Context, db *gorm.DB, email string, b
 		email = ""
 	}
 	return RecordFailedDeviceSignIn(ctx, db, email, b.IP, b.DeviceID)
+}
+
+// auditLockBegun records a signin.locked event when the failure just recorded for email has
+// locked the account: once as the lock begins, not for each attempt it refuses.
+func auditLockBegun(ctx context.Context, db *gorm.DB, t Throttle, email, ip string) error {
+	var locked *ErrThrottled
+	switch err := CheckThrottle(ctx, db, t, email, ip); {
+	case errors.As(err, &locked):
+		if locked.Scope != "account" {
+			return nil
+		}
+		return audit.Event(audit.AsUser(ctx, 0, SignInLabel(email)), db, audit.EventSignInLocked, SignInLabel(email), map[string]any{
+			"failures": t.PerAccount, "until": time.Now().Add(locked.RetryAfter).UTC().Format(time.RFC3339)})
+	default:
+		return err
+	}
 }
 
 // CheckSignInThrottle is CheckThrottle for a sign-in as email, except that a browser
