@@ -585,15 +585,16 @@ func TestRequireSSO(t *testing.T) {
 	if _, ok := b.Cookies["outlay_session"]; ok {
 		t.Error("a reset signed Bo in")
 	}
-	// No new links are mailed to him either (the page says the same as always).
+	// No new links are mailed to him either: he is told how he signs in, as the page says.
 	before := len(s.app.Mail.Sent())
 	b.Get("/password/forgot")
 	if res := b.Post("/password/forgot", url.Values{"email": {"bo@acme.example"}}); res.Text("h1") != "Check your email" {
 		t.Errorf("forgot page: %q", res.Text("h1"))
 	}
 	s.app.WaitJobs(t)
-	if len(s.app.Mail.Sent()) != before {
-		t.Error("a reset link was mailed under “require SSO”")
+	if sent := s.app.Mail.Sent()[before:]; len(sent) != 1 || sent[0].To != "bo@acme.example" ||
+		sent[0].Subject != "How you sign in to Acme Corporation on Outlay" || strings.Contains(sent[0].Body, "/password/reset/") {
+		t.Errorf("mailed under “require SSO”: %+v, want how he signs in and no link", sent)
 	}
 	// Bo signs in with SSO.
 	s.idp.SetUser(oidctest.User{Subject: "00u-bo", Email: "bo@acme.example", EmailVerified: true, Name: "Bo"})
@@ -639,7 +640,7 @@ func TestForgotPasswordTellsSSOPeopleHowTheySignIn(t *testing.T) {
 	m := sent[0]
 	for _, want := range []string{
 		"Hello Dee Newcomer,",
-		"Your account has no password to reset: you sign in with single sign-on, through Okta.",
+		"There is no password to reset: you sign in with single sign-on, through Okta.",
 		"Open the sign-in page and choose “Sign in with Okta”:\n\nhttp://acme.localhost:8080/login\n",
 		"ask an admin of Acme Corporation for help",
 	} {

@@ -428,8 +428,8 @@ type resetWorker struct {
 }
 
 // Work issues a reset link and queues its mail, when the address belongs to someone who may
-// use a password; a person who signs in with single sign-on and has no password is told how
-// they sign in instead; for anyone else it does nothing. Retrying never sends a second link: once
+// use a password; a person who signs in with single sign-on (with no password, or while the
+// organisation requires it) is told how they sign in instead; for anyone else it does nothing. Retrying never sends a second link: once
 // the link's mail is committed, queueing its delivery may fail and the sweep still sends it.
 func (w *resetWorker) Work(ctx context.Context, job *river.Job[ResetArgs]) error {
 	ctx = tenancy.Background(ctx)
@@ -443,14 +443,6 @@ func (w *resetWorker) Work(ctx context.Context, job *river.Job[ResetArgs]) error
 	defer release()
 	if !t.Writable() && !t.ReadOnly() {
 		return river.JobCancel(fmt.Errorf("tenant %q is %s: no password reset", t.Slug, t.Status))
-	}
-	allowed, err := models.PasswordSignInAllowed(ctx, db, a.Email)
-	if err != nil {
-		return q.failed(err)
-	}
-	if !allowed {
-		// Under "require SSO" only the break-glass admin gets a link.
-		return nil
 	}
 	mailID, err := models.IssueForgotPasswordMail(ctx, db, a.Email, q.opts.Config.PasswordResetTTL, q.PasswordResetMail(t), q.singleSignOnMail(t))
 	switch {

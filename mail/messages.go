@@ -69,7 +69,7 @@ func SingleSignOn(to, name, orgName string, providers []string, loginURL string)
 	return Message{
 		To:      to,
 		Subject: "How you sign in to " + orgName + " on Outlay",
-		Body: fmt.Sprintf("Hello %s,\n\nSomeone (we hope you) asked to reset your Outlay password for %s. Your account has no password to reset: you sign in with single sign-on%s\n"+
+		Body: fmt.Sprintf("Hello %s,\n\nSomeone (we hope you) asked to reset your Outlay password for %s. There is no password to reset: you sign in with single sign-on%s\n"+
 			"Open the sign-in page and choose %s:\n\n%s\n\n"+
 			"If you cannot sign in that way, ask an admin of %s for help. If you did not ask to reset your password, ignore this email: nothing has changed.\n",
 			name, orgName, through, choose, loginURL, orgName),

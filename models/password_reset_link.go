@@ -49,8 +49,9 @@ type ComposeSingleSignOnMail func(u *User, providers []string) mail.Message
 
 // IssueForgotPasswordMail answers "Forgot password" for email, queueing the mail it sends in
 // one transaction, and returns the mail's id. An active or invited person is sent a link to
-// choose a password (the mail reset writes), except an active person with no password: they
-// sign in with single sign-on and have no password to reset (an admin may not send them a
+// choose a password (the mail reset writes), except an active person with no password, or
+// any active person but the break-glass admin while the organisation requires single sign-on:
+// they sign in with single sign-on and have no password to reset (an admin may not send them a
 // link either, see PasswordResetRefusal), so they are sent, in the mail sso writes, how they
 // sign in instead. Either mail is capped at MaxResetsPerHour an hour (ErrTooManyResets).
 // Anyone else is ErrNotFound, which the caller must not reveal to whoever asked.
@@ -63,9 +64,18 @@ func IssueForgotPasswordMail(ctx context.Context, db *gorm.DB, email string, ttl
 		if err != nil {
 			return err
 		}
-		if u.Status == UserActive && u.PasswordHash == "" {
+		// Under "require SSO" only the break-glass admin gets a link; everyone else is told
+		// how they sign in, as is a person with no password.
+		allowed, err := PasswordSignInAllowed(ctx, tx, email)
+		if err != nil {
+			return err
+		}
+		if u.Status == UserActive && (u.PasswordHash == "" || !allowed) {
 			mailID, err = queueSingleSignOnMail(ctx, tx, u, sso)
 			return err
+		}
+		if !allowed {
+			return outlay.ErrNotFound
 		}
 		u, token, err := CreatePasswordReset(ctx, tx, email, ttl, false)
 		if err != nil {
