@@ -352,3 +352,34 @@ func TestGuessesSentAtOnceAreThrottledAsOneByOne(t *testing.T) {
 		t.Errorf("%d of %d guesses sent at once were checked; want the throttle's %d", checked, n, models.DefaultThrottle.PerAccount)
 	}
 }
+
+// Only the latest link works: asking for a reset again ends the link of the earlier mail, and
+// resending an invitation ends the first invitation's link.
+func TestANewLinkEndsTheEarlierOnes(t *testing.T) {
+	t.Parallel()
+	s := newUsersSite(t)
+	c := s.app.Client(t, "acme")
+	first := requestReset(t, s.app, c, "ana@acme.example")
+	second := requestReset(t, s.app, c, "ana@acme.example")
+	if res := c.Get(first); res.Status != http.StatusNotFound || res.Text("h1") != "This link no longer works" {
+		t.Errorf("the first reset link after a second was sent: %d %q", res.Status, res.Text("h1"))
+	}
+	if res := c.Get(second); res.Status != http.StatusOK {
+		t.Errorf("the latest reset link: %d", res.Status)
+	}
+
+	ivy, token, err := models.InviteUser(context.Background(), s.db(t), models.ByOperator(),
+		models.NewUser{Email: "ivy@acme.example", Name: "Ivy Invitee", Roles: []string{"requester"}}, models.InvitationTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := c.Get("/password/reset/" + token); res.Status != http.StatusOK {
+		t.Fatalf("the invitation's link: %d", res.Status)
+	}
+	if flash := flashAfter(t, s.admin, s.admin.Post(path(ivy.ID)+"/invitation", nil)); !strings.HasPrefix(flash, "Ivy Invitee is invited") {
+		t.Fatalf("resending Ivy's invitation: flash %q", flash)
+	}
+	if res := c.Get("/password/reset/" + token); res.Status != http.StatusNotFound {
+		t.Errorf("the first invitation's link after it was resent: %d", res.Status)
+	}
+}

@@ -145,11 +145,23 @@ func CreatePasswordReset(ctx context.Context, db *gorm.DB, email string, ttl tim
 
 // issueReset writes a new reset token of user userID, valid for ttl, and returns it: for
 // someone already found to be allowed one (a person just invited has no link to count).
+// The person's earlier links end with it: only the link of the latest mail works (a resent
+// invitation, a second "Forgot password"), so an older mail left in an inbox opens nothing.
 func issueReset(ctx context.Context, db *gorm.DB, userID int64, ttl time.Duration, byAdmin bool) (string, error) {
 	token, digest := auth.NewToken()
 	now := time.Now().UTC()
 	r := PasswordReset{TokenHash: digest, UserID: userID, CreatedAt: now, ExpiresAt: now.Add(ttl), SentByAdmin: byAdmin}
-	return token, db.WithContext(ctx).Create(&r).Error
+	return token, db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := endResetLinks(tx, userID); err != nil {
+			return err
+		}
+		return tx.Create(&r).Error
+	})
+}
+
+// endResetLinks ends the person's reset and invitation links not yet used.
+func endResetLinks(tx *gorm.DB, userID int64) error {
+	return tx.Exec(`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`, userID).Error
 }
 
 // FindPasswordReset returns the user a usable reset token belongs to, without using it up.
@@ -219,7 +231,7 @@ func endOldPasswordsUses(tx *gorm.DB, userID int64) error {
 	if err := tx.Exec(`DELETE FROM two_factor_challenges WHERE user_id = ?`, userID).Error; err != nil {
 		return err
 	}
-	return tx.Exec(`UPDATE password_resets SET used_at = now() WHERE user_id = ? AND used_at IS NULL`, userID).Error
+	return endResetLinks(tx, userID)
 }
 
 // wrongCurrentPassword is ChangePassword's refusal of the current password given.
