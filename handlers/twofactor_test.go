@@ -121,6 +121,9 @@ func TestTwoFactorEnrolAndSignIn(t *testing.T) {
 	if form.Status != 200 || form.Doc.Find(`input[name="code"][autocomplete="one-time-code"]`).Length() != 1 {
 		t.Fatalf("code form: %d", form.Status)
 	}
+	if hint := form.Text("#code-hint"); !strings.Contains(hint, "recovery codes") || !strings.Contains(hint, "ask an administrator of your organisation to reset your second factor") {
+		t.Errorf("the code form's help for a lost phone: %q", hint)
+	}
 	// The enrolment's code was used: it is refused as a replay.
 	used, _ := enrolledWith.Load(secret)
 	res := c2.Post("/login/two-factor", url.Values{"code": {used.(string)}})

@@ -340,7 +340,7 @@ func CodePage(f Code) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<p class=\"hint\" id=\"code-hint\">Lost your phone? Enter one of your recovery codes instead.</p></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<p class=\"hint\" id=\"code-hint\">Lost your phone? Enter one of your recovery codes instead. Without them, ask an administrator of your organisation to reset your second factor.</p></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
