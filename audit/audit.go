@@ -182,6 +182,8 @@ var notAudited = map[string]string{
 		"each number is recorded where it lands, on its requisition or purchase order",
 	"sso_auth_states": "single-use, ten-minute sign-in states (state stored as a digest); " +
 		"the sign-ins they lead to are recorded as SSO events",
+	"sso_link_confirmations": "single-use, ten-minute first SSO sign-ins waiting for their person's password and code " +
+		"(stored as digests); the links they lead to are recorded as SSO events",
 	"two_factor_recovery_codes": "digests of single-use recovery codes; their creation, regeneration and each use " +
 		"are recorded as two_factor events",
 	"two_factor_challenges": "single-use, five-minute half-signed-in states (stored as digests); " +

@@ -60,8 +60,11 @@ func TestSSOButtonSignsIn(t *testing.T) {
 	}
 	b.screenshot("login-refused")
 
+	// Ana has a password, so her first SSO sign-in links her account only once she confirms
+	// with it.
 	idp.SetUser(oidctest.User{Subject: "00u-ana", Email: s.User.Email, EmailVerified: true, Name: s.User.Name})
 	b.pressAndLoad(".sso-buttons .btn-sso")
+	confirmLink(b, testutil.Password)
 	b.do(chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
 	if p := b.path(); p != "/dashboard" {
 		t.Fatalf("after the SSO button the browser is at %s, want /dashboard", p)
@@ -105,6 +108,8 @@ func TestSSOAdminPageAndRequiredSignIn(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("client_id"), "acme-client"),
 		chromedp.SendKeys(chromedp.ID("client_secret"), "acme-secret-e2e"),
 		chromedp.SendKeys(chromedp.ID("domains"), "acme.example"),
+		// A provider can sign in anyone, so adding one asks Ana to confirm it's her.
+		chromedp.SendKeys(chromedp.ID("provider-confirm"), testutil.Password),
 	)
 	// (A full-page picture of a scrolled page repeats the sticky bar: start at the top.)
 	b.do(chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
@@ -144,8 +149,9 @@ func TestSSOAdminPageAndRequiredSignIn(t *testing.T) {
 	b.do(chromedp.Click(chromedp.CSS("details.break-glass summary")), chromedp.WaitVisible(chromedp.ID("email")))
 	b.screenshot("login-break-glass-open")
 
-	// The SSO button signs Ana in, and her account is linked.
+	// The SSO button signs Ana in, and her account is linked once she confirms with her password.
 	b.pressAndLoad(".sso-buttons .btn-sso")
+	confirmLink(b, testutil.Password)
 	b.do(chromedp.WaitVisible(chromedp.CSS("body.app .page-header h1")))
 	if p := b.path(); p != "/dashboard" {
 		t.Errorf("after SSO the browser is at %s", p)
@@ -155,4 +161,12 @@ func TestSSOAdminPageAndRequiredSignIn(t *testing.T) {
 		t.Errorf("linked accounts list %q", got)
 	}
 	b.screenshot("admin-linked")
+}
+
+// confirmLink answers "Link your account: confirm it's you" with password.
+func confirmLink(b *browser, password string) {
+	b.do(chromedp.WaitVisible(chromedp.ID("password")))
+	b.screenshot("sso-link-confirm")
+	b.do(chromedp.SendKeys(chromedp.ID("password"), password))
+	b.pressAndLoad(`form[action="/login/link"] button[type=submit]`)
 }

@@ -73,6 +73,11 @@ func (s *Server) renderSSOAdmin(c *fiber.Ctx, status int, form *ssoviews.Provide
 	if err != nil {
 		return err
 	}
+	if form != nil {
+		if form.Confirm, err = s.confirmField(c, "provider-confirm", views.FieldErrors{}); err != nil {
+			return err
+		}
+	}
 	p := ssoviews.Page{CSRFToken: s.csrfToken(c), CanEdit: s.can(c, ssoEditor), Form: form,
 		Providers: s.providerRows(slug, providers, roles), AddKinds: s.addKinds(providers)}
 	p.Settings = ssoviews.Settings{RequireSSO: settings.RequireSSO, Errors: settingsErrs}

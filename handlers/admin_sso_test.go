@@ -16,7 +16,7 @@ import (
 // providerForm is a filled-in add or edit form of an OpenID Connect provider.
 func providerForm(issuer, secret string) url.Values {
 	return url.Values{"kind": {"oidc"}, "name": {"okta"}, "label": {"Okta"}, "issuer": {issuer}, "client_id": {acmeClient},
-		"client_secret": {secret}, "domains": {""}, "jit_role": {"requester"}, "enabled": {"true"}}
+		"client_secret": {secret}, "domains": {""}, "jit_role": {"requester"}, "enabled": {"true"}, "confirm": {testutil.Password}}
 }
 
 func TestSSOAdminProviders(t *testing.T) {

@@ -394,7 +394,9 @@ func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *u
 	f.CSRF = s.csrfToken(c)
 	v := users.Detail{CSRF: f.CSRF, ID: d.ID, Name: d.Name, Email: d.Email, Status: d.Status, Department: d.DepartmentName,
 		Location: d.LocationName, Manager: d.ManagerName, Added: d.CreatedAt.UTC().Format("2 January 2006"), Self: d.ID == currentUser(c).UserID,
-		CanUpdate: s.can(c, usersUpdate), CanResetTwoFactor: s.can(c, securityUpdate)}
+		CanUpdate: s.can(c, usersUpdate)}
+	// An admin's own second factor is changed on their Security page, with their own proof.
+	v.CanResetTwoFactor = s.can(c, securityUpdate) && !v.Self
 	tf, err := models.GetTwoFactor(c.UserContext(), tenantDB(c), d.ID)
 	if err != nil {
 		return err
@@ -417,6 +419,11 @@ func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *u
 		// Someone who holds more than the editor is theirs to see, not to change.
 		v.OutOfReach = v.CanUpdate || v.CanResetTwoFactor
 		v.CanUpdate, v.CanResetTwoFactor = false, false
+	}
+	if v.CanResetTwoFactor && v.TwoFactor == models.TwoFactorOn {
+		if v.ConfirmReset, err = s.confirmField(c, "reset-confirm", views.FieldErrors{}); err != nil {
+			return err
+		}
 	}
 	if v.CanUpdate {
 		if err := fillFormChoices(c.UserContext(), tenantDB(c), reach, f, d); err != nil {

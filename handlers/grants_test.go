@@ -293,7 +293,8 @@ func TestSSONewPeopleGetOnlyARoleTheEditorCouldGive(t *testing.T) {
 		t.Errorf("roles offered for new people = %q, want only helpdesk", offered)
 	}
 	form := url.Values{"kind": {"oidc"}, "name": {"okta"}, "label": {"Okta"}, "issuer": {"https://idp.acme.example"},
-		"client_id": {"outlay"}, "client_secret": {"s3cret"}, "domains": {"acme.example"}, "jit": {"true"}, "jit_role": {"approver"}}
+		"client_id": {"outlay"}, "client_secret": {"s3cret"}, "domains": {"acme.example"}, "jit": {"true"}, "jit_role": {"approver"},
+		"confirm": {testutil.Password}}
 	res := c.Post("/admin/sso/providers", form)
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#jit_role-error"), "you do not hold") {
 		t.Fatalf("new people as approvers: %d %q", res.Status, res.Text(".field-error"))
@@ -335,7 +336,7 @@ func TestTwoFactorResetReachesOnlyWhoTheResetterCovers(t *testing.T) {
 	if c.Get(path(s.ana.ID)).Doc.Find(`form[action$="/two-factor/reset"]`).Length() != 0 {
 		t.Error("Ana's page offers Hal to reset her second factor")
 	}
-	if flash := flashAfter(t, c, c.Post(path(s.ana.ID)+"/two-factor/reset", nil)); !strings.Contains(flash, "permissions you do not have") {
+	if flash := flashAfter(t, c, c.Post(path(s.ana.ID)+"/two-factor/reset", url.Values{"confirm": {testutil.Password}})); !strings.Contains(flash, "permissions you do not have") {
 		t.Errorf("resetting Ana's second factor: flash %q", flash)
 	}
 	if res := s.admin.Get("/dashboard"); res.Status != http.StatusOK {
@@ -542,7 +543,7 @@ func TestSignInPoliciesReachOnlyWhoTheEditorCovers(t *testing.T) {
 	s.admin.Get("/admin/sso?add=oidc")
 	if res := s.admin.Post("/admin/sso/providers", url.Values{"kind": {"oidc"}, "name": {"okta"}, "label": {"Okta"},
 		"issuer": {"https://idp.acme.example"}, "client_id": {"outlay"}, "client_secret": {"s3cret"},
-		"domains": {"acme.example"}}); res.Status != http.StatusSeeOther {
+		"domains": {"acme.example"}, "confirm": {testutil.Password}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("the admin adding a provider: %d %q", res.Status, res.Text(".field-error"))
 	}
 	p, err := models.FindSSOProvider(ctx, db, "okta")

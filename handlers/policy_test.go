@@ -25,6 +25,8 @@ var signedInOnly = map[string]string{
 	"POST /settings/security/recovery-codes": "each person's own two-factor sign-in",
 	"POST /settings/security/disable":        "each person's own two-factor sign-in",
 	"POST /settings/security/password":       "each person's own password, proven by the current one",
+	"GET /settings/security/confirm":         "each person confirms it's them, with their own password or code",
+	"POST /settings/security/confirm":        "each person confirms it's them, with their own password or code",
 	// Everyone may be told things; each person sees and marks only their own notifications.
 	"GET /notifications":           "each person's own notifications",
 	"GET /notifications/export":    "each person's own notifications",

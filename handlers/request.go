@@ -72,7 +72,7 @@ func htmxTarget(c *fiber.Ctx) string {
 // cookieNames are host-only cookie names; under HTTPS they carry the __Host- prefix, which
 // browsers refuse to accept from a sibling subdomain, so one tenant's pages can never plant a
 // cookie on another's.
-type cookieNames struct{ session, csrf, flash, ssoState, twoFactor, remember, newCodes string }
+type cookieNames struct{ session, csrf, flash, ssoState, ssoLink, twoFactor, remember, newCodes string }
 
 func newCookieNames(secure bool) cookieNames {
 	prefix := ""
@@ -80,6 +80,7 @@ func newCookieNames(secure bool) cookieNames {
 		prefix = "__Host-"
 	}
 	return cookieNames{session: prefix + "outlay_session", csrf: prefix + "outlay_csrf", flash: prefix + "outlay_flash", ssoState: prefix + "outlay_sso",
+		ssoLink:   prefix + "outlay_sso_link",
 		twoFactor: prefix + "outlay_2fa", remember: prefix + "outlay_2fa_remember", newCodes: prefix + "outlay_new_codes"}
 }
 

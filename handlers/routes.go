@@ -76,7 +76,10 @@ type Route struct {
 	// secret): it does not also answer HEAD, which a link checker or a download manager sends
 	// without meaning to do anything. Every other GET answers HEAD too.
 	GetOnly bool
-	Handler fiber.Handler
+	// Confirmed marks a change a stolen session must not be enough for: the person must have
+	// confirmed it's them (password or code) within the last minutes (requireConfirmation).
+	Confirmed bool
+	Handler   fiber.Handler
 }
 
 func public(method, path string, h fiber.Handler) Route {
@@ -131,6 +134,8 @@ func (r Route) whileReadOnly() Route { r.WhileReadOnly = true; return r }
 func (r Route) fragment() Route { r.Fragment = true; return r }
 
 func (r Route) getOnly() Route { r.GetOnly = true; return r }
+
+func (r Route) confirmed() Route { r.Confirmed = true; return r }
 
 // refRoutes are the routes of one kind of reference data: its list (in the navigation under
 // its title) and its export, create, show, update, archive and unarchive, and History.
@@ -192,6 +197,8 @@ func (s *Server) routeTable() []Route {
 		public(post, security.CodePath, s.twoFactorVerify).whileReadOnly(),
 		public(get, security.EnrolPath, s.twoFactorEnrolPage).getOnly(),
 		public(post, security.EnrolPath, s.twoFactorEnrol).whileReadOnly(),
+		public(get, authviews.SSOLinkPath, s.ssoLinkPage),
+		public(post, authviews.SSOLinkPath, s.ssoLinkConfirm).whileReadOnly(),
 		signedIn(get, dashboard.Path, s.dashboard).nav("Dashboard"),
 
 		permitted(get, users.ListPath, outlay.ObjUsers, outlay.ActRead, s.usersPage).nav("Users"),
@@ -234,7 +241,7 @@ func (s *Server) routeTable() []Route {
 
 		permitted(get, tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActRead, s.ownTokensPage).nav("API tokens"),
 		s.exportRoute(tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActRead, tokenExport(false)),
-		permitted(post, tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActCreate, s.createToken),
+		permitted(post, tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActCreate, s.createToken).confirmed(),
 		permitted(post, tokens.OwnPath+idParam+"/revoke", outlay.ObjOwnTokens, outlay.ActDelete, s.revokeOwnToken),
 		permitted(get, tokens.AdminPath, outlay.ObjAllTokens, outlay.ActRead, s.adminTokensPage).nav("All API tokens"),
 		s.exportRoute(tokens.AdminPath, outlay.ObjAllTokens, outlay.ActRead, tokenExport(true)),
@@ -256,12 +263,14 @@ func (s *Server) routeTable() []Route {
 		signedIn(post, security.PasswordPath, s.changeOwnPassword),
 		signedIn(post, security.SettingsPath+"/recovery-codes", s.regenerateRecoveryCodes),
 		signedIn(post, security.SettingsPath+"/disable", s.disableOwnTwoFactor),
+		signedIn(get, security.ConfirmPath, s.confirmPage),
+		signedIn(post, security.ConfirmPath, s.confirmIdentity),
 		permitted(get, security.AdminPath, outlay.ObjSecurity, outlay.ActRead, s.securityAdminPage).nav("Sign-in security"),
 		permitted(post, security.AdminPath, outlay.ObjSecurity, outlay.ActUpdate, s.updateSecurityPolicy),
-		permitted(post, users.ListPath+idParam+"/two-factor/reset", outlay.ObjSecurity, outlay.ActUpdate, s.resetUserTwoFactor),
+		permitted(post, users.ListPath+idParam+"/two-factor/reset", outlay.ObjSecurity, outlay.ActUpdate, s.resetUserTwoFactor).confirmed(),
 		permitted(get, ssoviews.Path, outlay.ObjSSO, outlay.ActRead, s.ssoAdminPage).nav("Single sign-on"),
-		permitted(post, ssoviews.ProvidersPath, outlay.ObjSSO, outlay.ActUpdate, s.createSSOProvider).callsOut(),
-		permitted(post, ssoviews.ProvidersPath+idParam, outlay.ObjSSO, outlay.ActUpdate, s.updateSSOProvider).callsOut(),
+		permitted(post, ssoviews.ProvidersPath, outlay.ObjSSO, outlay.ActUpdate, s.createSSOProvider).callsOut().confirmed(),
+		permitted(post, ssoviews.ProvidersPath+idParam, outlay.ObjSSO, outlay.ActUpdate, s.updateSSOProvider).callsOut().confirmed(),
 		permitted(get, ssoviews.ProvidersPath+idParam+"/history", outlay.ObjSSO, outlay.ActRead, s.ssoProviderHistory),
 		permitted(post, ssoviews.ProvidersPath+idParam+"/delete", outlay.ObjSSO, outlay.ActUpdate, s.deleteSSOProvider),
 		permitted(post, ssoviews.SettingsPath, outlay.ObjSSO, outlay.ActUpdate, s.updateSSOSettings),

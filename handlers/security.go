@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -79,7 +80,7 @@ type changePasswordPost struct {
 
 // changeOwnPassword changes the signed-in person's password, given their current one: the
 // browser asking stays signed in, in a new session, and every other session ends
-// (models.ChangePassword); API tokens are kept (each is revoked on its own page). A wrong
+// (models.ChangePassword), and so do their API tokens, which the message counts. A wrong
 // current password counts as a failed sign-in, under the same limit.
 func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 	me := currentUser(c)
@@ -115,7 +116,7 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	err := models.ChangePassword(c.UserContext(), tenantDB(c), me.UserID, me.SessionHash, post.Current, post.New)
+	revoked, err := models.ChangePassword(c.UserContext(), tenantDB(c), me.UserID, me.SessionHash, post.Current, post.New)
 	if models.WrongPassword(err) {
 		if err := s.recordFailedSignIn(c, me.Email); err != nil {
 			return err
@@ -133,8 +134,19 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 	if err := s.startSession(c, me.UserID); err != nil {
 		return err
 	}
-	s.setFlash(c, "success", "Your password is changed. Anywhere else you were signed in, you are signed out.")
+	s.setFlash(c, "success", "Your password is changed. Anywhere else you were signed in, you are signed out. "+revokedTokensNote(revoked))
 	return redirect(c, security.SettingsPath)
+}
+
+// revokedTokensNote says what a password change did to the person's API tokens.
+func revokedTokensNote(n int) string {
+	switch n {
+	case 0:
+		return "You had no API tokens in use, so none needed revoking."
+	case 1:
+		return "Your API token was revoked too: make a new one on the API tokens page for whatever used it."
+	}
+	return fmt.Sprintf("Your %d API tokens were revoked too: make new ones on the API tokens page for whatever used them.", n)
 }
 
 // enrolOwn turns on two-factor sign-in from the person's settings. It asks for their password
@@ -275,7 +287,8 @@ func (s *Server) confirmPasswordOrCode(c *fiber.Ctx, field, where string, errs v
 		errs[field] = means.refuse()
 		return http.StatusUnprocessableEntity, nil
 	}
-	return 0, nil
+	// Proved now: the next minutes' changes that need it do not ask again (requireConfirmation).
+	return 0, models.MarkSessionConfirmed(ctx, db, me.SessionHash)
 }
 
 // confirmation is what a signed-in person can prove who they are again with: their password
@@ -369,8 +382,9 @@ func (s *Server) updateSecurityPolicy(c *fiber.Ctx) error {
 }
 
 // resetUserTwoFactor is an admin's recovery for a person who lost their phone and recovery
-// codes: their second factor is deleted, their sessions end, and they enrol again at their
-// next sign-in.
+// codes: their second factor is deleted, their sessions and API tokens end, and they enrol
+// again at their next sign-in. The admin confirms it's them first (the route is confirmed),
+// and cannot reset their own this way (models.ResetTwoFactor).
 func (s *Server) resetUserTwoFactor(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -384,6 +398,6 @@ func (s *Server) resetUserTwoFactor(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "success", "Two-factor sign-in was reset: every session of theirs has ended, and they set it up again at their next sign-in.")
+	s.setFlash(c, "success", "Two-factor sign-in was reset: every session and API token of theirs has ended, and they set it up again at their next sign-in.")
 	return redirect(c, back)
 }

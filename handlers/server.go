@@ -231,6 +231,10 @@ func New(d Deps) (*fiber.App, *Server) {
 	for _, r := range s.routes {
 		if !r.API {
 			for _, m := range methods(r) {
+				if r.Confirmed {
+					web.Add(m, r.Path, s.guard(r), s.requireConfirmation, r.Handler)
+					continue
+				}
 				web.Add(m, r.Path, s.guard(r), r.Handler)
 			}
 		}

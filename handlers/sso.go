@@ -12,9 +12,11 @@ import (
 
 	"outlay"
 	"outlay/auth/sso"
+	"outlay/mail"
 	"outlay/models"
 	authviews "outlay/views/auth"
 	"outlay/views/dashboard"
+	"outlay/views/security"
 )
 
 // errSSOUnusable means a provider row exists but cannot be used now: the deployment lacks
@@ -176,33 +178,70 @@ func (s *Server) ssoCallback(c *fiber.Ctx) error {
 	if err != nil {
 		return s.refuseSSO(ctx, c, p, "verify", err)
 	}
-	res, err := models.SignInWithSSO(ctx, db, p, models.SSOClaims{Subject: id.Subject, Email: id.Email, EmailVerified: id.EmailVerified, Name: id.Name})
+	claims := models.SSOClaims{Subject: id.Subject, Email: id.Email, EmailVerified: id.EmailVerified, Name: id.Name}
+	res, err := models.SignInWithSSO(ctx, db, p, claims, s.ssoLinkedMail(c))
+	if refused, err := s.ssoRefused(c, p, err); refused || err != nil {
+		return err
+	}
+	if res.MustConfirm {
+		// Nothing is linked and nobody signed in until the person confirms with their own
+		// password and code: whoever controls a provider must not become anyone it names.
+		token, err := models.BeginSSOLink(ctx, db, res.User.ID, p.Name, claims, rec.Next)
+		if err != nil {
+			return err
+		}
+		s.setCookie(c, s.cookies.ssoLink, token, models.SSOLinkTTL)
+		return redirect(c, authviews.SSOLinkPath)
+	}
+	return s.finishSSOSignIn(c, p, res, rec.Next, true)
+}
+
+// ssoRefused answers a sign-in the tenant's rules refused, with why.
+func (s *Server) ssoRefused(c *fiber.Ctx, p *models.SSOProvider, err error) (bool, error) {
 	var refusal *models.SSORefusal
 	if errors.As(err, &refusal) {
 		s.setFlash(c, "error", s.refusalMessage(c, p, refusal))
-		return redirect(c, authviews.LoginPath)
+		return true, redirect(c, authviews.LoginPath)
 	}
-	if err != nil {
-		return err
-	}
-	if asked, err := s.twoFactorStep(c, res.User, methodSSO, rec.Next); asked || err != nil {
-		return err
+	return false, err
+}
+
+// finishSSOSignIn signs in the person an SSO sign-in resolved to, after their second factor
+// when they must give one (askSecond), and sends the mail that tells them of a new link.
+func (s *Server) finishSSOSignIn(c *fiber.Ctx, p *models.SSOProvider, res *models.SSOSignIn, next string, askSecond bool) error {
+	s.deliverMail(c, res.MailID)
+	if askSecond {
+		if asked, err := s.twoFactorStep(c, res.User, methodSSO, next); asked || err != nil {
+			return err
+		}
 	}
 	// The identity provider proved who this is, as a reset link does: the wrong passwords
 	// tried for the account are forgotten, and its password sign-in is no longer paused.
-	if err := models.ClearFailedSignIns(ctx, db, s.throttle, res.User.Email); err != nil {
+	if err := models.ClearFailedSignIns(c.UserContext(), tenantDB(c), s.throttle, res.User.Email); err != nil {
 		return err
 	}
 	if err := s.startSession(c, res.User.ID); err != nil {
 		return err
 	}
-	if res.Provisioned {
+	switch {
+	case res.Provisioned:
 		s.setFlash(c, "success", "Welcome to "+tenantOf(c).Name+". Your account was created from your "+p.Label+" sign-in.")
+	case res.Linked:
+		s.setFlash(c, "success", "Your "+p.Label+" account is linked: from now on it signs you in. We emailed you about it.")
 	}
-	if rec.Next != "" {
-		return redirect(c, rec.Next)
+	if next != "" {
+		return redirect(c, next)
 	}
 	return redirect(c, dashboard.Path)
+}
+
+// ssoLinkedMail writes the mail that tells a person a provider's account was linked to them.
+func (s *Server) ssoLinkedMail(c *fiber.Ctx) models.SSOLinkedMail {
+	t := tenantOf(c)
+	securityURL := s.cfg.TenantURL(t.Slug, security.SettingsPath)
+	return func(u *models.User, providerLabel, providerEmail string) mail.Message {
+		return mail.SSOLinked(u.Email, u.Name, t.Name, providerLabel, providerEmail, securityURL)
+	}
 }
 
 // refuseSSO ends a sign-in that failed before the tenant's rules were asked. It is logged
@@ -245,6 +284,8 @@ func (s *Server) refusalMessage(c *fiber.Ctx, p *models.SSOProvider, r *models.S
 		return "Accounts at " + domain + " cannot sign in to " + tenant + " with " + p.Label + ". Use your work account."
 	case models.SSORefusedDeactivated:
 		return "Your " + tenant + " account is deactivated. Ask your administrator if you need access again."
+	case models.SSORefusedLinkedElsewhere:
+		return "Your " + tenant + " account signs in with another single sign-on account. Sign in with that one; to use " + p.Label + " instead, ask your administrator."
 	case models.SSORefusedOtherIdentity:
 		return "Your " + tenant + " account is linked to a different " + p.Label + " account. Ask your administrator to unlink it, then sign in again."
 	default:

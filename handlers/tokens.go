@@ -36,11 +36,11 @@ func (s *Server) renderOwnTokens(c *fiber.Ctx, status int, form tokens.NewTokenF
 		MeURL:     s.cfg.TenantURL(tenantOf(c).Slug, apiPrefix+"/me"),
 		ExportURL: exportURL(c, tokens.OwnPath),
 	}
-	tf, err := models.GetTwoFactor(c.UserContext(), tenantDB(c), currentUser(c).UserID)
-	if err != nil {
-		return err
+	if p.CanCreate {
+		if p.Confirm, err = s.confirmField(c, "token-confirm", views.FieldErrors{}); err != nil {
+			return err
+		}
 	}
-	p.NeedsCode = tf.Enabled()
 	return s.render(c, status, page{Title: "API tokens", Nav: tokens.OwnPath, Content: tokens.Own(p)})
 }
 
@@ -50,14 +50,8 @@ func (s *Server) renderOwnTokens(c *fiber.Ctx, status int, form tokens.NewTokenF
 func (s *Server) createToken(c *fiber.Ctx) error {
 	var form tokens.NewTokenForm
 	bindForm(c, &form)
-	// A token is a lasting key to the account: with two-factor sign-in on, making one needs a
-	// fresh second factor, not just a session.
-	if msg, err := s.freshSecondFactor(c, form.Code, "creating an API token"); err != nil {
-		return err
-	} else if msg != "" {
-		form.Errors = views.FieldErrors{"code": msg}
-		return s.renderOwnTokens(c, http.StatusUnprocessableEntity, form, nil)
-	}
+	// A token is a lasting key to the account: the route needs the person to have confirmed
+	// it's them in the last minutes (requireConfirmation), not just a session.
 	days, _ := strconv.Atoi(form.Days) // not a number: the model says to choose a lifetime
 	t, secret, err := models.CreateToken(c.UserContext(), tenantDB(c), currentUser(c).UserID, form.Name, days)
 	if v, ok := outlay.AsValidation(err); ok {

@@ -59,7 +59,7 @@ func (s *tokenSite) bearer(t *testing.T, slug, token string) *testutil.Client {
 func createToken(t *testing.T, c *testutil.Client, name string) string {
 	t.Helper()
 	c.Get("/settings/tokens")
-	res := c.Post("/settings/tokens", url.Values{"name": {name}, "days": {"30"}})
+	res := c.Post("/settings/tokens", url.Values{"name": {name}, "days": {"30"}, "confirm": {testutil.Password}})
 	tok, _ := res.Doc.Find("input#new-token").Attr("value")
 	if res.Status != http.StatusCreated || !strings.HasPrefix(tok, models.TokenPrefix) {
 		t.Fatalf("create token %q: status %d, token %q, errors %q", name, res.Status, tok, res.Text(".field-error, .flash"))
@@ -121,7 +121,7 @@ func TestCreatedTokenIsShownOnceAndStoredAsADigest(t *testing.T) {
 		t.Errorf("lifetimes offered: %v", lifetimes)
 	}
 
-	res := c.Post("/settings/tokens", url.Values{"name": {"  ERP sync "}, "days": {"90"}})
+	res := c.Post("/settings/tokens", url.Values{"name": {"  ERP sync "}, "days": {"90"}, "confirm": {testutil.Password}})
 	if res.Status != http.StatusCreated {
 		t.Fatalf("create: status %d: %s", res.Status, res.Text(".field-error, .flash"))
 	}
@@ -213,6 +213,7 @@ func TestCreateTokenRejectsBadInput(t *testing.T) {
 		"lifetime a word":  {url.Values{"name": {"ERP sync"}, "days": {"forever"}}, "days", "Choose how long the token works."},
 	} {
 		c.Get("/settings/tokens")
+		tc.form.Set("confirm", testutil.Password)
 		res := c.Post("/settings/tokens", tc.form)
 		if res.Status != http.StatusUnprocessableEntity {
 			t.Errorf("%s: status %d, want 422", name, res.Status)

@@ -173,30 +173,6 @@ func (s *Server) wrongCode(c *fiber.Ctx, userID int64, email, where string) erro
 	return s.recordAs(c, userID, email, models.EventTwoFactorCodeFailed, email, map[string]any{"during": where})
 }
 
-// freshSecondFactor asks a signed-in person with two-factor sign-in on for a current code
-// before an action that needs one (making an API token). It returns the message to show
-// beside the code field, or "" when the code was right or the person has no second factor.
-// Wrong codes count in the sign-in throttle.
-func (s *Server) freshSecondFactor(c *fiber.Ctx, code, where string) (string, error) {
-	me := currentUser(c)
-	tf, err := models.GetTwoFactor(c.UserContext(), tenantDB(c), me.UserID)
-	if err != nil || !tf.Enabled() {
-		return "", err
-	}
-	errs := views.FieldErrors{}
-	if status, err := s.throttledCode(c, me.Email, errs); status != 0 || err != nil {
-		return errs[""], err
-	}
-	if strings.TrimSpace(code) == "" {
-		return "Enter the code from your authenticator app.", nil
-	}
-	_, err = models.VerifySecondFactor(c.UserContext(), tenantDB(c), s.totp, me.UserID, me.Email, code, time.Now())
-	if errors.Is(err, models.ErrBadSecondFactor) {
-		return wrongCodeMessage, s.wrongCode(c, me.UserID, me.Email, where)
-	}
-	return "", err
-}
-
 const wrongCodeMessage = "That code is not right, or was already used. Enter the code your app shows now, or a recovery code."
 
 // codeStep reads the half-signed-in state that waits for a code, and the form that asks for
@@ -309,7 +285,7 @@ func (s *Server) renderSignInEnrol(c *fiber.Ctx, status int, u *models.User, ch 
 	if err != nil {
 		return err
 	}
-	e.Required, e.Reset = true, tf.MustEnrolAgain()
+	e.Required, e.Reset, e.ResetByAdmin = true, tf.MustEnrolAgain(), tf.MustEnrolAgain() && tf.ResetByAdmin
 	return s.renderAuth(c, status, page{Title: "Set up two-factor sign-in", Content: security.EnrolPage(*e)})
 }
 

@@ -20,8 +20,17 @@ func TestSSOSignInAndTwoFactor(t *testing.T) {
 		t.Fatalf("require everyone: %d", res.Status)
 	}
 
+	// Her first SSO sign-in links her account once she gives her password and a code; from
+	// then on the provider alone signs her in.
 	sso := s.app.Client(t, "acme")
-	signedInAs(t, sso, ssoSignIn(t, sso, "okta"), "Ana Admin")
+	if res := ssoSignIn(t, sso, "okta"); res.Location() != "/login/link" {
+		t.Fatalf("first SSO sign-in: %d %q, want the link confirmation", res.Status, res.Location())
+	}
+	sso.Get("/login/link")
+	signedInAs(t, sso, sso.Post("/login/link", url.Values{"password": {testutil.Password}, "code": {totpCode(t, secret, 1)}}), "Ana Admin")
+	again := s.app.Client(t, "acme")
+	signedInAs(t, again, ssoSignIn(t, again, "okta"), "Ana Admin")
+	forgetUsedSteps(t, s.db)
 
 	if err := s.db.Exec(`UPDATE sso_settings SET break_glass_user_id = ?`, s.ana.ID).Error; err != nil {
 		t.Fatal(err)

@@ -75,3 +75,18 @@ func SingleSignOn(to, name, orgName string, providers []string, loginURL string)
 			name, orgName, through, choose, loginURL, orgName),
 	}
 }
+
+// SSOLinked tells a person that an account at a sign-in provider (providerLabel, where it
+// has the address providerEmail) was linked to their Outlay account, and now signs them in:
+// if it was not them, whoever it was can sign in as them until an admin unlinks it.
+func SSOLinked(to, name, orgName, providerLabel, providerEmail, securityURL string) Message {
+	return Message{
+		To:      to,
+		Subject: providerLabel + " now signs you in to " + orgName + " on Outlay",
+		Body: fmt.Sprintf("Hello %s,\n\nYour %s account %s was just linked to your Outlay account for %s, and signed in. "+
+			"From now on it signs you in with the “Sign in with %s” button.\n\n"+
+			"If this was you, there is nothing to do. If it was not, change your password at once (%s) "+
+			"and ask an admin of %s to unlink that account: until then, whoever holds it can sign in as you.\n",
+			name, providerLabel, providerEmail, orgName, providerLabel, securityURL, orgName),
+	}
+}

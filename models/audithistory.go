@@ -391,6 +391,7 @@ var auditEvents = map[string]AuditEvent{
 	"sso.sign_in":               {Label: "Signed in with single sign-on", Subject: "users"},
 	"sso.sign_in_refused":       {Label: "Single sign-on refused"},
 	"sso.identity_linked":       {Label: "Linked a single sign-on identity", Subject: "users"},
+	EventSSOLinkAsked:           {Label: "Single sign-on asked the person to confirm a link", Subject: "users"},
 	"sso.identity_unlinked":     {Label: "Unlinked a single sign-on identity", Subject: "users"},
 	"sso.user_provisioned":      {Label: "Added a person through single sign-on", Subject: "users"},
 	"sso.provider_created":      {Label: "Added a single sign-on provider"},

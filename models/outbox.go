@@ -18,6 +18,8 @@ const (
 	// MailSingleSignOn answers "Forgot password" for a person who signs in with single
 	// sign-on and has no password: how they sign in, with no link that signs them in.
 	MailSingleSignOn = "single_sign_on"
+	// MailSSOLinked tells a person that a sign-in provider's account was linked to theirs.
+	MailSSOLinked = "sso_linked"
 )
 
 // Statuses of an outgoing mail.

@@ -196,6 +196,25 @@ func lookupIdentity(ctx context.Context, db *gorm.DB, query string, args ...any)
 	return su, nil
 }
 
+// ConfirmationWindow is how long after a person proved who they are again ("Confirm it's
+// you": their password or a current code) their session may make changes a stolen session
+// must not be enough for.
+const ConfirmationWindow = 10 * time.Minute
+
+// MarkSessionConfirmed notes that the person behind the session proved who they are now.
+func MarkSessionConfirmed(ctx context.Context, db *gorm.DB, sessionHash []byte) error {
+	return db.WithContext(ctx).Exec(`UPDATE sessions SET reauthenticated_at = now() WHERE id_hash = ?`, sessionHash).Error
+}
+
+// SessionConfirmedRecently reports whether the person behind the session proved who they
+// are within the ConfirmationWindow.
+func SessionConfirmedRecently(ctx context.Context, db *gorm.DB, sessionHash []byte) (bool, error) {
+	var n int64
+	err := db.WithContext(ctx).Raw(`SELECT count(*) FROM sessions WHERE id_hash = ?
+		AND reauthenticated_at > now() - make_interval(secs => ?)`, sessionHash, ConfirmationWindow.Seconds()).Scan(&n).Error
+	return n > 0, err
+}
+
 // DeleteSession ends one session (sign-out).
 func DeleteSession(ctx context.Context, db *gorm.DB, token string) error {
 	return db.WithContext(ctx).Exec(`DELETE FROM sessions WHERE id_hash = ?`, auth.Digest(token)).Error

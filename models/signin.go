@@ -216,6 +216,11 @@ func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*U
 		if err := setPasswordHash(ctx, tx, u.ID, hash); err != nil {
 			return err
 		}
+		// A reset link is the way back in for someone who lost their password, or whose
+		// account someone else used: the tokens made before must not stay keys to it.
+		if _, err := revokeUserTokens(ctx, tx, u.ID, "password reset"); err != nil {
+			return err
+		}
 		return audit.Event(ctx, tx, audit.EventPasswordReset, u.Email, nil)
 	})
 	if err != nil {
@@ -251,8 +256,15 @@ func WrongPassword(err error) bool {
 // end too (endOldPasswordsUses), and the change is recorded in the audit log (with the actor
 // in ctx). A wrong current password is refused under "current_password" (WrongPassword),
 // what is wrong with next under "new_password". A person without a password (single sign-on
-// alone) has none to change.
-func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte, current, next string) error {
+// alone) has none to change. The person's API tokens are revoked with it (how many is
+// returned): a password is changed most often because someone else may know it, and a token
+// made with the old password's session would otherwise keep working.
+func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte, current, next string) (revokedTokens int, err error) {
+	err = changePassword(ctx, db, userID, keep, current, next, &revokedTokens)
+	return revokedTokens, err
+}
+
+func changePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte, current, next string, revokedTokens *int) error {
 	var u User
 	if err := db.WithContext(ctx).Take(&u, userID).Error; err != nil {
 		return err
@@ -290,6 +302,11 @@ func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte,
 		if err := endOldPasswordsUses(tx, userID); err != nil {
 			return err
 		}
+		n, err := revokeUserTokens(ctx, tx, userID, "password changed")
+		if err != nil {
+			return err
+		}
+		*revokedTokens = n
 		return audit.Event(ctx, tx, audit.EventPasswordChanged, u.Email, nil)
 	})
 }

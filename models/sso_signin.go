@@ -10,7 +10,9 @@ import (
 	"gorm.io/gorm"
 
 	"outlay"
+	"outlay/audit"
 	"outlay/auth"
+	"outlay/mail"
 )
 
 // SSOAuthState is a sign-in in progress. The state itself travels through the browser and
@@ -92,6 +94,9 @@ const (
 	SSORefusedUnknown       = "unknown_user"
 	SSORefusedDeactivated   = "deactivated"
 	SSORefusedOtherIdentity = "linked_to_other_identity"
+	// SSORefusedLinkedElsewhere: the email names a person who signs in only with another
+	// provider's account, and so has nothing here to confirm a new link with.
+	SSORefusedLinkedElsewhere = "signs_in_elsewhere"
 )
 
 // SSORefusal is a sign-in the tenant's rules refuse. The handler turns Reason into words.
@@ -102,12 +107,24 @@ type SSORefusal struct {
 
 func (e *SSORefusal) Error() string { return "sso sign-in refused: " + e.Reason }
 
-// SSOSignIn is a successful SSO sign-in.
+// SSOSignIn is a successful SSO sign-in, or one that waits for its person to confirm the
+// link (MustConfirm).
 type SSOSignIn struct {
 	User        *User
 	Linked      bool // the identity was linked to the person by email just now
 	Provisioned bool // the person was created just now (just-in-time)
+	// MustConfirm: the email names a person who can already sign in another way, so nothing
+	// was linked and nobody is signed in: the person must first confirm with their own
+	// password (Password) and, when they have one, their second factor (Code).
+	MustConfirm    bool
+	Password, Code bool
+	// MailID is the mail that told the person of the link, in the outbox.
+	MailID int64
 }
+
+// SSOLinkedMail writes the mail that tells a person a provider's account was linked to
+// theirs: the provider's label, and the email the provider gave.
+type SSOLinkedMail func(u *User, providerLabel, providerEmail string) mail.Message
 
 // SignInWithSSO decides who a verified identity is in this tenant:
 //
@@ -119,7 +136,13 @@ type SSOSignIn struct {
 //
 // Deactivated people are refused; invited people are activated, since the provider has
 // proved their email. Every outcome, including refusals, is recorded.
-func SignInWithSSO(ctx context.Context, db *gorm.DB, p *SSOProvider, c SSOClaims) (*SSOSignIn, error) {
+//
+// A person who can already sign in another way (a password, a second factor, another
+// linked identity) is not linked by email alone: the result asks them to confirm
+// (MustConfirm), and ConfirmSSOLink links once they have. Whoever controls a provider the
+// organisation trusts could otherwise sign in as anyone whose email it claims. A link is
+// told to the person by mail (linkedMail; nil sends none). Events name the person as actor.
+func SignInWithSSO(ctx context.Context, db *gorm.DB, p *SSOProvider, c SSOClaims, linkedMail SSOLinkedMail) (*SSOSignIn, error) {
 	c.Email = NormalizeEmail(c.Email)
 	var out *SSOSignIn
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -128,18 +151,12 @@ func SignInWithSSO(ctx context.Context, db *gorm.DB, p *SSOProvider, c SSOClaims
 		if err != nil {
 			return err
 		}
-		details := map[string]any{"provider": p.Name, "subject": c.Subject, "email": c.Email}
-		if out.Linked {
-			if err := RecordSSOEvent(ctx, tx, "sso.identity_linked", userSubject(out.User.ID), details); err != nil {
-				return err
-			}
+		if out.MustConfirm {
+			// Whoever signed in only claims to be the person until they confirm.
+			return RecordSSOEvent(audit.AsUser(ctx, 0, out.User.Email), tx, EventSSOLinkAsked, userSubject(out.User.ID),
+				map[string]any{"provider": p.Name, "subject": c.Subject, "email": c.Email})
 		}
-		if out.Provisioned {
-			if err := RecordSSOEvent(ctx, tx, "sso.user_provisioned", userSubject(out.User.ID), map[string]any{"provider": p.Name, "email": c.Email, "role": *p.JITRole}); err != nil {
-				return err
-			}
-		}
-		return RecordSSOEvent(ctx, tx, "sso.sign_in", userSubject(out.User.ID), details)
+		return recordSSOSignIn(ctx, tx, p, c, out, linkedMail)
 	})
 	var refusal *SSORefusal
 	if errors.As(err, &refusal) {
@@ -152,6 +169,34 @@ func SignInWithSSO(ctx context.Context, db *gorm.DB, p *SSOProvider, c SSOClaims
 		return nil, err
 	}
 	return out, nil
+}
+
+// EventSSOLinkAsked records a first SSO sign-in that waits for its person to confirm the link.
+const EventSSOLinkAsked = "sso.link_confirmation_asked"
+
+// recordSSOSignIn records a sign-in that resolved to out, as the person, with the link and the
+// creation it made, and queues the mail that tells the person of a link.
+func recordSSOSignIn(ctx context.Context, tx *gorm.DB, p *SSOProvider, c SSOClaims, out *SSOSignIn, linkedMail SSOLinkedMail) error {
+	ctx = audit.AsUser(ctx, out.User.ID, out.User.Email)
+	details := map[string]any{"provider": p.Name, "subject": c.Subject, "email": c.Email}
+	if out.Linked {
+		if err := RecordSSOEvent(ctx, tx, "sso.identity_linked", userSubject(out.User.ID), details); err != nil {
+			return err
+		}
+		if linkedMail != nil && !out.Provisioned {
+			id, err := QueueMail(ctx, tx, MailSSOLinked, linkedMail(out.User, p.Label, c.Email), false)
+			if err != nil {
+				return err
+			}
+			out.MailID = id
+		}
+	}
+	if out.Provisioned {
+		if err := RecordSSOEvent(ctx, tx, "sso.user_provisioned", userSubject(out.User.ID), map[string]any{"provider": p.Name, "email": c.Email, "role": *p.JITRole}); err != nil {
+			return err
+		}
+	}
+	return RecordSSOEvent(ctx, tx, "sso.sign_in", userSubject(out.User.ID), details)
 }
 
 func userSubject(id int64) string { return fmt.Sprintf("user:%d", id) }
@@ -185,7 +230,7 @@ func resolveSSO(ctx context.Context, tx *gorm.DB, p *SSOProvider, c SSOClaims) (
 			_, err := refuse(SSORefusedDeactivated)
 			return nil, false, err
 		}
-		return &SSOSignIn{User: u}, true, touchIdentity(tx, linked.ID, u, c.Email)
+		return &SSOSignIn{User: u}, true, touchIdentity(asPerson(ctx, tx, u), linked.ID, u, c.Email)
 	}
 	if res, ok, err := signInLinked(); ok || err != nil {
 		return res, err
@@ -218,11 +263,18 @@ func resolveSSO(ctx context.Context, tx *gorm.DB, p *SSOProvider, c SSOClaims) (
 		if other > 0 {
 			return refuse(SSORefusedOtherIdentity)
 		}
-		id, err := linkIdentity(tx, u.ID, p.Name, c)
+		ways, err := otherWaysIn(tx, u)
 		if err != nil {
 			return nil, err
 		}
-		return &SSOSignIn{User: u, Linked: true}, touchIdentity(tx, id, u, c.Email)
+		switch {
+		case ways.Password || ways.Code:
+			return &SSOSignIn{User: u, MustConfirm: true, Password: ways.Password, Code: ways.Code}, nil
+		case ways.Identities:
+			// Nothing to confirm with here but that other sign-in.
+			return refuse(SSORefusedLinkedElsewhere)
+		}
+		return linkAndSignIn(ctx, tx, u, p.Name, c)
 	case !errors.Is(err, outlay.ErrNotFound):
 		return nil, err
 	}
@@ -233,11 +285,142 @@ func resolveSSO(ctx context.Context, tx *gorm.DB, p *SSOProvider, c SSOClaims) (
 	if err != nil {
 		return nil, err
 	}
-	id, err := linkIdentity(tx, u.ID, p.Name, c)
+	res, err := linkAndSignIn(ctx, tx, u, p.Name, c)
 	if err != nil {
 		return nil, err
 	}
-	return &SSOSignIn{User: u, Provisioned: true}, touchIdentity(tx, id, u, c.Email)
+	res.Provisioned = true
+	return res, nil
+}
+
+// asPerson is tx with the person u as the actor its changes are recorded under.
+func asPerson(ctx context.Context, tx *gorm.DB, u *User) *gorm.DB {
+	return tx.WithContext(audit.AsUser(ctx, u.ID, u.Email))
+}
+
+// linkAndSignIn links the identity c to the person u and notes the sign-in, as the person.
+func linkAndSignIn(ctx context.Context, tx *gorm.DB, u *User, provider string, c SSOClaims) (*SSOSignIn, error) {
+	tx = asPerson(ctx, tx, u)
+	id, err := linkIdentity(tx, u.ID, provider, c)
+	if err != nil {
+		return nil, err
+	}
+	return &SSOSignIn{User: u, Linked: true}, touchIdentity(tx, id, u, c.Email)
+}
+
+// WaysIn are the ways a person can sign in besides the provider asking to be linked.
+type WaysIn struct{ Password, Code, Identities bool }
+
+func otherWaysIn(tx *gorm.DB, u *User) (WaysIn, error) {
+	var w struct {
+		Code       bool
+		Identities bool
+	}
+	err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM user_two_factor WHERE user_id = ? AND confirmed_at IS NOT NULL) AS code,
+		EXISTS (SELECT 1 FROM sso_identities WHERE user_id = ?) AS identities`, u.ID, u.ID).Scan(&w).Error
+	return WaysIn{Password: u.PasswordHash != "", Code: w.Code, Identities: w.Identities}, err
+}
+
+// SSOLinkTTL is how long a first SSO sign-in waits for its person to confirm the link.
+const SSOLinkTTL = 10 * time.Minute
+
+// SSOLinkConfirmation is a first SSO sign-in waiting for its person to confirm the link.
+type SSOLinkConfirmation struct {
+	IDHash    []byte `gorm:"primaryKey"`
+	UserID    int64
+	Provider  string
+	Subject   string
+	Email     string
+	Next      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// TableName is where the waiting sign-ins are kept.
+func (SSOLinkConfirmation) TableName() string { return "sso_link_confirmations" }
+
+// BeginSSOLink keeps a sign-in that must be confirmed (SSOSignIn.MustConfirm) for SSOLinkTTL
+// and returns the token that finds it, which only the browser that signed in gets.
+func BeginSSOLink(ctx context.Context, db *gorm.DB, userID int64, provider string, c SSOClaims, next string) (string, error) {
+	token, digest := auth.NewToken()
+	now := time.Now().UTC()
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`DELETE FROM sso_link_confirmations WHERE expires_at <= now()`).Error; err != nil {
+			return err
+		}
+		return tx.Create(&SSOLinkConfirmation{IDHash: digest, UserID: userID, Provider: provider, Subject: c.Subject,
+			Email: NormalizeEmail(c.Email), Next: next, CreatedAt: now, ExpiresAt: now.Add(SSOLinkTTL)}).Error
+	})
+	return token, err
+}
+
+// LookupSSOLink returns a waiting sign-in, its person (still active) and what they confirm
+// with; anything else is ErrNotFound.
+func LookupSSOLink(ctx context.Context, db *gorm.DB, token string) (*SSOLinkConfirmation, *User, WaysIn, error) {
+	var l SSOLinkConfirmation
+	if token == "" || len(token) > 100 {
+		return nil, nil, WaysIn{}, outlay.ErrNotFound
+	}
+	err := db.WithContext(ctx).Where("id_hash = ? AND expires_at > now()", auth.Digest(token)).Take(&l).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil, WaysIn{}, outlay.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, WaysIn{}, err
+	}
+	u, err := ssoUser(db.WithContext(ctx), l.UserID)
+	if errors.Is(err, gorm.ErrRecordNotFound) || err == nil && u.Status != UserActive {
+		return nil, nil, WaysIn{}, outlay.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, WaysIn{}, err
+	}
+	ways, err := otherWaysIn(db.WithContext(ctx), u)
+	return &l, u, ways, err
+}
+
+// ConfirmSSOLink links the waiting sign-in token names to its person, who has just proved who
+// they are (the caller checked their password and code), and records the sign-in as
+// SignInWithSSO does. A used or expired token is ErrNotFound; an identity linked meanwhile to
+// someone else, or another of the person's at the provider, is refused.
+func ConfirmSSOLink(ctx context.Context, db *gorm.DB, p *SSOProvider, token string, linkedMail SSOLinkedMail) (*SSOSignIn, error) {
+	var out *SSOSignIn
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var l SSOLinkConfirmation
+		err := tx.Raw(`DELETE FROM sso_link_confirmations WHERE id_hash = ? AND expires_at > now() RETURNING *`, auth.Digest(token)).Scan(&l).Error
+		if err != nil {
+			return err
+		}
+		if l.UserID == 0 || l.Provider != p.Name {
+			return outlay.ErrNotFound
+		}
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, ssoLockKey+1).Error; err != nil {
+			return err
+		}
+		u, err := ssoUser(tx, l.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Status != UserActive {
+			return &SSORefusal{Reason: SSORefusedDeactivated, Email: l.Email}
+		}
+		c := SSOClaims{Subject: l.Subject, Email: l.Email, EmailVerified: true}
+		var taken int64
+		if err := tx.Model(&SSOIdentity{}).Where("provider = ? AND (subject = ? OR user_id = ?)", p.Name, c.Subject, u.ID).Count(&taken).Error; err != nil {
+			return err
+		}
+		if taken > 0 {
+			return &SSORefusal{Reason: SSORefusedOtherIdentity, Email: l.Email}
+		}
+		if out, err = linkAndSignIn(ctx, tx, u, p.Name, c); err != nil {
+			return err
+		}
+		return recordSSOSignIn(ctx, tx, p, c, out, linkedMail)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func ssoUser(tx *gorm.DB, id int64) (*User, error) {

@@ -220,6 +220,8 @@ func TestSSOFirstSignInsAtOnce(t *testing.T) {
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
+	// Ana has no other way in (invited for single sign-on), so her first sign-in links at once.
+	db.Exec(`UPDATE users SET password_hash = NULL WHERE email = 'ana@acme.example'`)
 	in := okta
 	in.JIT, in.JITRole, in.Domains = true, "requester", "acme.example"
 	p, err := models.SaveSSOProvider(ctx, db, 0, in, ssoRules(t, env))
@@ -236,7 +238,7 @@ func TestSSOFirstSignInsAtOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = models.SignInWithSSO(ctx, db, p, claims)
+				_, errs[i] = models.SignInWithSSO(ctx, db, p, claims, nil)
 			}()
 		}
 		wg.Wait()

@@ -173,6 +173,23 @@ func (f TokenFilter) scope(db *gorm.DB) *gorm.DB {
 	return q
 }
 
+// revokeUserTokens revokes, in tx, every token of the person that still works, recording
+// each revocation with why, and returns how many there were: a token is a lasting key to the
+// account, and must not outlive the credentials or the second factor it was made under.
+func revokeUserTokens(ctx context.Context, tx *gorm.DB, userID int64, why string) (int, error) {
+	var ids []int64
+	if err := tx.WithContext(ctx).Raw(`UPDATE api_tokens SET revoked_at = now()
+		WHERE user_id = ? AND revoked_at IS NULL AND expires_at > now() RETURNING id`, userID).Scan(&ids).Error; err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if err := audit.Event(ctx, tx, audit.EventTokenRevoked, strconv.FormatInt(id, 10), map[string]any{"token_id": id, "reason": why}); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
 // RevokeToken ends a token: one of ownerID's, or anyone's when ownerID is 0 (admins).
 // Another person's token is ErrNotFound to a non-admin. Revoking a revoked token succeeds and
 // keeps the first revocation's time, so a repeated click is not an error.

@@ -47,6 +47,9 @@ type TwoFactor struct {
 	SecretSealed []byte
 	ConfirmedAt  *time.Time
 	MustEnrol    bool
+	// ResetByAdmin: an admin of the organisation made the person enrol again (not the
+	// operator's command line).
+	ResetByAdmin bool
 	LastUsedStep int64
 	// EnrolmentHolderHash is the digest of the session, or half-finished sign-in, that was shown
 	// the secret of an enrolment in progress: only it may see the secret and confirm it.
@@ -173,7 +176,7 @@ func ConfirmEnrolment(ctx context.Context, db *gorm.DB, box *auth.SecretBox, use
 		if !ok {
 			return outlay.ValidationErrors{"code": wrongCode}
 		}
-		if err := tx.Model(t).Updates(map[string]any{"confirmed_at": now.UTC(), "must_enrol": false, "enrolment_holder_hash": nil,
+		if err := tx.Model(t).Updates(map[string]any{"confirmed_at": now.UTC(), "must_enrol": false, "reset_by_admin": false, "enrolment_holder_hash": nil,
 			"last_used_step": step, "updated_at": now.UTC()}).Error; err != nil {
 			return err
 		}
@@ -318,6 +321,11 @@ func DisableTwoFactor(ctx context.Context, db *gorm.DB, userID int64, email stri
 // reset only a person within its reach; a refusal is a *GrantRefused, and is audited.
 func ResetTwoFactor(ctx context.Context, db *gorm.DB, g Grantor, userID int64) error {
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if !g.operator && g.userID == userID {
+			// The admin page's reset asks nothing of the person whose factor goes: an admin
+			// turns their own off on their Security page, with their password or a code.
+			return outlay.ValidationErrors{"two_factor": "You cannot reset your own second factor here. Change it on your Security page."}
+		}
 		u, err := g.personToChange(ctx, tx, "reset two-factor", userID)
 		if err != nil {
 			return err
@@ -332,7 +340,7 @@ func ResetTwoFactor(ctx context.Context, db *gorm.DB, g Grantor, userID int64) e
 			return outlay.ValidationErrors{"two_factor": u.Name + " has no second factor to reset."}
 		}
 		if err := tx.Model(t).Updates(map[string]any{"secret_sealed": nil, "confirmed_at": nil, "must_enrol": true,
-			"last_used_step": 0, "updated_at": time.Now().UTC()}).Error; err != nil {
+			"reset_by_admin": !g.operator, "last_used_step": 0, "updated_at": time.Now().UTC()}).Error; err != nil {
 			return err
 		}
 		if err := forgetSecondFactor(tx, userID); err != nil {
@@ -341,7 +349,12 @@ func ResetTwoFactor(ctx context.Context, db *gorm.DB, g Grantor, userID int64) e
 		if err := RevokeSessions(ctx, tx, userID); err != nil {
 			return err
 		}
-		return audit.Event(ctx, tx, EventTwoFactorReset, u.Email, map[string]any{"sessions_ended": true})
+		// A lost phone may be a stolen one: tokens made while it was the second factor go too.
+		tokens, err := revokeUserTokens(ctx, tx, userID, "two-factor reset")
+		if err != nil {
+			return err
+		}
+		return audit.Event(ctx, tx, EventTwoFactorReset, u.Email, map[string]any{"sessions_ended": true, "tokens_revoked": tokens})
 	})
 	return auditRefusal(ctx, db, err)
 }

@@ -11,7 +11,22 @@ const (
 	ResetPath  = "/password/reset" // + "/" + the token the link carries
 	// SSOPath + "/" + a provider's name starts signing in with it; its callback is below that.
 	SSOPath = "/auth"
+	// SSOLinkPath asks a person to confirm, with their own password and code, that the
+	// provider's account they just signed in with is theirs, before it is linked.
+	SSOLinkPath = "/login/link"
 )
+
+// SSOLink is the page "Link your account: confirm it's you".
+type SSOLink struct {
+	CSRFToken     string
+	Tenant        string
+	Email         string // the person's Outlay address
+	Provider      string // the provider's label
+	ProviderEmail string // the address the provider gave
+	Password      bool   // the person has a password: it is asked
+	Code          bool   // the person has a second factor: a code is asked
+	Errors        views.FieldErrors
+}
 
 // Login is the sign-in page: the tenant's single sign-on buttons and the password form.
 type Login struct {

@@ -19,7 +19,21 @@ const (
 	AdminPath    = "/admin/security"
 	CodePath     = "/login/two-factor"
 	EnrolPath    = "/login/two-factor/enrol"
+	// ConfirmPath asks a signed-in person to confirm it's them before a change a stolen
+	// session must not be enough for; ?next= is where they go back to.
+	ConfirmPath = SettingsPath + "/confirm"
 )
+
+// ConfirmIdentity is the "Confirm it's you" page.
+type ConfirmIdentity struct {
+	CSRFToken   string
+	Next        string
+	PasswordSet bool
+	CodeSet     bool
+	// Minutes is how long the confirmation lasts.
+	Minutes int
+	Errors  views.FieldErrors
+}
 
 // QRCode draws content as a QR code in inline SVG: made here, so the secret it holds never
 // leaves the server for an image service.
@@ -74,8 +88,10 @@ type Enrol struct {
 	// Required says the organisation requires two factors (or an admin reset them) and the
 	// person cannot go on without.
 	Required bool
-	Reset    bool // an admin reset the person's second factor
-	Tenant   string
+	Reset    bool // the person's second factor was reset
+	// ResetByAdmin: it was an admin of the organisation (not the operator) who reset it.
+	ResetByAdmin bool
+	Tenant       string
 	// AskPassword asks for the person's password as well (from their settings, where a
 	// stolen session must not be enough to bind an authenticator).
 	AskPassword bool

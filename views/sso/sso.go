@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"outlay/views"
 )
 
@@ -92,6 +94,9 @@ type ProviderForm struct {
 	CallbackURL   string // for an existing provider
 	CallbackBase  string // the callback URL up to the name, for a new one
 	Errors        views.FieldErrors
+	// Confirm is the "Confirm it's you" field the form shows while the session was not
+	// confirmed in the last minutes; nil otherwise: a provider can sign in anyone here.
+	Confirm templ.Component
 }
 
 // Action is where the form posts.

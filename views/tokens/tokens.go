@@ -45,7 +45,6 @@ func (t Token) Active() bool { return t.Status == StatusActive }
 type NewTokenForm struct {
 	Name   string            `form:"name"`
 	Days   string            `form:"days"`
-	Code   string            `form:"code"` // a current second factor, when the person has one
 	Errors views.FieldErrors `form:"-"`
 }
 
@@ -65,8 +64,10 @@ type OwnPage struct {
 	Form      NewTokenForm
 	Lifetimes []int // days a token may last, as the form offers them
 	Created   *Created
-	// NeedsCode: the person has two-factor sign-in, so making a token asks for a fresh code.
-	NeedsCode bool
+	// Confirm is the "Confirm it's you" field (password or code) the form shows while the
+	// session was not confirmed in the last minutes; nil otherwise. A token is a lasting key
+	// to the account, so a session alone must not be enough to make one.
+	Confirm templ.Component
 	// MeURL is this organisation's /api/v1/me address, for the example request.
 	MeURL     string
 	ExportURL string // the list as a file

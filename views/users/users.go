@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/a-h/templ"
+
 	"outlay"
 	"outlay/views"
 )
@@ -195,6 +197,9 @@ type Detail struct {
 	TwoFactor  string
 	// CanResetTwoFactor: the viewer may reset this person's second factor.
 	CanResetTwoFactor bool
+	// ConfirmReset is the "Confirm it's you" field of the reset, while the viewer's session
+	// was not confirmed in the last minutes; nil otherwise.
+	ConfirmReset templ.Component
 	// PasswordResetRefusal says why this person cannot be sent a password reset link (they
 	// sign in through single sign-on, say); empty: they can.
 	PasswordResetRefusal string
