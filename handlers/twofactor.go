@@ -117,12 +117,23 @@ func rememberedFor(c *fiber.Ctx, userID int64, tf *models.TwoFactor) string {
 // days, and the organisation still lets browsers be remembered.
 func (s *Server) rememberedBrowser(c *fiber.Ctx, userID int64, tf *models.TwoFactor) (bool, error) {
 	raw, ok := s.signer.Open("2fa-remember", c.Cookies(s.cookies.remember))
-	what, untilText, found := strings.Cut(raw, "@")
+	what, when, found := strings.Cut(raw, "@")
+	untilText, atText, _ := strings.Cut(when, "@")
 	until, err := strconv.ParseInt(untilText, 10, 64)
 	if !ok || !found || err != nil || time.Now().Unix() >= until || what != rememberedFor(c, userID, tf) {
 		return false, nil
 	}
-	return s.allowRemember(c)
+	// When it was remembered, to the millisecond (a cookie made before this was kept says only
+	// until when, in seconds).
+	at := time.Unix(until, 0).Add(-rememberFor)
+	if ms, err := strconv.ParseInt(atText, 10, 64); err == nil {
+		at = time.UnixMilli(ms)
+	}
+	st, err := models.GetTwoFactorSettings(c.UserContext(), tenantDB(c))
+	if err != nil {
+		return false, err
+	}
+	return st.Remembers(at), nil
 }
 
 func (s *Server) rememberBrowser(c *fiber.Ctx, userID int64) error {
@@ -130,7 +141,8 @@ func (s *Server) rememberBrowser(c *fiber.Ctx, userID int64) error {
 	if err != nil || !tf.Enabled() {
 		return err
 	}
-	value := rememberedFor(c, userID, tf) + "@" + strconv.FormatInt(time.Now().Add(rememberFor).Unix(), 10)
+	now := time.Now()
+	value := rememberedFor(c, userID, tf) + "@" + strconv.FormatInt(now.Add(rememberFor).Unix(), 10) + "@" + strconv.FormatInt(now.UnixMilli(), 10)
 	s.setCookie(c, s.cookies.remember, s.signer.Seal("2fa-remember", value), rememberFor)
 	return nil
 }

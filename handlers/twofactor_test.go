@@ -434,7 +434,7 @@ func TestRememberThisBrowser(t *testing.T) {
 	app := testutil.NewApp(t, env)
 	c := app.Client(t, "acme")
 	c.SignIn("ana@acme.example", testutil.Password)
-	secret, _ := enrolThroughPage(t, c)
+	secret, codes := enrolThroughPage(t, c)
 	c.Post("/logout", nil)
 	passwordStep(t, c, "ana@acme.example", "/login/two-factor")
 	if res := c.Post("/login/two-factor", url.Values{"code": {totpCode(t, secret, 1)}, "remember": {"1"}}); res.Status != http.StatusSeeOther {
@@ -452,6 +452,18 @@ func TestRememberThisBrowser(t *testing.T) {
 	if c.Get("/login/two-factor").Doc.Find(`input[name="remember"]`).Length() != 0 {
 		t.Error("remember is offered when the organisation turned it off")
 	}
+	// Turned on again, it does not bring back the browser remembered before it was turned off.
+	if err := models.UpdateTwoFactorSettings(context.Background(), db, models.ByOperator(), models.TwoFactorOptional, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	passwordStep(t, c, "ana@acme.example", "/login/two-factor")
+	// A browser remembered from now on is remembered again.
+	if res := c.Post("/login/two-factor", url.Values{"code": {codes[0]}, "remember": {"1"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("code after remembering is allowed again: %d", res.Status)
+	}
+	c.Get("/dashboard")
+	c.Post("/logout", nil)
+	c.SignIn("ana@acme.example", testutil.Password) // no code asked
 }
 
 // Making an API token needs the person to confirm it's them; with two-factor sign-in on, a

@@ -391,12 +391,21 @@ type TwoFactorSettings struct {
 	ID            int
 	Required      string
 	AllowRemember bool
-	UpdatedAt     time.Time
-	Roles         []string `gorm:"-"` // with TwoFactorForRoles: the roles that must
+	// ForgotRememberedAt is when the organisation last stopped letting browsers be
+	// remembered: a browser remembered before it is not remembered (RemembersSince).
+	ForgotRememberedAt *time.Time
+	UpdatedAt          time.Time
+	Roles              []string `gorm:"-"` // with TwoFactorForRoles: the roles that must
 }
 
 // TableName is the settings' one-row table.
 func (TwoFactorSettings) TableName() string { return "two_factor_settings" }
+
+// Remembers reports whether a browser remembered at the time given is remembered now: the
+// organisation lets browsers be remembered, and has not stopped since.
+func (s *TwoFactorSettings) Remembers(rememberedAt time.Time) bool {
+	return s.AllowRemember && (s.ForgotRememberedAt == nil || rememberedAt.After(*s.ForgotRememberedAt))
+}
 
 // TwoFactorRequiredRole is one role whose holders must use two factors.
 type TwoFactorRequiredRole struct {
@@ -457,9 +466,14 @@ func UpdateTwoFactorSettings(ctx context.Context, db *gorm.DB, g Grantor, requir
 		if err := verr.Err(); err != nil {
 			return err
 		}
-		if err := tx.Model(&TwoFactorSettings{}).Where("id = 1").Updates(map[string]any{
-			"required": required, "allow_remember": allowRemember, "updated_at": time.Now().UTC(),
-		}).Error; err != nil {
+		now := time.Now().UTC()
+		change := map[string]any{"required": required, "allow_remember": allowRemember, "updated_at": now}
+		if before.AllowRemember && !allowRemember {
+			// Turning it on again later must not bring back the browsers remembered until now
+			// (by the app servers' clock, which dates remembered browsers).
+			change["forgot_remembered_at"] = now
+		}
+		if err := tx.Model(&TwoFactorSettings{}).Where("id = 1").Updates(change).Error; err != nil {
 			return err
 		}
 		for _, r := range before.Roles {
