@@ -3,6 +3,7 @@ package outlay
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Count writes a whole number as people read it in a message: 4,000, 200,000, -12,345.
@@ -20,6 +21,15 @@ func Plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return Count(n) + " " + many
+}
+
+// Hours says a duration as people write it: in whole hours ("72 hours", "1 hour"), or in
+// minutes when it is shorter than an hour ("30 minutes", never less than "1 minute").
+func Hours(d time.Duration) string {
+	if d < time.Hour {
+		return Plural(max(int(d.Round(time.Minute).Minutes()), 1), "minute", "minutes")
+	}
+	return Plural(int(d.Round(time.Hour).Hours()), "hour", "hours")
 }
 
 // List joins words as a sentence lists them, last before the final one: "a, b and c" (last

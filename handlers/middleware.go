@@ -393,6 +393,15 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		// page we render matches what the browser will send next.
 		s.clearCookie(c, s.cookies.session)
 		c.Request().Header.DelCookie(s.cookies.session)
+		// Someone whose session ran out is told why they must sign in again.
+		switch why, err := models.WhySessionEnded(c.UserContext(), tenantDB(c), token, s.sessions); {
+		case err != nil:
+			return err
+		case why == models.SessionEndedIdle:
+			s.setFlash(c, "info", "You were signed out after "+outlay.Hours(s.sessions.Idle)+" without activity. Sign in to go on.")
+		case why == models.SessionEndedMax:
+			s.setFlash(c, "info", "You were signed out: a session lasts at most "+outlay.Hours(s.sessions.Max)+". Sign in to go on.")
+		}
 	case err != nil:
 		return err
 	default:

@@ -20,25 +20,8 @@ func Invitation(to, name, orgName, inviter, link string, ttl time.Duration) Mess
 		Body: fmt.Sprintf("Hello %s,\n\n%s to %s on Outlay, its spend-management app. You sign in as %s.\n"+
 			"Open this link within %s to choose your password:\n\n%s\n\n"+
 			"The link works once. If you were not expecting this invitation, ignore this email.\n",
-			name, who, orgName, to, hoursText(ttl), link),
+			name, who, orgName, to, outlay.Hours(ttl), link),
 	}
-}
-
-// hoursText says a duration as people write it: in whole hours ("72 hours", "1 hour"), or in
-// minutes when it is shorter than an hour ("30 minutes").
-func hoursText(d time.Duration) string {
-	if d < time.Hour {
-		m := max(int(d.Round(time.Minute).Minutes()), 1)
-		if m == 1 {
-			return "1 minute"
-		}
-		return fmt.Sprintf("%d minutes", m)
-	}
-	h := int(d.Round(time.Hour).Hours())
-	if h == 1 {
-		return "1 hour"
-	}
-	return fmt.Sprintf("%d hours", h)
 }
 
 // PasswordReset is the mail with a link to choose a new password.
@@ -49,7 +32,7 @@ func PasswordReset(to, name, orgName, link string, ttl time.Duration) Message {
 		Body: fmt.Sprintf("Hello %s,\n\nSomeone (we hope you, or an admin of %s helping you) asked to reset your Outlay password for %s.\n"+
 			"Open this link within %s to choose a new one:\n\n%s\n\n"+
 			"The link works once. If you did not ask for it, ignore this email: your password stays as it is.\n",
-			name, orgName, orgName, hoursText(ttl), link),
+			name, orgName, orgName, outlay.Hours(ttl), link),
 	}
 }
 

@@ -133,6 +133,35 @@ func LookupSession(ctx context.Context, db *gorm.DB, token string, p SessionPoli
 	return su, nil
 }
 
+// Why a session that no longer works ended, when time ended it (WhySessionEnded).
+const (
+	SessionEndedIdle = "idle" // unused for the idle timeout
+	SessionEndedMax  = "max"  // older than the longest a session lives
+)
+
+// WhySessionEnded says whether the session of token, which LookupSession no longer finds,
+// ended by time (SessionEndedIdle, SessionEndedMax), so that its person can be told why they
+// were signed out; "" for a session that was ended (signed out, revoked), never was, or whose
+// person is no longer active.
+func WhySessionEnded(ctx context.Context, db *gorm.DB, token string, p SessionPolicy) (string, error) {
+	if token == "" || len(token) > 100 {
+		return "", nil
+	}
+	var row struct{ Expired, Idle bool }
+	err := db.WithContext(ctx).Raw(`SELECT s.expires_at <= now() AS expired, s.last_seen_at <= now() - make_interval(secs => ?) AS idle
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND u.status = 'active'`,
+		p.Idle.Seconds(), auth.Digest(token)).Scan(&row).Error
+	switch {
+	case err != nil:
+		return "", err
+	case row.Expired:
+		return SessionEndedMax, nil
+	case row.Idle:
+		return SessionEndedIdle, nil
+	}
+	return "", nil
+}
+
 // sessionIdentitySQL reads a session's user: $1 is the digest of its token, $2 the idle
 // timeout in seconds.
 var sessionIdentitySQL = identitySQL("s.last_seen_at", "0", `FROM sessions s JOIN users u ON u.id = s.user_id
