@@ -13,8 +13,9 @@ import (
 	"outlay/models"
 )
 
-// A person makes a token, copies it with the button that only a browser with JavaScript
-// shows, and revokes it after a confirmation; declining the confirmation sends nothing.
+// A person makes a token, confirming it's them with their password, copies it with the button
+// that only a browser with JavaScript shows, and revokes it after a confirmation; declining the
+// confirmation sends nothing.
 func TestTokenCreateCopyAndRevoke(t *testing.T) {
 	s := startSite(t)
 	b := newBrowser(t)
@@ -23,6 +24,8 @@ func TestTokenCreateCopyAndRevoke(t *testing.T) {
 		chromedp.Navigate(s.URL("/settings/tokens")),
 		chromedp.WaitVisible(chromedp.ID("token-name")),
 		chromedp.SendKeys(chromedp.ID("token-name"), "ERP sync"),
+		// A token outlives the session, so making one asks the person to confirm it's them.
+		chromedp.SendKeys(chromedp.ID("token-confirm"), testutil.Password),
 	)
 	b.screenshot("empty")
 	b.pressAndLoad(`form[action="/settings/tokens"] button[type="submit"]`)
