@@ -108,10 +108,13 @@ func TestPasswordResetLiftsTheLock(t *testing.T) {
 }
 
 // A sign-in through the organisation's identity provider proves who the person is as a reset
-// link does: it lifts the pause that guesses put on their password sign-in.
+// link does: it lifts the pause that guesses put on their password sign-in. (Her Okta account
+// is linked before: linking it asks for her password, which the pause refuses.)
 func TestSingleSignOnLiftsTheLock(t *testing.T) {
 	t.Parallel()
 	s := newSSOSite(t)
+	first := s.app.Client(t, "acme")
+	signedInAs(t, first, ssoSignIn(t, first, "okta"), "Ana Admin")
 	attacker := s.app.Client(t, "acme")
 	lockOut(t, attacker, "ana@acme.example")
 	if res := tryPassword(attacker, "ana@acme.example", testutil.Password); res.Status != http.StatusTooManyRequests {

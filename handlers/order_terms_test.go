@@ -47,7 +47,7 @@ func TestOrderTermsEditedUntilReceiptAudited(t *testing.T) {
 	c.Header.Set("HX-Target", "terms-form")
 	res := c.Post(path+"/terms", url.Values{"payment_terms": {"Net 45 days"}, "bill_to_address": {"AP, 1 Main Street"},
 		"expected_on": {"next week"}, "vendor_notes": {strings.Repeat("x", 2001)}})
-	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#expected_on-error"), "as a date") || res.Text("#vendor_notes-error") == "" {
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#expected_on-error"), "Enter a date like") || res.Text("#vendor_notes-error") == "" {
 		t.Errorf("bad input: %d %q %q", res.Status, res.Text("#expected_on-error"), res.Text("#vendor_notes-error"))
 	}
 	if v, _ := res.Doc.Find("#payment_terms").Attr("value"); v != "Net 45 days" || res.Text("#bill_to_address") != "AP, 1 Main Street" {
