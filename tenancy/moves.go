@@ -189,6 +189,10 @@ func (mv *MoveInProgress) Finish(ctx context.Context) error {
 // Release frees the move and keeps its record: something of it is left, for
 // `outlay tenant move <slug> --abandon` to undo, and the tenant list shows it as interrupted.
 func (mv *MoveInProgress) Release(ctx context.Context) {
+	// Unlocked before the connection closes: Postgres ends a closed connection's backend, and
+	// frees its locks, only a moment after the close returns, and until then the move would
+	// still read as running.
+	_, _ = mv.conn.Exec(ctx, `SELECT pg_advisory_unlock_all()`)
 	_ = mv.conn.Close(ctx)
 }
 
