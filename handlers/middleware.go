@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -393,14 +394,9 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		// page we render matches what the browser will send next.
 		s.clearCookie(c, s.cookies.session)
 		c.Request().Header.DelCookie(s.cookies.session)
-		// Someone whose session ran out is told why they must sign in again.
-		switch why, err := models.WhySessionEnded(c.UserContext(), tenantDB(c), token, s.sessions); {
-		case err != nil:
+		// Someone whose session ran out is told why, if the request needs them to sign in again.
+		if stateOf(c).sessionEnded, err = models.WhySessionEnded(c.UserContext(), tenantDB(c), token, s.sessions); err != nil {
 			return err
-		case why == models.SessionEndedIdle:
-			s.setFlash(c, "info", "You were signed out after "+outlay.Hours(s.sessions.Idle)+" without activity. Sign in to go on.")
-		case why == models.SessionEndedMax:
-			s.setFlash(c, "info", "You were signed out: a session lasts at most "+outlay.Hours(s.sessions.Max)+". Sign in to go on.")
 		}
 	case err != nil:
 		return err
@@ -522,11 +518,15 @@ func (s *Server) guard(r Route) fiber.Handler {
 // was typed in it is gone: the flash says so, so that nobody takes it as done.
 func (s *Server) signInFirst(c *fiber.Ctx) error {
 	read := c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
+	ended := s.sessionEndedMessage(c)
 	if read && !isHTMX(c) {
+		if ended != "" {
+			s.setFlash(c, "info", ended)
+		}
 		return redirect(c, signInPath(c.OriginalURL()))
 	}
 	if read {
-		s.setFlash(c, "info", "Your session has ended. Sign in again to continue.")
+		s.setFlash(c, "info", cmp.Or(ended, "Your session has ended. Sign in again to continue."))
 	} else {
 		s.setFlash(c, "warning", "You were signed out, so that was not saved. Sign in again, then do it again.")
 		c.Set(notSavedHeader, "true")
@@ -535,6 +535,18 @@ func (s *Server) signInFirst(c *fiber.Ctx) error {
 		return redirect(c, signInPath(htmxPage(c)))
 	}
 	return redirect(c, authviews.LoginPath)
+}
+
+// sessionEndedMessage says why the request's session ended when time ended it: idle, or at
+// the longest a session lives; "" otherwise.
+func (s *Server) sessionEndedMessage(c *fiber.Ctx) string {
+	switch stateOf(c).sessionEnded {
+	case models.SessionEndedIdle:
+		return "You were signed out after " + outlay.Hours(s.sessions.Idle) + " without activity. Sign in to go on."
+	case models.SessionEndedMax:
+		return "You were signed out: a session lasts at most " + outlay.Hours(s.sessions.Max) + ". Sign in to go on."
+	}
+	return ""
 }
 
 // signInPath is the sign-in page, and after it next when that is a path on this site.

@@ -29,6 +29,9 @@ type requestState struct {
 	db           *gorm.DB
 	user         *models.SessionUser
 	sessionToken string
+	// sessionEnded says why the session the request's cookie named ended, when time ended it
+	// (models.WhySessionEnded), for signInFirst to tell.
+	sessionEnded string
 	csrfToken    string
 	policy       *policy.Set
 	refusedPost  *refusedPost // a comment or file this request posted and the model refused

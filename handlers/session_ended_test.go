@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -35,5 +36,17 @@ func TestSignInPageSaysWhyTheSessionEnded(t *testing.T) {
 		if again := browser.Get("/login").Text(".flash"); strings.Contains(again, "signed out") {
 			t.Errorf("a session %s: told again: %q", c.name, again)
 		}
+	}
+	// Someone who opens the sign-in page itself with a session that ran out is not told after
+	// signing in again that they were signed out.
+	browser := app.Client(t, "acme")
+	browser.SignIn("rita@acme.example", testutil.Password)
+	if err := db.Exec(`UPDATE sessions SET last_seen_at = now() - interval '30 days'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	browser.Get("/login")
+	res := browser.Post("/login", url.Values{"email": {"rita@acme.example"}, "password": {testutil.Password}})
+	if flash := flashAfter(t, browser, res); strings.Contains(flash, "signed out") {
+		t.Errorf("after signing in again from the sign-in page: %q", flash)
 	}
 }
