@@ -72,19 +72,23 @@ func (s *Server) ssoLinkConfirm(c *fiber.Ctx) error {
 		Code     string `form:"code,trim"`
 	}
 	bindForm(c, &post)
-	if ways.Password && !auth.CheckPassword(u.PasswordHash, post.Password) {
+	switch {
+	case !ways.Password:
+	case post.Password == "":
+		errs["password"] = "Enter your Outlay password."
+	case !auth.CheckPassword(u.PasswordHash, post.Password):
 		errs["password"] = "That is not your Outlay password. Try again."
-		if post.Password == "" {
-			errs["password"] = "Enter your Outlay password."
-		} else if err := s.recordFailedSignIn(c, u.Email); err != nil {
+		if err := s.recordFailedSignIn(c, u.Email); err != nil {
 			return err
 		}
 	}
-	if ways.Code && len(errs) == 0 {
+	switch {
+	case !ways.Code || len(errs) > 0:
+	case post.Code == "":
+		errs["code"] = "Enter the code from your authenticator app."
+	default:
 		_, err := models.VerifySecondFactor(actingAs(c, u.ID, u.Email), tenantDB(c), s.totp, u.ID, u.Email, post.Code, time.Now())
 		switch {
-		case post.Code == "":
-			errs["code"] = "Enter the code from your authenticator app."
 		case errors.Is(err, models.ErrBadSecondFactor):
 			errs["code"] = wrongCodeMessage
 			if err := s.wrongCode(c, u.ID, u.Email, "linking a sign-in account"); err != nil {
