@@ -2,7 +2,6 @@ package models
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -320,7 +319,7 @@ func readDate(v string, order dateOrder) (time.Time, error) {
 	day := func(y, m, d string) (time.Time, error) {
 		t, err := time.Parse("2006-1-2", y+"-"+m+"-"+d)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("Enter a date like 2026-01-31.")
+			return time.Time{}, errors.New(DateNotUnderstood)
 		}
 		return t, nil
 	}
@@ -355,7 +354,7 @@ func readDate(v string, order dateOrder) (time.Time, error) {
 	if serialNumber.MatchString(v) {
 		return time.Time{}, errors.New("This looks like a spreadsheet serial number, not a date; format the column as a date in your spreadsheet and save the file again.")
 	}
-	return time.Time{}, errors.New("Enter a date like 2026-01-31.")
+	return time.Time{}, errors.New(DateNotUnderstood)
 }
 
 // titleCase writes each word with a capital first letter and small letters after it.
