@@ -269,7 +269,7 @@ func TestEndedSessionSendsHTMXToSignInAndBack(t *testing.T) {
 		t.Errorf("%d comments stored by requests with another session's token", n)
 	}
 
-	// A read through htmx (the bell's poll) saved nothing, and says only that the session ended.
+	// A read through htmx (the bell's poll) saved nothing, and says only why the session ended.
 	c = signedIn(t, app, "rita@acme.example")
 	c.Get(doc)
 	expire()
@@ -281,7 +281,7 @@ func TestEndedSessionSendsHTMXToSignInAndBack(t *testing.T) {
 	if res.Header.Get("HX-Redirect") == "" {
 		t.Fatalf("the bell's poll after the session expired: %d, no HX-Redirect", res.Status)
 	}
-	if got := c.Get(res.Header.Get("HX-Redirect")).Text(".flash-info"); got != "Your session has ended. Sign in again to continue." {
+	if got := c.Get(res.Header.Get("HX-Redirect")).Text(".flash-info"); got != "You were signed out: a session lasts at most 12 hours. Sign in to go on." {
 		t.Errorf("after the bell's poll the sign-in page says %q", got)
 	}
 }
