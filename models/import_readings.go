@@ -50,11 +50,14 @@ func (r *columnReading) read(cell string) (string, string) {
 		return cell, ""
 	}
 	if r.column.compare == compareAmount {
+		plain, grouped := ungroupThousands(v)
 		switch mark := decimalMarkOf(v); {
 		case r.refusal != "" && mark != markNone:
 			return cell, r.refusal
 		case r.decimalComma:
-			return swapDecimalMarks(v), ""
+			return swapDecimalMarks(plain), ""
+		case grouped:
+			return plain, ""
 		}
 		return cell, ""
 	}
@@ -217,6 +220,7 @@ var thousands = map[byte]*regexp.Regexp{
 // decimalMarkOf reads what the amount v shows of its decimal mark, from its digits and
 // marks alone (a sign, a currency's symbol or code around them are left aside).
 func decimalMarkOf(v string) decimalMark {
+	v, _ = ungroupThousands(v)
 	start := strings.IndexFunc(v, isDigit)
 	end := strings.LastIndexFunc(v, isDigit)
 	if start < 0 {
@@ -248,6 +252,38 @@ func decimalMarkOf(v string) decimalMark {
 		return markPoint
 	}
 	return markNone
+}
+
+// groupSeparators are the thousands separators that are never a decimal mark: a space, the
+// no-break and narrow no-break spaces spreadsheets write in France and elsewhere (1 234,50),
+// and the apostrophes of Switzerland (1'234.50).
+const groupSeparators = " \u00a0\u202f'\u2019"
+
+// spaceGrouped matches the whole part of an amount grouped in thousands by one of the
+// groupSeparators (the same one throughout), and what follows it.
+var spaceGrouped = regexp.MustCompile("^\\d{1,3}([" + groupSeparators + "])\\d{3}(?:[" + groupSeparators + "]\\d{3})*([.,]\\d+)?$")
+
+// ungroupThousands takes out of the amount v the thousands separators that cannot be a
+// decimal mark (groupSeparators): "1 234,50 €" is "1234,50 €", whose comma is then surely
+// its decimal mark, and "1'234.50" is "1234.50". grouped is false, and v is given back as
+// it is, when v has none or they do not group its whole part in thousands the same way
+// throughout ("12 34", "1 234'567"), which the amount's own reading then refuses.
+func ungroupThousands(v string) (plain string, grouped bool) {
+	start := strings.IndexFunc(v, isDigit)
+	end := strings.LastIndexFunc(v, isDigit)
+	if start < 0 {
+		return v, false
+	}
+	core := v[start : end+1]
+	m := spaceGrouped.FindStringSubmatch(core)
+	if m == nil {
+		return v, false
+	}
+	core = strings.ReplaceAll(core, m[1], "")
+	if strings.ContainsAny(core, groupSeparators) {
+		return v, false
+	}
+	return v[:start] + core + v[end+1:], true
 }
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
