@@ -427,7 +427,9 @@ func (s *Server) batchTransfers(c *fiber.Ctx, d *models.BatchDetail) (bankfile.C
 
 // batchTransferTooLarge is the refusal of a batch's SEPA file whose transfer tooLarge, of one
 // report (its end-to-end id is the report's number), is above the SEPA limit: it names the
-// person and the report, and how the rest of the batch is still paid by its file.
+// person and the report, and how the batch is paid instead. A new batch takes such a report
+// only alone, to be paid by another method; one made before that was refused is paid by its
+// file once the report is taken out.
 func batchTransferTooLarge(d *models.BatchDetail, tooLarge *bankfile.TransferTooLargeError) error {
 	payee, number := tooLarge.Transfer.Creditor.Name, tooLarge.Transfer.EndToEndID
 	for _, r := range d.Reports {
@@ -435,8 +437,11 @@ func batchTransferTooLarge(d *models.BatchDetail, tooLarge *bankfile.TransferToo
 			payee = r.OwnerName
 		}
 	}
-	return models.SEPALimitRefusal("SEPA file", tooLarge, payee+" (expense report "+number+")",
-		"Take report "+number+" out of this batch and pay it in a batch of its own by another method, such as a cheque; then make this file again.")
+	remedy := "Take report " + number + " out of this batch and pay it in a batch of its own by another method, such as a cheque; then make this file again."
+	if len(d.Reports) == 1 {
+		remedy = "Pay this batch by another method, such as a cheque, and mark it paid."
+	}
+	return models.SEPALimitRefusal("SEPA file", tooLarge, payee+" (expense report "+number+")", remedy)
 }
 
 // batchBankAccounts opens, in one query, the bank accounts of the people the batch pays.

@@ -79,9 +79,12 @@ func TestARunsBankFileAboveTheSEPALimitIsRefusedOnItsPage(t *testing.T) {
 	}
 }
 
-// A batch's SEPA file whose report pays more than the SEPA limit of €999,999,999.99 in one
-// transfer is refused on the batch's page, naming the person, the report, the amount and the
-// limit, and records no file made; once the report is out, the rest of the batch has its file.
+// A report that a batch's SEPA file would pay more than the SEPA limit of €999,999,999.99 in
+// one transfer is refused when a batch with other reports is made, beside the report, with
+// nothing scheduled: the bank would refuse the file whole. Alone in its batch, it is taken,
+// and that batch's file is refused on its page, naming the person, the report, the amount and
+// the limit, and records no file made. A batch made with it and others before that (the same
+// refusal, with taking it out as the remedy) has its file once the report is out.
 func TestABatchSEPAFileAboveTheLimitIsRefusedOnItsPage(t *testing.T) {
 	t.Parallel()
 	s := newExpenseSite(t)
@@ -96,11 +99,32 @@ func TestABatchSEPAFileAboveTheLimitIsRefusedOnItsPage(t *testing.T) {
 	}
 	clerk.Get("/expenses/reimbursements/new")
 	res := clerk.Post("/expenses/reimbursements", url.Values{"report": {ids(big.ID), ids(small.ID)}})
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a batch with a report above the SEPA limit and another: %d, want 422", res.Status)
+	}
+	want := "It would be paid €1,000,000,000.00 in one transfer, above the SEPA limit of €999,999,999.99 for one transfer, and the bank would refuse the batch's whole SEPA file. Schedule it in a batch of its own"
+	if got := res.Text("#report-" + ids(big.ID) + "-error"); !strings.Contains(got, want) {
+		t.Errorf("beside the large report %q, want %q", got, want)
+	}
+	if res.Doc.Find("#report-"+ids(small.ID)+"-error").Length() != 0 {
+		t.Errorf("the small report is refused too")
+	}
+	var batches int64
+	s.db.Model(&models.ReimbursementBatch{}).Count(&batches)
+	if batches != 0 {
+		t.Fatalf("%d batches made", batches)
+	}
+
+	// A batch made with both before such a batch was refused.
+	res = clerk.Post("/expenses/reimbursements", url.Values{"report": {ids(small.ID)}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("create: %d %s", res.Status, res.Text(".flash"))
 	}
 	batchPath := res.Location()
-
+	if err := s.db.Exec(`UPDATE expense_reports SET status = ?, reimbursement_batch_id = (SELECT max(id) FROM reimbursement_batches) WHERE id = ?`,
+		models.ExpenseScheduled, big.ID).Error; err != nil {
+		t.Fatal(err)
+	}
 	msg := flashAfter(t, clerk, clerk.Get(batchPath+"/pain001"))
 	for _, want := range []string{"The SEPA file cannot be made", "Rita Requester (expense report EXP-000201) €1,000,000,000.00 in one transfer",
 		"above the SEPA limit of €999,999,999.99", "Take report EXP-000201 out of this batch"} {
@@ -113,13 +137,27 @@ func TestABatchSEPAFileAboveTheLimitIsRefusedOnItsPage(t *testing.T) {
 	if made != nil || clerk.Get(batchPath).Doc.Find("#batch-file-made").Length() != 0 {
 		t.Errorf("the refused file is recorded as made (%v)", made)
 	}
-
 	flashAfter(t, clerk, clerk.Post(batchPath+"/remove", url.Values{"report": {ids(big.ID)}}))
 	res = clerk.Get(batchPath + "/pain001")
 	if res.Status != http.StatusOK {
 		t.Fatalf("the file without the large report: %d %s", res.Status, clerk.Get(batchPath).Text(".flash"))
 	}
 	bankfiletest.ValidatePain001(t, []byte(res.Body))
+
+	// Alone, it makes a batch, paid by another method than its file.
+	clerk.Get("/expenses/reimbursements/new")
+	res = clerk.Post("/expenses/reimbursements", url.Values{"report": {ids(big.ID)}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("the large report alone: %d %s", res.Status, res.Text(".field-error, .flash"))
+	}
+	alone := res.Location()
+	msg = flashAfter(t, clerk, clerk.Get(alone+"/pain001"))
+	for _, want := range []string{"Rita Requester (expense report EXP-000201) €1,000,000,000.00 in one transfer",
+		"Pay this batch by another method, such as a cheque, and mark it paid."} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the lone batch's page says %q; want %q", msg, want)
+		}
+	}
 }
 
 // A euro run by wire whose two bills to one vendor add up to more than one SEPA transfer

@@ -36,11 +36,19 @@ func BankFileKind(r PaymentRun) string {
 	return ""
 }
 
-// runTransferLimit is the most the bank file of r (BankFileKind) may pay one vendor, in the
-// one transfer or ACH entry that pays it every bill of it the run pays, with how the file's
-// format names that limit; ok is false for a run no bank file carries.
-func runTransferLimit(r PaymentRun) (limit money.Money, named string, ok bool) {
-	switch BankFileKind(r) {
+// transferAboveLimit says whether amount is more than one transfer (or ACH entry) of a bank
+// file of kind (BankFileKind: "pain.001" or "NACHA") may carry, with that limit and how the
+// file's format names it. It is false for a kind no bank file has. A bank refuses such a file
+// whole, so a payment run and a reimbursement batch are refused by it when they are made.
+func transferAboveLimit(kind string, amount int64) (limit money.Money, named string, above bool) {
+	limit, named, ok := transferLimit(kind)
+	return limit, named, ok && amount > limit.Minor
+}
+
+// transferLimit is the most one transfer or ACH entry of a bank file of kind may carry, with
+// how the file's format names that limit; ok is false for a kind no bank file has.
+func transferLimit(kind string) (limit money.Money, named string, ok bool) {
+	switch kind {
 	case "pain.001":
 		return bankfile.SEPAMaxTransfer, "in one transfer, above the SEPA limit of " + bankfile.SEPAMaxTransfer.String() + " for one transfer", true
 	case "NACHA":
@@ -50,13 +58,14 @@ func runTransferLimit(r PaymentRun) (limit money.Money, named string, ok bool) {
 }
 
 // runTransferTooLarge is the refusal of a run r that pays vendor amount (minor units of the
-// run's currency), more than its bank file can pay one vendor (runTransferLimit), or "" when
+// run's currency), more than its bank file can pay one vendor (transferAboveLimit), or "" when
 // it can. A bank refuses such a file whole, so the run is refused when it is made, and its
 // file (of a run made before that) is not made. made says whether the run exists, to be
 // cancelled first. The run may pay part of a bill, so a vendor owed more is paid across runs.
 func runTransferTooLarge(r PaymentRun, vendor string, amount int64, made bool) string {
-	limit, named, ok := runTransferLimit(r)
-	if !ok || amount <= limit.Minor {
+	// The run's file pays each vendor every bill of it the run pays in one transfer.
+	limit, named, above := transferAboveLimit(BankFileKind(r), amount)
+	if !above {
 		return ""
 	}
 	start, remedy := "This run cannot be paid by its "+BankFileKind(r)+" file", "Pay"

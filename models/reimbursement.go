@@ -256,7 +256,9 @@ func refuseUnschedulable(tx *gorm.DB, reports []ExpenseReport, actorID int64) er
 		case r.OwnerID == actorID:
 			reason = "It is your own: nobody pays themself back, so someone else schedules it."
 		default:
-			continue
+			if reason = tooLargeForBatchFile(r, len(reports)); reason == "" {
+				continue
+			}
 		}
 		refusal.Reports = append(refusal.Reports, RefusedReport{ID: r.ID, Number: reportName(r), Reason: reason})
 	}
@@ -264,6 +266,23 @@ func refuseUnschedulable(tx *gorm.DB, reports []ExpenseReport, actorID int64) er
 		return &refusal
 	}
 	return nil
+}
+
+// tooLargeForBatchFile refuses the report r, one of a new batch of n reports, that its
+// batch's SEPA file would pay in one transfer above the limit of one (as a payment run
+// paying a vendor so much is refused when it is made): the bank would refuse that file whole,
+// with every other report in it. Alone in its batch, it is paid by another method, and the
+// file of that batch says why it cannot be made. "" when r is not refused.
+func tooLargeForBatchFile(r ExpenseReport, n int) string {
+	net := r.Reimbursable()
+	if n < 2 || !InBankFile(net.Currency, net.Minor) {
+		return ""
+	}
+	if _, named, above := transferAboveLimit("pain.001", net.Minor); above {
+		return fmt.Sprintf("It would be paid %s %s, and the bank would refuse the batch's whole SEPA file. Schedule it in a batch of its own and pay that by another method, such as a cheque.",
+			net, named)
+	}
+	return ""
 }
 
 // ownReports names the reports of actorID among reports.
