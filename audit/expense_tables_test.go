@@ -8,6 +8,7 @@ import (
 
 	"outlay/internal/dbtest"
 	"outlay/models"
+	"outlay/money"
 )
 
 // The expense tables are audited row by row: a create, an update and a delete each leave one
@@ -31,7 +32,7 @@ func TestExpenseTablesCreateUpdateDelete(t *testing.T) {
 	number := "EXP-000001"
 	report := &models.ExpenseReport{Number: &number, OwnerID: owner.ID, Title: "Visit", Currency: "USD", Status: models.ExpenseSubmitted}
 	line := &models.ExpenseLine{Position: 1, Kind: models.LineExpense, SpentOn: day, Merchant: "Cafe", AmountMinor: 1200, Currency: "USD",
-		RateMicro: 1000000, ReportMinor: 1200}
+		Rate: money.RateOf(1, 0), ReportMinor: 1200}
 	cases := []struct {
 		table   string
 		row     any

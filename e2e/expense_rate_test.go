@@ -13,7 +13,8 @@ import (
 
 // A line's exchange rate refused on saving is marked until a good rate is typed: the live
 // total that prices the line with it takes the message away and the field's mark with it,
-// at 1280×900 and on a phone. Other refusals stay until the next save.
+// at 1280×900 and on a phone. Other refusals stay until the next save. The rate may be
+// written either way round, and the live total prices the line by the way chosen.
 func TestARefusedRateClearsOnceAGoodOneIsTyped(t *testing.T) {
 	s := startSite(t)
 	ctx, db := context.Background(), s.App.DB(t, s.Tenant)
@@ -54,5 +55,9 @@ func TestARefusedRateClearsOnceAGoodOneIsTyped(t *testing.T) {
 			t.Errorf("%s: the other refusals went with the rate's", sz.name)
 		}
 		b.screenshot(sz.name + "-rate-corrected")
+
+		// The same rate written the other way round, 1.10 euros to the dollar, prices it at $9.09.
+		b.typeInto("expense-0-rate_as", models.RatePerReportUnit)
+		b.waitJS(`document.getElementById('expense-0-priced').textContent.trim() === '$9.09'`)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"outlay/models"
+	"outlay/money"
 )
 
 // A report's period moved so that it leaves a line out is refused beside the period, saying
@@ -81,7 +82,7 @@ func TestExpenseSubmitRefusesALineOutsideThePeriod(t *testing.T) {
 		minor    int64
 	}{{5, "Bistro", 1600}, {15, "Cafe", 1250}} {
 		line := models.ExpenseLine{ReportID: r.ID, Position: i + 1, Kind: models.LineExpense, SpentOn: *at(l.daysAgo),
-			CategoryID: s.meals.ID, Merchant: l.merchant, AmountMinor: l.minor, Currency: "USD", RateMicro: 1_000_000, ReportMinor: l.minor}
+			CategoryID: s.meals.ID, Merchant: l.merchant, AmountMinor: l.minor, Currency: "USD", Rate: money.RateOf(1, 0), ReportMinor: l.minor}
 		if err := s.db.Create(&line).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -220,7 +221,7 @@ func TestExpenseSubmitRefusesPerDiemDaysPastThePeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	line := models.ExpenseLine{ReportID: r.ID, Position: 1, Kind: models.LinePerDiem, SpentOn: *at(7), CategoryID: cat.ID,
-		Merchant: "Lyon", AmountMinor: 24000, Currency: "USD", RateMicro: 1_000_000, ReportMinor: 24000,
+		Merchant: "Lyon", AmountMinor: 24000, Currency: "USD", Rate: money.RateOf(1, 0), ReportMinor: 24000,
 		Days: &days, PerDiemRateID: &lyon.ID, UnitRate: &lyon.DailyMinor}
 	if err := s.db.Create(&line).Error; err != nil {
 		t.Fatal(err)

@@ -128,8 +128,11 @@ func expenseInputOf(d *models.ExpenseDetail) models.ExpenseInput {
 	for _, l := range d.Lines {
 		li := models.ExpenseLineInput{Kind: l.Kind, Date: l.SpentOn.Format(models.DateLayout), Category: strconv.FormatInt(l.CategoryID, 10),
 			Note: l.Note, Justification: l.Justification, Receipt: optionalValue(l.ReceiptID), From: l.FromPlace, To: l.ToPlace}
-		if l.RateMicro != 1_000_000 || l.Currency != d.Currency {
-			li.Rate = money.FormatExchangeRate(l.RateMicro)
+		if l.Rate != money.RateOf(1, 0) || l.Currency != d.Currency {
+			li.Rate = l.Rate.String()
+		}
+		if l.RateInverted {
+			li.RateAs = models.RatePerReportUnit
 		}
 		switch l.Kind {
 		case models.LineExpense:
@@ -238,7 +241,7 @@ func (s *Server) expenseForm(c *fiber.Ctx, in models.ExpenseInput, errs outlay.V
 // none) knows of its line there: its id, flags, price and receipt.
 func expenseFormLine(l models.ExpenseLineInput, i int, cur *models.ExpenseDetail, threshold money.Money) expenses.FormLine {
 	fl := expenses.FormLine{Kind: l.Kind, Date: l.Date, Category: l.Category, Merchant: l.Merchant, Amount: l.Amount, Tax: l.Tax,
-		Currency: l.Currency, Rate: l.Rate, Note: l.Note, Justification: l.Justification, Receipt: l.Receipt, From: l.From, To: l.To,
+		Currency: l.Currency, Rate: l.Rate, RateAs: l.RateAs, Note: l.Note, Justification: l.Justification, Receipt: l.Receipt, From: l.From, To: l.To,
 		Distance: l.Distance, Unit: l.Unit, Days: l.Days, Destination: l.Destination}
 	if cur != nil && i < len(cur.LineDetails) && cur.LineDetails[i].Kind == l.Kind {
 		d := cur.LineDetails[i]
@@ -485,7 +488,7 @@ func expenseLines(d *models.ExpenseDetail) []expenses.Line {
 			Category: l.CategoryName, GLAccount: l.GLCode, Amount: l.Amount().String(), Note: l.Note, Flags: l.Flags()}
 		if l.Currency != d.Currency {
 			line.Converted = money.Money{Minor: l.ReportMinor, Currency: d.Currency}.String()
-			line.Rate = money.FormatExchangeRate(l.RateMicro)
+			line.Rate = l.RateText(d.Currency)
 		}
 		if l.TaxMinor != 0 {
 			line.Tax = money.Money{Minor: l.TaxMinor, Currency: l.Currency}.String()

@@ -19,6 +19,7 @@ import (
 	"outlay/bankfile"
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/money"
 	"outlay/tenancy"
 	"outlay/views/expenses"
 )
@@ -394,7 +395,7 @@ func TestAccountingExportPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.Create(&models.ExpenseLine{ReportID: report.ID, Position: 1, Kind: "expense", SpentOn: time.Now(), CategoryID: cat.ID,
-		GLAccountID: &gl.ID, AmountMinor: 30_00, Currency: "USD", RateMicro: 1_000_000, ReportMinor: 30_00}).Error; err != nil {
+		GLAccountID: &gl.ID, AmountMinor: 30_00, Currency: "USD", Rate: money.RateOf(1, 0), ReportMinor: 30_00}).Error; err != nil {
 		t.Fatal(err)
 	}
 	rb, err := models.CreateReimbursementBatch(db.Statement.Context, db, otto.ID, []int64{report.ID})

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"outlay/models"
@@ -89,9 +90,9 @@ func TestAnExpenseLineInAnUncommonCurrencyStaysInItWhenSavedUnchanged(t *testing
 		t.Fatalf("%d lines after the save", len(after))
 	}
 	for i := range after {
-		if after[i].Currency != before[i].Currency || after[i].AmountMinor != before[i].AmountMinor || after[i].RateMicro != before[i].RateMicro {
-			t.Errorf("line %d saved unchanged went from %s %d at %d to %s %d at %d", i, before[i].Currency, before[i].AmountMinor,
-				before[i].RateMicro, after[i].Currency, after[i].AmountMinor, after[i].RateMicro)
+		if after[i].Currency != before[i].Currency || after[i].AmountMinor != before[i].AmountMinor || after[i].Rate != before[i].Rate {
+			t.Errorf("line %d saved unchanged went from %s %d at %s to %s %d at %s", i, before[i].Currency, before[i].AmountMinor,
+				before[i].Rate, after[i].Currency, after[i].AmountMinor, after[i].Rate)
 		}
 	}
 }
@@ -130,5 +131,60 @@ func TestAnExpenseLineThatConvertsToNothingIsRefusedBesideItsAmount(t *testing.T
 	var r models.ExpenseReport
 	if err := s.db.First(&r).Error; err != nil || r.Status != models.ExpenseSubmitted || r.TotalMinor != 1 {
 		t.Errorf("¥2 submitted as %s, total %d (%v); want submitted, $0.01", r.Status, r.TotalMinor, err)
+	}
+}
+
+// A hotel of 25,000,000 dong on a dollar report, its rate written as a bank quotes it (25,450
+// dong to the dollar), comes to $982.32, the exact quotient rounded once; the rate is kept as
+// typed, the way round it was typed, and the report saved unchanged keeps it. Written the
+// other way round, at 0.0000393 dollars a dong, it comes to $982.50 (in millionths, 39 of
+// them, it came to $975.00), and at 0.0000392927308 to $982.32.
+func TestAnExpenseLineInDongIsConvertedAtItsExactRate(t *testing.T) {
+	t.Parallel()
+	s := newExpenseSite(t)
+	c := s.client(t, s.rita)
+	for _, w := range []struct {
+		rate, as string
+		total    int64
+	}{{"25450", models.RatePerReportUnit, 982_32}, {"0.0000393", "", 982_50}, {"0.0000392927308", "", 982_32}} {
+		c.Get("/expenses/new")
+		f := s.expenseForm("save", [4]string{day(2), ids(s.meals.ID), "Hanoi Hotel", "25000000"})
+		f["currency"] = []string{"USD", "VND"}
+		f.Set("rate", w.rate)
+		f.Set("rate_as", w.as)
+		res := c.Post("/expenses", f)
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("%s: save: %d %s", w.rate, res.Status, res.Text(".field-error, [data-form-error]"))
+		}
+		report := res.Location()
+		id, _ := strconv.ParseInt(report[strings.LastIndex(report, "/")+1:], 10, 64)
+		var r models.ExpenseReport
+		var l models.ExpenseLine
+		if err := s.db.First(&r, id).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.db.Where("report_id = ?", id).First(&l).Error; err != nil {
+			t.Fatal(err)
+		}
+		if r.TotalMinor != w.total || l.ReportMinor != w.total || l.Rate.String() != w.rate || l.RateInverted != (w.as != "") {
+			t.Errorf("%s %q: total %d, line %d at %s (inverted %v), want %d at the rate as typed", w.rate, w.as, r.TotalMinor, l.ReportMinor,
+				l.Rate, l.RateInverted, w.total)
+		}
+		page := c.Get(report)
+		g := formValues(t, page, "#"+expenses.FormID)
+		if g.Get("rate") != w.rate || g.Get("rate_as") != w.as {
+			t.Errorf("%s %q: the form shows rate %q as %q", w.rate, w.as, g.Get("rate"), g.Get("rate_as"))
+		}
+		g.Set("intent", "save")
+		if res := c.Post(report, g); res.Status != http.StatusSeeOther {
+			t.Fatalf("%s: save unchanged: %d %s", w.rate, res.Status, res.Text(".field-error, [data-form-error]"))
+		}
+		var again models.ExpenseLine
+		if err := s.db.Where("report_id = ?", id).First(&again).Error; err != nil {
+			t.Fatal(err)
+		}
+		if again.Rate != l.Rate || again.RateInverted != l.RateInverted || again.ReportMinor != w.total {
+			t.Errorf("%s: saved unchanged, the line is %d at %s (inverted %v)", w.rate, again.ReportMinor, again.Rate, again.RateInverted)
+		}
 	}
 }

@@ -305,12 +305,14 @@ func expenseDocuments(tx *gorm.DB, ids []int64) ([]accounting.Document, error) {
 		DocID                        int64
 		Description, GLCode, GLName  string
 		Department                   string
-		Net, LineTax, RateMicro      int64
+		Net, LineTax                 int64
 		LineCurrency, ReportCurrency string
+		Rate                         money.Rate
+		RateInverted                 bool
 	}
 	if err := tx.Raw(`SELECT l.report_id AS doc_id, COALESCE(NULLIF(l.merchant, ''), c.name, l.kind) AS description, l.report_minor AS net,
 			COALESCE(g.code, '') AS gl_code, COALESCE(g.name, '') AS gl_name, COALESCE(d.name, '') AS department,
-			l.tax_minor AS line_tax, l.currency AS line_currency, r.currency AS report_currency, l.rate_micro
+			l.tax_minor AS line_tax, l.currency AS line_currency, r.currency AS report_currency, l.rate, l.rate_inverted
 		FROM expense_lines l JOIN expense_reports r ON r.id = l.report_id
 		LEFT JOIN expense_categories c ON c.id = l.category_id
 		LEFT JOIN gl_accounts g ON g.id = l.gl_account_id
@@ -324,7 +326,7 @@ func expenseDocuments(tx *gorm.DB, ids []int64) ([]accounting.Document, error) {
 	lines := make([]exportLine, len(rows))
 	for i, r := range rows {
 		lines[i] = exportLine{DocID: r.DocID, Description: r.Description, Net: r.Net, GLCode: r.GLCode, GLName: r.GLName, Department: r.Department}
-		tax, err := ExpenseLine{TaxMinor: r.LineTax, Currency: r.LineCurrency, RateMicro: r.RateMicro, ReportMinor: r.Net}.TaxIn(r.ReportCurrency)
+		tax, err := ExpenseLine{TaxMinor: r.LineTax, Currency: r.LineCurrency, Rate: r.Rate, RateInverted: r.RateInverted, ReportMinor: r.Net}.TaxIn(r.ReportCurrency)
 		if err != nil {
 			return nil, err
 		}

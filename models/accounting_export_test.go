@@ -13,6 +13,7 @@ import (
 	"outlay"
 	"outlay/accounting"
 	"outlay/models"
+	"outlay/money"
 )
 
 // Export batches never repeat a document: a batch takes every approved bill, approved expense
@@ -47,7 +48,7 @@ func TestExportBatchesNeverRepeatADocument(t *testing.T) {
 			AdvanceMinor: advance, Status: models.ExpenseApproved}
 		w.must(w.db.Create(&r).Error)
 		w.must(w.db.Create(&models.ExpenseLine{ReportID: r.ID, Position: 1, Kind: "expense", SpentOn: time.Now(), CategoryID: cat.ID,
-			GLAccountID: &w.software.ID, AmountMinor: total, Currency: currency, RateMicro: 1_000_000, ReportMinor: total}).Error)
+			GLAccountID: &w.software.ID, AmountMinor: total, Currency: currency, Rate: money.RateOf(1, 0), ReportMinor: total}).Error)
 		return r.ID
 	}
 	rb, err := models.CreateReimbursementBatch(ctx, w.db, w.admin.ID, []int64{report(w.clerk, "USD", 40_00, 10_00), report(w.max, "EUR", 25_00, 0)})
@@ -196,7 +197,7 @@ func TestExportedExpenseBooksItsTaxApart(t *testing.T) {
 	w.must(w.db.Create(&r).Error)
 	// €120.00, of which €20.00 tax, at 1.1: $132.00, of which $22.00 tax.
 	w.must(w.db.Create(&models.ExpenseLine{ReportID: r.ID, Position: 1, Kind: "expense", SpentOn: time.Now(), CategoryID: cat.ID,
-		GLAccountID: &w.travel.ID, AmountMinor: 120_00, TaxMinor: 20_00, Currency: "EUR", RateMicro: 1_100_000, ReportMinor: 132_00}).Error)
+		GLAccountID: &w.travel.ID, AmountMinor: 120_00, TaxMinor: 20_00, Currency: "EUR", Rate: money.RateOf(11, 1), ReportMinor: 132_00}).Error)
 	b, err := models.CreateExportBatch(ctx, w.db, w.clerk.ID)
 	w.must(err)
 	docs, err := models.BatchDocuments(ctx, w.db, b.ID)

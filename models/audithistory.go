@@ -161,9 +161,10 @@ var hiddenColumns = map[string]bool{
 	"attachments.doc_type": true, "attachments.doc_id": true,
 	// Where a file is kept and its checksum.
 	"attachments.storage_key": true, "attachments.sha256": true,
-	// An expense line's exchange rate in millionths and the rate records it priced mileage or
-	// days at: its amounts in both currencies and its rate show what they made.
-	"expense_lines.rate_micro": true, "expense_lines.mileage_rate_id": true, "expense_lines.per_diem_rate_id": true,
+	// An expense line's exchange rate (exact, and which way round it was written, or in
+	// millionths as lines kept it before) and the rate records it priced mileage or days at:
+	// its amounts in both currencies and its rate show what they made.
+	"expense_lines.rate_micro": true, "expense_lines.rate": true, "expense_lines.rate_inverted": true, "expense_lines.mileage_rate_id": true, "expense_lines.per_diem_rate_id": true,
 	// The last time step a second factor's code was used, against replays.
 	"user_two_factor.last_used_step": true,
 }

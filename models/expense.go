@@ -94,11 +94,29 @@ func (l ExpenseLine) TaxIn(reportCurrency string) (int64, error) {
 	if l.TaxMinor <= 0 {
 		return 0, nil
 	}
-	tax, err := money.Convert(money.Money{Minor: l.TaxMinor, Currency: l.Currency}, l.RateMicro, reportCurrency)
+	tax, err := l.ToReport(money.Money{Minor: l.TaxMinor, Currency: l.Currency}, reportCurrency)
 	if err != nil {
 		return 0, err
 	}
 	return min(tax.Minor, l.ReportMinor), nil
+}
+
+// ToReport converts m, in the line's currency, into reportCurrency at the line's rate, the
+// way round the rate was written, rounding once (money.Convert).
+func (l ExpenseLine) ToReport(m money.Money, reportCurrency string) (money.Money, error) {
+	if l.RateInverted {
+		return money.ConvertPer(m, l.Rate, reportCurrency)
+	}
+	return money.Convert(m, l.Rate, reportCurrency)
+}
+
+// RateText is the line's rate as it was written, naming its currencies: "0.0000393 USD per
+// VND", or the other way round "25450 VND per USD".
+func (l ExpenseLine) RateText(reportCurrency string) string {
+	if l.RateInverted {
+		return fmt.Sprintf("%s %s per %s", l.Rate, l.Currency, reportCurrency)
+	}
+	return fmt.Sprintf("%s %s per %s", l.Rate, reportCurrency, l.Currency)
 }
 
 // Total is the report's total in its currency.
@@ -137,7 +155,10 @@ type ExpenseLine struct {
 	AmountMinor   int64 // in Currency, tax included
 	TaxMinor      int64
 	Currency      string
-	RateMicro     int64 // report currency per unit of Currency, in millionths
+	// Rate is the exchange rate exactly as typed: units of the report's currency per unit of
+	// Currency, or when RateInverted units of Currency per unit of the report's currency.
+	Rate          money.Rate
+	RateInverted  bool
 	ReportMinor   int64 // in the report's currency
 	OverLimit     bool
 	ReceiptID     *int64
@@ -270,8 +291,7 @@ func expenseDetails(tx *gorm.DB, id int64) ([]DetailLine, error) {
 		notes := l.Flags()
 		if l.Currency != l.ReportCurrency {
 			// The rate is the person's own: the approver reads what was spent and at what rate.
-			notes = append(notes, fmt.Sprintf("Spent %s, converted at %s %s to the %s", l.Amount(),
-				money.FormatExchangeRate(l.RateMicro), l.ReportCurrency, l.Currency))
+			notes = append(notes, fmt.Sprintf("Spent %s, converted at %s", l.Amount(), l.RateText(l.ReportCurrency)))
 		}
 		// The line's tax apart, as on a requisition: the amount before it, and its rate.
 		tax, err := l.TaxIn(l.ReportCurrency)

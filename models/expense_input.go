@@ -41,8 +41,10 @@ type ExpenseLineInput struct {
 	Amount   string `form:"amount"`
 	Tax      string `form:"tax"`
 	Currency string `form:"currency"` // "" for the report's
-	// Report-currency units per unit of the line's currency, when they differ.
+	// The exchange rate, when the line's currency is not the report's: units of the report's
+	// currency per unit of the line's, or when RateAs is RatePerReportUnit the other way round.
 	Rate          string `form:"rate"`
+	RateAs        string `form:"rate_as"`
 	Note          string `form:"note"`
 	Justification string `form:"justification"`
 	Receipt       string `form:"receipt"` // the id of the report's attachment that is this line's receipt
@@ -55,6 +57,11 @@ type ExpenseLineInput struct {
 	Days        string `form:"days"`
 	Destination string `form:"destination"`
 }
+
+// RatePerReportUnit is ExpenseLineInput.RateAs for a rate written as units of the line's
+// currency per unit of the report's ("1 USD = 25450 VND"), the way a weak currency's rate is
+// quoted; any other value is units of the report's currency per unit of the line's.
+const RatePerReportUnit = "per_report"
 
 // Blank reports whether nothing was typed on the line: such a line is left out.
 func (l ExpenseLineInput) Blank() bool {
@@ -318,7 +325,7 @@ func optionalDate(verr outlay.ValidationErrors, field, s string) *time.Time {
 // line's fields.
 func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, reportID int64, in ExpenseLineInput, reportCurrency string, today time.Time) (ExpenseLine, error) {
 	f := func(name string) string { return ExpenseField(row, name) }
-	l := ExpenseLine{Kind: in.Kind, Currency: reportCurrency, RateMicro: 1_000_000}
+	l := ExpenseLine{Kind: in.Kind, Currency: reportCurrency, Rate: money.RateOf(1, 0)}
 	switch in.Kind {
 	case LineExpense, LineMileage, LinePerDiem:
 	default:
@@ -442,12 +449,16 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 		l.Merchant, l.Currency, l.AmountMinor = rate.Destination, rate.Currency, int64(days)*rate.DailyMinor
 	}
 	if l.Currency != reportCurrency {
-		if strings.TrimSpace(in.Rate) == "" {
+		l.RateInverted = in.RateAs == RatePerReportUnit
+		switch r, err := money.ParseExchangeRate(in.Rate); {
+		case strings.TrimSpace(in.Rate) == "" && l.RateInverted:
+			verr.Add(f("rate"), fmt.Sprintf("Enter the exchange rate: how many %s one %s was worth.", l.Currency, reportCurrency))
+		case strings.TrimSpace(in.Rate) == "":
 			verr.Add(f("rate"), fmt.Sprintf("Enter the exchange rate: how many %s one %s was worth.", reportCurrency, l.Currency))
-		} else if r, err := money.ParseExchangeRate(in.Rate); err != nil {
+		case err != nil:
 			verr.Add(f("rate"), err.Error())
-		} else {
-			l.RateMicro = r
+		default:
+			l.Rate = r
 		}
 	}
 	if r, err := optionalID(strings.TrimSpace(in.Receipt)); err != nil {
@@ -473,7 +484,7 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 			return l, nil
 		}
 	}
-	converted, err := money.Convert(l.Amount(), l.RateMicro, reportCurrency)
+	converted, err := l.ToReport(l.Amount(), reportCurrency)
 	if err != nil {
 		verr.Add(f("amount"), "Enter a smaller amount.")
 		return l, nil
@@ -486,8 +497,8 @@ func priceExpenseLine(tx *gorm.DB, verr outlay.ValidationErrors, row int, report
 		if l.Kind == LineExpense {
 			field = "amount"
 		}
-		verr.Add(f(field), fmt.Sprintf("%s at %s %s per %s comes to less than %s: check the amount and the rate.",
-			l.Amount(), money.FormatExchangeRate(l.RateMicro), reportCurrency, l.Currency, money.Money{Minor: 1, Currency: reportCurrency}))
+		verr.Add(f(field), fmt.Sprintf("%s at %s comes to less than %s: check the amount and the rate.",
+			l.Amount(), l.RateText(reportCurrency), money.Money{Minor: 1, Currency: reportCurrency}))
 		return l, nil
 	}
 	l.ReportMinor = converted.Minor

@@ -11,6 +11,7 @@ import (
 
 	"outlay"
 	"outlay/models"
+	"outlay/money"
 )
 
 // expenseWorld is the approval world with expense reference data: categories booked to the
@@ -340,7 +341,7 @@ func TestExpenseCurrencyConversionRounding(t *testing.T) {
 	if r.Lines[0].ReportMinor != 8 || r.Lines[1].ReportMinor != 8 || r.Lines[2].ReportMinor != 838 || r.TotalMinor != 854 {
 		t.Errorf("converted %d %d %d total %d", r.Lines[0].ReportMinor, r.Lines[1].ReportMinor, r.Lines[2].ReportMinor, r.TotalMinor)
 	}
-	if r.Lines[2].AmountMinor != 1234 || r.Lines[2].RateMicro != 6789 {
+	if r.Lines[2].AmountMinor != 1234 || r.Lines[2].Rate != money.RateOf(6789, 6) {
 		t.Errorf("stored as typed: %+v", r.Lines[2])
 	}
 }
@@ -528,16 +529,20 @@ func TestExpenseApproverReadsTheRateTyped(t *testing.T) {
 	w.must(w.db.Exec(`UPDATE org_settings SET receipt_threshold_minor = 100000000`).Error)
 	line := w.expense(w.day(3), w.mileage, "Taxi", "20.00")
 	line.Currency, line.Rate, line.Tax = "EUR", "50", "4.00"
-	r, err := w.save(w.rita.ID, 0, w.input(line), true)
+	yen := w.expense(w.day(3), w.mileage, "Ryokan", "16000")
+	yen.Currency, yen.Rate, yen.RateAs, yen.Tax = "JPY", "160", models.RatePerReportUnit, "1600"
+	r, err := w.save(w.rita.ID, 0, w.input(line, yen), true)
 	w.must(err)
 	var step models.ApprovalStep
 	w.must(w.db.Where("doc_type = ? AND doc_id = ? AND status = ?", models.DocExpense, r.ID, models.StepPending).Take(&step).Error)
 	d, err := models.ApprovalStepDetails(context.Background(), w.db, viewer(w.max), step.ID)
 	w.must(err)
 	// $1,000.00 of which the €4.00 tax is $200.00: $800.00 before a 25% tax.
-	if len(d.Lines) != 1 || d.Lines[0].AmountMinor != 80000 || d.Lines[0].TaxMinor != 20000 || d.Lines[0].TaxRateBP != 2500 ||
-		!slices.Contains(d.Lines[0].Notes, "Spent €20.00, converted at 50 USD to the EUR") {
-		t.Errorf("the approver's line: %+v", d.Lines)
+	// ¥16,000 at 160 yen to the dollar, $100.00, of which the ¥1,600 tax is $10.00.
+	if len(d.Lines) != 2 || d.Lines[0].AmountMinor != 80000 || d.Lines[0].TaxMinor != 20000 || d.Lines[0].TaxRateBP != 2500 ||
+		!slices.Contains(d.Lines[0].Notes, "Spent €20.00, converted at 50 USD per EUR") ||
+		d.Lines[1].AmountMinor != 9000 || d.Lines[1].TaxMinor != 1000 || !slices.Contains(d.Lines[1].Notes, "Spent ¥16,000, converted at 160 JPY per USD") {
+		t.Errorf("the approver's lines: %+v", d.Lines)
 	}
 }
 

@@ -135,7 +135,7 @@ func (w *spendWorld) documents() {
 		w.must(w.db.Create(&r).Error)
 		for i, m := range lines {
 			w.must(w.db.Create(&models.ExpenseLine{ReportID: r.ID, Position: i + 1, Kind: "expense", SpentOn: today, CategoryID: cat.ID,
-				GLAccountID: &w.software.ID, AmountMinor: m, Currency: currency, RateMicro: 1_000_000, ReportMinor: m}).Error)
+				GLAccountID: &w.software.ID, AmountMinor: m, Currency: currency, Rate: money.RateOf(1, 0), ReportMinor: m}).Error)
 		}
 	}
 	report(w.rita, &w.eng, "USD", models.ExpensePaid, 4250, 1999)
@@ -630,7 +630,7 @@ func TestSpendReportDatesSpendByTheDayPaid(t *testing.T) {
 			TotalMinor: amount, Status: models.ExpenseApproved}
 		w.must(w.db.Create(&r).Error)
 		w.must(w.db.Create(&models.ExpenseLine{ReportID: r.ID, Position: 1, Kind: "expense", SpentOn: on, CategoryID: cat.ID,
-			GLAccountID: &w.software.ID, AmountMinor: amount, Currency: "USD", RateMicro: 1_000_000, ReportMinor: amount}).Error)
+			GLAccountID: &w.software.ID, AmountMinor: amount, Currency: "USD", Rate: money.RateOf(1, 0), ReportMinor: amount}).Error)
 		b, err := models.CreateReimbursementBatch(ctx, w.db, w.admin.ID, []int64{r.ID})
 		w.must(err)
 		_, err = models.MarkBatchPaid(ctx, w.db, w.admin.ID, b.ID, models.BatchPaymentInput{PaidOn: on.Format(time.DateOnly),

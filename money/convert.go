@@ -6,32 +6,6 @@ import (
 	"strings"
 )
 
-// RatePlaces is how many decimal places an exchange rate may have: rates are kept in
-// millionths (1.085 = 1085000).
-const RatePlaces = 6
-
-// MaxRate is the largest exchange rate accepted (one million).
-const MaxRate = 1_000_000 * 1_000_000
-
-// ParseExchangeRate reads an exchange rate as typed ("1.0853", "150") into millionths. It
-// must be above zero and have at most six decimal places, and has no comma (refuseRateComma).
-func ParseExchangeRate(s string) (int64, error) {
-	if err := refuseRateComma(s, "1.085 or 1385.2"); err != nil {
-		return 0, err
-	}
-	n, err := parseFixed(strings.TrimSpace(s), RatePlaces, "")
-	if errors.Is(err, ErrOverflow) || n > MaxRate {
-		return 0, errors.New("Enter a smaller rate.")
-	}
-	if err != nil {
-		return 0, rateRefusal(err, s, RatePlaces, "", FormatExchangeRate, "1.0853")
-	}
-	if n <= 0 {
-		return 0, errors.New("Enter a rate above zero.")
-	}
-	return n, nil
-}
-
 // refuseRateComma refuses a rate typed with a comma. An amount may have thousands separators
 // (1,085 is a thousand and eighty-five), but a rate is rarely that large, and "1,085" is far
 // more likely a rate written with a decimal comma (1.085): read as an amount it would be a
@@ -72,35 +46,6 @@ func roundToPlaces(s string, places int, symbol string) (n int64, ok bool) {
 		n++
 	}
 	return n, true
-}
-
-// FormatExchangeRate writes a rate in millionths with only the decimals it needs: "1.0853".
-func FormatExchangeRate(micro int64) string {
-	s := formatFixed(micro, RatePlaces, false)
-	s = strings.TrimRight(s, "0")
-	return strings.TrimSuffix(s, ".")
-}
-
-// Convert turns amount into currency to at rateMicro (units of to per unit of amount's
-// currency, in millionths). The rounding rule: the exact product is rounded once, to the
-// minor unit of to, halves away from zero; a report converts each line this way and adds
-// the converted lines (it never converts a sum). amount must be non-negative.
-func Convert(amount Money, rateMicro int64, to string) (Money, error) {
-	if amount.Minor < 0 || rateMicro <= 0 {
-		return Money{}, errors.New("conversion needs a non-negative amount and a rate above zero")
-	}
-	num, den := uint64(rateMicro), uint64(1_000_000)
-	for e := Exponent(to) - Exponent(amount.Currency); e > 0; e-- {
-		num *= 10
-	}
-	for e := Exponent(amount.Currency) - Exponent(to); e > 0; e-- {
-		den *= 10
-	}
-	v, ok := mulDivRound(uint64(amount.Minor), num, den)
-	if !ok || v > Max {
-		return Money{}, ErrOverflow
-	}
-	return Money{Minor: int64(v), Currency: to}, nil
 }
 
 // Distance prices a distance in thousandths of a unit at rateMilli thousandths of a minor

@@ -126,6 +126,7 @@ type List struct {
 // and what the owner should know of it.
 type FormLine struct {
 	Kind, Date, Category, Merchant, Amount, Tax, Currency, Rate, Note, Justification string
+	RateAs                                                                           string // models.RatePerReportUnit: the rate is the line's currency per unit of the report's
 	From, To, Distance, Unit, Days, Destination, Receipt                             string
 	LineID                                                                           int64
 	ReceiptName                                                                      string
@@ -313,4 +314,18 @@ type Totals struct {
 	Total, Threshold, Note string
 	Lines                  []string
 	RatesGood              []bool // per line: its exchange rate is not needed, or reads
+}
+
+// RateAsOptions are the two ways round a line's exchange rate may be written, naming the
+// report's currency and the line's (spent) when they are known: "USD per 1 VND" (the
+// report's currency per unit spent, 0.0000393) or "VND per 1 USD" (25450), as a weak
+// currency's rate is quoted. The second's value is models.RatePerReportUnit.
+func RateAsOptions(report, spent string) []Option {
+	if report == "" {
+		report = "report's currency"
+	}
+	if spent == "" || spent == report {
+		spent = "spent currency"
+	}
+	return []Option{{Value: "", Label: report + " per 1 " + spent}, {Value: "per_report", Label: spent + " per 1 " + report}}
 }
