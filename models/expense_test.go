@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
+
 	"outlay"
+	"outlay/migrations"
 	"outlay/models"
 	"outlay/money"
 )
@@ -584,5 +587,38 @@ func TestExpensePerDayLimitSpansReports(t *testing.T) {
 	w.must(err)
 	if other.Lines[0].OverLimit {
 		t.Error("another day's line is marked over")
+	}
+}
+
+// Migration 00138 keeps every stored rate exactly: a line's rate in millionths (39, a dong
+// in dollars) reads as 0.000039 after it, with the millionths kept and its amounts as they
+// were; rolled back, a line saved since (at 25450 dong to the dollar) has its rate in
+// millionths again.
+func TestExactRateMigrationKeepsEveryRate(t *testing.T) {
+	t.Parallel()
+	w := newExpenseWorld(t)
+	line := w.expense(w.day(3), w.meals, "Pho", "250000")
+	line.Currency, line.Rate, line.RateAs = "VND", "25450", models.RatePerReportUnit
+	r, err := w.save(w.rita.ID, 0, w.input(line), false)
+	w.must(err)
+	sqlDB, err := w.db.DB()
+	w.must(err)
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.Tenant(), goose.WithDisableGlobalRegistry(true))
+	w.must(err)
+	_, err = p.DownTo(context.Background(), 137)
+	w.must(err)
+	var micro int64
+	w.must(w.db.Raw(`SELECT rate_micro FROM expense_lines WHERE report_id = ?`, r.ID).Scan(&micro).Error)
+	if micro != 39 {
+		t.Errorf("rolled back, the rate is %d millionths, want 39", micro)
+	}
+	w.must(w.db.Exec(`UPDATE expense_lines SET rate_micro = 39 WHERE report_id = ?`, r.ID).Error)
+	_, err = p.Up(context.Background())
+	w.must(err)
+	var l models.ExpenseLine
+	w.must(w.db.Where("report_id = ?", r.ID).Take(&l).Error)
+	w.must(w.db.Raw(`SELECT rate_micro FROM expense_lines WHERE id = ?`, l.ID).Scan(&micro).Error)
+	if l.Rate != money.RateOf(39, 6) || l.RateInverted || micro != 39 || l.ReportMinor != 982 || l.AmountMinor != 250000 {
+		t.Errorf("migrated, the line is %d at %s (inverted %v, %d millionths kept), want 982 at 0.000039", l.ReportMinor, l.Rate, l.RateInverted, micro)
 	}
 }
