@@ -420,6 +420,18 @@ func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *u
 		v.OutOfReach = v.CanUpdate || v.CanResetTwoFactor
 		v.CanUpdate, v.CanResetTwoFactor = false, false
 	}
+	if d.Status == models.UserActive {
+		if v.Sessions, err = models.CountLiveSessions(c.UserContext(), tenantDB(c), d.ID, s.sessions); err != nil {
+			return err
+		}
+	}
+	// An admin signs themselves out on their own Security page.
+	v.CanSignOut = v.CanUpdate && !v.Self && v.Sessions > 0
+	if v.CanSignOut {
+		if v.ConfirmSignOut, err = s.confirmField(c, "sign-out-confirm", views.FieldErrors{}); err != nil {
+			return err
+		}
+	}
 	if v.CanResetTwoFactor && v.TwoFactor == models.TwoFactorOn {
 		if v.ConfirmReset, err = s.confirmField(c, "reset-confirm", views.FieldErrors{}); err != nil {
 			return err

@@ -100,6 +100,10 @@ func (s *Server) login(c *fiber.Ctx) error {
 	case errors.Is(err, models.ErrBadCredentials):
 		f.Errors[""], f.Refused = badCredentials, true
 		return s.renderLogin(c, http.StatusUnprocessableEntity, f)
+	case errors.Is(err, models.ErrDeactivated):
+		// Said only after the right password: a wrong one reveals nothing of the account.
+		f.Errors[""] = "Your account is deactivated. Contact an administrator of " + tenantOf(c).Name + " if you need access again."
+		return s.renderLogin(c, http.StatusForbidden, f)
 	case err != nil || res == nil: // res is nil when the second factor was asked for
 		return err
 	}
@@ -142,9 +146,10 @@ func throttleMessage(t *models.ErrThrottled) string {
 		", or reset your password: setting a new one from the emailed link signs you in at once and lifts the pause."
 }
 
-// startSession signs the user in with a fresh session id and a fresh CSRF cookie.
-func (s *Server) startSession(c *fiber.Ctx, userID int64) error {
-	token, err := models.StartSession(c.UserContext(), tenantDB(c), s.sessions, userID, s.browserOf(c))
+// startSession signs the user in with a fresh session id and a fresh CSRF cookie; method is
+// how they proved who they are (methodPassword, methodReset, methodSSO).
+func (s *Server) startSession(c *fiber.Ctx, userID int64, method string) error {
+	token, err := models.StartSession(c.UserContext(), tenantDB(c), s.sessions, userID, method, s.browserOf(c))
 	if err != nil {
 		return err
 	}
@@ -279,7 +284,7 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	if err := models.ClearFailedSignIns(ctx, db, s.throttle, u.Email); err != nil {
 		return err
 	}
-	if err := s.startSession(c, u.ID); err != nil {
+	if err := s.startSession(c, u.ID, methodReset); err != nil {
 		return err
 	}
 	if f.Invited {

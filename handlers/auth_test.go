@@ -126,9 +126,11 @@ func TestSignInFailureIsGeneric(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string]url.Values{
-		"wrong password":   {"email": {"ana@acme.example"}, "password": {"not the password"}},
-		"unknown email":    {"email": {"nobody@acme.example"}, "password": {testutil.Password}},
-		"deactivated user": {"email": {"gone@acme.example"}, "password": {testutil.Password}},
+		"wrong password": {"email": {"ana@acme.example"}, "password": {"not the password"}},
+		"unknown email":  {"email": {"nobody@acme.example"}, "password": {testutil.Password}},
+		// The right password is told the account is deactivated
+		// (TestDeactivatedPersonIsToldOnlyAfterTheRightPassword); a wrong one learns nothing.
+		"deactivated user": {"email": {"gone@acme.example"}, "password": {"not the password"}},
 	}
 	for name, form := range cases {
 		c.Get("/login")

@@ -400,6 +400,8 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		}
 	case err != nil:
 		return err
+	case u.MustEnrol && !strings.EqualFold(c.Path(), authviews.LogoutPath):
+		return s.enrolFirst(c, token, u)
 	default:
 		st := stateOf(c)
 		st.user, st.sessionToken = u, token

@@ -56,6 +56,9 @@ func (s *Server) renderSecurity(c *fiber.Ctx, status int, p security.Settings) e
 	if p.PasswordErrors == nil {
 		p.PasswordErrors = views.FieldErrors{}
 	}
+	if p.Sessions, err = s.liveSessions(c); err != nil {
+		return err
+	}
 	if p.Enabled {
 		if p.Remaining, err = models.RemainingRecoveryCodes(ctx, db, me.UserID); err != nil {
 			return err
@@ -131,7 +134,7 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 	}
 	// This browser goes on in a new session: a copy of the old session's cookie, the reason
 	// some change a password, is no longer signed in either.
-	if err := s.startSession(c, me.UserID); err != nil {
+	if err := s.startSession(c, me.UserID, methodPassword); err != nil {
 		return err
 	}
 	s.setFlash(c, "success", "Your password is changed. Anywhere else you were signed in, you are signed out. "+revokedTokensNote(revoked))

@@ -220,7 +220,7 @@ func (s *Server) finishSSOSignIn(c *fiber.Ctx, p *models.SSOProvider, res *model
 	if err := models.ClearFailedSignIns(c.UserContext(), tenantDB(c), s.throttle, res.User.Email); err != nil {
 		return err
 	}
-	if err := s.startSession(c, res.User.ID); err != nil {
+	if err := s.startSession(c, res.User.ID, methodSSO); err != nil {
 		return err
 	}
 	switch {

@@ -22,9 +22,9 @@ import (
 
 // First factors, as sign-in events and half-signed-in states name them.
 const (
-	methodPassword = "password"
-	methodReset    = "password reset"
-	methodSSO      = "sso"
+	methodPassword = models.SessionMethodPassword
+	methodReset    = models.SessionMethodReset
+	methodSSO      = models.SessionMethodSSO
 )
 
 // rememberFor is how long "remember this browser" skips the code.

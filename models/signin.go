@@ -81,8 +81,12 @@ func ClearFailedSignIns(ctx context.Context, db *gorm.DB, t Throttle, email stri
 // that may not sign in, so that the page reveals nothing about who has an account.
 var ErrBadCredentials = errors.New("bad credentials")
 
+// ErrDeactivated answers the right password of a deactivated person: they may be told that
+// their account is deactivated, which a wrong password never reveals (ErrBadCredentials).
+var ErrDeactivated = errors.New("account deactivated")
+
 // Authenticate checks an email and password. It spends the same time whether or not the
-// email belongs to anyone.
+// email belongs to anyone. The right password of a deactivated person is ErrDeactivated.
 func Authenticate(ctx context.Context, db *gorm.DB, email, password string) (*User, error) {
 	u, err := FindUserByEmail(ctx, db, email)
 	if errors.Is(err, outlay.ErrNotFound) {
@@ -92,7 +96,12 @@ func Authenticate(ctx context.Context, db *gorm.DB, email, password string) (*Us
 	if err != nil {
 		return nil, err
 	}
-	if !auth.CheckPassword(u.PasswordHash, password) || u.Status != UserActive {
+	switch {
+	case !auth.CheckPassword(u.PasswordHash, password):
+		return nil, ErrBadCredentials
+	case u.Status == UserDeactivated:
+		return nil, ErrDeactivated
+	case u.Status != UserActive:
 		return nil, ErrBadCredentials
 	}
 	return u, nil

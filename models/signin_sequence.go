@@ -61,6 +61,8 @@ type SignedIn struct {
 //     for a browser remembered as that person's device (CheckSignInThrottle);
 //   - a wrong password (ErrBadCredentials) is counted against the account, the address and the
 //     device, and recorded as a signin.failure event under the email tried;
+//   - the right password of a deactivated person is ErrDeactivated, recorded as a
+//     signin.failure event but not counted (it is no guess), so that they can be told why;
 //   - the right one goes to the second factor: secondFactor reports whether it asked for one
 //     (and then answered the request), in which case the sign-in stops there with a nil result
 //     and the error secondFactor returned;
@@ -77,8 +79,16 @@ func SignInWithPassword(ctx context.Context, db *gorm.DB, p SignInPolicy, email,
 	}
 	u, err := Authenticate(ctx, db, email, password)
 	reason := "incorrect email or password"
-	if err == nil && !allowed {
+	if (err == nil || errors.Is(err, ErrDeactivated)) && !allowed {
 		u, err, reason = nil, ErrBadCredentials, "password sign-in while single sign-on is required"
+	}
+	if errors.Is(err, ErrDeactivated) {
+		// The right password: no guess to count, but the attempt is recorded.
+		as := audit.AsUser(ctx, 0, email)
+		if err := audit.Event(as, db, audit.EventSignInFailure, email, map[string]any{"reason": "account deactivated"}); err != nil {
+			return nil, err
+		}
+		return nil, ErrDeactivated
 	}
 	if errors.Is(err, ErrBadCredentials) {
 		if err := RecordFailedBrowserSignIn(ctx, db, email, b, bypassed); err != nil {
@@ -102,7 +112,7 @@ func SignInWithPassword(ctx context.Context, db *gorm.DB, p SignInPolicy, email,
 	if asked, err := secondFactor(u); asked || err != nil {
 		return nil, err
 	}
-	return FinishSignIn(ctx, db, p, u, b, bypassed, map[string]any{"method": "password"})
+	return FinishSignIn(ctx, db, p, u, b, bypassed, map[string]any{"method": SessionMethodPassword})
 }
 
 // RecordFailedBrowserSignIn notes a wrong password or code from browser b (RecordFailedDeviceSignIn).
@@ -179,7 +189,8 @@ func FinishSignIn(ctx context.Context, db *gorm.DB, p SignInPolicy, u *User, b S
 		return nil, err
 	}
 	// The session is made only if the person is still active with the password checked.
-	session, err := startSession(ctx, db, p.Sessions, u.ID, &u.PasswordHash, b)
+	method, _ := details["method"].(string)
+	session, err := startSession(ctx, db, p.Sessions, u.ID, &u.PasswordHash, method, b)
 	if err != nil {
 		return nil, err
 	}
@@ -190,16 +201,16 @@ func FinishSignIn(ctx context.Context, db *gorm.DB, p SignInPolicy, u *User, b S
 }
 
 // StartSession ends the session the browser had (another account's, say) and starts one for
-// userID with a fresh id.
-func StartSession(ctx context.Context, db *gorm.DB, p SessionPolicy, userID int64, b SignInBrowser) (string, error) {
-	return startSession(ctx, db, p, userID, nil, b)
+// userID with a fresh id, signed in to by method (SessionMethodPassword, ...).
+func StartSession(ctx context.Context, db *gorm.DB, p SessionPolicy, userID int64, method string, b SignInBrowser) (string, error) {
+	return startSession(ctx, db, p, userID, nil, method, b)
 }
 
-func startSession(ctx context.Context, db *gorm.DB, p SessionPolicy, userID int64, password *string, b SignInBrowser) (string, error) {
+func startSession(ctx context.Context, db *gorm.DB, p SessionPolicy, userID int64, password *string, method string, b SignInBrowser) (string, error) {
 	if b.Session != "" {
 		if err := DeleteSession(ctx, db, b.Session); err != nil {
 			return "", err
 		}
 	}
-	return createSession(ctx, db, userID, password, p, b.IP, b.UserAgent)
+	return createSession(ctx, db, userID, password, p, method, b.IP, b.UserAgent)
 }

@@ -217,7 +217,7 @@ func RevokeToken(ctx context.Context, db *gorm.DB, id, ownerID int64) error {
 
 // tokenIdentitySQL reads an API token's user: $1 is the digest of the token. A token never
 // used reads as used long ago, so its first use is always recorded.
-var tokenIdentitySQL = identitySQL("COALESCE(t.last_used_at, 'epoch'::timestamptz)", "t.id", `FROM api_tokens t JOIN users u ON u.id = t.user_id
+var tokenIdentitySQL = identitySQL("COALESCE(t.last_used_at, 'epoch'::timestamptz)", "t.id", "false", "''", `FROM api_tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.status = 'active'`)
 
 // LookupToken resolves a bearer token to its active user, like LookupSession.

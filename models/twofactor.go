@@ -508,14 +508,16 @@ func UpdateTwoFactorSettings(ctx context.Context, db *gorm.DB, g Grantor, requir
 // everyone, holders of a listed role, and under any requirement the break-glass admin.
 func TwoFactorRequired(ctx context.Context, db *gorm.DB, userID int64) (bool, error) {
 	var required bool
-	err := db.WithContext(ctx).Raw(`
-		SELECT s.required = 'everyone'
-		    OR (s.required = 'roles' AND EXISTS (
-		        SELECT 1 FROM user_roles ur JOIN two_factor_required_roles r ON r.role = ur.role WHERE ur.user_id = ?))
-		    OR (s.required <> 'off' AND EXISTS (SELECT 1 FROM sso_settings WHERE break_glass_user_id = ?))
-		FROM two_factor_settings s WHERE s.id = 1`, userID, userID).Scan(&required).Error
+	err := db.WithContext(ctx).Raw(`SELECT `+twoFactorRequiredSQL+` FROM users u WHERE u.id = ?`, userID).Scan(&required).Error
 	return required, err
 }
+
+// twoFactorRequiredSQL is whether the organisation requires two factors of the person u:
+// everyone, holders of a listed role, and under any requirement the break-glass admin.
+const twoFactorRequiredSQL = `EXISTS (SELECT 1 FROM two_factor_settings tfs WHERE tfs.id = 1 AND (tfs.required = 'everyone'
+		    OR (tfs.required = 'roles' AND EXISTS (
+		        SELECT 1 FROM user_roles ur JOIN two_factor_required_roles r ON r.role = ur.role WHERE ur.user_id = u.id))
+		    OR (tfs.required <> 'off' AND EXISTS (SELECT 1 FROM sso_settings WHERE break_glass_user_id = u.id))))`
 
 // IsBreakGlassAdmin reports whether the person is the organisation's break-glass admin.
 func IsBreakGlassAdmin(ctx context.Context, db *gorm.DB, userID int64) (bool, error) {

@@ -121,7 +121,7 @@ var columns = map[string]rule{
 	"requisitions.currency":                 keep, "requisitions.form_key": keep, "requisitions.justification": text,
 	"requisitions.number": keep, "requisitions.status": keep,
 	"roles.label": keep, "roles.name": keep,
-	"sessions.id_hash": keep, "sessions.ip": keep, "sessions.user_agent": keep,
+	"sessions.id_hash": keep, "sessions.ip": keep, "sessions.method": keep, "sessions.user_agent": keep,
 	"status_tallies.status": keep, "status_tallies.tbl": keep,
 	"sso_auth_states.next": keep, "sso_auth_states.nonce": keep, "sso_auth_states.pkce_verifier": keep,
 	"sso_auth_states.provider": keep, "sso_auth_states.state_hash": keep,

@@ -4,6 +4,7 @@ package security
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -133,6 +134,64 @@ type Settings struct {
 	CanChangePassword bool
 	// PasswordErrors are the messages of the form that changes the password.
 	PasswordErrors views.FieldErrors
+	// Sessions are where the person is signed in, this browser first.
+	Sessions []Session
+}
+
+// Session is one place a person is signed in, as their Security page lists it.
+type Session struct {
+	Number     int64
+	Browser    string // "Firefox on Windows" (BrowserSummary)
+	IP         string
+	Started    string
+	LastActive string
+	Current    bool // this browser
+}
+
+// SessionsPath is where a person signs their sessions out: SessionsPath+"/others" all but
+// this browser, SessionSignOutPath one of them.
+const SessionsPath = SettingsPath + "/sessions"
+
+// SessionSignOutPath signs one of the person's other sessions out.
+func SessionSignOutPath(number int64) string {
+	return SessionsPath + "/" + strconv.FormatInt(number, 10) + "/sign-out"
+}
+
+// browsers and systems are what BrowserSummary looks for in a user agent, in order: the first
+// that the user agent holds names it (Edge and Opera say "Chrome" too, Chrome says "Safari",
+// Android says "Linux").
+var (
+	browsers = [][2]string{{"Edg/", "Edge"}, {"EdgA/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"FxiOS/", "Firefox"},
+		{"CriOS/", "Chrome"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"}}
+	systems = [][2]string{{"iPhone", "iPhone"}, {"iPad", "iPad"}, {"Android", "Android"}, {"Windows", "Windows"},
+		{"CrOS", "ChromeOS"}, {"Mac OS X", "macOS"}, {"Macintosh", "macOS"}, {"Linux", "Linux"}}
+)
+
+// BrowserSummary is a short description of the browser and system a user agent names
+// ("Chrome on macOS"), for people to recognise where they are signed in. A program that is
+// not a browser is named by the first word of its user agent ("curl").
+func BrowserSummary(ua string) string {
+	first := func(list [][2]string) string {
+		for _, b := range list {
+			if strings.Contains(ua, b[0]) {
+				return b[1]
+			}
+		}
+		return ""
+	}
+	browser, system := first(browsers), first(systems)
+	switch {
+	case browser != "" && system != "":
+		return browser + " on " + system
+	case browser != "":
+		return browser
+	case system != "":
+		return "A browser on " + system
+	}
+	if name, _, _ := strings.Cut(strings.TrimSpace(ua), "/"); name != "" && len(name) <= 40 && !strings.Contains(name, " ") {
+		return name
+	}
+	return "Unknown browser"
 }
 
 // Admin is the organisation's two-factor policy page.

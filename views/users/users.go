@@ -35,6 +35,20 @@ func InvitationPath(id int64) string { return UserPath(id) + "/invitation" }
 // PasswordResetPath sends an active person the link "Forgot password" would send them.
 func PasswordResetPath(id int64) string { return UserPath(id) + "/password-reset" }
 
+// sessionCount says in how many places a person is signed in.
+func sessionCount(n int) string {
+	switch n {
+	case 0:
+		return "Not signed in anywhere"
+	case 1:
+		return "In 1 place"
+	}
+	return fmt.Sprintf("In %d places", n)
+}
+
+// SignOutEverywherePath ends every session of a person.
+func SignOutEverywherePath(id int64) string { return UserPath(id) + "/sessions/sign-out" }
+
 // TwoFactorResetPath deletes a person's second factor, so that they set it up again.
 func TwoFactorResetPath(id int64) string { return UserPath(id) + "/two-factor/reset" }
 
@@ -203,6 +217,13 @@ type Detail struct {
 	// PasswordResetRefusal says why this person cannot be sent a password reset link (they
 	// sign in through single sign-on, say); empty: they can.
 	PasswordResetRefusal string
+	// Sessions is how many places the person is signed in.
+	Sessions int
+	// CanSignOut: the viewer may sign this person out everywhere.
+	CanSignOut bool
+	// ConfirmSignOut is the "Confirm it's you" field of signing them out everywhere, while
+	// the viewer's session was not confirmed in the last minutes; nil otherwise.
+	ConfirmSignOut templ.Component
 }
 
 // TwoFactorLabel reads a two-factor status.
