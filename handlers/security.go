@@ -380,7 +380,11 @@ func (s *Server) updateSecurityPolicy(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "success", "Two-factor policy saved. It applies from each person's next sign-in.")
+	msg := "Two-factor policy saved."
+	if required != models.TwoFactorOptional {
+		msg += " Anyone it requires a second factor of who has none is taken to set one up at their next click."
+	}
+	s.setFlash(c, "success", msg)
 	return redirect(c, security.AdminPath)
 }
 

@@ -1374,7 +1374,7 @@ func AdminPage(p Admin) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 122, "</fieldset><p class=\"hint\">People who have not set it up are taken to set it up at their next sign-in, and can reach nothing else until it is done. Single sign-on is exempt: the identity provider owns the second factor. The break-glass admin is never exempt.</p><label class=\"check\"><input type=\"checkbox\" name=\"allow_remember\" value=\"1\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 122, "</fieldset><p class=\"hint\">People who have not set it up are taken to set it up at their next sign-in, or at their next click if they are signed in, and can reach nothing else until it is done. Single sign-on is exempt: the identity provider owns the second factor. The break-glass admin is never exempt.</p><label class=\"check\"><input type=\"checkbox\" name=\"allow_remember\" value=\"1\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
