@@ -74,7 +74,7 @@ func (s *Server) renderSSOAdmin(c *fiber.Ctx, status int, form *ssoviews.Provide
 		return err
 	}
 	if form != nil {
-		if form.Confirm, err = s.confirmField(c, "provider-confirm", views.FieldErrors{}); err != nil {
+		if form.Confirm, err = s.confirmField(c, "provider-confirm"); err != nil {
 			return err
 		}
 	}
@@ -250,7 +250,7 @@ func (s *Server) saveSSOProvider(c *fiber.Ctx, id int64) error {
 	rules.Grantor = grantor(c)
 	p, err := models.SaveSSOProvider(ctx, tenantDB(c), id, in, rules)
 	if v, ok := outlay.AsValidation(err); ok {
-		return s.rerenderProviderForm(c, id, in, v)
+		return s.rerenderProviderForm(c, http.StatusUnprocessableEntity, id, in, v)
 	}
 	if err != nil {
 		return err
@@ -264,9 +264,16 @@ func (s *Server) saveSSOProvider(c *fiber.Ctx, id int64) error {
 	return redirect(c, ssoviews.Path)
 }
 
+// providerFormRefused shows the provider form again as it was filled in, its confirmation
+// refused (requireConfirmation).
+func (s *Server) providerFormRefused(c *fiber.Ctx, status int) error {
+	id, _ := pathID(c, "id") // 0: a new provider's form
+	return s.rerenderProviderForm(c, status, id, providerInput(c), views.FieldErrors{"": views.FieldsMarked})
+}
+
 // rerenderProviderForm shows the submitted form again with its errors; the typed secret is
-// not sent back.
-func (s *Server) rerenderProviderForm(c *fiber.Ctx, id int64, in models.SSOProviderInput, errs outlay.ValidationErrors) error {
+// not sent back, and the form says so beside its field.
+func (s *Server) rerenderProviderForm(c *fiber.Ctx, status int, id int64, in models.SSOProviderInput, errs outlay.ValidationErrors) error {
 	var f *ssoviews.ProviderForm
 	var err error
 	if id == 0 {
@@ -287,7 +294,8 @@ func (s *Server) rerenderProviderForm(c *fiber.Ctx, id int64, in models.SSOProvi
 	}
 	f.Label, f.Issuer, f.ClientID, f.EntraTenantID = in.Label, in.Issuer, in.ClientID, in.EntraTenantID
 	f.Domains, f.JIT, f.JITRole, f.Enabled, f.Errors = in.Domains, in.JIT, in.JITRole, in.Enabled, errs
-	return s.renderSSOAdmin(c, http.StatusUnprocessableEntity, f, nil)
+	f.RetypeSecret = in.ClientSecret != ""
+	return s.renderSSOAdmin(c, status, f, nil)
 }
 
 func (s *Server) deleteSSOProvider(c *fiber.Ctx) error {

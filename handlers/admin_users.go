@@ -428,12 +428,12 @@ func (s *Server) renderUser(c *fiber.Ctx, status int, d *models.UserDetail, f *u
 	// An admin signs themselves out on their own Security page.
 	v.CanSignOut = v.CanUpdate && !v.Self && v.Sessions > 0
 	if v.CanSignOut {
-		if v.ConfirmSignOut, err = s.confirmField(c, "sign-out-confirm", views.FieldErrors{}); err != nil {
+		if v.ConfirmSignOut, err = s.confirmField(c, "sign-out-confirm"); err != nil {
 			return err
 		}
 	}
 	if v.CanResetTwoFactor && v.TwoFactor == models.TwoFactorOn {
-		if v.ConfirmReset, err = s.confirmField(c, "reset-confirm", views.FieldErrors{}); err != nil {
+		if v.ConfirmReset, err = s.confirmField(c, "reset-confirm"); err != nil {
 			return err
 		}
 	}

@@ -9,10 +9,11 @@ import (
 	"outlay/internal/oidctest"
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/views"
 )
 
 // Adding or changing a sign-in provider needs the admin to have confirmed it's them (password
-// or code) in the last minutes: a session alone is refused with the "Confirm it's you" page.
+// or code) in the last minutes: a session alone is refused, the form coming back asking for it.
 // One confirmation lasts ten minutes, then is asked again.
 func TestChangingAProviderNeedsConfirmation(t *testing.T) {
 	t.Parallel()
@@ -35,8 +36,8 @@ func TestChangingAProviderNeedsConfirmation(t *testing.T) {
 		return n
 	}
 	res := c.Post("/admin/sso/providers", form)
-	if res.Status != http.StatusForbidden || !strings.Contains(res.Text("h1"), "Confirm it") || providers() != 0 {
-		t.Fatalf("with a session alone: %d %q, %d providers", res.Status, res.Text("h1"), providers())
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text("#provider-confirm-error"), "Confirm it's you") || providers() != 0 {
+		t.Fatalf("with a session alone: %d %q, %d providers", res.Status, res.Text("#provider-confirm-error"), providers())
 	}
 	form.Set("confirm", "not-her-password")
 	if res := c.Post("/admin/sso/providers", form); res.Status != http.StatusUnprocessableEntity || providers() != 0 {
@@ -59,7 +60,7 @@ func TestChangingAProviderNeedsConfirmation(t *testing.T) {
 
 	db.Exec(`UPDATE sessions SET reauthenticated_at = now() - interval '11 minutes'`)
 	form.Set("label", "Evil")
-	if res := c.Post("/admin/sso/providers/"+itoa(id), form); res.Status != http.StatusForbidden {
+	if res := c.Post("/admin/sso/providers/"+itoa(id), form); res.Status != http.StatusUnprocessableEntity || res.Doc.Find("#provider-confirm").Length() != 1 {
 		t.Fatalf("an edit after the confirmation expired: %d", res.Status)
 	}
 	// The page on its own confirms, and goes back where it was asked from.
@@ -102,7 +103,7 @@ func TestTwoFactorResetNeedsConfirmationAndRevokesTokens(t *testing.T) {
 	if admin.Get("/admin/users/"+itoa(bo.ID)).Doc.Find(`form[action="`+reset+`"] input[name="confirm"]`).Length() != 1 {
 		t.Error("the reset form asks for no confirmation")
 	}
-	if res := admin.Post(reset, nil); res.Status != http.StatusForbidden || countEvents(t, db, models.EventTwoFactorReset) != 0 {
+	if res := admin.Post(reset, nil); res.Status != http.StatusUnprocessableEntity || countEvents(t, db, models.EventTwoFactorReset) != 0 {
 		t.Fatalf("a reset with a session alone: %d", res.Status)
 	}
 	if res := admin.Post(reset, url.Values{"confirm": {testutil.Password}}); res.Status != http.StatusSeeOther || countEvents(t, db, models.EventTwoFactorReset) != 1 {
@@ -151,7 +152,7 @@ func TestTokensNeedConfirmationAndEndWithThePassword(t *testing.T) {
 		t.Error("the token form asks for no confirmation")
 	}
 	res := c.Post("/settings/tokens", url.Values{"name": {"erp"}, "days": {"30"}})
-	if res.Status != http.StatusForbidden || res.Doc.Find("#new-token").Length() != 0 {
+	if res.Status != http.StatusUnprocessableEntity || res.Doc.Find("#new-token").Length() != 0 || res.Doc.Find("#token-confirm").Length() != 1 {
 		t.Fatalf("a token with a session alone: %d", res.Status)
 	}
 	first := createToken(t, c, "erp")
@@ -182,4 +183,89 @@ func TestTokensNeedConfirmationAndEndWithThePassword(t *testing.T) {
 	if works(token) {
 		t.Error("a token outlived a password reset by link")
 	}
+}
+
+// A wrong password in the "Confirm it's you" field of a form sends the form back as it was
+// filled in, the refusal beside that field and tied to it; only what is secret (the password
+// itself, a client secret) is typed again, and the client secret's field says so.
+func TestARefusedConfirmationKeepsTheForm(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	bo := env.CreateUser(t, acme, "bo@acme.example", "Bo Buyer", "ap_clerk")
+	idp := oidctest.Start(t, oidctest.Options{})
+	idp.AddClient(acmeClient, acmeSecret)
+	app := testutil.NewApp(t, env)
+	db := env.DB(t, acme)
+	b := app.Client(t, "acme")
+	b.SignIn(bo.Email, testutil.Password)
+	enrolThroughPage(t, b)
+	c := app.Client(t, "acme")
+	c.SignIn("ana@acme.example", testutil.Password)
+	db.Exec(`UPDATE sessions SET reauthenticated_at = NULL`)
+
+	refusedBeside := func(t *testing.T, res *testutil.Response, id, want string) {
+		t.Helper()
+		field := res.Doc.Find("#" + id)
+		if res.Status != http.StatusUnprocessableEntity || field.AttrOr("aria-invalid", "") != "true" ||
+			field.AttrOr("aria-describedby", "") != id+"-error" || !strings.Contains(res.Text("#"+id+"-error"), want) {
+			t.Fatalf("status %d, field %q described by %q, message %q", res.Status, field.AttrOr("aria-invalid", ""),
+				field.AttrOr("aria-describedby", ""), res.Text("#"+id+"-error"))
+		}
+		if v := field.AttrOr("value", ""); v != "" {
+			t.Errorf("the refused password is sent back: %q", v)
+		}
+	}
+
+	t.Run("provider", func(t *testing.T) {
+		form := providerForm(idp.Issuer, acmeSecret)
+		form.Set("confirm", "not-her-password")
+		form.Set("label", "Okta for staff")
+		form.Set("domains", "acme.example")
+		c.Get("/admin/sso?add=oidc")
+		res := c.Post("/admin/sso/providers", form)
+		refusedBeside(t, res, "provider-confirm", "That is not your password")
+		for field, want := range map[string]string{"name": "okta", "label": "Okta for staff", "issuer": idp.Issuer, "client_id": acmeClient, "domains": "acme.example"} {
+			if got := res.Doc.Find(`#provider-form input[name="`+field+`"]`).AttrOr("value", ""); got != want {
+				t.Errorf("%s came back as %q, not %q", field, got, want)
+			}
+		}
+		if res.Doc.Find(`#jit_role option[value="requester"][selected]`).Length() != 1 || res.Doc.Find(`#provider-form input[name="enabled"][checked]`).Length() != 1 {
+			t.Error("the role or the choice to show the provider was lost")
+		}
+		secret := res.Doc.Find("#client_secret")
+		if secret.AttrOr("value", "") != "" || !strings.Contains(res.Text("#client_secret-hint"), "Type the client secret again") {
+			t.Errorf("client secret: value %q, hint %q", secret.AttrOr("value", ""), res.Text("#client_secret-hint"))
+		}
+		if res.Text("#provider-form .form-error") != views.FieldsMarked {
+			t.Errorf("the form says %q above it", res.Text("#provider-form .form-error"))
+		}
+		var n int
+		db.Raw(`SELECT count(*) FROM sso_providers`).Scan(&n)
+		if n != 0 {
+			t.Errorf("%d providers saved with a wrong password", n)
+		}
+	})
+	t.Run("token", func(t *testing.T) {
+		c.Get("/settings/tokens")
+		res := c.Post("/settings/tokens", url.Values{"name": {"nightly ERP sync"}, "days": {"90"}, "confirm": {""}})
+		refusedBeside(t, res, "token-confirm", "Enter your password")
+		if got := res.Doc.Find("#token-name").AttrOr("value", ""); got != "nightly ERP sync" {
+			t.Errorf("the token's name came back as %q", got)
+		}
+		if res.Doc.Find(`#token-days option[value="90"][selected]`).Length() != 1 {
+			t.Error("the token's lifetime was lost")
+		}
+		if res.Doc.Find("#new-token").Length() != 0 {
+			t.Error("a token was made with no confirmation")
+		}
+	})
+	t.Run("second factor reset", func(t *testing.T) {
+		c.Get("/admin/users/" + itoa(bo.ID))
+		res := c.Post("/admin/users/"+itoa(bo.ID)+"/two-factor/reset", url.Values{"confirm": {"123456"}})
+		refusedBeside(t, res, "reset-confirm", "That is not your password")
+		if countEvents(t, db, models.EventTwoFactorReset) != 0 {
+			t.Error("the second factor was reset with a wrong password")
+		}
+	})
 }

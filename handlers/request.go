@@ -36,6 +36,12 @@ type requestState struct {
 	policy       *policy.Set
 	refusedPost  *refusedPost // a comment or file this request posted and the model refused
 	attempts     []string     // the account locks it holds (attemptLocks)
+	// confirmRefusal is why requireConfirmation refused the answer a form carried in its
+	// "confirm" field; confirmField shows it beside the field when the form is shown again.
+	confirmRefusal string
+	// confirmRefusedField, when a page holds several such forms, names the field (by its id)
+	// whose form was refused; the others are shown without the refusal.
+	confirmRefusedField string
 	// tenantRefused: the request was answered for its tenant, before any route took it (no
 	// organisation at the address, a suspended one, or its database out of reach).
 	tenantRefused bool

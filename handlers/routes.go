@@ -79,7 +79,9 @@ type Route struct {
 	// Confirmed marks a change a stolen session must not be enough for: the person must have
 	// confirmed it's them (password or code) within the last minutes (requireConfirmation).
 	Confirmed bool
-	Handler   fiber.Handler
+	// ConfirmRefused shows a Confirmed route's form again when its confirmation is refused.
+	ConfirmRefused confirmRefused
+	Handler        fiber.Handler
 }
 
 func public(method, path string, h fiber.Handler) Route {
@@ -135,7 +137,10 @@ func (r Route) fragment() Route { r.Fragment = true; return r }
 
 func (r Route) getOnly() Route { r.GetOnly = true; return r }
 
-func (r Route) confirmed() Route { r.Confirmed = true; return r }
+func (r Route) confirmed(refused confirmRefused) Route {
+	r.Confirmed, r.ConfirmRefused = true, refused
+	return r
+}
 
 // refRoutes are the routes of one kind of reference data: its list (in the navigation under
 // its title) and its export, create, show, update, archive and unarchive, and History.
@@ -241,7 +246,7 @@ func (s *Server) routeTable() []Route {
 
 		permitted(get, tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActRead, s.ownTokensPage).nav("API tokens"),
 		s.exportRoute(tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActRead, tokenExport(false)),
-		permitted(post, tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActCreate, s.createToken).confirmed(),
+		permitted(post, tokens.OwnPath, outlay.ObjOwnTokens, outlay.ActCreate, s.createToken).confirmed(s.tokenFormRefused),
 		permitted(post, tokens.OwnPath+idParam+"/revoke", outlay.ObjOwnTokens, outlay.ActDelete, s.revokeOwnToken),
 		permitted(get, tokens.AdminPath, outlay.ObjAllTokens, outlay.ActRead, s.adminTokensPage).nav("All API tokens"),
 		s.exportRoute(tokens.AdminPath, outlay.ObjAllTokens, outlay.ActRead, tokenExport(true)),
@@ -269,11 +274,11 @@ func (s *Server) routeTable() []Route {
 		signedIn(post, security.ConfirmPath, s.confirmIdentity),
 		permitted(get, security.AdminPath, outlay.ObjSecurity, outlay.ActRead, s.securityAdminPage).nav("Sign-in security"),
 		permitted(post, security.AdminPath, outlay.ObjSecurity, outlay.ActUpdate, s.updateSecurityPolicy),
-		permitted(post, users.ListPath+idParam+"/two-factor/reset", outlay.ObjSecurity, outlay.ActUpdate, s.resetUserTwoFactor).confirmed(),
-		permitted(post, users.ListPath+idParam+"/sessions/sign-out", outlay.ObjUsers, outlay.ActUpdate, s.signOutEverywhere).confirmed(),
+		permitted(post, users.ListPath+idParam+"/two-factor/reset", outlay.ObjSecurity, outlay.ActUpdate, s.resetUserTwoFactor).confirmed(s.twoFactorResetRefused),
+		permitted(post, users.ListPath+idParam+"/sessions/sign-out", outlay.ObjUsers, outlay.ActUpdate, s.signOutEverywhere).confirmed(s.signOutEverywhereRefused),
 		permitted(get, ssoviews.Path, outlay.ObjSSO, outlay.ActRead, s.ssoAdminPage).nav("Single sign-on"),
-		permitted(post, ssoviews.ProvidersPath, outlay.ObjSSO, outlay.ActUpdate, s.createSSOProvider).callsOut().confirmed(),
-		permitted(post, ssoviews.ProvidersPath+idParam, outlay.ObjSSO, outlay.ActUpdate, s.updateSSOProvider).callsOut().confirmed(),
+		permitted(post, ssoviews.ProvidersPath, outlay.ObjSSO, outlay.ActUpdate, s.createSSOProvider).callsOut().confirmed(s.providerFormRefused),
+		permitted(post, ssoviews.ProvidersPath+idParam, outlay.ObjSSO, outlay.ActUpdate, s.updateSSOProvider).callsOut().confirmed(s.providerFormRefused),
 		permitted(get, ssoviews.ProvidersPath+idParam+"/history", outlay.ObjSSO, outlay.ActRead, s.ssoProviderHistory),
 		permitted(post, ssoviews.ProvidersPath+idParam+"/delete", outlay.ObjSSO, outlay.ActUpdate, s.deleteSSOProvider),
 		permitted(post, ssoviews.SettingsPath, outlay.ObjSSO, outlay.ActUpdate, s.updateSSOSettings),

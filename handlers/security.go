@@ -392,6 +392,29 @@ func (s *Server) updateSecurityPolicy(c *fiber.Ctx) error {
 // codes: their second factor is deleted, their sessions and API tokens end, and they enrol
 // again at their next sign-in. The admin confirms it's them first (the route is confirmed),
 // and cannot reset their own this way (models.ResetTwoFactor).
+// twoFactorResetRefused shows the person's page again, its reset's confirmation refused
+// (requireConfirmation) beside the reset form's field.
+func (s *Server) twoFactorResetRefused(c *fiber.Ctx, status int) error {
+	return s.userFormRefused(c, status, "reset-confirm")
+}
+
+// signOutEverywhereRefused shows the person's page again, the confirmation of signing them
+// out everywhere refused beside that form's field.
+func (s *Server) signOutEverywhereRefused(c *fiber.Ctx, status int) error {
+	return s.userFormRefused(c, status, "sign-out-confirm")
+}
+
+// userFormRefused shows the person's admin page again, with the refused confirmation beside
+// the field named field, not beside the page's other confirmed form.
+func (s *Server) userFormRefused(c *fiber.Ctx, status int, field string) error {
+	d, err := userFromPath(c)
+	if err != nil {
+		return err
+	}
+	stateOf(c).confirmRefusedField = field
+	return s.renderUser(c, status, d, nil)
+}
+
 func (s *Server) resetUserTwoFactor(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
 	if err != nil {

@@ -232,7 +232,7 @@ func New(d Deps) (*fiber.App, *Server) {
 		if !r.API {
 			for _, m := range methods(r) {
 				if r.Confirmed {
-					web.Add(m, r.Path, s.guard(r), s.requireConfirmation, r.Handler)
+					web.Add(m, r.Path, s.guard(r), s.requireConfirmation(r.ConfirmRefused), r.Handler)
 					continue
 				}
 				web.Add(m, r.Path, s.guard(r), r.Handler)

@@ -37,7 +37,7 @@ func (s *Server) renderOwnTokens(c *fiber.Ctx, status int, form tokens.NewTokenF
 		ExportURL: exportURL(c, tokens.OwnPath),
 	}
 	if p.CanCreate {
-		if p.Confirm, err = s.confirmField(c, "token-confirm", views.FieldErrors{}); err != nil {
+		if p.Confirm, err = s.confirmField(c, "token-confirm"); err != nil {
 			return err
 		}
 	}
@@ -63,6 +63,15 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	}
 	created := &tokens.Created{Name: t.Name, Secret: secret, Expires: t.ExpiresAt}
 	return s.renderOwnTokens(c, http.StatusCreated, tokens.NewTokenForm{Days: form.Days}, created)
+}
+
+// tokenFormRefused shows the new-token form again as it was filled in, its confirmation
+// refused (requireConfirmation).
+func (s *Server) tokenFormRefused(c *fiber.Ctx, status int) error {
+	var form tokens.NewTokenForm
+	bindForm(c, &form)
+	form.Errors = views.FieldErrors{"": views.FieldsMarked}
+	return s.renderOwnTokens(c, status, form, nil)
 }
 
 // revokeOwnToken revokes one of the caller's tokens; anyone else's is not found.

@@ -496,8 +496,9 @@ func TestTokenCreationNeedsSecondFactor(t *testing.T) {
 	used, _ := enrolledWith.Load(secret)
 	for _, code := range []string{"000000", used.(string)} { // the last was used to enrol
 		res := c.Post("/settings/tokens", url.Values{"name": {"ci"}, "days": {"30"}, "confirm": {code}})
-		if res.Status != http.StatusUnprocessableEntity || res.Text("#confirm-error") == "" || res.Doc.Find("#new-token").Length() != 0 {
-			t.Errorf("code %q: %d %q", code, res.Status, res.Text("#confirm-error"))
+		if res.Status != http.StatusUnprocessableEntity || res.Text("#token-confirm-error") == "" || res.Doc.Find("#new-token").Length() != 0 ||
+			res.Doc.Find("#token-name").AttrOr("value", "") != "ci" {
+			t.Errorf("code %q: %d %q", code, res.Status, res.Text("#token-confirm-error"))
 		}
 	}
 	res := c.Post("/settings/tokens", url.Values{"name": {"ci"}, "days": {"30"}, "confirm": {totpCode(t, secret, 1)}})

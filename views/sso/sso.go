@@ -94,6 +94,9 @@ type ProviderForm struct {
 	CallbackURL   string // for an existing provider
 	CallbackBase  string // the callback URL up to the name, for a new one
 	Errors        views.FieldErrors
+	// RetypeSecret: the refused form had a client secret typed, which is not sent back to
+	// the page; the field says to type it again.
+	RetypeSecret bool
 	// Confirm is the "Confirm it's you" field the form shows while the session was not
 	// confirmed in the last minutes; nil otherwise: a provider can sign in anyone here.
 	Confirm templ.Component
