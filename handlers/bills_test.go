@@ -16,6 +16,7 @@ import (
 	"outlay/internal/dbtest"
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/views"
 )
 
 // billSite is a tenant where Cleo keys bills in (AP clerk, reporting to Mo), Audi audits,
@@ -658,5 +659,49 @@ func TestABillThatComesToNothingIsRefused(t *testing.T) {
 	}
 	if res := s.cleoC.Post("/bills", coded("Z-3", "0.01")); res.Status != http.StatusSeeOther {
 		t.Fatalf("a bill of a cent: %d %q", res.Status, res.Text(".field-error"))
+	}
+}
+
+// A bill from an order refused for the order itself (closed meanwhile, or another currency
+// posted than the order's) says so beside the order it names, which points at the message
+// and is marked invalid as a field would be, and keeps what was typed.
+func TestABillFromAnOrderRefusedForItsOrderSaysSoBesideIt(t *testing.T) {
+	t.Parallel()
+	s := newBillSite(t)
+	f := s.orderForm("INV-77", [2]string{"2", "3.99"})
+	f.Set("intent", "save")
+	f.Set("currency", "EUR")
+	f.Set("memo", "Toner for the second floor")
+	res := s.cleoC.Post("/bills", f)
+	group := res.Doc.Find(".bill-order")
+	if res.Status != http.StatusUnprocessableEntity || group.AttrOr("aria-invalid", "") != "true" ||
+		!strings.Contains(group.AttrOr("aria-describedby", ""), "currency-error") || !strings.Contains(group.Find("#currency-error").Text(), "must be in USD") {
+		t.Fatalf("another currency: %d, group %q described by %q, %q", res.Status, group.AttrOr("aria-invalid", ""),
+			group.AttrOr("aria-describedby", ""), group.Find("#currency-error").Text())
+	}
+	if err := s.db.Model(&models.PurchaseOrder{ID: s.order.ID}).Update("status", models.POClosed).Error; err != nil {
+		t.Fatal(err)
+	}
+	f.Set("currency", "USD")
+	res = s.cleoC.Post("/bills", f)
+	group = res.Doc.Find(".bill-order")
+	if res.Status != http.StatusUnprocessableEntity || group.AttrOr("aria-invalid", "") != "true" ||
+		group.Find("#purchase_order-error").Text() != s.order.Number+" is closed, so it can no longer be billed." {
+		t.Fatalf("closed order: %d, group %q, %q", res.Status, group.AttrOr("aria-invalid", ""), group.Find("#purchase_order-error").Text())
+	}
+	if got := res.Doc.Find("#vendor_invoice_number").AttrOr("value", ""); got != "INV-77" {
+		t.Errorf("invoice number came back as %q", got)
+	}
+	if got := res.Text("#memo"); got != "Toner for the second floor" {
+		t.Errorf("memo came back as %q", got)
+	}
+	if got := res.Doc.Find("#line-0-quantity").AttrOr("value", ""); got != "2" {
+		t.Errorf("first line's quantity came back as %q", got)
+	}
+	if res.Text(".form-error") != views.FieldsMarked {
+		t.Errorf("above the form: %q", res.Text(".form-error"))
+	}
+	if n := s.count(t); n != 0 {
+		t.Errorf("%d bills saved", n)
 	}
 }

@@ -54,10 +54,17 @@ type FieldErrors = outlay.ValidationErrors
 // trip's legs) for the message about the group as a whole (field, "Add at least one line"):
 // the group points at the message and is marked invalid while there is one, as a field is
 // for its own. A marked group can take the focus (tabindex -1), which a refused form moves to
-// the first thing marked in it: the group's name and its message are read there.
-func GroupInvalid(errs FieldErrors, field string) templ.Attributes {
-	attrs := templ.Attributes{"aria-describedby": field + "-error", "aria-invalid": errs.AriaInvalid(field)}
-	if errs.Has(field) {
+// the first thing marked in it: the group's name and its message are read there. A group that
+// stands for several fields the person cannot change one by one (a bill's order, with its
+// vendor and currency, carried in hidden inputs) names them all in more.
+func GroupInvalid(errs FieldErrors, field string, more ...string) templ.Attributes {
+	ids, invalid := []string{}, false
+	for _, f := range append([]string{field}, more...) {
+		ids = append(ids, f+"-error")
+		invalid = invalid || errs.Has(f)
+	}
+	attrs := templ.Attributes{"aria-describedby": strings.Join(ids, " "), "aria-invalid": strconv.FormatBool(invalid)}
+	if invalid {
 		attrs["tabindex"] = "-1"
 	}
 	return attrs
