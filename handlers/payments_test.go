@@ -482,3 +482,69 @@ func TestPaymentSettingsAreReadOnlyToAnAuditor(t *testing.T) {
 		t.Errorf("the auditor's post: %d, want a refusal", res.Status)
 	}
 }
+
+// A refused payment run, and a refused "mark paid", come back with each message beside its
+// field and tied to it (aria-invalid, aria-describedby), the ticks, amounts and text typed
+// kept; nothing ticked marks the bills offered.
+func TestRefusedPaymentFormsTieEachMessageToItsField(t *testing.T) {
+	t.Parallel()
+	p := newGlobexPayer(t)
+	a := approvedBill(t, p.db, p.vendor.ID, p.clerk.ID, "INV-A", 1000_00)
+	approvedBill(t, p.db, p.vendor.ID, p.clerk.ID, "INV-B", 250_00)
+	clerk := p.app.Client(t, "acme")
+	clerk.SignIn("cleo@acme.example", testutil.Password)
+	today := time.Now().Format(time.DateOnly)
+	clerk.Get("/payments/new")
+	tied := func(t *testing.T, res *testutil.Response, id, want string) {
+		t.Helper()
+		el := res.Doc.Find(`[id="` + id + `"]`)
+		if res.Status != http.StatusUnprocessableEntity || el.AttrOr("aria-invalid", "") != "true" ||
+			!strings.Contains(" "+el.AttrOr("aria-describedby", "")+" ", " "+id+"-error ") || !strings.Contains(res.Text(`[id="`+id+`-error"]`), want) {
+			t.Errorf("%s: %d, aria-invalid %q, described by %q, message %q", id, res.Status, el.AttrOr("aria-invalid", ""),
+				el.AttrOr("aria-describedby", ""), res.Text(`[id="`+id+`-error"]`))
+		}
+	}
+
+	form := url.Values{"currency": {"USD"}, "method": {"ach"}, "due_by": {today}, "pay_on": {"2020-01-01"}, "memo": {"March suppliers"},
+		"bill": {fmt.Sprint(a.ID)}, "amount." + fmt.Sprint(a.ID): {"400"}}
+	res := htmxPost(clerk, "/payments", "payment-form", form)
+	tied(t, res, "pay_on", "from today on")
+	if got := res.Text("#memo"); got != "March suppliers" {
+		t.Errorf("memo came back as %q", got)
+	}
+	if res.Doc.Find(fmt.Sprintf(`#bill-%d[checked]`, a.ID)).Length() != 1 || res.Doc.Find(`input[name="bill"][checked]`).Length() != 1 {
+		t.Error("the ticks were not kept")
+	}
+	if got := res.Doc.Find(fmt.Sprintf(`[id="amount.%d"]`, a.ID)).AttrOr("value", ""); got != "400" {
+		t.Errorf("the amount came back as %q", got)
+	}
+	form.Set("pay_on", today)
+	form.Set("amount."+fmt.Sprint(a.ID), "many")
+	tied(t, htmxPost(clerk, "/payments", "payment-form", form), fmt.Sprintf("amount.%d", a.ID), "")
+	form.Del("bill")
+	res = htmxPost(clerk, "/payments", "payment-form", form)
+	if bills := res.Doc.Find("#payment-bills"); res.Status != http.StatusUnprocessableEntity || bills.AttrOr("aria-invalid", "") != "true" ||
+		bills.AttrOr("aria-describedby", "") != "bills-error" || res.Text("#payment-bills #bills-error") != "Choose at least one bill to pay." {
+		t.Errorf("nothing ticked: %d, %q described by %q: %q", res.Status, bills.AttrOr("aria-invalid", ""), bills.AttrOr("aria-describedby", ""), res.Text("#bills-error"))
+	}
+
+	form.Set("bill", fmt.Sprint(a.ID))
+	form.Set("amount."+fmt.Sprint(a.ID), "400")
+	res = clerk.Post("/payments", form)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", res.Status, res.Text(".field-error"))
+	}
+	page := res.Location()
+	if err := p.db.Model(&models.PaymentRun{}).Where("status = ?", models.PaymentDraft).Update("status", models.PaymentApproved).Error; err != nil {
+		t.Fatal(err)
+	}
+	clerk.Get(page)
+	future := time.Now().AddDate(0, 0, 3).Format(time.DateOnly)
+	res = htmxPost(clerk, page+"/paid", "paid-form", url.Values{"paid_on": {future}, "paid_method": {"ach"}, "reference": {"TRACE 0210"}})
+	tied(t, res, "paid_on", "a day still to come")
+	if got := res.Doc.Find("#reference").AttrOr("value", ""); got != "TRACE 0210" {
+		t.Errorf("reference came back as %q", got)
+	}
+	res = htmxPost(clerk, page+"/paid", "paid-form", url.Values{"paid_on": {today}, "paid_method": {"ach"}, "reference": {""}})
+	tied(t, res, "reference", "Enter the bank's reference")
+}
