@@ -187,6 +187,13 @@ func TestSpendReportRefusesBadFiltersBesideTheField(t *testing.T) {
 		if res.Doc.Find(".spend-section").Length() != 0 || res.Doc.Find("#spend-export").Length() != 0 {
 			t.Errorf("%s: figures shown under a wrong filter", tc.query)
 		}
+		// The field refused is marked and points at its message.
+		if id, ok := strings.CutSuffix(tc.field, "-error"); ok && strings.HasPrefix(id, "#") {
+			field := res.Doc.Find("form.spend-filters " + id)
+			if field.AttrOr("aria-invalid", "") != "true" || field.AttrOr("aria-describedby", "") != strings.TrimPrefix(tc.field, "#") {
+				t.Errorf("%s: %s is marked %q and described by %q", tc.query, id, field.AttrOr("aria-invalid", ""), field.AttrOr("aria-describedby", ""))
+			}
+		}
 		res = c.Get("/reports/spend/export?" + tc.query)
 		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Text(tc.field), tc.msg) {
 			t.Errorf("download %s: %d %q", tc.query, res.Status, res.Text(tc.field))
@@ -197,10 +204,10 @@ func TestSpendReportRefusesBadFiltersBesideTheField(t *testing.T) {
 		if tc.field != ".flash-error" && !strings.HasPrefix(res.Text(".spend-filters .flash-error"), "Nothing was downloaded") {
 			t.Errorf("download %s: the page says %q above the filters", tc.query, res.Text(".spend-filters .flash-error"))
 		}
-		// The days given stay in their fields.
+		// The days and the currency given stay in their fields.
 		given, _ := url.ParseQuery(tc.query)
-		for _, name := range []string{"from", "to"} {
-			if got, _ := res.Doc.Find("form.spend-filters input#" + name).Attr("value"); given.Get(name) != "" && got != given.Get(name) {
+		for _, name := range []string{"from", "to", "currency"} {
+			if got, _ := res.Doc.Find("form.spend-filters input#" + name).Attr("value"); given.Get(name) != "" && !strings.EqualFold(got, given.Get(name)) {
 				t.Errorf("download %s: %s holds %q", tc.query, name, got)
 			}
 		}
