@@ -497,3 +497,39 @@ func TestTravelLegBeforeTheLegAboveReturnsIsRefusedBesideIt(t *testing.T) {
 		t.Errorf("%d trips stored", n)
 	}
 }
+
+// The traveller refused is said beside the traveller, tied to it, with the rest of the form
+// kept: a name typed and not chosen from the list (for someone who files trips for others),
+// and another person posted by someone who files only their own trips, whose form has no
+// traveller to choose and says it where the traveller would be.
+func TestTravellerRefusedIsSaidBesideTheTraveller(t *testing.T) {
+	t.Parallel()
+	s := newTripSite(t)
+	f := s.tripForm()
+	f.Set("traveller", "")
+	f.Set("traveller_text", "Nobody Known")
+	res := s.asaC.Post("/travel", f)
+	field := res.Doc.Find("#traveller")
+	if res.Status != http.StatusUnprocessableEntity || field.AttrOr("aria-invalid", "") != "true" ||
+		!strings.Contains(field.AttrOr("aria-describedby", ""), "traveller-error") || res.Text("#traveller-error") == "" {
+		t.Fatalf("a name not chosen: %d, %q described by %q: %q", res.Status, field.AttrOr("aria-invalid", ""), field.AttrOr("aria-describedby", ""), res.Text("#traveller-error"))
+	}
+	if got := field.AttrOr("value", ""); got != "Nobody Known" {
+		t.Errorf("the name typed came back as %q", got)
+	}
+
+	f = s.tripForm()
+	f.Set("traveller", ids(s.cole.ID))
+	res = s.tessC.Post("/travel", f)
+	group := res.Doc.Find(`[aria-labelledby="traveller-label"]`)
+	if res.Status != http.StatusUnprocessableEntity || group.AttrOr("aria-invalid", "") != "true" || group.AttrOr("aria-describedby", "") != "traveller-error" ||
+		res.Text("#traveller-label") != "Traveller" || res.Text("#traveller-error") != "You may file trips only for yourself." {
+		t.Fatalf("another traveller: %d, %q described by %q: %q", res.Status, group.AttrOr("aria-invalid", ""), group.AttrOr("aria-describedby", ""), res.Text("#traveller-error"))
+	}
+	if got := res.Text("#purpose"); got != "Trade fair in Paris" {
+		t.Errorf("the purpose came back as %q", got)
+	}
+	if n := countRows(t, s.db(t), "travel_requests"); n != 0 {
+		t.Errorf("%d trips stored", n)
+	}
+}
