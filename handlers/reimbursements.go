@@ -294,6 +294,13 @@ func (s *Server) markReimbursementPaid(c *fiber.Ctx) error {
 	bindForm(c, &in)
 	_, err = models.MarkBatchPaid(c.UserContext(), tenantDB(c), currentUser(c).UserID, d.ID, in, time.Now().UTC().Truncate(24*time.Hour))
 	return s.answerMarkPaid(c, err, func(errs views.FieldErrors) error {
+		// A refusal of the batch as a whole (no reports left in it) is the form's own
+		// message; the others are beside their fields, and the form says so above them.
+		if msg, ok := errs["batch"]; ok {
+			delete(errs, "batch")
+			errs[""] = msg
+		}
+		markRefused(errs, errs)
 		return s.renderBatch(c, http.StatusUnprocessableEntity, d, expenses.PayForm{PaidOn: in.PaidOn, Method: in.Method,
 			Reference: in.Reference, Errors: errs})
 	}, fmt.Sprintf("%s is paid: %s paid, and their owners are told.", d.Number, views.Plural(len(d.Reports), "report", "reports")),

@@ -16,6 +16,7 @@ import (
 	"outlay/bankfile/bankfiletest"
 	"outlay/internal/testutil"
 	"outlay/models"
+	"outlay/views"
 )
 
 // approvedReport stores an approved report of owner's, as its approver left it.
@@ -208,6 +209,14 @@ func TestReimbursementBatchFromListToPaid(t *testing.T) {
 	res = c.Post(batchPath+"/paid", url.Values{"paid_on": {time.Now().UTC().AddDate(0, 0, 2).Format("2006-01-02")}, "method": {"cash"}})
 	if res.Status != http.StatusUnprocessableEntity || res.Text("#paid_on-error") == "" || res.Text("#method-error") == "" || res.Text("#reference-error") == "" {
 		t.Errorf("mark paid refused: %d %q %q %q", res.Status, res.Text("#paid_on-error"), res.Text("#method-error"), res.Text("#reference-error"))
+	}
+	if got := res.Text("#batch-pay-form .form-error"); got != views.FieldsMarked {
+		t.Errorf("above the refused form: %q", got)
+	}
+	for _, id := range []string{"paid_on", "method", "reference"} {
+		if field := res.Doc.Find("#batch-pay-form #" + id); field.AttrOr("aria-invalid", "") != "true" || field.AttrOr("aria-describedby", "") != id+"-error" {
+			t.Errorf("%s is marked %q, described by %q", id, field.AttrOr("aria-invalid", ""), field.AttrOr("aria-describedby", ""))
+		}
 	}
 	res = c.Post(batchPath+"/paid", url.Values{"paid_on": {time.Now().UTC().Format("2006-01-02")}, "method": {models.PayBankTransfer}, "reference": {"SEPA-77"}})
 	if msg := flashAfter(t, c, res); !strings.Contains(msg, "is paid") {

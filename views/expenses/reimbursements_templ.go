@@ -1347,7 +1347,7 @@ func BatchPage(b Batch) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = views.FieldError(b.Pay.Errors, "batch").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = views.FormError(b.Pay.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
