@@ -2,7 +2,9 @@ package mail
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 
 	"outlay"
 )
@@ -72,4 +74,88 @@ func SSOLinked(to, name, orgName, providerLabel, providerEmail, securityURL stri
 			"and ask an admin of %s to unlink that account: until then, whoever holds it can sign in as you.\n",
 			name, providerLabel, providerEmail, orgName, providerLabel, securityURL, orgName),
 	}
+}
+
+// Kinds of SecurityEvent: the changes to how a person signs in that they are told of by mail.
+const (
+	SecurityPasswordChanged = "password_changed" // by the person, on their Security page
+	SecurityPasswordReset   = "password_reset"   // with a reset link
+	SecurityTwoFactorReset  = "two_factor_reset" // by an admin or the operator
+	SecuritySignInLocked    = "sign_in_locked"   // after too many wrong passwords
+)
+
+// SecurityEvent is a change to how a person signs in, as SecurityNotice tells it: what (Kind),
+// when (At, in the organisation's time zone), from which address and browser where known (IP,
+// Browser: a user agent), and, for an admin's change, who made it (By). Until is when a
+// locked sign-in opens again.
+type SecurityEvent struct {
+	Kind        string
+	At          time.Time
+	IP, Browser string
+	By          string
+	Until       time.Time
+}
+
+// SecurityNotice tells a person of a change to how they sign in, and what to do if it was not
+// them: choose a new password with "Forgot password" on the sign-in page (forgotURL, a page
+// that signs no one in) and tell an admin. It carries no secret and no link that signs in.
+func SecurityNotice(to, name, orgName, forgotURL string, e SecurityEvent) Message {
+	when := e.At.Format("Monday 2 January 2006 at 15:04") + " (" + e.At.Location().String() + ")"
+	from := ""
+	if e.IP != "" {
+		from = ", from the address " + e.IP
+	}
+	if b := oneLine(e.Browser, 200); b != "" {
+		from += ", with the browser “" + b + "”"
+	}
+	reset := "choose a new password with “Forgot password” on the sign-in page"
+	var subject, what, advice string
+	switch e.Kind {
+	case SecurityPasswordChanged:
+		subject = "Your Outlay password for " + orgName + " was changed"
+		what = "Your Outlay password for " + orgName + " was changed on " + when + from + "."
+		advice = "If this was you, there is nothing to do. If it was not, someone else knows your password: " + reset + " right away, and tell an admin of " + orgName + "."
+	case SecurityPasswordReset:
+		subject = "Your Outlay password for " + orgName + " was reset"
+		what = "Your Outlay password for " + orgName + " was reset with a link sent to this address, on " + when + from + "."
+		advice = "If this was you, there is nothing to do. If it was not, someone can read your email or had a link sent to it: " + reset + " right away, and tell an admin of " + orgName + "."
+	case SecurityTwoFactorReset:
+		by := "An admin of " + orgName
+		if e.By != "" {
+			by = e.By + ", an admin of " + orgName + ","
+		}
+		subject = "Your second factor for " + orgName + " on Outlay was reset"
+		what = by + " reset your second factor (your authenticator app and recovery codes) on " + when + ". " +
+			"You were signed out everywhere, and the next time you sign in you set up an authenticator again."
+		advice = "If you asked for this, there is nothing else to do. If you did not, tell an admin of " + orgName + " at once, and " + reset + "."
+	case SecuritySignInLocked:
+		subject = "Sign-in to your Outlay account for " + orgName + " is paused"
+		what = "Sign-in to your Outlay account for " + orgName + " was paused on " + when + " after several wrong passwords in a row" + lastFrom(from) + ". " +
+			"It opens again at " + e.Until.Format("15:04") + "."
+		advice = "If this was you, try again then, or choose a new password with “Forgot password” on the sign-in page. " +
+			"If it was not, someone may be trying to guess your password: choose a new one the same way if yours could be guessed, and tell an admin of " + orgName + "."
+	}
+	return Message{
+		To:      to,
+		Subject: subject,
+		Body:    fmt.Sprintf("Hello %s,\n\n%s\n\n%s\n\n“Forgot password”: %s\n", name, what, advice, forgotURL),
+	}
+}
+
+// lastFrom says where the last of several attempts came from ("" when not known).
+func lastFrom(from string) string {
+	if from == "" {
+		return ""
+	}
+	return "; the last came" + strings.TrimPrefix(from, ",")
+}
+
+// oneLine is text on one line, without control characters, cut to at most max characters:
+// how a browser's user agent, which anyone can set, is quoted in a mail.
+func oneLine(text string, max int) string {
+	text = strings.Join(strings.FieldsFunc(text, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }), " ")
+	if r := []rune(text); len(r) > max {
+		text = string(r[:max]) + "…"
+	}
+	return text
 }
