@@ -73,18 +73,19 @@ func TestTokensAreRandomAndDigested(t *testing.T) {
 }
 
 func TestValidatePassword(t *testing.T) {
-	if ValidatePassword("long enough password", "a@b.example") != nil {
+	owner := PasswordOwner{Email: "a@b.example"}
+	if ValidatePassword("long enough password", owner) != nil {
 		t.Error("good password refused")
 	}
 	for _, bad := range []string{"short", strings.Repeat("é", 9), strings.Repeat("x", 257), " A@b.example ", strings.Repeat(" ", 12), "\t\t\t\t\t\t\t\t\t\t\u00a0"} {
-		if ValidatePassword(bad, "a@b.example") == nil {
+		if ValidatePassword(bad, owner) == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	// The limits count characters, not bytes: 256 of "é" (512 bytes) is a good password, it can
-	// be checked, and 257 says how many it has.
-	long := strings.Repeat("é", MaxPasswordLength)
-	if err := ValidatePassword(long, "a@b.example"); err != nil {
+	// The limits count characters, not bytes: 256 of "é" and "ß" (512 bytes) is a good
+	// password, it can be checked, and 257 says how many it has.
+	long := strings.Repeat("éß", MaxPasswordLength/2)
+	if err := ValidatePassword(long, owner); err != nil {
 		t.Errorf("%d two-byte characters refused: %v", MaxPasswordLength, err)
 	}
 	h, err := HashPassword(long)
@@ -94,7 +95,7 @@ func TestValidatePassword(t *testing.T) {
 	if !CheckPassword(h, long) {
 		t.Errorf("a password of %d two-byte characters does not match its own hash", MaxPasswordLength)
 	}
-	if err := ValidatePassword(long+"é", ""); err == nil || !strings.Contains(err.Error(), "this one has 257") {
+	if err := ValidatePassword(long+"é", PasswordOwner{}); err == nil || !strings.Contains(err.Error(), "this one has 257") {
 		t.Errorf("257 characters: %v", err)
 	}
 }
@@ -141,8 +142,8 @@ func TestPasswordsAreComparedNormalised(t *testing.T) {
 	}
 	// Normalising can lengthen a password past the limit it was measured against when set;
 	// it still signs in.
-	long := strings.Repeat("\ufdfa", MaxPasswordLength) // one character that NFKC makes 18
-	if err := ValidatePassword(long, ""); err != nil {
+	long := strings.Repeat("\ufdfa-", MaxPasswordLength/2) // "\ufdfa" is one character that NFKC makes 18
+	if err := ValidatePassword(long, PasswordOwner{}); err != nil {
 		t.Fatal(err)
 	}
 	if h, err = HashPassword(long); err != nil || !CheckPassword(h, long) {

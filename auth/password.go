@@ -38,8 +38,12 @@ const (
 // maxPasswordBytes is the most a password of MaxPasswordLength characters can take in UTF-8.
 const maxPasswordBytes = MaxPasswordLength * utf8.UTFMax
 
-// ValidatePassword explains why a new password is not acceptable, or returns nil.
-func ValidatePassword(password, email string) error {
+// ValidatePassword explains why a new password for owner is not acceptable, or returns nil:
+// besides its length, it must not be spaces alone, nor a run of one character or a simple
+// sequence, nor one of the most common passwords, nor the owner's email address, or their email's
+// local part, name or organisation's name with digits or symbols added. Each message says
+// what to do instead.
+func ValidatePassword(password string, owner PasswordOwner) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLength:
@@ -48,8 +52,15 @@ func ValidatePassword(password, email string) error {
 		return fmt.Errorf("Use at most %d characters; this one has %d.", MaxPasswordLength, n)
 	case strings.TrimSpace(password) == "":
 		return errors.New("Use letters, numbers or symbols, not spaces alone.")
-	case email != "" && strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(email)):
+	case owner.Email != "" && strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(owner.Email)):
 		return errors.New("Your password must not be your email address.")
+	case isRunOrSequence(password):
+		return errors.New(SequencePasswordMessage)
+	case isCommonPassword(password):
+		return errors.New(CommonPasswordMessage)
+	}
+	if what := builtOn(password, owner); what != "" {
+		return fmt.Errorf("Do not build your password on %s: others could guess it. Choose one of your own, such as a few unrelated words.", what)
 	}
 	return nil
 }

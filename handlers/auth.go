@@ -89,8 +89,11 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	name := s.signInName(f.Email)
 	s.holdAttempts(c, name) // the throttle's count and the failure recorded, one attempt at a time
-	res, err := models.SignInWithPassword(c.UserContext(), tenantDB(c), s.signInPolicy(), name, password, s.browserOf(c),
+	signIn := s.signInPolicy()
+	signIn.Notices = s.securityNotices(c) // a lock this attempt begins is told to the person
+	res, err := models.SignInWithPassword(c.UserContext(), tenantDB(c), signIn, name, password, s.browserOf(c),
 		func(u *models.User) (bool, error) { return s.twoFactorStep(c, u, methodPassword, f.Next) })
+	s.deliverNotices(c, signIn.Notices)
 	var throttled *models.ErrThrottled
 	switch {
 	case errors.As(err, &throttled):
@@ -267,7 +270,8 @@ func (s *Server) reset(c *fiber.Ctx) error {
 		return s.renderAuth(c, http.StatusUnprocessableEntity, page{Title: "Set a new password", Content: authviews.ResetForm(f)})
 	}
 	// The new password is the person's own change, made by proving they hold the link.
-	u, err = models.ResetPassword(actingAs(c, u.ID, u.Email), db, token, password)
+	notices := s.securityNotices(c)
+	u, err = models.ResetPassword(actingAs(c, u.ID, u.Email), db, token, password, tenantOf(c).Name, notices)
 	if _, ok := outlay.AsValidation(err); ok {
 		_ = f.Errors.Absorb(err)
 		return s.renderAuth(c, http.StatusUnprocessableEntity, page{Title: "Set a new password", Content: authviews.ResetForm(f)})
@@ -278,6 +282,7 @@ func (s *Server) reset(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.deliverNotices(c, notices)
 	if asked, err := s.twoFactorStep(c, u, methodReset, ""); asked || err != nil {
 		return err
 	}

@@ -130,7 +130,7 @@ func TestTwoFactorResetNeedsConfirmationAndRevokesTokens(t *testing.T) {
 	}
 
 	// The operator's reset is not the administrator's.
-	if err := models.ResetTwoFactor(t.Context(), db, models.ByOperator(), cy.ID); err != nil {
+	if err := models.ResetTwoFactor(t.Context(), db, models.ByOperator(), cy.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	passwordStep(t, cc, cy.Email, "/login/two-factor/enrol")

@@ -13,9 +13,11 @@ import (
 
 	"outlay"
 	"outlay/auth"
+	"outlay/mail"
 	"outlay/models"
 	"outlay/policy"
 	"outlay/views"
+	authviews "outlay/views/auth"
 	"outlay/views/security"
 	"outlay/views/users"
 )
@@ -119,7 +121,8 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	revoked, err := models.ChangePassword(c.UserContext(), tenantDB(c), me.UserID, me.SessionHash, post.Current, post.New)
+	notices := s.securityNotices(c)
+	revoked, err := models.ChangePassword(c.UserContext(), tenantDB(c), me.UserID, me.SessionHash, post.Current, post.New, tenantOf(c).Name, notices)
 	if models.WrongPassword(err) {
 		if err := s.recordFailedSignIn(c, me.Email); err != nil {
 			return err
@@ -132,6 +135,7 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.deliverNotices(c, notices)
 	// This browser goes on in a new session: a copy of the old session's cookie, the reason
 	// some change a password, is no longer signed in either.
 	if err := s.startSession(c, me.UserID, methodPassword); err != nil {
@@ -139,6 +143,25 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 	}
 	s.setFlash(c, "success", "Your password is changed. Anywhere else you were signed in, you are signed out. "+revokedTokensNote(revoked))
 	return redirect(c, security.SettingsPath)
+}
+
+// securityNotices writes the mails that tell a person of a change to how they sign in made by
+// this request (models.SecurityNotices): from its address and browser, with the way to a new
+// password should it not have been them.
+func (s *Server) securityNotices(c *fiber.Ctx) *models.SecurityNotices {
+	t, ip, browser := tenantOf(c), clientIP(c), c.Get(fiber.HeaderUserAgent)
+	forgot := s.cfg.TenantURL(t.Slug, authviews.ForgotPath)
+	return &models.SecurityNotices{Compose: func(u *models.User, e mail.SecurityEvent) mail.Message {
+		e.IP, e.Browser = ip, browser
+		return mail.SecurityNotice(u.Email, u.Name, t.Name, forgot, e)
+	}}
+}
+
+// deliverNotices queues the delivery of the notices the request committed.
+func (s *Server) deliverNotices(c *fiber.Ctx, n *models.SecurityNotices) {
+	for _, id := range n.Queued {
+		s.deliverMail(c, id)
+	}
 }
 
 // revokedTokensNote says what a password change did to the person's API tokens.
@@ -421,13 +444,15 @@ func (s *Server) resetUserTwoFactor(c *fiber.Ctx) error {
 		return outlay.ErrNotFound
 	}
 	back := users.ListPath + "/" + strconv.FormatInt(id, 10)
-	err = models.ResetTwoFactor(c.UserContext(), tenantDB(c), grantor(c), id)
+	notices := s.securityNotices(c)
+	err = models.ResetTwoFactor(c.UserContext(), tenantDB(c), grantor(c), id, notices)
 	if refused, answer := s.personRefused(c, err, "two_factor", id); refused {
 		return answer
 	}
 	if err != nil {
 		return err
 	}
+	s.deliverNotices(c, notices)
 	s.setFlash(c, "success", "Two-factor sign-in was reset: every session and API token of theirs has ended, and they set it up again at their next sign-in.")
 	return redirect(c, back)
 }

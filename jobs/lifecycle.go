@@ -137,7 +137,7 @@ func jobMayRun(t tenancy.Tenant, write bool) error {
 // lapsedMail are the kinds of mail a lapsed tenant still sends: the notices of its coming
 // purge, and what lets its people sign in to export before it (a password reset link, or how
 // they sign in by single sign-on).
-var lapsedMail = []string{models.MailPurgeNotice, models.MailPasswordReset, models.MailSingleSignOn}
+var lapsedMail = []string{models.MailPurgeNotice, models.MailPasswordReset, models.MailSingleSignOn, models.MailSecurityNotice, models.MailSignInLocked}
 
 // mailMaySend says whether a mail of kind is sent for tenant t now: an active tenant's all
 // are; a lapsed one's only the notices of its coming purge; a suspended one's none.

@@ -10,6 +10,7 @@ import (
 	"outlay"
 	"outlay/audit"
 	"outlay/auth"
+	"outlay/mail"
 )
 
 // Throttle limits repeated failed sign-ins: per account, against guessing one person's
@@ -192,13 +193,15 @@ func FindPasswordReset(ctx context.Context, db *gorm.DB, token string) (*User, e
 // ResetPassword uses a reset token to set a new password, all in one transaction: the token is
 // claimed with a conditional UPDATE, so two submissions of one link cannot both succeed; every
 // other link of the user is spent too, all sessions end, and the reset is recorded in the
-// audit log (with the actor in ctx).
-func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*User, error) {
+// audit log (with the actor in ctx). The password must pass auth.ValidatePassword for the
+// person in the organisation named org. A person who had a password is told of the reset by
+// mail (notices); one choosing their first, from an invitation, is not.
+func ResetPassword(ctx context.Context, db *gorm.DB, token, password, org string, notices *SecurityNotices) (*User, error) {
 	u, err := FindPasswordReset(ctx, db, token)
 	if err != nil {
 		return nil, err
 	}
-	if err := auth.ValidatePassword(password, u.Email); err != nil {
+	if err := auth.ValidatePassword(password, u.passwordOwner(org)); err != nil {
 		return nil, outlay.ValidationErrors{"password": err.Error()}
 	}
 	hash, err := auth.HashPassword(password) // before the transaction locks the links
@@ -230,6 +233,11 @@ func ResetPassword(ctx context.Context, db *gorm.DB, token, password string) (*U
 		if _, err := revokeUserTokens(ctx, tx, u.ID, "password reset"); err != nil {
 			return err
 		}
+		if u.PasswordHash != "" {
+			if err := notices.queue(ctx, tx, MailSecurityNotice, u, mail.SecurityEvent{Kind: mail.SecurityPasswordReset}); err != nil {
+				return err
+			}
+		}
 		return audit.Event(ctx, tx, audit.EventPasswordReset, u.Email, nil)
 	})
 	if err != nil {
@@ -259,7 +267,8 @@ func WrongPassword(err error) bool {
 }
 
 // ChangePassword is a signed-in person's change of their own password: current must be the
-// password they have, next a new one (auth.ValidatePassword, and not the same). In one
+// password they have, next a new one (auth.ValidatePassword for them in the organisation
+// named org, and not the same). In one
 // transaction the password is set, every other session of theirs ends (keep, the digest of
 // the session asking, stays signed in), sign-ins half finished and reset links not yet used
 // end too (endOldPasswordsUses), and the change is recorded in the audit log (with the actor
@@ -267,13 +276,14 @@ func WrongPassword(err error) bool {
 // what is wrong with next under "new_password". A person without a password (single sign-on
 // alone) has none to change. The person's API tokens are revoked with it (how many is
 // returned): a password is changed most often because someone else may know it, and a token
-// made with the old password's session would otherwise keep working.
-func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte, current, next string) (revokedTokens int, err error) {
-	err = changePassword(ctx, db, userID, keep, current, next, &revokedTokens)
+// made with the old password's session would otherwise keep working. The person is told of
+// the change by mail (notices), in case it was not them.
+func ChangePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte, current, next, org string, notices *SecurityNotices) (revokedTokens int, err error) {
+	err = changePassword(ctx, db, userID, keep, current, next, org, notices, &revokedTokens)
 	return revokedTokens, err
 }
 
-func changePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte, current, next string, revokedTokens *int) error {
+func changePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte, current, next, org string, notices *SecurityNotices, revokedTokens *int) error {
 	var u User
 	if err := db.WithContext(ctx).Take(&u, userID).Error; err != nil {
 		return err
@@ -284,7 +294,7 @@ func changePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte,
 	if !auth.CheckPassword(u.PasswordHash, current) {
 		return outlay.ValidationErrors{"current_password": wrongCurrentPassword}
 	}
-	if err := auth.ValidatePassword(next, u.Email); err != nil {
+	if err := auth.ValidatePassword(next, u.passwordOwner(org)); err != nil {
 		return outlay.ValidationErrors{"new_password": err.Error()}
 	}
 	if auth.SamePassword(next, current) {
@@ -316,6 +326,9 @@ func changePassword(ctx context.Context, db *gorm.DB, userID int64, keep []byte,
 			return err
 		}
 		*revokedTokens = n
+		if err := notices.queue(ctx, tx, MailSecurityNotice, &u, mail.SecurityEvent{Kind: mail.SecurityPasswordChanged}); err != nil {
+			return err
+		}
 		return audit.Event(ctx, tx, audit.EventPasswordChanged, u.Email, nil)
 	})
 }

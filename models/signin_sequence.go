@@ -10,6 +10,7 @@ import (
 	"outlay"
 	"outlay/audit"
 	"outlay/auth"
+	"outlay/mail"
 )
 
 // EventSignInTrustedDevice records a sign-in that a remembered browser let through a throttle.
@@ -28,10 +29,12 @@ func SignInLabel(email string) string {
 	return email
 }
 
-// SignInPolicy is a deployment's sign-in settings: the throttle and how long sessions live.
+// SignInPolicy is a deployment's sign-in settings: the throttle and how long sessions live;
+// and, for one request, the notices that tell a person their sign-in was locked (nil: none).
 type SignInPolicy struct {
 	Throttle Throttle
 	Sessions SessionPolicy
+	Notices  *SecurityNotices
 }
 
 // SignInBrowser is what a sign-in knows of the browser it comes from: its address and user
@@ -100,7 +103,7 @@ func SignInWithPassword(ctx context.Context, db *gorm.DB, p SignInPolicy, email,
 		}
 		if bypassed == "" {
 			// The throttle let this attempt try, so it is the one that locks the account.
-			if err := auditLockBegun(ctx, db, p.Throttle, email, b.IP); err != nil {
+			if err := lockBegun(ctx, db, p, email, b.IP); err != nil {
 				return nil, err
 			}
 		}
@@ -127,20 +130,47 @@ func RecordFailedBrowserSignIn(ctx context.Context, db *gorm.DB, email string, b
 	return RecordFailedDeviceSignIn(ctx, db, email, b.IP, b.DeviceID)
 }
 
-// auditLockBegun records a signin.locked event when the failure just recorded for email has
-// locked the account: once as the lock begins, not for each attempt it refuses.
-func auditLockBegun(ctx context.Context, db *gorm.DB, t Throttle, email, ip string) error {
+// lockBegun records a signin.locked event when the failure just recorded for email has
+// locked the account: once as the lock begins, not for each attempt it refuses. An active
+// person is told by mail (p.Notices), at most once a day: whoever keeps guessing would
+// otherwise fill their inbox, a mail for every lock.
+func lockBegun(ctx context.Context, db *gorm.DB, p SignInPolicy, email, ip string) error {
 	var locked *ErrThrottled
-	switch err := CheckThrottle(ctx, db, t, email, ip); {
+	switch err := CheckThrottle(ctx, db, p.Throttle, email, ip); {
 	case errors.As(err, &locked):
 		if locked.Scope != "account" {
 			return nil
 		}
-		return audit.Event(audit.AsUser(ctx, 0, SignInLabel(email)), db, audit.EventSignInLocked, SignInLabel(email), map[string]any{
-			"failures": t.PerAccount, "until": time.Now().Add(locked.RetryAfter).UTC().Format(time.RFC3339)})
+		until := time.Now().Add(locked.RetryAfter)
+		if err := audit.Event(audit.AsUser(ctx, 0, SignInLabel(email)), db, audit.EventSignInLocked, SignInLabel(email), map[string]any{
+			"failures": p.Throttle.PerAccount, "until": until.UTC().Format(time.RFC3339)}); err != nil {
+			return err
+		}
+		return mailLock(ctx, db, p.Notices, email, until)
 	default:
 		return err
 	}
+}
+
+// mailLock tells the active person with this email that their sign-in is locked until then,
+// unless they were told of a lock in the last day.
+func mailLock(ctx context.Context, db *gorm.DB, notices *SecurityNotices, email string, until time.Time) error {
+	if notices == nil {
+		return nil
+	}
+	u, err := FindUserByEmail(ctx, db, email)
+	if errors.Is(err, outlay.ErrNotFound) || err == nil && u.Status != UserActive {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var told bool
+	if err := db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM mail_outbox WHERE kind = ? AND lower(recipient) = lower(?)
+		AND created_at > now() - interval '1 day')`, MailSignInLocked, u.Email).Scan(&told).Error; err != nil || told {
+		return err
+	}
+	return notices.queue(ctx, db, MailSignInLocked, u, mail.SecurityEvent{Kind: mail.SecuritySignInLocked, Until: until})
 }
 
 // CheckSignInThrottle is CheckThrottle for a sign-in as email, except that a browser

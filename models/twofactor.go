@@ -14,6 +14,7 @@ import (
 	"outlay"
 	"outlay/audit"
 	"outlay/auth"
+	"outlay/mail"
 )
 
 // Two-factor sign-in: a TOTP authenticator per person, confirmed with a code before it is
@@ -318,8 +319,9 @@ func DisableTwoFactor(ctx context.Context, db *gorm.DB, userID int64, email stri
 // ResetTwoFactor is the recovery for a person who lost their authenticator and recovery
 // codes: their secret and codes are deleted, every session of theirs ends, and they enrol
 // again at their next sign-in. The actor in ctx (an admin or the operator) is recorded. g may
-// reset only a person within its reach; a refusal is a *GrantRefused, and is audited.
-func ResetTwoFactor(ctx context.Context, db *gorm.DB, g Grantor, userID int64) error {
+// reset only a person within its reach; a refusal is a *GrantRefused, and is audited. The
+// person is told of the reset by mail (notices), with the name of the admin who made it.
+func ResetTwoFactor(ctx context.Context, db *gorm.DB, g Grantor, userID int64, notices *SecurityNotices) error {
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if !g.operator && g.userID == userID {
 			// The admin page's reset asks nothing of the person whose factor goes: an admin
@@ -352,6 +354,15 @@ func ResetTwoFactor(ctx context.Context, db *gorm.DB, g Grantor, userID int64) e
 		// A lost phone may be a stolen one: tokens made while it was the second factor go too.
 		tokens, err := revokeUserTokens(ctx, tx, userID, "two-factor reset")
 		if err != nil {
+			return err
+		}
+		notice := mail.SecurityEvent{Kind: mail.SecurityTwoFactorReset}
+		if !g.operator {
+			if err := tx.Model(&User{}).Where("id = ?", g.userID).Select("name").Scan(&notice.By).Error; err != nil {
+				return err
+			}
+		}
+		if err := notices.queue(ctx, tx, MailSecurityNotice, u, notice); err != nil {
 			return err
 		}
 		return audit.Event(ctx, tx, EventTwoFactorReset, u.Email, map[string]any{"sessions_ended": true, "tokens_revoked": tokens})

@@ -32,7 +32,7 @@ func TestResetRefusedForASecretNeverConfirmed(t *testing.T) {
 	if _, err := models.BeginEnrolment(ctx, db, box, bo.ID, []byte("bo's session")); err != nil {
 		t.Fatal(err)
 	}
-	err := models.ResetTwoFactor(ctx, db, models.ByOperator(), bo.ID)
+	err := models.ResetTwoFactor(ctx, db, models.ByOperator(), bo.ID, nil)
 	if v, ok := outlay.AsValidation(err); !ok || v["two_factor"] != "Bo has no second factor to reset." {
 		t.Errorf("reset of a secret never confirmed: %v", err)
 	}
@@ -153,7 +153,7 @@ func TestTwoFactorLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := models.ResetTwoFactor(ctx, db, models.ByOperator(), ana.ID); err != nil {
+	if err := models.ResetTwoFactor(ctx, db, models.ByOperator(), ana.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	var sessions int
@@ -168,7 +168,7 @@ func TestTwoFactorLifecycle(t *testing.T) {
 	if err := verify(fresh[2], later); !errors.Is(err, models.ErrBadSecondFactor) {
 		t.Error("a recovery code works after the reset")
 	}
-	if err := models.ResetTwoFactor(ctx, db, models.ByOperator(), ana.ID); err == nil {
+	if err := models.ResetTwoFactor(ctx, db, models.ByOperator(), ana.ID, nil); err == nil {
 		t.Error("a reset of nothing succeeded")
 	}
 	if _, err := models.BeginEnrolment(ctx, db, box, ana.ID, session); err != nil {

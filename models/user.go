@@ -62,7 +62,10 @@ type NewUser struct {
 	Email    string
 	Name     string
 	Password string // empty: the user must set one through a link
-	Roles    []string
+	// Organisation is the name of the organisation, which the password must not be built on
+	// (auth.ValidatePassword).
+	Organisation string
+	Roles        []string
 	// DepartmentID and ManagerID place the person in the organisation; nil leaves them unset.
 	DepartmentID *int64
 	ManagerID    *int64
@@ -97,7 +100,7 @@ func CreateUser(ctx context.Context, db *gorm.DB, in NewUser) (*User, error) {
 	}
 	validateName(verr, in.Name)
 	if in.Password != "" {
-		if err := auth.ValidatePassword(in.Password, in.Email); err != nil {
+		if err := auth.ValidatePassword(in.Password, auth.PasswordOwner{Email: in.Email, Name: in.Name, Organisation: in.Organisation}); err != nil {
 			verr.Add("password", err.Error())
 		}
 	}
@@ -224,6 +227,12 @@ func uniq(in []string) []string {
 		}
 	}
 	return out
+}
+
+// passwordOwner is what auth.ValidatePassword checks a new password of u's against, in the
+// organisation named org.
+func (u *User) passwordOwner(org string) auth.PasswordOwner {
+	return auth.PasswordOwner{Email: u.Email, Name: u.Name, Organisation: org}
 }
 
 // FindUserByEmail returns the user with this email, in any case.

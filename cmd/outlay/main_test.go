@@ -18,6 +18,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"outlay/auth"
 	"outlay/config"
 	"outlay/internal/dbtest"
 	"outlay/tenancy"
@@ -105,6 +106,8 @@ func TestTenantCommands(t *testing.T) {
 		{[]string{"tenant", "create", "Bad_Slug", "--name", "B", "--admin-email", "x@b.example"}, "lowercase letters"},
 		{[]string{"tenant", "create", "noemail", "--name", "N"}, "--admin-email is required"},
 		{[]string{"tenant", "create", "weakpw", "--name", "W", "--admin-email", "x@w.example", "--admin-password", "short"}, "password: Use at least 10 characters."},
+		{[]string{"tenant", "create", "weakpw", "--name", "Wayne Works", "--admin-email", "x@w.example", "--admin-password", "password123"}, "password: " + auth.CommonPasswordMessage},
+		{[]string{"tenant", "create", "weakpw", "--name", "Wayne Works", "--admin-email", "x@w.example", "--admin-password", "wayneworks2026"}, "password: Do not build your password on your organisation's name"},
 		{[]string{"tenant", "create", "bademail", "--name", "B", "--admin-email", "not-an-email"}, "email:"},
 	} {
 		code, _, errs := runCmd(t, tc.args...)

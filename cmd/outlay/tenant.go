@@ -175,7 +175,7 @@ func cmdTenantCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	var mailID int64
 	t, err := registry.Create(ctx, tenancy.CreateTenant{Slug: slug, Name: name, Cluster: cluster}, func(ctx context.Context, t tenancy.Tenant) error {
 		var err error
-		inviteLink, mailID, err = seedAdmin(ctx, cfg, t, models.NewUser{Email: adminEmail, Name: adminName, Password: adminPassword, Roles: []string{"admin"}})
+		inviteLink, mailID, err = seedAdmin(ctx, cfg, t, models.NewUser{Email: adminEmail, Name: adminName, Password: adminPassword, Organisation: t.Name, Roles: []string{"admin"}})
 		return err
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"outlay/mail"
 	"outlay/models"
 	"outlay/tenancy"
+	authviews "outlay/views/auth"
 )
 
 // The user commands are the operator's break-glass into a tenant's people: the same models
@@ -120,7 +121,7 @@ func cmdUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := checkRoleNames(ctx, db, roles); err != nil {
 		return err
 	}
-	in := models.NewUser{Email: email, Name: name, Password: password, Roles: roles}
+	in := models.NewUser{Email: email, Name: name, Password: password, Organisation: t.Name, Roles: roles}
 	if password != "" {
 		u, err := models.CreateUser(ctx, db, in)
 		if err != nil {
@@ -189,7 +190,7 @@ func checkRoleNames(ctx context.Context, db *gorm.DB, names []string) error {
 const userDeactivateUsage = "outlay user deactivate <slug> <email>"
 
 func cmdUserDeactivate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	t, db, u, closeDB, err := tenantUser(ctx, "user deactivate", userDeactivateUsage, args, stderr)
+	_, t, db, u, closeDB, err := tenantUser(ctx, "user deactivate", userDeactivateUsage, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -208,20 +209,20 @@ func cmdUserDeactivate(ctx context.Context, args []string, stdout, stderr io.Wri
 	return nil
 }
 
-// tenantUser opens the tenant and finds the person a user command names by slug and email.
-func tenantUser(ctx context.Context, name, usage string, args []string, stderr io.Writer) (tenancy.Tenant, *gorm.DB, *models.User, func(), error) {
+// tenantUser reads the settings, opens the tenant and finds the person a user command names by slug and email.
+func tenantUser(ctx context.Context, name, usage string, args []string, stderr io.Writer) (*config.Config, tenancy.Tenant, *gorm.DB, *models.User, func(), error) {
 	pos, args := leadingPositional(args)
 	cfg, fs, err := parseConfig(name, args, stderr, nil)
 	if err != nil {
-		return tenancy.Tenant{}, nil, nil, nil, err
+		return nil, tenancy.Tenant{}, nil, nil, nil, err
 	}
 	slug, email, err := slugAndEmail(pos, fs, usage)
 	if err != nil {
-		return tenancy.Tenant{}, nil, nil, nil, err
+		return nil, tenancy.Tenant{}, nil, nil, nil, err
 	}
 	t, db, closeDB, err := openTenant(ctx, cfg, slug, stderr)
 	if err != nil {
-		return tenancy.Tenant{}, nil, nil, nil, err
+		return nil, tenancy.Tenant{}, nil, nil, nil, err
 	}
 	u, err := models.FindUserByEmail(ctx, db, email)
 	if errors.Is(err, outlay.ErrNotFound) {
@@ -229,9 +230,9 @@ func tenantUser(ctx context.Context, name, usage string, args []string, stderr i
 	}
 	if err != nil {
 		closeDB()
-		return tenancy.Tenant{}, nil, nil, nil, err
+		return nil, tenancy.Tenant{}, nil, nil, nil, err
 	}
-	return t, db, u, closeDB, nil
+	return cfg, t, db, u, closeDB, nil
 }
 
 const userResetTwoFactorUsage = "outlay user reset-2fa <slug> <email>"
@@ -240,12 +241,16 @@ const userResetTwoFactorUsage = "outlay user reset-2fa <slug> <email>"
 // (the break-glass admin, say, when no other admin can reset it): the same reset as the
 // admin's button, recorded as the operator's.
 func cmdUserResetTwoFactor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	t, db, u, closeDB, err := tenantUser(ctx, "user reset-2fa", userResetTwoFactorUsage, args, stderr)
+	cfg, t, db, u, closeDB, err := tenantUser(ctx, "user reset-2fa", userResetTwoFactorUsage, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	err = models.ResetTwoFactor(ctx, db, models.ByOperator(), u.ID)
+	// The person is told by mail, which the app servers send from the outbox.
+	forgot := cfg.TenantURL(t.Slug, authviews.ForgotPath)
+	err = models.ResetTwoFactor(ctx, db, models.ByOperator(), u.ID, &models.SecurityNotices{Compose: func(u *models.User, e mail.SecurityEvent) mail.Message {
+		return mail.SecurityNotice(u.Email, u.Name, t.Name, forgot, e)
+	}})
 	if v, ok := outlay.AsValidation(err); ok {
 		return fmt.Errorf("refused: %s", v["two_factor"])
 	}

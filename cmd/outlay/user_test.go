@@ -66,6 +66,8 @@ func TestUserCommands(t *testing.T) {
 		{[]string{"user", "add", "acme", "BOB@acme.example", "--name", "Bob Again", "--role", "requester"}, "email: A user with this email already exists."},
 		{[]string{"user", "add", "acme", "x@acme.example", "--role", "requester"}, "name: Enter a name."},
 		{[]string{"user", "add", "acme", "x@acme.example", "--name", "X", "--role", "requester", "--password", "short"}, "password: Use at least 10 characters."},
+		{[]string{"user", "add", "acme", "x@acme.example", "--name", "Xavier Ortiz", "--role", "requester", "--password", "xavier.ortiz.99"}, "password: Do not build your password on your name"},
+		{[]string{"user", "add", "acme", "x@acme.example", "--name", "X", "--role", "requester", "--password", "Acme Corporation!"}, "password: Do not build your password on your organisation's name"},
 		{[]string{"user", "add", "acme", "--name", "X", "--role", "requester"}, "usage: outlay user add <slug> <email>"},
 		{[]string{"user", "deactivate", "acme"}, "usage: outlay user deactivate <slug> <email>"},
 		{[]string{"user", "deactivate", "nosuch", "bob@acme.example"}, `no tenant "nosuch"`},
