@@ -453,6 +453,6 @@ func (s *Server) resetUserTwoFactor(c *fiber.Ctx) error {
 		return err
 	}
 	s.deliverNotices(c, notices)
-	s.setFlash(c, "success", "Two-factor sign-in was reset: every session and API token of theirs has ended, and they set it up again at their next sign-in.")
+	s.setFlash(c, "success", "Two-factor sign-in was reset: every session and API token of theirs has ended, and they set it up again at their next sign-in. They are told by email.")
 	return redirect(c, back)
 }

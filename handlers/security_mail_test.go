@@ -172,6 +172,9 @@ func TestChangesToHowOneSignsInAreMailed(t *testing.T) {
 	if res := admin.Post("/admin/users/"+itoa(cy.ID)+"/two-factor/reset", url.Values{"confirm": {testutil.Password}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("two-factor reset: %d", res.Status)
 	}
+	if got := admin.Get("/admin/users/" + itoa(cy.ID)).Text(".flash"); !strings.HasSuffix(got, "They are told by email.") {
+		t.Errorf("the admin is told %q", got)
+	}
 	m = waitSecurityMail(t, app, "cy@acme.example", 1)
 	checkNotice(t, m, "Your second factor for Acme Corporation on Outlay was reset", "Ana Admin, an admin of Acme Corporation, reset your second factor",
 		"set up an authenticator again")

@@ -257,6 +257,6 @@ func cmdUserResetTwoFactor(ctx context.Context, args []string, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "two-factor sign-in of %s in %s reset: their sessions are ended, and they set it up again at their next sign-in\n", u.Email, t.Slug)
+	fmt.Fprintf(stdout, "two-factor sign-in of %s in %s reset: their sessions are ended, and they set it up again at their next sign-in; an email waiting in the outbox tells them\n", u.Email, t.Slug)
 	return nil
 }

@@ -115,6 +115,13 @@ func TestUserCommands(t *testing.T) {
 	if actor.ActorType != "system" || actor.ActorLabel != "outlay user reset-2fa" {
 		t.Errorf("reset recorded as %+v", actor)
 	}
+	// Bob is told by mail, waiting in the outbox for the app servers.
+	var notice models.OutboxMail
+	db.Raw(`SELECT * FROM mail_outbox WHERE kind = ? AND recipient = 'bob@acme.example'`, models.MailSecurityNotice).Scan(&notice)
+	if !strings.Contains(notice.Body, "An admin of Acme Corporation reset your second factor") || notice.Secret ||
+		!strings.Contains(notice.Body, "http://acme.localhost:8080/password/forgot") {
+		t.Errorf("the notice of the reset: %+v", notice)
+	}
 
 	// Deactivation ends sessions and tokens and stops sign-in, as the page does.
 	session, err := models.CreateSession(ctx, db, bob.ID, models.SessionPolicy{Idle: time.Hour, Max: time.Hour}, "127.0.0.1", "test")
