@@ -87,6 +87,9 @@ func TestChangePasswordRefusesAWeakPasswordBesideTheField(t *testing.T) {
 		if res.Text("#current_password-error") != "" || res.Text("#repeat_password-error") != "" {
 			t.Errorf("%q: errors beside the other fields", tc.password)
 		}
+		if !strings.Contains(form.Find(".hint").Text(), "not a common password nor one built on your name") {
+			t.Errorf("%q: the form's hint %q does not say what passwords are refused", tc.password, form.Find(".hint").Text())
+		}
 		if res.Doc.Find(`#password-title`).Length() != 1 || res.Doc.Find(`h1`).Length() != 1 {
 			t.Errorf("%q: the page around the form is gone", tc.password)
 		}

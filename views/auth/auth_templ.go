@@ -540,7 +540,7 @@ func ResetForm(f Reset) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, ". Use at least 10 characters; a passphrase of several words is easiest to remember.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, ". Use at least 10 characters, not a common password nor one built on your name, email or organisation's name; a passphrase of several unrelated words is easiest to remember.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

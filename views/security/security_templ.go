@@ -1544,7 +1544,7 @@ func PasswordCard(p Settings) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 138, "<div class=\"form-actions\"><button type=\"submit\" class=\"btn btn-secondary\">Change password</button> <span class=\"hint\">At least 10 characters. Anywhere else you are signed in, you will be signed out.</span></div></form></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 138, "<div class=\"form-actions\"><button type=\"submit\" class=\"btn btn-secondary\">Change password</button> <span class=\"hint\">At least 10 characters, not a common password nor one built on your name, email or organisation's name. Anywhere else you are signed in, you will be signed out.</span></div></form></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
