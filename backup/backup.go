@@ -15,9 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -132,10 +130,8 @@ func OpenStore(ctx context.Context, blobURL string) (*Store, error) {
 // where a local store's folder does not exist, rather than making it: a purge reading a
 // relative URL from another folder than the one it was written in.
 func openStoreIfThere(ctx context.Context, blobURL string) (*Store, error) {
-	if dir, local, err := storage.LocalFolder(blobURL); err == nil && local {
-		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
+	if storage.FolderMissing(blobURL) {
+		return nil, nil
 	}
 	return OpenStore(ctx, blobURL)
 }

@@ -45,6 +45,27 @@ func Open(ctx context.Context, blobURL string) (*Store, error) {
 	return &Store{bucket: b, dir: dir}, nil
 }
 
+// OpenIfThere opens the store at blobURL as Open does, but finds nothing (nil) where a local
+// store's folder does not exist, rather than making it: a command that only reads or deletes
+// (a purge) run from another folder than the store's relative one leaves no empty folder there.
+func OpenIfThere(ctx context.Context, blobURL string) (*Store, error) {
+	if FolderMissing(blobURL) {
+		return nil, nil
+	}
+	return Open(ctx, blobURL)
+}
+
+// FolderMissing reports whether blobURL names a local store (file://) whose folder does not
+// exist; a bucket, or a URL that is not valid, is never missing here.
+func FolderMissing(blobURL string) bool {
+	dir, local, err := LocalFolder(blobURL)
+	if err != nil || !local {
+		return false
+	}
+	_, err = os.Stat(dir)
+	return errors.Is(err, fs.ErrNotExist)
+}
+
 // OpenBucket opens the bucket at a blob URL as Open does, for stores whose keys are not
 // attachments' (backups write named files).
 func OpenBucket(ctx context.Context, blobURL string) (*blob.Bucket, error) {

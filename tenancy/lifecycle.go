@@ -107,6 +107,16 @@ type FileDeleter interface {
 	Keys(ctx context.Context, slug string) ([]string, error)
 }
 
+// NoFiles is the FileDeleter of a store whose folder does not exist: it holds none of the
+// tenant's files, so a purge finds missing every file the tenant's records name, and deletes none.
+type NoFiles struct{}
+
+// DeleteTenant deletes nothing.
+func (NoFiles) DeleteTenant(context.Context, string) (int, error) { return 0, nil }
+
+// Keys lists nothing.
+func (NoFiles) Keys(context.Context, string) ([]string, error) { return nil, nil }
+
 // ErrFilesMissing refuses a purge that would record as deleted files it did not find where
 // they were written (a store read from another folder than the one it was written in): the
 // files would outlive the purge. The purge runs where they are, or, for files lost for good,

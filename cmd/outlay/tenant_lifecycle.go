@@ -122,11 +122,17 @@ func cmdTenantPurge(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return err
 	}
 	defer registry.Close()
-	blobs, err := storage.Open(ctx, cfg.BlobURL)
+	// The store is opened only if it is there: a relative folder read from another one is
+	// not made empty there, and every file the records name is reported missing.
+	var files tenancy.FileDeleter = tenancy.NoFiles{}
+	blobs, err := storage.OpenIfThere(ctx, cfg.BlobURL)
 	if err != nil {
 		return err
 	}
-	defer blobs.Close()
+	if blobs != nil {
+		defer blobs.Close()
+		files = blobs
+	}
 	now := time.Now()
 	t, err := registry.Find(slug, "purge")
 	if err != nil {
@@ -145,7 +151,7 @@ func cmdTenantPurge(ctx context.Context, args []string, stdin io.Reader, stdout,
 			return errors.New("the slug typed does not match; nothing was purged")
 		}
 	}
-	p, err := registry.Purge(ctx, slug, tenancy.PurgeRequest{By: operatorName(by), Now: now, Force: force, Files: blobs, ForgetMissing: forgetMissing,
+	p, err := registry.Purge(ctx, slug, tenancy.PurgeRequest{By: operatorName(by), Now: now, Force: force, Files: files, ForgetMissing: forgetMissing,
 		Backups: backup.Purger{Registry: registry, URLs: []string{cfg.BlobURL, cfg.BackupURL}, ForgetMissing: forgetMissing}})
 	if errors.Is(err, tenancy.ErrFilesMissing) {
 		return fmt.Errorf("%w.\nThe attachment store here is %s. Run the purge where the files are (as the server runs, with its OUTLAY_BLOB_URL and OUTLAY_BACKUP_URL), or, if they were lost or deleted by hand, run: outlay tenant purge %s --forget-missing-files",

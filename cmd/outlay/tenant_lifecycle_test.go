@@ -175,6 +175,22 @@ func TestTenantLifecycleCommands(t *testing.T) {
 	}
 }
 
+// acmeWithRelativeStore creates tenant acme in a new control plane, run from the folder home
+// with the relative attachment store file://./blobs, and returns another empty folder too.
+func acmeWithRelativeStore(t *testing.T) (dsn, home, elsewhere string) {
+	t.Helper()
+	dsn = newControlDSN(t)
+	t.Setenv("OUTLAY_DATABASE_URL", dsn)
+	t.Setenv("OUTLAY_BLOB_URL", "file://./blobs")
+	t.Setenv("OUTLAY_BACKUP_URL", "")
+	home, elsewhere = t.TempDir(), t.TempDir()
+	t.Chdir(home)
+	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-password", "a long enough password"); code != 0 {
+		t.Fatalf("create: %q %q", out, errs)
+	}
+	return dsn, home, elsewhere
+}
+
 // A purge deletes the tenant's files where they were written, and never records as deleted
 // what it did not find. With a relative attachment store (file://./blobs, the default's
 // kind), a purge run from another folder finds neither the attachment its records name nor
@@ -182,15 +198,7 @@ func TestTenantLifecycleCommands(t *testing.T) {
 // folder absolutely): each stops it, saying where it looked, and nothing is purged. From the
 // folder the files are in, the purge deletes them all.
 func TestPurgeFindsTheFilesWhereTheyWereWritten(t *testing.T) {
-	dsn := newControlDSN(t)
-	t.Setenv("OUTLAY_DATABASE_URL", dsn)
-	t.Setenv("OUTLAY_BLOB_URL", "file://./blobs")
-	t.Setenv("OUTLAY_BACKUP_URL", "")
-	home, elsewhere := t.TempDir(), t.TempDir()
-	t.Chdir(home)
-	if code, out, errs := runCmd(t, "tenant", "create", "acme", "--name", "Acme Corporation", "--admin-email", "ana@acme.example", "--admin-password", "a long enough password"); code != 0 {
-		t.Fatalf("create: %q %q", out, errs)
-	}
+	dsn, home, elsewhere := acmeWithRelativeStore(t)
 	ctx := context.Background()
 	blobs, err := storage.Open(ctx, "file://./blobs")
 	if err != nil {
@@ -248,6 +256,9 @@ func TestPurgeFindsTheFilesWhereTheyWereWritten(t *testing.T) {
 		t.Errorf("a purge from another folder, with an attachment there: %d %q %q", code, out, errs)
 	}
 	stillThere("after the purge that missed the attachment")
+	if _, err := os.Stat(filepath.Join(elsewhere, "blobs")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the purge from another folder made an attachment folder there: %v", err)
+	}
 	// With the attachment's file in the store of the folder it runs in, the purge still
 	// misses the backup, and deletes nothing.
 	t.Setenv("OUTLAY_BLOB_URL", "file://"+filepath.ToSlash(home)+"/blobs")
@@ -265,5 +276,23 @@ func TestPurgeFindsTheFilesWhereTheyWereWritten(t *testing.T) {
 	}
 	if _, err := os.Stat(backupDir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the purged tenant's backup is still there: %v", err)
+	}
+}
+
+// A purge run from a folder that holds no attachment store (a relative file:// store read from
+// elsewhere) creates no folder there: a tenant without attachments is purged, and the folder
+// it ran in is left as it was.
+func TestPurgeFromAnotherFolderMakesNoFolder(t *testing.T) {
+	_, _, elsewhere := acmeWithRelativeStore(t)
+	if code, _, errs := runCmd(t, "tenant", "lapse", "acme"); code != 0 {
+		t.Fatalf("lapse: %q", errs)
+	}
+	t.Chdir(elsewhere)
+	code, out, errs := purgeWith(t, "acme\n", "acme", "--force")
+	if code != 0 || !strings.Contains(out, "0 attachment files and 0 backups") {
+		t.Fatalf("the purge from another folder: %d %q %q", code, out, errs)
+	}
+	if entries, err := os.ReadDir(elsewhere); err != nil || len(entries) != 0 {
+		t.Errorf("the purge left %v in the folder it ran in (%v), want nothing", entries, err)
 	}
 }
