@@ -59,14 +59,9 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	}
 	defer release()
 	ctx = audit.WithActor(ctx, audit.Actor{Type: audit.ActorUser, ID: a.UserID, Label: a.Label, IP: a.IP})
-	// The job runs the import its commit queued. A later try also takes it over from a try
-	// cut short while running it (its server stopped: its transaction was rolled back); River
-	// runs one try of a job at a time.
-	from := []string{models.ImportQueued}
-	if job.Attempt > 1 {
-		from = append(from, models.ImportRunning)
-	}
-	m, err := models.CommitImport(ctx, db, db, a.ImportID, from, models.ByPerson(a.UserID), q.invitationMail(t, a.Inviter), q.stillWritable(a.Tenant), true)
+	// The job runs the import its commit queued; a later try also takes it over from a try
+	// cut short, once that try's claim ran out.
+	m, err := models.CommitImport(ctx, db, db, a.ImportID, models.ImportJobFrom(job.Attempt), models.ByPerson(a.UserID), q.invitationMail(t, a.Inviter), q.stillWritable(a.Tenant), true)
 	if errors.Is(err, models.ErrImportTaken) {
 		q.opts.Logger.Info("import not run: already taken", "tenant", a.Tenant, "import_id", a.ImportID, "status", m.Status)
 		return nil

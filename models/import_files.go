@@ -150,9 +150,24 @@ const ImportCutShort = "The import was cut short before it finished (the server 
 // running, whichever path runs it, so both recover alike; it returns how many it failed.
 func failStaleImports(ctx context.Context, db *gorm.DB) (int64, error) {
 	res := db.WithContext(ctx).Exec(`UPDATE imports SET status = ?, message = ?, finished_at = now(), updated_at = now()
-		WHERE status = ? AND updated_at < now() - make_interval(secs => ?)`,
-		ImportFailed, ImportCutShort, ImportRunning, ImportClaimLease.Seconds())
+		WHERE `+claimLapsed, ImportFailed, ImportCutShort, ImportRunning, ImportClaimLease.Seconds())
 	return res.RowsAffected, res.Error
+}
+
+// claimLapsed is the condition of an import running under a claim whose lease ran out
+// (arguments: ImportRunning, ImportClaimLease in seconds).
+const claimLapsed = `status = ? AND updated_at < now() - make_interval(secs => ?)`
+
+// ImportJobFrom are the statuses from which try attempt (1 for the first) of an import's job
+// runs it (CommitImport's from): the import its commit queued, and, for a later try, the
+// import a try cut short left claimed (its server stopped: its transaction was rolled back),
+// once the claim's lease ran out, whether still running or read as failed meanwhile
+// (ImportCutShort). A claim still renewed is another run's, and is left to it.
+func ImportJobFrom(attempt int) []string {
+	if attempt > 1 {
+		return []string{ImportQueued, ImportRunning}
+	}
+	return []string{ImportQueued}
 }
 
 // holdClaim renews the claim of import id, which this process runs, every quarter lease
@@ -283,7 +298,7 @@ func QueueImport(ctx context.Context, db *gorm.DB, id int64) (bool, error) {
 // wait, as every request does.
 //
 // The import runs only when it is in one of the statuses from (CommitFrom for the admin's
-// press of Import in a request, ImportQueued for its job), which it leaves for ImportRunning
+// press of Import in a request, ImportJobFrom for its job), which it leaves for ImportRunning
 // in one conditional update: of two requests or runs at once, one takes it and runs it; the
 // other is answered ErrImportTaken, with the import as it then stands. The run holds its
 // claim (holdClaim) until it ends; a file that cannot be loaded fails it at once, with why.
@@ -369,8 +384,16 @@ var ErrImportTaken = errors.New("import already committed")
 
 // moveImport moves import id from one of the statuses from to status to, reporting whether it
 // did: one conditional statement, so that of two requests at once only one moves it.
+//
+// ImportRunning among from takes over only a claim whose lease ran out (ImportJobFrom): one
+// running under it, or one failStaleImports read as failed because of it.
 func moveImport(ctx context.Context, db *gorm.DB, id int64, from []string, to string) (bool, error) {
-	res := db.WithContext(ctx).Model(&Import{}).Where("id = ? AND status IN ?", id, from).
+	cond, args := "status IN ?", []any{id, slices.DeleteFunc(slices.Clone(from), func(s string) bool { return s == ImportRunning })}
+	if slices.Contains(from, ImportRunning) {
+		cond += " OR (" + claimLapsed + ") OR (status = ? AND message = ?)"
+		args = append(args, ImportRunning, ImportClaimLease.Seconds(), ImportFailed, ImportCutShort)
+	}
+	res := db.WithContext(ctx).Model(&Import{}).Where("id = ? AND ("+cond+")", args...).
 		Updates(map[string]any{"status": to, "done_rows": 0, "message": "", "finished_at": nil, "updated_at": gorm.Expr("now()")})
 	return res.RowsAffected == 1, res.Error
 }
