@@ -22,7 +22,7 @@ func (s *Server) bankAccountPage(c *fiber.Ctx) error {
 // renderBankAccount shows the page with the change form as typed (in) and its refusal (errs),
 // and the refusal of a removal (removeErrs) beside the removal's own field.
 func (s *Server) renderBankAccount(c *fiber.Ctx, status int, in models.BankDetailsInput, errs, removeErrs views.FieldErrors) error {
-	a := expenses.BankAccount{CSRF: s.csrfToken(c), Holder: in.Holder, IBAN: in.IBAN, BIC: in.BIC, Errors: errs, RemoveErrors: removeErrs}
+	a := expenses.BankAccount{CSRF: s.csrfToken(c), Holder: in.Holder, IBAN: in.IBAN, BIC: in.BIC, Errors: errs, RemoveErrors: removeErrs, ReadOnly: readOnly(c)}
 	if a.Errors == nil {
 		a.Errors = views.FieldErrors{}
 	}

@@ -438,7 +438,7 @@ func (s *Server) ownExpenseFromPath(c *fiber.Ctx) (*models.ExpenseDetail, error)
 }
 
 func (s *Server) expenseEditableByMe(c *fiber.Ctx, d *models.ExpenseDetail) bool {
-	return d.OwnerID == currentUser(c).UserID && d.Editable()
+	return d.OwnerID == currentUser(c).UserID && d.Editable() && !readOnly(c)
 }
 
 // expensePage shows a report: the form when it is the viewer's own and still editable, the
@@ -513,7 +513,7 @@ func (s *Server) expenseDetail(c *fiber.Ctx, d *models.ExpenseDetail) (expenses.
 			v.WaitingFor = waitingForWho(st)
 		}
 	}
-	v.CanWithdraw = d.OwnerID == currentUser(c).UserID && d.Status == models.ExpenseSubmitted
+	v.CanWithdraw = d.OwnerID == currentUser(c).UserID && d.Status == models.ExpenseSubmitted && !readOnly(c)
 	// Whoever schedules reports for payment may send an approved one back before it is paid.
 	v.CanSendBack = d.Status == models.ExpenseApproved && s.can(c, reimburseCreate)
 	if v.CanSendBack {

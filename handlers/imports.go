@@ -58,7 +58,7 @@ func (s *Server) renderImportPage(c *fiber.Ctx, status int, kind string, errs vi
 	if err != nil {
 		return err
 	}
-	p := imports.Page{CSRFToken: s.csrfToken(c), Kind: kind, Errors: errs, MaxMB: sheet.DefaultLimits.MaxBytes >> 20}
+	p := imports.Page{CSRFToken: s.csrfToken(c), Kind: kind, Errors: errs, MaxMB: sheet.DefaultLimits.MaxBytes >> 20, ReadOnly: readOnly(c)}
 	for _, k := range models.ImportKinds() {
 		if s.mayImport(c, k) {
 			p.Kinds = append(p.Kinds, importKindView(k))

@@ -2,11 +2,17 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"outlay/models"
 	"outlay/tenancy"
+	"outlay/views"
+	"outlay/views/tenantexport"
 )
 
 // errTenantReadOnly refuses a change to a lapsed organisation; handleError answers it with
@@ -20,13 +26,51 @@ const MovingMessage = "This organisation is being moved; try again in a moment."
 // exportDateLayout writes the last day of exports in the banner and refusals.
 const exportDateLayout = "2 January 2006"
 
-// LapsedBanner is the notice on every page of a lapsed organisation.
-func LapsedBanner(t tenancy.Tenant) string {
-	if t.PurgeAfter == nil {
-		return t.Name + "'s subscription has ended: Outlay is read-only. You can still sign in and export your data."
+// LapsedBanner is the notice on every page of a lapsed organisation: since when it is
+// read-only, until when its data can be exported, and whom to ask to renew it (contact, from
+// lapsedContact).
+func LapsedBanner(t tenancy.Tenant, contact string) string {
+	return t.Name + " is read-only" + lapsedSince(t) + ": its subscription has ended. " + exportUntil(t) + " " + contact
+}
+
+// lapsedSince is " since <the day it lapsed>", or "" when that is not known.
+func lapsedSince(t tenancy.Tenant) string {
+	if t.LapsedAt == nil {
+		return ""
 	}
-	return t.Name + "'s subscription has ended: Outlay is read-only. You can export your data until " +
-		t.PurgeAfter.UTC().Format(exportDateLayout) + "; after that it is deleted."
+	return " since " + t.LapsedAt.UTC().Format(exportDateLayout)
+}
+
+// exportUntil says until when a lapsed organisation's data can be exported.
+func exportUntil(t tenancy.Tenant) string {
+	if t.PurgeAfter == nil {
+		return "You can still sign in and export your data."
+	}
+	return "You can export your data until " + t.PurgeAfter.UTC().Format(exportDateLayout) + "; after that it is deleted."
+}
+
+// mostContacts is how many admins the banner names.
+const mostContacts = 3
+
+// lapsedContact says whom the person asks to renew the subscription: the organisation's
+// admins by name and address (the first few), for a signed-in person who is not one; an
+// admin renews it with Outlay; a person not signed in is told to ask an administrator.
+func lapsedContact(viewer *models.SessionUser, admins []models.Contact) string {
+	others := slices.DeleteFunc(slices.Clone(admins), func(a models.Contact) bool { return viewer != nil && a.ID == viewer.UserID })
+	switch {
+	case viewer != nil && len(others) < len(admins):
+		return "To keep using Outlay, contact Outlay to renew the subscription."
+	case viewer == nil || len(others) == 0:
+		return "To keep using Outlay, ask your organisation's administrator to renew the subscription."
+	}
+	names := make([]string, 0, mostContacts)
+	for _, a := range others[:min(len(others), mostContacts)] {
+		names = append(names, a.Name+" ("+a.Email+")")
+	}
+	if more := len(others) - len(names); more > 0 {
+		names = append(names, fmt.Sprintf("%d more", more))
+	}
+	return "To keep using Outlay, ask an administrator to renew the subscription: " + strings.Join(names, ", ") + "."
 }
 
 // LapsedRefusal is the message of a change refused because the organisation is lapsed.
@@ -38,12 +82,36 @@ func LapsedRefusal(t tenancy.Tenant) string {
 	return "Nothing was changed: " + t.Name + "'s subscription has ended, so Outlay is read-only. You can export your data " + until + "."
 }
 
+// LapsedFormMessage is what a page that is only a form for a change (Route.Form) says instead
+// of its form while the organisation is lapsed: nothing typed there could be saved.
+func LapsedFormMessage(t tenancy.Tenant) string {
+	return t.Name + " is read-only" + lapsedSince(t) + ", as its subscription has ended: nothing can be added or changed, so this form is not shown. " +
+		exportUntil(t) + " Everything already here can still be opened and exported."
+}
+
+// readOnlyForm answers a page that is only a form for a change (Route.Form) while the
+// organisation is read-only: LapsedFormMessage, and the way to export, in place of a form
+// whose post would be refused and lose what was typed. (403, as the post would be.)
+func (s *Server) readOnlyForm(c *fiber.Ctx) error {
+	exportHref := ""
+	if s.mayOpen(c, tenantexport.Path) {
+		exportHref = tenantexport.Path
+	}
+	return s.render(c, http.StatusForbidden, page{Title: "Read-only", Content: views.ReadOnlyForm(LapsedFormMessage(*tenantOf(c)), exportHref)})
+}
+
+// readOnly reports whether the request's organisation is read-only (lapsed): its pages
+// offer no change, as every change would be refused.
+func readOnly(c *fiber.Ctx) bool {
+	t := tenantOf(c)
+	return t != nil && t.ReadOnly()
+}
+
 // refuseWhileReadOnly stops a change to a lapsed organisation before it reaches its handler;
 // reads, and the few changes route r allows while read-only (signing in and out, exports),
 // go on.
 func refuseWhileReadOnly(c *fiber.Ctx, r Route) error {
-	t := tenantOf(c)
-	if t == nil || !t.ReadOnly() || r.WhileReadOnly {
+	if !readOnly(c) || r.WhileReadOnly {
 		return nil
 	}
 	switch c.Method() {

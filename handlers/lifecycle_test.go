@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/jackc/pgx/v5"
 
 	"outlay/backup"
@@ -227,7 +228,7 @@ func TestLapsedWriteIsRefusedWithItsReason(t *testing.T) {
 }
 
 // The route table walked in each lifecycle state: a lapsed organisation answers every read
-// with its banner on the page and refuses every other change with the lapsed message; a
+// (but a form for a change, which says it is read-only instead) with its banner on the page and refuses every other change with the lapsed message; a
 // suspended one refuses every route, sign-in included, with its message; a purged one is
 // not found. No route answers 500 in any state.
 func TestEveryRouteInEachLifecycleState(t *testing.T) {
@@ -266,7 +267,7 @@ func TestEveryRouteInEachLifecycleState(t *testing.T) {
 	}
 	walk("lapsed", func(r handlers.Route, res *testutil.Response) {
 		if r.Method == http.MethodGet {
-			if res.Status == http.StatusForbidden {
+			if res.Status == http.StatusForbidden && !r.Form {
 				t.Errorf("lapsed: GET %s is refused", r.Path)
 			}
 			return
@@ -334,5 +335,122 @@ func TestLapsedPagesOfferNoChanges(t *testing.T) {
 	}
 	if !offers("/audit", "Export all") {
 		t.Error("lapsed: /audit no longer offers its export")
+	}
+}
+
+// routeOf is the route of the route table that a form's action (a path, its query left off)
+// posts to, and whether there is one: a segment ":name" matches any one segment.
+func routeOf(routes []handlers.Route, method, action string) (handlers.Route, bool) {
+	action, _, _ = strings.Cut(action, "?")
+	parts := strings.Split(strings.Trim(action, "/"), "/")
+	for _, r := range routes {
+		pattern := strings.Split(strings.Trim(r.Path, "/"), "/")
+		if r.Method != method || len(pattern) != len(parts) {
+			continue
+		}
+		match := true
+		for i, p := range pattern {
+			if !strings.HasPrefix(p, ":") && p != parts[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return r, true
+		}
+	}
+	return handlers.Route{}, false
+}
+
+// changesOffered lists the enabled forms and buttons of page (at path) that post to a route
+// a lapsed organisation refuses: every one but signing out and exporting.
+func changesOffered(routes []handlers.Route, path string, page *testutil.Response) []string {
+	var out []string
+	page.Doc.Find(`form, [hx-post], [hx-put], [hx-patch], [hx-delete]`).Each(func(_ int, el *goquery.Selection) {
+		action, method := el.AttrOr("action", path), strings.ToUpper(el.AttrOr("method", "get"))
+		for _, m := range []string{"post", "put", "patch", "delete"} {
+			if a, ok := el.Attr("hx-" + m); ok {
+				action, method = a, http.MethodPost
+			}
+		}
+		if method != http.MethodPost || el.Is(`[disabled], fieldset[disabled] *`) {
+			return
+		}
+		if el.Is("form") && el.Find(`button:not([type=button]):not([type=reset]):not([disabled]), input[type=submit]:not([disabled])`).
+			FilterFunction(func(_ int, b *goquery.Selection) bool { return !b.Is("fieldset[disabled] *") }).Length() == 0 &&
+			el.AttrOr("hx-trigger", "") == "" {
+			return // a form nothing enabled sends
+		}
+		if r, ok := routeOf(routes, http.MethodPost, action); ok && r.WhileReadOnly {
+			return
+		}
+		out = append(out, action)
+	})
+	return out
+}
+
+// A lapsed organisation's pages offer no change: no page shows an enabled form or button that
+// posts to a change it would refuse (only signing out and exporting stay), and a page that is
+// only a form for a change (a "New" form, a vendor's bank details, standing in) says instead
+// that the organisation is read-only since when, until when its data can be exported, and
+// whom to ask. Every page's banner says the same. Walked over the route table's pages, and
+// the pages of a draft requisition and of records of the setup lists.
+func TestLapsedPagesOfferNoFormForAChange(t *testing.T) {
+	t.Parallel()
+	s := newReqSite(t)
+	s.app.CreateUser(t, s.acme, "ana@acme.example", "Ana Admin", "admin")
+	rita := s.client(t, s.rita)
+	draft := s.draft(t, rita, [4]string{"Desk", "2", "150.00", ids(s.gl)})
+	admin := s.app.Client(t, "acme")
+	admin.SignIn("ana@acme.example", testutil.Password)
+	admin.Get("/dashboard")
+	lapsedAt := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	if err := s.app.Registry.Lapse(context.Background(), s.acme.Slug, "olga@ops", lapsedAt, 90*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	routes := s.app.Server.Routes()
+	pages := map[string]*testutil.Client{"/requisitions/" + ids(draft): rita, "/requisitions": rita, "/requisitions/new": rita,
+		"/vendors/" + ids(s.vendor): admin, "/vendors/" + ids(s.vendor) + "/bank": admin, "/admin/departments/" + ids(s.dept): admin,
+		"/admin/gl-accounts/" + ids(s.gl): admin}
+	for _, r := range routes {
+		if r.Method == http.MethodGet && !r.API && !r.Fragment && !r.GetOnly && !strings.Contains(r.Path, ":") {
+			pages[r.Path] = admin
+		}
+	}
+	forms := 0
+	for path, c := range pages {
+		res := c.Get(path)
+		if r, _ := routeOf(routes, http.MethodGet, path); r.Form {
+			forms++
+			if msg := res.Text("#read-only-message"); res.Status != http.StatusForbidden || !strings.Contains(msg, "read-only since 2 November 2026") ||
+				!strings.Contains(msg, "export your data until 31 January 2027") {
+				t.Errorf("%s, a form for a change: %d %q; want it read-only", path, res.Status, res.Text("main"))
+			}
+		} else if res.Status != http.StatusOK {
+			continue // a page that is not there (a list's export) or goes elsewhere
+		}
+		if got := changesOffered(routes, path, res); len(got) > 0 {
+			t.Errorf("%s offers changes to a lapsed organisation, posting to %q", path, got)
+		}
+		if res.Doc.Find("main").Length() == 0 {
+			continue // a part of a page (the bell's count), shown within one
+		}
+		banner := res.Text(".standing-notice")
+		if !strings.Contains(banner, "read-only since 2 November 2026") || !strings.Contains(banner, "export your data until 31 January 2027") {
+			t.Errorf("%s: the banner says %q", path, banner)
+		}
+		if c == rita && !strings.Contains(banner, "ask an administrator to renew the subscription: Ana Admin (ana@acme.example)") {
+			t.Errorf("%s: the banner names no one to ask: %q", path, banner)
+		}
+	}
+	if forms < 10 {
+		t.Errorf("only %d forms for a change walked; the walk is not reaching them", forms)
+	}
+	// Active again, the draft's page offers its changes: the check above can see them.
+	if err := s.app.Registry.Reactivate(context.Background(), s.acme.Slug); err != nil {
+		t.Fatal(err)
+	}
+	if got := changesOffered(routes, "/requisitions/"+ids(draft), rita.Get("/requisitions/"+ids(draft))); len(got) == 0 {
+		t.Error("an active organisation's draft offers no change: the check finds none")
 	}
 }

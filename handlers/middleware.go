@@ -506,6 +506,9 @@ func (s *Server) guard(r Route) fiber.Handler {
 			s.setFlash(c, "error", ForbiddenMessage)
 			return redirect(c, dashboard.Path)
 		}
+		if r.Form && readOnly(c) {
+			return s.readOnlyForm(c)
+		}
 		return c.Next()
 	}
 }

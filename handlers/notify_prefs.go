@@ -21,7 +21,7 @@ func (s *Server) notificationPrefsPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderNotificationPrefs(c *fiber.Ctx, status int, prefs map[string]string, errs views.FieldErrors) error {
-	p := notifications.Prefs{CSRFToken: s.csrfToken(c), Errors: errs}
+	p := notifications.Prefs{CSRFToken: s.csrfToken(c), Errors: errs, ReadOnly: readOnly(c)}
 	for _, k := range models.NotificationKinds {
 		p.Items = append(p.Items, notifications.Pref{Kind: k.Kind, Label: k.Label, Delivery: prefs[k.Kind]})
 	}

@@ -240,7 +240,12 @@ func (s *Server) shell(c *fiber.Ctx, p page) views.Shell {
 	if st.tenant != nil {
 		sh.TenantName = st.tenant.Name
 		if st.tenant.ReadOnly() {
-			sh.Notice = LapsedBanner(*st.tenant)
+			var admins []models.Contact
+			if st.user != nil && st.db != nil {
+				// Without them the banner still says what to do, only not whom to ask.
+				admins, _ = models.AdminContacts(c.UserContext(), st.db)
+			}
+			sh.Notice = LapsedBanner(*st.tenant, lapsedContact(st.user, admins))
 		}
 	}
 	if st.user != nil {

@@ -172,7 +172,7 @@ func (s *Server) requisitionPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) editableByMe(c *fiber.Ctx, d *models.RequisitionDetail) bool {
-	return d.RequesterID == currentUser(c).UserID && d.Editable()
+	return d.RequesterID == currentUser(c).UserID && d.Editable() && !readOnly(c)
 }
 
 // requisitionDetail is the read-only view of d.
@@ -183,7 +183,7 @@ func (s *Server) requisitionDetail(c *fiber.Ctx, d *models.RequisitionDetail) re
 		Submitted: formatMoment(d.SubmittedAt), Decided: formatMoment(d.DecidedAt), Justification: d.Justification, Currency: cur,
 		Subtotal: money.Money{Minor: d.SubtotalMinor, Currency: cur}.String(), Tax: money.Money{Minor: d.TaxMinor, Currency: cur}.String(),
 		Total:       d.Total().String(),
-		CanWithdraw: d.RequesterID == currentUser(c).UserID && d.Status == models.RequisitionPending,
+		CanWithdraw: d.RequesterID == currentUser(c).UserID && d.Status == models.RequisitionPending && !readOnly(c),
 		CanCopy:     s.can(c, requisitionsCreate)}
 	if d.Number != nil {
 		v.Number = *d.Number

@@ -68,6 +68,10 @@ type Route struct {
 	// WhileReadOnly marks a change a lapsed (read-only) organisation still allows: signing in
 	// and out, and exporting its data. Every other POST is refused while it is lapsed.
 	WhileReadOnly bool
+	// Form marks a page that is a form for a change and nothing else (a "New" form, an edit
+	// form of its own): while the organisation is read-only it answers what the organisation
+	// may still do instead of a form whose post would be refused.
+	Form bool
 	// Fragment marks a route that answers a part of a page fetched as the person works (a
 	// lookup's matches): refused, it answers 403 rather than leaving the page.
 	Fragment bool
@@ -133,6 +137,8 @@ func (r Route) callsOut() Route { r.CallsOut = true; return r }
 
 func (r Route) whileReadOnly() Route { r.WhileReadOnly = true; return r }
 
+func (r Route) form() Route { r.Form = true; return r }
+
 func (r Route) fragment() Route { r.Fragment = true; return r }
 
 func (r Route) getOnly() Route { r.GetOnly = true; return r }
@@ -148,7 +154,7 @@ func (s *Server) refRoutes(k *refKind, list fiber.Handler) []Route {
 	return []Route{
 		permitted(get, k.path, k.object, outlay.ActRead, list).nav(k.title),
 		s.exportRoute(k.path, k.object, outlay.ActRead, k.export),
-		permitted(get, k.path+"/new", k.object, outlay.ActCreate, s.refNew(k)),
+		permitted(get, k.path+"/new", k.object, outlay.ActCreate, s.refNew(k)).form(),
 		permitted(post, k.path, k.object, outlay.ActCreate, s.refCreate(k)),
 		permitted(get, k.path+"/:id", k.object, outlay.ActRead, s.refShow(k)),
 		permitted(post, k.path+"/:id", k.object, outlay.ActUpdate, s.refUpdate(k)),
@@ -208,7 +214,7 @@ func (s *Server) routeTable() []Route {
 
 		permitted(get, users.ListPath, outlay.ObjUsers, outlay.ActRead, s.usersPage).nav("Users"),
 		s.exportRoute(users.ListPath, outlay.ObjUsers, outlay.ActRead, userExport),
-		permitted(get, users.NewPath, outlay.ObjUsers, outlay.ActCreate, s.newUserPage),
+		permitted(get, users.NewPath, outlay.ObjUsers, outlay.ActCreate, s.newUserPage).form(),
 		s.lookupRoute(users.ManagerLookupPath, outlay.ObjUsers, outlay.ActRead, peopleIn(models.PeopleCurrent)),
 		permitted(post, users.ListPath, outlay.ObjUsers, outlay.ActCreate, s.inviteUser),
 		permitted(get, users.ListPath+idParam, outlay.ObjUsers, outlay.ActRead, s.userPage),
@@ -270,7 +276,7 @@ func (s *Server) routeTable() []Route {
 		signedIn(post, security.SettingsPath+"/disable", s.disableOwnTwoFactor),
 		signedIn(post, security.SessionsPath+"/others", s.signOutOtherSessions),
 		signedIn(post, security.SessionsPath+idParam+"/sign-out", s.signOutSession),
-		signedIn(get, security.ConfirmPath, s.confirmPage),
+		signedIn(get, security.ConfirmPath, s.confirmPage).form(),
 		signedIn(post, security.ConfirmPath, s.confirmIdentity),
 		permitted(get, security.AdminPath, outlay.ObjSecurity, outlay.ActRead, s.securityAdminPage).nav("Sign-in security"),
 		permitted(post, security.AdminPath, outlay.ObjSecurity, outlay.ActUpdate, s.updateSecurityPolicy),
@@ -290,7 +296,7 @@ func (s *Server) routeTable() []Route {
 		// on the list); only active people are offered.
 		s.lookupRoute(departmentHeadLookupPath, outlay.ObjDepartments, outlay.ActRead, peopleIn(models.PeopleActive)),
 		// A vendor's bank details: kept encrypted, shown masked.
-		permitted(get, vendorsRef.path+idParam+"/bank", outlay.ObjVendorBank, outlay.ActUpdate, s.vendorBankPage),
+		permitted(get, vendorsRef.path+idParam+"/bank", outlay.ObjVendorBank, outlay.ActUpdate, s.vendorBankPage).form(),
 		permitted(post, vendorsRef.path+idParam+"/bank", outlay.ObjVendorBank, outlay.ActUpdate, s.saveVendorBank),
 		permitted(post, vendorsRef.path+idParam+"/bank/remove", outlay.ObjVendorBank, outlay.ActUpdate, s.removeVendorBank),
 		permitted(get, settingsPath, outlay.ObjSettings, outlay.ActRead, s.settingsPage).nav("Settings"),
@@ -301,7 +307,7 @@ func (s *Server) routeTable() []Route {
 		// Requisitions: the requester's own list and form, everyone's submitted ones, and the
 		// form's live total and lines. Record-level rules (own drafts) live in the models.
 		permitted(get, requisitions.ListPath, outlay.ObjRequisitions, outlay.ActRead, s.myRequisitions).nav("Requisitions"),
-		permitted(get, requisitions.NewPath, outlay.ObjRequisitions, outlay.ActCreate, s.newRequisitionPage),
+		permitted(get, requisitions.NewPath, outlay.ObjRequisitions, outlay.ActCreate, s.newRequisitionPage).form(),
 		s.lookupRoute(requisitions.VendorLookupPath, outlay.ObjRequisitions, outlay.ActCreate, vendorsIn(models.VendorsForNewDocuments)),
 		permitted(get, requisitions.AllPath, outlay.ObjRequisitionsAll, outlay.ActRead, s.allRequisitions).nav("All requisitions"),
 		s.lookupRoute(requisitions.RequesterLookupPath, outlay.ObjRequisitionsAll, outlay.ActRead, peopleIn(models.PeopleEver)),
@@ -321,7 +327,7 @@ func (s *Server) routeTable() []Route {
 		// submitted ones, the form's legs, and a trip's comments and files. Record-level rules
 		// live in the models.
 		permitted(get, travel.ListPath, outlay.ObjTravel, outlay.ActRead, s.myTrips).nav("Travel"),
-		permitted(get, travel.NewPath, outlay.ObjTravel, outlay.ActCreate, s.newTripPage),
+		permitted(get, travel.NewPath, outlay.ObjTravel, outlay.ActCreate, s.newTripPage).form(),
 		// Whoever may file trips for others finds who travels as they type.
 		s.lookupRoute(travel.TravellerFormLookupPath, outlay.ObjTravelOthers, outlay.ActCreate, peopleIn(models.PeopleCurrent)),
 		permitted(get, travel.AllPath, outlay.ObjTravelAll, outlay.ActRead, s.allTrips).nav("All travel"),
@@ -344,7 +350,7 @@ func (s *Server) routeTable() []Route {
 		// Expense reports: the owner's list and form (receipts per line), everyone's submitted
 		// ones, and the admin's expense policy. Record-level rules live in the models.
 		permitted(get, expenses.ListPath, outlay.ObjExpenses, outlay.ActRead, s.myExpenses).nav("Expenses"),
-		permitted(get, expenses.NewPath, outlay.ObjExpenses, outlay.ActCreate, s.newExpensePage),
+		permitted(get, expenses.NewPath, outlay.ObjExpenses, outlay.ActCreate, s.newExpensePage).form(),
 		permitted(get, expenses.AllPath, outlay.ObjExpensesAll, outlay.ActRead, s.allExpenses).nav("All expenses"),
 		s.exportRoute(expenses.ListPath, outlay.ObjExpenses, outlay.ActRead, expenseExport(false)),
 		s.exportRoute(expenses.AllPath, outlay.ObjExpensesAll, outlay.ActRead, expenseExport(true)),
@@ -352,7 +358,7 @@ func (s *Server) routeTable() []Route {
 		// as a SEPA credit-transfer file. Registered before /expenses/:id, which would take them.
 		permitted(get, expenses.ReimbursementsPath, outlay.ObjReimbursements, outlay.ActRead, s.reimbursementsPage).nav("Reimbursements"),
 		s.exportRoute(expenses.ReimbursementsPath, outlay.ObjReimbursements, outlay.ActRead, reimbursementExport),
-		permitted(get, expenses.NewReimbursementPath, outlay.ObjReimbursements, outlay.ActCreate, s.newReimbursementPage),
+		permitted(get, expenses.NewReimbursementPath, outlay.ObjReimbursements, outlay.ActCreate, s.newReimbursementPage).form(),
 		permitted(post, expenses.ReimbursementsPath, outlay.ObjReimbursements, outlay.ActCreate, s.createReimbursement),
 		permitted(get, expenses.ReimbursementsPath+idParam, outlay.ObjReimbursements, outlay.ActRead, s.reimbursementPage),
 		permitted(post, expenses.ReimbursementsPath+idParam+"/remove", outlay.ObjReimbursements, outlay.ActUpdate, s.removeFromReimbursement),
@@ -376,7 +382,7 @@ func (s *Server) routeTable() []Route {
 		permitted(get, approvals.QueuePath, outlay.ObjApprovals, outlay.ActRead, s.approvalsPage).nav("Approvals"),
 		s.exportRoute(approvals.QueuePath, outlay.ObjApprovals, outlay.ActRead, approvalExport),
 		permitted(post, approvals.BulkPath, outlay.ObjApprovals, outlay.ActApprove, s.bulkApprove),
-		permitted(get, approvals.DelegationPath, outlay.ObjApprovals, outlay.ActUpdate, s.delegationPage),
+		permitted(get, approvals.DelegationPath, outlay.ObjApprovals, outlay.ActUpdate, s.delegationPage).form(),
 		// Only people who may approve can approve for someone else.
 		s.lookupRoute(approvals.DelegateLookupPath, outlay.ObjApprovals, outlay.ActUpdate, otherPeopleWho(approvalsApprove)),
 		permitted(post, approvals.DelegationPath, outlay.ObjApprovals, outlay.ActUpdate, s.setDelegation),
@@ -386,7 +392,7 @@ func (s *Server) routeTable() []Route {
 		permitted(post, approvals.QueuePath+"/:step/reject", outlay.ObjApprovals, outlay.ActApprove, s.rejectStep),
 		permitted(get, approvalrules.ListPath, outlay.ObjApprovalRules, outlay.ActRead, s.approvalRulesPage).nav("Approval rules"),
 		s.exportRoute(approvalrules.ListPath, outlay.ObjApprovalRules, outlay.ActRead, approvalRuleExport),
-		permitted(get, approvalrules.NewPath, outlay.ObjApprovalRules, outlay.ActCreate, s.newApprovalRulePage),
+		permitted(get, approvalrules.NewPath, outlay.ObjApprovalRules, outlay.ActCreate, s.newApprovalRulePage).form(),
 		permitted(get, approvalrules.StepsPath, outlay.ObjApprovalRules, outlay.ActRead, s.ruleSteps),
 		s.lookupRoute(approvalrules.VendorLookupPath, outlay.ObjApprovalRules, outlay.ActRead, vendorsIn(models.VendorsNotArchived)),
 		s.lookupRoute(approvalrules.PersonLookupPath, outlay.ObjApprovalRules, outlay.ActRead, peopleIn(models.PeopleCurrent)),
@@ -425,7 +431,7 @@ func (s *Server) routeTable() []Route {
 		// organisation's own bank account. Record-level rules live in the models.
 		permitted(get, payables.PaymentsPath, outlay.ObjPayments, outlay.ActRead, s.paymentsPage).nav("Payments").widenedBy(outlay.ObjPaymentsAll, outlay.ActRead),
 		s.exportRoute(payables.PaymentsPath, outlay.ObjPayments, outlay.ActRead, paymentExport),
-		permitted(get, payables.NewPaymentPath, outlay.ObjPayments, outlay.ActCreate, s.newPaymentPage),
+		permitted(get, payables.NewPaymentPath, outlay.ObjPayments, outlay.ActCreate, s.newPaymentPage).form(),
 		permitted(post, payables.PaymentsPath, outlay.ObjPayments, outlay.ActCreate, s.createPayment),
 		permitted(get, payables.PaymentSettingsPath, outlay.ObjSettings, outlay.ActRead, s.paymentSettingsPage).nav("Payment settings"),
 		permitted(post, payables.PaymentSettingsPath, outlay.ObjSettings, outlay.ActUpdate, s.savePaymentSettings),
@@ -440,7 +446,7 @@ func (s *Server) routeTable() []Route {
 		// Fixed paths under /bills come before /bills/:id. Record-level rules live in the models.
 		permitted(get, bills.ListPath, outlay.ObjBills, outlay.ActRead, s.billsPage).nav("Bills").widenedBy(outlay.ObjBillsAll, outlay.ActRead),
 		s.exportRoute(bills.ListPath, outlay.ObjBills, outlay.ActRead, billExport),
-		permitted(get, bills.NewPath, outlay.ObjBills, outlay.ActCreate, s.newBillPage),
+		permitted(get, bills.NewPath, outlay.ObjBills, outlay.ActCreate, s.newBillPage).form(),
 		s.lookupRoute(bills.VendorLookupPath, outlay.ObjBills, outlay.ActCreate, vendorsIn(models.VendorsNotArchived)),
 		s.lookupRoute(bills.OrderLookupPath, outlay.ObjBills, outlay.ActCreate, billableOrders()),
 		permitted(post, bills.ListPath, outlay.ObjBills, outlay.ActCreate, s.createBill),
@@ -516,7 +522,7 @@ func (s *Server) holds(c *fiber.Ctx, p policy.Permission) bool {
 // only the buttons of actions the user may take. In a lapsed (read-only) organisation that
 // leaves reading and exporting: every change would be refused, so none is offered.
 func (s *Server) can(c *fiber.Ctx, p policy.Permission) bool {
-	if t := stateOf(c).tenant; t != nil && t.ReadOnly() && p.Action != outlay.ActRead && p.Action != outlay.ActExport {
+	if readOnly(c) && p.Action != outlay.ActRead && p.Action != outlay.ActExport {
 		return false
 	}
 	return s.holds(c, p)

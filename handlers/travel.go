@@ -186,7 +186,7 @@ func (s *Server) tripDetail(c *fiber.Ctx, d *models.TravelDetail, activity bool)
 		Department: d.DepartmentName, Purpose: d.Purpose, Dates: tripDates(d.FirstDay, d.LastDay), Days: d.Days(),
 		Submitted: formatMoment(d.SubmittedAt), Decided: formatMoment(d.DecidedAt), Currency: d.Currency, Total: m(d.EstimateTotalMinor),
 		HistoryURL: travel.HistoryPath(d.ID), Destinations: d.Destinations,
-		CanWithdraw: d.BelongsTo(currentUser(c).UserID) && d.Status == models.TravelSubmitted}
+		CanWithdraw: d.BelongsTo(currentUser(c).UserID) && d.Status == models.TravelSubmitted && !readOnly(c)}
 	if d.Number != nil {
 		v.Number = *d.Number
 	}

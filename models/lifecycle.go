@@ -46,9 +46,8 @@ func DuePurgeNotice(purgeAfter, now time.Time) int {
 // data will be deleted, unless this notice was sent already. It returns the mails to deliver.
 func SendPurgeNotice(ctx context.Context, db *gorm.DB, p PurgeNotice) (mailIDs []int64, err error) {
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var admins []recipient
-		if err := tx.Raw(`SELECT u.id, u.name, u.email FROM users u WHERE u.status = 'active'
-			AND u.id IN (SELECT user_id FROM user_roles WHERE role = 'admin') ORDER BY u.id`).Scan(&admins).Error; err != nil {
+		admins, err := activeAdmins(tx)
+		if err != nil {
 			return err
 		}
 		res := tx.Exec(`INSERT INTO purge_notices (purge_after, days_before, recipients) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -74,6 +73,31 @@ func SendPurgeNotice(ctx context.Context, db *gorm.DB, p PurgeNotice) (mailIDs [
 		return nil
 	})
 	return mailIDs, err
+}
+
+// activeAdmins are the organisation's active admins, first made first.
+func activeAdmins(db *gorm.DB) ([]recipient, error) {
+	var admins []recipient
+	err := db.Raw(`SELECT u.id, u.name, u.email FROM users u WHERE u.status = 'active'
+		AND u.id IN (SELECT user_id FROM user_roles WHERE role = 'admin') ORDER BY u.id`).Scan(&admins).Error
+	return admins, err
+}
+
+// Contact is a person to turn to, as a page names them.
+type Contact struct {
+	ID          int64
+	Name, Email string
+}
+
+// AdminContacts are the organisation's active admins, first made first: whom its people ask
+// to renew a subscription that ended.
+func AdminContacts(ctx context.Context, db *gorm.DB) ([]Contact, error) {
+	admins, err := activeAdmins(db.WithContext(ctx))
+	out := make([]Contact, len(admins))
+	for i, a := range admins {
+		out[i] = Contact(a)
+	}
+	return out, err
 }
 
 // origin is the scheme and host of address ("" when it has none).

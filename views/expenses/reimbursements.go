@@ -135,7 +135,10 @@ type BankAccount struct {
 	// PasswordSet and CodeSet are what the person proves who they are with before a change:
 	// their password, a code from their app (security.ConfirmField).
 	PasswordSet, CodeSet bool
-	Errors               views.FieldErrors
+	// ReadOnly shows the account without the forms that change it: the organisation is
+	// read-only.
+	ReadOnly bool
+	Errors   views.FieldErrors
 	// RemoveErrors is the refusal of a removal, beside its own confirmation field
 	// (RemoveConfirmField), so that it is not shown on the change form.
 	RemoveErrors views.FieldErrors

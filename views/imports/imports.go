@@ -62,6 +62,8 @@ type Page struct {
 	Errors    views.FieldErrors
 	Recent    []Recent
 	MaxMB     int64
+	// ReadOnly shows no upload form: the organisation is read-only.
+	ReadOnly bool
 }
 
 // FileColumn is a column of the uploaded file and what it is read as.
