@@ -105,6 +105,12 @@ func TestTwoFactorResetNeedsConfirmationAndRevokesTokens(t *testing.T) {
 	}
 	if res := admin.Post(reset, nil); res.Status != http.StatusUnprocessableEntity || countEvents(t, db, models.EventTwoFactorReset) != 0 {
 		t.Fatalf("a reset with a session alone: %d", res.Status)
+	} else if res.Doc.Find("#reset-confirm").AttrOr("aria-invalid", "") != "true" || res.Doc.Find("#sign-out-confirm").Length() != 1 ||
+		res.Doc.Find("#sign-out-confirm").AttrOr("aria-invalid", "") == "true" {
+		// The page's other confirmed form (signing Bo out everywhere) is shown without the refusal.
+		t.Errorf("the refusal is not beside the reset's field alone: reset %q, sign-out %q (%d)",
+			res.Doc.Find("#reset-confirm").AttrOr("aria-invalid", ""), res.Doc.Find("#sign-out-confirm").AttrOr("aria-invalid", ""),
+			res.Doc.Find("#sign-out-confirm").Length())
 	}
 	if res := admin.Post(reset, url.Values{"confirm": {testutil.Password}}); res.Status != http.StatusSeeOther || countEvents(t, db, models.EventTwoFactorReset) != 1 {
 		t.Fatalf("a reset with her password: %d", res.Status)

@@ -150,9 +150,10 @@ func TestAdminSignsAPersonOutEverywhere(t *testing.T) {
 	if form.Length() != 1 || form.Find(`input[name="confirm"]`).Length() != 1 {
 		t.Fatalf("no sign-out form asking to confirm on Bo's page")
 	}
-	// Not without confirming it's them.
-	if res := admin.Post(path, url.Values{}); res.Status != http.StatusForbidden {
-		t.Errorf("unconfirmed: %d", res.Status)
+	// Not without confirming it's them: the page comes back, the refusal beside this form's field.
+	if res := admin.Post(path, url.Values{}); res.Status != http.StatusUnprocessableEntity ||
+		res.Doc.Find("#sign-out-confirm").AttrOr("aria-invalid", "") != "true" || !strings.Contains(res.Text("#sign-out-confirm-error"), "Confirm it's you") {
+		t.Errorf("unconfirmed: %d, %q", res.Status, res.Text("#sign-out-confirm-error"))
 	}
 	if signedOut(t, b1) {
 		t.Fatal("an unconfirmed sign-out ended Bo's session")
