@@ -196,8 +196,11 @@ var sessionIdentitySQL = identitySQL("s.last_seen_at", "0", sessionMustEnrolSQL,
 // the session was not begun through single sign-on, which the requirement exempts except for
 // the break-glass admin. A session made before sessions kept their method counts as begun
 // through single sign-on when the person has no password to begin one with.
-const sessionMustEnrolSQL = `(NOT EXISTS (SELECT 1 FROM user_two_factor tf WHERE tf.user_id = u.id AND tf.confirmed_at IS NOT NULL)
-		       AND ` + twoFactorRequiredSQL + `
+//
+// The requirement is read first: where the organisation requires none, as most do, every
+// signed-in request's read stops at its one-row settings.
+const sessionMustEnrolSQL = `(` + twoFactorRequiredSQL + `
+		       AND NOT EXISTS (SELECT 1 FROM user_two_factor tf WHERE tf.user_id = u.id AND tf.confirmed_at IS NOT NULL)
 		       AND (coalesce(s.method <> 'sso', coalesce(u.password_hash, '') <> '')
 		            OR EXISTS (SELECT 1 FROM sso_settings WHERE break_glass_user_id = u.id)))`
 
