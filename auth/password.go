@@ -56,11 +56,14 @@ func ValidatePassword(password string, owner PasswordOwner) error {
 		return errors.New("Your password must not be your email address.")
 	case isRunOrSequence(password):
 		return errors.New(SequencePasswordMessage)
-	case isCommonPassword(password):
-		return errors.New(CommonPasswordMessage)
 	}
+	// Built on the person is the likelier reason, and the one that says more, when a name is
+	// also a common password ("Lopez#2026#").
 	if what := builtOn(password, owner); what != "" {
 		return fmt.Errorf("Do not build your password on %s: others could guess it. Choose one of your own, such as a few unrelated words.", what)
+	}
+	if isCommonPassword(password) {
+		return errors.New(CommonPasswordMessage)
 	}
 	return nil
 }

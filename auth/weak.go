@@ -34,6 +34,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 )
@@ -78,11 +79,27 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	return set
 })
 
-// isCommonPassword reports whether the password is on the list of the most common ones.
+// isCommonPassword reports whether the password is on the list of the most common ones, or is
+// one of them with a few digits and symbols added ("baseball123", "Summer2026!"): a guesser
+// tries those next. Few of the list's passwords are long enough alone, so most guessed long
+// passwords are built that way.
 func isCommonPassword(password string) bool {
-	_, ok := commonPasswords()[folded(password)]
+	list := commonPasswords()
+	if _, ok := list[folded(password)]; ok {
+		return true
+	}
+	letters := lettersOf(password)
+	added := utf8.RuneCountInString(folded(password)) - utf8.RuneCountInString(letters)
+	if utf8.RuneCountInString(letters) < 4 || added > maxAddedToCommon {
+		return false
+	}
+	_, ok := list[letters]
 	return ok
 }
+
+// maxAddedToCommon is the most digits, symbols and spaces a common password may be given and
+// still be refused as one: a year and two symbols.
+const maxAddedToCommon = 6
 
 // runsInOrder are the orders a "simple sequence" follows, each read forwards or backwards and
 // round from its end to its start: the alphabet, the digits, and the rows of a keyboard, alone

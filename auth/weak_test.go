@@ -19,6 +19,11 @@ func TestWeakPasswordsAreRefused(t *testing.T) {
 		{"PassWord123", CommonPasswordMessage},
 		{"ＨＡＲＲＹＰＯＴＴＥＲ", CommonPasswordMessage}, // full-width letters are the plain ones
 		{"basketball", CommonPasswordMessage},
+		{"baseball123", CommonPasswordMessage}, // a common one with a few digits and symbols added
+		{"Summer2026!!", CommonPasswordMessage},
+		{"!!dragon2026", CommonPasswordMessage},
+		{"dragon 8305 7719 2046", ""},           // more added than a year and symbols
+		{"abc4829103756", ""},                   // too few letters to be built on a common password
 		{"1234567890", SequencePasswordMessage}, // common too: the sequence says more
 		{"qwertyuiop", SequencePasswordMessage},
 		{"QWERTYUIOP", SequencePasswordMessage},
