@@ -141,6 +141,40 @@ func TestMarkAllNotificationsRead(t *testing.T) {
 	}
 }
 
+// A lapsed organisation's people still mark their notifications read: the page offers it, and
+// the bell empties; the organisation's records stay as they were.
+func TestLapsedPeopleStillMarkNotificationsRead(t *testing.T) {
+	s := newApprovalSite(t)
+	for i := range 3 {
+		s.submitNotified(t, int64(2000+i))
+	}
+	if err := s.app.Registry.SetStatus(context.Background(), "acme", "lapsed"); err != nil {
+		t.Fatal(err)
+	}
+	page := s.maxC.Get("/notifications")
+	one := page.Doc.Find(`.notification [hx-post$="/read"], .notification form[action$="/read"]`).First()
+	action := one.AttrOr("hx-post", one.AttrOr("action", ""))
+	if action == "" || page.Doc.Find(`[hx-post="/notifications/read-all"], form[action="/notifications/read-all"]`).Length() == 0 {
+		t.Fatalf("the lapsed notifications page offers no Mark read (%q)", action)
+	}
+	if res := s.maxC.Post(action, url.Values{}); res.Status >= 400 {
+		t.Fatalf("marking one read while lapsed: %d", res.Status)
+	}
+	if got := s.maxC.Get("/notifications/bell").Text(".bell-count"); got != "2" {
+		t.Errorf("after marking one read the bell shows %q, want 2", got)
+	}
+	if res := s.maxC.Post("/notifications/read-all", url.Values{}); res.Status >= 400 {
+		t.Fatalf("marking all read while lapsed: %d", res.Status)
+	}
+	if got := s.maxC.Get("/notifications/bell").Text(".bell-count"); got != "" {
+		t.Errorf("after marking all read the bell shows %q", got)
+	}
+	// Anything else is still refused.
+	if res := s.maxC.Post("/requisitions", url.Values{"justification": {"More"}}); res.Status != http.StatusForbidden {
+		t.Errorf("a new requisition while lapsed: %d", res.Status)
+	}
+}
+
 // Someone whose roles may not read requisitions is told nothing about one, by mail or in
 // the app, even when its step is theirs.
 func TestNobodyIsToldOfADocumentTheyMayNotSee(t *testing.T) {

@@ -267,8 +267,10 @@ func (s *Server) routeTable() []Route {
 		signedIn(get, notifications.Path, s.notificationsPage),
 		s.ownExportRoute(notifications.Path, notificationExport),
 		signedIn(get, notifications.BellPath, s.notificationsBell),
-		signedIn(post, notifications.ReadAllPath, s.markAllNotificationsRead),
-		signedIn(post, notifications.Path+idParam+"/read", s.markNotificationRead),
+		// Marking one's notifications read changes how the bell shows them to oneself, not the
+		// organisation's records: a lapsed organisation's people may still.
+		signedIn(post, notifications.ReadAllPath, s.markAllNotificationsRead).whileReadOnly(),
+		signedIn(post, notifications.Path+idParam+"/read", s.markNotificationRead).whileReadOnly(),
 		signedIn(get, notifications.Path+idParam, s.followNotification).getOnly(),
 		signedIn(post, security.SettingsPath+"/enrol", s.enrolOwn),
 		signedIn(post, security.PasswordPath, s.changeOwnPassword),
