@@ -80,7 +80,7 @@ func TestTokenPagesFit(t *testing.T) {
 		FROM generate_series(1, 55) g`, casey.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := models.CreateToken(context.Background(), db, 1, strings.Repeat("Long-name-without-spaces", 4), 7); err != nil {
+	if _, _, err := models.CreateToken(context.Background(), db, 1, strings.Repeat("Long-name-without-spaces", 4), 7, nil); err != nil {
 		t.Fatal(err)
 	}
 	db.Exec(`UPDATE api_tokens SET last_used_at = now() WHERE id % 3 = 0`)

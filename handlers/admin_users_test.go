@@ -569,7 +569,7 @@ func TestDeactivationEndsSessionsAndTokensAtOnce(t *testing.T) {
 	s := newUsersSite(t)
 	ctx, db := context.Background(), s.db(t)
 	bob := s.app.CreateUser(t, s.acme, "bob@acme.example", "Bob Leaver", "requester")
-	_, token, err := models.CreateToken(ctx, db, bob.ID, "ERP sync", 30)
+	_, token, err := models.CreateToken(ctx, db, bob.ID, "ERP sync", 30, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -604,7 +604,9 @@ func TestDeactivationEndsSessionsAndTokensAtOnce(t *testing.T) {
 		t.Errorf("Bob's token after deactivation: %d", got)
 	}
 	browser.Get("/login")
-	if res := browser.Post("/login", url.Values{"email": {"bob@acme.example"}, "password": {testutil.Password}}); res.Status != http.StatusUnprocessableEntity || res.Text(".flash-error") != "Incorrect email or password." {
+	// With his right password he is told why, and whom to ask.
+	if res := browser.Post("/login", url.Values{"email": {"bob@acme.example"}, "password": {testutil.Password}}); res.Status != http.StatusForbidden ||
+		res.Text(".flash-error") != "Your account is deactivated. Contact an administrator of Acme Corporation if you need access again." {
 		t.Errorf("Bob signs in after deactivation: %d %q", res.Status, res.Text(".flash-error"))
 	}
 	if got := c.Get(path(bob.ID)).Text(".details .badge"); got != "Deactivated" {
@@ -629,7 +631,7 @@ func TestDeactivationHoldsOnEveryServer(t *testing.T) {
 	ctx, db := context.Background(), s.db(t)
 	a, b := s.app, testutil.NewApp(t, s.app.Env)
 	bob := a.CreateUser(t, s.acme, "bob@acme.example", "Bob Leaver", "requester")
-	_, token, err := models.CreateToken(ctx, db, bob.ID, "laptop", 7)
+	_, token, err := models.CreateToken(ctx, db, bob.ID, "laptop", 7, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -651,8 +653,9 @@ func TestDeactivationHoldsOnEveryServer(t *testing.T) {
 		t.Errorf("Bob's token on B after deactivation through A: %d", got)
 	}
 	onB.Get("/login")
-	if res := onB.Post("/login", url.Values{"email": {"bob@acme.example"}, "password": {testutil.Password}}); res.Status != http.StatusUnprocessableEntity {
-		t.Errorf("Bob signs in on B: %d", res.Status)
+	if res := onB.Post("/login", url.Values{"email": {"bob@acme.example"}, "password": {testutil.Password}}); res.Status != http.StatusForbidden ||
+		!strings.HasPrefix(res.Text(".flash-error"), "Your account is deactivated.") {
+		t.Errorf("Bob signs in on B: %d %q", res.Status, res.Text(".flash-error"))
 	}
 }
 

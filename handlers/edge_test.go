@@ -127,7 +127,7 @@ func TestForwardedHeadersOnEveryRoute(t *testing.T) {
 	env, acme := testutil.NewTenant(t)
 	env.NewTenant(t, "globex", "Globex Industries")
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
-	_, token, err := models.CreateToken(context.Background(), env.DB(t, acme), ana.ID, "forwarded headers test", 7)
+	_, token, err := models.CreateToken(context.Background(), env.DB(t, acme), ana.ID, "forwarded headers test", 7, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

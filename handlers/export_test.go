@@ -528,7 +528,7 @@ func TestAPITokensExport(t *testing.T) {
 		owner int64
 		name  string
 	}{{ana, "Old sync"}, {rita, "Rita's script"}, {ana, "=Deploy bot"}} {
-		made, secret, err := models.CreateToken(ctx, db, tk.owner, tk.name, 30)
+		made, secret, err := models.CreateToken(ctx, db, tk.owner, tk.name, 30, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

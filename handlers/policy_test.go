@@ -89,7 +89,7 @@ func TestEveryRouteEnforcesItsPolicy(t *testing.T) {
 		u := env.CreateUser(t, acme, role+"@acme.example", "Person "+role, role)
 		c := app.Client(t, "acme")
 		c.SignIn(u.Email, testutil.Password)
-		_, token, err := models.CreateToken(context.Background(), db, u.ID, "route test", 7)
+		_, token, err := models.CreateToken(context.Background(), db, u.ID, "route test", 7, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +324,7 @@ func TestEveryPostFormCarriesTheCSRFToken(t *testing.T) {
 	env, acme := testutil.NewTenant(t)
 	admin := env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
 	other := env.CreateUser(t, acme, "bo@acme.example", "Bo", "requester")
-	if _, _, err := models.CreateToken(context.Background(), env.DB(t, acme), admin.ID, "ci", 7); err != nil {
+	if _, _, err := models.CreateToken(context.Background(), env.DB(t, acme), admin.ID, "ci", 7, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := models.CreateRole(context.Background(), env.DB(t, acme), "Finance lead"); err != nil {

@@ -259,9 +259,11 @@ func (s *Server) disableOwnTwoFactor(c *fiber.Ctx) error {
 		}
 		return s.renderSecurity(c, status, p)
 	}
-	if err := models.DisableTwoFactor(ctx, db, me.UserID, me.Email); err != nil && !errors.Is(err, outlay.ErrNotFound) {
+	notices := s.securityNotices(c)
+	if err := models.DisableTwoFactor(ctx, db, me.UserID, me.Email, notices); err != nil && !errors.Is(err, outlay.ErrNotFound) {
 		return err
 	}
+	s.deliverNotices(c, notices)
 	s.setFlash(c, "success", "Two-factor sign-in is off. Sign-in now asks only for your password.")
 	return redirect(c, security.SettingsPath)
 }

@@ -234,3 +234,41 @@ func TestALockedSignInIsMailedOnceADay(t *testing.T) {
 		t.Errorf("%d locks recorded and %d mailed; want 3 and 1", locks, mails)
 	}
 }
+
+// Turning one's second factor off and making an API token are each told to the person by
+// mail, from where, with what to do if it was not them: either is what someone who took over
+// a session would do to keep the account.
+func TestTwoFactorTurnedOffAndANewTokenAreMailed(t *testing.T) {
+	t.Parallel()
+	env, acme := testutil.NewTenant(t)
+	env.CreateUser(t, acme, "ana@acme.example", "Ana Admin", "admin")
+	app := testutil.NewApp(t, env)
+	c := app.Client(t, "acme")
+	c.Header.Set("User-Agent", testBrowser)
+	c.SignIn("ana@acme.example", testutil.Password)
+	enrolThroughPage(t, c)
+	app.WaitJobs(t)
+	if n := len(securityMails(app, "ana@acme.example")); n != 0 {
+		t.Fatalf("%d security mails for turning two-factor on", n)
+	}
+	createToken(t, c, "Nightly ERP sync")
+	m := waitSecurityMail(t, app, "ana@acme.example", 1)
+	checkNotice(t, m, "A new API token for your Outlay account for Acme Corporation", "An API token named “Nightly ERP sync” was made",
+		"with the browser “"+testBrowser+"”", "revoke the token on your API tokens page")
+
+	c.Get("/settings/security")
+	if res := c.Post("/settings/security/disable", url.Values{"confirm": {testutil.Password}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("turning two-factor off: %d %q", res.Status, res.Text(".field-error"))
+	}
+	m = waitSecurityMail(t, app, "ana@acme.example", 2)
+	checkNotice(t, m, "Two-factor sign-in to Outlay for Acme Corporation was turned off", "Signing in now asks only for your password",
+		"with the browser “"+testBrowser+"”", "turn two-factor sign-in on again")
+
+	// A refused token (no name) and a refused turning off (wrong password) tell nothing.
+	c.Get("/settings/tokens")
+	c.Post("/settings/tokens", url.Values{"name": {""}, "days": {"30"}})
+	app.WaitJobs(t)
+	if n := len(securityMails(app, "ana@acme.example")); n != 2 {
+		t.Errorf("%d security mails after a refused token, want 2", n)
+	}
+}

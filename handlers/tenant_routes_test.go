@@ -27,7 +27,7 @@ func TestEveryRouteRefusesAnotherTenantsCredentials(t *testing.T) {
 	if err := gdb.Create(&models.Requisition{RequesterID: gina.ID, Currency: "USD", Status: models.RequisitionDraft, Justification: "Globex secret plans"}).Error; err != nil {
 		t.Fatal(err)
 	}
-	_, token, err := models.CreateToken(context.Background(), env.DB(t, acme), ana.ID, "cross-tenant test", 7)
+	_, token, err := models.CreateToken(context.Background(), env.DB(t, acme), ana.ID, "cross-tenant test", 7, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

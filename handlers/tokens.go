@@ -53,7 +53,8 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	// A token is a lasting key to the account: the route needs the person to have confirmed
 	// it's them in the last minutes (requireConfirmation), not just a session.
 	days, _ := strconv.Atoi(form.Days) // not a number: the model says to choose a lifetime
-	t, secret, err := models.CreateToken(c.UserContext(), tenantDB(c), currentUser(c).UserID, form.Name, days)
+	notices := s.securityNotices(c)
+	t, secret, err := models.CreateToken(c.UserContext(), tenantDB(c), currentUser(c).UserID, form.Name, days, notices)
 	if v, ok := outlay.AsValidation(err); ok {
 		form.Errors = v
 		return s.renderOwnTokens(c, http.StatusUnprocessableEntity, form, nil)
@@ -61,6 +62,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.deliverNotices(c, notices)
 	created := &tokens.Created{Name: t.Name, Secret: secret, Expires: t.ExpiresAt}
 	return s.renderOwnTokens(c, http.StatusCreated, tokens.NewTokenForm{Days: form.Days}, created)
 }

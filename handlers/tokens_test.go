@@ -306,7 +306,7 @@ func TestAPIAnswersInJSONUnderTheSamePolicies(t *testing.T) {
 	clerkToken := createToken(t, s.signedIn(t, "cas@acme.example"), "clerk script")
 	// A requester holds no token permission; a token made for them before a policy change,
 	// say, still names them but opens only what their roles allow.
-	_, rqToken, err := models.CreateToken(context.Background(), s.app.DB(t, s.acme), s.rq.ID, "old", 30)
+	_, rqToken, err := models.CreateToken(context.Background(), s.app.DB(t, s.acme), s.rq.ID, "old", 30, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,18 +82,21 @@ const (
 	SecurityPasswordReset   = "password_reset"   // with a reset link
 	SecurityTwoFactorReset  = "two_factor_reset" // by an admin or the operator
 	SecuritySignInLocked    = "sign_in_locked"   // after too many wrong passwords
+	SecurityTwoFactorOff    = "two_factor_off"   // by the person, on their Security page
+	SecurityTokenCreated    = "token_created"    // an API token, by the person
 )
 
 // SecurityEvent is a change to how a person signs in, as SecurityNotice tells it: what (Kind),
 // when (At, in the organisation's time zone), from which address and browser where known (IP,
 // Browser: a user agent), and, for an admin's change, who made it (By). Until is when a
-// locked sign-in opens again.
+// locked sign-in opens again; Token names a new API token.
 type SecurityEvent struct {
 	Kind        string
 	At          time.Time
 	IP, Browser string
 	By          string
 	Until       time.Time
+	Token       string
 }
 
 // SecurityNotice tells a person of a change to how they sign in, and what to do if it was not
@@ -128,6 +131,18 @@ func SecurityNotice(to, name, orgName, forgotURL string, e SecurityEvent) Messag
 		what = by + " reset your second factor (your authenticator app and recovery codes) on " + when + ". " +
 			"You were signed out everywhere, and the next time you sign in you set up an authenticator again."
 		advice = "If you asked for this, there is nothing else to do. If you did not, tell an admin of " + orgName + " at once, and " + reset + "."
+	case SecurityTwoFactorOff:
+		subject = "Two-factor sign-in to Outlay for " + orgName + " was turned off"
+		what = "Two-factor sign-in was turned off for your Outlay account for " + orgName + " on " + when + from + ". " +
+			"Signing in now asks only for your password."
+		advice = "If this was you, there is nothing to do. If it was not, someone signed in as you and knows your password: " + reset +
+			" right away, turn two-factor sign-in on again, and tell an admin of " + orgName + "."
+	case SecurityTokenCreated:
+		subject = "A new API token for your Outlay account for " + orgName
+		what = "An API token named “" + oneLine(e.Token, 100) + "” was made for your Outlay account for " + orgName + " on " + when + from + ". " +
+			"A program holding it can read and change what you can."
+		advice = "If this was you, there is nothing to do. If it was not, someone signed in as you: revoke the token on your API tokens page, " + reset +
+			" right away, and tell an admin of " + orgName + "."
 	case SecuritySignInLocked:
 		subject = "Sign-in to your Outlay account for " + orgName + " is paused"
 		what = "Sign-in to your Outlay account for " + orgName + " was paused on " + when + " after several wrong passwords in a row" + lastFrom(from) + ". " +

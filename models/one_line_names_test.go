@@ -47,7 +47,7 @@ func TestAdminTypedNamesAreOneLineWithoutTextDirectionControls(t *testing.T) {
 				Issuer: "https://example.okta.com", ClientID: "client", ClientSecret: "secret"}, models.SSORules{})
 			return err
 		}},
-		{"API token", "name", func(name string) error { _, _, err := models.CreateToken(ctx, db, admin.ID, name, 30); return err }},
+		{"API token", "name", func(name string) error { _, _, err := models.CreateToken(ctx, db, admin.ID, name, 30, nil); return err }},
 		{"ACH company name", "company_name", func(name string) error {
 			return models.SavePaymentSettings(ctx, db, models.PaymentSettings{CompanyName: name})
 		}},

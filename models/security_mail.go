@@ -12,7 +12,8 @@ import (
 
 // Kinds of the mails that tell a person of a change to how they sign in (mail.SecurityNotice).
 const (
-	// MailSecurityNotice tells of a password changed or reset, or a second factor reset.
+	// MailSecurityNotice tells of a password changed or reset, a second factor reset or
+	// turned off, or a new API token.
 	MailSecurityNotice = "security_notice"
 	// MailSignInLocked tells that sign-in was paused after too many wrong passwords.
 	MailSignInLocked = "sign_in_locked"

@@ -16,6 +16,7 @@ import (
 	"outlay"
 	"outlay/audit"
 	"outlay/auth"
+	"outlay/mail"
 )
 
 // APIToken is a personal token for the JSON API. Only its digest is stored; the token itself
@@ -70,8 +71,9 @@ func (t *APIToken) Status() string {
 	return TokenActive
 }
 
-// CreateToken makes a token for user, valid for days, and returns it with the token text.
-func CreateToken(ctx context.Context, db *gorm.DB, userID int64, name string, days int) (*APIToken, string, error) {
+// CreateToken makes a token for user, valid for days, and returns it with the token text. The
+// person is told of it by mail (notices): a token made from a stolen session outlives it.
+func CreateToken(ctx context.Context, db *gorm.DB, userID int64, name string, days int, notices *SecurityNotices) (*APIToken, string, error) {
 	name = oneSpaced(name)
 	verr := outlay.ValidationErrors{}
 	if name == "" {
@@ -110,6 +112,13 @@ func CreateToken(ctx context.Context, db *gorm.DB, userID int64, name string, da
 			return outlay.ValidationErrors{"": fmt.Sprintf("You have %d tokens that still work, as many as one person may hold. Revoke one that nothing uses any more, then make this one.", working)}
 		}
 		if err := tx.Create(t).Error; err != nil {
+			return err
+		}
+		var u User
+		if err := tx.Take(&u, userID).Error; err != nil {
+			return err
+		}
+		if err := notices.queue(ctx, tx, MailSecurityNotice, &u, mail.SecurityEvent{Kind: mail.SecurityTokenCreated, Token: name}); err != nil {
 			return err
 		}
 		return audit.Event(ctx, tx, audit.EventTokenCreated, name, map[string]any{"token_id": t.ID, "owner_id": userID, "expires_at": t.ExpiresAt})

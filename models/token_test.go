@@ -28,13 +28,13 @@ func TestCreateTokenValidates(t *testing.T) {
 		"101 characters, accented": {strings.Repeat("é", 101), 30, "name"},
 		"lifetime not offered":     {"ERP sync", 5, "days"},
 	} {
-		_, _, err := models.CreateToken(ctx, db, ana.ID, tc.name, tc.days)
+		_, _, err := models.CreateToken(ctx, db, ana.ID, tc.name, tc.days, nil)
 		if v, ok := outlay.AsValidation(err); !ok || v[tc.field] == "" {
 			t.Errorf("%s: %v, want a message for %s", name, err, tc.field)
 		}
 	}
 	// 100 characters is the limit, counted as people count them, not in bytes.
-	if _, _, err := models.CreateToken(ctx, db, ana.ID, strings.Repeat("é", 100), 7); err != nil {
+	if _, _, err := models.CreateToken(ctx, db, ana.ID, strings.Repeat("é", 100), 7, nil); err != nil {
 		t.Errorf("100 accented characters: %v", err)
 	}
 }
@@ -50,7 +50,7 @@ func TestTokensPerPersonAreCapped(t *testing.T) {
 	ctx := context.Background()
 	var first int64
 	for i := 0; i < models.MaxWorkingTokens; i++ {
-		tok, _, err := models.CreateToken(ctx, db, ana.ID, "sync", 7)
+		tok, _, err := models.CreateToken(ctx, db, ana.ID, "sync", 7, nil)
 		if err != nil {
 			t.Fatalf("token %d: %v", i+1, err)
 		}
@@ -58,17 +58,17 @@ func TestTokensPerPersonAreCapped(t *testing.T) {
 			first = tok.ID
 		}
 	}
-	_, _, err := models.CreateToken(ctx, db, ana.ID, "one more", 7)
+	_, _, err := models.CreateToken(ctx, db, ana.ID, "one more", 7, nil)
 	if v, ok := outlay.AsValidation(err); !ok || !strings.Contains(v[""], "You have 10 tokens that still work") {
 		t.Fatalf("token %d: %v", models.MaxWorkingTokens+1, err)
 	}
-	if _, _, err := models.CreateToken(ctx, db, bo.ID, "his own", 7); err != nil {
+	if _, _, err := models.CreateToken(ctx, db, bo.ID, "his own", 7, nil); err != nil {
 		t.Errorf("Bo's first token: %v", err)
 	}
 	if err := models.RevokeToken(ctx, db, first, ana.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := models.CreateToken(ctx, db, ana.ID, "one more", 7); err != nil {
+	if _, _, err := models.CreateToken(ctx, db, ana.ID, "one more", 7, nil); err != nil {
 		t.Errorf("after revoking one: %v", err)
 	}
 	// Revoking it again (a second click, an admin after its owner) changes and records
@@ -95,7 +95,7 @@ func TestFindTokensFiltersAndPages(t *testing.T) {
 	bo := env.CreateUser(t, acme, "bo@acme.example", "Bo", "ap_clerk")
 	mk := func(userID int64, name string) int64 {
 		t.Helper()
-		tok, _, err := models.CreateToken(ctx, db, userID, name, 30)
+		tok, _, err := models.CreateToken(ctx, db, userID, name, 30, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestRevokeTokenIsScopedToItsOwner(t *testing.T) {
 	ctx := context.Background()
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
 	bo := env.CreateUser(t, acme, "bo@acme.example", "Bo", "ap_clerk")
-	tok, secret, err := models.CreateToken(ctx, db, bo.ID, "Bo's", 30)
+	tok, secret, err := models.CreateToken(ctx, db, bo.ID, "Bo's", 30, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestLookupTokenRecordsItsFirstUse(t *testing.T) {
 	db := env.DB(t, acme)
 	ctx := context.Background()
 	ana := env.CreateUser(t, acme, "ana@acme.example", "Ana", "admin")
-	tok, secret, err := models.CreateToken(ctx, db, ana.ID, "fresh", 7)
+	tok, secret, err := models.CreateToken(ctx, db, ana.ID, "fresh", 7, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -297,7 +297,7 @@ func forgetSecondFactor(tx *gorm.DB, userID int64) error {
 
 // DisableTwoFactor turns the person's own second factor off (the caller has checked their
 // password or a code, and that the organisation does not require one of them).
-func DisableTwoFactor(ctx context.Context, db *gorm.DB, userID int64, email string) error {
+func DisableTwoFactor(ctx context.Context, db *gorm.DB, userID int64, email string, notices *SecurityNotices) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		t, err := lockTwoFactor(tx, userID)
 		if err != nil {
@@ -310,6 +310,13 @@ func DisableTwoFactor(ctx context.Context, db *gorm.DB, userID int64, email stri
 			return err
 		}
 		if err := forgetSecondFactor(tx, userID); err != nil {
+			return err
+		}
+		var u User
+		if err := tx.Take(&u, userID).Error; err != nil {
+			return err
+		}
+		if err := notices.queue(ctx, tx, MailSecurityNotice, &u, mail.SecurityEvent{Kind: mail.SecurityTwoFactorOff}); err != nil {
 			return err
 		}
 		return audit.Event(ctx, tx, EventTwoFactorDisabled, email, nil)

@@ -128,7 +128,7 @@ func TestUserCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, apiToken, err := models.CreateToken(ctx, db, bob.ID, "script", 30)
+	_, apiToken, err := models.CreateToken(ctx, db, bob.ID, "script", 30, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
