@@ -12,7 +12,7 @@ import (
 
 // An exchange rate typed with a decimal comma (a German 1,085) is refused beside the rate,
 // with what was typed kept, rather than read as 1085; one with more decimal places than a
-// rate keeps (six) is refused saying so, with the rate rounded to six as the example. The
+// rate keeps (eighteen) is refused saying so. The
 // live totals leave the line unpriced. A mileage rate is refused the same ways on the
 // admin's form (it keeps three decimals of the currency's cent).
 func TestARateTypedWrongIsRefusedBesideIt(t *testing.T) {
@@ -27,8 +27,8 @@ func TestARateTypedWrongIsRefusedBesideIt(t *testing.T) {
 	admin.SignIn("ana@acme.example", testutil.Password)
 	const comma = "Write the rate with a point for decimals and no thousands separators, such as "
 	for _, r := range []struct{ exchange, exchangeWant, mileage, mileageWant string }{
-		{"1,085", comma + "1.085 or 1385.2.", "0,30", comma + "0.585."},
-		{"0.006123456", "Use at most 6 decimal places, such as 0.006123.", "0.4212345", "Use at most 5 decimal places, such as 0.42123."},
+		{"1,085", comma + "1.085 or 25450.", "0,30", comma + "0.585."},
+		{"0.0061234567890123456789", "Use at most 18 decimal places.", "0.4212345", "Use at most 5 decimal places, such as 0.42123."},
 	} {
 		c.Get("/expenses/new")
 		f := s.expenseForm("save", [4]string{day(1), ids(s.meals.ID), "Café Einstein", "10.00"})
