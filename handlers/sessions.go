@@ -53,7 +53,7 @@ func (s *Server) signOutSession(c *fiber.Ctx) error {
 // signOutOtherSessions signs out every session of the person but this browser's.
 func (s *Server) signOutOtherSessions(c *fiber.Ctx) error {
 	me := currentUser(c)
-	n, err := models.SignOutOtherSessions(c.UserContext(), tenantDB(c), me.UserID, me.Email, me.SessionHash)
+	n, err := models.SignOutOtherSessions(c.UserContext(), tenantDB(c), me.UserID, me.Email, me.SessionHash, s.sessions)
 	switch {
 	case err != nil:
 		return err
@@ -76,7 +76,7 @@ func (s *Server) signOutEverywhere(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := models.SignOutEverywhere(c.UserContext(), tenantDB(c), grantor(c), d.ID)
+	n, err := models.SignOutEverywhere(c.UserContext(), tenantDB(c), grantor(c), d.ID, s.sessions)
 	if refused, answer := s.personRefused(c, err, "sessions", d.ID); refused {
 		return answer
 	}

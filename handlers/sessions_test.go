@@ -140,6 +140,11 @@ func TestAdminSignsAPersonOutEverywhere(t *testing.T) {
 	b1 := browserAs(t, app, chromeOnMac, "bo@acme.example")
 	b2 := browserAs(t, app, safariOnIPhone, "bo@acme.example")
 	admin := browserAs(t, app, firefoxOnWindows, "ana@acme.example")
+	// A session of Bo's that ran out yesterday is neither counted on his page nor said to end.
+	if err := db.Exec(`INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
+		VALUES ('\x01', ?, now() - interval '2 days', now() - interval '1 day', now() - interval '1 day', '192.0.2.1', ?)`, bo.ID, chromeOnMac).Error; err != nil {
+		t.Fatal(err)
+	}
 
 	path := "/admin/users/" + itoa(bo.ID) + "/sessions/sign-out"
 	page := admin.Get("/admin/users/" + itoa(bo.ID))

@@ -313,12 +313,16 @@ type LiveSession struct {
 	Current    bool // the session asking
 }
 
-// LiveSessions lists the sessions of user that still work (not expired, not idle), the
-// session current first, then the most recently used.
+// liveSession is the condition of a session that still works (not expired, not idle); its
+// one parameter is the idle timeout in seconds.
+const liveSession = `expires_at > now() AND last_seen_at > now() - make_interval(secs => ?)`
+
+// LiveSessions lists the sessions of user that still work (liveSession), the session current
+// first, then the most recently used.
 func LiveSessions(ctx context.Context, db *gorm.DB, userID int64, current []byte, p SessionPolicy) ([]LiveSession, error) {
 	var out []LiveSession
 	err := db.WithContext(ctx).Raw(`SELECT number, created_at, last_seen_at, ip, user_agent, id_hash = ? AS current
-		FROM sessions WHERE user_id = ? AND expires_at > now() AND last_seen_at > now() - make_interval(secs => ?)
+		FROM sessions WHERE user_id = ? AND `+liveSession+`
 		ORDER BY id_hash = ? DESC, last_seen_at DESC, number DESC`, current, userID, p.Idle.Seconds(), current).Scan(&out).Error
 	return out, err
 }
@@ -326,8 +330,17 @@ func LiveSessions(ctx context.Context, db *gorm.DB, userID int64, current []byte
 // CountLiveSessions is how many sessions of user still work.
 func CountLiveSessions(ctx context.Context, db *gorm.DB, userID int64, p SessionPolicy) (int, error) {
 	var n int
-	err := db.WithContext(ctx).Raw(`SELECT count(*) FROM sessions WHERE user_id = ? AND expires_at > now()
-		AND last_seen_at > now() - make_interval(secs => ?)`, userID, p.Idle.Seconds()).Scan(&n).Error
+	err := db.WithContext(ctx).Raw(`SELECT count(*) FROM sessions WHERE user_id = ? AND `+liveSession, userID, p.Idle.Seconds()).Scan(&n).Error
+	return n, err
+}
+
+// endSessions deletes the sessions of user but the one keep (nil: every one) and says how many
+// of them still worked: the ones the Security page and the admin's page counted, not those
+// that had run out and were only waiting to be cleared.
+func endSessions(tx *gorm.DB, userID int64, keep []byte, p SessionPolicy) (int, error) {
+	var n int
+	err := tx.Raw(`WITH ended AS (DELETE FROM sessions WHERE user_id = ? AND id_hash IS DISTINCT FROM ? RETURNING expires_at, last_seen_at)
+		SELECT count(*) FROM ended WHERE `+liveSession, userID, keep, p.Idle.Seconds()).Scan(&n).Error
 	return n, err
 }
 
@@ -349,24 +362,22 @@ func SignOutSession(ctx context.Context, db *gorm.DB, userID int64, email string
 }
 
 // SignOutOtherSessions ends every session of the person user (email) but the one asking
-// (current), records it as theirs, and says how many ended.
-func SignOutOtherSessions(ctx context.Context, db *gorm.DB, userID int64, email string, current []byte) (int, error) {
+// (current), records it as theirs, and says how many of them still worked (endSessions).
+func SignOutOtherSessions(ctx context.Context, db *gorm.DB, userID int64, email string, current []byte, p SessionPolicy) (int, error) {
 	var n int
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec(`DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`, userID, current)
-		if res.Error != nil {
-			return res.Error
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) (err error) {
+		if n, err = endSessions(tx, userID, current, p); err != nil {
+			return err
 		}
-		n = int(res.RowsAffected)
 		return audit.Event(ctx, tx, EventOtherSessionsSignedOut, email, map[string]any{"sessions": n})
 	})
 	return n, err
 }
 
 // SignOutEverywhere ends every session of person userID, as an admin's action recorded with
-// the actor in ctx, and says how many ended. g may do it only to a person within its reach;
-// a refusal is a *GrantRefused, and is audited.
-func SignOutEverywhere(ctx context.Context, db *gorm.DB, g Grantor, userID int64) (int, error) {
+// the actor in ctx, and says how many of them still worked (endSessions). g may do it only to
+// a person within its reach; a refusal is a *GrantRefused, and is audited.
+func SignOutEverywhere(ctx context.Context, db *gorm.DB, g Grantor, userID int64, p SessionPolicy) (int, error) {
 	var n int
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if !g.operator && g.userID == userID {
@@ -376,11 +387,9 @@ func SignOutEverywhere(ctx context.Context, db *gorm.DB, g Grantor, userID int64
 		if err != nil {
 			return err
 		}
-		res := tx.Exec(`DELETE FROM sessions WHERE user_id = ?`, userID)
-		if res.Error != nil {
-			return res.Error
+		if n, err = endSessions(tx, userID, nil, p); err != nil {
+			return err
 		}
-		n = int(res.RowsAffected)
 		return audit.Event(ctx, tx, EventSignedOutEverywhere, strconv.FormatInt(userID, 10), map[string]any{"email": u.Email, "sessions": n})
 	})
 	return n, auditRefusal(ctx, db, err)
